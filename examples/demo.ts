@@ -1,0 +1,2 @@
+// Placeholder demo until the grammar and engine land.
+console.log('rvbbit: demo');

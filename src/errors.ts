@@ -1,0 +1,27 @@
+/**
+ * One error base for the whole engine. The string `code` is the contract: it
+ * survives worker-thread and wire boundaries (where it maps to a SQLSTATE).
+ */
+export class RvbbitError extends Error {
+  readonly code: string;
+  /** Extra structured detail (file, line, column, key, ...) safe to show a user. */
+  readonly detail: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, detail: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RvbbitError';
+    this.code = code;
+    this.detail = detail;
+  }
+
+  /** Plain data, for crossing a thread boundary (Piscina drops custom properties). */
+  toJSON(): { code: string; message: string; detail: Readonly<Record<string, unknown>> } {
+    return { code: this.code, message: this.message, detail: this.detail };
+  }
+}
+
+/** Turns anything thrown into a message without leaking a stack. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,61 @@
+/**
+ * The contract between the cascade runtime and the LLM client. The cascade
+ * runtime depends only on these types, so any OpenAI-compatible client (or the
+ * simulator behind one) can serve it.
+ */
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  readonly content: string;
+}
+
+/** A JSON Schema the answer must satisfy (OpenAI `response_format: json_schema`). */
+export interface ResponseFormat {
+  readonly name: string;
+  readonly schema: Readonly<Record<string, unknown>>;
+}
+
+export interface ChatRequest {
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly responseFormat?: ResponseFormat;
+  readonly temperature?: number;
+  readonly maxTokens?: number;
+}
+
+export interface CallOptions {
+  /** Aborts the request at once, and every retry after it. */
+  readonly signal?: AbortSignal;
+  /** Deadline for one HTTP attempt, in ms. */
+  readonly timeoutMs?: number;
+  /** Attempts for this call (1 = no retry). */
+  readonly retries?: number;
+}
+
+export interface ChatUsage {
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  /** Dollars; null when neither the provider nor the price table knows the price. */
+  readonly cost: number | null;
+}
+
+export interface ChatResult {
+  readonly content: string;
+  /** The model that answered (after alias resolution). */
+  readonly model: string;
+  readonly usage: ChatUsage;
+  readonly durationMs: number;
+  /** HTTP attempts made, including the successful one. */
+  readonly attempts: number;
+  /** Which endpoint answered: 'simulator' or the provider's host name (never a key). */
+  readonly answeredBy: string;
+}
+
+export interface LlmClient {
+  /** One chat completion. Rejects with an RvbbitError whose `code` starts with `LLM_`. */
+  chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
+  /** Releases sockets. */
+  close(): Promise<void>;
+}
