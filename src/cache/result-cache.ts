@@ -1,0 +1,133 @@
+/**
+ * The result cache: an in-memory LRU in front of the persistent
+ * `rvbbit.cache` table, so a re-run of an interrupted MAP resumes from the
+ * rows that finished (design.md, "Cache, sessions, observability").
+ */
+import { DuckDBTimestampValue, listValue } from '@duckdb/node-api';
+import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { LruCache } from './lru-cache.js';
+
+export interface ResultCacheOptions {
+  readonly maxEntries?: number;
+  readonly maxBytes?: number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  evictions: number;
+  entries: number;
+  bytes: number;
+}
+
+export interface CacheWrite {
+  readonly key: string;
+  readonly cascadeId: string;
+  readonly value: string;
+  /** Time to live in ms; undefined = never expires. */
+  readonly ttlMs?: number;
+}
+
+const NEVER = Number.POSITIVE_INFINITY;
+
+function timestamp(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+}
+
+export class ResultCache {
+  private readonly lru: LruCache<string>;
+  private hits = 0;
+  private misses = 0;
+
+  /** `con` is the engine's system connection, never the one streaming user rows. */
+  constructor(
+    private readonly q: ConnectionQueue,
+    options: ResultCacheOptions = {},
+  ) {
+    this.lru = new LruCache(options.maxEntries ?? 200_000, options.maxBytes ?? 128 * 1024 * 1024);
+  }
+
+  /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */
+  async lookup(keys: readonly string[], count = true): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const now = Date.now();
+    const cold: string[] = [];
+    for (const key of keys) {
+      const v = this.lru.get(key, now);
+      if (v !== undefined) found.set(key, v);
+      else cold.push(key);
+    }
+    if (cold.length > 0) {
+      const reader = await this.q.run((con) =>
+        con.runAndReadAll(
+        `SELECT key, arg_max(value, created_at) AS value, epoch_ms(max(expires_at)) AS exp
+         FROM rvbbit.cache
+         WHERE key IN (SELECT unnest($1::VARCHAR[])) AND (expires_at IS NULL OR expires_at > now()::TIMESTAMP)
+         GROUP BY key`,
+          [listValue(cold)],
+        ),
+      );
+      for (const row of reader.getRowObjectsJS()) {
+        const key = row.key as string;
+        const value = row.value as string;
+        found.set(key, value);
+        const exp = row.exp == null ? NEVER : Number(row.exp);
+        this.lru.set(key, value, key.length + value.length, exp);
+      }
+    }
+    if (!count) return found;
+    for (const key of keys) {
+      if (found.has(key)) this.hits++;
+      else this.misses++;
+    }
+    return found;
+  }
+
+  /** Stores finished results in memory and in the table (one append per call). */
+  async store(entries: readonly CacheWrite[]): Promise<void> {
+    if (entries.length === 0) return;
+    const now = Date.now();
+    await this.q.run(async (con) => {
+    const appender = await con.createAppender('cache', 'rvbbit');
+    try {
+      for (const e of entries) {
+        const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
+        const bytes = e.key.length + e.value.length;
+        this.lru.set(e.key, e.value, bytes, expiresAt);
+        appender.appendVarchar(e.key);
+        appender.appendVarchar(e.cascadeId);
+        appender.appendVarchar(e.value);
+        appender.appendTimestamp(timestamp(now));
+        if (expiresAt === NEVER) appender.appendNull();
+        else appender.appendTimestamp(timestamp(expiresAt));
+        appender.appendInteger(bytes);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    });
+  }
+
+  stats(): CacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      evictions: this.lru.evictions,
+      entries: this.lru.size,
+      bytes: this.lru.bytes,
+    };
+  }
+
+  /** Writes the current figures to `rvbbit.cache_stats` (one row) so SQL can read them. */
+  async publishStats(): Promise<void> {
+    const s = this.stats();
+    await this.q.run((con) =>
+      con.run(
+      `DELETE FROM rvbbit.cache_stats;
+       INSERT INTO rvbbit.cache_stats VALUES (${s.hits}, ${s.misses}, ${s.evictions}, ${s.entries}, ${s.bytes}, now()::TIMESTAMP);`,
+      ),
+    );
+  }
+}

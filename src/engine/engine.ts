@@ -1,0 +1,176 @@
+/**
+ * The engine: one DuckDB database, one worker pool, one result cache and log
+ * writer, shared by every session. `engine.query` runs on a default session;
+ * servers open one session (one DuckDB connection) per client.
+ */
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ResultCache } from '../cache/result-cache.js';
+import { RvbbitError } from '../errors.js';
+import { CascadePool } from '../exec/cascade-pool.js';
+import { ConnectionQueue } from '../exec/connection-queue.js';
+import type { WorkerLlmConfig } from '../exec/chunk-protocol.js';
+import type { QueryResult } from '../exec/query-result.js';
+import { createLlmClient } from '../llm/index.js';
+import type { LlmClient } from '../llm/types.js';
+import { LogWriter } from '../obs/log-writer.js';
+import { ensureRvbbitSchema } from '../obs/schema.js';
+import { CascadeResolver } from '../plan/cascade-resolver.js';
+import type { PlanDefaults } from '../plan/plan-map.js';
+import { type ProviderOption, type ResolvedProvider, resolveProvider } from './provider.js';
+import { type QueryOptions, Session } from './session.js';
+import { parseDuration } from '../../grammar/index.js';
+
+export interface EngineOptions {
+  /** A DuckDB file path, or ':memory:' (default). */
+  readonly database?: string;
+  /** Folders cascade paths resolve in (default: the working directory and the shipped `cascades/`). */
+  readonly cascadeRoots?: readonly string[];
+  /** Default: RVBBIT_BASE_URL / an API key from the environment, else the built-in simulator. */
+  readonly provider?: ProviderOption;
+  /** PARALLEL when a statement does not say (default 1). */
+  readonly defaultParallel?: number;
+  /** Worker threads (default: cores, at most 4). */
+  readonly threads?: number;
+  /** false disables the result cache; `ttl` ('1d', or ms) sets a default expiry. */
+  readonly cache?: boolean | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
+}
+
+export const SHIPPED_CASCADES = fileURLToPath(new URL('../../cascades/', import.meta.url));
+
+export interface EngineShared {
+  readonly instance: DuckDBInstance;
+  readonly system: ConnectionQueue;
+  readonly cache: ResultCache;
+  readonly logs: LogWriter;
+  readonly resolver: CascadeResolver;
+  readonly provider: ResolvedProvider;
+  readonly llm: WorkerLlmConfig;
+  readonly defaults: PlanDefaults;
+  /** RUN ASYNC jobs still running, by session id. */
+  readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
+  pool(): CascadePool;
+  /** The main thread's LLM client (RUN, EXPLAIN samples); workers have their own. */
+  mainLlm(): LlmClient;
+  closeMainLlm(): Promise<void>;
+}
+
+export class Engine {
+  private readonly sessions = new Set<Session>();
+  private defaultSession: Session | undefined;
+  private poolInstance: CascadePool | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly shared: EngineShared,
+    private readonly threads: number | undefined,
+  ) {}
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const parallel = options.defaultParallel ?? 1;
+    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 1000) {
+      throw new RvbbitError('ENGINE_OPTION', 'options.defaultParallel must be an integer from 1 to 1000');
+    }
+    const cacheOpt = typeof options.cache === 'object' ? options.cache : {};
+    const ttl = cacheOpt.ttl === undefined ? undefined : typeof cacheOpt.ttl === 'number' ? cacheOpt.ttl : parseDuration(cacheOpt.ttl)?.ms;
+    if (cacheOpt.ttl !== undefined && ttl === undefined) {
+      throw new RvbbitError('ENGINE_OPTION', `options.cache.ttl must be a duration like '1d', got '${cacheOpt.ttl}'`);
+    }
+    const instance = await DuckDBInstance.create(options.database ?? ':memory:');
+    const system = new ConnectionQueue(await instance.connect());
+    await system.run((con) => ensureRvbbitSchema(con));
+    const provider = await resolveProvider(options.provider, process.cwd());
+    const roots = options.cascadeRoots ?? [process.cwd(), SHIPPED_CASCADES];
+    let engine: Engine | undefined;
+    let mainLlm: LlmClient | undefined;
+    const shared: EngineShared = {
+      instance,
+      system,
+      cache: new ResultCache(system, cacheOpt),
+      logs: new LogWriter(system),
+      resolver: new CascadeResolver(roots),
+      provider,
+      llm: {
+        baseUrl: provider.baseUrl,
+        apiKey: provider.apiKey,
+        defaultModel: provider.defaultModel,
+        gateBuffer: provider.gate.buffer,
+        prices: provider.prices,
+        aliases: provider.aliases,
+        retries: provider.retries,
+        timeoutMs: provider.timeoutMs,
+      },
+      defaults: { parallel, cache: options.cache === false ? false : ttl },
+      jobs: new Map(),
+      pool: () => engine!.pool(),
+      mainLlm: () => {
+        mainLlm ??= createLlmClient({
+          baseUrl: provider.baseUrl,
+          apiKey: provider.apiKey,
+          defaultModel: provider.defaultModel,
+          gate: provider.gate,
+          prices: provider.prices,
+          aliases: provider.aliases,
+          retries: provider.retries,
+          timeoutMs: provider.timeoutMs,
+        });
+        return mainLlm;
+      },
+      closeMainLlm: async () => {
+        await mainLlm?.close();
+      },
+    };
+    engine = new Engine(shared, options.threads);
+    return engine;
+  }
+
+  /** Which endpoint answers LLM calls: 'simulator' or the provider's host. */
+  get answeredBy(): string {
+    return this.shared.provider.answeredBy;
+  }
+
+  /** A session with its own DuckDB connection (temp tables and transactions are per session). */
+  async session(): Promise<Session> {
+    if (this.closed) throw new RvbbitError('ENGINE_CLOSED', 'the engine is closed');
+    const session = new Session(this.shared, new ConnectionQueue(await this.shared.instance.connect()), () =>
+      this.sessions.delete(session),
+    );
+    this.sessions.add(session);
+    return session;
+  }
+
+  /** Runs one or more statements; resolves to the last one's result. */
+  async query(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult> {
+    this.defaultSession ??= await this.session();
+    return this.defaultSession.query(sql, params, options);
+  }
+
+  /** The result as an async iterator of row batches. */
+  async *stream(sql: string, params?: readonly unknown[], options?: QueryOptions): AsyncGenerator<Record<string, unknown>[]> {
+    this.defaultSession ??= await this.session();
+    yield* this.defaultSession.stream(sql, params, options);
+  }
+
+  private pool(): CascadePool {
+    this.poolInstance ??= new CascadePool({ threads: this.threads });
+    return this.poolInstance;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const job of this.shared.jobs.values()) job.controller.abort();
+    await Promise.allSettled([...this.shared.jobs.values()].map((j) => j.done));
+    for (const s of [...this.sessions]) s.close();
+    await this.poolInstance?.close();
+    await this.shared.closeMainLlm();
+    this.shared.system.con.closeSync();
+    this.shared.instance.closeSync();
+    await this.shared.provider.simulator?.close();
+  }
+}
+
+/** Creates an engine; see EngineOptions. */
+export function createEngine(options?: EngineOptions): Promise<Engine> {
+  return Engine.create(options);
+}

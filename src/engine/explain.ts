@@ -1,0 +1,143 @@
+/**
+ * EXPLAIN RVBBIT MAP / RUN: what a statement would do and cost, without a
+ * paid call. Counts come from DuckDB, expected cache hits from a peek at the
+ * result cache (stats unchanged), tokens from a real tokenizer.
+ */
+import type { ExplainStatement } from '../../grammar/index.js';
+import { rowCacheKey } from '../cache/cache-key.js';
+import { loadCascade } from '../cascade/index.js';
+import { quoteIdent } from '../db/sql-text.js';
+import { costFromTable } from '../llm/pricing.js';
+import type { ConnectionQueue } from '../exec/connection-queue.js';
+import type { QueryResult } from '../exec/query-result.js';
+import { readResult } from '../exec/query-result.js';
+import { callsPerRun, modelsOf, tokensPerRun } from '../plan/estimate.js';
+import { limitedUsingSql } from '../plan/map-plan.js';
+import { planMap, withValues } from '../plan/plan-map.js';
+import type { EngineShared } from './engine.js';
+import { DEFAULT_RUN_LIMIT } from './run-statement.js';
+
+/** Rows read to count expected cache hits; past this the figure is scaled from a sample. */
+const PEEK_ROWS = 100_000;
+
+export interface ExplainReport {
+  readonly statement: 'MAP' | 'RUN';
+  readonly strategy: string;
+  readonly cascade: string;
+  readonly cascade_file: string;
+  readonly input_rows: number;
+  readonly distinct_rows: number;
+  readonly cache_hits_expected: number;
+  readonly cascade_runs: number;
+  readonly llm_calls: number;
+  readonly cells: string[];
+  readonly models: string[];
+  readonly parallel: number | null;
+  readonly est_tokens_in: number;
+  readonly est_tokens_out: number;
+  /** null when a model has no known price. */
+  readonly est_dollars: number | null;
+  readonly answered_by: string;
+  readonly sql: string;
+}
+
+export async function explainStatement(stmt: ExplainStatement, shared: EngineShared, q: ConnectionQueue): Promise<QueryResult> {
+  const report = stmt.target.kind === 'MapStatement' ? await explainMap(stmt, shared, q) : await explainRun(stmt, shared, q);
+  if (stmt.format === 'JSON') {
+    return q.run((con) => readResult(con, 'SELECT $1::JSON AS explain', [JSON.stringify(report)]));
+  }
+  const lines = Object.entries(report).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v === null ? 'unknown' : v}`);
+  return { columns: [{ name: 'explain', type: 'VARCHAR' }], rows: lines.map((explain) => ({ explain })) };
+}
+
+async function count(q: ConnectionQueue, sql: string): Promise<number> {
+  const reader = await q.run((con) => con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (\n${sql}\n)`));
+  return Number(reader.getRowObjectsJS()[0]!.n);
+}
+
+async function explainMap(stmt: ExplainStatement, shared: EngineShared, q: ConnectionQueue): Promise<ExplainReport> {
+  if (stmt.target.kind !== 'MapStatement') throw new Error('unreachable');
+  const plan = await planMap(stmt.target, shared.resolver, shared.defaults);
+  const input = limitedUsingSql(plan);
+  const inputRows = await count(q, input);
+  const dedupe = plan.dedupeBy !== undefined ? `SELECT DISTINCT ON (${quoteIdent(plan.dedupeBy)}) * FROM (\n${input}\n)` : plan.distinct ? `SELECT DISTINCT * FROM (\n${input}\n)` : input;
+  const distinctRows = dedupe === input ? inputRows : await count(q, dedupe);
+  const sample = await q.run((con) => con.runAndReadAll(`SELECT * FROM (\n${dedupe}\n) LIMIT ${PEEK_ROWS}`));
+  const rows = sample.getRowObjectsJson();
+  let hits = 0;
+  if (plan.cache !== false && rows.length > 0) {
+    const keys = rows.map((r) => rowCacheKey(plan.cascade.contentHash, plan.model, r));
+    hits = (await shared.cache.lookup(keys, false)).size;
+    if (rows.length < distinctRows) hits = Math.round((hits / rows.length) * distinctRows);
+  }
+  const misses = distinctRows - hits;
+  const runs = plan.batch ? Math.ceil(misses / plan.batch) : misses;
+  const perRun = tokensPerRun(plan.cascade, rows[0]);
+  const models = modelsOf(plan.cascade, plan.model, shared.llm.defaultModel);
+  const tokensIn = runs * perRun.tokensIn;
+  const tokensOut = runs * perRun.tokensOut;
+  return {
+    statement: 'MAP',
+    strategy: 'batch',
+    cascade: plan.cascade.cascadeId,
+    cascade_file: plan.cascadePath,
+    input_rows: inputRows,
+    distinct_rows: distinctRows,
+    cache_hits_expected: hits,
+    cascade_runs: runs,
+    llm_calls: runs * callsPerRun(plan.cascade),
+    cells: plan.cascade.cells.map((c) => `${c.name} (${c.kind === 'llm' ? 'llm' : c.tool})`),
+    models,
+    parallel: plan.parallel,
+    est_tokens_in: tokensIn,
+    est_tokens_out: tokensOut,
+    est_dollars: dollars(shared, models, tokensIn, tokensOut),
+    answered_by: shared.provider.answeredBy,
+    sql: `CREATE TEMP TABLE <input> AS SELECT * FROM (\n${dedupe}\n)`,
+  };
+}
+
+async function explainRun(stmt: ExplainStatement, shared: EngineShared, q: ConnectionQueue): Promise<ExplainReport> {
+  if (stmt.target.kind !== 'RunStatement') throw new Error('unreachable');
+  const w = withValues(stmt.target.with?.options);
+  const path = shared.resolver.resolve(stmt.target.cascade.value);
+  const cascade = await loadCascade(path);
+  const input = limitedUsingSql({
+    usingSql: stmt.target.using.sql,
+    usingHasLimit: stmt.target.using.hasLimit,
+    autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
+  });
+  const inputRows = await count(q, input);
+  const perRun = tokensPerRun(cascade, { data_table: w.as_table ?? 'rvbbit_batch_xxxxxxxx', row_count: inputRows });
+  const models = modelsOf(cascade, w.model, shared.llm.defaultModel);
+  return {
+    statement: 'RUN',
+    strategy: stmt.target.async ? 'async' : 'once',
+    cascade: cascade.cascadeId,
+    cascade_file: path,
+    input_rows: inputRows,
+    distinct_rows: inputRows,
+    cache_hits_expected: 0,
+    cascade_runs: 1,
+    llm_calls: callsPerRun(cascade),
+    cells: cascade.cells.map((c) => `${c.name} (${c.kind === 'llm' ? 'llm' : c.tool})`),
+    models,
+    parallel: null,
+    est_tokens_in: perRun.tokensIn,
+    est_tokens_out: perRun.tokensOut,
+    est_dollars: dollars(shared, models, perRun.tokensIn, perRun.tokensOut),
+    answered_by: shared.provider.answeredBy,
+    sql: `CREATE TABLE ${w.as_table ?? 'rvbbit_batch_<8 hex>'} AS SELECT * FROM (\n${input}\n)`,
+  };
+}
+
+/** Split evenly across the models; null if any has no price. */
+function dollars(shared: EngineShared, models: string[], tokensIn: number, tokensOut: number): number | null {
+  let total = 0;
+  for (const m of models) {
+    const c = costFromTable(shared.provider.prices, m, tokensIn / models.length, tokensOut / models.length);
+    if (c === null) return null;
+    total += c;
+  }
+  return total;
+}

@@ -1,0 +1,68 @@
+/**
+ * The worker pool: Piscina threads that each hold many chunk tasks at once
+ * (async I/O). Workers never throw, so a rejected task means the worker itself
+ * died: the chunk is re-run once on a fresh worker, and a second death fails
+ * its rows with a clear error instead of losing them.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import type { ChunkResult, ChunkTask } from './chunk-protocol.js';
+
+const WORKER_FILE = new URL('../../workers/cascade-worker.ts', import.meta.url).href;
+
+export interface CascadePoolOptions {
+  readonly threads?: number;
+  /** Chunk tasks one worker holds at once; rows inside a chunk also run concurrently. */
+  readonly tasksPerWorker?: number;
+}
+
+export class CascadePool {
+  private readonly piscina: Piscina;
+  readonly threads: number;
+
+  constructor(options: CascadePoolOptions = {}) {
+    this.threads = options.threads ?? Math.max(1, Math.min(4, availableParallelism()));
+    this.piscina = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      concurrentTasksPerWorker: options.tasksPerWorker ?? 64,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      // Workers load TypeScript through tsx, like the main thread.
+      execArgv: ['--import', 'tsx'],
+    });
+  }
+
+  /** Runs one chunk; `retryTask` is what to send if the first worker dies (tests drop the crash hook). */
+  async run(task: ChunkTask, retryTask: ChunkTask = task): Promise<ChunkResult> {
+    try {
+      return (await this.piscina.run(task)) as ChunkResult;
+    } catch (first) {
+      try {
+        return (await this.piscina.run(retryTask)) as ChunkResult;
+      } catch (second) {
+        const why = `worker thread died twice running chunk ${task.chunkIndex} (${describe(first)}; then ${describe(second)})`;
+        return {
+          chunkIndex: task.chunkIndex,
+          rows: task.rows.map((r) => ({
+            index: r.index,
+            ok: false,
+            sessionId: '',
+            errorCode: 'WORKER_DIED',
+            error: why,
+            calls: [],
+            cost: 0,
+          })),
+        };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,67 @@
+/**
+ * The typed protocol between the executor and the worker threads (STYLE §7):
+ * every message carries its chunk index, and the worker answers with data,
+ * never with a thrown error (Piscina drops custom error properties).
+ */
+
+/** How a worker reaches the LLM; the API key travels in memory only, never logged. */
+export interface WorkerLlmConfig {
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  readonly defaultModel: string;
+  /** Process-wide gate shared by every worker (SharedGate's buffer). */
+  readonly gateBuffer?: SharedArrayBuffer;
+  readonly prices?: Readonly<Record<string, { readonly in: number; readonly out: number }>>;
+  readonly aliases?: Readonly<Record<string, string>>;
+  /** Attempts per LLM call unless a statement says (WITH retries). */
+  readonly retries?: number;
+  /** Deadline of one HTTP attempt, ms. */
+  readonly timeoutMs?: number;
+}
+
+export interface ChunkRow {
+  /** Position of the row in the MAP input; results are reassembled by it. */
+  readonly index: number;
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface ChunkTask {
+  readonly chunkIndex: number;
+  readonly cascadePath: string;
+  readonly rows: readonly ChunkRow[];
+  readonly llm: WorkerLlmConfig;
+  /** Per-statement semaphore: PARALLEL permits shared by every worker. */
+  readonly parallelBuffer: SharedArrayBuffer;
+  /** Per-statement abort flag: non-zero = stop, abort in-flight HTTP. */
+  readonly abortBuffer: SharedArrayBuffer;
+  /** Per-statement spend in nano-dollars (BigInt64), added to by every worker. */
+  readonly budgetBuffer?: SharedArrayBuffer;
+  /** No run starts once the spend reaches this many nano-dollars. */
+  readonly budgetNanos?: number;
+  readonly modelOverride?: string;
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  readonly sessionPrefix: string;
+  /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
+  readonly crashOnChunk?: number;
+}
+
+export type { CallRecord } from '../cascade/run-types.js';
+import type { CallRecord } from '../cascade/run-types.js';
+
+export interface RowOutcome {
+  readonly index: number;
+  readonly ok: boolean;
+  readonly sessionId: string;
+  /** The last cell's output (parsed JSON or text) when ok. */
+  readonly output?: unknown;
+  readonly errorCode?: string;
+  readonly error?: string;
+  readonly calls: readonly CallRecord[];
+  readonly cost: number | null;
+}
+
+export interface ChunkResult {
+  readonly chunkIndex: number;
+  readonly rows: readonly RowOutcome[];
+}

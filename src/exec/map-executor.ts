@@ -1,0 +1,249 @@
+/**
+ * Runs the LLM part of a MAP: input pages → chunks → cache → pool → outcomes
+ * appended by index. PARALLEL is an exact global bound (a shared semaphore),
+ * memory is bounded by the chunks in flight, and every input row gets exactly
+ * one outcome: a value or an error.
+ */
+import { randomBytes } from 'node:crypto';
+import { rowCacheKey } from '../cache/cache-key.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { RvbbitError } from '../errors.js';
+import type { LoggedCall, LogWriter } from '../obs/log-writer.js';
+import type { MapPlan } from '../plan/map-plan.js';
+import { createAbortBuffer, raiseAbort } from './abort-flag.js';
+import { budgetExhausted, createBudgetBuffer } from './budget.js';
+import type { CascadePool } from './cascade-pool.js';
+import type { ChunkTask, RowOutcome, WorkerLlmConfig } from './chunk-protocol.js';
+import type { ConnectionQueue } from './connection-queue.js';
+import { type InputRow, materializeInput, readInputPages } from './map-input.js';
+import { appendOutcomes, createOutputTable } from './map-output.js';
+import { type Progress, ProgressTracker } from './progress.js';
+import { createSemaphoreBuffer } from './shared-semaphore.js';
+
+export interface MapContext {
+  readonly pool: CascadePool;
+  readonly q: ConnectionQueue;
+  readonly cache: ResultCache;
+  readonly logs: LogWriter;
+  readonly llm: WorkerLlmConfig;
+  readonly queryId: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  /** Test hook: the worker running this chunk dies (twice if `twice`). */
+  readonly crash?: { readonly chunk: number; readonly twice: boolean };
+}
+
+export interface MapRun {
+  readonly inputTable: string;
+  readonly outputTable: string;
+  readonly rowsIn: number;
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly cost: number | null;
+  readonly failedRows: number;
+}
+
+/** Rows per chunk: enough chunks that every worker has several, never more than 32 rows. */
+export function chunkSizeFor(parallel: number, threads: number): number {
+  return Math.max(1, Math.min(32, Math.ceil(parallel / (threads * 2))));
+}
+
+export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun> {
+  const id = randomBytes(4).toString('hex');
+  const inputTable = `__rvbbit_in_${id}`;
+  const outputTable = `__rvbbit_out_${id}`;
+  const input = await materializeInput(ctx.q, plan, inputTable);
+  await createOutputTable(ctx.q, outputTable);
+
+  const control = createAbortBuffer();
+  const budgetBuffer = createBudgetBuffer();
+  const budgetNanos = plan.budgetDollars === undefined ? undefined : Math.round(plan.budgetDollars * 1e9);
+  const parallelBuffer = createSemaphoreBuffer(plan.parallel);
+  const onAbort = () => raiseAbort(control);
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const progress = new ProgressTracker(input.rowCount, ctx.onProgress);
+  const chunkSize = chunkSizeFor(plan.parallel, ctx.pool.threads);
+  const window = Math.ceil(plan.parallel / chunkSize) + ctx.pool.threads * 2;
+  const inflight = new Set<Promise<void>>();
+  const pendingLogs: Promise<void>[] = [];
+  let failedRows = 0;
+  let firstFailure: RowOutcome | undefined;
+  let fatal: unknown;
+  let chunkIndex = 0;
+  let costKnown = true;
+
+  const complete = async (outcomes: RowOutcome[], hits: number): Promise<void> => {
+    await appendOutcomes(ctx.q, outputTable, outcomes, plan.onError);
+    const logged: LoggedCall[] = [];
+    const writes = [];
+    let calls = 0;
+    let dollars = 0;
+    for (const o of outcomes) {
+      calls += o.calls.length;
+      if (o.cost === null) costKnown = false;
+      else dollars += o.cost;
+      if (!o.ok) {
+        failedRows++;
+        firstFailure ??= o;
+      }
+      for (const c of o.calls) logged.push(logRow(ctx, plan, o, c.cell, c, false));
+      if (o.ok && plan.cache !== false && o.calls.length > 0) {
+        writes.push({
+          key: rowCacheKey(plan.cascade.contentHash, plan.model, keyInputs(o.index)),
+          cascadeId: plan.cascade.cascadeId,
+          value: JSON.stringify(o.output ?? null),
+          ttlMs: plan.cache,
+        });
+      }
+    }
+    pendingLogs.push(ctx.logs.calls(logged));
+    if (writes.length > 0) await ctx.cache.store(writes);
+    progress.add(outcomes.length, calls, hits, dollars);
+    if (firstFailure && plan.onError === 'fail') raiseAbort(control);
+  };
+
+  // Cache keys need the inputs again when a row finishes; keep them only while in flight.
+  const inputsByIndex = new Map<number, Record<string, unknown>>();
+  const keyInputs = (index: number) => inputsByIndex.get(index);
+
+  const dispatch = (rows: InputRow[]): Promise<void> => {
+    const task: ChunkTask = {
+      chunkIndex: chunkIndex++,
+      cascadePath: plan.cascadePath,
+      rows,
+      llm: ctx.llm,
+      parallelBuffer,
+      abortBuffer: control,
+      budgetBuffer,
+      budgetNanos,
+      modelOverride: plan.model,
+      timeoutMs: plan.timeoutMs,
+      retries: plan.retries,
+      sessionPrefix: 'udf',
+      crashOnChunk: ctx.crash?.chunk,
+    };
+    const retry = ctx.crash?.twice ? task : { ...task, crashOnChunk: undefined };
+    const done = ctx.pool
+      .run(task, retry)
+      .then((result) => complete([...result.rows], 0))
+      .then(() => {
+        for (const r of rows) inputsByIndex.delete(r.index);
+      })
+      .catch((err) => {
+        fatal ??= err;
+        raiseAbort(control);
+      })
+      .finally(() => inflight.delete(done));
+    inflight.add(done);
+    return done;
+  };
+
+  const stopped = () => fatal !== undefined || ctx.signal?.aborted || (firstFailure && plan.onError === 'fail');
+
+  try {
+    for await (const page of readInputPages(ctx.q, input)) {
+      for (let start = 0; start < page.length; start += chunkSize) {
+        const chunk = page.slice(start, start + chunkSize);
+        if (stopped()) break;
+        if (budgetExhausted(budgetBuffer, budgetNanos)) {
+          await complete(chunk.map((r) => budgetFailure(r.index)), 0);
+          continue;
+        }
+        const misses = await serveFromCache(plan, ctx, chunk, complete);
+        if (misses.length === 0) continue;
+        for (const r of misses) inputsByIndex.set(r.index, r.inputs);
+        dispatch(misses);
+        while (inflight.size >= window) await Promise.race(inflight);
+      }
+      if (stopped()) break;
+    }
+    await Promise.all(inflight);
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+    raiseAbort(control); // releases the workers' waiters for this statement
+    await Promise.allSettled(pendingLogs);
+    await ctx.cache.publishStats().catch(() => undefined);
+  }
+  if (fatal !== undefined) throw fatal;
+  if (ctx.signal?.aborted) {
+    throw new RvbbitError('CANCELLED', `statement cancelled after ${progress.rowsDone} of ${input.rowCount} rows`);
+  }
+  if (firstFailure && plan.onError === 'fail') {
+    throw new RvbbitError(
+      'MAP_ROW_FAILED',
+      `row ${firstFailure.index} failed (on_error = 'fail'): ${firstFailure.errorCode}: ${firstFailure.error}`,
+      { row: firstFailure.index, cause: firstFailure.errorCode },
+    );
+  }
+  return {
+    inputTable,
+    outputTable,
+    rowsIn: input.rowCount,
+    calls: progress.calls,
+    cacheHits: progress.cacheHits,
+    cost: costKnown ? progress.dollars : null,
+    failedRows,
+  };
+}
+
+async function serveFromCache(
+  plan: MapPlan,
+  ctx: MapContext,
+  chunk: InputRow[],
+  complete: (outcomes: RowOutcome[], hits: number) => Promise<void>,
+): Promise<InputRow[]> {
+  if (plan.cache === false) return chunk;
+  const keys = chunk.map((r) => rowCacheKey(plan.cascade.contentHash, plan.model, r.inputs));
+  const found = await ctx.cache.lookup(keys);
+  if (found.size === 0) return chunk;
+  const hits: RowOutcome[] = [];
+  const misses: InputRow[] = [];
+  chunk.forEach((row, i) => {
+    const value = found.get(keys[i]!);
+    if (value === undefined) misses.push(row);
+    else hits.push({ index: row.index, ok: true, sessionId: '', output: JSON.parse(value), calls: [], cost: 0 });
+  });
+  await complete(hits, hits.length);
+  await ctx.logs.calls(hits.map((h) => logRow(ctx, plan, h, '', null, true)));
+  return misses;
+}
+
+function budgetFailure(index: number): RowOutcome {
+  return {
+    index,
+    ok: false,
+    sessionId: '',
+    errorCode: 'BUDGET_EXCEEDED',
+    error: 'budget_dollars was spent before this row started',
+    calls: [],
+    cost: 0,
+  };
+}
+
+function logRow(
+  ctx: MapContext,
+  plan: MapPlan,
+  o: RowOutcome,
+  cell: string,
+  call: RowOutcome['calls'][number] | null,
+  cacheHit: boolean,
+): LoggedCall {
+  return {
+    session_id: o.sessionId,
+    caller_id: 'map',
+    query_id: ctx.queryId,
+    cascade_id: plan.cascade.cascadeId,
+    row_index: o.index,
+    cache_hit: cacheHit,
+    cell,
+    model: call?.model ?? plan.model ?? '',
+    started_at: call?.started_at ?? Date.now(),
+    duration_ms: call?.duration_ms ?? 0,
+    tokens_in: call?.tokens_in ?? 0,
+    tokens_out: call?.tokens_out ?? 0,
+    cost: call?.cost ?? 0,
+    status: call?.status ?? 'ok',
+    error: call?.error,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * MAP input: the USING rows are materialised once into a temp table, whose
+ * dense insertion-ordered `rowid` is the row index every result is
+ * reassembled by. Pages are then read by `rowid` (keyset), so no streaming
+ * result is held open while results are appended on the same connection.
+ */
+import { quoteIdent } from '../db/sql-text.js';
+import { RvbbitError } from '../errors.js';
+import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
+import type { ConnectionQueue } from './connection-queue.js';
+
+export interface InputColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface MapInput {
+  readonly table: string;
+  readonly columns: readonly InputColumn[];
+  readonly rowCount: number;
+}
+
+export async function materializeInput(q: ConnectionQueue, plan: MapPlan, table: string): Promise<MapInput> {
+  await q.run((con) => con.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM (\n${limitedUsingSql(plan)}\n)`));
+  const probe = await q.run((con) => con.runAndReadAll(`SELECT * FROM ${table} LIMIT 0`));
+  const names = probe.columnNames();
+  const types = probe.columnTypes().map(String);
+  const columns = names.map((name, i) => ({ name, type: types[i]! }));
+  if (plan.dedupeBy !== undefined && !names.includes(plan.dedupeBy)) {
+    throw new RvbbitError(
+      'MAP_BAD_OPTION',
+      `dedupe_by: '${plan.dedupeBy}' is not a column of the USING query (columns: ${names.join(', ')})`,
+      { key: 'dedupe_by' },
+    );
+  }
+  const dedupe = plan.dedupeBy !== undefined ? [plan.dedupeBy] : plan.distinct ? names : [];
+  if (dedupe.length > 0) {
+    // Keep the first occurrence of each value, so output order follows input order.
+    const groupBy = dedupe.map(quoteIdent).join(', ');
+    await q.run((con) =>
+      con.run(`DELETE FROM ${table} WHERE rowid NOT IN (SELECT min(rowid) FROM ${table} GROUP BY ${groupBy})`),
+    );
+  }
+  const count = await q.run((con) => con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${table}`));
+  return { table, columns, rowCount: Number(count.getRowObjectsJS()[0]!.n) };
+}
+
+export interface InputRow {
+  readonly index: number;
+  readonly inputs: Record<string, unknown>;
+}
+
+/** Yields the input in pages, in index order; values as JSON (what templates and cache keys see). */
+export async function* readInputPages(q: ConnectionQueue, input: MapInput, pageSize = 2048): AsyncGenerator<InputRow[]> {
+  let after = -1;
+  for (;;) {
+    const reader = await q.run((con) =>
+      con.runAndReadAll(
+        `SELECT rowid AS __rvbbit_idx, * FROM ${input.table} WHERE rowid > ${after} ORDER BY rowid LIMIT ${pageSize}`,
+      ),
+    );
+    const rows = reader.getRowObjectsJson();
+    if (rows.length === 0) return;
+    const page: InputRow[] = rows.map((row) => {
+      const { __rvbbit_idx, ...inputs } = row;
+      return { index: Number(__rvbbit_idx), inputs };
+    });
+    after = page[page.length - 1]!.index;
+    yield page;
+    if (rows.length < pageSize) return;
+  }
+}

@@ -1,0 +1,44 @@
+/** Progress of one statement, emitted as chunks complete (CLI bar, server NOTICEs). */
+export interface Progress {
+  readonly rowsDone: number;
+  readonly rowsTotal: number;
+  readonly rowsPerSec: number;
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly dollars: number;
+  /** Estimated ms to finish; null until a rate is known. */
+  readonly etaMs: number | null;
+}
+
+export class ProgressTracker {
+  rowsDone = 0;
+  calls = 0;
+  cacheHits = 0;
+  dollars = 0;
+  private readonly started = performance.now();
+
+  constructor(
+    readonly rowsTotal: number,
+    private readonly listener?: (p: Progress) => void,
+  ) {}
+
+  add(rows: number, calls: number, cacheHits: number, dollars: number): void {
+    this.rowsDone += rows;
+    this.calls += calls;
+    this.cacheHits += cacheHits;
+    this.dollars += dollars;
+    if (!this.listener) return;
+    const seconds = (performance.now() - this.started) / 1000;
+    const rowsPerSec = seconds > 0 ? this.rowsDone / seconds : 0;
+    const left = this.rowsTotal - this.rowsDone;
+    this.listener({
+      rowsDone: this.rowsDone,
+      rowsTotal: this.rowsTotal,
+      rowsPerSec,
+      calls: this.calls,
+      cacheHits: this.cacheHits,
+      dollars: this.dollars,
+      etaMs: rowsPerSec > 0 ? (left / rowsPerSec) * 1000 : null,
+    });
+  }
+}

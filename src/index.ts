@@ -1,0 +1,17 @@
+/**
+ * rvbbit's public API: the engine, the simulator, cascades and errors.
+ * The grammar has its own entry point, `rvbbit/grammar`.
+ *
+ * @example
+ * const engine = await createEngine();            // in-memory DuckDB + the built-in simulator
+ * const { rows } = await engine.query(`RVBBIT MAP PARALLEL 20 'traits/extract_brand.yaml'
+ *   AS (brand VARCHAR, confidence DOUBLE) USING (SELECT product_name FROM products)`);
+ * await engine.close();
+ */
+export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
+export type { ProviderOption } from './engine/provider.js';
+export type { QueryOptions, Session } from './engine/session.js';
+export type { Progress } from './exec/progress.js';
+export type { QueryResult, ResultColumn } from './exec/query-result.js';
+export { RvbbitError } from './errors.js';
+export { startSimulator, startSimulatorProcess, type SimulatorHandle, type SimulatorOptions } from './sim/index.js';

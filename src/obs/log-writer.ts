@@ -1,0 +1,120 @@
+/**
+ * Appends to `rvbbit.unified_logs` (one row per LLM call, plus one per cache
+ * hit) and `rvbbit.queries` (one per statement), on the engine's system
+ * connection so user statements never wait on logging.
+ */
+import { DuckDBTimestampValue } from '@duckdb/node-api';
+import type { ConnectionQueue } from '../exec/connection-queue.js';
+
+/** One row of rvbbit.unified_logs. */
+export interface LoggedCall {
+  readonly cell: string;
+  readonly model: string;
+  readonly started_at: number;
+  readonly duration_ms: number;
+  readonly tokens_in: number;
+  readonly tokens_out: number;
+  readonly cost: number | null;
+  readonly status: 'ok' | 'error';
+  readonly error?: string;
+  readonly session_id: string;
+  readonly caller_id: string;
+  readonly query_id: string;
+  readonly cascade_id: string;
+  readonly row_index: number | null;
+  readonly cache_hit: boolean;
+  readonly answered_by?: string;
+}
+
+export interface QueryLog {
+  readonly query_id: string;
+  readonly text: string;
+  readonly kind: string;
+  readonly strategy: string | null;
+  readonly rows_in: number;
+  readonly rows_out: number;
+  readonly calls: number;
+  readonly cache_hits: number;
+  readonly cost: number | null;
+  readonly started_at: number;
+  readonly duration_ms: number;
+  readonly status: 'ok' | 'error' | 'cancelled';
+  readonly error: string | null;
+}
+
+type Appender = Awaited<ReturnType<ConnectionQueue['con']['createAppender']>>;
+
+function ts(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
+}
+
+function text(a: Appender, v: string | null | undefined): void {
+  if (v === null || v === undefined) a.appendNull();
+  else a.appendVarchar(v);
+}
+
+function num(a: Appender, v: number | null | undefined): void {
+  if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
+  else a.appendDouble(v);
+}
+
+export class LogWriter {
+  constructor(private readonly q: ConnectionQueue) {}
+
+  async calls(records: readonly LoggedCall[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.q.run(async (con) => {
+      const a = await con.createAppender('unified_logs', 'rvbbit');
+      try {
+        for (const r of records) {
+          text(a, r.session_id);
+          text(a, r.caller_id);
+          text(a, r.query_id);
+          text(a, r.cascade_id);
+          text(a, r.cell);
+          if (r.row_index === null) a.appendNull();
+          else a.appendBigInt(BigInt(r.row_index));
+          text(a, r.model);
+          a.appendTimestamp(ts(r.started_at));
+          num(a, r.duration_ms);
+          a.appendInteger(r.tokens_in);
+          a.appendInteger(r.tokens_out);
+          num(a, r.cost);
+          a.appendBoolean(r.cache_hit);
+          text(a, r.status);
+          text(a, r.error);
+          text(a, r.answered_by);
+          a.endRow();
+        }
+        a.flushSync();
+      } finally {
+        a.closeSync();
+      }
+    });
+  }
+
+  async query(log: QueryLog): Promise<void> {
+    await this.q.run(async (con) => {
+      const a = await con.createAppender('queries', 'rvbbit');
+      try {
+        text(a, log.query_id);
+        text(a, log.text);
+        text(a, log.kind);
+        text(a, log.strategy);
+        a.appendBigInt(BigInt(log.rows_in));
+        a.appendBigInt(BigInt(log.rows_out));
+        a.appendBigInt(BigInt(log.calls));
+        a.appendBigInt(BigInt(log.cache_hits));
+        num(a, log.cost);
+        a.appendTimestamp(ts(log.started_at));
+        num(a, log.duration_ms);
+        text(a, log.status);
+        text(a, log.error);
+        a.endRow();
+        a.flushSync();
+      } finally {
+        a.closeSync();
+      }
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Cost estimates for EXPLAIN: calls per run from the cascade's shape, tokens
+ * with a real tokenizer (js-tiktoken, cl100k), dollars from the price table.
+ * Estimates never call a model.
+ */
+import { getEncoding, type Tiktoken } from 'js-tiktoken';
+import type { Cascade, LlmCell } from '../cascade/index.js';
+
+let encoder: Tiktoken | undefined;
+
+export function countTokens(text: string): number {
+  encoder ??= getEncoding('cl100k_base');
+  return encoder.encode(text).length;
+}
+
+function llmCells(cascade: Cascade): LlmCell[] {
+  return cascade.cells.filter((c): c is LlmCell => c.kind === 'llm');
+}
+
+/** The fewest model calls one run makes (no validation retries, loops ending on turn 1). */
+export function callsPerRun(cascade: Cascade): number {
+  return llmCells(cascade).reduce((n, c) => n + (c.takes ? c.takes.factor + (c.takes.evaluatorInstructions ? 1 : 0) : 1), 0);
+}
+
+export function modelsOf(cascade: Cascade, override: string | undefined, fallback: string): string[] {
+  return [...new Set(llmCells(cascade).map((c) => override ?? c.model ?? cascade.model ?? fallback))];
+}
+
+export interface TokenEstimate {
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+}
+
+/** Tokens of one run: each call's prompt (instructions + the row's values) and a small JSON answer. */
+export function tokensPerRun(cascade: Cascade, sampleInputs: unknown): TokenEstimate {
+  const inputTokens = countTokens(JSON.stringify(sampleInputs ?? {}));
+  let tokensIn = 0;
+  let tokensOut = 0;
+  for (const cell of llmCells(cascade)) {
+    const calls = cell.takes ? cell.takes.factor : 1;
+    tokensIn += calls * (countTokens(cell.instructions) + inputTokens);
+    const fields = Object.keys((cell.outputSchema?.properties as object | undefined) ?? {}).length;
+    tokensOut += calls * (fields > 0 ? 8 + 12 * fields : 60);
+  }
+  return { tokensIn, tokensOut };
+}

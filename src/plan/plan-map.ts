@@ -1,0 +1,86 @@
+/**
+ * MapStatement (AST) → MapPlan: options defaulted, the cascade resolved inside
+ * the roots and loaded (so a bad file fails before any row runs).
+ */
+import type {
+  Annotation,
+  CreateTableAsStatement,
+  MapStatement,
+  TypeRef,
+  WithKey,
+  WithOption,
+  WithOptionValues,
+} from '../../grammar/index.js';
+import { loadCascade } from '../cascade/index.js';
+import type { CascadeResolver } from './cascade-resolver.js';
+import type { MapOutput, MapPlan } from './map-plan.js';
+
+export const DEFAULT_MAP_LIMIT = 1000;
+
+export interface PlanDefaults {
+  readonly parallel: number;
+  /** Engine-wide cache switch and TTL (ms; undefined = no expiry). */
+  readonly cache: false | number | undefined;
+}
+
+/** The typed WITH options of a statement as a partial record. */
+export function withValues(options: readonly WithOption[] | undefined): Partial<WithOptionValues> {
+  const out: Partial<Record<WithKey, unknown>> = {};
+  for (const o of options ?? []) out[o.key] = o.value;
+  return out as Partial<WithOptionValues>;
+}
+
+export function typeText(t: TypeRef): string {
+  return t.precision === null ? t.name : `${t.name}(${t.precision}, ${t.scale ?? 0})`;
+}
+
+export function annotationParallel(annotations: readonly Annotation[]): number | null | undefined {
+  const a = annotations.find((x) => x.key === 'parallel');
+  return a?.key === 'parallel' ? a.value : undefined;
+}
+
+export async function planMap(
+  stmt: MapStatement,
+  resolver: CascadeResolver,
+  defaults: PlanDefaults,
+  createAs?: CreateTableAsStatement,
+): Promise<MapPlan> {
+  const w = withValues(stmt.with?.options);
+  const cascadePath = resolver.resolve(stmt.cascade.value);
+  const cascade = await loadCascade(cascadePath);
+  let output: MapOutput;
+  if (stmt.output?.kind === 'TypedColumns') {
+    output = { kind: 'typed', columns: stmt.output.columns.map((c) => ({ name: c.name.name, type: typeText(c.type) })) };
+  } else {
+    output = { kind: 'single', name: stmt.output?.name.name ?? w.result_column ?? 'result' };
+  }
+  const fromAnnotation = annotationParallel(stmt.annotations ?? []);
+  const asTable = createAs ? createAs.table.map((p) => p.name).join('.') : w.as_table;
+  return {
+    cascadePath,
+    cascade,
+    usingSql: stmt.using.sql,
+    usingHasLimit: stmt.using.hasLimit,
+    autoLimit: w.limit ?? DEFAULT_MAP_LIMIT,
+    parallel: stmt.parallel?.value ?? fromAnnotation ?? defaults.parallel,
+    distinct: stmt.distinct !== null,
+    dedupeBy: w.dedupe_by,
+    batch: stmt.batch?.value,
+    output,
+    asTable,
+    asTableTemporary: createAs?.temporary ?? false,
+    cache: cacheSetting(w.cache, defaults.cache),
+    model: w.model,
+    onError: w.on_error ?? 'keep',
+    timeoutMs: w.timeout?.ms,
+    budgetDollars: w.budget_dollars,
+    retries: w.retries,
+  };
+}
+
+/** WITH (cache = …) over the engine default: true keeps the default TTL, a duration sets one. */
+function cacheSetting(setting: WithOptionValues['cache'] | undefined, fallback: PlanDefaults['cache']): MapPlan['cache'] {
+  if (setting === undefined) return fallback;
+  if (!setting.enabled) return false;
+  return setting.ttl?.ms ?? (fallback === false ? undefined : fallback);
+}

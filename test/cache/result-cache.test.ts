@@ -1,0 +1,53 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LruCache } from '../../src/cache/lru-cache.js';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import { ConnectionQueue } from '../../src/exec/connection-queue.js';
+import { ensureRvbbitSchema } from '../../src/obs/schema.js';
+
+test('LRU evicts the least recently used entry past its entry bound', () => {
+  const lru = new LruCache<string>(2, 1000);
+  lru.set('a', '1', 1);
+  lru.set('b', '2', 1);
+  assert.is(lru.get('a'), '1'); // a is now the most recent
+  lru.set('c', '3', 1);
+  assert.is(lru.get('b'), undefined);
+  assert.is(lru.get('a'), '1');
+  assert.is(lru.evictions, 1);
+});
+
+test('LRU drops expired entries and respects its byte bound', () => {
+  const lru = new LruCache<string>(10, 10);
+  lru.set('old', 'x', 1, 100);
+  assert.is(lru.get('old', 99), 'x');
+  assert.is(lru.get('old', 100), undefined);
+  lru.set('big', 'y', 11);
+  assert.is(lru.size, 0);
+  lru.set('p', 'y', 6);
+  lru.set('q', 'z', 6);
+  assert.equal([lru.get('p'), lru.get('q'), lru.bytes], [undefined, 'z', 6]);
+});
+
+test('result cache survives a new in-memory front (persistent table) and honours TTL', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  await ensureRvbbitSchema(con);
+  const q = new ConnectionQueue(con);
+  const first = new ResultCache(q);
+  await first.store([
+    { key: 'k1', cascadeId: 'c', value: '"one"' },
+    { key: 'k2', cascadeId: 'c', value: '"two"', ttlMs: 0 },
+  ]);
+  // A fresh cache object has an empty LRU: hits must come from rvbbit.cache.
+  const second = new ResultCache(q);
+  const found = await second.lookup(['k1', 'k2', 'k3']);
+  assert.equal([...found.entries()], [['k1', '"one"']]);
+  assert.equal(second.stats(), { hits: 1, misses: 2, evictions: 0, entries: 1, bytes: 7 });
+  await second.publishStats();
+  const rows = (await con.runAndReadAll('SELECT hits, misses FROM rvbbit.cache_stats')).getRowObjectsJson();
+  assert.equal(rows, [{ hits: '1', misses: '2' }]);
+  con.closeSync();
+});
+
+test.run();

@@ -1,0 +1,39 @@
+/**
+ * A real engine against a real simulator on loopback, with the engine test
+ * cascades as its only root. Tests read the simulator's counters for exact
+ * call counts and concurrency.
+ */
+import { fileURLToPath } from 'node:url';
+import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
+import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
+
+export const ENGINE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/engine/', import.meta.url));
+
+export interface Fixture {
+  readonly engine: Engine;
+  readonly sim: SimulatorHandle;
+  close(): Promise<void>;
+}
+
+export async function startFixture(sim: SimulatorOptions = {}, engine: EngineOptions = {}): Promise<Fixture> {
+  const simulator = await startSimulator({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
+  const e = await createEngine({
+    cascadeRoots: [ENGINE_CASCADES],
+    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+    ...engine,
+  });
+  return {
+    engine: e,
+    sim: simulator,
+    async close() {
+      await e.close();
+      await simulator.close();
+    },
+  };
+}
+
+/** `n` rows of (id, product_name), ids 0..n-1, names repeating every `distinct` rows. */
+export function productsSql(n: number, distinct = n): string {
+  return `SELECT range::INTEGER AS id, 'Acme Widget ' || (range % ${distinct}) AS product_name FROM range(${n})`;
+}
