@@ -14,13 +14,14 @@ import { workerLlmClient } from './worker-llm.js';
 
 async function runRow(task: ChunkTask, cascade: Cascade, row: ChunkRow, signal: AbortSignal): Promise<RowOutcome> {
   const semaphore = new SharedSemaphore(task.parallelBuffer);
+  const held = new Int32Array(task.heldBuffer);
   try {
-    await semaphore.acquire(signal);
+    await semaphore.acquire(signal, held);
   } catch {
     return failed(row.index, 'ABORTED', 'statement cancelled before this row started');
   }
   if (budgetExhausted(task.budgetBuffer, task.budgetNanos)) {
-    semaphore.release();
+    semaphore.release(held);
     return failed(row.index, 'BUDGET_EXCEEDED', 'budget_dollars was spent before this row started');
   }
   try {
@@ -43,7 +44,7 @@ async function runRow(task: ChunkTask, cascade: Cascade, row: ChunkRow, signal: 
   } catch (err) {
     return failed(row.index, 'WORKER_ERROR', errorMessage(err));
   } finally {
-    semaphore.release();
+    semaphore.release(held);
   }
 }
 

@@ -22,6 +22,7 @@ export function workerLlmClient(config: WorkerLlmConfig): LlmClient {
       aliases: config.aliases,
       retries: config.retries,
       timeoutMs: config.timeoutMs,
+      backoff: config.backoff,
     });
     clients.set(key, client);
   }

@@ -1,6 +1,68 @@
+/**
+ * `rvbbit parse [--json] "<sql>"` or `rvbbit parse -f file.sql`: prints the
+ * AST (JSON) or a summary and the canonical text; on errors prints them
+ * rendered with a caret and exits with 1.
+ */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { format, parse, type Statement } from '../../grammar/index.js';
 
-/** Placeholder until the grammar lands (issue 2). */
+interface ParseOptions {
+  json?: boolean;
+  file?: string;
+}
+
 export function registerParse(program: Command): void {
-  program.command('parse').description('parse RVBBIT SQL and print the AST');
+  program
+    .command('parse')
+    .description('parse RVBBIT SQL and print the AST, or the errors with line:col and a caret')
+    .argument('[sql]', 'the SQL text (or use -f)')
+    .option('--json', 'print the AST (and errors) as JSON')
+    .option('-f, --file <path>', 'read the SQL from a file')
+    .action((sql: string | undefined, opts: ParseOptions) => {
+      process.exitCode = runParse(sql, opts);
+    });
+}
+
+function runParse(sql: string | undefined, opts: ParseOptions): number {
+  let text: string;
+  try {
+    text = opts.file !== undefined ? readFileSync(opts.file, 'utf8') : (sql ?? '');
+  } catch (err) {
+    process.stderr.write(`rvbbit parse: cannot read ${opts.file}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (opts.file === undefined && sql === undefined) {
+    process.stderr.write('rvbbit parse: give the SQL as an argument or with -f file.sql\n');
+    return 2;
+  }
+  const result = parse(text);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else if (result.errors.length === 0) {
+    const lines = result.statements.map((s, i) => `-- ${i + 1}: ${summary(s)}`);
+    process.stdout.write(`${lines.join('\n')}\n\n${format(result.statements)}\n`);
+  }
+  if (result.errors.length > 0 && !opts.json) {
+    process.stderr.write(`${result.errors.map((e) => e.rendered).join('\n\n')}\n`);
+  }
+  return result.errors.length > 0 ? 1 : 0;
+}
+
+/** One line per statement: kind and what the engine will care about. */
+function summary(s: Statement): string {
+  switch (s.kind) {
+    case 'MapStatement':
+      return `MAP '${s.cascade.value}'${s.using.hasLimit ? '' : ' (auto-LIMIT)'}`;
+    case 'RunStatement':
+      return `RUN${s.async ? ' ASYNC' : ''} '${s.cascade.value}'`;
+    case 'ExplainStatement':
+      return `EXPLAIN ${s.target.kind === 'MapStatement' ? 'MAP' : 'RUN'} '${s.target.cascade.value}'`;
+    case 'CreateTableAsStatement':
+      return `CREATE TABLE ${s.table.map((p) => p.name).join('.')} AS MAP '${s.map.cascade.value}'`;
+    case 'SqlStatement': {
+      const n = s.operators.length + s.relevance.length + s.aggregates.length;
+      return `SQL passthrough, ${n} semantic call${n === 1 ? '' : 's'}`;
+    }
+  }
 }

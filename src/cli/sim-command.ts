@@ -1,6 +1,147 @@
-import type { Command } from 'commander';
+/**
+ * `rvbbit sim`: runs the LLM simulator in the foreground until Ctrl-C.
+ * Prints one line `rvbbit simulator listening on <url>` (the URL includes /v1).
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { SimulatorOptions } from '../sim/options.js';
+import { startSimulator } from '../sim/server.js';
 
-/** Placeholder until the simulator lands (issue 3). */
+function num(name: string, min: number, max = Number.POSITIVE_INFINITY, integer = false) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (
+      value.trim() === '' ||
+      !Number.isFinite(n) ||
+      n < min ||
+      n > max ||
+      (integer && !Number.isInteger(n))
+    ) {
+      const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `between ${min} and ${max}`;
+      throw new InvalidArgumentError(`${name} must be ${integer ? 'an integer' : 'a number'} ${range}`);
+    }
+    return n;
+  };
+}
+
+interface SimFlags {
+  port: number;
+  host: string;
+  latencyMs?: number;
+  latencyDist?: string;
+  latencyMedian?: number;
+  latencySigma?: number;
+  seed?: number;
+  rps?: number;
+  burst?: number;
+  retryAfterDate?: boolean;
+  errorRate?: number;
+  resetRate?: number;
+  hangRate?: number;
+  malformedRate?: number;
+  maxBodyBytes?: number;
+  costIn?: number;
+  costOut?: number;
+}
+
+/** Flags → simulator options. */
+export function simOptionsFromFlags(f: SimFlags): SimulatorOptions {
+  if (f.latencyDist !== undefined && f.latencyDist !== 'lognormal') {
+    throw new InvalidArgumentError("--latency-dist must be 'lognormal'");
+  }
+  const dist = f.latencyDist !== undefined || f.latencyMedian !== undefined || f.latencySigma !== undefined;
+  return {
+    port: f.port,
+    host: f.host,
+    ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
+    ...(dist
+      ? {
+          latency: {
+            dist: 'lognormal' as const,
+            medianMs: f.latencyMedian ?? f.latencyMs ?? 200,
+            sigma: f.latencySigma ?? 0.5,
+          },
+        }
+      : {}),
+    ...(f.seed !== undefined ? { seed: f.seed } : {}),
+    ...(f.rps !== undefined
+      ? { rateLimit: { rps: f.rps, ...(f.burst !== undefined ? { burst: f.burst } : {}) } }
+      : {}),
+    ...(f.retryAfterDate ? { retryAfterFormat: 'date' as const } : {}),
+    ...(f.errorRate !== undefined ? { errorRate: f.errorRate } : {}),
+    ...(f.resetRate !== undefined ? { resetRate: f.resetRate } : {}),
+    ...(f.hangRate !== undefined ? { hangRate: f.hangRate } : {}),
+    ...(f.malformedRate !== undefined ? { malformedRate: f.malformedRate } : {}),
+    ...(f.maxBodyBytes !== undefined ? { maxBodyBytes: f.maxBodyBytes } : {}),
+    ...(f.costIn !== undefined || f.costOut !== undefined
+      ? { costPerMillion: { in: f.costIn ?? 0, out: f.costOut ?? 0 } }
+      : {}),
+  };
+}
+
 export function registerSim(program: Command): void {
-  program.command('sim').description('run the LLM simulator');
+  program
+    .command('sim')
+    .description(
+      'run the LLM simulator: an OpenAI-compatible server on loopback with deterministic answers ' +
+        '(JSON that fits the requested schema, yes/no and scores from word overlap) and fault knobs',
+    )
+    .option('--port <n>', 'port to listen on (0 = any free port)', num('--port', 0, 65535, true), 8787)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--latency-ms <n>', 'fixed latency per answer, ms (default 0)', num('--latency-ms', 0))
+    .option('--latency-dist <dist>', "latency drawn from a seeded distribution: 'lognormal'")
+    .option('--latency-median <ms>', 'median of the latency distribution, ms', num('--latency-median', 0))
+    .option(
+      '--latency-sigma <s>',
+      'sigma (log scale) of the latency distribution (default 0.5)',
+      num('--latency-sigma', 0),
+    )
+    .option(
+      '--seed <n>',
+      'seed for faults, latency and answers (default 1)',
+      num('--seed', -2147483648, 2147483647, true),
+    )
+    .option('--rps <n>', 'rate limit: above n requests/s answer 429 with Retry-After', num('--rps', 0.001))
+    .option('--burst <n>', 'rate limit burst (default max(1, rps))', num('--burst', 1))
+    .option('--retry-after-date', 'send Retry-After as an HTTP-date instead of seconds')
+    .option('--error-rate <f>', 'fraction of requests answered 500', num('--error-rate', 0, 1))
+    .option('--reset-rate <f>', 'fraction of requests whose socket is destroyed', num('--reset-rate', 0, 1))
+    .option(
+      '--hang-rate <f>',
+      'fraction of requests never answered (until the client gives up)',
+      num('--hang-rate', 0, 1),
+    )
+    .option(
+      '--malformed-rate <f>',
+      'fraction of 200s with an invalid JSON body',
+      num('--malformed-rate', 0, 1),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      'request bodies above n bytes get 413 (default 8 MiB)',
+      num('--max-body-bytes', 1, Infinity, true),
+    )
+    .option('--cost-in <usd>', 'report usage.cost: dollars per 1M prompt tokens', num('--cost-in', 0))
+    .option('--cost-out <usd>', 'report usage.cost: dollars per 1M completion tokens', num('--cost-out', 0))
+    .addHelpText(
+      'after',
+      '\nRoutes: POST /v1/chat/completions, GET /v1/models, GET /stats, POST /stats/reset, POST /options (JSON knobs).\n' +
+        'Faults are seeded: the same seed and request order give the same faults and latencies.\n' +
+        'Example: rvbbit sim --port 0 --latency-dist lognormal --latency-median 300 --latency-sigma 0.6 --rps 50 --error-rate 0.05',
+    )
+    .action(async (flags: SimFlags) => {
+      let sim: Awaited<ReturnType<typeof startSimulator>>;
+      try {
+        sim = await startSimulator(simOptionsFromFlags(flags));
+      } catch (err) {
+        process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`rvbbit simulator listening on ${sim.url}\n`);
+      const stop = () => {
+        void sim.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
 }

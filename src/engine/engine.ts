@@ -99,6 +99,7 @@ export class Engine {
         aliases: provider.aliases,
         retries: provider.retries,
         timeoutMs: provider.timeoutMs,
+        backoff: provider.backoff,
       },
       defaults: { parallel, cache: options.cache === false ? false : ttl },
       jobs: new Map(),
@@ -113,6 +114,7 @@ export class Engine {
           aliases: provider.aliases,
           retries: provider.retries,
           timeoutMs: provider.timeoutMs,
+          backoff: provider.backoff,
         });
         return mainLlm;
       },
@@ -152,7 +154,8 @@ export class Engine {
   }
 
   private pool(): CascadePool {
-    this.poolInstance ??= new CascadePool({ threads: this.threads });
+    const gate = this.shared.provider.gate;
+    this.poolInstance ??= new CascadePool({ threads: this.threads, onWorkerGone: (id) => gate.reclaim(id) });
     return this.poolInstance;
   }
 

@@ -17,6 +17,10 @@ export type ProviderOption =
       readonly prices?: PriceTable;
       /** Process-wide ceiling on LLM requests in flight (default 256). */
       readonly maxConcurrency?: number;
+      readonly retries?: number;
+      readonly timeoutMs?: number;
+      /** Backoff between attempts, ms (default base 250, max 20000). */
+      readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
     };
 
 export interface ResolvedProvider {
@@ -31,6 +35,7 @@ export interface ResolvedProvider {
   readonly aliases?: Readonly<Record<string, string>>;
   readonly retries?: number;
   readonly timeoutMs?: number;
+  readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   readonly simulator?: SimulatorHandle;
 }
 
@@ -47,6 +52,9 @@ export async function resolveProvider(option: ProviderOption | undefined, cwd: s
       answeredBy: hostOf(option.baseUrl),
       gate: new SharedGate({ maxConcurrency: option.maxConcurrency ?? 256 }),
       prices: option.prices ?? SIM_PRICES,
+      retries: option.retries,
+      timeoutMs: option.timeoutMs,
+      backoff: option.backoff,
     };
   }
   if (option === undefined) {

@@ -18,8 +18,11 @@ import { runRunStatement } from './run-statement.js';
 import { toDuckValues } from './params.js';
 
 export interface QueryOptions {
+  /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** Fault injection for tests: the worker running this MAP chunk dies (again on its re-run if `twice`). */
+  readonly faults?: { readonly crashChunk: number; readonly twice?: boolean };
 }
 
 interface Outcome {
@@ -130,6 +133,7 @@ export class Session {
       queryId,
       signal: options.signal,
       onProgress: options.onProgress,
+      crash: options.faults ? { chunk: options.faults.crashChunk, twice: options.faults.twice ?? false } : undefined,
     };
     switch (stmt.kind) {
       case 'SqlStatement': {

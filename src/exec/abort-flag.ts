@@ -4,6 +4,8 @@
  * and each worker turns it into an AbortSignal with Atomics.waitAsync: no
  * polling, and in-flight HTTP is aborted at once.
  */
+import { setMaxListeners } from 'node:events';
+
 export function createAbortBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(4);
 }
@@ -26,6 +28,8 @@ export function signalFor(buffer: SharedArrayBuffer): AbortSignal {
   if (signal) return signal;
   const controller = new AbortController();
   signal = controller.signal;
+  // Every row of the statement in this thread listens to it: no listener cap.
+  setMaxListeners(0, signal);
   signals.set(buffer, signal);
   const flag = new Int32Array(buffer);
   const fire = () => controller.abort(new Error('statement cancelled'));

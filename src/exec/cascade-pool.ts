@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { ChunkResult, ChunkTask } from './chunk-protocol.js';
+import { SharedSemaphore } from './shared-semaphore.js';
 
 const WORKER_FILE = new URL('../../workers/cascade-worker.ts', import.meta.url).href;
 
@@ -14,6 +15,11 @@ export interface CascadePoolOptions {
   readonly threads?: number;
   /** Chunk tasks one worker holds at once; rows inside a chunk also run concurrently. */
   readonly tasksPerWorker?: number;
+  /**
+   * Called with the threadId of every worker that goes away, before its tasks
+   * are failed: the engine returns the LLM gate slots that thread still held.
+   */
+  readonly onWorkerGone?: (threadId: number) => void;
 }
 
 export class CascadePool {
@@ -31,15 +37,30 @@ export class CascadePool {
       // Workers load TypeScript through tsx, like the main thread.
       execArgv: ['--import', 'tsx'],
     });
+    const onGone = options.onWorkerGone;
+    if (onGone) {
+      // A dead Worker reports threadId -1, so remember ids while they are alive
+      // and, when one goes, report every known id that is no longer running.
+      const known = new Set<number>();
+      this.piscina.on('workerCreate', (w: { id: number }) => known.add(w.id));
+      this.piscina.on('workerDestroy', () => {
+        const live = new Set(this.piscina.threads.map((t) => t.threadId).filter((id) => id >= 0));
+        for (const id of known) {
+          if (live.has(id)) continue;
+          known.delete(id);
+          onGone(id);
+        }
+      });
+    }
   }
 
   /** Runs one chunk; `retryTask` is what to send if the first worker dies (tests drop the crash hook). */
   async run(task: ChunkTask, retryTask: ChunkTask = task): Promise<ChunkResult> {
     try {
-      return (await this.piscina.run(task)) as ChunkResult;
+      return await this.attempt(task);
     } catch (first) {
       try {
-        return (await this.piscina.run(retryTask)) as ChunkResult;
+        return await this.attempt({ ...retryTask, heldBuffer: new SharedArrayBuffer(4) });
       } catch (second) {
         const why = `worker thread died twice running chunk ${task.chunkIndex} (${describe(first)}; then ${describe(second)})`;
         return {
@@ -55,6 +76,16 @@ export class CascadePool {
           })),
         };
       }
+    }
+  }
+
+  /** One try on some worker; if that worker dies, the permits its rows held go back. */
+  private async attempt(task: ChunkTask): Promise<ChunkResult> {
+    try {
+      return (await this.piscina.run(task)) as ChunkResult;
+    } catch (err) {
+      new SharedSemaphore(task.parallelBuffer).reclaim(new Int32Array(task.heldBuffer));
+      throw err;
     }
   }
 

@@ -17,6 +17,8 @@ export interface WorkerLlmConfig {
   readonly retries?: number;
   /** Deadline of one HTTP attempt, ms. */
   readonly timeoutMs?: number;
+  /** Backoff between attempts (tests shorten it). */
+  readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
 }
 
 export interface ChunkRow {
@@ -32,6 +34,11 @@ export interface ChunkTask {
   readonly llm: WorkerLlmConfig;
   /** Per-statement semaphore: PARALLEL permits shared by every worker. */
   readonly parallelBuffer: SharedArrayBuffer;
+  /**
+   * Permits this chunk attempt holds right now (Int32). If its worker dies the
+   * pool hands them back, so a crash never shrinks PARALLEL for the rest.
+   */
+  readonly heldBuffer: SharedArrayBuffer;
   /** Per-statement abort flag: non-zero = stop, abort in-flight HTTP. */
   readonly abortBuffer: SharedArrayBuffer;
   /** Per-statement spend in nano-dollars (BigInt64), added to by every worker. */

@@ -114,6 +114,7 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
       rows,
       llm: ctx.llm,
       parallelBuffer,
+      heldBuffer: new SharedArrayBuffer(4),
       abortBuffer: control,
       budgetBuffer,
       budgetNanos,

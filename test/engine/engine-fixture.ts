@@ -19,7 +19,8 @@ export async function startFixture(sim: SimulatorOptions = {}, engine: EngineOpt
   const simulator = await startSimulator({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
   const e = await createEngine({
     cascadeRoots: [ENGINE_CASCADES],
-    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000 },
+    // Short backoff keeps fault tests fast; Retry-After is still honoured.
+    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000, backoff: { baseMs: 5, maxMs: 50 } },
     threads: 2,
     ...engine,
   });

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench:parse`: parse throughput (statements/s, MB/s) on a corpus of
+ * realistic statements, and time against size for one large USING query
+ * (parsing must stay linear in input size).
+ */
+import { parse } from '../grammar/index.js';
+
+const CORPUS = [
+  "RVBBIT MAP 'traits/extract_brand.yaml' AS brand USING (SELECT product_name FROM products)",
+  "RVBBIT MAP PARALLEL 20 DISTINCT 'traits/extract_brand.yaml' AS (brand VARCHAR, confidence DOUBLE) USING (SELECT product_name FROM products LIMIT 5000) WITH (cache = '1d', on_error = 'null')",
+  "RVBBIT MAP BATCH 16 'traits/sentiment' USING (SELECT id, review FROM reviews WHERE stars < 3 ORDER BY id) WITH (limit = 200, model = 'small-fast')",
+  "RVBBIT RUN 'traits/analyze_batch.yaml' USING (SELECT * FROM products WHERE category = 'electronics' LIMIT 500) WITH (as_table = 'electronics_batch')",
+  "EXPLAIN RVBBIT MAP PARALLEL 10 'traits/extract_brand.yaml' USING (SELECT * FROM products)",
+  "CREATE TEMP TABLE brands AS RVBBIT MAP 'traits/extract_brand.yaml' AS brand USING (SELECT product_name FROM products)",
+];
+const TYPICAL_MAP = CORPUS[1]!;
+const SQL_WITH_OPS =
+  "SELECT id, text ALIGNS 'SQL is good for AI' AS score FROM tweets WHERE text MEANS 'talks about databases' LIMIT 10";
+
+function rate(label: string, stmts: string[], ms = 1500): void {
+  for (let i = 0; i < 2000; i++) parse(stmts[i % stmts.length]!);
+  const bytes = stmts.reduce((n, s) => n + s.length, 0) / stmts.length;
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 1000; i++) parse(stmts[(n + i) % stmts.length]!);
+    n += 1000;
+  }
+  const secs = (performance.now() - t0) / 1000;
+  const perSec = n / secs;
+  console.log(
+    `${label.padEnd(28)} ${Math.round(perSec).toLocaleString('en').padStart(9)} statements/s  ${((perSec * bytes) / 1e6).toFixed(1).padStart(5)} MB/s`,
+  );
+}
+
+/** A USING query of about `size` bytes: strings, comments, nested parens. */
+function bigStatement(size: number): string {
+  const parts: string[] = [];
+  let len = 0;
+  for (let i = 0; len < size; i++) {
+    const p = `(col${i} = 'it''s ${i}' /* c ${i} */ OR f(x${i}, "q""${i}") > ${i}.5)`;
+    parts.push(p);
+    len += p.length + 5;
+  }
+  return `RVBBIT MAP PARALLEL 8 'traits/x.yaml' USING (SELECT * FROM t WHERE ${parts.join(' AND ')} LIMIT 10) WITH (limit = 0)`;
+}
+
+function sizeTiming(size: number): void {
+  const sql = bigStatement(size);
+  parse(sql);
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    const r = parse(sql);
+    runs.push(performance.now() - t0);
+    if (r.errors.length > 0 || r.statements.length !== 1) throw new Error('bench statement did not parse');
+  }
+  runs.sort((a, b) => a - b);
+  const mb = sql.length / 1e6;
+  console.log(
+    `USING of ${(sql.length / 1024).toFixed(0).padStart(5)} KB: median ${runs[2]!.toFixed(1).padStart(6)} ms  (${(mb / (runs[2]! / 1000)).toFixed(0)} MB/s)`,
+  );
+}
+
+console.log(`node ${process.version}, ${new Date().toISOString()}`);
+rate('typical MAP', [TYPICAL_MAP]);
+rate('corpus (6 RVBBIT forms)', CORPUS);
+rate('SQL with 2 operators', [SQL_WITH_OPS]);
+for (const size of [100 * 1024, 1024 * 1024, 4 * 1024 * 1024]) sizeTiming(size);

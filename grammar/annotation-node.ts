@@ -1,0 +1,29 @@
+/**
+ * `-- @ key: value` annotations. A "key" is one identifier at the start of the
+ * annotation text followed by `:` and then whitespace or the end of the line
+ * (so `-- @ see http://x` is a hint, not a key). Anything else is a hint.
+ * @see ../../shared/spec/dialect.md §2 "Annotations"
+ */
+import type { Span } from './span.js';
+
+export const STRATEGIES = ['batch', 'sequential', 'union_all', 'vectorized'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** The valid `key:` words, in canonical order. */
+export const ANNOTATION_KEYS = ['parallel', 'model', 'threshold', 'strategy', 'cache'] as const;
+export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
+
+interface AnnotationBase {
+  readonly kind: 'Annotation';
+  readonly span: Span;
+}
+/** `value: null` is the bare `-- @ parallel` (the engine default). */
+export type Annotation = AnnotationBase &
+  (
+    | { readonly key: 'parallel'; readonly value: number | null }
+    | { readonly key: 'model'; readonly value: string }
+    | { readonly key: 'threshold'; readonly value: number }
+    | { readonly key: 'strategy'; readonly value: Strategy }
+    | { readonly key: 'cache'; readonly value: boolean }
+    | { readonly key: 'hint'; readonly value: string }
+  );

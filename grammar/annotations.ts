@@ -1,0 +1,97 @@
+/**
+ * Reads `-- @ …` comment lines into Annotation nodes.
+ * @see ./annotation-node.ts for what counts as a `key:`.
+ */
+import type { Annotation, AnnotationKey, Strategy } from './annotation-node.js';
+import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
+import { GrammarErrorCode } from './errors.js';
+import type { SemanticError } from './semantic-ops.js';
+import type { LineIndex } from './span.js';
+
+const ANNOTATION = /^--[ \t]*@/;
+const KEYED = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?=\s|$)/;
+
+/** True for a line comment that is an annotation. */
+export const isAnnotation = (comment: string): boolean => ANNOTATION.test(comment);
+
+/** Parses one annotation comment spanning `[start, end)` of the input. */
+export function parseAnnotation(index: LineIndex, start: number, end: number): Annotation | SemanticError {
+  const raw = index.text.slice(start, end);
+  const at = raw.indexOf('@') + 1;
+  const body = raw.slice(at);
+  const lead = body.length - body.trimStart().length;
+  const text = body.trim();
+  const span = index.span(start, end);
+  const keyed = KEYED.exec(text);
+  const bare = text.toLowerCase();
+  if (!keyed) {
+    if (bare === 'parallel') return { kind: 'Annotation', key: 'parallel', value: null, span };
+    if ((ANNOTATION_KEYS as readonly string[]).includes(bare)) {
+      return bad(`annotation '${bare}' needs a value: -- @ ${bare}: …`, start + at + lead);
+    }
+    return { kind: 'Annotation', key: 'hint', value: text, span };
+  }
+  const key = keyed[1]!.toLowerCase();
+  const value = text.slice(keyed[0].length).trim();
+  const valueAt =
+    start +
+    at +
+    lead +
+    keyed[0].length +
+    (text.slice(keyed[0].length).length - text.slice(keyed[0].length).trimStart().length);
+  if (!(ANNOTATION_KEYS as readonly string[]).includes(key)) {
+    return {
+      code: GrammarErrorCode.UNKNOWN_ANNOTATION,
+      message: `unknown annotation key '${keyed[1]}'; valid keys: ${ANNOTATION_KEYS.join(', ')} (free text without 'key:' is a hint)`,
+      offset: start + at + lead,
+    };
+  }
+  return typed(key as AnnotationKey, value, span, valueAt);
+}
+
+function typed(
+  key: AnnotationKey,
+  value: string,
+  span: Annotation['span'],
+  at: number,
+): Annotation | SemanticError {
+  const lower = value.toLowerCase();
+  switch (key) {
+    case 'parallel': {
+      if (value === '') return { kind: 'Annotation', key, value: null, span };
+      const n = Number(value);
+      return /^\d+$/.test(value) && n >= 1 && n <= 1000
+        ? { kind: 'Annotation', key, value: n, span }
+        : bad(`parallel must be an integer from 1 to 1000, got '${value}'`, at);
+    }
+    case 'model':
+      return value ? { kind: 'Annotation', key, value, span } : bad('model needs a model name', at);
+    case 'threshold': {
+      const n = Number(value);
+      return value !== '' && /^[0-9.eE+-]+$/.test(value) && n >= 0 && n <= 1
+        ? { kind: 'Annotation', key, value: n, span }
+        : bad(`threshold must be a number from 0 to 1, got '${value}'`, at);
+    }
+    case 'strategy':
+      return (STRATEGIES as readonly string[]).includes(lower)
+        ? { kind: 'Annotation', key, value: lower as Strategy, span }
+        : bad(`strategy must be one of ${STRATEGIES.join(', ')}, got '${value}'`, at);
+    case 'cache':
+      return lower === 'true' || lower === 'false'
+        ? { kind: 'Annotation', key, value: lower === 'true', span }
+        : bad(`cache must be true or false, got '${value}'`, at);
+  }
+}
+
+const bad = (message: string, offset: number): SemanticError => ({
+  code: GrammarErrorCode.BAD_ANNOTATION_VALUE,
+  message,
+  offset,
+});
+
+/** Canonical text of an annotation (what `format()` writes). */
+export function formatAnnotation(a: Annotation): string {
+  if (a.key === 'hint') return `-- @ ${a.value}`;
+  if (a.key === 'parallel' && a.value === null) return '-- @ parallel';
+  return `-- @ ${a.key}: ${String(a.value)}`;
+}

@@ -1,0 +1,241 @@
+/**
+ * CST → AST for RVBBIT statements. Value checks live here (ranges, duplicate
+ * modifiers and keys, known types and WITH keys) so errors can name the
+ * valid choices; they are collected, never thrown.
+ */
+import type { CstNode, IToken } from 'chevrotain';
+import type * as A from './ast.js';
+import { buildUsingClause, buildWithClause } from './build-clauses.js';
+import {
+  type BuildContext,
+  type Children,
+  fail,
+  identifier,
+  spanOfNode,
+  tok,
+  tokSpan,
+  unquote,
+} from './build-context.js';
+import { GrammarErrorCode } from './errors.js';
+import { rvbbitParser } from './parser.js';
+import { TYPE_NAMES } from './tokens.js';
+
+const BaseVisitor = rvbbitParser.getBaseCstVisitorConstructor<BuildContext, unknown>();
+
+class AstBuilder extends BaseVisitor {
+  constructor() {
+    super();
+    this.validateVisitor();
+  }
+
+  statement(ch: Children, cx: BuildContext): A.Statement {
+    const child = (ch.rvbbitStatement ?? ch.explainStatement ?? ch.createStatement)![0] as CstNode;
+    const stmt = this.visit(child, cx) as
+      | A.MapStatement
+      | A.RunStatement
+      | A.ExplainStatement
+      | A.CreateTableAsStatement;
+    return { ...stmt, annotations: cx.annotations };
+  }
+
+  rvbbitStatement(ch: Children, cx: BuildContext): A.MapStatement | A.RunStatement {
+    const body = (ch.mapBody ?? ch.runBody)![0] as CstNode;
+    const start = tok(ch, 'Rvbbit').startOffset;
+    return this.visit(body, { ...cx, start }) as A.MapStatement | A.RunStatement;
+  }
+
+  mapBody(ch: Children, cx: BuildContext): A.MapStatement {
+    let parallel: A.ParallelModifier | null = null;
+    let distinct: A.DistinctModifier | null = null;
+    let batch: A.BatchModifier | null = null;
+    for (const m of (ch.mapModifier ?? []) as CstNode[]) {
+      const mc = m.children as Children;
+      const kw = (mc.Parallel ?? mc.Distinct ?? mc.Batch)![0] as IToken;
+      const word = kw.image.toUpperCase();
+      const span = spanOfNode(m, cx);
+      const seen = word === 'PARALLEL' ? parallel : word === 'DISTINCT' ? distinct : batch;
+      if (seen) {
+        fail(
+          cx,
+          GrammarErrorCode.DUPLICATE_MODIFIER,
+          `${word} may appear only once (first at ${seen.span.line}:${seen.span.column})`,
+          span.start,
+        );
+        continue;
+      }
+      if (word === 'DISTINCT') distinct = { kind: 'DistinctModifier', span };
+      else {
+        const numTok = tok(mc, 'NumberLiteral');
+        const max = word === 'PARALLEL' ? 1000 : 256;
+        const value = Number(numTok.image);
+        if (!/^\d+$/.test(numTok.image) || value < 1 || value > max) {
+          const code = word === 'PARALLEL' ? GrammarErrorCode.BAD_PARALLEL : GrammarErrorCode.BAD_BATCH;
+          fail(
+            cx,
+            code,
+            `${word} must be an integer from 1 to ${max}, got ${numTok.image}`,
+            cx.base + numTok.startOffset,
+          );
+          continue;
+        }
+        if (word === 'PARALLEL') parallel = { kind: 'ParallelModifier', value, span };
+        else batch = { kind: 'BatchModifier', value, span };
+      }
+    }
+    const cascade = this.visit(ch.cascadeRef![0] as CstNode, cx) as A.CascadeRef;
+    const output = ch.output
+      ? (this.visit(ch.output[0] as CstNode, cx) as A.ResultColumn | A.TypedColumns)
+      : null;
+    const using = this.visit(ch.usingClause![0] as CstNode, cx) as A.UsingClause;
+    const withClause = ch.withClause
+      ? (this.visit(ch.withClause[0] as CstNode, { ...cx, forRun: false }) as A.WithClause)
+      : null;
+    const resultColumn = withClause?.options.find((o) => o.key === 'result_column');
+    if (resultColumn && output) {
+      const message = 'result_column cannot be combined with AS (both name the result)';
+      fail(cx, GrammarErrorCode.CONFLICTING_OPTION, message, resultColumn.span.start);
+    }
+    const end = (withClause ?? using).span.end;
+    const span = cx.index.span(cx.base + cx.start, end);
+    return {
+      kind: 'MapStatement',
+      annotations: [],
+      parallel,
+      distinct,
+      batch,
+      cascade,
+      output,
+      using,
+      with: withClause,
+      span,
+    };
+  }
+
+  mapModifier(): void {}
+
+  runBody(ch: Children, cx: BuildContext): A.RunStatement {
+    const cascade = this.visit(ch.cascadeRef![0] as CstNode, cx) as A.CascadeRef;
+    const using = this.visit(ch.usingClause![0] as CstNode, cx) as A.UsingClause;
+    const withClause = ch.withClause
+      ? (this.visit(ch.withClause[0] as CstNode, { ...cx, forRun: true }) as A.WithClause)
+      : null;
+    const span = cx.index.span(cx.base + cx.start, (withClause ?? using).span.end);
+    return {
+      kind: 'RunStatement',
+      annotations: [],
+      async: ch.Async !== undefined,
+      cascade,
+      using,
+      with: withClause,
+      span,
+    };
+  }
+
+  explainStatement(ch: Children, cx: BuildContext): A.ExplainStatement {
+    const target = this.visit(ch.rvbbitStatement![0] as CstNode, cx) as A.MapStatement | A.RunStatement;
+    const format = ch.Text ? 'TEXT' : ch.Json ? 'JSON' : null;
+    const span = cx.index.span(cx.base + tok(ch, 'Explain').startOffset, target.span.end);
+    return { kind: 'ExplainStatement', annotations: [], format, target, span };
+  }
+
+  createStatement(ch: Children, cx: BuildContext): A.CreateTableAsStatement {
+    const table = this.visit(ch.qualifiedName![0] as CstNode, cx) as A.Identifier[];
+    const start = tok(ch, 'Rvbbit').startOffset;
+    const map = this.visit(ch.mapBody![0] as CstNode, { ...cx, start }) as A.MapStatement;
+    const span = cx.index.span(cx.base + tok(ch, 'Create').startOffset, map.span.end);
+    const temporary = ch.Temp !== undefined || ch.Temporary !== undefined;
+    if (map.with?.options.some((o) => o.key === 'as_table')) {
+      fail(
+        cx,
+        GrammarErrorCode.CONFLICTING_OPTION,
+        'as_table cannot be used with CREATE TABLE … AS (the table is already named)',
+        map.with.span.start,
+      );
+    }
+    return { kind: 'CreateTableAsStatement', annotations: [], temporary, table, map, span };
+  }
+
+  qualifiedName(ch: Children, cx: BuildContext): A.Identifier[] {
+    return ((ch.Name ?? []) as IToken[]).map((t) => identifier(t, cx));
+  }
+
+  cascadeRef(ch: Children, cx: BuildContext): A.CascadeRef {
+    const t = tok(ch, 'StringLiteral');
+    const value = unquote(t.image);
+    if (value.trim() === '')
+      fail(cx, GrammarErrorCode.MISSING_CASCADE, 'the cascade reference is empty', cx.base + t.startOffset);
+    return { kind: 'CascadeRef', value, span: tokSpan(t, cx) };
+  }
+
+  output(ch: Children, cx: BuildContext): A.ResultColumn | A.TypedColumns {
+    const span = cx.index.span(cx.base + tok(ch, 'As').startOffset, 0);
+    if (ch.Name) {
+      const name = identifier(ch.Name[0] as IToken, cx);
+      return { kind: 'ResultColumn', name, span: { ...span, end: name.span.end } };
+    }
+    const columns = ((ch.columnDef ?? []) as CstNode[]).map((c) => this.visit(c, cx) as A.ColumnDef);
+    const seen = new Set<string>();
+    for (const c of columns) {
+      const key = c.name.name.toLowerCase();
+      if (seen.has(key))
+        fail(cx, GrammarErrorCode.DUPLICATE_COLUMN, `column ${c.name.name} is defined twice`, c.span.start);
+      seen.add(key);
+    }
+    return {
+      kind: 'TypedColumns',
+      columns,
+      span: { ...span, end: cx.base + tok(ch, 'RParen').startOffset + 1 },
+    };
+  }
+
+  columnDef(ch: Children, cx: BuildContext): A.ColumnDef {
+    const name = identifier(tok(ch, 'Name'), cx);
+    const type = this.visit(ch.typeRef![0] as CstNode, cx) as A.TypeRef;
+    return { kind: 'ColumnDef', name, type, span: cx.index.span(name.span.start, type.span.end) };
+  }
+
+  typeRef(ch: Children, cx: BuildContext): A.TypeRef {
+    const t = tok(ch, 'Name');
+    const name = t.image.toUpperCase();
+    const nums = (ch.NumberLiteral ?? []) as IToken[];
+    const last = ch.RParen ? tok(ch, 'RParen') : t;
+    const span = cx.index.span(cx.base + t.startOffset, cx.base + last.startOffset + last.image.length);
+    if (t.tokenType.name === 'QuotedIdentifier' || !(TYPE_NAMES as readonly string[]).includes(name)) {
+      fail(
+        cx,
+        GrammarErrorCode.UNKNOWN_TYPE,
+        `unknown type ${t.image}; valid types: ${TYPE_NAMES.join(', ')}`,
+        span.start,
+      );
+    } else if (nums.length > 0 && name !== 'DECIMAL') {
+      fail(
+        cx,
+        GrammarErrorCode.BAD_TYPE_ARGS,
+        `${name} takes no arguments (only DECIMAL(p, s) does)`,
+        span.start,
+      );
+    }
+    const [p, s] = nums.map((n) => Number(n.image));
+    if (
+      p !== undefined &&
+      (!Number.isInteger(p) || p < 1 || p > 38 || (s !== undefined && (!Number.isInteger(s) || s > p)))
+    ) {
+      fail(cx, GrammarErrorCode.BAD_TYPE_ARGS, 'DECIMAL(p, s) needs 1 ≤ p ≤ 38 and 0 ≤ s ≤ p', span.start);
+    }
+    return { kind: 'TypeRef', name, precision: p ?? null, scale: s ?? null, span };
+  }
+
+  usingClause(ch: Children, cx: BuildContext): A.UsingClause {
+    return buildUsingClause(ch, cx);
+  }
+
+  withClause(ch: Children, cx: BuildContext): A.WithClause {
+    return buildWithClause(ch, cx);
+  }
+
+  withOption(): void {}
+  literal(): void {}
+}
+
+/** The shared builder (validated once against the parser's rules). */
+export const astBuilder = new AstBuilder();

@@ -1,0 +1,123 @@
+/**
+ * USING ( … ) and WITH ( … ): the two clauses that carry more than syntax.
+ * USING keeps its query as exact text and records its top-level LIMIT and
+ * semantic operators; WITH types and checks every option against its key.
+ * @see ../../shared/spec/dialect.md §1 "WITH options"
+ */
+import type { CstNode } from 'chevrotain';
+import type * as A from './ast.js';
+import {
+  type BuildContext,
+  type Children,
+  fail,
+  literalValue,
+  nodeRange,
+  spanOfNode,
+  tok,
+  tokensWithin,
+  unquoteIdent,
+} from './build-context.js';
+import { GrammarErrorCode } from './errors.js';
+import { findSemanticCalls, NO_CALLS } from './semantic-ops.js';
+import type { Span } from './span.js';
+import { hasTopLevelLimit } from './sql-balance.js';
+import {
+  checkOptionValue,
+  MAP_ONLY_KEYS,
+  RUN_KEYS,
+  WITH_KEYS,
+  type WithKey,
+  type WithOption,
+} from './with-options.js';
+
+/** USING ( sql ): the exact inner text, whether it has a top-level LIMIT, its operator calls. */
+export function buildUsingClause(ch: Children, cx: BuildContext): A.UsingClause {
+  const block = tok(ch, 'SqlBlock');
+  const open = cx.base + block.startOffset;
+  const end = open + block.image.length;
+  const span = cx.index.span(cx.base + tok(ch, 'Using').startOffset, end);
+  const closed = (block.payload as { closed: boolean }).closed;
+  if (!closed)
+    fail(
+      cx,
+      GrammarErrorCode.UNBALANCED_PAREN,
+      "unbalanced parentheses in USING: this '(' is never closed",
+      open,
+    );
+  const inner = [open + 1, closed ? end - 1 : end] as const;
+  const sql = cx.index.text.slice(inner[0], inner[1]);
+  const toks = tokensWithin(cx.sqlTokens, inner[0], inner[1]);
+  if (closed && toks.length === 0)
+    fail(cx, GrammarErrorCode.EMPTY_USING, 'USING ( ) needs a query', open + 1);
+  const calls = toks.length && closed ? findSemanticCalls(cx.index.text, toks, cx.ops, cx.index) : NO_CALLS;
+  if ('code' in calls) cx.errors.push(calls);
+  const semantic = 'code' in calls ? NO_CALLS : calls;
+  const hasLimit = hasTopLevelLimit(cx.index.text, toks);
+  return {
+    kind: 'UsingClause',
+    sql,
+    sqlSpan: cx.index.span(inner[0], inner[1]),
+    hasLimit,
+    ...semantic,
+    span,
+  };
+}
+
+/** WITH ( key = literal, … ): unknown, misplaced, duplicate and mistyped options are errors. */
+export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
+  const options: WithOption[] = [];
+  const seen = new Map<string, Span>();
+  const valid = cx.forRun ? RUN_KEYS : WITH_KEYS;
+  for (const o of (ch.withOption ?? []) as CstNode[]) {
+    const oc = o.children as Children;
+    const keyTok = tok(oc, 'Name');
+    const key =
+      keyTok.tokenType.name === 'QuotedIdentifier' ? unquoteIdent(keyTok.image) : keyTok.image.toLowerCase();
+    const at = cx.base + keyTok.startOffset;
+    const span = spanOfNode(o, cx);
+    if (!(WITH_KEYS as readonly string[]).includes(key)) {
+      fail(
+        cx,
+        GrammarErrorCode.UNKNOWN_WITH_KEY,
+        `unknown WITH option '${keyTok.image}'; valid keys: ${valid.join(', ')}`,
+        at,
+      );
+      continue;
+    }
+    if (cx.forRun && MAP_ONLY_KEYS.has(key as WithKey)) {
+      fail(
+        cx,
+        GrammarErrorCode.WITH_KEY_NOT_ALLOWED,
+        `${key} applies to MAP only; valid keys for RUN: ${RUN_KEYS.join(', ')}`,
+        at,
+      );
+      continue;
+    }
+    const first = seen.get(key);
+    if (first) {
+      fail(
+        cx,
+        GrammarErrorCode.DUPLICATE_WITH_KEY,
+        `WITH option ${key} is given twice (first at ${first.line}:${first.column})`,
+        at,
+      );
+      continue;
+    }
+    seen.set(key, span);
+    const lit = literalValue(oc.literal![0] as CstNode);
+    const checked = checkOptionValue(key as WithKey, lit);
+    if ('error' in checked) {
+      fail(
+        cx,
+        GrammarErrorCode.BAD_WITH_VALUE,
+        checked.error,
+        cx.base + nodeRange(oc.literal![0] as CstNode)[0],
+      );
+      continue;
+    }
+    options.push({ kind: 'WithOption', key, value: checked.value, span } as WithOption);
+  }
+  // Canonical key order, so the AST does not depend on how the options were written.
+  options.sort((a, b) => WITH_KEYS.indexOf(a.key) - WITH_KEYS.indexOf(b.key));
+  return { kind: 'WithClause', options, span: spanOfNode(null, cx, tok(ch, 'With'), tok(ch, 'RParen')) };
+}

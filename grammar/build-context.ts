@@ -1,0 +1,99 @@
+/**
+ * What the AST builder carries per statement, and the small CST helpers its
+ * visitor methods share (tokens, spans, identifiers, literals).
+ */
+import type { CstNode, IToken } from 'chevrotain';
+import type * as A from './ast.js';
+import type { GrammarErrorCode } from './errors.js';
+import type { OperatorSet } from './operators.js';
+import type { SemanticError } from './semantic-ops.js';
+import type { LineIndex, Span } from './span.js';
+import type { SqlToken } from './sql-scan.js';
+import type { LiteralValue } from './with-options.js';
+
+/** A CST node's children, keyed by rule or token name. */
+export type Children = Record<string, (CstNode | IToken)[] | undefined>;
+
+/** Per-statement state; the visitor itself is built once. */
+export interface BuildContext {
+  /** Offset of the statement in the whole input (tokens are relative to it). */
+  base: number;
+  /** Offset (relative to base) of the RVBBIT keyword of the statement being built. */
+  start: number;
+  /** Set while building a RUN's WITH clause (MAP-only keys are refused). */
+  forRun: boolean;
+  index: LineIndex;
+  ops: OperatorSet;
+  annotations: readonly A.Annotation[];
+  errors: SemanticError[];
+  /** The statement's scanned tokens (no comments), reused for the USING body instead of scanning again. */
+  sqlTokens: readonly SqlToken[];
+}
+
+/** The tokens lying inside [start, end), found by binary search. */
+export function tokensWithin(toks: readonly SqlToken[], start: number, end: number): readonly SqlToken[] {
+  let lo = 0;
+  let hi = toks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (toks[mid]!.start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  let last = lo;
+  while (last < toks.length && toks[last]!.end <= end) last++;
+  return toks.slice(lo, last);
+}
+
+export function tok(ch: Children, name: string, i = 0): IToken {
+  return ch[name]![i] as IToken;
+}
+
+export function tokSpan(t: IToken, cx: BuildContext): Span {
+  const s = cx.base + t.startOffset;
+  return cx.index.span(s, s + t.image.length);
+}
+
+export function spanOfNode(n: CstNode | null, cx: BuildContext, first?: IToken, last?: IToken): Span {
+  const [s, e] = first && last ? [first.startOffset, last.startOffset + last.image.length] : nodeRange(n!);
+  return cx.index.span(cx.base + s, cx.base + e);
+}
+
+/** [start, end) of a CST node from its tokens (the offset-only lexer records no token ends). */
+export function nodeRange(n: CstNode): [number, number] {
+  let start = Number.POSITIVE_INFINITY;
+  let end = -1;
+  for (const list of Object.values(n.children)) {
+    for (const c of list) {
+      const [s, e] = 'image' in c ? [c.startOffset, c.startOffset + c.image.length] : nodeRange(c);
+      if (s < start) start = s;
+      if (e > end) end = e;
+    }
+  }
+  return [start, end];
+}
+
+export function fail(cx: BuildContext, code: GrammarErrorCode, message: string, offset: number): void {
+  cx.errors.push({ code, message, offset });
+}
+
+export function identifier(t: IToken, cx: BuildContext): A.Identifier {
+  const quoted = t.tokenType.name === 'QuotedIdentifier';
+  return { kind: 'Identifier', name: quoted ? unquoteIdent(t.image) : t.image, quoted, span: tokSpan(t, cx) };
+}
+
+export const unquoteIdent = (s: string): string => s.slice(1, -1).replace(/""/g, '"');
+
+export function unquote(image: string): string {
+  if (image[0] === 'E' || image[0] === 'e')
+    return image.slice(2, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
+  return image.slice(1, -1).replace(/''/g, "'");
+}
+
+export function literalValue(n: CstNode): LiteralValue {
+  const c = n.children as Children;
+  if (c.StringLiteral) return unquote(tok(c, 'StringLiteral').image);
+  if (c.NumberLiteral) return (c.Minus ? -1 : 1) * Number(tok(c, 'NumberLiteral').image);
+  if (c.True) return true;
+  if (c.False) return false;
+  return null;
+}

@@ -1,0 +1,41 @@
+/**
+ * rvbbit/grammar: the RVBBIT dialect. Text → tokens → CST → AST, with errors
+ * as data (code, line:col, caret). The module functions use the spec's
+ * operator set; `createGrammar({ operators })` binds another.
+ * @see ../../shared/spec/dialect.md
+ */
+import { createGrammar } from './grammar.js';
+
+export type { AnnotationKey, Strategy } from './annotation-node.js';
+export { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
+export type * from './ast.js';
+export type { Completion, CompletionKind } from './complete.js';
+export { GrammarErrorCode, type ParseError, toRvbbitError } from './errors.js';
+export { createGrammar, type Grammar, type GrammarOptions } from './grammar.js';
+export { type HighlightToken, TOKEN_CATEGORIES, type TokenCategory } from './highlight/tokens.js';
+export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
+export type { ParseResult } from './parse.js';
+export { rvbbitParser } from './parser.js';
+export { hasTopLevelLimit, matchParen } from './sql-balance.js';
+export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
+export { stripSpans } from './strip-spans.js';
+export { TYPE_NAMES } from './tokens.js';
+export {
+  MAP_ONLY_KEYS,
+  ON_ERROR_VALUES,
+  parseDuration,
+  RUN_KEYS,
+  WITH_KEYS,
+  withValues,
+} from './with-options.js';
+
+const defaults = createGrammar();
+
+/** Parses RVBBIT SQL (any number of `;`-separated statements) into `{ statements, errors }`; never throws. */
+export const parse = defaults.parse;
+/** Canonical dialect text of an AST: `parse(format(ast))` equals `ast` without spans. */
+export const format = defaults.format;
+/** Completions at an offset: keywords, WITH keys and values, types, annotation keys, operator words. */
+export const complete = defaults.complete;
+/** Categorised tokens for syntax highlighting. */
+export const tokens = defaults.tokens;

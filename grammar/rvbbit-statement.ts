@@ -1,0 +1,91 @@
+/**
+ * Runs one RVBBIT statement through the Chevrotain lexer, parser and AST
+ * builder, and turns their error arrays into coded errors.
+ */
+import type { ILexingError, IRecognitionException } from 'chevrotain';
+import type { Annotation, Statement } from './ast.js';
+import { astBuilder } from './ast-builder.js';
+import { GrammarErrorCode } from './errors.js';
+import { rvbbitLexer } from './lexer.js';
+import type { OperatorSet } from './operators.js';
+import { rvbbitParser } from './parser.js';
+import type { SemanticError } from './semantic-ops.js';
+import type { LineIndex } from './span.js';
+import type { SqlToken } from './sql-scan.js';
+import { TYPE_NAMES } from './tokens.js';
+import { WITH_KEYS } from './with-options.js';
+
+/** Parses `[start, end)` of the input as an RVBBIT statement. */
+export function parseRvbbitStatement(
+  index: LineIndex,
+  start: number,
+  end: number,
+  ops: OperatorSet,
+  annotations: readonly Annotation[],
+  sqlTokens: readonly SqlToken[],
+): Statement | SemanticError[] {
+  const lexed = rvbbitLexer.tokenize(index.text.slice(start, end));
+  if (lexed.errors.length > 0) return lexed.errors.slice(0, 1).map((e) => lexError(e, index, start));
+  rvbbitParser.input = lexed.tokens;
+  const cst = rvbbitParser.statement();
+  if (rvbbitParser.errors.length > 0)
+    return rvbbitParser.errors.slice(0, 1).map((e) => parseError(e, start, end));
+  const errors: SemanticError[] = [];
+  const stmt = astBuilder.visit(cst, {
+    base: start,
+    start: 0,
+    forRun: false,
+    index,
+    ops,
+    annotations,
+    errors,
+    sqlTokens,
+  }) as Statement;
+  return errors.length > 0 ? errors : stmt;
+}
+
+function lexError(e: ILexingError, index: LineIndex, base: number): SemanticError {
+  const offset = base + e.offset;
+  const ch = index.text.slice(offset, offset + 1);
+  return { code: GrammarErrorCode.UNEXPECTED_CHAR, message: `unexpected character '${ch}'`, offset };
+}
+
+function parseError(e: IRecognitionException, base: number, end: number): SemanticError {
+  const t = e.token;
+  const eof = t.tokenType.name === 'EOF' || Number.isNaN(t.startOffset);
+  const offset = eof ? end : base + t.startOffset;
+  const rules = e.context.ruleStack;
+  const rule = rules[rules.length - 1];
+  const prev = (e as { previousToken?: { tokenType: { name: string } } }).previousToken?.tokenType.name;
+  const found = e.message.replace(/^.* but found /, '');
+  const C = GrammarErrorCode;
+  let code: GrammarErrorCode = eof ? C.UNEXPECTED_END : C.UNEXPECTED_TOKEN;
+  let message = e.message;
+  if (rule === 'usingClause' && prev !== 'Using') {
+    code = C.MISSING_USING;
+    message = `expected USING ( query ) but found ${found}`;
+  } else if (rule === 'usingClause') {
+    message = `expected '(' and a query after USING but found ${found}`;
+  } else if (rule === 'cascadeRef') {
+    code = C.MISSING_CASCADE;
+    message = `expected a cascade reference (a string such as 'traits/extract_brand.yaml') but found ${found}`;
+  } else if (rule === 'mapModifier' && prev === 'Parallel') {
+    code = C.BAD_PARALLEL;
+    message = `PARALLEL needs an integer from 1 to 1000 but found ${found}`;
+  } else if (rule === 'mapModifier' && prev === 'Batch') {
+    code = C.BAD_BATCH;
+    message = `BATCH needs an integer from 1 to 256 but found ${found}`;
+  } else if (rule === 'literal') {
+    code = C.MISSING_WITH_VALUE;
+    message = `expected a value (a string, number, TRUE, FALSE or NULL) but found ${found}`;
+  } else if (rule === 'typeRef' && prev !== 'Comma' && prev !== 'NumberLiteral' && prev !== 'LParen') {
+    code = C.UNKNOWN_TYPE;
+    message = `expected a type (${TYPE_NAMES.join(', ')}) but found ${found}`;
+  } else if (rule === 'withOption' && (prev === 'LParen' || prev === 'Comma')) {
+    message = `expected a WITH option (${WITH_KEYS.join(', ')}) but found ${found}`;
+  } else if (e.name === 'NotAllInputParsedException' && t.image === ')') {
+    code = C.UNBALANCED_PAREN;
+    message = "unbalanced parentheses: this ')' closes nothing";
+  }
+  return { code, message, offset };
+}

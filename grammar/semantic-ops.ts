@@ -1,0 +1,231 @@
+/**
+ * Finds semantic operators, RELEVANCE TO, SEMANTIC JOIN and LLM_* aggregates
+ * in scanned SQL tokens. Operators bind tighter than any SQL operator and take
+ * primary expressions, so operands are found by walking tokens outwards from
+ * the operator word; no SQL expression grammar is needed.
+ * @see ../../shared/spec/dialect.md §2
+ */
+import { GrammarErrorCode } from './errors.js';
+import type { OperatorDef, OperatorSet } from './operators.js';
+import { RELEVANCE_FUNCTION } from './operators.js';
+import type {
+  AggregateCall,
+  Clause,
+  Operand,
+  OperatorCall,
+  RelevanceOrder,
+  SemanticCalls,
+  SemanticJoin,
+} from './semantic-nodes.js';
+import type { LineIndex } from './span.js';
+import { SqlTok, type SqlToken } from './sql-scan.js';
+import { TokenCursor } from './token-cursor.js';
+
+export interface SemanticError {
+  readonly code: GrammarErrorCode;
+  readonly message: string;
+  readonly offset: number;
+}
+
+const CLAUSE_WORDS: Readonly<Record<string, Clause>> = {
+  SELECT: 'select',
+  WHERE: 'where',
+  HAVING: 'having',
+  ON: 'join_on',
+  FROM: 'other',
+  GROUP: 'other',
+  LIMIT: 'other',
+  OFFSET: 'other',
+  JOIN: 'other',
+  UNION: 'other',
+  EXCEPT: 'other',
+  INTERSECT: 'other',
+  WINDOW: 'other',
+  QUALIFY: 'other',
+  USING: 'other',
+  VALUES: 'other',
+  SET: 'other',
+  RETURNING: 'other',
+};
+const COMPARISONS = new Set(['>', '>=', '<', '<=', '=', '==', '<>', '!=']);
+
+export const NO_CALLS: SemanticCalls = { operators: [], relevance: [], joins: [], aggregates: [] };
+
+/** Finds every semantic construct; `toks` must not contain comments. */
+export function findSemanticCalls(
+  text: string,
+  toks: readonly SqlToken[],
+  ops: OperatorSet,
+  index: LineIndex,
+): SemanticCalls | SemanticError {
+  return new Finder(text, toks, ops, index).run();
+}
+
+class Finder extends TokenCursor {
+  private readonly operators: OperatorCall[] = [];
+  private readonly relevance: RelevanceOrder[] = [];
+  private readonly joins: SemanticJoin[] = [];
+  private readonly aggregates: AggregateCall[] = [];
+  /** Token index where an operator expression ends → where the widest one starts (left associativity). */
+  private readonly callEnds = new Map<number, number>();
+
+  constructor(
+    text: string,
+    toks: readonly SqlToken[],
+    ops: OperatorSet,
+    private readonly index: LineIndex,
+  ) {
+    super(text, toks, ops);
+  }
+
+  run(): SemanticCalls | SemanticError {
+    const { toks, ops } = this;
+    const clauses: Clause[] = ['other'];
+    for (let k = 0; k < toks.length; k++) {
+      const t = toks[k]!;
+      if (t.type === SqlTok.LParen) clauses.push(clauses[clauses.length - 1]!);
+      else if (t.type === SqlTok.RParen) {
+        if (clauses.length > 1) clauses.pop();
+      } else if (t.type === SqlTok.Op && t.end - t.start === 1 && this.text.charCodeAt(t.start) === 126) {
+        const def = ops.byWord.get('~');
+        const err = def ? this.operator(k, def, clauses[clauses.length - 1]!) : null;
+        if (err) return err;
+      } else if (
+        t.type === SqlTok.Word &&
+        t.end - t.start <= ops.maxWordLength &&
+        !this.isType(k - 1, SqlTok.Dot)
+      ) {
+        const up = this.text.slice(t.start, t.end).toUpperCase();
+        const clause = CLAUSE_WORDS[up];
+        if (clause) clauses[clauses.length - 1] = clause;
+        else if (up === 'ORDER' && this.wordAt(k + 1) === 'BY') clauses[clauses.length - 1] = 'order_by';
+        const err = this.word(k, up, clauses[clauses.length - 1]!);
+        if (err) return err;
+      }
+    }
+    const { operators, relevance, joins, aggregates } = this;
+    return { operators, relevance, joins, aggregates };
+  }
+
+  private word(k: number, up: string, clause: Clause): SemanticError | null {
+    const def = this.ops.byWord.get(up);
+    if (def && !this.isType(k + 1, SqlTok.Dot)) return this.operator(k, def, clause);
+    if (up === 'SEMANTIC' && this.wordAt(k + 1) === 'JOIN') {
+      const t = this.toks[k]!;
+      this.joins.push({
+        kind: 'SemanticJoin',
+        semanticSpan: this.index.span(t.start, t.end),
+        span: this.index.span(t.start, this.toks[k + 1]!.end),
+      });
+    } else if (up === 'RELEVANCE' && this.wordAt(k + 1) === 'TO') return this.relevanceOrder(k);
+    else if (this.ops.aggregates.has(up) && this.isType(k + 1, SqlTok.LParen)) return this.aggregate(k, up);
+    return null;
+  }
+
+  private operator(k: number, def: OperatorDef, clause: Clause): SemanticError | null {
+    const { toks } = this;
+    const opTok = toks[k]!;
+    const opLast = def.optionalWord && this.wordAt(k + 1) === def.optionalWord ? k + 1 : k;
+    const leftStart = this.callEnds.get(k - 1) ?? this.primaryBack(k - 1);
+    const rightEnd = this.primaryFwd(opLast + 1);
+    // A word with nothing on either side is an ordinary identifier (`SELECT about FROM t`).
+    if (leftStart < 0 && rightEnd < 0 && def.word !== '~') return null;
+    const what = 'a column, literal, parameter, function call, cast or parenthesised expression';
+    if (leftStart < 0)
+      return {
+        code: GrammarErrorCode.MISSING_OPERAND,
+        message: `${def.word} needs a left operand (${what})`,
+        offset: opTok.start,
+      };
+    if (rightEnd < 0) {
+      const at = toks[opLast + 1]?.start ?? toks[opLast]!.end;
+      return {
+        code: GrammarErrorCode.MISSING_OPERAND,
+        message: `${def.word} needs a right operand (${what})`,
+        offset: at,
+      };
+    }
+    const before = toks[leftStart - 1];
+    const after = toks[rightEnd + 1];
+    let comparison: string | null = null;
+    if (after?.type === SqlTok.Op && COMPARISONS.has(this.tokText(after))) comparison = this.tokText(after);
+    else if (before?.type === SqlTok.Op && COMPARISONS.has(this.tokText(before)))
+      comparison = this.tokText(before);
+    this.operators.push({
+      kind: 'OperatorCall',
+      operator: def.word,
+      functionName: def.functionName,
+      returns: def.returns,
+      left: this.operand(leftStart, k - 1),
+      right: this.operand(opLast + 1, rightEnd),
+      operatorSpan: this.index.span(opTok.start, toks[opLast]!.end),
+      clause,
+      comparison,
+      span: this.index.span(toks[leftStart]!.start, toks[rightEnd]!.end),
+    });
+    this.callEnds.set(rightEnd, Math.min(leftStart, this.callEnds.get(rightEnd) ?? leftStart));
+    return null;
+  }
+
+  private relevanceOrder(k: number): SemanticError | null {
+    const { toks } = this;
+    const leftStart = this.callEnds.get(k - 1) ?? this.primaryBack(k - 1);
+    const rightEnd = this.primaryFwd(k + 2);
+    if (leftStart < 0 || rightEnd < 0) {
+      const offset = leftStart < 0 ? toks[k]!.start : (toks[k + 2]?.start ?? toks[k + 1]!.end);
+      const side = leftStart < 0 ? 'an expression before it' : 'an expression after TO';
+      return { code: GrammarErrorCode.MISSING_OPERAND, message: `RELEVANCE TO needs ${side}`, offset };
+    }
+    const dir = this.wordAt(rightEnd + 1);
+    const explicit = dir === 'ASC' || dir === 'DESC';
+    const last = explicit ? rightEnd + 1 : rightEnd;
+    this.relevance.push({
+      kind: 'RelevanceOrder',
+      functionName: RELEVANCE_FUNCTION,
+      left: this.operand(leftStart, k - 1),
+      right: this.operand(k + 2, rightEnd),
+      direction: explicit ? (dir as 'ASC' | 'DESC') : 'DESC',
+      explicitDirection: explicit,
+      span: this.index.span(toks[leftStart]!.start, toks[last]!.end),
+    });
+    return null;
+  }
+
+  private aggregate(k: number, name: string): SemanticError | null {
+    const def = this.ops.aggregates.get(name)!;
+    const open = k + 1;
+    const close = this.pair[open]!;
+    if (close < 0) return null; // unbalanced: reported by the caller's paren check
+    const args: Operand[] = [];
+    let from = open + 1;
+    for (let j = open + 1; j <= close; j++) {
+      const t = this.toks[j]!;
+      if (t.type === SqlTok.LParen || t.type === SqlTok.LBracket) j = this.pair[j]!;
+      else if (j === close || t.type === SqlTok.Comma) {
+        if (j === from && !(j === close && args.length === 0)) {
+          return {
+            code: GrammarErrorCode.BAD_AGGREGATE_ARGS,
+            message: `${name}: empty argument`,
+            offset: t.start,
+          };
+        }
+        if (j > from) args.push(this.operand(from, j - 1));
+        from = j + 1;
+      }
+    }
+    if (args.length < def.minArgs || args.length > def.maxArgs) {
+      const want = def.minArgs === def.maxArgs ? `${def.minArgs}` : `${def.minArgs} or ${def.maxArgs}`;
+      const message = `${name} takes ${want} argument${def.maxArgs > 1 ? 's' : ''}, got ${args.length}`;
+      return { code: GrammarErrorCode.BAD_AGGREGATE_ARGS, message, offset: this.toks[k]!.start };
+    }
+    const span = this.index.span(this.toks[k]!.start, this.toks[close]!.end);
+    this.aggregates.push({ kind: 'AggregateCall', name, functionName: def.functionName, args, span });
+    return null;
+  }
+
+  private operand(from: number, to: number): Operand {
+    const s = this.toks[from]!.start;
+    const e = this.toks[to]!.end;
+    return { kind: 'Operand', text: this.text.slice(s, e), span: this.index.span(s, e) };
+  }
+}

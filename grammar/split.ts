@@ -1,0 +1,71 @@
+/**
+ * Cuts scanned tokens into statements at `;` and sorts each into the RVBBIT
+ * path (Chevrotain) or the passthrough path. Semicolons split at any paren
+ * depth: DuckDB has no `;` inside parentheses outside strings, and cutting
+ * there keeps one broken statement from swallowing the next.
+ */
+import { SqlTok, type SqlToken } from './sql-scan.js';
+
+export interface StatementChunk {
+  /** Comments before the first token (where annotations live). */
+  readonly leading: readonly SqlToken[];
+  /** Tokens from the first to the last significant one, comments removed. */
+  readonly tokens: readonly SqlToken[];
+  /** Offset of the first significant token / just past the last one. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Splits at `;`; returns the chunks and the comments after the last statement. */
+export function splitStatements(tokens: readonly SqlToken[]): {
+  chunks: StatementChunk[];
+  trailing: SqlToken[];
+} {
+  const chunks: StatementChunk[] = [];
+  let leading: SqlToken[] = [];
+  let sig: SqlToken[] = [];
+  for (const t of tokens) {
+    if (t.type === SqlTok.Semicolon) {
+      if (sig.length > 0) chunks.push(chunk(leading, sig));
+      if (sig.length > 0) leading = [];
+      sig = [];
+    } else if (t.type === SqlTok.LineComment || t.type === SqlTok.BlockComment) {
+      if (sig.length === 0) leading.push(t);
+    } else sig.push(t);
+  }
+  if (sig.length > 0) {
+    chunks.push(chunk(leading, sig));
+    leading = [];
+  }
+  return { chunks, trailing: leading };
+}
+
+function chunk(leading: SqlToken[], sig: SqlToken[]): StatementChunk {
+  return { leading, tokens: sig, start: sig[0]!.start, end: sig[sig.length - 1]!.end };
+}
+
+/** True when the statement is RVBBIT dialect (MAP/RUN, EXPLAIN of one, CREATE TABLE … AS RVBBIT). */
+export function isRvbbitStatement(text: string, toks: readonly SqlToken[]): boolean {
+  const first = word(text, toks, 0);
+  if (first === 'RVBBIT') return true;
+  if (first === 'EXPLAIN') {
+    if (word(text, toks, 1) === 'RVBBIT') return true;
+    if (toks[1]?.type !== SqlTok.LParen) return false;
+    for (let i = 2; i < toks.length && i < 12; i++) {
+      if (toks[i]!.type === SqlTok.RParen) return word(text, toks, i + 1) === 'RVBBIT';
+    }
+    return false;
+  }
+  if (first === 'CREATE') {
+    for (let i = 1; i < toks.length && i < 12; i++) {
+      if (toks[i]!.type === SqlTok.LParen) return false;
+      if (word(text, toks, i) === 'AS') return word(text, toks, i + 1) === 'RVBBIT';
+    }
+  }
+  return false;
+}
+
+function word(text: string, toks: readonly SqlToken[], i: number): string {
+  const t = toks[i];
+  return t && t.type === SqlTok.Word && t.end - t.start <= 9 ? text.slice(t.start, t.end).toUpperCase() : '';
+}

@@ -1,0 +1,149 @@
+/**
+ * The JSON Schema of a cascade file as written (legacy key names included).
+ * `x-expect` annotates a schema with the phrase an error message uses
+ * ("expected a positive integer"); see schema-errors.ts.
+ * @see ../../../shared/spec/cascades.md
+ */
+
+const positiveInt = { type: 'integer', minimum: 1, 'x-expect': 'a positive integer' } as const;
+const nonEmptyString = { type: 'string', minLength: 1, 'x-expect': 'a non-empty string' } as const;
+const identifier = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_-]+$',
+  'x-expect': 'an identifier (letters, digits, _ and -)',
+} as const;
+/** Checked against the dialect's type list in cascade-checks.ts. */
+const sqlType = { type: 'string', 'x-expect': 'a SQL type name' } as const;
+
+/** `tool: sql_data`, or a legacy one-tool list `tackle: [sql_data]`. */
+const toolList = {
+  type: ['string', 'array'],
+  items: { type: 'string' },
+  'x-expect': 'a tool name or a list of one tool name',
+} as const;
+
+const takes = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['factor'],
+  properties: {
+    factor: positiveInt,
+    evaluator_instructions: { type: 'string' },
+  },
+} as const;
+
+export const CELL_KEYS = [
+  'name',
+  'instructions',
+  'model',
+  'output_schema',
+  'tool',
+  'inputs',
+  'rules',
+  'takes',
+  'tackle',
+  'traits',
+  'skills',
+  'soundings',
+  'candidates',
+] as const;
+
+const cell = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: identifier,
+    instructions: { type: 'string' },
+    model: nonEmptyString,
+    output_schema: { type: 'object', 'x-expect': 'a JSON Schema (a mapping)' },
+    tool: { type: 'string' },
+    tackle: toolList,
+    traits: toolList,
+    skills: toolList,
+    inputs: { type: 'object', 'x-expect': 'a mapping of input name to template' },
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        max_attempts: positiveInt,
+        max_turns: positiveInt,
+        loop_until: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expect': 'a field name' },
+      },
+    },
+    takes,
+    soundings: takes,
+    candidates: takes,
+  },
+} as const;
+
+const cells = { type: 'array', minItems: 1, items: cell, 'x-expect': 'a non-empty list of cells' } as const;
+
+const sqlFunction = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'args', 'returns'],
+  properties: {
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      'x-expect': 'a SQL function name (letters, digits, _)',
+    },
+    shape: { enum: ['scalar', 'aggregate'] },
+    args: {
+      type: 'array',
+      minItems: 1,
+      'x-expect': 'a non-empty list of { name, type }',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'type'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expect': 'an argument name' },
+          type: sqlType,
+        },
+      },
+    },
+    returns: sqlType,
+    operators: {
+      type: 'array',
+      items: {
+        type: 'string',
+        pattern:
+          '^\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}\\s+([A-Za-z_][A-Za-z0-9_]*(\\s+[A-Za-z_][A-Za-z0-9_]*)*|~)\\s+\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}$',
+        'x-expect': 'an operator of the form "{{ a }} WORD {{ b }}"',
+      },
+    },
+    cache: { type: 'boolean' },
+  },
+} as const;
+
+export const TOP_LEVEL_KEYS = [
+  'cascade_id',
+  'description',
+  'inputs_schema',
+  'cells',
+  'phases',
+  'model',
+  'sql_function',
+] as const;
+
+export const cascadeSchema = {
+  type: 'object',
+  'x-expect': 'a mapping with cascade_id and cells',
+  additionalProperties: false,
+  required: ['cascade_id'],
+  properties: {
+    cascade_id: identifier,
+    description: { type: 'string' },
+    inputs_schema: {
+      type: 'object',
+      'x-expect': 'a mapping of input name to description',
+      additionalProperties: { type: 'string', 'x-expect': 'a description (a string)' },
+    },
+    cells,
+    phases: cells,
+    model: nonEmptyString,
+    sql_function: sqlFunction,
+  },
+} as const;

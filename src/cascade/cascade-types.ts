@@ -1,0 +1,93 @@
+/**
+ * A loaded cascade: readonly, frozen data. Compiled templates and validators
+ * live beside it (see compiled-cascade.ts), never inside it.
+ * @see ../../../shared/spec/cascades.md
+ */
+
+/** Built-in tools a cell can call instead of a model. */
+export const ToolName = { SqlData: 'sql_data', Echo: 'echo' } as const;
+export type ToolName = (typeof ToolName)[keyof typeof ToolName];
+export const TOOL_NAMES: readonly ToolName[] = Object.values(ToolName);
+
+export interface CellRules {
+  /** Attempts when the output fails validation (default 2). */
+  readonly maxAttempts: number;
+  /** Turns for a looping cell (default 1). */
+  readonly maxTurns: number;
+  /** Boolean output field that ends the loop when true. */
+  readonly loopUntil?: string;
+}
+
+export interface CellTakes {
+  /** How many candidates run in parallel. */
+  readonly factor: number;
+  /** Template of the prompt that picks one candidate; without it the first valid wins. */
+  readonly evaluatorInstructions?: string;
+}
+
+/** A cell that asks a model. */
+export interface LlmCell {
+  readonly kind: 'llm';
+  readonly name: string;
+  /** Position in `cells` (0-based). */
+  readonly index: number;
+  readonly instructions: string;
+  readonly model?: string;
+  readonly outputSchema?: Readonly<Record<string, unknown>>;
+  readonly rules: CellRules;
+  readonly takes?: CellTakes;
+}
+
+/** A deterministic cell: a built-in tool called with templated inputs. */
+export interface ToolCell {
+  readonly kind: 'tool';
+  readonly name: string;
+  readonly index: number;
+  readonly tool: ToolName;
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export type Cell = LlmCell | ToolCell;
+export type CellKind = Cell['kind'];
+
+export interface SqlFunctionArg {
+  readonly name: string;
+  /** SQL type name as written, upper-cased (`VARCHAR`, `DOUBLE`, `DECIMAL(10,2)`). */
+  readonly type: string;
+}
+
+/** An infix form `{{ left }} KEYWORD {{ right }}` that the grammar rewrites to the function. */
+export interface SqlOperatorForm {
+  /** As written in the file. */
+  readonly text: string;
+  readonly left: string;
+  /** Upper-cased keyword words (`['MEANS']`, `['ALIGNS', 'WITH']`) or `['~']`. */
+  readonly keywords: readonly string[];
+  readonly right: string;
+}
+
+export interface SqlFunction {
+  readonly name: string;
+  readonly shape: 'scalar' | 'aggregate';
+  readonly args: readonly SqlFunctionArg[];
+  readonly returns: string;
+  readonly operators: readonly SqlOperatorForm[];
+  /** Results of this operator go through the result cache (default true). */
+  readonly cache: boolean;
+}
+
+export interface Cascade {
+  readonly cascadeId: string;
+  readonly description?: string;
+  /** Input name → description; a run without one of these fails. */
+  readonly inputsSchema: Readonly<Record<string, string>>;
+  readonly cells: readonly Cell[];
+  readonly model?: string;
+  readonly sqlFunction?: SqlFunction;
+  /** Absolute path, or the name given to `loadCascadeText`. */
+  readonly file: string;
+  /** sha256 (hex) of the file's bytes. */
+  readonly contentHash: string;
+  /** Notes from loading that are not errors (legacy key names used). */
+  readonly loadWarnings: readonly string[];
+}

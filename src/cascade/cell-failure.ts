@@ -1,0 +1,13 @@
+/**
+ * A cell that could not produce an output. Thrown inside a run, caught by
+ * runCascade and turned into an entry of `errors`; never escapes a run.
+ */
+export class CellFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CellFailure';
+  }
+}

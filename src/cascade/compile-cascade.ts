@@ -1,0 +1,147 @@
+/**
+ * Everything a run needs that is not plain data: parsed templates and compiled
+ * output validators, made once per loaded cascade and kept beside it.
+ */
+import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
+import type { Cascade, Cell } from './cascade-types.js';
+import { compileOutputSchema, type OutputValidator } from './output-validator.js';
+import { type CompiledTemplate, compileTemplate, TemplateSyntaxError } from './templates.js';
+import { type FieldPath, formatPath, type Position, type YamlSource } from './yaml-source.js';
+
+/** Tool inputs with every string parsed as a template. */
+export type InputTree =
+  | { readonly kind: 'template'; readonly template: CompiledTemplate }
+  | { readonly kind: 'list'; readonly items: readonly InputTree[] }
+  | { readonly kind: 'map'; readonly entries: readonly (readonly [string, InputTree])[] }
+  | { readonly kind: 'value'; readonly value: unknown };
+
+export interface CompiledCell {
+  readonly instructions?: CompiledTemplate;
+  readonly evaluator?: CompiledTemplate;
+  readonly inputs?: InputTree;
+  readonly validate?: OutputValidator;
+}
+
+export interface CompiledCascade {
+  readonly cells: readonly CompiledCell[];
+}
+
+const compiledByCascade = new WeakMap<Cascade, CompiledCascade>();
+
+export function attachCompiled(cascade: Cascade, compiled: CompiledCascade): void {
+  compiledByCascade.set(cascade, compiled);
+}
+
+/** The compiled side of a cascade returned by loadCascade (a hand-built object is compiled on demand). */
+export function compiledOf(cascade: Cascade): CompiledCascade {
+  let compiled = compiledByCascade.get(cascade);
+  if (!compiled) {
+    const problems: CascadeProblem[] = [];
+    compiled = compileCascade(cascade, undefined, '', problems);
+    if (problems.length > 0) throw new Error(problems[0]!.what);
+    compiledByCascade.set(cascade, compiled);
+  }
+  return compiled;
+}
+
+export function compileCascade(
+  cascade: Pick<Cascade, 'cells'>,
+  source: YamlSource | undefined,
+  cellsKey: string,
+  problems: CascadeProblem[],
+  text = '',
+  file = '',
+): CompiledCascade {
+  const template = (path: FieldPath, src: string): CompiledTemplate | undefined => {
+    try {
+      return compileTemplate(src);
+    } catch (err) {
+      if (!(err instanceof TemplateSyntaxError)) throw err;
+      const at = source ? templatePosition(source, text, path, err) : { line: 1, column: 1 };
+      problems.push({ code: CascadeErrorCode.Template, file, ...at, path: formatPath(path), what: err.what });
+      return undefined;
+    }
+  };
+  const cells = cascade.cells.map((cell: Cell): CompiledCell => {
+    const at: FieldPath = [cellsKey, cell.index];
+    if (cell.kind === 'tool') return { inputs: inputTree(cell.inputs, [...at, 'inputs'], template) };
+    let validate: OutputValidator | undefined;
+    if (cell.outputSchema) {
+      try {
+        validate = compileOutputSchema(cell.outputSchema);
+      } catch (err) {
+        const path = [...at, 'output_schema'];
+        const pos = source?.positionOf(path) ?? { line: 1, column: 1 };
+        const what = `not a valid JSON Schema: ${(err as Error).message}`;
+        problems.push({ code: CascadeErrorCode.OutputSchema, file, ...pos, path: formatPath(path), what });
+      }
+    }
+    const takesKey = source ? takesKeyOf(source, at) : 'takes';
+    return {
+      instructions: template([...at, 'instructions'], cell.instructions),
+      ...(cell.takes?.evaluatorInstructions !== undefined
+        ? {
+            evaluator: template(
+              [...at, takesKey, 'evaluator_instructions'],
+              cell.takes.evaluatorInstructions,
+            ),
+          }
+        : {}),
+      ...(validate ? { validate } : {}),
+    };
+  });
+  return { cells };
+}
+
+function takesKeyOf(source: YamlSource, at: FieldPath): string {
+  const cell = source.value as Record<string, unknown[]> | undefined;
+  const raw = cell?.[at[0] as string]?.[at[1] as number] as Record<string, unknown> | undefined;
+  return ['takes', 'soundings', 'candidates'].find((k) => raw && k in raw) ?? 'takes';
+}
+
+function inputTree(
+  value: unknown,
+  path: FieldPath,
+  template: (path: FieldPath, src: string) => CompiledTemplate | undefined,
+): InputTree {
+  if (typeof value === 'string') {
+    const t = template(path, value);
+    return t ? { kind: 'template', template: t } : { kind: 'value', value };
+  }
+  if (Array.isArray(value))
+    return { kind: 'list', items: value.map((v, i) => inputTree(v, [...path, i], template)) };
+  if (value !== null && typeof value === 'object') {
+    return {
+      kind: 'map',
+      entries: Object.entries(value).map(([k, v]) => [k, inputTree(v, [...path, k], template)] as const),
+    };
+  }
+  return { kind: 'value', value };
+}
+
+/** Maps a position inside a template string to the YAML file, exactly for block and one-line scalars. */
+function templatePosition(
+  source: YamlSource,
+  text: string,
+  path: FieldPath,
+  err: TemplateSyntaxError,
+): Position {
+  const scalar = source.scalarAt(path);
+  if (!scalar?.range) return source.positionOf(path);
+  const start = source.linePos(scalar.range[0]);
+  if (scalar.type === 'BLOCK_LITERAL' || scalar.type === 'BLOCK_FOLDED') {
+    const lines = text.split(/\r?\n/);
+    let indent = 0;
+    for (let i = start.line; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.trim() !== '') {
+        indent = l.length - l.trimStart().length;
+        break;
+      }
+    }
+    return { line: start.line + err.line, column: indent + err.column };
+  }
+  const quote = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE' ? 1 : 0;
+  if (err.line === 1) return { line: start.line, column: start.column + quote + err.column - 1 };
+  return { line: start.line + err.line - 1, column: err.column };
+}

@@ -1,0 +1,154 @@
+/**
+ * A cell with instructions: render the prompt, call the model, validate the
+ * answer (retrying with the problem appended), loop turns until `loop_until`.
+ */
+import type { ChatMessage, ResponseFormat } from '../llm/types.js';
+import { parseJsonAnswer, textOrJson } from './answer-parse.js';
+import { CascadeErrorCode } from './cascade-error.js';
+import type { LlmCell } from './cascade-types.js';
+import { CellFailure } from './cell-failure.js';
+import type { CompiledCell } from './compile-cascade.js';
+import { callModel } from './model-call.js';
+import type { RunSession } from './run-session.js';
+import { renderTemplate } from './templates.js';
+
+const ECHOED_ANSWER_CHARS = 2_000;
+
+export function modelFor(session: RunSession, cell: LlmCell): string {
+  const { ctx, cascade } = session;
+  return ctx.modelOverride ?? cell.model ?? cascade.model ?? ctx.defaultModel;
+}
+
+/** One candidate: every turn of the cell. `take` varies the prompt for takes. */
+export async function runTurns(
+  session: RunSession,
+  cell: LlmCell,
+  compiled: CompiledCell,
+  take?: { readonly index: number; readonly of: number },
+): Promise<unknown> {
+  const { maxTurns, loopUntil } = cell.rules;
+  let previous: unknown;
+  for (let turn = 1; turn <= maxTurns; turn++) {
+    const state = { turn, ...(turn > 1 ? { previous } : {}), ...(take ? { take: take.index } : {}) };
+    const prompt = render(session, cell, compiled, state);
+    const messages: ChatMessage[] = [];
+    if (cell.outputSchema) {
+      messages.push({
+        role: 'system',
+        content: `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(cell.outputSchema)}`,
+      });
+    }
+    messages.push({
+      role: 'user',
+      content: take ? `${prompt}\n\n(Take ${take.index + 1} of ${take.of}.)` : prompt,
+    });
+    if (turn > 1) {
+      messages.push({ role: 'assistant', content: asText(previous) });
+      const until = loopUntil ? `; set "${loopUntil}" to true when the task is done` : '';
+      messages.push({
+        role: 'user',
+        content: `Turn ${turn} of ${maxTurns}: continue from your previous answer${until}.`,
+      });
+    }
+    previous = await runAttempts(session, cell, compiled, messages, turn, take?.index);
+    if (loopUntil && isRecord(previous) && previous[loopUntil] === true) return previous;
+  }
+  if (loopUntil) session.warn(`cell "${cell.name}": "${loopUntil}" was not true after ${maxTurns} turns`);
+  return previous;
+}
+
+function render(
+  session: RunSession,
+  cell: LlmCell,
+  compiled: CompiledCell,
+  state: Record<string, unknown>,
+): string {
+  try {
+    return renderTemplate(compiled.instructions!, session.scope(state), (w) =>
+      session.warn(`cell "${cell.name}": instructions: ${w}`),
+    );
+  } catch (err) {
+    throw new CellFailure(CascadeErrorCode.Template, `instructions: ${(err as Error).message}`);
+  }
+}
+
+/** Calls until an answer passes validation or attempts run out. */
+async function runAttempts(
+  session: RunSession,
+  cell: LlmCell,
+  compiled: CompiledCell,
+  base: readonly ChatMessage[],
+  turn: number,
+  take: number | undefined,
+): Promise<unknown> {
+  const model = modelFor(session, cell);
+  const responseFormat: ResponseFormat | undefined = cell.outputSchema
+    ? { name: `${cell.name}_output`, schema: cell.outputSchema }
+    : undefined;
+  let messages = base;
+  let failure: CellFailure | undefined;
+  for (let attempt = 1; attempt <= cell.rules.maxAttempts; attempt++) {
+    const answer = await callModel(session, {
+      cell: cell.name,
+      model,
+      messages,
+      ...(responseFormat ? { responseFormat } : {}),
+      role: 'cell',
+      attempt,
+      turn,
+      ...(take !== undefined ? { take } : {}),
+    });
+    const checked = answer.rejected
+      ? { ok: false as const, ...answer.rejected }
+      : interpret(answer.content, compiled);
+    if (checked.ok) {
+      answer.remember();
+      return checked.value;
+    }
+    failure = new CellFailure(
+      checked.code,
+      `${checked.why} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
+    );
+    const again = cell.outputSchema
+      ? 'Answer again with only JSON that matches the schema.'
+      : 'Answer again.';
+    const echoed: ChatMessage[] = answer.content.trim()
+      ? [{ role: 'assistant', content: answer.content.slice(0, ECHOED_ANSWER_CHARS) }]
+      : [];
+    messages = [
+      ...base,
+      ...echoed,
+      { role: 'user', content: `Your answer was not valid: ${checked.why}. ${again}` },
+    ];
+  }
+  throw failure!;
+}
+
+type Interpreted =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly code: string; readonly why: string };
+
+/** Reads and validates one answer. */
+export function interpret(content: string, compiled: Pick<CompiledCell, 'validate'>): Interpreted {
+  if (content.trim() === '')
+    return { ok: false, code: CascadeErrorCode.OutputEmpty, why: 'the answer is empty' };
+  if (!compiled.validate) return { ok: true, value: textOrJson(content) };
+  const parsed = parseJsonAnswer(content);
+  if (!parsed.ok) return { ok: false, code: CascadeErrorCode.OutputInvalid, why: parsed.why };
+  const problem = compiled.validate(parsed.value);
+  if (problem)
+    return {
+      ok: false,
+      code: CascadeErrorCode.OutputInvalid,
+      why: `the answer does not match output_schema: ${problem}`,
+    };
+  return { ok: true, value: parsed.value };
+}
+
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,151 @@
+/**
+ * One model call for a cell: cache lookup, the call itself, its CallRecord,
+ * and errors turned into CellFailure (an aborted run is ABORTED or
+ * CASCADE_TIMEOUT whatever the client said).
+ */
+import { createHash } from 'node:crypto';
+import { errorMessage, RvbbitError } from '../errors.js';
+import type { ChatMessage, ResponseFormat } from '../llm/types.js';
+import { CascadeErrorCode } from './cascade-error.js';
+import { CellFailure } from './cell-failure.js';
+import type { RunSession } from './run-session.js';
+
+export interface ModelCall {
+  readonly cell: string;
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly responseFormat?: ResponseFormat;
+  readonly role: 'cell' | 'evaluator';
+  readonly attempt: number;
+  readonly turn: number;
+  readonly take?: number;
+}
+
+export interface ModelAnswer {
+  readonly content: string;
+  /** Set when the client refused the answer itself (not JSON, empty): counts as an invalid attempt. */
+  readonly rejected?: { readonly code: string; readonly why: string };
+  /** Stores the answer in the result cache; call once it proved valid. */
+  remember(): void;
+}
+
+export async function callModel(session: RunSession, call: ModelCall): Promise<ModelAnswer> {
+  session.throwIfStopped();
+  const { ctx } = session;
+  const base = {
+    cell: call.cell,
+    model: call.model,
+    attempt: call.attempt,
+    turn: call.turn,
+    role: call.role,
+    ...(call.take !== undefined ? { take: call.take } : {}),
+  };
+  const key = ctx.cache ? cacheKey(session.cascade.contentHash, call) : undefined;
+  if (ctx.cache && key) {
+    const hit = await ctx.cache.get(key);
+    if (hit !== undefined) {
+      session.recordCacheHit();
+      session.calls.push({
+        ...base,
+        started_at: Date.now(),
+        duration_ms: 0,
+        tokens_in: 0,
+        tokens_out: 0,
+        cost: 0,
+        status: 'ok',
+        cache_hit: true,
+        answered_by: 'cache',
+      });
+      return { content: hit, remember: () => {} };
+    }
+  }
+  const startedAt = Date.now();
+  try {
+    const result = await ctx.llm.chat(
+      {
+        model: call.model,
+        messages: call.messages,
+        ...(call.responseFormat ? { responseFormat: call.responseFormat } : {}),
+      },
+      {
+        signal: session.signal,
+        ...(ctx.retries !== undefined ? { retries: ctx.retries } : {}),
+      },
+    );
+    session.calls.push({
+      ...base,
+      model: result.model || call.model,
+      started_at: startedAt,
+      duration_ms: result.durationMs,
+      tokens_in: result.usage.tokensIn,
+      tokens_out: result.usage.tokensOut,
+      cost: result.usage.cost,
+      status: 'ok',
+      cache_hit: false,
+      answered_by: result.answeredBy,
+    });
+    const content = typeof result.content === 'string' ? result.content : '';
+    if (content.length > session.maxAnswerChars) {
+      throw new CellFailure(
+        CascadeErrorCode.OutputTooLarge,
+        `the answer has ${content.length} characters; at most ${session.maxAnswerChars} are allowed`,
+      );
+    }
+    return {
+      content,
+      remember: () => {
+        if (ctx.cache && key) void Promise.resolve(ctx.cache.set(key, content)).catch(() => {});
+      },
+    };
+  } catch (err) {
+    if (err instanceof CellFailure) throw err;
+    const failure = session.signal.aborted ? session.stopFailure() : toFailure(err);
+    session.calls.push({
+      ...base,
+      started_at: startedAt,
+      duration_ms: Date.now() - startedAt,
+      tokens_in: 0,
+      tokens_out: 0,
+      cost: 0,
+      status: 'error',
+      error: `${failure.code}: ${failure.message}`,
+      cache_hit: false,
+    });
+    const rejected = rejectedAnswer(failure);
+    if (rejected) return { content: '', rejected, remember: () => {} };
+    throw failure;
+  }
+}
+
+function toFailure(err: unknown): CellFailure {
+  if (!(err instanceof RvbbitError)) return new CellFailure('LLM_ERROR', errorMessage(err));
+  if (err.code === 'LLM_RESPONSE_TOO_LARGE') {
+    return new CellFailure(CascadeErrorCode.OutputTooLarge, `${err.code}: ${err.message}`);
+  }
+  return new CellFailure(err.code, err.message);
+}
+
+/** Answers the client itself refused as content, which a retry with the problem stated may fix. */
+function rejectedAnswer(failure: CellFailure): ModelAnswer['rejected'] {
+  if (failure.code === 'LLM_BAD_JSON')
+    return { code: CascadeErrorCode.OutputInvalid, why: `the answer is not JSON (${failure.message})` };
+  if (failure.code === 'LLM_BAD_RESPONSE' && /\bempty\b/i.test(failure.message)) {
+    return { code: CascadeErrorCode.OutputEmpty, why: 'the answer is empty' };
+  }
+  return undefined;
+}
+
+function cacheKey(contentHash: string, call: ModelCall): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        contentHash,
+        call.cell,
+        call.role,
+        call.model,
+        call.messages,
+        call.responseFormat ?? null,
+      ]),
+    )
+    .digest('hex');
+}

@@ -1,0 +1,53 @@
+/**
+ * The `sql_function` block: types checked against the dialect's type list,
+ * operator forms `{{ a }} WORD {{ b }}` split into their parts and checked
+ * against `args`.
+ * @see ../../../shared/spec/cascades.md ("sql_function")
+ */
+import type { SqlFunction, SqlFunctionArg, SqlOperatorForm } from './cascade-types.js';
+import type { Problem } from './normalize-cascade.js';
+import type { FieldPath } from './yaml-source.js';
+
+type Raw = Record<string, unknown>;
+
+/** The dialect's types (`dialect.md`, `type`), plus `[]` lists for aggregate arguments. */
+const SQL_TYPE =
+  /^(VARCHAR|TEXT|STRING|INTEGER|INT|BIGINT|DOUBLE|FLOAT|REAL|BOOLEAN|BOOL|JSON|DATE|TIME|TIMESTAMP|DECIMAL(\s*\(\s*\d+\s*,\s*\d+\s*\))?)(\[\])?$/i;
+/** Shape already checked by the JSON Schema; this splits it. */
+const OPERATOR = /^\{\{\s*(\w+)\s*\}\}\s+(.+?)\s+\{\{\s*(\w+)\s*\}\}$/;
+
+export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
+  const base: FieldPath = ['sql_function'];
+  const args = (raw['args'] as Raw[]).map((a, i): SqlFunctionArg => {
+    const type = a['type'] as string;
+    if (!SQL_TYPE.test(type)) problem([...base, 'args', i, 'type'], `unknown SQL type "${type}"`);
+    return { name: a['name'] as string, type: type.toUpperCase().replace(/\s+/g, '') };
+  });
+  const seen = new Set<string>();
+  args.forEach((a, i) => {
+    if (seen.has(a.name)) problem([...base, 'args', i, 'name'], `duplicate argument name "${a.name}"`);
+    seen.add(a.name);
+  });
+  const returns = raw['returns'] as string;
+  if (!SQL_TYPE.test(returns)) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
+  const shape = (raw['shape'] as 'scalar' | 'aggregate' | undefined) ?? 'scalar';
+  const operators = ((raw['operators'] as string[] | undefined) ?? []).map((text, i): SqlOperatorForm => {
+    const m = OPERATOR.exec(text)!;
+    const [, left, word, right] = m as unknown as [string, string, string, string];
+    const path = [...base, 'operators', i];
+    if (shape === 'aggregate') problem(path, 'operators apply only to a scalar sql_function');
+    for (const name of [left, right]) {
+      if (!seen.has(name)) problem(path, `operator names "${name}", which is not one of args`);
+    }
+    if (left === right) problem(path, 'operator needs two different args');
+    return { text, left, keywords: word.split(/\s+/).map((w) => w.toUpperCase()), right };
+  });
+  return {
+    name: raw['name'] as string,
+    shape,
+    args,
+    returns: returns.toUpperCase().replace(/\s+/g, ''),
+    operators,
+    cache: (raw['cache'] as boolean | undefined) ?? true,
+  };
+}

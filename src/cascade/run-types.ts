@@ -1,0 +1,92 @@
+/**
+ * What runCascade takes and returns.
+ * @see ../../../shared/spec/cascades.md ("Results of one run")
+ */
+import type { LlmClient } from '../llm/types.js';
+import type { CascadeHost } from './host.js';
+
+/** Optional result cache the engine plugs in (keyed by cascade content, cell, model, prompt). */
+export interface CellCache {
+  get(key: string): Promise<string | undefined> | string | undefined;
+  set(key: string, content: string): Promise<void> | void;
+}
+
+export interface RunContext {
+  readonly llm: LlmClient;
+  /** Needed by `sql_data` cells. */
+  readonly host?: CascadeHost;
+  /** Cancels the run: no further calls, status failed with code ABORTED. */
+  readonly signal?: AbortSignal;
+  readonly defaultModel: string;
+  /** Overrides every cell's model (`WITH (model = …)`). */
+  readonly modelOverride?: string;
+  /** Deadline for the whole run, in ms (`WITH (timeout = …)`); expiry fails it with CASCADE_TIMEOUT. */
+  readonly timeoutMs?: number;
+  /** Attempts per LLM call, passed to the client (`WITH (retries = …)`). */
+  readonly retries?: number;
+  /** 'udf' | 'batch' | 'sql_fn_<name>'. */
+  readonly sessionPrefix?: string;
+  /** Use this id instead of making one. */
+  readonly sessionId?: string;
+  /** Initial `state` seen by templates. */
+  readonly state?: Readonly<Record<string, unknown>>;
+  /** Answers longer than this (characters) fail the cell (default 1 MiB). */
+  readonly maxAnswerChars?: number;
+  readonly cache?: CellCache;
+}
+
+export interface RunUsage {
+  readonly calls: number;
+  readonly tokens_in: number;
+  readonly tokens_out: number;
+  /** Dollars; null if any call's cost is unknown. */
+  readonly cost: number | null;
+  readonly cache_hits: number;
+}
+
+export interface RunErrorRecord {
+  /** The cell that failed; null for run-level errors (missing input, abort before any cell). */
+  readonly cell: string | null;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One LLM call (or cache hit), for rvbbit.unified_logs. */
+export interface CallRecord {
+  readonly cell: string;
+  readonly model: string;
+  /** ms since the epoch. */
+  readonly started_at: number;
+  readonly duration_ms: number;
+  readonly tokens_in: number;
+  readonly tokens_out: number;
+  readonly cost: number | null;
+  readonly status: 'ok' | 'error';
+  readonly error?: string;
+  /** 1-based validation attempt within the turn. */
+  readonly attempt: number;
+  /** 1-based turn of a looping cell. */
+  readonly turn?: number;
+  /** 0-based take index; undefined for a cell without takes and for the evaluator. */
+  readonly take?: number;
+  /** 'cell' for the cell's own prompt, 'evaluator' for picking among takes. */
+  readonly role?: 'cell' | 'evaluator';
+  readonly cache_hit?: boolean;
+  /** Which endpoint answered ('simulator', a host name, or 'cache'). */
+  readonly answered_by?: string;
+}
+
+export interface RunResult {
+  readonly status: 'success' | 'failed';
+  readonly session_id: string;
+  readonly cascade_id: string;
+  /** Output of every cell that finished, by name. */
+  readonly outputs: Readonly<Record<string, unknown>>;
+  /** The last cell that finished successfully; null if none did. */
+  readonly last_cell: string | null;
+  readonly usage: RunUsage;
+  readonly errors: readonly RunErrorRecord[];
+  readonly warnings: readonly string[];
+  readonly calls: readonly CallRecord[];
+  readonly duration_ms: number;
+}

@@ -1,0 +1,85 @@
+/**
+ * Validates a raw cascade document against cascade-schema.ts with ajv and turns
+ * every ajv error into a problem with a file position and a field path.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
+import { cascadeSchema } from './cascade-schema.js';
+import { type FieldPath, formatPath, type YamlSource } from './yaml-source.js';
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+ajv.addKeyword({ keyword: 'x-expect', schemaType: 'string' });
+const validateCascade = ajv.compile(cascadeSchema);
+
+const TYPE_WORDS: Record<string, string> = {
+  object: 'a mapping',
+  array: 'a list',
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'a boolean (true or false)',
+  null: 'null',
+};
+
+/** Decodes an ajv instancePath, using the data to tell list indexes from keys. */
+function toFieldPath(pointer: string, data: unknown): (string | number)[] {
+  if (!pointer) return [];
+  const out: (string | number)[] = [];
+  let node: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) {
+      out.push(Number(key));
+      node = node[Number(key)];
+    } else {
+      out.push(key);
+      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+    }
+  }
+  return out;
+}
+
+function describe(err: ErrorObject): string {
+  const parent = (err.parentSchema ?? {}) as Record<string, unknown>;
+  const expect = parent['x-expect'];
+  if (typeof expect === 'string') return `expected ${expect}`;
+  switch (err.keyword) {
+    case 'type': {
+      const types = ([] as string[]).concat(err.params.type as string | string[]);
+      return `expected ${types.map((t) => TYPE_WORDS[t] ?? t).join(' or ')}`;
+    }
+    case 'enum':
+      return `expected one of: ${(err.params.allowedValues as unknown[]).join(', ')}`;
+    default:
+      return err.message ?? 'invalid';
+  }
+}
+
+/** Problems in document order; empty when the document has the shape of a cascade. */
+export function schemaProblems(data: unknown, source: YamlSource, file: string): CascadeProblem[] {
+  if (validateCascade(data)) return [];
+  const seen = new Set<string>();
+  const problems: CascadeProblem[] = [];
+  for (const err of validateCascade.errors ?? []) {
+    const base: FieldPath = toFieldPath(err.instancePath, data);
+    let path = base;
+    let what: string;
+    let at = source.positionOf(base);
+    if (err.keyword === 'additionalProperties') {
+      const key = String(err.params.additionalProperty);
+      path = [...base, key];
+      at = source.keyPositionOf(path);
+      const props = (err.parentSchema as { properties?: Record<string, unknown> }).properties ?? {};
+      what = `unknown key (valid keys: ${Object.keys(props).join(', ')})`;
+    } else if (err.keyword === 'required') {
+      what = `missing required key "${String(err.params.missingProperty)}"`;
+    } else {
+      what = describe(err);
+    }
+    const key = `${formatPath(path)}\0${what}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ code: CascadeErrorCode.Schema, file, ...at, path: formatPath(path), what });
+  }
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+}

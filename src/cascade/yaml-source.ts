@@ -1,0 +1,95 @@
+/**
+ * A parsed YAML document that can say where any field path is in the file.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar } from 'yaml';
+
+/** A field path as a list of keys and indexes: `['cells', 1, 'rules', 'max_turns']`. */
+export type FieldPath = readonly (string | number)[];
+
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface YamlProblem extends Position {
+  readonly what: string;
+}
+
+export interface YamlSource {
+  /** The document as plain JSON-like data (undefined for an empty file). */
+  readonly value: unknown;
+  readonly problems: readonly YamlProblem[];
+  /** Where the value at `path` starts; the nearest existing ancestor if it does not exist. */
+  positionOf(path: FieldPath): Position;
+  /** Where the key at the end of `path` is written (for unknown keys). */
+  keyPositionOf(path: FieldPath): Position;
+  /** The scalar node at `path`, for mapping positions inside a string. */
+  scalarAt(path: FieldPath): Scalar | undefined;
+  linePos(offset: number): Position;
+}
+
+/** `cells[1].rules.max_turns` */
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+export function parseYamlSource(text: string): YamlSource {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const linePos = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  const problems: YamlProblem[] = doc.errors.map((e) => {
+    const at = linePos(e.pos[0]);
+    const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return { ...at, what };
+  });
+  const value = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+
+  const nodeAt = (path: FieldPath): { node: Node | null; depth: number } => {
+    let node: unknown = doc.contents;
+    let depth = 0;
+    for (const part of path) {
+      let next: unknown;
+      if (isMap(node)) {
+        next = node.items.find(
+          (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part),
+        )?.value;
+      } else if (isSeq(node) && typeof part === 'number') {
+        next = node.items[part];
+      }
+      if (!next || typeof next !== 'object') break;
+      node = next;
+      depth++;
+    }
+    return { node: (node as Node | null) ?? null, depth };
+  };
+  const startOf = (node: Node | null): Position =>
+    node?.range ? linePos(node.range[0]) : { line: 1, column: 1 };
+
+  return {
+    value,
+    problems,
+    linePos,
+    positionOf: (path) => startOf(nodeAt(path).node),
+    keyPositionOf(path) {
+      const parent = nodeAt(path.slice(0, -1));
+      const last = path[path.length - 1];
+      if (parent.depth === path.length - 1 && isMap(parent.node)) {
+        const pair = parent.node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
+        if (pair && isScalar(pair.key)) return startOf(pair.key);
+      }
+      return startOf(nodeAt(path).node);
+    },
+    scalarAt(path) {
+      const found = nodeAt(path);
+      return found.depth === path.length && found.node instanceof Scalar ? found.node : undefined;
+    },
+  };
+}

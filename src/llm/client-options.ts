@@ -1,0 +1,85 @@
+/** Options of createLlmClient, checked once at the edge. */
+import { RvbbitError } from '../errors.js';
+import type { Gate } from './gate.js';
+import type { PriceTable } from './pricing.js';
+import type { BackoffOptions, RetryEvent } from './retry.js';
+import type { ChatUsage } from './types.js';
+
+/** One finished call, for logs (rvbbit.unified_logs). */
+export interface LlmCallRecord {
+  readonly model: string;
+  readonly ok: boolean;
+  readonly code?: string;
+  readonly attempts: number;
+  readonly durationMs: number;
+  readonly usage?: ChatUsage;
+  readonly answeredBy: string;
+}
+
+export interface LlmClientOptions {
+  /** e.g. https://openrouter.ai/api/v1 (POSTs go to {baseUrl}/chat/completions). */
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  /** Used when a request has no model. */
+  readonly defaultModel?: string;
+  /** Ceiling of concurrent HTTP attempts (default 64); ignored when `gate` is given. */
+  readonly maxConcurrency?: number;
+  /** Attempts started per second (default: unlimited); ignored when `gate` is given. */
+  readonly requestsPerSecond?: number;
+  /** Attempts per call, 1 = no retry (default 3). */
+  readonly retries?: number;
+  /** Deadline of one HTTP attempt, ms (default 120000). */
+  readonly timeoutMs?: number;
+  readonly prices?: PriceTable;
+  /** Model aliases: name used in cascades → provider's model id. */
+  readonly aliases?: Readonly<Record<string, string>>;
+  /** A process-wide gate (SharedGate.fromBuffer in workers). Default: a gate of this client's own. */
+  readonly gate?: Gate;
+  /** Sockets in the pool (default maxConcurrency). */
+  readonly connections?: number;
+  /** Backoff between attempts (default base 250 ms, max 20 s, Retry-After cap 60 s). */
+  readonly backoff?: Partial<BackoffOptions>;
+  /** Response bodies above this fail with LLM_RESPONSE_TOO_LARGE (default 8 MiB). */
+  readonly maxResponseBytes?: number;
+  /** Models known not to take response_format (their schema goes in the prompt). */
+  readonly noResponseFormat?: readonly string[];
+  /** Reject structured-output answers that are not JSON with LLM_BAD_JSON (default true). */
+  readonly checkJson?: boolean;
+  /** Called once per finished call (success or failure). */
+  readonly onCall?: (record: LlmCallRecord) => void;
+  /** Called before each retry wait. */
+  readonly onRetry?: (event: RetryEvent & { readonly model: string }) => void;
+}
+
+function fail(key: string, want: string): never {
+  throw new RvbbitError('LLM_CONFIG', `options.${key} must be ${want}`, { key });
+}
+
+function positiveInt(key: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 1)) fail(key, 'a positive integer');
+}
+
+export function checkClientOptions(o: LlmClientOptions): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(o.baseUrl);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail('baseUrl', 'an http(s) URL');
+  positiveInt('maxConcurrency', o.maxConcurrency);
+  positiveInt('retries', o.retries);
+  positiveInt('timeoutMs', o.timeoutMs);
+  positiveInt('connections', o.connections);
+  positiveInt('maxResponseBytes', o.maxResponseBytes);
+  if (
+    o.requestsPerSecond !== undefined &&
+    !(o.requestsPerSecond >= 0 && Number.isFinite(o.requestsPerSecond))
+  ) {
+    fail('requestsPerSecond', 'a non-negative number');
+  }
+  if (o.backoff?.baseMs !== undefined && !(o.backoff.baseMs >= 0))
+    fail('backoff.baseMs', 'a non-negative number');
+  if (o.backoff?.maxMs !== undefined && !(o.backoff.maxMs >= 0))
+    fail('backoff.maxMs', 'a non-negative number');
+}

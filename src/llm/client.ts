@@ -1,0 +1,251 @@
+/**
+ * `createLlmClient()`: the OpenAI-compatible chat client. One call flows
+ * through composed layers: retry( gate( http ) ), each in its own file.
+ *
+ *   const llm = createLlmClient({ baseUrl: sim.url });
+ *   const r = await llm.chat({ model: 'sim-small', messages: [{ role: 'user', content: 'Hi' }] });
+ */
+import { Pool } from 'undici';
+import { RvbbitError } from '../errors.js';
+import { checkClientOptions, type LlmClientOptions } from './client-options.js';
+import { LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
+import { type Gate, withGate } from './gate.js';
+import { type HttpReply, httpSend } from './http.js';
+import { DEFAULT_BACKOFF, parseRetryAfter, withRetry } from './retry.js';
+import { SharedGate } from './shared-gate.js';
+import {
+  parseJsonAnswer,
+  rejectsResponseFormat,
+  responseFormatJson,
+  schemaInstruction,
+} from './structured.js';
+import type { CallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient } from './types.js';
+import { usageOf } from './usage.js';
+
+export type { LlmCallRecord, LlmClientOptions } from './client-options.js';
+
+const SIM_HEADER = 'x-rvbbit-simulator';
+
+type Answer = Omit<ChatResult, 'durationMs' | 'attempts'>;
+
+/** An LlmClient for any OpenAI-compatible `/chat/completions` endpoint. */
+export function createLlmClient(options: LlmClientOptions): LlmClient {
+  checkClientOptions(options);
+  const base = new URL(options.baseUrl);
+  const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
+  const host = base.hostname;
+  const key = options.apiKey && options.apiKey.length > 0 ? options.apiKey : undefined;
+  const maxConcurrency = options.maxConcurrency ?? 64;
+  const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
+  const pool = new Pool(base.origin, {
+    connections: options.connections ?? maxConcurrency,
+    pipelining: 1,
+    maxResponseSize: maxBytes,
+    keepAliveTimeout: 30_000,
+  });
+  const gate: Gate =
+    options.gate ?? new SharedGate({ maxConcurrency, requestsPerSecond: options.requestsPerSecond ?? 0 });
+  const send = withGate(httpSend(pool, maxBytes), gate);
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (key) headers['authorization'] = `Bearer ${key}`;
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const defaultAttempts = options.retries ?? 3;
+  const defaultTimeout = options.timeoutMs ?? 120_000;
+  /** Models that rejected response_format: their schema goes in the prompt. */
+  const noResponseFormat = new Set<string>(options.noResponseFormat ?? []);
+  let closed = false;
+
+  const clean = (text: string) => redact(text, key);
+
+  async function chat(request: ChatRequest, call: CallOptions = {}): Promise<ChatResult> {
+    const started = performance.now();
+    const asked = request.model || options.defaultModel;
+    if (!asked) throw llmError(LLM_ERROR.BAD_REQUEST, 'no model: set request.model or defaultModel');
+    const model = options.aliases?.[asked] ?? asked;
+    if (!Array.isArray(request.messages) || request.messages.length === 0) {
+      throw llmError(LLM_ERROR.BAD_REQUEST, 'messages must be a non-empty array');
+    }
+    if (closed) throw llmError(LLM_ERROR.BAD_REQUEST, 'the LLM client is closed');
+    const signal = call.signal;
+    const timeoutMs = call.timeoutMs ?? defaultTimeout;
+    const counter = { attempts: 0 };
+    const once = () => attemptOnce(model, request, signal, timeoutMs, counter);
+    try {
+      let done: Answer;
+      try {
+        done = await once();
+      } catch (err) {
+        // The common case above allocates no retry machinery; retries start here.
+        if (!(err instanceof RetryableFailure)) throw err;
+        done = await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
+          attempts: call.retries ?? defaultAttempts,
+          backoff,
+          ...(signal ? { signal } : {}),
+          onRetry: (e) => {
+            if (e.retryAfterMs !== undefined)
+              gate.pause(Math.min(e.retryAfterMs, backoff.maxRetryAfterMs ?? 60_000));
+            options.onRetry?.({ ...e, model });
+          },
+        });
+      }
+      const result: ChatResult = {
+        content: done.content,
+        model: done.model,
+        usage: done.usage,
+        durationMs: performance.now() - started,
+        attempts: counter.attempts,
+        answeredBy: done.answeredBy,
+      };
+      options.onCall?.({
+        model,
+        ok: true,
+        attempts: counter.attempts,
+        durationMs: result.durationMs,
+        usage: result.usage,
+        answeredBy: result.answeredBy,
+      });
+      return result;
+    } catch (err) {
+      const e = toLlmError(err, signal);
+      options.onCall?.({
+        model,
+        ok: false,
+        code: e.code,
+        attempts: counter.attempts,
+        durationMs: performance.now() - started,
+        answeredBy: host,
+      });
+      throw e;
+    }
+  }
+
+  /** One attempt (two when a model turns out to reject response_format), read into an answer. */
+  async function attemptOnce(
+    model: string,
+    request: ChatRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    counter: { attempts: number },
+  ): Promise<Answer> {
+    let reply = await attempt(model, request, signal, timeoutMs, counter);
+    if (
+      request.responseFormat &&
+      !noResponseFormat.has(model) &&
+      rejectsResponseFormat(reply.status, reply.text)
+    ) {
+      noResponseFormat.add(model);
+      reply = await attempt(model, request, signal, timeoutMs, counter);
+    }
+    return readReply(reply, model, request);
+  }
+
+  async function attempt(
+    model: string,
+    request: ChatRequest,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    counter: { attempts: number },
+  ): Promise<HttpReply> {
+    counter.attempts++;
+    const reply = await send({
+      path,
+      body: bodyOf(model, request, noResponseFormat.has(model)),
+      headers,
+      signal,
+      timeoutMs,
+    });
+    const s = reply.status;
+    // 408 and 429 are worth another attempt (after Retry-After); so is any 5xx.
+    if (s === 429 || s === 408 || s >= 500) {
+      const retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
+      throw new RetryableFailure(
+        `LLM_HTTP_${s}`,
+        `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`,
+        s,
+        retryAfterMs,
+      );
+    }
+    return reply;
+  }
+
+  function readReply(reply: HttpReply, model: string, request: ChatRequest): Answer {
+    const s = reply.status;
+    if (s >= 400 && s < 500) {
+      throw llmError(`LLM_HTTP_${s}`, `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`, { status: s });
+    }
+    if (s < 200 || s >= 300)
+      throw llmError(LLM_ERROR.HTTP_ERROR, `unexpected HTTP ${s} from ${host}`, { status: s });
+    let json: { choices?: unknown; usage?: unknown; model?: unknown };
+    try {
+      json = JSON.parse(reply.text);
+    } catch {
+      // A cut or garbled body is a transport fault: worth another attempt.
+      throw new RetryableFailure(LLM_ERROR.BAD_RESPONSE, `the body from ${host} is not valid JSON`, s);
+    }
+    const choices = json?.choices;
+    if (!Array.isArray(choices) || choices.length === 0) {
+      throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no choices`, { status: s });
+    }
+    const content = (choices[0] as { message?: { content?: unknown } })?.message?.content;
+    if (typeof content !== 'string') {
+      throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no text content`, { status: s });
+    }
+    if (content.length === 0)
+      throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} is empty`, { status: s });
+    if (request.responseFormat && options.checkJson !== false && parseJsonAnswer(content) === undefined) {
+      throw llmError(LLM_ERROR.BAD_JSON, `the answer from ${host} is not valid JSON`, {
+        status: s,
+        excerpt: excerpt(clean(content)),
+        chars: content.length,
+      });
+    }
+    const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
+    return {
+      content,
+      model: answered,
+      usage: usageOf(json.usage, options.prices, [model, answered]),
+      answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
+    };
+  }
+
+  return {
+    chat,
+    close: async () => {
+      closed = true;
+      await pool.close();
+    },
+  };
+}
+
+/** The request body as JSON text; the response_format part is serialised once per schema object. */
+function bodyOf(model: string, request: ChatRequest, schemaInPrompt: boolean): string {
+  let messages: readonly ChatMessage[] = request.messages;
+  let rf = '';
+  if (request.responseFormat) {
+    if (schemaInPrompt) messages = [schemaInstruction(request.responseFormat), ...messages];
+    else rf = `,"response_format":${responseFormatJson(request.responseFormat)}`;
+  }
+  let extra = '';
+  if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
+  if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
+  return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(messages)}${rf}${extra}}`;
+}
+
+function excerpt(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
+
+/** Anything thrown during a call → an RvbbitError with an LLM_ code. */
+function toLlmError(err: unknown, signal: AbortSignal | undefined): RvbbitError {
+  if (signal?.aborted) {
+    const reason = signal.reason as { name?: string } | undefined;
+    if (reason?.name === 'TimeoutError')
+      return llmError(LLM_ERROR.TIMEOUT, 'the LLM call timed out (caller deadline)');
+    return llmError(LLM_ERROR.ABORTED, 'the LLM call was aborted');
+  }
+  if (err instanceof RvbbitError && err.code.startsWith('LLM_')) return err;
+  // Never pass a foreign message through unredacted: it could carry anything.
+  const code = (err as { code?: unknown })?.code;
+  return llmError(LLM_ERROR.HTTP_ERROR, `LLM request failed${typeof code === 'string' ? ` (${code})` : ''}`);
+}

@@ -1,0 +1,185 @@
+/**
+ * `resolveLlmConfig()`: client options from the environment and an optional
+ * `rvbbit.config.yaml` (section `llm:`). The environment wins over the file.
+ *
+ *   RVBBIT_BASE_URL   endpoint (default: OpenRouter's or OpenAI's when only their key is set)
+ *   RVBBIT_API_KEY    else OPENAI_API_KEY, else OPENROUTER_API_KEY
+ *   RVBBIT_MODEL      default model
+ *   RVBBIT_CONFIG     path of the config file (default ./rvbbit.config.yaml)
+ *
+ * No base URL and no key → `baseUrl` is undefined: the engine uses the simulator.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { RvbbitError } from '../errors.js';
+import type { LlmClientOptions } from './client-options.js';
+import type { PriceTable } from './pricing.js';
+
+export const CONFIG_FILE = 'rvbbit.config.yaml';
+
+export type ResolvedLlmConfig = Omit<LlmClientOptions, 'baseUrl'> & {
+  /** Undefined when nothing points at a provider: use the simulator. */
+  readonly baseUrl?: string;
+  /** Which variable the key came from (the key itself is never shown). */
+  readonly apiKeySource?: 'RVBBIT_API_KEY' | 'OPENAI_API_KEY' | 'OPENROUTER_API_KEY';
+  /** The config file read, if any. */
+  readonly configFile?: string;
+};
+
+const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits'] as const;
+const LIMIT_KEYS = ['concurrency', 'rps', 'retries', 'timeout_ms', 'connections'] as const;
+
+interface FileConfig {
+  baseUrl?: string;
+  model?: string;
+  aliases?: Record<string, string>;
+  prices?: Record<string, { in: number; out: number }>;
+  limits: Partial<Record<(typeof LIMIT_KEYS)[number], number>>;
+}
+
+export function resolveLlmConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): ResolvedLlmConfig {
+  const file = env['RVBBIT_CONFIG'] ? resolve(cwd, env['RVBBIT_CONFIG']) : resolve(cwd, CONFIG_FILE);
+  if (env['RVBBIT_CONFIG'] && !existsSync(file)) {
+    throw new RvbbitError('LLM_CONFIG', `${file}: config file not found (RVBBIT_CONFIG)`, { file });
+  }
+  const fromFile = existsSync(file) ? readConfigFile(file) : undefined;
+  const pick = (name: 'RVBBIT_API_KEY' | 'OPENAI_API_KEY' | 'OPENROUTER_API_KEY') =>
+    env[name] && env[name]!.trim() !== '' ? name : undefined;
+  const apiKeySource = pick('RVBBIT_API_KEY') ?? pick('OPENAI_API_KEY') ?? pick('OPENROUTER_API_KEY');
+  const apiKey = apiKeySource ? env[apiKeySource]!.trim() : undefined;
+  let baseUrl = env['RVBBIT_BASE_URL']?.trim() || fromFile?.baseUrl;
+  if (!baseUrl && apiKeySource === 'OPENROUTER_API_KEY') baseUrl = 'https://openrouter.ai/api/v1';
+  if (!baseUrl && apiKeySource === 'OPENAI_API_KEY') baseUrl = 'https://api.openai.com/v1';
+  if (baseUrl !== undefined)
+    checkUrl(baseUrl, env['RVBBIT_BASE_URL'] ? 'RVBBIT_BASE_URL' : `${file}: llm.base_url`);
+  const model = env['RVBBIT_MODEL']?.trim() || fromFile?.model;
+  const l = fromFile?.limits ?? {};
+  const out: Record<string, unknown> = {
+    baseUrl,
+    apiKey,
+    apiKeySource,
+    defaultModel: model,
+    aliases: fromFile?.aliases,
+    prices: fromFile?.prices as PriceTable | undefined,
+    maxConcurrency: l.concurrency,
+    requestsPerSecond: l.rps,
+    retries: l.retries,
+    timeoutMs: l.timeout_ms,
+    connections: l.connections,
+    configFile: fromFile ? file : undefined,
+  };
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out as ResolvedLlmConfig;
+}
+
+function checkUrl(url: string, where: string): void {
+  let ok = false;
+  try {
+    const u = new URL(url);
+    ok = u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    ok = false;
+  }
+  if (!ok)
+    throw new RvbbitError('LLM_CONFIG', `${where}: expected an http(s) URL, got ${JSON.stringify(url)}`);
+}
+
+/** Reads and checks the `llm:` section; errors name the file, the line and the key path. */
+export function readConfigFile(file: string): FileConfig {
+  const text = readFileSync(file, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0].line;
+    throw new RvbbitError(
+      'LLM_CONFIG',
+      `${file}${line ? `:${line}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`,
+      {
+        file,
+        line,
+      },
+    );
+  }
+  const fail = (path: (string | number)[], want: string): never => {
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
+    const key = path.join('.');
+    throw new RvbbitError('LLM_CONFIG', `${file}${line ? `:${line}` : ''}: ${key}: ${want}`, {
+      file,
+      key,
+      line,
+    });
+  };
+  const root: unknown = doc.toJS();
+  if (root === null || root === undefined) return { limits: {} };
+  if (!isMap(root)) fail([], 'expected a mapping at the top level');
+  const llm = (root as Record<string, unknown>)['llm'];
+  if (llm === undefined || llm === null) return { limits: {} };
+  if (!isMap(llm)) fail(['llm'], 'expected a mapping');
+  const section = llm as Record<string, unknown>;
+  for (const k of Object.keys(section)) {
+    if (!(LLM_KEYS as readonly string[]).includes(k))
+      fail(['llm', k], `unknown key (expected one of ${LLM_KEYS.join(', ')})`);
+  }
+  const out: FileConfig = { limits: {} };
+  if (section['base_url'] !== undefined) {
+    if (typeof section['base_url'] !== 'string') fail(['llm', 'base_url'], 'expected a URL string');
+    out.baseUrl = section['base_url'] as string;
+    checkUrl(out.baseUrl, `${file}: llm.base_url`);
+  }
+  if (section['model'] !== undefined) {
+    if (typeof section['model'] !== 'string' || section['model'] === '')
+      fail(['llm', 'model'], 'expected a model name');
+    out.model = section['model'] as string;
+  }
+  if (section['aliases'] !== undefined) {
+    if (!isMap(section['aliases'])) fail(['llm', 'aliases'], 'expected a mapping of alias: model id');
+    out.aliases = {};
+    for (const [k, v] of Object.entries(section['aliases'] as Record<string, unknown>)) {
+      if (typeof v !== 'string' || v === '') fail(['llm', 'aliases', k], 'expected a model id string');
+      out.aliases[k] = v as string;
+    }
+  }
+  if (section['prices'] !== undefined) {
+    if (!isMap(section['prices'])) fail(['llm', 'prices'], 'expected a mapping of model: { in, out }');
+    out.prices = {};
+    for (const [k, v] of Object.entries(section['prices'] as Record<string, unknown>)) {
+      if (!isMap(v)) fail(['llm', 'prices', k], 'expected { in, out } in dollars per 1M tokens');
+      const p = v as Record<string, unknown>;
+      for (const side of Object.keys(p)) {
+        if (side !== 'in' && side !== 'out')
+          fail(['llm', 'prices', k, side], 'unknown key (expected in, out)');
+      }
+      for (const side of ['in', 'out'] as const) {
+        if (typeof p[side] !== 'number' || !(p[side] >= 0)) {
+          fail(['llm', 'prices', k, side], 'expected a non-negative number (dollars per 1M tokens)');
+        }
+      }
+      out.prices[k] = { in: p['in'] as number, out: p['out'] as number };
+    }
+  }
+  if (section['limits'] !== undefined) {
+    if (!isMap(section['limits'])) fail(['llm', 'limits'], 'expected a mapping');
+    for (const [k, v] of Object.entries(section['limits'] as Record<string, unknown>)) {
+      if (!(LIMIT_KEYS as readonly string[]).includes(k)) {
+        fail(['llm', 'limits', k], `unknown key (expected one of ${LIMIT_KEYS.join(', ')})`);
+      }
+      const isRps = k === 'rps';
+      const ok =
+        typeof v === 'number' && (isRps ? v > 0 && Number.isFinite(v) : Number.isInteger(v) && v >= 1);
+      if (!ok)
+        fail(['llm', 'limits', k], isRps ? 'expected a positive number' : 'expected a positive integer');
+      out.limits[k as (typeof LIMIT_KEYS)[number]] = v as number;
+    }
+  }
+  return out;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

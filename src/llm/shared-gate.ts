@@ -1,0 +1,294 @@
+/**
+ * One concurrency-and-rate gate for the whole process, shared by worker
+ * threads through a SharedArrayBuffer:
+ *
+ *   const gate = new SharedGate({ maxConcurrency: 32, requestsPerSecond: 10 });
+ *   new Piscina({ workerData: { gate: gate.buffer } });   // main thread
+ *   const gate = SharedGate.fromBuffer(workerData.gate);   // in each worker
+ *
+ * Adaptive (AIMD): a 429 halves the allowed concurrency (at most once per
+ * `decreaseHoldMs`, since the 429s of one burst arrive together), and every
+ * `increaseEvery` successes add one back, up to the ceiling. Rate: attempts
+ * start at least 1/rps apart, and never before a pause (Retry-After) ends.
+ * Waiters of one thread queue locally (FIFO); only one waits on the shared
+ * word per thread, with Atomics.waitAsync.
+ */
+import { threadId } from 'node:worker_threads';
+import { RvbbitError } from '../errors.js';
+import type { Gate, GateOutcome } from './gate.js';
+import { sleep } from './retry.js';
+
+export interface SharedGateOptions {
+  /** Ceiling of concurrent attempts (≥ 1). */
+  readonly maxConcurrency: number;
+  /** Attempts started per second across the process; 0 or absent = no rate limit. */
+  readonly requestsPerSecond?: number;
+  /** Successes per +1 of allowed concurrency (default 10). */
+  readonly increaseEvery?: number;
+  /** Minimum time between two halvings, ms (default 500). */
+  readonly decreaseHoldMs?: number;
+}
+
+// Int32 words
+const IN_FLIGHT = 0;
+const LIMIT = 1;
+const CEILING = 2;
+const SUCCESSES = 3;
+const INCREASE_EVERY = 4;
+const VERSION = 5;
+const MILLI_RPS = 6;
+const HOLD_MS = 7;
+const INT_WORDS = 8;
+// BigInt64 words (µs since the epoch), after the Int32 words
+const NEXT_START = 0;
+const PAUSED_UNTIL = 1;
+const LAST_DECREASE = 2;
+const BIG_WORDS = 3;
+// Int32 words after the BigInt64 words: slots held per thread (threadId % HOLDER_WORDS),
+// so the slots of a worker that died can be reclaimed.
+const HOLDER_WORDS = 128;
+const BYTES = INT_WORDS * 4 + BIG_WORDS * 8 + HOLDER_WORDS * 4;
+
+type WaitAsync = (
+  ta: Int32Array,
+  index: number,
+  value: number,
+  timeout?: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+function nowUs(): bigint {
+  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(reason: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+export class SharedGate implements Gate {
+  /** Pass this to worker threads; `SharedGate.fromBuffer` there. */
+  readonly buffer: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  private readonly big: BigInt64Array;
+  private readonly held: Int32Array;
+  private readonly me: number;
+  private readonly queue: Waiter[] = [];
+  private pumping = false;
+
+  constructor(options: SharedGateOptions | SharedArrayBuffer) {
+    if (options instanceof SharedArrayBuffer) {
+      if (options.byteLength !== BYTES) {
+        throw new RvbbitError('LLM_CONFIG', 'not a SharedGate buffer');
+      }
+      this.buffer = options;
+    } else {
+      checkOptions(options);
+      this.buffer = new SharedArrayBuffer(BYTES);
+    }
+    this.i32 = new Int32Array(this.buffer, 0, INT_WORDS);
+    this.big = new BigInt64Array(this.buffer, INT_WORDS * 4, BIG_WORDS);
+    this.held = new Int32Array(this.buffer, INT_WORDS * 4 + BIG_WORDS * 8, HOLDER_WORDS);
+    this.me = threadId % HOLDER_WORDS;
+    if (!(options instanceof SharedArrayBuffer)) {
+      this.i32[LIMIT] = options.maxConcurrency;
+      this.i32[CEILING] = options.maxConcurrency;
+      this.i32[INCREASE_EVERY] = options.increaseEvery ?? 10;
+      this.i32[MILLI_RPS] = Math.round((options.requestsPerSecond ?? 0) * 1000);
+      this.i32[HOLD_MS] = options.decreaseHoldMs ?? 500;
+    }
+  }
+
+  /** The same gate, seen from another thread. */
+  static fromBuffer(buffer: SharedArrayBuffer): SharedGate {
+    return new SharedGate(buffer);
+  }
+
+  /** Current state, for logs and tests. */
+  snapshot(): { inFlight: number; limit: number; ceiling: number } {
+    return {
+      inFlight: Atomics.load(this.i32, IN_FLIGHT),
+      limit: Atomics.load(this.i32, LIMIT),
+      ceiling: Atomics.load(this.i32, CEILING),
+    };
+  }
+
+  acquire(signal?: AbortSignal): Promise<void> | undefined {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // Fast path, no promise: nobody queued here, a slot free, no rate limit or pause.
+    if (this.queue.length === 0 && this.tryTake()) {
+      if (Atomics.load(this.i32, MILLI_RPS) === 0 && Atomics.load(this.big, PAUSED_UNTIL) === 0n)
+        return undefined;
+      return this.afterTake(signal);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { resolve, reject, signal, onAbort: undefined };
+      if (signal) {
+        w.onAbort = () => {
+          const i = this.queue.indexOf(w);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', w.onAbort, { once: true });
+      }
+      this.queue.push(w);
+      void this.pump();
+    }).then(() => this.afterTake(signal));
+  }
+
+  /** Holding a slot: waits for a rate slot, giving the slot back if that wait is aborted. */
+  private async afterTake(signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.rateSlot(signal);
+    } catch (err) {
+      this.giveBack();
+      throw err;
+    }
+  }
+
+  release(outcome: GateOutcome): void {
+    if (outcome === 'throttled') this.decrease();
+    else if (outcome === 'ok') this.maybeIncrease();
+    this.giveBack();
+  }
+
+  pause(ms: number): void {
+    const until = nowUs() + BigInt(Math.round(ms * 1000));
+    for (;;) {
+      const cur = Atomics.load(this.big, PAUSED_UNTIL);
+      if (cur >= until || Atomics.compareExchange(this.big, PAUSED_UNTIL, cur, until) === cur) return;
+    }
+  }
+
+  /**
+   * Returns the slots a dead worker thread held (its `threadId`, e.g. from the
+   * pool's exit event). Returns how many were reclaimed.
+   */
+  reclaim(deadThreadId: number): number {
+    const n = Atomics.exchange(this.held, deadThreadId % HOLDER_WORDS, 0);
+    if (n > 0) {
+      Atomics.sub(this.i32, IN_FLIGHT, n);
+      this.bump();
+    }
+    return n;
+  }
+
+  private giveBack(): void {
+    Atomics.sub(this.held, this.me, 1);
+    Atomics.sub(this.i32, IN_FLIGHT, 1);
+    this.bump();
+  }
+
+  private bump(): void {
+    Atomics.add(this.i32, VERSION, 1);
+    Atomics.notify(this.i32, VERSION);
+  }
+
+  private tryTake(): boolean {
+    for (;;) {
+      const cur = Atomics.load(this.i32, IN_FLIGHT);
+      if (cur >= Atomics.load(this.i32, LIMIT)) return false;
+      if (Atomics.compareExchange(this.i32, IN_FLIGHT, cur, cur + 1) === cur) {
+        Atomics.add(this.held, this.me, 1);
+        return true;
+      }
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    // A pending Atomics.waitAsync does not keep the event loop alive; without this a
+    // worker whose every call waits for a slot held by another thread would just exit.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    try {
+      while (this.queue.length > 0) {
+        const version = Atomics.load(this.i32, VERSION);
+        if (this.tryTake()) {
+          const w = this.queue.shift()!;
+          if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
+          w.resolve();
+          continue;
+        }
+        // Woken by any release or limit change anywhere; the timeout is a safety net.
+        const r = waitAsync(this.i32, VERSION, version, 200);
+        if (r.async) await r.value;
+      }
+    } finally {
+      clearInterval(keepAlive);
+      this.pumping = false;
+    }
+  }
+
+  private async rateSlot(signal?: AbortSignal): Promise<void> {
+    const milli = Atomics.load(this.i32, MILLI_RPS);
+    const paused = Atomics.load(this.big, PAUSED_UNTIL);
+    if (milli === 0 && paused === 0n) return;
+    // A pause that has ended is cleared, so acquire() takes its fast path again.
+    if (paused !== 0n && paused <= nowUs()) Atomics.compareExchange(this.big, PAUSED_UNTIL, paused, 0n);
+    const interval = milli === 0 ? 0n : BigInt(Math.round(1e9 / milli));
+    let wait: bigint;
+    for (;;) {
+      const now = nowUs();
+      const next = Atomics.load(this.big, NEXT_START);
+      const pausedUntil = Atomics.load(this.big, PAUSED_UNTIL);
+      let start = now;
+      if (next > start) start = next;
+      if (pausedUntil > start) start = pausedUntil;
+      if (interval === 0n) {
+        wait = start - now;
+        break;
+      }
+      if (Atomics.compareExchange(this.big, NEXT_START, next, start + interval) === next) {
+        wait = start - now;
+        break;
+      }
+    }
+    if (wait > 0n) await sleep(Number(wait) / 1000, signal);
+  }
+
+  private decrease(): void {
+    const hold = BigInt(Atomics.load(this.i32, HOLD_MS)) * 1000n;
+    const now = nowUs();
+    const last = Atomics.load(this.big, LAST_DECREASE);
+    if (now - last < hold) return;
+    if (Atomics.compareExchange(this.big, LAST_DECREASE, last, now) !== last) return;
+    for (;;) {
+      const lim = Atomics.load(this.i32, LIMIT);
+      const next = Math.max(1, Math.floor(lim / 2));
+      if (Atomics.compareExchange(this.i32, LIMIT, lim, next) === lim) break;
+    }
+    Atomics.store(this.i32, SUCCESSES, 0);
+  }
+
+  private maybeIncrease(): void {
+    const lim = Atomics.load(this.i32, LIMIT);
+    if (lim >= Atomics.load(this.i32, CEILING)) return;
+    const n = Atomics.add(this.i32, SUCCESSES, 1) + 1;
+    if (n < Atomics.load(this.i32, INCREASE_EVERY)) return;
+    if (Atomics.compareExchange(this.i32, SUCCESSES, n, 0) !== n) return;
+    if (Atomics.compareExchange(this.i32, LIMIT, lim, lim + 1) === lim) this.bump();
+  }
+}
+
+function checkOptions(o: SharedGateOptions): void {
+  const fail = (key: string, want: string): never => {
+    throw new RvbbitError('LLM_CONFIG', `options.${key} must be ${want}`, { key });
+  };
+  if (!Number.isInteger(o.maxConcurrency) || o.maxConcurrency < 1)
+    fail('maxConcurrency', 'a positive integer');
+  if (
+    o.requestsPerSecond !== undefined &&
+    !(o.requestsPerSecond >= 0 && Number.isFinite(o.requestsPerSecond))
+  ) {
+    fail('requestsPerSecond', 'a non-negative number');
+  }
+  if (o.increaseEvery !== undefined && !(Number.isInteger(o.increaseEvery) && o.increaseEvery >= 1)) {
+    fail('increaseEvery', 'a positive integer');
+  }
+  if (o.decreaseHoldMs !== undefined && !(Number.isInteger(o.decreaseHoldMs) && o.decreaseHoldMs >= 0)) {
+    fail('decreaseHoldMs', 'a non-negative integer');
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The simulator's answers: deterministic (same model + messages + schema →
+ * same answer), shaped by the request.
+ *
+ * ## Operator-prompt convention (the semantic-operator cascades follow it)
+ *
+ * The user prompt marks its operands with tags; the schema names the answer:
+ *
+ * | operator                   | blocks                                   | schema asks for |
+ * | -------------------------- | ---------------------------------------- | --------------- |
+ * | MEANS, MATCHES             | `<text>…</text>` `<criterion>…</criterion>` | `{ "result": boolean }` |
+ * | ABOUT, RELEVANCE TO        | `<text>…</text>` `<topic>…</topic>`         | `{ "score": number }` (0..1) |
+ * | ALIGNS WITH                | `<text>…</text>` `<statement>…</statement>` | `{ "score": number }` |
+ * | IMPLIES                    | `<text>…</text>` `<statement>…</statement>` | `{ "result": boolean }` |
+ * | CONTRADICTS                | same, and the prompt contains "contradict"  | `{ "result": boolean }` |
+ * | `a ~ b`                    | `<a>…</a>` `<b>…</b>`                        | `{ "result": boolean }` |
+ * | SEMANTIC JOIN, small side  | `<a>…</a>` `<candidates><c>…</c>…</candidates>` | `{ "matches": string[] }` (or integer[] = 0-based indexes) |
+ * | BATCH of N rows            | N × `<row>…</row>` (each may hold `<text>` etc.) | an array with `minItems = maxItems = N` |
+ *
+ * - score = word overlap: lowercase words, stop-words dropped, crude stems
+ *   (`shoes` = `shoe`), a 3+ letter prefix counts (`eco` ~ `ecological`);
+ *   the fraction of the reference block's words found in `<text>`. For `<a>`/`<b>`
+ *   it is symmetric: shared words over the smaller side.
+ * - result = score ≥ 0.2 (MEANS, IMPLIES); IMPLIES also needs the same negation
+ *   (not/no/never/n't) on both sides, CONTRADICTS needs score ≥ 0.2 and opposite
+ *   negation; `~` needs score ≥ 0.5.
+ * - A number field named like score/confidence/relevance gets the score scaled into
+ *   its [minimum, maximum] (default 0..1); a boolean field gets the result.
+ * - Enums: positive/negative/neutral from a tiny sentiment lexicon; otherwise the
+ *   label sharing most words with the text; otherwise a seeded pick.
+ * - Strings: a field named brand/company/maker/name gets the first capitalised
+ *   word of the subject (`<text>`, else the first "quoted" span of the prompt);
+ *   summary/description gets the subject's first 12 words; reason/explanation
+ *   states the overlap; others get a few words of the subject.
+ * - Arrays have exactly `minItems` items when given (else ≤ 3); item i of a BATCH
+ *   reads the i-th `<row>` (or `<text>`) block.
+ *
+ * Without a response_format: a JSON Schema embedded in the prompt after the words
+ * "JSON Schema" (the client's fallback) is honoured the same way; a prompt that
+ * mentions JSON gets a small object whose keys are the "quoted" identifiers after
+ * the word JSON (else `{ "answer": … }`, plus result/score when operator blocks are
+ * present); anything else gets plain text ("Yes."/"No." and the score for operator
+ * prompts).
+ */
+import { readPrompt } from './prompt-context.js';
+import { hashSeed, mulberry32, type Rng } from './rng.js';
+import { valueForSchema } from './schema-answer.js';
+
+export interface SimMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+export interface SimChatBody {
+  readonly model: string;
+  readonly messages: readonly SimMessage[];
+  readonly schema?: Readonly<Record<string, unknown>>;
+}
+
+/** The answer's text for one chat request. `seed` mixes into the choices. */
+export function answerFor(body: SimChatBody, seed: number): string {
+  const key = JSON.stringify([body.model, body.messages, body.schema ?? null, seed]);
+  const rng = mulberry32(hashSeed(key));
+  const ctx = readPrompt(body.messages);
+  const schema = body.schema ?? schemaInPrompt(body.messages);
+  if (schema) return JSON.stringify(valueForSchema(schema, ctx, rng));
+  if (/\bjson\b/i.test(ctx.all)) return JSON.stringify(smallObject(ctx, rng));
+  if (ctx.verdict) return `${ctx.verdict.result ? 'Yes.' : 'No.'} (score ${ctx.verdict.score})`;
+  const words = ctx.subject.split(/\s+/).filter((w) => w.length > 0);
+  return `Simulated answer: ${words.slice(0, 24).join(' ')}${words.length > 24 ? ' …' : ''}`;
+}
+
+/** A schema the client put in a system message after "JSON Schema" (its structured-output fallback). */
+export function schemaInPrompt(messages: readonly SimMessage[]): Record<string, unknown> | undefined {
+  for (const m of messages) {
+    const at = m.content.search(/JSON Schema/i);
+    if (at < 0) continue;
+    const open = m.content.indexOf('{', at);
+    const close = m.content.lastIndexOf('}');
+    if (open < 0 || close < open) continue;
+    try {
+      const parsed: unknown = JSON.parse(m.content.slice(open, close + 1));
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+        return parsed as Record<string, unknown>;
+    } catch {
+      // not a schema after all
+    }
+  }
+  return undefined;
+}
+
+function smallObject(ctx: ReturnType<typeof readPrompt>, rng: Rng): Record<string, unknown> {
+  const after = ctx.all.slice(ctx.all.search(/\bjson\b/i));
+  const keys = [...new Set([...after.matchAll(/"([A-Za-z_][A-Za-z0-9_]{0,40})"/g)].map((m) => m[1]!))];
+  const properties: Record<string, unknown> = {};
+  for (const k of keys) properties[k] = guessSchema(k);
+  if (keys.length === 0) {
+    properties['answer'] = { type: 'string' };
+    if (ctx.verdict) {
+      properties['result'] = { type: 'boolean' };
+      properties['score'] = { type: 'number', minimum: 0, maximum: 1 };
+    }
+  }
+  return valueForSchema({ type: 'object', properties }, ctx, rng) as Record<string, unknown>;
+}
+
+function guessSchema(key: string): Record<string, unknown> {
+  if (/score|confidence|probability|similarity|relevance/i.test(key))
+    return { type: 'number', minimum: 0, maximum: 1 };
+  if (/^(is_|has_)|^(result|match|same)$/i.test(key)) return { type: 'boolean' };
+  if (/^(n|count|number|total|quantity)$/i.test(key)) return { type: 'integer', minimum: 0, maximum: 100 };
+  if (/(insights|items|tags|themes|list|keywords|labels|points)$/i.test(key)) {
+    return { type: 'array', items: { type: 'string' }, minItems: 3 };
+  }
+  return { type: 'string' };
+}

@@ -1,0 +1,131 @@
+/** The simulator's knobs, checked once at the edge (startSimulator, setOptions, CLI). */
+import { RvbbitError } from '../errors.js';
+
+export type LatencyDistribution = {
+  readonly dist: 'lognormal';
+  readonly medianMs: number;
+  readonly sigma: number;
+};
+
+/**
+ * Per-model misbehaviour, for tests of the client's error paths:
+ * - `reject-response-format`: 400 when the request carries response_format
+ * - `empty`: the answer's content is ''
+ * - `truncated-json`: the answer is JSON cut in half
+ * - `huge`: the answer's content is `hugeBytes` long (default 10 MB)
+ * - `no-choices`: `choices: []`
+ */
+export type SimQuirk = 'reject-response-format' | 'empty' | 'truncated-json' | 'huge' | 'no-choices';
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Fixed latency per answer (ms). Ignored when `latency` is set. */
+  readonly latencyMs?: number;
+  /** Latency drawn from a seeded distribution. */
+  readonly latency?: LatencyDistribution | null;
+  /** Seeds faults, latency and answers (default 1). */
+  readonly seed?: number;
+  /** Token bucket: above `rps` (burst `burst`, default max(1, rps)) answers 429 with Retry-After. */
+  readonly rateLimit?: { readonly rps: number; readonly burst?: number } | null;
+  /** Retry-After as delta-seconds (default) or an HTTP-date. */
+  readonly retryAfterFormat?: 'seconds' | 'date';
+  /** Fractions of requests answered 500, reset (socket destroyed), left hanging, or with a malformed body. */
+  readonly errorRate?: number;
+  readonly resetRate?: number;
+  readonly hangRate?: number;
+  readonly malformedRate?: number;
+  /** Request bodies above this get 413 (default 8 MiB). */
+  readonly maxBodyBytes?: number;
+  readonly quirks?: Readonly<Record<string, SimQuirk>>;
+  /** Size of a `huge` answer (default 10 MB). */
+  readonly hugeBytes?: number;
+  /** Keep every request's model, messages and whether it had response_format, in stats().promptsSeen. */
+  readonly record?: boolean;
+  /** Report `usage.cost` (dollars per 1M tokens in/out), as OpenRouter does. Default: no cost reported. */
+  readonly costPerMillion?: { readonly in: number; readonly out: number } | null;
+  /** Model ids listed by GET /v1/models. */
+  readonly models?: readonly string[];
+}
+
+export type ResolvedSimOptions = Required<
+  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion'>
+> & {
+  readonly latency: LatencyDistribution | null;
+  readonly rateLimit: { readonly rps: number; readonly burst?: number } | null;
+  readonly costPerMillion: { readonly in: number; readonly out: number } | null;
+};
+
+export const SIM_DEFAULTS: ResolvedSimOptions = {
+  port: 0,
+  host: '127.0.0.1',
+  latencyMs: 0,
+  latency: null,
+  seed: 1,
+  rateLimit: null,
+  retryAfterFormat: 'seconds',
+  errorRate: 0,
+  resetRate: 0,
+  hangRate: 0,
+  malformedRate: 0,
+  maxBodyBytes: 8 * 1024 * 1024,
+  quirks: {},
+  hugeBytes: 10 * 1024 * 1024,
+  record: false,
+  costPerMillion: null,
+  models: ['sim-small', 'sim-large'],
+};
+
+function bad(key: string, want: string): never {
+  throw new RvbbitError('SIM_BAD_OPTION', `simulator option ${key} must be ${want}`, { key });
+}
+
+function nonNeg(key: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+    bad(key, 'a non-negative number');
+}
+
+function fraction(key: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !(v >= 0 && v <= 1)))
+    bad(key, 'a fraction between 0 and 1');
+}
+
+/** Merges `patch` over `base` after checking it. */
+export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOptions): ResolvedSimOptions {
+  if (patch.port !== undefined && !(Number.isInteger(patch.port) && patch.port >= 0 && patch.port < 65536)) {
+    bad('port', 'an integer from 0 to 65535');
+  }
+  nonNeg('latencyMs', patch.latencyMs);
+  if (patch.latency) {
+    if (patch.latency.dist !== 'lognormal') bad('latency.dist', "'lognormal'");
+    nonNeg('latency.medianMs', patch.latency.medianMs);
+    nonNeg('latency.sigma', patch.latency.sigma);
+  }
+  if (patch.seed !== undefined && !Number.isInteger(patch.seed)) bad('seed', 'an integer');
+  if (patch.rateLimit) {
+    if (!(typeof patch.rateLimit.rps === 'number' && patch.rateLimit.rps > 0))
+      bad('rateLimit.rps', 'a positive number');
+    if (patch.rateLimit.burst !== undefined && !(patch.rateLimit.burst >= 1))
+      bad('rateLimit.burst', 'at least 1');
+  }
+  if (patch.retryAfterFormat !== undefined && !['seconds', 'date'].includes(patch.retryAfterFormat)) {
+    bad('retryAfterFormat', "'seconds' or 'date'");
+  }
+  fraction('errorRate', patch.errorRate);
+  fraction('resetRate', patch.resetRate);
+  fraction('hangRate', patch.hangRate);
+  fraction('malformedRate', patch.malformedRate);
+  const total = (['errorRate', 'resetRate', 'hangRate', 'malformedRate'] as const).reduce(
+    (sum, k) => sum + (patch[k] ?? base[k]),
+    0,
+  );
+  if (total > 1) bad('errorRate + resetRate + hangRate + malformedRate', 'at most 1');
+  if (patch.maxBodyBytes !== undefined && !(Number.isInteger(patch.maxBodyBytes) && patch.maxBodyBytes > 0)) {
+    bad('maxBodyBytes', 'a positive integer');
+  }
+  nonNeg('hugeBytes', patch.hugeBytes);
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+  return { ...base, ...defined } as ResolvedSimOptions;
+}

@@ -1,0 +1,81 @@
+/**
+ * `startSimulatorProcess()`: the simulator in a child process, so its CPU does
+ * not hide in the measured process's event loop (benchmarks). Same handle
+ * shape as `startSimulator()`, but stats(), resetStats() and setOptions() are
+ * async: they go over HTTP (GET /stats, POST /stats/reset, POST /options).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { RvbbitError } from '../errors.js';
+import type { SimulatorOptions } from './options.js';
+import type { SimulatorStats } from './stats.js';
+
+export interface SimulatorProcessHandle {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  stats(): Promise<SimulatorStats>;
+  resetStats(): Promise<void>;
+  setOptions(partial: SimulatorOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CHILD = fileURLToPath(new URL('./child-main.ts', import.meta.url));
+
+export async function startSimulatorProcess(options: SimulatorOptions = {}): Promise<SimulatorProcessHandle> {
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(options)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) =>
+      reject(new RvbbitError('SIM_START', `simulator process exited before listening (code ${code})`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    lines.once('line', (line) => {
+      child.off('exit', onExit);
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch {
+        reject(new RvbbitError('SIM_START', `unexpected line from simulator process: ${line.slice(0, 200)}`));
+      }
+    });
+  });
+  const root = url.replace(/\/v1$/, '');
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(root + path, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+    const json: unknown = await res.json();
+    if (!res.ok)
+      throw new RvbbitError(
+        'SIM_BAD_OPTION',
+        String((json as { error?: { message?: string } }).error?.message),
+      );
+    return json;
+  };
+  return {
+    url,
+    port: Number(new URL(url).port),
+    pid: child.pid!,
+    stats: async () => (await call('GET', '/stats')) as SimulatorStats,
+    resetStats: async () => void (await call('POST', '/stats/reset')),
+    setOptions: async (partial) => void (await call('POST', '/options', partial)),
+    close: () => stop(child),
+  };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

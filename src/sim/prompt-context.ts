@@ -1,0 +1,120 @@
+/**
+ * What the simulator reads out of a prompt: the tagged blocks of the operator
+ * convention (see answer.ts), the quoted input, and the operator verdict.
+ */
+import { coverage, isNegated, similarity } from './words.js';
+
+export interface Verdict {
+  /** 0..1 word overlap between the two blocks. */
+  readonly score: number;
+  readonly result: boolean;
+}
+
+export interface PromptContext {
+  /** Every message's content, joined. */
+  readonly all: string;
+  /** The last user message. */
+  readonly user: string;
+  /** Tagged blocks by tag name, in order of appearance. */
+  readonly blocks: ReadonlyMap<string, readonly string[]>;
+  /** The subject of the prompt: `<text>`, else `<a>`, else the first "quoted" span, else the user message. */
+  readonly subject: string;
+  readonly verdict: Verdict | null;
+  /** Candidate values of a `<candidates>` block (`<c>` items, else one per line). */
+  readonly candidates: readonly string[];
+}
+
+const TAG = /<([a-z_]+)>([\s\S]*?)<\/\1>/g;
+
+/** Threshold above which a coverage score means "yes". */
+export const YES_AT = 0.2;
+/** Threshold above which two values name the same thing. */
+export const SAME_AT = 0.5;
+
+export function readBlocks(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of text.matchAll(TAG)) {
+    const list = out.get(m[1]!) ?? [];
+    list.push(m[2]!.trim());
+    out.set(m[1]!, list);
+  }
+  return out;
+}
+
+function firstQuoted(text: string): string | undefined {
+  return /"([^"\n]{1,400})"/.exec(text)?.[1] ?? /“([^”\n]{1,400})”/.exec(text)?.[1];
+}
+
+function judge(blocks: ReadonlyMap<string, readonly string[]>, all: string): Verdict | null {
+  const text = blocks.get('text')?.[0];
+  const reference = blocks.get('criterion')?.[0] ?? blocks.get('topic')?.[0] ?? blocks.get('statement')?.[0];
+  if (text !== undefined && reference !== undefined) {
+    const score = round(coverage(text, reference));
+    const related = score >= YES_AT;
+    if (blocks.has('statement')) {
+      const sameSign = isNegated(text) === isNegated(reference);
+      if (/contradict/i.test(all)) return { score, result: related && !sameSign };
+      return { score, result: related && sameSign };
+    }
+    return { score, result: related };
+  }
+  const a = blocks.get('a')?.[0];
+  const b = blocks.get('b')?.[0];
+  if (a !== undefined && b !== undefined) {
+    const score = round(similarity(a, b));
+    return { score, result: score >= SAME_AT };
+  }
+  return null;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function readCandidates(blocks: ReadonlyMap<string, readonly string[]>): string[] {
+  const block = blocks.get('candidates')?.[0];
+  if (block === undefined) return [];
+  const items = readBlocks(block).get('c');
+  if (items) return items;
+  return block
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function readPrompt(messages: readonly { role: string; content: string }[]): PromptContext {
+  const all = messages.map((m) => m.content).join('\n');
+  let user = '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i]!.role === 'user') {
+      user = messages[i]!.content;
+      break;
+    }
+  }
+  if (user === '') user = all;
+  const blocks = readBlocks(all);
+  const subject = blocks.get('text')?.[0] ?? blocks.get('a')?.[0] ?? firstQuoted(user) ?? user;
+  return { all, user, blocks, subject, verdict: judge(blocks, all), candidates: readCandidates(blocks) };
+}
+
+/** Same context, narrowed to one row of a BATCH prompt (its i-th `<row>` or `<text>` block). */
+export function forRow(ctx: PromptContext, index: number): PromptContext {
+  const rows = ctx.blocks.get('row') ?? ctx.blocks.get('text');
+  const row = rows?.[index];
+  if (row === undefined || (rows?.length ?? 0) < 2) return ctx;
+  const blocks = new Map(ctx.blocks);
+  const inner = readBlocks(row);
+  for (const [k, v] of inner) blocks.set(k, v);
+  if (!inner.has('text')) blocks.set('text', [row]);
+  return { ...ctx, blocks, subject: inner.get('text')?.[0] ?? row, verdict: judge(blocks, ctx.all) };
+}
+
+/** Matching candidates for a `<a>` value (semantic join with a small side). */
+export function matchingCandidates(ctx: PromptContext): number[] {
+  const a = ctx.blocks.get('a')?.[0] ?? ctx.blocks.get('text')?.[0] ?? ctx.subject;
+  const out: number[] = [];
+  ctx.candidates.forEach((c, i) => {
+    if (similarity(a, c) >= SAME_AT) out.push(i);
+  });
+  return out;
+}

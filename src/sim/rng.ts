@@ -1,0 +1,28 @@
+/** Seeded randomness: every "random" choice of the simulator is reproducible. */
+import { createHash } from 'node:crypto';
+
+/** A uniform [0, 1) generator (mulberry32). */
+export type Rng = () => number;
+
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 32-bit seed from any text (sha256, first 4 bytes). */
+export function hashSeed(text: string): number {
+  return createHash('sha256').update(text).digest().readUInt32BE(0);
+}
+
+/** Standard normal draw (Box-Muller). */
+export function normal(rng: Rng): number {
+  const u = 1 - rng();
+  const v = rng();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}

@@ -1,0 +1,46 @@
+/** What the simulator counts. GET /stats returns the same JSON. */
+export interface SeenRequest {
+  readonly model: string;
+  readonly messages: readonly { readonly role: string; readonly content: string }[];
+  readonly hasResponseFormat: boolean;
+}
+
+export interface SimulatorStats {
+  /** Chat requests received (every POST to /chat/completions). */
+  requests: number;
+  /** Well-formed 200 answers sent. */
+  completed: number;
+  /** Chat requests being handled now (including hangs not yet closed by the client). */
+  inFlight: number;
+  maxInFlight: number;
+  /** Responses sent, by HTTP status (a malformed body counts under its 200). */
+  byStatus: Record<string, number>;
+  /** Sockets destroyed on purpose. */
+  resets: number;
+  /** Requests left without an answer on purpose. */
+  hangs: number;
+  /** 200s with an invalid JSON body. */
+  malformed: number;
+  /** Tokens reported in answers. */
+  tokensIn: number;
+  tokensOut: number;
+  /** Only with the `record` option. */
+  promptsSeen?: SeenRequest[];
+}
+
+export function emptyStats(record: boolean): SimulatorStats {
+  const s: SimulatorStats = {
+    requests: 0,
+    completed: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    byStatus: {},
+    resets: 0,
+    hangs: 0,
+    malformed: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+  };
+  if (record) s.promptsSeen = [];
+  return s;
+}

@@ -1,0 +1,104 @@
+/**
+ * Words for the simulator's "understanding": lowercase tokens, stop-words
+ * dropped, a crude suffix stemmer, and overlap scores. Cheap and deterministic
+ * on purpose: demos should read sensibly, not be clever.
+ */
+
+const STOP_WORDS = new Set(
+  (
+    'a an the and or but if of to in on at by for with from as is are was were be been being it its this that ' +
+    'these those there here i you he she we they me him her us them my your his our their what which who whom ' +
+    'whose when where why how do does did done has have had having not no nor so than too very can could should ' +
+    'would will shall may might must just also only into about over under again further then once all any both ' +
+    'each few more most other some such own same s t don isn aren wasn weren inc ltd co llc'
+  ).split(' '),
+);
+
+const NEGATIONS = new Set(['not', 'no', 'never', 'none', 'nothing', 'neither', 'nor', 'without', 'cannot']);
+
+/** Lowercase word tokens (letters and digits), in order. */
+export function tokens(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/** Strips a few English suffixes so "shoes" meets "shoe" and "running" meets "run". */
+export function stem(word: string): string {
+  if (word.length <= 3) return word;
+  for (const suffix of ['ingly', 'edly', 'ness', 'ment', 'ing', 'ies', 'ied', 'es', 'ed', 'ly', 's']) {
+    if (word.endsWith(suffix) && word.length - suffix.length >= 3) {
+      const base = word.slice(0, -suffix.length);
+      if (suffix === 'ies' || suffix === 'ied') return base + 'y';
+      // "running" → "runn" → "run"
+      if (base.length > 3 && base.at(-1) === base.at(-2)) return base.slice(0, -1);
+      return base;
+    }
+  }
+  return word;
+}
+
+/** Content-word stems of a text, de-duplicated. */
+export function contentStems(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const t of tokens(text)) {
+    if (!STOP_WORDS.has(t)) out.add(stem(t));
+  }
+  return out;
+}
+
+function matches(a: string, set: ReadonlySet<string>): boolean {
+  if (set.has(a)) return true;
+  // "eco" meets "ecological": a shared prefix of 3+ letters covering the shorter word.
+  for (const b of set) {
+    const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+    if (short.length >= 3 && long.startsWith(short)) return true;
+  }
+  return false;
+}
+
+/** Fraction of the reference's content words found in the text (0..1; 0 when the reference has none). */
+export function coverage(text: string, reference: string): number {
+  const ref = contentStems(reference);
+  if (ref.size === 0) return 0;
+  const have = contentStems(text);
+  let hit = 0;
+  for (const w of ref) if (matches(w, have)) hit++;
+  return hit / ref.size;
+}
+
+/** Symmetric overlap: shared content words over the smaller side (0..1). */
+export function similarity(a: string, b: string): number {
+  const sa = contentStems(a);
+  const sb = contentStems(b);
+  if (sa.size === 0 || sb.size === 0) return a.trim().toLowerCase() === b.trim().toLowerCase() ? 1 : 0;
+  let hit = 0;
+  for (const w of sa) if (matches(w, sb)) hit++;
+  return hit / Math.min(sa.size, sb.size);
+}
+
+/** True when the text contains a negation word (or "n't"). */
+export function isNegated(text: string): boolean {
+  if (/n't\b/i.test(text)) return true;
+  return tokens(text).some((t) => NEGATIONS.has(t));
+}
+
+const POSITIVE = new Set(
+  'good great excellent love loved amazing happy best perfect wonderful nice fantastic recommend like liked fast easy'.split(
+    ' ',
+  ),
+);
+const NEGATIVE = new Set(
+  'bad terrible awful hate hated worst poor broken slow disappointed disappointing horrible useless refund waste'.split(
+    ' ',
+  ),
+);
+
+/** -1..1 from a tiny sentiment lexicon (negation flips it). */
+export function sentiment(text: string): number {
+  let score = 0;
+  for (const t of tokens(text)) {
+    if (POSITIVE.has(t)) score++;
+    else if (NEGATIVE.has(t)) score--;
+  }
+  if (isNegated(text)) score = -score;
+  return Math.max(-1, Math.min(1, score / 2));
+}

@@ -1,0 +1,169 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type Fixture, productsSql, startFixture } from './engine-fixture.js';
+
+const faults = suite<{ f: Fixture }>('engine: MAP faults');
+
+faults.before(async (ctx) => {
+  ctx.f = await startFixture();
+});
+faults.after(async (ctx) => {
+  await ctx.f.close();
+});
+faults.before.each((ctx) => {
+  ctx.f.sim.resetStats();
+  ctx.f.sim.setOptions({ latencyMs: 0, errorRate: 0, rateLimit: null });
+});
+
+const labelSql = (n: number, parallel: number, extra = '') =>
+  `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT id, product_name AS text FROM (${productsSql(n)}))
+   WITH (cache = false${extra})`;
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+faults('a MAP whose every row fails keeps every row, in order, each with its error', async ({ f }) => {
+  f.sim.setOptions({ errorRate: 1 });
+  const r = await f.engine.query(labelSql(12, 4, ', retries = 2'));
+  assert.equal(
+    r.rows.map((row) => row.id),
+    ids(12),
+  );
+  assert.equal(
+    r.columns.map((c) => c.name),
+    ['id', 'text', 'result', '_error'],
+  );
+  for (const row of r.rows) {
+    assert.match(String(row.result), /^ERROR: /);
+    assert.match(String(row._error), /500/);
+  }
+  // Two attempts per row, no more.
+  assert.is(f.sim.stats().requests, 24);
+});
+
+faults("on_error = 'null' leaves NULL results; 'fail' aborts the statement", async ({ f }) => {
+  f.sim.setOptions({ errorRate: 1 });
+  const r = await f.engine.query(labelSql(3, 3, ", retries = 1, on_error = 'null'"));
+  assert.equal(
+    r.rows.map((row) => row.result),
+    [null, null, null],
+  );
+  try {
+    await f.engine.query(labelSql(3, 1, ", retries = 1, on_error = 'fail'"));
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'MAP_ROW_FAILED');
+  }
+});
+
+faults('2,000 rows through 20% 500s: every row answered or carrying its error, order exact', async ({ f }) => {
+  f.sim.setOptions({ errorRate: 0.2 });
+  const r = await f.engine.query(labelSql(2000, 100, ', retries = 3, limit = 0'));
+  assert.equal(
+    r.rows.map((row) => row.id),
+    ids(2000),
+  );
+  const stats = f.sim.stats();
+  const failed = r.rows.filter((row) => row._error != null).length;
+  // Each answered row is exactly one 200; each failed row spent its 3 attempts on 500s.
+  assert.is(stats.byStatus['200'], 2000 - failed);
+  assert.is(stats.requests, (stats.byStatus['200'] ?? 0) + (stats.byStatus['500'] ?? 0));
+  assert.ok((stats.byStatus['500'] ?? 0) >= failed * 3);
+  assert.ok(failed < 60, `${failed} rows failed; expected about 0.8% of 2000`);
+});
+
+faults('a 429 storm with Retry-After: the MAP finishes with every row answered', async ({ f }) => {
+  f.sim.setOptions({ rateLimit: { rps: 400, burst: 40 } });
+  const r = await f.engine.query(labelSql(600, 50, ', retries = 10'));
+  assert.equal(
+    r.rows.map((row) => row.id),
+    ids(600),
+  );
+  assert.ok(r.rows.every((row) => row._error === undefined));
+  const stats = f.sim.stats();
+  assert.is(stats.byStatus['200'], 600);
+  assert.ok((stats.byStatus['429'] ?? 0) > 0, 'the storm happened');
+});
+
+faults('budget exhausted halfway: no run starts after the budget is spent', async ({ f }) => {
+  // One row's cost, measured.
+  const one = await f.engine.query(
+    `RVBBIT MAP 'label' USING (SELECT 'Acme Widget 1' AS text) WITH (cache = false)`,
+  );
+  assert.is(one.rows.length, 1);
+  const logged = await f.engine.query(
+    `SELECT cost FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`,
+  );
+  const perRow = Number(logged.rows[0]!.cost);
+  assert.ok(perRow > 0, 'the simulator reports a cost');
+  f.sim.resetStats();
+  const r = await f.engine.query(labelSql(20, 1, `, budget_dollars = ${perRow * 10.5}`));
+  assert.is(r.rows.length, 20);
+  const ok = r.rows.filter((row) => row._error == null);
+  const over = r.rows.filter((row) => String(row._error).includes('budget'));
+  assert.is(ok.length, 11);
+  assert.is(over.length, 9);
+  assert.is(f.sim.stats().requests, 11);
+});
+
+faults('a worker killed mid-query: its chunk re-runs once, no row lost or doubled', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 30 });
+  const r = await f.engine.query(labelSql(40, 8), undefined, { faults: { crashChunk: 1 } });
+  assert.equal(
+    r.rows.map((row) => row.id),
+    ids(40),
+  );
+  assert.ok(r.rows.every((row) => row._error === undefined));
+});
+
+faults('a chunk whose worker dies twice fails its rows with a clear error, the rest succeed', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 30 });
+  const r = await f.engine.query(labelSql(40, 8), undefined, { faults: { crashChunk: 2, twice: true } });
+  assert.equal(
+    r.rows.map((row) => row.id),
+    ids(40),
+  );
+  const dead = r.rows.filter((row) => row._error != null);
+  assert.ok(dead.length > 0 && dead.length < 40);
+  assert.ok(dead.every((row) => /worker thread died twice/.test(String(row._error))));
+  // The dead threads' LLM gate slots came back (a leak here once hung every later call).
+  assert.is(f.engine.shared.provider.gate.snapshot().inFlight, 0);
+});
+
+faults('cancel at 50%: nothing more reaches the simulator within 1 s, and a re-run resumes', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 40 });
+  const sql = `RVBBIT MAP PARALLEL 10 'label' USING (SELECT id, product_name AS text FROM (${productsSql(200)}))`;
+  const controller = new AbortController();
+  let done = 0;
+  const started = f.engine.query(sql, undefined, {
+    signal: controller.signal,
+    onProgress: (p) => {
+      done = p.rowsDone;
+      if (p.rowsDone >= 100) controller.abort();
+    },
+  });
+  try {
+    await started;
+    assert.unreachable('should be cancelled');
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'CANCELLED');
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const atOneSecond = f.sim.stats().requests;
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(f.sim.stats().requests, atOneSecond, 'no request after the first second');
+  assert.ok(atOneSecond < 200, `only part of the work ran (${atOneSecond} calls)`);
+  assert.ok(done >= 100);
+  f.sim.resetStats();
+  const r = await f.engine.query(sql);
+  assert.equal(
+    r.rows.map((row) => row.id),
+    ids(200),
+  );
+  // Every row that finished before the cancel came from the cache; only the rest were called.
+  const q = await f.engine.query(`SELECT cache_hits FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`);
+  const hits = Number(q.rows[0]!.cache_hits);
+  assert.ok(hits >= 90, `${hits} rows re-used`);
+  assert.is(f.sim.stats().requests, 200 - hits);
+});
+
+faults.run();

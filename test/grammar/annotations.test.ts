@@ -1,0 +1,91 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse, stripSpans } from '../../grammar/index.js';
+import { err, ok } from './helpers.js';
+
+const notes = (sql: string) => stripSpans(ok(sql)[0]!.annotations);
+
+test('spec example: parallel and model before a SELECT', () => {
+  assert.equal(notes('-- @ parallel: 8\n-- @ model: small-fast\nSELECT 1'), [
+    { kind: 'Annotation', key: 'parallel', value: 8 },
+    { kind: 'Annotation', key: 'model', value: 'small-fast' },
+  ]);
+});
+
+test('every key, bare parallel, hints, spacing and case', () => {
+  const sql = [
+    '-- @ parallel',
+    '--@threshold: 0.7',
+    '-- @  Strategy :  union_all',
+    '-- @ cache: FALSE',
+    '-- @ answer in French: be brief',
+    '-- @ see http://example.com/x',
+    '-- plain comment, not an annotation',
+    "RVBBIT MAP 'x' USING (select 1)",
+  ].join('\n');
+  assert.equal(notes(sql), [
+    { kind: 'Annotation', key: 'parallel', value: null },
+    { kind: 'Annotation', key: 'threshold', value: 0.7 },
+    { kind: 'Annotation', key: 'strategy', value: 'union_all' },
+    { kind: 'Annotation', key: 'cache', value: false },
+    { kind: 'Annotation', key: 'hint', value: 'answer in French: be brief' },
+    { kind: 'Annotation', key: 'hint', value: 'see http://example.com/x' },
+  ]);
+});
+
+test('annotations attach to the statement they precede, not to the next one', () => {
+  const s = ok('-- @ model: a\nSELECT 1;\n-- @ model: b\nSELECT 2; SELECT 3');
+  assert.equal(
+    s.map((x) => x.annotations.map((a) => a.value)),
+    [['a'], ['b'], []],
+  );
+});
+
+test('an annotation inside a statement is an ordinary comment', () => {
+  assert.equal(notes('SELECT 1\n-- @ model: x\n, 2'), []);
+});
+
+test('annotation span covers the comment line', () => {
+  const a = parse('\n-- @ model: m\nSELECT 1').statements[0]!.annotations[0]!;
+  assert.equal(a.span, { start: 1, end: 14, line: 2, column: 1 });
+});
+
+test('an unknown key is an error listing the valid keys', () => {
+  const e = err('-- @ colour: red\nSELECT 1');
+  assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
+  assert.is(
+    e.message,
+    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache (free text without 'key:' is a hint)",
+  );
+  assert.equal([e.line, e.column], [1, 6]);
+});
+
+test('bad values', () => {
+  assert.is(err('-- @ parallel: 0\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(err('-- @ parallel: 1001\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(err('-- @ parallel: many\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(err('-- @ threshold: 1.5\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(
+    err('-- @ strategy: fastest\nSELECT 1').message,
+    "strategy must be one of batch, sequential, union_all, vectorized, got 'fastest'",
+  );
+  assert.is(err('-- @ cache: maybe\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(err('-- @ model:\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(err('-- @ model\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+});
+
+test('a key given twice is an error; hints may repeat', () => {
+  assert.is(err('-- @ model: a\n-- @ model: b\nSELECT 1').code, 'E_DUPLICATE_ANNOTATION');
+  assert.is(notes('-- @ be brief\n-- @ be kind\nSELECT 1').length, 2);
+});
+
+test('an annotation with no statement after it is an error', () => {
+  const r = parse('SELECT 1;\n-- @ model: x\n');
+  assert.is(r.statements.length, 1);
+  assert.equal(
+    r.errors.map((e) => [e.code, e.line]),
+    [['E_DANGLING_ANNOTATION', 2]],
+  );
+});
+
+test.run();

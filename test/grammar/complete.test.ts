@@ -1,0 +1,109 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { complete, createGrammar, DEFAULT_OPERATORS } from '../../grammar/index.js';
+
+/** Completes at the `|` marker. */
+const at = (marked: string) => {
+  const offset = marked.indexOf('|');
+  return complete(marked.replace('|', ''), offset);
+};
+const labels = (marked: string) => at(marked).map((c) => c.label);
+
+test('statement start: the dialect keywords', () => {
+  assert.equal(at('|'), [
+    { label: 'RVBBIT', kind: 'keyword' },
+    { label: 'EXPLAIN', kind: 'keyword' },
+    { label: 'CREATE', kind: 'keyword' },
+  ]);
+  assert.equal(labels('SELECT 1; |'), ['RVBBIT', 'EXPLAIN', 'CREATE']);
+});
+
+test('after RVBBIT and after MAP (from content assist)', () => {
+  assert.equal(labels('RVBBIT |'), ['MAP', 'RUN']);
+  assert.equal(labels('RVBBIT MAP |'), ['PARALLEL', 'DISTINCT', 'BATCH']);
+  assert.equal(labels("RVBBIT MAP 'x' |"), ['AS', 'USING']);
+  assert.equal(labels("RVBBIT MAP 'x' USING (select 1) |"), ['WITH']);
+  assert.equal(labels('RVBBIT RUN |'), ['ASYNC']);
+  assert.equal(labels('EXPLAIN (FORMAT |'), ['TEXT', 'JSON']);
+});
+
+test('a partial word filters by prefix, case-insensitively', () => {
+  assert.equal(labels('rvbbit m|'), ['MAP']);
+  assert.equal(labels("RVBBIT MAP 'x' U|"), ['USING']);
+  assert.equal(labels('RVB|'), ['RVBBIT']);
+});
+
+test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
+  const all = at("RVBBIT MAP 'x' USING (q) WITH (|");
+  assert.equal(all.length, 10);
+  assert.equal(all[0], { label: 'as_table', kind: 'with_key' });
+  assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, cache = true, |").includes('limit'), false);
+  assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, ca|"), ['cache']);
+  assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (ret|"), ['retries']);
+  assert.equal(labels("RVBBIT RUN 'x' USING (q) WITH (|"), [
+    'as_table',
+    'limit',
+    'cache',
+    'model',
+    'timeout',
+    'budget_dollars',
+    'retries',
+  ]);
+});
+
+test('after key = : the values of that key', () => {
+  assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (on_error = |"), ["'null'", "'fail'", "'keep'"]);
+  assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (cache = |"), ['TRUE', 'FALSE', "'1h'", "'1d'"]);
+});
+
+test('inside AS ( : types after a column name', () => {
+  const types = at("RVBBIT MAP 'x' AS (brand |");
+  assert.equal(types[0], { label: 'VARCHAR', kind: 'type' });
+  assert.is(types.length, 16);
+  assert.equal(labels("RVBBIT MAP 'x' AS (a VARCHAR, b DOU|"), ['DOUBLE']);
+});
+
+test('annotation keys after -- @, strategies after strategy:', () => {
+  assert.equal(at('-- @ |'), [
+    { label: 'parallel', kind: 'annotation_key' },
+    { label: 'model', kind: 'annotation_key' },
+    { label: 'threshold', kind: 'annotation_key' },
+    { label: 'strategy', kind: 'annotation_key' },
+    { label: 'cache', kind: 'annotation_key' },
+  ]);
+  assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);
+  assert.equal(labels('-- @ strategy: |'), ['batch', 'sequential', 'union_all', 'vectorized']);
+});
+
+test('in SQL, after an operand: the operator words (including run-time ones)', () => {
+  assert.equal(labels('SELECT * FROM t WHERE title |'), [
+    'MEANS',
+    'MATCHES',
+    'ABOUT',
+    'ALIGNS',
+    'IMPLIES',
+    'CONTRADICTS',
+    '~',
+  ]);
+  assert.equal(labels('SELECT * FROM t WHERE title ME|'), ['MEANS']);
+  assert.equal(labels("RVBBIT MAP 'x' USING (SELECT * FROM t WHERE lower(a) AB|"), ['ABOUT']);
+  assert.equal(labels('SELECT * FROM t WHERE |'), []);
+  const g = createGrammar({
+    operators: [...DEFAULT_OPERATORS, { word: 'RHYMES', functionName: 'f', returns: 'BOOLEAN' }],
+  });
+  assert.equal(
+    g.complete('SELECT a RH', 11).map((c) => c.label),
+    ['RHYMES'],
+  );
+});
+
+test('inside strings and comments: nothing; bad offsets are clamped; never throws', () => {
+  assert.equal(labels("SELECT 'abc |"), []);
+  assert.equal(labels('SELECT 1 -- abc |'), []);
+  assert.equal(complete('RVBBIT ', 999).length, 2);
+  assert.equal(complete('RVBBIT ', -5).length, 3);
+  assert.equal(complete('RVBBIT ', Number.NaN).length, 2);
+  assert.equal(labels("RVBBIT MAP 'x' AS (a VARCHR) |"), ['USING']);
+});
+
+test.run();

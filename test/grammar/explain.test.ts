@@ -1,0 +1,61 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parse } from '../../grammar/index.js';
+import { err, one, using } from './helpers.js';
+
+const map = (parallel: number | null) => ({
+  kind: 'MapStatement',
+  annotations: [],
+  parallel: parallel === null ? null : { kind: 'ParallelModifier', value: parallel },
+  distinct: null,
+  batch: null,
+  cascade: { kind: 'CascadeRef', value: 'traits/extract_brand.yaml' },
+  output: null,
+  using: using('SELECT * FROM products'),
+  with: null,
+});
+
+test('EXPLAIN MAP (spec example 4), no format given', () => {
+  assert.equal(
+    one("EXPLAIN RVBBIT MAP PARALLEL 10 'traits/extract_brand.yaml' USING (SELECT * FROM products);"),
+    {
+      kind: 'ExplainStatement',
+      annotations: [],
+      format: null,
+      target: map(10),
+    },
+  );
+});
+
+test('EXPLAIN (FORMAT JSON) and (FORMAT TEXT)', () => {
+  const j = one(
+    "explain (format json) rvbbit map 'traits/extract_brand.yaml' using (SELECT * FROM products)",
+  );
+  assert.equal(j, { kind: 'ExplainStatement', annotations: [], format: 'JSON', target: map(null) });
+  const t = one("EXPLAIN (FORMAT TEXT) RVBBIT RUN 'r' USING (select 1)") as {
+    format: string;
+    target: { kind: string };
+  };
+  assert.is(t.format, 'TEXT');
+  assert.is(t.target.kind, 'RunStatement');
+});
+
+test('EXPLAIN span covers the whole statement; the target span starts at RVBBIT', () => {
+  const s = parse("EXPLAIN RVBBIT RUN 'r' USING (select 1)").statements[0]!;
+  if (s.kind !== 'ExplainStatement') throw new Error('expected EXPLAIN');
+  assert.equal([s.span.start, s.span.end, s.target.span.start, s.target.span.end], [0, 39, 8, 39]);
+});
+
+test('EXPLAIN of plain SQL passes through to DuckDB', () => {
+  const s = one('EXPLAIN SELECT 1') as { kind: string; text: string };
+  assert.equal([s.kind, s.text], ['SqlStatement', 'EXPLAIN SELECT 1']);
+  assert.is((one('EXPLAIN (FORMAT JSON) SELECT 1') as { kind: string }).kind, 'SqlStatement');
+});
+
+test('EXPLAIN with a bad format', () => {
+  const e = err("EXPLAIN (FORMAT XML) RVBBIT MAP 'x' USING (select 1)");
+  assert.is(e.code, 'E_UNEXPECTED_TOKEN');
+  assert.is(e.message, "expected TEXT or JSON but found 'XML'");
+});
+
+test.run();

@@ -1,0 +1,83 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createLlmClient } from '../../src/llm/index.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { ask, codeOf, wait } from './helpers.js';
+
+test('abort during a request: rejects at once, and no further request reaches the simulator', async () => {
+  const sim = await startSimulator({ latencyMs: 300 });
+  const llm = createLlmClient({ baseUrl: sim.url, retries: 5, backoff: { baseMs: 10, maxMs: 10 } });
+  try {
+    const ac = new AbortController();
+    const started = performance.now();
+    const p = codeOf(llm.chat(ask('slow'), { signal: ac.signal }));
+    await wait(50);
+    ac.abort();
+    const e = await p;
+    assert.is(e.code, 'LLM_ABORTED');
+    assert.ok(performance.now() - started < 200);
+    const before = sim.stats().requests;
+    assert.is(before, 1);
+    await wait(400);
+    assert.is(sim.stats().requests, before);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test('abort during a backoff wait: no wait for the backoff, no further attempt', async () => {
+  const sim = await startSimulator({ errorRate: 1 });
+  const llm = createLlmClient({ baseUrl: sim.url, retries: 5, backoff: { baseMs: 2000, maxMs: 2000 } });
+  try {
+    const ac = new AbortController();
+    const started = performance.now();
+    const p = codeOf(llm.chat(ask('x'), { signal: ac.signal }));
+    await wait(60);
+    ac.abort();
+    const e = await p;
+    assert.is(e.code, 'LLM_ABORTED');
+    assert.ok(performance.now() - started < 300);
+    assert.is(sim.stats().requests, 1);
+    await wait(200);
+    assert.is(sim.stats().requests, 1);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test('abort while queued at the gate; an already-aborted signal sends nothing', async () => {
+  const sim = await startSimulator({ latencyMs: 150 });
+  const llm = createLlmClient({ baseUrl: sim.url, maxConcurrency: 1 });
+  try {
+    const first = llm.chat(ask('first'));
+    const ac = new AbortController();
+    const queued = codeOf(llm.chat(ask('second'), { signal: ac.signal }));
+    await wait(30);
+    ac.abort();
+    assert.is((await queued).code, 'LLM_ABORTED');
+    await first;
+    assert.is(sim.stats().requests, 1);
+    const pre = AbortSignal.abort();
+    assert.is((await codeOf(llm.chat(ask('third'), { signal: pre }))).code, 'LLM_ABORTED');
+    assert.is(sim.stats().requests, 1);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test("a caller's timeout signal gives LLM_TIMEOUT", async () => {
+  const sim = await startSimulator({ latencyMs: 300 });
+  const llm = createLlmClient({ baseUrl: sim.url });
+  try {
+    const e = await codeOf(llm.chat(ask('slow'), { signal: AbortSignal.timeout(50) }));
+    assert.is(e.code, 'LLM_TIMEOUT');
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test.run();

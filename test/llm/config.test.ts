@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { resolveLlmConfig } from '../../src/llm/index.js';
+
+const dirs: string[] = [];
+function dirWith(yaml?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-config-'));
+  dirs.push(dir);
+  if (yaml !== undefined) writeFileSync(join(dir, 'rvbbit.config.yaml'), yaml);
+  return dir;
+}
+
+function errorOf(fn: () => unknown): { code: string; message: string; detail: Record<string, unknown> } {
+  try {
+    fn();
+  } catch (err) {
+    return err as { code: string; message: string; detail: Record<string, unknown> };
+  }
+  throw new Error('expected an error');
+}
+
+test('nothing configured: no base URL (the engine uses the simulator)', () => {
+  const c = resolveLlmConfig({}, dirWith());
+  assert.is(c.baseUrl, undefined);
+  assert.is(c.apiKey, undefined);
+});
+
+test('environment: RVBBIT_* first, then OPENAI_API_KEY, then OPENROUTER_API_KEY', () => {
+  const cwd = dirWith();
+  const a = resolveLlmConfig(
+    {
+      RVBBIT_BASE_URL: 'http://localhost:11434/v1',
+      RVBBIT_API_KEY: 'k1',
+      OPENAI_API_KEY: 'k2',
+      RVBBIT_MODEL: 'llama3',
+    },
+    cwd,
+  );
+  assert.equal(
+    { baseUrl: a.baseUrl, apiKey: a.apiKey, source: a.apiKeySource, model: a.defaultModel },
+    { baseUrl: 'http://localhost:11434/v1', apiKey: 'k1', source: 'RVBBIT_API_KEY', model: 'llama3' },
+  );
+  const b = resolveLlmConfig({ OPENAI_API_KEY: 'k2', OPENROUTER_API_KEY: 'k3' }, cwd);
+  assert.is(b.apiKey, 'k2');
+  assert.is(b.baseUrl, 'https://api.openai.com/v1');
+  const c = resolveLlmConfig({ OPENROUTER_API_KEY: 'k3' }, cwd);
+  assert.is(c.apiKeySource, 'OPENROUTER_API_KEY');
+  assert.is(c.baseUrl, 'https://openrouter.ai/api/v1');
+  assert.match(
+    errorOf(() => resolveLlmConfig({ RVBBIT_BASE_URL: 'nope' }, cwd)).message,
+    /RVBBIT_BASE_URL: expected an http\(s\) URL/,
+  );
+});
+
+test('rvbbit.config.yaml: aliases, prices, limits; the environment wins', () => {
+  const cwd = dirWith(`
+cache: { anything: goes }   # other sections belong to the engine
+llm:
+  base_url: https://openrouter.ai/api/v1
+  model: small-fast
+  aliases:
+    small-fast: openai/gpt-4o-mini
+  prices:
+    openai/gpt-4o-mini: { in: 0.15, out: 0.6 }
+  limits:
+    concurrency: 16
+    rps: 5
+    retries: 4
+    timeout_ms: 30000
+`);
+  const c = resolveLlmConfig({ RVBBIT_API_KEY: 'k' }, cwd);
+  assert.is(c.baseUrl, 'https://openrouter.ai/api/v1');
+  assert.is(c.defaultModel, 'small-fast');
+  assert.equal(c.aliases, { 'small-fast': 'openai/gpt-4o-mini' });
+  assert.equal(c.prices, { 'openai/gpt-4o-mini': { in: 0.15, out: 0.6 } });
+  assert.is(c.maxConcurrency, 16);
+  assert.is(c.requestsPerSecond, 5);
+  assert.is(c.retries, 4);
+  assert.is(c.timeoutMs, 30000);
+  assert.match(String(c.configFile), /rvbbit\.config\.yaml$/);
+  const env = resolveLlmConfig({ RVBBIT_BASE_URL: 'http://127.0.0.1:1/v1', RVBBIT_MODEL: 'other' }, cwd);
+  assert.is(env.baseUrl, 'http://127.0.0.1:1/v1');
+  assert.is(env.defaultModel, 'other');
+});
+
+const bad: [string, RegExp, string][] = [
+  [
+    'llm:\n  limits:\n    concurrency: 0\n',
+    /:3: llm\.limits\.concurrency: expected a positive integer/,
+    'llm.limits.concurrency',
+  ],
+  ['llm:\n  limits:\n    rps: -1\n', /llm\.limits\.rps: expected a positive number/, 'llm.limits.rps'],
+  [
+    'llm:\n  limits:\n    parallel: 3\n',
+    /llm\.limits\.parallel: unknown key \(expected one of concurrency/,
+    'llm.limits.parallel',
+  ],
+  [
+    'llm:\n  prices:\n    m: { in: 1 }\n',
+    /llm\.prices\.m\.out: expected a non-negative number/,
+    'llm.prices.m.out',
+  ],
+  [
+    'llm:\n  prices:\n    m: { in: 1, out: 2, currency: eur }\n',
+    /llm\.prices\.m\.currency: unknown key/,
+    'llm.prices.m.currency',
+  ],
+  ['llm:\n  aliases:\n    fast: 3\n', /llm\.aliases\.fast: expected a model id string/, 'llm.aliases.fast'],
+  ['llm:\n  modle: x\n', /:2: llm\.modle: unknown key/, 'llm.modle'],
+  ['llm:\n  base_url: ftp://x\n', /llm\.base_url: expected an http\(s\) URL/, ''],
+  ['llm: [1, 2]\n', /llm: expected a mapping/, 'llm'],
+  ['llm:\n  model: [unclosed\n', /invalid YAML/, ''],
+];
+
+test('config errors name the file, the line and the key', () => {
+  for (const [yaml, re, key] of bad) {
+    const cwd = dirWith(yaml);
+    const e = errorOf(() => resolveLlmConfig({}, cwd));
+    assert.is(e.code, 'LLM_CONFIG');
+    assert.match(e.message, re);
+    assert.ok(e.message.includes(join(cwd, 'rvbbit.config.yaml')), e.message);
+    if (key) assert.is(e.detail['key'], key);
+  }
+  const missing = errorOf(() => resolveLlmConfig({ RVBBIT_CONFIG: 'nope.yaml' }, dirWith()));
+  assert.match(missing.message, /config file not found/);
+});
+
+test.after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test.run();
