@@ -11,7 +11,12 @@
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { ProviderOption } from './engine/provider.js';
 export type { QueryOptions, Session } from './engine/session.js';
+export { RvbbitError } from './errors.js';
 export type { Progress } from './exec/progress.js';
 export type { QueryResult, ResultColumn } from './exec/query-result.js';
-export { RvbbitError } from './errors.js';
-export { startSimulator, startSimulatorProcess, type SimulatorHandle, type SimulatorOptions } from './sim/index.js';
+export {
+  type SimulatorHandle,
+  type SimulatorOptions,
+  startSimulator,
+  startSimulatorProcess,
+} from './sim/index.js';

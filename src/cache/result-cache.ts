@@ -60,7 +60,7 @@ export class ResultCache {
     if (cold.length > 0) {
       const reader = await this.q.run((con) =>
         con.runAndReadAll(
-        `SELECT key, arg_max(value, created_at) AS value, epoch_ms(max(expires_at)) AS exp
+          `SELECT key, arg_max(value, created_at) AS value, epoch_ms(max(expires_at)) AS exp
          FROM rvbbit.cache
          WHERE key IN (SELECT unnest($1::VARCHAR[])) AND (expires_at IS NULL OR expires_at > now()::TIMESTAMP)
          GROUP BY key`,
@@ -88,25 +88,25 @@ export class ResultCache {
     if (entries.length === 0) return;
     const now = Date.now();
     await this.q.run(async (con) => {
-    const appender = await con.createAppender('cache', 'rvbbit');
-    try {
-      for (const e of entries) {
-        const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
-        const bytes = e.key.length + e.value.length;
-        this.lru.set(e.key, e.value, bytes, expiresAt);
-        appender.appendVarchar(e.key);
-        appender.appendVarchar(e.cascadeId);
-        appender.appendVarchar(e.value);
-        appender.appendTimestamp(timestamp(now));
-        if (expiresAt === NEVER) appender.appendNull();
-        else appender.appendTimestamp(timestamp(expiresAt));
-        appender.appendInteger(bytes);
-        appender.endRow();
+      const appender = await con.createAppender('cache', 'rvbbit');
+      try {
+        for (const e of entries) {
+          const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
+          const bytes = e.key.length + e.value.length;
+          this.lru.set(e.key, e.value, bytes, expiresAt);
+          appender.appendVarchar(e.key);
+          appender.appendVarchar(e.cascadeId);
+          appender.appendVarchar(e.value);
+          appender.appendTimestamp(timestamp(now));
+          if (expiresAt === NEVER) appender.appendNull();
+          else appender.appendTimestamp(timestamp(expiresAt));
+          appender.appendInteger(bytes);
+          appender.endRow();
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
       }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
     });
   }
 
@@ -125,7 +125,7 @@ export class ResultCache {
     const s = this.stats();
     await this.q.run((con) =>
       con.run(
-      `DELETE FROM rvbbit.cache_stats;
+        `DELETE FROM rvbbit.cache_stats;
        INSERT INTO rvbbit.cache_stats VALUES (${s.hits}, ${s.misses}, ${s.evictions}, ${s.entries}, ${s.bytes}, now()::TIMESTAMP);`,
       ),
     );

@@ -2,6 +2,8 @@
  * The cascade layer: load and validate cascade YAML, run it.
  * @see ../../../shared/spec/cascades.md
  */
+
+export { batchItems, withItemCount } from './batch-schema.js';
 export {
   CascadeError,
   CascadeErrorCode,

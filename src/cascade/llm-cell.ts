@@ -4,6 +4,7 @@
  */
 import type { ChatMessage, ResponseFormat } from '../llm/types.js';
 import { parseJsonAnswer, textOrJson } from './answer-parse.js';
+import { countedSchema } from './batch-schema.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
@@ -19,6 +20,14 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
   return ctx.modelOverride ?? cell.model ?? cascade.model ?? ctx.defaultModel;
 }
 
+/** The cell's schema and validator, with the BATCH item count applied to the last cell. */
+function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
+  const n = session.ctx.outputItems;
+  const isLast = cell.index === session.cascade.cells.length - 1;
+  const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
+  return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
+}
+
 /** One candidate: every turn of the cell. `take` varies the prompt for takes. */
 export async function runTurns(
   session: RunSession,
@@ -32,10 +41,11 @@ export async function runTurns(
     const state = { turn, ...(turn > 1 ? { previous } : {}), ...(take ? { take: take.index } : {}) };
     const prompt = render(session, cell, compiled, state);
     const messages: ChatMessage[] = [];
-    if (cell.outputSchema) {
+    const { schema } = effective(session, cell, compiled);
+    if (schema) {
       messages.push({
         role: 'system',
-        content: `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(cell.outputSchema)}`,
+        content: `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(schema)}`,
       });
     }
     messages.push({
@@ -82,8 +92,9 @@ async function runAttempts(
   take: number | undefined,
 ): Promise<unknown> {
   const model = modelFor(session, cell);
-  const responseFormat: ResponseFormat | undefined = cell.outputSchema
-    ? { name: `${cell.name}_output`, schema: cell.outputSchema }
+  const { schema, validate } = effective(session, cell, compiled);
+  const responseFormat: ResponseFormat | undefined = schema
+    ? { name: `${cell.name}_output`, schema }
     : undefined;
   let messages = base;
   let failure: CellFailure | undefined;
@@ -100,7 +111,7 @@ async function runAttempts(
     });
     const checked = answer.rejected
       ? { ok: false as const, ...answer.rejected }
-      : interpret(answer.content, compiled);
+      : interpret(answer.content, { validate });
     if (checked.ok) {
       answer.remember();
       return checked.value;

@@ -33,6 +33,11 @@ export interface RunContext {
   /** Answers longer than this (characters) fail the cell (default 1 MiB). */
   readonly maxAnswerChars?: number;
   readonly cache?: CellCache;
+  /**
+   * BATCH n: the last cell must answer a list of exactly this many items
+   * (see batch-schema.ts); the count goes into its schema and validation.
+   */
+  readonly outputItems?: number;
 }
 
 export interface RunUsage {

@@ -5,11 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { RvbbitError } from '../errors.js';
 import { CascadePool } from '../exec/cascade-pool.js';
-import { ConnectionQueue } from '../exec/connection-queue.js';
 import type { WorkerLlmConfig } from '../exec/chunk-protocol.js';
+import { ConnectionQueue } from '../exec/connection-queue.js';
 import type { QueryResult } from '../exec/query-result.js';
 import { createLlmClient } from '../llm/index.js';
 import type { LlmClient } from '../llm/types.js';
@@ -19,7 +20,6 @@ import { CascadeResolver } from '../plan/cascade-resolver.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
 import { type ProviderOption, type ResolvedProvider, resolveProvider } from './provider.js';
 import { type QueryOptions, Session } from './session.js';
-import { parseDuration } from '../../grammar/index.js';
 
 export interface EngineOptions {
   /** A DuckDB file path, or ':memory:' (default). */
@@ -33,7 +33,9 @@ export interface EngineOptions {
   /** Worker threads (default: cores, at most 4). */
   readonly threads?: number;
   /** false disables the result cache; `ttl` ('1d', or ms) sets a default expiry. */
-  readonly cache?: boolean | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
+  readonly cache?:
+    | boolean
+    | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
 }
 
 export const SHIPPED_CASCADES = fileURLToPath(new URL('../../cascades/', import.meta.url));
@@ -72,9 +74,17 @@ export class Engine {
       throw new RvbbitError('ENGINE_OPTION', 'options.defaultParallel must be an integer from 1 to 1000');
     }
     const cacheOpt = typeof options.cache === 'object' ? options.cache : {};
-    const ttl = cacheOpt.ttl === undefined ? undefined : typeof cacheOpt.ttl === 'number' ? cacheOpt.ttl : parseDuration(cacheOpt.ttl)?.ms;
+    const ttl =
+      cacheOpt.ttl === undefined
+        ? undefined
+        : typeof cacheOpt.ttl === 'number'
+          ? cacheOpt.ttl
+          : parseDuration(cacheOpt.ttl)?.ms;
     if (cacheOpt.ttl !== undefined && ttl === undefined) {
-      throw new RvbbitError('ENGINE_OPTION', `options.cache.ttl must be a duration like '1d', got '${cacheOpt.ttl}'`);
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.cache.ttl must be a duration like '1d', got '${cacheOpt.ttl}'`,
+      );
     }
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());
@@ -148,7 +158,11 @@ export class Engine {
   }
 
   /** The result as an async iterator of row batches. */
-  async *stream(sql: string, params?: readonly unknown[], options?: QueryOptions): AsyncGenerator<Record<string, unknown>[]> {
+  async *stream(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): AsyncGenerator<Record<string, unknown>[]> {
     this.defaultSession ??= await this.session();
     yield* this.defaultSession.stream(sql, params, options);
   }

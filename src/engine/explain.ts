@@ -7,10 +7,10 @@ import type { ExplainStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { loadCascade } from '../cascade/index.js';
 import { quoteIdent } from '../db/sql-text.js';
-import { costFromTable } from '../llm/pricing.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import type { QueryResult } from '../exec/query-result.js';
 import { readResult } from '../exec/query-result.js';
+import { costFromTable } from '../llm/pricing.js';
 import { callsPerRun, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import { limitedUsingSql } from '../plan/map-plan.js';
 import { planMap, withValues } from '../plan/plan-map.js';
@@ -41,12 +41,21 @@ export interface ExplainReport {
   readonly sql: string;
 }
 
-export async function explainStatement(stmt: ExplainStatement, shared: EngineShared, q: ConnectionQueue): Promise<QueryResult> {
-  const report = stmt.target.kind === 'MapStatement' ? await explainMap(stmt, shared, q) : await explainRun(stmt, shared, q);
+export async function explainStatement(
+  stmt: ExplainStatement,
+  shared: EngineShared,
+  q: ConnectionQueue,
+): Promise<QueryResult> {
+  const report =
+    stmt.target.kind === 'MapStatement'
+      ? await explainMap(stmt, shared, q)
+      : await explainRun(stmt, shared, q);
   if (stmt.format === 'JSON') {
     return q.run((con) => readResult(con, 'SELECT $1::JSON AS explain', [JSON.stringify(report)]));
   }
-  const lines = Object.entries(report).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v === null ? 'unknown' : v}`);
+  const lines = Object.entries(report).map(
+    ([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v === null ? 'unknown' : v}`,
+  );
   return { columns: [{ name: 'explain', type: 'VARCHAR' }], rows: lines.map((explain) => ({ explain })) };
 }
 
@@ -55,12 +64,21 @@ async function count(q: ConnectionQueue, sql: string): Promise<number> {
   return Number(reader.getRowObjectsJS()[0]!.n);
 }
 
-async function explainMap(stmt: ExplainStatement, shared: EngineShared, q: ConnectionQueue): Promise<ExplainReport> {
+async function explainMap(
+  stmt: ExplainStatement,
+  shared: EngineShared,
+  q: ConnectionQueue,
+): Promise<ExplainReport> {
   if (stmt.target.kind !== 'MapStatement') throw new Error('unreachable');
   const plan = await planMap(stmt.target, shared.resolver, shared.defaults);
   const input = limitedUsingSql(plan);
   const inputRows = await count(q, input);
-  const dedupe = plan.dedupeBy !== undefined ? `SELECT DISTINCT ON (${quoteIdent(plan.dedupeBy)}) * FROM (\n${input}\n)` : plan.distinct ? `SELECT DISTINCT * FROM (\n${input}\n)` : input;
+  const dedupe =
+    plan.dedupeBy !== undefined
+      ? `SELECT DISTINCT ON (${quoteIdent(plan.dedupeBy)}) * FROM (\n${input}\n)`
+      : plan.distinct
+        ? `SELECT DISTINCT * FROM (\n${input}\n)`
+        : input;
   const distinctRows = dedupe === input ? inputRows : await count(q, dedupe);
   const sample = await q.run((con) => con.runAndReadAll(`SELECT * FROM (\n${dedupe}\n) LIMIT ${PEEK_ROWS}`));
   const rows = sample.getRowObjectsJson();
@@ -97,7 +115,11 @@ async function explainMap(stmt: ExplainStatement, shared: EngineShared, q: Conne
   };
 }
 
-async function explainRun(stmt: ExplainStatement, shared: EngineShared, q: ConnectionQueue): Promise<ExplainReport> {
+async function explainRun(
+  stmt: ExplainStatement,
+  shared: EngineShared,
+  q: ConnectionQueue,
+): Promise<ExplainReport> {
   if (stmt.target.kind !== 'RunStatement') throw new Error('unreachable');
   const w = withValues(stmt.target.with?.options);
   const path = shared.resolver.resolve(stmt.target.cascade.value);
@@ -108,7 +130,10 @@ async function explainRun(stmt: ExplainStatement, shared: EngineShared, q: Conne
     autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
   });
   const inputRows = await count(q, input);
-  const perRun = tokensPerRun(cascade, { data_table: w.as_table ?? 'rvbbit_batch_xxxxxxxx', row_count: inputRows });
+  const perRun = tokensPerRun(cascade, {
+    data_table: w.as_table ?? 'rvbbit_batch_xxxxxxxx',
+    row_count: inputRows,
+  });
   const models = modelsOf(cascade, w.model, shared.llm.defaultModel);
   return {
     statement: 'RUN',

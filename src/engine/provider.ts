@@ -43,7 +43,10 @@ const SIM_MODEL = 'sim-small';
 /** The simulator's declared prices (dollars per 1M tokens), so costs and budgets work offline. */
 const SIM_PRICES: PriceTable = { 'sim-small': { in: 0.15, out: 0.6 }, 'sim-large': { in: 2.5, out: 10 } };
 
-export async function resolveProvider(option: ProviderOption | undefined, cwd: string): Promise<ResolvedProvider> {
+export async function resolveProvider(
+  option: ProviderOption | undefined,
+  cwd: string,
+): Promise<ResolvedProvider> {
   if (option !== undefined && option !== 'simulator' && 'baseUrl' in option) {
     return {
       baseUrl: option.baseUrl,

@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RunStatement } from '../../grammar/index.js';
 import { createDuckDbHost, loadCascade, type RunResult, runCascade, sessionId } from '../cascade/index.js';
-import { quoteIdent } from '../db/sql-text.js';
+import { qualifiedName } from '../db/sql-text.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { withUserSqlErrors } from '../exec/duckdb-error.js';
 import { type QueryResult, readResult } from '../exec/query-result.js';
 import { limitedUsingSql } from '../plan/map-plan.js';
 import { withValues } from '../plan/plan-map.js';
@@ -21,11 +22,6 @@ export interface RunOutcome {
   readonly rowsIn: number;
   readonly calls: number;
   readonly cost: number | null;
-}
-
-/** 'main.t' → "main"."t": a WITH value never reaches SQL unquoted. */
-export function qualifiedName(name: string): string {
-  return name.split('.').map(quoteIdent).join('.');
 }
 
 export async function runRunStatement(
@@ -43,8 +39,15 @@ export async function runRunStatement(
     usingHasLimit: stmt.using.hasLimit,
     autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
   });
-  await q.run((con) => con.run(`CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${usingSql}\n)`));
-  const counted = await q.run((con) => con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${qualifiedName(table)}`));
+  const origin = { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column };
+  await q.run((con) =>
+    withUserSqlErrors(con, usingSql, origin, () =>
+      con.run(`CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${usingSql}\n)`),
+    ),
+  );
+  const counted = await q.run((con) =>
+    con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${qualifiedName(table)}`),
+  );
   const rowCount = Number(counted.getRowObjectsJS()[0]!.n);
   const id = sessionId('batch');
 
@@ -112,7 +115,16 @@ function runRow(
     `SELECT $1::VARCHAR AS status, $2::VARCHAR AS session_id, $3::VARCHAR AS table_created,
        $4::BIGINT AS row_count, $5::JSON AS outputs, $6::VARCHAR AS error,
        $7::DOUBLE AS duration_ms, $8::DOUBLE AS cost`,
-    [status, id, table, BigInt(rowCount), outputs === null ? null : JSON.stringify(outputs), error, durationMs, cost],
+    [
+      status,
+      id,
+      table,
+      BigInt(rowCount),
+      outputs === null ? null : JSON.stringify(outputs),
+      error,
+      durationMs,
+      cost,
+    ],
   );
 }
 
@@ -134,7 +146,15 @@ async function startJob(
   const controller = new AbortController();
   const done = execute(controller.signal)
     .then((run) =>
-      finishJob(shared, id, run.status, run.outputs, run.errors.map((e) => `${e.code}: ${e.message}`).join('; ') || null, run.duration_ms, run.usage.cost),
+      finishJob(
+        shared,
+        id,
+        run.status,
+        run.outputs,
+        run.errors.map((e) => `${e.code}: ${e.message}`).join('; ') || null,
+        run.duration_ms,
+        run.usage.cost,
+      ),
     )
     .catch((err) => finishJob(shared, id, 'failed', null, String(err), 0, null))
     .finally(() => shared.jobs.delete(id));

@@ -6,16 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { parse, type Statement } from '../../grammar/index.js';
-import { RvbbitError, errorMessage } from '../errors.js';
+import { errorMessage, RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { duckdbError } from '../exec/duckdb-error.js';
 import { runMapStatement } from '../exec/map-statement.js';
 import type { Progress } from '../exec/progress.js';
-import { type QueryResult, readResult } from '../exec/query-result.js';
+import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import { planMap } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
 import { explainStatement } from './explain.js';
-import { runRunStatement } from './run-statement.js';
 import { toDuckValues } from './params.js';
+import { runRunStatement } from './run-statement.js';
 
 export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
@@ -63,9 +64,14 @@ export class Session {
     return last;
   }
 
-  async *stream(sql: string, params?: readonly unknown[], options?: QueryOptions): AsyncGenerator<Record<string, unknown>[]> {
+  async *stream(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): AsyncGenerator<Record<string, unknown>[]> {
     const result = await this.query(sql, params, options);
-    for (let i = 0; i < result.rows.length; i += 2048) yield result.rows.slice(i, i + 2048) as Record<string, unknown>[];
+    for (let i = 0; i < result.rows.length; i += 2048)
+      yield result.rows.slice(i, i + 2048) as Record<string, unknown>[];
   }
 
   /** Runs one statement and writes its `rvbbit.queries` row, success or not. */
@@ -114,7 +120,7 @@ export class Session {
           error: errorMessage(err),
         })
         .catch(() => undefined);
-      throw asEngineError(err);
+      throw duckdbError(err);
     }
   }
 
@@ -133,7 +139,9 @@ export class Session {
       queryId,
       signal: options.signal,
       onProgress: options.onProgress,
-      crash: options.faults ? { chunk: options.faults.crashChunk, twice: options.faults.twice ?? false } : undefined,
+      crash: options.faults
+        ? { chunk: options.faults.crashChunk, twice: options.faults.twice ?? false }
+        : undefined,
     };
     switch (stmt.kind) {
       case 'SqlStatement': {
@@ -145,19 +153,43 @@ export class Session {
           );
         }
         const values = toDuckValues(params);
-        const result = await this.q.run((con) => readResult(con, stmt.text, values));
+        const origin = { line: stmt.span.line, column: stmt.span.column };
+        const result = await this.q.run((con) =>
+          readUserResult(con, stmt.text, values).catch((err) => {
+            throw duckdbError(err, origin);
+          }),
+        );
         return { result, kind: 'sql', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
       }
       case 'MapStatement':
       case 'CreateTableAsStatement': {
         const map = stmt.kind === 'MapStatement' ? stmt : stmt.map;
-        const plan = await planMap(map, this.shared.resolver, this.shared.defaults, stmt.kind === 'MapStatement' ? undefined : stmt);
+        const plan = await planMap(
+          map,
+          this.shared.resolver,
+          this.shared.defaults,
+          stmt.kind === 'MapStatement' ? undefined : stmt,
+        );
         const out = await runMapStatement(plan, { ...ctx, pool: this.shared.pool() });
-        return { result: out.result, kind: 'map', rowsIn: out.run.rowsIn, calls: out.run.calls, cacheHits: out.run.cacheHits, cost: out.run.cost };
+        return {
+          result: out.result,
+          kind: 'map',
+          rowsIn: out.run.rowsIn,
+          calls: out.run.calls,
+          cacheHits: out.run.cacheHits,
+          cost: out.run.cost,
+        };
       }
       case 'RunStatement': {
         const out = await runRunStatement(stmt, this.shared, this.q, ctx);
-        return { result: out.result, kind: 'run', rowsIn: out.rowsIn, calls: out.calls, cacheHits: 0, cost: out.cost };
+        return {
+          result: out.result,
+          kind: 'run',
+          rowsIn: out.rowsIn,
+          calls: out.calls,
+          cacheHits: 0,
+          cost: out.cost,
+        };
       }
       case 'ExplainStatement': {
         const result = await explainStatement(stmt, this.shared, this.q);
@@ -178,14 +210,6 @@ export class Session {
 
 function unreachable(stmt: never): never {
   throw new RvbbitError('ENGINE_ERROR', `unknown statement kind ${(stmt as { kind: string }).kind}`);
-}
-
-/** DuckDB errors keep their message (it carries the position); everything gets a code. */
-function asEngineError(err: unknown): RvbbitError {
-  if (err instanceof RvbbitError) return err;
-  const message = errorMessage(err);
-  const code = /^(\w+) Error:/.exec(message)?.[1];
-  return new RvbbitError(code ? `DUCKDB_${code.toUpperCase()}` : 'ENGINE_ERROR', message, {}, { cause: err });
 }
 
 export type { DuckDBValue };

@@ -16,7 +16,10 @@ export function spentDollars(buffer: SharedArrayBuffer): number {
   return Number(Atomics.load(new BigInt64Array(buffer), 0)) / 1e9;
 }
 
-export function budgetExhausted(buffer: SharedArrayBuffer | undefined, limitNanos: number | undefined): boolean {
+export function budgetExhausted(
+  buffer: SharedArrayBuffer | undefined,
+  limitNanos: number | undefined,
+): boolean {
   if (!buffer || limitNanos === undefined) return false;
   return Atomics.load(new BigInt64Array(buffer), 0) >= BigInt(limitNanos);
 }

@@ -49,11 +49,14 @@ export interface ChunkTask {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly sessionPrefix: string;
+  /** BATCH n: rows go to one run as `input.rows`; absent = one row per run. */
+  readonly batchSize?: number;
   /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
   readonly crashOnChunk?: number;
 }
 
 export type { CallRecord } from '../cascade/run-types.js';
+
 import type { CallRecord } from '../cascade/run-types.js';
 
 export interface RowOutcome {

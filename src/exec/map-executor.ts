@@ -52,6 +52,23 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
   const id = randomBytes(4).toString('hex');
   const inputTable = `__rvbbit_in_${id}`;
   const outputTable = `__rvbbit_out_${id}`;
+  try {
+    return await runChunks(plan, ctx, inputTable, outputTable);
+  } catch (err) {
+    // A failed or cancelled MAP leaves nothing behind in the session.
+    await ctx.q
+      .run((con) => con.run(`DROP TABLE IF EXISTS ${inputTable}; DROP TABLE IF EXISTS ${outputTable};`))
+      .catch(() => undefined);
+    throw err;
+  }
+}
+
+async function runChunks(
+  plan: MapPlan,
+  ctx: MapContext,
+  inputTable: string,
+  outputTable: string,
+): Promise<MapRun> {
   const input = await materializeInput(ctx.q, plan, inputTable);
   await createOutputTable(ctx.q, outputTable);
 
@@ -63,8 +80,11 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
 
   const progress = new ProgressTracker(input.rowCount, ctx.onProgress);
-  const chunkSize = chunkSizeFor(plan.parallel, ctx.pool.threads);
-  const window = Math.ceil(plan.parallel / chunkSize) + ctx.pool.threads * 2;
+  // With BATCH n a chunk is one batch, and PARALLEL counts batch runs.
+  const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, ctx.pool.threads);
+  const window = plan.batch
+    ? plan.parallel + ctx.pool.threads * 2
+    : Math.ceil(plan.parallel / chunkSize) + ctx.pool.threads * 2;
   const inflight = new Set<Promise<void>>();
   const pendingLogs: Promise<void>[] = [];
   let failedRows = 0;
@@ -122,6 +142,7 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
       timeoutMs: plan.timeoutMs,
       retries: plan.retries,
       sessionPrefix: 'udf',
+      batchSize: plan.batch,
       crashOnChunk: ctx.crash?.chunk,
     };
     const retry = ctx.crash?.twice ? task : { ...task, crashOnChunk: undefined };
@@ -140,7 +161,8 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
     return done;
   };
 
-  const stopped = () => fatal !== undefined || ctx.signal?.aborted || (firstFailure && plan.onError === 'fail');
+  const stopped = () =>
+    fatal !== undefined || ctx.signal?.aborted || (firstFailure && plan.onError === 'fail');
 
   try {
     for await (const page of readInputPages(ctx.q, input)) {
@@ -148,7 +170,10 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
         const chunk = page.slice(start, start + chunkSize);
         if (stopped()) break;
         if (budgetExhausted(budgetBuffer, budgetNanos)) {
-          await complete(chunk.map((r) => budgetFailure(r.index)), 0);
+          await complete(
+            chunk.map((r) => budgetFailure(r.index)),
+            0,
+          );
           continue;
         }
         const misses = await serveFromCache(plan, ctx, chunk, complete);
@@ -168,7 +193,10 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
   }
   if (fatal !== undefined) throw fatal;
   if (ctx.signal?.aborted) {
-    throw new RvbbitError('CANCELLED', `statement cancelled after ${progress.rowsDone} of ${input.rowCount} rows`);
+    throw new RvbbitError(
+      'CANCELLED',
+      `statement cancelled after ${progress.rowsDone} of ${input.rowCount} rows`,
+    );
   }
   if (firstFailure && plan.onError === 'fail') {
     throw new RvbbitError(
@@ -203,7 +231,8 @@ async function serveFromCache(
   chunk.forEach((row, i) => {
     const value = found.get(keys[i]!);
     if (value === undefined) misses.push(row);
-    else hits.push({ index: row.index, ok: true, sessionId: '', output: JSON.parse(value), calls: [], cost: 0 });
+    else
+      hits.push({ index: row.index, ok: true, sessionId: '', output: JSON.parse(value), calls: [], cost: 0 });
   });
   await complete(hits, hits.length);
   await ctx.logs.calls(hits.map((h) => logRow(ctx, plan, h, '', null, true)));

@@ -8,6 +8,7 @@ import { quoteIdent } from '../db/sql-text.js';
 import { RvbbitError } from '../errors.js';
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
 import type { ConnectionQueue } from './connection-queue.js';
+import { withUserSqlErrors } from './duckdb-error.js';
 
 export interface InputColumn {
   readonly name: string;
@@ -21,7 +22,12 @@ export interface MapInput {
 }
 
 export async function materializeInput(q: ConnectionQueue, plan: MapPlan, table: string): Promise<MapInput> {
-  await q.run((con) => con.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM (\n${limitedUsingSql(plan)}\n)`));
+  const usingSql = limitedUsingSql(plan);
+  await q.run((con) =>
+    withUserSqlErrors(con, usingSql, plan.usingOrigin, () =>
+      con.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM (\n${usingSql}\n)`),
+    ),
+  );
   const probe = await q.run((con) => con.runAndReadAll(`SELECT * FROM ${table} LIMIT 0`));
   const names = probe.columnNames();
   const types = probe.columnTypes().map(String);
@@ -38,7 +44,9 @@ export async function materializeInput(q: ConnectionQueue, plan: MapPlan, table:
     // Keep the first occurrence of each value, so output order follows input order.
     const groupBy = dedupe.map(quoteIdent).join(', ');
     await q.run((con) =>
-      con.run(`DELETE FROM ${table} WHERE rowid NOT IN (SELECT min(rowid) FROM ${table} GROUP BY ${groupBy})`),
+      con.run(
+        `DELETE FROM ${table} WHERE rowid NOT IN (SELECT min(rowid) FROM ${table} GROUP BY ${groupBy})`,
+      ),
     );
   }
   const count = await q.run((con) => con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${table}`));
@@ -51,7 +59,11 @@ export interface InputRow {
 }
 
 /** Yields the input in pages, in index order; values as JSON (what templates and cache keys see). */
-export async function* readInputPages(q: ConnectionQueue, input: MapInput, pageSize = 2048): AsyncGenerator<InputRow[]> {
+export async function* readInputPages(
+  q: ConnectionQueue,
+  input: MapInput,
+  pageSize = 2048,
+): AsyncGenerator<InputRow[]> {
   let after = -1;
   for (;;) {
     const reader = await q.run((con) =>

@@ -15,7 +15,9 @@ export const ERROR_COLUMN = '_error';
 
 export async function createOutputTable(q: ConnectionQueue, table: string): Promise<void> {
   await q.run((con) =>
-    con.run(`CREATE TEMP TABLE ${table} (idx BIGINT, value VARCHAR, json VARCHAR, error VARCHAR, error_code VARCHAR)`),
+    con.run(
+      `CREATE TEMP TABLE ${table} (idx BIGINT, value VARCHAR, json VARCHAR, error VARCHAR, error_code VARCHAR)`,
+    ),
   );
 }
 
@@ -69,7 +71,10 @@ export async function appendOutcomes(
   });
 }
 
-function appendNullable(appender: { appendVarchar(v: string): void; appendNull(): void }, v: string | null): void {
+function appendNullable(
+  appender: { appendVarchar(v: string): void; appendNull(): void },
+  v: string | null,
+): void {
   if (v === null) appender.appendNull();
   else appender.appendVarchar(v);
 }

@@ -3,54 +3,47 @@
  * The `_error` column appears only when some row failed (spec §1); with
  * `as_table` the rows go to that table and one metadata row comes back.
  */
-import { quoteString } from '../db/sql-text.js';
+import { qualifiedName, quoteString } from '../db/sql-text.js';
 import type { MapPlan } from '../plan/map-plan.js';
-import { type MapContext, type MapRun, executeMap } from './map-executor.js';
+import { executeMap, type MapContext, type MapRun } from './map-executor.js';
 import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
 import { type QueryResult, readResult } from './query-result.js';
 
 export interface MapStatementResult {
   readonly result: QueryResult;
   readonly run: MapRun;
-  readonly rowsOut: number;
 }
 
 export async function runMapStatement(plan: MapPlan, ctx: MapContext): Promise<MapStatementResult> {
   const run = await executeMap(plan, ctx);
-  const resultTable = run.outputTable.replace('__rvbbit_out_', '__rvbbit_res_');
   const q = ctx.q;
   try {
-    await q.run((con) =>
-      con.run(`CREATE TEMP TABLE ${resultTable} AS ${resultSelect(run.inputTable, run.outputTable, plan.output)}`),
-    );
+    // The join is cheap to run twice; materialising it would hold a third copy of the rows.
+    const joined = resultSelect(run.inputTable, run.outputTable, plan.output);
     const errors = await q.run((con) =>
-      con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${resultTable} WHERE ${ERROR_COLUMN} IS NOT NULL`),
+      con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (${joined}) WHERE ${ERROR_COLUMN} IS NOT NULL`),
     );
     const anyError = Number(errors.getRowObjectsJS()[0]!.n) > 0;
     const drop = anyError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
-    const select = `SELECT * EXCLUDE (${drop}) FROM ${resultTable} ORDER BY ${INDEX_COLUMN}`;
-    if (!plan.asTable) {
-      const result = await q.run((con) => readResult(con, select));
-      return { result, run, rowsOut: result.rows.length };
-    }
+    const select = `SELECT * EXCLUDE (${drop}) FROM (${joined}) ORDER BY ${INDEX_COLUMN}`;
+    if (!plan.asTable) return { result: await q.run((con) => readResult(con, select)), run };
+    const table = qualifiedName(plan.asTable);
     const temp = plan.asTableTemporary ? 'TEMP ' : '';
-    await q.run((con) => con.run(`CREATE ${temp}TABLE ${plan.asTable} AS ${select}`));
+    await q.run((con) => con.run(`CREATE ${temp}TABLE ${table} AS ${select}`));
     const meta = await q.run((con) =>
       readResult(
         con,
         `SELECT 'success' AS status, ${quoteString(plan.asTable!)} AS table_created,
-           (SELECT count(*) FROM ${plan.asTable}) AS row_count,
-           (SELECT to_json(list(column_name)) FROM (DESCRIBE ${plan.asTable})) AS columns,
+           (SELECT count(*) FROM ${table}) AS row_count,
+           (SELECT to_json(list(column_name)) FROM (DESCRIBE ${table})) AS columns,
            ${quoteString(ctx.queryId)} AS session_id`,
       ),
     );
-    return { result: meta, run, rowsOut: run.rowsIn };
+    return { result: meta, run };
   } finally {
     await q
       .run((con) =>
-        con.run(
-          `DROP TABLE IF EXISTS ${resultTable}; DROP TABLE IF EXISTS ${run.inputTable}; DROP TABLE IF EXISTS ${run.outputTable};`,
-        ),
+        con.run(`DROP TABLE IF EXISTS ${run.inputTable}; DROP TABLE IF EXISTS ${run.outputTable};`),
       )
       .catch(() => undefined);
   }

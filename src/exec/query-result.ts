@@ -18,9 +18,28 @@ export interface QueryResult {
 export async function readResult(
   con: DuckDBConnection,
   sql: string,
-  params?: readonly DuckDBValue[] | Record<string, DuckDBValue>,
+  params?: readonly DuckDBValue[],
 ): Promise<QueryResult> {
   const reader = await con.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+  return toResult(reader);
+}
+
+/**
+ * A user statement with the caller's parameters: they bind only to a
+ * statement that takes parameters, so `SELECT 1; SELECT … WHERE x > $1` works.
+ */
+export async function readUserResult(
+  con: DuckDBConnection,
+  sql: string,
+  params: readonly DuckDBValue[] | undefined,
+): Promise<QueryResult> {
+  if (!params || params.length === 0) return readResult(con, sql);
+  const prepared = await con.prepare(sql);
+  if (prepared.parameterCount > 0) prepared.bind(params as DuckDBValue[]);
+  return toResult(await prepared.runAndReadAll());
+}
+
+function toResult(reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>): QueryResult {
   const names = reader.columnNames();
   const types = reader.columnTypes().map(String);
   return {

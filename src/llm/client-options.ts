@@ -35,7 +35,7 @@ export interface LlmClientOptions {
   readonly aliases?: Readonly<Record<string, string>>;
   /** A process-wide gate (SharedGate.fromBuffer in workers). Default: a gate of this client's own. */
   readonly gate?: Gate;
-  /** Sockets in the pool (default maxConcurrency). */
+  /** Sockets in the pool (default maxConcurrency, or the SharedGate's ceiling when a gate is given). */
   readonly connections?: number;
   /** Backoff between attempts (default base 250 ms, max 20 s, Retry-After cap 60 s). */
   readonly backoff?: Partial<BackoffOptions>;

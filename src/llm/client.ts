@@ -35,7 +35,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
   const host = base.hostname;
   const key = options.apiKey && options.apiKey.length > 0 ? options.apiKey : undefined;
-  const maxConcurrency = options.maxConcurrency ?? 64;
+  // Enough sockets for every slot the gate may grant this client.
+  const maxConcurrency =
+    options.maxConcurrency ?? (options.gate instanceof SharedGate ? options.gate.snapshot().ceiling : 64);
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
   const pool = new Pool(base.origin, {
     connections: options.connections ?? maxConcurrency,

@@ -19,7 +19,10 @@ function llmCells(cascade: Cascade): LlmCell[] {
 
 /** The fewest model calls one run makes (no validation retries, loops ending on turn 1). */
 export function callsPerRun(cascade: Cascade): number {
-  return llmCells(cascade).reduce((n, c) => n + (c.takes ? c.takes.factor + (c.takes.evaluatorInstructions ? 1 : 0) : 1), 0);
+  return llmCells(cascade).reduce(
+    (n, c) => n + (c.takes ? c.takes.factor + (c.takes.evaluatorInstructions ? 1 : 0) : 1),
+    0,
+  );
 }
 
 export function modelsOf(cascade: Cascade, override: string | undefined, fallback: string): string[] {

@@ -22,6 +22,8 @@ export interface MapPlan {
   /** The USING query as the user wrote it. */
   readonly usingSql: string;
   readonly usingHasLimit: boolean;
+  /** Where the USING text starts in the statement, for DuckDB error positions. */
+  readonly usingOrigin?: { readonly line: number; readonly column: number };
   /** Rows appended as `LIMIT n` when the USING query has none; 0 = no limit. */
   readonly autoLimit: number;
   readonly parallel: number;

@@ -50,7 +50,10 @@ export async function planMap(
   const cascade = await loadCascade(cascadePath);
   let output: MapOutput;
   if (stmt.output?.kind === 'TypedColumns') {
-    output = { kind: 'typed', columns: stmt.output.columns.map((c) => ({ name: c.name.name, type: typeText(c.type) })) };
+    output = {
+      kind: 'typed',
+      columns: stmt.output.columns.map((c) => ({ name: c.name.name, type: typeText(c.type) })),
+    };
   } else {
     output = { kind: 'single', name: stmt.output?.name.name ?? w.result_column ?? 'result' };
   }
@@ -61,6 +64,7 @@ export async function planMap(
     cascade,
     usingSql: stmt.using.sql,
     usingHasLimit: stmt.using.hasLimit,
+    usingOrigin: { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column },
     autoLimit: w.limit ?? DEFAULT_MAP_LIMIT,
     parallel: stmt.parallel?.value ?? fromAnnotation ?? defaults.parallel,
     distinct: stmt.distinct !== null,
@@ -79,7 +83,10 @@ export async function planMap(
 }
 
 /** WITH (cache = …) over the engine default: true keeps the default TTL, a duration sets one. */
-function cacheSetting(setting: WithOptionValues['cache'] | undefined, fallback: PlanDefaults['cache']): MapPlan['cache'] {
+function cacheSetting(
+  setting: WithOptionValues['cache'] | undefined,
+  fallback: PlanDefaults['cache'],
+): MapPlan['cache'] {
   if (setting === undefined) return fallback;
   if (!setting.enabled) return false;
   return setting.ttl?.ms ?? (fallback === false ? undefined : fallback);

@@ -6,10 +6,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RvbbitError } from '../errors.js';
-import { answerFor, type SimMessage } from './answer.js';
+import { readChatRequest } from './chat-request.js';
+import { type Completion, completionFor, errorBody, faultFor, MALFORMED_BODY } from './completion.js';
 import { mergeSimOptions, SIM_DEFAULTS, type SimulatorOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';
-import { hashSeed, mulberry32, normal, type Rng } from './rng.js';
+import { mulberry32, normal, type Rng } from './rng.js';
 import { emptyStats, type SimulatorStats } from './stats.js';
 
 export interface SimulatorHandle {
@@ -33,7 +34,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let faultRng: Rng = mulberry32(opts.seed);
   let latencyRng: Rng = mulberry32(opts.seed ^ 0x9e3779b9);
   let bucket = opts.rateLimit ? new TokenBucket(opts.rateLimit.rps, opts.rateLimit.burst) : null;
-  const answers = new Map<string, { body: string; tokensIn: number; tokensOut: number }>();
+  const answers = new Map<string, Completion>();
   const timers = new Set<NodeJS.Timeout>();
 
   const count = (status: number) => {
@@ -73,9 +74,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (l) return l.medianMs * Math.exp(l.sigma * normal(latencyRng));
     return opts.latencyMs;
   };
-
-  const errorBody = (message: string, type: string, param?: string) =>
-    JSON.stringify({ error: { message, type, param: param ?? null, code: null } });
 
   const handleChat = (req: IncomingMessage, res: ServerResponse) => {
     stats.requests++;
@@ -131,123 +129,55 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         return;
       }
     }
-    let body: { model?: unknown; messages?: unknown; response_format?: unknown };
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      send(res, 400, errorBody('request body is not valid JSON', 'invalid_request_error'));
+    const req = readChatRequest(raw);
+    if (typeof req === 'string') {
+      send(res, 400, errorBody(req, 'invalid_request_error'));
       return;
     }
-    const model = typeof body.model === 'string' && body.model.length > 0 ? body.model : undefined;
-    const messages = body.messages;
-    if (!model || !Array.isArray(messages) || !messages.every(isMessage)) {
-      send(
-        res,
-        400,
-        errorBody('model (string) and messages [{role, content}] are required', 'invalid_request_error'),
-      );
-      return;
-    }
-    const schema = jsonSchemaOf(body.response_format);
+    const { model } = req;
     if (stats.promptsSeen) {
-      stats.promptsSeen.push({ model, messages, hasResponseFormat: body.response_format !== undefined });
+      stats.promptsSeen.push({ model, messages: req.messages, hasResponseFormat: req.hasResponseFormat });
     }
     const quirk = opts.quirks[model];
-    if (quirk === 'reject-response-format' && body.response_format !== undefined) {
-      later(latency, () =>
-        send(
-          res,
-          400,
-          errorBody(
-            `response_format json_schema is not supported for model ${model}`,
-            'invalid_request_error',
-            'response_format',
-          ),
-        ),
-      );
+    if (quirk === 'reject-response-format' && req.hasResponseFormat) {
+      const message = `response_format json_schema is not supported for model ${model}`;
+      later(latency, () => send(res, 400, errorBody(message, 'invalid_request_error', 'response_format')));
       return;
     }
-    // Fault bands, cumulative: 500, reset, hang, malformed.
-    let band = opts.errorRate;
-    if (u < band)
-      return later(latency, () => send(res, 500, errorBody('simulated server error', 'server_error')));
-    band += opts.resetRate;
-    if (u < band) {
-      return later(latency, () => {
-        stats.resets++;
-        res.socket?.destroy();
-      });
-    }
-    band += opts.hangRate;
-    if (u < band) {
-      stats.hangs++;
-      return;
-    }
-    band += opts.malformedRate;
-    if (u < band) {
-      return later(latency, () => {
-        stats.malformed++;
-        send(
-          res,
-          200,
-          '{"id":"chatcmpl-sim","object":"chat.completion","choices":[{"index":0,"message":{"rol',
-        );
-      });
+    switch (faultFor(u, opts)) {
+      case 'error':
+        return later(latency, () => send(res, 500, errorBody('simulated server error', 'server_error')));
+      case 'reset':
+        return later(latency, () => {
+          stats.resets++;
+          res.socket?.destroy();
+        });
+      case 'hang':
+        stats.hangs++;
+        return;
+      case 'malformed':
+        return later(latency, () => {
+          stats.malformed++;
+          send(res, 200, MALFORMED_BODY);
+        });
+      case undefined:
+        break;
     }
     const cacheKey = quirk ? `${quirk}\n${raw}` : raw;
-    let out = answers.get(cacheKey);
-    if (out === undefined) {
-      out = completion(model, messages as SimMessage[], schema, quirk);
+    let answer = answers.get(cacheKey);
+    if (answer === undefined) {
+      answer = completionFor(req, quirk, opts);
       if (answers.size >= ANSWER_CACHE_MAX) answers.clear();
-      answers.set(cacheKey, out);
+      answers.set(cacheKey, answer);
     }
-    const answer = out;
+    const done = answer;
     later(latency, () => {
       if (res.destroyed) return;
       stats.completed++;
-      stats.tokensIn += answer.tokensIn;
-      stats.tokensOut += answer.tokensOut;
-      send(res, 200, answer.body);
+      stats.tokensIn += done.tokensIn;
+      stats.tokensOut += done.tokensOut;
+      send(res, 200, done.body);
     });
-  };
-
-  const completion = (
-    model: string,
-    messages: readonly SimMessage[],
-    schema: Record<string, unknown> | undefined,
-    quirk: string | undefined,
-  ): { body: string; tokensIn: number; tokensOut: number } => {
-    let content = answerFor({ model, messages, schema }, opts.seed);
-    if (quirk === 'empty') content = '';
-    else if (quirk === 'truncated-json')
-      content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));
-    else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
-    let promptChars = 0;
-    for (const m of messages) promptChars += m.content.length;
-    const tokensIn = Math.max(1, Math.ceil(promptChars / 4));
-    const tokensOut = Math.ceil(content.length / 4);
-    const usage: Record<string, number> = {
-      prompt_tokens: tokensIn,
-      completion_tokens: tokensOut,
-      total_tokens: tokensIn + tokensOut,
-    };
-    if (opts.costPerMillion) {
-      usage['cost'] = (tokensIn * opts.costPerMillion.in + tokensOut * opts.costPerMillion.out) / 1e6;
-    }
-    const id = `chatcmpl-sim-${hashSeed(content + model).toString(16)}`;
-    const choices =
-      quirk === 'no-choices'
-        ? []
-        : [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }];
-    const body = JSON.stringify({
-      id,
-      object: 'chat.completion',
-      created: 1_700_000_000,
-      model,
-      choices,
-      usage,
-    });
-    return { body, tokensIn, tokensOut };
   };
 
   const readJson = (req: IncomingMessage, then: (value: unknown) => void, res: ServerResponse) => {
@@ -356,20 +286,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
   };
   return handle;
-}
-
-function isMessage(m: unknown): m is SimMessage {
-  if (!m || typeof m !== 'object') return false;
-  const r = m as Record<string, unknown>;
-  return typeof r['role'] === 'string' && typeof r['content'] === 'string';
-}
-
-function jsonSchemaOf(rf: unknown): Record<string, unknown> | undefined {
-  if (!rf || typeof rf !== 'object') return undefined;
-  const r = rf as { type?: unknown; json_schema?: { schema?: unknown } };
-  if (r.type !== 'json_schema') return undefined;
-  const schema = r.json_schema?.schema;
-  return schema && typeof schema === 'object' ? (schema as Record<string, unknown>) : undefined;
 }
 
 /** The value of the header that marks the simulator's answers. */

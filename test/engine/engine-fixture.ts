@@ -20,7 +20,12 @@ export async function startFixture(sim: SimulatorOptions = {}, engine: EngineOpt
   const e = await createEngine({
     cascadeRoots: [ENGINE_CASCADES],
     // Short backoff keeps fault tests fast; Retry-After is still honoured.
-    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000, backoff: { baseMs: 5, maxMs: 50 } },
+    provider: {
+      baseUrl: simulator.url,
+      model: 'sim-small',
+      maxConcurrency: 1000,
+      backoff: { baseMs: 5, maxMs: 50 },
+    },
     threads: 2,
     ...engine,
   });

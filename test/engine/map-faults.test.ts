@@ -55,21 +55,24 @@ faults("on_error = 'null' leaves NULL results; 'fail' aborts the statement", asy
   }
 });
 
-faults('2,000 rows through 20% 500s: every row answered or carrying its error, order exact', async ({ f }) => {
-  f.sim.setOptions({ errorRate: 0.2 });
-  const r = await f.engine.query(labelSql(2000, 100, ', retries = 3, limit = 0'));
-  assert.equal(
-    r.rows.map((row) => row.id),
-    ids(2000),
-  );
-  const stats = f.sim.stats();
-  const failed = r.rows.filter((row) => row._error != null).length;
-  // Each answered row is exactly one 200; each failed row spent its 3 attempts on 500s.
-  assert.is(stats.byStatus['200'], 2000 - failed);
-  assert.is(stats.requests, (stats.byStatus['200'] ?? 0) + (stats.byStatus['500'] ?? 0));
-  assert.ok((stats.byStatus['500'] ?? 0) >= failed * 3);
-  assert.ok(failed < 60, `${failed} rows failed; expected about 0.8% of 2000`);
-});
+faults(
+  '2,000 rows through 20% 500s: every row answered or carrying its error, order exact',
+  async ({ f }) => {
+    f.sim.setOptions({ errorRate: 0.2 });
+    const r = await f.engine.query(labelSql(2000, 100, ', retries = 3, limit = 0'));
+    assert.equal(
+      r.rows.map((row) => row.id),
+      ids(2000),
+    );
+    const stats = f.sim.stats();
+    const failed = r.rows.filter((row) => row._error != null).length;
+    // Each answered row is exactly one 200; each failed row spent its 3 attempts on 500s.
+    assert.is(stats.byStatus['200'], 2000 - failed);
+    assert.is(stats.requests, (stats.byStatus['200'] ?? 0) + (stats.byStatus['500'] ?? 0));
+    assert.ok((stats.byStatus['500'] ?? 0) >= failed * 3);
+    assert.ok(failed < 60, `${failed} rows failed; expected about 0.8% of 2000`);
+  },
+);
 
 faults('a 429 storm with Retry-After: the MAP finishes with every row answered', async ({ f }) => {
   f.sim.setOptions({ rateLimit: { rps: 400, burst: 40 } });
@@ -115,55 +118,63 @@ faults('a worker killed mid-query: its chunk re-runs once, no row lost or double
   assert.ok(r.rows.every((row) => row._error === undefined));
 });
 
-faults('a chunk whose worker dies twice fails its rows with a clear error, the rest succeed', async ({ f }) => {
-  f.sim.setOptions({ latencyMs: 30 });
-  const r = await f.engine.query(labelSql(40, 8), undefined, { faults: { crashChunk: 2, twice: true } });
-  assert.equal(
-    r.rows.map((row) => row.id),
-    ids(40),
-  );
-  const dead = r.rows.filter((row) => row._error != null);
-  assert.ok(dead.length > 0 && dead.length < 40);
-  assert.ok(dead.every((row) => /worker thread died twice/.test(String(row._error))));
-  // The dead threads' LLM gate slots came back (a leak here once hung every later call).
-  assert.is(f.engine.shared.provider.gate.snapshot().inFlight, 0);
-});
+faults(
+  'a chunk whose worker dies twice fails its rows with a clear error, the rest succeed',
+  async ({ f }) => {
+    f.sim.setOptions({ latencyMs: 30 });
+    const r = await f.engine.query(labelSql(40, 8), undefined, { faults: { crashChunk: 2, twice: true } });
+    assert.equal(
+      r.rows.map((row) => row.id),
+      ids(40),
+    );
+    const dead = r.rows.filter((row) => row._error != null);
+    assert.ok(dead.length > 0 && dead.length < 40);
+    assert.ok(dead.every((row) => /worker thread died twice/.test(String(row._error))));
+    // The dead threads' LLM gate slots came back (a leak here once hung every later call).
+    assert.is(f.engine.shared.provider.gate.snapshot().inFlight, 0);
+  },
+);
 
-faults('cancel at 50%: nothing more reaches the simulator within 1 s, and a re-run resumes', async ({ f }) => {
-  f.sim.setOptions({ latencyMs: 40 });
-  const sql = `RVBBIT MAP PARALLEL 10 'label' USING (SELECT id, product_name AS text FROM (${productsSql(200)}))`;
-  const controller = new AbortController();
-  let done = 0;
-  const started = f.engine.query(sql, undefined, {
-    signal: controller.signal,
-    onProgress: (p) => {
-      done = p.rowsDone;
-      if (p.rowsDone >= 100) controller.abort();
-    },
-  });
-  try {
-    await started;
-    assert.unreachable('should be cancelled');
-  } catch (err) {
-    assert.is((err as { code: string }).code, 'CANCELLED');
-  }
-  await new Promise((r) => setTimeout(r, 1000));
-  const atOneSecond = f.sim.stats().requests;
-  await new Promise((r) => setTimeout(r, 500));
-  assert.is(f.sim.stats().requests, atOneSecond, 'no request after the first second');
-  assert.ok(atOneSecond < 200, `only part of the work ran (${atOneSecond} calls)`);
-  assert.ok(done >= 100);
-  f.sim.resetStats();
-  const r = await f.engine.query(sql);
-  assert.equal(
-    r.rows.map((row) => row.id),
-    ids(200),
-  );
-  // Every row that finished before the cancel came from the cache; only the rest were called.
-  const q = await f.engine.query(`SELECT cache_hits FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`);
-  const hits = Number(q.rows[0]!.cache_hits);
-  assert.ok(hits >= 90, `${hits} rows re-used`);
-  assert.is(f.sim.stats().requests, 200 - hits);
-});
+faults(
+  'cancel at 50%: nothing more reaches the simulator within 1 s, and a re-run resumes',
+  async ({ f }) => {
+    f.sim.setOptions({ latencyMs: 40 });
+    const sql = `RVBBIT MAP PARALLEL 10 'label' USING (SELECT id, product_name AS text FROM (${productsSql(200)}))`;
+    const controller = new AbortController();
+    let done = 0;
+    const started = f.engine.query(sql, undefined, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        done = p.rowsDone;
+        if (p.rowsDone >= 100) controller.abort();
+      },
+    });
+    try {
+      await started;
+      assert.unreachable('should be cancelled');
+    } catch (err) {
+      assert.is((err as { code: string }).code, 'CANCELLED');
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const atOneSecond = f.sim.stats().requests;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.is(f.sim.stats().requests, atOneSecond, 'no request after the first second');
+    assert.ok(atOneSecond < 200, `only part of the work ran (${atOneSecond} calls)`);
+    assert.ok(done >= 100);
+    f.sim.resetStats();
+    const r = await f.engine.query(sql);
+    assert.equal(
+      r.rows.map((row) => row.id),
+      ids(200),
+    );
+    // Every row that finished before the cancel came from the cache; only the rest were called.
+    const q = await f.engine.query(
+      `SELECT cache_hits FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`,
+    );
+    const hits = Number(q.rows[0]!.cache_hits);
+    assert.ok(hits >= 90, `${hits} rows re-used`);
+    assert.is(f.sim.stats().requests, 200 - hits);
+  },
+);
 
 faults.run();

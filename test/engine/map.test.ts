@@ -126,4 +126,32 @@ map('auto-LIMIT 1000 unless the USING query has a LIMIT; WITH (limit) changes it
   assert.is(f.sim.stats().requests, 3);
 });
 
+map('BATCH n sends n rows to one run and spreads the list back over them, in order', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 30 });
+  const r = await f.engine.query(
+    `RVBBIT MAP PARALLEL 2 BATCH 10 'label_batch' AS label
+     USING (SELECT id, product_name AS text FROM (${productsSql(35)})) WITH (cache = false)`,
+  );
+  assert.equal(
+    r.rows.map((row) => row.id),
+    Array.from({ length: 35 }, (_, i) => i),
+  );
+  assert.ok(r.rows.every((row) => typeof row.label === 'string' && row._error === undefined));
+  assert.is(f.sim.stats().requests, 4); // 10 + 10 + 10 + 5
+  assert.is(f.sim.stats().maxInFlight, 2);
+});
+
+map('a batch answer of the wrong shape is split in half down to single rows', async ({ f }) => {
+  // 'batch_no_list' answers one object, never a list: 4 rows → 1 run, then 2 + 2, then 4 singles.
+  const r = await f.engine.query(
+    `RVBBIT MAP BATCH 4 'batch_no_list' USING (SELECT id, product_name AS text FROM (${productsSql(4)})) WITH (cache = false)`,
+  );
+  assert.equal(
+    r.rows.map((row) => row.id),
+    [0, 1, 2, 3],
+  );
+  assert.ok(r.rows.every((row) => /no list of items for 1 rows/.test(String(row._error))));
+  assert.is(f.sim.stats().requests, 7);
+});
+
 map.run();

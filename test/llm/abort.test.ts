@@ -5,7 +5,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { ask, codeOf, wait } from './helpers.js';
 
 test('abort during a request: rejects at once, and no further request reaches the simulator', async () => {
-  const sim = await startSimulator({ latencyMs: 300 });
+  const sim = await startSimulator({ latencyMs: 1000 });
   const llm = createLlmClient({ baseUrl: sim.url, retries: 5, backoff: { baseMs: 10, maxMs: 10 } });
   try {
     const ac = new AbortController();
@@ -15,10 +15,10 @@ test('abort during a request: rejects at once, and no further request reaches th
     ac.abort();
     const e = await p;
     assert.is(e.code, 'LLM_ABORTED');
-    assert.ok(performance.now() - started < 200);
+    assert.ok(performance.now() - started < 500, 'rejected long before the answer would come');
     const before = sim.stats().requests;
     assert.is(before, 1);
-    await wait(400);
+    await wait(300);
     assert.is(sim.stats().requests, before);
   } finally {
     await llm.close();
@@ -37,7 +37,7 @@ test('abort during a backoff wait: no wait for the backoff, no further attempt',
     ac.abort();
     const e = await p;
     assert.is(e.code, 'LLM_ABORTED');
-    assert.ok(performance.now() - started < 300);
+    assert.ok(performance.now() - started < 1000, 'no wait for the 2 s backoff');
     assert.is(sim.stats().requests, 1);
     await wait(200);
     assert.is(sim.stats().requests, 1);

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmClient, type RetryEvent } from '../../src/llm/index.js';
@@ -80,6 +82,44 @@ test('a refused connection is retried, then reported', async () => {
     assert.is(e.detail['attempts'], 2);
   } finally {
     await llm.close();
+  }
+});
+
+test('an unexpected status (3xx) is LLM_HTTP_ERROR; a 503 with Retry-After is waited for', async () => {
+  let calls = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    calls++;
+    if (req.url?.startsWith('/redirect')) {
+      res.writeHead(302, { location: '/elsewhere' });
+      res.end();
+    } else if (calls === 2) {
+      res.writeHead(503, { 'retry-after': '0.2' });
+      res.end('busy');
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'ok' } }] }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const root = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const redirect = createLlmClient({ baseUrl: `${root}/redirect/v1`, backoff: fast });
+  const busy = createLlmClient({ baseUrl: `${root}/v1`, backoff: fast });
+  try {
+    const e = await codeOf(redirect.chat(ask('x')));
+    assert.is(e.code, 'LLM_HTTP_ERROR');
+    assert.is(e.detail['status'], 302);
+    const started = performance.now();
+    const r = await busy.chat(ask('y'));
+    assert.is(r.content, 'ok');
+    assert.is(r.attempts, 2);
+    assert.ok(performance.now() - started >= 195, 'waited for Retry-After: 0.2');
+    assert.is(r.usage.cost, null);
+    assert.is(r.answeredBy, '127.0.0.1');
+  } finally {
+    await Promise.all([redirect.close(), busy.close()]);
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   }
 });
 

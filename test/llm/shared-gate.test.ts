@@ -102,7 +102,7 @@ test('rate: attempts start at least 1/rps apart; pause() holds everyone back', a
   await wait(1);
 });
 
-test("reclaim(): the slots of a worker that died return to the gate", async () => {
+test('reclaim(): the slots of a worker that died return to the gate', async () => {
   const gate = new SharedGate({ maxConcurrency: 4 });
   const worker = new Worker(boot, { eval: true, workerData: { buffer: gate.buffer, grabAndDie: 3 } });
   const threadId = worker.threadId;

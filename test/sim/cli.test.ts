@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { simOptionsFromFlags } from '../../src/cli/sim-command.js';
 import { postChat, user } from './post.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +70,43 @@ test('rvbbit sim --help documents every knob', async () => {
   ]) {
     assert.ok(out.includes(flag), flag);
   }
+});
+
+test('flags map onto simulator options', () => {
+  assert.equal(
+    simOptionsFromFlags({
+      port: 0,
+      host: '127.0.0.1',
+      latencyDist: 'lognormal',
+      latencyMedian: 300,
+      latencySigma: 0.6,
+      seed: 4,
+      rps: 50,
+      errorRate: 0.05,
+      resetRate: 0.01,
+      hangRate: 0.01,
+      malformedRate: 0.01,
+      retryAfterDate: true,
+    }),
+    {
+      port: 0,
+      host: '127.0.0.1',
+      latency: { dist: 'lognormal', medianMs: 300, sigma: 0.6 },
+      seed: 4,
+      rateLimit: { rps: 50 },
+      retryAfterFormat: 'date',
+      errorRate: 0.05,
+      resetRate: 0.01,
+      hangRate: 0.01,
+      malformedRate: 0.01,
+    },
+  );
+  assert.equal(simOptionsFromFlags({ port: 8787, host: '127.0.0.1', latencyMs: 20 }), {
+    port: 8787,
+    host: '127.0.0.1',
+    latencyMs: 20,
+  });
+  assert.throws(() => simOptionsFromFlags({ port: 0, host: 'h', latencyDist: 'normal' }), /lognormal/);
 });
 
 test.run();

@@ -1,0 +1,64 @@
+/**
+ * DuckDB errors inside text the user wrote (a USING query) carry a position
+ * relative to that text ("LINE 2: …" and a caret). This maps it onto the
+ * whole statement, so the error names the user's line and column.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { errorMessage, RvbbitError } from '../errors.js';
+
+export interface TextOrigin {
+  /** 1-based line and column where the embedded text starts in the statement. */
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Line and column (1-based) of DuckDB's caret within the text it ran, if it drew one. */
+export function caretPosition(message: string): { line: number; column: number } | undefined {
+  const m = /^LINE (\d+): .*\n( *)\^/m.exec(message);
+  if (!m) return undefined;
+  const prefix = `LINE ${m[1]}: `.length;
+  return { line: Number(m[1]), column: m[2]!.length - prefix + 1 };
+}
+
+export function duckdbError(err: unknown, origin?: TextOrigin, relative?: string): RvbbitError {
+  if (err instanceof RvbbitError) return err;
+  const message = errorMessage(err);
+  const kind = /^(\w+) Error:/.exec(message)?.[1];
+  const code = kind ? `DUCKDB_${kind.toUpperCase()}` : 'DUCKDB_ERROR';
+  const at = origin ? caretPosition(relative ?? message) : undefined;
+  if (!at || !origin) return new RvbbitError(code, message, {}, { cause: err });
+  const line = origin.line + at.line - 1;
+  const column = at.line === 1 ? origin.column + at.column - 1 : at.column;
+  const first = (relative ?? message).split('\n')[0];
+  return new RvbbitError(
+    code,
+    `${first} (USING query, line ${line}, column ${column})\n${relative ?? message}`,
+    {
+      line,
+      column,
+    },
+  );
+}
+
+/**
+ * Runs `op`; if it fails, prepares the embedded text alone so DuckDB reports
+ * the position relative to it, and maps that onto the statement.
+ */
+export async function withUserSqlErrors<T>(
+  con: DuckDBConnection,
+  userSql: string,
+  origin: TextOrigin | undefined,
+  op: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (!origin) throw duckdbError(err);
+    try {
+      await con.prepare(userSql);
+    } catch (alone) {
+      throw duckdbError(alone, origin, errorMessage(alone));
+    }
+    throw duckdbError(err);
+  }
+}
