@@ -53,10 +53,18 @@ export async function explainStatement(
   if (stmt.format === 'JSON') {
     return q.run((con) => readResult(con, 'SELECT $1::JSON AS explain', [JSON.stringify(report)]));
   }
-  const lines = Object.entries(report).map(
-    ([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v === null ? 'unknown' : v}`,
-  );
-  return { columns: [{ name: 'explain', type: 'VARCHAR' }], rows: lines.map((explain) => ({ explain })) };
+  // TEXT: one (property, value) row per figure, readable in psql and the CLI.
+  const rows = Object.entries(report).map(([property, v]) => ({
+    property,
+    value: Array.isArray(v) ? v.join(', ') : v === null ? 'unknown' : String(v),
+  }));
+  return {
+    columns: [
+      { name: 'property', type: 'VARCHAR' },
+      { name: 'value', type: 'VARCHAR' },
+    ],
+    rows,
+  };
 }
 
 async function count(q: ConnectionQueue, sql: string): Promise<number> {

@@ -145,7 +145,7 @@ export class Session {
     };
     switch (stmt.kind) {
       case 'SqlStatement': {
-        if (stmt.operators.length + stmt.relevance.length + stmt.joins.length + stmt.aggregates.length > 0) {
+        if (hasSemantics(stmt)) {
           throw new RvbbitError(
             'SEMANTIC_NOT_AVAILABLE',
             'semantic operators (MEANS, ABOUT, ~, LLM_* …) are not available in this build yet',
@@ -206,6 +206,15 @@ export class Session {
     this.q.con.closeSync();
     this.onClose();
   }
+}
+
+function hasSemantics(stmt: {
+  readonly operators: readonly unknown[];
+  readonly relevance: readonly unknown[];
+  readonly joins: readonly unknown[];
+  readonly aggregates: readonly unknown[];
+}): boolean {
+  return stmt.operators.length + stmt.relevance.length + stmt.joins.length + stmt.aggregates.length > 0;
 }
 
 function unreachable(stmt: never): never {

@@ -108,7 +108,7 @@ st('EXPLAIN makes no LLM call and counts rows, distinct rows, cache hits and cal
   const after = JSON.parse(String((await f.engine.query(`EXPLAIN (FORMAT JSON) ${sql}`)).rows[0]!.explain));
   assert.equal([after.cache_hits_expected, after.cascade_runs, after.llm_calls], [6, 0, 0]);
   const text = await f.engine.query(`EXPLAIN ${sql}`);
-  assert.ok(text.rows.some((r) => r.explain === 'distinct_rows: 6'));
+  assert.ok(text.rows.some((r) => r.property === 'distinct_rows' && r.value === '6'));
   assert.is(f.sim.stats().requests, 6);
 });
 
@@ -216,5 +216,25 @@ st('a syntax error comes back with its code, position and caret', async ({ f }) 
   assert.equal([err.detail.line, err.detail.column], [1, 21]);
   assert.match(err.message, /\^/);
 });
+
+st(
+  'engine.stream yields plain SQL in batches straight from DuckDB; the connection stays usable',
+  async ({ f }) => {
+    const batches: number[] = [];
+    let total = 0n;
+    for await (const rows of f.engine.stream('SELECT 1; SELECT range AS i FROM range(5000)')) {
+      batches.push(rows.length);
+      for (const r of rows) total += r.i as bigint;
+    }
+    assert.equal(batches, [2048, 2048, 904]);
+    assert.is(total, 12497500n);
+    const after = await f.engine.query('SELECT 42 AS x');
+    assert.equal(after.rows, [{ x: 42 }]);
+    const mapped: unknown[] = [];
+    for await (const rows of f.engine.stream(`RVBBIT MAP 'label' USING (SELECT 'streamed' AS text)`))
+      mapped.push(...rows);
+    assert.is(mapped.length, 1);
+  },
+);
 
 st.run();
