@@ -4,6 +4,7 @@
  * rows that finished (design.md, "Cache, sessions, observability").
  */
 import { DuckDBTimestampValue, listValue } from '@duckdb/node-api';
+import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { LruCache } from './lru-cache.js';
 
@@ -36,6 +37,7 @@ function timestamp(ms: number): DuckDBTimestampValue {
 
 export class ResultCache {
   private readonly lru: LruCache<string>;
+  private readonly rows: BufferedAppender;
   private hits = 0;
   private misses = 0;
 
@@ -45,6 +47,7 @@ export class ResultCache {
     options: ResultCacheOptions = {},
   ) {
     this.lru = new LruCache(options.maxEntries ?? 200_000, options.maxBytes ?? 128 * 1024 * 1024);
+    this.rows = new BufferedAppender(q, 'cache', 'rvbbit');
   }
 
   /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */
@@ -58,6 +61,7 @@ export class ResultCache {
       else cold.push(key);
     }
     if (cold.length > 0) {
+      await this.rows.flush(); // rows still in the appender must be found too
       const reader = await this.q.run((con) =>
         con.runAndReadAll(
           `SELECT key, arg_max(value, created_at) AS value, epoch_ms(max(expires_at)) AS exp
@@ -83,31 +87,46 @@ export class ResultCache {
     return found;
   }
 
-  /** Stores finished results in memory and in the table (one append per call). */
-  async store(entries: readonly CacheWrite[]): Promise<void> {
-    if (entries.length === 0) return;
+  /**
+   * Memory-only lookup, synchronous: for code that cannot await (a DuckDB
+   * function answering inside a running query). Counts hits and misses.
+   */
+  peek(keys: readonly string[]): Map<string, string> {
+    const found = new Map<string, string>();
     const now = Date.now();
-    await this.q.run(async (con) => {
-      const appender = await con.createAppender('cache', 'rvbbit');
-      try {
-        for (const e of entries) {
-          const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
-          const bytes = e.key.length + e.value.length;
-          this.lru.set(e.key, e.value, bytes, expiresAt);
-          appender.appendVarchar(e.key);
-          appender.appendVarchar(e.cascadeId);
-          appender.appendVarchar(e.value);
-          appender.appendTimestamp(timestamp(now));
-          if (expiresAt === NEVER) appender.appendNull();
-          else appender.appendTimestamp(timestamp(expiresAt));
-          appender.appendInteger(bytes);
-          appender.endRow();
-        }
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
+    for (const key of keys) {
+      const v = this.lru.get(key, now);
+      if (v === undefined) this.misses++;
+      else {
+        this.hits++;
+        found.set(key, v);
+      }
+    }
+    return found;
+  }
+
+  /** Stores finished results in memory and in the table (buffered; flushed before lookups and stats). */
+  store(entries: readonly CacheWrite[]): Promise<void> {
+    const now = Date.now();
+    return this.rows.append(entries.length, (appender) => {
+      for (const e of entries) {
+        const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
+        const bytes = e.key.length + e.value.length;
+        this.lru.set(e.key, e.value, bytes, expiresAt);
+        appender.appendVarchar(e.key);
+        appender.appendVarchar(e.cascadeId);
+        appender.appendVarchar(e.value);
+        appender.appendTimestamp(timestamp(now));
+        if (expiresAt === NEVER) appender.appendNull();
+        else appender.appendTimestamp(timestamp(expiresAt));
+        appender.appendInteger(bytes);
+        appender.endRow();
       }
     });
+  }
+
+  async close(): Promise<void> {
+    await this.rows.close();
   }
 
   stats(): CacheStats {
@@ -122,6 +141,7 @@ export class ResultCache {
 
   /** Writes the current figures to `rvbbit.cache_stats` (one row) so SQL can read them. */
   async publishStats(): Promise<void> {
+    await this.rows.flush();
     const s = this.stats();
     await this.q.run((con) =>
       con.run(

@@ -18,6 +18,7 @@ import { LogWriter } from '../obs/log-writer.js';
 import { ensureRvbbitSchema } from '../obs/schema.js';
 import { CascadeResolver } from '../plan/cascade-resolver.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
+import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
 import { type ProviderOption, type ResolvedProvider, resolveProvider } from './provider.js';
 import { type QueryOptions, Session } from './session.js';
 
@@ -36,6 +37,8 @@ export interface EngineOptions {
   readonly cache?:
     | boolean
     | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
+  /** `a ~ b` (SEMANTIC JOIN) with at most this many distinct values on one side: one call per other-side value (default 64). */
+  readonly smallSideLimit?: number;
 }
 
 export const SHIPPED_CASCADES = fileURLToPath(new URL('../../cascades/', import.meta.url));
@@ -49,6 +52,8 @@ export interface EngineShared {
   readonly provider: ResolvedProvider;
   readonly llm: WorkerLlmConfig;
   readonly defaults: PlanDefaults;
+  /** Semantic operators: catalog, grammar, sync worker. */
+  readonly semantic: SemanticShared;
   /** RUN ASYNC jobs still running, by session id. */
   readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
   pool(): CascadePool;
@@ -86,11 +91,17 @@ export class Engine {
         `options.cache.ttl must be a duration like '1d', got '${cacheOpt.ttl}'`,
       );
     }
+    const smallSideLimit = options.smallSideLimit ?? 64;
+    if (!Number.isInteger(smallSideLimit) || smallSideLimit < 0) {
+      throw new RvbbitError('ENGINE_OPTION', 'options.smallSideLimit must be a non-negative integer');
+    }
+    const roots = options.cascadeRoots ?? [process.cwd(), SHIPPED_CASCADES];
+    // Loaded first: a cascade with a bad operator word fails engine creation, naming its file.
+    const semantic = await createSemanticShared(roots, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());
     await system.run((con) => ensureRvbbitSchema(con));
     const provider = await resolveProvider(options.provider, process.cwd());
-    const roots = options.cascadeRoots ?? [process.cwd(), SHIPPED_CASCADES];
     let engine: Engine | undefined;
     let mainLlm: LlmClient | undefined;
     const shared: EngineShared = {
@@ -112,6 +123,7 @@ export class Engine {
         backoff: provider.backoff,
       },
       defaults: { parallel, cache: options.cache === false ? false : ttl },
+      semantic,
       jobs: new Map(),
       pool: () => engine!.pool(),
       mainLlm: () => {
@@ -180,7 +192,10 @@ export class Engine {
     await Promise.allSettled([...this.shared.jobs.values()].map((j) => j.done));
     for (const s of [...this.sessions]) s.close();
     await this.poolInstance?.close();
+    await this.shared.semantic.close();
     await this.shared.closeMainLlm();
+    await this.shared.logs.close().catch(() => undefined);
+    await this.shared.cache.close().catch(() => undefined);
     this.shared.system.con.closeSync();
     this.shared.instance.closeSync();
     await this.shared.provider.simulator?.close();

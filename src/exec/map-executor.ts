@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { ResultCache } from '../cache/result-cache.js';
+import { BufferedAppender } from '../db/buffered-appender.js';
 import { RvbbitError } from '../errors.js';
 import type { LoggedCall, LogWriter } from '../obs/log-writer.js';
 import type { MapPlan } from '../plan/map-plan.js';
@@ -45,7 +46,17 @@ export interface MapRun {
 
 /** Rows per chunk: enough chunks that every worker has several, never more than 32 rows. */
 export function chunkSizeFor(parallel: number, threads: number): number {
-  return Math.max(1, Math.min(32, Math.ceil(parallel / (threads * 2))));
+  return Math.max(1, Math.min(32, Math.ceil(parallel / (threads * 4))));
+}
+
+/**
+ * Chunks in flight. A chunk returns only when all its rows are done, so rows
+ * dispatched must exceed PARALLEL by a margin, or the pipeline drains while
+ * half-finished chunks wait for their last rows (measured: 1.14× ideal at
+ * exactly 2 × PARALLEL queued). Memory stays bounded by this, not by N.
+ */
+export function chunkWindowFor(parallel: number, chunkSize: number, threads: number): number {
+  return Math.ceil((3 * parallel) / chunkSize) + threads * 2;
 }
 
 export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun> {
@@ -71,6 +82,7 @@ async function runChunks(
 ): Promise<MapRun> {
   const input = await materializeInput(ctx.q, plan, inputTable);
   await createOutputTable(ctx.q, outputTable);
+  const out = new BufferedAppender(ctx.q, outputTable, 'main', 'temp');
 
   const control = createAbortBuffer();
   const budgetBuffer = createBudgetBuffer();
@@ -82,9 +94,8 @@ async function runChunks(
   const progress = new ProgressTracker(input.rowCount, ctx.onProgress);
   // With BATCH n a chunk is one batch, and PARALLEL counts batch runs.
   const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, ctx.pool.threads);
-  const window = plan.batch
-    ? plan.parallel + ctx.pool.threads * 2
-    : Math.ceil(plan.parallel / chunkSize) + ctx.pool.threads * 2;
+  // A batch chunk is one run; others hold chunkSize runs each.
+  const window = chunkWindowFor(plan.parallel, plan.batch ? 1 : chunkSize, ctx.pool.threads);
   const inflight = new Set<Promise<void>>();
   const pendingLogs: Promise<void>[] = [];
   let failedRows = 0;
@@ -94,7 +105,7 @@ async function runChunks(
   let costKnown = true;
 
   const complete = async (outcomes: RowOutcome[], hits: number): Promise<void> => {
-    await appendOutcomes(ctx.q, outputTable, outcomes, plan.onError);
+    await appendOutcomes(out, outcomes, plan.onError);
     const logged: LoggedCall[] = [];
     const writes = [];
     let calls = 0;
@@ -188,7 +199,11 @@ async function runChunks(
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
     raiseAbort(control); // releases the workers' waiters for this statement
+    await out.close().catch((err) => {
+      fatal ??= err;
+    });
     await Promise.allSettled(pendingLogs);
+    await ctx.logs.flush().catch(() => undefined);
     await ctx.cache.publishStats().catch(() => undefined);
   }
   if (fatal !== undefined) throw fatal;

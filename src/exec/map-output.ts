@@ -4,7 +4,7 @@
  * are read from the structured output and cast by DuckDB itself, so values
  * print exactly as DuckDB prints them.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { BufferedAppender } from '../db/buffered-appender.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
 import type { MapOutput, OnError, TypedColumn } from '../plan/map-plan.js';
 import type { RowOutcome } from './chunk-protocol.js';
@@ -40,33 +40,27 @@ function cleanScalar(value: unknown): string | null {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-export async function appendOutcomes(
-  q: ConnectionQueue,
-  table: string,
+/** Appends outcomes to the statement's output table (buffered; flushed before the result is read). */
+export function appendOutcomes(
+  out: BufferedAppender,
   outcomes: readonly RowOutcome[],
   onError: OnError,
 ): Promise<void> {
-  await q.run(async (con: DuckDBConnection) => {
-    const appender = await con.createAppender(table, 'main', 'temp');
-    try {
-      for (const o of outcomes) {
-        appender.appendBigInt(BigInt(o.index));
-        if (o.ok) {
-          appendNullable(appender, cleanValue(o.output));
-          appendNullable(appender, o.output === undefined ? null : JSON.stringify(o.output));
-          appender.appendNull();
-          appender.appendNull();
-        } else {
-          appendNullable(appender, onError === 'keep' ? `ERROR: ${o.error}` : null);
-          appender.appendNull();
-          appendNullable(appender, o.error ?? 'failed');
-          appendNullable(appender, o.errorCode ?? null);
-        }
-        appender.endRow();
+  return out.append(outcomes.length, (appender) => {
+    for (const o of outcomes) {
+      appender.appendBigInt(BigInt(o.index));
+      if (o.ok) {
+        appendNullable(appender, cleanValue(o.output));
+        appendNullable(appender, o.output === undefined ? null : JSON.stringify(o.output));
+        appender.appendNull();
+        appender.appendNull();
+      } else {
+        appendNullable(appender, onError === 'keep' ? `ERROR: ${o.error}` : null);
+        appender.appendNull();
+        appendNullable(appender, o.error ?? 'failed');
+        appendNullable(appender, o.errorCode ?? null);
       }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
+      appender.endRow();
     }
   });
 }

@@ -3,7 +3,8 @@
  * hit) and `rvbbit.queries` (one per statement), on the engine's system
  * connection so user statements never wait on logging.
  */
-import { DuckDBTimestampValue } from '@duckdb/node-api';
+import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
+import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 
 /** One row of rvbbit.unified_logs. */
@@ -42,7 +43,7 @@ export interface QueryLog {
   readonly error: string | null;
 }
 
-type Appender = Awaited<ReturnType<ConnectionQueue['con']['createAppender']>>;
+type Appender = DuckDBAppender;
 
 function ts(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
@@ -59,62 +60,68 @@ function num(a: Appender, v: number | null | undefined): void {
 }
 
 export class LogWriter {
-  constructor(private readonly q: ConnectionQueue) {}
+  private readonly callRows: BufferedAppender;
+  private readonly queryRows: BufferedAppender;
 
-  async calls(records: readonly LoggedCall[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.q.run(async (con) => {
-      const a = await con.createAppender('unified_logs', 'rvbbit');
-      try {
-        for (const r of records) {
-          text(a, r.session_id);
-          text(a, r.caller_id);
-          text(a, r.query_id);
-          text(a, r.cascade_id);
-          text(a, r.cell);
-          if (r.row_index === null) a.appendNull();
-          else a.appendBigInt(BigInt(r.row_index));
-          text(a, r.model);
-          a.appendTimestamp(ts(r.started_at));
-          num(a, r.duration_ms);
-          a.appendInteger(r.tokens_in);
-          a.appendInteger(r.tokens_out);
-          num(a, r.cost);
-          a.appendBoolean(r.cache_hit);
-          text(a, r.status);
-          text(a, r.error);
-          text(a, r.answered_by);
-          a.endRow();
-        }
-        a.flushSync();
-      } finally {
-        a.closeSync();
+  constructor(q: ConnectionQueue) {
+    this.callRows = new BufferedAppender(q, 'unified_logs', 'rvbbit');
+    this.queryRows = new BufferedAppender(q, 'queries', 'rvbbit');
+  }
+
+  /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */
+  calls(records: readonly LoggedCall[]): Promise<void> {
+    return this.callRows.append(records.length, (a) => {
+      for (const r of records) {
+        text(a, r.session_id);
+        text(a, r.caller_id);
+        text(a, r.query_id);
+        text(a, r.cascade_id);
+        text(a, r.cell);
+        if (r.row_index === null) a.appendNull();
+        else a.appendBigInt(BigInt(r.row_index));
+        text(a, r.model);
+        a.appendTimestamp(ts(r.started_at));
+        num(a, r.duration_ms);
+        a.appendInteger(r.tokens_in);
+        a.appendInteger(r.tokens_out);
+        num(a, r.cost);
+        a.appendBoolean(r.cache_hit);
+        text(a, r.status);
+        text(a, r.error);
+        text(a, r.answered_by);
+        a.endRow();
       }
     });
   }
 
+  async flush(): Promise<void> {
+    await this.callRows.flush();
+    await this.queryRows.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.callRows.close();
+    await this.queryRows.close();
+  }
+
+  /** One row per statement; flushes, so the statement's logs are readable when it returns. */
   async query(log: QueryLog): Promise<void> {
-    await this.q.run(async (con) => {
-      const a = await con.createAppender('queries', 'rvbbit');
-      try {
-        text(a, log.query_id);
-        text(a, log.text);
-        text(a, log.kind);
-        text(a, log.strategy);
-        a.appendBigInt(BigInt(log.rows_in));
-        a.appendBigInt(BigInt(log.rows_out));
-        a.appendBigInt(BigInt(log.calls));
-        a.appendBigInt(BigInt(log.cache_hits));
-        num(a, log.cost);
-        a.appendTimestamp(ts(log.started_at));
-        num(a, log.duration_ms);
-        text(a, log.status);
-        text(a, log.error);
-        a.endRow();
-        a.flushSync();
-      } finally {
-        a.closeSync();
-      }
+    await this.queryRows.append(1, (a) => {
+      text(a, log.query_id);
+      text(a, log.text);
+      text(a, log.kind);
+      text(a, log.strategy);
+      a.appendBigInt(BigInt(log.rows_in));
+      a.appendBigInt(BigInt(log.rows_out));
+      a.appendBigInt(BigInt(log.calls));
+      a.appendBigInt(BigInt(log.cache_hits));
+      num(a, log.cost);
+      a.appendTimestamp(ts(log.started_at));
+      num(a, log.duration_ms);
+      text(a, log.status);
+      text(a, log.error);
+      a.endRow();
     });
+    await this.flush();
   }
 }

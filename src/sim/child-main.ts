@@ -6,3 +6,6 @@ process.stdout.write(`${JSON.stringify({ url: sim.url, port: sim.port })}\n`);
 const stop = () => void sim.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// The parent holds our stdin open; end of input means it is gone.
+process.stdin.on('end', stop);
+process.stdin.resume();

@@ -28,7 +28,9 @@ export async function startSimulatorProcess(options: SimulatorOptions = {}): Pro
     process.execPath,
     ['--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(options)],
     {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // stdin stays open while this process lives: the child exits when it
+      // closes, so a crashed parent never leaves a simulator running.
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
   );
   const url = await new Promise<string>((resolve, reject) => {

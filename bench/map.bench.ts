@@ -1,0 +1,174 @@
+/**
+ * MAP against the physical limit (issue 4's targets), ratios from one run.
+ * The simulator runs in its own process, so its CPU does not hide in ours.
+ *
+ *   node --import tsx bench/map.bench.ts [latency|overhead|memory|cache|all]
+ *
+ * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency
+ * - overhead: N=20,000 at 0 ms → MAP rows/s ≥ 0.6 × raw undici req/s (same simulator, same run)
+ * - memory:   N=10k and 100k rows of 1 KB at 0 ms → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
+ * - cache:    a finished 20,000-row MAP again → 0 calls, ≥ 10× faster
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { createEngine } from '../src/index.js';
+import { startSimulatorProcess } from '../src/sim/index.js';
+
+const which = process.argv[2] ?? 'all';
+const sim = await startSimulatorProcess({ latencyMs: 0 });
+const cascades = fileURLToPath(new URL('./cascades/', import.meta.url));
+const engine = await createEngine({
+  cascadeRoots: [cascades],
+  provider: { baseUrl: sim.url, maxConcurrency: 1024 },
+  threads: 2,
+});
+const results: Record<string, unknown> = {};
+
+function mapSql(n: number, parallel: number, cache: boolean): string {
+  return `RVBBIT MAP PARALLEL ${parallel} 'bench_label' USING (SELECT id, text FROM docs WHERE id < ${n})
+    WITH (limit = 0${cache ? '' : ', cache = false'})`;
+}
+
+async function timed(sql: string): Promise<{ seconds: number; calls: number; rows: number }> {
+  await sim.resetStats();
+  const t0 = performance.now();
+  const r = await engine.query(sql);
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, calls: (await sim.stats()).requests, rows: r.rows.length };
+}
+
+await engine.query(
+  `CREATE TABLE docs AS SELECT range AS id, 'Acme product number ' || range AS text FROM range(20000)`,
+);
+// Warm-up: worker threads started, connections open, JIT warm.
+await engine.query(mapSql(500, 64, false));
+
+if (which === 'all' || which === 'latency') {
+  await sim.setOptions({ latencyMs: 100 });
+  const n = 2000;
+  const p = 100;
+  const ideal = Math.ceil(n / p) * 0.1;
+  const run = await timed(mapSql(n, p, false));
+  const ratio = run.seconds / ideal;
+  results.latency = {
+    n,
+    parallel: p,
+    latencyMs: 100,
+    idealS: ideal,
+    wallS: run.seconds,
+    ratioToIdeal: ratio,
+    calls: run.calls,
+  };
+  console.log(
+    `latency-bound: N=${n} P=${p} 100 ms: wall ${run.seconds.toFixed(2)} s, ideal ${ideal.toFixed(2)} s, ` +
+      `wall/ideal ${ratio.toFixed(3)} (target ≤ 1.1), calls ${run.calls}`,
+  );
+  await sim.setOptions({ latencyMs: 0 });
+}
+
+/** Raw undici from this thread: the same request body the cascade sends, `concurrency` loops. */
+async function rawUndici(total: number, concurrency: number): Promise<number> {
+  const base = new URL(sim.url);
+  const pool = new Pool(base.origin, { connections: concurrency });
+  const body = JSON.stringify({
+    model: 'sim-small',
+    messages: [
+      {
+        role: 'user',
+        content: 'Give a short label for: "Acme product number 1". Answer as JSON with "label".',
+      },
+    ],
+    response_format: {
+      type: 'json_schema',
+      json_schema: {
+        name: 'label_output',
+        strict: true,
+        schema: { type: 'object', required: ['label'], properties: { label: { type: 'string' } } },
+      },
+    },
+  });
+  let left = total;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) {
+        const res = await pool.request({
+          path: `${base.pathname}/chat/completions`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        JSON.parse(await res.body.text());
+      }
+    }),
+  );
+  const rate = (total / (performance.now() - t0)) * 1000;
+  await pool.close();
+  return rate;
+}
+
+if (which === 'all' || which === 'overhead') {
+  const n = 20_000;
+  const rounds: { raw: number; map: number }[] = [];
+  for (let i = 0; i < 3; i++) {
+    const raw = await rawUndici(n, 64);
+    const run = await timed(mapSql(n, 128, false));
+    rounds.push({ raw, map: run.rows / run.seconds });
+    console.log(
+      `overhead round ${i + 1}: raw undici ${raw.toFixed(0)} req/s, MAP ${(run.rows / run.seconds).toFixed(0)} rows/s, ratio ${(run.rows / run.seconds / raw).toFixed(2)}`,
+    );
+  }
+  const mean = (k: 'raw' | 'map') => rounds.reduce((s, r) => s + r[k], 0) / rounds.length;
+  results.overhead = {
+    n,
+    rawReqPerS: mean('raw'),
+    mapRowsPerS: mean('map'),
+    ratio: mean('map') / mean('raw'),
+    rounds,
+  };
+  console.log(
+    `overhead-bound: MAP ${mean('map').toFixed(0)} rows/s vs raw undici ${mean('raw').toFixed(0)} req/s: ratio ${(mean('map') / mean('raw')).toFixed(2)} (target ≥ 0.6)`,
+  );
+}
+
+if (which === 'all' || which === 'cache') {
+  const n = 20_000;
+  const first = await timed(mapSql(n, 128, true));
+  const again = await timed(mapSql(n, 128, true));
+  const speedup = first.seconds / again.seconds;
+  results.cache = {
+    n,
+    firstS: first.seconds,
+    firstCalls: first.calls,
+    againS: again.seconds,
+    againCalls: again.calls,
+    speedup,
+  };
+  console.log(
+    `cache: first run ${first.seconds.toFixed(2)} s (${first.calls} calls), re-run ${again.seconds.toFixed(2)} s (${again.calls} calls): ${speedup.toFixed(1)}× faster (target ≥ 10×, 0 calls)`,
+  );
+}
+
+if (which === 'all' || which === 'memory') {
+  const child = fileURLToPath(new URL('./map-memory.child.ts', import.meta.url));
+  const measure = (n: number) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', child, String(n), sim.url], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    );
+  const small = measure(10_000);
+  const large = measure(100_000);
+  const ratio = large.peakRssMb / small.peakRssMb;
+  results.memory = { small, large, ratio };
+  console.log(
+    `memory: 10k rows peak RSS ${small.peakRssMb} MB (${small.seconds} s), 100k rows ${large.peakRssMb} MB (${large.seconds} s): ` +
+      `ratio ${ratio.toFixed(2)} (targets: ≤ 400 MB, ratio ≤ 1.3)`,
+  );
+}
+
+console.log(JSON.stringify(results));
+await engine.close();
+await sim.close();
