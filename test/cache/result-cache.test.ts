@@ -39,6 +39,8 @@ test('result cache survives a new in-memory front (persistent table) and honours
     { key: 'k1', cascadeId: 'c', value: '"one"' },
     { key: 'k2', cascadeId: 'c', value: '"two"', ttlMs: 0 },
   ]);
+  // Writes are buffered; closing flushes them (the engine flushes at the end of every statement).
+  await first.close();
   // A fresh cache object has an empty LRU: hits must come from rvbbit.cache.
   const second = new ResultCache(q);
   const found = await second.lookup(['k1', 'k2', 'k3']);
