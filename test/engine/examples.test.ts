@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const env = {
+  ...process.env,
+  RVBBIT_BASE_URL: '',
+  RVBBIT_API_KEY: '',
+  OPENAI_API_KEY: '',
+  OPENROUTER_API_KEY: '',
+};
+
+test('the README library example runs against the built-in simulator and prints 5 typed rows', () => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/library.ts'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
+  const lines = out.trim().split('\n');
+  assert.is(lines[0], 'id BIGINT, product_name VARCHAR, brand VARCHAR, confidence DOUBLE');
+  assert.equal(
+    lines.slice(1, 6).map((l) => l.split(' ')[0]),
+    ['1', '2', '3', '4', '5'],
+  );
+  assert.is(lines.at(-1), 'answered by: simulator');
+});
+
+test.run();
