@@ -4,20 +4,15 @@
  * connection so user statements never wait on logging.
  */
 import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
+import type { CallRecord } from '../cascade/run-types.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 
-/** One row of rvbbit.unified_logs. */
-export interface LoggedCall {
-  readonly cell: string;
-  readonly model: string;
-  readonly started_at: number;
-  readonly duration_ms: number;
-  readonly tokens_in: number;
-  readonly tokens_out: number;
-  readonly cost: number | null;
-  readonly status: 'ok' | 'error';
-  readonly error?: string;
+/** One row of rvbbit.unified_logs: a cascade call record plus where it came from. */
+export type LoggedCall = Pick<
+  CallRecord,
+  'cell' | 'model' | 'started_at' | 'duration_ms' | 'tokens_in' | 'tokens_out' | 'cost' | 'status' | 'error'
+> & {
   readonly session_id: string;
   readonly caller_id: string;
   readonly query_id: string;
@@ -25,7 +20,7 @@ export interface LoggedCall {
   readonly row_index: number | null;
   readonly cache_hit: boolean;
   readonly answered_by?: string;
-}
+};
 
 export interface QueryLog {
   readonly query_id: string;
