@@ -3,7 +3,13 @@
  * adds itself with `register(program)`.
  */
 import { Command } from 'commander';
+import { registerCascades } from './cascades-command.js';
+import { registerExplain } from './explain-command.js';
 import { registerParse } from './parse-command.js';
+import { registerQuery } from './query-command.js';
+import { registerRepl } from './repl-command.js';
+import { registerScripts } from './script-commands.js';
+import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
 
 const program = new Command('rvbbit')
@@ -11,7 +17,13 @@ const program = new Command('rvbbit')
   .option('--debug', 'print stack traces for errors')
   .showHelpAfterError();
 
+registerQuery(program);
+registerRepl(program);
+registerServe(program);
+registerExplain(program);
 registerParse(program);
+registerCascades(program);
 registerSim(program);
+registerScripts(program);
 
 await program.parseAsync(process.argv);

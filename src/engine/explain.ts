@@ -3,13 +3,14 @@
  * paid call. Counts come from DuckDB, expected cache hits from a peek at the
  * result cache (stats unchanged), tokens from a real tokenizer.
  */
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { ExplainStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { loadCascade } from '../cascade/index.js';
 import { quoteIdent } from '../db/sql-text.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import type { QueryResult } from '../exec/query-result.js';
-import { readResult } from '../exec/query-result.js';
+import { readResult, readUserResult, readUserRowsJson } from '../exec/query-result.js';
 import { costFromTable } from '../llm/pricing.js';
 import { callsPerRun, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import { limitedUsingSql } from '../plan/map-plan.js';
@@ -45,11 +46,12 @@ export async function explainStatement(
   stmt: ExplainStatement,
   shared: EngineShared,
   q: ConnectionQueue,
+  params?: readonly DuckDBValue[],
 ): Promise<QueryResult> {
   const report =
     stmt.target.kind === 'MapStatement'
-      ? await explainMap(stmt, shared, q)
-      : await explainRun(stmt, shared, q);
+      ? await explainMap(stmt, shared, q, params)
+      : await explainRun(stmt, shared, q, params);
   if (stmt.format === 'JSON') {
     return q.run((con) => readResult(con, 'SELECT $1::JSON AS explain', [JSON.stringify(report)]));
   }
@@ -67,29 +69,34 @@ export async function explainStatement(
   };
 }
 
-async function count(q: ConnectionQueue, sql: string): Promise<number> {
-  const reader = await q.run((con) => con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (\n${sql}\n)`));
-  return Number(reader.getRowObjectsJS()[0]!.n);
+async function count(q: ConnectionQueue, sql: string, params?: readonly DuckDBValue[]): Promise<number> {
+  const r = await q.run((con) =>
+    readUserResult(con, `SELECT count(*)::DOUBLE AS n FROM (\n${sql}\n)`, params),
+  );
+  return Number(r.rows[0]!.n);
 }
 
 async function explainMap(
   stmt: ExplainStatement,
   shared: EngineShared,
   q: ConnectionQueue,
+  params: readonly DuckDBValue[] | undefined,
 ): Promise<ExplainReport> {
   if (stmt.target.kind !== 'MapStatement') throw new Error('unreachable');
   const plan = await planMap(stmt.target, shared.resolver, shared.defaults);
   const input = limitedUsingSql(plan);
-  const inputRows = await count(q, input);
+  const inputRows = await count(q, input, params);
   const dedupe =
     plan.dedupeBy !== undefined
       ? `SELECT DISTINCT ON (${quoteIdent(plan.dedupeBy)}) * FROM (\n${input}\n)`
       : plan.distinct
         ? `SELECT DISTINCT * FROM (\n${input}\n)`
         : input;
-  const distinctRows = dedupe === input ? inputRows : await count(q, dedupe);
-  const sample = await q.run((con) => con.runAndReadAll(`SELECT * FROM (\n${dedupe}\n) LIMIT ${PEEK_ROWS}`));
-  const rows = sample.getRowObjectsJson();
+  const distinctRows = dedupe === input ? inputRows : await count(q, dedupe, params);
+  // Rows as JSON objects, exactly as the executor reads them, so the cache keys match.
+  const rows = await q.run((con) =>
+    readUserRowsJson(con, `SELECT * FROM (\n${dedupe}\n) LIMIT ${PEEK_ROWS}`, params),
+  );
   let hits = 0;
   if (plan.cache !== false && rows.length > 0) {
     const keys = rows.map((r) => rowCacheKey(plan.cascade.contentHash, plan.model, r));
@@ -127,6 +134,7 @@ async function explainRun(
   stmt: ExplainStatement,
   shared: EngineShared,
   q: ConnectionQueue,
+  params: readonly DuckDBValue[] | undefined,
 ): Promise<ExplainReport> {
   if (stmt.target.kind !== 'RunStatement') throw new Error('unreachable');
   const w = withValues(stmt.target.with?.options);
@@ -137,7 +145,7 @@ async function explainRun(
     usingHasLimit: stmt.target.using.hasLimit,
     autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
   });
-  const inputRows = await count(q, input);
+  const inputRows = await count(q, input, params);
   const perRun = tokensPerRun(cascade, {
     data_table: w.as_table ?? 'rvbbit_batch_xxxxxxxx',
     row_count: inputRows,

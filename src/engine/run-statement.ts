@@ -5,12 +5,13 @@
  * progress and final row live in `rvbbit.jobs`.
  */
 import { randomBytes } from 'node:crypto';
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { RunStatement } from '../../grammar/index.js';
 import { createDuckDbHost, loadCascade, type RunResult, runCascade, sessionId } from '../cascade/index.js';
 import { qualifiedName } from '../db/sql-text.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { withUserSqlErrors } from '../exec/duckdb-error.js';
-import { type QueryResult, readResult } from '../exec/query-result.js';
+import { type QueryResult, readResult, runUserStatement } from '../exec/query-result.js';
 import { limitedUsingSql } from '../plan/map-plan.js';
 import { withValues } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
@@ -28,7 +29,7 @@ export async function runRunStatement(
   stmt: RunStatement,
   shared: EngineShared,
   q: ConnectionQueue,
-  ctx: { readonly signal?: AbortSignal; readonly queryId: string },
+  ctx: { readonly signal?: AbortSignal; readonly queryId: string; readonly params?: readonly DuckDBValue[] },
 ): Promise<RunOutcome> {
   const w = withValues(stmt.with?.options);
   const path = shared.resolver.resolve(stmt.cascade.value);
@@ -42,7 +43,11 @@ export async function runRunStatement(
   const origin = { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column };
   await q.run((con) =>
     withUserSqlErrors(con, usingSql, origin, () =>
-      con.run(`CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${usingSql}\n)`),
+      runUserStatement(
+        con,
+        `CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${usingSql}\n)`,
+        ctx.params,
+      ),
     ),
   );
   const counted = await q.run((con) =>

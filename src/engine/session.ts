@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { parse, type Statement } from '../../grammar/index.js';
+import type { SqlStatement, Statement } from '../../grammar/index.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
@@ -15,6 +15,8 @@ import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import { planMap } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
 import { explainStatement } from './explain.js';
+import { explainSemantic, semanticExplainTarget } from '../semantic/explain-semantic.js';
+import { runSemantic } from '../semantic/run-semantic.js';
 import { toDuckValues } from './params.js';
 import { runRunStatement } from './run-statement.js';
 
@@ -33,6 +35,8 @@ interface Outcome {
   readonly calls: number;
   readonly cacheHits: number;
   readonly cost: number | null;
+  /** For rvbbit.queries; default: null for plain SQL, else 'batch'. */
+  readonly strategy?: string;
 }
 
 export class Session {
@@ -46,7 +50,7 @@ export class Session {
 
   async query(sql: string, params?: readonly unknown[], options: QueryOptions = {}): Promise<QueryResult> {
     if (this.closed) throw new RvbbitError('SESSION_CLOSED', 'the session is closed');
-    const parsed = parse(sql);
+    const parsed = this.shared.semantic.catalog.grammar.parse(sql);
     if (parsed.errors.length > 0) {
       const e = parsed.errors[0]!;
       throw new RvbbitError(e.code, `${e.message}\n${e.rendered}`, {
@@ -90,7 +94,7 @@ export class Session {
         query_id: queryId,
         text,
         kind: out.kind,
-        strategy: out.kind === 'sql' ? null : 'batch',
+        strategy: out.strategy ?? (out.kind === 'sql' ? null : 'batch'),
         rows_in: out.rowsIn,
         rows_out: out.result.rows.length,
         calls: out.calls,
@@ -137,6 +141,7 @@ export class Session {
       logs: this.shared.logs,
       llm: this.shared.llm,
       queryId,
+      params: toDuckValues(params),
       signal: options.signal,
       onProgress: options.onProgress,
       crash: options.faults
@@ -145,18 +150,12 @@ export class Session {
     };
     switch (stmt.kind) {
       case 'SqlStatement': {
-        if (hasSemantics(stmt)) {
-          throw new RvbbitError(
-            'SEMANTIC_NOT_AVAILABLE',
-            'semantic operators (MEANS, ABOUT, ~, LLM_* …) are not available in this build yet',
-            { line: stmt.span.line, column: stmt.span.column },
-          );
-        }
         const values = toDuckValues(params);
+        if (hasSemantics(stmt)) return this.semantic(stmt, values, options, queryId);
         const origin = { line: stmt.span.line, column: stmt.span.column };
         const result = await this.q.run((con) =>
           readUserResult(con, stmt.text, values).catch((err) => {
-            throw duckdbError(err, origin);
+            throw duckdbError(err, origin, undefined, '');
           }),
         );
         return { result, kind: 'sql', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
@@ -192,12 +191,37 @@ export class Session {
         };
       }
       case 'ExplainStatement': {
-        const result = await explainStatement(stmt, this.shared, this.q);
+        const result = await explainStatement(stmt, this.shared, this.q, toDuckValues(params));
         return { result, kind: 'explain', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
       }
       default:
         return unreachable(stmt);
     }
+  }
+
+  /** A statement with semantic operators: EXPLAIN (no paid calls) or a run by its strategy. */
+  private async semantic(
+    stmt: SqlStatement,
+    values: DuckDBValue[] | undefined,
+    options: QueryOptions,
+    queryId: string,
+  ): Promise<Outcome> {
+    const ctx = { engine: this.shared, q: this.q, params: values, queryId, signal: options.signal };
+    const target = semanticExplainTarget(stmt);
+    if (target) {
+      const result = await explainSemantic(target.stmt, target.json, ctx);
+      return { result, kind: 'explain', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0, strategy: 'explain' };
+    }
+    const out = await runSemantic(stmt, ctx);
+    return {
+      result: out.result,
+      kind: 'semantic',
+      rowsIn: 0,
+      calls: out.calls,
+      cacheHits: out.cacheHits,
+      cost: out.cost,
+      strategy: out.strategy,
+    };
   }
 
   close(): void {

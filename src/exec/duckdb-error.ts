@@ -20,7 +20,12 @@ export function caretPosition(message: string): { line: number; column: number }
   return { line: Number(m[1]), column: m[2]!.length - prefix + 1 };
 }
 
-export function duckdbError(err: unknown, origin?: TextOrigin, relative?: string): RvbbitError {
+export function duckdbError(
+  err: unknown,
+  origin?: TextOrigin,
+  relative?: string,
+  label = 'USING query',
+): RvbbitError {
   if (err instanceof RvbbitError) return err;
   const message = errorMessage(err);
   const kind = /^(\w+) Error:/.exec(message)?.[1];
@@ -30,14 +35,9 @@ export function duckdbError(err: unknown, origin?: TextOrigin, relative?: string
   const line = origin.line + at.line - 1;
   const column = at.line === 1 ? origin.column + at.column - 1 : at.column;
   const first = (relative ?? message).split('\n')[0];
-  return new RvbbitError(
-    code,
-    `${first} (USING query, line ${line}, column ${column})\n${relative ?? message}`,
-    {
-      line,
-      column,
-    },
-  );
+  // Plain SQL passes label '' (the position is simply the statement's).
+  const where = label ? `${label}, line ${line}, column ${column}` : `line ${line}, column ${column}`;
+  return new RvbbitError(code, `${first} (${where})\n${relative ?? message}`, { line, column });
 }
 
 /**

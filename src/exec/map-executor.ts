@@ -5,6 +5,7 @@
  * one outcome: a value or an error.
  */
 import { randomBytes } from 'node:crypto';
+import type { DuckDBValue } from '@duckdb/node-api';
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
@@ -28,6 +29,8 @@ export interface MapContext {
   readonly logs: LogWriter;
   readonly llm: WorkerLlmConfig;
   readonly queryId: string;
+  /** `$n` parameters of the statement; they bind inside the USING query. */
+  readonly params?: readonly DuckDBValue[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   /** Test hook: the worker running this chunk dies (twice if `twice`). */
@@ -80,7 +83,7 @@ async function runChunks(
   inputTable: string,
   outputTable: string,
 ): Promise<MapRun> {
-  const input = await materializeInput(ctx.q, plan, inputTable);
+  const input = await materializeInput(ctx.q, plan, inputTable, ctx.params);
   await createOutputTable(ctx.q, outputTable);
   const out = new BufferedAppender(ctx.q, outputTable, 'main', 'temp');
 

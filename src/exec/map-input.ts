@@ -4,11 +4,13 @@
  * reassembled by. Pages are then read by `rowid` (keyset), so no streaming
  * result is held open while results are appended on the same connection.
  */
+import type { DuckDBValue } from '@duckdb/node-api';
 import { quoteIdent } from '../db/sql-text.js';
 import { RvbbitError } from '../errors.js';
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
 import type { ConnectionQueue } from './connection-queue.js';
 import { withUserSqlErrors } from './duckdb-error.js';
+import { runUserStatement } from './query-result.js';
 
 export interface InputColumn {
   readonly name: string;
@@ -21,11 +23,16 @@ export interface MapInput {
   readonly rowCount: number;
 }
 
-export async function materializeInput(q: ConnectionQueue, plan: MapPlan, table: string): Promise<MapInput> {
+export async function materializeInput(
+  q: ConnectionQueue,
+  plan: MapPlan,
+  table: string,
+  params?: readonly DuckDBValue[],
+): Promise<MapInput> {
   const usingSql = limitedUsingSql(plan);
   await q.run((con) =>
     withUserSqlErrors(con, usingSql, plan.usingOrigin, () =>
-      con.run(`CREATE TEMP TABLE ${table} AS SELECT * FROM (\n${usingSql}\n)`),
+      runUserStatement(con, `CREATE TEMP TABLE ${table} AS SELECT * FROM (\n${usingSql}\n)`, params),
     ),
   );
   const probe = await q.run((con) => con.runAndReadAll(`SELECT * FROM ${table} LIMIT 0`));

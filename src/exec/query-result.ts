@@ -34,14 +34,42 @@ export async function readUserResult(
   params: readonly DuckDBValue[] | undefined,
 ): Promise<QueryResult> {
   if (!params || params.length === 0) return readResult(con, sql);
+  return toResult(await (await preparedWith(con, sql, params)).runAndReadAll());
+}
+
+/** Rows as JSON-safe objects (what templates and cache keys see), parameters bound as above. */
+export async function readUserRowsJson(
+  con: DuckDBConnection,
+  sql: string,
+  params: readonly DuckDBValue[] | undefined,
+): Promise<Record<string, unknown>[]> {
+  const reader =
+    params && params.length > 0
+      ? await (await preparedWith(con, sql, params)).runAndReadAll()
+      : await con.runAndReadAll(sql);
+  return reader.getRowObjectsJson();
+}
+
+/** Runs a statement that embeds user SQL (a USING query), binding `$n` only if it has any. */
+export async function runUserStatement(
+  con: DuckDBConnection,
+  sql: string,
+  params: readonly DuckDBValue[] | undefined,
+): Promise<void> {
+  if (!params || params.length === 0) await con.run(sql);
+  else await (await preparedWith(con, sql, params)).run();
+}
+
+async function preparedWith(con: DuckDBConnection, sql: string, params: readonly DuckDBValue[]) {
   const prepared = await con.prepare(sql);
   if (prepared.parameterCount > 0) prepared.bind(params as DuckDBValue[]);
-  return toResult(await prepared.runAndReadAll());
+  return prepared;
 }
 
 function toResult(reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>): QueryResult {
   const names = reader.columnNames();
-  const types = reader.columnTypes().map(String);
+  // JSON is a VARCHAR with an alias: report the name the user sees.
+  const types = reader.columnTypes().map((t) => (t as { alias?: string }).alias ?? String(t));
   return {
     columns: names.map((name, i) => ({ name, type: types[i]! })),
     rows: reader.getRowObjectsJS(),

@@ -74,16 +74,18 @@ faults(
   },
 );
 
-faults('a 429 storm with Retry-After: the MAP finishes with every row answered', async ({ f }) => {
-  f.sim.setOptions({ rateLimit: { rps: 400, burst: 40 } });
-  const r = await f.engine.query(labelSql(600, 50, ', retries = 10'));
+faults('a 429 storm with Retry-After during a 2,000-row MAP: every row answered, in order', async ({ f }) => {
+  f.sim.setOptions({ rateLimit: { rps: 1000, burst: 100 } });
+  const r = await f.engine.query(labelSql(2000, 100, ', retries = 10, limit = 0'));
   assert.equal(
     r.rows.map((row) => row.id),
-    ids(600),
+    ids(2000),
   );
   assert.ok(r.rows.every((row) => row._error === undefined));
   const stats = f.sim.stats();
-  assert.is(stats.byStatus['200'], 600);
+  // Exactly one 200 per row; every other request was a 429 that was waited out and retried.
+  assert.is(stats.byStatus['200'], 2000);
+  assert.is(stats.requests, 2000 + (stats.byStatus['429'] ?? 0));
   assert.ok((stats.byStatus['429'] ?? 0) > 0, 'the storm happened');
 });
 

@@ -1,0 +1,11 @@
+import { createEngine } from './src/index.js';
+import { startSimulatorProcess } from './src/sim/index.js';
+const sim = await startSimulatorProcess({});
+console.log('sim up');
+const e = await createEngine({ cascadeRoots: [], provider: { baseUrl: sim.url, model: 'sim-small', maxConcurrency: 1000 }, threads: 2 });
+console.log('engine up');
+await e.query(`CREATE TABLE t AS SELECT * FROM (VALUES (1, 'recycled eco friendly bottle'), (2, 'plastic toy gun'), (3, 'organic cotton eco shirt'), (4, NULL)) v(id, text)`);
+console.log('table');
+const r = await e.query(`-- @ cache: false\nSELECT id, text MEANS 'eco' AS s FROM t`);
+console.log(r.rows);
+await e.close(); await sim.close();

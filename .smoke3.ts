@@ -1,0 +1,10 @@
+import { createEngine } from './src/index.js';
+import { startSimulatorProcess } from './src/sim/index.js';
+const sim = await startSimulatorProcess({});
+const e = await createEngine({ cascadeRoots: [], provider: { baseUrl: sim.url, model: 'sim-small', maxConcurrency: 1000 }, threads: 2 });
+await e.query(`CREATE TABLE t AS SELECT * FROM (VALUES (1, 'recycled eco friendly bottle'), (2, 'plastic toy gun'), (3, 'organic cotton eco shirt'), (4, NULL)) v(id, text)`);
+const strat = process.argv[2];
+const t0 = Date.now();
+const r = await e.query(`-- @ strategy: ${strat}\n-- @ cache: false\nSELECT id, text ABOUT 'eco' AS s FROM t WHERE text MEANS 'eco friendly'`);
+console.log(strat, Date.now() - t0, JSON.stringify(r.rows), (await sim.stats()).requests);
+await e.close(); await sim.close();

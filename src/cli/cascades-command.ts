@@ -1,0 +1,123 @@
+/**
+ * `rvbbit cascades list [dir]` and `rvbbit cascades validate [dir|file]`:
+ * every *.yaml under the folder (default: ./cascades and the shipped ones),
+ * loaded and checked as the engine would; validate exits 1 on any problem.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { CascadeError } from '../cascade/cascade-error.js';
+import { loadCascade } from '../cascade/load-cascade.js';
+import { SHIPPED_CASCADES } from '../engine/engine.js';
+import { renderResult } from '../output/render-result.js';
+
+/** Cascade files under `path` (or `path` itself), sorted. */
+export function cascadeFiles(path: string): string[] {
+  const info = statSync(path);
+  if (info.isFile()) return [path];
+  const out: string[] = [];
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    const full = join(path, entry.name);
+    if (entry.isDirectory()) out.push(...cascadeFiles(full));
+    else if (/\.ya?ml$/.test(entry.name)) out.push(full);
+  }
+  return out.sort();
+}
+
+interface Checked {
+  readonly file: string;
+  readonly id?: string;
+  readonly cells?: number;
+  readonly description?: string;
+  readonly problems: readonly string[];
+}
+
+async function check(file: string): Promise<Checked> {
+  try {
+    const c = await loadCascade(file);
+    return { file, id: c.cascadeId, cells: c.cells.length, description: c.description, problems: [] };
+  } catch (err) {
+    const problems =
+      err instanceof CascadeError
+        ? err.problems.map(
+            (p) => `${p.line > 0 ? `${p.line}:${p.column}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.what}`,
+          )
+        : [(err as Error).message];
+    return { file, problems };
+  }
+}
+
+function roots(dir: string | undefined): string[] {
+  if (dir !== undefined) return [dir];
+  const local = join(process.cwd(), 'cascades');
+  try {
+    statSync(local);
+    return local === SHIPPED_CASCADES.replace(/\/$/, '') ? [local] : [local, SHIPPED_CASCADES];
+  } catch {
+    return [SHIPPED_CASCADES];
+  }
+}
+
+async function checkAll(dir: string | undefined): Promise<Checked[] | undefined> {
+  const files: string[] = [];
+  for (const root of roots(dir)) {
+    try {
+      files.push(...cascadeFiles(root));
+    } catch {
+      process.stderr.write(`rvbbit cascades: no such file or folder: ${root}\n`);
+      return undefined;
+    }
+  }
+  return Promise.all([...new Set(files)].map(check));
+}
+
+export function registerCascades(program: Command): void {
+  const cascades = program.command('cascades').description('list or validate cascade files');
+  cascades
+    .command('list')
+    .description('list the cascades in a folder (default: ./cascades and the shipped ones)')
+    .argument('[dir]', 'folder or file')
+    .action(async (dir: string | undefined) => {
+      const all = await checkAll(dir);
+      if (!all) {
+        process.exitCode = 1;
+        return;
+      }
+      const rows = all.map((c) => ({
+        file: relative(process.cwd(), c.file) || c.file,
+        cascade_id: c.id ?? '(invalid)',
+        cells: c.cells ?? null,
+        description: (c.description ?? c.problems[0] ?? '').slice(0, 60),
+      }));
+      const columns = [
+        { name: 'file', type: 'VARCHAR' },
+        { name: 'cascade_id', type: 'VARCHAR' },
+        { name: 'cells', type: 'INTEGER' },
+        { name: 'description', type: 'VARCHAR' },
+      ];
+      process.stdout.write(renderResult({ columns, rows }, 'table').replace(/\(\d+ rows?\)\n$/, ''));
+      process.stdout.write(`(${all.length} cascade${all.length === 1 ? '' : 's'})\n`);
+    });
+  cascades
+    .command('validate')
+    .description('load and check every cascade; prints each problem with file:line:col; exit 1 if any')
+    .argument('[dir]', 'folder or file')
+    .action(async (dir: string | undefined) => {
+      const all = await checkAll(dir);
+      if (!all) {
+        process.exitCode = 1;
+        return;
+      }
+      let bad = 0;
+      for (const c of all) {
+        const name = relative(process.cwd(), c.file) || c.file;
+        if (c.problems.length === 0) process.stdout.write(`ok       ${name}\n`);
+        else {
+          bad++;
+          for (const p of c.problems) process.stdout.write(`invalid  ${name}:${p}\n`);
+        }
+      }
+      process.stdout.write(`${all.length - bad} valid, ${bad} invalid\n`);
+      process.exitCode = bad > 0 ? 1 : 0;
+    });
+}

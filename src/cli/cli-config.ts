@@ -1,0 +1,84 @@
+/**
+ * The `rvbbit:` and `server:` sections of `rvbbit.config.yaml` (the `llm:`
+ * section belongs to src/llm/config.ts). Flags win over the file.
+ *
+ *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10 }   (paths relative to the file)
+ *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
+ *              max_message_bytes, idle_timeout_ms }
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { RvbbitError } from '../errors.js';
+import { CONFIG_FILE } from '../llm/config.js';
+
+export interface CliConfig {
+  readonly db?: string;
+  readonly cascades?: readonly string[];
+  readonly parallel?: number;
+  readonly server: {
+    readonly host?: string;
+    readonly port?: number;
+    readonly password?: string;
+    readonly auth?: 'scram-sha-256' | 'md5';
+    readonly maxConnections?: number;
+    readonly maxMessageBytes?: number;
+    readonly idleTimeoutMs?: number;
+  };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig {
+  const file = env.RVBBIT_CONFIG ? resolve(cwd, env.RVBBIT_CONFIG) : resolve(cwd, CONFIG_FILE);
+  if (!existsSync(file)) return { server: {} };
+  let root: unknown;
+  try {
+    root = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new RvbbitError('CLI_CONFIG', `${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (!isObj(root)) return { server: {} };
+  const r = isObj(root.rvbbit) ? root.rvbbit : {};
+  const s = isObj(root.server) ? root.server : {};
+  const bad = (key: string, want: string): never => {
+    throw new RvbbitError('CLI_CONFIG', `${file}: ${key}: ${want}`);
+  };
+  const str = (o: Obj, k: string, section: string): string | undefined =>
+    o[k] === undefined
+      ? undefined
+      : typeof o[k] === 'string'
+        ? o[k]
+        : bad(`${section}.${k}`, 'expected a string');
+  const int = (o: Obj, k: string, section: string): number | undefined =>
+    o[k] === undefined
+      ? undefined
+      : Number.isInteger(o[k])
+        ? (o[k] as number)
+        : bad(`${section}.${k}`, 'expected an integer');
+  const cascades = r.cascades;
+  if (cascades !== undefined && !(Array.isArray(cascades) && cascades.every((c) => typeof c === 'string'))) {
+    bad('rvbbit.cascades', 'expected a list of folders');
+  }
+  const auth = str(s, 'auth', 'server');
+  if (auth !== undefined && auth !== 'scram-sha-256' && auth !== 'md5')
+    bad('server.auth', "expected 'scram-sha-256' or 'md5'");
+  // Paths in the file are relative to the file.
+  const here = (p: string | undefined) =>
+    p === undefined || p === ':memory:' ? p : resolve(dirname(file), p);
+  return {
+    db: here(str(r, 'db', 'rvbbit')),
+    cascades: (cascades as string[] | undefined)?.map((c) => here(c)!),
+    parallel: int(r, 'parallel', 'rvbbit'),
+    server: {
+      host: str(s, 'host', 'server'),
+      port: int(s, 'port', 'server'),
+      password: s.password === undefined ? undefined : String(s.password),
+      auth: auth as 'scram-sha-256' | 'md5' | undefined,
+      maxConnections: int(s, 'max_connections', 'server'),
+      maxMessageBytes: int(s, 'max_message_bytes', 'server'),
+      idleTimeoutMs: int(s, 'idle_timeout_ms', 'server'),
+    },
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * A query result as text: an aligned table for a terminal, CSV, a JSON array
+ * or one JSON object per line. Values go through `valueText`, so they read as
+ * DuckDB prints them.
+ */
+import Table from 'cli-table3';
+import type { QueryResult } from '../exec/query-result.js';
+import { valueText } from './value-text.js';
+
+export const OUTPUT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export function isOutputFormat(s: string): s is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(s);
+}
+
+export function renderResult(result: QueryResult, format: OutputFormat): string {
+  switch (format) {
+    case 'table':
+      return renderTable(result);
+    case 'csv':
+      return renderCsv(result);
+    case 'json':
+      return `${JSON.stringify(
+        result.rows.map((r) => jsonRow(result, r)),
+        null,
+        2,
+      )}\n`;
+    case 'ndjson':
+      return result.rows.map((r) => `${JSON.stringify(jsonRow(result, r))}\n`).join('');
+  }
+}
+
+const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DOUBLE|FLOAT|REAL|DECIMAL\b.*)$/i;
+
+function renderTable(result: QueryResult): string {
+  if (result.columns.length === 0) return '';
+  // cli-table3 separates every row or none; draw none and add the line under the header.
+  const table = new Table({
+    style: { head: [], border: [] },
+    colAligns: result.columns.map((c) => (NUMERIC.test(c.type) ? 'right' : 'left')),
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  table.push(result.columns.map((c) => c.name));
+  for (const row of result.rows) {
+    table.push(result.columns.map((c) => valueText(row[c.name], c.type) ?? 'NULL'));
+  }
+  const lines = table.toString().split('\n');
+  const top = lines[0]!;
+  lines.splice(2, 0, top.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤'));
+  const text = lines.join('\n');
+  const n = result.rows.length;
+  return `${text}\n(${n} row${n === 1 ? '' : 's'})\n`;
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function renderCsv(result: QueryResult): string {
+  const lines = [result.columns.map((c) => csvField(c.name)).join(',')];
+  for (const row of result.rows) {
+    lines.push(result.columns.map((c) => csvField(valueText(row[c.name], c.type) ?? '')).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** JSON keeps numbers, booleans and nesting; BIGINT, dates and blobs become DuckDB's text. */
+function jsonValue(value: unknown, type: string): unknown {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (value instanceof Date || value instanceof Uint8Array) return valueText(value, type);
+  if (Array.isArray(value)) return value.map((v) => jsonValue(v, ''));
+  if (typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v, '')]));
+  }
+  return String(value);
+}
+
+function jsonRow(result: QueryResult, row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(result.columns.map((c) => [c.name, jsonValue(row[c.name], c.type)]));
+}

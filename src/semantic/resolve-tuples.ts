@@ -1,0 +1,71 @@
+/**
+ * Answers recorded tuples (the batch strategy's "run" step): grouped by
+ * function, every group at once so they share the statement's PARALLEL
+ * bound; `~` groups take the small-side plan when it is cheaper.
+ */
+import type { CallRunner, CallTarget } from './call-runner.js';
+import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
+import { candidateInputs, pairResults, planSmallSide, type SmallSidePlan, sameFunction } from './small-side.js';
+import { outputValue } from './sql-types.js';
+import type { SqlValue, Tuple } from './statement-calls.js';
+
+export interface PlanNote {
+  readonly fn: string;
+  readonly tuples: number;
+  readonly smallSide: SmallSidePlan | null;
+}
+
+export function targetOf(fn: SemanticFunction): CallTarget {
+  return { path: fn.cascadePath, cascade: fn.cascade, name: fn.name, cacheable: fn.sql.cache };
+}
+
+/** Groups tuples by function, in first-seen order. */
+export function byFunction(tuples: Iterable<Tuple>): Map<SemanticFunction, Tuple[]> {
+  const groups = new Map<SemanticFunction, Tuple[]>();
+  for (const t of tuples) {
+    let g = groups.get(t.fn);
+    if (!g) groups.set(t.fn, (g = []));
+    g.push(t);
+  }
+  return groups;
+}
+
+/** The plan for each function's tuples, without running anything (EXPLAIN uses it too). */
+export function planTuples(tuples: Iterable<Tuple>, catalog: OperatorCatalog, smallSideLimit: number): PlanNote[] {
+  const same = sameFunction(catalog);
+  return [...byFunction(tuples)].map(([fn, ts]) => ({
+    fn: fn.name,
+    tuples: ts.length,
+    smallSide: fn === same ? planSmallSide(fn, ts, smallSideLimit) : null,
+  }));
+}
+
+export async function resolveTuples(
+  tuples: Iterable<Tuple>,
+  runner: CallRunner,
+  catalog: OperatorCatalog,
+  smallSideLimit: number,
+  hint: string,
+  notes: PlanNote[],
+): Promise<Map<string, SqlValue>> {
+  const results = new Map<string, SqlValue>();
+  const same = sameFunction(catalog);
+  const groups = [...byFunction(tuples)].map(async ([fn, ts]) => {
+    const plan = fn === same ? planSmallSide(fn, ts, smallSideLimit) : null;
+    notes.push({ fn: fn.name, tuples: ts.length, smallSide: plan });
+    if (plan) {
+      const calls = candidateInputs(plan, ts, hint);
+      const target = { ...catalog.candidates, name: fn.name, cacheable: fn.sql.cache };
+      const outputs = await runner.run(target, calls.inputs);
+      for (const [k, v] of pairResults(plan, ts, calls, outputs)) results.set(k, v);
+      return;
+    }
+    const outputs = await runner.run(
+      targetOf(fn),
+      ts.map((t) => t.inputs as Record<string, unknown>),
+    );
+    ts.forEach((t, i) => results.set(t.key, outputValue(outputs[i], fn.sql.returns)));
+  });
+  await Promise.all(groups);
+  return results;
+}

@@ -1,0 +1,118 @@
+/**
+ * The rewrite: every semantic construct of a statement becomes a call of a
+ * registered DuckDB function, spliced by span, innermost first, so nested
+ * operators (`LLM_SUMMARIZE(x) MEANS 'y'`) compose:
+ *   a MEANS b                 → rvbbit_semantic_means(<stmt>, a, b)
+ *   WHERE a ABOUT b           → (rvbbit_semantic_about(<stmt>, a, b) > 0.5)   (bare, in a predicate)
+ *   ORDER BY a RELEVANCE TO b → rvbbit_semantic_about(<stmt>, a, b) DESC
+ *   x SEMANTIC JOIN t ON …    → x JOIN t ON …   (the ~ inside is an operator like any other)
+ *   LLM_SUMMARIZE(a)          → rvbbit_llm_summarize(<stmt>, list((a)::VARCHAR), NULL)
+ * `<stmt>` is the statement's token: the function finds the statement's state by it.
+ */
+import type { SqlStatement } from '../../grammar/index.js';
+import { RvbbitError } from '../errors.js';
+import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
+
+/** One place the rewrite put a function call, for EXPLAIN and error positions. */
+export interface CallSite {
+  readonly kind: 'operator' | 'relevance' | 'aggregate';
+  /** MEANS, ~, RELEVANCE TO, LLM_SUMMARIZE … */
+  readonly word: string;
+  readonly fn: SemanticFunction;
+  readonly clause: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface Rewritten {
+  readonly sql: string;
+  readonly sites: readonly CallSite[];
+}
+
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly render: (text: (s: number, e: number) => string) => string;
+}
+
+/** The DuckDB name of a semantic function: prefixed so it never shadows a user's macro. */
+export const registeredName = (fn: string): string => `rvbbit_${fn}`;
+
+export function rewriteSemantic(
+  stmt: SqlStatement,
+  catalog: OperatorCatalog,
+  token: number,
+  threshold: number,
+): Rewritten {
+  const base = stmt.span.start;
+  const sites: CallSite[] = [];
+  const edits: Edit[] = [];
+  const fnFor = (name: string, at: { line: number; column: number }, word: string): SemanticFunction => {
+    const fn = catalog.functions.get(name);
+    if (!fn)
+      throw new RvbbitError('SEMANTIC_NO_FUNCTION', `${word}: no cascade defines sql_function '${name}'`, at);
+    return fn;
+  };
+  const call = (fn: SemanticFunction, args: string[]) => `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
+
+  for (const op of stmt.operators) {
+    const fn = fnFor(op.functionName, op.span, op.operator);
+    sites.push({ kind: 'operator', word: op.operator, fn, clause: op.clause, ...pos(op.span) });
+    const bare =
+      op.comparison === null &&
+      fn.sql.returns === 'DOUBLE' &&
+      (op.clause === 'where' || op.clause === 'having' || op.clause === 'join_on');
+    edits.push({
+      start: op.span.start,
+      end: op.span.end,
+      render: (text) => {
+        const c = call(fn, [text(op.left.span.start, op.left.span.end), text(op.right.span.start, op.right.span.end)]);
+        return bare ? `(${c} > ${threshold})` : c;
+      },
+    });
+  }
+  for (const r of stmt.relevance) {
+    const fn = fnFor(r.functionName, r.span, 'RELEVANCE TO');
+    sites.push({ kind: 'relevance', word: 'RELEVANCE TO', fn, clause: 'order_by', ...pos(r.span) });
+    edits.push({
+      start: r.span.start,
+      end: r.span.end,
+      render: (text) =>
+        `${call(fn, [text(r.left.span.start, r.left.span.end), text(r.right.span.start, r.right.span.end)])} ${r.direction}`,
+    });
+  }
+  for (const a of stmt.aggregates) {
+    const fn = fnFor(a.functionName, a.span, a.name);
+    sites.push({ kind: 'aggregate', word: a.name, fn, clause: 'select', ...pos(a.span) });
+    edits.push({
+      start: a.span.start,
+      end: a.span.end,
+      render: (text) => {
+        const [first, ...rest] = a.args.map((x) => text(x.span.start, x.span.end));
+        const args = [`list((${first})::VARCHAR)`, ...rest];
+        while (args.length < fn.sql.args.length) args.push('NULL');
+        return call(fn, args);
+      },
+    });
+  }
+  for (const j of stmt.joins) edits.push({ start: j.semanticSpan.start, end: j.semanticSpan.end, render: () => '' });
+
+  edits.sort((x, y) => x.start - y.start || y.end - x.end);
+  const src = stmt.text;
+  // Text of [s, e) with every outermost edit inside replaced; edits render their operands the same way.
+  const text = (s: number, e: number): string => {
+    let out = '';
+    let at = s;
+    for (const ed of edits) {
+      if (ed.start < at || ed.end > e || ed.start < s) continue;
+      out += src.slice(at - base, ed.start - base) + ed.render(text);
+      at = ed.end;
+    }
+    return out + src.slice(at - base, e - base);
+  };
+  return { sql: text(base, base + src.length), sites };
+}
+
+function pos(span: { line: number; column: number }): { line: number; column: number } {
+  return { line: span.line, column: span.column };
+}

@@ -1,0 +1,167 @@
+/**
+ * Runs a SELECT that uses semantic operators, by strategy (design.md,
+ * "Execution strategies"); every strategy gives the same rows.
+ *
+ * batch, the exactness rule: the query runs in record mode (a miss is
+ * recorded and answered NULL), the recorded tuples run on the pool, and the
+ * query runs again, until a pass has no miss; that pass's rows are the
+ * answer. Calls are exactly the distinct tuples some pass asked for: the
+ * tuples sequential evaluation asks for, plus tuples reached only because a
+ * NULL placeholder sent a short-circuit (OR, CASE, COALESCE) the other way
+ * that the real answer would have skipped. A LIMIT cannot stop a pass early
+ * (NULL drops the row), and with a top-level LIMIT a pass records at most a
+ * budget of new tuples (doubling each pass), so `WHERE x MEANS y LIMIT 10`
+ * calls about what DuckDB's chunked evaluation would have, not every row.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
+import { errorMessage, RvbbitError } from '../errors.js';
+import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { duckdbError } from '../exec/duckdb-error.js';
+import { type QueryResult, readUserResult } from '../exec/query-result.js';
+import type { EngineShared } from '../engine/engine.js';
+import { CallRunner } from './call-runner.js';
+import { registerFunctions } from './register-functions.js';
+import { byFunction, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
+import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from './rewrite.js';
+import { outputValue } from './sql-types.js';
+import { closeStatement, openStatement, type StatementCalls, startPass, type Tuple } from './statement-calls.js';
+import { type SemanticOptions, semanticOptions } from './statement-options.js';
+import { splitUnionAll } from './union-split.js';
+
+export interface SemanticRunContext {
+  readonly engine: EngineShared;
+  readonly q: ConnectionQueue;
+  readonly params: DuckDBValue[] | undefined;
+  readonly queryId: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface SemanticOutcome {
+  readonly result: QueryResult;
+  /** The strategy that ran, with a note when it differs from the one asked for. */
+  readonly strategy: string;
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly cost: number | null;
+  readonly passes: number;
+  readonly plans: readonly PlanNote[];
+}
+
+/** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */
+const FIRST_BUDGET = 2048;
+
+/** True when the statement can be run more than once without side effects (record passes re-run it). */
+export function isQuery(sql: string): boolean {
+  return /^\s*(\(\s*)*(SELECT|WITH|FROM|VALUES|TABLE)\b/i.test(sql);
+}
+
+export async function runSemantic(stmt: SqlStatement, ctx: SemanticRunContext): Promise<SemanticOutcome> {
+  const { engine } = ctx;
+  const opts = semanticOptions(stmt.annotations, engine.defaults);
+  const s = openStatement(opts.hint);
+  const rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold);
+  const runner = new CallRunner({
+    pool: engine.pool(),
+    cache: engine.cache,
+    logs: engine.logs,
+    llm: engine.llm,
+    queryId: ctx.queryId,
+    parallel: opts.parallel,
+    model: opts.model,
+    cacheTtl: opts.cacheTtl,
+    signal: ctx.signal,
+    runSync: opts.strategy === 'batch' ? undefined : (await engine.semantic.syncRunner()).runner,
+  });
+  try {
+    await ctx.q.run((con) => registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values()));
+    const base = { calls: 0, cacheHits: 0, cost: 0 };
+    let out: Omit<SemanticOutcome, keyof typeof base>;
+    if (opts.strategy === 'batch' && isQuery(rewritten.sql)) {
+      out = await runBatch(stmt, rewritten, s, runner, opts, ctx);
+    } else {
+      out = await runSync(rewritten, s, runner, opts, ctx);
+    }
+    return { ...out, calls: runner.calls, cacheHits: runner.cacheHits, cost: runner.cost };
+  } finally {
+    closeStatement(s);
+    await runner.flush();
+  }
+}
+
+async function runBatch(
+  stmt: SqlStatement,
+  rw: Rewritten,
+  s: StatementCalls,
+  runner: CallRunner,
+  opts: SemanticOptions,
+  ctx: SemanticRunContext,
+): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
+  if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
+  const plans: PlanNote[] = [];
+  for (let pass = 1; ; pass++) {
+    startPass(s);
+    const result = await query(rw, s, ctx, rw.sql);
+    if (s.missed.size === 0) return { result, strategy: 'batch', passes: pass, plans };
+    if (s.recorded.size === 0) throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
+    if (s.recorded.size < s.missed.size) s.budget *= 2;
+    ctx.signal?.throwIfAborted();
+    const answers = await resolveTuples(s.recorded.values(), runner, ctx.engine.semantic.catalog, ctx.engine.semantic.smallSideLimit, s.hint, plans);
+    for (const [k, v] of answers) s.results.set(k, v);
+  }
+}
+
+async function runSync(
+  rw: Rewritten,
+  s: StatementCalls,
+  runner: CallRunner,
+  opts: SemanticOptions,
+  ctx: SemanticRunContext,
+): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
+  let strategy: string = opts.strategy;
+  let sql = rw.sql;
+  if (opts.strategy === 'batch') strategy = 'vectorized (batch re-runs the statement; this one has side effects)';
+  if (opts.strategy === 'union_all') {
+    const split = splitUnionAll(rw.sql, opts.parallel);
+    if (split.ok) sql = split.sql;
+    else strategy = `sequential (union_all cannot split this query: ${split.reason})`;
+  }
+  s.mode = 'sync';
+  s.perChunk = strategy.startsWith('vectorized');
+  s.sync = (tuples: readonly Tuple[]) => {
+    const values = new Map<string, unknown>();
+    for (const [fn, ts] of byFunction(tuples)) {
+      const outputs = runner.runBlocking(targetOf(fn), ts.map((t) => t.inputs as Record<string, unknown>));
+      ts.forEach((t, i) => values.set(t.key, outputValue(outputs[i], fn.sql.returns)));
+    }
+    return tuples.map((t) => values.get(t.key) as ReturnType<typeof outputValue>);
+  };
+  const result = await query(rw, s, ctx, sql);
+  return { result, strategy, passes: 1, plans: [] };
+}
+
+/** One pass; an error raised inside a semantic function is rethrown as itself, a type error with the operator's position. */
+async function query(rw: Rewritten, s: StatementCalls, ctx: SemanticRunContext, sql: string): Promise<QueryResult> {
+  try {
+    return await ctx.q.run((con) => readUserResult(con, sql, ctx.params));
+  } catch (err) {
+    if (s.error !== undefined) throw s.error;
+    throw operandTypeError(err, rw.sites) ?? duckdbError(err);
+  }
+}
+
+/** DuckDB's "No function matches rvbbit_semantic_means(INTEGER, …)" as the operator's own error. */
+function operandTypeError(err: unknown, sites: readonly CallSite[]): RvbbitError | null {
+  const msg = errorMessage(err);
+  const m = /argument types '(rvbbit_\w+)\(([^)]*)\)'/.exec(msg);
+  if (!m) return null;
+  const site = sites.find((x) => registeredName(x.fn.name) === m[1]);
+  if (!site) return null;
+  const got = m[2]!.split(',').slice(1).map((t) => t.trim());
+  const want = site.fn.sql.args.map((a) => `${a.name} ${a.type}`);
+  return new RvbbitError(
+    'SEMANTIC_OPERAND_TYPE',
+    `${site.word} at line ${site.line}, column ${site.column} takes (${want.join(', ')}) but got (${got.join(', ')}); cast the operand, e.g. CAST(x AS VARCHAR)`,
+    { line: site.line, column: site.column, function: site.fn.name },
+  );
+}

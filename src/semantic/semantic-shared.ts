@@ -1,0 +1,34 @@
+/**
+ * What the engine keeps for semantic SQL: the operator catalog (and the
+ * grammar built from it), the small-side limit, and the sync strategies'
+ * blocking worker, started on first use.
+ */
+import type { ChunkResult, ChunkTask } from '../exec/chunk-protocol.js';
+import { loadOperatorCatalog, type OperatorCatalog } from './operator-catalog.js';
+import { SyncRunner } from './sync-runner.js';
+
+export interface SemanticShared {
+  readonly catalog: OperatorCatalog;
+  /** `a ~ b` with at most this many distinct values on one side takes the small-side plan. */
+  readonly smallSideLimit: number;
+  /** The blocking runner of sequential / vectorized / union_all. */
+  syncRunner(): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
+  close(): Promise<void>;
+}
+
+export async function createSemanticShared(roots: readonly string[], smallSideLimit: number): Promise<SemanticShared> {
+  const catalog = await loadOperatorCatalog(roots);
+  let started: Promise<SyncRunner> | undefined;
+  return {
+    catalog,
+    smallSideLimit,
+    async syncRunner() {
+      started ??= SyncRunner.start();
+      const r = await started;
+      return { runner: (task) => r.run(task) };
+    },
+    async close() {
+      if (started) await (await started).close();
+    },
+  };
+}

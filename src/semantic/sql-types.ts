@@ -1,0 +1,86 @@
+/**
+ * SQL types of a `sql_function` as DuckDB types (the registered function's
+ * signature, so DuckDB itself refuses an operand the cascade cannot take), and
+ * a cascade's answer as a value of the declared return type.
+ */
+import {
+  BIGINT,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  type DuckDBType,
+  DuckDBListValue,
+  type DuckDBValue,
+  INTEGER,
+  LIST,
+  TIME,
+  TIMESTAMP,
+  VARCHAR,
+} from '@duckdb/node-api';
+
+const SCALARS: Readonly<Record<string, DuckDBType>> = {
+  VARCHAR,
+  TEXT: VARCHAR,
+  STRING: VARCHAR,
+  JSON: VARCHAR,
+  INTEGER,
+  INT: INTEGER,
+  BIGINT,
+  DOUBLE,
+  FLOAT: DOUBLE,
+  REAL: DOUBLE,
+  BOOLEAN,
+  BOOL: BOOLEAN,
+  DATE,
+  TIME,
+  TIMESTAMP,
+};
+
+/** `VARCHAR`, `DECIMAL(10,2)`, `VARCHAR[]` → a DuckDB type (DECIMAL is read as DOUBLE). */
+export function duckType(name: string): DuckDBType {
+  if (name.endsWith('[]')) return LIST(duckType(name.slice(0, -2)));
+  if (name.startsWith('DECIMAL')) return DOUBLE;
+  const t = SCALARS[name];
+  if (!t) throw new Error(`no DuckDB type for ${name}`);
+  return t;
+}
+
+/** A DuckDB value as plain JSON-able data for cascade inputs (lists → arrays, bigint kept for keys). */
+export function inputValue(v: DuckDBValue): unknown {
+  if (v instanceof DuckDBListValue) return v.items.map(inputValue).filter((x) => x !== null);
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  return String(v);
+}
+
+/**
+ * The SQL value of a cascade's output: a one-key object gives its value (as
+ * MAP's clean extraction does), then it is read as the declared type. An
+ * answer that cannot be read is an error, never a silent NULL.
+ */
+export function outputValue(output: unknown, returns: string): string | number | boolean | null {
+  let v = output;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1) v = (v as Record<string, unknown>)[keys[0]!];
+  }
+  if (v === null || v === undefined) return null;
+  switch (duckType(returns)) {
+    case BOOLEAN: {
+      if (typeof v === 'boolean') return v;
+      const s = String(v).trim().toLowerCase();
+      if (/^(true|yes|1)\b/.test(s)) return true;
+      if (/^(false|no|0)\b/.test(s)) return false;
+      throw new Error(`expected a boolean answer, got ${JSON.stringify(v).slice(0, 80)}`);
+    }
+    case DOUBLE:
+    case INTEGER:
+    case BIGINT: {
+      const n = typeof v === 'number' ? v : Number(String(v).trim());
+      if (!Number.isFinite(n)) throw new Error(`expected a number, got ${JSON.stringify(v).slice(0, 80)}`);
+      return n;
+    }
+    default:
+      return typeof v === 'string' && returns !== 'JSON' ? v : JSON.stringify(v);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The per-statement state a registered function reads: the result map
+ * (tuple key → SQL value) and, in record mode, the tuples it was asked for
+ * and could not answer. DuckDB calls the functions on the main JS thread, so
+ * a plain Map keyed by the statement's token is enough.
+ */
+import { canonicalJson } from '../cache/cache-key.js';
+import type { SemanticFunction } from './operator-catalog.js';
+
+/** One operator call: a function and its named inputs (what the cascade run receives). */
+export interface Tuple {
+  readonly key: string;
+  readonly fn: SemanticFunction;
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export type SqlValue = string | number | boolean | null;
+
+/** Runs tuples synchronously (sequential, vectorized): blocks the main thread until every answer is in. */
+export type SyncRun = (tuples: readonly Tuple[]) => SqlValue[];
+
+export interface StatementCalls {
+  readonly token: number;
+  /** record: answer from the map or record a miss; sync: run misses now through `sync`. */
+  mode: 'record' | 'sync';
+  readonly hint: string;
+  readonly results: Map<string, SqlValue>;
+  /** Misses recorded during the current pass (record mode), de-duplicated. */
+  readonly recorded: Map<string, Tuple>;
+  /** Distinct misses of the current pass, recorded or not. */
+  missed: Set<string>;
+  /** New tuples one pass may record; the rest wait for the next pass (LIMIT exactness). */
+  budget: number;
+  /** Set in sync mode. */
+  sync?: SyncRun;
+  /** vectorized: one blocking run per DuckDB chunk; otherwise one per call. */
+  perChunk: boolean;
+  /** First error raised inside a function (DuckDB gets a message; the engine rethrows this). */
+  error?: unknown;
+}
+
+const live = new Map<number, StatementCalls>();
+let nextToken = 1;
+
+export function openStatement(hint: string): StatementCalls {
+  const token = nextToken++;
+  const s: StatementCalls = {
+    token,
+    mode: 'record',
+    hint,
+    results: new Map(),
+    recorded: new Map(),
+    missed: new Set(),
+    budget: Number.POSITIVE_INFINITY,
+    perChunk: false,
+  };
+  live.set(token, s);
+  return s;
+}
+
+export function closeStatement(s: StatementCalls): void {
+  live.delete(s.token);
+}
+
+export function statementFor(token: number): StatementCalls | undefined {
+  return live.get(token);
+}
+
+/** The key of a call: function and canonical inputs (the hint is one of the inputs). */
+export function tupleKey(fn: SemanticFunction, inputs: Readonly<Record<string, unknown>>): string {
+  return `${fn.name}\u0000${canonicalJson(inputs)}`;
+}
+
+/** Starts a record pass: forget last pass's misses, keep every answer. */
+export function startPass(s: StatementCalls): void {
+  s.recorded.clear();
+  s.missed = new Set();
+}

@@ -1,0 +1,54 @@
+/**
+ * A semantic statement's options, read once from its `-- @` annotations
+ * (the grammar has already checked keys and values) and the engine defaults.
+ * @see ../../../shared/spec/dialect.md §2 "Annotations"
+ */
+import type { Annotation, Strategy } from '../../grammar/index.js';
+
+export interface SemanticOptions {
+  readonly parallel: number;
+  readonly model?: string;
+  readonly threshold: number;
+  readonly strategy: Strategy;
+  /** false: bypass the cache; number: ttl ms; undefined: no expiry. */
+  readonly cacheTtl: number | false | undefined;
+  /** Free-text annotations, appended to every operator prompt. */
+  readonly hint: string;
+}
+
+export const DEFAULT_THRESHOLD = 0.5;
+
+export function semanticOptions(
+  annotations: readonly Annotation[],
+  defaults: { readonly parallel: number; readonly cache: number | false | undefined },
+): SemanticOptions {
+  let parallel = defaults.parallel;
+  let model: string | undefined;
+  let threshold = DEFAULT_THRESHOLD;
+  let strategy: Strategy = 'batch';
+  let cacheTtl = defaults.cache;
+  const hints: string[] = [];
+  for (const a of annotations) {
+    switch (a.key) {
+      case 'parallel':
+        parallel = a.value ?? defaults.parallel;
+        break;
+      case 'model':
+        model = a.value;
+        break;
+      case 'threshold':
+        threshold = a.value;
+        break;
+      case 'strategy':
+        strategy = a.value;
+        break;
+      case 'cache':
+        if (!a.value) cacheTtl = false;
+        break;
+      case 'hint':
+        hints.push(a.value);
+        break;
+    }
+  }
+  return { parallel, model, threshold, strategy, cacheTtl, hint: hints.join('\n') };
+}

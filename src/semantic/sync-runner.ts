@@ -1,0 +1,64 @@
+/**
+ * Sync-over-async from the main thread (the synckit technique): a DuckDB
+ * function cannot await, so it posts a chunk task to a dedicated worker
+ * thread, blocks in Atomics.wait on a shared flag (allowed on Node's main
+ * thread), and reads the reply with receiveMessageOnPort. While it waits the
+ * event loop is stopped: the sequential strategies are slow by design.
+ */
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { RvbbitError } from '../errors.js';
+import type { ChunkResult, ChunkTask } from '../exec/chunk-protocol.js';
+
+const WORKER_FILE = new URL('../../workers/semantic-sync-worker.ts', import.meta.url);
+/** A chunk that takes longer than this is reported instead of hanging the process. */
+const DEADLINE_MS = 10 * 60_000;
+
+export class SyncRunner {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly flag: Int32Array,
+  ) {}
+
+  /** Starts the worker and waits until it listens (asynchronously, before any blocking). */
+  static async start(): Promise<SyncRunner> {
+    const { port1, port2 } = new MessageChannel();
+    const flag = new SharedArrayBuffer(4);
+    // A .ts file cannot be a Worker's entry: a small eval'd entry registers tsx, then imports it.
+    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = `import(${tsx}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_FILE.href)}); })`;
+    const worker = new Worker(entry, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
+    // Polled, not listened for: a 'message' listener would consume the replies run() reads.
+    let failure: unknown;
+    worker.once('error', (err) => {
+      failure = err;
+    });
+    while (!receiveMessageOnPort(port1)) {
+      if (failure !== undefined) throw failure;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    worker.unref();
+    port1.unref();
+    return new SyncRunner(worker, port1, new Int32Array(flag));
+  }
+
+  /** Runs one chunk task and blocks the calling (main) thread until its result is back. */
+  run(task: ChunkTask): ChunkResult {
+    Atomics.store(this.flag, 0, 0);
+    this.port.postMessage({ task });
+    const started = Date.now();
+    for (;;) {
+      Atomics.wait(this.flag, 0, 0, 1000);
+      const msg = receiveMessageOnPort(this.port);
+      if (msg) return (msg.message as { result: ChunkResult }).result;
+      if (Date.now() - started > DEADLINE_MS) {
+        throw new RvbbitError('SYNC_WORKER_TIMEOUT', `the sync worker did not answer within ${DEADLINE_MS} ms`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.port.close();
+    await this.worker.terminate();
+  }
+}

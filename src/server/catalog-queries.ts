@@ -1,0 +1,150 @@
+/**
+ * What Postgres clients send that is not the user's SQL: session settings
+ * (`SET extra_float_digits = 3`), `SHOW …`, and catalog queries from psql's
+ * `\d`, pgJDBC's DatabaseMetaData and type lookups. Settings are acknowledged,
+ * SHOW is answered from a table of server parameters, and catalog queries run
+ * on DuckDB's own pg_catalog after the rewrites in `catalog-rewrite.ts`,
+ * bypassing the RVBBIT grammar (their `~` is a regex, not semantic).
+ */
+import type { QueryResult } from '../exec/query-result.js';
+import { rewriteCatalogSql } from './catalog-rewrite.js';
+
+export const SERVER_VERSION = '15.0';
+
+/** Values reported in ParameterStatus at startup and by SHOW. */
+export function serverParameters(user: string, appName: string): Record<string, string> {
+  return {
+    server_version: `${SERVER_VERSION} (rvbbit)`,
+    server_encoding: 'UTF8',
+    client_encoding: 'UTF8',
+    DateStyle: 'ISO, MDY',
+    IntervalStyle: 'postgres',
+    TimeZone: 'UTC',
+    integer_datetimes: 'on',
+    standard_conforming_strings: 'on',
+    is_superuser: 'off',
+    session_authorization: user,
+    application_name: appName,
+  };
+}
+
+const SHOW_EXTRA: Readonly<Record<string, string>> = {
+  transaction_isolation: 'repeatable read',
+  'transaction isolation level': 'repeatable read',
+  search_path: '"$user", public',
+  max_identifier_length: '63',
+  server_version_num: '150000',
+  lc_collate: 'C',
+  lc_ctype: 'C',
+  default_transaction_isolation: 'repeatable read',
+  default_transaction_read_only: 'off',
+  transaction_read_only: 'off',
+  statement_timeout: '0',
+};
+
+export type Special =
+  | { readonly kind: 'command'; readonly tag: string }
+  | { readonly kind: 'rows'; readonly result: QueryResult }
+  | { readonly kind: 'sql'; readonly sql: string };
+
+/** Settings DuckDB does not have; SET on them is acknowledged and remembered for SHOW. */
+const PG_ONLY_SETTINGS = new Set([
+  'extra_float_digits',
+  'application_name',
+  'client_encoding',
+  'datestyle',
+  'intervalstyle',
+  'client_min_messages',
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'bytea_output',
+  'standard_conforming_strings',
+  'session characteristics',
+  'search_path',
+  'lc_messages',
+  'lc_monetary',
+  'lc_numeric',
+  'lc_time',
+  'join_collapse_limit',
+  'jit',
+  'default_transaction_isolation',
+  'default_transaction_read_only',
+  'transaction',
+  'row_security',
+  'synchronize_seqscans',
+  'quote_all_identifiers',
+  'escape_string_warning',
+]);
+
+const CATALOG_HINT =
+  /\b(pg_catalog|information_schema|pg_class|pg_namespace|pg_type|pg_attribute|pg_proc|pg_settings|pg_database|pg_roles|pg_user|pg_am|pg_index|pg_constraint|pg_description|pg_tables|pg_views|pg_extension|pg_enum|pg_range|pg_inherits|pg_stat_activity|pg_backend_pid|pg_total_relation_size|pg_relation_size|pg_get_keywords|pg_get_\w+|current_schema|format_type|pg_encoding_to_char|txid_current|has_\w+_privilege|obj_description|col_description)\b/i;
+
+/** A client query that needs special handling, or undefined for the user's own SQL. */
+export function specialQuery(
+  sql: string,
+  settings: Map<string, string>,
+  params: Record<string, string>,
+  backendPid?: number,
+): Special | undefined {
+  const text = sql.trim().replace(/;\s*$/, '');
+  const set =
+    /^SET\s+(?:SESSION\s+|LOCAL\s+)?([A-Za-z_.]+(?:\s+CHARACTERISTICS)?)\s*(?:=|\bTO\b)?\s*(.*)$/is.exec(
+      text,
+    );
+  if (set) {
+    const name = set[1]!.toLowerCase();
+    if (PG_ONLY_SETTINGS.has(name) || name.includes('.')) {
+      settings.set(name, set[2]!.trim().replace(/^'(.*)'$/, '$1'));
+      return { kind: 'command', tag: 'SET' };
+    }
+    return undefined;
+  }
+  const show = /^SHOW\s+(.+)$/is.exec(text);
+  if (show) {
+    const name = show[1]!.trim().replace(/\s+/g, ' ');
+    const key = name.toLowerCase();
+    const value =
+      settings.get(key) ??
+      Object.entries(params).find(([k]) => k.toLowerCase() === key)?.[1] ??
+      SHOW_EXTRA[key];
+    if (value !== undefined) {
+      const column = key === 'transaction isolation level' ? 'transaction_isolation' : key;
+      return {
+        kind: 'rows',
+        result: { columns: [{ name: column, type: 'VARCHAR' }], rows: [{ [column]: value }] },
+      };
+    }
+    return undefined;
+  }
+  if (/^(DISCARD|RESET|DEALLOCATE|UNLISTEN|LISTEN|CLOSE)\b/i.test(text)) {
+    return { kind: 'command', tag: text.split(/\s+/)[0]!.toUpperCase() };
+  }
+  // psql \d: the publications a table is in (there are none; DuckDB cannot bind psql's query).
+  if (/\bpg_catalog\.pg_publication\b/.test(text) && /^\s*SELECT\s+pubname\b/i.test(text)) {
+    return {
+      kind: 'rows',
+      result: {
+        columns: [
+          { name: 'pubname', type: 'VARCHAR' },
+          { name: '?column?', type: 'VARCHAR' },
+          { name: '?column?', type: 'VARCHAR' },
+        ],
+        rows: [],
+      },
+    };
+  }
+  if (/^SELECT\s+pg_backend_pid\(\)\s*$/i.test(text) && backendPid !== undefined) {
+    return {
+      kind: 'rows',
+      result: {
+        columns: [{ name: 'pg_backend_pid', type: 'INTEGER' }],
+        rows: [{ pg_backend_pid: backendPid }],
+      },
+    };
+  }
+  if ((CATALOG_HINT.test(text) || /\bversion\s*\(\s*\)/i.test(text)) && !/^\s*RVBBIT\b/i.test(text)) {
+    return { kind: 'sql', sql: rewriteCatalogSql(text) };
+  }
+  return undefined;
+}

@@ -1,0 +1,131 @@
+/**
+ * CommandComplete tags (`SELECT 3`, `INSERT 0 2`, `CREATE TABLE` …) and whether
+ * a statement returns rows, decided from its leading keywords and its result.
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html (CommandComplete)
+ */
+import type { QueryResult } from '../exec/query-result.js';
+
+/** The statement's first words, upper-cased, after comments and annotations. */
+export function leadingWords(sql: string, n = 2): string[] {
+  const text = sql
+    .replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '')
+    .trimStart()
+    .replace(/^\(+\s*/, '');
+  return (text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,4}/)?.[0] ?? '')
+    .split(/\s+/)
+    .slice(0, n)
+    .map((w) => w.toUpperCase());
+}
+
+const ROW_COMMANDS = new Set([
+  'SELECT',
+  'WITH',
+  'VALUES',
+  'TABLE',
+  'FROM',
+  'SHOW',
+  'DESCRIBE',
+  'EXPLAIN',
+  'PRAGMA',
+  'RVBBIT',
+  'SUMMARIZE',
+  'CALL',
+  'PIVOT',
+  'UNPIVOT',
+]);
+
+/** Statements that never send rows, whatever DuckDB returns for them. */
+const COMMANDS = new Set([
+  'BEGIN',
+  'START',
+  'COMMIT',
+  'END',
+  'ROLLBACK',
+  'ABORT',
+  'CREATE',
+  'DROP',
+  'ALTER',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'SET',
+  'RESET',
+  'USE',
+  'ATTACH',
+  'DETACH',
+  'CHECKPOINT',
+  'LOAD',
+  'INSTALL',
+  'VACUUM',
+  'ANALYZE',
+  'COPY',
+  'EXPORT',
+  'IMPORT',
+  'TRUNCATE',
+  'COMMENT',
+  'GRANT',
+  'REVOKE',
+  'PREPARE',
+  'DEALLOCATE',
+]);
+
+const TWO_WORD = new Set(['CREATE', 'DROP', 'ALTER']);
+
+export interface Completion {
+  /** True if the statement's rows go to the client (RowDescription + DataRows). */
+  readonly rows: boolean;
+  readonly tag: string;
+}
+
+/** What to tell the client about a finished statement. */
+export function completionOf(sql: string, result: QueryResult): Completion {
+  const [first = '', second = ''] = leadingWords(sql, 3);
+  const onlyCount =
+    result.columns.length === 1 && result.columns[0]!.name === 'Count' && result.rows.length <= 1;
+  const count = onlyCount ? Number(result.rows[0]?.Count ?? 0) : result.rows.length;
+  const mapIntoTable = first === 'CREATE' && /\bAS\s+RVBBIT\b/i.test(sql);
+  if (
+    ROW_COMMANDS.has(first) ||
+    mapIntoTable ||
+    (!COMMANDS.has(first) && result.columns.length > 0 && !onlyCount)
+  ) {
+    return { rows: true, tag: `SELECT ${result.rows.length}` };
+  }
+  switch (first) {
+    case 'INSERT':
+      return { rows: false, tag: `INSERT 0 ${count}` };
+    case 'UPDATE':
+    case 'DELETE':
+    case 'MERGE':
+    case 'COPY':
+      return { rows: false, tag: `${first} ${count}` };
+    case 'START':
+      return { rows: false, tag: 'BEGIN' };
+    case 'END':
+      return { rows: false, tag: 'COMMIT' };
+    case 'ABORT':
+      return { rows: false, tag: 'ROLLBACK' };
+    default: {
+      if (TWO_WORD.has(first)) {
+        const words = leadingWords(sql, 4).filter(
+          (w) => !['OR', 'REPLACE', 'TEMP', 'TEMPORARY', 'UNIQUE'].includes(w),
+        );
+        const object = words[1] ?? second;
+        if (first === 'CREATE' && onlyCount && object === 'TABLE' && /\bAS\b/i.test(sql)) {
+          return { rows: false, tag: `SELECT ${count}` };
+        }
+        return { rows: false, tag: `${first} ${object}`.trim() };
+      }
+      return { rows: false, tag: first || 'OK' };
+    }
+  }
+}
+
+/** Transaction status after a statement succeeded, given the status before. */
+export function txAfter(sql: string, before: 'I' | 'T' | 'E'): 'I' | 'T' | 'E' {
+  const [first = '', second = ''] = leadingWords(sql, 2);
+  if (first === 'BEGIN' || (first === 'START' && second === 'TRANSACTION')) return 'T';
+  if (['COMMIT', 'END', 'ROLLBACK', 'ABORT'].includes(first)) return 'I';
+  return before;
+}

@@ -1,0 +1,224 @@
+/**
+ * An emulated Postgres catalog, created per client session as TEMP views and
+ * macros that shadow DuckDB's own pg_catalog (whose OIDs are DuckDB type ids,
+ * not Postgres ones, and which lacks columns psql and pgJDBC read). Catalog
+ * queries have their `pg_catalog.` qualifiers removed (`catalog-rewrite.ts`)
+ * so they resolve here. Tables and columns come from duckdb_tables(),
+ * duckdb_views() and duckdb_columns(); types use the OIDs of `pg-types.ts`.
+ */
+import { oidCaseSql, PG_TYPE_ROWS } from './pg-types.js';
+
+const typeValues = PG_TYPE_ROWS.map(
+  ([oid, name, len, cat, arr, elem]) => `(${oid}, '${name}', ${len}, '${cat}', ${arr}, ${elem})`,
+).join(', ');
+
+const NAMESPACES = `
+  SELECT 11::BIGINT AS oid, 'pg_catalog' AS nspname
+  UNION ALL SELECT 13::BIGINT, 'information_schema'
+  UNION ALL SELECT oid::BIGINT, CASE WHEN database_name = 'temp' THEN 'pg_temp_1' ELSE schema_name END
+    FROM duckdb_schemas() WHERE database_name NOT IN ('system')
+      AND database_name = CASE WHEN database_name = 'temp' THEN 'temp' ELSE current_database() END`;
+
+const RELATIONS = `
+  SELECT table_oid::BIGINT AS oid, table_name AS relname, schema_oid::BIGINT AS relnamespace, 'r' AS relkind,
+         temporary, column_count::INTEGER AS relnatts, estimated_size::FLOAT AS reltuples
+    FROM duckdb_tables() WHERE NOT internal
+  UNION ALL
+  SELECT view_oid::BIGINT, view_name, schema_oid::BIGINT, 'v', temporary, column_count::INTEGER, 0::FLOAT
+    FROM duckdb_views() WHERE NOT internal AND NOT (temporary AND view_name LIKE 'pg\\_%' ESCAPE '\\')`;
+
+/** Catalogs clients read that are always empty here: name and typed columns. */
+const EMPTY_TABLES: readonly (readonly [string, readonly string[]])[] = [
+  [
+    'pg_policy',
+    [
+      '0::BIGINT AS oid',
+      "''::VARCHAR AS polname",
+      '0::BIGINT AS polrelid',
+      "''::VARCHAR AS polcmd",
+      'true AS polpermissive',
+      '[]::BIGINT[] AS polroles',
+      "''::VARCHAR AS polqual",
+      "''::VARCHAR AS polwithcheck",
+    ],
+  ],
+  [
+    'pg_statistic_ext',
+    [
+      '0::BIGINT AS oid',
+      "''::VARCHAR AS stxname",
+      '0::BIGINT AS stxrelid',
+      '0::BIGINT AS stxnamespace',
+      "''::VARCHAR AS stxkeys",
+      '[]::VARCHAR[] AS stxkind',
+      '-1::INTEGER AS stxstattarget',
+    ],
+  ],
+  [
+    'pg_publication',
+    [
+      '0::BIGINT AS oid',
+      "''::VARCHAR AS pubname",
+      'false AS puballtables',
+      'true AS pubinsert',
+      'true AS pubupdate',
+      'true AS pubdelete',
+      'true AS pubtruncate',
+      'false AS pubviaroot',
+    ],
+  ],
+  [
+    'pg_publication_rel',
+    [
+      '0::BIGINT AS oid',
+      '0::BIGINT AS prpubid',
+      '0::BIGINT AS prrelid',
+      "''::VARCHAR AS prqual",
+      "''::VARCHAR AS prattrs",
+    ],
+  ],
+  ['pg_publication_namespace', ['0::BIGINT AS oid', '0::BIGINT AS pnpubid', '0::BIGINT AS pnnspid']],
+  [
+    'pg_trigger',
+    [
+      '0::BIGINT AS oid',
+      '0::BIGINT AS tgrelid',
+      "''::VARCHAR AS tgname",
+      '0::BIGINT AS tgparentid',
+      'false AS tgisinternal',
+      "'O' AS tgenabled",
+      '0::BIGINT AS tgconstraint',
+    ],
+  ],
+  [
+    'pg_rewrite',
+    [
+      '0::BIGINT AS oid',
+      "''::VARCHAR AS rulename",
+      '0::BIGINT AS ev_class',
+      "''::VARCHAR AS ev_type",
+      "'O' AS ev_enabled",
+    ],
+  ],
+  ['pg_collation', ['0::BIGINT AS oid', "''::VARCHAR AS collname", '11::BIGINT AS collnamespace']],
+  [
+    'pg_constraint',
+    [
+      '0::BIGINT AS oid',
+      "''::VARCHAR AS conname",
+      '0::BIGINT AS connamespace',
+      "''::VARCHAR AS contype",
+      '0::BIGINT AS conrelid',
+      '0::BIGINT AS confrelid',
+      '0::BIGINT AS conindid',
+      '0::BIGINT AS conparentid',
+      '[]::SMALLINT[] AS conkey',
+      '[]::SMALLINT[] AS confkey',
+      'true AS convalidated',
+      'false AS condeferrable',
+      'false AS condeferred',
+      "''::VARCHAR AS confupdtype",
+      "''::VARCHAR AS confdeltype",
+      "''::VARCHAR AS confmatchtype",
+      'true AS conislocal',
+    ],
+  ],
+  ['pg_foreign_table', ['0::BIGINT AS ftrelid', '0::BIGINT AS ftserver', "''::VARCHAR AS ftoptions"]],
+  ['pg_partitioned_table', ['0::BIGINT AS partrelid', "''::VARCHAR AS partstrat"]],
+  [
+    'pg_depend',
+    [
+      '0::BIGINT AS classid',
+      '0::BIGINT AS objid',
+      '0::INTEGER AS objsubid',
+      '0::BIGINT AS refclassid',
+      '0::BIGINT AS refobjid',
+      '0::INTEGER AS refobjsubid',
+      "''::VARCHAR AS deptype",
+    ],
+  ],
+  ['pg_sequence', ['0::BIGINT AS seqrelid', '0::BIGINT AS seqtypid']],
+  [
+    'pg_extension',
+    [
+      '0::BIGINT AS oid',
+      "''::VARCHAR AS extname",
+      '10::BIGINT AS extowner',
+      '11::BIGINT AS extnamespace',
+      "''::VARCHAR AS extversion",
+    ],
+  ],
+];
+
+/** Statements that set up the emulated catalog on a fresh connection. */
+export const CATALOG_SETUP: readonly string[] = [
+  `CREATE OR REPLACE TEMP VIEW pg_namespace AS SELECT oid, nspname, 10::BIGINT AS nspowner, NULL::VARCHAR AS nspacl FROM (${NAMESPACES})`,
+  `CREATE OR REPLACE TEMP VIEW pg_class AS SELECT oid, relname, relnamespace, relkind, 10::BIGINT AS relowner,
+     0::BIGINT AS relam, 0::INTEGER AS relchecks, false AS relhasindex, false AS relhasrules, false AS relhastriggers,
+     false AS relrowsecurity, false AS relforcerowsecurity, false AS relispartition, 0::BIGINT AS reltablespace,
+     0::BIGINT AS reloftype, CASE WHEN temporary THEN 't' ELSE 'p' END AS relpersistence, 'd' AS relreplident,
+     0::BIGINT AS reltoastrelid, relnatts, reltuples, 0::INTEGER AS relpages, false AS relhassubclass,
+     NULL::VARCHAR AS reloptions, NULL::VARCHAR AS relacl, NULL::VARCHAR AS relpartbound, 0::BIGINT AS reltype,
+     false AS relisshared, 0::BIGINT AS relfilenode
+     FROM (${RELATIONS})`,
+  `CREATE OR REPLACE TEMP VIEW pg_type AS SELECT oid::BIGINT AS oid, typname, 11::BIGINT AS typnamespace, len::SMALLINT AS typlen,
+     CASE WHEN cat = 'A' THEN 'b' ELSE 'b' END AS typtype, cat AS typcategory, arr::BIGINT AS typarray, elem::BIGINT AS typelem,
+     0::BIGINT AS typrelid, 0::BIGINT AS typbasetype, -1::INTEGER AS typtypmod, false AS typnotnull, ',' AS typdelim,
+     10::BIGINT AS typowner, len > 0 AS typbyval, true AS typisdefined, 0::BIGINT AS typcollation, NULL::VARCHAR AS typdefault,
+     typname || 'in' AS typinput, typname || 'out' AS typoutput, 'i' AS typalign, 0::INTEGER AS typndims
+     FROM (VALUES ${typeValues}) t(oid, typname, len, cat, arr, elem)`,
+  `CREATE OR REPLACE TEMP VIEW pg_attribute AS SELECT table_oid::BIGINT AS attrelid, column_name AS attname,
+     ${oidCaseSql('data_type')}::BIGINT AS atttypid, (column_index)::SMALLINT AS attnum,
+     CASE WHEN data_type LIKE 'DECIMAL(%' THEN ((numeric_precision << 16) | numeric_scale) + 4 ELSE -1 END::INTEGER AS atttypmod,
+     -1::SMALLINT AS attlen, NOT is_nullable AS attnotnull, column_default IS NOT NULL AS atthasdef, false AS attisdropped,
+     '' AS attidentity, '' AS attgenerated, 0::BIGINT AS attcollation, 0::INTEGER AS attndims, -1::INTEGER AS attstattarget,
+     true AS attislocal, 0::INTEGER AS attinhcount, NULL::VARCHAR AS attacl, NULL::VARCHAR AS attoptions,
+     NULL::VARCHAR AS attfdwoptions, false AS atthasmissing, 'p' AS attstorage, NULL::VARCHAR AS attcompression
+     FROM duckdb_columns() WHERE NOT internal`,
+  `CREATE OR REPLACE TEMP VIEW pg_attrdef AS SELECT table_oid::BIGINT * 1000 + column_index AS oid, table_oid::BIGINT AS adrelid,
+     column_index::SMALLINT AS adnum, column_default AS adbin FROM duckdb_columns() WHERE NOT internal AND column_default IS NOT NULL`,
+  `CREATE OR REPLACE TEMP VIEW pg_description AS SELECT 0::BIGINT AS objoid, 0::BIGINT AS classoid, 0::INTEGER AS objsubid, ''::VARCHAR AS description WHERE false`,
+  `CREATE OR REPLACE TEMP VIEW pg_index AS SELECT 0::BIGINT AS indexrelid, 0::BIGINT AS indrelid, false AS indisunique, false AS indisprimary,
+     false AS indisclustered, true AS indisvalid, false AS indisreplident, false AS indisexclusion, true AS indimmediate,
+     ''::VARCHAR AS indkey, 0::SMALLINT AS indnatts, NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred WHERE false`,
+  `CREATE OR REPLACE TEMP VIEW pg_inherits AS SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0::INTEGER AS inhseqno, false AS inhdetachpending WHERE false`,
+  ...EMPTY_TABLES.map(
+    ([name, cols]) => `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${cols.join(', ')} WHERE false`,
+  ),
+  `CREATE OR REPLACE TEMP VIEW pg_am AS SELECT 2::BIGINT AS oid, 'heap' AS amname, 't' AS amtype`,
+  `CREATE OR REPLACE TEMP VIEW pg_database AS SELECT 1::BIGINT AS oid, current_database() AS datname, 10::BIGINT AS datdba,
+     6 AS encoding, 'C' AS datcollate, 'C' AS datctype, false AS datistemplate, true AS datallowconn, -1 AS datconnlimit, NULL::VARCHAR AS datacl`,
+  `CREATE OR REPLACE TEMP VIEW pg_roles AS SELECT 10::BIGINT AS oid, 'rvbbit' AS rolname, true AS rolsuper, true AS rolinherit,
+     true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, -1 AS rolconnlimit`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_userbyid(id) AS 'rvbbit'`,
+  // Macro bodies are expanded inline: inner aliases must not capture the caller's (psql uses c and n).
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_table_is_visible(id) AS (SELECT count(*) > 0 FROM pg_class rvbbit_c
+     JOIN pg_namespace rvbbit_n ON rvbbit_c.relnamespace = rvbbit_n.oid
+     WHERE rvbbit_c.oid = id AND rvbbit_n.nspname IN ('main', 'pg_temp_1'))`,
+  `CREATE OR REPLACE TEMP MACRO pg_type_is_visible(id) AS true`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_expr(e, r, p := false) AS e`,
+  `CREATE OR REPLACE TEMP MACRO obj_description(o, c := '') AS NULL::VARCHAR`,
+  `CREATE OR REPLACE TEMP MACRO col_description(o, n) AS NULL::VARCHAR`,
+  `CREATE OR REPLACE TEMP MACRO shobj_description(o, c) AS NULL::VARCHAR`,
+  `CREATE OR REPLACE TEMP MACRO pg_encoding_to_char(e) AS 'UTF8'`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_statisticsobjdef_columns(o) AS ''`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_indexdef(o, c := 0, p := false) AS ''`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_triggerdef(o, p := false) AS ''`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_viewdef(o, p := false) AS (SELECT sql FROM duckdb_views() WHERE view_oid = o)`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_partkeydef(o) AS NULL::VARCHAR`,
+  `CREATE OR REPLACE TEMP MACRO array_upper(a, d) AS len(a)`,
+  `CREATE OR REPLACE TEMP MACRO pg_total_relation_size(o) AS 0::BIGINT`,
+  `CREATE OR REPLACE TEMP MACRO pg_relation_size(o, f := 'main') AS 0::BIGINT`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_keywords() AS TABLE SELECT keyword_name AS word, 'U' AS catcode, keyword_category AS catdesc FROM duckdb_keywords()`,
+  `CREATE OR REPLACE TEMP MACRO array_lower(a, d) AS 1`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_constraintdef(o, p := false) AS ''`,
+  `CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(o) AS false`,
+  `CREATE OR REPLACE TEMP MACRO current_schemas(b) AS ['pg_catalog', current_schema()]`,
+  `CREATE OR REPLACE TEMP MACRO format_type(t, m) AS (SELECT CASE
+     WHEN t = 1700 AND m > 4 THEN 'numeric(' || ((m - 4) >> 16) || ',' || ((m - 4) & 65535) || ')'
+     WHEN t = 1114 THEN 'timestamp without time zone' WHEN t = 1184 THEN 'timestamp with time zone'
+     WHEN t = 1043 THEN 'character varying' WHEN t = 701 THEN 'double precision' WHEN t = 700 THEN 'real'
+     WHEN t = 23 THEN 'integer' WHEN t = 20 THEN 'bigint' WHEN t = 21 THEN 'smallint' WHEN t = 16 THEN 'boolean'
+     WHEN t = 1083 THEN 'time without time zone'
+     ELSE coalesce((SELECT rvbbit_t.typname FROM pg_type rvbbit_t WHERE rvbbit_t.oid = t), '???') END)`,
+];

@@ -1,0 +1,86 @@
+/**
+ * Options of `startServer`, checked once at the edge, with their defaults.
+ */
+import type { Engine } from '../engine/engine.js';
+import { RvbbitError } from '../errors.js';
+import type { AuthMethod } from './auth.js';
+
+export interface ServerLimits {
+  /** Clients connected at once; one more gets FATAL 53300 (default 100). */
+  readonly maxConnections: number;
+  /** Largest message a client may send, bytes (default 64 MiB). */
+  readonly maxMessageBytes: number;
+  /** Close a connection idle this long, ms; 0 = never (default 0). */
+  readonly idleTimeoutMs: number;
+  /** At most one progress NOTICE per this many ms (default 500, i.e. ≤ 2/s). */
+  readonly noticeIntervalMs: number;
+}
+
+export interface ServerOptions extends Partial<ServerLimits> {
+  readonly engine: Engine;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 15432; 0 picks a free port. */
+  readonly port?: number;
+  /** Clients must authenticate with this password (SCRAM-SHA-256 by default). */
+  readonly password?: string;
+  /** 'scram-sha-256' (default) or 'md5'. */
+  readonly authMethod?: AuthMethod;
+  /** Listen on a non-loopback address without a password. */
+  readonly insecure?: boolean;
+  /** Receives one line per statement clients send and per connection event. */
+  readonly log?: (line: string) => void;
+}
+
+export interface ResolvedServerOptions {
+  readonly engine: Engine;
+  readonly host: string;
+  readonly port: number;
+  readonly password: string | undefined;
+  readonly authMethod: AuthMethod;
+  readonly limits: ServerLimits;
+  readonly log?: (line: string) => void;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+function positiveInt(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new RvbbitError('SERVER_OPTION', `options.${name} must be an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
+  const host = o.host ?? '127.0.0.1';
+  const port = positiveInt('port', o.port, 15432, 0);
+  if (port > 65535) throw new RvbbitError('SERVER_OPTION', 'options.port must be at most 65535');
+  if (o.password !== undefined && o.password === '') {
+    throw new RvbbitError('SERVER_OPTION', 'options.password must not be empty');
+  }
+  if (!LOOPBACK.test(host) && o.password === undefined && !o.insecure) {
+    throw new RvbbitError(
+      'SERVER_INSECURE',
+      `refusing to listen on ${host} without a password: set --password (or server.password in rvbbit.config.yaml), or pass --insecure`,
+    );
+  }
+  const authMethod = o.authMethod ?? 'scram-sha-256';
+  if (authMethod !== 'scram-sha-256' && authMethod !== 'md5') {
+    throw new RvbbitError('SERVER_OPTION', "options.authMethod must be 'scram-sha-256' or 'md5'");
+  }
+  return {
+    engine: o.engine,
+    host,
+    port,
+    password: o.password,
+    authMethod,
+    log: o.log,
+    limits: {
+      maxConnections: positiveInt('maxConnections', o.maxConnections, 100),
+      maxMessageBytes: positiveInt('maxMessageBytes', o.maxMessageBytes, 64 * 1024 * 1024, 1024),
+      idleTimeoutMs: positiveInt('idleTimeoutMs', o.idleTimeoutMs, 0, 0),
+      noticeIntervalMs: positiveInt('noticeIntervalMs', o.noticeIntervalMs, 500, 0),
+    },
+  };
+}

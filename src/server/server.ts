@@ -1,0 +1,86 @@
+/**
+ * `startServer`: a Postgres-wire server in front of an engine. One engine
+ * session (DuckDB connection) per client, on the engine's shared database.
+ *
+ * @example
+ * const engine = await createEngine();
+ * const server = await startServer({ engine, port: 0 });
+ * // psql -h 127.0.0.1 -p ${server.port}
+ * await server.close();
+ */
+import { createServer, type Socket } from 'node:net';
+import { RvbbitError } from '../errors.js';
+import { PgConnection } from './pg-connection.js';
+import { resolveServerOptions, type ServerOptions } from './server-options.js';
+
+export interface ServerHandle {
+  readonly host: string;
+  readonly port: number;
+  /** Clients connected now. */
+  connections(): number;
+  /** Stops listening and closes every client connection. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<ServerHandle> {
+  const o = resolveServerOptions(options);
+  const live = new Map<number, PgConnection>();
+  const sockets = new Set<Socket>();
+  const all = new Set<PgConnection>();
+  const host = {
+    engine: o.engine,
+    password: o.password,
+    authMethod: o.authMethod,
+    limits: o.limits,
+    log: o.log,
+    register(conn: PgConnection) {
+      if (live.size >= o.limits.maxConnections) {
+        throw new RvbbitError(
+          'TOO_MANY_CONNECTIONS',
+          `sorry, too many clients already (max ${o.limits.maxConnections})`,
+        );
+      }
+      live.set(conn.pid, conn);
+    },
+    unregister(conn: PgConnection) {
+      if (live.get(conn.pid) === conn) live.delete(conn.pid);
+    },
+    cancel(pid: number, secret: number) {
+      const conn = live.get(pid);
+      if (conn && conn.secret === secret) {
+        o.log?.(`[${pid}] cancel request`);
+        conn.cancelRunning();
+      }
+    },
+  };
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const conn = new PgConnection(socket, host);
+    all.add(conn);
+    socket.on('close', () => {
+      void conn.finished().then(() => all.delete(conn));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  return {
+    host: o.host,
+    port,
+    connections: () => live.size,
+    close: async () => {
+      const conns = [...all];
+      for (const conn of conns) conn.close();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.all(conns.map((c) => c.finished()));
+    },
+  };
+}

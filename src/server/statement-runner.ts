@@ -1,0 +1,82 @@
+/**
+ * Runs one statement for a client: client housekeeping and catalog queries
+ * are answered or rewritten (`catalog-queries.ts`), everything else goes to
+ * the client's engine session. Returns the result and its CommandComplete.
+ */
+
+import { toDuckValues } from '../engine/params.js';
+import type { Session } from '../engine/session.js';
+import { RvbbitError } from '../errors.js';
+import { duckdbError } from '../exec/duckdb-error.js';
+import type { Progress } from '../exec/progress.js';
+import { type QueryResult, readResult } from '../exec/query-result.js';
+import { specialQuery } from './catalog-queries.js';
+import { type Completion, completionOf } from './command-tag.js';
+import { CATALOG_SETUP } from './pg-catalog-views.js';
+
+export interface StatementOutcome {
+  readonly result: QueryResult;
+  readonly completion: Completion;
+}
+
+export interface RunContext {
+  readonly session: Session;
+  readonly settings: Map<string, string>;
+  readonly params: Record<string, string>;
+  /** The BackendKeyData process id, for pg_backend_pid(). */
+  readonly pid?: number;
+  readonly signal: AbortSignal;
+  readonly onProgress: (p: Progress) => void;
+  /** Called with every statement before it runs (the server's query log). */
+  readonly log?: (sql: string) => void;
+}
+
+const EMPTY: QueryResult = { columns: [], rows: [] };
+const catalogReady = new WeakSet<Session>();
+
+/** Creates the emulated pg catalog on this session's connection, once. */
+export async function ensureCatalog(session: Session): Promise<void> {
+  if (catalogReady.has(session)) return;
+  await session.q.run(async (con) => {
+    for (const sql of CATALOG_SETUP) await con.run(sql);
+  });
+  catalogReady.add(session);
+}
+
+export async function runStatement(
+  sql: string,
+  values: readonly unknown[] | undefined,
+  ctx: RunContext,
+): Promise<StatementOutcome> {
+  ctx.log?.(sql);
+  const special = specialQuery(sql, ctx.settings, ctx.params, ctx.pid);
+  if (special?.kind === 'command') return { result: EMPTY, completion: { rows: false, tag: special.tag } };
+  if (special?.kind === 'rows') {
+    return { result: special.result, completion: completionOf('SELECT', special.result) };
+  }
+  let result: QueryResult;
+  if (special?.kind === 'sql') {
+    const rewritten = special.sql;
+    await ensureCatalog(ctx.session);
+    result = await ctx.session.q.run((con) =>
+      (values && values.length > 0
+        ? con.prepare(rewritten).then(async (p) => {
+            p.bind(toDuckValues(values) ?? []);
+            const reader = await p.runAndReadAll();
+            const types = reader.columnTypes().map(String);
+            return {
+              columns: reader.columnNames().map((name, i) => ({ name, type: types[i]! })),
+              rows: reader.getRowObjectsJS(),
+            };
+          })
+        : readResult(con, rewritten)
+      ).catch((err: unknown) => {
+        throw duckdbError(err);
+      }),
+    );
+  } else {
+    if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
+    result = await ctx.session.query(sql, values, { signal: ctx.signal, onProgress: ctx.onProgress });
+  }
+  return { result, completion: completionOf(sql, result) };
+}

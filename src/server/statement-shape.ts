@@ -1,0 +1,92 @@
+/**
+ * What a statement looks like to a client before and after it runs: the
+ * RowDescription fields of a result, and Describe-statement answers
+ * (parameter and column types) from DuckDB's prepare, without running it.
+ */
+import type { Session } from '../engine/session.js';
+import type { QueryResult } from '../exec/query-result.js';
+import { specialQuery } from './catalog-queries.js';
+import { leadingWords } from './command-tag.js';
+import type * as msg from './message-writer.js';
+import { pgTypeOf } from './pg-types.js';
+import { ensureCatalog } from './statement-runner.js';
+
+export interface PreparedStatement {
+  readonly sql: string;
+  readonly paramOids: readonly number[];
+}
+
+/** Only whitespace, comments and semicolons. */
+export function isEmptyQuery(sql: string): boolean {
+  return sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|;/g, '').trim() === '';
+}
+
+export function formatAt(formats: readonly number[], i: number): number {
+  if (formats.length === 0) return 0;
+  if (formats.length === 1) return formats[0]!;
+  return formats[i] ?? 0;
+}
+
+export function fieldsOf(result: QueryResult, formats: readonly number[]): msg.FieldDescription[] {
+  return result.columns.map((c, i) => {
+    const t = pgTypeOf(c.type);
+    return { name: c.name, typeOid: t.oid, typeLen: t.len, typeMod: t.mod, format: formatAt(formats, i) };
+  });
+}
+
+/** Parameter and column types of a statement without running it (DuckDB's prepare); RVBBIT statements say text. */
+export async function describeStatement(
+  session: Session,
+  statement: PreparedStatement,
+  settings: Map<string, string>,
+  params: Record<string, string>,
+): Promise<{ paramOids: number[]; fields: msg.FieldDescription[] }> {
+  const count = Math.max(
+    statement.paramOids.length,
+    ...[...statement.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])),
+    0,
+  );
+  const fallback = Array.from({ length: count }, (_, i) => statement.paramOids[i] || 25);
+  const special = specialQuery(statement.sql, new Map(settings), params);
+  if (special?.kind === 'command') return { paramOids: fallback, fields: [] };
+  if (special?.kind === 'rows') return { paramOids: fallback, fields: fieldsOf(special.result, []) };
+  const rowWords = [
+    'SELECT',
+    'WITH',
+    'VALUES',
+    'TABLE',
+    'FROM',
+    'SHOW',
+    'DESCRIBE',
+    'PRAGMA',
+    'SUMMARIZE',
+    'CALL',
+  ];
+  if (
+    /^\s*(RVBBIT|EXPLAIN\s+RVBBIT|CREATE\s+(TEMP\w*\s+)?TABLE\s+\S+\s+AS\s+RVBBIT)\b/i.test(statement.sql) ||
+    !rowWords.includes(leadingWords(statement.sql, 1)[0] ?? '')
+  ) {
+    return { paramOids: fallback, fields: [] };
+  }
+  const sql = special?.kind === 'sql' ? special.sql : statement.sql;
+  try {
+    if (special?.kind === 'sql') await ensureCatalog(session);
+    return await session.q.run(async (con) => {
+      const p = await con.prepare(sql);
+      const paramOids = Array.from({ length: p.parameterCount }, (_, i) => {
+        if (statement.paramOids[i]) return statement.paramOids[i]!;
+        const t = String(p.parameterType(i));
+        return t === 'ANY' || t === 'UNKNOWN' ? 25 : pgTypeOf(t).oid;
+      });
+      const fields: msg.FieldDescription[] = [];
+      for (let i = 0; i < p.columnCount; i++) {
+        const t = pgTypeOf(String(p.columnType(i)));
+        fields.push({ name: p.columnName(i), typeOid: t.oid, typeLen: t.len, typeMod: t.mod, format: 0 });
+      }
+      p.destroySync();
+      return { paramOids, fields };
+    });
+  } catch {
+    return { paramOids: fallback, fields: [] };
+  }
+}

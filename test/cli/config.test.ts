@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readCliConfig } from '../../src/cli/cli-config.js';
+import { rvbbit } from './helpers.js';
+
+function configDir(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-config-'));
+  writeFileSync(join(dir, 'rvbbit.config.yaml'), text);
+  return dir;
+}
+
+test('the rvbbit: and server: sections are read; llm: and other keys are left alone', () => {
+  const dir = configDir(
+    'llm:\n  model: x\nrvbbit:\n  db: data.duckdb\n  cascades: [a, b]\n  parallel: 8\nserver:\n  port: 6543\n  password: pw\n  auth: md5\n  max_connections: 5\n  idle_timeout_ms: 1000\n',
+  );
+  assert.equal(readCliConfig(dir, {}), {
+    db: join(dir, 'data.duckdb'),
+    cascades: [join(dir, 'a'), join(dir, 'b')],
+    parallel: 8,
+    server: {
+      host: undefined,
+      port: 6543,
+      password: 'pw',
+      auth: 'md5',
+      maxConnections: 5,
+      maxMessageBytes: undefined,
+      idleTimeoutMs: 1000,
+    },
+  });
+});
+
+test('a wrong type names the key and the file', () => {
+  const dir = configDir('server:\n  port: "high"\n');
+  assert.throws(() => readCliConfig(dir, {}), /rvbbit\.config\.yaml: server\.port: expected an integer/);
+});
+
+test('the config file supplies the --db default, relative to the file', async () => {
+  const dir = configDir('rvbbit:\n  db: from-config.duckdb\n');
+  const r = await rvbbit(['query', '--format', 'csv', 'SELECT current_database() AS db'], {
+    env: { RVBBIT_CONFIG: join(dir, 'rvbbit.config.yaml') },
+  });
+  assert.is(r.err, '');
+  assert.is(r.out, 'db\nfrom-config\n');
+});
+
+test.run();

@@ -1,0 +1,58 @@
+/** Runs `node bin/rvbbit.js …` as a real child process. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CASCADES = `${ROOT}examples/cascades`;
+export const PRODUCTS = `${ROOT}examples/data/products.csv`;
+
+export interface Ran {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+export interface Running {
+  readonly child: ChildProcess;
+  out(): string;
+  err(): string;
+  readonly done: Promise<Ran>;
+}
+
+export function start(
+  args: readonly string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Running {
+  const child = spawn(process.execPath, ['bin/rvbbit.js', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, RVBBIT_HISTORY: '/dev/null', ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (b) => {
+    out += b;
+  });
+  child.stderr!.on('data', (b) => {
+    err += b;
+  });
+  if (opts.input !== undefined) child.stdin!.end(opts.input);
+  const done = new Promise<Ran>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { child, out: () => out, err: () => err, done };
+}
+
+export function rvbbit(
+  args: readonly string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Ran> {
+  return start(args, opts).done;
+}
+
+/** Resolves once `get()` matches `pattern` (polling), or rejects after `ms`. */
+export async function waitFor(get: () => string, pattern: RegExp, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!pattern.test(get())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${pattern}: ${get()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,47 @@
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rvbbit, start, waitFor } from './helpers.js';
+
+test('rvbbit serve --port 0 prints its address, serves clients, and stops on SIGTERM', async () => {
+  const run = start(['serve', '--port', '0', '--sim', '--log-queries']);
+  await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
+  assert.match(
+    run.out(),
+    /^rvbbit server listening on postgresql:\/\/127\.0\.0\.1:\d+ \(LLM: simulator\)\n$/,
+  );
+  const port = Number(/:(\d+) /.exec(run.out())![1]);
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'cli', database: 'rvbbit' });
+  await c.connect();
+  assert.equal((await c.query('SELECT 40 + 2 AS answer')).rows, [{ answer: 42 }]);
+  await c.end();
+  assert.match(run.err(), /\] SELECT 40 \+ 2 AS answer\n/);
+  run.child.kill('SIGTERM');
+  assert.is((await run.done).code, 0);
+});
+
+test('rvbbit serve refuses a non-loopback address without a password', async () => {
+  const r = await rvbbit(['serve', '--host', '0.0.0.0', '--port', '0', '--sim']);
+  assert.is(r.code, 1);
+  assert.match(r.err, /^refusing to listen on 0\.0\.0\.0 without a password: set --password/);
+});
+
+test('rvbbit serve --password requires it (SCRAM-SHA-256)', async () => {
+  const run = start(['serve', '--port', '0', '--sim', '--password', 'hunter2']);
+  await waitFor(run.out, /listening on/);
+  const port = Number(/:(\d+) /.exec(run.out())![1]);
+  const bad = new pg.Client({ host: '127.0.0.1', port, user: 'cli', password: 'nope' });
+  const err = await bad.connect().then(
+    () => undefined,
+    (e: { code: string }) => e,
+  );
+  assert.is(err?.code, '28P01');
+  const good = new pg.Client({ host: '127.0.0.1', port, user: 'cli', password: 'hunter2' });
+  await good.connect();
+  assert.equal((await good.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+  await good.end();
+  run.child.kill('SIGTERM');
+  await run.done;
+});
+
+test.run();

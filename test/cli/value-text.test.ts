@@ -1,0 +1,47 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { valueText } from '../../src/output/value-text.js';
+
+test('scalars as DuckDB prints them', () => {
+  assert.is(valueText(123n, 'BIGINT'), '123');
+  assert.is(valueText(1, 'DOUBLE'), '1.0');
+  assert.is(valueText(0.1, 'DOUBLE'), '0.1');
+  assert.is(valueText(Number.NaN, 'DOUBLE'), 'nan');
+  assert.is(valueText(12.3, 'DECIMAL(10,2)'), '12.30');
+  assert.is(valueText(true, 'BOOLEAN'), 'true');
+  assert.is(valueText(null, 'INTEGER'), null);
+  assert.is(valueText(undefined, 'INTEGER'), null);
+});
+
+test('dates, timestamps and times', () => {
+  assert.is(valueText(new Date(Date.UTC(2024, 0, 2)), 'DATE'), '2024-01-02');
+  assert.is(valueText(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), 'TIMESTAMP'), '2024-01-02 03:04:05');
+  assert.is(valueText(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 120)), 'TIMESTAMP'), '2024-01-02 03:04:05.12');
+  assert.is(
+    valueText(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), 'TIMESTAMP WITH TIME ZONE'),
+    '2024-01-02 03:04:05+00',
+  );
+  assert.is(valueText(3723500000n, 'TIME'), '01:02:03.5');
+});
+
+test('nested values and intervals', () => {
+  assert.is(valueText([1, 2, null], 'INTEGER[]'), '[1, 2, NULL]');
+  assert.is(valueText(['a', 'b c'], 'VARCHAR[]'), '[a, b c]');
+  assert.is(valueText({ a: 1, b: 'x y' }, 'STRUCT(a INTEGER, b VARCHAR)'), "{'a': 1, 'b': x y}");
+  assert.is(valueText([{ key: 'k', value: 1 }], 'MAP(VARCHAR, INTEGER)'), '{k=1}');
+  assert.is(
+    valueText({ months: 14, days: 1, micros: 3600000000n }, 'INTERVAL'),
+    '1 year 2 months 1 day 01:00:00',
+  );
+  assert.is(valueText({ months: 0, days: 3, micros: 0n }, 'INTERVAL'), '3 days');
+});
+
+test('the pg style differs only where clients parse: booleans and bytea', () => {
+  assert.is(valueText(true, 'BOOLEAN', 'pg'), 't');
+  assert.is(valueText(false, 'BOOLEAN', 'pg'), 'f');
+  assert.is(valueText(new Uint8Array([0, 0x61, 255]), 'BLOB', 'pg'), '\\x0061ff');
+  assert.is(valueText(new Uint8Array([0, 0x61, 255]), 'BLOB'), '\\x00a\\xFF');
+  assert.is(valueText(new Date(Date.UTC(2024, 0, 2)), 'DATE', 'pg'), '2024-01-02');
+});
+
+test.run();

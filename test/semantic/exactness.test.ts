@@ -1,0 +1,94 @@
+/**
+ * The batch strategy's exactness rule (src/semantic/run-semantic.ts): calls
+ * are the distinct tuples evaluation asks for, no more. Checked against the
+ * simulator's request counter, and against the sequential strategy, which
+ * calls exactly when DuckDB evaluates.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+
+const BIG = `${TABLES}
+CREATE TABLE big AS SELECT range::INTEGER AS id, 'item number ' || range AS text,
+  'group ' || (range % 10) AS grp FROM range(5000);`;
+
+const test = suite<{ f: SemFixture }>('semantic: exactness of batch');
+
+test.before(async (ctx) => {
+  ctx.f = await startSemFixture({ defaultParallel: 16 }, {}, BIG);
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+});
+test.before.each(async ({ f }) => {
+  await f.sim.resetStats();
+});
+
+const NO_CACHE = '-- @ cache: false';
+
+test('SELECT … LIMIT 10 without a filter makes 10 calls, not N', async ({ f }) => {
+  const rows = await f.rows(`SELECT id, text MEANS 'number' AS m FROM big LIMIT 10`, NO_CACHE);
+  assert.is(rows.length, 10);
+  assert.ok(rows.every((r) => r.m === true));
+  assert.is(await f.requests(), 10);
+});
+
+test('one call per distinct tuple: 5000 rows over 10 distinct values make 10 calls', async ({ f }) => {
+  const rows = await f.rows(`SELECT grp, count(*) AS n FROM big WHERE grp MEANS 'group' GROUP BY grp`, NO_CACHE);
+  assert.is(rows.length, 10);
+  assert.is(await f.requests(), 10);
+});
+
+test('NULL operands make no call', async ({ f }) => {
+  await f.rows(`SELECT id, body MEANS 'eco' FROM docs WHERE body IS NULL`, NO_CACHE);
+  assert.is(await f.requests(), 0);
+});
+
+test('a cheaper predicate before the operator: calls only for rows it lets through', async ({ f }) => {
+  const rows = await f.rows(`SELECT id FROM big WHERE id < 25 AND text MEANS 'item' ORDER BY id`, NO_CACHE);
+  assert.is(rows.length, 25);
+  assert.is(await f.requests(), 25);
+});
+
+test('a dependent operator (AND of two) calls what sequential calls: 11 + 5, in two passes', async ({ f }) => {
+  const sql = `SELECT id FROM docs WHERE body MEANS 'eco friendly' AND title MEANS 'bottle' ORDER BY id`;
+  const batch = await f.rows(sql, NO_CACHE);
+  const batchCalls = await f.requests();
+  await f.sim.resetStats();
+  const seq = await f.rows(sql, `${NO_CACHE}\n-- @ strategy: sequential`);
+  assert.equal(batch, seq);
+  assert.equal(batch, [{ id: 1 }, { id: 10 }]);
+  // 11 non-NULL bodies (distinct) for MEANS 'eco friendly', then titles of the 5 that pass.
+  assert.is(batchCalls, 16);
+  assert.is(await f.requests(), 16);
+});
+
+test('batch and sequential make the same calls on a mix of clauses', async ({ f }) => {
+  for (const sql of [
+    `SELECT id, body ABOUT 'battery' AS s FROM docs ORDER BY id LIMIT 3`,
+    `SELECT category, LLM_SUMMARIZE(body) AS s FROM docs WHERE rating >= 4 GROUP BY category ORDER BY 1`,
+    `SELECT d.id, c.label FROM docs d JOIN cats c ON d.title ~ c.label ORDER BY 1, 2`,
+    `SELECT id FROM docs WHERE body MEANS 'durable' ORDER BY body RELEVANCE TO 'grip', id`,
+  ]) {
+    await f.sim.resetStats();
+    const a = await f.rows(sql, NO_CACHE);
+    const batchCalls = await f.requests();
+    await f.sim.resetStats();
+    const b = await f.rows(sql, `${NO_CACHE}\n-- @ strategy: sequential`);
+    assert.equal(a, b, sql);
+    const seqCalls = await f.requests();
+    // The join's pairs take the small-side plan under batch: fewer calls, never more.
+    if (sql.includes('~')) assert.ok(batchCalls < seqCalls, `${sql}: ${batchCalls} vs ${seqCalls}`);
+    else assert.is(batchCalls, seqCalls, sql);
+  }
+});
+
+test('WHERE operator + LIMIT over 5000 rows: a pass budget, not every row', async ({ f }) => {
+  const rows = await f.rows(`SELECT id FROM big WHERE text MEANS 'item' LIMIT 10`, NO_CACHE);
+  assert.is(rows.length, 10);
+  const calls = await f.requests();
+  // The first pass may record 2048 new tuples; without the budget this would be 5000.
+  assert.ok(calls >= 10 && calls <= 2048, `calls = ${calls}`);
+});
+
+test.run();

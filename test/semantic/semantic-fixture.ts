@@ -1,0 +1,79 @@
+/**
+ * A real engine against the simulator in a child process: the sync
+ * strategies block the main thread while a call is in flight, so an
+ * in-process simulator could never answer them. Tables are small and fixed,
+ * so every answer (word overlap in the simulator) is known and repeatable.
+ */
+import { fileURLToPath } from 'node:url';
+import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
+import { type SimulatorOptions, type SimulatorProcessHandle, startSimulatorProcess } from '../../src/sim/index.js';
+
+export const EXTRA_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-extra/', import.meta.url));
+export const COLLIDE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-collide/', import.meta.url));
+
+export const STRATEGIES = ['batch', 'sequential', 'vectorized', 'union_all'] as const;
+
+export interface SemFixture {
+  readonly engine: Engine;
+  readonly sim: SimulatorProcessHandle;
+  /** Runs `sql` (annotations prepended) and returns its rows. */
+  rows(sql: string, annotations?: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  /** Requests the simulator received since the last reset. */
+  requests(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const TABLES = `
+CREATE TABLE docs AS SELECT * FROM (VALUES
+  (1, 'Eco bottle', 'recycled eco friendly water bottle made from plastic waste', 'home', 5),
+  (2, 'Trail running shoe', 'light running shoe with a durable grip for trail runs', 'sport', 4),
+  (3, 'Phone battery pack', 'battery pack that charges a phone twice, the battery is not good in cold', 'tech', 2),
+  (4, 'Bamboo toothbrush', 'eco friendly bamboo toothbrush with compostable bristles', 'home', 5),
+  (5, 'Kitchen knife', 'sharp steel kitchen knife that stays durable for years', 'home', 4),
+  (6, 'Solar charger', 'solar panel charger for a phone battery, eco friendly energy', 'tech', 3),
+  (7, 'Road running shoe', 'cushioned running shoe for road races', 'sport', 5),
+  (8, 'Broken headphones', 'terrible headphones, the sound is bad and they broke', 'tech', 1),
+  (9, 'Mystery box', NULL, 'other', NULL),
+  (10, 'Glass bottle', 'reusable glass water bottle, eco and durable', 'home', 4),
+  (11, 'Yoga mat', 'natural rubber yoga mat, eco friendly and durable grip', 'sport', 5),
+  (12, 'USB cable', 'durable usb cable that charges a phone fast', 'tech', 4)
+) v(id, title, body, category, rating);
+CREATE TABLE cats AS SELECT * FROM (VALUES ('eco bottle'), ('running shoe'), ('phone battery'), ('kitchen knife'), ('yoga mat')) v(label);
+CREATE TABLE empty_docs AS SELECT * FROM docs WHERE false;
+`;
+
+export async function startSemFixture(
+  engine: EngineOptions = {},
+  sim: SimulatorOptions = {},
+  tables = TABLES,
+): Promise<SemFixture> {
+  const simulator = await startSimulatorProcess({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
+  const e = await createEngine({
+    cascadeRoots: [],
+    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000, backoff: { baseMs: 5, maxMs: 50 } },
+    threads: 2,
+    ...engine,
+  });
+  await e.query(tables);
+  return {
+    engine: e,
+    sim: simulator,
+    async rows(sql, annotations = '', params) {
+      const r = await e.query(`${annotations}\n${sql}`, params);
+      return r.rows as Record<string, unknown>[];
+    },
+    async requests() {
+      return (await simulator.stats()).requests;
+    },
+    async close() {
+      await e.close();
+      await simulator.close();
+    },
+  };
+}
+
+/** Rows as comparable text (bigint-safe), sorted when the query has no ORDER BY. */
+export function canon(rows: readonly Record<string, unknown>[], sorted: boolean): string[] {
+  const text = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
+  return sorted ? text.sort() : text;
+}

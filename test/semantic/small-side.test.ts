@@ -1,0 +1,71 @@
+/**
+ * SEMANTIC JOIN and `a ~ b` between two relations: with a small side (≤
+ * smallSideLimit distinct values) one call per value of the other side picks
+ * from the whole small side; the rows equal the pairwise plan's.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+
+const DATA = `${TABLES}
+CREATE TABLE products AS SELECT range::INTEGER AS id,
+  ['eco bottle', 'running shoe', 'phone battery', 'kitchen knife', 'yoga mat', 'desk lamp'][range % 6 + 1] || ' model ' || range AS name
+  FROM range(60);`;
+
+const JOIN = `SELECT p.id, c.label FROM products p SEMANTIC JOIN cats c ON p.name ~ c.label ORDER BY p.id, c.label`;
+
+const test = suite<{ small: SemFixture; pairwise: SemFixture }>('semantic: small-side join');
+
+test.before(async (ctx) => {
+  ctx.small = await startSemFixture({ defaultParallel: 8 }, {}, DATA);
+  ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0 }, {}, DATA);
+});
+test.after(async (ctx) => {
+  await ctx.small.close();
+  await ctx.pairwise.close();
+});
+
+test('60 × 5: 60 calls instead of 300, and the same rows as pairwise', async ({ small, pairwise }) => {
+  await small.sim.resetStats();
+  const a = await small.rows(JOIN, '-- @ cache: false');
+  assert.is(await small.requests(), 60);
+  await pairwise.sim.resetStats();
+  const b = await pairwise.rows(JOIN, '-- @ cache: false');
+  assert.is(await pairwise.requests(), 300);
+  assert.equal(a, b);
+  // Every product but the desk lamps (every 6th) matches exactly one category.
+  assert.is(a.length, 50);
+  assert.ok(a.every((r) => r.label !== null));
+});
+
+test('the candidate prompt lists the small side; one call per value of the larger side', async ({ small }) => {
+  await small.sim.setOptions({ record: true });
+  await small.sim.resetStats();
+  await small.rows(`SELECT p.id FROM products p JOIN cats c ON p.name ~ c.label WHERE p.id < 10`, '-- @ cache: false');
+  const prompts = (await small.sim.stats()).promptsSeen ?? [];
+  await small.sim.setOptions({ record: false });
+  assert.is(prompts.length, 10);
+  const user = prompts[0]!.messages.map((m) => m.content).join('\n');
+  assert.match(user, /<candidates><c>eco bottle<\/c><c>running shoe<\/c><c>phone battery<\/c><c>kitchen knife<\/c><c>yoga mat<\/c><\/candidates>/);
+});
+
+test('~ between columns of one row stays pairwise (no small side to exploit)', async ({ small }) => {
+  await small.sim.resetStats();
+  await small.rows(`SELECT id, title ~ category AS s FROM docs`, '-- @ cache: false');
+  assert.is(await small.requests(), 12);
+});
+
+test('EXPLAIN names the choice and the call count, with no call made', async ({ small, pairwise }) => {
+  await small.sim.resetStats();
+  const e = await small.rows(`EXPLAIN ${JOIN}`);
+  const fns = String(e.find((r) => r.property === 'functions')!.value);
+  assert.is(
+    fns,
+    'semantic_same: 300 distinct tuples, 0 cached, 60 calls; small side: 5 distinct b values as candidates, one call per a value (60 calls instead of 300 pairs)',
+  );
+  const p = await pairwise.rows(`EXPLAIN ${JOIN}`);
+  assert.match(String(p.find((r) => r.property === 'functions')!.value), /300 calls; pairwise/);
+  assert.is(await small.requests(), 0);
+});
+
+test.run();

@@ -1,0 +1,67 @@
+import { connect } from 'node:net';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rejection, type ServerFixture, startServerFixture } from './helpers.js';
+
+let f: ServerFixture;
+test.before(async () => {
+  f = await startServerFixture({ noticeIntervalMs: 500 }, { latencyMs: 200 });
+});
+test.after(async () => {
+  await f.close();
+});
+
+/** Sends a CancelRequest on a fresh socket, as libpq does. */
+function sendCancel(port: number, pid: number, secret: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => {
+      const b = Buffer.alloc(16);
+      b.writeInt32BE(16, 0);
+      b.writeInt32BE(80877102, 4);
+      b.writeInt32BE(pid, 8);
+      b.writeInt32BE(secret, 12);
+      s.end(b);
+    });
+    s.on('close', () => resolve());
+    s.on('error', reject);
+  });
+}
+
+test('a CancelRequest aborts the running MAP: 57014, in-flight calls stopped, the session goes on', async () => {
+  const c = await f.client();
+  const ids = c as unknown as { processID: number; secretKey: number };
+  const notices: string[] = [];
+  c.on('notice', (n) => notices.push(n.message ?? ''));
+  const before = (await (await fetch(f.sim.url.replace(/\/v1$/, '/stats'))).json()) as { requests: number };
+  const running = c.query(
+    "RVBBIT MAP PARALLEL 2 'traits/extract_brand.yaml' AS brand USING (SELECT 'cancel me ' || range AS product_name FROM range(60))",
+  );
+  await new Promise((r) => setTimeout(r, 700));
+  const t0 = performance.now();
+  await sendCancel(f.port, ids.processID, ids.secretKey);
+  const err = await rejection(running);
+  const elapsed = performance.now() - t0;
+  assert.is(err.code, '57014');
+  assert.ok(elapsed < 1000, `cancel took ${elapsed} ms`);
+  const after = (await (await fetch(f.sim.url.replace(/\/v1$/, '/stats'))).json()) as { requests: number };
+  assert.ok(after.requests - before.requests < 20, `${after.requests - before.requests} requests were made`);
+  assert.ok(notices.length >= 1 && notices.length <= 3, `notices: ${notices.length}`);
+  assert.match(
+    notices[0]!,
+    /^rvbbit progress: \d+\/60 rows, [\d.]+ rows\/s, \d+ calls, \d+ cache hits, \$[\d.]+, ETA /,
+  );
+  assert.equal((await c.query('SELECT 1 AS ok')).rows, [{ ok: 1 }]);
+});
+
+test('a CancelRequest with the wrong secret does nothing', async () => {
+  const c = await f.client();
+  const ids = c as unknown as { processID: number; secretKey: number };
+  const running = c.query(
+    "RVBBIT MAP PARALLEL 4 'traits/extract_brand.yaml' AS brand USING (SELECT 'keep me ' || range AS product_name FROM range(4))",
+  );
+  await sendCancel(f.port, ids.processID, ids.secretKey ^ 1);
+  const r = await running;
+  assert.is(r.rows.length, 4);
+});
+
+test.run();

@@ -1,0 +1,80 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type ServerFixture, startServerFixture } from './helpers.js';
+
+let f: ServerFixture;
+test.before(async () => {
+  f = await startServerFixture();
+});
+test.after(async () => {
+  await f.close();
+});
+
+test('session settings clients send on connect are acknowledged and readable with SHOW', async () => {
+  const c = await f.client();
+  const set = await c.query('SET extra_float_digits = 3');
+  assert.is(set.command, 'SET');
+  await c.query("SET application_name = 'PostgreSQL JDBC Driver'");
+  assert.equal((await c.query('SHOW application_name')).rows, [
+    { application_name: 'PostgreSQL JDBC Driver' },
+  ]);
+  assert.equal((await c.query('SHOW TRANSACTION ISOLATION LEVEL')).rows, [
+    { transaction_isolation: 'repeatable read' },
+  ]);
+  assert.equal((await c.query('SHOW server_version')).rows, [{ server_version: '15.0 (rvbbit)' }]);
+});
+
+test('type lookups by OID answer with Postgres type names', async () => {
+  const c = await f.client();
+  const r = await c.query(
+    'SELECT oid, typname FROM pg_catalog.pg_type WHERE oid IN (16, 20, 23, 25, 701, 1082, 1114, 1700) ORDER BY oid',
+  );
+  assert.equal(
+    r.rows.map((x) => [Number(x.oid), x.typname]),
+    [
+      [16, 'bool'],
+      [20, 'int8'],
+      [23, 'int4'],
+      [25, 'text'],
+      [701, 'float8'],
+      [1082, 'date'],
+      [1114, 'timestamp'],
+      [1700, 'numeric'],
+    ],
+  );
+  const one = await c.query(
+    'SELECT n.nspname = ANY(current_schemas(true)) AS on_path, n.nspname, t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON t.typnamespace = n.oid WHERE t.oid = $1',
+    [1114],
+  );
+  assert.equal(one.rows, [{ on_path: true, nspname: 'pg_catalog', typname: 'timestamp' }]);
+});
+
+test('pg_class and pg_attribute describe the user tables with Postgres type OIDs', async () => {
+  const c = await f.client();
+  const r =
+    await c.query(`SELECT a.attname, a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type
+    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON a.attrelid = c.oid
+    WHERE c.relname = 'products' ORDER BY a.attnum`);
+  assert.equal(
+    r.rows.map((x) => [x.attname, Number(x.atttypid), x.type]),
+    [
+      ['id', 20, 'bigint'],
+      ['product_name', 25, 'text'],
+      ['category', 25, 'text'],
+      ['price', 701, 'double precision'],
+      ['description', 25, 'text'],
+    ],
+  );
+});
+
+test('version(), current_schema() and pg_backend_pid() answer as Postgres clients expect', async () => {
+  const c = await f.client();
+  assert.equal((await c.query('SELECT current_schema() AS s')).rows, [{ s: 'main' }]);
+  assert.equal((await c.query('SELECT version() AS v')).rows, [
+    { v: 'PostgreSQL 15.0 (rvbbit, DuckDB inside)' },
+  ]);
+  const pid = (c as unknown as { processID: number }).processID;
+  assert.equal((await c.query('SELECT pg_backend_pid()')).rows, [{ pg_backend_pid: pid }]);
+});
+
+test.run();
