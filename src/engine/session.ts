@@ -13,10 +13,10 @@ import { runMapStatement } from '../exec/map-statement.js';
 import type { Progress } from '../exec/progress.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import { planMap } from '../plan/plan-map.js';
-import type { EngineShared } from './engine.js';
-import { explainStatement } from './explain.js';
 import { explainSemantic, semanticExplainTarget } from '../semantic/explain-semantic.js';
 import { runSemantic } from '../semantic/run-semantic.js';
+import type { EngineShared } from './engine.js';
+import { explainStatement } from './explain.js';
 import { toDuckValues } from './params.js';
 import { runRunStatement } from './run-statement.js';
 

@@ -34,10 +34,18 @@ export function duckdbError(
   if (!at || !origin) return new RvbbitError(code, message, {}, { cause: err });
   const line = origin.line + at.line - 1;
   const column = at.line === 1 ? origin.column + at.column - 1 : at.column;
+  // Plain SQL (label '') keeps DuckDB's message, whose caret already shows the
+  // place; the statement-relative position goes into detail for clients.
+  if (!label) return new RvbbitError(code, message, { line, column }, { cause: err });
   const first = (relative ?? message).split('\n')[0];
-  // Plain SQL passes label '' (the position is simply the statement's).
-  const where = label ? `${label}, line ${line}, column ${column}` : `line ${line}, column ${column}`;
-  return new RvbbitError(code, `${first} (${where})\n${relative ?? message}`, { line, column });
+  return new RvbbitError(
+    code,
+    `${first} (${label}, line ${line}, column ${column})\n${relative ?? message}`,
+    {
+      line,
+      column,
+    },
+  );
 }
 
 /**

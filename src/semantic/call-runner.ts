@@ -118,7 +118,11 @@ export class CallRunner {
     await this.o.cache.publishStats().catch(() => undefined);
   }
 
-  private task(target: CallTarget, idx: readonly number[], inputs: readonly Record<string, unknown>[]): ChunkTask {
+  private task(
+    target: CallTarget,
+    idx: readonly number[],
+    inputs: readonly Record<string, unknown>[],
+  ): ChunkTask {
     return {
       chunkIndex: this.chunkIndex++,
       cascadePath: target.path,

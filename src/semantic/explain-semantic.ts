@@ -28,11 +28,19 @@ export function semanticExplainTarget(stmt: SqlStatement): { stmt: SqlStatement;
   const m = EXPLAIN.exec(stmt.text);
   if (!m) return null;
   const cut = m[0].length;
-  const inner: SqlStatement = { ...stmt, text: stmt.text.slice(cut), span: { ...stmt.span, start: stmt.span.start + cut } };
+  const inner: SqlStatement = {
+    ...stmt,
+    text: stmt.text.slice(cut),
+    span: { ...stmt.span, start: stmt.span.start + cut },
+  };
   return { stmt: inner, json: (m[2] ?? '').toUpperCase() === 'JSON' };
 }
 
-export async function explainSemantic(stmt: SqlStatement, json: boolean, ctx: SemanticRunContext): Promise<QueryResult> {
+export async function explainSemantic(
+  stmt: SqlStatement,
+  json: boolean,
+  ctx: SemanticRunContext,
+): Promise<QueryResult> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
   const opts = semanticOptions(stmt.annotations, engine.defaults);
@@ -40,7 +48,8 @@ export async function explainSemantic(stmt: SqlStatement, json: boolean, ctx: Se
   try {
     const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold);
     let strategy: string = opts.strategy;
-    if (opts.strategy === 'batch' && !isQuery(rw.sql)) strategy = 'vectorized (the statement has side effects)';
+    if (opts.strategy === 'batch' && !isQuery(rw.sql))
+      strategy = 'vectorized (the statement has side effects)';
     if (opts.strategy === 'union_all') {
       const split = splitUnionAll(rw.sql, opts.parallel);
       strategy = split.ok
@@ -86,7 +95,9 @@ export async function explainSemantic(stmt: SqlStatement, json: boolean, ctx: Se
       statement: 'SELECT',
       strategy,
       parallel: opts.parallel,
-      operators: rw.sites.map((x) => `${x.word} → ${x.fn.name} (${x.clause}, line ${x.line} col ${x.column})`),
+      operators: rw.sites.map(
+        (x) => `${x.word} → ${x.fn.name} (${x.clause}, line ${x.line} col ${x.column})`,
+      ),
       functions: functions.map(
         (f) =>
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,

@@ -15,15 +15,18 @@ import {
 import { errorMessage } from '../errors.js';
 import type { SemanticFunction } from './operator-catalog.js';
 import { registeredName } from './rewrite.js';
-import { type SqlValue, type StatementCalls, statementFor, type Tuple, tupleKey } from './statement-calls.js';
 import { duckType, inputValue } from './sql-types.js';
+import { type SqlValue, type StatementCalls, statementFor, type Tuple, tupleKey } from './statement-calls.js';
 
 const registered = new WeakMap<object, Set<string>>();
 
 /** Registers every function not yet known to this database (`db` identifies it). */
 export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterable<SemanticFunction>): void {
   let done = registered.get(db);
-  if (!done) registered.set(db, (done = new Set()));
+  if (!done) {
+    done = new Set();
+    registered.set(db, done);
+  }
   for (const fn of fns) {
     const signature = `${fn.name}(${fn.sql.args.map((a) => a.type).join(',')})`;
     if (done.has(signature)) continue;
@@ -55,7 +58,8 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
 function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVector): void {
   const n = input.rowCount;
   const s = statementFor(Number(input.getColumnVector(0).getItem(0)));
-  if (!s) throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
+  if (!s)
+    throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
   const cols = fn.sql.args.map((_, i) => input.getColumnVector(i + 1));
   const aggregate = fn.sql.shape === 'aggregate';
   const rows: (Tuple | null)[] = [];
@@ -96,7 +100,9 @@ function runNow(s: StatementCalls, rows: readonly (Tuple | null)[]): SqlValue[] 
     for (const t of rows) if (t && !s.results.has(t.key)) misses.set(t.key, t);
     if (misses.size > 0) {
       const tuples = [...misses.values()];
-      sync(tuples).forEach((v, i) => s.results.set(tuples[i]!.key, v));
+      sync(tuples).forEach((v, i) => {
+        s.results.set(tuples[i]!.key, v);
+      });
     }
     return rows.map((t) => (t ? s.results.get(t.key)! : null));
   }

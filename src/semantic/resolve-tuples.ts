@@ -5,7 +5,13 @@
  */
 import type { CallRunner, CallTarget } from './call-runner.js';
 import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
-import { candidateInputs, pairResults, planSmallSide, type SmallSidePlan, sameFunction } from './small-side.js';
+import {
+  candidateInputs,
+  pairResults,
+  planSmallSide,
+  type SmallSidePlan,
+  sameFunction,
+} from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
@@ -23,15 +29,19 @@ export function targetOf(fn: SemanticFunction): CallTarget {
 export function byFunction(tuples: Iterable<Tuple>): Map<SemanticFunction, Tuple[]> {
   const groups = new Map<SemanticFunction, Tuple[]>();
   for (const t of tuples) {
-    let g = groups.get(t.fn);
-    if (!g) groups.set(t.fn, (g = []));
-    g.push(t);
+    const g = groups.get(t.fn);
+    if (g) g.push(t);
+    else groups.set(t.fn, [t]);
   }
   return groups;
 }
 
 /** The plan for each function's tuples, without running anything (EXPLAIN uses it too). */
-export function planTuples(tuples: Iterable<Tuple>, catalog: OperatorCatalog, smallSideLimit: number): PlanNote[] {
+export function planTuples(
+  tuples: Iterable<Tuple>,
+  catalog: OperatorCatalog,
+  smallSideLimit: number,
+): PlanNote[] {
   const same = sameFunction(catalog);
   return [...byFunction(tuples)].map(([fn, ts]) => ({
     fn: fn.name,
@@ -64,7 +74,9 @@ export async function resolveTuples(
       targetOf(fn),
       ts.map((t) => t.inputs as Record<string, unknown>),
     );
-    ts.forEach((t, i) => results.set(t.key, outputValue(outputs[i], fn.sql.returns)));
+    ts.forEach((t, i) => {
+      results.set(t.key, outputValue(outputs[i], fn.sql.returns));
+    });
   });
   await Promise.all(groups);
   return results;

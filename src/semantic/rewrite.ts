@@ -53,7 +53,8 @@ export function rewriteSemantic(
       throw new RvbbitError('SEMANTIC_NO_FUNCTION', `${word}: no cascade defines sql_function '${name}'`, at);
     return fn;
   };
-  const call = (fn: SemanticFunction, args: string[]) => `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
+  const call = (fn: SemanticFunction, args: string[]) =>
+    `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
 
   for (const op of stmt.operators) {
     const fn = fnFor(op.functionName, op.span, op.operator);
@@ -66,7 +67,10 @@ export function rewriteSemantic(
       start: op.span.start,
       end: op.span.end,
       render: (text) => {
-        const c = call(fn, [text(op.left.span.start, op.left.span.end), text(op.right.span.start, op.right.span.end)]);
+        const c = call(fn, [
+          text(op.left.span.start, op.left.span.end),
+          text(op.right.span.start, op.right.span.end),
+        ]);
         return bare ? `(${c} > ${threshold})` : c;
       },
     });
@@ -95,7 +99,8 @@ export function rewriteSemantic(
       },
     });
   }
-  for (const j of stmt.joins) edits.push({ start: j.semanticSpan.start, end: j.semanticSpan.end, render: () => '' });
+  for (const j of stmt.joins)
+    edits.push({ start: j.semanticSpan.start, end: j.semanticSpan.end, render: () => '' });
 
   edits.sort((x, y) => x.start - y.start || y.end - x.end);
   const src = stmt.text;

@@ -15,17 +15,23 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
+import type { EngineShared } from '../engine/engine.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
-import type { EngineShared } from '../engine/engine.js';
 import { CallRunner } from './call-runner.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
 import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from './rewrite.js';
 import { outputValue } from './sql-types.js';
-import { closeStatement, openStatement, type StatementCalls, startPass, type Tuple } from './statement-calls.js';
+import {
+  closeStatement,
+  openStatement,
+  type StatementCalls,
+  startPass,
+  type Tuple,
+} from './statement-calls.js';
 import { type SemanticOptions, semanticOptions } from './statement-options.js';
 import { splitUnionAll } from './union-split.js';
 
@@ -61,6 +67,7 @@ export async function runSemantic(stmt: SqlStatement, ctx: SemanticRunContext): 
   const opts = semanticOptions(stmt.annotations, engine.defaults);
   const s = openStatement(opts.hint);
   const rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold);
+  const batch = opts.strategy === 'batch' && isQuery(rewritten.sql);
   const runner = new CallRunner({
     pool: engine.pool(),
     cache: engine.cache,
@@ -71,18 +78,31 @@ export async function runSemantic(stmt: SqlStatement, ctx: SemanticRunContext): 
     model: opts.model,
     cacheTtl: opts.cacheTtl,
     signal: ctx.signal,
-    runSync: opts.strategy === 'batch' ? undefined : (await engine.semantic.syncRunner()).runner,
+    runSync: batch ? undefined : (await engine.semantic.syncRunner()).runner,
   });
   try {
-    await ctx.q.run((con) => registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values()));
+    await ctx.q.run((con) =>
+      registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values()),
+    );
     const base = { calls: 0, cacheHits: 0, cost: 0 };
     let out: Omit<SemanticOutcome, keyof typeof base>;
-    if (opts.strategy === 'batch' && isQuery(rewritten.sql)) {
+    if (batch) {
       out = await runBatch(stmt, rewritten, s, runner, opts, ctx);
     } else {
       out = await runSync(rewritten, s, runner, opts, ctx);
     }
     return { ...out, calls: runner.calls, cacheHits: runner.cacheHits, cost: runner.cost };
+  } catch (err) {
+    // Cancelled calls fail as data in the workers; the statement's error is the cancellation.
+    if (ctx.signal?.aborted) {
+      throw new RvbbitError(
+        'CANCELLED',
+        `statement cancelled after ${runner.calls} operator calls`,
+        {},
+        { cause: err },
+      );
+    }
+    throw err;
   } finally {
     closeStatement(s);
     await runner.flush();
@@ -97,16 +117,25 @@ async function runBatch(
   opts: SemanticOptions,
   ctx: SemanticRunContext,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
+  if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens))
+    s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
   const plans: PlanNote[] = [];
   for (let pass = 1; ; pass++) {
     startPass(s);
     const result = await query(rw, s, ctx, rw.sql);
     if (s.missed.size === 0) return { result, strategy: 'batch', passes: pass, plans };
-    if (s.recorded.size === 0) throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
+    if (s.recorded.size === 0)
+      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
     if (s.recorded.size < s.missed.size) s.budget *= 2;
     ctx.signal?.throwIfAborted();
-    const answers = await resolveTuples(s.recorded.values(), runner, ctx.engine.semantic.catalog, ctx.engine.semantic.smallSideLimit, s.hint, plans);
+    const answers = await resolveTuples(
+      s.recorded.values(),
+      runner,
+      ctx.engine.semantic.catalog,
+      ctx.engine.semantic.smallSideLimit,
+      s.hint,
+      plans,
+    );
     for (const [k, v] of answers) s.results.set(k, v);
   }
 }
@@ -120,7 +149,8 @@ async function runSync(
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   let strategy: string = opts.strategy;
   let sql = rw.sql;
-  if (opts.strategy === 'batch') strategy = 'vectorized (batch re-runs the statement; this one has side effects)';
+  if (opts.strategy === 'batch')
+    strategy = 'vectorized (batch re-runs the statement; this one has side effects)';
   if (opts.strategy === 'union_all') {
     const split = splitUnionAll(rw.sql, opts.parallel);
     if (split.ok) sql = split.sql;
@@ -131,8 +161,13 @@ async function runSync(
   s.sync = (tuples: readonly Tuple[]) => {
     const values = new Map<string, unknown>();
     for (const [fn, ts] of byFunction(tuples)) {
-      const outputs = runner.runBlocking(targetOf(fn), ts.map((t) => t.inputs as Record<string, unknown>));
-      ts.forEach((t, i) => values.set(t.key, outputValue(outputs[i], fn.sql.returns)));
+      const outputs = runner.runBlocking(
+        targetOf(fn),
+        ts.map((t) => t.inputs as Record<string, unknown>),
+      );
+      ts.forEach((t, i) => {
+        values.set(t.key, outputValue(outputs[i], fn.sql.returns));
+      });
     }
     return tuples.map((t) => values.get(t.key) as ReturnType<typeof outputValue>);
   };
@@ -141,7 +176,12 @@ async function runSync(
 }
 
 /** One pass; an error raised inside a semantic function is rethrown as itself, a type error with the operator's position. */
-async function query(rw: Rewritten, s: StatementCalls, ctx: SemanticRunContext, sql: string): Promise<QueryResult> {
+async function query(
+  rw: Rewritten,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+  sql: string,
+): Promise<QueryResult> {
   try {
     return await ctx.q.run((con) => readUserResult(con, sql, ctx.params));
   } catch (err) {
@@ -157,7 +197,10 @@ function operandTypeError(err: unknown, sites: readonly CallSite[]): RvbbitError
   if (!m) return null;
   const site = sites.find((x) => registeredName(x.fn.name) === m[1]);
   if (!site) return null;
-  const got = m[2]!.split(',').slice(1).map((t) => t.trim());
+  const got = m[2]!
+    .split(',')
+    .slice(1)
+    .map((t) => t.trim());
   const want = site.fn.sql.args.map((a) => `${a.name} ${a.type}`);
   return new RvbbitError(
     'SEMANTIC_OPERAND_TYPE',

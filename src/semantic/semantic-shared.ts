@@ -16,7 +16,10 @@ export interface SemanticShared {
   close(): Promise<void>;
 }
 
-export async function createSemanticShared(roots: readonly string[], smallSideLimit: number): Promise<SemanticShared> {
+export async function createSemanticShared(
+  roots: readonly string[],
+  smallSideLimit: number,
+): Promise<SemanticShared> {
   const catalog = await loadOperatorCatalog(roots);
   let started: Promise<SyncRunner> | undefined;
   return {

@@ -24,7 +24,11 @@ export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undef
 }
 
 /** Chooses the plan for these pairs: null = pairwise is as cheap. */
-export function planSmallSide(fn: SemanticFunction, tuples: readonly Tuple[], limit: number): SmallSidePlan | null {
+export function planSmallSide(
+  fn: SemanticFunction,
+  tuples: readonly Tuple[],
+  limit: number,
+): SmallSidePlan | null {
   const [a, b] = fn.sql.args.map((x) => x.name) as [string, string];
   const as = new Set(tuples.map((t) => String(t.inputs[a])));
   const bs = new Set(tuples.map((t) => String(t.inputs[b])));
@@ -42,10 +46,10 @@ export function candidateInputs(
   const groups = new Map<string, string[]>();
   for (const t of tuples) {
     const v = String(t.inputs[plan.large]);
-    let g = groups.get(v);
-    if (!g) groups.set(v, (g = []));
     const c = String(t.inputs[plan.small]);
-    if (!g.includes(c)) g.push(c);
+    const g = groups.get(v);
+    if (!g) groups.set(v, [c]);
+    else if (!g.includes(c)) g.push(c);
   }
   const values = [...groups.keys()];
   return { inputs: values.map((v) => ({ a: v, candidates: groups.get(v)!, hint })), values };
@@ -63,10 +67,7 @@ export function pairResults(
     const candidates = calls.inputs[i]!['candidates'] as string[];
     const out = outputs[i] as { matches?: unknown } | null;
     const list = Array.isArray(out?.matches) ? out.matches : Array.isArray(out) ? out : [];
-    matched.set(
-      v,
-      new Set(list.map((m) => (typeof m === 'number' ? (candidates[m] ?? '') : String(m)))),
-    );
+    matched.set(v, new Set(list.map((m) => (typeof m === 'number' ? (candidates[m] ?? '') : String(m)))));
   });
   const results = new Map<string, SqlValue>();
   for (const t of tuples) {

@@ -27,7 +27,11 @@ export class SyncRunner {
     // A .ts file cannot be a Worker's entry: a small eval'd entry registers tsx, then imports it.
     const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
     const entry = `import(${tsx}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_FILE.href)}); })`;
-    const worker = new Worker(entry, { eval: true, workerData: { port: port2, flag }, transferList: [port2] });
+    const worker = new Worker(entry, {
+      eval: true,
+      workerData: { port: port2, flag },
+      transferList: [port2],
+    });
     // Polled, not listened for: a 'message' listener would consume the replies run() reads.
     let failure: unknown;
     worker.once('error', (err) => {
@@ -52,7 +56,10 @@ export class SyncRunner {
       const msg = receiveMessageOnPort(this.port);
       if (msg) return (msg.message as { result: ChunkResult }).result;
       if (Date.now() - started > DEADLINE_MS) {
-        throw new RvbbitError('SYNC_WORKER_TIMEOUT', `the sync worker did not answer within ${DEADLINE_MS} ms`);
+        throw new RvbbitError(
+          'SYNC_WORKER_TIMEOUT',
+          `the sync worker did not answer within ${DEADLINE_MS} ms`,
+        );
       }
     }
   }

@@ -1,8 +1,8 @@
 /** Bad input is a clear error with a position, never a crash. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEngine } from '../../src/index.js';
 import type { RvbbitError } from '../../src/errors.js';
+import { createEngine } from '../../src/index.js';
 import { COLLIDE_CASCADES, type SemFixture, startSemFixture } from './semantic-fixture.js';
 
 const test = suite<{ f: SemFixture }>('semantic: errors');
@@ -33,7 +33,10 @@ test('an operator with a missing operand', async ({ f }) => {
 test('an unknown annotation key lists the valid ones', async ({ f }) => {
   const e = await failure(f, `-- @ colour: red\nSELECT id FROM docs WHERE body MEANS 'eco'`);
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
-  assert.match(e.message, /unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache/);
+  assert.match(
+    e.message,
+    /unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache/,
+  );
   assert.equal([e.detail.line, e.detail.column], [1, 6]);
 });
 
@@ -42,7 +45,9 @@ test('a bad strategy value', async ({ f }) => {
   assert.match(e.message, /strategy must be one of batch, sequential, union_all, vectorized, got 'fast'/);
 });
 
-test('an operand of a type the cascade cannot take: the operator, its position and the signature', async ({ f }) => {
+test('an operand of a type the cascade cannot take: the operator, its position and the signature', async ({
+  f,
+}) => {
   const e = await failure(f, `SELECT id\nFROM docs WHERE rating MEANS 'good'`);
   assert.is(e.code, 'SEMANTIC_OPERAND_TYPE');
   assert.is(
@@ -54,7 +59,10 @@ test('an operand of a type the cascade cannot take: the operator, its position a
 
 test('an operator word that is a SQL keyword is refused when the engine starts, naming the word', async () => {
   try {
-    await createEngine({ cascadeRoots: [COLLIDE_CASCADES], provider: { baseUrl: 'http://127.0.0.1:9/v1', model: 'x' } });
+    await createEngine({
+      cascadeRoots: [COLLIDE_CASCADES],
+      provider: { baseUrl: 'http://127.0.0.1:9/v1', model: 'x' },
+    });
     assert.unreachable();
   } catch (err) {
     assert.is((err as RvbbitError).code, 'E_BAD_OPERATOR');
@@ -63,7 +71,10 @@ test('an operator word that is a SQL keyword is refused when the engine starts, 
 });
 
 test('a semantic function called outside the engine’s rewrite', async ({ f }) => {
-  const e = await failure(f, `SELECT id FROM docs WHERE body MEANS 'eco'; SELECT rvbbit_semantic_means(999999, 'a', 'b')`);
+  const e = await failure(
+    f,
+    `SELECT id FROM docs WHERE body MEANS 'eco'; SELECT rvbbit_semantic_means(999999, 'a', 'b')`,
+  );
   assert.match(e.message, /called outside an rvbbit statement/);
 });
 

@@ -34,7 +34,10 @@ test('SELECT … LIMIT 10 without a filter makes 10 calls, not N', async ({ f })
 });
 
 test('one call per distinct tuple: 5000 rows over 10 distinct values make 10 calls', async ({ f }) => {
-  const rows = await f.rows(`SELECT grp, count(*) AS n FROM big WHERE grp MEANS 'group' GROUP BY grp`, NO_CACHE);
+  const rows = await f.rows(
+    `SELECT grp, count(*) AS n FROM big WHERE grp MEANS 'group' GROUP BY grp`,
+    NO_CACHE,
+  );
   assert.is(rows.length, 10);
   assert.is(await f.requests(), 10);
 });
@@ -50,7 +53,9 @@ test('a cheaper predicate before the operator: calls only for rows it lets throu
   assert.is(await f.requests(), 25);
 });
 
-test('a dependent operator (AND of two) calls what sequential calls: 11 + 5, in two passes', async ({ f }) => {
+test('a dependent operator (AND of two) calls what sequential calls: 11 + 5, in two passes', async ({
+  f,
+}) => {
   const sql = `SELECT id FROM docs WHERE body MEANS 'eco friendly' AND title MEANS 'bottle' ORDER BY id`;
   const batch = await f.rows(sql, NO_CACHE);
   const batchCalls = await f.requests();
@@ -89,6 +94,22 @@ test('WHERE operator + LIMIT over 5000 rows: a pass budget, not every row', asyn
   const calls = await f.requests();
   // The first pass may record 2048 new tuples; without the budget this would be 5000.
   assert.ok(calls >= 10 && calls <= 2048, `calls = ${calls}`);
+});
+
+test('a statement with side effects runs once (vectorized), never re-run by record passes', async ({ f }) => {
+  await f.rows(`CREATE TABLE eco_docs AS SELECT id FROM docs WHERE body MEANS 'eco friendly'`, NO_CACHE);
+  assert.is(await f.requests(), 11);
+  assert.equal(await f.rows(`SELECT id FROM eco_docs ORDER BY id`), [
+    { id: 1 },
+    { id: 4 },
+    { id: 6 },
+    { id: 10 },
+    { id: 11 },
+  ]);
+  const q = await f.rows(
+    `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+  );
+  assert.equal(q, [{ strategy: 'vectorized (batch re-runs the statement; this one has side effects)' }]);
 });
 
 test.run();

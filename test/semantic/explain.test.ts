@@ -12,7 +12,8 @@ test.after(async (ctx) => {
   await ctx.f.close();
 });
 
-const value = (rows: Record<string, unknown>[], key: string) => String(rows.find((r) => r.property === key)?.value);
+const value = (rows: Record<string, unknown>[], key: string) =>
+  String(rows.find((r) => r.property === key)?.value);
 
 test('operators, strategy, distinct calls and cache hits expected, no call made', async ({ f }) => {
   await f.sim.resetStats();
@@ -26,7 +27,10 @@ test('operators, strategy, distinct calls and cache hits expected, no call made'
     'ALIGNS → semantic_aligns (select, line 2 col 20)\nMEANS → semantic_means (where, line 2 col 61)',
   );
   // One record pass: the 11 non-NULL bodies; ALIGNS waits for MEANS' answers, so it is not counted yet.
-  assert.is(value(e, 'functions'), 'semantic_means: 11 distinct tuples, 0 cached, 11 calls; pairwise: one call per distinct tuple');
+  assert.is(
+    value(e, 'functions'),
+    'semantic_means: 11 distinct tuples, 0 cached, 11 calls; pairwise: one call per distinct tuple',
+  );
   assert.is(value(e, 'est_calls'), '11');
   assert.ok(Number(value(e, 'est_dollars')) > 0);
   await f.rows(sql);
@@ -35,10 +39,22 @@ test('operators, strategy, distinct calls and cache hits expected, no call made'
 });
 
 test('EXPLAIN (FORMAT JSON) and the union_all split report', async ({ f }) => {
-  const j = await f.rows(`EXPLAIN (FORMAT JSON) SELECT id FROM docs WHERE body MEANS 'eco' ORDER BY id`, '-- @ strategy: union_all');
-  const report = JSON.parse(String(j[0]!.explain)) as { strategy: string; functions: { calls_expected: number }[] };
-  assert.is(report.strategy, 'sequential (union_all cannot split this query: the query has ORDER at the top level)');
-  const t = await f.rows(`EXPLAIN SELECT id FROM docs WHERE body MEANS 'eco'`, '-- @ strategy: union_all\n-- @ parallel: 3');
+  const j = await f.rows(
+    `EXPLAIN (FORMAT JSON) SELECT id FROM docs WHERE body MEANS 'eco' ORDER BY id`,
+    '-- @ strategy: union_all',
+  );
+  const report = JSON.parse(String(j[0]!.explain)) as {
+    strategy: string;
+    functions: { calls_expected: number }[];
+  };
+  assert.is(
+    report.strategy,
+    'sequential (union_all cannot split this query: the query has ORDER at the top level)',
+  );
+  const t = await f.rows(
+    `EXPLAIN SELECT id FROM docs WHERE body MEANS 'eco'`,
+    '-- @ strategy: union_all\n-- @ parallel: 3',
+  );
   assert.is(value(t, 'strategy'), 'union_all (3 branches on hash(row) % 3)');
 });
 

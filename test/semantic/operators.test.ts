@@ -23,7 +23,9 @@ async function prompts(f: SemFixture): Promise<{ model: string; text: string }[]
   return seen.map((p) => ({ model: p.model, text: p.messages.map((m) => m.content).join('\n') }));
 }
 
-test('a cascade root overrides MEANS by sql_function.name; MATCHES keeps the shipped cascade', async ({ extra }) => {
+test('a cascade root overrides MEANS by sql_function.name; MATCHES keeps the shipped cascade', async ({
+  extra,
+}) => {
   await extra.sim.resetStats();
   await extra.rows(`SELECT id FROM docs WHERE id = 1 AND body MEANS 'eco'`, '-- @ cache: false');
   let seen = await prompts(extra);
@@ -50,7 +52,9 @@ test('a new infix word parses and runs its cascade', async ({ extra }) => {
   assert.ok(seen.every((p) => /^RHYMES CHECK\./m.test(p.text)));
 });
 
-test('without that root the word is an ordinary identifier, so DuckDB rejects the statement', async ({ shipped }) => {
+test('without that root the word is an ordinary identifier, so DuckDB rejects the statement', async ({
+  shipped,
+}) => {
   try {
     await shipped.rows(`SELECT title RHYMES 'x' FROM docs`);
     assert.unreachable();
@@ -61,7 +65,10 @@ test('without that root the word is an ordinary identifier, so DuckDB rejects th
 
 test('free-text annotations are appended to every operator prompt', async ({ shipped }) => {
   await shipped.sim.resetStats();
-  await shipped.rows(`SELECT id, body ABOUT 'eco' AS s FROM docs WHERE id = 1 AND body MEANS 'eco'`, '-- @ judge the materials only\n-- @ cache: false');
+  await shipped.rows(
+    `SELECT id, body ABOUT 'eco' AS s FROM docs WHERE id = 1 AND body MEANS 'eco'`,
+    '-- @ judge the materials only\n-- @ cache: false',
+  );
   const seen = await prompts(shipped);
   assert.is(seen.length, 2);
   assert.ok(seen.every((p) => p.text.includes('Also consider: judge the materials only')));
@@ -69,7 +76,10 @@ test('free-text annotations are appended to every operator prompt', async ({ shi
 
 test('-- @ model: reaches every call', async ({ shipped }) => {
   await shipped.sim.resetStats();
-  await shipped.rows(`SELECT id FROM docs WHERE id < 3 AND body MEANS 'eco'`, '-- @ model: sim-large\n-- @ cache: false');
+  await shipped.rows(
+    `SELECT id FROM docs WHERE id < 3 AND body MEANS 'eco'`,
+    '-- @ model: sim-large\n-- @ cache: false',
+  );
   const seen = await prompts(shipped);
   assert.equal(
     seen.map((p) => p.model),
@@ -85,7 +95,14 @@ test('the shipped prompts follow the operator convention', async ({ shipped }) =
     '-- @ cache: false',
   );
   const text = (await prompts(shipped)).map((p) => p.text).join('\n---\n');
-  for (const block of ['<criterion>a</criterion>', '<topic>b</topic>', '<statement>c</statement>', '<statement>d</statement>', '<statement>e</statement>', '<b>f</b>'])
+  for (const block of [
+    '<criterion>a</criterion>',
+    '<topic>b</topic>',
+    '<statement>c</statement>',
+    '<statement>d</statement>',
+    '<statement>e</statement>',
+    '<b>f</b>',
+  ])
     assert.ok(text.includes(block), block);
   assert.match(text, /contradict/);
 });

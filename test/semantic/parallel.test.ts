@@ -36,7 +36,10 @@ for (const strategy of ['batch', 'vectorized'] as const) {
 }
 
 test('sequential: one call at a time', async ({ f }) => {
-  await f.rows(`SELECT id FROM tweets WHERE id < 5 AND text MEANS 'sql'`, '-- @ parallel: 8\n-- @ cache: false\n-- @ strategy: sequential');
+  await f.rows(
+    `SELECT id FROM tweets WHERE id < 5 AND text MEANS 'sql'`,
+    '-- @ parallel: 8\n-- @ cache: false\n-- @ strategy: sequential',
+  );
   const s = await f.sim.stats();
   assert.is(s.requests, 5);
   assert.is(s.maxInFlight, 1);
@@ -49,8 +52,12 @@ test('parallel 3 is never exceeded', async ({ f }) => {
   assert.is(s.maxInFlight, 3);
 });
 
-test('unified_logs: one row per call, session ids name the function, calls overlap in time', async ({ f }) => {
-  const before = await f.rows(`SELECT count(*)::INTEGER AS n FROM rvbbit.unified_logs WHERE session_id LIKE '%semantic_aligns%'`);
+test('unified_logs: one row per call, session ids name the function, calls overlap in time', async ({
+  f,
+}) => {
+  const before = await f.rows(
+    `SELECT count(*)::INTEGER AS n FROM rvbbit.unified_logs WHERE session_id LIKE '%semantic_aligns%'`,
+  );
   await f.rows(
     `SELECT id, text ALIGNS 'SQL is good for AI' AS score FROM tweets WHERE id < 16`,
     '-- @ parallel: 16\n-- @ cache: false',
@@ -61,12 +68,33 @@ test('unified_logs: one row per call, session ids name the function, calls overl
   );
   const fresh = logs.slice(Number(before[0]!.n));
   assert.is(fresh.length, 16);
-  assert.ok(fresh.every((l) => /^sql_fn_semantic_aligns-[a-z]+-[a-z]+-[0-9a-f]{6}$/.test(String(l.session_id))));
+  assert.ok(
+    fresh.every((l) => /^sql_fn_semantic_aligns-[a-z]+-[a-z]+-[0-9a-f]{6}$/.test(String(l.session_id))),
+  );
   assert.ok(fresh.every((l) => l.cascade_id === 'semantic_aligns'));
   // Overlap: the 16th call started before the 1st one ended.
   const first = fresh[0]!;
   const last = fresh[fresh.length - 1]!;
   assert.ok(Number(last.t) < Number(first.t) + Number(first.duration_ms), 'calls overlap');
+});
+
+test('cancelling stops the statement: CANCELLED, and the calls not yet started never run', async ({ f }) => {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  try {
+    await f.engine.query(
+      `-- @ parallel: 2\n-- @ cache: false\nSELECT id FROM tweets WHERE text MEANS 'cancel me'`,
+      [],
+      {
+        signal: controller.signal,
+      },
+    );
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'CANCELLED');
+  }
+  const s = await f.sim.stats();
+  assert.ok(s.requests >= 2 && s.requests <= 10, `requests = ${s.requests}`);
 });
 
 test.run();

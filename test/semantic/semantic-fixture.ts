@@ -6,10 +6,16 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
-import { type SimulatorOptions, type SimulatorProcessHandle, startSimulatorProcess } from '../../src/sim/index.js';
+import {
+  type SimulatorOptions,
+  type SimulatorProcessHandle,
+  startSimulatorProcess,
+} from '../../src/sim/index.js';
 
 export const EXTRA_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-extra/', import.meta.url));
-export const COLLIDE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-collide/', import.meta.url));
+export const COLLIDE_CASCADES = fileURLToPath(
+  new URL('../fixtures/cascades/semantic-collide/', import.meta.url),
+);
 
 export const STRATEGIES = ['batch', 'sequential', 'vectorized', 'union_all'] as const;
 
@@ -50,7 +56,12 @@ export async function startSemFixture(
   const simulator = await startSimulatorProcess({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
   const e = await createEngine({
     cascadeRoots: [],
-    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000, backoff: { baseMs: 5, maxMs: 50 } },
+    provider: {
+      baseUrl: simulator.url,
+      model: 'sim-small',
+      maxConcurrency: 1000,
+      backoff: { baseMs: 5, maxMs: 50 },
+    },
     threads: 2,
     ...engine,
   });

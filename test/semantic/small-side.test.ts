@@ -38,15 +38,23 @@ test('60 × 5: 60 calls instead of 300, and the same rows as pairwise', async ({
   assert.ok(a.every((r) => r.label !== null));
 });
 
-test('the candidate prompt lists the small side; one call per value of the larger side', async ({ small }) => {
+test('the candidate prompt lists the small side; one call per value of the larger side', async ({
+  small,
+}) => {
   await small.sim.setOptions({ record: true });
   await small.sim.resetStats();
-  await small.rows(`SELECT p.id FROM products p JOIN cats c ON p.name ~ c.label WHERE p.id < 10`, '-- @ cache: false');
+  await small.rows(
+    `SELECT p.id FROM products p JOIN cats c ON p.name ~ c.label WHERE p.id < 10`,
+    '-- @ cache: false',
+  );
   const prompts = (await small.sim.stats()).promptsSeen ?? [];
   await small.sim.setOptions({ record: false });
   assert.is(prompts.length, 10);
   const user = prompts[0]!.messages.map((m) => m.content).join('\n');
-  assert.match(user, /<candidates><c>eco bottle<\/c><c>running shoe<\/c><c>phone battery<\/c><c>kitchen knife<\/c><c>yoga mat<\/c><\/candidates>/);
+  assert.match(
+    user,
+    /<candidates><c>eco bottle<\/c><c>running shoe<\/c><c>phone battery<\/c><c>kitchen knife<\/c><c>yoga mat<\/c><\/candidates>/,
+  );
 });
 
 test('~ between columns of one row stays pairwise (no small side to exploit)', async ({ small }) => {

@@ -71,15 +71,15 @@ test('types round trip in text format', async () => {
       t: 'héllo, wörld',
       d: new Date(2024, 1, 29).toISOString(),
       ts: new Date(2024, 1, 29, 12, 34, 56, 789).toISOString(),
-      // The engine reports JSON columns as VARCHAR (the node API's type text), so they go as text.
-      j: '{"a": [1, 2]}',
+      // JSON columns go as json (OID 114), which node-postgres parses.
+      j: { a: [1, 2] },
       bytes: 'checked',
       n: null,
     },
   );
   assert.equal(
     r.fields.map((x) => x.dataTypeID),
-    [21, 23, 20, 700, 701, 1700, 16, 25, 1082, 1114, 25, 17, 23],
+    [21, 23, 20, 700, 701, 1700, 16, 25, 1082, 1114, 114, 17, 23],
   );
 });
 
