@@ -98,5 +98,7 @@ export function sessionId(prefix?: string): string {
   const adjective = ADJECTIVES[randomInt(ADJECTIVES.length)];
   const creature = CREATURES[randomInt(CREATURES.length)];
   const name = `${adjective}-${creature}-${randomBytes(3).toString('hex')}`;
-  return prefix ? `${prefix}-${name}` : name;
+  // 'udf' → udf-misty-owl-4f2a9c; a prefix ending in '_' joins as is (sql_fn_semantic_aligns_misty-owl-4f2a9c).
+  if (!prefix) return name;
+  return prefix.endsWith('_') ? `${prefix}${name}` : `${prefix}-${name}`;
 }

@@ -132,7 +132,7 @@ export class CallRunner {
       heldBuffer: new SharedArrayBuffer(4),
       abortBuffer: this.control,
       modelOverride: this.o.model,
-      sessionPrefix: `sql_fn_${target.name}`,
+      sessionPrefix: `sql_fn_${target.name}_`,
     };
   }
 

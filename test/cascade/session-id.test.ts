@@ -19,7 +19,7 @@ test('woodland names: <adjective>-<creature>-<6 hex>, from 40 words each', () =>
 test('prefixes say where a run came from', () => {
   assert.match(sessionId('udf'), /^udf-[a-z]+-[a-z]+-[0-9a-f]{6}$/);
   assert.match(sessionId('batch'), /^batch-[a-z]+-[a-z]+-[0-9a-f]{6}$/);
-  assert.match(sessionId('sql_fn_semantic_means'), /^sql_fn_semantic_means-[a-z]+-[a-z]+-[0-9a-f]{6}$/);
+  assert.match(sessionId('sql_fn_semantic_means_'), /^sql_fn_semantic_means_[a-z]+-[a-z]+-[0-9a-f]{6}$/);
   assert.match(sessionId('udf'), SESSION_ID_PATTERN);
 });
 

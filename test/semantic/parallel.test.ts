@@ -69,7 +69,7 @@ test('unified_logs: one row per call, session ids name the function, calls overl
   const fresh = logs.slice(Number(before[0]!.n));
   assert.is(fresh.length, 16);
   assert.ok(
-    fresh.every((l) => /^sql_fn_semantic_aligns-[a-z]+-[a-z]+-[0-9a-f]{6}$/.test(String(l.session_id))),
+    fresh.every((l) => /^sql_fn_semantic_aligns_[a-z]+-[a-z]+-[0-9a-f]{6}$/.test(String(l.session_id))),
   );
   assert.ok(fresh.every((l) => l.cascade_id === 'semantic_aligns'));
   // Overlap: the 16th call started before the 1st one ended.
