@@ -71,22 +71,22 @@ if (which === 'all' || which === 'latency') {
 async function rawUndici(total: number, concurrency: number): Promise<number> {
   const base = new URL(sim.url);
   const pool = new Pool(base.origin, { connections: concurrency });
+  // Exactly the request the bench cascade sends (captured from the simulator), so both
+  // sides ask the simulator for the same work.
+  const schema = { type: 'object', required: ['label'], properties: { label: { type: 'string' } } };
   const body = JSON.stringify({
     model: 'sim-small',
     messages: [
       {
+        role: 'system',
+        content: `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(schema)}`,
+      },
+      {
         role: 'user',
-        content: 'Give a short label for: "Acme product number 1". Answer as JSON with "label".',
+        content: 'Give a short label for: "Acme product number 1". Answer as JSON with "label".\n',
       },
     ],
-    response_format: {
-      type: 'json_schema',
-      json_schema: {
-        name: 'label_output',
-        strict: true,
-        schema: { type: 'object', required: ['label'], properties: { label: { type: 'string' } } },
-      },
-    },
+    response_format: { type: 'json_schema', json_schema: { name: 'label_output', strict: true, schema } },
   });
   let left = total;
   const t0 = performance.now();
