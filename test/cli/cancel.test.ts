@@ -19,10 +19,15 @@ async function requests(): Promise<number> {
   return ((await r.json()) as { requests: number }).requests;
 }
 
+/** Resolves once the statement is really running (its first LLM call arrived), not after a fixed sleep. */
+async function running(before: number): Promise<void> {
+  for (let i = 0; i < 300 && (await requests()) <= before; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 test('Ctrl-C cancels a running query: its LLM calls stop, exit 130, no stack', async () => {
   const before = await requests();
   const run = start(['query', '--provider-url', sim.url, '--cascades', CASCADES, SLOW_MAP]);
-  await new Promise((r) => setTimeout(r, 1500));
+  await running(before);
   run.child.kill('SIGINT');
   const r = await run.done;
   assert.is(r.code, 130);
@@ -35,9 +40,10 @@ test('Ctrl-C cancels a running query: its LLM calls stop, exit 130, no stack', a
 });
 
 test('in the REPL, Ctrl-C cancels the statement and the REPL goes on to the next one', async () => {
+  const before = await requests();
   const run = start(['repl', '--format', 'csv', '--provider-url', sim.url, '--cascades', CASCADES]);
   run.child.stdin!.write(`${SLOW_MAP}\n`);
-  await new Promise((r) => setTimeout(r, 1500));
+  await running(before);
   run.child.kill('SIGINT');
   await waitFor(run.err, /cancell/);
   run.child.stdin!.end('SELECT 7 AS after_cancel;\n');

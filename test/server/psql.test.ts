@@ -121,6 +121,7 @@ if (!hasPsql) {
   });
 
   test('Ctrl-C in psql sends a CancelRequest that stops the MAP', async () => {
+    const before = f.sim.stats().requests;
     const child = spawn(
       'psql',
       [
@@ -141,7 +142,9 @@ if (!hasPsql) {
     child.stderr.on('data', (b) => {
       err += b;
     });
-    await new Promise((r) => setTimeout(r, 800));
+    // Cancel once the MAP is really running (its first LLM call arrived), not after a fixed sleep.
+    for (let i = 0; i < 300 && f.sim.stats().requests <= before; i++)
+      await new Promise((r) => setTimeout(r, 20));
     const t0 = performance.now();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('close', r));
