@@ -34,11 +34,25 @@ export function lineSpec(o: {
     data: [{ name: 'points', values: o.points.map((p) => ({ ...p, dash: p.dashed ? 1 : 0 })) }],
     scales: [
       o.xType === 'log'
-        ? { name: 'x', type: 'log', base: 2, domain: { data: 'points', field: 'x' }, range: 'width', nice: false }
+        ? {
+            name: 'x',
+            type: 'log',
+            base: 2,
+            domain: { data: 'points', field: 'x' },
+            range: 'width',
+            nice: false,
+          }
         : { name: 'x', type: 'point', domain: { data: 'points', field: 'x' }, range: 'width', padding: 0.3 },
       o.yType === 'log'
         ? { name: 'y', type: 'log', domain: { data: 'points', field: 'y' }, range: 'height', nice: true }
-        : { name: 'y', type: 'linear', domain: { data: 'points', field: 'y' }, range: 'height', nice: true, zero: true },
+        : {
+            name: 'y',
+            type: 'linear',
+            domain: { data: 'points', field: 'y' },
+            range: 'height',
+            nice: true,
+            zero: true,
+          },
       { name: 'color', type: 'ordinal', domain: { data: 'points', field: 'series' }, range: 'category' },
     ],
     axes: [
@@ -112,7 +126,12 @@ export function barSpec(o: {
       {
         name: 'y',
         type: 'linear',
-        domain: { fields: [{ data: 'bars', field: 'value' }, { data: 'rules', field: 'value' }] },
+        domain: {
+          fields: [
+            { data: 'bars', field: 'value' },
+            { data: 'rules', field: 'value' },
+          ],
+        },
         range: 'height',
         nice: true,
         zero: true,
@@ -218,6 +237,8 @@ export function speedupChart(cells: readonly CellSummary[]): vega.Spec | null {
       c.latencyLabel === panel.latency &&
       c.speedup !== null &&
       c.strategy !== 'sequential' &&
+      // DISTINCT and the warm cache make fewer calls: their speedup is not about parallelism.
+      c.strategy !== 'batch_distinct' &&
       c.strategy !== 'batch_warm',
   );
   const many = new Set(chosen.map((c) => c.workload)).size > 1;

@@ -17,7 +17,10 @@ export async function describeMachine(engine: Engine): Promise<Machine> {
   const version = await engine.query('SELECT version() AS v');
   let commit: string | null = null;
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+    }).trim();
   } catch {
     // not a git checkout
   }

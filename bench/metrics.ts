@@ -10,7 +10,9 @@ export type LatencySpec =
 
 /** Expected latency of one call: the fixed value, or the log-normal mean median·e^(σ²/2). */
 export function meanLatencyMs(latency: LatencySpec): number {
-  return latency.kind === 'fixed' ? latency.ms : latency.medianMs * Math.exp((latency.sigma * latency.sigma) / 2);
+  return latency.kind === 'fixed'
+    ? latency.ms
+    : latency.medianMs * Math.exp((latency.sigma * latency.sigma) / 2);
 }
 
 /** Short label: `0 ms`, `20 ms`, `200 ms ln(σ=0.3)`. */
@@ -55,7 +57,8 @@ export interface Spread {
 
 /** Median (mean of the middle two for an even count), min, max and relative spread. */
 export function spread(values: readonly number[]): Spread {
-  if (values.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, relSpread: 0, n: 0 };
+  if (values.length === 0)
+    return { median: Number.NaN, min: Number.NaN, max: Number.NaN, relSpread: 0, n: 0 };
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;

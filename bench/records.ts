@@ -35,6 +35,9 @@ export interface RunRecord extends CellKey {
   readonly maxInFlight?: number;
   readonly peakRssMb?: number;
   readonly loopDelayP99Ms?: number;
+  /** CPU ms of the bench process (main + worker threads) and of the simulator process during the run. */
+  readonly cpuMs?: number;
+  readonly simCpuMs?: number | null;
   /** The ideal the efficiency used: idealMs, or at latency 0 the raw undici run of the same repetition (scaled to this run's calls). */
   idealUsedMs?: number | null;
   /** ideal / wall; at latency 0 the ideal is the raw undici run of the same repetition. */
@@ -67,6 +70,9 @@ export interface CellSummary extends CellKey {
   readonly maxInFlight: number | null;
   readonly peakRssMb: number | null;
   readonly loopDelayP99Ms: number | null;
+  /** CPU µs per input row: this process (engine or yardstick), and the simulator. */
+  readonly cpuUsPerRow: number | null;
+  readonly simCpuUsPerRow: number | null;
   readonly firstRowMs: number | null;
 }
 

@@ -52,4 +52,6 @@ for (const t of checkTargets(result.cells)) {
   console.log(`${t.pass === null ? '·' : t.pass ? '✓' : '✗'} [${t.workload}] ${t.name}: ${t.value}`);
 }
 console.log(`wrote ${[files.json, files.markdown, ...files.charts].join(', ')}`);
-console.log(`${result.runs.filter((r) => r.status === 'ok').length} runs in ${(result.durationMs / 1000).toFixed(0)} s`);
+console.log(
+  `${result.runs.filter((r) => r.status === 'ok').length} runs in ${(result.durationMs / 1000).toFixed(0)} s`,
+);

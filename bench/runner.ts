@@ -6,8 +6,8 @@ import type { Engine } from '../src/index.js';
 import type { SimulatorProcessHandle } from '../src/sim/process.js';
 import { type Measured, measure, type RunOutput } from './measure.js';
 import type { Scenario, Strategy } from './scenarios/scenario.js';
-import { runPromisePool } from './yardsticks/promise-pool.js';
 import type { CapturedCalls } from './yardsticks/capture.js';
+import { runPromisePool } from './yardsticks/promise-pool.js';
 import type { RawUndici } from './yardsticks/raw-undici.js';
 
 export interface RunnerContext {

@@ -10,6 +10,7 @@ import { createEngine, type Engine } from '../src/index.js';
 import { type SimulatorProcessHandle, startSimulatorProcess } from '../src/sim/process.js';
 import {
   callsFor,
+  expectedMsFor,
   FULL_SETTINGS,
   type GridSettings,
   groupsFor,
@@ -50,7 +51,9 @@ export interface SuiteOptions {
 }
 
 /** Runs the suite and writes `<name>.json`, `<name>.md` and `<name>-*.svg`; resolves to the result and paths. */
-export async function runSuite(options: SuiteOptions = {}): Promise<{ result: SuiteResult; files: OutputFiles }> {
+export async function runSuite(
+  options: SuiteOptions = {},
+): Promise<{ result: SuiteResult; files: OutputFiles }> {
   const base = options.quick ? QUICK_SETTINGS : FULL_SETTINGS;
   const settings: GridSettings = {
     ...base,
@@ -78,7 +81,8 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ result: Su
   try {
     const availability: Record<string, string | null> = {};
     for (const s of scenarios) availability[s.name] = await s.available(engine);
-    for (const [s, why] of Object.entries(availability)) log(`${s}: ${why === null ? 'available' : `not available (${why})`}`);
+    for (const [s, why] of Object.entries(availability))
+      log(`${s}: ${why === null ? 'available' : `not available (${why})`}`);
     const live = scenarios.filter((s) => availability[s.name] === null);
 
     const captured = await captureAll(live, settings, sim, engine, log);
@@ -106,7 +110,7 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ result: Su
               const expectedCalls = callsFor(scenario, p.strategy, n);
               const common = { ...key, rep, idealMs, expectedCalls };
               const over = performance.now() - t0 > settings.budgetMs ? 'quick-mode time budget spent' : null;
-              const skip = skipReason(idealMs, settings) ?? over;
+              const skip = skipReason(expectedMsFor(scenario, p, n, latency), settings) ?? over;
               if (skip) {
                 runs.push({ ...common, status: 'skipped', reason: skip });
                 continue;
@@ -114,7 +118,13 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ result: Su
               try {
                 const m = await timedRun(ctx, scenario, p.strategy, n, p.parallel, calls);
                 const { calls: llmCalls, ...rest } = m;
-                runs.push({ ...common, status: 'ok', ...rest, llmCalls, rowsPerSec: rowsPerSec(n, m.wallMs) });
+                runs.push({
+                  ...common,
+                  status: 'ok',
+                  ...rest,
+                  llmCalls,
+                  rowsPerSec: rowsPerSec(n, m.wallMs),
+                });
                 log(
                   `${scenario.name} n=${n} ${key.latencyLabel} p=${p.parallel} ${p.strategy} #${rep}: ` +
                     `${m.wallMs.toFixed(0)} ms (ideal ${idealMs.toFixed(0)}), ${m.calls} calls, max in flight ${m.maxInFlight}`,
@@ -123,8 +133,14 @@ export async function runSuite(options: SuiteOptions = {}): Promise<{ result: Su
                 const code = (err as { code?: unknown }).code;
                 const notAvailable = code === 'SEMANTIC_NOT_AVAILABLE';
                 const reason = `${typeof code === 'string' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}`;
-                runs.push({ ...common, status: notAvailable ? 'not-available' : 'error', reason: reason.slice(0, 300) });
-                log(`${scenario.name} n=${n} ${key.latencyLabel} p=${p.parallel} ${p.strategy} #${rep}: ${reason.slice(0, 200)}`);
+                runs.push({
+                  ...common,
+                  status: notAvailable ? 'not-available' : 'error',
+                  reason: reason.slice(0, 300),
+                });
+                log(
+                  `${scenario.name} n=${n} ${key.latencyLabel} p=${p.parallel} ${p.strategy} #${rep}: ${reason.slice(0, 200)}`,
+                );
               }
             }
           }
@@ -207,7 +223,7 @@ async function captureAll(
   return captured;
 }
 
-/** One untimed pass of the smallest latency-0 group: worker threads, JIT and connections warm. */
+/** One untimed latency-0 pass at P 64 and n ≤ 1000: worker threads, JIT and connections warm. */
 async function warmUp(
   ctx: RunnerContext,
   live: readonly Scenario[],
@@ -216,7 +232,8 @@ async function warmUp(
   log: (line: string) => void,
 ): Promise<void> {
   for (const s of live) {
-    const n = Math.min(...sizesFor(s, settings));
+    const sizes = sizesFor(s, settings);
+    const n = Math.max(...sizes.filter((x) => x <= 1000), Math.min(...sizes));
     const calls = captured.get(`${s.name}|${n}`)!;
     for (const p of planGroup(s, [64], { kind: 'fixed', ms: 0 })) {
       await runBody(ctx, s, p.strategy, n, p.parallel, calls)().catch(() => undefined);

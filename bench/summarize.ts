@@ -98,6 +98,8 @@ export function summarize(runs: readonly RunRecord[]): CellSummary[] {
       maxInFlight: ok.length > 0 ? Math.max(...ok.map((r) => r.maxInFlight ?? 0)) : null,
       peakRssMb: ok.length > 0 ? Math.max(...ok.map((r) => r.peakRssMb ?? 0)) : null,
       loopDelayP99Ms: medianOf(ok.map((r) => r.loopDelayP99Ms)),
+      cpuUsPerRow: medianOf(ok.map((r) => (r.cpuMs === undefined ? null : (r.cpuMs * 1000) / r.n))),
+      simCpuUsPerRow: medianOf(ok.map((r) => (r.simCpuMs == null ? null : (r.simCpuMs * 1000) / r.n))),
       firstRowMs: medianOf(ok.map((r) => r.firstRowMs)),
     });
   }

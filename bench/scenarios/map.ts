@@ -41,7 +41,8 @@ export const mapScenario: Scenario = {
   available: async () => null,
   setup: ensureTables,
   sql: mapSql,
-  calls: (strategy, n) => (strategy === 'batch_warm' ? 0 : strategy === 'batch_distinct' ? distinctTags(n) : n),
+  calls: (strategy, n) =>
+    strategy === 'batch_warm' ? 0 : strategy === 'batch_distinct' ? distinctTags(n) : n,
   async warm(engine, n) {
     const done = warmed.get(engine) ?? new Set<number>();
     warmed.set(engine, done);

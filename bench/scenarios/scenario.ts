@@ -44,6 +44,8 @@ export interface Scenario {
   sql(strategy: EngineStrategy, n: number, parallel: number): string;
   /** LLM calls the ideal counts for this strategy (the yardsticks make `calls('batch', n)`). */
   calls(strategy: EngineStrategy, n: number): number;
+  /** Calls a strategy really makes, when more than `calls` (the time estimate for the cap uses it). */
+  callsMade?(strategy: EngineStrategy, n: number): number;
   /** Untimed set-up at latency 0 after `setup` (MAP fills the result cache for `batch_warm`). */
   warm?(engine: Engine, n: number): Promise<void>;
   /** The answer a hand-written client reads out of one completion's content (to compare rows). */

@@ -59,7 +59,11 @@ export async function startCapturer(simUrl: string, cascadeRoots: readonly strin
   const port = (server.address() as AddressInfo).port;
   const engine = await createEngine({
     cascadeRoots,
-    provider: { baseUrl: `http://127.0.0.1:${port}${target.pathname}`, model: 'sim-small', maxConcurrency: 1000 },
+    provider: {
+      baseUrl: `http://127.0.0.1:${port}${target.pathname}`,
+      model: 'sim-small',
+      maxConcurrency: 1000,
+    },
     threads: 2,
     cache: false,
   });

@@ -39,8 +39,8 @@ export class RawUndici {
         });
         const text = await res.body.text();
         if (res.statusCode !== 200) throw new Error(`HTTP ${res.statusCode}: ${text}`);
-        contents[i] = (JSON.parse(text) as { choices: { message: { content: string } }[] }).choices[0]!.message
-          .content;
+        contents[i] = (JSON.parse(text) as { choices: { message: { content: string } }[] })
+          .choices[0]!.message.content;
         firstMs ??= performance.now() - started;
       }
     };
