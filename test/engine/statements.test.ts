@@ -48,22 +48,25 @@ st('plain SQL passes through, with $1 parameters; several statements give the la
   ]);
 });
 
-st('$1 parameters bind inside a MAP USING query and in EXPLAIN; JSON columns keep their type name', async ({ f }) => {
-  const r = await f.engine.query(
-    `RVBBIT MAP PARALLEL 2 'label' USING (SELECT product_name AS text FROM products WHERE price > $1 ORDER BY id)`,
-    [300],
-  );
-  assert.equal(
-    r.rows.map((row) => row.text),
-    ['Apple iPhone 15', 'Sony WH-1000XM5'],
-  );
-  const e = await f.engine.query(
-    `EXPLAIN (FORMAT JSON) RVBBIT MAP 'label' USING (SELECT product_name AS text FROM products WHERE price > $1)`,
-    [300],
-  );
-  assert.equal(e.columns, [{ name: 'explain', type: 'JSON' }]);
-  assert.is(JSON.parse(String(e.rows[0]!.explain)).input_rows, 2);
-});
+st(
+  '$1 parameters bind inside a MAP USING query and in EXPLAIN; JSON columns keep their type name',
+  async ({ f }) => {
+    const r = await f.engine.query(
+      `RVBBIT MAP PARALLEL 2 'label' USING (SELECT product_name AS text FROM products WHERE price > $1 ORDER BY id)`,
+      [300],
+    );
+    assert.equal(
+      r.rows.map((row) => row.text),
+      ['Apple iPhone 15', 'Sony WH-1000XM5'],
+    );
+    const e = await f.engine.query(
+      `EXPLAIN (FORMAT JSON) RVBBIT MAP 'label' USING (SELECT product_name AS text FROM products WHERE price > $1)`,
+      [300],
+    );
+    assert.equal(e.columns, [{ name: 'explain', type: 'JSON' }]);
+    assert.is(JSON.parse(String(e.rows[0]!.explain)).input_rows, 2);
+  },
+);
 
 st('RUN writes the input table and runs the cascade once over it, sql_data reading it', async ({ f }) => {
   const r = await f.engine.query(
@@ -254,28 +257,33 @@ st(
   },
 );
 
-st('every WITH option with a wrong type or value is an error naming the key, before any call', async ({ f }) => {
-  const bad: [string, RegExp][] = [
-    ["as_table = 3", /as_table must be a non-empty string/],
-    ["result_column = ''", /result_column must be a non-empty string/],
-    ['dedupe_by = TRUE', /dedupe_by must be a non-empty string/],
-    ['limit = -1', /limit must be an integer/],
-    ["limit = 'ten'", /limit must be an integer/],
-    ["cache = 'forever'", /cache/],
-    ['model = NULL', /model must be a non-empty string/],
-    ["on_error = 'ignore'", /on_error/],
-    ["timeout = 'soon'", /timeout/],
-    ['budget_dollars = 0', /budget_dollars must be a number > 0/],
-    ['retries = 99', /retries must be an integer from 0 to 20/],
-    ['colour = 1', /unknown .*colour.*as_table/s],
-  ];
-  for (const [option, message] of bad) {
-    const err = await codeOf(f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (${option})`));
-    assert.ok(['E_BAD_WITH_VALUE', 'E_UNKNOWN_WITH_KEY'].includes(err.code), `${option}: ${err.code}`);
-    assert.match(err.message, message, option);
-    assert.equal([err.detail.line, typeof err.detail.column], [1, 'number'], option);
-  }
-  assert.is(f.sim.stats().requests, 0);
-});
+st(
+  'every WITH option with a wrong type or value is an error naming the key, before any call',
+  async ({ f }) => {
+    const bad: [string, RegExp][] = [
+      ['as_table = 3', /as_table must be a non-empty string/],
+      ["result_column = ''", /result_column must be a non-empty string/],
+      ['dedupe_by = TRUE', /dedupe_by must be a non-empty string/],
+      ['limit = -1', /limit must be an integer/],
+      ["limit = 'ten'", /limit must be an integer/],
+      ["cache = 'forever'", /cache/],
+      ['model = NULL', /model must be a non-empty string/],
+      ["on_error = 'ignore'", /on_error/],
+      ["timeout = 'soon'", /timeout/],
+      ['budget_dollars = 0', /budget_dollars must be a number > 0/],
+      ['retries = 99', /retries must be an integer from 0 to 20/],
+      ['colour = 1', /unknown .*colour.*as_table/s],
+    ];
+    for (const [option, message] of bad) {
+      const err = await codeOf(
+        f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (${option})`),
+      );
+      assert.ok(['E_BAD_WITH_VALUE', 'E_UNKNOWN_WITH_KEY'].includes(err.code), `${option}: ${err.code}`);
+      assert.match(err.message, message, option);
+      assert.equal([err.detail.line, typeof err.detail.column], [1, 'number'], option);
+    }
+    assert.is(f.sim.stats().requests, 0);
+  },
+);
 
 st.run();
