@@ -10,7 +10,7 @@ import { rowCacheKey } from '../cache/cache-key.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import { RvbbitError } from '../errors.js';
-import type { LoggedCall, LogWriter } from '../obs/log-writer.js';
+import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';
 import type { MapPlan } from '../plan/map-plan.js';
 import { createAbortBuffer, raiseAbort } from './abort-flag.js';
 import { budgetExhausted, createBudgetBuffer } from './budget.js';
@@ -121,7 +121,7 @@ async function runChunks(
         failedRows++;
         firstFailure ??= o;
       }
-      for (const c of o.calls) logged.push(logRow(ctx, plan, o, c.cell, c, false));
+      for (const c of o.calls) logged.push(loggedCall(origin(ctx, plan), o, c));
       if (o.ok && plan.cache !== false && o.calls.length > 0) {
         writes.push({
           key: rowCacheKey(plan.cascade.contentHash, plan.model, keyInputs(o.index)),
@@ -253,7 +253,7 @@ async function serveFromCache(
       hits.push({ index: row.index, ok: true, sessionId: '', output: JSON.parse(value), calls: [], cost: 0 });
   });
   await complete(hits, hits.length);
-  await ctx.logs.calls(hits.map((h) => logRow(ctx, plan, h, '', null, true)));
+  await ctx.logs.calls(hits.map((h) => loggedCall(origin(ctx, plan), h, null)));
   return misses;
 }
 
@@ -269,29 +269,6 @@ function budgetFailure(index: number): RowOutcome {
   };
 }
 
-function logRow(
-  ctx: MapContext,
-  plan: MapPlan,
-  o: RowOutcome,
-  cell: string,
-  call: RowOutcome['calls'][number] | null,
-  cacheHit: boolean,
-): LoggedCall {
-  return {
-    session_id: o.sessionId,
-    caller_id: 'map',
-    query_id: ctx.queryId,
-    cascade_id: plan.cascade.cascadeId,
-    row_index: o.index,
-    cache_hit: cacheHit,
-    cell,
-    model: call?.model ?? plan.model ?? '',
-    started_at: call?.started_at ?? Date.now(),
-    duration_ms: call?.duration_ms ?? 0,
-    tokens_in: call?.tokens_in ?? 0,
-    tokens_out: call?.tokens_out ?? 0,
-    cost: call?.cost ?? 0,
-    status: call?.status ?? 'ok',
-    error: call?.error,
-  };
+function origin(ctx: MapContext, plan: MapPlan): CallOrigin {
+  return { callerId: 'map', queryId: ctx.queryId, cascadeId: plan.cascade.cascadeId, model: plan.model };
 }

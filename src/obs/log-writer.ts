@@ -22,6 +22,46 @@ export type LoggedCall = Pick<
   readonly answered_by?: string;
 };
 
+/** Where a call came from, shared by every row a statement logs. */
+export interface CallOrigin {
+  readonly callerId: 'map' | 'semantic' | 'run';
+  readonly queryId: string;
+  readonly cascadeId: string;
+  /** The model to show when a row has no call record (a cache hit). */
+  readonly model?: string;
+}
+
+/** A unified_logs row for one call record, or for a cache hit when `call` is null. */
+export function loggedCall(
+  origin: CallOrigin,
+  row: { readonly sessionId: string; readonly index: number } | null,
+  call: Omit<LoggedCall, keyof CallOriginFields> | null,
+  startedAt = Date.now(),
+): LoggedCall {
+  return {
+    session_id: row?.sessionId ?? '',
+    caller_id: origin.callerId,
+    query_id: origin.queryId,
+    cascade_id: origin.cascadeId,
+    row_index: row?.index ?? null,
+    cache_hit: call === null,
+    cell: call?.cell ?? '',
+    model: call?.model ?? origin.model ?? '',
+    started_at: call?.started_at ?? startedAt,
+    duration_ms: call?.duration_ms ?? 0,
+    tokens_in: call?.tokens_in ?? 0,
+    tokens_out: call?.tokens_out ?? 0,
+    cost: call?.cost ?? 0,
+    status: call?.status ?? 'ok',
+    error: call?.error,
+  };
+}
+
+type CallOriginFields = Pick<
+  LoggedCall,
+  'session_id' | 'caller_id' | 'query_id' | 'cascade_id' | 'row_index' | 'cache_hit' | 'answered_by'
+>;
+
 export interface QueryLog {
   readonly query_id: string;
   readonly text: string;

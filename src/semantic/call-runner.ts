@@ -14,7 +14,7 @@ import type { CascadePool } from '../exec/cascade-pool.js';
 import type { ChunkResult, ChunkTask, RowOutcome, WorkerLlmConfig } from '../exec/chunk-protocol.js';
 import { chunkSizeFor } from '../exec/map-executor.js';
 import { createSemaphoreBuffer } from '../exec/shared-semaphore.js';
-import type { LoggedCall, LogWriter } from '../obs/log-writer.js';
+import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';
 
 export interface CallRunnerOptions {
   readonly pool: CascadePool;
@@ -141,7 +141,7 @@ export class CallRunner {
     if (hits === 0) return;
     const now = Date.now();
     const rows: LoggedCall[] = [];
-    for (let i = 0; i < hits; i++) rows.push(this.logRow(target, null, '', null, now, true));
+    for (let i = 0; i < hits; i++) rows.push(loggedCall(this.origin(target), null, null, now));
     this.pending.push(this.o.logs.calls(rows));
   }
 
@@ -159,7 +159,7 @@ export class CallRunner {
     for (const o of rows) {
       this.calls += o.calls.length;
       this.cost = this.cost === null || o.cost === null ? null : this.cost + o.cost;
-      for (const c of o.calls) logs.push(this.logRow(target, o, c.cell, c, c.started_at, false));
+      for (const c of o.calls) logs.push(loggedCall(this.origin(target), o, c));
       if (!o.ok) {
         failed ??= o;
         continue;
@@ -185,30 +185,12 @@ export class CallRunner {
     return { logs, cache };
   }
 
-  private logRow(
-    target: CallTarget,
-    o: RowOutcome | null,
-    cell: string,
-    call: RowOutcome['calls'][number] | null,
-    at: number,
-    cacheHit: boolean,
-  ): LoggedCall {
+  private origin(target: CallTarget): CallOrigin {
     return {
-      session_id: o?.sessionId ?? '',
-      caller_id: 'semantic',
-      query_id: this.o.queryId,
-      cascade_id: target.cascade.cascadeId,
-      row_index: o?.index ?? null,
-      cache_hit: cacheHit,
-      cell,
-      model: call?.model ?? this.o.model ?? '',
-      started_at: at,
-      duration_ms: call?.duration_ms ?? 0,
-      tokens_in: call?.tokens_in ?? 0,
-      tokens_out: call?.tokens_out ?? 0,
-      cost: call?.cost ?? 0,
-      status: call?.status ?? 'ok',
-      error: call?.error,
+      callerId: 'semantic',
+      queryId: this.o.queryId,
+      cascadeId: target.cascade.cascadeId,
+      model: this.o.model,
     };
   }
 }

@@ -5,19 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ParseResult, Span } from '../../grammar/index.js';
 import { complete, format, parse, stripSpans, tokens } from '../../grammar/index.js';
+import { mulberry32 } from '../../src/sim/rng.js';
 import { VALID } from './corpus.js';
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EXTRA = [
   "RVBBIT MAP 'x' AS (a INT) USING (SELECT a FROM t WHERE b MEANS 'c' ORDER BY d RELEVANCE TO 'e') WITH (limit = 3, cache = '2h')",
@@ -89,7 +78,7 @@ function mutate(sql: string, rnd: () => number): string {
 }
 
 test('mutated examples: never throw, positions inside input, parses round-trip', () => {
-  const rnd = prng(20261121);
+  const rnd = mulberry32(20261121);
   let runs = 0;
   let parsedOk = 0;
   const t0 = performance.now();
@@ -116,7 +105,7 @@ test('mutated examples: never throw, positions inside input, parses round-trip',
 });
 
 test('random bytes: never throw', () => {
-  const rnd = prng(7);
+  const rnd = mulberry32(7);
   for (let i = 0; i < 300; i++) {
     const len = Math.floor(rnd() * 200);
     const sql = String.fromCharCode(
