@@ -18,4 +18,6 @@ port.on('message', (msg: { task: ChunkTask }) => {
     Atomics.notify(cell, 0);
   });
 });
+// Heartbeat: the blocked main thread reads it to tell a slow call from a dead worker.
+setInterval(() => Atomics.add(cell, 1, 1), 250).unref();
 port.postMessage({ ready: true });

@@ -12,6 +12,12 @@ import type { ChunkResult, ChunkTask } from '../exec/chunk-protocol.js';
 const WORKER_FILE = new URL('../../workers/semantic-sync-worker.ts', import.meta.url);
 /** A chunk that takes longer than this is reported instead of hanging the process. */
 const DEADLINE_MS = 10 * 60_000;
+/**
+ * The worker bumps a heartbeat from its event loop (which runs even while it
+ * waits on HTTP); no beat for this long means it died, and the blocked main
+ * thread fails the call instead of waiting out the deadline.
+ */
+const SILENCE_MS = 3000;
 
 export class SyncRunner {
   private constructor(
@@ -23,7 +29,8 @@ export class SyncRunner {
   /** Starts the worker and waits until it listens (asynchronously, before any blocking). */
   static async start(): Promise<SyncRunner> {
     const { port1, port2 } = new MessageChannel();
-    const flag = new SharedArrayBuffer(4);
+    // [0] reply ready, [1] heartbeat counter.
+    const flag = new SharedArrayBuffer(8);
     // A .ts file cannot be a Worker's entry: a small eval'd entry registers tsx, then imports it.
     const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
     const entry = `import(${tsx}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_FILE.href)}); })`;
@@ -51,11 +58,24 @@ export class SyncRunner {
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage({ task });
     const started = Date.now();
+    let beat = Atomics.load(this.flag, 1);
+    let beatAt = started;
     for (;;) {
       Atomics.wait(this.flag, 0, 0, 1000);
       const msg = receiveMessageOnPort(this.port);
       if (msg) return (msg.message as { result: ChunkResult }).result;
-      if (Date.now() - started > DEADLINE_MS) {
+      const now = Date.now();
+      const current = Atomics.load(this.flag, 1);
+      if (current !== beat) {
+        beat = current;
+        beatAt = now;
+      } else if (now - beatAt > SILENCE_MS) {
+        throw new RvbbitError(
+          'SYNC_WORKER_DIED',
+          `the sync worker stopped answering (no heartbeat for ${SILENCE_MS} ms) while running chunk ${task.chunkIndex}`,
+        );
+      }
+      if (now - started > DEADLINE_MS) {
         throw new RvbbitError(
           'SYNC_WORKER_TIMEOUT',
           `the sync worker did not answer within ${DEADLINE_MS} ms`,
