@@ -206,7 +206,14 @@ export class Session {
     options: QueryOptions,
     queryId: string,
   ): Promise<Outcome> {
-    const ctx = { engine: this.shared, q: this.q, params: values, queryId, signal: options.signal };
+    const ctx = {
+      engine: this.shared,
+      q: this.q,
+      params: values,
+      queryId,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    };
     const target = semanticExplainTarget(stmt);
     if (target) {
       const result = await explainSemantic(target.stmt, target.json, ctx);

@@ -18,9 +18,14 @@ export class ProgressTracker {
   private readonly started = performance.now();
 
   constructor(
-    readonly rowsTotal: number,
+    public rowsTotal: number,
     private readonly listener?: (p: Progress) => void,
   ) {}
+
+  /** Semantic statements learn their work pass by pass: the total grows. */
+  grow(rows: number): void {
+    this.rowsTotal += rows;
+  }
 
   add(rows: number, calls: number, cacheHits: number, dollars: number): void {
     this.rowsDone += rows;

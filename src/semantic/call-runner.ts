@@ -13,6 +13,7 @@ import { createAbortBuffer, raiseAbort } from '../exec/abort-flag.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import type { ChunkResult, ChunkTask, RowOutcome, WorkerLlmConfig } from '../exec/chunk-protocol.js';
 import { chunkSizeFor } from '../exec/map-executor.js';
+import { type Progress, ProgressTracker } from '../exec/progress.js';
 import { createSemaphoreBuffer } from '../exec/shared-semaphore.js';
 import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';
 
@@ -29,6 +30,8 @@ export interface CallRunnerOptions {
   readonly signal?: AbortSignal;
   /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
   readonly runSync?: (task: ChunkTask) => ChunkResult;
+  /** Progress over operator calls: total = tuples seen so far, done = tuples answered. */
+  readonly onProgress?: (p: Progress) => void;
 }
 
 /** What a cascade is run as: its file, loaded form, and the function name its sessions carry. */
@@ -50,8 +53,10 @@ export class CallRunner {
   private readonly deferredWrites: CacheWrite[] = [];
   private readonly deferredLogs: LoggedCall[] = [];
   private readonly onAbort = () => raiseAbort(this.control);
+  private readonly progress: ProgressTracker;
 
   constructor(private readonly o: CallRunnerOptions) {
+    this.progress = new ProgressTracker(0, o.onProgress);
     this.parallelBuffer = createSemaphoreBuffer(o.parallel);
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -68,6 +73,7 @@ export class CallRunner {
       if (hit === undefined) misses.push(i);
       else out[i] = JSON.parse(hit);
     });
+    this.progress.grow(inputs.length);
     this.noteHits(target, inputs.length - misses.length);
     const size = chunkSizeFor(this.o.parallel, this.o.pool.threads);
     const chunks: Promise<void>[] = [];
@@ -77,6 +83,7 @@ export class CallRunner {
       chunks.push(
         this.o.pool.run(task).then((res) => {
           const writes = this.collect(target, res.rows, keys, out, useCache);
+          this.reportDone(res.rows);
           this.pending.push(this.o.logs.calls(writes.logs));
           if (writes.cache.length > 0) this.pending.push(this.o.cache.store(writes.cache));
         }),
@@ -98,10 +105,12 @@ export class CallRunner {
       if (hit === undefined) misses.push(i);
       else out[i] = JSON.parse(hit);
     });
+    this.progress.grow(inputs.length);
     this.noteHits(target, inputs.length - misses.length);
     if (misses.length > 0) {
       const res = this.o.runSync!(this.task(target, misses, inputs));
       const writes = this.collect(target, res.rows, keys, out, useCache);
+      this.reportDone(res.rows);
       this.deferredLogs.push(...writes.logs);
       this.deferredWrites.push(...writes.cache);
     }
@@ -136,9 +145,20 @@ export class CallRunner {
     };
   }
 
+  private reportDone(rows: readonly RowOutcome[]): void {
+    let calls = 0;
+    let dollars = 0;
+    for (const o of rows) {
+      calls += o.calls.length;
+      dollars += o.cost ?? 0;
+    }
+    this.progress.add(rows.length, calls, 0, dollars);
+  }
+
   private noteHits(target: CallTarget, hits: number): void {
     this.cacheHits += hits;
     if (hits === 0) return;
+    this.progress.add(hits, 0, hits, 0);
     const now = Date.now();
     const rows: LoggedCall[] = [];
     for (let i = 0; i < hits; i++) rows.push(loggedCall(this.origin(target), null, null, now));

@@ -19,6 +19,7 @@ import type { EngineShared } from '../engine/engine.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
+import type { Progress } from '../exec/progress.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import { CallRunner } from './call-runner.js';
 import { registerFunctions } from './register-functions.js';
@@ -41,6 +42,7 @@ export interface SemanticRunContext {
   readonly params: DuckDBValue[] | undefined;
   readonly queryId: string;
   readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
 }
 
 export interface SemanticOutcome {
@@ -78,6 +80,7 @@ export async function runSemantic(stmt: SqlStatement, ctx: SemanticRunContext): 
     model: opts.model,
     cacheTtl: opts.cacheTtl,
     signal: ctx.signal,
+    onProgress: ctx.onProgress,
     runSync: batch ? undefined : (await engine.semantic.syncRunner()).runner,
   });
   try {

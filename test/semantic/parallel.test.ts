@@ -35,6 +35,20 @@ for (const strategy of ['batch', 'vectorized'] as const) {
   });
 }
 
+test('progress events count operator calls as they finish, ending at the total', async ({ f }) => {
+  const seen: { done: number; total: number; calls: number }[] = [];
+  await f.engine.query(
+    `-- @ parallel: 8\n-- @ cache: false\nSELECT id FROM tweets WHERE text MEANS 'databases' ORDER BY id`,
+    [],
+    { onProgress: (p) => seen.push({ done: p.rowsDone, total: p.rowsTotal, calls: p.calls }) },
+  );
+  assert.ok(seen.length >= 2, `${seen.length} events`);
+  const last = seen.at(-1)!;
+  assert.equal(last, { done: 40, total: 40, calls: 40 });
+  assert.is((await f.sim.stats()).requests, 40);
+  assert.ok(seen.every((e, i) => i === 0 || e.done >= seen[i - 1]!.done));
+});
+
 test('sequential: one call at a time', async ({ f }) => {
   await f.rows(
     `SELECT id FROM tweets WHERE id < 5 AND text MEANS 'sql'`,
