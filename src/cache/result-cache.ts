@@ -38,6 +38,8 @@ function timestamp(ms: number): DuckDBTimestampValue {
 export class ResultCache {
   private readonly lru: LruCache<string>;
   private readonly rows: BufferedAppender;
+  /** Stored but not yet flushed to rvbbit.cache: found here, so a lookup never forces a commit. */
+  private readonly unflushed = new Map<string, { readonly value: string; readonly expiresAt: number }>();
   private hits = 0;
   private misses = 0;
 
@@ -47,7 +49,7 @@ export class ResultCache {
     options: ResultCacheOptions = {},
   ) {
     this.lru = new LruCache(options.maxEntries ?? 200_000, options.maxBytes ?? 128 * 1024 * 1024);
-    this.rows = new BufferedAppender(q, 'cache', 'rvbbit');
+    this.rows = new BufferedAppender(q, 'cache', 'rvbbit', null, 8192, () => this.unflushed.clear());
   }
 
   /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */
@@ -56,12 +58,12 @@ export class ResultCache {
     const now = Date.now();
     const cold: string[] = [];
     for (const key of keys) {
-      const v = this.lru.get(key, now);
+      const pending = this.unflushed.get(key);
+      const v = this.lru.get(key, now) ?? (pending && pending.expiresAt > now ? pending.value : undefined);
       if (v !== undefined) found.set(key, v);
       else cold.push(key);
     }
     if (cold.length > 0) {
-      await this.rows.flush(); // rows still in the appender must be found too
       const reader = await this.q.run((con) =>
         con.runAndReadAll(
           `SELECT key, arg_max(value, created_at) AS value, epoch_ms(max(expires_at)) AS exp
@@ -113,6 +115,7 @@ export class ResultCache {
         const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
         const bytes = e.key.length + e.value.length;
         this.lru.set(e.key, e.value, bytes, expiresAt);
+        this.unflushed.set(e.key, { value: e.value, expiresAt });
         appender.appendVarchar(e.key);
         appender.appendVarchar(e.cascadeId);
         appender.appendVarchar(e.value);

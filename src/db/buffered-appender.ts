@@ -18,6 +18,8 @@ export class BufferedAppender {
     private readonly schema: string | null = null,
     private readonly catalog: string | null = null,
     private readonly flushEvery = 8192,
+    /** Called after every flush: what was pending is now in the table. */
+    private readonly onFlush?: () => void,
   ) {}
 
   /** Appends `rows` rows written by `write`; flushes once enough are pending. */
@@ -48,5 +50,6 @@ export class BufferedAppender {
     if (!this.appender || this.pending === 0) return;
     this.appender.flushSync();
     this.pending = 0;
+    this.onFlush?.();
   }
 }

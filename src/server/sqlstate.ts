@@ -48,7 +48,6 @@ export function sqlStateOf(code: string): string {
     case 'DUCKDB_TRANSACTIONCONTEXT':
       return SqlState.inFailedTransaction;
     case 'DUCKDB_NOT_IMPLEMENTED':
-    case 'SEMANTIC_NOT_AVAILABLE':
       return SqlState.featureNotSupported;
     default:
       return code.startsWith('CASCADE') || code.startsWith('PLAN')

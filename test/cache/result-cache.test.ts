@@ -52,4 +52,27 @@ test('result cache survives a new in-memory front (persistent table) and honours
   con.closeSync();
 });
 
+test('a lookup finds rows still buffered for the table without flushing them, and honours their TTL', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  await ensureRvbbitSchema(con);
+  // A 1-entry LRU: the second store evicts the first from memory while both are still unflushed.
+  const cache = new ResultCache(new ConnectionQueue(con), { maxEntries: 1 });
+  await cache.store([
+    { key: 'a', cascadeId: 'c', value: '"A"' },
+    { key: 'b', cascadeId: 'c', value: '"B"' },
+    { key: 'gone', cascadeId: 'c', value: '"G"', ttlMs: 0 },
+  ]);
+  const found = await cache.lookup(['a', 'b', 'gone']);
+  assert.equal([...found.entries()].sort(), [
+    ['a', '"A"'],
+    ['b', '"B"'],
+  ]);
+  // Nothing was flushed by the lookup: the table is still empty.
+  const n = (await con.runAndReadAll('SELECT count(*)::INTEGER AS n FROM rvbbit.cache')).getRowObjectsJS();
+  assert.equal(n, [{ n: 0 }]);
+  await cache.close();
+  con.closeSync();
+});
+
 test.run();
