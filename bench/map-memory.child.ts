@@ -14,7 +14,6 @@ const baseUrl = process.argv[3]!;
 const engine = await createEngine({
   cascadeRoots: [fileURLToPath(new URL('./cascades/', import.meta.url))],
   provider: { baseUrl, maxConcurrency: 256 },
-  threads: 2,
 });
 await engine.query(
   `CREATE TABLE docs AS SELECT range AS id, repeat('lorem ipsum dolor sit amet ', 37) || range AS text FROM range(${n})`,

@@ -21,7 +21,6 @@ const cascades = fileURLToPath(new URL('./cascades/', import.meta.url));
 const engine = await createEngine({
   cascadeRoots: [cascades],
   provider: { baseUrl: sim.url, maxConcurrency: 1024 },
-  threads: 2,
 });
 const results: Record<string, unknown> = {};
 

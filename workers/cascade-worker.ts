@@ -4,7 +4,14 @@
  * semaphore. Never throws across the thread boundary: every row comes back as
  * data, a value or an error.
  */
-import { batchItems, type Cascade, loadCascade, type RunResult, runCascade } from '../src/cascade/index.js';
+import {
+  batchItems,
+  type Cascade,
+  loadCascade,
+  type RunContext,
+  type RunResult,
+  runCascade,
+} from '../src/cascade/index.js';
 import { errorMessage } from '../src/errors.js';
 import { signalFor } from '../src/exec/abort-flag.js';
 import { addSpend, budgetExhausted } from '../src/exec/budget.js';
@@ -14,18 +21,46 @@ import { workerLlmClient } from './worker-llm.js';
 
 type Run = { ok: true; result: RunResult } | { ok: false; failures: RowOutcome[] };
 
+/** What every run of one chunk shares, built once per chunk rather than per row. */
+interface ChunkScope {
+  readonly task: ChunkTask;
+  readonly cascade: Cascade;
+  readonly semaphore: SharedSemaphore;
+  readonly held: Int32Array;
+  readonly signal: AbortSignal;
+  readonly ctx: RunContext;
+}
+
+function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
+  const signal = signalFor(task.abortBuffer);
+  return {
+    task,
+    cascade,
+    semaphore: SharedSemaphore.of(task.parallelBuffer),
+    held: new Int32Array(task.heldBuffer),
+    signal,
+    ctx: {
+      llm: workerLlmClient(task.llm),
+      signal,
+      defaultModel: task.llm.defaultModel,
+      modelOverride: task.modelOverride,
+      timeoutMs: task.timeoutMs,
+      retries: task.retries,
+      sessionPrefix: task.sessionPrefix,
+    },
+  };
+}
+
 /** One cascade run under one PARALLEL permit; rows fail as data if it cannot start. */
 async function permitted(
-  task: ChunkTask,
-  cascade: Cascade,
+  scope: ChunkScope,
   rows: readonly ChunkRow[],
   inputs: Readonly<Record<string, unknown>>,
-  signal: AbortSignal,
+  ctx: RunContext,
 ): Promise<Run> {
-  const semaphore = new SharedSemaphore(task.parallelBuffer);
-  const held = new Int32Array(task.heldBuffer);
+  const { task, semaphore, held } = scope;
   try {
-    await semaphore.acquire(signal, held);
+    await semaphore.acquire(scope.signal, held);
   } catch {
     return {
       ok: false,
@@ -41,16 +76,7 @@ async function permitted(
         ),
       };
     }
-    const result = await runCascade(cascade, inputs, {
-      llm: workerLlmClient(task.llm),
-      signal,
-      defaultModel: task.llm.defaultModel,
-      modelOverride: task.modelOverride,
-      timeoutMs: task.timeoutMs,
-      retries: task.retries,
-      sessionPrefix: task.sessionPrefix,
-      ...(task.batchSize !== undefined ? { outputItems: rows.length } : {}),
-    });
+    const result = await runCascade(scope.cascade, inputs, ctx);
     if (task.budgetBuffer) addSpend(task.budgetBuffer, result.usage.cost);
     return { ok: true, result };
   } catch (err) {
@@ -60,28 +86,30 @@ async function permitted(
   }
 }
 
-async function runRow(
-  task: ChunkTask,
-  cascade: Cascade,
-  row: ChunkRow,
-  signal: AbortSignal,
-): Promise<RowOutcome[]> {
-  const run = await permitted(task, cascade, [row], row.inputs, signal);
-  if (!run.ok) return run.failures;
+async function runRow(scope: ChunkScope, row: ChunkRow): Promise<RowOutcome> {
+  const run = await permitted(scope, [row], row.inputs, scope.ctx);
+  if (!run.ok) return run.failures[0]!;
   const { result } = run;
-  const base = {
+  if (result.status === 'success' && result.last_cell !== null) {
+    return {
+      index: row.index,
+      ok: true,
+      sessionId: result.session_id,
+      output: result.outputs[result.last_cell],
+      calls: result.calls,
+      cost: result.usage.cost,
+    };
+  }
+  const first = result.errors[0];
+  return {
     index: row.index,
+    ok: false,
     sessionId: result.session_id,
+    errorCode: first?.code ?? 'CASCADE_FAILED',
+    error: first?.message ?? 'run failed',
     calls: result.calls,
     cost: result.usage.cost,
   };
-  if (result.status === 'success' && result.last_cell !== null) {
-    return [{ ...base, ok: true, output: result.outputs[result.last_cell] }];
-  }
-  const first = result.errors[0];
-  return [
-    { ...base, ok: false, errorCode: first?.code ?? 'CASCADE_FAILED', error: first?.message ?? 'run failed' },
-  ];
 }
 
 /**
@@ -89,14 +117,9 @@ async function runRow(
  * exactly that many results. A wrong count or a failed run splits the batch in
  * half and tries again, down to single rows (spec §1).
  */
-async function runBatch(
-  task: ChunkTask,
-  cascade: Cascade,
-  rows: readonly ChunkRow[],
-  signal: AbortSignal,
-): Promise<RowOutcome[]> {
+async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<RowOutcome[]> {
   const inputs = { rows: rows.map((r) => r.inputs), batch_size: rows.length };
-  const run = await permitted(task, cascade, rows, inputs, signal);
+  const run = await permitted(scope, rows, inputs, { ...scope.ctx, outputItems: rows.length });
   if (!run.ok) return run.failures;
   const { result } = run;
   const items =
@@ -117,7 +140,7 @@ async function runBatch(
   const why = result.errors[0]
     ? `${result.errors[0].code}: ${result.errors[0].message}`
     : `the batch answer had ${items ? items.length : 'no list of'} items for ${rows.length} rows`;
-  if (rows.length === 1 || signal.aborted) {
+  if (rows.length === 1 || scope.signal.aborted) {
     return rows.map((r, i) => ({
       index: r.index,
       ok: false,
@@ -129,10 +152,7 @@ async function runBatch(
     }));
   }
   const half = Math.ceil(rows.length / 2);
-  const [a, b] = await Promise.all([
-    runBatch(task, cascade, rows.slice(0, half), signal),
-    runBatch(task, cascade, rows.slice(half), signal),
-  ]);
+  const [a, b] = await Promise.all([runBatch(scope, rows.slice(0, half)), runBatch(scope, rows.slice(half))]);
   // The failed attempt's calls still happened: keep them on the first row.
   const first = a[0]!;
   a[0] = { ...first, calls: [...result.calls, ...first.calls], cost: sumCost(first.cost, result.usage.cost) };
@@ -147,6 +167,22 @@ function failed(index: number, errorCode: string, error: string): RowOutcome {
   return { index, ok: false, sessionId: '', errorCode, error, calls: [], cost: 0 };
 }
 
+/** Cascades this worker loaded, by path and content hash. */
+const loaded = new Map<string, Cascade>();
+
+async function cascadeFor(task: ChunkTask): Promise<Cascade> {
+  const key = `${task.cascadePath}\u0000${task.cascadeHash}`;
+  const known = task.cascadeHash === undefined ? undefined : loaded.get(key);
+  if (known) return known;
+  const cascade = await loadCascade(task.cascadePath);
+  // Kept only when it is the version the plan resolved; an edited file is read again next chunk.
+  if (cascade.contentHash === task.cascadeHash) {
+    if (loaded.size >= 256) loaded.clear();
+    loaded.set(key, cascade);
+  }
+  return cascade;
+}
+
 export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
   if (task.crashOnChunk === task.chunkIndex) {
     // Simulates a worker that dies mid-chunk (tests of the re-run path).
@@ -154,7 +190,7 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
   }
   let cascade: Cascade;
   try {
-    cascade = await loadCascade(task.cascadePath);
+    cascade = await cascadeFor(task);
   } catch (err) {
     const message = errorMessage(err);
     return {
@@ -162,13 +198,15 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
       rows: task.rows.map((r) => failed(r.index, 'CASCADE_LOAD', message)),
     };
   }
-  const signal = signalFor(task.abortBuffer);
+  const scope = chunkScope(task, cascade);
   const size = task.batchSize;
+  if (size === undefined) {
+    return {
+      chunkIndex: task.chunkIndex,
+      rows: await Promise.all(task.rows.map((row) => runRow(scope, row))),
+    };
+  }
   const groups: Promise<RowOutcome[]>[] = [];
-  if (size === undefined) for (const row of task.rows) groups.push(runRow(task, cascade, row, signal));
-  else
-    for (let i = 0; i < task.rows.length; i += size)
-      groups.push(runBatch(task, cascade, task.rows.slice(i, i + size), signal));
-  const rows = (await Promise.all(groups)).flat();
-  return { chunkIndex: task.chunkIndex, rows };
+  for (let i = 0; i < task.rows.length; i += size) groups.push(runBatch(scope, task.rows.slice(i, i + size)));
+  return { chunkIndex: task.chunkIndex, rows: (await Promise.all(groups)).flat() };
 }

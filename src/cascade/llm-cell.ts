@@ -28,6 +28,39 @@ function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
   return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
 }
 
+const instructionBySchema = new WeakMap<object, string>();
+
+/** The system message that states a schema; built once per schema object, not per run. */
+function schemaInstructionFor(schema: object): string {
+  let text = instructionBySchema.get(schema);
+  if (text === undefined) {
+    text = `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(schema)}`;
+    instructionBySchema.set(schema, text);
+  }
+  return text;
+}
+
+const formatBySchema = new WeakMap<object, Map<string, ResponseFormat>>();
+
+/**
+ * One ResponseFormat object per schema and name: the client serialises a
+ * response_format once per object, so a fresh object per run meant a
+ * JSON.stringify of the schema on every call.
+ */
+function responseFormatFor(name: string, schema: Record<string, unknown>): ResponseFormat {
+  let byName = formatBySchema.get(schema);
+  if (!byName) {
+    byName = new Map();
+    formatBySchema.set(schema, byName);
+  }
+  let rf = byName.get(name);
+  if (!rf) {
+    rf = { name, schema };
+    byName.set(name, rf);
+  }
+  return rf;
+}
+
 /** One candidate: every turn of the cell. `take` varies the prompt for takes. */
 export async function runTurns(
   session: RunSession,
@@ -42,12 +75,7 @@ export async function runTurns(
     const prompt = render(session, cell, compiled, state);
     const messages: ChatMessage[] = [];
     const { schema } = effective(session, cell, compiled);
-    if (schema) {
-      messages.push({
-        role: 'system',
-        content: `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(schema)}`,
-      });
-    }
+    if (schema) messages.push({ role: 'system', content: schemaInstructionFor(schema) });
     messages.push({
       role: 'user',
       content: take ? `${prompt}\n\n(Take ${take.index + 1} of ${take.of}.)` : prompt,
@@ -93,9 +121,7 @@ async function runAttempts(
 ): Promise<unknown> {
   const model = modelFor(session, cell);
   const { schema, validate } = effective(session, cell, compiled);
-  const responseFormat: ResponseFormat | undefined = schema
-    ? { name: `${cell.name}_output`, schema }
-    : undefined;
+  const responseFormat = schema ? responseFormatFor(`${cell.name}_output`, schema) : undefined;
   let messages = base;
   let failure: CellFailure | undefined;
   for (let attempt = 1; attempt <= cell.rules.maxAttempts; attempt++) {

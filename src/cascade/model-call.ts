@@ -9,6 +9,7 @@ import type { ChatMessage, ResponseFormat } from '../llm/types.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import { CellFailure } from './cell-failure.js';
 import type { RunSession } from './run-session.js';
+import type { CallRecord } from './run-types.js';
 
 export interface ModelCall {
   readonly cell: string;
@@ -29,61 +30,79 @@ export interface ModelAnswer {
   remember(): void;
 }
 
-export async function callModel(session: RunSession, call: ModelCall): Promise<ModelAnswer> {
-  session.throwIfStopped();
-  const { ctx } = session;
-  const base = {
+/**
+ * One CallRecord. The common fields go in one literal, so records share a
+ * shape and this hot path stays monomorphic (conditional spreads made a new
+ * shape per call); the rare ones (`error`, `take`) are added only when set, so
+ * the record stays plain JSON data.
+ */
+function record(
+  call: ModelCall,
+  model: string,
+  startedAt: number,
+  durationMs: number,
+  fields: Pick<CallRecord, 'tokens_in' | 'tokens_out' | 'cost' | 'status' | 'cache_hit'> & {
+    readonly error?: string;
+    readonly answered_by?: string;
+  },
+): CallRecord {
+  const r: { -readonly [K in keyof CallRecord]: CallRecord[K] } = {
     cell: call.cell,
-    model: call.model,
+    model,
+    started_at: startedAt,
+    duration_ms: durationMs,
+    tokens_in: fields.tokens_in,
+    tokens_out: fields.tokens_out,
+    cost: fields.cost,
+    status: fields.status,
     attempt: call.attempt,
     turn: call.turn,
     role: call.role,
-    ...(call.take !== undefined ? { take: call.take } : {}),
+    cache_hit: fields.cache_hit,
   };
+  if (fields.answered_by !== undefined) r.answered_by = fields.answered_by;
+  if (fields.error !== undefined) r.error = fields.error;
+  if (call.take !== undefined) r.take = call.take;
+  return r;
+}
+
+export async function callModel(session: RunSession, call: ModelCall): Promise<ModelAnswer> {
+  session.throwIfStopped();
+  const { ctx } = session;
   const key = ctx.cache ? cacheKey(session.cascade.contentHash, call) : undefined;
   if (ctx.cache && key) {
     const hit = await ctx.cache.get(key);
     if (hit !== undefined) {
       session.recordCacheHit();
-      session.calls.push({
-        ...base,
-        started_at: Date.now(),
-        duration_ms: 0,
-        tokens_in: 0,
-        tokens_out: 0,
-        cost: 0,
-        status: 'ok',
-        cache_hit: true,
-        answered_by: 'cache',
-      });
-      return { content: hit, remember: () => {} };
+      session.calls.push(
+        record(call, call.model, Date.now(), 0, {
+          tokens_in: 0,
+          tokens_out: 0,
+          cost: 0,
+          status: 'ok',
+          cache_hit: true,
+          answered_by: 'cache',
+        }),
+      );
+      return { content: hit, remember: NOTHING };
     }
   }
   const startedAt = Date.now();
   try {
     const result = await ctx.llm.chat(
-      {
-        model: call.model,
-        messages: call.messages,
-        ...(call.responseFormat ? { responseFormat: call.responseFormat } : {}),
-      },
-      {
-        signal: session.signal,
-        ...(ctx.retries !== undefined ? { retries: ctx.retries } : {}),
-      },
+      { model: call.model, messages: call.messages, responseFormat: call.responseFormat },
+      { signal: session.signal, retries: ctx.retries },
     );
-    session.calls.push({
-      ...base,
-      model: result.model || call.model,
-      started_at: startedAt,
-      duration_ms: result.durationMs,
-      tokens_in: result.usage.tokensIn,
-      tokens_out: result.usage.tokensOut,
-      cost: result.usage.cost,
-      status: 'ok',
-      cache_hit: false,
-      answered_by: result.answeredBy,
-    });
+    session.calls.push(
+      record(call, result.model || call.model, startedAt, result.durationMs, {
+        tokens_in: result.usage.tokensIn,
+        tokens_out: result.usage.tokensOut,
+        cost: result.usage.cost,
+        status: 'ok',
+        cache_hit: false,
+        answered_by: result.answeredBy,
+      }),
+    );
     const content = typeof result.content === 'string' ? result.content : '';
     if (content.length > session.maxAnswerChars) {
       throw new CellFailure(
@@ -91,31 +110,32 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
         `the answer has ${content.length} characters; at most ${session.maxAnswerChars} are allowed`,
       );
     }
+    if (!ctx.cache || !key) return { content, remember: NOTHING };
+    const cache = ctx.cache;
     return {
       content,
-      remember: () => {
-        if (ctx.cache && key) void Promise.resolve(ctx.cache.set(key, content)).catch(() => {});
-      },
+      remember: () => void Promise.resolve(cache.set(key, content)).catch(() => {}),
     };
   } catch (err) {
     if (err instanceof CellFailure) throw err;
     const failure = session.signal.aborted ? session.stopFailure() : toFailure(err);
-    session.calls.push({
-      ...base,
-      started_at: startedAt,
-      duration_ms: Date.now() - startedAt,
-      tokens_in: 0,
-      tokens_out: 0,
-      cost: 0,
-      status: 'error',
-      error: `${failure.code}: ${failure.message}`,
-      cache_hit: false,
-    });
+    session.calls.push(
+      record(call, call.model, startedAt, Date.now() - startedAt, {
+        tokens_in: 0,
+        tokens_out: 0,
+        cost: 0,
+        status: 'error',
+        error: `${failure.code}: ${failure.message}`,
+        cache_hit: false,
+      }),
+    );
     const rejected = rejectedAnswer(failure);
-    if (rejected) return { content: '', rejected, remember: () => {} };
+    if (rejected) return { content: '', rejected, remember: NOTHING };
     throw failure;
   }
 }
+
+const NOTHING = (): void => {};
 
 function toFailure(err: unknown): CellFailure {
   if (!(err instanceof RvbbitError)) return new CellFailure('LLM_ERROR', errorMessage(err));

@@ -31,7 +31,7 @@ export interface EngineOptions {
   readonly provider?: ProviderOption;
   /** PARALLEL when a statement does not say (default 1). */
   readonly defaultParallel?: number;
-  /** Worker threads (default: cores, at most 4). */
+  /** Worker threads (default: cores − 1, at least 1, at most 4). */
   readonly threads?: number;
   /** false disables the result cache; `ttl` ('1d', or ms) sets a default expiry. */
   readonly cache?:

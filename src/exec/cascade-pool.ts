@@ -27,15 +27,16 @@ export class CascadePool {
   readonly threads: number;
 
   constructor(options: CascadePoolOptions = {}) {
-    this.threads = options.threads ?? Math.max(1, Math.min(4, availableParallelism()));
+    this.threads = options.threads ?? defaultThreads();
     this.piscina = new Piscina({
       filename: WORKER_FILE,
       minThreads: this.threads,
       maxThreads: this.threads,
       concurrentTasksPerWorker: options.tasksPerWorker ?? 64,
       idleTimeout: Number.POSITIVE_INFINITY,
-      // Workers load TypeScript through tsx, like the main thread.
-      execArgv: ['--import', 'tsx'],
+      // Workers load TypeScript through tsx, like the main thread; profiling
+      // flags given to the process (--cpu-prof…) reach the workers too.
+      execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))],
     });
     const onGone = options.onWorkerGone;
     if (onGone) {
@@ -92,6 +93,16 @@ export class CascadePool {
   async close(): Promise<void> {
     await this.piscina.destroy();
   }
+}
+
+/**
+ * One core is left to the main thread (DuckDB, reassembly, appends): on the
+ * 2-core machines here, two workers plus the main thread fought for the cores
+ * and MAP at latency 0 ran 15–20% slower than with one worker (bench/map.bench.ts).
+ * A worker holds hundreds of calls in flight, so one is plenty for I/O-bound work.
+ */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 function describe(err: unknown): string {

@@ -145,6 +145,7 @@ async function runChunks(
     const task: ChunkTask = {
       chunkIndex: chunkIndex++,
       cascadePath: plan.cascadePath,
+      cascadeHash: plan.cascade.contentHash,
       rows,
       llm: ctx.llm,
       parallelBuffer,

@@ -5,14 +5,39 @@
  * AbortSignal aborts. Measured on loopback at ~50k req/s: a fresh
  * `AbortSignal.any([caller, AbortSignal.timeout(ms)])` per attempt costs ~25% of
  * the client's throughput; this costs ~nothing. Same deadline accuracy.
+ *
+ * Many attempts share one caller signal (a MAP's rows all hang off the
+ * statement's), so attempts join a per-signal set with one listener on the
+ * signal: EventTarget removal scans its listener list, which with hundreds of
+ * attempts in flight made every attempt O(in-flight), and warned of a leak.
  */
+const attemptsBySignal = new WeakMap<AbortSignal, Set<AttemptAbort>>();
+
+function join(signal: AbortSignal, attempt: AttemptAbort): void {
+  let set = attemptsBySignal.get(signal);
+  if (!set) {
+    const members = new Set<AttemptAbort>();
+    set = members;
+    attemptsBySignal.set(signal, members);
+    signal.addEventListener(
+      'abort',
+      () => {
+        attemptsBySignal.delete(signal);
+        for (const a of members) a.abort(signal.reason);
+        members.clear();
+      },
+      { once: true },
+    );
+  }
+  set.add(attempt);
+}
+
 export class AttemptAbort {
   aborted = false;
   reason: unknown = undefined;
   private listener: (() => void) | null = null;
   private timer: NodeJS.Timeout | undefined;
   private caller: AbortSignal | undefined;
-  private readonly onCaller = () => this.abort(this.caller!.reason);
 
   /** Arms the deadline and links the caller's signal. Call `dispose()` when the attempt ends. */
   constructor(timeoutMs: number, deadlineReason: unknown, caller?: AbortSignal) {
@@ -24,7 +49,7 @@ export class AttemptAbort {
     this.timer = setTimeout(() => this.abort(deadlineReason), timeoutMs);
     if (caller) {
       this.caller = caller;
-      caller.addEventListener('abort', this.onCaller, { once: true });
+      join(caller, this);
     }
   }
 
@@ -55,7 +80,7 @@ export class AttemptAbort {
 
   dispose(): void {
     clearTimeout(this.timer);
-    this.caller?.removeEventListener('abort', this.onCaller);
+    if (this.caller) attemptsBySignal.get(this.caller)?.delete(this);
     this.listener = null;
   }
 }

@@ -135,6 +135,7 @@ export class CallRunner {
     return {
       chunkIndex: this.chunkIndex++,
       cascadePath: target.path,
+      cascadeHash: target.cascade.contentHash,
       rows: idx.map((i) => ({ index: i, inputs: inputs[i]! })),
       llm: this.o.llm,
       parallelBuffer: this.parallelBuffer,

@@ -2,7 +2,7 @@
 import { answerFor } from './answer.js';
 import type { SimChatRequest } from './chat-request.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
-import { hashSeed } from './rng.js';
+import { fnv1a } from './rng.js';
 
 export interface Completion {
   readonly body: string;
@@ -34,7 +34,7 @@ export function completionFor(
   if (opts.costPerMillion) {
     usage['cost'] = (tokensIn * opts.costPerMillion.in + tokensOut * opts.costPerMillion.out) / 1e6;
   }
-  const id = `chatcmpl-sim-${hashSeed(content + model).toString(16)}`;
+  const id = `chatcmpl-sim-${fnv1a(content + model).toString(16)}`;
   const choices =
     quirk === 'no-choices'
       ? []

@@ -21,12 +21,24 @@ export interface SimulatorProcessHandle {
   close(): Promise<void>;
 }
 
+/** RVBBIT_SIM_PROF=<dir>: the child writes a V8 CPU profile there (benchmark forensics). */
+function profileFlags(): string[] {
+  const dir = process.env['RVBBIT_SIM_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 const CHILD = fileURLToPath(new URL('./child-main.ts', import.meta.url));
 
 export async function startSimulatorProcess(options: SimulatorOptions = {}): Promise<SimulatorProcessHandle> {
   const child = spawn(
     process.execPath,
-    ['--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(options)],
+    [
+      ...profileFlags(),
+      '--import',
+      import.meta.resolve('tsx'),
+      CHILD,
+      JSON.stringify(options),
+    ],
     {
       // stdin stays open while this process lives: the child exits when it
       // closes, so a crashed parent never leaves a simulator running.

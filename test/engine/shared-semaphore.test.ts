@@ -1,0 +1,100 @@
+/**
+ * The PARALLEL semaphore on its own: the bound is exact, waiters are served in
+ * order by local hand-over, an abort rejects only its own waiters, and a dead
+ * chunk's permits come back.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createSemaphoreBuffer, SharedSemaphore } from '../../src/exec/shared-semaphore.js';
+
+const permitsLeft = (buffer: SharedArrayBuffer) => Atomics.load(new Int32Array(buffer), 0);
+
+test('never more than n holders, and every waiter runs, in arrival order', async () => {
+  const buffer = createSemaphoreBuffer(3);
+  const sem = SharedSemaphore.of(buffer);
+  let inside = 0;
+  let most = 0;
+  const order: number[] = [];
+  await Promise.all(
+    Array.from({ length: 50 }, async (_, i) => {
+      await sem.acquire();
+      order.push(i);
+      inside++;
+      most = Math.max(most, inside);
+      await new Promise((r) => setTimeout(r, 1 + (i % 3)));
+      inside--;
+      sem.release();
+    }),
+  );
+  assert.is(most, 3);
+  assert.equal(
+    order,
+    Array.from({ length: 50 }, (_, i) => i),
+  );
+  assert.is(permitsLeft(buffer), 3);
+});
+
+test('one semaphore per buffer in a thread', () => {
+  const buffer = createSemaphoreBuffer(1);
+  assert.is(SharedSemaphore.of(buffer), SharedSemaphore.of(buffer));
+  assert.is.not(SharedSemaphore.of(buffer), SharedSemaphore.of(createSemaphoreBuffer(1)));
+});
+
+test('held counts follow a permit handed from one chunk to another', async () => {
+  const buffer = createSemaphoreBuffer(1);
+  const sem = SharedSemaphore.of(buffer);
+  const a = new Int32Array(new SharedArrayBuffer(4));
+  const b = new Int32Array(new SharedArrayBuffer(4));
+  await sem.acquire(undefined, a);
+  const waiting = sem.acquire(undefined, b);
+  assert.equal([a[0], b[0]], [1, 0]);
+  sem.release(a);
+  await waiting;
+  assert.equal([a[0], b[0], permitsLeft(buffer)], [0, 1, 0]);
+  // Chunk b's worker dies holding the permit: reclaim gives it back.
+  sem.reclaim(b);
+  assert.equal([b[0], permitsLeft(buffer)], [0, 1]);
+});
+
+test('an abort rejects the waiters of that signal only', async () => {
+  const buffer = createSemaphoreBuffer(1);
+  const sem = SharedSemaphore.of(buffer);
+  await sem.acquire();
+  const one = new AbortController();
+  const other = new AbortController();
+  const cancelled = sem.acquire(one.signal).then(
+    () => 'acquired',
+    (e: Error) => e.message,
+  );
+  const kept = sem.acquire(other.signal).then(() => 'acquired');
+  one.abort(new Error('cancelled'));
+  assert.is(await cancelled, 'cancelled');
+  sem.release();
+  assert.is(await kept, 'acquired');
+  sem.release();
+  assert.is(permitsLeft(buffer), 1);
+  const late = await sem.acquire(one.signal).then(
+    () => 'acquired',
+    (e: Error) => e.message,
+  );
+  assert.is(late, 'cancelled');
+  assert.is(permitsLeft(buffer), 1);
+});
+
+test('a permit released by another thread wakes the waiting thread', async () => {
+  const buffer = createSemaphoreBuffer(0);
+  const sem = SharedSemaphore.of(buffer);
+  let got = false;
+  const waiting = sem.acquire().then(() => {
+    got = true;
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.is(got, false);
+  // What a release in another thread does: the shared count goes up and a pump is notified.
+  new SharedSemaphore(buffer).release();
+  await waiting;
+  assert.is(got, true);
+  assert.is(permitsLeft(buffer), 0);
+});
+
+test.run();
