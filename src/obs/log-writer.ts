@@ -35,7 +35,7 @@ export interface CallOrigin {
 export function loggedCall(
   origin: CallOrigin,
   row: { readonly sessionId: string; readonly index: number } | null,
-  call: Omit<LoggedCall, keyof CallOriginFields> | null,
+  call: (Omit<LoggedCall, keyof CallOriginFields> & { readonly answered_by?: string }) | null,
   startedAt = Date.now(),
 ): LoggedCall {
   return {
@@ -54,6 +54,8 @@ export function loggedCall(
     cost: call?.cost ?? 0,
     status: call?.status ?? 'ok',
     error: call?.error,
+    // Who answered: the endpoint ('simulator' or the provider's host), or the result cache.
+    answered_by: call === null ? 'cache' : call.answered_by,
   };
 }
 

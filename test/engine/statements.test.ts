@@ -174,7 +174,7 @@ st(
       { query_id: undefined, rows_in: 5n, rows_out: 5n, calls: 5n, status: 'ok' },
     );
     const logs = await f.engine.query(
-      `SELECT row_index, cascade_id, cell, model, cache_hit, status FROM rvbbit.unified_logs WHERE query_id = $1 ORDER BY row_index`,
+      `SELECT row_index, cascade_id, cell, model, cache_hit, status, answered_by FROM rvbbit.unified_logs WHERE query_id = $1 ORDER BY row_index`,
       [String(q.rows[0]!.query_id)],
     );
     assert.equal(
@@ -186,6 +186,7 @@ st(
         model: 'sim-small',
         cache_hit: false,
         status: 'ok',
+        answered_by: 'simulator',
       })),
     );
   },
