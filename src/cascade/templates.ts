@@ -5,6 +5,7 @@
  * is reported through `warn`.
  */
 import { Context, Liquid, Output, Tag, type Template, toValueSync, Value } from 'liquidjs';
+import { type FastTemplate, fastTemplate, renderFast } from './template-fast.js';
 
 /** Where a template failed to parse, inside the template (1-based). */
 export class TemplateSyntaxError extends Error {
@@ -25,6 +26,8 @@ export interface CompiledTemplate {
   readonly expression?: Value;
   /** Where that expression's `{{` is, for warnings. */
   readonly expressionAt?: readonly [number, number];
+  /** Set when the template is text and plain variable outputs (see template-fast.ts). */
+  readonly fast?: FastTemplate;
 }
 
 export type TemplateScope = Readonly<Record<string, unknown>>;
@@ -59,7 +62,8 @@ function toJson(value: unknown, space?: unknown): string {
   return text ?? 'null';
 }
 
-const liquid = new Liquid({
+/** The sandboxed liquidjs instance every cascade template renders with. */
+export const liquid = new Liquid({
   fs: noFs,
   templates: {},
   relativeReference: false,
@@ -150,7 +154,8 @@ export function compileTemplate(source: string): CompiledTemplate {
       expressionAt = only.token.getPosition() as [number, number];
     }
   }
-  const compiled: CompiledTemplate = Object.freeze({ source, templates, expression, expressionAt });
+  const fast = fastTemplate(templates);
+  const compiled: CompiledTemplate = Object.freeze({ source, templates, expression, expressionAt, fast });
   if (compiledBySource.size >= MAX_CACHED) compiledBySource.delete(compiledBySource.keys().next().value!);
   compiledBySource.set(source, compiled);
   return compiled;
@@ -188,6 +193,8 @@ function withMissingReported<T>(
 
 /** Renders to text. Throws only for render failures (a filter error, a render limit). */
 export function renderTemplate(t: CompiledTemplate, scope: TemplateScope, warn: Warn): string {
+  const quick = t.fast ? renderFast(t.fast, scope, liquid) : undefined;
+  if (quick !== undefined) return quick;
   return withMissingReported(scope, warn, (ctx) => String(liquid.renderSync(t.templates as Template[], ctx)));
 }
 
