@@ -6,7 +6,8 @@
  *
  * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency
  * - overhead: N=20,000 at 0 ms → MAP rows/s ≥ 0.6 × raw undici req/s (same simulator, same run)
- * - memory:   N=10k and 100k rows of 1 KB at 0 ms → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
+ * - memory:   engine.stream of a MAP over N=10k and 100k generated rows of 1 KB at 0 ms, each in its
+ *             own process (map-memory.child.ts) → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
  * - cache:    a finished 20,000-row MAP again → 0 calls, ≥ 10× faster
  */
 import { execFileSync } from 'node:child_process';

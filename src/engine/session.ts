@@ -3,15 +3,16 @@
  * and transactions stay per session. Every statement goes grammar → plan →
  * exec; plain SQL passes to DuckDB byte for byte.
  */
-import { randomUUID } from 'node:crypto';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { SqlStatement, Statement } from '../../grammar/index.js';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
+import type { MapContext } from '../exec/map-runner.js';
 import { runMapStatement } from '../exec/map-statement.js';
 import type { Progress } from '../exec/progress.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
+import type { MapPlan } from '../plan/map-plan.js';
 import { planMap } from '../plan/plan-map.js';
 import { explainSemantic, semanticExplainTarget } from '../semantic/explain-semantic.js';
 import { runSemantic } from '../semantic/run-semantic.js';
@@ -19,6 +20,8 @@ import type { EngineShared } from './engine.js';
 import { explainStatement } from './explain.js';
 import { toDuckValues } from './params.js';
 import { runRunStatement } from './run-statement.js';
+import { type Outcome, StatementLog } from './statement-log.js';
+import { hasSemantics, streamStatement } from './stream-statement.js';
 
 export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
@@ -26,17 +29,6 @@ export interface QueryOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Fault injection for tests: the worker running this MAP chunk dies (again on its re-run if `twice`). */
   readonly faults?: { readonly crashChunk: number; readonly twice?: boolean };
-}
-
-interface Outcome {
-  readonly result: QueryResult;
-  readonly kind: string;
-  readonly rowsIn: number;
-  readonly calls: number;
-  readonly cacheHits: number;
-  readonly cost: number | null;
-  /** For rvbbit.queries; default: null for plain SQL, else 'batch'. */
-  readonly strategy?: string;
 }
 
 export class Session {
@@ -49,6 +41,39 @@ export class Session {
   ) {}
 
   async query(sql: string, params?: readonly unknown[], options: QueryOptions = {}): Promise<QueryResult> {
+    let last: QueryResult = { columns: [], rows: [] };
+    for (const { stmt, text } of this.parse(sql)) last = await this.logged(stmt, text, params, options);
+    return last;
+  }
+
+  /**
+   * Row batches of the last statement's result; the others run as in query().
+   * Plain SQL and plain MAPs stream (see stream-statement.ts); this session's
+   * other statements wait until the stream ends or the consumer stops.
+   */
+  async *stream(
+    sql: string,
+    params?: readonly unknown[],
+    options: QueryOptions = {},
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    const statements = this.parse(sql);
+    const last = statements.pop();
+    if (!last) return;
+    for (const { stmt, text } of statements) await this.logged(stmt, text, params, options);
+    const host = {
+      shared: this.shared,
+      q: this.q,
+      values: () => toDuckValues(params),
+      options,
+      execute: (stmt: Statement, queryId: string) => this.execute(stmt, params, options, queryId),
+      runMap: async (plan: MapPlan, queryId: string) =>
+        mapOutcome(await runMapStatement(plan, this.mapContext(params, options, queryId))),
+      mapContext: (queryId: string) => this.mapContext(params, options, queryId),
+    };
+    yield* streamStatement(host, last.stmt, last.text);
+  }
+
+  private parse(sql: string): { stmt: Statement; text: string }[] {
     if (this.closed) throw new RvbbitError('SESSION_CLOSED', 'the session is closed');
     const parsed = this.shared.semantic.catalog.grammar.parse(sql);
     if (parsed.errors.length > 0) {
@@ -60,22 +85,7 @@ export class Session {
         errors: parsed.errors.length,
       });
     }
-    if (parsed.statements.length === 0) return { columns: [], rows: [] };
-    let last: QueryResult = { columns: [], rows: [] };
-    for (const stmt of parsed.statements) {
-      last = await this.logged(stmt, sql.slice(stmt.span.start, stmt.span.end), params, options);
-    }
-    return last;
-  }
-
-  async *stream(
-    sql: string,
-    params?: readonly unknown[],
-    options?: QueryOptions,
-  ): AsyncGenerator<Record<string, unknown>[]> {
-    const result = await this.query(sql, params, options);
-    for (let i = 0; i < result.rows.length; i += 2048)
-      yield result.rows.slice(i, i + 2048) as Record<string, unknown>[];
+    return parsed.statements.map((stmt) => ({ stmt, text: sql.slice(stmt.span.start, stmt.span.end) }));
   }
 
   /** Runs one statement and writes its `rvbbit.queries` row, success or not. */
@@ -85,56 +95,23 @@ export class Session {
     params: readonly unknown[] | undefined,
     options: QueryOptions,
   ): Promise<QueryResult> {
-    const queryId = randomUUID();
-    const started = Date.now();
-    const t0 = performance.now();
+    const log = new StatementLog(this.shared.logs, text, stmt.kind);
     try {
-      const out = await this.execute(stmt, params, options, queryId);
-      await this.shared.logs.query({
-        query_id: queryId,
-        text,
-        kind: out.kind,
-        strategy: out.strategy ?? (out.kind === 'sql' ? null : 'batch'),
-        rows_in: out.rowsIn,
-        rows_out: out.result.rows.length,
-        calls: out.calls,
-        cache_hits: out.cacheHits,
-        cost: out.cost,
-        started_at: started,
-        duration_ms: performance.now() - t0,
-        status: 'ok',
-        error: null,
-      });
+      const out = await this.execute(stmt, params, options, log.queryId);
+      await log.ok(out, out.result.rows.length);
       return out.result;
     } catch (err) {
-      await this.shared.logs
-        .query({
-          query_id: queryId,
-          text,
-          kind: stmt.kind,
-          strategy: null,
-          rows_in: 0,
-          rows_out: 0,
-          calls: 0,
-          cache_hits: 0,
-          cost: null,
-          started_at: started,
-          duration_ms: performance.now() - t0,
-          status: options.signal?.aborted ? 'cancelled' : 'error',
-          error: errorMessage(err),
-        })
-        .catch(() => undefined);
+      await log.failed(options.signal?.aborted ? 'cancelled' : 'error', err);
       throw duckdbError(err);
     }
   }
 
-  private async execute(
-    stmt: Statement,
+  private mapContext(
     params: readonly unknown[] | undefined,
     options: QueryOptions,
     queryId: string,
-  ): Promise<Outcome> {
-    const ctx = {
+  ): MapContext {
+    return {
       pool: this.shared.pool(),
       q: this.q,
       cache: this.shared.cache,
@@ -148,6 +125,15 @@ export class Session {
         ? { chunk: options.faults.crashChunk, twice: options.faults.twice ?? false }
         : undefined,
     };
+  }
+
+  private async execute(
+    stmt: Statement,
+    params: readonly unknown[] | undefined,
+    options: QueryOptions,
+    queryId: string,
+  ): Promise<Outcome> {
+    const ctx = this.mapContext(params, options, queryId);
     switch (stmt.kind) {
       case 'SqlStatement': {
         const values = toDuckValues(params);
@@ -169,15 +155,7 @@ export class Session {
           this.shared.defaults,
           stmt.kind === 'MapStatement' ? undefined : stmt,
         );
-        const out = await runMapStatement(plan, { ...ctx, pool: this.shared.pool() });
-        return {
-          result: out.result,
-          kind: 'map',
-          rowsIn: out.run.rowsIn,
-          calls: out.run.calls,
-          cacheHits: out.run.cacheHits,
-          cost: out.run.cost,
-        };
+        return mapOutcome(await runMapStatement(plan, ctx));
       }
       case 'RunStatement': {
         const out = await runRunStatement(stmt, this.shared, this.q, ctx);
@@ -239,13 +217,16 @@ export class Session {
   }
 }
 
-function hasSemantics(stmt: {
-  readonly operators: readonly unknown[];
-  readonly relevance: readonly unknown[];
-  readonly joins: readonly unknown[];
-  readonly aggregates: readonly unknown[];
-}): boolean {
-  return stmt.operators.length + stmt.relevance.length + stmt.joins.length + stmt.aggregates.length > 0;
+function mapOutcome(out: Awaited<ReturnType<typeof runMapStatement>>): Outcome {
+  const { run } = out;
+  return {
+    result: out.result,
+    kind: 'map',
+    rowsIn: run.rowsIn,
+    calls: run.calls,
+    cacheHits: run.cacheHits,
+    cost: run.cost,
+  };
 }
 
 function unreachable(stmt: never): never {

@@ -5,9 +5,10 @@
  * polling, and in-flight HTTP is aborted at once.
  */
 import { setMaxListeners } from 'node:events';
+import { bufferId, bufferWithId } from './shared-buffer-id.js';
 
 export function createAbortBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer(4);
+  return bufferWithId(1);
 }
 
 export function raiseAbort(buffer: SharedArrayBuffer): void {
@@ -20,19 +21,28 @@ export function isAborted(buffer: SharedArrayBuffer): boolean {
   return Atomics.load(new Int32Array(buffer), 0) !== 0;
 }
 
-const signals = new WeakMap<SharedArrayBuffer, AbortSignal>();
+/** By the buffer's id (see shared-buffer-id.ts); dropped when the flag is raised. */
+const signalsById = new Map<string, AbortSignal>();
+/** Buffers made without an id. */
+const signalsByBuffer = new WeakMap<SharedArrayBuffer, AbortSignal>();
 
-/** One AbortSignal per buffer in this thread, fired when the flag is raised. */
+/** One AbortSignal per statement in this thread, fired when the flag is raised. */
 export function signalFor(buffer: SharedArrayBuffer): AbortSignal {
-  let signal = signals.get(buffer);
+  const id = bufferId(buffer, 1);
+  let signal = id === undefined ? signalsByBuffer.get(buffer) : signalsById.get(id);
   if (signal) return signal;
   const controller = new AbortController();
   signal = controller.signal;
   // Every row of the statement in this thread listens to it: no listener cap.
   setMaxListeners(0, signal);
-  signals.set(buffer, signal);
-  const flag = new Int32Array(buffer);
-  const fire = () => controller.abort(new Error('statement cancelled'));
+  if (id === undefined) signalsByBuffer.set(buffer, signal);
+  else signalsById.set(id, signal);
+  const flag = new Int32Array(buffer, 0, 1);
+  const fire = () => {
+    // The statement is over (or cancelled): nothing will ask for this signal again.
+    if (id !== undefined) signalsById.delete(id);
+    controller.abort(new Error('statement cancelled'));
+  };
   if (Atomics.load(flag, 0) !== 0) fire();
   else {
     const waiter = Atomics.waitAsync(flag, 0, 0);

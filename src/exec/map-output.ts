@@ -1,8 +1,10 @@
 /**
- * MAP output: outcomes are appended to a temp table as chunks complete, then
- * one SELECT joins them to the input by index, in input order. Typed columns
- * are read from the structured output and cast by DuckDB itself, so values
- * print exactly as DuckDB prints them.
+ * MAP output: what each outcome becomes (value, structured JSON, error), and
+ * how typed columns are read from the structured output and cast by DuckDB
+ * itself, so values print exactly as DuckDB prints them. The batch path
+ * appends the cells to a temp table and joins them to the input by index;
+ * the streaming path casts them batch by batch (map-typed-cast.ts) with the
+ * same expressions.
  */
 import type { BufferedAppender } from '../db/buffered-appender.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
@@ -40,6 +42,33 @@ function cleanScalar(value: unknown): string | null {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** One outcome as text cells: the row of the output table, and what a stream shapes rows from. */
+export interface OutcomeCells {
+  /** The single result column (`AS name`). */
+  readonly value: string | null;
+  /** The structured output as JSON text, which typed columns are read from. */
+  readonly json: string | null;
+  readonly error: string | null;
+  readonly errorCode: string | null;
+}
+
+export function outcomeCells(o: RowOutcome, onError: OnError): OutcomeCells {
+  if (o.ok) {
+    return {
+      value: cleanValue(o.output),
+      json: o.output === undefined ? null : JSON.stringify(o.output),
+      error: null,
+      errorCode: null,
+    };
+  }
+  return {
+    value: onError === 'keep' ? `ERROR: ${o.error}` : null,
+    json: null,
+    error: o.error ?? 'failed',
+    errorCode: o.errorCode ?? null,
+  };
+}
+
 /** Appends outcomes to the statement's output table (buffered; flushed before the result is read). */
 export function appendOutcomes(
   out: BufferedAppender,
@@ -48,18 +77,12 @@ export function appendOutcomes(
 ): Promise<void> {
   return out.append(outcomes.length, (appender) => {
     for (const o of outcomes) {
+      const cells = outcomeCells(o, onError);
       appender.appendBigInt(BigInt(o.index));
-      if (o.ok) {
-        appendNullable(appender, cleanValue(o.output));
-        appendNullable(appender, o.output === undefined ? null : JSON.stringify(o.output));
-        appender.appendNull();
-        appender.appendNull();
-      } else {
-        appendNullable(appender, onError === 'keep' ? `ERROR: ${o.error}` : null);
-        appender.appendNull();
-        appendNullable(appender, o.error ?? 'failed');
-        appendNullable(appender, o.errorCode ?? null);
-      }
+      appendNullable(appender, cells.value);
+      appendNullable(appender, cells.json);
+      appendNullable(appender, cells.error);
+      appendNullable(appender, cells.errorCode);
       appender.endRow();
     }
   });
@@ -77,31 +100,36 @@ function fieldPath(name: string): string {
   return quoteString(`$."${name.replaceAll('"', '\\"')}"`);
 }
 
-function typedExpr(col: TypedColumn): { value: string; problem: string } {
+function typedExpr(col: TypedColumn, o: string): { value: string; problem: string } {
   const path = fieldPath(col.name);
-  const raw = `json_extract(o.json, ${path})`;
+  const raw = `json_extract(${o}.json, ${path})`;
   const isJson = /^JSON$/i.test(col.type);
-  const value = isJson ? raw : `TRY_CAST(json_extract_string(o.json, ${path}) AS ${col.type})`;
+  const value = isJson ? raw : `TRY_CAST(json_extract_string(${o}.json, ${path}) AS ${col.type})`;
   const label = quoteString(col.name);
-  const problem = `CASE WHEN o.error IS NOT NULL THEN NULL
+  const problem = `CASE WHEN ${o}.error IS NOT NULL THEN NULL
     WHEN ${raw} IS NULL THEN 'column ' || ${label} || ': missing from the output'
     WHEN json_type(${raw}) <> 'NULL' AND ${value} IS NULL
-      THEN 'column ' || ${label} || ': cannot cast ' || json_extract_string(o.json, ${path}) || ' to ${col.type}'
+      THEN 'column ' || ${label} || ': cannot cast ' || json_extract_string(${o}.json, ${path}) || ' to ${col.type}'
     END`;
   return { value: `${value} AS ${quoteIdent(col.name)}`, problem };
 }
 
+/**
+ * The result columns then `_error`, read from a relation `o` with columns
+ * `value`, `json` and `error` (the output table, or a stream's batch).
+ */
+export function outputColumns(output: MapOutput, o: string): string {
+  if (output.kind === 'single') {
+    return `${o}.value AS ${quoteIdent(output.name)}, ${o}.error AS ${ERROR_COLUMN}`;
+  }
+  const typed = output.columns.map((c) => typedExpr(c, o));
+  const problems = typed.map((t) => t.problem).join(', ');
+  const error = `coalesce(${o}.error, NULLIF(concat_ws('; ', ${problems}), ''))`;
+  return `${typed.map((t) => t.value).join(', ')}, ${error} AS ${ERROR_COLUMN}`;
+}
+
 /** The SELECT that produces the MAP result (with index and error columns, for the caller to trim). */
 export function resultSelect(inputTable: string, outputTable: string, output: MapOutput): string {
-  let cols: string;
-  let error = 'o.error';
-  if (output.kind === 'single') {
-    cols = `o.value AS ${quoteIdent(output.name)}`;
-  } else {
-    const typed = output.columns.map(typedExpr);
-    cols = typed.map((t) => t.value).join(', ');
-    error = `coalesce(o.error, NULLIF(concat_ws('; ', ${typed.map((t) => t.problem).join(', ')}), ''))`;
-  }
-  return `SELECT i.*, ${cols}, ${error} AS ${ERROR_COLUMN}, i.rowid AS ${INDEX_COLUMN}
+  return `SELECT i.*, ${outputColumns(output, 'o')}, i.rowid AS ${INDEX_COLUMN}
     FROM ${inputTable} i LEFT JOIN ${outputTable} o ON o.idx = i.rowid`;
 }

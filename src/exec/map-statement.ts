@@ -5,8 +5,9 @@
  */
 import { qualifiedName, quoteString } from '../db/sql-text.js';
 import type { MapPlan } from '../plan/map-plan.js';
-import { executeMap, type MapContext, type MapRun } from './map-executor.js';
+import { executeMap, type MapRun } from './map-executor.js';
 import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
+import type { MapContext } from './map-runner.js';
 import { type QueryResult, readResult } from './query-result.js';
 
 export interface MapStatementResult {

@@ -2,8 +2,9 @@
  * What `engine.query` returns: columns with their DuckDB types, and rows as
  * plain JS values (BIGINT → bigint, DATE/TIMESTAMP → Date, DECIMAL → number,
  * LIST/STRUCT → arrays/objects), as DuckDB's JS converter gives them.
+ * `engine.stream` reads the same values chunk by chunk.
  */
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 
 export interface ResultColumn {
   readonly name: string;
@@ -58,6 +59,30 @@ export async function runUserStatement(
 ): Promise<void> {
   if (!params || params.length === 0) await con.run(sql);
   else await (await preparedWith(con, sql, params)).run();
+}
+
+/**
+ * A streaming result of a user statement, parameters bound as above. DuckDB
+ * computes chunks as they are fetched; running anything else on `con` ends it,
+ * so the caller holds the connection's lease until it is read.
+ */
+export async function streamUserResult(
+  con: DuckDBConnection,
+  sql: string,
+  params: readonly DuckDBValue[] | undefined,
+): Promise<DuckDBResult> {
+  const prepared = await (params && params.length > 0 ? preparedWith(con, sql, params) : con.prepare(sql));
+  try {
+    return await prepared.stream();
+  } finally {
+    // The result outlives its prepared statement (node-api's con.stream does the same).
+    prepared.destroySync();
+  }
+}
+
+/** Rows of a streaming result, one DuckDB chunk at a time, as `engine.query` gives them. */
+export function streamRowObjects(result: DuckDBResult): AsyncIterableIterator<Record<string, unknown>[]> {
+  return result.yieldRowObjectJs();
 }
 
 async function preparedWith(con: DuckDBConnection, sql: string, params: readonly DuckDBValue[]) {

@@ -9,10 +9,14 @@
  * one promise and one abort listener each (EventTarget removal scans the list)
  * made the semaphore the largest cost of a chunk after HTTP itself.
  */
+import { bufferId, bufferWithId } from './shared-buffer-id.js';
+
 const WAIT_MS = 100;
+/** Statements whose semaphore a thread keeps; older ones are long finished. */
+const KEPT = 64;
 
 export function createSemaphoreBuffer(permits: number): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer(4);
+  const buffer = bufferWithId(1);
   new Int32Array(buffer)[0] = permits; // permits available now
   return buffer;
 }
@@ -25,7 +29,10 @@ interface Waiter {
 }
 
 const RESOLVED = Promise.resolve();
-const semaphores = new WeakMap<SharedArrayBuffer, SharedSemaphore>();
+/** By the buffer's id (see shared-buffer-id.ts), oldest first. */
+const semaphoresById = new Map<string, SharedSemaphore>();
+/** Buffers made without an id. */
+const semaphoresByBuffer = new WeakMap<SharedArrayBuffer, SharedSemaphore>();
 
 export class SharedSemaphore {
   private readonly cells: Int32Array;
@@ -36,16 +43,20 @@ export class SharedSemaphore {
 
   /** This thread's semaphore over `buffer` (one per thread, so its waiters share a queue). */
   static of(buffer: SharedArrayBuffer): SharedSemaphore {
-    let s = semaphores.get(buffer);
-    if (!s) {
-      s = new SharedSemaphore(buffer);
-      semaphores.set(buffer, s);
+    const id = bufferId(buffer, 1);
+    let s = id === undefined ? semaphoresByBuffer.get(buffer) : semaphoresById.get(id);
+    if (s) return s;
+    s = new SharedSemaphore(buffer);
+    if (id === undefined) semaphoresByBuffer.set(buffer, s);
+    else {
+      if (semaphoresById.size >= KEPT) semaphoresById.delete(semaphoresById.keys().next().value!);
+      semaphoresById.set(id, s);
     }
     return s;
   }
 
   constructor(buffer: SharedArrayBuffer) {
-    this.cells = new Int32Array(buffer);
+    this.cells = new Int32Array(buffer, 0, 1);
   }
 
   /**

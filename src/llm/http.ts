@@ -7,6 +7,10 @@ import type { Dispatcher, Pool } from 'undici';
 import { AttemptAbort } from './attempt-abort.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 
+/** Response headers the client reads; the others are never decoded. */
+const WANTED = new Set(['content-length', 'retry-after', 'x-rvbbit-simulator', 'content-type']);
+const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
+
 /** The reason an attempt's own deadline aborts it with. */
 const DEADLINE = new Error('attempt deadline');
 
@@ -22,7 +26,7 @@ export interface HttpAttempt {
 
 export interface HttpReply {
   readonly status: number;
-  /** Response headers, names in lower case. */
+  /** The response headers the client reads (content-length, content-type, retry-after, x-rvbbit-simulator), names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }
@@ -89,7 +93,11 @@ export function httpSend(pool: Pool, maxBytes: number): Send {
         onHeaders(statusCode, raw) {
           status = statusCode;
           for (let i = 0; i + 1 < raw.length; i += 2) {
-            replyHeaders[String(raw[i]).toLowerCase()] = String(raw[i + 1]);
+            const name = raw[i]!;
+            // Only the headers the client reads are decoded (by name length first: this runs per call).
+            if (!WANTED_LENGTHS.has(name.length)) continue;
+            const key = String(name).toLowerCase();
+            if (WANTED.has(key)) replyHeaders[key] = String(raw[i + 1]);
           }
           if (Number(replyHeaders['content-length'] ?? 0) > maxBytes) {
             cancel?.(tooLarge(maxBytes));

@@ -3,13 +3,18 @@
  * with a real tokenizer (js-tiktoken, cl100k), dollars from the price table.
  * Estimates never call a model.
  */
-import { getEncoding, type Tiktoken } from 'js-tiktoken';
+import { createRequire } from 'node:module';
+import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { Cascade, LlmCell } from '../cascade/index.js';
 
+// js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held
+// by every engine for its whole life (and V8 lets a heap grow to several times
+// what it holds). Only cl100k is used, and only by EXPLAIN: loaded on first use.
+const requireRanks = createRequire(import.meta.url);
 let encoder: Tiktoken | undefined;
 
 export function countTokens(text: string): number {
-  encoder ??= getEncoding('cl100k_base');
+  encoder ??= new Tiktoken(requireRanks('js-tiktoken/ranks/cl100k_base') as TiktokenBPE);
   return encoder.encode(text).length;
 }
 

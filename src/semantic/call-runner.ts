@@ -12,7 +12,7 @@ import { RvbbitError } from '../errors.js';
 import { createAbortBuffer, raiseAbort } from '../exec/abort-flag.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import type { ChunkResult, ChunkTask, RowOutcome, WorkerLlmConfig } from '../exec/chunk-protocol.js';
-import { chunkSizeFor } from '../exec/map-executor.js';
+import { chunkSizeFor } from '../exec/map-runner.js';
 import { type Progress, ProgressTracker } from '../exec/progress.js';
 import { createSemaphoreBuffer } from '../exec/shared-semaphore.js';
 import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';

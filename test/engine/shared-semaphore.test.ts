@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createAbortBuffer, raiseAbort, signalFor } from '../../src/exec/abort-flag.js';
 import { createSemaphoreBuffer, SharedSemaphore } from '../../src/exec/shared-semaphore.js';
 
 const permitsLeft = (buffer: SharedArrayBuffer) => Atomics.load(new Int32Array(buffer), 0);
@@ -38,6 +39,24 @@ test('one semaphore per buffer in a thread', () => {
   const buffer = createSemaphoreBuffer(1);
   assert.is(SharedSemaphore.of(buffer), SharedSemaphore.of(buffer));
   assert.is.not(SharedSemaphore.of(buffer), SharedSemaphore.of(createSemaphoreBuffer(1)));
+});
+
+test('a buffer as a worker receives it (a new object over the same memory) finds the same semaphore and signal', async () => {
+  // Every chunk task a worker receives deserialises new buffer objects: keyed by
+  // object, each chunk built its own semaphore and abort signal, kept until the statement ended.
+  const parallel = createSemaphoreBuffer(2);
+  const control = createAbortBuffer();
+  const [parallelAgain, controlAgain] = structuredClone([parallel, control]);
+  assert.is.not(parallelAgain, parallel);
+  assert.is(SharedSemaphore.of(parallelAgain), SharedSemaphore.of(parallel));
+  const signal = signalFor(control);
+  assert.is(signalFor(controlAgain), signal);
+  raiseAbort(controlAgain);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.ok(signal.aborted);
+  // The statement is over: its entry is gone, and asking again gives an aborted signal.
+  assert.is.not(signalFor(control), signal);
+  assert.ok(signalFor(control).aborted);
 });
 
 test('held counts follow a permit handed from one chunk to another', async () => {

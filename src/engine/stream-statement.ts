@@ -1,0 +1,138 @@
+/**
+ * `engine.stream` for the last statement of a request. Plain SQL streams
+ * straight out of DuckDB; a plain MAP streams through map-stream.ts; any other
+ * kind (RUN, EXPLAIN, semantic SELECTs, DISTINCT / dedupe_by / as_table MAPs,
+ * CREATE TABLE … AS) runs as `engine.query` runs it and is cut into batches.
+ * A stream holds its session connection's lease until it ends: running another
+ * statement on a DuckDB connection silently ends an open stream, so statements
+ * sent to the same session meanwhile wait for it.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { Statement } from '../../grammar/index.js';
+import { RvbbitError } from '../errors.js';
+import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { duckdbError } from '../exec/duckdb-error.js';
+import type { MapContext } from '../exec/map-runner.js';
+import { STREAM_BATCH_ROWS, streamMap } from '../exec/map-stream.js';
+import { streamRowObjects, streamUserResult } from '../exec/query-result.js';
+import type { MapPlan } from '../plan/map-plan.js';
+import { planMap } from '../plan/plan-map.js';
+import type { EngineShared } from './engine.js';
+import type { QueryOptions } from './session.js';
+import { type Outcome, StatementLog, type StatementTotals } from './statement-log.js';
+
+type Rows = Record<string, unknown>[];
+
+/** What the session lends a stream. */
+export interface StreamHost {
+  readonly shared: EngineShared;
+  readonly q: ConnectionQueue;
+  /** The statement's parameters as DuckDB binds them (throws on a value it cannot bind). */
+  values(): DuckDBValue[] | undefined;
+  readonly options: QueryOptions;
+  /** engine.query's way of running one statement (and a MAP already planned). */
+  execute(stmt: Statement, queryId: string): Promise<Outcome>;
+  runMap(plan: MapPlan, queryId: string): Promise<Outcome>;
+  mapContext(queryId: string): MapContext;
+}
+
+/** Streams one statement and writes its `rvbbit.queries` row when the stream ends, however it ends. */
+export async function* streamStatement(
+  host: StreamHost,
+  stmt: Statement,
+  text: string,
+): AsyncGenerator<Rows> {
+  const log = new StatementLog(host.shared.logs, text, stmt.kind);
+  const inner = openStream(host, stmt, log.queryId);
+  let rowsOut = 0;
+  let settled = false;
+  try {
+    for (;;) {
+      const next = await inner.next();
+      if (next.done) {
+        settled = true;
+        await log.ok(next.value!, rowsOut);
+        return;
+      }
+      rowsOut += next.value.length;
+      yield next.value;
+    }
+  } catch (err) {
+    settled = true;
+    await log.failed(host.options.signal?.aborted ? 'cancelled' : 'error', err, rowsOut);
+    throw duckdbError(err);
+  } finally {
+    if (!settled) {
+      // The consumer stopped early: cancel the rest, release the connection.
+      await inner.return(undefined);
+      await log.failed('cancelled', 'the consumer stopped reading', rowsOut);
+    }
+  }
+}
+
+async function* openStream(
+  host: StreamHost,
+  stmt: Statement,
+  queryId: string,
+): AsyncGenerator<Rows, StatementTotals | undefined> {
+  if (stmt.kind === 'SqlStatement' && !hasSemantics(stmt)) {
+    yield* streamSql(host, stmt.text, { line: stmt.span.line, column: stmt.span.column });
+    return { kind: 'sql', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
+  }
+  if (stmt.kind === 'MapStatement') {
+    const plan = await planMap(stmt, host.shared.resolver, host.shared.defaults);
+    // DISTINCT and dedupe_by need the whole input first; as_table returns one metadata row.
+    if (plan.asTable || plan.distinct || plan.dedupeBy !== undefined) {
+      return yield* inBatches(await host.runMap(plan, queryId));
+    }
+    const lease = await host.q.lease();
+    try {
+      const ctx = { ...host.mapContext(queryId), con: lease.con, instance: host.shared.instance };
+      const run = yield* streamMap(plan, ctx);
+      return { kind: 'map', rowsIn: run.rowsIn, calls: run.calls, cacheHits: run.cacheHits, cost: run.cost };
+    } finally {
+      lease.release();
+    }
+  }
+  return yield* inBatches(await host.execute(stmt, queryId));
+}
+
+async function* streamSql(
+  host: StreamHost,
+  sql: string,
+  origin: { line: number; column: number },
+): AsyncGenerator<Rows> {
+  const lease = await host.q.lease();
+  const signal = host.options.signal;
+  try {
+    const result = await streamUserResult(lease.con, sql, host.values()).catch((err) => {
+      throw duckdbError(err, origin, undefined, '');
+    });
+    const chunks = streamRowObjects(result);
+    for (;;) {
+      if (signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
+      const next = await chunks.next().catch((err) => {
+        throw duckdbError(err, origin, undefined, '');
+      });
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    lease.release();
+  }
+}
+
+async function* inBatches(out: Outcome): AsyncGenerator<Rows, StatementTotals> {
+  for (let i = 0; i < out.result.rows.length; i += STREAM_BATCH_ROWS)
+    yield out.result.rows.slice(i, i + STREAM_BATCH_ROWS) as Rows;
+  return out;
+}
+
+export function hasSemantics(stmt: {
+  readonly operators: readonly unknown[];
+  readonly relevance: readonly unknown[];
+  readonly joins: readonly unknown[];
+  readonly aggregates: readonly unknown[];
+}): boolean {
+  return stmt.operators.length + stmt.relevance.length + stmt.joins.length + stmt.aggregates.length > 0;
+}

@@ -1,0 +1,87 @@
+/**
+ * MAP input as a stream: the USING query runs once, on the session's leased
+ * connection, and its rows are read chunk by chunk as the MAP can take them.
+ * Nothing is copied into a table, so memory follows the rows in flight and
+ * waiting to be consumed, not N. Row indexes are assigned in read order.
+ */
+import {
+  type DuckDBConnection,
+  type DuckDBResult,
+  type DuckDBValue,
+  JSDuckDBValueConverter,
+  JsonDuckDBValueConverter,
+} from '@duckdb/node-api';
+import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
+import { withUserSqlErrors } from './duckdb-error.js';
+import type { InputRow } from './map-input.js';
+import { streamUserResult } from './query-result.js';
+
+export class MapInputStream {
+  private constructor(
+    private readonly con: DuckDBConnection,
+    private readonly usingSql: string,
+    private readonly origin: MapPlan['usingOrigin'],
+    private readonly result: DuckDBResult,
+  ) {}
+
+  /** Starts the USING query; a DuckDB error in it names the user's line and column. */
+  static async open(
+    con: DuckDBConnection,
+    plan: MapPlan,
+    params: readonly DuckDBValue[] | undefined,
+  ): Promise<MapInputStream> {
+    const usingSql = limitedUsingSql(plan);
+    const result = await withUserSqlErrors(con, usingSql, plan.usingOrigin, () =>
+      // The same SELECT the batch path copies into its table, so rows and order match.
+      streamUserResult(con, `SELECT * FROM (\n${usingSql}\n)`, params),
+    );
+    return new MapInputStream(con, usingSql, plan.usingOrigin, result);
+  }
+
+  /** Column names as DuckDB reports them (duplicates not yet renamed). */
+  columnNames(): string[] {
+    return this.result.columnNames();
+  }
+
+  /**
+   * Pages of at most `pageRows` input rows with JSON values (what templates
+   * and cache keys see). Each page's JS values go to `admit` first, which
+   * numbers the rows; `room` is awaited before every page and ends the
+   * reading when it says false. A DuckDB chunk (2,048 rows) stays in DuckDB's
+   * memory and is converted a page at a time through fresh vector slices:
+   * a vector caches every value it converts, so converting whole chunks kept
+   * rows alive long after they went out, and the main heap grew with N.
+   */
+  async *pages(
+    pageRows: number,
+    admit: (values: readonly (readonly unknown[])[]) => number,
+    room: () => Promise<boolean>,
+  ): AsyncGenerator<InputRow[]> {
+    const names = this.result.deduplicatedColumnNames();
+    for (;;) {
+      if (!(await room())) return;
+      const chunk = await withUserSqlErrors(this.con, this.usingSql, this.origin, () =>
+        this.result.fetchChunk(),
+      );
+      if (!chunk || chunk.rowCount === 0) return;
+      const vectors = names.map((_, c) => chunk.getColumnVector(c));
+      for (let start = 0; start < chunk.rowCount; start += pageRows) {
+        if (start > 0 && !(await room())) return;
+        const n = Math.min(pageRows, chunk.rowCount - start);
+        const js: unknown[][] = Array.from({ length: n }, () => []);
+        const json: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
+        vectors.forEach((whole, c) => {
+          const v = whole.slice(start, n);
+          const type = v.type;
+          for (let i = 0; i < n; i++) {
+            const value = v.getItem(i);
+            js[i]!.push(JSDuckDBValueConverter(value, type, JSDuckDBValueConverter));
+            json[i]![names[c]!] = JsonDuckDBValueConverter(value, type, JsonDuckDBValueConverter);
+          }
+        });
+        const first = admit(js);
+        yield json.map((inputs, i) => ({ index: first + i, inputs }));
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The LLM part of a MAP, whatever the rows come from and go to: pages of
+ * input rows → chunks → cache → pool → outcomes handed to a sink, in any
+ * order. PARALLEL is an exact global bound (a shared semaphore), memory is
+ * bounded by the chunks in flight, and every row read gets exactly one
+ * outcome: a value or an error. The batch path (map-executor.ts) reads a temp
+ * table and appends to another; the streaming path (map-stream.ts) reads the
+ * USING query as DuckDB produces it and reorders outcomes for the consumer.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import { rowCacheKey } from '../cache/cache-key.js';
+import type { ResultCache } from '../cache/result-cache.js';
+import { RvbbitError } from '../errors.js';
+import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';
+import type { MapPlan } from '../plan/map-plan.js';
+import { createAbortBuffer, raiseAbort } from './abort-flag.js';
+import { budgetExhausted, createBudgetBuffer } from './budget.js';
+import type { CascadePool } from './cascade-pool.js';
+import type { ChunkTask, RowOutcome, WorkerLlmConfig } from './chunk-protocol.js';
+import type { ConnectionQueue } from './connection-queue.js';
+import type { InputRow } from './map-input.js';
+import { type Progress, ProgressTracker } from './progress.js';
+import { createSemaphoreBuffer } from './shared-semaphore.js';
+
+export interface MapContext {
+  readonly pool: CascadePool;
+  /** The session's connection: the batch path's tables; a stream holds its lease instead. */
+  readonly q: ConnectionQueue;
+  readonly cache: ResultCache;
+  readonly logs: LogWriter;
+  readonly llm: WorkerLlmConfig;
+  readonly queryId: string;
+  /** `$n` parameters of the statement; they bind inside the USING query. */
+  readonly params?: readonly DuckDBValue[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  /** Test hook: the worker running this chunk dies (twice if `twice`). */
+  readonly crash?: { readonly chunk: number; readonly twice: boolean };
+}
+
+/** Where outcomes go; called once per finished row, in completion order. */
+export interface OutcomeSink {
+  accept(outcomes: readonly RowOutcome[]): Promise<void> | void;
+}
+
+export interface MapRowsRun {
+  readonly rowsIn: number;
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly cost: number | null;
+  readonly failedRows: number;
+}
+
+/** Rows per chunk: enough chunks that every worker has several, never more than 32 rows. */
+export function chunkSizeFor(parallel: number, threads: number): number {
+  return Math.max(1, Math.min(32, Math.ceil(parallel / (threads * 4))));
+}
+
+/**
+ * Chunks in flight. A chunk returns only when all its rows are done, so rows
+ * dispatched must exceed PARALLEL by a margin, or the pipeline drains while
+ * half-finished chunks wait for their last rows (measured: 1.14× ideal at
+ * exactly 2 × PARALLEL queued). Memory stays bounded by this, not by N.
+ */
+export function chunkWindowFor(parallel: number, chunkSize: number, threads: number): number {
+  return Math.ceil((3 * parallel) / chunkSize) + threads * 2;
+}
+
+/** Rows one MAP may have dispatched whose outcomes have not come back yet. */
+export function rowsInFlightFor(plan: MapPlan, threads: number): number {
+  const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, threads);
+  return chunkWindowFor(plan.parallel, plan.batch ? 1 : chunkSize, threads) * chunkSize;
+}
+
+/**
+ * Runs every row of `pages` through the cascade. `rowsTotal` is the input
+ * size when known up front; a stream learns it page by page (progress events
+ * then count the rows read so far).
+ */
+export async function runMapRows(
+  plan: MapPlan,
+  ctx: MapContext,
+  pages: AsyncIterable<InputRow[]>,
+  sink: OutcomeSink,
+  rowsTotal?: number,
+): Promise<MapRowsRun> {
+  const control = createAbortBuffer();
+  const budgetBuffer = createBudgetBuffer();
+  const budgetNanos = plan.budgetDollars === undefined ? undefined : Math.round(plan.budgetDollars * 1e9);
+  const parallelBuffer = createSemaphoreBuffer(plan.parallel);
+  const onAbort = () => raiseAbort(control);
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal?.aborted) raiseAbort(control);
+
+  const progress = new ProgressTracker(rowsTotal ?? 0, ctx.onProgress);
+  // With BATCH n a chunk is one batch, and PARALLEL counts batch runs.
+  const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, ctx.pool.threads);
+  // A batch chunk is one run; others hold chunkSize runs each.
+  const window = chunkWindowFor(plan.parallel, plan.batch ? 1 : chunkSize, ctx.pool.threads);
+  const origin: CallOrigin = {
+    callerId: 'map',
+    queryId: ctx.queryId,
+    cascadeId: plan.cascade.cascadeId,
+    model: plan.model,
+  };
+  const inflight = new Set<Promise<void>>();
+  const pendingLogs: Promise<void>[] = [];
+  let rowsRead = 0;
+  let failedRows = 0;
+  let firstFailure: RowOutcome | undefined;
+  let fatal: unknown;
+  let chunkIndex = 0;
+  let costKnown = true;
+  // Cache keys need the inputs again when a row finishes; keep them only while in flight.
+  const inputsByIndex = new Map<number, Readonly<Record<string, unknown>>>();
+
+  const complete = async (outcomes: readonly RowOutcome[], hits: number): Promise<void> => {
+    await sink.accept(outcomes);
+    const logged: LoggedCall[] = [];
+    const writes = [];
+    let calls = 0;
+    let dollars = 0;
+    for (const o of outcomes) {
+      calls += o.calls.length;
+      if (o.cost === null) costKnown = false;
+      else dollars += o.cost;
+      if (!o.ok) {
+        failedRows++;
+        firstFailure ??= o;
+      }
+      for (const c of o.calls) logged.push(loggedCall(origin, o, c));
+      if (o.ok && plan.cache !== false && o.calls.length > 0) {
+        writes.push({
+          key: rowCacheKey(plan.cascade.contentHash, plan.model, inputsByIndex.get(o.index)),
+          cascadeId: plan.cascade.cascadeId,
+          value: JSON.stringify(o.output ?? null),
+          ttlMs: plan.cache,
+        });
+      }
+    }
+    pendingLogs.push(ctx.logs.calls(logged));
+    if (writes.length > 0) await ctx.cache.store(writes);
+    progress.add(outcomes.length, calls, hits, dollars);
+    if (firstFailure && plan.onError === 'fail') raiseAbort(control);
+  };
+
+  const dispatch = (rows: InputRow[]): void => {
+    const task: ChunkTask = {
+      chunkIndex: chunkIndex++,
+      cascadePath: plan.cascadePath,
+      cascadeHash: plan.cascade.contentHash,
+      rows,
+      llm: ctx.llm,
+      parallelBuffer,
+      heldBuffer: new SharedArrayBuffer(4),
+      abortBuffer: control,
+      budgetBuffer,
+      budgetNanos,
+      modelOverride: plan.model,
+      timeoutMs: plan.timeoutMs,
+      retries: plan.retries,
+      sessionPrefix: 'udf',
+      batchSize: plan.batch,
+      crashOnChunk: ctx.crash?.chunk,
+    };
+    const retry = ctx.crash?.twice ? task : { ...task, crashOnChunk: undefined };
+    const done = ctx.pool
+      .run(task, retry)
+      .then((result) => complete(result.rows, 0))
+      .then(() => {
+        for (const r of rows) inputsByIndex.delete(r.index);
+      })
+      .catch((err) => {
+        fatal ??= err;
+        raiseAbort(control);
+      })
+      .finally(() => inflight.delete(done));
+    inflight.add(done);
+  };
+
+  const stopped = () =>
+    fatal !== undefined || ctx.signal?.aborted || (firstFailure && plan.onError === 'fail');
+
+  try {
+    for await (const page of pages) {
+      rowsRead += page.length;
+      if (rowsTotal === undefined) progress.grow(page.length);
+      for (let start = 0; start < page.length; start += chunkSize) {
+        const chunk = page.slice(start, start + chunkSize);
+        if (stopped()) break;
+        if (budgetExhausted(budgetBuffer, budgetNanos)) {
+          await complete(chunk.map(budgetFailure), 0);
+          continue;
+        }
+        const misses = await serveFromCache(plan, ctx, origin, chunk, complete);
+        if (misses.length === 0) continue;
+        for (const r of misses) inputsByIndex.set(r.index, r.inputs);
+        dispatch(misses);
+        while (inflight.size >= window) await Promise.race(inflight);
+      }
+      if (stopped()) break;
+    }
+    await Promise.all(inflight);
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+    raiseAbort(control); // releases the workers' waiters for this statement
+    // If reading the input failed, chunks still out finish (aborted) before the statement ends.
+    await Promise.allSettled(inflight);
+    await Promise.allSettled(pendingLogs);
+    await ctx.logs.flush().catch(() => undefined);
+    await ctx.cache.publishStats().catch(() => undefined);
+  }
+  if (fatal !== undefined) throw fatal;
+  if (ctx.signal?.aborted) {
+    throw new RvbbitError(
+      'CANCELLED',
+      rowsTotal === undefined
+        ? `statement cancelled after ${progress.rowsDone} of the ${rowsRead} rows read`
+        : `statement cancelled after ${progress.rowsDone} of ${rowsTotal} rows`,
+    );
+  }
+  if (firstFailure && plan.onError === 'fail') {
+    throw new RvbbitError(
+      'MAP_ROW_FAILED',
+      `row ${firstFailure.index} failed (on_error = 'fail'): ${firstFailure.errorCode}: ${firstFailure.error}`,
+      { row: firstFailure.index, cause: firstFailure.errorCode },
+    );
+  }
+  return {
+    rowsIn: rowsTotal ?? rowsRead,
+    calls: progress.calls,
+    cacheHits: progress.cacheHits,
+    cost: costKnown ? progress.dollars : null,
+    failedRows,
+  };
+}
+
+async function serveFromCache(
+  plan: MapPlan,
+  ctx: MapContext,
+  origin: CallOrigin,
+  chunk: InputRow[],
+  complete: (outcomes: readonly RowOutcome[], hits: number) => Promise<void>,
+): Promise<InputRow[]> {
+  if (plan.cache === false) return chunk;
+  const keys = chunk.map((r) => rowCacheKey(plan.cascade.contentHash, plan.model, r.inputs));
+  const found = await ctx.cache.lookup(keys);
+  if (found.size === 0) return chunk;
+  const hits: RowOutcome[] = [];
+  const misses: InputRow[] = [];
+  chunk.forEach((row, i) => {
+    const value = found.get(keys[i]!);
+    if (value === undefined) misses.push(row);
+    else
+      hits.push({ index: row.index, ok: true, sessionId: '', output: JSON.parse(value), calls: [], cost: 0 });
+  });
+  await complete(hits, hits.length);
+  await ctx.logs.calls(hits.map((h) => loggedCall(origin, h, null)));
+  return misses;
+}
+
+function budgetFailure(row: InputRow): RowOutcome {
+  return {
+    index: row.index,
+    ok: false,
+    sessionId: '',
+    errorCode: 'BUDGET_EXCEEDED',
+    error: 'budget_dollars was spent before this row started',
+    calls: [],
+    cost: 0,
+  };
+}
