@@ -44,6 +44,12 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     pipelining: 1,
     maxResponseSize: maxBytes,
     keepAliveTimeout: 30_000,
+    // Every attempt has its own deadline (http.ts), so undici's header and
+    // body timers are off: they were a timer per request that kept the
+    // request's state alive past young-generation GCs (a worker's heap grew
+    // with N over a 100k-row MAP), and their 1 s resolution made them late.
+    headersTimeout: 0,
+    bodyTimeout: 0,
   });
   const gate: Gate =
     options.gate ?? new SharedGate({ maxConcurrency, requestsPerSecond: options.requestsPerSecond ?? 0 });

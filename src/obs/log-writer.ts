@@ -101,7 +101,10 @@ export class LogWriter {
   private readonly queryRows: BufferedAppender;
 
   constructor(q: ConnectionQueue) {
-    this.callRows = new BufferedAppender(q, 'unified_logs', 'rvbbit');
+    // Committed every 65,536 rows (and at every statement's end): in an
+    // in-memory database each commit leaves its string blocks part-filled, and
+    // 100k log rows took 29.6 MB committed every 8,192 rows, 21.9 MB in two commits.
+    this.callRows = new BufferedAppender(q, 'unified_logs', 'rvbbit', null, 65_536);
     this.queryRows = new BufferedAppender(q, 'queries', 'rvbbit');
   }
 
