@@ -77,14 +77,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     const signal = call.signal;
     const timeoutMs = call.timeoutMs ?? defaultTimeout;
     const counter = { attempts: 0 };
-    const once = () => attemptOnce(model, request, signal, timeoutMs, counter);
     try {
       let done: Answer;
       try {
-        done = await once();
+        done = await attemptOnce(model, request, signal, timeoutMs, counter);
       } catch (err) {
         // The common case above allocates no retry machinery; retries start here.
         if (!(err instanceof RetryableFailure)) throw err;
+        const once = () => attemptOnce(model, request, signal, timeoutMs, counter);
         done = await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
           attempts: call.retries ?? defaultAttempts,
           backoff,
@@ -147,7 +147,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     return readReply(reply, model, request);
   }
 
-  async function attempt(
+  /** One HTTP attempt; a status worth retrying rejects with RetryableFailure. Not async: one frame fewer per call. */
+  function attempt(
     model: string,
     request: ChatRequest,
     signal: AbortSignal | undefined,
@@ -155,13 +156,16 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     counter: { attempts: number },
   ): Promise<HttpReply> {
     counter.attempts++;
-    const reply = await send({
+    return send({
       path,
       body: bodyOf(model, request, noResponseFormat.has(model)),
       headers,
       signal,
       timeoutMs,
-    });
+    }).then(retryable);
+  }
+
+  function retryable(reply: HttpReply): HttpReply {
     const s = reply.status;
     // 408 and 429 are worth another attempt (after Retry-After); so is any 5xx.
     if (s === 429 || s === 408 || s >= 500) {

@@ -57,79 +57,98 @@ const CONNECTION_CODES = new Set([
  * latency 0).
  */
 export function httpSend(pool: Pool, maxBytes: number): Send {
-  return ({ path, body, headers, signal, timeoutMs }) =>
+  return (attempt) =>
     new Promise<HttpReply>((resolve, reject) => {
-      const abort = new AttemptAbort(timeoutMs, DEADLINE, signal);
-      let settled = false;
-      const fail = (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        abort.dispose();
-        if (signal?.aborted) reject(signal.reason);
-        else if (abort.reason === DEADLINE) {
-          reject(
-            new RetryableFailure(LLM_ERROR.TIMEOUT, `no answer within the ${timeoutMs} ms deadline`, null),
-          );
-        } else reject(transportError(err, maxBytes));
-      };
-      if (abort.aborted) return fail(abort.reason);
-      let cancel: ((reason: Error) => void) | undefined;
-      // Aborted while still queued for a socket: settle now, and drop the
-      // request as soon as undici hands it a connection.
-      abort.once('abort', () => {
-        const reason = abort.reason instanceof Error ? abort.reason : new Error('aborted');
-        if (cancel) cancel(reason);
-        fail(reason);
-      });
-      let status = 0;
-      const replyHeaders: Record<string, string> = {};
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const handler: Dispatcher.DispatchHandler = {
-        onConnect(abortRequest) {
-          cancel = abortRequest;
-          if (settled) abortRequest(new Error('aborted'));
-        },
-        onHeaders(statusCode, raw) {
-          status = statusCode;
-          for (let i = 0; i + 1 < raw.length; i += 2) {
-            const name = raw[i]!;
-            // Only the headers the client reads are decoded (by name length first: this runs per call).
-            if (!WANTED_LENGTHS.has(name.length)) continue;
-            const key = String(name).toLowerCase();
-            if (WANTED.has(key)) replyHeaders[key] = String(raw[i + 1]);
-          }
-          if (Number(replyHeaders['content-length'] ?? 0) > maxBytes) {
-            cancel?.(tooLarge(maxBytes));
-            return false;
-          }
-          return true;
-        },
-        onData(chunk) {
-          size += chunk.length;
-          if (size > maxBytes) {
-            cancel?.(tooLarge(maxBytes));
-            return false;
-          }
-          chunks.push(chunk);
-          return true;
-        },
-        onComplete() {
-          if (settled) return;
-          settled = true;
-          abort.dispose();
-          const text =
-            chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-          resolve({ status, headers: replyHeaders, text });
-        },
-        onError: fail,
-      };
+      const exchange = new Exchange(attempt, maxBytes, resolve, reject);
+      if (exchange.abort.aborted) return exchange.onError(exchange.abort.reason);
       try {
-        pool.dispatch({ path, method: 'POST', headers, body }, handler);
+        pool.dispatch({ path: attempt.path, method: 'POST', headers: attempt.headers, body: attempt.body }, exchange);
       } catch (err) {
-        fail(err);
+        exchange.onError(err);
       }
     });
+}
+
+/**
+ * One request and its answer, as undici's dispatch handler: one object per
+ * call, its methods on the prototype (a handler of closures allocated six
+ * functions per call).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly abort: AttemptAbort;
+  private cancel: ((reason: Error) => void) | undefined;
+  private settled = false;
+  private status = 0;
+  private readonly headers: Record<string, string> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly attempt: HttpAttempt,
+    private readonly maxBytes: number,
+    private readonly resolve: (reply: HttpReply) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    this.abort = new AttemptAbort(attempt.timeoutMs, DEADLINE, attempt.signal);
+    // Aborted while still queued for a socket: settle now, and drop the
+    // request as soon as undici hands it a connection.
+    this.abort.once('abort', () => {
+      const reason = this.abort.reason instanceof Error ? this.abort.reason : new Error('aborted');
+      this.cancel?.(reason);
+      this.onError(reason);
+    });
+  }
+
+  onConnect(abortRequest: (reason: Error) => void): void {
+    this.cancel = abortRequest;
+    if (this.settled) abortRequest(new Error('aborted'));
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[]): boolean {
+    this.status = statusCode;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      // Only the headers the client reads are decoded (by name length first: this runs per call).
+      if (!WANTED_LENGTHS.has(name.length)) continue;
+      const key = String(name).toLowerCase();
+      if (WANTED.has(key)) this.headers[key] = String(raw[i + 1]);
+    }
+    if (Number(this.headers['content-length'] ?? 0) > this.maxBytes) {
+      this.cancel?.(tooLarge(this.maxBytes));
+      return false;
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      this.cancel?.(tooLarge(this.maxBytes));
+      return false;
+    }
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.abort.dispose();
+    const chunks = this.chunks;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ status: this.status, headers: this.headers, text });
+  }
+
+  onError(err: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.abort.dispose();
+    const { signal, timeoutMs } = this.attempt;
+    if (signal?.aborted) this.reject(signal.reason);
+    else if (this.abort.reason === DEADLINE) {
+      this.reject(new RetryableFailure(LLM_ERROR.TIMEOUT, `no answer within the ${timeoutMs} ms deadline`, null));
+    } else this.reject(transportError(err, this.maxBytes));
+  }
 }
 
 function tooLarge(maxBytes: number) {
