@@ -104,6 +104,8 @@ export async function runMapRows(
     model: plan.model,
   };
   const inflight = new Set<Promise<void>>();
+  /** Outcomes back from the pool whose append, logs and cache writes are still running. */
+  const completing = new Set<Promise<void>>();
   const pendingLogs: Promise<void>[] = [];
   let rowsRead = 0;
   let failedRows = 0;
@@ -164,16 +166,25 @@ export async function runMapRows(
       crashOnChunk: ctx.crash?.chunk,
     };
     const retry = ctx.crash?.twice ? task : { ...task, crashOnChunk: undefined };
-    const done = ctx.pool
+    const fail = (err: unknown) => {
+      fatal ??= err;
+      raiseAbort(control);
+    };
+    // The window slot frees as soon as the pool hands the chunk back: appending
+    // its outcomes waits on the connection queue (behind the next input page),
+    // and holding dispatch for that let the worker run dry (measured: idle
+    // ~15% of a latency-0 MAP).
+    const done: Promise<void> = ctx.pool
       .run(task, retry)
-      .then((result) => complete(result.rows, 0))
-      .then(() => {
-        for (const r of rows) inputsByIndex.delete(r.index);
-      })
-      .catch((err) => {
-        fatal ??= err;
-        raiseAbort(control);
-      })
+      .then((result) => {
+        const finishing: Promise<void> = complete(result.rows, 0)
+          .then(() => {
+            for (const r of rows) inputsByIndex.delete(r.index);
+          })
+          .catch(fail)
+          .finally(() => completing.delete(finishing));
+        completing.add(finishing);
+      }, fail)
       .finally(() => inflight.delete(done));
     inflight.add(done);
   };
@@ -196,16 +207,20 @@ export async function runMapRows(
         if (misses.length === 0) continue;
         for (const r of misses) inputsByIndex.set(r.index, r.inputs);
         dispatch(misses);
-        while (inflight.size >= window) await Promise.race(inflight);
+        while (inflight.size >= window || completing.size >= window) {
+          await Promise.race([...inflight, ...completing]);
+        }
       }
       if (stopped()) break;
     }
     await Promise.all(inflight);
+    await Promise.all(completing);
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
     raiseAbort(control); // releases the workers' waiters for this statement
     // If reading the input failed, chunks still out finish (aborted) before the statement ends.
     await Promise.allSettled(inflight);
+    await Promise.allSettled(completing);
     await Promise.allSettled(pendingLogs);
     await ctx.logs.flush().catch(() => undefined);
     await ctx.cache.publishStats().catch(() => undefined);
