@@ -25,7 +25,8 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
     const input = await materializeInput(ctx.q, plan, inputTable, ctx.params);
     await createOutputTable(ctx.q, outputTable);
     const out = new BufferedAppender(ctx.q, outputTable, 'main', 'temp');
-    const sink = { accept: (o: readonly RowOutcome[]) => appendOutcomes(out, o, plan.onError) };
+    const typed = plan.output.kind === 'typed';
+    const sink = { accept: (o: readonly RowOutcome[]) => appendOutcomes(out, o, plan.onError, typed) };
     let run: MapRowsRun;
     try {
       run = await runMapRows(plan, ctx, readInputPages(ctx.q, input), sink, input.rowCount);

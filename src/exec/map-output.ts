@@ -52,11 +52,12 @@ export interface OutcomeCells {
   readonly errorCode: string | null;
 }
 
-export function outcomeCells(o: RowOutcome, onError: OnError): OutcomeCells {
+/** `typed`: the JSON text is read by typed columns only; a single result column never needs it. */
+export function outcomeCells(o: RowOutcome, onError: OnError, typed = true): OutcomeCells {
   if (o.ok) {
     return {
       value: cleanValue(o.output),
-      json: o.output === undefined ? null : JSON.stringify(o.output),
+      json: !typed || o.output === undefined ? null : JSON.stringify(o.output),
       error: null,
       errorCode: null,
     };
@@ -74,10 +75,11 @@ export function appendOutcomes(
   out: BufferedAppender,
   outcomes: readonly RowOutcome[],
   onError: OnError,
+  typed = true,
 ): Promise<void> {
   return out.append(outcomes.length, (appender) => {
     for (const o of outcomes) {
-      const cells = outcomeCells(o, onError);
+      const cells = outcomeCells(o, onError, typed);
       appender.appendBigInt(BigInt(o.index));
       appendNullable(appender, cells.value);
       appendNullable(appender, cells.json);

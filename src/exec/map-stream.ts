@@ -55,7 +55,7 @@ export async function* streamMap(
   );
   const sink = {
     accept(outcomes: readonly RowOutcome[]): void {
-      for (const o of outcomes) rows.accept(o.index, outcomeCells(o, plan.onError));
+      for (const o of outcomes) rows.accept(o.index, outcomeCells(o, plan.onError, caster !== undefined));
       // on_error = 'fail': the failed row and those after it never go out.
       if (plan.onError === 'fail' && outcomes.some((o) => !o.ok)) rows.halt();
     },
