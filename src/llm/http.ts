@@ -62,7 +62,10 @@ export function httpSend(pool: Pool, maxBytes: number): Send {
       const exchange = new Exchange(attempt, maxBytes, resolve, reject);
       if (exchange.abort.aborted) return exchange.onError(exchange.abort.reason);
       try {
-        pool.dispatch({ path: attempt.path, method: 'POST', headers: attempt.headers, body: attempt.body }, exchange);
+        pool.dispatch(
+          { path: attempt.path, method: 'POST', headers: attempt.headers, body: attempt.body },
+          exchange,
+        );
       } catch (err) {
         exchange.onError(err);
       }
@@ -146,7 +149,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     const { signal, timeoutMs } = this.attempt;
     if (signal?.aborted) this.reject(signal.reason);
     else if (this.abort.reason === DEADLINE) {
-      this.reject(new RetryableFailure(LLM_ERROR.TIMEOUT, `no answer within the ${timeoutMs} ms deadline`, null));
+      this.reject(
+        new RetryableFailure(LLM_ERROR.TIMEOUT, `no answer within the ${timeoutMs} ms deadline`, null),
+      );
     } else this.reject(transportError(err, this.maxBytes));
   }
 }

@@ -32,13 +32,7 @@ const CHILD = fileURLToPath(new URL('./child-main.ts', import.meta.url));
 export async function startSimulatorProcess(options: SimulatorOptions = {}): Promise<SimulatorProcessHandle> {
   const child = spawn(
     process.execPath,
-    [
-      ...profileFlags(),
-      '--import',
-      import.meta.resolve('tsx'),
-      CHILD,
-      JSON.stringify(options),
-    ],
+    [...profileFlags(), '--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(options)],
     {
       // stdin stays open while this process lives: the child exits when it
       // closes, so a crashed parent never leaves a simulator running.
