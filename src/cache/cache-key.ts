@@ -3,7 +3,7 @@
  * content (edit it and every key changes), the model override, and the row's
  * inputs in a canonical JSON form (key order does not matter).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -16,12 +16,7 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
+/** sha256 of `contentHash \0 model \0 canonical inputs`, hex (one-shot `hash`: one call per row, no Hash object). */
 export function rowCacheKey(contentHash: string, model: string | undefined, inputs: unknown): string {
-  return createHash('sha256')
-    .update(contentHash)
-    .update('\u0000')
-    .update(model ?? '')
-    .update('\u0000')
-    .update(canonicalJson(inputs))
-    .digest('hex');
+  return hash('sha256', `${contentHash}\u0000${model ?? ''}\u0000${canonicalJson(inputs)}`, 'hex');
 }

@@ -107,6 +107,13 @@ export async function runMapRows(
   /** Outcomes back from the pool whose append, logs and cache writes are still running. */
   const completing = new Set<Promise<void>>();
   const pendingLogs: Promise<void>[] = [];
+  /** Rows answered by the cache, logged together (see LogWriter.cacheHits). */
+  let hitRows: number[] = [];
+  const logHits = () => {
+    if (hitRows.length === 0) return;
+    pendingLogs.push(ctx.logs.cacheHits(origin, hitRows));
+    hitRows = [];
+  };
   let rowsRead = 0;
   let failedRows = 0;
   let firstFailure: RowOutcome | undefined;
@@ -196,17 +203,20 @@ export async function runMapRows(
     for await (const page of pages) {
       rowsRead += page.length;
       if (rowsTotal === undefined) progress.grow(page.length);
-      for (let start = 0; start < page.length; start += chunkSize) {
-        const chunk = page.slice(start, start + chunkSize);
+      if (stopped()) break;
+      // The cache answers a whole page at once: per-chunk lookups, appends and
+      // log writes made a fully cached re-run wait on the queues 60 times as often.
+      const misses = await serveFromCache(plan, ctx, page, complete, hitRows);
+      if (hitRows.length >= 65_536) logHits();
+      for (let start = 0; start < misses.length; start += chunkSize) {
+        const chunk = misses.slice(start, start + chunkSize);
         if (stopped()) break;
         if (budgetExhausted(budgetBuffer, budgetNanos)) {
           await complete(chunk.map(budgetFailure), 0);
           continue;
         }
-        const misses = await serveFromCache(plan, ctx, origin, chunk, complete);
-        if (misses.length === 0) continue;
-        for (const r of misses) inputsByIndex.set(r.index, r.inputs);
-        dispatch(misses);
+        for (const r of chunk) inputsByIndex.set(r.index, r.inputs);
+        dispatch(chunk);
         while (inflight.size >= window || completing.size >= window) {
           await Promise.race([...inflight, ...completing]);
         }
@@ -221,6 +231,7 @@ export async function runMapRows(
     // If reading the input failed, chunks still out finish (aborted) before the statement ends.
     await Promise.allSettled(inflight);
     await Promise.allSettled(completing);
+    logHits();
     await Promise.allSettled(pendingLogs);
     await ctx.logs.flush().catch(() => undefined);
     await ctx.cache.publishStats().catch(() => undefined);
@@ -253,9 +264,9 @@ export async function runMapRows(
 async function serveFromCache(
   plan: MapPlan,
   ctx: MapContext,
-  origin: CallOrigin,
   chunk: InputRow[],
   complete: (outcomes: readonly RowOutcome[], hits: number) => Promise<void>,
+  hitRows: number[],
 ): Promise<InputRow[]> {
   if (plan.cache === false) return chunk;
   const keys = chunk.map((r) => rowCacheKey(plan.cascade.contentHash, plan.model, r.inputs));
@@ -266,11 +277,12 @@ async function serveFromCache(
   chunk.forEach((row, i) => {
     const value = found.get(keys[i]!);
     if (value === undefined) misses.push(row);
-    else
+    else {
       hits.push({ index: row.index, ok: true, sessionId: '', output: JSON.parse(value), calls: [], cost: 0 });
+      hitRows.push(row.index);
+    }
   });
   await complete(hits, hits.length);
-  await ctx.logs.calls(hits.map((h) => loggedCall(origin, h, null)));
   return misses;
 }
 

@@ -15,16 +15,26 @@ export interface MapStatementResult {
   readonly run: MapRun;
 }
 
+/**
+ * Whether `_error` is needed. With one result column only failed rows carry an
+ * error, and the run counted them; typed columns add cast problems, which only
+ * DuckDB can tell.
+ */
+async function hasErrors(plan: MapPlan, run: MapRun, joined: string, ctx: MapContext): Promise<boolean> {
+  if (plan.output.kind === 'single') return run.failedRows > 0;
+  const errors = await ctx.q.run((con) =>
+    con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (${joined}) WHERE ${ERROR_COLUMN} IS NOT NULL`),
+  );
+  return Number(errors.getRowObjectsJS()[0]!.n) > 0;
+}
+
 export async function runMapStatement(plan: MapPlan, ctx: MapContext): Promise<MapStatementResult> {
   const run = await executeMap(plan, ctx);
   const q = ctx.q;
   try {
     // The join is cheap to run twice; materialising it would hold a third copy of the rows.
     const joined = resultSelect(run.inputTable, run.outputTable, plan.output);
-    const errors = await q.run((con) =>
-      con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (${joined}) WHERE ${ERROR_COLUMN} IS NOT NULL`),
-    );
-    const anyError = Number(errors.getRowObjectsJS()[0]!.n) > 0;
+    const anyError = await hasErrors(plan, run, joined, ctx);
     const drop = anyError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
     const select = `SELECT * EXCLUDE (${drop}) FROM (${joined}) ORDER BY ${INDEX_COLUMN}`;
     if (!plan.asTable) return { result: await q.run((con) => readResult(con, select)), run };

@@ -192,6 +192,34 @@ st(
   },
 );
 
+st('a cached re-run logs one unified_logs row per cache hit', async ({ f }) => {
+  const sql = `RVBBIT MAP PARALLEL 3 'label' USING (SELECT 'hit me ' || range AS text FROM range(4))`;
+  await f.engine.query(sql);
+  await f.engine.query(sql);
+  const q = await f.engine.query(
+    `SELECT query_id, cache_hits FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`,
+  );
+  assert.is(q.rows[0]!.cache_hits, 4n);
+  const logs = await f.engine.query(
+    `SELECT row_index, caller_id, cascade_id, cache_hit, status, answered_by, tokens_in, error
+     FROM rvbbit.unified_logs WHERE query_id = $1 ORDER BY row_index`,
+    [String(q.rows[0]!.query_id)],
+  );
+  assert.equal(
+    logs.rows,
+    [0, 1, 2, 3].map((i) => ({
+      row_index: BigInt(i),
+      caller_id: 'map',
+      cascade_id: 'label',
+      cache_hit: true,
+      status: 'ok',
+      answered_by: 'cache',
+      tokens_in: 0,
+      error: null,
+    })),
+  );
+});
+
 st('editing a cascade file changes its cache keys: the next run misses', async ({ f }) => {
   const root = mkdtempSync(join(tmpdir(), 'rvbbit-cascades-'));
   copyFileSync(join(ENGINE_CASCADES, 'label.yaml'), join(root, 'label.yaml'));
