@@ -82,6 +82,24 @@ export interface QueryLog {
 
 type Appender = DuckDBAppender;
 
+/** `[0,1,2,5,7,8]` → `'0-2,5-5,7-8'`: a cached re-run's hits are mostly one run. */
+export function indexRuns(indexes: readonly number[]): string {
+  const sorted = [...indexes].sort((a, b) => a - b);
+  const runs: string[] = [];
+  let lo = sorted[0]!;
+  let hi = lo;
+  for (let k = 1; k < sorted.length; k++) {
+    const v = sorted[k]!;
+    if (v === hi + 1) hi = v;
+    else {
+      runs.push(`${lo}-${hi}`);
+      lo = hi = v;
+    }
+  }
+  runs.push(`${lo}-${hi}`);
+  return runs.join(',');
+}
+
 function ts(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
 }
@@ -147,16 +165,11 @@ export class LogWriter {
       con
         .run(
           `INSERT INTO rvbbit.unified_logs
-         SELECT '', $1, $2, $3, '', unnest(string_split($4, ',')::BIGINT[]), $5, epoch_ms($6::BIGINT), 0, 0, 0, 0, true, 'ok', NULL, 'cache'`,
-          [
-            origin.callerId,
-            origin.queryId,
-            origin.cascadeId,
-            // One text, not a bound list: binding a list converts every element on the way in.
-            indexes.join(','),
-            origin.model ?? '',
-            at,
-          ],
+           SELECT '', $1, $2, $3, '', i, $5, epoch_ms($6::BIGINT), 0, 0, 0, 0, true, 'ok', NULL, 'cache'
+           FROM (SELECT unnest(range(r[1], r[2] + 1)) AS i
+                 FROM (SELECT string_split(unnest(string_split($4, ',')), '-')::BIGINT[] AS r))`,
+          // Runs of indexes as 'lo-hi' text: a bound list converts every element on the way in.
+          [origin.callerId, origin.queryId, origin.cascadeId, indexRuns(indexes), origin.model ?? '', at],
         )
         .then(() => undefined),
     );
