@@ -8,6 +8,7 @@ import type { SqlStatement, Statement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
+import { collectable, collectMap } from '../exec/map-collect.js';
 import type { MapContext } from '../exec/map-runner.js';
 import { runMapStatement } from '../exec/map-statement.js';
 import type { Progress } from '../exec/progress.js';
@@ -155,6 +156,7 @@ export class Session {
           this.shared.defaults,
           stmt.kind === 'MapStatement' ? undefined : stmt,
         );
+        if (stmt.kind === 'MapStatement' && collectable(plan)) return this.collected(plan, ctx);
         return mapOutcome(await runMapStatement(plan, ctx));
       }
       case 'RunStatement': {
@@ -174,6 +176,28 @@ export class Session {
       }
       default:
         return unreachable(stmt);
+    }
+  }
+
+  /** A plain MAP: the stream, collected (map-collect.ts), holding this session's connection meanwhile. */
+  private async collected(plan: MapPlan, ctx: MapContext): Promise<Outcome> {
+    const lease = await this.q.lease();
+    try {
+      const { result, run } = await collectMap(plan, {
+        ...ctx,
+        con: lease.con,
+        instance: this.shared.instance,
+      });
+      return {
+        result,
+        kind: 'map',
+        rowsIn: run.rowsIn,
+        calls: run.calls,
+        cacheHits: run.cacheHits,
+        cost: run.cost,
+      };
+    } finally {
+      lease.release();
     }
   }
 

@@ -38,6 +38,11 @@ export class MapInputStream {
     return new MapInputStream(con, usingSql, plan.usingOrigin, result);
   }
 
+  /** Column types as `engine.query` reports them (JSON by its alias). */
+  columnTypes(): string[] {
+    return this.result.columnTypes().map((t) => (t as { alias?: string }).alias ?? String(t));
+  }
+
   /** Column names as DuckDB reports them (duplicates not yet renamed). */
   columnNames(): string[] {
     return this.result.columnNames();

@@ -207,7 +207,9 @@ export async function runMapRows(
       // The cache answers a whole page at once: per-chunk lookups, appends and
       // log writes made a fully cached re-run wait on the queues 60 times as often.
       const misses = await serveFromCache(plan, ctx, page, complete, hitRows);
-      if (hitRows.length >= 65_536) logHits();
+      // Logged in batches as the run goes: the INSERT runs on the system connection
+      // while pages are served, instead of all at the end.
+      if (hitRows.length >= 8192) logHits();
       for (let start = 0; start < misses.length; start += chunkSize) {
         const chunk = misses.slice(start, start + chunkSize);
         if (stopped()) break;

@@ -15,6 +15,7 @@ import { ERROR_COLUMN, outcomeCells } from './map-output.js';
 import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-runner.js';
 import { TypedCaster } from './map-typed-cast.js';
 import { type FinishedRow, OrderedRows } from './ordered-rows.js';
+import type { ResultColumn } from './query-result.js';
 
 export const STREAM_BATCH_ROWS = 2048;
 /** Input rows converted to JS at a time (a DuckDB chunk holds 2,048). */
@@ -27,10 +28,23 @@ export interface MapStreamContext extends MapContext {
   readonly instance: DuckDBInstance;
 }
 
-/** Yields row batches; returns the run's counts once every row went out. */
+/** How `engine.query` uses the stream (map-collect.ts). */
+export interface CollectMode {
+  /** The result columns: names as DuckDB gives them, types as `engine.query` reports them. */
+  readonly onColumns: (columns: readonly ResultColumn[]) => void;
+  /** Called for every row that carries an error; rows without one get no `_error` key. */
+  readonly onError: () => void;
+}
+
+/**
+ * Yields row batches; returns the run's counts once every row went out. With
+ * `collect`, the consumer keeps every row anyway: reading runs ahead (so the
+ * progress total is N early), and `_error` is left out of rows that have none.
+ */
 export async function* streamMap(
   plan: MapPlan,
   ctx: MapStreamContext,
+  collect?: CollectMode,
 ): AsyncGenerator<Record<string, unknown>[], MapRowsRun> {
   // Fired when the consumer stops early: the runner sees it as a cancel.
   const stop = new AbortController();
@@ -38,6 +52,7 @@ export async function* streamMap(
   const input = await MapInputStream.open(ctx.con, plan, ctx.params);
   const caster = plan.output.kind === 'typed' ? await TypedCaster.open(ctx.instance, plan.output) : undefined;
   const names = outputNames(input.columnNames(), plan.output);
+  collect?.onColumns(resultColumns(input, plan.output, caster));
   const rows = new OrderedRows();
   // Reading pauses while this many rows are read but not consumed: four
   // times what the window keeps in flight, so a slow row can hold up the
@@ -47,7 +62,7 @@ export async function* streamMap(
   // times its live size before a full GC (100k rows at latency 0: main heap
   // peak 127 MB with 4,096 rows buffered in 2,048-row pages, 56 MB as is).
   const inFlight = rowsInFlightFor(plan, ctx.pool.threads);
-  const limit = Math.max(4 * inFlight, 1024);
+  const limit = collect ? Number.POSITIVE_INFINITY : Math.max(4 * inFlight, 1024);
   const pages = input.pages(
     Math.min(STREAM_PAGE_ROWS, Math.max(64, inFlight)),
     (values) => rows.admit(values),
@@ -69,7 +84,7 @@ export async function* streamMap(
     for (;;) {
       const finished = await rows.take(STREAM_BATCH_ROWS);
       if (!finished) break;
-      yield await shape(finished, names, caster);
+      yield await shape(finished, names, caster, collect);
     }
     return await running;
   } finally {
@@ -83,17 +98,40 @@ async function shape(
   finished: readonly FinishedRow[],
   names: readonly string[],
   caster: TypedCaster | undefined,
+  collect: CollectMode | undefined,
 ): Promise<Record<string, unknown>[]> {
   const results = caster
     ? await caster.cast(finished.map((f) => f.cells))
     : finished.map((f) => [f.cells.value, f.cells.error]);
+  const last = names.length - 1;
   return finished.map((f, i) => {
     const row: Record<string, unknown> = {};
     let c = 0;
     for (const v of f.values) row[names[c++]!] = v;
-    for (const v of results[i]!) row[names[c++]!] = v;
+    const result = results[i]!;
+    for (let k = 0; k < result.length - 1; k++) row[names[c++]!] = result[k];
+    const error = result[result.length - 1];
+    if (!collect) row[names[last]!] = error;
+    else if (error !== null && error !== undefined) {
+      row[names[last]!] = error;
+      collect.onError();
+    }
     return row;
   });
+}
+
+function resultColumns(
+  input: MapInputStream,
+  output: MapOutput,
+  caster: TypedCaster | undefined,
+): ResultColumn[] {
+  const names = [
+    ...input.columnNames(),
+    ...(output.kind === 'single' ? [output.name] : output.columns.map((c) => c.name)),
+    ERROR_COLUMN,
+  ];
+  const types = [...input.columnTypes(), ...(caster ? caster.columnTypes() : ['VARCHAR']), 'VARCHAR'];
+  return names.map((name, i) => ({ name, type: types[i]! }));
 }
 
 /** Input, result and `_error` names, repeated names renamed as DuckDB's row objects do (`a`, `a:1`). */

@@ -41,6 +41,17 @@ export class TypedCaster {
     }
   }
 
+  /** The typed columns' DuckDB types, as `engine.query` reports them. */
+  columnTypes(): string[] {
+    const types: string[] = [];
+    // The last column is `_error`.
+    for (let i = 0; i < this.prepared.columnCount - 1; i++) {
+      const t = this.prepared.columnType(i);
+      types.push((t as { alias?: string }).alias ?? String(t));
+    }
+    return types;
+  }
+
   /** One row per cell, in order: the typed values, then `_error`. */
   async cast(cells: readonly OutcomeCells[]): Promise<unknown[][]> {
     this.prepared.bindList(1, listValue(cells.map((c) => c.json)), LIST(VARCHAR));
