@@ -1,5 +1,5 @@
 /** Seeded randomness: every "random" choice of the simulator is reproducible. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A uniform [0, 1) generator (mulberry32). */
 export type Rng = () => number;
@@ -17,7 +17,8 @@ export function mulberry32(seed: number): Rng {
 
 /** 32-bit seed from any text (sha256, first 4 bytes). */
 export function hashSeed(text: string): number {
-  return createHash('sha256').update(text).digest().readUInt32BE(0);
+  // One-shot: the same digest as createHash().update().digest(), without the Hash object per call.
+  return hash('sha256', text, 'buffer').readUInt32BE(0);
 }
 
 /** Standard normal draw (Box-Muller). */
