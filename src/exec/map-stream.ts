@@ -10,6 +10,7 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MapOutput, MapPlan } from '../plan/map-plan.js';
 import type { RowOutcome } from './chunk-protocol.js';
+import type { InputRow } from './map-input.js';
 import { MapInputStream } from './map-input-stream.js';
 import { ERROR_COLUMN, outcomeCells } from './map-output.js';
 import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-runner.js';
@@ -38,8 +39,9 @@ export interface CollectMode {
 
 /**
  * Yields row batches; returns the run's counts once every row went out. With
- * `collect`, the consumer keeps every row anyway: reading runs ahead (so the
- * progress total is N early), and `_error` is left out of rows that have none.
+ * `collect`, the consumer keeps every row anyway: the input is read before
+ * the first row runs (so progress has the true total), and `_error` is left
+ * out of rows that have none.
  */
 export async function* streamMap(
   plan: MapPlan,
@@ -75,7 +77,18 @@ export async function* streamMap(
       if (plan.onError === 'fail' && outcomes.some((o) => !o.ok)) rows.halt();
     },
   };
-  const running = runMapRows(plan, { ...ctx, signal }, pages, sink);
+  // Collected, every row is kept anyway: read the input first, so progress
+  // events carry the true total from the start (the ETA a progress bar shows).
+  let read: Awaited<ReturnType<typeof readAll>> | undefined;
+  try {
+    read = collect ? await readAll(pages) : undefined;
+  } catch (err) {
+    caster?.close();
+    throw err;
+  }
+  const running = read
+    ? runMapRows(plan, { ...ctx, signal }, replay(read.pages), sink, read.rows)
+    : runMapRows(plan, { ...ctx, signal }, pages, sink);
   running.then(
     () => rows.end(),
     (err: unknown) => rows.fail(err),
@@ -91,6 +104,25 @@ export async function* streamMap(
     stop.abort();
     await running.catch(() => undefined);
     caster?.close();
+  }
+}
+
+async function readAll(pages: AsyncIterable<InputRow[]>): Promise<{ pages: InputRow[][]; rows: number }> {
+  const all: InputRow[][] = [];
+  let rows = 0;
+  for await (const page of pages) {
+    all.push(page);
+    rows += page.length;
+  }
+  return { pages: all, rows };
+}
+
+async function* replay(pages: InputRow[][]): AsyncGenerator<InputRow[]> {
+  // Each page is let go once handed out.
+  for (let i = 0; i < pages.length; i++) {
+    const page = pages[i]!;
+    pages[i] = [];
+    yield page;
   }
 }
 

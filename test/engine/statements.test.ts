@@ -192,6 +192,18 @@ st(
   },
 );
 
+st('progress events of a MAP carry the true total from the first one', async ({ f }) => {
+  const seen: { done: number; total: number }[] = [];
+  await f.engine.query(
+    `RVBBIT MAP PARALLEL 8 'label' USING (SELECT 'progress ' || range AS text FROM range(300)) WITH (cache = false)`,
+    undefined,
+    { onProgress: (p) => seen.push({ done: p.rowsDone, total: p.rowsTotal }) },
+  );
+  assert.ok(seen.length > 1, `${seen.length} events`);
+  assert.equal([...new Set(seen.map((s) => s.total))], [300]);
+  assert.is(seen.at(-1)!.done, 300);
+});
+
 st('a cached re-run logs one unified_logs row per cache hit', async ({ f }) => {
   const sql = `RVBBIT MAP PARALLEL 3 'label' USING (SELECT 'hit me ' || range AS text FROM range(4))`;
   await f.engine.query(sql);
