@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { SHIPPED_CASCADES } from '../src/engine/engine.js';
+import { defaultThreads } from '../src/exec/cascade-pool.js';
 import { createEngine, type Engine } from '../src/index.js';
 import { type SimulatorProcessHandle, startSimulatorProcess } from '../src/sim/process.js';
 import {
@@ -36,7 +37,8 @@ export const BENCH_CASCADES = fileURLToPath(new URL('./cascades/', import.meta.u
 export const CASCADE_ROOTS: readonly string[] = [BENCH_CASCADES, SHIPPED_CASCADES];
 export const DEFAULT_OUT = fileURLToPath(new URL('./results/', import.meta.url));
 const SEED = 42;
-const THREADS = 2;
+/** The engine's default worker count on this machine (cores − 1), recorded in the JSON. */
+const THREADS = defaultThreads();
 
 export interface SuiteOptions {
   readonly quick?: boolean;
