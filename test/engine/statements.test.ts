@@ -130,6 +130,12 @@ st('EXPLAIN makes no LLM call and counts rows, distinct rows, cache hits and cal
   const text = await f.engine.query(`EXPLAIN ${sql}`);
   assert.ok(text.rows.some((r) => r.property === 'distinct_rows' && r.value === '6'));
   assert.is(f.sim.stats().requests, 6);
+  // DISTINCT copies its input first; a plain MAP streams the USING query itself.
+  assert.match(after.sql, /^CREATE TEMP TABLE <input> AS SELECT \* FROM \(/);
+  const plain = JSON.parse(
+    String((await f.engine.query(`EXPLAIN (FORMAT JSON) ${sql.replace(' DISTINCT', '')}`)).rows[0]!.explain),
+  );
+  assert.match(plain.sql, /^SELECT \* FROM \(\nSELECT product_name AS text/);
 });
 
 st(
