@@ -6,6 +6,7 @@
 import { DuckDBTimestampValue, listValue } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { FILE_STORE, type RvbbitStore } from '../obs/schema.js';
 import { LruCache } from './lru-cache.js';
 
 export interface ResultCacheOptions {
@@ -47,9 +48,12 @@ export class ResultCache {
   constructor(
     private readonly q: ConnectionQueue,
     options: ResultCacheOptions = {},
+    store: RvbbitStore = FILE_STORE,
   ) {
     this.lru = new LruCache(options.maxEntries ?? 200_000, options.maxBytes ?? 128 * 1024 * 1024);
-    this.rows = new BufferedAppender(q, 'cache', 'rvbbit', null, 8192, () => this.unflushed.clear());
+    this.rows = new BufferedAppender(q, 'cache', store.schema, store.catalog, 8192, () =>
+      this.unflushed.clear(),
+    );
   }
 
   /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */

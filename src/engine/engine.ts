@@ -15,7 +15,7 @@ import type { QueryResult } from '../exec/query-result.js';
 import { createLlmClient } from '../llm/index.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
-import { ensureRvbbitSchema } from '../obs/schema.js';
+import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { CascadeResolver } from '../plan/cascade-resolver.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
 import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
@@ -100,15 +100,17 @@ export class Engine {
     const semantic = await createSemanticShared(roots, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());
-    await system.run((con) => ensureRvbbitSchema(con));
+    const store = await system.run((con) =>
+      ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
+    );
     const provider = await resolveProvider(options.provider, process.cwd());
     let engine: Engine | undefined;
     let mainLlm: LlmClient | undefined;
     const shared: EngineShared = {
       instance,
       system,
-      cache: new ResultCache(system, cacheOpt),
-      logs: new LogWriter(system),
+      cache: new ResultCache(system, cacheOpt, store),
+      logs: new LogWriter(system, store),
       resolver: new CascadeResolver(roots),
       provider,
       llm: {

@@ -7,6 +7,7 @@ import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { CallRecord } from '../cascade/run-types.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { FILE_STORE, type RvbbitStore } from './schema.js';
 
 /** One row of rvbbit.unified_logs: a cascade call record plus where it came from. */
 export type LoggedCall = Pick<
@@ -118,12 +119,15 @@ export class LogWriter {
   private readonly callRows: BufferedAppender;
   private readonly queryRows: BufferedAppender;
 
-  constructor(private readonly q: ConnectionQueue) {
+  constructor(
+    private readonly q: ConnectionQueue,
+    store: RvbbitStore = FILE_STORE,
+  ) {
     // Committed every 65,536 rows (and at every statement's end): in an
     // in-memory database each commit leaves its string blocks part-filled, and
     // 100k log rows took 29.6 MB committed every 8,192 rows, 21.9 MB in two commits.
-    this.callRows = new BufferedAppender(q, 'unified_logs', 'rvbbit', null, 65_536);
-    this.queryRows = new BufferedAppender(q, 'queries', 'rvbbit');
+    this.callRows = new BufferedAppender(q, 'unified_logs', store.schema, store.catalog, 65_536);
+    this.queryRows = new BufferedAppender(q, 'queries', store.schema, store.catalog);
   }
 
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */

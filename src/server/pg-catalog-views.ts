@@ -17,7 +17,10 @@ const NAMESPACES = `
   UNION ALL SELECT 13::BIGINT, 'information_schema'
   UNION ALL SELECT oid::BIGINT, CASE WHEN database_name = 'temp' THEN 'pg_temp_1' ELSE schema_name END
     FROM duckdb_schemas() WHERE database_name NOT IN ('system')
-      AND database_name = CASE WHEN database_name = 'temp' THEN 'temp' ELSE current_database() END`;
+      AND database_name = CASE WHEN database_name = 'temp' THEN 'temp' ELSE current_database() END
+  -- An in-memory engine keeps its tables in the attached database rvbbit (obs/schema.ts): schema rvbbit to clients.
+  UNION ALL SELECT oid::BIGINT, 'rvbbit' FROM duckdb_schemas()
+    WHERE database_name = 'rvbbit' AND schema_name = 'main' AND current_database() <> 'rvbbit'`;
 
 const RELATIONS = `
   SELECT table_oid::BIGINT AS oid, table_name AS relname, schema_oid::BIGINT AS relnamespace, 'r' AS relkind,
