@@ -9,7 +9,7 @@ import { rowCacheKey } from '../cache/cache-key.js';
 import { loadCascade } from '../cascade/index.js';
 import { quoteIdent } from '../db/sql-text.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
-import { collectable } from '../exec/map-collect.js';
+import { streamable } from '../exec/map-stream.js';
 import type { QueryResult } from '../exec/query-result.js';
 import { readResult, readUserResult, readUserRowsJson } from '../exec/query-result.js';
 import { costFromTable } from '../llm/pricing.js';
@@ -128,7 +128,7 @@ async function explainMap(
     est_dollars: dollars(shared, models, tokensIn, tokensOut),
     answered_by: shared.provider.answeredBy,
     // A plain MAP streams its input; the others copy it into a temp table first.
-    sql: collectable(plan)
+    sql: streamable(plan)
       ? `SELECT * FROM (\n${dedupe}\n)`
       : `CREATE TEMP TABLE <input> AS SELECT * FROM (\n${dedupe}\n)`,
   };

@@ -8,9 +8,10 @@ import type { SqlStatement, Statement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
-import { collectable, collectMap } from '../exec/map-collect.js';
-import type { MapContext } from '../exec/map-runner.js';
+import { collectMap } from '../exec/map-collect.js';
+import type { MapContext, MapRowsRun } from '../exec/map-runner.js';
 import { runMapStatement } from '../exec/map-statement.js';
+import { streamable } from '../exec/map-stream.js';
 import type { Progress } from '../exec/progress.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
@@ -21,7 +22,7 @@ import type { EngineShared } from './engine.js';
 import { explainStatement } from './explain.js';
 import { toDuckValues } from './params.js';
 import { runRunStatement } from './run-statement.js';
-import { type Outcome, StatementLog } from './statement-log.js';
+import { mapTotals, type Outcome, StatementLog } from './statement-log.js';
 import { hasSemantics, streamStatement } from './stream-statement.js';
 
 export interface QueryOptions {
@@ -156,7 +157,7 @@ export class Session {
           this.shared.defaults,
           stmt.kind === 'MapStatement' ? undefined : stmt,
         );
-        if (stmt.kind === 'MapStatement' && collectable(plan)) return this.collected(plan, ctx);
+        if (stmt.kind === 'MapStatement' && streamable(plan)) return this.collected(plan, ctx);
         return mapOutcome(await runMapStatement(plan, ctx));
       }
       case 'RunStatement': {
@@ -183,19 +184,7 @@ export class Session {
   private async collected(plan: MapPlan, ctx: MapContext): Promise<Outcome> {
     const lease = await this.q.lease();
     try {
-      const { result, run } = await collectMap(plan, {
-        ...ctx,
-        con: lease.con,
-        instance: this.shared.instance,
-      });
-      return {
-        result,
-        kind: 'map',
-        rowsIn: run.rowsIn,
-        calls: run.calls,
-        cacheHits: run.cacheHits,
-        cost: run.cost,
-      };
+      return mapOutcome(await collectMap(plan, { ...ctx, con: lease.con, instance: this.shared.instance }));
     } finally {
       lease.release();
     }
@@ -241,16 +230,8 @@ export class Session {
   }
 }
 
-function mapOutcome(out: Awaited<ReturnType<typeof runMapStatement>>): Outcome {
-  const { run } = out;
-  return {
-    result: out.result,
-    kind: 'map',
-    rowsIn: run.rowsIn,
-    calls: run.calls,
-    cacheHits: run.cacheHits,
-    cost: run.cost,
-  };
+function mapOutcome(out: { readonly result: QueryResult; readonly run: MapRowsRun }): Outcome {
+  return { result: out.result, ...mapTotals(out.run) };
 }
 
 function unreachable(stmt: never): never {

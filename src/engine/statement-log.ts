@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../errors.js';
+import type { MapRowsRun } from '../exec/map-runner.js';
 import type { QueryResult } from '../exec/query-result.js';
 import type { LogWriter } from '../obs/log-writer.js';
 
@@ -20,6 +21,11 @@ export interface StatementTotals {
 
 export interface Outcome extends StatementTotals {
   readonly result: QueryResult;
+}
+
+/** A MAP's totals, whichever path ran it (batch, collected or streamed). */
+export function mapTotals(run: MapRowsRun): StatementTotals {
+  return { kind: 'map', rowsIn: run.rowsIn, calls: run.calls, cacheHits: run.cacheHits, cost: run.cost };
 }
 
 export class StatementLog {

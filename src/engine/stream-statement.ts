@@ -13,13 +13,13 @@ import { RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
 import type { MapContext } from '../exec/map-runner.js';
-import { STREAM_BATCH_ROWS, streamMap } from '../exec/map-stream.js';
+import { STREAM_BATCH_ROWS, streamable, streamMap } from '../exec/map-stream.js';
 import { streamRowObjects, streamUserResult } from '../exec/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
 import { planMap } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
 import type { QueryOptions } from './session.js';
-import { type Outcome, StatementLog, type StatementTotals } from './statement-log.js';
+import { mapTotals, type Outcome, StatementLog, type StatementTotals } from './statement-log.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -81,15 +81,14 @@ async function* openStream(
   }
   if (stmt.kind === 'MapStatement') {
     const plan = await planMap(stmt, host.shared.resolver, host.shared.defaults);
-    // DISTINCT and dedupe_by need the whole input first; as_table returns one metadata row.
-    if (plan.asTable || plan.distinct || plan.dedupeBy !== undefined) {
+    if (!streamable(plan)) {
       return yield* inBatches(await host.runMap(plan, queryId));
     }
     const lease = await host.q.lease();
     try {
       const ctx = { ...host.mapContext(queryId), con: lease.con, instance: host.shared.instance };
       const run = yield* streamMap(plan, ctx);
-      return { kind: 'map', rowsIn: run.rowsIn, calls: run.calls, cacheHits: run.cacheHits, cost: run.cost };
+      return mapTotals(run);
     } finally {
       lease.release();
     }

@@ -16,11 +16,6 @@ export interface CollectedMap {
   readonly run: MapRowsRun;
 }
 
-/** Whether `engine.query` may run this MAP through the stream. */
-export function collectable(plan: MapPlan): boolean {
-  return !plan.asTable && !plan.distinct && plan.dedupeBy === undefined;
-}
-
 export async function collectMap(plan: MapPlan, ctx: MapStreamContext): Promise<CollectedMap> {
   let columns: readonly ResultColumn[] = [];
   let failed = false;

@@ -10,7 +10,7 @@ import { RvbbitError } from '../errors.js';
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
 import type { ConnectionQueue } from './connection-queue.js';
 import { withUserSqlErrors } from './duckdb-error.js';
-import { runUserStatement } from './query-result.js';
+import { rowsFromColumns, runUserStatement } from './query-result.js';
 
 export interface InputColumn {
   readonly name: string;
@@ -87,17 +87,10 @@ export async function* readInputPages(
         `SELECT rowid AS __rvbbit_idx, * FROM ${input.table} WHERE rowid BETWEEN ${from} AND ${from + pageSize - 1}`,
       ),
     );
-    // Built from whole converted columns: node-api's row-object path visits
-    // every row through a callback, several times slower (see query-result.ts).
-    const names = reader.deduplicatedColumnNames();
+    // Built from whole converted columns (see rowsFromColumns); column 0 is the index.
     const columns = reader.getColumnsJson();
-    const count = columns[0]?.length ?? 0;
-    const page: InputRow[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const inputs: Record<string, unknown> = {};
-      for (let c = 1; c < names.length; c++) inputs[names[c]!] = columns[c]![i];
-      page[i] = { index: Number(columns[0]![i]), inputs };
-    }
+    const inputs = rowsFromColumns(reader.deduplicatedColumnNames(), columns, 1);
+    const page: InputRow[] = inputs.map((row, i) => ({ index: Number(columns[0]![i]), inputs: row }));
     // A range scan may come back in any order; dispatch in index order.
     page.sort((a, b) => a.index - b.index);
     if (page.length > 0) yield page;

@@ -29,6 +29,15 @@ export interface MapStreamContext extends MapContext {
   readonly instance: DuckDBInstance;
 }
 
+/**
+ * Whether a MAP runs through the stream (engine.stream, and engine.query via
+ * map-collect.ts). DISTINCT and dedupe_by need the whole input before the
+ * first row; as_table and CREATE TABLE … AS write a table.
+ */
+export function streamable(plan: MapPlan): boolean {
+  return !plan.asTable && !plan.distinct && plan.dedupeBy === undefined;
+}
+
 /** How `engine.query` uses the stream (map-collect.ts). */
 export interface CollectMode {
   /** The result columns: names as DuckDB gives them, types as `engine.query` reports them. */

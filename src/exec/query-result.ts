@@ -110,13 +110,20 @@ function toResult(reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>
 export function rowObjectsJS(
   reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>,
 ): Record<string, unknown>[] {
-  const names = reader.deduplicatedColumnNames();
-  const columns = reader.getColumnsJS();
+  return rowsFromColumns(reader.deduplicatedColumnNames(), reader.getColumnsJS());
+}
+
+/** Row objects from converted columns; `from` skips leading columns (an index the caller reads itself). */
+export function rowsFromColumns(
+  names: readonly string[],
+  columns: readonly (readonly unknown[])[],
+  from = 0,
+): Record<string, unknown>[] {
   const count = columns[0]?.length ?? 0;
   const rows = new Array<Record<string, unknown>>(count);
   for (let i = 0; i < count; i++) {
     const row: Record<string, unknown> = {};
-    for (let c = 0; c < names.length; c++) row[names[c]!] = columns[c]![i];
+    for (let c = from; c < names.length; c++) row[names[c]!] = columns[c]![i];
     rows[i] = row;
   }
   return rows;

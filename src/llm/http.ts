@@ -92,10 +92,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly resolve: (reply: HttpReply) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    this.abort = new AttemptAbort(attempt.timeoutMs, DEADLINE, attempt.signal);
     // Aborted while still queued for a socket: settle now, and drop the
     // request as soon as undici hands it a connection.
-    this.abort.once('abort', () => {
+    this.abort = new AttemptAbort(attempt.timeoutMs, DEADLINE, attempt.signal, () => {
       const reason = this.abort.reason instanceof Error ? this.abort.reason : new Error('aborted');
       this.cancel?.(reason);
       this.onError(reason);
