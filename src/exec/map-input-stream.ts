@@ -14,7 +14,7 @@ import {
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
 import { withUserSqlErrors } from './duckdb-error.js';
 import type { InputRow } from './map-input.js';
-import { streamUserResult } from './query-result.js';
+import { releaseChunk, streamUserResult } from './query-result.js';
 
 export class MapInputStream {
   private constructor(
@@ -70,22 +70,28 @@ export class MapInputStream {
       );
       if (!chunk || chunk.rowCount === 0) return;
       const vectors = names.map((_, c) => chunk.getColumnVector(c));
-      for (let start = 0; start < chunk.rowCount; start += pageRows) {
-        if (start > 0 && !(await room())) return;
-        const n = Math.min(pageRows, chunk.rowCount - start);
-        const js: unknown[][] = Array.from({ length: n }, () => []);
-        const json: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
-        vectors.forEach((whole, c) => {
-          const v = whole.slice(start, n);
-          const type = v.type;
-          for (let i = 0; i < n; i++) {
-            const value = v.getItem(i);
-            js[i]!.push(JSDuckDBValueConverter(value, type, JSDuckDBValueConverter));
-            json[i]![names[c]!] = JsonDuckDBValueConverter(value, type, JsonDuckDBValueConverter);
-          }
-        });
-        const first = admit(js);
-        yield json.map((inputs, i) => ({ index: first + i, inputs }));
+      const rowCount = chunk.rowCount;
+      try {
+        for (let start = 0; start < rowCount; start += pageRows) {
+          if (start > 0 && !(await room())) return;
+          const n = Math.min(pageRows, rowCount - start);
+          const js: unknown[][] = Array.from({ length: n }, () => []);
+          const json: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
+          vectors.forEach((whole, c) => {
+            const v = whole.slice(start, n);
+            const type = v.type;
+            for (let i = 0; i < n; i++) {
+              const value = v.getItem(i);
+              js[i]!.push(JSDuckDBValueConverter(value, type, JSDuckDBValueConverter));
+              json[i]![names[c]!] = JsonDuckDBValueConverter(value, type, JsonDuckDBValueConverter);
+            }
+          });
+          const first = admit(js);
+          yield json.map((inputs, i) => ({ index: first + i, inputs }));
+        }
+      } finally {
+        // Every page of it is converted (or the reading ended): free its data now, not at a GC.
+        releaseChunk(chunk);
       }
     }
   }

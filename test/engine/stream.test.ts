@@ -52,6 +52,35 @@ st('plain SQL over 10,000 rows streams in several batches equal to engine.query 
   assert.equal(streamed.rows, (await f.engine.query(sql)).rows as Row[]);
 });
 
+st('values stay intact after their DuckDB chunk is released: long strings, blobs, lists', async ({ f }) => {
+  // Each chunk's data is freed as soon as it is converted (releaseChunk); a
+  // value still pointing into it would read freed memory here.
+  const sql = `SELECT range AS i, repeat('lorem ipsum ', 90) || range AS s, ('bytes-' || repeat('b', 40) || range)::BLOB AS b,
+    [repeat('y', 30) || range] AS l FROM range(6000)`;
+  const streamed = await collect(f.engine, sql);
+  const expected = (await f.engine.query(sql)).rows as Row[];
+  assert.equal(streamed.rows.length, 6000);
+  assert.equal(streamed.rows, expected);
+  assert.equal(streamed.rows[5999]!.s, `${'lorem ipsum '.repeat(90)}5999`);
+  assert.equal(Buffer.from(streamed.rows[17]!.b as Uint8Array).toString(), `bytes-${'b'.repeat(40)}17`);
+  // The MAP's input pages come from released chunks too.
+  const map = await collect(
+    f.engine,
+    `RVBBIT MAP PARALLEL 8 'label' AS label USING (SELECT range AS id, repeat('z', 500) || range AS text FROM range(3000))
+     WITH (cache = false, limit = 0)`,
+  );
+  assert.equal(map.rows.length, 3000);
+  map.rows.forEach((r, i) => {
+    assert.equal(r.id, BigInt(i));
+    assert.equal(r.text, `${'z'.repeat(500)}${i}`);
+  });
+});
+
+st('sessions read streaming results with a small look-ahead (streaming_buffer_size)', async ({ f }) => {
+  const q = await f.engine.query(`SELECT current_setting('streaming_buffer_size') AS v`);
+  assert.equal(q.rows, [{ v: '62.5 KiB' }]);
+});
+
 st('a plain SQL stream is read as consumed: breaking out of 10^9 rows returns at once', async ({ f }) => {
   const firstBatch = async () => {
     for await (const batch of f.engine.stream('SELECT range AS i FROM range(1000000000)')) return batch;
