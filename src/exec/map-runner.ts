@@ -74,15 +74,16 @@ export function rowsInFlightFor(plan: MapPlan, threads: number): number {
 
 /**
  * Runs every row of `pages` through the cascade. `rowsTotal` is the input
- * size when known up front; a stream learns it page by page (progress events
- * then count the rows read so far).
+ * size: known up front, or a promise of it (the input is still being read:
+ * progress events wait for it), or undefined for a stream, which learns it
+ * page by page (progress events then count the rows read so far).
  */
 export async function runMapRows(
   plan: MapPlan,
   ctx: MapContext,
   pages: AsyncIterable<InputRow[]>,
   sink: OutcomeSink,
-  rowsTotal?: number,
+  rowsTotal?: number | Promise<number>,
 ): Promise<MapRowsRun> {
   const control = createAbortBuffer();
   const budgetBuffer = createBudgetBuffer();
@@ -92,7 +93,11 @@ export async function runMapRows(
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   if (ctx.signal?.aborted) raiseAbort(control);
 
-  const progress = new ProgressTracker(rowsTotal ?? 0, ctx.onProgress);
+  const known = typeof rowsTotal === 'number' ? rowsTotal : undefined;
+  const progress =
+    rowsTotal instanceof Promise
+      ? new ProgressTracker(0, ctx.onProgress, rowsTotal)
+      : new ProgressTracker(known ?? 0, ctx.onProgress);
   // With BATCH n a chunk is one batch, and PARALLEL counts batch runs.
   const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, ctx.pool.threads);
   // A batch chunk is one run; others hold chunkSize runs each.
@@ -242,9 +247,9 @@ export async function runMapRows(
   if (ctx.signal?.aborted) {
     throw new RvbbitError(
       'CANCELLED',
-      rowsTotal === undefined
+      known === undefined
         ? `statement cancelled after ${progress.rowsDone} of the ${rowsRead} rows read`
-        : `statement cancelled after ${progress.rowsDone} of ${rowsTotal} rows`,
+        : `statement cancelled after ${progress.rowsDone} of ${known} rows`,
     );
   }
   if (firstFailure && plan.onError === 'fail') {
@@ -255,7 +260,7 @@ export async function runMapRows(
     );
   }
   return {
-    rowsIn: rowsTotal ?? rowsRead,
+    rowsIn: known ?? rowsRead,
     calls: progress.calls,
     cacheHits: progress.cacheHits,
     cost: costKnown ? progress.dollars : null,

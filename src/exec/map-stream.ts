@@ -86,17 +86,14 @@ export async function* streamMap(
       if (plan.onError === 'fail' && outcomes.some((o) => !o.ok)) rows.halt();
     },
   };
-  // Collected, every row is kept anyway: read the input first, so progress
-  // events carry the true total from the start (the ETA a progress bar shows).
-  let read: Awaited<ReturnType<typeof readAll>> | undefined;
-  try {
-    read = collect ? await readAll(pages) : undefined;
-  } catch (err) {
-    caster?.close();
-    throw err;
-  }
-  const running = read
-    ? runMapRows(plan, { ...ctx, signal }, replay(read.pages), sink, read.rows)
+  // Collected, every row is kept anyway: the input is read ahead as fast as
+  // DuckDB gives it while the first rows already run, and progress events
+  // wait for the count, so they carry the true total (the ETA a progress bar
+  // shows). Reading it all before the first dispatch left the workers idle
+  // for that time: 25–45 ms of a 0.7 s, 20,000-row MAP at latency 0.
+  const ahead = collect ? new ReadAhead(pages) : undefined;
+  const running = ahead
+    ? runMapRows(plan, { ...ctx, signal }, ahead.pages(), sink, ahead.total)
     : runMapRows(plan, { ...ctx, signal }, pages, sink);
   running.then(
     () => rows.end(),
@@ -112,26 +109,71 @@ export async function* streamMap(
   } finally {
     stop.abort();
     await running.catch(() => undefined);
+    // The read-ahead stops at its next page; the connection is not let go mid-fetch.
+    await ahead?.total.catch(() => undefined);
     caster?.close();
   }
 }
 
-async function readAll(pages: AsyncIterable<InputRow[]>): Promise<{ pages: InputRow[][]; rows: number }> {
-  const all: InputRow[][] = [];
-  let rows = 0;
-  for await (const page of pages) {
-    all.push(page);
-    rows += page.length;
-  }
-  return { pages: all, rows };
-}
+/**
+ * Reads every page of the input at once, in the background, and hands the
+ * pages out as the MAP asks for them. `total` resolves to the row count when
+ * the reading ends, or rejects with the reading's error, which `pages()`
+ * throws too once it reaches that point.
+ */
+class ReadAhead {
+  readonly total: Promise<number>;
+  private readonly read: InputRow[][] = [];
+  private next = 0;
+  private ended = false;
+  private failure: { readonly error: unknown } | undefined;
+  private wake: (() => void) | undefined;
 
-async function* replay(pages: InputRow[][]): AsyncGenerator<InputRow[]> {
-  // Each page is let go once handed out.
-  for (let i = 0; i < pages.length; i++) {
-    const page = pages[i]!;
-    pages[i] = [];
-    yield page;
+  constructor(source: AsyncIterable<InputRow[]>) {
+    this.total = this.fill(source);
+    // Seen through pages() (and the runner) when it fails; never unhandled here.
+    this.total.catch(() => undefined);
+  }
+
+  async *pages(): AsyncGenerator<InputRow[]> {
+    for (;;) {
+      if (this.next < this.read.length) {
+        const page = this.read[this.next]!;
+        // Let go once handed out.
+        this.read[this.next++] = [];
+        yield page;
+        continue;
+      }
+      if (this.failure) throw this.failure.error;
+      if (this.ended) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+  }
+
+  private async fill(source: AsyncIterable<InputRow[]>): Promise<number> {
+    let rows = 0;
+    try {
+      for await (const page of source) {
+        this.read.push(page);
+        rows += page.length;
+        this.notify();
+      }
+      return rows;
+    } catch (error) {
+      this.failure = { error };
+      throw error;
+    } finally {
+      this.ended = true;
+      this.notify();
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 }
 

@@ -17,10 +17,31 @@ export class ProgressTracker {
   dollars = 0;
   private readonly started = performance.now();
 
+  /** True while the total is still being counted: events wait for it. */
+  private held = false;
+
+  /**
+   * With `totalLater`, events wait until it resolves (to the input's row
+   * count), so every event a caller sees carries the true total, while rows
+   * already run as they are read.
+   */
   constructor(
     public rowsTotal: number,
     private readonly listener?: (p: Progress) => void,
-  ) {}
+    totalLater?: Promise<number>,
+  ) {
+    if (!totalLater) return;
+    this.held = true;
+    totalLater.then(
+      (total) => {
+        this.rowsTotal = total;
+        this.held = false;
+        if (this.rowsDone > 0) this.emit();
+      },
+      // Reading failed: the statement fails with that error; no more events.
+      () => undefined,
+    );
+  }
 
   /** Semantic statements learn their work pass by pass: the total grows. */
   grow(rows: number): void {
@@ -32,6 +53,10 @@ export class ProgressTracker {
     this.calls += calls;
     this.cacheHits += cacheHits;
     this.dollars += dollars;
+    if (!this.held) this.emit();
+  }
+
+  private emit(): void {
     if (!this.listener) return;
     const seconds = (performance.now() - this.started) / 1000;
     const rowsPerSec = seconds > 0 ? this.rowsDone / seconds : 0;

@@ -210,6 +210,42 @@ st('progress events of a MAP carry the true total from the first one', async ({ 
   assert.is(seen.at(-1)!.done, 300);
 });
 
+st('a MAP over several DuckDB chunks of input: every progress event has the final total', async ({ f }) => {
+  // 5,000 rows are three DuckDB chunks: the first rows finish before the last chunk is read.
+  const seen: { done: number; total: number }[] = [];
+  const r = await f.engine.query(
+    `RVBBIT MAP PARALLEL 32 'label' USING (SELECT 'read ahead ' || range AS text FROM range(5000)) WITH (cache = false, limit = 0)`,
+    undefined,
+    { onProgress: (p) => seen.push({ done: p.rowsDone, total: p.rowsTotal }) },
+  );
+  assert.is(r.rows.length, 5000);
+  assert.equal(
+    r.rows.slice(0, 2).map((row) => row.text),
+    ['read ahead 0', 'read ahead 1'],
+  );
+  assert.equal([...new Set(seen.map((s) => s.total))], [5000]);
+  assert.ok(
+    seen.every((s, i) => i === 0 || s.done > seen[i - 1]!.done),
+    'rowsDone only grows',
+  );
+  assert.is(seen.at(-1)!.done, 5000);
+});
+
+st("a USING query that fails halfway through its rows fails the MAP with DuckDB's error", async ({ f }) => {
+  const sql = `RVBBIT MAP PARALLEL 16 'label' USING (
+      SELECT CASE WHEN range < 3000 THEN 'fine ' || range ELSE error('bad row ' || range) END AS text FROM range(5000))
+    WITH (cache = false, limit = 0)`;
+  const err = await f.engine.query(sql).then(
+    () => undefined,
+    (e: unknown) => e as { code?: string; message: string },
+  );
+  assert.ok(err, 'the MAP must fail');
+  assert.is(err!.code, 'DUCKDB_ERROR');
+  assert.match(err!.message, /bad row \d+/);
+  // The session goes on.
+  assert.equal((await f.engine.query('SELECT 41 + 1 AS n')).rows, [{ n: 42 }]);
+});
+
 st('a cached re-run logs one unified_logs row per cache hit', async ({ f }) => {
   const sql = `RVBBIT MAP PARALLEL 3 'label' USING (SELECT 'hit me ' || range AS text FROM range(4))`;
   await f.engine.query(sql);
