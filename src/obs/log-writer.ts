@@ -110,6 +110,12 @@ function text(a: Appender, v: string | null | undefined): void {
   else a.appendVarchar(v);
 }
 
+/** Token counts are whole numbers; anything else is rounded (an append that throws would lose the chunk's rows). */
+function int(a: Appender, v: number): void {
+  if (!Number.isFinite(v)) a.appendNull();
+  else a.appendInteger(Math.round(v));
+}
+
 function num(a: Appender, v: number | null | undefined): void {
   if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
   else a.appendDouble(v);
@@ -144,8 +150,8 @@ export class LogWriter {
         text(a, r.model);
         a.appendTimestamp(ts(r.started_at));
         num(a, r.duration_ms);
-        a.appendInteger(r.tokens_in);
-        a.appendInteger(r.tokens_out);
+        int(a, r.tokens_in);
+        int(a, r.tokens_out);
         num(a, r.cost);
         a.appendBoolean(r.cache_hit);
         text(a, r.status);
