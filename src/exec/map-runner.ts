@@ -125,7 +125,8 @@ export async function runMapRows(
   let fatal: unknown;
   let chunkIndex = 0;
   let costKnown = true;
-  // Cache keys need the inputs again when a row finishes; keep them only while in flight.
+  // Cache keys need the inputs again when a row finishes; keep them only while
+  // in flight, and only if the cache is on (held, they outlive V8's nursery).
   const inputsByIndex = new Map<number, Readonly<Record<string, unknown>>>();
 
   const complete = async (outcomes: readonly RowOutcome[], hits: number): Promise<void> => {
@@ -222,7 +223,7 @@ export async function runMapRows(
           await complete(chunk.map(budgetFailure), 0);
           continue;
         }
-        for (const r of chunk) inputsByIndex.set(r.index, r.inputs);
+        if (plan.cache !== false) for (const r of chunk) inputsByIndex.set(r.index, r.inputs);
         dispatch(chunk);
         while (inflight.size >= window || completing.size >= window) {
           await Promise.race([...inflight, ...completing]);
