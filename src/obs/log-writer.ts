@@ -7,6 +7,7 @@ import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { CallRecord } from '../cascade/run-types.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
+import { CallRowsAppender } from './call-rows.js';
 import { FILE_STORE, type RvbbitStore } from './schema.js';
 
 /** One row of rvbbit.unified_logs: a cascade call record plus where it came from. */
@@ -110,19 +111,13 @@ function text(a: Appender, v: string | null | undefined): void {
   else a.appendVarchar(v);
 }
 
-/** Token counts are whole numbers; anything else is rounded (an append that throws would lose the chunk's rows). */
-function int(a: Appender, v: number): void {
-  if (!Number.isFinite(v)) a.appendNull();
-  else a.appendInteger(Math.round(v));
-}
-
 function num(a: Appender, v: number | null | undefined): void {
   if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
   else a.appendDouble(v);
 }
 
 export class LogWriter {
-  private readonly callRows: BufferedAppender;
+  private readonly callRows: CallRowsAppender;
   private readonly queryRows: BufferedAppender;
 
   constructor(
@@ -132,34 +127,13 @@ export class LogWriter {
     // Committed every 65,536 rows (and at every statement's end): in an
     // in-memory database each commit leaves its string blocks part-filled, and
     // 100k log rows took 29.6 MB committed every 8,192 rows, 21.9 MB in two commits.
-    this.callRows = new BufferedAppender(q, 'unified_logs', store.schema, store.catalog, 65_536);
+    this.callRows = new CallRowsAppender(q, store.schema, store.catalog, 65_536);
     this.queryRows = new BufferedAppender(q, 'queries', store.schema, store.catalog);
   }
 
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */
   calls(records: readonly LoggedCall[]): Promise<void> {
-    return this.callRows.append(records.length, (a) => {
-      for (const r of records) {
-        text(a, r.session_id);
-        text(a, r.caller_id);
-        text(a, r.query_id);
-        text(a, r.cascade_id);
-        text(a, r.cell);
-        if (r.row_index === null) a.appendNull();
-        else a.appendBigInt(BigInt(r.row_index));
-        text(a, r.model);
-        a.appendTimestamp(ts(r.started_at));
-        num(a, r.duration_ms);
-        int(a, r.tokens_in);
-        int(a, r.tokens_out);
-        num(a, r.cost);
-        a.appendBoolean(r.cache_hit);
-        text(a, r.status);
-        text(a, r.error);
-        text(a, r.answered_by);
-        a.endRow();
-      }
-    });
+    return this.callRows.append(records);
   }
 
   /**
