@@ -20,6 +20,8 @@ export class BufferedAppender {
     private readonly flushEvery = 8192,
     /** Called after every flush: what was pending is now in the table. */
     private readonly onFlush?: () => void,
+    /** Called before every flush, to append what the caller still holds (a part-filled data chunk). */
+    private readonly beforeFlush?: (appender: DuckDBAppender) => void,
   ) {}
 
   /** Appends `rows` rows written by `write`; flushes once enough are pending. */
@@ -48,6 +50,7 @@ export class BufferedAppender {
 
   private flushNow(): void {
     if (!this.appender || this.pending === 0) return;
+    this.beforeFlush?.(this.appender);
     this.appender.flushSync();
     this.pending = 0;
     this.onFlush?.();
