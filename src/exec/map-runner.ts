@@ -108,9 +108,27 @@ export async function runMapRows(
     cascadeId: plan.cascade.cascadeId,
     model: plan.model,
   };
-  const inflight = new Set<Promise<void>>();
+  // Counters, not Sets of promises: a Set's table is rehashed as chunks come
+  // and go, and a dropped table in V8's old generation can still point at the
+  // promises, and through them at the chunks' rows, which young-generation GCs
+  // then keep alive and promote (see ordered-rows.ts).
+  /** Chunks given to the pool and not back yet. */
+  let inflight = 0;
   /** Outcomes back from the pool whose append, logs and cache writes are still running. */
-  const completing = new Set<Promise<void>>();
+  let completing = 0;
+  let wake: (() => void) | undefined;
+  const changed = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const change = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  const drained = async () => {
+    while (inflight > 0 || completing > 0) await change();
+  };
   const pendingLogs: Promise<void>[] = [];
   /** Rows answered by the cache, logged together (see LogWriter.cacheHits). */
   let hitRows: number[] = [];
@@ -187,19 +205,27 @@ export async function runMapRows(
     // its outcomes waits on the connection queue (behind the next input page),
     // and holding dispatch for that let the worker run dry (measured: idle
     // ~15% of a latency-0 MAP).
-    const done: Promise<void> = ctx.pool
+    // Only the indexes: a closure holding the rows would keep their values alive.
+    const indexes = plan.cache !== false ? rows.map((r) => r.index) : undefined;
+    inflight++;
+    ctx.pool
       .run(task, retry)
       .then((result) => {
-        const finishing: Promise<void> = complete(result.rows, 0)
+        completing++;
+        complete(result.rows, 0)
           .then(() => {
-            for (const r of rows) inputsByIndex.delete(r.index);
+            if (indexes) for (const i of indexes) inputsByIndex.delete(i);
           })
           .catch(fail)
-          .finally(() => completing.delete(finishing));
-        completing.add(finishing);
+          .finally(() => {
+            completing--;
+            changed();
+          });
       }, fail)
-      .finally(() => inflight.delete(done));
-    inflight.add(done);
+      .finally(() => {
+        inflight--;
+        changed();
+      });
   };
 
   const stopped = () =>
@@ -225,20 +251,16 @@ export async function runMapRows(
         }
         if (plan.cache !== false) for (const r of chunk) inputsByIndex.set(r.index, r.inputs);
         dispatch(chunk);
-        while (inflight.size >= window || completing.size >= window) {
-          await Promise.race([...inflight, ...completing]);
-        }
+        while (inflight >= window || completing >= window) await change();
       }
       if (stopped()) break;
     }
-    await Promise.all(inflight);
-    await Promise.all(completing);
+    await drained();
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
     raiseAbort(control); // releases the workers' waiters for this statement
     // If reading the input failed, chunks still out finish (aborted) before the statement ends.
-    await Promise.allSettled(inflight);
-    await Promise.allSettled(completing);
+    await drained();
     logHits();
     await Promise.allSettled(pendingLogs);
     await ctx.logs.flush().catch(() => undefined);

@@ -14,8 +14,19 @@ export interface FinishedRow {
 }
 
 export class OrderedRows {
-  private readonly values = new Map<number, readonly unknown[]>();
-  private readonly cells = new Map<number, OutcomeCells>();
+  /**
+   * Row i's values and outcome are in slot `i & mask` of two ring buffers,
+   * cleared as the row is taken. Rings, not Maps: a Map rehashes its table as
+   * rows come and go, and a dropped table in V8's old generation still points
+   * at rows, which young-generation GCs then keep alive and promote until a
+   * full GC. A ring grows only while more rows wait than it holds, and empties
+   * the array it drops. Measured with `--no-opt` (the code as it runs before
+   * V8 optimises it), 100k-row streams at 1 KB: main heap 100–120 MB in every
+   * run before, 63–69 MB in five runs of six with the counters of map-runner.ts.
+   */
+  private values: (readonly unknown[] | undefined)[] = new Array(1024).fill(undefined);
+  private cells: (OutcomeCells | undefined)[] = new Array(1024).fill(undefined);
+  private mask = 1023;
   private admitted = 0;
   /** Rows below this index have outcomes. */
   private finished = 0;
@@ -29,14 +40,34 @@ export class OrderedRows {
   /** Stores a page of input rows; returns the index of its first row. */
   admit(rows: readonly (readonly unknown[])[]): number {
     const first = this.admitted;
-    for (const row of rows) this.values.set(this.admitted++, row);
+    if (this.admitted + rows.length - this.taken > this.mask + 1)
+      this.grow(this.admitted + rows.length - this.taken);
+    for (const row of rows) this.values[this.admitted++ & this.mask] = row;
     return first;
   }
 
   accept(index: number, cells: OutcomeCells): void {
-    this.cells.set(index, cells);
-    while (this.cells.has(this.finished)) this.finished++;
+    this.cells[index & this.mask] = cells;
+    while (this.finished < this.admitted && this.cells[this.finished & this.mask] !== undefined)
+      this.finished++;
     this.notify();
+  }
+
+  /** Room for `needed` waiting rows: the next power of two, rows moved, the old arrays emptied. */
+  private grow(needed: number): void {
+    let size = (this.mask + 1) * 2;
+    while (size < needed) size *= 2;
+    const values: (readonly unknown[] | undefined)[] = new Array(size).fill(undefined);
+    const cells: (OutcomeCells | undefined)[] = new Array(size).fill(undefined);
+    for (let i = this.taken; i < this.admitted; i++) {
+      values[i & (size - 1)] = this.values[i & this.mask];
+      cells[i & (size - 1)] = this.cells[i & this.mask];
+    }
+    this.values.fill(undefined);
+    this.cells.fill(undefined);
+    this.values = values;
+    this.cells = cells;
+    this.mask = size - 1;
   }
 
   /** Resolves false when reading should stop instead (the MAP ended or `signal` fired). */
@@ -87,9 +118,10 @@ export class OrderedRows {
     const end = Math.min(this.finished, this.taken + max);
     const out: FinishedRow[] = [];
     for (let i = this.taken; i < end; i++) {
-      out.push({ values: this.values.get(i)!, cells: this.cells.get(i)! });
-      this.values.delete(i);
-      this.cells.delete(i);
+      const slot = i & this.mask;
+      out.push({ values: this.values[slot]!, cells: this.cells[slot]! });
+      this.values[slot] = undefined;
+      this.cells[slot] = undefined;
     }
     this.taken = end;
     this.notify();

@@ -1,0 +1,36 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { OutcomeCells } from '../../src/exec/map-output.js';
+import { OrderedRows } from '../../src/exec/ordered-rows.js';
+
+const cells = (i: number): OutcomeCells => ({ value: `v${i}`, json: null, error: null, errorCode: null });
+
+test('the reorder buffer hands rows out in input order across growth, out-of-order outcomes and partial takes', async () => {
+  const rows = new OrderedRows();
+  const signal = new AbortController().signal;
+  const taken: string[] = [];
+  let next = 0;
+  // 5,000 rows admitted in pages of 700 while none is taken: the ring grows past its 1,024 slots.
+  for (let p = 0; p < 5000; p += 700) {
+    const page = Array.from({ length: Math.min(700, 5000 - p) }, (_, k) => [p + k, `row ${p + k}`]);
+    assert.is(rows.admit(page), p);
+  }
+  // Outcomes arrive scrambled within blocks of 1,000; after each block a part of the finished prefix is taken.
+  for (let b = 0; b < 5000; b += 1000) {
+    const block = Array.from({ length: 1000 }, (_, k) => b + ((k * 7919) % 1000));
+    for (const i of block) rows.accept(i, cells(i));
+    const batch = await rows.take(300);
+    for (const f of batch!) taken.push(`${f.values[1]}|${f.cells.value}`);
+  }
+  rows.end();
+  for (;;) {
+    const batch = await rows.take(2048);
+    if (!batch) break;
+    for (const f of batch) taken.push(`${f.values[1]}|${f.cells.value}`);
+  }
+  assert.is(taken.length, 5000);
+  for (const t of taken) assert.is(t, `row ${next}|v${next++}`);
+  assert.ok((await rows.room(1, signal)) === false, 'room() says stop once the rows ended');
+});
+
+test.run();
