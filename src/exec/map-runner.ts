@@ -16,6 +16,7 @@ import type { MapPlan } from '../plan/map-plan.js';
 import { createAbortBuffer, raiseAbort } from './abort-flag.js';
 import { budgetExhausted, createBudgetBuffer } from './budget.js';
 import type { CascadePool } from './cascade-pool.js';
+import { ChangeSignal } from './change-signal.js';
 import type { ChunkTask, RowOutcome, WorkerLlmConfig } from './chunk-protocol.js';
 import type { ConnectionQueue } from './connection-queue.js';
 import type { InputRow } from './map-input.js';
@@ -94,10 +95,11 @@ export async function runMapRows(
   if (ctx.signal?.aborted) raiseAbort(control);
 
   const known = typeof rowsTotal === 'number' ? rowsTotal : undefined;
-  const progress =
-    rowsTotal instanceof Promise
-      ? new ProgressTracker(0, ctx.onProgress, rowsTotal)
-      : new ProgressTracker(known ?? 0, ctx.onProgress);
+  const progress = new ProgressTracker(
+    known ?? 0,
+    ctx.onProgress,
+    rowsTotal instanceof Promise ? rowsTotal : undefined,
+  );
   // With BATCH n a chunk is one batch, and PARALLEL counts batch runs.
   const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, ctx.pool.threads);
   // A batch chunk is one run; others hold chunkSize runs each.
@@ -116,18 +118,9 @@ export async function runMapRows(
   let inflight = 0;
   /** Outcomes back from the pool whose append, logs and cache writes are still running. */
   let completing = 0;
-  let wake: (() => void) | undefined;
-  const changed = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const change = () =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-    });
+  const changes = new ChangeSignal();
   const drained = async () => {
-    while (inflight > 0 || completing > 0) await change();
+    while (inflight > 0 || completing > 0) await changes.wait();
   };
   const pendingLogs: Promise<void>[] = [];
   /** Rows answered by the cache, logged together (see LogWriter.cacheHits). */
@@ -219,12 +212,12 @@ export async function runMapRows(
           .catch(fail)
           .finally(() => {
             completing--;
-            changed();
+            changes.notify();
           });
       }, fail)
       .finally(() => {
         inflight--;
-        changed();
+        changes.notify();
       });
   };
 
@@ -251,7 +244,7 @@ export async function runMapRows(
         }
         if (plan.cache !== false) for (const r of chunk) inputsByIndex.set(r.index, r.inputs);
         dispatch(chunk);
-        while (inflight >= window || completing >= window) await change();
+        while (inflight >= window || completing >= window) await changes.wait();
       }
       if (stopped()) break;
     }

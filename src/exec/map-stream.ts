@@ -9,6 +9,7 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { MapOutput, MapPlan } from '../plan/map-plan.js';
+import { ChangeSignal } from './change-signal.js';
 import type { RowOutcome } from './chunk-protocol.js';
 import type { InputRow } from './map-input.js';
 import { MapInputStream } from './map-input-stream.js';
@@ -127,7 +128,7 @@ class ReadAhead {
   private next = 0;
   private ended = false;
   private failure: { readonly error: unknown } | undefined;
-  private wake: (() => void) | undefined;
+  private readonly changes = new ChangeSignal();
 
   constructor(source: AsyncIterable<InputRow[]>) {
     this.total = this.fill(source);
@@ -146,9 +147,7 @@ class ReadAhead {
       }
       if (this.failure) throw this.failure.error;
       if (this.ended) return;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+      await this.changes.wait();
     }
   }
 
@@ -158,7 +157,7 @@ class ReadAhead {
       for await (const page of source) {
         this.read.push(page);
         rows += page.length;
-        this.notify();
+        this.changes.notify();
       }
       return rows;
     } catch (error) {
@@ -166,14 +165,8 @@ class ReadAhead {
       throw error;
     } finally {
       this.ended = true;
-      this.notify();
+      this.changes.notify();
     }
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
   }
 }
 

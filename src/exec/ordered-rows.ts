@@ -6,6 +6,7 @@
  * taken, so memory is bounded by that limit, not by N, even when one slow row
  * holds up the prefix or the consumer stops pulling.
  */
+import { ChangeSignal } from './change-signal.js';
 import type { OutcomeCells } from './map-output.js';
 
 export interface FinishedRow {
@@ -35,7 +36,7 @@ export class OrderedRows {
   private ended = false;
   private halted = false;
   private failure: { readonly error: unknown } | undefined;
-  private waiters: (() => void)[] = [];
+  private readonly changes = new ChangeSignal();
 
   /** Stores a page of input rows; returns the index of its first row. */
   admit(rows: readonly (readonly unknown[])[]): number {
@@ -50,7 +51,7 @@ export class OrderedRows {
     this.cells[index & this.mask] = cells;
     while (this.finished < this.admitted && this.cells[this.finished & this.mask] !== undefined)
       this.finished++;
-    this.notify();
+    this.changes.notify();
   }
 
   /** Room for `needed` waiting rows: the next power of two, rows moved, the old arrays emptied. */
@@ -72,10 +73,11 @@ export class OrderedRows {
 
   /** Resolves false when reading should stop instead (the MAP ended or `signal` fired). */
   async room(limit: number, signal: AbortSignal): Promise<boolean> {
-    const wake = () => this.notify();
+    const wake = () => this.changes.notify();
     signal.addEventListener('abort', wake, { once: true });
     try {
-      while (this.admitted - this.taken >= limit && !this.done() && !signal.aborted) await this.change();
+      while (this.admitted - this.taken >= limit && !this.done() && !signal.aborted)
+        await this.changes.wait();
       return !this.done() && !signal.aborted;
     } finally {
       signal.removeEventListener('abort', wake);
@@ -88,26 +90,26 @@ export class OrderedRows {
       if (this.failure) throw this.failure.error;
       if (!this.halted && this.finished > this.taken) return this.splice(max);
       if (this.ended) return null;
-      await this.change();
+      await this.changes.wait();
     }
   }
 
   /** Every admitted row has its outcome: what is left can be taken, then null. */
   end(): void {
     this.ended = true;
-    this.notify();
+    this.changes.notify();
   }
 
   /** The MAP failed: the next take throws `error`. */
   fail(error: unknown): void {
     this.failure ??= { error };
-    this.notify();
+    this.changes.notify();
   }
 
   /** No more rows go out (on_error = 'fail' saw a failure); take waits for fail(). */
   halt(): void {
     this.halted = true;
-    this.notify();
+    this.changes.notify();
   }
 
   private done(): boolean {
@@ -124,17 +126,7 @@ export class OrderedRows {
       this.cells[slot] = undefined;
     }
     this.taken = end;
-    this.notify();
+    this.changes.notify();
     return out;
-  }
-
-  private change(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
   }
 }

@@ -4,6 +4,7 @@
  * call counts and concurrency.
  */
 import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 
@@ -42,4 +43,24 @@ export async function startFixture(sim: SimulatorOptions = {}, engine: EngineOpt
 /** `n` rows of (id, product_name), ids 0..n-1, names repeating every `distinct` rows. */
 export function productsSql(n: number, distinct = n): string {
   return `SELECT range::INTEGER AS id, 'Acme Widget ' || (range % ${distinct}) AS product_name FROM range(${n})`;
+}
+
+/**
+ * A uvu suite with one fixture for all its tests: started before, closed
+ * after, and before each test the simulator's counters reset and its options
+ * back to answering at once, without errors or rate limits.
+ */
+export function engineSuite(name: string) {
+  const s = suite<{ f: Fixture }>(name);
+  s.before(async (ctx) => {
+    ctx.f = await startFixture();
+  });
+  s.after(async (ctx) => {
+    await ctx.f.close();
+  });
+  s.before.each((ctx) => {
+    ctx.f.sim.resetStats();
+    ctx.f.sim.setOptions({ latencyMs: 0, latency: null, errorRate: 0, rateLimit: null });
+  });
+  return s;
 }

@@ -1,19 +1,7 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Fixture, productsSql, startFixture } from './engine-fixture.js';
+import { engineSuite, productsSql } from './engine-fixture.js';
 
-const faults = suite<{ f: Fixture }>('engine: MAP faults');
-
-faults.before(async (ctx) => {
-  ctx.f = await startFixture();
-});
-faults.after(async (ctx) => {
-  await ctx.f.close();
-});
-faults.before.each((ctx) => {
-  ctx.f.sim.resetStats();
-  ctx.f.sim.setOptions({ latencyMs: 0, errorRate: 0, rateLimit: null });
-});
+const faults = engineSuite('engine: MAP faults');
 
 const labelSql = (n: number, parallel: number, extra = '') =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT id, product_name AS text FROM (${productsSql(n)}))

@@ -1,19 +1,7 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Fixture, productsSql, startFixture } from './engine-fixture.js';
+import { engineSuite, productsSql } from './engine-fixture.js';
 
-const map = suite<{ f: Fixture }>('engine: MAP');
-
-map.before(async (ctx) => {
-  ctx.f = await startFixture();
-});
-map.after(async (ctx) => {
-  await ctx.f.close();
-});
-map.before.each((ctx) => {
-  ctx.f.sim.resetStats();
-  ctx.f.sim.setOptions({ latencyMs: 0, errorRate: 0, rateLimit: null });
-});
+const map = engineSuite('engine: MAP');
 
 map('one output row per input row, in input order; calls = rows; in flight = PARALLEL', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 25 });

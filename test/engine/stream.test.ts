@@ -1,20 +1,8 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
-import { type Fixture, productsSql, startFixture } from './engine-fixture.js';
+import { engineSuite, productsSql } from './engine-fixture.js';
 
-const st = suite<{ f: Fixture }>('engine: stream');
-
-st.before(async (ctx) => {
-  ctx.f = await startFixture();
-});
-st.after(async (ctx) => {
-  await ctx.f.close();
-});
-st.before.each((ctx) => {
-  ctx.f.sim.resetStats();
-  ctx.f.sim.setOptions({ latencyMs: 0, latency: null, errorRate: 0, rateLimit: null });
-});
+const st = engineSuite('engine: stream');
 
 type Row = Record<string, unknown>;
 
