@@ -14,7 +14,7 @@ export class RvbbitError extends Error {
     this.detail = detail;
   }
 
-  /** Plain data, for crossing a thread boundary (Piscina drops custom properties). */
+  /** Plain data, for crossing a thread boundary (an Error loses its custom properties there). */
   toJSON(): { code: string; message: string; detail: Readonly<Record<string, unknown>> } {
     return { code: this.code, message: this.message, detail: this.detail };
   }

@@ -1,8 +1,9 @@
 /**
- * A cancellation flag that crosses threads. Piscina's per-task `signal` would
- * limit a worker to one task (design.md), so the executor flips a shared Int32
- * and each worker turns it into an AbortSignal with Atomics.waitAsync: no
- * polling, and in-flight HTTP is aborted at once.
+ * A cancellation flag that crosses threads: the executor flips a shared Int32
+ * and each worker turns it into an AbortSignal with Atomics.waitAsync. No
+ * polling, no message per task, and in-flight HTTP is aborted at once.
+ * (Piscina's per-task `signal`, in the first pool, limited a worker to one
+ * task: design.md.)
  */
 import { setMaxListeners } from 'node:events';
 import { bufferId, bufferWithId } from './shared-buffer-id.js';

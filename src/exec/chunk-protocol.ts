@@ -1,7 +1,8 @@
 /**
  * The typed protocol between the executor and the worker threads (STYLE §7):
  * every message carries its chunk index, and the worker answers with data,
- * never with a thrown error (Piscina drops custom error properties).
+ * never with a thrown error (an Error loses its custom properties crossing
+ * a thread).
  */
 
 /** How a worker reaches the LLM; the API key travels in memory only, never logged. */

@@ -3,7 +3,7 @@
  * threads through a SharedArrayBuffer:
  *
  *   const gate = new SharedGate({ maxConcurrency: 32, requestsPerSecond: 10 });
- *   new Piscina({ workerData: { gate: gate.buffer } });   // main thread
+ *   new Worker(entry, { workerData: { gate: gate.buffer } });   // main thread
  *   const gate = SharedGate.fromBuffer(workerData.gate);   // in each worker
  *
  * Adaptive (AIMD): a 429 halves the allowed concurrency (at most once per

@@ -6,7 +6,7 @@ import { startSimulator } from '../../src/sim/index.js';
 import { ask, wait } from './helpers.js';
 
 // On Node 20 `execArgv: ['--import', 'tsx']` does not let a raw Worker's own entry be .ts
-// (Piscina works because its JS entry imports the task file later), so a JS trampoline
+// (the pool's threads start from workers/thread-boot.mjs for this reason), so a JS trampoline
 // registers tsx in the worker first.
 const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
   .then(({ register }) => { register(); return import(${JSON.stringify(new URL('./gate-worker.ts', import.meta.url).href)}); })`;

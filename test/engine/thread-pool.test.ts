@@ -1,0 +1,89 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ThreadPool } from '../../src/exec/thread-pool.js';
+
+const ENTRY = new URL('../fixtures/workers/echo-worker.ts', import.meta.url);
+
+test('many tasks at once on two threads: every answer goes back to its own task', async () => {
+  const pool = new ThreadPool({ entry: ENTRY, threads: 2 });
+  try {
+    const values = Array.from({ length: 200 }, (_, i) => i);
+    // Reversed delays: answers arrive in the opposite order of the requests.
+    const results = await Promise.all(values.map((v) => pool.run({ value: v, delayMs: (200 - v) % 7 })));
+    assert.equal(
+      results,
+      values.map((v) => v * 2),
+    );
+    assert.is(pool.threadIds().length, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a thread that exits fails the tasks it held, is reported once, and the next task runs on a fresh thread', async () => {
+  const gone: number[] = [];
+  const pool = new ThreadPool({ entry: ENTRY, threads: 1, onThreadGone: (id) => gone.push(id) });
+  try {
+    const [first] = pool.threadIds();
+    const slow = pool.run({ value: 1, delayMs: 500 });
+    const dying = pool.run({ value: 2, exit: 70 });
+    const outcomes = await Promise.allSettled([slow, dying]);
+    for (const o of outcomes) {
+      assert.is(o.status, 'rejected');
+      assert.match(String((o as PromiseRejectedResult).reason), `worker thread ${first} exited (code 70)`);
+    }
+    assert.equal(gone, [first]);
+    assert.is(await pool.run({ value: 21 }), 42);
+    const [second] = pool.threadIds();
+    assert.is.not(second, first);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('an error answer rejects that task only', async () => {
+  const pool = new ThreadPool({ entry: ENTRY, threads: 1 });
+  try {
+    const [bad, good] = await Promise.allSettled([
+      pool.run({ value: 1, throw: 'no such row' }),
+      pool.run({ value: 4 }),
+    ]);
+    assert.is(bad.status, 'rejected');
+    assert.is(String((bad as PromiseRejectedResult).reason), 'Error: no such row');
+    assert.equal(good, { status: 'fulfilled', value: 8 });
+  } finally {
+    await pool.close();
+  }
+});
+
+test('an entry that cannot start fails each task instead of respawning forever', async () => {
+  const gone: number[] = [];
+  const pool = new ThreadPool({
+    entry: new URL('./no-such-worker.ts', import.meta.url),
+    threads: 1,
+    onThreadGone: (id) => gone.push(id),
+  });
+  try {
+    const err = await pool.run({ value: 1 }).catch((e: unknown) => e);
+    assert.instance(err, Error);
+    assert.match(String(err), /worker thread \d+ exited \(code 1\): Cannot find module/);
+    // One thread started at construction, none since: nothing respawns by itself.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.is(gone.length, 1);
+    assert.is(pool.threadIds().length, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('close rejects tasks still running and every later run', async () => {
+  const pool = new ThreadPool({ entry: ENTRY, threads: 1 });
+  const running = pool.run({ value: 1, delayMs: 10_000 }).catch((e: unknown) => e);
+  await pool.close();
+  const err = await running;
+  assert.is(String(err), 'Error: the worker pool is closed');
+  const later = await pool.run({ value: 2 }).catch((e: unknown) => e);
+  assert.is(String(later), 'Error: the worker pool is closed');
+});
+
+test.run();
