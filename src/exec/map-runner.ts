@@ -246,6 +246,9 @@ export async function runMapRows(
         dispatch(chunk);
         while (inflight >= window || completing >= window) await changes.wait();
       }
+      // Emptied once dispatched: the promise that delivered the page may sit in
+      // V8's old generation, and through it a full page would outlive its rows.
+      page.length = 0;
       if (stopped()) break;
     }
     await drained();

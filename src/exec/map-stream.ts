@@ -102,7 +102,9 @@ export async function* streamMap(
   );
   try {
     for (;;) {
-      const finished = await rows.take(STREAM_BATCH_ROWS);
+      // Waited on without a value, then taken at once (see OrderedRows.take).
+      while (!(await rows.ready()));
+      const finished = rows.takeReady(STREAM_BATCH_ROWS);
       if (!finished) break;
       yield await shape(finished, names, caster, collect);
     }
