@@ -33,4 +33,30 @@ test('the reorder buffer hands rows out in input order across growth, out-of-ord
   assert.ok((await rows.room(1, signal)) === false, 'room() says stop once the rows ended');
 });
 
+test('ready() wakes with no value on any change, a halt holds rows back, and a failure reaches takeReady()', async () => {
+  const rows = new OrderedRows();
+  rows.admit([[0], [1], [2]]);
+  // Nothing finished: ready() waits for a change, then says "check again".
+  const first = rows.ready();
+  rows.accept(1, cells(1));
+  assert.is(await first, false);
+  assert.is(rows.takeReady(10), null, 'row 0 has no outcome, so no prefix is finished');
+  const second = rows.ready();
+  rows.accept(0, cells(0));
+  assert.is(await second, false);
+  assert.is(await rows.ready(), true);
+  assert.equal(
+    rows.takeReady(10)!.map((f) => f.values[0]),
+    [0, 1],
+  );
+  // on_error = 'fail': halted rows never go out; the failure comes through instead.
+  rows.accept(2, cells(2));
+  rows.halt();
+  const halted = rows.ready();
+  rows.fail(new Error('row 2 failed'));
+  assert.is(await halted, false);
+  assert.is(await rows.ready(), true);
+  assert.throws(() => rows.takeReady(10), /row 2 failed/);
+});
+
 test.run();
