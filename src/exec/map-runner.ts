@@ -198,12 +198,15 @@ export async function runMapRows(
     // its outcomes waits on the connection queue (behind the next input page),
     // and holding dispatch for that let the worker run dry (measured: idle
     // ~15% of a latency-0 MAP).
-    // Only the indexes: a closure holding the rows would keep their values alive.
+    // Only the indexes: the chunk's rows are emptied as soon as it is back (below).
     const indexes = plan.cache !== false ? rows.map((r) => r.index) : undefined;
     inflight++;
     ctx.pool
       .run(task, retry)
       .then((result) => {
+        // Emptied once back: the async frames that held the task may sit dead
+        // in V8's old generation (a slow chunk), and must not keep its rows.
+        rows.length = 0;
         completing++;
         complete(result.rows, 0)
           .then(() => {
