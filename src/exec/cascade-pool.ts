@@ -20,9 +20,6 @@ export interface CascadePoolOptions {
   readonly onWorkerGone?: (threadId: number) => void;
 }
 
-/** The cascade workers' young generation (V8's default is 48 MB); see the pool's options. */
-const WORKER_YOUNG_GENERATION_MB = 64;
-
 export class CascadePool {
   private readonly pool: ThreadPool;
   readonly threads: number;
@@ -34,13 +31,10 @@ export class CascadePool {
       threads: this.threads,
       // Profiling flags given to the process (--cpu-prof…) reach the workers too.
       execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
-      // A worker allocates ~20 KB per row and keeps each row's state for a few
-      // ms: with V8's default nursery (48 MB young generation) it scavenged
-      // every ~18 ms and promoted rows still in flight, which then cost full
-      // GCs. 64 MB: measured 6% more rows/s and 6% less CPU per row at
-      // latency 0 (A/B in one process, 5 trials), peak RSS of a 100k-row
-      // stream 359 MB against 348.
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      // V8's default young generation (48 MB). 64 MB gave the worker 3–6% more
+      // rows/s at latency 0, but the 100k-row stream's peak RSS rose with it
+      // (16 runs each: 352–384 MB against 344–356), and that target had the
+      // thinner margin.
       onThreadGone: options.onWorkerGone,
     });
   }
