@@ -13,8 +13,11 @@ import {
 } from '@duckdb/node-api';
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
 import { withUserSqlErrors } from './duckdb-error.js';
-import type { InputRow } from './map-input.js';
+import { InputRow } from './map-input.js';
 import { releaseChunk, streamUserResult } from './query-result.js';
+
+/** Copied (by a builtin, which has no allocation site) into each row's JS values. */
+const NO_VALUES: readonly unknown[] = [];
 
 export class MapInputStream {
   private constructor(
@@ -75,7 +78,8 @@ export class MapInputStream {
         for (let start = 0; start < rowCount; start += pageRows) {
           if (start > 0 && !(await room())) return;
           const n = Math.min(pageRows, rowCount - start);
-          const js: unknown[][] = Array.from({ length: n }, () => []);
+          // Not `[]`: a literal's allocation site gets pretenured (see InputRow).
+          const js: unknown[][] = Array.from({ length: n }, () => NO_VALUES.slice());
           const json: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
           vectors.forEach((whole, c) => {
             const v = whole.slice(start, n);
@@ -87,7 +91,7 @@ export class MapInputStream {
             }
           });
           const first = admit(js);
-          yield json.map((inputs, i) => ({ index: first + i, inputs }));
+          yield json.map((inputs, i) => new InputRow(first + i, inputs));
         }
       } finally {
         // Every page of it is converted (or the reading ended): free its data now, not at a GC.

@@ -60,9 +60,21 @@ export async function materializeInput(
   return { table, columns, rowCount: Number(count.getRowObjectsJS()[0]!.n) };
 }
 
-export interface InputRow {
-  readonly index: number;
-  readonly inputs: Record<string, unknown>;
+/**
+ * A row read for a MAP: its index and its values as JSON. Made with `new`,
+ * never as an object literal, in every loop that makes one per row: V8
+ * pretenures a literal's allocation site once most of what it made survived
+ * a young GC (the first rows do, waiting while the worker thread starts), and
+ * from then on every row is born in the old generation, where it and its
+ * strings stay until a full GC. A constructor call has no allocation site.
+ * Measured on 100k-row streams with 8 MB semi-spaces (where it shows most):
+ * main heap 100–120 MB in about one run in four, none in 36 after.
+ */
+export class InputRow {
+  constructor(
+    readonly index: number,
+    readonly inputs: Record<string, unknown>,
+  ) {}
 }
 
 /**
@@ -90,7 +102,7 @@ export async function* readInputPages(
     // Built from whole converted columns (see rowsFromColumns); column 0 is the index.
     const columns = reader.getColumnsJson();
     const inputs = rowsFromColumns(reader.deduplicatedColumnNames(), columns, 1);
-    const page: InputRow[] = inputs.map((row, i) => ({ index: Number(columns[0]![i]), inputs: row }));
+    const page = inputs.map((row, i) => new InputRow(Number(columns[0]![i]), row));
     // A range scan may come back in any order; dispatch in index order.
     page.sort((a, b) => a.index - b.index);
     if (page.length > 0) yield page;

@@ -9,9 +9,12 @@
 import { ChangeSignal } from './change-signal.js';
 import type { OutcomeCells } from './map-output.js';
 
-export interface FinishedRow {
-  readonly values: readonly unknown[];
-  readonly cells: OutcomeCells;
+/** A class, not a literal, for the reason given at InputRow (map-input.ts). */
+export class FinishedRow {
+  constructor(
+    readonly values: readonly unknown[],
+    readonly cells: OutcomeCells,
+  ) {}
 }
 
 export class OrderedRows {
@@ -136,7 +139,7 @@ export class OrderedRows {
     const out: FinishedRow[] = [];
     for (let i = this.taken; i < end; i++) {
       const slot = i & this.mask;
-      out.push({ values: this.values[slot]!, cells: this.cells[slot]! });
+      out.push(new FinishedRow(this.values[slot]!, this.cells[slot]!));
       this.values[slot] = undefined;
       this.cells[slot] = undefined;
     }
