@@ -19,6 +19,7 @@ export interface ThreadPoolOptions {
   readonly entry: URL;
   readonly threads: number;
   readonly execArgv?: readonly string[];
+  readonly resourceLimits?: Worker['resourceLimits'];
   /** Called with the threadId of a thread that exited, before its tasks fail. */
   readonly onThreadGone?: (threadId: number) => void;
 }
@@ -56,6 +57,7 @@ class Thread {
       workerData: { entry: options.entry.href },
       // tsx, as in the main thread: thread-boot.mjs then imports the .ts entry.
       execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+      resourceLimits: options.resourceLimits,
     });
     this.threadId = this.worker.threadId;
     // Idle threads do not keep the process alive; see run().
