@@ -104,7 +104,7 @@ export async function* streamMap(
   );
   try {
     for (;;) {
-      // Waited on without a value, then taken at once (see OrderedRows.take).
+      // Waited on without a value, then taken at once (see OrderedRows.ready).
       while (!(await rows.ready()));
       const finished = rows.takeReady(STREAM_BATCH_ROWS);
       if (!finished) break;

@@ -88,24 +88,18 @@ export class OrderedRows {
   }
 
   /**
-   * Up to `max` finished rows in input order; null once every row was taken.
-   * The stream uses ready() and takeReady() instead: a promise that waited
-   * through two young GCs is in V8's old generation, and one resolved with
-   * rows keeps them alive after they went out, until a full GC.
+   * Resolves true once rows can be taken with takeReady() (or the end or a
+   * failure is reached); false: wait again. It carries no rows on purpose: a
+   * promise that waited through two young GCs is in V8's old generation, and
+   * one resolved with rows keeps them alive after they went out, until a full GC.
    */
-  async take(max: number): Promise<FinishedRow[] | null> {
-    while (!(await this.ready()));
-    return this.takeReady(max);
-  }
-
-  /** Resolves true once rows can be taken (or the end or a failure reached); false: wait again. */
   async ready(): Promise<boolean> {
     if (this.failure || (!this.halted && this.finished > this.taken) || this.ended) return true;
     await this.changes.wait();
     return false;
   }
 
-  /** What take() returns once ready() said true. */
+  /** Up to `max` finished rows in input order; null once every row was taken. */
   takeReady(max: number): FinishedRow[] | null {
     if (this.failure) throw this.failure.error;
     if (!this.halted && this.finished > this.taken) return this.splice(max);
@@ -118,13 +112,13 @@ export class OrderedRows {
     this.changes.notify();
   }
 
-  /** The MAP failed: the next take throws `error`. */
+  /** The MAP failed: the next takeReady throws `error`. */
   fail(error: unknown): void {
     this.failure ??= { error };
     this.changes.notify();
   }
 
-  /** No more rows go out (on_error = 'fail' saw a failure); take waits for fail(). */
+  /** No more rows go out (on_error = 'fail' saw a failure); ready() waits for fail(). */
   halt(): void {
     this.halted = true;
     this.changes.notify();

@@ -2,7 +2,7 @@
  * Long-lived worker threads that each run many tasks at once (their work is
  * async I/O). A task is a message `{ id, task }`; the answer is `{ id, result }`
  * or `{ id, error }`. A thread that exits fails the tasks it held, and a fresh
- * thread takes its place.
+ * thread takes its place when the next task comes.
  *
  * Why not Piscina (the first pool): its per-task bookkeeping kept results
  * alive long enough that V8 promoted them out of the nursery. The same

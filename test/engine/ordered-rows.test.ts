@@ -3,6 +3,12 @@ import * as assert from 'uvu/assert';
 import type { OutcomeCells } from '../../src/exec/map-output.js';
 import { OrderedRows } from '../../src/exec/ordered-rows.js';
 
+/** What the stream does: wait for ready(), then take at once. */
+async function take(rows: OrderedRows, max: number) {
+  while (!(await rows.ready()));
+  return rows.takeReady(max);
+}
+
 const cells = (i: number): OutcomeCells => ({ value: `v${i}`, json: null, error: null, errorCode: null });
 
 test('the reorder buffer hands rows out in input order across growth, out-of-order outcomes and partial takes', async () => {
@@ -19,12 +25,12 @@ test('the reorder buffer hands rows out in input order across growth, out-of-ord
   for (let b = 0; b < 5000; b += 1000) {
     const block = Array.from({ length: 1000 }, (_, k) => b + ((k * 7919) % 1000));
     for (const i of block) rows.accept(i, cells(i));
-    const batch = await rows.take(300);
+    const batch = await take(rows, 300);
     for (const f of batch!) taken.push(`${f.values[1]}|${f.cells.value}`);
   }
   rows.end();
   for (;;) {
-    const batch = await rows.take(2048);
+    const batch = await take(rows, 2048);
     if (!batch) break;
     for (const f of batch) taken.push(`${f.values[1]}|${f.cells.value}`);
   }
