@@ -9,7 +9,7 @@
  *   node --import tsx bench/map-memory.child.ts <N> <simulator base url>
  */
 import { fileURLToPath } from 'node:url';
-import { createEngine } from '../src/index.js';
+import { createEngine } from './engine-under-test.js';
 
 const n = Number(process.argv[2]);
 const baseUrl = process.argv[3]!;

@@ -13,10 +13,10 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { createEngine } from '../src/index.js';
-import { startSimulatorProcess } from '../src/sim/index.js';
+import { createEngine, engineBuild, startSimulatorProcess } from './engine-under-test.js';
 
 const which = process.argv[2] ?? 'all';
+console.log(`engine: ${engineBuild} (npm run build first; RVBBIT_BENCH_SOURCE=1 for the sources)`);
 const sim = await startSimulatorProcess({ latencyMs: 0 });
 const cascades = fileURLToPath(new URL('./cascades/', import.meta.url));
 const engine = await createEngine({

@@ -3,16 +3,15 @@
  * examples/data, the cascades in examples/cascades, and the built-in LLM
  * simulator (with a realistic 40 ms latency) unless a provider is configured
  * (RVBBIT_BASE_URL or an API key), in which case it says so and uses it.
+ * Written as a user would, against the package ('rvbbit'); paths are from the
+ * repository's root, where `npm start` runs.
  */
-import { fileURLToPath } from 'node:url';
-import { createEngine, type ProviderOption } from '../src/index.js';
-import { resolveLlmConfig } from '../src/llm/index.js';
+import { createEngine, type ProviderOption, resolveLlmConfig } from 'rvbbit';
 import { printTable } from './print-table.js';
 
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const realProvider = resolveLlmConfig(process.env).baseUrl !== undefined;
 const provider: ProviderOption | undefined = realProvider ? undefined : { simulator: { latencyMs: 40 } };
-const engine = await createEngine({ cascadeRoots: [here('./cascades/')], provider });
+const engine = await createEngine({ cascadeRoots: ['examples/cascades'], provider });
 
 console.log(
   realProvider
@@ -36,9 +35,7 @@ async function step(title: string, sql: string, show = true, maxRows = 12) {
 }
 
 try {
-  await engine.query(
-    `CREATE TABLE products AS SELECT * FROM read_csv_auto('${here('./data/products.csv')}')`,
-  );
+  await engine.query(`CREATE TABLE products AS SELECT * FROM read_csv_auto('examples/data/products.csv')`);
   const map = (
     parallel: string,
   ) => `RVBBIT MAP ${parallel}'traits/extract_brand.yaml' AS (brand VARCHAR, confidence DOUBLE)

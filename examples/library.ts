@@ -1,9 +1,9 @@
-// The README's library example, runnable as is: node --import tsx examples/library.ts
-import { fileURLToPath } from 'node:url';
-import { createEngine } from '../src/index.js';
+// The README's library example, as a user writes it; built by `npm run build`, run from the
+// repository's root: node dist/examples/library.js
+import { createEngine } from 'rvbbit';
 
 const engine = await createEngine({
-  cascadeRoots: [fileURLToPath(new URL('./cascades/', import.meta.url))], // where 'traits/…' resolves
+  cascadeRoots: ['examples/cascades'], // where 'traits/…' resolves
   defaultParallel: 8,
 });
 try {

@@ -1,6 +1,6 @@
 /** A readable terminal table for the demo (cli-table3), values printed the way DuckDB prints them. */
 import Table from 'cli-table3';
-import type { QueryResult } from '../src/index.js';
+import type { QueryResult } from 'rvbbit';
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return 'NULL';

@@ -18,7 +18,7 @@ import {
 } from './build-context.js';
 import { GrammarErrorCode } from './errors.js';
 import { rvbbitParser } from './parser.js';
-import { TYPE_NAMES } from './tokens.js';
+import { TYPE_NAMES } from './type-names.js';
 
 const BaseVisitor = rvbbitParser.getBaseCstVisitorConstructor<BuildContext, unknown>();
 

@@ -10,7 +10,7 @@ import { rvbbitLexer } from './lexer.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
-import { TYPE_NAMES } from './tokens.js';
+import { TYPE_NAMES } from './type-names.js';
 import { ON_ERROR_VALUES, RUN_KEYS, WITH_KEYS } from './with-options.js';
 
 export type CompletionKind = 'keyword' | 'with_key' | 'value' | 'type' | 'annotation_key' | 'operator';

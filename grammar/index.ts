@@ -15,11 +15,10 @@ export { createGrammar, type Grammar, type GrammarOptions } from './grammar.js';
 export { type HighlightToken, TOKEN_CATEGORIES, type TokenCategory } from './highlight/tokens.js';
 export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
 export type { ParseResult } from './parse.js';
-export { rvbbitParser } from './parser.js';
 export { hasTopLevelLimit, matchParen } from './sql-balance.js';
 export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 export { stripSpans } from './strip-spans.js';
-export { TYPE_NAMES } from './tokens.js';
+export { TYPE_NAMES } from './type-names.js';
 export {
   MAP_ONLY_KEYS,
   ON_ERROR_VALUES,

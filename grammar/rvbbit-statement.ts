@@ -12,7 +12,7 @@ import { rvbbitParser } from './parser.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
 import type { SqlToken } from './sql-scan.js';
-import { TYPE_NAMES } from './tokens.js';
+import { TYPE_NAMES } from './type-names.js';
 import { WITH_KEYS } from './with-options.js';
 
 /** Parses `[start, end)` of the input as an RVBBIT statement. */

@@ -7,6 +7,7 @@
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 import { matchParen } from './sql-balance.js';
 import { blockCommentEnd } from './sql-chars.js';
+import { TYPE_NAMES } from './type-names.js';
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
@@ -75,25 +76,6 @@ export const True = keyword('TRUE');
 export const False = keyword('FALSE');
 export const Null = keyword('NULL');
 
-/** The spec's types; TEXT and JSON double as EXPLAIN formats. */
-export const TYPE_NAMES = [
-  'VARCHAR',
-  'TEXT',
-  'STRING',
-  'INTEGER',
-  'INT',
-  'BIGINT',
-  'DOUBLE',
-  'FLOAT',
-  'REAL',
-  'DECIMAL',
-  'BOOLEAN',
-  'BOOL',
-  'JSON',
-  'DATE',
-  'TIMESTAMP',
-  'TIME',
-] as const;
 export const typeTokens: readonly TokenType[] = TYPE_NAMES.map((t) => keyword(t, [Name, TypeName]));
 const typeToken = (name: string): TokenType =>
   typeTokens[TYPE_NAMES.indexOf(name as (typeof TYPE_NAMES)[number])]!;

@@ -14,6 +14,7 @@ export type { QueryOptions, Session } from './engine/session.js';
 export { RvbbitError } from './errors.js';
 export type { Progress } from './exec/progress.js';
 export type { QueryResult, ResultColumn } from './exec/query-result.js';
+export { type ResolvedLlmConfig, resolveLlmConfig } from './llm/config.js';
 export {
   type SimulatorHandle,
   type SimulatorOptions,

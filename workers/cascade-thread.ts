@@ -17,3 +17,5 @@ port.on('message', (msg: { id: number; task: ChunkTask }) => {
     (err: unknown) => port.postMessage({ id: msg.id, error: errorMessage(err) } satisfies TaskReply),
   );
 });
+// The module loaded: from here on, an exit is a crash, not a build that cannot start.
+port.postMessage({ ready: true } satisfies TaskReply);

@@ -6,10 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { CascadeError } from '../cascade/cascade-error.js';
-import { loadCascade } from '../cascade/load-cascade.js';
-import { SHIPPED_CASCADES } from '../engine/engine.js';
-import { renderResult } from '../output/render-result.js';
+import { SHIPPED_CASCADES } from '../package-files.js';
 
 /** Cascade files under `path` (or `path` itself), sorted. */
 export function cascadeFiles(path: string): string[] {
@@ -33,6 +30,10 @@ interface Checked {
 }
 
 async function check(file: string): Promise<Checked> {
+  const [{ CascadeError }, { loadCascade }] = await Promise.all([
+    import('../cascade/cascade-error.js'),
+    import('../cascade/load-cascade.js'),
+  ]);
   try {
     const c = await loadCascade(file);
     return { file, id: c.cascadeId, cells: c.cells.length, description: c.description, problems: [] };
@@ -89,6 +90,7 @@ export function registerCascades(program: Command): void {
         cells: c.cells ?? null,
         description: (c.description ?? c.problems[0] ?? '').slice(0, 60),
       }));
+      const { renderResult } = await import('../output/render-result.js');
       const columns = [
         { name: 'file', type: 'VARCHAR' },
         { name: 'cascade_id', type: 'VARCHAR' },

@@ -1,11 +1,21 @@
 /**
  * The options every engine-running subcommand shares (`--db`, `--cascades`,
- * `--parallel`, `--provider-url`, `--model`, `--sim`) and the engine they make.
+ * `--parallel`, `--provider-url`, `--model`, `--sim`, `--format`) and the
+ * engine they make. Only Commander is loaded up front: the engine is imported
+ * when a command runs, so `--help` and `--version` start in a few ms.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { createEngine, type Engine, SHIPPED_CASCADES } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
+import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
+import { SHIPPED_CASCADES } from '../package-files.js';
 import type { CliConfig } from './cli-config.js';
+
+export function formatArg(value: string): OutputFormat {
+  if (!isOutputFormat(value))
+    throw new InvalidArgumentError('--format must be one of table, csv, json, ndjson');
+  return value;
+}
 
 export interface EngineFlags {
   db?: string;
@@ -45,7 +55,8 @@ export function addEngineFlags(cmd: Command): Command {
     .option('--sim', 'answer LLM calls with the built-in simulator, started in-process');
 }
 
-export function engineFromFlags(flags: EngineFlags, config: CliConfig): Promise<Engine> {
+export async function engineFromFlags(flags: EngineFlags, config: CliConfig): Promise<Engine> {
+  const { createEngine } = await import('../engine/engine.js');
   if (flags.model) process.env.RVBBIT_MODEL = flags.model;
   let provider: ProviderOption | undefined;
   if (flags.sim) provider = 'simulator';

@@ -4,11 +4,8 @@
  */
 import type { Command } from 'commander';
 import type { OutputFormat } from '../output/render-result.js';
-import { readCliConfig } from './cli-config.js';
-import { addEngineFlags, type EngineFlags, engineFromFlags } from './engine-flags.js';
+import { addEngineFlags, type EngineFlags, engineFromFlags, formatArg } from './engine-flags.js';
 import { printError } from './print-error.js';
-import { formatArg } from './query-command.js';
-import { runAndPrint } from './statement-printer.js';
 
 interface ExplainFlags extends EngineFlags {
   json?: boolean;
@@ -34,6 +31,10 @@ export function registerExplain(program: Command): void {
     const debug = Boolean(command.optsWithGlobals().debug);
     let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
     try {
+      const [{ readCliConfig }, { runAndPrint }] = await Promise.all([
+        import('./cli-config.js'),
+        import('./statement-printer.js'),
+      ]);
       engine = await engineFromFlags(flags, readCliConfig());
       const session = await engine.session();
       await runAndPrint(session, explainText(sql, Boolean(flags.json)), {

@@ -1,8 +1,11 @@
 /**
  * `rvbbit`: one Commander program; each subcommand lives in its own file and
- * adds itself with `register(program)`.
+ * adds itself with `register(program)`. Registering loads only Commander and
+ * small modules; what a command runs (engine, server, grammar…) is imported
+ * when it runs, so `--version` and `--help` start like a shell.
  */
 import { Command } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
 import { registerCascades } from './cascades-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerParse } from './parse-command.js';
@@ -14,6 +17,7 @@ import { registerSim } from './sim-command.js';
 
 const program = new Command('rvbbit')
   .description('Run LLM cascades over the rows of DuckDB SQL queries')
+  .version(pkg.version, '-V, --version', 'print the version')
   .option('--debug', 'print stack traces for errors')
   .showHelpAfterError();
 

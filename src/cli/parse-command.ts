@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { format, parse, type Statement } from '../../grammar/index.js';
+import type { Statement } from '../../grammar/index.js';
 
 interface ParseOptions {
   json?: boolean;
@@ -19,12 +19,12 @@ export function registerParse(program: Command): void {
     .argument('[sql]', 'the SQL text (or use -f)')
     .option('--json', 'print the AST (and errors) as JSON')
     .option('-f, --file <path>', 'read the SQL from a file')
-    .action((sql: string | undefined, opts: ParseOptions) => {
-      process.exitCode = runParse(sql, opts);
+    .action(async (sql: string | undefined, opts: ParseOptions) => {
+      process.exitCode = await runParse(sql, opts);
     });
 }
 
-function runParse(sql: string | undefined, opts: ParseOptions): number {
+async function runParse(sql: string | undefined, opts: ParseOptions): Promise<number> {
   let text: string;
   try {
     text = opts.file !== undefined ? readFileSync(opts.file, 'utf8') : (sql ?? '');
@@ -36,6 +36,7 @@ function runParse(sql: string | undefined, opts: ParseOptions): number {
     process.stderr.write('rvbbit parse: give the SQL as an argument or with -f file.sql\n');
     return 2;
   }
+  const { format, parse } = await import('../../grammar/index.js');
   const result = parse(text);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

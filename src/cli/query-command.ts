@@ -5,19 +5,11 @@
  * 130 when cancelled.
  */
 import { readFileSync } from 'node:fs';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { RvbbitError } from '../errors.js';
-import { isOutputFormat, type OutputFormat } from '../output/render-result.js';
-import { readCliConfig } from './cli-config.js';
-import { addEngineFlags, type EngineFlags, engineFromFlags } from './engine-flags.js';
+import type { OutputFormat } from '../output/output-format.js';
+import { addEngineFlags, type EngineFlags, engineFromFlags, formatArg } from './engine-flags.js';
 import { printError } from './print-error.js';
-import { runAndPrint } from './statement-printer.js';
-
-export function formatArg(value: string): OutputFormat {
-  if (!isOutputFormat(value))
-    throw new InvalidArgumentError('--format must be one of table, csv, json, ndjson');
-  return value;
-}
 
 interface QueryFlags extends EngineFlags {
   file?: string;
@@ -61,6 +53,10 @@ async function runQuery(sql: string | undefined, flags: QueryFlags, debug: boole
   process.on('SIGINT', onSigint);
   let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
   try {
+    const [{ readCliConfig }, { runAndPrint }] = await Promise.all([
+      import('./cli-config.js'),
+      import('./statement-printer.js'),
+    ]);
     engine = await engineFromFlags(flags, readCliConfig());
     const session = await engine.session();
     await runAndPrint(session, text, { format: flags.format, signal: controller.signal, timer: flags.timer });

@@ -3,8 +3,6 @@
  * Prints one line `rvbbit server listening on postgresql://host:port (LLM: …)`.
  */
 import type { Command } from 'commander';
-import { startServer } from '../server/server.js';
-import { readCliConfig } from './cli-config.js';
 import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
 import { printError } from './print-error.js';
 
@@ -46,6 +44,10 @@ export function registerServe(program: Command): void {
   addEngineFlags(cmd).action(async (flags: ServeFlags, command: Command) => {
     const debug = Boolean(command.optsWithGlobals().debug);
     try {
+      const [{ readCliConfig }, { startServer }] = await Promise.all([
+        import('./cli-config.js'),
+        import('../server/server.js'),
+      ]);
       const config = readCliConfig();
       const s = config.server;
       const auth = flags.auth ?? s.auth;

@@ -4,7 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { SimulatorOptions } from '../sim/options.js';
-import { startSimulator } from '../sim/server.js';
+import type { SimulatorHandle } from '../sim/server.js';
 
 function num(name: string, min: number, max = Number.POSITIVE_INFINITY, integer = false) {
   return (value: string): number => {
@@ -129,8 +129,9 @@ export function registerSim(program: Command): void {
         'Example: rvbbit sim --port 0 --latency-dist lognormal --latency-median 300 --latency-sigma 0.6 --rps 50 --error-rate 0.05',
     )
     .action(async (flags: SimFlags) => {
-      let sim: Awaited<ReturnType<typeof startSimulator>>;
+      let sim: SimulatorHandle;
       try {
+        const { startSimulator } = await import('../sim/server.js');
         sim = await startSimulator(simOptionsFromFlags(flags));
       } catch (err) {
         process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);

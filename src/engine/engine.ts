@@ -3,7 +3,6 @@
  * writer, shared by every session. `engine.query` runs on a default session;
  * servers open one session (one DuckDB connection) per client.
  */
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
@@ -12,10 +11,10 @@ import { CascadePool } from '../exec/cascade-pool.js';
 import type { WorkerLlmConfig } from '../exec/chunk-protocol.js';
 import { ConnectionQueue } from '../exec/connection-queue.js';
 import type { QueryResult } from '../exec/query-result.js';
-import { createLlmClient } from '../llm/index.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
+import { SHIPPED_CASCADES } from '../package-files.js';
 import { CascadeResolver } from '../plan/cascade-resolver.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
 import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
@@ -41,7 +40,7 @@ export interface EngineOptions {
   readonly smallSideLimit?: number;
 }
 
-export const SHIPPED_CASCADES = fileURLToPath(new URL('../../cascades/', import.meta.url));
+export { SHIPPED_CASCADES } from '../package-files.js';
 
 export interface EngineShared {
   readonly instance: DuckDBInstance;
@@ -57,8 +56,11 @@ export interface EngineShared {
   /** RUN ASYNC jobs still running, by session id. */
   readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
   pool(): CascadePool;
-  /** The main thread's LLM client (RUN, EXPLAIN samples); workers have their own. */
-  mainLlm(): LlmClient;
+  /**
+   * The main thread's LLM client (RUN); workers have their own. Made, and its
+   * HTTP stack (undici) loaded, on first use: plain SQL never needs it.
+   */
+  mainLlm(): Promise<LlmClient>;
   closeMainLlm(): Promise<void>;
 }
 
@@ -128,7 +130,8 @@ export class Engine {
       semantic,
       jobs: new Map(),
       pool: () => engine!.pool(),
-      mainLlm: () => {
+      mainLlm: async () => {
+        const { createLlmClient } = await import('../llm/client.js');
         mainLlm ??= createLlmClient({
           baseUrl: provider.baseUrl,
           apiKey: provider.apiKey,

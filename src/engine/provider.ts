@@ -3,9 +3,11 @@
  * API key in the environment, the engine starts the built-in simulator, so a
  * fresh machine runs everything; output always says which one answered.
  */
-import { resolveLlmConfig, SharedGate } from '../llm/index.js';
+// Not the llm/ barrel: it loads the HTTP client (undici), which the main thread needs only for RUN.
+import { resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
-import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../sim/index.js';
+import { SharedGate } from '../llm/shared-gate.js';
+import type { SimulatorHandle, SimulatorOptions } from '../sim/index.js';
 
 export type ProviderOption =
   | 'simulator'
@@ -80,6 +82,7 @@ export async function resolveProvider(
     }
   }
   const simOptions = typeof option === 'object' && 'simulator' in option ? option.simulator : {};
+  const { startSimulator } = await import('../sim/server.js');
   const simulator = await startSimulator({ costPerMillion: SIM_PRICES[SIM_MODEL], ...simOptions });
   return {
     baseUrl: simulator.url,

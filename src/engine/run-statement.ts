@@ -63,7 +63,7 @@ export async function runRunStatement(
         cascade,
         { data_table: table, row_count: rowCount },
         {
-          llm: shared.mainLlm(),
+          llm: await shared.mainLlm(),
           host: createDuckDbHost(con),
           signal,
           defaultModel: shared.llm.defaultModel,

@@ -7,9 +7,9 @@
 import { availableParallelism } from 'node:os';
 import type { ChunkResult, ChunkTask } from './chunk-protocol.js';
 import { SharedSemaphore } from './shared-semaphore.js';
-import { ThreadPool } from './thread-pool.js';
+import { isWorkerStartFailure, ThreadPool } from './thread-pool.js';
 
-const WORKER_ENTRY = new URL('../../workers/cascade-thread.ts', import.meta.url);
+const WORKER_ENTRY = 'workers/cascade-thread.ts';
 
 export interface CascadePoolOptions {
   readonly threads?: number;
@@ -50,9 +50,12 @@ export class CascadePool {
     try {
       return await this.attempt(task);
     } catch (first) {
+      // A build that cannot load fails the statement once; re-running would only fail again.
+      if (isWorkerStartFailure(first)) throw first;
       try {
         return await this.attempt({ ...retryTask, heldBuffer: new SharedArrayBuffer(4) });
       } catch (second) {
+        if (isWorkerStartFailure(second)) throw second;
         const why = `worker thread died twice running chunk ${task.chunkIndex} (${describe(first)}; then ${describe(second)})`;
         return {
           chunkIndex: task.chunkIndex,

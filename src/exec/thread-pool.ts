@@ -12,11 +12,13 @@
  * 10 MB against 1.6 MB. Promoted garbage is what grew a 100k-row MAP's heap
  * and peak RSS with N (see README, "Known limits").
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { RvbbitError } from '../errors.js';
+import { startEntryWorker } from './entry-worker.js';
 
 export interface ThreadPoolOptions {
-  /** The worker module (.ts, loaded through tsx like the main thread). */
-  readonly entry: URL;
+  /** The worker's entry module, from the package root (see package-files.ts). */
+  readonly entry: string;
   readonly threads: number;
   readonly execArgv?: readonly string[];
   readonly resourceLimits?: Worker['resourceLimits'];
@@ -24,17 +26,25 @@ export interface ThreadPoolOptions {
   readonly onThreadGone?: (threadId: number) => void;
 }
 
-const BOOT = new URL('../../workers/thread-boot.mjs', import.meta.url);
-
 interface Waiter {
   resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
-/** What a thread's entry posts back. */
+/** What a thread's entry posts back: `ready` once, when its module has loaded, then task replies. */
 export type TaskReply =
+  | { readonly ready: true }
   | { readonly id: number; readonly result: unknown }
   | { readonly id: number; readonly error: string };
+
+/**
+ * A thread that exits before its entry said `ready` could not load its code
+ * (a missing or corrupt build): not a crash to re-run, but the statement's
+ * failure, naming the file.
+ */
+export function isWorkerStartFailure(err: unknown): boolean {
+  return err instanceof RvbbitError && err.code === 'WORKER_START';
+}
 
 class Thread {
   readonly worker: Worker;
@@ -48,17 +58,17 @@ class Thread {
   private readonly free: number[] = [];
   running = 0;
   private failure: Error | undefined;
+  private ready = false;
 
   constructor(
     options: ThreadPoolOptions,
     private readonly onExit: (thread: Thread, error: Error) => void,
   ) {
-    this.worker = new Worker(BOOT, {
-      workerData: { entry: options.entry.href },
-      // tsx, as in the main thread: thread-boot.mjs then imports the .ts entry.
-      execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+    const { worker, file } = startEntryWorker(options.entry, {
+      execArgv: [...(options.execArgv ?? [])],
       resourceLimits: options.resourceLimits,
     });
+    this.worker = worker;
     this.threadId = this.worker.threadId;
     // Idle threads do not keep the process alive; see run().
     this.worker.unref();
@@ -67,9 +77,15 @@ class Thread {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
     });
     this.worker.on('exit', (code) => {
-      const error = new Error(
-        `worker thread ${this.threadId} exited (code ${code})${this.failure ? `: ${this.failure.message}` : ''}`,
-      );
+      const error = this.ready
+        ? new Error(
+            `worker thread ${this.threadId} exited (code ${code})${this.failure ? `: ${this.failure.message}` : ''}`,
+          )
+        : new RvbbitError(
+            'WORKER_START',
+            `a worker thread could not load ${file}: ${this.failure ?? `exit code ${code}`}`,
+            { file },
+          );
       // The pool hears first (it returns what the thread held and drops the
       // thread), so a task re-run on rejection goes to a fresh one.
       this.onExit(this, error);
@@ -101,6 +117,10 @@ class Thread {
   }
 
   private settle(reply: TaskReply): void {
+    if ('ready' in reply) {
+      this.ready = true;
+      return;
+    }
     const waiter = this.waiters[reply.id];
     if (!waiter) return;
     this.release(reply.id);

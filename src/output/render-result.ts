@@ -5,14 +5,10 @@
  */
 import Table from 'cli-table3';
 import type { QueryResult } from '../exec/query-result.js';
+import type { OutputFormat } from './output-format.js';
 import { valueText } from './value-text.js';
 
-export const OUTPUT_FORMATS = ['table', 'csv', 'json', 'ndjson'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-export function isOutputFormat(s: string): s is OutputFormat {
-  return (OUTPUT_FORMATS as readonly string[]).includes(s);
-}
+export { isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './output-format.js';
 
 export function renderResult(result: QueryResult, format: OutputFormat): string {
   switch (format) {

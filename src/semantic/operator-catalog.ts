@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createGrammar, DEFAULT_OPERATORS, type Grammar, type OperatorDef } from '../../grammar/index.js';
 import { type Cascade, loadCascade, type SqlFunction } from '../cascade/index.js';
 import { RvbbitError } from '../errors.js';
+import { packagePath } from '../package-files.js';
 
 export interface SemanticFunction {
   readonly name: string;
@@ -28,7 +29,7 @@ export interface OperatorCatalog {
   readonly grammar: Grammar;
 }
 
-const SHIPPED = realpathSync(new URL('../../cascades/semantic/', import.meta.url));
+const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
 
 /** Loads the catalog; a cascade whose operator word is a SQL keyword fails here, naming its file. */

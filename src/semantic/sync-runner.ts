@@ -5,11 +5,11 @@
  * thread), and reads the reply with receiveMessageOnPort. While it waits the
  * event loop is stopped: the sequential strategies are slow by design.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { RvbbitError } from '../errors.js';
 import type { ChunkResult, ChunkTask } from '../exec/chunk-protocol.js';
+import { startEntryWorker } from '../exec/entry-worker.js';
 
-const WORKER_FILE = new URL('../../workers/semantic-sync-worker.ts', import.meta.url);
 /** A chunk that takes longer than this is reported instead of hanging the process. */
 const DEADLINE_MS = 10 * 60_000;
 /**
@@ -31,11 +31,7 @@ export class SyncRunner {
     const { port1, port2 } = new MessageChannel();
     // [0] reply ready, [1] heartbeat counter.
     const flag = new SharedArrayBuffer(8);
-    // A .ts file cannot be a Worker's entry: a small eval'd entry registers tsx, then imports it.
-    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-    const entry = `import(${tsx}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_FILE.href)}); })`;
-    const worker = new Worker(entry, {
-      eval: true,
+    const { worker } = startEntryWorker('workers/semantic-sync-worker.ts', {
       workerData: { port: port2, flag },
       transferList: [port2],
     });

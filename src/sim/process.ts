@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RvbbitError } from '../errors.js';
+import { entryModule, loaderFlags } from '../package-files.js';
 import type { SimulatorOptions } from './options.js';
 import type { SimulatorStats } from './stats.js';
 
@@ -27,12 +28,12 @@ function profileFlags(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-const CHILD = fileURLToPath(new URL('./child-main.ts', import.meta.url));
+const CHILD = fileURLToPath(entryModule('src/sim/child-main.ts'));
 
 export async function startSimulatorProcess(options: SimulatorOptions = {}): Promise<SimulatorProcessHandle> {
   const child = spawn(
     process.execPath,
-    [...profileFlags(), '--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(options)],
+    [...profileFlags(), ...loaderFlags(), CHILD, JSON.stringify(options)],
     {
       // stdin stays open while this process lives: the child exits when it
       // closes, so a crashed parent never leaves a simulator running.

@@ -1,8 +1,14 @@
-/** Runs `node bin/rvbbit.js …` as a real child process. */
+/**
+ * Runs the `rvbbit` CLI from source (`node --import tsx src/cli/main.ts …`) as
+ * a real child process. The built bin (bin/rvbbit.js → dist/) is what
+ * test/package/ runs, from an installed tarball.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Node arguments that run the CLI from source, from ROOT. */
+export const CLI = ['--import', 'tsx', 'src/cli/main.ts'] as const;
 export const CASCADES = `${ROOT}examples/cascades`;
 export const PRODUCTS = `${ROOT}examples/data/products.csv`;
 
@@ -23,7 +29,7 @@ export function start(
   args: readonly string[],
   opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
 ): Running {
-  const child = spawn(process.execPath, ['bin/rvbbit.js', ...args], {
+  const child = spawn(process.execPath, [...CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, RVBBIT_HISTORY: '/dev/null', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { completer } from '../../src/cli/repl-command.js';
 import { appendHistory, loadHistory } from '../../src/cli/repl-history.js';
+import { completer } from '../../src/cli/repl-session.js';
 import { rvbbit } from './helpers.js';
 
 test('statements span lines until ";", dot commands switch mode and timer, errors keep the REPL open', async () => {

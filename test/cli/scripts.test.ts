@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rvbbit } from './helpers.js';
@@ -8,10 +11,16 @@ test('rvbbit bench forwards its arguments to bench/run.ts and its exit code', as
   assert.match(r.err, /Unknown option '--no-such-bench-flag'/);
 });
 
-test('rvbbit diagrams --help describes the wrapper', async () => {
-  const r = await rvbbit(['diagrams', '--help']);
-  assert.is(r.code, 0);
-  assert.match(r.out, /^Usage: rvbbit diagrams \[options\] \[args\.\.\.\]/);
+test('rvbbit diagrams writes the page where --out says, not into the package', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-diagrams-'));
+  const out = join(dir, 'g.html');
+  const r = await rvbbit(['diagrams', '--out', out]);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, new RegExp(`^wrote ${out} \\(\\d+ KB\\)`));
+  assert.match(readFileSync(out, 'utf8'), /<title>RVBBIT grammar<\/title>/);
+  const help = await rvbbit(['diagrams', '--help']);
+  assert.match(help.out, /^Usage: rvbbit diagrams \[options\]/);
+  assert.match(help.out, /-o, --out <file> +where to write the page \(default: "rvbbit-grammar.html"\)/);
 });
 
 test('every subcommand has --help', async () => {

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
-import { CASCADES, ROOT } from './helpers.js';
+import { CASCADES, CLI, ROOT } from './helpers.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
@@ -15,7 +15,7 @@ function onTty(args: string, lines: string[], gapMs: number): Promise<string> {
   return new Promise((resolve) => {
     const child = spawn(
       'script',
-      ['-q', '-e', '-c', `${process.execPath} bin/rvbbit.js ${args}`, '/dev/null'],
+      ['-q', '-e', '-c', `${process.execPath} ${CLI.join(' ')} ${args}`, '/dev/null'],
       {
         cwd: ROOT,
         env: { ...process.env, RVBBIT_HISTORY: '/dev/null', COLUMNS: '200' },

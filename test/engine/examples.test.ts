@@ -12,8 +12,8 @@ const env = {
   OPENROUTER_API_KEY: '',
 };
 
-test('the README library example runs against the built-in simulator and prints 5 typed rows', () => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/library.ts'], {
+test('the README library example (built, importing the package by name) runs against the built-in simulator and prints 5 typed rows', () => {
+  const out = execFileSync(process.execPath, ['dist/examples/library.js'], {
     cwd: root,
     env,
     encoding: 'utf8',

@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { RvbbitError } from '../../src/errors.js';
 import { ThreadPool } from '../../src/exec/thread-pool.js';
 
-const ENTRY = new URL('../fixtures/workers/echo-worker.ts', import.meta.url);
+const ENTRY = 'test/fixtures/workers/echo-worker.ts';
 
 test('many tasks at once on two threads: every answer goes back to its own task', async () => {
   const pool = new ThreadPool({ entry: ENTRY, threads: 2 });
@@ -56,17 +57,21 @@ test('an error answer rejects that task only', async () => {
   }
 });
 
-test('an entry that cannot start fails each task instead of respawning forever', async () => {
+test('an entry that cannot start fails each task with WORKER_START naming the file, instead of respawning forever', async () => {
   const gone: number[] = [];
   const pool = new ThreadPool({
-    entry: new URL('./no-such-worker.ts', import.meta.url),
+    entry: 'test/engine/no-such-worker.ts',
     threads: 1,
     onThreadGone: (id) => gone.push(id),
   });
   try {
     const err = await pool.run({ value: 1 }).catch((e: unknown) => e);
-    assert.instance(err, Error);
-    assert.match(String(err), /worker thread \d+ exited \(code 1\): Cannot find module/);
+    assert.instance(err, RvbbitError);
+    assert.is((err as RvbbitError).code, 'WORKER_START');
+    assert.match(
+      String(err),
+      /a worker thread could not load \/\S+\/test\/engine\/no-such-worker\.ts: Error: Cannot find module/,
+    );
     // One thread started at construction, none since: nothing respawns by itself.
     await new Promise((r) => setTimeout(r, 300));
     assert.is(gone.length, 1);

@@ -1,4 +1,4 @@
-// `rvbbit parse` as a user runs it: a child process on bin/rvbbit.js.
+// `rvbbit parse` as a user runs it: a child process running the CLI.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CLI } from '../cli/helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function rvbbit(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/rvbbit.js', ...args], { cwd: root }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...CLI, ...args], { cwd: root }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

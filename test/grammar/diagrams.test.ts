@@ -3,7 +3,7 @@
 import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { offlineDiagramsHtml } from '../../scripts/diagrams.js';
+import { offlineDiagramsHtml } from '../../src/cli/diagrams-page.js';
 
 const html = offlineDiagramsHtml();
 

@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simOptionsFromFlags } from '../../src/cli/sim-command.js';
+import { CLI } from '../cli/helpers.js';
 import { postChat, user } from './post.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function runSim(args: string[]) {
-  const child = spawn(process.execPath, ['bin/rvbbit.js', 'sim', ...args], {
+  const child = spawn(process.execPath, [...CLI, 'sim', ...args], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,7 +49,7 @@ test('rvbbit sim rejects a bad knob with a clear message', async () => {
 });
 
 test('rvbbit sim --help documents every knob', async () => {
-  const child = spawn(process.execPath, ['bin/rvbbit.js', 'sim', '--help'], { cwd: root });
+  const child = spawn(process.execPath, [...CLI, 'sim', '--help'], { cwd: root });
   let out = '';
   child.stdout.on('data', (b) => {
     out += b;

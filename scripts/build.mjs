@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` (and `prepare`): the package as users install it.
+ * - JavaScript: esbuild bundles each entry point (library, grammar, CLI, the
+ *   worker and simulator entries) into dist/, flat, with shared code split
+ *   into chunks beside them (src/package-files.ts relies on that depth).
+ *   Runtime dependencies stay external imports; chevrotain (with its ~600
+ *   lodash-es modules) is bundled in: loading it as separate ES modules
+ *   took ~260 ms of every CLI start, bundled ~60 ms.
+ * - Types: tsc emits declarations into dist/types (esbuild emits none).
+ * - dist/grammar.html: the grammar's railroad diagrams, which `rvbbit diagrams`
+ *   copies out (generating them needs chevrotain's page assets, which the
+ *   package does not ship).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+const external = Object.keys(pkg.dependencies ?? {});
+
+/** Entry name (its file in dist/) → source; the name is the source file's, see entryModule(). */
+const ENTRIES = {
+  index: 'src/index.ts',
+  grammar: 'grammar/index.ts',
+  cli: 'src/cli/main.ts',
+  'cascade-thread': 'workers/cascade-thread.ts',
+  'semantic-sync-worker': 'workers/semantic-sync-worker.ts',
+  'child-main': 'src/sim/child-main.ts',
+};
+
+/** Runs a step; its output goes to stderr (npm pack --json reads stdout while `prepare` runs). */
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: ENTRIES,
+  outdir: 'dist',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.18',
+  external,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+// The examples are user code: they import 'rvbbit', which resolves to the build above.
+await build({
+  entryPoints: ['examples/demo.ts', 'examples/library.ts'],
+  outdir: 'dist/examples',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.18',
+  external: [...external, 'rvbbit', 'rvbbit/*'],
+  logLevel: 'warning',
+});
+run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'diagrams', '--out', 'dist/grammar.html']);

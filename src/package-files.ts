@@ -1,0 +1,42 @@
+/**
+ * Where this package's own files are, for both ways it runs:
+ * - from source (tests, `npm run` scripts): `.ts` modules through tsx, at
+ *   `<root>/src`, `<root>/workers`, …;
+ * - built (what users install): esbuild's bundle, every entry and chunk flat
+ *   in `<root>/dist/`.
+ * This module sits one level below the root either way (src/ or dist/), so
+ * the root is `../`. Shipped data (cascades/) stays at the root in both.
+ */
+import { fileURLToPath } from 'node:url';
+
+export const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+export const PACKAGE_ROOT = new URL('../', import.meta.url);
+
+/** The shipped cascades (semantic operators, examples' traits are elsewhere). */
+export const SHIPPED_CASCADES = packagePath('cascades/');
+
+/** A file shipped at the package root, e.g. `packagePath('cascades/')`. */
+export function packagePath(relative: string): string {
+  return fileURLToPath(new URL(relative, PACKAGE_ROOT));
+}
+
+/**
+ * A module that runs on its own (a worker thread's or child process's entry):
+ * its source file, or the bundle's entry of the same name (scripts/build.mjs
+ * names every entry after its source file).
+ */
+export function entryModule(sourcePath: string): URL {
+  if (RUNS_FROM_SOURCE) return new URL(sourcePath, PACKAGE_ROOT);
+  const name = sourcePath.slice(sourcePath.lastIndexOf('/') + 1).replace(/\.ts$/, '.js');
+  return new URL(`dist/${name}`, PACKAGE_ROOT);
+}
+
+/**
+ * Node flags a thread or process needs to run an entry module: tsx from
+ * source (resolved from this package, never from the working directory),
+ * nothing when built.
+ */
+export function loaderFlags(): string[] {
+  return RUNS_FROM_SOURCE ? ['--import', import.meta.resolve('tsx')] : [];
+}

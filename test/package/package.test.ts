@@ -1,0 +1,177 @@
+/**
+ * The installed package, used the ways a user uses it, from a folder that is
+ * not this repository: a plain .mjs importing `rvbbit` and `rvbbit/grammar`,
+ * TypeScript type-checking against our .d.ts (NodeNext, bundler and
+ * CommonJS resolution; strict, exactOptionalPropertyTypes, skipLibCheck off),
+ * and the installed `rvbbit` bin (--version, a MAP, serve + psql, and a
+ * worker entry that cannot load).
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { installPackage } from './installed.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
+const pkg = installPackage();
+for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(pkg.dir, f));
+const NO_PROVIDER = {
+  ...process.env,
+  RVBBIT_BASE_URL: '',
+  RVBBIT_API_KEY: '',
+  OPENAI_API_KEY: '',
+  OPENROUTER_API_KEY: '',
+};
+
+function rvbbit(args: readonly string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(pkg.bin, args, { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('the tarball holds the build, the shipped cascades, the README and the license; no sources, tests or bench', () => {
+  const top = new Set(pkg.files.map((f) => f.split('/')[0]));
+  assert.equal([...top].sort(), [
+    'LICENSE',
+    'README.md',
+    'bin',
+    'cascades',
+    'dist',
+    'examples',
+    'package.json',
+  ]);
+  for (const f of pkg.files) {
+    assert.not.match(f, /^(src|test|bench|scripts|grammar|workers|docs|\.ci)\//, f);
+    assert.ok(!f.endsWith('.ts') || f.endsWith('.d.ts'), f);
+  }
+  for (const f of [
+    'dist/index.js',
+    'dist/grammar.js',
+    'dist/cli.js',
+    'dist/cascade-thread.js',
+    'dist/types/src/index.d.ts',
+  ]) {
+    assert.ok(pkg.files.includes(f), f);
+  }
+  const manifest = JSON.parse(readFileSync(join(pkg.dir, 'node_modules/rvbbit/package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  for (const dev of ['tsx', 'vega', 'typescript', 'pg', 'esbuild', 'chevrotain']) {
+    assert.not.ok(dev in manifest.dependencies, `${dev} is not a runtime dependency`);
+  }
+  assert.not.ok(
+    readdirSync(join(pkg.dir, 'node_modules')).includes('tsx'),
+    'tsx is not installed for a user',
+  );
+});
+
+test('a plain .mjs imports rvbbit and rvbbit/grammar and runs a MAP and a semantic filter on the simulator', () => {
+  const out = execFileSync(process.execPath, ['check.mjs'], {
+    cwd: pkg.dir,
+    env: NO_PROVIDER,
+    encoding: 'utf8',
+  });
+  assert.equal(JSON.parse(out), {
+    mapColumns: ['id INTEGER', 'product_name VARCHAR', 'brand VARCHAR', 'confidence DOUBLE'],
+    map: [
+      [1, 'Acme'],
+      [2, 'Lindt'],
+      [3, 'Sony'],
+    ],
+    filter: [1],
+    badIsRvbbitError: true,
+    badCode: 'E_BAD_PARALLEL',
+    formatted: "RVBBIT MAP PARALLEL 5 'a.yaml'\nUSING (SELECT 1);",
+    parseErrors: 0,
+    answeredBy: 'simulator',
+  });
+});
+
+for (const config of ['nodenext', 'bundler', 'commonjs']) {
+  test(`TypeScript (${config} resolution, strict, exactOptionalPropertyTypes, skipLibCheck off) type-checks against the .d.ts`, () => {
+    const tsc = join(pkg.dir, 'node_modules/typescript/bin/tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', `tsconfig.${config}.json`], {
+      cwd: pkg.dir,
+      encoding: 'utf8',
+    });
+    assert.is(r.stdout + r.stderr, '');
+    assert.is(r.status, 0);
+  });
+}
+
+test('the installed bin: --version prints the package version', () => {
+  const r = rvbbit(['--version']);
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, `${pkg.version}\n`);
+});
+
+test('the installed bin runs a MAP on the simulator, workers loading the built JavaScript', () => {
+  const r = rvbbit([
+    'query',
+    '--format',
+    'csv',
+    `RVBBIT MAP PARALLEL 2 'traits/extract_brand.yaml' AS (brand VARCHAR)
+     USING (SELECT * FROM (VALUES (1, 'Acme phone'), (2, 'Sony radio')) t(id, product_name))`,
+    '--cascades',
+    'node_modules/rvbbit/examples/cascades',
+  ]);
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, 'id,product_name,brand\n1,Acme phone,Acme\n2,Sony radio,Sony\n');
+});
+
+test('the installed bin serves psql', async () => {
+  const psqlThere = spawnSync('psql', ['--version']).status === 0;
+  if (!psqlThere && process.env.CI) assert.unreachable('psql is missing: .ci/run installs postgresql-client');
+  if (!psqlThere) return console.warn('package.test.ts: psql not installed, serve + psql not checked');
+  const server = spawn(pkg.bin, ['serve', '--port', '0', '--sim'], { cwd: pkg.dir, env: NO_PROVIDER });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      server.stdout.on('data', (b) => {
+        out += b;
+        const m = /127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      server.on('exit', (code) => reject(new Error(`rvbbit serve exited (${code})`)));
+    });
+    const sql = `SELECT 'a red sports car' MEANS 'car' AS m, 40 + 2 AS n`;
+    const r = spawnSync(
+      'psql',
+      ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', 'u', 'rvbbit', '-c', sql],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.is(r.stdout, 't|42\n');
+    assert.is(r.status, 0);
+    // The semantic operator's progress comes as a NOTICE; nothing else.
+    assert.match(r.stderr, /^NOTICE: {2}rvbbit progress: 1\/1 rows, .* 1 calls, 0 cache hits/);
+  } finally {
+    server.kill('SIGTERM');
+  }
+});
+
+test('a worker entry that cannot load fails the statement once, naming the file (exit 1, no row "answered")', () => {
+  const entry = join(pkg.dir, 'node_modules/rvbbit/dist/cascade-thread.js');
+  const good = readFileSync(entry);
+  writeFileSync(entry, 'this is not JavaScript (');
+  try {
+    const t0 = Date.now();
+    const r = rvbbit([
+      'query',
+      `RVBBIT MAP PARALLEL 4 'traits/extract_brand.yaml' USING (SELECT 'Acme phone' AS product_name FROM range(50))`,
+      '--cascades',
+      'node_modules/rvbbit/examples/cascades',
+    ]);
+    assert.is(r.code, 1);
+    assert.is(r.out, '');
+    assert.match(r.err, `could not load ${entry}: `);
+    assert.match(r.err, /SyntaxError/);
+    assert.ok(Date.now() - t0 < 30_000, 'no retry loop');
+  } finally {
+    writeFileSync(entry, good);
+  }
+});
+
+test.run();
