@@ -15,6 +15,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { simulatorEnv } from '../src/llm/config.js';
 
 const reps = Number(process.argv[2] ?? 9);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -28,13 +29,7 @@ writeFileSync(
 const con = await (await DuckDBInstance.create(':memory:')).connect();
 console.log((await con.runAndReadAll('SELECT 1')).getRows());\n`,
 );
-const env = {
-  ...process.env,
-  RVBBIT_BASE_URL: '',
-  RVBBIT_API_KEY: '',
-  OPENAI_API_KEY: '',
-  OPENROUTER_API_KEY: '',
-};
+const env = simulatorEnv();
 
 const commands = {
   query: [bin, 'query', 'SELECT 1'],

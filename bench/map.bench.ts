@@ -7,7 +7,7 @@
  * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency
  * - overhead: N=20,000 at 0 ms → MAP rows/s ≥ 0.6 × raw undici req/s (same simulator, same run)
  * - memory:   engine.stream of a MAP over N=10k and 100k generated rows of 1 KB at 0 ms, each in its
- *             own process (map-memory.child.ts) → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
+ *             own process (map-memory.child.mjs) → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
  * - cache:    a finished 20,000-row MAP again → 0 calls, ≥ 10× faster
  */
 import { execFileSync } from 'node:child_process';
@@ -196,10 +196,11 @@ if (which === 'all' || which === 'cache') {
 }
 
 if (which === 'all' || which === 'memory') {
-  const child = fileURLToPath(new URL('./map-memory.child.ts', import.meta.url));
+  const child = fileURLToPath(new URL('./map-memory.child.mjs', import.meta.url));
+  const loader = process.env.RVBBIT_BENCH_SOURCE === '1' ? ['--import', 'tsx'] : [];
   const measure = (n: number) =>
     JSON.parse(
-      execFileSync(process.execPath, ['--import', 'tsx', child, String(n), sim.url], { encoding: 'utf8' })
+      execFileSync(process.execPath, [...loader, child, String(n), sim.url], { encoding: 'utf8' })
         .trim()
         .split('\n')
         .at(-1)!,

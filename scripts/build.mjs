@@ -7,6 +7,8 @@
  *   Runtime dependencies stay external imports; chevrotain (with its ~600
  *   lodash-es modules) is bundled in: loading it as separate ES modules
  *   took ~260 ms of every CLI start, bundled ~60 ms.
+ * - The cascade file's JSON Schema validator is ajv's standalone code,
+ *   generated here (src/cascade/fixed-validators.ts says why).
  * - Types: tsc emits declarations into dist/types (esbuild emits none).
  * - dist/grammar.html: the grammar's railroad diagrams, which `rvbbit diagrams`
  *   copies out (generating them needs chevrotain's page assets, which the
@@ -16,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -38,8 +41,23 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+const { standaloneModule } = await tsImport('../src/cascade/fixed-validators.ts', import.meta.url);
+const validatorsCode = await standaloneModule();
+/** Puts the precompiled validator in place of the module that compiles it at run time. */
+const precompiledValidators = {
+  name: 'precompiled-validators',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]cascade[\\/]fixed-validators\.ts$/ }, () => ({
+      contents: validatorsCode,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 rmSync('dist', { recursive: true, force: true });
 await build({
+  plugins: [precompiledValidators],
   entryPoints: ENTRIES,
   outdir: 'dist',
   chunkNames: 'chunk-[hash]',

@@ -6,15 +6,12 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CascadeError, CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
+import { CascadeError, CascadeErrorCode } from './cascade-error.js';
 import type { Cascade } from './cascade-types.js';
 import { attachCompiled, compileCascade } from './compile-cascade.js';
-import { normalizeCascade } from './normalize-cascade.js';
-import { schemaProblems } from './schema-errors.js';
-import { parseYamlSource } from './yaml-source.js';
+import { checkCascadeSize, failWith, readCascadeDocument } from './read-cascade.js';
 
-/** Larger files are refused before parsing. */
-export const MAX_CASCADE_BYTES = 1_048_576;
+export { MAX_CASCADE_BYTES } from './read-cascade.js';
 
 interface CacheEntry {
   readonly mtimeMs: number;
@@ -53,13 +50,7 @@ export async function loadCascade(path: string): Promise<Cascade> {
   }
   const cached = byPath.get(file);
   if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.cascade;
-  if (info.size > MAX_CASCADE_BYTES) {
-    throw CascadeError.at(
-      CascadeErrorCode.Yaml,
-      { file, line: 1, column: 1, path: '' },
-      `file is ${info.size} bytes; a cascade may have at most ${MAX_CASCADE_BYTES}`,
-    );
-  }
+  checkCascadeSize(info.size, file);
   const bytes = await readFile(file);
   const hash = sha256(bytes);
   let cascade = cached?.cascade.contentHash === hash ? cached.cascade : undefined;
@@ -70,13 +61,7 @@ export async function loadCascade(path: string): Promise<Cascade> {
 
 /** Validates cascade YAML given as text; `fileName` is used in messages. Throws CascadeError. */
 export function loadCascadeText(text: string, fileName = '<cascade>'): Cascade {
-  if (Buffer.byteLength(text) > MAX_CASCADE_BYTES) {
-    throw CascadeError.at(
-      CascadeErrorCode.Yaml,
-      { file: fileName, line: 1, column: 1, path: '' },
-      `text is larger than ${MAX_CASCADE_BYTES} bytes`,
-    );
-  }
+  checkCascadeSize(Buffer.byteLength(text), fileName, 'text');
   return parseCascade(text, fileName, sha256(Buffer.from(text, 'utf8')));
 }
 
@@ -84,44 +69,12 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function fail(problems: CascadeProblem[]): never {
-  throw new CascadeError(problems.sort((a, b) => a.line - b.line || a.column - b.column));
-}
-
 function parseCascade(text: string, file: string, contentHash: string): Cascade {
   parses++;
-  const source = parseYamlSource(text);
-  if (source.problems.length > 0) {
-    fail(
-      source.problems.map((p) => ({
-        code: CascadeErrorCode.Yaml,
-        file,
-        line: p.line,
-        column: p.column,
-        path: '',
-        what: p.what,
-      })),
-    );
-  }
-  if (source.value === undefined || source.value === null) {
-    fail([
-      {
-        code: CascadeErrorCode.Schema,
-        file,
-        line: 1,
-        column: 1,
-        path: '',
-        what: 'empty file: expected a mapping with cascade_id and cells',
-      },
-    ]);
-  }
-  const shape = schemaProblems(source.value, source, file);
-  if (shape.length > 0) fail(shape);
-  const raw = source.value as Record<string, unknown>;
-  const { cascade: data, problems } = normalizeCascade(raw, source, file);
+  const { source, raw, data, problems } = readCascadeDocument(text, file);
   const cellsKey = 'phases' in raw && !('cells' in raw) ? 'phases' : 'cells';
   const compiled = compileCascade(data, source, cellsKey, problems, text, file);
-  if (problems.length > 0) fail(problems);
+  if (problems.length > 0) failWith(problems);
   const cascade = deepFreeze({ ...data, file, contentHash }) as Cascade;
   attachCompiled(cascade, compiled);
   return cascade;

@@ -1,15 +1,11 @@
 /**
- * Validates a raw cascade document against cascade-schema.ts with ajv and turns
+ * Validates a raw cascade document against cascade-schema.ts (fixed-validators.ts) and turns
  * every ajv error into a problem with a file position and a field path.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
-import { cascadeSchema } from './cascade-schema.js';
+import { validateCascade } from './fixed-validators.js';
 import { type FieldPath, formatPath, type YamlSource } from './yaml-source.js';
-
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-ajv.addKeyword({ keyword: 'x-expect', schemaType: 'string' });
-const validateCascade = ajv.compile(cascadeSchema);
 
 const TYPE_WORDS: Record<string, string> = {
   object: 'a mapping',

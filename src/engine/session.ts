@@ -8,20 +8,13 @@ import type { SqlStatement, Statement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
-import { collectMap } from '../exec/map-collect.js';
 import type { MapContext, MapRowsRun } from '../exec/map-runner.js';
-import { runMapStatement } from '../exec/map-statement.js';
-import { streamable } from '../exec/map-stream.js';
 import type { Progress } from '../exec/progress.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
-import { planMap } from '../plan/plan-map.js';
-import { explainSemantic, semanticExplainTarget } from '../semantic/explain-semantic.js';
-import { runSemantic } from '../semantic/run-semantic.js';
 import type { EngineShared } from './engine.js';
-import { explainStatement } from './explain.js';
+import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
-import { runRunStatement } from './run-statement.js';
 import { mapTotals, type Outcome, StatementLog } from './statement-log.js';
 import { hasSemantics, streamStatement } from './stream-statement.js';
 
@@ -68,8 +61,10 @@ export class Session {
       values: () => toDuckValues(params),
       options,
       execute: (stmt: Statement, queryId: string) => this.execute(stmt, params, options, queryId),
-      runMap: async (plan: MapPlan, queryId: string) =>
-        mapOutcome(await runMapStatement(plan, this.mapContext(params, options, queryId))),
+      runMap: async (plan: MapPlan, queryId: string) => {
+        const { runMapStatement } = await llmStatements();
+        return mapOutcome(await runMapStatement(plan, this.mapContext(params, options, queryId)));
+      },
       mapContext: (queryId: string) => this.mapContext(params, options, queryId),
     };
     yield* streamStatement(host, last.stmt, last.text);
@@ -150,6 +145,7 @@ export class Session {
       }
       case 'MapStatement':
       case 'CreateTableAsStatement': {
+        const { planMap, runMapStatement, streamable } = await llmStatements();
         const map = stmt.kind === 'MapStatement' ? stmt : stmt.map;
         const plan = await planMap(
           map,
@@ -161,6 +157,7 @@ export class Session {
         return mapOutcome(await runMapStatement(plan, ctx));
       }
       case 'RunStatement': {
+        const { runRunStatement } = await llmStatements();
         const out = await runRunStatement(stmt, this.shared, this.q, ctx);
         return {
           result: out.result,
@@ -172,6 +169,7 @@ export class Session {
         };
       }
       case 'ExplainStatement': {
+        const { explainStatement } = await llmStatements();
         const result = await explainStatement(stmt, this.shared, this.q, toDuckValues(params));
         return { result, kind: 'explain', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
       }
@@ -182,6 +180,7 @@ export class Session {
 
   /** A plain MAP: the stream, collected (map-collect.ts), holding this session's connection meanwhile. */
   private async collected(plan: MapPlan, ctx: MapContext): Promise<Outcome> {
+    const { collectMap } = await llmStatements();
     const lease = await this.q.lease();
     try {
       return mapOutcome(await collectMap(plan, { ...ctx, con: lease.con, instance: this.shared.instance }));
@@ -205,6 +204,7 @@ export class Session {
       signal: options.signal,
       onProgress: options.onProgress,
     };
+    const { explainSemantic, runSemantic, semanticExplainTarget } = await llmStatements();
     const target = semanticExplainTarget(stmt);
     if (target) {
       const result = await explainSemantic(target.stmt, target.json, ctx);

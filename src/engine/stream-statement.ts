@@ -13,11 +13,10 @@ import { RvbbitError } from '../errors.js';
 import type { ConnectionQueue } from '../exec/connection-queue.js';
 import { duckdbError } from '../exec/duckdb-error.js';
 import type { MapContext } from '../exec/map-runner.js';
-import { STREAM_BATCH_ROWS, streamable, streamMap } from '../exec/map-stream.js';
-import { streamRowObjects, streamUserResult } from '../exec/query-result.js';
+import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../exec/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
-import { planMap } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
+import { llmStatements } from './llm-statements-loader.js';
 import type { QueryOptions } from './session.js';
 import { mapTotals, type Outcome, StatementLog, type StatementTotals } from './statement-log.js';
 
@@ -80,6 +79,7 @@ async function* openStream(
     return { kind: 'sql', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
   }
   if (stmt.kind === 'MapStatement') {
+    const { planMap, streamable, streamMap } = await llmStatements();
     const plan = await planMap(stmt, host.shared.resolver, host.shared.defaults);
     if (!streamable(plan)) {
       return yield* inBatches(await host.runMap(plan, queryId));

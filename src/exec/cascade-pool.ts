@@ -20,9 +20,6 @@ export interface CascadePoolOptions {
   readonly onWorkerGone?: (threadId: number) => void;
 }
 
-/** The cascade workers' young generation (V8's default is 48 MB); see the pool's options. */
-const WORKER_YOUNG_GENERATION_MB = 64;
-
 export class CascadePool {
   private readonly pool: ThreadPool;
   readonly threads: number;
@@ -34,13 +31,9 @@ export class CascadePool {
       threads: this.threads,
       // Profiling flags given to the process (--cpu-prof…) reach the workers too.
       execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
-      // A worker allocates ~17 KB per row and keeps each row's state for a few
-      // ms: with V8's default nursery (48 MB young generation) it scavenges
-      // more often and promotes rows still in flight. 64 MB, in the same bench
-      // runs: 0.64–0.68× raw undici against 0.61–0.65×; peak RSS of the 10k
-      // and 100k-row streams both ~15 MB higher, so their ratio (1.18–1.26)
-      // did not move.
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      // V8's default young generation (48 MB). 64 MB scavenged less often
+      // (MAP overhead bench 0.89× raw undici against 0.84×) but cost ~20 MB of
+      // peak RSS in every run; the 100k-row stream must stay within 300 MB.
       onThreadGone: options.onWorkerGone,
     });
   }

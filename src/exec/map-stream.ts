@@ -17,9 +17,8 @@ import { ERROR_COLUMN, outcomeCells } from './map-output.js';
 import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-runner.js';
 import { TypedCaster } from './map-typed-cast.js';
 import { type FinishedRow, OrderedRows } from './ordered-rows.js';
-import type { ResultColumn } from './query-result.js';
+import { type ResultColumn, STREAM_BATCH_ROWS } from './query-result.js';
 
-export const STREAM_BATCH_ROWS = 2048;
 /** Input rows converted to JS at a time (a DuckDB chunk holds 2,048). */
 const STREAM_PAGE_ROWS = 256;
 

@@ -12,6 +12,9 @@ import {
   JSDuckDBValueConverter,
 } from '@duckdb/node-api';
 
+/** Rows per batch an `engine.stream` yields. */
+export const STREAM_BATCH_ROWS = 2048;
+
 export interface ResultColumn {
   readonly name: string;
   readonly type: string;

@@ -21,7 +21,6 @@ export interface ThreadPoolOptions {
   readonly entry: string;
   readonly threads: number;
   readonly execArgv?: readonly string[];
-  readonly resourceLimits?: Worker['resourceLimits'];
   /** Called with the threadId of a thread that exited, before its tasks fail. */
   readonly onThreadGone?: (threadId: number) => void;
 }
@@ -66,7 +65,6 @@ class Thread {
   ) {
     const { worker, file } = startEntryWorker(options.entry, {
       execArgv: [...(options.execArgv ?? [])],
-      resourceLimits: options.resourceLimits,
     });
     this.worker = worker;
     this.threadId = this.worker.threadId;

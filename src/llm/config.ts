@@ -27,6 +27,19 @@ export type ResolvedLlmConfig = Omit<LlmClientOptions, 'baseUrl'> & {
   readonly configFile?: string;
 };
 
+/** The variables that point the engine at a provider. */
+export const PROVIDER_ENV = [
+  'RVBBIT_BASE_URL',
+  'RVBBIT_API_KEY',
+  'OPENAI_API_KEY',
+  'OPENROUTER_API_KEY',
+] as const;
+
+/** `env` with every provider variable emptied: the engine answers with its simulator (tests, benches, demos). */
+export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, ...Object.fromEntries(PROVIDER_ENV.map((name) => [name, ''])) };
+}
+
 const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits'] as const;
 const LIMIT_KEYS = ['concurrency', 'rps', 'retries', 'timeout_ms', 'connections'] as const;
 

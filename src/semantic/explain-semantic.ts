@@ -12,7 +12,7 @@ import { readResult } from '../exec/query-result.js';
 import { costFromTable } from '../llm/pricing.js';
 import { modelsOf, tokensPerRun } from '../plan/estimate.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, planTuples } from './resolve-tuples.js';
+import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
 import { rewriteSemantic } from './rewrite.js';
 import type { SemanticRunContext } from './run-semantic.js';
 import { isQuery } from './run-semantic.js';
@@ -47,6 +47,10 @@ export async function explainSemantic(
   const s = openStatement(opts.hint);
   try {
     const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold);
+    await loadCascadesOf(
+      rw.sites.map((site) => site.fn),
+      catalog,
+    );
     let strategy: string = opts.strategy;
     if (opts.strategy === 'batch' && !isQuery(rw.sql))
       strategy = 'vectorized (the statement has side effects)';
@@ -68,7 +72,7 @@ export async function explainSemantic(
     let dollars: number | null = 0;
     for (const [fn, ts] of byFunction(s.recorded.values())) {
       const plan = plans.find((p) => p.fn === fn.name)!.smallSide;
-      const cascade = plan ? catalog.candidates.cascade : fn.cascade;
+      const cascade = plan ? catalog.candidates.cascade : fn.lazy.cascade;
       const inputs = plan ? candidateInputs(plan, ts, s.hint).inputs : ts.map((t) => t.inputs);
       const keys = inputs.map((i) => rowCacheKey(cascade.contentHash, opts.model, i));
       const hits =

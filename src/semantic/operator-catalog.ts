@@ -3,27 +3,53 @@
  * block, the shipped ones (`cascades/semantic/`) first, then the engine's
  * cascade roots, which override a shipped function by `name` and may add new
  * infix words. The grammar is built from this catalog, so a new word parses.
+ *
+ * At engine start only each file's `sql_function` is read (YAML and shape
+ * checked); the full cascade (templates, output schemas compiled) loads when a
+ * statement first uses the function, and a broken one fails that statement,
+ * naming its file and line, not the engine.
  * @see ../../../shared/spec/cascades.md ("sql_function")
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createGrammar, DEFAULT_OPERATORS, type Grammar, type OperatorDef } from '../../grammar/index.js';
-import { type Cascade, loadCascade, type SqlFunction } from '../cascade/index.js';
+import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
+import { failWith, MAX_CASCADE_BYTES, readCascadeDocument } from '../cascade/read-cascade.js';
 import { RvbbitError } from '../errors.js';
 import { packagePath } from '../package-files.js';
+
+/** A cascade loaded on first use; `cascade` is there once load() has resolved. */
+export class LazyCascade {
+  private loaded: Cascade | undefined;
+
+  constructor(readonly path: string) {}
+
+  async load(): Promise<Cascade> {
+    if (this.loaded) return this.loaded;
+    const { loadCascade } = await import('../cascade/load-cascade.js');
+    this.loaded = await loadCascade(this.path);
+    return this.loaded;
+  }
+
+  get cascade(): Cascade {
+    if (!this.loaded) throw new RvbbitError('ENGINE_ERROR', `${this.path} was used before it was loaded`);
+    return this.loaded;
+  }
+}
 
 export interface SemanticFunction {
   readonly name: string;
   readonly cascadePath: string;
-  readonly cascade: Cascade;
   readonly sql: SqlFunction;
+  /** The function's cascade: call load() on it before a statement runs (loadUsed does). */
+  readonly lazy: LazyCascade;
 }
 
 export interface OperatorCatalog {
   /** By `sql_function.name` (semantic_means, llm_summarize …). */
   readonly functions: ReadonlyMap<string, SemanticFunction>;
   /** The small-side plan's cascade for `a ~ b` (one value against a list of candidates). */
-  readonly candidates: { readonly path: string; readonly cascade: Cascade };
+  readonly candidates: LazyCascade;
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
   readonly shippedDir: string;
   readonly grammar: Grammar;
@@ -33,25 +59,30 @@ const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
 
 /** Loads the catalog; a cascade whose operator word is a SQL keyword fails here, naming its file. */
-export async function loadOperatorCatalog(roots: readonly string[]): Promise<OperatorCatalog> {
+export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
   const functions = new Map<string, SemanticFunction>();
   const owner = new Map<string, string>(); // function name → the root that set it
   const dirs = [SHIPPED, ...roots.map(real).filter((r): r is string => r !== null && r !== SHIPPED)];
   for (const dir of dirs) {
-    for (const file of sqlFunctionFiles(dir)) {
-      const cascade = await loadCascade(file);
-      const sql = cascade.sqlFunction;
+    for (const { file, text } of sqlFunctionFiles(dir)) {
+      const sql = readSqlFunction(file, text);
       if (!sql) continue;
       // Shipped < roots; among roots the first listed wins, as in cascade resolution.
       const prev = owner.get(sql.name);
       if (prev !== undefined && prev !== SHIPPED) continue;
       owner.set(sql.name, dir);
-      functions.set(sql.name, { name: sql.name, cascadePath: file, cascade, sql });
+      functions.set(sql.name, { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) });
     }
   }
   const grammar = createGrammar({ operators: operatorDefs(functions) });
-  const candidates = { path: CANDIDATES, cascade: await loadCascade(CANDIDATES) };
-  return { functions, candidates, shippedDir: SHIPPED, grammar };
+  return { functions, candidates: new LazyCascade(CANDIDATES), shippedDir: SHIPPED, grammar };
+}
+
+/** A file's sql_function, read and checked without compiling the cascade; CascadeError names file and line. */
+function readSqlFunction(file: string, text: string): SqlFunction | undefined {
+  const { data, problems } = readCascadeDocument(text, file);
+  if (problems.length > 0) failWith(problems);
+  return data.sqlFunction;
 }
 
 /** Operator words from the functions' forms; `ALIGNS` + `ALIGNS WITH` make one word with an optional WITH. */
@@ -83,9 +114,12 @@ function real(path: string): string | null {
   }
 }
 
-/** YAML files up to two levels under `dir` that declare a sql_function (read cheaply before loading). */
-function sqlFunctionFiles(dir: string): string[] {
-  const out: string[] = [];
+/**
+ * YAML files up to two levels under `dir` that declare a sql_function, with
+ * their text. Files larger than a cascade may be are data, not cascades: skipped unread.
+ */
+function sqlFunctionFiles(dir: string): { file: string; text: string }[] {
+  const out: { file: string; text: string }[] = [];
   const walk = (d: string, depth: number) => {
     let entries: string[];
     try {
@@ -96,19 +130,21 @@ function sqlFunctionFiles(dir: string): string[] {
     for (const entry of entries) {
       if (entry.startsWith('.') || entry === 'node_modules') continue;
       const full = join(d, entry);
-      if (/\.ya?ml$/.test(entry)) {
-        if (/^sql_function:/m.test(readFileSync(full, 'utf8'))) out.push(full);
-      } else if (depth > 0 && isDir(full)) walk(full, depth - 1);
+      const info = statOf(full);
+      if (/\.ya?ml$/.test(entry) && info?.isFile() && info.size <= MAX_CASCADE_BYTES) {
+        const text = readFileSync(full, 'utf8');
+        if (/^sql_function:/m.test(text)) out.push({ file: full, text });
+      } else if (depth > 0 && info?.isDirectory()) walk(full, depth - 1);
     }
   };
   walk(dir, 2);
   return out;
 }
 
-function isDir(path: string): boolean {
+function statOf(path: string): Stats | undefined {
   try {
-    return statSync(path).isDirectory();
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -22,7 +22,25 @@ export interface PlanNote {
 }
 
 export function targetOf(fn: SemanticFunction): CallTarget {
-  return { path: fn.cascadePath, cascade: fn.cascade, name: fn.name, cacheable: fn.sql.cache };
+  return { path: fn.cascadePath, cascade: fn.lazy.cascade, name: fn.name, cacheable: fn.sql.cache };
+}
+
+/**
+ * Loads the cascades of the functions a statement calls (and the candidates
+ * cascade when `~` may take the small-side plan) before it runs; a broken
+ * cascade fails the statement here, naming its file and line.
+ */
+export async function loadCascadesOf(
+  fns: Iterable<SemanticFunction>,
+  catalog: OperatorCatalog,
+): Promise<void> {
+  const same = sameFunction(catalog);
+  const loads = new Set<Promise<unknown>>();
+  for (const fn of new Set(fns)) {
+    loads.add(fn.lazy.load());
+    if (fn === same) loads.add(catalog.candidates.load());
+  }
+  await Promise.all(loads);
 }
 
 /** Groups tuples by function, in first-seen order. */
@@ -65,7 +83,8 @@ export async function resolveTuples(
     notes.push({ fn: fn.name, tuples: ts.length, smallSide: plan });
     if (plan) {
       const calls = candidateInputs(plan, ts, hint);
-      const target = { ...catalog.candidates, name: fn.name, cacheable: fn.sql.cache };
+      const { path, cascade } = catalog.candidates;
+      const target = { path, cascade, name: fn.name, cacheable: fn.sql.cache };
       const outputs = await runner.run(target, calls.inputs);
       for (const [k, v] of pairResults(plan, ts, calls, outputs)) results.set(k, v);
       return;

@@ -23,7 +23,7 @@ import type { Progress } from '../exec/progress.js';
 import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import { CallRunner } from './call-runner.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
+import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
 import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from './rewrite.js';
 import { outputValue } from './sql-types.js';
 import {
@@ -84,6 +84,10 @@ export async function runSemantic(stmt: SqlStatement, ctx: SemanticRunContext): 
     runSync: batch ? undefined : (await engine.semantic.syncRunner()).runner,
   });
   try {
+    await loadCascadesOf(
+      rewritten.sites.map((site) => site.fn),
+      engine.semantic.catalog,
+    );
     await ctx.q.run((con) =>
       registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values()),
     );

@@ -20,7 +20,7 @@ export async function createSemanticShared(
   roots: readonly string[],
   smallSideLimit: number,
 ): Promise<SemanticShared> {
-  const catalog = await loadOperatorCatalog(roots);
+  const catalog = loadOperatorCatalog(roots);
   let started: Promise<SyncRunner> | undefined;
   return {
     catalog,

@@ -2,15 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { simulatorEnv } from '../../src/llm/config.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const env = {
-  ...process.env,
-  RVBBIT_BASE_URL: '',
-  RVBBIT_API_KEY: '',
-  OPENAI_API_KEY: '',
-  OPENROUTER_API_KEY: '',
-};
+const env = simulatorEnv();
 
 test('the README library example (built, importing the package by name) runs against the built-in simulator and prints 5 typed rows', () => {
   const out = execFileSync(process.execPath, ['dist/examples/library.js'], {

@@ -3,8 +3,8 @@
  * not this repository: a plain .mjs importing `rvbbit` and `rvbbit/grammar`,
  * TypeScript type-checking against our .d.ts (NodeNext, bundler and
  * CommonJS resolution; strict, exactOptionalPropertyTypes, skipLibCheck off),
- * and the installed `rvbbit` bin (--version, a MAP, serve + psql, and a
- * worker entry that cannot load).
+ * and the installed `rvbbit` bin (--version, a MAP, cascade validation with
+ * the precompiled validator, serve + psql, and a worker entry that cannot load).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,18 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { simulatorEnv } from '../../src/llm/config.js';
 import { installPackage } from './installed.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
 const pkg = installPackage();
 for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(pkg.dir, f));
-const NO_PROVIDER = {
-  ...process.env,
-  RVBBIT_BASE_URL: '',
-  RVBBIT_API_KEY: '',
-  OPENAI_API_KEY: '',
-  OPENROUTER_API_KEY: '',
-};
+const NO_PROVIDER = simulatorEnv();
 
 function rvbbit(args: readonly string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(pkg.bin, args, { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8', timeout: 60_000 });
@@ -118,6 +113,20 @@ test('the installed bin runs a MAP on the simulator, workers loading the built J
   ]);
   assert.is(r.code, 0, r.err);
   assert.is(r.out, 'id,product_name,brand\n1,Acme phone,Acme\n2,Sony radio,Sony\n');
+});
+
+test('the built, precompiled cascade validator reports every broken cascade exactly as the source does', () => {
+  // Both from the repository, so that both print the same relative paths.
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  const args = ['cascades', 'validate', 'test/fixtures/cascades/broken'];
+  const built = spawnSync(pkg.bin, args, { cwd: repo, encoding: 'utf8' });
+  const source = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
+  assert.is(built.status, 1, built.stderr);
+  assert.is(built.stdout.split('\n').filter((l) => l.startsWith('invalid ')).length, 42, built.stdout);
+  assert.is(built.stdout, source.stdout);
 });
 
 test('the installed bin serves psql', async () => {

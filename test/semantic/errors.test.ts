@@ -3,7 +3,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RvbbitError } from '../../src/errors.js';
 import { createEngine } from '../../src/index.js';
-import { COLLIDE_CASCADES, type SemFixture, startSemFixture } from './semantic-fixture.js';
+import {
+  BROKEN_TEMPLATE_CASCADES,
+  COLLIDE_CASCADES,
+  type SemFixture,
+  startSemFixture,
+} from './semantic-fixture.js';
 
 const test = suite<{ f: SemFixture }>('semantic: errors');
 
@@ -67,6 +72,24 @@ test('an operator word that is a SQL keyword is refused when the engine starts, 
   } catch (err) {
     assert.is((err as RvbbitError).code, 'E_BAD_OPERATOR');
     assert.match((err as Error).message, /operator 'SELECT': 'SELECT' is a SQL keyword/);
+  }
+});
+
+test('an operator cascade that does not compile fails the statements using it, naming file and line; the engine goes on', async () => {
+  const engine = await createEngine({
+    cascadeRoots: [BROKEN_TEMPLATE_CASCADES],
+    provider: { baseUrl: 'http://127.0.0.1:9/v1', model: 'x' },
+  });
+  try {
+    const e = (await engine.query(`SELECT 'a' ECHOES 'b' AS x`).catch((err) => err)) as RvbbitError;
+    assert.is(e.code, 'CASCADE_TEMPLATE');
+    assert.match(
+      e.message,
+      /semantic-broken-template\/echoes\.yaml:10:54: cells\[0\]\.instructions: output "\{\{ input\.b <\/b>\? JSON" not closed/,
+    );
+    assert.equal((await engine.query(`SELECT 41 + 1 AS n`)).rows, [{ n: 42 }]);
+  } finally {
+    await engine.close();
   }
 });
 

@@ -13,6 +13,9 @@ import {
 } from '../../src/sim/index.js';
 
 export const EXTRA_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-extra/', import.meta.url));
+export const BROKEN_TEMPLATE_CASCADES = fileURLToPath(
+  new URL('../fixtures/cascades/semantic-broken-template/', import.meta.url),
+);
 export const COLLIDE_CASCADES = fileURLToPath(
   new URL('../fixtures/cascades/semantic-collide/', import.meta.url),
 );

@@ -6,13 +6,19 @@
  * would. Prints one JSON line:
  * { n, peakRssMb, seconds, rows, heapMb, duckdbMb }.
  *
- *   node --import tsx bench/map-memory.child.ts <N> <simulator base url>
+ * Plain JavaScript, so that measuring the build (dist/) puts no TypeScript
+ * loader in the process, as in a user's service; RVBBIT_BENCH_SOURCE=1 needs
+ * `--import tsx` (map.bench.ts passes it) and measures the sources.
+ *
+ *   node bench/map-memory.child.mjs <N> <simulator base url>
  */
 import { fileURLToPath } from 'node:url';
-import { createEngine } from './engine-under-test.js';
+
+const fromSource = process.env.RVBBIT_BENCH_SOURCE === '1';
+const { createEngine } = await import(fromSource ? '../src/index.ts' : '../dist/index.js');
 
 const n = Number(process.argv[2]);
-const baseUrl = process.argv[3]!;
+const baseUrl = process.argv[3];
 const engine = await createEngine({
   cascadeRoots: [fileURLToPath(new URL('./cascades/', import.meta.url))],
   provider: { baseUrl, maxConcurrency: 256 },
@@ -47,7 +53,7 @@ console.log(
     seconds: Number(seconds.toFixed(2)),
     rows,
     peakHeapMb: Math.round(peakHeap / 2 ** 20),
-    duckdbMb: Math.round(Number(duck.rows[0]!.b) / 2 ** 20),
+    duckdbMb: Math.round(Number(duck.rows[0].b) / 2 ** 20),
   }),
 );
 await engine.close();

@@ -1,0 +1,14 @@
+/**
+ * What statements that call models need (planner, pool, cascade compiler,
+ * semantic rewrite), in one module the session imports on the first such
+ * statement: plain SQL, and so `rvbbit query "SELECT 1"`, never loads liquidjs,
+ * ajv or the planner (~150 ms of a CLI start).
+ */
+export { collectMap } from '../exec/map-collect.js';
+export { runMapStatement } from '../exec/map-statement.js';
+export { streamable, streamMap } from '../exec/map-stream.js';
+export { planMap } from '../plan/plan-map.js';
+export { explainSemantic, semanticExplainTarget } from '../semantic/explain-semantic.js';
+export { runSemantic } from '../semantic/run-semantic.js';
+export { explainStatement } from './explain.js';
+export { runRunStatement } from './run-statement.js';
