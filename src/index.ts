@@ -8,12 +8,13 @@
  *   AS (brand VARCHAR, confidence DOUBLE) USING (SELECT product_name FROM products)`);
  * await engine.close();
  */
+
+export type { QueryResult, ResultColumn } from './db/query-result.js';
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { ProviderOption } from './engine/provider.js';
 export type { QueryOptions, Session } from './engine/session.js';
 export { RvbbitError } from './errors.js';
 export type { Progress } from './exec/progress.js';
-export type { QueryResult, ResultColumn } from './exec/query-result.js';
 export { type ResolvedLlmConfig, resolveLlmConfig } from './llm/config.js';
 export {
   type SimulatorHandle,

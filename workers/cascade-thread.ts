@@ -6,8 +6,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '../src/errors.js';
-import type { ChunkTask } from '../src/exec/chunk-protocol.js';
 import type { TaskReply } from '../src/exec/thread-pool.js';
+import type { ChunkTask } from '../src/thread/chunk-protocol.js';
 import runChunk from './cascade-worker.js';
 
 const port = parentPort!;

@@ -13,10 +13,10 @@ import {
   runCascade,
 } from '../src/cascade/index.js';
 import { errorMessage } from '../src/errors.js';
-import { signalFor } from '../src/exec/abort-flag.js';
-import { addSpend, budgetExhausted } from '../src/exec/budget.js';
-import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../src/exec/chunk-protocol.js';
-import { SharedSemaphore } from '../src/exec/shared-semaphore.js';
+import { signalFor } from '../src/thread/abort-flag.js';
+import { addSpend, budgetExhausted } from '../src/thread/budget.js';
+import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../src/thread/chunk-protocol.js';
+import { SharedSemaphore } from '../src/thread/shared-semaphore.js';
 import { workerLlmClient } from './worker-llm.js';
 
 type Run = { ok: true; result: RunResult } | { ok: false; failures: RowOutcome[] };

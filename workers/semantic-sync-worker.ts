@@ -5,7 +5,7 @@
  * statement's PARALLEL semaphore), posts the result and wakes the main thread.
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
-import type { ChunkTask } from '../src/exec/chunk-protocol.js';
+import type { ChunkTask } from '../src/thread/chunk-protocol.js';
 import runChunk from './cascade-worker.js';
 
 const { port, flag } = workerData as { port: MessagePort; flag: SharedArrayBuffer };

@@ -4,9 +4,9 @@
  * through the buffer the executor passed in.
  */
 
-import type { WorkerLlmConfig } from '../src/exec/chunk-protocol.js';
 import { createLlmClient, SharedGate } from '../src/llm/index.js';
 import type { LlmClient } from '../src/llm/types.js';
+import type { WorkerLlmConfig } from '../src/thread/chunk-protocol.js';
 
 const clients = new Map<string, LlmClient>();
 

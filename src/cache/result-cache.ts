@@ -5,7 +5,7 @@
  */
 import { DuckDBTimestampValue, listValue } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import { FILE_STORE, type RvbbitStore } from '../obs/schema.js';
 import { LruCache } from './lru-cache.js';
 

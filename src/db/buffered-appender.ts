@@ -6,7 +6,7 @@
  * never overlaps another statement on that connection.
  */
 import type { DuckDBAppender } from '@duckdb/node-api';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
+import type { ConnectionQueue } from './connection-queue.js';
 
 export class BufferedAppender {
   private appender: DuckDBAppender | undefined;

@@ -6,11 +6,10 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
+import { ConnectionQueue } from '../db/connection-queue.js';
+import type { QueryResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import { CascadePool } from '../exec/cascade-pool.js';
-import type { WorkerLlmConfig } from '../exec/chunk-protocol.js';
-import { ConnectionQueue } from '../exec/connection-queue.js';
-import type { QueryResult } from '../exec/query-result.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
@@ -18,6 +17,7 @@ import { SHIPPED_CASCADES } from '../package-files.js';
 import { CascadeResolver } from '../plan/cascade-resolver.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
 import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
+import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import { type ProviderOption, type ResolvedProvider, resolveProvider } from './provider.js';
 import { type QueryOptions, Session } from './session.js';
 

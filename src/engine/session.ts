@@ -5,12 +5,12 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
+import { duckdbError } from '../db/duckdb-error.js';
+import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
-import { duckdbError } from '../exec/duckdb-error.js';
 import type { MapContext, MapRowsRun } from '../exec/map-runner.js';
 import type { Progress } from '../exec/progress.js';
-import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';

@@ -3,9 +3,9 @@
  * and `engine.stream` alike.
  */
 import { randomUUID } from 'node:crypto';
+import type { QueryResult } from '../db/query-result.js';
 import { errorMessage } from '../errors.js';
 import type { MapRowsRun } from '../exec/map-runner.js';
-import type { QueryResult } from '../exec/query-result.js';
 import type { LogWriter } from '../obs/log-writer.js';
 
 /** What a statement did, apart from its rows. */

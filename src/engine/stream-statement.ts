@@ -9,11 +9,11 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Statement } from '../../grammar/index.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
+import { duckdbError } from '../db/duckdb-error.js';
+import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
-import { duckdbError } from '../exec/duckdb-error.js';
 import type { MapContext } from '../exec/map-runner.js';
-import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../exec/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';

@@ -5,8 +5,8 @@
  * death fails its rows with a clear error instead of losing them.
  */
 import { availableParallelism } from 'node:os';
-import type { ChunkResult, ChunkTask } from './chunk-protocol.js';
-import { SharedSemaphore } from './shared-semaphore.js';
+import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
+import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import { isWorkerStartFailure, ThreadPool } from './thread-pool.js';
 
 const WORKER_ENTRY = 'workers/cascade-thread.ts';

@@ -6,10 +6,11 @@
  * measured on a fully cached 20,000-row re-run, those steps were most of its
  * time. `_error` appears only when some row failed (spec §1).
  */
+
+import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import type { MapPlan } from '../plan/map-plan.js';
 import type { MapRowsRun } from './map-runner.js';
 import { type MapStreamContext, streamMap } from './map-stream.js';
-import type { QueryResult, ResultColumn } from './query-result.js';
 
 export interface CollectedMap {
   readonly result: QueryResult;

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { MapPlan } from '../plan/map-plan.js';
-import type { RowOutcome } from './chunk-protocol.js';
+import type { RowOutcome } from '../thread/chunk-protocol.js';
 import { materializeInput, readInputPages } from './map-input.js';
 import { appendOutcomes, createOutputTable } from './map-output.js';
 import { type MapContext, type MapRowsRun, runMapRows } from './map-runner.js';

@@ -11,10 +11,10 @@ import {
   JSDuckDBValueConverter,
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
+import { withUserSqlErrors } from '../db/duckdb-error.js';
+import { releaseChunk, streamUserResult } from '../db/query-result.js';
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
-import { withUserSqlErrors } from './duckdb-error.js';
 import { InputRow } from './map-input.js';
-import { releaseChunk, streamUserResult } from './query-result.js';
 
 /** Copied (by a builtin, which has no allocation site) into each row's JS values. */
 const NO_VALUES: readonly unknown[] = [];

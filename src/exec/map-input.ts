@@ -5,12 +5,12 @@
  * result is held open while results are appended on the same connection.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import type { ConnectionQueue } from '../db/connection-queue.js';
+import { withUserSqlErrors } from '../db/duckdb-error.js';
+import { rowsFromColumns, runUserStatement } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
 import { RvbbitError } from '../errors.js';
 import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
-import type { ConnectionQueue } from './connection-queue.js';
-import { withUserSqlErrors } from './duckdb-error.js';
-import { rowsFromColumns, runUserStatement } from './query-result.js';
 
 export interface InputColumn {
   readonly name: string;

@@ -7,10 +7,10 @@
  * same expressions.
  */
 import type { BufferedAppender } from '../db/buffered-appender.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
 import type { MapOutput, OnError, TypedColumn } from '../plan/map-plan.js';
-import type { RowOutcome } from './chunk-protocol.js';
-import type { ConnectionQueue } from './connection-queue.js';
+import type { RowOutcome } from '../thread/chunk-protocol.js';
 
 export const INDEX_COLUMN = '__rvbbit_idx';
 export const ERROR_COLUMN = '_error';

@@ -10,18 +10,18 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { ResultCache } from '../cache/result-cache.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import { RvbbitError } from '../errors.js';
 import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';
 import type { MapPlan } from '../plan/map-plan.js';
-import { createAbortBuffer, raiseAbort } from './abort-flag.js';
-import { budgetExhausted, createBudgetBuffer } from './budget.js';
+import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
+import { budgetExhausted, createBudgetBuffer } from '../thread/budget.js';
+import type { ChunkTask, RowOutcome, WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import type { CascadePool } from './cascade-pool.js';
 import { ChangeSignal } from './change-signal.js';
-import type { ChunkTask, RowOutcome, WorkerLlmConfig } from './chunk-protocol.js';
-import type { ConnectionQueue } from './connection-queue.js';
 import type { InputRow } from './map-input.js';
 import { type Progress, ProgressTracker } from './progress.js';
-import { createSemaphoreBuffer } from './shared-semaphore.js';
 
 export interface MapContext {
   readonly pool: CascadePool;

@@ -3,12 +3,13 @@
  * The `_error` column appears only when some row failed (spec §1); with
  * `as_table` the rows go to that table and one metadata row comes back.
  */
+
+import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName, quoteString } from '../db/sql-text.js';
 import type { MapPlan } from '../plan/map-plan.js';
 import { executeMap, type MapRun } from './map-executor.js';
 import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
 import type { MapContext } from './map-runner.js';
-import { type QueryResult, readResult } from './query-result.js';
 
 export interface MapStatementResult {
   readonly result: QueryResult;

@@ -8,16 +8,16 @@
  * A consumer that stops early cancels the MAP like a cancelled statement.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
 import type { MapOutput, MapPlan } from '../plan/map-plan.js';
+import type { RowOutcome } from '../thread/chunk-protocol.js';
 import { ChangeSignal } from './change-signal.js';
-import type { RowOutcome } from './chunk-protocol.js';
 import type { InputRow } from './map-input.js';
 import { MapInputStream } from './map-input-stream.js';
 import { ERROR_COLUMN, outcomeCells } from './map-output.js';
 import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-runner.js';
 import { TypedCaster } from './map-typed-cast.js';
 import { type FinishedRow, OrderedRows } from './ordered-rows.js';
-import { type ResultColumn, STREAM_BATCH_ROWS } from './query-result.js';
 
 /** Input rows converted to JS at a time (a DuckDB chunk holds 2,048). */
 const STREAM_PAGE_ROWS = 256;

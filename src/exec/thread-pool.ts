@@ -14,7 +14,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { RvbbitError } from '../errors.js';
-import { startEntryWorker } from './entry-worker.js';
+import { startEntryWorker } from '../thread/entry-worker.js';
 
 export interface ThreadPoolOptions {
   /** The worker's entry module, from the package root (see package-files.ts). */

@@ -23,7 +23,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { LoggedCall } from './log-writer.js';
 
 /** unified_logs' columns, in table order. */

@@ -6,7 +6,7 @@
 import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import type { CallRecord } from '../cascade/run-types.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import { CallRowsAppender } from './call-rows.js';
 import { FILE_STORE, type RvbbitStore } from './schema.js';
 

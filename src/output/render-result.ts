@@ -4,7 +4,7 @@
  * DuckDB prints them.
  */
 import Table from 'cli-table3';
-import type { QueryResult } from '../exec/query-result.js';
+import type { QueryResult } from '../db/query-result.js';
 import type { OutputFormat } from './output-format.js';
 import { valueText } from './value-text.js';
 

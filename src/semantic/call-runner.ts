@@ -9,13 +9,13 @@ import { rowCacheKey } from '../cache/cache-key.js';
 import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
 import type { Cascade } from '../cascade/index.js';
 import { RvbbitError } from '../errors.js';
-import { createAbortBuffer, raiseAbort } from '../exec/abort-flag.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
-import type { ChunkResult, ChunkTask, RowOutcome, WorkerLlmConfig } from '../exec/chunk-protocol.js';
 import { chunkSizeFor } from '../exec/map-runner.js';
 import { type Progress, ProgressTracker } from '../exec/progress.js';
-import { createSemaphoreBuffer } from '../exec/shared-semaphore.js';
 import { type CallOrigin, type LoggedCall, type LogWriter, loggedCall } from '../obs/log-writer.js';
+import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
+import type { ChunkResult, ChunkTask, RowOutcome, WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 
 export interface CallRunnerOptions {
   readonly pool: CascadePool;

@@ -7,8 +7,8 @@
  */
 import type { SqlStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
-import type { QueryResult } from '../exec/query-result.js';
-import { readResult } from '../exec/query-result.js';
+import type { QueryResult } from '../db/query-result.js';
+import { readResult } from '../db/query-result.js';
 import { costFromTable } from '../llm/pricing.js';
 import { modelsOf, tokensPerRun } from '../plan/estimate.js';
 import { registerFunctions } from './register-functions.js';

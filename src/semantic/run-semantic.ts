@@ -15,12 +15,12 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
+import { duckdbError } from '../db/duckdb-error.js';
+import { type QueryResult, readUserResult } from '../db/query-result.js';
 import type { EngineShared } from '../engine/engine.js';
 import { errorMessage, RvbbitError } from '../errors.js';
-import type { ConnectionQueue } from '../exec/connection-queue.js';
-import { duckdbError } from '../exec/duckdb-error.js';
 import type { Progress } from '../exec/progress.js';
-import { type QueryResult, readUserResult } from '../exec/query-result.js';
 import { CallRunner } from './call-runner.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';

@@ -3,7 +3,7 @@
  * grammar built from it), the small-side limit, and the sync strategies'
  * blocking worker, started on first use.
  */
-import type { ChunkResult, ChunkTask } from '../exec/chunk-protocol.js';
+import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
 import { loadOperatorCatalog, type OperatorCatalog } from './operator-catalog.js';
 import { SyncRunner } from './sync-runner.js';
 

@@ -7,8 +7,8 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { RvbbitError } from '../errors.js';
-import type { ChunkResult, ChunkTask } from '../exec/chunk-protocol.js';
-import { startEntryWorker } from '../exec/entry-worker.js';
+import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
+import { startEntryWorker } from '../thread/entry-worker.js';
 
 /** A chunk that takes longer than this is reported instead of hanging the process. */
 const DEADLINE_MS = 10 * 60_000;

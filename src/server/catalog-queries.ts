@@ -6,7 +6,7 @@
  * on DuckDB's own pg_catalog after the rewrites in `catalog-rewrite.ts`,
  * bypassing the RVBBIT grammar (their `~` is a regex, not semantic).
  */
-import type { QueryResult } from '../exec/query-result.js';
+import type { QueryResult } from '../db/query-result.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
 
 export const SERVER_VERSION = '15.0';

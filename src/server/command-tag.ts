@@ -3,7 +3,7 @@
  * a statement returns rows, decided from its leading keywords and its result.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html (CommandComplete)
  */
-import type { QueryResult } from '../exec/query-result.js';
+import type { QueryResult } from '../db/query-result.js';
 
 /** The statement's first words, upper-cased, after comments and annotations. */
 export function leadingWords(sql: string, n = 2): string[] {

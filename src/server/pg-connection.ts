@@ -7,11 +7,11 @@
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { parse } from '../../grammar/index.js';
+import type { QueryResult } from '../db/query-result.js';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
-import type { QueryResult } from '../exec/query-result.js';
 import { serverParameters } from './catalog-queries.js';
 import { leadingWords, txAfter } from './command-tag.js';
 import { BodyReader, type Frame, FrameReader } from './frame-reader.js';

@@ -4,12 +4,12 @@
  * the client's engine session. Returns the result and its CommandComplete.
  */
 
+import { duckdbError } from '../db/duckdb-error.js';
+import { type QueryResult, readResult } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
-import { duckdbError } from '../exec/duckdb-error.js';
 import type { Progress } from '../exec/progress.js';
-import { type QueryResult, readResult } from '../exec/query-result.js';
 import { specialQuery } from './catalog-queries.js';
 import { type Completion, completionOf } from './command-tag.js';
 import { CATALOG_SETUP } from './pg-catalog-views.js';

@@ -3,8 +3,9 @@
  * RowDescription fields of a result, and Describe-statement answers
  * (parameter and column types) from DuckDB's prepare, without running it.
  */
+
+import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
-import type { QueryResult } from '../exec/query-result.js';
 import { specialQuery } from './catalog-queries.js';
 import { leadingWords } from './command-tag.js';
 import type * as msg from './message-writer.js';

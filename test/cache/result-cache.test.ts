@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LruCache } from '../../src/cache/lru-cache.js';
 import { ResultCache } from '../../src/cache/result-cache.js';
-import { ConnectionQueue } from '../../src/exec/connection-queue.js';
+import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import { ensureRvbbitSchema } from '../../src/obs/schema.js';
 
 test('LRU evicts the least recently used entry past its entry bound', () => {

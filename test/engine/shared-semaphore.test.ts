@@ -5,8 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createAbortBuffer, raiseAbort, signalFor } from '../../src/exec/abort-flag.js';
-import { createSemaphoreBuffer, SharedSemaphore } from '../../src/exec/shared-semaphore.js';
+import { createAbortBuffer, raiseAbort, signalFor } from '../../src/thread/abort-flag.js';
+import { createSemaphoreBuffer, SharedSemaphore } from '../../src/thread/shared-semaphore.js';
 
 const permitsLeft = (buffer: SharedArrayBuffer) => Atomics.load(new Int32Array(buffer), 0);
 

@@ -1,7 +1,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConnectionQueue } from '../../src/exec/connection-queue.js';
+import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import { type LoggedCall, LogWriter } from '../../src/obs/log-writer.js';
 import { ensureRvbbitSchema } from '../../src/obs/schema.js';
 

@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createAbortBuffer } from '../../src/exec/abort-flag.js';
-import type { ChunkTask } from '../../src/exec/chunk-protocol.js';
-import { createSemaphoreBuffer } from '../../src/exec/shared-semaphore.js';
 import { SyncRunner } from '../../src/semantic/sync-runner.js';
+import { createAbortBuffer } from '../../src/thread/abort-flag.js';
+import type { ChunkTask } from '../../src/thread/chunk-protocol.js';
+import { createSemaphoreBuffer } from '../../src/thread/shared-semaphore.js';
 
 test('a sync worker that dies mid-call fails the call within seconds instead of blocking', async () => {
   const runner = await SyncRunner.start();
