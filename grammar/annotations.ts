@@ -7,6 +7,7 @@ import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
+import { MAX_PARALLEL } from './with-options.js';
 
 const ANNOTATION = /^--[ \t]*@/;
 const KEYED = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?=\s|$)/;
@@ -60,9 +61,9 @@ function typed(
     case 'parallel': {
       if (value === '') return { kind: 'Annotation', key, value: null, span };
       const n = Number(value);
-      return /^\d+$/.test(value) && n >= 1 && n <= 1000
+      return /^\d+$/.test(value) && n >= 1 && n <= MAX_PARALLEL
         ? { kind: 'Annotation', key, value: n, span }
-        : bad(`parallel must be an integer from 1 to 1000, got '${value}'`, at);
+        : bad(`parallel must be an integer from 1 to ${MAX_PARALLEL}, got '${value}'`, at);
     }
     case 'model':
       return value ? { kind: 'Annotation', key, value, span } : bad('model needs a model name', at);

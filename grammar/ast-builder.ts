@@ -19,6 +19,7 @@ import {
 import { GrammarErrorCode } from './errors.js';
 import { rvbbitParser } from './parser.js';
 import { TYPE_NAMES } from './type-names.js';
+import { MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 
 const BaseVisitor = rvbbitParser.getBaseCstVisitorConstructor<BuildContext, unknown>();
 
@@ -66,7 +67,7 @@ class AstBuilder extends BaseVisitor {
       if (word === 'DISTINCT') distinct = { kind: 'DistinctModifier', span };
       else {
         const numTok = tok(mc, 'NumberLiteral');
-        const max = word === 'PARALLEL' ? 1000 : 256;
+        const max = word === 'PARALLEL' ? MAX_PARALLEL : MAX_BATCH;
         const value = Number(numTok.image);
         if (!/^\d+$/.test(numTok.image) || value < 1 || value > max) {
           const code = word === 'PARALLEL' ? GrammarErrorCode.BAD_PARALLEL : GrammarErrorCode.BAD_BATCH;

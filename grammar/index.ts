@@ -21,7 +21,10 @@ export { stripSpans } from './strip-spans.js';
 export { TYPE_NAMES } from './type-names.js';
 export {
   MAP_ONLY_KEYS,
+  MAX_BATCH,
+  MAX_PARALLEL,
   ON_ERROR_VALUES,
+  type OnError,
   parseDuration,
   RUN_KEYS,
   WITH_KEYS,

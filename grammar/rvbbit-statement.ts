@@ -10,6 +10,7 @@ import { rvbbitLexer } from './lexer.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import type { SemanticError } from './semantic-ops.js';
+import { MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 import type { LineIndex } from './span.js';
 import type { SqlToken } from './sql-scan.js';
 import { TYPE_NAMES } from './type-names.js';
@@ -71,10 +72,10 @@ function parseError(e: IRecognitionException, base: number, end: number): Semant
     message = `expected a cascade reference (a string such as 'traits/extract_brand.yaml') but found ${found}`;
   } else if (rule === 'mapModifier' && prev === 'Parallel') {
     code = C.BAD_PARALLEL;
-    message = `PARALLEL needs an integer from 1 to 1000 but found ${found}`;
+    message = `PARALLEL needs an integer from 1 to ${MAX_PARALLEL} but found ${found}`;
   } else if (rule === 'mapModifier' && prev === 'Batch') {
     code = C.BAD_BATCH;
-    message = `BATCH needs an integer from 1 to 256 but found ${found}`;
+    message = `BATCH needs an integer from 1 to ${MAX_BATCH} but found ${found}`;
   } else if (rule === 'literal') {
     code = C.MISSING_WITH_VALUE;
     message = `expected a value (a string, number, TRUE, FALSE or NULL) but found ${found}`;

@@ -27,6 +27,10 @@ export const RUN_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !MAP_ONLY_KE
 export const ON_ERROR_VALUES = ['null', 'fail', 'keep'] as const;
 export type OnError = (typeof ON_ERROR_VALUES)[number];
 export const MAX_RETRIES = 20;
+/** PARALLEL n, `-- @ parallel: n` and every engine default take 1..MAX_PARALLEL. */
+export const MAX_PARALLEL = 1000;
+/** BATCH n takes 1..MAX_BATCH rows per run. */
+export const MAX_BATCH = 256;
 
 /** A duration as written (`'30m'`) and in milliseconds. */
 export interface Duration {

@@ -5,6 +5,7 @@
  * when a command runs, so `--help` and `--version` start in a few ms.
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import { MAX_PARALLEL } from '../../grammar/with-options.js';
 import type { Engine } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
 import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
@@ -45,7 +46,7 @@ export function addEngineFlags(cmd: Command): Command {
     .option(
       '--parallel <n>',
       'default PARALLEL for statements that do not say',
-      intArg('--parallel', 1, 1000),
+      intArg('--parallel', 1, MAX_PARALLEL),
     )
     .option(
       '--provider-url <url>',

@@ -4,7 +4,7 @@
  * servers open one session (one DuckDB connection) per client.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { parseDuration } from '../../grammar/index.js';
+import { MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
@@ -77,8 +77,11 @@ export class Engine {
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const parallel = options.defaultParallel ?? 1;
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 1000) {
-      throw new RvbbitError('ENGINE_OPTION', 'options.defaultParallel must be an integer from 1 to 1000');
+    if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.defaultParallel must be an integer from 1 to ${MAX_PARALLEL}`,
+      );
     }
     const cacheOpt = typeof options.cache === 'object' ? options.cache : {};
     const ttl =

@@ -4,9 +4,7 @@
  * result cache (stats unchanged), tokens from a real tokenizer.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { ExplainStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
-import { loadCascade } from '../cascade/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, readUserResult, readUserRowsJson } from '../db/query-result.js';
@@ -14,10 +12,10 @@ import { quoteIdent } from '../db/sql-text.js';
 import { streamable } from '../exec/map-stream.js';
 import { costFromTable } from '../llm/pricing.js';
 import { callsPerRun, modelsOf, tokensPerRun } from '../plan/estimate.js';
-import { limitedUsingSql } from '../plan/map-plan.js';
-import { planMap, withValues } from '../plan/plan-map.js';
+import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
+import type { Plan } from '../plan/plan.js';
+import type { RunPlan } from '../plan/plan-run.js';
 import type { EngineShared } from './engine.js';
-import { DEFAULT_RUN_LIMIT } from './run-statement.js';
 
 /** Rows read to count expected cache hits; past this the figure is scaled from a sample. */
 const PEEK_ROWS = 100_000;
@@ -44,16 +42,17 @@ export interface ExplainReport {
 }
 
 export async function explainStatement(
-  stmt: ExplainStatement,
+  plan: Extract<Plan, { kind: 'explain' }>,
   shared: EngineShared,
   q: ConnectionQueue,
   params?: readonly DuckDBValue[],
 ): Promise<QueryResult> {
+  const { target } = plan;
   const report =
-    stmt.target.kind === 'MapStatement'
-      ? await explainMap(stmt, shared, q, params)
-      : await explainRun(stmt, shared, q, params);
-  if (stmt.format === 'JSON') {
+    target.kind === 'map'
+      ? await explainMap(target.map, shared, q, params)
+      : await explainRun(target.run, shared, q, params);
+  if (plan.json) {
     return q.run((con) => readResult(con, 'SELECT $1::JSON AS explain', [JSON.stringify(report)]));
   }
   // TEXT: one (property, value) row per figure, readable in psql and the CLI.
@@ -78,13 +77,11 @@ async function count(q: ConnectionQueue, sql: string, params?: readonly DuckDBVa
 }
 
 async function explainMap(
-  stmt: ExplainStatement,
+  plan: MapPlan,
   shared: EngineShared,
   q: ConnectionQueue,
   params: readonly DuckDBValue[] | undefined,
 ): Promise<ExplainReport> {
-  if (stmt.target.kind !== 'MapStatement') throw new Error('unreachable');
-  const plan = await planMap(stmt.target, shared.resolver, shared.defaults);
   const input = limitedUsingSql(plan);
   const inputRows = await count(q, input, params);
   const dedupe =
@@ -135,31 +132,23 @@ async function explainMap(
 }
 
 async function explainRun(
-  stmt: ExplainStatement,
+  plan: RunPlan,
   shared: EngineShared,
   q: ConnectionQueue,
   params: readonly DuckDBValue[] | undefined,
 ): Promise<ExplainReport> {
-  if (stmt.target.kind !== 'RunStatement') throw new Error('unreachable');
-  const w = withValues(stmt.target.with?.options);
-  const path = shared.resolver.resolve(stmt.target.cascade.value);
-  const cascade = await loadCascade(path);
-  const input = limitedUsingSql({
-    usingSql: stmt.target.using.sql,
-    usingHasLimit: stmt.target.using.hasLimit,
-    autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
-  });
+  const { cascade, usingSql: input } = plan;
   const inputRows = await count(q, input, params);
   const perRun = tokensPerRun(cascade, {
-    data_table: w.as_table ?? 'rvbbit_batch_xxxxxxxx',
+    data_table: plan.asTable ?? 'rvbbit_batch_xxxxxxxx',
     row_count: inputRows,
   });
-  const models = modelsOf(cascade, w.model, shared.llm.defaultModel);
+  const models = modelsOf(cascade, plan.model, shared.llm.defaultModel);
   return {
     statement: 'RUN',
-    strategy: stmt.target.async ? 'async' : 'once',
+    strategy: plan.async ? 'async' : 'once',
     cascade: cascade.cascadeId,
-    cascade_file: path,
+    cascade_file: plan.cascadePath,
     input_rows: inputRows,
     distinct_rows: inputRows,
     cache_hits_expected: 0,
@@ -172,7 +161,7 @@ async function explainRun(
     est_tokens_out: perRun.tokensOut,
     est_dollars: dollars(shared, models, perRun.tokensIn, perRun.tokensOut),
     answered_by: shared.provider.answeredBy,
-    sql: `CREATE TABLE ${w.as_table ?? 'rvbbit_batch_<8 hex>'} AS SELECT * FROM (\n${input}\n)`,
+    sql: `CREATE TABLE ${plan.asTable ?? 'rvbbit_batch_<8 hex>'} AS SELECT * FROM (\n${input}\n)`,
   };
 }
 

@@ -7,8 +7,8 @@
 export { collectMap } from '../exec/map-collect.js';
 export { runMapStatement } from '../exec/map-statement.js';
 export { streamable, streamMap } from '../exec/map-stream.js';
-export { planMap } from '../plan/plan-map.js';
-export { explainSemantic, semanticExplainTarget } from '../semantic/explain-semantic.js';
+export { planStatement } from '../plan/plan-statement.js';
+export { explainSemantic } from '../semantic/explain-semantic.js';
 export { runSemantic } from '../semantic/run-semantic.js';
 export { explainStatement } from './explain.js';
 export { runRunStatement } from './run-statement.js';

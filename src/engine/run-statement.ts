@@ -6,57 +6,46 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { RunStatement } from '../../grammar/index.js';
-import { createDuckDbHost, loadCascade, type RunResult, runCascade, sessionId } from '../cascade/index.js';
+import { rowCacheKey } from '../cache/cache-key.js';
+import { createDuckDbHost, type RunResult, runCascade, sessionId } from '../cascade/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { type QueryResult, readResult, runUserStatement } from '../db/query-result.js';
 import { qualifiedName } from '../db/sql-text.js';
-import { limitedUsingSql } from '../plan/map-plan.js';
-import { withValues } from '../plan/plan-map.js';
+import type { RunPlan } from '../plan/plan-run.js';
 import type { EngineShared } from './engine.js';
-
-export const DEFAULT_RUN_LIMIT = 10_000;
 
 export interface RunOutcome {
   readonly result: QueryResult;
   readonly rowsIn: number;
   readonly calls: number;
+  readonly cacheHits: number;
   readonly cost: number | null;
 }
 
 export async function runRunStatement(
-  stmt: RunStatement,
+  plan: RunPlan,
   shared: EngineShared,
   q: ConnectionQueue,
   ctx: { readonly signal?: AbortSignal; readonly queryId: string; readonly params?: readonly DuckDBValue[] },
 ): Promise<RunOutcome> {
-  const w = withValues(stmt.with?.options);
-  const path = shared.resolver.resolve(stmt.cascade.value);
-  const cascade = await loadCascade(path);
-  const table = w.as_table ?? `rvbbit_batch_${randomBytes(4).toString('hex')}`;
-  const usingSql = limitedUsingSql({
-    usingSql: stmt.using.sql,
-    usingHasLimit: stmt.using.hasLimit,
-    autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
-  });
-  const origin = { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column };
+  const { cascade } = plan;
+  const table = plan.asTable ?? `rvbbit_batch_${randomBytes(4).toString('hex')}`;
   await q.run((con) =>
-    withUserSqlErrors(con, usingSql, origin, () =>
+    withUserSqlErrors(con, plan.usingSql, plan.usingOrigin, () =>
       runUserStatement(
         con,
-        `CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${usingSql}\n)`,
+        `CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${plan.usingSql}\n)`,
         ctx.params,
       ),
     ),
   );
-  const counted = await q.run((con) =>
-    con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${qualifiedName(table)}`),
-  );
-  const rowCount = Number(counted.getRowObjectsJS()[0]!.n);
+  const { rowCount, cacheKey } = await describeInput(q, table, plan);
   const id = sessionId('batch');
+  const cached = cacheKey === null ? undefined : (await shared.cache.lookup([cacheKey])).get(cacheKey);
 
   const execute = async (signal?: AbortSignal): Promise<RunResult> => {
+    if (cached !== undefined) return fromCache(cached, id, cascade.cascadeId);
     const con = await shared.instance.connect();
     try {
       const result = await runCascade(
@@ -67,9 +56,9 @@ export async function runRunStatement(
           host: createDuckDbHost(con),
           signal,
           defaultModel: shared.llm.defaultModel,
-          modelOverride: w.model,
-          timeoutMs: w.timeout?.ms,
-          retries: w.retries,
+          modelOverride: plan.model,
+          timeoutMs: plan.timeoutMs,
+          retries: plan.retries,
           sessionPrefix: 'batch',
           sessionId: id,
         },
@@ -85,23 +74,79 @@ export async function runRunStatement(
           cache_hit: c.cache_hit ?? false,
         })),
       );
+      if (
+        cacheKey !== null &&
+        plan.cache !== false &&
+        result.status === 'success' &&
+        result.calls.length > 0
+      ) {
+        await shared.cache.store([
+          {
+            key: cacheKey,
+            cascadeId: cascade.cascadeId,
+            value: JSON.stringify(result.outputs),
+            ttlMs: plan.cache,
+          },
+        ]);
+      }
       return result;
     } finally {
       con.closeSync();
     }
   };
 
-  if (stmt.async) {
+  const cacheHits = cached === undefined ? 0 : 1;
+  if (plan.async) {
     await startJob(shared, id, cascade.cascadeId, table, rowCount, execute);
     const result = await q.run((con) => runRow(con, 'running', id, table, rowCount, null, null, 0, null));
-    return { result, rowsIn: rowCount, calls: 0, cost: 0 };
+    return { result, rowsIn: rowCount, calls: 0, cacheHits, cost: 0 };
   }
   const run = await execute(ctx.signal);
   const error = run.errors.map((e) => `${e.code}: ${e.message}`).join('; ') || null;
   const result = await q.run((con) =>
     runRow(con, run.status, id, table, rowCount, run.outputs, error, run.duration_ms, run.usage.cost),
   );
-  return { result, rowsIn: rowCount, calls: run.usage.calls, cost: run.usage.cost };
+  return { result, rowsIn: rowCount, calls: run.usage.calls, cacheHits, cost: run.usage.cost };
+}
+
+/**
+ * The input table's row count and the run's cache key. A RUN's answer depends
+ * on its cascade, model and the rows it reads, not on the table's fresh name:
+ * the key covers an md5 of the rows as JSON in table order (as MAP keys cover a
+ * row's inputs). null when the statement bypasses the cache.
+ */
+async function describeInput(
+  q: ConnectionQueue,
+  table: string,
+  plan: RunPlan,
+): Promise<{ rowCount: number; cacheKey: string | null }> {
+  const read = await q.run((con) =>
+    con.runAndReadAll(
+      `SELECT count(*)::DOUBLE AS n, md5(coalesce(string_agg(to_json(t)::VARCHAR, chr(10) ORDER BY t.rowid), '')) AS digest
+       FROM ${qualifiedName(table)} t`,
+    ),
+  );
+  const row = read.getRowObjectsJS()[0]!;
+  const rowCount = Number(row.n);
+  if (plan.cache === false) return { rowCount, cacheKey: null };
+  const inputs = { rows_md5: String(row.digest), row_count: rowCount };
+  return { rowCount, cacheKey: rowCacheKey(plan.cascade.contentHash, plan.model, inputs) };
+}
+
+/** A cached run's outputs as the result of a run that made no call. */
+function fromCache(value: string, id: string, cascadeId: string): RunResult {
+  return {
+    status: 'success',
+    session_id: id,
+    cascade_id: cascadeId,
+    outputs: JSON.parse(value) as Record<string, unknown>,
+    last_cell: null,
+    usage: { calls: 0, tokens_in: 0, tokens_out: 0, cost: 0, cache_hits: 1 },
+    errors: [],
+    warnings: [],
+    calls: [],
+    duration_ms: 0,
+  };
 }
 
 function runRow(

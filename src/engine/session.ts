@@ -4,7 +4,7 @@
  * exec; plain SQL passes to DuckDB byte for byte.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
@@ -12,11 +12,12 @@ import { RvbbitError } from '../errors.js';
 import type { MapContext, MapRowsRun } from '../exec/map-runner.js';
 import type { Progress } from '../exec/progress.js';
 import type { MapPlan } from '../plan/map-plan.js';
+import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
 import { mapTotals, type Outcome, StatementLog } from './statement-log.js';
-import { hasSemantics, streamStatement } from './stream-statement.js';
+import { streamStatement } from './stream-statement.js';
 
 export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
@@ -60,11 +61,8 @@ export class Session {
       q: this.q,
       values: () => toDuckValues(params),
       options,
-      execute: (stmt: Statement, queryId: string) => this.execute(stmt, params, options, queryId),
-      runMap: async (plan: MapPlan, queryId: string) => {
-        const { runMapStatement } = await llmStatements();
-        return mapOutcome(await runMapStatement(plan, this.mapContext(params, options, queryId)));
-      },
+      plan: (stmt: Statement) => this.plan(stmt),
+      run: (plan: Plan, queryId: string) => this.run(plan, params, options, queryId),
       mapContext: (queryId: string) => this.mapContext(params, options, queryId),
     };
     yield* streamStatement(host, last.stmt, last.text);
@@ -124,57 +122,80 @@ export class Session {
     };
   }
 
+  /** Plans the statement (plan/), then runs the plan: one case per kind, checked exhaustive. */
   private async execute(
     stmt: Statement,
     params: readonly unknown[] | undefined,
     options: QueryOptions,
     queryId: string,
   ): Promise<Outcome> {
-    const ctx = this.mapContext(params, options, queryId);
-    switch (stmt.kind) {
-      case 'SqlStatement': {
+    return this.run(await this.plan(stmt), params, options, queryId);
+  }
+
+  /** Plain SQL is planned without loading the planner of the other kinds (see llm-statements.ts). */
+  async plan(stmt: Statement): Promise<Plan> {
+    if (isPlainSql(stmt)) return planPlainSql(stmt);
+    const { planStatement } = await llmStatements();
+    return planStatement(stmt, this.shared);
+  }
+
+  async run(
+    plan: Plan,
+    params: readonly unknown[] | undefined,
+    options: QueryOptions,
+    queryId: string,
+  ): Promise<Outcome> {
+    const none = { rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
+    switch (plan.kind) {
+      case 'sql': {
         const values = toDuckValues(params);
-        if (hasSemantics(stmt)) return this.semantic(stmt, values, options, queryId);
-        const origin = { line: stmt.span.line, column: stmt.span.column };
         const result = await this.q.run((con) =>
-          readUserResult(con, stmt.text, values).catch((err) => {
-            throw duckdbError(err, origin, undefined, '');
+          readUserResult(con, plan.sql, values).catch((err) => {
+            throw duckdbError(err, plan.origin, undefined, '');
           }),
         );
-        return { result, kind: 'sql', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
+        return { result, kind: 'sql', ...none };
       }
-      case 'MapStatement':
-      case 'CreateTableAsStatement': {
-        const { planMap, runMapStatement, streamable } = await llmStatements();
-        const map = stmt.kind === 'MapStatement' ? stmt : stmt.map;
-        const plan = await planMap(
-          map,
-          this.shared.resolver,
-          this.shared.defaults,
-          stmt.kind === 'MapStatement' ? undefined : stmt,
+      case 'semantic': {
+        const { runSemantic } = await llmStatements();
+        const out = await runSemantic(
+          plan.stmt,
+          plan.options,
+          this.semanticContext(params, options, queryId),
         );
-        if (stmt.kind === 'MapStatement' && streamable(plan)) return this.collected(plan, ctx);
-        return mapOutcome(await runMapStatement(plan, ctx));
+        const { calls, cacheHits, cost, strategy } = out;
+        return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
       }
-      case 'RunStatement': {
+      case 'explain-semantic': {
+        const { explainSemantic } = await llmStatements();
+        const ctx = this.semanticContext(params, options, queryId);
+        const result = await explainSemantic(plan.stmt, plan.options, plan.json, ctx);
+        return { result, kind: 'explain', ...none, strategy: 'explain' };
+      }
+      case 'map': {
+        const { runMapStatement, streamable } = await llmStatements();
+        const ctx = this.mapContext(params, options, queryId);
+        if (streamable(plan.map)) return this.collected(plan.map, ctx);
+        return mapOutcome(await runMapStatement(plan.map, ctx));
+      }
+      case 'run': {
         const { runRunStatement } = await llmStatements();
-        const out = await runRunStatement(stmt, this.shared, this.q, ctx);
-        return {
-          result: out.result,
-          kind: 'run',
-          rowsIn: out.rowsIn,
-          calls: out.calls,
-          cacheHits: 0,
-          cost: out.cost,
-        };
+        const out = await runRunStatement(
+          plan.run,
+          this.shared,
+          this.q,
+          this.mapContext(params, options, queryId),
+        );
+        const { rowsIn, calls, cacheHits, cost } = out;
+        return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
       }
-      case 'ExplainStatement': {
+      case 'explain': {
         const { explainStatement } = await llmStatements();
-        const result = await explainStatement(stmt, this.shared, this.q, toDuckValues(params));
-        return { result, kind: 'explain', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
+        const result = await explainStatement(plan, this.shared, this.q, toDuckValues(params));
+        return { result, kind: 'explain', ...none };
       }
       default:
-        return unreachable(stmt);
+        return unreachable(plan);
     }
   }
 
@@ -189,36 +210,14 @@ export class Session {
     }
   }
 
-  /** A statement with semantic operators: EXPLAIN (no paid calls) or a run by its strategy. */
-  private async semantic(
-    stmt: SqlStatement,
-    values: DuckDBValue[] | undefined,
-    options: QueryOptions,
-    queryId: string,
-  ): Promise<Outcome> {
-    const ctx = {
+  private semanticContext(params: readonly unknown[] | undefined, options: QueryOptions, queryId: string) {
+    return {
       engine: this.shared,
       q: this.q,
-      params: values,
+      params: toDuckValues(params),
       queryId,
       signal: options.signal,
       onProgress: options.onProgress,
-    };
-    const { explainSemantic, runSemantic, semanticExplainTarget } = await llmStatements();
-    const target = semanticExplainTarget(stmt);
-    if (target) {
-      const result = await explainSemantic(target.stmt, target.json, ctx);
-      return { result, kind: 'explain', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0, strategy: 'explain' };
-    }
-    const out = await runSemantic(stmt, ctx);
-    return {
-      result: out.result,
-      kind: 'semantic',
-      rowsIn: 0,
-      calls: out.calls,
-      cacheHits: out.cacheHits,
-      cost: out.cost,
-      strategy: out.strategy,
     };
   }
 
@@ -234,8 +233,8 @@ function mapOutcome(out: { readonly result: QueryResult; readonly run: MapRowsRu
   return { result: out.result, ...mapTotals(out.run) };
 }
 
-function unreachable(stmt: never): never {
-  throw new RvbbitError('ENGINE_ERROR', `unknown statement kind ${(stmt as { kind: string }).kind}`);
+function unreachable(plan: never): never {
+  throw new RvbbitError('ENGINE_ERROR', `unknown plan kind ${(plan as { kind: string }).kind}`);
 }
 
 export type { DuckDBValue };

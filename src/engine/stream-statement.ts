@@ -14,7 +14,7 @@ import { duckdbError } from '../db/duckdb-error.js';
 import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import type { MapContext } from '../exec/map-runner.js';
-import type { MapPlan } from '../plan/map-plan.js';
+import type { Plan } from '../plan/plan.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';
 import type { QueryOptions } from './session.js';
@@ -29,9 +29,9 @@ export interface StreamHost {
   /** The statement's parameters as DuckDB binds them (throws on a value it cannot bind). */
   values(): DuckDBValue[] | undefined;
   readonly options: QueryOptions;
-  /** engine.query's way of running one statement (and a MAP already planned). */
-  execute(stmt: Statement, queryId: string): Promise<Outcome>;
-  runMap(plan: MapPlan, queryId: string): Promise<Outcome>;
+  /** engine.query's way of planning and running one statement. */
+  plan(stmt: Statement): Promise<Plan>;
+  run(plan: Plan, queryId: string): Promise<Outcome>;
   mapContext(queryId: string): MapContext;
 }
 
@@ -74,26 +74,24 @@ async function* openStream(
   stmt: Statement,
   queryId: string,
 ): AsyncGenerator<Rows, StatementTotals | undefined> {
-  if (stmt.kind === 'SqlStatement' && !hasSemantics(stmt)) {
-    yield* streamSql(host, stmt.text, { line: stmt.span.line, column: stmt.span.column });
+  const plan = await host.plan(stmt);
+  if (plan.kind === 'sql') {
+    yield* streamSql(host, plan.sql, plan.origin);
     return { kind: 'sql', rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
   }
-  if (stmt.kind === 'MapStatement') {
-    const { planMap, streamable, streamMap } = await llmStatements();
-    const plan = await planMap(stmt, host.shared.resolver, host.shared.defaults);
-    if (!streamable(plan)) {
-      return yield* inBatches(await host.runMap(plan, queryId));
-    }
-    const lease = await host.q.lease();
-    try {
-      const ctx = { ...host.mapContext(queryId), con: lease.con, instance: host.shared.instance };
-      const run = yield* streamMap(plan, ctx);
-      return mapTotals(run);
-    } finally {
-      lease.release();
+  if (plan.kind === 'map') {
+    const { streamable, streamMap } = await llmStatements();
+    if (streamable(plan.map)) {
+      const lease = await host.q.lease();
+      try {
+        const ctx = { ...host.mapContext(queryId), con: lease.con, instance: host.shared.instance };
+        return mapTotals(yield* streamMap(plan.map, ctx));
+      } finally {
+        lease.release();
+      }
     }
   }
-  return yield* inBatches(await host.execute(stmt, queryId));
+  return yield* inBatches(await host.run(plan, queryId));
 }
 
 async function* streamSql(
@@ -125,13 +123,4 @@ async function* inBatches(out: Outcome): AsyncGenerator<Rows, StatementTotals> {
   for (let i = 0; i < out.result.rows.length; i += STREAM_BATCH_ROWS)
     yield out.result.rows.slice(i, i + STREAM_BATCH_ROWS) as Rows;
   return out;
-}
-
-export function hasSemantics(stmt: {
-  readonly operators: readonly unknown[];
-  readonly relevance: readonly unknown[];
-  readonly joins: readonly unknown[];
-  readonly aggregates: readonly unknown[];
-}): boolean {
-  return stmt.operators.length + stmt.relevance.length + stmt.joins.length + stmt.aggregates.length > 0;
 }

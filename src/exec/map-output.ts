@@ -6,10 +6,12 @@
  * the streaming path casts them batch by batch (map-typed-cast.ts) with the
  * same expressions.
  */
+
+import type { OnError } from '../../grammar/index.js';
 import type { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
-import type { MapOutput, OnError, TypedColumn } from '../plan/map-plan.js';
+import type { MapOutput, TypedColumn } from '../plan/map-plan.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 
 export const INDEX_COLUMN = '__rvbbit_idx';

@@ -2,6 +2,7 @@
  * A MAP statement after planning: options checked and defaulted, the cascade
  * resolved and loaded. The executor takes only this, never the AST.
  */
+import type { OnError } from '../../grammar/index.js';
 import type { Cascade } from '../cascade/index.js';
 
 export interface TypedColumn {
@@ -13,8 +14,6 @@ export interface TypedColumn {
 export type MapOutput =
   | { readonly kind: 'single'; readonly name: string }
   | { readonly kind: 'typed'; readonly columns: readonly TypedColumn[] };
-
-export type OnError = 'null' | 'fail' | 'keep';
 
 export interface MapPlan {
   readonly cascadePath: string;

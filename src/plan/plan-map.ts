@@ -2,14 +2,13 @@
  * MapStatement (AST) → MapPlan: options defaulted, the cascade resolved inside
  * the roots and loaded (so a bad file fails before any row runs).
  */
-import type {
-  Annotation,
-  CreateTableAsStatement,
-  MapStatement,
-  TypeRef,
-  WithKey,
-  WithOption,
-  WithOptionValues,
+import {
+  type Annotation,
+  type CreateTableAsStatement,
+  type MapStatement,
+  type TypeRef,
+  type WithOptionValues,
+  withValues,
 } from '../../grammar/index.js';
 import { loadCascade } from '../cascade/index.js';
 import type { CascadeResolver } from './cascade-resolver.js';
@@ -21,13 +20,6 @@ export interface PlanDefaults {
   readonly parallel: number;
   /** Engine-wide cache switch and TTL (ms; undefined = no expiry). */
   readonly cache: false | number | undefined;
-}
-
-/** The typed WITH options of a statement as a partial record. */
-export function withValues(options: readonly WithOption[] | undefined): Partial<WithOptionValues> {
-  const out: Partial<Record<WithKey, unknown>> = {};
-  for (const o of options ?? []) out[o.key] = o.value;
-  return out as Partial<WithOptionValues>;
 }
 
 export function typeText(t: TypeRef): string {
@@ -83,7 +75,7 @@ export async function planMap(
 }
 
 /** WITH (cache = …) over the engine default: true keeps the default TTL, a duration sets one. */
-function cacheSetting(
+export function cacheSetting(
   setting: WithOptionValues['cache'] | undefined,
   fallback: PlanDefaults['cache'],
 ): MapPlan['cache'] {

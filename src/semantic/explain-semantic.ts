@@ -11,39 +11,24 @@ import type { QueryResult } from '../db/query-result.js';
 import { readResult } from '../db/query-result.js';
 import { costFromTable } from '../llm/pricing.js';
 import { modelsOf, tokensPerRun } from '../plan/estimate.js';
+import type { SemanticOptions } from '../plan/semantic-options.js';
+import { rewriteSemantic } from '../plan/semantic-rewrite.js';
+import { splitUnionAll } from '../plan/union-split.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
-import { rewriteSemantic } from './rewrite.js';
 import type { SemanticRunContext } from './run-semantic.js';
 import { isQuery } from './run-semantic.js';
 import { candidateInputs } from './small-side.js';
 import { closeStatement, openStatement, startPass } from './statement-calls.js';
-import { semanticOptions } from './statement-options.js';
-import { splitUnionAll } from './union-split.js';
-
-const EXPLAIN = /^\s*EXPLAIN\s*(\(\s*FORMAT\s+(TEXT|JSON)\s*\)\s*)?/i;
-
-/** The SELECT under `EXPLAIN [ (FORMAT TEXT|JSON) ]`, with spans still pointing into the whole input. */
-export function semanticExplainTarget(stmt: SqlStatement): { stmt: SqlStatement; json: boolean } | null {
-  const m = EXPLAIN.exec(stmt.text);
-  if (!m) return null;
-  const cut = m[0].length;
-  const inner: SqlStatement = {
-    ...stmt,
-    text: stmt.text.slice(cut),
-    span: { ...stmt.span, start: stmt.span.start + cut },
-  };
-  return { stmt: inner, json: (m[2] ?? '').toUpperCase() === 'JSON' };
-}
 
 export async function explainSemantic(
   stmt: SqlStatement,
+  opts: SemanticOptions,
   json: boolean,
   ctx: SemanticRunContext,
 ): Promise<QueryResult> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
-  const opts = semanticOptions(stmt.annotations, engine.defaults);
   const s = openStatement(opts.hint);
   try {
     const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold);

@@ -21,10 +21,12 @@ import { type QueryResult, readUserResult } from '../db/query-result.js';
 import type { EngineShared } from '../engine/engine.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
+import type { SemanticOptions } from '../plan/semantic-options.js';
+import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from '../plan/semantic-rewrite.js';
+import { splitUnionAll } from '../plan/union-split.js';
 import { CallRunner } from './call-runner.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
-import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from './rewrite.js';
 import { outputValue } from './sql-types.js';
 import {
   closeStatement,
@@ -33,8 +35,6 @@ import {
   startPass,
   type Tuple,
 } from './statement-calls.js';
-import { type SemanticOptions, semanticOptions } from './statement-options.js';
-import { splitUnionAll } from './union-split.js';
 
 export interface SemanticRunContext {
   readonly engine: EngineShared;
@@ -64,9 +64,12 @@ export function isQuery(sql: string): boolean {
   return /^\s*(\(\s*)*(SELECT|WITH|FROM|VALUES|TABLE)\b/i.test(sql);
 }
 
-export async function runSemantic(stmt: SqlStatement, ctx: SemanticRunContext): Promise<SemanticOutcome> {
+export async function runSemantic(
+  stmt: SqlStatement,
+  opts: SemanticOptions,
+  ctx: SemanticRunContext,
+): Promise<SemanticOutcome> {
   const { engine } = ctx;
-  const opts = semanticOptions(stmt.annotations, engine.defaults);
   const s = openStatement(opts.hint);
   const rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold);
   const batch = opts.strategy === 'batch' && isQuery(rewritten.sql);

@@ -1,0 +1,53 @@
+/**
+ * RunStatement (AST) → RunPlan: options defaulted, the cascade resolved and
+ * loaded, the USING query limited. RUN and EXPLAIN RUN both take this plan.
+ */
+import { type RunStatement, withValues } from '../../grammar/index.js';
+import type { Cascade } from '../cascade/index.js';
+import { loadCascade } from '../cascade/index.js';
+import type { CascadeResolver } from './cascade-resolver.js';
+import { limitedUsingSql } from './map-plan.js';
+import { cacheSetting, type PlanDefaults } from './plan-map.js';
+
+export const DEFAULT_RUN_LIMIT = 10_000;
+
+export interface RunPlan {
+  readonly cascadePath: string;
+  readonly cascade: Cascade;
+  /** The USING query with the auto-LIMIT applied. */
+  readonly usingSql: string;
+  readonly usingOrigin: { readonly line: number; readonly column: number };
+  /** WITH (as_table = …); otherwise the executor names a fresh table. */
+  readonly asTable?: string;
+  readonly async: boolean;
+  /** As for MAP: false = bypass, a number = TTL in ms, undefined = no expiry. */
+  readonly cache: false | number | undefined;
+  readonly model?: string;
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+export async function planRun(
+  stmt: RunStatement,
+  resolver: CascadeResolver,
+  defaults: PlanDefaults,
+): Promise<RunPlan> {
+  const w = withValues(stmt.with?.options);
+  const cascadePath = resolver.resolve(stmt.cascade.value);
+  return {
+    cascadePath,
+    cascade: await loadCascade(cascadePath),
+    usingSql: limitedUsingSql({
+      usingSql: stmt.using.sql,
+      usingHasLimit: stmt.using.hasLimit,
+      autoLimit: w.limit ?? DEFAULT_RUN_LIMIT,
+    }),
+    usingOrigin: { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column },
+    asTable: w.as_table,
+    async: stmt.async,
+    cache: cacheSetting(w.cache, defaults.cache),
+    model: w.model,
+    timeoutMs: w.timeout?.ms,
+    retries: w.retries,
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Statement (AST) → Plan for every kind (plan.ts); cascades are resolved and
+ * loaded here, so a bad file fails before any row runs.
+ */
+import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type { CascadeResolver } from './cascade-resolver.js';
+import { hasSemantics, type Plan, planPlainSql } from './plan.js';
+import { type PlanDefaults, planMap } from './plan-map.js';
+import { planRun } from './plan-run.js';
+import { semanticOptions } from './semantic-options.js';
+
+export interface PlanContext {
+  readonly resolver: CascadeResolver;
+  readonly defaults: PlanDefaults;
+}
+
+export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<Plan> {
+  switch (stmt.kind) {
+    case 'SqlStatement': {
+      if (!hasSemantics(stmt)) return planPlainSql(stmt);
+      const explained = explainedSemantic(stmt);
+      if (explained) {
+        const options = semanticOptions(explained.stmt.annotations, ctx.defaults);
+        return { kind: 'explain-semantic', stmt: explained.stmt, options, json: explained.json };
+      }
+      return { kind: 'semantic', stmt, options: semanticOptions(stmt.annotations, ctx.defaults) };
+    }
+    case 'MapStatement':
+      return { kind: 'map', map: await planMap(stmt, ctx.resolver, ctx.defaults) };
+    case 'CreateTableAsStatement':
+      return { kind: 'map', map: await planMap(stmt.map, ctx.resolver, ctx.defaults, stmt) };
+    case 'RunStatement':
+      return { kind: 'run', run: await planRun(stmt, ctx.resolver, ctx.defaults) };
+    case 'ExplainStatement': {
+      const json = stmt.format === 'JSON';
+      const t = stmt.target;
+      return t.kind === 'MapStatement'
+        ? {
+            kind: 'explain',
+            json,
+            target: { kind: 'map', map: await planMap(t, ctx.resolver, ctx.defaults) },
+          }
+        : {
+            kind: 'explain',
+            json,
+            target: { kind: 'run', run: await planRun(t, ctx.resolver, ctx.defaults) },
+          };
+    }
+    default:
+      return unreachable(stmt);
+  }
+}
+
+const EXPLAIN = /^\s*EXPLAIN\s*(\(\s*FORMAT\s+(TEXT|JSON)\s*\)\s*)?/i;
+
+/** The statement under `EXPLAIN [ (FORMAT TEXT|JSON) ]`, spans still pointing into the whole input; null when not an EXPLAIN. */
+function explainedSemantic(stmt: SqlStatement): { stmt: SqlStatement; json: boolean } | null {
+  const m = EXPLAIN.exec(stmt.text);
+  if (!m) return null;
+  const cut = m[0].length;
+  const inner: SqlStatement = {
+    ...stmt,
+    text: stmt.text.slice(cut),
+    span: { ...stmt.span, start: stmt.span.start + cut },
+  };
+  return { stmt: inner, json: (m[2] ?? '').toUpperCase() === 'JSON' };
+}
+
+function unreachable(stmt: never): never {
+  throw new Error(`unknown statement kind ${(stmt as { kind: string }).kind}`);
+}

@@ -1,0 +1,57 @@
+/**
+ * What the session runs: every statement kind planned into one readonly,
+ * `kind`-tagged union, dispatched exhaustively in engine/session.ts (a new
+ * kind without a case there does not compile). Plain SQL is planned here,
+ * without loading anything; the other kinds in plan-statement.ts, which the
+ * session imports with the first statement that calls a model.
+ */
+import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type { MapPlan } from './map-plan.js';
+import type { RunPlan } from './plan-run.js';
+import type { SemanticOptions } from './semantic-options.js';
+
+export interface SqlOrigin {
+  readonly line: number;
+  readonly column: number;
+}
+
+export type Plan =
+  /** DuckDB SQL, passed byte for byte. */
+  | { readonly kind: 'sql'; readonly sql: string; readonly origin: SqlOrigin }
+  /** A SELECT (or other SQL) with semantic operators, run by its strategy. */
+  | { readonly kind: 'semantic'; readonly stmt: SqlStatement; readonly options: SemanticOptions }
+  /** `EXPLAIN [JSON]` of a statement with semantic operators: what it would call, without calling. */
+  | {
+      readonly kind: 'explain-semantic';
+      readonly stmt: SqlStatement;
+      readonly options: SemanticOptions;
+      readonly json: boolean;
+    }
+  /** RVBBIT MAP, and CREATE TABLE … AS RVBBIT MAP (then `map.asTable` is set). */
+  | { readonly kind: 'map'; readonly map: MapPlan }
+  | { readonly kind: 'run'; readonly run: RunPlan }
+  | {
+      readonly kind: 'explain';
+      readonly json: boolean;
+      readonly target:
+        | { readonly kind: 'map'; readonly map: MapPlan }
+        | { readonly kind: 'run'; readonly run: RunPlan };
+    };
+
+/** True when a statement is DuckDB SQL with nothing for a model to do. */
+export function isPlainSql(stmt: Statement): stmt is SqlStatement {
+  return stmt.kind === 'SqlStatement' && !hasSemantics(stmt);
+}
+
+export function hasSemantics(stmt: {
+  readonly operators: readonly unknown[];
+  readonly relevance: readonly unknown[];
+  readonly joins: readonly unknown[];
+  readonly aggregates: readonly unknown[];
+}): boolean {
+  return stmt.operators.length + stmt.relevance.length + stmt.joins.length + stmt.aggregates.length > 0;
+}
+
+export function planPlainSql(stmt: SqlStatement): Plan {
+  return { kind: 'sql', sql: stmt.text, origin: { line: stmt.span.line, column: stmt.span.column } };
+}
