@@ -11,7 +11,7 @@
  */
 import type { SqlStatement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
-import type { OperatorCatalog, SemanticFunction } from '../semantic/operator-catalog.js';
+import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
 
 /** One place the rewrite put a function call, for EXPLAIN and error positions. */
 export interface CallSite {

@@ -13,8 +13,8 @@ import {
   INTEGER,
 } from '@duckdb/node-api';
 import { errorMessage } from '../errors.js';
+import type { SemanticFunction } from '../plan/operator-catalog.js';
 import { registeredName } from '../plan/semantic-rewrite.js';
-import type { SemanticFunction } from './operator-catalog.js';
 import { duckType, inputValue } from './sql-types.js';
 import { type SqlValue, type StatementCalls, statementFor, type Tuple, tupleKey } from './statement-calls.js';
 

@@ -3,8 +3,9 @@
  * function, every group at once so they share the statement's PARALLEL
  * bound; `~` groups take the small-side plan when it is cheaper.
  */
+
+import type { OperatorCatalog, SemanticFunction } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
-import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
 import {
   candidateInputs,
   pairResults,

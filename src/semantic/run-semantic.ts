@@ -18,7 +18,6 @@ import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/inde
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
-import type { EngineShared } from '../engine/engine.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
@@ -27,6 +26,7 @@ import { splitUnionAll } from '../plan/union-split.js';
 import { CallRunner } from './call-runner.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
+import type { SemanticEngine } from './semantic-engine.js';
 import { outputValue } from './sql-types.js';
 import {
   closeStatement,
@@ -37,7 +37,7 @@ import {
 } from './statement-calls.js';
 
 export interface SemanticRunContext {
-  readonly engine: EngineShared;
+  readonly engine: SemanticEngine;
   readonly q: ConnectionQueue;
   readonly params: DuckDBValue[] | undefined;
   readonly queryId: string;

@@ -3,8 +3,9 @@
  * grammar built from it), the small-side limit, and the sync strategies'
  * blocking worker, started on first use.
  */
+
+import { loadOperatorCatalog, type OperatorCatalog } from '../plan/operator-catalog.js';
 import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
-import { loadOperatorCatalog, type OperatorCatalog } from './operator-catalog.js';
 import { SyncRunner } from './sync-runner.js';
 
 export interface SemanticShared {

@@ -5,7 +5,7 @@
  * small side (`<candidates>`), instead of one call per pair. Record mode has
  * already revealed every pair, so the choice is made from counts, not guesses.
  */
-import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
+import type { OperatorCatalog, SemanticFunction } from '../plan/operator-catalog.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
 export interface SmallSidePlan {

@@ -5,7 +5,7 @@
  * a plain Map keyed by the statement's token is enough.
  */
 import { canonicalJson } from '../cache/cache-key.js';
-import type { SemanticFunction } from './operator-catalog.js';
+import type { SemanticFunction } from '../plan/operator-catalog.js';
 
 /** One operator call: a function and its named inputs (what the cascade run receives). */
 export interface Tuple {
