@@ -11,22 +11,13 @@ import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { type HttpReply, httpSend } from './http.js';
-import { DEFAULT_BACKOFF, parseRetryAfter, withRetry } from './retry.js';
+import { type Answer, readReply, retryable } from './reply.js';
+import { DEFAULT_BACKOFF, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
-import {
-  parseJsonAnswer,
-  rejectsResponseFormat,
-  responseFormatJson,
-  schemaInstruction,
-} from './structured.js';
+import { rejectsResponseFormat, responseFormatJson, schemaInstruction } from './structured.js';
 import type { CallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient } from './types.js';
-import { usageOf } from './usage.js';
 
 export type { LlmCallRecord, LlmClientOptions } from './client-options.js';
-
-const SIM_HEADER = 'x-rvbbit-simulator';
-
-type Answer = Omit<ChatResult, 'durationMs' | 'attempts'>;
 
 /** An LlmClient for any OpenAI-compatible `/chat/completions` endpoint. */
 export function createLlmClient(options: LlmClientOptions): LlmClient {
@@ -144,7 +135,12 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       noResponseFormat.add(model);
       reply = await attempt(model, request, signal, timeoutMs, counter);
     }
-    return readReply(reply, model, request);
+    return readReply(reply, model, request, {
+      host,
+      clean,
+      prices: options.prices,
+      checkJson: options.checkJson,
+    });
   }
 
   /** One HTTP attempt; a status worth retrying rejects with RetryableFailure. Not async: one frame fewer per call. */
@@ -162,62 +158,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       headers,
       signal,
       timeoutMs,
-    }).then(retryable);
-  }
-
-  function retryable(reply: HttpReply): HttpReply {
-    const s = reply.status;
-    // 408 and 429 are worth another attempt (after Retry-After); so is any 5xx.
-    if (s === 429 || s === 408 || s >= 500) {
-      const retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
-      throw new RetryableFailure(
-        `LLM_HTTP_${s}`,
-        `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`,
-        s,
-        retryAfterMs,
-      );
-    }
-    return reply;
-  }
-
-  function readReply(reply: HttpReply, model: string, request: ChatRequest): Answer {
-    const s = reply.status;
-    if (s >= 400 && s < 500) {
-      throw llmError(`LLM_HTTP_${s}`, `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`, { status: s });
-    }
-    if (s < 200 || s >= 300)
-      throw llmError(LLM_ERROR.HTTP_ERROR, `unexpected HTTP ${s} from ${host}`, { status: s });
-    let json: { choices?: unknown; usage?: unknown; model?: unknown };
-    try {
-      json = JSON.parse(reply.text);
-    } catch {
-      // A cut or garbled body is a transport fault: worth another attempt.
-      throw new RetryableFailure(LLM_ERROR.BAD_RESPONSE, `the body from ${host} is not valid JSON`, s);
-    }
-    const choices = json?.choices;
-    if (!Array.isArray(choices) || choices.length === 0) {
-      throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no choices`, { status: s });
-    }
-    const content = (choices[0] as { message?: { content?: unknown } })?.message?.content;
-    if (typeof content !== 'string') {
-      throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no text content`, { status: s });
-    }
-    if (content.length === 0)
-      throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} is empty`, { status: s });
-    if (request.responseFormat && options.checkJson !== false && parseJsonAnswer(content) === undefined) {
-      throw llmError(LLM_ERROR.BAD_JSON, `the answer from ${host} is not valid JSON`, {
-        status: s,
-        excerpt: excerpt(clean(content)),
-        chars: content.length,
-      });
-    }
-    const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
-    return {
-      content,
-      model: answered,
-      usage: usageOf(json.usage, options.prices, [model, answered]),
-      answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
-    };
+    }).then((reply) => retryable(reply, host, clean));
   }
 
   return {
@@ -241,11 +182,6 @@ function bodyOf(model: string, request: ChatRequest, schemaInPrompt: boolean): s
   if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
   return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(messages)}${rf}${extra}}`;
-}
-
-function excerpt(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
 }
 
 /** Anything thrown during a call → an RvbbitError with an LLM_ code. */

@@ -8,7 +8,9 @@ import { AttemptAbort } from './attempt-abort.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 
 /** Response headers the client reads; the others are never decoded. */
-const WANTED = new Set(['content-length', 'retry-after', 'x-rvbbit-simulator', 'content-type']);
+/** The simulator marks its answers, so output can say which endpoint answered. */
+export const SIM_HEADER = 'x-rvbbit-simulator';
+const WANTED = new Set(['content-length', 'retry-after', SIM_HEADER, 'content-type']);
 const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
 
 /** The reason an attempt's own deadline aborts it with. */
@@ -26,7 +28,7 @@ export interface HttpAttempt {
 
 export interface HttpReply {
   readonly status: number;
-  /** The response headers the client reads (content-length, content-type, retry-after, x-rvbbit-simulator), names in lower case. */
+  /** The response headers the client reads (content-length, content-type, retry-after, the simulator's mark), names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RvbbitError } from '../errors.js';
+import { SIM_HEADER } from '../llm/http.js';
 import { readChatRequest } from './chat-request.js';
 import { type Completion, completionFor, errorBody, faultFor, MALFORMED_BODY } from './completion.js';
 import { mergeSimOptions, SIM_DEFAULTS, type SimulatorOptions } from './options.js';
@@ -24,7 +25,6 @@ export interface SimulatorHandle {
   close(): Promise<void>;
 }
 
-const SIM_HEADER = 'x-rvbbit-simulator';
 const ANSWER_CACHE_MAX = 4096;
 
 /** Starts the simulator; resolves once it listens. */

@@ -1,0 +1,84 @@
+/**
+ * Reading one HTTP reply of a chat call: a status worth another attempt
+ * becomes a RetryableFailure; a good body becomes the answer (text, model,
+ * usage, who answered); anything else an LlmError naming the host, with the
+ * API key redacted from every excerpt.
+ */
+import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
+import { type HttpReply, SIM_HEADER } from './http.js';
+import type { PriceTable } from './pricing.js';
+import { parseRetryAfter } from './retry.js';
+import { parseJsonAnswer } from './structured.js';
+import type { ChatRequest, ChatResult } from './types.js';
+import { usageOf } from './usage.js';
+
+export type Answer = Omit<ChatResult, 'durationMs' | 'attempts'>;
+
+export interface ReplyContext {
+  readonly host: string;
+  /** Redacts the API key from text that goes into an error. */
+  readonly clean: (text: string) => string;
+  readonly prices?: PriceTable;
+  readonly checkJson?: boolean;
+}
+
+export function retryable(reply: HttpReply, host: string, clean: (text: string) => string): HttpReply {
+  const s = reply.status;
+  // 408 and 429 are worth another attempt (after Retry-After); so is any 5xx.
+  if (s === 429 || s === 408 || s >= 500) {
+    const retryAfterMs = parseRetryAfter(reply.headers['retry-after']);
+    throw new RetryableFailure(
+      `LLM_HTTP_${s}`,
+      `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`,
+      s,
+      retryAfterMs,
+    );
+  }
+  return reply;
+}
+
+export function readReply(reply: HttpReply, model: string, request: ChatRequest, ctx: ReplyContext): Answer {
+  const { host, clean } = ctx;
+  const s = reply.status;
+  if (s >= 400 && s < 500) {
+    throw llmError(`LLM_HTTP_${s}`, `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`, { status: s });
+  }
+  if (s < 200 || s >= 300)
+    throw llmError(LLM_ERROR.HTTP_ERROR, `unexpected HTTP ${s} from ${host}`, { status: s });
+  let json: { choices?: unknown; usage?: unknown; model?: unknown };
+  try {
+    json = JSON.parse(reply.text);
+  } catch {
+    // A cut or garbled body is a transport fault: worth another attempt.
+    throw new RetryableFailure(LLM_ERROR.BAD_RESPONSE, `the body from ${host} is not valid JSON`, s);
+  }
+  const choices = json?.choices;
+  if (!Array.isArray(choices) || choices.length === 0) {
+    throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no choices`, { status: s });
+  }
+  const content = (choices[0] as { message?: { content?: unknown } })?.message?.content;
+  if (typeof content !== 'string') {
+    throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no text content`, { status: s });
+  }
+  if (content.length === 0)
+    throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} is empty`, { status: s });
+  if (request.responseFormat && ctx.checkJson !== false && parseJsonAnswer(content) === undefined) {
+    throw llmError(LLM_ERROR.BAD_JSON, `the answer from ${host} is not valid JSON`, {
+      status: s,
+      excerpt: excerpt(clean(content)),
+      chars: content.length,
+    });
+  }
+  const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
+  return {
+    content,
+    model: answered,
+    usage: usageOf(json.usage, ctx.prices, [model, answered]),
+    answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
+  };
+}
+
+function excerpt(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
