@@ -5,12 +5,22 @@
  * @see ../../shared/spec/dialect.md §2 "Annotations"
  */
 import type { Span } from './span.js';
+import type { Duration } from './with-options.js';
 
 export const STRATEGIES = ['batch', 'sequential', 'union_all', 'vectorized'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** The valid `key:` words, in canonical order. */
-export const ANNOTATION_KEYS = ['parallel', 'model', 'threshold', 'strategy', 'cache'] as const;
+export const ANNOTATION_KEYS = [
+  'parallel',
+  'model',
+  'threshold',
+  'strategy',
+  'cache',
+  'budget_dollars',
+  'timeout',
+  'retries',
+] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
 interface AnnotationBase {
@@ -25,5 +35,9 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'threshold'; readonly value: number }
     | { readonly key: 'strategy'; readonly value: Strategy }
     | { readonly key: 'cache'; readonly value: boolean }
+    /** The same values as the WITH options of the same names (with-options.ts). */
+    | { readonly key: 'budget_dollars'; readonly value: number }
+    | { readonly key: 'timeout'; readonly value: Duration }
+    | { readonly key: 'retries'; readonly value: number }
     | { readonly key: 'hint'; readonly value: string }
   );

@@ -3,11 +3,12 @@
  * @see ./annotation-node.ts for what counts as a `key:`.
  */
 import type { Annotation, AnnotationKey, Strategy } from './annotation-node.js';
+import type { Duration } from './with-options.js';
 import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
-import { MAX_PARALLEL } from './with-options.js';
+import { checkOptionValue, MAX_PARALLEL } from './with-options.js';
 
 const ANNOTATION = /^--[ \t]*@/;
 const KEYED = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?=\s|$)/;
@@ -81,6 +82,18 @@ function typed(
       return lower === 'true' || lower === 'false'
         ? { kind: 'Annotation', key, value: lower === 'true', span }
         : bad(`cache must be true or false, got '${value}'`, at);
+    case 'budget_dollars':
+    case 'retries': {
+      // Checked as the WITH option of the same name is, from the number written.
+      const checked = checkOptionValue(key, /^[0-9.eE+-]+$/.test(value) ? Number(value) : value);
+      if ('error' in checked) return bad(checked.error, at);
+      return { kind: 'Annotation', key, value: checked.value as number, span };
+    }
+    case 'timeout': {
+      const checked = checkOptionValue(key, value);
+      if ('error' in checked) return bad(checked.error, at);
+      return { kind: 'Annotation', key, value: checked.value as Duration, span };
+    }
   }
 }
 
@@ -94,5 +107,6 @@ const bad = (message: string, offset: number): SemanticError => ({
 export function formatAnnotation(a: Annotation): string {
   if (a.key === 'hint') return `-- @ ${a.value}`;
   if (a.key === 'parallel' && a.value === null) return '-- @ parallel';
+  if (a.key === 'timeout') return `-- @ timeout: ${a.value.text}`;
   return `-- @ ${a.key}: ${String(a.value)}`;
 }

@@ -14,6 +14,12 @@ export interface SemanticOptions {
   readonly cacheTtl: number | false | undefined;
   /** Free-text annotations, appended to every operator prompt. */
   readonly hint: string;
+  /** No operator call starts once the statement has spent this much (`-- @ budget_dollars: n`). */
+  readonly budgetDollars?: number;
+  /** Deadline of one cascade run, ms (`-- @ timeout: 30s`); the engine's LLM timeout otherwise. */
+  readonly timeoutMs?: number;
+  /** Attempts per LLM call (`-- @ retries: n`); the engine's default otherwise. */
+  readonly retries?: number;
 }
 
 export const DEFAULT_THRESHOLD = 0.5;
@@ -28,6 +34,9 @@ export function semanticOptions(
   let strategy: Strategy = 'batch';
   let cacheTtl = defaults.cache;
   const hints: string[] = [];
+  let budgetDollars: number | undefined;
+  let timeoutMs: number | undefined;
+  let retries: number | undefined;
   for (const a of annotations) {
     switch (a.key) {
       case 'parallel':
@@ -48,7 +57,26 @@ export function semanticOptions(
       case 'hint':
         hints.push(a.value);
         break;
+      case 'budget_dollars':
+        budgetDollars = a.value;
+        break;
+      case 'timeout':
+        timeoutMs = a.value.ms;
+        break;
+      case 'retries':
+        retries = a.value;
+        break;
     }
   }
-  return { parallel, model, threshold, strategy, cacheTtl, hint: hints.join('\n') };
+  return {
+    parallel,
+    model,
+    threshold,
+    strategy,
+    cacheTtl,
+    hint: hints.join('\n'),
+    budgetDollars,
+    timeoutMs,
+    retries,
+  };
 }

@@ -55,7 +55,7 @@ test('an unknown key is an error listing the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
   assert.is(
     e.message,
-    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache (free text without 'key:' is a hint)",
+    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, timeout, retries (free text without 'key:' is a hint)",
   );
   assert.equal([e.line, e.column], [1, 6]);
 });
@@ -72,6 +72,25 @@ test('bad values', () => {
   assert.is(err('-- @ cache: maybe\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
   assert.is(err('-- @ model:\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
   assert.is(err('-- @ model\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(err('-- @ budget_dollars: 0\nSELECT 1').message, 'budget_dollars must be a number > 0, got 0');
+  assert.is(err('-- @ retries: 21\nSELECT 1').message, 'retries must be an integer from 0 to 20, got 21');
+  assert.is(
+    err('-- @ timeout: soon\nSELECT 1').message,
+    "timeout must be a duration such as '30s', '5m', '2h' or '1d', got 'soon'",
+  );
+});
+
+test('budget_dollars, timeout and retries take the values of the WITH options of the same names', () => {
+  const a = parse('-- @ budget_dollars: 0.25\n-- @ timeout: 30s\n-- @ retries: 0\nSELECT 1').statements[0]!
+    .annotations;
+  assert.equal(
+    a.map((x) => [x.key, x.value]),
+    [
+      ['budget_dollars', 0.25],
+      ['timeout', { text: '30s', ms: 30_000 }],
+      ['retries', 0],
+    ],
+  );
 });
 
 test('a key given twice is an error; hints may repeat', () => {

@@ -70,6 +70,9 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'threshold', kind: 'annotation_key' },
     { label: 'strategy', kind: 'annotation_key' },
     { label: 'cache', kind: 'annotation_key' },
+    { label: 'budget_dollars', kind: 'annotation_key' },
+    { label: 'timeout', kind: 'annotation_key' },
+    { label: 'retries', kind: 'annotation_key' },
   ]);
   assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);
   assert.equal(labels('-- @ strategy: |'), ['batch', 'sequential', 'union_all', 'vectorized']);
