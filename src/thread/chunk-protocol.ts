@@ -78,6 +78,16 @@ export interface RowOutcome {
   readonly cost: number | null;
 }
 
+/** The outcome of a row that failed without running (budget spent, worker gone …): no calls, no cost. */
+export function failedOutcome(index: number, errorCode: string, error: string): RowOutcome {
+  return { index, ok: false, sessionId: '', errorCode, error, calls: [], cost: 0 };
+}
+
+/** The outcome of a row the result cache answered. */
+export function cachedOutcome(index: number, output: unknown): RowOutcome {
+  return { index, ok: true, sessionId: '', output, calls: [], cost: 0 };
+}
+
 export interface ChunkResult {
   readonly chunkIndex: number;
   readonly rows: readonly RowOutcome[];

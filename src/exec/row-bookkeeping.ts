@@ -1,0 +1,162 @@
+/**
+ * What happens around the pool for every row a statement dispatches: the
+ * cache lookup before (a page at a time), and after each outcome the call
+ * logs, the cache write, the progress counters and the cost. One place, for
+ * MAP rows and operator tuples alike (row-dispatch.ts).
+ */
+import { rowCacheKey } from '../cache/cache-key.js';
+import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
+import type { CallOrigin, LoggedCall, LogWriter } from '../obs/log-writer.js';
+import { loggedCall } from '../obs/log-writer.js';
+import { type ChunkRow, cachedOutcome, type RowOutcome } from '../thread/chunk-protocol.js';
+import type { ProgressTracker } from './progress.js';
+import type { DispatchTarget } from './row-dispatch.js';
+
+/** Cache-hit log rows are written in batches of this many (one INSERT each). */
+const HIT_LOG_BATCH = 8192;
+
+export class RowBookkeeping {
+  costKnown = true;
+  private readonly pending: Promise<void>[] = [];
+  /** Cache keys of rows in the pool, per target (indexes repeat across an operator's functions). */
+  private readonly keysInPool = new Map<DispatchTarget, Map<number, string>>();
+  private hits: { origin: CallOrigin; indexes: number[] } | undefined;
+  private readonly deferredLogs: LoggedCall[] = [];
+  private readonly deferredWrites: CacheWrite[] = [];
+
+  constructor(
+    private readonly cache: ResultCache,
+    private readonly logs: LogWriter,
+    private readonly progress: ProgressTracker,
+  ) {}
+
+  /**
+   * Answers a page's cache hits through `finish` and returns the misses, each
+   * with its key held until its outcome is recorded.
+   */
+  async serveFromCache(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    page: ChunkRow[],
+    finish: (hits: RowOutcome[]) => Promise<void>,
+  ): Promise<ChunkRow[]> {
+    if (target.cache === false) return page;
+    const keys = page.map((r) => rowCacheKey(target.cascade.contentHash, target.model, r.inputs));
+    const found = await this.cache.lookup(keys);
+    const held = this.heldKeys(target);
+    const hits: RowOutcome[] = [];
+    const misses: ChunkRow[] = [];
+    page.forEach((row, i) => {
+      const value = found.get(keys[i]!);
+      if (value === undefined) {
+        misses.push(row);
+        held.set(row.index, keys[i]!);
+      } else hits.push(cachedOutcome(row.index, JSON.parse(value)));
+    });
+    if (hits.length > 0) {
+      this.noteHits(origin, hits);
+      await finish(hits);
+    }
+    return misses;
+  }
+
+  /** The blocking path's lookup (memory only): hits go to `out`, misses come back with their keys held. */
+  peekCache(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    rows: readonly ChunkRow[],
+    out: RowOutcome[],
+  ): ChunkRow[] {
+    if (target.cache === false) return [...rows];
+    const keys = rows.map((r) => rowCacheKey(target.cascade.contentHash, target.model, r.inputs));
+    const found = this.cache.peek(keys);
+    const held = this.heldKeys(target);
+    const hits: RowOutcome[] = [];
+    const misses: ChunkRow[] = [];
+    rows.forEach((row, i) => {
+      const value = found.get(keys[i]!);
+      if (value === undefined) {
+        misses.push(row);
+        held.set(row.index, keys[i]!);
+      } else hits.push(cachedOutcome(row.index, JSON.parse(value)));
+    });
+    if (hits.length > 0) {
+      this.noteHits(origin, hits);
+      this.progress.add(hits.length, 0, hits.length, 0);
+      out.push(...hits);
+    }
+    return misses;
+  }
+
+  /**
+   * Logs, cache writes and progress for finished rows. `blocking` (the sync
+   * strategies, inside a DuckDB function) defers the writes to flush().
+   */
+  record(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    outcomes: readonly RowOutcome[],
+    hits: number,
+    blocking = false,
+  ): Promise<void> {
+    const held = this.keysInPool.get(target);
+    const logged: LoggedCall[] = [];
+    const writes: CacheWrite[] = [];
+    let calls = 0;
+    let dollars = 0;
+    for (const o of outcomes) {
+      calls += o.calls.length;
+      if (o.cost === null) this.costKnown = false;
+      else dollars += o.cost;
+      for (const c of o.calls) logged.push(loggedCall(origin, o, c));
+      const key = held?.get(o.index);
+      held?.delete(o.index);
+      if (o.ok && key !== undefined && o.calls.length > 0 && target.cache !== false) {
+        writes.push({
+          key,
+          cascadeId: target.cascade.cascadeId,
+          value: JSON.stringify(o.output ?? null),
+          ttlMs: target.cache,
+        });
+      }
+    }
+    this.progress.add(outcomes.length, calls, hits, dollars);
+    if (blocking) {
+      this.deferredLogs.push(...logged);
+      this.deferredWrites.push(...writes);
+      return Promise.resolve();
+    }
+    if (logged.length > 0) this.pending.push(this.logs.calls(logged));
+    return writes.length > 0 ? this.cache.store(writes) : Promise.resolve();
+  }
+
+  /** Writes what is still waiting: hit logs, deferred logs and cache writes, then the cache stats. */
+  async flush(): Promise<void> {
+    this.logHits();
+    if (this.deferredLogs.length > 0) this.pending.push(this.logs.calls(this.deferredLogs.splice(0)));
+    if (this.deferredWrites.length > 0) this.pending.push(this.cache.store(this.deferredWrites.splice(0)));
+    await Promise.allSettled(this.pending.splice(0));
+    await this.logs.flush().catch(() => undefined);
+    await this.cache.publishStats().catch(() => undefined);
+  }
+
+  private heldKeys(target: DispatchTarget): Map<number, string> {
+    let held = this.keysInPool.get(target);
+    if (!held) this.keysInPool.set(target, (held = new Map()));
+    return held;
+  }
+
+  /** Cache hits are logged in batches as the run goes (the INSERT runs while pages are served). */
+  private noteHits(origin: CallOrigin, hits: readonly RowOutcome[]): void {
+    if (this.hits && this.hits.origin !== origin) this.logHits();
+    this.hits ??= { origin, indexes: [] };
+    for (const h of hits) this.hits.indexes.push(h.index);
+    if (this.hits.indexes.length >= HIT_LOG_BATCH) this.logHits();
+  }
+
+  private logHits(): void {
+    if (!this.hits || this.hits.indexes.length === 0) return;
+    this.pending.push(this.logs.cacheHits(this.hits.origin, this.hits.indexes));
+    this.hits = undefined;
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The one row dispatcher: every LLM row of a statement (MAP rows, BATCH
+ * runs, operator tuples) goes through here. Cache first (a page at a time),
+ * the misses in chunks to the pool within a bounded window, PARALLEL as an
+ * exact bound across the whole statement (a shared semaphore the workers
+ * take per run), the budget and cancellation shared the same way, per-run
+ * timeout and retries carried in every task; every outcome goes to the sink,
+ * the call logs and the cache. A statement's dispatches (one per operator
+ * function, say) share all of that: one RowDispatch per statement.
+ */
+import type { ResultCache } from '../cache/result-cache.js';
+import type { Cascade } from '../cascade/index.js';
+import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
+import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
+import { budgetExhausted, createBudgetBuffer } from '../thread/budget.js';
+import type {
+  ChunkResult,
+  ChunkRow,
+  ChunkTask,
+  RowOutcome,
+  WorkerLlmConfig,
+} from '../thread/chunk-protocol.js';
+import { failedOutcome } from '../thread/chunk-protocol.js';
+import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
+import type { CascadePool } from './cascade-pool.js';
+import { ChangeSignal } from './change-signal.js';
+import { type Progress, ProgressTracker } from './progress.js';
+import { RowBookkeeping } from './row-bookkeeping.js';
+
+/** What the engine lends a statement's dispatcher. */
+export interface DispatchContext {
+  readonly pool: CascadePool;
+  readonly cache: ResultCache;
+  readonly logs: LogWriter;
+  readonly llm: WorkerLlmConfig;
+  readonly queryId: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  /** Test hook: the worker running this chunk dies (twice if `twice`). */
+  readonly crash?: { readonly chunk: number; readonly twice: boolean };
+}
+
+/** The statement-wide limits. */
+export interface DispatchLimits {
+  readonly parallel: number;
+  /** No run starts once the statement has spent this much. */
+  readonly budgetDollars?: number;
+  /**
+   * Rows per chunk (a BATCH n statement sends one batch per chunk, and then
+   * PARALLEL and the window count batch runs); default chunkSizeFor().
+   */
+  readonly batch?: number;
+  /** Input size if known, or a promise of it (progress waits for it); undefined for a stream. */
+  readonly rowsTotal?: number | Promise<number>;
+}
+
+/** What one dispatch runs its rows through. */
+export interface DispatchTarget {
+  readonly cascadePath: string;
+  readonly cascade: Cascade;
+  readonly model?: string;
+  /** false = bypass the cache; a number = TTL in ms; undefined = no expiry. */
+  readonly cache: false | number | undefined;
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+  /** Session ids of the runs start with this ('udf', 'sql_fn_semantic_means_'). */
+  readonly sessionPrefix: string;
+  /** `caller_id` of the call logs. */
+  readonly callerId: CallOrigin['callerId'];
+  /** A failed row stops the statement (on_error = 'fail'; an operator, which has no error column). */
+  readonly stopOnFailure: boolean;
+}
+
+/** Where outcomes go; called for every finished row, in completion order. */
+export interface OutcomeSink {
+  accept(outcomes: readonly RowOutcome[]): Promise<void> | void;
+}
+
+/** Rows per chunk: enough chunks that every worker has several, never more than 32 rows. */
+export function chunkSizeFor(parallel: number, threads: number): number {
+  return Math.max(1, Math.min(32, Math.ceil(parallel / (threads * 4))));
+}
+
+/**
+ * Chunks in flight. A chunk returns only when all its rows are done, so rows
+ * dispatched must exceed PARALLEL by a margin, or the pipeline drains while
+ * half-finished chunks wait for their last rows (measured: 1.14× ideal at
+ * exactly 2 × PARALLEL queued). Memory stays bounded by this, not by N.
+ */
+export function chunkWindowFor(parallel: number, chunkSize: number, threads: number): number {
+  return Math.ceil((3 * parallel) / chunkSize) + threads * 2;
+}
+
+export class RowDispatch {
+  readonly progress: ProgressTracker;
+  readonly chunkSize: number;
+  /** Chunks the statement may have in the pool at once. */
+  readonly window: number;
+  /** The most rows this statement ever had in the pool at once (tests check the window). */
+  peakRowsInPool = 0;
+  /** The first error that is not a row's (the pool, the sink, the cache); it ends the statement. */
+  fatal: unknown;
+  firstFailure: RowOutcome | undefined;
+  failedRows = 0;
+  private readonly control = createAbortBuffer();
+  private readonly budgetBuffer = createBudgetBuffer();
+  private readonly budgetNanos: number | undefined;
+  private readonly parallelBuffer: SharedArrayBuffer;
+  private readonly books: RowBookkeeping;
+  private readonly changes = new ChangeSignal();
+  private readonly onAbort = () => raiseAbort(this.control);
+  private chunkIndex = 0;
+  // Counters, not Sets of promises: a Set's table is rehashed as chunks come
+  // and go, and a dropped table in V8's old generation can still point at the
+  // promises, and through them at the chunks' rows, which young-generation GCs
+  // then keep alive and promote (see ordered-rows.ts).
+  /** Chunks given to the pool and not back yet. */
+  private inflight = 0;
+  private rowsInPool = 0;
+  /** Outcomes back from the pool whose sink, logs and cache writes are still running. */
+  private completing = 0;
+
+  constructor(
+    private readonly ctx: DispatchContext,
+    private readonly limits: DispatchLimits,
+  ) {
+    const known = typeof limits.rowsTotal === 'number' ? limits.rowsTotal : undefined;
+    const pending = limits.rowsTotal instanceof Promise ? limits.rowsTotal : undefined;
+    this.progress = new ProgressTracker(known ?? 0, ctx.onProgress, pending);
+    this.budgetNanos =
+      limits.budgetDollars === undefined ? undefined : Math.round(limits.budgetDollars * 1e9);
+    this.parallelBuffer = createSemaphoreBuffer(limits.parallel);
+    this.chunkSize = limits.batch ?? chunkSizeFor(limits.parallel, ctx.pool.threads);
+    // A batch chunk is one run; others hold chunkSize runs each.
+    this.window = chunkWindowFor(limits.parallel, limits.batch ? 1 : this.chunkSize, ctx.pool.threads);
+    this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
+    ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (ctx.signal?.aborted) raiseAbort(this.control);
+  }
+
+  /** Dollars spent so far; null once any run's cost was unknown. */
+  cost(): number | null {
+    return this.books.costKnown ? this.progress.dollars : null;
+  }
+
+  /** True once the statement must start nothing new (cancelled, failed, or a row failed that stops it). */
+  stopped(): boolean {
+    return this.fatal !== undefined || isAborted(this.control) || this.ctx.signal?.aborted === true;
+  }
+
+  /**
+   * Runs `pages` of rows through `target`: each page's cache hits answered at
+   * once, its misses dispatched chunk by chunk, waiting while the window is
+   * full. Resolves when every row read has an outcome in the sink (rows not
+   * started after a stop get none; the caller reports the stop).
+   */
+  async run(target: DispatchTarget, pages: AsyncIterable<ChunkRow[]>, sink: OutcomeSink): Promise<number> {
+    const origin = originOf(target, this.ctx.queryId);
+    let rowsRead = 0;
+    for await (const page of pages) {
+      rowsRead += page.length;
+      if (this.limits.rowsTotal === undefined) this.progress.grow(page.length);
+      if (this.stopped()) break;
+      // The cache answers a whole page at once: per-chunk lookups, appends and
+      // log writes made a fully cached re-run wait on the queues 60 times as often.
+      const misses = await this.books.serveFromCache(target, origin, page, (hits) =>
+        this.finish(target, origin, sink, hits, hits.length),
+      );
+      for (let start = 0; start < misses.length; start += this.chunkSize) {
+        const chunk = misses.slice(start, start + this.chunkSize);
+        if (this.stopped()) break;
+        if (budgetExhausted(this.budgetBuffer, this.budgetNanos)) {
+          await this.finish(target, origin, sink, chunk.map(budgetFailure), 0);
+          continue;
+        }
+        this.dispatch(target, origin, sink, chunk);
+        while (this.inflight >= this.window || this.completing >= this.window) await this.changes.wait();
+      }
+      // Emptied once dispatched: the promise that delivered the page may sit in
+      // V8's old generation, and through it a full page would outlive its rows.
+      page.length = 0;
+      if (this.stopped()) break;
+    }
+    await this.drained();
+    return rowsRead;
+  }
+
+  /**
+   * The sync strategies' path: `rows` through `target` on a blocking runner
+   * (the main thread waits inside a DuckDB function). Same task, same
+   * bookkeeping; the cache is peeked synchronously, logs and writes wait for close().
+   */
+  runBlocking(
+    target: DispatchTarget,
+    rows: readonly ChunkRow[],
+    runSync: (task: ChunkTask) => ChunkResult,
+  ): RowOutcome[] {
+    const origin = originOf(target, this.ctx.queryId);
+    this.progress.grow(rows.length);
+    const out: RowOutcome[] = [];
+    const misses = this.books.peekCache(target, origin, rows, out);
+    if (misses.length > 0) {
+      const result = runSync(this.task(target, misses));
+      void this.books.record(target, origin, result.rows, 0, true);
+      this.noteFailures(target, result.rows);
+      out.push(...result.rows);
+    }
+    return out;
+  }
+
+  /** Ends the statement's dispatching: releases its waiting workers, writes what is left of logs and cache. */
+  async close(): Promise<void> {
+    this.ctx.signal?.removeEventListener('abort', this.onAbort);
+    raiseAbort(this.control); // releases the workers' waiters for this statement
+    await this.drained();
+    await this.books.flush();
+  }
+
+  private task(target: DispatchTarget, rows: ChunkRow[]): ChunkTask {
+    return {
+      chunkIndex: this.chunkIndex++,
+      cascadePath: target.cascadePath,
+      cascadeHash: target.cascade.contentHash,
+      rows,
+      llm: this.ctx.llm,
+      parallelBuffer: this.parallelBuffer,
+      heldBuffer: new SharedArrayBuffer(4),
+      abortBuffer: this.control,
+      budgetBuffer: this.budgetBuffer,
+      budgetNanos: this.budgetNanos,
+      modelOverride: target.model,
+      timeoutMs: target.timeoutMs,
+      retries: target.retries,
+      sessionPrefix: target.sessionPrefix,
+      batchSize: this.limits.batch,
+      crashOnChunk: this.ctx.crash?.chunk,
+    };
+  }
+
+  private dispatch(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, rows: ChunkRow[]): void {
+    const task = this.task(target, rows);
+    const retry = this.ctx.crash?.twice ? task : { ...task, crashOnChunk: undefined };
+    const sent = rows.length;
+    this.inflight++;
+    this.rowsInPool += sent;
+    this.peakRowsInPool = Math.max(this.peakRowsInPool, this.rowsInPool);
+    // The window slot frees as soon as the pool hands the chunk back: the
+    // sink's append may wait on the connection queue (behind the next input
+    // page), and holding dispatch for that let the worker run dry (measured:
+    // idle ~15% of a latency-0 MAP).
+    this.ctx.pool
+      .run(task, retry)
+      .then(
+        (result) => {
+          // Emptied once back: the async frames that held the task may sit dead
+          // in V8's old generation (a slow chunk), and must not keep its rows.
+          rows.length = 0;
+          this.completing++;
+          this.finish(target, origin, sink, result.rows, 0)
+            .catch((err) => this.fail(err))
+            .finally(() => {
+              this.completing--;
+              this.changes.notify();
+            });
+        },
+        (err) => this.fail(err),
+      )
+      .finally(() => {
+        this.inflight--;
+        this.rowsInPool -= sent;
+        this.changes.notify();
+      });
+  }
+
+  private async finish(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    sink: OutcomeSink,
+    outcomes: readonly RowOutcome[],
+    hits: number,
+  ): Promise<void> {
+    await sink.accept(outcomes);
+    await this.books.record(target, origin, outcomes, hits);
+    this.noteFailures(target, outcomes);
+  }
+
+  private noteFailures(target: DispatchTarget, outcomes: readonly RowOutcome[]): void {
+    for (const o of outcomes) {
+      if (o.ok) continue;
+      this.failedRows++;
+      this.firstFailure ??= o;
+    }
+    if (this.firstFailure && target.stopOnFailure) raiseAbort(this.control);
+  }
+
+  private fail(err: unknown): void {
+    this.fatal ??= err;
+    raiseAbort(this.control);
+  }
+
+  private async drained(): Promise<void> {
+    while (this.inflight > 0 || this.completing > 0) await this.changes.wait();
+  }
+}
+
+function originOf(target: DispatchTarget, queryId: string): CallOrigin {
+  return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model: target.model };
+}
+
+function budgetFailure(row: ChunkRow): RowOutcome {
+  return failedOutcome(row.index, 'BUDGET_EXCEEDED', 'budget_dollars was spent before this row started');
+}
