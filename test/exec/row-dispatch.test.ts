@@ -1,0 +1,113 @@
+/**
+ * The row dispatcher on its real parts (DuckDB cache and logs, the worker
+ * pool, HTTP to the simulator): a statement's rows in the pool never exceed
+ * its window, whatever N; every row gets exactly one outcome; two dispatches
+ * of one statement share its PARALLEL bound.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ResultCache } from '../../src/cache/result-cache.js';
+import { loadCascade } from '../../src/cascade/index.js';
+import { ConnectionQueue } from '../../src/db/connection-queue.js';
+import { CascadePool } from '../../src/exec/cascade-pool.js';
+import { type DispatchContext, type DispatchTarget, RowDispatch } from '../../src/exec/row-dispatch.js';
+import { SharedGate } from '../../src/llm/shared-gate.js';
+import { LogWriter } from '../../src/obs/log-writer.js';
+import { ensureRvbbitSchema } from '../../src/obs/schema.js';
+import { SHIPPED_CASCADES } from '../../src/package-files.js';
+import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+import type { ChunkRow, RowOutcome } from '../../src/thread/chunk-protocol.js';
+
+interface Parts {
+  sim: SimulatorHandle;
+  pool: CascadePool;
+  ctx: DispatchContext;
+  target: DispatchTarget;
+  close(): Promise<void>;
+}
+
+const t = suite<{ p: Parts }>('exec: row dispatcher');
+
+t.before(async (ctx) => {
+  const sim = await startSimulator({ latencyMs: 5 });
+  const instance = await DuckDBInstance.create(':memory:');
+  const system = new ConnectionQueue(await instance.connect());
+  const store = await system.run((con) => ensureRvbbitSchema(con, { inMemory: true }));
+  const pool = new CascadePool({ threads: 1 });
+  const gate = new SharedGate({ maxConcurrency: 256 });
+  const cascadePath = `${SHIPPED_CASCADES}/semantic/means.yaml`;
+  ctx.p = {
+    sim,
+    pool,
+    ctx: {
+      pool,
+      cache: new ResultCache(system, {}, store),
+      logs: new LogWriter(system, store),
+      llm: { baseUrl: sim.url, defaultModel: 'sim-small', gateBuffer: gate.buffer },
+      queryId: 'q-test',
+    },
+    target: {
+      cascadePath,
+      cascade: await loadCascade(cascadePath),
+      cache: false,
+      sessionPrefix: 'test_',
+      callerId: 'semantic',
+      stopOnFailure: false,
+    },
+    async close() {
+      await pool.close();
+      await sim.close();
+      system.con.closeSync();
+    },
+  };
+});
+t.after(async ({ p }) => {
+  await p.close();
+});
+
+function rows(n: number): ChunkRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    index: i,
+    inputs: { text: `item ${i}`, criterion: 'item' },
+  }));
+}
+
+async function* pages(all: ChunkRow[], size = 256): AsyncGenerator<ChunkRow[]> {
+  for (let i = 0; i < all.length; i += size) yield all.slice(i, i + size);
+}
+
+function collector() {
+  const seen: number[] = [];
+  return { seen, sink: { accept: (os: readonly RowOutcome[]) => void seen.push(...os.map((o) => o.index)) } };
+}
+
+t('rows in the pool never exceed the window, and every row gets exactly one outcome', async ({ p }) => {
+  const d = new RowDispatch(p.ctx, { parallel: 4 });
+  const { seen, sink } = collector();
+  await d.run(p.target, pages(rows(1200)), sink);
+  await d.close();
+  const bound = d.window * d.chunkSize;
+  assert.ok(d.peakRowsInPool <= bound, `peak ${d.peakRowsInPool} > window ${bound}`);
+  assert.ok(d.peakRowsInPool > 4, `peak ${d.peakRowsInPool}: the window was never used`);
+  assert.ok(bound < 1200, `window ${bound} does not bound anything here`);
+  assert.equal(
+    [...seen].sort((a, b) => a - b),
+    Array.from({ length: 1200 }, (_, i) => i),
+  );
+});
+
+t('two dispatches of one statement share its PARALLEL bound', async ({ p }) => {
+  p.sim.resetStats();
+  p.sim.setOptions({ latencyMs: 30 });
+  const d = new RowDispatch(p.ctx, { parallel: 3 });
+  const a = collector();
+  const b = collector();
+  await Promise.all([d.run(p.target, pages(rows(40)), a.sink), d.run(p.target, pages(rows(40)), b.sink)]);
+  await d.close();
+  p.sim.setOptions({ latencyMs: 5 });
+  assert.is(a.seen.length + b.seen.length, 80);
+  assert.is(p.sim.stats().maxInFlight, 3);
+});
+
+t.run();
