@@ -12,8 +12,8 @@ import { quoteIdent } from '../db/sql-text.js';
 import { streamable } from '../exec/map-stream.js';
 import { costFromTable } from '../llm/pricing.js';
 import { callsPerRun, modelsOf, tokensPerRun } from '../plan/estimate.js';
-import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
 import type { Plan } from '../plan/plan.js';
+import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 import type { RunPlan } from '../plan/plan-run.js';
 import type { EngineShared } from './engine.js';
 

@@ -4,9 +4,10 @@
  * statement: plain SQL, and so `rvbbit query "SELECT 1"`, never loads liquidjs,
  * ajv or the planner (~150 ms of a CLI start).
  */
-export { collectMap } from '../exec/map-collect.js';
-export { runMapStatement } from '../exec/map-statement.js';
+
+export { runMapStatement } from '../exec/map-batch-statement.js';
 export { streamable, streamMap } from '../exec/map-stream.js';
+export { collectMap } from '../exec/map-stream-collect.js';
 export { planStatement } from '../plan/plan-statement.js';
 export { explainSemantic } from '../semantic/explain-semantic.js';
 export { runSemantic } from '../semantic/run-semantic.js';

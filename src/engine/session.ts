@@ -9,10 +9,10 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
-import type { MapContext, MapRowsRun } from '../exec/map-runner.js';
+import type { MapContext, MapRowsRun } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
-import type { MapPlan } from '../plan/map-plan.js';
 import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
+import type { MapPlan } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
@@ -199,7 +199,7 @@ export class Session {
     }
   }
 
-  /** A plain MAP: the stream, collected (map-collect.ts), holding this session's connection meanwhile. */
+  /** A plain MAP: the stream, collected (map-stream-collect.ts), holding this session's connection meanwhile. */
   private async collected(plan: MapPlan, ctx: MapContext): Promise<Outcome> {
     const { collectMap } = await llmStatements();
     const lease = await this.q.lease();

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryResult } from '../db/query-result.js';
 import { errorMessage } from '../errors.js';
-import type { MapRowsRun } from '../exec/map-runner.js';
+import type { MapRowsRun } from '../exec/map-rows.js';
 import type { LogWriter } from '../obs/log-writer.js';
 
 /** What a statement did, apart from its rows. */

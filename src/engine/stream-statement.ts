@@ -13,7 +13,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
-import type { MapContext } from '../exec/map-runner.js';
+import type { MapContext } from '../exec/map-rows.js';
 import type { Plan } from '../plan/plan.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';

@@ -3,7 +3,7 @@
  * how typed columns are read from the structured output and cast by DuckDB
  * itself, so values print exactly as DuckDB prints them. The batch path
  * appends the cells to a temp table and joins them to the input by index;
- * the streaming path casts them batch by batch (map-typed-cast.ts) with the
+ * the streaming path casts them batch by batch (map-stream-cast.ts) with the
  * same expressions.
  */
 
@@ -11,7 +11,7 @@ import type { OnError } from '../../grammar/index.js';
 import type { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
-import type { MapOutput, TypedColumn } from '../plan/map-plan.js';
+import type { MapOutput, TypedColumn } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 
 export const INDEX_COLUMN = '__rvbbit_idx';

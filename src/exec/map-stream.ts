@@ -1,7 +1,7 @@
 /**
  * A MAP as a stream (`engine.stream`): the USING rows are read from DuckDB as
  * the MAP can take them, run exactly as the batch path runs them
- * (map-runner.ts), and come out in input order as soon as a prefix is done,
+ * (map-rows.ts), and come out in input order as soon as a prefix is done,
  * in batches of at most 2,048 rows. Memory is bounded by the rows in flight
  * plus the reorder buffer, never by N. Every row carries `_error` (NULL when
  * it did not fail): a stream cannot know in advance that no later row fails.
@@ -9,14 +9,14 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
-import type { MapOutput, MapPlan } from '../plan/map-plan.js';
+import type { MapOutput, MapPlan } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 import { ChangeSignal } from './change-signal.js';
-import type { InputRow } from './map-input.js';
-import { MapInputStream } from './map-input-stream.js';
+import type { InputRow } from './map-batch-input.js';
 import { ERROR_COLUMN, outcomeCells } from './map-output.js';
-import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-runner.js';
-import { TypedCaster } from './map-typed-cast.js';
+import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-rows.js';
+import { TypedCaster } from './map-stream-cast.js';
+import { MapInputStream } from './map-stream-input.js';
 import { type FinishedRow, OrderedRows } from './ordered-rows.js';
 
 /** Input rows converted to JS at a time (a DuckDB chunk holds 2,048). */
@@ -31,14 +31,14 @@ export interface MapStreamContext extends MapContext {
 
 /**
  * Whether a MAP runs through the stream (engine.stream, and engine.query via
- * map-collect.ts). DISTINCT and dedupe_by need the whole input before the
+ * map-stream-collect.ts). DISTINCT and dedupe_by need the whole input before the
  * first row; as_table and CREATE TABLE … AS write a table.
  */
 export function streamable(plan: MapPlan): boolean {
   return !plan.asTable && !plan.distinct && plan.dedupeBy === undefined;
 }
 
-/** How `engine.query` uses the stream (map-collect.ts). */
+/** How `engine.query` uses the stream (map-stream-collect.ts). */
 export interface CollectMode {
   /** The result columns: names as DuckDB gives them, types as `engine.query` reports them. */
   readonly onColumns: (columns: readonly ResultColumn[]) => void;

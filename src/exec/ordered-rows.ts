@@ -9,7 +9,7 @@
 import { ChangeSignal } from './change-signal.js';
 import type { OutcomeCells } from './map-output.js';
 
-/** A class, not a literal, for the reason given at InputRow (map-input.ts). */
+/** A class, not a literal, for the reason given at InputRow (map-batch-input.ts). */
 export class FinishedRow {
   constructor(
     readonly values: readonly unknown[],
@@ -26,7 +26,7 @@ export class OrderedRows {
    * full GC. A ring grows only while more rows wait than it holds, and empties
    * the array it drops. Measured with `--no-opt` (the code as it runs before
    * V8 optimises it), 100k-row streams at 1 KB: main heap 100–120 MB in every
-   * run before, 63–69 MB in five runs of six with the counters of map-runner.ts.
+   * run before, 63–69 MB in five runs of six with the counters of map-rows.ts.
    */
   private values: (readonly unknown[] | undefined)[] = new Array(1024).fill(undefined);
   private cells: (OutcomeCells | undefined)[] = new Array(1024).fill(undefined);

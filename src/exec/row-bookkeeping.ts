@@ -142,7 +142,10 @@ export class RowBookkeeping {
 
   private heldKeys(target: DispatchTarget): Map<number, string> {
     let held = this.keysInPool.get(target);
-    if (!held) this.keysInPool.set(target, (held = new Map()));
+    if (!held) {
+      held = new Map();
+      this.keysInPool.set(target, held);
+    }
     return held;
   }
 

@@ -6,8 +6,7 @@ import { type RunStatement, withValues } from '../../grammar/index.js';
 import type { Cascade } from '../cascade/index.js';
 import { loadCascade } from '../cascade/index.js';
 import type { CascadeResolver } from './cascade-resolver.js';
-import { limitedUsingSql } from './map-plan.js';
-import { cacheSetting, type PlanDefaults } from './plan-map.js';
+import { cacheSetting, limitedUsingSql, type PlanDefaults } from './plan-map.js';
 
 export const DEFAULT_RUN_LIMIT = 10_000;
 

@@ -6,7 +6,7 @@
  * session imports with the first statement that calls a model.
  */
 import type { SqlStatement, Statement } from '../../grammar/index.js';
-import type { MapPlan } from './map-plan.js';
+import type { MapPlan } from './plan-map.js';
 import type { RunPlan } from './plan-run.js';
 import type { SemanticOptions } from './semantic-options.js';
 

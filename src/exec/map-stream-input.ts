@@ -13,8 +13,8 @@ import {
 } from '@duckdb/node-api';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { releaseChunk, streamUserResult } from '../db/query-result.js';
-import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
-import { InputRow } from './map-input.js';
+import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
+import { InputRow } from './map-batch-input.js';
 
 /** Copied (by a builtin, which has no allocation site) into each row's JS values. */
 const NO_VALUES: readonly unknown[] = [];

@@ -1,16 +1,16 @@
 /**
  * The batch MAP: the USING rows are copied into a temp table (DISTINCT and
  * dedupe_by need the whole input before the first row runs), outcomes are
- * appended to another as they finish, and map-statement.ts joins the two in
- * input order. The per-row work is map-runner.ts, shared with the stream.
+ * appended to another as they finish, and map-batch-statement.ts joins the two in
+ * input order. The per-row work is map-rows.ts, shared with the stream.
  */
 import { randomBytes } from 'node:crypto';
 import { BufferedAppender } from '../db/buffered-appender.js';
-import type { MapPlan } from '../plan/map-plan.js';
+import type { MapPlan } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
-import { materializeInput, readInputPages } from './map-input.js';
+import { materializeInput, readInputPages } from './map-batch-input.js';
 import { appendOutcomes, createOutputTable } from './map-output.js';
-import { type MapContext, type MapRowsRun, runMapRows } from './map-runner.js';
+import { type MapContext, type MapRowsRun, runMapRows } from './map-rows.js';
 
 export interface MapRun extends MapRowsRun {
   readonly inputTable: string;

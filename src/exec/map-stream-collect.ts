@@ -8,8 +8,8 @@
  */
 
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
-import type { MapPlan } from '../plan/map-plan.js';
-import type { MapRowsRun } from './map-runner.js';
+import type { MapPlan } from '../plan/plan-map.js';
+import type { MapRowsRun } from './map-rows.js';
 import { type MapStreamContext, streamMap } from './map-stream.js';
 
 export interface CollectedMap {

@@ -10,7 +10,7 @@ import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { rowsFromColumns, runUserStatement } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
 import { RvbbitError } from '../errors.js';
-import { limitedUsingSql, type MapPlan } from '../plan/map-plan.js';
+import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 
 export interface InputColumn {
   readonly name: string;

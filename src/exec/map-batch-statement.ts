@@ -6,10 +6,10 @@
 
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName, quoteString } from '../db/sql-text.js';
-import type { MapPlan } from '../plan/map-plan.js';
-import { executeMap, type MapRun } from './map-executor.js';
+import type { MapPlan } from '../plan/plan-map.js';
+import { executeMap, type MapRun } from './map-batch.js';
 import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
-import type { MapContext } from './map-runner.js';
+import type { MapContext } from './map-rows.js';
 
 export interface MapStatementResult {
   readonly result: QueryResult;

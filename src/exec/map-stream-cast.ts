@@ -14,7 +14,7 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
-import type { MapOutput } from '../plan/map-plan.js';
+import type { MapOutput } from '../plan/plan-map.js';
 import { type OutcomeCells, outputColumns } from './map-output.js';
 
 export class TypedCaster {

@@ -2,14 +2,14 @@
  * The LLM part of a MAP, whatever the rows come from and go to: its rows
  * through the row dispatcher (row-dispatch.ts) and the statement's end
  * (cancelled, a row failed with on_error = 'fail'). The batch path
- * (map-executor.ts) reads a temp table and appends to another; the streaming
+ * (map-batch.ts) reads a temp table and appends to another; the streaming
  * path (map-stream.ts) reads the USING query as DuckDB produces it and
  * reorders outcomes for the consumer.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { RvbbitError } from '../errors.js';
-import type { MapPlan } from '../plan/map-plan.js';
+import type { MapPlan } from '../plan/plan-map.js';
 import type { ChunkRow } from '../thread/chunk-protocol.js';
 import {
   chunkSizeFor,
