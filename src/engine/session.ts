@@ -18,13 +18,12 @@ import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
 import { mapTotals, type Outcome, StatementLog } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
+import { crashOf } from './test-faults.js';
 
 export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
-  /** Fault injection for tests: the worker running this MAP chunk dies (again on its re-run if `twice`). */
-  readonly faults?: { readonly crashChunk: number; readonly twice?: boolean };
 }
 
 export class Session {
@@ -116,9 +115,7 @@ export class Session {
       params: toDuckValues(params),
       signal: options.signal,
       onProgress: options.onProgress,
-      crash: options.faults
-        ? { chunk: options.faults.crashChunk, twice: options.faults.twice ?? false }
-        : undefined,
+      crash: crashOf(options),
     };
   }
 

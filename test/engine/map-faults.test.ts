@@ -1,4 +1,5 @@
 import * as assert from 'uvu/assert';
+import { withCrash } from '../../src/engine/test-faults.js';
 import { engineSuite, productsSql } from './engine-fixture.js';
 
 const faults = engineSuite('engine: MAP faults');
@@ -100,7 +101,7 @@ faults('budget exhausted halfway: no run starts after the budget is spent', asyn
 
 faults('a worker killed mid-query: its chunk re-runs once, no row lost or doubled', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 30 });
-  const r = await f.engine.query(labelSql(40, 8), undefined, { faults: { crashChunk: 1 } });
+  const r = await f.engine.query(labelSql(40, 8), undefined, withCrash(1));
   assert.equal(
     r.rows.map((row) => row.id),
     ids(40),
@@ -112,7 +113,7 @@ faults(
   'a chunk whose worker dies twice fails its rows with a clear error, the rest succeed',
   async ({ f }) => {
     f.sim.setOptions({ latencyMs: 30 });
-    const r = await f.engine.query(labelSql(40, 8), undefined, { faults: { crashChunk: 2, twice: true } });
+    const r = await f.engine.query(labelSql(40, 8), undefined, withCrash(2, true));
     assert.equal(
       r.rows.map((row) => row.id),
       ids(40),
