@@ -1,0 +1,109 @@
+/**
+ * The simulator's state and knobs: options, counters, the seeded random
+ * streams, the rate-limit bucket, the answer cache and the pending timers,
+ * with the helpers every handler uses (send, later, sampleLatency).
+ */
+import type { ServerResponse } from 'node:http';
+import { SIM_HEADER } from '../llm/http.js';
+import type { Completion } from './completion.js';
+import { mergeSimOptions, SIM_DEFAULTS, type SimulatorOptions } from './options.js';
+import { TokenBucket } from './rate-limit.js';
+import { mulberry32, normal, type Rng } from './rng.js';
+import { emptyStats, type SimulatorStats } from './stats.js';
+
+type ResolvedOptions = ReturnType<typeof mergeSimOptions>;
+
+export class SimState {
+  opts: ResolvedOptions;
+  stats: SimulatorStats;
+  faultRng: Rng;
+  private latencyRng: Rng;
+  bucket: TokenBucket | null;
+  /** Answers by request text (and quirk): the same request is answered alike without recomputing. */
+  readonly answers = new Map<string, Completion>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: SimulatorOptions) {
+    this.opts = mergeSimOptions(SIM_DEFAULTS, options);
+    this.stats = emptyStats(this.opts.record);
+    this.faultRng = mulberry32(this.opts.seed);
+    this.latencyRng = mulberry32(this.opts.seed ^ 0x9e3779b9);
+    this.bucket = bucketOf(this.opts);
+  }
+
+  /** Sends a response; only chat answers (`chat`) count in byStatus. */
+  send(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string> = {},
+    chat = true,
+  ): void {
+    if (res.destroyed) return;
+    if (chat) this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      [SIM_HEADER]: '1',
+      ...headers,
+    });
+    res.end(body);
+  }
+
+  /** Runs `fn` after `ms` (at once when 0); close() cancels what is still pending. */
+  later(ms: number, fn: () => void): void {
+    if (ms <= 0) {
+      fn();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  sampleLatency(): number {
+    const l = this.opts.latency;
+    if (l) return l.medianMs * Math.exp(l.sigma * normal(this.latencyRng));
+    return this.opts.latencyMs;
+  }
+
+  resetStats(): void {
+    const inFlight = this.stats.inFlight;
+    this.stats = emptyStats(this.opts.record);
+    this.stats.inFlight = inFlight;
+    this.stats.maxInFlight = inFlight;
+  }
+
+  /** Changes knobs at run time (port and host stay as started). */
+  setOptions(partial: SimulatorOptions): void {
+    const { port: _p, host: _h, ...rest } = partial;
+    const next = mergeSimOptions(this.opts, rest);
+    if (next.seed !== this.opts.seed) {
+      this.faultRng = mulberry32(next.seed);
+      this.latencyRng = mulberry32(next.seed ^ 0x9e3779b9);
+      this.answers.clear();
+    }
+    if (partial.rateLimit !== undefined) this.bucket = bucketOf(next);
+    if (next.record && !this.stats.promptsSeen) this.stats.promptsSeen = [];
+    // Answers depend on these: cached ones would be stale.
+    if (
+      partial.quirks !== undefined ||
+      partial.hugeBytes !== undefined ||
+      partial.costPerMillion !== undefined
+    ) {
+      this.answers.clear();
+    }
+    this.opts = next;
+  }
+
+  clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+function bucketOf(opts: ResolvedOptions): TokenBucket | null {
+  return opts.rateLimit ? new TokenBucket(opts.rateLimit.rps, opts.rateLimit.burst) : null;
+}
