@@ -30,4 +30,28 @@ registerCascades(program);
 registerSim(program);
 registerScripts(program);
 
-await program.parseAsync(process.argv);
+// `rvbbit query … | head` closes our stdout early: that ends the output, not in a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+await program.parseAsync(sqlAsOperands(process.argv));
+
+/**
+ * SQL that starts with `-` (a `-- @ parallel: 5` annotation, a comment) is an
+ * operand, not an option: an option never holds whitespace. Such arguments
+ * move behind a `--`, after which Commander reads only operands.
+ */
+function sqlAsOperands(argv: readonly string[]): string[] {
+  const [node, script, ...args] = argv;
+  const end = args.indexOf('--');
+  const head = end < 0 ? args : args.slice(0, end);
+  const tail = end < 0 ? [] : args.slice(end + 1);
+  // An option's value (`-c '-- @ …'`) stays where it is.
+  const isSql = (a: string, i: number) =>
+    /^-/.test(a) && /\s/.test(a) && !/^-[a-zA-Z]$|^--[a-z-]+$/.test(head[i - 1] ?? '');
+  const sql = head.filter(isSql);
+  if (sql.length === 0) return [...argv];
+  return [node!, script!, ...head.filter((a, i) => !isSql(a, i)), '--', ...sql, ...tail];
+}

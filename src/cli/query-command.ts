@@ -1,8 +1,10 @@
 /**
- * `rvbbit query "<sql>"` or `rvbbit query -f file.sql`: runs the statements
- * and prints each result (`--format table|csv|json|ndjson`). Ctrl-C cancels
- * the running statement (its LLM calls are aborted); exit code 1 on an error,
- * 130 when cancelled.
+ * `rvbbit query`: runs SQL and prints each result (`--format
+ * table|csv|json|ndjson`). The SQL comes, as with psql, from the argument,
+ * from `-c` (repeatable, run in order), from `-f file` (`-f -` is stdin), or
+ * from stdin when none is given and stdin is not a terminal.
+ * Exit status: 0 done; 1 an error; 2 bad usage; 3 every statement ran but some
+ * MAP rows failed (their `_error` column says why); 130 cancelled (Ctrl-C).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -12,59 +14,101 @@ import { addEngineFlags, type EngineFlags, engineFromFlags, formatArg } from './
 import { printError } from './print-error.js';
 
 interface QueryFlags extends EngineFlags {
+  command?: string[];
   file?: string;
   format: OutputFormat;
   timer?: boolean;
 }
 
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+export const QUERY_EXIT = { ok: 0, error: 1, usage: 2, rowsFailed: 3, cancelled: 130 } as const;
+
 export function registerQuery(program: Command): void {
   const cmd = program
     .command('query')
     .description('run SQL (DuckDB + the RVBBIT dialect) and print the results')
-    .argument('[sql]', 'the SQL text (or use -f)')
-    .option('-f, --file <path>', 'read the SQL from a file')
+    .argument('[sql]', 'the SQL text (else -c, -f, or stdin)')
+    .option('-c, --command <sql>', 'SQL to run; repeatable, run in order', collect)
+    .option('-f, --file <path>', 'read the SQL from a file (- for stdin)')
     .option('--format <fmt>', 'table | csv | json | ndjson', formatArg, 'table')
-    .option('--timer', 'print each statement’s time on stderr');
+    .option('--timer', 'print each statement’s time on stderr')
+    .addHelpText(
+      'after',
+      `
+SQL that starts with a comment (-- @ parallel: 5 …) is SQL, not an option.
+--format json prints one JSON document: the rows of a statement as an array,
+or, when several statements return rows, an array of those arrays.
+Exit status: 0 ok, 1 error, 2 bad usage, 3 some MAP rows failed, 130 cancelled.`,
+    );
   addEngineFlags(cmd).action(async (sql: string | undefined, flags: QueryFlags, command: Command) => {
     process.exitCode = await runQuery(sql, flags, Boolean(command.optsWithGlobals().debug));
   });
 }
 
-async function runQuery(sql: string | undefined, flags: QueryFlags, debug: boolean): Promise<number> {
-  let text: string;
-  try {
-    if (flags.file === undefined && sql === undefined) {
-      process.stderr.write('rvbbit query: give the SQL as an argument or with -f file.sql\n');
-      return 2;
+const NO_SQL = 'give the SQL as an argument, with -c or -f file.sql, or on stdin';
+
+/** The SQL texts to run, in order, or a usage error. */
+async function sqlTexts(sql: string | undefined, flags: QueryFlags): Promise<string[] | string> {
+  const texts: string[] = [];
+  if (sql !== undefined) texts.push(sql);
+  texts.push(...(flags.command ?? []));
+  if (flags.file !== undefined) {
+    try {
+      texts.push(flags.file === '-' ? await readStdin() : readFileSync(flags.file, 'utf8'));
+    } catch (err) {
+      return `cannot read ${flags.file}: ${(err as Error).message}`;
     }
-    text = flags.file !== undefined ? readFileSync(flags.file, 'utf8') : sql!;
-  } catch (err) {
-    process.stderr.write(`rvbbit query: cannot read ${flags.file}: ${(err as Error).message}\n`);
-    return 2;
+  }
+  if (texts.length === 0 && !process.stdin.isTTY) {
+    const piped = await readStdin();
+    if (piped.trim() !== '') texts.push(piped);
+  }
+  return texts.length === 0 ? NO_SQL : texts;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function runQuery(sql: string | undefined, flags: QueryFlags, debug: boolean): Promise<number> {
+  const texts = await sqlTexts(sql, flags);
+  if (typeof texts === 'string') {
+    process.stderr.write(`rvbbit query: ${texts}\n`);
+    return QUERY_EXIT.usage;
   }
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write('\ncancelling… (Ctrl-C again to quit now)\n');
+    if (interrupts > 1) process.exit(QUERY_EXIT.cancelled);
+    // Aborting first stops the progress bar, so the line below starts clean.
     controller.abort();
+    process.stderr.write('\ncancelling… (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
   let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
   try {
-    const [{ readCliConfig }, { runAndPrint }] = await Promise.all([
+    const [{ readCliConfig }, { ResultPrinter }] = await Promise.all([
       import('./cli-config.js'),
       import('./statement-printer.js'),
     ]);
     engine = await engineFromFlags(flags, readCliConfig());
     const session = await engine.session();
-    await runAndPrint(session, text, { format: flags.format, signal: controller.signal, timer: flags.timer });
+    const printer = new ResultPrinter({
+      format: flags.format,
+      signal: controller.signal,
+      timer: flags.timer,
+    });
+    for (const text of texts) await printer.run(session, text);
+    printer.end();
     session.close();
-    return 0;
+    return printer.rowsFailed ? QUERY_EXIT.rowsFailed : QUERY_EXIT.ok;
   } catch (err) {
     printError(err, debug);
-    return err instanceof RvbbitError && err.code === 'CANCELLED' ? 130 : 1;
+    return err instanceof RvbbitError && err.code === 'CANCELLED' ? QUERY_EXIT.cancelled : QUERY_EXIT.error;
   } finally {
     process.off('SIGINT', onSigint);
     await engine?.close();

@@ -1,11 +1,12 @@
 /**
  * Runs SQL text statement by statement on an engine session and prints each
- * result in the chosen format; shared by `rvbbit query` and the REPL.
+ * result in the chosen format; shared by `rvbbit query` and the REPL. Notices
+ * (an auto-LIMIT that cut the input) go to stderr.
  */
-import { parse } from '../../grammar/index.js';
+import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
-import { type OutputFormat, renderResult } from '../output/render-result.js';
+import { type OutputFormat, renderJsonResults, renderResult } from '../output/render-result.js';
 import { completionOf } from '../server/command-tag.js';
 import { progressBar } from './progress-bar.js';
 
@@ -16,29 +17,79 @@ export interface PrintOptions {
   readonly out?: NodeJS.WritableStream;
 }
 
-/** Runs every statement in `sql`; stops at the first error (thrown). */
-export async function runAndPrint(session: Session, sql: string, o: PrintOptions): Promise<void> {
-  const out = o.out ?? process.stdout;
-  const parsed = parse(sql);
-  if (parsed.errors.length > 0) {
-    // Let the engine shape the error (code, position, caret) exactly as it does for every caller.
-    await session.query(sql, undefined, { signal: o.signal });
-    return;
+/** A MAP result has this column only when some row failed (dialect spec, MAP output). */
+const ERROR_COLUMN = '_error';
+
+export class ResultPrinter {
+  /** True once a printed MAP result had failed rows. */
+  rowsFailed = false;
+  /** json: results held until end(), to print one document. */
+  private readonly held: QueryResult[] = [];
+
+  constructor(private readonly o: PrintOptions) {}
+
+  private get out(): NodeJS.WritableStream {
+    return this.o.out ?? process.stdout;
   }
-  for (const stmt of parsed.statements) {
-    const text = sql.slice(stmt.span.start, stmt.span.end);
-    const bar = progressBar();
-    const t0 = performance.now();
-    try {
-      if (o.signal.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
-      const result = await session.query(text, undefined, { signal: o.signal, onProgress: bar.onProgress });
-      bar.stop();
-      const done = completionOf(text, result);
-      if (done.rows) out.write(renderResult(result, o.format));
-      else if (o.format === 'table') out.write(`${done.tag}\n`);
-      if (o.timer) process.stderr.write(`Time: ${(performance.now() - t0).toFixed(1)} ms\n`);
-    } finally {
-      bar.stop();
+
+  /** Runs every statement in `sql`; stops at the first error (thrown). */
+  async run(session: Session, sql: string): Promise<void> {
+    // Parsed by the engine (its grammar knows the catalog's operators); each
+    // statement runs with its own `-- @` annotations.
+    for (const stmt of session.statements(sql)) {
+      const bar = progressBar();
+      const stopBar = () => bar.stop();
+      this.o.signal.addEventListener('abort', stopBar, { once: true });
+      const t0 = performance.now();
+      try {
+        if (this.o.signal.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
+        const result = await stmt.run(undefined, {
+          signal: this.o.signal,
+          onProgress: bar.onProgress,
+          onNotice: (text) => {
+            bar.stop();
+            process.stderr.write(`NOTICE: ${text}\n`);
+          },
+        });
+        bar.stop();
+        if (result.columns.some((c) => c.name === ERROR_COLUMN) && stmt.kind !== 'SqlStatement') {
+          this.rowsFailed = true;
+        }
+        this.print(stmt.text, result);
+        if (this.o.timer) process.stderr.write(`Time: ${(performance.now() - t0).toFixed(1)} ms\n`);
+      } finally {
+        bar.stop();
+        this.o.signal.removeEventListener('abort', stopBar);
+      }
     }
   }
+
+  /** Prints what was held (json). */
+  end(): void {
+    if (this.o.format !== 'json' || this.held.length === 0) return;
+    if (this.held.length === 1) this.out.write(renderResult(this.held[0]!, 'json'));
+    else this.out.write(renderJsonResults(this.held));
+    this.held.length = 0;
+  }
+
+  private print(text: string, result: QueryResult): void {
+    const done = completionOf(text, result);
+    if (!done.rows) {
+      if (this.o.format === 'table') this.out.write(`${done.tag}\n`);
+      return;
+    }
+    if (this.o.format === 'json') this.held.push(result);
+    else this.out.write(renderResult(result, this.o.format));
+  }
+}
+
+/** Runs and prints `sql` (the REPL's one-shot use). */
+export async function runAndPrint(session: Session, sql: string, o: PrintOptions): Promise<boolean> {
+  const printer = new ResultPrinter(o);
+  try {
+    await printer.run(session, sql);
+  } finally {
+    printer.end();
+  }
+  return printer.rowsFailed;
 }

@@ -36,16 +36,29 @@ export function duckdbError(
   const column = at.line === 1 ? origin.column + at.column - 1 : at.column;
   // Plain SQL (label '') keeps DuckDB's message, whose caret already shows the
   // place; the statement-relative position goes into detail for clients.
-  if (!label) return new RvbbitError(code, message, { line, column }, { cause: err });
+  if (!label) return new RvbbitError(code, relocated(message, origin), { line, column }, { cause: err });
   const first = (relative ?? message).split('\n')[0];
   return new RvbbitError(
     code,
-    `${first} (${label}, line ${line}, column ${column})\n${relative ?? message}`,
+    `${first} (${label}, line ${line}, column ${column})\n${relocated(relative ?? message, origin)}`,
     {
       line,
       column,
     },
   );
+}
+
+/**
+ * DuckDB's `LINE n:` counts lines of the text it ran; the user counts lines of
+ * what they wrote. Renumbered, with the caret moved by the width the number
+ * gained, so it still points at the same character.
+ */
+function relocated(message: string, origin: TextOrigin): string {
+  return message.replace(/^LINE (\d+): (.*)\n( *)\^/m, (_, n: string, text: string, pad: string) => {
+    const head = `LINE ${origin.line + Number(n) - 1}: `;
+    const shift = head.length - `LINE ${n}: `.length;
+    return `${head}${text}\n${' '.repeat(pad.length + shift)}^`;
+  });
 }
 
 /**

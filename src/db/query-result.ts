@@ -20,6 +20,20 @@ export interface ResultColumn {
   readonly type: string;
 }
 
+/**
+ * The key of each column in a result's row objects, by position: a repeated
+ * name gets `:n` (its n-th repeat), as DuckDB's row objects name them. Read
+ * rows through these, never by column name, or same-named columns collide.
+ */
+export function rowKeys(columns: readonly ResultColumn[]): string[] {
+  const seen = new Map<string, number>();
+  return columns.map((c) => {
+    const n = seen.get(c.name) ?? 0;
+    seen.set(c.name, n + 1);
+    return n === 0 ? c.name : `${c.name}:${n}`;
+  });
+}
+
 export interface QueryResult {
   readonly columns: readonly ResultColumn[];
   readonly rows: readonly Record<string, unknown>[];

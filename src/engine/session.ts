@@ -24,6 +24,15 @@ export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** Things worth telling the user that are not errors (a MAP's auto-LIMIT cut its input). */
+  readonly onNotice?: (text: string) => void;
+}
+
+/** One statement of a session's SQL text, ready to run (see Session.statements). */
+export interface SessionStatement {
+  readonly text: string;
+  readonly kind: Statement['kind'];
+  run(params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult>;
 }
 
 export class Session {
@@ -39,6 +48,19 @@ export class Session {
     let last: QueryResult = { columns: [], rows: [] };
     for (const { stmt, text } of this.parse(sql)) last = await this.logged(stmt, text, params, options);
     return last;
+  }
+
+  /**
+   * The statements of `sql` as the engine parses them, each runnable on its
+   * own with its `-- @` annotations (for callers that print every result,
+   * like the CLI). `text` is the statement without its annotations.
+   */
+  statements(sql: string): SessionStatement[] {
+    return this.parse(sql).map(({ stmt, text }) => ({
+      text,
+      kind: stmt.kind,
+      run: (params, options = {}) => this.logged(stmt, text, params, options),
+    }));
   }
 
   /**
@@ -172,8 +194,12 @@ export class Session {
       case 'map': {
         const { runMapStatement, streamable } = await llmStatements();
         const ctx = this.mapContext(params, options, queryId);
-        if (streamable(plan.map)) return this.collected(plan.map, ctx);
-        return mapOutcome(await runMapStatement(plan.map, ctx));
+        const out = streamable(plan.map)
+          ? await this.collected(plan.map, ctx)
+          : mapOutcome(await runMapStatement(plan.map, ctx));
+        const cut = autoLimitNotice(plan.map, out.rowsIn);
+        if (cut) options.onNotice?.(cut);
+        return out;
       }
       case 'run': {
         const { runRunStatement } = await llmStatements();
@@ -228,6 +254,12 @@ export class Session {
 
 function mapOutcome(out: { readonly result: QueryResult; readonly run: MapRowsRun }): Outcome {
   return { result: out.result, ...mapTotals(out.run) };
+}
+
+/** A MAP whose USING had no LIMIT read exactly its auto-LIMIT rows: there may have been more. */
+function autoLimitNotice(map: MapPlan, rowsIn: number): string | undefined {
+  if (map.usingHasLimit || map.autoLimit === 0 || rowsIn < map.autoLimit) return undefined;
+  return `the USING query has no LIMIT: the MAP read its first ${map.autoLimit} rows (WITH (limit = 0) reads all)`;
 }
 
 function unreachable(plan: never): never {

@@ -7,7 +7,7 @@
  * time. `_error` appears only when some row failed (spec §1).
  */
 
-import type { QueryResult, ResultColumn } from '../db/query-result.js';
+import { type QueryResult, type ResultColumn, rowKeys } from '../db/query-result.js';
 import type { MapPlan } from '../plan/plan-map.js';
 import type { MapRowsRun } from './map-rows.js';
 import { type MapStreamContext, streamMap } from './map-stream.js';
@@ -45,7 +45,5 @@ export async function collectMap(plan: MapPlan, ctx: MapStreamContext): Promise<
 
 /** The row key of `_error`: repeated names get `:n` as DuckDB's row objects do. */
 function errorKey(columns: readonly ResultColumn[]): string {
-  const name = columns.at(-1)!.name;
-  const before = columns.slice(0, -1).filter((c) => c.name === name).length;
-  return before === 0 ? name : `${name}:${before}`;
+  return rowKeys(columns).at(-1)!;
 }

@@ -1,10 +1,12 @@
 /**
  * A query result as text: an aligned table for a terminal, CSV, a JSON array
  * or one JSON object per line. Values go through `valueText`, so they read as
- * DuckDB prints them.
+ * DuckDB prints them. Columns are read by position (rowKeys), so same-named
+ * columns keep their own values; in JSON their keys are the row objects'
+ * (`a`, `a:1`), as `engine.query` gives them.
  */
 import Table from 'cli-table3';
-import type { QueryResult } from '../db/query-result.js';
+import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { OutputFormat } from './output-format.js';
 import { valueText } from './value-text.js';
 
@@ -27,6 +29,15 @@ export function renderResult(result: QueryResult, format: OutputFormat): string 
   }
 }
 
+/** Several results as one JSON document: an array of each result's rows. */
+export function renderJsonResults(results: readonly QueryResult[]): string {
+  return `${JSON.stringify(
+    results.map((result) => result.rows.map((r) => jsonRow(result, r))),
+    null,
+    2,
+  )}\n`;
+}
+
 const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DOUBLE|FLOAT|REAL|DECIMAL\b.*)$/i;
 
 function renderTable(result: QueryResult): string {
@@ -38,8 +49,9 @@ function renderTable(result: QueryResult): string {
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   table.push(result.columns.map((c) => c.name));
+  const keys = rowKeys(result.columns);
   for (const row of result.rows) {
-    table.push(result.columns.map((c) => valueText(row[c.name], c.type) ?? 'NULL'));
+    table.push(result.columns.map((c, i) => valueText(row[keys[i]!], c.type) ?? 'NULL'));
   }
   const lines = table.toString().split('\n');
   const top = lines[0]!;
@@ -55,8 +67,9 @@ function csvField(s: string): string {
 
 function renderCsv(result: QueryResult): string {
   const lines = [result.columns.map((c) => csvField(c.name)).join(',')];
+  const keys = rowKeys(result.columns);
   for (const row of result.rows) {
-    lines.push(result.columns.map((c) => csvField(valueText(row[c.name], c.type) ?? '')).join(','));
+    lines.push(result.columns.map((c, i) => csvField(valueText(row[keys[i]!], c.type) ?? '')).join(','));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -79,5 +92,6 @@ function jsonValue(value: unknown, type: string): unknown {
 }
 
 function jsonRow(result: QueryResult, row: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(result.columns.map((c) => [c.name, jsonValue(row[c.name], c.type)]));
+  const keys = rowKeys(result.columns);
+  return Object.fromEntries(result.columns.map((c, i) => [keys[i]!, jsonValue(row[keys[i]!], c.type)]));
 }

@@ -37,9 +37,9 @@ test('--debug adds the stack trace', async () => {
 });
 
 test('no SQL is a usage error (exit 2)', async () => {
-  const r = await rvbbit(['query']);
+  const r = await rvbbit(['query'], { input: '' });
   assert.is(r.code, 2);
-  assert.is(r.err, 'rvbbit query: give the SQL as an argument or with -f file.sql\n');
+  assert.is(r.err, 'rvbbit query: give the SQL as an argument, with -c or -f file.sql, or on stdin\n');
 });
 
 test.run();
