@@ -1,21 +1,16 @@
 /**
- * Entry of the pool's worker threads (src/exec/thread-pool.ts): every
- * `{ id, task }` message is one chunk, run at once alongside the others, and
- * answered with `{ id, result }`. runChunk never throws (rows fail as data);
- * if it somehow does, the error goes back as `{ id, error }`.
+ * Entry of the cascade pool's worker threads (src/exec/cascade-pool.ts, on
+ * Piscina): every task is one chunk, run at once alongside the others. The
+ * result goes back packed, as its JSON text (see cascade-pool.ts). runChunk
+ * never throws: rows fail as data.
  */
-import { parentPort } from 'node:worker_threads';
-import { errorMessage } from '../src/errors.js';
-import type { TaskReply } from '../src/exec/thread-pool.js';
 import type { ChunkTask } from '../src/thread/chunk-protocol.js';
+import { announceLoaded } from '../src/thread/worker-entry.js';
 import runChunk from './cascade-worker.js';
 
-const port = parentPort!;
-port.on('message', (msg: { id: number; task: ChunkTask }) => {
-  runChunk(msg.task).then(
-    (result) => port.postMessage({ id: msg.id, result } satisfies TaskReply),
-    (err: unknown) => port.postMessage({ id: msg.id, error: errorMessage(err) } satisfies TaskReply),
-  );
-});
-// The module loaded: from here on, an exit is a crash, not a build that cannot start.
-port.postMessage({ ready: true } satisfies TaskReply);
+export default async function runPackedChunk(task: ChunkTask): Promise<string> {
+  return JSON.stringify(await runChunk(task));
+}
+
+// The module loaded: from here on, a worker that goes away crashed.
+announceLoaded();

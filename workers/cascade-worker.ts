@@ -17,6 +17,7 @@ import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetExhausted } from '../src/thread/budget.js';
 import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../src/thread/chunk-protocol.js';
 import { SharedSemaphore } from '../src/thread/shared-semaphore.js';
+import { engineWorkerData } from '../src/thread/worker-entry.js';
 import { workerLlmClient } from './worker-llm.js';
 
 type Run = { ok: true; result: RunResult } | { ok: false; failures: RowOutcome[] };
@@ -40,9 +41,9 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
     held: new Int32Array(task.heldBuffer),
     signal,
     ctx: {
-      llm: workerLlmClient(task.llm),
+      llm: workerLlmClient(),
       signal,
-      defaultModel: task.llm.defaultModel,
+      defaultModel: engineWorkerData().llm.defaultModel,
       modelOverride: task.modelOverride,
       timeoutMs: task.timeoutMs,
       retries: task.retries,

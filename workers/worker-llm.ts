@@ -1,31 +1,28 @@
 /**
- * One LLM client per worker thread and endpoint, reused by every chunk: its
- * undici pool keeps connections warm, and the process-wide gate is shared
- * through the buffer the executor passed in.
+ * One LLM client per worker thread, made from the engine's configuration in
+ * workerData and reused by every chunk: its undici pool keeps connections
+ * warm, and the process-wide gate is shared through its buffer.
  */
 
 import { createLlmClient, SharedGate } from '../src/llm/index.js';
 import type { LlmClient } from '../src/llm/types.js';
-import type { WorkerLlmConfig } from '../src/thread/chunk-protocol.js';
+import { engineWorkerData } from '../src/thread/worker-entry.js';
 
-const clients = new Map<string, LlmClient>();
+let client: LlmClient | undefined;
 
-export function workerLlmClient(config: WorkerLlmConfig): LlmClient {
-  const key = `${config.baseUrl}\u0000${config.defaultModel}`;
-  let client = clients.get(key);
-  if (!client) {
-    client = createLlmClient({
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
-      defaultModel: config.defaultModel,
-      gate: config.gateBuffer ? SharedGate.fromBuffer(config.gateBuffer) : undefined,
-      prices: config.prices,
-      aliases: config.aliases,
-      retries: config.retries,
-      timeoutMs: config.timeoutMs,
-      backoff: config.backoff,
-    });
-    clients.set(key, client);
-  }
+export function workerLlmClient(): LlmClient {
+  if (client) return client;
+  const config = engineWorkerData().llm;
+  client = createLlmClient({
+    baseUrl: config.baseUrl,
+    apiKey: config.apiKey,
+    defaultModel: config.defaultModel,
+    gate: config.gateBuffer ? SharedGate.fromBuffer(config.gateBuffer) : undefined,
+    prices: config.prices,
+    aliases: config.aliases,
+    retries: config.retries,
+    timeoutMs: config.timeoutMs,
+    backoff: config.backoff,
+  });
   return client;
 }

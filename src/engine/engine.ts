@@ -193,7 +193,11 @@ export class Engine {
 
   private pool(): CascadePool {
     const gate = this.shared.provider.gate;
-    this.poolInstance ??= new CascadePool({ threads: this.threads, onWorkerGone: (id) => gate.reclaim(id) });
+    this.poolInstance ??= new CascadePool({
+      llm: this.shared.llm,
+      threads: this.threads,
+      onWorkerGone: (id) => gate.reclaim(id),
+    });
     return this.poolInstance;
   }
 

@@ -132,7 +132,6 @@ export class Session {
       q: this.q,
       cache: this.shared.cache,
       logs: this.shared.logs,
-      llm: this.shared.llm,
       queryId,
       params: toDuckValues(params),
       signal: options.signal,

@@ -1,17 +1,24 @@
 /**
- * The worker pool: threads that each hold many chunk tasks at once (async
- * I/O; see thread-pool.ts). Workers never throw, so a rejected task means the
- * worker itself died: the chunk is re-run once on a fresh worker, and a second
- * death fails its rows with a clear error instead of losing them.
+ * The cascade workers: a WorkerPool (Piscina) whose tasks are chunks of rows.
+ * A chunk's result crosses back as one packed payload (its JSON text: one
+ * string to clone, not thousands of small objects for the main thread's
+ * young generation to trace and promote) and is unpacked here. Workers never
+ * throw, so a rejected task means the worker itself died: the chunk is re-run
+ * once on a fresh worker, and a second death fails its rows with a clear
+ * error instead of losing them.
  */
 import { availableParallelism } from 'node:os';
-import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
+import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import { failedOutcome } from '../thread/chunk-protocol.js';
 import { SharedSemaphore } from '../thread/shared-semaphore.js';
-import { isWorkerStartFailure, ThreadPool } from './thread-pool.js';
+import type { EngineWorkerData } from '../thread/worker-entry.js';
+import { isWorkerStartFailure, WorkerPool } from './worker-pool.js';
 
 const WORKER_ENTRY = 'workers/cascade-thread.ts';
 
 export interface CascadePoolOptions {
+  /** How the workers reach the LLM: sent to each worker once. */
+  readonly llm: WorkerLlmConfig;
   readonly threads?: number;
   /**
    * Called with the threadId of every worker that goes away, before its tasks
@@ -21,19 +28,17 @@ export interface CascadePoolOptions {
 }
 
 export class CascadePool {
-  private readonly pool: ThreadPool;
+  private readonly pool: WorkerPool;
   readonly threads: number;
 
-  constructor(options: CascadePoolOptions = {}) {
+  constructor(options: CascadePoolOptions) {
     this.threads = options.threads ?? defaultThreads();
-    this.pool = new ThreadPool({
+    this.pool = new WorkerPool({
       entry: WORKER_ENTRY,
       threads: this.threads,
       // Profiling flags given to the process (--cpu-prof…) reach the workers too.
       execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
-      // V8's default young generation (48 MB). 64 MB scavenged less often
-      // (MAP overhead bench 0.89× raw undici against 0.84×) but cost ~20 MB of
-      // peak RSS in every run; the 100k-row stream must stay within 300 MB.
+      workerData: { llm: options.llm } satisfies EngineWorkerData,
       onThreadGone: options.onWorkerGone,
     });
   }
@@ -52,15 +57,7 @@ export class CascadePool {
         const why = `worker thread died twice running chunk ${task.chunkIndex} (${describe(first)}; then ${describe(second)})`;
         return {
           chunkIndex: task.chunkIndex,
-          rows: task.rows.map((r) => ({
-            index: r.index,
-            ok: false,
-            sessionId: '',
-            errorCode: 'WORKER_DIED',
-            error: why,
-            calls: [],
-            cost: 0,
-          })),
+          rows: task.rows.map((r) => failedOutcome(r.index, 'WORKER_DIED', why)),
         };
       }
     }
@@ -69,11 +66,15 @@ export class CascadePool {
   /** One try on some worker; if that worker dies, the permits its rows held go back. */
   private async attempt(task: ChunkTask): Promise<ChunkResult> {
     try {
-      return (await this.pool.run(task)) as ChunkResult;
+      return JSON.parse(await this.pool.run<string>(task)) as ChunkResult;
     } catch (err) {
       new SharedSemaphore(task.parallelBuffer).reclaim(new Int32Array(task.heldBuffer));
       throw err;
     }
+  }
+
+  threadIds(): number[] {
+    return this.pool.threadIds();
   }
 
   async close(): Promise<void> {

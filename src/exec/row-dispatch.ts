@@ -13,13 +13,7 @@ import type { Cascade } from '../cascade/index.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
 import { budgetExhausted, createBudgetBuffer } from '../thread/budget.js';
-import type {
-  ChunkResult,
-  ChunkRow,
-  ChunkTask,
-  RowOutcome,
-  WorkerLlmConfig,
-} from '../thread/chunk-protocol.js';
+import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
 import { failedOutcome } from '../thread/chunk-protocol.js';
 import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import type { CascadePool } from './cascade-pool.js';
@@ -32,7 +26,6 @@ export interface DispatchContext {
   readonly pool: CascadePool;
   readonly cache: ResultCache;
   readonly logs: LogWriter;
-  readonly llm: WorkerLlmConfig;
   readonly queryId: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
@@ -222,7 +215,6 @@ export class RowDispatch {
       cascadePath: target.cascadePath,
       cascadeHash: target.cascade.contentHash,
       rows,
-      llm: this.ctx.llm,
       parallelBuffer: this.parallelBuffer,
       heldBuffer: new SharedArrayBuffer(4),
       abortBuffer: this.control,

@@ -167,6 +167,8 @@ export class SharedGate implements Gate {
    * pool's exit event). Returns how many were reclaimed.
    */
   reclaim(deadThreadId: number): number {
+    // An exited Worker reports threadId -1: no slot of its own to return.
+    if (deadThreadId < 0) return 0;
     const n = Atomics.exchange(this.held, deadThreadId % HOLDER_WORDS, 0);
     if (n > 0) {
       Atomics.sub(this.i32, IN_FLIGHT, n);

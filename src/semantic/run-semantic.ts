@@ -77,7 +77,6 @@ export async function runSemantic(
     pool: engine.pool(),
     cache: engine.cache,
     logs: engine.logs,
-    llm: engine.llm,
     queryId: ctx.queryId,
     parallel: opts.parallel,
     model: opts.model,
@@ -87,7 +86,7 @@ export async function runSemantic(
     retries: opts.retries,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
-    runSync: batch ? undefined : (await engine.semantic.syncRunner()).runner,
+    runSync: batch ? undefined : (await engine.semantic.syncRunner(engine.llm)).runner,
   });
   try {
     await loadCascadesOf(

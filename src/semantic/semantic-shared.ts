@@ -5,7 +5,7 @@
  */
 
 import { loadOperatorCatalog, type OperatorCatalog } from '../plan/operator-catalog.js';
-import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
+import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import { SyncRunner } from './sync-runner.js';
 
 export interface SemanticShared {
@@ -13,7 +13,7 @@ export interface SemanticShared {
   /** `a ~ b` with at most this many distinct values on one side takes the small-side plan. */
   readonly smallSideLimit: number;
   /** The blocking runner of sequential / vectorized / union_all. */
-  syncRunner(): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
+  syncRunner(llm: WorkerLlmConfig): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
   close(): Promise<void>;
 }
 
@@ -26,8 +26,8 @@ export async function createSemanticShared(
   return {
     catalog,
     smallSideLimit,
-    async syncRunner() {
-      started ??= SyncRunner.start();
+    async syncRunner(llm) {
+      started ??= SyncRunner.start(llm);
       const r = await started;
       return { runner: (task) => r.run(task) };
     },

@@ -7,8 +7,9 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { RvbbitError } from '../errors.js';
-import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
+import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import { startEntryWorker } from '../thread/entry-worker.js';
+import type { EngineWorkerData } from '../thread/worker-entry.js';
 
 /** A chunk that takes longer than this is reported instead of hanging the process. */
 const DEADLINE_MS = 10 * 60_000;
@@ -27,12 +28,12 @@ export class SyncRunner {
   ) {}
 
   /** Starts the worker and waits until it listens (asynchronously, before any blocking). */
-  static async start(): Promise<SyncRunner> {
+  static async start(llm: WorkerLlmConfig): Promise<SyncRunner> {
     const { port1, port2 } = new MessageChannel();
     // [0] reply ready, [1] heartbeat counter.
     const flag = new SharedArrayBuffer(8);
     const { worker } = startEntryWorker('workers/semantic-sync-worker.ts', {
-      workerData: { port: port2, flag },
+      workerData: { port: port2, flag, llm } satisfies EngineWorkerData & Record<string, unknown>,
       transferList: [port2],
     });
     // Polled, not listened for: a 'message' listener would consume the replies run() reads.

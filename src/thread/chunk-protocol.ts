@@ -38,7 +38,6 @@ export interface ChunkTask {
    */
   readonly cascadeHash?: string;
   readonly rows: readonly ChunkRow[];
-  readonly llm: WorkerLlmConfig;
   /** Per-statement semaphore: PARALLEL permits shared by every worker. */
   readonly parallelBuffer: SharedArrayBuffer;
   /**

@@ -34,8 +34,11 @@ t.before(async (ctx) => {
   const instance = await DuckDBInstance.create(':memory:');
   const system = new ConnectionQueue(await instance.connect());
   const store = await system.run((con) => ensureRvbbitSchema(con, { inMemory: true }));
-  const pool = new CascadePool({ threads: 1 });
   const gate = new SharedGate({ maxConcurrency: 256 });
+  const pool = new CascadePool({
+    threads: 1,
+    llm: { baseUrl: sim.url, defaultModel: 'sim-small', gateBuffer: gate.buffer },
+  });
   const cascadePath = `${SHIPPED_CASCADES}/semantic/means.yaml`;
   ctx.p = {
     sim,
@@ -44,7 +47,6 @@ t.before(async (ctx) => {
       pool,
       cache: new ResultCache(system, {}, store),
       logs: new LogWriter(system, store),
-      llm: { baseUrl: sim.url, defaultModel: 'sim-small', gateBuffer: gate.buffer },
       queryId: 'q-test',
     },
     target: {

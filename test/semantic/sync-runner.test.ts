@@ -6,13 +6,12 @@ import type { ChunkTask } from '../../src/thread/chunk-protocol.js';
 import { createSemaphoreBuffer } from '../../src/thread/shared-semaphore.js';
 
 test('a sync worker that dies mid-call fails the call within seconds instead of blocking', async () => {
-  const runner = await SyncRunner.start();
+  const runner = await SyncRunner.start({ baseUrl: 'http://127.0.0.1:9/v1', defaultModel: 'sim-small' });
   // Zero permits: the row waits, so the crash hook fires while the call is in flight.
   const task: ChunkTask = {
     chunkIndex: 0,
     cascadePath: new URL('../fixtures/cascades/engine/label.yaml', import.meta.url).pathname,
     rows: [{ index: 0, inputs: { text: 'x' } }],
-    llm: { baseUrl: 'http://127.0.0.1:9/v1', defaultModel: 'sim-small' },
     parallelBuffer: createSemaphoreBuffer(0),
     heldBuffer: new SharedArrayBuffer(4),
     abortBuffer: createAbortBuffer(),
