@@ -16,6 +16,7 @@ import { errorMessage } from '../src/errors.js';
 import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetExhausted } from '../src/thread/budget.js';
 import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../src/thread/chunk-protocol.js';
+import { portHost } from '../src/thread/host-channel.js';
 import { SharedSemaphore } from '../src/thread/shared-semaphore.js';
 import { engineWorkerData } from '../src/thread/worker-entry.js';
 import { workerLlmClient } from './worker-llm.js';
@@ -48,6 +49,7 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
       timeoutMs: task.timeoutMs,
       retries: task.retries,
       sessionPrefix: task.sessionPrefix,
+      host: task.hostPort ? portHost(task.hostPort) : undefined,
     },
   };
 }
@@ -185,6 +187,14 @@ async function cascadeFor(task: ChunkTask): Promise<Cascade> {
 }
 
 export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
+  try {
+    return await runChunkRows(task);
+  } finally {
+    task.hostPort?.close();
+  }
+}
+
+async function runChunkRows(task: ChunkTask): Promise<ChunkResult> {
   if (task.crashOnChunk === task.chunkIndex) {
     // Simulates a worker that dies mid-chunk (tests of the re-run path).
     setTimeout(() => process.exit(70), 5);

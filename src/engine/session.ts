@@ -133,6 +133,7 @@ export class Session {
       cache: this.shared.cache,
       logs: this.shared.logs,
       queryId,
+      instance: this.shared.instance,
       params: toDuckValues(params),
       signal: options.signal,
       onProgress: options.onProgress,

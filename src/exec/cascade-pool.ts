@@ -8,8 +8,11 @@
  * error instead of losing them.
  */
 import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
+import type { CascadeHost } from '../cascade/host.js';
 import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import { failedOutcome } from '../thread/chunk-protocol.js';
+import { serveHost } from '../thread/host-channel.js';
 import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import type { EngineWorkerData } from '../thread/worker-entry.js';
 import { isWorkerStartFailure, WorkerPool } from './worker-pool.js';
@@ -43,15 +46,19 @@ export class CascadePool {
     });
   }
 
-  /** Runs one chunk; `retryTask` is what to send if the first worker dies (tests drop the crash hook). */
-  async run(task: ChunkTask, retryTask: ChunkTask = task): Promise<ChunkResult> {
+  /**
+   * Runs one chunk; `retryTask` is what to send if the first worker dies
+   * (tests drop the crash hook). With a `host`, the chunk's `sql_data` cells
+   * query it over a channel of their own (thread/host-channel.ts).
+   */
+  async run(task: ChunkTask, retryTask: ChunkTask = task, host?: CascadeHost): Promise<ChunkResult> {
     try {
-      return await this.attempt(task);
+      return await this.attempt(task, host);
     } catch (first) {
       // A build that cannot load fails the statement once; re-running would only fail again.
       if (isWorkerStartFailure(first)) throw first;
       try {
-        return await this.attempt({ ...retryTask, heldBuffer: new SharedArrayBuffer(4) });
+        return await this.attempt({ ...retryTask, heldBuffer: new SharedArrayBuffer(4) }, host);
       } catch (second) {
         if (isWorkerStartFailure(second)) throw second;
         const why = `worker thread died twice running chunk ${task.chunkIndex} (${describe(first)}; then ${describe(second)})`;
@@ -64,12 +71,20 @@ export class CascadePool {
   }
 
   /** One try on some worker; if that worker dies, the permits its rows held go back. */
-  private async attempt(task: ChunkTask): Promise<ChunkResult> {
+  private async attempt(task: ChunkTask, host: CascadeHost | undefined): Promise<ChunkResult> {
+    // A port moves to one worker only: every attempt gets a channel of its own.
+    const channel = host ? new MessageChannel() : undefined;
+    if (channel && host) serveHost(channel.port1, host);
     try {
-      return JSON.parse(await this.pool.run<string>(task)) as ChunkResult;
+      const sent = channel ? { ...task, hostPort: channel.port2 } : task;
+      return JSON.parse(
+        await this.pool.run<string>(sent, channel ? [channel.port2] : undefined),
+      ) as ChunkResult;
     } catch (err) {
       new SharedSemaphore(task.parallelBuffer).reclaim(new Int32Array(task.heldBuffer));
       throw err;
+    } finally {
+      channel?.port1.close();
     }
   }
 

@@ -8,6 +8,7 @@
  * the call logs and the cache. A statement's dispatches (one per operator
  * function, say) share all of that: one RowDispatch per statement.
  */
+import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
 import type { Cascade } from '../cascade/index.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
@@ -20,6 +21,7 @@ import type { CascadePool } from './cascade-pool.js';
 import { ChangeSignal } from './change-signal.js';
 import { type Progress, ProgressTracker } from './progress.js';
 import { RowBookkeeping } from './row-bookkeeping.js';
+import { needsSqlHost, StatementHost } from './statement-host.js';
 
 /** What the engine lends a statement's dispatcher. */
 export interface DispatchContext {
@@ -27,6 +29,8 @@ export interface DispatchContext {
   readonly cache: ResultCache;
   readonly logs: LogWriter;
   readonly queryId: string;
+  /** The database the workers' `sql_data` cells read (statement-host.ts); without it they fail. */
+  readonly instance?: DuckDBInstance;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
   /** Test hook: the worker running this chunk dies (twice if `twice`). */
@@ -103,6 +107,7 @@ export class RowDispatch {
   private readonly changes = new ChangeSignal();
   private readonly onAbort = () => raiseAbort(this.control);
   private chunkIndex = 0;
+  private sqlHost: StatementHost | undefined;
   // Counters, not Sets of promises: a Set's table is rehashed as chunks come
   // and go, and a dropped table in V8's old generation can still point at the
   // promises, and through them at the chunks' rows, which young-generation GCs
@@ -207,6 +212,7 @@ export class RowDispatch {
     raiseAbort(this.control); // releases the workers' waiters for this statement
     await this.drained();
     await this.books.flush();
+    await this.sqlHost?.close();
   }
 
   private task(target: DispatchTarget, rows: ChunkRow[]): ChunkTask {
@@ -241,7 +247,7 @@ export class RowDispatch {
     // page), and holding dispatch for that let the worker run dry (measured:
     // idle ~15% of a latency-0 MAP).
     this.ctx.pool
-      .run(task, retry)
+      .run(task, retry, this.hostFor(target))
       .then(
         (result) => {
           // Emptied once back: the async frames that held the task may sit dead
@@ -283,6 +289,13 @@ export class RowDispatch {
       this.firstFailure ??= o;
     }
     if (this.firstFailure && target.stopOnFailure) raiseAbort(this.control);
+  }
+
+  /** The statement's SQL host, for a cascade that queries one (made on first need). */
+  private hostFor(target: DispatchTarget): StatementHost | undefined {
+    if (!this.ctx.instance || !needsSqlHost(target.cascade)) return undefined;
+    this.sqlHost ??= new StatementHost(this.ctx.instance);
+    return this.sqlHost;
   }
 
   private fail(err: unknown): void {

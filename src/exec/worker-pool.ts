@@ -5,6 +5,7 @@
  * (the caller may re-run the task on a fresh worker) and an entry module that
  * cannot load (WORKER_START, naming the file; re-running would only fail again).
  */
+import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { RvbbitError } from '../errors.js';
 import { entryModule, loaderFlags } from '../package-files.js';
@@ -78,10 +79,10 @@ export class WorkerPool {
   }
 
   /** Runs `task` on the least busy worker; rejects if that worker dies or the entry cannot load. */
-  async run<T>(task: unknown): Promise<T> {
+  async run<T>(task: unknown, transferList?: readonly TransferListItem[]): Promise<T> {
     if (this.closed) throw new Error('the worker pool is closed');
     try {
-      return (await this.piscina.run(task)) as T;
+      return (await this.piscina.run(task, transferList ? { transferList: [...transferList] } : {})) as T;
     } catch (err) {
       throw this.classify(err);
     }

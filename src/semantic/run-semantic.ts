@@ -78,6 +78,7 @@ export async function runSemantic(
     cache: engine.cache,
     logs: engine.logs,
     queryId: ctx.queryId,
+    instance: engine.instance,
     parallel: opts.parallel,
     model: opts.model,
     cacheTtl: opts.cacheTtl,

@@ -5,6 +5,8 @@
  * a thread).
  */
 
+import type { MessagePort } from 'node:worker_threads';
+
 /** How a worker reaches the LLM; the API key travels in memory only, never logged. */
 export interface WorkerLlmConfig {
   readonly baseUrl: string;
@@ -55,6 +57,8 @@ export interface ChunkTask {
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly sessionPrefix: string;
+  /** Where the chunk's `sql_data` cells send their queries (thread/host-channel.ts); absent = no SQL host. */
+  readonly hostPort?: MessagePort;
   /** BATCH n: rows go to one run as `input.rows`; absent = one row per run. */
   readonly batchSize?: number;
   /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
