@@ -15,7 +15,15 @@ import {
 import { errorMessage } from '../src/errors.js';
 import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetExhausted } from '../src/thread/budget.js';
-import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../src/thread/chunk-protocol.js';
+import {
+  type ChunkResult,
+  type ChunkRow,
+  type ChunkTask,
+  failedOutcome,
+  okOutcome,
+  type RowOutcome,
+  type RunTrace,
+} from '../src/thread/chunk-protocol.js';
 import { portHost } from '../src/thread/host-channel.js';
 import { SharedSemaphore } from '../src/thread/shared-semaphore.js';
 import { engineWorkerData } from '../src/thread/worker-entry.js';
@@ -67,7 +75,9 @@ async function permitted(
   } catch {
     return {
       ok: false,
-      failures: rows.map((r) => failed(r.index, 'ABORTED', 'statement cancelled before this row started')),
+      failures: rows.map((r) =>
+        failedOutcome(r.index, 'ABORTED', 'statement cancelled before this row started'),
+      ),
     };
   }
   try {
@@ -75,7 +85,7 @@ async function permitted(
       return {
         ok: false,
         failures: rows.map((r) =>
-          failed(r.index, 'BUDGET_EXCEEDED', 'budget_dollars was spent before this row started'),
+          failedOutcome(r.index, 'BUDGET_EXCEEDED', 'budget_dollars was spent before this row started'),
         ),
       };
     }
@@ -83,7 +93,10 @@ async function permitted(
     if (task.budgetBuffer) addSpend(task.budgetBuffer, result.usage.cost);
     return { ok: true, result };
   } catch (err) {
-    return { ok: false, failures: rows.map((r) => failed(r.index, 'WORKER_ERROR', errorMessage(err))) };
+    return {
+      ok: false,
+      failures: rows.map((r) => failedOutcome(r.index, 'WORKER_ERROR', errorMessage(err))),
+    };
   } finally {
     semaphore.release(held);
   }
@@ -93,26 +106,12 @@ async function runRow(scope: ChunkScope, row: ChunkRow): Promise<RowOutcome> {
   const run = await permitted(scope, [row], row.inputs, scope.ctx);
   if (!run.ok) return run.failures[0]!;
   const { result } = run;
+  const trace = traceOf(result);
   if (result.status === 'success' && result.last_cell !== null) {
-    return {
-      index: row.index,
-      ok: true,
-      sessionId: result.session_id,
-      output: result.outputs[result.last_cell],
-      calls: result.calls,
-      cost: result.usage.cost,
-    };
+    return okOutcome(row.index, result.outputs[result.last_cell], trace);
   }
   const first = result.errors[0];
-  return {
-    index: row.index,
-    ok: false,
-    sessionId: result.session_id,
-    errorCode: first?.code ?? 'CASCADE_FAILED',
-    error: first?.message ?? 'run failed',
-    calls: result.calls,
-    cost: result.usage.cost,
-  };
+  return failedOutcome(row.index, first?.code ?? 'CASCADE_FAILED', first?.message ?? 'run failed', trace);
 }
 
 /**
@@ -131,28 +130,14 @@ async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<R
       : undefined;
   if (items && items.length === rows.length) {
     // The run's calls and cost are logged once, on the batch's first row.
-    return rows.map((r, i) => ({
-      index: r.index,
-      ok: true,
-      sessionId: result.session_id,
-      output: items[i],
-      calls: i === 0 ? result.calls : [],
-      cost: i === 0 ? result.usage.cost : 0,
-    }));
+    return rows.map((r, i) => okOutcome(r.index, items[i], batchShare(result, i)));
   }
   const why = result.errors[0]
     ? `${result.errors[0].code}: ${result.errors[0].message}`
     : `the batch answer had ${items ? items.length : 'no list of'} items for ${rows.length} rows`;
   if (rows.length === 1 || scope.signal.aborted) {
-    return rows.map((r, i) => ({
-      index: r.index,
-      ok: false,
-      sessionId: result.session_id,
-      errorCode: result.errors[0]?.code ?? 'BATCH_COUNT',
-      error: why,
-      calls: i === 0 ? result.calls : [],
-      cost: i === 0 ? result.usage.cost : 0,
-    }));
+    const code = result.errors[0]?.code ?? 'BATCH_COUNT';
+    return rows.map((r, i) => failedOutcome(r.index, code, why, batchShare(result, i)));
   }
   const half = Math.ceil(rows.length / 2);
   const [a, b] = await Promise.all([runBatch(scope, rows.slice(0, half)), runBatch(scope, rows.slice(half))]);
@@ -166,8 +151,13 @@ function sumCost(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
 }
 
-function failed(index: number, errorCode: string, error: string): RowOutcome {
-  return { index, ok: false, sessionId: '', errorCode, error, calls: [], cost: 0 };
+function traceOf(result: RunResult): RunTrace {
+  return { sessionId: result.session_id, calls: result.calls, cost: result.usage.cost };
+}
+
+/** A batch run's trace on its i-th row: the calls and cost on the first row only. */
+function batchShare(result: RunResult, i: number): RunTrace {
+  return i === 0 ? traceOf(result) : { sessionId: result.session_id, calls: [], cost: 0 };
 }
 
 /** Cascades this worker loaded, by path and content hash. */
@@ -206,7 +196,7 @@ async function runChunkRows(task: ChunkTask): Promise<ChunkResult> {
     const message = errorMessage(err);
     return {
       chunkIndex: task.chunkIndex,
-      rows: task.rows.map((r) => failed(r.index, 'CASCADE_LOAD', message)),
+      rows: task.rows.map((r) => failedOutcome(r.index, 'CASCADE_LOAD', message)),
     };
   }
   const scope = chunkScope(task, cascade);

@@ -14,7 +14,13 @@ import type { Cascade } from '../cascade/index.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
 import { budgetExhausted, createBudgetBuffer } from '../thread/budget.js';
-import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
+import type {
+  ChunkResult,
+  ChunkRow,
+  ChunkTask,
+  FailedOutcome,
+  RowOutcome,
+} from '../thread/chunk-protocol.js';
 import { failedOutcome } from '../thread/chunk-protocol.js';
 import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import type { CascadePool } from './cascade-pool.js';
@@ -97,7 +103,7 @@ export class RowDispatch {
   peakRowsInPool = 0;
   /** The first error that is not a row's (the pool, the sink, the cache); it ends the statement. */
   fatal: unknown;
-  firstFailure: RowOutcome | undefined;
+  firstFailure: FailedOutcome | undefined;
   failedRows = 0;
   private readonly control = createAbortBuffer();
   private readonly budgetBuffer = createBudgetBuffer();

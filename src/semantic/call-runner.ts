@@ -11,7 +11,13 @@ import type { Cascade } from '../cascade/index.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import { type DispatchContext, type DispatchTarget, RowDispatch } from '../exec/row-dispatch.js';
-import type { ChunkResult, ChunkRow, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
+import type {
+  ChunkResult,
+  ChunkRow,
+  ChunkTask,
+  FailedOutcome,
+  RowOutcome,
+} from '../thread/chunk-protocol.js';
 
 export interface CallRunnerOptions extends DispatchContext {
   readonly parallel: number;
@@ -64,7 +70,7 @@ export class CallRunner {
   async run(target: CallTarget, inputs: readonly Record<string, unknown>[]): Promise<unknown[]> {
     const out = new Array<unknown>(inputs.length);
     let answered = 0;
-    let failed: RowOutcome | undefined;
+    let failed: FailedOutcome | undefined;
     const sink = {
       accept: (outcomes: readonly RowOutcome[]) => {
         for (const o of outcomes) {
@@ -134,7 +140,7 @@ async function* onePage(inputs: readonly Record<string, unknown>[]): AsyncGenera
   yield inputs.map((values, index): ChunkRow => ({ index, inputs: values }));
 }
 
-function callFailed(target: CallTarget, failed: RowOutcome): RvbbitError {
+function callFailed(target: CallTarget, failed: FailedOutcome): RvbbitError {
   return new RvbbitError(
     'SEMANTIC_CALL_FAILED',
     `${target.name} failed: ${failed.errorCode}: ${failed.error}`,

@@ -69,26 +69,46 @@ export type { CallRecord } from '../cascade/run-types.js';
 
 import type { CallRecord } from '../cascade/run-types.js';
 
-export interface RowOutcome {
-  readonly index: number;
-  readonly ok: boolean;
+/** What a row's run did: its session, the calls it made and their cost (null if unknown). */
+export interface RunTrace {
   readonly sessionId: string;
-  /** The last cell's output (parsed JSON or text) when ok. */
-  readonly output?: unknown;
-  readonly errorCode?: string;
-  readonly error?: string;
   readonly calls: readonly CallRecord[];
   readonly cost: number | null;
 }
 
-/** The outcome of a row that failed without running (budget spent, worker gone …): no calls, no cost. */
-export function failedOutcome(index: number, errorCode: string, error: string): RowOutcome {
-  return { index, ok: false, sessionId: '', errorCode, error, calls: [], cost: 0 };
+/** A row's outcome: its answer, or a failure with a code. Built only by the helpers below. */
+export type RowOutcome =
+  | (RunTrace & { readonly index: number; readonly ok: true; readonly output: unknown })
+  | (RunTrace & {
+      readonly index: number;
+      readonly ok: false;
+      readonly errorCode: string;
+      readonly error: string;
+    });
+
+export type FailedOutcome = Extract<RowOutcome, { ok: false }>;
+
+/** No run: no session, no calls, no cost. */
+const NO_RUN: RunTrace = { sessionId: '', calls: [], cost: 0 };
+
+/** The row's answer (the last cell's output, parsed JSON or text). */
+export function okOutcome(index: number, output: unknown, run: RunTrace): RowOutcome {
+  return { index, ok: true, output, sessionId: run.sessionId, calls: run.calls, cost: run.cost };
+}
+
+/** A failed row: the run that failed, or none (budget spent, worker gone, cancelled before it started). */
+export function failedOutcome(
+  index: number,
+  errorCode: string,
+  error: string,
+  run: RunTrace = NO_RUN,
+): FailedOutcome {
+  return { index, ok: false, errorCode, error, sessionId: run.sessionId, calls: run.calls, cost: run.cost };
 }
 
 /** The outcome of a row the result cache answered. */
 export function cachedOutcome(index: number, output: unknown): RowOutcome {
-  return { index, ok: true, sessionId: '', output, calls: [], cost: 0 };
+  return okOutcome(index, output, NO_RUN);
 }
 
 export interface ChunkResult {
