@@ -3,11 +3,11 @@
  * @see ./annotation-node.ts for what counts as a `key:`.
  */
 import type { Annotation, AnnotationKey, Strategy } from './annotation-node.js';
-import type { Duration } from './with-options.js';
 import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
+import type { Duration } from './with-options.js';
 import { checkOptionValue, MAX_PARALLEL } from './with-options.js';
 
 const ANNOTATION = /^--[ \t]*@/;

@@ -10,11 +10,10 @@ import { rvbbitLexer } from './lexer.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import type { SemanticError } from './semantic-ops.js';
-import { MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 import type { LineIndex } from './span.js';
 import type { SqlToken } from './sql-scan.js';
 import { TYPE_NAMES } from './type-names.js';
-import { WITH_KEYS } from './with-options.js';
+import { MAX_BATCH, MAX_PARALLEL, WITH_KEYS } from './with-options.js';
 
 /** Parses `[start, end)` of the input as an RVBBIT statement. */
 export function parseRvbbitStatement(

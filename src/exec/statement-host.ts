@@ -23,7 +23,10 @@ export class StatementHost implements CascadeHost {
   constructor(private readonly instance: DuckDBInstance) {}
 
   async sqlData(query: string, limit: number, signal?: AbortSignal): Promise<SqlResult> {
-    this.host ??= (this.connection = this.instance.connect()).then(createDuckDbHost);
+    if (!this.host) {
+      this.connection = this.instance.connect();
+      this.host = this.connection.then(createDuckDbHost);
+    }
     return (await this.host).sqlData(query, limit, signal);
   }
 
