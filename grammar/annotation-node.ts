@@ -2,7 +2,7 @@
  * `-- @ key: value` annotations. A "key" is one identifier at the start of the
  * annotation text followed by `:` and then whitespace or the end of the line
  * (so `-- @ see http://x` is a hint, not a key). Anything else is a hint.
- * @see ../../shared/spec/dialect.md §2 "Annotations"
+ * @see ../docs/dialect.md §2 "Annotations"
  */
 import type { Span } from './span.js';
 import type { Duration } from './with-options.js';

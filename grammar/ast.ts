@@ -1,7 +1,7 @@
 /**
  * The RVBBIT AST: readonly data tagged by `kind`, a span on every node
  * (Kysely's operation-node style). Passes that rewrite it build new nodes.
- * @see ../../shared/spec/dialect.md
+ * @see ../docs/dialect.md
  */
 import type { Annotation } from './annotation-node.js';
 import type { SemanticCalls } from './semantic-nodes.js';

@@ -2,7 +2,7 @@
  * USING ( … ) and WITH ( … ): the two clauses that carry more than syntax.
  * USING keeps its query as exact text and records its top-level LIMIT and
  * semantic operators; WITH types and checks every option against its key.
- * @see ../../shared/spec/dialect.md §1 "WITH options"
+ * @see ../docs/dialect.md §1 "WITH options"
  */
 import type { CstNode } from 'chevrotain';
 import type * as A from './ast.js';

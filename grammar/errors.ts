@@ -1,7 +1,7 @@
 /**
  * Grammar errors: collected as data while parsing, shaped once here. The
  * `code` is the contract (tests, the engine and the wire server key on it).
- * @see ../../shared/spec/dialect.md §3
+ * @see ../docs/dialect.md §3
  */
 import { RvbbitError } from '../src/errors.js';
 import type { LineIndex } from './span.js';

@@ -2,7 +2,7 @@
  * rvbbit/grammar: the RVBBIT dialect. Text → tokens → CST → AST, with errors
  * as data (code, line:col, caret). The module functions use the spec's
  * operator set; `createGrammar({ operators })` binds another.
- * @see ../../shared/spec/dialect.md
+ * @see ../docs/dialect.md
  */
 import { createGrammar } from './grammar.js';
 

@@ -1,8 +1,10 @@
 /**
- * Semantic operator definitions. The word set is data, not grammar: a new
- * infix operator `{{ a }} WORD {{ b }}` is one more entry here, passed to
- * `createGrammar({ operators })`.
- * @see ../../shared/spec/dialect.md §2
+ * Semantic operator definitions. The word set is data, not grammar: the
+ * engine builds its grammar from the operator catalog (src/plan/operator-catalog.ts),
+ * where a cascade's `{{ a }} WORD {{ b }}` adds a word. DEFAULT_OPERATORS are
+ * the shipped cascades' words, for `rvbbit/grammar` used on its own;
+ * test/grammar/operator-words.test.ts keeps the two equal.
+ * @see ../docs/dialect.md §2
  */
 import { RvbbitError } from '../src/errors.js';
 import { DIALECT_WORDS, LITERAL_WORDS, SQL_RESERVED } from './keywords.js';

@@ -3,7 +3,7 @@
  * set `.input`, call a rule, read `.errors`. Checks that need values (ranges,
  * duplicates, known keys and types) live in the AST builder, where messages
  * can name the valid choices.
- * @see ../../shared/spec/dialect.md §1
+ * @see ../docs/dialect.md §1
  */
 import { CstParser, type IOrAlt } from 'chevrotain';
 import { parserMessages } from './parser-messages.js';

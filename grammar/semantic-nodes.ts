@@ -2,7 +2,7 @@
  * Records of the semantic operators found inside SQL text. Every record holds
  * the exact source text and span of its parts, so a planner rewrites by
  * splicing spans (innermost first) without parsing again.
- * @see ../../shared/spec/dialect.md §2
+ * @see ../docs/dialect.md §2
  */
 import type { Span } from './span.js';
 

@@ -3,7 +3,7 @@
  * in scanned SQL tokens. Operators bind tighter than any SQL operator and take
  * primary expressions, so operands are found by walking tokens outwards from
  * the operator word; no SQL expression grammar is needed.
- * @see ../../shared/spec/dialect.md §2
+ * @see ../docs/dialect.md §2
  */
 import { GrammarErrorCode } from './errors.js';
 import type { OperatorDef, OperatorSet } from './operators.js';

@@ -3,7 +3,7 @@
  * It knows just enough DuckDB/Postgres lexical structure to find statement
  * boundaries, balance parentheses and spot words, and it runs as one tight loop
  * over char codes: a 1 MB query scans in a few milliseconds, and it never throws.
- * @see ../../shared/spec/dialect.md §1 ("The sql inside USING ( … )")
+ * @see ../docs/dialect.md §1 ("The sql inside USING ( … )")
  */
 import {
   dollarTagEnd,

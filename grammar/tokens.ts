@@ -2,7 +2,7 @@
  * Chevrotain token types of the RVBBIT statements. Keywords come before
  * Identifier and use `longer_alt` so `mapping` stays an identifier; categories
  * group alternatives (every keyword is also a Name, every type a TypeName).
- * @see ../../shared/spec/dialect.md §1
+ * @see ../docs/dialect.md §1
  */
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 import { matchParen } from './sql-balance.js';

@@ -1,7 +1,7 @@
 /**
  * WITH ( key = literal, … ): the keys, their value types, and their checks.
  * Values are typed here, at the edge, so the planner never re-validates.
- * @see ../../shared/spec/dialect.md §1 "WITH options"
+ * @see ../docs/dialect.md §1 "WITH options"
  */
 import type { Span } from './span.js';
 

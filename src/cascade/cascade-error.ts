@@ -2,7 +2,7 @@ import { RvbbitError } from '../errors.js';
 
 /**
  * Stable codes for everything the cascade layer reports.
- * @see ../../../shared/spec/cascades.md
+ * @see ../../docs/cascades.md
  */
 export const CascadeErrorCode = {
   /** The file is not well-formed YAML (or too large to be a cascade). */

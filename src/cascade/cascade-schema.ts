@@ -2,7 +2,7 @@
  * The JSON Schema of a cascade file as written (legacy key names included).
  * `x-expect` annotates a schema with the phrase an error message uses
  * ("expected a positive integer"); see schema-errors.ts.
- * @see ../../../shared/spec/cascades.md
+ * @see ../../docs/cascades.md
  */
 
 const positiveInt = { type: 'integer', minimum: 1, 'x-expect': 'a positive integer' } as const;

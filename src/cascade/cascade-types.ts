@@ -1,7 +1,7 @@
 /**
  * A loaded cascade: readonly, frozen data. Compiled templates and validators
  * live beside it (see compiled-cascade.ts), never inside it.
- * @see ../../../shared/spec/cascades.md
+ * @see ../../docs/cascades.md
  */
 
 /** Built-in tools a cell can call instead of a model. */

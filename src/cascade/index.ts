@@ -1,6 +1,6 @@
 /**
  * The cascade layer: load and validate cascade YAML, run it.
- * @see ../../../shared/spec/cascades.md
+ * @see ../../docs/cascades.md
  */
 
 export { batchItems, withItemCount } from './batch-schema.js';

@@ -2,7 +2,7 @@
  * The `sql_function` block: types checked against the dialect's type list,
  * operator forms `{{ a }} WORD {{ b }}` split into their parts and checked
  * against `args`.
- * @see ../../../shared/spec/cascades.md ("sql_function")
+ * @see ../../docs/cascades.md ("sql_function")
  */
 import type { SqlFunction, SqlFunctionArg, SqlOperatorForm } from './cascade-types.js';
 import type { Problem } from './normalize-cascade.js';

@@ -1,6 +1,6 @@
 /**
  * What runCascade takes and returns.
- * @see ../../../shared/spec/cascades.md ("Results of one run")
+ * @see ../../docs/cascades.md ("Results of one run")
  */
 import type { LlmClient } from '../llm/types.js';
 import type { CascadeHost } from './host.js';

@@ -8,7 +8,7 @@
  * checked); the full cascade (templates, output schemas compiled) loads when a
  * statement first uses the function, and a broken one fails that statement,
  * naming its file and line, not the engine.
- * @see ../../../shared/spec/cascades.md ("sql_function")
+ * @see ../../docs/cascades.md ("sql_function")
  */
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

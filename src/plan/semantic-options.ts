@@ -1,7 +1,7 @@
 /**
  * A semantic statement's options, read once from its `-- @` annotations
  * (the grammar has already checked keys and values) and the engine defaults.
- * @see ../../../shared/spec/dialect.md §2 "Annotations"
+ * @see ../../docs/dialect.md §2 "Annotations"
  */
 import type { Annotation, Strategy } from '../../grammar/index.js';
 
