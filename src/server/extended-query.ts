@@ -1,0 +1,195 @@
+/**
+ * The extended query protocol: Parse makes a prepared statement, Bind makes a
+ * portal (a statement with parameter values and result formats), Describe
+ * and Execute use them, Close drops them, and Sync ends the exchange with
+ * ReadyForQuery. After an error, every message up to the next Sync is
+ * discarded, so a client's pipelined messages do not run on a failed state.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+import { RvbbitError } from '../errors.js';
+import type { BodyReader } from './frame-reader.js';
+import * as msg from './message-writer.js';
+import { decodeParam } from './pg-types.js';
+import type { ReplyBuffer } from './reply-buffer.js';
+import { errorFields } from './sqlstate.js';
+import type { StatementExecutor } from './statement-executor.js';
+import type { StatementOutcome } from './statement-runner.js';
+import {
+  describeStatement,
+  fieldsOf,
+  formatAt,
+  isEmptyQuery,
+  type PreparedStatement,
+} from './statement-shape.js';
+
+/** A bound statement. It runs once, at its first Describe or Execute; Executes with a row limit page through it. */
+interface Portal {
+  readonly statement: PreparedStatement;
+  readonly values: readonly unknown[];
+  readonly resultFormats: readonly number[];
+  outcome?: StatementOutcome;
+  /** Rows already sent by earlier Executes. */
+  sent: number;
+}
+
+export class ExtendedQuery {
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Portal>();
+  private discarding = false;
+
+  constructor(
+    private readonly executor: StatementExecutor,
+    private readonly replies: ReplyBuffer,
+  ) {}
+
+  /** True after an error until Sync: the connection drops every other message meanwhile. */
+  get discardingUntilSync(): boolean {
+    return this.discarding;
+  }
+
+  /** Sends an ErrorResponse and discards what follows up to the next Sync. */
+  fail(fields: msg.NoticeFields): void {
+    this.replies.send(msg.errorResponse(fields));
+    this.discarding = true;
+  }
+
+  /** Ends the discarding without a Sync, for messages that are answered at once (FunctionCall, CopyFail). */
+  resume(): void {
+    this.discarding = false;
+  }
+
+  parse(r: BodyReader): void {
+    const name = r.cstring();
+    const sql = r.cstring();
+    const n = r.int16();
+    const oids: number[] = [];
+    for (let i = 0; i < n; i++) oids.push(r.int32());
+    this.statements.set(name, { sql, paramOids: oids });
+    this.replies.send(msg.parseComplete());
+  }
+
+  bind(r: BodyReader): void {
+    const portalName = r.cstring();
+    const statementName = r.cstring();
+    const statement = this.statements.get(statementName);
+    const formats = int16s(r);
+    const nParams = r.int16();
+    const raws: (Buffer | null)[] = [];
+    for (let i = 0; i < nParams; i++) {
+      const len = r.int32();
+      raws.push(len < 0 ? null : Buffer.from(r.bytes(len)));
+    }
+    const resultFormats = int16s(r);
+    // The whole message is read first, so a malformed one is a protocol violation, not a missing statement.
+    if (!statement) {
+      this.unknownStatement(statementName);
+      return;
+    }
+    let values: unknown[];
+    try {
+      values = raws.map((raw, i) => decodeParam(raw, formatAt(formats, i), statement.paramOids[i] ?? 0, i));
+    } catch (err) {
+      this.fail(errorFields(err));
+      return;
+    }
+    this.portals.set(portalName, { statement, values, resultFormats, sent: 0 });
+    this.replies.send(msg.bindComplete());
+  }
+
+  async describe(r: BodyReader): Promise<void> {
+    const kind = r.byte();
+    const name = r.cstring();
+    if (kind === 'S') {
+      const statement = this.statements.get(name);
+      if (!statement) {
+        this.unknownStatement(name);
+        return;
+      }
+      const { session, settings, params } = this.executor.client;
+      const shape = await describeStatement(session, statement, settings, params);
+      this.replies.send(msg.parameterDescription(shape.paramOids));
+      this.replies.send(shape.fields.length > 0 ? msg.rowDescription(shape.fields) : msg.noData());
+      return;
+    }
+    const portal = this.portals.get(name);
+    if (!portal) {
+      this.unknownPortal(name);
+      return;
+    }
+    // A portal's columns are known only once it ran: describing it runs it, and Execute reuses the outcome.
+    try {
+      const { result, completion } = await this.outcomeOf(portal);
+      this.replies.send(
+        completion.rows ? msg.rowDescription(fieldsOf(result, portal.resultFormats)) : msg.noData(),
+      );
+    } catch (err) {
+      this.fail(errorFields(err, { text: portal.statement.sql, start: 0 }));
+    }
+  }
+
+  async execute(r: BodyReader): Promise<void> {
+    const name = r.cstring();
+    const maxRows = r.int32();
+    const portal = this.portals.get(name);
+    if (!portal) {
+      this.unknownPortal(name);
+      return;
+    }
+    if (isEmptyQuery(portal.statement.sql)) {
+      this.replies.send(msg.emptyQueryResponse());
+      return;
+    }
+    try {
+      const { result, completion } = await this.outcomeOf(portal);
+      if (completion.rows) {
+        portal.sent = await this.executor.sendRows(result, portal.resultFormats, portal.sent, maxRows);
+        if (portal.sent < result.rows.length) {
+          this.replies.send(msg.portalSuspended());
+          return;
+        }
+      }
+      this.replies.send(msg.commandComplete(completion.tag));
+    } catch (err) {
+      this.fail(errorFields(err, { text: portal.statement.sql, start: 0 }));
+    }
+  }
+
+  close(r: BodyReader): void {
+    const kind = r.byte();
+    const name = r.cstring();
+    if (kind === 'S') this.statements.delete(name);
+    else this.portals.delete(name);
+    this.replies.send(msg.closeComplete());
+  }
+
+  /** Ends the exchange: discarding stops, the unnamed portal is gone, and the client may send again. */
+  async sync(): Promise<void> {
+    this.discarding = false;
+    this.portals.delete('');
+    this.replies.send(msg.readyForQuery(this.executor.txStatus));
+    await this.replies.flush();
+  }
+
+  private async outcomeOf(portal: Portal): Promise<StatementOutcome> {
+    portal.outcome ??= await this.executor.run(portal.statement.sql, portal.values);
+    return portal.outcome;
+  }
+
+  private unknownStatement(name: string): void {
+    this.fail(
+      errorFields(new RvbbitError('UNKNOWN_STATEMENT', `prepared statement "${name}" does not exist`)),
+    );
+  }
+
+  private unknownPortal(name: string): void {
+    this.fail(errorFields(new RvbbitError('UNKNOWN_PORTAL', `portal "${name}" does not exist`)));
+  }
+}
+
+/** A count and that many int16s (Bind's parameter and result format codes). */
+function int16s(r: BodyReader): number[] {
+  const n = r.int16();
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(r.int16());
+  return out;
+}

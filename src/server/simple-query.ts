@@ -1,0 +1,71 @@
+/**
+ * The simple query protocol: one Query message, possibly several statements
+ * separated by semicolons. Each statement gets its rows and CommandComplete;
+ * the first error stops the rest, and one ReadyForQuery ends the exchange.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
+ */
+import { parse } from '../../grammar/index.js';
+import { RvbbitError } from '../errors.js';
+import * as msg from './message-writer.js';
+import type { ReplyBuffer } from './reply-buffer.js';
+import { errorFields } from './sqlstate.js';
+import type { StatementExecutor } from './statement-executor.js';
+import { fieldsOf, isEmptyQuery } from './statement-shape.js';
+
+/** A statement's text and where it starts in the query string (for the error position `P`). */
+interface Piece {
+  readonly text: string;
+  readonly start: number;
+}
+
+/**
+ * Catalog queries from client tools are Postgres SQL that rvbbit's grammar
+ * need not understand; they are answered or rewritten further down, so a
+ * grammar error in one is no reason to refuse it.
+ */
+const CATALOG_QUERY = /\bpg_catalog\b|\binformation_schema\b/i;
+
+export async function simpleQuery(
+  sql: string,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+): Promise<void> {
+  const parsed = parse(sql);
+  if (isEmptyQuery(sql)) {
+    replies.send(msg.emptyQueryResponse());
+  } else if (parsed.errors.length > 0 && !CATALOG_QUERY.test(sql)) {
+    const e = parsed.errors[0]!;
+    const err = new RvbbitError(e.code, e.message, { offset: e.offset });
+    replies.send(msg.errorResponse(errorFields(err, { text: sql, start: 0 })));
+    executor.failBlock();
+  } else {
+    // A catalog query the grammar cannot split runs whole, as one statement.
+    const pieces: Piece[] =
+      parsed.errors.length > 0
+        ? [{ text: sql, start: 0 }]
+        : parsed.statements.map((s) => ({ text: sql.slice(s.span.start, s.span.end), start: s.span.start }));
+    if (pieces.length === 0) replies.send(msg.emptyQueryResponse());
+    for (const piece of pieces) {
+      if (!(await runPiece(piece, executor, replies))) break;
+    }
+  }
+  replies.send(msg.readyForQuery(executor.txStatus));
+  await replies.flush();
+}
+
+/** Runs one statement and queues its reply; false when it failed (the rest of the query is skipped). */
+async function runPiece(piece: Piece, executor: StatementExecutor, replies: ReplyBuffer): Promise<boolean> {
+  try {
+    const { result, completion } = await executor.run(piece.text, undefined);
+    if (completion.rows) {
+      replies.send(msg.rowDescription(fieldsOf(result, [])));
+      await executor.sendRows(result, [], 0, 0);
+    }
+    replies.send(msg.commandComplete(completion.tag));
+    await replies.flushIfLarge();
+    return true;
+  } catch (err) {
+    replies.send(msg.errorResponse(errorFields(err, piece)));
+    return false;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Runs one client's statements on its engine session, for both query
+ * protocols, and keeps what Postgres keeps per connection around them: the
+ * transaction status that every ReadyForQuery reports, the rule that an
+ * aborted transaction block accepts nothing but its end, cancellation by
+ * CancelRequest, rate-limited progress notices, and DataRow encoding.
+ */
+import type { QueryResult } from '../db/query-result.js';
+import type { Session } from '../engine/session.js';
+import { RvbbitError } from '../errors.js';
+import type { Progress } from '../exec/progress.js';
+import { leadingWords, txAfter } from './command-tag.js';
+import * as msg from './message-writer.js';
+import { encodeValue } from './pg-types.js';
+import { progressNotice } from './progress-notice.js';
+import type { TxStatus } from './protocol-codes.js';
+import type { ReplyBuffer } from './reply-buffer.js';
+import type { ServerLimits } from './server-options.js';
+import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
+import { formatAt } from './statement-shape.js';
+
+/** What a client's statements run against; fixed once the client is authenticated. */
+export interface ClientContext {
+  readonly session: Session;
+  /** SET values, answered by SHOW and current_setting(). */
+  readonly settings: Map<string, string>;
+  /** Startup parameters and the server's ParameterStatus values. */
+  readonly params: Record<string, string>;
+  /** The BackendKeyData process id. */
+  readonly pid: number;
+  readonly limits: ServerLimits;
+  readonly log?: (line: string) => void;
+}
+
+/** Statements accepted in an aborted transaction block, as in Postgres. */
+const ENDS_OF_BLOCK = ['ROLLBACK', 'ABORT', 'COMMIT', 'END'];
+
+export class StatementExecutor {
+  private tx: TxStatus = 'I';
+  private running: AbortController | undefined;
+
+  constructor(
+    readonly client: ClientContext,
+    private readonly replies: ReplyBuffer,
+  ) {}
+
+  /** Idle, in a transaction block, or in a failed one (ReadyForQuery's status byte). */
+  get txStatus(): TxStatus {
+    return this.tx;
+  }
+
+  /** True while a statement runs (an idle timeout must not end the connection under it). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** Aborts the running statement, if any. */
+  cancel(): void {
+    this.running?.abort();
+  }
+
+  /** An error before any statement ran (the query does not parse) still aborts an open block. */
+  failBlock(): void {
+    if (this.tx === 'T') this.tx = 'E';
+  }
+
+  /** Runs a statement with cancellation wired to CancelRequest; updates the transaction status. */
+  async run(sql: string, values: readonly unknown[] | undefined): Promise<StatementOutcome> {
+    const controller = new AbortController();
+    const [word = ''] = leadingWords(sql, 1);
+    if (this.tx === 'E') {
+      if (!ENDS_OF_BLOCK.includes(word)) {
+        throw new RvbbitError(
+          'IN_FAILED_TRANSACTION',
+          'current transaction is aborted, commands ignored until end of transaction block',
+        );
+      }
+      // Any end of a failed block, COMMIT included, rolls it back.
+      await runStatement('ROLLBACK', undefined, this.context(controller)).catch(() => undefined);
+      this.tx = 'I';
+      return { result: { columns: [], rows: [] }, completion: { rows: false, tag: 'ROLLBACK' } };
+    }
+    this.running = controller;
+    try {
+      const outcome = await runStatement(sql, values, this.context(controller));
+      this.tx = txAfter(sql, this.tx);
+      return outcome;
+    } catch (err) {
+      // However the statement stopped, a cancelled one reports the cancel (57014), not its side effect.
+      if (controller.signal.aborted && !(err instanceof RvbbitError && err.code === 'CANCELLED')) {
+        throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
+      }
+      const [first = ''] = sql.trim().split(/\s+/);
+      if (/^(ROLLBACK|ABORT)$/i.test(first)) this.tx = 'I';
+      else if (this.tx !== 'I') this.tx = 'E';
+      throw err;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  /**
+   * Queues DataRows for rows `from` up to `from + max` (all when `max` is 0)
+   * and returns the index after the last row sent, where an Execute resumes.
+   */
+  async sendRows(
+    result: QueryResult,
+    formats: readonly number[],
+    from: number,
+    max: number,
+  ): Promise<number> {
+    const cols = result.columns;
+    const fmt = cols.map((_, i) => formatAt(formats, i));
+    const end = max > 0 ? Math.min(result.rows.length, from + max) : result.rows.length;
+    for (let i = from; i < end; i++) {
+      const row = result.rows[i]!;
+      this.replies.send(msg.dataRow(cols.map((c, j) => encodeValue(row[c.name], c.type, fmt[j]!))));
+      if ((i & 1023) === 1023) await this.replies.flushIfLarge();
+    }
+    return end;
+  }
+
+  private context(controller: AbortController): RunContext {
+    const { session, settings, params, pid, limits, log } = this.client;
+    let last = 0;
+    return {
+      session,
+      settings,
+      params,
+      pid,
+      signal: controller.signal,
+      log: log ? (sql) => log(`[${pid}] ${sql}`) : undefined,
+      onProgress: (p: Progress) => {
+        // At most one notice per interval, but always the last one (all rows done).
+        const now = performance.now();
+        if (now - last < limits.noticeIntervalMs && p.rowsDone < p.rowsTotal) return;
+        last = now;
+        this.replies.send(msg.noticeResponse(progressNotice(p)));
+        void this.replies.flush();
+      },
+    };
+  }
+}
