@@ -41,22 +41,9 @@ export class RowBookkeeping {
     finish: (hits: RowOutcome[]) => Promise<void>,
   ): Promise<ChunkRow[]> {
     if (target.cache === false) return page;
-    const keys = page.map((r) => rowCacheKey(target.cascade.contentHash, target.model, r.inputs));
-    const found = await this.cache.lookup(keys);
-    const held = this.heldKeys(target);
-    const hits: RowOutcome[] = [];
-    const misses: ChunkRow[] = [];
-    page.forEach((row, i) => {
-      const value = found.get(keys[i]!);
-      if (value === undefined) {
-        misses.push(row);
-        held.set(row.index, keys[i]!);
-      } else hits.push(cachedOutcome(row.index, JSON.parse(value)));
-    });
-    if (hits.length > 0) {
-      this.noteHits(origin, hits);
-      await finish(hits);
-    }
+    const keys = this.keysOf(target, page);
+    const { hits, misses } = this.split(target, origin, page, keys, await this.cache.lookup(keys));
+    if (hits.length > 0) await finish(hits);
     return misses;
   }
 
@@ -68,8 +55,25 @@ export class RowBookkeeping {
     out: RowOutcome[],
   ): ChunkRow[] {
     if (target.cache === false) return [...rows];
-    const keys = rows.map((r) => rowCacheKey(target.cascade.contentHash, target.model, r.inputs));
-    const found = this.cache.peek(keys);
+    const keys = this.keysOf(target, rows);
+    const { hits, misses } = this.split(target, origin, rows, keys, this.cache.peek(keys));
+    this.progress.add(hits.length, 0, hits.length, 0);
+    out.push(...hits);
+    return misses;
+  }
+
+  private keysOf(target: DispatchTarget, rows: readonly ChunkRow[]): string[] {
+    return rows.map((r) => rowCacheKey(target.cascade.contentHash, target.model, r.inputs));
+  }
+
+  /** Rows into cache hits (as outcomes, logged) and misses (their keys held for the cache write). */
+  private split(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    rows: readonly ChunkRow[],
+    keys: readonly string[],
+    found: ReadonlyMap<string, string>,
+  ): { hits: RowOutcome[]; misses: ChunkRow[] } {
     const held = this.heldKeys(target);
     const hits: RowOutcome[] = [];
     const misses: ChunkRow[] = [];
@@ -80,12 +84,8 @@ export class RowBookkeeping {
         held.set(row.index, keys[i]!);
       } else hits.push(cachedOutcome(row.index, JSON.parse(value)));
     });
-    if (hits.length > 0) {
-      this.noteHits(origin, hits);
-      this.progress.add(hits.length, 0, hits.length, 0);
-      out.push(...hits);
-    }
-    return misses;
+    if (hits.length > 0) this.noteHits(origin, hits);
+    return { hits, misses };
   }
 
   /**
