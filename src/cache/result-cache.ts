@@ -51,9 +51,12 @@ export class ResultCache {
     store: RvbbitStore = FILE_STORE,
   ) {
     this.lru = new LruCache(options.maxEntries ?? 200_000, options.maxBytes ?? 128 * 1024 * 1024);
-    this.rows = new BufferedAppender(q, 'cache', store.schema, store.catalog, 8192, () =>
-      this.unflushed.clear(),
-    );
+    this.rows = new BufferedAppender(q, 'cache', {
+      schema: store.schema,
+      catalog: store.catalog,
+      maxDelayMs: store.durableWithinMs,
+      onFlush: () => this.unflushed.clear(),
+    });
   }
 
   /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */

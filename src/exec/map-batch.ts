@@ -24,7 +24,7 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
   try {
     const input = await materializeInput(ctx.q, plan, inputTable, ctx.params);
     await createOutputTable(ctx.q, outputTable);
-    const out = new BufferedAppender(ctx.q, outputTable, 'main', 'temp');
+    const out = new BufferedAppender(ctx.q, outputTable, { schema: 'main', catalog: 'temp' });
     const typed = plan.output.kind === 'typed';
     const sink = { accept: (o: readonly RowOutcome[]) => appendOutcomes(out, o, plan.onError, typed) };
     let run: MapRowsRun;

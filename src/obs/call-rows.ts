@@ -25,6 +25,7 @@ import {
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { LoggedCall } from './log-writer.js';
+import type { RvbbitStore } from './schema.js';
 
 /** unified_logs' columns, in table order. */
 const TYPES = [
@@ -56,10 +57,14 @@ export class CallRowsAppender {
   /** Rows in the chunk, not appended yet. */
   private filled = 0;
 
-  constructor(q: ConnectionQueue, schema: string | null, catalog: string | null, commitEvery: number) {
-    this.rows = new BufferedAppender(q, 'unified_logs', schema, catalog, commitEvery, undefined, (a) =>
-      this.appendChunk(a),
-    );
+  constructor(q: ConnectionQueue, store: RvbbitStore, commitEvery: number) {
+    this.rows = new BufferedAppender(q, 'unified_logs', {
+      schema: store.schema,
+      catalog: store.catalog,
+      flushEvery: commitEvery,
+      maxDelayMs: store.durableWithinMs,
+      beforeFlush: (a) => this.appendChunk(a),
+    });
   }
 
   append(records: readonly LoggedCall[]): Promise<void> {

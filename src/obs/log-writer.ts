@@ -127,8 +127,12 @@ export class LogWriter {
     // Committed every 65,536 rows (and at every statement's end): in an
     // in-memory database each commit leaves its string blocks part-filled, and
     // 100k log rows took 29.6 MB committed every 8,192 rows, 21.9 MB in two commits.
-    this.callRows = new CallRowsAppender(q, store.schema, store.catalog, 65_536);
-    this.queryRows = new BufferedAppender(q, 'queries', store.schema, store.catalog);
+    this.callRows = new CallRowsAppender(q, store, 65_536);
+    this.queryRows = new BufferedAppender(q, 'queries', {
+      schema: store.schema,
+      catalog: store.catalog,
+      maxDelayMs: store.durableWithinMs,
+    });
   }
 
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */

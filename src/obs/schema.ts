@@ -9,10 +9,17 @@ export interface RvbbitStore {
   /** null: the engine's own database. */
   readonly catalog: string | null;
   readonly schema: string;
+  /**
+   * Cache entries and log rows are committed at most this long after they are
+   * written, so a crash (kill -9) keeps the paid work done before it; absent:
+   * only by row count and at each statement's end (an in-memory store loses
+   * everything in a crash anyway, and each commit there costs memory).
+   */
+  readonly durableWithinMs?: number;
 }
 
 /** In a database file: schema `rvbbit`, so the cache and logs persist with the data. */
-export const FILE_STORE: RvbbitStore = { catalog: null, schema: 'rvbbit' };
+export const FILE_STORE: RvbbitStore = { catalog: null, schema: 'rvbbit', durableWithinMs: 250 };
 /** In-memory: a compressed in-memory database attached as `rvbbit` (see ensureRvbbitSchema). */
 export const MEMORY_STORE: RvbbitStore = { catalog: 'rvbbit', schema: 'main' };
 
