@@ -17,7 +17,8 @@ export function leadingWords(sql: string, n = 2): string[] {
     .map((w) => w.toUpperCase());
 }
 
-const ROW_COMMANDS = new Set([
+/** Leading words of statements that return rows: the one list (CommandComplete, Describe). */
+export const ROW_COMMANDS: ReadonlySet<string> = new Set([
   'SELECT',
   'WITH',
   'VALUES',

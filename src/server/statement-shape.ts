@@ -7,7 +7,7 @@
 import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
-import { leadingWords } from './command-tag.js';
+import { leadingWords, ROW_COMMANDS } from './command-tag.js';
 import type * as msg from './message-writer.js';
 import { pgTypeOf } from './pg-types.js';
 import { ensureCatalog } from './statement-runner.js';
@@ -51,21 +51,10 @@ export async function describeStatement(
   const special = specialQuery(statement.sql, new Map(settings), params);
   if (special?.kind === 'command') return { paramOids: fallback, fields: [] };
   if (special?.kind === 'rows') return { paramOids: fallback, fields: fieldsOf(special.result, []) };
-  const rowWords = [
-    'SELECT',
-    'WITH',
-    'VALUES',
-    'TABLE',
-    'FROM',
-    'SHOW',
-    'DESCRIBE',
-    'PRAGMA',
-    'SUMMARIZE',
-    'CALL',
-  ];
+  // The dialect's statements are described by running them, not by DuckDB's prepare.
   if (
     /^\s*(RVBBIT|EXPLAIN\s+RVBBIT|CREATE\s+(TEMP\w*\s+)?TABLE\s+\S+\s+AS\s+RVBBIT)\b/i.test(statement.sql) ||
-    !rowWords.includes(leadingWords(statement.sql, 1)[0] ?? '')
+    !ROW_COMMANDS.has(leadingWords(statement.sql, 1)[0] ?? '')
   ) {
     return { paramOids: fallback, fields: [] };
   }
