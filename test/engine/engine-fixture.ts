@@ -64,3 +64,33 @@ export function engineSuite(name: string) {
   });
   return s;
 }
+
+/** Four products (electronics, outdoor, kitchen) the statement tests query. */
+export const PRODUCTS_TABLE = `CREATE TABLE products AS SELECT * FROM (VALUES
+  (1, 'Apple iPhone 15', 'electronics', 999.0), (2, 'Sony WH-1000XM5', 'electronics', 349.0),
+  (3, 'YETI Rambler', 'outdoor', 35.0), (4, 'OXO Salad Spinner', 'kitchen', 29.99)) t(id, product_name, category, price)`;
+
+/** An engineSuite whose engine has the `products` table. */
+export function productsSuite(name: string) {
+  const s = engineSuite(name);
+  s.before(async (ctx) => {
+    await ctx.f.engine.query(PRODUCTS_TABLE);
+  });
+  return s;
+}
+
+export interface CodedError {
+  readonly code: string;
+  readonly message: string;
+  readonly detail: Record<string, unknown>;
+}
+
+/** The error `p` rejects with (it must reject). */
+export async function codeOf(p: Promise<unknown>): Promise<CodedError> {
+  try {
+    await p;
+  } catch (err) {
+    return err as CodedError;
+  }
+  throw new Error('expected an error');
+}
