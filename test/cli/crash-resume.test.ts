@@ -12,8 +12,9 @@ import * as assert from 'uvu/assert';
 import { startSimulatorProcess } from '../../src/sim/index.js';
 import { CASCADES, start, waitFor } from './helpers.js';
 
-const N = 1000;
-const MAP = `RVBBIT MAP PARALLEL 10 'traits/extract_brand.yaml'
+// 25 calls/s (PARALLEL 5, 200 ms each): the 250 ms durability window holds a handful of calls.
+const N = 400;
+const MAP = `RVBBIT MAP PARALLEL 5 'traits/extract_brand.yaml'
   USING (SELECT 'Brand' || range || ' phone' AS product_name FROM range(${N}))`;
 
 async function serve(db: string, simUrl: string) {
@@ -38,13 +39,13 @@ async function serve(db: string, simUrl: string) {
 }
 
 test('kill -9 mid-MAP: after a restart the re-run reuses >= 95% of the completed calls', async () => {
-  const sim = await startSimulatorProcess({ latencyMs: 100 });
+  const sim = await startSimulatorProcess({ latencyMs: 200 });
   const db = join(mkdtempSync(join(tmpdir(), 'rvbbit-crash-')), 'k.duckdb');
   try {
     const first = await serve(db, sim.url);
     first.client.on('error', () => undefined);
     void first.client.query(MAP).catch(() => undefined);
-    while ((await sim.stats()).completed < 600) await new Promise((r) => setTimeout(r, 20));
+    while ((await sim.stats()).completed < 300) await new Promise((r) => setTimeout(r, 20));
     first.run.child.kill('SIGKILL');
     const completedAtKill = (await sim.stats()).completed;
     await first.run.done;
