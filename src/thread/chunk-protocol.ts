@@ -115,3 +115,12 @@ export interface ChunkResult {
   readonly chunkIndex: number;
   readonly rows: readonly RowOutcome[];
 }
+
+/**
+ * A ChunkResult as it crosses back from a pool worker: its JSON text (one
+ * string to clone, not thousands of small objects), in an envelope the pool
+ * empties once it has read it (see exec/cascade-pool.ts).
+ */
+export interface PackedChunkResult {
+  json: string;
+}

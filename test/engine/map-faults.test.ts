@@ -101,12 +101,22 @@ faults('budget exhausted halfway: no run starts after the budget is spent', asyn
 
 faults('a worker killed mid-query: its chunk re-runs once, no row lost or doubled', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 30 });
+  const pool = f.engine.shared.pool();
+  const before = pool.threadIds();
   const r = await f.engine.query(labelSql(40, 8), undefined, withCrash(1));
   assert.equal(
     r.rows.map((row) => row.id),
     ids(40),
   );
   assert.ok(r.rows.every((row) => row._error === undefined));
+  // The worker really died, and the pool (Piscina) started a fresh one in its place.
+  const after = pool.threadIds();
+  assert.is(after.length, before.length);
+  assert.ok(
+    after.some((id) => !before.includes(id)),
+    `threads ${before} then ${after}: a fresh worker`,
+  );
+  assert.is(f.engine.shared.provider.gate.snapshot().inFlight, 0);
 });
 
 faults(
@@ -123,6 +133,30 @@ faults(
     assert.ok(dead.every((row) => /worker thread died twice/.test(String(row._error))));
     // The dead threads' LLM gate slots came back (a leak here once hung every later call).
     assert.is(f.engine.shared.provider.gate.snapshot().inFlight, 0);
+  },
+);
+
+faults(
+  "a chunk whose worker dies twice under on_error = 'fail': the statement fails with WORKER_DIED",
+  async ({ f }) => {
+    f.sim.setOptions({ latencyMs: 30 });
+    const err = await f.engine
+      .query(labelSql(40, 8, ", on_error = 'fail'"), undefined, withCrash(2, true))
+      .catch((e: unknown) => e);
+    assert.is((err as { code: string }).code, 'MAP_ROW_FAILED');
+    // (Chunks that shared the dying worker die with it: the first failed row may be another chunk's.)
+    assert.match(
+      String(err),
+      /WORKER_DIED: worker thread died twice running chunk \d+ \(worker exited with code: 70/,
+    );
+    assert.is((err as { detail: { cause: string } }).detail.cause, 'WORKER_DIED');
+    // The pool still works: the next statement runs every row.
+    const r = await f.engine.query(labelSql(16, 8));
+    assert.equal(
+      r.rows.map((row) => row.id),
+      ids(16),
+    );
+    assert.ok(r.rows.every((row) => row._error === undefined));
   },
 );
 
