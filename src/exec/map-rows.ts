@@ -17,10 +17,10 @@ import {
   type DispatchContext,
   type DispatchTarget,
   type OutcomeSink,
-  RowDispatch,
-} from './row-dispatch.js';
+} from './dispatch-spec.js';
+import { RowDispatch } from './row-dispatch.js';
 
-export type { OutcomeSink } from './row-dispatch.js';
+export type { OutcomeSink } from './dispatch-spec.js';
 
 export interface MapContext extends DispatchContext {
   /** The session's connection: the batch path's tables; a stream holds its lease instead. */

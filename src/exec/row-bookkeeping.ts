@@ -9,8 +9,8 @@ import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
 import type { CallOrigin, LoggedCall, LogWriter } from '../obs/log-writer.js';
 import { loggedCall } from '../obs/log-writer.js';
 import { type ChunkRow, cachedOutcome, type RowOutcome } from '../thread/chunk-protocol.js';
+import type { DispatchTarget } from './dispatch-spec.js';
 import type { ProgressTracker } from './progress.js';
-import type { DispatchTarget } from './row-dispatch.js';
 
 /** Cache-hit log rows are written in batches of this many (one INSERT each). */
 const HIT_LOG_BATCH = 8192;

@@ -33,15 +33,6 @@ import { ProgressTracker } from './progress.js';
 import { RowBookkeeping } from './row-bookkeeping.js';
 import { needsSqlHost, StatementHost } from './statement-host.js';
 
-export {
-  chunkSizeFor,
-  chunkWindowFor,
-  type DispatchContext,
-  type DispatchLimits,
-  type DispatchTarget,
-  type OutcomeSink,
-} from './dispatch-spec.js';
-
 export class RowDispatch {
   readonly progress: ProgressTracker;
   readonly chunkSize: number;

@@ -9,8 +9,9 @@
  */
 import type { Cascade } from '../cascade/index.js';
 import { RvbbitError } from '../errors.js';
+import type { DispatchContext, DispatchTarget } from '../exec/dispatch-spec.js';
 import type { Progress } from '../exec/progress.js';
-import { type DispatchContext, type DispatchTarget, RowDispatch } from '../exec/row-dispatch.js';
+import { RowDispatch } from '../exec/row-dispatch.js';
 import type {
   ChunkResult,
   ChunkRow,
