@@ -1,13 +1,23 @@
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
+
 /**
- * One error base for the whole engine. The string `code` is the contract: it
- * survives worker-thread and wire boundaries (where it maps to a SQLSTATE).
+ * One error base for the whole engine. The `code` is the contract: it
+ * survives worker-thread and wire boundaries (where it maps to a SQLSTATE),
+ * and it is one of the listed codes (`error-codes.ts`), checked at compile time.
  */
 export class RvbbitError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Extra structured detail (file, line, column, key, ...) safe to show a user. */
   readonly detail: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string, detail: Record<string, unknown> = {}, options?: ErrorOptions) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    detail: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'RvbbitError';
     this.code = code;
@@ -15,7 +25,7 @@ export class RvbbitError extends Error {
   }
 
   /** Plain data, for crossing a thread boundary (an Error loses its custom properties there). */
-  toJSON(): { code: string; message: string; detail: Readonly<Record<string, unknown>> } {
+  toJSON(): { code: ErrorCode; message: string; detail: Readonly<Record<string, unknown>> } {
     return { code: this.code, message: this.message, detail: this.detail };
   }
 }

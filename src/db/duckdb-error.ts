@@ -4,6 +4,7 @@
  * whole statement, so the error names the user's line and column.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbErrorCode } from '../error-codes.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 
 export interface TextOrigin {
@@ -28,8 +29,9 @@ export function duckdbError(
 ): RvbbitError {
   if (err instanceof RvbbitError) return err;
   const message = errorMessage(err);
-  const kind = /^(\w+) Error:/.exec(message)?.[1];
-  const code = kind ? `DUCKDB_${kind.toUpperCase()}` : 'DUCKDB_ERROR';
+  // Types are one word ("Binder Error") or a few ("Invalid Input Error", "Out of Range Error").
+  const kind = /^([A-Za-z]+(?: [A-Za-z]+){0,2}) Error:/.exec(message)?.[1];
+  const code = duckdbErrorCode(kind);
   const at = origin ? caretPosition(relative ?? message) : undefined;
   if (!at || !origin) return new RvbbitError(code, message, {}, { cause: err });
   const line = origin.line + at.line - 1;

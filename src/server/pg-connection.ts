@@ -20,7 +20,7 @@ import { Frontend } from './protocol-codes.js';
 import { ReplyBuffer } from './reply-buffer.js';
 import type { ServerLimits } from './server-options.js';
 import { simpleQuery } from './simple-query.js';
-import { errorFields, SqlState } from './sqlstate.js';
+import { errorFields, SqlState, type SqlStateCode } from './sqlstate.js';
 import { readStartupPacket } from './startup-packet.js';
 import { StatementExecutor } from './statement-executor.js';
 
@@ -145,7 +145,7 @@ export class PgConnection {
   }
 
   /** Sends a FATAL error and closes this connection; the server carries on. */
-  private fatal(code: string, message: string): void {
+  private fatal(code: SqlStateCode, message: string): void {
     if (this.phase === 'closed') return;
     this.replies.end(msg.errorResponse({ S: 'FATAL', V: 'FATAL', C: code, M: message }));
     this.close();

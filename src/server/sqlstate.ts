@@ -4,56 +4,185 @@
  * that psql draws its caret from.
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
+import { type ErrorCode, isLlmHttpStatusCode, type LlmHttpStatusCode } from '../error-codes.js';
 import { RvbbitError } from '../errors.js';
 import type { NoticeFields } from './message-writer.js';
 
 export const SqlState = {
-  syntaxError: '42601',
-  undefinedTable: '42P01',
-  undefinedObject: '42704',
-  undefinedColumn: '42703',
-  queryCanceled: '57014',
-  dataException: '22000',
-  invalidParameterValue: '22023',
   featureNotSupported: '0A000',
   protocolViolation: '08P01',
-  invalidPassword: '28P01',
-  tooManyConnections: '53300',
-  idleSessionTimeout: '57P05',
-  inFailedTransaction: '25P02',
+  dataException: '22000',
+  numericValueOutOfRange: '22003',
+  invalidParameterValue: '22023',
   constraintViolation: '23000',
+  readOnlyTransaction: '25006',
+  inFailedTransaction: '25P02',
+  undefinedPreparedStatement: '26000',
+  invalidPassword: '28P01',
+  dependentObjectsStillExist: '2BP01',
+  undefinedCursor: '34000',
+  insufficientPrivilege: '42501',
+  syntaxError: '42601',
+  undefinedColumn: '42703',
+  undefinedObject: '42704',
+  undefinedFunction: '42883',
+  undefinedTable: '42P01',
+  indeterminateDatatype: '42P18',
+  outOfMemory: '53200',
+  tooManyConnections: '53300',
+  queryCanceled: '57014',
+  idleSessionTimeout: '57P05',
+  ioError: '58030',
   internalError: 'XX000',
 } as const;
+export type SqlStateCode = (typeof SqlState)[keyof typeof SqlState];
 
-export function sqlStateOf(code: string): string {
-  if (code.startsWith('E_')) return SqlState.syntaxError;
-  switch (code) {
-    case 'DUCKDB_PARSER':
-      return SqlState.syntaxError;
-    case 'DUCKDB_CATALOG':
-      return SqlState.undefinedTable;
-    case 'DUCKDB_BINDER':
-      return SqlState.undefinedColumn;
-    case 'CANCELLED':
-      return SqlState.queryCanceled;
-    case 'DUCKDB_CONVERSION':
-    case 'DUCKDB_INVALID_INPUT':
-    case 'DUCKDB_OUT_OF_RANGE':
-    case 'BAD_PARAMETER':
-      return SqlState.dataException;
-    case 'DUCKDB_CONSTRAINT':
-      return SqlState.constraintViolation;
-    case 'IN_FAILED_TRANSACTION':
-    case 'DUCKDB_TRANSACTION':
-    case 'DUCKDB_TRANSACTIONCONTEXT':
-      return SqlState.inFailedTransaction;
-    case 'DUCKDB_NOT_IMPLEMENTED':
-      return SqlState.featureNotSupported;
-    default:
-      return code.startsWith('CASCADE') || code.startsWith('PLAN')
-        ? SqlState.dataException
-        : SqlState.internalError;
-  }
+/**
+ * The SQLSTATE of every code, checked by the compiler: a new code does not
+ * compile until it is given one here. Where Postgres raises the same error,
+ * its SQLSTATE; XX000 where a client can do nothing but report it.
+ */
+export const SQLSTATE_OF_CODE = {
+  // ── engine ──
+  INTERNAL: SqlState.internalError,
+  ENGINE_ERROR: SqlState.internalError,
+  CANCELLED: SqlState.queryCanceled,
+  ENGINE_OPTION: SqlState.internalError,
+  ENGINE_CLOSED: SqlState.internalError,
+  SESSION_CLOSED: SqlState.internalError,
+  BAD_PARAMETER: SqlState.dataException,
+  CASCADE_OUTSIDE_ROOTS: SqlState.dataException,
+  E_BAD_OPERATOR: SqlState.syntaxError,
+  SEMANTIC_NO_FUNCTION: SqlState.undefinedFunction,
+  // Postgres says "function f(integer) does not exist" when no overload takes the argument types.
+  SEMANTIC_OPERAND_TYPE: SqlState.undefinedFunction,
+  MAP_BAD_OPTION: SqlState.invalidParameterValue,
+  MAP_ROW_FAILED: SqlState.internalError,
+  SEMANTIC_CALL_FAILED: SqlState.internalError,
+  WORKER_START: SqlState.internalError,
+  SYNC_WORKER_DIED: SqlState.internalError,
+  SYNC_WORKER_TIMEOUT: SqlState.internalError,
+  // ── server ──
+  SERVER_OPTION: SqlState.internalError,
+  SERVER_INSECURE: SqlState.internalError,
+  TOO_MANY_CONNECTIONS: SqlState.tooManyConnections,
+  PROTOCOL_VIOLATION: SqlState.protocolViolation,
+  MESSAGE_TOO_LARGE: SqlState.protocolViolation,
+  UNSUPPORTED_MESSAGE: SqlState.featureNotSupported,
+  UNKNOWN_STATEMENT: SqlState.undefinedPreparedStatement,
+  UNKNOWN_PORTAL: SqlState.undefinedCursor,
+  IN_FAILED_TRANSACTION: SqlState.inFailedTransaction,
+  // ── CLI and simulator (raised before any client could see them) ──
+  CLI_CONFIG: SqlState.internalError,
+  SIM_BAD_OPTION: SqlState.internalError,
+  SIM_START: SqlState.internalError,
+  SIM_LISTEN: SqlState.internalError,
+  // ── DuckDB ──
+  DUCKDB_ERROR: SqlState.internalError,
+  DUCKDB_BINDER: SqlState.undefinedColumn,
+  DUCKDB_CATALOG: SqlState.undefinedTable,
+  DUCKDB_CONNECTION: SqlState.internalError,
+  DUCKDB_CONSTRAINT: SqlState.constraintViolation,
+  DUCKDB_CONVERSION: SqlState.dataException,
+  DUCKDB_DECIMAL: SqlState.dataException,
+  DUCKDB_DEPENDENCY: SqlState.dependentObjectsStillExist,
+  DUCKDB_EXECUTOR: SqlState.internalError,
+  DUCKDB_EXPRESSION: SqlState.internalError,
+  DUCKDB_FATAL: SqlState.internalError,
+  DUCKDB_HTTP: SqlState.ioError,
+  DUCKDB_INDEX: SqlState.internalError,
+  DUCKDB_INTERNAL: SqlState.internalError,
+  DUCKDB_INTERRUPT: SqlState.queryCanceled,
+  DUCKDB_INVALID: SqlState.internalError,
+  DUCKDB_IO: SqlState.ioError,
+  DUCKDB_NULLPOINTER: SqlState.internalError,
+  DUCKDB_OPTIMIZER: SqlState.internalError,
+  DUCKDB_PARSER: SqlState.syntaxError,
+  DUCKDB_PERMISSION: SqlState.insufficientPrivilege,
+  DUCKDB_PLANNER: SqlState.internalError,
+  DUCKDB_SCHEDULER: SqlState.internalError,
+  DUCKDB_SEQUENCE: SqlState.dataException,
+  DUCKDB_SERIALIZATION: SqlState.internalError,
+  DUCKDB_SETTINGS: SqlState.invalidParameterValue,
+  DUCKDB_STAT: SqlState.internalError,
+  DUCKDB_SYNTAX: SqlState.syntaxError,
+  DUCKDB_TRANSACTIONCONTEXT: SqlState.inFailedTransaction,
+  DUCKDB_INVALID_INPUT: SqlState.dataException,
+  DUCKDB_OUT_OF_RANGE: SqlState.numericValueOutOfRange,
+  DUCKDB_OUT_OF_MEMORY: SqlState.outOfMemory,
+  DUCKDB_NOT_IMPLEMENTED: SqlState.featureNotSupported,
+  DUCKDB_MISSING_EXTENSION: SqlState.featureNotSupported,
+  DUCKDB_INVALID_CONFIGURATION: SqlState.invalidParameterValue,
+  DUCKDB_PARAMETER_NOT_RESOLVED: SqlState.indeterminateDatatype,
+  DUCKDB_PARAMETER_NOT_ALLOWED: SqlState.syntaxError,
+  // ── grammar: a statement that does not parse ──
+  E_EMPTY: SqlState.syntaxError,
+  E_UNEXPECTED_TOKEN: SqlState.syntaxError,
+  E_UNEXPECTED_END: SqlState.syntaxError,
+  E_UNEXPECTED_CHAR: SqlState.syntaxError,
+  E_MISSING_USING: SqlState.syntaxError,
+  E_MISSING_CASCADE: SqlState.syntaxError,
+  E_EMPTY_USING: SqlState.syntaxError,
+  E_UNBALANCED_PAREN: SqlState.syntaxError,
+  E_UNTERMINATED_STRING: SqlState.syntaxError,
+  E_UNTERMINATED_IDENTIFIER: SqlState.syntaxError,
+  E_UNTERMINATED_COMMENT: SqlState.syntaxError,
+  E_BAD_PARALLEL: SqlState.syntaxError,
+  E_BAD_BATCH: SqlState.syntaxError,
+  E_DUPLICATE_MODIFIER: SqlState.syntaxError,
+  E_UNKNOWN_TYPE: SqlState.syntaxError,
+  E_BAD_TYPE_ARGS: SqlState.syntaxError,
+  E_DUPLICATE_COLUMN: SqlState.syntaxError,
+  E_UNKNOWN_WITH_KEY: SqlState.syntaxError,
+  E_WITH_KEY_NOT_ALLOWED: SqlState.syntaxError,
+  E_DUPLICATE_WITH_KEY: SqlState.syntaxError,
+  E_MISSING_WITH_VALUE: SqlState.syntaxError,
+  E_BAD_WITH_VALUE: SqlState.syntaxError,
+  E_CONFLICTING_OPTION: SqlState.syntaxError,
+  E_UNKNOWN_ANNOTATION: SqlState.syntaxError,
+  E_BAD_ANNOTATION_VALUE: SqlState.syntaxError,
+  E_DUPLICATE_ANNOTATION: SqlState.syntaxError,
+  E_DANGLING_ANNOTATION: SqlState.syntaxError,
+  E_MISSING_OPERAND: SqlState.syntaxError,
+  E_BAD_AGGREGATE_ARGS: SqlState.syntaxError,
+  E_INTERNAL: SqlState.internalError,
+  // ── cascades: a cascade that does not load, or a run it refuses ──
+  CASCADE_YAML: SqlState.dataException,
+  CASCADE_SCHEMA: SqlState.dataException,
+  CASCADE_OUTPUT_SCHEMA: SqlState.dataException,
+  CASCADE_TEMPLATE: SqlState.dataException,
+  CASCADE_NOT_FOUND: SqlState.dataException,
+  CASCADE_INPUT_MISSING: SqlState.dataException,
+  CASCADE_OUTPUT_INVALID: SqlState.dataException,
+  CASCADE_OUTPUT_EMPTY: SqlState.dataException,
+  CASCADE_OUTPUT_TOO_LARGE: SqlState.dataException,
+  CASCADE_TOOL: SqlState.dataException,
+  CASCADE_TIMEOUT: SqlState.dataException,
+  ABORTED: SqlState.queryCanceled,
+  CASCADE_INTERNAL: SqlState.internalError,
+  // ── a cascade's sql_data queries ──
+  SQL_DATA_NOT_READ_ONLY: SqlState.readOnlyTransaction,
+  SQL_DATA_FAILED: SqlState.internalError,
+  // ── the LLM client: the service behind rvbbit failed; the client can only report it ──
+  LLM_ABORTED: SqlState.internalError,
+  LLM_TIMEOUT: SqlState.internalError,
+  LLM_RETRIES_EXHAUSTED: SqlState.internalError,
+  LLM_HTTP_ERROR: SqlState.internalError,
+  LLM_BAD_RESPONSE: SqlState.internalError,
+  LLM_BAD_JSON: SqlState.internalError,
+  LLM_RESPONSE_TOO_LARGE: SqlState.internalError,
+  LLM_CONNECTION: SqlState.internalError,
+  LLM_BAD_REQUEST: SqlState.internalError,
+  LLM_CONFIG: SqlState.internalError,
+} as const satisfies Record<Exclude<ErrorCode, LlmHttpStatusCode>, SqlStateCode>;
+
+/** `LLM_HTTP_<status>`, one code per 4xx status the LLM API answered, all alike. */
+const LLM_HTTP_STATUS_STATE: SqlStateCode = SqlState.internalError;
+
+export function sqlStateOf(code: ErrorCode): SqlStateCode {
+  if (isLlmHttpStatusCode(code)) return LLM_HTTP_STATUS_STATE;
+  // Codes are typed, but one can still arrive untyped from another thread: never send no SQLSTATE.
+  return SQLSTATE_OF_CODE[code] ?? SqlState.internalError;
 }
 
 /** Character offset (0-based) of a 1-based line and column in `text`. */

@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { CascadeHost, SqlResult } from '../cascade/host.js';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { type ErrorCode, errorMessage, RvbbitError } from '../errors.js';
 
 interface HostRequest {
   readonly id: number;
@@ -16,7 +16,7 @@ interface HostRequest {
 
 type HostReply =
   | { readonly id: number; readonly result: SqlResult }
-  | { readonly id: number; readonly code: string; readonly message: string };
+  | { readonly id: number; readonly code: ErrorCode; readonly message: string };
 
 /** Main thread: answers the port's requests with `host` until the port is closed. */
 export function serveHost(port: MessagePort, host: CascadeHost): void {

@@ -1,0 +1,136 @@
+/**
+ * Every code an RvbbitError can carry. The code is the contract (it crosses
+ * threads and the wire, where `src/server/sqlstate.ts` maps each one to a
+ * SQLSTATE), so it is a closed union: a code that is not listed here or in one
+ * of the layer catalogs below does not compile.
+ *
+ * The engine's own codes are listed in ENGINE_ERROR_CODES with what each
+ * means. Layers that already keep a typed catalog of their own are referenced,
+ * not copied: the grammar (`GrammarErrorCode`, E_*), cascades
+ * (`CascadeErrorCode`), a cascade's sql_data host (`SqlDataErrorCode`) and the
+ * LLM client (`LLM_ERROR`, plus `LLM_HTTP_<status>` for a 4xx answer).
+ */
+import type { GrammarErrorCode } from '../grammar/errors.js';
+import type { CascadeErrorCode } from './cascade/cascade-error.js';
+import type { SqlDataErrorCode as SqlDataErrorCodes } from './cascade/duckdb-host.js';
+import type { LlmErrorCode } from './llm/errors.js';
+
+/** Codes of the engine, the server, the CLI and the simulator: code → what it means. */
+export const ENGINE_ERROR_CODES = {
+  // ── anywhere ──
+  INTERNAL: 'something that is not an RvbbitError was thrown (a bug, or a library failing)',
+  ENGINE_ERROR: 'an engine invariant broke (a bug)',
+  CANCELLED: 'the statement was cancelled (CancelRequest, Ctrl-C, an aborted signal)',
+
+  // ── engine and sessions ──
+  ENGINE_OPTION: 'createEngine() got an invalid option',
+  ENGINE_CLOSED: 'a session was asked of a closed engine',
+  SESSION_CLOSED: 'a statement was run on a closed session',
+  BAD_PARAMETER: 'a statement parameter ($n) of a type or encoding that cannot be bound',
+
+  // ── planning ──
+  CASCADE_OUTSIDE_ROOTS: "a cascade reference resolves outside the engine's cascade roots",
+  E_BAD_OPERATOR: "a cascade's semantic operator word is invalid (not one word, a SQL keyword, a clash)",
+  SEMANTIC_NO_FUNCTION: "a semantic operator or function that no cascade's sql_function defines",
+  SEMANTIC_OPERAND_TYPE: "a semantic function's operand is of a type its cascade does not take",
+
+  // ── running cascades over rows ──
+  MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',
+  MAP_ROW_FAILED: "a row failed and the MAP's on_error is 'fail'",
+  SEMANTIC_CALL_FAILED: 'a call of a semantic function failed, so its statement does',
+  WORKER_START: 'a worker thread could not load its entry module',
+  SYNC_WORKER_DIED: 'the worker of a synchronous call stopped answering (no heartbeat)',
+  SYNC_WORKER_TIMEOUT: 'the worker of a synchronous call did not answer in time',
+
+  // ── the Postgres-wire server ──
+  SERVER_OPTION: 'startServer() got an invalid option',
+  SERVER_INSECURE: 'the server was asked to listen beyond loopback without a password',
+  TOO_MANY_CONNECTIONS: 'the server is at its connection limit',
+  PROTOCOL_VIOLATION: 'a client sent a malformed message or one out of order',
+  MESSAGE_TOO_LARGE: "a client's message is longer than the server's limit",
+  UNSUPPORTED_MESSAGE: 'a client sent a message type rvbbit does not implement (COPY, FunctionCall)',
+  UNKNOWN_STATEMENT: 'Bind or Describe named a prepared statement that does not exist',
+  UNKNOWN_PORTAL: 'Describe or Execute named a portal that does not exist',
+  IN_FAILED_TRANSACTION: 'a statement other than ROLLBACK/COMMIT in a transaction block that failed',
+
+  // ── CLI and simulator ──
+  CLI_CONFIG: 'rvbbit.config.yaml is invalid for the CLI',
+  SIM_BAD_OPTION: 'the LLM simulator got an invalid option',
+  SIM_START: 'the LLM simulator process did not start',
+  SIM_LISTEN: 'the LLM simulator cannot listen on its host and port',
+
+  // ── DuckDB, by the error type its message starts with ("Binder Error: …") ──
+  DUCKDB_ERROR: 'DuckDB failed with a message that names no one-word error type',
+  DUCKDB_BINDER: 'DuckDB: a column, table or function does not resolve',
+  DUCKDB_CATALOG: 'DuckDB: a table, view, schema or type does not exist (or already does)',
+  DUCKDB_CONNECTION: 'DuckDB: a connection-level failure',
+  DUCKDB_CONSTRAINT: 'DuckDB: a constraint (primary key, unique, not null, check) was violated',
+  DUCKDB_CONVERSION: 'DuckDB: a value could not be cast',
+  DUCKDB_DECIMAL: 'DuckDB: a decimal value out of its precision',
+  DUCKDB_DEPENDENCY: 'DuckDB: an object others depend on cannot be dropped or altered',
+  DUCKDB_EXECUTOR: 'DuckDB: a failure while executing a plan',
+  DUCKDB_EXPRESSION: 'DuckDB: an invalid expression',
+  DUCKDB_FATAL: 'DuckDB: a fatal error; the database is no longer usable',
+  DUCKDB_HTTP: 'DuckDB: an HTTP request (httpfs) failed',
+  DUCKDB_INDEX: 'DuckDB: an index failure',
+  DUCKDB_INTERNAL: 'DuckDB: an internal error (a DuckDB bug)',
+  DUCKDB_INTERRUPT: 'DuckDB: the query was interrupted',
+  DUCKDB_INVALID: 'DuckDB: an invalid operation',
+  DUCKDB_IO: 'DuckDB: reading or writing a file failed',
+  DUCKDB_NULLPOINTER: 'DuckDB: a null pointer (a DuckDB bug)',
+  DUCKDB_OPTIMIZER: 'DuckDB: the optimizer failed',
+  DUCKDB_PARSER: 'DuckDB: the SQL does not parse',
+  DUCKDB_PERMISSION: 'DuckDB: the operation is not permitted (e.g. external access disabled)',
+  DUCKDB_PLANNER: 'DuckDB: the planner failed',
+  DUCKDB_SCHEDULER: 'DuckDB: the task scheduler failed',
+  DUCKDB_SEQUENCE: 'DuckDB: a sequence is out of values or misused',
+  DUCKDB_SERIALIZATION: 'DuckDB: reading or writing serialized data failed',
+  DUCKDB_SETTINGS: 'DuckDB: an invalid setting',
+  DUCKDB_STAT: 'DuckDB: a statistics failure',
+  DUCKDB_SYNTAX: 'DuckDB: a syntax error outside the parser proper',
+  DUCKDB_TRANSACTIONCONTEXT: 'DuckDB: a transaction conflict or a statement invalid in the transaction state',
+  DUCKDB_INVALID_INPUT: 'DuckDB: an invalid input (e.g. a parameter count that does not match)',
+  DUCKDB_OUT_OF_RANGE: 'DuckDB: a value out of the range of its type',
+  DUCKDB_OUT_OF_MEMORY: 'DuckDB: the memory limit was reached',
+  DUCKDB_NOT_IMPLEMENTED: 'DuckDB: a feature DuckDB does not implement',
+  DUCKDB_MISSING_EXTENSION: 'DuckDB: a function or type of an extension that is not loaded',
+  DUCKDB_INVALID_CONFIGURATION: 'DuckDB: an invalid configuration',
+  DUCKDB_PARAMETER_NOT_RESOLVED: 'DuckDB: the type of a parameter ($n) cannot be resolved',
+  DUCKDB_PARAMETER_NOT_ALLOWED: 'DuckDB: a parameter ($n) where none is allowed',
+} as const;
+
+export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
+export type SqlDataErrorCode = (typeof SqlDataErrorCodes)[keyof typeof SqlDataErrorCodes];
+export type DuckDbErrorCode = Extract<EngineErrorCode, `DUCKDB_${string}`>;
+/** `LLM_HTTP_<status>`: the LLM API answered with this 4xx status. */
+export type LlmHttpStatusCode = Extract<LlmErrorCode, `LLM_HTTP_${number}`>;
+
+export type ErrorCode =
+  | EngineErrorCode
+  | GrammarErrorCode
+  | CascadeErrorCode
+  | SqlDataErrorCode
+  | LlmErrorCode;
+
+// A code means one thing: the engine's list must not repeat a layer's code.
+type Repeated = EngineErrorCode & (GrammarErrorCode | CascadeErrorCode | SqlDataErrorCode | LlmErrorCode);
+const noCodeRepeated: [Repeated] extends [never] ? true : Repeated = true;
+void noCodeRepeated;
+
+export function isEngineErrorCode(code: string): code is EngineErrorCode {
+  return Object.hasOwn(ENGINE_ERROR_CODES, code);
+}
+
+export function isLlmHttpStatusCode(code: string): code is LlmHttpStatusCode {
+  return /^LLM_HTTP_\d+$/.test(code);
+}
+
+/**
+ * The code for a DuckDB error, from the error type its message starts with
+ * (`Binder` in "Binder Error: …", `Out of Range` → DUCKDB_OUT_OF_RANGE); DUCKDB_ERROR when there is none or it is
+ * not one DuckDB is known to raise.
+ */
+export function duckdbErrorCode(kind: string | undefined): DuckDbErrorCode {
+  const code = `DUCKDB_${(kind ?? '').toUpperCase().replaceAll(' ', '_')}` as const;
+  return isEngineErrorCode(code) ? code : 'DUCKDB_ERROR';
+}
