@@ -22,6 +22,7 @@ export function workerLlmClient(): LlmClient {
     aliases: config.aliases,
     retries: config.retries,
     timeoutMs: config.timeoutMs,
+    deadlineMs: config.deadlineMs,
     backoff: config.backoff,
   });
   return client;

@@ -56,18 +56,34 @@ export function addEngineFlags(cmd: Command): Command {
     .option('--sim', 'answer LLM calls with the built-in simulator, started in-process');
 }
 
+/**
+ * `--provider-url` (and `--model`) merged over the environment and the
+ * config file's `llm:` section, in the one order llm/config.ts documents:
+ * the file's timeouts, retries, rates, aliases and prices still apply.
+ */
+export async function providerOfFlags(
+  flags: Pick<EngineFlags, 'providerUrl' | 'model'>,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Promise<ProviderOption | undefined> {
+  const [{ resolveLlmConfig }, { providerOptionFromConfig }] = await Promise.all([
+    import('../llm/config.js'),
+    import('../engine/provider.js'),
+  ]);
+  return providerOptionFromConfig(
+    resolveLlmConfig(env, cwd, {
+      ...(flags.providerUrl ? { baseUrl: flags.providerUrl } : {}),
+      ...(flags.model ? { model: flags.model } : {}),
+    }),
+  );
+}
+
 export async function engineFromFlags(flags: EngineFlags, config: CliConfig): Promise<Engine> {
   const { createEngine } = await import('../engine/engine.js');
   if (flags.model) process.env.RVBBIT_MODEL = flags.model;
   let provider: ProviderOption | undefined;
   if (flags.sim) provider = 'simulator';
-  else if (flags.providerUrl) {
-    provider = {
-      baseUrl: flags.providerUrl,
-      apiKey: process.env.RVBBIT_API_KEY ?? process.env.OPENAI_API_KEY ?? process.env.OPENROUTER_API_KEY,
-      ...(flags.model ? { model: flags.model } : {}),
-    };
-  }
+  else if (flags.providerUrl) provider = await providerOfFlags(flags);
   const roots = flags.cascades ?? config.cascades;
   return createEngine({
     database: flags.db ?? config.db,

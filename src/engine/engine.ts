@@ -127,6 +127,7 @@ export class Engine {
         aliases: provider.aliases,
         retries: provider.retries,
         timeoutMs: provider.timeoutMs,
+        deadlineMs: provider.deadlineMs,
         backoff: provider.backoff,
       },
       defaults: { parallel, cache: options.cache === false ? false : ttl },
@@ -144,6 +145,7 @@ export class Engine {
           aliases: provider.aliases,
           retries: provider.retries,
           timeoutMs: provider.timeoutMs,
+          deadlineMs: provider.deadlineMs,
           backoff: provider.backoff,
         });
         return mainLlm;

@@ -4,7 +4,9 @@
  * fresh machine runs everything; output always says which one answered.
  */
 // Not the llm/ barrel: it loads the HTTP client (undici), which the main thread needs only for RUN.
-import { resolveLlmConfig } from '../llm/config.js';
+import { checkedApiKey } from '../llm/api-key.js';
+import type { BreakerOptions } from '../llm/breaker.js';
+import { type ResolvedLlmConfig, resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
 import { SharedGate } from '../llm/shared-gate.js';
 import type { SimulatorHandle, SimulatorOptions } from '../sim/index.js';
@@ -19,8 +21,17 @@ export type ProviderOption =
       readonly prices?: PriceTable;
       /** Process-wide ceiling on LLM requests in flight (default 256). */
       readonly maxConcurrency?: number;
+      /** Attempts per call; when set it caps outage failures too (default: they are waited out). */
       readonly retries?: number;
+      /** Deadline of one HTTP attempt, ms (default 120000). */
       readonly timeoutMs?: number;
+      /** How long a call keeps waiting out 429s and outages, ms (default 300000). */
+      readonly deadlineMs?: number;
+      /** Attempts started per second across the process (default: unlimited). */
+      readonly requestsPerSecond?: number;
+      readonly aliases?: Readonly<Record<string, string>>;
+      /** The endpoint's circuit breaker (default: fail fast after 10 s of nothing but failures). */
+      readonly breaker?: BreakerOptions;
       /** Backoff between attempts, ms (default base 250, max 20000). */
       readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
     };
@@ -37,8 +48,37 @@ export interface ResolvedProvider {
   readonly aliases?: Readonly<Record<string, string>>;
   readonly retries?: number;
   readonly timeoutMs?: number;
+  readonly deadlineMs?: number;
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   readonly simulator?: SimulatorHandle;
+}
+
+/** Concurrent requests to a provider configured by URL (flag, environment or file) unless `llm.limits.concurrency` says. */
+export const CONFIGURED_PROVIDER_CONCURRENCY = 64;
+
+/**
+ * The provider option of a merged configuration (llm/config.ts
+ * resolveLlmConfig): the CLI's `--provider-url` and the environment both
+ * come through here, so the file's limits, aliases and prices always apply.
+ * Undefined when the configuration names no endpoint (the simulator answers).
+ */
+export function providerOptionFromConfig(c: ResolvedLlmConfig): ProviderOption | undefined {
+  if (c.baseUrl === undefined) return undefined;
+  const o = {
+    baseUrl: c.baseUrl,
+    apiKey: c.apiKey,
+    model: c.defaultModel ?? 'gpt-4o-mini',
+    // The file's prices only: the simulator's would price a real provider's models wrongly.
+    prices: c.prices ?? {},
+    aliases: c.aliases,
+    maxConcurrency: c.maxConcurrency ?? CONFIGURED_PROVIDER_CONCURRENCY,
+    requestsPerSecond: c.requestsPerSecond,
+    retries: c.retries,
+    timeoutMs: c.timeoutMs,
+    deadlineMs: c.deadlineMs,
+    breaker: c.breaker,
+  };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ProviderOption;
 }
 
 const SIM_MODEL = 'sim-small';
@@ -49,37 +89,29 @@ export async function resolveProvider(
   option: ProviderOption | undefined,
   cwd: string,
 ): Promise<ResolvedProvider> {
+  if (option === undefined) {
+    const configured = providerOptionFromConfig(resolveLlmConfig(process.env, cwd));
+    if (configured !== undefined) return resolveProvider(configured, cwd);
+  }
   if (option !== undefined && option !== 'simulator' && 'baseUrl' in option) {
     return {
       baseUrl: option.baseUrl,
-      apiKey: option.apiKey,
+      apiKey:
+        option.apiKey === undefined ? undefined : checkedApiKey(option.apiKey, 'options.provider.apiKey'),
       defaultModel: option.model ?? SIM_MODEL,
       answeredBy: hostOf(option.baseUrl),
-      gate: new SharedGate({ maxConcurrency: option.maxConcurrency ?? 256 }),
+      gate: new SharedGate({
+        maxConcurrency: option.maxConcurrency ?? 256,
+        ...(option.requestsPerSecond === undefined ? {} : { requestsPerSecond: option.requestsPerSecond }),
+        ...(option.breaker === undefined ? {} : { breaker: option.breaker }),
+      }),
       prices: option.prices ?? SIM_PRICES,
+      aliases: option.aliases,
       retries: option.retries,
       timeoutMs: option.timeoutMs,
+      deadlineMs: option.deadlineMs,
       backoff: option.backoff,
     };
-  }
-  if (option === undefined) {
-    const fromEnv = resolveLlmConfig(process.env, cwd);
-    if (fromEnv.baseUrl !== undefined) {
-      return {
-        baseUrl: fromEnv.baseUrl,
-        apiKey: fromEnv.apiKey,
-        defaultModel: fromEnv.defaultModel ?? 'gpt-4o-mini',
-        answeredBy: hostOf(fromEnv.baseUrl),
-        prices: fromEnv.prices,
-        aliases: fromEnv.aliases,
-        retries: fromEnv.retries,
-        timeoutMs: fromEnv.timeoutMs,
-        gate: new SharedGate({
-          maxConcurrency: fromEnv.maxConcurrency ?? 64,
-          requestsPerSecond: fromEnv.requestsPerSecond,
-        }),
-      };
-    }
   }
   const simOptions = typeof option === 'object' && 'simulator' in option ? option.simulator : {};
   const { startSimulator } = await import('../sim/server.js');

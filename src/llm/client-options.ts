@@ -1,5 +1,6 @@
 /** Options of createLlmClient, checked once at the edge. */
 import { RvbbitError } from '../errors.js';
+import type { BreakerOptions } from './breaker.js';
 import type { Gate } from './gate.js';
 import type { PriceTable } from './pricing.js';
 import type { BackoffOptions, RetryEvent } from './retry.js';
@@ -26,8 +27,16 @@ export interface LlmClientOptions {
   readonly maxConcurrency?: number;
   /** Attempts started per second (default: unlimited); ignored when `gate` is given. */
   readonly requestsPerSecond?: number;
-  /** Attempts per call, 1 = no retry (default 3). */
+  /**
+   * Attempts per call, 1 = no retry (default 3, for attempt deadlines and
+   * malformed bodies). When set, it caps outage failures (no connection, 5xx)
+   * too; unset, those are waited out like 429s, until `deadlineMs`.
+   */
   readonly retries?: number;
+  /** How long one call keeps waiting out 429s and outages, ms (default 300000). */
+  readonly deadlineMs?: number;
+  /** The endpoint's circuit breaker; ignored when `gate` is given (the gate carries it). */
+  readonly breaker?: BreakerOptions;
   /** Deadline of one HTTP attempt, ms (default 120000). */
   readonly timeoutMs?: number;
   readonly prices?: PriceTable;
@@ -70,6 +79,7 @@ export function checkClientOptions(o: LlmClientOptions): void {
   positiveInt('maxConcurrency', o.maxConcurrency);
   positiveInt('retries', o.retries);
   positiveInt('timeoutMs', o.timeoutMs);
+  positiveInt('deadlineMs', o.deadlineMs);
   positiveInt('connections', o.connections);
   positiveInt('maxResponseBytes', o.maxResponseBytes);
   if (

@@ -7,12 +7,13 @@
  */
 import { Pool } from 'undici';
 import { RvbbitError } from '../errors.js';
+import { checkedApiKey } from './api-key.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { type HttpReply, httpSend } from './http.js';
 import { type Answer, readReply, retryable } from './reply.js';
-import { DEFAULT_BACKOFF, withRetry } from './retry.js';
+import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
 import { rejectsResponseFormat, responseFormatJson, schemaInstruction } from './structured.js';
 import type { CallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient } from './types.js';
@@ -25,7 +26,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
   const base = new URL(options.baseUrl);
   const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
   const host = base.hostname;
-  const key = options.apiKey && options.apiKey.length > 0 ? options.apiKey : undefined;
+  const key = options.apiKey ? checkedApiKey(options.apiKey, 'options.apiKey') || undefined : undefined;
   // Enough sockets for every slot the gate may grant this client.
   const maxConcurrency =
     options.maxConcurrency ?? (options.gate instanceof SharedGate ? options.gate.snapshot().ceiling : 64);
@@ -43,13 +44,22 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     bodyTimeout: 0,
   });
   const gate: Gate =
-    options.gate ?? new SharedGate({ maxConcurrency, requestsPerSecond: options.requestsPerSecond ?? 0 });
+    options.gate ??
+    new SharedGate({
+      maxConcurrency,
+      requestsPerSecond: options.requestsPerSecond ?? 0,
+      ...(options.breaker ? { breaker: options.breaker } : {}),
+    });
   const send = withGate(httpSend(pool, maxBytes), gate);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (key) headers['authorization'] = `Bearer ${key}`;
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const defaultAttempts = options.retries ?? 3;
   const defaultTimeout = options.timeoutMs ?? 120_000;
+  const breaker = gate instanceof SharedGate ? gate.breaker : undefined;
+  /** The breaker's LLM_ENDPOINT_DOWN, naming the endpoint (host and port, never the key). */
+  const endpointDown = (): RvbbitError | undefined =>
+    breaker?.isDown() ? namedDown(breaker.downError(), base.host) : undefined;
   /** Models that rejected response_format: their schema goes in the prompt. */
   const noResponseFormat = new Set<string>(options.noResponseFormat ?? []);
   let closed = false;
@@ -78,6 +88,10 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         const once = () => attemptOnce(model, request, signal, timeoutMs, counter);
         done = await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
           attempts: call.retries ?? defaultAttempts,
+          explicitAttempts: call.retries !== undefined || options.retries !== undefined,
+          deadlineMs: call.deadlineMs ?? options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+          startedAt: started,
+          endpointDown,
           backoff,
           ...(signal ? { signal } : {}),
           onRetry: (e) => {
@@ -105,7 +119,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
       });
       return result;
     } catch (err) {
-      const e = toLlmError(err, signal);
+      let e = toLlmError(err, signal);
+      if (e.code === LLM_ERROR.ENDPOINT_DOWN && e.detail['host'] === undefined) e = namedDown(e, base.host);
       options.onCall?.({
         model,
         ok: false,
@@ -182,6 +197,14 @@ function bodyOf(model: string, request: ChatRequest, schemaInPrompt: boolean): s
   if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
   return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(messages)}${rf}${extra}}`;
+}
+
+/** The breaker's error (it knows no host) with the endpoint named. */
+function namedDown(e: RvbbitError, host: string): RvbbitError {
+  return llmError(LLM_ERROR.ENDPOINT_DOWN, `LLM endpoint ${host} is down: ${e.message}`, {
+    ...e.detail,
+    host,
+  });
 }
 
 /** Anything thrown during a call → an RvbbitError with an LLM_ code. */

@@ -1,18 +1,26 @@
 /**
- * `resolveLlmConfig()`: client options from the environment and an optional
- * `rvbbit.config.yaml` (section `llm:`). The environment wins over the file.
+ * `resolveLlmConfig()`: the one place LLM settings merge. Each setting comes
+ * from the first of, highest first:
  *
- *   RVBBIT_BASE_URL   endpoint (default: OpenRouter's or OpenAI's when only their key is set)
- *   RVBBIT_API_KEY    else OPENAI_API_KEY, else OPENROUTER_API_KEY
- *   RVBBIT_MODEL      default model
- *   RVBBIT_CONFIG     path of the config file (default ./rvbbit.config.yaml)
+ *   1. command-line flags (`--provider-url`, `--model`), passed as `flags`
+ *   2. the environment:
+ *        RVBBIT_BASE_URL   endpoint (default: OpenRouter's or OpenAI's when only their key is set)
+ *        RVBBIT_API_KEY    else OPENAI_API_KEY, else OPENROUTER_API_KEY
+ *        RVBBIT_MODEL      default model
+ *        RVBBIT_CONFIG     path of the config file (default ./rvbbit.config.yaml)
+ *   3. the config file's `llm:` section (base_url, model, aliases, prices, limits)
+ *   4. built-in defaults (in the client and the engine)
  *
+ * Aliases, prices and limits come only from the file, and apply whichever
+ * source named the endpoint. API keys are trimmed; one with a control
+ * character inside is an error naming the variable, never the key.
  * No base URL and no key → `baseUrl` is undefined: the engine uses the simulator.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { RvbbitError } from '../errors.js';
+import { checkedApiKey } from './api-key.js';
 import type { LlmClientOptions } from './client-options.js';
 import type { PriceTable } from './pricing.js';
 
@@ -41,7 +49,21 @@ export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
 }
 
 const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits'] as const;
-const LIMIT_KEYS = ['concurrency', 'rps', 'retries', 'timeout_ms', 'connections'] as const;
+const LIMIT_KEYS = [
+  'concurrency',
+  'rps',
+  'retries',
+  'timeout_ms',
+  'connections',
+  'deadline_ms',
+  'down_after_ms',
+] as const;
+
+/** Settings given on the command line: they win over the environment and the file. */
+export interface LlmFlags {
+  readonly baseUrl?: string;
+  readonly model?: string;
+}
 
 interface FileConfig {
   baseUrl?: string;
@@ -54,6 +76,7 @@ interface FileConfig {
 export function resolveLlmConfig(
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
+  flags: LlmFlags = {},
 ): ResolvedLlmConfig {
   const file = env['RVBBIT_CONFIG'] ? resolve(cwd, env['RVBBIT_CONFIG']) : resolve(cwd, CONFIG_FILE);
   if (env['RVBBIT_CONFIG'] && !existsSync(file)) {
@@ -63,13 +86,15 @@ export function resolveLlmConfig(
   const pick = (name: 'RVBBIT_API_KEY' | 'OPENAI_API_KEY' | 'OPENROUTER_API_KEY') =>
     env[name] && env[name]!.trim() !== '' ? name : undefined;
   const apiKeySource = pick('RVBBIT_API_KEY') ?? pick('OPENAI_API_KEY') ?? pick('OPENROUTER_API_KEY');
-  const apiKey = apiKeySource ? env[apiKeySource]!.trim() : undefined;
-  let baseUrl = env['RVBBIT_BASE_URL']?.trim() || fromFile?.baseUrl;
+  const apiKey = apiKeySource ? checkedApiKey(env[apiKeySource]!, apiKeySource) : undefined;
+  const flagUrl = flags.baseUrl?.trim() || undefined;
+  const envUrl = env['RVBBIT_BASE_URL']?.trim() || undefined;
+  let baseUrl = flagUrl ?? envUrl ?? fromFile?.baseUrl;
   if (!baseUrl && apiKeySource === 'OPENROUTER_API_KEY') baseUrl = 'https://openrouter.ai/api/v1';
   if (!baseUrl && apiKeySource === 'OPENAI_API_KEY') baseUrl = 'https://api.openai.com/v1';
   if (baseUrl !== undefined)
-    checkUrl(baseUrl, env['RVBBIT_BASE_URL'] ? 'RVBBIT_BASE_URL' : `${file}: llm.base_url`);
-  const model = env['RVBBIT_MODEL']?.trim() || fromFile?.model;
+    checkUrl(baseUrl, flagUrl ? '--provider-url' : envUrl ? 'RVBBIT_BASE_URL' : `${file}: llm.base_url`);
+  const model = flags.model?.trim() || env['RVBBIT_MODEL']?.trim() || fromFile?.model;
   const l = fromFile?.limits ?? {};
   const out: Record<string, unknown> = {
     baseUrl,
@@ -83,6 +108,8 @@ export function resolveLlmConfig(
     retries: l.retries,
     timeoutMs: l.timeout_ms,
     connections: l.connections,
+    deadlineMs: l.deadline_ms,
+    breaker: l.down_after_ms === undefined ? undefined : { downAfterMs: l.down_after_ms },
     configFile: fromFile ? file : undefined,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];

@@ -25,6 +25,12 @@ export const LLM_ERROR = {
   BAD_REQUEST: 'LLM_BAD_REQUEST',
   /** Invalid client options or rvbbit.config.yaml. */
   CONFIG: 'LLM_CONFIG',
+  /**
+   * The endpoint's circuit breaker found it down (every call failed with no
+   * connection or a 5xx for `downAfterMs`): remaining calls fail fast. The
+   * message names the host, never the key.
+   */
+  ENDPOINT_DOWN: 'LLM_ENDPOINT_DOWN',
 } as const;
 
 export type LlmErrorCode = (typeof LLM_ERROR)[keyof typeof LLM_ERROR] | `LLM_HTTP_${number}`;
@@ -51,8 +57,53 @@ export class RetryableFailure extends Error {
   }
 }
 
-/** Replaces every occurrence of the secret in a text: keys never leave the client. */
+/**
+ * Replaces every occurrence of the secret in a text: keys never leave the
+ * client. Matches the key trimmed and as a provider may echo it: each
+ * character literal, percent-encoded (%2D, any case) or JSON-escaped
+ * (\u002d, any case; \/ for a slash), in any mixture.
+ */
 export function redact(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join('[redacted]');
+  const s = secret?.trim();
+  if (!s || s.length < 4) return text;
+  return text.replace(secretPattern(s), '[redacted]');
+}
+
+let lastSecret = '';
+let lastPattern = /$^/g;
+
+/** One regular expression per key (cached: a client redacts with one key). */
+function secretPattern(secret: string): RegExp {
+  if (secret === lastSecret) {
+    lastPattern.lastIndex = 0;
+    return lastPattern;
+  }
+  let source = '';
+  for (const ch of secret) {
+    const forms = [ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')];
+    const percent = encodeURIComponent(ch);
+    forms.push(
+      percent === ch
+        ? `%${hex2(ch.charCodeAt(0))}`
+        : percent.replace(/%([0-9A-F]{2})/g, (_m, h: string) => `%${caseless(h)}`),
+    );
+    let units = '';
+    for (let i = 0; i < ch.length; i++)
+      units += `\\\\u${caseless(ch.charCodeAt(i).toString(16).padStart(4, '0'))}`;
+    forms.push(units);
+    if (ch === '/') forms.push('\\\\/');
+    source += `(?:${forms.join('|')})`;
+  }
+  lastSecret = secret;
+  lastPattern = new RegExp(source, 'g');
+  return lastPattern;
+}
+
+function hex2(code: number): string {
+  return caseless(code.toString(16).padStart(2, '0'));
+}
+
+/** A hex string matched in either case: "2d" → "2[dD]". */
+function caseless(hex: string): string {
+  return hex.replace(/[a-fA-F]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
 }

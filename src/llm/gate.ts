@@ -2,9 +2,15 @@
  * The gate layer: every HTTP attempt holds a slot of a Gate while it runs,
  * and tells the gate how it went (a 429 makes an adaptive gate back off).
  */
+import { LLM_ERROR, RetryableFailure } from './errors.js';
 import type { Send } from './http.js';
 
-export type GateOutcome = 'ok' | 'throttled' | 'failed';
+/**
+ * How an attempt went: answered (`ok`), rate-limited (`throttled`), the
+ * provider unreachable or failing (`down`: no connection, or a 5xx), or
+ * anything else (`failed`: a 4xx, its deadline, an abort).
+ */
+export type GateOutcome = 'ok' | 'throttled' | 'failed' | 'down';
 
 export interface Gate {
   /**
@@ -13,8 +19,8 @@ export interface Gate {
    * held, or rejects with the signal's reason on abort.
    */
   acquire(signal?: AbortSignal): Promise<void> | undefined;
-  /** Returns a slot. */
-  release(outcome: GateOutcome): void;
+  /** Returns a slot; `status` is the HTTP status of a `down` outcome (0 = no connection). */
+  release(outcome: GateOutcome, status?: number): void;
   /** Holds back new attempts for `ms` (a provider's Retry-After applies to everyone). */
   pause(ms: number): void;
 }
@@ -25,11 +31,13 @@ export function withGate(send: Send, gate: Gate): Send {
   const run = (attempt: Parameters<Send>[0]) =>
     send(attempt).then(
       (reply) => {
-        gate.release(reply.status === 429 ? 'throttled' : reply.status < 300 ? 'ok' : 'failed');
+        const s = reply.status;
+        gate.release(s === 429 ? 'throttled' : s < 300 ? 'ok' : s >= 500 ? 'down' : 'failed', s);
         return reply;
       },
       (err: unknown) => {
-        gate.release('failed');
+        const noConnection = err instanceof RetryableFailure && err.code === LLM_ERROR.CONNECTION;
+        gate.release(noConnection ? 'down' : 'failed', 0);
         throw err;
       },
     );

@@ -1,7 +1,17 @@
 /**
- * The retry layer: runs an attempt until it succeeds, fails for good, or the
- * attempt budget is spent. Waits are jittered exponential backoff, never less
- * than the server's Retry-After, and end at once when the caller aborts.
+ * The retry layer: runs an attempt until it succeeds, fails for good, or its
+ * budget is spent. Retries are bounded by time for what a provider does to
+ * everyone, by count for what may be this request's own fault:
+ *
+ * - a 429 is waited out (Retry-After, else backoff) until the call's deadline;
+ * - an outage (no connection, a 5xx) likewise, unless the caller set an
+ *   explicit attempt count (`retries`), which then caps it; the breaker
+ *   (breaker.ts) ends it sooner when every call fails;
+ * - anything else retryable (the attempt's own deadline, a malformed body)
+ *   is capped by the attempt count (default 3).
+ *
+ * Waits are jittered exponential backoff, never less than the server's
+ * Retry-After, and end at once when the caller aborts.
  */
 import { RvbbitError } from '../errors.js';
 import { LLM_ERROR, RetryableFailure } from './errors.js';
@@ -27,8 +37,20 @@ export interface RetryEvent {
   readonly retryAfterMs?: number;
 }
 
+/** How long a call keeps waiting out rate limits and outages, ms (default 5 min). */
+export const DEFAULT_DEADLINE_MS = 300_000;
+
 export interface RetryPolicy {
+  /** Cap on attempts for failures retried by count. */
   readonly attempts: number;
+  /** The caller chose `attempts`: it caps outage failures too (429s are still waited out). */
+  readonly explicitAttempts?: boolean;
+  /** Time from the call's start after which no retry starts, ms (default DEFAULT_DEADLINE_MS). */
+  readonly deadlineMs?: number;
+  /** When the call started (performance.now()); default: when withRetry was called. */
+  readonly startedAt?: number;
+  /** The endpoint is down (its breaker says): an outage failure is not retried but becomes this error. */
+  readonly endpointDown?: () => Error | undefined;
   readonly backoff: BackoffOptions;
   readonly signal?: AbortSignal;
   readonly onRetry?: (event: RetryEvent) => void;
@@ -69,26 +91,51 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** A 429: the provider's rate limit, waited out by time. */
+function isRateLimit(err: RetryableFailure): boolean {
+  return err.status === 429;
+}
+
+/** No connection or a 5xx: the provider is failing, not this request. */
+export function isOutage(err: RetryableFailure): boolean {
+  return err.code === LLM_ERROR.CONNECTION || (err.status !== null && err.status >= 500);
+}
+
 /**
  * Runs `attempt(n)` until it returns. A RetryableFailure is retried after a
  * wait; anything else is thrown as is. Spent budget → LLM_RETRIES_EXHAUSTED.
  */
 export async function withRetry<T>(attempt: (n: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const startedAt = policy.startedAt ?? performance.now();
+  const deadlineMs = policy.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  // Attempts that count against `attempts` (429s never do; outages only when the count is explicit).
+  let counted = 0;
   for (let n = 1; ; n++) {
     try {
       return await attempt(n);
     } catch (err) {
       if (!(err instanceof RetryableFailure)) throw err;
-      if (n >= policy.attempts) {
-        throw new RvbbitError(
-          LLM_ERROR.RETRIES_EXHAUSTED,
-          `LLM call failed after ${n} attempt${n === 1 ? '' : 's'}: ${err.message}`,
-          { status: err.status, attempts: n, lastCode: err.code },
-        );
+      const outage = isOutage(err);
+      if (outage) {
+        const down = policy.endpointDown?.();
+        if (down) throw down;
       }
+      const byTime = isRateLimit(err) || (outage && !policy.explicitAttempts);
+      if (!byTime) counted++;
+      const exhausted = (why: string) =>
+        new RvbbitError(LLM_ERROR.RETRIES_EXHAUSTED, `LLM call failed after ${why}: ${err.message}`, {
+          status: err.status,
+          attempts: n,
+          lastCode: err.code,
+        });
+      if (counted >= policy.attempts) throw exhausted(`${n} attempt${n === 1 ? '' : 's'}`);
       const cap = policy.backoff.maxRetryAfterMs ?? DEFAULT_BACKOFF.maxRetryAfterMs!;
       const floor = err.retryAfterMs === undefined ? 0 : Math.min(cap, err.retryAfterMs);
       const delayMs = Math.max(floor, backoffDelay(n, policy.backoff));
+      const elapsed = performance.now() - startedAt;
+      if (elapsed + delayMs > deadlineMs) {
+        throw exhausted(`${n} attempts over ${Math.round(elapsed / 100) / 10} s (deadline ${deadlineMs} ms)`);
+      }
       policy.onRetry?.({
         attempt: n,
         code: err.code,

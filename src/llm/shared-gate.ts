@@ -15,6 +15,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { RvbbitError } from '../errors.js';
+import { BREAKER_BYTES, type BreakerOptions, SharedBreaker } from './breaker.js';
 import type { Gate, GateOutcome } from './gate.js';
 import { sleep } from './retry.js';
 
@@ -27,6 +28,8 @@ export interface SharedGateOptions {
   readonly increaseEvery?: number;
   /** Minimum time between two halvings, ms (default 500). */
   readonly decreaseHoldMs?: number;
+  /** The endpoint's circuit breaker (breaker.ts). */
+  readonly breaker?: BreakerOptions;
 }
 
 // Int32 words
@@ -47,7 +50,9 @@ const BIG_WORDS = 3;
 // Int32 words after the BigInt64 words: slots held per thread (threadId % HOLDER_WORDS),
 // so the slots of a worker that died can be reclaimed.
 const HOLDER_WORDS = 128;
-const BYTES = INT_WORDS * 4 + BIG_WORDS * 8 + HOLDER_WORDS * 4;
+const GATE_BYTES = INT_WORDS * 4 + BIG_WORDS * 8 + HOLDER_WORDS * 4;
+// The breaker's words follow (GATE_BYTES is a multiple of 8, as its BigInt64 words need).
+const BYTES = GATE_BYTES + BREAKER_BYTES;
 
 type WaitAsync = (
   ta: Int32Array,
@@ -74,6 +79,8 @@ export class SharedGate implements Gate {
   private readonly i32: Int32Array;
   private readonly big: BigInt64Array;
   private readonly held: Int32Array;
+  /** The endpoint's circuit breaker, shared like the gate. */
+  readonly breaker: SharedBreaker;
   private readonly me: number;
   private readonly queue: Waiter[] = [];
   private pumping = false;
@@ -92,6 +99,8 @@ export class SharedGate implements Gate {
     this.big = new BigInt64Array(this.buffer, INT_WORDS * 4, BIG_WORDS);
     this.held = new Int32Array(this.buffer, INT_WORDS * 4 + BIG_WORDS * 8, HOLDER_WORDS);
     this.me = threadId % HOLDER_WORDS;
+    const fresh = !(options instanceof SharedArrayBuffer);
+    this.breaker = new SharedBreaker(this.buffer, GATE_BYTES, fresh ? (options.breaker ?? {}) : undefined);
     if (!(options instanceof SharedArrayBuffer)) {
       this.i32[LIMIT] = options.maxConcurrency;
       this.i32[CEILING] = options.maxConcurrency;
@@ -117,6 +126,12 @@ export class SharedGate implements Gate {
 
   acquire(signal?: AbortSignal): Promise<void> | undefined {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    // An open breaker holds new attempts back (and lets a probe through) before they take a slot.
+    if (!this.breaker.isClosed()) return this.breaker.admit(signal).then(() => this.acquireSlot(signal));
+    return this.acquireSlot(signal);
+  }
+
+  private acquireSlot(signal?: AbortSignal): Promise<void> | undefined {
     // Fast path, no promise: nobody queued here, a slot free, no rate limit or pause.
     if (this.queue.length === 0 && this.tryTake()) {
       if (Atomics.load(this.i32, MILLI_RPS) === 0 && Atomics.load(this.big, PAUSED_UNTIL) === 0n)
@@ -148,9 +163,11 @@ export class SharedGate implements Gate {
     }
   }
 
-  release(outcome: GateOutcome): void {
+  release(outcome: GateOutcome, status = 0): void {
     if (outcome === 'throttled') this.decrease();
     else if (outcome === 'ok') this.maybeIncrease();
+    if (outcome === 'down') this.breaker.failed(status);
+    else if (outcome !== 'failed') this.breaker.answered();
     this.giveBack();
   }
 

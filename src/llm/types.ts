@@ -30,8 +30,10 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Deadline for one HTTP attempt, in ms. */
   readonly timeoutMs?: number;
-  /** Attempts for this call (1 = no retry). */
+  /** Attempts for this call (1 = no retry); caps outage failures too. 429s are waited out regardless. */
   readonly retries?: number;
+  /** How long the call keeps waiting out 429s and outages, ms (default: the client's). */
+  readonly deadlineMs?: number;
 }
 
 export interface ChatUsage {

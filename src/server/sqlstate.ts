@@ -32,6 +32,8 @@ export const SqlState = {
   tooManyConnections: '53300',
   queryCanceled: '57014',
   idleSessionTimeout: '57P05',
+  /** An error outside the database itself (the LLM endpoint is down). */
+  systemError: '58000',
   ioError: '58030',
   internalError: 'XX000',
 } as const;
@@ -174,6 +176,7 @@ export const SQLSTATE_OF_CODE = {
   LLM_CONNECTION: SqlState.internalError,
   LLM_BAD_REQUEST: SqlState.internalError,
   LLM_CONFIG: SqlState.internalError,
+  LLM_ENDPOINT_DOWN: SqlState.systemError,
 } as const satisfies Record<Exclude<ErrorCode, LlmHttpStatusCode>, SqlStateCode>;
 
 /** `LLM_HTTP_<status>`, one code per 4xx status the LLM API answered, all alike. */

@@ -62,6 +62,10 @@ export function handleChat(state: SimState, req: IncomingMessage, res: ServerRes
 }
 
 function respond(state: SimState, raw: string, u: number, latency: number, res: ServerResponse): void {
+  if (state.opts.outage?.mode === 'error') {
+    state.send(res, 503, errorBody('simulated outage', 'server_error'));
+    return;
+  }
   if (state.bucket) {
     const take = state.bucket.take();
     if (!take.ok) {

@@ -17,6 +17,14 @@ export type LatencyDistribution = {
  */
 export type SimQuirk = 'reject-response-format' | 'empty' | 'truncated-json' | 'huge' | 'no-choices';
 
+/**
+ * A provider outage: `refuse` stops listening (connections refused, open
+ * ones dropped), `error` answers every chat request 503 at once. It ends
+ * after `forMs` (needed for `refuse`, whose /options endpoint is down too),
+ * or when set to null.
+ */
+export type SimOutage = { readonly mode: 'refuse' | 'error'; readonly forMs?: number };
+
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
   readonly port?: number;
@@ -48,11 +56,14 @@ export interface SimulatorOptions {
   readonly costPerMillion?: { readonly in: number; readonly out: number } | null;
   /** Model ids listed by GET /v1/models. */
   readonly models?: readonly string[];
+  /** An outage starting now (see SimOutage); null ends it. */
+  readonly outage?: SimOutage | null;
 }
 
 export type ResolvedSimOptions = Required<
-  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion'>
+  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion' | 'outage'>
 > & {
+  readonly outage: SimOutage | null;
   readonly latency: LatencyDistribution | null;
   readonly rateLimit: { readonly rps: number; readonly burst?: number } | null;
   readonly costPerMillion: { readonly in: number; readonly out: number } | null;
@@ -76,6 +87,7 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   record: false,
   costPerMillion: null,
   models: ['sim-small', 'sim-large'],
+  outage: null,
 };
 
 function bad(key: string, want: string): never {
@@ -126,6 +138,12 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
     bad('maxBodyBytes', 'a positive integer');
   }
   nonNeg('hugeBytes', patch.hugeBytes);
+  if (patch.outage) {
+    if (patch.outage.mode !== 'refuse' && patch.outage.mode !== 'error')
+      bad('outage.mode', "'refuse' or 'error'");
+    if (patch.outage.forMs !== undefined && !(Number.isInteger(patch.outage.forMs) && patch.outage.forMs > 0))
+      bad('outage.forMs', 'a positive integer');
+  }
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   return { ...base, ...defined } as ResolvedSimOptions;
 }

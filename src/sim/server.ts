@@ -3,7 +3,7 @@
  * for latency, rate limits and faults. Everything "random" is seeded: the same
  * seed and the same request order give the same faults, latencies and answers.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RvbbitError } from '../errors.js';
 import { SIM_HEADER } from '../llm/http.js';
@@ -99,21 +99,79 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = state.opts.host;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
 
+  const outage = new OutageSwitch(server, port, host, state);
   const handle: SimulatorHandle = {
     url: `http://${hostInUrl}:${port}/v1`,
     port,
     stats: () => structuredClone(state.stats),
     resetStats: () => state.resetStats(),
-    setOptions: (partial) => state.setOptions(partial),
+    setOptions: (partial) => {
+      state.setOptions(partial);
+      if (partial.outage !== undefined) outage.apply();
+    },
     close: async () => {
       state.clearTimers();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      await outage.close();
     },
   };
+  outage.apply();
   return handle;
 }
 
 /** The value of the header that marks the simulator's answers. */
 export const SIMULATOR_HEADER = SIM_HEADER;
+
+/**
+ * The `outage` option's listening side: a `refuse` outage closes the
+ * listening socket and drops every connection (clients get ECONNREFUSED),
+ * and listens again on the same port when it ends (after `forMs`, or when
+ * set to null). An `error` outage only needs the timer (chat-handler.ts answers 503).
+ */
+class OutageSwitch {
+  private listening = true;
+  private timer: NodeJS.Timeout | undefined;
+  /** The last close or listen, so a quick off-on-off runs in order. */
+  private step: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly server: Server,
+    private readonly port: number,
+    private readonly host: string,
+    private readonly state: SimState,
+  ) {}
+
+  apply(): void {
+    clearTimeout(this.timer);
+    const o = this.state.opts.outage;
+    const refuse = o?.mode === 'refuse';
+    if (refuse && this.listening) {
+      this.listening = false;
+      this.step = this.step.then(() => this.stop());
+    } else if (!refuse && !this.listening && !this.closed) {
+      this.listening = true;
+      this.step = this.step.then(
+        () => new Promise<void>((resolve) => this.server.listen(this.port, this.host, () => resolve())),
+      );
+    }
+    if (o?.forMs) {
+      this.timer = setTimeout(() => {
+        this.state.setOptions({ outage: null });
+        this.apply();
+      }, o.forMs);
+    }
+  }
+
+  private stop(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    return stopped;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.step;
+    if (this.listening) await this.stop();
+  }
+}

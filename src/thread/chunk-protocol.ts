@@ -20,6 +20,8 @@ export interface WorkerLlmConfig {
   readonly retries?: number;
   /** Deadline of one HTTP attempt, ms. */
   readonly timeoutMs?: number;
+  /** How long a call keeps waiting out 429s and outages, ms. */
+  readonly deadlineMs?: number;
   /** Backoff between attempts (tests shorten it). */
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
 }
