@@ -18,6 +18,7 @@ export const ANNOTATION_KEYS = [
   'strategy',
   'cache',
   'budget_dollars',
+  'budget_tokens',
   'timeout',
   'retries',
 ] as const;
@@ -37,6 +38,7 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'cache'; readonly value: boolean }
     /** The same values as the WITH options of the same names (with-options.ts). */
     | { readonly key: 'budget_dollars'; readonly value: number }
+    | { readonly key: 'budget_tokens'; readonly value: number }
     | { readonly key: 'timeout'; readonly value: Duration }
     | { readonly key: 'retries'; readonly value: number }
     | { readonly key: 'hint'; readonly value: string }

@@ -83,6 +83,7 @@ function typed(
         ? { kind: 'Annotation', key, value: lower === 'true', span }
         : bad(`cache must be true or false, got '${value}'`, at);
     case 'budget_dollars':
+    case 'budget_tokens':
     case 'retries': {
       // Checked as the WITH option of the same name is, from the number written.
       const checked = checkOptionValue(key, /^[0-9.eE+-]+$/.test(value) ? Number(value) : value);

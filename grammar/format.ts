@@ -75,6 +75,7 @@ function optionValue(o: WithOption): string {
     case 'limit':
     case 'retries':
     case 'budget_dollars':
+    case 'budget_tokens':
       return String(o.value);
     default:
       return quote(o.value);

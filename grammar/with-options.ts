@@ -16,6 +16,7 @@ export const WITH_KEYS = [
   'on_error',
   'timeout',
   'budget_dollars',
+  'budget_tokens',
   'retries',
 ] as const;
 export type WithKey = (typeof WITH_KEYS)[number];
@@ -53,6 +54,8 @@ export interface WithOptionValues {
   readonly on_error: OnError;
   readonly timeout: Duration;
   readonly budget_dollars: number;
+  /** Tokens (in + out) the statement may spend; works for models without a price. */
+  readonly budget_tokens: number;
   readonly retries: number;
 }
 
@@ -109,6 +112,10 @@ export function checkOptionValue(key: WithKey, v: LiteralValue): { value: unknow
       return typeof v === 'number' && v > 0 && Number.isFinite(v)
         ? { value: v }
         : bad(key, v, 'a number > 0');
+    case 'budget_tokens':
+      return typeof v === 'number' && Number.isSafeInteger(v) && v > 0
+        ? { value: v }
+        : bad(key, v, 'an integer > 0');
     case 'on_error':
       return typeof v === 'string' && (ON_ERROR_VALUES as readonly string[]).includes(v)
         ? { value: v }

@@ -33,6 +33,8 @@ export const ENGINE_ERROR_CODES = {
   E_BAD_OPERATOR: "a cascade's semantic operator word is invalid (not one word, a SQL keyword, a clash)",
   SEMANTIC_NO_FUNCTION: "a semantic operator or function that no cascade's sql_function defines",
   SEMANTIC_OPERAND_TYPE: "a semantic function's operand is of a type its cascade does not take",
+  BUDGET_UNPRICED:
+    'budget_dollars with a model that has no price (and no budget_tokens): its spend could not be counted',
 
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',

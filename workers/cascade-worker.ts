@@ -14,7 +14,7 @@ import {
 } from '../src/cascade/index.js';
 import { errorMessage } from '../src/errors.js';
 import { signalFor } from '../src/thread/abort-flag.js';
-import { addSpend, budgetExhausted } from '../src/thread/budget.js';
+import { addSpend, budgetMessage, budgetSpent } from '../src/thread/budget.js';
 import {
   type ChunkResult,
   type ChunkRow,
@@ -81,16 +81,17 @@ async function permitted(
     };
   }
   try {
-    if (budgetExhausted(task.budgetBuffer, task.budgetNanos)) {
+    const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
+    if (spent) {
       return {
         ok: false,
-        failures: rows.map((r) =>
-          failedOutcome(r.index, 'BUDGET_EXCEEDED', 'budget_dollars was spent before this row started'),
-        ),
+        failures: rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', budgetMessage(spent))),
       };
     }
     const result = await runCascade(scope.cascade, inputs, ctx);
-    if (task.budgetBuffer) addSpend(task.budgetBuffer, result.usage.cost);
+    if (task.budgetBuffer) {
+      addSpend(task.budgetBuffer, result.usage.cost, result.usage.tokens_in + result.usage.tokens_out);
+    }
     return { ok: true, result };
   } catch (err) {
     return {

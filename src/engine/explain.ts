@@ -33,6 +33,8 @@ export interface ExplainReport {
   readonly cells: string[];
   readonly models: string[];
   readonly parallel: number | null;
+  /** Only when PARALLEL exceeds the provider's concurrency cap: what will actually run (plan/parallel-cap.ts). */
+  readonly parallel_capped?: string;
   readonly est_tokens_in: number;
   readonly est_tokens_out: number;
   /** null when a model has no known price. */
@@ -67,6 +69,13 @@ export async function explainStatement(
     ],
     rows,
   };
+}
+
+function parallelCapped(parallel: number, shared: EngineShared): { parallel_capped?: string } {
+  const cap = shared.provider.gate.snapshot().ceiling;
+  return parallel > cap
+    ? { parallel_capped: `${cap} (PARALLEL ${parallel} is above the provider's concurrency cap)` }
+    : {};
 }
 
 async function count(q: ConnectionQueue, sql: string, params?: readonly DuckDBValue[]): Promise<number> {
@@ -120,6 +129,7 @@ async function explainMap(
     cells: plan.cascade.cells.map((c) => `${c.name} (${c.kind === 'llm' ? 'llm' : c.tool})`),
     models,
     parallel: plan.parallel,
+    ...parallelCapped(plan.parallel, shared),
     est_tokens_in: tokensIn,
     est_tokens_out: tokensOut,
     est_dollars: dollars(shared, models, tokensIn, tokensOut),

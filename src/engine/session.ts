@@ -11,6 +11,7 @@ import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import type { MapContext, MapRowsRun } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
+import { parallelCapNotice } from '../plan/parallel-cap.js';
 import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
 import type { MapPlan } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
@@ -193,6 +194,8 @@ export class Session {
       }
       case 'map': {
         const { runMapStatement, streamable } = await llmStatements();
+        const capped = parallelCapNotice(plan.map.parallel, this.shared.provider.gate.snapshot().ceiling);
+        if (capped) options.onNotice?.(capped);
         const ctx = this.mapContext(params, options, queryId);
         const out = streamable(plan.map)
           ? await this.collected(plan.map, ctx)

@@ -31,6 +31,8 @@ export interface DispatchLimits {
   readonly parallel: number;
   /** No run starts once the statement has spent this much. */
   readonly budgetDollars?: number;
+  /** No run starts once the statement has spent this many tokens (in + out). */
+  readonly budgetTokens?: number;
   /**
    * Rows per chunk (a BATCH n statement sends one batch per chunk, and then
    * PARALLEL and the window count batch runs); default chunkSizeFor().

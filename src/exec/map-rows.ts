@@ -74,6 +74,7 @@ export async function runMapRows(
   const rows = new RowDispatch(ctx, {
     parallel: plan.parallel,
     budgetDollars: plan.budgetDollars,
+    budgetTokens: plan.budgetTokens,
     batch: plan.batch,
     rowsTotal,
   });

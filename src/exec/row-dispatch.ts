@@ -10,7 +10,7 @@
  */
 import type { CallOrigin } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
-import { budgetExhausted, createBudgetBuffer } from '../thread/budget.js';
+import { budgetMessage, budgetSpent, createBudgetBuffer } from '../thread/budget.js';
 import type {
   ChunkResult,
   ChunkRow,
@@ -112,8 +112,9 @@ export class RowDispatch {
       for (let start = 0; start < misses.length; start += this.chunkSize) {
         const chunk = misses.slice(start, start + this.chunkSize);
         if (this.stopped()) break;
-        if (budgetExhausted(this.budgetBuffer, this.budgetNanos)) {
-          await this.finish(target, origin, sink, chunk.map(budgetFailure), 0);
+        const spent = budgetSpent(this.budgetBuffer, this.budgetNanos, this.limits.budgetTokens);
+        if (spent) {
+          await this.finish(target, origin, sink, chunk.map(budgetFailure(spent)), 0);
           continue;
         }
         this.dispatch(target, origin, sink, chunk);
@@ -171,6 +172,7 @@ export class RowDispatch {
       abortBuffer: this.control,
       budgetBuffer: this.budgetBuffer,
       budgetNanos: this.budgetNanos,
+      budgetTokens: this.limits.budgetTokens,
       modelOverride: target.model,
       timeoutMs: target.timeoutMs,
       retries: target.retries,
@@ -257,6 +259,6 @@ function originOf(target: DispatchTarget, queryId: string): CallOrigin {
   return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model: target.model };
 }
 
-function budgetFailure(row: ChunkRow): RowOutcome {
-  return failedOutcome(row.index, 'BUDGET_EXCEEDED', 'budget_dollars was spent before this row started');
+function budgetFailure(which: 'budget_dollars' | 'budget_tokens') {
+  return (row: ChunkRow): RowOutcome => failedOutcome(row.index, 'BUDGET_EXCEEDED', budgetMessage(which));
 }

@@ -50,6 +50,8 @@ export interface MapPlan {
   readonly onError: OnError;
   readonly timeoutMs?: number;
   readonly budgetDollars?: number;
+  /** WITH (budget_tokens = n): no run starts once n tokens (in + out) are spent. */
+  readonly budgetTokens?: number;
   readonly retries?: number;
 }
 
@@ -116,6 +118,7 @@ export async function planMap(
     onError: w.on_error ?? 'keep',
     timeoutMs: w.timeout?.ms,
     budgetDollars: w.budget_dollars,
+    budgetTokens: w.budget_tokens,
     retries: w.retries,
   };
 }

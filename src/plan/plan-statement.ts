@@ -3,21 +3,25 @@
  * loaded here, so a bad file fails before any row runs.
  */
 import type { SqlStatement, Statement } from '../../grammar/index.js';
+import { checkBudgetPriced, checkSemanticBudgetPriced, type PricingView } from './budget-check.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 import { hasSemantics, type Plan, planPlainSql } from './plan.js';
-import { type PlanDefaults, planMap } from './plan-map.js';
+import { type MapPlan, type PlanDefaults, planMap } from './plan-map.js';
 import { planRun } from './plan-run.js';
 import { semanticOptions } from './semantic-options.js';
 
 export interface PlanContext {
   readonly resolver: CascadeResolver;
   readonly defaults: PlanDefaults;
+  /** The provider's prices, aliases and default model: `budget_dollars` needs a price (budget-check.ts). */
+  readonly provider?: PricingView;
 }
 
 export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<Plan> {
   switch (stmt.kind) {
     case 'SqlStatement': {
       if (!hasSemantics(stmt)) return planPlainSql(stmt);
+      checkSemanticBudgetPriced(stmt.annotations ?? [], ctx.provider);
       const explained = explainedSemantic(stmt);
       if (explained) {
         const options = semanticOptions(explained.stmt.annotations, ctx.defaults);
@@ -26,9 +30,9 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
       return { kind: 'semantic', stmt, options: semanticOptions(stmt.annotations, ctx.defaults) };
     }
     case 'MapStatement':
-      return { kind: 'map', map: await planMap(stmt, ctx.resolver, ctx.defaults) };
+      return { kind: 'map', map: priced(await planMap(stmt, ctx.resolver, ctx.defaults), ctx) };
     case 'CreateTableAsStatement':
-      return { kind: 'map', map: await planMap(stmt.map, ctx.resolver, ctx.defaults, stmt) };
+      return { kind: 'map', map: priced(await planMap(stmt.map, ctx.resolver, ctx.defaults, stmt), ctx) };
     case 'RunStatement':
       return { kind: 'run', run: await planRun(stmt, ctx.resolver, ctx.defaults) };
     case 'ExplainStatement': {
@@ -38,7 +42,7 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
         ? {
             kind: 'explain',
             json,
-            target: { kind: 'map', map: await planMap(t, ctx.resolver, ctx.defaults) },
+            target: { kind: 'map', map: priced(await planMap(t, ctx.resolver, ctx.defaults), ctx) },
           }
         : {
             kind: 'explain',
@@ -64,6 +68,11 @@ function explainedSemantic(stmt: SqlStatement): { stmt: SqlStatement; json: bool
     span: { ...stmt.span, start: stmt.span.start + cut },
   };
   return { stmt: inner, json: (m[2] ?? '').toUpperCase() === 'JSON' };
+}
+
+function priced(plan: MapPlan, ctx: PlanContext): MapPlan {
+  checkBudgetPriced(plan, ctx.provider);
+  return plan;
 }
 
 function unreachable(stmt: never): never {

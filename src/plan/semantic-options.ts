@@ -16,6 +16,8 @@ export interface SemanticOptions {
   readonly hint: string;
   /** No operator call starts once the statement has spent this much (`-- @ budget_dollars: n`). */
   readonly budgetDollars?: number;
+  /** …or this many tokens, in + out (`-- @ budget_tokens: n`). */
+  readonly budgetTokens?: number;
   /** Deadline of one cascade run, ms (`-- @ timeout: 30s`); the engine's LLM timeout otherwise. */
   readonly timeoutMs?: number;
   /** Attempts per LLM call (`-- @ retries: n`); the engine's default otherwise. */
@@ -35,6 +37,7 @@ export function semanticOptions(
   let cacheTtl = defaults.cache;
   const hints: string[] = [];
   let budgetDollars: number | undefined;
+  let budgetTokens: number | undefined;
   let timeoutMs: number | undefined;
   let retries: number | undefined;
   for (const a of annotations) {
@@ -60,6 +63,9 @@ export function semanticOptions(
       case 'budget_dollars':
         budgetDollars = a.value;
         break;
+      case 'budget_tokens':
+        budgetTokens = a.value;
+        break;
       case 'timeout':
         timeoutMs = a.value.ms;
         break;
@@ -76,6 +82,7 @@ export function semanticOptions(
     cacheTtl,
     hint: hints.join('\n'),
     budgetDollars,
+    budgetTokens,
     timeoutMs,
     retries,
   };

@@ -26,6 +26,7 @@ export interface CallRunnerOptions extends DispatchContext {
   /** false: bypass the cache; a number: time to live (ms); undefined: never expires. */
   readonly cacheTtl: number | false | undefined;
   readonly budgetDollars?: number;
+  readonly budgetTokens?: number;
   readonly timeoutMs?: number;
   readonly retries?: number;
   /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
@@ -47,7 +48,11 @@ export class CallRunner {
   private readonly targets = new Map<CallTarget, DispatchTarget>();
 
   constructor(private readonly o: CallRunnerOptions) {
-    this.rows = new RowDispatch(o, { parallel: o.parallel, budgetDollars: o.budgetDollars });
+    this.rows = new RowDispatch(o, {
+      parallel: o.parallel,
+      budgetDollars: o.budgetDollars,
+      budgetTokens: o.budgetTokens,
+    });
   }
 
   get calls(): number {

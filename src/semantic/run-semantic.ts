@@ -83,6 +83,7 @@ export async function runSemantic(
     model: opts.model,
     cacheTtl: opts.cacheTtl,
     budgetDollars: opts.budgetDollars,
+    budgetTokens: opts.budgetTokens,
     timeoutMs: opts.timeoutMs,
     retries: opts.retries,
     signal: ctx.signal,

@@ -61,6 +61,7 @@ export const SQLSTATE_OF_CODE = {
   MAP_BAD_OPTION: SqlState.invalidParameterValue,
   MAP_ROW_FAILED: SqlState.internalError,
   SEMANTIC_CALL_FAILED: SqlState.internalError,
+  BUDGET_UNPRICED: SqlState.invalidParameterValue,
   WORKER_START: SqlState.internalError,
   SYNC_WORKER_DIED: SqlState.internalError,
   SYNC_WORKER_TIMEOUT: SqlState.internalError,

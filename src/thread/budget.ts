@@ -1,25 +1,59 @@
 /**
- * `budget_dollars`: a spend counter every worker adds to, so "stop starting
- * new runs once spent" holds across threads without waiting for chunk ends.
- * Nano-dollars in a BigInt64 cell, because Atomics cannot add floats.
+ * `budget_dollars` and `budget_tokens`: spend counters every worker adds to,
+ * so "stop starting new runs once spent" holds across threads without
+ * waiting for chunk ends. Two BigInt64 cells (Atomics cannot add floats):
+ * nano-dollars, then tokens (in + out).
  */
-export function createBudgetBuffer(): SharedArrayBuffer {
-  return new SharedArrayBuffer(8);
+const NANOS = 0;
+const TOKENS = 1;
+
+/** The statement's limits; a limit left out is not checked. */
+export interface BudgetLimits {
+  readonly nanos?: number;
+  readonly tokens?: number;
 }
 
-export function addSpend(buffer: SharedArrayBuffer, dollars: number | null): void {
-  if (dollars === null || !(dollars > 0)) return;
-  Atomics.add(new BigInt64Array(buffer), 0, BigInt(Math.round(dollars * 1e9)));
+export function createBudgetBuffer(): SharedArrayBuffer {
+  return new SharedArrayBuffer(16);
+}
+
+/** Adds one run's spend: its dollars (null = unknown, nothing added) and its tokens. */
+export function addSpend(buffer: SharedArrayBuffer, dollars: number | null, tokens = 0): void {
+  const cells = new BigInt64Array(buffer);
+  if (dollars !== null && dollars > 0) Atomics.add(cells, NANOS, BigInt(Math.round(dollars * 1e9)));
+  if (tokens > 0) Atomics.add(cells, TOKENS, BigInt(Math.round(tokens)));
 }
 
 export function spentDollars(buffer: SharedArrayBuffer): number {
-  return Number(Atomics.load(new BigInt64Array(buffer), 0)) / 1e9;
+  return Number(Atomics.load(new BigInt64Array(buffer), NANOS)) / 1e9;
+}
+
+export function spentTokens(buffer: SharedArrayBuffer): number {
+  return Number(Atomics.load(new BigInt64Array(buffer), TOKENS));
+}
+
+/** Which budget is spent ('budget_dollars' or 'budget_tokens'), or undefined while neither is. */
+export function budgetSpent(
+  buffer: SharedArrayBuffer | undefined,
+  limitNanos: number | undefined,
+  limitTokens?: number,
+): 'budget_dollars' | 'budget_tokens' | undefined {
+  if (!buffer || (limitNanos === undefined && limitTokens === undefined)) return undefined;
+  const cells = new BigInt64Array(buffer);
+  if (limitNanos !== undefined && Atomics.load(cells, NANOS) >= BigInt(limitNanos)) return 'budget_dollars';
+  if (limitTokens !== undefined && Atomics.load(cells, TOKENS) >= BigInt(limitTokens)) return 'budget_tokens';
+  return undefined;
 }
 
 export function budgetExhausted(
   buffer: SharedArrayBuffer | undefined,
   limitNanos: number | undefined,
+  limitTokens?: number,
 ): boolean {
-  if (!buffer || limitNanos === undefined) return false;
-  return Atomics.load(new BigInt64Array(buffer), 0) >= BigInt(limitNanos);
+  return budgetSpent(buffer, limitNanos, limitTokens) !== undefined;
+}
+
+/** The BUDGET_EXCEEDED message of a row that did not start. */
+export function budgetMessage(which: 'budget_dollars' | 'budget_tokens'): string {
+  return `${which} was spent before this row started`;
 }

@@ -55,6 +55,8 @@ export interface ChunkTask {
   readonly budgetBuffer?: SharedArrayBuffer;
   /** No run starts once the spend reaches this many nano-dollars. */
   readonly budgetNanos?: number;
+  /** No run starts once this many tokens (in + out) are spent. */
+  readonly budgetTokens?: number;
   readonly modelOverride?: string;
   readonly timeoutMs?: number;
   readonly retries?: number;

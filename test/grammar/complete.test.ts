@@ -35,7 +35,7 @@ test('a partial word filters by prefix, case-insensitively', () => {
 
 test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
   const all = at("RVBBIT MAP 'x' USING (q) WITH (|");
-  assert.equal(all.length, 10);
+  assert.equal(all.length, 11);
   assert.equal(all[0], { label: 'as_table', kind: 'with_key' });
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, cache = true, |").includes('limit'), false);
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, ca|"), ['cache']);
@@ -47,6 +47,7 @@ test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
     'model',
     'timeout',
     'budget_dollars',
+    'budget_tokens',
     'retries',
   ]);
 });
@@ -71,6 +72,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'strategy', kind: 'annotation_key' },
     { label: 'cache', kind: 'annotation_key' },
     { label: 'budget_dollars', kind: 'annotation_key' },
+    { label: 'budget_tokens', kind: 'annotation_key' },
     { label: 'timeout', kind: 'annotation_key' },
     { label: 'retries', kind: 'annotation_key' },
   ]);

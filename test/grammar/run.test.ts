@@ -39,7 +39,7 @@ test('MAP-only WITH keys are refused on RUN, listing the RUN keys', () => {
   assert.is(e.code, 'E_WITH_KEY_NOT_ALLOWED');
   assert.is(
     e.message,
-    'on_error applies to MAP only; valid keys for RUN: as_table, limit, cache, model, timeout, budget_dollars, retries',
+    'on_error applies to MAP only; valid keys for RUN: as_table, limit, cache, model, timeout, budget_dollars, budget_tokens, retries',
   );
 });
 

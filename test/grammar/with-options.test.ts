@@ -62,7 +62,7 @@ test('unknown key names the key and lists the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_WITH_KEY');
   assert.is(
     e.message,
-    "unknown WITH option 'colour'; valid keys: as_table, result_column, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, retries",
+    "unknown WITH option 'colour'; valid keys: as_table, result_column, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, budget_tokens, retries",
   );
   assert.equal([e.line, e.column], [1, 39]);
 });
@@ -95,6 +95,8 @@ test('wrong types and out-of-range values', () => {
     ['limit = 1.5', 'limit must be an integer ≥ 0, got 1.5'],
     ['retries = 21', 'retries must be an integer from 0 to 20, got 21'],
     ['budget_dollars = 0', 'budget_dollars must be a number > 0, got 0'],
+    ['budget_tokens = 1.5', 'budget_tokens must be an integer > 0, got 1.5'],
+    ['budget_tokens = 0', 'budget_tokens must be an integer > 0, got 0'],
     ["on_error = 'ignore'", "on_error must be one of 'null', 'fail', 'keep', got 'ignore'"],
     ["timeout = 'soon'", "timeout must be a duration such as '30s', '5m', '2h' or '1d', got 'soon'"],
     ['timeout = 30', "timeout must be a duration such as '30s', '5m', '2h' or '1d', got 30"],
