@@ -54,6 +54,9 @@ export const ENGINE_ERROR_CODES = {
   UNKNOWN_STATEMENT: 'Bind or Describe named a prepared statement that does not exist',
   UNKNOWN_PORTAL: 'Describe or Execute named a portal that does not exist',
   IN_FAILED_TRANSACTION: 'a statement other than ROLLBACK/COMMIT in a transaction block that failed',
+  CURSOR_OUTSIDE_TRANSACTION: 'DECLARE of a cursor WITHOUT HOLD outside a transaction block',
+  DUPLICATE_CURSOR: 'DECLARE of a cursor whose name is already open',
+  CURSOR_NO_SCROLL: 'a SCROLL cursor or a backward FETCH/MOVE (rvbbit cursors scan forward only)',
 
   // ── CLI and simulator ──
   CLI_CONFIG: 'rvbbit.config.yaml is invalid for the CLI',

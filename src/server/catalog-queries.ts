@@ -78,7 +78,7 @@ const PG_ONLY_SETTINGS = new Set([
 ]);
 
 const CATALOG_HINT =
-  /\b(pg_catalog|information_schema|pg_class|pg_namespace|pg_type|pg_attribute|pg_proc|pg_settings|pg_database|pg_roles|pg_user|pg_am|pg_index|pg_constraint|pg_description|pg_tables|pg_views|pg_extension|pg_enum|pg_range|pg_inherits|pg_stat_activity|pg_backend_pid|pg_total_relation_size|pg_relation_size|pg_get_keywords|pg_get_\w+|current_schema|format_type|pg_encoding_to_char|txid_current|has_\w+_privilege|obj_description|col_description)\b/i;
+  /\b(pg_catalog|information_schema|pg_class|pg_namespace|pg_type|pg_attribute|pg_proc|pg_settings|pg_database|pg_roles|pg_user|pg_am|pg_index|pg_constraint|pg_description|pg_tables|pg_views|pg_extension|pg_enum|pg_range|pg_inherits|pg_stat_activity|pg_backend_pid|pg_total_relation_size|pg_relation_size|pg_get_keywords|pg_get_\w+|current_schema|format_type|pg_encoding_to_char|txid_current|has_\w+_privilege|obj_description|col_description|current_database|current_catalog|current_user|session_user)\b/i;
 
 /** A client query that needs special handling, or undefined for the user's own SQL. */
 export function specialQuery(
@@ -86,6 +86,7 @@ export function specialQuery(
   settings: Map<string, string>,
   params: Record<string, string>,
   backendPid?: number,
+  cancelBackend?: (pid: number) => boolean,
 ): Special | undefined {
   const text = sql.trim().replace(/;\s*$/, '');
   const set =
@@ -131,6 +132,19 @@ export function specialQuery(
           { name: '?column?', type: 'VARCHAR' },
         ],
         rows: [],
+      },
+    };
+  }
+  const cancel = /^SELECT\s+(?:pg_catalog\.)?pg_cancel_backend\s*\(\s*(\d+)\s*\)\s*$/i.exec(text);
+  if (cancel && cancelBackend) {
+    // Like a CancelRequest for that connection (its running statement, if any, stops with 57014).
+    const pid = Number(cancel[1]);
+    const ok = Number.isSafeInteger(pid) && cancelBackend(pid);
+    return {
+      kind: 'rows',
+      result: {
+        columns: [{ name: 'pg_cancel_backend', type: 'BOOLEAN' }],
+        rows: [{ pg_cancel_backend: ok }],
       },
     };
   }

@@ -3,6 +3,8 @@
  * DuckDB with the emulated catalog of `pg-catalog-views.ts`. Each rule names
  * what it is for.
  */
+import { type QueryResult, rowKeys } from '../db/query-result.js';
+
 export function rewriteCatalogSql(sql: string): string {
   let s = sql;
   for (const [pattern, replacement] of RULES) s = s.replace(pattern, replacement);
@@ -22,9 +24,40 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/::(regclass|regtype|regproc|regnamespace|regrole)\b/g, ''],
   // pgJDBC type lookup: n.nspname = ANY(current_schemas(true))
   [/=\s*ANY\s*\(\s*current_schemas\s*\(\s*(true|false)\s*\)\s*\)/gi, "IN ('pg_catalog', current_schema())"],
-  // Clients parse version() for "PostgreSQL <major>.<minor>" (pgJDBC, DBeaver, psycopg).
-  [/\bversion\s*\(\s*\)/gi, "'PostgreSQL 15.0 (rvbbit, DuckDB inside)'"],
+  // What a client asks about itself: the session's values (pg-catalog-views.ts identitySetup), not
+  // DuckDB's ('memory', 'duckdb'); renameIdentityColumns gives the columns their Postgres names.
+  [/\bversion\s*\(\s*\)/gi, 'rvbbit_pg_version()'],
+  [/\bcurrent_database\s*\(\s*\)/gi, 'rvbbit_pg_current_database()'],
+  [/\bcurrent_catalog\b(?!\s*\()/gi, 'rvbbit_pg_current_database()'],
+  [/\bpg_backend_pid\s*\(\s*\)/gi, 'rvbbit_pg_backend_pid()'],
+  [/\bcurrent_schema\s*\(\s*\)/gi, 'rvbbit_pg_current_schema()'],
+  // psql \du: the roles a role is a member of; there are none (and DuckDB's list text is [], not {}).
+  [/ARRAY\(SELECT b\.rolname\s+FROM pg_auth_members m[\s\S]*?WHERE m\.member = r\.oid\)/g, "'{}'"],
+  [/(?<![\w.'"])(current_user|session_user)\b(?!\s*\()/gi, 'rvbbit_pg_$1()'],
   // Case-insensitive regex match, which DuckDB spells as a function.
   [/(\b[\w.]+)\s*!~\*\s*('(?:[^']|'')*')/g, "NOT regexp_matches($1, $2, 'i')"],
   [/(\b[\w.]+)\s*~\*\s*('(?:[^']|'')*')/g, "regexp_matches($1, $2, 'i')"],
+  // Postgres's ~ finds a match anywhere; DuckDB's ~ must match the whole string (psql \dn: !~ '^pg_').
+  [/(\b[\w.]+)\s*!~\s*('(?:[^']|'')*')/g, 'NOT regexp_matches($1, $2)'],
+  [/(\b[\w.]+)\s*~\s*('(?:[^']|'')*')/g, 'regexp_matches($1, $2)'],
 ];
+
+/** Identity functions as rewritten above, by the column name DuckDB gives them. */
+const IDENTITY_COLUMNS: Readonly<Record<string, string>> = {
+  'rvbbit_pg_version()': 'version',
+  'rvbbit_pg_current_database()': 'current_database',
+  'rvbbit_pg_backend_pid()': 'pg_backend_pid',
+  'rvbbit_pg_current_user()': 'current_user',
+  'rvbbit_pg_session_user()': 'session_user',
+  'rvbbit_pg_current_schema()': 'current_schema',
+};
+
+/** Postgres's column names for the rewritten identity functions (`SELECT current_user` → current_user). */
+export function renameIdentityColumns(result: QueryResult): QueryResult {
+  if (!result.columns.some((c) => IDENTITY_COLUMNS[c.name])) return result;
+  const columns = result.columns.map((c) => ({ ...c, name: IDENTITY_COLUMNS[c.name] ?? c.name }));
+  const from = rowKeys(result.columns);
+  const to = rowKeys(columns);
+  const rows = result.rows.map((row) => Object.fromEntries(to.map((k, i) => [k, row[from[i]!]])));
+  return { columns, rows };
+}

@@ -7,6 +7,7 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 import { RvbbitError } from '../errors.js';
+import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
 import { decodeParam } from './pg-types.js';
@@ -28,6 +29,8 @@ interface Portal {
   readonly values: readonly unknown[];
   readonly resultFormats: readonly number[];
   outcome?: StatementOutcome;
+  /** Plain SQL streamed from DuckDB as Executes ask for rows (cursor-source.ts), instead of an outcome. */
+  stream?: StreamSource;
   /** Rows already sent by earlier Executes. */
   sent: number;
 }
@@ -105,8 +108,8 @@ export class ExtendedQuery {
         this.unknownStatement(name);
         return;
       }
-      const { session, settings, params } = this.executor.client;
-      const shape = await describeStatement(session, statement, settings, params);
+      const { session, settings, params, pid } = this.executor.client;
+      const shape = await describeStatement(session, statement, settings, params, pid);
       this.replies.send(msg.parameterDescription(shape.paramOids));
       this.replies.send(shape.fields.length > 0 ? msg.rowDescription(shape.fields) : msg.noData());
       return;
@@ -118,6 +121,13 @@ export class ExtendedQuery {
     }
     // A portal's columns are known only once it ran: describing it runs it, and Execute reuses the outcome.
     try {
+      const stream = await this.streamOf(portal);
+      if (stream) {
+        this.replies.send(
+          msg.rowDescription(fieldsOf({ columns: stream.columns, rows: [] }, portal.resultFormats)),
+        );
+        return;
+      }
       const { result, completion } = await this.outcomeOf(portal);
       this.replies.send(
         completion.rows ? msg.rowDescription(fieldsOf(result, portal.resultFormats)) : msg.noData(),
@@ -140,6 +150,11 @@ export class ExtendedQuery {
       return;
     }
     try {
+      const stream = await this.streamOf(portal);
+      if (stream) {
+        await this.executeStream(portal, stream, maxRows);
+        return;
+      }
       const { result, completion } = await this.outcomeOf(portal);
       if (completion.rows) {
         portal.sent = await this.executor.sendRows(result, portal.resultFormats, portal.sent, maxRows);
@@ -154,20 +169,67 @@ export class ExtendedQuery {
     }
   }
 
-  close(r: BodyReader): void {
+  async close(r: BodyReader): Promise<void> {
     const kind = r.byte();
     const name = r.cstring();
     if (kind === 'S') this.statements.delete(name);
-    else this.portals.delete(name);
+    else await this.dropPortal(name);
     this.replies.send(msg.closeComplete());
   }
 
   /** Ends the exchange: discarding stops, the unnamed portal is gone, and the client may send again. */
   async sync(): Promise<void> {
     this.discarding = false;
-    this.portals.delete('');
+    await this.dropPortal('');
+    // Outside a transaction block the implicit transaction ends here, and its portals with it.
+    if (this.executor.txStatus === 'I')
+      for (const name of [...this.portals.keys()]) await this.dropPortal(name);
     this.replies.send(msg.readyForQuery(this.executor.txStatus));
     await this.replies.flush();
+  }
+
+  /** A portal over plain SQL streams (outside a failed block, where it must fail as any statement). */
+  private async streamOf(portal: Portal): Promise<StreamSource | undefined> {
+    if (portal.stream || portal.outcome || this.executor.txStatus === 'E') return portal.stream;
+    const { session, grammar, settings, params, log, pid } = this.executor.client;
+    await this.executor.cursors.beforeStatement(false);
+    portal.stream = await openStream(session, grammar, portal.statement.sql, portal.values, settings, params);
+    if (portal.stream) {
+      log?.(`[${pid}] ${portal.statement.sql}`);
+      this.executor.cursors.track(portal.stream);
+    }
+    return portal.stream;
+  }
+
+  /** Sends up to maxRows (all when 0) of a streaming portal, reading DuckDB a batch at a time. */
+  private async executeStream(portal: Portal, stream: StreamSource, maxRows: number): Promise<void> {
+    try {
+      let left = maxRows > 0 ? maxRows : Number.POSITIVE_INFINITY;
+      while (left > 0 && !stream.done) {
+        const rows = await stream.fetch(Math.min(left, SEND_BATCH_ROWS));
+        left -= rows.length;
+        portal.sent += rows.length;
+        await this.executor.sendRows({ columns: stream.columns, rows }, portal.resultFormats, 0, 0);
+        await this.replies.flushIfLarge();
+      }
+    } catch (err) {
+      this.executor.failBlock();
+      throw err;
+    }
+    if (!stream.done) {
+      this.replies.send(msg.portalSuspended());
+      return;
+    }
+    this.replies.send(msg.commandComplete(`SELECT ${portal.sent}`));
+  }
+
+  private async dropPortal(name: string): Promise<void> {
+    const stream = this.portals.get(name)?.stream;
+    this.portals.delete(name);
+    if (stream) {
+      this.executor.cursors.untrack(stream);
+      await stream.close();
+    }
   }
 
   private async outcomeOf(portal: Portal): Promise<StatementOutcome> {

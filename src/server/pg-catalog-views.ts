@@ -8,6 +8,21 @@
  */
 import { oidCaseSql, PG_TYPE_ROWS } from './pg-types.js';
 
+/** version(): clients parse "PostgreSQL <major>.<minor>" from it (pgJDBC, DBeaver, psycopg). */
+export const PG_VERSION_STRING = 'PostgreSQL 15.0 (rvbbit, DuckDB inside)';
+
+/** A SQL string literal. */
+const literal = (v: string): string => `'${v.replaceAll("'", "''")}'`;
+
+/** Per-session values behind current_database(), current_user, session_user and pg_backend_pid(). */
+export function identitySetup(database: string, user: string, pid: number): string[] {
+  return [
+    `SET VARIABLE rvbbit_database = ${literal(database)}`,
+    `SET VARIABLE rvbbit_user = ${literal(user)}`,
+    `SET VARIABLE rvbbit_pid = ${Math.trunc(pid)}::INTEGER`,
+  ];
+}
+
 const typeValues = PG_TYPE_ROWS.map(
   ([oid, name, len, cat, arr, elem]) => `(${oid}, '${name}', ${len}, '${cat}', ${arr}, ${elem})`,
 ).join(', ');
@@ -189,10 +204,44 @@ export const CATALOG_SETUP: readonly string[] = [
     ([name, cols]) => `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${cols.join(', ')} WHERE false`,
   ),
   `CREATE OR REPLACE TEMP VIEW pg_am AS SELECT 2::BIGINT AS oid, 'heap' AS amname, 't' AS amtype`,
-  `CREATE OR REPLACE TEMP VIEW pg_database AS SELECT 1::BIGINT AS oid, current_database() AS datname, 10::BIGINT AS datdba,
-     6 AS encoding, 'C' AS datcollate, 'C' AS datctype, false AS datistemplate, true AS datallowconn, -1 AS datconnlimit, NULL::VARCHAR AS datacl`,
-  `CREATE OR REPLACE TEMP VIEW pg_roles AS SELECT 10::BIGINT AS oid, 'rvbbit' AS rolname, true AS rolsuper, true AS rolinherit,
-     true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, -1 AS rolconnlimit`,
+  // What a client asks about itself (catalog-rewrite.ts maps current_user & co. here): set per session by identitySetup.
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_current_database() AS getvariable('rvbbit_database')`,
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_current_user() AS getvariable('rvbbit_user')`,
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_session_user() AS getvariable('rvbbit_user')`,
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_backend_pid() AS getvariable('rvbbit_pid')`,
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_version() AS '${PG_VERSION_STRING}'`,
+  `CREATE OR REPLACE TEMP MACRO rvbbit_pg_current_schema() AS current_schema()`,
+  `CREATE OR REPLACE TEMP VIEW pg_database AS SELECT 1::BIGINT AS oid, rvbbit_pg_current_database() AS datname, 10::BIGINT AS datdba,
+     6 AS encoding, 'C' AS datcollate, 'C' AS datctype, NULL::VARCHAR AS daticulocale, 'c' AS datlocprovider,
+     false AS datistemplate, true AS datallowconn, -1 AS datconnlimit, NULL::VARCHAR[] AS datacl, 1663::BIGINT AS dattablespace`,
+  // The owner of everything is rvbbit (oid 10); a client that logged in as someone else is a role of its own.
+  `CREATE OR REPLACE TEMP VIEW pg_roles AS SELECT * FROM (
+     SELECT 10::BIGINT AS oid, 'rvbbit' AS rolname, true AS rolsuper
+     UNION ALL SELECT 16384::BIGINT, rvbbit_pg_session_user(), false WHERE rvbbit_pg_session_user() <> 'rvbbit')
+     CROSS JOIN (SELECT true AS rolinherit, true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin,
+       -1 AS rolconnlimit, NULL::TIMESTAMP AS rolvaliduntil, false AS rolreplication, false AS rolbypassrls,
+       NULL::VARCHAR AS rolpassword, NULL::VARCHAR[] AS rolconfig)`,
+  `CREATE OR REPLACE TEMP VIEW pg_auth_members AS SELECT 0::BIGINT AS oid, 0::BIGINT AS roleid, 0::BIGINT AS member,
+     0::BIGINT AS grantor, false AS admin_option WHERE false`,
+  // psql \df: the functions (macros) a user created; DuckDB's built-ins are pg_catalog's, as Postgres's are.
+  `CREATE OR REPLACE TEMP VIEW pg_proc AS SELECT function_oid::BIGINT AS oid, function_name AS proname,
+     (SELECT oid FROM pg_namespace rvbbit_n WHERE rvbbit_n.nspname = CASE WHEN f.database_name = 'temp' THEN 'pg_temp_1' ELSE f.schema_name END LIMIT 1) AS pronamespace,
+     10::BIGINT AS proowner, CASE WHEN function_type = 'aggregate' THEN 'a' ELSE 'f' END AS prokind,
+     function_type = 'aggregate' AS proisagg, false AS proretset, len(parameters)::SMALLINT AS pronargs,
+     coalesce(return_type, 'ANY') AS rvbbit_result, array_to_string(parameters, ', ') AS rvbbit_arguments,
+     0::BIGINT AS prorettype, 'v' AS provolatile, 'u' AS proparallel, false AS prosecdef, false AS proleakproof,
+     NULL::VARCHAR AS prosrc, 0::BIGINT AS prolang
+     FROM duckdb_functions() f WHERE NOT internal AND function_name NOT LIKE 'rvbbit_%' ESCAPE ''
+       AND function_name NOT LIKE 'pg_%' ESCAPE '' AND function_name NOT IN ('obj_description', 'col_description',
+       'shobj_description', 'format_type', 'array_upper', 'array_lower', 'current_schemas')`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_function_result(o) AS (SELECT rvbbit_p.rvbbit_result FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
+  `CREATE OR REPLACE TEMP MACRO pg_get_function_arguments(o) AS (SELECT rvbbit_p.rvbbit_arguments FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
+  `CREATE OR REPLACE TEMP MACRO pg_function_is_visible(o) AS true`,
+  // psql \dt+: DuckDB keeps no per-table byte count, so Size is left empty rather than invented.
+  `CREATE OR REPLACE TEMP MACRO pg_table_size(o) AS NULL::BIGINT`,
+  `CREATE OR REPLACE TEMP MACRO pg_size_pretty(b) AS CASE WHEN b IS NULL THEN NULL WHEN b < 10240 THEN b || ' bytes'
+     WHEN b < 10485760 THEN round(b / 1024) || ' kB' WHEN b < 10737418240 THEN round(b / 1048576) || ' MB'
+     ELSE round(b / 1073741824) || ' GB' END`,
   `CREATE OR REPLACE TEMP MACRO pg_get_userbyid(id) AS 'rvbbit'`,
   // Macro bodies are expanded inline: inner aliases must not capture the caller's (psql uses c and n).
   `CREATE OR REPLACE TEMP MACRO rvbbit_pg_table_is_visible(id) AS (SELECT count(*) > 0 FROM pg_class rvbbit_c

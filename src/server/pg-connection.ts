@@ -36,6 +36,8 @@ export interface ConnectionHost {
   unregister(conn: PgConnection): void;
   /** A CancelRequest: cancels the statement of the connection with this key, if the key is right. */
   cancel(pid: number, secret: number): void;
+  /** pg_cancel_backend(pid) from any client: true if a connection has that pid. */
+  cancelBackend(pid: number): boolean;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
@@ -101,7 +103,12 @@ export class PgConnection {
     // The session's DuckDB connection must not close under a running statement: wait for it.
     const session = this.session;
     this.session = undefined;
-    this.sessionClosed = this.pumpDone.catch(() => undefined).then(() => session?.close());
+    // Open cursors hold the connection's lease: they end first.
+    const cursors = this.queries?.executor.cursors;
+    this.sessionClosed = this.pumpDone
+      .catch(() => undefined)
+      .then(() => cursors?.closeAll())
+      .then(() => session?.close());
     if (!this.socket.destroyed) this.socket.destroySoon();
   }
 
@@ -256,7 +263,10 @@ export class PgConnection {
     const status = serverParameters(this.user, this.params.application_name ?? '');
     const params = { ...status, ...this.params, ...status };
     const { limits, log } = this.host;
-    const client = { session, settings: new Map<string, string>(), params, pid: this.pid, limits, log };
+    const grammar = this.host.engine.shared.semantic.catalog.grammar;
+    const settings = new Map<string, string>();
+    const cancelBackend = (pid: number) => this.host.cancelBackend(pid);
+    const client = { session, settings, params, pid: this.pid, limits, log, grammar, cancelBackend };
     const executor = new StatementExecutor(client, this.replies);
     this.queries = { executor, extended: new ExtendedQuery(executor, this.replies) };
     this.phase = 'ready';

@@ -13,3 +13,13 @@ export function progressLine(p: Progress): string {
 export function progressNotice(p: Progress): NoticeFields {
   return { S: 'NOTICE', V: 'NOTICE', C: '00000', M: progressLine(p) };
 }
+
+/** client_min_messages levels, least severe first (as Postgres orders them for the client). */
+const LEVELS = ['debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice', 'warning', 'error'];
+
+/** False when the session's `SET client_min_messages` is above NOTICE (warning, error): no progress notices. */
+export function noticesWanted(settings: ReadonlyMap<string, string>): boolean {
+  const level = settings.get('client_min_messages')?.trim().toLowerCase();
+  const rank = level === undefined || level === 'default' ? -1 : LEVELS.indexOf(level);
+  return rank <= LEVELS.indexOf('notice');
+}

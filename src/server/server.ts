@@ -45,6 +45,14 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     unregister(conn: PgConnection) {
       if (live.get(conn.pid) === conn) live.delete(conn.pid);
     },
+    cancelBackend(pid: number): boolean {
+      const conn = live.get(pid);
+      if (conn) {
+        o.log?.(`[${pid}] cancelled by pg_cancel_backend`);
+        conn.cancelRunning();
+      }
+      return conn !== undefined;
+    },
     cancel(pid: number, secret: number) {
       const conn = live.get(pid);
       if (conn && conn.secret === secret) {

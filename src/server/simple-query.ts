@@ -4,7 +4,7 @@
  * the first error stops the rest, and one ReadyForQuery ends the exchange.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
  */
-import { parse } from '../../grammar/index.js';
+import { parse, type Statement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
 import * as msg from './message-writer.js';
 import type { ReplyBuffer } from './reply-buffer.js';
@@ -30,7 +30,8 @@ export async function simpleQuery(
   executor: StatementExecutor,
   replies: ReplyBuffer,
 ): Promise<void> {
-  const parsed = parse(sql);
+  // The session's grammar knows the catalog's operator words (ALIGNS …); the default one does not.
+  const parsed = (executor.client.grammar?.parse ?? parse)(sql);
   if (isEmptyQuery(sql)) {
     replies.send(msg.emptyQueryResponse());
   } else if (parsed.errors.length > 0 && !CATALOG_QUERY.test(sql)) {
@@ -43,7 +44,7 @@ export async function simpleQuery(
     const pieces: Piece[] =
       parsed.errors.length > 0
         ? [{ text: sql, start: 0 }]
-        : parsed.statements.map((s) => ({ text: sql.slice(s.span.start, s.span.end), start: s.span.start }));
+        : parsed.statements.map((s) => statementText(sql, s));
     if (pieces.length === 0) replies.send(msg.emptyQueryResponse());
     for (const piece of pieces) {
       if (!(await runPiece(piece, executor, replies))) break;
@@ -51,6 +52,16 @@ export async function simpleQuery(
   }
   replies.send(msg.readyForQuery(executor.txStatus));
   await replies.flush();
+}
+
+/**
+ * A statement's text with its `-- @ key: value` annotations: its span starts
+ * after them, and the session parses the text again, so cutting at the span
+ * would drop `-- @ parallel: 5` and hints on their way to the engine.
+ */
+export function statementText(sql: string, stmt: Statement): Piece {
+  const start = Math.min(stmt.span.start, ...stmt.annotations.map((a) => a.span.start));
+  return { text: sql.slice(start, stmt.span.end), start };
 }
 
 /** Runs one statement and queues its reply; false when it failed (the rest of the query is skipped). */

@@ -5,14 +5,16 @@
  * aborted transaction block accepts nothing but its end, cancellation by
  * CancelRequest, rate-limited progress notices, and DataRow encoding.
  */
-import type { QueryResult } from '../db/query-result.js';
+import type { Grammar } from '../../grammar/index.js';
+import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import { leadingWords, txAfter } from './command-tag.js';
+import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import { encodeValue } from './pg-types.js';
-import { progressNotice } from './progress-notice.js';
+import { noticesWanted, progressNotice } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import type { ServerLimits } from './server-options.js';
@@ -28,6 +30,10 @@ export interface ClientContext {
   readonly params: Record<string, string>;
   /** The BackendKeyData process id. */
   readonly pid: number;
+  /** The engine's grammar, with the operator catalog's words: statements are split with it. */
+  readonly grammar?: Grammar;
+  /** pg_cancel_backend: cancels another connection's statement; false for an unknown pid. */
+  readonly cancelBackend?: (pid: number) => boolean;
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
 }
@@ -38,6 +44,8 @@ const ENDS_OF_BLOCK = ['ROLLBACK', 'ABORT', 'COMMIT', 'END'];
 export class StatementExecutor {
   private tx: TxStatus = 'I';
   private running: AbortController | undefined;
+  /** DECLARE'd cursors and streaming portals (cursors.ts). */
+  readonly cursors = new Cursors();
 
   constructor(
     readonly client: ClientContext,
@@ -76,13 +84,24 @@ export class StatementExecutor {
         );
       }
       // Any end of a failed block, COMMIT included, rolls it back.
+      await this.cursors.beforeStatement(true);
       await runStatement('ROLLBACK', undefined, this.context(controller)).catch(() => undefined);
       this.tx = 'I';
       return { result: { columns: [], rows: [] }, completion: { rows: false, tag: 'ROLLBACK' } };
     }
     this.running = controller;
     try {
-      const outcome = await runStatement(sql, values, this.context(controller));
+      const ctx = this.context(controller);
+      let outcome: StatementOutcome;
+      if (Cursors.handles(sql)) {
+        ctx.log?.(sql);
+        outcome = await this.cursors.run(sql, values, ctx, this.tx === 'T', (q) =>
+          runStatement(q, values, ctx),
+        );
+      } else {
+        await this.cursors.beforeStatement(ENDS_OF_BLOCK.includes(word));
+        outcome = await runStatement(sql, values, ctx);
+      }
       this.tx = txAfter(sql, this.tx);
       return outcome;
     } catch (err) {
@@ -110,30 +129,35 @@ export class StatementExecutor {
     max: number,
   ): Promise<number> {
     const cols = result.columns;
+    // By position: same-named columns (`SELECT 1 AS a, 2 AS a`) are keyed a, a:1 in a row.
+    const keys = rowKeys(cols);
     const fmt = cols.map((_, i) => formatAt(formats, i));
     const end = max > 0 ? Math.min(result.rows.length, from + max) : result.rows.length;
     for (let i = from; i < end; i++) {
       const row = result.rows[i]!;
-      this.replies.send(msg.dataRow(cols.map((c, j) => encodeValue(row[c.name], c.type, fmt[j]!))));
+      this.replies.send(msg.dataRow(cols.map((c, j) => encodeValue(row[keys[j]!], c.type, fmt[j]!))));
       if ((i & 1023) === 1023) await this.replies.flushIfLarge();
     }
     return end;
   }
 
   private context(controller: AbortController): RunContext {
-    const { session, settings, params, pid, limits, log } = this.client;
+    const { session, settings, params, pid, limits, log, cancelBackend, grammar } = this.client;
     let last = 0;
     return {
+      grammar,
       session,
       settings,
       params,
       pid,
+      cancelBackend,
       signal: controller.signal,
       log: log ? (sql) => log(`[${pid}] ${sql}`) : undefined,
       onProgress: (p: Progress) => {
         // At most one notice per interval, but always the last one (all rows done).
         const now = performance.now();
         if (now - last < limits.noticeIntervalMs && p.rowsDone < p.rowsTotal) return;
+        if (!noticesWanted(settings)) return;
         last = now;
         this.replies.send(msg.noticeResponse(progressNotice(p)));
         void this.replies.flush();

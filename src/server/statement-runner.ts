@@ -4,6 +4,7 @@
  * the client's engine session. Returns the result and its CommandComplete.
  */
 
+import type { Grammar } from '../../grammar/index.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
@@ -11,8 +12,9 @@ import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import { specialQuery } from './catalog-queries.js';
+import { renameIdentityColumns } from './catalog-rewrite.js';
 import { type Completion, completionOf } from './command-tag.js';
-import { CATALOG_SETUP } from './pg-catalog-views.js';
+import { CATALOG_SETUP, identitySetup } from './pg-catalog-views.js';
 
 export interface StatementOutcome {
   readonly result: QueryResult;
@@ -25,6 +27,10 @@ export interface RunContext {
   readonly params: Record<string, string>;
   /** The BackendKeyData process id, for pg_backend_pid(). */
   readonly pid?: number;
+  /** The engine's grammar (cursor queries are told plain SQL or not with it). */
+  readonly grammar?: Grammar;
+  /** pg_cancel_backend(pid). */
+  readonly cancelBackend?: (pid: number) => boolean;
   readonly signal: AbortSignal;
   readonly onProgress: (p: Progress) => void;
   /** Called with every statement before it runs (the server's query log). */
@@ -34,11 +40,23 @@ export interface RunContext {
 const EMPTY: QueryResult = { columns: [], rows: [] };
 const catalogReady = new WeakSet<Session>();
 
-/** Creates the emulated pg catalog on this session's connection, once. */
-export async function ensureCatalog(session: Session): Promise<void> {
+/**
+ * Creates the emulated pg catalog on this session's connection, once, with
+ * the client's identity (database, user, pid) when known.
+ */
+export async function ensureCatalog(
+  session: Session,
+  params?: Record<string, string>,
+  pid?: number,
+): Promise<void> {
   if (catalogReady.has(session)) return;
+  const identity = identitySetup(
+    params?.database ?? params?.user ?? 'rvbbit',
+    params?.user ?? 'rvbbit',
+    pid ?? 0,
+  );
   await session.q.run(async (con) => {
-    for (const sql of CATALOG_SETUP) await con.run(sql);
+    for (const sql of [...identity, ...CATALOG_SETUP]) await con.run(sql);
   });
   catalogReady.add(session);
 }
@@ -49,7 +67,7 @@ export async function runStatement(
   ctx: RunContext,
 ): Promise<StatementOutcome> {
   ctx.log?.(sql);
-  const special = specialQuery(sql, ctx.settings, ctx.params, ctx.pid);
+  const special = specialQuery(sql, ctx.settings, ctx.params, ctx.pid, ctx.cancelBackend);
   if (special?.kind === 'command') return { result: EMPTY, completion: { rows: false, tag: special.tag } };
   if (special?.kind === 'rows') {
     return { result: special.result, completion: completionOf('SELECT', special.result) };
@@ -57,7 +75,7 @@ export async function runStatement(
   let result: QueryResult;
   if (special?.kind === 'sql') {
     const rewritten = special.sql;
-    await ensureCatalog(ctx.session);
+    await ensureCatalog(ctx.session, ctx.params, ctx.pid);
     result = await ctx.session.q.run((con) =>
       (values && values.length > 0
         ? con.prepare(rewritten).then(async (p) => {
@@ -74,6 +92,7 @@ export async function runStatement(
         throw duckdbError(err);
       }),
     );
+    result = renameIdentityColumns(result);
   } else {
     if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
     result = await ctx.session.query(sql, values, { signal: ctx.signal, onProgress: ctx.onProgress });

@@ -41,6 +41,7 @@ export async function describeStatement(
   statement: PreparedStatement,
   settings: Map<string, string>,
   params: Record<string, string>,
+  pid?: number,
 ): Promise<{ paramOids: number[]; fields: msg.FieldDescription[] }> {
   const count = Math.max(
     statement.paramOids.length,
@@ -48,7 +49,7 @@ export async function describeStatement(
     0,
   );
   const fallback = Array.from({ length: count }, (_, i) => statement.paramOids[i] || 25);
-  const special = specialQuery(statement.sql, new Map(settings), params);
+  const special = specialQuery(statement.sql, new Map(settings), params, pid);
   if (special?.kind === 'command') return { paramOids: fallback, fields: [] };
   if (special?.kind === 'rows') return { paramOids: fallback, fields: fieldsOf(special.result, []) };
   // The dialect's statements are described by running them, not by DuckDB's prepare.
@@ -60,7 +61,7 @@ export async function describeStatement(
   }
   const sql = special?.kind === 'sql' ? special.sql : statement.sql;
   try {
-    if (special?.kind === 'sql') await ensureCatalog(session);
+    if (special?.kind === 'sql') await ensureCatalog(session, params, pid);
     return await session.q.run(async (con) => {
       const p = await con.prepare(sql);
       const paramOids = Array.from({ length: p.parameterCount }, (_, i) => {

@@ -1,0 +1,160 @@
+/**
+ * Rows a cursor or a portal hands out a few at a time. Plain SQL streams out
+ * of DuckDB through `session.stream` (chunks computed as they are fetched,
+ * the statement logged in rvbbit.queries as any other), its columns known
+ * from DuckDB's prepare before a row is read; anything else (RVBBIT,
+ * semantic SELECTs, catalog queries) runs to completion first and is paged.
+ */
+import type { Grammar } from '../../grammar/index.js';
+import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
+import { toDuckValues } from '../engine/params.js';
+import type { Session } from '../engine/session.js';
+import { RvbbitError } from '../errors.js';
+import { isPlainSql } from '../plan/plan.js';
+import { specialQuery } from './catalog-queries.js';
+import { leadingWords, ROW_COMMANDS } from './command-tag.js';
+
+type Row = Record<string, unknown>;
+
+export interface RowSource {
+  readonly columns: readonly ResultColumn[];
+  /** True once every row was handed out. */
+  readonly done: boolean;
+  /** Up to `n` more rows (fewer only at the end). */
+  fetch(n: number): Promise<Row[]>;
+  /** Reads what is left into memory, freeing the session's DuckDB connection for another statement. */
+  spill(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A result already in memory. */
+export class ArraySource implements RowSource {
+  private at = 0;
+  readonly columns: readonly ResultColumn[];
+
+  constructor(private readonly result: QueryResult) {
+    this.columns = result.columns;
+  }
+  get done(): boolean {
+    return this.at >= this.result.rows.length;
+  }
+  async fetch(n: number): Promise<Row[]> {
+    const rows = this.result.rows.slice(this.at, this.at + n) as Row[];
+    this.at += rows.length;
+    return rows;
+  }
+  async spill(): Promise<void> {}
+  async close(): Promise<void> {
+    this.at = this.result.rows.length;
+  }
+}
+
+/**
+ * A plain SQL statement streamed from DuckDB. While it is open it holds the
+ * session's connection (DuckDB ends an open stream when the connection runs
+ * anything else), so another statement on the session first spills it.
+ */
+export class StreamSource implements RowSource {
+  private buffer: Row[] = [];
+  private ended = false;
+  private readonly controller = new AbortController();
+  private readonly batches: AsyncGenerator<Row[]>;
+
+  constructor(
+    readonly columns: readonly ResultColumn[],
+    session: Session,
+    sql: string,
+    values: readonly unknown[] | undefined,
+  ) {
+    this.batches = session.stream(sql, values, { signal: this.controller.signal });
+  }
+
+  get done(): boolean {
+    return this.ended && this.buffer.length === 0;
+  }
+
+  /** Reads `n` rows; `signal` (the FETCH's cancel) stops the stream. */
+  async fetch(n: number, signal?: AbortSignal): Promise<Row[]> {
+    const onAbort = () => this.controller.abort();
+    signal?.addEventListener('abort', onAbort);
+    try {
+      while (this.buffer.length < n && !this.ended) {
+        const next = await this.batches.next();
+        if (next.done) this.ended = true;
+        else this.buffer = this.buffer.length === 0 ? next.value : this.buffer.concat(next.value);
+      }
+    } catch (err) {
+      this.ended = true;
+      this.buffer = [];
+      throw err;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    const out = this.buffer.length <= n ? this.buffer : this.buffer.slice(0, n);
+    this.buffer = this.buffer.length <= n ? [] : this.buffer.slice(n);
+    return out;
+  }
+
+  async spill(): Promise<void> {
+    while (!this.ended) {
+      const next = await this.batches.next();
+      if (next.done) this.ended = true;
+      else this.buffer = this.buffer.concat(next.value);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.buffer = [];
+    if (!this.ended) {
+      this.ended = true;
+      await this.batches.return(undefined);
+    }
+  }
+}
+
+/** Rows per read when a whole result is sent in pieces (Execute without a row limit). */
+export const SEND_BATCH_ROWS = STREAM_BATCH_ROWS;
+
+/**
+ * A StreamSource for `sql` if it is one plain SQL query that returns rows;
+ * undefined for anything else (the caller runs it and pages the result).
+ */
+export async function openStream(
+  session: Session,
+  grammar: Grammar | undefined,
+  sql: string,
+  values: readonly unknown[] | undefined,
+  settings: Map<string, string>,
+  params: Record<string, string>,
+): Promise<StreamSource | undefined> {
+  if (!grammar || !ROW_COMMANDS.has(leadingWords(sql, 1)[0] ?? '')) return undefined;
+  if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
+  const parsed = grammar.parse(sql);
+  const stmt = parsed.statements[0];
+  if (parsed.errors.length > 0 || parsed.statements.length !== 1 || !stmt || !isPlainSql(stmt)) {
+    return undefined;
+  }
+  if (stmt.annotations.length > 0) return undefined;
+  const columns = await session.q
+    .run(async (con) => {
+      const p = await con.prepare(stmt.text);
+      try {
+        // DuckDB's prepare knows a query's columns without running it.
+        return Array.from({ length: p.columnCount }, (_, i) => {
+          const t = p.columnType(i) as { alias?: string };
+          return { name: p.columnName(i), type: t.alias ?? String(t) };
+        });
+      } finally {
+        p.destroySync();
+      }
+    })
+    .catch(() => undefined);
+  if (!columns || columns.length === 0) return undefined;
+  // Binding now reports a bad parameter before any row is promised.
+  toDuckValues(values);
+  return new StreamSource(columns, session, sql, values);
+}
+
+export function cursorError(code: 'UNKNOWN_PORTAL', name: string): RvbbitError {
+  return new RvbbitError(code, `cursor "${name}" does not exist`);
+}

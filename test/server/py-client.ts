@@ -1,0 +1,53 @@
+/**
+ * psycopg2 (Debian's /usr/bin/python3, which CI installs it for; a pyenv
+ * python3 on PATH may not have it) and psql against a test server.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+
+export const PYTHON = '/usr/bin/python3';
+export const hasPsycopg2 = spawnSync(PYTHON, ['-c', 'import psycopg2']).status === 0;
+export const hasPsql = spawnSync('psql', ['--version']).status === 0;
+
+export interface Ran {
+  readonly code: number | null;
+  readonly out: string;
+  readonly err: string;
+}
+
+function run(cmd: string, args: string[], input: string | undefined, env: NodeJS.ProcessEnv): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => {
+      out += b;
+    });
+    child.stderr.on('data', (b) => {
+      err += b;
+    });
+    child.stdin.end(input ?? '');
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
+}
+
+/**
+ * Runs a Python script with `conn` (a psycopg2 connection to the server) and
+ * `json` in scope; whatever it prints is the result.
+ */
+export function psycopg2(port: number, script: string): Promise<Ran> {
+  const prelude = [
+    'import json, psycopg2',
+    `conn = psycopg2.connect(host='127.0.0.1', port=${port}, user='py', dbname='pydb')`,
+    '',
+  ].join('\n');
+  return run(PYTHON, ['-c', prelude + script], undefined, {});
+}
+
+/** psql with `args` (`-c …`, `-f -` …), stdin `input`; no psqlrc, no pager. */
+export function psql(port: number, args: string[], input?: string): Promise<Ran> {
+  return run('psql', ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'psql', 'psqldb', ...args], input, {
+    PGCONNECT_TIMEOUT: '5',
+    PAGER: '',
+    PSQL_PAGER: '',
+  });
+}
