@@ -206,7 +206,9 @@ export class ExtendedQuery {
     try {
       let left = maxRows > 0 ? maxRows : Number.POSITIVE_INFINITY;
       while (left > 0 && !stream.done) {
-        const rows = await stream.fetch(Math.min(left, SEND_BATCH_ROWS));
+        const rows = await this.executor.guard((signal) =>
+          stream.fetch(Math.min(left, SEND_BATCH_ROWS), signal),
+        );
         left -= rows.length;
         portal.sent += rows.length;
         await this.executor.sendRows({ columns: stream.columns, rows }, portal.resultFormats, 0, 0);

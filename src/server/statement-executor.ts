@@ -141,6 +141,24 @@ export class StatementExecutor {
     return end;
   }
 
+  /**
+   * Runs `fn` as the connection's running statement, so a CancelRequest or
+   * pg_cancel_backend aborts its signal (a streaming portal's reads).
+   */
+  async guard<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      return await fn(controller.signal);
+    } catch (err) {
+      if (controller.signal.aborted)
+        throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
+      throw err;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
   private context(controller: AbortController): RunContext {
     const { session, settings, params, pid, limits, log, cancelBackend, grammar } = this.client;
     let last = 0;

@@ -4,6 +4,9 @@
  * and extended-protocol portals read with a row limit (what pg-cursor and
  * pgJDBC's setFetchSize send), which stream from DuckDB.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ServerFixture, startServerFixture } from './helpers.js';
@@ -198,6 +201,30 @@ test('extended protocol: Execute with a row limit pages a streamed portal (Porta
   const data = raw.received().subarray(skip);
   assert.match(data.toString('latin1'), /SELECT 10000\0/);
   raw.socket.destroy();
+});
+
+const JAR = '/usr/share/java/postgresql.jar';
+const hasJdbc = spawnSync('java', ['-version']).status === 0 && existsSync(JAR);
+
+test('pgJDBC setFetchSize: 10,000 plain rows 100 at a time (streamed), and a MAP 2 at a time', async () => {
+  if (!hasJdbc) return console.log('  (skipped: no java or pgJDBC)');
+  const source = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcFetch.java', import.meta.url));
+  const child = spawn('java', ['-cp', JAR, source, String(f.port)]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (b) => {
+    out += b;
+  });
+  child.stderr.on('data', (b) => {
+    err += b;
+  });
+  const code = await new Promise<number | null>((r) => child.on('close', r));
+  assert.is(err, '');
+  assert.is(code, 0);
+  assert.equal(out.trimEnd().split('\n'), [
+    'plain 10000 0 9999 true',
+    'map 1=IKEA 2=OXO 3=Ninja 4=The 5=Sony',
+  ]);
 });
 
 test.run();
