@@ -166,8 +166,9 @@ export class SharedGate implements Gate {
   release(outcome: GateOutcome, status = 0): void {
     if (outcome === 'throttled') this.decrease();
     else if (outcome === 'ok') this.maybeIncrease();
+    // Any HTTP answer below 500 (a 4xx too) shows the endpoint is up; a deadline or an abort says nothing.
     if (outcome === 'down') this.breaker.failed(status);
-    else if (outcome !== 'failed') this.breaker.answered();
+    else if (outcome !== 'failed' || status > 0) this.breaker.answered();
     this.giveBack();
   }
 

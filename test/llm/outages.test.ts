@@ -115,6 +115,27 @@ test('the breaker closes when the endpoint answers again: a later call succeeds'
   }
 });
 
+test('any answer below 500 closes the breaker: a probe answered 413 reports its own 413, then calls flow', async () => {
+  const sim = await startSimulator();
+  const llm = createLlmClient({
+    baseUrl: sim.url,
+    breaker: { downAfterMs: 1000, openAfterMs: 100, probeEveryMs: 100 },
+  });
+  try {
+    sim.setOptions({ outage: { mode: 'error' } });
+    const down = await Promise.all(Array.from({ length: 10 }, (_, i) => codeOf(llm.chat(ask(`d${i}`)))));
+    assert.equal([...new Set(down.map((e) => e.code))], ['LLM_ENDPOINT_DOWN']);
+    sim.setOptions({ outage: null, maxBodyBytes: 300 });
+    await wait(150);
+    assert.is((await codeOf(llm.chat(ask('x'.repeat(400))))).code, 'LLM_HTTP_413');
+    const ok = await llm.chat(ask('small'));
+    assert.ok(ok.content.length > 0);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
 test('an explicit retries count still caps outage failures (LLM_RETRIES_EXHAUSTED after exactly N)', async () => {
   const sim = await startSimulator({ errorRate: 1 });
   const llm = createLlmClient({ baseUrl: sim.url, backoff: { baseMs: 5, maxMs: 20 } });
