@@ -4,7 +4,8 @@
  *
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10 }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
- *              max_message_bytes, idle_timeout_ms }
+ *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
+ *              allow_files: [dir, …], shared_logs: true }
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -24,6 +25,9 @@ export interface CliConfig {
     readonly maxConnections?: number;
     readonly maxMessageBytes?: number;
     readonly idleTimeoutMs?: number;
+    readonly statementTimeoutMs?: number;
+    readonly allowFiles?: readonly string[];
+    readonly sharedLogs?: boolean;
   };
 }
 
@@ -74,11 +78,37 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     server: {
       host: str(s, 'host', 'server'),
       port: int(s, 'port', 'server'),
-      password: s.password === undefined ? undefined : String(s.password),
+      password: passwordOf(s, bad),
       auth: auth as 'scram-sha-256' | 'md5' | undefined,
       maxConnections: int(s, 'max_connections', 'server'),
       maxMessageBytes: int(s, 'max_message_bytes', 'server'),
       idleTimeoutMs: int(s, 'idle_timeout_ms', 'server'),
+      statementTimeoutMs: int(s, 'statement_timeout_ms', 'server'),
+      allowFiles: strings(s, 'allow_files', bad)?.map((d) => here(d)!),
+      sharedLogs: s.shared_logs === undefined ? undefined : s.shared_logs === true,
     },
   };
+}
+
+/**
+ * `server.password`: a key written with no value (YAML null) or an empty
+ * string is an error, not the password "null" or no password.
+ */
+function passwordOf(s: Obj, bad: (key: string, want: string) => never): string | undefined {
+  if (!Object.hasOwn(s, 'password')) return undefined;
+  const pw = s.password;
+  if (pw === null || pw === undefined || pw === '') {
+    return bad('server.password', 'is empty: give a password, or remove the key to run without one');
+  }
+  if (typeof pw !== 'string' && typeof pw !== 'number') return bad('server.password', 'expected a string');
+  return String(pw);
+}
+
+/** A folder or a list of folders (`server.allow_files`). */
+function strings(s: Obj, key: string, bad: (key: string, want: string) => never): string[] | undefined {
+  const v = s[key];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  return bad(`server.${key}`, 'expected a folder or a list of folders');
 }

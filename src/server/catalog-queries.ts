@@ -6,8 +6,10 @@
  * on DuckDB's own pg_catalog after the rewrites in `catalog-rewrite.ts`,
  * bypassing the RVBBIT grammar (their `~` is a regex, not semantic).
  */
+
 import type { QueryResult } from '../db/query-result.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
+import { parsePgDuration } from './statement-timeout.js';
 
 export const SERVER_VERSION = '15.0';
 
@@ -96,7 +98,10 @@ export function specialQuery(
   if (set) {
     const name = set[1]!.toLowerCase();
     if (PG_ONLY_SETTINGS.has(name) || name.includes('.')) {
-      settings.set(name, set[2]!.trim().replace(/^'(.*)'$/, '$1'));
+      const value = set[2]!.trim().replace(/^'(.*)'$/, '$1');
+      // A bad timeout fails its SET, as in Postgres, not the statements after it.
+      if (name === 'statement_timeout' && !/^default$/i.test(value)) parsePgDuration(name, value);
+      settings.set(name, value);
       return { kind: 'command', tag: 'SET' };
     }
     return undefined;

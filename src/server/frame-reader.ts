@@ -17,11 +17,25 @@ export class FrameReader {
   /** True until the startup-phase message has been read. */
   startup = true;
 
-  constructor(private readonly maxMessageBytes: number) {}
+  /** The limit until the client has logged in is smaller; the connection raises it then. */
+  constructor(public maxMessageBytes: number) {}
 
   push(data: Buffer): void {
     this.chunks.push(data);
     this.buffered += data.length;
+  }
+
+  /** Bytes received and not yet taken as messages. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  /** True when a whole message is buffered (so reading more can wait). */
+  hasMessage(): boolean {
+    const header = this.startup ? 4 : 5;
+    if (this.buffered < header) return false;
+    const length = this.peek(header).readInt32BE(this.startup ? 0 : 1);
+    return this.buffered >= length + (this.startup ? 0 : 1);
   }
 
   /** The next whole message, or undefined if more bytes are needed. Throws on a bad length. */
@@ -52,10 +66,12 @@ export class FrameReader {
   }
 
   private take(n: number): Buffer {
-    const joined = this.peek(n);
-    const out = joined.subarray(0, n);
-    const rest = joined.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
+    const first = this.peek(n);
+    const out = first.subarray(0, n);
+    const rest = first.subarray(n);
+    // peek() joins only what the message needs: later chunks stay queued behind the rest.
+    this.chunks[0] = rest;
+    if (rest.length === 0) this.chunks.shift();
     this.buffered -= n;
     return out;
   }

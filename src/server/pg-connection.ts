@@ -31,8 +31,7 @@ export interface ConnectionHost {
   readonly authMethod: 'scram-sha-256' | 'md5';
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
-  /** Counts the connection in; throws TOO_MANY_CONNECTIONS at the limit. */
-  register(conn: PgConnection): void;
+  /** Counts the connection out (it is counted in at connect, logged in or not). */
   unregister(conn: PgConnection): void;
   /** A CancelRequest: cancels the statement of the connection with this key, if the key is right. */
   cancel(pid: number, secret: number): void;
@@ -63,18 +62,31 @@ export class PgConnection {
   private params: Record<string, string> = {};
   private auth: PasswordAuth | undefined;
   private queries: QueryProtocols | undefined;
+  private readonly loginTimer: NodeJS.Timeout;
+  /** Counted in by the server at connect; false when it was over the connection limit. */
+  admitted = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly host: ConnectionHost,
   ) {
-    this.reader = new FrameReader(host.limits.maxMessageBytes);
+    // Before login a message is a startup packet or a password: small.
+    this.reader = new FrameReader(host.limits.preAuthMessageBytes);
     this.replies = new ReplyBuffer(socket, () => this.phase === 'closed');
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => {
       this.reader.push(data);
+      // Back-pressure: while a statement runs, later messages wait in the
+      // socket (and the client's send buffer), not in this process's memory.
+      // A message not yet whole keeps reading, up to maxMessageBytes.
+      if (this.reader.pending > host.limits.maxPendingInputBytes && this.reader.hasMessage()) socket.pause();
       void this.pump();
     });
+    this.loginTimer = setTimeout(
+      () => this.fatal(SqlState.queryCanceled, 'canceling authentication due to timeout'),
+      host.limits.loginTimeoutMs,
+    );
+    this.loginTimer.unref();
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     if (host.limits.idleTimeoutMs > 0) {
@@ -98,6 +110,7 @@ export class PgConnection {
   close(): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    clearTimeout(this.loginTimer);
     this.queries?.executor.cancel();
     this.host.unregister(this);
     // The session's DuckDB connection must not close under a running statement: wait for it.
@@ -132,6 +145,9 @@ export class PgConnection {
           return;
         }
         if (!frame) break;
+        if (this.socket.isPaused() && this.reader.pending <= this.host.limits.maxPendingInputBytes) {
+          this.socket.resume();
+        }
         try {
           await this.handle(frame);
         } catch (err) {
@@ -142,6 +158,7 @@ export class PgConnection {
           throw err;
         }
       }
+      if (this.socket.isPaused()) this.socket.resume();
       await this.replies.flush();
     } catch (err) {
       this.host.log?.(`connection ${this.pid}: internal error: ${(err as Error).message}`);
@@ -215,8 +232,7 @@ export class PgConnection {
       case 'cancel':
         // A CancelRequest comes on a connection of its own, which ends without a reply.
         this.host.cancel(packet.pid, packet.secret);
-        this.phase = 'closed';
-        this.socket.end();
+        this.close();
         return;
       case 'unsupported':
         this.fatal(SqlState.protocolViolation, `unsupported frontend protocol ${packet.version}`);
@@ -225,6 +241,14 @@ export class PgConnection {
         break;
     }
     this.reader.startup = false;
+    // Refused before any authentication exchange, as Postgres does.
+    if (!this.admitted) {
+      this.fatal(
+        SqlState.tooManyConnections,
+        `sorry, too many clients already (max ${this.host.limits.maxConnections})`,
+      );
+      return;
+    }
     this.params = packet.params;
     this.user = packet.params.user ?? '';
     if (this.host.password === undefined) return this.authenticated();
@@ -245,13 +269,9 @@ export class PgConnection {
 
   /** AuthenticationOk, then a session, ParameterStatus values, BackendKeyData and the first ReadyForQuery. */
   private async authenticated(): Promise<void> {
+    clearTimeout(this.loginTimer);
+    this.reader.maxMessageBytes = this.host.limits.maxMessageBytes;
     this.replies.send(msg.authOk());
-    try {
-      this.host.register(this);
-    } catch (err) {
-      this.fatal(SqlState.tooManyConnections, (err as Error).message);
-      return;
-    }
     const session = await this.host.engine.session();
     if (this.phase === 'closed') {
       // The client left while the session was being made.

@@ -1,6 +1,7 @@
 /**
  * Options of `startServer`, checked once at the edge, with their defaults.
  */
+import { isAbsolute } from 'node:path';
 import type { Engine } from '../engine/engine.js';
 import { RvbbitError } from '../errors.js';
 import type { AuthMethod } from './auth.js';
@@ -10,8 +11,20 @@ export interface ServerLimits {
   readonly maxConnections: number;
   /** Largest message a client may send, bytes (default 64 MiB). */
   readonly maxMessageBytes: number;
-  /** Close a connection idle this long, ms; 0 = never (default 0). */
+  /** Largest message before the client has authenticated, bytes (default 10 KiB). */
+  readonly preAuthMessageBytes: number;
+  /** A client that has not finished logging in this long is closed, ms (default 10 s). */
+  readonly loginTimeoutMs: number;
+  /**
+   * While a statement runs, the client's socket is paused once this many
+   * bytes of later messages wait unread (default 1 MiB), so a client that
+   * floods the server fills its own send buffer, not the server's memory.
+   */
+  readonly maxPendingInputBytes: number;
+  /** Close a connection idle this long, ms; 0 = never (default 1 hour). */
   readonly idleTimeoutMs: number;
+  /** Cancel a statement running longer than this, ms; 0 = never (default); `SET statement_timeout` per session. */
+  readonly statementTimeoutMs: number;
   /** At most one progress NOTICE per this many ms (default 500, i.e. ≤ 2/s). */
   readonly noticeIntervalMs: number;
 }
@@ -30,6 +43,16 @@ export interface ServerOptions extends Partial<ServerLimits> {
   readonly insecure?: boolean;
   /** Receives one line per statement clients send and per connection event. */
   readonly log?: (line: string) => void;
+  /**
+   * What clients may read and write on the server's file system through
+   * DuckDB (read_csv, COPY … TO 'file', ATTACH, INSTALL): by default nothing;
+   * a list of folders opens those (and what is under them); 'all' is DuckDB's
+   * full access. A database-wide DuckDB setting, locked at start: it applies
+   * to the engine's every session, in-process ones included.
+   */
+  readonly allowFiles?: readonly string[] | 'all';
+  /** Clients see every session's rows in rvbbit.queries and unified_logs (default: their own only). */
+  readonly sharedLogs?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -40,6 +63,8 @@ export interface ResolvedServerOptions {
   readonly authMethod: AuthMethod;
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
+  readonly allowFiles: readonly string[] | 'all';
+  readonly sharedLogs: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -76,11 +101,26 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     password: o.password,
     authMethod,
     log: o.log,
+    allowFiles: allowedFiles(o.allowFiles),
+    sharedLogs: o.sharedLogs === true,
     limits: {
       maxConnections: positiveInt('maxConnections', o.maxConnections, 100),
       maxMessageBytes: positiveInt('maxMessageBytes', o.maxMessageBytes, 64 * 1024 * 1024, 1024),
-      idleTimeoutMs: positiveInt('idleTimeoutMs', o.idleTimeoutMs, 0, 0),
+      preAuthMessageBytes: positiveInt('preAuthMessageBytes', o.preAuthMessageBytes, 10 * 1024, 1024),
+      loginTimeoutMs: positiveInt('loginTimeoutMs', o.loginTimeoutMs, 10_000, 1),
+      maxPendingInputBytes: positiveInt('maxPendingInputBytes', o.maxPendingInputBytes, 1024 * 1024, 1024),
+      idleTimeoutMs: positiveInt('idleTimeoutMs', o.idleTimeoutMs, 60 * 60 * 1000, 0),
+      statementTimeoutMs: positiveInt('statementTimeoutMs', o.statementTimeoutMs, 0, 0),
       noticeIntervalMs: positiveInt('noticeIntervalMs', o.noticeIntervalMs, 500, 0),
     },
   };
+}
+
+function allowedFiles(value: ServerOptions['allowFiles']): readonly string[] | 'all' {
+  if (value === undefined) return [];
+  if (value === 'all') return value;
+  if (!Array.isArray(value) || !value.every((d) => typeof d === 'string' && isAbsolute(d))) {
+    throw new RvbbitError('SERVER_OPTION', "options.allowFiles must be a list of absolute folders, or 'all'");
+  }
+  return value;
 }

@@ -9,7 +9,6 @@
  * await server.close();
  */
 import { createServer, type Socket } from 'node:net';
-import { RvbbitError } from '../errors.js';
 import { PgConnection } from './pg-connection.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 
@@ -33,15 +32,6 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     authMethod: o.authMethod,
     limits: o.limits,
     log: o.log,
-    register(conn: PgConnection) {
-      if (live.size >= o.limits.maxConnections) {
-        throw new RvbbitError(
-          'TOO_MANY_CONNECTIONS',
-          `sorry, too many clients already (max ${o.limits.maxConnections})`,
-        );
-      }
-      live.set(conn.pid, conn);
-    },
     unregister(conn: PgConnection) {
       if (live.get(conn.pid) === conn) live.delete(conn.pid);
     },
@@ -62,9 +52,20 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     },
   };
   const server = createServer((socket) => {
+    // Past the limit a socket is kept only to be told "too many clients" (or
+    // to carry a CancelRequest); past twice the limit it is not kept at all.
+    if (sockets.size >= 2 * o.limits.maxConnections + 16) {
+      socket.destroy();
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const conn = new PgConnection(socket, host);
+    // Counted from connect, logged in or not: sockets that never log in hold a slot until the login timeout.
+    if (live.size < o.limits.maxConnections) {
+      conn.admitted = true;
+      live.set(conn.pid, conn);
+    }
     all.add(conn);
     socket.on('close', () => {
       void conn.finished().then(() => all.delete(conn));

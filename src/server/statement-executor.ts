@@ -20,6 +20,7 @@ import type { ReplyBuffer } from './reply-buffer.js';
 import type { ServerLimits } from './server-options.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
 import { formatAt } from './statement-shape.js';
+import { statementTimeoutMs } from './statement-timeout.js';
 
 /** What a client's statements run against; fixed once the client is authenticated. */
 export interface ClientContext {
@@ -90,6 +91,15 @@ export class StatementExecutor {
       return { result: { columns: [], rows: [] }, completion: { rows: false, tag: 'ROLLBACK' } };
     }
     this.running = controller;
+    const timeoutMs = statementTimeoutMs(this.client.settings, this.client.limits.statementTimeoutMs);
+    let timedOut = false;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeoutMs)
+        : undefined;
     try {
       const ctx = this.context(controller);
       let outcome: StatementOutcome;
@@ -106,16 +116,26 @@ export class StatementExecutor {
       return outcome;
     } catch (err) {
       // However the statement stopped, a cancelled one reports the cancel (57014), not its side effect.
+      if (timedOut) {
+        this.failAfterError(sql);
+        throw new RvbbitError('CANCELLED', 'canceling statement due to statement timeout');
+      }
       if (controller.signal.aborted && !(err instanceof RvbbitError && err.code === 'CANCELLED')) {
         throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
       }
-      const [first = ''] = sql.trim().split(/\s+/);
-      if (/^(ROLLBACK|ABORT)$/i.test(first)) this.tx = 'I';
-      else if (this.tx !== 'I') this.tx = 'E';
+      this.failAfterError(sql);
       throw err;
     } finally {
+      clearTimeout(timer);
       this.running = undefined;
     }
+  }
+
+  /** The transaction status after `sql` failed. */
+  private failAfterError(sql: string): void {
+    const [first = ''] = sql.trim().split(/\s+/);
+    if (/^(ROLLBACK|ABORT)$/i.test(first)) this.tx = 'I';
+    else if (this.tx !== 'I') this.tx = 'E';
   }
 
   /**
