@@ -30,7 +30,7 @@ export type ProviderOption =
       /** Attempts started per second across the process (default: unlimited). */
       readonly requestsPerSecond?: number;
       readonly aliases?: Readonly<Record<string, string>>;
-      /** The endpoint's circuit breaker (default: fail fast after 10 s of nothing but failures). */
+      /** The endpoint's circuit breaker (default: fail fast after 8 s of nothing but failures). */
       readonly breaker?: BreakerOptions;
       /** Backoff between attempts, ms (default base 250, max 20000). */
       readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };

@@ -21,7 +21,10 @@ export interface BreakerOptions {
   readonly failures?: number;
   /** …spanning at least this long, ms (default 1000): a burst of resets is not an outage. */
   readonly openAfterMs?: number;
-  /** Fail fast once the streak has lasted this long with no answer, ms (default 10000). */
+  /**
+   * Fail fast once the streak has lasted this long with no answer, ms (default 8000: with a
+   * statement's start-up, a MAP against a dead endpoint ends within about 10 s).
+   */
   readonly downAfterMs?: number;
   /** One probe per this many ms while open (default 1000). */
   readonly probeEveryMs?: number;
@@ -30,7 +33,7 @@ export interface BreakerOptions {
 export const BREAKER_DEFAULTS: Required<BreakerOptions> = {
   failures: 5,
   openAfterMs: 1000,
-  downAfterMs: 10_000,
+  downAfterMs: 8000,
   probeEveryMs: 1000,
 };
 

@@ -92,6 +92,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
           deadlineMs: call.deadlineMs ?? options.deadlineMs ?? DEFAULT_DEADLINE_MS,
           startedAt: started,
           endpointDown,
+          ...(breaker ? { breakerOpen: () => !breaker.isClosed() } : {}),
           backoff,
           ...(signal ? { signal } : {}),
           onRetry: (e) => {

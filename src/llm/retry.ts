@@ -51,6 +51,8 @@ export interface RetryPolicy {
   readonly startedAt?: number;
   /** The endpoint is down (its breaker says): an outage failure is not retried but becomes this error. */
   readonly endpointDown?: () => Error | undefined;
+  /** The endpoint's breaker is open: an outage failure retries without a backoff wait (the breaker paces it). */
+  readonly breakerOpen?: () => boolean;
   readonly backoff: BackoffOptions;
   readonly signal?: AbortSignal;
   readonly onRetry?: (event: RetryEvent) => void;
@@ -131,7 +133,10 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, policy: R
       if (counted >= policy.attempts) throw exhausted(`${n} attempt${n === 1 ? '' : 's'}`);
       const cap = policy.backoff.maxRetryAfterMs ?? DEFAULT_BACKOFF.maxRetryAfterMs!;
       const floor = err.retryAfterMs === undefined ? 0 : Math.min(cap, err.retryAfterMs);
-      const delayMs = Math.max(floor, backoffDelay(n, policy.backoff));
+      // While the breaker is open the next attempt waits for its probe slot, not for a backoff
+      // step: a row asleep for seconds would notice neither the endpoint's return nor its end.
+      const paced = outage && policy.breakerOpen?.() === true;
+      const delayMs = paced ? 0 : Math.max(floor, backoffDelay(n, policy.backoff));
       const elapsed = performance.now() - startedAt;
       if (elapsed + delayMs > deadlineMs) {
         throw exhausted(`${n} attempts over ${Math.round(elapsed / 100) / 10} s (deadline ${deadlineMs} ms)`);
