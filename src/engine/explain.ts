@@ -10,8 +10,7 @@ import type { QueryResult } from '../db/query-result.js';
 import { readResult, readUserResult, readUserRowsJson } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
 import { streamable } from '../exec/map-stream.js';
-import { costFromTable } from '../llm/pricing.js';
-import { callsPerRun, modelsOf, tokensPerRun } from '../plan/estimate.js';
+import { callsPerRun, estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { Plan } from '../plan/plan.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 import type { RunPlan } from '../plan/plan-run.js';
@@ -175,13 +174,7 @@ async function explainRun(
   };
 }
 
-/** Split evenly across the models; null if any has no price. */
+/** Split evenly across the models; null if any has no price (the run's own price table, aliases resolved). */
 function dollars(shared: EngineShared, models: string[], tokensIn: number, tokensOut: number): number | null {
-  let total = 0;
-  for (const m of models) {
-    const c = costFromTable(shared.provider.prices, m, tokensIn / models.length, tokensOut / models.length);
-    if (c === null) return null;
-    total += c;
-  }
-  return total;
+  return estimateDollars(shared.provider, models, tokensIn, tokensOut);
 }

@@ -6,21 +6,15 @@
  */
 import type { Annotation } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
-import type { PriceTable } from '../llm/pricing.js';
-import { modelsOf } from './estimate.js';
+import { billedModel, modelsOf, type PricingView } from './estimate.js';
 import type { MapPlan } from './plan-map.js';
 
-/** What planning knows of the provider: its prices, aliases and default model. */
-export interface PricingView {
-  readonly prices?: PriceTable;
-  readonly aliases?: Readonly<Record<string, string>>;
-  readonly defaultModel: string;
-}
+export type { PricingView } from './estimate.js';
 
 /** The models a MAP's cells call, as the provider knows them (aliases resolved). */
 function providerModels(plan: Pick<MapPlan, 'model' | 'cascade'>, pricing: PricingView): string[] {
   const asked = modelsOf(plan.cascade, plan.model, pricing.defaultModel);
-  return [...new Set(asked.map((m) => pricing.aliases?.[m] ?? m))];
+  return [...new Set(asked.map((m) => billedModel(pricing, m)))];
 }
 
 /** Throws BUDGET_UNPRICED when `budget_dollars` is set, no `budget_tokens` is, and a model has no price. */
@@ -46,7 +40,7 @@ export function checkSemanticBudgetPriced(
   if (!pricing || !has('budget_dollars') || has('budget_tokens')) return;
   const model = annotations.find((a) => a.key === 'model');
   const asked = model?.key === 'model' ? model.value : pricing.defaultModel;
-  const resolved = pricing.aliases?.[asked] ?? asked;
+  const resolved = billedModel(pricing, asked);
   if (pricing.prices?.[resolved]) return;
   throw new RvbbitError(
     'BUDGET_UNPRICED',

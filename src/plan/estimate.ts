@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { Cascade, LlmCell } from '../cascade/index.js';
+import { costFromTable, type PriceTable } from '../llm/pricing.js';
 
 // js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held
 // by every engine for its whole life (and V8 lets a heap grow to several times
@@ -51,4 +52,38 @@ export function tokensPerRun(cascade: Cascade, sampleInputs: unknown): TokenEsti
     tokensOut += calls * (fields > 0 ? 8 + 12 * fields : 60);
   }
   return { tokensIn, tokensOut };
+}
+
+/**
+ * What planning knows of the provider: its prices, aliases and default model.
+ * The one source of prices: a run prices its calls from the same table
+ * (llm/usage.ts, after the client resolves aliases), so EXPLAIN, budgets and
+ * the logged cost agree.
+ */
+export interface PricingView {
+  readonly prices?: PriceTable;
+  readonly aliases?: Readonly<Record<string, string>>;
+  readonly defaultModel: string;
+}
+
+/** A model as the provider is asked for it (and prices it): aliases resolved as the LLM client does. */
+export function billedModel(pricing: PricingView, model: string): string {
+  return pricing.aliases?.[model] ?? model;
+}
+
+/** Dollars for tokens split evenly across `models`; null when any has no price. */
+export function estimateDollars(
+  pricing: PricingView,
+  models: readonly string[],
+  tokensIn: number,
+  tokensOut: number,
+): number | null {
+  let total = 0;
+  for (const m of models) {
+    const share = models.length;
+    const c = costFromTable(pricing.prices, billedModel(pricing, m), tokensIn / share, tokensOut / share);
+    if (c === null) return null;
+    total += c;
+  }
+  return total;
 }

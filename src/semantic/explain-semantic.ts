@@ -1,16 +1,16 @@
 /**
  * EXPLAIN over a SELECT with semantic operators (`EXPLAIN SELECT …` reaches
- * the engine as plain SQL that starts with EXPLAIN and holds operators). One
- * record pass counts the distinct tuples each operator would be called with,
- * no paid call made; the cache is peeked without counting; the small-side
- * choice for `~` is made exactly as the run would make it.
+ * the engine as plain SQL that starts with EXPLAIN and holds operators).
+ * Record passes count the distinct tuples each operator would be called with
+ * in every clause (SELECT list, WHERE, GROUP BY / HAVING, ORDER BY, JOIN ON,
+ * aggregates), no paid call made; the cache is peeked without counting; the
+ * small-side choice for `~` is made exactly as the run would make it.
  */
 import type { SqlStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { QueryResult } from '../db/query-result.js';
-import { readResult } from '../db/query-result.js';
-import { costFromTable } from '../llm/pricing.js';
-import { modelsOf, tokensPerRun } from '../plan/estimate.js';
+import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
+import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
@@ -19,7 +19,14 @@ import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
 import type { SemanticRunContext } from './run-semantic.js';
 import { isQuery } from './run-semantic.js';
 import { candidateInputs } from './small-side.js';
-import { closeStatement, openStatement, startPass } from './statement-calls.js';
+import {
+  closeStatement,
+  openStatement,
+  type Placeholder,
+  type StatementCalls,
+  startPass,
+  type Tuple,
+} from './statement-calls.js';
 
 export async function explainSemantic(
   stmt: SqlStatement,
@@ -46,16 +53,14 @@ export async function explainSemantic(
         : `sequential (union_all cannot split this query: ${split.reason})`;
     }
     await ctx.q.run((con) => registerFunctions(engine.instance, con, catalog.functions.values()));
-    startPass(s);
-    // Record mode never calls a model; with EXPLAIN's own statement nothing else runs.
-    await ctx.q.run((con) => readResult(con, `SELECT count(*) FROM (${rw.sql})`, ctx.params));
-    const plans = planTuples(s.recorded.values(), catalog, engine.semantic.smallSideLimit);
+    const recorded = await recordPasses(s, rw.sql, ctx);
+    const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
     const functions: Record<string, string | number>[] = [];
     let calls = 0;
     let tokensIn = 0;
     let tokensOut = 0;
     let dollars: number | null = 0;
-    for (const [fn, ts] of byFunction(s.recorded.values())) {
+    for (const [fn, ts] of byFunction(recorded.values())) {
       const plan = plans.find((p) => p.fn === fn.name)!.smallSide;
       const cascade = plan ? catalog.candidates.cascade : fn.lazy.cascade;
       const inputs = plan ? candidateInputs(plan, ts, s.hint).inputs : ts.map((t) => t.inputs);
@@ -65,7 +70,7 @@ export async function explainSemantic(
       const n = inputs.length - hits;
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.model, engine.llm.defaultModel);
-      const cost = costFromTable(engine.llm.prices, models[0]!, n * per.tokensIn, n * per.tokensOut);
+      const cost = estimateDollars(engine.llm, models, n * per.tokensIn, n * per.tokensOut);
       calls += n;
       tokensIn += n * per.tokensIn;
       tokensOut += n * per.tokensOut;
@@ -95,7 +100,7 @@ export async function explainSemantic(
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
       est_dollars: dollars,
-      note: 'counted from one record pass: an operator whose inputs depend on another operator’s answers is counted once those answers exist',
+      note: EXPLAIN_NOTE,
       answered_by: engine.provider.answeredBy,
       sql: rw.sql,
     };
@@ -116,5 +121,58 @@ export async function explainSemantic(
     };
   } finally {
     closeStatement(s);
+  }
+}
+
+export const EXPLAIN_NOTE =
+  'counted over three record passes (an unanswered operator read as NULL, as true/1 and as false/0): ' +
+  'exact when no operator’s rows or inputs depend on another operator’s answer; otherwise an upper bound ' +
+  '(every row an answer could let through, each fed by a distinct answer), as it is with a top-level LIMIT. ' +
+  'A filter comparing a text answer to a value (LLM_CLASSIFY(…) = ‘x’) counts no row past it';
+
+/**
+ * The tuples every operator would be asked for. The run's first pass reads a
+ * miss as NULL, so a row behind an unanswered filter, and an operator fed by
+ * another's answer, is not seen until a later pass: two more passes read a
+ * miss as true/1 and as false/0 (a text as a value unique to the call), and
+ * the union of the three is counted. The query is drained whole: under
+ * `count(*)` DuckDB would prune the SELECT list, aggregates included.
+ */
+async function recordPasses(
+  s: StatementCalls,
+  sql: string,
+  ctx: SemanticRunContext,
+): Promise<Map<string, Tuple>> {
+  const all = new Map<string, Tuple>();
+  const modes: Placeholder[] = ['null', 'high', 'low'];
+  for (const mode of modes) {
+    s.placeholder = mode;
+    startPass(s);
+    try {
+      // Record mode never calls a model; with EXPLAIN's own statement nothing else runs.
+      await ctx.q.run((con) => drain(con, sql, ctx.params));
+    } catch (err) {
+      // The NULL pass is the run's own first pass: its error is the statement's.
+      // A stand-in answer may fail where a real one would not (a cast): that pass counts what it saw.
+      if (mode === 'null') throw s.error ?? err;
+      s.error = undefined;
+    }
+    for (const [k, t] of s.recorded) if (!all.has(k)) all.set(k, t);
+  }
+  s.placeholder = 'null';
+  return all;
+}
+
+/** Runs the query to its end, reading no value. */
+async function drain(
+  con: Parameters<typeof streamUserResult>[0],
+  sql: string,
+  params: Parameters<typeof streamUserResult>[2],
+): Promise<void> {
+  const result = await streamUserResult(con, sql, params);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    releaseChunk(chunk);
   }
 }

@@ -5,6 +5,7 @@
  * the cascade's declared types. The body looks each row's tuple up in the
  * statement's result map; on a miss it records (batch) or runs it (sync).
  */
+import { createHash } from 'node:crypto';
 import {
   type DuckDBConnection,
   type DuckDBDataChunk,
@@ -89,8 +90,41 @@ function record(s: StatementCalls, rows: readonly (Tuple | null)[]): SqlValue[] 
     s.missed.add(t.key);
     if (!s.recorded.has(t.key) && s.recorded.size < s.budget) s.recorded.set(t.key, t);
     // The placeholder: a filter drops the row, so nothing downstream (LIMIT) stops early.
-    return null;
+    return s.placeholder === 'null' ? null : placeholderValue(t, s.placeholder === 'high');
   });
+}
+
+/**
+ * EXPLAIN's stand-in answer for a call not made (statement-calls.ts
+ * `placeholder`): true / 1 or false / 0 by the returned type, and for text a
+ * value unique to the call, so an operator fed by this one's answer is
+ * counted once per call that feeds it. Types with no neutral value stay NULL.
+ */
+function placeholderValue(t: Tuple, high: boolean): SqlValue {
+  switch (t.fn.sql.returns) {
+    case 'BOOLEAN':
+    case 'BOOL':
+      return high;
+    case 'DOUBLE':
+    case 'FLOAT':
+    case 'REAL':
+    case 'INTEGER':
+    case 'INT':
+    case 'BIGINT':
+      return high ? 1 : 0;
+    case 'VARCHAR':
+    case 'TEXT':
+    case 'STRING':
+      return `(answer ${callId(t)})`;
+    case 'JSON':
+      return JSON.stringify(`answer ${callId(t)}`);
+    default:
+      return null;
+  }
+}
+
+function callId(t: Tuple): string {
+  return createHash('sha1').update(t.key).digest('hex').slice(0, 12);
 }
 
 function runNow(s: StatementCalls, rows: readonly (Tuple | null)[]): SqlValue[] {

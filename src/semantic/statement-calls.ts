@@ -37,7 +37,17 @@ export interface StatementCalls {
   perChunk: boolean;
   /** First error raised inside a function (DuckDB gets a message; the engine rethrows this). */
   error?: unknown;
+  /**
+   * What a record-mode miss answers (EXPLAIN only; runs always use `null`):
+   * `high` (true, 1, a text unique to the call) lets a row through a filter
+   * that wants the operator true, `low` (false, 0, the same text) one that
+   * wants it false, so EXPLAIN also sees the calls a row makes only once an
+   * earlier operator has answered.
+   */
+  placeholder: Placeholder;
 }
+
+export type Placeholder = 'null' | 'high' | 'low';
 
 const live = new Map<number, StatementCalls>();
 let nextToken = 1;
@@ -53,6 +63,7 @@ export function openStatement(hint: string): StatementCalls {
     missed: new Set(),
     budget: Number.POSITIVE_INFINITY,
     perChunk: false,
+    placeholder: 'null',
   };
   live.set(token, s);
   return s;

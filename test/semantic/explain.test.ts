@@ -26,17 +26,51 @@ test('operators, strategy, distinct calls and cache hits expected, no call made'
     value(e, 'operators'),
     'ALIGNS → semantic_aligns (select, line 2 col 20)\nMEANS → semantic_means (where, line 2 col 61)',
   );
-  // One record pass: the 11 non-NULL bodies; ALIGNS waits for MEANS' answers, so it is not counted yet.
+  // MEANS: the 11 non-NULL bodies. ALIGNS runs only on rows MEANS lets through, unknown until it
+  // answers: counted for every row that could pass (the 11 of them), an upper bound.
   assert.is(
     value(e, 'functions'),
-    'semantic_means: 11 distinct tuples, 0 cached, 11 calls; pairwise: one call per distinct tuple',
+    'semantic_means: 11 distinct tuples, 0 cached, 11 calls; pairwise: one call per distinct tuple\n' +
+      'semantic_aligns: 11 distinct tuples, 0 cached, 11 calls; pairwise: one call per distinct tuple',
   );
-  assert.is(value(e, 'est_calls'), '11');
+  assert.is(value(e, 'est_calls'), '22');
   assert.ok(Number(value(e, 'est_dollars')) > 0);
   await f.rows(sql);
+  // No body means 'explain criterion': the run made the 11 MEANS calls and no ALIGNS call.
+  assert.is(await f.requests(), 11);
   const again = await f.rows(`EXPLAIN ${sql}`);
   assert.match(value(again, 'functions'), /semantic_means: 11 distinct tuples, 11 cached, 0 calls/);
+  assert.match(value(again, 'functions'), /semantic_aligns: 11 distinct tuples, 0 cached, 11 calls/);
 });
+
+/** Where the estimate is exact: no operator's rows or inputs wait on an answer it cannot know. */
+const EXACT: readonly [string, string, number][] = [
+  ['SELECT list', `SELECT id, title ALIGNS 'shoe' AS a FROM docs`, 12],
+  ['WHERE', `SELECT id FROM docs WHERE body MEANS 'eco bottle'`, 11],
+  ['aggregate, grouped', `SELECT category, LLM_SUMMARIZE(body) AS s FROM docs GROUP BY category`, 4],
+  ['aggregate, whole table', `SELECT LLM_CLASSIFY(body, 'good,bad') AS c FROM docs`, 1],
+  ['GROUP BY', `SELECT title MEANS 'a shoe' AS shoe, count(*) AS n FROM docs GROUP BY 1`, 12],
+  ['ORDER BY', `SELECT id FROM docs ORDER BY body RELEVANCE TO 'durable' LIMIT 3`, 11],
+  ['JOIN ON', `SELECT d.id, c.label FROM docs d SEMANTIC JOIN cats c ON d.title ~ c.label`, 12],
+  // HAVING over an aggregate: MEANS is fed by each group's summary (4 groups, 4 distinct summaries).
+  [
+    'HAVING',
+    `SELECT category FROM docs GROUP BY category HAVING LLM_SUMMARIZE(body) MEANS 'eco friendly'`,
+    8,
+  ],
+];
+
+for (const [clause, sql, calls] of EXACT) {
+  test(`every clause counts: ${clause}: EXPLAIN's calls are the run's requests`, async ({ f }) => {
+    await f.sim.resetStats();
+    const e = await f.rows(`EXPLAIN ${sql}`, '-- @ cache: false');
+    assert.is(await f.requests(), 0);
+    assert.is(value(e, 'est_calls'), String(calls));
+    assert.ok(Number(value(e, 'est_dollars')) > 0, value(e, 'est_dollars'));
+    await f.rows(sql, '-- @ cache: false');
+    assert.is(await f.requests(), calls);
+  });
+}
 
 test('EXPLAIN (FORMAT JSON) and the union_all split report', async ({ f }) => {
   const j = await f.rows(
