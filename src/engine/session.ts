@@ -159,6 +159,12 @@ export class Session {
     return planStatement(stmt, this.shared);
   }
 
+  /** PARALLEL above the provider's concurrency cap runs at the cap: say so (plan/parallel-cap.ts). */
+  private noticeParallelCap(parallel: number, options: QueryOptions): void {
+    const capped = parallelCapNotice(parallel, this.shared.provider.gate.snapshot().ceiling);
+    if (capped) options.onNotice?.(capped);
+  }
+
   async run(
     plan: Plan,
     params: readonly unknown[] | undefined,
@@ -178,6 +184,7 @@ export class Session {
       }
       case 'semantic': {
         const { runSemantic } = await llmStatements();
+        this.noticeParallelCap(plan.options.parallel, options);
         const out = await runSemantic(
           plan.stmt,
           plan.options,
@@ -194,8 +201,7 @@ export class Session {
       }
       case 'map': {
         const { runMapStatement, streamable } = await llmStatements();
-        const capped = parallelCapNotice(plan.map.parallel, this.shared.provider.gate.snapshot().ceiling);
-        if (capped) options.onNotice?.(capped);
+        this.noticeParallelCap(plan.map.parallel, options);
         const ctx = this.mapContext(params, options, queryId);
         const out = streamable(plan.map)
           ? await this.collected(plan.map, ctx)

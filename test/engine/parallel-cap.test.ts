@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
+import { SHIPPED_CASCADES } from '../../src/package-files.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ENGINE_CASCADES } from './engine-fixture.js';
 
@@ -15,7 +16,8 @@ const map = (parallel: number) =>
 test('PARALLEL 12 over a cap of 8: an EXPLAIN row, a warning notice, never more than 8 in flight', async () => {
   const sim = await startSimulator({ latencyMs: 30 });
   const engine = await createEngine({
-    cascadeRoots: [ENGINE_CASCADES],
+    // The shipped cascades come after these roots: MEANS is one of them.
+    cascadeRoots: [ENGINE_CASCADES, SHIPPED_CASCADES],
     provider: { baseUrl: sim.url, model: 'sim-small', maxConcurrency: 8 },
     threads: 2,
   });
@@ -30,6 +32,13 @@ test('PARALLEL 12 over a cap of 8: an EXPLAIN row, a warning notice, never more 
       "WARNING: PARALLEL 12 is above the provider's concurrency cap of 8: at most 8 LLM calls run at once (raise llm.limits.concurrency to allow more)",
     ]);
     assert.ok(sim.stats().maxInFlight <= 8, `in flight ${sim.stats().maxInFlight}`);
+    // A semantic statement's -- @ parallel too.
+    const semantic: string[] = [];
+    await engine.query(`-- @ parallel: 20\nSELECT 'eco bottle' MEANS 'eco' AS m`, undefined, {
+      onNotice: (t) => semantic.push(t),
+    });
+    assert.equal(semantic.length, 1);
+    assert.match(semantic[0]!, "PARALLEL 20 is above the provider's concurrency cap of 8");
     // At the cap: no row, no notice.
     const atCap = await engine.query(`EXPLAIN ${map(8)}`);
     assert.not.ok(atCap.rows.some((r) => r.property === 'parallel_capped'));
