@@ -1,31 +1,27 @@
 /**
  * The REPL itself (`rvbbit repl`, registered in repl-command.ts): statements
- * end with `;` and may span lines; `.help`, `.timer on|off`,
- * `.mode table|csv|json|ndjson`, `.quit`. Tab completes keywords from the
- * grammar. Ctrl-C cancels the running statement and the REPL stays open;
- * Ctrl-C again (or Ctrl-D) exits.
+ * end with `;` and may span lines; commands (repl-commands.ts: `.help`,
+ * `.tables`, `.schema`, `\dt`, `\d t`, `.mode`, `.timer`, `\q` …) where a
+ * statement would start. Tab completes from the grammar, the session's
+ * catalog and the cascade roots (repl-completion.ts); the catalog is read on
+ * the first Tab, not before the first prompt. Ctrl-C cancels the running
+ * statement and the REPL stays open; Ctrl-C again (or Ctrl-D) exits.
  */
 import { createInterface, type Interface } from 'node:readline';
-import { complete } from '../../grammar/index.js';
+import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
-import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
 import { readCliConfig } from './cli-config.js';
 import { engineFromFlags } from './engine-flags.js';
 import { printError } from './print-error.js';
+import { changesCatalog, ReplCatalog } from './repl-catalog.js';
 import type { ReplFlags } from './repl-command.js';
-import { appendHistory, historyFile, loadHistory } from './repl-history.js';
+import { type CommandContext, isCommandLine, runCommand } from './repl-commands.js';
+import { type CompletionSources, completeLine } from './repl-completion.js';
+import { appendHistory, historyFile, loadHistory, StatementHistory } from './repl-history.js';
 import { runAndPrint } from './statement-printer.js';
 
-const HELP = `Statements end with ';' and may span several lines.
-  .help                          this text
-  .timer on|off                  print each statement's time
-  .mode table|csv|json|ndjson    output format
-  .quit                          leave (or Ctrl-D)
-Ctrl-C cancels the running statement; Ctrl-C on an empty prompt twice exits.
-`;
-
 export async function runRepl(flags: ReplFlags, debug: boolean): Promise<void> {
-  let engine: Awaited<ReturnType<typeof engineFromFlags>>;
+  let engine: Engine;
   try {
     engine = await engineFromFlags(flags, readCliConfig());
   } catch (err) {
@@ -35,45 +31,57 @@ export async function runRepl(flags: ReplFlags, debug: boolean): Promise<void> {
   }
   const session = await engine.session();
   try {
-    await repl(session, flags.format, debug, engine.answeredBy);
+    await repl(engine, session, flags, debug);
   } finally {
     session.close();
     await engine.close();
   }
 }
 
-/** Completions for the word before the cursor, from the grammar. */
-export function completer(pending: string) {
-  return (line: string): [string[], string] => {
-    const text = pending + line;
-    const word = /[A-Za-z_]*$/.exec(line)?.[0] ?? '';
-    const labels = complete(text, text.length).map((c) => c.label);
-    const hits = [...new Set(labels.filter((l) => l.toLowerCase().startsWith(word.toLowerCase())))];
-    return [hits, word];
+/** What Tab completes from, for this engine and session (nothing is read until used). */
+export function completionSources(engine: Engine, catalog: ReplCatalog): CompletionSources {
+  const grammar = engine.shared.semantic.catalog.grammar;
+  return {
+    complete: (sql, offset) => grammar.complete(sql, offset),
+    catalog: () => catalog.get(),
+    cascadeRoots: engine.shared.resolver.roots,
   };
 }
 
-async function repl(
-  session: Session,
-  initial: OutputFormat,
-  debug: boolean,
-  answeredBy: string,
-): Promise<void> {
+async function repl(engine: Engine, session: Session, flags: ReplFlags, debug: boolean): Promise<void> {
   const file = historyFile();
   const tty = Boolean(process.stdin.isTTY);
   let buffer = '';
-  let format = initial;
-  let timer = false;
   let running: AbortController | undefined;
   let interrupts = 0;
+  const ctx: CommandContext = {
+    session,
+    format: flags.format,
+    timer: false,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+  const catalog = new ReplCatalog(
+    session,
+    engine.shared.semantic.catalog.grammar.operators.map((o) => o.word),
+  );
+  const sources = completionSources(engine, catalog);
+  const history = loadHistory(file);
   const rl: Interface = createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: tty,
-    history: loadHistory(file),
+    history,
     historySize: 1000,
-    completer: (line: string) => completer(buffer)(line),
+    completer: (line: string, done: (err: Error | null, result: [string[], string]) => void) => {
+      completeLine(sources, buffer === '' ? '' : `${buffer}\n`, line).then(
+        (r) => done(null, r),
+        () => done(null, [[], line]),
+      );
+    },
   });
+  const statements = new StatementHistory(history, isCommandLine);
+  if (tty) rl.on('line', (line) => statements.onLine(line));
   const prompt = () => {
     rl.setPrompt(buffer === '' ? 'rvbbit> ' : '   ...> ');
     if (tty) rl.prompt();
@@ -91,51 +99,31 @@ async function repl(
       return;
     }
     buffer = '';
+    statements.reset();
     process.stdout.write('\n(Ctrl-C again to exit)\n');
     prompt();
   };
   rl.on('SIGINT', onInterrupt);
   process.on('SIGINT', onInterrupt);
-  if (tty) process.stdout.write(`rvbbit repl — LLM calls answered by ${answeredBy}. Type .help for help.\n`);
+  if (tty)
+    process.stdout.write(`rvbbit repl — LLM calls answered by ${engine.answeredBy}. Type .help for help.\n`);
   prompt();
-  const dot = (cmd: string): boolean => {
-    const [name, arg] = cmd.trim().split(/\s+/);
-    switch (name) {
-      case '.help':
-        process.stdout.write(HELP);
-        return true;
-      case '.timer':
-        if (arg !== 'on' && arg !== 'off') process.stderr.write('usage: .timer on|off\n');
-        else timer = arg === 'on';
-        return true;
-      case '.mode':
-        if (arg === undefined || !isOutputFormat(arg))
-          process.stderr.write('usage: .mode table|csv|json|ndjson\n');
-        else format = arg;
-        return true;
-      case '.quit':
-      case '.exit':
-        return false;
-      default:
-        process.stderr.write(`unknown command ${name}; try .help\n`);
-        return true;
-    }
-  };
   const run = async (sql: string) => {
     appendHistory(file, sql);
     running = new AbortController();
     try {
-      await runAndPrint(session, sql, { format, signal: running.signal, timer });
+      await runAndPrint(session, sql, { format: ctx.format, signal: running.signal, timer: ctx.timer });
     } catch (err) {
       printError(err, debug);
     } finally {
       running = undefined;
+      if (changesCatalog(sql)) catalog.markStale();
     }
   };
   for await (const line of rl) {
     interrupts = 0;
-    if (buffer === '' && line.trim().startsWith('.')) {
-      if (!dot(line)) break;
+    if (buffer === '' && isCommandLine(line)) {
+      if ((await runCommand(ctx, line)) === 'quit') break;
       prompt();
       continue;
     }

@@ -24,7 +24,8 @@ function isFile(path: string): boolean {
 }
 
 export class CascadeResolver {
-  private readonly roots: readonly string[];
+  /** The roots that exist, as real paths, in resolution order (the REPL completes paths under them). */
+  readonly roots: readonly string[];
   private idIndex: Map<string, string> | undefined;
 
   constructor(roots: readonly string[]) {
