@@ -112,7 +112,7 @@ export class Session {
     params: readonly unknown[] | undefined,
     options: QueryOptions,
   ): Promise<QueryResult> {
-    const log = new StatementLog(this.shared.logs, text, stmt.kind);
+    const log = new StatementLog(this.shared.logs, text, stmt);
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);

@@ -3,14 +3,36 @@
  * and `engine.stream` alike.
  */
 import { randomUUID } from 'node:crypto';
+import type { Statement } from '../../grammar/index.js';
 import type { QueryResult } from '../db/query-result.js';
 import { errorMessage } from '../errors.js';
 import type { MapRowsRun } from '../exec/map-rows.js';
-import type { LogWriter } from '../obs/log-writer.js';
+import type { LogWriter, QueryKind } from '../obs/log-writer.js';
+import { hasSemantics } from '../plan/plan.js';
+
+/**
+ * The kind a statement is logged under, whether it succeeded or not: one
+ * vocabulary (`map`, `run`, `semantic`, `sql`, `explain`). A plain DuckDB
+ * EXPLAIN is `sql`: it passes through as any other SQL does.
+ */
+export function statementKind(stmt: Statement): QueryKind {
+  switch (stmt.kind) {
+    case 'MapStatement':
+    case 'CreateTableAsStatement':
+      return 'map';
+    case 'RunStatement':
+      return 'run';
+    case 'ExplainStatement':
+      return 'explain';
+    case 'SqlStatement':
+      if (!hasSemantics(stmt)) return 'sql';
+      return /^\s*EXPLAIN\b/i.test(stmt.text) ? 'explain' : 'semantic';
+  }
+}
 
 /** What a statement did, apart from its rows. */
 export interface StatementTotals {
-  readonly kind: string;
+  readonly kind: QueryKind;
   readonly rowsIn: number;
   readonly calls: number;
   readonly cacheHits: number;
@@ -33,12 +55,15 @@ export class StatementLog {
   private readonly startedAt = Date.now();
   private readonly t0 = performance.now();
 
+  private readonly kind: QueryKind;
+
   constructor(
     private readonly logs: LogWriter,
     private readonly text: string,
-    /** The statement's AST kind, which a failed row reports. */
-    private readonly stmtKind: string,
-  ) {}
+    stmt: Statement,
+  ) {
+    this.kind = statementKind(stmt);
+  }
 
   ok(totals: StatementTotals, rowsOut: number): Promise<void> {
     return this.logs.query({
@@ -58,19 +83,25 @@ export class StatementLog {
     });
   }
 
-  /** Never throws: the statement's own error is what the caller reports. */
+  /**
+   * A failed or cancelled statement's row, with the calls, cache hits and
+   * cost it did spend: read back from its `rvbbit.unified_logs` rows (what
+   * was paid is there whichever path stopped). Never throws: the statement's
+   * own error is what the caller reports.
+   */
   async failed(status: 'error' | 'cancelled', error: unknown, rowsOut = 0): Promise<void> {
+    const spent = await this.logs.spentBy(this.queryId).catch(() => ({ calls: 0, cacheHits: 0, cost: null }));
     await this.logs
       .query({
         query_id: this.queryId,
         text: this.text,
-        kind: this.stmtKind,
+        kind: this.kind,
         strategy: null,
         rows_in: 0,
         rows_out: rowsOut,
-        calls: 0,
-        cache_hits: 0,
-        cost: null,
+        calls: spent.calls,
+        cache_hits: spent.cacheHits,
+        cost: spent.cost,
         started_at: this.startedAt,
         duration_ms: performance.now() - this.t0,
         status,

@@ -41,7 +41,7 @@ export async function* streamStatement(
   stmt: Statement,
   text: string,
 ): AsyncGenerator<Rows> {
-  const log = new StatementLog(host.shared.logs, text, stmt.kind);
+  const log = new StatementLog(host.shared.logs, text, stmt);
   const inner = openStream(host, stmt, log.queryId);
   let rowsOut = 0;
   let settled = false;

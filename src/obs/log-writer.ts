@@ -66,10 +66,13 @@ type CallOriginFields = Pick<
   'session_id' | 'caller_id' | 'query_id' | 'cascade_id' | 'row_index' | 'cache_hit' | 'answered_by'
 >;
 
+/** `rvbbit.queries.kind`: how the engine ran the statement (engine/statement-log.ts statementKind). */
+export type QueryKind = 'map' | 'run' | 'semantic' | 'sql' | 'explain';
+
 export interface QueryLog {
   readonly query_id: string;
   readonly text: string;
-  readonly kind: string;
+  readonly kind: QueryKind;
   readonly strategy: string | null;
   readonly rows_in: number;
   readonly rows_out: number;
@@ -161,6 +164,30 @@ export class LogWriter {
         )
         .then(() => undefined),
     );
+  }
+
+  /**
+   * What a statement's logged calls add up to: model calls (rows that are not
+   * cache hits), cache hits, and dollars (null when no call had a price).
+   * Flushes first, so calls still buffered are counted.
+   */
+  async spentBy(queryId: string): Promise<{ calls: number; cacheHits: number; cost: number | null }> {
+    await this.callRows.flush();
+    const r = await this.q.run((con) =>
+      con.runAndReadAll(
+        `SELECT count(*) FILTER (WHERE NOT cache_hit)::DOUBLE AS calls,
+           count(*) FILTER (WHERE cache_hit)::DOUBLE AS hits,
+           sum(cost) FILTER (WHERE NOT cache_hit) AS cost
+         FROM rvbbit.unified_logs WHERE query_id = $1`,
+        [queryId],
+      ),
+    );
+    const row = r.getRowObjectsJS()[0]!;
+    return {
+      calls: Number(row.calls),
+      cacheHits: Number(row.hits),
+      cost: row.cost === null ? (Number(row.calls) === 0 ? 0 : null) : Number(row.cost),
+    };
   }
 
   async flush(): Promise<void> {
