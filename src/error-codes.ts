@@ -39,6 +39,8 @@ export const ENGINE_ERROR_CODES = {
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',
   MAP_ROW_FAILED: "a row failed and the MAP's on_error is 'fail'",
+  RUN_TABLE_EXISTS:
+    "RUN's as_table names a table or view that already exists (WITH (replace = true) replaces it)",
   SEMANTIC_CALL_FAILED: 'a call of a semantic function failed, so its statement does',
   WORKER_START: 'a worker thread could not load its entry module',
   SYNC_WORKER_DIED: 'the worker of a synchronous call stopped answering (no heartbeat)',

@@ -8,6 +8,7 @@ import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName, quoteString } from '../db/sql-text.js';
 import type { MapPlan } from '../plan/plan-map.js';
 import { executeMap, type MapRun } from './map-batch.js';
+import { inputNamesOut } from './map-names.js';
 import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
 import type { MapContext } from './map-rows.js';
 
@@ -34,7 +35,9 @@ export async function runMapStatement(plan: MapPlan, ctx: MapContext): Promise<M
   const q = ctx.q;
   try {
     // The join is cheap to run twice; materialising it would hold a third copy of the rows.
-    const joined = resultSelect(run.inputTable, run.outputTable, plan.output);
+    const renamed = inputNamesOut(run.inputColumns, plan.output);
+    const inputColumns = run.inputColumns.map((name, i) => ({ name, as: renamed[i]! }));
+    const joined = resultSelect(run.inputTable, run.outputTable, plan.output, inputColumns);
     const anyError = await hasErrors(plan, run, joined, ctx);
     const drop = anyError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
     const select = `SELECT * EXCLUDE (${drop}) FROM (${joined}) ORDER BY ${INDEX_COLUMN}`;

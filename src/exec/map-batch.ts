@@ -15,6 +15,8 @@ import { type MapContext, type MapRowsRun, runMapRows } from './map-rows.js';
 export interface MapRun extends MapRowsRun {
   readonly inputTable: string;
   readonly outputTable: string;
+  /** The input table's column names, in order. */
+  readonly inputColumns: readonly string[];
 }
 
 export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun> {
@@ -35,7 +37,7 @@ export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun
       throw err;
     }
     await out.close();
-    return { ...run, inputTable, outputTable };
+    return { ...run, inputTable, outputTable, inputColumns: input.columns.map((c) => c.name) };
   } catch (err) {
     // A failed or cancelled MAP leaves nothing behind in the session.
     await ctx.q

@@ -132,8 +132,20 @@ export function outputColumns(output: MapOutput, o: string): string {
   return `${typed.map((t) => t.value).join(', ')}, ${error} AS ${ERROR_COLUMN}`;
 }
 
-/** The SELECT that produces the MAP result (with index and error columns, for the caller to trim). */
-export function resultSelect(inputTable: string, outputTable: string, output: MapOutput): string {
-  return `SELECT i.*, ${outputColumns(output, 'o')}, i.rowid AS ${INDEX_COLUMN}
+/**
+ * The SELECT that produces the MAP result (with index and error columns, for
+ * the caller to trim). `inputColumns` are the input's names and what they are
+ * called in the output (map-names.ts: an input named like a result column is renamed).
+ */
+export function resultSelect(
+  inputTable: string,
+  outputTable: string,
+  output: MapOutput,
+  inputColumns: readonly { readonly name: string; readonly as: string }[],
+): string {
+  const input = inputColumns.every((c) => c.as === c.name)
+    ? 'i.*'
+    : inputColumns.map((c) => `i.${quoteIdent(c.name)} AS ${quoteIdent(c.as)}`).join(', ');
+  return `SELECT ${input}, ${outputColumns(output, 'o')}, i.rowid AS ${INDEX_COLUMN}
     FROM ${inputTable} i LEFT JOIN ${outputTable} o ON o.idx = i.rowid`;
 }

@@ -13,7 +13,8 @@ import type { MapOutput, MapPlan } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 import { ChangeSignal } from './change-signal.js';
 import type { InputRow } from './map-batch-input.js';
-import { ERROR_COLUMN, outcomeCells } from './map-output.js';
+import { addedNames, inputNamesOut } from './map-names.js';
+import { outcomeCells } from './map-output.js';
 import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-rows.js';
 import { TypedCaster } from './map-stream-cast.js';
 import { MapInputStream } from './map-stream-input.js';
@@ -204,20 +205,19 @@ function resultColumns(
   output: MapOutput,
   caster: TypedCaster | undefined,
 ): ResultColumn[] {
-  const names = [
-    ...input.columnNames(),
-    ...(output.kind === 'single' ? [output.name] : output.columns.map((c) => c.name)),
-    ERROR_COLUMN,
-  ];
+  const names = [...inputNamesOut(input.columnNames(), output), ...addedNames(output)];
   const types = [...input.columnTypes(), ...(caster ? caster.columnTypes() : ['VARCHAR']), 'VARCHAR'];
   return names.map((name, i) => ({ name, type: types[i]! }));
 }
 
-/** Input, result and `_error` names, repeated names renamed as DuckDB's row objects do (`a`, `a:1`). */
+/**
+ * Row keys: input (an input named like a result column renamed, map-names.ts),
+ * result and `_error` names; names repeated within the input keyed as DuckDB's
+ * row objects do (`a`, `a:1`).
+ */
 function outputNames(inputNames: readonly string[], output: MapOutput): string[] {
-  const results = output.kind === 'single' ? [output.name] : output.columns.map((c) => c.name);
   const seen = new Map<string, number>();
-  return [...inputNames, ...results, ERROR_COLUMN].map((name) => {
+  return [...inputNamesOut(inputNames, output), ...addedNames(output)].map((name) => {
     const n = (seen.get(name) ?? 0) + 1;
     seen.set(name, n);
     return n > 1 ? `${name}:${n - 1}` : name;

@@ -1,0 +1,99 @@
+/**
+ * MAP output names (docs/dialect.md, "Name clashes"): the columns a MAP adds
+ * (result columns, `_error`) keep their names and hold the answers; an input
+ * column of the same name (case ignored) comes out as `<name>_input`. The
+ * same on every path: collected (engine.query), batch (DISTINCT), as_table,
+ * engine.stream, and the CLI's csv.
+ */
+import * as assert from 'uvu/assert';
+import type { Engine } from '../../src/index.js';
+import { CASCADES, rvbbit } from '../cli/helpers.js';
+import { engineSuite } from './engine-fixture.js';
+
+const test = engineSuite('engine: MAP output name clashes');
+
+type Row = Record<string, unknown>;
+
+async function result(engine: Engine, sql: string): Promise<{ names: string[]; rows: Row[] }> {
+  const r = await engine.query(sql);
+  return { names: r.columns.map((c) => c.name), rows: r.rows as Row[] };
+}
+
+// The simulator labels 'Acme Widget' as 'acme widget' and finds the brand 'Acme'.
+const LABEL = 'acme widget';
+
+test('the default result column holds the answer; the input `result` is result_input', async ({ f }) => {
+  const using = `USING (SELECT 'from input' AS result, 'Acme Widget' AS text)`;
+  for (const map of [`RVBBIT MAP 'label' ${using}`, `RVBBIT MAP DISTINCT 'label' ${using}`]) {
+    const r = await result(f.engine, map);
+    assert.equal(r.names, ['result_input', 'text', 'result'], map);
+    assert.equal(r.rows, [{ result_input: 'from input', text: 'Acme Widget', result: LABEL }], map);
+  }
+  // The cascade still sees the input by its own name: a cached re-run is a hit.
+  f.sim.resetStats();
+  await f.engine.query(`RVBBIT MAP 'label' ${using}`);
+  assert.is(f.sim.stats().requests, 0);
+});
+
+test('typed output AS (brand VARCHAR) over an input `Brand` (case ignored)', async ({ f }) => {
+  const using = `USING (SELECT 'from input' AS Brand, 'Acme Widget' AS product_name)`;
+  for (const map of [
+    `RVBBIT MAP 'brand' AS (brand VARCHAR) ${using}`,
+    `RVBBIT MAP DISTINCT 'brand' AS (brand VARCHAR) ${using}`,
+  ]) {
+    const r = await result(f.engine, map);
+    assert.equal(r.names, ['Brand_input', 'product_name', 'brand'], map);
+    assert.equal(r.rows, [{ Brand_input: 'from input', product_name: 'Acme Widget', brand: 'Acme' }], map);
+  }
+});
+
+test('AS name, a taken <name>_input, and `_error` when a row failed', async ({ f }) => {
+  const r = await result(
+    f.engine,
+    `RVBBIT MAP 'label' AS answer USING (SELECT 1 AS answer, 2 AS answer_input, 'Acme Widget' AS text)`,
+  );
+  assert.equal(r.names, ['answer_input_2', 'answer_input', 'text', 'answer']);
+  assert.equal(r.rows, [{ answer_input_2: 1, answer_input: 2, text: 'Acme Widget', answer: LABEL }]);
+  f.sim.setOptions({ errorRate: 1 });
+  const failed = await result(
+    f.engine,
+    `RVBBIT MAP 'label' USING (SELECT 'mine' AS _error, 'Acme Widget' AS text) WITH (cache = false, retries = 0, on_error = 'null')`,
+  );
+  assert.equal(failed.names, ['_error_input', 'text', 'result', '_error']);
+  assert.is(failed.rows[0]!._error_input, 'mine');
+  assert.is(failed.rows[0]!.result, null);
+  assert.match(String(failed.rows[0]!._error), /500/);
+});
+
+test('as_table and engine.stream name the columns the same way', async ({ f }) => {
+  await f.engine.query(
+    `RVBBIT MAP 'label' USING (SELECT 'from input' AS result, 'Acme Widget' AS text) WITH (as_table = 'clash_out')`,
+  );
+  const t = await result(f.engine, 'SELECT * FROM clash_out');
+  assert.equal(t.names, ['result_input', 'text', 'result']);
+  assert.equal(t.rows, [{ result_input: 'from input', text: 'Acme Widget', result: LABEL }]);
+  const streamed: Row[] = [];
+  for await (const batch of f.engine.stream(
+    `RVBBIT MAP 'label' USING (SELECT 'from input' AS result, 'Acme Widget' AS text)`,
+  ))
+    streamed.push(...batch);
+  assert.equal(streamed, [{ result_input: 'from input', text: 'Acme Widget', result: LABEL, _error: null }]);
+});
+
+test('the CLI csv shows the rename', async () => {
+  const r = await rvbbit([
+    'query',
+    '--cascades',
+    CASCADES,
+    '--format',
+    'csv',
+    `RVBBIT MAP 'traits/extract_brand.yaml' AS (brand VARCHAR) USING (SELECT 'from input' AS brand, 'Acme Widget' AS product_name)`,
+  ]);
+  assert.is(r.err, '');
+  const [header, row] = r.out.split('\n');
+  assert.is(header, 'brand_input,product_name,brand');
+  assert.match(row!, /^from input,Acme Widget,\w+/);
+  assert.not.match(row!, /^from input,Acme Widget,from input$/);
+});
+
+test.run();
