@@ -23,8 +23,10 @@ import type { Span } from './span.js';
 import { hasTopLevelLimit } from './sql-balance.js';
 import {
   checkOptionValue,
+  MAP_KEYS,
   MAP_ONLY_KEYS,
   RUN_KEYS,
+  RUN_ONLY_KEYS,
   WITH_KEYS,
   type WithKey,
   type WithOption,
@@ -67,7 +69,7 @@ export function buildUsingClause(ch: Children, cx: BuildContext): A.UsingClause 
 export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
   const options: WithOption[] = [];
   const seen = new Map<string, Span>();
-  const valid = cx.forRun ? RUN_KEYS : WITH_KEYS;
+  const valid = cx.forRun ? RUN_KEYS : MAP_KEYS;
   for (const o of (ch.withOption ?? []) as CstNode[]) {
     const oc = o.children as Children;
     const keyTok = tok(oc, 'Name');
@@ -89,6 +91,15 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
         cx,
         GrammarErrorCode.WITH_KEY_NOT_ALLOWED,
         `${key} applies to MAP only; valid keys for RUN: ${RUN_KEYS.join(', ')}`,
+        at,
+      );
+      continue;
+    }
+    if (!cx.forRun && RUN_ONLY_KEYS.has(key as WithKey)) {
+      fail(
+        cx,
+        GrammarErrorCode.WITH_KEY_NOT_ALLOWED,
+        `${key} applies to RUN only; valid keys for MAP: ${MAP_KEYS.join(', ')}`,
         at,
       );
       continue;
@@ -116,6 +127,19 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
       continue;
     }
     options.push({ kind: 'WithOption', key, value: checked.value, span } as WithOption);
+  }
+  if (cx.forRun && !seen.has('as_table')) {
+    // persist and replace say what happens to a table the statement names.
+    for (const o of options) {
+      if (o.key === 'persist' || o.key === 'replace') {
+        fail(
+          cx,
+          GrammarErrorCode.WITH_KEY_NOT_ALLOWED,
+          `${o.key} needs as_table (it says what happens to the table RUN names)`,
+          o.span.start,
+        );
+      }
+    }
   }
   // Canonical key order, so the AST does not depend on how the options were written.
   options.sort((a, b) => WITH_KEYS.indexOf(a.key) - WITH_KEYS.indexOf(b.key));

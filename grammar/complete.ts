@@ -11,7 +11,7 @@ import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 import { TYPE_NAMES } from './type-names.js';
-import { ON_ERROR_VALUES, RUN_KEYS, WITH_KEYS } from './with-options.js';
+import { MAP_KEYS, ON_ERROR_VALUES, RUN_KEYS } from './with-options.js';
 
 export type CompletionKind = 'keyword' | 'with_key' | 'value' | 'type' | 'annotation_key' | 'operator';
 export interface Completion {
@@ -22,6 +22,8 @@ export interface Completion {
 const VALUES: Readonly<Record<string, readonly string[]>> = {
   on_error: ON_ERROR_VALUES.map((v) => `'${v}'`),
   cache: ['TRUE', 'FALSE', "'1h'", "'1d'"],
+  persist: ['TRUE', 'FALSE'],
+  replace: ['TRUE', 'FALSE'],
 };
 
 /** Completions at `offset` (clamped into the text); never throws. */
@@ -85,7 +87,7 @@ function rvbbitCompletions(toks: IToken[]): Completion[] {
   if (withAt >= 0 && names[withAt + 1] === 'LParen' && !names.slice(withAt).includes('RParen')) {
     if (lastName === 'LParen' || lastName === 'Comma') {
       const used = new Set(toks.slice(withAt).map((t) => t.image.toLowerCase()));
-      const keys = names.includes('Run') ? RUN_KEYS : WITH_KEYS;
+      const keys = names.includes('Run') ? RUN_KEYS : MAP_KEYS;
       return keys.filter((k) => !used.has(k)).map((k) => ({ label: k, kind: 'with_key' as const }));
     }
     if (lastName === 'Equals') {

@@ -72,6 +72,9 @@ function optionValue(o: WithOption): string {
       return o.value.ttl ? quote(o.value.ttl.text) : o.value.enabled ? 'TRUE' : 'FALSE';
     case 'timeout':
       return quote(o.value.text);
+    case 'persist':
+    case 'replace':
+      return o.value ? 'TRUE' : 'FALSE';
     case 'limit':
     case 'retries':
     case 'budget_dollars':

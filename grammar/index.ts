@@ -20,6 +20,7 @@ export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 export { stripSpans } from './strip-spans.js';
 export { TYPE_NAMES } from './type-names.js';
 export {
+  MAP_KEYS,
   MAP_ONLY_KEYS,
   MAX_BATCH,
   MAX_PARALLEL,
@@ -27,6 +28,7 @@ export {
   type OnError,
   parseDuration,
   RUN_KEYS,
+  RUN_ONLY_KEYS,
   WITH_KEYS,
   withValues,
 } from './with-options.js';

@@ -8,6 +8,8 @@ import type { Span } from './span.js';
 /** Canonical order: `format()` writes options in this order. */
 export const WITH_KEYS = [
   'as_table',
+  'persist',
+  'replace',
   'result_column',
   'dedupe_by',
   'limit',
@@ -23,7 +25,10 @@ export type WithKey = (typeof WITH_KEYS)[number];
 
 /** Keys that only make sense for MAP. */
 export const MAP_ONLY_KEYS: ReadonlySet<WithKey> = new Set(['result_column', 'dedupe_by', 'on_error']);
+/** Keys that only make sense for RUN (its input table's lifetime). */
+export const RUN_ONLY_KEYS: ReadonlySet<WithKey> = new Set(['persist', 'replace']);
 export const RUN_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !MAP_ONLY_KEYS.has(k));
+export const MAP_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !RUN_ONLY_KEYS.has(k));
 
 export const ON_ERROR_VALUES = ['null', 'fail', 'keep'] as const;
 export type OnError = (typeof ON_ERROR_VALUES)[number];
@@ -46,6 +51,10 @@ export interface CacheSetting {
 
 export interface WithOptionValues {
   readonly as_table: string;
+  /** RUN: the as_table input table outlives the session (otherwise it is TEMP). */
+  readonly persist: boolean;
+  /** RUN: an existing as_table is replaced (otherwise RUN_TABLE_EXISTS). */
+  readonly replace: boolean;
   readonly result_column: string;
   readonly dedupe_by: string;
   readonly limit: number;
@@ -100,6 +109,9 @@ export function checkOptionValue(key: WithKey, v: LiteralValue): { value: unknow
     case 'dedupe_by':
     case 'model':
       return typeof v === 'string' && v.trim() !== '' ? { value: v } : bad(key, v, 'a non-empty string');
+    case 'persist':
+    case 'replace':
+      return typeof v === 'boolean' ? { value: v } : bad(key, v, 'TRUE or FALSE');
     case 'limit':
       return typeof v === 'number' && Number.isInteger(v) && v >= 0
         ? { value: v }

@@ -68,7 +68,16 @@ const HARMLESS_SIDE_EFFECTS = new Set([
 ]);
 
 /** Refused whatever the catalog says (setval is PostgreSQL's; a future DuckDB may add it). */
-const ALWAYS_REFUSED = ['nextval', 'currval', 'setval', 'lastval', 'checkpoint', 'force_checkpoint'];
+const ALWAYS_REFUSED = [
+  'nextval',
+  'currval',
+  'setval',
+  'lastval',
+  'checkpoint',
+  'force_checkpoint',
+  // Settings may hold credentials (s3_secret_access_key, …); duckdb_settings() is refused too.
+  'current_setting',
+];
 
 /** What a query was refused for, in words a cascade author can act on. */
 export class SqlDataRefusal extends Error {}
@@ -113,11 +122,11 @@ export async function checkSqlDataQuery(con: DuckDBConnection, sql: string): Pro
     throw new SqlDataRefusal(message);
   }
   const catalog = await cachedCatalog(con);
-  const cteNames = new Set<string>();
+  /** Table names that are neither a CTE in scope where they are used. */
   const tables: TableRef[] = [];
-  const visit = (node: Json, underTableFunction: boolean): void => {
+  const visit = (node: Json, underTableFunction: boolean, ctes: ReadonlySet<string>): void => {
     if (Array.isArray(node)) {
-      for (const item of node) visit(item, false);
+      for (const item of node) visit(item, false, ctes);
       return;
     }
     if (!isObject(node)) return;
@@ -129,24 +138,31 @@ export async function checkSqlDataQuery(con: DuckDBConnection, sql: string): Pro
       if (refused) throw new SqlDataRefusal(`${name}() ${refused}`);
     }
     if (node['type'] === 'BASE_TABLE' && typeof node['table_name'] === 'string') {
-      tables.push({
+      const t = {
         catalog: String(node['catalog_name'] ?? ''),
         schema: String(node['schema_name'] ?? ''),
         name: node['table_name'],
-      });
+      };
+      if (t.catalog !== '' || t.schema !== '' || !ctes.has(t.name.toLowerCase())) tables.push(t);
     }
+    // A CTE is visible in the query node that defines it and below (its own
+    // body included, for WITH RECURSIVE), not in sibling or outer queries:
+    // `FROM (WITH "x.csv" AS (…) …), "x.csv"` must still check the second name.
+    let inScope = ctes;
     const cteMap = node['cte_map'];
-    if (isObject(cteMap) && Array.isArray(cteMap['map'])) {
+    if (isObject(cteMap) && Array.isArray(cteMap['map']) && cteMap['map'].length > 0) {
+      const names = new Set(ctes);
       for (const entry of cteMap['map']) {
-        if (isObject(entry) && typeof entry['key'] === 'string') cteNames.add(entry['key'].toLowerCase());
+        if (isObject(entry) && typeof entry['key'] === 'string') names.add(entry['key'].toLowerCase());
       }
+      inScope = names;
     }
     const tableFunction = node['type'] === 'TABLE_FUNCTION';
-    for (const [key, value] of Object.entries(node)) visit(value, tableFunction && key === 'function');
+    for (const [key, value] of Object.entries(node))
+      visit(value, tableFunction && key === 'function', inScope);
   };
-  visit(tree, false);
+  visit(tree, false, new Set());
   for (const t of tables) {
-    if (t.catalog === '' && t.schema === '' && cteNames.has(t.name.toLowerCase())) continue;
     if (!(await inCatalog(con, t))) {
       throw new SqlDataRefusal(
         `${JSON.stringify(t.name)} is not a table or view of the database (reading a file or URL by name is refused)`,
@@ -158,6 +174,7 @@ export async function checkSqlDataQuery(con: DuckDBConnection, sql: string): Pro
 function why(name: string, tableFunction: boolean): string {
   if (['nextval', 'currval', 'setval', 'lastval'].includes(name)) return 'uses a sequence';
   if (name.includes('checkpoint')) return 'writes the database file';
+  if (name === 'current_setting') return 'reads settings, which may hold credentials';
   if (/^(read_|glob$|parquet_|sniff_csv$|.*_scan$)/.test(name)) return 'reads files';
   return tableFunction
     ? 'is not a permitted table function (only tables, views and computed rows)'

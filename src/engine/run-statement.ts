@@ -1,19 +1,19 @@
 /**
- * RUN: the USING rows become a table, then the cascade runs once over it with
+ * RUN: the USING rows become a table (run-input-table.ts: TEMP unless
+ * `as_table` + `persist`), then the cascade runs once over it with
  * `{ data_table, row_count }`, its `sql_data` cells reading through a
- * read-only host on their own connection. RUN ASYNC returns at once; the job's
+ * read-only host on the session's connection. RUN ASYNC returns at once; the job's
  * progress and final row live in `rvbbit.jobs`.
  */
-import { randomBytes } from 'node:crypto';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { rowCacheKey } from '../cache/cache-key.js';
-import { createDuckDbHost, type RunResult, runCascade, sessionId } from '../cascade/index.js';
+import { type RunResult, runCascade, sessionId } from '../cascade/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import { withUserSqlErrors } from '../db/duckdb-error.js';
-import { type QueryResult, readResult, runUserStatement } from '../db/query-result.js';
+import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName } from '../db/sql-text.js';
 import type { RunPlan } from '../plan/plan-run.js';
 import type { EngineShared } from './engine.js';
+import { createRunInputTable, sessionHost } from './run-input-table.js';
 
 export interface RunOutcome {
   readonly result: QueryResult;
@@ -30,69 +30,50 @@ export async function runRunStatement(
   ctx: { readonly signal?: AbortSignal; readonly queryId: string; readonly params?: readonly DuckDBValue[] },
 ): Promise<RunOutcome> {
   const { cascade } = plan;
-  const table = plan.asTable ?? `rvbbit_batch_${randomBytes(4).toString('hex')}`;
-  await q.run((con) =>
-    withUserSqlErrors(con, plan.usingSql, plan.usingOrigin, () =>
-      runUserStatement(
-        con,
-        `CREATE TABLE ${qualifiedName(table)} AS SELECT * FROM (\n${plan.usingSql}\n)`,
-        ctx.params,
-      ),
-    ),
-  );
+  const table = await createRunInputTable(q, plan, ctx.params);
   const { rowCount, cacheKey } = await describeInput(q, table, plan);
   const id = sessionId('batch');
   const cached = cacheKey === null ? undefined : (await shared.cache.lookup([cacheKey])).get(cacheKey);
 
   const execute = async (signal?: AbortSignal): Promise<RunResult> => {
     if (cached !== undefined) return fromCache(cached, id, cascade.cascadeId);
-    const con = await shared.instance.connect();
-    try {
-      const result = await runCascade(
-        cascade,
-        { data_table: table, row_count: rowCount },
+    const result = await runCascade(
+      cascade,
+      { data_table: table, row_count: rowCount },
+      {
+        llm: await shared.mainLlm(),
+        host: sessionHost(q),
+        signal,
+        defaultModel: shared.llm.defaultModel,
+        modelOverride: plan.model,
+        timeoutMs: plan.timeoutMs,
+        retries: plan.retries,
+        sessionPrefix: 'batch',
+        sessionId: id,
+      },
+    );
+    await shared.logs.calls(
+      result.calls.map((c) => ({
+        ...c,
+        session_id: id,
+        caller_id: 'run',
+        query_id: ctx.queryId,
+        cascade_id: cascade.cascadeId,
+        row_index: null,
+        cache_hit: c.cache_hit ?? false,
+      })),
+    );
+    if (cacheKey !== null && plan.cache !== false && result.status === 'success' && result.calls.length > 0) {
+      await shared.cache.store([
         {
-          llm: await shared.mainLlm(),
-          host: createDuckDbHost(con),
-          signal,
-          defaultModel: shared.llm.defaultModel,
-          modelOverride: plan.model,
-          timeoutMs: plan.timeoutMs,
-          retries: plan.retries,
-          sessionPrefix: 'batch',
-          sessionId: id,
+          key: cacheKey,
+          cascadeId: cascade.cascadeId,
+          value: JSON.stringify(result.outputs),
+          ttlMs: plan.cache,
         },
-      );
-      await shared.logs.calls(
-        result.calls.map((c) => ({
-          ...c,
-          session_id: id,
-          caller_id: 'run',
-          query_id: ctx.queryId,
-          cascade_id: cascade.cascadeId,
-          row_index: null,
-          cache_hit: c.cache_hit ?? false,
-        })),
-      );
-      if (
-        cacheKey !== null &&
-        plan.cache !== false &&
-        result.status === 'success' &&
-        result.calls.length > 0
-      ) {
-        await shared.cache.store([
-          {
-            key: cacheKey,
-            cascadeId: cascade.cascadeId,
-            value: JSON.stringify(result.outputs),
-            ttlMs: plan.cache,
-          },
-        ]);
-      }
-      return result;
-    } finally {
-      con.closeSync();
+      ]);
     }
+    return result;
   };
 
   const cacheHits = cached === undefined ? 0 : 1;

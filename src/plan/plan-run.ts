@@ -18,6 +18,12 @@ export interface RunPlan {
   readonly usingOrigin: { readonly line: number; readonly column: number };
   /** WITH (as_table = …); otherwise the executor names a fresh table. */
   readonly asTable?: string;
+  /** Where `as_table = …` is written (for RUN_TABLE_EXISTS). */
+  readonly asTableAt?: { readonly line: number; readonly column: number };
+  /** WITH (persist = true): the input table outlives the session; otherwise it is TEMP. */
+  readonly persist: boolean;
+  /** WITH (replace = true): an existing as_table is replaced instead of refused. */
+  readonly replace: boolean;
   readonly async: boolean;
   /** As for MAP: false = bypass, a number = TTL in ms, undefined = no expiry. */
   readonly cache: false | number | undefined;
@@ -32,6 +38,7 @@ export async function planRun(
   defaults: PlanDefaults,
 ): Promise<RunPlan> {
   const w = withValues(stmt.with?.options);
+  const asTableOption = stmt.with?.options.find((o) => o.key === 'as_table');
   const cascadePath = resolver.resolve(stmt.cascade.value);
   return {
     cascadePath,
@@ -43,6 +50,11 @@ export async function planRun(
     }),
     usingOrigin: { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column },
     asTable: w.as_table,
+    asTableAt: asTableOption
+      ? { line: asTableOption.span.line, column: asTableOption.span.column }
+      : undefined,
+    persist: w.persist ?? false,
+    replace: w.replace ?? false,
     async: stmt.async,
     cache: cacheSetting(w.cache, defaults.cache),
     model: w.model,

@@ -42,6 +42,8 @@ test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (ret|"), ['retries']);
   assert.equal(labels("RVBBIT RUN 'x' USING (q) WITH (|"), [
     'as_table',
+    'persist',
+    'replace',
     'limit',
     'cache',
     'model',

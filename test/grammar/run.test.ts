@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { err, one, using } from './helpers.js';
+import { err, ok, one, using } from './helpers.js';
 
 test('RUN with WITH (spec example 3)', () => {
   const sql =
@@ -39,8 +39,33 @@ test('MAP-only WITH keys are refused on RUN, listing the RUN keys', () => {
   assert.is(e.code, 'E_WITH_KEY_NOT_ALLOWED');
   assert.is(
     e.message,
-    'on_error applies to MAP only; valid keys for RUN: as_table, limit, cache, model, timeout, budget_dollars, budget_tokens, retries',
+    'on_error applies to MAP only; valid keys for RUN: as_table, persist, replace, limit, cache, model, timeout, budget_dollars, budget_tokens, retries',
   );
+});
+
+test('persist and replace: RUN only, TRUE or FALSE, and only with as_table', () => {
+  const parsed = ok(
+    "RVBBIT RUN 'x' USING (select 1) WITH (replace = TRUE, as_table = 'kept', persist = true)",
+  );
+  const w = (parsed[0] as unknown as { with: { options: { key: string; value: unknown }[] } }).with;
+  assert.equal(
+    w.options.map((o) => [o.key, o.value]),
+    [
+      ['as_table', 'kept'],
+      ['persist', true],
+      ['replace', true],
+    ],
+  );
+  const onMap = err("RVBBIT MAP 'x' USING (select 1) WITH (persist = true)");
+  assert.is(onMap.code, 'E_WITH_KEY_NOT_ALLOWED');
+  assert.match(onMap.message, /^persist applies to RUN only; valid keys for MAP: as_table, result_column,/);
+  const notBool = err("RVBBIT RUN 'x' USING (select 1) WITH (as_table = 't', replace = 'yes')");
+  assert.is(notBool.code, 'E_BAD_WITH_VALUE');
+  assert.is(notBool.message, "replace must be TRUE or FALSE, got 'yes'");
+  const alone = err("RVBBIT RUN 'x' USING (select 1)\nWITH (persist = true)");
+  assert.is(alone.code, 'E_WITH_KEY_NOT_ALLOWED');
+  assert.is(alone.message, 'persist needs as_table (it says what happens to the table RUN names)');
+  assert.equal([alone.line, alone.column], [2, 7]);
 });
 
 test('RUN without a cascade or USING', () => {
