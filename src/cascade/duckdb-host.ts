@@ -59,9 +59,10 @@ export function createDuckDbHost(connection: DuckDBConnection): CascadeHost {
   // One query at a time: its check, transaction and read are several statements
   // on the connection, and a MAP's rows ask concurrently.
   let tail: Promise<unknown> = Promise.resolve();
+  const knownTables = new Set<string>();
   return {
     sqlData(query: string, limit: number, signal?: AbortSignal): Promise<SqlResult> {
-      const next = tail.then(() => runQuery(connection, query, limit, signal));
+      const next = tail.then(() => runQuery(connection, knownTables, query, limit, signal));
       tail = next.catch(() => undefined);
       return next;
     },
@@ -70,6 +71,7 @@ export function createDuckDbHost(connection: DuckDBConnection): CascadeHost {
 
 async function runQuery(
   connection: DuckDBConnection,
+  knownTables: Set<string>,
   query: string,
   limit: number,
   signal?: AbortSignal,
@@ -90,7 +92,7 @@ async function runQuery(
     );
   }
   try {
-    await checkSqlDataQuery(connection, wrapped);
+    await checkSqlDataQuery(connection, wrapped, knownTables);
   } catch (err) {
     if (err instanceof SqlDataRefusal) {
       throw new RvbbitError(SqlDataErrorCode.NotReadOnly, `refused: ${err.message}`);

@@ -113,8 +113,17 @@ interface TableRef {
   readonly name: string;
 }
 
-/** Throws SqlDataRefusal naming the first thing `sql` may not touch; `sql` must be one SELECT. */
-export async function checkSqlDataQuery(con: DuckDBConnection, sql: string): Promise<void> {
+/**
+ * Throws SqlDataRefusal naming the first thing `sql` may not touch; `sql` must
+ * be one SELECT. `knownTables` remembers names already found in the catalog,
+ * for the life of one host (one statement): a MAP whose rows all look up the
+ * same table asks the catalog once, not once per row.
+ */
+export async function checkSqlDataQuery(
+  con: DuckDBConnection,
+  sql: string,
+  knownTables: Set<string> = new Set(),
+): Promise<void> {
   const read = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS tree', [sql]);
   const tree = JSON.parse(String(read.getRowObjectsJS()[0]!['tree'])) as Json;
   if (!isObject(tree) || tree['error'] !== false) {
@@ -163,11 +172,14 @@ export async function checkSqlDataQuery(con: DuckDBConnection, sql: string): Pro
   };
   visit(tree, false, new Set());
   for (const t of tables) {
+    const key = JSON.stringify([t.catalog, t.schema, t.name].map((p) => p.toLowerCase()));
+    if (knownTables.has(key)) continue;
     if (!(await inCatalog(con, t))) {
       throw new SqlDataRefusal(
         `${JSON.stringify(t.name)} is not a table or view of the database (reading a file or URL by name is refused)`,
       );
     }
+    knownTables.add(key);
   }
 }
 
