@@ -7,7 +7,7 @@
 import * as assert from 'uvu/assert';
 import { engineSuite } from './engine-fixture.js';
 
-const t = engineSuite('engine: sql_data lockdown in a MAP');
+const t = engineSuite('engine: sql_data lockdown in a MAP and a RUN');
 
 /** [query, what the row's error must say]. */
 const REFUSED: readonly (readonly [string, RegExp])[] = [
@@ -126,6 +126,25 @@ t(
       assert.is(r.rows[i]!._error ?? null, null, `${q}: ${String(r.rows[i]!._error)}`);
       assert.equal(JSON.parse(String(r.rows[i]!.result)).rows, rows, q);
     });
+  },
+);
+
+t(
+  "RUN's sql_data is locked down the same way, reading its TEMP input table through the session",
+  async ({ f }) => {
+    await f.engine.query('CREATE OR REPLACE SEQUENCE probe_seq');
+    const r = await f.engine.query(
+      `RVBBIT RUN 'run_sql_data_probe' USING (SELECT range AS i FROM range(4)) WITH (cache = false)`,
+    );
+    const row = r.rows[0]!;
+    assert.is(row.status, 'failed');
+    assert.is(row.error, 'SQL_DATA_NOT_READ_ONLY: sql_data: refused: nextval() uses a sequence');
+    assert.equal(JSON.parse(String(row.outputs)).load, {
+      rows: [{ n: 4 }],
+      row_count: 1,
+      columns: [{ name: 'n', type: 'BIGINT' }],
+    });
+    assert.equal((await f.engine.query("SELECT nextval('probe_seq')::INTEGER AS n")).rows, [{ n: 1 }]);
   },
 );
 
