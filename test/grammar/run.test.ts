@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { format } from '../../grammar/index.js';
 import { err, ok, one, using } from './helpers.js';
 
 test('RUN with WITH (spec example 3)', () => {
@@ -55,6 +56,10 @@ test('persist and replace: RUN only, TRUE or FALSE, and only with as_table', () 
       ['persist', true],
       ['replace', true],
     ],
+  );
+  assert.is(
+    format(parsed[0]!),
+    "RVBBIT RUN 'x'\nUSING (select 1)\nWITH (as_table = 'kept', persist = TRUE, replace = TRUE);",
   );
   const onMap = err("RVBBIT MAP 'x' USING (select 1) WITH (persist = true)");
   assert.is(onMap.code, 'E_WITH_KEY_NOT_ALLOWED');
