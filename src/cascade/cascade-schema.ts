@@ -115,6 +115,10 @@ const sqlFunction = {
       },
     },
     cache: { type: 'boolean' },
+    on_invalid: {
+      enum: ['null', 'fail'],
+      'x-expect': "'null' or 'fail' (quoted: a bare null is YAML's null)",
+    },
   },
 } as const;
 

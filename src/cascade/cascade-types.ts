@@ -74,6 +74,12 @@ export interface SqlFunction {
   readonly operators: readonly SqlOperatorForm[];
   /** Results of this operator go through the result cache (default true). */
   readonly cache: boolean;
+  /**
+   * An answer that never matches the output schema (after the cell's
+   * max_attempts): 'fail' fails the statement (default), 'null' makes the
+   * call's value NULL (its calls are logged with status 'error').
+   */
+  readonly onInvalid: 'null' | 'fail';
 }
 
 export interface Cascade {

@@ -4,6 +4,7 @@
  */
 import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
 import type { Cascade, Cell } from './cascade-types.js';
+import { findEnumTemplates, TemplatedSchema, withEnums } from './enum-template.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
 import { type CompiledTemplate, compileTemplate, TemplateSyntaxError } from './templates.js';
 import { type FieldPath, formatPath, type Position, type YamlSource } from './yaml-source.js';
@@ -20,6 +21,8 @@ export interface CompiledCell {
   readonly evaluator?: CompiledTemplate;
   readonly inputs?: InputTree;
   readonly validate?: OutputValidator;
+  /** An output_schema with `enum` templates: its schema and validator are made per run (enum-template.ts). */
+  readonly templated?: TemplatedSchema;
 }
 
 export interface CompiledCascade {
@@ -66,9 +69,24 @@ export function compileCascade(
     const at: FieldPath = [cellsKey, cell.index];
     if (cell.kind === 'tool') return { inputs: inputTree(cell.inputs, [...at, 'inputs'], template) };
     let validate: OutputValidator | undefined;
+    let templated: TemplatedSchema | undefined;
     if (cell.outputSchema) {
+      const found = findEnumTemplates(cell.outputSchema);
       try {
-        validate = compileOutputSchema(cell.outputSchema);
+        // With enum templates, the schema is checked with a stand-in list; the real one is made per run.
+        const sample = withEnums(
+          cell.outputSchema,
+          found.map((e) => ({ path: e.path, values: ['x'] })),
+        );
+        validate = compileOutputSchema(sample);
+        if (found.length > 0) {
+          const enums = found.flatMap((e) => {
+            const t = template([...at, 'output_schema', ...e.path, 'enum'], e.source);
+            return t ? [{ path: e.path, template: t }] : [];
+          });
+          templated = new TemplatedSchema(cell.outputSchema, enums);
+          validate = undefined;
+        }
       } catch (err) {
         const path = [...at, 'output_schema'];
         const pos = source?.positionOf(path) ?? { line: 1, column: 1 };
@@ -88,6 +106,7 @@ export function compileCascade(
           }
         : {}),
       ...(validate ? { validate } : {}),
+      ...(templated ? { templated } : {}),
     };
   });
   return { cells };

@@ -20,10 +20,17 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
   return ctx.modelOverride ?? cell.model ?? cascade.model ?? ctx.defaultModel;
 }
 
-/** The cell's schema and validator, with the BATCH item count applied to the last cell. */
+/**
+ * The cell's schema and validator, with the BATCH item count applied to the
+ * last cell, and enum templates rendered for this run (enum-template.ts).
+ */
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
   const n = session.ctx.outputItems;
   const isLast = cell.index === session.cascade.cells.length - 1;
+  if (compiled.templated) {
+    const warn = (w: string) => session.warn(`cell "${cell.name}": output_schema enum: ${w}`);
+    return compiled.templated.forScope(session.scope(), warn, isLast ? n : undefined);
+  }
   const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
   return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
 }
@@ -125,6 +132,7 @@ async function runAttempts(
   let messages = base;
   let failure: CellFailure | undefined;
   for (let attempt = 1; attempt <= cell.rules.maxAttempts; attempt++) {
+    const logged = session.calls.length;
     const answer = await callModel(session, {
       cell: cell.name,
       model,
@@ -146,6 +154,7 @@ async function runAttempts(
       checked.code,
       `${checked.why} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
     );
+    markInvalid(session, logged, checked);
     const again = cell.outputSchema
       ? 'Answer again with only JSON that matches the schema.'
       : 'Answer again.';
@@ -180,6 +189,16 @@ export function interpret(content: string, compiled: Pick<CompiledCell, 'validat
       why: `the answer does not match output_schema: ${problem}`,
     };
   return { ok: true, value: parsed.value };
+}
+
+/**
+ * The call that answered invalidly is logged as an error with the reason
+ * (rvbbit.unified_logs status/error), not as 'ok': the answer was not used.
+ */
+function markInvalid(session: RunSession, at: number, why: { code: string; why: string }): void {
+  const rec = session.calls[at];
+  if (rec === undefined || rec.status !== 'ok' || rec.cache_hit) return;
+  session.calls[at] = { ...rec, status: 'error', error: `${why.code}: ${why.why}` };
 }
 
 function asText(value: unknown): string {

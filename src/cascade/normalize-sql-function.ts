@@ -49,5 +49,6 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
     returns: returns.toUpperCase().replace(/\s+/g, ''),
     operators,
     cache: (raw['cache'] as boolean | undefined) ?? true,
+    onInvalid: (raw['on_invalid'] as 'null' | 'fail' | undefined) ?? 'fail',
   };
 }

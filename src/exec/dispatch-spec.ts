@@ -57,6 +57,8 @@ export interface DispatchTarget {
   readonly callerId: CallOrigin['callerId'];
   /** A failed row stops the statement (on_error = 'fail'; an operator, which has no error column). */
   readonly stopOnFailure: boolean;
+  /** A row failed with this code is not a failure that stops the statement (an operator's on_invalid = 'null'). */
+  readonly toleratedCode?: string;
 }
 
 /** Where outcomes go; called for every finished row, in completion order. */

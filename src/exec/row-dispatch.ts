@@ -233,7 +233,7 @@ export class RowDispatch {
     for (const o of outcomes) {
       if (o.ok) continue;
       this.failedRows++;
-      this.firstFailure ??= o;
+      if (o.errorCode !== target.toleratedCode) this.firstFailure ??= o;
     }
     if (this.firstFailure && target.stopOnFailure) raiseAbort(this.control);
   }

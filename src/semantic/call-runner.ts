@@ -7,6 +7,7 @@
  * session id that names the operator's function. A failed call fails the
  * statement: an operator has no error column.
  */
+import { CascadeErrorCode } from '../cascade/cascade-error.js';
 import type { Cascade } from '../cascade/index.js';
 import { RvbbitError } from '../errors.js';
 import type { DispatchContext, DispatchTarget } from '../exec/dispatch-spec.js';
@@ -41,6 +42,13 @@ export interface CallTarget {
   readonly cascade: Cascade;
   readonly name: string;
   readonly cacheable: boolean;
+  /** sql_function on_invalid = 'null': an answer that never matched the output schema is NULL, not a failure. */
+  readonly nullOnInvalid: boolean;
+}
+
+/** Whether a failed call gives NULL instead of failing the statement. */
+function nullInstead(target: CallTarget, o: FailedOutcome): boolean {
+  return target.nullOnInvalid && o.errorCode === CascadeErrorCode.OutputInvalid;
 }
 
 export class CallRunner {
@@ -82,6 +90,7 @@ export class CallRunner {
         for (const o of outcomes) {
           answered++;
           if (o.ok) out[o.index] = o.output;
+          else if (nullInstead(target, o)) out[o.index] = null;
           else failed ??= o;
         }
       },
@@ -97,8 +106,8 @@ export class CallRunner {
     const out = new Array<unknown>(inputs.length);
     const rows = inputs.map((values, index): ChunkRow => ({ index, inputs: values }));
     for (const o of this.rows.runBlocking(this.dispatchTarget(target), rows, this.o.runSync!)) {
-      if (!o.ok) throw callFailed(target, o);
-      out[o.index] = o.output;
+      if (!o.ok && !nullInstead(target, o)) throw callFailed(target, o);
+      out[o.index] = o.ok ? o.output : null;
     }
     return out;
   }
@@ -121,6 +130,7 @@ export class CallRunner {
         sessionPrefix: `sql_fn_${target.name}_`,
         callerId: 'semantic',
         stopOnFailure: true,
+        ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
       };
       this.targets.set(target, t);
     }

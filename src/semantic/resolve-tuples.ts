@@ -23,7 +23,13 @@ export interface PlanNote {
 }
 
 export function targetOf(fn: SemanticFunction): CallTarget {
-  return { path: fn.cascadePath, cascade: fn.lazy.cascade, name: fn.name, cacheable: fn.sql.cache };
+  return {
+    path: fn.cascadePath,
+    cascade: fn.lazy.cascade,
+    name: fn.name,
+    cacheable: fn.sql.cache,
+    nullOnInvalid: fn.sql.onInvalid === 'null',
+  };
 }
 
 /**
@@ -85,7 +91,7 @@ export async function resolveTuples(
     if (plan) {
       const calls = candidateInputs(plan, ts, hint);
       const { path, cascade } = catalog.candidates;
-      const target = { path, cascade, name: fn.name, cacheable: fn.sql.cache };
+      const target = { path, cascade, name: fn.name, cacheable: fn.sql.cache, nullOnInvalid: false };
       const outputs = await runner.run(target, calls.inputs);
       for (const [k, v] of pairResults(plan, ts, calls, outputs)) results.set(k, v);
       return;

@@ -16,7 +16,8 @@ export function completionFor(
   quirk: SimQuirk | undefined,
   opts: ResolvedSimOptions,
 ): Completion {
-  const { model, messages, schema } = req;
+  const { model, messages } = req;
+  const schema = req.schema && ignoresEnum(quirk, messages) ? withoutEnums(req.schema) : req.schema;
   let content = answerFor({ model, messages, ...(schema ? { schema } : {}) }, opts.seed);
   if (quirk === 'empty') content = '';
   else if (quirk === 'truncated-json')
@@ -71,4 +72,15 @@ export function faultFor(u: number, opts: ResolvedSimOptions): Fault | undefined
   band += opts.malformedRate;
   if (u < band) return 'malformed';
   return undefined;
+}
+
+/** `ignore-enum`, and `ignore-enum-once` unless the last message asks again after an invalid answer. */
+function ignoresEnum(quirk: SimQuirk | undefined, messages: SimChatRequest['messages']): boolean {
+  if (quirk === 'ignore-enum') return true;
+  if (quirk !== 'ignore-enum-once') return false;
+  return !/^Your answer was not valid/.test(messages.at(-1)?.content ?? '');
+}
+
+function withoutEnums(schema: unknown): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema), (k, v) => (k === 'enum' ? undefined : v));
 }

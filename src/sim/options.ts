@@ -14,8 +14,18 @@ export type LatencyDistribution = {
  * - `truncated-json`: the answer is JSON cut in half
  * - `huge`: the answer's content is `hugeBytes` long (default 10 MB)
  * - `no-choices`: `choices: []`
+ * - `ignore-enum`: answers a response_format schema as if it had no `enum`
+ *   (a label outside the list: tests of constrained output's retry and NULL)
+ * - `ignore-enum-once`: the same, except on a retry after an invalid answer
  */
-export type SimQuirk = 'reject-response-format' | 'empty' | 'truncated-json' | 'huge' | 'no-choices';
+export type SimQuirk =
+  | 'reject-response-format'
+  | 'empty'
+  | 'truncated-json'
+  | 'huge'
+  | 'no-choices'
+  | 'ignore-enum'
+  | 'ignore-enum-once';
 
 /**
  * A provider outage: `refuse` stops listening (connections refused, open

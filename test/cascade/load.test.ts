@@ -104,6 +104,7 @@ test('sql_function: scalar with operator forms, types upper-cased, cache default
       },
     ],
     cache: true,
+    onInvalid: 'fail',
   });
   const agg = await loadCascade(`${fixtures}summarize_agg.yaml`);
   assert.equal(agg.sqlFunction, {
@@ -113,6 +114,7 @@ test('sql_function: scalar with operator forms, types upper-cased, cache default
     returns: 'VARCHAR',
     operators: [],
     cache: true,
+    onInvalid: 'fail',
   });
 });
 
