@@ -141,6 +141,16 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
       }
     }
   }
+  const asTable = options.find((o) => o.key === 'as_table');
+  const persist = options.find((o) => o.key === 'persist');
+  if (cx.forRun && asTable && String(asTable.value).includes('.') && persist?.value !== true) {
+    fail(
+      cx,
+      GrammarErrorCode.BAD_WITH_VALUE,
+      `as_table '${String(asTable.value)}' names a schema, but RUN's input table is TEMP (no schema) unless persist = true`,
+      asTable.span.start,
+    );
+  }
   // Canonical key order, so the AST does not depend on how the options were written.
   options.sort((a, b) => WITH_KEYS.indexOf(a.key) - WITH_KEYS.indexOf(b.key));
   return { kind: 'WithClause', options, span: spanOfNode(null, cx, tok(ch, 'With'), tok(ch, 'RParen')) };

@@ -71,6 +71,16 @@ test('persist and replace: RUN only, TRUE or FALSE, and only with as_table', () 
   assert.is(alone.code, 'E_WITH_KEY_NOT_ALLOWED');
   assert.is(alone.message, 'persist needs as_table (it says what happens to the table RUN names)');
   assert.equal([alone.line, alone.column], [2, 7]);
+  const schema = err("RVBBIT RUN 'x' USING (select 1) WITH (as_table = 's.t')");
+  assert.equal(
+    [schema.code, schema.message, schema.column],
+    [
+      'E_BAD_WITH_VALUE',
+      "as_table 's.t' names a schema, but RUN's input table is TEMP (no schema) unless persist = true",
+      39,
+    ],
+  );
+  ok("RVBBIT RUN 'x' USING (select 1) WITH (as_table = 's.t', persist = true)");
 });
 
 test('RUN without a cascade or USING', () => {
