@@ -27,7 +27,13 @@ export async function runRunStatement(
   plan: RunPlan,
   shared: EngineShared,
   q: ConnectionQueue,
-  ctx: { readonly signal?: AbortSignal; readonly queryId: string; readonly params?: readonly DuckDBValue[] },
+  ctx: {
+    readonly signal?: AbortSignal;
+    readonly queryId: string;
+    readonly params?: readonly DuckDBValue[];
+    /** A RUN ASYNC job started: its session keeps the connection (the TEMP input table) until `done`. */
+    readonly onJob?: (done: Promise<void>) => void;
+  },
 ): Promise<RunOutcome> {
   const { cascade } = plan;
   const table = await createRunInputTable(q, plan, ctx.params);
@@ -78,7 +84,8 @@ export async function runRunStatement(
 
   const cacheHits = cached === undefined ? 0 : 1;
   if (plan.async) {
-    await startJob(shared, id, cascade.cascadeId, table, rowCount, execute);
+    const job = await startJob(shared, id, cascade.cascadeId, table, rowCount, execute);
+    ctx.onJob?.(job.done);
     const result = await q.run((con) => runRow(con, 'running', id, table, rowCount, null, null, 0, null));
     return { result, rowsIn: rowCount, calls: 0, cacheHits, cost: 0 };
   }
@@ -166,7 +173,7 @@ async function startJob(
   table: string,
   rowCount: number,
   execute: (signal?: AbortSignal) => Promise<RunResult>,
-): Promise<void> {
+): Promise<{ readonly done: Promise<void> }> {
   await shared.system.run((con) =>
     con.run(
       `INSERT INTO rvbbit.jobs (session_id, cascade_id, status, table_created, row_count, started_at)
@@ -190,6 +197,7 @@ async function startJob(
     .catch((err) => finishJob(shared, id, 'failed', null, String(err), 0, null))
     .finally(() => shared.jobs.delete(id));
   shared.jobs.set(id, { controller, done });
+  return { done };
 }
 
 async function finishJob(

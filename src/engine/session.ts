@@ -38,6 +38,8 @@ export interface SessionStatement {
 
 export class Session {
   private closed = false;
+  /** RUN ASYNC jobs still reading their TEMP input table on this session's connection. */
+  private readonly jobs = new Set<Promise<void>>();
 
   constructor(
     private readonly shared: EngineShared,
@@ -212,12 +214,10 @@ export class Session {
       }
       case 'run': {
         const { runRunStatement } = await llmStatements();
-        const out = await runRunStatement(
-          plan.run,
-          this.shared,
-          this.q,
-          this.mapContext(params, options, queryId),
-        );
+        const out = await runRunStatement(plan.run, this.shared, this.q, {
+          ...this.mapContext(params, options, queryId),
+          onJob: (done) => this.holdFor(done),
+        });
         const { rowsIn, calls, cacheHits, cost } = out;
         return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
       }
@@ -256,8 +256,16 @@ export class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.q.con.closeSync();
+    // A RUN ASYNC job outlives its statement and reads its TEMP input table
+    // here: the connection (and so the table) stays until the last one ends.
+    if (this.jobs.size === 0) this.q.con.closeSync();
+    else void Promise.allSettled([...this.jobs]).then(() => this.q.con.closeSync());
     this.onClose();
+  }
+
+  private holdFor(done: Promise<void>): void {
+    this.jobs.add(done);
+    void done.finally(() => this.jobs.delete(done));
   }
 }
 

@@ -157,4 +157,28 @@ test('a taken as_table is RUN_TABLE_EXISTS at the option; replace = true replace
   }
 });
 
+test('RUN ASYNC: closing its session right away keeps the TEMP input table until the job has read it', async () => {
+  const f = await open('async.duckdb');
+  try {
+    f.sim.setOptions({ latencyMs: 300 });
+    const session = await f.engine.session();
+    const r = await session.query(`RVBBIT RUN ASYNC 'run_late_read' USING (SELECT range AS i FROM range(5))`);
+    const id = String(r.rows[0]!.session_id);
+    assert.is(r.rows[0]!.status, 'running');
+    session.close();
+    let job: Record<string, unknown> = { status: 'running' };
+    for (let i = 0; i < 600 && job.status === 'running'; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      job = (
+        await f.engine.query('SELECT status, outputs, error FROM rvbbit.jobs WHERE session_id = $1', [id])
+      ).rows[0]!;
+    }
+    assert.is(job.status, 'success', String(job.error));
+    assert.equal(JSON.parse(String(job.outputs)).load.rows, [{ n: 5 }]);
+    assert.equal(await tables(f), []);
+  } finally {
+    await f.close();
+  }
+});
+
 test.run();
