@@ -104,6 +104,27 @@ test('failed statements are logged with the kind of their success', async ({ f }
   );
 });
 
+test('a cancelled semantic SELECT is stored cancelled with the calls it made', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 30 });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 300);
+  try {
+    await f.engine.query(
+      `-- @ parallel: 2\n-- @ cache: false\nSELECT id FROM (${productsSql(200)}) WHERE product_name MEANS 'cancel me'`,
+      undefined,
+      { signal: controller.signal },
+    );
+    assert.unreachable('should be cancelled');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'CANCELLED');
+  }
+  const q = await lastQuery(f.engine);
+  assert.equal([q.kind, q.status], ['semantic', 'cancelled']);
+  const spent = await logged(f.engine, q.query_id);
+  assert.ok(spent.calls >= 1 && spent.calls < 200, `${spent.calls} calls`);
+  assert.is(q.calls, spent.calls);
+});
+
 test('a stream the consumer stops is stored cancelled with the calls it made', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 5 });
   const sql = `RVBBIT MAP PARALLEL 2 'label' USING (SELECT id, product_name AS text FROM (${productsSql(400)}))
