@@ -19,7 +19,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { CascadeHost, SqlResult } from './host.js';
-import { checkSqlDataQuery, SqlDataRefusal } from './sql-data-guard.js';
+import { checkSqlDataQuery, type GuardMemo, SqlDataRefusal } from './sql-data-guard.js';
 
 export const SqlDataErrorCode = {
   /** Not a single read-only query, or it touches files, sequences or state. */
@@ -59,10 +59,10 @@ export function createDuckDbHost(connection: DuckDBConnection): CascadeHost {
   // One query at a time: its check, transaction and read are several statements
   // on the connection, and a MAP's rows ask concurrently.
   let tail: Promise<unknown> = Promise.resolve();
-  const knownTables = new Set<string>();
+  const memo: GuardMemo = { knownTables: new Set() };
   return {
     sqlData(query: string, limit: number, signal?: AbortSignal): Promise<SqlResult> {
-      const next = tail.then(() => runQuery(connection, knownTables, query, limit, signal));
+      const next = tail.then(() => runQuery(connection, memo, query, limit, signal));
       tail = next.catch(() => undefined);
       return next;
     },
@@ -71,7 +71,7 @@ export function createDuckDbHost(connection: DuckDBConnection): CascadeHost {
 
 async function runQuery(
   connection: DuckDBConnection,
-  knownTables: Set<string>,
+  memo: GuardMemo,
   query: string,
   limit: number,
   signal?: AbortSignal,
@@ -92,7 +92,7 @@ async function runQuery(
     );
   }
   try {
-    await checkSqlDataQuery(connection, wrapped, knownTables);
+    await checkSqlDataQuery(connection, wrapped, memo);
   } catch (err) {
     if (err instanceof SqlDataRefusal) {
       throw new RvbbitError(SqlDataErrorCode.NotReadOnly, `refused: ${err.message}`);

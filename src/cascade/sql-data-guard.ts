@@ -82,12 +82,10 @@ const ALWAYS_REFUSED = [
 /** What a query was refused for, in words a cascade author can act on. */
 export class SqlDataRefusal extends Error {}
 
-interface Catalog {
+export interface Catalog {
   /** Function names refused anywhere in a query, with the reason. */
   readonly refusedFunctions: ReadonlyMap<string, string>;
 }
-
-const catalogs = new WeakMap<DuckDBConnection, Promise<Catalog>>();
 
 async function loadCatalog(con: DuckDBConnection): Promise<Catalog> {
   const read = await con.runAndReadAll(
@@ -114,15 +112,22 @@ interface TableRef {
 }
 
 /**
- * Throws SqlDataRefusal naming the first thing `sql` may not touch; `sql` must
- * be one SELECT. `knownTables` remembers names already found in the catalog,
- * for the life of one host (one statement): a MAP whose rows all look up the
- * same table asks the catalog once, not once per row.
+ * What one host (one statement: a MAP, a RUN) has learnt from the catalog, so
+ * a MAP whose rows all look up the same table asks once, not once per row.
+ * Not kept longer: an extension loaded, or a table dropped, in between
+ * statements is seen by the next one.
  */
+export interface GuardMemo {
+  catalog?: Promise<Catalog>;
+  /** Table names already found in the catalog. */
+  readonly knownTables: Set<string>;
+}
+
+/** Throws SqlDataRefusal naming the first thing `sql` may not touch; `sql` must be one SELECT. */
 export async function checkSqlDataQuery(
   con: DuckDBConnection,
   sql: string,
-  knownTables: Set<string> = new Set(),
+  memo: GuardMemo = { knownTables: new Set() },
 ): Promise<void> {
   const read = await con.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS tree', [sql]);
   const tree = JSON.parse(String(read.getRowObjectsJS()[0]!['tree'])) as Json;
@@ -130,7 +135,12 @@ export async function checkSqlDataQuery(
     const message = isObject(tree) ? String(tree['error_message'] ?? 'not a query') : 'not a query';
     throw new SqlDataRefusal(message);
   }
-  const catalog = await cachedCatalog(con);
+  memo.catalog ??= loadCatalog(con).catch((err: unknown) => {
+    memo.catalog = undefined;
+    throw err;
+  });
+  const catalog = await memo.catalog;
+  const { knownTables } = memo;
   /** Table names that are neither a CTE in scope where they are used. */
   const tables: TableRef[] = [];
   const visit = (node: Json, underTableFunction: boolean, ctes: ReadonlySet<string>): void => {
@@ -191,16 +201,6 @@ function why(name: string, tableFunction: boolean): string {
   return tableFunction
     ? 'is not a permitted table function (only tables, views and computed rows)'
     : 'has side effects';
-}
-
-function cachedCatalog(con: DuckDBConnection): Promise<Catalog> {
-  let c = catalogs.get(con);
-  if (!c) {
-    c = loadCatalog(con);
-    catalogs.set(con, c);
-    c.catch(() => catalogs.delete(con));
-  }
-  return c;
 }
 
 /** A table or view the binder will find; a two-part name may be catalog.table or schema.table. */
