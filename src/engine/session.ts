@@ -259,13 +259,16 @@ export class Session {
     // A RUN ASYNC job outlives its statement and reads its TEMP input table
     // here: the connection (and so the table) stays until the last one ends.
     if (this.jobs.size === 0) this.q.con.closeSync();
-    else void Promise.allSettled([...this.jobs]).then(() => this.q.con.closeSync());
+    else
+      void Promise.allSettled([...this.jobs])
+        .then(() => this.q.con.closeSync())
+        .catch(() => undefined);
     this.onClose();
   }
 
   private holdFor(done: Promise<void>): void {
     this.jobs.add(done);
-    void done.finally(() => this.jobs.delete(done));
+    done.finally(() => this.jobs.delete(done)).catch(() => undefined);
   }
 }
 
