@@ -3,11 +3,14 @@
  * (result columns, `_error`) keep their names and hold the answers; an input
  * column of the same name (case ignored) comes out as `<name>_input`. The
  * same on every path: collected (engine.query), batch (DISTINCT), as_table,
- * engine.stream, and the CLI's csv.
+ * engine.stream, the CLI's csv, and the Postgres server (node-postgres, psql).
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
 import { CASCADES, rvbbit } from '../cli/helpers.js';
+import { startServerFixture } from '../server/helpers.js';
 import { engineSuite } from './engine-fixture.js';
 
 const test = engineSuite('engine: MAP output name clashes');
@@ -94,6 +97,47 @@ test('the CLI csv shows the rename', async () => {
   assert.is(header, 'brand_input,product_name,brand');
   assert.match(row!, /^from input,Acme Widget,\w+/);
   assert.not.match(row!, /^from input,Acme Widget,from input$/);
+});
+
+test('through the server: node-postgres and psql see brand_input and the answer', async () => {
+  const sf = await startServerFixture();
+  try {
+    const sql = `RVBBIT MAP 'traits/extract_brand.yaml' AS (brand VARCHAR) USING (SELECT 'from input' AS brand, 'Acme Widget' AS product_name)`;
+    const c = await sf.client();
+    const r = await c.query({ text: sql, rowMode: 'array' });
+    assert.equal(
+      r.fields.map((x) => x.name),
+      ['brand_input', 'product_name', 'brand'],
+    );
+    const row = r.rows[0] as string[];
+    assert.equal(row.slice(0, 2), ['from input', 'Acme Widget']);
+    assert.ok(row[2] !== 'from input' && String(row[2]).length > 0, String(row[2]));
+    // Not execFileSync: the server answers from this process's event loop.
+    const { stdout: out } = await promisify(execFile)(
+      'psql',
+      [
+        '-X',
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(sf.port),
+        '-U',
+        'tester',
+        '-d',
+        'rvbbit',
+        '-A',
+        '-F',
+        ',',
+        '-c',
+        sql,
+      ],
+      { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '10' } },
+    );
+    assert.is(out.split('\n')[0], 'brand_input,product_name,brand');
+    assert.is(out.split('\n')[1], `from input,Acme Widget,${row[2]}`);
+  } finally {
+    await sf.close();
+  }
 });
 
 test.run();
