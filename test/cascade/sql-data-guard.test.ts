@@ -81,6 +81,7 @@ test('tables, views, CTEs (recursive too) and qualified names are read', async (
   const host = createDuckDbHost(con);
   const ok: [string, unknown[]][] = [
     ['FROM cheap', [{ name: 'Lego', price: 5 }]],
+    ["SELECT name FROM products WHERE name GLOB 'L*' AND name LIKE 'L%'", [{ name: 'Lego' }]],
     ['SELECT name FROM memory.main.products', [{ name: 'Lego' }]],
     [`WITH "${csv}" AS (SELECT 7 AS a) FROM "${csv}"`, [{ a: 7 }]],
     [
