@@ -55,6 +55,8 @@ export const ENGINE_ERROR_CODES = {
   UNSUPPORTED_MESSAGE: 'a client sent a message type rvbbit does not implement (COPY, FunctionCall)',
   UNKNOWN_STATEMENT: 'Bind or Describe named a prepared statement that does not exist',
   UNKNOWN_PORTAL: 'Describe or Execute named a portal that does not exist',
+  SETTING_NOT_ALLOWED:
+    'a server client tried to change a DuckDB setting every session shares (threads, memory_limit, access)',
   IN_FAILED_TRANSACTION: 'a statement other than ROLLBACK/COMMIT in a transaction block that failed',
   CURSOR_OUTSIDE_TRANSACTION: 'DECLARE of a cursor WITHOUT HOLD outside a transaction block',
   DUPLICATE_CURSOR: 'DECLARE of a cursor whose name is already open',

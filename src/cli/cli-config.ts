@@ -5,7 +5,7 @@
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10 }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
- *              allow_files: [dir, …], shared_logs: true }
+ *              allow_files: [dir, …] }
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,7 +27,6 @@ export interface CliConfig {
     readonly idleTimeoutMs?: number;
     readonly statementTimeoutMs?: number;
     readonly allowFiles?: readonly string[];
-    readonly sharedLogs?: boolean;
   };
 }
 
@@ -85,7 +84,6 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
       idleTimeoutMs: int(s, 'idle_timeout_ms', 'server'),
       statementTimeoutMs: int(s, 'statement_timeout_ms', 'server'),
       allowFiles: strings(s, 'allow_files', bad)?.map((d) => here(d)!),
-      sharedLogs: s.shared_logs === undefined ? undefined : s.shared_logs === true,
     },
   };
 }

@@ -2,6 +2,8 @@
  * `rvbbit serve`: the Postgres-wire server in the foreground until Ctrl-C.
  * Prints one line `rvbbit server listening on postgresql://host:port (LLM: …)`.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
 import { printError } from './print-error.js';
@@ -15,6 +17,11 @@ interface ServeFlags extends EngineFlags {
   maxConnections?: number;
   maxMessageBytes?: number;
   idleTimeout?: number;
+  statementTimeout?: number;
+  loginTimeout?: number;
+  passwordFile?: string;
+  allowFiles?: string[];
+  allowAllFiles?: boolean;
   logQueries?: boolean;
 }
 
@@ -26,7 +33,11 @@ export function registerServe(program: Command): void {
     )
     .option('--host <addr>', 'address to listen on (default 127.0.0.1)')
     .option('--port <n>', 'port (default 15432; 0 = any free port)', intArg('--port', 0, 65535))
-    .option('--password <pw>', 'require this password (SCRAM-SHA-256; also RVBBIT_SERVER_PASSWORD)')
+    .option(
+      '--password <pw>',
+      'require this password (visible to other users in ps: prefer --password-file or RVBBIT_PASSWORD)',
+    )
+    .option('--password-file <file>', 'require the password in this file (its first line)')
     .option('--auth <method>', "password method: 'scram-sha-256' (default) or 'md5'")
     .option('--insecure', 'allow a non-loopback --host without a password')
     .option('--max-connections <n>', 'clients at once (default 100)', intArg('--max-connections', 1, 100000))
@@ -37,9 +48,25 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--idle-timeout <ms>',
-      'close idle connections after ms (default never)',
+      'close idle connections after ms (default 1 hour; 0 = never)',
       intArg('--idle-timeout', 0, 2 ** 31),
     )
+    .option(
+      '--statement-timeout <ms>',
+      'cancel statements running longer (default never; clients may SET statement_timeout)',
+      intArg('--statement-timeout', 0, 2 ** 31),
+    )
+    .option(
+      '--login-timeout <ms>',
+      'close clients that have not logged in after ms (default 10000)',
+      intArg('--login-timeout', 1, 2 ** 31),
+    )
+    .option(
+      '--allow-files <dir>',
+      'let clients read and write files under this folder (repeatable; default: no files)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), resolve(value)],
+    )
+    .option('--allow-all-files', "give clients DuckDB's full file access (trusted clients only)")
     .option('--log-queries', 'print every statement clients send to stderr');
   addEngineFlags(cmd).action(async (flags: ServeFlags, command: Command) => {
     const debug = Boolean(command.optsWithGlobals().debug);
@@ -54,17 +81,22 @@ export function registerServe(program: Command): void {
       if (auth !== undefined && auth !== 'scram-sha-256' && auth !== 'md5') {
         throw new Error("--auth must be 'scram-sha-256' or 'md5'");
       }
+      // Read before the engine exists: a bad password file must not leave an engine running.
+      const password = serverPassword(flags) ?? s.password;
       const engine = await engineFromFlags(flags, config);
       const server = await startServer({
         engine,
         host: flags.host ?? s.host,
         port: flags.port ?? s.port,
-        password: flags.password ?? process.env.RVBBIT_SERVER_PASSWORD ?? s.password,
+        password,
         authMethod: auth,
         insecure: flags.insecure,
         maxConnections: flags.maxConnections ?? s.maxConnections,
         maxMessageBytes: flags.maxMessageBytes ?? s.maxMessageBytes,
         idleTimeoutMs: flags.idleTimeout ?? s.idleTimeoutMs,
+        statementTimeoutMs: flags.statementTimeout ?? s.statementTimeoutMs,
+        loginTimeoutMs: flags.loginTimeout,
+        allowFiles: flags.allowAllFiles ? 'all' : (flags.allowFiles ?? s.allowFiles),
         log: flags.logQueries ? (line) => process.stderr.write(`${line}\n`) : undefined,
       }).catch(async (err) => {
         await engine.close();
@@ -89,4 +121,25 @@ export function registerServe(program: Command): void {
       process.exitCode = 1;
     }
   });
+}
+
+/**
+ * The password from --password-file, --password, RVBBIT_PASSWORD or
+ * RVBBIT_SERVER_PASSWORD (first found), trimmed of the newline a file or an
+ * echo leaves; an empty one is an error, never "no password".
+ */
+function serverPassword(flags: ServeFlags): string | undefined {
+  const fromFile =
+    flags.passwordFile === undefined ? undefined : readFileSync(flags.passwordFile, 'utf8').split(/\r?\n/)[0];
+  const pw = fromFile ?? flags.password ?? process.env.RVBBIT_PASSWORD ?? process.env.RVBBIT_SERVER_PASSWORD;
+  if (pw === undefined) return undefined;
+  const trimmed = pw.trim();
+  if (trimmed === '') {
+    throw new Error(
+      flags.passwordFile
+        ? `--password-file ${flags.passwordFile}: the file is empty`
+        : 'the password is empty',
+    );
+  }
+  return trimmed;
 }

@@ -12,6 +12,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import { serverParameters } from './catalog-queries.js';
+import type { SharedSettings } from './client-access.js';
 import { ExtendedQuery } from './extended-query.js';
 import { BodyReader, type Frame, FrameReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
@@ -37,6 +38,8 @@ export interface ConnectionHost {
   cancel(pid: number, secret: number): void;
   /** pg_cancel_backend(pid) from any client: true if a connection has that pid. */
   cancelBackend(pid: number): boolean;
+  /** DuckDB settings every session shares, which clients may not change. */
+  readonly sharedSettings: SharedSettings;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
@@ -286,7 +289,18 @@ export class PgConnection {
     const grammar = this.host.engine.shared.semantic.catalog.grammar;
     const settings = new Map<string, string>();
     const cancelBackend = (pid: number) => this.host.cancelBackend(pid);
-    const client = { session, settings, params, pid: this.pid, limits, log, grammar, cancelBackend };
+    const sharedSettings = this.host.sharedSettings;
+    const client = {
+      session,
+      settings,
+      params,
+      pid: this.pid,
+      limits,
+      log,
+      grammar,
+      cancelBackend,
+      sharedSettings,
+    };
     const executor = new StatementExecutor(client, this.replies);
     this.queries = { executor, extended: new ExtendedQuery(executor, this.replies) };
     this.phase = 'ready';

@@ -51,8 +51,6 @@ export interface ServerOptions extends Partial<ServerLimits> {
    * to the engine's every session, in-process ones included.
    */
   readonly allowFiles?: readonly string[] | 'all';
-  /** Clients see every session's rows in rvbbit.queries and unified_logs (default: their own only). */
-  readonly sharedLogs?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -64,7 +62,6 @@ export interface ResolvedServerOptions {
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
   readonly allowFiles: readonly string[] | 'all';
-  readonly sharedLogs: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -102,7 +99,6 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     authMethod,
     log: o.log,
     allowFiles: allowedFiles(o.allowFiles),
-    sharedLogs: o.sharedLogs === true,
     limits: {
       maxConnections: positiveInt('maxConnections', o.maxConnections, 100),
       maxMessageBytes: positiveInt('maxMessageBytes', o.maxMessageBytes, 64 * 1024 * 1024, 1024),

@@ -1,6 +1,8 @@
 /**
  * `startServer`: a Postgres-wire server in front of an engine. One engine
  * session (DuckDB connection) per client, on the engine's shared database.
+ * Clients reach no server file unless `allowFiles` opens folders, and this
+ * closes the engine's database to files for good (client-access.ts).
  *
  * @example
  * const engine = await createEngine();
@@ -9,6 +11,7 @@
  * await server.close();
  */
 import { createServer, type Socket } from 'node:net';
+import { closeFilesToClients } from './client-access.js';
 import { PgConnection } from './pg-connection.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
 
@@ -23,6 +26,7 @@ export interface ServerHandle {
 
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   const o = resolveServerOptions(options);
+  const sharedSettings = await closeFilesToClients(o.engine, o.allowFiles);
   const live = new Map<number, PgConnection>();
   const sockets = new Set<Socket>();
   const all = new Set<PgConnection>();
@@ -32,6 +36,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     authMethod: o.authMethod,
     limits: o.limits,
     log: o.log,
+    sharedSettings,
     unregister(conn: PgConnection) {
       if (live.get(conn.pid) === conn) live.delete(conn.pid);
     },

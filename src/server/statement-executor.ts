@@ -10,6 +10,7 @@ import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
+import type { SharedSettings } from './client-access.js';
 import { leadingWords, txAfter } from './command-tag.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
@@ -35,6 +36,8 @@ export interface ClientContext {
   readonly grammar?: Grammar;
   /** pg_cancel_backend: cancels another connection's statement; false for an unknown pid. */
   readonly cancelBackend?: (pid: number) => boolean;
+  /** DuckDB settings every session shares, which a client may not change. */
+  readonly sharedSettings?: SharedSettings;
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
 }
@@ -180,9 +183,11 @@ export class StatementExecutor {
   }
 
   private context(controller: AbortController): RunContext {
-    const { session, settings, params, pid, limits, log, cancelBackend, grammar } = this.client;
+    const { session, settings, params, pid, limits, log, cancelBackend, grammar, sharedSettings } =
+      this.client;
     let last = 0;
     return {
+      sharedSettings,
       grammar,
       session,
       settings,

@@ -13,6 +13,7 @@ import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
+import { refuseSharedSetting, type SharedSettings } from './client-access.js';
 import { type Completion, completionOf } from './command-tag.js';
 import { CATALOG_SETUP, identitySetup } from './pg-catalog-views.js';
 
@@ -31,6 +32,8 @@ export interface RunContext {
   readonly grammar?: Grammar;
   /** pg_cancel_backend(pid). */
   readonly cancelBackend?: (pid: number) => boolean;
+  /** DuckDB settings every session shares: a client may not change them (client-access.ts). */
+  readonly sharedSettings?: SharedSettings;
   readonly signal: AbortSignal;
   readonly onProgress: (p: Progress) => void;
   /** Called with every statement before it runs (the server's query log). */
@@ -72,6 +75,7 @@ export async function runStatement(
   if (special?.kind === 'rows') {
     return { result: special.result, completion: completionOf('SELECT', special.result) };
   }
+  if (ctx.sharedSettings) refuseSharedSetting(sql, ctx.sharedSettings);
   let result: QueryResult;
   if (special?.kind === 'sql') {
     const rewritten = special.sql;

@@ -14,7 +14,7 @@ function configDir(text: string): string {
 
 test('the rvbbit: and server: sections are read; llm: and other keys are left alone', () => {
   const dir = configDir(
-    'llm:\n  model: x\nrvbbit:\n  db: data.duckdb\n  cascades: [a, b]\n  parallel: 8\nserver:\n  port: 6543\n  password: pw\n  auth: md5\n  max_connections: 5\n  idle_timeout_ms: 1000\n',
+    'llm:\n  model: x\nrvbbit:\n  db: data.duckdb\n  cascades: [a, b]\n  parallel: 8\nserver:\n  port: 6543\n  password: pw\n  auth: md5\n  max_connections: 5\n  idle_timeout_ms: 1000\n  statement_timeout_ms: 30000\n  allow_files: [shared]\n',
   );
   assert.equal(readCliConfig(dir, {}), {
     db: join(dir, 'data.duckdb'),
@@ -28,8 +28,18 @@ test('the rvbbit: and server: sections are read; llm: and other keys are left al
       maxConnections: 5,
       maxMessageBytes: undefined,
       idleTimeoutMs: 1000,
+      statementTimeoutMs: 30000,
+      // Relative to the config file, like every path in it.
+      allowFiles: [join(dir, 'shared')],
     },
   });
+});
+
+test('an empty server.password is an error, not the password "null" or none', () => {
+  for (const line of ['password:', "password: ''"]) {
+    const dir = configDir(`server:\n  ${line}\n`);
+    assert.throws(() => readCliConfig(dir, {}), /server\.password: is empty/);
+  }
 });
 
 test('a wrong type names the key and the file', () => {

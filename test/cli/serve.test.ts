@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -40,6 +43,52 @@ test('rvbbit serve --password requires it (SCRAM-SHA-256)', async () => {
   await good.connect();
   assert.equal((await good.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
   await good.end();
+  run.child.kill('SIGTERM');
+  await run.done;
+});
+
+test('rvbbit serve --password-file (first line, trimmed) and --allow-files open what they say', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-serve-'));
+  writeFileSync(join(dir, 'pw'), 'from-a-file\n');
+  writeFileSync(join(dir, 'in.csv'), 'a\n5\n');
+  const run = start([
+    'serve',
+    '--port',
+    '0',
+    '--sim',
+    '--password-file',
+    join(dir, 'pw'),
+    '--allow-files',
+    dir,
+  ]);
+  await waitFor(run.out, /listening on/);
+  const port = Number(/:(\d+) /.exec(run.out())![1]);
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'cli', password: 'from-a-file' });
+  await c.connect();
+  assert.equal((await c.query(`SELECT a::INT AS a FROM read_csv('${dir}/in.csv')`)).rows, [{ a: 5 }]);
+  const refused = await c.query(`SELECT * FROM read_csv('/etc/passwd')`).then(
+    () => undefined,
+    (e: { code: string }) => e,
+  );
+  assert.is(refused?.code, '42501');
+  await c.end();
+  run.child.kill('SIGTERM');
+  await run.done;
+});
+
+test('rvbbit serve takes RVBBIT_PASSWORD, and refuses an empty password file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-serve-'));
+  writeFileSync(join(dir, 'empty'), '\n');
+  const empty = await rvbbit(['serve', '--port', '0', '--sim', '--password-file', join(dir, 'empty')]);
+  assert.is(empty.code, 1);
+  assert.match(empty.err, /--password-file .*empty: the file is empty/);
+  const run = start(['serve', '--port', '0', '--sim'], { env: { RVBBIT_PASSWORD: 'env-pw' } });
+  await waitFor(run.out, /listening on/);
+  const port = Number(/:(\d+) /.exec(run.out())![1]);
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'cli', password: 'env-pw' });
+  await c.connect();
+  assert.equal((await c.query('SELECT 2 AS x')).rows, [{ x: 2 }]);
+  await c.end();
   run.child.kill('SIGTERM');
   await run.done;
 });

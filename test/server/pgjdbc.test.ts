@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,7 +26,8 @@ if (missing) {
 } else {
   let f: ServerFixture;
   test.before(async () => {
-    f = await startServerFixture();
+    // The Java client loads the products CSV through the server: open its folder to clients.
+    f = await startServerFixture({ allowFiles: [dirname(PRODUCTS_CSV)] });
     await f.engine.query('DROP TABLE products');
   });
   test.after(async () => {

@@ -1,0 +1,62 @@
+/**
+ * What a server client may do beyond its own session: by default it reaches
+ * no file on the server (DuckDB's `enable_external_access = false`, with
+ * `allowed_directories` for the folders the operator opens) and changes no
+ * setting that every session shares (threads, memory_limit, …). The embedded
+ * library and the local CLI are the user's own process and keep full access.
+ *
+ * DuckDB's file lockdown is database-wide and cannot be undone while the
+ * database runs (DuckDB refuses `SET enable_external_access = true` and any
+ * change of allowed_directories after it), so it holds for every session of
+ * the engine, in-process ones included. `lock_configuration` is not used: it
+ * also locks session-local settings the engine sets on each new session.
+ * @see https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview
+ */
+import type { Engine } from '../engine/engine.js';
+import { RvbbitError } from '../errors.js';
+
+export type FileAccess = readonly string[] | 'all';
+
+/** The names of the settings DuckDB shares between all sessions (scope GLOBAL). */
+export type SharedSettings = ReadonlySet<string>;
+
+/** Closes the engine's database to files (but `allowFiles`) and returns the shared settings' names. */
+export async function closeFilesToClients(engine: Engine, allowFiles: FileAccess): Promise<SharedSettings> {
+  const session = await engine.session();
+  try {
+    return await session.q.run(async (con) => {
+      if (allowFiles !== 'all') {
+        const open = await con.runAndReadAll(`SELECT current_setting('enable_external_access') AS open`);
+        // Already closed (a second server on this engine): DuckDB keeps the first folders.
+        if (open.getRowObjectsJS()[0]?.open === true) {
+          if (allowFiles.length > 0) {
+            // DuckDB matches folders by prefix: a trailing slash keeps /data from opening /data2.
+            const dirs = allowFiles.map((d) => `'${(d.endsWith('/') ? d : `${d}/`).replaceAll("'", "''")}'`);
+            await con.run(`SET allowed_directories = [${dirs.join(', ')}]`);
+          }
+          await con.run('SET enable_external_access = false');
+        }
+      }
+      const reader = await con.runAndReadAll(`SELECT name FROM duckdb_settings() WHERE scope = 'GLOBAL'`);
+      return new Set(reader.getRowObjectsJS().map((r) => String(r.name).toLowerCase()));
+    });
+  } finally {
+    session.close();
+  }
+}
+
+/**
+ * Refuses `SET`, `RESET` and `PRAGMA` of a setting all sessions share: one
+ * client must not change threads, memory or access for the others. Postgres
+ * answers "permission denied to set parameter" (42501) the same way.
+ */
+export function refuseSharedSetting(sql: string, shared: SharedSettings): void {
+  const text = sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '');
+  const m = /^\s*(?:SET|RESET|PRAGMA)\s+(?:(?:GLOBAL|SESSION|LOCAL)\s+)?"?([A-Za-z_]\w*)"?/i.exec(text);
+  const name = m?.[1]?.toLowerCase();
+  if (name === undefined || !shared.has(name)) return;
+  throw new RvbbitError(
+    'SETTING_NOT_ALLOWED',
+    `permission denied to set parameter "${name}": every session of the server shares it (set it when the engine is created)`,
+  );
+}
