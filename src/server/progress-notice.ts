@@ -17,6 +17,21 @@ export function progressNotice(p: Progress): NoticeFields {
 /** client_min_messages levels, least severe first (as Postgres orders them for the client). */
 const LEVELS = ['debug5', 'debug4', 'debug3', 'debug2', 'debug1', 'log', 'notice', 'warning', 'error'];
 
+/**
+ * A warning of the engine (what ran differs from what was asked: PARALLEL
+ * capped, input cut by the auto-LIMIT), as psql shows `WARNING:  …`.
+ */
+export function engineWarning(text: string): NoticeFields {
+  return { S: 'WARNING', V: 'WARNING', C: '01000', M: text };
+}
+
+/** False when the session's `SET client_min_messages` is `error`: no warnings either. */
+export function warningsWanted(settings: ReadonlyMap<string, string>): boolean {
+  const level = settings.get('client_min_messages')?.trim().toLowerCase();
+  const rank = level === undefined || level === 'default' ? -1 : LEVELS.indexOf(level);
+  return rank <= LEVELS.indexOf('warning');
+}
+
 /** False when the session's `SET client_min_messages` is above NOTICE (warning, error): no progress notices. */
 export function noticesWanted(settings: ReadonlyMap<string, string>): boolean {
   const level = settings.get('client_min_messages')?.trim().toLowerCase();

@@ -15,7 +15,7 @@ import { leadingWords, txAfter } from './command-tag.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import { encodeValue } from './pg-types.js';
-import { noticesWanted, progressNotice } from './progress-notice.js';
+import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import type { ServerLimits } from './server-options.js';
@@ -204,6 +204,9 @@ export class StatementExecutor {
         last = now;
         this.replies.send(msg.noticeResponse(progressNotice(p)));
         void this.replies.flush();
+      },
+      onNotice: (text: string) => {
+        if (warningsWanted(settings)) this.replies.send(msg.noticeResponse(engineWarning(text)));
       },
     };
   }

@@ -36,6 +36,8 @@ export interface RunContext {
   readonly sharedSettings?: SharedSettings;
   readonly signal: AbortSignal;
   readonly onProgress: (p: Progress) => void;
+  /** The engine's warnings (PARALLEL above the provider's cap, an auto-LIMIT that cut the input). */
+  readonly onNotice?: (text: string) => void;
   /** Called with every statement before it runs (the server's query log). */
   readonly log?: (sql: string) => void;
 }
@@ -99,7 +101,11 @@ export async function runStatement(
     result = renameIdentityColumns(result);
   } else {
     if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
-    result = await ctx.session.query(sql, values, { signal: ctx.signal, onProgress: ctx.onProgress });
+    result = await ctx.session.query(sql, values, {
+      signal: ctx.signal,
+      onProgress: ctx.onProgress,
+      onNotice: ctx.onNotice,
+    });
   }
   return { result, completion: completionOf(sql, result) };
 }
