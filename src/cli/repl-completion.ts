@@ -15,6 +15,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type Completion, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
 import type { CatalogSnapshot } from './repl-catalog.js';
+import { COMMANDS, isCommandLine } from './repl-commands.js';
 
 export interface CompletionSources {
   /** The engine's grammar (its operator words included). */
@@ -35,6 +36,7 @@ export async function completeLine(
   pending: string,
   line: string,
 ): Promise<Completed> {
+  if (pending === '' && isCommandLine(line)) return completeCommand(src, line);
   const text = pending + line;
   const path =
     /\bRVBBIT\s+(?:MAP|RUN)\b(?:\s+(?:PARALLEL\s+\d+|BATCH\s+\d+|DISTINCT|ASYNC))*\s*'([^'\n]*)$/i.exec(text);
@@ -53,10 +55,10 @@ export async function completeLine(
   const stmt = statementTokens(tokens);
   if (isRvbbit(text, stmt) && !insideUsing(text, stmt)) return [grammar, word];
 
-  const qualified = /((?:[A-Za-z_][\w$]*\.)+)([A-Za-z_][\w$]*)?$/.exec(line);
+  const qualified = /((?:[A-Za-z_][\w$]*\s*\.\s*)+)([A-Za-z_][\w$]*)?$/.exec(text);
   const catalog = await src.catalog();
   if (qualified) {
-    const qualifier = qualified[1]!.slice(0, -1);
+    const qualifier = qualified[1]!.replace(/\s+/g, '').slice(0, -1);
     const partial = qualified[2] ?? '';
     return [qualifiedNames(catalog, text, qualifier, partial), partial];
   }
@@ -66,6 +68,29 @@ export async function completeLine(
   if (word === '') return [grammar, word];
   const columns = [...new Set([...catalog.columns.values()].flat())];
   return [dedupe([...grammar, ...matching([...tables, ...columns, ...catalog.functions], word)]), word];
+}
+
+/** A command's name, then its argument: a table or view name, or one of its words (`.mode c` → csv). */
+async function completeCommand(src: CompletionSources, line: string): Promise<Completed> {
+  const m = /^\s*(\S*)(\s+(\S*))?$/.exec(line);
+  if (!m) return [[], ''];
+  if (m[2] === undefined)
+    return [
+      matching(
+        COMMANDS.flatMap((c) => c.names),
+        m[1]!,
+      ),
+      m[1]!,
+    ];
+  const command = COMMANDS.find((c) => c.names.includes(m[1]!));
+  const typed = m[3] ?? '';
+  if (!command) return [[], typed];
+  // `table` or `[table]`: a relation; `a|b|c`: one of those words.
+  if (/^\[?table\]?$/.test(command.args)) {
+    const relations = (await src.catalog()).relations.map((r) => r.qualified);
+    return [matching(relations, typed), typed];
+  }
+  return [matching(command.args.split('|'), typed), typed];
 }
 
 /** Columns of `qualifier` (a table or an alias of one), or tables under a database/schema `qualifier`. */

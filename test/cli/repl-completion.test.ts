@@ -80,6 +80,18 @@ test('tables after FROM, columns after table. or an alias, and names, columns an
   assert.is(catalog.loads, 1);
 });
 
+test('command names, then a table name or the words a command takes', async () => {
+  assert.equal(await tab('', '.sc'), [['.schema'], '.sc']);
+  assert.equal(await tab('', '\\d'), [['\\dt'], '\\d']);
+  assert.equal(await tab('', '\\d pro'), [['products'], 'pro']);
+  assert.equal(await tab('', '.schema rvbbit.q'), [['rvbbit.queries'], 'rvbbit.q']);
+  assert.equal(await tab('', '.mode cs'), [['csv'], 'cs']);
+  assert.equal(await tab('', '.timer o'), [['on', 'off'], 'o']);
+  assert.equal(await tab('', '.tables x'), [[], 'x']);
+  // Inside a statement a line starting with '.' is SQL, not a command.
+  assert.equal(await tab('SELECT products\n', '.pri'), [['price'], 'pri']);
+});
+
 test('the catalog is read again only after a statement that may change it', async () => {
   assert.ok(changesCatalog('CREATE TABLE t AS SELECT 1'));
   assert.ok(changesCatalog("RVBBIT MAP 'x' USING (SELECT 1) WITH (as_table = 't')"));
