@@ -11,8 +11,8 @@ const CUT = `RVBBIT MAP 'traits/extract_brand.yaml' AS brand USING (SELECT produ
 test('an auto-LIMIT that cut the input is a WARNING; client_min_messages = error hides it', async () => {
   const f = await startServerFixture();
   const c = await f.client();
-  const notices: { severity?: string; code?: string; message: string }[] = [];
-  c.on('notice', (n) => notices.push({ severity: n.severity, code: n.code, message: n.message }));
+  const notices: { severity: string | undefined; code: string | undefined; message: string }[] = [];
+  c.on('notice', (n) => notices.push({ severity: n.severity, code: n.code, message: n.message ?? '' }));
   await c.query(`SET client_min_messages = warning`);
   const r = await c.query(CUT);
   assert.is(r.rows.length, 3);
