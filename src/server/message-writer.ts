@@ -117,6 +117,14 @@ export const bindComplete = (): Buffer => empty(Backend.BindComplete);
 export const closeComplete = (): Buffer => empty(Backend.CloseComplete);
 export const noData = (): Buffer => empty(Backend.NoData);
 export const portalSuspended = (): Buffer => empty(Backend.PortalSuspended);
+/** CopyOutResponse: text format overall and for each of `columns` columns. */
+export const copyOutResponse = (columns: number): Buffer => {
+  const w = new BodyWriter().byte('\0').int16(columns);
+  for (let i = 0; i < columns; i++) w.int16(0);
+  return w.frame(Backend.CopyOutResponse);
+};
+export const copyData = (data: Buffer): Buffer => new BodyWriter().bytes(data).frame(Backend.CopyData);
+export const copyDone = (): Buffer => empty(Backend.CopyDone);
 
 /** Error and notice fields by their one-letter codes (S, V, C, M, D, H, P …). */
 export type NoticeFields = Readonly<Record<string, string>>;

@@ -37,6 +37,9 @@ export const Backend = {
   NoData: 'n',
   ParameterDescription: 't',
   PortalSuspended: 's',
+  CopyOutResponse: 'H',
+  CopyData: 'd',
+  CopyDone: 'c',
 } as const;
 
 /** Startup-phase request codes (the int32 after the length). */

@@ -6,6 +6,7 @@
  */
 import { parse, type Statement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
+import { copyOut, parseCopyOut } from './copy-out.js';
 import * as msg from './message-writer.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { errorFields } from './sqlstate.js';
@@ -67,6 +68,17 @@ export function statementText(sql: string, stmt: Statement): Piece {
 /** Runs one statement and queues its reply; false when it failed (the rest of the query is skipped). */
 async function runPiece(piece: Piece, executor: StatementExecutor, replies: ReplyBuffer): Promise<boolean> {
   try {
+    const copy = parseCopyOut(piece.text);
+    if (copy) {
+      if (executor.txStatus === 'E') {
+        throw new RvbbitError(
+          'IN_FAILED_TRANSACTION',
+          'current transaction is aborted, commands ignored until end of transaction block',
+        );
+      }
+      replies.send(msg.commandComplete(`COPY ${await copyOut(copy, executor, replies)}`));
+      return true;
+    }
     const { result, completion } = await executor.run(piece.text, undefined);
     if (completion.rows) {
       replies.send(msg.rowDescription(fieldsOf(result, [])));
@@ -76,6 +88,7 @@ async function runPiece(piece: Piece, executor: StatementExecutor, replies: Repl
     await replies.flushIfLarge();
     return true;
   } catch (err) {
+    executor.failBlock();
     replies.send(msg.errorResponse(errorFields(err, piece)));
     return false;
   }

@@ -1,0 +1,135 @@
+/**
+ * `COPY (query) TO STDOUT` and `COPY table [(columns)] TO STDOUT` over the
+ * wire (psql's `\copy … TO`, psycopg's copy_expert, pgJDBC's CopyManager):
+ * CopyOutResponse, one CopyData per row, CopyDone, then `COPY n`. Plain SQL
+ * streams from DuckDB batch by batch; an RVBBIT statement or a semantic
+ * SELECT runs first and its rows are then sent. Text and CSV formats, as
+ * Postgres writes them; binary is refused. Without this, DuckDB itself ran
+ * the COPY and wrote the rows to the server process's own stdout.
+ * @see https://www.postgresql.org/docs/current/sql-copy.html
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
+ */
+import { rowKeys } from '../db/query-result.js';
+import { RvbbitError } from '../errors.js';
+import { ArraySource, openStream, type RowSource, SEND_BATCH_ROWS } from './cursor-source.js';
+import * as msg from './message-writer.js';
+import { encodeValue } from './pg-types.js';
+import type { ReplyBuffer } from './reply-buffer.js';
+import type { StatementExecutor } from './statement-executor.js';
+
+export interface CopyOut {
+  readonly query: string;
+  readonly csv: boolean;
+  readonly header: boolean;
+  readonly delimiter: string;
+  readonly nullText: string;
+}
+
+const COPY_TO_STDOUT =
+  /^\s*COPY\s+(\((?<query>[\s\S]*)\)|(?<table>[A-Za-z_"][\w."]*)\s*(?:\((?<cols>[^)]*)\))?)\s+TO\s+STDOUT\b(?<opts>[\s\S]*?);?\s*$/i;
+const COPY_FROM_STDIN = /^\s*COPY\s+[\s\S]*\bFROM\s+STDIN\b/i;
+
+/** The COPY … TO STDOUT in `sql`, or undefined when it is something else. Throws on COPY FROM STDIN. */
+export function parseCopyOut(sql: string): CopyOut | undefined {
+  const text = sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '');
+  if (COPY_FROM_STDIN.test(text)) {
+    throw new RvbbitError(
+      'UNSUPPORTED_MESSAGE',
+      'COPY … FROM STDIN is not supported by rvbbit yet: use INSERT',
+    );
+  }
+  const m = COPY_TO_STDOUT.exec(text);
+  if (!m?.groups) return undefined;
+  const { query, table, cols, opts = '' } = m.groups;
+  const o = opts.toLowerCase();
+  const format = /format\s+'?(\w+)'?/.exec(o)?.[1] ?? (/\bcsv\b/.test(o) ? 'csv' : 'text');
+  if (format !== 'csv' && format !== 'text') {
+    throw new RvbbitError(
+      'UNSUPPORTED_MESSAGE',
+      `COPY TO STDOUT in format ${format} is not supported (text, csv)`,
+    );
+  }
+  const csv = format === 'csv';
+  const delimiter = /delimiter\s+(?:as\s+)?'((?:[^']|'')+)'/i.exec(opts)?.[1]?.replaceAll("''", "'");
+  const nullText = /\bnull\s+(?:as\s+)?'((?:[^']|'')*)'/i.exec(opts)?.[1]?.replaceAll("''", "'");
+  return {
+    query: query ?? `SELECT ${cols?.trim() ? cols : '*'} FROM ${table}`,
+    csv,
+    header: /\bheader\b(?!\s+(false|off|0)\b)/.test(o),
+    delimiter: delimiter ?? (csv ? ',' : '\t'),
+    nullText: nullText ?? (csv ? '' : '\\N'),
+  };
+}
+
+/** Sends the rows of `copy` as CopyData; returns how many were sent. */
+export async function copyOut(
+  copy: CopyOut,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+): Promise<number> {
+  const { session, grammar, settings, params } = executor.client;
+  const source: RowSource =
+    (await openStream(session, grammar, copy.query, undefined, settings, params)) ??
+    new ArraySource((await executor.run(copy.query, undefined)).result);
+  try {
+    const cols = source.columns;
+    const keys = rowKeys(cols);
+    replies.send(msg.copyOutResponse(cols.length));
+    if (copy.header)
+      replies.send(
+        msg.copyData(
+          Buffer.from(
+            line(
+              copy,
+              cols.map((c) => c.name),
+            ),
+          ),
+        ),
+      );
+    let sent = 0;
+    while (!source.done) {
+      const rows = await source.fetch(SEND_BATCH_ROWS);
+      for (const row of rows) {
+        const fields = cols.map((c, j) => encodeValue(row[keys[j]!], c.type, 0)?.toString('utf8') ?? null);
+        replies.send(msg.copyData(Buffer.from(line(copy, fields), 'utf8')));
+      }
+      sent += rows.length;
+      await replies.flushIfLarge();
+      if (rows.length === 0) break;
+    }
+    replies.send(msg.copyDone());
+    return sent;
+  } finally {
+    await source.close();
+  }
+}
+
+function line(copy: CopyOut, fields: readonly (string | null)[]): string {
+  const out = fields.map((f) => (copy.csv ? csvField(copy, f) : textField(copy, f)));
+  return `${out.join(copy.delimiter)}\n`;
+}
+
+/** Text format: backslash escapes for the characters that would break a line or a field; NULL as \N. */
+function textField(copy: CopyOut, f: string | null): string {
+  if (f === null) return copy.nullText;
+  let out = '';
+  for (const ch of f) {
+    if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\v') out += '\\v';
+    else if (ch === copy.delimiter) out += `\\${ch}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/** CSV: quoted when it holds the delimiter, a quote, a line break, or reads as NULL; NULL unquoted. */
+function csvField(copy: CopyOut, f: string | null): string {
+  if (f === null) return copy.nullText;
+  const needs = f === copy.nullText || f.includes(copy.delimiter) || /["\r\n]/.test(f) || f.startsWith('\\.');
+  return needs ? `"${f.replaceAll('"', '""')}"` : f;
+}

@@ -1,0 +1,80 @@
+/**
+ * COPY … TO STDOUT over the wire: psql's \copy and psycopg2's copy_expert get
+ * the rows (not the server's stdout), in Postgres' text and CSV formats, with
+ * NULLs, quotes, line breaks, tabs and backslashes escaped as Postgres does.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { rejection, startServerFixture } from './helpers.js';
+import { hasPsql, hasPsycopg2, psql, psycopg2 } from './py-client.js';
+
+const SETUP = `CREATE TABLE tricky AS SELECT * FROM (VALUES
+  (1, 'plain', 1.5),
+  (2, NULL, NULL),
+  (3, 'a,b "q"', 2.0),
+  (4, E'line\\nbreak\\ttab\\\\slash', -1.25),
+  (5, '', 0.0)) t(id, s, x)`; // x is DECIMAL(3,2): Postgres prints 1.50
+
+test('psql \\copy (query) TO STDOUT: text and csv with header, exact bytes', async () => {
+  if (!hasPsql) throw new Error('psql is required (CI installs postgresql-client)');
+  const f = await startServerFixture();
+  const c = await f.client();
+  await c.query(SETUP.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+  const text = await psql(f.port, ['-c', '\\copy (SELECT * FROM tricky ORDER BY id) TO STDOUT']);
+  assert.is(text.err, '');
+  assert.is(
+    text.out,
+    '1\tplain\t1.50\n2\t\\N\t\\N\n3\ta,b "q"\t2.00\n4\tline\\nbreak\\ttab\\\\slash\t-1.25\n5\t\t0.00\n',
+  );
+  const csv = await psql(f.port, [
+    '-c',
+    '\\copy (SELECT * FROM tricky ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)',
+  ]);
+  assert.is(
+    csv.out,
+    'id,s,x\n1,plain,1.50\n2,,\n3,"a,b ""q""",2.00\n4,"line\nbreak\ttab\\slash",-1.25\n5,"",0.00\n',
+  );
+  // A table with a column list, and a MAP's rows.
+  const cols = await psql(f.port, ['-c', '\\copy tricky (id) TO STDOUT']);
+  assert.equal(cols.out.split('\n').filter(Boolean).sort(), ['1', '2', '3', '4', '5']);
+  const map = await psql(f.port, [
+    '-c',
+    `\\copy (RVBBIT MAP 'traits/extract_brand.yaml' AS brand USING (SELECT product_name FROM products ORDER BY id LIMIT 3)) TO STDOUT WITH (FORMAT csv)`,
+  ]);
+  assert.is(map.out.trim().split('\n').length, 3);
+  assert.is(f.sim.stats().requests, 3);
+  await f.close();
+});
+
+test('psycopg2 copy_expert COPY … TO STDOUT, 10,000 rows in order', async () => {
+  if (!hasPsycopg2) throw new Error('psycopg2 is required (CI installs python3-psycopg2)');
+  const f = await startServerFixture();
+  const r = await psycopg2(
+    f.port,
+    [
+      'import io',
+      'buf = io.StringIO()',
+      'cur = conn.cursor()',
+      `cur.copy_expert("COPY (SELECT range AS i, 'r' || range AS s FROM range(10000)) TO STDOUT WITH CSV HEADER", buf)`,
+      'lines = buf.getvalue().splitlines()',
+      'print(json.dumps([len(lines), lines[0], lines[1], lines[-1], cur.rowcount]))',
+    ].join('\n'),
+  );
+  assert.is(r.err, '');
+  assert.equal(JSON.parse(r.out), [10001, 'i,s', '0,r0', '9999,r9999', 10000]);
+  await f.close();
+});
+
+test('COPY FROM STDIN and binary COPY are refused with a clear error; the session goes on', async () => {
+  const f = await startServerFixture();
+  const c = await f.client();
+  const bin = await rejection(c.query('COPY (SELECT 1) TO STDOUT WITH (FORMAT binary)'));
+  assert.is(bin.code, '0A000');
+  assert.match(bin.message, /format binary is not supported/);
+  const stdin = await rejection(c.query('COPY products FROM STDIN'));
+  assert.is(stdin.code, '0A000');
+  assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+  await f.close();
+});
+
+test.run();
