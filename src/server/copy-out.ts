@@ -27,33 +27,33 @@ export interface CopyOut {
 
 const COPY_TO_STDOUT =
   /^\s*COPY\s+(\((?<query>[\s\S]*)\)|(?<table>[A-Za-z_"][\w."]*)\s*(?:\((?<cols>[^)]*)\))?)\s+TO\s+STDOUT\b(?<opts>[\s\S]*?);?\s*$/i;
-const COPY_FROM_STDIN = /^\s*COPY\s+[\s\S]*\bFROM\s+STDIN\b/i;
 
 /** The COPY … TO STDOUT in `sql`, or undefined when it is something else. Throws on COPY FROM STDIN. */
 export function parseCopyOut(sql: string): CopyOut | undefined {
   const text = sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '');
-  if (COPY_FROM_STDIN.test(text)) {
-    throw new RvbbitError(
-      'UNSUPPORTED_MESSAGE',
-      'COPY … FROM STDIN is not supported by rvbbit yet: use INSERT',
-    );
-  }
   const m = COPY_TO_STDOUT.exec(text);
   if (!m?.groups) return undefined;
   const { query, table, cols, opts = '' } = m.groups;
+  return {
+    query: query ?? `SELECT ${cols?.trim() ? cols : '*'} FROM ${table}`,
+    ...copyOptions(opts, 'TO STDOUT'),
+  };
+}
+
+/** A COPY's WITH (FORMAT …, HEADER, DELIMITER '…', NULL '…') or the legacy `CSV HEADER` form. */
+export function copyOptions(opts: string, direction: string): Omit<CopyOut, 'query'> {
   const o = opts.toLowerCase();
   const format = /format\s+'?(\w+)'?/.exec(o)?.[1] ?? (/\bcsv\b/.test(o) ? 'csv' : 'text');
   if (format !== 'csv' && format !== 'text') {
     throw new RvbbitError(
       'UNSUPPORTED_MESSAGE',
-      `COPY TO STDOUT in format ${format} is not supported (text, csv)`,
+      `COPY ${direction} in format ${format} is not supported (text, csv)`,
     );
   }
   const csv = format === 'csv';
   const delimiter = /delimiter\s+(?:as\s+)?'((?:[^']|'')+)'/i.exec(opts)?.[1]?.replaceAll("''", "'");
   const nullText = /\bnull\s+(?:as\s+)?'((?:[^']|'')*)'/i.exec(opts)?.[1]?.replaceAll("''", "'");
   return {
-    query: query ?? `SELECT ${cols?.trim() ? cols : '*'} FROM ${table}`,
     csv,
     header: /\bheader\b(?!\s+(false|off|0)\b)/.test(o),
     delimiter: delimiter ?? (csv ? ',' : '\t'),

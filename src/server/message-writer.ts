@@ -123,6 +123,12 @@ export const copyOutResponse = (columns: number): Buffer => {
   for (let i = 0; i < columns; i++) w.int16(0);
   return w.frame(Backend.CopyOutResponse);
 };
+/** CopyInResponse: text format overall and for each of `columns` columns. */
+export const copyInResponse = (columns: number): Buffer => {
+  const w = new BodyWriter().byte('\0').int16(columns);
+  for (let i = 0; i < columns; i++) w.int16(0);
+  return w.frame(Backend.CopyInResponse);
+};
 export const copyData = (data: Buffer): Buffer => new BodyWriter().bytes(data).frame(Backend.CopyData);
 export const copyDone = (): Buffer => empty(Backend.CopyDone);
 

@@ -11,8 +11,9 @@ import type { Socket } from 'node:net';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
-import { serverParameters } from './catalog-queries.js';
 import type { SharedSettings } from './client-access.js';
+import { clientContext } from './client-context.js';
+import type { CopyInSink } from './copy-in.js';
 import { ExtendedQuery } from './extended-query.js';
 import { BodyReader, type Frame, FrameReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
@@ -65,6 +66,8 @@ export class PgConnection {
   private params: Record<string, string> = {};
   private auth: PasswordAuth | undefined;
   private queries: QueryProtocols | undefined;
+  /** While a COPY FROM STDIN runs, the client's messages are its data. */
+  private copyIn: CopyInSink | undefined;
   private readonly loginTimer: NodeJS.Timeout;
   /** Counted in by the server at connect; false when it was over the connection limit. */
   admitted = false;
@@ -79,17 +82,13 @@ export class PgConnection {
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => {
       this.reader.push(data);
-      // Back-pressure: while a statement runs, later messages wait in the
-      // socket (and the client's send buffer), not in this process's memory.
-      // A message not yet whole keeps reading, up to maxMessageBytes.
+      // Back-pressure: while a statement runs, later messages wait in the client's socket, not
+      // in our memory; a message not yet whole keeps reading (up to maxMessageBytes).
       if (this.reader.pending > host.limits.maxPendingInputBytes && this.reader.hasMessage()) socket.pause();
       void this.pump();
     });
-    this.loginTimer = setTimeout(
-      () => this.fatal(SqlState.queryCanceled, 'canceling authentication due to timeout'),
-      host.limits.loginTimeoutMs,
-    );
-    this.loginTimer.unref();
+    const loginTimeout = () => this.fatal(SqlState.queryCanceled, 'canceling authentication due to timeout');
+    this.loginTimer = setTimeout(loginTimeout, host.limits.loginTimeoutMs).unref();
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
     if (host.limits.idleTimeoutMs > 0) {
@@ -187,11 +186,16 @@ export class PgConnection {
       return this.password(frame.body);
     }
     const { executor, extended } = this.queries!;
+    if (this.copyIn) {
+      if (await this.copyIn.message(frame.type, frame.body, this.replies)) this.copyIn = undefined;
+      return;
+    }
     if (extended.discardingUntilSync && frame.type !== Frontend.Sync) return;
     const r = new BodyReader(frame.body);
     switch (frame.type) {
       case Frontend.Query:
-        return simpleQuery(r.cstring(), executor, this.replies);
+        this.copyIn = await simpleQuery(r.cstring(), executor, this.replies);
+        return;
       case Frontend.Parse:
         return extended.parse(r);
       case Frontend.Bind:
@@ -282,25 +286,7 @@ export class PgConnection {
       return;
     }
     this.session = session;
-    // The server's values win over the client's where both exist (server_version, encodings).
-    const status = serverParameters(this.user, this.params.application_name ?? '');
-    const params = { ...status, ...this.params, ...status };
-    const { limits, log } = this.host;
-    const grammar = this.host.engine.shared.semantic.catalog.grammar;
-    const settings = new Map<string, string>();
-    const cancelBackend = (pid: number) => this.host.cancelBackend(pid);
-    const sharedSettings = this.host.sharedSettings;
-    const client = {
-      session,
-      settings,
-      params,
-      pid: this.pid,
-      limits,
-      log,
-      grammar,
-      cancelBackend,
-      sharedSettings,
-    };
+    const { client, status } = clientContext(this.host, session, this.user, this.params, this.pid);
     const executor = new StatementExecutor(client, this.replies);
     this.queries = { executor, extended: new ExtendedQuery(executor, this.replies) };
     this.phase = 'ready';

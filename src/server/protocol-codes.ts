@@ -38,6 +38,7 @@ export const Backend = {
   ParameterDescription: 't',
   PortalSuspended: 's',
   CopyOutResponse: 'H',
+  CopyInResponse: 'G',
   CopyData: 'd',
   CopyDone: 'c',
 } as const;

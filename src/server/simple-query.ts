@@ -6,6 +6,7 @@
  */
 import { parse, type Statement } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
+import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';
 import * as msg from './message-writer.js';
 import type { ReplyBuffer } from './reply-buffer.js';
@@ -26,11 +27,15 @@ interface Piece {
  */
 const CATALOG_QUERY = /\bpg_catalog\b|\binformation_schema\b/i;
 
+/**
+ * Answers one Query message. A COPY FROM STDIN ends it early: the sink it
+ * returns takes the client's CopyData, and sends ReadyForQuery when done.
+ */
 export async function simpleQuery(
   sql: string,
   executor: StatementExecutor,
   replies: ReplyBuffer,
-): Promise<void> {
+): Promise<CopyInSink | undefined> {
   // The session's grammar knows the catalog's operator words (ALIGNS …); the default one does not.
   const parsed = (executor.client.grammar?.parse ?? parse)(sql);
   if (isEmptyQuery(sql)) {
@@ -47,12 +52,16 @@ export async function simpleQuery(
         ? [{ text: sql, start: 0 }]
         : parsed.statements.map((s) => statementText(sql, s));
     if (pieces.length === 0) replies.send(msg.emptyQueryResponse());
-    for (const piece of pieces) {
+    for (const [i, piece] of pieces.entries()) {
+      const copyIn = await startCopyIn(piece, i === pieces.length - 1, executor, replies);
+      if (copyIn === 'failed') break;
+      if (copyIn) return copyIn;
       if (!(await runPiece(piece, executor, replies))) break;
     }
   }
   replies.send(msg.readyForQuery(executor.txStatus));
   await replies.flush();
+  return undefined;
 }
 
 /**
@@ -91,5 +100,35 @@ async function runPiece(piece: Piece, executor: StatementExecutor, replies: Repl
     executor.failBlock();
     replies.send(msg.errorResponse(errorFields(err, piece)));
     return false;
+  }
+}
+
+/** A COPY FROM STDIN piece: its sink after CopyInResponse, 'failed' after an error, undefined for other SQL. */
+async function startCopyIn(
+  piece: Piece,
+  last: boolean,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+): Promise<CopyInSink | 'failed' | undefined> {
+  try {
+    const copy = parseCopyIn(piece.text);
+    if (!copy) return undefined;
+    if (!last) {
+      throw new RvbbitError('UNSUPPORTED_MESSAGE', 'COPY FROM STDIN must be the last statement of its query');
+    }
+    if (executor.txStatus === 'E') {
+      throw new RvbbitError(
+        'IN_FAILED_TRANSACTION',
+        'current transaction is aborted, commands ignored until end of transaction block',
+      );
+    }
+    const sink = await CopyInSink.start(copy, executor);
+    replies.send(msg.copyInResponse(sink.columnCount));
+    await replies.flush();
+    return sink;
+  } catch (err) {
+    executor.failBlock();
+    replies.send(msg.errorResponse(errorFields(err, piece)));
+    return 'failed';
   }
 }

@@ -13,6 +13,7 @@ export const SqlState = {
   protocolViolation: '08P01',
   dataException: '22000',
   numericValueOutOfRange: '22003',
+  badCopyFileFormat: '22P04',
   invalidParameterValue: '22023',
   constraintViolation: '23000',
   readOnlyTransaction: '25006',
@@ -79,6 +80,9 @@ export const SQLSTATE_OF_CODE = {
   UNSUPPORTED_MESSAGE: SqlState.featureNotSupported,
   UNKNOWN_STATEMENT: SqlState.undefinedPreparedStatement,
   UNKNOWN_PORTAL: SqlState.undefinedCursor,
+  COPY_BAD_DATA: SqlState.badCopyFileFormat,
+  // Postgres: "COPY from stdin failed: <the client's message>", query_canceled.
+  COPY_FAILED: SqlState.queryCanceled,
   SETTING_NOT_ALLOWED: SqlState.insufficientPrivilege,
   IN_FAILED_TRANSACTION: SqlState.inFailedTransaction,
   CURSOR_OUTSIDE_TRANSACTION: SqlState.noActiveSqlTransaction,
