@@ -4,13 +4,13 @@
  * and extended-protocol portals read with a row limit (what pg-cursor and
  * pgJDBC's setFetchSize send), which stream from DuckDB.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, hasPsycopg2, psql, psycopg2 } from './py-client.js';
+import { hasPsql, hasPsycopg2, psql, psycopg2, run } from './py-client.js';
 import { message, rawClient, startupMessage } from './raw-socket.js';
 
 let f: ServerFixture;
@@ -209,16 +209,7 @@ const hasJdbc = spawnSync('java', ['-version']).status === 0 && existsSync(JAR);
 test('pgJDBC setFetchSize: 10,000 plain rows 100 at a time (streamed), and a MAP 2 at a time', async () => {
   if (!hasJdbc) return console.log('  (skipped: no java or pgJDBC)');
   const source = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcFetch.java', import.meta.url));
-  const child = spawn('java', ['-cp', JAR, source, String(f.port)]);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (b) => {
-    out += b;
-  });
-  child.stderr.on('data', (b) => {
-    err += b;
-  });
-  const code = await new Promise<number | null>((r) => child.on('close', r));
+  const { code, out, err } = await run('java', ['-cp', JAR, source, String(f.port)]);
   assert.is(err, '');
   assert.is(code, 0);
   assert.equal(out.trimEnd().split('\n'), [

@@ -4,13 +4,14 @@
  * program on the machine's Java 17. CI installs both (.ci/run); without them
  * the test says why and skips.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PRODUCTS_CSV, type ServerFixture, startServerFixture } from './helpers.js';
+import { run } from './py-client.js';
 
 const JAR = '/usr/share/java/postgresql.jar';
 const SOURCE = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbc.java', import.meta.url));
@@ -35,16 +36,7 @@ if (missing) {
   });
 
   test('connect, PreparedStatement, DatabaseMetaData.getTables/getColumns, a MAP, errors, transactions', async () => {
-    const child = spawn('java', ['-cp', JAR, SOURCE, String(f.port), PRODUCTS_CSV]);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-    });
-    child.stderr.on('data', (b) => {
-      err += b;
-    });
-    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const { code, out, err } = await run('java', ['-cp', JAR, SOURCE, String(f.port), PRODUCTS_CSV]);
     assert.is(err, '');
     assert.is(code, 0);
     assert.equal(out.trimEnd().split('\n'), [

@@ -14,7 +14,8 @@ export interface Ran {
   readonly err: string;
 }
 
-function run(cmd: string, args: string[], input: string | undefined, env: NodeJS.ProcessEnv): Promise<Ran> {
+/** Runs a client program to its end: exit code, stdout and stderr. */
+export function run(cmd: string, args: string[], input?: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { env: { ...process.env, ...env } });
     let out = '';
