@@ -3,10 +3,11 @@
  * the rows (not the server's stdout), in Postgres' text and CSV formats, with
  * NULLs, quotes, line breaks, tabs and backslashes escaped as Postgres does.
  */
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejection, startServerFixture } from './helpers.js';
-import { hasPsql, hasPsycopg2, psql, psycopg2 } from './py-client.js';
+import { hasPsql, hasPsycopg2, psql, psycopg2, run } from './py-client.js';
 
 const SETUP = `CREATE TABLE tricky AS SELECT * FROM (VALUES
   (1, 'plain', 1.5),
@@ -131,6 +132,17 @@ test('psycopg2 copy_expert FROM STDIN: 10,000 rows, then read back', async () =>
   );
   assert.is(r.err, '');
   assert.equal(JSON.parse(r.out), [10000, 49995000, 'r9999']);
+  await f.close();
+});
+
+test('pgJDBC CopyManager: copyIn then copyOut', async () => {
+  const jar = '/usr/share/java/postgresql.jar';
+  const f = await startServerFixture();
+  const source = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcCopy.java', import.meta.url));
+  const { code, out, err } = await run('java', ['-cp', jar, source, String(f.port)]);
+  assert.is(err, '');
+  assert.is(code, 0);
+  assert.equal(out.trimEnd().split('\n'), ['in 3', 'out 3 id,note|1,one|2,"t,wo"|3,|']);
   await f.close();
 });
 
