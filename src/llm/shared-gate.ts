@@ -15,22 +15,12 @@
  */
 import { threadId } from 'node:worker_threads';
 import { RvbbitError } from '../errors.js';
-import { BREAKER_BYTES, type BreakerOptions, SharedBreaker } from './breaker.js';
+import { BREAKER_BYTES, SharedBreaker } from './breaker.js';
 import type { Gate, GateOutcome } from './gate.js';
+import { checkOptions, type SharedGateOptions } from './gate-options.js';
 import { sleep } from './retry.js';
 
-export interface SharedGateOptions {
-  /** Ceiling of concurrent attempts (≥ 1). */
-  readonly maxConcurrency: number;
-  /** Attempts started per second across the process; 0 or absent = no rate limit. */
-  readonly requestsPerSecond?: number;
-  /** Successes per +1 of allowed concurrency (default 10). */
-  readonly increaseEvery?: number;
-  /** Minimum time between two halvings, ms (default 500). */
-  readonly decreaseHoldMs?: number;
-  /** The endpoint's circuit breaker (breaker.ts). */
-  readonly breaker?: BreakerOptions;
-}
+export type { SharedGateOptions } from './gate-options.js';
 
 // Int32 words
 const IN_FLIGHT = 0;
@@ -290,25 +280,5 @@ export class SharedGate implements Gate {
     if (n < Atomics.load(this.i32, INCREASE_EVERY)) return;
     if (Atomics.compareExchange(this.i32, SUCCESSES, n, 0) !== n) return;
     if (Atomics.compareExchange(this.i32, LIMIT, lim, lim + 1) === lim) this.bump();
-  }
-}
-
-function checkOptions(o: SharedGateOptions): void {
-  const fail = (key: string, want: string): never => {
-    throw new RvbbitError('LLM_CONFIG', `options.${key} must be ${want}`, { key });
-  };
-  if (!Number.isInteger(o.maxConcurrency) || o.maxConcurrency < 1)
-    fail('maxConcurrency', 'a positive integer');
-  if (
-    o.requestsPerSecond !== undefined &&
-    !(o.requestsPerSecond >= 0 && Number.isFinite(o.requestsPerSecond))
-  ) {
-    fail('requestsPerSecond', 'a non-negative number');
-  }
-  if (o.increaseEvery !== undefined && !(Number.isInteger(o.increaseEvery) && o.increaseEvery >= 1)) {
-    fail('increaseEvery', 'a positive integer');
-  }
-  if (o.decreaseHoldMs !== undefined && !(Number.isInteger(o.decreaseHoldMs) && o.decreaseHoldMs >= 0)) {
-    fail('decreaseHoldMs', 'a non-negative integer');
   }
 }
