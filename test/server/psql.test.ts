@@ -6,30 +6,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ServerFixture, startServerFixture } from './helpers.js';
+import { psql as psqlAt, type Ran } from './py-client.js';
 
 const hasPsql = spawnSync('psql', ['--version']).status === 0;
 let f: ServerFixture;
 
-function psql(args: string[], input?: string): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      'psql',
-      ['-X', '-h', '127.0.0.1', '-p', String(f.port), '-U', 'psql', 'rvbbit', ...args],
-      {
-        env: { ...process.env, PGCONNECT_TIMEOUT: '5', PAGER: '', PSQL_PAGER: '' },
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-    });
-    child.stderr.on('data', (b) => {
-      err += b;
-    });
-    if (input !== undefined) child.stdin.end(input);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
+function psql(args: string[], input?: string): Promise<Ran> {
+  return psqlAt(f.port, args, input, 'rvbbit');
 }
 
 if (!hasPsql) {

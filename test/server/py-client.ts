@@ -44,9 +44,9 @@ export function psycopg2(port: number, script: string): Promise<Ran> {
   return run(PYTHON, ['-c', prelude + script], undefined, {});
 }
 
-/** psql with `args` (`-c …`, `-f -` …), stdin `input`; no psqlrc, no pager. */
-export function psql(port: number, args: string[], input?: string): Promise<Ran> {
-  return run('psql', ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'psql', 'psqldb', ...args], input, {
+/** psql with `args` (`-c …`, `-f -` …), stdin `input`, to database `db`; no psqlrc, no pager. */
+export function psql(port: number, args: string[], input?: string, db = 'psqldb'): Promise<Ran> {
+  return run('psql', ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'psql', db, ...args], input, {
     PGCONNECT_TIMEOUT: '5',
     PAGER: '',
     PSQL_PAGER: '',
