@@ -13,13 +13,15 @@ import { rowKeys } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import { ArraySource, openStream, type RowSource, SEND_BATCH_ROWS } from './cursor-source.js';
 import * as msg from './message-writer.js';
-import { encodeValue } from './pg-types.js';
+import { encodeBinary, encodeValue, pgTypeOf } from './pg-types.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import type { StatementExecutor } from './statement-executor.js';
 
 export interface CopyOut {
   readonly query: string;
   readonly csv: boolean;
+  /** Postgres' binary COPY format (COPY TO STDOUT only). */
+  readonly binary: boolean;
   readonly header: boolean;
   readonly delimiter: string;
   readonly nullText: string;
@@ -44,10 +46,11 @@ export function parseCopyOut(sql: string): CopyOut | undefined {
 export function copyOptions(opts: string, direction: string): Omit<CopyOut, 'query'> {
   const o = opts.toLowerCase();
   const format = /format\s+'?(\w+)'?/.exec(o)?.[1] ?? (/\bcsv\b/.test(o) ? 'csv' : 'text');
-  if (format !== 'csv' && format !== 'text') {
+  const formats = direction === 'TO STDOUT' ? ['text', 'csv', 'binary'] : ['text', 'csv'];
+  if (!formats.includes(format)) {
     throw new RvbbitError(
       'UNSUPPORTED_MESSAGE',
-      `COPY ${direction} in format ${format} is not supported (text, csv)`,
+      `COPY ${direction} in format ${format} is not supported (${formats.join(', ')})`,
     );
   }
   const csv = format === 'csv';
@@ -55,6 +58,7 @@ export function copyOptions(opts: string, direction: string): Omit<CopyOut, 'que
   const nullText = /\bnull\s+(?:as\s+)?'((?:[^']|'')*)'/i.exec(opts)?.[1]?.replaceAll("''", "'");
   return {
     csv,
+    binary: format === 'binary',
     header: /\bheader\b(?!\s+(false|off|0)\b)/.test(o),
     delimiter: delimiter ?? (csv ? ',' : '\t'),
     nullText: nullText ?? (csv ? '' : '\\N'),
@@ -74,8 +78,9 @@ export async function copyOut(
   try {
     const cols = source.columns;
     const keys = rowKeys(cols);
-    replies.send(msg.copyOutResponse(cols.length));
-    if (copy.header)
+    replies.send(msg.copyOutResponse(cols.length, copy.binary ? 1 : 0));
+    if (copy.binary) replies.send(msg.copyData(BINARY_HEADER));
+    else if (copy.header)
       replies.send(
         msg.copyData(
           Buffer.from(
@@ -90,6 +95,11 @@ export async function copyOut(
     while (!source.done) {
       const rows = await source.fetch(SEND_BATCH_ROWS);
       for (const row of rows) {
+        if (copy.binary) {
+          const fields = cols.map((c, j) => binaryField(row[keys[j]!], c.type, c.name));
+          replies.send(msg.copyData(binaryTuple(fields)));
+          continue;
+        }
         const fields = cols.map((c, j) => encodeValue(row[keys[j]!], c.type, 0)?.toString('utf8') ?? null);
         replies.send(msg.copyData(Buffer.from(line(copy, fields), 'utf8')));
       }
@@ -97,6 +107,8 @@ export async function copyOut(
       await replies.flushIfLarge();
       if (rows.length === 0) break;
     }
+    // The binary format's trailer: a field count of -1.
+    if (copy.binary) replies.send(msg.copyData(Buffer.from([0xff, 0xff])));
     replies.send(msg.copyDone());
     return sent;
   } finally {
@@ -132,4 +144,33 @@ function csvField(copy: CopyOut, f: string | null): string {
   if (f === null) return copy.nullText;
   const needs = f === copy.nullText || f.includes(copy.delimiter) || /["\r\n]/.test(f) || f.startsWith('\\.');
   return needs ? `"${f.replaceAll('"', '""')}"` : f;
+}
+
+/** PGCOPY signature, flags (no OIDs), no header extension. */
+const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+
+/** One value in Postgres' binary send format; a type with no binary form is refused, never sent as text. */
+function binaryField(value: unknown, duckType: string, column: string): Buffer | null {
+  if (value === null || value === undefined) return null;
+  const b = encodeBinary(value, pgTypeOf(duckType).oid, duckType);
+  if (!b) {
+    throw new RvbbitError(
+      'UNSUPPORTED_MESSAGE',
+      `COPY TO STDOUT (FORMAT binary): column "${column}" of type ${duckType} has no binary form here; use csv or text`,
+    );
+  }
+  return b;
+}
+
+function binaryTuple(fields: readonly (Buffer | null)[]): Buffer {
+  const head = Buffer.alloc(2);
+  head.writeInt16BE(fields.length);
+  const parts: Buffer[] = [head];
+  for (const f of fields) {
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(f === null ? -1 : f.length);
+    parts.push(len);
+    if (f) parts.push(f);
+  }
+  return Buffer.concat(parts);
 }

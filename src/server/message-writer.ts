@@ -117,10 +117,10 @@ export const bindComplete = (): Buffer => empty(Backend.BindComplete);
 export const closeComplete = (): Buffer => empty(Backend.CloseComplete);
 export const noData = (): Buffer => empty(Backend.NoData);
 export const portalSuspended = (): Buffer => empty(Backend.PortalSuspended);
-/** CopyOutResponse: text format overall and for each of `columns` columns. */
-export const copyOutResponse = (columns: number): Buffer => {
-  const w = new BodyWriter().byte('\0').int16(columns);
-  for (let i = 0; i < columns; i++) w.int16(0);
+/** CopyOutResponse: the format (0 text, 1 binary) overall and for each of `columns` columns. */
+export const copyOutResponse = (columns: number, format = 0): Buffer => {
+  const w = new BodyWriter().byte(String.fromCharCode(format)).int16(columns);
+  for (let i = 0; i < columns; i++) w.int16(format);
   return w.frame(Backend.CopyOutResponse);
 };
 /** CopyInResponse: text format overall and for each of `columns` columns. */

@@ -130,7 +130,7 @@ export function encodeValue(value: unknown, duckType: string, format: number): B
   return Buffer.from(valueText(value, duckType, 'pg') ?? '', 'utf8');
 }
 
-function encodeBinary(value: unknown, oid: number, duckType: string): Buffer | undefined {
+export function encodeBinary(value: unknown, oid: number, duckType: string): Buffer | undefined {
   const num = typeof value === 'bigint' ? Number(value) : value;
   switch (oid) {
     case Oid.bool:

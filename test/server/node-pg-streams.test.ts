@@ -48,4 +48,34 @@ test('pg-copy-streams: COPY FROM STDIN then COPY TO STDOUT, the same rows back',
   await f.close();
 });
 
+test('pg-copy-streams: COPY TO STDOUT in binary is Postgres binary COPY, byte for byte', async () => {
+  const f = await startServerFixture();
+  const c = await f.client();
+  const chunks: Buffer[] = [];
+  const sql = `COPY (SELECT * FROM (VALUES (1::INT, 'a'), (NULL, 'bc')) t(i, s)) TO STDOUT WITH (FORMAT binary)`;
+  for await (const chunk of c.query(copyTo(sql))) chunks.push(chunk as Buffer);
+  const int32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(n);
+    return b;
+  };
+  const expected = Buffer.concat([
+    Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'),
+    int32(0),
+    int32(0),
+    Buffer.from([0, 2]),
+    int32(4),
+    int32(1),
+    int32(1),
+    Buffer.from('a'),
+    Buffer.from([0, 2]),
+    int32(-1),
+    int32(2),
+    Buffer.from('bc'),
+    Buffer.from([0xff, 0xff]),
+  ]);
+  assert.equal([...Buffer.concat(chunks)], [...expected]);
+  await f.close();
+});
+
 test.run();
