@@ -6,7 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { MAX_PARALLEL } from '../../grammar/with-options.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
 import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
 import { SHIPPED_CASCADES } from '../package-files.js';
@@ -78,7 +78,11 @@ export async function providerOfFlags(
   );
 }
 
-export async function engineFromFlags(flags: EngineFlags, config: CliConfig): Promise<Engine> {
+export async function engineFromFlags(
+  flags: EngineFlags,
+  config: CliConfig,
+  extra: Pick<EngineOptions, 'logs'> = {},
+): Promise<Engine> {
   const { createEngine } = await import('../engine/engine.js');
   if (flags.model) process.env.RVBBIT_MODEL = flags.model;
   let provider: ProviderOption | undefined;
@@ -90,5 +94,6 @@ export async function engineFromFlags(flags: EngineFlags, config: CliConfig): Pr
     ...(roots ? { cascadeRoots: [...roots, process.cwd(), SHIPPED_CASCADES] } : {}),
     ...(provider ? { provider } : {}),
     defaultParallel: flags.parallel ?? config.parallel,
+    ...extra,
   });
 }

@@ -23,6 +23,7 @@ interface ServeFlags extends EngineFlags {
   allowFiles?: string[];
   allowAllFiles?: boolean;
   logQueries?: boolean;
+  sharedLogs?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -67,7 +68,11 @@ export function registerServe(program: Command): void {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), resolve(value)],
     )
     .option('--allow-all-files', "give clients DuckDB's full file access (trusted clients only)")
-    .option('--log-queries', 'print every statement clients send to stderr');
+    .option('--log-queries', 'print every statement clients send to stderr')
+    .option(
+      '--shared-logs',
+      "let every client read every client's rows of rvbbit.queries, unified_logs and jobs (default: its own)",
+    );
   addEngineFlags(cmd).action(async (flags: ServeFlags, command: Command) => {
     const debug = Boolean(command.optsWithGlobals().debug);
     try {
@@ -83,7 +88,7 @@ export function registerServe(program: Command): void {
       }
       // Read before the engine exists: a bad password file must not leave an engine running.
       const password = serverPassword(flags) ?? s.password;
-      const engine = await engineFromFlags(flags, config);
+      const engine = await engineFromFlags(flags, config, { logs: flags.sharedLogs ? 'shared' : 'private' });
       const server = await startServer({
         engine,
         host: flags.host ?? s.host,

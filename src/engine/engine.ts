@@ -12,6 +12,7 @@ import { RvbbitError } from '../errors.js';
 import { CascadePool } from '../exec/cascade-pool.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
+import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { SHIPPED_CASCADES } from '../package-files.js';
 import { CascadeResolver } from '../plan/cascade-resolver.js';
@@ -38,6 +39,12 @@ export interface EngineOptions {
     | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
   /** `a ~ b` (SEMANTIC JOIN) with at most this many distinct values on one side: one call per other-side value (default 64). */
   readonly smallSideLimit?: number;
+  /**
+   * 'private': each session sees only its own rows of rvbbit.queries,
+   * unified_logs and jobs (a server's clients; see obs/private-logs.ts).
+   * Default 'shared': every session sees every row.
+   */
+  readonly logs?: 'shared' | 'private';
 }
 
 export { SHIPPED_CASCADES } from '../package-files.js';
@@ -47,6 +54,8 @@ export interface EngineShared {
   readonly system: ConnectionQueue;
   readonly cache: ResultCache;
   readonly logs: LogWriter;
+  /** Where log rows live: the engine's database, or a private one (obs/private-logs.ts). */
+  readonly logDb: LogDatabase;
   readonly resolver: CascadeResolver;
   readonly provider: ResolvedProvider;
   readonly llm: WorkerLlmConfig;
@@ -108,6 +117,10 @@ export class Engine {
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );
+    const logDb: LogDatabase =
+      options.logs === 'private'
+        ? await openPrivateLogs(options.database, system, store)
+        : { q: system, store, instance: null };
     const provider = await resolveProvider(options.provider, process.cwd());
     let engine: Engine | undefined;
     let mainLlm: LlmClient | undefined;
@@ -115,7 +128,8 @@ export class Engine {
       instance,
       system,
       cache: new ResultCache(system, cacheOpt, store),
-      logs: new LogWriter(system, store),
+      logs: new LogWriter(logDb.q, logDb.store),
+      logDb,
       resolver: new CascadeResolver(roots),
       provider,
       llm: {
@@ -163,8 +177,11 @@ export class Engine {
     return this.shared.provider.answeredBy;
   }
 
-  /** A session with its own DuckDB connection (temp tables and transactions are per session). */
-  async session(): Promise<Session> {
+  /**
+   * A session with its own DuckDB connection (temp tables and transactions
+   * are per session). `owner` tags its rvbbit.queries rows (a server client).
+   */
+  async session(options: { readonly owner?: string } = {}): Promise<Session> {
     if (this.closed) throw new RvbbitError('ENGINE_CLOSED', 'the engine is closed');
     const con = await this.shared.instance.connect();
     // DuckDB bounds what a streaming result computes ahead of the reader by
@@ -172,8 +189,12 @@ export class Engine {
     // strings: at the default 976 KB it ran ~20 chunks ahead, 40 MB for rows
     // of 1 KB text. 64 KB is one or two chunks; measured, no slower to read.
     await con.run(`SET streaming_buffer_size = '64KB'`);
-    const session = new Session(this.shared, new ConnectionQueue(con), () => this.sessions.delete(session));
+    const owner = options.owner ?? null;
+    const session = new Session(this.shared, new ConnectionQueue(con), owner, () =>
+      this.sessions.delete(session),
+    );
     this.sessions.add(session);
+    await session.refreshOwnLogs('', true);
     return session;
   }
 
@@ -214,6 +235,10 @@ export class Engine {
     await this.shared.closeMainLlm();
     await this.shared.logs.close().catch(() => undefined);
     await this.shared.cache.close().catch(() => undefined);
+    if (this.shared.logDb.instance) {
+      this.shared.logDb.q.con.closeSync();
+      this.shared.logDb.instance.closeSync();
+    }
     this.shared.system.con.closeSync();
     this.shared.instance.closeSync();
     await this.shared.provider.simulator?.close();

@@ -33,6 +33,8 @@ export async function runRunStatement(
     readonly params?: readonly DuckDBValue[];
     /** A RUN ASYNC job started: its session keeps the connection (the TEMP input table) until `done`. */
     readonly onJob?: (done: Promise<void>) => void;
+    /** The server client running it (rvbbit.jobs.owner). */
+    readonly owner?: string | null;
   },
 ): Promise<RunOutcome> {
   const { cascade } = plan;
@@ -84,7 +86,7 @@ export async function runRunStatement(
 
   const cacheHits = cached === undefined ? 0 : 1;
   if (plan.async) {
-    const job = await startJob(shared, id, cascade.cascadeId, table, rowCount, execute);
+    const job = await startJob(shared, id, cascade.cascadeId, table, rowCount, execute, ctx.owner);
     ctx.onJob?.(job.done);
     const result = await q.run((con) => runRow(con, 'running', id, table, rowCount, null, null, 0, null));
     return { result, rowsIn: rowCount, calls: 0, cacheHits, cost: 0 };
@@ -173,12 +175,13 @@ async function startJob(
   table: string,
   rowCount: number,
   execute: (signal?: AbortSignal) => Promise<RunResult>,
+  owner: string | null = null,
 ): Promise<{ readonly done: Promise<void> }> {
-  await shared.system.run((con) =>
+  await shared.logDb.q.run((con) =>
     con.run(
-      `INSERT INTO rvbbit.jobs (session_id, cascade_id, status, table_created, row_count, started_at)
-       VALUES ($1, $2, 'running', $3, $4, now()::TIMESTAMP)`,
-      [id, cascadeId, table, BigInt(rowCount)],
+      `INSERT INTO rvbbit.jobs (session_id, cascade_id, status, table_created, row_count, started_at, owner)
+       VALUES ($1, $2, 'running', $3, $4, now()::TIMESTAMP, $5)`,
+      [id, cascadeId, table, BigInt(rowCount), owner],
     ),
   );
   const controller = new AbortController();
@@ -209,7 +212,7 @@ async function finishJob(
   durationMs: number,
   cost: number | null,
 ): Promise<void> {
-  await shared.system
+  await shared.logDb.q
     .run((con) =>
       con.run(
         `UPDATE rvbbit.jobs SET status = $2, outputs = $3::JSON, error = $4, finished_at = now()::TIMESTAMP,

@@ -11,6 +11,7 @@ import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import type { MapContext, MapRowsRun } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
+import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
 import type { MapPlan } from '../plan/plan-map.js';
@@ -44,8 +45,20 @@ export class Session {
   constructor(
     private readonly shared: EngineShared,
     readonly q: ConnectionQueue,
+    /** The server client this session serves (null in-process): tags its log rows. */
+    readonly owner: string | null,
     private readonly onClose: () => void,
   ) {}
+
+  /**
+   * With private logs, this connection's views of the log tables show its own
+   * rows: refreshed before a statement that may read them (obs/private-logs.ts).
+   */
+  async refreshOwnLogs(sql: string, force = false): Promise<void> {
+    if (this.shared.logDb.instance === null) return;
+    await this.shared.logs.flush();
+    await this.q.run((con) => fillOwnLogs(con, this.shared.logDb, this.owner, sql, force));
+  }
 
   async query(sql: string, params?: readonly unknown[], options: QueryOptions = {}): Promise<QueryResult> {
     let last: QueryResult = { columns: [], rows: [] };
@@ -80,8 +93,10 @@ export class Session {
     const last = statements.pop();
     if (!last) return;
     for (const { stmt, text } of statements) await this.logged(stmt, text, params, options);
+    await this.refreshOwnLogs(last.text);
     const host = {
       shared: this.shared,
+      owner: this.owner,
       q: this.q,
       values: () => toDuckValues(params),
       options,
@@ -114,7 +129,8 @@ export class Session {
     params: readonly unknown[] | undefined,
     options: QueryOptions,
   ): Promise<QueryResult> {
-    const log = new StatementLog(this.shared.logs, text, stmt);
+    await this.refreshOwnLogs(text);
+    const log = new StatementLog(this.shared.logs, text, stmt, this.owner);
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
@@ -217,6 +233,7 @@ export class Session {
         const out = await runRunStatement(plan.run, this.shared, this.q, {
           ...this.mapContext(params, options, queryId),
           onJob: (done) => this.holdFor(done),
+          owner: this.owner,
         });
         const { rowsIn, calls, cacheHits, cost } = out;
         return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };

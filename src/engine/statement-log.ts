@@ -61,6 +61,7 @@ export class StatementLog {
     private readonly logs: LogWriter,
     private readonly text: string,
     stmt: Statement,
+    private readonly owner: string | null = null,
   ) {
     this.kind = statementKind(stmt);
   }
@@ -80,6 +81,7 @@ export class StatementLog {
       duration_ms: performance.now() - this.t0,
       status: 'ok',
       error: null,
+      owner: this.owner,
     });
   }
 
@@ -106,6 +108,7 @@ export class StatementLog {
         duration_ms: performance.now() - this.t0,
         status,
         error: error === undefined ? null : errorMessage(error),
+        owner: this.owner,
       })
       .catch(() => undefined);
   }

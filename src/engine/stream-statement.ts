@@ -25,6 +25,8 @@ type Rows = Record<string, unknown>[];
 /** What the session lends a stream. */
 export interface StreamHost {
   readonly shared: EngineShared;
+  /** The server client the statement runs for (rvbbit.queries.owner). */
+  readonly owner: string | null;
   readonly q: ConnectionQueue;
   /** The statement's parameters as DuckDB binds them (throws on a value it cannot bind). */
   values(): DuckDBValue[] | undefined;
@@ -41,7 +43,7 @@ export async function* streamStatement(
   stmt: Statement,
   text: string,
 ): AsyncGenerator<Rows> {
-  const log = new StatementLog(host.shared.logs, text, stmt);
+  const log = new StatementLog(host.shared.logs, text, stmt, host.owner);
   const inner = openStream(host, stmt, log.queryId);
   let rowsOut = 0;
   let settled = false;

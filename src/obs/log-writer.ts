@@ -83,6 +83,8 @@ export interface QueryLog {
   readonly duration_ms: number;
   readonly status: 'ok' | 'error' | 'cancelled';
   readonly error: string | null;
+  /** The server client that ran it (null in-process): private logs show a client only its own. */
+  readonly owner: string | null;
 }
 
 type Appender = DuckDBAppender;
@@ -216,6 +218,7 @@ export class LogWriter {
       num(a, log.duration_ms);
       text(a, log.status);
       text(a, log.error);
+      text(a, log.owner);
       a.endRow();
     });
     await this.flush();

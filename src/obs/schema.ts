@@ -23,11 +23,23 @@ export const FILE_STORE: RvbbitStore = { catalog: null, schema: 'rvbbit', durabl
 /** In-memory: a compressed in-memory database attached as `rvbbit` (see ensureRvbbitSchema). */
 export const MEMORY_STORE: RvbbitStore = { catalog: 'rvbbit', schema: 'main' };
 
-const TABLES_SQL = `
+const CACHE_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.cache (
   key VARCHAR, cascade_id VARCHAR, value VARCHAR,
   created_at TIMESTAMP, expires_at TIMESTAMP, bytes INTEGER
 );
+CREATE TABLE IF NOT EXISTS rvbbit.cache_stats (
+  hits BIGINT, misses BIGINT, evictions BIGINT, entries BIGINT, bytes BIGINT, updated_at TIMESTAMP
+);
+`;
+
+/** The tables of what ran and who ran it: private to each server client unless logs are shared. */
+export const LOG_TABLES = ['queries', 'unified_logs', 'jobs'] as const;
+export type LogTable = (typeof LOG_TABLES)[number];
+
+// `owner` (the server client that ran the statement; null in-process) is last:
+// files written before it existed get it by ALTER TABLE, also last.
+const LOG_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
   session_id VARCHAR, caller_id VARCHAR, query_id VARCHAR, cascade_id VARCHAR, cell VARCHAR,
   row_index BIGINT, model VARCHAR, "timestamp" TIMESTAMP, duration_ms DOUBLE,
@@ -37,16 +49,15 @@ CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
 CREATE TABLE IF NOT EXISTS rvbbit.queries (
   query_id VARCHAR, text VARCHAR, kind VARCHAR, strategy VARCHAR,
   rows_in BIGINT, rows_out BIGINT, calls BIGINT, cache_hits BIGINT, cost DOUBLE,
-  started_at TIMESTAMP, duration_ms DOUBLE, status VARCHAR, error VARCHAR
+  started_at TIMESTAMP, duration_ms DOUBLE, status VARCHAR, error VARCHAR, owner VARCHAR
 );
 CREATE TABLE IF NOT EXISTS rvbbit.jobs (
   session_id VARCHAR, cascade_id VARCHAR, status VARCHAR, table_created VARCHAR,
   row_count BIGINT, outputs JSON, error VARCHAR, started_at TIMESTAMP,
-  finished_at TIMESTAMP, duration_ms DOUBLE, cost DOUBLE
+  finished_at TIMESTAMP, duration_ms DOUBLE, cost DOUBLE, owner VARCHAR
 );
-CREATE TABLE IF NOT EXISTS rvbbit.cache_stats (
-  hits BIGINT, misses BIGINT, evictions BIGINT, entries BIGINT, bytes BIGINT, updated_at TIMESTAMP
-);
+ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS owner VARCHAR;
+ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS owner VARCHAR;
 `;
 
 /**
@@ -61,13 +72,24 @@ export async function ensureRvbbitSchema(
   con: DuckDBConnection,
   options: { readonly inMemory?: boolean } = {},
 ): Promise<RvbbitStore> {
-  if (options.inMemory) {
-    await con.run(`ATTACH IF NOT EXISTS ':memory:' AS rvbbit (COMPRESS)`);
-    await con.run(TABLES_SQL);
-    return MEMORY_STORE;
-  }
-  await con.run(`CREATE SCHEMA IF NOT EXISTS rvbbit;\n${TABLES_SQL}`);
-  return FILE_STORE;
+  if (options.inMemory) await con.run(`ATTACH IF NOT EXISTS ':memory:' AS rvbbit (COMPRESS)`);
+  else await con.run('CREATE SCHEMA IF NOT EXISTS rvbbit');
+  const store = options.inMemory ? MEMORY_STORE : FILE_STORE;
+  // A server with private logs left views under the log tables' names (obs/private-logs.ts).
+  for (const name of await logViews(con, store)) await con.run(`DROP VIEW rvbbit.${name}`);
+  await con.run(CACHE_TABLES_SQL + LOG_TABLES_SQL);
+  return store;
+}
+
+/** Which of the log tables' names are views in `store` (left there by private logs). */
+export async function logViews(con: DuckDBConnection, store: RvbbitStore): Promise<LogTable[]> {
+  const r = await con.runAndReadAll(
+    `SELECT view_name FROM duckdb_views()
+     WHERE database_name = coalesce($1, current_database()) AND schema_name = $2`,
+    [store.catalog, store.schema],
+  );
+  const views = new Set(r.getRowObjectsJS().map((v) => String(v.view_name)));
+  return LOG_TABLES.filter((t) => views.has(t));
 }
 
 /** Whether `database` (as given to createEngine) is an in-memory DuckDB database. */

@@ -6,7 +6,7 @@
  * protocol, both running on one `StatementExecutor` over one engine session.
  * A protocol violation ends this connection only.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
@@ -279,7 +279,8 @@ export class PgConnection {
     clearTimeout(this.loginTimer);
     this.reader.maxMessageBytes = this.host.limits.maxMessageBytes;
     this.replies.send(msg.authOk());
-    const session = await this.host.engine.session();
+    // Unique across restarts: private logs show a client the rows of its own owner only.
+    const session = await this.host.engine.session({ owner: `${this.user}@${randomUUID()}` });
     if (this.phase === 'closed') {
       // The client left while the session was being made.
       session.close();

@@ -1,0 +1,134 @@
+/**
+ * Private logs: each server client sees its own rows of `rvbbit.queries`,
+ * `rvbbit.unified_logs` and `rvbbit.jobs`, never another client's SQL text,
+ * errors or costs.
+ *
+ * DuckDB has no per-connection privileges: any table in the database is
+ * readable by every connection (and `query('…')` takes its SQL as a string,
+ * so no rewrite of a client's text can hide one). So the log tables are not
+ * in the clients' database at all: they live in a second DuckDB database that
+ * only the engine holds (in memory, or `<file>.rvbbit-logs.duckdb` beside a
+ * database file). In the clients' database the three names are views over
+ * each connection's own TEMP tables (a view binds in the connection that
+ * reads it), which a session fills with its own rows from the log database
+ * before any statement that names them.
+ */
+import { existsSync } from 'node:fs';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ConnectionQueue } from '../db/connection-queue.js';
+import { ensureRvbbitSchema, LOG_TABLES, type LogTable, logViews, type RvbbitStore } from './schema.js';
+
+/** Where log rows are written and read back. */
+export interface LogDatabase {
+  readonly q: ConnectionQueue;
+  readonly store: RvbbitStore;
+  /** Set when logs are private: the second database, closed with the engine. */
+  readonly instance: DuckDBInstance | null;
+}
+
+/** The file beside `database` that holds private logs (null for an in-memory database). */
+export function privateLogFile(database: string | undefined): string | null {
+  if (database === undefined || database.startsWith(':memory:')) return null;
+  return `${database.replace(/\.duckdb$/, '')}.rvbbit-logs.duckdb`;
+}
+
+const own = (t: LogTable) => `rvbbit_own_${t}`;
+/** Statements that may read the log tables (a false positive only costs a refresh). */
+const NAMES_LOGS = /queries|unified_logs|jobs/i;
+
+/**
+ * Opens the log database for private logs and puts the views in place in the
+ * clients' database. Log rows already in a database file (written before it
+ * was served with private logs) move to the log database first.
+ */
+export async function openPrivateLogs(
+  database: string | undefined,
+  system: ConnectionQueue,
+  store: RvbbitStore,
+): Promise<LogDatabase> {
+  const file = privateLogFile(database);
+  const instance = await DuckDBInstance.create(file ?? ':memory:');
+  const q = new ConnectionQueue(await instance.connect());
+  const logStore = await q.run((con) => ensureRvbbitSchema(con, { inMemory: file === null }));
+  await system.run(async (con) => {
+    const views = new Set(await logViews(con, store));
+    for (const t of LOG_TABLES) {
+      if (!views.has(t)) {
+        // A table of the same name: its rows are the operator's; they move, not vanish.
+        const rows = await readJson(con, `SELECT * FROM rvbbit.${t}`);
+        await q.run((logCon) => insertJson(logCon, `rvbbit.${t}`, rows));
+        await con.run(`DROP TABLE rvbbit.${t}`);
+      }
+      await createOwnTable(con, q, t, '[]');
+      await con.run(`CREATE OR REPLACE VIEW rvbbit.${t} AS SELECT * FROM temp.main.${own(t)}`);
+    }
+  });
+  return { q, store: logStore, instance };
+}
+
+/** Whether a private log file already exists beside `database` (for messages and tests). */
+export function hasPrivateLogFile(database: string | undefined): boolean {
+  const file = privateLogFile(database);
+  return file !== null && existsSync(file);
+}
+
+/**
+ * Fills `con`'s own copies of the log tables with `owner`'s rows, when `sql`
+ * may read them (always when `force`). Rows still buffered are flushed first
+ * by the caller.
+ */
+export async function refreshOwnLogs(
+  con: DuckDBConnection,
+  logs: LogDatabase,
+  owner: string | null,
+  sql: string,
+  force = false,
+): Promise<void> {
+  if (!force && !NAMES_LOGS.test(sql)) return;
+  const queries = `SELECT * FROM rvbbit.queries WHERE owner IS NOT DISTINCT FROM $1`;
+  const sources: Record<LogTable, string> = {
+    queries,
+    unified_logs: `SELECT * FROM rvbbit.unified_logs WHERE query_id IN (SELECT query_id FROM (${queries}))`,
+    jobs: `SELECT * FROM rvbbit.jobs WHERE owner IS NOT DISTINCT FROM $1`,
+  };
+  for (const t of LOG_TABLES) {
+    const rows = await logs.q.run((logCon) => readJson(logCon, sources[t], [owner]));
+    await createOwnTable(con, logs.q, t, rows);
+  }
+}
+
+/** `con`'s TEMP copy of log table `t`, holding `rows` (JSON), typed as the log database's table. */
+async function createOwnTable(con: DuckDBConnection, q: ConnectionQueue, t: LogTable, rows: string) {
+  const shape = await q.run((logCon) => jsonShape(logCon, `rvbbit.${t}`));
+  await con.run(
+    `CREATE OR REPLACE TEMP TABLE ${own(t)} AS
+     SELECT unnest(from_json($1::JSON, $2), recursive := true)`,
+    [rows, shape],
+  );
+}
+
+/** The rows of `sql` as one JSON array (a cross-database copy that keeps every column's type). */
+async function readJson(con: DuckDBConnection, sql: string, params: unknown[] = []): Promise<string> {
+  const r = await con.runAndReadAll(
+    `SELECT coalesce(to_json(list(t)), '[]')::VARCHAR AS rows FROM (${sql}) t`,
+    params as never,
+  );
+  return String(r.getRowObjectsJS()[0]!.rows);
+}
+
+async function insertJson(con: DuckDBConnection, table: string, rows: string): Promise<void> {
+  if (rows === '[]') return;
+  const shape = await jsonShape(con, table);
+  await con.run(`INSERT INTO ${table} SELECT unnest(from_json($1::JSON, $2), recursive := true)`, [
+    rows,
+    shape,
+  ]);
+}
+
+/** `[{"col": "TYPE", …}]` for from_json, in the table's column order. */
+async function jsonShape(con: DuckDBConnection, table: string): Promise<string> {
+  const r = await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table})`);
+  const shape: Record<string, string> = {};
+  for (const c of r.getRowObjectsJS()) shape[String(c.column_name)] = String(c.column_type);
+  return JSON.stringify([shape]);
+}
