@@ -115,6 +115,7 @@ started_at,TIMESTAMP,YES
 duration_ms,DOUBLE,YES
 status,VARCHAR,YES
 error,VARCHAR,YES
+owner,VARCHAR,YES
 name,type
 cheap,view
 products,table
