@@ -62,9 +62,14 @@ export function handleEmbeddings(state: SimState, req: IncomingMessage, res: Ser
   });
 }
 
-function respond(state: SimState, raw: string, u: number, latency: number, res: ServerResponse): void {
-  const send = (status: number, body: string, headers: Record<string, string> = {}) =>
+function respond(state: SimState, raw: string, u: number, latency: number, res: ServerResponse): undefined {
+  // Returns undefined so every branch can end with `return send(…)`.
+  const send = (status: number, body: string, headers: Record<string, string> = {}): undefined => {
     state.send(res, status, body, headers, false);
+  };
+  const later = (ms: number, fn: () => void): undefined => {
+    state.later(ms, fn);
+  };
   if (state.opts.outage?.mode === 'error') return send(503, errorBody('simulated outage', 'server_error'));
   if (state.bucket) {
     const take = state.bucket.take();
@@ -91,9 +96,9 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
     );
   switch (faultFor(u, state.opts)) {
     case 'error':
-      return state.later(latency, () => send(500, errorBody('simulated server error', 'server_error')));
+      return later(latency, () => send(500, errorBody('simulated server error', 'server_error')));
     case 'reset':
-      return state.later(latency, () => {
+      return later(latency, () => {
         state.stats.resets++;
         res.socket?.destroy();
       });
@@ -101,7 +106,7 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
       state.stats.hangs++;
       return;
     case 'malformed':
-      return state.later(latency, () => {
+      return later(latency, () => {
         state.stats.malformed++;
         send(200, MALFORMED_BODY);
       });
