@@ -33,6 +33,10 @@ export const ENGINE_ERROR_CODES = {
   E_BAD_OPERATOR: "a cascade's semantic operator word is invalid (not one word, a SQL keyword, a clash)",
   SEMANTIC_NO_FUNCTION: "a semantic operator or function that no cascade's sql_function defines",
   SEMANTIC_OPERAND_TYPE: "a semantic function's operand is of a type its cascade does not take",
+  EMBED_BAD_ARGUMENT:
+    'EMBED or VECTOR_SEARCH got an argument it cannot take (a model that is not a string literal, k not a positive integer, a table or column that is not a name)',
+  EMBED_NEEDS_BATCH:
+    'EMBED, SIMILAR_TO, VECTOR_SEARCH or a prefilter in a statement run by a strategy other than batch (or one with side effects)',
   BUDGET_UNPRICED:
     'budget_dollars with a model that has no price (and no budget_tokens): its spend could not be counted',
 

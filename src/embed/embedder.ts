@@ -45,6 +45,11 @@ export class Embedder {
 
   constructor(private readonly engine: SemanticEngine) {}
 
+  /** A model's dimension if this engine has seen it (EXPLAIN: no call). */
+  knownDims(model: string): number | undefined {
+    return this.dimsOf.get(model);
+  }
+
   /** A model's vector length: known, cached, else learned from one probe call. */
   async dims(model: string, ctx: EmbedContext): Promise<number> {
     const known = this.dimsOf.get(model);

@@ -1,0 +1,299 @@
+/**
+ * A semantic statement's embeddings, in the batch strategy's passes
+ * (semantic/run-semantic.ts): `rvbbit_embed` answers a text's vector from the
+ * statement's map or records it as missed (NULL), `rvbbit_prefilter` records
+ * the distinct values on each side of a pre-filtered `~`, and between passes
+ * resolveEmbeddings() embeds what was missed (cached per model and text) and
+ * picks each left value's top-k right values, so the next pass asks the model
+ * about those pairs only. Functions run on the main thread, as the operators'.
+ */
+import {
+  BOOLEAN,
+  type DuckDBConnection,
+  DuckDBScalarFunction,
+  FLOAT,
+  INTEGER,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
+import type { SqlStatement } from '../../grammar/index.js';
+import { errorMessage, RvbbitError } from '../errors.js';
+import type { SemanticOptions } from '../plan/semantic-options.js';
+import type { RewriteHooks } from '../plan/semantic-rewrite.js';
+import type { SemanticEngine } from '../semantic/semantic-engine.js';
+import { type StatementCalls, statementFor } from '../semantic/statement-calls.js';
+import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
+import { DEFAULT_EMBED_MODEL, type EmbedContext, type EmbedCounters, embedderOf } from './embedder.js';
+import { describePlan, type PrefilterPlan, pairKey, topKPairs } from './prefilter.js';
+
+interface PrefilterState {
+  readonly k: number;
+  readonly model: string;
+  readonly lefts: Set<string>;
+  readonly rights: Set<string>;
+  /** A value came in that the last plan did not see: plan again before the next pass. */
+  stale: boolean;
+  allowed: Set<string> | 'all';
+  plan?: PrefilterPlan;
+}
+
+export interface EmbedStatement {
+  readonly engine: SemanticEngine;
+  readonly ctx: EmbedContext;
+  /** Vectors by `model \0 text`. */
+  readonly vectors: Map<string, number[]>;
+  readonly missing: Map<string, { readonly model: string; readonly text: string }>;
+  readonly prefilter: PrefilterState | undefined;
+  readonly counters: EmbedCounters;
+}
+
+const live = new Map<number, EmbedStatement>();
+
+/**
+ * The hooks the rewrite needs and the statement's embedding state; both
+ * undefined when it embeds nothing. Learns each model's dimension first (one
+ * probe call per model the first time, then cached); EXPLAIN (`explain`)
+ * makes no call: a model whose dimension is unknown is typed FLOAT[1].
+ */
+export async function openEmbeddings(
+  stmt: SqlStatement,
+  s: StatementCalls,
+  engine: SemanticEngine,
+  opts: SemanticOptions,
+  run: { readonly queryId: string; readonly signal?: AbortSignal; readonly explain?: boolean },
+): Promise<{ hooks?: RewriteHooks; state?: EmbedStatement }> {
+  const models = embedModels(stmt, DEFAULT_EMBED_MODEL, opts.prefilter);
+  if (models.size === 0) return {};
+  const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0 };
+  const ctx: EmbedContext = {
+    queryId: run.queryId,
+    cacheTtl: opts.cacheTtl,
+    counters,
+    ...(run.signal ? { signal: run.signal } : {}),
+  };
+  const embedder = embedderOf(engine);
+  const dims = new Map<string, number>();
+  for (const m of models) {
+    const n = run.explain ? embedder.knownDims(m) : await embedder.dims(m, ctx);
+    if (n !== undefined) dims.set(m, n);
+  }
+  const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
+  const state: EmbedStatement = {
+    engine,
+    ctx,
+    vectors: new Map(),
+    missing: new Map(),
+    prefilter: hasPrefilter
+      ? {
+          k: opts.prefilter!,
+          model: DEFAULT_EMBED_MODEL,
+          lefts: new Set(),
+          rights: new Set(),
+          stale: false,
+          allowed: new Set(),
+        }
+      : undefined,
+    counters,
+  };
+  live.set(s.token, state);
+  const hooks = embedHooks({
+    token: s.token,
+    dims,
+    defaultModel: DEFAULT_EMBED_MODEL,
+    threshold: opts.threshold,
+    prefilter: hasPrefilter ? opts.prefilter : undefined,
+  });
+  return { hooks, state };
+}
+
+export function closeEmbeddings(s: StatementCalls): void {
+  live.delete(s.token);
+}
+
+/** Embeds what the last pass missed and plans the prefilter; true when there was anything to do. */
+export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
+  let did = false;
+  if (st.missing.size > 0) {
+    await fill(st, [...st.missing.values()]);
+    st.missing.clear();
+    did = true;
+  }
+  const p = st.prefilter;
+  if (p?.stale) {
+    const lefts = [...p.lefts];
+    const rights = [...p.rights];
+    const base = {
+      k: p.k,
+      leftValues: lefts.length,
+      rightValues: rights.length,
+      pairs: lefts.length * rights.length,
+    };
+    // A small side already takes one call per value of the other (small-side plan): pruning would not cut calls.
+    if (Math.min(lefts.length, rights.length) <= st.engine.semantic.smallSideLimit || rights.length <= p.k) {
+      p.allowed = 'all';
+      p.plan = { ...base, kept: null };
+    } else {
+      await fill(
+        st,
+        [...lefts, ...rights].map((text) => ({ model: p.model, text })),
+      );
+      const vec = (t: string) => st.vectors.get(`${p.model}\u0000${t}`)!;
+      p.allowed = topKPairs(lefts, rights, vec, p.k);
+      p.plan = { ...base, kept: p.allowed.size };
+    }
+    p.stale = false;
+    did = true;
+  }
+  return did;
+}
+
+/** What EXPLAIN shows: texts to embed, and the prefilter's pairs. */
+export function describeEmbeddings(st: EmbedStatement): string[] {
+  const out: string[] = [];
+  if (st.missing.size > 0)
+    out.push(`embeddings: ${st.missing.size} distinct texts to embed (cached ones cost no call)`);
+  const p = st.prefilter;
+  if (p) {
+    const base = {
+      k: p.k,
+      leftValues: p.lefts.size,
+      rightValues: p.rights.size,
+      pairs: p.lefts.size * p.rights.size,
+    };
+    const small =
+      Math.min(p.lefts.size, p.rights.size) <= st.engine.semantic.smallSideLimit || p.rights.size <= p.k;
+    out.push(
+      describePlan(p.plan ?? { ...base, kept: small ? null : Math.min(base.pairs, p.lefts.size * p.k) }),
+    );
+  }
+  return out;
+}
+
+export function prefilterPlan(st: EmbedStatement): PrefilterPlan | undefined {
+  return st.prefilter?.plan;
+}
+
+/** Vectors for these texts into the statement's map (the ones it lacks), by model. */
+async function fill(st: EmbedStatement, wanted: readonly { model: string; text: string }[]): Promise<void> {
+  const byModel = new Map<string, string[]>();
+  for (const w of wanted) {
+    if (st.vectors.has(`${w.model}\u0000${w.text}`)) continue;
+    const list = byModel.get(w.model);
+    if (list) list.push(w.text);
+    else byModel.set(w.model, [w.text]);
+  }
+  const embedder = embedderOf(st.engine);
+  await Promise.all(
+    [...byModel].map(async ([model, texts]) => {
+      const got = await embedder.vectors(model, texts, st.ctx);
+      for (const [t, v] of got) st.vectors.set(`${model}\u0000${t}`, v);
+    }),
+  );
+}
+
+const registered = new WeakSet<object>();
+
+/** Registers rvbbit_embed and rvbbit_prefilter once per database (`db` identifies it). */
+export function registerEmbedFunctions(db: object, con: DuckDBConnection): void {
+  if (registered.has(db)) return;
+  con.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: EMBED_FN,
+      returnType: LIST(FLOAT),
+      parameterTypes: [INTEGER, VARCHAR, VARCHAR],
+      specialHandling: true,
+      volatile: true,
+      mainFunction: (info, input, output) => {
+        try {
+          const { s, st } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+          const texts = input.getColumnVector(1);
+          const models = input.getColumnVector(2);
+          for (let r = 0; r < input.rowCount; r++) {
+            const text = texts.getItem(r) as string | null;
+            const model = models.getItem(r) as string | null;
+            if (text === null || model === null) {
+              output.setItem(r, null);
+              continue;
+            }
+            const key = `${model}\u0000${text}`;
+            const v = st.vectors.get(key);
+            if (v) output.setItem(r, listValue(v));
+            else {
+              st.missing.set(key, { model, text });
+              s.missed.add(`embed\u0000${key}`);
+              output.setItem(r, null);
+            }
+          }
+          output.flush();
+        } catch (err) {
+          keepError(input.getColumnVector(0).getItem(0), err);
+          info.setError(`EMBED: ${errorMessage(err)}`);
+        }
+      },
+    }),
+  );
+  con.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: PREFILTER_FN,
+      returnType: BOOLEAN,
+      parameterTypes: [INTEGER, VARCHAR, VARCHAR],
+      specialHandling: true,
+      volatile: true,
+      mainFunction: (info, input, output) => {
+        try {
+          const { s, st } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+          const p = st.prefilter!;
+          const as = input.getColumnVector(1);
+          const bs = input.getColumnVector(2);
+          for (let r = 0; r < input.rowCount; r++) {
+            const a = as.getItem(r) as string | null;
+            const b = bs.getItem(r) as string | null;
+            // A NULL side: let `~` answer NULL itself, without a call.
+            if (a === null || b === null) {
+              output.setItem(r, true);
+              continue;
+            }
+            if (!p.lefts.has(a)) {
+              p.lefts.add(a);
+              p.stale = true;
+            }
+            if (!p.rights.has(b)) {
+              p.rights.add(b);
+              p.stale = true;
+            }
+            if (p.stale) {
+              s.missed.add('prefilter');
+              output.setItem(r, null);
+            } else output.setItem(r, p.allowed === 'all' || p.allowed.has(pairKey(a, b)));
+          }
+          output.flush();
+        } catch (err) {
+          keepError(input.getColumnVector(0).getItem(0), err);
+          info.setError(`prefilter: ${errorMessage(err)}`);
+        }
+      },
+    }),
+  );
+  registered.add(db);
+}
+
+/** The statement rethrows its first function error as itself (run-semantic.ts query()). */
+function keepError(token: unknown, err: unknown): void {
+  const s = statementFor(Number(token));
+  if (s) s.error ??= err;
+}
+
+function stateOf(token: number): { s: StatementCalls; st: EmbedStatement } {
+  const s = statementFor(token);
+  const st = live.get(token);
+  if (!s || !st)
+    throw new Error('called outside an rvbbit statement (embedding functions run only through the engine)');
+  if (s.mode !== 'record') {
+    throw new RvbbitError(
+      'EMBED_NEEDS_BATCH',
+      'EMBED, SIMILAR_TO, VECTOR_SEARCH and prefilter run in the batch strategy only (a read-only query)',
+    );
+  }
+  return { s, st };
+}

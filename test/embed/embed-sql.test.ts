@@ -1,0 +1,139 @@
+/**
+ * EMBED, SIMILAR_TO and VECTOR_SEARCH over a real engine and the simulator
+ * (in a child process, counted over HTTP): vectors are the simulator's
+ * (deterministic), a re-run is answered from the cache with 0 embedding
+ * calls, SIMILAR_TO makes no chat call, and VECTOR_SEARCH's top k is the
+ * brute-force ranking of the same vectors.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EMBED_BATCH } from '../../src/embed/embedder.js';
+import { SIM_EMBEDDING_DIMS, simEmbedding } from '../../src/sim/embeddings.js';
+import { type SemFixture, startSemFixture } from '../semantic/semantic-fixture.js';
+
+let f: SemFixture;
+
+const cos = (a: readonly number[], b: readonly number[]) => {
+  let d = 0;
+  let na = 0;
+  let nb = 0;
+  a.forEach((x, i) => {
+    d += x * b[i]!;
+    na += x * x;
+    nb += b[i]! * b[i]!;
+  });
+  return d / Math.sqrt(na * nb);
+};
+const f32 = (v: readonly number[]) => Array.from(Float32Array.from(v));
+
+test.before(async () => {
+  f = await startSemFixture();
+});
+test.after(async () => {
+  await f.close();
+});
+
+test('EMBED(text) is FLOAT[256], the simulator’s vector; a re-run makes 0 embedding calls', async () => {
+  await f.sim.resetStats();
+  const sql = 'SELECT id, EMBED(body) AS v FROM docs ORDER BY id';
+  const rows = await f.rows(sql);
+  assert.is(rows.length, 12);
+  for (const r of rows) {
+    if (r['id'] === 9) assert.is(r['v'], null, 'a NULL text has a NULL vector, no call');
+    else {
+      const body = (await f.rows(`SELECT body FROM docs WHERE id = ${r['id']}`))[0]!['body'] as string;
+      assert.equal(r['v'], f32(simEmbedding(body)));
+    }
+  }
+  const type = await f.rows("SELECT typeof(EMBED('x')) AS t");
+  assert.is(type[0]!['t'], `FLOAT[${SIM_EMBEDDING_DIMS}]`);
+  const first = await f.sim.stats();
+  // The dimension probe, then the 11 distinct bodies in one batch (typeof() never evaluates its argument).
+  assert.is(first.embeddingInputs, 12);
+  assert.is(first.embeddingRequests, 2);
+  assert.is(first.requests, 0, 'no chat call');
+  await f.sim.resetStats();
+  assert.equal(await f.rows(sql), rows);
+  assert.is((await f.sim.stats()).embeddingRequests, 0, 'a re-run is answered from the cache');
+  assert.ok(EMBED_BATCH >= 11);
+});
+
+test('EMBED(text, model) embeds with that model (cached apart); the model must be a literal', async () => {
+  await f.sim.resetStats();
+  const rows = await f.rows("SELECT EMBED('red shoes', 'other-embedder') AS v");
+  assert.equal(rows[0]!['v'], f32(simEmbedding('red shoes')));
+  const s = await f.sim.stats();
+  assert.is(s.embeddingRequests, 2, 'a probe for the new model, then the text');
+  try {
+    await f.rows('SELECT EMBED(body, category) FROM docs');
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'EMBED_BAD_ARGUMENT');
+  }
+});
+
+test('a SIMILAR_TO b is the cosine of their vectors, with no chat call; bare in WHERE it is > threshold', async () => {
+  await f.sim.resetStats();
+  const rows = await f.rows(
+    "SELECT id, body SIMILAR_TO 'eco friendly bottle' AS s FROM docs WHERE body IS NOT NULL ORDER BY id",
+  );
+  const q = simEmbedding('eco friendly bottle');
+  for (const r of rows) {
+    const body = (await f.rows(`SELECT body FROM docs WHERE id = ${r['id']}`))[0]!['body'] as string;
+    assert.ok(Math.abs((r['s'] as number) - cos(f32(simEmbedding(body)), f32(q))) < 1e-6);
+  }
+  const hits = await f.rows("SELECT id FROM docs WHERE body SIMILAR_TO 'eco friendly bottle' ORDER BY id");
+  const want = rows.filter((r) => (r['s'] as number) > 0.5).map((r) => ({ id: r['id'] }));
+  assert.equal(hits, want);
+  assert.ok(want.length > 0);
+  assert.is((await f.sim.stats()).requests, 0, 'no chat call');
+});
+
+test('VECTOR_SEARCH top k = the brute-force ranking of the same vectors (exact search)', async () => {
+  const all = await f.rows('SELECT id, title, body FROM docs WHERE body IS NOT NULL');
+  for (const [query, k] of [
+    ['eco friendly durable', 3],
+    ['phone battery charger', 4],
+    ['running shoe', 2],
+  ] as const) {
+    const q = f32(simEmbedding(query));
+    const ranked = all
+      .map((r) => ({
+        id: r['id'],
+        score: cos(f32(simEmbedding(r['body'] as string)), q),
+        body: r['body'] as string,
+      }))
+      .sort((a, b) => b.score - a.score || (a.body < b.body ? -1 : 1))
+      .slice(0, k);
+    const got = await f.rows(`SELECT id, score FROM VECTOR_SEARCH('${query}', docs, body, ${k})`);
+    assert.equal(
+      got.map((r) => r['id']),
+      ranked.map((r) => r.id),
+      query,
+    );
+    got.forEach((r, i) => {
+      assert.ok(Math.abs((r['score'] as number) - ranked[i]!.score) < 1e-6);
+    });
+  }
+  try {
+    await f.rows("SELECT * FROM VECTOR_SEARCH('x', docs, body, 0)");
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'EMBED_BAD_ARGUMENT');
+  }
+});
+
+test('embedding calls are logged in rvbbit.unified_logs with tokens and cost, cache hits as hits', async () => {
+  await f.rows("SELECT EMBED('a brand new sentence about lakes') AS v");
+  const logged = await f.rows(
+    "SELECT cell, cache_hit, tokens_in > 0 AS t, cost > 0 AS c, answered_by FROM rvbbit.unified_logs WHERE cascade_id = 'embed' AND NOT cache_hit ORDER BY timestamp DESC LIMIT 1",
+  );
+  assert.equal(logged, [{ cell: 'embed', cache_hit: false, t: true, c: true, answered_by: 'simulator' }]);
+  await f.rows("SELECT EMBED('a brand new sentence about lakes') AS v");
+  const hits = await f.rows(
+    "SELECT count(*)::INT AS n FROM rvbbit.unified_logs WHERE cascade_id = 'embed' AND cache_hit",
+  );
+  assert.ok((hits[0]!['n'] as number) >= 1);
+});
+
+test.run();
