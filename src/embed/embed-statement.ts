@@ -174,6 +174,15 @@ export function prefilterPlan(st: EmbedStatement): PrefilterPlan | undefined {
   return st.prefilter?.plan;
 }
 
+/** EXPLAIN's bound on a pre-filtered `~`'s calls: left values × k, or the small-side plan's one call per larger-side value. */
+export function prefilterCallsBound(st: EmbedStatement): number {
+  const p = st.prefilter;
+  if (!p) return 0;
+  const [l, r] = [p.lefts.size, p.rights.size];
+  if (Math.min(l, r) <= st.engine.semantic.smallSideLimit || r <= p.k) return Math.min(l * r, Math.max(l, r));
+  return Math.min(l * r, l * p.k);
+}
+
 /** Vectors for these texts into the statement's map (the ones it lacks), by model. */
 async function fill(st: EmbedStatement, wanted: readonly { model: string; text: string }[]): Promise<void> {
   const byModel = new Map<string, string[]>();
