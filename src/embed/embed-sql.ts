@@ -8,7 +8,8 @@
  *                                         (bare in WHERE / HAVING / ON: `> threshold`, as ABOUT)
  *   VECTOR_SEARCH(q, tbl, col, k [,'m']) → (SELECT t.*, cosine(E(t.col), E(q)) AS score FROM tbl t
  *                                          WHERE t.col IS NOT NULL ORDER BY score DESC, t.col LIMIT k)
- *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, a, b) THEN (a ~ b) ELSE false END
+ *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, hash(a), hash(b), a, b)
+ *                                          THEN (a ~ b) ELSE false END
  * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
  * cannot be installed offline here, and exact search needs no index to keep.
  */
@@ -78,8 +79,10 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
       if (op.operator !== '~' || c.prefilter === undefined) return sql;
       const a = `CAST((${span(text, op.left)}) AS VARCHAR)`;
       const b = `CAST((${span(text, op.right)}) AS VARCHAR)`;
+      // A pair is known by its texts' hashes (prefilter-state.ts); hash(NULL) is not NULL, hence the IF.
+      const h = (x: string) => `if((${x}) IS NULL, NULL, CAST(hash(${x}) >> 11 AS DOUBLE))`;
       // CASE, not AND: DuckDB may reorder a conjunction; a CASE never evaluates THEN for a row that fails WHEN.
-      return `(CASE WHEN ${PREFILTER_FN}(${c.token}, ${a}, ${b}) THEN ${sql} ELSE false END)`;
+      return `(CASE WHEN ${PREFILTER_FN}(${c.token}, ${h(a)}, ${h(b)}, ${a}, ${b}) THEN ${sql} ELSE false END)`;
     },
     call(a: Call) {
       if (a.functionName === 'embed') {

@@ -9,6 +9,7 @@
  */
 import {
   BOOLEAN,
+  DOUBLE,
   type DuckDBConnection,
   DuckDBScalarFunction,
   FLOAT,
@@ -25,18 +26,7 @@ import type { SemanticEngine } from '../semantic/semantic-engine.js';
 import { type StatementCalls, statementFor } from '../semantic/statement-calls.js';
 import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
 import { DEFAULT_EMBED_MODEL, type EmbedContext, type EmbedCounters, embedderOf } from './embedder.js';
-import { describePlan, type PrefilterPlan, pairKey, topKPairs } from './prefilter.js';
-
-interface PrefilterState {
-  readonly k: number;
-  readonly model: string;
-  readonly lefts: Set<string>;
-  readonly rights: Set<string>;
-  /** A value came in that the last plan did not see: plan again before the next pass. */
-  stale: boolean;
-  allowed: Set<string> | 'all';
-  plan?: PrefilterPlan;
-}
+import { PrefilterState } from './prefilter-state.js';
 
 export interface EmbedStatement {
   readonly engine: SemanticEngine;
@@ -84,16 +74,7 @@ export async function openEmbeddings(
     ctx,
     vectors: new Map(),
     missing: new Map(),
-    prefilter: hasPrefilter
-      ? {
-          k: opts.prefilter!,
-          model: DEFAULT_EMBED_MODEL,
-          lefts: new Set(),
-          rights: new Set(),
-          stale: false,
-          allowed: new Set(),
-        }
-      : undefined,
+    prefilter: hasPrefilter ? new PrefilterState(opts.prefilter!, DEFAULT_EMBED_MODEL) : undefined,
     counters,
   };
   live.set(s.token, state);
@@ -121,28 +102,13 @@ export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
   }
   const p = st.prefilter;
   if (p?.stale) {
-    const lefts = [...p.lefts];
-    const rights = [...p.rights];
-    const base = {
-      k: p.k,
-      leftValues: lefts.length,
-      rightValues: rights.length,
-      pairs: lefts.length * rights.length,
-    };
-    // A small side already takes one call per value of the other (small-side plan): pruning would not cut calls.
-    if (Math.min(lefts.length, rights.length) <= st.engine.semantic.smallSideLimit || rights.length <= p.k) {
-      p.allowed = 'all';
-      p.plan = { ...base, kept: null };
-    } else {
+    await p.replan(st.engine.semantic.smallSideLimit, async (texts) => {
       await fill(
         st,
-        [...lefts, ...rights].map((text) => ({ model: p.model, text })),
+        texts.map((text) => ({ model: p.model, text })),
       );
-      const vec = (t: string) => st.vectors.get(`${p.model}\u0000${t}`)!;
-      p.allowed = topKPairs(lefts, rights, vec, p.k);
-      p.plan = { ...base, kept: p.allowed.size };
-    }
-    p.stale = false;
+      return (t) => st.vectors.get(`${p.model}\u0000${t}`)!;
+    });
     did = true;
   }
   return did;
@@ -153,34 +119,13 @@ export function describeEmbeddings(st: EmbedStatement): string[] {
   const out: string[] = [];
   if (st.missing.size > 0)
     out.push(`embeddings: ${st.missing.size} distinct texts to embed (cached ones cost no call)`);
-  const p = st.prefilter;
-  if (p) {
-    const base = {
-      k: p.k,
-      leftValues: p.lefts.size,
-      rightValues: p.rights.size,
-      pairs: p.lefts.size * p.rights.size,
-    };
-    const small =
-      Math.min(p.lefts.size, p.rights.size) <= st.engine.semantic.smallSideLimit || p.rights.size <= p.k;
-    out.push(
-      describePlan(p.plan ?? { ...base, kept: small ? null : Math.min(base.pairs, p.lefts.size * p.k) }),
-    );
-  }
+  if (st.prefilter) out.push(st.prefilter.describe(st.engine.semantic.smallSideLimit));
   return out;
 }
 
-export function prefilterPlan(st: EmbedStatement): PrefilterPlan | undefined {
-  return st.prefilter?.plan;
-}
-
-/** EXPLAIN's bound on a pre-filtered `~`'s calls: left values × k, or the small-side plan's one call per larger-side value. */
+/** EXPLAIN's bound on a pre-filtered `~`'s calls (0 without one). */
 export function prefilterCallsBound(st: EmbedStatement): number {
-  const p = st.prefilter;
-  if (!p) return 0;
-  const [l, r] = [p.lefts.size, p.rights.size];
-  if (Math.min(l, r) <= st.engine.semantic.smallSideLimit || r <= p.k) return Math.min(l * r, Math.max(l, r));
-  return Math.min(l * r, l * p.k);
+  return st.prefilter?.callsBound(st.engine.semantic.smallSideLimit) ?? 0;
 }
 
 /** Vectors for these texts into the statement's map (the ones it lacks), by model. */
@@ -246,37 +191,14 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
     DuckDBScalarFunction.create({
       name: PREFILTER_FN,
       returnType: BOOLEAN,
-      parameterTypes: [INTEGER, VARCHAR, VARCHAR],
+      // token, hash(a) and hash(b) as DOUBLE (prefilter-state.ts), a, b
+      parameterTypes: [INTEGER, DOUBLE, DOUBLE, VARCHAR, VARCHAR],
       specialHandling: true,
       volatile: true,
       mainFunction: (info, input, output) => {
         try {
           const { s, st } = stateOf(Number(input.getColumnVector(0).getItem(0)));
-          const p = st.prefilter!;
-          const as = input.getColumnVector(1);
-          const bs = input.getColumnVector(2);
-          for (let r = 0; r < input.rowCount; r++) {
-            const a = as.getItem(r) as string | null;
-            const b = bs.getItem(r) as string | null;
-            // A NULL side: let `~` answer NULL itself, without a call.
-            if (a === null || b === null) {
-              output.setItem(r, true);
-              continue;
-            }
-            if (!p.lefts.has(a)) {
-              p.lefts.add(a);
-              p.stale = true;
-            }
-            if (!p.rights.has(b)) {
-              p.rights.add(b);
-              p.stale = true;
-            }
-            if (p.stale) {
-              s.missed.add('prefilter');
-              output.setItem(r, null);
-            } else output.setItem(r, p.allowed === 'all' || p.allowed.has(pairKey(a, b)));
-          }
-          output.flush();
+          st.prefilter!.evaluate(input, output, s.missed);
         } catch (err) {
           keepError(input.getColumnVector(0).getItem(0), err);
           info.setError(`prefilter: ${errorMessage(err)}`);

@@ -23,31 +23,36 @@ export function describePlan(p: PrefilterPlan): string {
   return `prefilter ${p.k}: ${p.leftValues} left × ${p.rightValues} right values = ${p.pairs} pairs; ${p.kept} kept (top ${p.k} per left value by embedding), ${p.pairs - p.kept} pruned`;
 }
 
-/** Pair keys (`left \0 right`) of each left's top k rights; ties go to the right value that sorts first. */
-export function topKPairs(
+/**
+ * For each left value, the indexes (into `rights`) of its k nearest right
+ * values by cosine, nearest first; a tie goes to the right value that sorts
+ * first, so the choice does not depend on the order rows arrived in.
+ */
+export function topK(
   lefts: readonly string[],
   rights: readonly string[],
   vectorOf: (text: string) => ArrayLike<number>,
   k: number,
-): Set<string> {
-  const sorted = [...rights].sort();
-  const dims = vectorOf(sorted[0]!).length;
+): number[][] {
+  const order = rights
+    .map((_, j) => j)
+    .sort((x, y) => (rights[x]! < rights[y]! ? -1 : rights[x]! > rights[y]! ? 1 : 0));
+  const dims = vectorOf(rights[0]!).length;
   // Rights as one unit-normalised matrix: the inner loop is a dot product over a flat array.
-  const m = new Float32Array(sorted.length * dims);
-  for (let j = 0; j < sorted.length; j++) normalizeInto(vectorOf(sorted[j]!), m, j * dims);
+  const m = new Float32Array(order.length * dims);
+  for (let j = 0; j < order.length; j++) normalizeInto(vectorOf(rights[order[j]!]!), m, j * dims);
   const q = new Float32Array(dims);
-  const keep = new Set<string>();
   const bestI = new Int32Array(k);
   const bestS = new Float64Array(k);
-  for (const l of lefts) {
+  return lefts.map((l) => {
     normalizeInto(vectorOf(l), q, 0);
     let n = 0;
-    for (let j = 0; j < sorted.length; j++) {
+    for (let j = 0; j < order.length; j++) {
       let dot = 0;
       const off = j * dims;
       for (let d = 0; d < dims; d++) dot += q[d]! * m[off + d]!;
       if (n === k && dot <= bestS[k - 1]!) continue;
-      // Insert keeping the list sorted by score, descending (earlier j wins a tie).
+      // Insert keeping the list sorted by score, descending (an earlier j wins a tie).
       let at = n < k ? n++ : k - 1;
       while (at > 0 && bestS[at - 1]! < dot) {
         bestS[at] = bestS[at - 1]!;
@@ -57,12 +62,9 @@ export function topKPairs(
       bestS[at] = dot;
       bestI[at] = j;
     }
-    for (let i = 0; i < n; i++) keep.add(pairKey(l, sorted[bestI[i]!]!));
-  }
-  return keep;
+    return Array.from(bestI.subarray(0, n), (j) => order[j]!);
+  });
 }
-
-export const pairKey = (left: string, right: string): string => `${left}\u0000${right}`;
 
 function normalizeInto(v: ArrayLike<number>, out: Float32Array, offset: number): void {
   let norm = 0;
