@@ -28,17 +28,10 @@ export const PREFILTER_FN = 'rvbbit_prefilter';
 type Call = SqlStatement['aggregates'][number];
 type Op = SqlStatement['operators'][number];
 
-/** Whether a statement embeds anything, and with which models (to learn their dimensions first). */
-export function embedModels(
-  stmt: SqlStatement,
-  defaultModel: string,
-  prefilter: number | undefined,
-): Set<string> {
+/** The models a statement's EMBED, SIMILAR_TO and VECTOR_SEARCH use (their dimensions are learned before the rewrite). */
+export function embedModels(stmt: SqlStatement, defaultModel: string): Set<string> {
   const models = new Set<string>();
-  for (const op of stmt.operators) {
-    if (op.functionName === SIMILAR_TO.functionName) models.add(defaultModel);
-    if (op.operator === '~' && prefilter !== undefined) models.add(defaultModel);
-  }
+  for (const op of stmt.operators) if (op.functionName === SIMILAR_TO.functionName) models.add(defaultModel);
   for (const a of stmt.aggregates) {
     if (a.functionName === 'embed') models.add(a.args[1] ? modelArg(a, a.args[1].text) : defaultModel);
     if (a.functionName === 'vector_search')

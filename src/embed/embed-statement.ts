@@ -53,8 +53,10 @@ export async function openEmbeddings(
   opts: SemanticOptions,
   run: { readonly queryId: string; readonly signal?: AbortSignal; readonly explain?: boolean },
 ): Promise<{ hooks?: RewriteHooks; state?: EmbedStatement }> {
-  const models = embedModels(stmt, DEFAULT_EMBED_MODEL, opts.prefilter);
-  if (models.size === 0) return {};
+  const models = embedModels(stmt, DEFAULT_EMBED_MODEL);
+  // A prefilter needs no dimension (its vectors never reach SQL), only the state.
+  const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
+  if (models.size === 0 && !hasPrefilter) return {};
   const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0 };
   const ctx: EmbedContext = {
     queryId: run.queryId,
@@ -68,7 +70,6 @@ export async function openEmbeddings(
     const n = run.explain ? embedder.knownDims(m) : await embedder.dims(m, ctx);
     if (n !== undefined) dims.set(m, n);
   }
-  const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
   const state: EmbedStatement = {
     engine,
     ctx,

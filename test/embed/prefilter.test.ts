@@ -45,9 +45,9 @@ test('same rows as pairwise, calls = left × k (80) instead of left × right (2,
   const s = await f.sim.stats();
   assert.equal(pruned, pairwise);
   assert.is(s.requests, LEFT * 2);
-  // The dimension probe, then the 90 distinct values in one batch (cache off: nothing reused).
-  assert.is(s.embeddingRequests, 2);
-  assert.is(s.embeddingInputs, 1 + LEFT + RIGHT);
+  // The 90 distinct values in one batch (cache off: nothing reused; a prefilter needs no dimension probe).
+  assert.is(s.embeddingRequests, 1);
+  assert.is(s.embeddingInputs, LEFT + RIGHT);
 });
 
 test('a re-run is answered from the cache: 0 chat and 0 embedding calls', async ({ f }) => {
