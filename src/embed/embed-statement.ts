@@ -63,6 +63,8 @@ export async function openEmbeddings(
     cacheTtl: opts.cacheTtl,
     counters,
     ...(run.signal ? { signal: run.signal } : {}),
+    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   };
   const embedder = embedderOf(engine);
   const dims = new Map<string, number>();

@@ -32,6 +32,9 @@ export interface EmbedContext {
   /** false: neither read nor write the cache (`-- @ cache: off`); a number: time to live, ms. */
   readonly cacheTtl: number | false | undefined;
   readonly signal?: AbortSignal;
+  /** The statement's `-- @ retries` and `-- @ timeout` (attempts per call, deadline of one attempt). */
+  readonly retries?: number;
+  readonly timeoutMs?: number;
   readonly counters: EmbedCounters;
 }
 
@@ -102,7 +105,14 @@ export class Embedder {
     const startedAt = Date.now();
     ctx.counters.calls++;
     try {
-      const r = await client.embed({ model, input: texts }, ctx.signal ? { signal: ctx.signal } : {});
+      const r = await client.embed(
+        { model, input: texts },
+        {
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.retries !== undefined ? { retries: ctx.retries } : {}),
+          ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+        },
+      );
       ctx.counters.cost += r.usage.cost ?? 0;
       const call = {
         cell: 'embed',

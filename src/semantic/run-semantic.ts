@@ -25,6 +25,7 @@ import {
   registerEmbedFunctions,
   resolveEmbeddings,
 } from '../embed/embed-statement.js';
+import { runWithDryPasses } from '../embed/embed-write.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
@@ -102,10 +103,15 @@ export async function runSemantic(
     retries: opts.retries,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
-    runSync: batch ? undefined : (await engine.semantic.syncRunner(engine.llm)).runner,
+    runSync:
+      batch || rewritten.sites.length === 0
+        ? undefined
+        : (await engine.semantic.syncRunner(engine.llm)).runner,
   });
   try {
-    if (emb.state && !batch) {
+    // A statement with side effects whose only semantic constructs are embeddings: rolled-back record passes.
+    const dry = emb.state && !batch && opts.strategy === 'batch' && rewritten.sites.length === 0;
+    if (emb.state && !batch && !dry) {
       throw new RvbbitError(
         'EMBED_NEEDS_BATCH',
         'EMBED, SIMILAR_TO, VECTOR_SEARCH and prefilter run in the batch strategy only, over a read-only query',
@@ -121,7 +127,14 @@ export async function runSemantic(
     });
     const base = { calls: 0, cacheHits: 0, cost: 0 };
     let out: Omit<SemanticOutcome, keyof typeof base>;
-    if (batch) {
+    if (dry) {
+      const r = await runWithDryPasses(rewritten.sql, s, emb.state!, ctx.q, ctx.params, ctx.signal);
+      out = {
+        ...r,
+        strategy: 'batch (record passes rolled back: the statement has side effects)',
+        plans: [],
+      };
+    } else if (batch) {
       out = await runBatch(stmt, rewritten, s, runner, opts, ctx, emb.state);
     } else {
       out = await runSync(rewritten, s, runner, opts, ctx);

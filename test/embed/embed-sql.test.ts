@@ -136,4 +136,62 @@ test('embedding calls are logged in rvbbit.unified_logs with tokens and cost, ca
   assert.ok((hits[0]!['n'] as number) >= 1);
 });
 
+test('CREATE TABLE … AS SELECT EMBED(…): record passes rolled back, the table made once', async () => {
+  await f.sim.resetStats();
+  await f.rows('CREATE TABLE doc_vectors AS SELECT id, EMBED(title) AS v FROM docs');
+  const rows = await f.rows('SELECT id, v FROM doc_vectors ORDER BY id');
+  assert.is(rows.length, 12);
+  const titles = await f.rows('SELECT id, title FROM docs ORDER BY id');
+  rows.forEach((r, i) => {
+    assert.equal(r['v'], f32(simEmbedding(titles[i]!['title'] as string)));
+  });
+  assert.is((await f.sim.stats()).embeddingInputs, 12);
+  assert.equal(await f.rows('SELECT typeof(v) AS t FROM doc_vectors LIMIT 1'), [
+    { t: `FLOAT[${SIM_EMBEDDING_DIMS}]` },
+  ]);
+  // Inside the user's own transaction the rolled-back passes cannot run: a clear error, nothing half-made.
+  await f.rows('BEGIN');
+  try {
+    await f.rows("CREATE TABLE doc_vectors2 AS SELECT EMBED(title || ' again') AS v FROM docs");
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'EMBED_NEEDS_BATCH');
+  } finally {
+    await f.rows('ROLLBACK');
+  }
+  // A model operator beside EMBED in such a statement would need a sync strategy: refused.
+  try {
+    await f.rows("CREATE TABLE doc_vectors3 AS SELECT EMBED(title) AS v, title MEANS 'eco' AS m FROM docs");
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'EMBED_NEEDS_BATCH');
+  }
+});
+
+test('a failing /embeddings call fails the statement with the client’s code, logged as an error', async () => {
+  await f.sim.setOptions({ errorRate: 1 });
+  await f.sim.resetStats();
+  try {
+    await f.rows("SELECT EMBED('nobody has embedded this text yet') AS v", '-- @ retries: 2');
+    assert.unreachable();
+  } catch (err) {
+    assert.is((err as { code: string }).code, 'LLM_RETRIES_EXHAUSTED');
+  } finally {
+    await f.sim.setOptions({ errorRate: 0 });
+  }
+  assert.is((await f.sim.stats()).embeddingRequests, 2, '-- @ retries applies to embedding calls');
+  const logged = await f.rows(
+    "SELECT status, error FROM rvbbit.unified_logs WHERE cascade_id = 'embed' AND status = 'error'",
+  );
+  assert.equal(logged, [{ status: 'error', error: 'LLM_RETRIES_EXHAUSTED' }]);
+});
+
+test('rvbbit.queries counts embedding calls and cache hits as the statement’s', async () => {
+  await f.rows("SELECT EMBED('counted sentence one') AS a, EMBED('counted sentence two') AS b");
+  const q = await f.rows(
+    "SELECT calls::INT AS calls, cache_hits::INT AS cache_hits FROM rvbbit.queries WHERE text LIKE '%counted sentence one%' ORDER BY started_at DESC LIMIT 1",
+  );
+  assert.equal(q, [{ calls: 1, cache_hits: 0 }]);
+});
+
 test.run();
