@@ -106,6 +106,14 @@ test('VECTOR_SEARCH top k = the brute-force ranking of the same vectors (exact s
       .sort((a, b) => b.score - a.score || (a.body < b.body ? -1 : 1))
       .slice(0, k);
     const got = await f.rows(`SELECT id, score FROM VECTOR_SEARCH('${query}', docs, body, ${k})`);
+    // The same ranking written as plain SQL over EMBED, every row sorted.
+    const bySql = await f.rows(
+      `SELECT id FROM docs WHERE body IS NOT NULL ORDER BY array_cosine_similarity(EMBED(body), EMBED('${query}')) DESC, body LIMIT ${k}`,
+    );
+    assert.equal(
+      got.map((r) => r['id']),
+      bySql.map((r) => r['id']),
+    );
     assert.equal(
       got.map((r) => r['id']),
       ranked.map((r) => r.id),
@@ -134,6 +142,15 @@ test('embedding calls are logged in rvbbit.unified_logs with tokens and cost, ca
     "SELECT count(*)::INT AS n FROM rvbbit.unified_logs WHERE cascade_id = 'embed' AND cache_hit",
   );
   assert.ok((hits[0]!['n'] as number) >= 1);
+});
+
+test('EXPLAIN counts the texts to embed and makes no call', async () => {
+  await f.sim.resetStats();
+  const rows = await f.rows("EXPLAIN SELECT EMBED(title || ' explained') AS v FROM docs");
+  const embeddings = rows.find((r) => r['property'] === 'embeddings')?.['value'];
+  assert.is(embeddings, 'embeddings: 12 distinct texts to embed (cached ones cost no call)');
+  const s = await f.sim.stats();
+  assert.is(s.requests + s.embeddingRequests, 0);
 });
 
 test('CREATE TABLE … AS SELECT EMBED(…): record passes rolled back, the table made once', async () => {
