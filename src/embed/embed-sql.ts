@@ -6,8 +6,8 @@
  *   EMBED(x [, 'm'])                    → E(x, m)
  *   a SIMILAR_TO b                      → CAST(array_cosine_similarity(E(a), E(b)) AS DOUBLE)
  *                                         (bare in WHERE / HAVING / ON: `> threshold`, as ABOUT)
- *   VECTOR_SEARCH(q, tbl, col, k [,'m']) → (SELECT t.*, cosine(E(t.col), E(q)) AS score FROM tbl t
- *                                          WHERE t.col IS NOT NULL ORDER BY score DESC, t.col LIMIT k)
+ *   VECTOR_SEARCH(q, tbl, col, k [,'m']) → (SELECT tbl.*, cosine(E(tbl.col), E(q)) AS score FROM tbl
+ *                                          WHERE tbl.col IS NOT NULL ORDER BY score DESC, tbl.col LIMIT k)
  *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, hash(a), hash(b), a, b)
  *                                          THEN (a ~ b) ELSE false END
  * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
@@ -95,10 +95,12 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
       if (!IDENT.test(column.text)) bad(a, `the column must be a column name, got ${column.text}`);
       if (!/^[1-9]\d{0,8}$/.test(k.text)) bad(a, `k must be a positive integer literal, got ${k.text}`);
       return (text) => {
-        const col = `rvbbit_vs.${column.text}`;
+        // Aliased by its own name, so DuckDB's errors ("Table products has no column …") name the user's table.
+        const alias = table.text.match(new RegExp(`${IDENT_PART}$`))![0];
+        const col = `${alias}.${column.text}`;
         return (
-          `(SELECT rvbbit_vs.*, ${cosine(col, span(text, q), model)} AS score ` +
-          `FROM ${table.text} AS rvbbit_vs WHERE ${col} IS NOT NULL ` +
+          `(SELECT ${alias}.*, ${cosine(col, span(text, q), model)} AS score ` +
+          `FROM ${table.text} AS ${alias} WHERE ${col} IS NOT NULL ` +
           `ORDER BY score DESC NULLS LAST, ${col} LIMIT ${k.text})`
         );
       };
