@@ -50,6 +50,30 @@ test('same rows as pairwise, calls = left × k (80) instead of left × right (2,
   assert.is(s.embeddingInputs, LEFT + RIGHT);
 });
 
+test('a large ~ in WHERE over a cross join is pre-filtered too; a NULL side answers NULL without a call', async ({
+  f,
+}) => {
+  const sql = `SELECT l.id AS l, r.id AS r FROM lefts l, rights r WHERE l.name ~ r.label ORDER BY 1, 2`;
+  await f.sim.resetStats();
+  const rows = await f.rows(sql, '-- @ cache: false\n-- @ prefilter: 2');
+  assert.equal(
+    rows,
+    Array.from({ length: LEFT }, (_, i) => ({ l: i, r: i })),
+  );
+  assert.is(await f.requests(), LEFT * 2);
+  await f.sim.resetStats();
+  const nulls = await f.rows(
+    `SELECT l.id, (CASE WHEN l.id = 0 THEN NULL ELSE l.name END) ~ r.label AS same
+     FROM lefts l, rights r WHERE r.id = l.id ORDER BY 1 LIMIT 3`,
+    '-- @ cache: false\n-- @ prefilter: 2',
+  );
+  assert.equal(nulls, [
+    { id: 0, same: null },
+    { id: 1, same: true },
+    { id: 2, same: true },
+  ]);
+});
+
 test('a re-run is answered from the cache: 0 chat and 0 embedding calls', async ({ f }) => {
   await f.rows(JOIN, '-- @ prefilter: 3');
   await f.sim.resetStats();
