@@ -36,7 +36,7 @@ export const ENGINE_ERROR_CODES = {
   EMBED_BAD_ARGUMENT:
     'EMBED or VECTOR_SEARCH got an argument it cannot take (a model that is not a string literal, k not a positive integer, a table or column that is not a name)',
   EMBED_NEEDS_BATCH:
-    'EMBED, SIMILAR_TO, VECTOR_SEARCH or a prefilter in a statement run by a strategy other than batch (or one with side effects)',
+    'EMBED outside the batch strategy of a text only an operator answer reveals, or with side effects inside an explicit transaction',
   BUDGET_UNPRICED:
     'budget_dollars with a model that has no price (and no budget_tokens): its spend could not be counted',
 

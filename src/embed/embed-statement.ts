@@ -163,7 +163,7 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
       volatile: true,
       mainFunction: (info, input, output) => {
         try {
-          const { s, st } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+          const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
           const texts = input.getColumnVector(1);
           const models = input.getColumnVector(2);
           for (let r = 0; r < input.rowCount; r++) {
@@ -176,7 +176,13 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
             const key = `${model}\u0000${text}`;
             const v = st.vectors.get(key);
             if (v) output.setItem(r, listValue(v));
-            else {
+            else if (sync) {
+              // Sync strategies run after record passes fetched every text they reached (embed-write.ts).
+              throw new RvbbitError(
+                'EMBED_NEEDS_BATCH',
+                'EMBED of a text only an operator answer reveals needs the batch strategy (the record passes could not see it)',
+              );
+            } else {
               st.missing.set(key, { model, text });
               s.missed.add(`embed\u0000${key}`);
               output.setItem(r, null);
@@ -200,8 +206,8 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
       volatile: true,
       mainFunction: (info, input, output) => {
         try {
-          const { s, st } = stateOf(Number(input.getColumnVector(0).getItem(0)));
-          st.prefilter!.evaluate(input, output, s.missed);
+          const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+          st.prefilter!.evaluate(input, output, s.missed, sync);
         } catch (err) {
           keepError(input.getColumnVector(0).getItem(0), err);
           info.setError(`prefilter: ${errorMessage(err)}`);
@@ -218,16 +224,10 @@ function keepError(token: unknown, err: unknown): void {
   if (s) s.error ??= err;
 }
 
-function stateOf(token: number): { s: StatementCalls; st: EmbedStatement } {
+function stateOf(token: number): { s: StatementCalls; st: EmbedStatement; sync: boolean } {
   const s = statementFor(token);
   const st = live.get(token);
   if (!s || !st)
     throw new Error('called outside an rvbbit statement (embedding functions run only through the engine)');
-  if (s.mode !== 'record') {
-    throw new RvbbitError(
-      'EMBED_NEEDS_BATCH',
-      'EMBED, SIMILAR_TO, VECTOR_SEARCH and prefilter run in the batch strategy only (a read-only query)',
-    );
-  }
-  return { s, st };
+  return { s, st, sync: s.mode !== 'record' };
 }

@@ -1,12 +1,15 @@
 /**
- * EMBED in a statement with side effects (`CREATE TABLE t AS SELECT id,
- * EMBED(body) …`, `INSERT … SELECT EMBED(…)`): the batch strategy re-runs a
- * statement, which such a statement must not do. So its record passes run
- * inside a transaction that is rolled back (DuckDB's DDL is transactional),
- * until they miss no text; the statement then runs once for real, every
- * vector answered from the statement's map. Only for statements whose
- * semantic constructs are all embeddings: a model operator there would need
- * a sync strategy, and an embedding cannot be fetched from inside DuckDB.
+ * Embeddings outside the batch loop: a statement with side effects
+ * (`CREATE TABLE t AS SELECT id, EMBED(body) …`) or a sync strategy
+ * (`-- @ strategy: sequential`) runs once, and an embedding cannot be
+ * fetched from inside a running DuckDB query. So record passes run first,
+ * every operator answering NULL and every text recorded, until no text is
+ * missed; for a statement with side effects they run inside a transaction
+ * that is rolled back (DuckDB's DDL is transactional). The statement then
+ * runs once for real (its own strategy), each vector answered from the
+ * statement's map. A text only an operator's answer would reveal is not
+ * seen by these passes: that run fails with EMBED_NEEDS_BATCH, and a
+ * prefilter lets an unseen pair through to the model instead of pruning it.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../db/connection-queue.js';
@@ -16,39 +19,43 @@ import { errorMessage, RvbbitError } from '../errors.js';
 import { type StatementCalls, startPass } from '../semantic/statement-calls.js';
 import { type EmbedStatement, resolveEmbeddings } from './embed-statement.js';
 
-export async function runWithDryPasses(
+/** Record passes until every text is embedded (and the prefilter planned); the number of passes. */
+export async function prefetchEmbeddings(
   sql: string,
   s: StatementCalls,
   st: EmbedStatement,
   q: ConnectionQueue,
   params: DuckDBValue[] | undefined,
+  rollback: boolean,
   signal?: AbortSignal,
-): Promise<{ result: QueryResult; passes: number }> {
+): Promise<number> {
   for (let pass = 1; ; pass++) {
     startPass(s);
-    await dryRun(sql, s, q, params);
-    if (s.missed.size === 0) {
-      startPass(s);
-      const result = await run(q, s, sql, params);
-      if (s.missed.size > 0)
-        throw new RvbbitError(
-          'ENGINE_ERROR',
-          'a statement embedded a text its rolled-back passes did not see',
-        );
-      return { result, passes: pass + 1 };
-    }
+    if (rollback) await inRolledBackTransaction(q, () => run(q, s, sql, params));
+    else await run(q, s, sql, params);
+    // Operators' misses are left to the statement's own strategy.
+    const done = !(await resolveEmbeddings(st));
+    startPass(s);
+    if (done) return pass;
     signal?.throwIfAborted();
-    await resolveEmbeddings(st);
   }
 }
 
-/** One record pass inside BEGIN … ROLLBACK. */
-async function dryRun(
+/** The statement once, in record mode, every vector in the map (a statement with only embeddings). */
+export async function runOnce(
   sql: string,
   s: StatementCalls,
   q: ConnectionQueue,
   params: DuckDBValue[] | undefined,
-): Promise<void> {
+): Promise<QueryResult> {
+  startPass(s);
+  const result = await run(q, s, sql, params);
+  if (s.missed.size > 0)
+    throw new RvbbitError('ENGINE_ERROR', 'a statement embedded a text its record passes did not see');
+  return result;
+}
+
+async function inRolledBackTransaction(q: ConnectionQueue, body: () => Promise<unknown>): Promise<void> {
   try {
     await q.run((con) => con.run('BEGIN TRANSACTION'));
   } catch (err) {
@@ -58,7 +65,7 @@ async function dryRun(
     );
   }
   try {
-    await run(q, s, sql, params);
+    await body();
   } finally {
     await q.run((con) => con.run('ROLLBACK'));
   }

@@ -26,14 +26,21 @@ export class PrefilterState {
     readonly model: string,
   ) {}
 
-  /** Columns: token, hash(a), hash(b), a, b. NULL side → true (`~` answers NULL itself, no call). */
-  evaluate(input: DuckDBDataChunk, output: DuckDBVector, missed: Set<string>): void {
+  /**
+   * Columns: token, hash(a), hash(b), a, b. NULL side → true (`~` answers NULL itself, no call).
+   * In a sync strategy (`sync`) there is no later pass to plan in: a pair the plan never saw goes to the model.
+   */
+  evaluate(input: DuckDBDataChunk, output: DuckDBVector, missed: Set<string>, sync: boolean): void {
     const ha = input.getColumnVector(1);
     const hb = input.getColumnVector(2);
     for (let r = 0; r < input.rowCount; r++) {
       const a = ha.getItem(r) as number | null;
       const b = hb.getItem(r) as number | null;
       if (a === null || b === null) {
+        output.setItem(r, true);
+        continue;
+      }
+      if (sync && (!this.lefts.has(a) || !this.rights.has(b))) {
         output.setItem(r, true);
         continue;
       }

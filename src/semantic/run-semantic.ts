@@ -25,7 +25,7 @@ import {
   registerEmbedFunctions,
   resolveEmbeddings,
 } from '../embed/embed-statement.js';
-import { runWithDryPasses } from '../embed/embed-write.js';
+import { prefetchEmbeddings, runOnce } from '../embed/embed-write.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
@@ -109,14 +109,6 @@ export async function runSemantic(
         : (await engine.semantic.syncRunner(engine.llm)).runner,
   });
   try {
-    // A statement with side effects whose only semantic constructs are embeddings: rolled-back record passes.
-    const dry = emb.state && !batch && opts.strategy === 'batch' && rewritten.sites.length === 0;
-    if (emb.state && !batch && !dry) {
-      throw new RvbbitError(
-        'EMBED_NEEDS_BATCH',
-        'EMBED, SIMILAR_TO, VECTOR_SEARCH and prefilter run in the batch strategy only, over a read-only query',
-      );
-    }
     await loadCascadesOf(
       rewritten.sites.map((site) => site.fn),
       engine.semantic.catalog,
@@ -127,11 +119,25 @@ export async function runSemantic(
     });
     const base = { calls: 0, cacheHits: 0, cost: 0 };
     let out: Omit<SemanticOutcome, keyof typeof base>;
-    if (dry) {
-      const r = await runWithDryPasses(rewritten.sql, s, emb.state!, ctx.q, ctx.params, ctx.signal);
+    // Outside the batch loop, embeddings are fetched first (embed-write.ts), in record passes.
+    const prefetched =
+      emb.state && !batch
+        ? await prefetchEmbeddings(
+            rewritten.sql,
+            s,
+            emb.state,
+            ctx.q,
+            ctx.params,
+            !isQuery(rewritten.sql),
+            ctx.signal,
+          )
+        : 0;
+    if (emb.state && !batch && rewritten.sites.length === 0) {
+      const result = await runOnce(rewritten.sql, s, ctx.q, ctx.params);
       out = {
-        ...r,
-        strategy: 'batch (record passes rolled back: the statement has side effects)',
+        result,
+        strategy: `${opts.strategy} (embeddings fetched by record passes first${isQuery(rewritten.sql) ? '' : ', rolled back'})`,
+        passes: prefetched + 1,
         plans: [],
       };
     } else if (batch) {

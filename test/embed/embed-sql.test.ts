@@ -176,13 +176,33 @@ test('CREATE TABLE … AS SELECT EMBED(…): record passes rolled back, the tabl
   } finally {
     await f.rows('ROLLBACK');
   }
-  // A model operator beside EMBED in such a statement would need a sync strategy: refused.
-  try {
-    await f.rows("CREATE TABLE doc_vectors3 AS SELECT EMBED(title) AS v, title MEANS 'eco' AS m FROM docs");
-    assert.unreachable();
-  } catch (err) {
-    assert.is((err as { code: string }).code, 'EMBED_NEEDS_BATCH');
+  // Beside a model operator: the record passes fetch the vectors, then the statement runs its own strategy (vectorized).
+  await f.rows("CREATE TABLE doc_vectors3 AS SELECT id, EMBED(title) AS v, body MEANS 'eco' AS m FROM docs");
+  const made = await f.rows('SELECT id, v, m FROM doc_vectors3 ORDER BY id');
+  const means = await f.rows("SELECT id, body MEANS 'eco' AS m FROM docs ORDER BY id");
+  assert.equal(
+    made.map((r) => ({ id: r['id'], m: r['m'] })),
+    means,
+  );
+  assert.equal(
+    made.map((r) => r['v']),
+    rows.map((r) => r['v']),
+  );
+});
+
+test('sync strategies: embeddings fetched by record passes first, then the strategy runs as asked', async () => {
+  const sql =
+    "SELECT id, body SIMILAR_TO 'eco friendly' AS s, body MEANS 'eco friendly' AS m FROM docs WHERE body IS NOT NULL ORDER BY id";
+  const batch = await f.rows(sql);
+  for (const strategy of ['sequential', 'vectorized', 'union_all']) {
+    assert.equal(await f.rows(sql, `-- @ strategy: ${strategy}`), batch, strategy);
   }
+  await f.sim.resetStats();
+  const top = await f.rows(
+    "SELECT id FROM VECTOR_SEARCH('phone battery', docs, body, 2) ORDER BY id",
+    '-- @ strategy: sequential',
+  );
+  assert.equal(top, await f.rows("SELECT id FROM VECTOR_SEARCH('phone battery', docs, body, 2) ORDER BY id"));
 });
 
 test('a failing /embeddings call fails the statement with the client’s code, logged as an error', async () => {

@@ -74,6 +74,16 @@ test('a large ~ in WHERE over a cross join is pre-filtered too; a NULL side answ
   ]);
 });
 
+test('a sync strategy is pre-filtered too (the plan made by record passes first)', async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(JOIN, '-- @ cache: false\n-- @ prefilter: 2\n-- @ strategy: vectorized');
+  assert.equal(
+    rows,
+    Array.from({ length: LEFT }, (_, i) => ({ l: i, r: i })),
+  );
+  assert.is(await f.requests(), LEFT * 2);
+});
+
 test('a re-run is answered from the cache: 0 chat and 0 embedding calls', async ({ f }) => {
   await f.rows(JOIN, '-- @ prefilter: 3');
   await f.sim.resetStats();
