@@ -28,14 +28,23 @@ export const PREFILTER_FN = 'rvbbit_prefilter';
 type Call = SqlStatement['aggregates'][number];
 type Op = SqlStatement['operators'][number];
 
-/** The models a statement's EMBED, SIMILAR_TO and VECTOR_SEARCH use (their dimensions are learned before the rewrite). */
+/**
+ * The models a statement's EMBED, SIMILAR_TO and VECTOR_SEARCH use (their
+ * dimensions are learned before the rewrite); every argument is checked
+ * here, before any state exists, so a bad one fails the statement at once.
+ */
 export function embedModels(stmt: SqlStatement, defaultModel: string): Set<string> {
   const models = new Set<string>();
   for (const op of stmt.operators) if (op.functionName === SIMILAR_TO.functionName) models.add(defaultModel);
   for (const a of stmt.aggregates) {
     if (a.functionName === 'embed') models.add(a.args[1] ? modelArg(a, a.args[1].text) : defaultModel);
-    if (a.functionName === 'vector_search')
-      models.add(a.args[4] ? modelArg(a, a.args[4].text) : defaultModel);
+    if (a.functionName === 'vector_search') {
+      const [, table, column, k, m] = a.args;
+      if (!IDENT_PATH.test(table!.text)) bad(a, `the table must be a table name, got ${table!.text}`);
+      if (!IDENT.test(column!.text)) bad(a, `the column must be a column name, got ${column!.text}`);
+      if (!/^[1-9]\d{0,8}$/.test(k!.text)) bad(a, `k must be a positive integer literal, got ${k!.text}`);
+      models.add(m ? modelArg(a, m.text) : defaultModel);
+    }
   }
   return models;
 }
@@ -90,10 +99,8 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
         Call['args'][0],
         Call['args'][0]?,
       ];
+      // Arguments were checked by embedModels().
       const model = m ? modelArg(a, m.text) : c.defaultModel;
-      if (!IDENT_PATH.test(table.text)) bad(a, `the table must be a table name, got ${table.text}`);
-      if (!IDENT.test(column.text)) bad(a, `the column must be a column name, got ${column.text}`);
-      if (!/^[1-9]\d{0,8}$/.test(k.text)) bad(a, `k must be a positive integer literal, got ${k.text}`);
       return (text) => {
         // Aliased by its own name, so DuckDB's errors ("Table products has no column …") name the user's table.
         const alias = table.text.match(new RegExp(`${IDENT_PART}$`))![0];

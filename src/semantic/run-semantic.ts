@@ -80,13 +80,16 @@ export async function runSemantic(
   const { engine } = ctx;
   const s = openStatement(opts.hint);
   let emb: Awaited<ReturnType<typeof openEmbeddings>> = {};
+  let rewritten: Rewritten;
   try {
     emb = await openEmbeddings(stmt, s, engine, opts, { queryId: ctx.queryId, signal: ctx.signal });
+    rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold, emb.hooks);
   } catch (err) {
+    // Nothing ran yet: only the statement's state to drop.
+    closeEmbeddings(s);
     closeStatement(s);
     throw err;
   }
-  const rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold, emb.hooks);
   const batch = opts.strategy === 'batch' && isQuery(rewritten.sql);
   const runner = new CallRunner({
     pool: engine.pool(),
