@@ -8,8 +8,6 @@
  * main thread: an embedding call is a few ms of JSON, not worth a worker.
  */
 import { hash } from 'node:crypto';
-import { createLlmClient } from '../llm/client.js';
-import { SharedGate } from '../llm/shared-gate.js';
 import type { EmbeddingClient, LlmClient } from '../llm/types.js';
 import { type CallOrigin, loggedCall } from '../obs/log-writer.js';
 import type { SemanticEngine } from '../semantic/semantic-engine.js';
@@ -101,7 +99,7 @@ export class Embedder {
     origin: CallOrigin,
     out: Map<string, number[]>,
   ): Promise<void> {
-    const client = this.llm();
+    const client = await this.llm();
     const startedAt = Date.now();
     ctx.counters.calls++;
     try {
@@ -160,11 +158,18 @@ export class Embedder {
     }
   }
 
-  private llm(): LlmClient & EmbeddingClient {
+  /** The client, made on first use (loaded lazily: an engine that never embeds never loads it here). */
+  private async llm(): Promise<LlmClient & EmbeddingClient> {
+    if (this.client) return this.client;
+    const [{ createLlmClient }, { SharedGate }] = await Promise.all([
+      import('../llm/client.js'),
+      import('../llm/shared-gate.js'),
+    ]);
     const c = this.engine.llm;
     this.client ??= createLlmClient({
       baseUrl: c.baseUrl,
       ...(c.apiKey ? { apiKey: c.apiKey } : {}),
+      // The process-wide gate (and its breaker): embedding calls count against the same concurrency and rate.
       ...(c.gateBuffer ? { gate: SharedGate.fromBuffer(c.gateBuffer) } : {}),
       ...(c.prices ? { prices: c.prices } : {}),
       ...(c.aliases ? { aliases: c.aliases } : {}),
@@ -172,6 +177,7 @@ export class Embedder {
       ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
       ...(c.deadlineMs !== undefined ? { deadlineMs: c.deadlineMs } : {}),
       ...(c.backoff ? { backoff: c.backoff } : {}),
+      // Sockets, not concurrency (the gate decides that): embedding calls are few, 128 texts each.
       maxConcurrency: 16,
     });
     return this.client;
