@@ -25,7 +25,14 @@ import type { RewriteHooks } from '../plan/semantic-rewrite.js';
 import type { SemanticEngine } from '../semantic/semantic-engine.js';
 import { type StatementCalls, statementFor } from '../semantic/statement-calls.js';
 import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
-import { DEFAULT_EMBED_MODEL, type EmbedContext, type EmbedCounters, embedderOf } from './embedder.js';
+import {
+  DEFAULT_EMBED_MODEL,
+  EMBED_BATCH,
+  type EmbedContext,
+  type EmbedCounters,
+  embedCacheKey,
+  embedderOf,
+} from './embedder.js';
 import { PrefilterState } from './prefilter-state.js';
 
 export interface EmbedStatement {
@@ -117,18 +124,43 @@ export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
   return did;
 }
 
-/** What EXPLAIN shows: texts to embed, and the prefilter's pairs. */
-export function describeEmbeddings(st: EmbedStatement): string[] {
-  const out: string[] = [];
-  if (st.missing.size > 0)
-    out.push(`embeddings: ${st.missing.size} distinct texts to embed (cached ones cost no call)`);
-  if (st.prefilter) out.push(st.prefilter.describe(st.engine.semantic.smallSideLimit));
-  return out;
-}
-
-/** EXPLAIN's bound on a pre-filtered `~`'s calls (0 without one). */
-export function prefilterCallsBound(st: EmbedStatement): number {
-  return st.prefilter?.callsBound(st.engine.semantic.smallSideLimit) ?? 0;
+/**
+ * What EXPLAIN shows and counts: the texts to embed (the cache peeked, not
+ * counted) as calls of EMBED_BATCH, and a pre-filtered `~`'s pairs, whose
+ * calls EXPLAIN's passes never reach (the pairs are chosen by embeddings): its bound.
+ */
+export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: string[]; calls: number }> {
+  const lines: string[] = [];
+  let calls = 0;
+  const count = async (model: string, texts: readonly string[], what: string) => {
+    const cached =
+      st.ctx.cacheTtl === false
+        ? 0
+        : (
+            await st.engine.cache.lookup(
+              texts.map((t) => embedCacheKey(model, t)),
+              false,
+            )
+          ).size;
+    const n = Math.ceil((texts.length - cached) / EMBED_BATCH);
+    calls += n;
+    lines.push(
+      `${what} (${model}): ${texts.length} distinct texts, ${cached} cached, ${n} calls of up to ${EMBED_BATCH}`,
+    );
+  };
+  const byModel = new Map<string, string[]>();
+  for (const { model, text } of st.missing.values())
+    byModel.set(model, [...(byModel.get(model) ?? []), text]);
+  for (const [model, texts] of byModel) await count(model, texts, 'embeddings');
+  const p = st.prefilter;
+  if (p) {
+    const limit = st.engine.semantic.smallSideLimit;
+    lines.push(p.describe(limit));
+    calls += p.callsBound(limit);
+    if (!p.keepsAll(limit))
+      await count(p.model, [...new Set([...p.lefts.values(), ...p.rights.values()])], 'prefilter embeddings');
+  }
+  return { lines, calls };
 }
 
 /** Vectors for these texts into the statement's map (the ones it lacks), by model. */

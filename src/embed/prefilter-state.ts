@@ -61,7 +61,7 @@ export class PrefilterState {
   }
 
   /** True when one side is small enough for the small-side plan (or k keeps every right value anyway). */
-  private keepsAll(smallSideLimit: number): boolean {
+  keepsAll(smallSideLimit: number): boolean {
     return Math.min(this.lefts.size, this.rights.size) <= smallSideLimit || this.rights.size <= this.k;
   }
 

@@ -12,9 +12,8 @@ import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
 import {
   closeEmbeddings,
-  describeEmbeddings,
+  explainEmbeddings,
   openEmbeddings,
-  prefilterCallsBound,
   registerEmbedFunctions,
 } from '../embed/embed-statement.js';
 import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
@@ -96,6 +95,7 @@ export async function explainSemantic(
           : 'pairwise: one call per distinct tuple',
       });
     }
+    const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
     const report = {
       statement: 'SELECT',
       strategy,
@@ -107,9 +107,9 @@ export async function explainSemantic(
         (f) =>
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
-      ...(emb.state ? { embeddings: describeEmbeddings(emb.state) } : {}),
+      ...(embedPlan ? { embeddings: embedPlan.lines } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
-      est_calls: calls + (emb.state ? prefilterCallsBound(emb.state) : 0),
+      est_calls: calls + (embedPlan?.calls ?? 0),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
       est_dollars: dollars,

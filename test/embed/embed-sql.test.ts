@@ -148,7 +148,11 @@ test('EXPLAIN counts the texts to embed and makes no call', async () => {
   await f.sim.resetStats();
   const rows = await f.rows("EXPLAIN SELECT EMBED(title || ' explained') AS v FROM docs");
   const embeddings = rows.find((r) => r['property'] === 'embeddings')?.['value'];
-  assert.is(embeddings, 'embeddings: 12 distinct texts to embed (cached ones cost no call)');
+  assert.is(
+    embeddings,
+    'embeddings (text-embedding-3-small): 12 distinct texts, 0 cached, 1 calls of up to 128',
+  );
+  assert.is(rows.find((r) => r['property'] === 'est_calls')?.['value'], '1');
   const s = await f.sim.stats();
   assert.is(s.requests + s.embeddingRequests, 0);
 });
