@@ -201,7 +201,8 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
           for (let r = 0; r < input.rowCount; r++) {
             const text = texts.getItem(r) as string | null;
             const model = models.getItem(r) as string | null;
-            if (text === null || model === null) {
+            // '' has nothing to embed (and OpenAI refuses it): NULL, as for a NULL text.
+            if (text === null || model === null || text === '') {
               output.setItem(r, null);
               continue;
             }

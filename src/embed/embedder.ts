@@ -69,7 +69,8 @@ export class Embedder {
   /** Vectors of distinct `texts` (as plain arrays: they go into DuckDB lists). */
   async vectors(model: string, texts: readonly string[], ctx: EmbedContext): Promise<Map<string, number[]>> {
     const out = new Map<string, number[]>();
-    const distinct = [...new Set(texts)];
+    // '' is refused by OpenAI's endpoint: it is the zero vector here, without a call (EMBED('') is NULL).
+    const distinct = [...new Set(texts)].filter((t) => t !== '');
     const keys = distinct.map((t) => embedCacheKey(model, t));
     const origin: CallOrigin = { callerId: 'semantic', queryId: ctx.queryId, cascadeId: 'embed', model };
     if (ctx.cacheTtl !== false && distinct.length > 0) {
@@ -86,9 +87,9 @@ export class Embedder {
       await this.engine.logs.cacheHits(origin, hits);
     }
     const misses = distinct.filter((t) => !out.has(t));
-    const batches: string[][] = [];
-    for (let i = 0; i < misses.length; i += EMBED_BATCH) batches.push(misses.slice(i, i + EMBED_BATCH));
-    await Promise.all(batches.map((b) => this.embedBatch(model, b, ctx, origin, out)));
+    await Promise.all(batchesOf(misses).map((b) => this.embedBatch(model, b, ctx, origin, out)));
+    if (texts.includes('') && !out.has(''))
+      out.set('', new Array<number>(this.dimsOf.get(model) ?? 1).fill(0));
     return out;
   }
 
@@ -187,6 +188,27 @@ export class Embedder {
     await this.client?.close();
     this.client = undefined;
   }
+}
+
+/** Characters of text per call at most: long documents must not make one request body too large. */
+const EMBED_BATCH_CHARS = 1_000_000;
+
+/** Texts in calls of at most EMBED_BATCH inputs and EMBED_BATCH_CHARS characters (a longer text alone). */
+function batchesOf(texts: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let chars = 0;
+  for (const t of texts) {
+    if (cur.length > 0 && (cur.length === EMBED_BATCH || chars + t.length > EMBED_BATCH_CHARS)) {
+      out.push(cur);
+      cur = [];
+      chars = 0;
+    }
+    cur.push(t);
+    chars += t.length;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
 }
 
 const ttl = (ctx: EmbedContext) => (typeof ctx.cacheTtl === 'number' ? { ttlMs: ctx.cacheTtl } : {});

@@ -58,6 +58,25 @@ test('EMBED(text) is FLOAT[256], the simulator’s vector; a re-run makes 0 embe
   assert.ok(EMBED_BATCH >= 11);
 });
 
+test("EMBED('') is NULL without a call (OpenAI refuses an empty input)", async () => {
+  await f.sim.resetStats();
+  assert.equal(await f.rows("SELECT EMBED('') IS NULL AS n, '' SIMILAR_TO 'x' AS s"), [{ n: true, s: null }]);
+  assert.is((await f.sim.stats()).embeddingInputs, 1, "only 'x'");
+});
+
+test('long texts go in calls of at most 1,000,000 characters', async () => {
+  await f.sim.resetStats();
+  // Three texts of 700,000 characters: one call each (two would pass the bound).
+  const rows = await f.rows(
+    "SELECT count(EMBED(repeat('word' || range || ' ', 100000))) AS n FROM range(3)",
+    '-- @ cache: false',
+  );
+  assert.equal(rows, [{ n: 3n }]);
+  const s = await f.sim.stats();
+  assert.is(s.embeddingInputs, 3);
+  assert.is(s.embeddingRequests, 3);
+});
+
 test('EMBED(text, model) embeds with that model (cached apart); the model must be a literal', async () => {
   await f.sim.resetStats();
   const rows = await f.rows("SELECT EMBED('red shoes', 'other-embedder') AS v");
