@@ -64,7 +64,7 @@ export async function openEmbeddings(
   // A prefilter needs no dimension (its vectors never reach SQL), only the state.
   const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
   if (models.size === 0 && !hasPrefilter) return {};
-  const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0 };
+  const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0, tokens: 0 };
   const ctx: EmbedContext = {
     queryId: run.queryId,
     cacheTtl: opts.cacheTtl,
@@ -72,6 +72,8 @@ export async function openEmbeddings(
     ...(run.signal ? { signal: run.signal } : {}),
     ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.budgetDollars !== undefined ? { budgetDollars: opts.budgetDollars } : {}),
+    ...(opts.budgetTokens !== undefined ? { budgetTokens: opts.budgetTokens } : {}),
   };
   const embedder = embedderOf(engine);
   const dims = new Map<string, number>();

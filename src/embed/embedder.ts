@@ -8,6 +8,7 @@
  * main thread: an embedding call is a few ms of JSON, not worth a worker.
  */
 import { hash } from 'node:crypto';
+import { RvbbitError } from '../errors.js';
 import type { EmbeddingClient, LlmClient } from '../llm/types.js';
 import { type CallOrigin, loggedCall } from '../obs/log-writer.js';
 import type { SemanticEngine } from '../semantic/semantic-engine.js';
@@ -23,6 +24,7 @@ export interface EmbedCounters {
   calls: number;
   cacheHits: number;
   cost: number;
+  tokens: number;
 }
 
 export interface EmbedContext {
@@ -33,6 +35,11 @@ export interface EmbedContext {
   /** The statement's `-- @ retries` and `-- @ timeout` (attempts per call, deadline of one attempt). */
   readonly retries?: number;
   readonly timeoutMs?: number;
+  /** The statement's `-- @ budget_dollars` / `budget_tokens`: no embedding call starts once spent. */
+  readonly budgetDollars?: number;
+  readonly budgetTokens?: number;
+  /** Dollars the statement's operator calls spent (set once its runner exists): they count against budget_dollars. */
+  chatDollars?: () => number;
   readonly counters: EmbedCounters;
 }
 
@@ -100,6 +107,15 @@ export class Embedder {
     origin: CallOrigin,
     out: Map<string, number[]>,
   ): Promise<void> {
+    const over = overBudget(ctx);
+    if (over) {
+      // As an operator call the budget stopped: the statement fails, naming the cause.
+      throw new RvbbitError(
+        'SEMANTIC_CALL_FAILED',
+        `embed failed: BUDGET_EXCEEDED: ${over} was spent before this embedding call started`,
+        { function: 'embed', cause: 'BUDGET_EXCEEDED' },
+      );
+    }
     const client = await this.llm();
     const startedAt = Date.now();
     ctx.counters.calls++;
@@ -113,6 +129,7 @@ export class Embedder {
         },
       );
       ctx.counters.cost += r.usage.cost ?? 0;
+      ctx.counters.tokens += r.usage.tokensIn;
       const call = {
         cell: 'embed',
         model: r.model,
@@ -188,6 +205,14 @@ export class Embedder {
     await this.client?.close();
     this.client = undefined;
   }
+}
+
+/** Which budget is spent: dollars count the operator calls' too; tokens only the embedding calls'. */
+function overBudget(ctx: EmbedContext): 'budget_dollars' | 'budget_tokens' | undefined {
+  const dollars = ctx.counters.cost + (ctx.chatDollars?.() ?? 0);
+  if (ctx.budgetDollars !== undefined && dollars >= ctx.budgetDollars) return 'budget_dollars';
+  if (ctx.budgetTokens !== undefined && ctx.counters.tokens >= ctx.budgetTokens) return 'budget_tokens';
+  return undefined;
 }
 
 /** Characters of text per call at most: long documents must not make one request body too large. */

@@ -111,6 +111,8 @@ export async function runSemantic(
         ? undefined
         : (await engine.semantic.syncRunner(engine.llm)).runner,
   });
+  // Embedding calls stop once the statement's budget_dollars is spent, operator calls included.
+  if (emb.state) emb.state.ctx.chatDollars = () => runner.cost ?? 0;
   try {
     await loadCascadesOf(
       rewritten.sites.map((site) => site.fn),

@@ -246,6 +246,30 @@ test('a failing /embeddings call fails the statement with the client’s code, l
   assert.equal(logged, [{ status: 'error', error: 'LLM_RETRIES_EXHAUSTED' }]);
 });
 
+test('budget_dollars: no embedding call starts once spent (the statement fails as an operator would)', async () => {
+  await f.sim.resetStats();
+  // The inner EMBED's call spends the budget; the outer one's text is known only after it: not started.
+  try {
+    await f.rows(
+      "SELECT EMBED(EMBED('a budget probe')::VARCHAR) AS v",
+      '-- @ cache: false\n-- @ budget_dollars: 0.000000001',
+    );
+    assert.unreachable();
+  } catch (err) {
+    const e = err as { code: string; detail: Record<string, unknown>; message: string };
+    assert.is(e.code, 'SEMANTIC_CALL_FAILED');
+    assert.is(e.detail['cause'], 'BUDGET_EXCEEDED');
+    assert.match(e.message, 'embed failed: BUDGET_EXCEEDED: budget_dollars was spent');
+  }
+  assert.is((await f.sim.stats()).embeddingRequests, 1);
+  // Within budget: both run.
+  const ok = await f.rows(
+    "SELECT EMBED(EMBED('a budget probe')::VARCHAR) IS NOT NULL AS v",
+    '-- @ cache: false\n-- @ budget_dollars: 1',
+  );
+  assert.equal(ok, [{ v: true }]);
+});
+
 test('rvbbit.queries counts embedding calls and cache hits as the statement’s', async () => {
   await f.rows("SELECT EMBED('counted sentence one') AS a, EMBED('counted sentence two') AS b");
   const q = await f.rows(
