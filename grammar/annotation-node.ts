@@ -21,6 +21,7 @@ export const ANNOTATION_KEYS = [
   'budget_tokens',
   'timeout',
   'retries',
+  'prefilter',
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
@@ -41,5 +42,7 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'budget_tokens'; readonly value: number }
     | { readonly key: 'timeout'; readonly value: Duration }
     | { readonly key: 'retries'; readonly value: number }
+    /** `~` asks the model only about each left value's k nearest right values by embedding. */
+    | { readonly key: 'prefilter'; readonly value: number }
     | { readonly key: 'hint'; readonly value: string }
   );

@@ -90,6 +90,15 @@ function typed(
       if ('error' in checked) return bad(checked.error, at);
       return { kind: 'Annotation', key, value: checked.value as number, span };
     }
+    case 'prefilter': {
+      const n = Number(value);
+      return /^\d+$/.test(value) && n >= 1 && n <= MAX_PREFILTER
+        ? { kind: 'Annotation', key, value: n, span }
+        : bad(
+            `prefilter must be an integer from 1 to ${MAX_PREFILTER} (right values kept per left value), got '${value}'`,
+            at,
+          );
+    }
     case 'timeout': {
       const checked = checkOptionValue(key, value);
       if ('error' in checked) return bad(checked.error, at);
@@ -97,6 +106,9 @@ function typed(
     }
   }
 }
+
+/** A prefilter keeps this many candidates per left value at most (past it, pruning saves little). */
+const MAX_PREFILTER = 1000;
 
 const bad = (message: string, offset: number): SemanticError => ({
   code: GrammarErrorCode.BAD_ANNOTATION_VALUE,

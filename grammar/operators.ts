@@ -47,6 +47,9 @@ export const AGGREGATES: readonly AggregateDef[] = [
   { name: 'LLM_THEMES', functionName: 'llm_themes', minArgs: 1, maxArgs: 2, returns: 'JSON' },
   { name: 'LLM_CLASSIFY', functionName: 'llm_classify', minArgs: 2, maxArgs: 2, returns: 'VARCHAR' },
   { name: 'LLM_AGG', functionName: 'llm_agg', minArgs: 2, maxArgs: 2, returns: 'VARCHAR' },
+  // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/embed/).
+  { name: 'EMBED', functionName: 'embed', minArgs: 1, maxArgs: 2, returns: 'FLOAT[]' },
+  { name: 'VECTOR_SEARCH', functionName: 'vector_search', minArgs: 4, maxArgs: 5, returns: 'TABLE' },
 ];
 
 /** A checked operator set, keyed by upper-case word. */

@@ -33,6 +33,10 @@ export const ENGINE_ERROR_CODES = {
   E_BAD_OPERATOR: "a cascade's semantic operator word is invalid (not one word, a SQL keyword, a clash)",
   SEMANTIC_NO_FUNCTION: "a semantic operator or function that no cascade's sql_function defines",
   SEMANTIC_OPERAND_TYPE: "a semantic function's operand is of a type its cascade does not take",
+  EMBED_BAD_ARGUMENT:
+    'EMBED or VECTOR_SEARCH got an argument it cannot take (a model that is not a string literal, k not a positive integer, a table or column that is not a name)',
+  EMBED_NEEDS_BATCH:
+    'EMBED outside the batch strategy of a text only an operator answer reveals, or with side effects inside an explicit transaction',
   BUDGET_UNPRICED:
     'budget_dollars with a model that has no price (and no budget_tokens): its spend could not be counted',
 

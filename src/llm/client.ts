@@ -9,19 +9,27 @@ import { Pool } from 'undici';
 import { RvbbitError } from '../errors.js';
 import { checkedApiKey } from './api-key.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
+import { type EmbedDeps, embedCall } from './embed-call.js';
 import { LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { type HttpReply, httpSend } from './http.js';
 import { type Answer, readReply, retryable } from './reply.js';
-import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, withRetry } from './retry.js';
+import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
 import { rejectsResponseFormat, responseFormatJson, schemaInstruction } from './structured.js';
-import type { CallOptions, ChatMessage, ChatRequest, ChatResult, LlmClient } from './types.js';
+import type {
+  CallOptions,
+  ChatMessage,
+  ChatRequest,
+  ChatResult,
+  EmbeddingClient,
+  LlmClient,
+} from './types.js';
 
 export type { LlmCallRecord, LlmClientOptions } from './client-options.js';
 
-/** An LlmClient for any OpenAI-compatible `/chat/completions` endpoint. */
-export function createLlmClient(options: LlmClientOptions): LlmClient {
+/** An LlmClient for any OpenAI-compatible `/chat/completions` endpoint; it also embeds (`/embeddings`). */
+export function createLlmClient(options: LlmClientOptions): LlmClient & EmbeddingClient {
   checkClientOptions(options);
   const base = new URL(options.baseUrl);
   const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
@@ -66,6 +74,24 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
 
   const clean = (text: string) => redact(text, key);
 
+  /** The retry policy of one call (chat or embeddings), signal aside. */
+  function policy(call: CallOptions, started: number, model: string): Omit<RetryPolicy, 'signal'> {
+    return {
+      attempts: call.retries ?? defaultAttempts,
+      explicitAttempts: call.retries !== undefined || options.retries !== undefined,
+      deadlineMs: call.deadlineMs ?? options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+      startedAt: started,
+      endpointDown,
+      ...(breaker ? { breakerOpen: () => !breaker.isClosed() } : {}),
+      backoff,
+      onRetry: (e) => {
+        if (e.retryAfterMs !== undefined)
+          gate.pause(Math.min(e.retryAfterMs, backoff.maxRetryAfterMs ?? 60_000));
+        options.onRetry?.({ ...e, model });
+      },
+    };
+  }
+
   async function chat(request: ChatRequest, call: CallOptions = {}): Promise<ChatResult> {
     const started = performance.now();
     const asked = request.model || options.defaultModel;
@@ -87,19 +113,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
         if (!(err instanceof RetryableFailure)) throw err;
         const once = () => attemptOnce(model, request, signal, timeoutMs, counter);
         done = await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
-          attempts: call.retries ?? defaultAttempts,
-          explicitAttempts: call.retries !== undefined || options.retries !== undefined,
-          deadlineMs: call.deadlineMs ?? options.deadlineMs ?? DEFAULT_DEADLINE_MS,
-          startedAt: started,
-          endpointDown,
-          ...(breaker ? { breakerOpen: () => !breaker.isClosed() } : {}),
-          backoff,
+          ...policy(call, started, model),
           ...(signal ? { signal } : {}),
-          onRetry: (e) => {
-            if (e.retryAfterMs !== undefined)
-              gate.pause(Math.min(e.retryAfterMs, backoff.maxRetryAfterMs ?? 60_000));
-            options.onRetry?.({ ...e, model });
-          },
         });
       }
       const result: ChatResult = {
@@ -177,8 +192,29 @@ export function createLlmClient(options: LlmClientOptions): LlmClient {
     }).then((reply) => retryable(reply, host, clean));
   }
 
+  const embedDeps: EmbedDeps = {
+    send,
+    path: `${base.pathname.replace(/\/+$/, '')}/embeddings${base.search}`,
+    headers,
+    host,
+    clean,
+    ...(options.prices ? { prices: options.prices } : {}),
+    ...(options.aliases ? { aliases: options.aliases } : {}),
+    defaultTimeoutMs: defaultTimeout,
+    isClosed: () => closed,
+    policy,
+    toError: (err, signal) => {
+      const e = toLlmError(err, signal);
+      return e.code === LLM_ERROR.ENDPOINT_DOWN && e.detail['host'] === undefined
+        ? namedDown(e, base.host)
+        : e;
+    },
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+  };
+
   return {
     chat,
+    embed: (request, call) => embedCall(embedDeps, request, call),
     close: async () => {
       closed = true;
       await pool.close();

@@ -61,3 +61,27 @@ export interface LlmClient {
   /** Releases sockets. */
   close(): Promise<void>;
 }
+
+/** One `/embeddings` request: every input embedded by one model, in one HTTP call. */
+export interface EmbedRequest {
+  readonly model: string;
+  readonly input: readonly string[];
+}
+
+export interface EmbedResult {
+  /** One vector per input, in input order. */
+  readonly vectors: readonly Float32Array[];
+  /** The model that answered (after alias resolution). */
+  readonly model: string;
+  /** tokensOut is 0: an embedding has no completion. */
+  readonly usage: ChatUsage;
+  readonly durationMs: number;
+  readonly attempts: number;
+  readonly answeredBy: string;
+}
+
+/** A client that also embeds (OpenAI-compatible `/embeddings`). */
+export interface EmbeddingClient {
+  /** Embeds `input` in one call. Rejects with an RvbbitError whose `code` starts with `LLM_`. */
+  embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult>;
+}

@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { createGrammar, DEFAULT_OPERATORS, type Grammar, type OperatorDef } from '../../grammar/index.js';
 import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
 import { failWith, MAX_CASCADE_BYTES, readCascadeDocument } from '../cascade/read-cascade.js';
+import { SIMILAR_TO } from '../embed/embed-sql.js';
 import { RvbbitError } from '../errors.js';
 import { packagePath } from '../package-files.js';
 
@@ -89,6 +90,8 @@ function readSqlFunction(file: string, text: string): SqlFunction | undefined {
 function operatorDefs(functions: ReadonlyMap<string, SemanticFunction>): OperatorDef[] {
   const byWord = new Map<string, OperatorDef>();
   for (const d of DEFAULT_OPERATORS) byWord.set(d.word, d);
+  // `a SIMILAR_TO b`: cosine of embeddings, no cascade (src/embed/embed-sql.ts rewrites it).
+  byWord.set(SIMILAR_TO.word, SIMILAR_TO);
   for (const f of functions.values()) {
     for (const form of f.sql.operators) {
       const [word, extra, ...rest] = form.keywords as [string, string | undefined, ...string[]];

@@ -22,6 +22,8 @@ export interface SemanticOptions {
   readonly timeoutMs?: number;
   /** Attempts per LLM call (`-- @ retries: n`); the engine's default otherwise. */
   readonly retries?: number;
+  /** `~` asks only about each left value's k nearest right values by embedding (`-- @ prefilter: k`). */
+  readonly prefilter?: number;
 }
 
 export const DEFAULT_THRESHOLD = 0.5;
@@ -40,6 +42,7 @@ export function semanticOptions(
   let budgetTokens: number | undefined;
   let timeoutMs: number | undefined;
   let retries: number | undefined;
+  let prefilter: number | undefined;
   for (const a of annotations) {
     switch (a.key) {
       case 'parallel':
@@ -72,6 +75,9 @@ export function semanticOptions(
       case 'retries':
         retries = a.value;
         break;
+      case 'prefilter':
+        prefilter = a.value;
+        break;
     }
   }
   return {
@@ -85,5 +91,6 @@ export function semanticOptions(
     budgetTokens,
     timeoutMs,
     retries,
+    prefilter,
   };
 }

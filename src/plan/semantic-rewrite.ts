@@ -29,6 +29,21 @@ export interface Rewritten {
   readonly sites: readonly CallSite[];
 }
 
+/** Text of a span of the statement, with every construct inside it already rewritten. */
+export type SpanText = (s: number, e: number) => string;
+type OperatorCall = SqlStatement['operators'][number];
+type FunctionCall = SqlStatement['aggregates'][number];
+
+/** Constructs another module rewrites (embeddings: src/embed/embed-sql.ts). */
+export interface RewriteHooks {
+  /** The SQL of an operator the hook owns (SIMILAR_TO), or undefined for a catalog operator. */
+  operator?(op: OperatorCall): ((text: SpanText) => string) | undefined;
+  /** Wraps a catalog operator's SQL (the `~` prefilter). */
+  wrap?(op: OperatorCall, text: SpanText, sql: string): string;
+  /** The SQL of a function call the hook owns (EMBED, VECTOR_SEARCH), or undefined. */
+  call?(a: FunctionCall): ((text: SpanText) => string) | undefined;
+}
+
 interface Edit {
   readonly start: number;
   readonly end: number;
@@ -43,6 +58,7 @@ export function rewriteSemantic(
   catalog: OperatorCatalog,
   token: number,
   threshold: number,
+  hooks?: RewriteHooks,
 ): Rewritten {
   const base = stmt.span.start;
   const sites: CallSite[] = [];
@@ -57,6 +73,11 @@ export function rewriteSemantic(
     `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
 
   for (const op of stmt.operators) {
+    const own = hooks?.operator?.(op);
+    if (own) {
+      edits.push({ start: op.span.start, end: op.span.end, render: own });
+      continue;
+    }
     const fn = fnFor(op.functionName, op.span, op.operator);
     sites.push({ kind: 'operator', word: op.operator, fn, clause: op.clause, ...pos(op.span) });
     const bare =
@@ -71,7 +92,8 @@ export function rewriteSemantic(
           text(op.left.span.start, op.left.span.end),
           text(op.right.span.start, op.right.span.end),
         ]);
-        return bare ? `(${c} > ${threshold})` : c;
+        const sql = bare ? `(${c} > ${threshold})` : c;
+        return hooks?.wrap ? hooks.wrap(op, text, sql) : sql;
       },
     });
   }
@@ -86,6 +108,11 @@ export function rewriteSemantic(
     });
   }
   for (const a of stmt.aggregates) {
+    const own = hooks?.call?.(a);
+    if (own) {
+      edits.push({ start: a.span.start, end: a.span.end, render: own });
+      continue;
+    }
     const fn = fnFor(a.functionName, a.span, a.name);
     sites.push({ kind: 'aggregate', word: a.name, fn, clause: 'select', ...pos(a.span) });
     edits.push({

@@ -10,6 +10,12 @@ import type { SqlStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
+import {
+  closeEmbeddings,
+  explainEmbeddings,
+  openEmbeddings,
+  registerEmbedFunctions,
+} from '../embed/embed-statement.js';
 import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { rewriteSemantic } from '../plan/semantic-rewrite.js';
@@ -38,7 +44,8 @@ export async function explainSemantic(
   const { catalog } = engine.semantic;
   const s = openStatement(opts.hint);
   try {
-    const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold);
+    const emb = await openEmbeddings(stmt, s, engine, opts, { queryId: ctx.queryId, explain: true });
+    const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold, emb.hooks);
     await loadCascadesOf(
       rw.sites.map((site) => site.fn),
       catalog,
@@ -52,7 +59,10 @@ export async function explainSemantic(
         ? `union_all (${opts.parallel} branches on hash(row) % ${opts.parallel})`
         : `sequential (union_all cannot split this query: ${split.reason})`;
     }
-    await ctx.q.run((con) => registerFunctions(engine.instance, con, catalog.functions.values()));
+    await ctx.q.run((con) => {
+      registerFunctions(engine.instance, con, catalog.functions.values());
+      if (emb.state) registerEmbedFunctions(engine.instance, con);
+    });
     const recorded = await recordPasses(s, rw.sql, ctx);
     const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
     const functions: Record<string, string | number>[] = [];
@@ -85,6 +95,7 @@ export async function explainSemantic(
           : 'pairwise: one call per distinct tuple',
       });
     }
+    const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
     const report = {
       statement: 'SELECT',
       strategy,
@@ -96,7 +107,9 @@ export async function explainSemantic(
         (f) =>
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
-      est_calls: calls,
+      ...(embedPlan ? { embeddings: embedPlan.lines } : {}),
+      // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
+      est_calls: calls + (embedPlan?.calls ?? 0),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
       est_dollars: dollars,
@@ -120,6 +133,7 @@ export async function explainSemantic(
       })),
     };
   } finally {
+    closeEmbeddings(s);
     closeStatement(s);
   }
 }

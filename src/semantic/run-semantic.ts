@@ -18,6 +18,14 @@ import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/inde
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
+import {
+  closeEmbeddings,
+  type EmbedStatement,
+  openEmbeddings,
+  registerEmbedFunctions,
+  resolveEmbeddings,
+} from '../embed/embed-statement.js';
+import { prefetchEmbeddings, runOnce } from '../embed/embed-write.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
@@ -71,7 +79,17 @@ export async function runSemantic(
 ): Promise<SemanticOutcome> {
   const { engine } = ctx;
   const s = openStatement(opts.hint);
-  const rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold);
+  let emb: Awaited<ReturnType<typeof openEmbeddings>> = {};
+  let rewritten: Rewritten;
+  try {
+    emb = await openEmbeddings(stmt, s, engine, opts, { queryId: ctx.queryId, signal: ctx.signal });
+    rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold, emb.hooks);
+  } catch (err) {
+    // Nothing ran yet: only the statement's state to drop.
+    closeEmbeddings(s);
+    closeStatement(s);
+    throw err;
+  }
   const batch = opts.strategy === 'batch' && isQuery(rewritten.sql);
   const runner = new CallRunner({
     pool: engine.pool(),
@@ -88,24 +106,54 @@ export async function runSemantic(
     retries: opts.retries,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
-    runSync: batch ? undefined : (await engine.semantic.syncRunner(engine.llm)).runner,
+    runSync:
+      batch || rewritten.sites.length === 0
+        ? undefined
+        : (await engine.semantic.syncRunner(engine.llm)).runner,
   });
+  // Embedding calls stop once the statement's budget_dollars is spent, operator calls included.
+  if (emb.state) emb.state.ctx.chatDollars = () => runner.cost ?? 0;
   try {
     await loadCascadesOf(
       rewritten.sites.map((site) => site.fn),
       engine.semantic.catalog,
     );
-    await ctx.q.run((con) =>
-      registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values()),
-    );
+    await ctx.q.run((con) => {
+      registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values());
+      if (emb.state) registerEmbedFunctions(engine.instance, con);
+    });
     const base = { calls: 0, cacheHits: 0, cost: 0 };
     let out: Omit<SemanticOutcome, keyof typeof base>;
-    if (batch) {
-      out = await runBatch(stmt, rewritten, s, runner, opts, ctx);
+    // Outside the batch loop, embeddings are fetched first (embed-write.ts), in record passes.
+    const prefetched =
+      emb.state && !batch
+        ? await prefetchEmbeddings(
+            rewritten.sql,
+            s,
+            emb.state,
+            ctx.q,
+            ctx.params,
+            !isQuery(rewritten.sql),
+            ctx.signal,
+          )
+        : 0;
+    if (emb.state && !batch && rewritten.sites.length === 0) {
+      const result = await runOnce(rewritten.sql, s, ctx.q, ctx.params);
+      out = {
+        result,
+        strategy: `${opts.strategy} (embeddings fetched by record passes first${isQuery(rewritten.sql) ? '' : ', rolled back'})`,
+        passes: prefetched + 1,
+        plans: [],
+      };
+    } else if (batch) {
+      out = await runBatch(stmt, rewritten, s, runner, opts, ctx, emb.state);
     } else {
       out = await runSync(rewritten, s, runner, opts, ctx);
     }
-    return { ...out, calls: runner.calls, cacheHits: runner.cacheHits, cost: runner.cost };
+    // Embedding calls count as calls of the statement (they are logged and priced alike).
+    const e = emb.state?.counters ?? { calls: 0, cacheHits: 0, cost: 0 };
+    const cost = runner.cost === null ? null : runner.cost + e.cost;
+    return { ...out, calls: runner.calls + e.calls, cacheHits: runner.cacheHits + e.cacheHits, cost };
   } catch (err) {
     // Cancelled calls fail as data in the workers; the statement's error is the cancellation.
     if (ctx.signal?.aborted) {
@@ -118,6 +166,7 @@ export async function runSemantic(
     }
     throw err;
   } finally {
+    closeEmbeddings(s);
     closeStatement(s);
     await runner.flush();
   }
@@ -130,6 +179,7 @@ async function runBatch(
   runner: CallRunner,
   opts: SemanticOptions,
   ctx: SemanticRunContext,
+  emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens))
     s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
@@ -138,6 +188,9 @@ async function runBatch(
     startPass(s);
     const result = await query(rw, s, ctx, rw.sql);
     if (s.missed.size === 0) return { result, strategy: 'batch', passes: pass, plans };
+    // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
+    const embedded = emb ? await resolveEmbeddings(emb) : false;
+    if (s.recorded.size === 0 && embedded) continue;
     if (s.recorded.size === 0)
       throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
     if (s.recorded.size < s.missed.size) s.budget *= 2;

@@ -4,6 +4,7 @@
  * blocking worker, started on first use.
  */
 
+import { closeEmbedder } from '../embed/embedder.js';
 import { loadOperatorCatalog, type OperatorCatalog } from '../plan/operator-catalog.js';
 import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import { SyncRunner } from './sync-runner.js';
@@ -32,6 +33,7 @@ export async function createSemanticShared(
       return { runner: (task) => r.run(task) };
     },
     async close() {
+      await closeEmbedder(this);
       if (started) await (await started).close();
     },
   };

@@ -9,6 +9,7 @@ import { RvbbitError } from '../errors.js';
 import { SIM_HEADER } from '../llm/http.js';
 import { handleChat } from './chat-handler.js';
 import { errorBody } from './completion.js';
+import { handleEmbeddings } from './embeddings.js';
 import type { SimulatorOptions } from './options.js';
 import { SimState } from './sim-state.js';
 import type { SimulatorStats } from './stats.js';
@@ -46,6 +47,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const path = (req.url ?? '/').split('?')[0]!;
     if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
       handleChat(state, req, res);
+    } else if (req.method === 'POST' && (path === '/v1/embeddings' || path === '/embeddings')) {
+      handleEmbeddings(state, req, res);
     } else if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
       const data = state.opts.models.map((id) => ({
         id,

@@ -24,6 +24,10 @@ export interface SimulatorStats {
   /** Tokens reported in answers. */
   tokensIn: number;
   tokensOut: number;
+  /** POSTs to /embeddings (not counted in `requests`), inputs embedded in 200 answers, and their tokens. */
+  embeddingRequests: number;
+  embeddingInputs: number;
+  embeddingTokens: number;
   /** Only with the `record` option. */
   promptsSeen?: SeenRequest[];
 }
@@ -40,6 +44,9 @@ export function emptyStats(record: boolean): SimulatorStats {
     malformed: 0,
     tokensIn: 0,
     tokensOut: 0,
+    embeddingRequests: 0,
+    embeddingInputs: 0,
+    embeddingTokens: 0,
   };
   if (record) s.promptsSeen = [];
   return s;

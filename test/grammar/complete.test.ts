@@ -77,6 +77,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'budget_tokens', kind: 'annotation_key' },
     { label: 'timeout', kind: 'annotation_key' },
     { label: 'retries', kind: 'annotation_key' },
+    { label: 'prefilter', kind: 'annotation_key' },
   ]);
   assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);
   assert.equal(labels('-- @ strategy: |'), ['batch', 'sequential', 'union_all', 'vectorized']);

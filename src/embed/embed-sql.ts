@@ -1,0 +1,138 @@
+/**
+ * How embedding constructs become DuckDB SQL (a RewriteHooks for
+ * plan/semantic-rewrite.ts). E(x, m) below is
+ * `CAST(rvbbit_embed(<stmt>, CAST((x) AS VARCHAR), 'm') AS FLOAT[n])`, n the
+ * model's dimension (learned before the rewrite: embedder.ts dims()):
+ *   EMBED(x [, 'm'])                    → E(x, m)
+ *   a SIMILAR_TO b                      → CAST(array_cosine_similarity(E(a), E(b)) AS DOUBLE)
+ *                                         (bare in WHERE / HAVING / ON: `> threshold`, as ABOUT)
+ *   VECTOR_SEARCH(q, tbl, col, k [,'m']) → (SELECT tbl.*, cosine(E(tbl.col), E(q)) AS score FROM tbl
+ *                                          WHERE tbl.col IS NOT NULL ORDER BY score DESC, tbl.col LIMIT k)
+ *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, hash(a), hash(b), a, b)
+ *                                          THEN (a ~ b) ELSE false END
+ * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
+ * cannot be installed offline here, and exact search needs no index to keep.
+ */
+import type { OperatorDef, SqlStatement } from '../../grammar/index.js';
+import { RvbbitError } from '../errors.js';
+import type { RewriteHooks, SpanText } from '../plan/semantic-rewrite.js';
+
+export const SIMILAR_TO: OperatorDef = {
+  word: 'SIMILAR_TO',
+  functionName: 'embed_similarity',
+  returns: 'DOUBLE',
+};
+export const EMBED_FN = 'rvbbit_embed';
+export const PREFILTER_FN = 'rvbbit_prefilter';
+
+type Call = SqlStatement['aggregates'][number];
+type Op = SqlStatement['operators'][number];
+
+/**
+ * The models a statement's EMBED, SIMILAR_TO and VECTOR_SEARCH use (their
+ * dimensions are learned before the rewrite); every argument is checked
+ * here, before any state exists, so a bad one fails the statement at once.
+ */
+export function embedModels(stmt: SqlStatement, defaultModel: string): Set<string> {
+  const models = new Set<string>();
+  for (const op of stmt.operators) if (op.functionName === SIMILAR_TO.functionName) models.add(defaultModel);
+  for (const a of stmt.aggregates) {
+    if (a.functionName === 'embed') models.add(a.args[1] ? modelArg(a, a.args[1].text) : defaultModel);
+    if (a.functionName === 'vector_search') {
+      const [, table, column, k, m] = a.args;
+      if (!IDENT_PATH.test(table!.text)) bad(a, `the table must be a table name, got ${table!.text}`);
+      if (!IDENT.test(column!.text)) bad(a, `the column must be a column name, got ${column!.text}`);
+      if (!/^[1-9]\d{0,8}$/.test(k!.text)) bad(a, `k must be a positive integer literal, got ${k!.text}`);
+      models.add(m ? modelArg(a, m.text) : defaultModel);
+    }
+  }
+  return models;
+}
+
+export interface EmbedSqlContext {
+  readonly token: number;
+  /** Dimension by model; a model not in it (EXPLAIN, before any call) is typed FLOAT[1]: its values are NULL. */
+  readonly dims: ReadonlyMap<string, number>;
+  readonly defaultModel: string;
+  readonly threshold: number;
+  readonly prefilter: number | undefined;
+}
+
+export function embedHooks(c: EmbedSqlContext): RewriteHooks {
+  const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  const e = (x: string, model: string) =>
+    `CAST(${EMBED_FN}(${c.token}, CAST((${x}) AS VARCHAR), ${quote(model)}) AS FLOAT[${c.dims.get(model) ?? 1}])`;
+  const cosine = (a: string, b: string, model: string) =>
+    `CAST(array_cosine_similarity(${e(a, model)}, ${e(b, model)}) AS DOUBLE)`;
+  const span = (text: SpanText, x: { span: { start: number; end: number } }) =>
+    text(x.span.start, x.span.end);
+  return {
+    operator(op: Op) {
+      if (op.functionName !== SIMILAR_TO.functionName) return undefined;
+      const bare =
+        op.comparison === null &&
+        (op.clause === 'where' || op.clause === 'having' || op.clause === 'join_on');
+      return (text) => {
+        const sql = cosine(span(text, op.left), span(text, op.right), c.defaultModel);
+        return bare ? `(${sql} > ${c.threshold})` : sql;
+      };
+    },
+    wrap(op: Op, text: SpanText, sql: string) {
+      if (op.operator !== '~' || c.prefilter === undefined) return sql;
+      const a = `CAST((${span(text, op.left)}) AS VARCHAR)`;
+      const b = `CAST((${span(text, op.right)}) AS VARCHAR)`;
+      // A pair is known by its texts' hashes (prefilter-state.ts); hash(NULL) is not NULL, hence the IF.
+      const h = (x: string) => `if((${x}) IS NULL, NULL, CAST(hash(${x}) >> 11 AS DOUBLE))`;
+      // CASE, not AND: DuckDB may reorder a conjunction; a CASE never evaluates THEN for a row that fails WHEN.
+      return `(CASE WHEN ${PREFILTER_FN}(${c.token}, ${h(a)}, ${h(b)}, ${a}, ${b}) THEN ${sql} ELSE false END)`;
+    },
+    call(a: Call) {
+      if (a.functionName === 'embed') {
+        const model = a.args[1] ? modelArg(a, a.args[1].text) : c.defaultModel;
+        return (text) => e(span(text, a.args[0]!), model);
+      }
+      if (a.functionName !== 'vector_search') return undefined;
+      const [q, table, column, k, m] = a.args as [
+        Call['args'][0],
+        Call['args'][0],
+        Call['args'][0],
+        Call['args'][0],
+        Call['args'][0]?,
+      ];
+      // Arguments were checked by embedModels().
+      const model = m ? modelArg(a, m.text) : c.defaultModel;
+      return (text) => {
+        // Aliased by its own name, so DuckDB's errors ("Table products has no column …") name the user's table.
+        const alias = table.text.match(new RegExp(`${IDENT_PART}$`))![0];
+        const col = `${alias}.${column.text}`;
+        return (
+          `(SELECT ${alias}.*, ${cosine(col, span(text, q), model)} AS score ` +
+          `FROM ${table.text} AS ${alias} WHERE ${col} IS NOT NULL ` +
+          `ORDER BY score DESC NULLS LAST, ${col} LIMIT ${k.text})`
+        );
+      };
+    },
+  };
+}
+
+const IDENT_PART = '(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")';
+const IDENT = new RegExp(`^${IDENT_PART}$`);
+const IDENT_PATH = new RegExp(`^${IDENT_PART}(?:\\.${IDENT_PART}){0,2}$`);
+
+/** A model argument: a string literal, so the model (and its dimension) is known before any row runs. */
+function modelArg(a: Call, text: string): string {
+  const m = /^'((?:[^']|'')+)'$/.exec(text.trim());
+  if (!m) bad(a, `the model must be a string literal, got ${text}`);
+  return m[1]!.replaceAll("''", "'");
+}
+
+function bad(a: Call, why: string): never {
+  throw new RvbbitError(
+    'EMBED_BAD_ARGUMENT',
+    `${a.name} at line ${a.span.line}, column ${a.span.column}: ${why}`,
+    {
+      line: a.span.line,
+      column: a.span.column,
+    },
+  );
+}

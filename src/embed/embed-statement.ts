@@ -1,0 +1,268 @@
+/**
+ * A semantic statement's embeddings, in the batch strategy's passes
+ * (semantic/run-semantic.ts): `rvbbit_embed` answers a text's vector from the
+ * statement's map or records it as missed (NULL), `rvbbit_prefilter` records
+ * the distinct values on each side of a pre-filtered `~`, and between passes
+ * resolveEmbeddings() embeds what was missed (cached per model and text) and
+ * picks each left value's top-k right values, so the next pass asks the model
+ * about those pairs only. Functions run on the main thread, as the operators'.
+ */
+import {
+  BOOLEAN,
+  DOUBLE,
+  type DuckDBConnection,
+  DuckDBScalarFunction,
+  FLOAT,
+  INTEGER,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
+import type { SqlStatement } from '../../grammar/index.js';
+import { errorMessage, RvbbitError } from '../errors.js';
+import type { SemanticOptions } from '../plan/semantic-options.js';
+import type { RewriteHooks } from '../plan/semantic-rewrite.js';
+import type { SemanticEngine } from '../semantic/semantic-engine.js';
+import { type StatementCalls, statementFor } from '../semantic/statement-calls.js';
+import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
+import {
+  DEFAULT_EMBED_MODEL,
+  EMBED_BATCH,
+  type EmbedContext,
+  type EmbedCounters,
+  embedCacheKey,
+  embedderOf,
+} from './embedder.js';
+import { PrefilterState } from './prefilter-state.js';
+
+export interface EmbedStatement {
+  readonly engine: SemanticEngine;
+  readonly ctx: EmbedContext;
+  /** Vectors by `model \0 text`. */
+  readonly vectors: Map<string, number[]>;
+  readonly missing: Map<string, { readonly model: string; readonly text: string }>;
+  readonly prefilter: PrefilterState | undefined;
+  readonly counters: EmbedCounters;
+}
+
+const live = new Map<number, EmbedStatement>();
+
+/**
+ * The hooks the rewrite needs and the statement's embedding state; both
+ * undefined when it embeds nothing. Learns each model's dimension first (one
+ * probe call per model the first time, then cached); EXPLAIN (`explain`)
+ * makes no call: a model whose dimension is unknown is typed FLOAT[1].
+ */
+export async function openEmbeddings(
+  stmt: SqlStatement,
+  s: StatementCalls,
+  engine: SemanticEngine,
+  opts: SemanticOptions,
+  run: { readonly queryId: string; readonly signal?: AbortSignal; readonly explain?: boolean },
+): Promise<{ hooks?: RewriteHooks; state?: EmbedStatement }> {
+  const models = embedModels(stmt, DEFAULT_EMBED_MODEL);
+  // A prefilter needs no dimension (its vectors never reach SQL), only the state.
+  const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
+  if (models.size === 0 && !hasPrefilter) return {};
+  const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0, tokens: 0 };
+  const ctx: EmbedContext = {
+    queryId: run.queryId,
+    cacheTtl: opts.cacheTtl,
+    counters,
+    ...(run.signal ? { signal: run.signal } : {}),
+    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.budgetDollars !== undefined ? { budgetDollars: opts.budgetDollars } : {}),
+    ...(opts.budgetTokens !== undefined ? { budgetTokens: opts.budgetTokens } : {}),
+  };
+  const embedder = embedderOf(engine);
+  const dims = new Map<string, number>();
+  for (const m of models) {
+    const n = run.explain ? embedder.knownDims(m) : await embedder.dims(m, ctx);
+    if (n !== undefined) dims.set(m, n);
+  }
+  const state: EmbedStatement = {
+    engine,
+    ctx,
+    vectors: new Map(),
+    missing: new Map(),
+    prefilter: hasPrefilter ? new PrefilterState(opts.prefilter!, DEFAULT_EMBED_MODEL) : undefined,
+    counters,
+  };
+  live.set(s.token, state);
+  const hooks = embedHooks({
+    token: s.token,
+    dims,
+    defaultModel: DEFAULT_EMBED_MODEL,
+    threshold: opts.threshold,
+    prefilter: hasPrefilter ? opts.prefilter : undefined,
+  });
+  return { hooks, state };
+}
+
+export function closeEmbeddings(s: StatementCalls): void {
+  live.delete(s.token);
+}
+
+/** Embeds what the last pass missed and plans the prefilter; true when there was anything to do. */
+export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
+  let did = false;
+  if (st.missing.size > 0) {
+    await fill(st, [...st.missing.values()]);
+    st.missing.clear();
+    did = true;
+  }
+  const p = st.prefilter;
+  if (p?.stale) {
+    await p.replan(st.engine.semantic.smallSideLimit, async (texts) => {
+      await fill(
+        st,
+        texts.map((text) => ({ model: p.model, text })),
+      );
+      return (t) => st.vectors.get(`${p.model}\u0000${t}`)!;
+    });
+    did = true;
+  }
+  return did;
+}
+
+/**
+ * What EXPLAIN shows and counts: the texts to embed (the cache peeked, not
+ * counted) as calls of EMBED_BATCH, and a pre-filtered `~`'s pairs, whose
+ * calls EXPLAIN's passes never reach (the pairs are chosen by embeddings): its bound.
+ */
+export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: string[]; calls: number }> {
+  const lines: string[] = [];
+  let calls = 0;
+  const count = async (model: string, texts: readonly string[], what: string) => {
+    const cached =
+      st.ctx.cacheTtl === false
+        ? 0
+        : (
+            await st.engine.cache.lookup(
+              texts.map((t) => embedCacheKey(model, t)),
+              false,
+            )
+          ).size;
+    const n = Math.ceil((texts.length - cached) / EMBED_BATCH);
+    calls += n;
+    lines.push(
+      `${what} (${model}): ${texts.length} distinct texts, ${cached} cached, ${n} calls of up to ${EMBED_BATCH}`,
+    );
+  };
+  const byModel = new Map<string, string[]>();
+  for (const { model, text } of st.missing.values())
+    byModel.set(model, [...(byModel.get(model) ?? []), text]);
+  for (const [model, texts] of byModel) await count(model, texts, 'embeddings');
+  const p = st.prefilter;
+  if (p) {
+    const limit = st.engine.semantic.smallSideLimit;
+    lines.push(p.describe(limit));
+    calls += p.callsBound(limit);
+    if (!p.keepsAll(limit))
+      await count(p.model, [...new Set([...p.lefts.values(), ...p.rights.values()])], 'prefilter embeddings');
+  }
+  return { lines, calls };
+}
+
+/** Vectors for these texts into the statement's map (the ones it lacks), by model. */
+async function fill(st: EmbedStatement, wanted: readonly { model: string; text: string }[]): Promise<void> {
+  const byModel = new Map<string, string[]>();
+  for (const w of wanted) {
+    if (st.vectors.has(`${w.model}\u0000${w.text}`)) continue;
+    const list = byModel.get(w.model);
+    if (list) list.push(w.text);
+    else byModel.set(w.model, [w.text]);
+  }
+  const embedder = embedderOf(st.engine);
+  await Promise.all(
+    [...byModel].map(async ([model, texts]) => {
+      const got = await embedder.vectors(model, texts, st.ctx);
+      for (const [t, v] of got) st.vectors.set(`${model}\u0000${t}`, v);
+    }),
+  );
+}
+
+const registered = new WeakSet<object>();
+
+/** Registers rvbbit_embed and rvbbit_prefilter once per database (`db` identifies it). */
+export function registerEmbedFunctions(db: object, con: DuckDBConnection): void {
+  if (registered.has(db)) return;
+  con.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: EMBED_FN,
+      returnType: LIST(FLOAT),
+      parameterTypes: [INTEGER, VARCHAR, VARCHAR],
+      specialHandling: true,
+      volatile: true,
+      mainFunction: (info, input, output) => {
+        try {
+          const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+          const texts = input.getColumnVector(1);
+          const models = input.getColumnVector(2);
+          for (let r = 0; r < input.rowCount; r++) {
+            const text = texts.getItem(r) as string | null;
+            const model = models.getItem(r) as string | null;
+            // '' has nothing to embed (and OpenAI refuses it): NULL, as for a NULL text.
+            if (text === null || model === null || text === '') {
+              output.setItem(r, null);
+              continue;
+            }
+            const key = `${model}\u0000${text}`;
+            const v = st.vectors.get(key);
+            if (v) output.setItem(r, listValue(v));
+            else if (sync) {
+              // Sync strategies run after record passes fetched every text they reached (embed-write.ts).
+              throw new RvbbitError(
+                'EMBED_NEEDS_BATCH',
+                'EMBED of a text only an operator answer reveals needs the batch strategy (the record passes could not see it)',
+              );
+            } else {
+              st.missing.set(key, { model, text });
+              s.missed.add(`embed\u0000${key}`);
+              output.setItem(r, null);
+            }
+          }
+          output.flush();
+        } catch (err) {
+          keepError(input.getColumnVector(0).getItem(0), err);
+          info.setError(`EMBED: ${errorMessage(err)}`);
+        }
+      },
+    }),
+  );
+  con.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: PREFILTER_FN,
+      returnType: BOOLEAN,
+      // token, hash(a) and hash(b) as DOUBLE (prefilter-state.ts), a, b
+      parameterTypes: [INTEGER, DOUBLE, DOUBLE, VARCHAR, VARCHAR],
+      specialHandling: true,
+      volatile: true,
+      mainFunction: (info, input, output) => {
+        try {
+          const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+          st.prefilter!.evaluate(input, output, s.missed, sync);
+        } catch (err) {
+          keepError(input.getColumnVector(0).getItem(0), err);
+          info.setError(`prefilter: ${errorMessage(err)}`);
+        }
+      },
+    }),
+  );
+  registered.add(db);
+}
+
+/** The statement rethrows its first function error as itself (run-semantic.ts query()). */
+function keepError(token: unknown, err: unknown): void {
+  const s = statementFor(Number(token));
+  if (s) s.error ??= err;
+}
+
+function stateOf(token: number): { s: StatementCalls; st: EmbedStatement; sync: boolean } {
+  const s = statementFor(token);
+  const st = live.get(token);
+  if (!s || !st)
+    throw new Error('called outside an rvbbit statement (embedding functions run only through the engine)');
+  return { s, st, sync: s.mode !== 'record' };
+}

@@ -1,0 +1,111 @@
+/**
+ * One statement's pre-filtered `~`: the values seen on each side, and the
+ * pairs the model may be asked about. DuckDB calls `rvbbit_prefilter` once
+ * per pair of the join (4,000,000 for 2,000 × 2,000, in every record pass),
+ * so a pair is identified by 53-bit hashes of its two texts (DuckDB's
+ * hash(), passed as DOUBLE): reading a number is cheap where decoding two
+ * strings per pair took most of a pass. A text is read only the first time
+ * its hash is seen. (Two texts of one side sharing a 53-bit hash would be
+ * taken as one: about 1 in 10^9 for 4,000 values.)
+ */
+import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import { describePlan, type PrefilterPlan, topK } from './prefilter.js';
+
+export class PrefilterState {
+  /** Texts by hash, per side. */
+  readonly lefts = new Map<number, string>();
+  readonly rights = new Map<number, string>();
+  /** A value came in that the last plan did not see: plan again before the next pass. */
+  stale = false;
+  /** Right hashes kept per left hash; 'all' when a small side keeps today's plan. */
+  private allowed: Map<number, Set<number>> | 'all' = new Map();
+  plan: PrefilterPlan | undefined;
+
+  constructor(
+    readonly k: number,
+    readonly model: string,
+  ) {}
+
+  /**
+   * Columns: token, hash(a), hash(b), a, b. NULL side → true (`~` answers NULL itself, no call).
+   * In a sync strategy (`sync`) there is no later pass to plan in: a pair the plan never saw goes to the model.
+   */
+  evaluate(input: DuckDBDataChunk, output: DuckDBVector, missed: Set<string>, sync: boolean): void {
+    const ha = input.getColumnVector(1);
+    const hb = input.getColumnVector(2);
+    for (let r = 0; r < input.rowCount; r++) {
+      const a = ha.getItem(r) as number | null;
+      const b = hb.getItem(r) as number | null;
+      if (a === null || b === null) {
+        output.setItem(r, true);
+        continue;
+      }
+      if (sync && (!this.lefts.has(a) || !this.rights.has(b))) {
+        output.setItem(r, true);
+        continue;
+      }
+      if (!this.lefts.has(a)) {
+        this.lefts.set(a, input.getColumnVector(3).getItem(r) as string);
+        this.stale = true;
+      }
+      if (!this.rights.has(b)) {
+        this.rights.set(b, input.getColumnVector(4).getItem(r) as string);
+        this.stale = true;
+      }
+      if (this.stale) {
+        missed.add('prefilter');
+        output.setItem(r, null);
+      } else output.setItem(r, this.allowed === 'all' || this.allowed.get(a)?.has(b) === true);
+    }
+    output.flush();
+  }
+
+  /** True when one side is small enough for the small-side plan (or k keeps every right value anyway). */
+  keepsAll(smallSideLimit: number): boolean {
+    return Math.min(this.lefts.size, this.rights.size) <= smallSideLimit || this.rights.size <= this.k;
+  }
+
+  /** Chooses the pairs from every value seen so far; `vectors` embeds texts (cached). */
+  async replan(
+    smallSideLimit: number,
+    vectors: (texts: string[]) => Promise<(text: string) => ArrayLike<number>>,
+  ): Promise<void> {
+    const base = this.base();
+    if (this.keepsAll(smallSideLimit)) {
+      this.allowed = 'all';
+      this.plan = { ...base, kept: null };
+    } else {
+      const [lh, lt] = [[...this.lefts.keys()], [...this.lefts.values()]];
+      const [rh, rt] = [[...this.rights.keys()], [...this.rights.values()]];
+      const vectorOf = await vectors([...lt, ...rt]);
+      const allowed = new Map<number, Set<number>>();
+      let kept = 0;
+      topK(lt, rt, vectorOf, this.k).forEach((js, i) => {
+        allowed.set(lh[i]!, new Set(js.map((j) => rh[j]!)));
+        kept += js.length;
+      });
+      this.allowed = allowed;
+      this.plan = { ...base, kept };
+    }
+    this.stale = false;
+  }
+
+  /** For EXPLAIN, before any plan: the pairs, and at most left × k kept. */
+  describe(smallSideLimit: number): string {
+    const base = this.base();
+    const kept = this.keepsAll(smallSideLimit) ? null : Math.min(base.pairs, this.lefts.size * this.k);
+    return describePlan(this.plan ?? { ...base, kept });
+  }
+
+  /** EXPLAIN's bound on the calls: left values × k, or the small-side plan's one call per larger-side value. */
+  callsBound(smallSideLimit: number): number {
+    const [l, r] = [this.lefts.size, this.rights.size];
+    if (this.keepsAll(smallSideLimit)) return Math.min(l * r, Math.max(l, r));
+    return Math.min(l * r, l * this.k);
+  }
+
+  private base() {
+    const [l, r] = [this.lefts.size, this.rights.size];
+    return { k: this.k, leftValues: l, rightValues: r, pairs: l * r };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The prefilter of `a ~ b` (`-- @ prefilter: k`): for each distinct left
+ * value, the k right values nearest by cosine of their embeddings. Only those
+ * pairs reach the model; the others are false without a call. Exact (every
+ * left against every right, a k-slot insertion list per left): 2,000 × 2,000
+ * values of 256 dimensions are ~1e9 multiply-adds, about a second, against
+ * the 4,000,000 model calls it saves.
+ */
+
+export interface PrefilterPlan {
+  readonly k: number;
+  readonly leftValues: number;
+  readonly rightValues: number;
+  /** Pairs the join would ask about without the prefilter. */
+  readonly pairs: number;
+  /** Pairs kept (≤ leftValues × k); null when the whole cross product is kept (a small side: today's plan). */
+  readonly kept: number | null;
+}
+
+export function describePlan(p: PrefilterPlan): string {
+  if (p.kept === null)
+    return `prefilter ${p.k}: not applied (${p.leftValues} × ${p.rightValues} values: a small side keeps its own plan)`;
+  return `prefilter ${p.k}: ${p.leftValues} left × ${p.rightValues} right values = ${p.pairs} pairs; ${p.kept} kept (top ${p.k} per left value by embedding), ${p.pairs - p.kept} pruned`;
+}
+
+/**
+ * For each left value, the indexes (into `rights`) of its k nearest right
+ * values by cosine, nearest first; a tie goes to the right value that sorts
+ * first, so the choice does not depend on the order rows arrived in.
+ */
+export function topK(
+  lefts: readonly string[],
+  rights: readonly string[],
+  vectorOf: (text: string) => ArrayLike<number>,
+  k: number,
+): number[][] {
+  const order = rights
+    .map((_, j) => j)
+    .sort((x, y) => (rights[x]! < rights[y]! ? -1 : rights[x]! > rights[y]! ? 1 : 0));
+  const dims = vectorOf(rights[0]!).length;
+  // Rights as one unit-normalised matrix: the inner loop is a dot product over a flat array.
+  const m = new Float32Array(order.length * dims);
+  for (let j = 0; j < order.length; j++) normalizeInto(vectorOf(rights[order[j]!]!), m, j * dims);
+  const q = new Float32Array(dims);
+  const bestI = new Int32Array(k);
+  const bestS = new Float64Array(k);
+  return lefts.map((l) => {
+    normalizeInto(vectorOf(l), q, 0);
+    let n = 0;
+    for (let j = 0; j < order.length; j++) {
+      let dot = 0;
+      const off = j * dims;
+      for (let d = 0; d < dims; d++) dot += q[d]! * m[off + d]!;
+      if (n === k && dot <= bestS[k - 1]!) continue;
+      // Insert keeping the list sorted by score, descending (an earlier j wins a tie).
+      let at = n < k ? n++ : k - 1;
+      while (at > 0 && bestS[at - 1]! < dot) {
+        bestS[at] = bestS[at - 1]!;
+        bestI[at] = bestI[at - 1]!;
+        at--;
+      }
+      bestS[at] = dot;
+      bestI[at] = j;
+    }
+    return Array.from(bestI.subarray(0, n), (j) => order[j]!);
+  });
+}
+
+function normalizeInto(v: ArrayLike<number>, out: Float32Array, offset: number): void {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
+  const s = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  for (let i = 0; i < v.length; i++) out[offset + i] = v[i]! * s;
+}

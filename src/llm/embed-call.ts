@@ -1,0 +1,145 @@
+/**
+ * `/embeddings` calls: the same layers as chat (retry( gate( http ) ), the
+ * API key redacted, usage priced by the table), a different body and reply.
+ * One call embeds a batch of inputs; splitting a long list into batches is the
+ * caller's choice (src/embed/embedder.ts), as is caching.
+ */
+import type { RvbbitError } from '../errors.js';
+import type { LlmCallRecord } from './client-options.js';
+import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
+import { type HttpReply, type Send, SIM_HEADER } from './http.js';
+import type { PriceTable } from './pricing.js';
+import { retryable } from './reply.js';
+import { type RetryPolicy, withRetry } from './retry.js';
+import type { CallOptions, EmbedRequest, EmbedResult } from './types.js';
+import { usageOf } from './usage.js';
+
+/** What an embed call borrows from its client. */
+export interface EmbedDeps {
+  readonly send: Send;
+  /** {base}/embeddings */
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly host: string;
+  readonly clean: (text: string) => string;
+  readonly prices?: PriceTable;
+  readonly aliases?: Readonly<Record<string, string>>;
+  readonly defaultTimeoutMs: number;
+  readonly isClosed: () => boolean;
+  /** The client's retry policy for one call (attempts, deadline, breaker, backoff, Retry-After pauses). */
+  readonly policy: (call: CallOptions, startedAt: number, model: string) => Omit<RetryPolicy, 'signal'>;
+  /** Any thrown value → an RvbbitError with an LLM_ code (the client's own mapping). */
+  readonly toError: (err: unknown, signal: AbortSignal | undefined) => RvbbitError;
+  readonly onCall?: (record: LlmCallRecord) => void;
+}
+
+export async function embedCall(
+  deps: EmbedDeps,
+  request: EmbedRequest,
+  call: CallOptions = {},
+): Promise<EmbedResult> {
+  const started = performance.now();
+  if (!request.model) throw llmError(LLM_ERROR.BAD_REQUEST, 'no embedding model');
+  const model = deps.aliases?.[request.model] ?? request.model;
+  if (
+    !Array.isArray(request.input) ||
+    request.input.length === 0 ||
+    !request.input.every((s) => typeof s === 'string')
+  )
+    throw llmError(LLM_ERROR.BAD_REQUEST, 'input must be a non-empty array of strings');
+  if (deps.isClosed()) throw llmError(LLM_ERROR.BAD_REQUEST, 'the LLM client is closed');
+  const signal = call.signal;
+  const body = JSON.stringify({ model, input: request.input, encoding_format: 'float' });
+  let attempts = 0;
+  const once = (): Promise<EmbedAnswer> => {
+    attempts++;
+    return deps
+      .send({
+        path: deps.path,
+        body,
+        headers: deps.headers,
+        signal,
+        timeoutMs: call.timeoutMs ?? deps.defaultTimeoutMs,
+      })
+      .then((reply) =>
+        readEmbeddings(retryable(reply, deps.host, deps.clean), model, request.input.length, deps),
+      );
+  };
+  try {
+    const done = await withRetry(() => once(), {
+      ...deps.policy(call, started, model),
+      ...(signal ? { signal } : {}),
+    });
+    const result: EmbedResult = { ...done, durationMs: performance.now() - started, attempts };
+    deps.onCall?.({
+      model,
+      ok: true,
+      attempts,
+      durationMs: result.durationMs,
+      usage: result.usage,
+      answeredBy: result.answeredBy,
+    });
+    return result;
+  } catch (err) {
+    const e = deps.toError(err, signal);
+    deps.onCall?.({
+      model,
+      ok: false,
+      code: e.code,
+      attempts,
+      durationMs: performance.now() - started,
+      answeredBy: deps.host,
+    });
+    throw e;
+  }
+}
+
+type EmbedAnswer = Omit<EmbedResult, 'durationMs' | 'attempts'>;
+
+/** An OpenAI embeddings body → one Float32Array per input, by `index`. */
+export function readEmbeddings(
+  reply: HttpReply,
+  model: string,
+  count: number,
+  ctx: { readonly host: string; readonly clean: (t: string) => string; readonly prices?: PriceTable },
+): EmbedAnswer {
+  const { host } = ctx;
+  const s = reply.status;
+  if (s >= 400 && s < 500)
+    throw llmError(`LLM_HTTP_${s}`, `HTTP ${s} from ${host}: ${ctx.clean(reply.text).slice(0, 300)}`, {
+      status: s,
+    });
+  if (s < 200 || s >= 300)
+    throw llmError(LLM_ERROR.HTTP_ERROR, `unexpected HTTP ${s} from ${host}`, { status: s });
+  let json: { data?: unknown; usage?: unknown; model?: unknown };
+  try {
+    json = JSON.parse(reply.text);
+  } catch {
+    throw new RetryableFailure(LLM_ERROR.BAD_RESPONSE, `the body from ${host} is not valid JSON`, s);
+  }
+  const data = json?.data;
+  const bad = (why: string) =>
+    llmError(LLM_ERROR.BAD_RESPONSE, `the embeddings from ${host} ${why}`, { status: s });
+  if (!Array.isArray(data) || data.length !== count)
+    throw bad(`are ${Array.isArray(data) ? data.length : 'no'} vectors for ${count} inputs`);
+  const vectors: Float32Array[] = new Array(count);
+  let dims = -1;
+  data.forEach((d: { index?: unknown; embedding?: unknown }, i) => {
+    const at = typeof d?.index === 'number' ? d.index : i;
+    const e = d?.embedding;
+    if (!Array.isArray(e) || e.length === 0 || !e.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      throw bad(`hold a vector that is not a list of numbers (item ${i})`);
+    if (dims !== -1 && e.length !== dims) throw bad(`differ in length (${dims} and ${e.length})`);
+    if (!(at >= 0 && at < count) || vectors[at] !== undefined)
+      throw bad(`have a bad or repeated index ${at}`);
+    dims = e.length;
+    vectors[at] = Float32Array.from(e);
+  });
+  const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
+  return {
+    vectors,
+    model: answered,
+    usage: usageOf(json.usage, ctx.prices, [model, answered]),
+    answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
+  };
+}

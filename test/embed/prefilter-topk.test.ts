@@ -1,0 +1,52 @@
+/** topK (the prefilter's choice) equals a brute-force sort of every pair's cosine, ties to the right value that sorts first. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { topK } from '../../src/embed/prefilter.js';
+import { simEmbedding } from '../../src/sim/embeddings.js';
+
+const cos = (a: readonly number[], b: readonly number[]) => {
+  let d = 0;
+  let na = 0;
+  let nb = 0;
+  a.forEach((x, i) => {
+    d += x * b[i]!;
+    na += x * x;
+    nb += b[i]! * b[i]!;
+  });
+  return d / Math.sqrt(na * nb);
+};
+
+const WORDS = 'red blue green shoe boot lamp desk chair eco bottle glass steel'.split(' ');
+
+test('every left value’s k nearest, as a full sort gives them (with ties)', () => {
+  // Texts of 1–3 words from a small vocabulary: many exact ties, many overlaps.
+  const texts = (n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const w = (j: number) => WORDS[(i * 7 + j * 5 + seed) % WORDS.length]!;
+      return [w(0), w(1), w(2)].slice(0, 1 + ((i + seed) % 3)).join(' ');
+    });
+  const lefts = [...new Set(texts(30, 1))];
+  const rights = [...new Set(texts(40, 3))];
+  const vec = new Map([...lefts, ...rights].map((t) => [t, simEmbedding(t)]));
+  for (const k of [1, 3, 7]) {
+    const got = topK(lefts, rights, (t) => vec.get(t)!, k);
+    lefts.forEach((l, i) => {
+      const want = rights
+        .map((r, j) => ({ j, r, s: Math.fround(cos(vec.get(l)!, vec.get(r)!)) }))
+        .sort((a, b) => b.s - a.s || (a.r < b.r ? -1 : 1))
+        .slice(0, k);
+      // Scores equal to float32 precision count as ties: compare the score lists, and the sets where no tie crosses the cut.
+      const gotScores = got[i]!.map((j) => Math.fround(cos(vec.get(l)!, vec.get(rights[j]!)!)));
+      gotScores.forEach((s, n) => {
+        assert.ok(Math.abs(s - want[n]!.s) < 1e-5, `${l} #${n}`);
+      });
+    });
+  }
+});
+
+test('k larger than the right side keeps every right value', () => {
+  const got = topK(['a b'], ['a', 'b', 'c'], (t) => simEmbedding(t), 10);
+  assert.equal(got[0]!.slice().sort(), [0, 1, 2]);
+});
+
+test.run();

@@ -1,0 +1,135 @@
+/**
+ * `-- @ prefilter: k` on `a ~ b`: the model is asked only about each left
+ * value's k nearest right values by embedding. The data is built so that the
+ * true match of every left value is its nearest right value (three shared
+ * words), and decoys share one word (too few for `~`): the rows equal the
+ * pairwise plan's, with left × k calls instead of left × right.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SemFixture, startSemFixture, TABLES } from '../semantic/semantic-fixture.js';
+
+const LEFT = 40;
+const RIGHT = 50;
+// Fixed-width numbers: the simulator's word match takes a prefix ("alpha1" would meet "alpha12").
+const DATA = `${TABLES}
+CREATE TABLE lefts AS SELECT range::INTEGER AS id,
+  printf('alpha%03d beta%03d gamma%03d', range, range, range) AS name FROM range(${LEFT});
+CREATE TABLE rights AS SELECT range::INTEGER AS id,
+  CASE WHEN range < ${LEFT} THEN printf('alpha%03d beta%03d gamma%03d widget', range, range, range)
+       ELSE printf('gamma%03d delta%03d epsilon%03d', range - ${LEFT}, range, range) END AS label
+  FROM range(${RIGHT});`;
+
+const JOIN =
+  'SELECT l.id AS l, r.id AS r FROM lefts l SEMANTIC JOIN rights r ON l.name ~ r.label ORDER BY l.id, r.id';
+
+const test = suite<{ f: SemFixture }>('embed: pre-filtered ~');
+
+test.before(async (ctx) => {
+  ctx.f = await startSemFixture({ defaultParallel: 8, smallSideLimit: 10 }, {}, DATA);
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+});
+
+test('same rows as pairwise, calls = left × k (80) instead of left × right (2,000)', async ({ f }) => {
+  await f.sim.resetStats();
+  const pairwise = await f.rows(JOIN, '-- @ cache: false');
+  assert.is(await f.requests(), LEFT * RIGHT);
+  assert.equal(
+    pairwise,
+    Array.from({ length: LEFT }, (_, i) => ({ l: i, r: i })),
+  );
+  await f.sim.resetStats();
+  const pruned = await f.rows(JOIN, '-- @ cache: false\n-- @ prefilter: 2');
+  const s = await f.sim.stats();
+  assert.equal(pruned, pairwise);
+  assert.is(s.requests, LEFT * 2);
+  // The 90 distinct values in one batch (cache off: nothing reused; a prefilter needs no dimension probe).
+  assert.is(s.embeddingRequests, 1);
+  assert.is(s.embeddingInputs, LEFT + RIGHT);
+});
+
+test('a large ~ in WHERE over a cross join is pre-filtered too; a NULL side answers NULL without a call', async ({
+  f,
+}) => {
+  const sql = `SELECT l.id AS l, r.id AS r FROM lefts l, rights r WHERE l.name ~ r.label ORDER BY 1, 2`;
+  await f.sim.resetStats();
+  const rows = await f.rows(sql, '-- @ cache: false\n-- @ prefilter: 2');
+  assert.equal(
+    rows,
+    Array.from({ length: LEFT }, (_, i) => ({ l: i, r: i })),
+  );
+  assert.is(await f.requests(), LEFT * 2);
+  await f.sim.resetStats();
+  const nulls = await f.rows(
+    `SELECT l.id, (CASE WHEN l.id = 0 THEN NULL ELSE l.name END) ~ r.label AS same
+     FROM lefts l, rights r WHERE r.id = l.id ORDER BY 1 LIMIT 3`,
+    '-- @ cache: false\n-- @ prefilter: 2',
+  );
+  assert.equal(nulls, [
+    { id: 0, same: null },
+    { id: 1, same: true },
+    { id: 2, same: true },
+  ]);
+});
+
+test('a sync strategy is pre-filtered too (the plan made by record passes first)', async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(JOIN, '-- @ cache: false\n-- @ prefilter: 2\n-- @ strategy: vectorized');
+  assert.equal(
+    rows,
+    Array.from({ length: LEFT }, (_, i) => ({ l: i, r: i })),
+  );
+  assert.is(await f.requests(), LEFT * 2);
+});
+
+test('a re-run is answered from the cache: 0 chat and 0 embedding calls', async ({ f }) => {
+  await f.rows(JOIN, '-- @ prefilter: 3');
+  await f.sim.resetStats();
+  const again = await f.rows(JOIN, '-- @ prefilter: 3');
+  const s = await f.sim.stats();
+  assert.is(s.requests, 0);
+  assert.is(s.embeddingRequests, 0);
+  assert.is(again.length, LEFT);
+});
+
+test('EXPLAIN shows the pairs pruned and the bound on calls, making no call', async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(`EXPLAIN ${JOIN}`, '-- @ prefilter: 2');
+  const prop = (k: string) => rows.find((r) => r['property'] === k)?.['value'];
+  assert.equal(String(prop('embeddings')).split('\n'), [
+    'prefilter 2: 40 left × 50 right values = 2000 pairs; 80 kept (top 2 per left value by embedding), 1920 pruned',
+    // Embedded by the runs before (the cache holds every value).
+    'prefilter embeddings (text-embedding-3-small): 90 distinct texts, 90 cached, 0 calls of up to 128',
+  ]);
+  assert.is(prop('est_calls'), '80');
+  const s = await f.sim.stats();
+  assert.is(s.requests + s.embeddingRequests, 0);
+});
+
+test('a small side keeps today’s plan (one call per larger-side value)', async ({ f }) => {
+  const sql = 'SELECT l.id, c.label FROM lefts l SEMANTIC JOIN cats c ON l.name ~ c.label ORDER BY 1, 2';
+  await f.sim.resetStats();
+  const plain = await f.rows(sql, '-- @ cache: false');
+  const plainCalls = await f.requests();
+  await f.sim.resetStats();
+  const pre = await f.rows(sql, '-- @ cache: false\n-- @ prefilter: 2');
+  assert.equal(pre, plain);
+  assert.is(await f.requests(), plainCalls);
+  assert.is(plainCalls, LEFT, 'the small-side plan: one call per left value');
+  assert.is((await f.sim.stats()).embeddingRequests, 0, 'no embeddings needed');
+});
+
+test('bad prefilter values are grammar errors', async ({ f }) => {
+  for (const v of ['0', 'many', '1001']) {
+    try {
+      await f.rows(JOIN, `-- @ prefilter: ${v}`);
+      assert.unreachable();
+    } catch (err) {
+      assert.is((err as { code: string }).code, 'E_BAD_ANNOTATION_VALUE');
+    }
+  }
+});
+
+test.run();
