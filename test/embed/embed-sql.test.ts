@@ -10,20 +10,10 @@ import * as assert from 'uvu/assert';
 import { EMBED_BATCH } from '../../src/embed/embedder.js';
 import { SIM_EMBEDDING_DIMS, simEmbedding } from '../../src/sim/embeddings.js';
 import { type SemFixture, startSemFixture } from '../semantic/semantic-fixture.js';
+import { cos } from './cosine.js';
 
 let f: SemFixture;
 
-const cos = (a: readonly number[], b: readonly number[]) => {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  a.forEach((x, i) => {
-    d += x * b[i]!;
-    na += x * x;
-    nb += b[i]! * b[i]!;
-  });
-  return d / Math.sqrt(na * nb);
-};
 const f32 = (v: readonly number[]) => Array.from(Float32Array.from(v));
 
 test.before(async () => {

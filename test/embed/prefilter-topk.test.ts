@@ -3,18 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { topK } from '../../src/embed/prefilter.js';
 import { simEmbedding } from '../../src/sim/embeddings.js';
-
-const cos = (a: readonly number[], b: readonly number[]) => {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  a.forEach((x, i) => {
-    d += x * b[i]!;
-    na += x * x;
-    nb += b[i]! * b[i]!;
-  });
-  return d / Math.sqrt(na * nb);
-};
+import { cos } from './cosine.js';
 
 const WORDS = 'red blue green shoe boot lamp desk chair eco bottle glass steel'.split(' ');
 
