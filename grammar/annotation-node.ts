@@ -22,8 +22,17 @@ export const ANNOTATION_KEYS = [
   'timeout',
   'retries',
   'prefilter',
+  'batch',
+  'proxy',
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
+
+/** `-- @ proxy: small-fast confidence 0.8`. */
+export interface ProxySpec {
+  readonly model: string;
+  /** Proxy answers at or above this confidence (0..1) are kept. */
+  readonly confidence: number;
+}
 
 interface AnnotationBase {
   readonly kind: 'Annotation';
@@ -44,5 +53,9 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'retries'; readonly value: number }
     /** `~` asks the model only about each left value's k nearest right values by embedding. */
     | { readonly key: 'prefilter'; readonly value: number }
+    /** Up to n distinct tuples of one operator packed into one prompt. */
+    | { readonly key: 'batch'; readonly value: number }
+    /** A cheap model answers first; answers under `confidence` go to the statement's model. */
+    | { readonly key: 'proxy'; readonly value: ProxySpec }
     | { readonly key: 'hint'; readonly value: string }
   );

@@ -8,7 +8,7 @@ import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
 import type { Duration } from './with-options.js';
-import { checkOptionValue, MAX_PARALLEL } from './with-options.js';
+import { checkOptionValue, MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 
 const ANNOTATION = /^--[ \t]*@/;
 const KEYED = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?=\s|$)/;
@@ -99,12 +99,33 @@ function typed(
             at,
           );
     }
+    case 'batch': {
+      const n = Number(value);
+      return /^\d+$/.test(value) && n >= 1 && n <= MAX_BATCH
+        ? { kind: 'Annotation', key, value: n, span }
+        : bad(`batch must be an integer from 1 to ${MAX_BATCH} (tuples per prompt), got '${value}'`, at);
+    }
+    case 'proxy':
+      return proxySpec(value, span, at);
     case 'timeout': {
       const checked = checkOptionValue(key, value);
       if ('error' in checked) return bad(checked.error, at);
       return { kind: 'Annotation', key, value: checked.value as Duration, span };
     }
   }
+}
+
+/** The proxy's confidence when the annotation names none. */
+export const DEFAULT_PROXY_CONFIDENCE = 0.8;
+
+/** `model [confidence t]`: the model name is one word (no spaces), t in 0..1. */
+function proxySpec(value: string, span: Annotation['span'], at: number): Annotation | SemanticError {
+  const m = /^(\S+)(?:\s+confidence\s+(\S+))?$/i.exec(value);
+  const t = m?.[2] === undefined ? DEFAULT_PROXY_CONFIDENCE : Number(m[2]);
+  if (!m || !(t >= 0 && t <= 1) || (m[2] !== undefined && !/^[0-9.eE+-]+$/.test(m[2]))) {
+    return bad(`proxy must be 'model' or 'model confidence t' with t from 0 to 1, got '${value}'`, at);
+  }
+  return { kind: 'Annotation', key: 'proxy', value: { model: m[1]!, confidence: t }, span };
 }
 
 /** A prefilter keeps this many candidates per left value at most (past it, pruning saves little). */
@@ -121,5 +142,6 @@ export function formatAnnotation(a: Annotation): string {
   if (a.key === 'hint') return `-- @ ${a.value}`;
   if (a.key === 'parallel' && a.value === null) return '-- @ parallel';
   if (a.key === 'timeout') return `-- @ timeout: ${a.value.text}`;
+  if (a.key === 'proxy') return `-- @ proxy: ${a.value.model} confidence ${a.value.confidence}`;
   return `-- @ ${a.key}: ${String(a.value)}`;
 }

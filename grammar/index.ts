@@ -6,7 +6,7 @@
  */
 import { createGrammar } from './grammar.js';
 
-export type { AnnotationKey, Strategy } from './annotation-node.js';
+export type { AnnotationKey, ProxySpec, Strategy } from './annotation-node.js';
 export { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
 export type * from './ast.js';
 export type { Completion, CompletionKind } from './complete.js';
@@ -15,7 +15,7 @@ export { createGrammar, type Grammar, type GrammarOptions } from './grammar.js';
 export { type HighlightToken, TOKEN_CATEGORIES, type TokenCategory } from './highlight/tokens.js';
 export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
 export type { ParseResult } from './parse.js';
-export { hasTopLevelLimit, matchParen } from './sql-balance.js';
+export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';
 export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 export { stripSpans } from './strip-spans.js';
 export { TYPE_NAMES } from './type-names.js';

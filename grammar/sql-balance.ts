@@ -54,3 +54,56 @@ export function hasTopLevelLimit(text: string, tokens: readonly SqlToken[]): boo
   }
   return false;
 }
+
+/** Words at depth 0 that make a LIMIT need every row's answer, not a prefix of the scan. */
+const WHOLE_INPUT_WORDS = new Set([
+  'ORDER',
+  'GROUP',
+  'HAVING',
+  'DISTINCT',
+  'QUALIFY',
+  'WINDOW',
+  'OVER',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+]);
+
+/**
+ * A top-level `LIMIT n [OFFSET m]` that a prefix of the scan can meet, or
+ * null: no top-level LIMIT, a LIMIT or OFFSET that is not a literal, or a
+ * clause at depth 0 (ORDER BY, GROUP BY, DISTINCT, a set operation, a window)
+ * that needs every row before the LIMIT applies.
+ */
+export function prefixLimit(
+  text: string,
+  tokens: readonly SqlToken[],
+): { readonly limit: number; readonly offset: number } | null {
+  let depth = 0;
+  let limit: number | null = null;
+  let offset = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === SqlTok.LParen) depth++;
+    else if (t.type === SqlTok.RParen) depth--;
+    else if (depth === 0 && t.type === SqlTok.Word) {
+      const word = text.slice(t.start, t.end).toUpperCase();
+      if (WHOLE_INPUT_WORDS.has(word)) return null;
+      if (word !== 'LIMIT' && word !== 'OFFSET') continue;
+      const next = nextSignificant(tokens, i + 1);
+      const n = next?.type === SqlTok.Number ? Number(text.slice(next.start, next.end)) : Number.NaN;
+      if (!Number.isInteger(n) || n < 0) return null;
+      if (word === 'LIMIT') limit = n;
+      else offset = n;
+    }
+  }
+  return limit === null ? null : { limit, offset };
+}
+
+function nextSignificant(tokens: readonly SqlToken[], from: number): SqlToken | undefined {
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment) return t;
+  }
+  return undefined;
+}

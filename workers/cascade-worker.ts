@@ -121,8 +121,17 @@ async function runRow(scope: ChunkScope, row: ChunkRow): Promise<RowOutcome> {
  * half and tries again, down to single rows (spec §1).
  */
 async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<RowOutcome[]> {
-  const inputs = { rows: rows.map((r) => r.inputs), batch_size: rows.length };
-  const run = await permitted(scope, rows, inputs, { ...scope.ctx, outputItems: rows.length });
+  const pack = scope.task.pack === true;
+  // A packed tuple alone is an ordinary call: the same prompt as unbatched, so answers agree.
+  if (pack && rows.length === 1) return [await runRow(scope, rows[0]!)];
+  const run = pack
+    ? await permitted(scope, rows, rows[0]!.inputs, { ...scope.ctx, packRows: rows.map((r) => r.inputs) })
+    : await permitted(
+        scope,
+        rows,
+        { rows: rows.map((r) => r.inputs), batch_size: rows.length },
+        { ...scope.ctx, outputItems: rows.length },
+      );
   if (!run.ok) return run.failures;
   const { result } = run;
   const items =
@@ -158,7 +167,7 @@ function traceOf(result: RunResult): RunTrace {
 
 /** A batch run's trace on its i-th row: the calls and cost on the first row only. */
 function batchShare(result: RunResult, i: number): RunTrace {
-  return i === 0 ? traceOf(result) : { sessionId: result.session_id, calls: [], cost: 0 };
+  return i === 0 ? traceOf(result) : { sessionId: result.session_id, calls: [], cost: 0, shared: true };
 }
 
 /** Cascades this worker loaded, by path and content hash. */

@@ -10,6 +10,7 @@ import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import type { CompiledCell } from './compile-cascade.js';
 import { callModel } from './model-call.js';
+import { packedPrompt, packedSchema } from './packed-prompt.js';
 import type { RunSession } from './run-session.js';
 import { renderTemplate } from './templates.js';
 
@@ -25,6 +26,8 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
  * last cell, and enum templates rendered for this run (enum-template.ts).
  */
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
+  const pack = session.ctx.packRows;
+  if (pack && cell.outputSchema) return packedSchema(cell.outputSchema, pack.length);
   const n = session.ctx.outputItems;
   const isLast = cell.index === session.cascade.cells.length - 1;
   if (compiled.templated) {
@@ -108,10 +111,16 @@ function render(
   compiled: CompiledCell,
   state: Record<string, unknown>,
 ): string {
+  const warn = (w: string) => session.warn(`cell "${cell.name}": instructions: ${w}`);
   try {
-    return renderTemplate(compiled.instructions!, session.scope(state), (w) =>
-      session.warn(`cell "${cell.name}": instructions: ${w}`),
-    );
+    const pack = session.ctx.packRows;
+    if (pack) {
+      const scope = session.scope(state);
+      return packedPrompt(
+        pack.map((input) => renderTemplate(compiled.instructions!, { ...scope, input }, warn)),
+      );
+    }
+    return renderTemplate(compiled.instructions!, session.scope(state), warn);
   } catch (err) {
     throw new CellFailure(CascadeErrorCode.Template, `instructions: ${(err as Error).message}`);
   }
@@ -131,7 +140,9 @@ async function runAttempts(
   const responseFormat = schema ? responseFormatFor(`${cell.name}_output`, schema) : undefined;
   let messages = base;
   let failure: CellFailure | undefined;
-  for (let attempt = 1; attempt <= cell.rules.maxAttempts; attempt++) {
+  // A packed answer that does not fit is split in half by the worker: that is its retry.
+  const attempts = session.ctx.packRows ? 1 : cell.rules.maxAttempts;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
     const logged = session.calls.length;
     const answer = await callModel(session, {
       cell: cell.name,

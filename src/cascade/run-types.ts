@@ -38,6 +38,11 @@ export interface RunContext {
    * (see batch-schema.ts); the count goes into its schema and validation.
    */
   readonly outputItems?: number;
+  /**
+   * `-- @ batch: n` for an operator: these tuples' prompts go packed into one
+   * call (packed-prompt.ts); `inputs` of the run is the first tuple's.
+   */
+  readonly packRows?: readonly Readonly<Record<string, unknown>>[];
 }
 
 export interface RunUsage {

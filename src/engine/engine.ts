@@ -4,7 +4,7 @@
  * servers open one session (one DuckDB connection) per client.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
+import { MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
@@ -39,6 +39,12 @@ export interface EngineOptions {
     | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
   /** `a ~ b` (SEMANTIC JOIN) with at most this many distinct values on one side: one call per other-side value (default 64). */
   readonly smallSideLimit?: number;
+  /**
+   * Distinct tuples of one operator packed into one prompt when a statement
+   * does not say `-- @ batch: n` (default 1: one call per tuple; packing
+   * trades some answer quality on real models for fewer calls, so it is opted into).
+   */
+  readonly operatorBatch?: number;
   /**
    * 'private': each session sees only its own rows of rvbbit.queries,
    * unified_logs and jobs (a server's clients; see obs/private-logs.ts).
@@ -109,6 +115,13 @@ export class Engine {
     if (!Number.isInteger(smallSideLimit) || smallSideLimit < 0) {
       throw new RvbbitError('ENGINE_OPTION', 'options.smallSideLimit must be a non-negative integer');
     }
+    const operatorBatch = options.operatorBatch ?? 1;
+    if (!Number.isInteger(operatorBatch) || operatorBatch < 1 || operatorBatch > MAX_BATCH) {
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.operatorBatch must be an integer from 1 to ${MAX_BATCH}`,
+      );
+    }
     const roots = options.cascadeRoots ?? [process.cwd(), SHIPPED_CASCADES];
     // Loaded first: a cascade with a bad operator word fails engine creation, naming its file.
     const semantic = await createSemanticShared(roots, smallSideLimit);
@@ -144,7 +157,7 @@ export class Engine {
         deadlineMs: provider.deadlineMs,
         backoff: provider.backoff,
       },
-      defaults: { parallel, cache: options.cache === false ? false : ttl },
+      defaults: { parallel, cache: options.cache === false ? false : ttl, operatorBatch },
       semantic,
       jobs: new Map(),
       pool: () => engine!.pool(),

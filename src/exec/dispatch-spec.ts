@@ -59,6 +59,8 @@ export interface DispatchTarget {
   readonly stopOnFailure: boolean;
   /** A row failed with this code is not a failure that stops the statement (an operator's on_invalid = 'null'). */
   readonly toleratedCode?: string;
+  /** An operator's `-- @ batch: n` (n ≥ 2): up to n rows packed into one prompt (cascade/packed-prompt.ts). */
+  readonly pack?: number;
 }
 
 /** Where outcomes go; called for every finished row, in completion order. */

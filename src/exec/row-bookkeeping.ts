@@ -111,7 +111,9 @@ export class RowBookkeeping {
       for (const c of o.calls) logged.push(loggedCall(origin, o, c));
       const key = held?.get(o.index);
       held?.delete(o.index);
-      if (o.ok && key !== undefined && o.calls.length > 0 && target.cache !== false) {
+      // Only model answers are cached (a tool-only run reads data that may change); a
+      // batch's later rows were answered by the call logged on its first row.
+      if (o.ok && key !== undefined && (o.calls.length > 0 || o.shared) && target.cache !== false) {
         writes.push({
           key,
           cascadeId: target.cascade.cascadeId,

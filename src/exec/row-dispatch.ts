@@ -109,8 +109,10 @@ export class RowDispatch {
       const misses = await this.books.serveFromCache(target, origin, page, (hits) =>
         this.finish(target, origin, sink, hits, hits.length),
       );
-      for (let start = 0; start < misses.length; start += this.chunkSize) {
-        const chunk = misses.slice(start, start + this.chunkSize);
+      // A packed chunk holds as many prompts as a plain chunk holds runs.
+      const size = target.pack ? target.pack * this.chunkSize : this.chunkSize;
+      for (let start = 0; start < misses.length; start += size) {
+        const chunk = misses.slice(start, start + size);
         if (this.stopped()) break;
         const spent = budgetSpent(this.budgetBuffer, this.budgetNanos, this.limits.budgetTokens);
         if (spent) {
@@ -177,7 +179,8 @@ export class RowDispatch {
       timeoutMs: target.timeoutMs,
       retries: target.retries,
       sessionPrefix: target.sessionPrefix,
-      batchSize: this.limits.batch,
+      batchSize: target.pack ?? this.limits.batch,
+      pack: target.pack !== undefined,
       crashOnChunk: this.ctx.crash?.chunk,
     };
   }

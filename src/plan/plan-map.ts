@@ -68,6 +68,8 @@ export interface PlanDefaults {
   readonly parallel: number;
   /** Engine-wide cache switch and TTL (ms; undefined = no expiry). */
   readonly cache: false | number | undefined;
+  /** Operator tuples per prompt when a statement does not say (`-- @ batch: n`); 1 = one call per tuple. */
+  readonly operatorBatch?: number;
 }
 
 export function typeText(t: TypeRef): string {

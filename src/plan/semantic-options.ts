@@ -3,7 +3,7 @@
  * (the grammar has already checked keys and values) and the engine defaults.
  * @see ../../docs/dialect.md §2 "Annotations"
  */
-import type { Annotation, Strategy } from '../../grammar/index.js';
+import type { Annotation, ProxySpec, Strategy } from '../../grammar/index.js';
 
 export interface SemanticOptions {
   readonly parallel: number;
@@ -24,13 +24,21 @@ export interface SemanticOptions {
   readonly retries?: number;
   /** `~` asks only about each left value's k nearest right values by embedding (`-- @ prefilter: k`). */
   readonly prefilter?: number;
+  /** Distinct tuples of one operator packed into one prompt (`-- @ batch: n`); 1 = unpacked. */
+  readonly batch: number;
+  /** A cheap model answers first; only its unsure answers go to the statement's model (`-- @ proxy: m confidence t`). */
+  readonly proxy?: ProxySpec;
 }
 
 export const DEFAULT_THRESHOLD = 0.5;
 
 export function semanticOptions(
   annotations: readonly Annotation[],
-  defaults: { readonly parallel: number; readonly cache: number | false | undefined },
+  defaults: {
+    readonly parallel: number;
+    readonly cache: number | false | undefined;
+    readonly operatorBatch?: number;
+  },
 ): SemanticOptions {
   let parallel = defaults.parallel;
   let model: string | undefined;
@@ -43,6 +51,8 @@ export function semanticOptions(
   let timeoutMs: number | undefined;
   let retries: number | undefined;
   let prefilter: number | undefined;
+  let batch = defaults.operatorBatch ?? 1;
+  let proxy: ProxySpec | undefined;
   for (const a of annotations) {
     switch (a.key) {
       case 'parallel':
@@ -78,6 +88,12 @@ export function semanticOptions(
       case 'prefilter':
         prefilter = a.value;
         break;
+      case 'batch':
+        batch = a.value;
+        break;
+      case 'proxy':
+        proxy = a.value;
+        break;
     }
   }
   return {
@@ -92,5 +108,7 @@ export function semanticOptions(
     timeoutMs,
     retries,
     prefilter,
+    batch,
+    proxy,
   };
 }

@@ -9,6 +9,7 @@
  */
 import { CascadeErrorCode } from '../cascade/cascade-error.js';
 import type { Cascade } from '../cascade/index.js';
+import { unpackableReason } from '../cascade/packed-prompt.js';
 import { RvbbitError } from '../errors.js';
 import type { DispatchContext, DispatchTarget } from '../exec/dispatch-spec.js';
 import type { Progress } from '../exec/progress.js';
@@ -30,6 +31,8 @@ export interface CallRunnerOptions extends DispatchContext {
   readonly budgetTokens?: number;
   readonly timeoutMs?: number;
   readonly retries?: number;
+  /** `-- @ batch: n`: up to n tuples of one operator per prompt (1 = one call per tuple). */
+  readonly batch?: number;
   /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
   readonly runSync?: (task: ChunkTask) => ChunkResult;
   /** Progress over operator calls: total = tuples seen so far, done = tuples answered. */
@@ -44,6 +47,8 @@ export interface CallTarget {
   readonly cacheable: boolean;
   /** sql_function on_invalid = 'null': an answer that never matched the output schema is NULL, not a failure. */
   readonly nullOnInvalid: boolean;
+  /** Never packed, whatever `batch` says (the small-side plan's calls already hold many values). */
+  readonly noPack?: boolean;
 }
 
 /** Whether a failed call gives NULL instead of failing the statement. */
@@ -131,10 +136,16 @@ export class CallRunner {
         callerId: 'semantic',
         stopOnFailure: true,
         ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
+        ...(this.packsFor(target) ? { pack: this.o.batch } : {}),
       };
       this.targets.set(target, t);
     }
     return t;
+  }
+
+  /** Whether `target`'s tuples go packed (`-- @ batch: n`, n ≥ 2, and a cascade that can be). */
+  packsFor(target: CallTarget): boolean {
+    return (this.o.batch ?? 1) > 1 && !target.noPack && unpackableReason(target.cascade) === null;
   }
 
   /** Why some tuples got no answer: the statement stopped (an error, a cancel, another function's failure). */

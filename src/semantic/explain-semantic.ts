@@ -8,6 +8,7 @@
  */
 import type { SqlStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
+import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
 import {
@@ -77,13 +78,16 @@ export async function explainSemantic(
       const keys = inputs.map((i) => rowCacheKey(cascade.contentHash, opts.model, i));
       const hits =
         opts.cacheTtl === false || !fn.sql.cache ? 0 : (await engine.cache.lookup(keys, false)).size;
-      const n = inputs.length - hits;
+      const misses = inputs.length - hits;
+      // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
+      const packs = !plan && opts.batch > 1 && unpackableReason(cascade) === null;
+      const n = packs ? Math.ceil(misses / opts.batch) : misses;
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.model, engine.llm.defaultModel);
-      const cost = estimateDollars(engine.llm, models, n * per.tokensIn, n * per.tokensOut);
+      const cost = estimateDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
       calls += n;
-      tokensIn += n * per.tokensIn;
-      tokensOut += n * per.tokensOut;
+      tokensIn += misses * per.tokensIn;
+      tokensOut += misses * per.tokensOut;
       dollars = dollars === null || cost === null ? null : dollars + cost;
       functions.push({
         function: fn.name,
@@ -92,7 +96,9 @@ export async function explainSemantic(
         calls_expected: n,
         plan: plan
           ? `small side: ${plan.smallValues} distinct ${plan.small} values as candidates, one call per ${plan.large} value (${plan.largeValues} calls instead of ${plan.pairs} pairs)`
-          : 'pairwise: one call per distinct tuple',
+          : packs
+            ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+            : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
       });
     }
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;

@@ -91,7 +91,14 @@ export async function resolveTuples(
     if (plan) {
       const calls = candidateInputs(plan, ts, hint);
       const { path, cascade } = catalog.candidates;
-      const target = { path, cascade, name: fn.name, cacheable: fn.sql.cache, nullOnInvalid: false };
+      const target = {
+        path,
+        cascade,
+        name: fn.name,
+        cacheable: fn.sql.cache,
+        nullOnInvalid: false,
+        noPack: true,
+      };
       const outputs = await runner.run(target, calls.inputs);
       for (const [k, v] of pairResults(plan, ts, calls, outputs)) results.set(k, v);
       return;

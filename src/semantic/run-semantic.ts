@@ -8,16 +8,19 @@
  * answer. Calls are exactly the distinct tuples some pass asked for: the
  * tuples sequential evaluation asks for, plus tuples reached only because a
  * NULL placeholder sent a short-circuit (OR, CASE, COALESCE) the other way
- * that the real answer would have skipped. A LIMIT cannot stop a pass early
- * (NULL drops the row), and with a top-level LIMIT a pass records at most a
- * budget of new tuples (doubling each pass), so `WHERE x MEANS y LIMIT 10`
- * calls about what DuckDB's chunked evaluation would have, not every row.
+ * that the real answer would have skipped.
+ *
+ * LIMIT: a statement whose LIMIT a prefix of one table can meet runs over
+ * growing windows of that table (limit-window.ts states the exactness rule);
+ * another top-level LIMIT lets a pass record at most a budget of new tuples
+ * (a few DuckDB vectors' worth, doubling each pass), so it calls about what
+ * DuckDB's chunked evaluation would have, not every row.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, readUserResult } from '../db/query-result.js';
+import { type QueryResult, readResult, readUserResult } from '../db/query-result.js';
 import {
   closeEmbeddings,
   type EmbedStatement,
@@ -32,6 +35,7 @@ import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { CallRunner } from './call-runner.js';
+import { limitWindow } from './limit-window.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
 import type { SemanticEngine } from './semantic-engine.js';
@@ -104,6 +108,7 @@ export async function runSemantic(
     budgetTokens: opts.budgetTokens,
     timeoutMs: opts.timeoutMs,
     retries: opts.retries,
+    batch: opts.batch,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
     runSync:
@@ -181,13 +186,54 @@ async function runBatch(
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens))
-    s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
   const plans: PlanNote[] = [];
+  let passes = 0;
+  const window = limitWindow(stmt.text, rw.sql);
+  if (window) {
+    const total = await tableRows(window.table, ctx);
+    for (let rows = Math.max(2 * window.wanted, opts.parallel); rows < total; rows *= 2) {
+      const out = await recordUntilAnswered(window.sql(rows), rw, s, runner, ctx, plans, emb);
+      passes += out.passes;
+      if (out.result.rows.length >= window.limit) {
+        return {
+          result: out.result,
+          strategy: `batch (LIMIT met from the first ${rows} rows)`,
+          passes,
+          plans,
+        };
+      }
+    }
+  } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
+    s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
+  }
+  const out = await recordUntilAnswered(rw.sql, rw, s, runner, ctx, plans, emb);
+  return { result: out.result, strategy: 'batch', passes: passes + out.passes, plans };
+}
+
+/** Rows in the window's table (a windowed run stops growing once it covers them). */
+async function tableRows(table: string, ctx: SemanticRunContext): Promise<number> {
+  try {
+    const r = await ctx.q.run((con) => readResult(con, `SELECT count(*)::DOUBLE AS n FROM ${table}`));
+    return Number((r.rows[0] as { n: number }).n);
+  } catch {
+    return 0; // not countable (a table function, say): run unwindowed
+  }
+}
+
+/** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
+async function recordUntilAnswered(
+  sql: string,
+  rw: Rewritten,
+  s: StatementCalls,
+  runner: CallRunner,
+  ctx: SemanticRunContext,
+  plans: PlanNote[],
+  emb?: EmbedStatement,
+): Promise<{ result: QueryResult; passes: number }> {
   for (let pass = 1; ; pass++) {
     startPass(s);
-    const result = await query(rw, s, ctx, rw.sql);
-    if (s.missed.size === 0) return { result, strategy: 'batch', passes: pass, plans };
+    const result = await query(rw, s, ctx, sql);
+    if (s.missed.size === 0) return { result, passes: pass };
     // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
     const embedded = emb ? await resolveEmbeddings(emb) : false;
     if (s.recorded.size === 0 && embedded) continue;

@@ -34,6 +34,8 @@
  *   states the overlap; others get a few words of the subject.
  * - Arrays have exactly `minItems` items when given (else ≤ 3); item i of a BATCH
  *   reads the i-th `<row>` (or `<text>`) block.
+ * - A packed operator prompt (schema `{ answers: [...] }`, one `<row>` per
+ *   answer) is answered row by row as the unpacked requests would be (packed.ts).
  *
  * Without a response_format: a JSON Schema embedded in the prompt after the words
  * "JSON Schema" (the client's fallback) is honoured the same way; a prompt that
@@ -42,6 +44,7 @@
  * present); anything else gets plain text ("Yes."/"No." and the score for operator
  * prompts).
  */
+import { unpackedRequests } from './packed.js';
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
@@ -59,6 +62,8 @@ export interface SimChatBody {
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
 export function answerFor(body: SimChatBody, seed: number): string {
+  const rows = unpackedRequests(body);
+  if (rows) return JSON.stringify({ answers: rows.map((r) => JSON.parse(answerFor(r, seed)) as unknown) });
   const key = JSON.stringify([body.model, body.messages, body.schema ?? null, seed]);
   const rng = mulberry32(hashSeed(key));
   const ctx = readPrompt(body.messages);

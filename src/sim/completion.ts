@@ -23,6 +23,7 @@ export function completionFor(
   else if (quirk === 'truncated-json')
     content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));
   else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
+  else if (quirk === 'short-batch') content = dropLastOfLongList(content);
   let promptChars = 0;
   for (const m of messages) promptChars += m.content.length;
   const tokensIn = Math.max(1, Math.ceil(promptChars / 4));
@@ -83,4 +84,22 @@ function ignoresEnum(quirk: SimQuirk | undefined, messages: SimChatRequest['mess
 
 function withoutEnums(schema: unknown): Record<string, unknown> {
   return JSON.parse(JSON.stringify(schema), (k, v) => (k === 'enum' ? undefined : v));
+}
+
+/** `short-batch`: the answer's list (itself, or its one list-valued key) loses its last item past 4. */
+function dropLastOfLongList(content: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return content;
+  }
+  const list = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === 'object'
+      ? Object.values(value).find(Array.isArray)
+      : undefined;
+  if (!list || list.length <= 4) return content;
+  list.pop();
+  return JSON.stringify(value);
 }

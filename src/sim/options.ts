@@ -17,6 +17,8 @@ export type LatencyDistribution = {
  * - `ignore-enum`: answers a response_format schema as if it had no `enum`
  *   (a label outside the list: tests of constrained output's retry and NULL)
  * - `ignore-enum-once`: the same, except on a retry after an invalid answer
+ * - `short-batch`: an answer's list of more than 4 items loses its last item
+ *   (a model that drops a row of a packed prompt: tests of the split in half)
  */
 export type SimQuirk =
   | 'reject-response-format'
@@ -25,7 +27,8 @@ export type SimQuirk =
   | 'huge'
   | 'no-choices'
   | 'ignore-enum'
-  | 'ignore-enum-once';
+  | 'ignore-enum-once'
+  | 'short-batch';
 
 /**
  * A provider outage: `refuse` stops listening (connections refused, open

@@ -65,6 +65,11 @@ export interface ChunkTask {
   readonly hostPort?: MessagePort;
   /** BATCH n: rows go to one run as `input.rows`; absent = one row per run. */
   readonly batchSize?: number;
+  /**
+   * With batchSize: the cascade is a one-tuple operator, packed n to a prompt
+   * (cascade/packed-prompt.ts) instead of reading `input.rows`; one row runs unpacked.
+   */
+  readonly pack?: boolean;
   /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
   readonly crashOnChunk?: number;
 }
@@ -78,6 +83,8 @@ export interface RunTrace {
   readonly sessionId: string;
   readonly calls: readonly CallRecord[];
   readonly cost: number | null;
+  /** A batch's row after the first: answered by a model call logged on the first row. */
+  readonly shared?: true;
 }
 
 /** A row's outcome: its answer, or a failure with a code. Built only by the helpers below. */
@@ -97,7 +104,15 @@ const NO_RUN: RunTrace = { sessionId: '', calls: [], cost: 0 };
 
 /** The row's answer (the last cell's output, parsed JSON or text). */
 export function okOutcome(index: number, output: unknown, run: RunTrace): RowOutcome {
-  return { index, ok: true, output, sessionId: run.sessionId, calls: run.calls, cost: run.cost };
+  const out = {
+    index,
+    ok: true as const,
+    output,
+    sessionId: run.sessionId,
+    calls: run.calls,
+    cost: run.cost,
+  };
+  return run.shared ? { ...out, shared: true } : out;
 }
 
 /** A failed row: the run that failed, or none (budget spent, worker gone, cancelled before it started). */

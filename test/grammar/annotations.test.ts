@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parse, stripSpans } from '../../grammar/index.js';
+import { format, parse, prefixLimit, scanSql, stripSpans } from '../../grammar/index.js';
 import { err, ok } from './helpers.js';
 
 const notes = (sql: string) => stripSpans(ok(sql)[0]!.annotations);
@@ -55,7 +55,7 @@ test('an unknown key is an error listing the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
   assert.is(
     e.message,
-    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, prefilter (free text without 'key:' is a hint)",
+    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, prefilter, batch, proxy (free text without 'key:' is a hint)",
   );
   assert.equal([e.line, e.column], [1, 6]);
 });
@@ -105,6 +105,42 @@ test('an annotation with no statement after it is an error', () => {
     r.errors.map((e) => [e.code, e.line]),
     [['E_DANGLING_ANNOTATION', 2]],
   );
+});
+
+test('batch and proxy: values, errors and canonical text', () => {
+  assert.equal(notes('-- @ batch: 16\nSELECT 1'), [{ kind: 'Annotation', key: 'batch', value: 16 }]);
+  assert.equal(notes('-- @ proxy: small-fast confidence 0.9\nSELECT 1'), [
+    { kind: 'Annotation', key: 'proxy', value: { model: 'small-fast', confidence: 0.9 } },
+  ]);
+  assert.equal(notes('-- @ proxy: small-fast\nSELECT 1'), [
+    { kind: 'Annotation', key: 'proxy', value: { model: 'small-fast', confidence: 0.8 } },
+  ]);
+  assert.is(
+    err('-- @ batch: 0\nSELECT 1').message,
+    "batch must be an integer from 1 to 256 (tuples per prompt), got '0'",
+  );
+  assert.is(
+    err('-- @ proxy: m confidence 2\nSELECT 1').message,
+    "proxy must be 'model' or 'model confidence t' with t from 0 to 1, got 'm confidence 2'",
+  );
+  assert.is(err('-- @ proxy: m sure\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
+  assert.is(
+    format(ok('-- @ proxy: m\n-- @ batch: 4\nSELECT 1')),
+    '-- @ proxy: m confidence 0.8\n-- @ batch: 4\nSELECT 1;',
+  );
+});
+
+test('prefixLimit: a LIMIT a prefix of the scan can meet', () => {
+  const at = (sql: string) => prefixLimit(sql, scanSql(sql).tokens);
+  assert.equal(at('SELECT * FROM t WHERE x LIMIT 10'), { limit: 10, offset: 0 });
+  assert.equal(at('SELECT * FROM t LIMIT 5 OFFSET 7'), { limit: 5, offset: 7 });
+  assert.equal(at('SELECT * FROM (SELECT * FROM u ORDER BY a) LIMIT 3'), { limit: 3, offset: 0 });
+  assert.is(at('SELECT * FROM t ORDER BY a LIMIT 3'), null);
+  assert.is(at('SELECT a, count(*) FROM t GROUP BY a LIMIT 3'), null);
+  assert.is(at('SELECT DISTINCT a FROM t LIMIT 3'), null);
+  assert.is(at('SELECT a FROM t UNION ALL SELECT a FROM u LIMIT 3'), null);
+  assert.is(at('SELECT * FROM t LIMIT $1'), null);
+  assert.is(at('SELECT * FROM t'), null);
 });
 
 test.run();

@@ -96,6 +96,50 @@ test('WHERE operator + LIMIT over 5000 rows: a pass budget, not every row', asyn
   assert.ok(calls >= 10 && calls <= 2048, `calls = ${calls}`);
 });
 
+const TEN_PERCENT = `CREATE TABLE tenk AS SELECT range::INTEGER AS id,
+  CASE WHEN hash(range) % 10 = 0 THEN 'eco friendly bottle ' ELSE 'plain steel part ' END || range AS body
+  FROM range(10000)`;
+
+test('LIMIT 10 over 10,000 rows with ~10% matches: growing windows, at most 300 calls', async ({ f }) => {
+  await f.engine.query(TEN_PERCENT);
+  await f.sim.resetStats();
+  const rows = await f.rows(`SELECT id, body FROM tenk WHERE body MEANS 'eco friendly' LIMIT 10`, NO_CACHE);
+  const calls = await f.requests();
+  assert.is(rows.length, 10);
+  assert.ok(calls <= 300, `calls = ${calls}`);
+  // Every row returned is one sequential evaluation accepts (its answer, asked alone, is true).
+  await f.sim.resetStats();
+  const ids = rows.map((r) => r.id).join(', ');
+  const seq = await f.rows(
+    `SELECT id FROM tenk WHERE id IN (${ids}) AND body MEANS 'eco friendly' ORDER BY id`,
+    `${NO_CACHE}\n-- @ strategy: sequential`,
+  );
+  assert.equal(
+    seq.map((r) => r.id),
+    rows.map((r) => r.id as number).sort((a, b) => a - b),
+  );
+  assert.ok(rows.every((r) => String(r.body).startsWith('eco friendly')));
+});
+
+test('LIMIT with OFFSET counts both; ORDER BY needs every row (no prefix)', async ({ f }) => {
+  await f.engine.query(`CREATE OR REPLACE TABLE tenk2 AS FROM tenk WHERE id < 2000`);
+  await f.sim.resetStats();
+  const page = await f.rows(
+    `SELECT id FROM tenk2 WHERE body MEANS 'eco friendly' LIMIT 5 OFFSET 5`,
+    NO_CACHE,
+  );
+  assert.is(page.length, 5);
+  assert.ok((await f.requests()) <= 300);
+  await f.sim.resetStats();
+  const ordered = await f.rows(
+    `SELECT id FROM tenk2 WHERE body MEANS 'eco friendly' ORDER BY id LIMIT 3`,
+    NO_CACHE,
+  );
+  const expected = await f.rows(`SELECT id FROM tenk2 WHERE body LIKE 'eco%' ORDER BY id LIMIT 3`);
+  assert.equal(ordered, expected);
+  assert.is(await f.requests(), 2000);
+});
+
 test('a statement with side effects runs once (vectorized), never re-run by record passes', async ({ f }) => {
   await f.rows(`CREATE TABLE eco_docs AS SELECT id FROM docs WHERE body MEANS 'eco friendly'`, NO_CACHE);
   assert.is(await f.requests(), 11);

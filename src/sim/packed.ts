@@ -1,0 +1,36 @@
+/**
+ * A packed operator prompt (src/cascade/packed-prompt.ts: n `<row>` blocks,
+ * a schema `{ answers: [item × n] }`) is answered row by row, each row as the
+ * request it would have been alone: the same system message with the item's
+ * schema, the row's text as the user message. So packed and unpacked answers
+ * agree exactly, seeded choices included.
+ */
+import type { SimChatBody, SimMessage } from './answer.js';
+
+const ROW = /<row>\n([\s\S]*?)\n<\/row>/g;
+const SCHEMA_LEAD = 'JSON Schema:\n';
+
+/** The requests a packed request stands for, or undefined when it is not one. */
+export function unpackedRequests(body: SimChatBody): SimChatBody[] | undefined {
+  const answers = (body.schema?.properties as Record<string, Record<string, unknown>> | undefined)?.answers;
+  const item = answers?.items as Record<string, unknown> | undefined;
+  if (answers?.type !== 'array' || !item || typeof answers.minItems !== 'number') return undefined;
+  const user = body.messages.findLast((m) => m.role === 'user');
+  if (!user) return undefined;
+  const rows = [...user.content.matchAll(ROW)].map((m) => m[1]!);
+  if (rows.length !== answers.minItems) return undefined;
+  const system = body.messages.find((m) => m.role === 'system' && m.content.includes(SCHEMA_LEAD));
+  const lead: SimMessage[] = system
+    ? [
+        {
+          role: 'system',
+          content: `${system.content.slice(0, system.content.indexOf(SCHEMA_LEAD) + SCHEMA_LEAD.length)}${JSON.stringify(item)}`,
+        },
+      ]
+    : [];
+  return rows.map((content) => ({
+    model: body.model,
+    messages: [...lead, { role: 'user', content }],
+    schema: item,
+  }));
+}
