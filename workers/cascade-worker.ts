@@ -57,6 +57,7 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
       timeoutMs: task.timeoutMs,
       retries: task.retries,
       sessionPrefix: task.sessionPrefix,
+      ...(task.askConfidence ? { askConfidence: true } : {}),
       host: task.hostPort ? portHost(task.hostPort) : undefined,
     },
   };

@@ -9,7 +9,9 @@ import { CascadeErrorCode } from './cascade-error.js';
 import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import type { CompiledCell } from './compile-cascade.js';
+import { CONFIDENCE_LINE, confidenceSchema } from './confidence.js';
 import { callModel } from './model-call.js';
+import { compileOutputSchema, type OutputValidator } from './output-validator.js';
 import { packedPrompt, packedSchema } from './packed-prompt.js';
 import type { RunSession } from './run-session.js';
 import { renderTemplate } from './templates.js';
@@ -26,8 +28,10 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
  * last cell, and enum templates rendered for this run (enum-template.ts).
  */
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
-  const pack = session.ctx.packRows;
-  if (pack && cell.outputSchema) return packedSchema(cell.outputSchema, pack.length);
+  const { packRows: pack, askConfidence } = session.ctx;
+  const own = askConfidence && cell.outputSchema ? confidenceSchema(cell.outputSchema) : undefined;
+  if (pack && cell.outputSchema) return packedSchema(own ?? cell.outputSchema, pack.length);
+  if (own) return confidenceValidated(own);
   const n = session.ctx.outputItems;
   const isLast = cell.index === session.cascade.cells.length - 1;
   if (compiled.templated) {
@@ -36,6 +40,21 @@ function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
   }
   const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
   return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
+}
+
+const validatorBySchema = new WeakMap<
+  object,
+  { schema: Readonly<Record<string, unknown>>; validate: OutputValidator }
+>();
+
+/** A derived schema (confidence.ts) with its validator, compiled once per schema. */
+function confidenceValidated(schema: Readonly<Record<string, unknown>>) {
+  let hit = validatorBySchema.get(schema);
+  if (!hit) {
+    hit = { schema, validate: compileOutputSchema(schema) };
+    validatorBySchema.set(schema, hit);
+  }
+  return hit;
 }
 
 const instructionBySchema = new WeakMap<object, string>();
@@ -113,14 +132,15 @@ function render(
 ): string {
   const warn = (w: string) => session.warn(`cell "${cell.name}": instructions: ${w}`);
   try {
-    const pack = session.ctx.packRows;
+    const { packRows: pack, askConfidence } = session.ctx;
+    const tail = askConfidence && cell.outputSchema ? CONFIDENCE_LINE : '';
     if (pack) {
       const scope = session.scope(state);
       return packedPrompt(
-        pack.map((input) => renderTemplate(compiled.instructions!, { ...scope, input }, warn)),
+        pack.map((input) => renderTemplate(compiled.instructions!, { ...scope, input }, warn) + tail),
       );
     }
-    return renderTemplate(compiled.instructions!, session.scope(state), warn);
+    return renderTemplate(compiled.instructions!, session.scope(state), warn) + tail;
   } catch (err) {
     throw new CellFailure(CascadeErrorCode.Template, `instructions: ${(err as Error).message}`);
   }

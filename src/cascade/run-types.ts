@@ -43,6 +43,11 @@ export interface RunContext {
    * call (packed-prompt.ts); `inputs` of the run is the first tuple's.
    */
   readonly packRows?: readonly Readonly<Record<string, unknown>>[];
+  /**
+   * A proxy model's run (`-- @ proxy: m confidence t`): the answer also says
+   * how sure it is, as `confidence` 0..1 (confidence.ts).
+   */
+  readonly askConfidence?: boolean;
 }
 
 export interface RunUsage {

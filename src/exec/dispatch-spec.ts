@@ -61,6 +61,8 @@ export interface DispatchTarget {
   readonly toleratedCode?: string;
   /** An operator's `-- @ batch: n` (n ≥ 2): up to n rows packed into one prompt (cascade/packed-prompt.ts). */
   readonly pack?: number;
+  /** A proxy model's run (cascade/confidence.ts): its answers are cached apart from plain ones. */
+  readonly askConfidence?: boolean;
 }
 
 /** Where outcomes go; called for every finished row, in completion order. */

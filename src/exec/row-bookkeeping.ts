@@ -63,7 +63,11 @@ export class RowBookkeeping {
   }
 
   private keysOf(target: DispatchTarget, rows: readonly ChunkRow[]): string[] {
-    return rows.map((r) => rowCacheKey(target.cascade.contentHash, target.model, r.inputs));
+    // A proxy's answers hold a confidence: never served to a plain run, nor a plain answer to it.
+    const version = target.askConfidence
+      ? `${target.cascade.contentHash}+confidence`
+      : target.cascade.contentHash;
+    return rows.map((r) => rowCacheKey(version, target.model, r.inputs));
   }
 
   /** Rows into cache hits (as outcomes, logged) and misses (their keys held for the cache write). */

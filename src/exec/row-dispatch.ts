@@ -181,6 +181,7 @@ export class RowDispatch {
       sessionPrefix: target.sessionPrefix,
       batchSize: target.pack ?? this.limits.batch,
       pack: target.pack !== undefined,
+      askConfidence: target.askConfidence,
       crashOnChunk: this.ctx.crash?.chunk,
     };
   }

@@ -49,6 +49,10 @@ export interface CallTarget {
   readonly nullOnInvalid: boolean;
   /** Never packed, whatever `batch` says (the small-side plan's calls already hold many values). */
   readonly noPack?: boolean;
+  /** This target's model instead of the statement's (a proxy model). */
+  readonly model?: string;
+  /** A proxy's run: answers carry a confidence (cascade/confidence.ts). */
+  readonly askConfidence?: boolean;
 }
 
 /** Whether a failed call gives NULL instead of failing the statement. */
@@ -128,7 +132,7 @@ export class CallRunner {
       t = {
         cascadePath: target.path,
         cascade: target.cascade,
-        model: this.o.model,
+        model: target.model ?? this.o.model,
         cache: target.cacheable ? this.o.cacheTtl : false,
         timeoutMs: this.o.timeoutMs,
         retries: this.o.retries,
@@ -137,6 +141,7 @@ export class CallRunner {
         stopOnFailure: true,
         ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
         ...(this.packsFor(target) ? { pack: this.o.batch } : {}),
+        ...(target.askConfidence ? { askConfidence: true } : {}),
       };
       this.targets.set(target, t);
     }

@@ -21,6 +21,7 @@ import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
+import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
 import type { SemanticRunContext } from './run-semantic.js';
@@ -100,6 +101,14 @@ export async function explainSemantic(
             ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
             : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
       });
+      if (opts.proxy && !plan) {
+        const unfit = proxyUnfitReason(fn);
+        const model = opts.model ?? engine.llm.defaultModel;
+        const last = functions[functions.length - 1]!;
+        last.plan = unfit
+          ? `${last.plan}; no proxy: ${unfit}`
+          : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+      }
     }
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
     const report = {

@@ -4,8 +4,10 @@
  * bound; `~` groups take the small-side plan when it is cheaper.
  */
 
+import type { ProxySpec } from '../../grammar/index.js';
 import type { OperatorCatalog, SemanticFunction } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
+import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
 import {
   candidateInputs,
   pairResults,
@@ -82,6 +84,8 @@ export async function resolveTuples(
   smallSideLimit: number,
   hint: string,
   notes: PlanNote[],
+  proxy?: ProxySpec,
+  splits: (ProxySplit & { readonly fn: string })[] = [],
 ): Promise<Map<string, SqlValue>> {
   const results = new Map<string, SqlValue>();
   const same = sameFunction(catalog);
@@ -103,10 +107,15 @@ export async function resolveTuples(
       for (const [k, v] of pairResults(plan, ts, calls, outputs)) results.set(k, v);
       return;
     }
-    const outputs = await runner.run(
-      targetOf(fn),
-      ts.map((t) => t.inputs as Record<string, unknown>),
-    );
+    const inputs = ts.map((t) => t.inputs as Record<string, unknown>);
+    let outputs: unknown[];
+    if (proxy && proxyUnfitReason(fn) === null) {
+      const run = await runWithProxy(targetOf(fn), inputs, runner, proxy);
+      outputs = run.outputs;
+      splits.push({ fn: fn.name, ...run.split });
+    } else {
+      outputs = await runner.run(targetOf(fn), inputs);
+    }
     ts.forEach((t, i) => {
       results.set(t.key, outputValue(outputs[i], fn.sql.returns));
     });

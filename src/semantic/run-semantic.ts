@@ -36,6 +36,7 @@ import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from '
 import { splitUnionAll } from '../plan/union-split.js';
 import { CallRunner } from './call-runner.js';
 import { limitWindow } from './limit-window.js';
+import { describeSplit, type ProxySplit } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
 import type { SemanticEngine } from './semantic-engine.js';
@@ -186,28 +187,42 @@ async function runBatch(
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  const plans: PlanNote[] = [];
+  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], splits: [], emb };
+  const done = (result: QueryResult, strategy: string, passes: number) => ({
+    result,
+    strategy: withSplits(strategy, p.splits, opts.model ?? ctx.engine.llm.defaultModel),
+    passes,
+    plans: p.plans,
+  });
   let passes = 0;
   const window = limitWindow(stmt.text, rw.sql);
   if (window) {
     const total = await tableRows(window.table, ctx);
     for (let rows = Math.max(2 * window.wanted, opts.parallel); rows < total; rows *= 2) {
-      const out = await recordUntilAnswered(window.sql(rows), rw, s, runner, ctx, plans, emb);
+      const out = await recordUntilAnswered(window.sql(rows), p);
       passes += out.passes;
       if (out.result.rows.length >= window.limit) {
-        return {
-          result: out.result,
-          strategy: `batch (LIMIT met from the first ${rows} rows)`,
-          passes,
-          plans,
-        };
+        return done(out.result, `batch (LIMIT met from the first ${rows} rows)`, passes);
       }
     }
   } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
     s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
   }
-  const out = await recordUntilAnswered(rw.sql, rw, s, runner, ctx, plans, emb);
-  return { result: out.result, strategy: 'batch', passes: passes + out.passes, plans };
+  const out = await recordUntilAnswered(rw.sql, p);
+  return done(out.result, 'batch', passes + out.passes);
+}
+
+type FunctionSplit = ProxySplit & { readonly fn: string };
+
+/** The strategy with each function's proxy split, summed over passes. */
+function withSplits(strategy: string, splits: readonly FunctionSplit[], model: string): string {
+  if (splits.length === 0) return strategy;
+  const byFn = new Map<string, FunctionSplit>();
+  for (const x of splits) {
+    const was = byFn.get(x.fn);
+    byFn.set(x.fn, was ? { ...x, tuples: was.tuples + x.tuples, kept: was.kept + x.kept } : x);
+  }
+  return `${strategy}; ${[...byFn.values()].map((x) => describeSplit(x.fn, x, model)).join('; ')}`;
 }
 
 /** Rows in the window's table (a windowed run stops growing once it covers them). */
@@ -220,16 +235,24 @@ async function tableRows(table: string, ctx: SemanticRunContext): Promise<number
   }
 }
 
+/** What every record pass of a statement shares. */
+interface PassContext {
+  readonly rw: Rewritten;
+  readonly s: StatementCalls;
+  readonly runner: CallRunner;
+  readonly opts: SemanticOptions;
+  readonly ctx: SemanticRunContext;
+  readonly plans: PlanNote[];
+  readonly splits: FunctionSplit[];
+  readonly emb?: EmbedStatement;
+}
+
 /** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
 async function recordUntilAnswered(
   sql: string,
-  rw: Rewritten,
-  s: StatementCalls,
-  runner: CallRunner,
-  ctx: SemanticRunContext,
-  plans: PlanNote[],
-  emb?: EmbedStatement,
+  p: PassContext,
 ): Promise<{ result: QueryResult; passes: number }> {
+  const { rw, s, runner, ctx, plans, emb, opts, splits } = p;
   for (let pass = 1; ; pass++) {
     startPass(s);
     const result = await query(rw, s, ctx, sql);
@@ -248,6 +271,8 @@ async function recordUntilAnswered(
       ctx.engine.semantic.smallSideLimit,
       s.hint,
       plans,
+      opts.proxy,
+      splits,
     );
     for (const [k, v] of answers) s.results.set(k, v);
   }

@@ -45,6 +45,7 @@
  * prompts).
  */
 import { unpackedRequests } from './packed.js';
+import { type ModelProfile, profiled } from './profile.js';
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
@@ -61,14 +62,19 @@ export interface SimChatBody {
 }
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
-export function answerFor(body: SimChatBody, seed: number): string {
+export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfile): string {
   const rows = unpackedRequests(body);
-  if (rows) return JSON.stringify({ answers: rows.map((r) => JSON.parse(answerFor(r, seed)) as unknown) });
+  if (rows) {
+    return JSON.stringify({ answers: rows.map((r) => JSON.parse(answerFor(r, seed, profile)) as unknown) });
+  }
   const key = JSON.stringify([body.model, body.messages, body.schema ?? null, seed]);
   const rng = mulberry32(hashSeed(key));
   const ctx = readPrompt(body.messages);
   const schema = body.schema ?? schemaInPrompt(body.messages);
-  if (schema) return JSON.stringify(valueForSchema(schema, ctx, rng));
+  if (schema) {
+    const value = valueForSchema(schema, ctx, rng);
+    return JSON.stringify(profile ? profiled(value, profile, key) : value);
+  }
   if (/\bjson\b/i.test(ctx.all)) return JSON.stringify(smallObject(ctx, rng));
   if (ctx.verdict) return `${ctx.verdict.result ? 'Yes.' : 'No.'} (score ${ctx.verdict.score})`;
   const words = ctx.subject.split(/\s+/).filter((w) => w.length > 0);

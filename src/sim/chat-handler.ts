@@ -86,6 +86,7 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
     return;
   }
   const { model } = req;
+  state.stats.byModel[model] = (state.stats.byModel[model] ?? 0) + 1;
   if (state.stats.promptsSeen) {
     state.stats.promptsSeen.push({ model, messages: req.messages, hasResponseFormat: req.hasResponseFormat });
   }

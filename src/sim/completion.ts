@@ -18,7 +18,11 @@ export function completionFor(
 ): Completion {
   const { model, messages } = req;
   const schema = req.schema && ignoresEnum(quirk, messages) ? withoutEnums(req.schema) : req.schema;
-  let content = answerFor({ model, messages, ...(schema ? { schema } : {}) }, opts.seed);
+  let content = answerFor(
+    { model, messages, ...(schema ? { schema } : {}) },
+    opts.seed,
+    opts.profiles[model],
+  );
   if (quirk === 'empty') content = '';
   else if (quirk === 'truncated-json')
     content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));

@@ -1,5 +1,6 @@
 /** The simulator's knobs, checked once at the edge (startSimulator, setOptions, CLI). */
 import { RvbbitError } from '../errors.js';
+import type { ModelProfile } from './profile.js';
 
 export type LatencyDistribution = {
   readonly dist: 'lognormal';
@@ -61,6 +62,8 @@ export interface SimulatorOptions {
   /** Request bodies above this get 413 (default 8 MiB). */
   readonly maxBodyBytes?: number;
   readonly quirks?: Readonly<Record<string, SimQuirk>>;
+  /** Accuracy/confidence profiles by model (profile.ts): a cheap proxy model's stand-in. */
+  readonly profiles?: Readonly<Record<string, ModelProfile>>;
   /** Size of a `huge` answer (default 10 MB). */
   readonly hugeBytes?: number;
   /** Keep every request's model, messages and whether it had response_format, in stats().promptsSeen. */
@@ -96,6 +99,7 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   malformedRate: 0,
   maxBodyBytes: 8 * 1024 * 1024,
   quirks: {},
+  profiles: {},
   hugeBytes: 10 * 1024 * 1024,
   record: false,
   costPerMillion: null,

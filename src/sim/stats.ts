@@ -15,6 +15,8 @@ export interface SimulatorStats {
   maxInFlight: number;
   /** Responses sent, by HTTP status (a malformed body counts under its 200). */
   byStatus: Record<string, number>;
+  /** Chat requests by the model they named. */
+  byModel: Record<string, number>;
   /** Sockets destroyed on purpose. */
   resets: number;
   /** Requests left without an answer on purpose. */
@@ -39,6 +41,7 @@ export function emptyStats(record: boolean): SimulatorStats {
     inFlight: 0,
     maxInFlight: 0,
     byStatus: {},
+    byModel: {},
     resets: 0,
     hangs: 0,
     malformed: 0,

@@ -70,6 +70,8 @@ export interface ChunkTask {
    * (cascade/packed-prompt.ts) instead of reading `input.rows`; one row runs unpacked.
    */
   readonly pack?: boolean;
+  /** A proxy model's run: answers carry a `confidence` (cascade/confidence.ts). */
+  readonly askConfidence?: boolean;
   /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
   readonly crashOnChunk?: number;
 }
