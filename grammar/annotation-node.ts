@@ -24,6 +24,7 @@ export const ANNOTATION_KEYS = [
   'prefilter',
   'batch',
   'proxy',
+  'embed_model',
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
@@ -57,5 +58,7 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'batch'; readonly value: number }
     /** A cheap model answers first; answers under `confidence` go to the statement's model. */
     | { readonly key: 'proxy'; readonly value: ProxySpec }
+    /** The embedding model of `~` prefilters, SIMILAR_TO and EMBED / VECTOR_SEARCH without a model. */
+    | { readonly key: 'embed_model'; readonly value: string }
     | { readonly key: 'hint'; readonly value: string }
   );

@@ -67,7 +67,8 @@ function typed(
         : bad(`parallel must be an integer from 1 to ${MAX_PARALLEL}, got '${value}'`, at);
     }
     case 'model':
-      return value ? { kind: 'Annotation', key, value, span } : bad('model needs a model name', at);
+    case 'embed_model':
+      return value ? { kind: 'Annotation', key, value, span } : bad(`${key} needs a model name`, at);
     case 'threshold': {
       const n = Number(value);
       return value !== '' && /^[0-9.eE+-]+$/.test(value) && n >= 0 && n <= 1

@@ -7,12 +7,14 @@ import type * as A from './ast.js';
 import { type Completion, completeAt } from './complete.js';
 import { format } from './format.js';
 import { type HighlightToken, highlightTokens } from './highlight/tokens.js';
-import { buildOperatorSet, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
+import { type AggregateDef, buildOperatorSet, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
 import { type ParseResult, parseWith } from './parse.js';
 
 export interface GrammarOptions {
   /** The full operator set (default: the spec's). Add one: `[...DEFAULT_OPERATORS, { word, functionName, returns }]`. */
   readonly operators?: readonly OperatorDef[];
+  /** Function calls the engine rewrites besides the built-in ones (a catalog's dimensions, `TOPICS(col, n)`). */
+  readonly calls?: readonly AggregateDef[];
 }
 
 export interface Grammar {
@@ -29,7 +31,7 @@ export interface Grammar {
 
 /** Builds a grammar for an operator set; throws RvbbitError E_BAD_OPERATOR on a bad definition. */
 export function createGrammar(options: GrammarOptions = {}): Grammar {
-  const ops = buildOperatorSet(options.operators ?? DEFAULT_OPERATORS);
+  const ops = buildOperatorSet(options.operators ?? DEFAULT_OPERATORS, options.calls);
   return {
     parse: (sql) => parseWith(ops, sql),
     format,

@@ -47,6 +47,9 @@ export const AGGREGATES: readonly AggregateDef[] = [
   { name: 'LLM_THEMES', functionName: 'llm_themes', minArgs: 1, maxArgs: 2, returns: 'JSON' },
   { name: 'LLM_CLASSIFY', functionName: 'llm_classify', minArgs: 2, maxArgs: 2, returns: 'VARCHAR' },
   { name: 'LLM_AGG', functionName: 'llm_agg', minArgs: 2, maxArgs: 2, returns: 'VARCHAR' },
+  // Dimensions (a label per row, for GROUP BY): TOPICS(col, n [, sample]) discovers n labels, SENTIMENT(col) has three.
+  { name: 'TOPICS', functionName: 'topics', minArgs: 2, maxArgs: 3, returns: 'VARCHAR' },
+  { name: 'SENTIMENT', functionName: 'sentiment', minArgs: 1, maxArgs: 1, returns: 'VARCHAR' },
   // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/embed/).
   { name: 'EMBED', functionName: 'embed', minArgs: 1, maxArgs: 2, returns: 'FLOAT[]' },
   { name: 'VECTOR_SEARCH', functionName: 'vector_search', minArgs: 4, maxArgs: 5, returns: 'TABLE' },
@@ -64,7 +67,10 @@ export interface OperatorSet {
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Validates definitions once (config time: this throws, parse never does). */
-export function buildOperatorSet(defs: readonly OperatorDef[]): OperatorSet {
+export function buildOperatorSet(
+  defs: readonly OperatorDef[],
+  calls: readonly AggregateDef[] = [],
+): OperatorSet {
   const byWord = new Map<string, OperatorDef>();
   for (const d of defs) {
     const up = d.word.toUpperCase();
@@ -79,7 +85,16 @@ export function buildOperatorSet(defs: readonly OperatorDef[]): OperatorSet {
     byWord.set(up, { ...d, word: up, optionalWord: d.optionalWord?.toUpperCase() });
   }
   const aggregates = new Map(AGGREGATES.map((a) => [a.name, a]));
-  const maxWordLength = Math.max(13, ...[...byWord.keys()].map((w) => w.length));
+  for (const c of calls) {
+    const up = c.name.toUpperCase();
+    if (!WORD.test(c.name) || SQL_RESERVED.has(up) || DIALECT_WORDS.has(up)) {
+      throw new RvbbitError('E_BAD_OPERATOR', `function '${c.name}': not a usable function name`, {
+        word: c.name,
+      });
+    }
+    aggregates.set(up, { ...c, name: up });
+  }
+  const maxWordLength = Math.max(13, ...[...byWord.keys(), ...aggregates.keys()].map((w) => w.length));
   return { defs: [...byWord.values()], byWord, aggregates, maxWordLength };
 }
 

@@ -33,6 +33,8 @@ export const ENGINE_ERROR_CODES = {
   E_BAD_OPERATOR: "a cascade's semantic operator word is invalid (not one word, a SQL keyword, a clash)",
   SEMANTIC_NO_FUNCTION: "a semantic operator or function that no cascade's sql_function defines",
   SEMANTIC_OPERAND_TYPE: "a semantic function's operand is of a type its cascade does not take",
+  SEMANTIC_DIMENSION_QUERY:
+    'a dimension (TOPICS, SENTIMENT) in a statement that is not a query (it needs a first pass to find its labels)',
   EMBED_BAD_ARGUMENT:
     'EMBED or VECTOR_SEARCH got an argument it cannot take (a model that is not a string literal, k not a positive integer, a table or column that is not a name)',
   EMBED_NEEDS_BATCH:

@@ -58,6 +58,7 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
       retries: task.retries,
       sessionPrefix: task.sessionPrefix,
       ...(task.askConfidence ? { askConfidence: true } : {}),
+      ...(task.outputItems ? { outputItems: task.outputItems } : {}),
       host: task.hostPort ? portHost(task.hostPort) : undefined,
     },
   };

@@ -89,7 +89,7 @@ const sqlFunction = {
       pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
       'x-expect': 'a SQL function name (letters, digits, _)',
     },
-    shape: { enum: ['scalar', 'aggregate'] },
+    shape: { enum: ['scalar', 'aggregate', 'dimension'] },
     args: {
       type: 'array',
       minItems: 1,
@@ -115,6 +115,23 @@ const sqlFunction = {
       },
     },
     cache: { type: 'boolean' },
+    labels: {
+      type: 'array',
+      minItems: 2,
+      items: { type: 'string', minLength: 1 },
+      'x-expect': 'a list of at least two labels (a dimension with fixed labels)',
+    },
+    discover: {
+      type: 'string',
+      minLength: 1,
+      'x-expect': 'the path of the cascade that discovers the labels, relative to this file',
+    },
+    sample: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      'x-expect': 'how many distinct values the discovery sees (1..1000)',
+    },
     on_invalid: {
       enum: ['null', 'fail'],
       'x-expect': "'null' or 'fail' (quoted: a bare null is YAML's null)",

@@ -66,9 +66,24 @@ export interface SqlOperatorForm {
   readonly right: string;
 }
 
+export interface SqlDimension {
+  /** Fixed labels (SENTIMENT); otherwise discovered. */
+  readonly labels?: readonly string[];
+  /** The discovery cascade, as written (relative to the cascade file): inputs texts, n → a list of labels. */
+  readonly discover?: string;
+  /** Distinct values the discovery sees (default 40). */
+  readonly sample: number;
+}
+
 export interface SqlFunction {
   readonly name: string;
-  readonly shape: 'scalar' | 'aggregate';
+  /**
+   * scalar: per row; aggregate: per group; dimension: per row, a label from a
+   * set fixed (`labels`) or discovered once per statement (`discover`), for GROUP BY.
+   */
+  readonly shape: 'scalar' | 'aggregate' | 'dimension';
+  /** A dimension's labels and how they are found. */
+  readonly dimension?: SqlDimension;
   readonly args: readonly SqlFunctionArg[];
   readonly returns: string;
   readonly operators: readonly SqlOperatorForm[];

@@ -60,7 +60,8 @@ export async function openEmbeddings(
   opts: SemanticOptions,
   run: { readonly queryId: string; readonly signal?: AbortSignal; readonly explain?: boolean },
 ): Promise<{ hooks?: RewriteHooks; state?: EmbedStatement }> {
-  const models = embedModels(stmt, DEFAULT_EMBED_MODEL);
+  const defaultModel = opts.embedModel ?? DEFAULT_EMBED_MODEL;
+  const models = embedModels(stmt, defaultModel);
   // A prefilter needs no dimension (its vectors never reach SQL), only the state.
   const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
   if (models.size === 0 && !hasPrefilter) return {};
@@ -86,14 +87,14 @@ export async function openEmbeddings(
     ctx,
     vectors: new Map(),
     missing: new Map(),
-    prefilter: hasPrefilter ? new PrefilterState(opts.prefilter!, DEFAULT_EMBED_MODEL) : undefined,
+    prefilter: hasPrefilter ? new PrefilterState(opts.prefilter!, defaultModel) : undefined,
     counters,
   };
   live.set(s.token, state);
   const hooks = embedHooks({
     token: s.token,
     dims,
-    defaultModel: DEFAULT_EMBED_MODEL,
+    defaultModel,
     threshold: opts.threshold,
     prefilter: hasPrefilter ? opts.prefilter : undefined,
   });

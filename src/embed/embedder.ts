@@ -38,9 +38,19 @@ export interface EmbedContext {
   /** The statement's `-- @ budget_dollars` / `budget_tokens`: no embedding call starts once spent. */
   readonly budgetDollars?: number;
   readonly budgetTokens?: number;
-  /** Dollars the statement's operator calls spent (set once its runner exists): they count against budget_dollars. */
-  chatDollars?: () => number;
+  /**
+   * The statement's one spend account (its operator dispatcher's budget
+   * buffer, set once its runner exists): embedding calls add to it, and the
+   * budgets are checked against it, so operator and embedding calls see each other's spend.
+   */
+  spend?: SpendAccount;
   readonly counters: EmbedCounters;
+}
+
+/** A statement's spend, shared by its operator and embedding calls. */
+export interface SpendAccount {
+  add(dollars: number, tokens: number): void;
+  spent(): { readonly dollars: number; readonly tokens: number };
 }
 
 export const embedCacheKey = (model: string, text: string): string =>
@@ -130,6 +140,7 @@ export class Embedder {
       );
       ctx.counters.cost += r.usage.cost ?? 0;
       ctx.counters.tokens += r.usage.tokensIn;
+      ctx.spend?.add(r.usage.cost ?? 0, r.usage.tokensIn);
       const call = {
         cell: 'embed',
         model: r.model,
@@ -207,11 +218,14 @@ export class Embedder {
   }
 }
 
-/** Which budget is spent: dollars count the operator calls' too; tokens only the embedding calls'. */
+/** Which budget is spent, by the statement's account (operator and embedding calls), else the embeddings' own. */
 function overBudget(ctx: EmbedContext): 'budget_dollars' | 'budget_tokens' | undefined {
-  const dollars = ctx.counters.cost + (ctx.chatDollars?.() ?? 0);
+  const { dollars, tokens } = ctx.spend?.spent() ?? {
+    dollars: ctx.counters.cost,
+    tokens: ctx.counters.tokens,
+  };
   if (ctx.budgetDollars !== undefined && dollars >= ctx.budgetDollars) return 'budget_dollars';
-  if (ctx.budgetTokens !== undefined && ctx.counters.tokens >= ctx.budgetTokens) return 'budget_tokens';
+  if (ctx.budgetTokens !== undefined && tokens >= ctx.budgetTokens) return 'budget_tokens';
   return undefined;
 }
 

@@ -45,6 +45,8 @@ export interface EngineOptions {
    * trades some answer quality on real models for fewer calls, so it is opted into).
    */
   readonly operatorBatch?: number;
+  /** Embedding model of EMBED, SIMILAR_TO, VECTOR_SEARCH and `~` prefilters when none is named (default text-embedding-3-small). */
+  readonly embedModel?: string;
   /**
    * 'private': each session sees only its own rows of rvbbit.queries,
    * unified_logs and jobs (a server's clients; see obs/private-logs.ts).
@@ -157,7 +159,12 @@ export class Engine {
         deadlineMs: provider.deadlineMs,
         backoff: provider.backoff,
       },
-      defaults: { parallel, cache: options.cache === false ? false : ttl, operatorBatch },
+      defaults: {
+        parallel,
+        cache: options.cache === false ? false : ttl,
+        operatorBatch,
+        ...(options.embedModel ? { embedModel: options.embedModel } : {}),
+      },
       semantic,
       jobs: new Map(),
       pool: () => engine!.pool(),

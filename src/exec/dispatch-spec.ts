@@ -63,6 +63,8 @@ export interface DispatchTarget {
   readonly pack?: number;
   /** A proxy model's run (cascade/confidence.ts): its answers are cached apart from plain ones. */
   readonly askConfidence?: boolean;
+  /** Each run answers a list of exactly this many items (cascade/batch-schema.ts). */
+  readonly outputItems?: number;
 }
 
 /** Where outcomes go; called for every finished row, in completion order. */

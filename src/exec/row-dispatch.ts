@@ -10,7 +10,14 @@
  */
 import type { CallOrigin } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
-import { budgetMessage, budgetSpent, createBudgetBuffer } from '../thread/budget.js';
+import {
+  addSpend,
+  budgetMessage,
+  budgetSpent,
+  createBudgetBuffer,
+  spentDollars,
+  spentTokens,
+} from '../thread/budget.js';
 import type {
   ChunkResult,
   ChunkRow,
@@ -79,6 +86,16 @@ export class RowDispatch {
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
     ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (ctx.signal?.aborted) raiseAbort(this.control);
+  }
+
+  /** Spend made outside the pool (embedding calls) that the statement's budgets count. */
+  addSpend(dollars: number, tokens: number): void {
+    addSpend(this.budgetBuffer, dollars, tokens);
+  }
+
+  /** Everything the budgets count so far: runs on the pool and addSpend. */
+  spent(): { readonly dollars: number; readonly tokens: number } {
+    return { dollars: spentDollars(this.budgetBuffer), tokens: spentTokens(this.budgetBuffer) };
   }
 
   /** Dollars spent so far; null once any run's cost was unknown. */
@@ -182,6 +199,7 @@ export class RowDispatch {
       batchSize: target.pack ?? this.limits.batch,
       pack: target.pack !== undefined,
       askConfidence: target.askConfidence,
+      outputItems: target.outputItems,
       crashOnChunk: this.ctx.crash?.chunk,
     };
   }

@@ -12,7 +12,14 @@
  */
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createGrammar, DEFAULT_OPERATORS, type Grammar, type OperatorDef } from '../../grammar/index.js';
+import {
+  AGGREGATES,
+  type AggregateDef,
+  createGrammar,
+  DEFAULT_OPERATORS,
+  type Grammar,
+  type OperatorDef,
+} from '../../grammar/index.js';
 import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
 import { failWith, MAX_CASCADE_BYTES, readCascadeDocument } from '../cascade/read-cascade.js';
 import { SIMILAR_TO } from '../embed/embed-sql.js';
@@ -75,7 +82,7 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
       functions.set(sql.name, { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) });
     }
   }
-  const grammar = createGrammar({ operators: operatorDefs(functions) });
+  const grammar = createGrammar({ operators: operatorDefs(functions), calls: dimensionCalls(functions) });
   return { functions, candidates: new LazyCascade(CANDIDATES), shippedDir: SHIPPED, grammar };
 }
 
@@ -84,6 +91,20 @@ function readSqlFunction(file: string, text: string): SqlFunction | undefined {
   const { data, problems } = readCascadeDocument(text, file);
   if (problems.length > 0) failWith(problems);
   return data.sqlFunction;
+}
+
+/** `TOPICS(col, n)`: each dimension function is called by its name (built-in ones are already known). */
+function dimensionCalls(functions: ReadonlyMap<string, SemanticFunction>): AggregateDef[] {
+  const known = new Set(AGGREGATES.map((a) => a.functionName));
+  return [...functions.values()]
+    .filter((f) => f.sql.shape === 'dimension' && !known.has(f.name))
+    .map((f) => ({
+      name: f.name.toUpperCase(),
+      functionName: f.name,
+      minArgs: 1,
+      maxArgs: f.sql.args.length,
+      returns: f.sql.returns,
+    }));
 }
 
 /** Operator words from the functions' forms; `ALIGNS` + `ALIGNS WITH` make one word with an optional WITH. */

@@ -70,6 +70,8 @@ export interface PlanDefaults {
   readonly cache: false | number | undefined;
   /** Operator tuples per prompt when a statement does not say (`-- @ batch: n`); 1 = one call per tuple. */
   readonly operatorBatch?: number;
+  /** Embedding model when a statement names none (default text-embedding-3-small). */
+  readonly embedModel?: string;
 }
 
 export function typeText(t: TypeRef): string {

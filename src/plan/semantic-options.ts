@@ -28,6 +28,8 @@ export interface SemanticOptions {
   readonly batch: number;
   /** A cheap model answers first; only its unsure answers go to the statement's model (`-- @ proxy: m confidence t`). */
   readonly proxy?: ProxySpec;
+  /** The embedding model when a statement names none (`-- @ embed_model: m`, engine option `embedModel`). */
+  readonly embedModel?: string;
 }
 
 export const DEFAULT_THRESHOLD = 0.5;
@@ -38,6 +40,7 @@ export function semanticOptions(
     readonly parallel: number;
     readonly cache: number | false | undefined;
     readonly operatorBatch?: number;
+    readonly embedModel?: string;
   },
 ): SemanticOptions {
   let parallel = defaults.parallel;
@@ -53,6 +56,7 @@ export function semanticOptions(
   let prefilter: number | undefined;
   let batch = defaults.operatorBatch ?? 1;
   let proxy: ProxySpec | undefined;
+  let embedModel = defaults.embedModel;
   for (const a of annotations) {
     switch (a.key) {
       case 'parallel':
@@ -94,6 +98,9 @@ export function semanticOptions(
       case 'proxy':
         proxy = a.value;
         break;
+      case 'embed_model':
+        embedModel = a.value;
+        break;
     }
   }
   return {
@@ -110,5 +117,6 @@ export function semanticOptions(
     prefilter,
     batch,
     proxy,
+    embedModel,
   };
 }

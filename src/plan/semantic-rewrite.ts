@@ -7,6 +7,7 @@
  *   ORDER BY a RELEVANCE TO b → rvbbit_semantic_about(<stmt>, a, b) DESC
  *   x SEMANTIC JOIN t ON …    → x JOIN t ON …   (the ~ inside is an operator like any other)
  *   LLM_SUMMARIZE(a)          → rvbbit_llm_summarize(<stmt>, list((a)::VARCHAR), NULL)
+ *   TOPICS(a, 5)              → rvbbit_topics(<stmt>, (a)::VARCHAR, 5, NULL)   (a dimension: a label per row)
  * `<stmt>` is the statement's token: the function finds the statement's state by it.
  */
 import type { SqlStatement } from '../../grammar/index.js';
@@ -15,7 +16,7 @@ import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
 
 /** One place the rewrite put a function call, for EXPLAIN and error positions. */
 export interface CallSite {
-  readonly kind: 'operator' | 'relevance' | 'aggregate';
+  readonly kind: 'operator' | 'relevance' | 'aggregate' | 'dimension';
   /** MEANS, ~, RELEVANCE TO, LLM_SUMMARIZE … */
   readonly word: string;
   readonly fn: SemanticFunction;
@@ -114,13 +115,21 @@ export function rewriteSemantic(
       continue;
     }
     const fn = fnFor(a.functionName, a.span, a.name);
-    sites.push({ kind: 'aggregate', word: a.name, fn, clause: 'select', ...pos(a.span) });
+    // A dimension labels each row (a scalar call, grouped by DuckDB); an aggregate reads a group's list.
+    const dimension = fn.sql.shape === 'dimension';
+    sites.push({
+      kind: dimension ? 'dimension' : 'aggregate',
+      word: a.name,
+      fn,
+      clause: 'select',
+      ...pos(a.span),
+    });
     edits.push({
       start: a.span.start,
       end: a.span.end,
       render: (text) => {
         const [first, ...rest] = a.args.map((x) => text(x.span.start, x.span.end));
-        const args = [`list((${first})::VARCHAR)`, ...rest];
+        const args = [dimension ? `(${first})::VARCHAR` : `list((${first})::VARCHAR)`, ...rest];
         while (args.length < fn.sql.args.length) args.push('NULL');
         return call(fn, args);
       },

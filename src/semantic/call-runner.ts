@@ -53,6 +53,10 @@ export interface CallTarget {
   readonly model?: string;
   /** A proxy's run: answers carry a confidence (cascade/confidence.ts). */
   readonly askConfidence?: boolean;
+  /** Tuples per prompt for this target, instead of the statement's `batch`. */
+  readonly batch?: number;
+  /** Each answer is a list of exactly this many items. */
+  readonly outputItems?: number;
 }
 
 /** Whether a failed call gives NULL instead of failing the statement. */
@@ -82,6 +86,11 @@ export class CallRunner {
 
   get cost(): number | null {
     return this.rows.cost();
+  }
+
+  /** The statement's spend account (its budget buffer), shared with its embedding calls. */
+  get spend(): { add(dollars: number, tokens: number): void; spent(): { dollars: number; tokens: number } } {
+    return { add: (d, t) => this.rows.addSpend(d, t), spent: () => this.rows.spent() };
   }
 
   /** The most tuples this statement had in the pool at once (at most its window of chunks). */
@@ -140,8 +149,9 @@ export class CallRunner {
         callerId: 'semantic',
         stopOnFailure: true,
         ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
-        ...(this.packsFor(target) ? { pack: this.o.batch } : {}),
+        ...(this.packsFor(target) ? { pack: target.batch ?? this.o.batch } : {}),
         ...(target.askConfidence ? { askConfidence: true } : {}),
+        ...(target.outputItems ? { outputItems: target.outputItems } : {}),
       };
       this.targets.set(target, t);
     }
@@ -150,7 +160,8 @@ export class CallRunner {
 
   /** Whether `target`'s tuples go packed (`-- @ batch: n`, n ≥ 2, and a cascade that can be). */
   packsFor(target: CallTarget): boolean {
-    return (this.o.batch ?? 1) > 1 && !target.noPack && unpackableReason(target.cascade) === null;
+    const batch = target.batch ?? this.o.batch ?? 1;
+    return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null;
   }
 
   /** Why some tuples got no answer: the statement stopped (an error, a cancel, another function's failure). */

@@ -21,6 +21,7 @@ import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
+import { DIMENSION_BATCH } from './dimension.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
@@ -81,8 +82,11 @@ export async function explainSemantic(
         opts.cacheTtl === false || !fn.sql.cache ? 0 : (await engine.cache.lookup(keys, false)).size;
       const misses = inputs.length - hits;
       // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
-      const packs = !plan && opts.batch > 1 && unpackableReason(cascade) === null;
-      const n = packs ? Math.ceil(misses / opts.batch) : misses;
+      const dim = fn.sql.dimension;
+      const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
+      const packs = !plan && perPrompt > 1 && unpackableReason(cascade) === null;
+      // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
+      const n = (packs ? Math.ceil(misses / perPrompt) : misses) + (dim?.discover && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.model, engine.llm.defaultModel);
       const cost = estimateDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
@@ -97,9 +101,11 @@ export async function explainSemantic(
         calls_expected: n,
         plan: plan
           ? `small side: ${plan.smallValues} distinct ${plan.small} values as candidates, one call per ${plan.large} value (${plan.largeValues} calls instead of ${plan.pairs} pairs)`
-          : packs
-            ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
-            : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+          : dim
+            ? `dimension: ${dim.labels ? `labels ${dim.labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown in the statement's strategy once run)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+            : packs
+              ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+              : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
       });
       if (opts.proxy && !plan) {
         const unfit = proxyUnfitReason(fn);

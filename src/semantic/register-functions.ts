@@ -62,7 +62,8 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
   if (!s)
     throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
   const cols = fn.sql.args.map((_, i) => input.getColumnVector(i + 1));
-  const aggregate = fn.sql.shape === 'aggregate';
+  // An aggregate's or dimension's missing optional argument is '' (the cascade's default), not a NULL row.
+  const optionalArgs = fn.sql.shape !== 'scalar';
   const rows: (Tuple | null)[] = [];
   for (let r = 0; r < n; r++) {
     const inputs: Record<string, unknown> = {};
@@ -70,7 +71,7 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
     fn.sql.args.forEach((a, i) => {
       const v = inputValue(cols[i]!.getItem(r));
       if (v === null) {
-        if (aggregate && i > 0) inputs[a.name] = '';
+        if (optionalArgs && i > 0) inputs[a.name] = '';
         else isNull = true;
       } else inputs[a.name] = v;
     });

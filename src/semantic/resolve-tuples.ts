@@ -7,6 +7,7 @@
 import type { ProxySpec } from '../../grammar/index.js';
 import type { OperatorCatalog, SemanticFunction } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
+import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
 import {
   candidateInputs,
@@ -17,6 +18,13 @@ import {
 } from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
+
+/** What a statement's later passes share: its proxy and the splits it made, the dimension labels it found. */
+export interface StatementExtras {
+  readonly proxy?: ProxySpec;
+  readonly splits: (ProxySplit & { readonly fn: string })[];
+  readonly labels: DimensionLabels;
+}
 
 export interface PlanNote {
   readonly fn: string;
@@ -84,9 +92,9 @@ export async function resolveTuples(
   smallSideLimit: number,
   hint: string,
   notes: PlanNote[],
-  proxy?: ProxySpec,
-  splits: (ProxySplit & { readonly fn: string })[] = [],
+  more: StatementExtras = { splits: [], labels: new Map() },
 ): Promise<Map<string, SqlValue>> {
+  const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
   const same = sameFunction(catalog);
   const groups = [...byFunction(tuples)].map(async ([fn, ts]) => {
@@ -109,7 +117,9 @@ export async function resolveTuples(
     }
     const inputs = ts.map((t) => t.inputs as Record<string, unknown>);
     let outputs: unknown[];
-    if (proxy && proxyUnfitReason(fn) === null) {
+    if (fn.sql.shape === 'dimension') {
+      outputs = await assignLabels(fn, targetOf(fn), ts, runner, more.labels);
+    } else if (proxy && proxyUnfitReason(fn) === null) {
       const run = await runWithProxy(targetOf(fn), inputs, runner, proxy);
       outputs = run.outputs;
       splits.push({ fn: fn.name, ...run.split });

@@ -35,10 +35,18 @@ import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { CallRunner } from './call-runner.js';
+import { describeLabels } from './dimension.js';
 import { limitWindow } from './limit-window.js';
 import { describeSplit, type ProxySplit } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, loadCascadesOf, type PlanNote, resolveTuples, targetOf } from './resolve-tuples.js';
+import {
+  byFunction,
+  loadCascadesOf,
+  type PlanNote,
+  resolveTuples,
+  type StatementExtras,
+  targetOf,
+} from './resolve-tuples.js';
 import type { SemanticEngine } from './semantic-engine.js';
 import { outputValue } from './sql-types.js';
 import {
@@ -95,7 +103,18 @@ export async function runSemantic(
     closeStatement(s);
     throw err;
   }
-  const batch = opts.strategy === 'batch' && isQuery(rewritten.sql);
+  // A dimension finds its labels before any row is labelled: only record passes can do that.
+  const dimension = rewritten.sites.find((x) => x.kind === 'dimension');
+  if (dimension && !isQuery(rewritten.sql)) {
+    closeEmbeddings(s);
+    closeStatement(s);
+    throw new RvbbitError(
+      'SEMANTIC_DIMENSION_QUERY',
+      `${dimension.word} at line ${dimension.line}, column ${dimension.column} runs only in a query (SELECT, WITH): it discovers its labels in a first pass; write the query's result with CREATE TABLE … AS after it, or use COPY`,
+      { line: dimension.line, column: dimension.column },
+    );
+  }
+  const batch = (opts.strategy === 'batch' || dimension !== undefined) && isQuery(rewritten.sql);
   const runner = new CallRunner({
     pool: engine.pool(),
     cache: engine.cache,
@@ -117,8 +136,8 @@ export async function runSemantic(
         ? undefined
         : (await engine.semantic.syncRunner(engine.llm)).runner,
   });
-  // Embedding calls stop once the statement's budget_dollars is spent, operator calls included.
-  if (emb.state) emb.state.ctx.chatDollars = () => runner.cost ?? 0;
+  // One spend account for the statement: embedding calls add to it, every budget check reads it.
+  if (emb.state) emb.state.ctx.spend = runner.spend;
   try {
     await loadCascadesOf(
       rewritten.sites.map((site) => site.fn),
@@ -187,10 +206,18 @@ async function runBatch(
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], splits: [], emb };
+  const more: StatementExtras = {
+    splits: [],
+    labels: new Map(),
+    ...(opts.proxy ? { proxy: opts.proxy } : {}),
+  };
+  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
-    strategy: withSplits(strategy, p.splits, opts.model ?? ctx.engine.llm.defaultModel),
+    strategy: [
+      withSplits(strategy, more.splits, opts.model ?? ctx.engine.llm.defaultModel),
+      ...describeLabels(more.labels),
+    ].join('; '),
     passes,
     plans: p.plans,
   });
@@ -243,7 +270,7 @@ interface PassContext {
   readonly opts: SemanticOptions;
   readonly ctx: SemanticRunContext;
   readonly plans: PlanNote[];
-  readonly splits: FunctionSplit[];
+  readonly more: StatementExtras;
   readonly emb?: EmbedStatement;
 }
 
@@ -252,7 +279,7 @@ async function recordUntilAnswered(
   sql: string,
   p: PassContext,
 ): Promise<{ result: QueryResult; passes: number }> {
-  const { rw, s, runner, ctx, plans, emb, opts, splits } = p;
+  const { rw, s, runner, ctx, plans, emb, more } = p;
   for (let pass = 1; ; pass++) {
     startPass(s);
     const result = await query(rw, s, ctx, sql);
@@ -271,8 +298,7 @@ async function recordUntilAnswered(
       ctx.engine.semantic.smallSideLimit,
       s.hint,
       plans,
-      opts.proxy,
-      splits,
+      more,
     );
     for (const [k, v] of answers) s.results.set(k, v);
   }

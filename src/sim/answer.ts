@@ -27,7 +27,9 @@
  * - A number field named like score/confidence/relevance gets the score scaled into
  *   its [minimum, maximum] (default 0..1); a boolean field gets the result.
  * - Enums: positive/negative/neutral from a tiny sentiment lexicon; otherwise the
- *   label sharing most words with the text; otherwise a seeded pick.
+ *   label sharing most words with the text; otherwise a seeded pick. A string
+ *   field named label/topic/category/group picks the same way among the
+ *   prompt's `<labels><l>…</l></labels>` (a dimension's assign step).
  * - Strings: a field named brand/company/maker/name gets the first capitalised
  *   word of the subject (`<text>`, else the first "quoted" span of the prompt);
  *   summary/description gets the subject's first 12 words; reason/explanation

@@ -4,7 +4,7 @@
  * cascades use (object, array, string, number, integer, boolean, null, enum,
  * const, anyOf/oneOf, local $ref); every property is filled, not only required ones.
  */
-import { forRow, matchingCandidates, type PromptContext } from './prompt-context.js';
+import { forRow, matchingCandidates, type PromptContext, readBlocks } from './prompt-context.js';
 import type { Rng } from './rng.js';
 import { contentStems, sentiment, tokens } from './words.js';
 
@@ -161,6 +161,14 @@ function someWords(ctx: PromptContext, rng: Rng, n: number): string {
   return out.join(' ');
 }
 
+/** A string field that names a choice among the prompt's `<labels><l>…</l></labels>` (a dimension's assign step). */
+const LABEL_FIELD = /^(label|topic|category|group)$/i;
+
+function labelChoices(ctx: PromptContext): string[] {
+  const block = ctx.blocks.get('labels')?.[0];
+  return block === undefined ? [] : (readBlocks(block).get('l') ?? []);
+}
+
 function genString(schema: Schema, name: string, ctx: PromptContext, rng: Rng): string {
   let s: string;
   if (schema['format'] === 'date') s = '2024-01-01';
@@ -169,7 +177,9 @@ function genString(schema: Schema, name: string, ctx: PromptContext, rng: Rng): 
   else if (schema['format'] === 'uri') s = 'https://example.com/';
   else if (BRAND_FIELD.test(name))
     s = firstCapitalised(ctx.subject) ?? firstCapitalised(ctx.user) ?? 'Unknown';
-  else if (/sentiment/i.test(name)) {
+  else if (LABEL_FIELD.test(name) && labelChoices(ctx).length > 0) {
+    s = String(pickEnum(labelChoices(ctx), name, ctx, rng));
+  } else if (/sentiment/i.test(name)) {
     const v = sentiment(ctx.subject);
     s = v > 0 ? 'positive' : v < 0 ? 'negative' : 'neutral';
   } else if (REASON_FIELD.test(name) && ctx.verdict) {

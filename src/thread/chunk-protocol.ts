@@ -72,6 +72,8 @@ export interface ChunkTask {
   readonly pack?: boolean;
   /** A proxy model's run: answers carry a `confidence` (cascade/confidence.ts). */
   readonly askConfidence?: boolean;
+  /** The run's answer is a list of exactly this many items (a dimension's discovery: n labels). */
+  readonly outputItems?: number;
   /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
   readonly crashOnChunk?: number;
 }

@@ -167,7 +167,7 @@ export const GOLDEN: [string, string, number, number, string, string][] = [
     7,
     10,
     'sql_function.shape',
-    'expected one of: scalar, aggregate',
+    'expected one of: scalar, aggregate, dimension',
   ],
   [
     '28-sql-function-bad-operator.yaml',

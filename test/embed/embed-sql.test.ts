@@ -81,6 +81,17 @@ test('EMBED(text, model) embeds with that model (cached apart); the model must b
   }
 });
 
+test('-- @ embed_model: m is the model of SIMILAR_TO and EMBED without one; a named model wins', async () => {
+  const sql =
+    "SELECT 'quiet lake cabin' SIMILAR_TO 'lake house' AS s, EMBED('x', 'other-embedder') IS NOT NULL AS e";
+  await f.rows(sql, '-- @ embed_model: statement-embedder');
+  const models = await f.rows(
+    `SELECT DISTINCT model FROM rvbbit.unified_logs WHERE cascade_id = 'embed' AND NOT cache_hit
+      AND query_id = (SELECT query_id FROM rvbbit.queries ORDER BY started_at DESC LIMIT 1) ORDER BY model`,
+  );
+  assert.equal(models, [{ model: 'other-embedder' }, { model: 'statement-embedder' }]);
+});
+
 test('a SIMILAR_TO b is the cosine of their vectors, with no chat call; bare in WHERE it is > threshold', async () => {
   await f.sim.resetStats();
   const rows = await f.rows(
@@ -258,6 +269,25 @@ test('budget_dollars: no embedding call starts once spent (the statement fails a
     '-- @ cache: false\n-- @ budget_dollars: 1',
   );
   assert.equal(ok, [{ v: true }]);
+});
+
+test('budget_tokens counts both ways: embedding tokens stop operator calls', async () => {
+  await f.sim.resetStats();
+  // The MEANS over each vector's text needs the embedding first; its tokens spend the budget.
+  try {
+    await f.rows(
+      "SELECT (EMBED('tokens spent by an embedding')::VARCHAR) MEANS 'numbers' AS m",
+      '-- @ cache: false\n-- @ budget_tokens: 1',
+    );
+    assert.unreachable();
+  } catch (err) {
+    const e = err as { code: string; detail: Record<string, unknown> };
+    assert.is(e.code, 'SEMANTIC_CALL_FAILED');
+    assert.is(e.detail['cause'], 'BUDGET_EXCEEDED');
+  }
+  const s = await f.sim.stats();
+  assert.is(s.embeddingRequests, 1);
+  assert.is(s.requests, 0, 'no operator call started');
 });
 
 test('rvbbit.queries counts embedding calls and cache hits as the statement’s', async () => {

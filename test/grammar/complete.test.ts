@@ -80,6 +80,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'prefilter', kind: 'annotation_key' },
     { label: 'batch', kind: 'annotation_key' },
     { label: 'proxy', kind: 'annotation_key' },
+    { label: 'embed_model', kind: 'annotation_key' },
   ]);
   assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);
   assert.equal(labels('-- @ strategy: |'), ['batch', 'sequential', 'union_all', 'vectorized']);
