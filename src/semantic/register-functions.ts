@@ -17,7 +17,7 @@ import { errorMessage } from '../errors.js';
 import type { SemanticFunction } from '../plan/operator-catalog.js';
 import { registeredName } from '../plan/semantic-rewrite.js';
 import { duckType, inputValue } from './sql-types.js';
-import { type SqlValue, type StatementCalls, statementFor, type Tuple, tupleKey } from './statement-calls.js';
+import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple } from './statement-calls.js';
 
 const registered = new WeakMap<object, Set<string>>();
 
@@ -56,43 +56,71 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
   }
 }
 
+/**
+ * One DuckDB chunk: each row's key from its operand values (no object per
+ * row); an answered key is a map lookup, and only a miss becomes a Tuple with
+ * its named inputs (the replay pass of a 10,000-row filter builds none).
+ */
 function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVector): void {
   const n = input.rowCount;
   const s = statementFor(Number(input.getColumnVector(0).getItem(0)));
   if (!s)
     throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
+  const k = fn.sql.args.length;
   const cols = fn.sql.args.map((_, i) => input.getColumnVector(i + 1));
   // An aggregate's or dimension's missing optional argument is '' (the cascade's default), not a NULL row.
   const optionalArgs = fn.sql.shape !== 'scalar';
-  const rows: (Tuple | null)[] = [];
+  const out = new Array<SqlValue>(n);
+  const misses: { row: number; tuple: Tuple }[] = [];
   for (let r = 0; r < n; r++) {
-    const inputs: Record<string, unknown> = {};
+    const values = new Array<unknown>(k);
     let isNull = false;
-    fn.sql.args.forEach((a, i) => {
+    for (let i = 0; i < k; i++) {
       const v = inputValue(cols[i]!.getItem(r));
-      if (v === null) {
-        if (optionalArgs && i > 0) inputs[a.name] = '';
-        else isNull = true;
-      } else inputs[a.name] = v;
-    });
-    inputs['hint'] = s.hint;
-    rows.push(isNull ? null : { key: tupleKey(fn, inputs), fn, inputs });
+      if (v !== null) values[i] = v;
+      else if (optionalArgs && i > 0) values[i] = '';
+      else {
+        isNull = true;
+        break;
+      }
+    }
+    if (isNull) {
+      out[r] = null;
+      continue;
+    }
+    const key = callKey(fn, values);
+    const hit = s.results.get(key);
+    if (hit !== undefined) out[r] = hit;
+    else misses.push({ row: r, tuple: { key, fn, inputs: namedInputs(fn, values, s.hint) } });
   }
-  const values = s.mode === 'record' ? record(s, rows) : runNow(s, rows);
-  for (let r = 0; r < n; r++) output.setItem(r, values[r]!);
+  if (misses.length > 0) {
+    if (s.mode === 'record') for (const m of misses) out[m.row] = record(s, m.tuple);
+    else runNow(s, misses, out);
+  }
+  for (let r = 0; r < n; r++) output.setItem(r, out[r]!);
   output.flush();
 }
 
-function record(s: StatementCalls, rows: readonly (Tuple | null)[]): SqlValue[] {
-  return rows.map((t) => {
-    if (t === null) return null;
-    const v = s.results.get(t.key);
-    if (v !== undefined) return v;
-    s.missed.add(t.key);
-    if (!s.recorded.has(t.key) && s.recorded.size < s.budget) s.recorded.set(t.key, t);
-    // The placeholder: a filter drops the row, so nothing downstream (LIMIT) stops early.
-    return s.placeholder === 'null' ? null : placeholderValue(t, s.placeholder === 'high');
+/** The cascade's inputs: its args by name, and the statement's hint. */
+function namedInputs(
+  fn: SemanticFunction,
+  values: readonly unknown[],
+  hint: string,
+): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  fn.sql.args.forEach((a, i) => {
+    inputs[a.name] = values[i];
   });
+  inputs['hint'] = hint;
+  return inputs;
+}
+
+/** A miss in record mode: recorded (within the pass's budget), answered by the placeholder. */
+function record(s: StatementCalls, t: Tuple): SqlValue {
+  s.missed.add(t.key);
+  if (!s.recorded.has(t.key) && s.recorded.size < s.budget) s.recorded.set(t.key, t);
+  // The placeholder: a filter drops the row, so nothing downstream (LIMIT) stops early.
+  return s.placeholder === 'null' ? null : placeholderValue(t, s.placeholder === 'high');
 }
 
 /**
@@ -128,22 +156,19 @@ function callId(t: Tuple): string {
   return createHash('sha1').update(t.key).digest('hex').slice(0, 12);
 }
 
-function runNow(s: StatementCalls, rows: readonly (Tuple | null)[]): SqlValue[] {
+/** Sync strategies: the misses run now, per chunk (vectorized) or one by one in row order (sequential). */
+function runNow(s: StatementCalls, misses: readonly { row: number; tuple: Tuple }[], out: SqlValue[]): void {
   const sync = s.sync!;
   if (s.perChunk) {
-    const misses = new Map<string, Tuple>();
-    for (const t of rows) if (t && !s.results.has(t.key)) misses.set(t.key, t);
-    if (misses.size > 0) {
-      const tuples = [...misses.values()];
-      sync(tuples).forEach((v, i) => {
-        s.results.set(tuples[i]!.key, v);
-      });
-    }
-    return rows.map((t) => (t ? s.results.get(t.key)! : null));
+    const distinct = new Map<string, Tuple>();
+    for (const m of misses) distinct.set(m.tuple.key, m.tuple);
+    const tuples = [...distinct.values()];
+    sync(tuples).forEach((v, i) => {
+      s.results.set(tuples[i]!.key, v);
+    });
   }
-  return rows.map((t) => {
-    if (t === null) return null;
-    if (!s.results.has(t.key)) s.results.set(t.key, sync([t])[0]!);
-    return s.results.get(t.key)!;
-  });
+  for (const { row, tuple } of misses) {
+    if (!s.results.has(tuple.key)) s.results.set(tuple.key, sync([tuple])[0]!);
+    out[row] = s.results.get(tuple.key)!;
+  }
 }

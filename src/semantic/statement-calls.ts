@@ -77,9 +77,21 @@ export function statementFor(token: number): StatementCalls | undefined {
   return live.get(token);
 }
 
-/** The key of a call: function and canonical inputs (the hint is one of the inputs). */
-export function tupleKey(fn: SemanticFunction, inputs: Readonly<Record<string, unknown>>): string {
-  return `${fn.name}\u0000${canonicalJson(inputs)}`;
+/**
+ * The key of a call within its statement: the function and its operand
+ * values in argument order (the hint, the other input, is the statement's own).
+ * Plain values take JSON.stringify; a bigint or a list takes canonicalJson.
+ */
+export function callKey(fn: SemanticFunction, values: readonly unknown[]): string {
+  let plain = true;
+  for (const v of values) {
+    const t = typeof v;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
+      plain = false;
+      break;
+    }
+  }
+  return `${fn.name}\u0000${plain ? JSON.stringify(values) : canonicalJson(values)}`;
 }
 
 /** Starts a record pass: forget last pass's misses, keep every answer. */
