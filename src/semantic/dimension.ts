@@ -10,6 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
+import { rowCacheKey } from '../cache/cache-key.js';
+import type { ResultCache } from '../cache/result-cache.js';
 import { batchItems } from '../cascade/batch-schema.js';
 import { RvbbitError } from '../errors.js';
 import { LazyCascade, type SemanticFunction } from '../plan/operator-catalog.js';
@@ -75,6 +77,47 @@ function groupsOf(fn: SemanticFunction, tuples: readonly Tuple[]): Map<string, n
   return groups;
 }
 
+/**
+ * The labels a run would use, without calling: fixed ones, or a discovery
+ * answer already in the cache (EXPLAIN). Undefined when a call is needed or
+ * the tuples need more than one set.
+ */
+export async function knownLabels(
+  fn: SemanticFunction,
+  tuples: readonly Tuple[],
+  cache: ResultCache,
+  model: string | undefined,
+): Promise<readonly string[] | undefined> {
+  const dim = fn.sql.dimension!;
+  if (dim.labels) return dim.labels;
+  const groups = groupsOf(fn, tuples);
+  if (groups.size !== 1 || tuples.length === 0) return undefined;
+  const first = tuples[0]!.inputs;
+  const cascade = discoverer(fn);
+  await cascade.load();
+  const inputs = discoveryInputs(tuples, fn, first);
+  const key = rowCacheKey(cascade.cascade.contentHash, model, inputs);
+  const hit = (await cache.lookup([key], false)).get(key);
+  return hit === undefined ? undefined : labelsIn(JSON.parse(hit));
+}
+
+function discoveryInputs(
+  tuples: readonly Tuple[],
+  fn: SemanticFunction,
+  first: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  return {
+    texts: sampleTexts(tuples, sampleOf(fn, first['sample'])),
+    n: countOf(first['n']),
+    hint: first['hint'] ?? '',
+  };
+}
+
+/** Distinct non-empty labels of a discovery answer. */
+function labelsIn(answer: unknown): string[] {
+  return [...new Set((batchItems(answer) ?? []).map((l) => String(l).trim()).filter((l) => l))];
+}
+
 async function labelsFor(
   fn: SemanticFunction,
   target: CallTarget,
@@ -84,10 +127,9 @@ async function labelsFor(
 ): Promise<readonly string[]> {
   const dim = fn.sql.dimension!;
   if (dim.labels) return dim.labels;
-  const n = countOf(first['n']);
   const cascade = discoverer(fn);
   await cascade.load();
-  const texts = sampleTexts(tuples, sampleOf(fn, first['sample']));
+  const inputs = discoveryInputs(tuples, fn, first);
   const [answer] = await runner.run(
     {
       path: cascade.path,
@@ -96,11 +138,11 @@ async function labelsFor(
       cacheable: target.cacheable,
       nullOnInvalid: false,
       noPack: true,
-      outputItems: n,
+      outputItems: inputs['n'] as number,
     },
-    [{ texts, n, hint: first['hint'] ?? '' }],
+    [inputs],
   );
-  const labels = [...new Set((batchItems(answer) ?? []).map((l) => String(l).trim()).filter((l) => l))];
+  const labels = labelsIn(answer);
   if (labels.length === 0) {
     throw new RvbbitError('SEMANTIC_CALL_FAILED', `${fn.name}: the discovery found no labels`, {
       function: fn.name,

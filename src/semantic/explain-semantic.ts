@@ -21,7 +21,7 @@ import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
-import { DIMENSION_BATCH } from './dimension.js';
+import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
@@ -77,7 +77,10 @@ export async function explainSemantic(
       const plan = plans.find((p) => p.fn === fn.name)!.smallSide;
       const cascade = plan ? catalog.candidates.cascade : fn.lazy.cascade;
       const inputs = plan ? candidateInputs(plan, ts, s.hint).inputs : ts.map((t) => t.inputs);
-      const keys = inputs.map((i) => rowCacheKey(cascade.contentHash, opts.model, i));
+      // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
+      const labels = fn.sql.dimension ? await knownLabels(fn, ts, engine.cache, opts.model) : undefined;
+      const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
+      const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.model, i));
       const hits =
         opts.cacheTtl === false || !fn.sql.cache ? 0 : (await engine.cache.lookup(keys, false)).size;
       const misses = inputs.length - hits;
@@ -86,7 +89,7 @@ export async function explainSemantic(
       const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
       const packs = !plan && perPrompt > 1 && unpackableReason(cascade) === null;
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
-      const n = (packs ? Math.ceil(misses / perPrompt) : misses) + (dim?.discover && misses > 0 ? 1 : 0);
+      const n = (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.model, engine.llm.defaultModel);
       const cost = estimateDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
@@ -102,7 +105,7 @@ export async function explainSemantic(
         plan: plan
           ? `small side: ${plan.smallValues} distinct ${plan.small} values as candidates, one call per ${plan.large} value (${plan.largeValues} calls instead of ${plan.pairs} pairs)`
           : dim
-            ? `dimension: ${dim.labels ? `labels ${dim.labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown in the statement's strategy once run)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+            ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
             : packs
               ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
               : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,

@@ -93,6 +93,12 @@ test('EXPLAIN counts the discovery and the packed assign calls without calling',
   assert.is(byName.get('est_calls'), String(1 + Math.ceil(200 / 16)));
   assert.match(byName.get('functions') ?? '', 'labels discovered from up to 40 distinct values');
   assert.is(await f.requests(), 0);
+  // Once run (and cached), EXPLAIN shows the labels and expects no call.
+  await f.rows(`SELECT TOPICS(body, 4) FROM many GROUP BY 1`);
+  const again = await f.engine.query(`EXPLAIN SELECT TOPICS(body, 4) FROM many GROUP BY 1`);
+  const after = new Map(again.rows.map((x) => [x.property, String(x.value)]));
+  assert.is(after.get('est_calls'), '0');
+  assert.match(after.get('functions') ?? '', /dimension: labels [^|]+ \| [^|]+/);
 });
 
 test('a dimension outside a query is a clear error', async ({ f }) => {
