@@ -17,45 +17,24 @@
  * DuckDB's chunked evaluation would have, not every row.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
+import type { SqlStatement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import { duckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, readResult, readUserResult } from '../db/query-result.js';
-import {
-  closeEmbeddings,
-  type EmbedStatement,
-  openEmbeddings,
-  registerEmbedFunctions,
-  resolveEmbeddings,
-} from '../embed/embed-statement.js';
+import type { QueryResult } from '../db/query-result.js';
+import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../embed/embed-statement.js';
 import { prefetchEmbeddings, runOnce } from '../embed/embed-write.js';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
-import { type CallSite, type Rewritten, registeredName, rewriteSemantic } from '../plan/semantic-rewrite.js';
+import { type Rewritten, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
+import { runBatch } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
-import { describeLabels } from './dimension.js';
-import { limitWindow } from './limit-window.js';
-import { describeSplit, type ProxySplit } from './proxy.js';
+import { query } from './pass-query.js';
 import { registerFunctions } from './register-functions.js';
-import {
-  byFunction,
-  loadCascadesOf,
-  type PlanNote,
-  resolveTuples,
-  type StatementExtras,
-  targetOf,
-} from './resolve-tuples.js';
+import { byFunction, loadCascadesOf, type PlanNote, targetOf } from './resolve-tuples.js';
 import type { SemanticEngine } from './semantic-engine.js';
 import { outputValue } from './sql-types.js';
-import {
-  closeStatement,
-  openStatement,
-  type StatementCalls,
-  startPass,
-  type Tuple,
-} from './statement-calls.js';
+import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
 
 export interface SemanticRunContext {
   readonly engine: SemanticEngine;
@@ -76,9 +55,6 @@ export interface SemanticOutcome {
   readonly passes: number;
   readonly plans: readonly PlanNote[];
 }
-
-/** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */
-const FIRST_BUDGET = 2048;
 
 /** True when the statement can be run more than once without side effects (record passes re-run it). */
 export function isQuery(sql: string): boolean {
@@ -197,113 +173,6 @@ export async function runSemantic(
   }
 }
 
-async function runBatch(
-  stmt: SqlStatement,
-  rw: Rewritten,
-  s: StatementCalls,
-  runner: CallRunner,
-  opts: SemanticOptions,
-  ctx: SemanticRunContext,
-  emb?: EmbedStatement,
-): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  const more: StatementExtras = {
-    splits: [],
-    labels: new Map(),
-    ...(opts.proxy ? { proxy: opts.proxy } : {}),
-  };
-  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
-  const done = (result: QueryResult, strategy: string, passes: number) => ({
-    result,
-    strategy: [
-      withSplits(strategy, more.splits, opts.model ?? ctx.engine.llm.defaultModel),
-      ...describeLabels(more.labels),
-    ].join('; '),
-    passes,
-    plans: p.plans,
-  });
-  let passes = 0;
-  const window = limitWindow(stmt.text, rw.sql);
-  if (window) {
-    const total = await tableRows(window.table, ctx);
-    for (let rows = Math.max(2 * window.wanted, opts.parallel); rows < total; rows *= 2) {
-      const out = await recordUntilAnswered(window.sql(rows), p);
-      passes += out.passes;
-      if (out.result.rows.length >= window.limit) {
-        return done(out.result, `batch (LIMIT met from the first ${rows} rows)`, passes);
-      }
-    }
-  } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
-    s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
-  }
-  const out = await recordUntilAnswered(rw.sql, p);
-  return done(out.result, 'batch', passes + out.passes);
-}
-
-type FunctionSplit = ProxySplit & { readonly fn: string };
-
-/** The strategy with each function's proxy split, summed over passes. */
-function withSplits(strategy: string, splits: readonly FunctionSplit[], model: string): string {
-  if (splits.length === 0) return strategy;
-  const byFn = new Map<string, FunctionSplit>();
-  for (const x of splits) {
-    const was = byFn.get(x.fn);
-    byFn.set(x.fn, was ? { ...x, tuples: was.tuples + x.tuples, kept: was.kept + x.kept } : x);
-  }
-  return `${strategy}; ${[...byFn.values()].map((x) => describeSplit(x.fn, x, model)).join('; ')}`;
-}
-
-/** Rows in the window's table (a windowed run stops growing once it covers them). */
-async function tableRows(table: string, ctx: SemanticRunContext): Promise<number> {
-  try {
-    const r = await ctx.q.run((con) => readResult(con, `SELECT count(*)::DOUBLE AS n FROM ${table}`));
-    return Number((r.rows[0] as { n: number }).n);
-  } catch {
-    return 0; // not countable (a table function, say): run unwindowed
-  }
-}
-
-/** What every record pass of a statement shares. */
-interface PassContext {
-  readonly rw: Rewritten;
-  readonly s: StatementCalls;
-  readonly runner: CallRunner;
-  readonly opts: SemanticOptions;
-  readonly ctx: SemanticRunContext;
-  readonly plans: PlanNote[];
-  readonly more: StatementExtras;
-  readonly emb?: EmbedStatement;
-}
-
-/** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
-async function recordUntilAnswered(
-  sql: string,
-  p: PassContext,
-): Promise<{ result: QueryResult; passes: number }> {
-  const { rw, s, runner, ctx, plans, emb, more } = p;
-  for (let pass = 1; ; pass++) {
-    startPass(s);
-    const result = await query(rw, s, ctx, sql);
-    if (s.missed.size === 0) return { result, passes: pass };
-    // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
-    const embedded = emb ? await resolveEmbeddings(emb) : false;
-    if (s.recorded.size === 0 && embedded) continue;
-    if (s.recorded.size === 0)
-      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
-    if (s.recorded.size < s.missed.size) s.budget *= 2;
-    ctx.signal?.throwIfAborted();
-    const answers = await resolveTuples(
-      s.recorded.values(),
-      runner,
-      ctx.engine.semantic.catalog,
-      ctx.engine.semantic.smallSideLimit,
-      s.hint,
-      plans,
-      more,
-    );
-    for (const [k, v] of answers) s.results.set(k, v);
-  }
-}
-
 async function runSync(
   rw: Rewritten,
   s: StatementCalls,
@@ -337,38 +206,4 @@ async function runSync(
   };
   const result = await query(rw, s, ctx, sql);
   return { result, strategy, passes: 1, plans: [] };
-}
-
-/** One pass; an error raised inside a semantic function is rethrown as itself, a type error with the operator's position. */
-async function query(
-  rw: Rewritten,
-  s: StatementCalls,
-  ctx: SemanticRunContext,
-  sql: string,
-): Promise<QueryResult> {
-  try {
-    return await ctx.q.run((con) => readUserResult(con, sql, ctx.params));
-  } catch (err) {
-    if (s.error !== undefined) throw s.error;
-    throw operandTypeError(err, rw.sites) ?? duckdbError(err);
-  }
-}
-
-/** DuckDB's "No function matches rvbbit_semantic_means(INTEGER, …)" as the operator's own error. */
-function operandTypeError(err: unknown, sites: readonly CallSite[]): RvbbitError | null {
-  const msg = errorMessage(err);
-  const m = /argument types '(rvbbit_\w+)\(([^)]*)\)'/.exec(msg);
-  if (!m) return null;
-  const site = sites.find((x) => registeredName(x.fn.name) === m[1]);
-  if (!site) return null;
-  const got = m[2]!
-    .split(',')
-    .slice(1)
-    .map((t) => t.trim());
-  const want = site.fn.sql.args.map((a) => `${a.name} ${a.type}`);
-  return new RvbbitError(
-    'SEMANTIC_OPERAND_TYPE',
-    `${site.word} at line ${site.line}, column ${site.column} takes (${want.join(', ')}) but got (${got.join(', ')}); cast the operand, e.g. CAST(x AS VARCHAR)`,
-    { line: site.line, column: site.column, function: site.fn.name },
-  );
 }

@@ -1,0 +1,131 @@
+/**
+ * The batch strategy's passes (run-semantic.ts states the exactness rule):
+ * record passes until one misses nothing, over growing windows of the table
+ * when a prefix can meet the statement's LIMIT (limit-window.ts), the misses
+ * of each pass answered on the pool (resolve-tuples.ts), with the proxy
+ * splits and dimension labels the statement found reported in its strategy.
+ */
+import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
+import { type QueryResult, readResult } from '../db/query-result.js';
+import { type EmbedStatement, resolveEmbeddings } from '../embed/embed-statement.js';
+import { RvbbitError } from '../errors.js';
+import type { SemanticOptions } from '../plan/semantic-options.js';
+import type { Rewritten } from '../plan/semantic-rewrite.js';
+import type { CallRunner } from './call-runner.js';
+import { describeLabels } from './dimension.js';
+import { limitWindow } from './limit-window.js';
+import { query } from './pass-query.js';
+import { describeSplit, type ProxySplit } from './proxy.js';
+import { type PlanNote, resolveTuples, type StatementExtras } from './resolve-tuples.js';
+import type { SemanticOutcome, SemanticRunContext } from './run-semantic.js';
+import { type StatementCalls, startPass } from './statement-calls.js';
+
+/** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */
+const FIRST_BUDGET = 2048;
+
+export async function runBatch(
+  stmt: SqlStatement,
+  rw: Rewritten,
+  s: StatementCalls,
+  runner: CallRunner,
+  opts: SemanticOptions,
+  ctx: SemanticRunContext,
+  emb?: EmbedStatement,
+): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
+  const more: StatementExtras = {
+    splits: [],
+    labels: new Map(),
+    ...(opts.proxy ? { proxy: opts.proxy } : {}),
+  };
+  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
+  const done = (result: QueryResult, strategy: string, passes: number) => ({
+    result,
+    strategy: [
+      withSplits(strategy, more.splits, opts.model ?? ctx.engine.llm.defaultModel),
+      ...describeLabels(more.labels),
+    ].join('; '),
+    passes,
+    plans: p.plans,
+  });
+  let passes = 0;
+  const window = limitWindow(stmt.text, rw.sql);
+  if (window) {
+    const total = await tableRows(window.table, ctx);
+    for (let rows = Math.max(2 * window.wanted, opts.parallel); rows < total; rows *= 2) {
+      const out = await recordUntilAnswered(window.sql(rows), p);
+      passes += out.passes;
+      if (out.result.rows.length >= window.limit) {
+        return done(out.result, `batch (LIMIT met from the first ${rows} rows)`, passes);
+      }
+    }
+  } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
+    s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
+  }
+  const out = await recordUntilAnswered(rw.sql, p);
+  return done(out.result, 'batch', passes + out.passes);
+}
+
+type FunctionSplit = ProxySplit & { readonly fn: string };
+
+/** The strategy with each function's proxy split, summed over passes. */
+function withSplits(strategy: string, splits: readonly FunctionSplit[], model: string): string {
+  if (splits.length === 0) return strategy;
+  const byFn = new Map<string, FunctionSplit>();
+  for (const x of splits) {
+    const was = byFn.get(x.fn);
+    byFn.set(x.fn, was ? { ...x, tuples: was.tuples + x.tuples, kept: was.kept + x.kept } : x);
+  }
+  return `${strategy}; ${[...byFn.values()].map((x) => describeSplit(x.fn, x, model)).join('; ')}`;
+}
+
+/** Rows in the window's table (a windowed run stops growing once it covers them). */
+async function tableRows(table: string, ctx: SemanticRunContext): Promise<number> {
+  try {
+    const r = await ctx.q.run((con) => readResult(con, `SELECT count(*)::DOUBLE AS n FROM ${table}`));
+    return Number((r.rows[0] as { n: number }).n);
+  } catch {
+    return 0; // not countable (a table function, say): run unwindowed
+  }
+}
+
+/** What every record pass of a statement shares. */
+interface PassContext {
+  readonly rw: Rewritten;
+  readonly s: StatementCalls;
+  readonly runner: CallRunner;
+  readonly opts: SemanticOptions;
+  readonly ctx: SemanticRunContext;
+  readonly plans: PlanNote[];
+  readonly more: StatementExtras;
+  readonly emb?: EmbedStatement;
+}
+
+/** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
+async function recordUntilAnswered(
+  sql: string,
+  p: PassContext,
+): Promise<{ result: QueryResult; passes: number }> {
+  const { rw, s, runner, ctx, plans, emb, more } = p;
+  for (let pass = 1; ; pass++) {
+    startPass(s);
+    const result = await query(rw, s, ctx, sql);
+    if (s.missed.size === 0) return { result, passes: pass };
+    // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
+    const embedded = emb ? await resolveEmbeddings(emb) : false;
+    if (s.recorded.size === 0 && embedded) continue;
+    if (s.recorded.size === 0)
+      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
+    if (s.recorded.size < s.missed.size) s.budget *= 2;
+    ctx.signal?.throwIfAborted();
+    const answers = await resolveTuples(
+      s.recorded.values(),
+      runner,
+      ctx.engine.semantic.catalog,
+      ctx.engine.semantic.smallSideLimit,
+      s.hint,
+      plans,
+      more,
+    );
+    for (const [k, v] of answers) s.results.set(k, v);
+  }
+}
