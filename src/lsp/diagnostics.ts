@@ -1,0 +1,54 @@
+/**
+ * Diagnostics of one document: every parse() error (its code, from its
+ * offset over the word there), then the checks that need the catalog: a
+ * cascade path that resolves in no root, an operator word no cascade defines.
+ * Unknown WITH keys are parse() errors already (E_UNKNOWN_WITH_KEY).
+ */
+import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { LspContext } from './lsp-context.js';
+import { cascadeRefOf, errorEnd } from './text-spans.js';
+import { unknownOperators } from './unknown-operators.js';
+
+export const SOURCE = 'rvbbit';
+/** Larger documents skip the operator-word heuristic (one more scan) to keep typing fast. */
+const HEURISTIC_MAX_CHARS = 262_144;
+
+export function diagnose(ctx: LspContext, doc: TextDocument): Diagnostic[] {
+  const text = doc.getText();
+  const grammar = ctx.grammar;
+  const { statements, errors } = grammar.parse(text);
+  const range = (start: number, end: number) => ({ start: doc.positionAt(start), end: doc.positionAt(end) });
+  const out: Diagnostic[] = errors.map((e) => ({
+    range: range(e.offset, errorEnd(text, e.offset)),
+    severity: DiagnosticSeverity.Error,
+    code: e.code,
+    source: SOURCE,
+    message: e.message,
+  }));
+  if (ctx.catalog) {
+    for (const s of statements) {
+      const ref = cascadeRefOf(s);
+      if (!ref || ctx.resolveCascade(ref.value) !== undefined) continue;
+      out.push({
+        range: range(ref.span.start, ref.span.end),
+        severity: DiagnosticSeverity.Error,
+        code: 'CASCADE_NOT_FOUND',
+        source: SOURCE,
+        message: `cascade '${ref.value}' is not in the cascade roots (${ctx.realRoots.join(', ')})`,
+      });
+    }
+  }
+  if (text.length <= HEURISTIC_MAX_CHARS) {
+    for (const u of unknownOperators(grammar, text)) {
+      out.push({
+        range: range(u.start, u.end),
+        severity: DiagnosticSeverity.Warning,
+        code: 'UNKNOWN_OPERATOR',
+        source: SOURCE,
+        message: `'${u.word}' is used as an operator, but no cascade in the roots defines it (sql_function.operators)`,
+      });
+    }
+  }
+  return out;
+}
