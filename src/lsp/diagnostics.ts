@@ -7,7 +7,7 @@
 import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { LspContext } from './lsp-context.js';
-import { cascadeRefOf, errorEnd } from './text-spans.js';
+import { cascadeRefs, errorEnd } from './text-spans.js';
 import { unknownOperators } from './unknown-operators.js';
 
 export const SOURCE = 'rvbbit';
@@ -17,7 +17,7 @@ const HEURISTIC_MAX_CHARS = 262_144;
 export function diagnose(ctx: LspContext, doc: TextDocument): Diagnostic[] {
   const text = doc.getText();
   const grammar = ctx.grammar;
-  const { statements, errors } = grammar.parse(text);
+  const { errors } = grammar.parse(text);
   const range = (start: number, end: number) => ({ start: doc.positionAt(start), end: doc.positionAt(end) });
   const out: Diagnostic[] = errors.map((e) => ({
     range: range(e.offset, errorEnd(text, e.offset)),
@@ -27,11 +27,10 @@ export function diagnose(ctx: LspContext, doc: TextDocument): Diagnostic[] {
     message: e.message,
   }));
   if (ctx.catalog) {
-    for (const s of statements) {
-      const ref = cascadeRefOf(s);
-      if (!ref || ctx.resolveCascade(ref.value) !== undefined) continue;
+    for (const ref of cascadeRefs(text)) {
+      if (ctx.resolveCascade(ref.value) !== undefined) continue;
       out.push({
-        range: range(ref.span.start, ref.span.end),
+        range: range(ref.start, ref.end),
         severity: DiagnosticSeverity.Error,
         code: 'CASCADE_NOT_FOUND',
         source: SOURCE,

@@ -4,26 +4,10 @@
  * spanning lines (a block comment, a multi-line string) is split per line,
  * since clients may not accept multi-line tokens.
  */
-import type { SemanticTokens, SemanticTokensLegend } from 'vscode-languageserver';
+import type { SemanticTokens } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { TOKEN_CATEGORIES, type TokenCategory } from '../../grammar/index.js';
 import type { LspContext } from './lsp-context.js';
-
-/** The LSP standard token type of each category. */
-const TYPE_OF: Readonly<Record<TokenCategory, string>> = {
-  keyword: 'keyword',
-  operator: 'operator',
-  string: 'string',
-  number: 'number',
-  identifier: 'variable',
-  comment: 'comment',
-  annotation: 'decorator',
-  punctuation: 'operator',
-};
-
-const TYPES = [...new Set(TOKEN_CATEGORIES.map((c) => TYPE_OF[c]))];
-export const LEGEND: SemanticTokensLegend = { tokenTypes: TYPES, tokenModifiers: [] };
-const INDEX = new Map(TOKEN_CATEGORIES.map((c) => [c, TYPES.indexOf(TYPE_OF[c])]));
+import { TYPE_INDEX } from './semantic-legend.js';
 
 export function semanticTokens(ctx: LspContext, doc: TextDocument): SemanticTokens {
   const text = doc.getText();
@@ -37,7 +21,7 @@ export function semanticTokens(ctx: LspContext, doc: TextDocument): SemanticToke
     prevChar = char;
   };
   for (const t of ctx.grammar.tokens(text)) {
-    const type = INDEX.get(t.category)!;
+    const type = TYPE_INDEX.get(t.category)!;
     let start = t.start;
     let line = t.line - 1;
     let char = t.column - 1;

@@ -13,20 +13,18 @@ import {
   TextDocuments,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { completeAt } from './completion.js';
-import { definitionAt } from './definition.js';
-import { diagnose } from './diagnostics.js';
-import { formatEdits } from './formatting.js';
-import { hoverAt } from './hover.js';
-import { LspContext, type LspOptions } from './lsp-context.js';
-import { LEGEND, semanticTokens } from './semantic-tokens.js';
+import type { LspContext, LspOptions } from './lsp-context.js';
+import { LEGEND } from './semantic-legend.js';
+
+type Features = typeof import('./features.js');
 
 const DEFAULT_DEBOUNCE_MS = 5;
 
 export function startServer(options: LspOptions): Connection {
   const connection = createConnection(process.stdin, process.stdout);
   const documents = new TextDocuments(TextDocument);
-  const ready = LspContext.create(options);
+  // Loading starts now and runs while the client initializes; requests wait for it.
+  const ready = import('./features.js').then(async (f) => ({ f, ctx: await f.LspContext.create(options) }));
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const timers = new Map<string, NodeJS.Timeout>();
 
@@ -41,10 +39,10 @@ export function startServer(options: LspOptions): Connection {
   const publish = (uri: string) => {
     timers.delete(uri);
     void guard('diagnostics', undefined, async () => {
-      const ctx = await ready;
+      const { f, ctx } = await ready;
       const doc = documents.get(uri);
       if (!doc) return;
-      const diagnostics = diagnose(ctx, doc);
+      const diagnostics = f.diagnose(ctx, doc);
       if (ctx.loadError) {
         connection.window.showErrorMessage(`rvbbit: cascade catalog not loaded: ${ctx.loadError}`);
         ctx.loadError = undefined;
@@ -80,31 +78,34 @@ export function startServer(options: LspOptions): Connection {
     what: string,
     uri: string,
     fallback: T,
-    run: (ctx: LspContext, doc: TextDocument) => T | Promise<T>,
+    run: (f: Features, ctx: LspContext, doc: TextDocument) => T | Promise<T>,
   ) =>
     guard(what, fallback, async () => {
+      const { f, ctx } = await ready;
       const doc = documents.get(uri);
-      return doc ? run(await ready, doc) : fallback;
+      return doc ? run(f, ctx, doc) : fallback;
     });
 
   connection.onCompletion((p) =>
-    withDoc('completion', p.textDocument.uri, [], (ctx, doc) =>
-      completeAt(ctx, doc, doc.offsetAt(p.position)),
+    withDoc('completion', p.textDocument.uri, [], (f, ctx, doc) =>
+      f.completeAt(ctx, doc, doc.offsetAt(p.position)),
     ),
   );
   connection.onHover((p) =>
-    withDoc('hover', p.textDocument.uri, null, (ctx, doc) => hoverAt(ctx, doc, doc.offsetAt(p.position))),
+    withDoc('hover', p.textDocument.uri, null, (f, ctx, doc) =>
+      f.hoverAt(ctx, doc, doc.offsetAt(p.position)),
+    ),
   );
   connection.onDefinition((p) =>
-    withDoc('definition', p.textDocument.uri, null, (ctx, doc) =>
-      definitionAt(ctx, doc.getText(), doc.offsetAt(p.position)),
+    withDoc('definition', p.textDocument.uri, null, (f, ctx, doc) =>
+      f.definitionAt(ctx, doc.getText(), doc.offsetAt(p.position)),
     ),
   );
   connection.onDocumentFormatting((p) =>
-    withDoc('formatting', p.textDocument.uri, [], (ctx, doc) => formatEdits(ctx, doc)),
+    withDoc('formatting', p.textDocument.uri, [], (f, ctx, doc) => f.formatEdits(ctx, doc)),
   );
   connection.languages.semanticTokens.on((p) =>
-    withDoc('semantic tokens', p.textDocument.uri, { data: [] }, (ctx, doc) => semanticTokens(ctx, doc)),
+    withDoc('semantic tokens', p.textDocument.uri, { data: [] }, (f, ctx, doc) => f.semanticTokens(ctx, doc)),
   );
 
   documents.listen(connection);

@@ -3,7 +3,7 @@
  * the word at an offset, how far an error's range reaches, and where a
  * statement's cascade reference is.
  */
-import type { CascadeRef, Statement } from '../../grammar/index.js';
+import { SqlTok, scanSql } from '../../grammar/index.js';
 
 const WORD_CHAR = /[A-Za-z0-9_$]/;
 
@@ -28,19 +28,32 @@ export function wordAt(
   return { word: text.slice(start, end), start, end };
 }
 
-/** The cascade reference of a MAP/RUN statement (inside EXPLAIN or CREATE … AS too), if it has one. */
-export function cascadeRefOf(s: Statement): CascadeRef | undefined {
-  switch (s.kind) {
-    case 'MapStatement':
-    case 'RunStatement':
-      return s.cascade;
-    case 'ExplainStatement':
-      return s.target.cascade;
-    case 'CreateTableAsStatement':
-      return s.map.cascade;
-    default:
-      return undefined;
+/**
+ * Every `RVBBIT MAP|RUN [modifiers] 'ref'` in the text, from tokens rather
+ * than the AST, so a statement with an error elsewhere is still checked.
+ */
+export function cascadeRefs(text: string): { value: string; start: number; end: number }[] {
+  const toks = scanSql(text).tokens.filter((t) => t.type < SqlTok.LineComment);
+  const word = (i: number) => {
+    const t = toks[i];
+    return t?.type === SqlTok.Word ? text.slice(t.start, t.end).toUpperCase() : '';
+  };
+  const out: { value: string; start: number; end: number }[] = [];
+  for (let i = 0; i + 2 < toks.length; i++) {
+    if (word(i) !== 'RVBBIT' || (word(i + 1) !== 'MAP' && word(i + 1) !== 'RUN')) continue;
+    let j = i + 2;
+    for (;;) {
+      const w = word(j);
+      if (w === 'DISTINCT' || w === 'ASYNC') j++;
+      else if ((w === 'PARALLEL' || w === 'BATCH') && toks[j + 1]?.type === SqlTok.Number) j += 2;
+      else break;
+    }
+    const t = toks[j];
+    if (t?.type !== SqlTok.String || text[t.start] !== "'" || text[t.end - 1] !== "'" || t.end - t.start < 2)
+      continue;
+    out.push({ value: text.slice(t.start + 1, t.end - 1).replace(/''/g, "'"), start: t.start, end: t.end });
   }
+  return out;
 }
 
 /** A cascade path being typed: `RVBBIT MAP '<typed>` (modifiers allowed) just before the cursor. */
