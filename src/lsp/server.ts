@@ -9,6 +9,8 @@ import {
   type Connection,
   createConnection,
   type InitializeResult,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   TextDocuments,
 } from 'vscode-languageserver/node';
@@ -44,7 +46,11 @@ export function startServer(options: LspOptions): Connection {
       if (!doc) return;
       const diagnostics = f.diagnose(ctx, doc);
       if (ctx.loadError) {
-        connection.window.showErrorMessage(`rvbbit: cascade catalog not loaded: ${ctx.loadError}`);
+        // A notification, not window/showMessageRequest: nothing waits for the user.
+        void connection.sendNotification(ShowMessageNotification.type, {
+          type: MessageType.Error,
+          message: `rvbbit: cascade catalog not loaded: ${ctx.loadError}`,
+        });
         ctx.loadError = undefined;
       }
       await connection.sendDiagnostics({ uri, version: doc.version, diagnostics });

@@ -14,6 +14,7 @@ import {
   type ProtocolConnection,
   PublishDiagnosticsNotification,
   type ServerCapabilities,
+  ShowMessageNotification,
   StreamMessageReader,
   StreamMessageWriter,
   type TextDocumentContentChangeEvent,
@@ -31,6 +32,8 @@ export class LspClient {
   readonly published = new Map<string, Published>();
   private versions = new Map<string, number>();
   stderr = '';
+  /** window/showMessage texts, in order. */
+  readonly messages: string[] = [];
   /** The server's answer to `initialize`. */
   capabilities: ServerCapabilities = {};
 
@@ -50,6 +53,9 @@ export class LspClient {
           return false;
         }),
       );
+    });
+    connection.onNotification(ShowMessageNotification.type, (m) => {
+      this.messages.push(m.message);
     });
     child.stderr!.on('data', (b) => {
       this.stderr += b;
