@@ -6,18 +6,16 @@
  */
 import { type Diagnostic, DiagnosticSeverity } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { ChunkedAnalysis } from './chunked-analysis.js';
 import type { LspContext } from './lsp-context.js';
-import { cascadeRefs, errorEnd } from './text-spans.js';
-import { unknownOperators } from './unknown-operators.js';
+import { errorEnd } from './text-spans.js';
 
 export const SOURCE = 'rvbbit';
-/** Larger documents skip the operator-word heuristic (one more scan) to keep typing fast. */
-const HEURISTIC_MAX_CHARS = 262_144;
 
-export function diagnose(ctx: LspContext, doc: TextDocument): Diagnostic[] {
+/** `analysis` is the document's own (it caches findings per statement between changes). */
+export function diagnose(ctx: LspContext, doc: TextDocument, analysis: ChunkedAnalysis): Diagnostic[] {
   const text = doc.getText();
-  const grammar = ctx.grammar;
-  const { errors } = grammar.parse(text);
+  const { errors, refs, unknown } = analysis.analyze(ctx.grammar, text);
   const range = (start: number, end: number) => ({ start: doc.positionAt(start), end: doc.positionAt(end) });
   const out: Diagnostic[] = errors.map((e) => ({
     range: range(e.offset, errorEnd(text, e.offset)),
@@ -27,7 +25,7 @@ export function diagnose(ctx: LspContext, doc: TextDocument): Diagnostic[] {
     message: e.message,
   }));
   if (ctx.catalog) {
-    for (const ref of cascadeRefs(text)) {
+    for (const ref of refs) {
       if (ctx.resolveCascade(ref.value) !== undefined) continue;
       out.push({
         range: range(ref.start, ref.end),
@@ -38,16 +36,14 @@ export function diagnose(ctx: LspContext, doc: TextDocument): Diagnostic[] {
       });
     }
   }
-  if (text.length <= HEURISTIC_MAX_CHARS) {
-    for (const u of unknownOperators(grammar, text)) {
-      out.push({
-        range: range(u.start, u.end),
-        severity: DiagnosticSeverity.Warning,
-        code: 'UNKNOWN_OPERATOR',
-        source: SOURCE,
-        message: `'${u.word}' is used as an operator, but no cascade in the roots defines it (sql_function.operators)`,
-      });
-    }
+  for (const u of unknown) {
+    out.push({
+      range: range(u.start, u.end),
+      severity: DiagnosticSeverity.Warning,
+      code: 'UNKNOWN_OPERATOR',
+      source: SOURCE,
+      message: `'${u.word}' is used as an operator, but no cascade in the roots defines it (sql_function.operators)`,
+    });
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * import after the server starts, so `initialize` is answered without
  * loading the parser or reading any cascade.
  */
+export { ChunkedAnalysis } from './chunked-analysis.js';
 export { completeAt } from './completion.js';
 export { definitionAt } from './definition.js';
 export { diagnose } from './diagnostics.js';

@@ -8,6 +8,8 @@ import { createGrammar, type Grammar } from '../../grammar/index.js';
 import type { CatalogGrammar } from '../plan/catalog-grammar.js';
 import { DbSchema } from './db-schema.js';
 
+const RESOLVE_TTL_MS = 2000;
+
 export interface LspOptions {
   /** `--cascades` folders (the working directory and the shipped cascades follow, as for the engine). */
   readonly cascades?: readonly string[];
@@ -23,6 +25,7 @@ export class LspContext {
   /** Why the catalog could not be read (a cascade with a bad operator word, say); shown once. */
   loadError: string | undefined;
   readonly db: DbSchema | undefined;
+  private readonly resolved = new Map<string, { file: string | undefined; at: number }>();
 
   private constructor(
     readonly roots: readonly string[],
@@ -61,12 +64,23 @@ export class LspContext {
     return this.catalog?.resolver.roots ?? [];
   }
 
-  /** The cascade file `ref` names, or undefined (not found, or outside the roots). */
+  /**
+   * The cascade file `ref` names, or undefined (not found, or outside the
+   * roots). Answers are kept for a few seconds: a document names the same
+   * cascades on every keystroke, and a new file is seen soon enough.
+   */
   resolveCascade(ref: string): string | undefined {
+    const now = Date.now();
+    const hit = this.resolved.get(ref);
+    if (hit && now - hit.at < RESOLVE_TTL_MS) return hit.file;
+    let file: string | undefined;
     try {
-      return this.catalog?.resolver.resolve(ref);
+      file = this.catalog?.resolver.resolve(ref);
     } catch {
-      return undefined;
+      file = undefined;
     }
+    if (this.resolved.size > 10_000) this.resolved.clear();
+    this.resolved.set(ref, { file, at: now });
+    return file;
   }
 }

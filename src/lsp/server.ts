@@ -29,6 +29,7 @@ export function startServer(options: LspOptions): Connection {
   const ready = import('./features.js').then(async (f) => ({ f, ctx: await f.LspContext.create(options) }));
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const timers = new Map<string, NodeJS.Timeout>();
+  const analyses = new Map<string, InstanceType<Features['ChunkedAnalysis']>>();
 
   const guard = <T>(what: string, fallback: T, run: () => T | Promise<T>): Promise<T> =>
     Promise.resolve()
@@ -44,7 +45,9 @@ export function startServer(options: LspOptions): Connection {
       const { f, ctx } = await ready;
       const doc = documents.get(uri);
       if (!doc) return;
-      const diagnostics = f.diagnose(ctx, doc);
+      const analysis = analyses.get(uri) ?? new f.ChunkedAnalysis();
+      analyses.set(uri, analysis);
+      const diagnostics = f.diagnose(ctx, doc, analysis);
       if (ctx.loadError) {
         // A notification, not window/showMessageRequest: nothing waits for the user.
         void connection.sendNotification(ShowMessageNotification.type, {
@@ -63,6 +66,7 @@ export function startServer(options: LspOptions): Connection {
   documents.onDidClose(({ document }) => {
     clearTimeout(timers.get(document.uri));
     timers.delete(document.uri);
+    analyses.delete(document.uri);
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
