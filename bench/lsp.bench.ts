@@ -90,7 +90,10 @@ for (const args of [[], ['--debounce', '0']]) {
   const lsp = await LspClient.start(args);
   const name = args.length ? 'debounce 0' : 'default debounce';
   await keystrokes(lsp, 'file:///warm.sql', doc200, 100); // warm-up: JIT, catalog loaded
-  report(`diagnostics, 200 lines, 1 keystroke (${name})`, await keystrokes(lsp, 'file:///a.sql', doc200, EDITS));
+  report(
+    `diagnostics, 200 lines, 1 keystroke (${name})`,
+    await keystrokes(lsp, 'file:///a.sql', doc200, EDITS),
+  );
   if (!args.length) {
     report('completion, 200 lines', await completions(lsp, 'file:///a.sql', doc200, EDITS));
     report(`diagnostics, 1 MB, 1 keystroke (${name})`, await keystrokes(lsp, 'file:///big.sql', doc1mb, 20));
