@@ -22,7 +22,7 @@ export interface LspOptions {
 export class LspContext {
   private catalogGrammar: CatalogGrammar | undefined;
   private fallback: Grammar | undefined;
-  /** Why the catalog could not be read (a cascade with a bad operator word, say); shown once. */
+  /** Why the config or the catalog could not be read (a cascade with a bad operator word, say); shown once. */
   loadError: string | undefined;
   readonly db: DbSchema | undefined;
   private readonly resolved = new Map<string, { file: string | undefined; at: number }>();
@@ -35,12 +35,32 @@ export class LspContext {
     this.db = db ? new DbSchema(db) : undefined;
   }
 
-  static async create(options: LspOptions): Promise<LspContext> {
-    const [{ grammarForCascades }, { cascadeRootsFor }] = await Promise.all([
+  /**
+   * `workspace` is the editor's folder (else the working directory): it is a
+   * cascade root, as the working directory is for the engine, and its
+   * rvbbit.config.yaml gives `cascades` and `db` when the flags do not.
+   */
+  static async create(options: LspOptions, workspace = process.cwd()): Promise<LspContext> {
+    const [{ grammarForCascades }, { cascadeRootsFor }, { readCliConfig }] = await Promise.all([
       import('../plan/catalog-grammar.js'),
       import('../plan/cascade-roots.js'),
+      import('../cli/cli-config.js'),
     ]);
-    return new LspContext(cascadeRootsFor(options.cascades), grammarForCascades, options.db);
+    let config: { cascades?: readonly string[]; db?: string } = {};
+    let configError: string | undefined;
+    try {
+      config = readCliConfig(workspace);
+    } catch (err) {
+      configError = (err as Error).message;
+    }
+    const db = options.db ?? (config.db === ':memory:' ? undefined : config.db);
+    const ctx = new LspContext(
+      cascadeRootsFor(options.cascades ?? config.cascades, workspace),
+      grammarForCascades,
+      db,
+    );
+    ctx.loadError = configError;
+    return ctx;
   }
 
   /** The catalog, or undefined when it cannot be read (then the default grammar is used). */
@@ -49,7 +69,8 @@ export class LspContext {
     try {
       this.catalogGrammar = this.load(this.roots);
     } catch (err) {
-      this.loadError = (err as Error).message;
+      const why = `cascade catalog not loaded: ${(err as Error).message}`;
+      this.loadError = this.loadError ? `${this.loadError}; ${why}` : why;
       this.fallback = createGrammar();
     }
     return this.catalogGrammar;

@@ -5,9 +5,11 @@
  * Every handler catches: a bug answers "nothing" and is logged, the server
  * stays up.
  */
+import { fileURLToPath } from 'node:url';
 import {
   type Connection,
   createConnection,
+  type InitializeParams,
   type InitializeResult,
   MessageType,
   ShowMessageNotification,
@@ -25,8 +27,16 @@ const DEFAULT_DEBOUNCE_MS = 5;
 export function startServer(options: LspOptions): Connection {
   const connection = createConnection(process.stdin, process.stdout);
   const documents = new TextDocuments(TextDocument);
-  // Loading starts now and runs while the client initializes; requests wait for it.
-  const ready = import('./features.js').then(async (f) => ({ f, ctx: await f.LspContext.create(options) }));
+  // Loading starts now and runs while the client initializes; the context waits for
+  // the workspace folder `initialize` names, and requests wait for the context.
+  let setWorkspace: (dir: string | undefined) => void = () => {};
+  const workspace = new Promise<string | undefined>((resolve) => {
+    setWorkspace = resolve;
+  });
+  const ready = Promise.all([import('./features.js'), workspace]).then(async ([f, dir]) => ({
+    f,
+    ctx: await f.LspContext.create(options, dir),
+  }));
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const timers = new Map<string, NodeJS.Timeout>();
   const analyses = new Map<string, InstanceType<Features['ChunkedAnalysis']>>();
@@ -52,7 +62,7 @@ export function startServer(options: LspOptions): Connection {
         // A notification, not window/showMessageRequest: nothing waits for the user.
         void connection.sendNotification(ShowMessageNotification.type, {
           type: MessageType.Error,
-          message: `rvbbit: cascade catalog not loaded: ${ctx.loadError}`,
+          message: `rvbbit: ${ctx.loadError}`,
         });
         ctx.loadError = undefined;
       }
@@ -70,8 +80,9 @@ export function startServer(options: LspOptions): Connection {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
-  connection.onInitialize(
-    (): InitializeResult => ({
+  connection.onInitialize((params): InitializeResult => {
+    setWorkspace(workspaceDir(params));
+    return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         completionProvider: { triggerCharacters: ["'", '(', ',', ' ', '/', '@', '.'] },
@@ -81,8 +92,8 @@ export function startServer(options: LspOptions): Connection {
         semanticTokensProvider: { legend: LEGEND, full: true },
       },
       serverInfo: { name: 'rvbbit' },
-    }),
-  );
+    };
+  });
 
   const withDoc = <T>(
     what: string,
@@ -121,4 +132,14 @@ export function startServer(options: LspOptions): Connection {
   documents.listen(connection);
   connection.listen();
   return connection;
+}
+
+/** The first workspace folder (or the root) `initialize` names, when it is a local folder. */
+function workspaceDir(params: InitializeParams): string | undefined {
+  const uri = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+  try {
+    return uri?.startsWith('file:') ? fileURLToPath(uri) : (params.rootPath ?? undefined);
+  } catch {
+    return undefined;
+  }
 }

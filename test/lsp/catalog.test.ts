@@ -1,7 +1,7 @@
 // The server's catalog and database: without --cascades a user's operator is
 // unknown; a broken cascade folder leaves a working server on the default
 // grammar; --db completes the file's tables and columns.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CompletionRequest } from 'vscode-languageserver-protocol/node';
 import { ROOT } from '../cli/helpers.js';
+import { RHYMES_SOURCE } from './fixture.js';
 import { LspClient } from './lsp-client.js';
 
 const uri = 'file:///tmp/rvbbit-lsp-catalog.sql';
@@ -76,6 +77,31 @@ test('--db completes tables and columns in SQL, not in WITH ( … )', async () =
   } finally {
     await lsp.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the editor's workspace folder: a cascade root, and its rvbbit.config.yaml names the cascades", async () => {
+  const workspace = mkdtempSync(join(tmpdir(), 'rvbbit-lsp-ws-'));
+  mkdirSync(join(workspace, 'ops'));
+  mkdirSync(join(workspace, 'traits'));
+  copyFileSync(RHYMES_SOURCE, join(workspace, 'ops/rhymes.yaml'));
+  copyFileSync(
+    join(ROOT, 'examples/cascades/traits/extract_brand.yaml'),
+    join(workspace, 'traits/brand.yaml'),
+  );
+  writeFileSync(join(workspace, 'rvbbit.config.yaml'), 'rvbbit:\n  cascades: [ops]\n');
+  const lsp = await LspClient.start([], workspace);
+  try {
+    const text =
+      "RVBBIT MAP 'traits/brand.yaml' USING (SELECT a FROM t WHERE a RHYMES 'b'); RVBBIT MAP 'traits/no.yaml' USING (SELECT 1)";
+    const { diagnostics } = await lsp.open(uri, text);
+    assert.equal(
+      diagnostics.map((d) => [d.code, d.range.start.character]),
+      [['CASCADE_NOT_FOUND', text.indexOf("'traits/no.yaml'")]],
+    );
+  } finally {
+    await lsp.stop();
+    rmSync(workspace, { recursive: true, force: true });
   }
 });
 

@@ -4,6 +4,7 @@
  * vscode-languageserver-protocol, as an editor would.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection,
   type Diagnostic,
@@ -62,8 +63,8 @@ export class LspClient {
     });
   }
 
-  /** Starts the server with these extra arguments (`--cascades dir`, `--db file`) and initializes it. */
-  static async start(args: readonly string[] = []): Promise<LspClient> {
+  /** Starts the server with these extra arguments (`--cascades dir`, `--db file`) and initializes it, in `workspace` if given. */
+  static async start(args: readonly string[] = [], workspace: string | null = null): Promise<LspClient> {
     const child = spawn(process.execPath, [...CLI, 'lsp', '--stdio', ...args], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -76,9 +77,10 @@ export class LspClient {
     const client = new LspClient(child, connection);
     const init = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
-      rootUri: null,
+      rootUri: workspace === null ? null : pathToFileURL(workspace).href,
       capabilities: {},
-      workspaceFolders: null,
+      workspaceFolders:
+        workspace === null ? null : [{ uri: pathToFileURL(workspace).href, name: 'workspace' }],
     });
     client.capabilities = init.capabilities;
     await connection.sendNotification(InitializedNotification.type, {});
