@@ -14,7 +14,9 @@ import {
   HoverRequest,
   type Location,
   SemanticTokensRequest,
+  type TextEdit,
 } from 'vscode-languageserver-protocol/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import { MAP_KEYS } from '../../grammar/index.js';
 import { cascadeFolder } from './fixture.js';
 import { LspClient } from './lsp-client.js';
@@ -158,19 +160,49 @@ test('hover on a cascade path shows its inputs and cells; on a WITH key, its typ
   );
 });
 
+async function formatting(uri: string): Promise<TextEdit[]> {
+  return (
+    (await lsp.connection.sendRequest(DocumentFormattingRequest.type, {
+      textDocument: { uri },
+      options: { tabSize: 2, insertSpaces: true },
+    })) ?? []
+  );
+}
+
 test('formatting returns the canonical text', async () => {
   const uri = nextUri();
   await lsp.open(uri, "rvbbit map 'traits/extract_brand.yaml' using (select 1) with (limit=2)");
-  const edits = await lsp.connection.sendRequest(DocumentFormattingRequest.type, {
-    textDocument: { uri },
-    options: { tabSize: 2, insertSpaces: true },
-  });
-  assert.equal(edits, [
+  assert.equal(await formatting(uri), [
     {
       range: { start: at(0), end: at(70) },
-      newText: "RVBBIT MAP 'traits/extract_brand.yaml'\nUSING (select 1)\nWITH (limit = 2);\n",
+      newText: "RVBBIT MAP 'traits/extract_brand.yaml'\nUSING (select 1)\nWITH (limit = 2)",
     },
   ]);
+});
+
+test('formatting keeps comments, annotations and statements with errors; twice is once', async () => {
+  const uri = nextUri();
+  const text = [
+    '-- the brands',
+    '-- @ parallel: 2',
+    "rvbbit map 'traits/extract_brand.yaml' using (select 1) with (limit=2); -- done",
+    "RVBBIT MAP PARALLEL 0 'x' USING (select 1);",
+    'select   1',
+  ].join('\n');
+  await lsp.open(uri, text);
+  const once = TextDocument.applyEdits(TextDocument.create(uri, 'sql', 1, text), await formatting(uri));
+  assert.is(
+    once,
+    [
+      '-- the brands',
+      '-- @ parallel: 2',
+      "RVBBIT MAP 'traits/extract_brand.yaml'\nUSING (select 1)\nWITH (limit = 2); -- done",
+      "RVBBIT MAP PARALLEL 0 'x' USING (select 1);",
+      'select   1',
+    ].join('\n'),
+  );
+  await lsp.change(uri, [{ text: once }]);
+  assert.equal(await formatting(uri), []);
 });
 
 test('go to definition: an operator word opens its form in the YAML, a cascade path its file', async () => {
