@@ -49,7 +49,7 @@ export function unknownOperators(grammar: Grammar, text: string): UnknownOperato
       t.type === SqlTok.Number ||
       t.type === SqlTok.QuotedIdent ||
       t.type === SqlTok.Param ||
-      (t.type === SqlTok.Word && !SQL_RESERVED.has(upper(t))));
+      (t.type === SqlTok.Word && (LITERAL_WORDS.has(upper(t)) || !ignorable(upper(t)))));
   const toks = scanSql(text).tokens.filter((t) => t.type < SqlTok.LineComment);
   const out: UnknownOperator[] = [];
   for (let i = 1; i + 1 < toks.length; i++) {
