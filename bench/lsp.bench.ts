@@ -4,12 +4,17 @@
  * - diagnostics after one keystroke in a 200-line document (1,000 edits, p50/p99),
  *   with the default debounce and with `--debounce 0` (the server's own time);
  * - diagnostics after one keystroke in a 1 MB document;
- * - completion at random places in the 200-line document (1,000 requests).
+ * - completion at random places in the 200-line document (1,000 requests);
+ * - start-up: spawning the built `bin/rvbbit.js lsp --stdio` until `initialize` is answered
+ *   (after `npm run build`; skipped without dist/).
  * Latency is from sending the change (or request) to receiving its answer.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CompletionRequest } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { mulberry32 } from '../src/sim/rng.js';
+import { ROOT } from '../test/cli/helpers.js';
 import { LspClient } from '../test/lsp/lsp-client.js';
 
 const STATEMENTS = [
@@ -99,4 +104,15 @@ for (const args of [[], ['--debounce', '0']]) {
     report(`diagnostics, 1 MB, 1 keystroke (${name})`, await keystrokes(lsp, 'file:///big.sql', doc1mb, 20));
   }
   await lsp.stop();
+}
+
+if (existsSync(join(ROOT, 'dist/cli.js'))) {
+  const starts: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    const lsp = await LspClient.start([], null, ['bin/rvbbit.js']);
+    starts.push(performance.now() - t0);
+    await lsp.stop();
+  }
+  report('start-up to initialize answered (built bin)', starts);
 }

@@ -27,16 +27,16 @@ const DEFAULT_DEBOUNCE_MS = 5;
 export function startServer(options: LspOptions): Connection {
   const connection = createConnection(process.stdin, process.stdout);
   const documents = new TextDocuments(TextDocument);
-  // Loading starts now and runs while the client initializes; the context waits for
-  // the workspace folder `initialize` names, and requests wait for the context.
+  // The parser and the catalog load once `initialize` has named the workspace folder
+  // (so its answer is not held up by them); requests wait for them.
   let setWorkspace: (dir: string | undefined) => void = () => {};
   const workspace = new Promise<string | undefined>((resolve) => {
     setWorkspace = resolve;
   });
-  const ready = Promise.all([import('./features.js'), workspace]).then(async ([f, dir]) => ({
-    f,
-    ctx: await f.LspContext.create(options, dir),
-  }));
+  const ready = workspace.then(async (dir) => {
+    const f = await import('./features.js');
+    return { f, ctx: await f.LspContext.create(options, dir) };
+  });
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const timers = new Map<string, NodeJS.Timeout>();
   const analyses = new Map<string, InstanceType<Features['ChunkedAnalysis']>>();

@@ -63,9 +63,16 @@ export class LspClient {
     });
   }
 
-  /** Starts the server with these extra arguments (`--cascades dir`, `--db file`) and initializes it, in `workspace` if given. */
-  static async start(args: readonly string[] = [], workspace: string | null = null): Promise<LspClient> {
-    const child = spawn(process.execPath, [...CLI, 'lsp', '--stdio', ...args], {
+  /**
+   * Starts the server with these extra arguments (`--cascades dir`, `--db file`) and
+   * initializes it, in `workspace` if given; `cli` runs the source (default) or the built bin.
+   */
+  static async start(
+    args: readonly string[] = [],
+    workspace: string | null = null,
+    cli: readonly string[] = CLI,
+  ): Promise<LspClient> {
+    const child = spawn(process.execPath, [...cli, 'lsp', '--stdio', ...args], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
