@@ -29,6 +29,8 @@ export interface Published {
 
 export class LspClient {
   private readonly waiters = new Map<string, { version: number; resolve: (p: Published) => void }[]>();
+  /** How many times diagnostics were published, per document. */
+  readonly publishCount = new Map<string, number>();
   /** The last diagnostics published per document. */
   readonly published = new Map<string, Published>();
   private versions = new Map<string, number>();
@@ -45,6 +47,7 @@ export class LspClient {
     connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
       const got = { version: p.version, diagnostics: p.diagnostics };
       this.published.set(p.uri, got);
+      this.publishCount.set(p.uri, (this.publishCount.get(p.uri) ?? 0) + 1);
       const list = this.waiters.get(p.uri) ?? [];
       this.waiters.set(
         p.uri,
