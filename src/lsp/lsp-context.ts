@@ -63,6 +63,13 @@ export class LspContext {
     return ctx;
   }
 
+  /** A cascade file changed: the catalog (operator words) and resolved paths are read again on next use. */
+  reload(): void {
+    this.catalogGrammar = undefined;
+    this.fallback = undefined;
+    this.resolved.clear();
+  }
+
   /** The catalog, or undefined when it cannot be read (then the default grammar is used). */
   get catalog(): CatalogGrammar | undefined {
     if (this.catalogGrammar || this.fallback) return this.catalogGrammar;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type Connection,
   createConnection,
+  DidChangeWatchedFilesNotification,
   type InitializeParams,
   type InitializeResult,
   MessageType,
@@ -80,8 +81,10 @@ export function startServer(options: LspOptions): Connection {
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
+  let watchFiles = false;
   connection.onInitialize((params): InitializeResult => {
     setWorkspace(workspaceDir(params));
+    watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -127,6 +130,23 @@ export function startServer(options: LspOptions): Connection {
   );
   connection.languages.semanticTokens.on((p) =>
     withDoc('semantic tokens', p.textDocument.uri, { data: [] }, (f, ctx, doc) => f.semanticTokens(ctx, doc)),
+  );
+
+  // A cascade saved, added or removed may add an operator word or a path: read the
+  // catalog again and re-check every open document.
+  connection.onInitialized(() => {
+    if (!watchFiles) return;
+    void guard('file watching', undefined, () =>
+      connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.{yaml,yml}' }],
+      }),
+    );
+  });
+  connection.onDidChangeWatchedFiles(() =>
+    guard('reload', undefined, async () => {
+      (await ready).ctx.reload();
+      for (const doc of documents.all()) publish(doc.uri);
+    }),
   );
 
   documents.listen(connection);

@@ -4,10 +4,15 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CompletionRequest } from 'vscode-languageserver-protocol/node';
+import {
+  CompletionRequest,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
+} from 'vscode-languageserver-protocol/node';
 import { ROOT } from '../cli/helpers.js';
 import { RHYMES_SOURCE } from './fixture.js';
 import { LspClient } from './lsp-client.js';
@@ -102,6 +107,29 @@ test("the editor's workspace folder: a cascade root, and its rvbbit.config.yaml 
   } finally {
     await lsp.stop();
     rmSync(workspace, { recursive: true, force: true });
+  }
+});
+
+test('a cascade file added to a root: its operator word is known after the watched-files notice', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-lsp-watch-'));
+  const lsp = await LspClient.start(['--cascades', dir]);
+  try {
+    const text = "SELECT name FROM t WHERE name RHYMES 'moon'";
+    const before = await lsp.open(uri, text);
+    assert.equal(
+      before.diagnostics.map((d) => d.code),
+      ['UNKNOWN_OPERATOR'],
+    );
+    assert.equal(lsp.registrations, ['workspace/didChangeWatchedFiles']);
+    copyFileSync(RHYMES_SOURCE, join(dir, 'rhymes.yaml'));
+    const after = lsp.nextPublication(uri);
+    await lsp.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: pathToFileURL(join(dir, 'rhymes.yaml')).href, type: FileChangeType.Created }],
+    });
+    assert.equal(await after, { version: 1, diagnostics: [] });
+  } finally {
+    await lsp.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

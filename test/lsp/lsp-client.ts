@@ -14,6 +14,7 @@ import {
   InitializeRequest,
   type ProtocolConnection,
   PublishDiagnosticsNotification,
+  RegistrationRequest,
   type ServerCapabilities,
   ShowMessageNotification,
   StreamMessageReader,
@@ -35,6 +36,10 @@ export class LspClient {
   readonly published = new Map<string, Published>();
   private versions = new Map<string, number>();
   stderr = '';
+  /** Methods the server registered for (client/registerCapability). */
+  readonly registrations: string[] = [];
+  /** Called on every publication (set by nextPublication). */
+  private onPublish: ((uri: string, p: Published) => void) | undefined;
   /** window/showMessage texts, in order. */
   readonly messages: string[] = [];
   /** The server's answer to `initialize`. */
@@ -48,6 +53,7 @@ export class LspClient {
       const got = { version: p.version, diagnostics: p.diagnostics };
       this.published.set(p.uri, got);
       this.publishCount.set(p.uri, (this.publishCount.get(p.uri) ?? 0) + 1);
+      this.onPublish?.(p.uri, got);
       const list = this.waiters.get(p.uri) ?? [];
       this.waiters.set(
         p.uri,
@@ -57,6 +63,9 @@ export class LspClient {
           return false;
         }),
       );
+    });
+    connection.onRequest(RegistrationRequest.type, (p) => {
+      this.registrations.push(...p.registrations.map((r) => r.method));
     });
     connection.onNotification(ShowMessageNotification.type, (m) => {
       this.messages.push(m.message);
@@ -88,7 +97,7 @@ export class LspClient {
     const init = await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: workspace === null ? null : pathToFileURL(workspace).href,
-      capabilities: {},
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
       workspaceFolders:
         workspace === null ? null : [{ uri: pathToFileURL(workspace).href, name: 'workspace' }],
     });
@@ -117,6 +126,17 @@ export class LspClient {
       contentChanges: changes,
     });
     return next;
+  }
+
+  /** The next diagnostics published for `uri`, whatever their version (a re-check after a cascade changed). */
+  nextPublication(uri: string): Promise<Published> {
+    return new Promise((resolve) => {
+      this.onPublish = (u, p) => {
+        if (u !== uri) return;
+        this.onPublish = undefined;
+        resolve(p);
+      };
+    });
   }
 
   private diagnosticsOf(uri: string, version: number): Promise<Published> {
