@@ -88,7 +88,8 @@ test('1,000 random edits: no crash, every diagnostic range inside the text', asy
     }
     assert.ok(diagnosticsSeen > EDITS, `diagnostics were published (${diagnosticsSeen})`);
     assert.is(lsp.child.exitCode, null, 'the server is still running');
-    assert.is(lsp.stderr, '', 'no handler failed');
+    assert.is(lsp.stderr, '', 'nothing on stderr');
+    assert.equal(lsp.errorLogs, [], 'no handler failed');
   } finally {
     await lsp.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -12,6 +12,8 @@ import {
   DidOpenTextDocumentNotification,
   InitializedNotification,
   InitializeRequest,
+  LogMessageNotification,
+  MessageType,
   type ProtocolConnection,
   PublishDiagnosticsNotification,
   RegistrationRequest,
@@ -40,6 +42,8 @@ export class LspClient {
   readonly registrations: string[] = [];
   /** Called on every publication (set by nextPublication). */
   private onPublish: ((uri: string, p: Published) => void) | undefined;
+  /** window/logMessage texts of type Error: a request handler that failed (the server caught it). */
+  readonly errorLogs: string[] = [];
   /** window/showMessage texts, in order. */
   readonly messages: string[] = [];
   /** The server's answer to `initialize`. */
@@ -66,6 +70,9 @@ export class LspClient {
     });
     connection.onRequest(RegistrationRequest.type, (p) => {
       this.registrations.push(...p.registrations.map((r) => r.method));
+    });
+    connection.onNotification(LogMessageNotification.type, (m) => {
+      if (m.type === MessageType.Error) this.errorLogs.push(m.message);
     });
     connection.onNotification(ShowMessageNotification.type, (m) => {
       this.messages.push(m.message);

@@ -30,6 +30,7 @@ test.before(async () => {
   lsp = await LspClient.start(['--cascades', dir]);
 });
 test.after(async () => {
+  assert.equal(lsp.errorLogs, [], 'no handler failed');
   await lsp.stop();
   rmSync(dir, { recursive: true, force: true });
 });
