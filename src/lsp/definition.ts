@@ -1,4 +1,4 @@
-/** Go to definition: a cascade path or an operator word opens its cascade YAML. */
+/** Go to definition: a cascade path, an operator word or an LLM aggregate opens its cascade YAML. */
 import { pathToFileURL } from 'node:url';
 import type { Location } from 'vscode-languageserver';
 import { cascadeInfo, lineOf } from './cascade-info.js';
@@ -10,9 +10,11 @@ export function definitionAt(ctx: LspContext, text: string, offset: number): Loc
   if (sym?.kind === 'cascade' && sym.file) return locationOf(sym.file, 0);
   if (sym?.kind === 'operator' && sym.fn) {
     const file = sym.fn.cascadePath;
-    const form = sym.fn.sql.operators.find((o) => o.keywords[0] === sym.def.word);
+    // The operator's form line (`"{{ a }} MEANS {{ b }}"`), else the function's name line.
+    const form = sym.fn.sql.operators.find((o) => o.keywords[0] === sym.word);
     const info = cascadeInfo(file);
-    return locationOf(file, info && form ? lineOf(info.text, form.text) : 0);
+    const needle = form?.text ?? `name: ${sym.functionName}`;
+    return locationOf(file, info ? lineOf(info.text, needle) : 0);
   }
   return null;
 }

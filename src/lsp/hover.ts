@@ -25,13 +25,13 @@ function markdownOf(sym: SymbolAt): string | undefined {
     case 'with_key':
       return withKeyDoc(sym.key);
     case 'operator': {
-      const { def, fn } = sym;
-      const args = fn ? fn.sql.args.map((a) => `${a.name} ${a.type}`).join(', ') : 'a, b';
-      const head = `**${def.word}**${def.optionalWord ? ` [${def.optionalWord}]` : ''} — \`${def.functionName}(${args}) → ${def.returns}\``;
+      const { fn } = sym;
+      const args = fn ? fn.sql.args.map((a) => `${a.name} ${a.type}`).join(', ') : '…';
+      const head = `**${sym.word}**${sym.optionalWord ? ` [${sym.optionalWord}]` : ''} — \`${sym.functionName}(${args}) → ${sym.returns}\``;
       if (!fn) return `${head}\n\nBuilt in (no cascade).`;
       const info = cascadeInfo(fn.cascadePath);
       const forms = fn.sql.operators.map((o) => `\`${o.text}\``).join(', ');
-      return [head, info?.description ?? '', `Forms: ${forms}`, `Cascade: \`${fn.cascadePath}\``]
+      return [head, info?.description ?? '', forms ? `Forms: ${forms}` : '', `Cascade: \`${fn.cascadePath}\``]
         .filter((l) => l !== '')
         .join('\n\n');
     }

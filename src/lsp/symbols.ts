@@ -1,8 +1,9 @@
 /**
  * What is under the cursor, for hover and go-to-definition: a cascade path in
- * MAP/RUN, a semantic operator word of the catalog, or a WITH key.
+ * MAP/RUN, a semantic operator word of the catalog or an LLM aggregate
+ * (LLM_SUMMARIZE…), or a WITH key.
  */
-import type { OperatorDef } from '../../grammar/index.js';
+import { AGGREGATES } from '../../grammar/index.js';
 import type { SemanticFunction } from '../plan/operator-catalog.js';
 import type { LspContext } from './lsp-context.js';
 import { cascadePathAt, wordAt } from './text-spans.js';
@@ -11,7 +12,13 @@ export type SymbolAt =
   | { kind: 'cascade'; ref: string; file: string | undefined; start: number; end: number }
   | {
       kind: 'operator';
-      def: OperatorDef;
+      /** An infix word (`MEANS`, `~`) or a function name (`LLM_SUMMARIZE`). */
+      word: string;
+      infix: boolean;
+      optionalWord: string | undefined;
+      functionName: string;
+      returns: string;
+      /** The cascade behind it (none for SIMILAR_TO, EMBED…). */
       fn: SemanticFunction | undefined;
       start: number;
       end: number;
@@ -26,9 +33,20 @@ export function symbolAt(ctx: LspContext, text: string, offset: number): SymbolA
   if (!w) return undefined;
   const up = w.word.toUpperCase();
   const def = ctx.grammar.operators.find((o) => o.word === up);
-  if (def) {
-    const fn = ctx.catalog?.catalog.functions.get(def.functionName);
-    return { kind: 'operator', def, fn, start: w.start, end: w.end };
+  const agg = def ? undefined : AGGREGATES.find((a) => a.name === up);
+  const called = def ?? (agg && { word: agg.name, functionName: agg.functionName, returns: agg.returns });
+  if (called) {
+    return {
+      kind: 'operator',
+      word: called.word,
+      infix: def !== undefined,
+      optionalWord: def?.optionalWord,
+      functionName: called.functionName,
+      returns: called.returns,
+      fn: ctx.catalog?.catalog.functions.get(called.functionName),
+      start: w.start,
+      end: w.end,
+    };
   }
   if (
     /^\s*=/.test(text.slice(w.end, w.end + 40)) &&

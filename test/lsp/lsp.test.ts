@@ -18,6 +18,7 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { MAP_KEYS } from '../../grammar/index.js';
+import { ROOT } from '../cli/helpers.js';
 import { cascadeFolder } from './fixture.js';
 import { LspClient } from './lsp-client.js';
 
@@ -145,6 +146,24 @@ test('hover on MEANS shows its description, arguments and return type', async ()
   const text = await hover(uri, 25);
   assert.ok(text.startsWith('**MEANS** — `semantic_means(text VARCHAR, criterion VARCHAR) → BOOLEAN`'), text);
   assert.ok(text.includes('Does a text satisfy a description? (MEANS, MATCHES)'), text);
+});
+
+test('hover and definition on an LLM aggregate: its function and its shipped cascade', async () => {
+  const uri = nextUri();
+  await lsp.open(uri, 'SELECT LLM_SUMMARIZE(review) FROM reviews');
+  const text = await hover(uri, 9);
+  assert.ok(
+    text.startsWith('**LLM_SUMMARIZE** — `llm_summarize(texts VARCHAR[], prompt VARCHAR) → VARCHAR`'),
+    text,
+  );
+  const def = (await lsp.connection.sendRequest(DefinitionRequest.type, {
+    textDocument: { uri },
+    position: at(9),
+  })) as Location | null;
+  assert.equal(def, {
+    uri: pathToFileURL(join(ROOT, 'cascades/semantic/summarize.yaml')).href,
+    range: { start: at(0, 3), end: at(0, 3) },
+  });
 });
 
 test('hover on a cascade path shows its inputs and cells; on a WITH key, its type and meaning', async () => {
