@@ -1,6 +1,7 @@
 /**
- * The semantic-token legend, announced in `initialize` (so it imports only
- * the grammar's token categories, not the parser).
+ * The semantic-token legend, announced in `initialize`: it imports the token
+ * categories from their module, not from grammar/index.ts, whose default
+ * grammar would load the parser before `initialize` is answered.
  */
 import type { SemanticTokensLegend } from 'vscode-languageserver';
 import { TOKEN_CATEGORIES, type TokenCategory } from '../../grammar/highlight/tokens.js';

@@ -4,9 +4,16 @@
  * pattern is an operand, an unknown word, an operand; words SQL itself
  * places there (`NULLS FIRST`, `AT TIME ZONE`, `ESCAPE '\'`, types…) are not flagged.
  */
-import { type Grammar, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
-import { HIGHLIGHT_KEYWORDS, LITERAL_WORDS, SQL_RESERVED } from '../../grammar/keywords.js';
-import { TYPE_NAMES } from '../../grammar/type-names.js';
+import {
+  type Grammar,
+  HIGHLIGHT_KEYWORDS,
+  LITERAL_WORDS,
+  SQL_RESERVED,
+  SqlTok,
+  type SqlToken,
+  scanSql,
+  TYPE_NAMES,
+} from '../../grammar/index.js';
 
 /** Non-reserved SQL words that may sit between two operands. */
 const SQL_INFIX_WORDS = new Set(
