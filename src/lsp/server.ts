@@ -88,7 +88,7 @@ export function startServer(options: LspOptions): Connection {
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
-        completionProvider: { triggerCharacters: ["'", '(', ',', ' ', '/', '@', '.'] },
+        completionProvider: { triggerCharacters: ["'", '(', ',', '/', '@', '.'] },
         hoverProvider: true,
         definitionProvider: true,
         documentFormattingProvider: true,
