@@ -9,7 +9,7 @@ import { MAX_PARALLEL } from '../../grammar/with-options.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
 import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
-import { SHIPPED_CASCADES } from '../package-files.js';
+import { cascadeRootsFor } from '../plan/cascade-roots.js';
 import type { CliConfig } from './cli-config.js';
 
 export function formatArg(value: string): OutputFormat {
@@ -91,7 +91,7 @@ export async function engineFromFlags(
   const roots = flags.cascades ?? config.cascades;
   return createEngine({
     database: flags.db ?? config.db,
-    ...(roots ? { cascadeRoots: [...roots, process.cwd(), SHIPPED_CASCADES] } : {}),
+    ...(roots ? { cascadeRoots: cascadeRootsFor(roots) } : {}),
     ...(provider ? { provider } : {}),
     defaultParallel: flags.parallel ?? config.parallel,
     ...extra,

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerCascades } from './cascades-command.js';
 import { registerExplain } from './explain-command.js';
+import { registerLsp } from './lsp-command.js';
 import { registerParse } from './parse-command.js';
 import { registerQuery } from './query-command.js';
 import { registerRepl } from './repl-command.js';
@@ -27,6 +28,7 @@ registerServe(program);
 registerExplain(program);
 registerParse(program);
 registerCascades(program);
+registerLsp(program);
 registerSim(program);
 registerScripts(program);
 

@@ -1,16 +1,20 @@
 /**
  * `rvbbit parse [--json] "<sql>"` or `rvbbit parse -f file.sql`: prints the
  * AST (JSON) or a summary and the canonical text; on errors prints them
- * rendered with a caret and exits with 1.
+ * rendered with a caret and exits with 1. `--cascades dir` adds the operator
+ * words of that folder's cascades, as the engine would (catalog-grammar.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Statement } from '../../grammar/index.js';
+import type { Grammar, Statement } from '../../grammar/index.js';
 
 interface ParseOptions {
   json?: boolean;
   file?: string;
+  cascades?: string[];
 }
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export function registerParse(program: Command): void {
   program
@@ -19,6 +23,11 @@ export function registerParse(program: Command): void {
     .argument('[sql]', 'the SQL text (or use -f)')
     .option('--json', 'print the AST (and errors) as JSON')
     .option('-f, --file <path>', 'read the SQL from a file')
+    .option(
+      '--cascades <dir>',
+      'folder whose cascades add operator words, as the engine reads it (repeatable)',
+      collect,
+    )
     .action(async (sql: string | undefined, opts: ParseOptions) => {
       process.exitCode = await runParse(sql, opts);
     });
@@ -36,7 +45,14 @@ async function runParse(sql: string | undefined, opts: ParseOptions): Promise<nu
     process.stderr.write('rvbbit parse: give the SQL as an argument or with -f file.sql\n');
     return 2;
   }
-  const { format, parse } = await import('../../grammar/index.js');
+  let grammar: Grammar;
+  try {
+    grammar = await grammarOf(opts.cascades);
+  } catch (err) {
+    process.stderr.write(`rvbbit parse: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const { format, parse } = grammar;
   const result = parse(text);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -48,6 +64,16 @@ async function runParse(sql: string | undefined, opts: ParseOptions): Promise<nu
     process.stderr.write(`${result.errors.map((e) => e.rendered).join('\n\n')}\n`);
   }
   return result.errors.length > 0 ? 1 : 0;
+}
+
+/** The engine's grammar for the same roots: --cascades (else the config file's), the working directory, the shipped cascades. */
+async function grammarOf(cascades: string[] | undefined): Promise<Grammar> {
+  const [{ grammarForCascades }, { cascadeRootsFor }, { readCliConfig }] = await Promise.all([
+    import('../plan/catalog-grammar.js'),
+    import('../plan/cascade-roots.js'),
+    import('./cli-config.js'),
+  ]);
+  return grammarForCascades(cascadeRootsFor(cascades ?? readCliConfig().cascades)).grammar;
 }
 
 /** One line per statement: kind and what the engine will care about. */

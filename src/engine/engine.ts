@@ -14,8 +14,9 @@ import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
-import { SHIPPED_CASCADES } from '../package-files.js';
-import { CascadeResolver } from '../plan/cascade-resolver.js';
+import type { CascadeResolver } from '../plan/cascade-resolver.js';
+import { cascadeRootsFor } from '../plan/cascade-roots.js';
+import { grammarForCascades } from '../plan/catalog-grammar.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
 import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
@@ -124,9 +125,10 @@ export class Engine {
         `options.operatorBatch must be an integer from 1 to ${MAX_BATCH}`,
       );
     }
-    const roots = options.cascadeRoots ?? [process.cwd(), SHIPPED_CASCADES];
+    const roots = options.cascadeRoots ?? cascadeRootsFor(undefined);
     // Loaded first: a cascade with a bad operator word fails engine creation, naming its file.
-    const semantic = await createSemanticShared(roots, smallSideLimit);
+    const { catalog, resolver } = grammarForCascades(roots);
+    const semantic = await createSemanticShared(catalog, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());
     const store = await system.run((con) =>
@@ -145,7 +147,7 @@ export class Engine {
       cache: new ResultCache(system, cacheOpt, store),
       logs: new LogWriter(logDb.q, logDb.store),
       logDb,
-      resolver: new CascadeResolver(roots),
+      resolver,
       provider,
       llm: {
         baseUrl: provider.baseUrl,

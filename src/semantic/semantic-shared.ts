@@ -5,7 +5,7 @@
  */
 
 import { closeEmbedder } from '../embed/embedder.js';
-import { loadOperatorCatalog, type OperatorCatalog } from '../plan/operator-catalog.js';
+import type { OperatorCatalog } from '../plan/operator-catalog.js';
 import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import { SyncRunner } from './sync-runner.js';
 
@@ -18,11 +18,11 @@ export interface SemanticShared {
   close(): Promise<void>;
 }
 
+/** `catalog` comes from grammarForCascades (src/plan/catalog-grammar.ts), as every tool's does. */
 export async function createSemanticShared(
-  roots: readonly string[],
+  catalog: OperatorCatalog,
   smallSideLimit: number,
 ): Promise<SemanticShared> {
-  const catalog = loadOperatorCatalog(roots);
   let started: Promise<SyncRunner> | undefined;
   return {
     catalog,

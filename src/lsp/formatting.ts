@@ -1,0 +1,24 @@
+/**
+ * Formatting: each statement that parses is replaced by its format() text;
+ * everything between statements (comments, blank lines, `;`, a statement
+ * with an error) stays as written, so no comment of the user's is lost.
+ * Annotations stay where they are too (they are comments before the
+ * statement's span), so the statement is formatted without them.
+ */
+import type { TextEdit } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { LspContext } from './lsp-context.js';
+
+export function formatEdits(ctx: LspContext, doc: TextDocument): TextEdit[] {
+  const text = doc.getText();
+  const edits: TextEdit[] = [];
+  for (const s of ctx.grammar.parse(text).statements) {
+    const formatted = ctx.grammar.format({ ...s, annotations: [] }).replace(/;$/, '');
+    if (formatted === text.slice(s.span.start, s.span.end)) continue;
+    edits.push({
+      range: { start: doc.positionAt(s.span.start), end: doc.positionAt(s.span.end) },
+      newText: formatted,
+    });
+  }
+  return edits;
+}

@@ -1,0 +1,53 @@
+/**
+ * Hover: an operator's description, arguments and return type (from its
+ * cascade's sql_function); a cascade path's description, inputs and cells; a
+ * WITH key's type and meaning.
+ */
+import type { Hover } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { cascadeInfo } from './cascade-info.js';
+import type { LspContext } from './lsp-context.js';
+import { type SymbolAt, symbolAt } from './symbols.js';
+import { withKeyDoc } from './with-key-docs.js';
+
+export function hoverAt(ctx: LspContext, doc: TextDocument, offset: number): Hover | null {
+  const sym = symbolAt(ctx, doc.getText(), offset);
+  const value = sym && markdownOf(sym);
+  if (!sym || !value) return null;
+  return {
+    contents: { kind: 'markdown', value },
+    range: { start: doc.positionAt(sym.start), end: doc.positionAt(sym.end) },
+  };
+}
+
+function markdownOf(sym: SymbolAt): string | undefined {
+  switch (sym.kind) {
+    case 'with_key':
+      return withKeyDoc(sym.key);
+    case 'operator': {
+      const { fn } = sym;
+      const args = fn ? fn.sql.args.map((a) => `${a.name} ${a.type}`).join(', ') : '…';
+      const head = `**${sym.word}**${sym.optionalWord ? ` [${sym.optionalWord}]` : ''} — \`${sym.functionName}(${args}) → ${sym.returns}\``;
+      if (!fn) return `${head}\n\nBuilt in (no cascade).`;
+      const info = cascadeInfo(fn.cascadePath);
+      const forms = fn.sql.operators.map((o) => `\`${o.text}\``).join(', ');
+      return [head, info?.description ?? '', forms ? `Forms: ${forms}` : '', `Cascade: \`${fn.cascadePath}\``]
+        .filter((l) => l !== '')
+        .join('\n\n');
+    }
+    case 'cascade': {
+      if (!sym.file) return `cascade '${sym.ref}' is not in the cascade roots`;
+      const info = cascadeInfo(sym.file);
+      if (!info) return `\`${sym.file}\` (not readable as YAML)`;
+      const inputs = info.inputs.map(([k, v]) => `- \`${k}\`: ${v}`).join('\n');
+      return [
+        `**${info.id || sym.ref}** — \`${sym.file}\``,
+        info.description,
+        inputs ? `Inputs:\n${inputs}` : '',
+        info.cells.length > 0 ? `Cells: ${info.cells.join(', ')}` : '',
+      ]
+        .filter((l) => l !== '')
+        .join('\n\n');
+    }
+  }
+}
