@@ -23,6 +23,11 @@ const TEMPLATES = [
   '{{ state.turn }} {{ outputs.prev.answer | json }}',
   '{{ input.obj.inner.deep }} {{ input.list | json }}',
   '{{ input.constructor }} {{ input.toString }}',
+  'A{% if input.text != "" %} text: {{ input.text }}{% endif %}B',
+  'A{% if input.text == "x" %}one{% else %}two {{ input.n }}{% endif %}B',
+  '{% if input.n != "" %}n{% endif %}{% if input.none != "" %}none{% endif %}{% if input.missing != "" %}m{% endif %}',
+  '{% if input.text != "" %}{% if input.other == "A" %}both{% endif %}{% endif %}',
+  '{% if input.text != "" and input.n %}and{% endif %}{% if input.text %}bare{% endif %}',
 ];
 
 const SCOPES = [
@@ -44,6 +49,25 @@ const SCOPES = [
 ];
 
 const slow = (t: CompiledTemplate): CompiledTemplate => ({ ...t, fast: undefined });
+
+test('the shipped operators\' `{% if input.hint != "" %}` takes the fast path', () => {
+  const t = compileTemplate(
+    '<text>{{ input.text }}</text>\n{% if input.hint != "" %}\nAlso consider: {{ input.hint }}\n{% endif %}\nAnswer.',
+  );
+  assert.ok(t.fast, 'fast path');
+  for (const hint of ['', 'be strict']) {
+    const scope = { input: { text: 'x', hint }, outputs: {}, state: {} };
+    assert.is(
+      renderTemplate(t, scope, () => {}),
+      renderTemplate(slow(t), scope, () => {}),
+    );
+  }
+  assert.is(
+    compileTemplate('{% if input.a %}x{% endif %}').fast,
+    undefined,
+    'a bare condition is liquidjs’s',
+  );
+});
 
 test('every template renders the same through the fast path and through liquidjs', () => {
   for (const source of TEMPLATES) {
