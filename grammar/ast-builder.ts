@@ -11,7 +11,7 @@ import {
   type Children,
   fail,
   identifier,
-  spanOfNode,
+  spanOfTokens,
   tok,
   tokSpan,
   unquote,
@@ -53,7 +53,7 @@ class AstBuilder extends BaseVisitor {
       const mc = m.children as Children;
       const kw = (mc.Parallel ?? mc.Distinct ?? mc.Batch)![0] as IToken;
       const word = kw.image.toUpperCase();
-      const span = spanOfNode(m, cx);
+      const span = spanOfTokens(kw, mc.NumberLiteral ? tok(mc, 'NumberLiteral') : kw, cx);
       const seen = word === 'PARALLEL' ? parallel : word === 'DISTINCT' ? distinct : batch;
       if (seen) {
         fail(

@@ -10,9 +10,9 @@ import {
   type BuildContext,
   type Children,
   fail,
+  literalTokens,
   literalValue,
-  nodeRange,
-  spanOfNode,
+  spanOfTokens,
   tok,
   tokensWithin,
   unquoteIdent,
@@ -76,7 +76,9 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
     const key =
       keyTok.tokenType.name === 'QuotedIdentifier' ? unquoteIdent(keyTok.image) : keyTok.image.toLowerCase();
     const at = cx.base + keyTok.startOffset;
-    const span = spanOfNode(o, cx);
+    const literal = oc.literal![0] as CstNode;
+    const literalAt = literalTokens(literal);
+    const span = spanOfTokens(keyTok, literalAt.value, cx);
     if (!(WITH_KEYS as readonly string[]).includes(key)) {
       fail(
         cx,
@@ -115,15 +117,10 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
       continue;
     }
     seen.set(key, span);
-    const lit = literalValue(oc.literal![0] as CstNode);
+    const lit = literalValue(literal);
     const checked = checkOptionValue(key as WithKey, lit);
     if ('error' in checked) {
-      fail(
-        cx,
-        GrammarErrorCode.BAD_WITH_VALUE,
-        checked.error,
-        cx.base + nodeRange(oc.literal![0] as CstNode)[0],
-      );
+      fail(cx, GrammarErrorCode.BAD_WITH_VALUE, checked.error, cx.base + literalAt.first.startOffset);
       continue;
     }
     options.push({ kind: 'WithOption', key, value: checked.value, span } as WithOption);
@@ -153,5 +150,5 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
   }
   // Canonical key order, so the AST does not depend on how the options were written.
   options.sort((a, b) => WITH_KEYS.indexOf(a.key) - WITH_KEYS.indexOf(b.key));
-  return { kind: 'WithClause', options, span: spanOfNode(null, cx, tok(ch, 'With'), tok(ch, 'RParen')) };
+  return { kind: 'WithClause', options, span: spanOfTokens(tok(ch, 'With'), tok(ch, 'RParen'), cx) };
 }
