@@ -90,19 +90,16 @@ function wordType(text: string, start: number, end: number): TokenType {
   return KEYWORDS.get(text.slice(start, end).toUpperCase()) ?? T.Identifier;
 }
 
+// A module function, not a closure per call: tsx (tests, benches) wraps every closure it creates in a naming helper.
+function pushToken(tokens: IToken[], text: string, type: TokenType, start: number, end: number): IToken {
+  const t = { image: text.slice(start, end), startOffset: start, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type };
+  tokens.push(t);
+  return t;
+}
+
 /** Tokens of one RVBBIT statement; stops at the first character nothing matches. */
 export function lexStatement(text: string): LexedStatement {
   const tokens: IToken[] = [];
-  const push = (type: TokenType, start: number, end: number): IToken => {
-    const t = {
-      image: text.slice(start, end),
-      startOffset: start,
-      tokenTypeIdx: type.tokenTypeIdx!,
-      tokenType: type,
-    };
-    tokens.push(t);
-    return t;
-  };
   let i = 0;
   while (i < text.length) {
     const c = text.charCodeAt(i);
@@ -119,31 +116,31 @@ export function lexStatement(text: string): LexedStatement {
     } else if (c === 39 || ((c === 69 || c === 101) && n === 39 && quotedEnd(text, i + 1, 39) > 0)) {
       const end = quotedEnd(text, c === 39 ? i : i + 1, 39);
       if (end < 0) return { tokens, errorOffset: i };
-      push(T.StringLiteral, i, end);
+      pushToken(tokens, text, T.StringLiteral, i, end);
       i = end;
     } else if (isWordStart(c)) {
       let end = i + 1;
       while (end < text.length && isWordPart(text.charCodeAt(end))) end++;
-      push(wordType(text, i, end), i, end);
+      pushToken(tokens, text, wordType(text, i, end), i, end);
       i = end;
     } else if (c === 34) {
       const end = quotedEnd(text, i, 34);
       if (end < 0) return { tokens, errorOffset: i };
-      push(T.QuotedIdentifier, i, end);
+      pushToken(tokens, text, T.QuotedIdentifier, i, end);
       i = end;
     } else if (isDigit(c) || (c === 46 && isDigit(n))) {
       const end = numberEnd(text, i);
-      push(T.NumberLiteral, i, end);
+      pushToken(tokens, text, T.NumberLiteral, i, end);
       i = end;
     } else if (c === 40 && tokens[tokens.length - 1]?.tokenType === T.Using) {
       const close = matchParen(text, i);
       const end = close < 0 ? text.length : close;
-      push(T.SqlBlock, i, end).payload = { closed: close >= 0 };
+      pushToken(tokens, text, T.SqlBlock, i, end).payload = { closed: close >= 0 };
       i = end;
     } else {
       const type = PUNCTUATION.get(c);
       if (!type) return { tokens, errorOffset: i };
-      push(type, i, i + 1);
+      pushToken(tokens, text, type, i, i + 1);
       i++;
     }
   }
