@@ -32,6 +32,9 @@ import {
   type WithOption,
 } from './with-options.js';
 
+/** Each WITH key's place in the canonical order (and whether a word is a key at all). */
+const WITH_KEY_ORDER = new Map<string, number>(WITH_KEYS.map((k, i) => [k, i]));
+
 /** USING ( sql ): the exact inner text, whether it has a top-level LIMIT, its operator calls. */
 export function buildUsingClause(ch: Children, cx: BuildContext): A.UsingClause {
   const block = tok(ch, 'SqlBlock');
@@ -79,7 +82,7 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
     const literal = oc.literal![0] as CstNode;
     const literalAt = literalTokens(literal);
     const span = spanOfTokens(keyTok, literalAt.value, cx);
-    if (!(WITH_KEYS as readonly string[]).includes(key)) {
+    if (!WITH_KEY_ORDER.has(key)) {
       fail(
         cx,
         GrammarErrorCode.UNKNOWN_WITH_KEY,
@@ -149,6 +152,6 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
     );
   }
   // Canonical key order, so the AST does not depend on how the options were written.
-  options.sort((a, b) => WITH_KEYS.indexOf(a.key) - WITH_KEYS.indexOf(b.key));
+  options.sort((a, b) => WITH_KEY_ORDER.get(a.key)! - WITH_KEY_ORDER.get(b.key)!);
   return { kind: 'WithClause', options, span: spanOfTokens(tok(ch, 'With'), tok(ch, 'RParen'), cx) };
 }

@@ -14,7 +14,11 @@ import type { LiteralValue } from './with-options.js';
 /** A CST node's children, keyed by rule or token name. */
 export type Children = Record<string, (CstNode | IToken)[] | undefined>;
 
-/** Per-statement state; the visitor itself is built once. */
+/**
+ * Per-statement state; the visitor itself is built once. One object per
+ * statement: `start` and `forRun` are set in place as the builder descends
+ * (each is read only below where it is set), not copied per clause.
+ */
 export interface BuildContext {
   /** Offset of the statement in the whole input (tokens are relative to it). */
   base: number;
@@ -83,7 +87,8 @@ export const unquoteIdent = (s: string): string => s.slice(1, -1).replace(/""/g,
 export function unquote(image: string): string {
   if (image[0] === 'E' || image[0] === 'e')
     return image.slice(2, -1).replace(/''/g, "'").replace(/\\(.)/g, '$1');
-  return image.slice(1, -1).replace(/''/g, "'");
+  const inner = image.slice(1, -1);
+  return inner.includes("''") ? inner.replace(/''/g, "'") : inner;
 }
 
 export function literalValue(n: CstNode): LiteralValue {

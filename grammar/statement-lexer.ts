@@ -92,7 +92,12 @@ function wordType(text: string, start: number, end: number): TokenType {
 
 // A module function, not a closure per call: tsx (tests, benches) wraps every closure it creates in a naming helper.
 function pushToken(tokens: IToken[], text: string, type: TokenType, start: number, end: number): IToken {
-  const t = { image: text.slice(start, end), startOffset: start, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type };
+  const t = {
+    image: text.slice(start, end),
+    startOffset: start,
+    tokenTypeIdx: type.tokenTypeIdx!,
+    tokenType: type,
+  };
   tokens.push(t);
   return t;
 }
