@@ -18,9 +18,17 @@ export interface LexedStatement {
   readonly errorOffset: number;
 }
 
-/** Keyword (and type) tokens by their upper-case word. */
-const KEYWORDS = new Map<string, TokenType>(T.keywordTokens.map((t) => [t.LABEL!, t]));
-const LONGEST_KEYWORD = Math.max(...[...KEYWORDS.keys()].map((k) => k.length));
+/**
+ * Keyword (and type) tokens by length and first letter, so a word is
+ * compared with the few keywords of its shape, in place: no slice, no
+ * upper-casing, no string hashing per word.
+ */
+const KEYWORDS_BY_SHAPE: { lower: string; type: TokenType }[][] = [];
+const shapeOf = (length: number, firstLower: number): number => length * 128 + firstLower;
+for (const type of T.keywordTokens) {
+  const lower = type.LABEL!.toLowerCase();
+  (KEYWORDS_BY_SHAPE[shapeOf(lower.length, lower.charCodeAt(0))] ??= []).push({ lower, type });
+}
 
 /** One-character punctuation by char code. */
 const PUNCTUATION = new Map<number, TokenType>([
@@ -83,23 +91,32 @@ function numberEnd(text: string, i: number): number {
   return j;
 }
 
-/** Keyword when the whole word is one (ASCII only, as the case-insensitive keyword regexes match), else Identifier. */
+/**
+ * Keyword when the whole word `[start, end)` is one, else Identifier. `| 32`
+ * lower-cases an ASCII letter and maps no other code unit onto one, so, like
+ * the case-insensitive keyword regexes, only ASCII letters match.
+ */
 function wordType(text: string, start: number, end: number): TokenType {
-  if (end - start > LONGEST_KEYWORD) return T.Identifier;
-  for (let i = start; i < end; i++) if (text.charCodeAt(i) >= 0x80) return T.Identifier;
-  return KEYWORDS.get(text.slice(start, end).toUpperCase()) ?? T.Identifier;
+  const first = text.charCodeAt(start) | 32;
+  if (first >= 128) return T.Identifier;
+  const candidates = KEYWORDS_BY_SHAPE[shapeOf(end - start, first)];
+  if (candidates === undefined) return T.Identifier;
+  next: for (const k of candidates) {
+    for (let j = 1; j < end - start; j++) {
+      if ((text.charCodeAt(start + j) | 32) !== k.lower.charCodeAt(j)) continue next;
+    }
+    return k.type;
+  }
+  return T.Identifier;
 }
 
+/**
+ * A token as Chevrotain's offset-only lexer makes it. Every token has a
+ * `payload` key (undefined but for SqlBlock) so all share one shape.
+ */
 // A module function, not a closure per call: tsx (tests, benches) wraps every closure it creates in a naming helper.
-function pushToken(tokens: IToken[], text: string, type: TokenType, start: number, end: number): IToken {
-  const t = {
-    image: text.slice(start, end),
-    startOffset: start,
-    tokenTypeIdx: type.tokenTypeIdx!,
-    tokenType: type,
-  };
-  tokens.push(t);
-  return t;
+function pushToken(tokens: IToken[], image: string, start: number, type: TokenType, payload?: unknown): void {
+  tokens.push({ image, startOffset: start, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type, payload });
 }
 
 /** Tokens of one RVBBIT statement; stops at the first character nothing matches. */
@@ -121,31 +138,31 @@ export function lexStatement(text: string): LexedStatement {
     } else if (c === 39 || ((c === 69 || c === 101) && n === 39 && quotedEnd(text, i + 1, 39) > 0)) {
       const end = quotedEnd(text, c === 39 ? i : i + 1, 39);
       if (end < 0) return { tokens, errorOffset: i };
-      pushToken(tokens, text, T.StringLiteral, i, end);
+      pushToken(tokens, text.slice(i, end), i, T.StringLiteral);
       i = end;
     } else if (isWordStart(c)) {
       let end = i + 1;
       while (end < text.length && isWordPart(text.charCodeAt(end))) end++;
-      pushToken(tokens, text, wordType(text, i, end), i, end);
+      pushToken(tokens, text.slice(i, end), i, wordType(text, i, end));
       i = end;
     } else if (c === 34) {
       const end = quotedEnd(text, i, 34);
       if (end < 0) return { tokens, errorOffset: i };
-      pushToken(tokens, text, T.QuotedIdentifier, i, end);
+      pushToken(tokens, text.slice(i, end), i, T.QuotedIdentifier);
       i = end;
     } else if (isDigit(c) || (c === 46 && isDigit(n))) {
       const end = numberEnd(text, i);
-      pushToken(tokens, text, T.NumberLiteral, i, end);
+      pushToken(tokens, text.slice(i, end), i, T.NumberLiteral);
       i = end;
     } else if (c === 40 && tokens[tokens.length - 1]?.tokenType === T.Using) {
       const close = matchParen(text, i);
       const end = close < 0 ? text.length : close;
-      pushToken(tokens, text, T.SqlBlock, i, end).payload = { closed: close >= 0 };
+      pushToken(tokens, text.slice(i, end), i, T.SqlBlock, { closed: close >= 0 });
       i = end;
     } else {
       const type = PUNCTUATION.get(c);
       if (!type) return { tokens, errorOffset: i };
-      pushToken(tokens, text, type, i, i + 1);
+      pushToken(tokens, text.charAt(i), i, type);
       i++;
     }
   }
