@@ -6,6 +6,7 @@ import type { IRecognitionException } from 'chevrotain';
 import type { Annotation, Statement } from './ast.js';
 import { astBuilder } from './ast-builder.js';
 import { GrammarErrorCode } from './errors.js';
+import { fastStatementCst } from './fast-cst.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import type { SemanticError } from './semantic-ops.js';
@@ -26,10 +27,14 @@ export function parseRvbbitStatement(
 ): Statement | SemanticError[] {
   const lexed = lexStatement(index.text.slice(start, end));
   if (lexed.errorOffset >= 0) return [lexError(lexed.errorOffset, index, start)];
-  rvbbitParser.input = lexed.tokens;
-  const cst = rvbbitParser.statement();
-  if (rvbbitParser.errors.length > 0)
-    return rvbbitParser.errors.slice(0, 1).map((e) => parseError(e, start, end));
+  let cst = fastStatementCst(lexed.tokens);
+  if (cst === null) {
+    // A syntax error (or a form the fast path does not know): Chevrotain's parser decides and says what.
+    rvbbitParser.input = lexed.tokens;
+    cst = rvbbitParser.statement();
+    const errors = rvbbitParser.errors;
+    if (errors.length > 0) return [parseError(errors[0]!, start, end)];
+  }
   const errors: SemanticError[] = [];
   const stmt = astBuilder.visit(cst, {
     base: start,
