@@ -23,7 +23,7 @@ const SQL_WITH_OPS =
 const ROUNDS = 7;
 const ROUND_MS = 300;
 
-/** Median, fastest and slowest of a sorted-on-the-fly sample. */
+/** Median, lowest and highest of a sample. */
 function summary(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
