@@ -5,6 +5,7 @@
 import type { IRecognitionException } from 'chevrotain';
 import type { Annotation, Statement } from './ast.js';
 import { astBuilder } from './ast-builder.js';
+import type { Children } from './build-context.js';
 import { GrammarErrorCode } from './errors.js';
 import { fastStatementCst } from './fast-cst.js';
 import type { OperatorSet } from './operators.js';
@@ -36,7 +37,7 @@ export function parseRvbbitStatement(
     if (errors.length > 0) return [parseError(errors[0]!, start, end)];
   }
   const errors: SemanticError[] = [];
-  const stmt = astBuilder.visit(cst, {
+  const stmt = astBuilder.statement(cst.children as Children, {
     base: start,
     start: 0,
     forRun: false,
@@ -45,7 +46,7 @@ export function parseRvbbitStatement(
     annotations,
     errors,
     sqlTokens,
-  }) as Statement;
+  });
   return errors.length > 0 ? errors : stmt;
 }
 
