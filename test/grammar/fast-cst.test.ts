@@ -33,13 +33,18 @@ const SHAPES = [
   "RVBBIT MAP 'x' USING (y) WITH (a = - 'b')",
 ];
 
-/** A CST as plain data, prototypes aside (Chevrotain's `children` have none, the fast path's are plain objects); tokens by identity. */
+/**
+ * A CST as plain data: prototypes aside (Chevrotain's `children` have none,
+ * the fast path's are plain objects) and keys without children dropped (the
+ * fast path keeps them, undefined); tokens by identity.
+ */
 function plain(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   if ('image' in node) return node;
   const { name, children } = node as CstNode;
   const out: Record<string, unknown[]> = {};
-  for (const key of Object.keys(children)) out[key] = children[key]!.map(plain);
+  for (const key of Object.keys(children))
+    if (children[key] !== undefined) out[key] = children[key].map(plain);
   return { name, children: out };
 }
 
