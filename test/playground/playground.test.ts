@@ -21,6 +21,7 @@ const refused: string[] = [];
 const pageErrors: string[] = [];
 
 test.before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   await context.route('**/*', (route) => {
@@ -118,7 +119,6 @@ test('the formatted text and the AST of what is typed', async () => {
   await page.locator('#with-spans').check();
   const withSpans = JSON.parse((await page.locator('#ast').textContent()) ?? '');
   assert.equal(withSpans[0].span, { start: 0, end: sql.length, line: 1, column: 1 });
-  mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: new URL('playground.png', ARTIFACTS).pathname, fullPage: true });
   assert.equal(refused, []);
   assert.equal(pageErrors, []);
