@@ -1,7 +1,10 @@
 /**
  * `npm run bench:parse`: parse throughput (statements/s, MB/s) on a corpus of
  * realistic statements, and time against size for one large USING query
- * (parsing must stay linear in input size).
+ * (parsing must stay linear in input size). Each figure is the median of
+ * several rounds after a warm-up, printed with its range, timed in CPU time
+ * of this process (on a quiet machine that is wall time; on a shared one it
+ * leaves out the time other processes held the core).
  */
 import { parse } from '../grammar/index.js';
 
@@ -17,19 +20,47 @@ const TYPICAL_MAP = CORPUS[1]!;
 const SQL_WITH_OPS =
   "SELECT id, text ALIGNS 'SQL is good for AI' AS score FROM tweets WHERE text MEANS 'talks about databases' LIMIT 10";
 
-function rate(label: string, stmts: string[], ms = 1500): void {
-  for (let i = 0; i < 2000; i++) parse(stmts[i % stmts.length]!);
+const ROUNDS = 7;
+const ROUND_MS = 300;
+
+/** Median, lowest and highest of a sample. */
+function summary(xs: number[]): { median: number; min: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[s.length >> 1]!, min: s[0]!, max: s[s.length - 1]! };
+}
+
+/** CPU milliseconds this process has used: unlike wall time, it does not count the time other processes held the core. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Statements per CPU-second over ROUNDS timed rounds after a warm-up (the JIT
+ * settles in the first second), so one slow round (GC, a busy neighbour) moves
+ * the median little; the range shows how noisy the machine was.
+ */
+function rate(label: string, stmts: string[]): void {
+  const warmUntil = performance.now() + 1000;
+  for (let i = 0; performance.now() < warmUntil; i++) parse(stmts[i % stmts.length]!);
   const bytes = stmts.reduce((n, s) => n + s.length, 0) / stmts.length;
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    for (let i = 0; i < 1000; i++) parse(stmts[(n + i) % stmts.length]!);
-    n += 1000;
+  const rates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let n = 0;
+    const t0 = cpuMs();
+    let elapsed = 0;
+    while (elapsed < ROUND_MS) {
+      for (let i = 0; i < 500; i++) parse(stmts[(n + i) % stmts.length]!);
+      n += 500;
+      elapsed = cpuMs() - t0;
+    }
+    rates.push(n / (elapsed / 1000));
   }
-  const secs = (performance.now() - t0) / 1000;
-  const perSec = n / secs;
+  const { median, min, max } = summary(rates);
+  const k = (x: number) => Math.round(x).toLocaleString('en');
   console.log(
-    `${label.padEnd(28)} ${Math.round(perSec).toLocaleString('en').padStart(9)} statements/s  ${((perSec * bytes) / 1e6).toFixed(1).padStart(5)} MB/s`,
+    `${label.padEnd(24)} median ${k(median).padStart(9)} statements/s  ${((median * bytes) / 1e6).toFixed(1).padStart(5)} MB/s  ` +
+      `(${ROUNDS} rounds: ${k(min)}–${k(max)}, spread ±${(((max - min) / 2 / median) * 100).toFixed(1)}%)`,
   );
 }
 
@@ -49,20 +80,20 @@ function sizeTiming(size: number): void {
   const sql = bigStatement(size);
   parse(sql);
   const runs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = cpuMs();
     const r = parse(sql);
-    runs.push(performance.now() - t0);
+    runs.push(cpuMs() - t0);
     if (r.errors.length > 0 || r.statements.length !== 1) throw new Error('bench statement did not parse');
   }
-  runs.sort((a, b) => a - b);
+  const { median, min, max } = summary(runs);
   const mb = sql.length / 1e6;
   console.log(
-    `USING of ${(sql.length / 1024).toFixed(0).padStart(5)} KB: median ${runs[2]!.toFixed(1).padStart(6)} ms  (${(mb / (runs[2]! / 1000)).toFixed(0)} MB/s)`,
+    `USING of ${(sql.length / 1024).toFixed(0).padStart(5)} KB: median ${median.toFixed(1).padStart(6)} ms  (${(mb / (median / 1000)).toFixed(0)} MB/s; ${ROUNDS} runs: ${min.toFixed(1)}–${max.toFixed(1)} ms)`,
   );
 }
 
-console.log(`node ${process.version}, ${new Date().toISOString()}`);
+console.log(`node ${process.version}, ${new Date().toISOString()}, rates per CPU-second of this process`);
 rate('typical MAP', [TYPICAL_MAP]);
 rate('corpus (6 RVBBIT forms)', CORPUS);
 rate('SQL with 2 operators', [SQL_WITH_OPS]);

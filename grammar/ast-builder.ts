@@ -11,7 +11,7 @@ import {
   type Children,
   fail,
   identifier,
-  spanOfNode,
+  spanOfTokens,
   tok,
   tokSpan,
   unquote,
@@ -23,6 +23,13 @@ import { MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 
 const BaseVisitor = rvbbitParser.getBaseCstVisitorConstructor<BuildContext, unknown>();
 
+/**
+ * The children of a rule's (only) node. The builder calls its methods
+ * directly rather than through Chevrotain's visit(), which dispatches by
+ * name on every node: direct calls are typed and cost less.
+ */
+const kids = (ch: Children, rule: string): Children => (ch[rule]![0] as CstNode).children as Children;
+
 class AstBuilder extends BaseVisitor {
   constructor() {
     super();
@@ -30,19 +37,20 @@ class AstBuilder extends BaseVisitor {
   }
 
   statement(ch: Children, cx: BuildContext): A.Statement {
-    const child = (ch.rvbbitStatement ?? ch.explainStatement ?? ch.createStatement)![0] as CstNode;
-    const stmt = this.visit(child, cx) as
-      | A.MapStatement
-      | A.RunStatement
-      | A.ExplainStatement
-      | A.CreateTableAsStatement;
-    return { ...stmt, annotations: cx.annotations };
+    const stmt = ch.rvbbitStatement
+      ? this.rvbbitStatement(kids(ch, 'rvbbitStatement'), cx)
+      : ch.explainStatement
+        ? this.explainStatement(kids(ch, 'explainStatement'), cx)
+        : this.createStatement(kids(ch, 'createStatement'), cx);
+    // Set in place (the key already exists, so key order holds): copying the statement cost more.
+    (stmt as { annotations: readonly A.Annotation[] }).annotations = cx.annotations;
+    return stmt;
   }
 
   rvbbitStatement(ch: Children, cx: BuildContext): A.MapStatement | A.RunStatement {
-    const body = (ch.mapBody ?? ch.runBody)![0] as CstNode;
     const start = tok(ch, 'Rvbbit').startOffset;
-    return this.visit(body, { ...cx, start }) as A.MapStatement | A.RunStatement;
+    cx.start = start;
+    return ch.mapBody ? this.mapBody(kids(ch, 'mapBody'), cx) : this.runBody(kids(ch, 'runBody'), cx);
   }
 
   mapBody(ch: Children, cx: BuildContext): A.MapStatement {
@@ -53,7 +61,7 @@ class AstBuilder extends BaseVisitor {
       const mc = m.children as Children;
       const kw = (mc.Parallel ?? mc.Distinct ?? mc.Batch)![0] as IToken;
       const word = kw.image.toUpperCase();
-      const span = spanOfNode(m, cx);
+      const span = spanOfTokens(kw, mc.NumberLiteral ? tok(mc, 'NumberLiteral') : kw, cx);
       const seen = word === 'PARALLEL' ? parallel : word === 'DISTINCT' ? distinct : batch;
       if (seen) {
         fail(
@@ -83,14 +91,11 @@ class AstBuilder extends BaseVisitor {
         else batch = { kind: 'BatchModifier', value, span };
       }
     }
-    const cascade = this.visit(ch.cascadeRef![0] as CstNode, cx) as A.CascadeRef;
-    const output = ch.output
-      ? (this.visit(ch.output[0] as CstNode, cx) as A.ResultColumn | A.TypedColumns)
-      : null;
-    const using = this.visit(ch.usingClause![0] as CstNode, cx) as A.UsingClause;
-    const withClause = ch.withClause
-      ? (this.visit(ch.withClause[0] as CstNode, { ...cx, forRun: false }) as A.WithClause)
-      : null;
+    const cascade = this.cascadeRef(kids(ch, 'cascadeRef'), cx);
+    const output = ch.output ? this.output(kids(ch, 'output'), cx) : null;
+    const using = this.usingClause(kids(ch, 'usingClause'), cx);
+    cx.forRun = false;
+    const withClause = ch.withClause ? this.withClause(kids(ch, 'withClause'), cx) : null;
     const resultColumn = withClause?.options.find((o) => o.key === 'result_column');
     if (resultColumn && output) {
       const message = 'result_column cannot be combined with AS (both name the result)';
@@ -115,11 +120,10 @@ class AstBuilder extends BaseVisitor {
   mapModifier(): void {}
 
   runBody(ch: Children, cx: BuildContext): A.RunStatement {
-    const cascade = this.visit(ch.cascadeRef![0] as CstNode, cx) as A.CascadeRef;
-    const using = this.visit(ch.usingClause![0] as CstNode, cx) as A.UsingClause;
-    const withClause = ch.withClause
-      ? (this.visit(ch.withClause[0] as CstNode, { ...cx, forRun: true }) as A.WithClause)
-      : null;
+    const cascade = this.cascadeRef(kids(ch, 'cascadeRef'), cx);
+    const using = this.usingClause(kids(ch, 'usingClause'), cx);
+    cx.forRun = true;
+    const withClause = ch.withClause ? this.withClause(kids(ch, 'withClause'), cx) : null;
     const span = cx.index.span(cx.base + cx.start, (withClause ?? using).span.end);
     return {
       kind: 'RunStatement',
@@ -133,16 +137,17 @@ class AstBuilder extends BaseVisitor {
   }
 
   explainStatement(ch: Children, cx: BuildContext): A.ExplainStatement {
-    const target = this.visit(ch.rvbbitStatement![0] as CstNode, cx) as A.MapStatement | A.RunStatement;
+    const target = this.rvbbitStatement(kids(ch, 'rvbbitStatement'), cx);
     const format = ch.Text ? 'TEXT' : ch.Json ? 'JSON' : null;
     const span = cx.index.span(cx.base + tok(ch, 'Explain').startOffset, target.span.end);
     return { kind: 'ExplainStatement', annotations: [], format, target, span };
   }
 
   createStatement(ch: Children, cx: BuildContext): A.CreateTableAsStatement {
-    const table = this.visit(ch.qualifiedName![0] as CstNode, cx) as A.Identifier[];
+    const table = this.qualifiedName(kids(ch, 'qualifiedName'), cx);
     const start = tok(ch, 'Rvbbit').startOffset;
-    const map = this.visit(ch.mapBody![0] as CstNode, { ...cx, start }) as A.MapStatement;
+    cx.start = start;
+    const map = this.mapBody(kids(ch, 'mapBody'), cx);
     const span = cx.index.span(cx.base + tok(ch, 'Create').startOffset, map.span.end);
     const temporary = ch.Temp !== undefined || ch.Temporary !== undefined;
     if (map.with?.options.some((o) => o.key === 'as_table')) {
@@ -174,7 +179,9 @@ class AstBuilder extends BaseVisitor {
       const name = identifier(ch.Name[0] as IToken, cx);
       return { kind: 'ResultColumn', name, span: { ...span, end: name.span.end } };
     }
-    const columns = ((ch.columnDef ?? []) as CstNode[]).map((c) => this.visit(c, cx) as A.ColumnDef);
+    const columns = ((ch.columnDef ?? []) as CstNode[]).map((c) =>
+      this.columnDef(c.children as Children, cx),
+    );
     const seen = new Set<string>();
     for (const c of columns) {
       const key = c.name.name.toLowerCase();
@@ -191,7 +198,7 @@ class AstBuilder extends BaseVisitor {
 
   columnDef(ch: Children, cx: BuildContext): A.ColumnDef {
     const name = identifier(tok(ch, 'Name'), cx);
-    const type = this.visit(ch.typeRef![0] as CstNode, cx) as A.TypeRef;
+    const type = this.typeRef(kids(ch, 'typeRef'), cx);
     return { kind: 'ColumnDef', name, type, span: cx.index.span(name.span.start, type.span.end) };
   }
 

@@ -10,9 +10,9 @@ import {
   type BuildContext,
   type Children,
   fail,
+  literalTokens,
   literalValue,
-  nodeRange,
-  spanOfNode,
+  spanOfTokens,
   tok,
   tokensWithin,
   unquoteIdent,
@@ -31,6 +31,9 @@ import {
   type WithKey,
   type WithOption,
 } from './with-options.js';
+
+/** Each WITH key's place in the canonical order (and whether a word is a key at all). */
+const WITH_KEY_ORDER = new Map<string, number>(WITH_KEYS.map((k, i) => [k, i]));
 
 /** USING ( sql ): the exact inner text, whether it has a top-level LIMIT, its operator calls. */
 export function buildUsingClause(ch: Children, cx: BuildContext): A.UsingClause {
@@ -76,8 +79,10 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
     const key =
       keyTok.tokenType.name === 'QuotedIdentifier' ? unquoteIdent(keyTok.image) : keyTok.image.toLowerCase();
     const at = cx.base + keyTok.startOffset;
-    const span = spanOfNode(o, cx);
-    if (!(WITH_KEYS as readonly string[]).includes(key)) {
+    const literal = oc.literal![0] as CstNode;
+    const literalAt = literalTokens(literal);
+    const span = spanOfTokens(keyTok, literalAt.value, cx);
+    if (!WITH_KEY_ORDER.has(key)) {
       fail(
         cx,
         GrammarErrorCode.UNKNOWN_WITH_KEY,
@@ -115,15 +120,10 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
       continue;
     }
     seen.set(key, span);
-    const lit = literalValue(oc.literal![0] as CstNode);
+    const lit = literalValue(literal);
     const checked = checkOptionValue(key as WithKey, lit);
     if ('error' in checked) {
-      fail(
-        cx,
-        GrammarErrorCode.BAD_WITH_VALUE,
-        checked.error,
-        cx.base + nodeRange(oc.literal![0] as CstNode)[0],
-      );
+      fail(cx, GrammarErrorCode.BAD_WITH_VALUE, checked.error, cx.base + literalAt.first.startOffset);
       continue;
     }
     options.push({ kind: 'WithOption', key, value: checked.value, span } as WithOption);
@@ -152,6 +152,6 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
     );
   }
   // Canonical key order, so the AST does not depend on how the options were written.
-  options.sort((a, b) => WITH_KEYS.indexOf(a.key) - WITH_KEYS.indexOf(b.key));
-  return { kind: 'WithClause', options, span: spanOfNode(null, cx, tok(ch, 'With'), tok(ch, 'RParen')) };
+  options.sort((a, b) => WITH_KEY_ORDER.get(a.key)! - WITH_KEY_ORDER.get(b.key)!);
+  return { kind: 'WithClause', options, span: spanOfTokens(tok(ch, 'With'), tok(ch, 'RParen'), cx) };
 }

@@ -2,16 +2,18 @@
  * Runs one RVBBIT statement through the Chevrotain lexer, parser and AST
  * builder, and turns their error arrays into coded errors.
  */
-import type { ILexingError, IRecognitionException } from 'chevrotain';
+import type { IRecognitionException } from 'chevrotain';
 import type { Annotation, Statement } from './ast.js';
 import { astBuilder } from './ast-builder.js';
+import type { Children } from './build-context.js';
 import { GrammarErrorCode } from './errors.js';
-import { rvbbitLexer } from './lexer.js';
+import { fastStatementCst } from './fast-cst.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
 import type { SqlToken } from './sql-scan.js';
+import { lexStatement } from './statement-lexer.js';
 import { TYPE_NAMES } from './type-names.js';
 import { MAX_BATCH, MAX_PARALLEL, WITH_KEYS } from './with-options.js';
 
@@ -24,14 +26,18 @@ export function parseRvbbitStatement(
   annotations: readonly Annotation[],
   sqlTokens: readonly SqlToken[],
 ): Statement | SemanticError[] {
-  const lexed = rvbbitLexer.tokenize(index.text.slice(start, end));
-  if (lexed.errors.length > 0) return lexed.errors.slice(0, 1).map((e) => lexError(e, index, start));
-  rvbbitParser.input = lexed.tokens;
-  const cst = rvbbitParser.statement();
-  if (rvbbitParser.errors.length > 0)
-    return rvbbitParser.errors.slice(0, 1).map((e) => parseError(e, start, end));
+  const lexed = lexStatement(index.text.slice(start, end));
+  if (lexed.errorOffset >= 0) return [lexError(lexed.errorOffset, index, start)];
+  let cst = fastStatementCst(lexed.tokens);
+  if (cst === null) {
+    // A syntax error (or a form the fast path does not know): Chevrotain's parser decides and says what.
+    rvbbitParser.input = lexed.tokens;
+    cst = rvbbitParser.statement();
+    const errors = rvbbitParser.errors;
+    if (errors.length > 0) return [parseError(errors[0]!, start, end)];
+  }
   const errors: SemanticError[] = [];
-  const stmt = astBuilder.visit(cst, {
+  const stmt = astBuilder.statement(cst.children as Children, {
     base: start,
     start: 0,
     forRun: false,
@@ -40,12 +46,12 @@ export function parseRvbbitStatement(
     annotations,
     errors,
     sqlTokens,
-  }) as Statement;
+  });
   return errors.length > 0 ? errors : stmt;
 }
 
-function lexError(e: ILexingError, index: LineIndex, base: number): SemanticError {
-  const offset = base + e.offset;
+function lexError(at: number, index: LineIndex, base: number): SemanticError {
+  const offset = base + at;
   const ch = index.text.slice(offset, offset + 1);
   return { code: GrammarErrorCode.UNEXPECTED_CHAR, message: `unexpected character '${ch}'`, offset };
 }

@@ -21,6 +21,18 @@ export class LineIndex {
 
   /** 1-based line and column of an offset. */
   position(offset: number): { line: number; column: number } {
+    const lineIndex = this.lineIndexOf(offset);
+    return { line: lineIndex + 1, column: offset - this.starts[lineIndex]! + 1 };
+  }
+
+  span(start: number, end: number): Span {
+    // One object per span (the parser makes dozens per statement), not a position and a copy.
+    const lineIndex = this.lineIndexOf(start);
+    return { start, end, line: lineIndex + 1, column: start - this.starts[lineIndex]! + 1 };
+  }
+
+  /** 0-based index of the line holding `offset`. */
+  private lineIndexOf(offset: number): number {
     const starts = this.starts;
     let lo = 0;
     let hi = starts.length - 1;
@@ -29,12 +41,7 @@ export class LineIndex {
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  }
-
-  span(start: number, end: number): Span {
-    const { line, column } = this.position(start);
-    return { start, end, line, column };
+    return lo;
   }
 
   /** The text of a 1-based line, without its line break. */

@@ -47,14 +47,20 @@ export const QuotedIdentifier = createToken({
   line_breaks: true,
 });
 
-const keyword = (word: string, categories: TokenType[] = [Name]): TokenType =>
-  createToken({
+/** Every keyword and type token, labelled with its word (statement-lexer.ts looks words up in them). */
+export const keywordTokens: TokenType[] = [];
+
+function keyword(word: string, categories: TokenType[] = [Name]): TokenType {
+  const type = createToken({
     name: word.charAt(0) + word.slice(1).toLowerCase(),
     label: word,
     pattern: new RegExp(`${word}(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'i'),
     longer_alt: Identifier,
     categories,
   });
+  keywordTokens.push(type);
+  return type;
+}
 
 export const Rvbbit = keyword('RVBBIT');
 export const MapKw = keyword('MAP');

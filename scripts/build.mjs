@@ -10,12 +10,15 @@
  * - The cascade file's JSON Schema validator is ajv's standalone code,
  *   generated here (src/cascade/fixed-validators.ts says why).
  * - Types: tsc emits declarations into dist/types (esbuild emits none).
+ * - dist/grammar.browser.js: rvbbit/grammar for browsers (the "browser"
+ *   condition of ./grammar, and ./grammar/browser): one self-contained ESM
+ *   file without Node built-ins (scripts/playground/bundles.ts).
  * - dist/grammar.html: the grammar's railroad diagrams, which `rvbbit diagrams`
  *   copies out (generating them needs chevrotain's page assets, which the
  *   package does not ship).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
@@ -81,5 +84,11 @@ await build({
   external: [...external, 'rvbbit', 'rvbbit/*'],
   logLevel: 'warning',
 });
+const { grammarBrowserScript, moduleLoads } = await tsImport('./playground/bundles.ts', import.meta.url);
+const browserGrammar = await grammarBrowserScript();
+const loads = moduleLoads(browserGrammar);
+if (loads.length > 0)
+  throw new Error(`dist/grammar.browser.js must load no modules, but loads: ${loads.join(', ')}`);
+writeFileSync('dist/grammar.browser.js', browserGrammar);
 run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
 run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'diagrams', '--out', 'dist/grammar.html']);

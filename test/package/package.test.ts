@@ -9,7 +9,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simulatorEnv } from '../../src/llm/config.js';
@@ -43,6 +43,7 @@ test('the tarball holds the build, the shipped cascades, the README and the lice
   for (const f of [
     'dist/index.js',
     'dist/grammar.js',
+    'dist/grammar.browser.js',
     'dist/cli.js',
     'dist/cascade-thread.js',
     'dist/types/src/index.d.ts',
@@ -81,6 +82,35 @@ test('a plain .mjs imports rvbbit and rvbbit/grammar and runs a MAP and a semant
     parseErrors: 0,
     answeredBy: 'simulator',
   });
+});
+
+test('browsers get dist/grammar.browser.js: by the "browser" condition of rvbbit/grammar and as rvbbit/grammar/browser', () => {
+  const resolve = (conditions: string[], spec: string) =>
+    execFileSync(
+      process.execPath,
+      [
+        ...conditions,
+        '--input-type=module',
+        '-e',
+        `console.log(import.meta.resolve(${JSON.stringify(spec)}))`,
+      ],
+      { cwd: pkg.dir, encoding: 'utf8' },
+    ).trim();
+  const browserFile = pathToFileURL(join(pkg.dir, 'node_modules/rvbbit/dist/grammar.browser.js')).href;
+  assert.is(resolve(['--conditions=browser'], 'rvbbit/grammar'), browserFile);
+  assert.is(resolve([], 'rvbbit/grammar/browser'), browserFile);
+  assert.is(
+    resolve([], 'rvbbit/grammar'),
+    pathToFileURL(join(pkg.dir, 'node_modules/rvbbit/dist/grammar.js')).href,
+  );
+  const script = `const g = await import('rvbbit/grammar/browser');
+    const r = g.parse("RVBBIT MAP PARALLEL 5 'a.yaml' USING (SELECT 1)");
+    console.log(JSON.stringify([r.errors.length, g.format(r)]));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: pkg.dir,
+    encoding: 'utf8',
+  });
+  assert.equal(JSON.parse(out), [0, "RVBBIT MAP PARALLEL 5 'a.yaml'\nUSING (SELECT 1);"]);
 });
 
 for (const config of ['nodenext', 'bundler', 'commonjs']) {
