@@ -30,7 +30,10 @@ const KEYWORDS_BY_SHAPE: { lower: string; type: TokenType }[][] = [];
 const shapeOf = (length: number, firstLower: number): number => length * 128 + firstLower;
 for (const type of T.keywordTokens) {
   const lower = type.LABEL!.toLowerCase();
-  (KEYWORDS_BY_SHAPE[shapeOf(lower.length, lower.charCodeAt(0))] ??= []).push({ lower, type });
+  const shape = shapeOf(lower.length, lower.charCodeAt(0));
+  const bucket = KEYWORDS_BY_SHAPE[shape] ?? [];
+  bucket.push({ lower, type });
+  KEYWORDS_BY_SHAPE[shape] = bucket;
 }
 
 /** One-character punctuation by char code. */
