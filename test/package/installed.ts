@@ -1,8 +1,10 @@
 /**
  * The package as a user gets it: `npm pack` of this repository (which runs
- * `prepare`, the build), installed offline (from the tarball and npm's cache)
- * into a fresh project in a temporary folder, next to TypeScript and
- * @types/node at the versions this repository uses.
+ * `prepare`, the build), installed from the tarball into a fresh project in a
+ * temporary folder, next to TypeScript and @types/node at the versions this
+ * repository uses. Dependencies come from npm's cache when it has them
+ * (`--prefer-offline`); a clean machine whose `npm ci` cached only tarballs,
+ * not registry metadata, fetches what is missing instead of failing.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,7 +57,7 @@ export function installPackage(): Installed {
     'npm',
     [
       'install',
-      '--offline',
+      '--prefer-offline',
       tarball,
       `typescript@${versionOf('typescript')}`,
       `@types/node@${versionOf('@types/node')}`,
