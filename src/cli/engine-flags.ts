@@ -25,6 +25,8 @@ export interface EngineFlags {
   providerUrl?: string;
   model?: string;
   sim?: boolean;
+  redis?: string;
+  workerWait?: number;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -53,7 +55,13 @@ export function addEngineFlags(cmd: Command): Command {
       'OpenAI-compatible endpoint (default: RVBBIT_BASE_URL, else the simulator)',
     )
     .option('--model <name>', 'default model')
-    .option('--sim', 'answer LLM calls with the built-in simulator, started in-process');
+    .option('--sim', 'answer LLM calls with the built-in simulator, started in-process')
+    .option('--redis <url>', 'scale out: run LLM rows on `rvbbit worker` processes through this Redis')
+    .option(
+      '--worker-wait <ms>',
+      'with --redis: fail a statement no worker serves for this long (default 60000)',
+      intArg('--worker-wait', 100, 2 ** 31),
+    );
 }
 
 /**
@@ -94,6 +102,11 @@ export async function engineFromFlags(
     ...(roots ? { cascadeRoots: [...roots, process.cwd(), SHIPPED_CASCADES] } : {}),
     ...(provider ? { provider } : {}),
     defaultParallel: flags.parallel ?? config.parallel,
+    ...(flags.redis
+      ? {
+          queue: { redis: flags.redis, ...(flags.workerWait ? { noWorkerTimeoutMs: flags.workerWait } : {}) },
+        }
+      : {}),
     ...extra,
   });
 }

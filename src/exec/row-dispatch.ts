@@ -73,7 +73,10 @@ export class RowDispatch {
     this.budgetNanos =
       limits.budgetDollars === undefined ? undefined : Math.round(limits.budgetDollars * 1e9);
     this.parallelBuffer = createSemaphoreBuffer(limits.parallel);
-    this.chunkSize = limits.batch ?? chunkSizeFor(limits.parallel, ctx.pool.threads);
+    this.chunkSize =
+      limits.batch ??
+      ctx.pool.chunkSizeFor?.(limits.parallel) ??
+      chunkSizeFor(limits.parallel, ctx.pool.threads);
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, limits.batch ? 1 : this.chunkSize, ctx.pool.threads);
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);

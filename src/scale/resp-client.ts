@@ -44,9 +44,11 @@ export class RespClient {
   onconnect: (() => void) | undefined;
   onclose: ((error?: Error) => void) | undefined;
   onerror: ((error: Error) => void) | undefined;
+  /** Pub/sub: a message published on a channel this client subscribed to. */
+  onmessage: ((channel: string, message: string) => void) | undefined;
   private socket: Socket | undefined;
   private readonly pending: Pending[] = [];
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private closedByUs = false;
 
   constructor(readonly url: string) {}
@@ -121,6 +123,12 @@ export class RespClient {
       const parsed = parseReply(this.buffer, offset);
       if (!parsed) break;
       offset = parsed.end;
+      const v = parsed.value;
+      // A subscriber's pushes arrive unasked: they answer no pending command.
+      if (Array.isArray(v) && v[0] === 'message' && this.onmessage) {
+        this.onmessage(String(v[1]), String(v[2]));
+        continue;
+      }
       const p = this.pending.shift();
       if (!p) continue;
       if (parsed.value instanceof Error) p.reject(parsed.value);

@@ -1,0 +1,167 @@
+/**
+ * The distributed ChunkRunner: a chunk of cache misses becomes a BullMQ job
+ * that some `rvbbit worker` runs; its outcomes come back to the one row
+ * dispatcher, which writes cache and logs here, on the coordinator.
+ *
+ * PARALLEL across hosts: the coordinator owns the statement's semaphore (the
+ * same SharedArrayBuffer its local workers would share). Before a job is
+ * queued it takes one permit per cascade run in it, and gives them back when
+ * the job's result returns (or the job is cancelled or lost), so rows queued
+ * or running anywhere never exceed PARALLEL. A worker runs a job's rows under
+ * a semaphore of exactly the job's permits, so nothing waits inside a worker
+ * that the coordinator counted as free. Jobs take their permits one job at a
+ * time, so two half-served jobs never hold each other's permits; chunk sizes
+ * divide PARALLEL so the last permits are never stranded by a job too big for them.
+ */
+import type { CascadeHost } from '../cascade/host.js';
+import type { CascadePool } from '../exec/cascade-pool.js';
+import type { ChunkRunner } from '../exec/chunk-runner.js';
+import { signalFor } from '../thread/abort-flag.js';
+import { addSpend } from '../thread/budget.js';
+import type { ChunkResult, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
+import { failedOutcome } from '../thread/chunk-protocol.js';
+import { bufferId } from '../thread/shared-buffer-id.js';
+import { SharedSemaphore } from '../thread/shared-semaphore.js';
+import { CascadeTexts } from './cascade-texts.js';
+import { QueueLink, type QueueOptions } from './queue-link.js';
+import { type ChunkJobResult, chunkJobId } from './queue-protocol.js';
+
+const CANCELLED = '(cancelled)';
+/** Rows per job at most. */
+const MAX_ROWS_PER_JOB = 32;
+
+interface StatementState {
+  readonly id: string;
+  readonly semaphore: SharedSemaphore;
+  readonly signal: AbortSignal;
+  /** Permit takes run one job at a time (see the file comment). */
+  turn: Promise<unknown>;
+}
+
+export class QueueChunkRunner implements ChunkRunner {
+  readonly threads = 1;
+  readonly link: QueueLink;
+  /** Chunks run, by worker id (rvbbit.queries reads and resets it per statement). */
+  private readonly chunksByStatement = new Map<string, Map<string, number>>();
+  private readonly statements = new Map<string, StatementState>();
+  private readonly texts = new CascadeTexts();
+
+  constructor(
+    options: QueueOptions,
+    /** For cascades that query the coordinator's database (`sql_data`): those chunks stay local. */
+    private readonly localPool: () => CascadePool,
+  ) {
+    this.link = new QueueLink(options);
+  }
+
+  /** The largest divisor of PARALLEL up to MAX_ROWS_PER_JOB: whole jobs use up every permit. */
+  chunkSizeFor(parallel: number): number {
+    for (let size = Math.min(MAX_ROWS_PER_JOB, parallel); size > 1; size--) {
+      if (parallel % size === 0) return size;
+    }
+    return 1;
+  }
+
+  async run(task: ChunkTask, retryTask?: ChunkTask, host?: CascadeHost): Promise<ChunkResult> {
+    if (host) return this.localPool().run(task, retryTask, host);
+    await this.link.open();
+    const state = this.stateOf(task);
+    const permits = task.batchSize ? Math.ceil(task.rows.length / task.batchSize) : task.rows.length;
+    const held = new Int32Array(1);
+    const taken = state.turn.then(async () => {
+      for (let i = 0; i < permits; i++) await state.semaphore.acquire(state.signal, held);
+    });
+    state.turn = taken.catch(() => undefined);
+    try {
+      try {
+        await taken;
+      } catch {
+        return aborted(task, 'statement cancelled before this row started');
+      }
+      const cascadeText = await this.texts.read(task.cascadePath);
+      const jobId = chunkJobId(state.id, task.chunkIndex);
+      const result = await this.link.submit(jobId, {
+        statement: state.id,
+        chunkIndex: task.chunkIndex,
+        cascadeName: cascadeText.name,
+        cascadeText: cascadeText.text,
+        cascadeHash: task.cascadeHash,
+        rows: task.rows,
+        permits,
+        modelOverride: task.modelOverride,
+        timeoutMs: task.timeoutMs,
+        retries: task.retries,
+        sessionPrefix: task.sessionPrefix,
+        batchSize: task.batchSize,
+      });
+      return this.received(state.id, task, result);
+    } finally {
+      state.semaphore.release(held, held[0]!);
+    }
+  }
+
+  /** Chunks each worker ran for a statement (its dispatcher's abort buffer names it). */
+  chunksRan(abortBuffer: SharedArrayBuffer): Record<string, number> {
+    const id = statementIdOf(abortBuffer);
+    const counts = id === undefined ? undefined : this.chunksByStatement.get(id);
+    if (id !== undefined) this.chunksByStatement.delete(id);
+    return Object.fromEntries(counts ?? []);
+  }
+
+  async close(): Promise<void> {
+    await this.link.close();
+  }
+
+  private received(statement: string, task: ChunkTask, result: ChunkJobResult): ChunkResult {
+    if (result.worker === CANCELLED) return { chunkIndex: task.chunkIndex, rows: [] };
+    const counts = this.chunksByStatement.get(statement) ?? new Map<string, number>();
+    this.chunksByStatement.set(statement, counts);
+    counts.set(result.worker, (counts.get(result.worker) ?? 0) + 1);
+    let cost = 0;
+    let tokens = 0;
+    const rows = result.rows.map((row): RowOutcome => {
+      cost += row.cost ?? 0;
+      for (const c of row.calls) tokens += (c.tokens_in ?? 0) + (c.tokens_out ?? 0);
+      // answered_by names the worker and, after it, the endpoint that worker used.
+      const calls = row.calls.map((c) => ({ ...c, answered_by: `${result.worker}/${c.answered_by ?? '?'}` }));
+      return { ...row, calls };
+    });
+    // The statement's budget lives here: the workers' spend is added as it comes back.
+    if (task.budgetBuffer) addSpend(task.budgetBuffer, cost, tokens);
+    return { chunkIndex: task.chunkIndex, rows };
+  }
+
+  private stateOf(task: ChunkTask): StatementState {
+    const id = statementIdOf(task.abortBuffer) ?? `s${Math.random().toString(36).slice(2)}`;
+    let state = this.statements.get(id);
+    if (state) return state;
+    const signal = signalFor(task.abortBuffer);
+    state = { id, semaphore: SharedSemaphore.of(task.parallelBuffer), signal, turn: Promise.resolve() };
+    this.statements.set(id, state);
+    // The dispatcher raises the flag when the statement ends or is cancelled:
+    // what is still queued or running for it is cancelled on the workers.
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.statements.delete(id);
+        void this.link.cancel(id, (jobId) => abortedJob(jobId));
+      },
+      { once: true },
+    );
+    return state;
+  }
+}
+
+/** The dispatcher's id, from its abort buffer (BullMQ job ids may not hold ':'). */
+function statementIdOf(abortBuffer: SharedArrayBuffer): string | undefined {
+  return bufferId(abortBuffer, 1)?.replace(':', '_');
+}
+
+function aborted(task: ChunkTask, why: string): ChunkResult {
+  return { chunkIndex: task.chunkIndex, rows: task.rows.map((r) => failedOutcome(r.index, 'ABORTED', why)) };
+}
+
+/** A cancelled job's result: its rows are not reported (the dispatcher is stopping; it reports the stop). */
+function abortedJob(jobId: string): ChunkJobResult {
+  return { chunkIndex: Number(jobId.slice(jobId.lastIndexOf('-') + 1)), worker: CANCELLED, rows: [] };
+}
