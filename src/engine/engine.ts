@@ -183,7 +183,7 @@ export class Engine {
     if (options.queue) {
       // Loaded only with a queue: BullMQ is not needed by a local engine.
       const { QueueChunkRunner } = await import('../scale/queue-runner.js');
-      engine.queueRunner = new QueueChunkRunner(options.queue, () => engine!.pool());
+      engine.queueRunner = new QueueChunkRunner(options.queue, provider.defaultModel, () => engine!.pool());
     }
     return engine;
   }

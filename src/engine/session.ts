@@ -130,7 +130,7 @@ export class Session {
     options: QueryOptions,
   ): Promise<QueryResult> {
     await this.refreshOwnLogs(text);
-    const log = new StatementLog(this.shared.logs, text, stmt, this.owner);
+    const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);

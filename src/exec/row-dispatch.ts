@@ -182,6 +182,7 @@ export class RowDispatch {
       sessionPrefix: target.sessionPrefix,
       batchSize: this.limits.batch,
       crashOnChunk: this.ctx.crash?.chunk,
+      queryId: this.ctx.queryId,
     };
   }
 

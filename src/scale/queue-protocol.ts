@@ -53,6 +53,8 @@ export interface ChunkJob {
   /** Cascade runs this job may have in flight: the permits the coordinator holds for it. */
   readonly permits: number;
   readonly modelOverride?: string;
+  /** The coordinator's default model: its cache keys assume it. */
+  readonly defaultModel: string;
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly sessionPrefix: string;

@@ -41,22 +41,30 @@ interface StatementState {
 export class QueueChunkRunner implements ChunkRunner {
   readonly threads = 1;
   readonly link: QueueLink;
-  /** Chunks run, by worker id (rvbbit.queries reads and resets it per statement). */
-  private readonly chunksByStatement = new Map<string, Map<string, number>>();
+  /** Chunks run by each worker, by query id (rvbbit.queries reads and drops them per statement). */
+  private readonly chunksByQuery = new Map<string, Map<string, number>>();
   private readonly statements = new Map<string, StatementState>();
   private readonly texts = new CascadeTexts();
 
   constructor(
     options: QueueOptions,
+    /** The coordinator's default model: workers use it, so answers match the coordinator's cache keys. */
+    private readonly defaultModel: string,
     /** For cascades that query the coordinator's database (`sql_data`): those chunks stay local. */
     private readonly localPool: () => CascadePool,
   ) {
     this.link = new QueueLink(options);
   }
 
-  /** The largest divisor of PARALLEL up to MAX_ROWS_PER_JOB: whole jobs use up every permit. */
+  /**
+   * The largest divisor of PARALLEL up to MAX_ROWS_PER_JOB and a quarter of
+   * PARALLEL: whole jobs use up every permit, and at least four jobs share
+   * them, so the next job is queued while others still run (one job holding
+   * every permit left the workers idle for each job's queue round trip).
+   */
   chunkSizeFor(parallel: number): number {
-    for (let size = Math.min(MAX_ROWS_PER_JOB, parallel); size > 1; size--) {
+    const most = Math.min(MAX_ROWS_PER_JOB, Math.ceil(parallel / 4));
+    for (let size = most; size > 1; size--) {
       if (parallel % size === 0) return size;
     }
     return 1;
@@ -89,22 +97,22 @@ export class QueueChunkRunner implements ChunkRunner {
         rows: task.rows,
         permits,
         modelOverride: task.modelOverride,
+        defaultModel: this.defaultModel,
         timeoutMs: task.timeoutMs,
         retries: task.retries,
         sessionPrefix: task.sessionPrefix,
         batchSize: task.batchSize,
       });
-      return this.received(state.id, task, result);
+      return this.received(task, result);
     } finally {
       state.semaphore.release(held, held[0]!);
     }
   }
 
-  /** Chunks each worker ran for a statement (its dispatcher's abort buffer names it). */
-  chunksRan(abortBuffer: SharedArrayBuffer): Record<string, number> {
-    const id = statementIdOf(abortBuffer);
-    const counts = id === undefined ? undefined : this.chunksByStatement.get(id);
-    if (id !== undefined) this.chunksByStatement.delete(id);
+  /** Chunks each worker ran for statement `queryId`; read once, when its rvbbit.queries row is written. */
+  chunksRan(queryId: string): Record<string, number> {
+    const counts = this.chunksByQuery.get(queryId);
+    this.chunksByQuery.delete(queryId);
     return Object.fromEntries(counts ?? []);
   }
 
@@ -112,10 +120,11 @@ export class QueueChunkRunner implements ChunkRunner {
     await this.link.close();
   }
 
-  private received(statement: string, task: ChunkTask, result: ChunkJobResult): ChunkResult {
+  private received(task: ChunkTask, result: ChunkJobResult): ChunkResult {
     if (result.worker === CANCELLED) return { chunkIndex: task.chunkIndex, rows: [] };
-    const counts = this.chunksByStatement.get(statement) ?? new Map<string, number>();
-    this.chunksByStatement.set(statement, counts);
+    const query = task.queryId ?? '';
+    const counts = this.chunksByQuery.get(query) ?? new Map<string, number>();
+    this.chunksByQuery.set(query, counts);
     counts.set(result.worker, (counts.get(result.worker) ?? 0) + 1);
     let cost = 0;
     let tokens = 0;

@@ -112,6 +112,7 @@ export class QueueWorker {
         heldBuffer: new SharedArrayBuffer(4),
         abortBuffer: statement.buffer,
         modelOverride: job.modelOverride,
+        defaultModel: job.defaultModel,
         timeoutMs: job.timeoutMs,
         retries: job.retries,
         sessionPrefix: job.sessionPrefix,
