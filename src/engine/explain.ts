@@ -39,6 +39,10 @@ export interface ExplainReport {
   /** null when a model has no known price. */
   readonly est_dollars: number | null;
   readonly answered_by: string;
+  /** With a queue (scale/queue-runner.ts): where chunks go, the workers alive, rows per job. */
+  readonly distributed?: string;
+  readonly workers?: string;
+  readonly chunk_size?: string;
   readonly sql: string;
 }
 
@@ -133,6 +137,7 @@ async function explainMap(
     est_tokens_out: tokensOut,
     est_dollars: dollars(shared, models, tokensIn, tokensOut),
     answered_by: shared.provider.answeredBy,
+    ...(await shared.queue?.plan(plan.parallel, plan.batch)),
     // A plain MAP streams its input; the others copy it into a temp table first.
     sql: streamable(plan)
       ? `SELECT * FROM (\n${dedupe}\n)`

@@ -129,6 +129,14 @@ export class QueueLink {
     await Promise.all(ids.map((id) => this.queue?.remove(id).catch(() => undefined)));
   }
 
+  /** Ids of the workers alive now (they are also remembered as seen). */
+  async aliveWorkers(): Promise<string[]> {
+    await this.open();
+    const live = await liveWorkers(this.control!);
+    for (const w of live) this.workersSeen.add(w.id);
+    return live.map((w) => w.id).sort();
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

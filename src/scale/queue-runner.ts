@@ -24,11 +24,18 @@ import { bufferId } from '../thread/shared-buffer-id.js';
 import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
-import { type ChunkJobResult, chunkJobId } from './queue-protocol.js';
+import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
 
 const CANCELLED = '(cancelled)';
 /** Rows per job at most. */
 const MAX_ROWS_PER_JOB = 32;
+
+/** EXPLAIN's lines for the distributed path. */
+export interface DistributedPlan {
+  readonly distributed: string;
+  readonly workers: string;
+  readonly chunk_size: string;
+}
 
 interface StatementState {
   readonly id: string;
@@ -114,6 +121,27 @@ export class QueueChunkRunner implements ChunkRunner {
     const counts = this.chunksByQuery.get(queryId);
     this.chunksByQuery.delete(queryId);
     return Object.fromEntries(counts ?? []);
+  }
+
+  /**
+   * EXPLAIN's lines for a statement at PARALLEL `parallel`: where its chunks
+   * would go, who is there to take them, and how big they are.
+   */
+  async plan(parallel: number, batch?: number): Promise<DistributedPlan> {
+    let workers: string;
+    try {
+      const alive = await this.link.aliveWorkers();
+      workers = alive.length === 0 ? 'none alive' : `${alive.length} alive (${alive.join(', ')})`;
+    } catch (err) {
+      workers = `unknown: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    return {
+      distributed: `chunk jobs on BullMQ queue '${CHUNK_QUEUE}' at ${this.link.display}; cache, logs and cascade roots stay here`,
+      workers,
+      chunk_size: batch
+        ? `${batch} rows (one BATCH run per job)`
+        : `${this.chunkSizeFor(parallel)} rows per job`,
+    };
   }
 
   async close(): Promise<void> {

@@ -115,6 +115,7 @@ export async function explainSemantic(
       est_dollars: dollars,
       note: EXPLAIN_NOTE,
       answered_by: engine.provider.answeredBy,
+      ...(await engine.queue?.plan(opts.parallel)),
       sql: rw.sql,
     };
     if (json) {

@@ -7,6 +7,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
 import type { ChunkRunner } from '../exec/chunk-runner.js';
 import type { LogWriter } from '../obs/log-writer.js';
+import type { DistributedPlan } from '../scale/queue-runner.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { SemanticShared } from './semantic-shared.js';
 
@@ -19,4 +20,6 @@ export interface SemanticEngine {
   readonly provider: { readonly answeredBy: string };
   readonly semantic: SemanticShared;
   pool(): ChunkRunner;
+  /** With a queue: EXPLAIN's lines for the distributed path. */
+  readonly queue?: { plan(parallel: number): Promise<DistributedPlan> };
 }

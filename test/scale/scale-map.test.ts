@@ -8,7 +8,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
-import { type ScaleFixture, startScale } from './scale-fixture.js';
+import { rvbbit } from '../cli/helpers.js';
+import { ENGINE_CASCADES, type ScaleFixture, startScale } from './scale-fixture.js';
 
 const N = 5000;
 const PARALLEL = 60;
@@ -107,5 +108,30 @@ t(
     }
   },
 );
+
+t('rvbbit query --redis: EXPLAIN shows the distributed plan; the MAP runs on the workers', async ({ f }) => {
+  const args = ['query', '--redis', f.redis.url, '--cascades', ENGINE_CASCADES, '--format', 'json'];
+  const explain = await rvbbit([...args, `EXPLAIN ${mapSql(30, 60)}`]);
+  assert.is(explain.code, 0, explain.err);
+  const props = Object.fromEntries(
+    (JSON.parse(explain.out) as { property: string; value: string }[]).map((r) => [r.property, r.value]),
+  );
+  assert.match(
+    props.distributed!,
+    /^chunk jobs on BullMQ queue 'rvbbit-chunks' at redis:\/\/127\.0\.0\.1:\d+;/,
+  );
+  assert.match(props.workers!, /^3 alive \(/);
+  assert.is(props.chunk_size, '15 rows per job');
+  f.sim.resetStats();
+  const run = await rvbbit([...args, mapSql(30, 6)]);
+  assert.is(run.code, 0, run.err);
+  const rows = JSON.parse(run.out) as { id: number; result: string }[];
+  assert.equal(
+    rows.map((r) => Number(r.id)),
+    Array.from({ length: 30 }, (_, i) => i),
+  );
+  // The coordinator's own simulator answered nothing: the workers' did.
+  assert.is(f.sim.stats().requests, 30);
+});
 
 t.run();
