@@ -27,6 +27,7 @@ export interface EngineFlags {
   sim?: boolean;
   redis?: string;
   workerWait?: number;
+  rate?: string;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -61,6 +62,10 @@ export function addEngineFlags(cmd: Command): Command {
       '--worker-wait <ms>',
       'with --redis: fail a statement no worker serves for this long (default 60000)',
       intArg('--worker-wait', 100, 2 ** 31),
+    )
+    .option(
+      '--rate <n/unit>',
+      "with --redis: cascade runs per s, min or h across every worker, e.g. '600/min'",
     );
 }
 
@@ -104,7 +109,11 @@ export async function engineFromFlags(
     defaultParallel: flags.parallel ?? config.parallel,
     ...(flags.redis
       ? {
-          queue: { redis: flags.redis, ...(flags.workerWait ? { noWorkerTimeoutMs: flags.workerWait } : {}) },
+          queue: {
+            redis: flags.redis,
+            ...(flags.workerWait ? { noWorkerTimeoutMs: flags.workerWait } : {}),
+            ...(flags.rate ? { rate: flags.rate } : {}),
+          },
         }
       : {}),
     ...extra,

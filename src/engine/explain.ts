@@ -42,6 +42,7 @@ export interface ExplainReport {
   /** With a queue (scale/queue-runner.ts): where chunks go, the workers alive, rows per job. */
   readonly distributed?: string;
   readonly workers?: string;
+  readonly rate?: string;
   readonly chunk_size?: string;
   readonly sql: string;
 }

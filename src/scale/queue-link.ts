@@ -22,6 +22,10 @@ export interface QueueOptions {
   readonly redisDownMs?: number;
   /** Where progress notices go (waiting for a worker); default stderr. */
   readonly onNotice?: (message: string) => void;
+  /** Cascade runs started per unit of time across every worker, e.g. '600/min' (scale/rate-bucket.ts). */
+  readonly rate?: string;
+  /** The rate's bucket: coordinators naming the same key share one limit (default 'default'). */
+  readonly rateKey?: string;
 }
 
 interface Waiter {
@@ -127,6 +131,12 @@ export class QueueLink {
     await this.control?.send('PUBLISH', [CANCEL_CHANNEL, statement]).catch(() => undefined);
     // A job a worker holds is locked and stays; the worker aborts its rows.
     await Promise.all(ids.map((id) => this.queue?.remove(id).catch(() => undefined)));
+  }
+
+  /** The plain Redis client (pings, registry, rate bucket); reconnected by the health check. */
+  client(): RespClient {
+    if (!this.control) throw new RvbbitError('QUEUE_UNAVAILABLE', `not connected to ${this.display}`);
+    return this.control;
   }
 
   /** Ids of the workers alive now (they are also remembered as seen). */

@@ -14,6 +14,7 @@
  * divide PARALLEL so the last permits are never stranded by a job too big for them.
  */
 import type { CascadeHost } from '../cascade/host.js';
+import { errorMessage, RvbbitError } from '../errors.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import type { ChunkRunner } from '../exec/chunk-runner.js';
 import { signalFor } from '../thread/abort-flag.js';
@@ -25,6 +26,7 @@ import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
 import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
+import { parseRate, RateBucket } from './rate-bucket.js';
 
 const CANCELLED = '(cancelled)';
 /** Rows per job at most. */
@@ -34,6 +36,7 @@ const MAX_ROWS_PER_JOB = 32;
 export interface DistributedPlan {
   readonly distributed: string;
   readonly workers: string;
+  readonly rate?: string;
   readonly chunk_size: string;
 }
 
@@ -52,6 +55,7 @@ export class QueueChunkRunner implements ChunkRunner {
   private readonly chunksByQuery = new Map<string, Map<string, number>>();
   private readonly statements = new Map<string, StatementState>();
   private readonly texts = new CascadeTexts();
+  private readonly rate: RateBucket | undefined;
 
   constructor(
     options: QueueOptions,
@@ -61,6 +65,10 @@ export class QueueChunkRunner implements ChunkRunner {
     private readonly localPool: () => CascadePool,
   ) {
     this.link = new QueueLink(options);
+    this.rate =
+      options.rate === undefined
+        ? undefined
+        : new RateBucket(parseRate(options.rate), options.rateKey ?? 'default');
   }
 
   /**
@@ -92,6 +100,17 @@ export class QueueChunkRunner implements ChunkRunner {
         await taken;
       } catch {
         return aborted(task, 'statement cancelled before this row started');
+      }
+      if (this.rate) {
+        try {
+          await this.rate.take(() => this.link.client(), permits, state.signal);
+        } catch (err) {
+          if (state.signal.aborted) return aborted(task, 'statement cancelled before this row started');
+          throw new RvbbitError(
+            'QUEUE_UNAVAILABLE',
+            `the rate limit's bucket on ${this.link.display}: ${errorMessage(err)}`,
+          );
+        }
       }
       const cascadeText = await this.texts.read(task.cascadePath);
       const jobId = chunkJobId(state.id, task.chunkIndex);
@@ -138,6 +157,9 @@ export class QueueChunkRunner implements ChunkRunner {
     return {
       distributed: `chunk jobs on BullMQ queue '${CHUNK_QUEUE}' at ${this.link.display}; cache, logs and cascade roots stay here`,
       workers,
+      ...(this.rate
+        ? { rate: `${this.rate.rate.text} cascade runs across every worker (a Redis token bucket)` }
+        : {}),
       chunk_size: batch
         ? `${batch} rows (one BATCH run per job)`
         : `${this.chunkSizeFor(parallel)} rows per job`,

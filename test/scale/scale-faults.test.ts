@@ -84,6 +84,34 @@ t(
   },
 );
 
+t(
+  '--rate 600/min across both workers: calls by time t never exceed the bucket (10 + 10/s · t)',
+  async ({ f }) => {
+    const limited = await f.coordinator({ rate: '600/min', rateKey: 'rate-test' });
+    f.sim.resetStats();
+    const samples: [number, number][] = [];
+    const t0 = Date.now();
+    const running = limited.query(mapSql(30, 10, 'rate'));
+    let done = false;
+    void running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      samples.push([Date.now() - t0, f.sim.stats().requests]);
+      await sleep(20);
+    }
+    const result = await running;
+    const took = Date.now() - t0;
+    assert.is(result.rows.length, 30);
+    assert.is(f.sim.stats().requests, 30);
+    for (const [ms, requests] of samples) {
+      assert.ok(requests <= 10 + Math.floor((ms / 1000) * 10) + 1, `${requests} calls after ${ms} ms`);
+    }
+    // 30 runs: 10 at once, the other 20 at 10/s.
+    assert.ok(took >= 1_900, `took ${took} ms`);
+  },
+);
+
 t('Redis killed mid-MAP: QUEUE_UNAVAILABLE within the deadline, no partial result', async ({ f, coord }) => {
   f.sim.resetStats();
   const running = coord.query(mapSql(3000, 30, 'redis'));
