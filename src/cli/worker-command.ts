@@ -74,13 +74,19 @@ export function registerWorker(program: Command): void {
 
 async function runWorker(flags: WorkerFlags): Promise<void> {
   const cascadeDir = await cascadeFolder(flags.cascades);
-  const [{ providerOfFlags }, { resolveProvider, workerLlmConfigOf }, { CascadePool }, { QueueWorker }] =
-    await Promise.all([
-      import('./engine-flags.js'),
-      import('../engine/provider.js'),
-      import('../exec/cascade-pool.js'),
-      import('../scale/queue-worker.js'),
-    ]);
+  const [
+    { providerOfFlags },
+    { resolveProvider, workerLlmConfigOf },
+    { CascadePool },
+    { QueueWorker },
+    { redisUrlForDisplay },
+  ] = await Promise.all([
+    import('./engine-flags.js'),
+    import('../engine/provider.js'),
+    import('../exec/cascade-pool.js'),
+    import('../scale/queue-worker.js'),
+    import('../scale/resp-client.js'),
+  ]);
   let option = flags.sim ? ('simulator' as const) : await providerOfFlags(flags);
   if (option === undefined) {
     throw new RvbbitError(
@@ -111,11 +117,11 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     await provider.simulator?.close();
     throw new RvbbitError(
       'WORKER_CONFIG',
-      `cannot reach the queue's Redis at ${flags.redis}: ${errText(err)}`,
+      `cannot reach the queue's Redis at ${redisUrlForDisplay(flags.redis)}: ${errText(err)}`,
     );
   }
   process.stdout.write(
-    `rvbbit worker ${worker.id} taking jobs from ${flags.redis} (LLM: ${provider.answeredBy})\n`,
+    `rvbbit worker ${worker.id} taking jobs from ${redisUrlForDisplay(flags.redis)} (LLM: ${provider.answeredBy})\n`,
   );
   let stopping = false;
   const stop = async () => {

@@ -16,13 +16,20 @@ interface Pending {
 }
 
 /** redis://[user:password@]host:port[/db] → its parts (password never printed). */
-export function parseRedisUrl(url: string): { host: string; port: number; password?: string; db?: number } {
+export function parseRedisUrl(url: string): {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+} {
   const u = new URL(url);
   if (u.protocol !== 'redis:') throw new Error(`a Redis URL starts with redis://, got '${u.protocol}'`);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
   return {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(db !== undefined && Number.isInteger(db) ? { db } : {}),
   };
@@ -54,7 +61,7 @@ export class RespClient {
   constructor(readonly url: string) {}
 
   connect(): Promise<void> {
-    const { host, port, password, db } = parseRedisUrl(this.url);
+    const { host, port, username, password, db } = parseRedisUrl(this.url);
     this.closedByUs = false;
     return new Promise<void>((resolve, reject) => {
       const socket = netConnect({ host, port });
@@ -65,7 +72,8 @@ export class RespClient {
         opened = true;
         this.connected = true;
         const hello: Promise<unknown>[] = [];
-        if (password !== undefined) hello.push(this.send('AUTH', [password]));
+        if (password !== undefined)
+          hello.push(this.send('AUTH', username ? [username, password] : [password]));
         if (db !== undefined) hello.push(this.send('SELECT', [String(db)]));
         Promise.all(hello).then(() => {
           resolve();
