@@ -78,6 +78,20 @@ t('rvbbit.queries records the chunks each worker ran', async ({ coord }) => {
   );
 });
 
+t(
+  'BATCH 10 at PARALLEL 3: one job per batch, the local rows, 10 calls, 3 in flight at most',
+  async ({ f, coord, local }) => {
+    const sql = `RVBBIT MAP PARALLEL 3 BATCH 10 'label_batch' AS label
+    USING (SELECT i AS id, 'batch item ' || i AS text FROM range(95) t(i) ORDER BY i) WITH (cache = false)`;
+    const here = await local.query(sql);
+    f.sim.resetStats();
+    const there = await coord.query(sql);
+    assert.equal(there.rows, here.rows);
+    assert.is(f.sim.stats().requests, 10);
+    assert.is(f.sim.stats().maxInFlight, 3);
+  },
+);
+
 const DOCS = `CREATE OR REPLACE TABLE docs AS SELECT * FROM (VALUES
   (1, 'Eco bottle', 'recycled eco friendly water bottle made from plastic waste'),
   (2, 'Trail running shoe', 'light running shoe with a durable grip for trail runs'),
