@@ -57,7 +57,10 @@ export function addEngineFlags(cmd: Command): Command {
     )
     .option('--model <name>', 'default model')
     .option('--sim', 'answer LLM calls with the built-in simulator, started in-process')
-    .option('--redis <url>', 'scale out: run LLM rows on `rvbbit worker` processes through this Redis')
+    .option(
+      '--redis <url>',
+      'scale out: run LLM rows on `rvbbit worker` processes through this Redis (default: RVBBIT_REDIS_URL)',
+    )
     .option(
       '--worker-wait <ms>',
       'with --redis: fail a statement no worker serves for this long (default 60000)',
@@ -102,15 +105,16 @@ export async function engineFromFlags(
   if (flags.sim) provider = 'simulator';
   else if (flags.providerUrl) provider = await providerOfFlags(flags);
   const roots = flags.cascades ?? config.cascades;
+  const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
   return createEngine({
     database: flags.db ?? config.db,
     ...(roots ? { cascadeRoots: [...roots, process.cwd(), SHIPPED_CASCADES] } : {}),
     ...(provider ? { provider } : {}),
     defaultParallel: flags.parallel ?? config.parallel,
-    ...(flags.redis
+    ...(redis
       ? {
           queue: {
-            redis: flags.redis,
+            redis,
             ...(flags.workerWait ? { noWorkerTimeoutMs: flags.workerWait } : {}),
             ...(flags.rate ? { rate: flags.rate } : {}),
           },

@@ -36,7 +36,12 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('take MAP chunks and operator calls from a coordinator’s queue on Redis and run them here')
-    .requiredOption('--redis <url>', 'the queue’s Redis (redis://host:port)', redisArg)
+    .requiredOption(
+      '--redis <url>',
+      'the queue’s Redis (redis://[:password@]host:port; default RVBBIT_REDIS_URL, which keeps a password out of ps)',
+      redisArg,
+      process.env.RVBBIT_REDIS_URL || undefined,
+    )
     .option('--concurrency <n>', 'chunk jobs at once (default 64)', intArg('--concurrency', 1, 10000))
     .option('--cascades <dir>', 'folder received cascade files are written to (default: a new temp folder)')
     .option('--provider-url <url>', 'OpenAI-compatible endpoint (default: RVBBIT_BASE_URL)')

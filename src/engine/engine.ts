@@ -190,7 +190,7 @@ export class Engine {
 
   /** Which endpoint answers LLM calls: 'simulator' or the provider's host. */
   get answeredBy(): string {
-    return this.shared.provider.answeredBy;
+    return this.queueRunner?.answeredBy ?? this.shared.provider.answeredBy;
   }
 
   /**

@@ -137,7 +137,7 @@ async function explainMap(
     est_tokens_in: tokensIn,
     est_tokens_out: tokensOut,
     est_dollars: dollars(shared, models, tokensIn, tokensOut),
-    answered_by: shared.provider.answeredBy,
+    answered_by: shared.queue?.answeredBy ?? shared.provider.answeredBy,
     ...(await shared.queue?.plan(plan.parallel, plan.batch)),
     // A plain MAP streams its input; the others copy it into a temp table first.
     sql: streamable(plan)

@@ -135,6 +135,11 @@ export class QueueChunkRunner implements ChunkRunner {
     }
   }
 
+  /** Who answers this engine's rows: the workers, each with its own provider. */
+  get answeredBy(): string {
+    return `rvbbit workers via ${this.link.display}`;
+  }
+
   /** Chunks each worker ran for statement `queryId`; read once, when its rvbbit.queries row is written. */
   chunksRan(queryId: string): Record<string, number> {
     const counts = this.chunksByQuery.get(queryId);

@@ -21,5 +21,5 @@ export interface SemanticEngine {
   readonly semantic: SemanticShared;
   pool(): ChunkRunner;
   /** With a queue: EXPLAIN's lines for the distributed path. */
-  readonly queue?: { plan(parallel: number): Promise<DistributedPlan> };
+  readonly queue?: { readonly answeredBy: string; plan(parallel: number): Promise<DistributedPlan> };
 }
