@@ -48,6 +48,8 @@ export class QueueLink {
   private readonly waiters = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | undefined;
   private lastRedisOk = Date.now();
+  /** The Redis server's run_id: a new one means it restarted (and, without persistence, lost the queue). */
+  private runId: string | undefined;
   private noWorkerSince: number | undefined;
   private noticed = false;
   private checking = false;
@@ -76,6 +78,7 @@ export class QueueLink {
     const control = new RespClient(this.url);
     await control.connect();
     this.control = control;
+    this.runId = /run_id:(\w+)/.exec(String(await control.send('INFO', ['server'])))?.[1];
     await useRespClientForBullmq();
     const { Queue, QueueEvents } = await import('bullmq');
     const connection = { url: this.url } as never;
@@ -103,17 +106,37 @@ export class QueueLink {
       this.waiters.set(jobId, { resolve, reject, statement: job.statement });
     });
     this.watch();
-    // Not awaited on its own: with Redis gone an add can wait on a reconnect
-    // for as long as it likes; the health check settles `done` first.
-    this.queue!.add('chunk', job, { jobId, removeOnComplete: true, removeOnFail: true }).catch((err) => {
-      const w = this.waiters.get(jobId);
-      if (!w) return;
-      this.waiters.delete(jobId);
-      w.reject(
-        new RvbbitError('QUEUE_UNAVAILABLE', `could not queue a chunk on ${this.display}: ${errText(err)}`),
-      );
-    });
-    return done;
+    void this.enqueue(jobId, job);
+    // Awaited here, not returned: a rejection must find its handler at once.
+    return await done;
+  }
+
+  /**
+   * Adds the job, trying again while Redis is briefly away (BullMQ refuses
+   * commands while it reconnects); the same job id makes a repeated add a
+   * no-op. Not awaited by submit: with Redis gone an add may wait on a
+   * reconnect for as long as it likes, and the health check settles first.
+   */
+  private async enqueue(jobId: string, job: ChunkJob): Promise<void> {
+    const deadline = Date.now() + (this.options.redisDownMs ?? 5_000);
+    for (;;) {
+      try {
+        await this.queue!.add('chunk', job, { jobId, removeOnComplete: true, removeOnFail: true });
+        return;
+      } catch (err) {
+        const w = this.waiters.get(jobId);
+        if (!w) return;
+        if (Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        this.waiters.delete(jobId);
+        w.reject(
+          new RvbbitError('QUEUE_UNAVAILABLE', `could not queue a chunk on ${this.display}: ${errText(err)}`),
+        );
+        return;
+      }
+    }
   }
 
   /**
@@ -195,8 +218,22 @@ export class QueueLink {
         this.control?.close();
         this.control = c;
       }
-      await withTimeout(this.control.send('PING'), PING_TIMEOUT_MS);
+      const info = String(await withTimeout(this.control.send('INFO', ['server']), PING_TIMEOUT_MS));
       this.lastRedisOk = Date.now();
+      const runId = /run_id:(\w+)/.exec(info)?.[1];
+      if (this.runId !== undefined && runId !== undefined && runId !== this.runId) {
+        // A restarted Redis (without persistence) lost the queued jobs: their results will never come.
+        this.runId = runId;
+        this.failAll(
+          new RvbbitError(
+            'QUEUE_UNAVAILABLE',
+            `the chunk queue's Redis at ${this.display} restarted mid-statement; ` +
+              `${this.waiters.size} chunk(s) may have been lost with it, so the statement stopped rather than return part of its rows`,
+          ),
+        );
+        return;
+      }
+      this.runId ??= runId;
     } catch (err) {
       const down = Date.now() - this.lastRedisOk;
       if (down < (this.options.redisDownMs ?? 5_000)) return;

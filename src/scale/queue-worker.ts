@@ -20,10 +20,11 @@ import {
   CHUNK_QUEUE,
   type ChunkJob,
   type ChunkJobResult,
+  HEARTBEAT_MS,
   type WorkerInfo,
 } from './queue-protocol.js';
 import { RespClient, useRespClientForBullmq } from './resp-client.js';
-import { startHeartbeat } from './worker-registry.js';
+import { beat, leave } from './worker-registry.js';
 
 export interface QueueWorkerOptions {
   readonly redis: string;
@@ -46,7 +47,8 @@ export class QueueWorker {
   private worker: Worker | undefined;
   private subscriber: RespClient | undefined;
   private control: RespClient | undefined;
-  private stopHeartbeat: (() => Promise<void>) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private info: WorkerInfo | undefined;
   private readonly running = new Map<string, { buffer: SharedArrayBuffer; jobs: number }>();
   private readonly cancelled = new Set<string>();
   private readonly written = new Map<string, Promise<string>>();
@@ -55,12 +57,7 @@ export class QueueWorker {
 
   async start(): Promise<void> {
     const { redis, concurrency, lockMs } = this.options;
-    this.control = new RespClient(redis);
-    await this.control.connect();
-    this.subscriber = new RespClient(redis);
-    this.subscriber.onmessage = (_channel, statement) => this.cancel(statement);
-    await this.subscriber.connect();
-    await this.subscriber.send('SUBSCRIBE', [CANCEL_CHANNEL]);
+    await this.connectPlain();
     await useRespClientForBullmq();
     const { Worker } = await import('bullmq');
     this.worker = new Worker(CHUNK_QUEUE, (job: Job) => this.process(job.data as ChunkJob), {
@@ -72,7 +69,7 @@ export class QueueWorker {
     });
     this.worker.on('error', (err) => process.stderr.write(`rvbbit worker: queue error: ${err.message}\n`));
     await this.worker.waitUntilReady();
-    const info: WorkerInfo = {
+    this.info = {
       id: this.id,
       host: hostname(),
       pid: process.pid,
@@ -81,13 +78,44 @@ export class QueueWorker {
       answeredBy: this.options.answeredBy,
       startedAt: Date.now(),
     };
-    this.stopHeartbeat = startHeartbeat(this.control, info);
+    await beat(this.control!, this.info);
+    this.heartbeat = setInterval(() => void this.tick(), HEARTBEAT_MS);
+  }
+
+  /**
+   * The plain connections (heartbeat, cancel messages): made again after
+   * Redis went away, so a worker outlives a Redis restart (BullMQ's own
+   * connections reconnect by themselves).
+   */
+  private async connectPlain(): Promise<void> {
+    if (!this.control?.connected) {
+      const control = new RespClient(this.options.redis);
+      await control.connect();
+      this.control = control;
+    }
+    if (!this.subscriber?.connected) {
+      const subscriber = new RespClient(this.options.redis);
+      subscriber.onmessage = (_channel, statement) => this.cancel(statement);
+      await subscriber.connect();
+      await subscriber.send('SUBSCRIBE', [CANCEL_CHANNEL]);
+      this.subscriber = subscriber;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.connectPlain();
+      await beat(this.control!, this.info!);
+    } catch {
+      // Redis is away: the next tick tries again.
+    }
   }
 
   /** Stops taking jobs, finishes the ones held, leaves the registry. */
   async close(): Promise<void> {
     await this.worker?.close();
-    await this.stopHeartbeat?.();
+    clearInterval(this.heartbeat);
+    if (this.control?.connected) await leave(this.control, this.id).catch(() => undefined);
     this.subscriber?.close();
     this.control?.close();
     await this.options.pool.close();

@@ -6,7 +6,6 @@
  * registry needs CLIENT SETNAME on every connection; this needs nothing.
  */
 import {
-  HEARTBEAT_MS,
   WORKER_ERRORS_KEY,
   WORKER_INFO_KEY,
   WORKER_STALE_MS,
@@ -26,18 +25,9 @@ export async function beat(client: RespClient, info: WorkerInfo): Promise<void> 
   ]);
 }
 
-/** Beats now and every HEARTBEAT_MS; the returned function stops it and removes the worker. */
-export function startHeartbeat(client: RespClient, info: WorkerInfo): () => Promise<void> {
-  const tick = () => beat(client, info).catch(() => undefined);
-  const timer = setInterval(tick, HEARTBEAT_MS);
-  void tick();
-  return async () => {
-    clearInterval(timer);
-    await Promise.all([
-      client.send('ZREM', [WORKERS_KEY, info.id]),
-      client.send('HDEL', [WORKER_INFO_KEY, info.id]),
-    ]).catch(() => undefined);
-  };
+/** Takes the worker out of the registry (a clean exit). */
+export async function leave(client: RespClient, id: string): Promise<void> {
+  await Promise.all([client.send('ZREM', [WORKERS_KEY, id]), client.send('HDEL', [WORKER_INFO_KEY, id])]);
 }
 
 /** Workers that beat within WORKER_STALE_MS. */

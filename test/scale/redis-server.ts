@@ -16,6 +16,8 @@ export interface RedisHandle {
   readonly port: number;
   /** Stops the server (SIGTERM, or SIGKILL with `kill`) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Kills the server and starts a fresh one on the same port (an empty queue: no persistence). */
+  restart(): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -26,10 +28,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startRedis(): Promise<RedisHandle> {
-  const dir = await mkdtemp(join(tmpdir(), 'rvbbit-redis-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn(
+interface Server {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+async function launch(port: number, dir: string): Promise<Server> {
+  const child = spawn(
     REDIS_SERVER,
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -42,15 +47,14 @@ export async function startRedis(): Promise<RedisHandle> {
     log += b;
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `redis://127.0.0.1:${port}`;
   const t0 = Date.now();
   for (;;) {
-    const c = new RespClient(url);
+    const c = new RespClient(`redis://127.0.0.1:${port}`);
     try {
       await c.connect();
       await c.send('PING');
       c.close();
-      break;
+      return { child, exited };
     } catch {
       c.close();
       if (child.exitCode !== null || Date.now() - t0 > 10_000) {
@@ -59,13 +63,27 @@ export async function startRedis(): Promise<RedisHandle> {
       await new Promise((r) => setTimeout(r, 30));
     }
   }
+}
+
+async function halt(server: Server, signal: NodeJS.Signals): Promise<void> {
+  if (server.child.exitCode === null) server.child.kill(signal);
+  await server.exited;
+}
+
+export async function startRedis(): Promise<RedisHandle> {
+  const dir = await mkdtemp(join(tmpdir(), 'rvbbit-redis-'));
+  const port = await freePort();
+  let server = await launch(port, dir);
   return {
-    url,
+    url: `redis://127.0.0.1:${port}`,
     port,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      await exited;
+      await halt(server, signal);
       await rm(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await halt(server, 'SIGKILL');
+      server = await launch(port, dir);
     },
   };
 }

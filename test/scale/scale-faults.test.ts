@@ -112,6 +112,29 @@ t(
   },
 );
 
+t(
+  'Redis restarted mid-MAP (its queue gone): QUEUE_UNAVAILABLE naming the restart, never a hang',
+  async ({ f, coord }) => {
+    f.sim.resetStats();
+    const running = coord.query(mapSql(3000, 30, 'restart'));
+    await until(() => f.sim.stats().requests >= 100);
+    const t0 = Date.now();
+    await f.redis.restart();
+    const err = await running.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const took = Date.now() - t0;
+    assert.ok(err instanceof RvbbitError, String(err));
+    assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
+    assert.match((err as RvbbitError).message, /restarted mid-statement/);
+    assert.ok(took < 5_000, `failed after ${took} ms`);
+    // Coordinator and workers reconnect: the next statement runs to the end.
+    const next = await coord.query(mapSql(20, 10, 'after-restart'));
+    assert.is(next.rows.length, 20);
+  },
+);
+
 t('Redis killed mid-MAP: QUEUE_UNAVAILABLE within the deadline, no partial result', async ({ f, coord }) => {
   f.sim.resetStats();
   const running = coord.query(mapSql(3000, 30, 'redis'));
