@@ -20,7 +20,11 @@ export interface QueueOptions {
   readonly noWorkerTimeoutMs?: number;
   /** A statement fails once Redis was unreachable for this long (default 5 s). */
   readonly redisDownMs?: number;
-  /** Where progress notices go (waiting for a worker); default stderr. */
+  /**
+   * Where progress notices go (waiting for a worker) when the waiting
+   * statement has no notice callback of its own (QueryOptions.onNotice: the
+   * CLI's stderr, a server client's NOTICE); default stderr.
+   */
   readonly onNotice?: (message: string) => void;
   /** Cascade runs started per unit of time across every worker, e.g. '600/min' (scale/rate-bucket.ts). */
   readonly rate?: string;
@@ -32,6 +36,8 @@ interface Waiter {
   readonly resolve: (result: ChunkJobResult) => void;
   readonly reject: (err: unknown) => void;
   readonly statement: string;
+  /** The statement's notice callback, if it has one. */
+  readonly notice?: (message: string) => void;
 }
 
 const CHECK_MS = 250;
@@ -100,10 +106,10 @@ export class QueueLink {
   }
 
   /** Queues one chunk and resolves with its result (the first completion of its job id). */
-  async submit(jobId: string, job: ChunkJob): Promise<ChunkJobResult> {
+  async submit(jobId: string, job: ChunkJob, notice?: (message: string) => void): Promise<ChunkJobResult> {
     await this.open();
     const done = new Promise<ChunkJobResult>((resolve, reject) => {
-      this.waiters.set(jobId, { resolve, reject, statement: job.statement });
+      this.waiters.set(jobId, { resolve, reject, statement: job.statement, notice });
     });
     this.watch();
     void this.enqueue(jobId, job);
@@ -262,8 +268,7 @@ export class QueueLink {
     const limit = this.options.noWorkerTimeoutMs ?? 60_000;
     if (!this.noticed) {
       this.noticed = true;
-      const notice = this.options.onNotice ?? ((m: string) => process.stderr.write(`${m}\n`));
-      notice(
+      this.notify(
         `rvbbit: waiting for an rvbbit worker on ${this.display} (none is alive); giving up in ${Math.round(limit / 1000)} s`,
       );
     }
@@ -276,6 +281,20 @@ export class QueueLink {
           `start one with: rvbbit worker --redis ${this.display}.${describeStartErrors(errors)}`,
       ),
     );
+  }
+
+  /** To each waiting statement's own callback once, else to the engine's (or stderr). */
+  private notify(message: string): void {
+    const own = new Set<(m: string) => void>();
+    let fallback = false;
+    for (const w of this.waiters.values()) {
+      if (w.notice) own.add(w.notice);
+      else fallback = true;
+    }
+    for (const n of own) n(message);
+    if (fallback || own.size === 0) {
+      (this.options.onNotice ?? ((m: string) => process.stderr.write(`${m}\n`)))(message);
+    }
   }
 
   private failAll(err: RvbbitError): void {

@@ -56,6 +56,8 @@ export class QueueChunkRunner implements ChunkRunner {
   private readonly statements = new Map<string, StatementState>();
   private readonly texts = new CascadeTexts();
   private readonly rate: RateBucket | undefined;
+  /** Statements' notice callbacks, by query id (see listen). */
+  private readonly notices = new Map<string, (message: string) => void>();
 
   constructor(
     options: QueueOptions,
@@ -114,25 +116,36 @@ export class QueueChunkRunner implements ChunkRunner {
       }
       const cascadeText = await this.texts.read(task.cascadePath);
       const jobId = chunkJobId(state.id, task.chunkIndex);
-      const result = await this.link.submit(jobId, {
-        statement: state.id,
-        chunkIndex: task.chunkIndex,
-        cascadeName: cascadeText.name,
-        cascadeText: cascadeText.text,
-        cascadeHash: task.cascadeHash,
-        rows: task.rows,
-        permits,
-        modelOverride: task.modelOverride,
-        defaultModel: this.defaultModel,
-        timeoutMs: task.timeoutMs,
-        retries: task.retries,
-        sessionPrefix: task.sessionPrefix,
-        batchSize: task.batchSize,
-      });
+      const result = await this.link.submit(
+        jobId,
+        {
+          statement: state.id,
+          chunkIndex: task.chunkIndex,
+          cascadeName: cascadeText.name,
+          cascadeText: cascadeText.text,
+          cascadeHash: task.cascadeHash,
+          rows: task.rows,
+          permits,
+          modelOverride: task.modelOverride,
+          defaultModel: this.defaultModel,
+          timeoutMs: task.timeoutMs,
+          retries: task.retries,
+          sessionPrefix: task.sessionPrefix,
+          batchSize: task.batchSize,
+        },
+        this.notices.get(task.queryId ?? ''),
+      );
       return this.received(task, result);
     } finally {
       state.semaphore.release(held, held[0]!);
     }
+  }
+
+  /** Sends statement `queryId`'s queue notices to `notice` until the returned function is called. */
+  listen(queryId: string, notice: ((message: string) => void) | undefined): () => void {
+    if (!notice) return () => undefined;
+    this.notices.set(queryId, notice);
+    return () => this.notices.delete(queryId);
   }
 
   /** Who answers this engine's rows: the workers, each with its own provider. */
