@@ -5,6 +5,8 @@
  * or `--sim`); with none it refuses to start rather than answer with the
  * simulator, and a worker that cannot start tells the coordinators why
  * through Redis. Prints `rvbbit worker <id> taking jobs from <url> (LLM: …)`.
+ * No `--model`: every job carries the coordinator's default model, which its
+ * cache keys name (aliases in the worker's config file still map it).
  */
 import { mkdtemp, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -19,7 +21,6 @@ interface WorkerFlags {
   concurrency?: number;
   cascades?: string;
   providerUrl?: string;
-  model?: string;
   sim?: boolean;
   threads?: number;
   maxConcurrency?: number;
@@ -45,7 +46,6 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'chunk jobs at once (default 64)', intArg('--concurrency', 1, 10000))
     .option('--cascades <dir>', 'folder received cascade files are written to (default: a new temp folder)')
     .option('--provider-url <url>', 'OpenAI-compatible endpoint (default: RVBBIT_BASE_URL)')
-    .option('--model <name>', 'default model')
     .option('--sim', 'answer with the built-in simulator, started in-process')
     .option('--threads <n>', 'worker threads (default: cores − 1, at most 4)', intArg('--threads', 1, 64))
     .option(

@@ -8,6 +8,8 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 
+const CONNECT_TIMEOUT_MS = 5_000;
+
 type Reply = string | number | null | Reply[] | Error;
 
 interface Pending {
@@ -68,7 +70,13 @@ export class RespClient {
       socket.setNoDelay(true);
       this.socket = socket;
       let opened = false;
+      // A host that drops packets would leave connect() waiting for minutes.
+      const timer = setTimeout(() => {
+        reject(new Error(`no connection to ${host}:${port} in ${CONNECT_TIMEOUT_MS} ms`));
+        socket.destroy();
+      }, CONNECT_TIMEOUT_MS);
       socket.once('connect', () => {
+        clearTimeout(timer);
         opened = true;
         this.connected = true;
         const hello: Promise<unknown>[] = [];
@@ -82,6 +90,7 @@ export class RespClient {
       });
       socket.on('data', (chunk) => this.read(chunk));
       socket.on('error', (err) => {
+        clearTimeout(timer);
         if (!opened) reject(err);
       });
       socket.on('close', () => {
