@@ -93,6 +93,27 @@ t(
   },
 );
 
+t(
+  'a cascade with sql_data cells queries the coordinator’s database: its chunks run on the coordinator',
+  async ({ coord }) => {
+    const products = Array.from({ length: 12 }, (_, i) => `('item ${i}', ${i * 1.5})`).join(', ');
+    await coord.query(
+      `CREATE OR REPLACE TABLE prices AS SELECT * FROM (VALUES ${products}) v(product, price)`,
+    );
+    const r = await coord.query(
+      `RVBBIT MAP PARALLEL 4 'lookup_price' USING (SELECT 'item ' || range AS product FROM range(12)) WITH (cache = false)`,
+    );
+    r.rows.forEach((row, i) => {
+      const looked = JSON.parse(String(row.result)) as { rows: { price: number }[] };
+      assert.is(looked.rows[0]!.price, i * 1.5);
+    });
+    const q = await coord.query(
+      `SELECT chunks_by FROM rvbbit.queries WHERE text LIKE '%lookup_price%' ORDER BY started_at DESC LIMIT 1`,
+    );
+    assert.is(q.rows[0]!.chunks_by, null);
+  },
+);
+
 const DOCS = `CREATE OR REPLACE TABLE docs AS SELECT * FROM (VALUES
   (1, 'Eco bottle', 'recycled eco friendly water bottle made from plastic waste'),
   (2, 'Trail running shoe', 'light running shoe with a durable grip for trail runs'),
