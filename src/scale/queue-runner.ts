@@ -18,7 +18,7 @@ import { errorMessage, RvbbitError } from '../errors.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import type { ChunkRunner } from '../exec/chunk-runner.js';
 import { signalFor } from '../thread/abort-flag.js';
-import { addSpend } from '../thread/budget.js';
+import { addSpend, budgetMessage, budgetSpent } from '../thread/budget.js';
 import type { ChunkResult, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
 import { failedOutcome } from '../thread/chunk-protocol.js';
 import { bufferId } from '../thread/shared-buffer-id.js';
@@ -102,6 +102,16 @@ export class QueueChunkRunner implements ChunkRunner {
         await taken;
       } catch {
         return aborted(task, 'statement cancelled before this row started');
+      }
+      // As a local worker checks per run under its permit: spend that came back
+      // while this job waited for permits stops it here (exact at one row per job).
+      const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
+      if (spent) {
+        const why = budgetMessage(spent);
+        return {
+          chunkIndex: task.chunkIndex,
+          rows: task.rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', why)),
+        };
       }
       if (this.rate) {
         try {

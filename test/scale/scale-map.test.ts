@@ -114,6 +114,25 @@ t(
   },
 );
 
+t(
+  'budget_tokens: spend comes back with each job; rows not started fail with BUDGET_EXCEEDED, as locally',
+  async ({ f, coord }) => {
+    const map = (n: number, extra: string) =>
+      `RVBBIT MAP PARALLEL 1 'label' USING (SELECT range::INTEGER AS id, 'a blue phone' AS text FROM range(${n})) WITH (cache = false${extra})`;
+    f.sim.resetStats();
+    await coord.query(map(1, ''));
+    const s = f.sim.stats();
+    const perRow = s.tokensIn + s.tokensOut;
+    f.sim.resetStats();
+    const r = await coord.query(map(12, `, budget_tokens = ${3 * perRow - 1}`));
+    assert.equal(
+      r.rows.map((row) => (row._error == null ? 'ok' : /budget_tokens was spent/.test(String(row._error)))),
+      ['ok', 'ok', 'ok', ...Array(9).fill(true)],
+    );
+    assert.is(f.sim.stats().requests, 3);
+  },
+);
+
 const DOCS = `CREATE OR REPLACE TABLE docs AS SELECT * FROM (VALUES
   (1, 'Eco bottle', 'recycled eco friendly water bottle made from plastic waste'),
   (2, 'Trail running shoe', 'light running shoe with a durable grip for trail runs'),
