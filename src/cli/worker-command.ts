@@ -13,6 +13,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { RvbbitError } from '../errors.js';
+import { errText } from '../scale/wait-helpers.js';
 import { intArg } from './engine-flags.js';
 import { printError } from './print-error.js';
 
@@ -149,10 +150,4 @@ async function cascadeFolder(dir: string | undefined): Promise<string> {
     throw new RvbbitError('WORKER_CONFIG', `--cascades ${full}: no such folder`);
   }
   return full;
-}
-
-function errText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (err instanceof AggregateError && err.errors.length > 0) return errText(err.errors[0]);
-  return e?.code ? `${e.code}` : err instanceof Error ? err.message : String(err);
 }

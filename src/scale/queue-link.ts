@@ -11,6 +11,7 @@ import type { Queue, QueueEvents } from 'bullmq';
 import { RvbbitError } from '../errors.js';
 import { CANCEL_CHANNEL, CHUNK_QUEUE, type ChunkJob, type ChunkJobResult } from './queue-protocol.js';
 import { RespClient, redisUrlForDisplay, useRespClientForBullmq } from './resp-client.js';
+import { errText, withTimeout } from './wait-helpers.js';
 import { describeStartErrors, liveWorkers, recentStartErrors } from './worker-registry.js';
 
 export interface QueueOptions {
@@ -302,22 +303,4 @@ export class QueueLink {
     this.waiters.clear();
     for (const w of all) w.reject(err);
   }
-}
-
-function errText(err: unknown): string {
-  if (err instanceof AggregateError && err.errors.length > 0) return errText(err.errors[0]);
-  const e = err as NodeJS.ErrnoException;
-  return e?.code
-    ? `${e.code}${e.message ? `: ${e.message}` : ''}`
-    : err instanceof Error
-      ? err.message
-      : String(err);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
