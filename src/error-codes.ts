@@ -52,6 +52,12 @@ export const ENGINE_ERROR_CODES = {
   SYNC_WORKER_DIED: 'the worker of a synchronous call stopped answering (no heartbeat)',
   SYNC_WORKER_TIMEOUT: 'the worker of a synchronous call did not answer in time',
 
+  // ── scale-out: the chunk queue on Redis and `rvbbit worker` ──
+  QUEUE_UNAVAILABLE: 'the Redis server of the chunk queue was unreachable, so the statement stopped',
+  QUEUE_NO_WORKER: 'no `rvbbit worker` took the chunk jobs of a statement in time',
+  QUEUE_JOB_FAILED: 'a chunk job failed on the queue (a worker died on it too often)',
+  WORKER_CONFIG: '`rvbbit worker` could not start: a bad option, cascade folder or provider',
+
   // ── the Postgres-wire server ──
   SERVER_OPTION: 'startServer() got an invalid option',
   SERVER_INSECURE: 'the server was asked to listen beyond loopback without a password',

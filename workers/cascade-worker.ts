@@ -52,7 +52,7 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
     ctx: {
       llm: workerLlmClient(),
       signal,
-      defaultModel: engineWorkerData().llm.defaultModel,
+      defaultModel: task.defaultModel ?? engineWorkerData().llm.defaultModel,
       modelOverride: task.modelOverride,
       timeoutMs: task.timeoutMs,
       retries: task.retries,

@@ -25,6 +25,9 @@ export interface EngineFlags {
   providerUrl?: string;
   model?: string;
   sim?: boolean;
+  redis?: string;
+  workerWait?: number;
+  rate?: string;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -53,7 +56,20 @@ export function addEngineFlags(cmd: Command): Command {
       'OpenAI-compatible endpoint (default: RVBBIT_BASE_URL, else the simulator)',
     )
     .option('--model <name>', 'default model')
-    .option('--sim', 'answer LLM calls with the built-in simulator, started in-process');
+    .option('--sim', 'answer LLM calls with the built-in simulator, started in-process')
+    .option(
+      '--redis <url>',
+      'scale out: run LLM rows on `rvbbit worker` processes through this Redis (default: RVBBIT_REDIS_URL)',
+    )
+    .option(
+      '--worker-wait <ms>',
+      'with --redis: fail a statement no worker serves for this long (default 60000)',
+      intArg('--worker-wait', 100, 2 ** 31),
+    )
+    .option(
+      '--rate <n/unit>',
+      "with --redis: cascade runs per s, min or h across every worker, e.g. '600/min'",
+    );
 }
 
 /**
@@ -89,11 +105,21 @@ export async function engineFromFlags(
   if (flags.sim) provider = 'simulator';
   else if (flags.providerUrl) provider = await providerOfFlags(flags);
   const roots = flags.cascades ?? config.cascades;
+  const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
   return createEngine({
     database: flags.db ?? config.db,
     ...(roots ? { cascadeRoots: cascadeRootsFor(roots) } : {}),
     ...(provider ? { provider } : {}),
     defaultParallel: flags.parallel ?? config.parallel,
+    ...(redis
+      ? {
+          queue: {
+            redis,
+            ...(flags.workerWait ? { noWorkerTimeoutMs: flags.workerWait } : {}),
+            ...(flags.rate ? { rate: flags.rate } : {}),
+          },
+        }
+      : {}),
     ...extra,
   });
 }

@@ -15,6 +15,7 @@ import { registerRepl } from './repl-command.js';
 import { registerScripts } from './script-commands.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
+import { registerWorker } from './worker-command.js';
 
 const program = new Command('rvbbit')
   .description('Run LLM cascades over the rows of DuckDB SQL queries')
@@ -31,6 +32,7 @@ registerCascades(program);
 registerLsp(program);
 registerSim(program);
 registerScripts(program);
+registerWorker(program);
 
 // `rvbbit query … | head` closes our stdout early: that ends the output, not in a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

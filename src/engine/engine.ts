@@ -10,6 +10,7 @@ import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import { CascadePool } from '../exec/cascade-pool.js';
+import type { ChunkRunner } from '../exec/chunk-runner.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
@@ -18,9 +19,16 @@ import type { CascadeResolver } from '../plan/cascade-resolver.js';
 import { cascadeRootsFor } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
+import type { QueueOptions } from '../scale/queue-link.js';
+import type { QueueChunkRunner } from '../scale/queue-runner.js';
 import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
-import { type ProviderOption, type ResolvedProvider, resolveProvider } from './provider.js';
+import {
+  type ProviderOption,
+  type ResolvedProvider,
+  resolveProvider,
+  workerLlmConfigOf,
+} from './provider.js';
 import { type QueryOptions, Session } from './session.js';
 
 export interface EngineOptions {
@@ -54,6 +62,12 @@ export interface EngineOptions {
    * Default 'shared': every session sees every row.
    */
   readonly logs?: 'shared' | 'private';
+  /**
+   * Scale-out: cache misses go as chunk jobs to this Redis, where `rvbbit
+   * worker` processes on any host run them (scale/queue-runner.ts). Cache,
+   * logs and cascade roots stay here. Default: every row runs locally.
+   */
+  readonly queue?: QueueOptions;
 }
 
 export { SHIPPED_CASCADES } from '../package-files.js';
@@ -73,7 +87,10 @@ export interface EngineShared {
   readonly semantic: SemanticShared;
   /** RUN ASYNC jobs still running, by session id. */
   readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
-  pool(): CascadePool;
+  /** Where chunks run: the local pool, or the queue when one is configured. */
+  pool(): ChunkRunner;
+  /** The queue runner, when the engine has a queue. */
+  readonly queue: QueueChunkRunner | undefined;
   /**
    * The main thread's LLM client (RUN); workers have their own. Made, and its
    * HTTP stack (undici) loaded, on first use: plain SQL never needs it.
@@ -92,6 +109,8 @@ export class Engine {
     readonly shared: EngineShared,
     private readonly threads: number | undefined,
   ) {}
+
+  private queueRunner: QueueChunkRunner | undefined;
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const parallel = options.defaultParallel ?? 1;
@@ -149,18 +168,7 @@ export class Engine {
       logDb,
       resolver,
       provider,
-      llm: {
-        baseUrl: provider.baseUrl,
-        apiKey: provider.apiKey,
-        defaultModel: provider.defaultModel,
-        gateBuffer: provider.gate.buffer,
-        prices: provider.prices,
-        aliases: provider.aliases,
-        retries: provider.retries,
-        timeoutMs: provider.timeoutMs,
-        deadlineMs: provider.deadlineMs,
-        backoff: provider.backoff,
-      },
+      llm: workerLlmConfigOf(provider),
       defaults: {
         parallel,
         cache: options.cache === false ? false : ttl,
@@ -169,7 +177,10 @@ export class Engine {
       },
       semantic,
       jobs: new Map(),
-      pool: () => engine!.pool(),
+      pool: () => engine!.runner(),
+      get queue() {
+        return engine!.queueRunner;
+      },
       mainLlm: async () => {
         const { createLlmClient } = await import('../llm/client.js');
         mainLlm ??= createLlmClient({
@@ -191,12 +202,17 @@ export class Engine {
       },
     };
     engine = new Engine(shared, options.threads);
+    if (options.queue) {
+      // Loaded only with a queue: BullMQ is not needed by a local engine.
+      const { QueueChunkRunner } = await import('../scale/queue-runner.js');
+      engine.queueRunner = new QueueChunkRunner(options.queue, provider.defaultModel, () => engine!.pool());
+    }
     return engine;
   }
 
   /** Which endpoint answers LLM calls: 'simulator' or the provider's host. */
   get answeredBy(): string {
-    return this.shared.provider.answeredBy;
+    return this.queueRunner?.answeredBy ?? this.shared.provider.answeredBy;
   }
 
   /**
@@ -236,6 +252,10 @@ export class Engine {
     yield* this.defaultSession.stream(sql, params, options);
   }
 
+  private runner(): ChunkRunner {
+    return this.queueRunner ?? this.pool();
+  }
+
   private pool(): CascadePool {
     const gate = this.shared.provider.gate;
     this.poolInstance ??= new CascadePool({
@@ -252,6 +272,7 @@ export class Engine {
     for (const job of this.shared.jobs.values()) job.controller.abort();
     await Promise.allSettled([...this.shared.jobs.values()].map((j) => j.done));
     for (const s of [...this.sessions]) s.close();
+    await this.queueRunner?.close();
     await this.poolInstance?.close();
     await this.shared.semantic.close();
     await this.shared.closeMainLlm();

@@ -39,6 +39,11 @@ export interface ExplainReport {
   /** null when a model has no known price. */
   readonly est_dollars: number | null;
   readonly answered_by: string;
+  /** With a queue (scale/queue-runner.ts): where chunks go, the workers alive, rows per job. */
+  readonly distributed?: string;
+  readonly workers?: string;
+  readonly rate?: string;
+  readonly chunk_size?: string;
   readonly sql: string;
 }
 
@@ -132,7 +137,8 @@ async function explainMap(
     est_tokens_in: tokensIn,
     est_tokens_out: tokensOut,
     est_dollars: dollars(shared, models, tokensIn, tokensOut),
-    answered_by: shared.provider.answeredBy,
+    answered_by: shared.queue?.answeredBy ?? shared.provider.answeredBy,
+    ...(await shared.queue?.plan(plan.parallel, plan.batch)),
     // A plain MAP streams its input; the others copy it into a temp table first.
     sql: streamable(plan)
       ? `SELECT * FROM (\n${dedupe}\n)`

@@ -10,6 +10,7 @@ import { type ResolvedLlmConfig, resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
 import { SharedGate } from '../llm/shared-gate.js';
 import type { SimulatorHandle, SimulatorOptions } from '../sim/index.js';
+import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 
 export type ProviderOption =
   | 'simulator'
@@ -79,6 +80,22 @@ export function providerOptionFromConfig(c: ResolvedLlmConfig): ProviderOption |
     breaker: c.breaker,
   };
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ProviderOption;
+}
+
+/** What the pool's worker threads get of a provider: how to reach it, and the process gate's buffer. */
+export function workerLlmConfigOf(provider: ResolvedProvider): WorkerLlmConfig {
+  return {
+    baseUrl: provider.baseUrl,
+    apiKey: provider.apiKey,
+    defaultModel: provider.defaultModel,
+    gateBuffer: provider.gate.buffer,
+    prices: provider.prices,
+    aliases: provider.aliases,
+    retries: provider.retries,
+    timeoutMs: provider.timeoutMs,
+    deadlineMs: provider.deadlineMs,
+    backoff: provider.backoff,
+  };
 }
 
 const SIM_MODEL = 'sim-small';

@@ -130,7 +130,9 @@ export class Session {
     options: QueryOptions,
   ): Promise<QueryResult> {
     await this.refreshOwnLogs(text);
-    const log = new StatementLog(this.shared.logs, text, stmt, this.owner);
+    const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
+    // Queue notices (waiting for a worker) reach this statement's caller: the CLI, a server client.
+    const unlisten = this.shared.queue?.listen(log.queryId, options.onNotice);
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
@@ -138,6 +140,8 @@ export class Session {
     } catch (err) {
       await log.failed(options.signal?.aborted ? 'cancelled' : 'error', err);
       throw duckdbError(err);
+    } finally {
+      unlisten?.();
     }
   }
 

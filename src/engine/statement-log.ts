@@ -62,6 +62,8 @@ export class StatementLog {
     private readonly text: string,
     stmt: Statement,
     private readonly owner: string | null = null,
+    /** Scale-out: who ran the statement's chunks (scale/queue-runner.ts). */
+    private readonly chunks?: { chunksRan(queryId: string): Record<string, number> },
   ) {
     this.kind = statementKind(stmt);
   }
@@ -82,7 +84,13 @@ export class StatementLog {
       status: 'ok',
       error: null,
       owner: this.owner,
+      chunks_by: this.chunksBy(),
     });
+  }
+
+  private chunksBy(): string | null {
+    const counts = this.chunks?.chunksRan(this.queryId);
+    return counts && Object.keys(counts).length > 0 ? JSON.stringify(counts) : null;
   }
 
   /**
@@ -109,6 +117,7 @@ export class StatementLog {
         status,
         error: error === undefined ? null : errorMessage(error),
         owner: this.owner,
+        chunks_by: this.chunksBy(),
       })
       .catch(() => undefined);
   }

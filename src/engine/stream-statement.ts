@@ -43,7 +43,7 @@ export async function* streamStatement(
   stmt: Statement,
   text: string,
 ): AsyncGenerator<Rows> {
-  const log = new StatementLog(host.shared.logs, text, stmt, host.owner);
+  const log = new StatementLog(host.shared.logs, text, stmt, host.owner, host.shared.queue);
   const inner = openStream(host, stmt, log.queryId);
   let rowsOut = 0;
   let settled = false;

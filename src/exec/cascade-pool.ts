@@ -24,6 +24,7 @@ import { failedOutcome } from '../thread/chunk-protocol.js';
 import { serveHost } from '../thread/host-channel.js';
 import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import type { EngineWorkerData } from '../thread/worker-entry.js';
+import type { ChunkRunner } from './chunk-runner.js';
 import { isWorkerStartFailure, WorkerPool } from './worker-pool.js';
 
 const WORKER_ENTRY = 'workers/cascade-thread.ts';
@@ -39,7 +40,7 @@ export interface CascadePoolOptions {
   readonly onWorkerGone?: (threadId: number) => void;
 }
 
-export class CascadePool {
+export class CascadePool implements ChunkRunner {
   private readonly pool: WorkerPool;
   readonly threads: number;
 

@@ -9,12 +9,13 @@ import type { ResultCache } from '../cache/result-cache.js';
 import type { Cascade } from '../cascade/index.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
-import type { CascadePool } from './cascade-pool.js';
+import type { ChunkRunner } from './chunk-runner.js';
 import type { Progress } from './progress.js';
 
 /** What the engine lends a statement's dispatcher. */
 export interface DispatchContext {
-  readonly pool: CascadePool;
+  /** The local pool, or the distributed queue (chunk-runner.ts). */
+  readonly pool: ChunkRunner;
   readonly cache: ResultCache;
   readonly logs: LogWriter;
   readonly queryId: string;

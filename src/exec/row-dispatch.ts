@@ -80,7 +80,10 @@ export class RowDispatch {
     this.budgetNanos =
       limits.budgetDollars === undefined ? undefined : Math.round(limits.budgetDollars * 1e9);
     this.parallelBuffer = createSemaphoreBuffer(limits.parallel);
-    this.chunkSize = limits.batch ?? chunkSizeFor(limits.parallel, ctx.pool.threads);
+    this.chunkSize =
+      limits.batch ??
+      ctx.pool.chunkSizeFor?.(limits.parallel) ??
+      chunkSizeFor(limits.parallel, ctx.pool.threads);
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, limits.batch ? 1 : this.chunkSize, ctx.pool.threads);
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
@@ -116,6 +119,11 @@ export class RowDispatch {
    */
   async run(target: DispatchTarget, pages: AsyncIterable<ChunkRow[]>, sink: OutcomeSink): Promise<number> {
     const origin = originOf(target, this.ctx.queryId);
+    // A runner with its own chunk size (the queue) takes PARALLEL permits per
+    // whole job: a page's short last chunk waits for the next page's rows, or
+    // jobs of odd sizes would strand permits (scale/queue-runner.ts).
+    const whole = this.ctx.pool.chunkSizeFor !== undefined && this.limits.batch === undefined;
+    let carry: ChunkRow[] = [];
     let rowsRead = 0;
     for await (const page of pages) {
       rowsRead += page.length;
@@ -123,29 +131,41 @@ export class RowDispatch {
       if (this.stopped()) break;
       // The cache answers a whole page at once: per-chunk lookups, appends and
       // log writes made a fully cached re-run wait on the queues 60 times as often.
-      const misses = await this.books.serveFromCache(target, origin, page, (hits) =>
+      let misses = await this.books.serveFromCache(target, origin, page, (hits) =>
         this.finish(target, origin, sink, hits, hits.length),
       );
+      if (carry.length > 0) misses = carry.concat(misses);
+      carry = [];
       // A packed chunk holds as many prompts as a plain chunk holds runs.
       const size = target.pack ? target.pack * this.chunkSize : this.chunkSize;
       for (let start = 0; start < misses.length; start += size) {
         const chunk = misses.slice(start, start + size);
-        if (this.stopped()) break;
-        const spent = budgetSpent(this.budgetBuffer, this.budgetNanos, this.limits.budgetTokens);
-        if (spent) {
-          await this.finish(target, origin, sink, chunk.map(budgetFailure(spent)), 0);
-          continue;
+        if (whole && !target.pack && chunk.length < size) {
+          carry = chunk;
+          break;
         }
-        this.dispatch(target, origin, sink, chunk);
-        while (this.inflight >= this.window || this.completing >= this.window) await this.changes.wait();
+        if (this.stopped()) break;
+        await this.send(target, origin, sink, chunk);
       }
       // Emptied once dispatched: the promise that delivered the page may sit in
       // V8's old generation, and through it a full page would outlive its rows.
       page.length = 0;
       if (this.stopped()) break;
     }
+    if (carry.length > 0 && !this.stopped()) await this.send(target, origin, sink, carry);
     await this.drained();
     return rowsRead;
+  }
+
+  /** One chunk to the runner (or failed at once if the budget is spent), then waits while the window is full. */
+  private async send(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, chunk: ChunkRow[]) {
+    const spent = budgetSpent(this.budgetBuffer, this.budgetNanos, this.limits.budgetTokens);
+    if (spent) {
+      await this.finish(target, origin, sink, chunk.map(budgetFailure(spent)), 0);
+      return;
+    }
+    this.dispatch(target, origin, sink, chunk);
+    while (this.inflight >= this.window || this.completing >= this.window) await this.changes.wait();
   }
 
   /**
@@ -201,6 +221,7 @@ export class RowDispatch {
       askConfidence: target.askConfidence,
       outputItems: target.outputItems,
       crashOnChunk: this.ctx.crash?.chunk,
+      queryId: this.ctx.queryId,
     };
   }
 

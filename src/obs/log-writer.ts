@@ -85,6 +85,8 @@ export interface QueryLog {
   readonly error: string | null;
   /** The server client that ran it (null in-process): private logs show a client only its own. */
   readonly owner: string | null;
+  /** Scale-out: JSON `{"host:pid": chunks}` of the workers that ran its chunks; null when none did. */
+  readonly chunks_by?: string | null;
 }
 
 type Appender = DuckDBAppender;
@@ -219,6 +221,7 @@ export class LogWriter {
       text(a, log.status);
       text(a, log.error);
       text(a, log.owner);
+      text(a, log.chunks_by);
       a.endRow();
     });
     await this.flush();

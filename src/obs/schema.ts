@@ -39,6 +39,7 @@ export type LogTable = (typeof LOG_TABLES)[number];
 
 // `owner` (the server client that ran the statement; null in-process) is last:
 // files written before it existed get it by ALTER TABLE, also last.
+// `chunks_by` (scale-out: JSON {worker: chunks it ran}; null when all ran locally) comes after it.
 const LOG_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
   session_id VARCHAR, caller_id VARCHAR, query_id VARCHAR, cascade_id VARCHAR, cell VARCHAR,
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS rvbbit.jobs (
 );
 ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS owner VARCHAR;
+ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS chunks_by VARCHAR;
 `;
 
 /**

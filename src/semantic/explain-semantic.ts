@@ -138,7 +138,8 @@ export async function explainSemantic(
       est_tokens_out: tokensOut,
       est_dollars: dollars,
       note: EXPLAIN_NOTE,
-      answered_by: engine.provider.answeredBy,
+      answered_by: engine.queue?.answeredBy ?? engine.provider.answeredBy,
+      ...(await engine.queue?.plan(opts.parallel)),
       sql: rw.sql,
     };
     if (json) {

@@ -5,8 +5,9 @@
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
-import type { CascadePool } from '../exec/cascade-pool.js';
+import type { ChunkRunner } from '../exec/chunk-runner.js';
 import type { LogWriter } from '../obs/log-writer.js';
+import type { DistributedPlan } from '../scale/queue-runner.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { SemanticShared } from './semantic-shared.js';
 
@@ -18,5 +19,7 @@ export interface SemanticEngine {
   /** Which endpoint answers ('simulator' or a host name), for EXPLAIN. */
   readonly provider: { readonly answeredBy: string };
   readonly semantic: SemanticShared;
-  pool(): CascadePool;
+  pool(): ChunkRunner;
+  /** With a queue: EXPLAIN's lines for the distributed path. */
+  readonly queue?: { readonly answeredBy: string; plan(parallel: number): Promise<DistributedPlan> };
 }

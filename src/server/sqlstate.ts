@@ -74,6 +74,10 @@ export const SQLSTATE_OF_CODE = {
   WORKER_START: SqlState.internalError,
   SYNC_WORKER_DIED: SqlState.internalError,
   SYNC_WORKER_TIMEOUT: SqlState.internalError,
+  QUEUE_UNAVAILABLE: SqlState.systemError,
+  QUEUE_NO_WORKER: SqlState.systemError,
+  QUEUE_JOB_FAILED: SqlState.internalError,
+  WORKER_CONFIG: SqlState.internalError,
   // ── server ──
   SERVER_OPTION: SqlState.internalError,
   SERVER_INSECURE: SqlState.internalError,

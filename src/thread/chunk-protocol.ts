@@ -58,6 +58,11 @@ export interface ChunkTask {
   /** No run starts once this many tokens (in + out) are spent. */
   readonly budgetTokens?: number;
   readonly modelOverride?: string;
+  /**
+   * The model of cells that name none, when not the worker's own default: a
+   * queue worker runs the coordinator's, which its cache keys were made with.
+   */
+  readonly defaultModel?: string;
   readonly timeoutMs?: number;
   readonly retries?: number;
   readonly sessionPrefix: string;
@@ -74,6 +79,8 @@ export interface ChunkTask {
   readonly askConfidence?: boolean;
   /** The run's answer is a list of exactly this many items (a dimension's discovery: n labels). */
   readonly outputItems?: number;
+  /** The statement's query id (the queue runner counts chunks per statement for rvbbit.queries). */
+  readonly queryId?: string;
   /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
   readonly crashOnChunk?: number;
 }

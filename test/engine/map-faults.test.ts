@@ -1,5 +1,6 @@
 import * as assert from 'uvu/assert';
 import { withCrash } from '../../src/engine/test-faults.js';
+import type { CascadePool } from '../../src/exec/cascade-pool.js';
 import { engineSuite, productsSql } from './engine-fixture.js';
 
 const faults = engineSuite('engine: MAP faults');
@@ -101,7 +102,8 @@ faults('budget exhausted halfway: no run starts after the budget is spent', asyn
 
 faults('a worker killed mid-query: its chunk re-runs once, no row lost or doubled', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 30 });
-  const pool = f.engine.shared.pool();
+  // A local engine: its runner is the Piscina pool.
+  const pool = f.engine.shared.pool() as CascadePool;
   const before = pool.threadIds();
   const r = await f.engine.query(labelSql(40, 8), undefined, withCrash(1));
   assert.equal(

@@ -1,0 +1,181 @@
+/**
+ * `rvbbit worker`'s body: a BullMQ Worker on the chunk queue whose processor
+ * runs each job's rows on this process's own Piscina pool, with this
+ * process's own provider (its API key and base URL), and returns per-row
+ * outcomes with their usage. It beats a heartbeat, listens for cancelled
+ * statements (their rows are aborted at once), and on close() stops taking
+ * jobs and finishes the ones it holds.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Job, Worker } from 'bullmq';
+import type { CascadePool } from '../exec/cascade-pool.js';
+import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
+import { type ChunkTask, failedOutcome } from '../thread/chunk-protocol.js';
+import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
+import { sha256Hex } from './hash.js';
+import {
+  CANCEL_CHANNEL,
+  CHUNK_QUEUE,
+  type ChunkJob,
+  type ChunkJobResult,
+  HEARTBEAT_MS,
+  type WorkerInfo,
+} from './queue-protocol.js';
+import { RespClient, useRespClientForBullmq } from './resp-client.js';
+import { beat, leave } from './worker-registry.js';
+
+export interface QueueWorkerOptions {
+  readonly redis: string;
+  /** Jobs this process runs at once. */
+  readonly concurrency: number;
+  /** Where received cascade files are written. */
+  readonly cascadeDir: string;
+  readonly pool: CascadePool;
+  /** Which endpoint this worker's calls go to ('simulator' or a host). */
+  readonly answeredBy: string;
+  /** How long a job this worker holds stays locked without renewal; a dead worker's jobs re-run after it. */
+  readonly lockMs: number;
+}
+
+/** Cancelled statements remembered, so a job of one taken late still stops. */
+const CANCELS_KEPT = 1_000;
+
+export class QueueWorker {
+  readonly id = `${hostname()}:${process.pid}`;
+  private worker: Worker | undefined;
+  private subscriber: RespClient | undefined;
+  private control: RespClient | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private info: WorkerInfo | undefined;
+  private readonly running = new Map<string, { buffer: SharedArrayBuffer; jobs: number }>();
+  private readonly cancelled = new Set<string>();
+  private readonly written = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: QueueWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const { redis, concurrency, lockMs } = this.options;
+    await this.connectPlain();
+    await useRespClientForBullmq();
+    const { Worker } = await import('bullmq');
+    this.worker = new Worker(CHUNK_QUEUE, (job: Job) => this.process(job.data as ChunkJob), {
+      connection: { url: redis } as never,
+      concurrency,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(500, Math.round(lockMs / 2)),
+      maxStalledCount: 3,
+    });
+    this.worker.on('error', (err) => process.stderr.write(`rvbbit worker: queue error: ${err.message}\n`));
+    await this.worker.waitUntilReady();
+    this.info = {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      concurrency,
+      threads: this.options.pool.threads,
+      answeredBy: this.options.answeredBy,
+      startedAt: Date.now(),
+    };
+    await beat(this.control!, this.info);
+    this.heartbeat = setInterval(() => void this.tick(), HEARTBEAT_MS);
+  }
+
+  /**
+   * The plain connections (heartbeat, cancel messages): made again after
+   * Redis went away, so a worker outlives a Redis restart (BullMQ's own
+   * connections reconnect by themselves).
+   */
+  private async connectPlain(): Promise<void> {
+    if (!this.control?.connected) {
+      const control = new RespClient(this.options.redis);
+      await control.connect();
+      this.control = control;
+    }
+    if (!this.subscriber?.connected) {
+      const subscriber = new RespClient(this.options.redis);
+      subscriber.onmessage = (_channel, statement) => this.cancel(statement);
+      await subscriber.connect();
+      await subscriber.send('SUBSCRIBE', [CANCEL_CHANNEL]);
+      this.subscriber = subscriber;
+    }
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.connectPlain();
+      await beat(this.control!, this.info!);
+    } catch {
+      // Redis is away: the next tick tries again.
+    }
+  }
+
+  /** Stops taking jobs, finishes the ones held, leaves the registry. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    clearInterval(this.heartbeat);
+    if (this.control?.connected) await leave(this.control, this.id).catch(() => undefined);
+    this.subscriber?.close();
+    this.control?.close();
+    await this.options.pool.close();
+  }
+
+  private async process(job: ChunkJob): Promise<ChunkJobResult> {
+    if (this.cancelled.has(job.statement)) {
+      const rows = job.rows.map((r) => failedOutcome(r.index, 'ABORTED', 'statement cancelled'));
+      return { chunkIndex: job.chunkIndex, worker: this.id, rows };
+    }
+    const statement = this.running.get(job.statement) ?? { buffer: createAbortBuffer(), jobs: 0 };
+    this.running.set(job.statement, statement);
+    statement.jobs++;
+    try {
+      const task: ChunkTask = {
+        chunkIndex: job.chunkIndex,
+        cascadePath: await this.cascadeFile(job),
+        cascadeHash: job.cascadeHash,
+        rows: job.rows,
+        // Exactly the permits the coordinator holds for this job: its PARALLEL share.
+        parallelBuffer: createSemaphoreBuffer(job.permits),
+        heldBuffer: new SharedArrayBuffer(4),
+        abortBuffer: statement.buffer,
+        modelOverride: job.modelOverride,
+        defaultModel: job.defaultModel,
+        timeoutMs: job.timeoutMs,
+        retries: job.retries,
+        sessionPrefix: job.sessionPrefix,
+        batchSize: job.batchSize,
+        pack: job.pack,
+        askConfidence: job.askConfidence,
+        outputItems: job.outputItems,
+      };
+      const result = await this.options.pool.run(task);
+      return { chunkIndex: job.chunkIndex, worker: this.id, rows: result.rows };
+    } finally {
+      if (--statement.jobs === 0) this.running.delete(job.statement);
+    }
+  }
+
+  private cancel(statement: string): void {
+    if (this.cancelled.size >= CANCELS_KEPT) this.cancelled.clear();
+    this.cancelled.add(statement);
+    const running = this.running.get(statement);
+    if (running) raiseAbort(running.buffer);
+  }
+
+  /** The job's cascade text as a file (one per content), which the pool's threads load and keep. */
+  private cascadeFile(job: ChunkJob): Promise<string> {
+    const hash = sha256Hex(job.cascadeText);
+    let path = this.written.get(hash);
+    if (!path) {
+      const dir = join(this.options.cascadeDir, hash.slice(0, 16));
+      const file = join(dir, job.cascadeName.replace(/[^\w.-]/g, '_') || 'cascade.yaml');
+      path = mkdir(dir, { recursive: true })
+        .then(() => writeFile(file, job.cascadeText))
+        .then(() => file);
+      path.catch(() => this.written.delete(hash));
+      this.written.set(hash, path);
+    }
+    return path;
+  }
+}

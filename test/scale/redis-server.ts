@@ -1,0 +1,89 @@
+/**
+ * A real `redis-server` for a test: its own free loopback port and temp
+ * folder, no persistence (`--save "" --appendonly no`), stopped by stop().
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RespClient } from '../../src/scale/resp-client.js';
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+export interface RedisHandle {
+  readonly url: string;
+  readonly port: number;
+  /** Stops the server (SIGTERM, or SIGKILL with `kill`) and waits for it to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Kills the server and starts a fresh one on the same port (an empty queue: no persistence). */
+  restart(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+}
+
+async function launch(port: number, dir: string): Promise<Server> {
+  const child = spawn(
+    REDIS_SERVER,
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  child.stdout!.on('data', (b) => {
+    log += b;
+  });
+  child.stderr!.on('data', (b) => {
+    log += b;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const t0 = Date.now();
+  for (;;) {
+    const c = new RespClient(`redis://127.0.0.1:${port}`);
+    try {
+      await c.connect();
+      await c.send('PING');
+      c.close();
+      return { child, exited };
+    } catch {
+      c.close();
+      if (child.exitCode !== null || Date.now() - t0 > 10_000) {
+        throw new Error(`redis-server did not start on ${port}: ${log}`);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+}
+
+async function halt(server: Server, signal: NodeJS.Signals): Promise<void> {
+  if (server.child.exitCode === null) server.child.kill(signal);
+  await server.exited;
+}
+
+export async function startRedis(): Promise<RedisHandle> {
+  const dir = await mkdtemp(join(tmpdir(), 'rvbbit-redis-'));
+  const port = await freePort();
+  let server = await launch(port, dir);
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      await halt(server, signal);
+      await rm(dir, { recursive: true, force: true });
+    },
+    async restart() {
+      await halt(server, 'SIGKILL');
+      server = await launch(port, dir);
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Faults with real processes: a worker killed with SIGKILL mid-chunk (its
+ * job goes stale and re-runs on the other worker: every row once, in order),
+ * a cancelled statement (queued jobs removed, in-flight calls aborted on the
+ * workers: no call after 1 s), and Redis killed mid-MAP (a clear error within
+ * a deadline, never a hang or part of the rows).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Engine } from '../../src/index.js';
+import { RvbbitError } from '../../src/index.js';
+import { RespClient } from '../../src/scale/resp-client.js';
+import { type ScaleFixture, startScale } from './scale-fixture.js';
+
+const mapSql = (n: number, parallel: number, tag: string) =>
+  `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT i AS id, '${tag} ' || i AS text FROM range(${n}) t(i) ORDER BY i) WITH (cache = false, limit = 0)`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out');
+    await sleep(5);
+  }
+}
+
+const t = suite<{ f: ScaleFixture; coord: Engine; local: Engine }>('scale: faults');
+
+t.before(async (ctx) => {
+  // --lock-ms 1000: a dead worker's job is re-run about a second after it died.
+  ctx.f = await startScale(2, { latencyMs: 30 }, ['--lock-ms', '1000']);
+  ctx.coord = await ctx.f.coordinator();
+  ctx.local = await ctx.f.local();
+});
+t.after(async (ctx) => {
+  await ctx.f?.close();
+});
+
+t(
+  'a worker killed (SIGKILL) mid-chunk: its job re-runs on the other, every row once, in order',
+  async ({ f, coord, local }) => {
+    const sql = mapSql(600, 30, 'kill');
+    const here = await local.query(sql);
+    f.sim.resetStats();
+    const running = coord.query(sql);
+    await until(() => f.sim.stats().requests >= 150);
+    const victim = f.workers[0]!;
+    victim.child.kill('SIGKILL');
+    const there = await running;
+    assert.is((await victim.done).code, null);
+    assert.equal(there.rows, here.rows);
+    // The dead worker's rows in flight were asked again by the other worker.
+    assert.ok(f.sim.stats().requests > 600, `requests ${f.sim.stats().requests}`);
+  },
+);
+
+t(
+  'cancel: queued jobs removed, in-flight rows aborted on the workers, no call after 1 s',
+  async ({ f, coord }) => {
+    // Calls that would take 5 s: after 1 s none can be in flight unless it was aborted.
+    f.sim.setOptions({ latencyMs: 5_000 });
+    f.sim.resetStats();
+    const controller = new AbortController();
+    const running = coord.query(mapSql(3000, 30, 'cancel'), undefined, { signal: controller.signal });
+    await until(() => f.sim.stats().inFlight === 30);
+    controller.abort();
+    const err = await running.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof RvbbitError, String(err));
+    assert.is((err as RvbbitError).code, 'CANCELLED');
+    await sleep(1_000);
+    const after1s = f.sim.stats();
+    assert.is(after1s.inFlight, 0);
+    await sleep(1_000);
+    assert.is(f.sim.stats().requests, after1s.requests);
+    const redis = new RespClient(f.redis.url);
+    await redis.connect();
+    assert.is(await redis.send('LLEN', ['bull:rvbbit-chunks:wait']), 0);
+    redis.close();
+    f.sim.setOptions({ latencyMs: 30 });
+  },
+);
+
+t(
+  '--rate 600/min across both workers: calls by time t never exceed the bucket (10 + 10/s · t)',
+  async ({ f }) => {
+    const limited = await f.coordinator({ rate: '600/min', rateKey: 'rate-test' });
+    f.sim.resetStats();
+    const samples: [number, number][] = [];
+    const t0 = Date.now();
+    const running = limited.query(mapSql(30, 10, 'rate'));
+    let done = false;
+    void running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      samples.push([Date.now() - t0, f.sim.stats().requests]);
+      await sleep(20);
+    }
+    const result = await running;
+    const took = Date.now() - t0;
+    assert.is(result.rows.length, 30);
+    assert.is(f.sim.stats().requests, 30);
+    for (const [ms, requests] of samples) {
+      assert.ok(requests <= 10 + Math.floor((ms / 1000) * 10) + 1, `${requests} calls after ${ms} ms`);
+    }
+    // 30 runs: 10 at once, the other 20 at 10/s.
+    assert.ok(took >= 1_900, `took ${took} ms`);
+  },
+);
+
+t(
+  'Redis restarted mid-MAP (its queue gone): QUEUE_UNAVAILABLE naming the restart, never a hang',
+  async ({ f, coord }) => {
+    f.sim.resetStats();
+    const running = coord.query(mapSql(3000, 30, 'restart'));
+    await until(() => f.sim.stats().requests >= 100);
+    const t0 = Date.now();
+    await f.redis.restart();
+    const err = await running.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const took = Date.now() - t0;
+    assert.ok(err instanceof RvbbitError, String(err));
+    assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
+    assert.match((err as RvbbitError).message, /restarted mid-statement/);
+    assert.ok(took < 5_000, `failed after ${took} ms`);
+    // Coordinator and workers reconnect: the next statement runs to the end.
+    const next = await coord.query(mapSql(20, 10, 'after-restart'));
+    assert.is(next.rows.length, 20);
+  },
+);
+
+t('Redis killed mid-MAP: QUEUE_UNAVAILABLE within the deadline, no partial result', async ({ f, coord }) => {
+  f.sim.resetStats();
+  const running = coord.query(mapSql(3000, 30, 'redis'));
+  await until(() => f.sim.stats().requests >= 100);
+  const t0 = Date.now();
+  await f.redis.stop('SIGKILL');
+  const err = await running.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const took = Date.now() - t0;
+  assert.ok(err instanceof RvbbitError, String(err));
+  assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
+  assert.match((err as RvbbitError).message, /Redis at redis:\/\/127\.0\.0\.1:\d+/);
+  // redisDownMs is 1 s in the fixture; the check runs every 250 ms.
+  assert.ok(took < 4_000, `failed after ${took} ms`);
+});
+
+t.run();
