@@ -116,6 +116,7 @@ duration_ms,DOUBLE,YES
 status,VARCHAR,YES
 error,VARCHAR,YES
 owner,VARCHAR,YES
+chunks_by,VARCHAR,YES
 name,type
 cheap,view
 products,table
