@@ -183,18 +183,9 @@ export class Engine {
       },
       mainLlm: async () => {
         const { createLlmClient } = await import('../llm/client.js');
-        mainLlm ??= createLlmClient({
-          baseUrl: provider.baseUrl,
-          apiKey: provider.apiKey,
-          defaultModel: provider.defaultModel,
-          gate: provider.gate,
-          prices: provider.prices,
-          aliases: provider.aliases,
-          retries: provider.retries,
-          timeoutMs: provider.timeoutMs,
-          deadlineMs: provider.deadlineMs,
-          backoff: provider.backoff,
-        });
+        // The workers' settings, with the process gate itself instead of its buffer.
+        const { gateBuffer: _buffer, ...settings } = workerLlmConfigOf(provider);
+        mainLlm ??= createLlmClient({ ...settings, gate: provider.gate });
         return mainLlm;
       },
       closeMainLlm: async () => {
