@@ -12,7 +12,7 @@ import type { CallOrigin } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
 import {
   addSpend,
-  budgetMessage,
+  budgetFailure,
   budgetSpent,
   createBudgetBuffer,
   spentDollars,
@@ -25,7 +25,6 @@ import type {
   FailedOutcome,
   RowOutcome,
 } from '../thread/chunk-protocol.js';
-import { failedOutcome } from '../thread/chunk-protocol.js';
 import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import { ChangeSignal } from './change-signal.js';
 import {
@@ -95,8 +94,7 @@ export class RowDispatch {
   addSpend(dollars: number, tokens: number): void {
     addSpend(this.budgetBuffer, dollars, tokens);
   }
-
-  /** Everything the budgets count so far: runs on the pool and addSpend. */
+  /** What the budgets count so far: runs on the pool and addSpend. */
   spent(): { readonly dollars: number; readonly tokens: number } {
     return { dollars: spentDollars(this.budgetBuffer), tokens: spentTokens(this.budgetBuffer) };
   }
@@ -300,8 +298,4 @@ export class RowDispatch {
 
 function originOf(target: DispatchTarget, queryId: string): CallOrigin {
   return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model: target.model };
-}
-
-function budgetFailure(which: 'budget_dollars' | 'budget_tokens') {
-  return (row: ChunkRow): RowOutcome => failedOutcome(row.index, 'BUDGET_EXCEEDED', budgetMessage(which));
 }

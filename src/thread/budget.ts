@@ -4,6 +4,8 @@
  * waiting for chunk ends. Two BigInt64 cells (Atomics cannot add floats):
  * nano-dollars, then tokens (in + out).
  */
+import { type ChunkRow, failedOutcome, type RowOutcome } from './chunk-protocol.js';
+
 const NANOS = 0;
 const TOKENS = 1;
 
@@ -56,4 +58,9 @@ export function budgetExhausted(
 /** The BUDGET_EXCEEDED message of a row that did not start. */
 export function budgetMessage(which: 'budget_dollars' | 'budget_tokens'): string {
   return `${which} was spent before this row started`;
+}
+
+/** A row that never ran because the statement's budget was spent. */
+export function budgetFailure(which: 'budget_dollars' | 'budget_tokens') {
+  return (row: ChunkRow): RowOutcome => failedOutcome(row.index, 'BUDGET_EXCEEDED', budgetMessage(which));
 }
