@@ -9,7 +9,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
-import type { MapContext, MapRowsRun } from '../exec/map-rows.js';
+import type { MapContext } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
@@ -18,7 +18,7 @@ import type { MapPlan } from '../plan/plan-map.js';
 import type { EngineShared } from './engine.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
-import { mapTotals, type Outcome, StatementLog } from './statement-log.js';
+import { autoLimitNotice, mapOutcome, type Outcome, StatementLog } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
 import { crashOf } from './test-faults.js';
 
@@ -291,16 +291,6 @@ export class Session {
     this.jobs.add(done);
     done.finally(() => this.jobs.delete(done)).catch(() => undefined);
   }
-}
-
-function mapOutcome(out: { readonly result: QueryResult; readonly run: MapRowsRun }): Outcome {
-  return { result: out.result, ...mapTotals(out.run) };
-}
-
-/** A MAP whose USING had no LIMIT read exactly its auto-LIMIT rows: there may have been more. */
-function autoLimitNotice(map: MapPlan, rowsIn: number): string | undefined {
-  if (map.usingHasLimit || map.autoLimit === 0 || rowsIn < map.autoLimit) return undefined;
-  return `the USING query has no LIMIT: the MAP read its first ${map.autoLimit} rows (WITH (limit = 0) reads all)`;
 }
 
 function unreachable(plan: never): never {

@@ -9,6 +9,7 @@ import { errorMessage } from '../errors.js';
 import type { MapRowsRun } from '../exec/map-rows.js';
 import type { LogWriter, QueryKind } from '../obs/log-writer.js';
 import { hasSemantics } from '../plan/plan.js';
+import type { MapPlan } from '../plan/plan-map.js';
 
 /**
  * The kind a statement is logged under, whether it succeeded or not: one
@@ -48,6 +49,17 @@ export interface Outcome extends StatementTotals {
 /** A MAP's totals, whichever path ran it (batch, collected or streamed). */
 export function mapTotals(run: MapRowsRun): StatementTotals {
   return { kind: 'map', rowsIn: run.rowsIn, calls: run.calls, cacheHits: run.cacheHits, cost: run.cost };
+}
+
+/** A MAP's outcome: its result and totals. */
+export function mapOutcome(out: { readonly result: QueryResult; readonly run: MapRowsRun }): Outcome {
+  return { result: out.result, ...mapTotals(out.run) };
+}
+
+/** A MAP whose USING had no LIMIT read exactly its auto-LIMIT rows: there may have been more. */
+export function autoLimitNotice(map: MapPlan, rowsIn: number): string | undefined {
+  if (map.usingHasLimit || map.autoLimit === 0 || rowsIn < map.autoLimit) return undefined;
+  return `the USING query has no LIMIT: the MAP read its first ${map.autoLimit} rows (WITH (limit = 0) reads all)`;
 }
 
 export class StatementLog {
