@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
 import { type ChunkTask, failedOutcome } from '../thread/chunk-protocol.js';
@@ -23,7 +24,7 @@ import {
   HEARTBEAT_MS,
   type WorkerInfo,
 } from './queue-protocol.js';
-import { RespClient, useRespClientForBullmq } from './resp-client.js';
+import { bullmqConnection, isReady, openRedis } from './redis-clients.js';
 import { beat, leave } from './worker-registry.js';
 
 export interface QueueWorkerOptions {
@@ -45,8 +46,8 @@ const CANCELS_KEPT = 1_000;
 export class QueueWorker {
   readonly id = `${hostname()}:${process.pid}`;
   private worker: Worker | undefined;
-  private subscriber: RespClient | undefined;
-  private control: RespClient | undefined;
+  private subscriber: Redis | undefined;
+  private control: Redis | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private info: WorkerInfo | undefined;
   private readonly running = new Map<string, { buffer: SharedArrayBuffer; jobs: number }>();
@@ -58,10 +59,10 @@ export class QueueWorker {
   async start(): Promise<void> {
     const { redis, concurrency, lockMs } = this.options;
     await this.connectPlain();
-    await useRespClientForBullmq();
     const { Worker } = await import('bullmq');
     this.worker = new Worker(CHUNK_QUEUE, (job: Job) => this.process(job.data as ChunkJob), {
-      connection: { url: redis } as never,
+      // A Worker blocks (BZPOPMIN): BullMQ duplicates this client, owns the copies, and never connects this one.
+      connection: bullmqConnection(redis),
       concurrency,
       lockDuration: lockMs,
       stalledInterval: Math.max(500, Math.round(lockMs / 2)),
@@ -83,29 +84,24 @@ export class QueueWorker {
   }
 
   /**
-   * The plain connections (heartbeat, cancel messages): made again after
-   * Redis went away, so a worker outlives a Redis restart (BullMQ's own
-   * connections reconnect by themselves).
+   * The plain connections (heartbeat, cancel messages). Like BullMQ's own,
+   * they reconnect by themselves, and the subscriber subscribes again, so a
+   * worker outlives a Redis restart.
    */
   private async connectPlain(): Promise<void> {
-    if (!this.control?.connected) {
-      const control = new RespClient(this.options.redis);
-      await control.connect();
-      this.control = control;
-    }
-    if (!this.subscriber?.connected) {
-      const subscriber = new RespClient(this.options.redis);
-      subscriber.onmessage = (_channel, statement) => this.cancel(statement);
-      await subscriber.connect();
-      await subscriber.send('SUBSCRIBE', [CANCEL_CHANNEL]);
-      this.subscriber = subscriber;
-    }
+    this.control = await openRedis(this.options.redis);
+    const subscriber = await openRedis(this.options.redis).catch((err) => {
+      this.control?.disconnect();
+      throw err;
+    });
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, statement: string) => this.cancel(statement));
+    await subscriber.subscribe(CANCEL_CHANNEL);
   }
 
   private async tick(): Promise<void> {
     try {
-      await this.connectPlain();
-      await beat(this.control!, this.info!);
+      if (isReady(this.control)) await beat(this.control, this.info!);
     } catch {
       // Redis is away: the next tick tries again.
     }
@@ -115,9 +111,9 @@ export class QueueWorker {
   async close(): Promise<void> {
     await this.worker?.close();
     clearInterval(this.heartbeat);
-    if (this.control?.connected) await leave(this.control, this.id).catch(() => undefined);
-    this.subscriber?.close();
-    this.control?.close();
+    if (isReady(this.control)) await leave(this.control, this.id).catch(() => undefined);
+    this.subscriber?.disconnect();
+    this.control?.disconnect();
     await this.options.pool.close();
   }
 
