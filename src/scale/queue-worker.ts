@@ -25,6 +25,7 @@ import {
   type WorkerInfo,
 } from './queue-protocol.js';
 import { bullmqConnection, isReady, openRedis } from './redis-clients.js';
+import { withTimeout } from './wait-helpers.js';
 import { beat, leave } from './worker-registry.js';
 
 export interface QueueWorkerOptions {
@@ -42,6 +43,8 @@ export interface QueueWorkerOptions {
 
 /** Cancelled statements remembered, so a job of one taken late still stops. */
 const CANCELS_KEPT = 1_000;
+/** How long close() waits for BullMQ when Redis is away. */
+const CLOSE_AWAY_MS = 1_000;
 
 export class QueueWorker {
   readonly id = `${hostname()}:${process.pid}`;
@@ -68,7 +71,16 @@ export class QueueWorker {
       stalledInterval: Math.max(500, Math.round(lockMs / 2)),
       maxStalledCount: 3,
     });
-    this.worker.on('error', (err) => process.stderr.write(`rvbbit worker: queue error: ${err.message}\n`));
+    // Each failed reconnect (every second while Redis is away) repeats the error: say it once.
+    let lastError = '';
+    this.worker.on('error', (err) => {
+      if (err.message !== lastError) process.stderr.write(`rvbbit worker: queue error: ${err.message}\n`);
+      lastError = err.message;
+    });
+    // Redis back (the plain client reconnected): a later outage is told again.
+    this.control?.on('ready', () => {
+      lastError = '';
+    });
     await this.worker.waitUntilReady();
     this.info = {
       id: this.id,
@@ -109,8 +121,13 @@ export class QueueWorker {
 
   /** Stops taking jobs, finishes the ones held, leaves the registry. */
   async close(): Promise<void> {
-    await this.worker?.close();
     clearInterval(this.heartbeat);
+    if (isReady(this.control)) await this.worker?.close();
+    else {
+      // Redis is away: held jobs cannot report back anyway, and BullMQ's close would wait for its
+      // reconnecting clients' 'end', which never comes.
+      await withTimeout(this.worker?.close(true) ?? Promise.resolve(), CLOSE_AWAY_MS).catch(() => undefined);
+    }
     if (isReady(this.control)) await leave(this.control, this.id).catch(() => undefined);
     this.subscriber?.disconnect();
     this.control?.disconnect();
