@@ -16,7 +16,7 @@
  * for how they extend to N hosts.
  */
 import { createEngine, type Engine } from '../src/index.js';
-import { RespClient } from '../src/scale/resp-client.js';
+import { openRedis } from '../src/scale/redis-clients.js';
 import { startSimulatorProcess } from '../src/sim/index.js';
 import { start } from '../test/cli/helpers.js';
 import { startRedis } from '../test/scale/redis-server.js';
@@ -50,11 +50,10 @@ const engineOptions = {
 };
 const local = await createEngine(engineOptions);
 const coord = await createEngine({ ...engineOptions, queue: { redis: redis.url } });
-const control = new RespClient(redis.url);
-await control.connect();
+const control = await openRedis(redis.url);
 
 async function commandsProcessed(): Promise<number> {
-  const info = String(await control.send('INFO', ['stats']));
+  const info = await control.info('stats');
   return Number(/total_commands_processed:(\d+)/.exec(info)![1]);
 }
 
@@ -109,7 +108,7 @@ console.log(
   `Redis commands: ${commands} for ${chunks} chunks of ${chunkSize} rows = ${(commands / chunks).toFixed(1)} per chunk (${((d2.ms / chunks) * 1).toFixed(2)} ms of wall per chunk)`,
 );
 
-control.close();
+control.disconnect();
 await coord.close();
 await local.close();
 for (const w of workers) w.child.kill('SIGTERM');

@@ -91,7 +91,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     import('../engine/provider.js'),
     import('../exec/cascade-pool.js'),
     import('../scale/queue-worker.js'),
-    import('../scale/resp-client.js'),
+    import('../scale/redis-clients.js'),
   ]);
   let option = flags.sim ? ('simulator' as const) : await providerOfFlags(flags);
   if (option === undefined) {

@@ -8,9 +8,10 @@
  * when Redis stays unreachable, or when no worker is alive to take the jobs.
  */
 import type { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { RvbbitError } from '../errors.js';
 import { CANCEL_CHANNEL, CHUNK_QUEUE, type ChunkJob, type ChunkJobResult } from './queue-protocol.js';
-import { RespClient, redisUrlForDisplay, useRespClientForBullmq } from './resp-client.js';
+import { bullmqConnection, isReady, openRedis, redisUrlForDisplay } from './redis-clients.js';
 import { errText, withTimeout } from './wait-helpers.js';
 import { describeStartErrors, liveWorkers, recentStartErrors } from './worker-registry.js';
 
@@ -43,6 +44,7 @@ interface Waiter {
 
 const CHECK_MS = 250;
 const PING_TIMEOUT_MS = 1_000;
+const CLOSE_MS = 1_000;
 
 export class QueueLink {
   readonly url: string;
@@ -50,7 +52,9 @@ export class QueueLink {
   readonly workersSeen = new Set<string>();
   private queue: Queue | undefined;
   private events: QueueEvents | undefined;
-  private control: RespClient | undefined;
+  private control: Redis | undefined;
+  /** The Queue's own connection (BullMQ leaves a given client open: closed here). */
+  private queueConnection: Redis | undefined;
   private opening: Promise<void> | undefined;
   private readonly waiters = new Map<string, Waiter>();
   private timer: NodeJS.Timeout | undefined;
@@ -73,6 +77,8 @@ export class QueueLink {
   open(): Promise<void> {
     this.opening ??= this.connect().catch((err) => {
       this.opening = undefined;
+      this.queueConnection?.disconnect();
+      this.control?.disconnect();
       throw new RvbbitError(
         'QUEUE_UNAVAILABLE',
         `cannot reach the chunk queue's Redis at ${this.display}: ${errText(err)}`,
@@ -82,15 +88,14 @@ export class QueueLink {
   }
 
   private async connect(): Promise<void> {
-    const control = new RespClient(this.url);
-    await control.connect();
+    const control = await openRedis(this.url);
     this.control = control;
-    this.runId = /run_id:(\w+)/.exec(String(await control.send('INFO', ['server'])))?.[1];
-    await useRespClientForBullmq();
+    this.runId = /run_id:(\w+)/.exec(await control.info('server'))?.[1];
     const { Queue, QueueEvents } = await import('bullmq');
-    const connection = { url: this.url } as never;
-    this.queue = new Queue(CHUNK_QUEUE, { connection });
-    this.events = new QueueEvents(CHUNK_QUEUE, { connection });
+    this.queueConnection = bullmqConnection(this.url);
+    this.queue = new Queue(CHUNK_QUEUE, { connection: this.queueConnection });
+    // QueueEvents blocks (XREAD): BullMQ duplicates this client, owns the copy, and never connects this one.
+    this.events = new QueueEvents(CHUNK_QUEUE, { connection: bullmqConnection(this.url) });
     // Connection trouble is the health check's to report: an 'error' event without a listener would throw.
     this.queue.on('error', () => undefined);
     this.events.on('error', () => undefined);
@@ -158,13 +163,13 @@ export class QueueLink {
       this.waiters.delete(id);
       w.resolve(aborted(id));
     }
-    await this.control?.send('PUBLISH', [CANCEL_CHANNEL, statement]).catch(() => undefined);
+    await this.control?.publish(CANCEL_CHANNEL, statement).catch(() => undefined);
     // A job a worker holds is locked and stays; the worker aborts its rows.
     await Promise.all(ids.map((id) => this.queue?.remove(id).catch(() => undefined)));
   }
 
-  /** The plain Redis client (pings, registry, rate bucket); reconnected by the health check. */
-  client(): RespClient {
+  /** The plain Redis client (pings, registry, rate bucket); it reconnects by itself. */
+  client(): Redis {
     if (!this.control) throw new RvbbitError('QUEUE_UNAVAILABLE', `not connected to ${this.display}`);
     return this.control;
   }
@@ -180,8 +185,11 @@ export class QueueLink {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await Promise.allSettled([this.events?.close(), this.queue?.close()]);
-    this.control?.close();
+    // With Redis away, QueueEvents.close() waits for an 'end' its reconnecting client never emits.
+    const closing = Promise.allSettled([this.events?.close(), this.queue?.close()]);
+    await withTimeout(closing, CLOSE_MS).catch(() => undefined);
+    this.queueConnection?.disconnect();
+    this.control?.disconnect();
   }
 
   private settle(jobId: string, value: unknown): void {
@@ -219,13 +227,8 @@ export class QueueLink {
 
   private async checkRedis(): Promise<void> {
     try {
-      if (!this.control?.connected) {
-        const c = new RespClient(this.url);
-        await withTimeout(c.connect(), PING_TIMEOUT_MS);
-        this.control?.close();
-        this.control = c;
-      }
-      const info = String(await withTimeout(this.control.send('INFO', ['server']), PING_TIMEOUT_MS));
+      // The client reconnects by itself; while it cannot, INFO fails at once (no offline queue).
+      const info = await withTimeout(this.client().info('server'), PING_TIMEOUT_MS);
       this.lastRedisOk = Date.now();
       const runId = /run_id:(\w+)/.exec(info)?.[1];
       if (this.runId !== undefined && runId !== undefined && runId !== this.runId) {
@@ -256,7 +259,7 @@ export class QueueLink {
 
   private async checkWorkers(): Promise<void> {
     const control = this.control;
-    if (!control?.connected) return;
+    if (!isReady(control)) return;
     const live = await liveWorkers(control).catch(() => undefined);
     if (live === undefined) return;
     for (const w of live) this.workersSeen.add(w.id);

@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
 import { type ChunkTask, failedOutcome } from '../thread/chunk-protocol.js';
@@ -23,7 +24,8 @@ import {
   HEARTBEAT_MS,
   type WorkerInfo,
 } from './queue-protocol.js';
-import { RespClient, useRespClientForBullmq } from './resp-client.js';
+import { bullmqConnection, isReady, openRedis } from './redis-clients.js';
+import { withTimeout } from './wait-helpers.js';
 import { beat, leave } from './worker-registry.js';
 
 export interface QueueWorkerOptions {
@@ -41,12 +43,14 @@ export interface QueueWorkerOptions {
 
 /** Cancelled statements remembered, so a job of one taken late still stops. */
 const CANCELS_KEPT = 1_000;
+/** How long close() waits for BullMQ when Redis is away. */
+const CLOSE_AWAY_MS = 1_000;
 
 export class QueueWorker {
   readonly id = `${hostname()}:${process.pid}`;
   private worker: Worker | undefined;
-  private subscriber: RespClient | undefined;
-  private control: RespClient | undefined;
+  private subscriber: Redis | undefined;
+  private control: Redis | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private info: WorkerInfo | undefined;
   private readonly running = new Map<string, { buffer: SharedArrayBuffer; jobs: number }>();
@@ -58,16 +62,25 @@ export class QueueWorker {
   async start(): Promise<void> {
     const { redis, concurrency, lockMs } = this.options;
     await this.connectPlain();
-    await useRespClientForBullmq();
     const { Worker } = await import('bullmq');
     this.worker = new Worker(CHUNK_QUEUE, (job: Job) => this.process(job.data as ChunkJob), {
-      connection: { url: redis } as never,
+      // A Worker blocks (BZPOPMIN): BullMQ duplicates this client, owns the copies, and never connects this one.
+      connection: bullmqConnection(redis),
       concurrency,
       lockDuration: lockMs,
       stalledInterval: Math.max(500, Math.round(lockMs / 2)),
       maxStalledCount: 3,
     });
-    this.worker.on('error', (err) => process.stderr.write(`rvbbit worker: queue error: ${err.message}\n`));
+    // Each failed reconnect (every second while Redis is away) repeats the error: say it once.
+    let lastError = '';
+    this.worker.on('error', (err) => {
+      if (err.message !== lastError) process.stderr.write(`rvbbit worker: queue error: ${err.message}\n`);
+      lastError = err.message;
+    });
+    // Redis back (the plain client reconnected): a later outage is told again.
+    this.control?.on('ready', () => {
+      lastError = '';
+    });
     await this.worker.waitUntilReady();
     this.info = {
       id: this.id,
@@ -83,29 +96,24 @@ export class QueueWorker {
   }
 
   /**
-   * The plain connections (heartbeat, cancel messages): made again after
-   * Redis went away, so a worker outlives a Redis restart (BullMQ's own
-   * connections reconnect by themselves).
+   * The plain connections (heartbeat, cancel messages). Like BullMQ's own,
+   * they reconnect by themselves, and the subscriber subscribes again, so a
+   * worker outlives a Redis restart.
    */
   private async connectPlain(): Promise<void> {
-    if (!this.control?.connected) {
-      const control = new RespClient(this.options.redis);
-      await control.connect();
-      this.control = control;
-    }
-    if (!this.subscriber?.connected) {
-      const subscriber = new RespClient(this.options.redis);
-      subscriber.onmessage = (_channel, statement) => this.cancel(statement);
-      await subscriber.connect();
-      await subscriber.send('SUBSCRIBE', [CANCEL_CHANNEL]);
-      this.subscriber = subscriber;
-    }
+    this.control = await openRedis(this.options.redis);
+    const subscriber = await openRedis(this.options.redis).catch((err) => {
+      this.control?.disconnect();
+      throw err;
+    });
+    this.subscriber = subscriber;
+    subscriber.on('message', (_channel: string, statement: string) => this.cancel(statement));
+    await subscriber.subscribe(CANCEL_CHANNEL);
   }
 
   private async tick(): Promise<void> {
     try {
-      await this.connectPlain();
-      await beat(this.control!, this.info!);
+      if (isReady(this.control)) await beat(this.control, this.info!);
     } catch {
       // Redis is away: the next tick tries again.
     }
@@ -113,11 +121,16 @@ export class QueueWorker {
 
   /** Stops taking jobs, finishes the ones held, leaves the registry. */
   async close(): Promise<void> {
-    await this.worker?.close();
     clearInterval(this.heartbeat);
-    if (this.control?.connected) await leave(this.control, this.id).catch(() => undefined);
-    this.subscriber?.close();
-    this.control?.close();
+    if (isReady(this.control)) await this.worker?.close();
+    else {
+      // Redis is away: held jobs cannot report back anyway, and BullMQ's close would wait for its
+      // reconnecting clients' 'end', which never comes.
+      await withTimeout(this.worker?.close(true) ?? Promise.resolve(), CLOSE_AWAY_MS).catch(() => undefined);
+    }
+    if (isReady(this.control)) await leave(this.control, this.id).catch(() => undefined);
+    this.subscriber?.disconnect();
+    this.control?.disconnect();
     await this.options.pool.close();
   }
 

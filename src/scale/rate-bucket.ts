@@ -7,8 +7,9 @@
  * for a single-cell cascade (MAP labels, every semantic operator); a cell's
  * retries are not counted.
  */
+
+import type { Redis } from 'ioredis';
 import { RvbbitError } from '../errors.js';
-import type { RespClient } from './resp-client.js';
 
 const UNITS_MS: Record<string, number> = { s: 1_000, sec: 1_000, min: 60_000, m: 60_000, h: 3_600_000 };
 
@@ -66,20 +67,13 @@ export class RateBucket {
   }
 
   /** Waits until `n` tokens are taken (a few at a time, so a big job cannot starve), or `signal` aborts. */
-  async take(client: () => RespClient, n: number, signal?: AbortSignal): Promise<void> {
+  async take(client: () => Redis, n: number, signal?: AbortSignal): Promise<void> {
     let left = n;
     while (left > 0) {
       if (signal?.aborted) throw signal.reason;
       const ask = Math.min(left, this.capacity);
       const wait = Number(
-        await client().send('EVAL', [
-          TAKE,
-          '1',
-          `rvbbit:rate:${this.key}`,
-          String(this.perMs),
-          String(this.capacity),
-          String(ask),
-        ]),
+        await client().eval(TAKE, 1, `rvbbit:rate:${this.key}`, this.perMs, this.capacity, ask),
       );
       if (wait === 0) left -= ask;
       else await new Promise((r) => setTimeout(r, Math.min(wait, 1_000)));

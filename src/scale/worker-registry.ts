@@ -5,6 +5,7 @@
  * short list the coordinator quotes when nothing takes its jobs. BullMQ's own
  * registry needs CLIENT SETNAME on every connection; this needs nothing.
  */
+import type { Redis } from 'ioredis';
 import {
   WORKER_ERRORS_KEY,
   WORKER_INFO_KEY,
@@ -13,36 +14,34 @@ import {
   type WorkerInfo,
   type WorkerStartError,
 } from './queue-protocol.js';
-import { RespClient } from './resp-client.js';
+import { openRedis } from './redis-clients.js';
 
 /** Startup errors older than this are not quoted. */
 const ERRORS_KEPT_MS = 10 * 60_000;
 
-export async function beat(client: RespClient, info: WorkerInfo): Promise<void> {
+export async function beat(client: Redis, info: WorkerInfo): Promise<void> {
   await Promise.all([
-    client.send('ZADD', [WORKERS_KEY, String(Date.now()), info.id]),
-    client.send('HSET', [WORKER_INFO_KEY, info.id, JSON.stringify(info)]),
+    client.zadd(WORKERS_KEY, Date.now(), info.id),
+    client.hset(WORKER_INFO_KEY, info.id, JSON.stringify(info)),
   ]);
 }
 
 /** Takes the worker out of the registry (a clean exit). */
-export async function leave(client: RespClient, id: string): Promise<void> {
-  await Promise.all([client.send('ZREM', [WORKERS_KEY, id]), client.send('HDEL', [WORKER_INFO_KEY, id])]);
+export async function leave(client: Redis, id: string): Promise<void> {
+  await Promise.all([client.zrem(WORKERS_KEY, id), client.hdel(WORKER_INFO_KEY, id)]);
 }
 
 /** Workers that beat within WORKER_STALE_MS. */
-export async function liveWorkers(client: RespClient): Promise<WorkerInfo[]> {
+export async function liveWorkers(client: Redis): Promise<WorkerInfo[]> {
   const now = Date.now();
-  const ids = (await client.send('ZRANGEBYSCORE', [WORKERS_KEY, String(now - WORKER_STALE_MS), '+inf'])) as
-    | string[]
-    | null;
-  if (!ids || ids.length === 0) return [];
-  const infos = (await client.send('HMGET', [WORKER_INFO_KEY, ...ids])) as (string | null)[];
+  const ids = await client.zrangebyscore(WORKERS_KEY, now - WORKER_STALE_MS, '+inf');
+  if (ids.length === 0) return [];
+  const infos = await client.hmget(WORKER_INFO_KEY, ...ids);
   return infos.filter((s): s is string => typeof s === 'string').map((s) => JSON.parse(s) as WorkerInfo);
 }
 
-export async function recentStartErrors(client: RespClient): Promise<WorkerStartError[]> {
-  const items = ((await client.send('LRANGE', [WORKER_ERRORS_KEY, '0', '4'])) as string[] | null) ?? [];
+export async function recentStartErrors(client: Redis): Promise<WorkerStartError[]> {
+  const items = await client.lrange(WORKER_ERRORS_KEY, 0, 4);
   const since = Date.now() - ERRORS_KEPT_MS;
   return items.map((s) => JSON.parse(s) as WorkerStartError).filter((e) => e.at >= since);
 }
@@ -53,16 +52,20 @@ export async function recentStartErrors(client: RespClient): Promise<WorkerStart
  * the worker's own error text.
  */
 export async function reportStartError(url: string, report: WorkerStartError): Promise<void> {
-  const client = new RespClient(url);
+  const client = await openRedis(url).catch(() => undefined);
+  // No client: nothing to tell anyone through; the worker's stderr has it.
+  if (!client) return;
   try {
-    await client.connect();
-    await client.send('LPUSH', [WORKER_ERRORS_KEY, JSON.stringify(report)]);
-    await client.send('LTRIM', [WORKER_ERRORS_KEY, '0', '19']);
-    await client.send('PEXPIRE', [WORKER_ERRORS_KEY, String(ERRORS_KEPT_MS)]);
+    await client
+      .multi()
+      .lpush(WORKER_ERRORS_KEY, JSON.stringify(report))
+      .ltrim(WORKER_ERRORS_KEY, 0, 19)
+      .pexpire(WORKER_ERRORS_KEY, ERRORS_KEPT_MS)
+      .exec();
   } catch {
-    // Nothing to tell anyone through: the worker's stderr has it.
+    // Best effort, as above.
   } finally {
-    client.close();
+    client.disconnect();
   }
 }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RespClient } from '../../src/scale/resp-client.js';
+import { openRedis } from '../../src/scale/redis-clients.js';
 
 export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -49,14 +49,12 @@ async function launch(port: number, dir: string): Promise<Server> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const t0 = Date.now();
   for (;;) {
-    const c = new RespClient(`redis://127.0.0.1:${port}`);
     try {
-      await c.connect();
-      await c.send('PING');
-      c.close();
+      const c = await openRedis(`redis://127.0.0.1:${port}`);
+      await c.ping();
+      c.disconnect();
       return { child, exited };
     } catch {
-      c.close();
       if (child.exitCode !== null || Date.now() - t0 > 10_000) {
         throw new Error(`redis-server did not start on ${port}: ${log}`);
       }

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
 import { RvbbitError } from '../../src/index.js';
-import { RespClient } from '../../src/scale/resp-client.js';
+import { openRedis } from '../../src/scale/redis-clients.js';
 import { type ScaleFixture, startScale } from './scale-fixture.js';
 
 const mapSql = (n: number, parallel: number, tag: string) =>
@@ -76,10 +76,9 @@ t(
     assert.is(after1s.inFlight, 0);
     await sleep(1_000);
     assert.is(f.sim.stats().requests, after1s.requests);
-    const redis = new RespClient(f.redis.url);
-    await redis.connect();
-    assert.is(await redis.send('LLEN', ['bull:rvbbit-chunks:wait']), 0);
-    redis.close();
+    const redis = await openRedis(f.redis.url);
+    assert.is(await redis.llen('bull:rvbbit-chunks:wait'), 0);
+    redis.disconnect();
     f.sim.setOptions({ latencyMs: 30 });
   },
 );
