@@ -1,7 +1,8 @@
 /**
  * The chat endpoint: reads the body (bounded), then answers as the knobs say:
  * the rate limit, a model's quirk, a seeded fault (error, reset, hang,
- * malformed body) or the completion, each after the sampled latency.
+ * malformed body) or the completion, each when due: a sampled latency after
+ * the request arrived (SimState.dueTime).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readChatRequest } from './chat-request.js';
@@ -24,7 +25,7 @@ export function handleChat(state: SimState, req: IncomingMessage, res: ServerRes
   res.on('close', finish);
   // One draw per request, in arrival order, whatever happens next.
   const u = state.faultRng();
-  const latency = state.sampleLatency();
+  const due = state.dueTime();
 
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > state.opts.maxBodyBytes) {
@@ -57,11 +58,11 @@ export function handleChat(state: SimState, req: IncomingMessage, res: ServerRes
       return;
     }
     const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    respond(state, raw, u, latency, res);
+    respond(state, raw, u, due, res);
   });
 }
 
-function respond(state: SimState, raw: string, u: number, latency: number, res: ServerResponse): void {
+function respond(state: SimState, raw: string, u: number, due: number, res: ServerResponse): void {
   if (state.opts.outage?.mode === 'error') {
     state.send(res, 503, errorBody('simulated outage', 'server_error'));
     return;
@@ -93,17 +94,15 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
   const quirk = state.opts.quirks[model];
   if (quirk === 'reject-response-format' && req.hasResponseFormat) {
     const message = `response_format json_schema is not supported for model ${model}`;
-    state.later(latency, () =>
-      state.send(res, 400, errorBody(message, 'invalid_request_error', 'response_format')),
-    );
+    state.at(due, () => state.send(res, 400, errorBody(message, 'invalid_request_error', 'response_format')));
     return;
   }
   switch (faultFor(u, state.opts)) {
     case 'error':
-      state.later(latency, () => state.send(res, 500, errorBody('simulated server error', 'server_error')));
+      state.at(due, () => state.send(res, 500, errorBody('simulated server error', 'server_error')));
       return;
     case 'reset':
-      state.later(latency, () => {
+      state.at(due, () => {
         state.stats.resets++;
         res.socket?.destroy();
       });
@@ -112,7 +111,7 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
       state.stats.hangs++;
       return;
     case 'malformed':
-      state.later(latency, () => {
+      state.at(due, () => {
         state.stats.malformed++;
         state.send(res, 200, MALFORMED_BODY);
       });
@@ -128,7 +127,7 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
     state.answers.set(cacheKey, answer);
   }
   const done = answer;
-  state.later(latency, () => {
+  state.at(due, () => {
     if (res.destroyed) return;
     state.stats.completed++;
     state.stats.tokensIn += done.tokensIn;

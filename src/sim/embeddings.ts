@@ -40,7 +40,7 @@ export function simEmbedding(text: string, dims = SIM_EMBEDDING_DIMS): number[] 
 export function handleEmbeddings(state: SimState, req: IncomingMessage, res: ServerResponse): void {
   state.stats.embeddingRequests++;
   const u = state.faultRng();
-  const latency = state.sampleLatency();
+  const due = state.dueTime();
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (c: Buffer) => {
@@ -58,17 +58,17 @@ export function handleEmbeddings(state: SimState, req: IncomingMessage, res: Ser
       );
       return;
     }
-    respond(state, Buffer.concat(chunks).toString('utf8'), u, latency, res);
+    respond(state, Buffer.concat(chunks).toString('utf8'), u, due, res);
   });
 }
 
-function respond(state: SimState, raw: string, u: number, latency: number, res: ServerResponse): undefined {
+function respond(state: SimState, raw: string, u: number, due: number, res: ServerResponse): undefined {
   // Returns undefined so every branch can end with `return send(…)`.
   const send = (status: number, body: string, headers: Record<string, string> = {}): undefined => {
     state.send(res, status, body, headers, false);
   };
-  const later = (ms: number, fn: () => void): undefined => {
-    state.later(ms, fn);
+  const at = (when: number, fn: () => void): undefined => {
+    state.at(when, fn);
   };
   if (state.opts.outage?.mode === 'error') return send(503, errorBody('simulated outage', 'server_error'));
   if (state.bucket) {
@@ -96,9 +96,9 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
     );
   switch (faultFor(u, state.opts)) {
     case 'error':
-      return later(latency, () => send(500, errorBody('simulated server error', 'server_error')));
+      return at(due, () => send(500, errorBody('simulated server error', 'server_error')));
     case 'reset':
-      return later(latency, () => {
+      return at(due, () => {
         state.stats.resets++;
         res.socket?.destroy();
       });
@@ -106,7 +106,7 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
       state.stats.hangs++;
       return;
     case 'malformed':
-      return later(latency, () => {
+      return at(due, () => {
         state.stats.malformed++;
         send(200, MALFORMED_BODY);
       });
@@ -124,7 +124,7 @@ function respond(state: SimState, raw: string, u: number, latency: number, res: 
     embedding: simEmbedding(s),
   }));
   const out = JSON.stringify({ object: 'list', data, model, usage });
-  state.later(latency, () => {
+  state.at(due, () => {
     if (res.destroyed) return;
     state.stats.embeddingInputs += input.length;
     state.stats.embeddingTokens += tokensIn;

@@ -63,7 +63,25 @@ export class SimState {
     this.timers.add(t);
   }
 
-  sampleLatency(): number {
+  /**
+   * When the answer to a request arriving now is due: now plus a sampled
+   * latency. It counts from arrival, as a provider's response time does:
+   * reading the body and composing the answer happen inside it. The
+   * simulator stands in for a fleet that answers requests side by side; here
+   * it answers them one after another on one thread, and a burst of packed
+   * requests (16 answers each) would otherwise reach the engine late by its
+   * own queueing, which no real provider adds to its latency.
+   */
+  dueTime(): number {
+    return performance.now() + this.sampleLatency();
+  }
+
+  /** Runs `fn` at `due` (a performance.now() time), at once if it has passed. */
+  at(due: number, fn: () => void): void {
+    this.later(due - performance.now(), fn);
+  }
+
+  private sampleLatency(): number {
     const l = this.opts.latency;
     if (l) return l.medianMs * Math.exp(l.sigma * normal(this.latencyRng));
     return this.opts.latencyMs;
