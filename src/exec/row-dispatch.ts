@@ -230,10 +230,9 @@ export class RowDispatch {
     this.inflight++;
     this.rowsInPool += sent;
     this.peakRowsInPool = Math.max(this.peakRowsInPool, this.rowsInPool);
-    // The window slot frees as soon as the pool hands the chunk back: the
-    // sink's append may wait on the connection queue (behind the next input
-    // page), and holding dispatch for that let the worker run dry (measured:
-    // idle ~15% of a latency-0 MAP).
+    // The window slot frees as soon as the pool hands the chunk back: the sink's append may
+    // wait on the connection queue (behind the next input page), and holding dispatch for
+    // that let the worker run dry (measured: idle ~15% of a latency-0 MAP).
     this.ctx.pool
       .run(task, retry, this.hostFor(target))
       .then(

@@ -10,10 +10,11 @@
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RvbbitError } from '../errors.js';
+import { noWorker, redisLost, redisRestarted } from './queue-errors.js';
 import { CANCEL_CHANNEL, CHUNK_QUEUE, type ChunkJob, type ChunkJobResult } from './queue-protocol.js';
 import { bullmqConnection, isReady, openRedis, redisUrlForDisplay } from './redis-clients.js';
 import { errText, withTimeout } from './wait-helpers.js';
-import { describeStartErrors, liveWorkers, recentStartErrors } from './worker-registry.js';
+import { liveWorkers, recentStartErrors } from './worker-registry.js';
 
 export interface QueueOptions {
   /** redis://host:port of the chunk queue. */
@@ -232,28 +233,15 @@ export class QueueLink {
       this.lastRedisOk = Date.now();
       const runId = /run_id:(\w+)/.exec(info)?.[1];
       if (this.runId !== undefined && runId !== undefined && runId !== this.runId) {
-        // A restarted Redis (without persistence) lost the queued jobs: their results will never come.
         this.runId = runId;
-        this.failAll(
-          new RvbbitError(
-            'QUEUE_UNAVAILABLE',
-            `the chunk queue's Redis at ${this.display} restarted mid-statement; ` +
-              `${this.waiters.size} chunk(s) may have been lost with it, so the statement stopped rather than return part of its rows`,
-          ),
-        );
+        this.failAll(redisRestarted(this.display, this.waiters.size));
         return;
       }
       this.runId ??= runId;
     } catch (err) {
       const down = Date.now() - this.lastRedisOk;
       if (down < (this.options.redisDownMs ?? 5_000)) return;
-      this.failAll(
-        new RvbbitError(
-          'QUEUE_UNAVAILABLE',
-          `lost the chunk queue's Redis at ${this.display} for ${Math.round(down / 100) / 10} s (${errText(err)}); ` +
-            `${this.waiters.size} chunk(s) had no result, so the statement stopped rather than return part of its rows`,
-        ),
-      );
+      this.failAll(redisLost(this.display, down, err, this.waiters.size));
     }
   }
 
@@ -278,13 +266,7 @@ export class QueueLink {
     }
     if (now - this.noWorkerSince < limit) return;
     const errors = await recentStartErrors(control).catch(() => []);
-    this.failAll(
-      new RvbbitError(
-        'QUEUE_NO_WORKER',
-        `no rvbbit worker took this statement's chunks from ${this.display} in ${Math.round(limit / 100) / 10} s; ` +
-          `start one with: rvbbit worker --redis ${this.display}.${describeStartErrors(errors)}`,
-      ),
-    );
+    this.failAll(noWorker(this.display, limit, errors));
   }
 
   /** To each waiting statement's own callback once, else to the engine's (or stderr). */
