@@ -58,7 +58,45 @@ export function findSemanticCalls(
   ops: OperatorSet,
   index: LineIndex,
 ): SemanticCalls | SemanticError {
+  if (!mayHaveCalls(text, toks, ops)) return { operators: [], relevance: [], joins: [], aggregates: [] };
   return new Finder(text, toks, ops, index).run();
+}
+
+/**
+ * The words that can start a construct, by shape (length × 128 + lower-cased
+ * first letter), per operator set. Most SQL has none of them: a look at each
+ * word's shape, without slicing or upper-casing it, then skips the Finder
+ * (an editor parses every keystroke, and USING bodies are mostly plain SQL).
+ */
+const startShapes = new WeakMap<OperatorSet, Set<number>>();
+const shape = (length: number, first: number): number => length * 128 + (first | 32);
+
+function shapesOf(ops: OperatorSet): Set<number> {
+  let shapes = startShapes.get(ops);
+  if (!shapes) {
+    shapes = new Set();
+    for (const w of [...ops.byWord.keys(), ...ops.aggregates.keys(), 'SEMANTIC', 'RELEVANCE']) {
+      shapes.add(shape(w.length, w.charCodeAt(0)));
+    }
+    startShapes.set(ops, shapes);
+  }
+  return shapes;
+}
+
+/**
+ * False only when no token can start a construct (a word of a starting shape,
+ * or `~`). A word with a non-ASCII letter counts as one: its upper case can
+ * be an operator of another length or first letter ('ı' → 'I', 'ﬆ' → 'ST').
+ */
+function mayHaveCalls(text: string, toks: readonly SqlToken[], ops: OperatorSet): boolean {
+  const shapes = shapesOf(ops);
+  for (const t of toks) {
+    if (t.type === SqlTok.Word) {
+      if (shapes.has(shape(t.end - t.start, text.charCodeAt(t.start)))) return true;
+      for (let i = t.start; i < t.end; i++) if (text.charCodeAt(i) >= 128) return true;
+    } else if (t.type === SqlTok.Op && text.charCodeAt(t.start) === 126) return true;
+  }
+  return false;
 }
 
 class Finder extends TokenCursor {

@@ -244,4 +244,25 @@ test('operator words that collide with SQL or RVBBIT keywords are rejected', () 
   );
 });
 
+// findSemanticCalls skips its token walk when no word has the shape (length,
+// first letter) of a construct's first word; these pin what that must not skip.
+test('the shape pre-check skips nothing: case, non-ASCII upper cases, ~, and user words of any length', () => {
+  const ops = (g: { parse: typeof parse }, sql: string) =>
+    (g.parse(sql).statements[0] as SqlStatement).operators.map((o) => o.operator);
+  const plain = { parse };
+  assert.equal(ops(plain, 'SELECT * FROM t WHERE a means b'), ['MEANS']);
+  // 'ı'.toUpperCase() is 'I': the finder has always read this word as IMPLIES.
+  assert.equal(ops(plain, 'SELECT * FROM t WHERE a ımplies b'), ['IMPLIES']);
+  assert.equal(ops(plain, "SELECT * FROM t WHERE a ~ 'x'"), ['~']);
+  assert.equal(ops(plain, 'SELECT MEANT, MEAN FROM t'), []);
+  assert.equal(sqlOf('SELECT llm_summarize(x) FROM t').aggregates.length, 1);
+  assert.equal(sqlOf('SELECT * FROM a SEMANTIC JOIN b ON a.x MEANS b.y').joins.length, 1);
+  assert.equal(sqlOf('SELECT * FROM t ORDER BY x RELEVANCE TO $q').relevance.length, 1);
+  // 'ﬆ'.toUpperCase() is 'ST': a 4-letter word that is the 5-letter operator BESTS.
+  const g = createGrammar({
+    operators: [...DEFAULT_OPERATORS, { word: 'BESTS', functionName: 'semantic_bests', returns: 'BOOLEAN' }],
+  });
+  assert.equal(ops(g, "SELECT a beﬆs 'b' FROM t"), ['BESTS']);
+});
+
 test.run();
