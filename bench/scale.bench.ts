@@ -8,7 +8,8 @@
  *    `rows` rows, each path's second run (steady state); wall against the
  *    ideal ceil(N/P) × latency for each, and as a control one local engine
  *    at PARALLEL 300 (if it misses the ideal as well, the machine is the
- *    limit, not the distribution). (At
+ *    limit, not the distribution), and where a distributed job's time goes:
+ *    queue in (add → a worker starts it), run, queue out (finish → result). (At
  *    100 ms the distributed run needs 3,000 calls/s, more than this 2-core
  *    machine serves at latency 0 with simulator, workers and coordinator on
  *    it; 500 ms needs 600/s, which it can.)
@@ -19,6 +20,7 @@
  * for how they extend to N hosts.
  */
 import { createEngine, type Engine } from '../src/index.js';
+import type { LegSummary } from '../src/scale/job-timings.js';
 import { openRedis } from '../src/scale/redis-clients.js';
 import { startSimulatorProcess } from '../src/sim/index.js';
 import { start } from '../test/cli/helpers.js';
@@ -90,9 +92,13 @@ await coord.query(mapSql(600, 300, 'warm-c'));
  */
 async function steady(engine: Engine, sql: (tag: string) => string) {
   const first = await timed(engine, sql('first'));
+  engine.shared.queue?.timings.take();
   const second = await timed(engine, sql('second'));
-  return { ...second, first: first.ms };
+  return { ...second, first: first.ms, jobs: engine.shared.queue?.timings.take() ?? null };
 }
+
+/** A leg's median and p90 (ms). */
+const leg = (l: LegSummary) => `${l.median.toFixed(1)} ms (p90 ${l.p90.toFixed(1)})`;
 
 for (const LATENCY of LATENCIES) {
   console.log(`\n1. ${N} rows at ${LATENCY} ms latency (second run; the first in brackets)`);
@@ -113,6 +119,11 @@ for (const LATENCY of LATENCIES) {
     idealDist,
     `max in flight ${d1.maxInFlight}  (${d1.first.toFixed(0)} ms)`,
   );
+  if (d1.jobs) {
+    console.log(
+      `  per job (${d1.jobs.jobs} jobs): queue in ${leg(d1.jobs.queueIn)}, run ${leg(d1.jobs.run)}, queue out ${leg(d1.jobs.queueOut)}`,
+    );
+  }
   console.log(`throughput ratio distributed/local: ${(l1.ms / d1.ms).toFixed(2)}x`);
   // The control: the same 300 calls in flight from one process. When it misses
   // its ideal too, the limit is what this machine serves, not the distribution.

@@ -24,8 +24,9 @@ import { failedOutcome } from '../thread/chunk-protocol.js';
 import { bufferId } from '../thread/shared-buffer-id.js';
 import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import { CascadeTexts } from './cascade-texts.js';
+import { JobTimings } from './job-timings.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
-import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
+import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId, epochMs } from './queue-protocol.js';
 import { parseRate, RateBucket } from './rate-bucket.js';
 
 const CANCELLED = '(cancelled)';
@@ -56,6 +57,8 @@ export class QueueChunkRunner implements ChunkRunner {
   private readonly statements = new Map<string, StatementState>();
   private readonly texts = new CascadeTexts();
   private readonly rate: RateBucket | undefined;
+  /** Each returned job's queue and run times (bench/scale.bench.ts). */
+  readonly timings = new JobTimings();
   /** Statements' notice callbacks, by query id (see listen). */
   private readonly notices = new Map<string, (message: string) => void>();
 
@@ -126,6 +129,7 @@ export class QueueChunkRunner implements ChunkRunner {
       }
       const cascadeText = await this.texts.read(task.cascadePath);
       const jobId = chunkJobId(state.id, task.chunkIndex);
+      const submittedAt = epochMs();
       const result = await this.link.submit(
         jobId,
         {
@@ -148,6 +152,7 @@ export class QueueChunkRunner implements ChunkRunner {
         },
         this.notices.get(task.queryId ?? ''),
       );
+      this.timings.note(submittedAt, result.ran);
       return this.received(task, result);
     } finally {
       state.semaphore.release(held, held[0]!);

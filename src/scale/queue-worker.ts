@@ -21,6 +21,7 @@ import {
   CHUNK_QUEUE,
   type ChunkJob,
   type ChunkJobResult,
+  epochMs,
   HEARTBEAT_MS,
   type WorkerInfo,
 } from './queue-protocol.js';
@@ -162,8 +163,9 @@ export class QueueWorker {
         askConfidence: job.askConfidence,
         outputItems: job.outputItems,
       };
+      const startedAt = epochMs();
       const result = await this.options.pool.run(task);
-      return { chunkIndex: job.chunkIndex, worker: this.id, rows: result.rows };
+      return { chunkIndex: job.chunkIndex, worker: this.id, rows: result.rows, ran: [startedAt, epochMs()] };
     } finally {
       if (--statement.jobs === 0) this.running.delete(job.statement);
     }

@@ -66,18 +66,27 @@ t('a re-run is answered by the coordinator’s cache: no job, no call', async ({
   assert.is(f.sim.stats().requests, 0);
 });
 
-t('rvbbit.queries records the chunks each worker ran', async ({ coord }) => {
-  await coord.query(mapSql(24, 12));
-  const q = await coord.query(
-    `SELECT chunks_by FROM rvbbit.queries WHERE text LIKE 'RVBBIT MAP PARALLEL 12%' ORDER BY started_at DESC LIMIT 1`,
-  );
-  const chunks = JSON.parse(String(q.rows[0]!.chunks_by)) as Record<string, number>;
-  // 24 rows in jobs of 3 (the largest divisor of 12 up to a quarter of it).
-  assert.is(
-    Object.values(chunks).reduce((s, n) => s + n, 0),
-    8,
-  );
-});
+t(
+  'rvbbit.queries records the chunks each worker ran; each job reports its queue and run times',
+  async ({ coord }) => {
+    coord.shared.queue!.timings.take();
+    await coord.query(mapSql(24, 12));
+    const timings = coord.shared.queue!.timings.take();
+    assert.is(timings?.jobs, 8);
+    // Each job's three 10 ms calls ran on the worker; the queue legs are real intervals (same host's clock).
+    assert.ok(timings!.run.median >= 10, JSON.stringify(timings));
+    assert.ok(timings!.queueIn.median >= 0 && timings!.queueOut.median >= 0, JSON.stringify(timings));
+    const q = await coord.query(
+      `SELECT chunks_by FROM rvbbit.queries WHERE text LIKE 'RVBBIT MAP PARALLEL 12%' ORDER BY started_at DESC LIMIT 1`,
+    );
+    const chunks = JSON.parse(String(q.rows[0]!.chunks_by)) as Record<string, number>;
+    // 24 rows in jobs of 3 (the largest divisor of 12 up to a quarter of it).
+    assert.is(
+      Object.values(chunks).reduce((s, n) => s + n, 0),
+      8,
+    );
+  },
+);
 
 t(
   'BATCH 10 at PARALLEL 3: one job per batch, the local rows, 10 calls, 3 in flight at most',
