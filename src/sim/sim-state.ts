@@ -78,7 +78,14 @@ export class SimState {
 
   /** Runs `fn` at `due` (a performance.now() time), at once if it has passed. */
   at(due: number, fn: () => void): void {
-    this.later(due - performance.now(), fn);
+    const left = due - performance.now();
+    if (left <= 0) {
+      fn();
+      return;
+    }
+    // A timer may fire up to a millisecond early by performance.now() (libuv keeps a
+    // whole-millisecond loop clock): checked again then, so no answer is ever early.
+    this.later(Math.ceil(left), () => this.at(due, fn));
   }
 
   private sampleLatency(): number {
