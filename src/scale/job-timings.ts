@@ -7,8 +7,8 @@
  */
 import { epochMs } from './queue-protocol.js';
 
-/** Jobs remembered between two take() calls; older ones are dropped. */
-const KEPT = 100_000;
+/** Jobs remembered between two take() calls (a service that never takes keeps at most these); older ones are dropped. */
+const KEPT = 10_000;
 
 export interface LegSummary {
   readonly median: number;
