@@ -12,6 +12,7 @@
  *             once with LLM_ENDPOINT_DOWN (a probe still goes out every
  *             `probeEveryMs`, so a later statement recovers when the provider does)
  */
+import { epochUs } from '../epoch-clock.js';
 import { RvbbitError } from '../errors.js';
 import { LLM_ERROR } from './errors.js';
 import { sleep } from './retry.js';
@@ -55,10 +56,6 @@ const INT_WORDS = 8;
 /** Bytes a breaker takes in a shared buffer (a multiple of 8). */
 export const BREAKER_BYTES = BIG_WORDS * 8 + INT_WORDS * 4;
 
-function nowUs(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-}
-
 export class SharedBreaker {
   private readonly big: BigInt64Array;
   private readonly i32: Int32Array;
@@ -86,7 +83,7 @@ export class SharedBreaker {
   isDown(): boolean {
     if (this.isClosed()) return false;
     const start = Atomics.load(this.big, STREAK_START);
-    return start !== 0n && nowUs() - start >= BigInt(Atomics.load(this.i32, DOWN_AFTER_MS)) * 1000n;
+    return start !== 0n && epochUs() - start >= BigInt(Atomics.load(this.i32, DOWN_AFTER_MS)) * 1000n;
   }
 
   /** The provider answered: the streak ends and an open breaker closes. */
@@ -101,7 +98,7 @@ export class SharedBreaker {
   failed(status: number): void {
     Atomics.store(this.i32, LAST_STATUS, status);
     const n = Atomics.add(this.i32, STREAK, 1) + 1;
-    const now = nowUs();
+    const now = epochUs();
     if (n === 1) Atomics.compareExchange(this.big, STREAK_START, 0n, now);
     if (!this.isClosed() || n < Atomics.load(this.i32, FAILURES)) return;
     const start = Atomics.load(this.big, STREAK_START);
@@ -120,7 +117,7 @@ export class SharedBreaker {
   async admit(signal?: AbortSignal): Promise<void> {
     for (;;) {
       if (this.isClosed()) return;
-      const now = nowUs();
+      const now = epochUs();
       const next = Atomics.load(this.big, NEXT_PROBE);
       const every = BigInt(Atomics.load(this.i32, PROBE_MS)) * 1000n;
       if (now >= next && Atomics.compareExchange(this.big, NEXT_PROBE, next, now + every) === next) return;
@@ -134,7 +131,7 @@ export class SharedBreaker {
   /** How long the current streak of failures has lasted, in ms (0 when none). */
   streakMs(): number {
     const start = Atomics.load(this.big, STREAK_START);
-    return start === 0n ? 0 : Number(nowUs() - start) / 1000;
+    return start === 0n ? 0 : Number(epochUs() - start) / 1000;
   }
 
   /** LLM_ENDPOINT_DOWN, saying how long and how the endpoint has failed; the client names the host. */

@@ -14,6 +14,7 @@
  * word per thread, with Atomics.waitAsync.
  */
 import { threadId } from 'node:worker_threads';
+import { epochUs } from '../epoch-clock.js';
 import { RvbbitError } from '../errors.js';
 import { BREAKER_BYTES, SharedBreaker } from './breaker.js';
 import type { Gate, GateOutcome } from './gate.js';
@@ -51,10 +52,6 @@ type WaitAsync = (
   timeout?: number,
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
-
-function nowUs(): bigint {
-  return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000));
-}
 
 interface Waiter {
   resolve(): void;
@@ -163,7 +160,7 @@ export class SharedGate implements Gate {
   }
 
   pause(ms: number): void {
-    const until = nowUs() + BigInt(Math.round(ms * 1000));
+    const until = epochUs() + BigInt(Math.round(ms * 1000));
     for (;;) {
       const cur = Atomics.load(this.big, PAUSED_UNTIL);
       if (cur >= until || Atomics.compareExchange(this.big, PAUSED_UNTIL, cur, until) === cur) return;
@@ -237,11 +234,11 @@ export class SharedGate implements Gate {
     const paused = Atomics.load(this.big, PAUSED_UNTIL);
     if (milli === 0 && paused === 0n) return;
     // A pause that has ended is cleared, so acquire() takes its fast path again.
-    if (paused !== 0n && paused <= nowUs()) Atomics.compareExchange(this.big, PAUSED_UNTIL, paused, 0n);
+    if (paused !== 0n && paused <= epochUs()) Atomics.compareExchange(this.big, PAUSED_UNTIL, paused, 0n);
     const interval = milli === 0 ? 0n : BigInt(Math.round(1e9 / milli));
     let wait: bigint;
     for (;;) {
-      const now = nowUs();
+      const now = epochUs();
       const next = Atomics.load(this.big, NEXT_START);
       const pausedUntil = Atomics.load(this.big, PAUSED_UNTIL);
       let start = now;
@@ -261,7 +258,7 @@ export class SharedGate implements Gate {
 
   private decrease(): void {
     const hold = BigInt(Atomics.load(this.i32, HOLD_MS)) * 1000n;
-    const now = nowUs();
+    const now = epochUs();
     const last = Atomics.load(this.big, LAST_DECREASE);
     if (now - last < hold) return;
     if (Atomics.compareExchange(this.big, LAST_DECREASE, last, now) !== last) return;

@@ -71,17 +71,8 @@ export interface ChunkJobResult {
   /** `host:pid` of the worker that ran it. */
   readonly worker: string;
   readonly rows: readonly RowOutcome[];
-  /** When the worker began and finished the job's rows (epochMs()); a worker before this field omits it. */
+  /** When the worker began and finished the job's rows (epochMs(), src/epoch-clock.ts); a worker before this field omits it. */
   readonly ran?: readonly [number, number];
-}
-
-/**
- * Milliseconds since the epoch, sub-millisecond: processes on one host agree
- * on it, so a job's queue times can be read from the coordinator's and the
- * worker's clocks (on different hosts, within their clocks' skew).
- */
-export function epochMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 /** The BullMQ job id of a statement's chunk: one id per chunk, so a chunk is never queued twice. */

@@ -14,6 +14,7 @@
  * divide PARALLEL so the last permits are never stranded by a job too big for them.
  */
 import type { CascadeHost } from '../cascade/host.js';
+import { epochMs } from '../epoch-clock.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import type { ChunkRunner } from '../exec/chunk-runner.js';
@@ -26,7 +27,7 @@ import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { JobTimings } from './job-timings.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
-import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId, epochMs } from './queue-protocol.js';
+import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
 import { parseRate, RateBucket } from './rate-bucket.js';
 
 const CANCELLED = '(cancelled)';

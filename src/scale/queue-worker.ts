@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { epochMs } from '../epoch-clock.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
 import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
 import { type ChunkTask, failedOutcome } from '../thread/chunk-protocol.js';
@@ -21,7 +22,6 @@ import {
   CHUNK_QUEUE,
   type ChunkJob,
   type ChunkJobResult,
-  epochMs,
   HEARTBEAT_MS,
   type WorkerInfo,
 } from './queue-protocol.js';
