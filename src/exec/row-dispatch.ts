@@ -117,11 +117,6 @@ export class RowDispatch {
    */
   async run(target: DispatchTarget, pages: AsyncIterable<ChunkRow[]>, sink: OutcomeSink): Promise<number> {
     const origin = originOf(target, this.ctx.queryId);
-    // A runner with its own chunk size (the queue) takes PARALLEL permits per
-    // whole job: a page's short last chunk waits for the next page's rows, or
-    // jobs of odd sizes would strand permits (scale/queue-runner.ts).
-    const whole = this.ctx.pool.chunkSizeFor !== undefined && this.limits.batch === undefined;
-    let carry: ChunkRow[] = [];
     let rowsRead = 0;
     for await (const page of pages) {
       rowsRead += page.length;
@@ -129,19 +124,13 @@ export class RowDispatch {
       if (this.stopped()) break;
       // The cache answers a whole page at once: per-chunk lookups, appends and
       // log writes made a fully cached re-run wait on the queues 60 times as often.
-      let misses = await this.books.serveFromCache(target, origin, page, (hits) =>
+      const misses = await this.books.serveFromCache(target, origin, page, (hits) =>
         this.finish(target, origin, sink, hits, hits.length),
       );
-      if (carry.length > 0) misses = carry.concat(misses);
-      carry = [];
       // A packed chunk holds as many prompts as a plain chunk holds runs.
       const size = target.pack ? target.pack * this.chunkSize : this.chunkSize;
       for (let start = 0; start < misses.length; start += size) {
         const chunk = misses.slice(start, start + size);
-        if (whole && !target.pack && chunk.length < size) {
-          carry = chunk;
-          break;
-        }
         if (this.stopped()) break;
         await this.send(target, origin, sink, chunk);
       }
@@ -150,7 +139,6 @@ export class RowDispatch {
       page.length = 0;
       if (this.stopped()) break;
     }
-    if (carry.length > 0 && !this.stopped()) await this.send(target, origin, sink, carry);
     await this.drained();
     return rowsRead;
   }
@@ -205,6 +193,7 @@ export class RowDispatch {
       cascadeHash: target.cascade.contentHash,
       rows,
       parallelBuffer: this.parallelBuffer,
+      parallel: this.limits.parallel,
       heldBuffer: new SharedArrayBuffer(4),
       abortBuffer: this.control,
       budgetBuffer: this.budgetBuffer,

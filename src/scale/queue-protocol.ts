@@ -50,8 +50,9 @@ export interface ChunkJob {
   /** Content hash the plan resolved (the coordinator's cache keys use it). */
   readonly cascadeHash?: string;
   readonly rows: readonly ChunkRow[];
-  /** Cascade runs this job may have in flight: the permits the coordinator holds for it. */
-  readonly permits: number;
+  /** The statement's budgets: each run checks them under its PARALLEL token (scale/permit-lease.ts). */
+  readonly budgetNanos?: number;
+  readonly budgetTokens?: number;
   readonly modelOverride?: string;
   /** The coordinator's default model: its cache keys assume it. */
   readonly defaultModel: string;

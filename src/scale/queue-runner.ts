@@ -3,15 +3,16 @@
  * that some `rvbbit worker` runs; its outcomes come back to the one row
  * dispatcher, which writes cache and logs here, on the coordinator.
  *
- * PARALLEL across hosts: the coordinator owns the statement's semaphore (the
- * same SharedArrayBuffer its local workers would share). Before a job is
- * queued it takes one permit per cascade run in it, and gives them back when
- * the job's result returns (or the job is cancelled or lost), so rows queued
- * or running anywhere never exceed PARALLEL. A worker runs a job's rows under
- * a semaphore of exactly the job's permits, so nothing waits inside a worker
- * that the coordinator counted as free. Jobs take their permits one job at a
- * time, so two half-served jobs never hold each other's permits; chunk sizes
- * divide PARALLEL so the last permits are never stranded by a job too big for them.
+ * PARALLEL across hosts: a statement's PARALLEL is P tokens in Redis
+ * (scale/permit-keys.ts), made when its first chunk comes here. Every cascade
+ * run, on any worker (or here, for chunks that query this database), takes
+ * one before it starts and gives it back when it ends, so runs in flight
+ * everywhere never exceed P. Jobs do not hold permits: the dispatcher keeps a
+ * window of them queued ahead (about 3 × PARALLEL rows), so a freed token
+ * goes to a waiting row at once, not after a queue round trip, and a job's
+ * slowest row holds only its own token. This coordinator refreshes each
+ * running statement's tokens, moves back those of a worker that died, and
+ * deletes them when the statement ends.
  */
 import type { CascadeHost } from '../cascade/host.js';
 import { epochMs } from '../epoch-clock.js';
@@ -23,12 +24,12 @@ import { addSpend, budgetMessage, budgetSpent } from '../thread/budget.js';
 import type { ChunkResult, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
 import { failedOutcome } from '../thread/chunk-protocol.js';
 import { bufferId } from '../thread/shared-buffer-id.js';
-import { SharedSemaphore } from '../thread/shared-semaphore.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { JobTimings } from './job-timings.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
 import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
 import { parseRate, RateBucket } from './rate-bucket.js';
+import { StatementPermits } from './statement-permits.js';
 
 const CANCELLED = '(cancelled)';
 /** Rows per job at most. */
@@ -44,10 +45,7 @@ export interface DistributedPlan {
 
 interface StatementState {
   readonly id: string;
-  readonly semaphore: SharedSemaphore;
   readonly signal: AbortSignal;
-  /** Permit takes run one job at a time (see the file comment). */
-  turn: Promise<unknown>;
 }
 
 export class QueueChunkRunner implements ChunkRunner {
@@ -56,6 +54,8 @@ export class QueueChunkRunner implements ChunkRunner {
   /** Chunks run by each worker, by query id (rvbbit.queries reads and drops them per statement). */
   private readonly chunksByQuery = new Map<string, Map<string, number>>();
   private readonly statements = new Map<string, StatementState>();
+  /** The statements' PARALLEL tokens in Redis. */
+  private readonly permits: StatementPermits;
   private readonly texts = new CascadeTexts();
   private readonly rate: RateBucket | undefined;
   /** Each returned job's queue and run times (bench/scale.bench.ts). */
@@ -71,6 +71,7 @@ export class QueueChunkRunner implements ChunkRunner {
     private readonly localPool: () => CascadePool,
   ) {
     this.link = new QueueLink(options);
+    this.permits = new StatementPermits(this.link);
     this.rate =
       options.rate === undefined
         ? undefined
@@ -79,9 +80,8 @@ export class QueueChunkRunner implements ChunkRunner {
 
   /**
    * The largest divisor of PARALLEL up to MAX_ROWS_PER_JOB and a quarter of
-   * PARALLEL: whole jobs use up every permit, and at least four jobs share
-   * them, so the next job is queued while others still run (one job holding
-   * every permit left the workers idle for each job's queue round trip).
+   * PARALLEL: at least four jobs share the permits, so the workers' share of
+   * PARALLEL is even, and each Redis round trip of a job serves many rows.
    */
   chunkSizeFor(parallel: number): number {
     const most = Math.min(MAX_ROWS_PER_JOB, Math.ceil(parallel / 4));
@@ -91,72 +91,79 @@ export class QueueChunkRunner implements ChunkRunner {
     return 1;
   }
 
-  async run(task: ChunkTask, retryTask?: ChunkTask, host?: CascadeHost): Promise<ChunkResult> {
-    if (host) return this.localPool().run(task, retryTask, host);
+  async run(task: ChunkTask, retryTask: ChunkTask = task, host?: CascadeHost): Promise<ChunkResult> {
     await this.link.open();
     const state = this.stateOf(task);
-    const permits = task.batchSize ? Math.ceil(task.rows.length / task.batchSize) : task.rows.length;
-    const held = new Int32Array(1);
-    const taken = state.turn.then(async () => {
-      for (let i = 0; i < permits; i++) await state.semaphore.acquire(state.signal, held);
-    });
-    state.turn = taken.catch(() => undefined);
-    try {
+    if (!(await this.permits.open(state.id, task.parallel ?? 1, task.budgetBuffer, state.signal))) {
+      return aborted(task, 'statement cancelled before this row started');
+    }
+    if (host) return this.runHere(state, task, retryTask, host);
+    // A chunk already queued behind a spent budget fails whole; runs on the workers check per run.
+    const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
+    if (spent) {
+      const why = budgetMessage(spent);
+      return {
+        chunkIndex: task.chunkIndex,
+        rows: task.rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', why)),
+      };
+    }
+    const budgeted = task.budgetNanos !== undefined || task.budgetTokens !== undefined;
+    if (budgeted && task.budgetBuffer) await this.permits.pushOwnSpend(state.id, task.budgetBuffer);
+    const runs = task.batchSize ? Math.ceil(task.rows.length / task.batchSize) : task.rows.length;
+    if (this.rate) {
       try {
-        await taken;
-      } catch {
-        return aborted(task, 'statement cancelled before this row started');
+        await this.rate.take(() => this.link.client(), runs, state.signal);
+      } catch (err) {
+        if (state.signal.aborted) return aborted(task, 'statement cancelled before this row started');
+        throw new RvbbitError(
+          'QUEUE_UNAVAILABLE',
+          `the rate limit's bucket on ${this.link.display}: ${errorMessage(err)}`,
+        );
       }
-      // As a local worker checks per run under its permit: spend that came back
-      // while this job waited for permits stops it here (exact at one row per job).
-      const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
-      if (spent) {
-        const why = budgetMessage(spent);
-        return {
-          chunkIndex: task.chunkIndex,
-          rows: task.rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', why)),
-        };
-      }
-      if (this.rate) {
-        try {
-          await this.rate.take(() => this.link.client(), permits, state.signal);
-        } catch (err) {
-          if (state.signal.aborted) return aborted(task, 'statement cancelled before this row started');
-          throw new RvbbitError(
-            'QUEUE_UNAVAILABLE',
-            `the rate limit's bucket on ${this.link.display}: ${errorMessage(err)}`,
-          );
-        }
-      }
-      const cascadeText = await this.texts.read(task.cascadePath);
-      const jobId = chunkJobId(state.id, task.chunkIndex);
-      const submittedAt = epochMs();
-      const result = await this.link.submit(
-        jobId,
-        {
-          statement: state.id,
-          chunkIndex: task.chunkIndex,
-          cascadeName: cascadeText.name,
-          cascadeText: cascadeText.text,
-          cascadeHash: task.cascadeHash,
-          rows: task.rows,
-          permits,
-          modelOverride: task.modelOverride,
-          defaultModel: this.defaultModel,
-          timeoutMs: task.timeoutMs,
-          retries: task.retries,
-          sessionPrefix: task.sessionPrefix,
-          batchSize: task.batchSize,
-          ...(task.pack ? { pack: true } : {}),
-          ...(task.askConfidence ? { askConfidence: true } : {}),
-          ...(task.outputItems ? { outputItems: task.outputItems } : {}),
-        },
-        this.notices.get(task.queryId ?? ''),
-      );
-      this.timings.note(submittedAt, result.ran);
-      return this.received(task, result);
+    }
+    const cascadeText = await this.texts.read(task.cascadePath);
+    const jobId = chunkJobId(state.id, task.chunkIndex);
+    const submittedAt = epochMs();
+    const result = await this.link.submit(
+      jobId,
+      {
+        statement: state.id,
+        chunkIndex: task.chunkIndex,
+        cascadeName: cascadeText.name,
+        cascadeText: cascadeText.text,
+        cascadeHash: task.cascadeHash,
+        rows: task.rows,
+        modelOverride: task.modelOverride,
+        defaultModel: this.defaultModel,
+        timeoutMs: task.timeoutMs,
+        retries: task.retries,
+        sessionPrefix: task.sessionPrefix,
+        batchSize: task.batchSize,
+        ...(budgeted ? { budgetNanos: task.budgetNanos, budgetTokens: task.budgetTokens } : {}),
+        ...(task.pack ? { pack: true } : {}),
+        ...(task.askConfidence ? { askConfidence: true } : {}),
+        ...(task.outputItems ? { outputItems: task.outputItems } : {}),
+      },
+      this.notices.get(task.queryId ?? ''),
+    );
+    this.timings.note(submittedAt, result.ran);
+    return this.received(state, task, result);
+  }
+
+  /** A chunk whose cells query this database: it runs on the local pool, its runs under the statement's tokens. */
+  private async runHere(
+    state: StatementState,
+    task: ChunkTask,
+    retryTask: ChunkTask,
+    host: CascadeHost,
+  ): Promise<ChunkResult> {
+    const budgeted = task.budgetNanos !== undefined || task.budgetTokens !== undefined;
+    const lease = this.permits.leases.use(state.id, budgeted);
+    try {
+      const parallelBuffer = lease.buffer;
+      return await this.localPool().run({ ...task, parallelBuffer }, { ...retryTask, parallelBuffer }, host);
     } finally {
-      state.semaphore.release(held, held[0]!);
+      lease.unuse();
     }
   }
 
@@ -204,10 +211,11 @@ export class QueueChunkRunner implements ChunkRunner {
   }
 
   async close(): Promise<void> {
+    await this.permits.close();
     await this.link.close();
   }
 
-  private received(task: ChunkTask, result: ChunkJobResult): ChunkResult {
+  private received(state: StatementState, task: ChunkTask, result: ChunkJobResult): ChunkResult {
     if (result.worker === CANCELLED) return { chunkIndex: task.chunkIndex, rows: [] };
     const query = task.queryId ?? '';
     const counts = this.chunksByQuery.get(query) ?? new Map<string, number>();
@@ -224,6 +232,7 @@ export class QueueChunkRunner implements ChunkRunner {
     });
     // The statement's budget lives here: the workers' spend is added as it comes back.
     if (task.budgetBuffer) addSpend(task.budgetBuffer, cost, tokens);
+    this.permits.fromWorkers(state.id, { nanos: Math.round(cost * 1e9), tokens });
     return { chunkIndex: task.chunkIndex, rows };
   }
 
@@ -232,7 +241,9 @@ export class QueueChunkRunner implements ChunkRunner {
     let state = this.statements.get(id);
     if (state) return state;
     const signal = signalFor(task.abortBuffer);
-    state = { id, semaphore: SharedSemaphore.of(task.parallelBuffer), signal, turn: Promise.resolve() };
+    state = { id, signal };
+    // A chunk that comes after the statement ended: nothing is kept for it (run() stops it).
+    if (signal.aborted) return state;
     this.statements.set(id, state);
     // The dispatcher raises the flag when the statement ends or is cancelled:
     // what is still queued or running for it is cancelled on the workers.

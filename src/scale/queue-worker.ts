@@ -13,10 +13,10 @@ import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { epochMs } from '../epoch-clock.js';
 import type { CascadePool } from '../exec/cascade-pool.js';
-import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
+import { raiseAbort } from '../thread/abort-flag.js';
 import { type ChunkTask, failedOutcome } from '../thread/chunk-protocol.js';
-import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import { sha256Hex } from './hash.js';
+import { PermitLeases } from './permit-lease.js';
 import {
   CANCEL_CHANNEL,
   CHUNK_QUEUE,
@@ -54,11 +54,18 @@ export class QueueWorker {
   private control: Redis | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private info: WorkerInfo | undefined;
-  private readonly running = new Map<string, { buffer: SharedArrayBuffer; jobs: number }>();
+  /** Each running statement's PARALLEL tokens, leased from Redis (scale/permit-lease.ts). */
+  private readonly leases: PermitLeases;
   private readonly cancelled = new Set<string>();
   private readonly written = new Map<string, Promise<string>>();
 
-  constructor(private readonly options: QueueWorkerOptions) {}
+  constructor(private readonly options: QueueWorkerOptions) {
+    this.leases = new PermitLeases(
+      this.id,
+      () => this.control!,
+      () => openRedis(options.redis),
+    );
+  }
 
   async start(): Promise<void> {
     const { redis, concurrency, lockMs } = this.options;
@@ -71,6 +78,9 @@ export class QueueWorker {
       lockDuration: lockMs,
       stalledInterval: Math.max(500, Math.round(lockMs / 2)),
       maxStalledCount: 3,
+      // Taking jobs starts after the first heartbeat: a coordinator reclaims the tokens of a
+      // holder the registry does not list as alive (scale/permit-keys.ts).
+      autorun: false,
     });
     // Each failed reconnect (every second while Redis is away) repeats the error: say it once.
     let lastError = '';
@@ -94,6 +104,11 @@ export class QueueWorker {
     };
     await beat(this.control!, this.info);
     this.heartbeat = setInterval(() => void this.tick(), HEARTBEAT_MS);
+    void this.worker.run().catch((err: unknown) => {
+      process.stderr.write(
+        `rvbbit worker: stopped taking jobs: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
+    });
   }
 
   /**
@@ -129,6 +144,8 @@ export class QueueWorker {
       // reconnecting clients' 'end', which never comes.
       await withTimeout(this.worker?.close(true) ?? Promise.resolve(), CLOSE_AWAY_MS).catch(() => undefined);
     }
+    // Every token goes back before the worker leaves the registry (gone, its tokens would be reclaimed).
+    await this.leases.close();
     if (isReady(this.control)) await leave(this.control, this.id).catch(() => undefined);
     this.subscriber?.disconnect();
     this.control?.disconnect();
@@ -140,19 +157,21 @@ export class QueueWorker {
       const rows = job.rows.map((r) => failedOutcome(r.index, 'ABORTED', 'statement cancelled'));
       return { chunkIndex: job.chunkIndex, worker: this.id, rows };
     }
-    const statement = this.running.get(job.statement) ?? { buffer: createAbortBuffer(), jobs: 0 };
-    this.running.set(job.statement, statement);
-    statement.jobs++;
+    const budgeted = job.budgetNanos !== undefined || job.budgetTokens !== undefined;
+    const lease = this.leases.use(job.statement, budgeted);
     try {
       const task: ChunkTask = {
         chunkIndex: job.chunkIndex,
         cascadePath: await this.cascadeFile(job),
         cascadeHash: job.cascadeHash,
         rows: job.rows,
-        // Exactly the permits the coordinator holds for this job: its PARALLEL share.
-        parallelBuffer: createSemaphoreBuffer(job.permits),
+        // Each run takes one of the statement's tokens from Redis, across every worker.
+        parallelBuffer: lease.buffer,
         heldBuffer: new SharedArrayBuffer(4),
-        abortBuffer: statement.buffer,
+        abortBuffer: lease.abort,
+        ...(budgeted
+          ? { budgetBuffer: lease.budget, budgetNanos: job.budgetNanos, budgetTokens: job.budgetTokens }
+          : {}),
         modelOverride: job.modelOverride,
         defaultModel: job.defaultModel,
         timeoutMs: job.timeoutMs,
@@ -167,15 +186,15 @@ export class QueueWorker {
       const result = await this.options.pool.run(task);
       return { chunkIndex: job.chunkIndex, worker: this.id, rows: result.rows, ran: [startedAt, epochMs()] };
     } finally {
-      if (--statement.jobs === 0) this.running.delete(job.statement);
+      lease.unuse();
     }
   }
 
   private cancel(statement: string): void {
     if (this.cancelled.size >= CANCELS_KEPT) this.cancelled.clear();
     this.cancelled.add(statement);
-    const running = this.running.get(statement);
-    if (running) raiseAbort(running.buffer);
+    const lease = this.leases.get(statement);
+    if (lease) raiseAbort(lease.abort);
   }
 
   /** The job's cascade text as a file (one per content), which the pool's threads load and keep. */

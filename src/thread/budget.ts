@@ -26,6 +26,19 @@ export function addSpend(buffer: SharedArrayBuffer, dollars: number | null, toke
   if (tokens > 0) Atomics.add(cells, TOKENS, BigInt(Math.round(tokens)));
 }
 
+/** Nano-dollars and tokens spent, as whole numbers (what crosses to Redis: scale/permit-lease.ts). */
+export function spentRaw(buffer: SharedArrayBuffer): { readonly nanos: number; readonly tokens: number } {
+  const cells = new BigInt64Array(buffer);
+  return { nanos: Number(Atomics.load(cells, NANOS)), tokens: Number(Atomics.load(cells, TOKENS)) };
+}
+
+/** Adds whole nano-dollars and tokens (spend made elsewhere: scale/permit-lease.ts). */
+export function addRaw(buffer: SharedArrayBuffer, nanos: number, tokens: number): void {
+  const cells = new BigInt64Array(buffer);
+  if (nanos > 0) Atomics.add(cells, NANOS, BigInt(nanos));
+  if (tokens > 0) Atomics.add(cells, TOKENS, BigInt(tokens));
+}
+
 export function spentDollars(buffer: SharedArrayBuffer): number {
   return Number(Atomics.load(new BigInt64Array(buffer), NANOS)) / 1e9;
 }

@@ -44,6 +44,8 @@ export interface ChunkTask {
   readonly rows: readonly ChunkRow[];
   /** Per-statement semaphore: PARALLEL permits shared by every worker. */
   readonly parallelBuffer: SharedArrayBuffer;
+  /** The statement's PARALLEL (the queue makes that many tokens in Redis: scale/permit-keys.ts). */
+  readonly parallel?: number;
   /**
    * Permits this chunk attempt holds right now (Int32). If its worker dies the
    * pool hands them back, so a crash never shrinks PARALLEL for the rest.

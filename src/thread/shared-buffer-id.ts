@@ -9,9 +9,14 @@
  */
 const ID_CELLS = 2;
 
+/** The size of bufferWithId(cells). */
+export function bytesWithId(cells: number): number {
+  return (cells + ID_CELLS) * 4;
+}
+
 /** A buffer of `cells` Int32 cells followed by a random id. */
 export function bufferWithId(cells: number): SharedArrayBuffer {
-  const buffer = new SharedArrayBuffer((cells + ID_CELLS) * 4);
+  const buffer = new SharedArrayBuffer(bytesWithId(cells));
   crypto.getRandomValues(new Int32Array(buffer, cells * 4, ID_CELLS));
   return buffer;
 }

@@ -8,17 +8,46 @@
  * latency 0 a MAP keeps hundreds of rows waiting for permits: one Atomics wait,
  * one promise and one abort listener each (EventTarget removal scans the list)
  * made the semaphore the largest cost of a chunk after HTTP itself.
+ *
+ * A leased semaphore (createLeasedSemaphoreBuffer) is fed from outside the
+ * threads: on an `rvbbit worker`, the permits are tokens of the statement's
+ * PARALLEL that the process leases from Redis (scale/permit-lease.ts). Its
+ * threads count the rows they have waiting and hand a released permit to
+ * their next row only while the leaseholder allows it (REUSE: the process is
+ * within its share of PARALLEL); otherwise it goes into a `returned` cell for
+ * the leaseholder to give back to Redis, where the longest-waiting host gets it.
  */
-import { bufferId, bufferWithId } from './shared-buffer-id.js';
+import { bufferId, bufferWithId, bytesWithId } from './shared-buffer-id.js';
 
 const WAIT_MS = 100;
 /** Statements whose semaphore a thread keeps; older ones are long finished. */
 const KEPT = 64;
 
+/** The cells of a leased buffer: permits available now, then the ones below. */
+const LEASED_CELLS = 5;
+/** Permits released by runs, for the leaseholder to give back. */
+export const RETURNED = 1;
+/** Runs waiting for a permit. */
+export const WAITING = 2;
+/** Bumped (and notified) whenever RETURNED or WAITING changes: the leaseholder waits on it. */
+export const CHANGED = 3;
+/** 1 while a released permit may go straight to the thread's next waiting row (the leaseholder is within its share). */
+export const REUSE = 4;
+const LEASED_BYTES = bytesWithId(LEASED_CELLS);
+
 export function createSemaphoreBuffer(permits: number): SharedArrayBuffer {
   const buffer = bufferWithId(1);
   new Int32Array(buffer)[0] = permits; // permits available now
   return buffer;
+}
+
+/** A semaphore with no permits of its own: a leaseholder grants them (see the file comment). */
+export function createLeasedSemaphoreBuffer(): SharedArrayBuffer {
+  return bufferWithId(LEASED_CELLS);
+}
+
+export function isLeased(buffer: SharedArrayBuffer): boolean {
+  return buffer.byteLength === LEASED_BYTES;
 }
 
 interface Waiter {
@@ -43,7 +72,7 @@ export class SharedSemaphore {
 
   /** This thread's semaphore over `buffer` (one per thread, so its waiters share a queue). */
   static of(buffer: SharedArrayBuffer): SharedSemaphore {
-    const id = bufferId(buffer, 1);
+    const id = bufferId(buffer, isLeased(buffer) ? LEASED_CELLS : 1);
     let s = id === undefined ? semaphoresByBuffer.get(buffer) : semaphoresById.get(id);
     if (s) return s;
     s = new SharedSemaphore(buffer);
@@ -55,8 +84,11 @@ export class SharedSemaphore {
     return s;
   }
 
+  private readonly leased: boolean;
+
   constructor(buffer: SharedArrayBuffer) {
-    this.cells = new Int32Array(buffer, 0, 1);
+    this.leased = isLeased(buffer);
+    this.cells = new Int32Array(buffer, 0, this.leased ? LEASED_CELLS : 1);
   }
 
   /**
@@ -69,6 +101,7 @@ export class SharedSemaphore {
     if (this.queued() === 0 && this.take(held)) return RESOLVED;
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject, held, signal });
+      if (this.leased) this.changeLeased(WAITING, 1);
       if (signal) this.watch(signal);
       void this.pump();
     });
@@ -77,27 +110,48 @@ export class SharedSemaphore {
   release(held?: Int32Array, count = 1): void {
     if (count <= 0) return;
     if (held) Atomics.sub(held, 0, count);
-    // Local hand-over: the permit moves from one row of this thread to the next.
-    while (count > 0) {
-      const next = this.next();
-      if (!next) break;
-      if (next.held) Atomics.add(next.held, 0, 1);
-      next.resolve();
-      count--;
+    if (this.leased) {
+      // Within its share the leaseholder lets the thread hand a permit to its next row itself.
+      const handed = Atomics.load(this.cells, REUSE) === 1 ? this.handOver(count) : 0;
+      if (handed > 0) Atomics.sub(this.cells, WAITING, handed);
+      if (count > handed) this.changeLeased(RETURNED, count - handed);
+      return;
     }
+    count -= this.handOver(count);
     if (count === 0) return;
     Atomics.add(this.cells, 0, count);
     // One pump per thread waits on the word, so waking `count` of them is enough.
     Atomics.notify(this.cells, 0, count);
   }
 
+  /** Local hand-over: up to `count` permits move from one row of this thread to the next; how many did. */
+  private handOver(count: number): number {
+    let handed = 0;
+    while (handed < count) {
+      const next = this.next();
+      if (!next) break;
+      if (next.held) Atomics.add(next.held, 0, 1);
+      next.resolve();
+      handed++;
+    }
+    return handed;
+  }
+
   /** Returns every permit a dead worker's chunk still held. */
   reclaim(held: Int32Array): void {
     const stranded = Atomics.exchange(held, 0, 0);
-    if (stranded > 0) {
+    if (stranded > 0 && this.leased) this.changeLeased(RETURNED, stranded);
+    else if (stranded > 0) {
       Atomics.add(this.cells, 0, stranded);
       Atomics.notify(this.cells, 0, stranded);
     }
+  }
+
+  /** Adds `by` to a leased buffer's cell and wakes the leaseholder. */
+  private changeLeased(cell: number, by: number): void {
+    Atomics.add(this.cells, cell, by);
+    Atomics.add(this.cells, CHANGED, 1);
+    Atomics.notify(this.cells, CHANGED);
   }
 
   private queued(): number {
@@ -135,6 +189,8 @@ export class SharedSemaphore {
         const head = this.waiters[this.head]!;
         if (this.take(head.held)) {
           this.next();
+          // Served: one less to lease for (no wake-up: the leaseholder acts on more demand, not less).
+          if (this.leased) Atomics.sub(this.cells, WAITING, 1);
           head.resolve();
           continue;
         }
@@ -161,8 +217,10 @@ export class SharedSemaphore {
           if (w.signal === signal) w.reject(signal.reason);
           else keep.push(w);
         }
+        const left = this.queued() - keep.length;
         this.waiters = keep;
         this.head = 0;
+        if (this.leased && left > 0) this.changeLeased(WAITING, -left);
       },
       { once: true },
     );

@@ -1,12 +1,21 @@
 /**
  * The PARALLEL semaphore on its own: the bound is exact, waiters are served in
  * order by local hand-over, an abort rejects only its own waiters, and a dead
- * chunk's permits come back.
+ * chunk's permits come back. A leased semaphore (the queue workers') counts
+ * its waiting rows for the leaseholder and hands a released permit to the
+ * next row only while the leaseholder allows it.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createAbortBuffer, raiseAbort, signalFor } from '../../src/thread/abort-flag.js';
-import { createSemaphoreBuffer, SharedSemaphore } from '../../src/thread/shared-semaphore.js';
+import {
+  createLeasedSemaphoreBuffer,
+  createSemaphoreBuffer,
+  RETURNED,
+  REUSE,
+  SharedSemaphore,
+  WAITING,
+} from '../../src/thread/shared-semaphore.js';
 
 const permitsLeft = (buffer: SharedArrayBuffer) => Atomics.load(new Int32Array(buffer), 0);
 
@@ -114,6 +123,48 @@ test('a permit released by another thread wakes the waiting thread', async () =>
   await waiting;
   assert.is(got, true);
   assert.is(permitsLeft(buffer), 0);
+});
+
+test('leased: rows wait for granted permits; a release goes back to the leaseholder unless REUSE', async () => {
+  const buffer = createLeasedSemaphoreBuffer();
+  const cells = new Int32Array(buffer, 0, REUSE + 1);
+  const sem = SharedSemaphore.of(buffer);
+  const started: number[] = [];
+  const controller = new AbortController();
+  const rows = [0, 1, 2].map((i) =>
+    sem.acquire(i === 2 ? controller.signal : undefined).then(
+      () => started.push(i),
+      () => started.push(-i),
+    ),
+  );
+  assert.is(Atomics.load(cells, WAITING), 3);
+  // The leaseholder grants one: the first row runs.
+  Atomics.add(cells, 0, 1);
+  Atomics.notify(cells, 0);
+  await rows[0];
+  assert.equal(started, [0]);
+  assert.is(Atomics.load(cells, WAITING), 2);
+  // Not within its share: the permit goes back to the leaseholder, no row gets it here.
+  sem.release();
+  assert.is(Atomics.load(cells, RETURNED), 1);
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(started, [0]);
+  // Within its share: the next release goes straight to the next row.
+  Atomics.store(cells, REUSE, 1);
+  Atomics.add(cells, 0, 1);
+  Atomics.notify(cells, 0);
+  await rows[1];
+  sem.release();
+  assert.is(Atomics.load(cells, RETURNED), 1);
+  await rows[2];
+  assert.equal(started, [0, 1, 2]);
+  assert.is(Atomics.load(cells, WAITING), 0);
+  // An aborted waiter is no longer counted as waiting.
+  const late = sem.acquire(controller.signal).catch(() => 'aborted');
+  assert.is(Atomics.load(cells, WAITING), 1);
+  controller.abort();
+  assert.is(await late, 'aborted');
+  assert.is(Atomics.load(cells, WAITING), 0);
 });
 
 test.run();

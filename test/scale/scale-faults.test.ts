@@ -1,6 +1,7 @@
 /**
  * Faults with real processes: a worker killed with SIGKILL mid-chunk (its
- * job goes stale and re-runs on the other worker: every row once, in order),
+ * job goes stale and re-runs on the other worker: every row once, in order;
+ * the PARALLEL tokens it held come back once the registry calls it gone),
  * a cancelled statement (queued jobs removed, in-flight calls aborted on the
  * workers: no call after 1 s), and Redis killed mid-MAP (a clear error within
  * a deadline, never a hang or part of the rows).
@@ -10,7 +11,7 @@ import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
 import { RvbbitError } from '../../src/index.js';
 import { openRedis } from '../../src/scale/redis-clients.js';
-import { type ScaleFixture, startScale } from './scale-fixture.js';
+import { type ScaleFixture, startScale, startWorker } from './scale-fixture.js';
 
 const mapSql = (n: number, parallel: number, tag: string) =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT i AS id, '${tag} ' || i AS text FROM range(${n}) t(i) ORDER BY i) WITH (cache = false, limit = 0)`;
@@ -52,6 +53,43 @@ t(
     assert.equal(there.rows, here.rows);
     // The dead worker's rows in flight were asked again by the other worker.
     assert.ok(f.sim.stats().requests > 600, `requests ${f.sim.stats().requests}`);
+  },
+);
+
+t(
+  'a dead worker’s PARALLEL tokens come back: the survivor reaches PARALLEL again, never more',
+  async ({ f, coord }) => {
+    const extra = await startWorker(f.redis.url, ['--threads', '1', '--lock-ms', '1000'], {
+      RVBBIT_BASE_URL: f.sim.url,
+    });
+    try {
+      f.sim.resetStats();
+      const running = coord.query(mapSql(4000, 20, 'reclaim'));
+      // Both workers hold tokens (their share, 10 each) before one dies holding its own.
+      await until(() => f.sim.stats().requests >= 400);
+      extra.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      let most = 0;
+      let done = false;
+      void running.finally(() => {
+        done = true;
+      });
+      // The registry calls a worker gone 5 s after its last heartbeat; the coordinator looks each second.
+      while (!done) {
+        if (Date.now() - killedAt > 7_000) most = Math.max(most, f.sim.stats().inFlight);
+        await sleep(5);
+      }
+      const r = await running;
+      assert.is(r.rows.length, 4000);
+      assert.is(most, 20, 'the survivor ran at PARALLEL once the dead worker’s tokens came back');
+      assert.ok(f.sim.stats().maxInFlight <= 20, `max in flight ${f.sim.stats().maxInFlight}`);
+      const redis = await openRedis(f.redis.url);
+      assert.equal(await redis.keys('rvbbit:permits:*'), [], 'the statement’s tokens are deleted at its end');
+      redis.disconnect();
+    } finally {
+      if (extra.child.exitCode === null) extra.child.kill('SIGKILL');
+      await extra.done;
+    }
   },
 );
 

@@ -53,7 +53,10 @@ t(
       by.rows.reduce((s, r) => s + Number(r.calls), 0),
       N,
     );
-    assert.ok(by.rows.length >= 2, `calls spread over workers: ${JSON.stringify(by.rows)}`);
+    // Each worker holds at most its share of the tokens (⌈60 / 3⌉) while the others want them.
+    assert.is(by.rows.length, 3, `calls spread over workers: ${JSON.stringify(by.rows)}`);
+    for (const row of by.rows)
+      assert.ok(Number(row.calls) >= N / 10, `an even split: ${JSON.stringify(by.rows)}`);
   },
 );
 
@@ -132,7 +135,7 @@ t(
 );
 
 t(
-  'budget_tokens: spend comes back with each job; rows not started fail with BUDGET_EXCEEDED, as locally',
+  'budget_tokens at PARALLEL 1: the one token carries the spend from worker to worker; exactly 3 runs, the rest BUDGET_EXCEEDED',
   async ({ f, coord }) => {
     const map = (n: number, extra: string) =>
       `RVBBIT MAP PARALLEL 1 'label' USING (SELECT range::INTEGER AS id, 'a blue phone' AS text FROM range(${n})) WITH (cache = false${extra})`;
@@ -142,9 +145,20 @@ t(
     const perRow = s.tokensIn + s.tokensOut;
     f.sim.resetStats();
     const r = await coord.query(map(12, `, budget_tokens = ${3 * perRow - 1}`));
-    assert.equal(
-      r.rows.map((row) => (row._error == null ? 'ok' : /budget_tokens was spent/.test(String(row._error)))),
-      ['ok', 'ok', 'ok', ...Array(9).fill(true)],
+    // Jobs queued ahead wait on three workers for the one token: which rows get it first is the
+    // order the workers asked for it, not input order (locally it is input order).
+    const outcomes = r.rows.map((row) =>
+      row._error == null
+        ? 'ok'
+        : /budget_tokens was spent/.test(String(row._error))
+          ? 'budget'
+          : String(row._error),
+    );
+    assert.equal(outcomes.filter((o) => o === 'ok').length, 3, JSON.stringify(outcomes));
+    assert.equal(outcomes.filter((o) => o === 'budget').length, 9, JSON.stringify(outcomes));
+    assert.ok(
+      r.rows.every((row) => row._error != null || typeof row.result === 'string'),
+      'the rows that ran have answers',
     );
     assert.is(f.sim.stats().requests, 3);
   },

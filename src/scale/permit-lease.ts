@@ -1,0 +1,358 @@
+/**
+ * PARALLEL across hosts, a process's side: the leaseholder of one statement
+ * on one process (an `rvbbit worker`, or the coordinator for chunks it keeps).
+ * Its worker threads run the statement's rows under a leased semaphore
+ * (thread/shared-semaphore.ts) that has no permits of its own: this loop, on
+ * the main thread, takes Redis tokens (scale/permit-keys.ts) for the runs
+ * waiting and grants them to the threads.
+ *
+ * A token a run releases goes to the next run waiting here, with no Redis
+ * round trip (the thread hands it over itself: REUSE), while this process
+ * holds no more than its share, ⌈P / holders⌉; past its share it goes back to
+ * Redis, where the holder that waited longest gets it. So hosts split PARALLEL evenly in steady state, and
+ * a host alone keeps all of it. Spend goes to Redis with every token given
+ * back and at least every SYNC_MS; the other hosts' spend is added to the
+ * threads' budget buffer, so a run's budget check under its permit sees the
+ * statement's spend (within SYNC_MS of another host's; exact at PARALLEL 1,
+ * where the one token carries it from host to host).
+ */
+import type { Redis } from 'ioredis';
+import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
+import { addRaw, createBudgetBuffer, spentRaw } from '../thread/budget.js';
+import {
+  CHANGED,
+  createLeasedSemaphoreBuffer,
+  RETURNED,
+  REUSE,
+  WAITING,
+} from '../thread/shared-semaphore.js';
+import { PermitHolder, type PermitReply, type Spend } from './permit-keys.js';
+
+const AVAILABLE = 0;
+/** A blocked BLMOVE gives up after this long and the loop looks again. */
+const BLOCK_SECONDS = 0.5;
+/** A wait on the cells times out after this long (a missed wake-up costs no more). */
+const WAIT_MS = 50;
+/** Spend is reported, and the holders counted again, at least this often while runs go on. */
+const SYNC_MS = 50;
+/** Redis unreachable this long with rows waiting: the rows fail (ABORTED) rather than wait for ever. */
+const REDIS_AWAY_MS = 5_000;
+
+/** What a leaseholder borrows from its registry. */
+export interface LeaseLinks {
+  /** The process's plain client (no offline queue: fails at once while Redis is away). */
+  readonly client: () => Redis;
+  /** A connection to block on, and where to give it back. */
+  readonly borrowBlocking: () => Promise<Redis>;
+  readonly returnBlocking: (client: Redis) => void;
+}
+
+export class PermitLease {
+  /** The threads' semaphore for this statement (ChunkTask.parallelBuffer). */
+  readonly buffer = createLeasedSemaphoreBuffer();
+  /** The threads' budget buffer: this process's runs add to it, the loop adds the others'. */
+  readonly budget = createBudgetBuffer();
+  /** This process's abort flag for the statement (cancel, or the statement gone from Redis). */
+  readonly abort = createAbortBuffer();
+  /** Resolves when the lease has given everything back. */
+  readonly ended: Promise<void>;
+  private readonly cells = new Int32Array(this.buffer, 0, REUSE + 1);
+  private readonly permits: PermitHolder;
+  private users = 0;
+  private kick: () => void = () => undefined;
+  /** Tokens this process holds in Redis (granted, running, or released and not given back). */
+  private held = 0;
+  /** This process's share of PARALLEL, from the last reply. */
+  private share = 0;
+  private lastReply = 0;
+  /** Spend of this process's runs already sent to Redis, and the others' already added here. */
+  private reported: Spend = { nanos: 0, tokens: 0 };
+  private others: Spend = { nanos: 0, tokens: 0 };
+  private blocking: Redis | undefined;
+  private awaySince: number | undefined;
+  private joined = false;
+  private isGone = false;
+
+  constructor(
+    statement: string,
+    holder: string,
+    private readonly links: LeaseLinks,
+    /** Whether the statement has a budget (a token from BLMOVE then waits for the spend). */
+    private readonly budgeted: boolean,
+    /** Called once the loop has decided to end: no new user may join this lease after it. */
+    private readonly onEnding: () => void,
+    /** A previous lease of the same statement here, still giving back: this one starts after it. */
+    after: Promise<void> | undefined,
+  ) {
+    this.permits = new PermitHolder(statement, holder);
+    this.ended = (after ?? Promise.resolve()).then(() => this.run());
+  }
+
+  use(): void {
+    this.users++;
+  }
+
+  unuse(): void {
+    this.users--;
+    this.kick();
+  }
+
+  private async run(): Promise<void> {
+    let pending: Promise<void> | undefined;
+    try {
+      for (;;) {
+        const seen = Atomics.load(this.cells, CHANGED);
+        try {
+          if (!this.joined) {
+            this.applied(await this.permits.join(this.links.client()));
+            this.joined = true;
+          }
+          await this.recycle();
+          if (this.users <= 0 && !pending) break;
+          const want = this.wanted() - (pending ? 1 : 0);
+          if (want > 0 && !pending && !this.isGone) {
+            if ((await this.take(want)) === 0) {
+              pending = this.blockForOne().finally(() => {
+                pending = undefined;
+                this.kick();
+              });
+            }
+          }
+          if (Date.now() - this.lastReply >= SYNC_MS && !this.isGone) {
+            this.applied(await this.permits.sync(this.links.client(), this.unreported()));
+          }
+          this.awaySince = undefined;
+        } catch {
+          // Nothing runs here and Redis stays away: what is held there is the coordinator's to reclaim.
+          if (this.away() && this.users <= 0 && !pending) break;
+        }
+        await this.changeOr(seen, pending);
+        // Redis away: the cells change as rows finish, but nothing can go back faster than this.
+        if (this.awaySince !== undefined) await new Promise((r) => setTimeout(r, WAIT_MS));
+      }
+    } finally {
+      this.onEnding();
+      await this.finish();
+    }
+  }
+
+  /** Runs waiting for a token that none granted here covers. */
+  private wanted(): number {
+    return Atomics.load(this.cells, WAITING) - Atomics.load(this.cells, AVAILABLE);
+  }
+
+  /** Released tokens: granted again to runs waiting here within the share, the rest given back. */
+  private async recycle(): Promise<void> {
+    const released = Atomics.exchange(this.cells, RETURNED, 0) + this.surplus();
+    if (released === 0) return;
+    const within = this.isGone ? 0 : this.share - (this.held - released);
+    const keep = Math.max(0, Math.min(released, this.wanted(), within));
+    if (keep > 0) this.grant(keep);
+    if (released > keep) await this.giveBack(released - keep);
+  }
+
+  /** Tokens granted but no longer wanted (rows aborted while waiting): taken back from the threads. */
+  private surplus(): number {
+    for (;;) {
+      const available = Atomics.load(this.cells, AVAILABLE);
+      const extra = available - Math.max(0, Atomics.load(this.cells, WAITING));
+      if (extra <= 0) return 0;
+      if (Atomics.compareExchange(this.cells, AVAILABLE, available, available - extra) === available) {
+        return extra;
+      }
+    }
+  }
+
+  private grant(count: number): void {
+    Atomics.add(this.cells, AVAILABLE, count);
+    Atomics.notify(this.cells, AVAILABLE, count);
+  }
+
+  private async take(want: number): Promise<number> {
+    const r = await this.permits.take(this.links.client(), want);
+    if (!this.applied(r)) return 0;
+    this.held += r.count;
+    this.allowReuse();
+    if (r.count > 0) this.grant(r.count);
+    return r.count;
+  }
+
+  /** This process's spend not yet sent, counted as sent (a failed send takes it back). */
+  private unreported(): Spend {
+    const mine = spentRaw(this.budget);
+    const delta = {
+      nanos: Math.max(0, mine.nanos - this.others.nanos - this.reported.nanos),
+      tokens: Math.max(0, mine.tokens - this.others.tokens - this.reported.tokens),
+    };
+    // Counted before the reply: spend read from Redis meanwhile must not count it as another's.
+    this.reported = { nanos: this.reported.nanos + delta.nanos, tokens: this.reported.tokens + delta.tokens };
+    return delta;
+  }
+
+  private unsent(delta: Spend): void {
+    this.reported = { nanos: this.reported.nanos - delta.nanos, tokens: this.reported.tokens - delta.tokens };
+  }
+
+  /** Gives back `count` tokens with this process's spend since the last time. */
+  private async giveBack(count: number): Promise<void> {
+    const delta = this.unreported();
+    try {
+      this.applied(await this.permits.release(this.links.client(), count, delta));
+      this.held -= count;
+      this.allowReuse();
+    } catch (err) {
+      this.unsent(delta);
+      Atomics.add(this.cells, RETURNED, count); // given back on the next turn
+      throw err;
+    }
+  }
+
+  /** One token, waiting for it on a connection of its own. */
+  private async blockForOne(): Promise<void> {
+    try {
+      this.blocking ??= await this.links.borrowBlocking();
+      if (!(await this.permits.block(this.blocking, BLOCK_SECONDS))) return;
+    } catch {
+      this.blocking?.disconnect();
+      this.blocking = undefined;
+      this.away();
+      // The loop looks again at once: not faster than this while Redis is away.
+      await new Promise((r) => setTimeout(r, WAIT_MS));
+      return;
+    }
+    this.held++;
+    this.allowReuse();
+    if (this.budgeted) {
+      const delta = this.unreported();
+      await this.permits
+        .sync(this.links.client(), delta)
+        .then((r) => this.applied(r))
+        .catch(() => this.unsent(delta));
+    }
+    this.grant(1);
+  }
+
+  /** Notes the statement's spend and this process's share from a reply; false if the statement is gone. */
+  private applied(r: PermitReply): r is PermitReply & { gone: false } {
+    if (r.gone) {
+      this.gone();
+      return false;
+    }
+    this.lastReply = Date.now();
+    this.share = Math.ceil(r.parallel / Math.max(1, r.holders));
+    this.allowReuse();
+    this.addOthers(r.spend);
+    return true;
+  }
+
+  /** The threads may hand a released token to their next row while this process is within its share. */
+  private allowReuse(): void {
+    Atomics.store(this.cells, REUSE, !this.isGone && this.held <= this.share ? 1 : 0);
+  }
+
+  /** What the other hosts spent, added to the threads' budget buffer (it only grows). */
+  private addOthers(total: Spend): void {
+    const nanos = Math.max(0, total.nanos - this.reported.nanos - this.others.nanos);
+    const tokens = Math.max(0, total.tokens - this.reported.tokens - this.others.tokens);
+    if (nanos === 0 && tokens === 0) return;
+    addRaw(this.budget, nanos, tokens);
+    this.others = { nanos: this.others.nanos + nanos, tokens: this.others.tokens + tokens };
+  }
+
+  /** The coordinator ended the statement (or Redis lost it): rows still waiting here stop. */
+  private gone(): void {
+    this.isGone = true;
+    this.allowReuse();
+    raiseAbort(this.abort);
+  }
+
+  /** Notes Redis unreachable; true (and the rows here stopped) once it has been for REDIS_AWAY_MS. */
+  private away(): boolean {
+    this.awaySince ??= Date.now();
+    if (Date.now() - this.awaySince < REDIS_AWAY_MS) return false;
+    raiseAbort(this.abort);
+    return true;
+  }
+
+  private async changeOr(seen: number, pending: Promise<void> | undefined): Promise<void> {
+    const kicked = new Promise<void>((resolve) => {
+      this.kick = resolve;
+    });
+    const changed = Atomics.waitAsync(this.cells, CHANGED, seen, WAIT_MS);
+    if (!changed.async) return; // changed since `seen`: look again now
+    const waits: Promise<unknown>[] = [kicked, changed.value];
+    if (pending) waits.push(pending);
+    await Promise.race(waits);
+  }
+
+  /** Nothing runs here any more: every token goes back, with the last spend, and this process is no holder. */
+  private async finish(): Promise<void> {
+    if (this.blocking) this.links.returnBlocking(this.blocking);
+    try {
+      await this.permits.returnAll(this.links.client(), this.unreported());
+    } catch {
+      // Redis is away: the coordinator reclaims a holder that is gone, and a restarted Redis has no tokens.
+    }
+  }
+}
+
+/** A process's leases, one per statement running here, and the connections they block on. */
+export class PermitLeases {
+  private readonly leases = new Map<string, PermitLease>();
+  /** Leases giving back, by statement: a new one of the same statement starts after. */
+  private readonly ending = new Map<string, Promise<void>>();
+  private readonly idleBlocking: Redis[] = [];
+  private closed = false;
+
+  constructor(
+    /** This process as a holder: a worker's registry id, or the coordinator's own. */
+    readonly holder: string,
+    private readonly client: () => Redis,
+    private readonly openBlocking: () => Promise<Redis>,
+  ) {}
+
+  /** The statement's lease here, with one more user (a chunk running); call done() after. */
+  use(statement: string, budgeted: boolean): PermitLease {
+    let lease = this.leases.get(statement);
+    if (!lease) {
+      const made: PermitLease = new PermitLease(
+        statement,
+        this.holder,
+        {
+          client: this.client,
+          borrowBlocking: async () => this.idleBlocking.pop() ?? this.openBlocking(),
+          returnBlocking: (c) => {
+            if (this.closed || this.idleBlocking.length >= 8) c.disconnect();
+            else this.idleBlocking.push(c);
+          },
+        },
+        budgeted,
+        () => {
+          if (this.leases.get(statement) === made) this.leases.delete(statement);
+          const ended = made.ended.finally(() => {
+            if (this.ending.get(statement) === ended) this.ending.delete(statement);
+          });
+          this.ending.set(statement, ended);
+        },
+        this.ending.get(statement),
+      );
+      lease = made;
+      this.leases.set(statement, lease);
+    }
+    lease.use();
+    return lease;
+  }
+
+  /** The statement's lease, if one is here now. */
+  get(statement: string): PermitLease | undefined {
+    return this.leases.get(statement);
+  }
+
+  /** Waits until every lease has given back its tokens, then closes the blocking connections. */
+  async close(): Promise<void> {
+    await Promise.all([...this.leases.values()].map((l) => l.ended));
+    await Promise.all(this.ending.values());
+    this.closed = true;
+    for (const c of this.idleBlocking.splice(0)) c.disconnect();
+  }
+}
