@@ -59,6 +59,8 @@ export type PermitReply =
       readonly spend: Spend;
       readonly parallel: number;
       readonly holders: number;
+      /** Tokens free after the script: while there are, no holder is waiting for one. */
+      readonly free: number;
     };
 
 // Every holder script has KEYS: live, free, spend, held, holders; and ends with this reply.
@@ -68,7 +70,7 @@ const REPORT = `local function report(k)
   if tonumber(k[2]) > 0 then redis.call('HINCRBY', KEYS[3], 't', k[2]) end
 end`;
 const REPLY = `local s = redis.call('HMGET', KEYS[3], 'n', 't')
-return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('SCARD', KEYS[5])}`;
+return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('SCARD', KEYS[5]), redis.call('LLEN', KEYS[2])}`;
 
 // ARGV: holder. A holder before it takes anything, so a crash from then on is reclaimable.
 const JOIN = `${GONE}
@@ -157,6 +159,7 @@ function reply(answer: unknown): PermitReply {
     spend: { nanos: r[1]!, tokens: r[2]! },
     parallel: r[3]!,
     holders: r[4]!,
+    free: r[5]!,
   };
 }
 

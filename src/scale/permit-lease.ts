@@ -8,9 +8,10 @@
  *
  * A token a run releases goes to the next run waiting here, with no Redis
  * round trip (the thread hands it over itself: REUSE), while this process
- * holds no more than its share, ⌈P / holders⌉; past its share it goes back to
- * Redis, where the holder that waited longest gets it. So hosts split PARALLEL evenly in steady state, and
- * a host alone keeps all of it. Spend goes to Redis with every token given
+ * holds no more than its share, ⌈P / holders⌉, or while tokens lie free in
+ * Redis (then no holder is waiting); past that it goes back to Redis, where the
+ * holder that waited longest gets it. So hosts split PARALLEL evenly while all
+ * have work, and a host alone keeps all of it. Spend goes to Redis with every token given
  * back and at least every SYNC_MS; the other hosts' spend is added to the
  * threads' budget buffer, so a run's budget check under its permit sees the
  * statement's spend (within SYNC_MS of another host's; exact at PARALLEL 1,
@@ -64,6 +65,8 @@ export class PermitLease {
   private held = 0;
   /** This process's share of PARALLEL, from the last reply. */
   private share = 0;
+  /** Whether the last reply left tokens free: then no holder waits for one, and a share caps nothing. */
+  private noneWaiting = false;
   private lastReply = 0;
   /** Spend of this process's runs already sent to Redis, and the others' already added here. */
   private reported: Spend = { nanos: 0, tokens: 0 };
@@ -145,7 +148,7 @@ export class PermitLease {
   private async recycle(): Promise<void> {
     const released = Atomics.exchange(this.cells, RETURNED, 0) + this.surplus();
     if (released === 0) return;
-    const within = this.isGone ? 0 : this.share - (this.held - released);
+    const within = this.isGone ? 0 : this.noneWaiting ? released : this.share - (this.held - released);
     const keep = Math.max(0, Math.min(released, this.wanted(), within));
     if (keep > 0) this.grant(keep);
     if (released > keep) await this.giveBack(released - keep);
@@ -240,6 +243,7 @@ export class PermitLease {
     }
     this.lastReply = Date.now();
     this.share = Math.ceil(r.parallel / Math.max(1, r.holders));
+    this.noneWaiting = r.free > 0;
     this.allowReuse();
     this.addOthers(r.spend);
     return true;
@@ -247,7 +251,8 @@ export class PermitLease {
 
   /** The threads may hand a released token to their next row while this process is within its share. */
   private allowReuse(): void {
-    Atomics.store(this.cells, REUSE, !this.isGone && this.held <= this.share ? 1 : 0);
+    const fair = this.held <= this.share || this.noneWaiting;
+    Atomics.store(this.cells, REUSE, !this.isGone && fair ? 1 : 0);
   }
 
   /** What the other hosts spent, added to the threads' budget buffer (it only grows). */
@@ -293,66 +298,5 @@ export class PermitLease {
     } catch {
       // Redis is away: the coordinator reclaims a holder that is gone, and a restarted Redis has no tokens.
     }
-  }
-}
-
-/** A process's leases, one per statement running here, and the connections they block on. */
-export class PermitLeases {
-  private readonly leases = new Map<string, PermitLease>();
-  /** Leases giving back, by statement: a new one of the same statement starts after. */
-  private readonly ending = new Map<string, Promise<void>>();
-  private readonly idleBlocking: Redis[] = [];
-  private closed = false;
-
-  constructor(
-    /** This process as a holder: a worker's registry id, or the coordinator's own. */
-    readonly holder: string,
-    private readonly client: () => Redis,
-    private readonly openBlocking: () => Promise<Redis>,
-  ) {}
-
-  /** The statement's lease here, with one more user (a chunk running); call done() after. */
-  use(statement: string, budgeted: boolean): PermitLease {
-    let lease = this.leases.get(statement);
-    if (!lease) {
-      const made: PermitLease = new PermitLease(
-        statement,
-        this.holder,
-        {
-          client: this.client,
-          borrowBlocking: async () => this.idleBlocking.pop() ?? this.openBlocking(),
-          returnBlocking: (c) => {
-            if (this.closed || this.idleBlocking.length >= 8) c.disconnect();
-            else this.idleBlocking.push(c);
-          },
-        },
-        budgeted,
-        () => {
-          if (this.leases.get(statement) === made) this.leases.delete(statement);
-          const ended = made.ended.finally(() => {
-            if (this.ending.get(statement) === ended) this.ending.delete(statement);
-          });
-          this.ending.set(statement, ended);
-        },
-        this.ending.get(statement),
-      );
-      lease = made;
-      this.leases.set(statement, lease);
-    }
-    lease.use();
-    return lease;
-  }
-
-  /** The statement's lease, if one is here now. */
-  get(statement: string): PermitLease | undefined {
-    return this.leases.get(statement);
-  }
-
-  /** Waits until every lease has given back its tokens, then closes the blocking connections. */
-  async close(): Promise<void> {
-    await Promise.all([...this.leases.values()].map((l) => l.ended));
-    await Promise.all(this.ending.values());
-    this.closed = true;
-    for (const c of this.idleBlocking.splice(0)) c.disconnect();
   }
 }

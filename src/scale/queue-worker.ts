@@ -16,7 +16,7 @@ import type { CascadePool } from '../exec/cascade-pool.js';
 import { raiseAbort } from '../thread/abort-flag.js';
 import { type ChunkTask, failedOutcome } from '../thread/chunk-protocol.js';
 import { sha256Hex } from './hash.js';
-import { PermitLeases } from './permit-lease.js';
+import { PermitLeases } from './permit-leases.js';
 import {
   CANCEL_CHANNEL,
   CHUNK_QUEUE,

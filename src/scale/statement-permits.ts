@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { errorMessage, RvbbitError } from '../errors.js';
 import { spentRaw } from '../thread/budget.js';
 import { type Spend, statementPermits } from './permit-keys.js';
-import { PermitLeases } from './permit-lease.js';
+import { PermitLeases } from './permit-leases.js';
 import type { QueueLink } from './queue-link.js';
 import { openRedis } from './redis-clients.js';
 import { liveWorkers } from './worker-registry.js';

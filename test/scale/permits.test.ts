@@ -34,7 +34,14 @@ t(
     const a = new PermitHolder('s1', 'host-a');
     const b = new PermitHolder('s1', 'host-b');
     const joined = await a.join(client);
-    assert.equal(joined, { gone: false, count: 0, spend: { nanos: 5, tokens: 7 }, parallel: 3, holders: 1 });
+    assert.equal(joined, {
+      gone: false,
+      count: 0,
+      spend: { nanos: 5, tokens: 7 },
+      parallel: 3,
+      holders: 1,
+      free: 3,
+    });
     const took = await a.take(client, 5);
     assert.ok(!took.gone && took.count === 3, JSON.stringify(took));
     assert.equal(await b.join(client).then((r) => !r.gone && r.holders), 2);
