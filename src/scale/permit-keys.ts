@@ -72,6 +72,11 @@ end`;
 const REPLY = `local s = redis.call('HMGET', KEYS[3], 'n', 't')
 return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('SCARD', KEYS[5]), redis.call('LLEN', KEYS[2])}`;
 
+/** Lua: moves up to ARGV[1] tokens from list `from` to list `to`, counting them in `n`. */
+const moveUpTo = (from: string, to: string) => `local want = tonumber(ARGV[1])
+local n = 0
+while n < want and redis.call('LMOVE', ${from}, ${to}, 'LEFT', 'RIGHT') do n = n + 1 end`;
+
 // ARGV: holder. A holder before it takes anything, so a crash from then on is reclaimable.
 const JOIN = `${GONE}
 redis.call('SADD', KEYS[5], ARGV[1])
@@ -80,9 +85,7 @@ ${REPLY}`;
 
 // ARGV: tokens wanted. Takes what is free, up to that.
 const TAKE = `${GONE}
-local want = tonumber(ARGV[1])
-local n = 0
-while n < want and redis.call('LMOVE', KEYS[2], KEYS[4], 'LEFT', 'RIGHT') do n = n + 1 end
+${moveUpTo('KEYS[2]', 'KEYS[4]')}
 ${REPLY}`;
 
 // ARGV: tokens, nano-dollars, tokens spent. Spend first: whoever takes a token next sees it.
@@ -90,9 +93,7 @@ ${REPLY}`;
 const RELEASE = `${GONE}
 ${REPORT}
 report({ARGV[2], ARGV[3]})
-local want = tonumber(ARGV[1])
-local n = 0
-while n < want and redis.call('LMOVE', KEYS[4], KEYS[2], 'LEFT', 'RIGHT') do n = n + 1 end
+${moveUpTo('KEYS[4]', 'KEYS[2]')}
 ${REPLY}`;
 
 // ARGV: nano-dollars, tokens spent. Reports spend; reads the statement's.
