@@ -1,21 +1,19 @@
 /**
- * PARALLEL across hosts, a process's side: the leaseholder of one statement
- * on one process (an `rvbbit worker`, or the coordinator for chunks it keeps).
- * Its worker threads run the statement's rows under a leased semaphore
- * (thread/shared-semaphore.ts) that has no permits of its own: this loop, on
- * the main thread, takes Redis tokens (scale/permit-keys.ts) for the runs
- * waiting and grants them to the threads.
+ * PARALLEL across hosts, a process's side: the lease of one statement on one
+ * process (an `rvbbit worker`, or the coordinator for chunks it keeps). Its
+ * threads run the rows under a leased semaphore (thread/shared-semaphore.ts)
+ * with no permits of its own: this loop, on the main thread, takes Redis
+ * tokens (scale/permit-keys.ts) for the runs waiting and grants them.
  *
- * A token a run releases goes to the next run waiting here, with no Redis
- * round trip (the thread hands it over itself: REUSE), while this process
- * holds no more than its share, ⌈P / holders⌉, or while tokens lie free in
- * Redis (then no holder is waiting); past that it goes back to Redis, where the
- * holder that waited longest gets it. So hosts split PARALLEL evenly while all
- * have work, and a host alone keeps all of it. Spend goes to Redis with every token given
- * back and at least every SYNC_MS; the other hosts' spend is added to the
- * threads' budget buffer, so a run's budget check under its permit sees the
- * statement's spend (within SYNC_MS of another host's; exact at PARALLEL 1,
- * where the one token carries it from host to host).
+ * A released token goes to the next run waiting here, with no Redis round trip
+ * (the thread hands it over: REUSE), while this process holds no more than its
+ * share, ⌈P / holders⌉, or tokens lie free in Redis (no holder is waiting);
+ * else it goes back to Redis, where the holder that waited longest gets it. So
+ * hosts split PARALLEL evenly while all have work; a host alone keeps it all.
+ * Spend goes to Redis with every token given back and at least every SYNC_MS;
+ * the other hosts' spend is added to the threads' budget buffer, so a run's
+ * budget check under its permit sees the statement's spend (within SYNC_MS;
+ * exact at PARALLEL 1, where the one token carries it from host to host).
  */
 import type { Redis } from 'ioredis';
 import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
@@ -53,8 +51,6 @@ export class PermitLease {
   readonly buffer = createLeasedSemaphoreBuffer();
   /** The threads' budget buffer: this process's runs add to it, the loop adds the others'. */
   readonly budget = createBudgetBuffer();
-  /** This process's abort flag for the statement (cancel, or the statement gone from Redis). */
-  readonly abort = createAbortBuffer();
   /** Resolves when the lease has given everything back. */
   readonly ended: Promise<void>;
   private readonly cells = new Int32Array(this.buffer, 0, REUSE + 1);
@@ -86,6 +82,8 @@ export class PermitLease {
     private readonly onEnding: () => void,
     /** A previous lease of the same statement here, still giving back: this one starts after it. */
     after: Promise<void> | undefined,
+    /** This process's abort flag for the statement (cancel, or it is gone from Redis); the coordinator passes its own. */
+    readonly abort: SharedArrayBuffer = createAbortBuffer(),
   ) {
     this.permits = new PermitHolder(statement, holder);
     this.ended = (after ?? Promise.resolve()).then(() => this.run());

@@ -23,7 +23,7 @@ export class PermitLeases {
   ) {}
 
   /** The statement's lease here, with one more user (a chunk running); call done() after. */
-  use(statement: string, budgeted: boolean): PermitLease {
+  use(statement: string, budgeted: boolean, abort?: SharedArrayBuffer): PermitLease {
     let lease = this.leases.get(statement);
     if (!lease) {
       const made: PermitLease = new PermitLease(
@@ -46,6 +46,7 @@ export class PermitLeases {
           this.ending.set(statement, ended);
         },
         this.ending.get(statement),
+        abort,
       );
       lease = made;
       this.leases.set(statement, lease);

@@ -158,7 +158,8 @@ export class QueueChunkRunner implements ChunkRunner {
     host: CascadeHost,
   ): Promise<ChunkResult> {
     const budgeted = task.budgetNanos !== undefined || task.budgetTokens !== undefined;
-    const lease = this.permits.leases.use(state.id, budgeted);
+    // The statement's own abort flag: tokens gone (a Redis restart) or Redis away stops its rows here too.
+    const lease = this.permits.leases.use(state.id, budgeted, task.abortBuffer);
     try {
       const parallelBuffer = lease.buffer;
       return await this.localPool().run({ ...task, parallelBuffer }, { ...retryTask, parallelBuffer }, host);
