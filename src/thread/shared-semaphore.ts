@@ -46,7 +46,7 @@ export function createLeasedSemaphoreBuffer(): SharedArrayBuffer {
   return bufferWithId(LEASED_CELLS);
 }
 
-export function isLeased(buffer: SharedArrayBuffer): boolean {
+function isLeased(buffer: SharedArrayBuffer): boolean {
   return buffer.byteLength === LEASED_BYTES;
 }
 
