@@ -7,9 +7,16 @@
  * ends, with the spend the run made. Tokens are only ever moved, never made,
  * so runs in flight everywhere ≤ tokens held ≤ P; a process that dies keeps
  * its held list, which the coordinator moves back once the worker registry
- * says it is gone. Blocked BLMOVEs are served oldest first, so a token freed
- * on one host goes to the host that has waited longest: hosts share PARALLEL
- * fairly whatever number of jobs each holds.
+ * says it is gone.
+ *
+ * Each holder reports its demand (rows running or waiting there) with every
+ * script, and every reply gives it its target: P split by water-filling over
+ * the demands (a holder wanting less than an even split gets what it wants,
+ * the rest share what is left evenly, rounded up). A holder takes only up to
+ * its target and gives back what it holds over it, so at steady state each
+ * host reuses its own tokens with no Redis round trip, and tokens move only
+ * when demand shifts. Blocked BLMOVEs are served oldest first, so a token
+ * given back goes to the host below its target that has waited longest.
  *
  * The scripts touch the held lists named in the holders set, keys not passed
  * in KEYS: fine on one Redis server (the queue's), not on a Redis Cluster.
@@ -26,7 +33,7 @@ export interface PermitKeys {
   readonly free: string;
   /** Spend reported with released tokens: n (nano-dollars), t (tokens). */
   readonly spend: string;
-  /** Every process that may hold tokens. */
+  /** Every process that may hold tokens: a hash of holder → its demand (rows running or waiting there). */
   readonly holders: string;
   /** What comes before a holder's id in its held list's key. */
   readonly heldPrefix: string;
@@ -59,47 +66,72 @@ export type PermitReply =
       readonly spend: Spend;
       readonly parallel: number;
       readonly holders: number;
-      /** Tokens free after the script: while there are, no holder is waiting for one. */
+      /** Tokens free after the script. */
       readonly free: number;
+      /** The most tokens this holder should hold now (its water-filled share of P by demand). */
+      readonly target: number;
     };
 
 // Every holder script has KEYS: live, free, spend, held, holders; and ends with this reply.
 const GONE = `if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end`;
+// Notes the demand of holder ARGV[1] (a number of rows) and computes its target: P water-filled over
+// the demands, an even split (rounded up, so the targets never leave a token unwanted) for those above it.
+const TARGET = `local function target(me, demand)
+  demand = tonumber(demand)
+  redis.call('HSET', KEYS[5], me, demand)
+  local d = redis.call('HVALS', KEYS[5])
+  for i = 1, #d do d[i] = tonumber(d[i]) end
+  table.sort(d)
+  local left = tonumber(redis.call('GET', KEYS[1])) or 0
+  for i = 1, #d do
+    local even = math.ceil(left / (#d - i + 1))
+    if d[i] > even then return math.min(demand, even) end
+    left = left - d[i]
+  end
+  return demand
+end`;
 const REPORT = `local function report(k)
   if tonumber(k[1]) > 0 then redis.call('HINCRBY', KEYS[3], 'n', k[1]) end
   if tonumber(k[2]) > 0 then redis.call('HINCRBY', KEYS[3], 't', k[2]) end
 end`;
 const REPLY = `local s = redis.call('HMGET', KEYS[3], 'n', 't')
-return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('SCARD', KEYS[5]), redis.call('LLEN', KEYS[2])}`;
+return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('HLEN', KEYS[5]), redis.call('LLEN', KEYS[2]), t}`;
 
-/** Lua: moves up to ARGV[1] tokens from list `from` to list `to`, counting them in `n`. */
-const moveUpTo = (from: string, to: string) => `local want = tonumber(ARGV[1])
+/** Lua: moves up to `want` tokens from list `from` to list `to`, counting them in `n`. */
+const moveUpTo = (from: string, to: string, want: string) => `local want = ${want}
 local n = 0
 while n < want and redis.call('LMOVE', ${from}, ${to}, 'LEFT', 'RIGHT') do n = n + 1 end`;
 
-// ARGV: holder. A holder before it takes anything, so a crash from then on is reclaimable.
+// ARGV: holder, demand. A holder before it takes anything, so a crash from then on is reclaimable.
 const JOIN = `${GONE}
-redis.call('SADD', KEYS[5], ARGV[1])
+${TARGET}
+local t = target(ARGV[1], ARGV[2])
 local n = 0
 ${REPLY}`;
 
-// ARGV: tokens wanted. Takes what is free, up to that.
+// ARGV: holder, demand, tokens wanted. Takes what is free, up to that and up to its target.
 const TAKE = `${GONE}
-${moveUpTo('KEYS[2]', 'KEYS[4]')}
+${TARGET}
+local t = target(ARGV[1], ARGV[2])
+${moveUpTo('KEYS[2]', 'KEYS[4]', "math.min(tonumber(ARGV[3]), t - redis.call('LLEN', KEYS[4]))")}
 ${REPLY}`;
 
-// ARGV: tokens, nano-dollars, tokens spent. Spend first: whoever takes a token next sees it.
-// Moves only tokens this holder has (a reclaimed holder moves none).
+// ARGV: holder, demand, tokens, nano-dollars, tokens spent. Spend first: whoever takes a token next
+// sees it. Moves only tokens this holder has (a reclaimed holder moves none).
 const RELEASE = `${GONE}
 ${REPORT}
-report({ARGV[2], ARGV[3]})
-${moveUpTo('KEYS[4]', 'KEYS[2]')}
+report({ARGV[4], ARGV[5]})
+${moveUpTo('KEYS[4]', 'KEYS[2]', 'tonumber(ARGV[3])')}
+${TARGET}
+local t = target(ARGV[1], ARGV[2])
 ${REPLY}`;
 
-// ARGV: nano-dollars, tokens spent. Reports spend; reads the statement's.
+// ARGV: holder, demand, nano-dollars, tokens spent. Reports spend and demand; reads the statement's.
 const SYNC = `${GONE}
 ${REPORT}
-report({ARGV[1], ARGV[2]})
+report({ARGV[3], ARGV[4]})
+${TARGET}
+local t = target(ARGV[1], ARGV[2])
 local n = 0
 ${REPLY}`;
 
@@ -111,11 +143,11 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   while redis.call('LMOVE', KEYS[4], KEYS[2], 'LEFT', 'RIGHT') do n = n + 1 end
 end
 redis.call('DEL', KEYS[4])
-redis.call('SREM', KEYS[5], ARGV[1])
+redis.call('HDEL', KEYS[5], ARGV[1])
 return n`;
 
 // KEYS: live, free, spend, holders; ARGV: held prefix. Deletes the statement's every key.
-const END = `for _, h in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('DEL', ARGV[1] .. h) end
+const END = `for _, h in ipairs(redis.call('HKEYS', KEYS[4])) do redis.call('DEL', ARGV[1] .. h) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return 1`;
 
@@ -161,6 +193,7 @@ function reply(answer: unknown): PermitReply {
     parallel: r[3]!,
     holders: r[4]!,
     free: r[5]!,
+    target: r[6]!,
   };
 }
 
@@ -186,22 +219,27 @@ export class PermitHolder {
     return script(client, name)(k.live, k.free, k.spend, this.held, k.holders, ...args);
   }
 
-  /** Registers as a holder before taking anything (so a crash is always reclaimable). */
-  async join(client: Redis): Promise<PermitReply> {
-    return reply(await this.run(client, 'JOIN', this.holder));
+  /**
+   * Registers as a holder before taking anything (so a crash is always
+   * reclaimable). Every call below reports `demand`, the rows running or
+   * waiting here, and answers with this holder's target.
+   */
+  async join(client: Redis, demand = 0): Promise<PermitReply> {
+    return reply(await this.run(client, 'JOIN', this.holder, demand));
   }
 
-  async take(client: Redis, want: number): Promise<PermitReply> {
-    return reply(await this.run(client, 'TAKE', want));
+  /** Takes up to `want` free tokens, and never past this holder's target. */
+  async take(client: Redis, want: number, demand = want): Promise<PermitReply> {
+    return reply(await this.run(client, 'TAKE', this.holder, demand, want));
   }
 
-  async release(client: Redis, count: number, spent: Spend): Promise<PermitReply> {
-    return reply(await this.run(client, 'RELEASE', count, spent.nanos, spent.tokens));
+  async release(client: Redis, count: number, spent: Spend, demand = 0): Promise<PermitReply> {
+    return reply(await this.run(client, 'RELEASE', this.holder, demand, count, spent.nanos, spent.tokens));
   }
 
-  /** Reports this holder's spend; reads the statement's spend, PARALLEL and holders. */
-  async sync(client: Redis, spent: Spend): Promise<PermitReply> {
-    return reply(await this.run(client, 'SYNC', spent.nanos, spent.tokens));
+  /** Reports this holder's spend and demand; reads the statement's spend, PARALLEL and holders. */
+  async sync(client: Redis, spent: Spend, demand = 0): Promise<PermitReply> {
+    return reply(await this.run(client, 'SYNC', this.holder, demand, spent.nanos, spent.tokens));
   }
 
   /** Waits up to `seconds` for a token (a connection of its own: it blocks). */
@@ -247,7 +285,7 @@ export const statementPermits = {
 
   /** Moves back the tokens of holders that are not alive (`alive` says who is). */
   async reclaim(client: Redis, statement: string, alive: (holder: string) => boolean): Promise<number> {
-    const holders = await client.smembers(permitKeys(statement).holders);
+    const holders = await client.hkeys(permitKeys(statement).holders);
     let moved = 0;
     for (const h of holders) {
       if (!alive(h)) moved += await new PermitHolder(statement, h).returnAll(client);

@@ -7,9 +7,11 @@
  *
  * A released token goes to the next run waiting here, with no Redis round trip
  * (the thread hands it over: REUSE), while this process holds no more than its
- * share, ⌈P / holders⌉, or tokens lie free in Redis (no holder is waiting);
- * else it goes back to Redis, where the holder that waited longest gets it. So
- * hosts split PARALLEL evenly while all have work; a host alone keeps it all.
+ * target, its share of P by demand (permit-keys.ts: rows running or waiting
+ * here, reported with every script); else it goes back to Redis, where the
+ * holder below its target that waited longest gets it. So hosts split
+ * PARALLEL evenly while all have work, one that runs dry leaves its tokens to
+ * the others, and while demand holds still no token crosses Redis.
  * Spend goes to Redis with every token given back and at least every SYNC_MS;
  * the other hosts' spend is added to the threads' budget buffer, so a run's
  * budget check under its permit sees the statement's spend (within SYNC_MS;
@@ -17,7 +19,6 @@
  */
 import type { Redis } from 'ioredis';
 import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
-import { addRaw, createBudgetBuffer, spentRaw } from '../thread/budget.js';
 import {
   CHANGED,
   createLeasedSemaphoreBuffer,
@@ -25,14 +26,15 @@ import {
   REUSE,
   WAITING,
 } from '../thread/shared-semaphore.js';
-import { PermitHolder, type PermitReply, type Spend } from './permit-keys.js';
+import { PermitHolder, type PermitReply } from './permit-keys.js';
+import { SpendLedger } from './spend-ledger.js';
 
 const AVAILABLE = 0;
 /** A blocked BLMOVE gives up after this long and the loop looks again. */
 const BLOCK_SECONDS = 0.5;
 /** A wait on the cells times out after this long (a missed wake-up costs no more). */
 const WAIT_MS = 50;
-/** Spend is reported, and the holders counted again, at least this often while runs go on. */
+/** Spend and demand are reported, and the target read again, at least this often while runs go on. */
 const SYNC_MS = 50;
 /** Redis unreachable this long with rows waiting: the rows fail (ABORTED) rather than wait for ever. */
 const REDIS_AWAY_MS = 5_000;
@@ -49,8 +51,9 @@ export interface LeaseLinks {
 export class PermitLease {
   /** The threads' semaphore for this statement (ChunkTask.parallelBuffer). */
   readonly buffer = createLeasedSemaphoreBuffer();
-  /** The threads' budget buffer: this process's runs add to it, the loop adds the others'. */
-  readonly budget = createBudgetBuffer();
+  private readonly spend = new SpendLedger();
+  /** The threads' budget buffer (see SpendLedger). */
+  readonly budget = this.spend.budget;
   /** Resolves when the lease has given everything back. */
   readonly ended: Promise<void>;
   private readonly cells = new Int32Array(this.buffer, 0, REUSE + 1);
@@ -59,14 +62,11 @@ export class PermitLease {
   private kick: () => void = () => undefined;
   /** Tokens this process holds in Redis (granted, running, or released and not given back). */
   private held = 0;
-  /** This process's share of PARALLEL, from the last reply. */
-  private share = 0;
-  /** Whether the last reply left tokens free: then no holder waits for one, and a share caps nothing. */
-  private noneWaiting = false;
+  /** The most tokens this process should hold, from the last reply. */
+  private target = 0;
+  /** The demand sent with the last script: more than it now, and the target is out of date. */
+  private reportedDemand = 0;
   private lastReply = 0;
-  /** Spend of this process's runs already sent to Redis, and the others' already added here. */
-  private reported: Spend = { nanos: 0, tokens: 0 };
-  private others: Spend = { nanos: 0, tokens: 0 };
   private blocking: Redis | undefined;
   private awaySince: number | undefined;
   private joined = false;
@@ -105,14 +105,16 @@ export class PermitLease {
         const seen = Atomics.load(this.cells, CHANGED);
         try {
           if (!this.joined) {
-            this.applied(await this.permits.join(this.links.client()));
+            this.applied(await this.permits.join(this.links.client(), this.report()));
             this.joined = true;
           }
           await this.recycle();
           if (this.users <= 0 && !pending) break;
-          const want = this.wanted() - (pending ? 1 : 0);
-          if (want > 0 && !pending && !this.isGone) {
-            if ((await this.take(want)) === 0) {
+          const want = this.wanted();
+          const stale = this.demand() > this.reportedDemand;
+          if (want > 0 && !pending && !this.isGone && (this.held < this.target || stale)) {
+            // Below target with runs still waiting: wait on Redis for the next token given back.
+            if ((await this.take(want)) < want && this.held < this.target && !this.isGone) {
               pending = this.blockForOne().finally(() => {
                 pending = undefined;
                 this.kick();
@@ -120,7 +122,9 @@ export class PermitLease {
             }
           }
           if (Date.now() - this.lastReply >= SYNC_MS && !this.isGone) {
-            this.applied(await this.permits.sync(this.links.client(), this.unreported()));
+            this.applied(
+              await this.permits.sync(this.links.client(), this.spend.unreported(), this.report()),
+            );
           }
           this.awaySince = undefined;
         } catch {
@@ -142,11 +146,26 @@ export class PermitLease {
     return Atomics.load(this.cells, WAITING) - Atomics.load(this.cells, AVAILABLE);
   }
 
-  /** Released tokens: granted again to runs waiting here within the share, the rest given back. */
+  /**
+   * Rows running or waiting here: tokens held, less those granted and not yet
+   * taken, released, or on their way back (`leaving`), plus the runs waiting.
+   */
+  private demand(leaving = 0): number {
+    const idle = Atomics.load(this.cells, AVAILABLE) + Atomics.load(this.cells, RETURNED) + leaving;
+    return Math.max(0, this.held - idle + Atomics.load(this.cells, WAITING));
+  }
+
+  /** The demand to send with a script, noted as sent. */
+  private report(leaving = 0): number {
+    this.reportedDemand = this.demand(leaving);
+    return this.reportedDemand;
+  }
+
+  /** Released tokens: granted again to runs waiting here within the target, the rest given back. */
   private async recycle(): Promise<void> {
     const released = Atomics.exchange(this.cells, RETURNED, 0) + this.surplus();
     if (released === 0) return;
-    const within = this.isGone ? 0 : this.noneWaiting ? released : this.share - (this.held - released);
+    const within = this.isGone ? 0 : this.target - (this.held - released);
     const keep = Math.max(0, Math.min(released, this.wanted(), within));
     if (keep > 0) this.grant(keep);
     if (released > keep) await this.giveBack(released - keep);
@@ -170,7 +189,7 @@ export class PermitLease {
   }
 
   private async take(want: number): Promise<number> {
-    const r = await this.permits.take(this.links.client(), want);
+    const r = await this.permits.take(this.links.client(), want, this.report());
     if (!this.applied(r)) return 0;
     this.held += r.count;
     this.allowReuse();
@@ -178,31 +197,15 @@ export class PermitLease {
     return r.count;
   }
 
-  /** This process's spend not yet sent, counted as sent (a failed send takes it back). */
-  private unreported(): Spend {
-    const mine = spentRaw(this.budget);
-    const delta = {
-      nanos: Math.max(0, mine.nanos - this.others.nanos - this.reported.nanos),
-      tokens: Math.max(0, mine.tokens - this.others.tokens - this.reported.tokens),
-    };
-    // Counted before the reply: spend read from Redis meanwhile must not count it as another's.
-    this.reported = { nanos: this.reported.nanos + delta.nanos, tokens: this.reported.tokens + delta.tokens };
-    return delta;
-  }
-
-  private unsent(delta: Spend): void {
-    this.reported = { nanos: this.reported.nanos - delta.nanos, tokens: this.reported.tokens - delta.tokens };
-  }
-
   /** Gives back `count` tokens with this process's spend since the last time. */
   private async giveBack(count: number): Promise<void> {
-    const delta = this.unreported();
+    const delta = this.spend.unreported();
     try {
-      this.applied(await this.permits.release(this.links.client(), count, delta));
+      this.applied(await this.permits.release(this.links.client(), count, delta, this.report(count)));
       this.held -= count;
       this.allowReuse();
     } catch (err) {
-      this.unsent(delta);
+      this.spend.unsent(delta);
       Atomics.add(this.cells, RETURNED, count); // given back on the next turn
       throw err;
     }
@@ -224,42 +227,31 @@ export class PermitLease {
     this.held++;
     this.allowReuse();
     if (this.budgeted) {
-      const delta = this.unreported();
+      const delta = this.spend.unreported();
       await this.permits
-        .sync(this.links.client(), delta)
+        .sync(this.links.client(), delta, this.report())
         .then((r) => this.applied(r))
-        .catch(() => this.unsent(delta));
+        .catch(() => this.spend.unsent(delta));
     }
     this.grant(1);
   }
 
-  /** Notes the statement's spend and this process's share from a reply; false if the statement is gone. */
+  /** Notes the statement's spend and this process's target from a reply; false if the statement is gone. */
   private applied(r: PermitReply): r is PermitReply & { gone: false } {
     if (r.gone) {
       this.gone();
       return false;
     }
     this.lastReply = Date.now();
-    this.share = Math.ceil(r.parallel / Math.max(1, r.holders));
-    this.noneWaiting = r.free > 0;
+    this.target = r.target;
     this.allowReuse();
-    this.addOthers(r.spend);
+    this.spend.addOthers(r.spend);
     return true;
   }
 
-  /** The threads may hand a released token to their next row while this process is within its share. */
+  /** The threads may hand a released token to their next row while this process is within its target. */
   private allowReuse(): void {
-    const fair = this.held <= this.share || this.noneWaiting;
-    Atomics.store(this.cells, REUSE, !this.isGone && fair ? 1 : 0);
-  }
-
-  /** What the other hosts spent, added to the threads' budget buffer (it only grows). */
-  private addOthers(total: Spend): void {
-    const nanos = Math.max(0, total.nanos - this.reported.nanos - this.others.nanos);
-    const tokens = Math.max(0, total.tokens - this.reported.tokens - this.others.tokens);
-    if (nanos === 0 && tokens === 0) return;
-    addRaw(this.budget, nanos, tokens);
-    this.others = { nanos: this.others.nanos + nanos, tokens: this.others.tokens + tokens };
+    Atomics.store(this.cells, REUSE, !this.isGone && this.held <= this.target ? 1 : 0);
   }
 
   /** The coordinator ended the statement (or Redis lost it): rows still waiting here stop. */
@@ -292,7 +284,7 @@ export class PermitLease {
   private async finish(): Promise<void> {
     if (this.blocking) this.links.returnBlocking(this.blocking);
     try {
-      await this.permits.returnAll(this.links.client(), this.unreported());
+      await this.permits.returnAll(this.links.client(), this.spend.unreported());
     } catch {
       // Redis is away: the coordinator reclaims a holder that is gone, and a restarted Redis has no tokens.
     }

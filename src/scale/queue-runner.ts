@@ -33,7 +33,7 @@ import { StatementPermits } from './statement-permits.js';
 
 const CANCELLED = '(cancelled)';
 /** Rows per job at most. */
-const MAX_ROWS_PER_JOB = 32;
+const MAX_ROWS_PER_JOB = 100;
 
 /** EXPLAIN's lines for the distributed path. */
 export interface DistributedPlan {

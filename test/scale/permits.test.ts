@@ -41,6 +41,7 @@ t(
       parallel: 3,
       holders: 1,
       free: 3,
+      target: 0,
     });
     const took = await a.take(client, 5);
     assert.ok(!took.gone && took.count === 3, JSON.stringify(took));
@@ -70,13 +71,13 @@ t('a holder that is gone: its tokens come back; the live one keeps its own', asy
   assert.is(moved, 2);
   assert.is(await client.llen(permitKeys('s1').free), 3);
   assert.is(await client.llen(a.held), 0);
-  assert.equal(await client.smembers(permitKeys('s1').holders), ['host-b']);
+  assert.equal(await client.hkeys(permitKeys('s1').holders), ['host-b']);
   // Returning everything leaves no holder and every token free.
   const b = new PermitHolder('s1', 'host-b');
   await b.take(client, 2);
   assert.is(await b.returnAll(client, { nanos: 1, tokens: 1 }), 2);
   assert.is(await client.llen(permitKeys('s1').free), 3);
-  assert.equal(await client.smembers(permitKeys('s1').holders), []);
+  assert.equal(await client.hkeys(permitKeys('s1').holders), []);
 });
 
 t(
@@ -92,6 +93,28 @@ t(
     assert.equal(await client.keys('rvbbit:permits:s1*'), [], 'a late release makes no key');
   },
 );
+
+t("targets: P water-filled over the holders' demands; a take stops at its target", async ({ client }) => {
+  await statementPermits.start(client, 's3', 10, NONE);
+  const [a, b, c] = ['a', 'b', 'c'].map((h) => new PermitHolder('s3', h)) as [
+    PermitHolder,
+    PermitHolder,
+    PermitHolder,
+  ];
+  const target = (r: Awaited<ReturnType<PermitHolder['sync']>>) => (r.gone ? -1 : r.target);
+  assert.is(target(await a.sync(client, NONE, 2)), 2, 'alone, it gets what it wants');
+  assert.is(target(await b.sync(client, NONE, 20)), 8, 'the rest of P');
+  assert.is(target(await c.sync(client, NONE, 20)), 4, 'an even split of what a leaves, rounded up');
+  assert.is(target(await a.sync(client, NONE, 2)), 2, 'below the even split: its demand');
+  assert.is(target(await b.sync(client, NONE, 20)), 4);
+  const took = await a.take(client, 5, 2);
+  assert.ok(!took.gone && took.count === 2, JSON.stringify(took));
+  // A holder that leaves takes its demand with it.
+  await c.returnAll(client);
+  assert.is(target(await b.sync(client, NONE, 20)), 8);
+  await statementPermits.end(client, 's3');
+  assert.equal(await client.keys('rvbbit:permits:s3*'), []);
+});
 
 t(
   'a statement of PARALLEL 2,500: every token made; it lives STATEMENT_TTL_MS unless refreshed',
