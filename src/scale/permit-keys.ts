@@ -76,6 +76,7 @@ export type PermitReply =
 const GONE = `if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end`;
 // Notes the demand of holder ARGV[1] (a number of rows) and computes its target: P water-filled over
 // the demands, an even split (rounded up, so the targets never leave a token unwanted) for those above it.
+// Equal demands get equal targets: at P 1 with three holders wanting 1, each may take the one token.
 const TARGET = `local function target(me, demand)
   demand = tonumber(demand)
   redis.call('HSET', KEYS[5], me, demand)
@@ -85,7 +86,7 @@ const TARGET = `local function target(me, demand)
   local left = tonumber(redis.call('GET', KEYS[1])) or 0
   for i = 1, #d do
     local even = math.ceil(left / (#d - i + 1))
-    if d[i] > even then return math.min(demand, even) end
+    if d[i] >= demand or d[i] > even then return math.min(demand, even) end
     left = left - d[i]
   end
   return demand

@@ -112,6 +112,10 @@ t("targets: P water-filled over the holders' demands; a take stops at its target
   // A holder that leaves takes its demand with it.
   await c.returnAll(client);
   assert.is(target(await b.sync(client, NONE, 20)), 8);
+  // Fewer tokens than holders: equal demands get equal targets, so none is left waiting with target 0.
+  await statementPermits.start(client, 's3', 1, NONE);
+  for (const h of [a, b, c]) await h.join(client, 1);
+  for (const h of [a, b, c]) assert.is(target(await h.sync(client, NONE, 1)), 1);
   await statementPermits.end(client, 's3');
   assert.equal(await client.keys('rvbbit:permits:s3*'), []);
 });
