@@ -10,13 +10,11 @@
  * says it is gone.
  *
  * Each holder reports its demand (rows running or waiting there) with every
- * script, and every reply gives it its target: P split by water-filling over
- * the demands (a holder wanting less than an even split gets what it wants,
- * the rest share what is left evenly, rounded up). A holder takes only up to
- * its target and gives back what it holds over it, so at steady state each
- * host reuses its own tokens with no Redis round trip, and tokens move only
- * when demand shifts. Blocked BLMOVEs are served oldest first, so a token
- * given back goes to the host below its target that has waited longest.
+ * script, and every reply gives it its target: P water-filled over the
+ * demands. It takes only up to its target and gives back what it holds over
+ * it, so at steady state each host reuses its own tokens with no Redis round
+ * trip, and tokens move only when demand shifts. Blocked BLMOVEs are served
+ * oldest first: a token given back goes to the host that waited longest.
  *
  * The scripts touch the held lists named in the holders set, keys not passed
  * in KEYS: fine on one Redis server (the queue's), not on a Redis Cluster.
@@ -74,9 +72,8 @@ export type PermitReply =
 
 // Every holder script has KEYS: live, free, spend, held, holders; and ends with this reply.
 const GONE = `if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end`;
-// Notes the demand of holder ARGV[1] (a number of rows) and computes its target: P water-filled over
-// the demands, an even split (rounded up, so the targets never leave a token unwanted) for those above it.
-// Equal demands get equal targets: at P 1 with three holders wanting 1, each may take the one token.
+// Notes holder ARGV[1]'s demand (rows) and computes its target: P water-filled over the demands, an even
+// split rounded up (no token left unwanted) above it. Equal demands, equal targets (at P 1, 1 each).
 const TARGET = `local function target(me, demand)
   demand = tonumber(demand)
   redis.call('HSET', KEYS[5], me, demand)
@@ -98,22 +95,25 @@ end`;
 const REPLY = `local s = redis.call('HMGET', KEYS[3], 'n', 't')
 return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('HLEN', KEYS[5]), redis.call('LLEN', KEYS[2]), t}`;
 
-/** Lua: moves up to `want` tokens from list `from` to list `to`, counting them in `n`. */
-const moveUpTo = (from: string, to: string, want: string) => `local want = ${want}
-local n = 0
-while n < want and redis.call('LMOVE', ${from}, ${to}, 'LEFT', 'RIGHT') do n = n + 1 end`;
+/** Lua: moves up to `want` tokens from list `from` to list `to`, in bulk (tokens are alike), adding to `n`. */
+const moveUpTo = (from: string, to: string, want: string) => `local want = n + ${want}
+while n < want do
+  local got = redis.call('LPOP', ${from}, math.min(want - n, 1000))
+  if not got then break end
+  redis.call('RPUSH', ${to}, unpack(got))
+  n = n + #got
+end`;
 
 // ARGV: holder, demand. A holder before it takes anything, so a crash from then on is reclaimable.
 const JOIN = `${GONE}
 ${TARGET}
-local t = target(ARGV[1], ARGV[2])
-local n = 0
+local t, n = target(ARGV[1], ARGV[2]), 0
 ${REPLY}`;
 
 // ARGV: holder, demand, tokens wanted. Takes what is free, up to that and up to its target.
 const TAKE = `${GONE}
 ${TARGET}
-local t = target(ARGV[1], ARGV[2])
+local t, n = target(ARGV[1], ARGV[2]), 0
 ${moveUpTo('KEYS[2]', 'KEYS[4]', "math.min(tonumber(ARGV[3]), t - redis.call('LLEN', KEYS[4]))")}
 ${REPLY}`;
 
@@ -122,6 +122,7 @@ ${REPLY}`;
 const RELEASE = `${GONE}
 ${REPORT}
 report({ARGV[4], ARGV[5]})
+local n = 0
 ${moveUpTo('KEYS[4]', 'KEYS[2]', 'tonumber(ARGV[3])')}
 ${TARGET}
 local t = target(ARGV[1], ARGV[2])
@@ -132,8 +133,7 @@ const SYNC = `${GONE}
 ${REPORT}
 report({ARGV[3], ARGV[4]})
 ${TARGET}
-local t = target(ARGV[1], ARGV[2])
-local n = 0
+local t, n = target(ARGV[1], ARGV[2]), 0
 ${REPLY}`;
 
 // ARGV: holder, nano-dollars, tokens spent. Everything it holds goes back; it is no holder.
@@ -141,7 +141,7 @@ const RETURN_ALL = `local n = 0
 if redis.call('EXISTS', KEYS[1]) == 1 then
   ${REPORT}
   report({ARGV[2], ARGV[3]})
-  while redis.call('LMOVE', KEYS[4], KEYS[2], 'LEFT', 'RIGHT') do n = n + 1 end
+  ${moveUpTo('KEYS[4]', 'KEYS[2]', 'math.huge')}
 end
 redis.call('DEL', KEYS[4])
 redis.call('HDEL', KEYS[5], ARGV[1])
@@ -154,8 +154,7 @@ return 1`;
 
 // KEYS: live, free, spend, holders; ARGV: held prefix, P, ttl ms, nano-dollars, tokens spent so far.
 const START = `${END.replace('return 1', '')}
-local p = tonumber(ARGV[2])
-local batch = {}
+local p, batch = tonumber(ARGV[2]), {}
 for i = 1, p do
   batch[#batch + 1] = '1'
   if #batch == 1000 or i == p then redis.call('RPUSH', KEYS[2], unpack(batch)); batch = {} end

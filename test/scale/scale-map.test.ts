@@ -75,8 +75,8 @@ t(
     coord.shared.queue!.timings.take();
     await coord.query(mapSql(24, 12));
     const timings = coord.shared.queue!.timings.take();
-    assert.is(timings?.jobs, 8);
-    // Each job's three 10 ms calls ran on the worker. The queue legs compare two processes'
+    assert.is(timings?.jobs, 4);
+    // Each job's six 10 ms calls ran on the worker. The queue legs compare two processes'
     // epoch clocks (a few ms here; a clock step between their starts could even make one
     // negative): both are epoch milliseconds, not one process's performance.now().
     assert.ok(timings!.run.median >= 10, JSON.stringify(timings));
@@ -88,10 +88,10 @@ t(
       `SELECT chunks_by FROM rvbbit.queries WHERE text LIKE 'RVBBIT MAP PARALLEL 12%' ORDER BY started_at DESC LIMIT 1`,
     );
     const chunks = JSON.parse(String(q.rows[0]!.chunks_by)) as Record<string, number>;
-    // 24 rows in jobs of 3 (the largest divisor of 12 up to a quarter of it).
+    // 24 rows in jobs of 6 (the largest divisor of 12 up to half of it).
     assert.is(
       Object.values(chunks).reduce((s, n) => s + n, 0),
-      8,
+      4,
     );
   },
 );
@@ -207,7 +207,7 @@ t('rvbbit query --redis: EXPLAIN shows the distributed plan; the MAP runs on the
     /^chunk jobs on BullMQ queue 'rvbbit-chunks' at redis:\/\/127\.0\.0\.1:\d+;/,
   );
   assert.match(props.workers!, /^3 alive \(/);
-  assert.is(props.chunk_size, '15 rows per job');
+  assert.is(props.chunk_size, '30 rows per job');
   f.sim.resetStats();
   const run = await rvbbit([...args, mapSql(30, 6)]);
   assert.is(run.code, 0, run.err);
