@@ -9,7 +9,8 @@
  *    ideal ceil(N/P) × latency for each, and as a control one local engine
  *    at PARALLEL 300 (if it misses the ideal as well, the machine is the
  *    limit, not the distribution), and where a distributed job's time goes:
- *    queue in (add → a worker starts it), run, queue out (finish → result). (At
+ *    queue in (add → a worker starts it), run, queue out (finish → result),
+ *    and each process's CPU per row (bench/process-cpu.ts). (At
  *    100 ms the distributed run needs 3,000 calls/s, more than this 2-core
  *    machine serves at latency 0 with simulator, workers and coordinator on
  *    it; 500 ms needs 600/s, which it can.)
@@ -25,6 +26,7 @@ import { openRedis } from '../src/scale/redis-clients.js';
 import { startSimulatorProcess } from '../src/sim/index.js';
 import { start } from '../test/cli/helpers.js';
 import { startRedis } from '../test/scale/redis-server.js';
+import { CpuMeter, type Processes } from './process-cpu.js';
 
 const N = Number(process.argv[2] ?? 6000);
 const LATENCIES = (process.argv[3] ?? '100,500').split(',').map(Number);
@@ -80,10 +82,13 @@ function line(label: string, ms: number, ideal: number | undefined, extra: strin
   console.log(`${label.padEnd(34)} ${ms.toFixed(0).padStart(7)} ms${vs}  ${extra}`);
 }
 
-// Warm-up: worker threads, sockets, JIT, on both paths.
+// Warm-up: worker threads, sockets, JIT, on both paths, at latency 0. Each row through
+// each thread as often on both: a worker's thread sees a third of the distributed rows.
+// (With 600 rows of warm-up, the workers' threads still spent 30% more CPU per row in
+// the timed runs than after these.)
 await sim.setOptions({ latencyMs: 0 });
-await local.query(mapSql(600, 100, 'warm-l'));
-await coord.query(mapSql(600, 300, 'warm-c'));
+await local.query(mapSql(N, 300, 'warm-l'));
+for (const round of [1, 2, 3]) await coord.query(mapSql(N, 300, `warm-c${round}`));
 
 /**
  * Each path runs the statement twice and the second run is the figure: the
@@ -93,8 +98,18 @@ await coord.query(mapSql(600, 300, 'warm-c'));
 async function steady(engine: Engine, sql: (tag: string) => string) {
   const first = await timed(engine, sql('first'));
   engine.shared.queue?.timings.take();
+  const processes: Processes = engine.shared.queue
+    ? {
+        coordinator: [process.pid],
+        '3 workers': workers.map((w) => w.child.pid!),
+        Redis: [redis.pid],
+        simulator: [sim.pid],
+      }
+    : { engine: [process.pid], simulator: [sim.pid] };
+  const meter = new CpuMeter(processes);
   const second = await timed(engine, sql('second'));
-  return { ...second, first: first.ms, jobs: engine.shared.queue?.timings.take() ?? null };
+  const cpu = meter.perRow(N);
+  return { ...second, first: first.ms, jobs: engine.shared.queue?.timings.take() ?? null, cpu };
 }
 
 /** A leg's median and p90 (ms). */
@@ -124,6 +139,7 @@ for (const LATENCY of LATENCIES) {
       `  per job (${d1.jobs.jobs} jobs): queue in ${leg(d1.jobs.queueIn)}, run ${leg(d1.jobs.run)}, queue out ${leg(d1.jobs.queueOut)}`,
     );
   }
+  if (d1.cpu) console.log(`  ${d1.cpu}`);
   console.log(`throughput ratio distributed/local: ${(l1.ms / d1.ms).toFixed(2)}x`);
   // The control: the same 300 calls in flight from one process. When it misses
   // its ideal too, the limit is what this machine serves, not the distribution.
@@ -134,6 +150,7 @@ for (const LATENCY of LATENCIES) {
     idealDist,
     `max in flight ${l3.maxInFlight}  (${l3.first.toFixed(0)} ms)`,
   );
+  if (l3.cpu) console.log(`  ${l3.cpu}`);
 }
 
 console.log(`\n2. ${N} rows at latency 0`);

@@ -14,6 +14,8 @@ export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 export interface RedisHandle {
   readonly url: string;
   readonly port: number;
+  /** The server process now (a restart makes a new one). */
+  readonly pid: number;
   /** Stops the server (SIGTERM, or SIGKILL with `kill`) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Kills the server and starts a fresh one on the same port (an empty queue: no persistence). */
@@ -75,6 +77,9 @@ export async function startRedis(): Promise<RedisHandle> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return server.child.pid!;
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       await halt(server, signal);
       await rm(dir, { recursive: true, force: true });
