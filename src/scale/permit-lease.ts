@@ -18,7 +18,7 @@
  * exact at PARALLEL 1, where the one token carries it from host to host).
  */
 import type { Redis } from 'ioredis';
-import { createAbortBuffer, raiseAbort } from '../thread/abort-flag.js';
+import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
 import {
   CHANGED,
   createLeasedSemaphoreBuffer,
@@ -37,7 +37,7 @@ const WAIT_MS = 50;
 /** Spend and demand are reported, and the target read again, at least this often while runs go on. */
 const SYNC_MS = 50;
 /** Redis unreachable this long with rows waiting: the rows fail (ABORTED) rather than wait for ever. */
-const REDIS_AWAY_MS = 5_000;
+export const REDIS_AWAY_MS = 5_000;
 
 /** What a leaseholder borrows from its registry. */
 export interface LeaseLinks {
@@ -54,6 +54,8 @@ export class PermitLease {
   private readonly spend = new SpendLedger();
   /** The threads' budget buffer (see SpendLedger). */
   readonly budget = this.spend.budget;
+  /** Why the lease stopped its rows itself, if it did (not a cancel): its tokens gone from Redis, or Redis away. */
+  lost: 'gone' | 'away' | undefined;
   /** Resolves when the lease has given everything back. */
   readonly ended: Promise<void>;
   private readonly cells = new Int32Array(this.buffer, 0, REUSE + 1);
@@ -258,6 +260,7 @@ export class PermitLease {
   private gone(): void {
     this.isGone = true;
     this.allowReuse();
+    if (!isAborted(this.abort)) this.lost ??= 'gone';
     raiseAbort(this.abort);
   }
 
@@ -265,6 +268,7 @@ export class PermitLease {
   private away(): boolean {
     this.awaySince ??= Date.now();
     if (Date.now() - this.awaySince < REDIS_AWAY_MS) return false;
+    if (!isAborted(this.abort)) this.lost ??= 'away';
     raiseAbort(this.abort);
     return true;
   }

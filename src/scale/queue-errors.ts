@@ -17,6 +17,18 @@ export function redisRestarted(display: string, waiting: number): RvbbitError {
   );
 }
 
+/** The coordinator's own lease (chunks run here) lost its tokens or Redis: the rows it ran stopped. */
+export function leaseLost(display: string, why: 'gone' | 'away', awayMs: number): RvbbitError {
+  const what =
+    why === 'gone'
+      ? `the statement's PARALLEL tokens vanished from the chunk queue's Redis at ${display} (it restarted mid-statement)`
+      : `lost the chunk queue's Redis at ${display} for ${Math.round(awayMs / 100) / 10} s`;
+  return new RvbbitError(
+    'QUEUE_UNAVAILABLE',
+    `${what}; the rows running on this host under them stopped, so the statement stopped rather than return part of its rows`,
+  );
+}
+
 export function redisLost(display: string, downMs: number, err: unknown, waiting: number): RvbbitError {
   return new RvbbitError(
     'QUEUE_UNAVAILABLE',

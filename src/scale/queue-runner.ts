@@ -26,6 +26,8 @@ import { failedOutcome } from '../thread/chunk-protocol.js';
 import { bufferId } from '../thread/shared-buffer-id.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { JobTimings } from './job-timings.js';
+import { REDIS_AWAY_MS } from './permit-lease.js';
+import { leaseLost } from './queue-errors.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
 import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
 import { parseRate, RateBucket } from './rate-bucket.js';
@@ -164,7 +166,14 @@ export class QueueChunkRunner implements ChunkRunner {
     const lease = this.permits.leases.use(state.id, budgeted, task.abortBuffer);
     try {
       const parallelBuffer = lease.buffer;
-      return await this.localPool().run({ ...task, parallelBuffer }, { ...retryTask, parallelBuffer }, host);
+      const result = await this.localPool().run(
+        { ...task, parallelBuffer },
+        { ...retryTask, parallelBuffer },
+        host,
+      );
+      // Its rows stopped for the lease (ABORTED), not for the statement: the statement fails whole.
+      if (lease.lost) throw leaseLost(this.link.display, lease.lost, REDIS_AWAY_MS);
+      return result;
     } finally {
       lease.unuse();
     }
