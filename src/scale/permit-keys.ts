@@ -16,7 +16,7 @@
  * trip, and tokens move only when demand shifts. Blocked BLMOVEs are served
  * oldest first: a token given back goes to the host that waited longest.
  *
- * The scripts touch the held lists named in the holders set, keys not passed
+ * The scripts touch the held lists named in the holders hash, keys not passed
  * in KEYS: fine on one Redis server (the queue's), not on a Redis Cluster.
  */
 import type { Redis } from 'ioredis';
@@ -54,7 +54,7 @@ export interface Spend {
   readonly tokens: number;
 }
 
-/** What every holder's script answers: the statement's spend, PARALLEL and holders now, or `gone` if it ended. */
+/** What every holder's script answers: tokens moved, the statement's spend and this holder's target, or `gone` if it ended. */
 export type PermitReply =
   | { readonly gone: true }
   | {
@@ -62,10 +62,6 @@ export type PermitReply =
       /** Tokens moved by the script. */
       readonly count: number;
       readonly spend: Spend;
-      readonly parallel: number;
-      readonly holders: number;
-      /** Tokens free after the script. */
-      readonly free: number;
       /** The most tokens this holder should hold now (its water-filled share of P by demand). */
       readonly target: number;
     };
@@ -93,7 +89,7 @@ const REPORT = `local function report(k)
   if tonumber(k[2]) > 0 then redis.call('HINCRBY', KEYS[3], 't', k[2]) end
 end`;
 const REPLY = `local s = redis.call('HMGET', KEYS[3], 'n', 't')
-return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, tonumber(redis.call('GET', KEYS[1])) or 0, redis.call('HLEN', KEYS[5]), redis.call('LLEN', KEYS[2]), t}`;
+return {n, tonumber(s[1]) or 0, tonumber(s[2]) or 0, t}`;
 
 /** Lua: moves up to `want` tokens from list `from` to list `to`, in bulk (tokens are alike), adding to `n`. */
 const moveUpTo = (from: string, to: string, want: string) => `local want = n + ${want}
@@ -190,10 +186,7 @@ function reply(answer: unknown): PermitReply {
     gone: false,
     count: r[0]!,
     spend: { nanos: r[1]!, tokens: r[2]! },
-    parallel: r[3]!,
-    holders: r[4]!,
-    free: r[5]!,
-    target: r[6]!,
+    target: r[3]!,
   };
 }
 
@@ -237,7 +230,7 @@ export class PermitHolder {
     return reply(await this.run(client, 'RELEASE', this.holder, demand, count, spent.nanos, spent.tokens));
   }
 
-  /** Reports this holder's spend and demand; reads the statement's spend, PARALLEL and holders. */
+  /** Reports this holder's spend and demand; reads the statement's spend and this holder's target. */
   async sync(client: Redis, spent: Spend, demand = 0): Promise<PermitReply> {
     return reply(await this.run(client, 'SYNC', this.holder, demand, spent.nanos, spent.tokens));
   }

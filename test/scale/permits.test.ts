@@ -38,14 +38,12 @@ t(
       gone: false,
       count: 0,
       spend: { nanos: 5, tokens: 7 },
-      parallel: 3,
-      holders: 1,
-      free: 3,
       target: 0,
     });
     const took = await a.take(client, 5);
     assert.ok(!took.gone && took.count === 3, JSON.stringify(took));
-    assert.equal(await b.join(client).then((r) => !r.gone && r.holders), 2);
+    await b.join(client);
+    assert.equal((await client.hkeys(permitKeys('s1').holders)).sort(), ['host-a', 'host-b']);
     assert.equal(await b.take(client, 1).then((r) => !r.gone && r.count), 0);
     const t0 = Date.now();
     assert.is(await b.block(blocking, 0.2), false);
