@@ -13,7 +13,7 @@ import { RvbbitError } from '../errors.js';
 import { noWorker, redisLost, redisRestarted } from './queue-errors.js';
 import { CANCEL_CHANNEL, CHUNK_QUEUE, type ChunkJob, type ChunkJobResult } from './queue-protocol.js';
 import { bullmqConnection, isReady, openRedis, redisUrlForDisplay } from './redis-clients.js';
-import { errText, withTimeout } from './wait-helpers.js';
+import { errText, retryFor, withTimeout } from './wait-helpers.js';
 import { liveWorkers, recentStartErrors } from './worker-registry.js';
 
 export interface QueueOptions {
@@ -68,6 +68,11 @@ export class QueueLink {
 
   constructor(private readonly options: QueueOptions) {
     this.url = options.redis;
+  }
+
+  /** How long Redis may be unreachable before a statement fails (`redisDownMs`, 5 s by default). */
+  get downMs(): number {
+    return this.options.redisDownMs ?? 5_000;
   }
 
   get display(): string {
@@ -131,24 +136,16 @@ export class QueueLink {
    * reconnect for as long as it likes, and the health check settles first.
    */
   private async enqueue(jobId: string, job: ChunkJob): Promise<void> {
-    const deadline = Date.now() + (this.options.redisDownMs ?? 5_000);
-    for (;;) {
-      try {
-        await this.queue!.add('chunk', job, { jobId, removeOnComplete: true, removeOnFail: true });
-        return;
-      } catch (err) {
-        const w = this.waiters.get(jobId);
-        if (!w) return;
-        if (Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 100));
-          continue;
-        }
-        this.waiters.delete(jobId);
-        w.reject(
-          new RvbbitError('QUEUE_UNAVAILABLE', `could not queue a chunk on ${this.display}: ${errText(err)}`),
-        );
-        return;
-      }
+    try {
+      const add = () => this.queue!.add('chunk', job, { jobId, removeOnComplete: true, removeOnFail: true });
+      await retryFor(add, this.downMs, () => !this.waiters.has(jobId));
+    } catch (err) {
+      const w = this.waiters.get(jobId);
+      if (!w) return;
+      this.waiters.delete(jobId);
+      w.reject(
+        new RvbbitError('QUEUE_UNAVAILABLE', `could not queue a chunk on ${this.display}: ${errText(err)}`),
+      );
     }
   }
 
@@ -240,7 +237,7 @@ export class QueueLink {
       this.runId ??= runId;
     } catch (err) {
       const down = Date.now() - this.lastRedisOk;
-      if (down < (this.options.redisDownMs ?? 5_000)) return;
+      if (down < this.downMs) return;
       this.failAll(redisLost(this.display, down, err, this.waiters.size));
     }
   }

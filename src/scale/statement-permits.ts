@@ -15,6 +15,7 @@ import { type Spend, statementPermits } from './permit-keys.js';
 import { PermitLeases } from './permit-leases.js';
 import type { QueueLink } from './queue-link.js';
 import { openRedis } from './redis-clients.js';
+import { retryFor } from './wait-helpers.js';
 import { liveWorkers } from './worker-registry.js';
 
 /** How often running statements are refreshed and dead workers' tokens reclaimed. */
@@ -59,7 +60,9 @@ export class StatementPermits {
     let s = this.statements.get(id);
     if (!s) {
       const spent = budgetBuffer ? spentRaw(budgetBuffer) : { nanos: 0, tokens: 0 };
-      const ready = statementPermits.start(this.client(), id, parallel, spent).catch((err) => {
+      // Redis just back: the client reconnects for a moment (refusing commands); wait for it as a job's add does.
+      const start = () => statementPermits.start(this.client(), id, parallel, spent);
+      const ready = retryFor(start, this.link.downMs, () => signal.aborted).catch((err) => {
         throw new RvbbitError(
           'QUEUE_UNAVAILABLE',
           `could not make the statement's PARALLEL tokens on ${this.link.display}: ${errorMessage(err)}`,

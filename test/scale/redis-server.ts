@@ -18,7 +18,9 @@ export interface RedisHandle {
   readonly pid: number;
   /** Stops the server (SIGTERM, or SIGKILL with `kill`) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
-  /** Kills the server and starts a fresh one on the same port (an empty queue: no persistence). */
+  /** Kills the server (SIGKILL) and leaves it down until `restart`. */
+  kill(): Promise<void>;
+  /** Kills the server (if it runs) and starts a fresh one on the same port (an empty queue: no persistence). */
   restart(): Promise<void>;
 }
 
@@ -83,6 +85,9 @@ export async function startRedis(): Promise<RedisHandle> {
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       await halt(server, signal);
       await rm(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await halt(server, 'SIGKILL');
     },
     async restart() {
       await halt(server, 'SIGKILL');

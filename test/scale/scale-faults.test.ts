@@ -3,8 +3,10 @@
  * job goes stale and re-runs on the other worker: every row once, in order;
  * the PARALLEL tokens it held come back once the registry calls it gone),
  * a cancelled statement (queued jobs removed, in-flight calls aborted on the
- * workers: no call after 1 s), and Redis killed mid-MAP (a clear error within
- * a deadline, never a hang or part of the rows).
+ * workers: no call after 1 s), and Redis restarted or killed mid-MAP, with
+ * its chunks on the workers or on the coordinator (a clear error within a
+ * deadline, or every row; never a hang or part of the rows; and the next
+ * statement runs once Redis is back).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,6 +34,8 @@ t.before(async (ctx) => {
   // --lock-ms 1000: a dead worker's job is re-run about a second after it died.
   ctx.f = await startScale(2, { latencyMs: 30 }, ['--lock-ms', '1000']);
   ctx.coord = await ctx.f.coordinator();
+  // What the sql_data cascade (summarize_table) reads: its chunks run on the coordinator.
+  await ctx.coord.query(`CREATE OR REPLACE TABLE items AS SELECT 'toys' AS category FROM range(3)`);
   ctx.local = await ctx.f.local();
 });
 t.after(async (ctx) => {
@@ -162,14 +166,15 @@ async function failsOn(
   withinMs = 5_000,
 ): Promise<void> {
   f.sim.resetStats();
-  const running = coord.query(sql);
-  await until(() => f.sim.stats().requests >= calls);
-  const t0 = Date.now();
-  await fault();
-  const err = await running.then(
+  // Its handlers at once: a statement that fails before `calls` is a failed test, not a crash.
+  const running = coord.query(sql).then(
     () => undefined,
     (e: unknown) => e,
   );
+  await until(() => f.sim.stats().requests >= calls);
+  const t0 = Date.now();
+  await fault();
+  const err = await running;
   const took = Date.now() - t0;
   assert.ok(err instanceof RvbbitError, String(err));
   assert.is((err as RvbbitError).code, 'QUEUE_UNAVAILABLE');
@@ -188,28 +193,64 @@ t(
   },
 );
 
+/** A MAP whose cascade queries the coordinator's database: its chunks run there, under the coordinator's lease. */
+const onCoordinator = (n: number) =>
+  `RVBBIT MAP PARALLEL 10 'summarize_table' USING (SELECT 'items' AS data_table, i AS row_count FROM range(${n}) t(i) ORDER BY i) WITH (cache = false)`;
+
+/** After a fault: no call goes on, and the next coordinator-run statement runs to the end under new tokens. */
+async function recovers({ f, coord }: { f: ScaleFixture; coord: Engine }): Promise<void> {
+  const calls = f.sim.stats().requests;
+  await sleep(300);
+  assert.is(f.sim.stats().requests, calls);
+  const next = await coord.query(onCoordinator(20));
+  for (const r of next.rows) {
+    assert.is(r._error ?? null, null, String(r._error));
+    assert.ok(typeof r.result === 'string' && r.result.length > 0, String(r.result));
+  }
+  assert.equal(
+    next.rows.map((r) => Number(r.row_count)),
+    [...Array(20).keys()],
+  );
+}
+
 t(
   'Redis restarted mid-MAP whose chunks run on the coordinator (sql_data): QUEUE_UNAVAILABLE, no row waits on',
   async (ctx) => {
-    const { f, coord } = ctx;
-    await coord.query(`CREATE OR REPLACE TABLE items AS SELECT 'toys' AS category FROM range(3)`);
-    const map = (n: number) =>
-      `RVBBIT MAP PARALLEL 10 'summarize_table' USING (SELECT 'items' AS data_table, i AS row_count FROM range(${n}) t(i) ORDER BY i) WITH (cache = false)`;
     // Never the rows that finished as if they were all (74 of 600 came back before the lease said why).
-    await failsOn(() => f.redis.restart(), ctx, map(600), 30, /tokens vanished .* restarted mid-statement/);
-    // No call goes on after it ended; the next statement runs to the end under new tokens.
-    const calls = f.sim.stats().requests;
-    await sleep(300);
-    assert.is(f.sim.stats().requests, calls);
-    const next = await coord.query(map(20));
-    for (const r of next.rows) {
-      assert.is(r._error ?? null, null, String(r._error));
-      assert.ok(typeof r.result === 'string' && r.result.length > 0, String(r.result));
-    }
-    assert.equal(
-      next.rows.map((r) => Number(r.row_count)),
-      [...Array(20).keys()],
+    const restarted = /tokens vanished .* restarted mid-statement/;
+    await failsOn(() => ctx.f.redis.restart(), ctx, onCoordinator(600), 30, restarted);
+    await recovers(ctx);
+  },
+);
+
+t(
+  'Redis killed mid-MAP whose chunks run on the coordinator: every row, or QUEUE_UNAVAILABLE; never part of them',
+  async (ctx) => {
+    const { f, coord } = ctx;
+    f.sim.resetStats();
+    const running = coord.query(onCoordinator(600)).then(
+      (r) => r,
+      (e: unknown) => e,
     );
+    await until(() => f.sim.stats().requests >= 30);
+    const t0 = Date.now();
+    await f.redis.kill();
+    const outcome = await running;
+    // The lease runs on with the tokens it holds (PARALLEL stays a bound: nobody can take
+    // more); holding none with rows waiting, it gives up after REDIS_AWAY_MS (5 s).
+    assert.ok(Date.now() - t0 < 15_000, `ended after ${Date.now() - t0} ms`);
+    if (outcome instanceof Error) {
+      assert.is((outcome as RvbbitError).code, 'QUEUE_UNAVAILABLE', outcome.message);
+      assert.match(outcome.message, /lost the chunk queue's Redis at .* for 5 s/);
+    } else {
+      const rows = (outcome as Awaited<ReturnType<Engine['query']>>).rows;
+      assert.equal(
+        rows.map((r) => [Number(r.row_count), r._error ?? null]),
+        [...Array(600).keys()].map((i) => [i, null]),
+      );
+    }
+    await f.redis.restart();
+    await recovers(ctx);
   },
 );
 
