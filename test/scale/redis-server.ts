@@ -50,7 +50,15 @@ async function launch(port: number, dir: string): Promise<Server> {
   child.stderr!.on('data', (b) => {
     log += b;
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A test process that dies (an uncaught error ends it before t.after) takes its Redis with it.
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      process.off('exit', orphaned);
+      resolve();
+    }),
+  );
   const t0 = Date.now();
   for (;;) {
     try {
