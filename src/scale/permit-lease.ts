@@ -36,7 +36,7 @@ const BLOCK_SECONDS = 0.5;
 const WAIT_MS = 50;
 /** Spend and demand are reported, and the target read again, at least this often while runs go on. */
 const SYNC_MS = 50;
-/** Redis unreachable this long with rows waiting: the rows fail (ABORTED) rather than wait for ever. */
+/** Redis unreachable this long with rows waiting (by default): the rows fail (ABORTED) rather than wait for ever. */
 export const REDIS_AWAY_MS = 5_000;
 
 /** What a leaseholder borrows from its registry. */
@@ -46,6 +46,8 @@ export interface LeaseLinks {
   /** A connection to block on, and where to give it back. */
   readonly borrowBlocking: () => Promise<Redis>;
   readonly returnBlocking: (client: Redis) => void;
+  /** How long Redis may be unreachable before the rows here stop (the coordinator's redisDownMs). */
+  readonly awayMs: number;
 }
 
 export class PermitLease {
@@ -264,10 +266,10 @@ export class PermitLease {
     raiseAbort(this.abort);
   }
 
-  /** Notes Redis unreachable; true (and the rows here stopped) once it has been for REDIS_AWAY_MS. */
+  /** Notes Redis unreachable; true (and the rows here stopped) once it has been for links.awayMs. */
   private away(): boolean {
     this.awaySince ??= Date.now();
-    if (Date.now() - this.awaySince < REDIS_AWAY_MS) return false;
+    if (Date.now() - this.awaySince < this.links.awayMs) return false;
     if (!isAborted(this.abort)) this.lost ??= 'away';
     raiseAbort(this.abort);
     return true;

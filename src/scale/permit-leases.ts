@@ -5,7 +5,7 @@
  * gets a new lease, which starts once the old one has given everything back.
  */
 import type { Redis } from 'ioredis';
-import { PermitLease } from './permit-lease.js';
+import { PermitLease, REDIS_AWAY_MS } from './permit-lease.js';
 
 /** A process's leases, one per statement running here, and the connections they block on. */
 export class PermitLeases {
@@ -20,6 +20,8 @@ export class PermitLeases {
     readonly holder: string,
     private readonly client: () => Redis,
     private readonly openBlocking: () => Promise<Redis>,
+    /** How long Redis may be away before a lease stops its rows. */
+    private readonly awayMs = REDIS_AWAY_MS,
   ) {}
 
   /** The statement's lease here, with one more user (a chunk running); call done() after. */
@@ -36,6 +38,7 @@ export class PermitLeases {
             if (this.closed || this.idleBlocking.length >= 8) c.disconnect();
             else this.idleBlocking.push(c);
           },
+          awayMs: this.awayMs,
         },
         budgeted,
         () => {

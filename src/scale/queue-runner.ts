@@ -26,7 +26,6 @@ import { failedOutcome } from '../thread/chunk-protocol.js';
 import { bufferId } from '../thread/shared-buffer-id.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { JobTimings } from './job-timings.js';
-import { REDIS_AWAY_MS } from './permit-lease.js';
 import { leaseLost } from './queue-errors.js';
 import { QueueLink, type QueueOptions } from './queue-link.js';
 import { CHUNK_QUEUE, type ChunkJobResult, chunkJobId } from './queue-protocol.js';
@@ -84,8 +83,9 @@ export class QueueChunkRunner implements ChunkRunner {
    * The largest divisor of PARALLEL up to MAX_ROWS_PER_JOB and half of
    * PARALLEL: at least two jobs share the permits, so two workers both have
    * rows, and each Redis round trip of a job serves many rows (at P300, 150
-   * rows a job cost the coordinator, workers and Redis together 20% less CPU
-   * per row than 75, measured in bench/scale.bench.ts's CPU lines).
+   * rows a job cost the coordinator, workers and Redis together 10–20% less
+   * CPU per row than 75, the coordinator and Redis a fifth less, in
+   * bench/scale.bench.ts's CPU lines; wall time was the same).
    */
   chunkSizeFor(parallel: number): number {
     const most = Math.min(MAX_ROWS_PER_JOB, Math.ceil(parallel / 2));
@@ -172,7 +172,7 @@ export class QueueChunkRunner implements ChunkRunner {
         host,
       );
       // Its rows stopped for the lease (ABORTED), not for the statement: the statement fails whole.
-      if (lease.lost) throw leaseLost(this.link.display, lease.lost, REDIS_AWAY_MS);
+      if (lease.lost) throw leaseLost(this.link.display, lease.lost, this.link.downMs);
       return result;
     } finally {
       lease.unuse();

@@ -42,6 +42,7 @@ export class StatementPermits {
       this.holder,
       () => link.client(),
       () => openRedis(link.url),
+      link.downMs,
     );
   }
 
