@@ -36,6 +36,7 @@ const ENTRIES = {
   'cascade-thread': 'workers/cascade-thread.ts',
   'semantic-sync-worker': 'workers/semantic-sync-worker.ts',
   'child-main': 'src/sim/child-main.ts',
+  'thread-main': 'src/sim/thread-main.ts',
 };
 
 /** Runs a step; its output goes to stderr (npm pack --json reads stdout while `prepare` runs). */

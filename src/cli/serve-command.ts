@@ -24,6 +24,7 @@ interface ServeFlags extends EngineFlags {
   allowAllFiles?: boolean;
   logQueries?: boolean;
   sharedLogs?: boolean;
+  allowBlockingStrategies?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -68,6 +69,10 @@ export function registerServe(program: Command): void {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), resolve(value)],
     )
     .option('--allow-all-files', "give clients DuckDB's full file access (trusted clients only)")
+    .option(
+      '--allow-blocking-strategies',
+      'let clients run the sequential, vectorized and union_all strategies, which block every other client while they run',
+    )
     .option('--log-queries', 'print every statement clients send to stderr')
     .option(
       '--shared-logs',
@@ -102,6 +107,7 @@ export function registerServe(program: Command): void {
         statementTimeoutMs: flags.statementTimeout ?? s.statementTimeoutMs,
         loginTimeoutMs: flags.loginTimeout,
         allowFiles: flags.allowAllFiles ? 'all' : (flags.allowFiles ?? s.allowFiles),
+        allowBlockingStrategies: flags.allowBlockingStrategies,
         log: flags.logQueries ? (line) => process.stderr.write(`${line}\n`) : undefined,
       }).catch(async (err) => {
         await engine.close();

@@ -209,8 +209,14 @@ export class Engine {
   /**
    * A session with its own DuckDB connection (temp tables and transactions
    * are per session). `owner` tags its rvbbit.queries rows (a server client).
+   * `allowBlocking: false` makes statements that would block the main thread
+   * call by call (the sequential, vectorized and union_all strategies) fail
+   * with STRATEGY_BLOCKS: what a server's clients get, since while one
+   * blocks no other is answered.
    */
-  async session(options: { readonly owner?: string } = {}): Promise<Session> {
+  async session(
+    options: { readonly owner?: string; readonly allowBlocking?: boolean } = {},
+  ): Promise<Session> {
     if (this.closed) throw new RvbbitError('ENGINE_CLOSED', 'the engine is closed');
     const con = await this.shared.instance.connect();
     // DuckDB bounds what a streaming result computes ahead of the reader by
@@ -219,8 +225,12 @@ export class Engine {
     // of 1 KB text. 64 KB is one or two chunks; measured, no slower to read.
     await con.run(`SET streaming_buffer_size = '64KB'`);
     const owner = options.owner ?? null;
-    const session = new Session(this.shared, new ConnectionQueue(con), owner, () =>
-      this.sessions.delete(session),
+    const session = new Session(
+      this.shared,
+      new ConnectionQueue(con),
+      owner,
+      () => this.sessions.delete(session),
+      options.allowBlocking ?? true,
     );
     this.sessions.add(session);
     await session.refreshOwnLogs('', true);

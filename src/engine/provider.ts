@@ -9,7 +9,8 @@ import type { BreakerOptions } from '../llm/breaker.js';
 import { type ResolvedLlmConfig, resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
 import { SharedGate } from '../llm/shared-gate.js';
-import type { SimulatorHandle, SimulatorOptions } from '../sim/index.js';
+import type { SimulatorOptions } from '../sim/options.js';
+import type { RemoteSimulatorHandle } from '../sim/remote-handle.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 
 export type ProviderOption =
@@ -51,7 +52,8 @@ export interface ResolvedProvider {
   readonly timeoutMs?: number;
   readonly deadlineMs?: number;
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
-  readonly simulator?: SimulatorHandle;
+  /** The built-in simulator this engine started (on its own thread), closed with the engine. */
+  readonly simulator?: RemoteSimulatorHandle;
 }
 
 /** Concurrent requests to a provider configured by URL (flag, environment or file) unless `llm.limits.concurrency` says. */
@@ -131,8 +133,8 @@ export async function resolveProvider(
     };
   }
   const simOptions = typeof option === 'object' && 'simulator' in option ? option.simulator : {};
-  const { startSimulator } = await import('../sim/server.js');
-  const simulator = await startSimulator({ costPerMillion: SIM_PRICES[SIM_MODEL], ...simOptions });
+  const { startSimulatorThread } = await import('../sim/sim-thread.js');
+  const simulator = await startSimulatorThread({ costPerMillion: SIM_PRICES[SIM_MODEL], ...simOptions });
   return {
     baseUrl: simulator.url,
     defaultModel: SIM_MODEL,

@@ -48,6 +48,8 @@ export class Session {
     /** The server client this session serves (null in-process): tags its log rows. */
     readonly owner: string | null,
     private readonly onClose: () => void,
+    /** false: statements that would block the main thread fail (semantic/run-semantic.ts). */
+    private readonly allowBlocking = true,
   ) {}
 
   /**
@@ -271,6 +273,7 @@ export class Session {
       queryId,
       signal: options.signal,
       onProgress: options.onProgress,
+      allowBlocking: this.allowBlocking,
     };
   }
 

@@ -89,7 +89,7 @@ async function tableRows(table: string, ctx: SemanticRunContext): Promise<number
 }
 
 /** What every record pass of a statement shares. */
-interface PassContext {
+export interface PassContext {
   readonly rw: Rewritten;
   readonly s: StatementCalls;
   readonly runner: CallRunner;
@@ -98,17 +98,19 @@ interface PassContext {
   readonly plans: PlanNote[];
   readonly more: StatementExtras;
   readonly emb?: EmbedStatement;
+  /** How one pass runs `sql` (a write's passes each run in a transaction: write-passes.ts); default: a query. */
+  readonly runPass?: (sql: string) => Promise<QueryResult>;
 }
 
 /** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
-async function recordUntilAnswered(
+export async function recordUntilAnswered(
   sql: string,
   p: PassContext,
 ): Promise<{ result: QueryResult; passes: number }> {
   const { rw, s, runner, ctx, plans, emb, more } = p;
   for (let pass = 1; ; pass++) {
     startPass(s);
-    const result = await query(rw, s, ctx, sql);
+    const result = await (p.runPass ? p.runPass(sql) : query(rw, s, ctx, sql));
     if (s.missed.size === 0) return { result, passes: pass };
     // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
     const embedded = emb ? await resolveEmbeddings(emb) : false;

@@ -35,6 +35,7 @@ import { byFunction, loadCascadesOf, type PlanNote, targetOf } from './resolve-t
 import type { SemanticEngine } from './semantic-engine.js';
 import { outputValue } from './sql-types.js';
 import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
+import { inExplicitTransaction, runWrite } from './write-passes.js';
 
 export interface SemanticRunContext {
   readonly engine: SemanticEngine;
@@ -43,6 +44,13 @@ export interface SemanticRunContext {
   readonly queryId: string;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /**
+   * false: a statement that would block the main thread call by call (the
+   * sequential, vectorized and union_all strategies, a write inside an open
+   * transaction) fails with STRATEGY_BLOCKS instead (a server's sessions:
+   * while one blocks, no other client is answered).
+   */
+  readonly allowBlocking?: boolean;
 }
 
 export interface SemanticOutcome {
@@ -90,7 +98,20 @@ export async function runSemantic(
       { line: dimension.line, column: dimension.column },
     );
   }
-  const batch = (opts.strategy === 'batch' || dimension !== undefined) && isQuery(rewritten.sql);
+  const wantsBatch = opts.strategy === 'batch' || dimension !== undefined;
+  // A write runs its record passes in a transaction of its own, which a client's open one rules out.
+  const write =
+    wantsBatch &&
+    !isQuery(rewritten.sql) &&
+    rewritten.sites.length > 0 &&
+    !(await inExplicitTransaction(ctx.q));
+  const batch = wantsBatch && isQuery(rewritten.sql);
+  const blocking = !batch && !write && rewritten.sites.length > 0;
+  if (blocking && ctx.allowBlocking === false) {
+    closeEmbeddings(s);
+    closeStatement(s);
+    throw blockingRefused(opts.strategy, wantsBatch);
+  }
   const runner = new CallRunner({
     pool: engine.pool(),
     cache: engine.cache,
@@ -107,10 +128,7 @@ export async function runSemantic(
     batch: opts.batch,
     signal: ctx.signal,
     onProgress: ctx.onProgress,
-    runSync:
-      batch || rewritten.sites.length === 0
-        ? undefined
-        : (await engine.semantic.syncRunner(engine.llm)).runner,
+    runSync: blocking ? (await engine.semantic.syncRunner(engine.llm)).runner : undefined,
   });
   // One spend account for the statement: embedding calls add to it, every budget check reads it.
   if (emb.state) emb.state.ctx.spend = runner.spend;
@@ -127,7 +145,7 @@ export async function runSemantic(
     let out: Omit<SemanticOutcome, keyof typeof base>;
     // Outside the batch loop, embeddings are fetched first (embed-write.ts), in record passes.
     const prefetched =
-      emb.state && !batch
+      emb.state && !batch && !write
         ? await prefetchEmbeddings(
             rewritten.sql,
             s,
@@ -148,6 +166,20 @@ export async function runSemantic(
       };
     } else if (batch) {
       out = await runBatch(stmt, rewritten, s, runner, opts, ctx, emb.state);
+    } else if (write) {
+      const more = { splits: [], labels: new Map(), ...(opts.proxy ? { proxy: opts.proxy } : {}) };
+      const plans: PlanNote[] = [];
+      const { result, passes } = await runWrite({
+        rw: rewritten,
+        s,
+        runner,
+        opts,
+        ctx,
+        plans,
+        more,
+        emb: emb.state,
+      });
+      out = { result, strategy: 'batch (a write: passes that missed calls rolled back)', passes, plans };
     } else {
       out = await runSync(rewritten, s, runner, opts, ctx);
     }
@@ -183,7 +215,7 @@ async function runSync(
   let strategy: string = opts.strategy;
   let sql = rw.sql;
   if (opts.strategy === 'batch')
-    strategy = 'vectorized (batch re-runs the statement; this one has side effects)';
+    strategy = 'vectorized (a write inside an open transaction cannot run rolled-back record passes)';
   if (opts.strategy === 'union_all') {
     const split = splitUnionAll(rw.sql, opts.parallel);
     if (split.ok) sql = split.sql;
@@ -206,4 +238,18 @@ async function runSync(
   };
   const result = await query(rw, s, ctx, sql);
   return { result, strategy, passes: 1, plans: [] };
+}
+
+/** Why a session that must not block refuses the statement, and what to do instead. */
+function blockingRefused(strategy: string, wantsBatch: boolean): RvbbitError {
+  const what = wantsBatch
+    ? 'a write with semantic operators inside an open transaction runs its calls one at a time on the main thread'
+    : `strategy ${strategy} runs its calls one at a time on the main thread`;
+  const instead = wantsBatch
+    ? 'run it outside BEGIN … COMMIT'
+    : 'use the default strategy (batch: same rows, calls in parallel)';
+  return new RvbbitError(
+    'STRATEGY_BLOCKS',
+    `${what}, and while it waits this server answers no other client; ${instead}, or start the server with --allow-blocking-strategies`,
+  );
 }

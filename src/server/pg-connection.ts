@@ -33,6 +33,8 @@ export interface ConnectionHost {
   readonly authMethod: 'scram-sha-256' | 'md5';
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
+  /** Clients may run statements that block the main thread (server-options.ts). */
+  readonly allowBlockingStrategies: boolean;
   /** Counts the connection out (it is counted in at connect, logged in or not). */
   unregister(conn: PgConnection): void;
   /** A CancelRequest: cancels the statement of the connection with this key, if the key is right. */
@@ -280,7 +282,10 @@ export class PgConnection {
     this.reader.maxMessageBytes = this.host.limits.maxMessageBytes;
     this.replies.send(msg.authOk());
     // Unique across restarts: private logs show a client the rows of its own owner only.
-    const session = await this.host.engine.session({ owner: `${this.user}@${randomUUID()}` });
+    const session = await this.host.engine.session({
+      owner: `${this.user}@${randomUUID()}`,
+      allowBlocking: this.host.allowBlockingStrategies,
+    });
     if (this.phase === 'closed') {
       // The client left while the session was being made.
       session.close();

@@ -51,6 +51,13 @@ export interface ServerOptions extends Partial<ServerLimits> {
    * to the engine's every session, in-process ones included.
    */
   readonly allowFiles?: readonly string[] | 'all';
+  /**
+   * Let clients run the strategies that block the engine's main thread call
+   * by call (sequential, vectorized, union_all; a write with operators inside
+   * an open transaction). Off by default: while one blocks, the server
+   * answers no other client. The benchmarks' strategies stay in the library.
+   */
+  readonly allowBlockingStrategies?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -62,6 +69,7 @@ export interface ResolvedServerOptions {
   readonly limits: ServerLimits;
   readonly log?: (line: string) => void;
   readonly allowFiles: readonly string[] | 'all';
+  readonly allowBlockingStrategies: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -99,6 +107,7 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     authMethod,
     log: o.log,
     allowFiles: allowedFiles(o.allowFiles),
+    allowBlockingStrategies: o.allowBlockingStrategies === true,
     limits: {
       maxConnections: positiveInt('maxConnections', o.maxConnections, 100),
       maxMessageBytes: positiveInt('maxMessageBytes', o.maxMessageBytes, 64 * 1024 * 1024, 1024),

@@ -36,6 +36,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     authMethod: o.authMethod,
     limits: o.limits,
     log: o.log,
+    allowBlockingStrategies: o.allowBlockingStrategies,
     sharedSettings,
     unregister(conn: PgConnection) {
       if (live.get(conn.pid) === conn) live.delete(conn.pid);

@@ -74,6 +74,7 @@ export const SQLSTATE_OF_CODE = {
   WORKER_START: SqlState.internalError,
   SYNC_WORKER_DIED: SqlState.internalError,
   SYNC_WORKER_TIMEOUT: SqlState.internalError,
+  STRATEGY_BLOCKS: SqlState.featureNotSupported,
   QUEUE_UNAVAILABLE: SqlState.systemError,
   QUEUE_NO_WORKER: SqlState.systemError,
   QUEUE_JOB_FAILED: SqlState.internalError,

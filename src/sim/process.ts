@@ -2,7 +2,7 @@
  * `startSimulatorProcess()`: the simulator in a child process, so its CPU does
  * not hide in the measured process's event loop (benchmarks). Same handle
  * shape as `startSimulator()`, but stats(), resetStats() and setOptions() are
- * async: they go over HTTP (GET /stats, POST /stats/reset, POST /options).
+ * async (remote-handle.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -10,16 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { RvbbitError } from '../errors.js';
 import { entryModule, loaderFlags } from '../package-files.js';
 import type { SimulatorOptions } from './options.js';
-import type { SimulatorStats } from './stats.js';
+import { type RemoteSimulatorHandle, remoteSimulatorHandle } from './remote-handle.js';
 
-export interface SimulatorProcessHandle {
-  readonly url: string;
-  readonly port: number;
+export interface SimulatorProcessHandle extends RemoteSimulatorHandle {
   readonly pid: number;
-  stats(): Promise<SimulatorStats>;
-  resetStats(): Promise<void>;
-  setOptions(partial: SimulatorOptions): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** RVBBIT_SIM_PROF=<dir>: the child writes a V8 CPU profile there (benchmark forensics). */
@@ -55,30 +49,7 @@ export async function startSimulatorProcess(options: SimulatorOptions = {}): Pro
       }
     });
   });
-  const root = url.replace(/\/v1$/, '');
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(root + path, {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
-    });
-    const json: unknown = await res.json();
-    if (!res.ok)
-      throw new RvbbitError(
-        'SIM_BAD_OPTION',
-        String((json as { error?: { message?: string } }).error?.message),
-      );
-    return json;
-  };
-  return {
-    url,
-    port: Number(new URL(url).port),
-    pid: child.pid!,
-    stats: async () => (await call('GET', '/stats')) as SimulatorStats,
-    resetStats: async () => void (await call('POST', '/stats/reset')),
-    setOptions: async (partial) => void (await call('POST', '/options', partial)),
-    close: () => stop(child),
-  };
+  return { ...remoteSimulatorHandle(url, () => stop(child)), pid: child.pid! };
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -140,20 +140,4 @@ test('LIMIT with OFFSET counts both; ORDER BY needs every row (no prefix)', asyn
   assert.is(await f.requests(), 2000);
 });
 
-test('a statement with side effects runs once (vectorized), never re-run by record passes', async ({ f }) => {
-  await f.rows(`CREATE TABLE eco_docs AS SELECT id FROM docs WHERE body MEANS 'eco friendly'`, NO_CACHE);
-  assert.is(await f.requests(), 11);
-  assert.equal(await f.rows(`SELECT id FROM eco_docs ORDER BY id`), [
-    { id: 1 },
-    { id: 4 },
-    { id: 6 },
-    { id: 10 },
-    { id: 11 },
-  ]);
-  const q = await f.rows(
-    `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
-  );
-  assert.equal(q, [{ strategy: 'vectorized (batch re-runs the statement; this one has side effects)' }]);
-});
-
 test.run();
