@@ -1,8 +1,9 @@
 /**
- * A real engine against the simulator in a child process: the sync
- * strategies block the main thread while a call is in flight, so an
- * in-process simulator could never answer them. Tables are small and fixed,
- * so every answer (word overlap in the simulator) is known and repeatable.
+ * A real engine against the simulator in a child process, whose request
+ * counters the tests read (the engine's own default simulator runs on a
+ * thread of its own; test/cli/default-path.test.ts covers that path). Tables
+ * are small and fixed, so every answer (word overlap in the simulator) is
+ * known and repeatable.
  */
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';

@@ -1,0 +1,243 @@
+/**
+ * The defaults with no configuration (no provider: the built-in simulator,
+ * started by the engine on a thread of its own): every statement kind and
+ * strategy that once hung forever completes with the right rows, through
+ * createEngine() with no options, the CLI with no provider flags, and
+ * `rvbbit serve --sim` with psql; on the server no client's statement
+ * delays another's SELECT 1, and SIGTERM during a statement stops it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createEngine } from '../../src/index.js';
+import { simulatorEnv } from '../../src/llm/config.js';
+import { psql } from '../server/py-client.js';
+import { rvbbit, start, waitFor } from './helpers.js';
+
+const ENV = simulatorEnv();
+const hasPsql = spawnSync('psql', ['--version']).status === 0;
+/** 20 rows; the simulator answers `t MEANS 'eco friendly'` true for the 4 that say so. */
+const DOCS = `CREATE TABLE docs AS SELECT i AS id,
+  CASE WHEN i % 5 = 0 THEN 'eco friendly bottle ' ELSE 'plain thing ' END || i AS t FROM range(20) r(i)`;
+const ECO = '0,5,10,15';
+
+/** Each statement that hung on the defaults, and a query whose single value shows it ran right. */
+const CASES: readonly { name: string; sql: string; check: string; want: string }[] = [
+  {
+    name: 'CREATE TABLE … AS with MEANS',
+    sql: `CREATE TABLE m AS SELECT id, t MEANS 'eco friendly' AS m FROM docs`,
+    check: `SELECT string_agg(id::VARCHAR, ',' ORDER BY id) AS v FROM m WHERE m`,
+    want: ECO,
+  },
+  {
+    name: 'INSERT … SELECT with MEANS',
+    sql: `INSERT INTO ins SELECT id FROM docs WHERE t MEANS 'eco friendly'`,
+    check: `SELECT string_agg(id::VARCHAR, ',' ORDER BY id) AS v FROM ins`,
+    want: ECO,
+  },
+  ...(['sequential', 'vectorized', 'union_all', 'batch'] as const).map((s) => ({
+    name: `-- @ strategy: ${s}`,
+    sql: `-- @ strategy: ${s}\nCREATE TABLE s_${s} AS SELECT id FROM docs WHERE t MEANS 'eco friendly'`,
+    check: `SELECT string_agg(id::VARCHAR, ',' ORDER BY id) AS v FROM s_${s}`,
+    want: ECO,
+  })),
+];
+const SETUP = `${DOCS}; CREATE TABLE ins (id BIGINT)`;
+
+/** Rejects if `p` takes longer than `ms` (a hang fails the test instead of the run). */
+function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+const lib = suite('defaults: createEngine() with no options');
+
+lib('every case completes with the right rows, and the event loop keeps running', async () => {
+  const saved = { ...process.env };
+  Object.assign(process.env, ENV);
+  const engine = await createEngine();
+  Object.assign(process.env, saved);
+  try {
+    assert.is(engine.answeredBy, 'simulator');
+    await engine.query(SETUP);
+    for (const c of CASES) {
+      let ticks = 0;
+      const tick = setInterval(() => ticks++, 1);
+      try {
+        await within(20_000, engine.query(c.sql), c.name);
+      } finally {
+        clearInterval(tick);
+      }
+      const rows = (await engine.query(c.check)).rows as { v: string }[];
+      assert.is(rows[0]?.v, c.want, c.name);
+      // The batch paths leave the main thread free while calls are in flight.
+      if (!/sequential|vectorized|union_all/.test(c.name)) assert.ok(ticks > 0, `${c.name}: no timer fired`);
+    }
+  } finally {
+    await engine.close();
+  }
+});
+
+lib.run();
+
+const cli = suite<{ dir: string }>('defaults: rvbbit query with no provider flags');
+cli.before((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rvbbit-defaults-'));
+});
+cli.after((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+
+cli('every case completes, in one process, and prints the checked value', async () => {
+  const script = [SETUP, ...CASES.flatMap((c) => [c.sql, c.check])].join(';\n');
+  const r = await within(60_000, rvbbit(['query', '--format', 'csv', script], { env: ENV }), 'rvbbit query');
+  assert.is(r.code, 0, r.err);
+  // --format csv prints the last statement's rows: the last check.
+  assert.match(r.out, ECO.replace(/,/g, ','));
+  for (const c of CASES) {
+    const one = await within(
+      60_000,
+      rvbbit(['query', '--format', 'csv', `${SETUP};\n${c.sql};\n${c.check}`], { env: ENV }),
+      c.name,
+    );
+    assert.is(one.code, 0, `${c.name}: ${one.err}`);
+    assert.is(one.out.trim().split('\n').at(-1)?.replace(/"/g, ''), c.want, c.name);
+  }
+});
+
+cli.run();
+
+const server = suite('defaults: rvbbit serve --sim with psql clients');
+
+async function serve(extra: string[] = []) {
+  const run = start(['serve', '--port', '0', '--sim', ...extra], { env: ENV });
+  await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
+  return { run, port: Number(/:(\d+) /.exec(run.out())![1]) };
+}
+
+/** Runs SELECT 1 through psql every 100 ms while `busy` runs; the slowest answer, ms. */
+async function slowestSelect1(port: number, busy: Promise<unknown>): Promise<{ slowest: number; n: number }> {
+  let done = false;
+  void busy.finally(() => {
+    done = true;
+  });
+  let slowest = 0;
+  let n = 0;
+  while (!done) {
+    const t0 = performance.now();
+    const r = await psql(port, ['-At', '-c', 'SELECT 1'], undefined, 'rvbbit');
+    slowest = Math.max(slowest, performance.now() - t0);
+    n++;
+    assert.is(r.out.trim(), '1', r.err);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  return { slowest, n };
+}
+
+server('each case runs for one client while another client’s SELECT 1 answers within 1 s', async () => {
+  if (!hasPsql) {
+    console.warn('default-path: psql missing (apt-get install postgresql-client; .ci/run does this)');
+    return;
+  }
+  const { run, port } = await serve();
+  try {
+    const setup = await psql(
+      port,
+      [
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        `${SETUP}; CREATE TABLE big AS
+      SELECT i AS id, 'item ' || i AS t FROM range(3000) r(i)`,
+      ],
+      undefined,
+      'rvbbit',
+    );
+    assert.is(setup.code, 0, setup.err);
+    // A statement long enough to sample: 3,000 distinct calls on the batch write path.
+    const long = psql(
+      port,
+      ['-v', 'ON_ERROR_STOP=1', '-c', `CREATE TABLE big_m AS SELECT id, t MEANS 'item 7' AS m FROM big`],
+      undefined,
+      'rvbbit',
+    );
+    const { slowest, n } = await slowestSelect1(port, long);
+    const r = await long;
+    assert.is(r.code, 0, r.err);
+    assert.ok(n >= 2, `only ${n} SELECT 1 samples: the statement was too short to measure`);
+    assert.ok(slowest < 1000, `another client's SELECT 1 took ${Math.round(slowest)} ms`);
+    for (const c of CASES.filter((x) => !/sequential|vectorized|union_all/.test(x.name))) {
+      const busy = psql(port, ['-v', 'ON_ERROR_STOP=1', '-c', c.sql], undefined, 'rvbbit');
+      const s = await slowestSelect1(port, busy);
+      assert.is((await busy).code, 0, c.name);
+      assert.ok(s.slowest < 1000, `${c.name}: SELECT 1 took ${Math.round(s.slowest)} ms`);
+      const check = await psql(port, ['-At', '-c', c.check], undefined, 'rvbbit');
+      assert.is(check.out.trim(), c.want, c.name);
+    }
+    // The blocking strategies are refused (they would stop every client), with the way out named.
+    for (const s of ['sequential', 'vectorized', 'union_all']) {
+      const refused = await psql(
+        port,
+        [
+          '-v',
+          'VERBOSITY=verbose',
+          '-c',
+          `-- @ strategy: ${s}\nSELECT id FROM docs WHERE t MEANS 'eco friendly'`,
+        ],
+        undefined,
+        'rvbbit',
+      );
+      assert.is(refused.code, 1, s);
+      assert.match(refused.err, /0A000/);
+      assert.match(refused.err, /--allow-blocking-strategies/);
+    }
+  } finally {
+    run.child.kill('SIGTERM');
+    await run.done;
+  }
+});
+
+server(
+  '--allow-blocking-strategies runs them; SIGTERM mid-statement stops the server within 2 s',
+  async () => {
+    if (!hasPsql) return;
+    const { run, port } = await serve(['--allow-blocking-strategies']);
+    try {
+      assert.is((await psql(port, ['-c', SETUP], undefined, 'rvbbit')).code, 0);
+      for (const c of CASES) {
+        const r = await psql(port, ['-v', 'ON_ERROR_STOP=1', '-c', c.sql], undefined, 'rvbbit');
+        assert.is(r.code, 0, `${c.name}: ${r.err}`);
+        const check = await psql(port, ['-At', '-c', c.check], undefined, 'rvbbit');
+        assert.is(check.out.trim(), c.want, c.name);
+      }
+      await psql(
+        port,
+        ['-c', `CREATE TABLE big AS SELECT i AS id, 'item ' || i AS t FROM range(20000) r(i)`],
+        undefined,
+        'rvbbit',
+      );
+      const long = psql(
+        port,
+        ['-c', `CREATE TABLE big_m AS SELECT id, t MEANS 'item 7' AS m FROM big`],
+        undefined,
+        'rvbbit',
+      );
+      await new Promise((res) => setTimeout(res, 700));
+      const t0 = performance.now();
+      run.child.kill('SIGTERM');
+      const exit = await within(5000, run.done, 'server exit after SIGTERM');
+      const took = performance.now() - t0;
+      assert.ok(took < 2000, `the server took ${Math.round(took)} ms to stop`);
+      assert.ok(exit.code !== null, 'the server was killed, not stopped');
+      await long;
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+  },
+);
+
+server.run();
