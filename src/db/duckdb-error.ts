@@ -85,3 +85,54 @@ export async function withUserSqlErrors<T>(
     throw duckdbError(err);
   }
 }
+
+/** What the user wrote of a statement the engine rewrote before DuckDB ran it (plan/semantic-rewrite.ts). */
+export interface UserText {
+  readonly text: string;
+  /** 1-based line and column of the text's start in the user's input. */
+  readonly line: number;
+  readonly column: number;
+  /**
+   * The offset in `text` that an offset of the rewritten SQL came from: the
+   * same character in text the rewrite kept, the construct's start in text
+   * it replaced (an operand inside a rewritten operator maps to the operator).
+   */
+  offsetOf(rewrittenOffset: number): number;
+}
+
+/** Widest excerpt of a line DuckDB-style errors show, in characters either side of the caret. */
+const EXCERPT_HALF = 40;
+
+/**
+ * A DuckDB error about SQL the engine rewrote (`rvbbit_semantic_means(1, t, …)`)
+ * pointed at what the user wrote instead: the excerpt DuckDB drew ("LINE n: …"
+ * and a caret, cut with "..." when long) is found in the rewritten SQL, its
+ * offset mapped back, and the user's own line shown with the caret there;
+ * line and column (of the user's input) go into the detail. Unchanged when
+ * DuckDB drew no caret or the excerpt cannot be found.
+ */
+export function userSqlError(err: unknown, rewritten: string, user: UserText): RvbbitError {
+  const plain = duckdbError(err);
+  const m = /^LINE (\d+): (.*)\n( *)\^/m.exec(plain.message);
+  if (!m) return plain;
+  const caret = m[3]!.length - `LINE ${m[1]}: `.length;
+  const lead = m[2]!.startsWith('...') ? 3 : 0;
+  const core = m[2]!.slice(lead, m[2]!.endsWith('...') ? -3 : undefined);
+  const at = rewritten.indexOf(core);
+  if (core.length === 0 || at < 0 || rewritten.indexOf(core, at + 1) >= 0) return plain;
+  const offset = user.offsetOf(at + caret - lead);
+  const before = user.text.slice(0, offset);
+  const lineInText = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const lineText = user.text.slice(lineStart).split('\n')[0]!;
+  const col = offset - lineStart;
+  const line = user.line + lineInText - 1;
+  const column = lineInText === 1 ? user.column + col : col + 1;
+  const from = Math.max(0, col - EXCERPT_HALF);
+  const to = Math.min(lineText.length, col + EXCERPT_HALF);
+  const shown = `${from > 0 ? '...' : ''}${lineText.slice(from, to)}${to < lineText.length ? '...' : ''}`;
+  const head = `LINE ${line}: `;
+  const pad = head.length + col - from + (from > 0 ? 3 : 0);
+  const message = plain.message.replace(m[0], `${head}${shown}\n${' '.repeat(pad)}^`);
+  return new RvbbitError(plain.code, message, { line, column }, { cause: err });
+}

@@ -11,6 +11,7 @@
  * `<stmt>` is the statement's token: the function finds the statement's state by it.
  */
 import type { SqlStatement } from '../../grammar/index.js';
+import type { UserText } from '../db/duckdb-error.js';
 import { RvbbitError } from '../errors.js';
 import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
 
@@ -28,6 +29,15 @@ export interface CallSite {
 export interface Rewritten {
   readonly sql: string;
   readonly sites: readonly CallSite[];
+  /** What the user wrote, where it starts in their input, and where an offset of `sql` came from in it. */
+  readonly user: UserText;
+}
+
+/** A stretch of the rewritten SQL: kept verbatim from the user's text, or a rewritten construct. */
+interface Piece {
+  readonly at: number;
+  readonly from: number;
+  readonly verbatim: boolean;
 }
 
 /** Text of a span of the statement, with every construct inside it already rewritten. */
@@ -141,17 +151,29 @@ export function rewriteSemantic(
   edits.sort((x, y) => x.start - y.start || y.end - x.end);
   const src = stmt.text;
   // Text of [s, e) with every outermost edit inside replaced; edits render their operands the same way.
-  const text = (s: number, e: number): string => {
+  // `pieces`, at the top level only, records where each stretch of the output came from.
+  const text = (s: number, e: number, pieces?: Piece[]): string => {
     let out = '';
     let at = s;
     for (const ed of edits) {
       if (ed.start < at || ed.end > e || ed.start < s) continue;
-      out += src.slice(at - base, ed.start - base) + ed.render(text);
+      pieces?.push({ at: out.length, from: at - base, verbatim: true });
+      out += src.slice(at - base, ed.start - base);
+      pieces?.push({ at: out.length, from: ed.start - base, verbatim: false });
+      out += ed.render(text);
       at = ed.end;
     }
+    pieces?.push({ at: out.length, from: at - base, verbatim: true });
     return out + src.slice(at - base, e - base);
   };
-  return { sql: text(base, base + src.length), sites };
+  const pieces: Piece[] = [];
+  const sql = text(base, base + src.length, pieces);
+  const offsetOf = (o: number): number => {
+    let p = pieces[0]!;
+    for (const q of pieces) if (q.at <= o) p = q;
+    return p.verbatim ? Math.min(p.from + (o - p.at), src.length) : p.from;
+  };
+  return { sql, sites, user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf } };
 }
 
 function pos(span: { line: number; column: number }): { line: number; column: number } {

@@ -1,9 +1,10 @@
 /**
  * One pass of a semantic statement over DuckDB: an error raised inside a
  * semantic function is rethrown as itself, DuckDB's type error as the
- * operator's own, with its position.
+ * operator's own, with its position, and any other DuckDB error pointed at
+ * what the user wrote, not the rewritten SQL.
  */
-import { duckdbError } from '../db/duckdb-error.js';
+import { userSqlError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import { type CallSite, type Rewritten, registeredName } from '../plan/semantic-rewrite.js';
@@ -21,7 +22,7 @@ export async function query(
     return await ctx.q.run((con) => readUserResult(con, sql, ctx.params));
   } catch (err) {
     if (s.error !== undefined) throw s.error;
-    throw operandTypeError(err, rw.sites) ?? duckdbError(err);
+    throw operandTypeError(err, rw.sites) ?? userSqlError(err, rw.sql, rw.user);
   }
 }
 

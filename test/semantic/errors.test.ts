@@ -35,6 +35,27 @@ test('an operator with a missing operand', async ({ f }) => {
   assert.equal([e.detail.line, e.detail.column], [2, 17]);
 });
 
+test('a DuckDB error in a statement with operators quotes what the user wrote, not the rewrite', async ({
+  f,
+}) => {
+  const e = await failure(f, `SELECT 1;\nSELECT id, body MEANS 'eco' AS m\nFROM docs WHERE nosuch = 1`);
+  assert.is(e.code, 'DUCKDB_BINDER');
+  assert.not.match(e.message, /rvbbit_/);
+  assert.match(e.message, /\nLINE 3: FROM docs WHERE nosuch = 1\n {24}\^/);
+  assert.equal([e.detail.line, e.detail.column], [3, 17]);
+  // Inside an operator's operands the caret points at the operator the user wrote.
+  const long = 'x'.repeat(90);
+  const cut = await failure(f, `SELECT '${long}' AS pad, body MEANS 'eco' AS m, 1 / 'x' AS bad FROM docs`);
+  assert.is(cut.code, 'DUCKDB_CONVERSION');
+  assert.not.match(cut.message, /rvbbit_/);
+  assert.match(
+    cut.message,
+    /LINE 1: \.\.\.x+' AS pad, body MEANS 'eco' AS m, 1 \/ 'x' AS bad FROM docs\n +\^/,
+  );
+  assert.equal(cut.detail.line, 1);
+  assert.is(cut.detail.column, `SELECT '${long}' AS pad, body MEANS 'eco' AS m, 1 / `.length + 1);
+});
+
 test('an unknown annotation key lists the valid ones', async ({ f }) => {
   const e = await failure(f, `-- @ colour: red\nSELECT id FROM docs WHERE body MEANS 'eco'`);
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
