@@ -32,7 +32,9 @@ export function privateLogFile(database: string | undefined): string | null {
   return `${database.replace(/\.duckdb$/, '')}.rvbbit-logs.duckdb`;
 }
 
-const own = (t: LogTable) => `rvbbit_own_${t}`;
+/** Each connection's own copy of a log table is a TEMP table named so; catalogs shown to clients hide them. */
+export const OWN_LOG_TABLE_PREFIX = 'rvbbit_own_';
+const own = (t: LogTable) => `${OWN_LOG_TABLE_PREFIX}${t}`;
 /** Statements that may read the log tables (a false positive only costs a refresh). */
 const NAMES_LOGS = /queries|unified_logs|jobs/i;
 

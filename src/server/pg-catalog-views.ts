@@ -6,6 +6,7 @@
  * so they resolve here. Tables and columns come from duckdb_tables(),
  * duckdb_views() and duckdb_columns(); types use the OIDs of `pg-types.ts`.
  */
+import { OWN_LOG_TABLE_PREFIX } from '../obs/private-logs.js';
 import { oidCaseSql, PG_TYPE_ROWS } from './pg-types.js';
 
 /** version(): clients parse "PostgreSQL <major>.<minor>" from it (pgJDBC, DBeaver, psycopg). */
@@ -41,6 +42,7 @@ const RELATIONS = `
   SELECT table_oid::BIGINT AS oid, table_name AS relname, schema_oid::BIGINT AS relnamespace, 'r' AS relkind,
          temporary, column_count::INTEGER AS relnatts, estimated_size::FLOAT AS reltuples
     FROM duckdb_tables() WHERE NOT internal
+      AND NOT (temporary AND starts_with(table_name, '${OWN_LOG_TABLE_PREFIX}'))
   UNION ALL
   SELECT view_oid::BIGINT, view_name, schema_oid::BIGINT, 'v', temporary, column_count::INTEGER, 0::FLOAT
     FROM duckdb_views() WHERE NOT internal AND NOT (temporary AND view_name LIKE 'pg\\_%' ESCAPE '\\')`;

@@ -240,4 +240,41 @@ server(
   },
 );
 
+server(
+  '\\dt lists the client’s tables and its own temp tables, never the engine’s internal ones',
+  async () => {
+    if (!hasPsql) return;
+    const { run, port } = await serve();
+    try {
+      const r = await psql(
+        port,
+        [
+          '-A',
+          '-F',
+          '|',
+          '-c',
+          'CREATE TABLE kept (a INTEGER)',
+          '-c',
+          'CREATE TEMP TABLE mine (b INTEGER)',
+          '-c',
+          '\\dt',
+        ],
+        undefined,
+        'rvbbit',
+      );
+      assert.is(r.code, 0, r.err);
+      const rows = r.out.trim().split('\n');
+      assert.equal(rows.slice(rows.indexOf('Schema|Name|Type|Owner') + 1), [
+        'main|kept|table|rvbbit',
+        `${/(pg_temp_\d+)\|mine/.exec(r.out)?.[1] ?? 'pg_temp_?'}|mine|table|rvbbit`,
+        '(2 rows)',
+      ]);
+      assert.not.match(r.out, /rvbbit_own_/);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.done;
+    }
+  },
+);
+
 server.run();
