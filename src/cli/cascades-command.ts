@@ -3,7 +3,7 @@
  * every *.yaml under the folder (default: ./cascades and the shipped ones),
  * loaded and checked as the engine would; validate exits 1 on any problem.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { SHIPPED_CASCADES } from '../package-files.js';
@@ -30,20 +30,27 @@ interface Checked {
 }
 
 async function check(file: string): Promise<Checked> {
-  const [{ CascadeError }, { loadCascade }] = await Promise.all([
+  const [{ CascadeError }, { loadCascade }, { readOperatorFile }, { RvbbitError }] = await Promise.all([
     import('../cascade/cascade-error.js'),
     import('../cascade/load-cascade.js'),
+    import('../plan/operator-catalog.js'),
+    import('../errors.js'),
   ]);
+  const where = (p: { line: number; column: number; path: string; what: string }) =>
+    `${p.line > 0 ? `${p.line}:${p.column}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.what}`;
   try {
     const c = await loadCascade(file);
+    // An operator's words as the engine checks them at start (a SQL keyword, three words).
+    if (c.sqlFunction) readOperatorFile(file, readFileSync(file, 'utf8'));
     return { file, id: c.cascadeId, cells: c.cells.length, description: c.description, problems: [] };
   } catch (err) {
+    const d = err instanceof RvbbitError ? err.detail : {};
     const problems =
       err instanceof CascadeError
-        ? err.problems.map(
-            (p) => `${p.line > 0 ? `${p.line}:${p.column}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.what}`,
-          )
-        : [(err as Error).message];
+        ? err.problems.map(where)
+        : typeof d.line === 'number' && typeof d.what === 'string'
+          ? [where(d as { line: number; column: number; path: string; what: string })]
+          : [(err as Error).message];
     return { file, problems };
   }
 }

@@ -9,7 +9,7 @@ import { MAX_PARALLEL } from '../../grammar/with-options.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
 import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
-import { cascadeRootsFor } from '../plan/cascade-roots.js';
+import { cascadeRootsFor, isFolder } from '../plan/cascade-roots.js';
 import type { CliConfig } from './cli-config.js';
 
 export function formatArg(value: string): OutputFormat {
@@ -42,10 +42,24 @@ export function intArg(name: string, min: number, max: number) {
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/** `--cascades dir`: a folder that does not exist is bad usage (exit 2, as `--help` documents), not an empty root. */
+function collectFolder(value: string, previous: string[] | undefined): string[] {
+  if (!isFolder(value)) {
+    const err = new InvalidArgumentError(`no such folder: ${value}`);
+    err.exitCode = 2;
+    throw err;
+  }
+  return collect(value, previous);
+}
+
 export function addEngineFlags(cmd: Command): Command {
   return cmd
     .option('--db <file>', 'DuckDB database file (default: in-memory)')
-    .option('--cascades <dir>', 'folder cascade paths resolve in (repeatable)', collect)
+    .option(
+      '--cascades <dir>',
+      'folder cascade paths resolve in and operator cascades are read from (repeatable)',
+      collectFolder,
+    )
     .option(
       '--parallel <n>',
       'default PARALLEL for statements that do not say',
@@ -104,11 +118,12 @@ export async function engineFromFlags(
   let provider: ProviderOption | undefined;
   if (flags.sim) provider = 'simulator';
   else if (flags.providerUrl) provider = await providerOfFlags(flags);
-  const roots = flags.cascades ?? config.cascades;
   const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
   return createEngine({
     database: flags.db ?? config.db,
-    ...(roots ? { cascadeRoots: cascadeRootsFor(roots) } : {}),
+    cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades),
+    // A skipped operator file: one line on stderr, the command goes on.
+    onWarning: (message) => process.stderr.write(`rvbbit: warning: ${message}\n`),
     ...(provider ? { provider } : {}),
     defaultParallel: flags.parallel ?? config.parallel,
     ...(redis

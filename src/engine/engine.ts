@@ -16,7 +16,7 @@ import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import type { CascadeResolver } from '../plan/cascade-resolver.js';
-import { cascadeRootsFor } from '../plan/cascade-roots.js';
+import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
 import type { QueueOptions } from '../scale/queue-link.js';
@@ -34,8 +34,18 @@ import { type QueryOptions, Session } from './session.js';
 export interface EngineOptions {
   /** A DuckDB file path, or ':memory:' (default). */
   readonly database?: string;
-  /** Folders cascade paths resolve in (default: the working directory and the shipped `cascades/`). */
-  readonly cascadeRoots?: readonly string[];
+  /**
+   * Folders cascade paths resolve in and operator files are found in (each
+   * must exist), or `{ paths, operators }` apart (what the CLI passes). Default:
+   * paths in the working directory and the shipped `cascades/`, operators in
+   * `./cascades/` if it exists (src/plan/operator-catalog.ts says the rule).
+   */
+  readonly cascadeRoots?: readonly string[] | CascadeRoots;
+  /**
+   * Called once per problem the engine skips at start (an operator file that
+   * does not load: only statements that use it fail). Default: process.emitWarning.
+   */
+  readonly onWarning?: (message: string) => void;
   /** Default: RVBBIT_BASE_URL / an API key from the environment, else the built-in simulator. */
   readonly provider?: ProviderOption;
   /** PARALLEL when a statement does not say (default 1). */
@@ -145,8 +155,13 @@ export class Engine {
       );
     }
     const roots = options.cascadeRoots ?? cascadeRootsFor(undefined);
-    // Loaded first: a cascade with a bad operator word fails engine creation, naming its file.
-    const { catalog, resolver } = grammarForCascades(roots);
+    const missing = missingRoot(asCascadeRoots(roots));
+    if (missing !== undefined) throw new RvbbitError('ENGINE_OPTION', `cascade folder not found: ${missing}`);
+    // A broken operator file is skipped with a warning; the statements that use it fail with its error.
+    const { catalog, resolver } = grammarForCascades(roots, { skipBroken: true });
+    const warn =
+      options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'RVBBIT_CASCADE_SKIPPED' }));
+    for (const b of catalog.broken) warn(`operator cascade skipped: ${b.error.message}`);
     const semantic = await createSemanticShared(catalog, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());

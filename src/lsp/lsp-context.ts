@@ -5,6 +5,7 @@
  * on first use, so `initialize` answers before any YAML is read.
  */
 import { createGrammar, type Grammar } from '../../grammar/index.js';
+import type { CascadeRoots } from '../plan/cascade-roots.js';
 import type { CatalogGrammar } from '../plan/catalog-grammar.js';
 import { DbSchema } from './db-schema.js';
 
@@ -28,8 +29,8 @@ export class LspContext {
   private readonly resolved = new Map<string, { file: string | undefined; at: number }>();
 
   private constructor(
-    readonly roots: readonly string[],
-    private readonly load: (roots: readonly string[]) => CatalogGrammar,
+    readonly roots: CascadeRoots,
+    private readonly load: (roots: CascadeRoots) => CatalogGrammar,
     db: string | undefined,
   ) {
     this.db = db ? new DbSchema(db) : undefined;

@@ -1,13 +1,54 @@
 /**
- * Where cascade paths resolve, in one place (kept apart from the catalog so
- * the CLI can compute roots without loading the grammar).
+ * Where cascades are looked for, in one place (kept apart from the catalog so
+ * the CLI can compute roots without loading the grammar). Two lists, because
+ * the working directory is a root for `MAP 'path'` and RUN but is not searched
+ * for operator files: another project's YAML lying around it must not become
+ * (or break) an operator. operator-catalog.ts states the discovery rule.
  */
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { SHIPPED_CASCADES } from '../package-files.js';
 
+export interface CascadeRoots {
+  /** Where `MAP 'path'` and RUN references resolve, in order. */
+  readonly paths: readonly string[];
+  /** Where operator files are discovered, after the shipped `cascades/semantic/` (always searched). */
+  readonly operators: readonly string[];
+}
+
 /**
- * The cascade roots of `--cascades dir …` (or the config file's `cascades:`):
- * those folders first, then the working directory, then the shipped cascades.
+ * The roots of `--cascades dir …` (or the config file's `cascades:`), the
+ * CLI's and createEngine()'s default: paths resolve in those folders, then
+ * the working directory, then the shipped cascades; operators are discovered
+ * in those folders, then `./cascades/` if it exists.
  */
-export function cascadeRootsFor(dirs: readonly string[] | undefined, cwd = process.cwd()): string[] {
-  return [...(dirs ?? []), cwd, SHIPPED_CASCADES];
+export function cascadeRootsFor(dirs: readonly string[] | undefined, cwd = process.cwd()): CascadeRoots {
+  const configured = dirs ?? [];
+  const local = join(cwd, 'cascades');
+  return {
+    paths: [...configured, cwd, SHIPPED_CASCADES],
+    operators: isFolder(local) ? [...configured, local] : configured,
+  };
+}
+
+/** A plain list (a library's `cascadeRoots`) names folders that are both path roots and operator roots. */
+export function asCascadeRoots(roots: readonly string[] | CascadeRoots): CascadeRoots {
+  return isRootList(roots) ? { paths: roots, operators: roots } : roots;
+}
+
+/** The first root that is not an existing folder, as given, or undefined when every one is. */
+export function missingRoot(roots: CascadeRoots): string | undefined {
+  return [...roots.operators, ...roots.paths].find((root) => !isFolder(root));
+}
+
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(resolve(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isRootList(roots: readonly string[] | CascadeRoots): roots is readonly string[] {
+  return Array.isArray(roots);
 }

@@ -6,6 +6,7 @@
  */
 import type { Grammar } from '../../grammar/index.js';
 import { CascadeResolver } from './cascade-resolver.js';
+import { asCascadeRoots, type CascadeRoots } from './cascade-roots.js';
 import { loadOperatorCatalog, type OperatorCatalog } from './operator-catalog.js';
 
 /** The catalog, its grammar and the resolver for one list of cascade roots. */
@@ -16,8 +17,19 @@ export interface CatalogGrammar {
   readonly resolver: CascadeResolver;
 }
 
-/** Reads every `sql_function` under the roots; throws (naming the file) on a bad operator word. */
-export function grammarForCascades(roots: readonly string[]): CatalogGrammar {
-  const catalog = loadOperatorCatalog(roots);
-  return { grammar: catalog.grammar, catalog, resolver: new CascadeResolver(roots) };
+/**
+ * Reads every `sql_function` under the operator roots. A broken operator file
+ * throws (naming file:line:col), as tools that check want (`rvbbit parse`, the
+ * language server); with `skipBroken` it is left in `catalog.broken` (the
+ * engine warns and fails only the statements that use it).
+ */
+export function grammarForCascades(
+  roots: readonly string[] | CascadeRoots,
+  options: { readonly skipBroken?: boolean } = {},
+): CatalogGrammar {
+  const { paths, operators } = asCascadeRoots(roots);
+  const catalog = loadOperatorCatalog(operators);
+  const broken = catalog.broken[0];
+  if (broken && !options.skipBroken) throw broken.error;
+  return { grammar: catalog.grammar, catalog, resolver: new CascadeResolver(paths) };
 }

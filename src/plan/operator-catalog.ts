@@ -1,13 +1,26 @@
 /**
- * The semantic operators an engine knows: every cascade with a `sql_function`
- * block, the shipped ones (`cascades/semantic/`) first, then the engine's
- * cascade roots, which override a shipped function by `name` and may add new
- * infix words. The grammar is built from this catalog, so a new word parses.
+ * The semantic operators an engine knows: the cascades with a top-level
+ * `sql_function:` block in these folders, and in no others:
+ *  1. the shipped `cascades/semantic/`;
+ *  2. each configured cascade root (`--cascades`, the config file's
+ *     `cascades:`, `createEngine({ cascadeRoots })`);
+ *  3. `./cascades/` under the working directory, if it exists.
+ * Each is searched two folder levels deep. The working directory itself is a
+ * root for `MAP 'path'` and RUN only (cascade-roots.ts), so a folder holding
+ * another project's YAML adds no operator and breaks none. A root's file
+ * overrides a shipped function by `name` and may add new infix words; among
+ * roots the first listed wins. The grammar is built from this catalog, so a
+ * new word parses.
  *
  * At engine start only each file's `sql_function` is read (YAML and shape
- * checked); the full cascade (templates, output schemas compiled) loads when a
- * statement first uses the function, and a broken one fails that statement,
- * naming its file and line, not the engine.
+ * checked, its words checked as the grammar would); the full cascade
+ * (templates, output schemas compiled) loads when a statement first uses the
+ * function, and a broken one fails that statement, naming its file and line.
+ * A file that fails at start is skipped and kept in `broken` (the engine warns
+ * once, naming file:line:col). When its YAML still says `sql_function.name` and
+ * `operators`, it keeps that name and those words, with the precedence above,
+ * so a statement using them fails with the file's error rather than running
+ * another cascade or reading an unknown word; a file too broken to tell only warns.
  * @see ../../docs/cascades.md ("sql_function")
  */
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
@@ -20,10 +33,12 @@ import {
   type Grammar,
   type OperatorDef,
 } from '../../grammar/index.js';
+import { buildOperatorSet } from '../../grammar/operators.js';
 import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
 import { failWith, MAX_CASCADE_BYTES, readCascadeDocument } from '../cascade/read-cascade.js';
+import { type FieldPath, formatPath, parseYamlSource, type YamlSource } from '../cascade/yaml-source.js';
 import { SIMILAR_TO } from '../embed/embed-sql.js';
-import { RvbbitError } from '../errors.js';
+import { errorMessage, RvbbitError } from '../errors.js';
 import { packagePath } from '../package-files.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
@@ -53,9 +68,22 @@ export interface SemanticFunction {
   readonly lazy: LazyCascade;
 }
 
+/** An operator file skipped at start. */
+export interface BrokenOperatorFile {
+  readonly file: string;
+  /** Why; the message starts with `file:line:col` when the problem has a place. */
+  readonly error: RvbbitError;
+  /** `sql_function.name`, when the YAML still says it: statements using it fail with `error`. */
+  readonly functionName: string | undefined;
+}
+
 export interface OperatorCatalog {
   /** By `sql_function.name` (semantic_means, llm_summarize …). */
   readonly functions: ReadonlyMap<string, SemanticFunction>;
+  /** Function names whose winning file did not load (its words still parse): use fails with its error. */
+  readonly unloaded: ReadonlyMap<string, BrokenOperatorFile>;
+  /** Every operator file skipped at start, in discovery order. */
+  readonly broken: readonly BrokenOperatorFile[];
   /** The small-side plan's cascade for `a ~ b` (one value against a list of candidates). */
   readonly candidates: LazyCascade;
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
@@ -63,88 +91,206 @@ export interface OperatorCatalog {
   readonly grammar: Grammar;
 }
 
+/** What one file declares to the grammar: its words (`[word]` or `[word, optional]`) and its call. */
+interface Declared {
+  readonly name: string;
+  readonly returns: string;
+  readonly forms: readonly (readonly string[])[];
+  readonly call: AggregateDef | undefined;
+}
+
+type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: BrokenOperatorFile });
+
 const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
+const BUILT_IN_CALLS = new Set(AGGREGATES.map((a) => a.functionName));
 
-/** Loads the catalog; a cascade whose operator word is a SQL keyword fails here, naming its file. */
+/** Loads the catalog from the shipped operators and `roots` (operator roots: see the rule above). */
 export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
-  const functions = new Map<string, SemanticFunction>();
-  const owner = new Map<string, string>(); // function name → the root that set it
-  const dirs = [SHIPPED, ...roots.map(real).filter((r): r is string => r !== null && r !== SHIPPED)];
-  for (const dir of dirs) {
-    for (const { file, text } of sqlFunctionFiles(dir)) {
-      const sql = readSqlFunction(file, text);
-      if (!sql) continue;
-      // Shipped < roots; among roots the first listed wins, as in cascade resolution.
-      const prev = owner.get(sql.name);
-      if (prev !== undefined && prev !== SHIPPED) continue;
-      owner.set(sql.name, dir);
-      functions.set(sql.name, { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) });
+  const claims = new Map<string, Claim>(); // function name → its file, shipped first
+  const owner = new Map<string, string>(); // function name → the folder that set it
+  const broken: BrokenOperatorFile[] = [];
+  for (const { dir, file } of operatorFiles(roots)) {
+    let claim: Claim | undefined;
+    try {
+      const text = readFileSync(file, 'utf8');
+      if (!/^sql_function:/m.test(text)) continue;
+      try {
+        const sql = readOperatorFile(file, text);
+        if (sql)
+          claim = {
+            ...declaredBy(sql),
+            fn: { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) },
+          };
+      } catch (err) {
+        const declared = salvage(text);
+        const skipped = { file, error: asError(file, err), functionName: declared?.name };
+        broken.push(skipped);
+        if (declared) claim = { ...declared, broken: skipped };
+      }
+    } catch (err) {
+      broken.push({ file, error: asError(file, err), functionName: undefined });
     }
+    if (!claim) continue;
+    // Shipped < roots; among roots the first listed wins, as in cascade resolution.
+    const prev = owner.get(claim.name);
+    if (prev !== undefined && prev !== SHIPPED) continue;
+    owner.set(claim.name, dir);
+    claims.set(claim.name, claim);
   }
-  const grammar = createGrammar({ operators: operatorDefs(functions), calls: dimensionCalls(functions) });
-  return { functions, candidates: new LazyCascade(CANDIDATES), shippedDir: SHIPPED, grammar };
+  const functions = new Map<string, SemanticFunction>();
+  const unloaded = new Map<string, BrokenOperatorFile>();
+  for (const c of claims.values()) {
+    if ('fn' in c) functions.set(c.name, c.fn);
+    else unloaded.set(c.name, c.broken);
+  }
+  const grammar = createGrammar({
+    operators: operatorDefs(claims.values()),
+    calls: dimensionCalls(claims.values()),
+  });
+  return {
+    functions,
+    unloaded,
+    broken,
+    candidates: new LazyCascade(CANDIDATES),
+    shippedDir: SHIPPED,
+    grammar,
+  };
 }
 
-/** A file's sql_function, read and checked without compiling the cascade; CascadeError names file and line. */
-function readSqlFunction(file: string, text: string): SqlFunction | undefined {
-  const { data, problems } = readCascadeDocument(text, file);
+/** The error of a statement that uses `word` (MEANS, LLM_SUMMARIZE …) of a file that did not load. */
+export function operatorLoadError(broken: BrokenOperatorFile, word: string): RvbbitError {
+  return new RvbbitError(broken.error.code, `${word}: ${broken.error.message}`, {
+    ...broken.error.detail,
+    word,
+  });
+}
+
+/**
+ * A file's sql_function, read and checked without compiling the cascade: YAML,
+ * the cascade schema, and its words and call name as the grammar checks them.
+ * Throws naming file:line:col (`rvbbit cascades validate` reports the same).
+ */
+export function readOperatorFile(file: string, text: string): SqlFunction | undefined {
+  const { data, problems, source } = readCascadeDocument(text, file);
   if (problems.length > 0) failWith(problems);
-  return data.sqlFunction;
+  const sql = data.sqlFunction;
+  if (!sql) return undefined;
+  sql.operators.forEach((form, i) => {
+    const path = ['sql_function', 'operators', i];
+    if (form.keywords.length > 2) {
+      throw operatorError(
+        file,
+        source,
+        path,
+        `operator '${form.text}' has ${form.keywords.length} words; an operator is one word, optionally followed by one more`,
+      );
+    }
+    const refusal = grammarRefusal([
+      { word: form.keywords[0]!, functionName: sql.name, returns: sql.returns },
+    ]);
+    if (refusal) throw operatorError(file, source, path, refusal);
+  });
+  const call = dimensionCall(sql.name, sql.shape, sql.args.length, sql.returns);
+  const refusal = call && grammarRefusal([], [call]);
+  if (refusal) throw operatorError(file, source, ['sql_function', 'name'], refusal);
+  return sql;
 }
 
-/** `TOPICS(col, n)`: each dimension function is called by its name (built-in ones are already known). */
-function dimensionCalls(functions: ReadonlyMap<string, SemanticFunction>): AggregateDef[] {
-  const known = new Set(AGGREGATES.map((a) => a.functionName));
-  return [...functions.values()]
-    .filter((f) => f.sql.shape === 'dimension' && !known.has(f.name))
-    .map((f) => ({
-      name: f.name.toUpperCase(),
-      functionName: f.name,
-      minArgs: 1,
-      maxArgs: f.sql.args.length,
-      returns: f.sql.returns,
-    }));
+function declaredBy(sql: SqlFunction): Declared {
+  return {
+    name: sql.name,
+    returns: sql.returns,
+    forms: sql.operators.map((o) => o.keywords),
+    call: dimensionCall(sql.name, sql.shape, sql.args.length, sql.returns),
+  };
+}
+
+/** What a file that did not load still says it declares: its name, and the words and call the grammar accepts. */
+function salvage(text: string): Declared | undefined {
+  const value = parseYamlSource(text).value as { sql_function?: Record<string, unknown> } | null | undefined;
+  const raw = value?.sql_function;
+  const name = raw?.['name'];
+  if (typeof name !== 'string') return undefined;
+  const returns = typeof raw!['returns'] === 'string' ? raw!['returns'].toUpperCase() : 'BOOLEAN';
+  const forms = (Array.isArray(raw!['operators']) ? raw!['operators'] : [])
+    .map((form) => /\}\}\s+(.+?)\s+\{\{/.exec(String(form))?.[1]?.toUpperCase().split(/\s+/) ?? [])
+    .filter((words) => words.length === 1 || words.length === 2)
+    .filter((words) => !grammarRefusal([{ word: words[0]!, functionName: name, returns }]));
+  const args = Array.isArray(raw!['args']) ? raw!['args'].length : 1;
+  const call = dimensionCall(name, raw!['shape'], args, returns);
+  return { name, returns, forms, call: call && !grammarRefusal([], [call]) ? call : undefined };
+}
+
+/** Why the grammar would refuse these words or calls (a SQL keyword, not a word), or undefined. */
+function grammarRefusal(
+  operators: readonly OperatorDef[],
+  calls: readonly AggregateDef[] = [],
+): string | undefined {
+  try {
+    buildOperatorSet(operators, calls);
+    return undefined;
+  } catch (err) {
+    if (err instanceof RvbbitError) return err.message;
+    throw err;
+  }
+}
+
+function operatorError(file: string, source: YamlSource, path: FieldPath, what: string): RvbbitError {
+  const { line, column } = source.positionOf(path);
+  const where = formatPath(path);
+  return new RvbbitError('E_BAD_OPERATOR', `${file}:${line}:${column}: ${where}: ${what}`, {
+    file,
+    line,
+    column,
+    path: where,
+    what,
+  });
+}
+
+function asError(file: string, err: unknown): RvbbitError {
+  return err instanceof RvbbitError
+    ? err
+    : new RvbbitError('CASCADE_YAML', `${file}: ${errorMessage(err)}`, { file });
+}
+
+/** `TOPICS(col, n)`: a dimension function is called by its name (built-in ones are already known). */
+function dimensionCall(
+  name: string,
+  shape: unknown,
+  args: number,
+  returns: string,
+): AggregateDef | undefined {
+  if (shape !== 'dimension' || BUILT_IN_CALLS.has(name)) return undefined;
+  return { name: name.toUpperCase(), functionName: name, minArgs: 1, maxArgs: Math.max(1, args), returns };
+}
+
+function dimensionCalls(claims: Iterable<Claim>): AggregateDef[] {
+  return [...claims].flatMap((c) => (c.call ? [c.call] : []));
 }
 
 /** Operator words from the functions' forms; `ALIGNS` + `ALIGNS WITH` make one word with an optional WITH. */
-function operatorDefs(functions: ReadonlyMap<string, SemanticFunction>): OperatorDef[] {
+function operatorDefs(claims: Iterable<Claim>): OperatorDef[] {
   const byWord = new Map<string, OperatorDef>();
   for (const d of DEFAULT_OPERATORS) byWord.set(d.word, d);
   // `a SIMILAR_TO b`: cosine of embeddings, no cascade (src/embed/embed-sql.ts rewrites it).
   byWord.set(SIMILAR_TO.word, SIMILAR_TO);
-  for (const f of functions.values()) {
-    for (const form of f.sql.operators) {
-      const [word, extra, ...rest] = form.keywords as [string, string | undefined, ...string[]];
-      if (rest.length > 0) {
-        throw new RvbbitError(
-          'E_BAD_OPERATOR',
-          `${f.cascadePath}: operator '${form.text}' has ${form.keywords.length} words; an operator is one word, optionally followed by one more`,
-        );
-      }
+  for (const c of claims) {
+    for (const [word, extra] of c.forms as [string, string | undefined][]) {
       const prev = byWord.get(word);
-      const optionalWord = extra ?? (prev?.functionName === f.name ? prev.optionalWord : undefined);
-      byWord.set(word, { word, functionName: f.name, returns: f.sql.returns, optionalWord });
+      const optionalWord = extra ?? (prev?.functionName === c.name ? prev.optionalWord : undefined);
+      byWord.set(word, { word, functionName: c.name, returns: c.returns, optionalWord });
     }
   }
   return [...byWord.values()];
 }
 
-function real(path: string): string | null {
-  try {
-    return realpathSync(resolve(path));
-  } catch {
-    return null;
-  }
-}
-
-/**
- * YAML files up to two levels under `dir` that declare a sql_function, with
- * their text. Files larger than a cascade may be are data, not cascades: skipped unread.
- */
-function sqlFunctionFiles(dir: string): { file: string; text: string }[] {
-  const out: { file: string; text: string }[] = [];
-  const walk = (d: string, depth: number) => {
+/** YAML files up to two levels under each folder (shipped first), each once. Files larger than a cascade may be are data: skipped. */
+function operatorFiles(roots: readonly string[]): { dir: string; file: string }[] {
+  const dirs = [SHIPPED, ...roots.map(real).filter((r): r is string => r !== null && r !== SHIPPED)];
+  const seen = new Set<string>();
+  const out: { dir: string; file: string }[] = [];
+  const walk = (dir: string, d: string, depth: number) => {
     let entries: string[];
     try {
       entries = readdirSync(d).sort();
@@ -156,13 +302,23 @@ function sqlFunctionFiles(dir: string): { file: string; text: string }[] {
       const full = join(d, entry);
       const info = statOf(full);
       if (/\.ya?ml$/.test(entry) && info?.isFile() && info.size <= MAX_CASCADE_BYTES) {
-        const text = readFileSync(full, 'utf8');
-        if (/^sql_function:/m.test(text)) out.push({ file: full, text });
-      } else if (depth > 0 && info?.isDirectory()) walk(full, depth - 1);
+        // A root inside another (./cascades holding the shipped semantic/) lists a file once.
+        const file = real(full) ?? full;
+        if (!seen.has(file)) out.push({ dir, file: full });
+        seen.add(file);
+      } else if (depth > 0 && info?.isDirectory()) walk(dir, full, depth - 1);
     }
   };
-  walk(dir, 2);
+  for (const dir of dirs) walk(dir, dir, 2);
   return out;
+}
+
+function real(path: string): string | null {
+  try {
+    return realpathSync(resolve(path));
+  } catch {
+    return null;
+  }
 }
 
 function statOf(path: string): Stats | undefined {

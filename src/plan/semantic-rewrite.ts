@@ -13,7 +13,7 @@
 import type { SqlStatement } from '../../grammar/index.js';
 import type { UserText } from '../db/duckdb-error.js';
 import { RvbbitError } from '../errors.js';
-import type { OperatorCatalog, SemanticFunction } from './operator-catalog.js';
+import { type OperatorCatalog, operatorLoadError, type SemanticFunction } from './operator-catalog.js';
 
 /** One place the rewrite put a function call, for EXPLAIN and error positions. */
 export interface CallSite {
@@ -76,9 +76,11 @@ export function rewriteSemantic(
   const edits: Edit[] = [];
   const fnFor = (name: string, at: { line: number; column: number }, word: string): SemanticFunction => {
     const fn = catalog.functions.get(name);
-    if (!fn)
-      throw new RvbbitError('SEMANTIC_NO_FUNCTION', `${word}: no cascade defines sql_function '${name}'`, at);
-    return fn;
+    if (fn) return fn;
+    // Its operator file was skipped at engine start: the statement fails with that file's error.
+    const unloaded = catalog.unloaded.get(name);
+    if (unloaded) throw operatorLoadError(unloaded, word);
+    throw new RvbbitError('SEMANTIC_NO_FUNCTION', `${word}: no cascade defines sql_function '${name}'`, at);
   };
   const call = (fn: SemanticFunction, args: string[]) =>
     `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
