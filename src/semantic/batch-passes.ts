@@ -1,19 +1,19 @@
 /**
  * The batch strategy's passes (run-semantic.ts states the exactness rule):
- * record passes until one misses nothing, over growing windows of the table
+ * record passes until one misses nothing, over growing windows of the source
  * when a prefix can meet the statement's LIMIT (limit-window.ts), the misses
  * of each pass answered on the pool (resolve-tuples.ts), with the proxy
  * splits and dimension labels the statement found reported in its strategy.
  */
 import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
-import { type QueryResult, readResult } from '../db/query-result.js';
+import { type QueryResult, readResult, readUserResult } from '../db/query-result.js';
 import { type EmbedStatement, resolveEmbeddings } from '../embed/embed-statement.js';
 import { RvbbitError } from '../errors.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { Rewritten } from '../plan/semantic-rewrite.js';
 import type { CallRunner } from './call-runner.js';
 import { describeLabels } from './dimension.js';
-import { limitWindow } from './limit-window.js';
+import { type LimitWindow, limitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
 import { describeSplit, type ProxySplit } from './proxy.js';
 import { type PlanNote, resolveTuples, type StatementExtras } from './resolve-tuples.js';
@@ -49,9 +49,11 @@ export async function runBatch(
   });
   let passes = 0;
   const window = limitWindow(stmt.text, rw.sql);
-  if (window) {
-    const total = await tableRows(window.table, ctx);
-    for (let rows = Math.max(2 * window.wanted, opts.parallel); rows < total; rows *= 2) {
+  if (window && (await windowApplies(window, p))) {
+    for (let rows = Math.max(2 * window.wanted, opts.parallel); ; rows *= 2) {
+      // A window holding every row of the source is the statement itself: run that.
+      const have = await sourceRows(window, rows + 1, ctx);
+      if (have === null || have <= rows) break;
       const out = await recordUntilAnswered(window.sql(rows), p);
       passes += out.passes;
       if (out.result.rows.length >= window.limit) {
@@ -78,13 +80,35 @@ function withSplits(strategy: string, splits: readonly FunctionSplit[], model: s
   return `${strategy}; ${[...byFn.values()].map((x) => describeSplit(x.fn, x, model)).join('; ')}`;
 }
 
-/** Rows in the window's table (a windowed run stops growing once it covers them). */
-async function tableRows(table: string, ctx: SemanticRunContext): Promise<number> {
+/**
+ * The checks limit-window.ts leaves to DuckDB: the window binds (a table's
+ * `rowid`, say, is not a column of the window), the statement over an empty
+ * window returns no row (an aggregate without GROUP BY returns one), and the
+ * source's rows can be counted. Semantic calls over no rows record nothing
+ * that the next pass keeps (`startPass`).
+ */
+async function windowApplies(window: LimitWindow, p: PassContext): Promise<boolean> {
+  const { ctx, s } = p;
   try {
-    const r = await ctx.q.run((con) => readResult(con, `SELECT count(*)::DOUBLE AS n FROM ${table}`));
+    const empty = await ctx.q.run((con) => readUserResult(con, window.sql(0), ctx.params));
+    return empty.rows.length === 0 && (await sourceRows(window, 1, ctx)) !== null;
+  } catch {
+    s.error = undefined;
+    return false;
+  }
+}
+
+/** Rows of the window's source, counted up to `atMost`; null if DuckDB cannot count them. */
+async function sourceRows(
+  window: LimitWindow,
+  atMost: number,
+  ctx: SemanticRunContext,
+): Promise<number | null> {
+  try {
+    const r = await ctx.q.run((con) => readResult(con, window.countSql(atMost)));
     return Number((r.rows[0] as { n: number }).n);
   } catch {
-    return 0; // not countable (a table function, say): run unwindowed
+    return null;
   }
 }
 

@@ -1,55 +1,98 @@
 /**
- * LIMIT-aware evaluation: `SELECT … FROM t WHERE x MEANS y LIMIT 10` needs
+ * LIMIT-aware evaluation: `SELECT … FROM src WHERE x MEANS y LIMIT 10` needs
  * answers for only as many rows as it takes to find 10 matches, but DuckDB
- * evaluates a filter a whole vector (2,048 rows) at a time, so a record pass
- * over the table asks about every row of the vector the LIMIT stops in. The
- * window runs the statement over a prefix of the table instead,
- * `FROM (SELECT * FROM t LIMIT w) AS t`, doubling w until the LIMIT is met.
+ * evaluates a filter a whole vector (2,048 rows) at a time, on several
+ * threads, so a record pass over the source asks about every row of the
+ * vectors it reads before the LIMIT stops it, whichever rows those are. The
+ * window runs the statement over the first rows of its source instead,
+ * `FROM (SELECT * FROM src LIMIT w) AS src`, doubling w until the LIMIT is met
+ * (or w covers the source, and the statement itself runs). The source is the
+ * FROM clause's first item, whatever it is: a table, a view, a CTE, a
+ * subquery, a table function (`range`, `read_csv`); joined to more items by
+ * joins that make each output row from one row of it (INNER, LEFT, CROSS,
+ * SEMI, ANTI, ASOF, NATURAL, LATERAL, a comma).
  *
- * Exactness: the prefix is rows of `t`, and the pass that returns has no miss,
- * so every row returned is one that sequential evaluation over the whole table
- * accepts (its answers are the real ones). Which of the accepted rows, as for
- * any LIMIT without ORDER BY, is not specified. Only for one table (or view)
- * in FROM, followed by WHERE or LIMIT; anything else runs unwindowed.
+ * Exactness, the rule the LIMIT tests check: the rows returned are LIMIT rows
+ * of the statement's full evaluation (its rows with every answer known, no
+ * LIMIT or OFFSET), as a multiset, and as many as full evaluation with the
+ * LIMIT returns. Which of them, as for any LIMIT without ORDER BY, is not
+ * specified. Why it holds: the pass that returns has no miss, so its answers
+ * are the real ones; the window's rows are rows of the source; and each
+ * allowed join makes an output row from one source row and the other items
+ * alone, so every row over the window is a row over the whole source. A
+ * window holds the first w rows in DuckDB's scan order (insertion order is
+ * preserved by default), so over one source they are the very rows full
+ * evaluation with the LIMIT returns; a join's output order is DuckDB's.
+ *
+ * What must hold for that (else the statement runs unwindowed, limited by a
+ * pass budget instead, batch-passes.ts): a literal top-level LIMIT with
+ * nothing that needs every row first (ORDER BY, GROUP BY, DISTINCT, a window,
+ * a set operation; `prefixLimit`); no RIGHT, FULL or POSITIONAL join (they add
+ * rows for the other side's unmatched rows) and no sample; the source and the
+ * WITH clause free of semantic calls (their record passes would read on past
+ * NULL placeholders and ask about every row); and, checked by running them
+ * (batch-passes.ts), that the window binds, that the statement over an empty
+ * window returns no row (an aggregate without GROUP BY returns one: its
+ * answer needs every row), and that the source's rows can be counted.
  */
 import { prefixLimit, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
+import { registeredName } from '../plan/semantic-rewrite.js';
 
 export interface LimitWindow {
   /** Rows the result has once the LIMIT is met. */
   readonly limit: number;
   /** Rows that must pass the filter for that: LIMIT + OFFSET. */
   readonly wanted: number;
-  /** The table as written (`main.items`, `"My Table"`). */
-  readonly table: string;
-  /** The statement over the first `rows` rows of the table. */
+  /** The source as written, with its alias (`main.items AS i`, `range(3000) r(i)`, `(SELECT …) s`). */
+  readonly source: string;
+  /** The statement over the first `rows` rows of the source. */
   sql(rows: number): string;
+  /** A query of one row, `n`: how many rows the source has, counted up to `atMost`. */
+  countSql(atMost: number): string;
 }
 
-/** After the table and its alias, only these may follow at depth 0 for a window to apply. */
-const FOLLOWERS = new Set(['WHERE', 'LIMIT', 'OFFSET']);
-/** Words that end a FROM item rather than name its alias. */
+/** Words that end the FROM clause at depth 0 (SELECT: DuckDB's FROM-first form). */
+const FROM_ENDS = new Set(['WHERE', 'LIMIT', 'OFFSET', 'SELECT']);
+/** Words of a join's type that keep every output row one row of the left side's. */
+const ROW_JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'OUTER', 'CROSS', 'SEMI', 'ANTI', 'ASOF']);
+/** Join types that add rows of their own (the right side's unmatched rows, positions past the left's end). */
+const ROW_ADDING_JOINS = new Set(['RIGHT', 'FULL', 'POSITIONAL']);
+/** Words that never name an alias. */
 const NOT_ALIAS = new Set([
-  'WHERE',
-  'LIMIT',
-  'OFFSET',
+  ...FROM_ENDS,
+  ...ROW_JOIN_WORDS,
+  ...ROW_ADDING_JOINS,
   'JOIN',
-  'LEFT',
-  'RIGHT',
-  'INNER',
-  'FULL',
-  'CROSS',
-  'NATURAL',
-  'POSITIONAL',
-  'ASOF',
-  'ANTI',
-  'SEMI',
-  'SEMANTIC',
+  'ON',
   'USING',
+  'AS',
+  'AT',
+  'WITH',
+  'LATERAL',
+  'SEMANTIC',
   'TABLESAMPLE',
-  'SELECT',
+  'SAMPLE',
   'PIVOT',
   'UNPIVOT',
+  'GROUP',
+  'HAVING',
+  'WINDOW',
+  'QUALIFY',
+  'ORDER',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
 ]);
+/** Statements that start a subquery in parentheses (anything else there is a join or an expression). */
+const SUBQUERY_STARTS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'TABLE']);
+
+/** One FROM item: tokens [start, end) and the name its rows go by, if any. */
+interface FromItem {
+  readonly start: number;
+  readonly end: number;
+  /** The alias, or a table's last name part, or a table function's name; null for an unnamed subquery. */
+  readonly name: string | null;
+}
 
 /**
  * The window for `statementText` (the statement as written: its LIMIT and
@@ -61,54 +104,177 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
   const tokens = scanSql(sql).tokens.filter(
     (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
   );
-  const word = (t: SqlToken | undefined) =>
-    t?.type === SqlTok.Word ? sql.slice(t.start, t.end).toUpperCase() : undefined;
-  const from = topLevelFrom(tokens, word);
-  if (from < 0) return null;
-  // The table: name(.name)*, each a word or a quoted identifier.
-  let i = from + 1;
-  const isName = (t: SqlToken | undefined) =>
-    t !== undefined &&
-    (t.type === SqlTok.QuotedIdent || (t.type === SqlTok.Word && !NOT_ALIAS.has(word(t)!)));
-  if (!isName(tokens[i])) return null;
-  const start = tokens[i]!.start;
-  let parts = [tokens[i]!];
-  i++;
-  while (tokens[i]?.type === SqlTok.Dot && isName(tokens[i + 1])) {
-    parts = [...parts, tokens[i + 1]!];
-    i += 2;
+  const r = new Reader(sql, tokens);
+  // A sample draws from the rows it is given: over a window, from other rows.
+  if (r.depthZero().some((i) => r.word(i) === 'SAMPLE' || r.word(i) === 'TABLESAMPLE')) return null;
+  const from = r.depthZero().find((i) => r.word(i) === 'FROM');
+  if (from === undefined) return null;
+  const head = r.depthZero().find((i) => r.word(i) === 'SELECT' || r.word(i) === 'FROM');
+  const source = r.item(from + 1, false);
+  if (!source) return null;
+  // Joined items, up to the end of the FROM clause.
+  let i = source.end;
+  while (!r.endsFrom(i)) {
+    if (r.is(i, SqlTok.Comma)) i++;
+    else {
+      while (ROW_JOIN_WORDS.has(r.word(i) ?? '')) i++;
+      if (r.word(i) !== 'JOIN') return null;
+      i++;
+    }
+    if (r.word(i) === 'LATERAL') i++;
+    const joined = r.item(i, true);
+    if (!joined) return null;
+    i = joined.end;
+    if (r.word(i) === 'USING' && r.is(i + 1, SqlTok.LParen)) i = r.closing(i + 1) + 1;
+    else if (r.word(i) === 'ON') i = r.endOfCondition(i + 1);
+    if (i < 0) return null;
   }
-  const end = tokens[i - 1]!.end;
-  if (tokens[i]?.type === SqlTok.LParen) return null; // a table function
-  let alias = parts[parts.length - 1]!;
-  if (word(tokens[i]) === 'AS') i++;
-  if (isName(tokens[i]) && !FOLLOWERS.has(word(tokens[i]) ?? '')) {
-    alias = tokens[i]!;
-    i++;
-    if (tokens[i]?.type === SqlTok.LParen) return null; // column aliases: t(a, b)
-  }
-  const next = tokens[i];
-  if (next !== undefined && next.type !== SqlTok.Semicolon && !FOLLOWERS.has(word(next) ?? '')) return null;
-  const table = sql.slice(start, end);
-  const aliasText = sql.slice(alias.start, alias.end);
-  const itemEnd = tokens[i - 1]!.end;
+  const text = (a: number, b: number) => sql.slice(tokens[a]!.start, tokens[b - 1]!.end);
+  const sourceText = text(source.start, source.end);
+  const prefix = head === undefined || head === 0 ? '' : `${text(0, head)} `;
+  // Rows the window reads must be rows without semantic calls of their own (see above).
+  if (callsSemantic(prefix + sourceText)) return null;
+  const before = sql.slice(0, tokens[source.start]!.start);
+  const after = sql.slice(tokens[source.end - 1]!.end);
+  const as = source.name === null ? '' : ` AS ${source.name}`;
   return {
     limit: asked.limit,
     wanted: asked.limit + asked.offset,
-    table,
-    sql: (rows) =>
-      `${sql.slice(0, start)}(SELECT * FROM ${table} LIMIT ${rows}) AS ${aliasText}${sql.slice(itemEnd)}`,
+    source: sourceText,
+    sql: (rows) => `${before}(SELECT * FROM ${sourceText} LIMIT ${rows})${as}${after}`,
+    countSql: (atMost) =>
+      `${prefix}SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM ${sourceText} LIMIT ${atMost})`,
   };
 }
 
-/** Index of the first FROM at parenthesis depth 0, or -1. */
-function topLevelFrom(tokens: readonly SqlToken[], word: (t: SqlToken) => string | undefined): number {
-  let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.type === SqlTok.LParen) depth++;
-    else if (t.type === SqlTok.RParen) depth--;
-    else if (depth === 0 && word(t) === 'FROM') return i;
+/** A registered semantic function's call (`rvbbit_semantic_means(`, `rvbbit_embed(`) in rewritten SQL. */
+const SEMANTIC_CALL = new RegExp(`\\b${registeredName('')}\\w+\\s*\\(`, 'i');
+
+function callsSemantic(sql: string): boolean {
+  return SEMANTIC_CALL.test(sql);
+}
+
+/** Token-level reading of one statement's FROM clause. */
+class Reader {
+  private readonly depth: number[];
+
+  constructor(
+    private readonly sql: string,
+    private readonly tokens: readonly SqlToken[],
+  ) {
+    let d = 0;
+    this.depth = tokens.map((t) => {
+      if (t.type === SqlTok.RParen || t.type === SqlTok.RBracket) d--;
+      const at = d;
+      if (t.type === SqlTok.LParen || t.type === SqlTok.LBracket) d++;
+      return at;
+    });
   }
-  return -1;
+
+  /** Indexes of the tokens at parenthesis depth 0. */
+  depthZero(): number[] {
+    return this.tokens.flatMap((_, i) => (this.depth[i] === 0 ? [i] : []));
+  }
+
+  is(i: number, type: SqlToken['type']): boolean {
+    return this.tokens[i]?.type === type;
+  }
+
+  /** The token's word, upper-cased, or undefined for any other token. */
+  word(i: number): string | undefined {
+    const t = this.tokens[i];
+    return t?.type === SqlTok.Word ? this.sql.slice(t.start, t.end).toUpperCase() : undefined;
+  }
+
+  /** Index of the parenthesis closing the one at `open`, or -1. */
+  closing(open: number): number {
+    for (let i = open + 1; i < this.tokens.length; i++) {
+      if (this.depth[i] === this.depth[open] && this.is(i, SqlTok.RParen)) return i;
+    }
+    return -1;
+  }
+
+  /** True at the end of the FROM clause: the statement's end, `;`, or WHERE, LIMIT, OFFSET, SELECT. */
+  endsFrom(i: number): boolean {
+    return i >= this.tokens.length || this.is(i, SqlTok.Semicolon) || FROM_ENDS.has(this.word(i) ?? '');
+  }
+
+  /** After an ON condition: the index of the next join, comma or end of the FROM clause, or -1 for a row-adding join. */
+  endOfCondition(from: number): number {
+    const d = this.depth[from];
+    for (let i = from; i < this.tokens.length; i++) {
+      if (this.depth[i] !== d) continue;
+      if (this.endsFrom(i) || this.is(i, SqlTok.Comma)) return i;
+      const w = this.word(i);
+      // A function named like a join word (`left(s, 3)`) or a column (`t.full`) is part of the condition.
+      if (w === undefined || this.is(i + 1, SqlTok.LParen) || this.is(i - 1, SqlTok.Dot)) continue;
+      if (ROW_ADDING_JOINS.has(w)) return -1;
+      if (w === 'JOIN' || ROW_JOIN_WORDS.has(w)) return i;
+    }
+    return this.tokens.length;
+  }
+
+  private isName(i: number): boolean {
+    return this.is(i, SqlTok.QuotedIdent) || (this.is(i, SqlTok.Word) && !NOT_ALIAS.has(this.word(i)!));
+  }
+
+  private text(i: number): string {
+    const t = this.tokens[i]!;
+    return this.sql.slice(t.start, t.end);
+  }
+
+  /**
+   * The FROM item at `start`: `(subquery)`, `name(.name)*`, `name(.name)*(args)`
+   * or a file path (with an alias unless `anonymous`: a joined item, never
+   * renamed); then `[AS] alias [(columns)]`. Null for anything else.
+   */
+  item(start: number, anonymous: boolean): FromItem | null {
+    let i = start;
+    let name: string | null = null;
+    if (this.is(i, SqlTok.LParen)) {
+      if (!SUBQUERY_STARTS.has(this.word(i + 1) ?? '')) return null; // a parenthesised join
+      i = this.closing(i);
+      if (i < 0) return null;
+      i++;
+    } else if (this.isName(i)) {
+      name = this.text(i);
+      i++;
+      while (this.is(i, SqlTok.Dot) && this.isName(i + 1)) {
+        name = this.text(i + 1);
+        i += 2;
+      }
+      if (this.is(i, SqlTok.LParen)) {
+        i = this.closing(i);
+        if (i < 0) return null;
+        i++;
+      }
+    } else if (this.is(i, SqlTok.String)) {
+      i++;
+    } else return null;
+    // A file's rows go by a name DuckDB derives from its path: a renamed one needs an alias of its own.
+    const named = !this.is(start, SqlTok.String);
+    const as = this.word(i) === 'AS';
+    if (as) i++;
+    if (this.isName(i)) {
+      name = this.text(i);
+      i++;
+      if (this.is(i, SqlTok.LParen)) {
+        i = this.closing(i);
+        if (i < 0) return null;
+        i++;
+      }
+    } else if (as || !(named || anonymous)) return null;
+    // What follows an item: a join, a comma, its condition, or the end of the FROM clause.
+    const next = this.word(i);
+    const follows =
+      this.endsFrom(i) ||
+      this.is(i, SqlTok.Comma) ||
+      next === 'JOIN' ||
+      next === 'ON' ||
+      next === 'USING' ||
+      ROW_JOIN_WORDS.has(next ?? '') ||
+      ROW_ADDING_JOINS.has(next ?? '');
+    if (!follows) return null;
+    return { start, end: i, name };
+  }
 }

@@ -10,8 +10,8 @@
  * NULL placeholder sent a short-circuit (OR, CASE, COALESCE) the other way
  * that the real answer would have skipped.
  *
- * LIMIT: a statement whose LIMIT a prefix of one table can meet runs over
- * growing windows of that table (limit-window.ts states the exactness rule);
+ * LIMIT: a statement whose LIMIT a prefix of its FROM source can meet runs
+ * over growing windows of that source (limit-window.ts states the exactness rule);
  * another top-level LIMIT lets a pass record at most a budget of new tuples
  * (a few DuckDB vectors' worth, doubling each pass), so it calls about what
  * DuckDB's chunked evaluation would have, not every row.
