@@ -51,6 +51,8 @@ export const ENGINE_ERROR_CODES = {
   WORKER_START: 'a worker thread could not load its entry module',
   SYNC_WORKER_DIED: 'the worker of a synchronous call stopped answering (no heartbeat)',
   SYNC_WORKER_TIMEOUT: 'the worker of a synchronous call did not answer in time',
+  EXPLAIN_WRITE_IN_TRANSACTION:
+    'EXPLAIN of a write with semantic operators inside an open transaction (its passes run in a transaction of their own, rolled back)',
   STRATEGY_BLOCKS:
     "a statement that would block the main thread call by call (sequential, vectorized, union_all, a write inside an open transaction) in a session that must not block (a server's, unless started with --allow-blocking-strategies)",
 

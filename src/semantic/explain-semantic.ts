@@ -17,9 +17,11 @@ import {
   openEmbeddings,
   registerEmbedFunctions,
 } from '../embed/embed-statement.js';
+import type { PrefilterState } from '../embed/prefilter-state.js';
+import { RvbbitError } from '../errors.js';
 import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
-import { rewriteSemantic } from '../plan/semantic-rewrite.js';
+import { type CallSite, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import { proxyUnfitReason } from './proxy.js';
@@ -36,6 +38,7 @@ import {
   startPass,
   type Tuple,
 } from './statement-calls.js';
+import { inExplicitTransaction, WRITE_STRATEGY } from './write-passes.js';
 
 export async function explainSemantic(
   stmt: SqlStatement,
@@ -53,9 +56,16 @@ export async function explainSemantic(
       rw.sites.map((site) => site.fn),
       catalog,
     );
+    const query = isQuery(rw.sql);
+    // A write's passes run in a transaction rolled back after them: EXPLAIN changes nothing.
+    if (!query && (await inExplicitTransaction(ctx.q))) {
+      throw new RvbbitError(
+        'EXPLAIN_WRITE_IN_TRANSACTION',
+        'EXPLAIN of a statement that writes counts its calls by running it in a transaction rolled back after, which cannot open inside BEGIN … COMMIT: run the EXPLAIN outside it',
+      );
+    }
     let strategy: string = opts.strategy;
-    if (opts.strategy === 'batch' && !isQuery(rw.sql))
-      strategy = 'vectorized (the statement has side effects)';
+    if (opts.strategy === 'batch' && !query) strategy = WRITE_STRATEGY;
     if (opts.strategy === 'union_all') {
       const split = splitUnionAll(rw.sql, opts.parallel);
       strategy = split.ok
@@ -66,7 +76,9 @@ export async function explainSemantic(
       registerFunctions(engine.instance, con, catalog.functions.values());
       if (emb.state) registerEmbedFunctions(engine.instance, con);
     });
-    const recorded = await recordPasses(s, rw.sql, ctx);
+    const recorded = query
+      ? await recordPasses(s, rw.sql, ctx)
+      : await rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
     const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
     const functions: Record<string, string | number>[] = [];
     let calls = 0;
@@ -120,8 +132,12 @@ export async function explainSemantic(
       }
     }
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
+    const pairs = prefilterEstimate(emb.state?.prefilter, rw.sites, opts, ctx, s.hint);
+    tokensIn += pairs.tokensIn;
+    tokensOut += pairs.tokensOut;
+    dollars = dollars === null || pairs.dollars === null ? null : dollars + pairs.dollars;
     const report = {
-      statement: 'SELECT',
+      statement: query ? 'SELECT' : firstWord(stmt.text),
       strategy,
       parallel: opts.parallel,
       operators: rw.sites.map(
@@ -161,6 +177,51 @@ export async function explainSemantic(
     closeEmbeddings(s);
     closeStatement(s);
   }
+}
+
+async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): Promise<T> {
+  await ctx.q.run((con) => con.run('BEGIN TRANSACTION'));
+  try {
+    return await body();
+  } finally {
+    await ctx.q.run((con) => con.run('ROLLBACK'));
+  }
+}
+
+/** The statement's first keyword (CREATE, INSERT, UPDATE, COPY …), past comments. */
+function firstWord(sql: string): string {
+  const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+  return /[A-Za-z]+/.exec(code)?.[0]?.toUpperCase() ?? 'SQL';
+}
+
+/**
+ * Tokens and dollars of a pre-filtered `~`: its pairs are chosen by
+ * embeddings, so EXPLAIN's passes never reach them and est_calls counts its
+ * bound (explainEmbeddings); each of those calls is priced as one run of the
+ * operator's cascade over a sample pair (the first values seen on each side).
+ */
+function prefilterEstimate(
+  p: PrefilterState | undefined,
+  sites: readonly CallSite[],
+  opts: SemanticOptions,
+  ctx: SemanticRunContext,
+  hint: string,
+): { tokensIn: number; tokensOut: number; dollars: number | null } {
+  const fn = sites.find((x) => x.word === '~')?.fn;
+  if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: 0 };
+  const { engine } = ctx;
+  const calls = p.callsBound(engine.semantic.smallSideLimit);
+  const [left, right] = fn.sql.args;
+  const sample = {
+    ...(left ? { [left.name]: p.lefts.values().next().value ?? '' } : {}),
+    ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),
+    hint,
+  };
+  const per = tokensPerRun(fn.lazy.cascade, sample);
+  const tokensIn = calls * per.tokensIn;
+  const tokensOut = calls * per.tokensOut;
+  const models = modelsOf(fn.lazy.cascade, opts.model, engine.llm.defaultModel);
+  return { tokensIn, tokensOut, dollars: estimateDollars(engine.llm, models, tokensIn, tokensOut) };
 }
 
 export const EXPLAIN_NOTE =

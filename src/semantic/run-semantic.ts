@@ -35,7 +35,12 @@ import { byFunction, loadCascadesOf, type PlanNote, targetOf } from './resolve-t
 import type { SemanticEngine } from './semantic-engine.js';
 import { outputValue } from './sql-types.js';
 import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
-import { inExplicitTransaction, runWrite } from './write-passes.js';
+import {
+  inExplicitTransaction,
+  runWrite,
+  WRITE_IN_TRANSACTION_STRATEGY,
+  WRITE_STRATEGY,
+} from './write-passes.js';
 
 export interface SemanticRunContext {
   readonly engine: SemanticEngine;
@@ -179,7 +184,7 @@ export async function runSemantic(
         more,
         emb: emb.state,
       });
-      out = { result, strategy: 'batch (a write: passes that missed calls rolled back)', passes, plans };
+      out = { result, strategy: WRITE_STRATEGY, passes, plans };
     } else {
       out = await runSync(rewritten, s, runner, opts, ctx);
     }
@@ -214,8 +219,7 @@ async function runSync(
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   let strategy: string = opts.strategy;
   let sql = rw.sql;
-  if (opts.strategy === 'batch')
-    strategy = 'vectorized (a write inside an open transaction cannot run rolled-back record passes)';
+  if (opts.strategy === 'batch') strategy = WRITE_IN_TRANSACTION_STRATEGY;
   if (opts.strategy === 'union_all') {
     const split = splitUnionAll(rw.sql, opts.parallel);
     if (split.ok) sql = split.sql;

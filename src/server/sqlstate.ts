@@ -75,6 +75,7 @@ export const SQLSTATE_OF_CODE = {
   SYNC_WORKER_DIED: SqlState.internalError,
   SYNC_WORKER_TIMEOUT: SqlState.internalError,
   STRATEGY_BLOCKS: SqlState.featureNotSupported,
+  EXPLAIN_WRITE_IN_TRANSACTION: SqlState.featureNotSupported,
   QUEUE_UNAVAILABLE: SqlState.systemError,
   QUEUE_NO_WORKER: SqlState.systemError,
   QUEUE_JOB_FAILED: SqlState.internalError,

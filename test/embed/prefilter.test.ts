@@ -104,6 +104,11 @@ test('EXPLAIN shows the pairs pruned and the bound on calls, making no call', as
     'prefilter embeddings (text-embedding-3-small): 90 distinct texts, 90 cached, 0 calls of up to 128',
   ]);
   assert.is(prop('est_calls'), '80');
+  // The 80 pair calls are priced: tokens and dollars of 80 runs of the operator's cascade.
+  const tokensIn = Number(prop('est_tokens_in'));
+  assert.ok(tokensIn > 0 && tokensIn % 80 === 0, `est_tokens_in ${tokensIn}`);
+  assert.ok(Number(prop('est_tokens_out')) > 0);
+  assert.ok(Number(prop('est_dollars')) > 0, `est_dollars ${prop('est_dollars')}`);
   const s = await f.sim.stats();
   assert.is(s.requests + s.embeddingRequests, 0);
 });

@@ -97,6 +97,32 @@ test('COPY (query) TO a file writes the answered rows', async ({ f, dir }) => {
   assert.is(readFileSync(file, 'utf8'), 'id,eco\n1,true\n2,false\n3,false\n4,true\n');
 });
 
+test('EXPLAIN of a write counts its calls, makes none and changes nothing', async ({ f }) => {
+  const rows = await f.rows(
+    `EXPLAIN CREATE TABLE never AS SELECT id FROM docs WHERE body MEANS 'eco friendly'`,
+  );
+  const prop = (k: string) => rows.find((r) => r.property === k)?.value;
+  assert.is(prop('statement'), 'CREATE');
+  assert.is(prop('strategy'), 'batch (a write: passes that missed calls rolled back)');
+  assert.is(prop('est_calls'), String(DOCS_CALLS));
+  assert.is(await f.requests(), 0);
+  assert.equal(await f.rows(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'never'`), [
+    { n: 0 },
+  ]);
+  const s = await f.engine.session();
+  try {
+    await s.query('BEGIN');
+    const err = await s.query(`EXPLAIN INSERT INTO big SELECT id, body FROM docs WHERE body MEANS 'x'`).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string },
+    );
+    assert.is(err?.code, 'EXPLAIN_WRITE_IN_TRANSACTION');
+    await s.query('ROLLBACK');
+  } finally {
+    s.close();
+  }
+});
+
 test('inside BEGIN … COMMIT a write runs on the blocking path and the transaction stays usable', async ({
   f,
 }) => {
