@@ -9,8 +9,11 @@
  *   open   ── new attempts wait; one probe every `probeEveryMs` goes through;
  *             any answer (even a 429 or a 4xx) closes it again
  *   open for `downAfterMs` since the streak began ──▶ down: attempts fail at
- *             once with LLM_ENDPOINT_DOWN (a probe still goes out every
- *             `probeEveryMs`, so a later statement recovers when the provider does)
+ *             once with LLM_ENDPOINT_DOWN, except while a probe is out: an
+ *             attempt that finds the probe slot due becomes the probe, and the
+ *             others wait for its answer (for at most `downAfterMs`) instead of
+ *             failing, so the first statement after the provider is back
+ *             succeeds whole rather than losing every row but the probe's
  */
 import { epochUs } from '../epoch-clock.js';
 import { RvbbitError } from '../errors.js';
@@ -41,7 +44,9 @@ export const BREAKER_DEFAULTS: Required<BreakerOptions> = {
 // BigInt64 words (µs since the epoch)
 const STREAK_START = 0;
 const NEXT_PROBE = 1;
-const BIG_WORDS = 2;
+/** When the probe now out went (0: none out). */
+const PROBE_SENT = 2;
+const BIG_WORDS = 3;
 // Int32 words
 const OPEN = 0;
 const STREAK = 1;
@@ -91,12 +96,15 @@ export class SharedBreaker {
     if (Atomics.load(this.i32, STREAK) === 0 && this.isClosed()) return;
     Atomics.store(this.i32, STREAK, 0);
     Atomics.store(this.big, STREAK_START, 0n);
+    Atomics.store(this.big, PROBE_SENT, 0n);
     Atomics.store(this.i32, OPEN, 0);
   }
 
   /** An outage failure: no connection (status 0) or a 5xx. */
   failed(status: number): void {
     Atomics.store(this.i32, LAST_STATUS, status);
+    // Whether or not it was the probe's, a failure ends the wait for one: waiters fail fast again.
+    Atomics.store(this.big, PROBE_SENT, 0n);
     const n = Atomics.add(this.i32, STREAK, 1) + 1;
     const now = epochUs();
     if (n === 1) Atomics.compareExchange(this.big, STREAK_START, 0n, now);
@@ -120,12 +128,21 @@ export class SharedBreaker {
       const now = epochUs();
       const next = Atomics.load(this.big, NEXT_PROBE);
       const every = BigInt(Atomics.load(this.i32, PROBE_MS)) * 1000n;
-      if (now >= next && Atomics.compareExchange(this.big, NEXT_PROBE, next, now + every) === next) return;
-      if (this.isDown()) throw this.downError();
+      if (now >= next && Atomics.compareExchange(this.big, NEXT_PROBE, next, now + every) === next) {
+        Atomics.store(this.big, PROBE_SENT, now);
+        return;
+      }
+      if (this.isDown() && !this.probeOut(now)) throw this.downError();
       // Polled: a woken waiter would find the state changed by another thread anyway.
       const waitMs = Math.min(200, Math.max(10, Number(next - now) / 1000));
       await sleep(waitMs * (0.75 + Math.random() * 0.5), signal);
     }
+  }
+
+  /** A probe went out less than `downAfterMs` ago and has had no answer yet. */
+  private probeOut(now: bigint): boolean {
+    const sent = Atomics.load(this.big, PROBE_SENT);
+    return sent !== 0n && now - sent < BigInt(Atomics.load(this.i32, DOWN_AFTER_MS)) * 1000n;
   }
 
   /** How long the current streak of failures has lasted, in ms (0 when none). */

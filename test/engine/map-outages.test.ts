@@ -78,4 +78,34 @@ test('a dead provider: every row fails with LLM_ENDPOINT_DOWN naming host:port, 
   });
 });
 
+test('the first statement after an outage ends succeeds whole (its calls wait for the probe, not fail fast)', async () => {
+  const sim = await startSimulator({ outage: { mode: 'refuse' } });
+  const engine = await createEngine({
+    cascadeRoots: [ENGINE_CASCADES],
+    provider: {
+      baseUrl: sim.url,
+      model: 'sim-small',
+      breaker: { openAfterMs: 100, downAfterMs: 1000, probeEveryMs: 200 },
+      backoff: { baseMs: 20, maxMs: 100 },
+    },
+    threads: 2,
+  });
+  try {
+    const down = await engine.query(mapSql(60, 20));
+    assert.is(failedRows(down.rows).length, 60, 'every row fails while the provider is down');
+    assert.match(String(down.rows[0]!._error), 'is down');
+    sim.setOptions({ outage: null });
+    // Long past a probe slot, and with nothing in flight: the breaker is still "down" here.
+    await new Promise((r) => setTimeout(r, 1500));
+    sim.resetStats();
+    const back = await engine.query(mapSql(300, 20));
+    assert.is(back.rows.length, 300);
+    assert.equal(failedRows(back.rows), [], 'no row of the first statement after recovery fails');
+    assert.is(sim.stats().requests, 300, 'each row called once: none paid and thrown away');
+  } finally {
+    await engine.close();
+    await sim.close();
+  }
+});
+
 test.run();
