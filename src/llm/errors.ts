@@ -60,8 +60,10 @@ export class RetryableFailure extends Error {
 /**
  * Replaces every occurrence of the secret in a text: keys never leave the
  * client. Matches the key trimmed and as a provider may echo it: each
- * character literal, percent-encoded (%2D, any case) or JSON-escaped
- * (\u002d, any case; \/ for a slash), in any mixture.
+ * character literal in any letter case, percent-encoded (%2D, any case) or
+ * JSON-escaped (\u002d, any case; \/ for a slash), in any mixture; the
+ * whole key as hex (any case) or base64 (standard or URL-safe, padded or
+ * not, alone or inside a longer base64 text such as a Basic credential).
  */
 export function redact(text: string, secret: string | undefined): string {
   const s = secret?.trim();
@@ -80,7 +82,12 @@ function secretPattern(secret: string): RegExp {
   }
   let source = '';
   for (const ch of secret) {
-    const forms = [ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')];
+    const upper = ch.toUpperCase();
+    const lower = ch.toLowerCase();
+    const literal = ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+    const forms = [
+      upper !== lower && upper.length === 1 && lower.length === 1 ? `[${lower}${upper}]` : literal,
+    ];
     const percent = encodeURIComponent(ch);
     forms.push(
       percent === ch
@@ -94,9 +101,32 @@ function secretPattern(secret: string): RegExp {
     if (ch === '/') forms.push('\\\\/');
     source += `(?:${forms.join('|')})`;
   }
+  const whole = [...base64Forms(secret), caseless(Buffer.from(secret, 'utf8').toString('hex'))];
   lastSecret = secret;
-  lastPattern = new RegExp(source, 'g');
+  lastPattern = new RegExp(`(?:${source})|${whole.join('|')}`, 'g');
   return lastPattern;
+}
+
+/**
+ * The key's base64 as it stands inside any base64 text: with 0, 1 or 2 bytes
+ * before it the key's characters fall on a different alignment, so each of
+ * the three yields the characters that only the key's bits decide (the first
+ * and last, shared with neighbouring bytes, are left out), in the standard
+ * and the URL-safe alphabet, escaped for a RegExp.
+ */
+function base64Forms(secret: string): string[] {
+  const key = Buffer.from(secret, 'utf8');
+  const out = new Set<string>();
+  for (const before of [0, 1, 2]) {
+    const b64 = Buffer.concat([Buffer.alloc(before), key]).toString('base64');
+    const from = Math.ceil((before * 8) / 6);
+    const to = Math.floor(((before + key.length) * 8) / 6);
+    const core = b64.slice(from, to);
+    if (core.length < 4) continue;
+    out.add(core);
+    out.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...out].map((f) => f.replace(/[+/]/g, '\\$&'));
 }
 
 function hex2(code: number): string {
