@@ -33,7 +33,7 @@ async function check(file: string): Promise<Checked> {
   const [{ CascadeError }, { loadCascade }, { readOperatorFile }, { RvbbitError }] = await Promise.all([
     import('../cascade/cascade-error.js'),
     import('../cascade/load-cascade.js'),
-    import('../plan/operator-catalog.js'),
+    import('../plan/operator-file.js'),
     import('../errors.js'),
   ]);
   const where = (p: { line: number; column: number; path: string; what: string }) =>

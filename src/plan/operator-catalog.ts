@@ -26,20 +26,18 @@
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  AGGREGATES,
   type AggregateDef,
   createGrammar,
   DEFAULT_OPERATORS,
   type Grammar,
   type OperatorDef,
 } from '../../grammar/index.js';
-import { buildOperatorSet } from '../../grammar/operators.js';
 import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
-import { failWith, MAX_CASCADE_BYTES, readCascadeDocument } from '../cascade/read-cascade.js';
-import { type FieldPath, formatPath, parseYamlSource, type YamlSource } from '../cascade/yaml-source.js';
+import { MAX_CASCADE_BYTES } from '../cascade/read-cascade.js';
 import { SIMILAR_TO } from '../embed/embed-sql.js';
 import { errorMessage, RvbbitError } from '../errors.js';
 import { packagePath } from '../package-files.js';
+import { type Declared, declaredBy, readOperatorFile, salvage } from './operator-file.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
 export class LazyCascade {
@@ -91,19 +89,10 @@ export interface OperatorCatalog {
   readonly grammar: Grammar;
 }
 
-/** What one file declares to the grammar: its words (`[word]` or `[word, optional]`) and its call. */
-interface Declared {
-  readonly name: string;
-  readonly returns: string;
-  readonly forms: readonly (readonly string[])[];
-  readonly call: AggregateDef | undefined;
-}
-
 type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: BrokenOperatorFile });
 
 const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
-const BUILT_IN_CALLS = new Set(AGGREGATES.map((a) => a.functionName));
 
 /** Loads the catalog from the shipped operators and `roots` (operator roots: see the rule above). */
 export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
@@ -111,26 +100,8 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
   const owner = new Map<string, string>(); // function name → the folder that set it
   const broken: BrokenOperatorFile[] = [];
   for (const { dir, file } of operatorFiles(roots)) {
-    let claim: Claim | undefined;
-    try {
-      const text = readFileSync(file, 'utf8');
-      if (!/^sql_function:/m.test(text)) continue;
-      try {
-        const sql = readOperatorFile(file, text);
-        if (sql)
-          claim = {
-            ...declaredBy(sql),
-            fn: { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) },
-          };
-      } catch (err) {
-        const declared = salvage(text);
-        const skipped = { file, error: asError(file, err), functionName: declared?.name };
-        broken.push(skipped);
-        if (declared) claim = { ...declared, broken: skipped };
-      }
-    } catch (err) {
-      broken.push({ file, error: asError(file, err), functionName: undefined });
-    }
+    const { claim, skipped } = readClaim(file);
+    if (skipped) broken.push(skipped);
     if (!claim) continue;
     // Shipped < roots; among roots the first listed wins, as in cascade resolution.
     const prev = owner.get(claim.name);
@@ -166,103 +137,35 @@ export function operatorLoadError(broken: BrokenOperatorFile, word: string): Rvb
   });
 }
 
-/**
- * A file's sql_function, read and checked without compiling the cascade: YAML,
- * the cascade schema, and its words and call name as the grammar checks them.
- * Throws naming file:line:col (`rvbbit cascades validate` reports the same).
- */
-export function readOperatorFile(file: string, text: string): SqlFunction | undefined {
-  const { data, problems, source } = readCascadeDocument(text, file);
-  if (problems.length > 0) failWith(problems);
-  const sql = data.sqlFunction;
-  if (!sql) return undefined;
-  sql.operators.forEach((form, i) => {
-    const path = ['sql_function', 'operators', i];
-    if (form.keywords.length > 2) {
-      throw operatorError(
-        file,
-        source,
-        path,
-        `operator '${form.text}' has ${form.keywords.length} words; an operator is one word, optionally followed by one more`,
-      );
-    }
-    const refusal = grammarRefusal([
-      { word: form.keywords[0]!, functionName: sql.name, returns: sql.returns },
-    ]);
-    if (refusal) throw operatorError(file, source, path, refusal);
-  });
-  const call = dimensionCall(sql.name, sql.shape, sql.args.length, sql.returns);
-  const refusal = call && grammarRefusal([], [call]);
-  if (refusal) throw operatorError(file, source, ['sql_function', 'name'], refusal);
-  return sql;
-}
-
-function declaredBy(sql: SqlFunction): Declared {
-  return {
-    name: sql.name,
-    returns: sql.returns,
-    forms: sql.operators.map((o) => o.keywords),
-    call: dimensionCall(sql.name, sql.shape, sql.args.length, sql.returns),
-  };
-}
-
-/** What a file that did not load still says it declares: its name, and the words and call the grammar accepts. */
-function salvage(text: string): Declared | undefined {
-  const value = parseYamlSource(text).value as { sql_function?: Record<string, unknown> } | null | undefined;
-  const raw = value?.sql_function;
-  const name = raw?.['name'];
-  if (typeof name !== 'string') return undefined;
-  const returns = typeof raw!['returns'] === 'string' ? raw!['returns'].toUpperCase() : 'BOOLEAN';
-  const forms = (Array.isArray(raw!['operators']) ? raw!['operators'] : [])
-    .map((form) => /\}\}\s+(.+?)\s+\{\{/.exec(String(form))?.[1]?.toUpperCase().split(/\s+/) ?? [])
-    .filter((words) => words.length === 1 || words.length === 2)
-    .filter((words) => !grammarRefusal([{ word: words[0]!, functionName: name, returns }]));
-  const args = Array.isArray(raw!['args']) ? raw!['args'].length : 1;
-  const call = dimensionCall(name, raw!['shape'], args, returns);
-  return { name, returns, forms, call: call && !grammarRefusal([], [call]) ? call : undefined };
-}
-
-/** Why the grammar would refuse these words or calls (a SQL keyword, not a word), or undefined. */
-function grammarRefusal(
-  operators: readonly OperatorDef[],
-  calls: readonly AggregateDef[] = [],
-): string | undefined {
+/** A file's claim on its function name: the function, or what a file that does not load still declares. */
+function readClaim(file: string): { claim?: Claim; skipped?: BrokenOperatorFile } {
+  let text: string;
   try {
-    buildOperatorSet(operators, calls);
-    return undefined;
+    text = readFileSync(file, 'utf8');
   } catch (err) {
-    if (err instanceof RvbbitError) return err.message;
-    throw err;
+    return { skipped: { file, error: asError(file, err), functionName: undefined } };
   }
-}
-
-function operatorError(file: string, source: YamlSource, path: FieldPath, what: string): RvbbitError {
-  const { line, column } = source.positionOf(path);
-  const where = formatPath(path);
-  return new RvbbitError('E_BAD_OPERATOR', `${file}:${line}:${column}: ${where}: ${what}`, {
-    file,
-    line,
-    column,
-    path: where,
-    what,
-  });
+  if (!/^sql_function:/m.test(text)) return {};
+  try {
+    const sql = readOperatorFile(file, text);
+    if (!sql) return {};
+    return {
+      claim: {
+        ...declaredBy(sql),
+        fn: { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) },
+      },
+    };
+  } catch (err) {
+    const declared = salvage(text);
+    const skipped = { file, error: asError(file, err), functionName: declared?.name };
+    return { skipped, ...(declared ? { claim: { ...declared, broken: skipped } } : {}) };
+  }
 }
 
 function asError(file: string, err: unknown): RvbbitError {
   return err instanceof RvbbitError
     ? err
     : new RvbbitError('CASCADE_YAML', `${file}: ${errorMessage(err)}`, { file });
-}
-
-/** `TOPICS(col, n)`: a dimension function is called by its name (built-in ones are already known). */
-function dimensionCall(
-  name: string,
-  shape: unknown,
-  args: number,
-  returns: string,
-): AggregateDef | undefined {
-  if (shape !== 'dimension' || BUILT_IN_CALLS.has(name)) return undefined;
-  return { name: name.toUpperCase(), functionName: name, minArgs: 1, maxArgs: Math.max(1, args), returns };
 }
 
 function dimensionCalls(claims: Iterable<Claim>): AggregateDef[] {
