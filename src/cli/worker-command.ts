@@ -8,6 +8,7 @@
  * No `--model`: every job carries the coordinator's default model, which its
  * cache keys name (aliases in the worker's config file still map it).
  */
+import { rmSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +21,7 @@ import { printError } from './print-error.js';
 interface WorkerFlags {
   redis: string;
   concurrency?: number;
-  cascades?: string;
+  cacheDir?: string;
   providerUrl?: string;
   sim?: boolean;
   threads?: number;
@@ -45,7 +46,10 @@ export function registerWorker(program: Command): void {
       process.env.RVBBIT_REDIS_URL || undefined,
     )
     .option('--concurrency <n>', 'chunk jobs at once (default 64)', intArg('--concurrency', 1, 10000))
-    .option('--cascades <dir>', 'folder received cascade files are written to (default: a new temp folder)')
+    .option(
+      '--cache-dir <dir>',
+      'where this worker makes its private folder for the cascades jobs carry (default: the system temp folder)',
+    )
     .option('--provider-url <url>', 'OpenAI-compatible endpoint (default: RVBBIT_BASE_URL)')
     .option('--sim', 'answer with the built-in simulator, started in-process')
     .option('--threads <n>', 'worker threads (default: cores − 1, at most 4)', intArg('--threads', 1, 64))
@@ -79,7 +83,9 @@ export function registerWorker(program: Command): void {
 }
 
 async function runWorker(flags: WorkerFlags): Promise<void> {
-  const cascadeDir = await cascadeFolder(flags.cascades);
+  const cascadeDir = await privateCascadeFolder(flags.cacheDir);
+  // Removed however the worker ends (a stop, an error, Ctrl-C): it holds only copies of jobs' texts.
+  process.once('exit', () => rmSync(cascadeDir, { recursive: true, force: true }));
   const [
     { providerOfFlags },
     { resolveProvider, workerLlmConfigOf },
@@ -142,12 +148,15 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   process.on('SIGINT', () => void stop());
 }
 
-async function cascadeFolder(dir: string | undefined): Promise<string> {
-  if (dir === undefined) return mkdtemp(join(tmpdir(), 'rvbbit-worker-'));
-  const full = resolve(dir);
-  const s = await stat(full).catch(() => undefined);
-  if (!s?.isDirectory()) {
-    throw new RvbbitError('WORKER_CONFIG', `--cascades ${full}: no such folder`);
-  }
-  return full;
+/**
+ * The folder the cascade texts that jobs carry are written to (the pool's
+ * threads load cascades from files): a new one of this worker's own (mkdtemp:
+ * mode 0700), never a user's folder, so no source tree fills with
+ * hash-named copies and a read-only one is no obstacle.
+ */
+async function privateCascadeFolder(parent: string | undefined): Promise<string> {
+  const base = resolve(parent ?? tmpdir());
+  const s = await stat(base).catch(() => undefined);
+  if (!s?.isDirectory()) throw new RvbbitError('WORKER_CONFIG', `--cache-dir ${base}: no such folder`);
+  return mkdtemp(join(base, 'rvbbit-worker-'));
 }

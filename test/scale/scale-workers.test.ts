@@ -1,10 +1,13 @@
 /**
  * Workers that are missing or cannot start, and one that stops: with no
  * worker alive the statement says it is waiting, then fails after its
- * deadline; a worker started with a bad cascade folder or no provider exits
+ * deadline; a worker started with a bad cache folder or no provider exits
  * and its error reaches the coordinator's statement error; SIGTERM lets a
  * worker finish the jobs it holds (the MAP completes, every row once).
  */
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine, RvbbitError } from '../../src/index.js';
@@ -23,13 +26,13 @@ t(
     const redis = await startRedis();
     try {
       const [badRoot, noProvider] = await Promise.all([
-        failingWorker(redis.url, ['--cascades', '/nonexistent/rvbbit-cascades'], {
+        failingWorker(redis.url, ['--cache-dir', '/nonexistent/rvbbit-cascades'], {
           RVBBIT_BASE_URL: 'http://127.0.0.1:9/v1',
         }),
         failingWorker(redis.url, [], { RVBBIT_BASE_URL: '' }),
       ]);
       assert.is(badRoot.code, 2);
-      assert.match(badRoot.err, /--cascades \/nonexistent\/rvbbit-cascades: no such folder/);
+      assert.match(badRoot.err, /--cache-dir \/nonexistent\/rvbbit-cascades: no such folder/);
       assert.is(noProvider.code, 2);
       assert.match(noProvider.err, /no LLM provider configured for this worker/);
       const notices: string[] = [];
@@ -53,7 +56,7 @@ t(
         message,
         /no rvbbit worker took this statement's chunks from redis:\/\/127\.0\.0\.1:\d+ in 1\.5 s/,
       );
-      assert.match(message, /--cascades \/nonexistent\/rvbbit-cascades: no such folder/);
+      assert.match(message, /--cache-dir \/nonexistent\/rvbbit-cascades: no such folder/);
       assert.match(message, /no LLM provider configured for this worker/);
       // The notice goes to the statement's own callback (a server client's NOTICE), not the engine's.
       assert.equal(notices, []);
@@ -73,7 +76,12 @@ t(
     const sim = await startSimulator({ latencyMs: 40 });
     const env = { RVBBIT_BASE_URL: sim.url };
     const args = ['--max-concurrency', '1000', '--threads', '1'];
-    const workers = await Promise.all([startWorker(redis.url, args, env), startWorker(redis.url, args, env)]);
+    // Worker 0 keeps the cascades jobs carry in a private folder inside this one, removed when it stops.
+    const cacheParent = mkdtempSync(join(tmpdir(), 'rvbbit-cache-parent-'));
+    const workers = await Promise.all([
+      startWorker(redis.url, [...args, '--cache-dir', cacheParent], env),
+      startWorker(redis.url, args, env),
+    ]);
     const engine = await createEngine({
       cascadeRoots: [ENGINE_CASCADES],
       provider: { baseUrl: sim.url },
@@ -82,11 +90,19 @@ t(
     try {
       const running = engine.query(mapSql(400, 20));
       while (sim.stats().requests < 100) await new Promise((r) => setTimeout(r, 5));
+      const own = readdirSync(cacheParent);
+      assert.is(own.length, 1);
+      assert.match(own[0]!, /^rvbbit-worker-/);
+      assert.ok(
+        (statSync(join(cacheParent, own[0]!)).mode & 0o077) === 0,
+        'the folder is the worker’s alone',
+      );
       workers[0]!.child.kill('SIGTERM');
       const result = await running;
       const stopped = await workers[0]!.done;
       assert.is(stopped.code, 0);
       assert.match(stopped.err, /finishing the jobs it holds/);
+      assert.equal(readdirSync(cacheParent), [], 'the private folder is gone with the worker');
       assert.is(result.rows.length, 400);
       assert.equal(
         result.rows.map((r) => Number(r.id)),
