@@ -120,6 +120,9 @@ export class QueueLink {
   /** Queues one chunk and resolves with its result (the first completion of its job id). */
   async submit(jobId: string, job: ChunkJob, notice?: (message: string) => void): Promise<ChunkJobResult> {
     await this.open();
+    // With nothing outstanding, a restart since the last job lost nothing: learn the new run_id
+    // now, or the first health check would fail this statement as "restarted mid-statement".
+    if (this.waiters.size === 0) await this.adoptRunId();
     const done = new Promise<ChunkJobResult>((resolve, reject) => {
       this.waiters.set(jobId, { resolve, reject, statement: job.statement, notice });
     });
@@ -195,6 +198,15 @@ export class QueueLink {
     if (!w) return; // a duplicate completion, or another coordinator's job
     this.waiters.delete(jobId);
     w.resolve((typeof value === 'string' ? JSON.parse(value) : value) as ChunkJobResult);
+  }
+
+  private async adoptRunId(): Promise<void> {
+    try {
+      const info = await withTimeout(this.client().info('server'), PING_TIMEOUT_MS);
+      this.runId = /run_id:(\w+)/.exec(info)?.[1] ?? this.runId;
+    } catch {
+      // Unreachable now: enqueue waits for the reconnect (up to redisDownMs) and the health check decides.
+    }
   }
 
   /** The health check runs while jobs are outstanding. */

@@ -193,6 +193,22 @@ t(
   },
 );
 
+t('Redis restarted between statements: the next statement runs whole, each row called once', async (ctx) => {
+  const { f, coord } = ctx;
+  assert.is((await coord.query(mapSql(20, 10, 'before-idle-restart'))).rows.length, 20);
+  await f.redis.restart();
+  // The workers reconnect by themselves; the coordinator's link has had no job since.
+  await sleep(1_500);
+  f.sim.resetStats();
+  const next = await coord.query(mapSql(200, 20, 'after-idle-restart'));
+  assert.is(next.rows.length, 200);
+  assert.equal(
+    next.rows.filter((r) => r._error != null).map((r) => r._error),
+    [],
+  );
+  assert.is(f.sim.stats().requests, 200, 'no call paid and thrown away');
+});
+
 /** A MAP whose cascade queries the coordinator's database: its chunks run there, under the coordinator's lease. */
 const onCoordinator = (n: number) =>
   `RVBBIT MAP PARALLEL 10 'summarize_table' USING (SELECT 'items' AS data_table, i AS row_count FROM range(${n}) t(i) ORDER BY i) WITH (cache = false)`;
