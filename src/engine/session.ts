@@ -64,7 +64,11 @@ export class Session {
 
   async query(sql: string, params?: readonly unknown[], options: QueryOptions = {}): Promise<QueryResult> {
     let last: QueryResult = { columns: [], rows: [] };
-    for (const { stmt, text } of this.parse(sql)) last = await this.logged(stmt, text, params, options);
+    for (const { stmt, text } of this.parse(sql)) {
+      // A cancel stops the statements still to come, not only the one running.
+      if (options.signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
+      last = await this.logged(stmt, text, params, options);
+    }
     return last;
   }
 
@@ -135,14 +139,22 @@ export class Session {
     const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
     // Queue notices (waiting for a worker) reach this statement's caller: the CLI, a server client.
     const unlisten = this.shared.queue?.listen(log.queryId, options.onNotice);
+    // DuckDB stops a running query only when told: an abort interrupts this connection's query
+    // (plain SQL as well as an operator statement's passes). Harmless when nothing runs.
+    const interrupt = () => this.q.con.interrupt();
+    options.signal?.addEventListener('abort', interrupt, { once: true });
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
       return out.result;
     } catch (err) {
       await log.failed(options.signal?.aborted ? 'cancelled' : 'error', err);
-      throw duckdbError(err);
+      const e = duckdbError(err);
+      if (options.signal?.aborted && e.code === 'DUCKDB_INTERRUPT')
+        throw new RvbbitError('CANCELLED', 'statement cancelled', {}, { cause: err });
+      throw e;
     } finally {
+      options.signal?.removeEventListener('abort', interrupt);
       unlisten?.();
     }
   }

@@ -115,7 +115,7 @@ export class PgConnection {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     clearTimeout(this.loginTimer);
-    this.queries?.executor.cancel();
+    this.queries?.executor.close();
     this.host.unregister(this);
     // The session's DuckDB connection must not close under a running statement: wait for it.
     const session = this.session;

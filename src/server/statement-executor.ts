@@ -48,6 +48,8 @@ const ENDS_OF_BLOCK = ['ROLLBACK', 'ABORT', 'COMMIT', 'END'];
 export class StatementExecutor {
   private tx: TxStatus = 'I';
   private running: AbortController | undefined;
+  /** The client is gone: nothing more runs. */
+  private closed = false;
   /** DECLARE'd cursors and streaming portals (cursors.ts). */
   readonly cursors = new Cursors();
 
@@ -71,6 +73,15 @@ export class StatementExecutor {
     this.running?.abort();
   }
 
+  /**
+   * The client went away: the running statement is cancelled and no later one
+   * starts (a message of 20,000 INSERTs stops at the one running, not after all).
+   */
+  close(): void {
+    this.closed = true;
+    this.cancel();
+  }
+
   /** An error before any statement ran (the query does not parse) still aborts an open block. */
   failBlock(): void {
     if (this.tx === 'T') this.tx = 'E';
@@ -78,6 +89,7 @@ export class StatementExecutor {
 
   /** Runs a statement with cancellation wired to CancelRequest; updates the transaction status. */
   async run(sql: string, values: readonly unknown[] | undefined): Promise<StatementOutcome> {
+    if (this.closed) throw new RvbbitError('CANCELLED', 'canceling statement: the client disconnected');
     const controller = new AbortController();
     const [word = ''] = leadingWords(sql, 1);
     if (this.tx === 'E') {
@@ -169,6 +181,7 @@ export class StatementExecutor {
    * pg_cancel_backend aborts its signal (a streaming portal's reads).
    */
   async guard<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.closed) throw new RvbbitError('CANCELLED', 'canceling statement: the client disconnected');
     const controller = new AbortController();
     this.running = controller;
     try {
