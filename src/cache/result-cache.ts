@@ -7,6 +7,7 @@ import { DuckDBTimestampValue, listValue } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { FILE_STORE, type RvbbitStore } from '../obs/schema.js';
+import { AnswerFlights } from './answer-flights.js';
 import { LruCache } from './lru-cache.js';
 
 export interface ResultCacheOptions {
@@ -32,15 +33,22 @@ export interface CacheWrite {
 
 const NEVER = Number.POSITIVE_INFINITY;
 
+/** Entries stored together, with when they were stored and when they expire (ms; NEVER = no expiry). */
+type StoredBatch = readonly (CacheWrite & { readonly createdAt: number; readonly expiresAt: number })[];
+
 function timestamp(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
 }
 
 export class ResultCache {
+  /** Calls in flight by cache key, for every statement of the engine (answer-flights.ts). */
+  readonly flights = new AnswerFlights();
   private readonly lru: LruCache<string>;
   private readonly rows: BufferedAppender;
   /** Stored but not yet flushed to rvbbit.cache: found here, so a lookup never forces a commit. */
   private readonly unflushed = new Map<string, { readonly value: string; readonly expiresAt: number }>();
+  /** Batches stored whose rows wait in the connection's queue for the appender (a flush does not cover them). */
+  private readonly unappended: StoredBatch[] = [];
   private hits = 0;
   private misses = 0;
 
@@ -55,7 +63,7 @@ export class ResultCache {
       schema: store.schema,
       catalog: store.catalog,
       maxDelayMs: store.durableWithinMs,
-      onFlush: () => this.unflushed.clear(),
+      onFlush: () => this.flushed(),
     });
   }
 
@@ -97,6 +105,17 @@ export class ResultCache {
   }
 
   /**
+   * The value in memory for `key`, counting nothing: a row that missed its
+   * lookup checks again here when it finds no call in flight, since one may
+   * have landed while the lookup read the table.
+   */
+  recall(key: string): string | undefined {
+    const now = Date.now();
+    const pending = this.unflushed.get(key);
+    return this.lru.get(key, now) ?? (pending && pending.expiresAt > now ? pending.value : undefined);
+  }
+
+  /**
    * Memory-only lookup, synchronous: for code that cannot await (a DuckDB
    * function answering inside a running query). Counts hits and misses.
    */
@@ -114,25 +133,45 @@ export class ResultCache {
     return found;
   }
 
-  /** Stores finished results in memory and in the table (buffered; flushed before lookups and stats). */
+  /**
+   * Stores finished results: in memory before it returns (a lookup, or a row
+   * whose call just landed, finds them at once), in the table buffered
+   * (flushed before lookups and stats).
+   */
   store(entries: readonly CacheWrite[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
     const now = Date.now();
-    return this.rows.append(entries.length, (appender) => {
-      for (const e of entries) {
-        const expiresAt = e.ttlMs === undefined ? NEVER : now + e.ttlMs;
-        const bytes = e.key.length + e.value.length;
-        this.lru.set(e.key, e.value, bytes, expiresAt);
-        this.unflushed.set(e.key, { value: e.value, expiresAt });
+    const batch: StoredBatch = entries.map((e) => ({
+      ...e,
+      createdAt: now,
+      expiresAt: e.ttlMs === undefined ? NEVER : now + e.ttlMs,
+    }));
+    for (const e of batch) {
+      this.lru.set(e.key, e.value, e.key.length + e.value.length, e.expiresAt);
+      this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
+    }
+    this.unappended.push(batch);
+    return this.rows.append(batch.length, (appender) => {
+      this.unappended.splice(this.unappended.indexOf(batch), 1);
+      for (const e of batch) {
         appender.appendVarchar(e.key);
         appender.appendVarchar(e.cascadeId);
         appender.appendVarchar(e.value);
-        appender.appendTimestamp(timestamp(now));
-        if (expiresAt === NEVER) appender.appendNull();
-        else appender.appendTimestamp(timestamp(expiresAt));
-        appender.appendInteger(bytes);
+        appender.appendTimestamp(timestamp(e.createdAt));
+        if (e.expiresAt === NEVER) appender.appendNull();
+        else appender.appendTimestamp(timestamp(e.expiresAt));
+        appender.appendInteger(e.key.length + e.value.length);
         appender.endRow();
       }
     });
+  }
+
+  /** After a commit: what was appended is in the table; what still waits for the appender stays in memory. */
+  private flushed(): void {
+    this.unflushed.clear();
+    for (const batch of this.unappended) {
+      for (const e of batch) this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
+    }
   }
 
   async close(): Promise<void> {

@@ -40,9 +40,10 @@ export class RowBookkeeping {
     page: ChunkRow[],
     finish: (hits: RowOutcome[]) => Promise<void>,
   ): Promise<ChunkRow[]> {
-    if (target.cache === false) return page;
     const keys = this.keysOf(target, page);
-    const { hits, misses } = this.split(target, origin, page, keys, await this.cache.lookup(keys));
+    // Bypassing the cache, keys still find the statement's identical rows in flight (row-dispatch.ts).
+    const found = target.cache === false ? new Map<string, string>() : await this.cache.lookup(keys);
+    const { hits, misses } = this.split(target, origin, page, keys, found);
     if (hits.length > 0) await finish(hits);
     return misses;
   }
@@ -60,6 +61,11 @@ export class RowBookkeeping {
     this.progress.add(hits.length, 0, hits.length, 0);
     out.push(...hits);
     return misses;
+  }
+
+  /** The cache key of a row read and not finished yet. */
+  keyOf(target: DispatchTarget, index: number): string {
+    return this.keysInPool.get(target)!.get(index)!;
   }
 
   private keysOf(target: DispatchTarget, rows: readonly ChunkRow[]): string[] {
@@ -93,31 +99,17 @@ export class RowBookkeeping {
   }
 
   /**
-   * Logs, cache writes and progress for finished rows. `blocking` (the sync
-   * strategies, inside a DuckDB function) defers the writes to flush().
+   * Caches the finished rows' answers (in memory at once: the caller may let
+   * identical rows waiting on them go) and lets go of their keys. `blocking`
+   * (the sync strategies, inside a DuckDB function) defers the writes to flush().
    */
-  record(
-    target: DispatchTarget,
-    origin: CallOrigin,
-    outcomes: readonly RowOutcome[],
-    hits: number,
-    blocking = false,
-  ): Promise<void> {
+  cacheAnswers(target: DispatchTarget, outcomes: readonly RowOutcome[], blocking = false): Promise<void> {
     const held = this.keysInPool.get(target);
-    const logged: LoggedCall[] = [];
     const writes: CacheWrite[] = [];
-    let calls = 0;
-    let dollars = 0;
     for (const o of outcomes) {
-      calls += o.calls.length;
-      if (o.cost === null) this.costKnown = false;
-      else dollars += o.cost;
-      for (const c of o.calls) logged.push(loggedCall(origin, o, c));
       const key = held?.get(o.index);
       held?.delete(o.index);
-      // Only model answers are cached (a tool-only run reads data that may change); a
-      // batch's later rows were answered by the call logged on its first row.
-      if (o.ok && key !== undefined && (o.calls.length > 0 || o.shared) && target.cache !== false) {
+      if (key !== undefined && target.cache !== false && answeredByModel(o)) {
         writes.push({
           key,
           cascadeId: target.cascade.cascadeId,
@@ -126,14 +118,42 @@ export class RowBookkeeping {
         });
       }
     }
-    this.progress.add(outcomes.length, calls, hits, dollars);
     if (blocking) {
-      this.deferredLogs.push(...logged);
       this.deferredWrites.push(...writes);
       return Promise.resolve();
     }
-    if (logged.length > 0) this.pending.push(this.logs.calls(logged));
-    return writes.length > 0 ? this.cache.store(writes) : Promise.resolve();
+    return this.cache.store(writes);
+  }
+
+  /** Logs and progress for finished rows; `blocking` defers the logs to flush(). */
+  record(origin: CallOrigin, outcomes: readonly RowOutcome[], hits: number, blocking = false): void {
+    const logged: LoggedCall[] = [];
+    let calls = 0;
+    let dollars = 0;
+    for (const o of outcomes) {
+      calls += o.calls.length;
+      if (o.cost === null) this.costKnown = false;
+      else dollars += o.cost;
+      for (const c of o.calls) logged.push(loggedCall(origin, o, c));
+    }
+    this.progress.add(outcomes.length, calls, hits, dollars);
+    if (blocking) this.deferredLogs.push(...logged);
+    else if (logged.length > 0) this.pending.push(this.logs.calls(logged));
+  }
+
+  /**
+   * One log row per row answered by an identical call of its time: a cache hit
+   * (no call, no cost) whose `answered_by` is 'shared' and whose session is the call's.
+   */
+  logShared(
+    origin: CallOrigin,
+    rows: readonly { readonly index: number; readonly sessionId: string }[],
+  ): void {
+    if (rows.length === 0) return;
+    const at = Date.now();
+    this.pending.push(
+      this.logs.calls(rows.map((row) => ({ ...loggedCall(origin, row, null, at), answered_by: 'shared' }))),
+    );
   }
 
   /** Writes what is still waiting: hit logs, deferred logs and cache writes, then the cache stats. */
@@ -168,4 +188,13 @@ export class RowBookkeeping {
     this.pending.push(this.logs.cacheHits(this.hits.origin, this.hits.indexes));
     this.hits = undefined;
   }
+}
+
+/**
+ * Whether the answer is one the cache keeps: a model's (a tool-only run reads
+ * data that may change); a batch's later rows were answered by the call
+ * logged on its first row.
+ */
+export function answeredByModel(o: RowOutcome): o is Extract<RowOutcome, { ok: true }> {
+  return o.ok && (o.calls.length > 0 || o.shared === true);
 }

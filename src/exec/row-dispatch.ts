@@ -7,7 +7,12 @@
  * timeout and retries carried in every task; every outcome goes to the sink,
  * the call logs and the cache. A statement's dispatches (one per operator
  * function, say) share all of that: one RowDispatch per statement.
+ *
+ * Single flight: a miss whose cache key already has a call in flight (this
+ * statement's or, through the cache, any other's of the engine) waits for
+ * that call's answer instead of making its own (cache/answer-flights.ts).
  */
+import { AnswerFlights, type Flight, type FlightAnswer } from '../cache/answer-flights.js';
 import type { CallOrigin } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
 import {
@@ -18,12 +23,14 @@ import {
   spentDollars,
   spentTokens,
 } from '../thread/budget.js';
-import type {
-  ChunkResult,
-  ChunkRow,
-  ChunkTask,
-  FailedOutcome,
-  RowOutcome,
+import {
+  type ChunkResult,
+  type ChunkRow,
+  type ChunkTask,
+  type FailedOutcome,
+  failedOutcome,
+  okOutcome,
+  type RowOutcome,
 } from '../thread/chunk-protocol.js';
 import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import { ChangeSignal } from './change-signal.js';
@@ -36,7 +43,7 @@ import {
   type OutcomeSink,
 } from './dispatch-spec.js';
 import { ProgressTracker } from './progress.js';
-import { RowBookkeeping } from './row-bookkeeping.js';
+import { answeredByModel, RowBookkeeping } from './row-bookkeeping.js';
 import { needsSqlHost, StatementHost } from './statement-host.js';
 
 export class RowDispatch {
@@ -56,7 +63,14 @@ export class RowDispatch {
   private readonly parallelBuffer: SharedArrayBuffer;
   private readonly books: RowBookkeeping;
   private readonly changes = new ChangeSignal();
-  private readonly onAbort = () => raiseAbort(this.control);
+  private readonly onAbort = () => this.halt();
+  /** Resolves when the statement stops: rows waiting on another statement's call stop waiting. */
+  private readonly halted: Promise<typeof HALTED>;
+  private haltNow!: () => void;
+  /** A statement that bypasses the cache shares calls among its own rows only. */
+  private readonly ownFlights = new AnswerFlights();
+  /** The flights this statement leads, by target and row index (indexes repeat across an operator's functions). */
+  private readonly leading = new Map<DispatchTarget, Map<number, Flight>>();
   private chunkIndex = 0;
   private sqlHost: StatementHost | undefined;
   // Counters, not Sets of promises: a Set's table is rehashed as chunks come
@@ -68,6 +82,9 @@ export class RowDispatch {
   private rowsInPool = 0;
   /** Outcomes back from the pool whose sink, logs and cache writes are still running. */
   private completing = 0;
+  /** Groups of rows waiting on an identical row's call, and the rows in them (bounded like the window). */
+  private following = 0;
+  private rowsFollowing = 0;
 
   constructor(
     private readonly ctx: DispatchContext,
@@ -86,8 +103,11 @@ export class RowDispatch {
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, limits.batch ? 1 : this.chunkSize, ctx.pool.threads);
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
+    this.halted = new Promise((resolve) => {
+      this.haltNow = () => resolve(HALTED);
+    });
     ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
-    if (ctx.signal?.aborted) raiseAbort(this.control);
+    if (ctx.signal?.aborted) this.halt();
   }
 
   /** Spend made outside the pool (embedding calls) that the statement's budgets count. */
@@ -127,13 +147,7 @@ export class RowDispatch {
       const misses = await this.books.serveFromCache(target, origin, page, (hits) =>
         this.finish(target, origin, sink, hits, hits.length),
       );
-      // A packed chunk holds as many prompts as a plain chunk holds runs.
-      const size = target.pack ? target.pack * this.chunkSize : this.chunkSize;
-      for (let start = 0; start < misses.length; start += size) {
-        const chunk = misses.slice(start, start + size);
-        if (this.stopped()) break;
-        await this.send(target, origin, sink, chunk);
-      }
+      await this.sendAll(target, origin, sink, misses);
       // Emptied once dispatched: the promise that delivered the page may sit in
       // V8's old generation, and through it a full page would outlive its rows.
       page.length = 0;
@@ -143,15 +157,123 @@ export class RowDispatch {
     return rowsRead;
   }
 
-  /** One chunk to the runner (or failed at once if the budget is spent), then waits while the window is full. */
+  /** Cache misses to the runner chunk by chunk, until the statement stops. */
+  private async sendAll(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, misses: ChunkRow[]) {
+    // A packed chunk holds as many prompts as a plain chunk holds runs.
+    const size = target.pack ? target.pack * this.chunkSize : this.chunkSize;
+    for (let start = 0; start < misses.length; start += size) {
+      if (this.stopped()) break;
+      await this.send(target, origin, sink, misses.slice(start, start + size));
+    }
+  }
+
+  /**
+   * One chunk: failed at once if the budget is spent; else each row joins the
+   * call in flight for its key, or finds the answer that landed in the cache
+   * meanwhile, or leads a new call, and the leaders go to the runner. Then
+   * waits while the window is full.
+   */
   private async send(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, chunk: ChunkRow[]) {
     const spent = budgetSpent(this.budgetBuffer, this.budgetNanos, this.limits.budgetTokens);
     if (spent) {
       await this.finish(target, origin, sink, chunk.map(budgetFailure(spent)), 0);
       return;
     }
-    this.dispatch(target, origin, sink, chunk);
-    while (this.inflight >= this.window || this.completing >= this.window) await this.changes.wait();
+    const flights = target.cache === false ? this.ownFlights : this.ctx.cache.flights;
+    const leading = this.leadingFor(target);
+    const leaders: ChunkRow[] = [];
+    const followers = new Map<Flight, ChunkRow[]>();
+    const landed: ChunkRow[] = [];
+    const landedValues: unknown[] = [];
+    for (const row of chunk) {
+      const key = this.books.keyOf(target, row.index);
+      const flight = flights.find(key);
+      if (flight) {
+        const rows = followers.get(flight);
+        if (rows) rows.push(row);
+        else followers.set(flight, [row]);
+        continue;
+      }
+      // A call may have landed while this row's lookup read the table: its answer is in memory then.
+      const value = target.cache === false ? undefined : this.ctx.cache.recall(key);
+      if (value === undefined) {
+        leaders.push(row);
+        leading.set(row.index, flights.lead(key, this));
+      } else {
+        landed.push(row);
+        landedValues.push(JSON.parse(value));
+      }
+    }
+    for (const [flight, rows] of followers) this.follow(target, origin, sink, flight, rows);
+    if (leaders.length > 0) {
+      try {
+        this.dispatch(target, origin, sink, leaders);
+      } catch (err) {
+        this.abandon(target, leaders);
+        throw err;
+      }
+    }
+    if (landed.length > 0) {
+      const answers = landed.map((row, i) => ({ index: row.index, sessionId: '', output: landedValues[i] }));
+      await this.finishShared(target, origin, sink, answers);
+    }
+    while (
+      this.inflight >= this.window ||
+      this.completing >= this.window ||
+      this.rowsFollowing >= Math.max(FOLLOWING_ROWS, this.window * this.chunkSize)
+    ) {
+      await this.changes.wait();
+    }
+  }
+
+  /**
+   * `rows` wait for `flight`'s answer. They take it when it is theirs to take
+   * (their own statement's call, or a model's answer); an answer that is not
+   * (another statement's failure, or its call never made) sends them on again.
+   */
+  private follow(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    sink: OutcomeSink,
+    flight: Flight,
+    rows: ChunkRow[],
+  ): void {
+    this.rowsFollowing += rows.length;
+    let waiting = true;
+    const stopWaiting = () => {
+      if (!waiting) return;
+      waiting = false;
+      this.rowsFollowing -= rows.length;
+      this.changes.notify();
+    };
+    const followed = async () => {
+      const answer = await Promise.race([flight.wait(), this.halted]);
+      stopWaiting();
+      if (answer === HALTED || this.stopped()) return;
+      const own = flight.owner === this;
+      if (answer?.ok && (own || answer.cacheable)) {
+        const answers = rows.map((row) => ({
+          index: row.index,
+          sessionId: answer.sessionId,
+          output: answer.output,
+        }));
+        await this.finishShared(target, origin, sink, answers);
+      } else if (answer && !answer.ok && own) {
+        // The statement's own call for this input failed: identical rows fail the same way, uncharged.
+        const failed = rows.map((row) => failedOutcome(row.index, answer.errorCode, answer.error));
+        await this.finish(target, origin, sink, failed, 0);
+      } else {
+        await this.sendAll(target, origin, sink, rows);
+      }
+    };
+    this.following++;
+    followed()
+      .catch((err) => this.fail(err))
+      .finally(() => {
+        stopWaiting();
+        this.following--;
+        this.changes.notify();
+      });
   }
 
   /**
@@ -170,7 +292,8 @@ export class RowDispatch {
     const misses = this.books.peekCache(target, origin, rows, out);
     if (misses.length > 0) {
       const result = runSync(this.task(target, misses));
-      void this.books.record(target, origin, result.rows, 0, true);
+      void this.books.cacheAnswers(target, result.rows, true);
+      this.books.record(origin, result.rows, 0, true);
       this.noteFailures(target, result.rows);
       out.push(...result.rows);
     }
@@ -180,7 +303,7 @@ export class RowDispatch {
   /** Ends the statement's dispatching: releases its waiting workers, writes what is left of logs and cache. */
   async close(): Promise<void> {
     this.ctx.signal?.removeEventListener('abort', this.onAbort);
-    raiseAbort(this.control); // releases the workers' waiters for this statement
+    this.halt(); // releases the workers' waiters for this statement
     await this.drained();
     await this.books.flush();
     await this.sqlHost?.close();
@@ -237,7 +360,10 @@ export class RowDispatch {
               this.changes.notify();
             });
         },
-        (err) => this.fail(err),
+        (err) => {
+          this.abandon(target, rows);
+          this.fail(err);
+        },
       )
       .finally(() => {
         this.inflight--;
@@ -253,9 +379,63 @@ export class RowDispatch {
     outcomes: readonly RowOutcome[],
     hits: number,
   ): Promise<void> {
-    await sink.accept(outcomes);
-    await this.books.record(target, origin, outcomes, hits);
+    // Answers go to the cache first (memory, and the answer log), so the rows
+    // waiting on them are let go only once a later lookup would find them too.
+    const cached = this.books.cacheAnswers(target, outcomes);
+    this.land(target, outcomes);
+    try {
+      await sink.accept(outcomes);
+      this.books.record(origin, outcomes, hits);
+    } finally {
+      await cached;
+    }
     this.noteFailures(target, outcomes);
+  }
+
+  /** Rows answered by an identical row's call (or its answer just cached): no call, no cost, a 'shared' log row. */
+  private async finishShared(
+    target: DispatchTarget,
+    origin: CallOrigin,
+    sink: OutcomeSink,
+    answers: readonly { readonly index: number; readonly sessionId: string; readonly output: unknown }[],
+  ): Promise<void> {
+    const outcomes = answers.map((a) => okOutcome(a.index, a.output, { sessionId: '', calls: [], cost: 0 }));
+    this.books.logShared(origin, answers);
+    await this.finish(target, origin, sink, outcomes, outcomes.length);
+  }
+
+  /** The flights this statement leads for `target`'s rows. */
+  private leadingFor(target: DispatchTarget): Map<number, Flight> {
+    let leading = this.leading.get(target);
+    if (!leading) {
+      leading = new Map();
+      this.leading.set(target, leading);
+    }
+    return leading;
+  }
+
+  /** Lands the flights these outcomes' rows lead: the rows waiting on them take the answer. */
+  private land(target: DispatchTarget, outcomes: readonly RowOutcome[]): void {
+    const leading = this.leading.get(target);
+    if (!leading || leading.size === 0) return;
+    for (const o of outcomes) {
+      const flight = leading.get(o.index);
+      if (!flight) continue;
+      leading.delete(o.index);
+      flight.land(flightAnswer(o));
+    }
+  }
+
+  /** Lands the flights of rows whose call will not be made: the rows waiting on them go their own way. */
+  private abandon(target: DispatchTarget, rows: readonly ChunkRow[]): void {
+    const leading = this.leading.get(target);
+    if (!leading) return;
+    for (const row of rows) {
+      const flight = leading.get(row.index);
+      if (!flight) continue;
+      leading.delete(row.index);
+      flight.land(undefined);
+    }
   }
 
   private noteFailures(target: DispatchTarget, outcomes: readonly RowOutcome[]): void {
@@ -264,7 +444,7 @@ export class RowDispatch {
       this.failedRows++;
       if (o.errorCode !== target.toleratedCode) this.firstFailure ??= o;
     }
-    if (this.firstFailure && target.stopOnFailure) raiseAbort(this.control);
+    if (this.firstFailure && target.stopOnFailure) this.halt();
   }
 
   /** The statement's SQL host, for a cascade that queries one (made on first need). */
@@ -276,12 +456,34 @@ export class RowDispatch {
 
   private fail(err: unknown): void {
     this.fatal ??= err;
+    this.halt();
+  }
+
+  /** Stops the statement: its workers abort their runs, its rows waiting on other statements' calls stop waiting. */
+  private halt(): void {
     raiseAbort(this.control);
+    this.haltNow();
   }
 
   private async drained(): Promise<void> {
-    while (this.inflight > 0 || this.completing > 0) await this.changes.wait();
+    while (this.inflight > 0 || this.completing > 0 || this.following > 0) await this.changes.wait();
   }
+}
+
+const HALTED = Symbol('halted');
+
+/**
+ * Rows of a statement that may wait on identical rows' calls at once, unless
+ * its window holds more: about one input page (2,048 rows), so memory stays
+ * bounded by pages, and a page of one repeated input still makes one call.
+ */
+const FOLLOWING_ROWS = 2048;
+
+/** A row's outcome as the rows waiting on its call see it. */
+function flightAnswer(o: RowOutcome): FlightAnswer {
+  return o.ok
+    ? { ok: true, output: o.output, sessionId: o.sessionId, cacheable: answeredByModel(o) }
+    : { ok: false, errorCode: o.errorCode, error: o.error };
 }
 
 function originOf(target: DispatchTarget, queryId: string): CallOrigin {

@@ -1,0 +1,132 @@
+/**
+ * Single flight for answers: identical calls in flight at the same time, in
+ * one statement or across sessions of one engine, are made once and shared;
+ * the log shows each shared answer (`answered_by = 'shared'`, a cache hit).
+ * `cache = false` shares within its statement only.
+ */
+import * as assert from 'uvu/assert';
+import type { Engine } from '../../src/index.js';
+import { engineSuite } from './engine-fixture.js';
+
+const t = engineSuite('engine: single flight');
+
+/** `n` sessions of the engine: each its own DuckDB connection, as a server's clients have. */
+function sessions(f: { readonly engine: Engine }, n: number) {
+  return Promise.all(Array.from({ length: n }, () => f.engine.session()));
+}
+
+t('10 sessions running the same 200-row MAP at once make 200 calls and get the same rows', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 20 });
+  const clients = await sessions(f, 10);
+  const sql = `RVBBIT MAP PARALLEL 8 'label' AS label
+    USING (SELECT range AS id, 'Shared Widget ' || range AS text FROM range(200))`;
+  const results = await Promise.all(clients.map((s) => s.query(sql)));
+  for (const s of clients) s.close();
+  assert.is(f.sim.stats().requests, 200);
+  for (const r of results) {
+    assert.is(r.rows.length, 200);
+    assert.ok(r.rows.every((row) => typeof row.label === 'string' && (row.label as string).length > 0));
+    assert.equal(r.rows, results[0]!.rows);
+  }
+  const logs = await f.engine.query(
+    `SELECT count(*) FILTER (WHERE NOT cache_hit)::INTEGER AS calls,
+            count(*) FILTER (WHERE answered_by = 'shared' AND cache_hit)::INTEGER AS shared,
+            count(*) FILTER (WHERE answered_by = 'cache')::INTEGER AS cached
+     FROM rvbbit.unified_logs WHERE cascade_id = 'label'
+       AND query_id IN (SELECT query_id FROM rvbbit.queries WHERE text LIKE '%Shared Widget%')`,
+  );
+  const { calls, shared, cached } = logs.rows[0] as { calls: number; shared: number; cached: number };
+  assert.is(calls, 200);
+  assert.is(shared + cached, 1800);
+  assert.ok(shared > 0, 'some answers were shared while in flight');
+  assert.is(f.engine.shared.cache.flights.size, 0);
+});
+
+t(
+  'one statement with 100 identical rows (no DISTINCT) makes 1 call; 99 rows log the shared answer',
+  async ({ f }) => {
+    f.sim.setOptions({ latencyMs: 20 });
+    const r = await f.engine.query(
+      `RVBBIT MAP PARALLEL 8 'label' AS label USING (SELECT 'Lone Gadget' AS text FROM range(100))`,
+    );
+    assert.is(f.sim.stats().requests, 1);
+    assert.is(r.rows.length, 100);
+    assert.is(new Set(r.rows.map((row) => row.label)).size, 1);
+    const q = await f.engine.query(
+      `SELECT query_id, calls::INTEGER AS calls, cache_hits::INTEGER AS hits FROM rvbbit.queries
+     WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`,
+    );
+    const { query_id, calls, hits } = q.rows[0] as { query_id: string; calls: number; hits: number };
+    assert.equal([calls, hits], [1, 99]);
+    const logs = await f.engine.query(
+      `SELECT answered_by = 'shared' AS shared, cache_hit, count(*)::INTEGER AS n,
+       count(DISTINCT session_id)::INTEGER AS sessions
+     FROM rvbbit.unified_logs WHERE query_id = $1 GROUP BY ALL ORDER BY n`,
+      [query_id],
+    );
+    assert.equal(logs.rows, [
+      { shared: false, cache_hit: false, n: 1, sessions: 1 },
+      { shared: true, cache_hit: true, n: 99, sessions: 1 },
+    ]);
+    // The shared rows name the session of the call that answered them.
+    const all = await f.engine.query(
+      `SELECT count(DISTINCT session_id)::INTEGER AS n FROM rvbbit.unified_logs WHERE query_id = $1`,
+      [query_id],
+    );
+    assert.is(all.rows[0]!.n, 1);
+  },
+);
+
+t('cache = false: identical rows share within the statement, never across statements', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 30 });
+  const sql = `RVBBIT MAP PARALLEL 4 'label' AS label
+    USING (SELECT 'Fresh Gizmo ' || (range % 2) AS text FROM range(100)) WITH (cache = false)`;
+  const clients = await sessions(f, 2);
+  const [a, b] = await Promise.all(clients.map((s) => s.query(sql)));
+  for (const s of clients) s.close();
+  assert.is(a!.rows.length, 100);
+  assert.is(b!.rows.length, 100);
+  // Two distinct inputs per statement, each statement its own calls.
+  assert.is(f.sim.stats().requests, 4);
+});
+
+t('a failed call is not shared with another statement: its rows make their own call', async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 100 });
+  const clients = await sessions(f, 2);
+  const sql = `RVBBIT MAP PARALLEL 4 'label' AS label USING (SELECT 'Flaky Thing' AS text FROM range(10))`;
+  // The first statement's run times out (its rows fail); the second, started while that call
+  // was in flight, waited on it, and then makes its own call.
+  const [failed, fine] = await Promise.all([
+    clients[0]!.query(`${sql} WITH (timeout = '20ms', retries = 1)`),
+    new Promise((r) => setTimeout(r, 5)).then(() => clients[1]!.query(sql)),
+  ]);
+  for (const s of clients) s.close();
+  assert.ok(failed!.rows.every((row) => typeof row._error === 'string'));
+  assert.is(fine!.rows.length, 10);
+  assert.ok(fine!.rows.every((row) => row.label === 'flaky thing'));
+  assert.is(f.sim.stats().requests, 2);
+  assert.is(f.engine.shared.cache.flights.size, 0);
+});
+
+t(
+  'semantic operators: two statements at once with overlapping tuples call each tuple once',
+  async ({ f }) => {
+    f.sim.setOptions({ latencyMs: 30 });
+    const clients = await sessions(f, 2);
+    const texts = (xs: string[]) => xs.map((x) => `('${x}')`).join(', ');
+    const left = ['eco bottle', 'steel knife', 'solar charger', 'eco bottle', 'trail shoe'];
+    const right = ['solar charger', 'trail shoe', 'yoga mat', 'eco bottle', 'yoga mat'];
+    const sql = (xs: string[]) =>
+      `-- @ parallel: 4
+     SELECT t, t MEANS 'good for the planet' AS green FROM (VALUES ${texts(xs)}) v(t)`;
+    const [a, b] = await Promise.all([clients[0]!.query(sql(left)), clients[1]!.query(sql(right))]);
+    for (const s of clients) s.close();
+    assert.is(a!.rows.length, 5);
+    assert.is(b!.rows.length, 5);
+    assert.is(f.sim.stats().requests, new Set([...left, ...right]).size);
+    const answer = new Map(a!.rows.map((r) => [r.t, r.green]));
+    for (const r of b!.rows) if (answer.has(r.t)) assert.is(r.green, answer.get(r.t));
+  },
+);
+
+t.run();
