@@ -111,7 +111,10 @@ export async function providerOfFlags(
 export async function engineFromFlags(
   flags: EngineFlags,
   config: CliConfig,
-  extra: Pick<EngineOptions, 'logs'> = {},
+  extra: Pick<EngineOptions, 'logs'> & {
+    /** false (`rvbbit serve`): the working directory is no cascade root unless --cascades names it. */
+    readonly workingDirectoryRoot?: boolean;
+  } = {},
 ): Promise<Engine> {
   const { createEngine } = await import('../engine/engine.js');
   if (flags.model) process.env.RVBBIT_MODEL = flags.model;
@@ -121,7 +124,9 @@ export async function engineFromFlags(
   const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
   return createEngine({
     database: flags.db ?? config.db,
-    cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades),
+    cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades, process.cwd(), {
+      workingDirectory: extra.workingDirectoryRoot ?? true,
+    }),
     // A skipped operator file: one line on stderr, the command goes on.
     onWarning: (message) => process.stderr.write(`rvbbit: warning: ${message}\n`),
     ...(provider ? { provider } : {}),
@@ -135,6 +140,6 @@ export async function engineFromFlags(
           },
         }
       : {}),
-    ...extra,
+    ...(extra.logs ? { logs: extra.logs } : {}),
   });
 }

@@ -93,7 +93,10 @@ export function registerServe(program: Command): void {
       }
       // Read before the engine exists: a bad password file must not leave an engine running.
       const password = serverPassword(flags) ?? s.password;
-      const engine = await engineFromFlags(flags, config, { logs: flags.sharedLogs ? 'shared' : 'private' });
+      const engine = await engineFromFlags(flags, config, {
+        logs: flags.sharedLogs ? 'shared' : 'private',
+        workingDirectoryRoot: false,
+      });
       const server = await startServer({
         engine,
         host: flags.host ?? s.host,

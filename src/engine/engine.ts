@@ -3,6 +3,8 @@
  * writer, shared by every session. `engine.query` runs on a default session;
  * servers open one session (one DuckDB connection) per client.
  */
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
@@ -15,6 +17,7 @@ import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
+import { SHIPPED_CASCADES } from '../package-files.js';
 import type { CascadeResolver } from '../plan/cascade-resolver.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
@@ -29,7 +32,7 @@ import {
   resolveProvider,
   workerLlmConfigOf,
 } from './provider.js';
-import { type QueryOptions, Session } from './session.js';
+import { type QueryOptions, Session, type SessionPolicy } from './session.js';
 
 export interface EngineOptions {
   /** A DuckDB file path, or ':memory:' (default). */
@@ -90,6 +93,8 @@ export interface EngineShared {
   /** Where log rows live: the engine's database, or a private one (obs/private-logs.ts). */
   readonly logDb: LogDatabase;
   readonly resolver: CascadeResolver;
+  /** Every cascade root as a real path, longest first: what errors shown to server clients leave out. */
+  readonly shownRoots: readonly string[];
   readonly provider: ResolvedProvider;
   readonly llm: WorkerLlmConfig;
   readonly defaults: PlanDefaults;
@@ -182,6 +187,7 @@ export class Engine {
       logs: new LogWriter(logDb.q, logDb.store),
       logDb,
       resolver,
+      shownRoots: realRoots(roots),
       provider,
       llm: workerLlmConfigOf(provider),
       defaults: {
@@ -227,11 +233,10 @@ export class Engine {
    * `allowBlocking: false` makes statements that would block the main thread
    * call by call (the sequential, vectorized and union_all strategies) fail
    * with STRATEGY_BLOCKS: what a server's clients get, since while one
-   * blocks no other is answered.
+   * blocks no other is answered. `relativePaths: true` shows cascade paths in
+   * errors relative to their root (a server's clients see none of its folders).
    */
-  async session(
-    options: { readonly owner?: string; readonly allowBlocking?: boolean } = {},
-  ): Promise<Session> {
+  async session(options: { readonly owner?: string } & Partial<SessionPolicy> = {}): Promise<Session> {
     if (this.closed) throw new RvbbitError('ENGINE_CLOSED', 'the engine is closed');
     const con = await this.shared.instance.connect();
     // DuckDB bounds what a streaming result computes ahead of the reader by
@@ -245,7 +250,7 @@ export class Engine {
       new ConnectionQueue(con),
       owner,
       () => this.sessions.delete(session),
-      options.allowBlocking ?? true,
+      { allowBlocking: options.allowBlocking ?? true, relativePaths: options.relativePaths ?? false },
     );
     this.sessions.add(session);
     await session.refreshOwnLogs('', true);
@@ -307,4 +312,17 @@ export class Engine {
 /** Creates an engine; see EngineOptions. */
 export function createEngine(options?: EngineOptions): Promise<Engine> {
   return Engine.create(options);
+}
+
+/** Path and operator roots and the shipped cascades, as real paths, longest first. */
+function realRoots(roots: readonly string[] | CascadeRoots): string[] {
+  const { paths, operators } = asCascadeRoots(roots);
+  const real = [...paths, ...operators, SHIPPED_CASCADES].flatMap((r) => {
+    try {
+      return [realpathSync(resolve(r)).replace(/\/$/, '')];
+    } catch {
+      return [];
+    }
+  });
+  return [...new Set(real)].sort((a, b) => b.length - a.length);
 }

@@ -37,6 +37,16 @@ export interface SessionStatement {
   run(params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult>;
 }
 
+/** What a session may do and show; who opens it decides (a server's client gets the strict side of each). */
+export interface SessionPolicy {
+  /** false: statements that would block the main thread fail (semantic/run-semantic.ts). */
+  readonly allowBlocking: boolean;
+  /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
+  readonly relativePaths: boolean;
+}
+
+const OWN_PROCESS: SessionPolicy = { allowBlocking: true, relativePaths: false };
+
 export class Session {
   private closed = false;
   /** RUN ASYNC jobs still reading their TEMP input table on this session's connection. */
@@ -48,8 +58,7 @@ export class Session {
     /** The server client this session serves (null in-process): tags its log rows. */
     readonly owner: string | null,
     private readonly onClose: () => void,
-    /** false: statements that would block the main thread fail (semantic/run-semantic.ts). */
-    private readonly allowBlocking = true,
+    private readonly policy: SessionPolicy = OWN_PROCESS,
   ) {}
 
   /**
@@ -152,7 +161,7 @@ export class Session {
       const e = duckdbError(err);
       if (options.signal?.aborted && e.code === 'DUCKDB_INTERRUPT')
         throw new RvbbitError('CANCELLED', 'statement cancelled', {}, { cause: err });
-      throw e;
+      throw this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
     } finally {
       options.signal?.removeEventListener('abort', interrupt);
       unlisten?.();
@@ -285,7 +294,7 @@ export class Session {
       queryId,
       signal: options.signal,
       onProgress: options.onProgress,
-      allowBlocking: this.allowBlocking,
+      allowBlocking: this.policy.allowBlocking,
     };
   }
 
@@ -313,3 +322,27 @@ function unreachable(plan: never): never {
 }
 
 export type { DuckDBValue };
+
+/**
+ * The error with every cascade root's absolute path taken out of its message
+ * and string details: `/srv/app/cascades/traits/x.yaml:3:1` reads
+ * `traits/x.yaml:3:1`, as the client wrote it, and a bare root reads
+ * `<cascade root>`. `roots` is longest first, so a root inside another wins.
+ */
+export function withRelativePaths(err: RvbbitError, roots: readonly string[]): RvbbitError {
+  const strip = (text: string) =>
+    roots.reduce((t, root) => t.split(`${root}/`).join('').split(root).join('<cascade root>'), text);
+  const message = strip(err.message);
+  const detail = Object.fromEntries(
+    Object.entries(err.detail).map(([k, v]) => [
+      k,
+      typeof v === 'string'
+        ? strip(v)
+        : Array.isArray(v)
+          ? v.map((x) => (typeof x === 'string' ? strip(x) : x))
+          : v,
+    ]),
+  );
+  if (message === err.message && JSON.stringify(detail) === JSON.stringify(err.detail)) return err;
+  return new RvbbitError(err.code, message, detail, { cause: err });
+}

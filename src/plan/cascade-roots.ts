@@ -22,8 +22,15 @@ export interface CascadeRoots {
  * the working directory, then the shipped cascades; operators are discovered
  * in those folders, then `./cascades/` if it exists.
  */
-export function cascadeRootsFor(dirs: readonly string[] | undefined, cwd = process.cwd()): CascadeRoots {
+export function cascadeRootsFor(
+  dirs: readonly string[] | undefined,
+  cwd = process.cwd(),
+  { workingDirectory = true }: { readonly workingDirectory?: boolean } = {},
+): CascadeRoots {
   const configured = dirs ?? [];
+  // A server's clients reach only what its operator configured: not the folder it was started in
+  // (`RVBBIT MAP '.git/config'` would parse the repository's files), nor its ./cascades/.
+  if (!workingDirectory) return { paths: [...configured, SHIPPED_CASCADES], operators: configured };
   const local = join(cwd, 'cascades');
   return {
     paths: [...configured, cwd, SHIPPED_CASCADES],

@@ -285,6 +285,7 @@ export class PgConnection {
     const session = await this.host.engine.session({
       owner: `${this.user}@${randomUUID()}`,
       allowBlocking: this.host.allowBlockingStrategies,
+      relativePaths: true,
     });
     if (this.phase === 'closed') {
       // The client left while the session was being made.
