@@ -73,7 +73,13 @@ async function grammarOf(cascades: string[] | undefined): Promise<Grammar> {
     import('../plan/cascade-roots.js'),
     import('./cli-config.js'),
   ]);
-  return grammarForCascades(cascadeRootsFor(cascades ?? readCliConfig().cascades)).grammar;
+  // As the engine does: a broken operator file is skipped with a warning; a statement using its word fails.
+  const { catalog, grammar } = grammarForCascades(cascadeRootsFor(cascades ?? readCliConfig().cascades), {
+    skipBroken: true,
+  });
+  for (const b of catalog.broken)
+    process.stderr.write(`rvbbit: warning: operator cascade skipped: ${b.error.message}\n`);
+  return grammar;
 }
 
 /** One line per statement: kind and what the engine will care about. */
