@@ -15,8 +15,20 @@ function show(v: unknown): string {
   return String(v);
 }
 
+/**
+ * Colour for a terminal only (`npm start > out.txt` gets plain text), never
+ * with NO_COLOR set (no-color.org); FORCE_COLOR (other than 0 or false)
+ * forces it, e.g. into a pager. cli-table3's colour library decides neither.
+ */
+export function wantsColour(stream: NodeJS.WriteStream = process.stdout, env = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (env.FORCE_COLOR !== undefined) return !/^(0|false)$/i.test(env.FORCE_COLOR);
+  return stream.isTTY === true && stream.hasColors();
+}
+
 export function printTable(result: QueryResult, maxRows = 12, maxWidth = 48): void {
-  const table = new Table({ head: result.columns.map((c) => c.name), style: { head: ['cyan'] } });
+  const style = wantsColour() ? { head: ['cyan'], border: ['grey'] } : { head: [], border: [] };
+  const table = new Table({ head: result.columns.map((c) => c.name), style });
   for (const row of result.rows.slice(0, maxRows)) {
     table.push(
       result.columns.map((c) => {

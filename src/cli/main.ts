@@ -17,11 +17,26 @@ import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
 import { registerWorker } from './worker-command.js';
 
+/** Exit status of bad usage, as `--help` and the README document it (psql and grep use 2 too). */
+const USAGE_EXIT = 2;
+
 const program = new Command('rvbbit')
   .description('Run LLM cascades over the rows of DuckDB SQL queries')
   .version(pkg.version, '-V, --version', 'print the version')
   .option('--debug', 'print stack traces for errors')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander exits 1 on every usage error (an unknown option or command, a
+  // missing or bad argument, a command group without its subcommand); 1 is
+  // rvbbit's "the command ran and failed". Set before the subcommands are
+  // added, which inherit it.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : USAGE_EXIT))
+  .addHelpText(
+    'after',
+    `
+With no command, on a terminal: the REPL (rvbbit repl).
+Exit status: 0 ok, 1 error, 2 bad usage (unknown option or command, missing or
+bad argument); rvbbit query also 3 (some MAP rows failed) and 130 (cancelled).`,
+  );
 
 registerQuery(program);
 registerRepl(program);
@@ -40,7 +55,21 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-await program.parseAsync(sqlAsOperands(process.argv));
+const argv = sqlAsOperands(process.argv);
+if (argv.slice(2).every((arg) => arg === '--debug')) {
+  // No command: on a terminal the shell opens, as psql and duckdb do. Without
+  // one there is no one to type into it: help on stderr (stdout may be a file)
+  // and the usage status, so that a script which meant `rvbbit query < file.sql`
+  // fails instead of seeming to have run it.
+  if (process.stdin.isTTY) argv.push('repl');
+  else {
+    process.stderr.write(
+      'rvbbit: no command, and stdin is not a terminal (SQL from stdin: rvbbit query < file.sql)\n\n',
+    );
+    program.help({ error: true });
+  }
+}
+await program.parseAsync(argv);
 
 /**
  * SQL that starts with `-` (a `-- @ parallel: 5` annotation, a comment) is an

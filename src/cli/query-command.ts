@@ -1,8 +1,9 @@
 /**
  * `rvbbit query`: runs SQL and prints each result (`--format
- * table|csv|json|ndjson`). The SQL comes, as with psql, from the argument,
- * from `-c` (repeatable, run in order), from `-f file` (`-f -` is stdin), or
- * from stdin when none is given and stdin is not a terminal.
+ * table|csv|json|ndjson`). The SQL comes, as with psql, from `-c sql` and
+ * `-f file` (`-f -` is stdin), each repeatable, all run in the order given;
+ * from the argument, which runs before them; or from stdin when none is given
+ * and stdin is not a terminal. The first statement that fails stops the run.
  * Exit status: 0 done; 1 an error; 2 bad usage; 3 every statement ran but some
  * MAP rows failed (their `_error` column says why); 130 cancelled (Ctrl-C).
  */
@@ -14,23 +15,37 @@ import { addEngineFlags, type EngineFlags, engineFromFlags, formatArg } from './
 import { printError } from './print-error.js';
 
 interface QueryFlags extends EngineFlags {
-  command?: string[];
-  file?: string;
   format: OutputFormat;
   timer?: boolean;
 }
 
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+/** One `-c` text or one `-f` path, in the order the command line gave them. */
+type SqlSource = { readonly command: string } | { readonly file: string };
 
 export const QUERY_EXIT = { ok: 0, error: 1, usage: 2, rowsFailed: 3, cancelled: 130 } as const;
 
 export function registerQuery(program: Command): void {
+  // Commander keeps each option's values apart; psql runs -c and -f mixed, in
+  // the order given, so both append to one list as Commander reads them.
+  const sources: SqlSource[] = [];
+  const add = (source: (value: string) => SqlSource) => (value: string) => {
+    sources.push(source(value));
+    return sources;
+  };
   const cmd = program
     .command('query')
     .description('run SQL (DuckDB + the RVBBIT dialect) and print the results')
-    .argument('[sql]', 'the SQL text (else -c, -f, or stdin)')
-    .option('-c, --command <sql>', 'SQL to run; repeatable, run in order', collect)
-    .option('-f, --file <path>', 'read the SQL from a file (- for stdin)')
+    .argument('[sql]', 'the SQL text, run before any -c and -f (else stdin)')
+    .option(
+      '-c, --command <sql>',
+      'SQL to run; repeatable, run in order with -f',
+      add((command) => ({ command })),
+    )
+    .option(
+      '-f, --file <path>',
+      'read the SQL from a file (- for stdin); repeatable, run in order with -c',
+      add((file) => ({ file })),
+    )
     .option('--format <fmt>', 'table | csv | json | ndjson', formatArg, 'table')
     .option('--timer', 'print each statement’s time on stderr')
     .addHelpText(
@@ -42,22 +57,25 @@ or, when several statements return rows, an array of those arrays.
 Exit status: 0 ok, 1 error, 2 bad usage, 3 some MAP rows failed, 130 cancelled.`,
     );
   addEngineFlags(cmd).action(async (sql: string | undefined, flags: QueryFlags, command: Command) => {
-    process.exitCode = await runQuery(sql, flags, Boolean(command.optsWithGlobals().debug));
+    process.exitCode = await runQuery(sql, sources, flags, Boolean(command.optsWithGlobals().debug));
   });
 }
 
 const NO_SQL = 'give the SQL as an argument, with -c or -f file.sql, or on stdin';
 
 /** The SQL texts to run, in order, or a usage error. */
-async function sqlTexts(sql: string | undefined, flags: QueryFlags): Promise<string[] | string> {
+async function sqlTexts(sql: string | undefined, sources: readonly SqlSource[]): Promise<string[] | string> {
   const texts: string[] = [];
   if (sql !== undefined) texts.push(sql);
-  texts.push(...(flags.command ?? []));
-  if (flags.file !== undefined) {
+  for (const source of sources) {
+    if ('command' in source) {
+      texts.push(source.command);
+      continue;
+    }
     try {
-      texts.push(flags.file === '-' ? await readStdin() : readFileSync(flags.file, 'utf8'));
+      texts.push(source.file === '-' ? await readStdin() : readFileSync(source.file, 'utf8'));
     } catch (err) {
-      return `cannot read ${flags.file}: ${(err as Error).message}`;
+      return `cannot read ${source.file}: ${(err as Error).message}`;
     }
   }
   if (texts.length === 0 && !process.stdin.isTTY) {
@@ -73,8 +91,13 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function runQuery(sql: string | undefined, flags: QueryFlags, debug: boolean): Promise<number> {
-  const texts = await sqlTexts(sql, flags);
+async function runQuery(
+  sql: string | undefined,
+  sources: readonly SqlSource[],
+  flags: QueryFlags,
+  debug: boolean,
+): Promise<number> {
+  const texts = await sqlTexts(sql, sources);
   if (typeof texts === 'string') {
     process.stderr.write(`rvbbit query: ${texts}\n`);
     return QUERY_EXIT.usage;

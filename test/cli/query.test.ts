@@ -93,9 +93,9 @@ test('--db keeps tables in a file between runs', async () => {
   assert.is(r.out, 'answer\n42\n');
 });
 
-test('a bad --format is refused with the valid choices', async () => {
+test('a bad --format is refused with the valid choices (bad usage: exit 2)', async () => {
   const r = await rvbbit(['query', '--format', 'xml', 'SELECT 1']);
-  assert.is(r.code, 1);
+  assert.is(r.code, 2);
   assert.match(r.err, /--format must be one of table, csv, json, ndjson/);
 });
 
