@@ -1,13 +1,22 @@
 /**
  * The result cache: an in-memory LRU in front of the persistent
  * `rvbbit.cache` table, so a re-run of an interrupted MAP resumes from the
- * rows that finished (design.md, "Cache, sessions, observability").
+ * rows that finished (design.md, "Cache, sessions, observability"). With a
+ * database file, every answer is also in the answer log (answer-log.ts) from
+ * the moment it is stored until the table has committed it, so a kill -9
+ * loses none.
  */
-import { DuckDBTimestampValue, listValue } from '@duckdb/node-api';
+import {
+  type DuckDBAppender,
+  type DuckDBConnection,
+  DuckDBTimestampValue,
+  listValue,
+} from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { FILE_STORE, type RvbbitStore } from '../obs/schema.js';
 import { AnswerFlights } from './answer-flights.js';
+import { AnswerLog, answerLine, answerLogPath, type LoggedAnswer, readAnswerLog } from './answer-log.js';
 import { LruCache } from './lru-cache.js';
 
 export interface ResultCacheOptions {
@@ -34,7 +43,13 @@ export interface CacheWrite {
 const NEVER = Number.POSITIVE_INFINITY;
 
 /** Entries stored together, with when they were stored and when they expire (ms; NEVER = no expiry). */
-type StoredBatch = readonly (CacheWrite & { readonly createdAt: number; readonly expiresAt: number })[];
+interface StoredBatch {
+  readonly entries: readonly (CacheWrite & { readonly createdAt: number; readonly expiresAt: number })[];
+  /** The entries as answer-log lines. */
+  readonly lines: string;
+  /** In the appender (the next commit covers it); else still waiting in the connection's queue. */
+  appended: boolean;
+}
 
 function timestamp(ms: number): DuckDBTimestampValue {
   return new DuckDBTimestampValue(BigInt(Math.round(ms)) * 1000n);
@@ -47,8 +62,12 @@ export class ResultCache {
   private readonly rows: BufferedAppender;
   /** Stored but not yet flushed to rvbbit.cache: found here, so a lookup never forces a commit. */
   private readonly unflushed = new Map<string, { readonly value: string; readonly expiresAt: number }>();
-  /** Batches stored whose rows wait in the connection's queue for the appender (a flush does not cover them). */
-  private readonly unappended: StoredBatch[] = [];
+  /** Batches stored and not committed to the table yet, in the order stored. */
+  private uncommitted: StoredBatch[] = [];
+  /** The answer log, once open (a database file only). */
+  private log: AnswerLog | undefined;
+  /** Resolves once an earlier run's answer log is replayed into the table (lookups wait for it). */
+  private readonly ready: Promise<void>;
   private hits = 0;
   private misses = 0;
 
@@ -65,10 +84,39 @@ export class ResultCache {
       maxDelayMs: store.durableWithinMs,
       onFlush: () => this.flushed(),
     });
+    this.ready = store.catalog === null ? this.openLog(store) : Promise.resolve();
+  }
+
+  /**
+   * Replays the answer log a crash left beside the database file into
+   * `rvbbit.cache`, then keeps it for this run. Without a log (a read-only
+   * folder) answers are still committed within `durableWithinMs`.
+   */
+  private async openLog(store: RvbbitStore): Promise<void> {
+    try {
+      const database = await this.q.run(async (con) => {
+        const r = await con.runAndReadAll(
+          'SELECT path FROM duckdb_databases() WHERE database_name = current_database()',
+        );
+        return r.getRowObjectsJS()[0]?.path;
+      });
+      if (typeof database !== 'string' || database === '' || database === ':memory:') return;
+      const path = answerLogPath(database);
+      const replayed = readAnswerLog(path);
+      if (replayed.length > 0) await this.q.run((con) => insertAnswers(con, store, replayed));
+      this.log = new AnswerLog(path);
+      // The replayed answers are committed: the log keeps only this run's, not yet committed.
+      this.log.committed(this.uncommitted.map((b) => b.lines).join(''));
+    } catch (err) {
+      process.emitWarning(`answer log not kept, answers are committed within the commit interval: ${err}`, {
+        code: 'RVBBIT_ANSWER_LOG',
+      });
+    }
   }
 
   /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */
   async lookup(keys: readonly string[], count = true): Promise<Map<string, string>> {
+    await this.ready;
     const found = new Map<string, string>();
     const now = Date.now();
     const cold: string[] = [];
@@ -141,41 +189,45 @@ export class ResultCache {
   store(entries: readonly CacheWrite[]): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     const now = Date.now();
-    const batch: StoredBatch = entries.map((e) => ({
+    const stored = entries.map((e) => ({
       ...e,
       createdAt: now,
       expiresAt: e.ttlMs === undefined ? NEVER : now + e.ttlMs,
     }));
-    for (const e of batch) {
+    let lines = '';
+    for (const e of stored) {
       this.lru.set(e.key, e.value, e.key.length + e.value.length, e.expiresAt);
       this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
+      lines += answerLine({ ...e, expiresAt: e.expiresAt === NEVER ? null : e.expiresAt });
     }
-    this.unappended.push(batch);
-    return this.rows.append(batch.length, (appender) => {
-      this.unappended.splice(this.unappended.indexOf(batch), 1);
-      for (const e of batch) {
-        appender.appendVarchar(e.key);
-        appender.appendVarchar(e.cascadeId);
-        appender.appendVarchar(e.value);
-        appender.appendTimestamp(timestamp(e.createdAt));
-        if (e.expiresAt === NEVER) appender.appendNull();
-        else appender.appendTimestamp(timestamp(e.expiresAt));
-        appender.appendInteger(e.key.length + e.value.length);
-        appender.endRow();
-      }
+    // On disk before the answers are used: a crash from here on keeps them.
+    this.log?.append(lines);
+    const batch: StoredBatch = { entries: stored, lines, appended: false };
+    this.uncommitted.push(batch);
+    return this.rows.append(stored.length, (appender) => {
+      batch.appended = true;
+      for (const e of stored) appendRow(appender, e);
     });
   }
 
-  /** After a commit: what was appended is in the table; what still waits for the appender stays in memory. */
+  /**
+   * After a commit: what was appended is in the table; what still waits for
+   * the appender stays in memory and in the answer log.
+   */
   private flushed(): void {
+    this.uncommitted = this.uncommitted.filter((b) => !b.appended);
     this.unflushed.clear();
-    for (const batch of this.unappended) {
-      for (const e of batch) this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
+    for (const batch of this.uncommitted) {
+      for (const e of batch.entries) this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
     }
+    this.log?.committed(this.uncommitted.map((b) => b.lines).join(''));
   }
 
   async close(): Promise<void> {
+    await this.ready;
     await this.rows.close();
+    this.log?.close();
+    this.log = undefined;
   }
 
   stats(): CacheStats {
@@ -199,4 +251,30 @@ export class ResultCache {
       ),
     );
   }
+}
+
+/** Answers an earlier run logged and did not commit, into the cache table (committed on return). */
+async function insertAnswers(
+  con: DuckDBConnection,
+  store: RvbbitStore,
+  answers: readonly LoggedAnswer[],
+): Promise<void> {
+  const appender = await con.createAppender('cache', store.schema, store.catalog);
+  for (const a of answers) appendRow(appender, a);
+  appender.closeSync();
+}
+
+/** One `rvbbit.cache` row; `expiresAt` null or NEVER: no expiry. */
+function appendRow(
+  appender: DuckDBAppender,
+  a: Pick<LoggedAnswer, 'key' | 'cascadeId' | 'value' | 'createdAt'> & { readonly expiresAt: number | null },
+): void {
+  appender.appendVarchar(a.key);
+  appender.appendVarchar(a.cascadeId);
+  appender.appendVarchar(a.value);
+  appender.appendTimestamp(timestamp(a.createdAt));
+  if (a.expiresAt === null || a.expiresAt === NEVER) appender.appendNull();
+  else appender.appendTimestamp(timestamp(a.expiresAt));
+  appender.appendInteger(a.key.length + a.value.length);
+  appender.endRow();
 }
