@@ -1,5 +1,8 @@
 /**
- * rvbbit's public API: the engine, the simulator, cascades and errors.
+ * rvbbit's public API: the engine, the Postgres server, the simulator,
+ * cascades run on their own (with the LLM client they call) and errors;
+ * everything the README shows used from code (test/package/readme-snippets.test.ts
+ * runs its snippets against the packed package).
  * The grammar has its own entry point, `rvbbit/grammar`.
  *
  * @example
@@ -9,13 +12,21 @@
  * await engine.close();
  */
 
+export type { Cascade } from './cascade/cascade-types.js';
+export { loadCascade } from './cascade/load-cascade.js';
+export { runCascade } from './cascade/run-cascade.js';
+export type { RunContext, RunResult, RunUsage } from './cascade/run-types.js';
 export type { QueryResult, ResultColumn } from './db/query-result.js';
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { ProviderOption } from './engine/provider.js';
 export type { QueryOptions, Session } from './engine/session.js';
 export { RvbbitError } from './errors.js';
 export type { Progress } from './exec/progress.js';
+export { createLlmClient, type LlmClientOptions } from './llm/client.js';
 export { type ResolvedLlmConfig, resolveLlmConfig } from './llm/config.js';
+export type { LlmClient } from './llm/types.js';
+export { type ServerHandle, startServer } from './server/server.js';
+export type { ServerLimits, ServerOptions } from './server/server-options.js';
 export {
   type SimulatorHandle,
   type SimulatorOptions,

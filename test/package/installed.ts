@@ -37,7 +37,19 @@ function versionOf(pkg: string): string {
   ).version;
 }
 
+let installed: Installed | undefined;
+
+/**
+ * The installed package, packed and installed once per test process: uvu
+ * imports every test file into one process, so package.test.ts and
+ * readme-snippets.test.ts share it (packing builds the whole package).
+ */
 export function installPackage(): Installed {
+  installed ??= packAndInstall();
+  return installed;
+}
+
+function packAndInstall(): Installed {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-consumer-'));
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
