@@ -68,6 +68,8 @@ export class ResultCache {
   private log: AnswerLog | undefined;
   /** Resolves once an earlier run's answer log is replayed into the table (lookups wait for it). */
   private readonly ready: Promise<void>;
+  /** Whether stores write answer-log lines: a database file's log is open, or being opened. */
+  private logging: boolean;
   private hits = 0;
   private misses = 0;
 
@@ -84,7 +86,8 @@ export class ResultCache {
       maxDelayMs: store.durableWithinMs,
       onFlush: () => this.flushed(),
     });
-    this.ready = store.catalog === null ? this.openLog(store) : Promise.resolve();
+    this.logging = store.catalog === null;
+    this.ready = this.logging ? this.openLog(store) : Promise.resolve();
   }
 
   /**
@@ -94,24 +97,29 @@ export class ResultCache {
    */
   private async openLog(store: RvbbitStore): Promise<void> {
     try {
-      const database = await this.q.run(async (con) => {
-        const r = await con.runAndReadAll(
-          'SELECT path FROM duckdb_databases() WHERE database_name = current_database()',
-        );
-        return r.getRowObjectsJS()[0]?.path;
-      });
-      if (typeof database !== 'string' || database === '' || database === ':memory:') return;
-      const path = answerLogPath(database);
-      const replayed = readAnswerLog(path);
-      if (replayed.length > 0) await this.q.run((con) => insertAnswers(con, store, replayed));
-      this.log = new AnswerLog(path);
-      // The replayed answers are committed: the log keeps only this run's, not yet committed.
-      this.log.committed(this.uncommitted.map((b) => b.lines).join(''));
+      await this.replayLog(store);
     } catch (err) {
-      process.emitWarning(`answer log not kept, answers are committed within the commit interval: ${err}`, {
-        code: 'RVBBIT_ANSWER_LOG',
-      });
+      warnNoLog(err);
+    } finally {
+      this.logging = this.log !== undefined;
     }
+  }
+
+  /** Finds the database file, replays its answer log if a crash left one, and opens it for this run. */
+  private async replayLog(store: RvbbitStore): Promise<void> {
+    const database = await this.q.run(async (con) => {
+      const r = await con.runAndReadAll(
+        'SELECT path FROM duckdb_databases() WHERE database_name = current_database()',
+      );
+      return r.getRowObjectsJS()[0]?.path;
+    });
+    if (typeof database !== 'string' || database === '' || database === ':memory:') return;
+    const path = answerLogPath(database);
+    const replayed = readAnswerLog(path);
+    if (replayed.length > 0) await this.q.run((con) => insertAnswers(con, store, replayed));
+    this.log = new AnswerLog(path);
+    // The replayed answers are committed: the log keeps only this run's, not yet committed.
+    this.log.committed(this.uncommitted.map((b) => b.lines).join(''));
   }
 
   /** Looks keys up (memory first, then the table); counts a hit or miss per key unless `count` is false (EXPLAIN). */
@@ -198,10 +206,10 @@ export class ResultCache {
     for (const e of stored) {
       this.lru.set(e.key, e.value, e.key.length + e.value.length, e.expiresAt);
       this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
-      lines += answerLine({ ...e, expiresAt: e.expiresAt === NEVER ? null : e.expiresAt });
+      if (this.logging) lines += answerLine({ ...e, expiresAt: e.expiresAt === NEVER ? null : e.expiresAt });
     }
     // On disk before the answers are used: a crash from here on keeps them.
-    this.log?.append(lines);
+    this.logged((log) => log.append(lines));
     const batch: StoredBatch = { entries: stored, lines, appended: false };
     this.uncommitted.push(batch);
     return this.rows.append(stored.length, (appender) => {
@@ -220,13 +228,25 @@ export class ResultCache {
     for (const batch of this.uncommitted) {
       for (const e of batch.entries) this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
     }
-    this.log?.committed(this.uncommitted.map((b) => b.lines).join(''));
+    this.logged((log) => log.committed(this.uncommitted.map((b) => b.lines).join('')));
+  }
+
+  /** `op` on the answer log; if it fails (a full disk), the log is dropped, with a warning, and statements go on. */
+  private logged(op: (log: AnswerLog) => void): void {
+    if (!this.log) return;
+    try {
+      op(this.log);
+    } catch (err) {
+      this.log = undefined;
+      this.logging = false;
+      warnNoLog(err);
+    }
   }
 
   async close(): Promise<void> {
     await this.ready;
     await this.rows.close();
-    this.log?.close();
+    this.logged((log) => log.close());
     this.log = undefined;
   }
 
@@ -277,4 +297,10 @@ function appendRow(
   else appender.appendTimestamp(timestamp(a.expiresAt));
   appender.appendInteger(a.key.length + a.value.length);
   appender.endRow();
+}
+
+function warnNoLog(err: unknown): void {
+  process.emitWarning(`answer log not kept (answers are committed within the commit interval): ${err}`, {
+    code: 'RVBBIT_ANSWER_LOG',
+  });
 }

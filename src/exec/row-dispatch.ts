@@ -381,8 +381,12 @@ export class RowDispatch {
   ): Promise<void> {
     // Answers go to the cache first (memory, and the answer log), so the rows
     // waiting on them are let go only once a later lookup would find them too.
-    const cached = this.books.cacheAnswers(target, outcomes);
-    this.land(target, outcomes);
+    let cached: Promise<void>;
+    try {
+      cached = this.books.cacheAnswers(target, outcomes);
+    } finally {
+      this.land(target, outcomes);
+    }
     try {
       await sink.accept(outcomes);
       this.books.record(origin, outcomes, hits);
