@@ -64,9 +64,12 @@ export class RowDispatch {
   private readonly books: RowBookkeeping;
   private readonly changes = new ChangeSignal();
   private readonly onAbort = () => this.halt();
-  /** Resolves when the statement stops: rows waiting on another statement's call stop waiting. */
-  private readonly halted: Promise<typeof HALTED>;
-  private haltNow!: () => void;
+  /**
+   * Wakes the rows waiting on other calls when the statement stops. A set, not
+   * a race with one promise: that promise would keep a reaction, and through it
+   * the rows, of every wait the statement ever made.
+   */
+  private readonly onHalt = new Set<() => void>();
   /** A statement that bypasses the cache shares calls among its own rows only. */
   private readonly ownFlights = new AnswerFlights();
   /** The flights this statement leads, by target and row index (indexes repeat across an operator's functions). */
@@ -103,9 +106,6 @@ export class RowDispatch {
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, limits.batch ? 1 : this.chunkSize, ctx.pool.threads);
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
-    this.halted = new Promise((resolve) => {
-      this.haltNow = () => resolve(HALTED);
-    });
     ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (ctx.signal?.aborted) this.halt();
   }
@@ -247,7 +247,7 @@ export class RowDispatch {
       this.changes.notify();
     };
     const followed = async () => {
-      const answer = await Promise.race([flight.wait(), this.halted]);
+      const answer = await this.answerOf(flight);
       stopWaiting();
       if (answer === HALTED || this.stopped()) return;
       const own = flight.owner === this;
@@ -274,6 +274,19 @@ export class RowDispatch {
         this.following--;
         this.changes.notify();
       });
+  }
+
+  /** `flight`'s answer, or HALTED as soon as the statement stops. */
+  private answerOf(flight: Flight): Promise<FlightAnswer | undefined | typeof HALTED> {
+    if (this.stopped()) return Promise.resolve(HALTED);
+    return new Promise((resolve) => {
+      const halted = () => resolve(HALTED);
+      this.onHalt.add(halted);
+      void flight.wait().then((answer) => {
+        this.onHalt.delete(halted);
+        resolve(answer);
+      });
+    });
   }
 
   /**
@@ -466,7 +479,8 @@ export class RowDispatch {
   /** Stops the statement: its workers abort their runs, its rows waiting on other statements' calls stop waiting. */
   private halt(): void {
     raiseAbort(this.control);
-    this.haltNow();
+    for (const wake of this.onHalt) wake();
+    this.onHalt.clear();
   }
 
   private async drained(): Promise<void> {

@@ -108,6 +108,25 @@ t('a failed call is not shared with another statement: its rows make their own c
   assert.is(f.engine.shared.cache.flights.size, 0);
 });
 
+t("a statement cancelled while its rows wait on another statement's call stops at once", async ({ f }) => {
+  f.sim.setOptions({ latencyMs: 1500 });
+  const clients = await sessions(f, 2);
+  const sql = `RVBBIT MAP 'label' AS label USING (SELECT 'Slow Thing' AS text)`;
+  const first = clients[0]!.query(sql);
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = performance.now();
+  const err = await clients[1]!.query(sql, [], { signal: AbortSignal.timeout(100) }).then(
+    () => undefined,
+    (e: { code: string }) => e,
+  );
+  assert.is(err?.code, 'CANCELLED');
+  assert.ok(performance.now() - t0 < 1000, "did not wait for the other statement's call");
+  const r = await first;
+  assert.is(r.rows[0]!.label, 'slow thing');
+  for (const s of clients) s.close();
+  assert.is(f.sim.stats().requests, 1);
+});
+
 t(
   'semantic operators: two statements at once with overlapping tuples call each tuple once',
   async ({ f }) => {
