@@ -79,6 +79,14 @@ export const ENGINE_ERROR_CODES = {
   CURSOR_OUTSIDE_TRANSACTION: 'DECLARE of a cursor WITHOUT HOLD outside a transaction block',
   DUPLICATE_CURSOR: 'DECLARE of a cursor whose name is already open',
   CURSOR_NO_SCROLL: 'a SCROLL cursor or a backward FETCH/MOVE (rvbbit cursors scan forward only)',
+  QUERY_TOO_LARGE:
+    "a query or one of its statements is longer than the server's limit (maxQueryBytes, maxStatementBytes)",
+  COPY_LINE_TOO_LONG: "a line of COPY FROM STDIN data is longer than the server's limit (maxCopyLineBytes)",
+  INVALID_UTF8: 'a query, parameter or COPY data that is not valid UTF-8 (or holds a NUL byte)',
+  UNKNOWN_TYPE_OID: 'Parse declared a parameter type OID that is no type the server knows',
+  UNSUPPORTED_FORMAT_CODE: 'Bind gave a parameter or result format code other than 0 (text) or 1 (binary)',
+  SERVER_OUT_OF_MEMORY:
+    "a client's message would take the clients' buffered messages past the server's budget (maxServerInputBytes)",
 
   // ── CLI and simulator ──
   CLI_CONFIG: 'rvbbit.config.yaml is invalid for the CLI',

@@ -6,12 +6,14 @@
  * discarded, so a client's pipelined messages do not run on a failed state.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
+import type { ErrorCode } from '../error-codes.js';
 import { RvbbitError } from '../errors.js';
 import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
-import { decodeParam } from './pg-types.js';
+import { decodeParam, Oid } from './pg-types.js';
 import type { ReplyBuffer } from './reply-buffer.js';
+import { sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
 import type { StatementExecutor } from './statement-executor.js';
 import type { StatementOutcome } from './statement-runner.js';
@@ -22,6 +24,36 @@ import {
   isEmptyQuery,
   type PreparedStatement,
 } from './statement-shape.js';
+import { decodeUtf8, isValidUtf8 } from './utf8.js';
+
+/** A prepared statement and the number of parameters a Bind must supply (undefined: DuckDB numbers them). */
+interface Prepared extends PreparedStatement {
+  readonly paramCount: number | undefined;
+}
+
+/**
+ * Every type Postgres has built in has an OID below this (FirstGenbkiObjectId);
+ * this server defines none of its own, so a higher one names no type.
+ */
+const FIRST_NON_BUILTIN_OID = 10_000;
+
+/** Parameter types decoded from binary by pg-types.ts; any other binary value is read as text, so must be UTF-8. */
+const BINARY_DECODED: ReadonlySet<number> = new Set([
+  0,
+  Oid.bool,
+  Oid.bytea,
+  Oid.int2,
+  Oid.int4,
+  Oid.int8,
+  Oid.oid,
+  Oid.float4,
+  Oid.float8,
+  Oid.numeric,
+  Oid.date,
+  Oid.timestamp,
+  Oid.timestamptz,
+  Oid.uuid,
+]);
 
 /** A bound statement. It runs once, at its first Describe or Execute; Executes with a row limit page through it. */
 interface Portal {
@@ -36,7 +68,7 @@ interface Portal {
 }
 
 export class ExtendedQuery {
-  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
   private discarding = false;
 
@@ -61,16 +93,53 @@ export class ExtendedQuery {
     this.discarding = false;
   }
 
-  parse(r: BodyReader): void {
+  /** `droppedLength`: the message was over maxQueryBytes and dropped unread. */
+  parse(r: BodyReader, droppedLength?: number): void {
+    const { maxQueryBytes, maxStatementBytes } = this.executor.client.limits;
+    if (droppedLength !== undefined) {
+      this.refuse(
+        'QUERY_TOO_LARGE',
+        `query message of ${droppedLength - 4} bytes exceeds the limit of ${maxQueryBytes} bytes`,
+      );
+      return;
+    }
     const name = r.cstring();
-    const sql = r.cstring();
+    const sqlEnd = r.remaining;
+    let sql: string;
+    try {
+      sql = r.utf8cstring();
+    } catch (err) {
+      if (!(err instanceof RvbbitError && err.code === 'INVALID_UTF8')) throw err;
+      this.fail(errorFields(err));
+      return;
+    }
+    const sqlBytes = sqlEnd - r.remaining - 1;
     const n = r.int16();
     const oids: number[] = [];
     for (let i = 0; i < n; i++) oids.push(r.int32());
-    this.statements.set(name, { sql, paramOids: oids });
+    if (sqlBytes > maxStatementBytes) {
+      this.refuse(
+        'QUERY_TOO_LARGE',
+        `statement of ${sqlBytes} bytes exceeds the limit of ${maxStatementBytes} bytes`,
+      );
+      return;
+    }
+    // OIDs are unsigned: one read as negative is past 2^31, no type either.
+    const unknown = oids.find((oid) => oid < 0 || oid >= FIRST_NON_BUILTIN_OID);
+    if (unknown !== undefined) {
+      this.refuse('UNKNOWN_TYPE_OID', `type with OID ${unknown >>> 0} does not exist`);
+      return;
+    }
+    this.statements.set(name, { sql, paramOids: oids, paramCount: parameterCount(sql, oids.length) });
     this.replies.send(msg.parseComplete());
   }
 
+  /**
+   * Checked as Postgres checks it: the format-code count is 0, 1 or one per
+   * parameter (08P01), each code is 0 or 1 (22023 "unsupported format
+   * code"), no length is below -1 (08P01), and the statement gets as many
+   * parameters as it has (08P01). Text parameters must be UTF-8 (22021).
+   */
   bind(r: BodyReader): void {
     const portalName = r.cstring();
     const statementName = r.cstring();
@@ -78,19 +147,52 @@ export class ExtendedQuery {
     const formats = int16s(r);
     const nParams = r.int16();
     const raws: (Buffer | null)[] = [];
+    let badLength: number | undefined;
     for (let i = 0; i < nParams; i++) {
       const len = r.int32();
-      raws.push(len < 0 ? null : Buffer.from(r.bytes(len)));
+      if (len < -1) {
+        badLength = len;
+        break;
+      }
+      raws.push(len === -1 ? null : Buffer.from(r.bytes(len)));
     }
-    const resultFormats = int16s(r);
+    const resultFormats = badLength === undefined ? int16s(r) : [];
+    if (badLength !== undefined) {
+      this.refuse('PROTOCOL_VIOLATION', `invalid parameter length ${badLength} in bind message`);
+      return;
+    }
+    if (formats.length > 1 && formats.length !== nParams) {
+      this.refuse(
+        'PROTOCOL_VIOLATION',
+        `bind message has ${formats.length} parameter formats but ${nParams} parameters`,
+      );
+      return;
+    }
     // The whole message is read first, so a malformed one is a protocol violation, not a missing statement.
     if (!statement) {
       this.unknownStatement(statementName);
       return;
     }
+    if (statement.paramCount !== undefined && nParams !== statement.paramCount) {
+      this.refuse(
+        'PROTOCOL_VIOLATION',
+        `bind message supplies ${nParams} parameters, but prepared statement "${statementName}" requires ${statement.paramCount}`,
+      );
+      return;
+    }
+    const badFormat = [...formats, ...resultFormats].find((f) => f !== 0 && f !== 1);
+    if (badFormat !== undefined) {
+      this.refuse('UNSUPPORTED_FORMAT_CODE', `unsupported format code: ${badFormat}`);
+      return;
+    }
     let values: unknown[];
     try {
-      values = raws.map((raw, i) => decodeParam(raw, formatAt(formats, i), statement.paramOids[i] ?? 0, i));
+      values = raws.map((raw, i) => {
+        const format = formatAt(formats, i);
+        const oid = statement.paramOids[i] ?? 0;
+        if (raw && (format === 0 || !BINARY_DECODED.has(oid)) && !isValidUtf8(raw)) decodeUtf8(raw);
+        return decodeParam(raw, format, oid, i);
+      });
     } catch (err) {
       this.fail(errorFields(err));
       return;
@@ -239,6 +341,11 @@ export class ExtendedQuery {
     return portal.outcome;
   }
 
+  /** An error that ends nothing but this exchange (up to Sync), as Postgres' ERROR-level protocol checks. */
+  private refuse(code: ErrorCode, message: string): void {
+    this.fail(errorFields(new RvbbitError(code, message)));
+  }
+
   private unknownStatement(name: string): void {
     this.fail(
       errorFields(new RvbbitError('UNKNOWN_STATEMENT', `prepared statement "${name}" does not exist`)),
@@ -248,6 +355,20 @@ export class ExtendedQuery {
   private unknownPortal(name: string): void {
     this.fail(errorFields(new RvbbitError('UNKNOWN_PORTAL', `portal "${name}" does not exist`)));
   }
+}
+
+/**
+ * The parameters a Bind must supply, as Postgres counts them: the types the
+ * Parse declared, or the highest `$n` if higher. Undefined when the SQL has
+ * `?` or `$name` parameters, which DuckDB numbers itself: no count is checked.
+ */
+function parameterCount(sql: string, declared: number): number | undefined {
+  let max = declared;
+  for (const piece of sqlPieces(sql)) {
+    if (piece.otherParams) return undefined;
+    max = Math.max(max, piece.maxParam);
+  }
+  return max;
 }
 
 /** A count and that many int16s (Bind's parameter and result format codes). */

@@ -16,6 +16,7 @@ import { clientContext } from './client-context.js';
 import type { CopyInSink } from './copy-in.js';
 import { ExtendedQuery } from './extended-query.js';
 import { BodyReader, type Frame, FrameReader } from './frame-reader.js';
+import { inputBudgetOf } from './input-budget.js';
 import * as msg from './message-writer.js';
 import { PasswordAuth } from './password-auth.js';
 import { Frontend } from './protocol-codes.js';
@@ -79,11 +80,22 @@ export class PgConnection {
     private readonly host: ConnectionHost,
   ) {
     // Before login a message is a startup packet or a password: small.
-    this.reader = new FrameReader(host.limits.preAuthMessageBytes);
+    const { maxQueryBytes, maxServerInputBytes } = host.limits;
+    this.reader = new FrameReader(host.limits.preAuthMessageBytes, {
+      dropAbove: { [Frontend.Query]: maxQueryBytes, [Frontend.Parse]: maxQueryBytes },
+      budget: inputBudgetOf(host, maxServerInputBytes),
+    });
     this.replies = new ReplyBuffer(socket, () => this.phase === 'closed');
     socket.setNoDelay(true);
     socket.on('data', (data: Buffer) => {
-      this.reader.push(data);
+      // A closed connection holds no budget: what still arrives is not kept.
+      if (this.phase === 'closed') return;
+      try {
+        this.reader.push(data);
+      } catch (err) {
+        this.readFailed(err);
+        return;
+      }
       // Back-pressure: while a statement runs, later messages wait in the client's socket, not
       // in our memory; a message not yet whole keeps reading (up to maxMessageBytes).
       if (this.reader.pending > host.limits.maxPendingInputBytes && this.reader.hasMessage()) socket.pause();
@@ -115,6 +127,7 @@ export class PgConnection {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     clearTimeout(this.loginTimer);
+    this.reader.dispose();
     this.queries?.executor.close();
     this.host.unregister(this);
     // The session's DuckDB connection must not close under a running statement: wait for it.
@@ -145,7 +158,7 @@ export class PgConnection {
         try {
           frame = this.reader.next();
         } catch (err) {
-          this.fatal(SqlState.protocolViolation, (err as Error).message);
+          this.readFailed(err);
           return;
         }
         if (!frame) break;
@@ -172,6 +185,12 @@ export class PgConnection {
     }
   }
 
+  /** A message the reader refused (a bad length, no room in the server's input budget) ends this connection. */
+  private readFailed(err: unknown): void {
+    const overBudget = err instanceof RvbbitError && err.code === 'SERVER_OUT_OF_MEMORY';
+    this.fatal(overBudget ? SqlState.outOfMemory : SqlState.protocolViolation, (err as Error).message);
+  }
+
   /** Sends a FATAL error and closes this connection; the server carries on. */
   private fatal(code: SqlStateCode, message: string): void {
     if (this.phase === 'closed') return;
@@ -189,17 +208,18 @@ export class PgConnection {
     }
     const { executor, extended } = this.queries!;
     if (this.copyIn) {
-      if (await this.copyIn.message(frame.type, frame.body, this.replies)) this.copyIn = undefined;
-      return;
+      const state = await this.copyIn.message(frame.type, frame.body, this.replies);
+      if (state !== 'copying') this.copyIn = undefined;
+      if (state !== 'not-copy') return;
     }
     if (extended.discardingUntilSync && frame.type !== Frontend.Sync) return;
     const r = new BodyReader(frame.body);
     switch (frame.type) {
       case Frontend.Query:
-        this.copyIn = await simpleQuery(r.cstring(), executor, this.replies);
+        this.copyIn = await simpleQuery(frame, executor, this.replies);
         return;
       case Frontend.Parse:
-        return extended.parse(r);
+        return extended.parse(r, frame.droppedLength);
       case Frontend.Bind:
         return extended.bind(r);
       case Frontend.Describe:

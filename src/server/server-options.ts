@@ -21,6 +21,25 @@ export interface ServerLimits {
    * floods the server fills its own send buffer, not the server's memory.
    */
   readonly maxPendingInputBytes: number;
+  /**
+   * Longest Query or Parse message, bytes (default 16 MiB): a longer one is
+   * refused with 54000 and its bytes dropped as they arrive, never buffered.
+   */
+  readonly maxQueryBytes: number;
+  /**
+   * Longest statement, bytes (default 1 MiB), refused with 54000 before it is
+   * parsed: the grammar and DuckDB's parser hold ~150 bytes per byte of a
+   * dense statement (a long INSERT … VALUES); bulk data goes in with COPY.
+   */
+  readonly maxStatementBytes: number;
+  /** Longest line of COPY FROM STDIN data, bytes (default 16 MiB); a longer one fails the COPY with 54000. */
+  readonly maxCopyLineBytes: number;
+  /**
+   * Client messages the server holds at once, summed over every connection,
+   * bytes (default 256 MiB). A client whose next message would go past it is
+   * refused with FATAL 53200 and closed; the process is never the one to die.
+   */
+  readonly maxServerInputBytes: number;
   /** Close a connection idle this long, ms; 0 = never (default 1 hour). */
   readonly idleTimeoutMs: number;
   /** Cancel a statement running longer than this, ms; 0 = never (default); `SET statement_timeout` per session. */
@@ -114,6 +133,10 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
       preAuthMessageBytes: positiveInt('preAuthMessageBytes', o.preAuthMessageBytes, 10 * 1024, 1024),
       loginTimeoutMs: positiveInt('loginTimeoutMs', o.loginTimeoutMs, 10_000, 1),
       maxPendingInputBytes: positiveInt('maxPendingInputBytes', o.maxPendingInputBytes, 1024 * 1024, 1024),
+      maxQueryBytes: positiveInt('maxQueryBytes', o.maxQueryBytes, 16 * 1024 * 1024, 1024),
+      maxStatementBytes: positiveInt('maxStatementBytes', o.maxStatementBytes, 1024 * 1024, 1024),
+      maxCopyLineBytes: positiveInt('maxCopyLineBytes', o.maxCopyLineBytes, 16 * 1024 * 1024, 1024),
+      maxServerInputBytes: positiveInt('maxServerInputBytes', o.maxServerInputBytes, 256 * 1024 * 1024, 1024),
       idleTimeoutMs: positiveInt('idleTimeoutMs', o.idleTimeoutMs, 60 * 60 * 1000, 0),
       statementTimeoutMs: positiveInt('statementTimeoutMs', o.statementTimeoutMs, 0, 0),
       noticeIntervalMs: positiveInt('noticeIntervalMs', o.noticeIntervalMs, 500, 0),

@@ -2,17 +2,28 @@
  * The simple query protocol: one Query message, possibly several statements
  * separated by semicolons. Each statement gets its rows and CommandComplete;
  * the first error stops the rest, and one ReadyForQuery ends the exchange.
+ *
+ * Memory stays bounded by the longest statement, not the message: the
+ * statements are cut without parsing (sql-pieces.ts) and each is parsed
+ * when it is reached. A message of several statements is checked first,
+ * statement by statement, so that a syntax error anywhere runs nothing, as
+ * in Postgres; then it runs as one implicit transaction (implicit-transaction.ts).
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
  */
-import { parse, type Statement } from '../../grammar/index.js';
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { parse } from '../../grammar/index.js';
 import { RvbbitError } from '../errors.js';
+import { isPlainSql } from '../plan/plan.js';
 import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';
+import { BodyReader, type Frame } from './frame-reader.js';
+import { ImplicitTransaction } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
 import type { ReplyBuffer } from './reply-buffer.js';
+import { type SqlPiece, sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
 import type { StatementExecutor } from './statement-executor.js';
-import { fieldsOf, isEmptyQuery } from './statement-shape.js';
+import { fieldsOf } from './statement-shape.js';
 
 /** A statement's text and where it starts in the query string (for the error position `P`). */
 interface Piece {
@@ -27,51 +38,163 @@ interface Piece {
  */
 const CATALOG_QUERY = /\bpg_catalog\b|\binformation_schema\b/i;
 
+/** How long the check of a long message may hold the main thread before other clients get a turn, ms. */
+const CHECK_SLICE_MS = 10;
+
 /**
  * Answers one Query message. A COPY FROM STDIN ends it early: the sink it
  * returns takes the client's CopyData, and sends ReadyForQuery when done.
  */
 export async function simpleQuery(
-  sql: string,
+  frame: Frame,
   executor: StatementExecutor,
   replies: ReplyBuffer,
 ): Promise<CopyInSink | undefined> {
-  // The session's grammar knows the catalog's operator words (ALIGNS …); the default one does not.
-  const parsed = (executor.client.grammar?.parse ?? parse)(sql);
-  if (isEmptyQuery(sql)) {
-    replies.send(msg.emptyQueryResponse());
-  } else if (parsed.errors.length > 0 && !CATALOG_QUERY.test(sql)) {
-    const e = parsed.errors[0]!;
-    const err = new RvbbitError(e.code, e.message, { offset: e.offset });
-    replies.send(msg.errorResponse(errorFields(err, { text: sql, start: 0 })));
+  const sql = queryText(frame, executor);
+  if (sql instanceof RvbbitError) return refuse(sql, undefined, executor, replies);
+  const pieces = sqlPieces(sql);
+  const first = pieces.next();
+  if (first.done) return refuse(undefined, undefined, executor, replies);
+  const second = pieces.next();
+  if (second.done) {
+    // One statement: the session parses it (and reports its errors) when it runs.
+    const tooLong = statementTooLong(first.value, executor);
+    if (tooLong) return refuse(tooLong, first.value, executor, replies);
+    return run([first.value], undefined, executor, replies);
+  }
+  const check = await checkAll(sql, executor);
+  if ('error' in check) return refuse(check.error, check.piece, executor, replies);
+  // A statement with model calls runs its writes in transactions of its own (write-passes.ts), so
+  // such a message runs statement by statement, as a message of one statement does.
+  const block = check.plain ? new ImplicitTransaction(executor, replies) : undefined;
+  return run(sqlPieces(sql), block, executor, replies);
+}
+
+/** The query string; an error for one over the size limit or not UTF-8 (a protocol violation throws). */
+function queryText(frame: Frame, executor: StatementExecutor): string | RvbbitError {
+  const limit = executor.client.limits.maxQueryBytes;
+  if (frame.droppedLength !== undefined) {
+    return new RvbbitError(
+      'QUERY_TOO_LARGE',
+      `query message of ${frame.droppedLength - 4} bytes exceeds the limit of ${limit} bytes`,
+    );
+  }
+  try {
+    return new BodyReader(frame.body).utf8cstring();
+  } catch (err) {
+    if (err instanceof RvbbitError && err.code === 'INVALID_UTF8') return err;
+    throw err;
+  }
+}
+
+/** An error for the message (or an empty one, without an error): nothing ran. */
+async function refuse(
+  err: RvbbitError | undefined,
+  piece: Piece | undefined,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+): Promise<undefined> {
+  if (err) {
+    replies.send(msg.errorResponse(errorFields(err, piece)));
     executor.failBlock();
-  } else {
-    // A catalog query the grammar cannot split runs whole, as one statement.
-    const pieces: Piece[] =
-      parsed.errors.length > 0
-        ? [{ text: sql, start: 0 }]
-        : parsed.statements.map((s) => statementText(sql, s));
-    if (pieces.length === 0) replies.send(msg.emptyQueryResponse());
-    for (const [i, piece] of pieces.entries()) {
-      const copyIn = await startCopyIn(piece, i === pieces.length - 1, executor, replies);
-      if (copyIn === 'failed') break;
-      if (copyIn) return copyIn;
-      if (!(await runPiece(piece, executor, replies))) break;
+  } else replies.send(msg.emptyQueryResponse());
+  replies.send(msg.readyForQuery(executor.txStatus));
+  await replies.flush();
+  return undefined;
+}
+
+function statementTooLong(piece: SqlPiece, executor: StatementExecutor): RvbbitError | undefined {
+  const limit = executor.client.limits.maxStatementBytes;
+  // Characters never outnumber bytes: the exact count is needed only near the limit.
+  if (piece.text.length <= limit / 3) return undefined;
+  const bytes = Buffer.byteLength(piece.text);
+  if (bytes <= limit) return undefined;
+  return new RvbbitError(
+    'QUERY_TOO_LARGE',
+    `statement of ${bytes} bytes exceeds the limit of ${limit} bytes`,
+  );
+}
+
+type Check = { readonly plain: boolean } | { readonly error: RvbbitError; readonly piece: Piece };
+
+/**
+ * Parses every statement once, before any runs, keeping nothing but whether
+ * all are plain SQL; yields to other clients between slices of the work.
+ */
+async function checkAll(sql: string, executor: StatementExecutor): Promise<Check> {
+  // The session's grammar knows the catalog's operator words (ALIGNS …); the default one does not.
+  const parseWith = executor.client.grammar?.parse ?? parse;
+  let plain = true;
+  let sliceStart = performance.now();
+  for (const piece of sqlPieces(sql)) {
+    const tooLong = statementTooLong(piece, executor);
+    if (tooLong) return { error: tooLong, piece };
+    if (CATALOG_QUERY.test(piece.text)) continue;
+    const parsed = parseWith(piece.text);
+    const e = parsed.errors[0];
+    if (e) return { error: new RvbbitError(e.code, e.message, { offset: e.offset }), piece };
+    if (!parsed.statements.every(isPlainSql)) plain = false;
+    if (performance.now() - sliceStart > CHECK_SLICE_MS) {
+      await yieldToOthers();
+      sliceStart = performance.now();
     }
+  }
+  return { plain };
+}
+
+/** Runs the statements in order until one fails; a COPY FROM STDIN (last) returns its sink. */
+async function run(
+  pieces: Iterable<SqlPiece>,
+  block: ImplicitTransaction | undefined,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+): Promise<CopyInSink | undefined> {
+  let failed = false;
+  for (const [piece, last] of withLast(pieces)) {
+    let begun: boolean;
+    try {
+      begun = (await block?.before(piece.text)) ?? false;
+    } catch (err) {
+      replies.send(msg.errorResponse(errorFields(err, piece)));
+      failed = true;
+      break;
+    }
+    if (begun) {
+      replies.send(msg.commandComplete('BEGIN'));
+      continue;
+    }
+    const copyIn = await startCopyIn(piece, last, block, executor, replies);
+    if (copyIn === 'failed') {
+      failed = true;
+      break;
+    }
+    if (copyIn) return copyIn;
+    if (!(await runPiece(piece, executor, replies))) {
+      failed = true;
+      break;
+    }
+    block?.after(piece.text);
+  }
+  try {
+    await block?.end(!failed);
+  } catch (err) {
+    // The commit itself failed (a conflict): nothing of the message stays.
+    replies.send(msg.errorResponse(errorFields(err)));
   }
   replies.send(msg.readyForQuery(executor.txStatus));
   await replies.flush();
   return undefined;
 }
 
-/**
- * A statement's text with its `-- @ key: value` annotations: its span starts
- * after them, and the session parses the text again, so cutting at the span
- * would drop `-- @ parallel: 5` and hints on their way to the engine.
- */
-export function statementText(sql: string, stmt: Statement): Piece {
-  const start = Math.min(stmt.span.start, ...stmt.annotations.map((a) => a.span.start));
-  return { text: sql.slice(start, stmt.span.end), start };
+/** Each item with whether it is the last, reading one ahead. */
+function* withLast<T>(items: Iterable<T>): Generator<[T, boolean]> {
+  const it = items[Symbol.iterator]();
+  let current = it.next();
+  while (!current.done) {
+    const next = it.next();
+    yield [current.value, next.done === true];
+    current = next;
+  }
 }
 
 /** Runs one statement and queues its reply; false when it failed (the rest of the query is skipped). */
@@ -107,6 +230,7 @@ async function runPiece(piece: Piece, executor: StatementExecutor, replies: Repl
 async function startCopyIn(
   piece: Piece,
   last: boolean,
+  block: ImplicitTransaction | undefined,
   executor: StatementExecutor,
   replies: ReplyBuffer,
 ): Promise<CopyInSink | 'failed' | undefined> {
@@ -122,7 +246,8 @@ async function startCopyIn(
         'current transaction is aborted, commands ignored until end of transaction block',
       );
     }
-    const sink = await CopyInSink.start(copy, executor);
+    // The statements before it are in the implicit block: the COPY commits them with its rows.
+    const sink = await CopyInSink.start(copy, executor, block?.handOver() ?? false);
     replies.send(msg.copyInResponse(sink.columnCount));
     await replies.flush();
     return sink;

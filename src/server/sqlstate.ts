@@ -13,6 +13,7 @@ export const SqlState = {
   protocolViolation: '08P01',
   dataException: '22000',
   numericValueOutOfRange: '22003',
+  characterNotInRepertoire: '22021',
   badCopyFileFormat: '22P04',
   invalidParameterValue: '22023',
   constraintViolation: '23000',
@@ -34,6 +35,7 @@ export const SqlState = {
   indeterminateDatatype: '42P18',
   outOfMemory: '53200',
   tooManyConnections: '53300',
+  programLimitExceeded: '54000',
   queryCanceled: '57014',
   objectNotInPrerequisiteState: '55000',
   idleSessionTimeout: '57P05',
@@ -97,6 +99,14 @@ export const SQLSTATE_OF_CODE = {
   CURSOR_OUTSIDE_TRANSACTION: SqlState.noActiveSqlTransaction,
   DUPLICATE_CURSOR: SqlState.duplicateCursor,
   CURSOR_NO_SCROLL: SqlState.objectNotInPrerequisiteState,
+  QUERY_TOO_LARGE: SqlState.programLimitExceeded,
+  COPY_LINE_TOO_LONG: SqlState.programLimitExceeded,
+  INVALID_UTF8: SqlState.characterNotInRepertoire,
+  // Postgres: "type with OID n does not exist".
+  UNKNOWN_TYPE_OID: SqlState.undefinedObject,
+  SERVER_OUT_OF_MEMORY: SqlState.outOfMemory,
+  // Postgres: "unsupported format code: 2", invalid_parameter_value.
+  UNSUPPORTED_FORMAT_CODE: SqlState.invalidParameterValue,
   // ── CLI and simulator (raised before any client could see them) ──
   CLI_CONFIG: SqlState.internalError,
   SIM_BAD_OPTION: SqlState.internalError,

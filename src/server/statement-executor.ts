@@ -82,6 +82,15 @@ export class StatementExecutor {
     this.cancel();
   }
 
+  /**
+   * The implicit transaction of a multi-statement Query becomes the client's
+   * block at its BEGIN (implicit-transaction.ts): DuckDB's transaction is
+   * already open, so none is begun.
+   */
+  adoptTransaction(): void {
+    this.tx = 'T';
+  }
+
   /** An error before any statement ran (the query does not parse) still aborts an open block. */
   failBlock(): void {
     if (this.tx === 'T') this.tx = 'E';

@@ -1,0 +1,87 @@
+/**
+ * A simple Query of several statements runs as one transaction, as in
+ * Postgres: statements outside a transaction block run in an implicit block
+ * that commits at the end of the message and rolls back at its first error
+ * (`INSERT …; INSERT bad` leaves nothing). A BEGIN in the message turns the
+ * implicit block into a regular one (the statements before it included); a
+ * COMMIT or ROLLBACK ends whichever block is open, with Postgres' warning
+ * when it was the implicit one, and the statements after it get a new
+ * implicit block.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
+ */
+import { leadingWords } from './command-tag.js';
+import * as msg from './message-writer.js';
+import { warningsWanted } from './progress-notice.js';
+import type { ReplyBuffer } from './reply-buffer.js';
+import { SqlState } from './sqlstate.js';
+import type { StatementExecutor } from './statement-executor.js';
+
+export type TransactionWord = 'begin' | 'end' | undefined;
+
+/** BEGIN / START TRANSACTION, or COMMIT / END / ROLLBACK / ABORT (not ROLLBACK TO a savepoint, PREPARE TRANSACTION …). */
+export function transactionWord(sql: string): TransactionWord {
+  const [first = '', second = ''] = leadingWords(sql, 2);
+  if (first === 'BEGIN' || (first === 'START' && second === 'TRANSACTION')) return 'begin';
+  if (['COMMIT', 'END', 'ABORT'].includes(first)) return 'end';
+  if (first === 'ROLLBACK' && second !== 'TO') return 'end';
+  return undefined;
+}
+
+export class ImplicitTransaction {
+  /** DuckDB has a transaction open for the implicit block. */
+  private open = false;
+
+  constructor(
+    private readonly executor: StatementExecutor,
+    private readonly replies: ReplyBuffer,
+  ) {}
+
+  /**
+   * Before a statement: opens an implicit block if none is open. A BEGIN
+   * while one is open turns it into the client's block: true then, and the
+   * statement is done (its CommandComplete is the caller's to send).
+   */
+  async before(sql: string): Promise<boolean> {
+    const word = transactionWord(sql);
+    if (word === 'begin' && this.open) {
+      this.open = false;
+      this.executor.adoptTransaction();
+      return true;
+    }
+    if (word === undefined && !this.open && this.executor.txStatus === 'I') {
+      await this.executor.client.session.q.run((con) => con.run('BEGIN TRANSACTION'));
+      this.open = true;
+    }
+    return false;
+  }
+
+  /** After a statement succeeded: a COMMIT or ROLLBACK of the implicit block closed it. */
+  after(sql: string): void {
+    if (!this.open || transactionWord(sql) !== 'end') return;
+    this.open = false;
+    if (warningsWanted(this.executor.client.settings)) {
+      this.replies.send(
+        msg.noticeResponse({
+          S: 'WARNING',
+          V: 'WARNING',
+          C: SqlState.noActiveSqlTransaction,
+          M: 'there is no transaction in progress',
+        }),
+      );
+    }
+  }
+
+  /** Hands the open block to a COPY FROM STDIN, which commits it with its rows (true if there was one). */
+  handOver(): boolean {
+    const was = this.open;
+    this.open = false;
+    return was;
+  }
+
+  /** At the end of the message (commit) or at its first error (roll back). */
+  async end(commit: boolean): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    await this.executor.client.session.q.run((con) => con.run(commit ? 'COMMIT' : 'ROLLBACK'));
+  }
+}
