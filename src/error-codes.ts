@@ -71,6 +71,8 @@ export const ENGINE_ERROR_CODES = {
   UNSUPPORTED_MESSAGE: 'a client sent a message type rvbbit does not implement (COPY, FunctionCall)',
   UNKNOWN_STATEMENT: 'Bind or Describe named a prepared statement that does not exist',
   UNKNOWN_PORTAL: 'Describe or Execute named a portal that does not exist',
+  RESULT_SHAPE_CHANGED:
+    'a prepared statement returned other columns than its Describe said (a table it reads changed since)',
   COPY_BAD_DATA: 'COPY FROM STDIN got a line that does not fit the table (a missing or extra field, bad CSV)',
   COPY_FAILED: 'the client ended a COPY FROM STDIN with CopyFail',
   SETTING_NOT_ALLOWED:

@@ -7,7 +7,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, readUserResult } from '../db/query-result.js';
+import { type QueryResult, type ResultColumn, readUserResult } from '../db/query-result.js';
 import { RvbbitError } from '../errors.js';
 import type { MapContext } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
@@ -120,6 +120,30 @@ export class Session {
       mapContext: (queryId: string) => this.mapContext(params, options, queryId),
     };
     yield* streamStatement(host, last.stmt, last.text);
+  }
+
+  /**
+   * The columns the last statement of `sql` returns, known without running it
+   * or calling a model (describe-statement.ts): a MAP's end with `_error`,
+   * which `query` adds only when a row failed. `paramTypes[i]` is the DuckDB
+   * type `$i+1` will be bound as, where the SQL does not say. Throws what
+   * running it would throw at planning (a missing cascade, a DuckDB error).
+   */
+  async describe(sql: string, paramTypes: readonly (string | undefined)[] = []): Promise<ResultColumn[]> {
+    const last = this.parse(sql).at(-1);
+    if (!last) return [];
+    await this.refreshOwnLogs(last.text);
+    const { describeStatement } = await import('./describe-statement.js');
+    try {
+      return await describeStatement(
+        { shared: this.shared, q: this.q, plan: (stmt) => this.plan(stmt) },
+        last.stmt,
+        paramTypes,
+      );
+    } catch (err) {
+      const e = duckdbError(err);
+      throw this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
+    }
   }
 
   private parse(sql: string): { stmt: Statement; text: string }[] {

@@ -3,7 +3,7 @@
  * a statement returns rows, decided from its leading keywords and its result.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html (CommandComplete)
  */
-import type { QueryResult } from '../db/query-result.js';
+import type { QueryResult, ResultColumn } from '../db/query-result.js';
 
 /** The statement's first words, upper-cased, after comments and annotations. */
 export function leadingWords(sql: string, n = 2): string[] {
@@ -79,18 +79,33 @@ export interface Completion {
   readonly tag: string;
 }
 
+/**
+ * Whether a statement's result goes to the client as rows (RowDescription and
+ * DataRows), from its leading words; for a statement neither list names,
+ * from its columns (a lone `Count` of at most one row is a count). Describe
+ * (`rowCount` unknown) and CommandComplete decide with this one rule.
+ */
+export function sendsRows(sql: string, columns: readonly ResultColumn[], rowCount = 0): boolean {
+  const [first = ''] = leadingWords(sql, 1);
+  const onlyCount = columns.length === 1 && columns[0]!.name === 'Count' && rowCount <= 1;
+  const mapIntoTable = first === 'CREATE' && /\bAS\s+RVBBIT\b/i.test(sql);
+  return (
+    ROW_COMMANDS.has(first) || mapIntoTable || (!COMMANDS.has(first) && columns.length > 0 && !onlyCount)
+  );
+}
+
+/** A statement whose result never goes to the client as rows (INSERT, CREATE TABLE), whatever its columns. */
+export function neverSendsRows(sql: string): boolean {
+  return COMMANDS.has(leadingWords(sql, 1)[0] ?? '') && !sendsRows(sql, []);
+}
+
 /** What to tell the client about a finished statement. */
 export function completionOf(sql: string, result: QueryResult): Completion {
   const [first = '', second = ''] = leadingWords(sql, 3);
   const onlyCount =
     result.columns.length === 1 && result.columns[0]!.name === 'Count' && result.rows.length <= 1;
   const count = onlyCount ? Number(result.rows[0]?.Count ?? 0) : result.rows.length;
-  const mapIntoTable = first === 'CREATE' && /\bAS\s+RVBBIT\b/i.test(sql);
-  if (
-    ROW_COMMANDS.has(first) ||
-    mapIntoTable ||
-    (!COMMANDS.has(first) && result.columns.length > 0 && !onlyCount)
-  ) {
+  if (sendsRows(sql, result.columns, result.rows.length)) {
     return { rows: true, tag: `SELECT ${result.rows.length}` };
   }
   switch (first) {

@@ -10,8 +10,17 @@
  * transaction block: DECLARE outside one is an error (25P01), and the end of
  * the block closes it. A WITH HOLD cursor outlives the block: its remaining
  * rows are read into memory at the block's end, as Postgres materialises it.
- * BINARY is accepted and ignored (rows are sent in the client's format).
+ * BINARY is accepted and ignored by FETCH (rows are sent in the client's
+ * format).
+ *
+ * A cursor is also a portal of the extended protocol, as in Postgres:
+ * Describe, Execute and Close name it (psycopg 3's named cursors describe the
+ * portal their DECLARE made), a BINARY one in binary. `pg_cursors` lists the
+ * open ones: a TEMP view, written afresh before a statement that reads it.
  */
+import type { ResultColumn } from '../db/query-result.js';
+import { quoteString } from '../db/sql-text.js';
+import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Completion } from './command-tag.js';
 import { ArraySource, cursorError, openStream, type RowSource, StreamSource } from './cursor-source.js';
@@ -20,7 +29,22 @@ import type { RunContext, StatementOutcome } from './statement-runner.js';
 interface Cursor {
   readonly source: RowSource;
   readonly hold: boolean;
+  readonly binary: boolean;
+  /** The DECLARE as the client sent it (pg_cursors.statement). */
+  readonly statement: string;
+  readonly created: Date;
 }
+
+/** What the extended protocol sees of a cursor named in Describe or Execute. */
+export interface CursorPortal {
+  readonly columns: readonly ResultColumn[];
+  readonly binary: boolean;
+  /** Every row was fetched. */
+  readonly done: boolean;
+}
+
+/** A statement that reads pg_cursors (the view is written afresh first). */
+const READS_PG_CURSORS = /\bpg_cursors\b/i;
 
 const DECLARE =
   /^DECLARE\s+("(?:[^"]|"")+"|[A-Za-z_][\w$]*)\s+((?:(?:BINARY|INSENSITIVE|ASENSITIVE|NO\s+SCROLL|SCROLL)\s+)*)CURSOR\s+(?:(WITH|WITHOUT)\s+HOLD\s+)?FOR\s+([\s\S]+)$/i;
@@ -56,9 +80,41 @@ export class Cursors {
   /** Portals (extended protocol) that stream: spilled, like cursors, before another statement runs. */
   private readonly streams = new Set<RowSource>();
 
-  /** True if `sql` is DECLARE, FETCH, MOVE or CLOSE (answered by run). */
+  /** True if `sql` is DECLARE, FETCH, MOVE or CLOSE, or reads pg_cursors (answered by run). */
   static handles(sql: string): boolean {
-    return /^(DECLARE|FETCH|MOVE|CLOSE)\b/i.test(strip(sql));
+    return /^(DECLARE|FETCH|MOVE|CLOSE)\b/i.test(strip(sql)) || READS_PG_CURSORS.test(sql);
+  }
+
+  /** The open cursor `name` (as the protocol names it: case kept) as a portal, or undefined. */
+  portal(name: string): CursorPortal | undefined {
+    const c = this.open.get(name);
+    return c && { columns: c.source.columns, binary: c.binary, done: c.source.done };
+  }
+
+  /** Close of the portal `name`: closes the cursor if one is open by that name. */
+  async closePortal(name: string): Promise<void> {
+    const c = this.open.get(name);
+    if (!c) return;
+    this.open.delete(name);
+    await c.source.close();
+  }
+
+  /**
+   * The columns `sql` returns, for Describe, without running it: FETCH gives
+   * its cursor's (none for an unknown cursor: the FETCH fails), the other
+   * cursor statements none. undefined: an ordinary statement (it may read
+   * pg_cursors: the view is written first, so DuckDB can prepare it).
+   */
+  async columnsOf(sql: string, session: Session): Promise<readonly ResultColumn[] | undefined> {
+    const text = strip(sql);
+    const fetch = FETCH.exec(text);
+    if (fetch) {
+      if (fetch[1]!.toUpperCase() === 'MOVE') return [];
+      return this.open.get(cursorName(fetch[3]!))?.source.columns ?? [];
+    }
+    if (/^(DECLARE|FETCH|MOVE|CLOSE)\b/i.test(text)) return [];
+    if (READS_PG_CURSORS.test(sql)) await this.writeView(session);
+    return undefined;
   }
 
   /** A portal's stream, spilled with the cursors when another statement needs the connection. */
@@ -101,7 +157,7 @@ export class Cursors {
   ): Promise<StatementOutcome> {
     const text = strip(sql);
     const declare = DECLARE.exec(text);
-    if (declare) return this.declare(declare, values, ctx, inBlock, runQuery);
+    if (declare) return this.declare(declare, sql, values, ctx, inBlock, runQuery);
     const fetch = FETCH.exec(text);
     if (fetch) return this.fetch(fetch[1]!.toUpperCase(), fetch[2], cursorName(fetch[3]!), ctx.signal);
     const close = CLOSE.exec(text);
@@ -118,11 +174,16 @@ export class Cursors {
       }
       return outcome(undefined, { rows: false, tag: 'CLOSE CURSOR' });
     }
+    if (READS_PG_CURSORS.test(sql)) {
+      await this.writeView(ctx.session);
+      return runQuery(sql);
+    }
     throw new RvbbitError('DUCKDB_SYNTAX', `syntax error in cursor statement: ${text.slice(0, 80)}`);
   }
 
   private async declare(
     m: RegExpExecArray,
+    statement: string,
     values: readonly unknown[] | undefined,
     ctx: RunContext,
     inBlock: boolean,
@@ -148,8 +209,28 @@ export class Cursors {
     const { session, settings, params } = ctx;
     const stream = await openStream(session, ctx.grammar, query, values, settings, params);
     const source = stream ?? new ArraySource((await runQuery(query)).result);
-    this.open.set(name, { source, hold });
+    const binary = /\bBINARY\b/.test(options);
+    this.open.set(name, { source, hold, binary, statement: statement.trim(), created: new Date() });
     return outcome(undefined, { rows: false, tag: 'DECLARE CURSOR' });
+  }
+
+  /**
+   * pg_cursors as a TEMP view of the open cursors' values. Written on the
+   * session's connection, so open streams are read into memory first, as
+   * before any statement.
+   */
+  private async writeView(session: Session): Promise<void> {
+    await this.beforeStatement(false);
+    const rows = [...this.open].map(
+      ([name, c]) =>
+        `SELECT ${quoteString(name)} AS name, ${quoteString(c.statement)} AS statement, ${c.hold} AS is_holdable, ` +
+        `${c.binary} AS is_binary, false AS is_scrollable, ${quoteString(c.created.toISOString())}::TIMESTAMPTZ AS creation_time`,
+    );
+    const none =
+      'SELECT NULL::VARCHAR AS name, NULL::VARCHAR AS statement, NULL::BOOLEAN AS is_holdable, ' +
+      'NULL::BOOLEAN AS is_binary, NULL::BOOLEAN AS is_scrollable, NULL::TIMESTAMPTZ AS creation_time WHERE false';
+    const body = rows.length > 0 ? rows.join(' UNION ALL ') : none;
+    await session.q.run((con) => con.run(`CREATE OR REPLACE TEMP VIEW pg_cursors AS ${body}`));
   }
 
   private async fetch(

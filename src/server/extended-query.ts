@@ -6,6 +6,7 @@
  * discarded, so a client's pipelined messages do not run on a failed state.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
+import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import type { ErrorCode } from '../error-codes.js';
 import { RvbbitError } from '../errors.js';
 import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
@@ -13,6 +14,7 @@ import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
 import { decodeParam, Oid } from './pg-types.js';
 import type { ReplyBuffer } from './reply-buffer.js';
+import { asDescribed, statementColumns } from './result-columns.js';
 import { sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
 import type { StatementExecutor } from './statement-executor.js';
@@ -65,11 +67,19 @@ interface Portal {
   stream?: StreamSource;
   /** Rows already sent by earlier Executes. */
   sent: number;
+  /** The columns its Describe told the client (Execute sends rows as told). */
+  described?: readonly ResultColumn[];
+  /** The outcome's rows as described, made at the first Execute that sends them. */
+  shaped?: QueryResult;
 }
 
 export class ExtendedQuery {
   private readonly statements = new Map<string, Prepared>();
   private readonly portals = new Map<string, Portal>();
+  /** Each statement's columns, planned once, as Postgres plans a prepared statement once. */
+  private readonly columns = new WeakMap<PreparedStatement, Promise<readonly ResultColumn[]>>();
+  /** The columns a Describe of the statement told the client: its portals' Executes send rows as told. */
+  private readonly told = new WeakMap<PreparedStatement, readonly ResultColumn[]>();
   private discarding = false;
 
   constructor(
@@ -210,33 +220,58 @@ export class ExtendedQuery {
         this.unknownStatement(name);
         return;
       }
+      let columns: readonly ResultColumn[];
+      try {
+        columns = await this.columnsOf(statement);
+      } catch (err) {
+        this.fail(errorFields(err, { text: statement.sql, start: 0 }));
+        return;
+      }
       const { session, settings, params, pid } = this.executor.client;
       const shape = await describeStatement(session, statement, settings, params, pid);
+      this.told.set(statement, columns);
       this.replies.send(msg.parameterDescription(shape.paramOids));
-      this.replies.send(shape.fields.length > 0 ? msg.rowDescription(shape.fields) : msg.noData());
+      this.replies.send(rowDescriptionOf(columns, []));
       return;
     }
     const portal = this.portals.get(name);
     if (!portal) {
-      this.unknownPortal(name);
+      // A DECLAREd cursor is a portal too (psycopg 3's named cursors describe theirs).
+      const cursor = this.executor.cursors.portal(name);
+      if (cursor) this.replies.send(rowDescriptionOf(cursor.columns, [cursor.binary ? 1 : 0]));
+      else this.unknownPortal(name);
       return;
     }
-    // A portal's columns are known only once it ran: describing it runs it, and Execute reuses the outcome.
     try {
-      const stream = await this.streamOf(portal);
-      if (stream) {
-        this.replies.send(
-          msg.rowDescription(fieldsOf({ columns: stream.columns, rows: [] }, portal.resultFormats)),
-        );
-        return;
-      }
-      const { result, completion } = await this.outcomeOf(portal);
-      this.replies.send(
-        completion.rows ? msg.rowDescription(fieldsOf(result, portal.resultFormats)) : msg.noData(),
-      );
+      portal.described = await this.columnsOf(portal.statement).catch(() => this.ranColumns(portal));
+      this.replies.send(rowDescriptionOf(portal.described, portal.resultFormats));
     } catch (err) {
       this.fail(errorFields(err, { text: portal.statement.sql, start: 0 }));
     }
+  }
+
+  /** The statement's columns, planned without running it (result-columns.ts). */
+  private columnsOf(statement: PreparedStatement): Promise<readonly ResultColumn[]> {
+    let columns = this.columns.get(statement);
+    if (!columns) {
+      columns = statementColumns(this.executor, statement.sql, statement.paramOids);
+      // A statement that failed to plan is planned again at its next Describe (its table may exist by then).
+      columns.catch(() => this.columns.delete(statement));
+      this.columns.set(statement, columns);
+    }
+    return columns;
+  }
+
+  /**
+   * A portal whose statement could not be planned without running it: it
+   * runs at its Describe (its error is then the run's), and Execute reuses
+   * the outcome.
+   */
+  private async ranColumns(portal: Portal): Promise<readonly ResultColumn[]> {
+    const stream = await this.streamOf(portal);
+    if (stream) return stream.columns;
+    const { result, completion } = await this.outcomeOf(portal);
+    return completion.rows ? result.columns : [];
   }
 
   async execute(r: BodyReader): Promise<void> {
@@ -244,7 +279,8 @@ export class ExtendedQuery {
     const maxRows = r.int32();
     const portal = this.portals.get(name);
     if (!portal) {
-      this.unknownPortal(name);
+      if (this.executor.cursors.portal(name)) await this.executeCursor(name, maxRows);
+      else this.unknownPortal(name);
       return;
     }
     if (isEmptyQuery(portal.statement.sql)) {
@@ -257,8 +293,11 @@ export class ExtendedQuery {
         await this.executeStream(portal, stream, maxRows);
         return;
       }
-      const { result, completion } = await this.outcomeOf(portal);
+      const { result: ran, completion } = await this.outcomeOf(portal);
       if (completion.rows) {
+        const described = this.describedOf(portal);
+        portal.shaped ??= described ? asDescribed(ran, described) : ran;
+        const result = portal.shaped;
         portal.sent = await this.executor.sendRows(result, portal.resultFormats, portal.sent, maxRows);
         if (portal.sent < result.rows.length) {
           this.replies.send(msg.portalSuspended());
@@ -275,7 +314,8 @@ export class ExtendedQuery {
     const kind = r.byte();
     const name = r.cstring();
     if (kind === 'S') this.statements.delete(name);
-    else await this.dropPortal(name);
+    else if (this.portals.has(name)) await this.dropPortal(name);
+    else await this.executor.cursors.closePortal(name);
     this.replies.send(msg.closeComplete());
   }
 
@@ -305,6 +345,7 @@ export class ExtendedQuery {
 
   /** Sends up to maxRows (all when 0) of a streaming portal, reading DuckDB a batch at a time. */
   private async executeStream(portal: Portal, stream: StreamSource, maxRows: number): Promise<void> {
+    const described = this.describedOf(portal);
     try {
       let left = maxRows > 0 ? maxRows : Number.POSITIVE_INFINITY;
       while (left > 0 && !stream.done) {
@@ -313,7 +354,13 @@ export class ExtendedQuery {
         );
         left -= rows.length;
         portal.sent += rows.length;
-        await this.executor.sendRows({ columns: stream.columns, rows }, portal.resultFormats, 0, 0);
+        const batch = { columns: stream.columns, rows };
+        await this.executor.sendRows(
+          described ? asDescribed(batch, described) : batch,
+          portal.resultFormats,
+          0,
+          0,
+        );
         await this.replies.flushIfLarge();
       }
     } catch (err) {
@@ -325,6 +372,34 @@ export class ExtendedQuery {
       return;
     }
     this.replies.send(msg.commandComplete(`SELECT ${portal.sent}`));
+  }
+
+  /** The columns the client was told for this portal, by its Describe or its statement's; undefined: none. */
+  private describedOf(portal: Portal): readonly ResultColumn[] | undefined {
+    return portal.described ?? this.told.get(portal.statement);
+  }
+
+  /**
+   * Execute of a DECLAREd cursor: a FETCH of up to maxRows (all when 0),
+   * through the executor like the SQL FETCH (cancel, failed blocks), sent in
+   * the cursor's format; PortalSuspended while it may have more.
+   */
+  private async executeCursor(name: string, maxRows: number): Promise<void> {
+    const ident = `"${name.replaceAll('"', '""')}"`;
+    const sql = maxRows > 0 ? `FETCH FORWARD ${maxRows} FROM ${ident}` : `FETCH ALL FROM ${ident}`;
+    try {
+      const { result } = await this.executor.run(sql, undefined);
+      const binary = this.executor.cursors.portal(name)?.binary ?? false;
+      await this.executor.sendRows(result, [binary ? 1 : 0], 0, 0);
+      const left = this.executor.cursors.portal(name);
+      if (maxRows > 0 && result.rows.length === maxRows && left && !left.done) {
+        this.replies.send(msg.portalSuspended());
+        return;
+      }
+      this.replies.send(msg.commandComplete(`SELECT ${result.rows.length}`));
+    } catch (err) {
+      this.fail(errorFields(err, { text: sql, start: 0 }));
+    }
   }
 
   private async dropPortal(name: string): Promise<void> {
@@ -377,4 +452,9 @@ function int16s(r: BodyReader): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) out.push(r.int16());
   return out;
+}
+
+/** RowDescription of `columns` in `formats`, or NoData when there are none. */
+function rowDescriptionOf(columns: readonly ResultColumn[], formats: readonly number[]): Buffer {
+  return columns.length > 0 ? msg.rowDescription(fieldsOf({ columns, rows: [] }, formats)) : msg.noData();
 }

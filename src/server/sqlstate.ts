@@ -91,6 +91,8 @@ export const SQLSTATE_OF_CODE = {
   UNSUPPORTED_MESSAGE: SqlState.featureNotSupported,
   UNKNOWN_STATEMENT: SqlState.undefinedPreparedStatement,
   UNKNOWN_PORTAL: SqlState.undefinedCursor,
+  // Postgres: "cached plan must not change result type".
+  RESULT_SHAPE_CHANGED: SqlState.featureNotSupported,
   COPY_BAD_DATA: SqlState.badCopyFileFormat,
   // Postgres: "COPY from stdin failed: <the client's message>", query_canceled.
   COPY_FAILED: SqlState.queryCanceled,

@@ -1,7 +1,8 @@
 /**
  * What a statement looks like to a client before and after it runs: the
- * RowDescription fields of a result, and Describe-statement answers
- * (parameter and column types) from DuckDB's prepare, without running it.
+ * RowDescription fields of a result, and Describe-statement's parameter
+ * types from DuckDB's prepare, without running it (its columns:
+ * result-columns.ts).
  */
 
 import type { QueryResult } from '../db/query-result.js';
@@ -35,14 +36,17 @@ export function fieldsOf(result: QueryResult, formats: readonly number[]): msg.F
   });
 }
 
-/** Parameter and column types of a statement without running it (DuckDB's prepare); RVBBIT statements say text. */
+/**
+ * Parameter types of a statement without running it (DuckDB's prepare);
+ * RVBBIT statements say text. Its columns: result-columns.ts.
+ */
 export async function describeStatement(
   session: Session,
   statement: PreparedStatement,
   settings: Map<string, string>,
   params: Record<string, string>,
   pid?: number,
-): Promise<{ paramOids: number[]; fields: msg.FieldDescription[] }> {
+): Promise<{ paramOids: number[] }> {
   const count = Math.max(
     statement.paramOids.length,
     ...[...statement.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])),
@@ -50,14 +54,13 @@ export async function describeStatement(
   );
   const fallback = Array.from({ length: count }, (_, i) => statement.paramOids[i] || 25);
   const special = specialQuery(statement.sql, new Map(settings), params, pid);
-  if (special?.kind === 'command') return { paramOids: fallback, fields: [] };
-  if (special?.kind === 'rows') return { paramOids: fallback, fields: fieldsOf(special.result, []) };
-  // The dialect's statements are described by running them, not by DuckDB's prepare.
+  if (special?.kind === 'command' || special?.kind === 'rows') return { paramOids: fallback };
+  // The dialect's statements are not DuckDB's to prepare.
   if (
     /^\s*(RVBBIT|EXPLAIN\s+RVBBIT|CREATE\s+(TEMP\w*\s+)?TABLE\s+\S+\s+AS\s+RVBBIT)\b/i.test(statement.sql) ||
     !ROW_COMMANDS.has(leadingWords(statement.sql, 1)[0] ?? '')
   ) {
-    return { paramOids: fallback, fields: [] };
+    return { paramOids: fallback };
   }
   const sql = special?.kind === 'sql' ? special.sql : statement.sql;
   try {
@@ -69,15 +72,10 @@ export async function describeStatement(
         const t = String(p.parameterType(i));
         return t === 'ANY' || t === 'UNKNOWN' ? 25 : pgTypeOf(t).oid;
       });
-      const fields: msg.FieldDescription[] = [];
-      for (let i = 0; i < p.columnCount; i++) {
-        const t = pgTypeOf(String(p.columnType(i)));
-        fields.push({ name: p.columnName(i), typeOid: t.oid, typeLen: t.len, typeMod: t.mod, format: 0 });
-      }
       p.destroySync();
-      return { paramOids, fields };
+      return { paramOids };
     });
   } catch {
-    return { paramOids: fallback, fields: [] };
+    return { paramOids: fallback };
   }
 }

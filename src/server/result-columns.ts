@@ -1,0 +1,140 @@
+/**
+ * The columns Describe tells a client, before Execute runs the statement, and
+ * Execute's rows sent as they were described. postgres.js and asyncpg read
+ * every row by the statement's Describe: an answer of NoData followed by
+ * rows gave `[{}, {}]` or "the number of columns … is different from what
+ * was described".
+ *
+ * The columns are planned, never run: DuckDB's prepare for plain SQL and
+ * catalog queries, `session.describe` for RVBBIT statements and semantic
+ * SELECTs (no model is called), the cursor's for FETCH. Two things only the
+ * run knows are settled at Execute instead (`asDescribed`): a MAP's `_error`
+ * (described always, sent NULL when no row failed), and the type of a value
+ * bound to a parameter DuckDB could not type from the SQL (sent as its text
+ * when described as text).
+ */
+import type { QueryResult, ResultColumn } from '../db/query-result.js';
+import { rowKeys } from '../db/query-result.js';
+import { preparedColumns } from '../engine/describe-statement.js';
+import { RvbbitError } from '../errors.js';
+import { ERROR_COLUMN } from '../exec/map-output.js';
+import { valueText } from '../output/value-text.js';
+import { specialQuery } from './catalog-queries.js';
+import { renameIdentityColumns } from './catalog-rewrite.js';
+import { neverSendsRows, sendsRows } from './command-tag.js';
+import { Oid, pgTypeOf } from './pg-types.js';
+import type { StatementExecutor } from './statement-executor.js';
+import { ensureCatalog } from './statement-runner.js';
+import { isEmptyQuery } from './statement-shape.js';
+
+/**
+ * The columns `sql` sends when it runs (none: NoData), with `paramOids` the
+ * types the client declared for its parameters. Throws what planning a
+ * statement that returns rows throws (a missing table or cascade): Execute
+ * would fail the same way, and Postgres reports it at Parse.
+ */
+export async function statementColumns(
+  executor: StatementExecutor,
+  sql: string,
+  paramOids: readonly number[],
+): Promise<readonly ResultColumn[]> {
+  if (isEmptyQuery(sql)) return [];
+  const { session, settings, params, pid } = executor.client;
+  const ofCursor = await executor.cursors.columnsOf(sql, session);
+  if (ofCursor) return ofCursor;
+  if (neverSendsRows(sql)) return [];
+  const special = specialQuery(sql, new Map(settings), params, pid);
+  if (special?.kind === 'command') return [];
+  if (special?.kind === 'rows') return special.result.columns;
+  // An open stream holds the session's DuckDB connection: read it into memory first.
+  await executor.cursors.beforeStatement(false);
+  const paramTypes = paramOids.map(boundType);
+  let columns: readonly ResultColumn[];
+  try {
+    if (special?.kind === 'sql') {
+      await ensureCatalog(session, params, pid);
+      const prepared = await session.q.run((con) => preparedColumns(con, special.sql, paramTypes));
+      columns = renameIdentityColumns({ columns: prepared, rows: [] }).columns;
+    } else columns = await session.describe(sql, paramTypes);
+  } catch (err) {
+    // A statement no list says returns rows (SAVEPOINT, a DuckDB command) is for Execute to run or refuse.
+    if (!sendsRows(sql, [])) return [];
+    throw err;
+  }
+  return sendsRows(sql, columns) ? columns : [];
+}
+
+/**
+ * The DuckDB type a parameter is bound as (pg-types.ts decodeParam), for a
+ * parameter DuckDB cannot type from the SQL: the declared type, else text,
+ * as Postgres takes an unknown one.
+ */
+function boundType(oid: number): string | undefined {
+  switch (oid) {
+    case Oid.bool:
+      return 'BOOLEAN';
+    case Oid.int2:
+      return 'SMALLINT';
+    case Oid.int4:
+    case Oid.oid:
+      return 'INTEGER';
+    case Oid.int8:
+      return 'BIGINT';
+    case Oid.float4:
+      return 'FLOAT';
+    case Oid.float8:
+    case Oid.numeric:
+      return 'DOUBLE';
+    case Oid.bytea:
+      return 'BLOB';
+    case Oid.date:
+      return 'DATE';
+    case Oid.timestamp:
+      return 'TIMESTAMP';
+    case Oid.timestamptz:
+      return 'TIMESTAMPTZ';
+    case Oid.uuid:
+      return 'UUID';
+    case Oid.json:
+    case Oid.jsonb:
+      return 'JSON';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * `result` as its Describe said it would come: the described columns' types
+ * (a value of another type described as text goes as its text), and a
+ * described `_error` the MAP did not add as NULL. Names are the result's own
+ * (rows are keyed by them; DataRows carry no names). A column count Describe
+ * did not promise is an error, as in Postgres when a prepared statement's
+ * tables changed under it.
+ */
+export function asDescribed(result: QueryResult, described: readonly ResultColumn[]): QueryResult {
+  const actual = result.columns;
+  const errorAdded = described.length === actual.length + 1 && described.at(-1)?.name === ERROR_COLUMN;
+  if (described.length !== actual.length && !errorAdded) {
+    throw new RvbbitError(
+      'RESULT_SHAPE_CHANGED',
+      `cached plan must not change result type: the statement returned ${actual.length} column(s) where its Describe said ${described.length}; prepare it again`,
+    );
+  }
+  const columns = described.map((d, i) => {
+    const a = actual[i];
+    if (!a) return d;
+    return pgTypeOf(a.type).oid === pgTypeOf(d.type).oid ? a : { name: a.name, type: d.type };
+  });
+  if (!errorAdded && columns.every((c, i) => c === actual[i])) return result;
+  const asText = columns.flatMap((c, i) =>
+    c !== actual[i] && actual[i] && pgTypeOf(c.type).oid === Oid.text ? [i] : [],
+  );
+  if (asText.length === 0) return { columns, rows: result.rows };
+  const keys = rowKeys(actual);
+  const rows = result.rows.map((row) => {
+    const out = { ...row };
+    for (const i of asText) out[keys[i]!] = valueText(row[keys[i]!], actual[i]!.type, 'pg');
+    return out;
+  });
+  return { columns, rows };
+}
