@@ -3,8 +3,10 @@
  * wire (psql's `\copy … TO`, psycopg's copy_expert, pgJDBC's CopyManager):
  * CopyOutResponse, one CopyData per row, CopyDone, then `COPY n`. Plain SQL
  * streams from DuckDB batch by batch; an RVBBIT statement or a semantic
- * SELECT runs first and its rows are then sent. Text and CSV formats, as
- * Postgres writes them; binary is refused. Without this, DuckDB itself ran
+ * SELECT runs first and its rows are then sent. Text, CSV and binary formats,
+ * as Postgres writes them: binary's header goes in the first row's CopyData
+ * (psycopg 3 reads each CopyData as whole rows) and its trailer in one of its
+ * own, or with the header when there are no rows. Without this, DuckDB itself ran
  * the COPY and wrote the rows to the server process's own stdout.
  * @see https://www.postgresql.org/docs/current/sql-copy.html
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
@@ -79,8 +81,9 @@ export async function copyOut(
     const cols = source.columns;
     const keys = rowKeys(cols);
     replies.send(msg.copyOutResponse(cols.length, copy.binary ? 1 : 0));
-    if (copy.binary) replies.send(msg.copyData(BINARY_HEADER));
-    else if (copy.header)
+    // Sent with the first binary CopyData, as Postgres does.
+    let binaryHeader: Buffer | undefined = copy.binary ? BINARY_HEADER : undefined;
+    if (!copy.binary && copy.header)
       replies.send(
         msg.copyData(
           Buffer.from(
@@ -97,7 +100,9 @@ export async function copyOut(
       for (const row of rows) {
         if (copy.binary) {
           const fields = cols.map((c, j) => binaryField(row[keys[j]!], c.type, c.name));
-          replies.send(msg.copyData(binaryTuple(fields)));
+          const tuple = binaryTuple(fields);
+          replies.send(msg.copyData(binaryHeader ? Buffer.concat([binaryHeader, tuple]) : tuple));
+          binaryHeader = undefined;
           continue;
         }
         const fields = cols.map((c, j) => encodeValue(row[keys[j]!], c.type, 0)?.toString('utf8') ?? null);
@@ -107,8 +112,8 @@ export async function copyOut(
       await replies.flushIfLarge();
       if (rows.length === 0) break;
     }
-    // The binary format's trailer: a field count of -1.
-    if (copy.binary) replies.send(msg.copyData(Buffer.from([0xff, 0xff])));
+    if (copy.binary)
+      replies.send(msg.copyData(Buffer.concat([binaryHeader ?? Buffer.alloc(0), BINARY_TRAILER])));
     replies.send(msg.copyDone());
     return sent;
   } finally {
@@ -148,6 +153,8 @@ function csvField(copy: CopyOut, f: string | null): string {
 
 /** PGCOPY signature, flags (no OIDs), no header extension. */
 const BINARY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+/** A field count of -1. */
+const BINARY_TRAILER = Buffer.from([0xff, 0xff]);
 
 /** One value in Postgres' binary send format; a type with no binary form is refused, never sent as text. */
 function binaryField(value: unknown, duckType: string, column: string): Buffer | null {
