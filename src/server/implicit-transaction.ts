@@ -10,10 +10,6 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
  */
 import { leadingWords } from './command-tag.js';
-import * as msg from './message-writer.js';
-import { warningsWanted } from './progress-notice.js';
-import type { ReplyBuffer } from './reply-buffer.js';
-import { SqlState } from './sqlstate.js';
 import type { StatementExecutor } from './statement-executor.js';
 
 export type TransactionWord = 'begin' | 'end' | undefined;
@@ -31,10 +27,7 @@ export class ImplicitTransaction {
   /** DuckDB has a transaction open for the implicit block. */
   private open = false;
 
-  constructor(
-    private readonly executor: StatementExecutor,
-    private readonly replies: ReplyBuffer,
-  ) {}
+  constructor(private readonly executor: StatementExecutor) {}
 
   /**
    * Before a statement: opens an implicit block if none is open. A BEGIN
@@ -44,13 +37,13 @@ export class ImplicitTransaction {
   async before(sql: string): Promise<boolean> {
     const word = transactionWord(sql);
     if (word === 'begin' && this.open) {
-      this.open = false;
+      this.setOpen(false);
       this.executor.adoptTransaction();
       return true;
     }
     if (word === undefined && !this.open && this.executor.txStatus === 'I') {
       await this.executor.client.session.q.run((con) => con.run('BEGIN TRANSACTION'));
-      this.open = true;
+      this.setOpen(true);
     }
     return false;
   }
@@ -58,30 +51,26 @@ export class ImplicitTransaction {
   /** After a statement succeeded: a COMMIT or ROLLBACK of the implicit block closed it. */
   after(sql: string): void {
     if (!this.open || transactionWord(sql) !== 'end') return;
-    this.open = false;
-    if (warningsWanted(this.executor.client.settings)) {
-      this.replies.send(
-        msg.noticeResponse({
-          S: 'WARNING',
-          V: 'WARNING',
-          C: SqlState.noActiveSqlTransaction,
-          M: 'there is no transaction in progress',
-        }),
-      );
-    }
+    this.setOpen(false);
+    this.executor.warnNoTransaction();
+  }
+
+  private setOpen(open: boolean): void {
+    this.open = open;
+    this.executor.implicitBlock = open;
   }
 
   /** Hands the open block to a COPY FROM STDIN, which commits it with its rows (true if there was one). */
   handOver(): boolean {
     const was = this.open;
-    this.open = false;
+    this.setOpen(false);
     return was;
   }
 
   /** At the end of the message (commit) or at its first error (roll back). */
   async end(commit: boolean): Promise<void> {
     if (!this.open) return;
-    this.open = false;
+    this.setOpen(false);
     await this.executor.client.session.q.run((con) => con.run(commit ? 'COMMIT' : 'ROLLBACK'));
   }
 }

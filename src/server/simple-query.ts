@@ -66,7 +66,7 @@ export async function simpleQuery(
   if ('error' in check) return refuse(check.error, check.piece, executor, replies);
   // A statement with model calls runs its writes in transactions of its own (write-passes.ts), so
   // such a message runs statement by statement, as a message of one statement does.
-  const block = check.plain ? new ImplicitTransaction(executor, replies) : undefined;
+  const block = check.plain ? new ImplicitTransaction(executor) : undefined;
   return run(sqlPieces(sql), block, executor, replies);
 }
 

@@ -11,14 +11,16 @@ import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SharedSettings } from './client-access.js';
-import { leadingWords, txAfter } from './command-tag.js';
+import { completionOf, leadingWords, txAfter } from './command-tag.js';
 import { Cursors } from './cursors.js';
+import { transactionWord } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
 import { encodeValue } from './pg-types.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import type { ServerLimits } from './server-options.js';
+import { SqlState } from './sqlstate.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
 import { formatAt } from './statement-shape.js';
 import { statementTimeoutMs } from './statement-timeout.js';
@@ -82,6 +84,9 @@ export class StatementExecutor {
     this.cancel();
   }
 
+  /** DuckDB holds the implicit transaction of a multi-statement Query (implicit-transaction.ts). */
+  implicitBlock = false;
+
   /**
    * The implicit transaction of a multi-statement Query becomes the client's
    * block at its BEGIN (implicit-transaction.ts): DuckDB's transaction is
@@ -89,6 +94,19 @@ export class StatementExecutor {
    */
   adoptTransaction(): void {
     this.tx = 'T';
+  }
+
+  /** Postgres' warning for a COMMIT or ROLLBACK that found no transaction block to end. */
+  warnNoTransaction(): void {
+    if (!warningsWanted(this.client.settings)) return;
+    this.replies.send(
+      msg.noticeResponse({
+        S: 'WARNING',
+        V: 'WARNING',
+        C: SqlState.noActiveSqlTransaction,
+        M: 'there is no transaction in progress',
+      }),
+    );
   }
 
   /** An error before any statement ran (the query does not parse) still aborts an open block. */
@@ -113,6 +131,12 @@ export class StatementExecutor {
       await runStatement('ROLLBACK', undefined, this.context(controller)).catch(() => undefined);
       this.tx = 'I';
       return { result: { columns: [], rows: [] }, completion: { rows: false, tag: 'ROLLBACK' } };
+    }
+    if (this.tx === 'I' && !this.implicitBlock && transactionWord(sql) === 'end') {
+      // Postgres: a COMMIT or ROLLBACK with no transaction open is a warning, not an error.
+      this.warnNoTransaction();
+      const none = { columns: [], rows: [] };
+      return { result: none, completion: completionOf(sql, none) };
     }
     this.running = controller;
     const timeoutMs = statementTimeoutMs(this.client.settings, this.client.limits.statementTimeoutMs);

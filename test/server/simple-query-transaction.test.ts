@@ -73,6 +73,20 @@ test('COMMIT in the implicit block commits it with a warning; the statements aft
   assert.equal(notices, ['WARNING 25P01 there is no transaction in progress']);
 });
 
+test('COMMIT or ROLLBACK with no transaction open succeeds with a warning, as in Postgres', async () => {
+  const c = await f.client();
+  const notices: string[] = [];
+  c.on('notice', (n) => notices.push(`${n.severity} ${n.code} ${n.message}`));
+  assert.is((await c.query('COMMIT')).command, 'COMMIT');
+  assert.is((await c.query('ROLLBACK')).command, 'ROLLBACK');
+  assert.equal(notices, [
+    'WARNING 25P01 there is no transaction in progress',
+    'WARNING 25P01 there is no transaction in progress',
+  ]);
+  // Through the extended protocol too (a parameterless query goes simple in node-postgres: force Parse).
+  assert.is((await c.query({ text: 'COMMIT', values: [] as never[], name: 'c1' })).command, 'COMMIT');
+});
+
 test('BEGIN; error; ROLLBACK in one message leaves the session in the failed block, as Postgres does', async () => {
   const c = await f.client();
   const err = await rejection(c.query('BEGIN; SELECT * FROM no_such_table; ROLLBACK'));
