@@ -1,9 +1,11 @@
 /**
  * What a logged-in client's statements run with (StatementExecutor's
- * ClientContext) and the ParameterStatus values it is told at login.
+ * ClientContext) and the ParameterStatus values it is told at login; the
+ * client's emulated catalog is queued for creation here (catalog-setup.ts).
  */
 import type { Session } from '../engine/session.js';
 import { serverParameters } from './catalog-queries.js';
+import { prepareCatalog } from './catalog-setup.js';
 import type { ConnectionHost } from './pg-connection.js';
 import type { ClientContext } from './statement-executor.js';
 
@@ -28,5 +30,7 @@ export function clientContext(
     cancelBackend: (other: number) => host.cancelBackend(other),
     sharedSettings: host.sharedSettings,
   };
+  // Before the client can send anything: the catalog must not be made inside its transaction.
+  void prepareCatalog(session, client.params, pid);
   return { client, status };
 }

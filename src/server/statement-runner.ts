@@ -13,9 +13,9 @@ import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
+import { ensureCatalog } from './catalog-setup.js';
 import { refuseSharedSetting, type SharedSettings } from './client-access.js';
 import { type Completion, completionOf } from './command-tag.js';
-import { CATALOG_SETUP, identitySetup } from './pg-catalog-views.js';
 
 export interface StatementOutcome {
   readonly result: QueryResult;
@@ -42,29 +42,9 @@ export interface RunContext {
   readonly log?: (sql: string) => void;
 }
 
-const EMPTY: QueryResult = { columns: [], rows: [] };
-const catalogReady = new WeakSet<Session>();
+export { ensureCatalog };
 
-/**
- * Creates the emulated pg catalog on this session's connection, once, with
- * the client's identity (database, user, pid) when known.
- */
-export async function ensureCatalog(
-  session: Session,
-  params?: Record<string, string>,
-  pid?: number,
-): Promise<void> {
-  if (catalogReady.has(session)) return;
-  const identity = identitySetup(
-    params?.database ?? params?.user ?? 'rvbbit',
-    params?.user ?? 'rvbbit',
-    pid ?? 0,
-  );
-  await session.q.run(async (con) => {
-    for (const sql of [...identity, ...CATALOG_SETUP]) await con.run(sql);
-  });
-  catalogReady.add(session);
-}
+const EMPTY: QueryResult = { columns: [], rows: [] };
 
 export async function runStatement(
   sql: string,
