@@ -18,6 +18,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { type CastingContext, CsvError, type Parser, parse } from 'csv-parse';
 import { duckdbError } from '../db/duckdb-error.js';
 import { RvbbitError } from '../errors.js';
+import { BinaryCopyReader } from './copy-in-binary.js';
 import { copyOptions } from './copy-out.js';
 import { decodeTextField, splitTextLine } from './copy-text.js';
 import { BodyReader } from './frame-reader.js';
@@ -32,6 +33,8 @@ export interface CopyIn {
   readonly table: string;
   readonly columns: string | undefined;
   readonly csv: boolean;
+  /** Postgres' binary COPY format (copy-in-binary.ts). */
+  readonly binary: boolean;
   readonly header: boolean;
   readonly delimiter: string;
   readonly nullText: string;
@@ -69,7 +72,7 @@ export type CopyState = 'copying' | 'done' | 'not-copy';
 
 /** Receives one COPY FROM STDIN's data and inserts it. */
 export class CopyInSink {
-  private rows: Row[] = [];
+  private rows: (Row | readonly DuckDBValue[])[] = [];
   private batchBytes = 0;
   private inserted = 0;
   /** Lines read so far: the number of the line being read is one more. */
@@ -91,6 +94,7 @@ export class CopyInSink {
     private readonly executor: StatementExecutor,
     readonly columnCount: number,
     private readonly ownTransaction: boolean,
+    private readonly binary?: BinaryCopyReader,
   ) {
     if (copy.csv) {
       this.csv = parse({
@@ -127,11 +131,14 @@ export class CopyInSink {
   ): Promise<CopyInSink> {
     const { session } = executor.client;
     const cols = copy.columns?.trim() ? copy.columns : '*';
-    const count = await session.q
+    const columns = await session.q
       .run(async (con) => {
         const p = await con.prepare(`SELECT ${cols} FROM ${copy.table} LIMIT 0`);
         try {
-          return p.columnCount;
+          return Array.from({ length: p.columnCount }, (_, i) => ({
+            name: p.columnName(i),
+            type: String(p.columnType(i)),
+          }));
         } finally {
           p.destroySync();
         }
@@ -139,24 +146,34 @@ export class CopyInSink {
       .catch((err: unknown) => {
         throw duckdbError(err);
       });
+    // Before the client sends a byte: a column binary data cannot fill is refused now.
+    const { maxCopyLineBytes } = executor.client.limits;
+    const binary = copy.binary ? new BinaryCopyReader(copy.table, columns, maxCopyLineBytes) : undefined;
     const own = transactionOpen || executor.txStatus === 'I';
     if (own && !transactionOpen) await session.q.run((con) => con.run('BEGIN TRANSACTION'));
-    return new CopyInSink(copy, executor, count, own);
+    return new CopyInSink(copy, executor, columns.length, own, binary);
   }
 
   private get maxLine(): number {
     return this.executor.client.limits.maxCopyLineBytes;
   }
 
+  /** CopyInResponse's format: 1 for binary. */
+  get format(): 0 | 1 {
+    return this.binary ? 1 : 0;
+  }
+
   /** One CopyData message. */
   async write(data: Buffer): Promise<void> {
-    if (this.csv) await this.writeCsv(data);
+    if (this.binary) await this.writeBinary(data);
+    else if (this.csv) await this.writeCsv(data);
     else await this.writeText(data);
   }
 
   /** CopyDone: inserts what is left and commits; the number of rows. */
   async finish(): Promise<number> {
-    if (this.csv) {
+    if (this.binary) this.binary.end();
+    else if (this.csv) {
       if (this.utf8Carry.length > 0) throw this.notUtf8(this.utf8Carry, 0, this.csvNewlines + 1);
       const done = new Promise<void>((resolve) => this.csv!.once('end', resolve));
       this.csv.end();
@@ -222,6 +239,17 @@ export class CopyInSink {
     if (this.copy.header && this.line === 1) return;
     this.rows.push(splitTextLine(l, this.copy.delimiter).map((f) => decodeTextField(f, this.copy.nullText)));
     this.batchBytes += bytes.length;
+  }
+
+  /** Binary format: the rows this CopyData completes, inserted a batch at a time. */
+  private async writeBinary(data: Buffer): Promise<void> {
+    const { rows, bytes } = this.binary!.push(data);
+    this.batchBytes += bytes;
+    for (const row of rows) {
+      this.rows.push(row);
+      if (this.rows.length >= BATCH_ROWS) await this.flush();
+    }
+    if (this.batchBytes >= BATCH_BYTES) await this.flush();
   }
 
   /** CSV: checked for UTF-8 across message boundaries, then parsed a slice at a time. */

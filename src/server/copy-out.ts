@@ -48,7 +48,7 @@ export function parseCopyOut(sql: string): CopyOut | undefined {
 export function copyOptions(opts: string, direction: string): Omit<CopyOut, 'query'> {
   const o = opts.toLowerCase();
   const format = /format\s+'?(\w+)'?/.exec(o)?.[1] ?? (/\bcsv\b/.test(o) ? 'csv' : 'text');
-  const formats = direction === 'TO STDOUT' ? ['text', 'csv', 'binary'] : ['text', 'csv'];
+  const formats = ['text', 'csv', 'binary'];
   if (!formats.includes(format)) {
     throw new RvbbitError(
       'UNSUPPORTED_MESSAGE',

@@ -124,9 +124,9 @@ export const copyOutResponse = (columns: number, format = 0): Buffer => {
   return w.frame(Backend.CopyOutResponse);
 };
 /** CopyInResponse: text format overall and for each of `columns` columns. */
-export const copyInResponse = (columns: number): Buffer => {
-  const w = new BodyWriter().byte('\0').int16(columns);
-  for (let i = 0; i < columns; i++) w.int16(0);
+export const copyInResponse = (columns: number, format = 0): Buffer => {
+  const w = new BodyWriter().byte(String.fromCharCode(format)).int16(columns);
+  for (let i = 0; i < columns; i++) w.int16(format);
   return w.frame(Backend.CopyInResponse);
 };
 export const copyData = (data: Buffer): Buffer => new BodyWriter().bytes(data).frame(Backend.CopyData);

@@ -235,14 +235,20 @@ export class PgConnection {
       case Frontend.Terminate:
         this.close();
         return;
+      // After a COPY ended (or failed), a client may still be sending its data: dropped, as Postgres does.
+      // postgres.js sends CopyFail after every CopyDone of a writable().
+      case Frontend.CopyData:
+      case Frontend.CopyDone:
+      case Frontend.CopyFail:
+        return;
       default:
         extended.fail(
           errorFields(
             new RvbbitError('UNSUPPORTED_MESSAGE', `message type '${frame.type}' is not supported by rvbbit`),
           ),
         );
-        // The client waits for ReadyForQuery after these (no Sync follows): answer now, or it hangs.
-        if (frame.type === Frontend.FunctionCall || frame.type === Frontend.CopyFail) {
+        // The client waits for ReadyForQuery after a FunctionCall (no Sync follows): answer now, or it hangs.
+        if (frame.type === Frontend.FunctionCall) {
           extended.resume();
           this.replies.send(msg.readyForQuery(executor.txStatus));
         }

@@ -248,7 +248,7 @@ async function startCopyIn(
     }
     // The statements before it are in the implicit block: the COPY commits them with its rows.
     const sink = await CopyInSink.start(copy, executor, block?.handOver() ?? false);
-    replies.send(msg.copyInResponse(sink.columnCount));
+    replies.send(msg.copyInResponse(sink.columnCount, sink.format));
     await replies.flush();
     return sink;
   } catch (err) {
