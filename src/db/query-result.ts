@@ -51,14 +51,19 @@ export async function readResult(
 /**
  * A user statement with the caller's parameters: they bind only to a
  * statement that takes parameters, so `SELECT 1; SELECT … WHERE x > $1` works.
+ * `exact`: rows carry DuckDB's own values (see streamRowObjects).
  */
 export async function readUserResult(
   con: DuckDBConnection,
   sql: string,
   params: readonly DuckDBValue[] | undefined,
+  exact = false,
 ): Promise<QueryResult> {
-  if (!params || params.length === 0) return readResult(con, sql);
-  return toResult(await (await preparedWith(con, sql, params)).runAndReadAll());
+  const reader =
+    !params || params.length === 0
+      ? await con.runAndReadAll(sql)
+      : await (await preparedWith(con, sql, params)).runAndReadAll();
+  return toResult(reader, exact);
 }
 
 /** Rows as JSON-safe objects (what templates and cache keys see), parameters bound as above. */
@@ -103,13 +108,24 @@ export async function streamUserResult(
   }
 }
 
-/** Rows of a streaming result, one DuckDB chunk at a time, as `engine.query` gives them. */
-export async function* streamRowObjects(result: DuckDBResult): AsyncGenerator<Record<string, unknown>[]> {
+/**
+ * Rows of a streaming result, one DuckDB chunk at a time, as `engine.query`
+ * gives them; `exact`: as DuckDB's own values (node-api's DuckDBValue:
+ * timestamps in microseconds, DuckDBDecimalValue, DuckDBListValue …), which
+ * JS values would cut (a Date holds milliseconds, a number 15 digits).
+ */
+export async function* streamRowObjects(
+  result: DuckDBResult,
+  exact = false,
+): AsyncGenerator<Record<string, unknown>[]> {
   const names = result.deduplicatedColumnNames();
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
-    const rows = rowsFromColumns(names, chunk.convertColumns(JSDuckDBValueConverter));
+    const rows = rowsFromColumns(
+      names,
+      exact ? chunk.getColumns() : chunk.convertColumns(JSDuckDBValueConverter),
+    );
     releaseChunk(chunk);
     yield rows;
   }
@@ -132,13 +148,18 @@ async function preparedWith(con: DuckDBConnection, sql: string, params: readonly
   return prepared;
 }
 
-function toResult(reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>): QueryResult {
+function toResult(
+  reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>,
+  exact = false,
+): QueryResult {
   const names = reader.columnNames();
   // JSON is a VARCHAR with an alias: report the name the user sees.
   const types = reader.columnTypes().map((t) => (t as { alias?: string }).alias ?? String(t));
   return {
     columns: names.map((name, i) => ({ name, type: types[i]! })),
-    rows: rowObjectsJS(reader),
+    rows: exact
+      ? rowsFromColumns(reader.deduplicatedColumnNames(), reader.getColumns())
+      : rowObjectsJS(reader),
   };
 }
 

@@ -1,6 +1,31 @@
 /** Statement parameters ($1, $2 …) from JS values to what DuckDB binds. */
-import { blobValue, DuckDBTimestampValue, type DuckDBValue } from '@duckdb/node-api';
+import {
+  blobValue,
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBIntervalValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTimeTZValue,
+  DuckDBTimeValue,
+  DuckDBUUIDValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import { RvbbitError } from '../errors.js';
+
+/** DuckDB's own values, bound as they are: exact where a JS value is not (microseconds, decimals). */
+const DUCKDB_VALUE_CLASSES = [
+  DuckDBBlobValue,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBIntervalValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTimeTZValue,
+  DuckDBTimeValue,
+  DuckDBUUIDValue,
+];
 
 export function toDuckValues(params: readonly unknown[] | undefined): DuckDBValue[] | undefined {
   if (!params || params.length === 0) return undefined;
@@ -10,6 +35,7 @@ export function toDuckValues(params: readonly unknown[] | undefined): DuckDBValu
       return p;
     if (p instanceof Date) return new DuckDBTimestampValue(BigInt(p.getTime()) * 1000n);
     if (p instanceof Uint8Array) return blobValue(p);
+    if (DUCKDB_VALUE_CLASSES.some((c) => p instanceof c)) return p as DuckDBValue;
     throw new RvbbitError('BAD_PARAMETER', `parameter $${i + 1}: unsupported value of type ${typeof p}`);
   });
 }

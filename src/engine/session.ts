@@ -28,6 +28,14 @@ export interface QueryOptions {
   readonly onProgress?: (p: Progress) => void;
   /** Things worth telling the user that are not errors (a MAP's auto-LIMIT cut its input). */
   readonly onNotice?: (text: string) => void;
+  /**
+   * Plain SQL's rows carry DuckDB's own values (@duckdb/node-api's
+   * DuckDBValue: timestamps in microseconds, DuckDBDecimalValue,
+   * DuckDBListValue …) instead of JS values, which cut timestamps to
+   * milliseconds and decimals to a double; for callers that encode them
+   * exactly (the Postgres server). Other statements' rows stay JS values.
+   */
+  readonly exactValues?: boolean;
 }
 
 /** One statement of a session's SQL text, ready to run (see Session.statements). */
@@ -245,7 +253,7 @@ export class Session {
       case 'sql': {
         const values = toDuckValues(params);
         const result = await this.q.run((con) =>
-          readUserResult(con, plan.sql, values).catch((err) => {
+          readUserResult(con, plan.sql, values, options.exactValues).catch((err) => {
             throw duckdbError(err, plan.origin, undefined, '');
           }),
         );

@@ -107,7 +107,7 @@ async function* streamSql(
     const result = await streamUserResult(lease.con, sql, host.values()).catch((err) => {
       throw duckdbError(err, origin, undefined, '');
     });
-    const chunks = streamRowObjects(result);
+    const chunks = streamRowObjects(result, host.options.exactValues);
     for (;;) {
       if (signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
       const next = await chunks.next().catch((err) => {

@@ -10,6 +10,7 @@
 import type { QueryResult } from '../db/query-result.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
 import { parsePgDuration } from './statement-timeout.js';
+import { typeIntrospection } from './type-introspection.js';
 
 export const SERVER_VERSION = '15.0';
 
@@ -123,6 +124,8 @@ export function specialQuery(
     }
     return undefined;
   }
+  const types = typeIntrospection(text);
+  if (types) return { kind: 'rows', result: types };
   if (/^(DISCARD|RESET|DEALLOCATE|UNLISTEN|LISTEN|CLOSE)\b/i.test(text)) {
     return { kind: 'command', tag: text.split(/\s+/)[0]!.toUpperCase() };
   }

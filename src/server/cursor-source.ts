@@ -11,6 +11,7 @@ import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import { isPlainSql } from '../plan/plan.js';
+import { byteaLiteralsForDuckDB } from './bytea-literal.js';
 import { specialQuery } from './catalog-queries.js';
 import { leadingWords, ROW_COMMANDS } from './command-tag.js';
 
@@ -66,7 +67,11 @@ export class StreamSource implements RowSource {
     sql: string,
     values: readonly unknown[] | undefined,
   ) {
-    this.batches = session.stream(sql, values, { signal: this.controller.signal });
+    // DuckDB's own values, which the server sends exactly (pg-value-codec.ts).
+    this.batches = session.stream(byteaLiteralsForDuckDB(sql), values, {
+      signal: this.controller.signal,
+      exactValues: true,
+    });
   }
 
   get done(): boolean {

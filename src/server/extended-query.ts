@@ -12,7 +12,7 @@ import { RvbbitError } from '../errors.js';
 import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
-import { decodeParam, Oid } from './pg-types.js';
+import { BINARY_PARAM_OIDS, decodeParam } from './pg-types.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { asDescribed, statementColumns } from './result-columns.js';
 import { sqlPieces } from './sql-pieces.js';
@@ -39,24 +39,6 @@ interface Prepared extends PreparedStatement {
  */
 const FIRST_NON_BUILTIN_OID = 10_000;
 
-/** Parameter types decoded from binary by pg-types.ts; any other binary value is read as text, so must be UTF-8. */
-const BINARY_DECODED: ReadonlySet<number> = new Set([
-  0,
-  Oid.bool,
-  Oid.bytea,
-  Oid.int2,
-  Oid.int4,
-  Oid.int8,
-  Oid.oid,
-  Oid.float4,
-  Oid.float8,
-  Oid.numeric,
-  Oid.date,
-  Oid.timestamp,
-  Oid.timestamptz,
-  Oid.uuid,
-]);
-
 /** A bound statement. It runs once, at its first Describe or Execute; Executes with a row limit page through it. */
 interface Portal {
   readonly statement: PreparedStatement;
@@ -80,6 +62,8 @@ export class ExtendedQuery {
   private readonly columns = new WeakMap<PreparedStatement, Promise<readonly ResultColumn[]>>();
   /** The columns a Describe of the statement told the client: its portals' Executes send rows as told. */
   private readonly told = new WeakMap<PreparedStatement, readonly ResultColumn[]>();
+  /** The parameter types a Describe told the client: what it encodes parameters it declared no type for as (asyncpg). */
+  private readonly toldParams = new WeakMap<PreparedStatement, readonly number[]>();
   private discarding = false;
 
   constructor(
@@ -199,8 +183,8 @@ export class ExtendedQuery {
     try {
       values = raws.map((raw, i) => {
         const format = formatAt(formats, i);
-        const oid = statement.paramOids[i] ?? 0;
-        if (raw && (format === 0 || !BINARY_DECODED.has(oid)) && !isValidUtf8(raw)) decodeUtf8(raw);
+        const oid = statement.paramOids[i] || this.toldParams.get(statement)?.[i] || 0;
+        if (raw && (format === 0 || !BINARY_PARAM_OIDS.has(oid)) && !isValidUtf8(raw)) decodeUtf8(raw);
         return decodeParam(raw, format, oid, i);
       });
     } catch (err) {
@@ -230,6 +214,7 @@ export class ExtendedQuery {
       const { session, settings, params, pid } = this.executor.client;
       const shape = await describeStatement(session, statement, settings, params, pid);
       this.told.set(statement, columns);
+      this.toldParams.set(statement, shape.paramOids);
       this.replies.send(msg.parameterDescription(shape.paramOids));
       this.replies.send(rowDescriptionOf(columns, []));
       return;

@@ -18,11 +18,10 @@ import { rowKeys } from '../db/query-result.js';
 import { preparedColumns } from '../engine/describe-statement.js';
 import { RvbbitError } from '../errors.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
-import { valueText } from '../output/value-text.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
 import { neverSendsRows, sendsRows } from './command-tag.js';
-import { Oid, pgTypeOf } from './pg-types.js';
+import { encodeText, Oid, pgTypeOf } from './pg-types.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { ensureCatalog } from './statement-runner.js';
 import { isEmptyQuery } from './statement-shape.js';
@@ -83,8 +82,10 @@ function boundType(oid: number): string | undefined {
     case Oid.float4:
       return 'FLOAT';
     case Oid.float8:
-    case Oid.numeric:
       return 'DOUBLE';
+    // A numeric binds as a DECIMAL of its own width and scale: described as one wide enough.
+    case Oid.numeric:
+      return 'DECIMAL(38,10)';
     case Oid.bytea:
       return 'BLOB';
     case Oid.date:
@@ -93,6 +94,12 @@ function boundType(oid: number): string | undefined {
       return 'TIMESTAMP';
     case Oid.timestamptz:
       return 'TIMESTAMPTZ';
+    case Oid.time:
+      return 'TIME';
+    case Oid.timetz:
+      return 'TIMETZ';
+    case Oid.interval:
+      return 'INTERVAL';
     case Oid.uuid:
       return 'UUID';
     case Oid.json:
@@ -133,7 +140,7 @@ export function asDescribed(result: QueryResult, described: readonly ResultColum
   const keys = rowKeys(actual);
   const rows = result.rows.map((row) => {
     const out = { ...row };
-    for (const i of asText) out[keys[i]!] = valueText(row[keys[i]!], actual[i]!.type, 'pg');
+    for (const i of asText) out[keys[i]!] = encodeText(row[keys[i]!], actual[i]!.type);
     return out;
   });
   return { columns, rows };

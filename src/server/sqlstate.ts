@@ -248,7 +248,8 @@ export function errorFields(err: unknown, statement?: { text: string; start: num
   const fields: Record<string, string> = {
     S: 'ERROR',
     V: 'ERROR',
-    C: sqlStateOf(e.code),
+    // current_setting('jit'): Postgres' 42704, which asyncpg's type introspection takes as "no such setting".
+    C: /unrecognized configuration parameter/.test(message) ? SqlState.undefinedObject : sqlStateOf(e.code),
     M: message,
   };
   const hint = lines.find((l) => /^Did you mean/.test(l));

@@ -11,6 +11,7 @@ import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
+import { byteaLiteralsForDuckDB } from './bytea-literal.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';
@@ -81,10 +82,12 @@ export async function runStatement(
     result = renameIdentityColumns(result);
   } else {
     if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
-    result = await ctx.session.query(sql, values, {
+    // DuckDB's own values, which the server sends exactly (pg-value-codec.ts).
+    result = await ctx.session.query(byteaLiteralsForDuckDB(sql), values, {
       signal: ctx.signal,
       onProgress: ctx.onProgress,
       onNotice: ctx.onNotice,
+      exactValues: true,
     });
   }
   return { result, completion: completionOf(sql, result) };

@@ -5,13 +5,14 @@
  * result-columns.ts).
  */
 
+import { DuckDBTypeId } from '@duckdb/node-api';
 import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
-import { leadingWords, ROW_COMMANDS } from './command-tag.js';
 import type * as msg from './message-writer.js';
-import { pgTypeOf } from './pg-types.js';
+import { Oid, pgTypeOf } from './pg-types.js';
 import { ensureCatalog } from './statement-runner.js';
+import { TYPE_INTROSPECTION_PARAMS, typeIntrospection } from './type-introspection.js';
 
 export interface PreparedStatement {
   readonly sql: string;
@@ -52,13 +53,15 @@ export async function describeStatement(
     ...[...statement.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])),
     0,
   );
-  const fallback = Array.from({ length: count }, (_, i) => statement.paramOids[i] || 25);
+  // asyncpg's type introspection takes an oid[] (type-introspection.ts); what DuckDB cannot prepare is text.
+  const known = typeIntrospection(statement.sql) ? TYPE_INTROSPECTION_PARAMS : [];
+  const fallback = Array.from({ length: count }, (_, i) => statement.paramOids[i] || known[i] || Oid.text);
   const special = specialQuery(statement.sql, new Map(settings), params, pid);
   if (special?.kind === 'command' || special?.kind === 'rows') return { paramOids: fallback };
-  // The dialect's statements are not DuckDB's to prepare.
+  // The dialect's statements are not DuckDB's to prepare; one without parameters has no types to tell.
   if (
     /^\s*(RVBBIT|EXPLAIN\s+RVBBIT|CREATE\s+(TEMP\w*\s+)?TABLE\s+\S+\s+AS\s+RVBBIT)\b/i.test(statement.sql) ||
-    !ROW_COMMANDS.has(leadingWords(statement.sql, 1)[0] ?? '')
+    !/[$?]/.test(statement.sql)
   ) {
     return { paramOids: fallback };
   }
@@ -67,10 +70,13 @@ export async function describeStatement(
     if (special?.kind === 'sql') await ensureCatalog(session, params, pid);
     return await session.q.run(async (con) => {
       const p = await con.prepare(sql);
+      // DuckDB numbers parameters from 1; one it cannot type (`SELECT $1`) is text, as Postgres takes an unknown.
       const paramOids = Array.from({ length: p.parameterCount }, (_, i) => {
         if (statement.paramOids[i]) return statement.paramOids[i]!;
-        const t = String(p.parameterType(i));
-        return t === 'ANY' || t === 'UNKNOWN' ? 25 : pgTypeOf(t).oid;
+        if (p.parameterTypeId(i + 1) === DuckDBTypeId.INVALID) return Oid.text;
+        const type = p.parameterType(i + 1) as { alias?: string };
+        const t = type.alias ?? String(type);
+        return t === 'ANY' || t === 'UNKNOWN' ? Oid.text : pgTypeOf(t).oid;
       });
       p.destroySync();
       return { paramOids };
