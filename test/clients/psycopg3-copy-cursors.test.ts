@@ -127,10 +127,8 @@ print(json.dumps([got, bad, cur.fetchone()[0]]))
     '00FF',
   ];
   const nulls = [2, null, null, null, null, null, null, null, null];
-  // The round trip through COPY TO comes back at millisecond precision (timestamps reach JS as Dates).
-  const again = [...full.slice(0, 4), '2024-01-02 03:04:05.123', ...full.slice(5)];
   assert.equal(out, [
-    [full, again, nulls, nulls],
+    [full, full, nulls, nulls],
     ['22P04', 'COPY bin_in FROM STDIN, row 1: row field count is 2, expected 9'],
     4,
   ]);
