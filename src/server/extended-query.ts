@@ -62,8 +62,11 @@ export class ExtendedQuery {
   private readonly columns = new WeakMap<PreparedStatement, Promise<readonly ResultColumn[]>>();
   /** The columns a Describe of the statement told the client: its portals' Executes send rows as told. */
   private readonly told = new WeakMap<PreparedStatement, readonly ResultColumn[]>();
-  /** The parameter types a Describe told the client: what it encodes parameters it declared no type for as (asyncpg). */
-  private readonly toldParams = new WeakMap<PreparedStatement, readonly number[]>();
+  /**
+   * Parameter types of a statement's parameters its Parse declared none for: what its Describe
+   * told the client (asyncpg encodes by them), or what DuckDB infers (inferredParamTypes).
+   */
+  private readonly paramTypes = new WeakMap<PreparedStatement, readonly number[]>();
   private discarding = false;
 
   constructor(
@@ -134,7 +137,7 @@ export class ExtendedQuery {
    * code"), no length is below -1 (08P01), and the statement gets as many
    * parameters as it has (08P01). Text parameters must be UTF-8 (22021).
    */
-  bind(r: BodyReader): void {
+  async bind(r: BodyReader): Promise<void> {
     const portalName = r.cstring();
     const statementName = r.cstring();
     const statement = this.statements.get(statementName);
@@ -181,9 +184,11 @@ export class ExtendedQuery {
     }
     let values: unknown[];
     try {
+      const types =
+        this.paramTypes.get(statement) ?? (await this.inferredParamTypes(statement, formats, raws));
       values = raws.map((raw, i) => {
         const format = formatAt(formats, i);
-        const oid = statement.paramOids[i] || this.toldParams.get(statement)?.[i] || 0;
+        const oid = statement.paramOids[i] || types?.[i] || 0;
         if (raw && (format === 0 || !BINARY_PARAM_OIDS.has(oid)) && !isValidUtf8(raw)) decodeUtf8(raw);
         return decodeParam(raw, format, oid, i);
       });
@@ -214,7 +219,7 @@ export class ExtendedQuery {
       const { session, settings, params, pid } = this.executor.client;
       const shape = await describeStatement(session, statement, settings, params, pid);
       this.told.set(statement, columns);
-      this.toldParams.set(statement, shape.paramOids);
+      this.paramTypes.set(statement, shape.paramOids);
       this.replies.send(msg.parameterDescription(shape.paramOids));
       this.replies.send(rowDescriptionOf(columns, []));
       return;
@@ -233,6 +238,28 @@ export class ExtendedQuery {
     } catch (err) {
       this.fail(errorFields(err, { text: portal.statement.sql, start: 0 }));
     }
+  }
+
+  /**
+   * The types DuckDB infers for a statement's parameters, asked only when a text parameter of no
+   * declared type reads as a Postgres array ('{a,b}', psycopg 3's lists of strings): Postgres
+   * reads such a value as the type the statement needs, so an INSERT into a VARCHAR[] gets a list.
+   */
+  private async inferredParamTypes(
+    statement: PreparedStatement,
+    formats: readonly number[],
+    raws: readonly (Buffer | null)[],
+  ): Promise<readonly number[] | undefined> {
+    const arrayText = raws.some(
+      (raw, i) => raw?.[0] === 0x7b && formatAt(formats, i) === 0 && !statement.paramOids[i],
+    );
+    if (!arrayText) return undefined;
+    // DuckDB's prepare needs the session's connection, which an open stream holds.
+    await this.executor.cursors.beforeStatement(false);
+    const { session, settings, params, pid } = this.executor.client;
+    const { paramOids } = await describeStatement(session, statement, settings, params, pid);
+    this.paramTypes.set(statement, paramOids);
+    return paramOids;
   }
 
   /** The statement's columns, planned without running it (result-columns.ts). */
