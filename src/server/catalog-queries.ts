@@ -4,11 +4,13 @@
  * `\d`, pgJDBC's DatabaseMetaData and type lookups. Settings are acknowledged,
  * SHOW is answered from a table of server parameters, and catalog queries run
  * on DuckDB's own pg_catalog after the rewrites in `catalog-rewrite.ts`,
- * bypassing the RVBBIT grammar (their `~` is a regex, not semantic).
+ * bypassing the RVBBIT grammar (their `~` is a regex, not semantic). A CREATE
+ * TABLE with SERIAL columns runs as `serial-rewrite.ts` rewrites it.
  */
 
 import type { QueryResult } from '../db/query-result.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
+import { rewriteSerialColumns } from './serial-rewrite.js';
 import { parsePgDuration } from './statement-timeout.js';
 import { typeIntrospection } from './type-introspection.js';
 
@@ -81,7 +83,7 @@ const PG_ONLY_SETTINGS = new Set([
 ]);
 
 const CATALOG_HINT =
-  /\b(pg_catalog|information_schema|pg_class|pg_namespace|pg_type|pg_attribute|pg_proc|pg_settings|pg_database|pg_roles|pg_user|pg_am|pg_index|pg_constraint|pg_description|pg_tables|pg_views|pg_extension|pg_enum|pg_range|pg_inherits|pg_stat_activity|pg_backend_pid|pg_total_relation_size|pg_relation_size|pg_get_keywords|pg_get_\w+|current_schema|format_type|pg_encoding_to_char|txid_current|has_\w+_privilege|obj_description|col_description|current_database|current_catalog|current_user|session_user)\b/i;
+  /\b(pg_catalog|information_schema|pg_class|pg_namespace|pg_type|pg_attribute|pg_proc|pg_settings|pg_database|pg_roles|pg_user|pg_am|pg_index|pg_constraint|pg_description|pg_tables|pg_views|pg_extension|pg_enum|pg_range|pg_inherits|pg_stat_activity|pg_backend_pid|pg_total_relation_size|pg_relation_size|pg_get_keywords|pg_get_\w+|current_schema|format_type|pg_encoding_to_char|txid_current|has_\w+_privilege|obj_description|col_description|current_database|current_catalog|current_user|session_user|to_regtype|to_regclass)\b/i;
 
 /** A client query that needs special handling, or undefined for the user's own SQL. */
 export function specialQuery(
@@ -143,6 +145,23 @@ export function specialQuery(
       },
     };
   }
+  // psql \d of a table with foreign keys: its triggers (there are none; DuckDB cannot bind the query's
+  // pg_partition_ancestors(…) WITH ORDINALITY).
+  if (/^\s*SELECT\s+t\.tgname\b/i.test(text) && /\bpg_catalog\.pg_trigger\b/.test(text)) {
+    return {
+      kind: 'rows',
+      result: {
+        columns: [
+          { name: 'tgname', type: 'VARCHAR' },
+          { name: 'pg_get_triggerdef', type: 'VARCHAR' },
+          { name: 'tgenabled', type: 'VARCHAR' },
+          { name: 'tgisinternal', type: 'BOOLEAN' },
+          { name: 'parent', type: 'VARCHAR' },
+        ],
+        rows: [],
+      },
+    };
+  }
   const cancel = /^SELECT\s+(?:pg_catalog\.)?pg_cancel_backend\s*\(\s*(\d+)\s*\)\s*$/i.exec(text);
   if (cancel && cancelBackend) {
     // Like a CancelRequest for that connection (its running statement, if any, stops with 57014).
@@ -165,6 +184,8 @@ export function specialQuery(
       },
     };
   }
+  const serial = rewriteSerialColumns(text);
+  if (serial) return { kind: 'sql', sql: serial };
   if ((CATALOG_HINT.test(text) || /\bversion\s*\(\s*\)/i.test(text)) && !/^\s*RVBBIT\b/i.test(text)) {
     return { kind: 'sql', sql: rewriteCatalogSql(text) };
   }

@@ -17,11 +17,33 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/\s+COLLATE\s+pg_catalog\.default/gi, ''],
   // DuckDB's own pg_table_is_visible (always true) wins over a TEMP macro of the same name.
   [/\b(?:pg_catalog\.)?pg_table_is_visible\s*\(/gi, 'rvbbit_pg_table_is_visible('],
+  // pgJDBC getPrimaryKeys / getIndexInfo: the one information_schema function clients call (pg-catalog-keys.ts).
+  [/\binformation_schema\._pg_expandarray\s*\(/gi, '_pg_expandarray('],
+  // pg_index's int2vector / oidvector columns are text (pg-catalog-keys.ts): made lists where a client
+  // unnests or subscripts one. Their subscripts start at 0 (SQLAlchemy adds 1 to generate_subscripts; pgJDBC
+  // reads I_INDOPTION[ORDINAL_POSITION - 1]); DuckDB's lists start at 1.
+  [
+    /\bgenerate_subscripts\s*\(\s*((?:[\w"]+\.)*ind(?:key|class|option|collation))\s*,\s*([^()]+?)\s*\)/gi,
+    '(generate_subscripts(rvbbit_int_vector($1), $2) - 1)',
+  ],
+  [
+    /\bunnest\s*\(\s*((?:[\w"]+\.)*ind(?:key|class|option|collation))\s*\)/gi,
+    'unnest(rvbbit_int_vector($1))',
+  ],
+  [/\b((?:\w+\.)?I_INDOPTION)\[/gi, 'rvbbit_int_vector($1)[1 + '],
   // Everything resolves to the emulated catalog (TEMP views and macros shadow DuckDB's).
   [/\bpg_catalog\.(?=["a-z_])/gi, ''],
   // pgJDBC getTables: d.classoid = 'pg_class'::regclass; psql: c.reloftype::regtype::text
+  // psql: '16385'::pg_catalog.regclass is that OID.
+  [/'(\d+)'::regclass\b/g, '$1'],
   [/'[A-Za-z_.]+'::regclass\b/g, '0'],
+  // psql's \d "Referenced by": conrelid::regclass AS ontable is shown, so it is the table's name.
+  [/(\b[\w.]+)::regclass(?=\s+AS\s)/gi, 'rvbbit_regclass_name($1)'],
   [/::(regclass|regtype|regproc|regnamespace|regrole)\b/g, ''],
+  // SQLAlchemy: CAST(CAST(attrelid AS REGCLASS) AS TEXT); DuckDB has no such types (an OID stays an OID).
+  [/\bAS\s+(regclass|regtype|regproc|regnamespace|regrole)\b/gi, 'AS VARCHAR'],
+  // SQLAlchemy's get_columns builds identity and collation options with it (DuckDB's json extension spells it json_object).
+  [/\bjson_build_object\s*\(/gi, 'json_object('],
   // pgJDBC type lookup: n.nspname = ANY(current_schemas(true))
   [/=\s*ANY\s*\(\s*current_schemas\s*\(\s*(true|false)\s*\)\s*\)/gi, "IN ('pg_catalog', current_schema())"],
   // What a client asks about itself: the session's values (pg-catalog-views.ts identitySetup), not

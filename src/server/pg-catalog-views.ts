@@ -7,6 +7,7 @@
  * duckdb_views() and duckdb_columns(); types use the OIDs of `pg-types.ts`.
  */
 import { OWN_LOG_TABLE_PREFIX } from '../obs/private-logs.js';
+import { KEY_CATALOG_SETUP } from './pg-catalog-keys.js';
 import { oidCaseSql, PG_TYPE_ROWS } from './pg-types.js';
 
 /** version(): clients parse "PostgreSQL <major>.<minor>" from it (pgJDBC, DBeaver, psycopg). */
@@ -45,7 +46,11 @@ const RELATIONS = `
       AND NOT (temporary AND starts_with(table_name, '${OWN_LOG_TABLE_PREFIX}'))
   UNION ALL
   SELECT view_oid::BIGINT, view_name, schema_oid::BIGINT, 'v', temporary, column_count::INTEGER, 0::FLOAT
-    FROM duckdb_views() WHERE NOT internal AND NOT (temporary AND view_name LIKE 'pg\\_%' ESCAPE '\\')`;
+    FROM duckdb_views() WHERE NOT internal AND NOT (temporary AND view_name LIKE 'pg\\_%' ESCAPE '\\')
+  UNION ALL
+  SELECT oid, relname, relnamespace, 'i', database_name = 'temp', len(indkey)::INTEGER, 0::FLOAT FROM pg_rvbbit_indexes
+  UNION ALL
+  SELECT sequence_oid::BIGINT, sequence_name, schema_oid::BIGINT, 'S', temporary, 3, 1::FLOAT FROM duckdb_sequences()`;
 
 /** Catalogs clients read that are always empty here: name and typed columns. */
 const EMPTY_TABLES: readonly (readonly [string, readonly string[]])[] = [
@@ -121,26 +126,19 @@ const EMPTY_TABLES: readonly (readonly [string, readonly string[]])[] = [
     ],
   ],
   ['pg_collation', ['0::BIGINT AS oid', "''::VARCHAR AS collname", '11::BIGINT AS collnamespace']],
+  // SQLAlchemy's get_indexes asks for the non-default operator classes; every index here has the default.
   [
-    'pg_constraint',
+    'pg_opclass',
     [
       '0::BIGINT AS oid',
-      "''::VARCHAR AS conname",
-      '0::BIGINT AS connamespace',
-      "''::VARCHAR AS contype",
-      '0::BIGINT AS conrelid',
-      '0::BIGINT AS confrelid',
-      '0::BIGINT AS conindid',
-      '0::BIGINT AS conparentid',
-      '[]::SMALLINT[] AS conkey',
-      '[]::SMALLINT[] AS confkey',
-      'true AS convalidated',
-      'false AS condeferrable',
-      'false AS condeferred',
-      "''::VARCHAR AS confupdtype",
-      "''::VARCHAR AS confdeltype",
-      "''::VARCHAR AS confmatchtype",
-      'true AS conislocal',
+      '403::BIGINT AS opcmethod',
+      "''::VARCHAR AS opcname",
+      '11::BIGINT AS opcnamespace',
+      '10::BIGINT AS opcowner',
+      '0::BIGINT AS opcfamily',
+      '0::BIGINT AS opcintype',
+      'true AS opcdefault',
+      '0::BIGINT AS opckeytype',
     ],
   ],
   ['pg_foreign_table', ['0::BIGINT AS ftrelid', '0::BIGINT AS ftserver', "''::VARCHAR AS ftoptions"]],
@@ -157,7 +155,6 @@ const EMPTY_TABLES: readonly (readonly [string, readonly string[]])[] = [
       "''::VARCHAR AS deptype",
     ],
   ],
-  ['pg_sequence', ['0::BIGINT AS seqrelid', '0::BIGINT AS seqtypid']],
   [
     'pg_extension',
     [
@@ -172,15 +169,22 @@ const EMPTY_TABLES: readonly (readonly [string, readonly string[]])[] = [
 
 /** Statements that set up the emulated catalog on a fresh connection. */
 export const CATALOG_SETUP: readonly string[] = [
+  // Before pg_class, which lists the indexes and reads the keys.
+  ...KEY_CATALOG_SETUP,
   `CREATE OR REPLACE TEMP VIEW pg_namespace AS SELECT oid, nspname, 10::BIGINT AS nspowner, NULL::VARCHAR AS nspacl FROM (${NAMESPACES})`,
   `CREATE OR REPLACE TEMP VIEW pg_class AS SELECT oid, relname, relnamespace, relkind, 10::BIGINT AS relowner,
-     0::BIGINT AS relam, 0::INTEGER AS relchecks, false AS relhasindex, false AS relhasrules, false AS relhastriggers,
+     CASE relkind WHEN 'i' THEN 403 ELSE 0 END::BIGINT AS relam,
+     (SELECT count(*) FROM pg_rvbbit_keys rvbbit_k WHERE rvbbit_k.conrelid = r.oid AND rvbbit_k.contype = 'c')::INTEGER AS relchecks,
+     relkind = 'r' AND r.oid IN (SELECT rvbbit_i.indrelid FROM pg_rvbbit_indexes rvbbit_i) AS relhasindex, false AS relhasrules,
+     -- Postgres enforces foreign keys with triggers, so psql's \\d looks for them (both ends) only where this is true.
+     relkind = 'r' AND r.oid IN (SELECT rvbbit_f.conrelid FROM pg_constraint rvbbit_f WHERE rvbbit_f.contype = 'f'
+       UNION ALL SELECT rvbbit_f.confrelid FROM pg_constraint rvbbit_f WHERE rvbbit_f.contype = 'f') AS relhastriggers,
      false AS relrowsecurity, false AS relforcerowsecurity, false AS relispartition, 0::BIGINT AS reltablespace,
      0::BIGINT AS reloftype, CASE WHEN temporary THEN 't' ELSE 'p' END AS relpersistence, 'd' AS relreplident,
      0::BIGINT AS reltoastrelid, relnatts, reltuples, 0::INTEGER AS relpages, false AS relhassubclass,
      NULL::VARCHAR AS reloptions, NULL::VARCHAR AS relacl, NULL::VARCHAR AS relpartbound, 0::BIGINT AS reltype,
      false AS relisshared, 0::BIGINT AS relfilenode
-     FROM (${RELATIONS})`,
+     FROM (${RELATIONS}) r`,
   `CREATE OR REPLACE TEMP VIEW pg_type AS SELECT oid::BIGINT AS oid, typname, 11::BIGINT AS typnamespace, len::SMALLINT AS typlen,
      CASE WHEN cat = 'A' THEN 'b' ELSE 'b' END AS typtype, cat AS typcategory, arr::BIGINT AS typarray, elem::BIGINT AS typelem,
      0::BIGINT AS typrelid, 0::BIGINT AS typbasetype, -1::INTEGER AS typtypmod, false AS typnotnull, ',' AS typdelim,
@@ -194,18 +198,23 @@ export const CATALOG_SETUP: readonly string[] = [
      '' AS attidentity, '' AS attgenerated, 0::BIGINT AS attcollation, 0::INTEGER AS attndims, -1::INTEGER AS attstattarget,
      true AS attislocal, 0::INTEGER AS attinhcount, NULL::VARCHAR AS attacl, NULL::VARCHAR AS attoptions,
      NULL::VARCHAR AS attfdwoptions, false AS atthasmissing, 'p' AS attstorage, NULL::VARCHAR AS attcompression
-     FROM duckdb_columns() WHERE NOT internal`,
+     FROM (SELECT table_oid, column_name, data_type, column_index, numeric_precision, numeric_scale, is_nullable, column_default
+           FROM duckdb_columns() WHERE NOT internal
+           UNION ALL
+           -- An index's columns, as Postgres lists them (psql's \\d of an index): the table column's, or expr.
+           SELECT k.oid, CASE WHEN k.attnum = 0 THEN 'expr' ELSE c.column_name END, coalesce(c.data_type, 'VARCHAR'),
+             k.ord, c.numeric_precision, c.numeric_scale, coalesce(c.is_nullable, true), NULL
+           FROM (SELECT oid, indrelid, unnest(indkey) AS attnum, generate_subscripts(indkey, 1) AS ord FROM pg_rvbbit_indexes) k
+           LEFT JOIN duckdb_columns() c ON c.table_oid = k.indrelid AND c.column_index = k.attnum)`,
   `CREATE OR REPLACE TEMP VIEW pg_attrdef AS SELECT table_oid::BIGINT * 1000 + column_index AS oid, table_oid::BIGINT AS adrelid,
      column_index::SMALLINT AS adnum, column_default AS adbin FROM duckdb_columns() WHERE NOT internal AND column_default IS NOT NULL`,
   `CREATE OR REPLACE TEMP VIEW pg_description AS SELECT 0::BIGINT AS objoid, 0::BIGINT AS classoid, 0::INTEGER AS objsubid, ''::VARCHAR AS description WHERE false`,
-  `CREATE OR REPLACE TEMP VIEW pg_index AS SELECT 0::BIGINT AS indexrelid, 0::BIGINT AS indrelid, false AS indisunique, false AS indisprimary,
-     false AS indisclustered, true AS indisvalid, false AS indisreplident, false AS indisexclusion, true AS indimmediate,
-     ''::VARCHAR AS indkey, 0::SMALLINT AS indnatts, NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred WHERE false`,
   `CREATE OR REPLACE TEMP VIEW pg_inherits AS SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0::INTEGER AS inhseqno, false AS inhdetachpending WHERE false`,
   ...EMPTY_TABLES.map(
     ([name, cols]) => `CREATE OR REPLACE TEMP VIEW ${name} AS SELECT ${cols.join(', ')} WHERE false`,
   ),
-  `CREATE OR REPLACE TEMP VIEW pg_am AS SELECT 2::BIGINT AS oid, 'heap' AS amname, 't' AS amtype`,
+  `CREATE OR REPLACE TEMP VIEW pg_am AS SELECT 2::BIGINT AS oid, 'heap' AS amname, 't' AS amtype
+     UNION ALL SELECT 403::BIGINT, 'btree', 'i'`,
   // What a client asks about itself (catalog-rewrite.ts maps current_user & co. here): set per session by identitySetup.
   `CREATE OR REPLACE TEMP MACRO rvbbit_pg_current_database() AS getvariable('rvbbit_database')`,
   `CREATE OR REPLACE TEMP MACRO rvbbit_pg_current_user() AS getvariable('rvbbit_user')`,
@@ -235,7 +244,7 @@ export const CATALOG_SETUP: readonly string[] = [
      NULL::VARCHAR AS prosrc, 0::BIGINT AS prolang
      FROM duckdb_functions() f WHERE NOT internal AND function_name NOT LIKE 'rvbbit_%' ESCAPE ''
        AND function_name NOT LIKE 'pg_%' ESCAPE '' AND function_name NOT IN ('obj_description', 'col_description',
-       'shobj_description', 'format_type', 'array_upper', 'array_lower', 'current_schemas')`,
+       'shobj_description', 'format_type', 'array_upper', 'array_lower', 'current_schemas', '_pg_expandarray', 'quote_ident', 'to_regtype', 'to_regclass')`,
   `CREATE OR REPLACE TEMP MACRO pg_get_function_result(o) AS (SELECT rvbbit_p.rvbbit_result FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_get_function_arguments(o) AS (SELECT rvbbit_p.rvbbit_arguments FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_function_is_visible(o) AS true`,
@@ -250,13 +259,27 @@ export const CATALOG_SETUP: readonly string[] = [
      JOIN pg_namespace rvbbit_n ON rvbbit_c.relnamespace = rvbbit_n.oid
      WHERE rvbbit_c.oid = id AND rvbbit_n.nspname IN ('main', 'pg_temp_1'))`,
   `CREATE OR REPLACE TEMP MACRO pg_type_is_visible(id) AS true`,
+  `CREATE OR REPLACE TEMP MACRO pg_collation_is_visible(id) AS true`,
+  // psycopg 3's TypeInfo.fetch (SQLAlchemy's psycopg dialect asks for hstore at connect): the OID, or NULL.
+  `CREATE OR REPLACE TEMP MACRO to_regtype(rvbbit_name) AS (SELECT rvbbit_t.oid FROM pg_type rvbbit_t
+     WHERE rvbbit_t.typname = lower(regexp_replace(replace(rvbbit_name, '"', ''), '^pg_catalog\\.', '')) LIMIT 1)`,
+  `CREATE OR REPLACE TEMP MACRO to_regclass(rvbbit_name) AS (SELECT rvbbit_c.oid FROM pg_class rvbbit_c
+     JOIN pg_namespace rvbbit_n ON rvbbit_n.oid = rvbbit_c.relnamespace
+     WHERE lower(replace(rvbbit_name, '"', '')) IN (lower(rvbbit_c.relname), lower(rvbbit_n.nspname || '.' || rvbbit_c.relname))
+     ORDER BY rvbbit_n.nspname = 'pg_temp_1' DESC, rvbbit_n.nspname = 'main' DESC LIMIT 1)`,
+  // psql's \d "Referenced by": tables are not partitioned here, so a table's only ancestor is itself.
+  `CREATE OR REPLACE TEMP MACRO pg_partition_ancestors(o) AS o::BIGINT`,
+  // What oid::regclass shows where a client selects it (catalog-rewrite.ts): the name, qualified outside the search path.
+  `CREATE OR REPLACE TEMP MACRO rvbbit_regclass_name(o) AS coalesce((SELECT CASE WHEN rvbbit_n.nspname IN ('main', 'pg_temp_1', 'pg_catalog')
+       THEN '' ELSE rvbbit_quote_ident(rvbbit_n.nspname) || '.' END || rvbbit_quote_ident(rvbbit_c.relname)
+     FROM pg_class rvbbit_c JOIN pg_namespace rvbbit_n ON rvbbit_n.oid = rvbbit_c.relnamespace
+     WHERE rvbbit_c.oid = o::BIGINT), o::VARCHAR)`,
   `CREATE OR REPLACE TEMP MACRO pg_get_expr(e, r, p := false) AS e`,
   `CREATE OR REPLACE TEMP MACRO obj_description(o, c := '') AS NULL::VARCHAR`,
   `CREATE OR REPLACE TEMP MACRO col_description(o, n) AS NULL::VARCHAR`,
   `CREATE OR REPLACE TEMP MACRO shobj_description(o, c) AS NULL::VARCHAR`,
   `CREATE OR REPLACE TEMP MACRO pg_encoding_to_char(e) AS 'UTF8'`,
   `CREATE OR REPLACE TEMP MACRO pg_get_statisticsobjdef_columns(o) AS ''`,
-  `CREATE OR REPLACE TEMP MACRO pg_get_indexdef(o, c := 0, p := false) AS ''`,
   `CREATE OR REPLACE TEMP MACRO pg_get_triggerdef(o, p := false) AS ''`,
   `CREATE OR REPLACE TEMP MACRO pg_get_viewdef(o, p := false) AS (SELECT sql FROM duckdb_views() WHERE view_oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_get_partkeydef(o) AS NULL::VARCHAR`,
@@ -265,7 +288,6 @@ export const CATALOG_SETUP: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO pg_relation_size(o, f := 'main') AS 0::BIGINT`,
   `CREATE OR REPLACE TEMP MACRO pg_get_keywords() AS TABLE SELECT keyword_name AS word, 'U' AS catcode, keyword_category AS catdesc FROM duckdb_keywords()`,
   `CREATE OR REPLACE TEMP MACRO array_lower(a, d) AS 1`,
-  `CREATE OR REPLACE TEMP MACRO pg_get_constraintdef(o, p := false) AS ''`,
   `CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(o) AS false`,
   `CREATE OR REPLACE TEMP MACRO current_schemas(b) AS ['pg_catalog', current_schema()]`,
   `CREATE OR REPLACE TEMP MACRO format_type(t, m) AS (SELECT CASE
