@@ -81,6 +81,9 @@ export const ENGINE_ERROR_CODES = {
   CURSOR_OUTSIDE_TRANSACTION: 'DECLARE of a cursor WITHOUT HOLD outside a transaction block',
   DUPLICATE_CURSOR: 'DECLARE of a cursor whose name is already open',
   CURSOR_NO_SCROLL: 'a SCROLL cursor or a backward FETCH/MOVE (rvbbit cursors scan forward only)',
+  SAVEPOINT_OUTSIDE_TRANSACTION: 'SAVEPOINT, RELEASE or ROLLBACK TO SAVEPOINT outside a transaction block',
+  SAVEPOINT_ROLLBACK:
+    'ROLLBACK TO SAVEPOINT: DuckDB has no savepoints, so the transaction block fails and must be rolled back whole',
   QUERY_TOO_LARGE:
     "a query or one of its statements is longer than the server's limit (maxQueryBytes, maxStatementBytes)",
   COPY_LINE_TOO_LONG: "a line of COPY FROM STDIN data is longer than the server's limit (maxCopyLineBytes)",

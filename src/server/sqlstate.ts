@@ -99,6 +99,8 @@ export const SQLSTATE_OF_CODE = {
   SETTING_NOT_ALLOWED: SqlState.insufficientPrivilege,
   IN_FAILED_TRANSACTION: SqlState.inFailedTransaction,
   CURSOR_OUTSIDE_TRANSACTION: SqlState.noActiveSqlTransaction,
+  SAVEPOINT_OUTSIDE_TRANSACTION: SqlState.noActiveSqlTransaction,
+  SAVEPOINT_ROLLBACK: SqlState.featureNotSupported,
   DUPLICATE_CURSOR: SqlState.duplicateCursor,
   CURSOR_NO_SCROLL: SqlState.objectNotInPrerequisiteState,
   QUERY_TOO_LARGE: SqlState.programLimitExceeded,

@@ -19,6 +19,7 @@ import { encodeValue } from './pg-types.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
+import { isSavepointStatement, savepointStatement } from './savepoints.js';
 import type { ServerLimits } from './server-options.js';
 import { SqlState } from './sqlstate.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
@@ -119,6 +120,16 @@ export class StatementExecutor {
     if (this.closed) throw new RvbbitError('CANCELLED', 'canceling statement: the client disconnected');
     const controller = new AbortController();
     const [word = ''] = leadingWords(sql, 1);
+    // Answered before ROLLBACK TO could pass for a ROLLBACK (savepoints.ts: DuckDB has none).
+    if (isSavepointStatement(sql)) {
+      this.client.log?.(`[${this.client.pid}] ${sql}`);
+      try {
+        return savepointStatement(sql, this.tx);
+      } catch (err) {
+        this.failBlock();
+        throw err;
+      }
+    }
     if (this.tx === 'E') {
       if (!ENDS_OF_BLOCK.includes(word)) {
         throw new RvbbitError(
