@@ -114,6 +114,19 @@ test('a 60 MB Query is refused with 54000 naming its size and the limit; the ser
   await server.stop();
 });
 
+test('six 50 MB Queries at once are all refused; the server grows < 256 MB', async () => {
+  const server = await childServer();
+  const clients = await Promise.all(Array.from({ length: 6 }, () => loggedIn(server.port)));
+  const baseline = server.memory('VmRSS');
+  const big = query('SELECT 1;'.repeat(Math.ceil((50 * 1e6) / 9)));
+  await Promise.all(clients.map((raw) => Promise.all([send(raw, big), raw.readyCount(2, 60_000)])));
+  for (const raw of clients) assert.is(firstError(raw.received())?.C, '54000');
+  const growth = server.memory('VmHWM') - baseline;
+  assert.ok(growth < 256, `server peak RSS grew ${growth.toFixed(0)} MB`);
+  for (const raw of clients) raw.socket.destroy();
+  await server.stop();
+});
+
 test('a 9 MB Query of a million statements is checked one statement at a time (< 256 MB); a syntax error at its end runs none', async () => {
   const server = await childServer();
   const c = await pgClient(server.port);
