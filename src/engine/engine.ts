@@ -292,7 +292,8 @@ export class Engine {
     this.closed = true;
     for (const job of this.shared.jobs.values()) job.controller.abort();
     await Promise.allSettled([...this.shared.jobs.values()].map((j) => j.done));
-    for (const s of [...this.sessions]) s.close();
+    // Each connection closes after what is queued on it; the database only after them.
+    await Promise.all([...this.sessions].map((s) => s.close()));
     await this.queueRunner?.close();
     await this.poolInstance?.close();
     await this.shared.semantic.close();

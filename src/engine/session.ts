@@ -57,6 +57,7 @@ const OWN_PROCESS: SessionPolicy = { allowBlocking: true, relativePaths: false }
 
 export class Session {
   private closed = false;
+  private connectionClosed: Promise<void> = Promise.resolve();
   /** RUN ASYNC jobs still reading their TEMP input table on this session's connection. */
   private readonly jobs = new Set<Promise<void>>();
 
@@ -330,17 +331,20 @@ export class Session {
     };
   }
 
-  close(): void {
-    if (this.closed) return;
+  /** Closes the session; resolves once its DuckDB connection is closed. */
+  close(): Promise<void> {
+    if (this.closed) return this.connectionClosed;
     this.closed = true;
     // A RUN ASYNC job outlives its statement and reads its TEMP input table
     // here: the connection (and so the table) stays until the last one ends.
-    if (this.jobs.size === 0) this.q.con.closeSync();
-    else
-      void Promise.allSettled([...this.jobs])
-        .then(() => this.q.con.closeSync())
-        .catch(() => undefined);
+    // The close itself waits its turn on the connection: closing it under an
+    // operation still queued or running there (a server client's catalog
+    // setup when it leaves at once) crashes DuckDB.
+    this.connectionClosed = Promise.allSettled([...this.jobs])
+      .then(() => this.q.run((con) => con.closeSync()))
+      .catch(() => undefined);
     this.onClose();
+    return this.connectionClosed;
   }
 
   private holdFor(done: Promise<void>): void {
