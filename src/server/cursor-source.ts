@@ -11,9 +11,9 @@ import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import { isPlainSql } from '../plan/plan.js';
-import { byteaLiteralsForDuckDB } from './bytea-literal.js';
 import { specialQuery } from './catalog-queries.js';
 import { leadingWords, ROW_COMMANDS } from './command-tag.js';
+import { pgLiteralsForDuckDB } from './pg-literals.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,7 +68,7 @@ export class StreamSource implements RowSource {
     values: readonly unknown[] | undefined,
   ) {
     // DuckDB's own values, which the server sends exactly (pg-value-codec.ts).
-    this.batches = session.stream(byteaLiteralsForDuckDB(sql), values, {
+    this.batches = session.stream(pgLiteralsForDuckDB(sql), values, {
       signal: this.controller.signal,
       exactValues: true,
     });
@@ -142,7 +142,7 @@ export async function openStream(
   if (stmt.annotations.length > 0) return undefined;
   const columns = await session.q
     .run(async (con) => {
-      const p = await con.prepare(stmt.text);
+      const p = await con.prepare(pgLiteralsForDuckDB(stmt.text));
       try {
         // DuckDB's prepare knows a query's columns without running it.
         return Array.from({ length: p.columnCount }, (_, i) => {

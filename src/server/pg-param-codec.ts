@@ -243,14 +243,16 @@ function byteaFromText(text: string): Uint8Array {
 
 /** A Postgres array (text or binary) as the text of a DuckDB list of its decoded elements. */
 function arrayParam(raw: Buffer, format: number, elementOid: number): string {
-  if (format === 0) {
-    const tree = parseArrayText(decodeUtf8(raw));
-    return listLiteral(tree, (t) => decodeText(t, elementOid), elementOid);
-  }
+  if (format === 0) return arrayTextAsDuckDBList(decodeUtf8(raw), elementOid);
   const { elementOid: sent, tree } = parseArrayBinary(raw);
   // The elements' own type, as array_recv reads them (a client may send int8 elements for int4[]).
   const oid = sent || elementOid;
   return listLiteral(tree, (b) => decodeBinary(b, oid), oid);
+}
+
+/** A Postgres array's text ('{1,NULL}') as the text of a DuckDB list ('[1, NULL]'); throws ArraySyntaxError. */
+export function arrayTextAsDuckDBList(text: string, elementOid: number): string {
+  return listLiteral(parseArrayText(text), (t) => decodeText(t, elementOid), elementOid);
 }
 
 function listLiteral<T>(tree: ArrayTree<T>, decode: (v: T) => unknown, elementOid: number): string {

@@ -11,12 +11,12 @@ import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
-import { byteaLiteralsForDuckDB } from './bytea-literal.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';
 import { refuseSharedSetting, type SharedSettings } from './client-access.js';
 import { type Completion, completionOf } from './command-tag.js';
+import { pgLiteralsForDuckDB } from './pg-literals.js';
 
 export interface StatementOutcome {
   readonly result: QueryResult;
@@ -83,7 +83,7 @@ export async function runStatement(
   } else {
     if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
     // DuckDB's own values, which the server sends exactly (pg-value-codec.ts).
-    result = await ctx.session.query(byteaLiteralsForDuckDB(sql), values, {
+    result = await ctx.session.query(pgLiteralsForDuckDB(sql), values, {
       signal: ctx.signal,
       onProgress: ctx.onProgress,
       onNotice: ctx.onNotice,

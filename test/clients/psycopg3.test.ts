@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ServerFixture, startServerFixture } from '../server/helpers.js';
-import { EVERY_TYPE_PY, EVERY_TYPE_ROW, EXACT_JSON_PY } from './every-type.js';
+import { EVERY_TYPE_PY, EVERY_TYPE_ROW, EXACT_JSON_PY, PG15_FORMS } from './every-type.js';
 import { havePyClients, python } from './py-clients.js';
 
 let f: ServerFixture;
@@ -59,6 +59,23 @@ test('every type round-trips exactly: text and binary parameters, read through t
   assert.equal(out.binary, [row(1), NULL_ROW(2), row(3)]);
 });
 
+test('each type goes out byte for byte as PostgreSQL 15 sends it, in text and in binary, with its OID', async () => {
+  if (!ready) return;
+  const out = (await psycopg3(
+    [
+      `exprs = json.loads(${JSON.stringify(JSON.stringify(PG15_FORMS.map(([e]) => e)))})`,
+      'forms = []',
+      'for e in exprs:',
+      '    text = conn.cursor(); text.execute("SELECT " + e)',
+      '    binary = conn.cursor(binary=True); binary.execute("SELECT " + e)',
+      '    forms.append([e, text.pgresult.ftype(0), text.pgresult.get_value(0, 0).decode(), binary.pgresult.get_value(0, 0).hex()])',
+      'print(json.dumps(forms))',
+    ].join('\n'),
+  )) as unknown[];
+  assert.is(out.length, PG15_FORMS.length);
+  for (const [i, expected] of PG15_FORMS.entries()) assert.equal(out[i], expected);
+});
+
 test('parameters: SELECT %s::INTEGER + 1; prepared on the server and reused; arrays, numerics and timestamps both ways', async () => {
   if (!ready) return;
   const out = await psycopg3(
@@ -84,6 +101,39 @@ test('parameters: SELECT %s::INTEGER + 1; prepared on the server and reused; arr
     ]),
     prepared: true,
     binary: [['dec:1.25', null], 'dec:-12345678901234567890.123456789'],
+  });
+});
+
+test('parameters inlined into the SQL (ClientCursor, as psycopg2 sends them) read as Postgres reads them', async () => {
+  if (!ready) return;
+  const out = await psycopg3(
+    [
+      'cur = psycopg.ClientCursor(conn)',
+      "values = [b'\\x00\\x01\\xff', D('1.23456'), D('-12345678901234567890.1234'), [1, None, -3], [b'\\x00\\\\', None], [dt.datetime(2024, 1, 1, 0, 0, 0, 7)], dt.timedelta(days=1, microseconds=3)]",
+      "sql = 'SELECT ' + ', '.join(['%s'] * len(values))",
+      'cur.execute(sql, values)',
+      'got = rep(list(cur.fetchone()))',
+      "conn.execute('CREATE TABLE inlined (b BLOB, n DECIMAL(10,5), a SMALLINT[])')",
+      "cur.execute('INSERT INTO inlined VALUES (%s, %s, %s)', [b'\\x00\\x01\\xff', D('1.23456'), [7, None]])",
+      "stored = rep(list(conn.execute('SELECT b, octet_length(b), n, a FROM inlined').fetchone()))",
+      "print(exact_json({'sql': cur.mogrify(sql, values), 'got': got, 'stored': stored}))",
+    ].join('\n'),
+  );
+  const { sql, ...values } = out as { sql: string };
+  // The forms Postgres reads differently from DuckDB, all in the SQL text.
+  for (const form of ["'\\x0001ff'::bytea", "'{1,NULL,-3}'::int2[]", "E'{", '::bytea[]', '::timestamp[]'])
+    assert.ok(sql.includes(form), `${form} in ${sql}`);
+  assert.equal(values, {
+    got: [
+      'hex:0001ff',
+      'dec:1.23456',
+      'dec:-12345678901234567890.1234',
+      [1, null, -3],
+      ['hex:005c', null],
+      ['2024-01-01T00:00:00.000007'],
+      'td:1d0s3us',
+    ],
+    stored: ['hex:0001ff', 3, 'dec:1.23456', [7, null]],
   });
 });
 
