@@ -1,16 +1,20 @@
 /**
  * Postgres's SERIAL types, which DuckDB lacks: SQLAlchemy makes every integer
- * primary key one. As in Postgres, a SERIAL column is an integer column whose
- * default is the next value of a sequence named `<table>_<column>_seq`, made
- * with the table, in its schema (a TEMP table gets a TEMP sequence):
+ * primary key one. As in Postgres, a SERIAL column is a NOT NULL integer
+ * column whose default is the next value of a sequence named
+ * `<table>_<column>_seq`, made with the table, in its schema (a TEMP table
+ * gets a TEMP sequence):
  *
  *   CREATE TABLE parent (id SERIAL PRIMARY KEY, name TEXT)
- *   →  CREATE OR REPLACE SEQUENCE parent_id_seq;
- *      CREATE TABLE parent (id INTEGER DEFAULT nextval('parent_id_seq') NOT NULL PRIMARY KEY, name TEXT)
+ *   →  CREATE TABLE parent (id INTEGER NOT NULL PRIMARY KEY, name TEXT);
+ *      CREATE OR REPLACE SEQUENCE parent_id_seq;
+ *      ALTER TABLE parent ALTER COLUMN id SET DEFAULT nextval('parent_id_seq')
  *
- * DuckDB does not drop a sequence with the table whose default uses it, so a
- * table made again under the same name replaces (restarts) the sequence left
- * behind; with IF NOT EXISTS the sequence is only made if missing.
+ * The table comes first so that one that exists fails as such. DuckDB does
+ * not drop a sequence with the table whose default uses it, so a table made
+ * again under the same name replaces (restarts) the sequence left behind.
+ * With IF NOT EXISTS an existing table is left alone: the sequence is made
+ * only if missing, before the table that names it in its default.
  */
 
 /** The integer type each SERIAL spelling stands for. */
@@ -42,26 +46,38 @@ export function rewriteSerialColumns(sql: string): string | undefined {
   if (close < 0) return undefined;
   const [prefix = '', temp, ifNotExists, tableName = ''] = head.slice(1);
   const table = splitName(tableName);
-  const sequences: string[] = [];
+  const serials: { column: string; sequence: string }[] = [];
   const items = splitTopLevel(text.slice(open + 1, close)).map((item) => {
     const m = COLUMN.exec(item);
     const type = m && SERIAL_TYPES[m[4]!.toLowerCase()];
     if (!m || !type) return item;
     const [lead = '', column = '', gap = '', , rest = ''] = m.slice(1);
-    const seq = [...table.slice(0, -1), `${table.at(-1)}_${unquote(column)}_seq`];
-    const seqSql = seq.map(quoteIdent).join('.');
-    sequences.push(
-      ifNotExists
-        ? `CREATE ${temp ? 'TEMP ' : ''}SEQUENCE IF NOT EXISTS ${seqSql}`
-        : `CREATE OR REPLACE ${temp ? 'TEMP ' : ''}SEQUENCE ${seqSql}`,
-    );
+    const sequence = [...table.slice(0, -1), `${table.at(-1)}_${unquote(column)}_seq`]
+      .map(quoteIdent)
+      .join('.');
+    serials.push({ column, sequence });
     const notNull = /\bNOT\s+NULL\b/i.test(rest) ? '' : ' NOT NULL';
-    return `${lead}${column}${gap}${type} DEFAULT nextval('${seqSql.replaceAll("'", "''")}')${notNull}${rest}`;
+    const inlineDefault = ifNotExists ? ` DEFAULT ${nextval(sequence)}` : '';
+    return `${lead}${column}${gap}${type}${inlineDefault}${notNull}${rest}`;
   });
-  if (sequences.length === 0) return undefined;
+  if (serials.length === 0) return undefined;
   const create = `${prefix}${tableName} (${items.join(',')})${text.slice(close + 1)}`;
-  return [...sequences, create].join(';\n');
+  const tempWord = temp ? 'TEMP ' : '';
+  if (ifNotExists) {
+    return [...serials.map((s) => `CREATE ${tempWord}SEQUENCE IF NOT EXISTS ${s.sequence}`), create].join(
+      ';\n',
+    );
+  }
+  return [
+    create,
+    ...serials.flatMap((s) => [
+      `CREATE OR REPLACE ${tempWord}SEQUENCE ${s.sequence}`,
+      `ALTER TABLE ${tableName} ALTER COLUMN ${s.column} SET DEFAULT ${nextval(s.sequence)}`,
+    ]),
+  ].join(';\n');
 }
+
+const nextval = (sequence: string): string => `nextval('${sequence.replaceAll("'", "''")}')`;
 
 /** Postgres's quote_ident: bare when lower-case and plain, else double-quoted. */
 export function quoteIdent(name: string): string {
