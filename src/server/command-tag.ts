@@ -73,6 +73,16 @@ const COMMANDS = new Set([
 
 const TWO_WORD = new Set(['CREATE', 'DROP', 'ALTER']);
 
+/** Commands that send rows when they have a RETURNING clause (SQLAlchemy's ORM inserts with one). */
+const RETURNING_COMMANDS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
+/** `INSERT … RETURNING …` and the like: RETURNING outside strings, quoted names and comments. */
+function hasReturning(first: string, sql: string): boolean {
+  if (!RETURNING_COMMANDS.has(first)) return false;
+  const bare = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+  return /\bRETURNING\b/i.test(bare);
+}
+
 export interface Completion {
   /** True if the statement's rows go to the client (RowDescription + DataRows). */
   readonly rows: boolean;
@@ -90,7 +100,10 @@ export function sendsRows(sql: string, columns: readonly ResultColumn[], rowCoun
   const onlyCount = columns.length === 1 && columns[0]!.name === 'Count' && rowCount <= 1;
   const mapIntoTable = first === 'CREATE' && /\bAS\s+RVBBIT\b/i.test(sql);
   return (
-    ROW_COMMANDS.has(first) || mapIntoTable || (!COMMANDS.has(first) && columns.length > 0 && !onlyCount)
+    ROW_COMMANDS.has(first) ||
+    mapIntoTable ||
+    hasReturning(first, sql) ||
+    (!COMMANDS.has(first) && columns.length > 0 && !onlyCount)
   );
 }
 
@@ -105,6 +118,10 @@ export function completionOf(sql: string, result: QueryResult): Completion {
   const onlyCount =
     result.columns.length === 1 && result.columns[0]!.name === 'Count' && result.rows.length <= 1;
   const count = onlyCount ? Number(result.rows[0]?.Count ?? 0) : result.rows.length;
+  if (hasReturning(first, sql)) {
+    const n = result.rows.length;
+    return { rows: true, tag: first === 'INSERT' ? `INSERT 0 ${n}` : `${first} ${n}` };
+  }
   if (sendsRows(sql, result.columns, result.rows.length)) {
     return { rows: true, tag: `SELECT ${result.rows.length}` };
   }
