@@ -42,6 +42,8 @@ const RULES: readonly (readonly [RegExp, string])[] = [
   [/::(regclass|regtype|regproc|regnamespace|regrole)\b/g, ''],
   // SQLAlchemy: CAST(CAST(attrelid AS REGCLASS) AS TEXT); DuckDB has no such types (an OID stays an OID).
   [/\bAS\s+(regclass|regtype|regproc|regnamespace|regrole)\b/gi, 'AS VARCHAR'],
+  // SQLAlchemy binds the name (DuckDB's current_setting takes only a constant) and asks for Postgres's settings.
+  [/\bcurrent_setting\s*\(/gi, 'rvbbit_current_setting('],
   // SQLAlchemy's get_columns builds identity and collation options with it (DuckDB's json extension spells it json_object).
   [/\bjson_build_object\s*\(/gi, 'json_object('],
   // pgJDBC type lookup: n.nspname = ANY(current_schemas(true))
@@ -74,10 +76,17 @@ const IDENTITY_COLUMNS: Readonly<Record<string, string>> = {
   'rvbbit_pg_current_schema()': 'current_schema',
 };
 
+/** Postgres's name for a column DuckDB named after a rewritten call, or undefined. */
+function postgresName(name: string): string | undefined {
+  return (
+    IDENTITY_COLUMNS[name] ?? (name.startsWith('rvbbit_current_setting(') ? 'current_setting' : undefined)
+  );
+}
+
 /** Postgres's column names for the rewritten identity functions (`SELECT current_user` → current_user). */
 export function renameIdentityColumns(result: QueryResult): QueryResult {
-  if (!result.columns.some((c) => IDENTITY_COLUMNS[c.name])) return result;
-  const columns = result.columns.map((c) => ({ ...c, name: IDENTITY_COLUMNS[c.name] ?? c.name }));
+  if (!result.columns.some((c) => postgresName(c.name))) return result;
+  const columns = result.columns.map((c) => ({ ...c, name: postgresName(c.name) ?? c.name }));
   const from = rowKeys(result.columns);
   const to = rowKeys(columns);
   const rows = result.rows.map((row) => Object.fromEntries(to.map((k, i) => [k, row[from[i]!]])));

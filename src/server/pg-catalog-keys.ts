@@ -127,12 +127,20 @@ export const KEY_CATALOG_SETUP: readonly string[] = [
          ('integer_datetimes', 'on', 'bool', 'Shows whether datetimes are integer based.'),
          ('server_version', '15.0', 'string', 'Shows the server version.'),
          ('server_version_num', '150000', 'integer', 'Shows the server version as an integer.'),
-         ('server_encoding', 'UTF8', 'string', 'Shows the server (database) character set encoding.'))
+         ('server_encoding', 'UTF8', 'string', 'Shows the server (database) character set encoding.'),
+         ('default_table_access_method', 'heap', 'string', 'Sets the default table access method for new tables.'))
          v(name, setting, vartype, short_desc)
        UNION ALL
        SELECT name, value, input_type, description, 'DuckDB', 'user' FROM duckdb_settings()
          WHERE name NOT IN ('max_index_keys', 'max_identifier_length', 'max_function_args', 'block_size',
-           'integer_datetimes', 'server_version', 'server_version_num', 'server_encoding'))`,
+           'integer_datetimes', 'server_version', 'server_version_num', 'server_encoding',
+           'default_table_access_method'))`,
+  // current_setting() in catalog queries (catalog-rewrite.ts): a name that is not a constant (SQLAlchemy
+  // binds it), and the Postgres settings above; missing_ok as in Postgres.
+  `CREATE OR REPLACE TEMP MACRO rvbbit_current_setting(rvbbit_name, rvbbit_missing_ok := false) AS coalesce(
+     (SELECT rvbbit_s.setting FROM pg_settings rvbbit_s WHERE lower(rvbbit_s.name) = lower(rvbbit_name) LIMIT 1),
+     CASE WHEN rvbbit_missing_ok THEN NULL
+       ELSE error('unrecognized configuration parameter "' || rvbbit_name || '"') END)`,
   // A full index definition for column 0, else that key column (pgJDBC getIndexInfo reads them one by one).
   `CREATE OR REPLACE TEMP MACRO pg_get_indexdef(o, c := 0, p := false) AS (SELECT CASE WHEN coalesce(c, 0) = 0
        THEN 'CREATE ' || CASE WHEN x.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || rvbbit_quote_ident(x.relname)

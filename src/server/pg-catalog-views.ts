@@ -141,6 +141,7 @@ const EMPTY_TABLES: readonly (readonly [string, readonly string[]])[] = [
       '0::BIGINT AS opckeytype',
     ],
   ],
+  ['pg_tablespace', ['0::BIGINT AS oid', "''::VARCHAR AS spcname", '10::BIGINT AS spcowner']],
   ['pg_foreign_table', ['0::BIGINT AS ftrelid', '0::BIGINT AS ftserver', "''::VARCHAR AS ftoptions"]],
   ['pg_partitioned_table', ['0::BIGINT AS partrelid', "''::VARCHAR AS partstrat"]],
   [
