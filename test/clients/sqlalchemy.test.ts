@@ -254,7 +254,7 @@ except psycopg.Error as e:
 try:
     conn.execute('SELECT 1')
 except psycopg.Error as e:
-    out['then'] = e.sqlstate
+    out['next_statement'] = e.sqlstate
 conn.rollback()
 conn.autocommit = True
 try:
@@ -271,7 +271,7 @@ print(json.dumps(out))
       '0A000',
       'ROLLBACK TO SAVEPOINT s1 is not supported: DuckDB has no savepoints, so the work since it cannot be undone alone; the transaction is aborted, ROLLBACK to end it',
     ],
-    then: '25P02',
+    next_statement: '25P02',
     outside: ['25P01', 'SAVEPOINT can only be used in transaction blocks'],
     final: [1, 2, 3],
   });
