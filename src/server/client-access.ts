@@ -10,10 +10,18 @@
  * change of allowed_directories after it), so it holds for every session of
  * the engine, in-process ones included. `lock_configuration` is not used: it
  * also locks session-local settings the engine sets on each new session.
+ *
+ * DuckDB keeps the database file, its WAL files and its temp directory open
+ * to every connection even then (its storage opens them through the same
+ * check), so the sessions the engine opens from now on are guarded
+ * (engine-file-guard.ts), and a folder opened to clients may not hold the
+ * database's files (engine-files.ts).
  * @see https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview
  */
 import type { Engine } from '../engine/engine.js';
 import { RvbbitError } from '../errors.js';
+import { guardEngineSessions } from './engine-file-guard.js';
+import { type EngineFiles, findEngineFiles, vetAllowedFolders } from './engine-files.js';
 
 export type FileAccess = readonly string[] | 'all';
 
@@ -23,9 +31,13 @@ export type SharedSettings = ReadonlySet<string>;
 /** Closes the engine's database to files (but `allowFiles`) and returns the shared settings' names. */
 export async function closeFilesToClients(engine: Engine, allowFiles: FileAccess): Promise<SharedSettings> {
   const session = await engine.session();
+  let files: EngineFiles;
+  let shared: SharedSettings;
   try {
-    return await session.q.run(async (con) => {
+    [files, shared] = await session.q.run(async (con): Promise<[EngineFiles, SharedSettings]> => {
+      const files = await findEngineFiles(con);
       if (allowFiles !== 'all') {
+        vetAllowedFolders(allowFiles, files);
         const open = await con.runAndReadAll(`SELECT current_setting('enable_external_access') AS open`);
         // Already closed (a second server on this engine): DuckDB keeps the first folders.
         if (open.getRowObjectsJS()[0]?.open === true) {
@@ -38,11 +50,13 @@ export async function closeFilesToClients(engine: Engine, allowFiles: FileAccess
         }
       }
       const reader = await con.runAndReadAll(`SELECT name FROM duckdb_settings() WHERE scope = 'GLOBAL'`);
-      return new Set(reader.getRowObjectsJS().map((r) => String(r.name).toLowerCase()));
+      return [files, new Set(reader.getRowObjectsJS().map((r) => String(r.name).toLowerCase()))];
     });
   } finally {
     session.close();
   }
+  await guardEngineSessions(engine, files);
+  return shared;
 }
 
 /**
