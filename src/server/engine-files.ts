@@ -3,7 +3,7 @@
  *
  * Owned: each attached database file with everything DuckDB and rvbbit keep
  * beside it under its name (`x.duckdb.wal`, `.wal.checkpoint`,
- * `.wal.recovery`, `.tmp/`, the answer log `.answers`), the private logs
+ * `.wal.recovery`, `.tmp/`, the answer log `.answers` and `.answers.next`), the private logs
  * database `x.rvbbit-logs.duckdb` and its own, and DuckDB's temp directory.
  *
  * Why the engine cannot leave this to DuckDB: with `enable_external_access =
@@ -79,13 +79,17 @@ export async function findEngineFiles(con: DuckDBConnection): Promise<EngineFile
   };
 }
 
+/** What DuckDB and rvbbit keep beside a database file: `.wal*`, `.tmp/`, `.answers*`. */
+const OWNED_BESIDE = /^\.(wal|tmp|answers)(\.|\/|$)/;
+
 /** The owned file or directory `path` (as a client wrote it) names, if any. */
 export function engineFileOf(path: string, files: EngineFiles, identities?: Identities): string | undefined {
   for (const abs of candidates(path, files)) {
-    const real = canonicalPath(abs);
-    for (const root of files.roots) if (real === root || real.startsWith(`${root}.`)) return root;
+    const real = canonicalPath(abs, identities?.known);
+    for (const root of files.roots)
+      if (real === root || (OWNED_BESIDE.test(real.slice(root.length)) && real.startsWith(root))) return root;
     for (const dir of files.dirs) if (real === dir || real.startsWith(`${dir}/`)) return dir;
-    if (identities) {
+    if (identities && identities.known.get(abs) !== undefined) {
       const id = identityOf(abs);
       const owned = id === undefined ? undefined : identities.get().get(id);
       if (owned !== undefined) return owned;
@@ -100,6 +104,8 @@ export function engineFileOf(path: string, files: EngineFiles, identities?: Iden
  */
 export class Identities {
   private map: Map<string, string> | undefined;
+  /** Realpaths already asked for during this statement's check. */
+  readonly known = new Map<string, string | undefined>();
   constructor(private readonly files: EngineFiles) {}
   get(): Map<string, string> {
     if (this.map) return this.map;
@@ -109,7 +115,9 @@ export class Identities {
       const name = basename(root);
       let entries: string[] = [];
       try {
-        entries = readdirSync(dir).filter((e) => e === name || e.startsWith(`${name}.`));
+        entries = readdirSync(dir).filter(
+          (e) => e === name || (e.startsWith(name) && OWNED_BESIDE.test(e.slice(name.length))),
+        );
       } catch {
         continue;
       }
@@ -167,18 +175,16 @@ function fileUrlOffset(p: string): number {
  * realpath of the longest prefix that exists (symlinks, `/proc/self/fd/N`
  * resolved), then the rest with `.` and `..` applied and empty parts dropped.
  */
-export function canonicalPath(abs: string): string {
+export function canonicalPath(abs: string, known: Map<string, string | undefined> = new Map()): string {
   let current = abs;
   const rest: string[] = [];
   let up = 0;
   for (;;) {
     if (up === 0) {
-      try {
-        const real = realpathSync.native(current === '' ? '/' : current);
+      const real = realOf(current === '' ? '/' : current, known);
+      if (real !== undefined) {
         if (rest.length === 0) return real;
         return `${real.endsWith('/') ? real : `${real}/`}${rest.join('/')}`;
-      } catch {
-        // Does not exist (or is no directory): one level up.
       }
     }
     if (current === '') break;
@@ -192,6 +198,19 @@ export function canonicalPath(abs: string): string {
     current = k < 0 ? '' : current.slice(0, k);
   }
   return `/${rest.join('/')}`;
+}
+
+/** realpath, or undefined if `path` does not exist (asked without an exception where possible: they are slow). */
+function realOf(path: string, known: Map<string, string | undefined>): string | undefined {
+  if (known.has(path)) return known.get(path);
+  let real: string | undefined;
+  try {
+    if (statSync(path, { throwIfNoEntry: false }) !== undefined) real = realpathSync.native(path);
+  } catch {
+    // Not a directory on the way, a loop, no permission: DuckDB's realpath fails the same way.
+  }
+  known.set(path, real);
+  return real;
 }
 
 /**

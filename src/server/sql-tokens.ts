@@ -31,8 +31,15 @@ export interface StringRun {
 
 const isSpace = (c: string) =>
   c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
-const isNameStart = (c: string) => /[A-Za-z_]/.test(c) || c.charCodeAt(0) >= 0x80;
-const isNameChar = (c: string) => /[A-Za-z0-9_$]/.test(c) || c.charCodeAt(0) >= 0x80;
+const isNameStart = (c: string) => {
+  const k = c.charCodeAt(0);
+  return (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || k === 95 || k >= 0x80;
+};
+const isDigit = (c: string) => c >= '0' && c <= '9';
+const isNameChar = (c: string) => isNameStart(c) || isDigit(c) || c === '$';
+/** The rest of a name, of a number (sticky: matched where lastIndex is). */
+const NAME = /[A-Za-z0-9_$\u0080-\uffff]*/y;
+const NUMBER = /[0-9A-Za-z_.]*/y;
 const OP_CHARS = '+-*/<>=~!@#%^&|`?:';
 const PUNCT = '()[]{},;.';
 
@@ -77,32 +84,39 @@ export function scanSql(sql: string): Scanned {
   };
   /** A quoted body from `i` (just past the opening quote) to its closing `q`; `''` is one quote. */
   const quoted = (q: string, backslash: boolean): string => {
-    let value = '';
-    while (i < n) {
-      const c = sql[i]!;
-      if (backslash && c === '\\' && i + 1 < n) {
-        value += sql.slice(i, i + 2);
-        i += 2;
-      } else if (c === q) {
-        if (sql[i + 1] === q) {
-          value += q;
-          i += 2;
-        } else {
-          i++;
-          return value;
+    const parts: string[] = [];
+    for (;;) {
+      let end = sql.indexOf(q, i);
+      if (backslash) {
+        // A backslash escapes the next character (the quote included): kept as written, DuckDB decodes it.
+        let b = sql.indexOf('\\', i);
+        while (b >= 0 && (end < 0 || b < end)) {
+          if (b + 1 === end) end = sql.indexOf(q, end + 1);
+          b = sql.indexOf('\\', b + 2);
         }
+      }
+      if (end < 0) {
+        parts.push(sql.slice(i));
+        i = n;
+        return parts.join('');
+      }
+      parts.push(sql.slice(i, end));
+      if (sql[end + 1] === q) {
+        parts.push(q);
+        i = end + 2;
       } else {
-        value += c;
-        i++;
+        i = end + 1;
+        return parts.join('');
       }
     }
-    return value;
   };
   while (i < n) {
     if (skipBlank()) continue;
     const c = sql[i]!;
     const start = i;
-    const prefix = /^(?:[EeNnBbXx]|[Uu]&)'/.exec(sql.slice(i, i + 3))?.[0];
+    const prefix = 'EeNnBbXxUu'.includes(c)
+      ? /^(?:[EeNnBbXx]|[Uu]&)'/.exec(sql.slice(i, i + 3))?.[0]
+      : undefined;
     if (c === "'" || prefix !== undefined) {
       const escaped = prefix !== undefined && /^[Ee]/.test(prefix);
       i += prefix?.length ?? 1;
@@ -139,13 +153,17 @@ export function scanSql(sql: string): Scanned {
     endRun();
     if (c === '?') {
       i++;
-      while (i < n && /[0-9]/.test(sql[i]!)) i++;
+      while (i < n && isDigit(sql[i]!)) i++;
       tokens.push({ kind: 'param', value: sql.slice(start, i) });
     } else if (isNameStart(c)) {
-      while (i < n && isNameChar(sql[i]!)) i++;
+      NAME.lastIndex = i + 1;
+      NAME.test(sql);
+      i = NAME.lastIndex;
       tokens.push({ kind: 'name', value: sql.slice(start, i) });
-    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
-      while (i < n && /[0-9A-Za-z_.]/.test(sql[i]!)) i++;
+    } else if (isDigit(c) || (c === '.' && isDigit(sql[i + 1] ?? ''))) {
+      NUMBER.lastIndex = i;
+      NUMBER.test(sql);
+      i = NUMBER.lastIndex;
       tokens.push({ kind: 'number', value: sql.slice(start, i) });
     } else if (PUNCT.includes(c)) {
       i++;
