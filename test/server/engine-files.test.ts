@@ -6,6 +6,7 @@
  * a restart the file opens and its rows are all there.
  */
 import {
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -23,7 +24,7 @@ import { createEngine, type Engine } from '../../src/index.js';
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server/index.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { start, waitFor } from '../cli/helpers.js';
-import { EXAMPLE_CASCADES, rejection } from './helpers.js';
+import { EXAMPLE_CASCADES, rejection, startServerFixture } from './helpers.js';
 
 const ROWS = 4000;
 
@@ -271,15 +272,29 @@ test('allowFiles: a folder that holds the database or /proc is refused; a link i
   mkdirSync(data);
   writeFileSync(join(data, 'in.csv'), 'a\n1\n');
   symlinkSync(join(dir, 'x.duckdb'), join(data, 'db.csv'));
+  linkSync(join(dir, 'x.duckdb'), join(data, 'hard.csv'));
   const s = await serve({ allowFiles: [data] }, dir);
   const c = await s.client();
   assert.equal((await c.query(`SELECT a::INT AS a FROM read_csv('${data}/in.csv')`)).rows, [{ a: 1 }]);
   await c.query(`EXPORT DATABASE '${data}/export'`);
   await refused(c, `SELECT * FROM read_blob('${data}/db.csv')`);
+  await refused(c, `SELECT * FROM read_blob('${data}/hard.csv')`);
   await refused(c, `COPY (SELECT 'x' AS y) TO '${data}/db.csv' (FORMAT csv, USE_TMP_FILE false)`);
   await s.close();
   assert.is(await rowsAfterRestart(join(dir, 'x.duckdb')), ROWS);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("an in-memory engine: its temp directory and its rvbbit log database are the server's own too", async () => {
+  const f = await startServerFixture();
+  const c = await f.client();
+  await refused(c, `COPY (SELECT 1 AS x) TO '.tmp/x.csv'`);
+  await c.query('USE memory');
+  assert.match(await refused(c, 'DETACH rvbbit'), /detach database "rvbbit"/);
+  await c.query(`ATTACH ':memory:' AS scratch`);
+  await c.query('DETACH scratch');
+  assert.equal((await c.query('SELECT count(*)::INT > 0 AS ok FROM products')).rows, [{ ok: true }]);
+  await f.close();
 });
 
 test.run();
