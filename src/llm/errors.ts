@@ -101,7 +101,9 @@ function secretPattern(secret: string): RegExp {
     if (ch === '/') forms.push('\\\\/');
     source += `(?:${forms.join('|')})`;
   }
-  const whole = [...base64Forms(secret), caseless(Buffer.from(secret, 'utf8').toString('hex'))];
+  const bytes = new TextEncoder().encode(secret);
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const whole = [...base64Forms(bytes), caseless(hex)];
   lastSecret = secret;
   lastPattern = new RegExp(`(?:${source})|${whole.join('|')}`, 'g');
   return lastPattern;
@@ -114,11 +116,13 @@ function secretPattern(secret: string): RegExp {
  * and last, shared with neighbouring bytes, are left out), in the standard
  * and the URL-safe alphabet, escaped for a RegExp.
  */
-function base64Forms(secret: string): string[] {
-  const key = Buffer.from(secret, 'utf8');
+function base64Forms(key: Uint8Array): string[] {
   const out = new Set<string>();
   for (const before of [0, 1, 2]) {
-    const b64 = Buffer.concat([Buffer.alloc(before), key]).toString('base64');
+    // No Buffer: this module is also bundled for the browser (the playground's grammar errors).
+    const padded = new Uint8Array(before + key.length);
+    padded.set(key, before);
+    const b64 = btoa(String.fromCharCode(...padded));
     const from = Math.ceil((before * 8) / 6);
     const to = Math.floor(((before + key.length) * 8) / 6);
     const core = b64.slice(from, to);
