@@ -47,8 +47,17 @@ test('private by default: each client reads its own rows only, however it asks',
     const bobSees = await texts(bob, `SELECT text FROM rvbbit.queries ORDER BY started_at`);
     assert.equal(bobSees, [`SELECT 'bob secret' AS s`]);
     assert.is((await bob.query(`SELECT count(*)::INT AS n FROM rvbbit.unified_logs`)).rows[0].n, 0);
-    // The name built at run time, and a view: still only bob's own rows.
-    const dynamic = await texts(bob, `SELECT text FROM query('SELECT text FROM rvbbit.' || 'quer' || 'ies')`);
+    // The name built at run time: query() with a computed text is refused outright (the file
+    // guard takes constants only); with a constant one, and through a view: only bob's own rows.
+    const computed = await bob
+      .query(`SELECT text FROM query('SELECT text FROM rvbbit.' || 'quer' || 'ies')`)
+      .then(
+        () => undefined,
+        (e: { code: string }) => e,
+      );
+    assert.is(computed?.code, '42501');
+    const dynamic = await texts(bob, `SELECT text FROM query('SELECT text FROM rvbbit.queries')`);
+    assert.ok(dynamic.length > 0);
     assert.not.ok(
       dynamic.some((t) => t.includes('alice')),
       dynamic.join('\n'),

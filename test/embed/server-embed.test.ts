@@ -1,4 +1,4 @@
-/** EMBED, SIMILAR_TO and VECTOR_SEARCH through the Postgres server (node-postgres): vectors arrive as text. */
+/** EMBED, SIMILAR_TO and VECTOR_SEARCH through the Postgres server (node-postgres): a vector arrives as a float4[]. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simEmbedding } from '../../src/sim/embeddings.js';
@@ -16,7 +16,9 @@ test('over the wire: a vector as text, SIMILAR_TO as a float, VECTOR_SEARCH rows
   const c = await f.client();
   f.sim.resetStats();
   const v = await c.query("SELECT EMBED('red running shoes') AS v");
-  const sent = JSON.parse(String(v.rows[0].v)) as number[];
+  // float4[] in Postgres' text form, `{0.1,-0.2,…}`; node-postgres parses it into numbers.
+  const raw = v.rows[0].v as unknown;
+  const sent = (Array.isArray(raw) ? raw : String(raw).slice(1, -1).split(',')).map(Number);
   assert.equal(sent.length, 256);
   const want = Array.from(Float32Array.from(simEmbedding('red running shoes')));
   sent.forEach((x, i) => {
