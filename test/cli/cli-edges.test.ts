@@ -28,7 +28,9 @@ const ESCAPE = '\x1b[';
 const COLOUR = /\x1b\[[0-9;]*m/;
 const WAIT_MS = 60_000;
 /** No provider (the simulator answers), and no FORCE_COLOR: uvu sets it for its own output. */
-const { FORCE_COLOR: _uvuColour, ...ENV } = simulatorEnv();
+// uvu sets FORCE_COLOR for its children; CI (set when CI runs the suite) makes Node's
+// hasColors() answer false on any terminal, as a user's CI log would: a terminal here is a user's.
+const { FORCE_COLOR: _uvuColour, CI: _ci, ...ENV } = simulatorEnv();
 
 interface Terminal {
   /** What the terminal showed so far, carriage returns dropped. */
