@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Node arguments that run the CLI from source, from ROOT. */
 export const CLI = ['--import', 'tsx', 'src/cli/main.ts'] as const;
+/** The same from any working directory (tsx resolved from this package, not from there). */
+const CLI_ANYWHERE = ['--import', import.meta.resolve('tsx'), `${ROOT}src/cli/main.ts`];
 export const CASCADES = `${ROOT}examples/cascades`;
 export const PRODUCTS = `${ROOT}examples/data/products.csv`;
 
@@ -27,10 +29,10 @@ export interface Running {
 
 export function start(
   args: readonly string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Running {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...(opts.cwd ? CLI_ANYWHERE : CLI), ...args], {
+    cwd: opts.cwd ?? ROOT,
     env: { ...process.env, RVBBIT_HISTORY: '/dev/null', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -49,7 +51,7 @@ export function start(
 
 export function rvbbit(
   args: readonly string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<Ran> {
   return start(args, opts).done;
 }

@@ -3,14 +3,13 @@
 // working directory itself; a broken operator file is skipped with one warning and
 // fails only the statements that use it; a --cascades folder that is not there is
 // bad usage. Each run is the real CLI, started in a folder of its own.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RHYMES_SOURCE } from '../lsp/fixture.js';
-import { type Ran, ROOT } from './helpers.js';
+import { type Ran, ROOT, rvbbit } from './helpers.js';
 
 /** `sql_function` without `args`: the schema refuses it at line 6, column 3. */
 const BROKEN_RHYMES = `cascade_id: old_rhymes
@@ -40,23 +39,8 @@ function folder(files: Record<string, string>): string {
   return dir;
 }
 
-/** The CLI from source, run in `cwd` (tsx resolved from this package, not from `cwd`). */
-function rvbbitIn(cwd: string, args: readonly string[]): Promise<Ran> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/main.ts'), ...args],
-    { cwd, env: { ...process.env, RVBBIT_HISTORY: '/dev/null' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (b) => {
-    out += b;
-  });
-  child.stderr!.on('data', (b) => {
-    err += b;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
-}
+/** The CLI from source, run in `cwd`. */
+const rvbbitIn = (cwd: string, args: readonly string[]): Promise<Ran> => rvbbit(args, { cwd });
 
 const warnings = (err: string) => err.split('\n').filter((l) => l.startsWith('rvbbit: warning:'));
 
