@@ -28,8 +28,8 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-/** Table functions a query may read from: computed rows and catalog listings, no files, no state. */
-const ALLOWED_TABLE_FUNCTIONS = new Set([
+/** Table functions that compute rows from their arguments: no file, no state (the server's file guard lets them be too). */
+export const COMPUTED_TABLE_FUNCTIONS: readonly string[] = [
   'range',
   'generate_series',
   'unnest',
@@ -38,6 +38,13 @@ const ALLOWED_TABLE_FUNCTIONS = new Set([
   'json_each',
   'json_tree',
   'summary',
+  'icu_calendar_names',
+  'pg_timezone_names',
+];
+
+/** Table functions a query may read from: computed rows and catalog listings, no files, no state. */
+const ALLOWED_TABLE_FUNCTIONS = new Set([
+  ...COMPUTED_TABLE_FUNCTIONS,
   'duckdb_tables',
   'duckdb_views',
   'duckdb_columns',
@@ -49,8 +56,6 @@ const ALLOWED_TABLE_FUNCTIONS = new Set([
   'duckdb_keywords',
   'pragma_table_info',
   'pragma_version',
-  'icu_calendar_names',
-  'pg_timezone_names',
 ]);
 
 /** Scalar functions DuckDB marks as having side effects that change nothing outside the query. */

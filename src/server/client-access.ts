@@ -20,7 +20,7 @@
  */
 import type { Engine } from '../engine/engine.js';
 import { RvbbitError } from '../errors.js';
-import { guardEngineSessions } from './engine-file-guard.js';
+import { type EngineFileGuard, engineFileGuard } from './engine-file-guard.js';
 import { type EngineFiles, findEngineFiles, vetAllowedFolders } from './engine-files.js';
 
 export type FileAccess = readonly string[] | 'all';
@@ -28,8 +28,15 @@ export type FileAccess = readonly string[] | 'all';
 /** The names of the settings DuckDB shares between all sessions (scope GLOBAL). */
 export type SharedSettings = ReadonlySet<string>;
 
-/** Closes the engine's database to files (but `allowFiles`) and returns the shared settings' names. */
-export async function closeFilesToClients(engine: Engine, allowFiles: FileAccess): Promise<SharedSettings> {
+/**
+ * Closes the engine's database to files (but `allowFiles`); returns the shared
+ * settings' names and the guard of the engine's own files, which the server
+ * puts in front of each client's connection.
+ */
+export async function closeFilesToClients(
+  engine: Engine,
+  allowFiles: FileAccess,
+): Promise<{ shared: SharedSettings; fileGuard: EngineFileGuard }> {
   const session = await engine.session();
   let files: EngineFiles;
   let shared: SharedSettings;
@@ -55,8 +62,7 @@ export async function closeFilesToClients(engine: Engine, allowFiles: FileAccess
   } finally {
     session.close();
   }
-  await guardEngineSessions(engine, files);
-  return shared;
+  return { shared, fileGuard: await engineFileGuard(engine, files) };
 }
 
 /**

@@ -26,6 +26,7 @@
  * Refusals are 42501 (insufficient_privilege), as DuckDB's own file refusals.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { COMPUTED_TABLE_FUNCTIONS } from '../cascade/sql-data-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { RvbbitError } from '../errors.js';
 import { type EngineFiles, engineFileOf, Identities } from './engine-files.js';
@@ -33,16 +34,7 @@ import { type StringRun, scanSql, type Token } from './sql-tokens.js';
 
 /** Table functions that compute rows or list the catalog: any argument, no file. */
 const SAFE_TABLE_FUNCTIONS = new Set([
-  'range',
-  'generate_series',
-  'unnest',
-  'repeat',
-  'repeat_row',
-  'json_each',
-  'json_tree',
-  'summary',
-  'icu_calendar_names',
-  'pg_timezone_names',
+  ...COMPUTED_TABLE_FUNCTIONS,
   'test_all_types',
   'test_vector_types',
   'sql_auto_complete',
@@ -502,26 +494,28 @@ export function guardConnection(con: DuckDBConnection, guard: EngineFileGuard): 
   };
 }
 
-const enginesGuarded = new WeakSet<Engine>();
+const guards = new WeakMap<Engine, Promise<EngineFileGuard>>();
 
 /**
- * Guards the connection of every session `engine` opens from now on (the
- * server's clients; the file lockdown is database-wide, and so is this).
- * The guard's own queries run on the engine's system connection.
+ * The guard of `engine`'s files, one per engine (a second server on it shares
+ * it); the server puts it in front of each client session's connection
+ * (guardConnection). Its own queries run on the engine's system connection.
  */
-export async function guardEngineSessions(engine: Engine, files: EngineFiles): Promise<void> {
-  if (enginesGuarded.has(engine)) return;
-  enginesGuarded.add(engine);
+export function engineFileGuard(engine: Engine, files: EngineFiles): Promise<EngineFileGuard> {
+  let guard = guards.get(engine);
+  if (!guard) {
+    guard = makeGuard(engine, files);
+    guards.set(engine, guard);
+  }
+  return guard;
+}
+
+async function makeGuard(engine: Engine, files: EngineFiles): Promise<EngineFileGuard> {
   const system = engine.shared.system;
   const guard = new EngineFileGuard(files, (sql) =>
     system.run(async (con) => (await con.runAndReadAll(sql)).getRowObjectsJS()),
   );
   // The catalog, read once now rather than on a client's first statement.
   await guard.check('SELECT 1');
-  const open = engine.session.bind(engine);
-  engine.session = async (options) => {
-    const session = await open(options);
-    guardConnection(session.q.con, guard);
-    return session;
-  };
+  return guard;
 }

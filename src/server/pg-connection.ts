@@ -14,6 +14,7 @@ import { RvbbitError } from '../errors.js';
 import type { SharedSettings } from './client-access.js';
 import { clientContext } from './client-context.js';
 import type { CopyInSink } from './copy-in.js';
+import { type EngineFileGuard, guardConnection } from './engine-file-guard.js';
 import { ExtendedQuery } from './extended-query.js';
 import { BodyReader, type Frame, FrameReader } from './frame-reader.js';
 import { inputBudgetOf } from './input-budget.js';
@@ -44,6 +45,8 @@ export interface ConnectionHost {
   cancelBackend(pid: number): boolean;
   /** DuckDB settings every session shares, which clients may not change. */
   readonly sharedSettings: SharedSettings;
+  /** Refuses any statement that reaches the engine's own files; in front of every client connection. */
+  readonly fileGuard: EngineFileGuard;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
@@ -313,6 +316,8 @@ export class PgConnection {
       allowBlocking: this.host.allowBlockingStrategies,
       relativePaths: true,
     });
+    // Before anything runs on it, the catalog set-up included.
+    guardConnection(session.q.con, this.host.fileGuard);
     if (this.phase === 'closed') {
       // The client left while the session was being made.
       session.close();

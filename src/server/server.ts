@@ -26,7 +26,7 @@ export interface ServerHandle {
 
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   const o = resolveServerOptions(options);
-  const sharedSettings = await closeFilesToClients(o.engine, o.allowFiles);
+  const { shared: sharedSettings, fileGuard } = await closeFilesToClients(o.engine, o.allowFiles);
   const live = new Map<number, PgConnection>();
   const sockets = new Set<Socket>();
   const all = new Set<PgConnection>();
@@ -38,6 +38,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     log: o.log,
     allowBlockingStrategies: o.allowBlockingStrategies,
     sharedSettings,
+    fileGuard,
     unregister(conn: PgConnection) {
       if (live.get(conn.pid) === conn) live.delete(conn.pid);
     },
