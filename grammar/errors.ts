@@ -3,42 +3,12 @@
  * `code` is the contract (tests, the engine and the wire server key on it).
  * @see ../docs/dialect.md §3
  */
-import { RvbbitError } from '../src/errors.js';
+
+import { GrammarErrorCode } from '../base/error-codes.js';
+import { RvbbitError } from '../base/errors.js';
 import type { LineIndex } from './span.js';
 
-export const GrammarErrorCode = {
-  EMPTY: 'E_EMPTY',
-  UNEXPECTED_TOKEN: 'E_UNEXPECTED_TOKEN',
-  UNEXPECTED_END: 'E_UNEXPECTED_END',
-  UNEXPECTED_CHAR: 'E_UNEXPECTED_CHAR',
-  MISSING_USING: 'E_MISSING_USING',
-  MISSING_CASCADE: 'E_MISSING_CASCADE',
-  EMPTY_USING: 'E_EMPTY_USING',
-  UNBALANCED_PAREN: 'E_UNBALANCED_PAREN',
-  UNTERMINATED_STRING: 'E_UNTERMINATED_STRING',
-  UNTERMINATED_IDENTIFIER: 'E_UNTERMINATED_IDENTIFIER',
-  UNTERMINATED_COMMENT: 'E_UNTERMINATED_COMMENT',
-  BAD_PARALLEL: 'E_BAD_PARALLEL',
-  BAD_BATCH: 'E_BAD_BATCH',
-  DUPLICATE_MODIFIER: 'E_DUPLICATE_MODIFIER',
-  UNKNOWN_TYPE: 'E_UNKNOWN_TYPE',
-  BAD_TYPE_ARGS: 'E_BAD_TYPE_ARGS',
-  DUPLICATE_COLUMN: 'E_DUPLICATE_COLUMN',
-  UNKNOWN_WITH_KEY: 'E_UNKNOWN_WITH_KEY',
-  WITH_KEY_NOT_ALLOWED: 'E_WITH_KEY_NOT_ALLOWED',
-  DUPLICATE_WITH_KEY: 'E_DUPLICATE_WITH_KEY',
-  MISSING_WITH_VALUE: 'E_MISSING_WITH_VALUE',
-  BAD_WITH_VALUE: 'E_BAD_WITH_VALUE',
-  CONFLICTING_OPTION: 'E_CONFLICTING_OPTION',
-  UNKNOWN_ANNOTATION: 'E_UNKNOWN_ANNOTATION',
-  BAD_ANNOTATION_VALUE: 'E_BAD_ANNOTATION_VALUE',
-  DUPLICATE_ANNOTATION: 'E_DUPLICATE_ANNOTATION',
-  DANGLING_ANNOTATION: 'E_DANGLING_ANNOTATION',
-  MISSING_OPERAND: 'E_MISSING_OPERAND',
-  BAD_AGGREGATE_ARGS: 'E_BAD_AGGREGATE_ARGS',
-  INTERNAL: 'E_INTERNAL',
-} as const;
-export type GrammarErrorCode = (typeof GrammarErrorCode)[keyof typeof GrammarErrorCode];
+export { GrammarErrorCode };
 
 /** One error: what was expected, what was found, and where. */
 export interface ParseError {

@@ -6,7 +6,7 @@
  * test/grammar/operator-words.test.ts keeps the two equal.
  * @see ../docs/dialect.md §2
  */
-import { RvbbitError } from '../src/errors.js';
+import { RvbbitError } from '../base/errors.js';
 import { DIALECT_WORDS, LITERAL_WORDS, SQL_RESERVED } from './keywords.js';
 
 export interface OperatorDef {
@@ -50,7 +50,7 @@ export const AGGREGATES: readonly AggregateDef[] = [
   // Dimensions (a label per row, for GROUP BY): TOPICS(col, n [, sample]) discovers n labels, SENTIMENT(col) has three.
   { name: 'TOPICS', functionName: 'topics', minArgs: 2, maxArgs: 3, returns: 'VARCHAR' },
   { name: 'SENTIMENT', functionName: 'sentiment', minArgs: 1, maxArgs: 1, returns: 'VARCHAR' },
-  // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/embed/).
+  // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/semantic/embed-sql.ts).
   { name: 'EMBED', functionName: 'embed', minArgs: 1, maxArgs: 2, returns: 'FLOAT[]' },
   { name: 'VECTOR_SEARCH', functionName: 'vector_search', minArgs: 4, maxArgs: 5, returns: 'TABLE' },
 ];

@@ -3,7 +3,7 @@
  * `npm run build` (and `prepare`): the package as users install it.
  * - JavaScript: esbuild bundles each entry point (library, grammar, CLI, the
  *   worker and simulator entries) into dist/, flat, with shared code split
- *   into chunks beside them (src/package-files.ts relies on that depth).
+ *   into chunks beside them (src/runtime/package-files.ts relies on that depth).
  *   Runtime dependencies stay external imports; chevrotain (with its ~600
  *   lodash-es modules) is bundled in: loading it as separate ES modules
  *   took ~260 ms of every CLI start, bundled ~60 ms.

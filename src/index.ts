@@ -12,6 +12,7 @@
  * await engine.close();
  */
 
+export { RvbbitError } from '../base/errors.js';
 export type { Cascade } from './cascade/cascade-types.js';
 export { loadCascade } from './cascade/load-cascade.js';
 export { runCascade } from './cascade/run-cascade.js';
@@ -20,7 +21,6 @@ export type { QueryResult, ResultColumn } from './db/query-result.js';
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { ProviderOption } from './engine/provider.js';
 export type { QueryOptions, Session } from './engine/session.js';
-export { RvbbitError } from './errors.js';
 export type { Progress } from './exec/progress.js';
 export { createLlmClient, type LlmClientOptions } from './llm/client.js';
 export { type ResolvedLlmConfig, resolveLlmConfig } from './llm/config.js';

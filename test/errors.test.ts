@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { duckdbErrorCode, ENGINE_ERROR_CODES, isLlmHttpStatusCode } from '../base/error-codes.js';
+import { errorMessage, RvbbitError } from '../base/errors.js';
 import { duckdbError } from '../src/db/duckdb-error.js';
-import { duckdbErrorCode, ENGINE_ERROR_CODES, isLlmHttpStatusCode } from '../src/error-codes.js';
-import { errorMessage, RvbbitError } from '../src/errors.js';
 
 test('RvbbitError keeps its code and detail as plain data', () => {
   const err = new RvbbitError('MAP_BAD_OPTION', 'bad', { key: 'limit' });

@@ -1,5 +1,5 @@
 /**
- * Entry of the cascade pool's worker threads (src/exec/cascade-pool.ts, on
+ * Entry of the cascade pool's worker threads (src/thread/cascade-pool.ts, on
  * Piscina): every task is one chunk, run at once alongside the others. The
  * result goes back packed, as its JSON text in an envelope (see
  * cascade-pool.ts). runChunk never throws: rows fail as data.

@@ -4,6 +4,8 @@
  * semaphore. Never throws across the thread boundary: every row comes back as
  * data, a value or an error.
  */
+
+import { errorMessage } from '../base/errors.js';
 import {
   batchItems,
   type Cascade,
@@ -12,7 +14,6 @@ import {
   type RunResult,
   runCascade,
 } from '../src/cascade/index.js';
-import { errorMessage } from '../src/errors.js';
 import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetMessage, budgetSpent } from '../src/thread/budget.js';
 import {

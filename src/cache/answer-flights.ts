@@ -6,6 +6,7 @@
  * bypasses the cache keeps its own, so its identical rows share only among
  * themselves (row-dispatch.ts).
  */
+import type { ErrorCode } from '../../base/errors.js';
 
 /** What a leading call gave, as the rows waiting on it see it. */
 export type FlightAnswer =
@@ -20,7 +21,7 @@ export type FlightAnswer =
        */
       readonly cacheable: boolean;
     }
-  | { readonly ok: false; readonly errorCode: string; readonly error: string };
+  | { readonly ok: false; readonly errorCode: ErrorCode; readonly error: string };
 
 /** One call in flight for a key. `owner` is the statement that leads it. */
 export class Flight {

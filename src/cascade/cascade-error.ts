@@ -1,39 +1,7 @@
-import { RvbbitError } from '../errors.js';
+import { CascadeErrorCode } from '../../base/error-codes.js';
+import { RvbbitError } from '../../base/errors.js';
 
-/**
- * Stable codes for everything the cascade layer reports.
- * @see ../../docs/cascades.md
- */
-export const CascadeErrorCode = {
-  /** The file is not well-formed YAML (or too large to be a cascade). */
-  Yaml: 'CASCADE_YAML',
-  /** The YAML does not have the shape of a cascade (wrong key, type, value). */
-  Schema: 'CASCADE_SCHEMA',
-  /** An `output_schema` that is not a valid JSON Schema. */
-  OutputSchema: 'CASCADE_OUTPUT_SCHEMA',
-  /** A template that does not parse (load time) or fails to render (run time). */
-  Template: 'CASCADE_TEMPLATE',
-  /** No cascade file at the given path. */
-  NotFound: 'CASCADE_NOT_FOUND',
-  /** A run without an input listed in `inputs_schema`. */
-  InputMissing: 'CASCADE_INPUT_MISSING',
-  /** The model's answer failed validation on every attempt (not JSON, wrong shape). */
-  OutputInvalid: 'CASCADE_OUTPUT_INVALID',
-  /** The model answered nothing. */
-  OutputEmpty: 'CASCADE_OUTPUT_EMPTY',
-  /** The model's answer is larger than the run allows. */
-  OutputTooLarge: 'CASCADE_OUTPUT_TOO_LARGE',
-  /** A built-in tool failed (bad inputs, no host, SQL error). */
-  Tool: 'CASCADE_TOOL',
-  /** The run's deadline (`ctx.timeoutMs`) passed. */
-  Timeout: 'CASCADE_TIMEOUT',
-  /** The run was cancelled through `ctx.signal`. */
-  Aborted: 'ABORTED',
-  /** A bug: something threw that should not have. Reported, never thrown. */
-  Internal: 'CASCADE_INTERNAL',
-} as const;
-
-export type CascadeErrorCode = (typeof CascadeErrorCode)[keyof typeof CascadeErrorCode];
+export { CascadeErrorCode };
 
 /** Where in a cascade file a problem is (1-based line and column). */
 export interface CascadeErrorDetail {

@@ -17,16 +17,12 @@
  * Every refusal is SQL_DATA_NOT_READ_ONLY with what was refused.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { SqlDataErrorCode } from '../../base/error-codes.js';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { CascadeHost, SqlResult } from './host.js';
 import { checkSqlDataQuery, type GuardMemo, SqlDataRefusal } from './sql-data-guard.js';
 
-export const SqlDataErrorCode = {
-  /** Not a single read-only query, or it touches files, sequences or state. */
-  NotReadOnly: 'SQL_DATA_NOT_READ_ONLY',
-  /** DuckDB rejected or failed the query. */
-  Failed: 'SQL_DATA_FAILED',
-} as const;
+export { SqlDataErrorCode };
 
 const INTEGER_TYPES = new Set([
   'TINYINT',

@@ -2,6 +2,7 @@
  * A cell with instructions: render the prompt, call the model, validate the
  * answer (retrying with the problem appended), loop turns until `loop_until`.
  */
+import type { ErrorCode } from '../../base/errors.js';
 import type { ChatMessage, ResponseFormat } from '../llm/types.js';
 import { parseJsonAnswer, textOrJson } from './answer-parse.js';
 import { countedSchema } from './batch-schema.js';
@@ -203,7 +204,7 @@ async function runAttempts(
 
 type Interpreted =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly code: string; readonly why: string };
+  | { readonly ok: false; readonly code: ErrorCode; readonly why: string };
 
 /** Reads and validates one answer. */
 export function interpret(content: string, compiled: Pick<CompiledCell, 'validate'>): Interpreted {

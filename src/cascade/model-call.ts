@@ -4,7 +4,7 @@
  * CASCADE_TIMEOUT whatever the client said).
  */
 import { createHash } from 'node:crypto';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { type ErrorCode, errorMessage, RvbbitError } from '../../base/errors.js';
 import type { ChatMessage, ResponseFormat } from '../llm/types.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import { CellFailure } from './cell-failure.js';
@@ -25,7 +25,7 @@ export interface ModelCall {
 export interface ModelAnswer {
   readonly content: string;
   /** Set when the client refused the answer itself (not JSON, empty): counts as an invalid attempt. */
-  readonly rejected?: { readonly code: string; readonly why: string };
+  readonly rejected?: { readonly code: ErrorCode; readonly why: string };
   /** Stores the answer in the result cache; call once it proved valid. */
   remember(): void;
 }

@@ -2,7 +2,7 @@
  * runCascade: one run of a loaded cascade over one set of inputs. Never throws
  * for run-time problems: they come back as a failed RunResult with errors.
  */
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../base/errors.js';
 import { CascadeError, CascadeErrorCode } from './cascade-error.js';
 import type { Cascade, Cell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';

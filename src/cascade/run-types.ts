@@ -2,6 +2,7 @@
  * What runCascade takes and returns.
  * @see ../../docs/cascades.md ("Results of one run")
  */
+import type { ErrorCode } from '../../base/errors.js';
 import type { LlmClient } from '../llm/types.js';
 import type { CascadeHost } from './host.js';
 
@@ -62,7 +63,7 @@ export interface RunUsage {
 export interface RunErrorRecord {
   /** The cell that failed; null for run-level errors (missing input, abort before any cell). */
   readonly cell: string | null;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

@@ -7,7 +7,7 @@
  * `rows: "{{ outputs.load.rows }}"` passes the list itself), any other string
  * renders to text.
  */
-import { errorMessage, RvbbitError } from '../errors.js';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import type { ToolCell, ToolName } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { SHIPPED_CASCADES } from '../package-files.js';
+import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 
 /** Cascade files under `path` (or `path` itself), sorted. */
 export function cascadeFiles(path: string): string[] {
@@ -34,7 +34,7 @@ async function check(file: string): Promise<Checked> {
     import('../cascade/cascade-error.js'),
     import('../cascade/load-cascade.js'),
     import('../plan/operator-file.js'),
-    import('../errors.js'),
+    import('../../base/errors.js'),
   ]);
   const where = (p: { line: number; column: number; path: string; what: string }) =>
     `${p.line > 0 ? `${p.line}:${p.column}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.what}`;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSyntaxDiagramsCode } from 'chevrotain';
 import { rvbbitParser } from '../../grammar/parser.js';
-import { packagePath, RUNS_FROM_SOURCE } from '../package-files.js';
+import { packagePath, RUNS_FROM_SOURCE } from '../runtime/package-files.js';
 
 /** The page: generated from source, the build's copy when built. */
 export function diagramsHtml(): string {

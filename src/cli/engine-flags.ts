@@ -6,11 +6,11 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { MAX_PARALLEL } from '../../grammar/with-options.js';
+import type { CliConfig } from '../config/cli-config.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
 import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
 import { cascadeRootsFor, isFolder } from '../plan/cascade-roots.js';
-import type { CliConfig } from './cli-config.js';
 
 export function formatArg(value: string): OutputFormat {
   if (!isOutputFormat(value))

@@ -32,7 +32,7 @@ export function registerExplain(program: Command): void {
     let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
     try {
       const [{ readCliConfig }, { runAndPrint }] = await Promise.all([
-        import('./cli-config.js'),
+        import('../config/cli-config.js'),
         import('./statement-printer.js'),
       ]);
       engine = await engineFromFlags(flags, readCliConfig());

@@ -71,7 +71,7 @@ async function grammarOf(cascades: string[] | undefined): Promise<Grammar> {
   const [{ grammarForCascades }, { cascadeRootsFor }, { readCliConfig }] = await Promise.all([
     import('../plan/catalog-grammar.js'),
     import('../plan/cascade-roots.js'),
-    import('./cli-config.js'),
+    import('../config/cli-config.js'),
   ]);
   // As the engine does: a broken operator file is skipped with a warning; a statement using its word fails.
   const { catalog, grammar } = grammarForCascades(cascadeRootsFor(cascades ?? readCliConfig().cascades), {

@@ -2,7 +2,7 @@
  * Errors for a terminal: the message as the engine shaped it (a grammar error
  * with its caret, a DuckDB error with its position), a stack only with --debug.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 export function errorText(err: unknown, debug: boolean): string {
   if (debug && err instanceof Error && err.stack) {

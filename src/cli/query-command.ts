@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { OutputFormat } from '../output/output-format.js';
 import { addEngineFlags, type EngineFlags, engineFromFlags, formatArg } from './engine-flags.js';
 import { printError } from './print-error.js';
@@ -115,7 +115,7 @@ async function runQuery(
   let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
   try {
     const [{ readCliConfig }, { ResultPrinter }] = await Promise.all([
-      import('./cli-config.js'),
+      import('../config/cli-config.js'),
       import('./statement-printer.js'),
     ]);
     engine = await engineFromFlags(flags, readCliConfig());

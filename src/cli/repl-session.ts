@@ -8,9 +8,9 @@
  * statement and the REPL stays open; Ctrl-C again (or Ctrl-D) exits.
  */
 import { createInterface, type Interface } from 'node:readline';
+import { readCliConfig } from '../config/cli-config.js';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
-import { readCliConfig } from './cli-config.js';
 import { engineFromFlags } from './engine-flags.js';
 import { printError } from './print-error.js';
 import { changesCatalog, ReplCatalog } from './repl-catalog.js';

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loaderFlags, packagePath, RUNS_FROM_SOURCE } from '../package-files.js';
+import { loaderFlags, packagePath, RUNS_FROM_SOURCE } from '../runtime/package-files.js';
 
 function runBench(args: readonly string[]): Promise<number> {
   const path = packagePath('bench/run.ts');

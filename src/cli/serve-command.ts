@@ -82,7 +82,7 @@ export function registerServe(program: Command): void {
     const debug = Boolean(command.optsWithGlobals().debug);
     try {
       const [{ readCliConfig }, { startServer }] = await Promise.all([
-        import('./cli-config.js'),
+        import('../config/cli-config.js'),
         import('../server/server.js'),
       ]);
       const config = readCliConfig();

@@ -3,9 +3,10 @@
  * result in the chosen format; shared by `rvbbit query` and the REPL. Notices
  * (an auto-LIMIT that cut the input) go to stderr.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
-import { RvbbitError } from '../errors.js';
 import { type OutputFormat, renderJsonResults, renderResult } from '../output/render-result.js';
 import { completionOf } from '../server/command-tag.js';
 import { progressBar } from './progress-bar.js';

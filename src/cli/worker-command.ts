@@ -13,7 +13,7 @@ import { mkdtemp, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { errText } from '../scale/wait-helpers.js';
 import { intArg } from './engine-flags.js';
 import { printError } from './print-error.js';
@@ -95,7 +95,7 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   ] = await Promise.all([
     import('./engine-flags.js'),
     import('../engine/provider.js'),
-    import('../exec/cascade-pool.js'),
+    import('../thread/cascade-pool.js'),
     import('../scale/queue-worker.js'),
     import('../scale/redis-clients.js'),
   ]);

@@ -4,8 +4,8 @@
  * whole statement, so the error names the user's line and column.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { duckdbErrorCode } from '../error-codes.js';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { duckdbErrorCode } from '../../base/error-codes.js';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 
 export interface TextOrigin {
   /** 1-based line and column where the embedded text starts in the statement. */

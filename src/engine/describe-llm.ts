@@ -18,13 +18,13 @@
 import type { SqlStatement } from '../../grammar/index.js';
 import { userSqlError, withUserSqlErrors } from '../db/duckdb-error.js';
 import type { ResultColumn } from '../db/query-result.js';
-import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../embed/embed-statement.js';
 import { addedNames, inputNamesOut } from '../exec/map-names.js';
 import { outputColumns } from '../exec/map-output.js';
 import type { Plan } from '../plan/plan.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { rewriteSemantic } from '../plan/semantic-rewrite.js';
+import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../semantic/embed-statement.js';
 import { registerFunctions } from '../semantic/register-functions.js';
 import { loadCascadesOf } from '../semantic/resolve-tuples.js';
 import { closeStatement, openStatement } from '../semantic/statement-calls.js';

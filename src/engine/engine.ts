@@ -6,26 +6,26 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import { MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
-import { RvbbitError } from '../errors.js';
-import { CascadePool } from '../exec/cascade-pool.js';
-import type { ChunkRunner } from '../exec/chunk-runner.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
-import { SHIPPED_CASCADES } from '../package-files.js';
 import type { CascadeResolver } from '../plan/cascade-resolver.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
 import type { PlanDefaults } from '../plan/plan-map.js';
+import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
 import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
+import { CascadePool } from '../thread/cascade-pool.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import type { ChunkRunner } from '../thread/chunk-runner.js';
 import {
   type ProviderOption,
   type ResolvedProvider,
@@ -83,7 +83,7 @@ export interface EngineOptions {
   readonly queue?: QueueOptions;
 }
 
-export { SHIPPED_CASCADES } from '../package-files.js';
+export { SHIPPED_CASCADES } from '../runtime/package-files.js';
 
 export interface EngineShared {
   readonly instance: DuckDBInstance;

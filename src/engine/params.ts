@@ -12,7 +12,7 @@ import {
   DuckDBUUIDValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 /** DuckDB's own values, bound as they are: exact where a JS value is not (microseconds, decimals). */
 const DUCKDB_VALUE_CLASSES = [

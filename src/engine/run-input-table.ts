@@ -10,13 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { CascadeHost } from '../cascade/host.js';
 import { createDuckDbHost } from '../cascade/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { runUserStatement } from '../db/query-result.js';
 import { qualifiedName, quoteIdent } from '../db/sql-text.js';
-import { errorMessage, RvbbitError } from '../errors.js';
 import type { RunPlan } from '../plan/plan-run.js';
 
 /** Creates the input table from the USING query; returns its name. */

@@ -4,11 +4,11 @@
  * exec; plain SQL passes to DuckDB byte for byte.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readUserResult } from '../db/query-result.js';
-import { RvbbitError } from '../errors.js';
 import type { MapContext } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';

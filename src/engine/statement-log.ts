@@ -3,9 +3,9 @@
  * and `engine.stream` alike.
  */
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { QueryResult } from '../db/query-result.js';
-import { errorMessage } from '../errors.js';
 import type { MapRowsRun } from '../exec/map-rows.js';
 import type { LogWriter, QueryKind } from '../obs/log-writer.js';
 import { hasSemantics } from '../plan/plan.js';

@@ -8,11 +8,11 @@
  * sent to the same session meanwhile wait for it.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
-import { RvbbitError } from '../errors.js';
 import type { MapContext } from '../exec/map-rows.js';
 import type { Plan } from '../plan/plan.js';
 import type { EngineShared } from './engine.js';

@@ -9,7 +9,7 @@ import type { ResultCache } from '../cache/result-cache.js';
 import type { Cascade } from '../cascade/index.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
-import type { ChunkRunner } from './chunk-runner.js';
+import type { ChunkRunner } from '../thread/chunk-runner.js';
 import type { Progress } from './progress.js';
 
 /** What the engine lends a statement's dispatcher. */

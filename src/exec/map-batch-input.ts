@@ -5,11 +5,11 @@
  * result is held open while results are appended on the same connection.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { rowsFromColumns, runUserStatement } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
-import { RvbbitError } from '../errors.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 
 export interface InputColumn {

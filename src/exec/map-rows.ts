@@ -7,8 +7,8 @@
  * reorders outcomes for the consumer.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import { RvbbitError } from '../errors.js';
 import type { MapPlan } from '../plan/plan-map.js';
 import type { ChunkRow } from '../thread/chunk-protocol.js';
 import {

@@ -1,5 +1,5 @@
 /** API keys as given by people: trimmed, and refused (by source, never shown) when mangled. */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 /**
  * An API key, trimmed (a trailing newline from `$(cat key.txt)` is common);

@@ -15,8 +15,9 @@
  *             failing, so the first statement after the provider is back
  *             succeeds whole rather than losing every row but the probe's
  */
-import { epochUs } from '../epoch-clock.js';
-import { RvbbitError } from '../errors.js';
+
+import { RvbbitError } from '../../base/errors.js';
+import { epochUs } from '../runtime/epoch-clock.js';
 import { LLM_ERROR } from './errors.js';
 import { sleep } from './retry.js';
 

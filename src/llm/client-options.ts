@@ -1,5 +1,5 @@
 /** Options of createLlmClient, checked once at the edge. */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { BreakerOptions } from './breaker.js';
 import type { Gate } from './gate.js';
 import type { PriceTable } from './pricing.js';

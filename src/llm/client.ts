@@ -6,7 +6,7 @@
  *   const r = await llm.chat({ model: 'sim-small', messages: [{ role: 'user', content: 'Hi' }] });
  */
 import { Pool } from 'undici';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from './api-key.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';

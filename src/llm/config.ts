@@ -19,7 +19,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from './api-key.js';
 import type { LlmClientOptions } from './client-options.js';
 import type { PriceTable } from './pricing.js';

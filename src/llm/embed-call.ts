@@ -2,12 +2,13 @@
  * `/embeddings` calls: the same layers as chat (retry( gate( http ) ), the
  * API key redacted, usage priced by the table), a different body and reply.
  * One call embeds a batch of inputs; splitting a long list into batches is the
- * caller's choice (src/embed/embedder.ts), as is caching.
+ * caller's choice (src/semantic/embedder.ts), as is caching.
  */
-import type { RvbbitError } from '../errors.js';
+import type { RvbbitError } from '../../base/errors.js';
+import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import type { LlmCallRecord } from './client-options.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
-import { type HttpReply, type Send, SIM_HEADER } from './http.js';
+import type { HttpReply, Send } from './http.js';
 import type { PriceTable } from './pricing.js';
 import { retryable } from './reply.js';
 import { type RetryPolicy, withRetry } from './retry.js';

@@ -2,38 +2,11 @@
  * Error codes of the LLM client. Every rejection of `LlmClient.chat` is an
  * RvbbitError with one of these codes (or `LLM_HTTP_<status>` for a 4xx).
  */
-import { RvbbitError } from '../errors.js';
 
-export const LLM_ERROR = {
-  /** The caller's signal aborted the call. */
-  ABORTED: 'LLM_ABORTED',
-  /** The caller's signal aborted with a TimeoutError (e.g. AbortSignal.timeout). */
-  TIMEOUT: 'LLM_TIMEOUT',
-  /** Every attempt failed with a retryable failure; detail: status, attempts, lastCode. */
-  RETRIES_EXHAUSTED: 'LLM_RETRIES_EXHAUSTED',
-  /** A status outside 2xx/4xx/5xx, or a 4xx without a specific code. */
-  HTTP_ERROR: 'LLM_HTTP_ERROR',
-  /** The body is not JSON, has no choices, or no text content. */
-  BAD_RESPONSE: 'LLM_BAD_RESPONSE',
-  /** A structured-output answer that is not valid JSON (e.g. truncated). */
-  BAD_JSON: 'LLM_BAD_JSON',
-  /** The response body is over the client's maxResponseBytes. */
-  RESPONSE_TOO_LARGE: 'LLM_RESPONSE_TOO_LARGE',
-  /** A connection could not be made or was reset (a retryable failure's lastCode). */
-  CONNECTION: 'LLM_CONNECTION',
-  /** The request given to chat() is invalid (no model, no messages). */
-  BAD_REQUEST: 'LLM_BAD_REQUEST',
-  /** Invalid client options or rvbbit.config.yaml. */
-  CONFIG: 'LLM_CONFIG',
-  /**
-   * The endpoint's circuit breaker found it down (every call failed with no
-   * connection or a 5xx for `downAfterMs`): remaining calls fail fast. The
-   * message names the host, never the key.
-   */
-  ENDPOINT_DOWN: 'LLM_ENDPOINT_DOWN',
-} as const;
+import { LLM_ERROR, type LlmErrorCode } from '../../base/error-codes.js';
+import { RvbbitError } from '../../base/errors.js';
 
-export type LlmErrorCode = (typeof LLM_ERROR)[keyof typeof LLM_ERROR] | `LLM_HTTP_${number}`;
+export { LLM_ERROR, type LlmErrorCode };
 
 export function llmError(
   code: LlmErrorCode,

@@ -1,5 +1,5 @@
 /** The options of the shared concurrency gate (shared-gate.ts), checked once. */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { BreakerOptions } from './breaker.js';
 
 export interface SharedGateOptions {

@@ -4,12 +4,11 @@
  * turn transport failures into data the retry layer understands.
  */
 import type { Dispatcher, Pool } from 'undici';
+import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { AttemptAbort } from './attempt-abort.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 
 /** Response headers the client reads; the others are never decoded. */
-/** The simulator marks its answers, so output can say which endpoint answered. */
-export const SIM_HEADER = 'x-rvbbit-simulator';
 const WANTED = new Set(['content-length', 'retry-after', SIM_HEADER, 'content-type']);
 const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
 

@@ -4,8 +4,10 @@
  * usage, who answered); anything else an LlmError naming the host, with the
  * API key redacted from every excerpt.
  */
+
+import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
-import { type HttpReply, SIM_HEADER } from './http.js';
+import type { HttpReply } from './http.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
 import { parseJsonAnswer } from './structured.js';

@@ -13,7 +13,7 @@
  * Waits are jittered exponential backoff, never less than the server's
  * Retry-After, and end at once when the caller aborts.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { LLM_ERROR, RetryableFailure } from './errors.js';
 
 export interface BackoffOptions {

@@ -14,8 +14,8 @@
  * word per thread, with Atomics.waitAsync.
  */
 import { threadId } from 'node:worker_threads';
-import { epochUs } from '../epoch-clock.js';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
+import { epochUs } from '../runtime/epoch-clock.js';
 import { BREAKER_BYTES, SharedBreaker } from './breaker.js';
 import type { Gate, GateOutcome } from './gate.js';
 import { checkOptions, type SharedGateOptions } from './gate-options.js';

@@ -7,7 +7,7 @@
 import { type CompletionItem, CompletionItemKind } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type CompletionKind, SqlTok, scanSql } from '../../grammar/index.js';
-import { cascadePaths } from '../cli/repl-completion.js';
+import { cascadePaths } from '../plan/cascade-paths.js';
 import type { LspContext } from './lsp-context.js';
 import { cascadePathBefore } from './text-spans.js';
 

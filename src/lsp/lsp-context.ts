@@ -45,7 +45,7 @@ export class LspContext {
     const [{ grammarForCascades }, { cascadeRootsFor }, { readCliConfig }] = await Promise.all([
       import('../plan/catalog-grammar.js'),
       import('../plan/cascade-roots.js'),
-      import('../cli/cli-config.js'),
+      import('../config/cli-config.js'),
     ]);
     let config: { cascades?: readonly string[]; db?: string } = {};
     let configError: string | undefined;

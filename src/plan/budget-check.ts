@@ -4,8 +4,9 @@
  * planning refuses it, naming the model and the option, unless a token
  * budget (`budget_tokens`) bounds the statement instead.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { Annotation } from '../../grammar/index.js';
-import { RvbbitError } from '../errors.js';
 import { billedModel, modelsOf, type PricingView } from './estimate.js';
 import type { MapPlan } from './plan-map.js';
 

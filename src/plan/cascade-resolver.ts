@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 const EXTENSIONS = ['', '.yaml', '.yml'];
 

@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SHIPPED_CASCADES } from '../package-files.js';
+import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 
 export interface CascadeRoots {
   /** Where `MAP 'path'` and RUN references resolve, in order. */

@@ -25,6 +25,7 @@
  */
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import {
   type AggregateDef,
   createGrammar,
@@ -34,12 +35,17 @@ import {
 } from '../../grammar/index.js';
 import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
 import { MAX_CASCADE_BYTES } from '../cascade/read-cascade.js';
-import { SIMILAR_TO } from '../embed/embed-sql.js';
-import { errorMessage, RvbbitError } from '../errors.js';
-import { packagePath } from '../package-files.js';
+import { packagePath } from '../runtime/package-files.js';
 import { type Declared, declaredBy, readOperatorFile, salvage } from './operator-file.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
+
+/** `a SIMILAR_TO b`: cosine of embeddings, no cascade (src/semantic/embed-sql.ts rewrites it). */
+export const SIMILAR_TO: OperatorDef = {
+  word: 'SIMILAR_TO',
+  functionName: 'embed_similarity',
+  returns: 'DOUBLE',
+};
 export class LazyCascade {
   private loaded: Cascade | undefined;
 
@@ -176,7 +182,6 @@ function dimensionCalls(claims: Iterable<Claim>): AggregateDef[] {
 function operatorDefs(claims: Iterable<Claim>): OperatorDef[] {
   const byWord = new Map<string, OperatorDef>();
   for (const d of DEFAULT_OPERATORS) byWord.set(d.word, d);
-  // `a SIMILAR_TO b`: cosine of embeddings, no cascade (src/embed/embed-sql.ts rewrites it).
   byWord.set(SIMILAR_TO.word, SIMILAR_TO);
   for (const c of claims) {
     for (const [word, extra] of c.forms as [string, string | undefined][]) {

@@ -5,12 +5,13 @@
  * that did not load still says it declares, so the statements using that
  * declaration can fail with the file's error.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import { AGGREGATES, type AggregateDef, type OperatorDef } from '../../grammar/index.js';
 import { buildOperatorSet } from '../../grammar/operators.js';
 import type { SqlFunction } from '../cascade/cascade-types.js';
 import { failWith, readCascadeDocument } from '../cascade/read-cascade.js';
 import { type FieldPath, formatPath, parseYamlSource, type YamlSource } from '../cascade/yaml-source.js';
-import { RvbbitError } from '../errors.js';
 
 const BUILT_IN_CALLS = new Set(AGGREGATES.map((a) => a.functionName));
 

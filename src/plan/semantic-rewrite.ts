@@ -10,9 +10,10 @@
  *   TOPICS(a, 5)              → rvbbit_topics(<stmt>, (a)::VARCHAR, 5, NULL)   (a dimension: a label per row)
  * `<stmt>` is the statement's token: the function finds the statement's state by it.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
 import type { UserText } from '../db/duckdb-error.js';
-import { RvbbitError } from '../errors.js';
 import { type OperatorCatalog, operatorLoadError, type SemanticFunction } from './operator-catalog.js';
 
 /** One place the rewrite put a function call, for EXPLAIN and error positions. */
@@ -45,7 +46,7 @@ export type SpanText = (s: number, e: number) => string;
 type OperatorCall = SqlStatement['operators'][number];
 type FunctionCall = SqlStatement['aggregates'][number];
 
-/** Constructs another module rewrites (embeddings: src/embed/embed-sql.ts). */
+/** Constructs another module rewrites (embeddings: src/semantic/embed-sql.ts). */
 export interface RewriteHooks {
   /** The SQL of an operator the hook owns (SIMILAR_TO), or undefined for a catalog operator. */
   operator?(op: OperatorCall): ((text: SpanText) => string) | undefined;

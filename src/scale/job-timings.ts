@@ -5,7 +5,7 @@
  * reads them; the two queue legs are the per-wave cost a job's round trip
  * adds over a local run.
  */
-import { epochMs } from '../epoch-clock.js';
+import { epochMs } from '../runtime/epoch-clock.js';
 
 /** Jobs remembered between two take() calls (a service that never takes keeps at most these); older ones are dropped. */
 const KEPT = 10_000;

@@ -3,7 +3,7 @@
  * (queue-link.ts's health check): each says what happened, where, and that
  * no partial result was returned.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { WorkerStartError } from './queue-protocol.js';
 import { errText } from './wait-helpers.js';
 import { describeStartErrors } from './worker-registry.js';

@@ -9,7 +9,7 @@
  */
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { noWorker, redisLost, redisRestarted } from './queue-errors.js';
 import { CANCEL_CHANNEL, CHUNK_QUEUE, type ChunkJob, type ChunkJobResult } from './queue-protocol.js';
 import { bullmqConnection, isReady, openRedis, redisUrlForDisplay } from './redis-clients.js';

@@ -72,7 +72,7 @@ export interface ChunkJobResult {
   /** `host:pid` of the worker that ran it. */
   readonly worker: string;
   readonly rows: readonly RowOutcome[];
-  /** When the worker began and finished the job's rows (epochMs(), src/epoch-clock.ts); a worker before this field omits it. */
+  /** When the worker began and finished the job's rows (epochMs(), src/runtime/epoch-clock.ts); a worker before this field omits it. */
   readonly ran?: readonly [number, number];
 }
 

@@ -14,15 +14,16 @@
  * running statement's tokens, moves back those of a worker that died, and
  * deletes them when the statement ends.
  */
+
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { CascadeHost } from '../cascade/host.js';
-import { epochMs } from '../epoch-clock.js';
-import { errorMessage, RvbbitError } from '../errors.js';
-import type { CascadePool } from '../exec/cascade-pool.js';
-import type { ChunkRunner } from '../exec/chunk-runner.js';
+import { epochMs } from '../runtime/epoch-clock.js';
 import { signalFor } from '../thread/abort-flag.js';
 import { addSpend, budgetMessage, budgetSpent } from '../thread/budget.js';
+import type { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkResult, ChunkTask, RowOutcome } from '../thread/chunk-protocol.js';
 import { failedOutcome } from '../thread/chunk-protocol.js';
+import type { ChunkRunner, DistributedPlan } from '../thread/chunk-runner.js';
 import { bufferId } from '../thread/shared-buffer-id.js';
 import { CascadeTexts } from './cascade-texts.js';
 import { JobTimings } from './job-timings.js';
@@ -35,14 +36,6 @@ import { StatementPermits } from './statement-permits.js';
 const CANCELLED = '(cancelled)';
 /** Rows per job at most (a job's fixed cost, about 3 BullMQ scripts and 4 stream entries, is paid per this many rows). */
 const MAX_ROWS_PER_JOB = 250;
-
-/** EXPLAIN's lines for the distributed path. */
-export interface DistributedPlan {
-  readonly distributed: string;
-  readonly workers: string;
-  readonly rate?: string;
-  readonly chunk_size: string;
-}
 
 interface StatementState {
   readonly id: string;

@@ -9,7 +9,7 @@
  */
 
 import type { Redis } from 'ioredis';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 const UNITS_MS: Record<string, number> = { s: 1_000, sec: 1_000, min: 60_000, m: 60_000, h: 3_600_000 };
 

@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { errorMessage, RvbbitError } from '../errors.js';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import { spentRaw } from '../thread/budget.js';
 import { type Spend, statementPermits } from './permit-keys.js';
 import { PermitLeases } from './permit-leases.js';

@@ -5,14 +5,15 @@
  * of each pass answered on the pool (resolve-tuples.ts), with the proxy
  * splits and dimension labels the statement found reported in its strategy.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
 import { type QueryResult, readResult, readUserResult } from '../db/query-result.js';
-import { type EmbedStatement, resolveEmbeddings } from '../embed/embed-statement.js';
-import { RvbbitError } from '../errors.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { Rewritten } from '../plan/semantic-rewrite.js';
 import type { CallRunner } from './call-runner.js';
 import { describeLabels } from './dimension.js';
+import { type EmbedStatement, resolveEmbeddings } from './embed-statement.js';
 import { type LimitWindow, limitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
 import { describeSplit, type ProxySplit } from './proxy.js';

@@ -7,10 +7,11 @@
  * session id that names the operator's function. A failed call fails the
  * statement: an operator has no error column.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import { CascadeErrorCode } from '../cascade/cascade-error.js';
 import type { Cascade } from '../cascade/index.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
-import { RvbbitError } from '../errors.js';
 import type { DispatchContext, DispatchTarget } from '../exec/dispatch-spec.js';
 import type { Progress } from '../exec/progress.js';
 import { RowDispatch } from '../exec/row-dispatch.js';

@@ -10,10 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
+import { RvbbitError } from '../../base/errors.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { batchItems } from '../cascade/batch-schema.js';
-import { RvbbitError } from '../errors.js';
 import { LazyCascade, type SemanticFunction } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import type { Tuple } from './statement-calls.js';

@@ -6,24 +6,25 @@
  * aggregates), no paid call made; the cache is peeked without counting; the
  * small-side choice for `~` is made exactly as the run would make it.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
-import {
-  closeEmbeddings,
-  explainEmbeddings,
-  openEmbeddings,
-  registerEmbedFunctions,
-} from '../embed/embed-statement.js';
-import type { PrefilterState } from '../embed/prefilter-state.js';
-import { RvbbitError } from '../errors.js';
 import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type CallSite, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
+import {
+  closeEmbeddings,
+  explainEmbeddings,
+  openEmbeddings,
+  registerEmbedFunctions,
+} from './embed-statement.js';
+import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';

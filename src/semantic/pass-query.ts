@@ -4,9 +4,10 @@
  * operator's own, with its position, and any other DuckDB error pointed at
  * what the user wrote, not the rewritten SQL.
  */
+
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import { userSqlError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
-import { errorMessage, RvbbitError } from '../errors.js';
 import { type CallSite, type Rewritten, registeredName } from '../plan/semantic-rewrite.js';
 import type { SemanticRunContext } from './run-semantic.js';
 import type { StatementCalls } from './statement-calls.js';

@@ -13,7 +13,7 @@ import {
   type DuckDBVector,
   INTEGER,
 } from '@duckdb/node-api';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../../base/errors.js';
 import type { SemanticFunction } from '../plan/operator-catalog.js';
 import { registeredName } from '../plan/semantic-rewrite.js';
 import { duckType, inputValue } from './sql-types.js';

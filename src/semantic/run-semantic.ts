@@ -17,18 +17,18 @@
  * DuckDB's chunked evaluation would have, not every row.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
-import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../embed/embed-statement.js';
-import { prefetchEmbeddings, runOnce } from '../embed/embed-write.js';
-import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type Rewritten, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { runBatch } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
+import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from './embed-statement.js';
+import { prefetchEmbeddings, runOnce } from './embed-write.js';
 import { query } from './pass-query.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, targetOf } from './resolve-tuples.js';

@@ -5,10 +5,9 @@
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
-import type { ChunkRunner } from '../exec/chunk-runner.js';
 import type { LogWriter } from '../obs/log-writer.js';
-import type { DistributedPlan } from '../scale/queue-runner.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import type { ChunkRunner, DistributedPlan } from '../thread/chunk-runner.js';
 import type { SemanticShared } from './semantic-shared.js';
 
 export interface SemanticEngine {

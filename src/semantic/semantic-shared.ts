@@ -4,9 +4,9 @@
  * blocking worker, started on first use.
  */
 
-import { closeEmbedder } from '../embed/embedder.js';
 import type { OperatorCatalog } from '../plan/operator-catalog.js';
 import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import { closeEmbedder } from './embedder.js';
 import { SyncRunner } from './sync-runner.js';
 
 export interface SemanticShared {

@@ -6,9 +6,9 @@
  * event loop is stopped: the sequential strategies are slow by design.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
+import { startEntryWorker } from '../runtime/entry-worker.js';
 import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
-import { startEntryWorker } from '../thread/entry-worker.js';
 import type { EngineWorkerData } from '../thread/worker-entry.js';
 
 /** A chunk that takes longer than this is reported instead of hanging the process. */

@@ -18,8 +18,9 @@
  * database's files (engine-files.ts).
  * @see https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { Engine } from '../engine/engine.js';
-import { RvbbitError } from '../errors.js';
 import { type EngineFileGuard, engineFileGuard } from './engine-file-guard.js';
 import { type EngineFiles, findEngineFiles, vetAllowedFolders } from './engine-files.js';
 

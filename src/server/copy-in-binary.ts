@@ -21,7 +21,7 @@ import {
   DuckDBTimestampValue,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { decodeNumericBinary, Oid, pgTypeOf } from './pg-types.js';
 import { decodeUtf8 } from './utf8.js';
 

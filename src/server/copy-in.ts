@@ -16,8 +16,8 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { type CastingContext, CsvError, type Parser, parse } from 'csv-parse';
+import { RvbbitError } from '../../base/errors.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { RvbbitError } from '../errors.js';
 import { BinaryCopyReader } from './copy-in-binary.js';
 import { copyOptions } from './copy-out.js';
 import { decodeTextField, splitTextLine } from './copy-text.js';

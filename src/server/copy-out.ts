@@ -11,8 +11,9 @@
  * @see https://www.postgresql.org/docs/current/sql-copy.html
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-COPY
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import { rowKeys } from '../db/query-result.js';
-import { RvbbitError } from '../errors.js';
 import { ArraySource, openStream, type RowSource, SEND_BATCH_ROWS } from './cursor-source.js';
 import * as msg from './message-writer.js';
 import { encodeBinary, encodeValue, pgTypeOf } from './pg-types.js';

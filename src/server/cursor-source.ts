@@ -5,11 +5,12 @@
  * from DuckDB's prepare before a row is read; anything else (RVBBIT,
  * semantic SELECTs, catalog queries) runs to completion first and is paged.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { Grammar } from '../../grammar/index.js';
 import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
-import { RvbbitError } from '../errors.js';
 import { isPlainSql } from '../plan/plan.js';
 import { specialQuery } from './catalog-queries.js';
 import { leadingWords, ROW_COMMANDS } from './command-tag.js';

@@ -18,10 +18,11 @@
  * portal their DECLARE made), a BINARY one in binary. `pg_cursors` lists the
  * open ones: a TEMP view, written afresh before a statement that reads it.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { ResultColumn } from '../db/query-result.js';
 import { quoteString } from '../db/sql-text.js';
 import type { Session } from '../engine/session.js';
-import { RvbbitError } from '../errors.js';
 import type { Completion } from './command-tag.js';
 import { ArraySource, cursorError, openStream, type RowSource, StreamSource } from './cursor-source.js';
 import type { RunContext, StatementOutcome } from './statement-runner.js';

@@ -26,9 +26,9 @@
  * Refusals are 42501 (insufficient_privilege), as DuckDB's own file refusals.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import { COMPUTED_TABLE_FUNCTIONS } from '../cascade/sql-data-guard.js';
 import type { Engine } from '../engine/engine.js';
-import { RvbbitError } from '../errors.js';
 import { type EngineFiles, engineFileOf, Identities } from './engine-files.js';
 import { type StringRun, scanSql, type Token } from './sql-tokens.js';
 

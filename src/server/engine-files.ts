@@ -23,7 +23,7 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { privateLogFile } from '../obs/private-logs.js';
 
 export interface EngineFiles {

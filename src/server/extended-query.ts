@@ -6,9 +6,10 @@
  * discarded, so a client's pipelined messages do not run on a failed state.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
+
+import type { ErrorCode } from '../../base/error-codes.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
-import type { ErrorCode } from '../error-codes.js';
-import { RvbbitError } from '../errors.js';
 import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';

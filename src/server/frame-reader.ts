@@ -7,7 +7,7 @@
  * and carry on without ever holding it. Every message held counts against
  * the server's input budget from its header until it has been handled.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { InputBudget } from './input-budget.js';
 import { decodeUtf8 } from './utf8.js';
 

@@ -5,7 +5,7 @@
  * (FATAL 53200, that client closed), so many clients sending large messages
  * at once cost the server a bounded amount of memory instead of all of it.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 export class InputBudget {
   private used = 0;

@@ -8,9 +8,9 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { RvbbitError } from '../../base/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
-import { RvbbitError } from '../errors.js';
 import type { SharedSettings } from './client-access.js';
 import { clientContext } from './client-context.js';
 import type { CopyInSink } from './copy-in.js';

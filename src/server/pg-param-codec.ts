@@ -17,7 +17,7 @@ import {
   DuckDBTimeValue,
   DuckDBUUIDValue,
 } from '@duckdb/node-api';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { ArraySyntaxError, type ArrayTree, parseArrayBinary, parseArrayText } from './pg-array-codec.js';
 import {
   DATE_INFINITY,

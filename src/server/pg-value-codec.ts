@@ -20,7 +20,7 @@ import {
   DuckDBTimestampValue,
   DuckDBTimeValue,
 } from '@duckdb/node-api';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { valueText } from '../output/value-text.js';
 import { arrayBinary, arrayText } from './pg-array-codec.js';
 import {

@@ -13,10 +13,11 @@
  * bound to a parameter DuckDB could not type from the SQL (sent as its text
  * when described as text).
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import { rowKeys } from '../db/query-result.js';
 import { preparedColumns } from '../engine/describe-statement.js';
-import { RvbbitError } from '../errors.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';

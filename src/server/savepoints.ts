@@ -17,7 +17,7 @@
  *
  * Names are not checked: RELEASE of a savepoint never made succeeds.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { leadingWords } from './command-tag.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { StatementOutcome } from './statement-runner.js';

@@ -2,8 +2,8 @@
  * Options of `startServer`, checked once at the edge, with their defaults.
  */
 import { isAbsolute } from 'node:path';
+import { RvbbitError } from '../../base/errors.js';
 import type { Engine } from '../engine/engine.js';
-import { RvbbitError } from '../errors.js';
 import type { AuthMethod } from './auth.js';
 
 export interface ServerLimits {

@@ -11,8 +11,8 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
  */
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
+import { RvbbitError } from '../../base/errors.js';
 import { parse } from '../../grammar/index.js';
-import { RvbbitError } from '../errors.js';
 import { isPlainSql } from '../plan/plan.js';
 import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';

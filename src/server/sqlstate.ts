@@ -4,8 +4,8 @@
  * that psql draws its caret from.
  * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
  */
-import { type ErrorCode, isLlmHttpStatusCode, type LlmHttpStatusCode } from '../error-codes.js';
-import { RvbbitError } from '../errors.js';
+import { type ErrorCode, isLlmHttpStatusCode, type LlmHttpStatusCode } from '../../base/error-codes.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { NoticeFields } from './message-writer.js';
 
 export const SqlState = {
@@ -199,6 +199,14 @@ export const SQLSTATE_OF_CODE = {
   CASCADE_TIMEOUT: SqlState.dataException,
   ABORTED: SqlState.queryCanceled,
   CASCADE_INTERNAL: SqlState.internalError,
+  // ── a row's failure inside a chunk, when no layer's code says more ──
+  WORKER_ERROR: SqlState.internalError,
+  WORKER_DIED: SqlState.internalError,
+  CASCADE_LOAD: SqlState.dataException,
+  CASCADE_FAILED: SqlState.dataException,
+  BATCH_COUNT: SqlState.dataException,
+  BUDGET_EXCEEDED: SqlState.programLimitExceeded,
+  LLM_ERROR: SqlState.internalError,
   // ── a cascade's sql_data queries ──
   SQL_DATA_NOT_READ_ONLY: SqlState.readOnlyTransaction,
   SQL_DATA_FAILED: SqlState.internalError,

@@ -5,10 +5,11 @@
  * aborted transaction block accepts nothing but its end, cancellation by
  * CancelRequest, rate-limited progress notices, and DataRow encoding.
  */
+
+import { RvbbitError } from '../../base/errors.js';
 import type { Grammar } from '../../grammar/index.js';
 import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
-import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import type { SharedSettings } from './client-access.js';
 import { completionOf, leadingWords, txAfter } from './command-tag.js';

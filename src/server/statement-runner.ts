@@ -4,12 +4,12 @@
  * the client's engine session. Returns the result and its CommandComplete.
  */
 
+import { RvbbitError } from '../../base/errors.js';
 import type { Grammar } from '../../grammar/index.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
-import { RvbbitError } from '../errors.js';
 import type { Progress } from '../exec/progress.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';

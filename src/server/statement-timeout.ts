@@ -5,7 +5,7 @@
  * parser ("1m" is not a Postgres duration).
  * @see https://www.postgresql.org/docs/current/config-setting.html#CONFIG-SETTING-NAMES-VALUES
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,

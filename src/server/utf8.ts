@@ -6,7 +6,7 @@
  * check; only a bad one is walked in JS, to name the bytes.
  */
 import { isUtf8 } from 'node:buffer';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,5 +1,5 @@
 /** The simulator's knobs, checked once at the edge (startSimulator, setOptions, CLI). */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { ModelProfile } from './profile.js';
 
 export type LatencyDistribution = {

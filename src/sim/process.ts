@@ -7,8 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RvbbitError } from '../errors.js';
-import { entryModule, loaderFlags } from '../package-files.js';
+import { RvbbitError } from '../../base/errors.js';
+import { entryModule, loaderFlags } from '../runtime/package-files.js';
 import type { SimulatorOptions } from './options.js';
 import { type RemoteSimulatorHandle, remoteSimulatorHandle } from './remote-handle.js';
 

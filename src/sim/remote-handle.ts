@@ -3,7 +3,7 @@
  * thread or a child process): its knobs and counters are reached over its own
  * HTTP routes (GET /stats, POST /stats/reset, POST /options), so they are async.
  */
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { SimulatorOptions } from './options.js';
 import type { SimulatorStats } from './stats.js';
 

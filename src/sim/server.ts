@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RvbbitError } from '../errors.js';
-import { SIM_HEADER } from '../llm/http.js';
+import { RvbbitError } from '../../base/errors.js';
+import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { handleChat } from './chat-handler.js';
 import { errorBody } from './completion.js';
 import { handleEmbeddings } from './embeddings.js';

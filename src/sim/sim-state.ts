@@ -4,7 +4,7 @@
  * with the helpers every handler uses (send, later, sampleLatency).
  */
 import type { ServerResponse } from 'node:http';
-import { SIM_HEADER } from '../llm/http.js';
+import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import type { Completion } from './completion.js';
 import { mergeSimOptions, SIM_DEFAULTS, type SimulatorOptions } from './options.js';
 import { TokenBucket } from './rate-limit.js';

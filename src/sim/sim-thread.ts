@@ -8,8 +8,8 @@
  * and starts in tens of milliseconds.
  */
 import { once } from 'node:events';
-import { RvbbitError } from '../errors.js';
-import { startEntryWorker } from '../thread/entry-worker.js';
+import { RvbbitError } from '../../base/errors.js';
+import { startEntryWorker } from '../runtime/entry-worker.js';
 import type { SimulatorOptions } from './options.js';
 import { type RemoteSimulatorHandle, remoteSimulatorHandle } from './remote-handle.js';
 

@@ -2,7 +2,7 @@
  * Entry of the simulator's worker thread (sim-thread.ts): starts the server
  * with the options in workerData, posts its {url} once it listens, and closes
  * it when the parent posts 'close'. No top-level await: from source a worker
- * entry is loaded through tsx's require hook (thread/entry-worker.ts).
+ * entry is loaded through tsx's require hook (runtime/entry-worker.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { startSimulator } from './server.js';

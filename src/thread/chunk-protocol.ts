@@ -89,6 +89,7 @@ export interface ChunkTask {
 
 export type { CallRecord } from '../cascade/run-types.js';
 
+import type { ErrorCode } from '../../base/errors.js';
 import type { CallRecord } from '../cascade/run-types.js';
 
 /** What a row's run did: its session, the calls it made and their cost (null if unknown). */
@@ -106,7 +107,7 @@ export type RowOutcome =
   | (RunTrace & {
       readonly index: number;
       readonly ok: false;
-      readonly errorCode: string;
+      readonly errorCode: ErrorCode;
       readonly error: string;
     });
 
@@ -131,7 +132,7 @@ export function okOutcome(index: number, output: unknown, run: RunTrace): RowOut
 /** A failed row: the run that failed, or none (budget spent, worker gone, cancelled before it started). */
 export function failedOutcome(
   index: number,
-  errorCode: string,
+  errorCode: ErrorCode,
   error: string,
   run: RunTrace = NO_RUN,
 ): FailedOutcome {
@@ -151,7 +152,7 @@ export interface ChunkResult {
 /**
  * A ChunkResult as it crosses back from a pool worker: its JSON text (one
  * string to clone, not thousands of small objects), in an envelope the pool
- * empties once it has read it (see exec/cascade-pool.ts).
+ * empties once it has read it (see thread/cascade-pool.ts).
  */
 export interface PackedChunkResult {
   json: string;

@@ -5,8 +5,8 @@
  * and message (an Error loses its properties crossing a thread).
  */
 import type { MessagePort } from 'node:worker_threads';
+import { type ErrorCode, errorMessage, RvbbitError } from '../../base/errors.js';
 import type { CascadeHost, SqlResult } from '../cascade/host.js';
-import { type ErrorCode, errorMessage, RvbbitError } from '../errors.js';
 
 interface HostRequest {
   readonly id: number;

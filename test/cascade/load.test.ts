@@ -5,8 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CascadeError, loadCascade, loadCascadeText } from '../../src/cascade/index.js';
 
-const examples = fileURLToPath(new URL('../../examples/cascades/traits/', import.meta.url));
-const fixtures = fileURLToPath(new URL('../fixtures/cascades/', import.meta.url));
+const examples = fileURLToPath(new URL('../../examples/cascades/traits', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/cascades', import.meta.url));
 
 test('the README example extract_brand loads into frozen Cascade data', async () => {
   const c = await loadCascade(`${examples}extract_brand.yaml`);

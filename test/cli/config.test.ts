@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readCliConfig } from '../../src/cli/cli-config.js';
+import { readCliConfig } from '../../src/config/cli-config.js';
 import { rvbbit } from './helpers.js';
 
 function configDir(text: string): string {

@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EMBED_BATCH } from '../../src/embed/embedder.js';
+import { EMBED_BATCH } from '../../src/semantic/embedder.js';
 import { SIM_EMBEDDING_DIMS, simEmbedding } from '../../src/sim/embeddings.js';
 import { type SemFixture, startSemFixture } from '../semantic/semantic-fixture.js';
 import { cos } from './cosine.js';

@@ -1,7 +1,7 @@
 /** topK (the prefilter's choice) equals a brute-force sort of every pair's cosine, ties to the right value that sorts first. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { topK } from '../../src/embed/prefilter.js';
+import { topK } from '../../src/semantic/prefilter.js';
 import { simEmbedding } from '../../src/sim/embeddings.js';
 import { cos } from './cosine.js';
 

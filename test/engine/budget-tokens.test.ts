@@ -6,7 +6,7 @@
  * BUDGET_EXCEEDED.
  */
 import * as assert from 'uvu/assert';
-import type { RvbbitError } from '../../src/errors.js';
+import type { RvbbitError } from '../../base/errors.js';
 import { engineSuite } from './engine-fixture.js';
 
 const b = engineSuite('engine: budget_tokens and unpriced budgets');

@@ -1,6 +1,6 @@
 import * as assert from 'uvu/assert';
 import { withCrash } from '../../src/engine/test-faults.js';
-import type { CascadePool } from '../../src/exec/cascade-pool.js';
+import type { CascadePool } from '../../src/thread/cascade-pool.js';
 import { engineSuite, productsSql } from './engine-fixture.js';
 
 const faults = engineSuite('engine: MAP faults');

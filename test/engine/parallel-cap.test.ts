@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
-import { SHIPPED_CASCADES } from '../../src/package-files.js';
+import { SHIPPED_CASCADES } from '../../src/runtime/package-files.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ENGINE_CASCADES } from './engine-fixture.js';
 

@@ -10,14 +10,14 @@ import * as assert from 'uvu/assert';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { loadCascade } from '../../src/cascade/index.js';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
-import { CascadePool } from '../../src/exec/cascade-pool.js';
 import type { DispatchContext, DispatchTarget } from '../../src/exec/dispatch-spec.js';
 import { RowDispatch } from '../../src/exec/row-dispatch.js';
 import { SharedGate } from '../../src/llm/shared-gate.js';
 import { LogWriter } from '../../src/obs/log-writer.js';
 import { ensureRvbbitSchema } from '../../src/obs/schema.js';
-import { SHIPPED_CASCADES } from '../../src/package-files.js';
+import { SHIPPED_CASCADES } from '../../src/runtime/package-files.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+import { CascadePool } from '../../src/thread/cascade-pool.js';
 import type { ChunkRow, RowOutcome } from '../../src/thread/chunk-protocol.js';
 
 interface Parts {

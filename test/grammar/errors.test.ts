@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { RvbbitError } from '../../base/errors.js';
 import { GrammarErrorCode, parse, toRvbbitError } from '../../grammar/index.js';
-import { RvbbitError } from '../../src/errors.js';
 import { err } from './helpers.js';
 
 test('missing USING: code, message, position and rendered caret (exact)', () => {

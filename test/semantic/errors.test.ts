@@ -1,7 +1,7 @@
 /** Bad input is a clear error with a position, never a crash. */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RvbbitError } from '../../src/errors.js';
+import type { RvbbitError } from '../../base/errors.js';
 import { createEngine } from '../../src/index.js';
 import {
   BROKEN_TEMPLATE_CASCADES,

@@ -6,7 +6,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RvbbitError } from '../../src/errors.js';
+import type { RvbbitError } from '../../base/errors.js';
 import { type SemFixture, startSemFixture } from './semantic-fixture.js';
 
 const test = suite<{ f: SemFixture }>('semantic: budget, timeout, retries');

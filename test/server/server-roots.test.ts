@@ -12,7 +12,7 @@ import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simulatorEnv } from '../../src/llm/config.js';
-import { loaderFlags } from '../../src/package-files.js';
+import { loaderFlags } from '../../src/runtime/package-files.js';
 import { ROOT, waitFor } from '../cli/helpers.js';
 
 test('the working directory is no root; cascade errors show root-relative paths', async () => {

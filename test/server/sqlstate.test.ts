@@ -5,11 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ENGINE_ERROR_CODES, type ErrorCode } from '../../base/error-codes.js';
+import { RvbbitError } from '../../base/errors.js';
 import { GrammarErrorCode } from '../../grammar/errors.js';
 import { CascadeErrorCode } from '../../src/cascade/cascade-error.js';
 import { SqlDataErrorCode } from '../../src/cascade/duckdb-host.js';
-import { ENGINE_ERROR_CODES, type ErrorCode } from '../../src/error-codes.js';
-import { RvbbitError } from '../../src/errors.js';
 import { LLM_ERROR } from '../../src/llm/errors.js';
 import { errorFields, SQLSTATE_OF_CODE, SqlState, sqlStateOf } from '../../src/server/sqlstate.js';
 

@@ -19,12 +19,12 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import type { CascadeHost } from '../cascade/host.js';
-import type { ChunkResult, ChunkTask, PackedChunkResult, WorkerLlmConfig } from '../thread/chunk-protocol.js';
-import { failedOutcome } from '../thread/chunk-protocol.js';
-import { serveHost } from '../thread/host-channel.js';
-import { SharedSemaphore } from '../thread/shared-semaphore.js';
-import type { EngineWorkerData } from '../thread/worker-entry.js';
+import type { ChunkResult, ChunkTask, PackedChunkResult, WorkerLlmConfig } from './chunk-protocol.js';
+import { failedOutcome } from './chunk-protocol.js';
 import type { ChunkRunner } from './chunk-runner.js';
+import { serveHost } from './host-channel.js';
+import { SharedSemaphore } from './shared-semaphore.js';
+import type { EngineWorkerData } from './worker-entry.js';
 import { isWorkerStartFailure, WorkerPool } from './worker-pool.js';
 
 const WORKER_ENTRY = 'workers/cascade-thread.ts';

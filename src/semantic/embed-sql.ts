@@ -13,15 +13,12 @@
  * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
  * cannot be installed offline here, and exact search needs no index to keep.
  */
-import type { OperatorDef, SqlStatement } from '../../grammar/index.js';
-import { RvbbitError } from '../errors.js';
+
+import { RvbbitError } from '../../base/errors.js';
+import type { SqlStatement } from '../../grammar/index.js';
+import { SIMILAR_TO } from '../plan/operator-catalog.js';
 import type { RewriteHooks, SpanText } from '../plan/semantic-rewrite.js';
 
-export const SIMILAR_TO: OperatorDef = {
-  word: 'SIMILAR_TO',
-  functionName: 'embed_similarity',
-  returns: 'DOUBLE',
-};
 export const EMBED_FN = 'rvbbit_embed';
 export const PREFILTER_FN = 'rvbbit_prefilter';
 

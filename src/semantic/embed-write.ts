@@ -12,12 +12,12 @@
  * prefilter lets an unseen pair through to the model instead of pruning it.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
-import { errorMessage, RvbbitError } from '../errors.js';
-import { type StatementCalls, startPass } from '../semantic/statement-calls.js';
 import { type EmbedStatement, resolveEmbeddings } from './embed-statement.js';
+import { type StatementCalls, startPass } from './statement-calls.js';
 
 /** Record passes until every text is embedded (and the prefilter planned); the number of passes. */
 export async function prefetchEmbeddings(

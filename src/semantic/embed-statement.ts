@@ -18,12 +18,10 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
+import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
-import { errorMessage, RvbbitError } from '../errors.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { RewriteHooks } from '../plan/semantic-rewrite.js';
-import type { SemanticEngine } from '../semantic/semantic-engine.js';
-import { type StatementCalls, statementFor } from '../semantic/statement-calls.js';
 import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
 import {
   DEFAULT_EMBED_MODEL,
@@ -34,6 +32,8 @@ import {
   embedderOf,
 } from './embedder.js';
 import { PrefilterState } from './prefilter-state.js';
+import type { SemanticEngine } from './semantic-engine.js';
+import { type StatementCalls, statementFor } from './statement-calls.js';
 
 export interface EmbedStatement {
   readonly engine: SemanticEngine;

@@ -4,16 +4,137 @@
  * SQLSTATE), so it is a closed union: a code that is not listed here or in one
  * of the layer catalogs below does not compile.
  *
- * The engine's own codes are listed in ENGINE_ERROR_CODES with what each
- * means. Layers that already keep a typed catalog of their own are referenced,
- * not copied: the grammar (`GrammarErrorCode`, E_*), cascades
- * (`CascadeErrorCode`), a cascade's sql_data host (`SqlDataErrorCode`) and the
- * LLM client (`LLM_ERROR`, plus `LLM_HTTP_<status>` for a 4xx answer).
+ * This file is the bottom of the code base: it imports nothing, and every
+ * layer takes its codes from here (the grammar re-exports `GrammarErrorCode`,
+ * cascades `CascadeErrorCode`, the sql_data host `SqlDataErrorCode`, the LLM
+ * client `LLM_ERROR`). The engine's own codes are listed in ENGINE_ERROR_CODES
+ * and the row-level ones in ROW_ERROR_CODES, each with what it means.
  */
-import type { GrammarErrorCode } from '../grammar/errors.js';
-import type { CascadeErrorCode } from './cascade/cascade-error.js';
-import type { SqlDataErrorCode as SqlDataErrorCodes } from './cascade/duckdb-host.js';
-import type { LlmErrorCode } from './llm/errors.js';
+/** The grammar's codes (E_*): a statement that does not parse or build (grammar/errors.ts shapes them). */
+export const GrammarErrorCode = {
+  EMPTY: 'E_EMPTY',
+  UNEXPECTED_TOKEN: 'E_UNEXPECTED_TOKEN',
+  UNEXPECTED_END: 'E_UNEXPECTED_END',
+  UNEXPECTED_CHAR: 'E_UNEXPECTED_CHAR',
+  MISSING_USING: 'E_MISSING_USING',
+  MISSING_CASCADE: 'E_MISSING_CASCADE',
+  EMPTY_USING: 'E_EMPTY_USING',
+  UNBALANCED_PAREN: 'E_UNBALANCED_PAREN',
+  UNTERMINATED_STRING: 'E_UNTERMINATED_STRING',
+  UNTERMINATED_IDENTIFIER: 'E_UNTERMINATED_IDENTIFIER',
+  UNTERMINATED_COMMENT: 'E_UNTERMINATED_COMMENT',
+  BAD_PARALLEL: 'E_BAD_PARALLEL',
+  BAD_BATCH: 'E_BAD_BATCH',
+  DUPLICATE_MODIFIER: 'E_DUPLICATE_MODIFIER',
+  UNKNOWN_TYPE: 'E_UNKNOWN_TYPE',
+  BAD_TYPE_ARGS: 'E_BAD_TYPE_ARGS',
+  DUPLICATE_COLUMN: 'E_DUPLICATE_COLUMN',
+  UNKNOWN_WITH_KEY: 'E_UNKNOWN_WITH_KEY',
+  WITH_KEY_NOT_ALLOWED: 'E_WITH_KEY_NOT_ALLOWED',
+  DUPLICATE_WITH_KEY: 'E_DUPLICATE_WITH_KEY',
+  MISSING_WITH_VALUE: 'E_MISSING_WITH_VALUE',
+  BAD_WITH_VALUE: 'E_BAD_WITH_VALUE',
+  CONFLICTING_OPTION: 'E_CONFLICTING_OPTION',
+  UNKNOWN_ANNOTATION: 'E_UNKNOWN_ANNOTATION',
+  BAD_ANNOTATION_VALUE: 'E_BAD_ANNOTATION_VALUE',
+  DUPLICATE_ANNOTATION: 'E_DUPLICATE_ANNOTATION',
+  DANGLING_ANNOTATION: 'E_DANGLING_ANNOTATION',
+  MISSING_OPERAND: 'E_MISSING_OPERAND',
+  BAD_AGGREGATE_ARGS: 'E_BAD_AGGREGATE_ARGS',
+  INTERNAL: 'E_INTERNAL',
+} as const;
+
+export type GrammarErrorCode = (typeof GrammarErrorCode)[keyof typeof GrammarErrorCode];
+
+/**
+ * Stable codes for everything the cascade layer reports.
+ * @see ../../docs/cascades.md
+ */
+export const CascadeErrorCode = {
+  /** The file is not well-formed YAML (or too large to be a cascade). */
+  Yaml: 'CASCADE_YAML',
+  /** The YAML does not have the shape of a cascade (wrong key, type, value). */
+  Schema: 'CASCADE_SCHEMA',
+  /** An `output_schema` that is not a valid JSON Schema. */
+  OutputSchema: 'CASCADE_OUTPUT_SCHEMA',
+  /** A template that does not parse (load time) or fails to render (run time). */
+  Template: 'CASCADE_TEMPLATE',
+  /** No cascade file at the given path. */
+  NotFound: 'CASCADE_NOT_FOUND',
+  /** A run without an input listed in `inputs_schema`. */
+  InputMissing: 'CASCADE_INPUT_MISSING',
+  /** The model's answer failed validation on every attempt (not JSON, wrong shape). */
+  OutputInvalid: 'CASCADE_OUTPUT_INVALID',
+  /** The model answered nothing. */
+  OutputEmpty: 'CASCADE_OUTPUT_EMPTY',
+  /** The model's answer is larger than the run allows. */
+  OutputTooLarge: 'CASCADE_OUTPUT_TOO_LARGE',
+  /** A built-in tool failed (bad inputs, no host, SQL error). */
+  Tool: 'CASCADE_TOOL',
+  /** The run's deadline (`ctx.timeoutMs`) passed. */
+  Timeout: 'CASCADE_TIMEOUT',
+  /** The run was cancelled through `ctx.signal`. */
+  Aborted: 'ABORTED',
+  /** A bug: something threw that should not have. Reported, never thrown. */
+  Internal: 'CASCADE_INTERNAL',
+} as const;
+
+export type CascadeErrorCode = (typeof CascadeErrorCode)[keyof typeof CascadeErrorCode];
+
+/** A cascade's sql_data tool, refused or failed (src/cascade/duckdb-host.ts). */
+export const SqlDataErrorCode = {
+  /** Not a single read-only query, or it touches files, sequences or state. */
+  NotReadOnly: 'SQL_DATA_NOT_READ_ONLY',
+  /** DuckDB rejected or failed the query. */
+  Failed: 'SQL_DATA_FAILED',
+} as const;
+
+/** The LLM client's codes: every rejection of `LlmClient.chat` (plus `LLM_HTTP_<status>` for a 4xx). */
+export const LLM_ERROR = {
+  /** The caller's signal aborted the call. */
+  ABORTED: 'LLM_ABORTED',
+  /** The caller's signal aborted with a TimeoutError (e.g. AbortSignal.timeout). */
+  TIMEOUT: 'LLM_TIMEOUT',
+  /** Every attempt failed with a retryable failure; detail: status, attempts, lastCode. */
+  RETRIES_EXHAUSTED: 'LLM_RETRIES_EXHAUSTED',
+  /** A status outside 2xx/4xx/5xx, or a 4xx without a specific code. */
+  HTTP_ERROR: 'LLM_HTTP_ERROR',
+  /** The body is not JSON, has no choices, or no text content. */
+  BAD_RESPONSE: 'LLM_BAD_RESPONSE',
+  /** A structured-output answer that is not valid JSON (e.g. truncated). */
+  BAD_JSON: 'LLM_BAD_JSON',
+  /** The response body is over the client's maxResponseBytes. */
+  RESPONSE_TOO_LARGE: 'LLM_RESPONSE_TOO_LARGE',
+  /** A connection could not be made or was reset (a retryable failure's lastCode). */
+  CONNECTION: 'LLM_CONNECTION',
+  /** The request given to chat() is invalid (no model, no messages). */
+  BAD_REQUEST: 'LLM_BAD_REQUEST',
+  /** Invalid client options or rvbbit.config.yaml. */
+  CONFIG: 'LLM_CONFIG',
+  /**
+   * The endpoint's circuit breaker found it down (every call failed with no
+   * connection or a 5xx for `downAfterMs`): remaining calls fail fast. The
+   * message names the host, never the key.
+   */
+  ENDPOINT_DOWN: 'LLM_ENDPOINT_DOWN',
+} as const;
+
+export type LlmErrorCode = (typeof LLM_ERROR)[keyof typeof LLM_ERROR] | `LLM_HTTP_${number}`;
+
+/**
+ * A row's failure inside a chunk, when no layer's code says more: these cross
+ * from a worker thread (or a queue worker) as RowOutcome.errorCode.
+ */
+export const ROW_ERROR_CODES = {
+  WORKER_ERROR: 'the worker thread threw while running the chunk (a bug or a library failing)',
+  WORKER_DIED: 'the worker thread running the chunk exited or crashed',
+  CASCADE_LOAD: "the worker could not load the row's cascade",
+  CASCADE_FAILED: 'the cascade run failed without a code of its own',
+  BATCH_COUNT: 'a batched call answered another number of rows than it was sent',
+  BUDGET_EXCEEDED: "the statement's budget (budget_dollars, budget_tokens) was spent before the row ran",
+  LLM_ERROR: 'a model call failed with something that is not an RvbbitError',
+} as const;
+export type RowErrorCode = keyof typeof ROW_ERROR_CODES;
 
 /** Codes of the engine, the server, the CLI and the simulator: code → what it means. */
 export const ENGINE_ERROR_CODES = {
@@ -140,20 +261,22 @@ export const ENGINE_ERROR_CODES = {
 } as const;
 
 export type EngineErrorCode = keyof typeof ENGINE_ERROR_CODES;
-export type SqlDataErrorCode = (typeof SqlDataErrorCodes)[keyof typeof SqlDataErrorCodes];
+export type SqlDataErrorCode = (typeof SqlDataErrorCode)[keyof typeof SqlDataErrorCode];
 export type DuckDbErrorCode = Extract<EngineErrorCode, `DUCKDB_${string}`>;
 /** `LLM_HTTP_<status>`: the LLM API answered with this 4xx status. */
 export type LlmHttpStatusCode = Extract<LlmErrorCode, `LLM_HTTP_${number}`>;
 
 export type ErrorCode =
   | EngineErrorCode
+  | RowErrorCode
   | GrammarErrorCode
   | CascadeErrorCode
   | SqlDataErrorCode
   | LlmErrorCode;
 
 // A code means one thing: the engine's list must not repeat a layer's code.
-type Repeated = EngineErrorCode & (GrammarErrorCode | CascadeErrorCode | SqlDataErrorCode | LlmErrorCode);
+type Repeated = EngineErrorCode &
+  (RowErrorCode | GrammarErrorCode | CascadeErrorCode | SqlDataErrorCode | LlmErrorCode);
 const noCodeRepeated: [Repeated] extends [never] ? true : Repeated = true;
 void noCodeRepeated;
 

@@ -1,8 +1,8 @@
 /** The Piscina worker pool: many tasks per thread, a dying worker, an entry that cannot load, close. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RvbbitError } from '../../src/errors.js';
-import { WorkerPool } from '../../src/exec/worker-pool.js';
+import { RvbbitError } from '../../base/errors.js';
+import { WorkerPool } from '../../src/thread/worker-pool.js';
 
 const ENTRY = 'test/fixtures/workers/echo-worker.ts';
 

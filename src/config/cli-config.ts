@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import { CONFIG_FILE } from '../llm/config.js';
 
 export interface CliConfig {

@@ -7,9 +7,9 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { RvbbitError } from '../errors.js';
-import { entryModule, loaderFlags } from '../package-files.js';
-import { isLoadedAnnouncement } from '../thread/worker-entry.js';
+import { RvbbitError } from '../../base/errors.js';
+import { entryModule, loaderFlags } from '../runtime/package-files.js';
+import { isLoadedAnnouncement } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
   /** The entry module, from the package root (see package-files.ts); it calls announceLoaded(). */

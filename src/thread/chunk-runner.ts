@@ -6,7 +6,7 @@
  * chunks; cache, logs, windows and reassembly stay in the dispatcher.
  */
 import type { CascadeHost } from '../cascade/host.js';
-import type { ChunkResult, ChunkTask } from '../thread/chunk-protocol.js';
+import type { ChunkResult, ChunkTask } from './chunk-protocol.js';
 
 export interface ChunkRunner {
   /** Worker threads behind the runner; chunk sizes and windows are sized from it. */
@@ -19,4 +19,12 @@ export interface ChunkRunner {
   run(task: ChunkTask, retryTask?: ChunkTask, host?: CascadeHost): Promise<ChunkResult>;
   /** Rows per chunk at PARALLEL `parallel`, when the runner needs its own (default: dispatch-spec chunkSizeFor). */
   chunkSizeFor?(parallel: number): number;
+}
+
+/** EXPLAIN's lines for the distributed path. */
+export interface DistributedPlan {
+  readonly distributed: string;
+  readonly workers: string;
+  readonly rate?: string;
+  readonly chunk_size: string;
 }

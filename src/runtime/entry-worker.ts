@@ -6,7 +6,7 @@
  * does).
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { entryModule, loaderFlags, RUNS_FROM_SOURCE } from '../package-files.js';
+import { entryModule, loaderFlags, RUNS_FROM_SOURCE } from './package-files.js';
 
 const SOURCE_BOOT = new URL('../../workers/thread-boot.mjs', import.meta.url);
 

@@ -4,14 +4,14 @@
  *   `<root>/src`, `<root>/workers`, …;
  * - built (what users install): esbuild's bundle, every entry and chunk flat
  *   in `<root>/dist/`.
- * This module sits one level below the root either way (src/ or dist/), so
- * the root is `../`. Shipped data (cascades/) stays at the root in both.
+ * From source this module sits two levels below the root (src/runtime/);
+ * bundled, one (dist/). Shipped data (cascades/) stays at the root in both.
  */
 import { fileURLToPath } from 'node:url';
 
 export const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
-export const PACKAGE_ROOT = new URL('../', import.meta.url);
+export const PACKAGE_ROOT = new URL(RUNS_FROM_SOURCE ? '../../' : '../', import.meta.url);
 
 /** The shipped cascades (semantic operators, examples' traits are elsewhere). */
 export const SHIPPED_CASCADES = packagePath('cascades/');

@@ -8,10 +8,10 @@
  * main thread: an embedding call is a few ms of JSON, not worth a worker.
  */
 import { hash } from 'node:crypto';
-import { RvbbitError } from '../errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { EmbeddingClient, LlmClient } from '../llm/types.js';
 import { type CallOrigin, loggedCall } from '../obs/log-writer.js';
-import type { SemanticEngine } from '../semantic/semantic-engine.js';
+import type { SemanticEngine } from './semantic-engine.js';
 
 /** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
 export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';

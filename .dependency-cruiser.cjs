@@ -1,0 +1,177 @@
+/**
+ * The layers of rvbbit, bottom to top, and what each may import. This list is
+ * the architecture's one statement of direction (docs/architecture.md draws
+ * it); dependency-cruiser enforces it in `npm test` (scripts/run-tests.mjs runs
+ * `npm run layers` first), so an import against it fails CI. There is no
+ * exceptions list: a layer's `uses` names every layer it may import, and
+ * anything else — including a layer above it — is forbidden.
+ *
+ * Type-only imports count (tsPreCompilationDeps): a type pulls its module's
+ * meaning along even when no code runs.
+ */
+const LAYERS = [
+  // The error base and the one catalog of codes: imports nothing.
+  { name: 'base', path: '^base/', uses: [] },
+  // The RVBBIT dialect (parser, AST, completion, formatting), also shipped alone to editors and browsers.
+  { name: 'grammar', path: '^grammar/', uses: ['base'] },
+  // How this package runs: where its files are, worker entries, the epoch clock, the simulator's mark.
+  { name: 'runtime', path: '^src/runtime/', uses: ['base'] },
+  // DuckDB helpers: values, connections, SQL quoting.
+  { name: 'db', path: '^src/db/', uses: ['base', 'runtime'] },
+  // The OpenAI-compatible HTTP client: chat, embeddings, retries, pricing.
+  { name: 'llm', path: '^src/llm/', uses: ['base', 'runtime'] },
+  // The cascade format and its runner (one run of one cascade over one input).
+  { name: 'cascade', path: '^src/cascade/', uses: ['base', 'runtime', 'llm'] },
+  // The statement log and metrics (unified_logs), written through DuckDB.
+  { name: 'obs', path: '^src/obs/', uses: ['base', 'runtime', 'db', 'cascade'] },
+  // Result tables and text rendering of values.
+  { name: 'output', path: '^src/output/', uses: ['base', 'db'] },
+  // The answer cache and calls in flight.
+  { name: 'cache', path: '^src/cache/', uses: ['base', 'runtime', 'db', 'obs'] },
+  // rvbbit.config.yaml, read by the CLI and the language server.
+  { name: 'config', path: '^src/config/', uses: ['base', 'llm'] },
+  // Piscina and threads: the worker pool, the chunk protocol, shared semaphores and abort flags.
+  { name: 'thread', path: '^src/thread/', uses: ['base', 'runtime', 'cascade'] },
+  // The LLM simulator: an OpenAI-compatible server. It shares nothing with the client but runtime/.
+  { name: 'sim', path: '^src/sim/', uses: ['base', 'runtime'] },
+  // Every decision made before calls: plans, cascade resolution, operators, rewrites, estimates.
+  { name: 'plan', path: '^src/plan/', uses: ['base', 'runtime', 'grammar', 'db', 'llm', 'cascade'] },
+  // Running planned chunks on the pool: dispatch, order, MAP output, progress.
+  {
+    name: 'exec',
+    path: '^src/exec/',
+    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'cache', 'llm', 'cascade', 'thread', 'plan'],
+  },
+  // The chunk queue on Redis (BullMQ): a pool that spans hosts.
+  { name: 'scale', path: '^src/scale/', uses: ['base', 'runtime', 'cascade', 'thread', 'plan'] },
+  // Semantic SQL: operators as DuckDB functions, their passes, embeddings.
+  {
+    name: 'semantic',
+    path: '^src/semantic/',
+    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'cache', 'llm', 'cascade', 'thread', 'plan', 'exec'],
+  },
+  // The engine and its sessions: one statement's path from text to rows.
+  {
+    name: 'engine',
+    path: '^src/engine/',
+    uses: [
+      'base',
+      'runtime',
+      'grammar',
+      'db',
+      'obs',
+      'output',
+      'cache',
+      'llm',
+      'cascade',
+      'thread',
+      'sim',
+      'plan',
+      'exec',
+      'scale',
+      'semantic',
+    ],
+  },
+  // The Postgres-wire server, over the engine's sessions.
+  {
+    name: 'server',
+    path: '^src/server/',
+    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'output', 'cascade', 'plan', 'exec', 'engine'],
+  },
+  // The language server: the grammar, the cascade catalog and the config.
+  { name: 'lsp', path: '^src/lsp/', uses: ['base', 'runtime', 'grammar', 'config', 'plan'] },
+  // The browser playground: the grammar only.
+  { name: 'playground', path: '^src/playground/', uses: ['base', 'grammar'] },
+  // The worker threads' entries: what runs inside a pool thread.
+  {
+    name: 'workers',
+    path: '^workers/',
+    uses: ['base', 'runtime', 'db', 'cache', 'llm', 'cascade', 'thread', 'semantic'],
+  },
+  // The command line: everything.
+  {
+    name: 'cli',
+    path: '^src/cli/',
+    uses: [
+      'base',
+      'runtime',
+      'grammar',
+      'db',
+      'obs',
+      'output',
+      'cache',
+      'llm',
+      'config',
+      'cascade',
+      'thread',
+      'sim',
+      'plan',
+      'exec',
+      'scale',
+      'semantic',
+      'engine',
+      'server',
+      'lsp',
+    ],
+  },
+  // The package's public API (src/index.ts).
+  {
+    name: 'api',
+    path: '^src/index[.]ts$',
+    uses: ['base', 'runtime', 'grammar', 'db', 'llm', 'cascade', 'sim', 'exec', 'engine', 'server'],
+  },
+];
+
+const byName = new Map(LAYERS.map((l) => [l.name, l]));
+for (const l of LAYERS)
+  for (const u of l.uses) if (!byName.has(u)) throw new Error(`layer ${l.name} uses unknown layer ${u}`);
+
+/** A layer's own folder plus every layer it may use. */
+const allowedPaths = (l) => [l.path, ...l.uses.map((u) => byName.get(u).path)];
+
+/** Source files that belong to no layer (a new top-level folder must be placed first). */
+const LAYERED = LAYERS.map((l) => l.path);
+
+module.exports = {
+  forbidden: [
+    ...LAYERS.map((l) => ({
+      name: `layer-${l.name}`,
+      comment: `${l.name} may import only: ${[l.name, ...l.uses].join(', ')} (.dependency-cruiser.cjs)`,
+      severity: 'error',
+      from: { path: l.path },
+      to: { path: '^(base|grammar|src|workers)/', pathNot: allowedPaths(l) },
+    })),
+    {
+      name: 'no-unlayered-source',
+      comment: 'every file under base/, grammar/, src/ and workers/ belongs to a layer',
+      severity: 'error',
+      from: { path: '^(base|grammar|src|workers)/', pathNot: LAYERED },
+      to: {},
+    },
+    {
+      name: 'no-circular',
+      comment: 'no import circle, not even through types',
+      severity: 'error',
+      from: { path: '^(base|grammar|src|workers)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'no-test-code-in-product',
+      comment: 'the product never imports tests, benches or test fixtures',
+      severity: 'error',
+      from: { path: '^(base|grammar|src|workers)/' },
+      to: { path: '^(test|bench)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(dist|node_modules)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};
