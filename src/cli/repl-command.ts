@@ -2,12 +2,8 @@
  * `rvbbit repl`: the interactive shell (repl-session.ts, loaded when it runs).
  */
 import type { Command } from 'commander';
-import type { OutputFormat } from '../output/output-format.js';
-import { addEngineFlags, type EngineFlags, formatArg } from './engine-flags.js';
-
-export interface ReplFlags extends EngineFlags {
-  format: OutputFormat;
-}
+import { addEngineFlags, formatArg } from './engine-flags.js';
+import type { ReplFlags } from './repl-session.js';
 
 export function registerRepl(program: Command): void {
   const cmd = program

@@ -11,14 +11,18 @@ import { createInterface, type Interface } from 'node:readline';
 import { readCliConfig } from '../config/cli-config.js';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
-import { engineFromFlags } from './engine-flags.js';
+import type { OutputFormat } from '../output/output-format.js';
+import { type EngineFlags, engineFromFlags } from './engine-flags.js';
 import { printError } from './print-error.js';
 import { changesCatalog, ReplCatalog } from './repl-catalog.js';
-import type { ReplFlags } from './repl-command.js';
 import { type CommandContext, isCommandLine, runCommand } from './repl-commands.js';
 import { type CompletionSources, completeLine } from './repl-completion.js';
 import { appendHistory, historyFile, loadHistory, StatementHistory } from './repl-history.js';
 import { runAndPrint } from './statement-printer.js';
+
+export interface ReplFlags extends EngineFlags {
+  format: OutputFormat;
+}
 
 export async function runRepl(flags: ReplFlags, debug: boolean): Promise<void> {
   let engine: Engine;

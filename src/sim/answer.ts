@@ -46,22 +46,12 @@
  * present); anything else gets plain text ("Yes."/"No." and the score for operator
  * prompts).
  */
+import type { SimChatBody, SimMessage } from './chat-request.js';
 import { unpackedRequests } from './packed.js';
 import { type ModelProfile, profiled } from './profile.js';
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
-
-export interface SimMessage {
-  readonly role: string;
-  readonly content: string;
-}
-
-export interface SimChatBody {
-  readonly model: string;
-  readonly messages: readonly SimMessage[];
-  readonly schema?: Readonly<Record<string, unknown>>;
-}
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
 export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfile): string {

@@ -1,5 +1,14 @@
 /** Reads a chat request body: model, messages, and the schema of a json_schema response_format. */
-import type { SimMessage } from './answer.js';
+export interface SimMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+export interface SimChatBody {
+  readonly model: string;
+  readonly messages: readonly SimMessage[];
+  readonly schema?: Readonly<Record<string, unknown>>;
+}
 
 export interface SimChatRequest {
   readonly model: string;

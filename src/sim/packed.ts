@@ -5,7 +5,7 @@
  * schema, the row's text as the user message. So packed and unpacked answers
  * agree exactly, seeded choices included.
  */
-import type { SimChatBody, SimMessage } from './answer.js';
+import type { SimChatBody, SimMessage } from './chat-request.js';
 
 const ROW = /<row>\n([\s\S]*?)\n<\/row>/g;
 const SCHEMA_LEAD = 'JSON Schema:\n';
