@@ -18,17 +18,19 @@ const END = '<!-- /layers -->';
 /** The block: a table of layers bottom to top, and a Mermaid graph of what each may import directly. */
 export function layersBlock() {
   const { layers } = require('../.dependency-cruiser.cjs');
-  const folder = (path) => path.replace(/^\^/, '').replace(/\[\.\]/g, '.').replace(/\$$/, '');
+  const folder = (path) =>
+    path
+      .replace(/^\^/, '')
+      .replace(/\[\.\]/g, '.')
+      .replace(/\$$/, '');
   const table = [
     '| layer | files | may import |',
     '| --- | --- | --- |',
     ...layers.map((l) => `| ${l.name} | \`${folder(l.path)}\` | ${l.uses.join(', ') || '(nothing)'} |`),
   ];
   // Only the edges no other allowed path implies, so the graph stays readable.
-  const reaches = (from, to, seen = new Set()) =>
-    layers
-      .find((l) => l.name === from)
-      .uses.some((u) => u === to || (!seen.has(u) && (seen.add(u), reaches(u, to, seen))));
+  const usesOf = new Map(layers.map((l) => [l.name, l.uses]));
+  const reaches = (from, to) => usesOf.get(from).some((u) => u === to || reaches(u, to));
   const edges = [];
   for (const l of layers)
     for (const u of l.uses)
