@@ -6,8 +6,9 @@
  *
  *   node --import tsx bench/cascade.bench.ts [runs=5000] [concurrency=64]
  */
-import { loadCascadeText, runCascade } from '../src/cascade/index.js';
-import { createLlmClient } from '../src/llm/index.js';
+import { loadCascadeText } from '../src/cascade/load-cascade.js';
+import { runCascade } from '../src/cascade/run-cascade.js';
+import { createLlmClient } from '../src/llm/client.js';
 import type { ChatRequest, LlmClient } from '../src/llm/types.js';
 import { startSimulator } from '../src/sim/index.js';
 

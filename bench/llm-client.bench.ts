@@ -7,7 +7,7 @@
  *   node --import tsx bench/llm-client.bench.ts [requests=20000] [concurrency=64] [rounds=3]
  */
 import { Pool } from 'undici';
-import { createLlmClient } from '../src/llm/index.js';
+import { createLlmClient } from '../src/llm/client.js';
 import { startSimulatorProcess } from '../src/sim/index.js';
 
 const total = Number(process.argv[2] ?? 20_000);

@@ -20,7 +20,7 @@ const { createEngine } = await import(fromSource ? '../src/index.ts' : '../dist/
 const n = Number(process.argv[2]);
 const baseUrl = process.argv[3];
 const engine = await createEngine({
-  cascadeRoots: [fileURLToPath(new URL('./cascades', import.meta.url))],
+  cascadeRoots: [fileURLToPath(new URL('./cascades/', import.meta.url))],
   provider: { baseUrl, maxConcurrency: 256 },
 });
 let peak = process.memoryUsage().rss;

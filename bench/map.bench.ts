@@ -23,7 +23,7 @@ import { createEngine, engineBuild, startSimulatorProcess } from './engine-under
 const which = process.argv[2] ?? 'all';
 console.log(`engine: ${engineBuild} (npm run build first; RVBBIT_BENCH_SOURCE=1 for the sources)`);
 const sim = await startSimulatorProcess({ latencyMs: 0 });
-const cascades = fileURLToPath(new URL('./cascades', import.meta.url));
+const cascades = fileURLToPath(new URL('./cascades/', import.meta.url));
 const engine = await createEngine({
   cascadeRoots: [cascades],
   provider: { baseUrl: sim.url, maxConcurrency: 1024 },

@@ -30,7 +30,7 @@ import { CpuMeter, type Processes } from './process-cpu.js';
 
 const N = Number(process.argv[2] ?? 6000);
 const LATENCIES = (process.argv[3] ?? '100,500').split(',').map(Number);
-const CASCADES = new URL('../test/fixtures/cascades/engine', import.meta.url).pathname;
+const CASCADES = new URL('../test/fixtures/cascades/engine/', import.meta.url).pathname;
 
 const mapSql = (n: number, parallel: number, tag: string) =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT i AS id, '${tag} ' || i AS text FROM range(${n}) t(i) ORDER BY i) WITH (cache = false, limit = 0)`;

@@ -32,10 +32,10 @@ import { addRatios, summarize } from './summarize.js';
 import { type CapturedCalls, startCapturer } from './yardsticks/capture.js';
 import { RawUndici } from './yardsticks/raw-undici.js';
 
-export const BENCH_CASCADES = fileURLToPath(new URL('./cascades', import.meta.url));
+export const BENCH_CASCADES = fileURLToPath(new URL('./cascades/', import.meta.url));
 /** The bench's cascades, then the shipped ones (the semantic operators' cascades live there). */
 export const CASCADE_ROOTS: readonly string[] = [BENCH_CASCADES, SHIPPED_CASCADES];
-export const DEFAULT_OUT = fileURLToPath(new URL('./results', import.meta.url));
+export const DEFAULT_OUT = fileURLToPath(new URL('./results/', import.meta.url));
 const SEED = 42;
 /** The engine's default worker count on this machine (cores − 1), recorded in the JSON. */
 const THREADS = defaultThreads();

@@ -4,7 +4,8 @@
  * warm, and the process-wide gate is shared through its buffer.
  */
 
-import { createLlmClient, SharedGate } from '../src/llm/index.js';
+import { createLlmClient } from '../src/llm/client.js';
+import { SharedGate } from '../src/llm/shared-gate.js';
 import type { LlmClient } from '../src/llm/types.js';
 import { engineWorkerData } from '../src/thread/worker-entry.js';
 

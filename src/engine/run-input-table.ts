@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
+import { createDuckDbHost } from '../cascade/duckdb-host.js';
 import type { CascadeHost } from '../cascade/host.js';
-import { createDuckDbHost } from '../cascade/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { runUserStatement } from '../db/query-result.js';

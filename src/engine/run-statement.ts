@@ -7,7 +7,9 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { rowCacheKey } from '../cache/cache-key.js';
-import { type RunResult, runCascade, sessionId } from '../cascade/index.js';
+import { runCascade } from '../cascade/run-cascade.js';
+import type { RunResult } from '../cascade/run-types.js';
+import { sessionId } from '../cascade/session-id.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName } from '../db/sql-text.js';

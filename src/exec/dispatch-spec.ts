@@ -6,7 +6,7 @@
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
-import type { Cascade } from '../cascade/index.js';
+import type { Cascade } from '../cascade/cascade-types.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';

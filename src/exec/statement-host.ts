@@ -7,9 +7,9 @@
  * streaming its input from.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Cascade } from '../cascade/cascade-types.js';
 import { createDuckDbHost } from '../cascade/duckdb-host.js';
 import type { CascadeHost, SqlResult } from '../cascade/host.js';
-import type { Cascade } from '../cascade/index.js';
 
 /** Whether a cascade has a cell that queries the host. */
 export function needsSqlHost(cascade: Cascade): boolean {

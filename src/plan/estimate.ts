@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
-import type { Cascade, LlmCell } from '../cascade/index.js';
+import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { costFromTable, type PriceTable } from '../llm/pricing.js';
 
 // js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held

@@ -13,7 +13,8 @@ import {
   type WithOptionValues,
   withValues,
 } from '../../grammar/index.js';
-import { type Cascade, loadCascade } from '../cascade/index.js';
+import type { Cascade } from '../cascade/cascade-types.js';
+import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 
 export interface TypedColumn {

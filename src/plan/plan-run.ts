@@ -3,8 +3,8 @@
  * loaded, the USING query limited. RUN and EXPLAIN RUN both take this plan.
  */
 import { type RunStatement, withValues } from '../../grammar/index.js';
-import type { Cascade } from '../cascade/index.js';
-import { loadCascade } from '../cascade/index.js';
+import type { Cascade } from '../cascade/cascade-types.js';
+import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 import { cacheSetting, limitedUsingSql, type PlanDefaults } from './plan-map.js';
 

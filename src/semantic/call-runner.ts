@@ -10,7 +10,7 @@
 
 import { RvbbitError } from '../../base/errors.js';
 import { CascadeErrorCode } from '../cascade/cascade-error.js';
-import type { Cascade } from '../cascade/index.js';
+import type { Cascade } from '../cascade/cascade-types.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { DispatchContext, DispatchTarget } from '../exec/dispatch-spec.js';
 import type { Progress } from '../exec/progress.js';

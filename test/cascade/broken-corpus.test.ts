@@ -6,10 +6,11 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CascadeError, loadCascade } from '../../src/cascade/index.js';
+import { CascadeError } from '../../src/cascade/cascade-error.js';
+import { loadCascade } from '../../src/cascade/load-cascade.js';
 import { GOLDEN } from './broken-corpus-golden.js';
 
-const dir = fileURLToPath(new URL('../fixtures/cascades/broken', import.meta.url));
+const dir = fileURLToPath(new URL('../fixtures/cascades/broken/', import.meta.url));
 
 test('the corpus has at least 25 files and every one is in the table', () => {
   const files = readdirSync(dir)

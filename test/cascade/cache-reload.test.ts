@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CascadeError, cascadeParseCount, clearCascadeCache, loadCascade } from '../../src/cascade/index.js';
+import { CascadeError } from '../../src/cascade/cascade-error.js';
+import { cascadeParseCount, clearCascadeCache, loadCascade } from '../../src/cascade/load-cascade.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rvbbit-cascade-'));
 const file = join(dir, 'c.yaml');

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadCascadeText, runCascade } from '../../src/cascade/index.js';
+import { loadCascadeText } from '../../src/cascade/load-cascade.js';
+import { runCascade } from '../../src/cascade/run-cascade.js';
 import type { LlmClient } from '../../src/llm/types.js';
 import { lastUser, startScripted, startSimRig } from './helpers.js';
 

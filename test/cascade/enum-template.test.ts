@@ -1,8 +1,9 @@
 /** Templated `enum` in an output_schema (src/cascade/enum-template.ts): parsing, rendering, load errors. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CascadeError } from '../../src/cascade/cascade-error.js';
 import { enumValues, findEnumTemplates, withEnums } from '../../src/cascade/enum-template.js';
-import { CascadeError, loadCascadeText } from '../../src/cascade/index.js';
+import { loadCascadeText } from '../../src/cascade/load-cascade.js';
 
 test('a rendered value becomes the list: text split on commas, lists kept, empties and repeats dropped', () => {
   assert.equal(enumValues('good, bad,, good ,neutral'), ['good', 'bad', 'neutral']);

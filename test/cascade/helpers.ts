@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLlmClient } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
 import type { LlmClient } from '../../src/llm/types.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 

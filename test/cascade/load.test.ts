@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CascadeError, loadCascade, loadCascadeText } from '../../src/cascade/index.js';
+import { CascadeError } from '../../src/cascade/cascade-error.js';
+import { loadCascade, loadCascadeText } from '../../src/cascade/load-cascade.js';
 
-const examples = fileURLToPath(new URL('../../examples/cascades/traits', import.meta.url));
-const fixtures = fileURLToPath(new URL('../fixtures/cascades', import.meta.url));
+const examples = fileURLToPath(new URL('../../examples/cascades/traits/', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/cascades/', import.meta.url));
 
 test('the README example extract_brand loads into frozen Cascade data', async () => {
   const c = await loadCascade(`${examples}extract_brand.yaml`);

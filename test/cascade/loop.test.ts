@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadCascadeText, runCascade } from '../../src/cascade/index.js';
+import { loadCascadeText } from '../../src/cascade/load-cascade.js';
+import { runCascade } from '../../src/cascade/run-cascade.js';
 import { lastUser, startScripted, startSimRig } from './helpers.js';
 
 const refine = (maxTurns: number, loopUntil = true) =>

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadCascade, loadCascadeText, runCascade } from '../../src/cascade/index.js';
+import { loadCascade, loadCascadeText } from '../../src/cascade/load-cascade.js';
+import { runCascade } from '../../src/cascade/run-cascade.js';
 import { lastUser, startScripted, startSimRig } from './helpers.js';
 
 const example = fileURLToPath(new URL('../../examples/cascades/traits/extract_brand.yaml', import.meta.url));

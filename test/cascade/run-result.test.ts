@@ -1,15 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  CascadeError,
-  type CellCache,
-  checkInputs,
-  loadCascade,
-  loadCascadeText,
-  missingInputs,
-  runCascade,
-} from '../../src/cascade/index.js';
+import { CascadeError } from '../../src/cascade/cascade-error.js';
+import { loadCascade, loadCascadeText } from '../../src/cascade/load-cascade.js';
+import { checkInputs, missingInputs, runCascade } from '../../src/cascade/run-cascade.js';
+import type { CellCache } from '../../src/cascade/run-types.js';
 import { startScripted, startSimRig } from './helpers.js';
 
 const example = fileURLToPath(new URL('../../examples/cascades/traits/extract_brand.yaml', import.meta.url));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ADJECTIVES, CREATURES, SESSION_ID_PATTERN, sessionId } from '../../src/cascade/index.js';
+import { ADJECTIVES, CREATURES, SESSION_ID_PATTERN, sessionId } from '../../src/cascade/session-id.js';
 
 test('woodland names: <adjective>-<creature>-<6 hex>, from 40 words each', () => {
   assert.is(ADJECTIVES.length, 40);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createDuckDbHost } from '../../src/cascade/index.js';
+import { createDuckDbHost } from '../../src/cascade/duckdb-host.js';
 
 let con: DuckDBConnection;
 let dir: string;

@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createDuckDbHost, loadCascade, loadCascadeText, runCascade } from '../../src/cascade/index.js';
+import { createDuckDbHost } from '../../src/cascade/duckdb-host.js';
+import { loadCascade, loadCascadeText } from '../../src/cascade/load-cascade.js';
+import { runCascade } from '../../src/cascade/run-cascade.js';
 import type { LlmClient } from '../../src/llm/types.js';
 import { startSimRig } from './helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
 import { SIM_EMBEDDING_DIMS, simEmbedding } from '../../src/sim/embeddings.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { codeOf, fast } from '../llm/helpers.js';

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 
-export const ENGINE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/engine', import.meta.url));
+export const ENGINE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/engine/', import.meta.url));
 
 export interface Fixture {
   readonly engine: Engine;

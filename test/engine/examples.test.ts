@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simulatorEnv } from '../../src/llm/config.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const env = simulatorEnv();
 
 test('the README library example (built, importing the package by name) runs against the built-in simulator and prints 5 typed rows', () => {

@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ResultCache } from '../../src/cache/result-cache.js';
-import { loadCascade } from '../../src/cascade/index.js';
+import { loadCascade } from '../../src/cascade/load-cascade.js';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import type { DispatchContext, DispatchTarget } from '../../src/exec/dispatch-spec.js';
 import { RowDispatch } from '../../src/exec/row-dispatch.js';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, codeOf, fast } from './helpers.js';
 
@@ -47,7 +47,7 @@ test('a larger maxResponseBytes lets a 10 MB answer through', async () => {
 });
 
 test('a fenced ```json answer counts as JSON', async () => {
-  const { parseJsonAnswer } = await import('../../src/llm/index.js');
+  const { parseJsonAnswer } = await import('../../src/llm/structured.js');
   assert.equal(parseJsonAnswer('Here:\n```json\n{"a":1}\n```'), { a: 1 });
   assert.is(parseJsonAnswer('{"a":'), undefined);
 });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, codeOf } from './helpers.js';
 

@@ -10,7 +10,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { providerOfFlags } from '../../src/cli/engine-flags.js';
 import { providerOptionFromConfig } from '../../src/engine/provider.js';
-import { createLlmClient, redact, resolveLlmConfig } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import { resolveLlmConfig } from '../../src/llm/config.js';
+import { redact } from '../../src/llm/errors.js';
 
 function dirWith(yaml: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-merge-'));

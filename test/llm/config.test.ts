@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { resolveLlmConfig } from '../../src/llm/index.js';
+import { resolveLlmConfig } from '../../src/llm/config.js';
 
 const dirs: string[] = [];
 function dirWith(yaml?: string): string {

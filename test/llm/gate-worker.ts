@@ -1,6 +1,7 @@
 /** Worker for shared-gate.test.ts: runs `calls` chats through a gate rebuilt from the shared buffer. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLlmClient, SharedGate } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import { SharedGate } from '../../src/llm/shared-gate.js';
 
 const { buffer, url, calls, id, grabAndDie } = workerData as {
   buffer: SharedArrayBuffer;

@@ -1,5 +1,5 @@
 /** Shared bits of the LLM client tests. */
-import type { ChatRequest } from '../../src/llm/index.js';
+import type { ChatRequest } from '../../src/llm/types.js';
 
 export const fast = { baseMs: 5, maxMs: 20 } as const;
 

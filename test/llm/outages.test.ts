@@ -6,7 +6,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient, type RetryEvent } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import type { RetryEvent } from '../../src/llm/retry.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, codeOf, wait } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient, parseRetryAfter, type RetryEvent } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import { parseRetryAfter, type RetryEvent } from '../../src/llm/retry.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, fast } from './helpers.js';
 

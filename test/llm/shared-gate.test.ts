@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient, SharedGate } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import { SharedGate } from '../../src/llm/shared-gate.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, wait } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLlmClient } from '../../src/llm/index.js';
+import { createLlmClient } from '../../src/llm/client.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask } from './helpers.js';
 

@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { simulatorEnv } from '../../src/llm/config.js';
 import { installPackage } from './installed.js';
 
-const FIXTURES = fileURLToPath(new URL('../fixtures/consumer', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
 const pkg = installPackage();
 for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(pkg.dir, f));
 const NO_PROVIDER = simulatorEnv();

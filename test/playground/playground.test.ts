@@ -11,7 +11,7 @@ import { format, parse, stripSpans } from '../../grammar/index.js';
 import { PLAYGROUND_PAGE } from '../../scripts/playground/page.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = new URL('../../test-artifacts', import.meta.url);
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const PAGE_URL = pathToFileURL(PLAYGROUND_PAGE).href;
 
 let browser: Browser;

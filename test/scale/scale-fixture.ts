@@ -11,7 +11,7 @@ import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../
 import { type Running, start, waitFor } from '../cli/helpers.js';
 import { type RedisHandle, startRedis } from './redis-server.js';
 
-export const ENGINE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/engine', import.meta.url));
+export const ENGINE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/engine/', import.meta.url));
 
 /** No provider key of the test machine reaches a worker. */
 const NO_KEYS = { RVBBIT_API_KEY: '', OPENAI_API_KEY: '', OPENROUTER_API_KEY: '', RVBBIT_CONFIG: '' };

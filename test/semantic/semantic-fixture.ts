@@ -13,12 +13,12 @@ import {
   startSimulatorProcess,
 } from '../../src/sim/index.js';
 
-export const EXTRA_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-extra', import.meta.url));
+export const EXTRA_CASCADES = fileURLToPath(new URL('../fixtures/cascades/semantic-extra/', import.meta.url));
 export const BROKEN_TEMPLATE_CASCADES = fileURLToPath(
-  new URL('../fixtures/cascades/semantic-broken-template', import.meta.url),
+  new URL('../fixtures/cascades/semantic-broken-template/', import.meta.url),
 );
 export const COLLIDE_CASCADES = fileURLToPath(
-  new URL('../fixtures/cascades/semantic-collide', import.meta.url),
+  new URL('../fixtures/cascades/semantic-collide/', import.meta.url),
 );
 
 export const STRATEGIES = ['batch', 'sequential', 'vectorized', 'union_all'] as const;
