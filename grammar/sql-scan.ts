@@ -152,3 +152,50 @@ function fail(
   tokens.push({ type, start: s, end });
   return { tokens, error: { code, offset: s, what } };
 }
+
+/**
+ * Index of the first character of `text` from `start` that is neither
+ * whitespace nor a comment (`-- …` to the end of the line, nested `/* … *\/`);
+ * an unterminated block comment is left where it starts. The one skipper for
+ * code that reads a statement's leading words (the Postgres server's).
+ */
+export function skipSpaceAndComments(text: string, start = 0): number {
+  const end = text.length;
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    const n = i + 1 < end ? text.charCodeAt(i + 1) : -1;
+    if (c === 45 && n === 45) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? end : nl + 1;
+    } else if (c === 47 && n === 42) {
+      const e = skipBlockComment(text, i, end);
+      if (e < 0) return i;
+      i = e;
+    } else if (isSpace(c)) i++;
+    else return i;
+  }
+  return i;
+}
+
+/** `text` from its first character that is neither whitespace nor a comment. */
+export function withoutLeadingComments(text: string): string {
+  return text.slice(skipSpaceAndComments(text));
+}
+
+// Whitespace as JavaScript's `\s` has it (the server's leading-word regexes agreed on that).
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0xfeff ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}

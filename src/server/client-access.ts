@@ -20,6 +20,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import type { Engine } from '../engine/engine.js';
 import { type EngineFileGuard, engineFileGuard } from './engine-file-guard.js';
 import { type EngineFiles, findEngineFiles, vetAllowedFolders } from './engine-files.js';
@@ -72,7 +73,7 @@ export async function closeFilesToClients(
  * answers "permission denied to set parameter" (42501) the same way.
  */
 export function refuseSharedSetting(sql: string, shared: SharedSettings): void {
-  const text = sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '');
+  const text = withoutLeadingComments(sql);
   const m = /^\s*(?:SET|RESET|PRAGMA)\s+(?:(?:GLOBAL|SESSION|LOCAL)\s+)?"?([A-Za-z_]\w*)"?/i.exec(text);
   const name = m?.[1]?.toLowerCase();
   if (name === undefined || !shared.has(name)) return;

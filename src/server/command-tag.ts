@@ -3,14 +3,12 @@
  * a statement returns rows, decided from its leading keywords and its result.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html (CommandComplete)
  */
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
 
 /** The statement's first words, upper-cased, after comments and annotations. */
 export function leadingWords(sql: string, n = 2): string[] {
-  const text = sql
-    .replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '')
-    .trimStart()
-    .replace(/^\(+\s*/, '');
+  const text = withoutLeadingComments(sql).replace(/^\(+\s*/, '');
   return (text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,4}/)?.[0] ?? '')
     .split(/\s+/)
     .slice(0, n)

@@ -17,6 +17,7 @@ import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { type CastingContext, CsvError, type Parser, parse } from 'csv-parse';
 import { RvbbitError } from '../../base/errors.js';
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { BinaryCopyReader } from './copy-in-binary.js';
 import { copyOptions } from './copy-out.js';
@@ -51,7 +52,7 @@ const CSV_SLICE_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 export function parseCopyIn(sql: string): CopyIn | undefined {
-  const text = sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '');
+  const text = withoutLeadingComments(sql);
   const m = COPY_FROM_STDIN.exec(text);
   if (!m?.groups) return undefined;
   return {

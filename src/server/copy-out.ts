@@ -13,6 +13,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { rowKeys } from '../db/query-result.js';
 import { ArraySource, openStream, type RowSource, SEND_BATCH_ROWS } from './cursor-source.js';
 import * as msg from './message-writer.js';
@@ -35,7 +36,7 @@ const COPY_TO_STDOUT =
 
 /** The COPY … TO STDOUT in `sql`, or undefined when it is something else. Throws on COPY FROM STDIN. */
 export function parseCopyOut(sql: string): CopyOut | undefined {
-  const text = sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '');
+  const text = withoutLeadingComments(sql);
   const m = COPY_TO_STDOUT.exec(text);
   if (!m?.groups) return undefined;
   const { query, table, cols, opts = '' } = m.groups;

@@ -20,6 +20,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import type { ResultColumn } from '../db/query-result.js';
 import { quoteString } from '../db/sql-text.js';
 import type { Session } from '../engine/session.js';
@@ -70,11 +71,7 @@ function fetchCount(direction: string | undefined): number {
   });
 }
 
-const strip = (sql: string): string =>
-  sql
-    .replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/g, '')
-    .trim()
-    .replace(/;\s*$/, '');
+const strip = (sql: string): string => withoutLeadingComments(sql).trim().replace(/;\s*$/, '');
 
 export class Cursors {
   private readonly open = new Map<string, Cursor>();
