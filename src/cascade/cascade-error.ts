@@ -20,7 +20,7 @@ export interface CascadeProblem extends CascadeErrorDetail {
 }
 
 /** Message format: `file:line:col: path: what was wrong` (no line:col when there is no position, line 0). */
-export function formatProblem(p: CascadeProblem): string {
+function formatProblem(p: CascadeProblem): string {
   const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
   return p.path ? `${where}: ${p.path}: ${p.what}` : `${where}: ${p.what}`;
 }

@@ -32,22 +32,6 @@ const takes = {
   },
 } as const;
 
-export const CELL_KEYS = [
-  'name',
-  'instructions',
-  'model',
-  'output_schema',
-  'tool',
-  'inputs',
-  'rules',
-  'takes',
-  'tackle',
-  'traits',
-  'skills',
-  'soundings',
-  'candidates',
-] as const;
-
 const cell = {
   type: 'object',
   additionalProperties: false,
@@ -138,16 +122,6 @@ const sqlFunction = {
     },
   },
 } as const;
-
-export const TOP_LEVEL_KEYS = [
-  'cascade_id',
-  'description',
-  'inputs_schema',
-  'cells',
-  'phases',
-  'model',
-  'sql_function',
-] as const;
 
 export const cascadeSchema = {
   type: 'object',

@@ -9,7 +9,7 @@ export const ToolName = { SqlData: 'sql_data', Echo: 'echo' } as const;
 export type ToolName = (typeof ToolName)[keyof typeof ToolName];
 export const TOOL_NAMES: readonly ToolName[] = Object.values(ToolName);
 
-export interface CellRules {
+interface CellRules {
   /** Attempts when the output fails validation (default 2). */
   readonly maxAttempts: number;
   /** Turns for a looping cell (default 1). */
@@ -48,7 +48,6 @@ export interface ToolCell {
 }
 
 export type Cell = LlmCell | ToolCell;
-export type CellKind = Cell['kind'];
 
 export interface SqlFunctionArg {
   readonly name: string;

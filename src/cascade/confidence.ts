@@ -7,7 +7,7 @@
  */
 type Schema = Readonly<Record<string, unknown>>;
 
-export const CONFIDENCE_KEY = 'confidence';
+const CONFIDENCE_KEY = 'confidence';
 
 export const CONFIDENCE_LINE =
   '\n\nAlso give "confidence": how sure you are of this answer, from 0 (a guess) to 1 (certain).';

@@ -2,7 +2,7 @@
  * What a cascade may ask of its host. The engine binds this to its DuckDB
  * connection (read-only); tests bind it to a real in-memory DuckDB.
  */
-export interface SqlColumn {
+interface SqlColumn {
   readonly name: string;
   readonly type: string;
 }

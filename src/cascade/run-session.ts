@@ -8,7 +8,7 @@ import type { Cascade } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import type { CallRecord, RunContext, RunUsage } from './run-types.js';
 
-export const DEFAULT_MAX_ANSWER_CHARS = 1_048_576;
+const DEFAULT_MAX_ANSWER_CHARS = 1_048_576;
 
 /** The signal of a run nobody can cancel and nothing times out: never aborts. */
 const NEVER = new AbortController().signal;

@@ -16,7 +16,7 @@ import type { RunSession } from './run-session.js';
 import { evaluateTemplate } from './templates.js';
 
 /** Rows `sql_data` returns when `limit` is not given. */
-export const SQL_DATA_DEFAULT_LIMIT = 10_000;
+const SQL_DATA_DEFAULT_LIMIT = 10_000;
 
 type Tool = (session: RunSession, inputs: Record<string, unknown>) => Promise<unknown>;
 

@@ -11,7 +11,7 @@ export interface Position {
   readonly column: number;
 }
 
-export interface YamlProblem extends Position {
+interface YamlProblem extends Position {
   readonly what: string;
 }
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 
 /** Cascade files under `path` (or `path` itself), sorted. */
-export function cascadeFiles(path: string): string[] {
+function cascadeFiles(path: string): string[] {
   const info = statSync(path);
   if (info.isFile()) return [path];
   const out: string[] = [];

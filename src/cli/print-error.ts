@@ -4,7 +4,7 @@
  */
 import { RvbbitError } from '../../base/errors.js';
 
-export function errorText(err: unknown, debug: boolean): string {
+function errorText(err: unknown, debug: boolean): string {
   if (debug && err instanceof Error && err.stack) {
     const code = err instanceof RvbbitError ? `[${err.code}] ` : '';
     return `${code}${err.stack}\n`;

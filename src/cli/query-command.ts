@@ -22,7 +22,7 @@ interface QueryFlags extends EngineFlags {
 /** One `-c` text or one `-f` path, in the order the command line gave them. */
 type SqlSource = { readonly command: string } | { readonly file: string };
 
-export const QUERY_EXIT = { ok: 0, error: 1, usage: 2, rowsFailed: 3, cancelled: 130 } as const;
+const QUERY_EXIT = { ok: 0, error: 1, usage: 2, rowsFailed: 3, cancelled: 130 } as const;
 
 export function registerQuery(program: Command): void {
   // Commander keeps each option's values apart; psql runs -c and -f mixed, in

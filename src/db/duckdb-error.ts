@@ -14,7 +14,7 @@ export interface TextOrigin {
 }
 
 /** Line and column (1-based) of DuckDB's caret within the text it ran, if it drew one. */
-export function caretPosition(message: string): { line: number; column: number } | undefined {
+function caretPosition(message: string): { line: number; column: number } | undefined {
   const m = /^LINE (\d+): .*\n( *)\^/m.exec(message);
   if (!m) return undefined;
   const prefix = `LINE ${m[1]}: `.length;

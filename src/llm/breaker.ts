@@ -35,7 +35,7 @@ export interface BreakerOptions {
   readonly probeEveryMs?: number;
 }
 
-export const BREAKER_DEFAULTS: Required<BreakerOptions> = {
+const BREAKER_DEFAULTS: Required<BreakerOptions> = {
   failures: 5,
   openAfterMs: 1000,
   downAfterMs: 8000,

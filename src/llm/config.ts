@@ -36,12 +36,7 @@ export type ResolvedLlmConfig = Omit<LlmClientOptions, 'baseUrl'> & {
 };
 
 /** The variables that point the engine at a provider. */
-export const PROVIDER_ENV = [
-  'RVBBIT_BASE_URL',
-  'RVBBIT_API_KEY',
-  'OPENAI_API_KEY',
-  'OPENROUTER_API_KEY',
-] as const;
+const PROVIDER_ENV = ['RVBBIT_BASE_URL', 'RVBBIT_API_KEY', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY'] as const;
 
 /** `env` with every provider variable emptied: the engine answers with its simulator (tests, benches, demos). */
 export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -129,7 +124,7 @@ function checkUrl(url: string, where: string): void {
 }
 
 /** Reads and checks the `llm:` section; errors name the file, the line and the key path. */
-export function readConfigFile(file: string): FileConfig {
+function readConfigFile(file: string): FileConfig {
   const text = readFileSync(file, 'utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });

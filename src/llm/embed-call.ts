@@ -98,7 +98,7 @@ export async function embedCall(
 type EmbedAnswer = Omit<EmbedResult, 'durationMs' | 'attempts'>;
 
 /** An OpenAI embeddings body → one Float32Array per input, by `index`. */
-export function readEmbeddings(
+function readEmbeddings(
   reply: HttpReply,
   model: string,
   count: number,

@@ -15,7 +15,7 @@ const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
 /** The reason an attempt's own deadline aborts it with. */
 const DEADLINE = new Error('attempt deadline');
 
-export interface HttpAttempt {
+interface HttpAttempt {
   readonly path: string;
   readonly body: string;
   readonly headers: Record<string, string>;

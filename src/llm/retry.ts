@@ -59,7 +59,7 @@ export interface RetryPolicy {
 }
 
 /** "Equal jitter": half the exponential step fixed, half random. */
-export function backoffDelay(attempt: number, b: BackoffOptions, random: () => number = Math.random): number {
+function backoffDelay(attempt: number, b: BackoffOptions, random: () => number = Math.random): number {
   const step = Math.min(b.maxMs, b.baseMs * 2 ** Math.max(0, attempt - 1));
   return step / 2 + random() * (step / 2);
 }
@@ -99,7 +99,7 @@ function isRateLimit(err: RetryableFailure): boolean {
 }
 
 /** No connection or a 5xx: the provider is failing, not this request. */
-export function isOutage(err: RetryableFailure): boolean {
+function isOutage(err: RetryableFailure): boolean {
   return err.code === LLM_ERROR.CONNECTION || (err.status !== null && err.status >= 500);
 }
 

@@ -4,7 +4,7 @@
  * simulator behind one) can serve it.
  */
 
-export type ChatRole = 'system' | 'user' | 'assistant';
+type ChatRole = 'system' | 'user' | 'assistant';
 
 export interface ChatMessage {
   readonly role: ChatRole;

@@ -13,7 +13,6 @@
  * reads it), which a session fills with its own rows from the log database
  * before any statement that names them.
  */
-import { existsSync } from 'node:fs';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import { ensureRvbbitSchema, LOG_TABLES, type LogTable, logViews, type RvbbitStore } from './schema.js';
@@ -66,12 +65,6 @@ export async function openPrivateLogs(
     }
   });
   return { q, store: logStore, instance };
-}
-
-/** Whether a private log file already exists beside `database` (for messages and tests). */
-export function hasPrivateLogFile(database: string | undefined): boolean {
-  const file = privateLogFile(database);
-  return file !== null && existsSync(file);
 }
 
 /**

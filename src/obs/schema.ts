@@ -21,7 +21,7 @@ export interface RvbbitStore {
 /** In a database file: schema `rvbbit`, so the cache and logs persist with the data. */
 export const FILE_STORE: RvbbitStore = { catalog: null, schema: 'rvbbit', durableWithinMs: 250 };
 /** In-memory: a compressed in-memory database attached as `rvbbit` (see ensureRvbbitSchema). */
-export const MEMORY_STORE: RvbbitStore = { catalog: 'rvbbit', schema: 'main' };
+const MEMORY_STORE: RvbbitStore = { catalog: 'rvbbit', schema: 'main' };
 
 const CACHE_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.cache (

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 export const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
 
-export const PACKAGE_ROOT = new URL(RUNS_FROM_SOURCE ? '../../' : '../', import.meta.url);
+const PACKAGE_ROOT = new URL(RUNS_FROM_SOURCE ? '../../' : '../', import.meta.url);
 
 /** The shipped cascades (semantic operators, examples' traits are elsewhere). */
 export const SHIPPED_CASCADES = packagePath('cascades/');

@@ -1,6 +1,5 @@
 /** The LLM simulator: an OpenAI-compatible server for the quick start, tests and benchmarks. */
-export { answerFor } from './answer.js';
 export type { LatencyDistribution, SimOutage, SimQuirk, SimulatorOptions } from './options.js';
 export { type SimulatorProcessHandle, startSimulatorProcess } from './process.js';
-export { SIMULATOR_HEADER, type SimulatorHandle, startSimulator } from './server.js';
+export { type SimulatorHandle, startSimulator } from './server.js';
 export type { SeenRequest, SimulatorStats } from './stats.js';

@@ -4,7 +4,7 @@
  */
 import { coverage, isNegated, similarity } from './words.js';
 
-export interface Verdict {
+interface Verdict {
   /** 0..1 word overlap between the two blocks. */
   readonly score: number;
   readonly result: boolean;
@@ -27,9 +27,9 @@ export interface PromptContext {
 const TAG = /<([a-z_]+)>([\s\S]*?)<\/\1>/g;
 
 /** Threshold above which a coverage score means "yes". */
-export const YES_AT = 0.2;
+const YES_AT = 0.2;
 /** Threshold above which two values name the same thing. */
-export const SAME_AT = 0.5;
+const SAME_AT = 0.5;
 
 export function readBlocks(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();

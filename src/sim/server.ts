@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RvbbitError } from '../../base/errors.js';
-import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { handleChat } from './chat-handler.js';
 import { errorBody } from './completion.js';
 import { handleEmbeddings } from './embeddings.js';
@@ -120,9 +119,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   outage.apply();
   return handle;
 }
-
-/** The value of the header that marks the simulator's answers. */
-export const SIMULATOR_HEADER = SIM_HEADER;
 
 /**
  * The `outage` option's listening side: a `refuse` outage closes the
