@@ -3,14 +3,46 @@
  * ClientContext) and the ParameterStatus values it is told at login; the
  * client's emulated catalog is queued for creation here (catalog-setup.ts).
  */
+import type { Grammar } from '../../grammar/index.js';
+import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { serverParameters } from './catalog-queries.js';
 import { prepareCatalog } from './catalog-setup.js';
-import type { ConnectionHost } from './pg-connection.js';
-import type { ClientContext } from './statement-executor.js';
+import type { SharedSettings } from './client-access.js';
+import type { ServerLimits } from './server-options.js';
+
+/** What a client's statements run against; fixed once the client is authenticated. */
+export interface ClientContext {
+  readonly session: Session;
+  /** SET values, answered by SHOW and current_setting(). */
+  readonly settings: Map<string, string>;
+  /** Startup parameters and the server's ParameterStatus values. */
+  readonly params: Record<string, string>;
+  /** The BackendKeyData process id. */
+  readonly pid: number;
+  /** The engine's grammar, with the operator catalog's words: statements are split with it. */
+  readonly grammar?: Grammar;
+  /** pg_cancel_backend: cancels another connection's statement; false for an unknown pid. */
+  readonly cancelBackend?: (pid: number) => boolean;
+  /** DuckDB settings every session shares, which a client may not change. */
+  readonly sharedSettings?: SharedSettings;
+  readonly limits: ServerLimits;
+  readonly log?: (line: string) => void;
+}
+
+/** What a client's context takes from its server (the server's ConnectionHost has it). */
+export interface ClientHost {
+  readonly engine: Engine;
+  readonly limits: ServerLimits;
+  readonly log?: (line: string) => void;
+  /** pg_cancel_backend(pid) from any client: true if a connection has that pid. */
+  cancelBackend(pid: number): boolean;
+  /** DuckDB settings every session shares, which clients may not change. */
+  readonly sharedSettings: SharedSettings;
+}
 
 export function clientContext(
-  host: ConnectionHost,
+  host: ClientHost,
   session: Session,
   user: string,
   startup: Readonly<Record<string, string>>,

@@ -13,8 +13,8 @@ import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { isPlainSql } from '../plan/plan.js';
 import { specialQuery } from './catalog-queries.js';
-import { leadingWords, ROW_COMMANDS } from './command-tag.js';
 import { pgLiteralsForDuckDB } from './pg-literals.js';
+import { classifyStatement } from './statement-class.js';
 
 type Row = Record<string, unknown>;
 
@@ -133,7 +133,7 @@ export async function openStream(
   settings: Map<string, string>,
   params: Record<string, string>,
 ): Promise<StreamSource | undefined> {
-  if (!grammar || !ROW_COMMANDS.has(leadingWords(sql, 1)[0] ?? '')) return undefined;
+  if (!grammar || !classifyStatement(sql).query) return undefined;
   if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
   const parsed = grammar.parse(sql);
   const stmt = parsed.statements[0];

@@ -26,6 +26,7 @@ import { quoteString } from '../db/sql-text.js';
 import type { Session } from '../engine/session.js';
 import type { Completion } from './command-tag.js';
 import { ArraySource, cursorError, openStream, type RowSource, StreamSource } from './cursor-source.js';
+import type { StatementClass } from './statement-class.js';
 import type { RunContext, StatementOutcome } from './statement-runner.js';
 
 interface Cursor {
@@ -73,14 +74,17 @@ function fetchCount(direction: string | undefined): number {
 
 const strip = (sql: string): string => withoutLeadingComments(sql).trim().replace(/;\s*$/, '');
 
+/** The statements of cursors, which Cursors.run answers. */
+const CURSOR_WORDS: ReadonlySet<string> = new Set(['DECLARE', 'FETCH', 'MOVE', 'CLOSE']);
+
 export class Cursors {
   private readonly open = new Map<string, Cursor>();
   /** Portals (extended protocol) that stream: spilled, like cursors, before another statement runs. */
   private readonly streams = new Set<RowSource>();
 
   /** True if `sql` is DECLARE, FETCH, MOVE or CLOSE, or reads pg_cursors (answered by run). */
-  static handles(sql: string): boolean {
-    return /^(DECLARE|FETCH|MOVE|CLOSE)\b/i.test(strip(sql)) || READS_PG_CURSORS.test(sql);
+  static handles(sql: string, cls: StatementClass): boolean {
+    return CURSOR_WORDS.has(cls.first) || READS_PG_CURSORS.test(sql);
   }
 
   /** The open cursor `name` (as the protocol names it: case kept) as a portal, or undefined. */

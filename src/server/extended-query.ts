@@ -18,6 +18,7 @@ import type { ReplyBuffer } from './reply-buffer.js';
 import { asDescribed, statementColumns } from './result-columns.js';
 import { sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
+import { classifyStatement } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
 import type { StatementOutcome } from './statement-runner.js';
 import {
@@ -128,7 +129,12 @@ export class ExtendedQuery {
       this.refuse('UNKNOWN_TYPE_OID', `type with OID ${unknown >>> 0} does not exist`);
       return;
     }
-    this.statements.set(name, { sql, paramOids: oids, paramCount: parameterCount(sql, oids.length) });
+    this.statements.set(name, {
+      sql,
+      paramOids: oids,
+      cls: classifyStatement(sql),
+      paramCount: parameterCount(sql, oids.length),
+    });
     this.replies.send(msg.parseComplete());
   }
 
@@ -267,7 +273,7 @@ export class ExtendedQuery {
   private columnsOf(statement: PreparedStatement): Promise<readonly ResultColumn[]> {
     let columns = this.columns.get(statement);
     if (!columns) {
-      columns = statementColumns(this.executor, statement.sql, statement.paramOids);
+      columns = statementColumns(this.executor, statement);
       // A statement that failed to plan is planned again at its next Describe (its table may exist by then).
       columns.catch(() => this.columns.delete(statement));
       this.columns.set(statement, columns);
@@ -425,7 +431,7 @@ export class ExtendedQuery {
   }
 
   private async outcomeOf(portal: Portal): Promise<StatementOutcome> {
-    portal.outcome ??= await this.executor.run(portal.statement.sql, portal.values);
+    portal.outcome ??= await this.executor.run(portal.statement.sql, portal.values, portal.statement.cls);
     return portal.outcome;
   }
 

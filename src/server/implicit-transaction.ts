@@ -9,19 +9,8 @@
  * implicit block.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
  */
-import { leadingWords } from './command-tag.js';
+import type { StatementClass } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
-
-export type TransactionWord = 'begin' | 'end' | undefined;
-
-/** BEGIN / START TRANSACTION, or COMMIT / END / ROLLBACK / ABORT (not ROLLBACK TO a savepoint, PREPARE TRANSACTION …). */
-export function transactionWord(sql: string): TransactionWord {
-  const [first = '', second = ''] = leadingWords(sql, 2);
-  if (first === 'BEGIN' || (first === 'START' && second === 'TRANSACTION')) return 'begin';
-  if (['COMMIT', 'END', 'ABORT'].includes(first)) return 'end';
-  if (first === 'ROLLBACK' && second !== 'TO') return 'end';
-  return undefined;
-}
 
 export class ImplicitTransaction {
   /** DuckDB has a transaction open for the implicit block. */
@@ -34,14 +23,13 @@ export class ImplicitTransaction {
    * while one is open turns it into the client's block: true then, and the
    * statement is done (its CommandComplete is the caller's to send).
    */
-  async before(sql: string): Promise<boolean> {
-    const word = transactionWord(sql);
-    if (word === 'begin' && this.open) {
+  async before(cls: StatementClass): Promise<boolean> {
+    if (cls.tx === 'begin' && this.open) {
       this.setOpen(false);
       this.executor.adoptTransaction();
       return true;
     }
-    if (word === undefined && !this.open && this.executor.txStatus === 'I') {
+    if (cls.tx === 'none' && !this.open && this.executor.txStatus === 'I') {
       await this.executor.client.session.q.run((con) => con.run('BEGIN TRANSACTION'));
       this.setOpen(true);
     }
@@ -49,8 +37,8 @@ export class ImplicitTransaction {
   }
 
   /** After a statement succeeded: a COMMIT or ROLLBACK of the implicit block closed it. */
-  after(sql: string): void {
-    if (!this.open || transactionWord(sql) !== 'end') return;
+  after(cls: StatementClass): void {
+    if (!this.open || cls.tx !== 'end') return;
     this.setOpen(false);
     this.executor.warnNoTransaction();
   }

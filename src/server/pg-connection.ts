@@ -9,10 +9,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { RvbbitError } from '../../base/errors.js';
-import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
-import type { SharedSettings } from './client-access.js';
-import { clientContext } from './client-context.js';
+import { type ClientHost, clientContext } from './client-context.js';
 import type { CopyInSink } from './copy-in.js';
 import { type EngineFileGuard, guardConnection } from './engine-file-guard.js';
 import { ExtendedQuery } from './extended-query.js';
@@ -22,29 +20,21 @@ import * as msg from './message-writer.js';
 import { PasswordAuth } from './password-auth.js';
 import { Frontend } from './protocol-codes.js';
 import { ReplyBuffer } from './reply-buffer.js';
-import type { ServerLimits } from './server-options.js';
 import { simpleQuery } from './simple-query.js';
 import { errorFields, SqlState, type SqlStateCode } from './sqlstate.js';
 import { readStartupPacket } from './startup-packet.js';
 import { StatementExecutor } from './statement-executor.js';
 
 /** What a connection needs from its server. */
-export interface ConnectionHost {
-  readonly engine: Engine;
+export interface ConnectionHost extends ClientHost {
   readonly password: string | undefined;
   readonly authMethod: 'scram-sha-256' | 'md5';
-  readonly limits: ServerLimits;
-  readonly log?: (line: string) => void;
   /** Clients may run statements that block the main thread (server-options.ts). */
   readonly allowBlockingStrategies: boolean;
   /** Counts the connection out (it is counted in at connect, logged in or not). */
   unregister(conn: PgConnection): void;
   /** A CancelRequest: cancels the statement of the connection with this key, if the key is right. */
   cancel(pid: number, secret: number): void;
-  /** pg_cancel_backend(pid) from any client: true if a connection has that pid. */
-  cancelBackend(pid: number): boolean;
-  /** DuckDB settings every session shares, which clients may not change. */
-  readonly sharedSettings: SharedSettings;
   /** Refuses any statement that reaches the engine's own files; in front of every client connection. */
   readonly fileGuard: EngineFileGuard;
 }

@@ -21,11 +21,11 @@ import { preparedColumns } from '../engine/describe-statement.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
-import { neverSendsRows, sendsRows } from './command-tag.js';
 import { encodeText, Oid, pgTypeOf } from './pg-types.js';
+import { sendsRows } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { ensureCatalog } from './statement-runner.js';
-import { isEmptyQuery } from './statement-shape.js';
+import { isEmptyQuery, type PreparedStatement } from './statement-shape.js';
 
 /**
  * The columns `sql` sends when it runs (none: NoData), with `paramOids` the
@@ -35,14 +35,14 @@ import { isEmptyQuery } from './statement-shape.js';
  */
 export async function statementColumns(
   executor: StatementExecutor,
-  sql: string,
-  paramOids: readonly number[],
+  statement: PreparedStatement,
 ): Promise<readonly ResultColumn[]> {
+  const { sql, paramOids, cls } = statement;
   if (isEmptyQuery(sql)) return [];
   const { session, settings, params, pid } = executor.client;
   const ofCursor = await executor.cursors.columnsOf(sql, session);
   if (ofCursor) return ofCursor;
-  if (neverSendsRows(sql)) return [];
+  if (cls.rows === 'never') return [];
   const special = specialQuery(sql, new Map(settings), params, pid);
   if (special?.kind === 'command') return [];
   if (special?.kind === 'rows') return special.result.columns;
@@ -58,10 +58,10 @@ export async function statementColumns(
     } else columns = await session.describe(sql, paramTypes);
   } catch (err) {
     // A statement no list says returns rows (SAVEPOINT, a DuckDB command) is for Execute to run or refuse.
-    if (!sendsRows(sql, [])) return [];
+    if (cls.rows !== 'always') return [];
     throw err;
   }
-  return sendsRows(sql, columns) ? columns : [];
+  return sendsRows(cls, columns) ? columns : [];
 }
 
 /**

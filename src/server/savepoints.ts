@@ -18,30 +18,9 @@
  * Names are not checked: RELEASE of a savepoint never made succeeds.
  */
 import { RvbbitError } from '../../base/errors.js';
-import { leadingWords } from './command-tag.js';
 import type { TxStatus } from './protocol-codes.js';
+import type { SavepointKind } from './statement-class.js';
 import type { StatementOutcome } from './statement-runner.js';
-
-type SavepointKind = 'SAVEPOINT' | 'RELEASE' | 'ROLLBACK TO';
-
-function kindOf(sql: string): SavepointKind | undefined {
-  const [first = '', second = '', third = ''] = leadingWords(sql, 3);
-  if (first === 'SAVEPOINT') return 'SAVEPOINT';
-  if (first === 'RELEASE') return 'RELEASE';
-  // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
-  if (
-    first === 'ROLLBACK' &&
-    (second === 'TO' || (['WORK', 'TRANSACTION'].includes(second) && third === 'TO'))
-  ) {
-    return 'ROLLBACK TO';
-  }
-  return undefined;
-}
-
-/** True for SAVEPOINT, RELEASE and ROLLBACK TO, which `savepointStatement` answers. */
-export function isSavepointStatement(sql: string): boolean {
-  return kindOf(sql) !== undefined;
-}
 
 /** The savepoint's name as written (for messages). */
 function nameOf(sql: string): string {
@@ -54,9 +33,7 @@ function nameOf(sql: string): string {
  * The outcome of a savepoint statement in a block whose status is `tx`;
  * throws when it fails (the caller fails the block, as for any error).
  */
-export function savepointStatement(sql: string, tx: TxStatus): StatementOutcome {
-  const kind = kindOf(sql);
-  if (!kind) throw new Error(`not a savepoint statement: ${sql}`);
+export function savepointStatement(sql: string, kind: SavepointKind, tx: TxStatus): StatementOutcome {
   const statement =
     kind === 'RELEASE' ? 'RELEASE SAVEPOINT' : kind === 'ROLLBACK TO' ? 'ROLLBACK TO SAVEPOINT' : kind;
   if (tx === 'I') {

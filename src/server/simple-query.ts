@@ -22,6 +22,7 @@ import * as msg from './message-writer.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { type SqlPiece, sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
+import { classifyStatement, type StatementClass } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { fieldsOf } from './statement-shape.js';
 
@@ -151,9 +152,10 @@ async function run(
 ): Promise<CopyInSink | undefined> {
   let failed = false;
   for (const [piece, last] of withLast(pieces)) {
+    const cls = classifyStatement(piece.text);
     let begun: boolean;
     try {
-      begun = (await block?.before(piece.text)) ?? false;
+      begun = (await block?.before(cls)) ?? false;
     } catch (err) {
       replies.send(msg.errorResponse(errorFields(err, piece)));
       failed = true;
@@ -169,11 +171,11 @@ async function run(
       break;
     }
     if (copyIn) return copyIn;
-    if (!(await runPiece(piece, executor, replies))) {
+    if (!(await runPiece(piece, cls, executor, replies))) {
       failed = true;
       break;
     }
-    block?.after(piece.text);
+    block?.after(cls);
   }
   try {
     await block?.end(!failed);
@@ -198,7 +200,12 @@ function* withLast<T>(items: Iterable<T>): Generator<[T, boolean]> {
 }
 
 /** Runs one statement and queues its reply; false when it failed (the rest of the query is skipped). */
-async function runPiece(piece: Piece, executor: StatementExecutor, replies: ReplyBuffer): Promise<boolean> {
+async function runPiece(
+  piece: Piece,
+  cls: StatementClass,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+): Promise<boolean> {
   try {
     const copy = parseCopyOut(piece.text);
     if (copy) {
@@ -211,7 +218,7 @@ async function runPiece(piece: Piece, executor: StatementExecutor, replies: Repl
       replies.send(msg.commandComplete(`COPY ${await copyOut(copy, executor, replies)}`));
       return true;
     }
-    const { result, completion } = await executor.run(piece.text, undefined);
+    const { result, completion } = await executor.run(piece.text, undefined, cls);
     if (completion.rows) {
       replies.send(msg.rowDescription(fieldsOf(result, [])));
       await executor.sendRows(result, [], 0, 0);

@@ -7,47 +7,22 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import type { Grammar } from '../../grammar/index.js';
 import { type QueryResult, rowKeys } from '../db/query-result.js';
-import type { Session } from '../engine/session.js';
 import type { Progress } from '../exec/progress.js';
-import type { SharedSettings } from './client-access.js';
-import { completionOf, leadingWords, txAfter } from './command-tag.js';
+import type { ClientContext } from './client-context.js';
+import { completionOf } from './command-tag.js';
 import { Cursors } from './cursors.js';
-import { transactionWord } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
 import { encodeValue } from './pg-types.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
-import { isSavepointStatement, savepointStatement } from './savepoints.js';
-import type { ServerLimits } from './server-options.js';
+import { savepointStatement } from './savepoints.js';
 import { SqlState } from './sqlstate.js';
+import { classifyStatement, type StatementClass } from './statement-class.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
 import { formatAt } from './statement-shape.js';
 import { statementTimeoutMs } from './statement-timeout.js';
-
-/** What a client's statements run against; fixed once the client is authenticated. */
-export interface ClientContext {
-  readonly session: Session;
-  /** SET values, answered by SHOW and current_setting(). */
-  readonly settings: Map<string, string>;
-  /** Startup parameters and the server's ParameterStatus values. */
-  readonly params: Record<string, string>;
-  /** The BackendKeyData process id. */
-  readonly pid: number;
-  /** The engine's grammar, with the operator catalog's words: statements are split with it. */
-  readonly grammar?: Grammar;
-  /** pg_cancel_backend: cancels another connection's statement; false for an unknown pid. */
-  readonly cancelBackend?: (pid: number) => boolean;
-  /** DuckDB settings every session shares, which a client may not change. */
-  readonly sharedSettings?: SharedSettings;
-  readonly limits: ServerLimits;
-  readonly log?: (line: string) => void;
-}
-
-/** Statements accepted in an aborted transaction block, as in Postgres. */
-const ENDS_OF_BLOCK = ['ROLLBACK', 'ABORT', 'COMMIT', 'END'];
 
 export class StatementExecutor {
   private tx: TxStatus = 'I';
@@ -116,23 +91,30 @@ export class StatementExecutor {
     if (this.tx === 'T') this.tx = 'E';
   }
 
-  /** Runs a statement with cancellation wired to CancelRequest; updates the transaction status. */
-  async run(sql: string, values: readonly unknown[] | undefined): Promise<StatementOutcome> {
+  /**
+   * Runs a statement with cancellation wired to CancelRequest; updates the
+   * transaction status. `cls` is the statement's classification, when the
+   * caller has it already.
+   */
+  async run(
+    sql: string,
+    values: readonly unknown[] | undefined,
+    cls: StatementClass = classifyStatement(sql),
+  ): Promise<StatementOutcome> {
     if (this.closed) throw new RvbbitError('CANCELLED', 'canceling statement: the client disconnected');
     const controller = new AbortController();
-    const [word = ''] = leadingWords(sql, 1);
     // Answered before ROLLBACK TO could pass for a ROLLBACK (savepoints.ts: DuckDB has none).
-    if (isSavepointStatement(sql)) {
+    if (cls.savepoint) {
       this.client.log?.(`[${this.client.pid}] ${sql}`);
       try {
-        return savepointStatement(sql, this.tx);
+        return savepointStatement(sql, cls.savepoint, this.tx);
       } catch (err) {
         this.failBlock();
         throw err;
       }
     }
     if (this.tx === 'E') {
-      if (!ENDS_OF_BLOCK.includes(word)) {
+      if (!cls.endsBlock) {
         throw new RvbbitError(
           'IN_FAILED_TRANSACTION',
           'current transaction is aborted, commands ignored until end of transaction block',
@@ -144,11 +126,11 @@ export class StatementExecutor {
       this.tx = 'I';
       return { result: { columns: [], rows: [] }, completion: { rows: false, tag: 'ROLLBACK' } };
     }
-    if (this.tx === 'I' && !this.implicitBlock && transactionWord(sql) === 'end') {
+    if (this.tx === 'I' && !this.implicitBlock && cls.tx === 'end') {
       // Postgres: a COMMIT or ROLLBACK with no transaction open is a warning, not an error.
       this.warnNoTransaction();
       const none = { columns: [], rows: [] };
-      return { result: none, completion: completionOf(sql, none) };
+      return { result: none, completion: completionOf(sql, none, cls) };
     }
     this.running = controller;
     const timeoutMs = statementTimeoutMs(this.client.settings, this.client.limits.statementTimeoutMs);
@@ -163,27 +145,27 @@ export class StatementExecutor {
     try {
       const ctx = this.context(controller);
       let outcome: StatementOutcome;
-      if (Cursors.handles(sql)) {
+      if (Cursors.handles(sql, cls)) {
         ctx.log?.(sql);
         outcome = await this.cursors.run(sql, values, ctx, this.tx === 'T', (q) =>
           runStatement(q, values, ctx),
         );
       } else {
-        await this.cursors.beforeStatement(ENDS_OF_BLOCK.includes(word));
-        outcome = await runStatement(sql, values, ctx);
+        await this.cursors.beforeStatement(cls.endsBlock);
+        outcome = await runStatement(sql, values, ctx, cls);
       }
-      this.tx = txAfter(sql, this.tx);
+      if (cls.tx !== 'none') this.tx = cls.tx === 'begin' ? 'T' : 'I';
       return outcome;
     } catch (err) {
       // However the statement stopped, a cancelled one reports the cancel (57014), not its side effect.
       if (timedOut) {
-        this.failAfterError(sql);
+        this.failAfterError(cls);
         throw new RvbbitError('CANCELLED', 'canceling statement due to statement timeout');
       }
       if (controller.signal.aborted && !(err instanceof RvbbitError && err.code === 'CANCELLED')) {
         throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
       }
-      this.failAfterError(sql);
+      this.failAfterError(cls);
       throw err;
     } finally {
       clearTimeout(timer);
@@ -191,10 +173,9 @@ export class StatementExecutor {
     }
   }
 
-  /** The transaction status after `sql` failed. */
-  private failAfterError(sql: string): void {
-    const [first = ''] = sql.trim().split(/\s+/);
-    if (/^(ROLLBACK|ABORT)$/i.test(first)) this.tx = 'I';
+  /** The transaction status after a statement failed: a failed ROLLBACK still ends the block. */
+  private failAfterError(cls: StatementClass): void {
+    if (cls.first === 'ROLLBACK' || cls.first === 'ABORT') this.tx = 'I';
     else if (this.tx !== 'I') this.tx = 'E';
   }
 

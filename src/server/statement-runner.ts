@@ -17,6 +17,7 @@ import { ensureCatalog } from './catalog-setup.js';
 import { refuseSharedSetting, type SharedSettings } from './client-access.js';
 import { type Completion, completionOf } from './command-tag.js';
 import { pgLiteralsForDuckDB } from './pg-literals.js';
+import type { StatementClass } from './statement-class.js';
 
 export interface StatementOutcome {
   readonly result: QueryResult;
@@ -51,6 +52,7 @@ export async function runStatement(
   sql: string,
   values: readonly unknown[] | undefined,
   ctx: RunContext,
+  cls?: StatementClass,
 ): Promise<StatementOutcome> {
   ctx.log?.(sql);
   const special = specialQuery(sql, ctx.settings, ctx.params, ctx.pid, ctx.cancelBackend);
@@ -90,5 +92,5 @@ export async function runStatement(
       exactValues: true,
     });
   }
-  return { result, completion: completionOf(sql, result) };
+  return { result, completion: completionOf(sql, result, cls) };
 }

@@ -11,12 +11,15 @@ import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
 import type * as msg from './message-writer.js';
 import { Oid, pgTypeOf } from './pg-types.js';
+import type { StatementClass } from './statement-class.js';
 import { ensureCatalog } from './statement-runner.js';
 import { TYPE_INTROSPECTION_PARAMS, typeIntrospection } from './type-introspection.js';
 
 export interface PreparedStatement {
   readonly sql: string;
   readonly paramOids: readonly number[];
+  /** Its classification, made once at Parse (statement-class.ts). */
+  readonly cls: StatementClass;
 }
 
 /** Only whitespace, comments and semicolons. */
@@ -59,10 +62,7 @@ export async function describeStatement(
   const special = specialQuery(statement.sql, new Map(settings), params, pid);
   if (special?.kind === 'command' || special?.kind === 'rows') return { paramOids: fallback };
   // The dialect's statements are not DuckDB's to prepare; one without parameters has no types to tell.
-  if (
-    /^\s*(RVBBIT|EXPLAIN\s+RVBBIT|CREATE\s+(TEMP\w*\s+)?TABLE\s+\S+\s+AS\s+RVBBIT)\b/i.test(statement.sql) ||
-    !/[$?]/.test(statement.sql)
-  ) {
+  if (statement.cls.rvbbit || !/[$?]/.test(statement.sql)) {
     return { paramOids: fallback };
   }
   const sql = special?.kind === 'sql' ? special.sql : statement.sql;

@@ -1,0 +1,55 @@
+/**
+ * The server's one classification of a statement (statement-class.ts): its
+ * leading words, RVBBIT or not, whether it sends rows, its transaction effect.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { skipSpaceAndComments } from '../../grammar/sql-scan.js';
+import { classifyStatement, sendsRows } from '../../src/server/statement-class.js';
+
+test('leading comments, blanks and parentheses are skipped; block comments nest', () => {
+  assert.equal(classifyStatement('  -- a\n/* b /* c */ d */ ( select 1)').words, ['SELECT']);
+  assert.is(skipSpaceAndComments('/* open'), 0);
+  assert.is(skipSpaceAndComments('-- only'), 7);
+  assert.equal(classifyStatement('').words, []);
+});
+
+test('transaction effects: one list of end words', () => {
+  const tx = (sql: string) => classifyStatement(sql).tx;
+  assert.is(tx('BEGIN'), 'begin');
+  assert.is(tx('start transaction'), 'begin');
+  assert.is(tx('START'), 'none');
+  for (const end of ['COMMIT', 'END', 'ROLLBACK', 'ABORT', '/* x */ rollback']) assert.is(tx(end), 'end', end);
+  assert.is(tx('ROLLBACK TO s1'), 'none');
+  assert.is(tx('ROLLBACK WORK TO SAVEPOINT s1'), 'none');
+  assert.is(classifyStatement('ROLLBACK TRANSACTION TO s1').savepoint, 'ROLLBACK TO');
+  assert.is(classifyStatement('release s1').savepoint, 'RELEASE');
+  assert.ok(classifyStatement('END').endsBlock);
+  assert.not.ok(classifyStatement('SELECT 1').endsBlock);
+});
+
+test('RVBBIT statements, as the grammar sorts them', () => {
+  const rvbbit = (sql: string) => classifyStatement(sql).rvbbit;
+  assert.ok(rvbbit("RVBBIT MAP 'x.yaml' USING (SELECT 1)"));
+  assert.ok(rvbbit("-- note\nEXPLAIN RVBBIT MAP 'x.yaml' USING (SELECT 1)"));
+  assert.ok(rvbbit("CREATE TEMP TABLE t AS RVBBIT MAP 'x.yaml' USING (SELECT 1)"));
+  assert.not.ok(rvbbit("CREATE TABLE t AS SELECT 'AS RVBBIT' AS s"));
+  assert.not.ok(rvbbit('SELECT 1'));
+});
+
+test('rows: always, never, or as the columns say', () => {
+  const count = [{ name: 'Count', type: 'BIGINT' }];
+  const cols = [{ name: 'a', type: 'INTEGER' }];
+  assert.is(classifyStatement('SELECT 1').rows, 'always');
+  assert.is(classifyStatement('INSERT INTO t VALUES (1) RETURNING a').rows, 'always');
+  assert.is(classifyStatement("INSERT INTO t VALUES ('returning')").rows, 'never');
+  assert.is(classifyStatement("CREATE TABLE t AS RVBBIT MAP 'x.yaml' USING (SELECT 1)").rows, 'always');
+  assert.is(classifyStatement('CREATE TABLE t (a INT)').rows, 'never');
+  const other = classifyStatement('SUMMARIZE_LIKE t');
+  assert.is(other.rows, 'by-columns');
+  assert.ok(sendsRows(other, cols));
+  assert.not.ok(sendsRows(other, count, 1));
+  assert.ok(sendsRows(other, count, 2));
+});
+
+test.run();
