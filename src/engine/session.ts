@@ -8,7 +8,7 @@ import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, type ResultColumn, readUserResult } from '../db/query-result.js';
+import { type QueryResult, type ResultColumn, readResult, readUserResult } from '../db/query-result.js';
 import type { MapContext } from '../exec/map-rows.js';
 import type { Progress } from '../exec/progress.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
@@ -350,6 +350,72 @@ export class Session {
   private holdFor(done: Promise<void>): void {
     this.jobs.add(done);
     done.finally(() => this.jobs.delete(done)).catch(() => undefined);
+  }
+
+  // ── for the Postgres server: connection-level steps ──
+  // Each runs on this session's DuckDB connection in its turn, as written:
+  // no grammar, plan or query log. DuckDB's errors come as DuckDB throws them.
+
+  /** Begins a transaction on the connection (a client's implicit block, a COPY's own). */
+  async beginTransaction(): Promise<void> {
+    await this.q.run((con) => con.run('BEGIN TRANSACTION'));
+  }
+
+  /** Commits (`commit`) or rolls back the connection's open transaction. */
+  async endTransaction(commit: boolean): Promise<void> {
+    await this.q.run((con) => con.run(commit ? 'COMMIT' : 'ROLLBACK'));
+  }
+
+  /** Runs SQL that returns nothing the caller reads (catalog views, a COPY's INSERT batch). */
+  async runOnConnection(sql: string, values?: readonly DuckDBValue[]): Promise<void> {
+    await this.q.run((con) => con.run(sql, values as DuckDBValue[] | undefined));
+  }
+
+  /** Runs SQL and reads all its rows, same-named columns keyed apart (rowKeys). */
+  readOnConnection(sql: string, values?: readonly DuckDBValue[]): Promise<QueryResult> {
+    return this.q.run((con) => readResult(con, sql, values));
+  }
+
+  /**
+   * What DuckDB's prepare tells of `sql` without running it: its columns, and
+   * its parameters' types from `$1` on (undefined where DuckDB cannot type one).
+   */
+  preparedShape(sql: string): Promise<{ columns: ResultColumn[]; paramTypes: (string | undefined)[] }> {
+    const name = (t: unknown) => (t as { alias?: string }).alias ?? String(t);
+    return this.q.run(async (con) => {
+      const p = await con.prepare(sql);
+      try {
+        return {
+          columns: Array.from({ length: p.columnCount }, (_, i) => ({
+            name: p.columnName(i),
+            type: name(p.columnType(i)),
+          })),
+          // Type id 0 is DuckDB's INVALID: a parameter it could not type.
+          paramTypes: Array.from({ length: p.parameterCount }, (_, i) =>
+            p.parameterTypeId(i + 1) === 0 ? undefined : name(p.parameterType(i + 1)),
+          ),
+        };
+      } finally {
+        p.destroySync();
+      }
+    });
+  }
+
+  /**
+   * The columns DuckDB's prepare gives `sql`, untyped parameters cast as
+   * `paramTypes` says (describe-statement.ts preparedColumns).
+   */
+  async preparedColumns(sql: string, paramTypes: readonly (string | undefined)[]): Promise<ResultColumn[]> {
+    const { preparedColumns } = await import('./describe-statement.js');
+    return this.q.run((con) => preparedColumns(con, sql, paramTypes));
+  }
+
+  /**
+   * Hands the connection to `install` once, before any client statement: the
+   * server's engine-file guard wraps its run, prepare and extractStatements.
+   */
+  guardConnection(install: (con: ConnectionQueue['con']) => void): void {
+    install(this.q.con);
   }
 }
 
