@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ENGINE_ERROR_CODES, type ErrorCode } from '../../base/error-codes.js';
+import { ENGINE_ERROR_CODES, type ErrorCode, ROW_ERROR_CODES } from '../../base/error-codes.js';
 import { RvbbitError } from '../../base/errors.js';
 import { GrammarErrorCode } from '../../grammar/errors.js';
 import { CascadeErrorCode } from '../../src/cascade/cascade-error.js';
@@ -15,6 +15,7 @@ import { errorFields, SQLSTATE_OF_CODE, SqlState, sqlStateOf } from '../../src/s
 
 const everyCode: ErrorCode[] = [
   ...(Object.keys(ENGINE_ERROR_CODES) as (keyof typeof ENGINE_ERROR_CODES)[]),
+  ...(Object.keys(ROW_ERROR_CODES) as (keyof typeof ROW_ERROR_CODES)[]),
   ...Object.values(GrammarErrorCode),
   ...Object.values(CascadeErrorCode),
   ...Object.values(SqlDataErrorCode),
