@@ -20,7 +20,7 @@ export function prepareCatalog(session: Session, params: Record<string, string>,
   const identity = identitySetup(params.database ?? params.user ?? 'rvbbit', params.user ?? 'rvbbit', pid);
   // One batch: a single call (and file-guard check) instead of one per view.
   const batch = [...identity, ...CATALOG_SETUP].join(';\n');
-  const made = session.q.run((con) => con.run(batch)).then(() => undefined);
+  const made = session.runOnConnection(batch);
   ready.set(session, made);
   // A failure is reported by the catalog query that awaits it (ensureCatalog), which tries again.
   made.catch(() => {

@@ -42,25 +42,24 @@ export async function closeFilesToClients(
   const session = await engine.session();
   let files: EngineFiles;
   let shared: SharedSettings;
+  const rows = async (sql: string) => (await session.readOnConnection(sql)).rows;
   try {
-    [files, shared] = await session.q.run(async (con): Promise<[EngineFiles, SharedSettings]> => {
-      const files = await findEngineFiles(con);
-      if (allowFiles !== 'all') {
-        vetAllowedFolders(allowFiles, files);
-        const open = await con.runAndReadAll(`SELECT current_setting('enable_external_access') AS open`);
-        // Already closed (a second server on this engine): DuckDB keeps the first folders.
-        if (open.getRowObjectsJS()[0]?.open === true) {
-          if (allowFiles.length > 0) {
-            // DuckDB matches folders by prefix: a trailing slash keeps /data from opening /data2.
-            const dirs = allowFiles.map((d) => `'${(d.endsWith('/') ? d : `${d}/`).replaceAll("'", "''")}'`);
-            await con.run(`SET allowed_directories = [${dirs.join(', ')}]`);
-          }
-          await con.run('SET enable_external_access = false');
+    files = await findEngineFiles(rows);
+    if (allowFiles !== 'all') {
+      vetAllowedFolders(allowFiles, files);
+      const [open] = await rows(`SELECT current_setting('enable_external_access') AS open`);
+      // Already closed (a second server on this engine): DuckDB keeps the first folders.
+      if (open?.open === true) {
+        if (allowFiles.length > 0) {
+          // DuckDB matches folders by prefix: a trailing slash keeps /data from opening /data2.
+          const dirs = allowFiles.map((d) => `'${(d.endsWith('/') ? d : `${d}/`).replaceAll("'", "''")}'`);
+          await session.runOnConnection(`SET allowed_directories = [${dirs.join(', ')}]`);
         }
+        await session.runOnConnection('SET enable_external_access = false');
       }
-      const reader = await con.runAndReadAll(`SELECT name FROM duckdb_settings() WHERE scope = 'GLOBAL'`);
-      return [files, new Set(reader.getRowObjectsJS().map((r) => String(r.name).toLowerCase()))];
-    });
+    }
+    const settings = await rows(`SELECT name FROM duckdb_settings() WHERE scope = 'GLOBAL'`);
+    shared = new Set(settings.map((r) => String(r.name).toLowerCase()));
   } finally {
     session.close();
   }

@@ -132,18 +132,8 @@ export class CopyInSink {
   ): Promise<CopyInSink> {
     const { session } = executor.client;
     const cols = copy.columns?.trim() ? copy.columns : '*';
-    const columns = await session.q
-      .run(async (con) => {
-        const p = await con.prepare(`SELECT ${cols} FROM ${copy.table} LIMIT 0`);
-        try {
-          return Array.from({ length: p.columnCount }, (_, i) => ({
-            name: p.columnName(i),
-            type: String(p.columnType(i)),
-          }));
-        } finally {
-          p.destroySync();
-        }
-      })
+    const { columns } = await session
+      .preparedShape(`SELECT ${cols} FROM ${copy.table} LIMIT 0`)
       .catch((err: unknown) => {
         throw duckdbError(err);
       });
@@ -151,7 +141,7 @@ export class CopyInSink {
     const { maxCopyLineBytes } = executor.client.limits;
     const binary = copy.binary ? new BinaryCopyReader(copy.table, columns, maxCopyLineBytes) : undefined;
     const own = transactionOpen || executor.txStatus === 'I';
-    if (own && !transactionOpen) await session.q.run((con) => con.run('BEGIN TRANSACTION'));
+    if (own && !transactionOpen) await session.beginTransaction();
     return new CopyInSink(copy, executor, columns.length, own, binary);
   }
 
@@ -182,7 +172,7 @@ export class CopyInSink {
       if (this.parseError) throw this.csvFailure(this.parseError);
     } else if (this.partialBytes > 0) this.textLine(this.takeLine(Buffer.alloc(0)));
     await this.flush();
-    if (this.ownTransaction) await this.executor.client.session.q.run((con) => con.run('COMMIT'));
+    if (this.ownTransaction) await this.executor.client.session.endTransaction(true);
     return this.inserted;
   }
 
@@ -190,8 +180,7 @@ export class CopyInSink {
   async abort(): Promise<void> {
     this.rows = [];
     this.partial = [];
-    if (this.ownTransaction)
-      await this.executor.client.session.q.run((con) => con.run('ROLLBACK')).catch(() => {});
+    if (this.ownTransaction) await this.executor.client.session.endTransaction(false).catch(() => {});
     else this.executor.failBlock();
   }
 
@@ -291,8 +280,8 @@ export class CopyInSink {
     const tuple = `(${Array.from({ length: n }, () => '?').join(', ')})`;
     const cols = this.copy.columns?.trim() ? ` (${this.copy.columns})` : '';
     const sql = `INSERT INTO ${this.copy.table}${cols} VALUES ${rows.map(() => tuple).join(', ')}`;
-    await this.executor.client.session.q
-      .run((con) => con.run(sql, rows.flat() as DuckDBValue[]))
+    await this.executor.client.session
+      .runOnConnection(sql, rows.flat() as DuckDBValue[])
       .catch((err: unknown) => {
         throw duckdbError(err);
       });

@@ -141,19 +141,10 @@ export async function openStream(
     return undefined;
   }
   if (stmt.annotations.length > 0) return undefined;
-  const columns = await session.q
-    .run(async (con) => {
-      const p = await con.prepare(pgLiteralsForDuckDB(stmt.text));
-      try {
-        // DuckDB's prepare knows a query's columns without running it.
-        return Array.from({ length: p.columnCount }, (_, i) => {
-          const t = p.columnType(i) as { alias?: string };
-          return { name: p.columnName(i), type: t.alias ?? String(t) };
-        });
-      } finally {
-        p.destroySync();
-      }
-    })
+  // DuckDB's prepare knows a query's columns without running it.
+  const columns = await session
+    .preparedShape(pgLiteralsForDuckDB(stmt.text))
+    .then((shape) => shape.columns)
     .catch(() => undefined);
   if (!columns || columns.length === 0) return undefined;
   // Binding now reports a bad parameter before any row is promised.

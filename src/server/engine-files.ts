@@ -22,7 +22,6 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute } from 'node:path';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import { privateLogFile } from '../obs/private-logs.js';
 
@@ -40,9 +39,10 @@ export interface EngineFiles {
 }
 
 /** Reads what the engine's database owns (before its files are closed: the settings are still readable). */
-export async function findEngineFiles(con: DuckDBConnection): Promise<EngineFiles> {
+export async function findEngineFiles(
+  rows: (sql: string) => Promise<readonly Record<string, unknown>[]>,
+): Promise<EngineFiles> {
   const cwd = realpathSync.native(process.cwd());
-  const rows = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJS();
   const dbs = await rows(`SELECT database_name AS name, path FROM duckdb_databases() WHERE NOT internal`);
   const [settings] = await rows(
     `SELECT current_setting('temp_directory') AS temp, current_setting('home_directory') AS home,

@@ -307,7 +307,7 @@ export class PgConnection {
       relativePaths: true,
     });
     // Before anything runs on it, the catalog set-up included.
-    guardConnection(session.q.con, this.host.fileGuard);
+    session.guardConnection((con) => guardConnection(con, this.host.fileGuard));
     if (this.phase === 'closed') {
       // The client left while the session was being made.
       session.close();

@@ -17,7 +17,6 @@
 import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import { rowKeys } from '../db/query-result.js';
-import { preparedColumns } from '../engine/describe-statement.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
@@ -53,7 +52,7 @@ export async function statementColumns(
   try {
     if (special?.kind === 'sql') {
       await ensureCatalog(session, params, pid);
-      const prepared = await session.q.run((con) => preparedColumns(con, special.sql, paramTypes));
+      const prepared = await session.preparedColumns(special.sql, paramTypes);
       columns = renameIdentityColumns({ columns: prepared, rows: [] }).columns;
     } else columns = await session.describe(sql, paramTypes);
   } catch (err) {

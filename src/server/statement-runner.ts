@@ -7,7 +7,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import type { Grammar } from '../../grammar/index.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, readResult } from '../db/query-result.js';
+import type { QueryResult } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import type { Progress } from '../exec/progress.js';
@@ -65,22 +65,10 @@ export async function runStatement(
   if (special?.kind === 'sql') {
     const rewritten = special.sql;
     await ensureCatalog(ctx.session, ctx.params, ctx.pid);
-    result = await ctx.session.q.run((con) =>
-      (values && values.length > 0
-        ? con.prepare(rewritten).then(async (p) => {
-            p.bind(toDuckValues(values) ?? []);
-            const reader = await p.runAndReadAll();
-            const types = reader.columnTypes().map(String);
-            return {
-              columns: reader.columnNames().map((name, i) => ({ name, type: types[i]! })),
-              rows: reader.getRowObjectsJS(),
-            };
-          })
-        : readResult(con, rewritten)
-      ).catch((err: unknown) => {
-        throw duckdbError(err);
-      }),
-    );
+    const bound = values && values.length > 0 ? (toDuckValues(values) ?? []) : undefined;
+    result = await ctx.session.readOnConnection(rewritten, bound).catch((err: unknown) => {
+      throw duckdbError(err);
+    });
     result = renameIdentityColumns(result);
   } else {
     if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');

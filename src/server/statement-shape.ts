@@ -5,7 +5,6 @@
  * result-columns.ts).
  */
 
-import { DuckDBTypeId } from '@duckdb/node-api';
 import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
@@ -68,19 +67,13 @@ export async function describeStatement(
   const sql = special?.kind === 'sql' ? special.sql : statement.sql;
   try {
     if (special?.kind === 'sql') await ensureCatalog(session, params, pid);
-    return await session.q.run(async (con) => {
-      const p = await con.prepare(sql);
-      // DuckDB numbers parameters from 1; one it cannot type (`SELECT $1`) is text, as Postgres takes an unknown.
-      const paramOids = Array.from({ length: p.parameterCount }, (_, i) => {
-        if (statement.paramOids[i]) return statement.paramOids[i]!;
-        if (p.parameterTypeId(i + 1) === DuckDBTypeId.INVALID) return Oid.text;
-        const type = p.parameterType(i + 1) as { alias?: string };
-        const t = type.alias ?? String(type);
-        return t === 'ANY' || t === 'UNKNOWN' ? Oid.text : pgTypeOf(t).oid;
-      });
-      p.destroySync();
-      return { paramOids };
+    const { paramTypes } = await session.preparedShape(sql);
+    // One DuckDB cannot type (`SELECT $1`) is text, as Postgres takes an unknown.
+    const paramOids = paramTypes.map((t, i) => {
+      if (statement.paramOids[i]) return statement.paramOids[i]!;
+      return t === undefined || t === 'ANY' || t === 'UNKNOWN' ? Oid.text : pgTypeOf(t).oid;
     });
+    return { paramOids };
   } catch {
     return { paramOids: fallback };
   }
