@@ -19,7 +19,8 @@ test('transaction effects: one list of end words', () => {
   assert.is(tx('BEGIN'), 'begin');
   assert.is(tx('start transaction'), 'begin');
   assert.is(tx('START'), 'none');
-  for (const end of ['COMMIT', 'END', 'ROLLBACK', 'ABORT', '/* x */ rollback']) assert.is(tx(end), 'end', end);
+  for (const end of ['COMMIT', 'END', 'ROLLBACK', 'ABORT', '/* x */ rollback'])
+    assert.is(tx(end), 'end', end);
   assert.is(tx('ROLLBACK TO s1'), 'none');
   assert.is(tx('ROLLBACK WORK TO SAVEPOINT s1'), 'none');
   assert.is(classifyStatement('ROLLBACK TRANSACTION TO s1').savepoint, 'ROLLBACK TO');
