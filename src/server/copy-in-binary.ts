@@ -22,7 +22,9 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import { decodeNumericBinary, Oid, pgTypeOf } from './pg-types.js';
+import { decodeNumericBinary } from './types/numeric-codec.js';
+import { Oid } from './types/oids.js';
+import { pgTypeOf } from './types/type-map.js';
 import { decodeUtf8 } from './utf8.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');

@@ -17,9 +17,10 @@ import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { rowKeys } from '../db/query-result.js';
 import { ArraySource, openStream, type RowSource, SEND_BATCH_ROWS } from './cursor-source.js';
 import * as msg from './message-writer.js';
-import { encodeBinary, encodeValue, pgTypeOf } from './pg-types.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import type { StatementExecutor } from './statement-executor.js';
+import { pgTypeOf } from './types/type-map.js';
+import { encodeBinary, encodeValue } from './types/value-codec.js';
 
 export interface CopyOut {
   readonly query: string;

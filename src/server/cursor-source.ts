@@ -13,8 +13,8 @@ import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
 import { isPlainSql } from '../plan/plan.js';
 import { specialQuery } from './catalog-queries.js';
-import { pgLiteralsForDuckDB } from './pg-literals.js';
 import { classifyStatement } from './statement-class.js';
+import { pgLiteralsForDuckDB } from './types/pg-literals.js';
 
 type Row = Record<string, unknown>;
 
@@ -68,7 +68,7 @@ export class StreamSource implements RowSource {
     sql: string,
     values: readonly unknown[] | undefined,
   ) {
-    // DuckDB's own values, which the server sends exactly (pg-value-codec.ts).
+    // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
     this.batches = session.stream(pgLiteralsForDuckDB(sql), values, {
       signal: this.controller.signal,
       exactValues: true,

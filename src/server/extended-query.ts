@@ -13,7 +13,6 @@ import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
-import { BINARY_PARAM_OIDS, decodeParam } from './pg-types.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { asDescribed, statementColumns } from './result-columns.js';
 import { sqlPieces } from './sql-pieces.js';
@@ -28,6 +27,7 @@ import {
   isEmptyQuery,
   type PreparedStatement,
 } from './statement-shape.js';
+import { BINARY_PARAM_OIDS, decodeParam } from './types/param-codec.js';
 import { decodeUtf8, isValidUtf8 } from './utf8.js';
 
 /** A prepared statement and the number of parameters a Bind must supply (undefined: DuckDB numbers them). */

@@ -4,11 +4,13 @@
  * not Postgres ones, and which lacks columns psql and pgJDBC read). Catalog
  * queries have their `pg_catalog.` qualifiers removed (`catalog-rewrite.ts`)
  * so they resolve here. Tables and columns come from duckdb_tables(),
- * duckdb_views() and duckdb_columns(); types use the OIDs of `pg-types.ts`.
+ * duckdb_views() and duckdb_columns(); types use the OIDs of `types/oids.ts`.
  */
 import { OWN_LOG_TABLE_PREFIX } from '../obs/private-logs.js';
 import { KEY_CATALOG_SETUP } from './pg-catalog-keys.js';
-import { oidCaseSql, PG_TYPE_ROWS } from './pg-types.js';
+import { Oid } from './types/oids.js';
+import { PG_TYPE_ROWS } from './types/pg-type-rows.js';
+import { oidCaseSql } from './types/type-map.js';
 
 /** version(): clients parse "PostgreSQL <major>.<minor>" from it (pgJDBC, DBeaver, psycopg). */
 export const PG_VERSION_STRING = 'PostgreSQL 15.0 (rvbbit, DuckDB inside)';
@@ -292,10 +294,10 @@ export const CATALOG_SETUP: readonly string[] = [
   `CREATE OR REPLACE TEMP MACRO pg_relation_is_publishable(o) AS false`,
   `CREATE OR REPLACE TEMP MACRO current_schemas(b) AS ['pg_catalog', current_schema()]`,
   `CREATE OR REPLACE TEMP MACRO format_type(t, m) AS (SELECT CASE
-     WHEN t = 1700 AND m > 4 THEN 'numeric(' || ((m - 4) >> 16) || ',' || ((m - 4) & 65535) || ')'
-     WHEN t = 1114 THEN 'timestamp without time zone' WHEN t = 1184 THEN 'timestamp with time zone'
-     WHEN t = 1043 THEN 'character varying' WHEN t = 701 THEN 'double precision' WHEN t = 700 THEN 'real'
-     WHEN t = 23 THEN 'integer' WHEN t = 20 THEN 'bigint' WHEN t = 21 THEN 'smallint' WHEN t = 16 THEN 'boolean'
-     WHEN t = 1083 THEN 'time without time zone'
+     WHEN t = ${Oid.numeric} AND m > 4 THEN 'numeric(' || ((m - 4) >> 16) || ',' || ((m - 4) & 65535) || ')'
+     WHEN t = ${Oid.timestamp} THEN 'timestamp without time zone' WHEN t = ${Oid.timestamptz} THEN 'timestamp with time zone'
+     WHEN t = ${Oid.varchar} THEN 'character varying' WHEN t = ${Oid.float8} THEN 'double precision' WHEN t = ${Oid.float4} THEN 'real'
+     WHEN t = ${Oid.int4} THEN 'integer' WHEN t = ${Oid.int8} THEN 'bigint' WHEN t = ${Oid.int2} THEN 'smallint' WHEN t = ${Oid.bool} THEN 'boolean'
+     WHEN t = ${Oid.time} THEN 'time without time zone'
      ELSE coalesce((SELECT rvbbit_t.typname FROM pg_type rvbbit_t WHERE rvbbit_t.oid = t), '???') END)`,
 ];

@@ -20,11 +20,13 @@ import { rowKeys } from '../db/query-result.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
-import { encodeText, Oid, pgTypeOf } from './pg-types.js';
 import { sendsRows } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { ensureCatalog } from './statement-runner.js';
 import { isEmptyQuery, type PreparedStatement } from './statement-shape.js';
+import { Oid } from './types/oids.js';
+import { pgTypeOf } from './types/type-map.js';
+import { encodeText } from './types/value-codec.js';
 
 /**
  * The columns `sql` sends when it runs (none: NoData), with `paramOids` the
@@ -64,7 +66,7 @@ export async function statementColumns(
 }
 
 /**
- * The DuckDB type a parameter is bound as (pg-types.ts decodeParam), for a
+ * The DuckDB type a parameter is bound as (types/param-codec.ts decodeParam), for a
  * parameter DuckDB cannot type from the SQL: the declared type, else text,
  * as Postgres takes an unknown one.
  */

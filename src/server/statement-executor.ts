@@ -13,7 +13,6 @@ import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
-import { encodeValue } from './pg-types.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
@@ -23,6 +22,7 @@ import { classifyStatement, type StatementClass } from './statement-class.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
 import { formatAt } from './statement-shape.js';
 import { statementTimeoutMs } from './statement-timeout.js';
+import { encodeValue } from './types/value-codec.js';
 
 export class StatementExecutor {
   private tx: TxStatus = 'I';

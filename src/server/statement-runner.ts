@@ -16,8 +16,8 @@ import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';
 import { refuseSharedSetting, type SharedSettings } from './client-access.js';
 import { type Completion, completionOf } from './command-tag.js';
-import { pgLiteralsForDuckDB } from './pg-literals.js';
 import type { StatementClass } from './statement-class.js';
+import { pgLiteralsForDuckDB } from './types/pg-literals.js';
 
 export interface StatementOutcome {
   readonly result: QueryResult;
@@ -72,7 +72,7 @@ export async function runStatement(
     result = renameIdentityColumns(result);
   } else {
     if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
-    // DuckDB's own values, which the server sends exactly (pg-value-codec.ts).
+    // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
     result = await ctx.session.query(pgLiteralsForDuckDB(sql), values, {
       signal: ctx.signal,
       onProgress: ctx.onProgress,

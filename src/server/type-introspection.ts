@@ -7,7 +7,8 @@
  * element type, so an INTEGER[] column reads as a list of ints.
  */
 import type { QueryResult } from '../db/query-result.js';
-import { ARRAY_OID, PG_TYPE_ROWS } from './pg-oids.js';
+import { ARRAY_OID, Oid } from './types/oids.js';
+import { PG_TYPE_ROWS } from './types/pg-type-rows.js';
 
 const COLUMNS = [
   ['oid', 'BIGINT'],
@@ -54,4 +55,4 @@ export function typeIntrospection(sql: string): QueryResult | undefined {
 }
 
 /** The parameter types of the introspection query: the OIDs asked about, an oid[]. */
-export const TYPE_INTROSPECTION_PARAMS: readonly number[] = [ARRAY_OID[26]!];
+export const TYPE_INTROSPECTION_PARAMS: readonly number[] = [ARRAY_OID[Oid.oid]!];

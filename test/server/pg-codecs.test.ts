@@ -6,16 +6,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ArraySyntaxError, parseArrayText } from '../../src/server/pg-array-codec.js';
+import { ArraySyntaxError, parseArrayText } from '../../src/server/types/array-codec.js';
 import {
   intervalText,
   parseInterval,
   parseTimestamp,
   timestampText,
-} from '../../src/server/pg-datetime-codec.js';
-import { pgLiteralsForDuckDB } from '../../src/server/pg-literals.js';
-import { floatText } from '../../src/server/pg-numeric-codec.js';
-import { decodeParam, Oid } from '../../src/server/pg-types.js';
+} from '../../src/server/types/datetime-codec.js';
+import { floatText } from '../../src/server/types/numeric-codec.js';
+import { Oid } from '../../src/server/types/oids.js';
+import { decodeParam } from '../../src/server/types/param-codec.js';
+import { pgLiteralsForDuckDB } from '../../src/server/types/pg-literals.js';
 
 const text = (s: string, oid: number) => decodeParam(Buffer.from(s), 0, oid, 0);
 

@@ -3,7 +3,7 @@
  * values arrive as DuckDB's own (node-api DuckDBValue: microsecond
  * timestamps, DuckDBDecimalValue, DuckDBListValue …, what plain SQL gives
  * the server) or as JS values (what MAP and semantic statements and the
- * emulated catalog give), and each goes out as the Postgres type pg-oids.ts
+ * emulated catalog give), and each goes out as the Postgres type type-map.ts
  * gives its column. Every type sent has a binary form (text's is its UTF-8),
  * so a column asked for in binary never goes as text.
  * @see https://www.postgresql.org/docs/current/protocol-overview.html#PROTOCOL-FORMAT-CODES
@@ -20,9 +20,9 @@ import {
   DuckDBTimestampValue,
   DuckDBTimeValue,
 } from '@duckdb/node-api';
-import { RvbbitError } from '../../base/errors.js';
-import { valueText } from '../output/value-text.js';
-import { arrayBinary, arrayText } from './pg-array-codec.js';
+import { RvbbitError } from '../../../base/errors.js';
+import { valueText } from '../../output/value-text.js';
+import { arrayBinary, arrayText } from './array-codec.js';
 import {
   DATE_INFINITY,
   dateText,
@@ -41,9 +41,10 @@ import {
   timestampText,
   timeText,
   zoneText,
-} from './pg-datetime-codec.js';
-import { decimalText, encodeNumericBinary, floatText } from './pg-numeric-codec.js';
-import { Oid, type PgType, pgTypeOf } from './pg-oids.js';
+} from './datetime-codec.js';
+import { decimalText, encodeNumericBinary, floatText } from './numeric-codec.js';
+import { Oid } from './oids.js';
+import { type PgType, pgTypeOf } from './type-map.js';
 
 export interface ValueCodec {
   text(value: unknown): string;
@@ -331,4 +332,13 @@ export function encodeValue(value: unknown, duckType: string, format: number): B
 export function encodeText(value: unknown, duckType: string): string | null {
   if (value === null || value === undefined) return null;
   return codecOf(duckType).text(value);
+}
+
+/**
+ * A value in Postgres' binary format for `oid` (binary COPY); undefined for
+ * SQL NULL or when `oid` is not the type its DuckDB column goes out as.
+ */
+export function encodeBinary(value: unknown, oid: number, duckType: string): Buffer | undefined {
+  if (value === null || value === undefined || oid !== pgTypeOf(duckType).oid) return undefined;
+  return codecOf(duckType).binary(value);
 }

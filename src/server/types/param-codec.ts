@@ -17,8 +17,9 @@ import {
   DuckDBTimeValue,
   DuckDBUUIDValue,
 } from '@duckdb/node-api';
-import { RvbbitError } from '../../base/errors.js';
-import { ArraySyntaxError, type ArrayTree, parseArrayBinary, parseArrayText } from './pg-array-codec.js';
+import { RvbbitError } from '../../../base/errors.js';
+import { decodeUtf8 } from '../utf8.js';
+import { ArraySyntaxError, type ArrayTree, parseArrayBinary, parseArrayText } from './array-codec.js';
 import {
   DATE_INFINITY,
   PG_DATE_BEGIN,
@@ -32,10 +33,9 @@ import {
   parseTime,
   parseTimestamp,
   TIMESTAMP_INFINITY,
-} from './pg-datetime-codec.js';
-import { decimalText, decodeNumericBinary, parseDecimal } from './pg-numeric-codec.js';
-import { ELEMENT_OID, Oid } from './pg-oids.js';
-import { decodeUtf8 } from './utf8.js';
+} from './datetime-codec.js';
+import { decimalText, decodeNumericBinary, parseDecimal } from './numeric-codec.js';
+import { ELEMENT_OID, Oid } from './oids.js';
 
 /** DuckDB's widest DECIMAL; a wider numeric goes as its text. */
 const MAX_DECIMAL_WIDTH = 38;

@@ -17,9 +17,9 @@
  * @see https://www.postgresql.org/docs/current/datatype-binary.html
  * @see https://www.postgresql.org/docs/current/arrays.html#ARRAYS-INPUT
  */
-import { parseDecimal } from './pg-numeric-codec.js';
-import { Oid } from './pg-oids.js';
-import { arrayTextAsDuckDBList } from './pg-param-codec.js';
+import { parseDecimal } from './numeric-codec.js';
+import { Oid } from './oids.js';
+import { arrayTextAsDuckDBList } from './param-codec.js';
 
 const IDENT = /[A-Za-z0-9_$]/;
 /** DuckDB's widest DECIMAL. */
