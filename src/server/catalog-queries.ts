@@ -14,7 +14,7 @@ import { rewriteSerialColumns } from './serial-rewrite.js';
 import { parsePgDuration } from './statement-timeout.js';
 import { typeIntrospection } from './type-introspection.js';
 
-export const SERVER_VERSION = '15.0';
+const SERVER_VERSION = '15.0';
 
 /** Values reported in ParameterStatus at startup and by SHOW. */
 export function serverParameters(user: string, appName: string): Record<string, string> {
@@ -47,7 +47,7 @@ const SHOW_EXTRA: Readonly<Record<string, string>> = {
   statement_timeout: '0',
 };
 
-export type Special =
+type Special =
   | { readonly kind: 'command'; readonly tag: string }
   | { readonly kind: 'rows'; readonly result: QueryResult }
   | { readonly kind: 'sql'; readonly sql: string };

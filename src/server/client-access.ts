@@ -25,7 +25,7 @@ import type { Engine } from '../engine/engine.js';
 import { type EngineFileGuard, engineFileGuard } from './engine-file-guard.js';
 import { type EngineFiles, findEngineFiles, vetAllowedFolders } from './engine-files.js';
 
-export type FileAccess = readonly string[] | 'all';
+type FileAccess = readonly string[] | 'all';
 
 /** The names of the settings DuckDB shares between all sessions (scope GLOBAL). */
 export type SharedSettings = ReadonlySet<string>;

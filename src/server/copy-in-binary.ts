@@ -79,7 +79,7 @@ function kindOf(duckType: string): Kind | undefined {
   }
 }
 
-export interface BinaryColumn {
+interface BinaryColumn {
   readonly name: string;
   readonly type: string;
 }

@@ -30,7 +30,7 @@ import { errorFields } from './sqlstate.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { firstInvalid, incompleteTail, invalidUtf8, isValidUtf8 } from './utf8.js';
 
-export interface CopyIn {
+interface CopyIn {
   readonly table: string;
   readonly columns: string | undefined;
   readonly csv: boolean;
@@ -69,7 +69,7 @@ type Row = (string | null)[];
  * over ('done'), or the message is not the copy's (after the copy failed,
  * the connection handles it as any other).
  */
-export type CopyState = 'copying' | 'done' | 'not-copy';
+type CopyState = 'copying' | 'done' | 'not-copy';
 
 /** Receives one COPY FROM STDIN's data and inserts it. */
 export class CopyInSink {

@@ -22,7 +22,7 @@ import type { StatementExecutor } from './statement-executor.js';
 import { pgTypeOf } from './types/type-map.js';
 import { encodeBinary, encodeValue } from './types/value-codec.js';
 
-export interface CopyOut {
+interface CopyOut {
   readonly query: string;
   readonly csv: boolean;
   /** Postgres' binary COPY format (COPY TO STDOUT only). */

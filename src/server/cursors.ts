@@ -39,7 +39,7 @@ interface Cursor {
 }
 
 /** What the extended protocol sees of a cursor named in Describe or Execute. */
-export interface CursorPortal {
+interface CursorPortal {
   readonly columns: readonly ResultColumn[];
   readonly binary: boolean;
   /** Every row was fetched. */

@@ -175,7 +175,7 @@ function fileUrlOffset(p: string): number {
  * realpath of the longest prefix that exists (symlinks, `/proc/self/fd/N`
  * resolved), then the rest with `.` and `..` applied and empty parts dropped.
  */
-export function canonicalPath(abs: string, known: Map<string, string | undefined> = new Map()): string {
+function canonicalPath(abs: string, known: Map<string, string | undefined> = new Map()): string {
   let current = abs;
   const rest: string[] = [];
   let up = 0;

@@ -19,7 +19,7 @@ export interface Frame {
   readonly droppedLength?: number;
 }
 
-export interface FrameReaderOptions {
+interface FrameReaderOptions {
   /** Per message type, the longest body kept; a longer one is dropped unread (after login only). */
   readonly dropAbove?: Readonly<Record<string, number>>;
   /** Shared by every connection of the server. */

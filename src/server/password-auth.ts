@@ -8,7 +8,7 @@ import { type AuthMethod, checkMd5, SCRAM_MECHANISM, ScramExchange } from './aut
 import { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
 
-export interface AuthStep {
+interface AuthStep {
   readonly send?: Buffer;
   readonly outcome: 'continue' | 'ok' | 'failed';
 }

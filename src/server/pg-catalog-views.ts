@@ -13,7 +13,7 @@ import { PG_TYPE_ROWS } from './types/pg-type-rows.js';
 import { oidCaseSql } from './types/type-map.js';
 
 /** version(): clients parse "PostgreSQL <major>.<minor>" from it (pgJDBC, DBeaver, psycopg). */
-export const PG_VERSION_STRING = 'PostgreSQL 15.0 (rvbbit, DuckDB inside)';
+const PG_VERSION_STRING = 'PostgreSQL 15.0 (rvbbit, DuckDB inside)';
 
 /** A SQL string literal. */
 const literal = (v: string): string => `'${v.replaceAll("'", "''")}'`;

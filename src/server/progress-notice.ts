@@ -2,7 +2,7 @@
 import type { Progress } from '../exec/progress.js';
 import type { NoticeFields } from './message-writer.js';
 
-export function progressLine(p: Progress): string {
+function progressLine(p: Progress): string {
   const eta = p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)}s`;
   return (
     `rvbbit progress: ${p.rowsDone}/${p.rowsTotal} rows, ${p.rowsPerSec.toFixed(1)} rows/s, ` +

@@ -18,7 +18,6 @@ export const Frontend = {
   CopyDone: 'c',
   CopyFail: 'f',
 } as const;
-export type FrontendCode = (typeof Frontend)[keyof typeof Frontend];
 
 export const Backend = {
   Authentication: 'R',

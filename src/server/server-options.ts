@@ -79,7 +79,7 @@ export interface ServerOptions extends Partial<ServerLimits> {
   readonly allowBlockingStrategies?: boolean;
 }
 
-export interface ResolvedServerOptions {
+interface ResolvedServerOptions {
   readonly engine: Engine;
   readonly host: string;
   readonly port: number;

@@ -43,7 +43,7 @@ const NUMBER = /[0-9A-Za-z_.]*/y;
 const OP_CHARS = '+-*/<>=~!@#%^&|`?:';
 const PUNCT = '()[]{},;.';
 
-export interface Scanned {
+interface Scanned {
   readonly tokens: Token[];
   /** Runs of two or more adjacent strings (token indexes), each also checked as one string. */
   readonly runs: StringRun[];

@@ -7,7 +7,7 @@
 import { BodyReader } from './frame-reader.js';
 import { StartupCode } from './protocol-codes.js';
 
-export type StartupPacket =
+type StartupPacket =
   /** SSLRequest or GSSENCRequest. rvbbit answers 'N' and the client goes on unencrypted (or gives up). */
   | { readonly kind: 'encryption' }
   /** CancelRequest: the key of the connection whose statement to cancel. */

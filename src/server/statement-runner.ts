@@ -44,8 +44,6 @@ export interface RunContext {
   readonly log?: (sql: string) => void;
 }
 
-export { ensureCatalog };
-
 const EMPTY: QueryResult = { columns: [], rows: [] };
 
 export async function runStatement(

@@ -8,9 +8,9 @@
 import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
+import { ensureCatalog } from './catalog-setup.js';
 import type * as msg from './message-writer.js';
 import type { StatementClass } from './statement-class.js';
-import { ensureCatalog } from './statement-runner.js';
 import { TYPE_INTROSPECTION_PARAMS, typeIntrospection } from './type-introspection.js';
 import { Oid } from './types/oids.js';
 import { pgTypeOf } from './types/type-map.js';

@@ -23,7 +23,7 @@ export const PG_DATE_BEGIN = -(2 ** 31);
 const pad = (n: number | bigint, width = 2): string => String(n).padStart(width, '0');
 
 /** Year, month, day of a day count since 1970-01-01, proleptic Gregorian (year 0 is 1 BC). */
-export function civilFromDays(days: number): { y: number; m: number; d: number } {
+function civilFromDays(days: number): { y: number; m: number; d: number } {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -37,7 +37,7 @@ export function civilFromDays(days: number): { y: number; m: number; d: number }
   return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 
-export function daysFromCivil(y: number, m: number, d: number): number {
+function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;

@@ -6,7 +6,7 @@
 import { ARRAY_OID, Oid, REGPROC_ARRAY_OID } from './oids.js';
 
 /** A pg_type row: [oid, name, len, category, array oid, element oid]. */
-export type PgTypeRow = readonly [number, string, number, string, number, number];
+type PgTypeRow = readonly [number, string, number, string, number, number];
 
 /** The base types: [oid, name, typlen, typcategory]. */
 const BASE_TYPES: readonly (readonly [number, string, number, string])[] = [

@@ -46,7 +46,7 @@ import { decimalText, encodeNumericBinary, floatText } from './numeric-codec.js'
 import { Oid } from './oids.js';
 import { type PgType, pgTypeOf } from './type-map.js';
 
-export interface ValueCodec {
+interface ValueCodec {
   text(value: unknown): string;
   binary(value: unknown): Buffer;
 }
@@ -311,7 +311,7 @@ function arrayCodec(elem: PgType, duckType: string): ValueCodec {
 const codecs = new Map<string, ValueCodec>();
 
 /** The codec of a DuckDB column type, for the Postgres type pgTypeOf gives it. */
-export function codecOf(duckType: string): ValueCodec {
+function codecOf(duckType: string): ValueCodec {
   let codec = codecs.get(duckType);
   if (!codec) {
     const pg = pgTypeOf(duckType);
