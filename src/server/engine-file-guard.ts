@@ -27,84 +27,20 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import { COMPUTED_TABLE_FUNCTIONS } from '../cascade/sql-data-guard.js';
 import type { Engine } from '../engine/engine.js';
 import { type EngineFiles, engineFileOf, Identities } from './engine-files.js';
+import { type Catalog, type RawRun, readCatalog } from './file-guard-catalog.js';
+import { CHECKPOINT, PROTECTED_SETTINGS, REFUSED_FUNCTIONS } from './file-guard-rules.js';
+import {
+  closing,
+  constantArguments,
+  isName,
+  isOp,
+  notACall,
+  splitStatements,
+  variableValues,
+} from './sql-token-shapes.js';
 import { type StringRun, scanSql, type Token } from './sql-tokens.js';
-
-/** Table functions that compute rows or list the catalog: any argument, no file. */
-const SAFE_TABLE_FUNCTIONS = new Set([
-  ...COMPUTED_TABLE_FUNCTIONS,
-  'test_all_types',
-  'test_vector_types',
-  'sql_auto_complete',
-  'check_peg_parser',
-]);
-const isSafeTableFunction = (name: string) =>
-  SAFE_TABLE_FUNCTIONS.has(name) || name.startsWith('duckdb_') || name.startsWith('pragma_');
-
-const CHECKPOINT =
-  "permission denied for CHECKPOINT: the server checkpoints its database itself (a forced checkpoint also aborts the other clients' transactions)";
-/** Functions refused whatever their arguments, with the reason. */
-const REFUSED_FUNCTIONS = new Map([
-  ['checkpoint', CHECKPOINT],
-  ['force_checkpoint', CHECKPOINT],
-  ['json_execute_serialized_sql', 'it runs a serialized plan, which the server cannot check'],
-  ['enable_logging', "it changes DuckDB's logging for every session (and writes log files)"],
-  ['disable_logging', "it changes DuckDB's logging for every session"],
-  ['truncate_duckdb_logs', "it changes DuckDB's logging for every session"],
-  ['enable_peg_parser', 'it changes how the server parses SQL'],
-  ['disable_peg_parser', 'it changes how the server parses SQL'],
-  ['arrow_scan', 'it reads raw memory addresses'],
-  ['arrow_scan_dumb', 'it reads raw memory addresses'],
-]);
-
-/**
- * Settings that decide where the server writes files or how its database is
- * stored. Most are shared by every session (client-access.ts refuses those
- * too); the first three are a session's own yet write a file named by the client.
- */
-const PROTECTED_SETTINGS = new Set([
-  'profile_output',
-  'profiling_output',
-  'http_logging_output',
-  'log_query_path',
-  'temp_directory',
-  'max_temp_directory_size',
-  'temp_file_encryption',
-  'wal_autocheckpoint',
-  'checkpoint_threshold',
-  'wal_autocheckpoint_entries',
-  'auto_checkpoint_skip_wal_threshold',
-  'debug_checkpoint_abort',
-  'debug_skip_checkpoint_on_commit',
-  'storage_compatibility_version',
-  'default_block_size',
-  'access_mode',
-  'enable_external_access',
-  'allowed_directories',
-  'allowed_paths',
-  'disabled_filesystems',
-  'file_search_path',
-  'home_directory',
-  'secret_directory',
-  'extension_directory',
-  'extension_directories',
-  'enable_logging',
-  'logging_storage',
-  'logging_mode',
-]);
-
-/** What the guard knows of the catalog: names to check, loaded once and after ATTACH/LOAD. */
-interface Catalog {
-  /** Table functions and macros whose arguments must be constants. */
-  readonly pathTaking: ReadonlySet<string>;
-  /** Macros and views that reach an owned file or a refused function, with the reason. */
-  readonly refused: ReadonlyMap<string, string>;
-}
-
-/** Runs SQL with no parameters on the guarded connection, past the guard. */
-type RawRun = (sql: string) => Promise<Record<string, unknown>[]>;
 
 function refusal(message: string): RvbbitError {
   return new RvbbitError('DUCKDB_PERMISSION', message);
@@ -303,161 +239,6 @@ export class EngineFileGuard {
     return this.catalog;
   }
 }
-
-/**
- * Path-taking table functions, and the macros and views (the operator's, or
- * an attached file's) that call them with their parameters or reach an owned
- * file. A client's own macros and views were checked when it created them.
- */
-async function readCatalog(raw: RawRun, files: EngineFiles): Promise<Catalog> {
-  const pathTaking = new Set<string>();
-  for (const r of await raw(
-    `SELECT DISTINCT lower(function_name) AS name FROM duckdb_functions() WHERE function_type = 'table'`,
-  )) {
-    const name = String(r.name);
-    if (!isSafeTableFunction(name)) pathTaking.add(name);
-  }
-  pathTaking.add('query');
-  pathTaking.add('query_table');
-  const macros = (
-    await raw(
-      `SELECT lower(function_name) AS name, macro_definition AS body FROM duckdb_functions()
-       WHERE function_type IN ('macro', 'table_macro') AND NOT internal AND macro_definition IS NOT NULL`,
-    )
-  ).map((r) => ({ name: String(r.name), tokens: scanSql(String(r.body)).tokens }));
-  const views = (
-    await raw(`SELECT lower(view_name) AS name, sql FROM duckdb_views() WHERE NOT internal`)
-  ).map((r) => ({ name: String(r.name), tokens: scanSql(String(r.sql)).tokens }));
-  const refused = new Map<string, string>();
-  // A macro calling a path-taking function with its parameters is path-taking itself (to a fixed point).
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const m of macros) {
-      if (pathTaking.has(m.name)) continue;
-      if (callsWithComputedArguments(m.tokens, pathTaking)) {
-        pathTaking.add(m.name);
-        changed = true;
-      }
-    }
-  }
-  for (const m of macros) {
-    const why = reachesRefused(m.tokens, files, pathTaking, false);
-    if (why !== undefined) refused.set(m.name, why);
-  }
-  for (const v of views) {
-    const why = reachesRefused(v.tokens, files, pathTaking, true);
-    if (why !== undefined) refused.set(v.name, why);
-  }
-  return { pathTaking, refused };
-}
-
-/** Why a stored macro or view is refused, if it is: an owned file, a refused function, a computed path. */
-function reachesRefused(
-  tokens: readonly Token[],
-  files: EngineFiles,
-  pathTaking: ReadonlySet<string>,
-  isView: boolean,
-): string | undefined {
-  for (const t of tokens) {
-    if ((t.kind === 'string' || t.kind === 'quoted') && engineFileOf(t.value, files) !== undefined) {
-      return "it reads one of the server's own files";
-    }
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (isName(t) && isOp(tokens[i + 1], '(') && REFUSED_FUNCTIONS.has(t.value.toLowerCase())) {
-      return `it calls ${t.value.toLowerCase()}()`;
-    }
-  }
-  // A view has no parameters: a computed path in it comes from the session (getvariable()).
-  if (isView && callsWithComputedArguments(tokens, pathTaking)) {
-    return 'it reads a file whose path is computed when it runs';
-  }
-  return undefined;
-}
-
-function callsWithComputedArguments(tokens: readonly Token[], pathTaking: ReadonlySet<string>): boolean {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (!isName(t) || !isOp(tokens[i + 1], '(') || !pathTaking.has(t.value.toLowerCase())) continue;
-    if (notACall(tokens, i)) continue;
-    if (!constantArguments(tokens.slice(i + 2, closing(tokens, i + 1)))) return true;
-  }
-  return false;
-}
-
-/**
- * Arguments made of constants only: strings, numbers, TRUE/FALSE/NULL,
- * lists and structs of them, `name := value` / `name = value` options.
- */
-function constantArguments(args: readonly Token[]): boolean {
-  return args.every((t, i) => {
-    if (t.kind === 'string' || t.kind === 'number') return true;
-    if (t.kind === 'op') return [',', '[', ']', '{', '}', ':', ':=', '=', '-', '+'].includes(t.value);
-    if (t.kind === 'name' && /^(TRUE|FALSE|NULL)$/i.test(t.value)) return true;
-    // An option's or a struct field's name.
-    const next = args[i + 1];
-    return isName(t) && next?.kind === 'op' && [':=', '=', ':'].includes(next.value);
-  });
-}
-
-/**
- * `name (` that is not a call: a table or index column list (`INSERT INTO
- * t (a)`, `CREATE TABLE t (a INT)`, `CREATE INDEX i ON t (a)`, `REFERENCES
- * t (a)`). `AS TABLE f(…)` (a table macro's body) stays a call.
- */
-function notACall(tokens: readonly Token[], i: number): boolean {
-  let s = i;
-  while (isOp(tokens[s - 1], '.') && tokens[s - 2] && isName(tokens[s - 2]!)) s -= 2;
-  const prev = tokens[s - 1];
-  const word = (t: Token | undefined) => (t?.kind === 'name' ? t.value.toUpperCase() : '');
-  const p = word(prev);
-  if (p === 'INTO' || p === 'REFERENCES' || p === 'ON') return true;
-  if (p === 'TABLE' && word(tokens[s - 2]) !== 'AS') return true;
-  return p === 'EXISTS' && word(tokens[s - 2]) === 'NOT' && word(tokens[s - 3]) === 'IF';
-}
-
-/** The tokens of `SET VARIABLE name = value` values: no file is opened by that name. */
-function variableValues(tokens: readonly Token[]): Set<Token> {
-  const out = new Set<Token>();
-  for (const stmt of splitStatements(tokens)) {
-    const words = stmt.slice(0, 3).map((t) => (t.kind === 'name' ? t.value.toUpperCase() : ''));
-    const at = words[0] === 'SET' ? (words[1] === 'VARIABLE' ? 2 : words[2] === 'VARIABLE' ? 3 : -1) : -1;
-    if (at < 0) continue;
-    // Only a plain constant is exempt; anything computed is checked as usual.
-    const value = stmt.slice(at + 2);
-    if (value.every((t) => t.kind === 'string')) for (const t of value) out.add(t);
-  }
-  return out;
-}
-
-function splitStatements(tokens: readonly Token[]): Token[][] {
-  const out: Token[][] = [[]];
-  for (const t of tokens) {
-    if (isOp(t, ';')) out.push([]);
-    else out[out.length - 1]!.push(t);
-  }
-  return out;
-}
-
-/** The index of the bracket closing the one at `open` (the end if none). */
-function closing(tokens: readonly Token[], open: number): number {
-  let depth = 0;
-  for (let i = open; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind !== 'op') continue;
-    if (t.value === '(' || t.value === '[' || t.value === '{') depth++;
-    else if (t.value === ')' || t.value === ']' || t.value === '}') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return tokens.length;
-}
-
-const isName = (t: Token): t is Extract<Token, { kind: 'name' | 'quoted' }> =>
-  t.kind === 'name' || t.kind === 'quoted';
-const isOp = (t: Token | undefined, value: string) => t?.kind === 'op' && t.value === value;
 
 const guarded = new WeakSet<DuckDBConnection>();
 
