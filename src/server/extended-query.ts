@@ -7,15 +7,14 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
 
-import type { ErrorCode } from '../../base/error-codes.js';
 import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.js';
+import { bindRefusal, bindValues, parameterCount, readBind, readParse } from './extended-messages.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { asDescribed, statementColumns } from './result-columns.js';
-import { sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
 import { classifyStatement } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
@@ -27,19 +26,6 @@ import {
   isEmptyQuery,
   type PreparedStatement,
 } from './statement-shape.js';
-import { BINARY_PARAM_OIDS, decodeParam } from './types/param-codec.js';
-import { decodeUtf8, isValidUtf8 } from './utf8.js';
-
-/** A prepared statement and the number of parameters a Bind must supply (undefined: DuckDB numbers them). */
-interface Prepared extends PreparedStatement {
-  readonly paramCount: number | undefined;
-}
-
-/**
- * Every type Postgres has built in has an OID below this (FirstGenbkiObjectId);
- * this server defines none of its own, so a higher one names no type.
- */
-const FIRST_NON_BUILTIN_OID = 10_000;
 
 /** A bound statement. It runs once, at its first Describe or Execute; Executes with a row limit page through it. */
 interface Portal {
@@ -55,6 +41,11 @@ interface Portal {
   described?: readonly ResultColumn[];
   /** The outcome's rows as described, made at the first Execute that sends them. */
   shaped?: QueryResult;
+}
+
+/** A prepared statement and the number of parameters a Bind must supply (undefined: DuckDB numbers them). */
+interface Prepared extends PreparedStatement {
+  readonly paramCount: number | undefined;
 }
 
 export class ExtendedQuery {
@@ -94,46 +85,17 @@ export class ExtendedQuery {
 
   /** `droppedLength`: the message was over maxQueryBytes and dropped unread. */
   parse(r: BodyReader, droppedLength?: number): void {
-    const { maxQueryBytes, maxStatementBytes } = this.executor.client.limits;
-    if (droppedLength !== undefined) {
-      this.refuse(
-        'QUERY_TOO_LARGE',
-        `query message of ${droppedLength - 4} bytes exceeds the limit of ${maxQueryBytes} bytes`,
-      );
+    const parsed = readParse(r, droppedLength, this.executor.client.limits);
+    if (parsed instanceof RvbbitError) {
+      this.fail(errorFields(parsed));
       return;
     }
-    const name = r.cstring();
-    const sqlEnd = r.remaining;
-    let sql: string;
-    try {
-      sql = r.utf8cstring();
-    } catch (err) {
-      if (!(err instanceof RvbbitError && err.code === 'INVALID_UTF8')) throw err;
-      this.fail(errorFields(err));
-      return;
-    }
-    const sqlBytes = sqlEnd - r.remaining - 1;
-    const n = r.int16();
-    const oids: number[] = [];
-    for (let i = 0; i < n; i++) oids.push(r.int32());
-    if (sqlBytes > maxStatementBytes) {
-      this.refuse(
-        'QUERY_TOO_LARGE',
-        `statement of ${sqlBytes} bytes exceeds the limit of ${maxStatementBytes} bytes`,
-      );
-      return;
-    }
-    // OIDs are unsigned: one read as negative is past 2^31, no type either.
-    const unknown = oids.find((oid) => oid < 0 || oid >= FIRST_NON_BUILTIN_OID);
-    if (unknown !== undefined) {
-      this.refuse('UNKNOWN_TYPE_OID', `type with OID ${unknown >>> 0} does not exist`);
-      return;
-    }
+    const { name, sql, paramOids } = parsed;
     this.statements.set(name, {
       sql,
-      paramOids: oids,
+      paramOids,
       cls: classifyStatement(sql),
-      paramCount: parameterCount(sql, oids.length),
+      paramCount: parameterCount(sql, paramOids.length),
     });
     this.replies.send(msg.parseComplete());
   }
@@ -145,60 +107,28 @@ export class ExtendedQuery {
    * parameters as it has (08P01). Text parameters must be UTF-8 (22021).
    */
   async bind(r: BodyReader): Promise<void> {
-    const portalName = r.cstring();
-    const statementName = r.cstring();
+    const bind = readBind(r);
+    if (bind instanceof RvbbitError) {
+      this.fail(errorFields(bind));
+      return;
+    }
+    const { portalName, statementName, formats, raws, resultFormats } = bind;
     const statement = this.statements.get(statementName);
-    const formats = int16s(r);
-    const nParams = r.int16();
-    const raws: (Buffer | null)[] = [];
-    let badLength: number | undefined;
-    for (let i = 0; i < nParams; i++) {
-      const len = r.int32();
-      if (len < -1) {
-        badLength = len;
-        break;
-      }
-      raws.push(len === -1 ? null : Buffer.from(r.bytes(len)));
-    }
-    const resultFormats = badLength === undefined ? int16s(r) : [];
-    if (badLength !== undefined) {
-      this.refuse('PROTOCOL_VIOLATION', `invalid parameter length ${badLength} in bind message`);
-      return;
-    }
-    if (formats.length > 1 && formats.length !== nParams) {
-      this.refuse(
-        'PROTOCOL_VIOLATION',
-        `bind message has ${formats.length} parameter formats but ${nParams} parameters`,
-      );
-      return;
-    }
     // The whole message is read first, so a malformed one is a protocol violation, not a missing statement.
     if (!statement) {
       this.unknownStatement(statementName);
       return;
     }
-    if (statement.paramCount !== undefined && nParams !== statement.paramCount) {
-      this.refuse(
-        'PROTOCOL_VIOLATION',
-        `bind message supplies ${nParams} parameters, but prepared statement "${statementName}" requires ${statement.paramCount}`,
-      );
-      return;
-    }
-    const badFormat = [...formats, ...resultFormats].find((f) => f !== 0 && f !== 1);
-    if (badFormat !== undefined) {
-      this.refuse('UNSUPPORTED_FORMAT_CODE', `unsupported format code: ${badFormat}`);
+    const refused = bindRefusal(bind, statement.paramCount);
+    if (refused) {
+      this.fail(errorFields(refused));
       return;
     }
     let values: unknown[];
     try {
       const types =
         this.paramTypes.get(statement) ?? (await this.inferredParamTypes(statement, formats, raws));
-      values = raws.map((raw, i) => {
-        const format = formatAt(formats, i);
-        const oid = statement.paramOids[i] || types?.[i] || 0;
-        if (raw && (format === 0 || !BINARY_PARAM_OIDS.has(oid)) && !isValidUtf8(raw)) decodeUtf8(raw);
-        return decodeParam(raw, format, oid, i);
-      });
+      values = bindValues(raws, formats, (i) => statement.paramOids[i] || types?.[i] || 0);
     } catch (err) {
       this.fail(errorFields(err));
       return;
@@ -435,11 +365,6 @@ export class ExtendedQuery {
     return portal.outcome;
   }
 
-  /** An error that ends nothing but this exchange (up to Sync), as Postgres' ERROR-level protocol checks. */
-  private refuse(code: ErrorCode, message: string): void {
-    this.fail(errorFields(new RvbbitError(code, message)));
-  }
-
   private unknownStatement(name: string): void {
     this.fail(
       errorFields(new RvbbitError('UNKNOWN_STATEMENT', `prepared statement "${name}" does not exist`)),
@@ -449,28 +374,6 @@ export class ExtendedQuery {
   private unknownPortal(name: string): void {
     this.fail(errorFields(new RvbbitError('UNKNOWN_PORTAL', `portal "${name}" does not exist`)));
   }
-}
-
-/**
- * The parameters a Bind must supply, as Postgres counts them: the types the
- * Parse declared, or the highest `$n` if higher. Undefined when the SQL has
- * `?` or `$name` parameters, which DuckDB numbers itself: no count is checked.
- */
-function parameterCount(sql: string, declared: number): number | undefined {
-  let max = declared;
-  for (const piece of sqlPieces(sql)) {
-    if (piece.otherParams) return undefined;
-    max = Math.max(max, piece.maxParam);
-  }
-  return max;
-}
-
-/** A count and that many int16s (Bind's parameter and result format codes). */
-function int16s(r: BodyReader): number[] {
-  const n = r.int16();
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(r.int16());
-  return out;
 }
 
 /** RowDescription of `columns` in `formats`, or NoData when there are none. */
