@@ -11,6 +11,7 @@
 import type { QueryResult } from '../db/query-result.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
 import { rewriteSerialColumns } from './serial-rewrite.js';
+import { classifyStatement } from './statement-class.js';
 import { parsePgDuration } from './statement-timeout.js';
 import { typeIntrospection } from './type-introspection.js';
 
@@ -186,7 +187,10 @@ export function specialQuery(
   }
   const serial = rewriteSerialColumns(text);
   if (serial) return { kind: 'sql', sql: serial };
-  if ((CATALOG_HINT.test(text) || /\bversion\s*\(\s*\)/i.test(text)) && !/^\s*RVBBIT\b/i.test(text)) {
+  if (
+    (CATALOG_HINT.test(text) || /\bversion\s*\(\s*\)/i.test(text)) &&
+    classifyStatement(text).first !== 'RVBBIT'
+  ) {
     return { kind: 'sql', sql: rewriteCatalogSql(text) };
   }
   return undefined;

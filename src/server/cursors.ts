@@ -26,7 +26,7 @@ import { quoteString } from '../db/sql-text.js';
 import type { Session } from '../engine/session.js';
 import type { Completion } from './command-tag.js';
 import { ArraySource, cursorError, openStream, type RowSource, StreamSource } from './cursor-source.js';
-import type { StatementClass } from './statement-class.js';
+import { classifyStatement, type StatementClass } from './statement-class.js';
 import type { RunContext, StatementOutcome } from './statement-runner.js';
 
 interface Cursor {
@@ -114,7 +114,7 @@ export class Cursors {
       if (fetch[1]!.toUpperCase() === 'MOVE') return [];
       return this.open.get(cursorName(fetch[3]!))?.source.columns ?? [];
     }
-    if (/^(DECLARE|FETCH|MOVE|CLOSE)\b/i.test(text)) return [];
+    if (CURSOR_WORDS.has(classifyStatement(sql).first)) return [];
     if (READS_PG_CURSORS.test(sql)) await this.writeView(session);
     return undefined;
   }

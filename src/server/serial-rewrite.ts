@@ -16,6 +16,7 @@
  * With IF NOT EXISTS an existing table is left alone: the sequence is made
  * only if missing, before the table that names it in its default.
  */
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 
 /** The integer type each SERIAL spelling stands for. */
 const SERIAL_TYPES: Readonly<Record<string, string>> = {
@@ -38,7 +39,7 @@ const COLUMN = new RegExp(String.raw`^(\s*)(${IDENT})(\s+)([A-Za-z_]\w*)(?=\s|$)
 /** The statements that make `sql`'s SERIAL columns, or undefined when it is not a CREATE TABLE with one. */
 export function rewriteSerialColumns(sql: string): string | undefined {
   if (!/serial/i.test(sql)) return undefined;
-  const text = stripLeadingComments(sql);
+  const text = withoutLeadingComments(sql);
   const head = HEAD.exec(text);
   if (!head) return undefined;
   const open = head[0].length - 1;
@@ -91,10 +92,6 @@ function splitName(name: string): string[] {
 
 function unquote(ident: string): string {
   return ident.startsWith('"') ? ident.slice(1, -1).replaceAll('""', '"') : ident.toLowerCase();
-}
-
-function stripLeadingComments(sql: string): string {
-  return sql.replace(/^(\s*(--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/))*/, '');
 }
 
 /**
