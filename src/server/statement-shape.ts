@@ -5,6 +5,7 @@
  * result-columns.ts).
  */
 
+import { skipSpaceAndComments } from '../../grammar/sql-scan.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
@@ -24,7 +25,9 @@ export interface PreparedStatement {
 
 /** Only whitespace, comments and semicolons. */
 export function isEmptyQuery(sql: string): boolean {
-  return sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|;/g, '').trim() === '';
+  let i = skipSpaceAndComments(sql);
+  while (sql.charCodeAt(i) === 59) i = skipSpaceAndComments(sql, i + 1);
+  return i >= sql.length;
 }
 
 export function formatAt(formats: readonly number[], i: number): number {

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { skipSpaceAndComments } from '../../grammar/sql-scan.js';
 import { classifyStatement, sendsRows } from '../../src/server/statement-class.js';
+import { isEmptyQuery } from '../../src/server/statement-shape.js';
 
 test('leading comments, blanks and parentheses are skipped; block comments nest', () => {
   assert.equal(classifyStatement('  -- a\n/* b /* c */ d */ ( select 1)').words, ['SELECT']);
@@ -51,6 +52,13 @@ test('rows: always, never, or as the columns say', () => {
   assert.ok(sendsRows(other, cols));
   assert.not.ok(sendsRows(other, count, 1));
   assert.ok(sendsRows(other, count, 2));
+});
+
+test('an empty query: only blanks, comments and semicolons', () => {
+  assert.ok(isEmptyQuery(''));
+  assert.ok(isEmptyQuery(' -- x\n ; /* y /* z */ */ ;'));
+  assert.not.ok(isEmptyQuery('/* never closed'));
+  assert.not.ok(isEmptyQuery('; SELECT 1'));
 });
 
 test.run();
