@@ -10,6 +10,7 @@
  * dollar quotes. A text this scanner reads differently from DuckDB is one
  * DuckDB does not parse at all (an unterminated string), so it never runs.
  */
+import { skipBlockComment } from '../../grammar/sql-chars.js';
 
 export type Token =
   /** A string constant; `escaped` (E'…') holds backslash escapes only DuckDB decodes exactly. */
@@ -68,17 +69,8 @@ export function scanSql(sql: string): Scanned {
         while (i < n && sql[i] !== '\n' && sql[i] !== '\r') i++;
       } else if (sql.startsWith('/*', i)) {
         // Nested, as in Postgres and DuckDB; unterminated: the rest is comment.
-        let depth = 0;
-        while (i < n) {
-          if (sql.startsWith('/*', i)) {
-            depth++;
-            i += 2;
-          } else if (sql.startsWith('*/', i)) {
-            depth--;
-            i += 2;
-            if (depth === 0) break;
-          } else i++;
-        }
+        const end = skipBlockComment(sql, i, n);
+        i = end < 0 ? n : end;
       } else return i > start;
     }
   };

@@ -17,6 +17,7 @@
  * @see https://www.postgresql.org/docs/current/datatype-binary.html
  * @see https://www.postgresql.org/docs/current/arrays.html#ARRAYS-INPUT
  */
+import { skipBlockComment } from '../../../grammar/sql-chars.js';
 import { parseDecimal } from './numeric-codec.js';
 import { Oid } from './oids.js';
 import { arrayTextAsDuckDBList } from './param-codec.js';
@@ -201,20 +202,10 @@ function decimalTypeOfList(list: string): string | undefined {
 
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
+/** Past a nested block comment; an unterminated one runs to the end. */
 function commentEnd(sql: string, at: number): number {
-  let depth = 0;
-  let i = at;
-  while (i < sql.length) {
-    if (sql.startsWith('/*', i)) {
-      depth++;
-      i += 2;
-    } else if (sql.startsWith('*/', i)) {
-      depth--;
-      i += 2;
-      if (depth === 0) return i;
-    } else i++;
-  }
-  return sql.length;
+  const end = skipBlockComment(sql, at, sql.length);
+  return end < 0 ? sql.length : end;
 }
 
 /** The index past a quoted run that doubles its quote to escape it. */
