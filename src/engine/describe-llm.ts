@@ -15,7 +15,8 @@
  *   client sees as text like any list.
  */
 
-import type { SqlStatement } from '../../grammar/index.js';
+import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import { userSqlError, withUserSqlErrors } from '../db/duckdb-error.js';
 import type { ResultColumn } from '../db/query-result.js';
 import { addedNames, inputNamesOut } from '../exec/map-names.js';
@@ -28,7 +29,15 @@ import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../sema
 import { registerFunctions } from '../semantic/register-functions.js';
 import { loadCascadesOf } from '../semantic/resolve-tuples.js';
 import { closeStatement, openStatement } from '../semantic/statement-calls.js';
-import { type DescribeHost, preparedColumns } from './describe-statement.js';
+import type { EngineShared } from './engine-shared.js';
+import { preparedColumns } from './prepared-columns.js';
+
+/** What the session lends a description. */
+export interface DescribeHost {
+  readonly shared: EngineShared;
+  readonly q: ConnectionQueue;
+  plan(stmt: Statement): Promise<Plan>;
+}
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });
 

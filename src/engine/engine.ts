@@ -15,24 +15,18 @@ import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
-import type { CascadeResolver } from '../plan/cascade-resolver.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
-import type { PlanDefaults } from '../plan/plan-map.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
-import { createSemanticShared, type SemanticShared } from '../semantic/semantic-shared.js';
+import { createSemanticShared } from '../semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
-import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
-import {
-  type ProviderOption,
-  type ResolvedProvider,
-  resolveProvider,
-  workerLlmConfigOf,
-} from './provider.js';
-import { type QueryOptions, Session, type SessionPolicy } from './session.js';
+import type { EngineShared } from './engine-shared.js';
+import { type ProviderOption, resolveProvider, workerLlmConfigOf } from './provider.js';
+import type { QueryOptions } from './query-options.js';
+import { Session, type SessionPolicy } from './session.js';
 
 export interface EngineOptions {
   /** A DuckDB file path, or ':memory:' (default). */
@@ -84,35 +78,6 @@ export interface EngineOptions {
 }
 
 export { SHIPPED_CASCADES } from '../runtime/package-files.js';
-
-export interface EngineShared {
-  readonly instance: DuckDBInstance;
-  readonly system: ConnectionQueue;
-  readonly cache: ResultCache;
-  readonly logs: LogWriter;
-  /** Where log rows live: the engine's database, or a private one (obs/private-logs.ts). */
-  readonly logDb: LogDatabase;
-  readonly resolver: CascadeResolver;
-  /** Every cascade root as a real path, longest first: what errors shown to server clients leave out. */
-  readonly shownRoots: readonly string[];
-  readonly provider: ResolvedProvider;
-  readonly llm: WorkerLlmConfig;
-  readonly defaults: PlanDefaults;
-  /** Semantic operators: catalog, grammar, sync worker. */
-  readonly semantic: SemanticShared;
-  /** RUN ASYNC jobs still running, by session id. */
-  readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
-  /** Where chunks run: the local pool, or the queue when one is configured. */
-  pool(): ChunkRunner;
-  /** The queue runner, when the engine has a queue. */
-  readonly queue: QueueChunkRunner | undefined;
-  /**
-   * The main thread's LLM client (RUN); workers have their own. Made, and its
-   * HTTP stack (undici) loaded, on first use: plain SQL never needs it.
-   */
-  mainLlm(): Promise<LlmClient>;
-  closeMainLlm(): Promise<void>;
-}
 
 export class Engine {
   private readonly sessions = new Set<Session>();

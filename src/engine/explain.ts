@@ -14,7 +14,7 @@ import { callsPerRun, estimateDollars, modelsOf, tokensPerRun } from '../plan/es
 import type { Plan } from '../plan/plan.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 import type { RunPlan } from '../plan/plan-run.js';
-import type { EngineShared } from './engine.js';
+import type { EngineShared } from './engine-shared.js';
 
 /** Rows read to count expected cache hits; past this the figure is scaled from a sample. */
 const PEEK_ROWS = 100_000;

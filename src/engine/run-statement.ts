@@ -14,7 +14,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName } from '../db/sql-text.js';
 import type { RunPlan } from '../plan/plan-run.js';
-import type { EngineShared } from './engine.js';
+import type { EngineShared } from './engine-shared.js';
 import { createRunInputTable, sessionHost } from './run-input-table.js';
 
 export interface RunOutcome {

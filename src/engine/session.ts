@@ -10,33 +10,19 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult, readUserResult } from '../db/query-result.js';
 import type { MapContext } from '../exec/map-rows.js';
-import type { Progress } from '../exec/progress.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
 import type { MapPlan } from '../plan/plan-map.js';
-import type { EngineShared } from './engine.js';
+import type { EngineShared } from './engine-shared.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
+import type { QueryOptions } from './query-options.js';
 import { autoLimitNotice, mapOutcome, type Outcome, StatementLog } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
 import { crashOf } from './test-faults.js';
 
-export interface QueryOptions {
-  /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (p: Progress) => void;
-  /** Things worth telling the user that are not errors (a MAP's auto-LIMIT cut its input). */
-  readonly onNotice?: (text: string) => void;
-  /**
-   * Plain SQL's rows carry DuckDB's own values (@duckdb/node-api's
-   * DuckDBValue: timestamps in microseconds, DuckDBDecimalValue,
-   * DuckDBListValue …) instead of JS values, which cut timestamps to
-   * milliseconds and decimals to a double; for callers that encode them
-   * exactly (the Postgres server). Other statements' rows stay JS values.
-   */
-  readonly exactValues?: boolean;
-}
+export type { QueryOptions } from './query-options.js';
 
 /** One statement of a session's SQL text, ready to run (see Session.statements). */
 export interface SessionStatement {
@@ -406,7 +392,7 @@ export class Session {
    * `paramTypes` says (describe-statement.ts preparedColumns).
    */
   async preparedColumns(sql: string, paramTypes: readonly (string | undefined)[]): Promise<ResultColumn[]> {
-    const { preparedColumns } = await import('./describe-statement.js');
+    const { preparedColumns } = await import('./prepared-columns.js');
     return this.q.run((con) => preparedColumns(con, sql, paramTypes));
   }
 

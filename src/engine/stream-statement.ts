@@ -15,9 +15,9 @@ import { duckdbError } from '../db/duckdb-error.js';
 import { STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
 import type { MapContext } from '../exec/map-rows.js';
 import type { Plan } from '../plan/plan.js';
-import type { EngineShared } from './engine.js';
+import type { EngineShared } from './engine-shared.js';
 import { llmStatements } from './llm-statements-loader.js';
-import type { QueryOptions } from './session.js';
+import type { QueryOptions } from './query-options.js';
 import { mapTotals, type Outcome, StatementLog, type StatementTotals } from './statement-log.js';
 
 type Rows = Record<string, unknown>[];

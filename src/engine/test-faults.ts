@@ -4,7 +4,7 @@
  * one of its MAP chunks die mid-chunk (again on the re-run if `twice`).
  * Not exported from the package.
  */
-import type { QueryOptions } from './session.js';
+import type { QueryOptions } from './query-options.js';
 
 export interface CrashFault {
   /** The chunk index whose worker dies. */

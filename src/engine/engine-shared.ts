@@ -1,0 +1,48 @@
+/**
+ * What every session of one engine shares: its DuckDB database, cache, logs,
+ * cascade roots, provider, worker pool (or queue) and semantic operators.
+ * Made once by Engine.create (engine.ts); the statement modules of this
+ * folder take it from here, so none of them imports the engine itself.
+ */
+import type { DuckDBInstance } from '@duckdb/node-api';
+import type { ResultCache } from '../cache/result-cache.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
+import type { LlmClient } from '../llm/types.js';
+import type { LogWriter } from '../obs/log-writer.js';
+import type { LogDatabase } from '../obs/private-logs.js';
+import type { CascadeResolver } from '../plan/cascade-resolver.js';
+import type { PlanDefaults } from '../plan/plan-map.js';
+import type { QueueChunkRunner } from '../scale/queue-runner.js';
+import type { SemanticShared } from '../semantic/semantic-shared.js';
+import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import type { ChunkRunner } from '../thread/chunk-runner.js';
+import type { ResolvedProvider } from './provider.js';
+
+export interface EngineShared {
+  readonly instance: DuckDBInstance;
+  readonly system: ConnectionQueue;
+  readonly cache: ResultCache;
+  readonly logs: LogWriter;
+  /** Where log rows live: the engine's database, or a private one (obs/private-logs.ts). */
+  readonly logDb: LogDatabase;
+  readonly resolver: CascadeResolver;
+  /** Every cascade root as a real path, longest first: what errors shown to server clients leave out. */
+  readonly shownRoots: readonly string[];
+  readonly provider: ResolvedProvider;
+  readonly llm: WorkerLlmConfig;
+  readonly defaults: PlanDefaults;
+  /** Semantic operators: catalog, grammar, sync worker. */
+  readonly semantic: SemanticShared;
+  /** RUN ASYNC jobs still running, by session id. */
+  readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
+  /** Where chunks run: the local pool, or the queue when one is configured. */
+  pool(): ChunkRunner;
+  /** The queue runner, when the engine has a queue. */
+  readonly queue: QueueChunkRunner | undefined;
+  /**
+   * The main thread's LLM client (RUN); workers have their own. Made, and its
+   * HTTP stack (undici) loaded, on first use: plain SQL never needs it.
+   */
+  mainLlm(): Promise<LlmClient>;
+  closeMainLlm(): Promise<void>;
+}

@@ -1,0 +1,18 @@
+/** How a caller runs one statement: cancel it, watch its progress, hear its notices. */
+import type { Progress } from '../exec/progress.js';
+
+export interface QueryOptions {
+  /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: Progress) => void;
+  /** Things worth telling the user that are not errors (a MAP's auto-LIMIT cut its input). */
+  readonly onNotice?: (text: string) => void;
+  /**
+   * Plain SQL's rows carry DuckDB's own values (@duckdb/node-api's
+   * DuckDBValue: timestamps in microseconds, DuckDBDecimalValue,
+   * DuckDBListValue …) instead of JS values, which cut timestamps to
+   * milliseconds and decimals to a double; for callers that encode them
+   * exactly (the Postgres server). Other statements' rows stay JS values.
+   */
+  readonly exactValues?: boolean;
+}
