@@ -7,7 +7,7 @@ import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
 import type { Cascade, Cell, CellTakes, ToolName } from './cascade-types.js';
 import { TOOL_NAMES } from './cascade-types.js';
 import { normalizeSqlFunction } from './normalize-sql-function.js';
-import { type FieldPath, formatPath, type YamlSource } from './yaml-source.js';
+import { type FieldPath, formatPath, type Problem, type YamlSource } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
 type RawCell = Raw & { name: string };
@@ -139,8 +139,6 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
 }
 
 /** Records a problem at a field path (at its key with `atKey`). */
-export type Problem = (path: FieldPath, what: string, atKey?: boolean) => void;
-
 function checkLoopUntil(path: FieldPath, field: string, schema: Raw | undefined, problem: Problem): void {
   const props = schema?.['properties'];
   const prop =

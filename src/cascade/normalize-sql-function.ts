@@ -5,8 +5,7 @@
  * @see ../../docs/cascades.md ("sql_function")
  */
 import type { SqlDimension, SqlFunction, SqlFunctionArg, SqlOperatorForm } from './cascade-types.js';
-import type { Problem } from './normalize-cascade.js';
-import type { FieldPath } from './yaml-source.js';
+import type { FieldPath, Problem } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
 

@@ -6,6 +6,9 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, 
 /** A field path as a list of keys and indexes: `['cells', 1, 'rules', 'max_turns']`. */
 export type FieldPath = readonly (string | number)[];
 
+/** Reports a problem at a path of the cascade (at its key rather than its value when `atKey`). */
+export type Problem = (path: FieldPath, what: string, atKey?: boolean) => void;
+
 export interface Position {
   readonly line: number;
   readonly column: number;

@@ -6,7 +6,8 @@
  */
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
-import type { CallOrigin, LoggedCall, LogWriter } from '../obs/log-writer.js';
+import type { LoggedCall } from '../obs/call-rows.js';
+import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import { loggedCall } from '../obs/log-writer.js';
 import { type ChunkRow, cachedOutcome, type RowOutcome } from '../thread/chunk-protocol.js';
 import type { DispatchTarget } from './dispatch-spec.js';

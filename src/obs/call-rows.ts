@@ -22,10 +22,24 @@ import {
   TIMESTAMP,
   VARCHAR,
 } from '@duckdb/node-api';
+import type { CallRecord } from '../cascade/run-types.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import type { LoggedCall } from './log-writer.js';
 import type { RvbbitStore } from './schema.js';
+
+/** One row of rvbbit.unified_logs: a cascade call record plus where it came from. */
+export type LoggedCall = Pick<
+  CallRecord,
+  'cell' | 'model' | 'started_at' | 'duration_ms' | 'tokens_in' | 'tokens_out' | 'cost' | 'status' | 'error'
+> & {
+  readonly session_id: string;
+  readonly caller_id: string;
+  readonly query_id: string;
+  readonly cascade_id: string;
+  readonly row_index: number | null;
+  readonly cache_hit: boolean;
+  readonly answered_by?: string;
+};
 
 /** unified_logs' columns, in table order. */
 const TYPES = [

@@ -4,25 +4,10 @@
  * connection so user statements never wait on logging.
  */
 import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { CallRecord } from '../cascade/run-types.js';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import { CallRowsAppender } from './call-rows.js';
+import { CallRowsAppender, type LoggedCall } from './call-rows.js';
 import { FILE_STORE, type RvbbitStore } from './schema.js';
-
-/** One row of rvbbit.unified_logs: a cascade call record plus where it came from. */
-export type LoggedCall = Pick<
-  CallRecord,
-  'cell' | 'model' | 'started_at' | 'duration_ms' | 'tokens_in' | 'tokens_out' | 'cost' | 'status' | 'error'
-> & {
-  readonly session_id: string;
-  readonly caller_id: string;
-  readonly query_id: string;
-  readonly cascade_id: string;
-  readonly row_index: number | null;
-  readonly cache_hit: boolean;
-  readonly answered_by?: string;
-};
 
 /** Where a call came from, shared by every row a statement logs. */
 export interface CallOrigin {

@@ -18,7 +18,7 @@ import { type LimitWindow, limitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
 import { describeSplit, type ProxySplit } from './proxy.js';
 import { type PlanNote, resolveTuples, type StatementExtras } from './resolve-tuples.js';
-import type { SemanticOutcome, SemanticRunContext } from './run-semantic.js';
+import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 import { type StatementCalls, startPass } from './statement-calls.js';
 
 /** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */

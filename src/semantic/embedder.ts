@@ -9,9 +9,23 @@
  */
 import { hash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
+import type { ResultCache } from '../cache/result-cache.js';
 import type { EmbeddingClient, LlmClient } from '../llm/types.js';
-import { type CallOrigin, loggedCall } from '../obs/log-writer.js';
-import type { SemanticEngine } from './semantic-engine.js';
+import { type CallOrigin, type LogWriter, loggedCall } from '../obs/log-writer.js';
+import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
+
+/**
+ * What an embedder uses of the engine (a SemanticEngine has all of it); named
+ * here so the embedder does not import the engine's type, which holds the
+ * SemanticShared that closes embedders.
+ */
+interface EmbedderEngine {
+  readonly cache: ResultCache;
+  readonly logs: LogWriter;
+  readonly llm: WorkerLlmConfig;
+  /** The engine's SemanticShared: one embedder per engine, keyed by it. */
+  readonly semantic: object;
+}
 
 /** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
 export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
@@ -61,7 +75,7 @@ export class Embedder {
   private client: (LlmClient & EmbeddingClient) | undefined;
   private readonly dimsOf = new Map<string, number>();
 
-  constructor(private readonly engine: SemanticEngine) {}
+  constructor(private readonly engine: EmbedderEngine) {}
 
   /** A model's dimension if this engine has seen it (EXPLAIN: no call). */
   knownDims(model: string): number | undefined {
@@ -266,7 +280,7 @@ function decode(text: string): number[] {
 const embedders = new WeakMap<object, Embedder>();
 
 /** The engine's embedder (one per SemanticShared, i.e. per engine). */
-export function embedderOf(engine: SemanticEngine): Embedder {
+export function embedderOf(engine: EmbedderEngine): Embedder {
   let e = embedders.get(engine.semantic);
   if (!e) {
     e = new Embedder(engine);

@@ -28,8 +28,8 @@ import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
-import type { SemanticRunContext } from './run-semantic.js';
 import { isQuery } from './run-semantic.js';
+import type { SemanticRunContext } from './semantic-run.js';
 import { candidateInputs } from './small-side.js';
 import {
   closeStatement,

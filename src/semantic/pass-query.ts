@@ -9,7 +9,7 @@ import { errorMessage, RvbbitError } from '../../base/errors.js';
 import { userSqlError } from '../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../db/query-result.js';
 import { type CallSite, type Rewritten, registeredName } from '../plan/semantic-rewrite.js';
-import type { SemanticRunContext } from './run-semantic.js';
+import type { SemanticRunContext } from './semantic-run.js';
 import type { StatementCalls } from './statement-calls.js';
 
 /** One pass; an error raised inside a semantic function is rethrown as itself, a type error with the operator's position. */

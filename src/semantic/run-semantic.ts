@@ -16,12 +16,8 @@
  * (a few DuckDB vectors' worth, doubling each pass), so it calls about what
  * DuckDB's chunked evaluation would have, not every row.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
-import type { ConnectionQueue } from '../db/connection-queue.js';
-import type { QueryResult } from '../db/query-result.js';
-import type { Progress } from '../exec/progress.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type Rewritten, rewriteSemantic } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
@@ -32,7 +28,7 @@ import { prefetchEmbeddings, runOnce } from './embed-write.js';
 import { query } from './pass-query.js';
 import { registerFunctions } from './register-functions.js';
 import { byFunction, loadCascadesOf, type PlanNote, targetOf } from './resolve-tuples.js';
-import type { SemanticEngine } from './semantic-engine.js';
+import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 import { outputValue } from './sql-types.js';
 import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
 import {
@@ -41,33 +37,6 @@ import {
   WRITE_IN_TRANSACTION_STRATEGY,
   WRITE_STRATEGY,
 } from './write-passes.js';
-
-export interface SemanticRunContext {
-  readonly engine: SemanticEngine;
-  readonly q: ConnectionQueue;
-  readonly params: DuckDBValue[] | undefined;
-  readonly queryId: string;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (p: Progress) => void;
-  /**
-   * false: a statement that would block the main thread call by call (the
-   * sequential, vectorized and union_all strategies, a write inside an open
-   * transaction) fails with STRATEGY_BLOCKS instead (a server's sessions:
-   * while one blocks, no other client is answered).
-   */
-  readonly allowBlocking?: boolean;
-}
-
-export interface SemanticOutcome {
-  readonly result: QueryResult;
-  /** The strategy that ran, with a note when it differs from the one asked for. */
-  readonly strategy: string;
-  readonly calls: number;
-  readonly cacheHits: number;
-  readonly cost: number | null;
-  readonly passes: number;
-  readonly plans: readonly PlanNote[];
-}
 
 /** True when the statement can be run more than once without side effects (record passes re-run it). */
 export function isQuery(sql: string): boolean {

@@ -2,7 +2,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
-import { type LoggedCall, LogWriter } from '../../src/obs/log-writer.js';
+import type { LoggedCall } from '../../src/obs/call-rows.js';
+import { LogWriter } from '../../src/obs/log-writer.js';
 import { ensureRvbbitSchema } from '../../src/obs/schema.js';
 
 const base: LoggedCall = {
