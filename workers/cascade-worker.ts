@@ -9,8 +9,8 @@ import { errorMessage } from '../base/errors.js';
 import { batchItems } from '../src/cascade/batch-schema.js';
 import type { Cascade } from '../src/cascade/cascade-types.js';
 import { loadCascade } from '../src/cascade/load-cascade.js';
-import type { RunContext, RunResult } from '../src/cascade/run-types.js';
 import { runCascade } from '../src/cascade/run-cascade.js';
+import type { RunContext, RunResult } from '../src/cascade/run-types.js';
 import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetMessage, budgetSpent } from '../src/thread/budget.js';
 import {
