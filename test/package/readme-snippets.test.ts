@@ -1,6 +1,6 @@
 /**
- * Every ```js / ```ts snippet of README.md that imports the package ('rvbbit'
- * or 'rvbbit/…'), run as a user runs it: against the packed, installed package
+ * Every ```js / ```ts snippet of README.md and of docs/*.md that imports the
+ * package ('rvbbit' or 'rvbbit/…'), run as a user runs it: against the packed, installed package
  * (installed.ts; the same install as package.test.ts when uvu runs both).
  * Each snippet is a module of its own. The names it imports must be exports
  * of the installed package; TypeScript ones type-check (strict, NodeNext)
@@ -13,7 +13,7 @@
  * starts a server closes it itself: each must exit 0, on its own, in time.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -23,14 +23,24 @@ import { simulatorEnv } from '../../src/llm/config.js';
 import { installPackage } from './installed.js';
 
 interface Snippet {
-  /** Line of the opening fence in README.md. */
+  /** The Markdown file, from the package root (README.md, docs/server.md …). */
+  readonly doc: string;
+  /** Line of the opening fence in that file. */
   readonly line: number;
   readonly heading: string;
   readonly lang: 'js' | 'ts';
   readonly code: string;
 }
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** README.md, then every Markdown file of docs/. */
+const DOCS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 const IMPORTS_PACKAGE = /\bfrom\s+['"]rvbbit(\/[\w./-]+)?['"]|\bimport\(\s*['"]rvbbit(\/[\w./-]+)?['"]/;
 const LANGS: Record<string, Snippet['lang']> = {
   js: 'js',
@@ -41,7 +51,7 @@ const LANGS: Record<string, Snippet['lang']> = {
 };
 
 /** The fenced code blocks of a Markdown text (indented ones in list items too), with the heading above each. */
-function snippetsOf(markdown: string): Snippet[] {
+function snippetsOf(doc: string, markdown: string): Snippet[] {
   const lines = markdown.split('\n');
   const found: Snippet[] = [];
   let heading = '(top)';
@@ -57,7 +67,7 @@ function snippetsOf(markdown: string): Snippet[] {
     for (i++; i < lines.length && !/^ *```\s*$/.test(lines[i]!); i++)
       body.push(lines[i]!.slice(indent!.length));
     const lang = LANGS[info!];
-    if (lang) found.push({ line: start + 1, heading, lang, code: `${body.join('\n')}\n` });
+    if (lang) found.push({ doc, line: start + 1, heading, lang, code: `${body.join('\n')}\n` });
   }
   return found;
 }
@@ -75,12 +85,15 @@ function importedValues(code: string): { name: string; from: string }[] {
   return names;
 }
 
-const snippets = snippetsOf(readFileSync(README, 'utf8')).filter((s) => IMPORTS_PACKAGE.test(s.code));
+const snippets = DOCS.flatMap((doc) => snippetsOf(doc, readFileSync(join(ROOT, doc), 'utf8'))).filter((s) =>
+  IMPORTS_PACKAGE.test(s.code),
+);
 const pkg = installPackage();
 const work = join(pkg.dir, 'readme-snippets');
 mkdirSync(work, { recursive: true });
 symlinkSync(join(pkg.dir, 'node_modules/rvbbit/examples'), join(work, 'examples'));
-const fileOf = (s: Snippet) => join(work, `line-${s.line}.${s.lang === 'ts' ? 'ts' : 'mjs'}`);
+const fileOf = (s: Snippet) =>
+  join(work, `${s.doc.replace(/\W/g, '_')}-line-${s.line}.${s.lang === 'ts' ? 'ts' : 'mjs'}`);
 for (const s of snippets) writeFileSync(fileOf(s), s.code);
 
 const exportsCache = new Map<string, string[]>();
@@ -100,7 +113,7 @@ function exportsOf(specifier: string): string[] {
   return names;
 }
 
-test('README.md has the from-code snippets: the engine, the library, a cascade run, the server, the grammar', () => {
+test('README.md and docs/ have the from-code snippets: the engine, the library, a cascade run, the server, the grammar', () => {
   const all = snippets.map((s) => s.code).join('\n');
   for (const name of [
     'createEngine',
@@ -112,7 +125,7 @@ test('README.md has the from-code snippets: the engine, the library, a cascade r
   ]) {
     assert.ok(
       importedValues(all).some((i) => i.name === name),
-      `no README snippet imports ${name}`,
+      `no snippet of README.md or docs/ imports ${name}`,
     );
   }
 });
@@ -140,9 +153,12 @@ test('the TypeScript snippets type-check against the installed .d.ts (strict, No
 });
 
 for (const s of snippets) {
-  test(`README line ${s.line} (${s.heading}): the ${s.lang} snippet runs against the installed package`, () => {
+  test(`${s.doc} line ${s.line} (${s.heading}): the ${s.lang} snippet runs against the installed package`, () => {
     for (const { name, from } of importedValues(s.code)) {
-      assert.ok(exportsOf(from).includes(name), `'${from}' does not export ${name} (README line ${s.line})`);
+      assert.ok(
+        exportsOf(from).includes(name),
+        `'${from}' does not export ${name} (${s.doc} line ${s.line})`,
+      );
     }
     let file = fileOf(s);
     if (s.lang === 'ts') {
@@ -158,8 +174,8 @@ for (const s of snippets) {
       encoding: 'utf8',
       timeout: 120_000,
     });
-    assert.is(r.signal, null, `README line ${s.line} did not end within 120 s: ${r.stderr}`);
-    assert.is(r.status, 0, `README line ${s.line}:\n${r.stderr}`);
+    assert.is(r.signal, null, `${s.doc} line ${s.line} did not end within 120 s: ${r.stderr}`);
+    assert.is(r.status, 0, `${s.doc} line ${s.line}:\n${r.stderr}`);
   });
 }
 
