@@ -8,19 +8,14 @@ import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, type ResultColumn, readResult, readUserResult } from '../db/query-result.js';
-import type { MapContext } from '../exec/map-rows.js';
+import { type QueryResult, type ResultColumn, readResult } from '../db/query-result.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
-import { parallelCapNotice } from '../plan/parallel-cap.js';
-import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
-import type { MapPlan } from '../plan/plan-map.js';
+import type { Plan } from '../plan/plan.js';
 import type { EngineShared } from './engine-shared.js';
-import { llmStatements } from './llm-statements-loader.js';
-import { toDuckValues } from './params.js';
+import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
-import { autoLimitNotice, mapOutcome, type Outcome, StatementLog } from './statement-log.js';
+import { type Outcome, StatementLog } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
-import { crashOf } from './test-faults.js';
 
 export type { QueryOptions } from './query-options.js';
 
@@ -107,12 +102,8 @@ export class Session {
     const host = {
       shared: this.shared,
       owner: this.owner,
-      q: this.q,
-      values: () => toDuckValues(params),
       options,
-      plan: (stmt: Statement) => this.plan(stmt),
-      run: (plan: Plan, queryId: string) => this.run(plan, params, options, queryId),
-      mapContext: (queryId: string) => this.mapContext(params, options, queryId),
+      runFor: (queryId: string) => this.statementRun(params, options, queryId),
     };
     yield* streamStatement(host, last.stmt, last.text);
   }
@@ -187,134 +178,37 @@ export class Session {
     }
   }
 
-  private mapContext(
+  /** What the statement's executor is lent (plan-executors.ts). */
+  private statementRun(
     params: readonly unknown[] | undefined,
     options: QueryOptions,
     queryId: string,
-  ): MapContext {
+  ): StatementRun {
     return {
-      pool: this.shared.pool(),
+      shared: this.shared,
       q: this.q,
-      cache: this.shared.cache,
-      logs: this.shared.logs,
+      owner: this.owner,
+      allowBlocking: this.policy.allowBlocking,
+      params,
+      options,
       queryId,
-      instance: this.shared.instance,
-      params: toDuckValues(params),
-      signal: options.signal,
-      onProgress: options.onProgress,
-      crash: crashOf(options),
+      holdFor: (done) => this.holdFor(done),
     };
   }
 
-  /** Plans the statement (plan/), then runs the plan: one case per kind, checked exhaustive. */
+  /** Plans the statement (plan/), then runs the plan by its kind's executor. */
   private async execute(
     stmt: Statement,
     params: readonly unknown[] | undefined,
     options: QueryOptions,
     queryId: string,
   ): Promise<Outcome> {
-    return this.run(await this.plan(stmt), params, options, queryId);
+    return runPlan(await this.plan(stmt), this.statementRun(params, options, queryId));
   }
 
   /** Plain SQL is planned without loading the planner of the other kinds (see llm-statements.ts). */
-  async plan(stmt: Statement): Promise<Plan> {
-    if (isPlainSql(stmt)) return planPlainSql(stmt);
-    const { planStatement } = await llmStatements();
-    return planStatement(stmt, this.shared);
-  }
-
-  /** PARALLEL above the provider's concurrency cap runs at the cap: say so (plan/parallel-cap.ts). */
-  private noticeParallelCap(parallel: number, options: QueryOptions): void {
-    const capped = parallelCapNotice(parallel, this.shared.provider.gate.snapshot().ceiling);
-    if (capped) options.onNotice?.(capped);
-  }
-
-  async run(
-    plan: Plan,
-    params: readonly unknown[] | undefined,
-    options: QueryOptions,
-    queryId: string,
-  ): Promise<Outcome> {
-    const none = { rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 };
-    switch (plan.kind) {
-      case 'sql': {
-        const values = toDuckValues(params);
-        const result = await this.q.run((con) =>
-          readUserResult(con, plan.sql, values, options.exactValues).catch((err) => {
-            throw duckdbError(err, plan.origin, undefined, '');
-          }),
-        );
-        return { result, kind: 'sql', ...none };
-      }
-      case 'semantic': {
-        const { runSemantic } = await llmStatements();
-        this.noticeParallelCap(plan.options.parallel, options);
-        const out = await runSemantic(
-          plan.stmt,
-          plan.options,
-          this.semanticContext(params, options, queryId),
-        );
-        const { calls, cacheHits, cost, strategy } = out;
-        return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
-      }
-      case 'explain-semantic': {
-        const { explainSemantic } = await llmStatements();
-        const ctx = this.semanticContext(params, options, queryId);
-        const result = await explainSemantic(plan.stmt, plan.options, plan.json, ctx);
-        return { result, kind: 'explain', ...none, strategy: 'explain' };
-      }
-      case 'map': {
-        const { runMapStatement, streamable } = await llmStatements();
-        this.noticeParallelCap(plan.map.parallel, options);
-        const ctx = this.mapContext(params, options, queryId);
-        const out = streamable(plan.map)
-          ? await this.collected(plan.map, ctx)
-          : mapOutcome(await runMapStatement(plan.map, ctx));
-        const cut = autoLimitNotice(plan.map, out.rowsIn);
-        if (cut) options.onNotice?.(cut);
-        return out;
-      }
-      case 'run': {
-        const { runRunStatement } = await llmStatements();
-        const out = await runRunStatement(plan.run, this.shared, this.q, {
-          ...this.mapContext(params, options, queryId),
-          onJob: (done) => this.holdFor(done),
-          owner: this.owner,
-        });
-        const { rowsIn, calls, cacheHits, cost } = out;
-        return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
-      }
-      case 'explain': {
-        const { explainStatement } = await llmStatements();
-        const result = await explainStatement(plan, this.shared, this.q, toDuckValues(params));
-        return { result, kind: 'explain', ...none };
-      }
-      default:
-        return unreachable(plan);
-    }
-  }
-
-  /** A plain MAP: the stream, collected (map-stream-collect.ts), holding this session's connection meanwhile. */
-  private async collected(plan: MapPlan, ctx: MapContext): Promise<Outcome> {
-    const { collectMap } = await llmStatements();
-    const lease = await this.q.lease();
-    try {
-      return mapOutcome(await collectMap(plan, { ...ctx, con: lease.con, instance: this.shared.instance }));
-    } finally {
-      lease.release();
-    }
-  }
-
-  private semanticContext(params: readonly unknown[] | undefined, options: QueryOptions, queryId: string) {
-    return {
-      engine: this.shared,
-      q: this.q,
-      params: toDuckValues(params),
-      queryId,
-      signal: options.signal,
-      onProgress: options.onProgress,
-      allowBlocking: this.policy.allowBlocking,
-    };
+  plan(stmt: Statement): Promise<Plan> {
+    return planOf(this.shared, stmt);
   }
 
   /** Closes the session; resolves once its DuckDB connection is closed. */
@@ -403,10 +297,6 @@ export class Session {
   guardConnection(install: (con: ConnectionQueue['con']) => void): void {
     install(this.q.con);
   }
-}
-
-function unreachable(plan: never): never {
-  throw new RvbbitError('ENGINE_ERROR', `unknown plan kind ${(plan as { kind: string }).kind}`);
 }
 
 export type { DuckDBValue };

@@ -1,0 +1,230 @@
+/**
+ * One executor per plan kind, in one table that `query` and `stream` both use
+ * (session.ts, stream-statement.ts): the table's type lists every kind of
+ * plan.ts, so a new kind does not compile until it has an executor. An
+ * executor runs its plan to a whole result; the kinds that can hand rows out
+ * as they come (plain SQL, a plain MAP) also stream, and any other kind's
+ * stream is its result cut into batches.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
+import type { Statement } from '../../grammar/index.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
+import { duckdbError } from '../db/duckdb-error.js';
+import { readUserResult, STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
+import type { MapContext } from '../exec/map-rows.js';
+import { parallelCapNotice } from '../plan/parallel-cap.js';
+import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
+import type { EngineShared } from './engine-shared.js';
+import { llmStatements } from './llm-statements-loader.js';
+import { toDuckValues } from './params.js';
+import type { QueryOptions } from './query-options.js';
+import {
+  autoLimitNotice,
+  mapOutcome,
+  mapTotals,
+  type Outcome,
+  type StatementTotals,
+} from './statement-log.js';
+import { crashOf } from './test-faults.js';
+
+type Rows = Record<string, unknown>[];
+
+/** What one statement's executor is lent: the session's part of the engine and the caller's options. */
+export interface StatementRun {
+  readonly shared: EngineShared;
+  /** The session's DuckDB connection, in turn. */
+  readonly q: ConnectionQueue;
+  /** The server client the statement runs for (rvbbit.queries.owner), null in-process. */
+  readonly owner: string | null;
+  /** false: a statement that would block the main thread call by call fails (a server's session). */
+  readonly allowBlocking: boolean;
+  readonly params: readonly unknown[] | undefined;
+  readonly options: QueryOptions;
+  /** The statement's rvbbit.queries id. */
+  readonly queryId: string;
+  /** RUN ASYNC: the session keeps its connection (and the job's TEMP input table) until `done`. */
+  holdFor(done: Promise<void>): void;
+}
+
+interface Executor<P extends Plan> {
+  run(plan: P, r: StatementRun): Promise<Outcome>;
+  /** Rows as they come, ending with the statement's totals; without it, run()'s rows in batches. */
+  stream?(plan: P, r: StatementRun): AsyncGenerator<Rows, StatementTotals>;
+}
+
+const NONE = { rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 } as const;
+
+const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: K }>> } = {
+  sql: {
+    async run(plan, r) {
+      const values = toDuckValues(r.params);
+      const result = await r.q.run((con) =>
+        readUserResult(con, plan.sql, values, r.options.exactValues).catch((err) => {
+          throw duckdbError(err, plan.origin, undefined, '');
+        }),
+      );
+      return { result, kind: 'sql', ...NONE };
+    },
+    async *stream(plan, r) {
+      yield* streamSql(r, plan.sql, plan.origin);
+      return { kind: 'sql', ...NONE };
+    },
+  },
+  semantic: {
+    async run(plan, r) {
+      const { runSemantic } = await llmStatements();
+      noticeParallelCap(plan.options.parallel, r);
+      const out = await runSemantic(plan.stmt, plan.options, semanticContext(r));
+      const { calls, cacheHits, cost, strategy } = out;
+      return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
+    },
+  },
+  'explain-semantic': {
+    async run(plan, r) {
+      const { explainSemantic } = await llmStatements();
+      const result = await explainSemantic(plan.stmt, plan.options, plan.json, semanticContext(r));
+      return { result, kind: 'explain', ...NONE, strategy: 'explain' };
+    },
+  },
+  map: {
+    async run(plan, r) {
+      const { runMapStatement, streamable } = await llmStatements();
+      noticeParallelCap(plan.map.parallel, r);
+      const ctx = mapContext(r);
+      // A plain MAP is the stream, collected, holding the session's connection meanwhile.
+      const out = streamable(plan.map)
+        ? await withLease(r, async (con) => {
+            const { collectMap } = await llmStatements();
+            return mapOutcome(await collectMap(plan.map, { ...ctx, con, instance: r.shared.instance }));
+          })
+        : mapOutcome(await runMapStatement(plan.map, ctx));
+      const cut = autoLimitNotice(plan.map, out.rowsIn);
+      if (cut) r.options.onNotice?.(cut);
+      return out;
+    },
+    async *stream(plan, r) {
+      const { streamable, streamMap } = await llmStatements();
+      if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r));
+      const lease = await r.q.lease();
+      try {
+        const ctx = { ...mapContext(r), con: lease.con, instance: r.shared.instance };
+        return mapTotals(yield* streamMap(plan.map, ctx));
+      } finally {
+        lease.release();
+      }
+    },
+  },
+  run: {
+    async run(plan, r) {
+      const { runRunStatement } = await llmStatements();
+      const out = await runRunStatement(plan.run, r.shared, r.q, {
+        ...mapContext(r),
+        onJob: (done) => r.holdFor(done),
+        owner: r.owner,
+      });
+      const { rowsIn, calls, cacheHits, cost } = out;
+      return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
+    },
+  },
+  explain: {
+    async run(plan, r) {
+      const { explainStatement } = await llmStatements();
+      const result = await explainStatement(plan, r.shared, r.q, toDuckValues(r.params));
+      return { result, kind: 'explain', ...NONE };
+    },
+  },
+};
+
+/** Plain SQL is planned without loading the planner of the other kinds (see llm-statements.ts). */
+export async function planOf(shared: EngineShared, stmt: Statement): Promise<Plan> {
+  if (isPlainSql(stmt)) return planPlainSql(stmt);
+  const { planStatement } = await llmStatements();
+  return planStatement(stmt, shared);
+}
+
+/** Runs a plan to its whole result, by its kind's executor. */
+export function runPlan(plan: Plan, r: StatementRun): Promise<Outcome> {
+  const executor = EXECUTORS[plan.kind] as Executor<Plan>;
+  return executor.run(plan, r);
+}
+
+/** A plan's rows in batches as they come, by its kind's executor; its totals at the end. */
+export async function* streamPlan(plan: Plan, r: StatementRun): AsyncGenerator<Rows, StatementTotals> {
+  const executor = EXECUTORS[plan.kind] as Executor<Plan>;
+  if (executor.stream) return yield* executor.stream(plan, r);
+  return yield* inBatches(await executor.run(plan, r));
+}
+
+/** PARALLEL above the provider's concurrency cap runs at the cap: say so (plan/parallel-cap.ts). */
+function noticeParallelCap(parallel: number, r: StatementRun): void {
+  const capped = parallelCapNotice(parallel, r.shared.provider.gate.snapshot().ceiling);
+  if (capped) r.options.onNotice?.(capped);
+}
+
+function mapContext(r: StatementRun): MapContext {
+  return {
+    pool: r.shared.pool(),
+    q: r.q,
+    cache: r.shared.cache,
+    logs: r.shared.logs,
+    queryId: r.queryId,
+    instance: r.shared.instance,
+    params: toDuckValues(r.params),
+    signal: r.options.signal,
+    onProgress: r.options.onProgress,
+    crash: crashOf(r.options),
+  };
+}
+
+function semanticContext(r: StatementRun) {
+  return {
+    engine: r.shared,
+    q: r.q,
+    params: toDuckValues(r.params),
+    queryId: r.queryId,
+    signal: r.options.signal,
+    onProgress: r.options.onProgress,
+    allowBlocking: r.allowBlocking,
+  };
+}
+
+async function withLease<T>(r: StatementRun, use: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+  const lease = await r.q.lease();
+  try {
+    return await use(lease.con);
+  } finally {
+    lease.release();
+  }
+}
+
+async function* streamSql(
+  r: StatementRun,
+  sql: string,
+  origin: { line: number; column: number },
+): AsyncGenerator<Rows> {
+  const lease = await r.q.lease();
+  const signal = r.options.signal;
+  try {
+    const result = await streamUserResult(lease.con, sql, toDuckValues(r.params)).catch((err) => {
+      throw duckdbError(err, origin, undefined, '');
+    });
+    const chunks = streamRowObjects(result, r.options.exactValues);
+    for (;;) {
+      if (signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
+      const next = await chunks.next().catch((err) => {
+        throw duckdbError(err, origin, undefined, '');
+      });
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    lease.release();
+  }
+}
+
+async function* inBatches(out: Outcome): AsyncGenerator<Rows, StatementTotals> {
+  for (let i = 0; i < out.result.rows.length; i += STREAM_BATCH_ROWS)
+    yield out.result.rows.slice(i, i + STREAM_BATCH_ROWS) as Rows;
+  return out;
+}
