@@ -44,11 +44,11 @@ export async function runRepl(flags: ReplFlags, debug: boolean): Promise<void> {
 
 /** What Tab completes from, for this engine and session (nothing is read until used). */
 export function completionSources(engine: Engine, catalog: ReplCatalog): CompletionSources {
-  const grammar = engine.shared.semantic.catalog.grammar;
+  const grammar = engine.grammar;
   return {
     complete: (sql, offset) => grammar.complete(sql, offset),
     catalog: () => catalog.get(),
-    cascadeRoots: engine.shared.resolver.roots,
+    cascadeRoots: engine.cascadeRoots,
   };
 }
 
@@ -67,7 +67,7 @@ async function repl(engine: Engine, session: Session, flags: ReplFlags, debug: b
   };
   const catalog = new ReplCatalog(
     session,
-    engine.shared.semantic.catalog.grammar.operators.map((o) => o.word),
+    engine.grammar.operators.map((o) => o.word),
   );
   const sources = completionSources(engine, catalog);
   const history = loadHistory(file);

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import { MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
+import { type Grammar, MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
@@ -86,9 +86,29 @@ export class Engine {
   private closed = false;
 
   private constructor(
+    /**
+     * @internal What every session shares (engine-shared.ts): for the engine's
+     * own modules and tests, not part of the package's API (left out of its
+     * declarations); the edges use the named members below.
+     */
     readonly shared: EngineShared,
     private readonly threads: number | undefined,
   ) {}
+
+  /** The grammar with this engine's operators (the shipped ones and those its cascade roots declare). */
+  get grammar(): Grammar {
+    return this.shared.semantic.catalog.grammar;
+  }
+
+  /** The cascade roots that exist, as real paths, in resolution order. */
+  get cascadeRoots(): readonly string[] {
+    return this.shared.resolver.roots;
+  }
+
+  /** Rows of a query run on the engine's own system connection (the server reads DuckDB's catalog so). */
+  readSystem(sql: string): Promise<Record<string, unknown>[]> {
+    return this.shared.system.run(async (con) => (await con.runAndReadAll(sql)).getRowObjectsJS());
+  }
 
   private queueRunner: QueueChunkRunner | undefined;
 

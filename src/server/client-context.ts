@@ -58,7 +58,7 @@ export function clientContext(
     limits: host.limits,
     log: host.log,
     // Statements are split with the engine's grammar, which knows the catalog's operator words.
-    grammar: host.engine.shared.semantic.catalog.grammar,
+    grammar: host.engine.grammar,
     cancelBackend: (other: number) => host.cancelBackend(other),
     sharedSettings: host.sharedSettings,
   };

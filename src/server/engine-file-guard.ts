@@ -292,10 +292,7 @@ export function engineFileGuard(engine: Engine, files: EngineFiles): Promise<Eng
 }
 
 async function makeGuard(engine: Engine, files: EngineFiles): Promise<EngineFileGuard> {
-  const system = engine.shared.system;
-  const guard = new EngineFileGuard(files, (sql) =>
-    system.run(async (con) => (await con.runAndReadAll(sql)).getRowObjectsJS()),
-  );
+  const guard = new EngineFileGuard(files, (sql) => engine.readSystem(sql));
   // The catalog, read once now rather than on a client's first statement.
   await guard.check('SELECT 1');
   return guard;

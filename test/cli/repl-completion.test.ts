@@ -25,7 +25,7 @@ test.before(async () => {
   );
   catalog = new ReplCatalog(
     session,
-    engine.shared.semantic.catalog.grammar.operators.map((o) => o.word),
+    engine.grammar.operators.map((o) => o.word),
   );
   const sources = completionSources(engine, catalog);
   tab = (pending, line) => completeLine(sources, pending, line);
