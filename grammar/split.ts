@@ -69,3 +69,16 @@ function word(text: string, toks: readonly SqlToken[], i: number): string {
   const t = toks[i];
   return t && t.type === SqlTok.Word && t.end - t.start <= 9 ? text.slice(t.start, t.end).toUpperCase() : '';
 }
+
+const EXPLAIN_PREFIX = /^\s*EXPLAIN\b\s*(\(\s*FORMAT\s+(TEXT|JSON)\s*\)\s*)?/i;
+
+/**
+ * `EXPLAIN [ (FORMAT TEXT|JSON) ]` at the start of a statement's text (after
+ * white space): how long it is and whether it asks for JSON; null when the
+ * text is no EXPLAIN. The one reading of that prefix, for the planner (what
+ * is explained), the query log (what kind ran) and the CLI's `explain`.
+ */
+export function explainPrefix(text: string): { readonly length: number; readonly json: boolean } | null {
+  const m = EXPLAIN_PREFIX.exec(text);
+  return m ? { length: m[0].length, json: (m[2] ?? '').toUpperCase() === 'JSON' } : null;
+}

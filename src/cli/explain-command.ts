@@ -3,6 +3,7 @@
  * running anything that costs money (`EXPLAIN` is added when missing).
  */
 import type { Command } from 'commander';
+import { explainPrefix } from '../../grammar/split.js';
 import type { OutputFormat } from '../output/render-result.js';
 import { addEngineFlags, type EngineFlags, engineFromFlags, formatArg } from './engine-flags.js';
 import { printError } from './print-error.js';
@@ -14,7 +15,7 @@ interface ExplainFlags extends EngineFlags {
 
 /** The EXPLAIN statement for `sql`: kept as is if it already starts with EXPLAIN. */
 export function explainText(sql: string, json: boolean): string {
-  if (/^\s*EXPLAIN\b/i.test(sql)) return sql;
+  if (explainPrefix(sql)) return sql;
   return `EXPLAIN ${json ? '(FORMAT JSON) ' : ''}${sql}`;
 }
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
+import { explainPrefix } from '../../grammar/split.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { MapRowsRun } from '../exec/map-rows.js';
 import type { LogWriter, QueryKind } from '../obs/log-writer.js';
@@ -27,7 +28,7 @@ export function statementKind(stmt: Statement): QueryKind {
       return 'explain';
     case 'SqlStatement':
       if (!hasSemantics(stmt)) return 'sql';
-      return /^\s*EXPLAIN\b/i.test(stmt.text) ? 'explain' : 'semantic';
+      return explainPrefix(stmt.text) ? 'explain' : 'semantic';
   }
 }
 

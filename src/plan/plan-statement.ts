@@ -3,6 +3,7 @@
  * loaded here, so a bad file fails before any row runs.
  */
 import type { SqlStatement, Statement } from '../../grammar/index.js';
+import { explainPrefix } from '../../grammar/split.js';
 import { checkBudgetPriced, checkSemanticBudgetPriced, type PricingView } from './budget-check.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 import { hasSemantics, type Plan, planPlainSql } from './plan.js';
@@ -55,19 +56,17 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
   }
 }
 
-const EXPLAIN = /^\s*EXPLAIN\s*(\(\s*FORMAT\s+(TEXT|JSON)\s*\)\s*)?/i;
-
 /** The statement under `EXPLAIN [ (FORMAT TEXT|JSON) ]`, spans still pointing into the whole input; null when not an EXPLAIN. */
 function explainedSemantic(stmt: SqlStatement): { stmt: SqlStatement; json: boolean } | null {
-  const m = EXPLAIN.exec(stmt.text);
-  if (!m) return null;
-  const cut = m[0].length;
+  const explain = explainPrefix(stmt.text);
+  if (!explain) return null;
+  const cut = explain.length;
   const inner: SqlStatement = {
     ...stmt,
     text: stmt.text.slice(cut),
     span: { ...stmt.span, start: stmt.span.start + cut },
   };
-  return { stmt: inner, json: (m[2] ?? '').toUpperCase() === 'JSON' };
+  return { stmt: inner, json: explain.json };
 }
 
 function priced(plan: MapPlan, ctx: PlanContext): MapPlan {

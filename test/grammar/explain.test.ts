@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from '../../grammar/index.js';
+import { explainPrefix } from '../../grammar/split.js';
 import { err, one, using } from './helpers.js';
 
 const map = (parallel: number | null) => ({
@@ -56,6 +57,14 @@ test('EXPLAIN with a bad format', () => {
   const e = err("EXPLAIN (FORMAT XML) RVBBIT MAP 'x' USING (select 1)");
   assert.is(e.code, 'E_UNEXPECTED_TOKEN');
   assert.is(e.message, "expected TEXT or JSON but found 'XML'");
+});
+
+test('explainPrefix: the one reading of EXPLAIN [(FORMAT TEXT|JSON)] for the planner, the query log and the CLI', () => {
+  assert.equal(explainPrefix('  EXPLAIN SELECT 1'), { length: 10, json: false });
+  assert.equal(explainPrefix('explain (format json) SELECT 1'), { length: 22, json: true });
+  assert.equal(explainPrefix('EXPLAIN (FORMAT TEXT)SELECT 1'), { length: 21, json: false });
+  assert.is(explainPrefix('SELECT 1'), null);
+  assert.is(explainPrefix('EXPLAINED'), null);
 });
 
 test.run();
