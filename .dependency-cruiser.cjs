@@ -21,7 +21,7 @@ const LAYERS = [
   // The OpenAI-compatible HTTP client: chat, embeddings, retries, pricing.
   { name: 'llm', path: '^src/llm/', uses: ['base', 'runtime'] },
   // The cascade format and its runner (one run of one cascade over one input).
-  { name: 'cascade', path: '^src/cascade/', uses: ['base', 'runtime', 'llm'] },
+  { name: 'cascade', path: '^src/cascade/', uses: ['base', 'grammar', 'runtime', 'llm'] },
   // The statement log and metrics (unified_logs), written through DuckDB.
   { name: 'obs', path: '^src/obs/', uses: ['base', 'runtime', 'db', 'cascade'] },
   // Result tables and text rendering of values.

@@ -19,7 +19,7 @@ export type { ParseResult } from './parse.js';
 export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';
 export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 export { stripSpans } from './strip-spans.js';
-export { TYPE_NAMES } from './type-names.js';
+export { TYPE_NAMES, type TypeFamily, type TypeName, typeFamily } from './type-names.js';
 export {
   MAP_KEYS,
   MAP_ONLY_KEYS,

@@ -4,14 +4,15 @@
  * against `args`.
  * @see ../../docs/cascades.md ("sql_function")
  */
+
+import { typeFamily } from '../../grammar/type-names.js';
 import type { SqlDimension, SqlFunction, SqlFunctionArg, SqlOperatorForm } from './cascade-types.js';
 import type { FieldPath, Problem } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
 
-/** The dialect's types (`dialect.md`, `type`), plus `[]` lists for aggregate arguments. */
-const SQL_TYPE =
-  /^(VARCHAR|TEXT|STRING|INTEGER|INT|BIGINT|DOUBLE|FLOAT|REAL|BOOLEAN|BOOL|JSON|DATE|TIME|TIMESTAMP|DECIMAL(\s*\(\s*\d+\s*,\s*\d+\s*\))?)(\[\])?$/i;
+/** One of the dialect's types (grammar/type-names.ts), or a `[]` list of one for aggregate arguments. */
+const isSqlType = (t: string): boolean => typeFamily(t.endsWith('[]') ? t.slice(0, -2) : t) !== undefined;
 /** Shape already checked by the JSON Schema; this splits it. */
 const OPERATOR = /^\{\{\s*(\w+)\s*\}\}\s+(.+?)\s+\{\{\s*(\w+)\s*\}\}$/;
 
@@ -19,7 +20,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
   const base: FieldPath = ['sql_function'];
   const args = (raw['args'] as Raw[]).map((a, i): SqlFunctionArg => {
     const type = a['type'] as string;
-    if (!SQL_TYPE.test(type)) problem([...base, 'args', i, 'type'], `unknown SQL type "${type}"`);
+    if (!isSqlType(type)) problem([...base, 'args', i, 'type'], `unknown SQL type "${type}"`);
     return { name: a['name'] as string, type: type.toUpperCase().replace(/\s+/g, '') };
   });
   const seen = new Set<string>();
@@ -28,7 +29,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
     seen.add(a.name);
   });
   const returns = raw['returns'] as string;
-  if (!SQL_TYPE.test(returns)) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
+  if (!isSqlType(returns)) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
   const shape = (raw['shape'] as 'scalar' | 'aggregate' | 'dimension' | undefined) ?? 'scalar';
   const operators = ((raw['operators'] as string[] | undefined) ?? []).map((text, i): SqlOperatorForm => {
     const m = OPERATOR.exec(text)!;
@@ -67,10 +68,10 @@ function readDimension(
   problem: Problem,
 ): SqlDimension {
   const base: FieldPath = ['sql_function'];
-  if (!/^(VARCHAR|TEXT|STRING)$/i.test(returns)) {
+  if (typeFamily(returns) !== 'text') {
     problem([...base, 'returns'], 'a dimension returns VARCHAR (the label)');
   }
-  if (!/^(VARCHAR|TEXT|STRING)$/i.test(args[0]?.type ?? '')) {
+  if (typeFamily(args[0]?.type ?? '') !== 'text') {
     problem([...base, 'args', 0, 'type'], "a dimension's first argument is the VARCHAR value it labels");
   }
   const labels = raw['labels'] as string[] | undefined;

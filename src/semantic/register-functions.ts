@@ -14,6 +14,7 @@ import {
   INTEGER,
 } from '@duckdb/node-api';
 import { errorMessage } from '../../base/errors.js';
+import { typeFamily } from '../../grammar/type-names.js';
 import type { SemanticFunction } from '../plan/operator-catalog.js';
 import { registeredName } from '../plan/semantic-rewrite.js';
 import { duckType, inputValue } from './sql-types.js';
@@ -130,22 +131,16 @@ function record(s: StatementCalls, t: Tuple): SqlValue {
  * counted once per call that feeds it. Types with no neutral value stay NULL.
  */
 function placeholderValue(t: Tuple, high: boolean): SqlValue {
-  switch (t.fn.sql.returns) {
-    case 'BOOLEAN':
-    case 'BOOL':
+  switch (typeFamily(t.fn.sql.returns)) {
+    case 'boolean':
       return high;
-    case 'DOUBLE':
-    case 'FLOAT':
-    case 'REAL':
-    case 'INTEGER':
-    case 'INT':
-    case 'BIGINT':
+    case 'double':
+    case 'integer':
+    case 'bigint':
       return high ? 1 : 0;
-    case 'VARCHAR':
-    case 'TEXT':
-    case 'STRING':
+    case 'text':
       return `(answer ${callId(t)})`;
-    case 'JSON':
+    case 'json':
       return JSON.stringify(`answer ${callId(t)}`);
     default:
       return null;

@@ -17,32 +17,28 @@ import {
   TIMESTAMP,
   VARCHAR,
 } from '@duckdb/node-api';
+import { type TypeFamily, typeFamily } from '../../grammar/type-names.js';
 
-const SCALARS: Readonly<Record<string, DuckDBType>> = {
-  VARCHAR,
-  TEXT: VARCHAR,
-  STRING: VARCHAR,
-  JSON: VARCHAR,
-  INTEGER,
-  INT: INTEGER,
-  BIGINT,
-  DOUBLE,
-  FLOAT: DOUBLE,
-  REAL: DOUBLE,
-  BOOLEAN,
-  BOOL: BOOLEAN,
-  DATE,
-  TIME,
-  TIMESTAMP,
+/** Each family of the dialect's types (grammar/type-names.ts) as a DuckDB type; DECIMAL is read as DOUBLE. */
+const DUCK_TYPE_OF: Readonly<Record<TypeFamily, DuckDBType>> = {
+  text: VARCHAR,
+  json: VARCHAR,
+  integer: INTEGER,
+  bigint: BIGINT,
+  double: DOUBLE,
+  decimal: DOUBLE,
+  boolean: BOOLEAN,
+  date: DATE,
+  time: TIME,
+  timestamp: TIMESTAMP,
 };
 
 /** `VARCHAR`, `DECIMAL(10,2)`, `VARCHAR[]` → a DuckDB type (DECIMAL is read as DOUBLE). */
 export function duckType(name: string): DuckDBType {
   if (name.endsWith('[]')) return LIST(duckType(name.slice(0, -2)));
-  if (name.startsWith('DECIMAL')) return DOUBLE;
-  const t = SCALARS[name];
-  if (!t) throw new Error(`no DuckDB type for ${name}`);
-  return t;
+  const family = typeFamily(name);
+  if (!family) throw new Error(`no DuckDB type for ${name}`);
+  return DUCK_TYPE_OF[family];
 }
 
 /** A DuckDB value as plain JSON-able data for cascade inputs (lists → arrays, bigint kept for keys). */
