@@ -98,4 +98,3 @@ export function buildOperatorSet(
   return { defs: [...byWord.values()], byWord, aggregates, maxWordLength };
 }
 
-export const DEFAULT_OPERATOR_SET: OperatorSet = buildOperatorSet(DEFAULT_OPERATORS);

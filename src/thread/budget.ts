@@ -9,12 +9,6 @@ import { type ChunkRow, failedOutcome, type RowOutcome } from './chunk-protocol.
 const NANOS = 0;
 const TOKENS = 1;
 
-/** The statement's limits; a limit left out is not checked. */
-export interface BudgetLimits {
-  readonly nanos?: number;
-  readonly tokens?: number;
-}
-
 export function createBudgetBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(16);
 }
@@ -58,14 +52,6 @@ export function budgetSpent(
   if (limitNanos !== undefined && Atomics.load(cells, NANOS) >= BigInt(limitNanos)) return 'budget_dollars';
   if (limitTokens !== undefined && Atomics.load(cells, TOKENS) >= BigInt(limitTokens)) return 'budget_tokens';
   return undefined;
-}
-
-export function budgetExhausted(
-  buffer: SharedArrayBuffer | undefined,
-  limitNanos: number | undefined,
-  limitTokens?: number,
-): boolean {
-  return budgetSpent(buffer, limitNanos, limitTokens) !== undefined;
 }
 
 /** The BUDGET_EXCEEDED message of a row that did not start. */
