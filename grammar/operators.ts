@@ -97,4 +97,3 @@ export function buildOperatorSet(
   const maxWordLength = Math.max(13, ...[...byWord.keys(), ...aggregates.keys()].map((w) => w.length));
   return { defs: [...byWord.values()], byWord, aggregates, maxWordLength };
 }
-

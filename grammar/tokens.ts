@@ -47,9 +47,6 @@ export const QuotedIdentifier = createToken({
   line_breaks: true,
 });
 
-/** Every keyword and type token, labelled with its word (statement-lexer.ts looks words up in them). */
-export const keywordTokens: TokenType[] = [];
-
 function keyword(word: string, categories: TokenType[] = [Name]): TokenType {
   const type = createToken({
     name: word.charAt(0) + word.slice(1).toLowerCase(),
@@ -58,7 +55,6 @@ function keyword(word: string, categories: TokenType[] = [Name]): TokenType {
     longer_alt: Identifier,
     categories,
   });
-  keywordTokens.push(type);
   return type;
 }
 
