@@ -4,7 +4,7 @@
  * defined once, in Chevrotain: a hand-written lexer and LL(1) reader that
  * mirrored it (for parse speed) were dropped, because the editor's target
  * holds without them (diagnostics of a 200-line document after a keystroke:
- * p99 9.3 ms against 9.0 ms with them, target 20 ms; `npm run bench:lsp`).
+ * p99 8.2 ms, 8.6 ms with them, target 20 ms; `npm run bench:lsp`).
  */
 import type { IRecognitionException } from 'chevrotain';
 import type { Annotation, Statement } from './ast.js';
