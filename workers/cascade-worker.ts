@@ -195,10 +195,6 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkResult> {
 }
 
 async function runChunkRows(task: ChunkTask): Promise<ChunkResult> {
-  if (task.crashOnChunk === task.chunkIndex) {
-    // Simulates a worker that dies mid-chunk (tests of the re-run path).
-    setTimeout(() => process.exit(70), 5);
-  }
   let cascade: Cascade;
   try {
     cascade = await cascadeFor(task);

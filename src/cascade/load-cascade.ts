@@ -20,12 +20,6 @@ interface CacheEntry {
 }
 
 const byPath = new Map<string, CacheEntry>();
-let parses = 0;
-
-/** How many times a file was actually parsed (for tests of the cache). */
-export function cascadeParseCount(): number {
-  return parses;
-}
 
 /** Forgets every cached cascade. */
 export function clearCascadeCache(): void {
@@ -70,7 +64,6 @@ function sha256(bytes: Buffer): string {
 }
 
 function parseCascade(text: string, file: string, contentHash: string): Cascade {
-  parses++;
   const { source, raw, data, problems } = readCascadeDocument(text, file);
   const cellsKey = 'phases' in raw && !('cells' in raw) ? 'phases' : 'cells';
   const compiled = compileCascade(data, source, cellsKey, problems, text, file);

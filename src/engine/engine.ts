@@ -75,6 +75,17 @@ export interface EngineOptions {
    * logs and cascade roots stay here. Default: every row runs locally.
    */
   readonly queue?: QueueOptions;
+  /**
+   * @internal For the engine's own tests, the one seam into how chunks run
+   * (left out of the package's declarations): called once, when the first
+   * chunk runs, with `make`, which makes the runner the engine would use (the
+   * queue runner, else the local pool) or, given a worker entry module, a
+   * local pool whose workers run that module instead of
+   * workers/cascade-thread.ts (a test's, which wraps it). What it returns is
+   * where every statement's chunks go: a wrapper that watches chunks, or one
+   * whose worker dies mid-chunk (test/thread/runner-faults.ts).
+   */
+  readonly wrapRunner?: (make: (workerEntry?: string) => ChunkRunner) => ChunkRunner;
 }
 
 export { SHIPPED_CASCADES } from '../runtime/package-files.js';
@@ -83,6 +94,7 @@ export class Engine {
   private readonly sessions = new Set<Session>();
   private defaultSession: Session | undefined;
   private poolInstance: CascadePool | undefined;
+  private runnerInstance: ChunkRunner | undefined;
   private closed = false;
 
   private constructor(
@@ -93,6 +105,7 @@ export class Engine {
      */
     readonly shared: EngineShared,
     private readonly threads: number | undefined,
+    private readonly wrapRunner: EngineOptions['wrapRunner'],
   ) {}
 
   /** The grammar with this engine's operators (the shipped ones and those its cascade roots declare). */
@@ -198,7 +211,7 @@ export class Engine {
         await mainLlm?.close();
       },
     };
-    engine = new Engine(shared, options.threads);
+    engine = new Engine(shared, options.threads, options.wrapRunner);
     if (options.queue) {
       // Loaded only with a queue: BullMQ is not needed by a local engine.
       const { QueueChunkRunner } = await import('../scale/queue-runner.js');
@@ -259,15 +272,20 @@ export class Engine {
   }
 
   private runner(): ChunkRunner {
-    return this.queueRunner ?? this.pool();
+    const made = (entry?: string) =>
+      entry === undefined ? (this.queueRunner ?? this.pool()) : this.pool(entry);
+    this.runnerInstance ??= this.wrapRunner ? this.wrapRunner(made) : made();
+    return this.runnerInstance;
   }
 
-  private pool(): CascadePool {
+  /** The local pool (made once; `entry`: see EngineOptions.wrapRunner). */
+  private pool(entry?: string): CascadePool {
     const gate = this.shared.provider.gate;
     this.poolInstance ??= new CascadePool({
       llm: this.shared.llm,
       threads: this.threads,
       onWorkerGone: (id) => gate.reclaim(id),
+      ...(entry === undefined ? {} : { entry }),
     });
     return this.poolInstance;
   }

@@ -26,7 +26,6 @@ import {
   type Outcome,
   type StatementTotals,
 } from './statement-log.js';
-import { crashOf } from './test-faults.js';
 
 type Rows = Record<string, unknown>[];
 
@@ -173,7 +172,6 @@ function mapContext(r: StatementRun): MapContext {
     params: toDuckValues(r.params),
     signal: r.options.signal,
     onProgress: r.options.onProgress,
-    crash: crashOf(r.options),
   };
 }
 

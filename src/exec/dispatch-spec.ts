@@ -23,8 +23,6 @@ export interface DispatchContext {
   readonly instance?: DuckDBInstance;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
-  /** Test hook: the worker running this chunk dies (twice if `twice`). */
-  readonly crash?: { readonly chunk: number; readonly twice: boolean };
 }
 
 /** The statement-wide limits. */

@@ -51,8 +51,6 @@ export class RowDispatch {
   readonly chunkSize: number;
   /** Chunks the statement may have in the pool at once. */
   readonly window: number;
-  /** The most rows this statement ever had in the pool at once (tests check the window). */
-  peakRowsInPool = 0;
   /** The first error that is not a row's (the pool, the sink, the cache); it ends the statement. */
   fatal: unknown;
   firstFailure: FailedOutcome | undefined;
@@ -343,23 +341,20 @@ export class RowDispatch {
       pack: target.pack !== undefined,
       askConfidence: target.askConfidence,
       outputItems: target.outputItems,
-      crashOnChunk: this.ctx.crash?.chunk,
       queryId: this.ctx.queryId,
     };
   }
 
   private dispatch(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, rows: ChunkRow[]): void {
     const task = this.task(target, rows);
-    const retry = this.ctx.crash?.twice ? task : { ...task, crashOnChunk: undefined };
     const sent = rows.length;
     this.inflight++;
     this.rowsInPool += sent;
-    this.peakRowsInPool = Math.max(this.peakRowsInPool, this.rowsInPool);
     // The window slot frees as soon as the pool hands the chunk back: the sink's append may
     // wait on the connection queue (behind the next input page), and holding dispatch for
     // that let the worker run dry (measured: idle ~15% of a latency-0 MAP).
     this.ctx.pool
-      .run(task, retry, this.hostFor(target))
+      .run(task, this.hostFor(target))
       .then(
         (result) => {
           // Emptied once back: the async frames that held the task may sit dead

@@ -1,9 +1,10 @@
 /**
  * What the session runs: every statement kind planned into one readonly,
- * `kind`-tagged union, dispatched exhaustively in engine/session.ts (a new
- * kind without a case there does not compile). Plain SQL is planned here,
- * without loading anything; the other kinds in plan-statement.ts, which the
- * session imports with the first statement that calls a model.
+ * `kind`-tagged union, run by its kind's executor in engine/plan-executors.ts
+ * (a table typed over every kind: a new kind without an executor does not
+ * compile). Plain SQL is planned here, without loading anything; the other
+ * kinds in plan-statement.ts, which the engine imports with the first
+ * statement that calls a model.
  */
 import type { SqlStatement, Statement } from '../../grammar/index.js';
 import type { MapPlan } from './plan-map.js';

@@ -88,13 +88,13 @@ export class QueueChunkRunner implements ChunkRunner {
     return 1;
   }
 
-  async run(task: ChunkTask, retryTask: ChunkTask = task, host?: CascadeHost): Promise<ChunkResult> {
+  async run(task: ChunkTask, host?: CascadeHost): Promise<ChunkResult> {
     await this.link.open();
     const state = this.stateOf(task);
     if (!(await this.permits.open(state.id, task.parallel ?? 1, task.budgetBuffer, state.signal))) {
       return aborted(task, 'statement cancelled before this row started');
     }
-    if (host) return this.runHere(state, task, retryTask, host);
+    if (host) return this.runHere(state, task, host);
     // A chunk already queued behind a spent budget fails whole; runs on the workers check per run.
     const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
     if (spent) {
@@ -148,22 +148,13 @@ export class QueueChunkRunner implements ChunkRunner {
   }
 
   /** A chunk whose cells query this database: it runs on the local pool, its runs under the statement's tokens. */
-  private async runHere(
-    state: StatementState,
-    task: ChunkTask,
-    retryTask: ChunkTask,
-    host: CascadeHost,
-  ): Promise<ChunkResult> {
+  private async runHere(state: StatementState, task: ChunkTask, host: CascadeHost): Promise<ChunkResult> {
     const budgeted = task.budgetNanos !== undefined || task.budgetTokens !== undefined;
     // The statement's own abort flag: tokens gone (a Redis restart) or Redis away stops its rows here too.
     const lease = this.permits.leases.use(state.id, budgeted, task.abortBuffer);
     try {
       const parallelBuffer = lease.buffer;
-      const result = await this.localPool().run(
-        { ...task, parallelBuffer },
-        { ...retryTask, parallelBuffer },
-        host,
-      );
+      const result = await this.localPool().run({ ...task, parallelBuffer }, host);
       // Its rows stopped for the lease (ABORTED), not for the statement: the statement fails whole.
       if (lease.lost) throw leaseLost(this.link.display, lease.lost, this.link.downMs);
       return result;

@@ -94,11 +94,6 @@ export class CallRunner {
     return { add: (d, t) => this.rows.addSpend(d, t), spent: () => this.rows.spent() };
   }
 
-  /** The most tuples this statement had in the pool at once (at most its window of chunks). */
-  get peakTuplesInPool(): number {
-    return this.rows.peakRowsInPool;
-  }
-
   /** Outputs of the cascade for every input, in order (cache first, misses on the pool). */
   async run(target: CallTarget, inputs: readonly Record<string, unknown>[]): Promise<unknown[]> {
     const out = new Array<unknown>(inputs.length);

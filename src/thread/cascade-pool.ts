@@ -33,6 +33,8 @@ export interface CascadePoolOptions {
   /** How the workers reach the LLM: sent to each worker once. */
   readonly llm: WorkerLlmConfig;
   readonly threads?: number;
+  /** The workers' entry module (default workers/cascade-thread.ts); tests give one that wraps it. */
+  readonly entry?: string;
   /**
    * Called with the threadId of every worker that goes away, before its tasks
    * are failed: the engine returns the LLM gate slots that thread still held.
@@ -47,7 +49,7 @@ export class CascadePool implements ChunkRunner {
   constructor(options: CascadePoolOptions) {
     this.threads = options.threads ?? defaultThreads();
     this.pool = new WorkerPool({
-      entry: WORKER_ENTRY,
+      entry: options.entry ?? WORKER_ENTRY,
       threads: this.threads,
       // Profiling flags given to the process (--cpu-prof…) reach the workers too.
       execArgv: process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
@@ -57,18 +59,18 @@ export class CascadePool implements ChunkRunner {
   }
 
   /**
-   * Runs one chunk; `retryTask` is what to send if the first worker dies
-   * (tests drop the crash hook). With a `host`, the chunk's `sql_data` cells
-   * query it over a channel of their own (thread/host-channel.ts).
+   * Runs one chunk, again on a fresh worker if the first one dies. With a
+   * `host`, the chunk's `sql_data` cells query it over a channel of their own
+   * (thread/host-channel.ts).
    */
-  async run(task: ChunkTask, retryTask: ChunkTask = task, host?: CascadeHost): Promise<ChunkResult> {
+  async run(task: ChunkTask, host?: CascadeHost): Promise<ChunkResult> {
     try {
       return await this.attempt(task, host);
     } catch (first) {
       // A build that cannot load fails the statement once; re-running would only fail again.
       if (isWorkerStartFailure(first)) throw first;
       try {
-        return await this.attempt({ ...retryTask, heldBuffer: new SharedArrayBuffer(4) }, host);
+        return await this.attempt({ ...task, heldBuffer: new SharedArrayBuffer(4) }, host);
       } catch (second) {
         if (isWorkerStartFailure(second)) throw second;
         const why = `worker thread died twice running chunk ${task.chunkIndex} (${describe(first)}; then ${describe(second)})`;

@@ -83,8 +83,6 @@ export interface ChunkTask {
   readonly outputItems?: number;
   /** The statement's query id (the queue runner counts chunks per statement for rvbbit.queries). */
   readonly queryId?: string;
-  /** Test hook: the worker exits mid-chunk when it sees this chunk index. */
-  readonly crashOnChunk?: number;
 }
 
 export type { CallRecord } from '../cascade/run-types.js';

@@ -11,12 +11,8 @@ import type { ChunkResult, ChunkTask } from './chunk-protocol.js';
 export interface ChunkRunner {
   /** Worker threads behind the runner; chunk sizes and windows are sized from it. */
   readonly threads: number;
-  /**
-   * Runs one chunk; `retryTask` is what to send if the first worker dies
-   * (tests drop the crash hook). With a `host`, the chunk's `sql_data` cells
-   * query it.
-   */
-  run(task: ChunkTask, retryTask?: ChunkTask, host?: CascadeHost): Promise<ChunkResult>;
+  /** Runs one chunk. With a `host`, the chunk's `sql_data` cells query it. */
+  run(task: ChunkTask, host?: CascadeHost): Promise<ChunkResult>;
   /** Rows per chunk at PARALLEL `parallel`, when the runner needs its own (default: dispatch-spec chunkSizeFor). */
   chunkSizeFor?(parallel: number): number;
 }

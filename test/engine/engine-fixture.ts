@@ -50,10 +50,10 @@ export function productsSql(n: number, distinct = n): string {
  * after, and before each test the simulator's counters reset and its options
  * back to answering at once, without errors or rate limits.
  */
-export function engineSuite(name: string) {
+export function engineSuite(name: string, engine: EngineOptions = {}) {
   const s = suite<{ f: Fixture }>(name);
   s.before(async (ctx) => {
-    ctx.f = await startFixture();
+    ctx.f = await startFixture({}, engine);
   });
   s.after(async (ctx) => {
     await ctx.f.close();

@@ -1,9 +1,10 @@
 import * as assert from 'uvu/assert';
-import { withCrash } from '../../src/engine/test-faults.js';
-import type { CascadePool } from '../../src/thread/cascade-pool.js';
+import { CrashingRunner } from '../thread/runner-faults.js';
 import { engineSuite, productsSql } from './engine-fixture.js';
 
-const faults = engineSuite('engine: MAP faults');
+// The engine's pool runs a test worker entry that dies mid-chunk when told (runner.crash).
+const runner = new CrashingRunner();
+const faults = engineSuite('engine: MAP faults', { wrapRunner: runner.wrap });
 
 const labelSql = (n: number, parallel: number, extra = '') =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT id, product_name AS text FROM (${productsSql(n)}))
@@ -102,10 +103,12 @@ faults('budget exhausted halfway: no run starts after the budget is spent', asyn
 
 faults('a worker killed mid-query: its chunk re-runs once, no row lost or doubled', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 30 });
-  // A local engine: its runner is the Piscina pool.
-  const pool = f.engine.shared.pool() as CascadePool;
+  // A local engine: its runner is the Piscina pool (made by the engine's first chunk runner).
+  f.engine.shared.pool();
+  const pool = runner.pool;
   const before = pool.threadIds();
-  const r = await f.engine.query(labelSql(40, 8), undefined, withCrash(1));
+  runner.crash(1);
+  const r = await f.engine.query(labelSql(40, 8));
   assert.equal(
     r.rows.map((row) => row.id),
     ids(40),
@@ -125,7 +128,8 @@ faults(
   'a chunk whose worker dies twice fails its rows with a clear error, the rest succeed',
   async ({ f }) => {
     f.sim.setOptions({ latencyMs: 30 });
-    const r = await f.engine.query(labelSql(40, 8), undefined, withCrash(2, true));
+    runner.crash(2, true);
+    const r = await f.engine.query(labelSql(40, 8));
     assert.equal(
       r.rows.map((row) => row.id),
       ids(40),
@@ -142,9 +146,8 @@ faults(
   "a chunk whose worker dies twice under on_error = 'fail': the statement fails with WORKER_DIED",
   async ({ f }) => {
     f.sim.setOptions({ latencyMs: 30 });
-    const err = await f.engine
-      .query(labelSql(40, 8, ", on_error = 'fail'"), undefined, withCrash(2, true))
-      .catch((e: unknown) => e);
+    runner.crash(2, true);
+    const err = await f.engine.query(labelSql(40, 8, ", on_error = 'fail'")).catch((e: unknown) => e);
     assert.is((err as { code: string }).code, 'MAP_ROW_FAILED');
     // (Chunks that shared the dying worker die with it: the first failed row may be another chunk's.)
     assert.match(

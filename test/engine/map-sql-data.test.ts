@@ -3,10 +3,12 @@
  * from its worker thread, over the host channel, read-only.
  */
 import * as assert from 'uvu/assert';
-import { withCrash } from '../../src/engine/test-faults.js';
+import { CrashingRunner } from '../thread/runner-faults.js';
 import { engineSuite } from './engine-fixture.js';
 
-const t = engineSuite('engine: sql_data in a MAP');
+// The engine's pool runs a test worker entry that dies mid-chunk when told (runner.crash).
+const runner = new CrashingRunner();
+const t = engineSuite('engine: sql_data in a MAP', { wrapRunner: runner.wrap });
 
 const PRODUCTS = Array.from({ length: 30 }, (_, i) => `('item ${i}', ${i * 1.5})`).join(', ');
 
@@ -41,10 +43,9 @@ t(
       rows.map((r) => JSON.parse(String(r.result)).rows[0].price),
       Array.from({ length: 12 }, (_, i) => i * 1.5),
     );
+    runner.crash(1);
     const crashed = await f.engine.query(
       `RVBBIT MAP PARALLEL 4 'lookup_price' USING (SELECT 'item ' || range AS product FROM range(40)) WITH (cache = false)`,
-      undefined,
-      withCrash(1),
     );
     assert.equal(
       crashed.rows.map((r) => JSON.parse(String(r.result)).rows[0]?.price),

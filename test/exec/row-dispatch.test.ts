@@ -19,6 +19,7 @@ import { SHIPPED_CASCADES } from '../../src/runtime/package-files.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { CascadePool } from '../../src/thread/cascade-pool.js';
 import type { ChunkRow, RowOutcome } from '../../src/thread/chunk-protocol.js';
+import { CountingRunner } from '../thread/runner-faults.js';
 
 interface Parts {
   sim: SimulatorHandle;
@@ -86,13 +87,14 @@ function collector() {
 }
 
 t('rows in the pool never exceed the window, and every row gets exactly one outcome', async ({ p }) => {
-  const d = new RowDispatch(p.ctx, { parallel: 4 });
+  const pool = new CountingRunner(p.pool);
+  const d = new RowDispatch({ ...p.ctx, pool }, { parallel: 4 });
   const { seen, sink } = collector();
   await d.run(p.target, pages(rows(1200)), sink);
   await d.close();
   const bound = d.window * d.chunkSize;
-  assert.ok(d.peakRowsInPool <= bound, `peak ${d.peakRowsInPool} > window ${bound}`);
-  assert.ok(d.peakRowsInPool > 4, `peak ${d.peakRowsInPool}: the window was never used`);
+  assert.ok(pool.peak <= bound, `peak ${pool.peak} > window ${bound}`);
+  assert.ok(pool.peak > 4, `peak ${pool.peak}: the window was never used`);
   assert.ok(bound < 1200, `window ${bound} does not bound anything here`);
   assert.equal(
     [...seen].sort((a, b) => a - b),
