@@ -7,6 +7,7 @@
 
 import { errorMessage } from '../base/errors.js';
 import { batchItems } from '../src/cascade/batch-schema.js';
+import { runContextLimits } from '../src/cascade/call-limits.js';
 import type { Cascade } from '../src/cascade/cascade-types.js';
 import { loadCascade } from '../src/cascade/load-cascade.js';
 import { runCascade } from '../src/cascade/run-cascade.js';
@@ -51,9 +52,7 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
       llm: workerLlmClient(),
       signal,
       defaultModel: task.defaultModel ?? engineWorkerData().llm.defaultModel,
-      modelOverride: task.modelOverride,
-      timeoutMs: task.timeoutMs,
-      retries: task.retries,
+      ...runContextLimits(task.limits, task.model ?? task.limits.model),
       sessionPrefix: task.sessionPrefix,
       ...(task.askConfidence ? { askConfidence: true } : {}),
       ...(task.outputItems ? { outputItems: task.outputItems } : {}),
@@ -81,7 +80,7 @@ async function permitted(
     };
   }
   try {
-    const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
+    const spent = budgetSpent(task.budgetBuffer, task.limits);
     if (spent) {
       return {
         ok: false,

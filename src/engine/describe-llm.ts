@@ -130,7 +130,13 @@ async function semanticColumns(
   const s = openStatement(options.hint);
   try {
     // explain: an embedding model's dimension is not probed (no call).
-    const emb = await openEmbeddings(stmt, s, shared, options, { queryId: '', explain: true });
+    const emb = await openEmbeddings(
+      stmt,
+      s,
+      options,
+      { engine: shared, cache: shared.cache, logs: shared.logs, queryId: '' },
+      true,
+    );
     const rw = rewriteSemantic(stmt, catalog, s.token, options.threshold, emb.hooks);
     await loadCascadesOf(
       rw.sites.map((site) => site.fn),

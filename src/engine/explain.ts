@@ -109,15 +109,16 @@ async function explainMap(
     readUserRowsJson(con, `SELECT * FROM (\n${dedupe}\n) LIMIT ${PEEK_ROWS}`, params),
   );
   let hits = 0;
-  if (plan.cache !== false && rows.length > 0) {
-    const keys = rows.map((r) => rowCacheKey(plan.cascade.contentHash, plan.model, r));
+  const { limits } = plan;
+  if (limits.cache !== false && rows.length > 0) {
+    const keys = rows.map((r) => rowCacheKey(plan.cascade.contentHash, limits.model, r));
     hits = (await shared.cache.lookup(keys, false)).size;
     if (rows.length < distinctRows) hits = Math.round((hits / rows.length) * distinctRows);
   }
   const misses = distinctRows - hits;
   const runs = plan.batch ? Math.ceil(misses / plan.batch) : misses;
   const perRun = tokensPerRun(plan.cascade, rows[0]);
-  const models = modelsOf(plan.cascade, plan.model, shared.llm.defaultModel);
+  const models = modelsOf(plan.cascade, limits.model, shared.llm.defaultModel);
   const tokensIn = runs * perRun.tokensIn;
   const tokensOut = runs * perRun.tokensOut;
   return {
@@ -132,13 +133,13 @@ async function explainMap(
     llm_calls: runs * callsPerRun(plan.cascade),
     cells: plan.cascade.cells.map((c) => `${c.name} (${c.kind === 'llm' ? 'llm' : c.tool})`),
     models,
-    parallel: plan.parallel,
-    ...parallelCapped(plan.parallel, shared),
+    parallel: limits.parallel,
+    ...parallelCapped(limits.parallel, shared),
     est_tokens_in: tokensIn,
     est_tokens_out: tokensOut,
     est_dollars: dollars(shared, models, tokensIn, tokensOut),
     answered_by: shared.queue?.answeredBy ?? shared.provider.answeredBy,
-    ...(await shared.queue?.plan(plan.parallel, plan.batch)),
+    ...(await shared.queue?.plan(limits.parallel, plan.batch)),
     // A plain MAP streams its input; the others copy it into a temp table first.
     sql: streamable(plan)
       ? `SELECT * FROM (\n${dedupe}\n)`
@@ -158,7 +159,7 @@ async function explainRun(
     data_table: plan.asTable ?? 'rvbbit_batch_xxxxxxxx',
     row_count: inputRows,
   });
-  const models = modelsOf(cascade, plan.model, shared.llm.defaultModel);
+  const models = modelsOf(cascade, plan.limits.model, shared.llm.defaultModel);
   return {
     statement: 'RUN',
     strategy: plan.async ? 'async' : 'once',

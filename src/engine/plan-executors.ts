@@ -12,9 +12,10 @@ import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { readUserResult, STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
-import type { MapContext } from '../exec/map-rows.js';
+import type { StatementContext } from '../exec/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
+import type { SemanticRunContext } from '../semantic/semantic-run.js';
 import type { EngineShared } from './engine-shared.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
@@ -73,7 +74,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   semantic: {
     async run(plan, r) {
       const { runSemantic } = await llmStatements();
-      noticeParallelCap(plan.options.parallel, r);
+      noticeParallelCap(plan.options.limits.parallel, r);
       const out = await runSemantic(plan.stmt, plan.options, semanticContext(r));
       const { calls, cacheHits, cost, strategy } = out;
       return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
@@ -89,13 +90,13 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   map: {
     async run(plan, r) {
       const { runMapStatement, streamable } = await llmStatements();
-      noticeParallelCap(plan.map.parallel, r);
-      const ctx = mapContext(r);
+      noticeParallelCap(plan.map.limits.parallel, r);
+      const ctx = statementContext(r, {});
       // A plain MAP is the stream, collected, holding the session's connection meanwhile.
       const out = streamable(plan.map)
         ? await withLease(r, async (con) => {
             const { collectMap } = await llmStatements();
-            return mapOutcome(await collectMap(plan.map, { ...ctx, con, instance: r.shared.instance }));
+            return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
           })
         : mapOutcome(await runMapStatement(plan.map, ctx));
       const cut = autoLimitNotice(plan.map, out.rowsIn);
@@ -107,7 +108,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r));
       const lease = await r.q.lease();
       try {
-        const ctx = { ...mapContext(r), con: lease.con, instance: r.shared.instance };
+        const ctx = { ...statementContext(r, {}), con: lease.con };
         return mapTotals(yield* streamMap(plan.map, ctx));
       } finally {
         lease.release();
@@ -117,11 +118,11 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   run: {
     async run(plan, r) {
       const { runRunStatement } = await llmStatements();
-      const out = await runRunStatement(plan.run, r.shared, r.q, {
-        ...mapContext(r),
-        onJob: (done) => r.holdFor(done),
-        owner: r.owner,
-      });
+      const out = await runRunStatement(
+        plan.run,
+        r.shared,
+        statementContext(r, { onJob: (done: Promise<void>) => r.holdFor(done), owner: r.owner }),
+      );
       const { rowsIn, calls, cacheHits, cost } = out;
       return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
     },
@@ -161,30 +162,32 @@ function noticeParallelCap(parallel: number, r: StatementRun): void {
   if (capped) r.options.onNotice?.(capped);
 }
 
-function mapContext(r: StatementRun): MapContext {
+/**
+ * The statement's one context (exec/statement-context.ts), with what its
+ * kind adds. The pool is made on first use, not here: a statement that
+ * makes no call (EXPLAIN, a fully cached one) never starts worker threads.
+ */
+function statementContext<X extends object>(r: StatementRun, extra: X): StatementContext & X {
+  const { shared } = r;
   return {
-    pool: r.shared.pool(),
-    q: r.q,
-    cache: r.shared.cache,
-    logs: r.shared.logs,
+    ...extra,
     queryId: r.queryId,
-    instance: r.shared.instance,
+    get pool() {
+      return shared.pool();
+    },
+    cache: shared.cache,
+    logs: shared.logs,
+    instance: shared.instance,
+    q: r.q,
     params: toDuckValues(r.params),
     signal: r.options.signal,
     onProgress: r.options.onProgress,
   };
 }
 
-function semanticContext(r: StatementRun) {
-  return {
-    engine: r.shared,
-    q: r.q,
-    params: toDuckValues(r.params),
-    queryId: r.queryId,
-    signal: r.options.signal,
-    onProgress: r.options.onProgress,
-    allowBlocking: r.allowBlocking,
-  };
+/** Semantic SQL takes the engine's semantic services too (semantic/semantic-engine.ts), never the engine. */
+function semanticContext(r: StatementRun): SemanticRunContext {
+  return statementContext(r, { engine: r.shared, allowBlocking: r.allowBlocking });
 }
 
 async function withLease<T>(r: StatementRun, use: (con: DuckDBConnection) => Promise<T>): Promise<T> {

@@ -5,14 +5,15 @@
  * read-only host on the session's connection. RUN ASYNC returns at once; the job's
  * progress and final row live in `rvbbit.jobs`.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
 import { rowCacheKey } from '../cache/cache-key.js';
+import { runContextLimits } from '../cascade/call-limits.js';
 import { runCascade } from '../cascade/run-cascade.js';
 import type { RunResult } from '../cascade/run-types.js';
 import { sessionId } from '../cascade/session-id.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName } from '../db/sql-text.js';
+import type { StatementContext } from '../exec/statement-context.js';
 import type { RunPlan } from '../plan/plan-run.js';
 import type { EngineShared } from './engine-shared.js';
 import { createRunInputTable, sessionHost } from './run-input-table.js';
@@ -28,17 +29,14 @@ export interface RunOutcome {
 export async function runRunStatement(
   plan: RunPlan,
   shared: EngineShared,
-  q: ConnectionQueue,
-  ctx: {
-    readonly signal?: AbortSignal;
-    readonly queryId: string;
-    readonly params?: readonly DuckDBValue[];
+  ctx: StatementContext & {
     /** A RUN ASYNC job started: its session keeps the connection (the TEMP input table) until `done`. */
     readonly onJob?: (done: Promise<void>) => void;
     /** The server client running it (rvbbit.jobs.owner). */
     readonly owner?: string | null;
   },
 ): Promise<RunOutcome> {
+  const { q } = ctx;
   const { cascade } = plan;
   const table = await createRunInputTable(q, plan, ctx.params);
   const { rowCount, cacheKey } = await describeInput(q, table, plan);
@@ -55,9 +53,7 @@ export async function runRunStatement(
         host: sessionHost(q),
         signal,
         defaultModel: shared.llm.defaultModel,
-        modelOverride: plan.model,
-        timeoutMs: plan.timeoutMs,
-        retries: plan.retries,
+        ...runContextLimits(plan.limits),
         sessionPrefix: 'batch',
         sessionId: id,
       },
@@ -73,13 +69,18 @@ export async function runRunStatement(
         cache_hit: c.cache_hit ?? false,
       })),
     );
-    if (cacheKey !== null && plan.cache !== false && result.status === 'success' && result.calls.length > 0) {
+    if (
+      cacheKey !== null &&
+      plan.limits.cache !== false &&
+      result.status === 'success' &&
+      result.calls.length > 0
+    ) {
       await shared.cache.store([
         {
           key: cacheKey,
           cascadeId: cascade.cascadeId,
           value: JSON.stringify(result.outputs),
-          ttlMs: plan.cache,
+          ttlMs: plan.limits.cache,
         },
       ]);
     }
@@ -120,9 +121,9 @@ async function describeInput(
   );
   const row = read.getRowObjectsJS()[0]!;
   const rowCount = Number(row.n);
-  if (plan.cache === false) return { rowCount, cacheKey: null };
+  if (plan.limits.cache === false) return { rowCount, cacheKey: null };
   const inputs = { rows_md5: String(row.digest), row_count: rowCount };
-  return { rowCount, cacheKey: rowCacheKey(plan.cascade.contentHash, plan.model, inputs) };
+  return { rowCount, cacheKey: rowCacheKey(plan.cascade.contentHash, plan.limits.model, inputs) };
 }
 
 /** A cached run's outputs as the result of a run that made no call. */

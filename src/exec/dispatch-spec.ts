@@ -1,37 +1,28 @@
 /**
- * What the row dispatcher (row-dispatch.ts) is given: what the engine lends
- * it, the statement's limits, what rows run through and where outcomes go;
+ * What the row dispatcher (row-dispatch.ts) is given besides the statement's
+ * limits (cascade/call-limits.ts): what the engine lends it, how rows are
+ * cut, what they run through and where outcomes go;
  * and how it cuts rows into chunks and how many chunks it keeps in the pool,
  * sized from PARALLEL and the worker threads, never from N.
  */
-import type { DuckDBInstance } from '@duckdb/node-api';
-import type { ResultCache } from '../cache/result-cache.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
-import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
+import type { CallOrigin } from '../obs/log-writer.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
-import type { ChunkRunner } from '../thread/chunk-runner.js';
-import type { Progress } from './progress.js';
+import type { StatementContext } from './statement-context.js';
 
-/** What the engine lends a statement's dispatcher. */
-export interface DispatchContext {
-  /** The local pool, or the distributed queue (chunk-runner.ts). */
-  readonly pool: ChunkRunner;
-  readonly cache: ResultCache;
-  readonly logs: LogWriter;
-  readonly queryId: string;
-  /** The database the workers' `sql_data` cells read (statement-host.ts); without it they fail. */
-  readonly instance?: DuckDBInstance;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (p: Progress) => void;
-}
+/**
+ * The dispatcher's part of the statement context: what running rows needs (no
+ * connection, no parameters). Without `instance`, `sql_data` cells fail.
+ */
+export type DispatchContext = Pick<
+  StatementContext,
+  'queryId' | 'pool' | 'cache' | 'logs' | 'signal' | 'onProgress'
+> &
+  Partial<Pick<StatementContext, 'instance'>>;
 
-/** The statement-wide limits. */
-export interface DispatchLimits {
-  readonly parallel: number;
-  /** No run starts once the statement has spent this much. */
-  readonly budgetDollars?: number;
-  /** No run starts once the statement has spent this many tokens (in + out). */
-  readonly budgetTokens?: number;
+/** How a statement's rows are cut, beside its limits (the CallLimits the planner made). */
+export interface DispatchShape {
   /**
    * Rows per chunk (a BATCH n statement sends one batch per chunk, and then
    * PARALLEL and the window count batch runs); default chunkSizeFor().
@@ -45,11 +36,10 @@ export interface DispatchLimits {
 export interface DispatchTarget {
   readonly cascadePath: string;
   readonly cascade: Cascade;
+  /** This target's own model over the statement's (a proxy's runs); see modelOf. */
   readonly model?: string;
-  /** false = bypass the cache; a number = TTL in ms; undefined = no expiry. */
-  readonly cache: false | number | undefined;
-  readonly timeoutMs?: number;
-  readonly retries?: number;
+  /** false: its answers are never cached (an operator declared `cache: false`), whatever the statement says. */
+  readonly cacheable: boolean;
   /** Session ids of the runs start with this ('udf', 'sql_fn_semantic_means_'). */
   readonly sessionPrefix: string;
   /** `caller_id` of the call logs. */
@@ -64,6 +54,16 @@ export interface DispatchTarget {
   readonly askConfidence?: boolean;
   /** Each run answers a list of exactly this many items (cascade/batch-schema.ts). */
   readonly outputItems?: number;
+}
+
+/** The model a target's calls name: its own (a proxy's), else the statement's. */
+export function modelOf(target: DispatchTarget, limits: CallLimits): string | undefined {
+  return target.model ?? limits.model;
+}
+
+/** How a target's answers are cached: as the statement says, unless the target is never cached. */
+export function cacheOf(target: DispatchTarget, limits: CallLimits): CallLimits['cache'] {
+  return target.cacheable ? limits.cache : false;
 }
 
 /** Where outcomes go; called for every finished row, in completion order. */

@@ -10,7 +10,7 @@ import type { MapPlan } from '../plan/plan-map.js';
 import { executeMap, type MapRun } from './map-batch.js';
 import { inputNamesOut } from './map-names.js';
 import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
-import type { MapContext } from './map-rows.js';
+import type { StatementContext } from './statement-context.js';
 
 export interface MapStatementResult {
   readonly result: QueryResult;
@@ -22,7 +22,12 @@ export interface MapStatementResult {
  * error, and the run counted them; typed columns add cast problems, which only
  * DuckDB can tell.
  */
-async function hasErrors(plan: MapPlan, run: MapRun, joined: string, ctx: MapContext): Promise<boolean> {
+async function hasErrors(
+  plan: MapPlan,
+  run: MapRun,
+  joined: string,
+  ctx: StatementContext,
+): Promise<boolean> {
   if (plan.output.kind === 'single') return run.failedRows > 0;
   const errors = await ctx.q.run((con) =>
     con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (${joined}) WHERE ${ERROR_COLUMN} IS NOT NULL`),
@@ -30,7 +35,7 @@ async function hasErrors(plan: MapPlan, run: MapRun, joined: string, ctx: MapCon
   return Number(errors.getRowObjectsJS()[0]!.n) > 0;
 }
 
-export async function runMapStatement(plan: MapPlan, ctx: MapContext): Promise<MapStatementResult> {
+export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Promise<MapStatementResult> {
   const run = await executeMap(plan, ctx);
   const q = ctx.q;
   try {

@@ -10,7 +10,8 @@ import type { MapPlan } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 import { materializeInput, readInputPages } from './map-batch-input.js';
 import { appendOutcomes, createOutputTable } from './map-output.js';
-import { type MapContext, type MapRowsRun, runMapRows } from './map-rows.js';
+import { type MapRowsRun, runMapRows } from './map-rows.js';
+import type { StatementContext } from './statement-context.js';
 
 export interface MapRun extends MapRowsRun {
   readonly inputTable: string;
@@ -19,7 +20,7 @@ export interface MapRun extends MapRowsRun {
   readonly inputColumns: readonly string[];
 }
 
-export async function executeMap(plan: MapPlan, ctx: MapContext): Promise<MapRun> {
+export async function executeMap(plan: MapPlan, ctx: StatementContext): Promise<MapRun> {
   const id = randomBytes(4).toString('hex');
   const inputTable = `__rvbbit_in_${id}`;
   const outputTable = `__rvbbit_out_${id}`;

@@ -6,28 +6,14 @@
  * path (map-stream.ts) reads the USING query as DuckDB produces it and
  * reorders outcomes for the consumer.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { MapPlan } from '../plan/plan-map.js';
 import type { ChunkRow } from '../thread/chunk-protocol.js';
-import {
-  chunkSizeFor,
-  chunkWindowFor,
-  type DispatchContext,
-  type DispatchTarget,
-  type OutcomeSink,
-} from './dispatch-spec.js';
+import { chunkSizeFor, chunkWindowFor, type DispatchTarget, type OutcomeSink } from './dispatch-spec.js';
 import { RowDispatch } from './row-dispatch.js';
+import type { StatementContext } from './statement-context.js';
 
 export type { OutcomeSink } from './dispatch-spec.js';
-
-export interface MapContext extends DispatchContext {
-  /** The session's connection: the batch path's tables; a stream holds its lease instead. */
-  readonly q: ConnectionQueue;
-  /** `$n` parameters of the statement; they bind inside the USING query. */
-  readonly params?: readonly DuckDBValue[];
-}
 
 export interface MapRowsRun {
   readonly rowsIn: number;
@@ -39,8 +25,9 @@ export interface MapRowsRun {
 
 /** Rows one MAP may have dispatched whose outcomes have not come back yet. */
 export function rowsInFlightFor(plan: MapPlan, threads: number): number {
-  const chunkSize = plan.batch ?? chunkSizeFor(plan.parallel, threads);
-  return chunkWindowFor(plan.parallel, plan.batch ? 1 : chunkSize, threads) * chunkSize;
+  const { parallel } = plan.limits;
+  const chunkSize = plan.batch ?? chunkSizeFor(parallel, threads);
+  return chunkWindowFor(parallel, plan.batch ? 1 : chunkSize, threads) * chunkSize;
 }
 
 /** What a MAP's rows run through. */
@@ -48,10 +35,7 @@ export function mapTarget(plan: MapPlan): DispatchTarget {
   return {
     cascadePath: plan.cascadePath,
     cascade: plan.cascade,
-    model: plan.model,
-    cache: plan.cache,
-    timeoutMs: plan.timeoutMs,
-    retries: plan.retries,
+    cacheable: true,
     sessionPrefix: 'udf',
     callerId: 'map',
     stopOnFailure: plan.onError === 'fail',
@@ -66,18 +50,12 @@ export function mapTarget(plan: MapPlan): DispatchTarget {
  */
 export async function runMapRows(
   plan: MapPlan,
-  ctx: MapContext,
+  ctx: StatementContext,
   pages: AsyncIterable<ChunkRow[]>,
   sink: OutcomeSink,
   rowsTotal?: number | Promise<number>,
 ): Promise<MapRowsRun> {
-  const rows = new RowDispatch(ctx, {
-    parallel: plan.parallel,
-    budgetDollars: plan.budgetDollars,
-    budgetTokens: plan.budgetTokens,
-    batch: plan.batch,
-    rowsTotal,
-  });
+  const rows = new RowDispatch(ctx, plan.limits, { batch: plan.batch, rowsTotal });
   let rowsRead = 0;
   try {
     rowsRead = await rows.run(mapTarget(plan), pages, sink);

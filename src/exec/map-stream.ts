@@ -7,7 +7,7 @@
  * it did not fail): a stream cannot know in advance that no later row fails.
  * A consumer that stops early cancels the MAP like a cancelled statement.
  */
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
 import type { MapOutput, MapPlan } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
@@ -15,19 +15,18 @@ import { ChangeSignal } from './change-signal.js';
 import type { InputRow } from './map-batch-input.js';
 import { addedNames, inputNamesOut } from './map-names.js';
 import { outcomeCells } from './map-output.js';
-import { type MapContext, type MapRowsRun, rowsInFlightFor, runMapRows } from './map-rows.js';
+import { type MapRowsRun, rowsInFlightFor, runMapRows } from './map-rows.js';
 import { TypedCaster } from './map-stream-cast.js';
 import { MapInputStream } from './map-stream-input.js';
 import { type FinishedRow, OrderedRows } from './ordered-rows.js';
+import type { StatementContext } from './statement-context.js';
 
 /** Input rows converted to JS at a time (a DuckDB chunk holds 2,048). */
 const STREAM_PAGE_ROWS = 256;
 
-export interface MapStreamContext extends MapContext {
+export interface MapStreamContext extends StatementContext {
   /** The session's connection, leased by the caller until the stream ends. */
   readonly con: DuckDBConnection;
-  /** The engine's database, for the typed cast's own connection. */
-  readonly instance: DuckDBInstance;
 }
 
 /**

@@ -6,11 +6,12 @@
  */
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { LoggedCall } from '../obs/call-rows.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import { loggedCall } from '../obs/log-writer.js';
 import { type ChunkRow, cachedOutcome, type RowOutcome } from '../thread/chunk-protocol.js';
-import type { DispatchTarget } from './dispatch-spec.js';
+import { cacheOf, type DispatchTarget, modelOf } from './dispatch-spec.js';
 import type { ProgressTracker } from './progress.js';
 
 /** Cache-hit log rows are written in batches of this many (one INSERT each). */
@@ -29,6 +30,7 @@ export class RowBookkeeping {
     private readonly cache: ResultCache,
     private readonly logs: LogWriter,
     private readonly progress: ProgressTracker,
+    private readonly limits: CallLimits,
   ) {}
 
   /**
@@ -43,7 +45,8 @@ export class RowBookkeeping {
   ): Promise<ChunkRow[]> {
     const keys = this.keysOf(target, page);
     // Bypassing the cache, keys still find the statement's identical rows in flight (row-dispatch.ts).
-    const found = target.cache === false ? new Map<string, string>() : await this.cache.lookup(keys);
+    const found =
+      cacheOf(target, this.limits) === false ? new Map<string, string>() : await this.cache.lookup(keys);
     const { hits, misses } = this.split(target, origin, page, keys, found);
     if (hits.length > 0) await finish(hits);
     return misses;
@@ -56,7 +59,7 @@ export class RowBookkeeping {
     rows: readonly ChunkRow[],
     out: RowOutcome[],
   ): ChunkRow[] {
-    if (target.cache === false) return [...rows];
+    if (cacheOf(target, this.limits) === false) return [...rows];
     const keys = this.keysOf(target, rows);
     const { hits, misses } = this.split(target, origin, rows, keys, this.cache.peek(keys));
     this.progress.add(hits.length, 0, hits.length, 0);
@@ -74,7 +77,8 @@ export class RowBookkeeping {
     const version = target.askConfidence
       ? `${target.cascade.contentHash}+confidence`
       : target.cascade.contentHash;
-    return rows.map((r) => rowCacheKey(version, target.model, r.inputs));
+    const model = modelOf(target, this.limits);
+    return rows.map((r) => rowCacheKey(version, model, r.inputs));
   }
 
   /** Rows into cache hits (as outcomes, logged) and misses (their keys held for the cache write). */
@@ -107,15 +111,16 @@ export class RowBookkeeping {
   cacheAnswers(target: DispatchTarget, outcomes: readonly RowOutcome[], blocking = false): Promise<void> {
     const held = this.keysInPool.get(target);
     const writes: CacheWrite[] = [];
+    const cache = cacheOf(target, this.limits);
     for (const o of outcomes) {
       const key = held?.get(o.index);
       held?.delete(o.index);
-      if (key !== undefined && target.cache !== false && answeredByModel(o)) {
+      if (key !== undefined && cache !== false && answeredByModel(o)) {
         writes.push({
           key,
           cascadeId: target.cascade.cascadeId,
           value: JSON.stringify(o.output ?? null),
-          ttlMs: target.cache,
+          ttlMs: cache,
         });
       }
     }

@@ -13,6 +13,7 @@
  * that call's answer instead of making its own (cache/answer-flights.ts).
  */
 import { AnswerFlights, type Flight, type FlightAnswer } from '../cache/answer-flights.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { CallOrigin } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
 import {
@@ -35,11 +36,13 @@ import {
 import { createSemaphoreBuffer } from '../thread/shared-semaphore.js';
 import { ChangeSignal } from './change-signal.js';
 import {
+  cacheOf,
   chunkSizeFor,
   chunkWindowFor,
   type DispatchContext,
-  type DispatchLimits,
+  type DispatchShape,
   type DispatchTarget,
+  modelOf,
   type OutcomeSink,
 } from './dispatch-spec.js';
 import { ProgressTracker } from './progress.js';
@@ -57,7 +60,6 @@ export class RowDispatch {
   failedRows = 0;
   private readonly control = createAbortBuffer();
   private readonly budgetBuffer = createBudgetBuffer();
-  private readonly budgetNanos: number | undefined;
   private readonly parallelBuffer: SharedArrayBuffer;
   private readonly books: RowBookkeeping;
   private readonly changes = new ChangeSignal();
@@ -89,21 +91,20 @@ export class RowDispatch {
 
   constructor(
     private readonly ctx: DispatchContext,
-    private readonly limits: DispatchLimits,
+    /** The statement's limits as planned: carried into every chunk task unchanged. */
+    private readonly limits: CallLimits,
+    private readonly shape: DispatchShape = {},
   ) {
-    const known = typeof limits.rowsTotal === 'number' ? limits.rowsTotal : undefined;
-    const pending = limits.rowsTotal instanceof Promise ? limits.rowsTotal : undefined;
+    const { rowsTotal, batch } = shape;
+    const known = typeof rowsTotal === 'number' ? rowsTotal : undefined;
+    const pending = rowsTotal instanceof Promise ? rowsTotal : undefined;
     this.progress = new ProgressTracker(known ?? 0, ctx.onProgress, pending);
-    this.budgetNanos =
-      limits.budgetDollars === undefined ? undefined : Math.round(limits.budgetDollars * 1e9);
     this.parallelBuffer = createSemaphoreBuffer(limits.parallel);
     this.chunkSize =
-      limits.batch ??
-      ctx.pool.chunkSizeFor?.(limits.parallel) ??
-      chunkSizeFor(limits.parallel, ctx.pool.threads);
+      batch ?? ctx.pool.chunkSizeFor?.(limits.parallel) ?? chunkSizeFor(limits.parallel, ctx.pool.threads);
     // A batch chunk is one run; others hold chunkSize runs each.
-    this.window = chunkWindowFor(limits.parallel, limits.batch ? 1 : this.chunkSize, ctx.pool.threads);
-    this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
+    this.window = chunkWindowFor(limits.parallel, batch ? 1 : this.chunkSize, ctx.pool.threads);
+    this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress, limits);
     ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (ctx.signal?.aborted) this.halt();
   }
@@ -134,11 +135,11 @@ export class RowDispatch {
    * started after a stop get none; the caller reports the stop).
    */
   async run(target: DispatchTarget, pages: AsyncIterable<ChunkRow[]>, sink: OutcomeSink): Promise<number> {
-    const origin = originOf(target, this.ctx.queryId);
+    const origin = originOf(target, this.limits, this.ctx.queryId);
     let rowsRead = 0;
     for await (const page of pages) {
       rowsRead += page.length;
-      if (this.limits.rowsTotal === undefined) this.progress.grow(page.length);
+      if (this.shape.rowsTotal === undefined) this.progress.grow(page.length);
       if (this.stopped()) break;
       // The cache answers a whole page at once: per-chunk lookups, appends and
       // log writes made a fully cached re-run wait on the queues 60 times as often.
@@ -172,12 +173,12 @@ export class RowDispatch {
    * waits while the window is full.
    */
   private async send(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, chunk: ChunkRow[]) {
-    const spent = budgetSpent(this.budgetBuffer, this.budgetNanos, this.limits.budgetTokens);
+    const spent = budgetSpent(this.budgetBuffer, this.limits);
     if (spent) {
       await this.finish(target, origin, sink, chunk.map(budgetFailure(spent)), 0);
       return;
     }
-    const flights = target.cache === false ? this.ownFlights : this.ctx.cache.flights;
+    const flights = cacheOf(target, this.limits) === false ? this.ownFlights : this.ctx.cache.flights;
     const leading = this.leadingFor(target);
     const leaders: ChunkRow[] = [];
     const followers = new Map<Flight, ChunkRow[]>();
@@ -193,7 +194,7 @@ export class RowDispatch {
         continue;
       }
       // A call may have landed while this row's lookup read the table: its answer is in memory then.
-      const value = target.cache === false ? undefined : this.ctx.cache.recall(key);
+      const value = cacheOf(target, this.limits) === false ? undefined : this.ctx.cache.recall(key);
       if (value === undefined) {
         leaders.push(row);
         leading.set(row.index, flights.lead(key, this));
@@ -297,7 +298,7 @@ export class RowDispatch {
     rows: readonly ChunkRow[],
     runSync: (task: ChunkTask) => ChunkResult,
   ): RowOutcome[] {
-    const origin = originOf(target, this.ctx.queryId);
+    const origin = originOf(target, this.limits, this.ctx.queryId);
     this.progress.grow(rows.length);
     const out: RowOutcome[] = [];
     const misses = this.books.peekCache(target, origin, rows, out);
@@ -326,18 +327,14 @@ export class RowDispatch {
       cascadePath: target.cascadePath,
       cascadeHash: target.cascade.contentHash,
       rows,
+      limits: this.limits,
+      ...(target.model !== undefined ? { model: target.model } : {}),
       parallelBuffer: this.parallelBuffer,
-      parallel: this.limits.parallel,
       heldBuffer: new SharedArrayBuffer(4),
       abortBuffer: this.control,
       budgetBuffer: this.budgetBuffer,
-      budgetNanos: this.budgetNanos,
-      budgetTokens: this.limits.budgetTokens,
-      modelOverride: target.model,
-      timeoutMs: target.timeoutMs,
-      retries: target.retries,
       sessionPrefix: target.sessionPrefix,
-      batchSize: target.pack ?? this.limits.batch,
+      batchSize: target.pack ?? this.shape.batch,
       pack: target.pack !== undefined,
       askConfidence: target.askConfidence,
       outputItems: target.outputItems,
@@ -499,6 +496,7 @@ function flightAnswer(o: RowOutcome): FlightAnswer {
     : { ok: false, errorCode: o.errorCode, error: o.error };
 }
 
-function originOf(target: DispatchTarget, queryId: string): CallOrigin {
-  return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model: target.model };
+function originOf(target: DispatchTarget, limits: CallLimits, queryId: string): CallOrigin {
+  const model = modelOf(target, limits);
+  return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model };
 }

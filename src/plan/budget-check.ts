@@ -13,20 +13,21 @@ import type { MapPlan } from './plan-map.js';
 export type { PricingView } from './estimate.js';
 
 /** The models a MAP's cells call, as the provider knows them (aliases resolved). */
-function providerModels(plan: Pick<MapPlan, 'model' | 'cascade'>, pricing: PricingView): string[] {
-  const asked = modelsOf(plan.cascade, plan.model, pricing.defaultModel);
+function providerModels(plan: MapPlan, pricing: PricingView): string[] {
+  const asked = modelsOf(plan.cascade, plan.limits.model, pricing.defaultModel);
   return [...new Set(asked.map((m) => billedModel(pricing, m)))];
 }
 
 /** Throws BUDGET_UNPRICED when `budget_dollars` is set, no `budget_tokens` is, and a model has no price. */
 export function checkBudgetPriced(plan: MapPlan, pricing: PricingView | undefined): void {
-  if (plan.budgetDollars === undefined || plan.budgetTokens !== undefined || !pricing) return;
+  const { budgetDollars, budgetTokens } = plan.limits;
+  if (budgetDollars === undefined || budgetTokens !== undefined || !pricing) return;
   const unpriced = providerModels(plan, pricing).filter((m) => !pricing.prices?.[m]);
   if (unpriced.length === 0) return;
   const names = unpriced.map((m) => `'${m}'`).join(', ');
   throw new RvbbitError(
     'BUDGET_UNPRICED',
-    `budget_dollars = ${plan.budgetDollars}: model ${names} has no price, so its spend cannot be counted; ` +
+    `budget_dollars = ${budgetDollars}: model ${names} has no price, so its spend cannot be counted; ` +
       'give its price in rvbbit.config.yaml (llm.prices), or bound the statement with budget_tokens',
     { option: 'budget_dollars', models: unpriced },
   );

@@ -13,6 +13,7 @@ import {
   type WithOptionValues,
   withValues,
 } from '../../grammar/index.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
@@ -37,7 +38,8 @@ export interface MapPlan {
   readonly usingOrigin?: { readonly line: number; readonly column: number };
   /** Rows appended as `LIMIT n` when the USING query has none; 0 = no limit. */
   readonly autoLimit: number;
-  readonly parallel: number;
+  /** PARALLEL, budgets, model, timeout, retries, cache: carried unchanged to every chunk task. */
+  readonly limits: CallLimits;
   readonly distinct: boolean;
   readonly dedupeBy?: string;
   readonly batch?: number;
@@ -45,15 +47,7 @@ export interface MapPlan {
   readonly asTable?: string;
   /** CREATE TEMP TABLE … AS RVBBIT MAP. */
   readonly asTableTemporary?: boolean;
-  /** false = bypass the cache; a number = TTL in ms; undefined = no expiry. */
-  readonly cache: false | number | undefined;
-  readonly model?: string;
   readonly onError: OnError;
-  readonly timeoutMs?: number;
-  readonly budgetDollars?: number;
-  /** WITH (budget_tokens = n): no run starts once n tokens (in + out) are spent. */
-  readonly budgetTokens?: number;
-  readonly retries?: number;
 }
 
 /** The USING query with the auto-LIMIT applied (spec §1: an explicit LIMIT is kept). */
@@ -111,20 +105,22 @@ export async function planMap(
     usingHasLimit: stmt.using.hasLimit,
     usingOrigin: { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column },
     autoLimit: w.limit ?? DEFAULT_MAP_LIMIT,
-    parallel: stmt.parallel?.value ?? fromAnnotation ?? defaults.parallel,
+    limits: {
+      parallel: stmt.parallel?.value ?? fromAnnotation ?? defaults.parallel,
+      model: w.model,
+      cache: cacheSetting(w.cache, defaults.cache),
+      timeoutMs: w.timeout?.ms,
+      retries: w.retries,
+      budgetDollars: w.budget_dollars,
+      budgetTokens: w.budget_tokens,
+    },
     distinct: stmt.distinct !== null,
     dedupeBy: w.dedupe_by,
     batch: stmt.batch?.value,
     output,
     asTable,
     asTableTemporary: createAs?.temporary ?? false,
-    cache: cacheSetting(w.cache, defaults.cache),
-    model: w.model,
     onError: w.on_error ?? 'keep',
-    timeoutMs: w.timeout?.ms,
-    budgetDollars: w.budget_dollars,
-    budgetTokens: w.budget_tokens,
-    retries: w.retries,
   };
 }
 
@@ -132,7 +128,7 @@ export async function planMap(
 export function cacheSetting(
   setting: WithOptionValues['cache'] | undefined,
   fallback: PlanDefaults['cache'],
-): MapPlan['cache'] {
+): CallLimits['cache'] {
   if (setting === undefined) return fallback;
   if (!setting.enabled) return false;
   return setting.ttl?.ms ?? (fallback === false ? undefined : fallback);

@@ -3,6 +3,7 @@
  * loaded, the USING query limited. RUN and EXPLAIN RUN both take this plan.
  */
 import { type RunStatement, withValues } from '../../grammar/index.js';
+import type { RunLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
@@ -25,11 +26,8 @@ export interface RunPlan {
   /** WITH (replace = true): an existing as_table is replaced instead of refused. */
   readonly replace: boolean;
   readonly async: boolean;
-  /** As for MAP: false = bypass, a number = TTL in ms, undefined = no expiry. */
-  readonly cache: false | number | undefined;
-  readonly model?: string;
-  readonly timeoutMs?: number;
-  readonly retries?: number;
+  /** The run's model, deadline, retries and cache, as for MAP (one run: no PARALLEL, no budget). */
+  readonly limits: RunLimits;
 }
 
 export async function planRun(
@@ -56,9 +54,11 @@ export async function planRun(
     persist: w.persist ?? false,
     replace: w.replace ?? false,
     async: stmt.async,
-    cache: cacheSetting(w.cache, defaults.cache),
-    model: w.model,
-    timeoutMs: w.timeout?.ms,
-    retries: w.retries,
+    limits: {
+      model: w.model,
+      cache: cacheSetting(w.cache, defaults.cache),
+      timeoutMs: w.timeout?.ms,
+      retries: w.retries,
+    },
   };
 }

@@ -4,24 +4,19 @@
  * @see ../../docs/dialect.md §2 "Annotations"
  */
 import type { Annotation, ProxySpec, Strategy } from '../../grammar/index.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 
 export interface SemanticOptions {
-  readonly parallel: number;
-  readonly model?: string;
+  /**
+   * `-- @ parallel`, `model`, `cache`, `timeout`, `retries`, `budget_dollars`,
+   * `budget_tokens` over the engine's defaults: carried unchanged to every
+   * operator chunk task and embedding call.
+   */
+  readonly limits: CallLimits;
   readonly threshold: number;
   readonly strategy: Strategy;
-  /** false: bypass the cache; number: ttl ms; undefined: no expiry. */
-  readonly cacheTtl: number | false | undefined;
   /** Free-text annotations, appended to every operator prompt. */
   readonly hint: string;
-  /** No operator call starts once the statement has spent this much (`-- @ budget_dollars: n`). */
-  readonly budgetDollars?: number;
-  /** …or this many tokens, in + out (`-- @ budget_tokens: n`). */
-  readonly budgetTokens?: number;
-  /** Deadline of one cascade run, ms (`-- @ timeout: 30s`); the engine's LLM timeout otherwise. */
-  readonly timeoutMs?: number;
-  /** Attempts per LLM call (`-- @ retries: n`); the engine's default otherwise. */
-  readonly retries?: number;
   /** `~` asks only about each left value's k nearest right values by embedding (`-- @ prefilter: k`). */
   readonly prefilter?: number;
   /** Distinct tuples of one operator packed into one prompt (`-- @ batch: n`); 1 = unpacked. */
@@ -47,7 +42,7 @@ export function semanticOptions(
   let model: string | undefined;
   let threshold = DEFAULT_THRESHOLD;
   let strategy: Strategy = 'batch';
-  let cacheTtl = defaults.cache;
+  let cache = defaults.cache;
   const hints: string[] = [];
   let budgetDollars: number | undefined;
   let budgetTokens: number | undefined;
@@ -72,7 +67,7 @@ export function semanticOptions(
         strategy = a.value;
         break;
       case 'cache':
-        if (!a.value) cacheTtl = false;
+        if (!a.value) cache = false;
         break;
       case 'hint':
         hints.push(a.value);
@@ -104,16 +99,10 @@ export function semanticOptions(
     }
   }
   return {
-    parallel,
-    model,
+    limits: { parallel, model, cache, timeoutMs, retries, budgetDollars, budgetTokens },
     threshold,
     strategy,
-    cacheTtl,
     hint: hints.join('\n'),
-    budgetDollars,
-    budgetTokens,
-    timeoutMs,
-    retries,
     prefilter,
     batch,
     proxy,

@@ -5,6 +5,7 @@
  * included, and who ran it), and the plain Redis keys beside the queue:
  * liveness, startup errors, cancellation.
  */
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { ChunkRow, RowOutcome } from '../thread/chunk-protocol.js';
 
 /** The BullMQ queue every worker consumes. */
@@ -50,14 +51,15 @@ export interface ChunkJob {
   /** Content hash the plan resolved (the coordinator's cache keys use it). */
   readonly cascadeHash?: string;
   readonly rows: readonly ChunkRow[];
-  /** The statement's budgets: each run checks them under its PARALLEL token (scale/permit-lease.ts). */
-  readonly budgetNanos?: number;
-  readonly budgetTokens?: number;
-  readonly modelOverride?: string;
+  /**
+   * The statement's limits as planned (cascade/call-limits.ts); its budgets
+   * each run checks under its PARALLEL token (scale/permit-lease.ts).
+   */
+  readonly limits: CallLimits;
+  /** The target's own model over the statement's (a proxy's). */
+  readonly model?: string;
   /** The coordinator's default model: its cache keys assume it. */
   readonly defaultModel: string;
-  readonly timeoutMs?: number;
-  readonly retries?: number;
   readonly sessionPrefix: string;
   readonly batchSize?: number;
   /** The operator-run options of the task (thread/chunk-protocol.ts), passed through as they are. */

@@ -16,6 +16,7 @@
  */
 
 import { errorMessage, RvbbitError } from '../../base/errors.js';
+import { isBudgeted } from '../cascade/call-limits.js';
 import type { CascadeHost } from '../cascade/host.js';
 import { epochMs } from '../runtime/epoch-clock.js';
 import { signalFor } from '../thread/abort-flag.js';
@@ -91,12 +92,12 @@ export class QueueChunkRunner implements ChunkRunner {
   async run(task: ChunkTask, host?: CascadeHost): Promise<ChunkResult> {
     await this.link.open();
     const state = this.stateOf(task);
-    if (!(await this.permits.open(state.id, task.parallel ?? 1, task.budgetBuffer, state.signal))) {
+    if (!(await this.permits.open(state.id, task.limits.parallel, task.budgetBuffer, state.signal))) {
       return aborted(task, 'statement cancelled before this row started');
     }
     if (host) return this.runHere(state, task, host);
     // A chunk already queued behind a spent budget fails whole; runs on the workers check per run.
-    const spent = budgetSpent(task.budgetBuffer, task.budgetNanos, task.budgetTokens);
+    const spent = budgetSpent(task.budgetBuffer, task.limits);
     if (spent) {
       const why = budgetMessage(spent);
       return {
@@ -104,7 +105,7 @@ export class QueueChunkRunner implements ChunkRunner {
         rows: task.rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', why)),
       };
     }
-    const budgeted = task.budgetNanos !== undefined || task.budgetTokens !== undefined;
+    const budgeted = isBudgeted(task.limits);
     if (budgeted && task.budgetBuffer) await this.permits.pushOwnSpend(state.id, task.budgetBuffer);
     const runs = task.batchSize ? Math.ceil(task.rows.length / task.batchSize) : task.rows.length;
     if (this.rate) {
@@ -130,13 +131,11 @@ export class QueueChunkRunner implements ChunkRunner {
         cascadeText: cascadeText.text,
         cascadeHash: task.cascadeHash,
         rows: task.rows,
-        modelOverride: task.modelOverride,
+        limits: task.limits,
+        ...(task.model !== undefined ? { model: task.model } : {}),
         defaultModel: this.defaultModel,
-        timeoutMs: task.timeoutMs,
-        retries: task.retries,
         sessionPrefix: task.sessionPrefix,
         batchSize: task.batchSize,
-        ...(budgeted ? { budgetNanos: task.budgetNanos, budgetTokens: task.budgetTokens } : {}),
         ...(task.pack ? { pack: true } : {}),
         ...(task.askConfidence ? { askConfidence: true } : {}),
         ...(task.outputItems ? { outputItems: task.outputItems } : {}),
@@ -149,7 +148,7 @@ export class QueueChunkRunner implements ChunkRunner {
 
   /** A chunk whose cells query this database: it runs on the local pool, its runs under the statement's tokens. */
   private async runHere(state: StatementState, task: ChunkTask, host: CascadeHost): Promise<ChunkResult> {
-    const budgeted = task.budgetNanos !== undefined || task.budgetTokens !== undefined;
+    const budgeted = isBudgeted(task.limits);
     // The statement's own abort flag: tokens gone (a Redis restart) or Redis away stops its rows here too.
     const lease = this.permits.leases.use(state.id, budgeted, task.abortBuffer);
     try {

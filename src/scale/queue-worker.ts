@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { isBudgeted } from '../cascade/call-limits.js';
 import { epochMs } from '../runtime/epoch-clock.js';
 import { raiseAbort } from '../thread/abort-flag.js';
 import type { CascadePool } from '../thread/cascade-pool.js';
@@ -157,7 +158,7 @@ export class QueueWorker {
       const rows = job.rows.map((r) => failedOutcome(r.index, 'ABORTED', 'statement cancelled'));
       return { chunkIndex: job.chunkIndex, worker: this.id, rows };
     }
-    const budgeted = job.budgetNanos !== undefined || job.budgetTokens !== undefined;
+    const budgeted = isBudgeted(job.limits);
     const lease = this.leases.use(job.statement, budgeted);
     try {
       const task: ChunkTask = {
@@ -169,13 +170,10 @@ export class QueueWorker {
         parallelBuffer: lease.buffer,
         heldBuffer: new SharedArrayBuffer(4),
         abortBuffer: lease.abort,
-        ...(budgeted
-          ? { budgetBuffer: lease.budget, budgetNanos: job.budgetNanos, budgetTokens: job.budgetTokens }
-          : {}),
-        modelOverride: job.modelOverride,
+        limits: job.limits,
+        ...(job.model !== undefined ? { model: job.model } : {}),
+        ...(budgeted ? { budgetBuffer: lease.budget } : {}),
         defaultModel: job.defaultModel,
-        timeoutMs: job.timeoutMs,
-        retries: job.retries,
         sessionPrefix: job.sessionPrefix,
         batchSize: job.batchSize,
         pack: job.pack,

@@ -42,7 +42,7 @@ export async function runBatch(
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
     strategy: [
-      withSplits(strategy, more.splits, opts.model ?? ctx.engine.llm.defaultModel),
+      withSplits(strategy, more.splits, opts.limits.model ?? ctx.engine.llm.defaultModel),
       ...describeLabels(more.labels),
     ].join('; '),
     passes,
@@ -51,7 +51,7 @@ export async function runBatch(
   let passes = 0;
   const window = limitWindow(stmt.text, rw.sql);
   if (window && (await windowApplies(window, p))) {
-    for (let rows = Math.max(2 * window.wanted, opts.parallel); ; rows *= 2) {
+    for (let rows = Math.max(2 * window.wanted, opts.limits.parallel); ; rows *= 2) {
       // A window holding every row of the source is the statement itself: run that.
       const have = await sourceRows(window, rows + 1, ctx);
       if (have === null || have <= rows) break;
@@ -62,7 +62,7 @@ export async function runBatch(
       }
     }
   } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
-    s.budget = Math.max(FIRST_BUDGET, opts.parallel * 4);
+    s.budget = Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
   }
   const out = await recordUntilAnswered(rw.sql, p);
   return done(out.result, 'batch', passes + out.passes);

@@ -9,11 +9,11 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import { CascadeErrorCode } from '../cascade/cascade-error.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { DispatchContext, DispatchTarget } from '../exec/dispatch-spec.js';
-import type { Progress } from '../exec/progress.js';
 import { RowDispatch } from '../exec/row-dispatch.js';
 import type {
   ChunkResult,
@@ -23,21 +23,12 @@ import type {
   RowOutcome,
 } from '../thread/chunk-protocol.js';
 
-export interface CallRunnerOptions extends DispatchContext {
-  readonly parallel: number;
-  readonly model?: string;
-  /** false: bypass the cache; a number: time to live (ms); undefined: never expires. */
-  readonly cacheTtl: number | false | undefined;
-  readonly budgetDollars?: number;
-  readonly budgetTokens?: number;
-  readonly timeoutMs?: number;
-  readonly retries?: number;
+/** How the operator calls of a statement run, beside its context and limits. */
+export interface CallRunnerOptions {
   /** `-- @ batch: n`: up to n tuples of one operator per prompt (1 = one call per tuple). */
   readonly batch?: number;
   /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
   readonly runSync?: (task: ChunkTask) => ChunkResult;
-  /** Progress over operator calls: total = tuples seen so far, done = tuples answered. */
-  readonly onProgress?: (p: Progress) => void;
 }
 
 /** What a cascade is run as: its file, loaded form, and the function name its sessions carry. */
@@ -69,12 +60,13 @@ export class CallRunner {
   private readonly rows: RowDispatch;
   private readonly targets = new Map<CallTarget, DispatchTarget>();
 
-  constructor(private readonly o: CallRunnerOptions) {
-    this.rows = new RowDispatch(o, {
-      parallel: o.parallel,
-      budgetDollars: o.budgetDollars,
-      budgetTokens: o.budgetTokens,
-    });
+  /** Progress events count operator calls: total = tuples seen so far, done = tuples answered. */
+  constructor(
+    private readonly ctx: DispatchContext,
+    limits: CallLimits,
+    private readonly o: CallRunnerOptions = {},
+  ) {
+    this.rows = new RowDispatch(ctx, limits);
   }
 
   get calls(): number {
@@ -137,10 +129,8 @@ export class CallRunner {
       t = {
         cascadePath: target.path,
         cascade: target.cascade,
-        model: target.model ?? this.o.model,
-        cache: target.cacheable ? this.o.cacheTtl : false,
-        timeoutMs: this.o.timeoutMs,
-        retries: this.o.retries,
+        ...(target.model !== undefined ? { model: target.model } : {}),
+        cacheable: target.cacheable,
         sessionPrefix: `sql_fn_${target.name}_`,
         callerId: 'semantic',
         stopOnFailure: true,
@@ -163,7 +153,7 @@ export class CallRunner {
   /** Why some tuples got no answer: the statement stopped (an error, a cancel, another function's failure). */
   private stopReason(target: CallTarget): unknown {
     if (this.rows.fatal !== undefined) return this.rows.fatal;
-    if (this.o.signal?.aborted) return new RvbbitError('CANCELLED', 'statement cancelled');
+    if (this.ctx.signal?.aborted) return new RvbbitError('CANCELLED', 'statement cancelled');
     const other = this.rows.firstFailure;
     return other
       ? new RvbbitError(

@@ -20,6 +20,7 @@ import {
 } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
+import type { ResultCache } from '../cache/result-cache.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { RewriteHooks } from '../plan/semantic-rewrite.js';
 import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
@@ -28,15 +29,19 @@ import {
   EMBED_BATCH,
   type EmbedContext,
   type EmbedCounters,
+  type Embedder,
   embedCacheKey,
   embedderOf,
 } from './embedder.js';
 import { PrefilterState } from './prefilter-state.js';
-import type { SemanticEngine } from './semantic-engine.js';
+import type { SemanticRunContext } from './semantic-run.js';
 import { type StatementCalls, statementFor } from './statement-calls.js';
 
 export interface EmbedStatement {
-  readonly engine: SemanticEngine;
+  readonly embedder: Embedder;
+  readonly cache: ResultCache;
+  /** Pairs a pre-filter keeps all of below this many (semantic-shared.ts). */
+  readonly smallSideLimit: number;
   readonly ctx: EmbedContext;
   /** Vectors by `model \0 text`. */
   readonly vectors: Map<string, number[]>;
@@ -56,9 +61,9 @@ const live = new Map<number, EmbedStatement>();
 export async function openEmbeddings(
   stmt: SqlStatement,
   s: StatementCalls,
-  engine: SemanticEngine,
   opts: SemanticOptions,
-  run: { readonly queryId: string; readonly signal?: AbortSignal; readonly explain?: boolean },
+  run: Pick<SemanticRunContext, 'engine' | 'cache' | 'logs' | 'queryId' | 'signal'>,
+  explain = false,
 ): Promise<{ hooks?: RewriteHooks; state?: EmbedStatement }> {
   const defaultModel = opts.embedModel ?? DEFAULT_EMBED_MODEL;
   const models = embedModels(stmt, defaultModel);
@@ -68,22 +73,26 @@ export async function openEmbeddings(
   const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0, tokens: 0 };
   const ctx: EmbedContext = {
     queryId: run.queryId,
-    cacheTtl: opts.cacheTtl,
+    limits: opts.limits,
     counters,
     ...(run.signal ? { signal: run.signal } : {}),
-    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.budgetDollars !== undefined ? { budgetDollars: opts.budgetDollars } : {}),
-    ...(opts.budgetTokens !== undefined ? { budgetTokens: opts.budgetTokens } : {}),
   };
-  const embedder = embedderOf(engine);
+  const { engine } = run;
+  const embedder = embedderOf({
+    cache: run.cache,
+    logs: run.logs,
+    llm: engine.llm,
+    semantic: engine.semantic,
+  });
   const dims = new Map<string, number>();
   for (const m of models) {
-    const n = run.explain ? embedder.knownDims(m) : await embedder.dims(m, ctx);
+    const n = explain ? embedder.knownDims(m) : await embedder.dims(m, ctx);
     if (n !== undefined) dims.set(m, n);
   }
   const state: EmbedStatement = {
-    engine,
+    embedder,
+    cache: run.cache,
+    smallSideLimit: engine.semantic.smallSideLimit,
     ctx,
     vectors: new Map(),
     missing: new Map(),
@@ -115,7 +124,7 @@ export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
   }
   const p = st.prefilter;
   if (p?.stale) {
-    await p.replan(st.engine.semantic.smallSideLimit, async (texts) => {
+    await p.replan(st.smallSideLimit, async (texts) => {
       await fill(
         st,
         texts.map((text) => ({ model: p.model, text })),
@@ -137,10 +146,10 @@ export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: st
   let calls = 0;
   const count = async (model: string, texts: readonly string[], what: string) => {
     const cached =
-      st.ctx.cacheTtl === false
+      st.ctx.limits.cache === false
         ? 0
         : (
-            await st.engine.cache.lookup(
+            await st.cache.lookup(
               texts.map((t) => embedCacheKey(model, t)),
               false,
             )
@@ -157,7 +166,7 @@ export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: st
   for (const [model, texts] of byModel) await count(model, texts, 'embeddings');
   const p = st.prefilter;
   if (p) {
-    const limit = st.engine.semantic.smallSideLimit;
+    const limit = st.smallSideLimit;
     lines.push(p.describe(limit));
     calls += p.callsBound(limit);
     if (!p.keepsAll(limit))
@@ -175,7 +184,7 @@ async function fill(st: EmbedStatement, wanted: readonly { model: string; text: 
     if (list) list.push(w.text);
     else byModel.set(w.model, [w.text]);
   }
-  const embedder = embedderOf(st.engine);
+  const { embedder } = st;
   await Promise.all(
     [...byModel].map(async ([model, texts]) => {
       const got = await embedder.vectors(model, texts, st.ctx);

@@ -25,7 +25,7 @@ export async function prefetchEmbeddings(
   s: StatementCalls,
   st: EmbedStatement,
   q: ConnectionQueue,
-  params: DuckDBValue[] | undefined,
+  params: readonly DuckDBValue[] | undefined,
   rollback: boolean,
   signal?: AbortSignal,
 ): Promise<number> {
@@ -46,7 +46,7 @@ export async function runOnce(
   sql: string,
   s: StatementCalls,
   q: ConnectionQueue,
-  params: DuckDBValue[] | undefined,
+  params: readonly DuckDBValue[] | undefined,
 ): Promise<QueryResult> {
   startPass(s);
   const result = await run(q, s, sql, params);
@@ -75,7 +75,7 @@ async function run(
   q: ConnectionQueue,
   s: StatementCalls,
   sql: string,
-  params: DuckDBValue[] | undefined,
+  params: readonly DuckDBValue[] | undefined,
 ): Promise<QueryResult> {
   try {
     return await q.run((con) => readUserResult(con, sql, params));

@@ -10,14 +10,15 @@
 import { hash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
 import type { ResultCache } from '../cache/result-cache.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { EmbeddingClient, LlmClient } from '../llm/types.js';
 import { type CallOrigin, type LogWriter, loggedCall } from '../obs/log-writer.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 
 /**
- * What an embedder uses of the engine (a SemanticEngine has all of it); named
- * here so the embedder does not import the engine's type, which holds the
- * SemanticShared that closes embedders.
+ * What an embedder uses of the engine (a statement context's cache and logs,
+ * its SemanticEngine's llm and semantic); named here so the embedder does not
+ * import the engine's type, which holds the SemanticShared that closes embedders.
  */
 interface EmbedderEngine {
   readonly cache: ResultCache;
@@ -41,17 +42,16 @@ export interface EmbedCounters {
   tokens: number;
 }
 
+/** One statement's embedding calls. */
 export interface EmbedContext {
   readonly queryId: string;
-  /** false: neither read nor write the cache (`-- @ cache: off`); a number: time to live, ms. */
-  readonly cacheTtl: number | false | undefined;
   readonly signal?: AbortSignal;
-  /** The statement's `-- @ retries` and `-- @ timeout` (attempts per call, deadline of one attempt). */
-  readonly retries?: number;
-  readonly timeoutMs?: number;
-  /** The statement's `-- @ budget_dollars` / `budget_tokens`: no embedding call starts once spent. */
-  readonly budgetDollars?: number;
-  readonly budgetTokens?: number;
+  /**
+   * The statement's limits (cascade/call-limits.ts): its cache setting (false:
+   * neither read nor write), retries and timeout (attempts per call, deadline
+   * of one attempt), and budgets (no embedding call starts once spent).
+   */
+  readonly limits: CallLimits;
   /**
    * The statement's one spend account (its operator dispatcher's budget
    * buffer, set once its runner exists): embedding calls add to it, and the
@@ -86,7 +86,7 @@ export class Embedder {
   async dims(model: string, ctx: EmbedContext): Promise<number> {
     const known = this.dimsOf.get(model);
     if (known !== undefined) return known;
-    if (ctx.cacheTtl !== false) {
+    if (ctx.limits.cache !== false) {
       const hit = (await this.engine.cache.lookup([dimsKey(model)], false)).get(dimsKey(model));
       if (hit !== undefined) {
         this.dimsOf.set(model, Number(hit));
@@ -104,7 +104,7 @@ export class Embedder {
     const distinct = [...new Set(texts)].filter((t) => t !== '');
     const keys = distinct.map((t) => embedCacheKey(model, t));
     const origin: CallOrigin = { callerId: 'semantic', queryId: ctx.queryId, cascadeId: 'embed', model };
-    if (ctx.cacheTtl !== false && distinct.length > 0) {
+    if (ctx.limits.cache !== false && distinct.length > 0) {
       const found = await this.engine.cache.lookup(keys);
       const hits: number[] = [];
       distinct.forEach((t, i) => {
@@ -148,8 +148,8 @@ export class Embedder {
         { model, input: texts },
         {
           ...(ctx.signal ? { signal: ctx.signal } : {}),
-          ...(ctx.retries !== undefined ? { retries: ctx.retries } : {}),
-          ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}),
+          ...(ctx.limits.retries !== undefined ? { retries: ctx.limits.retries } : {}),
+          ...(ctx.limits.timeoutMs !== undefined ? { timeoutMs: ctx.limits.timeoutMs } : {}),
         },
       );
       ctx.counters.cost += r.usage.cost ?? 0;
@@ -179,7 +179,7 @@ export class Embedder {
           ...ttl(ctx),
         };
       });
-      if (ctx.cacheTtl !== false) {
+      if (ctx.limits.cache !== false) {
         writes.push({ key: dimsKey(model), cascadeId: 'embed', value: String(dims), ...ttl(ctx) });
         await this.engine.cache.store(writes);
       }
@@ -238,8 +238,9 @@ function overBudget(ctx: EmbedContext): 'budget_dollars' | 'budget_tokens' | und
     dollars: ctx.counters.cost,
     tokens: ctx.counters.tokens,
   };
-  if (ctx.budgetDollars !== undefined && dollars >= ctx.budgetDollars) return 'budget_dollars';
-  if (ctx.budgetTokens !== undefined && tokens >= ctx.budgetTokens) return 'budget_tokens';
+  const { budgetDollars, budgetTokens } = ctx.limits;
+  if (budgetDollars !== undefined && dollars >= budgetDollars) return 'budget_dollars';
+  if (budgetTokens !== undefined && tokens >= budgetTokens) return 'budget_tokens';
   return undefined;
 }
 
@@ -264,7 +265,7 @@ function batchesOf(texts: readonly string[]): string[][] {
   return out;
 }
 
-const ttl = (ctx: EmbedContext) => (typeof ctx.cacheTtl === 'number' ? { ttlMs: ctx.cacheTtl } : {});
+const ttl = (ctx: EmbedContext) => (typeof ctx.limits.cache === 'number' ? { ttlMs: ctx.limits.cache } : {});
 
 /** A vector as cache text: its float32 bytes in base64 (a quarter of JSON's size, exact). */
 function encode(v: Float32Array): string {

@@ -51,7 +51,7 @@ export async function explainSemantic(
   const { catalog } = engine.semantic;
   const s = openStatement(opts.hint);
   try {
-    const emb = await openEmbeddings(stmt, s, engine, opts, { queryId: ctx.queryId, explain: true });
+    const emb = await openEmbeddings(stmt, s, opts, ctx, true);
     const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold, emb.hooks);
     await loadCascadesOf(
       rw.sites.map((site) => site.fn),
@@ -68,14 +68,14 @@ export async function explainSemantic(
     let strategy: string = opts.strategy;
     if (opts.strategy === 'batch' && !query) strategy = WRITE_STRATEGY;
     if (opts.strategy === 'union_all') {
-      const split = splitUnionAll(rw.sql, opts.parallel);
+      const split = splitUnionAll(rw.sql, opts.limits.parallel);
       strategy = split.ok
-        ? `union_all (${opts.parallel} branches on hash(row) % ${opts.parallel})`
+        ? `union_all (${opts.limits.parallel} branches on hash(row) % ${opts.limits.parallel})`
         : `sequential (union_all cannot split this query: ${split.reason})`;
     }
     await ctx.q.run((con) => {
-      registerFunctions(engine.instance, con, catalog.functions.values());
-      if (emb.state) registerEmbedFunctions(engine.instance, con);
+      registerFunctions(ctx.instance, con, catalog.functions.values());
+      if (emb.state) registerEmbedFunctions(ctx.instance, con);
     });
     const recorded = query
       ? await recordPasses(s, rw.sql, ctx)
@@ -91,11 +91,11 @@ export async function explainSemantic(
       const cascade = plan ? catalog.candidates.cascade : fn.lazy.cascade;
       const inputs = plan ? candidateInputs(plan, ts, s.hint).inputs : ts.map((t) => t.inputs);
       // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
-      const labels = fn.sql.dimension ? await knownLabels(fn, ts, engine.cache, opts.model) : undefined;
+      const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
       const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
-      const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.model, i));
+      const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
       const hits =
-        opts.cacheTtl === false || !fn.sql.cache ? 0 : (await engine.cache.lookup(keys, false)).size;
+        opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
       const misses = inputs.length - hits;
       // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
       const dim = fn.sql.dimension;
@@ -104,7 +104,7 @@ export async function explainSemantic(
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
       const n = (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
-      const models = modelsOf(cascade, opts.model, engine.llm.defaultModel);
+      const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
       const cost = estimateDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
       calls += n;
       tokensIn += misses * per.tokensIn;
@@ -125,7 +125,7 @@ export async function explainSemantic(
       });
       if (opts.proxy && !plan) {
         const unfit = proxyUnfitReason(fn);
-        const model = opts.model ?? engine.llm.defaultModel;
+        const model = opts.limits.model ?? engine.llm.defaultModel;
         const last = functions[functions.length - 1]!;
         last.plan = unfit
           ? `${last.plan}; no proxy: ${unfit}`
@@ -140,7 +140,7 @@ export async function explainSemantic(
     const report = {
       statement: query ? 'SELECT' : firstWord(stmt.text),
       strategy,
-      parallel: opts.parallel,
+      parallel: opts.limits.parallel,
       operators: rw.sites.map(
         (x) => `${x.word} → ${x.fn.name} (${x.clause}, line ${x.line} col ${x.column})`,
       ),
@@ -156,7 +156,7 @@ export async function explainSemantic(
       est_dollars: dollars,
       note: EXPLAIN_NOTE,
       answered_by: engine.queue?.answeredBy ?? engine.provider.answeredBy,
-      ...(await engine.queue?.plan(opts.parallel)),
+      ...(await engine.queue?.plan(opts.limits.parallel)),
       sql: rw.sql,
     };
     if (json) {
@@ -221,7 +221,7 @@ function prefilterEstimate(
   const per = tokensPerRun(fn.lazy.cascade, sample);
   const tokensIn = calls * per.tokensIn;
   const tokensOut = calls * per.tokensOut;
-  const models = modelsOf(fn.lazy.cascade, opts.model, engine.llm.defaultModel);
+  const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
   return { tokensIn, tokensOut, dollars: estimateDollars(engine.llm, models, tokensIn, tokensOut) };
 }
 

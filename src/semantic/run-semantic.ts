@@ -53,7 +53,7 @@ export async function runSemantic(
   let emb: Awaited<ReturnType<typeof openEmbeddings>> = {};
   let rewritten: Rewritten;
   try {
-    emb = await openEmbeddings(stmt, s, engine, opts, { queryId: ctx.queryId, signal: ctx.signal });
+    emb = await openEmbeddings(stmt, s, opts, ctx);
     rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold, emb.hooks);
   } catch (err) {
     // Nothing ran yet: only the statement's state to drop.
@@ -86,22 +86,8 @@ export async function runSemantic(
     closeStatement(s);
     throw blockingRefused(opts.strategy, wantsBatch);
   }
-  const runner = new CallRunner({
-    pool: engine.pool(),
-    cache: engine.cache,
-    logs: engine.logs,
-    queryId: ctx.queryId,
-    instance: engine.instance,
-    parallel: opts.parallel,
-    model: opts.model,
-    cacheTtl: opts.cacheTtl,
-    budgetDollars: opts.budgetDollars,
-    budgetTokens: opts.budgetTokens,
-    timeoutMs: opts.timeoutMs,
-    retries: opts.retries,
+  const runner = new CallRunner(ctx, opts.limits, {
     batch: opts.batch,
-    signal: ctx.signal,
-    onProgress: ctx.onProgress,
     runSync: blocking ? (await engine.semantic.syncRunner(engine.llm)).runner : undefined,
   });
   // One spend account for the statement: embedding calls add to it, every budget check reads it.
@@ -112,8 +98,8 @@ export async function runSemantic(
       engine.semantic.catalog,
     );
     await ctx.q.run((con) => {
-      registerFunctions(engine.instance, con, engine.semantic.catalog.functions.values());
-      if (emb.state) registerEmbedFunctions(engine.instance, con);
+      registerFunctions(ctx.instance, con, engine.semantic.catalog.functions.values());
+      if (emb.state) registerEmbedFunctions(ctx.instance, con);
     });
     const base = { calls: 0, cacheHits: 0, cost: 0 };
     let out: Omit<SemanticOutcome, keyof typeof base>;
@@ -190,7 +176,7 @@ async function runSync(
   let sql = rw.sql;
   if (opts.strategy === 'batch') strategy = WRITE_IN_TRANSACTION_STRATEGY;
   if (opts.strategy === 'union_all') {
-    const split = splitUnionAll(rw.sql, opts.parallel);
+    const split = splitUnionAll(rw.sql, opts.limits.parallel);
     if (split.ok) sql = split.sql;
     else strategy = `sequential (union_all cannot split this query: ${split.reason})`;
   }

@@ -3,20 +3,14 @@
  * (SemanticRunContext) and what the run gives back (SemanticOutcome). Apart
  * from run-semantic.ts so the passes it calls need not import it back.
  */
-import type { DuckDBValue } from '@duckdb/node-api';
-import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
-import type { Progress } from '../exec/progress.js';
+import type { StatementContext } from '../exec/statement-context.js';
 import type { PlanNote } from './resolve-tuples.js';
 import type { SemanticEngine } from './semantic-engine.js';
 
-export interface SemanticRunContext {
+/** The statement context, and the engine's semantic services. */
+export interface SemanticRunContext extends StatementContext {
   readonly engine: SemanticEngine;
-  readonly q: ConnectionQueue;
-  readonly params: DuckDBValue[] | undefined;
-  readonly queryId: string;
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (p: Progress) => void;
   /**
    * false: a statement that would block the main thread call by call (the
    * sequential, vectorized and union_all strategies, a write inside an open

@@ -4,6 +4,7 @@
  * waiting for chunk ends. Two BigInt64 cells (Atomics cannot add floats):
  * nano-dollars, then tokens (in + out).
  */
+import { budgetNanos, type CallLimits } from '../cascade/call-limits.js';
 import { type ChunkRow, failedOutcome, type RowOutcome } from './chunk-protocol.js';
 
 const NANOS = 0;
@@ -41,12 +42,13 @@ export function spentTokens(buffer: SharedArrayBuffer): number {
   return Number(Atomics.load(new BigInt64Array(buffer), TOKENS));
 }
 
-/** Which budget is spent ('budget_dollars' or 'budget_tokens'), or undefined while neither is. */
+/** Which of the statement's budgets is spent ('budget_dollars' or 'budget_tokens'), or undefined while neither is. */
 export function budgetSpent(
   buffer: SharedArrayBuffer | undefined,
-  limitNanos: number | undefined,
-  limitTokens?: number,
+  limits: Pick<CallLimits, 'budgetDollars' | 'budgetTokens'>,
 ): 'budget_dollars' | 'budget_tokens' | undefined {
+  const limitNanos = budgetNanos(limits);
+  const limitTokens = limits.budgetTokens;
   if (!buffer || (limitNanos === undefined && limitTokens === undefined)) return undefined;
   const cells = new BigInt64Array(buffer);
   if (limitNanos !== undefined && Atomics.load(cells, NANOS) >= BigInt(limitNanos)) return 'budget_dollars';

@@ -6,6 +6,7 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
+import type { CallLimits } from '../cascade/call-limits.js';
 
 /** How a worker reaches the LLM; the API key travels in memory only, never logged. */
 export interface WorkerLlmConfig {
@@ -42,10 +43,16 @@ export interface ChunkTask {
    */
   readonly cascadeHash?: string;
   readonly rows: readonly ChunkRow[];
+  /**
+   * The statement's limits as the planner made them (cascade/call-limits.ts):
+   * PARALLEL (the queue makes that many tokens in Redis: scale/permit-keys.ts),
+   * the budgets every run checks, the model, deadline and retries of each run.
+   */
+  readonly limits: CallLimits;
+  /** This target's own model over the statement's (a proxy model's runs). */
+  readonly model?: string;
   /** Per-statement semaphore: PARALLEL permits shared by every worker. */
   readonly parallelBuffer: SharedArrayBuffer;
-  /** The statement's PARALLEL (the queue makes that many tokens in Redis: scale/permit-keys.ts). */
-  readonly parallel?: number;
   /**
    * Permits this chunk attempt holds right now (Int32). If its worker dies the
    * pool hands them back, so a crash never shrinks PARALLEL for the rest.
@@ -53,20 +60,13 @@ export interface ChunkTask {
   readonly heldBuffer: SharedArrayBuffer;
   /** Per-statement abort flag: non-zero = stop, abort in-flight HTTP. */
   readonly abortBuffer: SharedArrayBuffer;
-  /** Per-statement spend in nano-dollars (BigInt64), added to by every worker. */
+  /** Per-statement spend (nano-dollars and tokens, thread/budget.ts), added to by every worker. */
   readonly budgetBuffer?: SharedArrayBuffer;
-  /** No run starts once the spend reaches this many nano-dollars. */
-  readonly budgetNanos?: number;
-  /** No run starts once this many tokens (in + out) are spent. */
-  readonly budgetTokens?: number;
-  readonly modelOverride?: string;
   /**
    * The model of cells that name none, when not the worker's own default: a
    * queue worker runs the coordinator's, which its cache keys were made with.
    */
   readonly defaultModel?: string;
-  readonly timeoutMs?: number;
-  readonly retries?: number;
   readonly sessionPrefix: string;
   /** Where the chunk's `sql_data` cells send their queries (thread/host-channel.ts); absent = no SQL host. */
   readonly hostPort?: MessagePort;

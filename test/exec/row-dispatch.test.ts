@@ -54,7 +54,7 @@ t.before(async (ctx) => {
     target: {
       cascadePath,
       cascade: await loadCascade(cascadePath),
-      cache: false,
+      cacheable: false,
       sessionPrefix: 'test_',
       callerId: 'semantic',
       stopOnFailure: false,
@@ -88,7 +88,7 @@ function collector() {
 
 t('rows in the pool never exceed the window, and every row gets exactly one outcome', async ({ p }) => {
   const pool = new CountingRunner(p.pool);
-  const d = new RowDispatch({ ...p.ctx, pool }, { parallel: 4 });
+  const d = new RowDispatch({ ...p.ctx, pool }, { parallel: 4, cache: undefined });
   const { seen, sink } = collector();
   await d.run(p.target, pages(rows(1200)), sink);
   await d.close();
@@ -105,7 +105,7 @@ t('rows in the pool never exceed the window, and every row gets exactly one outc
 t('two dispatches of one statement share its PARALLEL bound', async ({ p }) => {
   p.sim.resetStats();
   p.sim.setOptions({ latencyMs: 30 });
-  const d = new RowDispatch(p.ctx, { parallel: 3 });
+  const d = new RowDispatch(p.ctx, { parallel: 3, cache: undefined });
   const a = collector();
   const b = collector();
   await Promise.all([d.run(p.target, pages(rows(40)), a.sink), d.run(p.target, pages(rows(40)), b.sink)]);

@@ -13,6 +13,7 @@ test('a sync worker that dies mid-call fails the call within seconds instead of 
     chunkIndex: 0,
     cascadePath: new URL('../fixtures/cascades/engine/label.yaml', import.meta.url).pathname,
     rows: [{ index: 0, inputs: { text: 'x' } }],
+    limits: { parallel: 0, cache: false },
     parallelBuffer: createSemaphoreBuffer(0),
     heldBuffer: new SharedArrayBuffer(4),
     abortBuffer: createAbortBuffer(),
