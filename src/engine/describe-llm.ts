@@ -15,7 +15,7 @@
  *   client sees as text like any list.
  */
 
-import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { userSqlError, withUserSqlErrors } from '../db/duckdb-error.js';
 import type { ResultColumn } from '../db/query-result.js';
@@ -23,11 +23,9 @@ import { addedNames, inputNamesOut } from '../exec/map-names.js';
 import { outputColumns } from '../exec/map-output.js';
 import type { Plan } from '../plan/plan.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
-import type { SemanticOptions } from '../plan/semantic-options.js';
-import { rewriteSemantic } from '../plan/semantic-rewrite.js';
+import type { SemanticPlan } from '../plan/semantic-plan.js';
 import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../semantic/embed-statement.js';
 import { registerFunctions } from '../semantic/register-functions.js';
-import { loadCascadesOf } from '../semantic/resolve-tuples.js';
 import { closeStatement, openStatement } from '../semantic/statement-calls.js';
 import type { EngineShared } from './engine-shared.js';
 import { preparedColumns } from './prepared-columns.js';
@@ -80,7 +78,7 @@ export async function describePlan(
     case 'explain-semantic':
       return plan.json ? EXPLAIN_JSON : EXPLAIN_TEXT;
     case 'semantic':
-      return semanticColumns(host, plan.stmt, plan.options, paramTypes);
+      return semanticColumns(host, plan.semantic, paramTypes);
     default:
       return unreachable(plan);
   }
@@ -121,29 +119,22 @@ async function mapColumns(
 
 async function semanticColumns(
   host: DescribeHost,
-  stmt: SqlStatement,
-  options: SemanticOptions,
+  plan: SemanticPlan,
   paramTypes: readonly (string | undefined)[],
 ): Promise<ResultColumn[]> {
   const { shared } = host;
-  const { catalog } = shared.semantic;
-  const s = openStatement(options.hint);
+  const s = openStatement(plan.token, plan.options.hint);
   try {
     // explain: an embedding model's dimension is not probed (no call).
     const emb = await openEmbeddings(
-      stmt,
+      plan,
       s,
-      options,
       { engine: shared, cache: shared.cache, logs: shared.logs, queryId: '' },
       true,
     );
-    const rw = rewriteSemantic(stmt, catalog, s.token, options.threshold, emb.hooks);
-    await loadCascadesOf(
-      rw.sites.map((site) => site.fn),
-      catalog,
-    );
+    const rw = emb.rewritten;
     return await host.q.run(async (con) => {
-      registerFunctions(shared.instance, con, catalog.functions.values());
+      registerFunctions(shared.instance, con, shared.semantic.catalog.functions.values());
       if (emb.state) registerEmbedFunctions(shared.instance, con);
       // Prepared, never run: the functions are not called.
       return preparedColumns(con, rw.sql, paramTypes).catch((err: unknown) => {

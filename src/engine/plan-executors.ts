@@ -74,8 +74,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   semantic: {
     async run(plan, r) {
       const { runSemantic } = await llmStatements();
-      noticeParallelCap(plan.options.limits.parallel, r);
-      const out = await runSemantic(plan.stmt, plan.options, semanticContext(r));
+      noticeParallelCap(plan.semantic.options.limits.parallel, r);
+      const out = await runSemantic(plan.semantic, semanticContext(r));
       const { calls, cacheHits, cost, strategy } = out;
       return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
     },
@@ -83,7 +83,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   'explain-semantic': {
     async run(plan, r) {
       const { explainSemantic } = await llmStatements();
-      const result = await explainSemantic(plan.stmt, plan.options, plan.json, semanticContext(r));
+      const result = await explainSemantic(plan.semantic, plan.json, semanticContext(r));
       return { result, kind: 'explain', ...NONE, strategy: 'explain' };
     },
   },

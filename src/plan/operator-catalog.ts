@@ -236,3 +236,9 @@ function statOf(path: string): Stats | undefined {
     return undefined;
   }
 }
+
+/** The `~` function, if the shipped cascade backs it (an override runs pairwise: its semantics are its own). */
+export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undefined {
+  const fn = [...catalog.functions.values()].find((f) => f.sql.operators.some((o) => o.keywords[0] === '~'));
+  return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;
+}

@@ -6,16 +6,20 @@ import type { SqlStatement, Statement } from '../../grammar/index.js';
 import { explainPrefix } from '../../grammar/split.js';
 import { checkBudgetPriced, checkSemanticBudgetPriced, type PricingView } from './budget-check.js';
 import type { CascadeResolver } from './cascade-resolver.js';
+import type { OperatorCatalog } from './operator-catalog.js';
 import { hasSemantics, type Plan, planPlainSql } from './plan.js';
 import { type MapPlan, type PlanDefaults, planMap } from './plan-map.js';
 import { planRun } from './plan-run.js';
 import { semanticOptions } from './semantic-options.js';
+import { planSemantic } from './semantic-plan.js';
 
 export interface PlanContext {
   readonly resolver: CascadeResolver;
   readonly defaults: PlanDefaults;
   /** The provider's prices, aliases and default model: `budget_dollars` needs a price (budget-check.ts). */
   readonly provider?: PricingView;
+  /** The operators semantic SQL may call: the rewrite resolves every construct in it. */
+  readonly semantic: { readonly catalog: OperatorCatalog };
 }
 
 export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<Plan> {
@@ -24,11 +28,12 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
       if (!hasSemantics(stmt)) return planPlainSql(stmt);
       checkSemanticBudgetPriced(stmt.annotations ?? [], ctx.provider);
       const explained = explainedSemantic(stmt);
-      if (explained) {
-        const options = semanticOptions(explained.stmt.annotations, ctx.defaults);
-        return { kind: 'explain-semantic', stmt: explained.stmt, options, json: explained.json };
-      }
-      return { kind: 'semantic', stmt, options: semanticOptions(stmt.annotations, ctx.defaults) };
+      const target = explained?.stmt ?? stmt;
+      const options = semanticOptions(target.annotations, ctx.defaults);
+      const semantic = await planSemantic(target, options, ctx.semantic.catalog);
+      return explained
+        ? { kind: 'explain-semantic', semantic, json: explained.json }
+        : { kind: 'semantic', semantic };
     }
     case 'MapStatement':
       return { kind: 'map', map: priced(await planMap(stmt, ctx.resolver, ctx.defaults), ctx) };

@@ -9,7 +9,7 @@
 import type { SqlStatement, Statement } from '../../grammar/index.js';
 import type { MapPlan } from './plan-map.js';
 import type { RunPlan } from './plan-run.js';
-import type { SemanticOptions } from './semantic-options.js';
+import type { SemanticPlan } from './semantic-plan.js';
 
 export interface SqlOrigin {
   readonly line: number;
@@ -19,15 +19,10 @@ export interface SqlOrigin {
 export type Plan =
   /** DuckDB SQL, passed byte for byte. */
   | { readonly kind: 'sql'; readonly sql: string; readonly origin: SqlOrigin }
-  /** A SELECT (or other SQL) with semantic operators, run by its strategy. */
-  | { readonly kind: 'semantic'; readonly stmt: SqlStatement; readonly options: SemanticOptions }
+  /** A SELECT (or other SQL) with semantic operators, run on its planned path. */
+  | { readonly kind: 'semantic'; readonly semantic: SemanticPlan }
   /** `EXPLAIN [JSON]` of a statement with semantic operators: what it would call, without calling. */
-  | {
-      readonly kind: 'explain-semantic';
-      readonly stmt: SqlStatement;
-      readonly options: SemanticOptions;
-      readonly json: boolean;
-    }
+  | { readonly kind: 'explain-semantic'; readonly semantic: SemanticPlan; readonly json: boolean }
   /** RVBBIT MAP, and CREATE TABLE … AS RVBBIT MAP (then `map.asTable` is set). */
   | { readonly kind: 'map'; readonly map: MapPlan }
   | { readonly kind: 'run'; readonly run: RunPlan }

@@ -29,6 +29,9 @@ export interface SemanticOptions {
 
 export const DEFAULT_THRESHOLD = 0.5;
 
+/** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
+export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
+
 export function semanticOptions(
   annotations: readonly Annotation[],
   defaults: {

@@ -19,13 +19,11 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
-import type { SqlStatement } from '../../grammar/index.js';
 import type { ResultCache } from '../cache/result-cache.js';
-import type { SemanticOptions } from '../plan/semantic-options.js';
-import type { RewriteHooks } from '../plan/semantic-rewrite.js';
-import { EMBED_FN, embedHooks, embedModels, PREFILTER_FN } from './embed-sql.js';
+import { EMBED_FN, PREFILTER_FN } from '../plan/embed-rewrite.js';
+import type { SemanticPlan } from '../plan/semantic-plan.js';
+import type { Rewritten } from '../plan/semantic-rewrite.js';
 import {
-  DEFAULT_EMBED_MODEL,
   EMBED_BATCH,
   type EmbedContext,
   type EmbedCounters,
@@ -53,27 +51,23 @@ export interface EmbedStatement {
 const live = new Map<number, EmbedStatement>();
 
 /**
- * The hooks the rewrite needs and the statement's embedding state; both
- * undefined when it embeds nothing. Learns each model's dimension first (one
- * probe call per model the first time, then cached); EXPLAIN (`explain`)
- * makes no call: a model whose dimension is unknown is typed FLOAT[1].
+ * The statement's embedding state (undefined when it embeds nothing) and its
+ * rewrite with each embedding model's dimension in: learned first (one probe
+ * call per model the first time, then cached); EXPLAIN and Describe
+ * (`explain`) make no call: a model whose dimension is unknown stays FLOAT[1].
  */
 export async function openEmbeddings(
-  stmt: SqlStatement,
+  plan: SemanticPlan,
   s: StatementCalls,
-  opts: SemanticOptions,
   run: Pick<SemanticRunContext, 'engine' | 'cache' | 'logs' | 'queryId' | 'signal'>,
   explain = false,
-): Promise<{ hooks?: RewriteHooks; state?: EmbedStatement }> {
-  const defaultModel = opts.embedModel ?? DEFAULT_EMBED_MODEL;
-  const models = embedModels(stmt, defaultModel);
-  // A prefilter needs no dimension (its vectors never reach SQL), only the state.
-  const hasPrefilter = opts.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~');
-  if (models.size === 0 && !hasPrefilter) return {};
+): Promise<{ rewritten: Rewritten; state?: EmbedStatement }> {
+  const { embed, options } = plan;
+  if (!embed) return { rewritten: plan.rewritten };
   const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0, tokens: 0 };
   const ctx: EmbedContext = {
     queryId: run.queryId,
-    limits: opts.limits,
+    limits: options.limits,
     counters,
     ...(run.signal ? { signal: run.signal } : {}),
   };
@@ -85,7 +79,7 @@ export async function openEmbeddings(
     semantic: engine.semantic,
   });
   const dims = new Map<string, number>();
-  for (const m of models) {
+  for (const m of embed.models) {
     const n = explain ? embedder.knownDims(m) : await embedder.dims(m, ctx);
     if (n !== undefined) dims.set(m, n);
   }
@@ -96,18 +90,12 @@ export async function openEmbeddings(
     ctx,
     vectors: new Map(),
     missing: new Map(),
-    prefilter: hasPrefilter ? new PrefilterState(opts.prefilter!, defaultModel) : undefined,
+    prefilter:
+      embed.prefilter === undefined ? undefined : new PrefilterState(embed.prefilter, embed.defaultModel),
     counters,
   };
   live.set(s.token, state);
-  const hooks = embedHooks({
-    token: s.token,
-    dims,
-    defaultModel,
-    threshold: opts.threshold,
-    prefilter: hasPrefilter ? opts.prefilter : undefined,
-  });
-  return { hooks, state };
+  return { rewritten: dims.size > 0 ? plan.render(dims) : plan.rewritten, state };
 }
 
 export function closeEmbeddings(s: StatementCalls): void {

@@ -28,8 +28,6 @@ interface EmbedderEngine {
   readonly semantic: object;
 }
 
-/** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
-export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
 /** Inputs per `/embeddings` call: OpenAI takes up to 2,048; 128 keeps a body well under a MiB of text. */
 export const EMBED_BATCH = 128;
 /** The text embedded to learn a model's dimension when nothing says it yet. */

@@ -8,15 +8,15 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import type { SqlStatement } from '../../grammar/index.js';
+import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
 import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
-import { type CallSite, rewriteSemantic } from '../plan/semantic-rewrite.js';
-import { splitUnionAll } from '../plan/union-split.js';
+import { type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from '../plan/semantic-plan.js';
+import type { CallSite } from '../plan/semantic-rewrite.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
   closeEmbeddings,
@@ -27,8 +27,7 @@ import {
 import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, loadCascadesOf, planTuples } from './resolve-tuples.js';
-import { isQuery } from './run-semantic.js';
+import { byFunction, planTuples } from './resolve-tuples.js';
 import type { SemanticRunContext } from './semantic-run.js';
 import { candidateInputs } from './small-side.js';
 import {
@@ -39,25 +38,20 @@ import {
   startPass,
   type Tuple,
 } from './statement-calls.js';
-import { inExplicitTransaction, WRITE_STRATEGY } from './write-passes.js';
+import { inExplicitTransaction } from './write-passes.js';
 
 export async function explainSemantic(
-  stmt: SqlStatement,
-  opts: SemanticOptions,
+  plan: SemanticPlan,
   json: boolean,
   ctx: SemanticRunContext,
 ): Promise<QueryResult> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
-  const s = openStatement(opts.hint);
+  const { stmt, options: opts, query } = plan;
+  const s = openStatement(plan.token, opts.hint);
   try {
-    const emb = await openEmbeddings(stmt, s, opts, ctx, true);
-    const rw = rewriteSemantic(stmt, catalog, s.token, opts.threshold, emb.hooks);
-    await loadCascadesOf(
-      rw.sites.map((site) => site.fn),
-      catalog,
-    );
-    const query = isQuery(rw.sql);
+    const emb = await openEmbeddings(plan, s, ctx, true);
+    const rw = emb.rewritten;
     // A write's passes run in a transaction rolled back after them: EXPLAIN changes nothing.
     if (!query && (await inExplicitTransaction(ctx.q))) {
       throw new RvbbitError(
@@ -65,14 +59,7 @@ export async function explainSemantic(
         'EXPLAIN of a statement that writes counts its calls by running it in a transaction rolled back after, which cannot open inside BEGIN … COMMIT: run the EXPLAIN outside it',
       );
     }
-    let strategy: string = opts.strategy;
-    if (opts.strategy === 'batch' && !query) strategy = WRITE_STRATEGY;
-    if (opts.strategy === 'union_all') {
-      const split = splitUnionAll(rw.sql, opts.limits.parallel);
-      strategy = split.ok
-        ? `union_all (${opts.limits.parallel} branches on hash(row) % ${opts.limits.parallel})`
-        : `sequential (union_all cannot split this query: ${split.reason})`;
-    }
+    const strategy = explainedPath(plan.path);
     await ctx.q.run((con) => {
       registerFunctions(ctx.instance, con, catalog.functions.values());
       if (emb.state) registerEmbedFunctions(ctx.instance, con);
@@ -87,9 +74,9 @@ export async function explainSemantic(
     let tokensOut = 0;
     let dollars: number | null = 0;
     for (const [fn, ts] of byFunction(recorded.values())) {
-      const plan = plans.find((p) => p.fn === fn.name)!.smallSide;
-      const cascade = plan ? catalog.candidates.cascade : fn.lazy.cascade;
-      const inputs = plan ? candidateInputs(plan, ts, s.hint).inputs : ts.map((t) => t.inputs);
+      const smallSide = plans.find((p) => p.fn === fn.name)!.smallSide;
+      const cascade = smallSide ? catalog.candidates.cascade : fn.lazy.cascade;
+      const inputs = smallSide ? candidateInputs(smallSide, ts, s.hint).inputs : ts.map((t) => t.inputs);
       // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
       const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
       const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
@@ -100,7 +87,7 @@ export async function explainSemantic(
       // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
       const dim = fn.sql.dimension;
       const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
-      const packs = !plan && perPrompt > 1 && unpackableReason(cascade) === null;
+      const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
       const n = (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
@@ -115,15 +102,15 @@ export async function explainSemantic(
         distinct_tuples: ts.length,
         cache_hits_expected: hits,
         calls_expected: n,
-        plan: plan
-          ? `small side: ${plan.smallValues} distinct ${plan.small} values as candidates, one call per ${plan.large} value (${plan.largeValues} calls instead of ${plan.pairs} pairs)`
+        plan: smallSide
+          ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
           : dim
             ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
             : packs
               ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
               : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
       });
-      if (opts.proxy && !plan) {
+      if (opts.proxy && !smallSide) {
         const unfit = proxyUnfitReason(fn);
         const model = opts.limits.model ?? engine.llm.defaultModel;
         const last = functions[functions.length - 1]!;
@@ -189,10 +176,23 @@ async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): P
   }
 }
 
+/** What EXPLAIN says of the path the statement will take. */
+function explainedPath(path: SemanticPath): string {
+  switch (path.kind) {
+    case 'batch':
+      return 'batch';
+    case 'write':
+      return WRITE_STRATEGY;
+    case 'embeddings-first':
+      return path.strategy;
+    case 'blocking':
+      return path.explained;
+  }
+}
+
 /** The statement's first keyword (CREATE, INSERT, UPDATE, COPY …), past comments. */
 function firstWord(sql: string): string {
-  const code = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
-  return /[A-Za-z]+/.exec(code)?.[0]?.toUpperCase() ?? 'SQL';
+  return /^[A-Za-z]+/.exec(withoutLeadingComments(sql))?.[0]?.toUpperCase() ?? 'SQL';
 }
 
 /**

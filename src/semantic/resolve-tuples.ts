@@ -5,17 +5,11 @@
  */
 
 import type { ProxySpec } from '../../grammar/index.js';
-import type { OperatorCatalog, SemanticFunction } from '../plan/operator-catalog.js';
+import { type OperatorCatalog, type SemanticFunction, sameFunction } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
-import {
-  candidateInputs,
-  pairResults,
-  planSmallSide,
-  type SmallSidePlan,
-  sameFunction,
-} from './small-side.js';
+import { candidateInputs, pairResults, planSmallSide, type SmallSidePlan } from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
@@ -40,24 +34,6 @@ export function targetOf(fn: SemanticFunction): CallTarget {
     cacheable: fn.sql.cache,
     nullOnInvalid: fn.sql.onInvalid === 'null',
   };
-}
-
-/**
- * Loads the cascades of the functions a statement calls (and the candidates
- * cascade when `~` may take the small-side plan) before it runs; a broken
- * cascade fails the statement here, naming its file and line.
- */
-export async function loadCascadesOf(
-  fns: Iterable<SemanticFunction>,
-  catalog: OperatorCatalog,
-): Promise<void> {
-  const same = sameFunction(catalog);
-  const loads = new Set<Promise<unknown>>();
-  for (const fn of new Set(fns)) {
-    loads.add(fn.lazy.load());
-    if (fn === same) loads.add(catalog.candidates.load());
-  }
-  await Promise.all(loads);
 }
 
 /** Groups tuples by function, in first-seen order. */

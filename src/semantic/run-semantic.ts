@@ -1,6 +1,7 @@
 /**
- * Runs a SELECT that uses semantic operators, by strategy (design.md,
- * "Execution strategies"); every strategy gives the same rows.
+ * Runs a statement that uses semantic operators on the path its plan chose
+ * (plan/semantic-plan.ts; design.md, "Execution strategies"); every strategy
+ * gives the same rows.
  *
  * batch, the exactness rule: the query runs in record mode (a miss is
  * recorded and answered NULL), the recorded tuples run on the pool, and the
@@ -17,9 +18,13 @@
  * DuckDB's chunked evaluation would have, not every row.
  */
 import { RvbbitError } from '../../base/errors.js';
-import type { SqlStatement } from '../../grammar/index.js';
-import type { SemanticOptions } from '../plan/semantic-options.js';
-import { type Rewritten, rewriteSemantic } from '../plan/semantic-rewrite.js';
+import {
+  type BlockingPath,
+  type SemanticPlan,
+  WRITE_STRATEGY,
+  writeInTransaction,
+} from '../plan/semantic-plan.js';
+import type { Rewritten } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { runBatch } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
@@ -27,121 +32,78 @@ import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from './embed
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
 import { query } from './pass-query.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, loadCascadesOf, type PlanNote, targetOf } from './resolve-tuples.js';
+import { byFunction, type PlanNote, targetOf } from './resolve-tuples.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 import { outputValue } from './sql-types.js';
 import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
-import {
-  inExplicitTransaction,
-  runWrite,
-  WRITE_IN_TRANSACTION_STRATEGY,
-  WRITE_STRATEGY,
-} from './write-passes.js';
+import { inExplicitTransaction, runWrite } from './write-passes.js';
 
-/** True when the statement can be run more than once without side effects (record passes re-run it). */
-export function isQuery(sql: string): boolean {
-  return /^\s*(\(\s*)*(SELECT|WITH|FROM|VALUES|TABLE)\b/i.test(sql);
-}
-
-export async function runSemantic(
-  stmt: SqlStatement,
-  opts: SemanticOptions,
-  ctx: SemanticRunContext,
-): Promise<SemanticOutcome> {
+export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): Promise<SemanticOutcome> {
   const { engine } = ctx;
-  const s = openStatement(opts.hint);
-  let emb: Awaited<ReturnType<typeof openEmbeddings>> = {};
-  let rewritten: Rewritten;
+  const opts = plan.options;
+  const s = openStatement(plan.token, opts.hint);
+  let emb: Awaited<ReturnType<typeof openEmbeddings>>;
+  let path = plan.path;
   try {
-    emb = await openEmbeddings(stmt, s, opts, ctx);
-    rewritten = rewriteSemantic(stmt, engine.semantic.catalog, s.token, opts.threshold, emb.hooks);
+    emb = await openEmbeddings(plan, s, ctx);
+    // The one fact of the path only the connection knows: a write cannot open its own transaction in the client's.
+    if (path.kind === 'write' && (await inExplicitTransaction(ctx.q))) path = writeInTransaction();
+    if (path.kind === 'blocking' && path.blocks && ctx.allowBlocking === false) throw blockingRefused(path);
   } catch (err) {
     // Nothing ran yet: only the statement's state to drop.
     closeEmbeddings(s);
     closeStatement(s);
     throw err;
   }
-  // A dimension finds its labels before any row is labelled: only record passes can do that.
-  const dimension = rewritten.sites.find((x) => x.kind === 'dimension');
-  if (dimension && !isQuery(rewritten.sql)) {
-    closeEmbeddings(s);
-    closeStatement(s);
-    throw new RvbbitError(
-      'SEMANTIC_DIMENSION_QUERY',
-      `${dimension.word} at line ${dimension.line}, column ${dimension.column} runs only in a query (SELECT, WITH): it discovers its labels in a first pass; write the query's result with CREATE TABLE … AS after it, or use COPY`,
-      { line: dimension.line, column: dimension.column },
-    );
-  }
-  const wantsBatch = opts.strategy === 'batch' || dimension !== undefined;
-  // A write runs its record passes in a transaction of its own, which a client's open one rules out.
-  const write =
-    wantsBatch &&
-    !isQuery(rewritten.sql) &&
-    rewritten.sites.length > 0 &&
-    !(await inExplicitTransaction(ctx.q));
-  const batch = wantsBatch && isQuery(rewritten.sql);
-  const blocking = !batch && !write && rewritten.sites.length > 0;
-  if (blocking && ctx.allowBlocking === false) {
-    closeEmbeddings(s);
-    closeStatement(s);
-    throw blockingRefused(opts.strategy, wantsBatch);
-  }
+  const { rewritten } = emb;
   const runner = new CallRunner(ctx, opts.limits, {
     batch: opts.batch,
-    runSync: blocking ? (await engine.semantic.syncRunner(engine.llm)).runner : undefined,
+    runSync:
+      path.kind === 'blocking' && path.blocks
+        ? (await engine.semantic.syncRunner(engine.llm)).runner
+        : undefined,
   });
   // One spend account for the statement: embedding calls add to it, every budget check reads it.
   if (emb.state) emb.state.ctx.spend = runner.spend;
   try {
-    await loadCascadesOf(
-      rewritten.sites.map((site) => site.fn),
-      engine.semantic.catalog,
-    );
     await ctx.q.run((con) => {
       registerFunctions(ctx.instance, con, engine.semantic.catalog.functions.values());
       if (emb.state) registerEmbedFunctions(ctx.instance, con);
     });
-    const base = { calls: 0, cacheHits: 0, cost: 0 };
-    let out: Omit<SemanticOutcome, keyof typeof base>;
+    let out: Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>;
     // Outside the batch loop, embeddings are fetched first (embed-write.ts), in record passes.
     const prefetched =
-      emb.state && !batch && !write
-        ? await prefetchEmbeddings(
-            rewritten.sql,
-            s,
-            emb.state,
-            ctx.q,
-            ctx.params,
-            !isQuery(rewritten.sql),
-            ctx.signal,
-          )
+      emb.state && (path.kind === 'blocking' || path.kind === 'embeddings-first')
+        ? await prefetchEmbeddings(rewritten.sql, s, emb.state, ctx.q, ctx.params, !plan.query, ctx.signal)
         : 0;
-    if (emb.state && !batch && rewritten.sites.length === 0) {
-      const result = await runOnce(rewritten.sql, s, ctx.q, ctx.params);
-      out = {
-        result,
-        strategy: `${opts.strategy} (embeddings fetched by record passes first${isQuery(rewritten.sql) ? '' : ', rolled back'})`,
-        passes: prefetched + 1,
-        plans: [],
-      };
-    } else if (batch) {
-      out = await runBatch(stmt, rewritten, s, runner, opts, ctx, emb.state);
-    } else if (write) {
-      const more = { splits: [], labels: new Map(), ...(opts.proxy ? { proxy: opts.proxy } : {}) };
-      const plans: PlanNote[] = [];
-      const { result, passes } = await runWrite({
-        rw: rewritten,
-        s,
-        runner,
-        opts,
-        ctx,
-        plans,
-        more,
-        emb: emb.state,
-      });
-      out = { result, strategy: WRITE_STRATEGY, passes, plans };
-    } else {
-      out = await runSync(rewritten, s, runner, opts, ctx);
+    switch (path.kind) {
+      case 'embeddings-first': {
+        const result = await runOnce(rewritten.sql, s, ctx.q, ctx.params);
+        out = { result, strategy: path.strategy, passes: prefetched + 1, plans: [] };
+        break;
+      }
+      case 'batch':
+        out = await runBatch(plan.stmt, rewritten, s, runner, opts, ctx, emb.state);
+        break;
+      case 'write': {
+        const more = { splits: [], labels: new Map(), ...(opts.proxy ? { proxy: opts.proxy } : {}) };
+        const plans: PlanNote[] = [];
+        const { result, passes } = await runWrite({
+          rw: rewritten,
+          s,
+          runner,
+          opts,
+          ctx,
+          plans,
+          more,
+          emb: emb.state,
+        });
+        out = { result, strategy: WRITE_STRATEGY, passes, plans };
+        break;
+      }
+      case 'blocking':
+        out = await runSync(rewritten, path, s, runner, ctx);
+        break;
     }
     // Embedding calls count as calls of the statement (they are logged and priced alike).
     const e = emb.state?.counters ?? { calls: 0, cacheHits: 0, cost: 0 };
@@ -167,21 +129,16 @@ export async function runSemantic(
 
 async function runSync(
   rw: Rewritten,
+  path: BlockingPath,
   s: StatementCalls,
   runner: CallRunner,
-  opts: SemanticOptions,
   ctx: SemanticRunContext,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  let strategy: string = opts.strategy;
-  let sql = rw.sql;
-  if (opts.strategy === 'batch') strategy = WRITE_IN_TRANSACTION_STRATEGY;
-  if (opts.strategy === 'union_all') {
-    const split = splitUnionAll(rw.sql, opts.limits.parallel);
-    if (split.ok) sql = split.sql;
-    else strategy = `sequential (union_all cannot split this query: ${split.reason})`;
-  }
+  // The plan split the same query (its dimensions aside), so this split holds too.
+  const split = path.branches === undefined ? undefined : splitUnionAll(rw.sql, path.branches);
+  const sql = split?.ok ? split.sql : rw.sql;
   s.mode = 'sync';
-  s.perChunk = strategy.startsWith('vectorized');
+  s.perChunk = path.perChunk;
   s.sync = (tuples: readonly Tuple[]) => {
     const values = new Map<string, unknown>();
     for (const [fn, ts] of byFunction(tuples)) {
@@ -196,19 +153,13 @@ async function runSync(
     return tuples.map((t) => values.get(t.key) as ReturnType<typeof outputValue>);
   };
   const result = await query(rw, s, ctx, sql);
-  return { result, strategy, passes: 1, plans: [] };
+  return { result, strategy: path.strategy, passes: 1, plans: [] };
 }
 
 /** Why a session that must not block refuses the statement, and what to do instead. */
-function blockingRefused(strategy: string, wantsBatch: boolean): RvbbitError {
-  const what = wantsBatch
-    ? 'a write with semantic operators inside an open transaction runs its calls one at a time on the main thread'
-    : `strategy ${strategy} runs its calls one at a time on the main thread`;
-  const instead = wantsBatch
-    ? 'run it outside BEGIN … COMMIT'
-    : 'use the default strategy (batch: same rows, calls in parallel)';
+function blockingRefused(path: BlockingPath): RvbbitError {
   return new RvbbitError(
     'STRATEGY_BLOCKS',
-    `${what}, and while it waits this server answers no other client; ${instead}, or start the server with --allow-blocking-strategies`,
+    `${path.why.what}, and while it waits this server answers no other client; ${path.why.instead}, or start the server with --allow-blocking-strategies`,
   );
 }

@@ -5,7 +5,7 @@
  * small side (`<candidates>`), instead of one call per pair. Record mode has
  * already revealed every pair, so the choice is made from counts, not guesses.
  */
-import type { OperatorCatalog, SemanticFunction } from '../plan/operator-catalog.js';
+import type { SemanticFunction } from '../plan/operator-catalog.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
 export interface SmallSidePlan {
@@ -15,12 +15,6 @@ export interface SmallSidePlan {
   readonly largeValues: number;
   readonly smallValues: number;
   readonly pairs: number;
-}
-
-/** The `~` function, if the shipped cascade backs it (an override runs pairwise: its semantics are its own). */
-export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undefined {
-  const fn = [...catalog.functions.values()].find((f) => f.sql.operators.some((o) => o.keywords[0] === '~'));
-  return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;
 }
 
 /** Chooses the plan for these pairs: null = pairwise is as cheap. */

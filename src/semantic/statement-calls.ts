@@ -50,10 +50,9 @@ export interface StatementCalls {
 export type Placeholder = 'null' | 'high' | 'low';
 
 const live = new Map<number, StatementCalls>();
-let nextToken = 1;
 
-export function openStatement(hint: string): StatementCalls {
-  const token = nextToken++;
+/** The state of the statement the planner numbered `token` (plan/semantic-plan.ts). */
+export function openStatement(token: number, hint: string): StatementCalls {
   const s: StatementCalls = {
     token,
     mode: 'record',

@@ -19,11 +19,6 @@ import type { QueryResult } from '../db/query-result.js';
 import { type PassContext, recordUntilAnswered } from './batch-passes.js';
 import { query } from './pass-query.js';
 
-/** What rvbbit.queries.strategy and EXPLAIN say of a write with operators. */
-export const WRITE_STRATEGY = 'batch (a write: passes that missed calls rolled back)';
-export const WRITE_IN_TRANSACTION_STRATEGY =
-  'vectorized (a write inside an open transaction cannot run rolled-back record passes)';
-
 /**
  * True when the session is inside an explicit transaction (BEGIN … COMMIT).
  * DuckDB says so nowhere, and a probe BEGIN would abort the client's

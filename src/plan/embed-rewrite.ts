@@ -16,8 +16,8 @@
 
 import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
-import { SIMILAR_TO } from '../plan/operator-catalog.js';
-import type { RewriteHooks, SpanText } from '../plan/semantic-rewrite.js';
+import { SIMILAR_TO } from './operator-catalog.js';
+import type { RewriteHooks, SpanText } from './semantic-rewrite.js';
 
 export const EMBED_FN = 'rvbbit_embed';
 export const PREFILTER_FN = 'rvbbit_prefilter';
