@@ -10,7 +10,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult } from '../db/query-result.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
-import type { Plan } from '../plan/plan.js';
+import { isPlainSql, type Plan } from '../plan/plan.js';
 import type { EngineShared } from './engine-shared.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
@@ -19,11 +19,25 @@ import { streamStatement } from './stream-statement.js';
 
 export type { QueryOptions } from './query-options.js';
 
-/** One statement of a session's SQL text, ready to run (see Session.statements). */
+/**
+ * One statement of a session's SQL text, parsed once and ready to run,
+ * stream or describe as often as the caller likes (see Session.statements):
+ * the Postgres server keeps these for a message's statements and its
+ * prepared statements, so nothing it runs is parsed twice.
+ */
 export interface SessionStatement {
+  /** The statement without its `-- @` annotations. */
   readonly text: string;
   readonly kind: Statement['kind'];
+  /** DuckDB SQL with nothing for a model to do. */
+  readonly plainSql: boolean;
+  /** It has `-- @` annotations. */
+  readonly annotated: boolean;
   run(params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult>;
+  /** Its rows in batches as they come (see Session.stream). */
+  stream(params?: readonly unknown[], options?: QueryOptions): AsyncGenerator<Record<string, unknown>[]>;
+  /** Its columns, known without running it or calling a model (see Session.describe). */
+  describe(paramTypes?: readonly (string | undefined)[]): Promise<ResultColumn[]>;
 }
 
 /** What a session may do and show; who opens it decides (a server's client gets the strict side of each). */
@@ -74,13 +88,18 @@ export class Session {
   /**
    * The statements of `sql` as the engine parses them, each runnable on its
    * own with its `-- @` annotations (for callers that print every result,
-   * like the CLI). `text` is the statement without its annotations.
+   * like the CLI, or keep statements to run later, like the server). Throws
+   * the first grammar error, with its line and column.
    */
   statements(sql: string): SessionStatement[] {
     return this.parse(sql).map(({ stmt, text }) => ({
       text,
       kind: stmt.kind,
+      plainSql: isPlainSql(stmt),
+      annotated: stmt.annotations.length > 0,
       run: (params, options = {}) => this.logged(stmt, text, params, options),
+      stream: (params, options = {}) => this.streamOne(stmt, text, params, options),
+      describe: (paramTypes = []) => this.describeOne(stmt, text, paramTypes),
     }));
   }
 
@@ -98,14 +117,7 @@ export class Session {
     const last = statements.pop();
     if (!last) return;
     for (const { stmt, text } of statements) await this.logged(stmt, text, params, options);
-    await this.refreshOwnLogs(last.text);
-    const host = {
-      shared: this.shared,
-      owner: this.owner,
-      options,
-      runFor: (queryId: string) => this.statementRun(params, options, queryId),
-    };
-    yield* streamStatement(host, last.stmt, last.text);
+    yield* this.streamOne(last.stmt, last.text, params, options);
   }
 
   /**
@@ -117,13 +129,36 @@ export class Session {
    */
   async describe(sql: string, paramTypes: readonly (string | undefined)[] = []): Promise<ResultColumn[]> {
     const last = this.parse(sql).at(-1);
-    if (!last) return [];
-    await this.refreshOwnLogs(last.text);
+    return last ? this.describeOne(last.stmt, last.text, paramTypes) : [];
+  }
+
+  private async *streamOne(
+    stmt: Statement,
+    text: string,
+    params: readonly unknown[] | undefined,
+    options: QueryOptions,
+  ): AsyncGenerator<Record<string, unknown>[]> {
+    await this.refreshOwnLogs(text);
+    const host = {
+      shared: this.shared,
+      owner: this.owner,
+      options,
+      runFor: (queryId: string) => this.statementRun(params, options, queryId),
+    };
+    yield* streamStatement(host, stmt, text);
+  }
+
+  private async describeOne(
+    stmt: Statement,
+    text: string,
+    paramTypes: readonly (string | undefined)[],
+  ): Promise<ResultColumn[]> {
+    await this.refreshOwnLogs(text);
     const { describeStatement } = await import('./describe-statement.js');
     try {
       return await describeStatement(
-        { shared: this.shared, q: this.q, plan: (stmt) => this.plan(stmt) },
-        last.stmt,
+        { shared: this.shared, q: this.q, plan: (s) => this.plan(s) },
+        stmt,
         paramTypes,
       );
     } catch (err) {

@@ -3,7 +3,6 @@
  * ClientContext) and the ParameterStatus values it is told at login; the
  * client's emulated catalog is queued for creation here (catalog-setup.ts).
  */
-import type { Grammar } from '../../grammar/index.js';
 import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { serverParameters } from './catalog-queries.js';
@@ -20,8 +19,6 @@ export interface ClientContext {
   readonly params: Record<string, string>;
   /** The BackendKeyData process id. */
   readonly pid: number;
-  /** The engine's grammar, with the operator catalog's words: statements are split with it. */
-  readonly grammar?: Grammar;
   /** pg_cancel_backend: cancels another connection's statement; false for an unknown pid. */
   readonly cancelBackend?: (pid: number) => boolean;
   /** DuckDB settings every session shares, which a client may not change. */
@@ -57,8 +54,6 @@ export function clientContext(
     pid,
     limits: host.limits,
     log: host.log,
-    // Statements are split with the engine's grammar, which knows the catalog's operator words.
-    grammar: host.engine.grammar,
     cancelBackend: (other: number) => host.cancelBackend(other),
     sharedSettings: host.sharedSettings,
   };

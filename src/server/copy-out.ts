@@ -76,9 +76,9 @@ export async function copyOut(
   executor: StatementExecutor,
   replies: ReplyBuffer,
 ): Promise<number> {
-  const { session, grammar, settings, params } = executor.client;
+  const { session, settings, params } = executor.client;
   const source: RowSource =
-    (await openStream(session, grammar, copy.query, undefined, settings, params)) ??
+    (await openStream(session, copy.query, undefined, settings, params)) ??
     new ArraySource((await executor.run(copy.query, undefined)).result);
   try {
     const cols = source.columns;

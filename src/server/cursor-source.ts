@@ -1,20 +1,18 @@
 /**
  * Rows a cursor or a portal hands out a few at a time. Plain SQL streams out
- * of DuckDB through `session.stream` (chunks computed as they are fetched,
+ * of DuckDB through the session statement's `stream` (chunks computed as they are fetched,
  * the statement logged in rvbbit.queries as any other), its columns known
  * from DuckDB's prepare before a row is read; anything else (RVBBIT,
  * semantic SELECTs, catalog queries) runs to completion first and is paged.
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import type { Grammar } from '../../grammar/index.js';
 import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
-import type { Session } from '../engine/session.js';
-import { isPlainSql } from '../plan/plan.js';
+import type { Session, SessionStatement } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
+import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import { classifyStatement } from './statement-class.js';
-import { pgLiteralsForDuckDB } from './types/pg-literals.js';
 
 type Row = Record<string, unknown>;
 
@@ -64,12 +62,11 @@ export class StreamSource implements RowSource {
 
   constructor(
     readonly columns: readonly ResultColumn[],
-    session: Session,
-    sql: string,
+    statement: SessionStatement,
     values: readonly unknown[] | undefined,
   ) {
     // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
-    this.batches = session.stream(pgLiteralsForDuckDB(sql), values, {
+    this.batches = statement.stream(values, {
       signal: this.controller.signal,
       exactValues: true,
     });
@@ -124,32 +121,35 @@ export const SEND_BATCH_ROWS = STREAM_BATCH_ROWS;
 /**
  * A StreamSource for `sql` if it is one plain SQL query that returns rows;
  * undefined for anything else (the caller runs it and pages the result).
+ * `parsed`: its parse, when the caller keeps one (parsed-sql.ts).
  */
 export async function openStream(
   session: Session,
-  grammar: Grammar | undefined,
   sql: string,
   values: readonly unknown[] | undefined,
   settings: Map<string, string>,
   params: Record<string, string>,
+  parsed: ParsedSql = parseOnce(session, sql),
 ): Promise<StreamSource | undefined> {
-  if (!grammar || !classifyStatement(sql).query) return undefined;
+  if (!classifyStatement(sql).query) return undefined;
   if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
-  const parsed = grammar.parse(sql);
-  const stmt = parsed.statements[0];
-  if (parsed.errors.length > 0 || parsed.statements.length !== 1 || !stmt || !isPlainSql(stmt)) {
-    return undefined;
+  let statements: readonly SessionStatement[];
+  try {
+    statements = parsed();
+  } catch {
+    return undefined; // the run reports the error
   }
-  if (stmt.annotations.length > 0) return undefined;
+  const stmt = statements[0];
+  if (statements.length !== 1 || !stmt || !stmt.plainSql || stmt.annotated) return undefined;
   // DuckDB's prepare knows a query's columns without running it.
   const columns = await session
-    .preparedShape(pgLiteralsForDuckDB(stmt.text))
+    .preparedShape(stmt.text)
     .then((shape) => shape.columns)
     .catch(() => undefined);
   if (!columns || columns.length === 0) return undefined;
   // Binding now reports a bad parameter before any row is promised.
   toDuckValues(values);
-  return new StreamSource(columns, session, sql, values);
+  return new StreamSource(columns, stmt, values);
 }
 
 export function cursorError(code: 'UNKNOWN_PORTAL', name: string): RvbbitError {

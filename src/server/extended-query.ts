@@ -13,6 +13,7 @@ import { openStream, SEND_BATCH_ROWS, type StreamSource } from './cursor-source.
 import { bindRefusal, bindValues, parameterCount, readBind, readParse } from './extended-messages.js';
 import type { BodyReader } from './frame-reader.js';
 import * as msg from './message-writer.js';
+import { parseOnce } from './parsed-sql.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { asDescribed, statementColumns } from './result-columns.js';
 import { errorFields } from './sqlstate.js';
@@ -95,6 +96,7 @@ export class ExtendedQuery {
       sql,
       paramOids,
       cls: classifyStatement(sql),
+      parsed: parseOnce(this.executor.client.session, sql),
       paramCount: parameterCount(sql, paramOids.length),
     });
     this.replies.send(msg.parseComplete());
@@ -282,9 +284,10 @@ export class ExtendedQuery {
   /** A portal over plain SQL streams (outside a failed block, where it must fail as any statement). */
   private async streamOf(portal: Portal): Promise<StreamSource | undefined> {
     if (portal.stream || portal.outcome || this.executor.txStatus === 'E') return portal.stream;
-    const { session, grammar, settings, params, log, pid } = this.executor.client;
+    const { session, settings, params, log, pid } = this.executor.client;
     await this.executor.cursors.beforeStatement(false);
-    portal.stream = await openStream(session, grammar, portal.statement.sql, portal.values, settings, params);
+    const { sql, parsed } = portal.statement;
+    portal.stream = await openStream(session, sql, portal.values, settings, params, parsed);
     if (portal.stream) {
       log?.(`[${pid}] ${portal.statement.sql}`);
       this.executor.cursors.track(portal.stream);
@@ -361,7 +364,8 @@ export class ExtendedQuery {
   }
 
   private async outcomeOf(portal: Portal): Promise<StatementOutcome> {
-    portal.outcome ??= await this.executor.run(portal.statement.sql, portal.values, portal.statement.cls);
+    const { sql, cls, parsed } = portal.statement;
+    portal.outcome ??= await this.executor.run(sql, portal.values, cls, parsed);
     return portal.outcome;
   }
 

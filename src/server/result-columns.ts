@@ -6,7 +6,7 @@
  * was described".
  *
  * The columns are planned, never run: DuckDB's prepare for plain SQL and
- * catalog queries, `session.describe` for RVBBIT statements and semantic
+ * catalog queries, the session statement's `describe` for RVBBIT statements and semantic
  * SELECTs (no model is called), the cursor's for FETCH. Two things only the
  * run knows are settled at Execute instead (`asDescribed`): a MAP's `_error`
  * (described always, sent NULL when no row failed), and the type of a value
@@ -56,7 +56,7 @@ export async function statementColumns(
       await ensureCatalog(session, params, pid);
       const prepared = await session.preparedColumns(special.sql, paramTypes);
       columns = renameIdentityColumns({ columns: prepared, rows: [] }).columns;
-    } else columns = await session.describe(sql, paramTypes);
+    } else columns = (await statement.parsed().at(-1)?.describe(paramTypes)) ?? [];
   } catch (err) {
     // A statement no list says returns rows (SAVEPOINT, a DuckDB command) is for Execute to run or refuse.
     if (cls.rows !== 'always') return [];

@@ -3,22 +3,23 @@
  * separated by semicolons. Each statement gets its rows and CommandComplete;
  * the first error stops the rest, and one ReadyForQuery ends the exchange.
  *
- * Memory stays bounded by the longest statement, not the message: the
- * statements are cut without parsing (sql-pieces.ts) and each is parsed
- * when it is reached. A message of several statements is checked first,
- * statement by statement, so that a syntax error anywhere runs nothing, as
- * in Postgres; then it runs as one implicit transaction (implicit-transaction.ts).
+ * The statements are cut without parsing (sql-pieces.ts), so a statement
+ * over the size limit is refused before the grammar holds it. A message of
+ * several statements is parsed first, statement by statement, so that a
+ * syntax error anywhere runs nothing, as in Postgres, and each statement
+ * runs from that parse (parsed-sql.ts; the first KEPT_PARSES of a long
+ * message, so what the server holds stays bounded); then it runs as one
+ * implicit transaction (implicit-transaction.ts).
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-SIMPLE-QUERY
  */
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { RvbbitError } from '../../base/errors.js';
-import { parse } from '../../grammar/index.js';
-import { isPlainSql } from '../plan/plan.js';
 import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';
 import { BodyReader, type Frame } from './frame-reader.js';
 import { ImplicitTransaction } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
+import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { type SqlPiece, sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
@@ -61,14 +62,14 @@ export async function simpleQuery(
     // One statement: the session parses it (and reports its errors) when it runs.
     const tooLong = statementTooLong(first.value, executor);
     if (tooLong) return refuse(tooLong, first.value, executor, replies);
-    return run([first.value], undefined, executor, replies);
+    return run([{ piece: first.value }], undefined, executor, replies);
   }
   const check = await checkAll(sql, executor);
   if ('error' in check) return refuse(check.error, check.piece, executor, replies);
   // A statement with model calls runs its writes in transactions of its own (write-passes.ts), so
   // such a message runs statement by statement, as a message of one statement does.
   const block = check.plain ? new ImplicitTransaction(executor) : undefined;
-  return run(sqlPieces(sql), block, executor, replies);
+  return run(withParses(sql, check.kept), block, executor, replies);
 }
 
 /** The query string; an error for one over the size limit or not UTF-8 (a protocol violation throws). */
@@ -90,12 +91,12 @@ function queryText(frame: Frame, executor: StatementExecutor): string | RvbbitEr
 
 /** An error for the message (or an empty one, without an error): nothing ran. */
 async function refuse(
-  err: RvbbitError | undefined,
+  err: unknown,
   piece: Piece | undefined,
   executor: StatementExecutor,
   replies: ReplyBuffer,
 ): Promise<undefined> {
-  if (err) {
+  if (err !== undefined) {
     replies.send(msg.errorResponse(errorFields(err, piece)));
     executor.failBlock();
   } else replies.send(msg.emptyQueryResponse());
@@ -116,42 +117,64 @@ function statementTooLong(piece: SqlPiece, executor: StatementExecutor): RvbbitE
   );
 }
 
-type Check = { readonly plain: boolean } | { readonly error: RvbbitError; readonly piece: Piece };
+/** A statement of the message, and its parse when the check kept one. */
+interface Checked {
+  readonly piece: SqlPiece;
+  readonly parsed?: ParsedSql;
+}
 
 /**
- * Parses every statement once, before any runs, keeping nothing but whether
- * all are plain SQL; yields to other clients between slices of the work.
+ * Parses the check keeps for the run, at most: a message of more statements
+ * (a script of a million INSERTs, which belongs in a COPY) has the rest parsed
+ * again as they run, so the server holds a bounded number of parses, not one
+ * per statement (~1.7 KB each when kept).
+ */
+const KEPT_PARSES = 1024;
+
+type Check =
+  | { readonly plain: boolean; readonly kept: readonly (ParsedSql | undefined)[] }
+  | { readonly error: unknown; readonly piece: Piece };
+
+/**
+ * Parses every statement before any runs, keeping the first KEPT_PARSES for
+ * their run (a catalog query is parsed by none), and tells whether all are
+ * plain SQL; yields to other clients between slices of the work.
  */
 async function checkAll(sql: string, executor: StatementExecutor): Promise<Check> {
-  // The session's grammar knows the catalog's operator words (ALIGNS …); the default one does not.
-  const parseWith = executor.client.grammar?.parse ?? parse;
+  const kept: (ParsedSql | undefined)[] = [];
   let plain = true;
   let sliceStart = performance.now();
   for (const piece of sqlPieces(sql)) {
     const tooLong = statementTooLong(piece, executor);
     if (tooLong) return { error: tooLong, piece };
-    if (CATALOG_QUERY.test(piece.text)) continue;
-    const parsed = parseWith(piece.text);
-    const e = parsed.errors[0];
-    if (e) return { error: new RvbbitError(e.code, e.message, { offset: e.offset }), piece };
-    if (!parsed.statements.every(isPlainSql)) plain = false;
+    if (CATALOG_QUERY.test(piece.text)) {
+      if (kept.length < KEPT_PARSES) kept.push(undefined);
+      continue;
+    }
+    const parsed = parseOnce(executor.client.session, piece.text);
+    try {
+      if (!parsed().every((s) => s.plainSql)) plain = false;
+    } catch (error) {
+      return { error, piece };
+    }
+    if (kept.length < KEPT_PARSES) kept.push(parsed);
     if (performance.now() - sliceStart > CHECK_SLICE_MS) {
       await yieldToOthers();
       sliceStart = performance.now();
     }
   }
-  return { plain };
+  return { plain, kept };
 }
 
 /** Runs the statements in order until one fails; a COPY FROM STDIN (last) returns its sink. */
 async function run(
-  pieces: Iterable<SqlPiece>,
+  statements: Iterable<Checked>,
   block: ImplicitTransaction | undefined,
   executor: StatementExecutor,
   replies: ReplyBuffer,
 ): Promise<CopyInSink | undefined> {
   let failed = false;
-  for (const [piece, last] of withLast(pieces)) {
+  for (const [{ piece, parsed }, last] of withLast(statements)) {
     const cls = classifyStatement(piece.text);
     let begun: boolean;
     try {
@@ -171,7 +194,7 @@ async function run(
       break;
     }
     if (copyIn) return copyIn;
-    if (!(await runPiece(piece, cls, executor, replies))) {
+    if (!(await runPiece(piece, cls, executor, replies, parsed))) {
       failed = true;
       break;
     }
@@ -186,6 +209,15 @@ async function run(
   replies.send(msg.readyForQuery(executor.txStatus));
   await replies.flush();
   return undefined;
+}
+
+/** The message's statements, cut again, each with the parse the check kept of it. */
+function* withParses(sql: string, kept: readonly (ParsedSql | undefined)[]): Generator<Checked> {
+  let i = 0;
+  for (const piece of sqlPieces(sql)) {
+    const parsed = kept[i++];
+    yield parsed ? { piece, parsed } : { piece };
+  }
 }
 
 /** Each item with whether it is the last, reading one ahead. */
@@ -205,6 +237,7 @@ async function runPiece(
   cls: StatementClass,
   executor: StatementExecutor,
   replies: ReplyBuffer,
+  parsed: ParsedSql | undefined,
 ): Promise<boolean> {
   try {
     const copy = parseCopyOut(piece.text);
@@ -218,7 +251,7 @@ async function runPiece(
       replies.send(msg.commandComplete(`COPY ${await copyOut(copy, executor, replies)}`));
       return true;
     }
-    const { result, completion } = await executor.run(piece.text, undefined, cls);
+    const { result, completion } = await executor.run(piece.text, undefined, cls, parsed);
     if (completion.rows) {
       replies.send(msg.rowDescription(fieldsOf(result, [])));
       await executor.sendRows(result, [], 0, 0);

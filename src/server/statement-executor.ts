@@ -13,6 +13,7 @@ import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
+import type { ParsedSql } from './parsed-sql.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
@@ -93,13 +94,14 @@ export class StatementExecutor {
 
   /**
    * Runs a statement with cancellation wired to CancelRequest; updates the
-   * transaction status. `cls` is the statement's classification, when the
-   * caller has it already.
+   * transaction status. `cls` is the statement's classification and
+   * `parsed` its parse (parsed-sql.ts), when the caller has them already.
    */
   async run(
     sql: string,
     values: readonly unknown[] | undefined,
     cls: StatementClass = classifyStatement(sql),
+    parsed?: ParsedSql,
   ): Promise<StatementOutcome> {
     if (this.closed) throw new RvbbitError('CANCELLED', 'canceling statement: the client disconnected');
     const controller = new AbortController();
@@ -152,7 +154,7 @@ export class StatementExecutor {
         );
       } else {
         await this.cursors.beforeStatement(cls.endsBlock);
-        outcome = await runStatement(sql, values, ctx, cls);
+        outcome = await runStatement(sql, values, ctx, cls, parsed);
       }
       if (cls.tx !== 'none') this.tx = cls.tx === 'begin' ? 'T' : 'I';
       return outcome;
@@ -222,12 +224,10 @@ export class StatementExecutor {
   }
 
   private context(controller: AbortController): RunContext {
-    const { session, settings, params, pid, limits, log, cancelBackend, grammar, sharedSettings } =
-      this.client;
+    const { session, settings, params, pid, limits, log, cancelBackend, sharedSettings } = this.client;
     let last = 0;
     return {
       sharedSettings,
-      grammar,
       session,
       settings,
       params,

@@ -5,7 +5,6 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import type { Grammar } from '../../grammar/index.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import type { QueryResult } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
@@ -16,8 +15,8 @@ import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';
 import { refuseSharedSetting, type SharedSettings } from './client-access.js';
 import { type Completion, completionOf } from './command-tag.js';
+import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import type { StatementClass } from './statement-class.js';
-import { pgLiteralsForDuckDB } from './types/pg-literals.js';
 
 export interface StatementOutcome {
   readonly result: QueryResult;
@@ -30,8 +29,6 @@ export interface RunContext {
   readonly params: Record<string, string>;
   /** The BackendKeyData process id, for pg_backend_pid(). */
   readonly pid?: number;
-  /** The engine's grammar (cursor queries are told plain SQL or not with it). */
-  readonly grammar?: Grammar;
   /** pg_cancel_backend(pid). */
   readonly cancelBackend?: (pid: number) => boolean;
   /** DuckDB settings every session shares: a client may not change them (client-access.ts). */
@@ -46,11 +43,13 @@ export interface RunContext {
 
 const EMPTY: QueryResult = { columns: [], rows: [] };
 
+/** `parsed`: the statement as the caller has parsed it already (parsed-sql.ts); parsed here otherwise. */
 export async function runStatement(
   sql: string,
   values: readonly unknown[] | undefined,
   ctx: RunContext,
   cls?: StatementClass,
+  parsed?: ParsedSql,
 ): Promise<StatementOutcome> {
   ctx.log?.(sql);
   const special = specialQuery(sql, ctx.settings, ctx.params, ctx.pid, ctx.cancelBackend);
@@ -69,14 +68,18 @@ export async function runStatement(
     });
     result = renameIdentityColumns(result);
   } else {
-    if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
-    // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
-    result = await ctx.session.query(pgLiteralsForDuckDB(sql), values, {
-      signal: ctx.signal,
-      onProgress: ctx.onProgress,
-      onNotice: ctx.onNotice,
-      exactValues: true,
-    });
+    result = EMPTY;
+    for (const statement of (parsed ?? parseOnce(ctx.session, sql))()) {
+      // A cancel stops the statements still to come, not only the one running.
+      if (ctx.signal.aborted) throw new RvbbitError('CANCELLED', 'canceling statement due to user request');
+      // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
+      result = await statement.run(values, {
+        signal: ctx.signal,
+        onProgress: ctx.onProgress,
+        onNotice: ctx.onNotice,
+        exactValues: true,
+      });
+    }
   }
   return { result, completion: completionOf(sql, result, cls) };
 }

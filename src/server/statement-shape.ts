@@ -11,6 +11,7 @@ import type { Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
 import { ensureCatalog } from './catalog-setup.js';
 import type * as msg from './message-writer.js';
+import type { ParsedSql } from './parsed-sql.js';
 import type { StatementClass } from './statement-class.js';
 import { TYPE_INTROSPECTION_PARAMS, typeIntrospection } from './type-introspection.js';
 import { Oid } from './types/oids.js';
@@ -21,6 +22,8 @@ export interface PreparedStatement {
   readonly paramOids: readonly number[];
   /** Its classification, made once at Parse (statement-class.ts). */
   readonly cls: StatementClass;
+  /** The engine's parse of it, made when first needed and kept (parsed-sql.ts). */
+  readonly parsed: ParsedSql;
 }
 
 /** Only whitespace, comments and semicolons. */
