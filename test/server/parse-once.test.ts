@@ -84,7 +84,9 @@ test('a named MAP with a parameter, run twice: Describe and both runs from one p
 
 test('a grammar error is found by the one parse and reported once, with its position', async () => {
   const c = await f.client();
-  const err = await c.query({ text: "RVBBIT MAP 'x.yaml' AS USING (SELECT $1)", values: [1] }).catch((e) => e);
+  const err = await c
+    .query({ text: "RVBBIT MAP 'x.yaml' AS USING (SELECT $1)", values: [1] })
+    .catch((e) => e);
   assert.is(err.code, '42601');
   assert.ok(Number(err.position) > 0, `position ${err.position}`);
   assert.equal(parsed, ["RVBBIT MAP 'x.yaml' AS USING (SELECT $1)"]);
