@@ -58,6 +58,14 @@ const cell = {
     takes,
     soundings: takes,
     candidates: takes,
+    // larsql's metadata, kept and not acted on (docs/cascades.md "Files from larsql").
+    description: { type: 'string' },
+    context: {},
+    use_training: {},
+    training_limit: {},
+    training_strategy: {},
+    training_min_confidence: {},
+    training_format: {},
   },
 } as const;
 
@@ -73,7 +81,9 @@ const sqlFunction = {
       pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
       'x-expect': 'a SQL function name (letters, digits, _)',
     },
-    shape: { enum: ['scalar', 'aggregate', 'dimension'] },
+    // larsql writes them in upper case.
+    shape: { enum: ['scalar', 'aggregate', 'dimension', 'SCALAR', 'AGGREGATE', 'DIMENSION'] },
+    description: { type: 'string' },
     args: {
       type: 'array',
       minItems: 1,
@@ -85,18 +95,21 @@ const sqlFunction = {
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expect': 'an argument name' },
           type: sqlType,
+          description: { type: 'string' },
+          /** May be left out of a call; it then takes `default` (or NULL). */
+          optional: { type: 'boolean' },
+          default: {},
+          /** larsql: `dimension_source` marks the column a dimension labels (its first argument here). */
+          role: { type: 'string' },
+          structure_source: {},
         },
       },
     },
     returns: sqlType,
+    /** Each form is read in normalize-sql-function.ts; one the dialect cannot take is a warning, not a refusal. */
     operators: {
       type: 'array',
-      items: {
-        type: 'string',
-        pattern:
-          '^\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}\\s+([A-Za-z_][A-Za-z0-9_]*(\\s+[A-Za-z_][A-Za-z0-9_]*)*|~)\\s+\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\}$',
-        'x-expect': 'an operator of the form "{{ a }} WORD {{ b }}"',
-      },
+      items: { type: 'string', minLength: 1, 'x-expect': 'an operator form such as "{{ a }} WORD {{ b }}"' },
     },
     cache: { type: 'boolean' },
     labels: {
@@ -120,6 +133,22 @@ const sqlFunction = {
       enum: ['null', 'fail'],
       'x-expect': "'null' or 'fail' (quoted: a bare null is YAML's null)",
     },
+    /** larsql's test cases, run by `rvbbit cascades test`. */
+    test_cases: {
+      type: 'array',
+      'x-expect': 'a list of { sql, expect }',
+      items: {
+        type: 'object',
+        required: ['sql'],
+        properties: { sql: { type: 'string', minLength: 1 }, expect: {}, description: { type: 'string' } },
+      },
+    },
+    // larsql's metadata, kept and not acted on (docs/cascades.md "Files from larsql").
+    mode: { type: 'string' },
+    context_arg: { type: 'string' },
+    output_mode: { type: 'string' },
+    cache_key: {},
+    block_operator: {},
   },
 } as const;
 
@@ -140,5 +169,7 @@ export const cascadeSchema = {
     phases: cells,
     model: nonEmptyString,
     sql_function: sqlFunction,
+    /** larsql: an operator that is no user-facing cascade; kept, shown by `cascades list`. */
+    internal: { type: 'boolean' },
   },
 } as const;

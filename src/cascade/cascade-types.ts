@@ -53,6 +53,27 @@ export interface SqlFunctionArg {
   readonly name: string;
   /** SQL type name as written, upper-cased (`VARCHAR`, `DOUBLE`, `DECIMAL(10,2)`). */
   readonly type: string;
+  /** May be left out of a call (`optional: true`, or a `default`): it then takes `default`, else NULL. */
+  readonly optional: boolean;
+  readonly default?: unknown;
+  readonly description?: string;
+}
+
+/** A function-call form `NAME({{ a }}, '{{ b }}')`: the function called by another name, its args in order. */
+export interface SqlCallForm {
+  /** As written in the file. */
+  readonly text: string;
+  /** Upper-cased. */
+  readonly name: string;
+  /** How many of the function's args (from the first) the form passes. */
+  readonly args: number;
+}
+
+/** larsql's `test_cases`: a statement and what its one value should be (`rvbbit cascades test`). */
+export interface SqlTestCase {
+  readonly sql: string;
+  readonly expect: unknown;
+  readonly description?: string;
 }
 
 /** An infix form `{{ left }} KEYWORD {{ right }}` that the grammar rewrites to the function. */
@@ -86,6 +107,10 @@ export interface SqlFunction {
   readonly args: readonly SqlFunctionArg[];
   readonly returns: string;
   readonly operators: readonly SqlOperatorForm[];
+  /** Function-call forms under other names (`TLDR(x)` for condense); the function's own name always works. */
+  readonly calls: readonly SqlCallForm[];
+  readonly description?: string;
+  readonly testCases: readonly SqlTestCase[];
   /** Results of this operator go through the result cache (default true). */
   readonly cache: boolean;
   /**
@@ -108,6 +133,8 @@ export interface Cascade {
   readonly file: string;
   /** sha256 (hex) of the file's bytes. */
   readonly contentHash: string;
-  /** Notes from loading that are not errors (legacy key names used). */
+  /** larsql's `internal: true`: an operator's cascade, not one a user runs on its own. */
+  readonly internal?: boolean;
+  /** Notes from loading that are not errors (legacy key names, ignored keys, skipped operator forms), `line:col: path: what`. */
   readonly loadWarnings: readonly string[];
 }

@@ -123,8 +123,12 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
     });
   });
 
+  const warn = (path: FieldPath, what: string): void => {
+    const at = source.positionOf(path);
+    warnings.push(`${at.line}:${at.column}: ${formatPath(path)}: ${what}`);
+  };
   const sqlFunction = raw['sql_function']
-    ? normalizeSqlFunction(raw['sql_function'] as Raw, problem)
+    ? normalizeSqlFunction(raw['sql_function'] as Raw, problem, warn)
     : undefined;
   const cascade = {
     cascadeId: raw['cascade_id'] as string,
@@ -133,6 +137,7 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
     cells,
     ...(raw['model'] !== undefined ? { model: raw['model'] as string } : {}),
     ...(sqlFunction ? { sqlFunction } : {}),
+    ...(raw['internal'] === true ? { internal: true } : {}),
     loadWarnings: warnings,
   };
   return { cascade, problems };

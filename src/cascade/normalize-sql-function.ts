@@ -1,28 +1,57 @@
 /**
  * The `sql_function` block: types checked against the dialect's type list,
- * operator forms `{{ a }} WORD {{ b }}` split into their parts and checked
- * against `args`.
+ * operator forms read and checked against `args`: infix `{{ a }} WORD {{ b }}`
+ * (one or two words, or `~`; the right side may be quoted, `'{{ b }}'`: the
+ * user writes a string there) and calls `NAME({{ a }}, '{{ b }}')` passing
+ * the function's args in order. A form that is neither, or that names an
+ * arg the function does not have, is skipped with a warning: the file loads,
+ * and the function is still called by its own name.
  * @see ../../docs/cascades.md ("sql_function")
  */
 
 import { typeFamily } from '../../grammar/type-names.js';
-import type { SqlDimension, SqlFunction, SqlFunctionArg, SqlOperatorForm } from './cascade-types.js';
+import type {
+  SqlCallForm,
+  SqlDimension,
+  SqlFunction,
+  SqlFunctionArg,
+  SqlOperatorForm,
+  SqlTestCase,
+} from './cascade-types.js';
 import type { FieldPath, Problem } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
 
 /** One of the dialect's types (grammar/type-names.ts), or a `[]` list of one for aggregate arguments. */
 const isSqlType = (t: string): boolean => typeFamily(t.endsWith('[]') ? t.slice(0, -2) : t) !== undefined;
-/** Shape already checked by the JSON Schema; this splits it. */
-const OPERATOR = /^\{\{\s*(\w+)\s*\}\}\s+(.+?)\s+\{\{\s*(\w+)\s*\}\}$/;
+const PLACEHOLDER = String.raw`\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`;
+const INFIX = new RegExp(
+  String.raw`^${PLACEHOLDER}\s+([A-Za-z_][A-Za-z0-9_]*(?:\s+[A-Za-z_][A-Za-z0-9_]*)*|~)\s+('?)${PLACEHOLDER}\3$`,
+);
+const CALL = /^([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)$/s;
+const CALL_ARG = new RegExp(String.raw`^('?)${PLACEHOLDER}\1$`);
+const READABLE = 'an infix "{{ a }} WORD {{ b }}" or a call "NAME({{ a }}, …)"';
 
-export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
+type Warn = (path: FieldPath, what: string) => void;
+
+export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): SqlFunction {
   const base: FieldPath = ['sql_function'];
   const args = (raw['args'] as Raw[]).map((a, i): SqlFunctionArg => {
     const type = a['type'] as string;
     if (!isSqlType(type)) problem([...base, 'args', i, 'type'], `unknown SQL type "${type}"`);
-    return { name: a['name'] as string, type: type.toUpperCase().replace(/\s+/g, '') };
+    const optional = a['optional'] === true || a['default'] !== undefined;
+    return {
+      name: a['name'] as string,
+      type: type.toUpperCase().replace(/\s+/g, ''),
+      optional,
+      ...(a['default'] !== undefined && a['default'] !== null ? { default: a['default'] } : {}),
+      ...(typeof a['description'] === 'string' ? { description: a['description'] } : {}),
+    };
   });
+  // Only trailing args can be left out of a call: an optional one before a required one is required.
+  for (let i = args.length - 2; i >= 0; i--) {
+    if (args[i]!.optional && !args[i + 1]!.optional) args[i] = { ...args[i]!, optional: false };
+  }
   const seen = new Set<string>();
   args.forEach((a, i) => {
     if (seen.has(a.name)) problem([...base, 'args', i, 'name'], `duplicate argument name "${a.name}"`);
@@ -30,17 +59,15 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
   });
   const returns = raw['returns'] as string;
   if (!isSqlType(returns)) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
-  const shape = (raw['shape'] as 'scalar' | 'aggregate' | 'dimension' | undefined) ?? 'scalar';
-  const operators = ((raw['operators'] as string[] | undefined) ?? []).map((text, i): SqlOperatorForm => {
-    const m = OPERATOR.exec(text)!;
-    const [, left, word, right] = m as unknown as [string, string, string, string];
+  const shape = ((raw['shape'] as string | undefined)?.toLowerCase() ?? 'scalar') as SqlFunction['shape'];
+  const operators: SqlOperatorForm[] = [];
+  const calls: SqlCallForm[] = [];
+  ((raw['operators'] as string[] | undefined) ?? []).forEach((text, i) => {
     const path = [...base, 'operators', i];
-    if (shape !== 'scalar') problem(path, 'operators apply only to a scalar sql_function');
-    for (const name of [left, right]) {
-      if (!seen.has(name)) problem(path, `operator names "${name}", which is not one of args`);
-    }
-    if (left === right) problem(path, 'operator needs two different args');
-    return { text, left, keywords: word.split(/\s+/).map((w) => w.toUpperCase()), right };
+    const form = readForm(text.trim(), args, shape);
+    if (typeof form === 'string') warn(path, `operator form "${text}" skipped: ${form}`);
+    else if ('keywords' in form) operators.push(form);
+    else calls.push(form);
   });
   const dimension = shape === 'dimension' ? readDimension(raw, args, returns, problem) : undefined;
   for (const key of ['labels', 'discover', 'sample']) {
@@ -55,9 +82,52 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem): SqlFunction {
     args,
     returns: returns.toUpperCase().replace(/\s+/g, ''),
     operators,
+    calls,
+    ...(typeof raw['description'] === 'string' ? { description: raw['description'] } : {}),
+    testCases: ((raw['test_cases'] as Raw[] | undefined) ?? []).map(
+      (t): SqlTestCase => ({
+        sql: t['sql'] as string,
+        expect: t['expect'] ?? null,
+        ...(typeof t['description'] === 'string' ? { description: t['description'] } : {}),
+      }),
+    ),
     cache: (raw['cache'] as boolean | undefined) ?? true,
     onInvalid: (raw['on_invalid'] as 'null' | 'fail' | undefined) ?? 'fail',
   };
+}
+
+/** One operator form, or why it cannot be used. */
+function readForm(
+  text: string,
+  args: readonly SqlFunctionArg[],
+  shape: SqlFunction['shape'],
+): SqlOperatorForm | SqlCallForm | string {
+  const names = args.map((a) => a.name);
+  const infix = INFIX.exec(text);
+  if (infix) {
+    const [, left, word, , right] = infix as unknown as [string, string, string, string, string];
+    if (shape !== 'scalar') return 'infix operators apply only to a scalar sql_function';
+    for (const name of [left, right]) {
+      if (!names.includes(name)) return `it names "${name}", which is not one of args`;
+    }
+    if (left === right) return 'an operator needs two different args';
+    return { text, left, keywords: word.split(/\s+/).map((w) => w.toUpperCase()), right };
+  }
+  const call = CALL.exec(text);
+  if (call) {
+    const [, name, inside] = call as unknown as [string, string, string];
+    const passed = inside.trim() === '' ? [] : inside.split(',').map((x) => CALL_ARG.exec(x.trim())?.[2]);
+    if (passed.some((x) => x === undefined))
+      return `each argument of a call form is {{ arg }} or '{{ arg }}'`;
+    for (const [i, p] of passed.entries()) {
+      if (!names.includes(p!)) return `it names "${p}", which is not one of args`;
+      if (names[i] !== p) return `a call form passes the args in their order (${names.join(', ')})`;
+    }
+    const required = args.filter((a) => !a.optional).length;
+    if (passed.length < required) return `it passes ${passed.length} of the ${required} required args`;
+    return { text, name: name.toUpperCase(), args: passed.length };
+  }
+  return `not a form rvbbit reads (${READABLE})`;
 }
 
 /** A dimension: VARCHAR in, VARCHAR out, and either fixed labels or a discovery cascade. */

@@ -18,7 +18,7 @@ export interface CascadeDocument {
   readonly raw: Record<string, unknown>;
   /** The cascade's data, keys normalized (legacy names mapped). */
   readonly data: Omit<Cascade, 'file' | 'contentHash'>;
-  /** Problems found while normalizing (compiling adds its own before they are thrown). */
+  /** Problems found while normalizing (compiling adds its own before they are thrown); warnings are in `data.loadWarnings`. */
   readonly problems: CascadeProblem[];
 }
 
@@ -50,9 +50,12 @@ export function readCascadeDocument(text: string, file: string): CascadeDocument
     ]);
   }
   const shape = schemaProblems(source.value, source, file);
-  if (shape.length > 0) failWith(shape);
+  if (shape.errors.length > 0) failWith(shape.errors);
   const raw = source.value as Record<string, unknown>;
-  const { cascade: data, problems } = normalizeCascade(raw, source, file);
+  const { cascade, problems } = normalizeCascade(raw, source, file);
+  // Ignored keys first, in document order, then what normalizing noticed.
+  const ignored = shape.warnings.map((w) => `${w.line}:${w.column}: ${w.path}: ${w.what}`);
+  const data = { ...cascade, loadWarnings: [...ignored, ...cascade.loadWarnings] };
   return { source, raw, data, problems };
 }
 

@@ -51,22 +51,34 @@ function describe(err: ErrorObject): string {
   }
 }
 
-/** Problems in document order; empty when the document has the shape of a cascade. */
-export function schemaProblems(data: unknown, source: YamlSource, file: string): CascadeProblem[] {
-  if (validateCascade(data)) return [];
+/**
+ * Problems in document order, both lists empty when the document has the
+ * shape of a cascade. A key the schema does not know is a warning (it is
+ * ignored), not an error: files written for larsql and newer rvbbit versions
+ * carry keys this one does not act on (docs/cascades.md).
+ */
+export function schemaProblems(
+  data: unknown,
+  source: YamlSource,
+  file: string,
+): { readonly errors: CascadeProblem[]; readonly warnings: CascadeProblem[] } {
+  if (validateCascade(data)) return { errors: [], warnings: [] };
   const seen = new Set<string>();
-  const problems: CascadeProblem[] = [];
+  const errors: CascadeProblem[] = [];
+  const warnings: CascadeProblem[] = [];
   for (const err of validateCascade.errors ?? []) {
     const base: FieldPath = toFieldPath(err.instancePath, data);
     let path = base;
     let what: string;
     let at = source.positionOf(base);
+    let list = errors;
     if (err.keyword === 'additionalProperties') {
       const key = String(err.params.additionalProperty);
       path = [...base, key];
       at = source.keyPositionOf(path);
       const props = (err.parentSchema as { properties?: Record<string, unknown> }).properties ?? {};
-      what = `unknown key (valid keys: ${Object.keys(props).join(', ')})`;
+      what = `unknown key, ignored (valid keys: ${Object.keys(props).join(', ')})`;
+      list = warnings;
     } else if (err.keyword === 'required') {
       what = `missing required key "${String(err.params.missingProperty)}"`;
     } else {
@@ -75,7 +87,8 @@ export function schemaProblems(data: unknown, source: YamlSource, file: string):
     const key = `${formatPath(path)}\0${what}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    problems.push({ code: CascadeErrorCode.Schema, file, ...at, path: formatPath(path), what });
+    list.push({ code: CascadeErrorCode.Schema, file, ...at, path: formatPath(path), what });
   }
-  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  const byPlace = (a: CascadeProblem, b: CascadeProblem) => a.line - b.line || a.column - b.column;
+  return { errors: errors.sort(byPlace), warnings: warnings.sort(byPlace) };
 }

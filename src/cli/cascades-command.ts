@@ -27,6 +27,9 @@ interface Checked {
   readonly cells?: number;
   readonly description?: string;
   readonly problems: readonly string[];
+  /** `line:col: path: what`: keys ignored, operator forms skipped. */
+  readonly warnings: readonly string[];
+  readonly internal?: boolean;
 }
 
 async function check(file: string): Promise<Checked> {
@@ -40,9 +43,18 @@ async function check(file: string): Promise<Checked> {
     `${p.line > 0 ? `${p.line}:${p.column}: ` : ''}${p.path ? `${p.path}: ` : ''}${p.what}`;
   try {
     const c = await loadCascade(file);
-    // An operator's words as the engine checks them at start (a SQL keyword, three words).
-    if (c.sqlFunction) readOperatorFile(file, readFileSync(file, 'utf8'));
-    return { file, id: c.cascadeId, cells: c.cells.length, description: c.description, problems: [] };
+    // An operator's words as the engine checks them at start (a SQL keyword, three words, a DuckDB function).
+    const op = c.sqlFunction ? readOperatorFile(file, readFileSync(file, 'utf8')) : undefined;
+    const warnings = op ? op.warnings.map((w) => w.slice(file.length + 1)) : c.loadWarnings;
+    return {
+      file,
+      id: c.cascadeId,
+      cells: c.cells.length,
+      description: c.description,
+      problems: [],
+      warnings,
+      ...(c.internal ? { internal: true } : {}),
+    };
   } catch (err) {
     const d = err instanceof RvbbitError ? err.detail : {};
     const problems =
@@ -51,7 +63,7 @@ async function check(file: string): Promise<Checked> {
         : typeof d.line === 'number' && typeof d.what === 'string'
           ? [where(d as { line: number; column: number; path: string; what: string })]
           : [(err as Error).message];
-    return { file, problems };
+    return { file, problems, warnings: [] };
   }
 }
 
@@ -120,6 +132,7 @@ export function registerCascades(program: Command): void {
       let bad = 0;
       for (const c of all) {
         const name = relative(process.cwd(), c.file) || c.file;
+        for (const w of c.warnings) process.stdout.write(`warning  ${name}:${w}\n`);
         if (c.problems.length === 0) process.stdout.write(`ok       ${name}\n`);
         else {
           bad++;

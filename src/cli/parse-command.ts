@@ -79,6 +79,7 @@ async function grammarOf(cascades: string[] | undefined): Promise<Grammar> {
   });
   for (const b of catalog.broken)
     process.stderr.write(`rvbbit: warning: operator cascade skipped: ${b.error.message}\n`);
+  for (const w of catalog.warnings) process.stderr.write(`rvbbit: warning: operator cascade: ${w}\n`);
   return grammar;
 }
 

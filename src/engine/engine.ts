@@ -165,6 +165,7 @@ export class Engine {
     const warn =
       options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'RVBBIT_CASCADE_SKIPPED' }));
     for (const b of catalog.broken) warn(`operator cascade skipped: ${b.error.message}`);
+    for (const w of catalog.warnings) warn(`operator cascade: ${w}`);
     const semantic = await createSemanticShared(catalog, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());

@@ -88,6 +88,8 @@ export interface OperatorCatalog {
   readonly unloaded: ReadonlyMap<string, BrokenOperatorFile>;
   /** Every operator file skipped at start, in discovery order. */
   readonly broken: readonly BrokenOperatorFile[];
+  /** `file:line:col: path: what` of files that loaded: keys ignored, operator forms skipped. */
+  readonly warnings: readonly string[];
   /** The small-side plan's cascade for `a ~ b` (one value against a list of candidates). */
   readonly candidates: LazyCascade;
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
@@ -105,9 +107,11 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
   const claims = new Map<string, Claim>(); // function name → its file, shipped first
   const owner = new Map<string, string>(); // function name → the folder that set it
   const broken: BrokenOperatorFile[] = [];
+  const warnings: string[] = [];
   for (const { dir, file } of operatorFiles(roots)) {
-    const { claim, skipped } = readClaim(file);
+    const { claim, skipped, warnings: noted } = readClaim(file);
     if (skipped) broken.push(skipped);
+    if (noted) warnings.push(...noted);
     if (!claim) continue;
     // Shipped < roots; among roots the first listed wins, as in cascade resolution.
     const prev = owner.get(claim.name);
@@ -123,12 +127,13 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
   }
   const grammar = createGrammar({
     operators: operatorDefs(claims.values()),
-    calls: dimensionCalls(claims.values()),
+    calls: functionCalls(claims.values()),
   });
   return {
     functions,
     unloaded,
     broken,
+    warnings,
     candidates: new LazyCascade(CANDIDATES),
     shippedDir: SHIPPED,
     grammar,
@@ -144,7 +149,11 @@ export function operatorLoadError(broken: BrokenOperatorFile, word: string): Rvb
 }
 
 /** A file's claim on its function name: the function, or what a file that does not load still declares. */
-function readClaim(file: string): { claim?: Claim; skipped?: BrokenOperatorFile } {
+function readClaim(file: string): {
+  claim?: Claim;
+  skipped?: BrokenOperatorFile;
+  warnings?: readonly string[];
+} {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -153,13 +162,15 @@ function readClaim(file: string): { claim?: Claim; skipped?: BrokenOperatorFile 
   }
   if (!/^sql_function:/m.test(text)) return {};
   try {
-    const sql = readOperatorFile(file, text);
-    if (!sql) return {};
+    const read = readOperatorFile(file, text);
+    if (!read) return {};
+    const { sql, warnings } = read;
     return {
       claim: {
         ...declaredBy(sql),
         fn: { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) },
       },
+      warnings,
     };
   } catch (err) {
     const declared = salvage(text);
@@ -174,8 +185,11 @@ function asError(file: string, err: unknown): RvbbitError {
     : new RvbbitError('CASCADE_YAML', `${file}: ${errorMessage(err)}`, { file });
 }
 
-function dimensionCalls(claims: Iterable<Claim>): AggregateDef[] {
-  return [...claims].flatMap((c) => (c.call ? [c.call] : []));
+/** Every function's calls; a name two functions claim goes to the first (shipped, then roots in order). */
+function functionCalls(claims: Iterable<Claim>): AggregateDef[] {
+  const byName = new Map<string, AggregateDef>();
+  for (const c of claims) for (const call of c.calls) if (!byName.has(call.name)) byName.set(call.name, call);
+  return [...byName.values()];
 }
 
 /** Operator words from the functions' forms; `ALIGNS` + `ALIGNS WITH` make one word with an optional WITH. */

@@ -7,51 +7,93 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
+import { DUCKDB_FUNCTIONS } from '../../grammar/duckdb-functions.js';
 import { AGGREGATES, type AggregateDef, type OperatorDef } from '../../grammar/index.js';
 import { buildOperatorSet } from '../../grammar/operators.js';
-import type { SqlFunction } from '../cascade/cascade-types.js';
+import type { SqlCallForm, SqlFunction, SqlFunctionArg } from '../cascade/cascade-types.js';
 import { failWith, readCascadeDocument } from '../cascade/read-cascade.js';
 import { type FieldPath, formatPath, parseYamlSource, type YamlSource } from '../cascade/yaml-source.js';
 
 const BUILT_IN_CALLS = new Set(AGGREGATES.map((a) => a.functionName));
+const BUILT_IN_CALL_NAMES = new Set(AGGREGATES.map((a) => a.name));
 
-/** What one file declares to the grammar: its words (`[word]` or `[word, optional]`) and its call. */
+/** What one file declares to the grammar: its words (`[word]` or `[word, optional]`) and its calls. */
 export interface Declared {
   readonly name: string;
   readonly returns: string;
   readonly forms: readonly (readonly string[])[];
-  readonly call: AggregateDef | undefined;
+  readonly calls: readonly AggregateDef[];
+}
+
+/** A file's sql_function, its forms the grammar can take, and a warning for each it cannot. */
+export interface OperatorFile {
+  readonly sql: SqlFunction;
+  /** `file:line:col: path: what`: keys ignored, forms skipped. */
+  readonly warnings: readonly string[];
 }
 
 /**
  * A file's sql_function, read and checked without compiling the cascade: YAML,
- * the cascade schema, and its words and call name as the grammar checks them.
- * Throws naming file:line:col (`rvbbit cascades validate` reports the same).
+ * the cascade schema, and its words and calls as the grammar checks them. A
+ * form the grammar cannot take (a SQL keyword, three words, a DuckDB
+ * function's name) is left out with a warning, one form at a time; what
+ * makes the file unusable throws, naming file:line:col (`rvbbit cascades
+ * validate` reports the same).
  */
-export function readOperatorFile(file: string, text: string): SqlFunction | undefined {
+export function readOperatorFile(file: string, text: string): OperatorFile | undefined {
   const { data, problems, source } = readCascadeDocument(text, file);
   if (problems.length > 0) failWith(problems);
   const sql = data.sqlFunction;
   if (!sql) return undefined;
-  sql.operators.forEach((form, i) => {
-    const path = ['sql_function', 'operators', i];
+  const warnings = data.loadWarnings.map((w) => `${file}:${w}`);
+  const skip = (path: FieldPath, form: string, why: string) => {
+    const { line, column } = source.positionOf(path);
+    warnings.push(`${file}:${line}:${column}: ${formatPath(path)}: operator form "${form}" skipped: ${why}`);
+  };
+  const written = sqlOperatorsOf(source);
+  const formPath = (text: string): FieldPath => [
+    'sql_function',
+    'operators',
+    Math.max(0, written.indexOf(text)),
+  ];
+  const operators = sql.operators.filter((form) => {
     if (form.keywords.length > 2) {
-      throw operatorError(
-        file,
-        source,
-        path,
-        `operator '${form.text}' has ${form.keywords.length} words; an operator is one word, optionally followed by one more`,
+      skip(
+        formPath(form.text),
+        form.text,
+        `${form.keywords.length} words; an operator is one word, optionally followed by one more`,
       );
+      return false;
     }
     const refusal = grammarRefusal([
       { word: form.keywords[0]!, functionName: sql.name, returns: sql.returns },
     ]);
-    if (refusal) throw operatorError(file, source, path, refusal);
+    if (refusal) skip(formPath(form.text), form.text, refusal);
+    return !refusal;
   });
-  const call = dimensionCall(sql.name, sql.shape, sql.args.length, sql.returns);
-  const refusal = call && grammarRefusal([], [call]);
-  if (refusal) throw operatorError(file, source, ['sql_function', 'name'], refusal);
-  return sql;
+  const words = new Set(operators.map((o) => o.keywords[0]!));
+  const calls = sql.calls.filter((form) => {
+    const why = callRefusal(form.name, words);
+    if (why) skip(formPath(form.text), form.text, why);
+    return !why;
+  });
+  const kept = { ...sql, operators, calls };
+  return { sql: kept, warnings };
+}
+
+/** The operator forms as written, to place a warning on its form. */
+function sqlOperatorsOf(source: YamlSource): string[] {
+  const raw = (source.value as { sql_function?: { operators?: unknown } } | null)?.sql_function?.operators;
+  return Array.isArray(raw) ? raw.map((x) => String(x).trim()) : [];
+}
+
+/** Why a call name cannot be the grammar's, or undefined. */
+function callRefusal(name: string, words: ReadonlySet<string>): string | undefined {
+  const up = name.toUpperCase();
+  if (DUCKDB_FUNCTIONS.has(up)) return `${up} is a DuckDB function`;
+  if (BUILT_IN_CALL_NAMES.has(up)) return `${up} is one of rvbbit's own functions`;
+  if (words.has(up)) return `${up} is also this function's infix word`;
+  return grammarRefusal([], [{ name: up, functionName: 'x', minArgs: 1, maxArgs: 1, returns: 'VARCHAR' }]);
 }
 
 export function declaredBy(sql: SqlFunction): Declared {
@@ -59,11 +101,11 @@ export function declaredBy(sql: SqlFunction): Declared {
     name: sql.name,
     returns: sql.returns,
     forms: sql.operators.map((o) => o.keywords),
-    call: dimensionCall(sql.name, sql.shape, sql.args.length, sql.returns),
+    calls: callsOf(sql.name, sql.shape, sql.args, sql.returns, sql.calls),
   };
 }
 
-/** What a file that did not load still says it declares: its name, and the words and call the grammar accepts. */
+/** What a file that did not load still says it declares: its name, and the words and calls the grammar accepts. */
 export function salvage(text: string): Declared | undefined {
   const value = parseYamlSource(text).value as { sql_function?: Record<string, unknown> } | null | undefined;
   const raw = value?.sql_function;
@@ -71,12 +113,18 @@ export function salvage(text: string): Declared | undefined {
   if (typeof name !== 'string') return undefined;
   const returns = typeof raw!['returns'] === 'string' ? raw!['returns'].toUpperCase() : 'BOOLEAN';
   const forms = (Array.isArray(raw!['operators']) ? raw!['operators'] : [])
-    .map((form) => /\}\}\s+(.+?)\s+\{\{/.exec(String(form))?.[1]?.toUpperCase().split(/\s+/) ?? [])
+    .map((form) => /\}\}\s+(.+?)\s+'?\{\{/.exec(String(form))?.[1]?.toUpperCase().split(/\s+/) ?? [])
     .filter((words) => words.length === 1 || words.length === 2)
     .filter((words) => !grammarRefusal([{ word: words[0]!, functionName: name, returns }]));
   const args = Array.isArray(raw!['args']) ? raw!['args'].length : 1;
-  const call = dimensionCall(name, raw!['shape'], args, returns);
-  return { name, returns, forms, call: call && !grammarRefusal([], [call]) ? call : undefined };
+  const shape = String(raw!['shape'] ?? 'scalar').toLowerCase();
+  const own = ownCalls(name, shape, 0, Math.max(1, args), returns);
+  return {
+    name,
+    returns,
+    forms,
+    calls: own.filter((c) => !callRefusal(c.name, new Set(forms.map((f) => f[0]!)))),
+  };
 }
 
 /** Why the grammar would refuse these words or calls (a SQL keyword, not a word), or undefined. */
@@ -93,25 +141,50 @@ function grammarRefusal(
   }
 }
 
-function operatorError(file: string, source: YamlSource, path: FieldPath, what: string): RvbbitError {
-  const { line, column } = source.positionOf(path);
-  const where = formatPath(path);
-  return new RvbbitError('E_BAD_OPERATOR', `${file}:${line}:${column}: ${where}: ${what}`, {
-    file,
-    line,
-    column,
-    path: where,
-    what,
-  });
+/**
+ * The calls the grammar rewrites to this function: its own name (and, for a
+ * `semantic_` one, the name without it) and its call forms' names, each
+ * taking from the required args to all of them. A dimension is called by its
+ * name only; the built-in calls (LLM_SUMMARIZE, TOPICS …) are known already.
+ */
+function callsOf(
+  name: string,
+  shape: string,
+  args: readonly SqlFunctionArg[],
+  returns: string,
+  forms: readonly SqlCallForm[],
+): AggregateDef[] {
+  const required = Math.max(1, args.filter((a) => !a.optional).length);
+  const own = ownCalls(name, shape, required, Math.max(1, args.length), returns);
+  const byName = new Map(own.map((c) => [c.name, c]));
+  if (shape !== 'dimension') {
+    for (const f of forms) {
+      const was = byName.get(f.name);
+      byName.set(f.name, {
+        name: f.name,
+        functionName: name,
+        minArgs: Math.min(was?.minArgs ?? f.args, f.args),
+        maxArgs: Math.max(was?.maxArgs ?? f.args, f.args),
+        returns,
+      });
+    }
+  }
+  return [...byName.values()];
 }
 
-/** `TOPICS(col, n)`: a dimension function is called by its name (built-in ones are already known). */
-function dimensionCall(
+function ownCalls(
   name: string,
-  shape: unknown,
-  args: number,
+  shape: string,
+  minArgs: number,
+  maxArgs: number,
   returns: string,
-): AggregateDef | undefined {
-  if (shape !== 'dimension' || BUILT_IN_CALLS.has(name)) return undefined;
-  return { name: name.toUpperCase(), functionName: name, minArgs: 1, maxArgs: Math.max(1, args), returns };
+): AggregateDef[] {
+  if (BUILT_IN_CALLS.has(name)) return [];
+  const names = new Set([name.toUpperCase()]);
+  if (shape !== 'dimension' && /^semantic_./i.test(name))
+    names.add(name.slice('semantic_'.length).toUpperCase());
+  const min = shape === 'dimension' ? 1 : minArgs;
+  return [...names]
+    .filter((n) => !DUCKDB_FUNCTIONS.has(n) && !BUILT_IN_CALL_NAMES.has(n))
+    .map((n) => ({ name: n, functionName: name, minArgs: min, maxArgs, returns }));
 }

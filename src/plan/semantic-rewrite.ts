@@ -128,13 +128,14 @@ export function rewriteSemantic(
       continue;
     }
     const fn = fnFor(a.functionName, a.span, a.name);
-    // A dimension labels each row (a scalar call, grouped by DuckDB); an aggregate reads a group's list.
-    const dimension = fn.sql.shape === 'dimension';
+    // A dimension labels each row (a scalar call, grouped by DuckDB); an aggregate reads a group's list;
+    // a scalar function called by name (`TIDY(x)`) is an operator by another spelling.
+    const { shape } = fn.sql;
     sites.push({
-      kind: dimension ? 'dimension' : 'aggregate',
+      kind: shape === 'scalar' ? 'operator' : shape,
       word: a.name,
       fn,
-      clause: 'select',
+      clause: shape === 'scalar' ? 'call' : 'select',
       ...pos(a.span),
     });
     edits.push({
@@ -142,7 +143,14 @@ export function rewriteSemantic(
       end: a.span.end,
       render: (text) => {
         const [first, ...rest] = a.args.map((x) => text(x.span.start, x.span.end));
-        const args = [dimension ? `(${first})::VARCHAR` : `list((${first})::VARCHAR)`, ...rest];
+        const head =
+          shape === 'scalar'
+            ? first!
+            : shape === 'dimension'
+              ? `(${first})::VARCHAR`
+              : `list((${first})::VARCHAR)`;
+        const args = [head, ...rest];
+        // An optional argument left out is NULL here; the function gives it its default (register-functions.ts).
         while (args.length < fn.sql.args.length) args.push('NULL');
         return call(fn, args);
       },

@@ -69,8 +69,11 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
     throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
   const k = fn.sql.args.length;
   const cols = fn.sql.args.map((_, i) => input.getColumnVector(i + 1));
-  // An aggregate's or dimension's missing optional argument is '' (the cascade's default), not a NULL row.
-  const optionalArgs = fn.sql.shape !== 'scalar';
+  // A missing optional argument (an aggregate's or dimension's after the first, or one the file
+  // marks optional) is its default, else '', not a NULL row.
+  const defaults = fn.sql.args.map((a, i) =>
+    a.optional || (i > 0 && fn.sql.shape !== 'scalar') ? (a.default ?? '') : undefined,
+  );
   const out = new Array<SqlValue>(n);
   const misses: { row: number; tuple: Tuple }[] = [];
   for (let r = 0; r < n; r++) {
@@ -79,7 +82,7 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
     for (let i = 0; i < k; i++) {
       const v = inputValue(cols[i]!.getItem(r));
       if (v !== null) values[i] = v;
-      else if (optionalArgs && i > 0) values[i] = '';
+      else if (defaults[i] !== undefined) values[i] = defaults[i];
       else {
         isNull = true;
         break;

@@ -85,8 +85,8 @@ test('sql_function: scalar with operator forms, types upper-cased, cache default
     name: 'semantic_means',
     shape: 'scalar',
     args: [
-      { name: 'text', type: 'VARCHAR' },
-      { name: 'criterion', type: 'VARCHAR' },
+      { name: 'text', type: 'VARCHAR', optional: false },
+      { name: 'criterion', type: 'VARCHAR', optional: false },
     ],
     returns: 'BOOLEAN',
     operators: [
@@ -104,6 +104,8 @@ test('sql_function: scalar with operator forms, types upper-cased, cache default
         right: 'criterion',
       },
     ],
+    calls: [],
+    testCases: [],
     cache: true,
     onInvalid: 'fail',
   });
@@ -111,9 +113,11 @@ test('sql_function: scalar with operator forms, types upper-cased, cache default
   assert.equal(agg.sqlFunction, {
     name: 'llm_summarize',
     shape: 'aggregate',
-    args: [{ name: 'values', type: 'VARCHAR[]' }],
+    args: [{ name: 'values', type: 'VARCHAR[]', optional: false }],
     returns: 'VARCHAR',
     operators: [],
+    calls: [],
+    testCases: [],
     cache: true,
     onInvalid: 'fail',
   });
