@@ -184,7 +184,9 @@ function ownCalls(
   if (shape !== 'dimension' && /^semantic_./i.test(name))
     names.add(name.slice('semantic_'.length).toUpperCase());
   const min = shape === 'dimension' ? 1 : minArgs;
+  // A name the grammar refuses (`semantic_select` → SELECT) is simply not a call: its forms still work.
   return [...names]
     .filter((n) => !DUCKDB_FUNCTIONS.has(n) && !BUILT_IN_CALL_NAMES.has(n))
-    .map((n) => ({ name: n, functionName: name, minArgs: min, maxArgs, returns }));
+    .map((n) => ({ name: n, functionName: name, minArgs: min, maxArgs, returns }))
+    .filter((c) => !grammarRefusal([], [c]));
 }
