@@ -63,6 +63,8 @@ export interface SqlFunctionArg {
 export interface SqlCallForm {
   /** As written in the file. */
   readonly text: string;
+  /** Its place in `operators` (a warning about it points there). */
+  readonly index: number;
   /** Upper-cased. */
   readonly name: string;
   /** How many of the function's args (from the first) the form passes. */
@@ -80,6 +82,8 @@ export interface SqlTestCase {
 export interface SqlOperatorForm {
   /** As written in the file. */
   readonly text: string;
+  /** Its place in `operators` (a warning about it points there). */
+  readonly index: number;
   readonly left: string;
   /** Upper-cased keyword words (`['MEANS']`, `['ALIGNS', 'WITH']`) or `['~']`. */
   readonly keywords: readonly string[];

@@ -64,7 +64,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
   const calls: SqlCallForm[] = [];
   ((raw['operators'] as string[] | undefined) ?? []).forEach((text, i) => {
     const path = [...base, 'operators', i];
-    const form = readForm(text.trim(), args, shape);
+    const form = readForm(text.trim(), i, args, shape);
     if (typeof form === 'string') warn(path, `operator form "${text}" skipped: ${form}`);
     else if ('keywords' in form) operators.push(form);
     else calls.push(form);
@@ -99,6 +99,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
 /** One operator form, or why it cannot be used. */
 function readForm(
   text: string,
+  index: number,
   args: readonly SqlFunctionArg[],
   shape: SqlFunction['shape'],
 ): SqlOperatorForm | SqlCallForm | string {
@@ -111,7 +112,7 @@ function readForm(
       if (!names.includes(name)) return `it names "${name}", which is not one of args`;
     }
     if (left === right) return 'an operator needs two different args';
-    return { text, left, keywords: word.split(/\s+/).map((w) => w.toUpperCase()), right };
+    return { text, index, left, keywords: word.split(/\s+/).map((w) => w.toUpperCase()), right };
   }
   const call = CALL.exec(text);
   if (call) {
@@ -125,7 +126,7 @@ function readForm(
     }
     const required = args.filter((a) => !a.optional).length;
     if (passed.length < required) return `it passes ${passed.length} of the ${required} required args`;
-    return { text, name: name.toUpperCase(), args: passed.length };
+    return { text, index, name: name.toUpperCase(), args: passed.length };
   }
   return `not a form rvbbit reads (${READABLE})`;
 }

@@ -10,9 +10,9 @@ import { RvbbitError } from '../../base/errors.js';
 import { DUCKDB_FUNCTIONS } from '../../grammar/duckdb-functions.js';
 import { AGGREGATES, type AggregateDef, type OperatorDef } from '../../grammar/index.js';
 import { buildOperatorSet } from '../../grammar/operators.js';
-import type { SqlCallForm, SqlFunction, SqlFunctionArg } from '../cascade/cascade-types.js';
+import type { SqlFunction } from '../cascade/cascade-types.js';
 import { failWith, readCascadeDocument } from '../cascade/read-cascade.js';
-import { type FieldPath, formatPath, parseYamlSource, type YamlSource } from '../cascade/yaml-source.js';
+import { type FieldPath, formatPath, parseYamlSource } from '../cascade/yaml-source.js';
 
 const BUILT_IN_CALLS = new Set(AGGREGATES.map((a) => a.functionName));
 const BUILT_IN_CALL_NAMES = new Set(AGGREGATES.map((a) => a.name));
@@ -50,16 +50,11 @@ export function readOperatorFile(file: string, text: string): OperatorFile | und
     const { line, column } = source.positionOf(path);
     warnings.push(`${file}:${line}:${column}: ${formatPath(path)}: operator form "${form}" skipped: ${why}`);
   };
-  const written = sqlOperatorsOf(source);
-  const formPath = (text: string): FieldPath => [
-    'sql_function',
-    'operators',
-    Math.max(0, written.indexOf(text)),
-  ];
+  const formPath = (index: number): FieldPath => ['sql_function', 'operators', index];
   const operators = sql.operators.filter((form) => {
     if (form.keywords.length > 2) {
       skip(
-        formPath(form.text),
+        formPath(form.index),
         form.text,
         `${form.keywords.length} words; an operator is one word, optionally followed by one more`,
       );
@@ -68,23 +63,17 @@ export function readOperatorFile(file: string, text: string): OperatorFile | und
     const refusal = grammarRefusal([
       { word: form.keywords[0]!, functionName: sql.name, returns: sql.returns },
     ]);
-    if (refusal) skip(formPath(form.text), form.text, refusal);
+    if (refusal) skip(formPath(form.index), form.text, refusal);
     return !refusal;
   });
   const words = new Set(operators.map((o) => o.keywords[0]!));
   const calls = sql.calls.filter((form) => {
     const why = callRefusal(form.name, words);
-    if (why) skip(formPath(form.text), form.text, why);
+    if (why) skip(formPath(form.index), form.text, why);
     return !why;
   });
   const kept = { ...sql, operators, calls };
   return { sql: kept, warnings };
-}
-
-/** The operator forms as written, to place a warning on its form. */
-function sqlOperatorsOf(source: YamlSource): string[] {
-  const raw = (source.value as { sql_function?: { operators?: unknown } } | null)?.sql_function?.operators;
-  return Array.isArray(raw) ? raw.map((x) => String(x).trim()) : [];
 }
 
 /** Why a call name cannot be the grammar's, or undefined. */
@@ -101,7 +90,7 @@ export function declaredBy(sql: SqlFunction): Declared {
     name: sql.name,
     returns: sql.returns,
     forms: sql.operators.map((o) => o.keywords),
-    calls: callsOf(sql.name, sql.shape, sql.args, sql.returns, sql.calls),
+    calls: callsOf(sql),
   };
 }
 
@@ -147,18 +136,17 @@ function grammarRefusal(
  * taking from the required args to all of them. A dimension is called by its
  * name only; the built-in calls (LLM_SUMMARIZE, TOPICS …) are known already.
  */
-function callsOf(
-  name: string,
-  shape: string,
-  args: readonly SqlFunctionArg[],
-  returns: string,
-  forms: readonly SqlCallForm[],
-): AggregateDef[] {
+function callsOf(sql: SqlFunction): AggregateDef[] {
+  const { name, shape, args, returns } = sql;
   const required = Math.max(1, args.filter((a) => !a.optional).length);
-  const own = ownCalls(name, shape, required, Math.max(1, args.length), returns);
+  // The function's own infix words are read as the operator first: a call by that name would never be reached.
+  const words = new Set(sql.operators.map((o) => o.keywords[0]!));
+  const own = ownCalls(name, shape, required, Math.max(1, args.length), returns).filter(
+    (c) => !words.has(c.name),
+  );
   const byName = new Map(own.map((c) => [c.name, c]));
   if (shape !== 'dimension') {
-    for (const f of forms) {
+    for (const f of sql.calls) {
       const was = byName.get(f.name);
       byName.set(f.name, {
         name: f.name,

@@ -90,15 +90,23 @@ test('sql_function: scalar with operator forms, types upper-cased, cache default
     ],
     returns: 'BOOLEAN',
     operators: [
-      { text: '{{ text }} MEANS {{ criterion }}', left: 'text', keywords: ['MEANS'], right: 'criterion' },
+      {
+        text: '{{ text }} MEANS {{ criterion }}',
+        index: 0,
+        left: 'text',
+        keywords: ['MEANS'],
+        right: 'criterion',
+      },
       {
         text: '{{ text }}  matches  {{ criterion }}',
+        index: 1,
         left: 'text',
         keywords: ['MATCHES'],
         right: 'criterion',
       },
       {
         text: '{{text}} ALIGNS WITH {{criterion}}',
+        index: 2,
         left: 'text',
         keywords: ['ALIGNS', 'WITH'],
         right: 'criterion',

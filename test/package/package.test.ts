@@ -145,32 +145,33 @@ test('the installed bin runs a MAP on the simulator, workers loading the built J
   assert.is(r.out, 'id,product_name,brand\n1,Acme phone,Acme\n2,Sony radio,Sony\n');
 });
 
-test('the built, precompiled cascade validator reports every broken cascade exactly as the source does', () => {
-  // Both from the repository, so that both print the same relative paths.
+/** `rvbbit cascades validate <folder>` by the installed bin and from source, both run in the repository (same relative paths). */
+function validateBoth(folder: string): {
+  built: ReturnType<typeof spawnSync>;
+  source: ReturnType<typeof spawnSync>;
+} {
   const repo = fileURLToPath(new URL('../..', import.meta.url));
-  const args = ['cascades', 'validate', 'test/fixtures/cascades/broken'];
-  const built = spawnSync(pkg.bin, args, { cwd: repo, encoding: 'utf8' });
-  const source = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: repo,
-    encoding: 'utf8',
-  });
-  assert.is(built.status, 1, built.stderr);
-  assert.is(built.stdout.split('\n').filter((l) => l.startsWith('invalid ')).length, 37, built.stdout);
+  const args = ['cascades', 'validate', folder];
+  const run = (command: string, prefix: string[]) =>
+    spawnSync(command, [...prefix, ...args], { cwd: repo, encoding: 'utf8' });
+  return { built: run(pkg.bin, []), source: run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts']) };
+}
+
+const linesStarting = (out: unknown, word: string) =>
+  String(out)
+    .split('\n')
+    .filter((l) => l.startsWith(word)).length;
+
+test('the built, precompiled cascade validator reports every broken cascade exactly as the source does', () => {
+  const { built, source } = validateBoth('test/fixtures/cascades/broken');
+  assert.is(built.status, 1, String(built.stderr));
+  assert.is(linesStarting(built.stdout, 'invalid '), 37, String(built.stdout));
   assert.is(built.stdout, source.stdout);
   // The files that load with warnings (ignored keys, skipped forms) warn alike.
-  const warnedArgs = ['cascades', 'validate', 'test/fixtures/cascades/warned'];
-  const builtWarned = spawnSync(pkg.bin, warnedArgs, { cwd: repo, encoding: 'utf8' });
-  const sourceWarned = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...warnedArgs], {
-    cwd: repo,
-    encoding: 'utf8',
-  });
-  assert.is(builtWarned.status, 0, builtWarned.stderr);
-  assert.is(
-    builtWarned.stdout.split('\n').filter((l) => l.startsWith('warning ')).length,
-    5,
-    builtWarned.stdout,
-  );
-  assert.is(builtWarned.stdout, sourceWarned.stdout);
+  const warned = validateBoth('test/fixtures/cascades/warned');
+  assert.is(warned.built.status, 0, String(warned.built.stderr));
+  assert.is(linesStarting(warned.built.stdout, 'warning '), 5, String(warned.built.stdout));
+  assert.is(warned.built.stdout, warned.source.stdout);
 });
 
 test('the installed bin serves psql', async () => {

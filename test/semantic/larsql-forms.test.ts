@@ -5,12 +5,17 @@
  * default, a scalar function is called by its own name and by its call
  * forms, infix forms with a quoted right side work, and a form the grammar
  * cannot take is skipped with one warning naming file:line:col while the
- * file's other forms still work.
+ * file's other forms still work. Through the library, the CLI, and the
+ * server with node-postgres (extended protocol) and psql (simple).
  */
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine, type Engine } from '../../src/index.js';
+import { startServer } from '../../src/server/index.js';
+import { rvbbit } from '../cli/helpers.js';
+import { psql } from '../server/py-client.js';
 
 const LARSQL = fileURLToPath(new URL('../fixtures/larsql', import.meta.url));
 let engine: Engine;
@@ -70,6 +75,52 @@ test('a cascade whose template rvbbit cannot compile fails the statement using i
     (e: Error) => e.message,
   );
   assert.is(err, `${LARSQL}/tidy_single.cascade.yaml:46:7: cells[0].instructions: tag "set" not found`);
+});
+
+const CLEAN_ROW =
+  "SELECT CLEAN('Acme corp') AS a, 'x' CLEANED AS 'lower' AS c, clean_value('Acme corp', 'upper') AS b";
+const ANSWERS = {
+  a: 'Simulated answer: Clean this value in the plain style: Acme corp',
+  c: 'Simulated answer: Clean this value in the lower style: x',
+  b: 'Simulated answer: Clean this value in the upper style: Acme corp',
+};
+
+test('the CLI: the forms run on the built-in simulator, the warnings on stderr', async () => {
+  const r = await rvbbit(['query', '--cascades', LARSQL, '--format', 'json', CLEAN_ROW]);
+  assert.is(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out), [ANSWERS]);
+  assert.equal(
+    r.err.split('\n').filter((l) => l.startsWith('rvbbit: warning:')),
+    warnings.map((w) => `rvbbit: warning: ${w}`),
+  );
+});
+
+test('the server: node-postgres with a parameter (extended protocol) and psql (simple protocol)', async () => {
+  const server = await startServer({ engine, port: 0 });
+  try {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'larsql',
+      database: 'larsql',
+    });
+    await client.connect();
+    try {
+      const r = await client.query('SELECT CLEAN($1) AS a, CLEAN($1, $2) AS b', ['Acme corp', 'upper']);
+      assert.equal(r.rows, [{ a: ANSWERS.a, b: ANSWERS.b }]);
+    } finally {
+      await client.end();
+    }
+    const hasPsql = (await psql(server.port, ['--version']).catch(() => ({ code: 1 }))).code === 0;
+    if (!hasPsql && process.env.CI) assert.unreachable('psql is missing: .ci/run installs postgresql-client');
+    if (!hasPsql)
+      return console.warn('larsql-forms.test.ts: psql not installed, simple protocol not checked');
+    const r = await psql(server.port, ['-A', '-t', '-c', CLEAN_ROW]);
+    assert.is(r.code, 0, r.err);
+    assert.is(r.out, `${ANSWERS.a}|${ANSWERS.c}|${ANSWERS.b}\n`);
+  } finally {
+    await server.close();
+  }
 });
 
 test.run();
