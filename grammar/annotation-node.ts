@@ -25,6 +25,8 @@ export const ANNOTATION_KEYS = [
   'batch',
   'proxy',
   'embed_model',
+  // larsql's explicit spelling of a hint: `-- @ prompt: text` is the hint `text` (no Annotation of its own).
+  'prompt',
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
@@ -60,5 +62,6 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'proxy'; readonly value: ProxySpec }
     /** The embedding model of `~` prefilters, SIMILAR_TO and EMBED / VECTOR_SEARCH without a model. */
     | { readonly key: 'embed_model'; readonly value: string }
+    /** Free text, or the text of `-- @ prompt: …`: appended to every operator prompt. */
     | { readonly key: 'hint'; readonly value: string }
   );

@@ -108,6 +108,11 @@ function typed(
     }
     case 'proxy':
       return proxySpec(value, span, at);
+    case 'prompt':
+      // larsql's `-- @ prompt: text` says explicitly what free text says: a hint.
+      return value
+        ? { kind: 'Annotation', key: 'hint', value, span }
+        : bad('prompt needs the text to add to the prompts: -- @ prompt: …', at);
     case 'timeout': {
       const checked = checkOptionValue(key, value);
       if ('error' in checked) return bad(checked.error, at);
@@ -140,9 +145,14 @@ const bad = (message: string, offset: number): SemanticError => ({
 
 /** Canonical text of an annotation (what `format()` writes). */
 export function formatAnnotation(a: Annotation): string {
-  if (a.key === 'hint') return `-- @ ${a.value}`;
+  if (a.key === 'hint') return readsAsHint(a.value) ? `-- @ ${a.value}` : `-- @ prompt: ${a.value}`;
   if (a.key === 'parallel' && a.value === null) return '-- @ parallel';
   if (a.key === 'timeout') return `-- @ timeout: ${a.value.text}`;
   if (a.key === 'proxy') return `-- @ proxy: ${a.value.model} confidence ${a.value.confidence}`;
   return `-- @ ${a.key}: ${String(a.value)}`;
+}
+
+/** Whether `-- @ text` reads back as the hint `text`: not when it looks like a `key:` or is a bare key. */
+function readsAsHint(text: string): boolean {
+  return !KEYED.test(text) && !(ANNOTATION_KEYS as readonly string[]).includes(text.toLowerCase());
 }

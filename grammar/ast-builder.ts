@@ -101,6 +101,12 @@ class AstBuilder extends BaseVisitor {
       const message = 'result_column cannot be combined with AS (both name the result)';
       fail(cx, GrammarErrorCode.CONFLICTING_OPTION, message, resultColumn.span.start);
     }
+    const inferSchema = withClause?.options.find((o) => o.key === 'infer_schema');
+    if (inferSchema?.value === true && (output || resultColumn)) {
+      const named = output ? 'AS' : 'result_column';
+      const message = `infer_schema = TRUE cannot be combined with ${named} (both say what the result columns are)`;
+      fail(cx, GrammarErrorCode.CONFLICTING_OPTION, message, inferSchema.span.start);
+    }
     const end = (withClause ?? using).span.end;
     const span = cx.index.span(cx.base + cx.start, end);
     return {

@@ -5,7 +5,7 @@
  */
 import type { IToken, TokenType } from 'chevrotain';
 import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
-import { SQL_RESERVED } from './keywords.js';
+import { isRvbbitWord, SQL_RESERVED } from './keywords.js';
 import { rvbbitLexer } from './lexer.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
@@ -24,6 +24,7 @@ const VALUES: Readonly<Record<string, readonly string[]>> = {
   cache: ['TRUE', 'FALSE', "'1h'", "'1d'"],
   persist: ['TRUE', 'FALSE'],
   replace: ['TRUE', 'FALSE'],
+  infer_schema: ['TRUE', 'FALSE'],
 };
 
 /** Completions at `offset` (clamped into the text); never throws. */
@@ -63,8 +64,9 @@ function completions(ops: OperatorSet, text: string, at: number): Completion[] {
   let from = tokens.length;
   while (from > 0 && tokens[from - 1]!.type !== SqlTok.Semicolon) from--;
   const stmt = tokens.slice(from, partial ? -1 : undefined).filter((t) => t.type < SqlTok.LineComment);
+  const firstWord = stmt.length === 0 ? '' : text.slice(stmt[0]!.start, stmt[0]!.end).toUpperCase();
   const startsRvbbit =
-    stmt.length === 0 || /^(RVBBIT|EXPLAIN|CREATE)$/i.test(text.slice(stmt[0]!.start, stmt[0]!.end));
+    stmt.length === 0 || isRvbbitWord(firstWord) || firstWord === 'EXPLAIN' || firstWord === 'CREATE';
   if (!startsRvbbit) return filter(sqlCompletions(ops, text, stmt), partial);
   const begin = stmt[0]?.start ?? at;
   const end = partial ? last!.start : at;

@@ -74,6 +74,7 @@ function optionValue(o: WithOption): string {
       return quote(o.value.text);
     case 'persist':
     case 'replace':
+    case 'infer_schema':
       return o.value ? 'TRUE' : 'FALSE';
     case 'limit':
     case 'retries':

@@ -27,6 +27,8 @@ export interface Grammar {
   /** Highlighting tokens. */
   tokens(sql: string): HighlightToken[];
   readonly operators: readonly OperatorDef[];
+  /** Every function call the engine rewrites, built in and the catalog's, by upper-case name. */
+  readonly calls: ReadonlyMap<string, AggregateDef>;
 }
 
 /** Builds a grammar for an operator set; throws RvbbitError E_BAD_OPERATOR on a bad definition. */
@@ -38,5 +40,6 @@ export function createGrammar(options: GrammarOptions = {}): Grammar {
     complete: (sql, offset) => completeAt(ops, sql, offset),
     tokens: (sql) => highlightTokens(ops, sql),
     operators: ops.defs,
+    calls: ops.aggregates,
   };
 }

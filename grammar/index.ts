@@ -13,7 +13,7 @@ export type { Completion, CompletionKind } from './complete.js';
 export { GrammarErrorCode, type ParseError, toRvbbitError } from './errors.js';
 export { createGrammar, type Grammar, type GrammarOptions } from './grammar.js';
 export { type HighlightToken, TOKEN_CATEGORIES, type TokenCategory } from './highlight/tokens.js';
-export { HIGHLIGHT_KEYWORDS, LITERAL_WORDS, SQL_RESERVED } from './keywords.js';
+export { HIGHLIGHT_KEYWORDS, isRvbbitWord, LITERAL_WORDS, RVBBIT_WORDS, SQL_RESERVED } from './keywords.js';
 export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
 export type { ParseResult } from './parse.js';
 export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';

@@ -16,13 +16,24 @@ export const SQL_RESERVED: ReadonlySet<string> = new Set(
   ).split(' '),
 );
 
+/**
+ * The words a dialect statement starts with (`RVBBIT MAP …`, `EXPLAIN RVBBIT RUN …`,
+ * `CREATE TABLE t AS RVBBIT MAP …`): RVBBIT, and larsql's LARS as its synonym, so
+ * `LARS MAP …` is the same statement (docs/dialect.md "From larsql").
+ */
+export const RVBBIT_WORDS = ['RVBBIT', 'LARS'] as const;
+
+/** True for a word (upper-cased) that starts a dialect statement: RVBBIT or LARS. */
+export const isRvbbitWord = (upper: string): boolean => (RVBBIT_WORDS as readonly string[]).includes(upper);
+
 /** The dialect's own words: also refused as operator words. */
-export const DIALECT_WORDS: ReadonlySet<string> = new Set(
-  (
-    'RVBBIT MAP RUN ASYNC PARALLEL BATCH EXPLAIN FORMAT TEMP TEMPORARY RELEVANCE SEMANTIC ' +
+export const DIALECT_WORDS: ReadonlySet<string> = new Set([
+  ...RVBBIT_WORDS,
+  ...(
+    'MAP RUN ASYNC PARALLEL BATCH EXPLAIN FORMAT TEMP TEMPORARY RELEVANCE SEMANTIC ' +
     'LLM_SUMMARIZE LLM_SENTIMENT LLM_THEMES LLM_CLASSIFY LLM_AGG'
   ).split(' '),
-);
+]);
 
 /** Literal words: operands, not keywords, when looking for operator operands. */
 export const LITERAL_WORDS: ReadonlySet<string> = new Set(['TRUE', 'FALSE', 'NULL']);

@@ -52,7 +52,8 @@ export const AGGREGATES: readonly AggregateDef[] = [
   { name: 'SENTIMENT', functionName: 'sentiment', minArgs: 1, maxArgs: 1, returns: 'VARCHAR' },
   // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/semantic/embed-sql.ts).
   { name: 'EMBED', functionName: 'embed', minArgs: 1, maxArgs: 2, returns: 'FLOAT[]' },
-  { name: 'VECTOR_SEARCH', functionName: 'vector_search', minArgs: 4, maxArgs: 5, returns: 'TABLE' },
+  // (q, table, column, k [, 'model']), or larsql's (q, table.column, k): src/plan/embed-rewrite.ts tells them apart.
+  { name: 'VECTOR_SEARCH', functionName: 'vector_search', minArgs: 3, maxArgs: 5, returns: 'TABLE' },
 ];
 
 /** A checked operator set, keyed by upper-case word. */

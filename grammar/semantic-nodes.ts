@@ -25,8 +25,13 @@ export interface OperatorCall {
   readonly returns: string;
   readonly left: Operand;
   readonly right: Operand;
-  /** Span of the operator word(s), e.g. both words of `ALIGNS WITH`. */
+  /** Span of the operator word(s), e.g. both words of `ALIGNS WITH`, `NOT MEANS`, or `!~`. */
   readonly operatorSpan: Span;
+  /**
+   * larsql's negated forms, `a NOT MEANS b` and `a !~ b` (of `~`): the answer is
+   * NOT fn(a, b). Only an operator that returns BOOLEAN is negated (the grammar refuses the rest).
+   */
+  readonly negated: boolean;
   readonly clause: Clause;
   /** A comparison operator written right after (or right before) the expression, e.g. '>' in `a ABOUT b > 0.7`. */
   readonly comparison: string | null;

@@ -20,6 +20,7 @@ import type {
 import type { LineIndex } from './span.js';
 import { SqlTok, type SqlToken } from './sql-scan.js';
 import { TokenCursor } from './token-cursor.js';
+import { typeFamily } from './type-names.js';
 
 export interface SemanticError {
   readonly code: GrammarErrorCode;
@@ -85,7 +86,7 @@ function shapesOf(ops: OperatorSet): Set<number> {
 
 /**
  * False only when no token can start a construct (a word of a starting shape,
- * or `~`). A word with a non-ASCII letter counts as one: its upper case can
+ * `~` or `!~`). A word with a non-ASCII letter counts as one: its upper case can
  * be an operator of another length or first letter ('ı' → 'I', 'ﬆ' → 'ST').
  */
 function mayHaveCalls(text: string, toks: readonly SqlToken[], ops: OperatorSet): boolean {
@@ -94,10 +95,23 @@ function mayHaveCalls(text: string, toks: readonly SqlToken[], ops: OperatorSet)
     if (t.type === SqlTok.Word) {
       if (shapes.has(shape(t.end - t.start, text.charCodeAt(t.start)))) return true;
       for (let i = t.start; i < t.end; i++) if (text.charCodeAt(i) >= 128) return true;
-    } else if (t.type === SqlTok.Op && text.charCodeAt(t.start) === 126) return true;
+    } else if (t.type === SqlTok.Op && tildeOf(text, t) !== null) return true;
   }
   return false;
 }
+
+/**
+ * `~` (the semantic `~`) or `!~` (its negation, larsql's "not the same thing"),
+ * else null: `~~`, `~*`, `!~~` and the rest stay DuckDB's operators.
+ */
+function tildeOf(text: string, t: SqlToken): '~' | '!~' | null {
+  const length = t.end - t.start;
+  if (length === 1 && text.charCodeAt(t.start) === 126) return '~';
+  if (length === 2 && text.charCodeAt(t.start) === 33 && text.charCodeAt(t.start + 1) === 126) return '!~';
+  return null;
+}
+
+const returnsBoolean = (def: OperatorDef): boolean => typeFamily(def.returns) === 'boolean';
 
 class Finder extends TokenCursor {
   private readonly operators: OperatorCall[] = [];
@@ -124,9 +138,11 @@ class Finder extends TokenCursor {
       if (t.type === SqlTok.LParen) clauses.push(clauses[clauses.length - 1]!);
       else if (t.type === SqlTok.RParen) {
         if (clauses.length > 1) clauses.pop();
-      } else if (t.type === SqlTok.Op && t.end - t.start === 1 && this.text.charCodeAt(t.start) === 126) {
+      } else if (t.type === SqlTok.Op && tildeOf(this.text, t) !== null) {
+        // Without a `~` in the operator set, `~` and `!~` are DuckDB's regular-expression operators.
         const def = ops.byWord.get('~');
-        const err = def ? this.operator(k, def, clauses[clauses.length - 1]!) : null;
+        const bang = tildeOf(this.text, t) === '!~';
+        const err = def ? this.operator(k, def, clauses[clauses.length - 1]!, bang) : null;
         if (err) return err;
       } else if (
         t.type === SqlTok.Word &&
@@ -147,6 +163,14 @@ class Finder extends TokenCursor {
 
   private word(k: number, up: string, clause: Clause): SemanticError | null {
     const def = this.ops.byWord.get(up);
+    // A word that is both an infix operator and a call name (larsql's VALID: `x VALID 'email'` and
+    // `VALID(x, 'email')`) is the call where no left operand precedes it and a `(` follows.
+    const isCall =
+      def !== undefined &&
+      this.ops.aggregates.has(up) &&
+      this.isType(k + 1, SqlTok.LParen) &&
+      this.leftOperandEndingAt(k - 1) < 0;
+    if (isCall) return this.aggregate(k, up);
     if (def && !this.isType(k + 1, SqlTok.Dot)) return this.operator(k, def, clause);
     if (up === 'SEMANTIC' && this.wordAt(k + 1) === 'JOIN') {
       const t = this.toks[k]!;
@@ -160,11 +184,27 @@ class Finder extends TokenCursor {
     return null;
   }
 
-  private operator(k: number, def: OperatorDef, clause: Clause): SemanticError | null {
+  /** `bang`: the operator is `!~`, the negation of `~`. */
+  private operator(k: number, def: OperatorDef, clause: Clause, bang = false): SemanticError | null {
     const { toks } = this;
-    const opTok = toks[k]!;
+    // larsql's `a NOT MEANS b`: a NOT between the left operand and the word negates the operator.
+    const notBefore = !bang && this.wordAt(k - 1) === 'NOT' && this.leftOperandEndingAt(k - 2) >= 0;
+    const negated = bang || notBefore;
+    const opFirst = notBefore ? k - 1 : k;
+    const opTok = toks[opFirst]!;
+    const written = bang ? '!~' : notBefore ? `NOT ${def.word}` : def.word;
+    if (negated && !returnsBoolean(def)) {
+      // larsql read `a NOT ABOUT b` as `score <= 0.5`; here a score is compared as written.
+      const instead =
+        typeFamily(def.returns) === 'double' ? ` (compare its score instead: a ${def.word} b <= 0.5)` : '';
+      return {
+        code: GrammarErrorCode.NOT_BOOLEAN_OPERATOR,
+        message: `${written}: only an operator that returns BOOLEAN can be negated, and ${def.word} returns ${def.returns}${instead}`,
+        offset: opTok.start,
+      };
+    }
     const opLast = def.optionalWord && this.wordAt(k + 1) === def.optionalWord ? k + 1 : k;
-    const leftStart = this.callEnds.get(k - 1) ?? this.primaryBack(k - 1);
+    const leftStart = this.leftOperandEndingAt(opFirst - 1);
     const rightEnd = this.primaryFwd(opLast + 1);
     // A word with nothing on either side is an ordinary identifier (`SELECT about FROM t`).
     if (leftStart < 0 && rightEnd < 0 && def.word !== '~') return null;
@@ -172,14 +212,14 @@ class Finder extends TokenCursor {
     if (leftStart < 0)
       return {
         code: GrammarErrorCode.MISSING_OPERAND,
-        message: `${def.word} needs a left operand (${what})`,
+        message: `${written} needs a left operand (${what})`,
         offset: opTok.start,
       };
     if (rightEnd < 0) {
       const at = toks[opLast + 1]?.start ?? toks[opLast]!.end;
       return {
         code: GrammarErrorCode.MISSING_OPERAND,
-        message: `${def.word} needs a right operand (${what})`,
+        message: `${written} needs a right operand (${what})`,
         offset: at,
       };
     }
@@ -194,9 +234,10 @@ class Finder extends TokenCursor {
       operator: def.word,
       functionName: def.functionName,
       returns: def.returns,
-      left: this.operand(leftStart, k - 1),
+      left: this.operand(leftStart, opFirst - 1),
       right: this.operand(opLast + 1, rightEnd),
       operatorSpan: this.index.span(opTok.start, toks[opLast]!.end),
+      negated,
       clause,
       comparison,
       span: this.index.span(toks[leftStart]!.start, toks[rightEnd]!.end),
@@ -205,9 +246,14 @@ class Finder extends TokenCursor {
     return null;
   }
 
+  /** First token of the left operand ending at token `j` (a whole operator expression, left-associative), or -1. */
+  private leftOperandEndingAt(j: number): number {
+    return this.callEnds.get(j) ?? this.primaryBack(j);
+  }
+
   private relevanceOrder(k: number): SemanticError | null {
     const { toks } = this;
-    const leftStart = this.callEnds.get(k - 1) ?? this.primaryBack(k - 1);
+    const leftStart = this.leftOperandEndingAt(k - 1);
     const rightEnd = this.primaryFwd(k + 2);
     if (leftStart < 0 || rightEnd < 0) {
       const offset = leftStart < 0 ? toks[k]!.start : (toks[k + 2]?.start ?? toks[k + 1]!.end);
@@ -252,7 +298,10 @@ class Finder extends TokenCursor {
       }
     }
     if (args.length < def.minArgs || args.length > def.maxArgs) {
-      const want = def.minArgs === def.maxArgs ? `${def.minArgs}` : `${def.minArgs} or ${def.maxArgs}`;
+      const want =
+        def.minArgs === def.maxArgs
+          ? `${def.minArgs}`
+          : `${def.minArgs} ${def.maxArgs - def.minArgs === 1 ? 'or' : 'to'} ${def.maxArgs}`;
       const message = `${name} takes ${want} argument${def.maxArgs > 1 ? 's' : ''}, got ${args.length}`;
       return { code: GrammarErrorCode.BAD_AGGREGATE_ARGS, message, offset: this.toks[k]!.start };
     }

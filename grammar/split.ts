@@ -4,6 +4,7 @@
  * depth: DuckDB has no `;` inside parentheses outside strings, and cutting
  * there keeps one broken statement from swallowing the next.
  */
+import { isRvbbitWord } from './keywords.js';
 import { SqlTok, type SqlToken } from './sql-scan.js';
 
 export interface StatementChunk {
@@ -44,22 +45,26 @@ function chunk(leading: SqlToken[], sig: SqlToken[]): StatementChunk {
   return { leading, tokens: sig, start: sig[0]!.start, end: sig[sig.length - 1]!.end };
 }
 
-/** True when the statement is RVBBIT dialect (MAP/RUN, EXPLAIN of one, CREATE TABLE … AS RVBBIT). */
+/**
+ * True when the statement is RVBBIT dialect (MAP/RUN, EXPLAIN of one, CREATE
+ * TABLE … AS RVBBIT), RVBBIT written either way (`RVBBIT` or larsql's `LARS`).
+ */
 export function isRvbbitStatement(text: string, toks: readonly SqlToken[]): boolean {
+  const rvbbitAt = (i: number) => isRvbbitWord(word(text, toks, i));
   const first = word(text, toks, 0);
-  if (first === 'RVBBIT') return true;
+  if (rvbbitAt(0)) return true;
   if (first === 'EXPLAIN') {
-    if (word(text, toks, 1) === 'RVBBIT') return true;
+    if (rvbbitAt(1)) return true;
     if (toks[1]?.type !== SqlTok.LParen) return false;
     for (let i = 2; i < toks.length && i < 12; i++) {
-      if (toks[i]!.type === SqlTok.RParen) return word(text, toks, i + 1) === 'RVBBIT';
+      if (toks[i]!.type === SqlTok.RParen) return rvbbitAt(i + 1);
     }
     return false;
   }
   if (first === 'CREATE') {
     for (let i = 1; i < toks.length && i < 12; i++) {
       if (toks[i]!.type === SqlTok.LParen) return false;
-      if (word(text, toks, i) === 'AS') return word(text, toks, i + 1) === 'RVBBIT';
+      if (word(text, toks, i) === 'AS') return rvbbitAt(i + 1);
     }
   }
   return false;

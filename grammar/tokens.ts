@@ -5,6 +5,7 @@
  * @see ../docs/dialect.md §1
  */
 import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { RVBBIT_WORDS } from './keywords.js';
 import { matchParen } from './sql-balance.js';
 import { blockCommentEnd } from './sql-chars.js';
 import { TYPE_NAMES } from './type-names.js';
@@ -47,18 +48,24 @@ export const QuotedIdentifier = createToken({
   line_breaks: true,
 });
 
-function keyword(word: string, categories: TokenType[] = [Name]): TokenType {
+/** A keyword token named and labelled by `word`, matching any of its `spellings` (case-insensitive). */
+function keyword(
+  word: string,
+  categories: TokenType[] = [Name],
+  spellings: readonly string[] = [word],
+): TokenType {
   const type = createToken({
     name: word.charAt(0) + word.slice(1).toLowerCase(),
     label: word,
-    pattern: new RegExp(`${word}(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'i'),
+    pattern: new RegExp(`(?:${spellings.join('|')})(?![A-Za-z0-9_$\\u0080-\\uffff])`, 'i'),
     longer_alt: Identifier,
     categories,
   });
   return type;
 }
 
-export const Rvbbit = keyword('RVBBIT');
+/** RVBBIT, or larsql's LARS: one token, so every rule that takes RVBBIT takes LARS, and messages say RVBBIT. */
+export const Rvbbit = keyword('RVBBIT', [Name], RVBBIT_WORDS);
 export const MapKw = keyword('MAP');
 export const Run = keyword('RUN');
 export const Async = keyword('ASYNC');

@@ -11,6 +11,7 @@ export const WITH_KEYS = [
   'persist',
   'replace',
   'result_column',
+  'infer_schema',
   'dedupe_by',
   'limit',
   'cache',
@@ -24,7 +25,12 @@ export const WITH_KEYS = [
 export type WithKey = (typeof WITH_KEYS)[number];
 
 /** Keys that only make sense for MAP. */
-export const MAP_ONLY_KEYS: ReadonlySet<WithKey> = new Set(['result_column', 'dedupe_by', 'on_error']);
+export const MAP_ONLY_KEYS: ReadonlySet<WithKey> = new Set([
+  'result_column',
+  'infer_schema',
+  'dedupe_by',
+  'on_error',
+]);
 /** Keys that only make sense for RUN (its input table's lifetime). */
 export const RUN_ONLY_KEYS: ReadonlySet<WithKey> = new Set(['persist', 'replace']);
 export const RUN_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !MAP_ONLY_KEYS.has(k));
@@ -56,6 +62,8 @@ export interface WithOptionValues {
   /** RUN: an existing as_table is replaced (otherwise RUN_TABLE_EXISTS). */
   readonly replace: boolean;
   readonly result_column: string;
+  /** MAP without AS: typed result columns from the cascade's output_schema (larsql's option). */
+  readonly infer_schema: boolean;
   readonly dedupe_by: string;
   readonly limit: number;
   readonly cache: CacheSetting;
@@ -111,6 +119,7 @@ export function checkOptionValue(key: WithKey, v: LiteralValue): { value: unknow
       return typeof v === 'string' && v.trim() !== '' ? { value: v } : bad(key, v, 'a non-empty string');
     case 'persist':
     case 'replace':
+    case 'infer_schema':
       return typeof v === 'boolean' ? { value: v } : bad(key, v, 'TRUE or FALSE');
     case 'limit':
       return typeof v === 'number' && Number.isInteger(v) && v >= 0

@@ -137,10 +137,15 @@ const sqlFunction = {
     test_cases: {
       type: 'array',
       'x-expect': 'a list of { sql, expect }',
+      // A case without sql is skipped when the tests run, not a reason to refuse the operator.
       items: {
         type: 'object',
-        required: ['sql'],
-        properties: { sql: { type: 'string', minLength: 1 }, expect: {}, description: { type: 'string' } },
+        properties: {
+          sql: { type: 'string' },
+          expect: {},
+          description: { type: 'string' },
+          skip: { type: 'boolean' },
+        },
       },
     },
     // larsql's metadata, kept and not acted on (docs/cascades.md "Files from larsql").
@@ -171,5 +176,7 @@ export const cascadeSchema = {
     sql_function: sqlFunction,
     /** larsql: an operator that is no user-facing cascade; kept, shown by `cascades list`. */
     internal: { type: 'boolean' },
+    /** The template language; absent: detected (template-engine.ts). */
+    template_engine: { enum: ['liquid', 'jinja'], 'x-expect': 'liquid or jinja' },
   },
 } as const;

@@ -32,6 +32,8 @@ export interface LlmCell {
   /** Position in `cells` (0-based). */
   readonly index: number;
   readonly instructions: string;
+  /** Where the instructions start in the cascade file (a render error names file:line:col). */
+  readonly instructionsAt?: { readonly line: number; readonly column: number; readonly block: boolean };
   readonly model?: string;
   readonly outputSchema?: Readonly<Record<string, unknown>>;
   readonly rules: CellRules;
@@ -57,6 +59,8 @@ export interface SqlFunctionArg {
   readonly optional: boolean;
   readonly default?: unknown;
   readonly description?: string;
+  /** larsql's `role` (`dimension_source`: the arg a dimension labels). */
+  readonly role?: string;
 }
 
 /** A function-call form `NAME({{ a }}, '{{ b }}')`: the function called by another name, its args in order. */
@@ -71,11 +75,17 @@ export interface SqlCallForm {
   readonly args: number;
 }
 
-/** larsql's `test_cases`: a statement and what its one value should be (`rvbbit cascades test`). */
+/**
+ * larsql's `test_cases`: a statement and what its one value should be
+ * (`rvbbit cascades test`; sql-test-expect.ts reads `expect`).
+ */
 export interface SqlTestCase {
-  readonly sql: string;
+  /** Absent or blank: the case is listed as skipped, not run. */
+  readonly sql?: string;
   readonly expect: unknown;
   readonly description?: string;
+  /** larsql's `skip: true`: listed as skipped, not run. */
+  readonly skip?: boolean;
 }
 
 /** An infix form `{{ left }} KEYWORD {{ right }}` that the grammar rewrites to the function. */
@@ -91,6 +101,15 @@ export interface SqlOperatorForm {
 }
 
 export interface SqlDimension {
+  /**
+   * assign: each distinct value is given one of the labels (fixed or
+   * discovered), packed per prompt. mapping (larsql's): one call sees every
+   * distinct value (`texts`, with the other args by name) and answers
+   * `{mapping: {"<index>": label}}`.
+   */
+  readonly mode: 'assign' | 'mapping';
+  /** The arg whose values are labelled: the one with `role: dimension_source`, else the first. */
+  readonly source: string;
   /** Fixed labels (SENTIMENT); otherwise discovered. */
   readonly labels?: readonly string[];
   /** The discovery cascade, as written (relative to the cascade file): inputs texts, n → a list of labels. */
@@ -139,6 +158,8 @@ export interface Cascade {
   readonly contentHash: string;
   /** larsql's `internal: true`: an operator's cascade, not one a user runs on its own. */
   readonly internal?: boolean;
+  /** The language of its templates: `template_engine`, else detected (template-engine.ts). */
+  readonly templateEngine?: 'liquid' | 'jinja';
   /** Notes from loading that are not errors (legacy key names, ignored keys, skipped operator forms), `line:col: path: what`. */
   readonly loadWarnings: readonly string[];
 }

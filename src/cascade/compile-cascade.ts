@@ -23,6 +23,8 @@ export interface CompiledCell {
   readonly validate?: OutputValidator;
   /** An output_schema with `enum` templates: its schema and validator are made per run (enum-template.ts). */
   readonly templated?: TemplatedSchema;
+  /** Where the instructions start in the file (set when compiled from the file). */
+  readonly instructionsAt?: TemplateOrigin;
 }
 
 export interface CompiledCascade {
@@ -48,7 +50,7 @@ export function compiledOf(cascade: Cascade): CompiledCascade {
 }
 
 export function compileCascade(
-  cascade: Pick<Cascade, 'cells'>,
+  cascade: Pick<Cascade, 'cells' | 'templateEngine'>,
   source: YamlSource | undefined,
   cellsKey: string,
   problems: CascadeProblem[],
@@ -57,7 +59,7 @@ export function compileCascade(
 ): CompiledCascade {
   const template = (path: FieldPath, src: string): CompiledTemplate | undefined => {
     try {
-      return compileTemplate(src);
+      return compileTemplate(src, cascade.templateEngine);
     } catch (err) {
       if (!(err instanceof TemplateSyntaxError)) throw err;
       const at = source ? templatePosition(source, text, path, err) : { line: 1, column: 1 };
@@ -95,7 +97,9 @@ export function compileCascade(
       }
     }
     const takesKey = source ? takesKeyOf(source, at) : 'takes';
+    const instructionsAt = source && templateOrigin(source, text, [...at, 'instructions']);
     return {
+      ...(instructionsAt ? { instructionsAt } : {}),
       instructions: template([...at, 'instructions'], cell.instructions),
       ...(cell.takes?.evaluatorInstructions !== undefined
         ? {
@@ -138,15 +142,22 @@ function inputTree(
   return { kind: 'value', value };
 }
 
-/** Maps a position inside a template string to the YAML file, exactly for block and one-line scalars. */
-function templatePosition(
-  source: YamlSource,
-  text: string,
-  path: FieldPath,
-  err: TemplateSyntaxError,
-): Position {
+/**
+ * Where a template string starts in its file: enough to place a line:column
+ * inside the template in the file, exactly for block and one-line scalars.
+ * Kept on the cell (plain data) so a render error in a worker names the file.
+ */
+export interface TemplateOrigin {
+  /** Block scalar: the line of its `|` or `>`; flow scalar: its first line. */
+  readonly line: number;
+  /** Block scalar: the content's indent; flow scalar: the column of its first character. */
+  readonly column: number;
+  readonly block: boolean;
+}
+
+function templateOrigin(source: YamlSource, text: string, path: FieldPath): TemplateOrigin | undefined {
   const scalar = source.scalarAt(path);
-  if (!scalar?.range) return source.positionOf(path);
+  if (!scalar?.range) return undefined;
   const start = source.linePos(scalar.range[0]);
   if (scalar.type === 'BLOCK_LITERAL' || scalar.type === 'BLOCK_FOLDED') {
     const lines = text.split(/\r?\n/);
@@ -158,9 +169,25 @@ function templatePosition(
         break;
       }
     }
-    return { line: start.line + err.line, column: indent + err.column };
+    return { line: start.line, column: indent, block: true };
   }
   const quote = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE' ? 1 : 0;
-  if (err.line === 1) return { line: start.line, column: start.column + quote + err.column - 1 };
-  return { line: start.line + err.line - 1, column: err.column };
+  return { line: start.line, column: start.column + quote, block: false };
+}
+
+/** A line:column inside a template (1-based), in its file. */
+export function placeInFile(origin: TemplateOrigin, line: number, column: number): Position {
+  if (origin.block) return { line: origin.line + line, column: origin.column + column };
+  if (line === 1) return { line: origin.line, column: origin.column + column - 1 };
+  return { line: origin.line + line - 1, column };
+}
+
+function templatePosition(
+  source: YamlSource,
+  text: string,
+  path: FieldPath,
+  err: TemplateSyntaxError,
+): Position {
+  const origin = templateOrigin(source, text, path);
+  return origin ? placeInFile(origin, err.line, err.column) : source.positionOf(path);
 }

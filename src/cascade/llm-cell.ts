@@ -9,8 +9,9 @@ import { countedSchema } from './batch-schema.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
-import type { CompiledCell } from './compile-cascade.js';
+import { type CompiledCell, placeInFile } from './compile-cascade.js';
 import { CONFIDENCE_LINE, confidenceSchema } from './confidence.js';
+import { JinjaRenderError } from './jinja-templates.js';
 import { callModel } from './model-call.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
 import { packedPrompt, packedSchema } from './packed-prompt.js';
@@ -143,6 +144,12 @@ function render(
     }
     return renderTemplate(compiled.instructions!, session.scope(state), warn) + tail;
   } catch (err) {
+    // A Jinja render error knows its line:column in the template; the cell knows where that starts in the file.
+    if (err instanceof JinjaRenderError && cell.instructionsAt && session.cascade.file) {
+      const at = placeInFile(cell.instructionsAt, err.line, err.column);
+      const where = `${session.cascade.file}:${at.line}:${at.column}: cells[${cell.index}].instructions`;
+      throw new CellFailure(CascadeErrorCode.Template, `${where}: ${err.what}`);
+    }
     throw new CellFailure(CascadeErrorCode.Template, `instructions: ${(err as Error).message}`);
   }
 }

@@ -68,7 +68,12 @@ function parseCascade(text: string, file: string, contentHash: string): Cascade 
   const cellsKey = 'phases' in raw && !('cells' in raw) ? 'phases' : 'cells';
   const compiled = compileCascade(data, source, cellsKey, problems, text, file);
   if (problems.length > 0) failWith(problems);
-  const cascade = deepFreeze({ ...data, file, contentHash }) as Cascade;
+  // Where each cell's instructions start goes with the cell (plain data), for render errors in workers.
+  const cells = data.cells.map((cell, i) => {
+    const at = compiled.cells[i]?.instructionsAt;
+    return at && cell.kind === 'llm' ? { ...cell, instructionsAt: at } : cell;
+  });
+  const cascade = deepFreeze({ ...data, cells, file, contentHash }) as Cascade;
   attachCompiled(cascade, compiled);
   return cascade;
 }

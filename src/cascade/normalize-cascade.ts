@@ -7,6 +7,7 @@ import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
 import type { Cascade, Cell, CellTakes, ToolName } from './cascade-types.js';
 import { TOOL_NAMES } from './cascade-types.js';
 import { normalizeSqlFunction } from './normalize-sql-function.js';
+import { templateEngineOf } from './template-engine.js';
 import { type FieldPath, formatPath, type Problem, type YamlSource } from './yaml-source.js';
 
 type Raw = Record<string, unknown>;
@@ -27,6 +28,11 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
   const problem = (path: FieldPath, what: string, atKey = false): void => {
     const at = atKey ? source.keyPositionOf(path) : source.positionOf(path);
     problems.push({ code: CascadeErrorCode.Schema, file, ...at, path: formatPath(path), what });
+  };
+
+  const warn = (path: FieldPath, what: string): void => {
+    const at = source.positionOf(path);
+    warnings.push(`${at.line}:${at.column}: ${formatPath(path)}: ${what}`);
   };
 
   let cellsKey: 'cells' | 'phases' = 'cells';
@@ -50,7 +56,13 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
     } else {
       firstByName.set(c.name, index);
     }
-    const toolKeys = TOOL_KEYS.filter((k) => k in c);
+    const hasInstructions = 'instructions' in c;
+    // Beside instructions, larsql's tackle/traits/skills list the tools the model may call: kept as
+    // a warning, not acted on (rvbbit's model calls carry no tools); without instructions they name the cell's tool.
+    const modelTools = hasInstructions ? TOOL_KEYS.filter((k) => k !== 'tool' && k in c) : [];
+    for (const k of modelTools)
+      warn([...at, k], 'tools the model may call are not supported: the cell runs without them');
+    const toolKeys = TOOL_KEYS.filter((k) => k in c && !modelTools.includes(k));
     const takesKeys = TAKES_KEYS.filter((k) => k in c);
     if (toolKeys.length > 1)
       problem([...at, toolKeys[1]!], `use one of ${TOOL_KEYS.join(', ')}, not several`, true);
@@ -60,7 +72,6 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
     for (const k of [...toolKeys, ...takesKeys]) {
       if (k !== 'tool' && k !== 'takes') warnings.push(`${formatPath([...at, k])} is a legacy name`);
     }
-    const hasInstructions = 'instructions' in c;
     if (toolKeys.length > 0 && hasInstructions) {
       problem(at, 'a cell has "instructions" or "tool", not both');
       return;
@@ -123,10 +134,6 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
     });
   });
 
-  const warn = (path: FieldPath, what: string): void => {
-    const at = source.positionOf(path);
-    warnings.push(`${at.line}:${at.column}: ${formatPath(path)}: ${what}`);
-  };
   const sqlFunction = raw['sql_function']
     ? normalizeSqlFunction(raw['sql_function'] as Raw, problem, warn)
     : undefined;
@@ -138,6 +145,7 @@ export function normalizeCascade(raw: Raw, source: YamlSource, file: string): No
     ...(raw['model'] !== undefined ? { model: raw['model'] as string } : {}),
     ...(sqlFunction ? { sqlFunction } : {}),
     ...(raw['internal'] === true ? { internal: true } : {}),
+    templateEngine: templateEngineOf(raw, rawCells),
     loadWarnings: warnings,
   };
   return { cascade, problems };

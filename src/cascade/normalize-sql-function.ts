@@ -46,6 +46,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
       optional,
       ...(a['default'] !== undefined && a['default'] !== null ? { default: a['default'] } : {}),
       ...(typeof a['description'] === 'string' ? { description: a['description'] } : {}),
+      ...(typeof a['role'] === 'string' ? { role: a['role'] } : {}),
     };
   });
   // Only trailing args can be left out of a call: an optional one before a required one is required.
@@ -89,6 +90,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
         sql: t['sql'] as string,
         expect: t['expect'] ?? null,
         ...(typeof t['description'] === 'string' ? { description: t['description'] } : {}),
+        ...(t['skip'] === true ? { skip: true } : {}),
       }),
     ),
     cache: (raw['cache'] as boolean | undefined) ?? true,
@@ -131,7 +133,10 @@ function readForm(
   return `not a form rvbbit reads (${READABLE})`;
 }
 
-/** A dimension: VARCHAR in, VARCHAR out, and either fixed labels or a discovery cascade. */
+/**
+ * A dimension: VARCHAR in, VARCHAR out, labels fixed, discovered, or (larsql's
+ * `mode: mapping`, its default when neither is given) mapped in one call.
+ */
 function readDimension(
   raw: Raw,
   args: readonly SqlFunctionArg[],
@@ -142,18 +147,30 @@ function readDimension(
   if (typeFamily(returns) !== 'text') {
     problem([...base, 'returns'], 'a dimension returns VARCHAR (the label)');
   }
-  if (typeFamily(args[0]?.type ?? '') !== 'text') {
-    problem([...base, 'args', 0, 'type'], "a dimension's first argument is the VARCHAR value it labels");
+  const sources = args.flatMap((a, i) => (a.role === 'dimension_source' ? [i] : []));
+  if (sources.length > 1) {
+    problem([...base, 'args', sources[1]!, 'role'], 'a dimension labels one arg: one role: dimension_source');
+  }
+  const at = sources[0] ?? 0;
+  if (typeFamily(args[at]?.type ?? '') !== 'text') {
+    problem([...base, 'args', at, 'type'], 'the arg a dimension labels is a VARCHAR');
   }
   const labels = raw['labels'] as string[] | undefined;
   const discover = raw['discover'] as string | undefined;
-  if ((labels === undefined) === (discover === undefined)) {
-    problem(
-      base,
-      'a dimension needs either labels (fixed) or discover (a cascade that finds them), not both',
-    );
+  const mode = raw['mode'] as string | undefined;
+  if (labels !== undefined && discover !== undefined) {
+    problem(base, 'a dimension has labels (fixed) or discover (a cascade that finds them), not both');
+  }
+  if (mode !== undefined && mode !== 'mapping') {
+    problem([...base, 'mode'], `a dimension's mode is "mapping" or absent (got "${mode}")`);
+  }
+  const mapping = labels === undefined && discover === undefined;
+  if (mode === 'mapping' && !mapping) {
+    problem([...base, 'mode'], 'mode: mapping finds its labels in one call: it takes no labels or discover');
   }
   return {
+    mode: mapping ? 'mapping' : 'assign',
+    source: args[at]?.name ?? 'text',
     ...(labels ? { labels } : {}),
     ...(discover ? { discover } : {}),
     sample: (raw['sample'] as number | undefined) ?? 40,

@@ -1,10 +1,19 @@
 /**
- * Sandboxed Liquid templates: no file system, no includes, no environment,
- * own properties only, unknown filters are parse errors. A template is parsed
- * once (at load) and rendered many times; a missing variable renders empty and
- * is reported through `warn`.
+ * Cascade templates, parsed once (at load) and rendered many times. Liquid is
+ * rvbbit's own: sandboxed (no file system, no includes, no environment, own
+ * properties only), unknown filters are parse errors, and a missing variable
+ * renders empty and is reported through `warn`. Jinja is larsql's (see
+ * jinja-templates.ts; a missing variable is an error). Which one a cascade uses
+ * is its `template_engine` (template-engine.ts).
  */
 import { Context, Liquid, Output, Tag, type Template, toValueSync, Value } from 'liquidjs';
+import {
+  compileJinja,
+  evaluateJinja,
+  JinjaSyntaxError,
+  type JinjaTemplate,
+  renderJinja,
+} from './jinja-templates.js';
 import { type FastTemplate, fastTemplate, renderFast } from './template-fast.js';
 
 /** Where a template failed to parse, inside the template (1-based). */
@@ -19,9 +28,15 @@ export class TemplateSyntaxError extends Error {
   }
 }
 
+export type TemplateEngine = 'liquid' | 'jinja';
+
 export interface CompiledTemplate {
   readonly source: string;
+  readonly engine: TemplateEngine;
+  /** Liquid's parse (empty for Jinja). */
   readonly templates: readonly Template[];
+  /** Jinja's parse. */
+  readonly jinja?: JinjaTemplate;
   /** Set when the whole template is one `{{ expression }}`: evaluates to data, not text. */
   readonly expression?: Value;
   /** Where that expression's `{{` is, for warnings. */
@@ -132,9 +147,26 @@ const compiledBySource = new Map<string, CompiledTemplate>();
 const MAX_CACHED = 4096;
 
 /** Parses once; throws TemplateSyntaxError with the position inside the template. */
-export function compileTemplate(source: string): CompiledTemplate {
-  const cached = compiledBySource.get(source);
+export function compileTemplate(source: string, engine: TemplateEngine = 'liquid'): CompiledTemplate {
+  const key = `${engine}:${source}`;
+  const cached = compiledBySource.get(key);
   if (cached) return cached;
+  const compiled = engine === 'jinja' ? compileJinjaTemplate(source) : compileLiquid(source);
+  if (compiledBySource.size >= MAX_CACHED) compiledBySource.delete(compiledBySource.keys().next().value!);
+  compiledBySource.set(key, compiled);
+  return compiled;
+}
+
+function compileJinjaTemplate(source: string): CompiledTemplate {
+  try {
+    return Object.freeze({ source, engine: 'jinja', templates: [], jinja: compileJinja(source) });
+  } catch (err) {
+    if (!(err instanceof JinjaSyntaxError)) throw err;
+    throw new TemplateSyntaxError(err.at.what, err.at.line, err.at.column);
+  }
+}
+
+function compileLiquid(source: string): CompiledTemplate {
   let templates: Template[];
   try {
     templates = liquid.parse(source);
@@ -155,10 +187,7 @@ export function compileTemplate(source: string): CompiledTemplate {
     }
   }
   const fast = fastTemplate(templates);
-  const compiled: CompiledTemplate = Object.freeze({ source, templates, expression, expressionAt, fast });
-  if (compiledBySource.size >= MAX_CACHED) compiledBySource.delete(compiledBySource.keys().next().value!);
-  compiledBySource.set(source, compiled);
-  return compiled;
+  return Object.freeze({ source, engine: 'liquid', templates, expression, expressionAt, fast });
 }
 
 /** The text of a plain-text template piece; undefined for tags and outputs. */
@@ -193,6 +222,7 @@ function withMissingReported<T>(
 
 /** Renders to text. Throws only for render failures (a filter error, a render limit). */
 export function renderTemplate(t: CompiledTemplate, scope: TemplateScope, warn: Warn): string {
+  if (t.jinja) return renderJinja(t.jinja, scope);
   const quick = t.fast ? renderFast(t.fast, scope, liquid) : undefined;
   if (quick !== undefined) return quick;
   return withMissingReported(scope, warn, (ctx) => String(liquid.renderSync(t.templates as Template[], ctx)));
@@ -203,6 +233,7 @@ export function renderTemplate(t: CompiledTemplate, scope: TemplateScope, warn: 
  * gives the expression's value with its type (a list stays a list).
  */
 export function evaluateTemplate(t: CompiledTemplate, scope: TemplateScope, warn: Warn): unknown {
+  if (t.jinja) return evaluateJinja(t.jinja, scope);
   const expression = t.expression;
   if (!expression) return renderTemplate(t, scope, warn);
   const value = withMissingReported(

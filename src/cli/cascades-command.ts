@@ -1,12 +1,15 @@
 /**
- * `rvbbit cascades list [dir]` and `rvbbit cascades validate [dir|file]`:
- * every *.yaml under the folder (default: ./cascades and the shipped ones),
- * loaded and checked as the engine would; validate exits 1 on any problem.
+ * `rvbbit cascades list [dir]`, `rvbbit cascades validate [dir|file]` and
+ * `rvbbit cascades test [dir|file]`: every *.yaml under the folder (default:
+ * ./cascades and the shipped ones), loaded and checked as the engine would;
+ * validate exits 1 on any problem, test (cascade-tests.ts) on any failed case.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
+import type { SqlFunction } from '../cascade/cascade-types.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
+import { addEngineFlags, type EngineFlags } from './engine-flags.js';
 
 /** Cascade files under `path` (or `path` itself), sorted. */
 function cascadeFiles(path: string): string[] {
@@ -30,6 +33,8 @@ interface Checked {
   /** `line:col: path: what`: keys ignored, operator forms skipped. */
   readonly warnings: readonly string[];
   readonly internal?: boolean;
+  readonly sqlFunction?: SqlFunction;
+  readonly templateEngine?: 'liquid' | 'jinja';
 }
 
 async function check(file: string): Promise<Checked> {
@@ -45,7 +50,10 @@ async function check(file: string): Promise<Checked> {
     const c = await loadCascade(file);
     // An operator's words as the engine checks them at start (a SQL keyword, three words, a DuckDB function).
     const op = c.sqlFunction ? readOperatorFile(file, readFileSync(file, 'utf8')) : undefined;
-    const warnings = op ? op.warnings.map((w) => w.slice(file.length + 1)) : c.loadWarnings;
+    // The file's own notes (keys ignored, model tools dropped) and its operator's (forms skipped), each once.
+    const warnings = [
+      ...new Set([...c.loadWarnings, ...(op?.warnings ?? []).map((w) => w.slice(file.length + 1))]),
+    ];
     return {
       file,
       id: c.cascadeId,
@@ -54,6 +62,8 @@ async function check(file: string): Promise<Checked> {
       problems: [],
       warnings,
       ...(c.internal ? { internal: true } : {}),
+      ...(c.sqlFunction ? { sqlFunction: c.sqlFunction } : {}),
+      ...(c.templateEngine ? { templateEngine: c.templateEngine } : {}),
     };
   } catch (err) {
     const d = err instanceof RvbbitError ? err.detail : {};
@@ -92,7 +102,7 @@ async function checkAll(dir: string | undefined): Promise<Checked[] | undefined>
 }
 
 export function registerCascades(program: Command): void {
-  const cascades = program.command('cascades').description('list or validate cascade files');
+  const cascades = program.command('cascades').description('list, validate or test cascade files');
   cascades
     .command('list')
     .description('list the cascades in a folder (default: ./cascades and the shipped ones)')
@@ -103,17 +113,25 @@ export function registerCascades(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const rows = all.map((c) => ({
-        file: relative(process.cwd(), c.file) || c.file,
-        cascade_id: c.id ?? '(invalid)',
-        cells: c.cells ?? null,
-        description: (c.description ?? c.problems[0] ?? '').slice(0, 60),
-      }));
+      const rows = all.map((c) => {
+        const fn = c.sqlFunction;
+        return {
+          file: relative(process.cwd(), c.file) || c.file,
+          cascade_id: c.id ?? '(invalid)',
+          cells: c.cells ?? null,
+          // An operator: its function, shape and larsql's `internal` mark.
+          function: fn ? `${fn.name} (${fn.shape}${c.internal ? ', internal' : ''})` : '',
+          templates: c.templateEngine ?? '',
+          description: (fn?.description ?? c.description ?? c.problems[0] ?? '').trim().slice(0, 60),
+        };
+      });
       const { renderResult } = await import('../output/render-result.js');
       const columns = [
         { name: 'file', type: 'VARCHAR' },
         { name: 'cascade_id', type: 'VARCHAR' },
         { name: 'cells', type: 'INTEGER' },
+        { name: 'function', type: 'VARCHAR' },
+        { name: 'templates', type: 'VARCHAR' },
         { name: 'description', type: 'VARCHAR' },
       ];
       process.stdout.write(renderResult({ columns, rows }, 'table').replace(/\(\d+ rows?\)\n$/, ''));
@@ -142,4 +160,52 @@ export function registerCascades(program: Command): void {
       process.stdout.write(`${all.length - bad} valid, ${bad} invalid\n`);
       process.exitCode = bad > 0 ? 1 : 0;
     });
+  const test = cascades
+    .command('test')
+    .description("run the operators' sql_function.test_cases (larsql's format); exit 1 if any fails")
+    .argument('[dir]', 'folder or file')
+    .option('--filter <text>', "only the cases whose function's or file's name contains this (any case)")
+    .addHelpText(
+      'after',
+      `
+Each case's SQL runs on an engine that has the folder's operators (on the
+simulator unless a provider is configured); the first column of its first row
+is checked against expect: a literal, or {type: contains | regex | range |
+one_of | json_contains, …} (docs/cascades.md "Testing operators"). Prints
+PASS, FAIL or SKIP, the file, the function, the description and the SQL, a
+failure's reason under it, then "N passed, M failed, K skipped". A file that
+does not load is a failure; a case with skip: true or without sql is skipped.
+Exit status: 0 every case passed, 1 a case failed or a file did not load.`,
+    );
+  addEngineFlags(test).action(
+    async (dir: string | undefined, flags: EngineFlags & { filter?: string }, command: Command) => {
+      const all = await checkAll(dir);
+      if (!all) {
+        process.exitCode = 1;
+        return;
+      }
+      const [{ runCascadeTests }, { printError }] = await Promise.all([
+        import('./cascade-tests.js'),
+        import('./print-error.js'),
+      ]);
+      const { filter, ...engineFlags } = flags;
+      const files = all.map((c) => ({
+        file: relative(process.cwd(), c.file) || c.file,
+        problems: c.problems,
+        ...(c.sqlFunction ? { sqlFunction: c.sqlFunction } : {}),
+      }));
+      try {
+        process.exitCode = await runCascadeTests(files, {
+          ...(filter !== undefined ? { filter } : {}),
+          // The engine discovers operators in folders: a single file's are those of its folder.
+          ...(dir !== undefined ? { operatorFolder: statSync(dir).isFile() ? dirname(dir) : dir } : {}),
+          flags: engineFlags,
+        });
+      } catch (err) {
+        // The engine did not start (a bad --db, provider or config file): no case could run.
+        printError(err, Boolean(command.optsWithGlobals().debug));
+        process.exitCode = 1;
+      }
+    },
+  );
 }

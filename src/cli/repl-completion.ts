@@ -11,7 +11,8 @@
  * Readline hands us the current line only; `pending` is the statement's
  * earlier lines, so context spans lines.
  */
-import { type Completion, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
+import { type Completion, isRvbbitWord, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
+import { cascadePathBefore } from '../lsp/text-spans.js';
 import { cascadePaths } from '../plan/cascade-paths.js';
 import type { CatalogSnapshot } from './repl-catalog.js';
 import { COMMANDS, isCommandLine } from './repl-commands.js';
@@ -37,9 +38,8 @@ export async function completeLine(
 ): Promise<Completed> {
   if (pending === '' && isCommandLine(line)) return completeCommand(src, line);
   const text = pending + line;
-  const path =
-    /\bRVBBIT\s+(?:MAP|RUN)\b(?:\s+(?:PARALLEL\s+\d+|BATCH\s+\d+|DISTINCT|ASYNC))*\s*'([^'\n]*)$/i.exec(text);
-  if (path) return [cascadePaths(src.cascadeRoots, path[1]!), path[1]!];
+  const path = cascadePathBefore(text, text.length);
+  if (path !== undefined) return [cascadePaths(src.cascadeRoots, path), path];
 
   const { tokens, error } = scanSql(text);
   const last = tokens[tokens.length - 1];
@@ -128,13 +128,13 @@ function statementTokens(tokens: readonly SqlToken[]): SqlToken[] {
 const wordAt = (text: string, t: SqlToken | undefined): string =>
   t && t.type === SqlTok.Word ? text.slice(t.start, t.end).toUpperCase() : '';
 
-/** RVBBIT MAP/RUN, with EXPLAIN or CREATE … AS before it. */
+/** RVBBIT (or LARS) MAP/RUN, with EXPLAIN or CREATE … AS before it. */
 function isRvbbit(text: string, stmt: readonly SqlToken[]): boolean {
   return stmt
     .slice(0, 8)
     .some(
       (t, i) =>
-        wordAt(text, t) === 'RVBBIT' &&
+        isRvbbitWord(wordAt(text, t)) &&
         (i === stmt.length - 1 || /^(MAP|RUN)$/.test(wordAt(text, stmt[i + 1]))),
     );
 }

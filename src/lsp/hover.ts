@@ -26,12 +26,25 @@ function markdownOf(sym: SymbolAt): string | undefined {
       return withKeyDoc(sym.key);
     case 'operator': {
       const { fn } = sym;
-      const args = fn ? fn.sql.args.map((a) => `${a.name} ${a.type}`).join(', ') : '…';
+      const args = fn
+        ? fn.sql.args
+            .map((a) => `${a.name} ${a.type}${a.optional ? ` = ${JSON.stringify(a.default ?? null)}` : ''}`)
+            .join(', ')
+        : '…';
       const head = `**${sym.word}**${sym.optionalWord ? ` [${sym.optionalWord}]` : ''} — \`${sym.functionName}(${args}) → ${sym.returns}\``;
       if (!fn) return `${head}\n\nBuilt in (no cascade).`;
       const info = cascadeInfo(fn.cascadePath);
-      const forms = fn.sql.operators.map((o) => `\`${o.text}\``).join(', ');
-      return [head, info?.description ?? '', forms ? `Forms: ${forms}` : '', `Cascade: \`${fn.cascadePath}\``]
+      const forms = [...fn.sql.operators, ...fn.sql.calls].map((o) => `\`${o.text}\``).join(', ');
+      const described = fn.sql.args
+        .filter((a) => a.description)
+        .map((a) => `- \`${a.name}\`: ${a.description}`);
+      return [
+        head,
+        fn.sql.description ?? info?.description ?? '',
+        described.length > 0 ? `Arguments:\n${described.join('\n')}` : '',
+        forms ? `Forms: ${forms}` : '',
+        `Cascade: \`${fn.cascadePath}\``,
+      ]
         .filter((l) => l !== '')
         .join('\n\n');
     }

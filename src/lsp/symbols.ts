@@ -1,9 +1,8 @@
 /**
  * What is under the cursor, for hover and go-to-definition: a cascade path in
- * MAP/RUN, a semantic operator word of the catalog or an LLM aggregate
- * (LLM_SUMMARIZE…), or a WITH key.
+ * MAP/RUN, a semantic operator word of the catalog, a function called by
+ * name (LLM_SUMMARIZE, a cascade's function or its call forms), or a WITH key.
  */
-import { AGGREGATES } from '../../grammar/index.js';
 import type { SemanticFunction } from '../plan/operator-catalog.js';
 import type { LspContext } from './lsp-context.js';
 import { cascadePathAt, wordAt } from './text-spans.js';
@@ -33,7 +32,8 @@ export function symbolAt(ctx: LspContext, text: string, offset: number): SymbolA
   if (!w) return undefined;
   const up = w.word.toUpperCase();
   const def = ctx.grammar.operators.find((o) => o.word === up);
-  const agg = def ? undefined : AGGREGATES.find((a) => a.name === up);
+  // A call by name: LLM_SUMMARIZE, or a cascade's function by its name, alias or call form (CLEAN, TIDY).
+  const agg = def ? undefined : ctx.grammar.calls.get(up);
   const called = def ?? (agg && { word: agg.name, functionName: agg.functionName, returns: agg.returns });
   if (called) {
     return {

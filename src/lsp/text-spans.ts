@@ -3,7 +3,7 @@
  * the word at an offset, how far an error's range reaches, and where a
  * statement's cascade reference is.
  */
-import { SqlTok, scanSql } from '../../grammar/index.js';
+import { isRvbbitWord, RVBBIT_WORDS, SqlTok, scanSql } from '../../grammar/index.js';
 
 const WORD_CHAR = /[A-Za-z0-9_$]/;
 
@@ -29,7 +29,7 @@ export function wordAt(
 }
 
 /**
- * Every `RVBBIT MAP|RUN [modifiers] 'ref'` in the text, from tokens rather
+ * Every `RVBBIT MAP|RUN [modifiers] 'ref'` (or `LARS MAP …`) in the text, from tokens rather
  * than the AST, so a statement with an error elsewhere is still checked.
  */
 export function cascadeRefs(text: string): { value: string; start: number; end: number }[] {
@@ -40,7 +40,7 @@ export function cascadeRefs(text: string): { value: string; start: number; end: 
   };
   const out: { value: string; start: number; end: number }[] = [];
   for (let i = 0; i + 2 < toks.length; i++) {
-    if (word(i) !== 'RVBBIT' || (word(i + 1) !== 'MAP' && word(i + 1) !== 'RUN')) continue;
+    if (!isRvbbitWord(word(i)) || (word(i + 1) !== 'MAP' && word(i + 1) !== 'RUN')) continue;
     let j = i + 2;
     for (;;) {
       const w = word(j);
@@ -56,9 +56,11 @@ export function cascadeRefs(text: string): { value: string; start: number; end: 
   return out;
 }
 
-/** A cascade path being typed: `RVBBIT MAP '<typed>` (modifiers allowed) just before the cursor. */
-const PATH_BEFORE_CURSOR =
-  /\bRVBBIT\s+(?:MAP|RUN)\b(?:\s+(?:PARALLEL\s+\d+|BATCH\s+\d+|DISTINCT|ASYNC))*\s*'([^'\n]*)$/i;
+/** A cascade path being typed: `RVBBIT MAP '<typed>` (or `LARS MAP`, modifiers allowed) just before the cursor. */
+const PATH_BEFORE_CURSOR = new RegExp(
+  `\\b(?:${RVBBIT_WORDS.join('|')})\\s+(?:MAP|RUN)\\b(?:\\s+(?:PARALLEL\\s+\\d+|BATCH\\s+\\d+|DISTINCT|ASYNC))*\\s*'([^'\\n]*)$`,
+  'i',
+);
 
 export function cascadePathBefore(text: string, offset: number): string | undefined {
   const from = Math.max(0, offset - 400);

@@ -17,6 +17,11 @@ const DOCS: Readonly<Record<WithKey, { type: string; meaning: string }>> = {
   persist: { type: 'bool', meaning: 'keep the input table after the session (default false: a TEMP table).' },
   replace: { type: 'bool', meaning: 'replace an existing as_table (default false: RUN_TABLE_EXISTS).' },
   result_column: { type: 'string', meaning: 'the result column name, same as `AS name`.' },
+  infer_schema: {
+    type: 'bool',
+    meaning:
+      "without AS: one typed column per property of the last cell's output_schema, as if written AS (…) (larsql's option).",
+  },
   dedupe_by: { type: 'string', meaning: 'de-duplicate the input rows on this column.' },
   limit: { type: 'int', meaning: 'the auto-LIMIT added to the USING query; 0 = none.' },
   cache: {

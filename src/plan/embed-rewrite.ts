@@ -8,6 +8,8 @@
  *                                         (bare in WHERE / HAVING / ON: `> threshold`, as ABOUT)
  *   VECTOR_SEARCH(q, tbl, col, k [,'m']) → (SELECT tbl.*, cosine(E(tbl.col), E(q)) AS score FROM tbl
  *                                          WHERE tbl.col IS NOT NULL ORDER BY score DESC, tbl.col LIMIT k)
+ *   VECTOR_SEARCH(q, tbl.col, k)         → the same, plus larsql's names for the score: score AS similarity,
+ *                                          1 - score AS distance (larsql's form: `WHERE similarity > 0.7` runs)
  *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, hash(a), hash(b), a, b)
  *                                          THEN (a ~ b) ELSE false END
  * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
@@ -35,13 +37,7 @@ export function embedModels(stmt: SqlStatement, defaultModel: string): Set<strin
   for (const op of stmt.operators) if (op.functionName === SIMILAR_TO.functionName) models.add(defaultModel);
   for (const a of stmt.aggregates) {
     if (a.functionName === 'embed') models.add(a.args[1] ? modelArg(a, a.args[1].text) : defaultModel);
-    if (a.functionName === 'vector_search') {
-      const [, table, column, k, m] = a.args;
-      if (!IDENT_PATH.test(table!.text)) bad(a, `the table must be a table name, got ${table!.text}`);
-      if (!IDENT.test(column!.text)) bad(a, `the column must be a column name, got ${column!.text}`);
-      if (!/^[1-9]\d{0,8}$/.test(k!.text)) bad(a, `k must be a positive integer literal, got ${k!.text}`);
-      models.add(m ? modelArg(a, m.text) : defaultModel);
-    }
+    if (a.functionName === 'vector_search') models.add(vectorSearchArgs(a, defaultModel).model);
   }
   return models;
 }
@@ -89,24 +85,20 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
         return (text) => e(span(text, a.args[0]!), model);
       }
       if (a.functionName !== 'vector_search') return undefined;
-      const [q, table, column, k, m] = a.args as [
-        Call['args'][0],
-        Call['args'][0],
-        Call['args'][0],
-        Call['args'][0],
-        Call['args'][0]?,
-      ];
       // Arguments were checked by embedModels().
-      const model = m ? modelArg(a, m.text) : c.defaultModel;
+      const { query, table, column, k, model, larsql } = vectorSearchArgs(a, c.defaultModel);
       return (text) => {
         // Aliased by its own name, so DuckDB's errors ("Table products has no column …") name the user's table.
-        const alias = table.text.match(new RegExp(`${IDENT_PART}$`))![0];
-        const col = `${alias}.${column.text}`;
-        return (
-          `(SELECT ${alias}.*, ${cosine(col, span(text, q), model)} AS score ` +
-          `FROM ${table.text} AS ${alias} WHERE ${col} IS NOT NULL ` +
-          `ORDER BY score DESC NULLS LAST, ${col} LIMIT ${k.text})`
-        );
+        const alias = table.match(new RegExp(`${IDENT_PART}$`))![0];
+        const col = `${alias}.${column}`;
+        const scored =
+          `SELECT ${alias}.*, ${cosine(col, span(text, query), model)} AS score ` +
+          `FROM ${table} AS ${alias} WHERE ${col} IS NOT NULL ` +
+          `ORDER BY score DESC NULLS LAST, ${col} LIMIT ${k}`;
+        // larsql's form answers with larsql's names too (its rows were id, text, similarity, distance).
+        return larsql
+          ? `(SELECT *, score AS similarity, 1 - score AS distance FROM (${scored}))`
+          : `(${scored})`;
       };
     },
   };
@@ -115,6 +107,44 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
 const IDENT_PART = '(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")+")';
 const IDENT = new RegExp(`^${IDENT_PART}$`);
 const IDENT_PATH = new RegExp(`^${IDENT_PART}(?:\\.${IDENT_PART}){0,2}$`);
+/** larsql's `table.column` (the table may be qualified): the table, then the column. */
+const COLUMN_PATH = new RegExp(`^(${IDENT_PART}(?:\\.${IDENT_PART}){0,2})\\.(${IDENT_PART})$`);
+
+interface VectorSearchArgs {
+  readonly query: Call['args'][number];
+  /** SQL text of the table and column names, as written. */
+  readonly table: string;
+  readonly column: string;
+  readonly k: string;
+  readonly model: string;
+  /** Written in larsql's form, `VECTOR_SEARCH(q, table.column, k)`. */
+  readonly larsql: boolean;
+}
+
+/**
+ * VECTOR_SEARCH's arguments, checked: rvbbit's `(q, table, column, k [, 'model'])`,
+ * or larsql's `(q, table.column, k)` (three arguments: the column qualified by its table).
+ */
+function vectorSearchArgs(a: Call, defaultModel: string): VectorSearchArgs {
+  const text = a.args.map((x) => x.text);
+  const larsql = text.length === 3;
+  let table: string;
+  let column: string;
+  let k: string;
+  if (larsql) {
+    const parts = COLUMN_PATH.exec(text[1]!);
+    if (!parts)
+      bad(a, `with three arguments the second is a column with its table (table.column), got ${text[1]}`);
+    [table, column, k] = [parts[1]!, parts[2]!, text[2]!];
+  } else {
+    [table, column, k] = [text[1]!, text[2]!, text[3]!];
+    if (!IDENT_PATH.test(table)) bad(a, `the table must be a table name, got ${table}`);
+    if (!IDENT.test(column)) bad(a, `the column must be a column name, got ${column}`);
+  }
+  if (!/^[1-9]\d{0,8}$/.test(k)) bad(a, `k must be a positive integer literal, got ${k}`);
+  const model = text[4] === undefined ? defaultModel : modelArg(a, text[4]);
+  return { query: a.args[0]!, table, column, k, model, larsql };
+}
 
 /** A model argument: a string literal, so the model (and its dimension) is known before any row runs. */
 function modelArg(a: Call, text: string): string {

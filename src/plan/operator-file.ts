@@ -66,9 +66,8 @@ export function readOperatorFile(file: string, text: string): OperatorFile | und
     if (refusal) skip(formPath(form.index), form.text, refusal);
     return !refusal;
   });
-  const words = new Set(operators.map((o) => o.keywords[0]!));
   const calls = sql.calls.filter((form) => {
-    const why = callRefusal(form.name, words);
+    const why = callRefusal(form.name);
     if (why) skip(formPath(form.index), form.text, why);
     return !why;
   });
@@ -77,11 +76,10 @@ export function readOperatorFile(file: string, text: string): OperatorFile | und
 }
 
 /** Why a call name cannot be the grammar's, or undefined. */
-function callRefusal(name: string, words: ReadonlySet<string>): string | undefined {
+function callRefusal(name: string): string | undefined {
   const up = name.toUpperCase();
   if (DUCKDB_FUNCTIONS.has(up)) return `${up} is a DuckDB function`;
   if (BUILT_IN_CALL_NAMES.has(up)) return `${up} is one of rvbbit's own functions`;
-  if (words.has(up)) return `${up} is also this function's infix word`;
   return grammarRefusal([], [{ name: up, functionName: 'x', minArgs: 1, maxArgs: 1, returns: 'VARCHAR' }]);
 }
 
@@ -112,7 +110,7 @@ export function salvage(text: string): Declared | undefined {
     name,
     returns,
     forms,
-    calls: own.filter((c) => !callRefusal(c.name, new Set(forms.map((f) => f[0]!)))),
+    calls: own.filter((c) => !callRefusal(c.name)),
   };
 }
 
@@ -139,11 +137,8 @@ function grammarRefusal(
 function callsOf(sql: SqlFunction): AggregateDef[] {
   const { name, shape, args, returns } = sql;
   const required = Math.max(1, args.filter((a) => !a.optional).length);
-  // The function's own infix words are read as the operator first: a call by that name would never be reached.
-  const words = new Set(sql.operators.map((o) => o.keywords[0]!));
-  const own = ownCalls(name, shape, required, Math.max(1, args.length), returns).filter(
-    (c) => !words.has(c.name),
-  );
+  // A name that is also an infix word is the call where no left operand precedes it (semantic-ops.ts).
+  const own = ownCalls(name, shape, required, Math.max(1, args.length), returns);
   const byName = new Map(own.map((c) => [c.name, c]));
   if (shape !== 'dimension') {
     for (const f of sql.calls) {
@@ -152,7 +147,8 @@ function callsOf(sql: SqlFunction): AggregateDef[] {
         name: f.name,
         functionName: name,
         minArgs: Math.min(was?.minArgs ?? f.args, f.args),
-        maxArgs: Math.max(was?.maxArgs ?? f.args, f.args),
+        // A form passes the args in their order, so more of them may follow positionally (larsql does so).
+        maxArgs: Math.max(1, args.length),
         returns,
       });
     }

@@ -4,6 +4,7 @@
  * runs). The executor takes only the plan, never the AST.
  */
 
+import { RvbbitError } from '../../base/errors.js';
 import type { OnError } from '../../grammar/index.js';
 import {
   type Annotation,
@@ -17,6 +18,7 @@ import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
+import { inferredColumns } from './infer-columns.js';
 
 export interface TypedColumn {
   readonly name: string;
@@ -93,6 +95,8 @@ export async function planMap(
       kind: 'typed',
       columns: stmt.output.columns.map((c) => ({ name: c.name.name, type: typeText(c.type) })),
     };
+  } else if (w.infer_schema) {
+    output = { kind: 'typed', columns: inferredOrFail(stmt, cascade) };
   } else {
     output = { kind: 'single', name: stmt.output?.name.name ?? w.result_column ?? 'result' };
   }
@@ -122,6 +126,19 @@ export async function planMap(
     asTableTemporary: createAs?.temporary ?? false,
     onError: w.on_error ?? 'keep',
   };
+}
+
+/** The columns `infer_schema = TRUE` gives (the grammar has refused it beside AS), or MAP_BAD_OPTION at the option. */
+function inferredOrFail(stmt: MapStatement, cascade: Cascade): TypedColumn[] {
+  const inferred = inferredColumns(cascade, stmt.batch !== null);
+  if (Array.isArray(inferred)) return inferred;
+  const at = stmt.with!.options.find((o) => o.key === 'infer_schema')!.span;
+  throw new RvbbitError(
+    'MAP_BAD_OPTION',
+    `infer_schema at line ${at.line}, column ${at.column}: cascade '${stmt.cascade.value}' has no columns to infer: ` +
+      `${inferred.why}; write the columns with AS (name TYPE, …)`,
+    { key: 'infer_schema', line: at.line, column: at.column },
+  );
 }
 
 /** WITH (cache = …) over the engine default: true keeps the default TTL, a duration sets one. */

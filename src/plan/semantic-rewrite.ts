@@ -3,6 +3,7 @@
  * registered DuckDB function, spliced by span, innermost first, so nested
  * operators (`LLM_SUMMARIZE(x) MEANS 'y'`) compose:
  *   a MEANS b                 → rvbbit_semantic_means(<stmt>, a, b)
+ *   a NOT MEANS b, a !~ b     → (NOT rvbbit_semantic_means(<stmt>, a, b)), (NOT rvbbit_semantic_same(…))
  *   WHERE a ABOUT b           → (rvbbit_semantic_about(<stmt>, a, b) > 0.5)   (bare, in a predicate)
  *   ORDER BY a RELEVANCE TO b → rvbbit_semantic_about(<stmt>, a, b) DESC
  *   x SEMANTIC JOIN t ON …    → x JOIN t ON …   (the ~ inside is an operator like any other)
@@ -87,9 +88,11 @@ export function rewriteSemantic(
     `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
 
   for (const op of stmt.operators) {
+    // larsql's `a NOT MEANS b` and `a !~ b`: the operator's answer, negated in SQL (its calls are the same).
+    const negate = (sql: string) => (op.negated ? `(NOT ${sql})` : sql);
     const own = hooks?.operator?.(op);
     if (own) {
-      edits.push({ start: op.span.start, end: op.span.end, render: own });
+      edits.push({ start: op.span.start, end: op.span.end, render: (text) => negate(own(text)) });
       continue;
     }
     const fn = fnFor(op.functionName, op.span, op.operator);
@@ -107,7 +110,7 @@ export function rewriteSemantic(
           text(op.right.span.start, op.right.span.end),
         ]);
         const sql = bare ? `(${c} > ${threshold})` : c;
-        return hooks?.wrap ? hooks.wrap(op, text, sql) : sql;
+        return negate(hooks?.wrap ? hooks.wrap(op, text, sql) : sql);
       },
     });
   }

@@ -6,7 +6,13 @@
  * value to one of them, packed DIMENSION_BATCH values per prompt. SENTIMENT
  * has fixed labels and no discovery. Labels are found once per statement per
  * (function, n, sample) and reported in its strategy; an answer that is not
- * one of the labels (compared case-insensitively) is NULL.
+ * one of the labels (compared case-insensitively) is NULL. A mapping
+ * dimension (larsql's `mode: mapping`) instead makes one call per set of its
+ * other args, with every distinct value in `texts` (sorted, so the call and its
+ * cache key do not depend on row order; also under the source arg's name) and
+ * `use_indices: true`; its answer
+ * `{mapping: {"0": label, …}}` labels values by index (a key that is no index
+ * is taken as the value itself, as larsql does); a value it leaves out is NULL.
  */
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
@@ -36,6 +42,7 @@ export async function assignLabels(
   runner: CallRunner,
   found: DimensionLabels,
 ): Promise<(string | null)[]> {
+  if (fn.sql.dimension!.mode === 'mapping') return mapLabels(fn, target, tuples, runner, found);
   const out = new Array<string | null>(tuples.length).fill(null);
   for (const [key, at] of groupsOf(fn, tuples)) {
     const first = tuples[at[0]!]!.inputs;
@@ -56,6 +63,68 @@ export async function assignLabels(
     at.forEach((i, j) => {
       out[i] = byLower.get(String(labelOf(answers[j])).trim().toLowerCase()) ?? null;
     });
+  }
+  return out;
+}
+
+async function mapLabels(
+  fn: SemanticFunction,
+  target: CallTarget,
+  tuples: readonly Tuple[],
+  runner: CallRunner,
+  found: DimensionLabels,
+): Promise<(string | null)[]> {
+  const source = fn.sql.dimension!.source;
+  const out = new Array<string | null>(tuples.length).fill(null);
+  const groups = new Map<string, number[]>();
+  tuples.forEach((t, i) => {
+    const { [source]: _value, ...rest } = t.inputs;
+    const key = JSON.stringify(rest);
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  });
+  for (const [key, at] of groups) {
+    const texts = [...new Set(at.map((i) => String(tuples[i]!.inputs[source])))].sort();
+    const rest = JSON.parse(key) as Record<string, unknown>;
+    // `texts` is larsql's name for the values; they are also under the source arg's own name,
+    // which larsql files list in inputs_schema (a required input here).
+    const inputs = { ...rest, [source]: texts, texts, use_indices: true };
+    const [answer] = await runner.run({ ...target, noPack: true }, [inputs]);
+    const mapping = mappingIn(answer, texts);
+    at.forEach((i) => {
+      out[i] = mapping.get(String(tuples[i]!.inputs[source])) ?? null;
+    });
+    const args = Object.entries(rest)
+      .filter(([k]) => k !== 'hint')
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    found.set(`${fn.name}(mapping${args.length ? `, ${args.join(', ')}` : ''})`, [
+      ...new Set(mapping.values()),
+    ]);
+  }
+  return out;
+}
+
+/** Value → label from a mapping answer: `{mapping: {...}}` (or the object itself, or its JSON text). */
+function mappingIn(answer: unknown, texts: readonly string[]): Map<string, string> {
+  let value = answer;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      value = undefined;
+    }
+  }
+  const record = (v: unknown): Record<string, unknown> | undefined =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const whole = record(value);
+  const entries = record(whole?.['mapping']) ?? whole ?? {};
+  const out = new Map<string, string>();
+  for (const [k, label] of Object.entries(entries)) {
+    if (label === null || typeof label === 'object') continue;
+    const index = /^\d+$/.test(k) ? Number(k) : undefined;
+    const text = index !== undefined ? texts[index] : k;
+    if (text !== undefined) out.set(text, String(label).trim());
   }
   return out;
 }
@@ -90,6 +159,7 @@ export async function knownLabels(
 ): Promise<readonly string[] | undefined> {
   const dim = fn.sql.dimension!;
   if (dim.labels) return dim.labels;
+  if (dim.mode === 'mapping') return undefined;
   const groups = groupsOf(fn, tuples);
   if (groups.size !== 1 || tuples.length === 0) return undefined;
   const first = tuples[0]!.inputs;
@@ -164,7 +234,7 @@ function discoverer(fn: SemanticFunction): LazyCascade {
 
 /** Up to `size` distinct values, picked by hash: the same sample whatever order DuckDB's threads saw them in. */
 function sampleTexts(tuples: readonly Tuple[], size: number): string[] {
-  const distinct = [...new Set(tuples.map((t) => String(t.inputs['text'])))];
+  const distinct = [...new Set(tuples.map((t) => String(t.inputs[t.fn.sql.dimension!.source])))];
   const rank = (s: string) => createHash('sha1').update(s).digest('hex');
   return distinct
     .map((text) => ({ text, rank: rank(text) }))

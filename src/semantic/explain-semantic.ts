@@ -89,7 +89,10 @@ export async function explainSemantic(
       const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
       const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
-      const n = (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+      const mapping = dim?.mode === 'mapping';
+      const n = mapping
+        ? Math.min(misses, 1)
+        : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
       const cost = estimateDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
@@ -104,11 +107,13 @@ export async function explainSemantic(
         calls_expected: n,
         plan: smallSide
           ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
-          : dim
-            ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
-            : packs
-              ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
-              : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+          : mapping
+            ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
+            : dim
+              ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+              : packs
+                ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+                : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
       });
       if (opts.proxy && !smallSide) {
         const unfit = proxyUnfitReason(fn);

@@ -36,7 +36,14 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
       DuckDBScalarFunction.create({
         name: registeredName(fn.name),
         returnType: duckType(fn.sql.returns),
-        parameterTypes: [INTEGER, ...fn.sql.args.map((a) => duckType(a.type))],
+        // An aggregate's first arg is its group's values, always passed as list((x)::VARCHAR)
+        // (semantic-rewrite.ts), however the file types it (larsql writes VARCHAR or JSON).
+        parameterTypes: [
+          INTEGER,
+          ...fn.sql.args.map((a, i) =>
+            i === 0 && fn.sql.shape === 'aggregate' ? duckType('VARCHAR[]') : duckType(a.type),
+          ),
+        ],
         // NULLs reach the body: a NULL operand gives NULL without a call, an
         // aggregate's missing optional argument becomes ''.
         specialHandling: true,

@@ -8,6 +8,7 @@
  * TABLE with SERIAL columns runs as `serial-rewrite.ts` rewrites it.
  */
 
+import { isRvbbitWord } from '../../grammar/keywords.js';
 import type { QueryResult } from '../db/query-result.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
 import { rewriteSerialColumns } from './serial-rewrite.js';
@@ -189,7 +190,7 @@ export function specialQuery(
   if (serial) return { kind: 'sql', sql: serial };
   if (
     (CATALOG_HINT.test(text) || /\bversion\s*\(\s*\)/i.test(text)) &&
-    classifyStatement(text).first !== 'RVBBIT'
+    !isRvbbitWord(classifyStatement(text).first)
   ) {
     return { kind: 'sql', sql: rewriteCatalogSql(text) };
   }

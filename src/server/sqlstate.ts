@@ -183,6 +183,7 @@ export const SQLSTATE_OF_CODE = {
   E_DUPLICATE_ANNOTATION: SqlState.syntaxError,
   E_DANGLING_ANNOTATION: SqlState.syntaxError,
   E_MISSING_OPERAND: SqlState.syntaxError,
+  E_NOT_BOOLEAN_OPERATOR: SqlState.syntaxError,
   E_BAD_AGGREGATE_ARGS: SqlState.syntaxError,
   E_INTERNAL: SqlState.internalError,
   // ── cascades: a cascade that does not load, or a run it refuses ──

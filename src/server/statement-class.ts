@@ -7,6 +7,7 @@
  * this one classification instead of re-reading the text.
  */
 
+import { RVBBIT_WORDS } from '../../grammar/keywords.js';
 import { isRvbbitStatement } from '../../grammar/split.js';
 import { SqlTok, scanSql, skipSpaceAndComments, withoutLeadingComments } from '../../grammar/sql-scan.js';
 import type { ResultColumn } from '../db/query-result.js';
@@ -55,7 +56,7 @@ const ROW_COMMANDS: ReadonlySet<string> = new Set([
   'DESCRIBE',
   'EXPLAIN',
   'PRAGMA',
-  'RVBBIT',
+  ...RVBBIT_WORDS,
   'SUMMARIZE',
   'CALL',
   'PIVOT',

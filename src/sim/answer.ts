@@ -43,7 +43,9 @@
  * "JSON Schema" (the client's fallback) is honoured the same way; a prompt that
  * mentions JSON gets a small object whose keys are the "quoted" identifiers after
  * the word JSON (else `{ "answer": … }`, plus result/score when operator blocks are
- * present); anything else gets plain text ("Yes."/"No." and the score for operator
+ * present); a prompt whose last lines ask for ONLY "true" or "false", or ONLY
+ * a number or integer (larsql's scalar operators), gets just that; anything
+ * else gets plain text ("Yes."/"No." and the score for operator
  * prompts).
  */
 import type { SimChatBody, SimMessage } from './chat-request.js';
@@ -67,10 +69,24 @@ export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfil
     const value = valueForSchema(schema, ctx, rng);
     return JSON.stringify(profile ? profiled(value, profile, key) : value);
   }
+  const only = onlyValue(ctx, rng);
+  if (only !== undefined) return only;
   if (/\bjson\b/i.test(ctx.all)) return JSON.stringify(smallObject(ctx, rng));
   if (ctx.verdict) return `${ctx.verdict.result ? 'Yes.' : 'No.'} (score ${ctx.verdict.score})`;
   const words = ctx.subject.split(/\s+/).filter((w) => w.length > 0);
   return `Simulated answer: ${words.slice(0, 24).join(' ')}${words.length > 24 ? ' …' : ''}`;
+}
+
+/** The bare value a prompt's closing words ask for ("Return ONLY true or false", "ONLY the number"), if they do. */
+function onlyValue(ctx: ReturnType<typeof readPrompt>, rng: Rng): string | undefined {
+  const tail = ctx.user.slice(-400);
+  if (/\bonly\b[^\n]{0,20}\btrue"?\s+or\s+"?false\b/i.test(tail)) {
+    return String(ctx.verdict ? ctx.verdict.result : rng() < 0.5);
+  }
+  const number = /\bonly\b[^\n]{0,20}\b(integer|number|decimal)\b/i.exec(tail);
+  if (!number) return undefined;
+  if (number[1]!.toLowerCase() === 'integer') return String(Math.floor(rng() * 100));
+  return String(ctx.verdict?.score ?? Math.round(rng() * 100) / 100);
 }
 
 /** A schema the client put in a system message after "JSON Schema" (its structured-output fallback). */
@@ -112,6 +128,8 @@ function guessSchema(key: string): Record<string, unknown> {
     return { type: 'number', minimum: 0, maximum: 1 };
   if (/^(is_|has_)|^(result|match|same)$/i.test(key)) return { type: 'boolean' };
   if (/^(n|count|number|total|quantity)$/i.test(key)) return { type: 'integer', minimum: 0, maximum: 100 };
+  // larsql's mapping dimensions: index → label (schema-answer.ts genMapping).
+  if (key === 'mapping') return { type: 'object' };
   if (/(insights|items|tags|themes|list|keywords|labels|points)$/i.test(key)) {
     return { type: 'array', items: { type: 'string' }, minItems: 3 };
   }

@@ -57,7 +57,7 @@ function gen(g: Gen, raw: Schema, name: string, ctx: PromptContext, depth: numbe
   if (depth > MAX_DEPTH) return null;
   switch (typeOf(schema)) {
     case 'object':
-      return genObject(g, schema, ctx, depth);
+      return name === 'mapping' && !schema['properties'] ? genMapping(ctx) : genObject(g, schema, ctx, depth);
     case 'array':
       return genArray(g, schema, name, ctx, depth);
     case 'string':
@@ -81,6 +81,20 @@ function genObject(g: Gen, schema: Schema, ctx: PromptContext, depth: number): R
   for (const [key, sub] of Object.entries(props)) out[key] = gen(g, sub, key, ctx, depth + 1);
   for (const key of (schema['required'] ?? []) as string[]) {
     if (!(key in out)) out[key] = gen(g, {}, key, ctx, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * A `mapping` object with no declared keys (larsql's mapping dimensions): each
+ * `[index] "text"` line of the prompt maps to a label, the text's first
+ * content word title-cased, so equal texts share a label.
+ */
+function genMapping(ctx: PromptContext): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of ctx.user.matchAll(/^\s*\[(\d+)\]\s*"?(.*?)"?\s*$/gm)) {
+    const [word] = contentStems(m[2]!);
+    out[m[1]!] = word ? word[0]!.toUpperCase() + word.slice(1) : 'Other';
   }
   return out;
 }

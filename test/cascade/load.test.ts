@@ -19,6 +19,7 @@ test('the README example extract_brand loads into frozen Cascade data', async ()
   assert.is(c.model, undefined);
   assert.is(c.sqlFunction, undefined);
   assert.equal(c.loadWarnings, []);
+  assert.is(c.templateEngine, 'liquid');
   assert.equal(c.cells, [
     {
       kind: 'llm',
@@ -26,6 +27,8 @@ test('the README example extract_brand loads into frozen Cascade data', async ()
       index: 0,
       instructions:
         'What brand makes "{{ input.product_name }}"?\nAnswer as JSON with "brand" and "confidence" (0..1).\n',
+      // The `|` is on line 7; the block's lines are indented 6.
+      instructionsAt: { line: 7, column: 6, block: true },
       model: 'small-fast',
       outputSchema: {
         type: 'object',

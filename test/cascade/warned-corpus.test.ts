@@ -14,7 +14,7 @@ const dir = fileURLToPath(new URL('../fixtures/cascades/warned/', import.meta.ur
 const GOLDEN: [string, string][] = [
   [
     '09-unknown-top-key.yaml',
-    '5:1: temperature: unknown key, ignored (valid keys: cascade_id, description, inputs_schema, cells, phases, model, sql_function, internal)',
+    '5:1: temperature: unknown key, ignored (valid keys: cascade_id, description, inputs_schema, cells, phases, model, sql_function, internal, template_engine)',
   ],
   [
     '10-unknown-cell-key.yaml',

@@ -2,19 +2,42 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rvbbit } from './helpers.js';
 
-test('cascades list shows each file with its id, cell count and description', async () => {
+test('cascades list shows each file with its id, cell count, function, template language and description', async () => {
   const r = await rvbbit(['cascades', 'list', 'examples/cascades']);
   assert.is(r.code, 0);
   assert.is(
     r.out,
     [
-      '┌─────────────────────────────────────────────┬───────────────┬───────┬───────────────────────────────────────────┐',
-      '│ file                                        │ cascade_id    │ cells │ description                               │',
-      '├─────────────────────────────────────────────┼───────────────┼───────┼───────────────────────────────────────────┤',
-      '│ examples/cascades/traits/analyze_batch.yaml │ analyze_batch │     2 │                                           │',
-      '│ examples/cascades/traits/extract_brand.yaml │ extract_brand │     1 │ Brand and confidence from a product title │',
-      '└─────────────────────────────────────────────┴───────────────┴───────┴───────────────────────────────────────────┘',
+      '┌─────────────────────────────────────────────┬───────────────┬───────┬──────────┬───────────┬───────────────────────────────────────────┐',
+      '│ file                                        │ cascade_id    │ cells │ function │ templates │ description                               │',
+      '├─────────────────────────────────────────────┼───────────────┼───────┼──────────┼───────────┼───────────────────────────────────────────┤',
+      '│ examples/cascades/traits/analyze_batch.yaml │ analyze_batch │     2 │          │ liquid    │                                           │',
+      '│ examples/cascades/traits/extract_brand.yaml │ extract_brand │     1 │          │ liquid    │ Brand and confidence from a product title │',
+      '└─────────────────────────────────────────────┴───────────────┴───────┴──────────┴───────────┴───────────────────────────────────────────┘',
       '(2 cascades)',
+      '',
+    ].join('\n'),
+  );
+});
+
+test("cascades list on larsql files: each operator's function, shape, internal mark and template language", async () => {
+  const r = await rvbbit(['cascades', 'list', 'test/fixtures/larsql']);
+  assert.is(r.code, 0);
+  assert.is(
+    r.out,
+    [
+      '┌───────────────────────────────────────────────────┬─────────────────┬───────┬────────────────────────────────┬───────────┬──────────────────────────────────────────────────────────────┐',
+      '│ file                                              │ cascade_id      │ cells │ function                       │ templates │ description                                                  │',
+      '├───────────────────────────────────────────────────┼─────────────────┼───────┼────────────────────────────────┼───────────┼──────────────────────────────────────────────────────────────┤',
+      '│ test/fixtures/larsql/broken/unclosed.cascade.yaml │ (invalid)       │  NULL │                                │           │ 9:20: cells[0].instructions: tag {% if input.x %} not closed │',
+      '│ test/fixtures/larsql/clean_single.cascade.yaml    │ clean_single    │     1 │ clean_value (scalar, internal) │ jinja     │ Clean a value                                                │',
+      "│ test/fixtures/larsql/joined_agg.cascade.yaml      │ joined_agg      │     1 │ joined (aggregate, internal)   │ jinja     │ One line from a group's values                               │",
+      '│ test/fixtures/larsql/mood_dimension.cascade.yaml  │ mood_dimension  │     1 │ mood (dimension, internal)     │ jinja     │ Groups texts by mood                                         │',
+      '│ test/fixtures/larsql/nickname_single.cascade.yaml │ nickname_single │     1 │ nickname (scalar, internal)    │ jinja     │                                                              │',
+      '│ test/fixtures/larsql/rhymes.cascade.yaml          │ rhymes          │     1 │ rhymes (scalar, internal)      │ jinja     │ Do two words rhyme?                                          │',
+      '│ test/fixtures/larsql/tidy_single.cascade.yaml     │ tidy_single     │     1 │ tidy (scalar, internal)        │ jinja     │ Tidy a value                                                 │',
+      '└───────────────────────────────────────────────────┴─────────────────┴───────┴────────────────────────────────┴───────────┴──────────────────────────────────────────────────────────────┘',
+      '(7 cascades)',
       '',
     ].join('\n'),
   );

@@ -50,6 +50,7 @@ test('the RVBBIT grammar: keywords and WITH keys (the grammar list: RUN takes no
 
 test('cascade paths inside the quoted reference of MAP/RUN, folder by folder', async () => {
   assert.equal(await tab('', "RVBBIT MAP 'tr"), [['traits/'], 'tr']);
+  assert.equal(await tab('', "LARS MAP 'tr"), [['traits/'], 'tr'], "larsql's LARS is RVBBIT");
   assert.equal(await tab('', "RVBBIT MAP PARALLEL 2 'traits/ex"), [
     ['traits/extract_brand.yaml'],
     'traits/ex',

@@ -55,7 +55,7 @@ test('an unknown key is an error listing the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
   assert.is(
     e.message,
-    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, prefilter, batch, proxy, embed_model (free text without 'key:' is a hint)",
+    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, prefilter, batch, proxy, embed_model, prompt (free text without 'key:' is a hint)",
   );
   assert.equal([e.line, e.column], [1, 6]);
 });

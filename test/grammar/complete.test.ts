@@ -35,7 +35,7 @@ test('a partial word filters by prefix, case-insensitively', () => {
 
 test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
   const all = at("RVBBIT MAP 'x' USING (q) WITH (|");
-  assert.equal(all.length, 11);
+  assert.equal(all.length, 12);
   assert.equal(all[0], { label: 'as_table', kind: 'with_key' });
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, cache = true, |").includes('limit'), false);
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, ca|"), ['cache']);
@@ -81,6 +81,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'batch', kind: 'annotation_key' },
     { label: 'proxy', kind: 'annotation_key' },
     { label: 'embed_model', kind: 'annotation_key' },
+    { label: 'prompt', kind: 'annotation_key' },
   ]);
   assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);
   assert.equal(labels('-- @ strategy: |'), ['batch', 'sequential', 'union_all', 'vectorized']);

@@ -26,6 +26,7 @@ test('spec example 5: ALIGNS in the select list, MEANS in WHERE (full golden wit
     left: { kind: 'Operand', text: 'text', span: { start: 56, end: 60, line: 1, column: 57 } },
     right: { kind: 'Operand', text: "'db'", span: { start: 67, end: 71, line: 1, column: 68 } },
     operatorSpan: { start: 61, end: 66, line: 1, column: 62 },
+    negated: false,
     clause: 'where',
     comparison: null,
     span: { start: 56, end: 71, line: 1, column: 57 },
@@ -110,10 +111,15 @@ test('chained operators associate to the left', () => {
   ]);
 });
 
-test('~ alone is semantic; ~*, !~ and ~~ stay regular DuckDB operators', () => {
-  assert.equal(calls('SELECT * FROM t WHERE a ~ b AND c ~* d AND e !~ f AND g ~~ h'), [
-    'semantic_same(a|b) where null',
-  ]);
+test('~ is semantic and !~ its negation (larsql); ~*, ~~ and !~~ stay regular DuckDB operators', () => {
+  const ops = sqlOf('SELECT * FROM t WHERE a ~ b AND c ~* d AND e !~ f AND g ~~ h AND i !~~ j').operators;
+  assert.equal(
+    ops.map((o) => [o.functionName, o.left.text, o.right.text, o.negated]),
+    [
+      ['semantic_same', 'a', 'b', false],
+      ['semantic_same', 'e', 'f', true],
+    ],
+  );
 });
 
 test('operator words used as plain names (no operand on either side) are identifiers', () => {

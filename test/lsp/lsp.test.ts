@@ -102,6 +102,29 @@ test('an operator word no cascade defines is a warning', async () => {
   ]);
 });
 
+test("larsql's LARS MAP: the catalog check, path completion and a keyword token, as RVBBIT MAP", async () => {
+  const uri = nextUri();
+  const { diagnostics } = await lsp.open(uri, "LARS MAP 'traits/nope.yaml' USING (SELECT 1)");
+  assert.equal(
+    diagnostics.map((d) => [d.code, d.range.start.character, d.range.end.character, d.severity]),
+    [['CASCADE_NOT_FOUND', 9, 27, 1]],
+  );
+  await lsp.change(uri, [{ text: "lars map 'traits/ex" }]);
+  assert.equal(
+    (await completion(uri, 19)).map((i) => [i.label, i.textEdit]),
+    [
+      [
+        'traits/extract_brand.yaml',
+        { range: { start: at(10), end: at(19) }, newText: 'traits/extract_brand.yaml' },
+      ],
+    ],
+  );
+  const tokens = await lsp.connection.sendRequest(SemanticTokensRequest.type, { textDocument: { uri } });
+  const legend = lsp.capabilities.semanticTokensProvider!.legend.tokenTypes;
+  // The first token, LARS: line 0, column 0, 4 characters, a keyword.
+  assert.equal([...(tokens?.data ?? []).slice(0, 3), legend[tokens!.data[3]!]], [0, 0, 4, 'keyword']);
+});
+
 test('completion at WITH ( lists the MAP keys', async () => {
   const uri = nextUri();
   const text = "RVBBIT MAP 'traits/extract_brand.yaml' USING (SELECT 1) WITH (";

@@ -37,6 +37,11 @@ test('RVBBIT statements, as the grammar sorts them', () => {
   assert.ok(rvbbit("CREATE TEMP TABLE t AS RVBBIT MAP 'x.yaml' USING (SELECT 1)"));
   assert.not.ok(rvbbit("CREATE TABLE t AS SELECT 'AS RVBBIT' AS s"));
   assert.not.ok(rvbbit('SELECT 1'));
+  // larsql's LARS is RVBBIT: a LARS MAP is dialect and sends rows, a query a cursor can stream.
+  const lars = classifyStatement("lars map 'x.yaml' USING (SELECT 1)");
+  assert.equal([lars.rvbbit, lars.query, lars.rows], [true, true, 'always']);
+  assert.ok(rvbbit("EXPLAIN LARS RUN 'x.yaml' USING (SELECT 1)"));
+  assert.ok(rvbbit("CREATE TABLE t AS LARS MAP 'x.yaml' USING (SELECT 1)"));
 });
 
 test('rows: always, never, or as the columns say', () => {
