@@ -12,6 +12,8 @@ import {
   CompletionRequest,
   DidChangeWatchedFilesNotification,
   FileChangeType,
+  type Hover,
+  HoverRequest,
 } from 'vscode-languageserver-protocol/node';
 import { ROOT } from '../cli/helpers.js';
 import { RHYMES_SOURCE } from './fixture.js';
@@ -42,6 +44,31 @@ test('a cascade folder with a broken sql_function: a message, then the default g
     );
     assert.is(lsp.messages.length, 1);
     assert.match(lsp.messages[0]!, /^rvbbit: cascade catalog not loaded: .*broken/);
+  } finally {
+    await lsp.stop();
+  }
+});
+
+test('larsql call forms: hover on TIDY( shows the function, its args with defaults and descriptions, and every form', async () => {
+  const lsp = await LspClient.start(['--cascades', join(ROOT, 'test/fixtures/larsql')]);
+  try {
+    const text = "SELECT TIDY(name, 'upper') FROM t";
+    const { diagnostics } = await lsp.open(uri, text);
+    assert.equal(diagnostics, []);
+    const h = (await lsp.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: { line: 0, character: 8 },
+    })) as Hover | null;
+    assert.is(
+      (h?.contents as { value: string } | undefined)?.value,
+      [
+        '**TIDY** — `tidy(value VARCHAR, style VARCHAR = "title") → VARCHAR`',
+        'Tidy a value',
+        'Arguments:\n- `value`: The value\n- `style`: title, upper or lower',
+        "Forms: `{{ value }} TIDIED AS '{{ style }}'`, `TIDY({{ value }})`, `TIDY({{ value }}, '{{ style }}')`",
+        `Cascade: \`${join(ROOT, 'test/fixtures/larsql/tidy_single.cascade.yaml')}\``,
+      ].join('\n\n'),
+    );
   } finally {
     await lsp.stop();
   }
