@@ -13,7 +13,14 @@ import { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 import { TYPE_NAMES } from './type-names.js';
 import { MAP_KEYS, ON_ERROR_VALUES, RUN_KEYS } from './with-options.js';
 
-export type CompletionKind = 'keyword' | 'with_key' | 'value' | 'type' | 'annotation_key' | 'operator';
+export type CompletionKind =
+  | 'keyword'
+  | 'with_key'
+  | 'value'
+  | 'type'
+  | 'annotation_key'
+  | 'operator'
+  | 'function';
 export interface Completion {
   readonly label: string;
   readonly kind: CompletionKind;
@@ -67,7 +74,7 @@ function completions(ops: OperatorSet, text: string, at: number): Completion[] {
   const firstWord = stmt.length === 0 ? '' : text.slice(stmt[0]!.start, stmt[0]!.end).toUpperCase();
   const startsRvbbit =
     stmt.length === 0 || isRvbbitWord(firstWord) || firstWord === 'EXPLAIN' || firstWord === 'CREATE';
-  if (!startsRvbbit) return filter(sqlCompletions(ops, text, stmt), partial);
+  if (!startsRvbbit) return filter(sqlCompletions(ops, text, stmt, partial), partial);
   const begin = stmt[0]?.start ?? at;
   const end = partial ? last!.start : at;
   const lexed = rvbbitLexer.tokenize(text.slice(begin, end));
@@ -77,7 +84,7 @@ function completions(ops: OperatorSet, text: string, at: number): Completion[] {
     const inner = scanSql(text, begin + block.startOffset + 1, end).tokens.filter(
       (t) => t.type < SqlTok.LineComment,
     );
-    return filter(sqlCompletions(ops, text, inner), partial);
+    return filter(sqlCompletions(ops, text, inner, partial), partial);
   }
   return filter(rvbbitCompletions(toks), partial);
 }
@@ -119,17 +126,28 @@ function labelsOf(t: TokenType): Completion[] {
   return [{ label, kind: /^[A-Z]+$/.test(label) ? 'keyword' : 'value' }];
 }
 
-/** After an operand, any operator word may follow. */
-function sqlCompletions(ops: OperatorSet, text: string, toks: readonly SqlToken[]): Completion[] {
+/**
+ * After an operand, any operator word may follow; where a word is being typed
+ * with no operand before it, a function the engine rewrites (LLM_SUMMARIZE, a
+ * cascade's function by its name or call forms: TIDY).
+ */
+function sqlCompletions(
+  ops: OperatorSet,
+  text: string,
+  toks: readonly SqlToken[],
+  partial: string,
+): Completion[] {
+  const calls = (): Completion[] =>
+    partial ? [...ops.aggregates.keys()].map((name) => ({ label: name, kind: 'function' as const })) : [];
   const last = toks[toks.length - 1];
-  if (!last) return [];
+  if (!last) return calls();
   const endsOperand =
     last.type === SqlTok.RParen ||
     last.type === SqlTok.String ||
     last.type === SqlTok.Number ||
     last.type === SqlTok.QuotedIdent ||
     (last.type === SqlTok.Word && isNameWord(ops, text.slice(last.start, last.end).toUpperCase()));
-  if (!endsOperand) return [];
+  if (!endsOperand) return calls();
   return [...ops.byWord.keys()].map((w) => ({ label: w, kind: 'operator' as const }));
 }
 

@@ -18,6 +18,7 @@ const KINDS: Readonly<Record<CompletionKind, CompletionItemKind>> = {
   type: CompletionItemKind.TypeParameter,
   annotation_key: CompletionItemKind.Property,
   operator: CompletionItemKind.Operator,
+  function: CompletionItemKind.Function,
 };
 
 /** Grammar contexts where a table or column name cannot come next. */

@@ -77,6 +77,7 @@ const ICON: Record<CompletionKind, string> = {
   type: 'type',
   annotation_key: 'property',
   operator: 'function',
+  function: 'function',
 };
 
 function completions(context: CompletionContext): CompletionResult | null {

@@ -109,6 +109,29 @@ test('in SQL, after an operand: the operator words (including run-time ones)', (
   );
 });
 
+test("in SQL, a word typed where no operand precedes it: the functions the engine rewrites, built in and the catalog's", () => {
+  assert.equal(
+    complete('SELECT LLM_S', 12).map((c) => [c.label, c.kind]),
+    [
+      ['LLM_SUMMARIZE', 'function'],
+      ['LLM_SENTIMENT', 'function'],
+    ],
+  );
+  const g = createGrammar({
+    calls: [{ name: 'TIDY', functionName: 'tidy', minArgs: 1, maxArgs: 2, returns: 'VARCHAR' }],
+  });
+  assert.equal(
+    g.complete('SELECT id, ti', 13).map((c) => [c.label, c.kind]),
+    [['TIDY', 'function']],
+  );
+  // With nothing typed, no list of every function; after an operand, operator words, not calls.
+  assert.equal(g.complete('SELECT ', 7), []);
+  assert.equal(
+    g.complete('SELECT a TI', 11).map((c) => c.label),
+    [],
+  );
+});
+
 test('inside strings and comments: nothing; bad offsets are clamped; never throws', () => {
   assert.equal(labels("SELECT 'abc |"), []);
   assert.equal(labels('SELECT 1 -- abc |'), []);

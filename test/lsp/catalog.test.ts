@@ -69,6 +69,22 @@ test('larsql call forms: hover on TIDY( shows the function, its args with defaul
         `Cascade: \`${join(ROOT, 'test/fixtures/larsql/tidy_single.cascade.yaml')}\``,
       ].join('\n\n'),
     );
+    // Completion offers the file's call names where a function may start.
+    await lsp.change(uri, [
+      {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: text.length } },
+        text: 'SELECT TI',
+      },
+    ]);
+    const r = await lsp.connection.sendRequest(CompletionRequest.type, {
+      textDocument: { uri },
+      position: { line: 0, character: 9 },
+    });
+    const items = Array.isArray(r) ? r : (r?.items ?? []);
+    assert.equal(
+      items.map((i) => [i.label, i.kind]),
+      [['TIDY', 3]],
+    );
   } finally {
     await lsp.stop();
   }
