@@ -124,17 +124,31 @@ const ANSWERS = {
   b: 'Simulated answer: Clean this value in the upper style: Acme corp',
 };
 
-test('the CLI: the forms run on the built-in simulator, the warnings on stderr', async () => {
+/** A Jinja operator and a mapping dimension in one statement. */
+const JINJA_AND_MAPPING =
+  "SELECT MOOD(v) AS mood, TIDY(min(v)) AS tidy FROM (VALUES ('happy day'), ('sad rain'), ('happy day')) t(v) GROUP BY 1 ORDER BY 1";
+const JINJA_AND_MAPPING_ROWS = [
+  {
+    mood: 'Happy',
+    tidy: 'Simulated answer: Tidy this value (9 characters). Use Title Case. VALUE: happy day',
+  },
+  { mood: 'Sad', tidy: 'Simulated answer: Tidy this value (8 characters). Use Title Case. VALUE: sad rain' },
+];
+
+test('the CLI: the forms, a Jinja operator and a mapping dimension run on the built-in simulator, the warnings on stderr', async () => {
   const r = await rvbbit(['query', '--cascades', LARSQL, '--format', 'json', CLEAN_ROW]);
   assert.is(r.code, 0, r.err);
   assert.equal(JSON.parse(r.out), [ANSWERS]);
+  const j = await rvbbit(['query', '--cascades', LARSQL, '--format', 'json', JINJA_AND_MAPPING]);
+  assert.is(j.code, 0, j.err);
+  assert.equal(JSON.parse(j.out), JINJA_AND_MAPPING_ROWS);
   assert.equal(
     r.err.split('\n').filter((l) => l.startsWith('rvbbit: warning:')),
     warnings.map((w) => `rvbbit: warning: ${w}`),
   );
 });
 
-test('the server: node-postgres with a parameter (extended protocol) and psql (simple protocol)', async () => {
+test('the server: node-postgres with a parameter (extended protocol) and psql (simple protocol), a Jinja operator and a mapping dimension too', async () => {
   const server = await startServer({ engine, port: 0 });
   try {
     const client = new pg.Client({
@@ -147,6 +161,8 @@ test('the server: node-postgres with a parameter (extended protocol) and psql (s
     try {
       const r = await client.query('SELECT CLEAN($1) AS a, CLEAN($1, $2) AS b', ['Acme corp', 'upper']);
       assert.equal(r.rows, [{ a: ANSWERS.a, b: ANSWERS.b }]);
+      const j = await client.query(JINJA_AND_MAPPING);
+      assert.equal(j.rows, JINJA_AND_MAPPING_ROWS);
     } finally {
       await client.end();
     }
@@ -157,6 +173,9 @@ test('the server: node-postgres with a parameter (extended protocol) and psql (s
     const r = await psql(server.port, ['-A', '-t', '-c', CLEAN_ROW]);
     assert.is(r.code, 0, r.err);
     assert.is(r.out, `${ANSWERS.a}|${ANSWERS.c}|${ANSWERS.b}\n`);
+    const j = await psql(server.port, ['-A', '-t', '-c', JINJA_AND_MAPPING]);
+    assert.is(j.code, 0, j.err);
+    assert.is(j.out, JINJA_AND_MAPPING_ROWS.map((x) => `${x.mood}|${x.tidy}\n`).join(''));
   } finally {
     await server.close();
   }
