@@ -264,10 +264,14 @@ function strictInterpreter(
     }
     return new TextValue(text);
   };
+  // Undefined results are rare: only then is the object evaluated again, to tell `x.y` of an
+  // undefined x (an error) from a missing y (undefined, lenient until used).
   own['evaluateMemberExpression'] = (node, scope) => {
+    const value = call('evaluateMemberExpression', node, scope);
     const object = (node as Node)['object'] as Node;
-    if (own['evaluate']!(object, scope).type === 'UndefinedValue') undefinedAt(object);
-    return call('evaluateMemberExpression', node, scope);
+    if (value.type === 'UndefinedValue' && own['evaluate']!(object, scope).type === 'UndefinedValue')
+      undefinedAt(object);
+    return value;
   };
   const filterName = (f: Node): string =>
     String(f.type === 'CallExpression' ? (f['callee'] as Node)['value'] : f['value']);
@@ -289,9 +293,15 @@ function strictInterpreter(
     return toValue(larsql(toPlain(operand as Value), ...args));
   };
   own['evaluateFor'] = (node, scope) => {
-    const iterable = (node as Node)['iterable'] as Node;
-    if (own['evaluate']!(iterable, scope).type === 'UndefinedValue') undefinedAt(iterable);
-    return call('evaluateFor', node, scope);
+    try {
+      return call('evaluateFor', node, scope);
+    } catch (err) {
+      // The library's "Expected iterable" names no variable: an undefined one is named here.
+      const iterable = (node as Node)['iterable'] as Node;
+      if (!(err instanceof JinjaRenderError) && own['evaluate']!(iterable, scope).type === 'UndefinedValue')
+        undefinedAt(iterable);
+      throw err;
+    }
   };
   return interpreter as unknown as { run(p: Program): Value; evaluate: RuntimeFn };
 }

@@ -145,6 +145,23 @@ test('the installed bin runs a MAP on the simulator, workers loading the built J
   assert.is(r.out, 'id,product_name,brand\n1,Acme phone,Acme\n2,Sony radio,Sony\n');
 });
 
+test('the installed bin renders a larsql Jinja template and a mapping dimension (the Jinja library loads from the package)', () => {
+  const larsql = fileURLToPath(new URL('../fixtures/larsql', import.meta.url));
+  const r = rvbbit([
+    'query',
+    '--format',
+    'csv',
+    "SELECT MOOD(v) AS mood, TIDY(min(v)) AS tidy FROM (VALUES ('happy day'), ('sad rain')) t(v) GROUP BY 1 ORDER BY 1",
+    '--cascades',
+    larsql,
+  ]);
+  assert.is(r.code, 0, r.err);
+  assert.is(
+    r.out,
+    'mood,tidy\nHappy,Simulated answer: Tidy this value (9 characters). Use Title Case. VALUE: happy day\nSad,Simulated answer: Tidy this value (8 characters). Use Title Case. VALUE: sad rain\n',
+  );
+});
+
 /** `rvbbit cascades validate <folder>` by the installed bin and from source, both run in the repository (same relative paths). */
 function validateBoth(folder: string): {
   built: ReturnType<typeof spawnSync>;
