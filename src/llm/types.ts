@@ -37,8 +37,11 @@ export interface CallOptions {
 }
 
 export interface ChatUsage {
+  /** Every input token, cached ones included (the provider's prompt_tokens). */
   readonly tokensIn: number;
   readonly tokensOut: number;
+  /** Of tokensIn, those the provider served from its prompt cache (usage.prompt_tokens_details.cached_tokens). */
+  readonly tokensCached?: number;
   /** Dollars; null when neither the provider nor the price table knows the price. */
   readonly cost: number | null;
 }
@@ -53,7 +56,23 @@ export interface ChatResult {
   readonly attempts: number;
   /** Which endpoint answered: 'simulator' or the provider's host name (never a key). */
   readonly answeredBy: string;
+  /**
+   * How the request's output schema reached the model: `json_schema` (the
+   * provider's structured output), `json_object` (JSON mode, the schema in a
+   * system message) or `prompt` (the schema in a system message only).
+   * Absent when the request had no schema.
+   */
+  readonly structured?: StructuredMode;
+  /**
+   * Set when the provider refused a stronger mode for this model: its
+   * message, e.g. `json_schema refused by api.openai.com: Invalid schema…`.
+   */
+  readonly structuredWarning?: string;
+  /** `batch` when the answer came through the provider's Batch API. */
+  readonly delivery?: 'batch';
 }
+
+export type StructuredMode = 'json_schema' | 'json_object' | 'prompt';
 
 export interface LlmClient {
   /** One chat completion. Rejects with an RvbbitError whose `code` starts with `LLM_`. */

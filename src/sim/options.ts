@@ -39,7 +39,26 @@ export type SimQuirk =
  */
 export type SimOutage = { readonly mode: 'refuse' | 'error'; readonly forMs?: number };
 
+/**
+ * Which provider the simulator behaves as (provider-profiles: each from that
+ * provider's public documentation). `default` is the permissive simulator:
+ * it takes any schema and any response_format.
+ */
+export const SIM_PROFILES = [
+  'default',
+  'openai',
+  'azure-openai',
+  'ollama',
+  'vllm',
+  'json-object-only',
+] as const;
+export type SimProfileName = (typeof SIM_PROFILES)[number];
+
 export interface SimulatorOptions {
+  /** The provider whose rules, paths and bodies the simulator follows (default `default`). */
+  readonly profile?: SimProfileName;
+  /** How long a Batch API batch takes from creation to `completed`, ms (default 200). */
+  readonly batchCompletionMs?: number;
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /** Default 127.0.0.1. */
@@ -86,6 +105,8 @@ export type ResolvedSimOptions = Required<
 };
 
 export const SIM_DEFAULTS: ResolvedSimOptions = {
+  profile: 'default',
+  batchCompletionMs: 200,
   port: 0,
   host: '127.0.0.1',
   latencyMs: 0,
@@ -155,6 +176,9 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
     bad('maxBodyBytes', 'a positive integer');
   }
   nonNeg('hugeBytes', patch.hugeBytes);
+  nonNeg('batchCompletionMs', patch.batchCompletionMs);
+  if (patch.profile !== undefined && !SIM_PROFILES.includes(patch.profile))
+    bad('profile', `one of ${SIM_PROFILES.join(', ')}`);
   if (patch.outage) {
     if (patch.outage.mode !== 'refuse' && patch.outage.mode !== 'error')
       bad('outage.mode', "'refuse' or 'error'");
