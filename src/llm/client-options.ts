@@ -4,7 +4,15 @@ import type { BreakerOptions } from './breaker.js';
 import type { Gate } from './gate.js';
 import type { PriceTable } from './pricing.js';
 import type { BackoffOptions, RetryEvent } from './retry.js';
-import type { ChatUsage } from './types.js';
+import type { ChatUsage, StructuredMode } from './types.js';
+
+/** A model moved down one structured-output mode (see structured.ts). */
+export interface StructuredFallback {
+  readonly model: string;
+  readonly from: StructuredMode;
+  readonly to: StructuredMode;
+  readonly warning: string;
+}
 
 /** One finished call, for logs (rvbbit.unified_logs). */
 export interface LlmCallRecord {
@@ -56,6 +64,12 @@ export interface LlmClientOptions {
   readonly checkJson?: boolean;
   /** Called once per finished call (success or failure). */
   readonly onCall?: (record: LlmCallRecord) => void;
+  /**
+   * Called once per model and step when the provider refuses a structured
+   * output mode and the client moves the model down one (json_schema →
+   * json_object → prompt); `warning` carries the provider's message.
+   */
+  readonly onStructuredFallback?: (event: StructuredFallback) => void;
   /** Called before each retry wait. */
   readonly onRetry?: (event: RetryEvent & { readonly model: string }) => void;
 }

@@ -16,7 +16,14 @@ import { type HttpReply, httpSend } from './http.js';
 import { type Answer, readReply, retryable } from './reply.js';
 import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
-import { rejectsResponseFormat, responseFormatJson, schemaInstruction } from './structured.js';
+import {
+  answerInOriginalShape,
+  JSON_OBJECT_FORMAT,
+  rejectsResponseFormat,
+  responseFormatJson,
+  STRUCTURED_MODES,
+  schemaInstruction,
+} from './structured.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -24,6 +31,7 @@ import type {
   ChatResult,
   EmbeddingClient,
   LlmClient,
+  StructuredMode,
 } from './types.js';
 
 export type { LlmCallRecord, LlmClientOptions } from './client-options.js';
@@ -68,8 +76,10 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   /** The breaker's LLM_ENDPOINT_DOWN, naming the endpoint (host and port, never the key). */
   const endpointDown = (): RvbbitError | undefined =>
     breaker?.isDown() ? namedDown(breaker.downError(), base.host) : undefined;
-  /** Models that rejected response_format: their schema goes in the prompt. */
-  const noResponseFormat = new Set<string>(options.noResponseFormat ?? []);
+  /** Models that refused a structured-output mode: the mode they are at now, and the provider's words. */
+  const structured = new Map<string, { mode: StructuredMode; warning?: string }>(
+    (options.noResponseFormat ?? []).map((m) => [m, { mode: 'prompt' }]),
+  );
   let closed = false;
 
   const clean = (text: string) => redact(text, key);
@@ -124,6 +134,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         durationMs: performance.now() - started,
         attempts: counter.attempts,
         answeredBy: done.answeredBy,
+        ...(done.structured ? { structured: done.structured } : {}),
+        ...(done.structuredWarning ? { structuredWarning: done.structuredWarning } : {}),
       };
       options.onCall?.({
         model,
@@ -149,7 +161,11 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     }
   }
 
-  /** One attempt (two when a model turns out to reject response_format), read into an answer. */
+  /**
+   * One attempt, read into an answer; more when the provider refuses the
+   * request's structured-output mode (structured.ts): each refusal moves the
+   * model one mode down, reported once through onStructuredFallback.
+   */
   async function attemptOnce(
     model: string,
     request: ChatRequest,
@@ -157,27 +173,42 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     timeoutMs: number,
     counter: { attempts: number },
   ): Promise<Answer> {
-    let reply = await attempt(model, request, signal, timeoutMs, counter);
-    if (
-      request.responseFormat &&
-      !noResponseFormat.has(model) &&
-      rejectsResponseFormat(reply.status, reply.text)
-    ) {
-      noResponseFormat.add(model);
-      reply = await attempt(model, request, signal, timeoutMs, counter);
+    const rf = request.responseFormat;
+    let mode: StructuredMode = structured.get(model)?.mode ?? 'json_schema';
+    let reply = await attempt(model, request, mode, signal, timeoutMs, counter);
+    while (rf && mode !== 'prompt' && rejectsResponseFormat(reply.status, reply.text)) {
+      const next = STRUCTURED_MODES[STRUCTURED_MODES.indexOf(mode) + 1]!;
+      const known = structured.get(model);
+      // Calls in flight together all meet the refusal: the first one moves the model.
+      if (!known || STRUCTURED_MODES.indexOf(known.mode) < STRUCTURED_MODES.indexOf(next)) {
+        const warning = `${mode} refused by ${host} for ${model}: ${excerptOf(clean(reply.text))}`;
+        structured.set(model, { mode: next, warning });
+        options.onStructuredFallback?.({ model, from: mode, to: next, warning });
+      }
+      mode = next;
+      reply = await attempt(model, request, mode, signal, timeoutMs, counter);
     }
-    return readReply(reply, model, request, {
+    const answer = readReply(reply, model, request, {
       host,
       clean,
       prices: options.prices,
       checkJson: options.checkJson,
     });
+    if (!rf) return answer;
+    const warning = structured.get(model)?.warning;
+    return {
+      ...answer,
+      content: answerInOriginalShape(answer.content, rf, mode),
+      structured: mode,
+      ...(warning ? { structuredWarning: warning } : {}),
+    };
   }
 
   /** One HTTP attempt; a status worth retrying rejects with RetryableFailure. Not async: one frame fewer per call. */
   function attempt(
     model: string,
     request: ChatRequest,
+    mode: StructuredMode,
     signal: AbortSignal | undefined,
     timeoutMs: number,
     counter: { attempts: number },
@@ -185,7 +216,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     counter.attempts++;
     return send({
       path,
-      body: bodyOf(model, request, noResponseFormat.has(model)),
+      body: bodyOf(model, request, mode),
       headers,
       signal,
       timeoutMs,
@@ -223,17 +254,26 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
 }
 
 /** The request body as JSON text; the response_format part is serialised once per schema object. */
-function bodyOf(model: string, request: ChatRequest, schemaInPrompt: boolean): string {
+function bodyOf(model: string, request: ChatRequest, mode: StructuredMode): string {
   let messages: readonly ChatMessage[] = request.messages;
   let rf = '';
   if (request.responseFormat) {
-    if (schemaInPrompt) messages = [schemaInstruction(request.responseFormat), ...messages];
-    else rf = `,"response_format":${responseFormatJson(request.responseFormat)}`;
+    if (mode === 'json_schema') rf = `,"response_format":${responseFormatJson(request.responseFormat)}`;
+    else {
+      messages = [schemaInstruction(request.responseFormat, mode), ...messages];
+      if (mode === 'json_object') rf = `,"response_format":${JSON_OBJECT_FORMAT}`;
+    }
   }
   let extra = '';
   if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
   return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(messages)}${rf}${extra}}`;
+}
+
+/** A provider's message, one line, at most 300 characters. */
+function excerptOf(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
 }
 
 /** The breaker's error (it knows no host) with the endpoint named. */

@@ -1,42 +1,111 @@
 /**
- * Structured output: `response_format: json_schema` when the provider takes
- * it, else the schema in a system message. A model that rejected
- * response_format once is remembered and never sent it again.
+ * Structured output, strongest first, per model:
+ *
+ *   1. `json_schema`: the provider's structured output, with the schema made
+ *      strict-compatible (strict-schema.ts) and the answer turned back;
+ *   2. `json_object`: JSON mode, the schema in a system message;
+ *   3. `prompt`: the schema in a system message only.
+ *
+ * A model starts at 1. A 400 whose text names response_format moves it one
+ * step down for the rest of the client's life; the provider's message is
+ * kept and reported on every answer given that way (ChatResult
+ * .structuredWarning, rvbbit.unified_logs.warning) and once through the
+ * client's `onStructuredFallback`, so no model degrades silently.
  */
-import type { ChatMessage, ResponseFormat } from './types.js';
+import { fromStrictAnswer, type StrictSchema, toStrictSchema, WRAP_KEY } from './strict-schema.js';
+import type { ChatMessage, ResponseFormat, StructuredMode } from './types.js';
 
+/** The modes in the order they are tried. */
+export const STRUCTURED_MODES: readonly StructuredMode[] = ['json_schema', 'json_object', 'prompt'];
+
+const STRICT = new WeakMap<ResponseFormat, StrictSchema>();
 const RF_JSON = new WeakMap<ResponseFormat, string>();
 const SCHEMA_JSON = new WeakMap<ResponseFormat, string>();
 
-/** `"response_format":{…}` as JSON text, built once per ResponseFormat object. */
+/** The strict-compatible form of a request's schema, made once per ResponseFormat object. */
+export function strictFormOf(rf: ResponseFormat): StrictSchema {
+  let s = STRICT.get(rf);
+  if (s === undefined) {
+    s = toStrictSchema(rf.schema);
+    STRICT.set(rf, s);
+  }
+  return s;
+}
+
+/** `"response_format":{…}` of json_schema mode as JSON text, built once per ResponseFormat object. */
 export function responseFormatJson(rf: ResponseFormat): string {
   let s = RF_JSON.get(rf);
   if (s === undefined) {
+    const strict = strictFormOf(rf);
     s = JSON.stringify({
       type: 'json_schema',
-      json_schema: { name: safeName(rf.name), schema: rf.schema, strict: true },
+      json_schema: { name: safeName(rf.name), schema: strict.schema, strict: strict.strict },
     });
     RF_JSON.set(rf, s);
   }
   return s;
 }
 
-/** The fallback: the schema as a leading system message. */
-export function schemaInstruction(rf: ResponseFormat): ChatMessage {
-  let s = SCHEMA_JSON.get(rf);
+/** JSON mode's response_format. */
+export const JSON_OBJECT_FORMAT = '{"type":"json_object"}';
+
+/**
+ * The schema as a leading system message (json_object and prompt modes).
+ * JSON mode answers an object only, so there a non-object root is asked for
+ * wrapped as `{"value": …}`, as in json_schema mode.
+ */
+export function schemaInstruction(
+  rf: ResponseFormat,
+  mode: 'json_object' | 'prompt' = 'prompt',
+): ChatMessage {
+  const wrapped = mode === 'json_object' && strictFormOf(rf).wrapped;
+  let s = wrapped ? undefined : SCHEMA_JSON.get(rf);
   if (s === undefined) {
-    s = JSON.stringify(rf.schema);
-    SCHEMA_JSON.set(rf, s);
+    s = JSON.stringify(
+      wrapped
+        ? {
+            type: 'object',
+            properties: { [WRAP_KEY]: rf.schema },
+            required: [WRAP_KEY],
+            additionalProperties: false,
+          }
+        : rf.schema,
+    );
+    if (!wrapped) SCHEMA_JSON.set(rf, s);
   }
   return {
     role: 'system',
-    content: 'Answer with only a JSON value (no prose, no code fence) that satisfies this JSON Schema:\n' + s,
+    content: `Answer with only a JSON ${wrapped || mode === 'json_object' ? 'object' : 'value'} (no prose, no code fence) that satisfies this JSON Schema:\n${s}`,
   };
 }
 
-/** True when a 400's text says the provider does not take response_format / json_schema. */
+/**
+ * The answer's text in the request schema's own shape: unwrapped and its
+ * strict-mode nulls dropped (json_schema mode), unwrapped (json_object mode
+ * of a non-object root). Text that is not JSON is returned as it came, for
+ * the caller's JSON check to report.
+ */
+export function answerInOriginalShape(content: string, rf: ResponseFormat, mode: StructuredMode): string {
+  if (mode === 'prompt') return content;
+  const strict = strictFormOf(rf);
+  if (!strict.wrapped && (mode === 'json_object' || !strict.nullable)) return content;
+  const parsed = parseJsonAnswer(content);
+  if (parsed === undefined) return content;
+  const back = mode === 'json_schema' ? fromStrictAnswer(parsed, rf.schema, strict) : unwrap(parsed);
+  return back === parsed ? content : JSON.stringify(back);
+}
+
+function unwrap(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && WRAP_KEY in v
+    ? (v as Record<string, unknown>)[WRAP_KEY]
+    : v;
+}
+
+/** True when a 400's text says the provider does not take this response_format (or its schema). */
 export function rejectsResponseFormat(status: number, text: string): boolean {
-  return status === 400 && /response_format|json_schema|structured output/i.test(text);
+  return (
+    status === 400 && /response_format|json_schema|json_object|structured output|invalid schema/i.test(text)
+  );
 }
 
 /** OpenAI requires ^[a-zA-Z0-9_-]{1,64}$ for json_schema.name. */
