@@ -118,6 +118,14 @@ export const LLM_ERROR = {
    * message names the host, never the key.
    */
   ENDPOINT_DOWN: 'LLM_ENDPOINT_DOWN',
+  /**
+   * `delivery: batch`: the provider has no Batch API (its Files or Batches
+   * endpoint answered 404/405), or refused the upload or the batch; the
+   * message carries the provider's words.
+   */
+  BATCH_UNSUPPORTED: 'LLM_BATCH_UNSUPPORTED',
+  /** The provider's batch ended `failed` or `expired`; detail: batch id and the provider's first errors. */
+  BATCH_FAILED: 'LLM_BATCH_FAILED',
 } as const;
 
 export type LlmErrorCode = (typeof LLM_ERROR)[keyof typeof LLM_ERROR] | `LLM_HTTP_${number}`;

@@ -5,7 +5,7 @@
  * @see ../docs/dialect.md §2 "Annotations"
  */
 import type { Span } from './span.js';
-import type { Duration } from './with-options.js';
+import type { Delivery, Duration } from './with-options.js';
 
 export const STRATEGIES = ['batch', 'sequential', 'union_all', 'vectorized'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -21,6 +21,7 @@ export const ANNOTATION_KEYS = [
   'budget_tokens',
   'timeout',
   'retries',
+  'delivery',
   'prefilter',
   'batch',
   'proxy',
@@ -54,6 +55,8 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'budget_tokens'; readonly value: number }
     | { readonly key: 'timeout'; readonly value: Duration }
     | { readonly key: 'retries'; readonly value: number }
+    /** 'batch': the calls go through the provider's Batch API; 'sync': one call each (the default). */
+    | { readonly key: 'delivery'; readonly value: Delivery }
     /** `~` asks the model only about each left value's k nearest right values by embedding. */
     | { readonly key: 'prefilter'; readonly value: number }
     /** Up to n distinct tuples of one operator packed into one prompt. */

@@ -7,7 +7,7 @@ import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
-import type { Duration } from './with-options.js';
+import type { Delivery, Duration } from './with-options.js';
 import { checkOptionValue, MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 
 const ANNOTATION = /^--[ \t]*@/;
@@ -90,6 +90,12 @@ function typed(
       const checked = checkOptionValue(key, /^[0-9.eE+-]+$/.test(value) ? Number(value) : value);
       if ('error' in checked) return bad(checked.error, at);
       return { kind: 'Annotation', key, value: checked.value as number, span };
+    }
+    case 'delivery': {
+      // Checked as WITH (delivery = '…') is: the same values, any case.
+      const checked = checkOptionValue(key, value);
+      if ('error' in checked) return bad(checked.error, at);
+      return { kind: 'Annotation', key, value: checked.value as Delivery, span };
     }
     case 'prefilter': {
       const n = Number(value);

@@ -11,7 +11,7 @@ import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 import { TYPE_NAMES } from './type-names.js';
-import { MAP_KEYS, ON_ERROR_VALUES, RUN_KEYS } from './with-options.js';
+import { DELIVERY_VALUES, MAP_KEYS, ON_ERROR_VALUES, RUN_KEYS } from './with-options.js';
 
 export type CompletionKind =
   | 'keyword'
@@ -32,6 +32,13 @@ const VALUES: Readonly<Record<string, readonly string[]>> = {
   persist: ['TRUE', 'FALSE'],
   replace: ['TRUE', 'FALSE'],
   infer_schema: ['TRUE', 'FALSE'],
+  delivery: DELIVERY_VALUES.map((v) => `'${v}'`),
+};
+
+/** The values offered after `-- @ key:`, for the keys that take one of a few words. */
+const ANNOTATION_VALUES: Readonly<Record<string, readonly string[]>> = {
+  strategy: STRATEGIES,
+  delivery: DELIVERY_VALUES,
 };
 
 /** Completions at `offset` (clamped into the text); never throws. */
@@ -54,11 +61,12 @@ function completions(ops: OperatorSet, text: string, at: number): Completion[] {
       ANNOTATION_KEYS.map((k) => ({ label: k, kind: 'annotation_key' as const })),
       note[1]!,
     );
-  const strategy = /^\s*--[ \t]*@[ \t]*strategy[ \t]*:[ \t]*([A-Za-z_]*)$/i.exec(linePrefix);
-  if (strategy)
+  const keyed = /^\s*--[ \t]*@[ \t]*([A-Za-z_]+)[ \t]*:[ \t]*([A-Za-z_]*)$/.exec(linePrefix);
+  const words = keyed ? ANNOTATION_VALUES[keyed[1]!.toLowerCase()] : undefined;
+  if (keyed && words)
     return filter(
-      STRATEGIES.map((s) => ({ label: s, kind: 'value' as const })),
-      strategy[1]!,
+      words.map((s) => ({ label: s, kind: 'value' as const })),
+      keyed[2]!,
     );
 
   const { tokens } = scanSql(text, 0, at);

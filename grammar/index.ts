@@ -21,6 +21,8 @@ export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 export { stripSpans } from './strip-spans.js';
 export { TYPE_NAMES, type TypeFamily, type TypeName, typeFamily } from './type-names.js';
 export {
+  DELIVERY_VALUES,
+  type Delivery,
   MAP_KEYS,
   MAP_ONLY_KEYS,
   MAX_BATCH,

@@ -21,6 +21,7 @@ export const WITH_KEYS = [
   'budget_dollars',
   'budget_tokens',
   'retries',
+  'delivery',
 ] as const;
 export type WithKey = (typeof WITH_KEYS)[number];
 
@@ -38,6 +39,12 @@ export const MAP_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !RUN_ONLY_KE
 
 export const ON_ERROR_VALUES = ['null', 'fail', 'keep'] as const;
 export type OnError = (typeof ON_ERROR_VALUES)[number];
+/**
+ * How a statement's calls reach the provider (`WITH (delivery = …)`, `-- @ delivery:`):
+ * 'sync', the default, one call each; 'batch', the provider's Batch API.
+ */
+export const DELIVERY_VALUES = ['batch', 'sync'] as const;
+export type Delivery = (typeof DELIVERY_VALUES)[number];
 export const MAX_RETRIES = 20;
 /** PARALLEL n, `-- @ parallel: n` and every engine default take 1..MAX_PARALLEL. */
 export const MAX_PARALLEL = 1000;
@@ -74,6 +81,8 @@ export interface WithOptionValues {
   /** Tokens (in + out) the statement may spend; works for models without a price. */
   readonly budget_tokens: number;
   readonly retries: number;
+  /** 'batch': the calls go through the provider's Batch API; 'sync' (the default): one call each. */
+  readonly delivery: Delivery;
 }
 
 /** One option, its value typed by its key. */
@@ -141,6 +150,12 @@ export function checkOptionValue(key: WithKey, v: LiteralValue): { value: unknow
       return typeof v === 'string' && (ON_ERROR_VALUES as readonly string[]).includes(v)
         ? { value: v }
         : bad(key, v, `one of ${ON_ERROR_VALUES.map((x) => `'${x}'`).join(', ')}`);
+    case 'delivery': {
+      const d = typeof v === 'string' ? v.toLowerCase() : undefined;
+      return d !== undefined && (DELIVERY_VALUES as readonly string[]).includes(d)
+        ? { value: d }
+        : bad(key, v, `one of ${DELIVERY_VALUES.map((x) => `'${x}'`).join(', ')}`);
+    }
     case 'timeout': {
       const d = typeof v === 'string' ? parseDuration(v) : null;
       return d ? { value: d } : bad(key, v, "a duration such as '30s', '5m', '2h' or '1d'");

@@ -12,6 +12,7 @@ import type { Cascade } from '../src/cascade/cascade-types.js';
 import { loadCascade } from '../src/cascade/load-cascade.js';
 import { runCascade } from '../src/cascade/run-cascade.js';
 import type { RunContext, RunResult } from '../src/cascade/run-types.js';
+import type { BatchSession } from '../src/llm/batch-delivery.js';
 import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetMessage, budgetSpent } from '../src/thread/budget.js';
 import {
@@ -38,25 +39,38 @@ interface ChunkScope {
   readonly held: Int32Array;
   readonly signal: AbortSignal;
   readonly ctx: RunContext;
+  /**
+   * `delivery: batch`: the chunk's calls go through the provider's Batch API
+   * in rounds (llm/batch-delivery.ts). Every row runs at once then, PARALLEL
+   * aside: a run waiting on a batch holds no connection, and a round closes
+   * only when every run waits.
+   */
+  readonly batch?: BatchSession;
 }
 
 function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
   const signal = signalFor(task.abortBuffer);
+  const host = task.hostPort ? portHost(task.hostPort) : undefined;
+  const batch =
+    task.limits.delivery === 'batch'
+      ? workerLlmClient().batchSession({ signal, ...(host?.batches ? { ledger: host.batches } : {}) })
+      : undefined;
   return {
     task,
     cascade,
     semaphore: SharedSemaphore.of(task.parallelBuffer),
     held: new Int32Array(task.heldBuffer),
     signal,
+    ...(batch ? { batch } : {}),
     ctx: {
-      llm: workerLlmClient(),
+      llm: batch ?? workerLlmClient(),
       signal,
       defaultModel: task.defaultModel ?? engineWorkerData().llm.defaultModel,
       ...runContextLimits(task.limits, task.model ?? task.limits.model),
       sessionPrefix: task.sessionPrefix,
       ...(task.askConfidence ? { askConfidence: true } : {}),
       ...(task.outputItems ? { outputItems: task.outputItems } : {}),
-      host: task.hostPort ? portHost(task.hostPort) : undefined,
+      host,
     },
   };
 }
@@ -68,7 +82,8 @@ async function permitted(
   inputs: Readonly<Record<string, unknown>>,
   ctx: RunContext,
 ): Promise<Run> {
-  const { task, semaphore, held } = scope;
+  const { task, semaphore, held, batch } = scope;
+  if (batch) return batchRun(scope, batch, rows, inputs, ctx);
   try {
     await semaphore.acquire(scope.signal, held);
   } catch {
@@ -99,6 +114,39 @@ async function permitted(
     };
   } finally {
     semaphore.release(held);
+  }
+}
+
+/** A run under batch delivery: no PARALLEL permit; the session counts it while it runs. */
+async function batchRun(
+  scope: ChunkScope,
+  batch: BatchSession,
+  rows: readonly ChunkRow[],
+  inputs: Readonly<Record<string, unknown>>,
+  ctx: RunContext,
+): Promise<Run> {
+  const { task } = scope;
+  const spent = budgetSpent(task.budgetBuffer, task.limits);
+  if (spent) {
+    return {
+      ok: false,
+      failures: rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', budgetMessage(spent))),
+    };
+  }
+  batch.begin();
+  try {
+    const result = await runCascade(scope.cascade, inputs, ctx);
+    if (task.budgetBuffer) {
+      addSpend(task.budgetBuffer, result.usage.cost, result.usage.tokens_in + result.usage.tokens_out);
+    }
+    return { ok: true, result };
+  } catch (err) {
+    return {
+      ok: false,
+      failures: rows.map((r) => failedOutcome(r.index, 'WORKER_ERROR', errorMessage(err))),
+    };
+  } finally {
+    batch.end();
   }
 }
 

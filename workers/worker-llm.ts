@@ -4,14 +4,14 @@
  * warm, and the process-wide gate is shared through its buffer.
  */
 
-import { createLlmClient } from '../src/llm/client.js';
+import { type BatchDelivering, createLlmClient } from '../src/llm/client.js';
 import { SharedGate } from '../src/llm/shared-gate.js';
 import type { LlmClient } from '../src/llm/types.js';
 import { engineWorkerData } from '../src/thread/worker-entry.js';
 
-let client: LlmClient | undefined;
+let client: (LlmClient & BatchDelivering) | undefined;
 
-export function workerLlmClient(): LlmClient {
+export function workerLlmClient(): LlmClient & BatchDelivering {
   if (client) return client;
   const config = engineWorkerData().llm;
   client = createLlmClient({

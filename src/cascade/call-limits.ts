@@ -30,6 +30,12 @@ export interface CallLimits extends RunLimits {
   readonly budgetDollars?: number;
   /** …or this many tokens, in + out. */
   readonly budgetTokens?: number;
+  /**
+   * `batch` (`WITH (delivery = 'batch')`, `-- @ delivery: batch`): the calls
+   * go through the provider's Batch API (llm/batch-delivery.ts), answered
+   * within its window at its batch price; absent: one HTTP call each.
+   */
+  readonly delivery?: 'batch';
 }
 
 /** The part of a RunContext the limits set; `model` is a target's own model (a proxy's) over the statement's. */

@@ -2,6 +2,10 @@
  * What a cascade may ask of its host. The engine binds this to its DuckDB
  * connection (read-only); tests bind it to a real in-memory DuckDB.
  */
+import type { BatchLedger } from '../llm/batch-delivery.js';
+
+export type { BatchLedger, BatchLedgerEntry } from '../llm/batch-delivery.js';
+
 interface SqlColumn {
   readonly name: string;
   readonly type: string;
@@ -17,4 +21,6 @@ export interface SqlResult {
 export interface CascadeHost {
   /** Runs one read-only query, returning at most `limit` rows. */
   sqlData(query: string, limit: number, signal?: AbortSignal): Promise<SqlResult>;
+  /** Where `delivery: batch` keeps its batch ids (the engine: rvbbit.batches), so a re-run picks a batch up. */
+  readonly batches?: BatchLedger;
 }

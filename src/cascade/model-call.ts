@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type ErrorCode, errorMessage, RvbbitError } from '../../base/errors.js';
-import type { ChatMessage, ResponseFormat } from '../llm/types.js';
+import type { ChatMessage, ChatResult, ResponseFormat } from '../llm/types.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import { CellFailure } from './cell-failure.js';
 import type { RunSession } from './run-session.js';
@@ -45,6 +45,7 @@ function record(
     readonly error?: string;
     readonly answered_by?: string;
   },
+  result?: ChatResult,
 ): CallRecord {
   const r: { -readonly [K in keyof CallRecord]: CallRecord[K] } = {
     cell: call.cell,
@@ -63,6 +64,14 @@ function record(
   if (fields.answered_by !== undefined) r.answered_by = fields.answered_by;
   if (fields.error !== undefined) r.error = fields.error;
   if (call.take !== undefined) r.take = call.take;
+  if (result) {
+    // What the provider did with the call: cached prompt tokens, the schema's
+    // route (and why a weaker one), Batch API delivery.
+    if (result.usage.tokensCached) r.tokens_cached = result.usage.tokensCached;
+    if (result.structured !== undefined) r.response_format = result.structured;
+    if (result.structuredWarning !== undefined) r.warning = result.structuredWarning;
+    if (result.delivery !== undefined) r.delivery = result.delivery;
+  }
   return r;
 }
 
@@ -94,14 +103,21 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
       { signal: session.signal, retries: ctx.retries },
     );
     session.calls.push(
-      record(call, result.model || call.model, startedAt, result.durationMs, {
-        tokens_in: result.usage.tokensIn,
-        tokens_out: result.usage.tokensOut,
-        cost: result.usage.cost,
-        status: 'ok',
-        cache_hit: false,
-        answered_by: result.answeredBy,
-      }),
+      record(
+        call,
+        result.model || call.model,
+        startedAt,
+        result.durationMs,
+        {
+          tokens_in: result.usage.tokensIn,
+          tokens_out: result.usage.tokensOut,
+          cost: result.usage.cost,
+          status: 'ok',
+          cache_hit: false,
+          answered_by: result.answeredBy,
+        },
+        result,
+      ),
     );
     const content = typeof result.content === 'string' ? result.content : '';
     if (content.length > session.maxAnswerChars) {

@@ -51,7 +51,12 @@ export function packedSchema(item: Schema, n: number): { schema: Schema; validat
   return hit;
 }
 
-/** The packed prompt: every tuple's own prompt in a `<row>` block, in order. */
+/**
+ * The packed prompt: every tuple's own prompt in a `<row>` block, in order.
+ * The shared part comes first (the header, the same for every call of n
+ * tuples, then the first row, whose prompt opens with the cascade's fixed
+ * instructions), so a provider's prompt cache can serve it across calls.
+ */
 export function packedPrompt(prompts: readonly string[]): string {
   const n = prompts.length;
   const rows = prompts.map((p) => `<row>\n${p}\n</row>`).join('\n');

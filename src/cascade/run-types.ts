@@ -3,8 +3,11 @@
  * @see ../../docs/cascades.md ("Results of one run")
  */
 import type { ErrorCode } from '../../base/errors.js';
-import type { LlmClient } from '../llm/types.js';
+import type { LlmClient, StructuredMode } from '../llm/types.js';
 import type { CascadeHost } from './host.js';
+
+/** The price table (llm/pricing.ts), for layers that reach the LLM client only through the cascade's types. */
+export type { ModelPrice, PriceTable } from '../llm/pricing.js';
 
 /** Optional result cache the engine plugs in (keyed by cascade content, cell, model, prompt). */
 export interface CellCache {
@@ -90,6 +93,14 @@ export interface CallRecord {
   readonly cache_hit?: boolean;
   /** Which endpoint answered ('simulator', a host name, or 'cache'). */
   readonly answered_by?: string;
+  /** Of tokens_in, those the provider served from its prompt cache (priced at `cached_in`). */
+  readonly tokens_cached?: number;
+  /** How the output schema reached the model (absent: the call had none); see ChatResult.structured. */
+  readonly response_format?: StructuredMode;
+  /** Why a weaker response_format was used: the provider's refusal of a stronger one. */
+  readonly warning?: string;
+  /** 'batch' when the answer came through the provider's Batch API (priced with its batch_discount). */
+  readonly delivery?: 'batch';
 }
 
 export interface RunResult {

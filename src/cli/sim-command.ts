@@ -1,9 +1,10 @@
 /**
  * `rvbbit sim`: runs the LLM simulator in the foreground until Ctrl-C.
- * Prints one line `rvbbit simulator listening on <url>` (the URL includes /v1).
+ * Prints one line `rvbbit simulator listening on <url>` (the URL includes /v1), and the
+ * profile after it when one is chosen (`--profile`).
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { SimulatorOptions } from '../sim/options.js';
+import { SIM_PROFILES, type SimProfileName, type SimulatorOptions } from '../sim/options.js';
 import type { SimulatorHandle } from '../sim/server.js';
 
 function num(name: string, min: number, max = Number.POSITIVE_INFINITY, integer = false) {
@@ -23,9 +24,30 @@ function num(name: string, min: number, max = Number.POSITIVE_INFINITY, integer 
   };
 }
 
+/** `--profile NAME`: one of the simulator's provider profiles. */
+function profileName(value: string): SimProfileName {
+  if (!(SIM_PROFILES as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`unknown profile '${value}': use one of ${SIM_PROFILES.join(', ')}`);
+  }
+  return value as SimProfileName;
+}
+
+/** `--models a,b`: a comma-separated list of model ids. */
+function modelList(value: string): string[] {
+  const ids = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (ids.length === 0) throw new InvalidArgumentError('--models must name at least one model id');
+  return ids;
+}
+
 interface SimFlags {
   port: number;
   host: string;
+  profile?: SimProfileName;
+  models?: string[];
+  azureApiKey?: string;
   latencyMs?: number;
   latencyDist?: string;
   latencyMedian?: number;
@@ -52,6 +74,9 @@ export function simOptionsFromFlags(f: SimFlags): SimulatorOptions {
   return {
     port: f.port,
     host: f.host,
+    ...(f.profile !== undefined ? { profile: f.profile } : {}),
+    ...(f.models !== undefined ? { models: f.models } : {}),
+    ...(f.azureApiKey !== undefined ? { azureApiKey: f.azureApiKey } : {}),
     ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
     ...(dist
       ? {
@@ -87,6 +112,20 @@ export function registerSim(program: Command): void {
     )
     .option('--port <n>', 'port to listen on (0 = any free port)', num('--port', 0, 65535, true), 8787)
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--profile <name>',
+      `provider whose paths, rules and bodies to follow: ${SIM_PROFILES.join(', ')} (default: default, the permissive simulator)`,
+      profileName,
+    )
+    .option(
+      '--models <ids>',
+      'comma-separated model ids for GET /v1/models; the ollama and vllm profiles answer only these (default sim-small,sim-large)',
+      modelList,
+    )
+    .option(
+      '--azure-api-key <key>',
+      'the api-key the azure-openai profile requires (default: any non-empty key)',
+    )
     .option('--latency-ms <n>', 'fixed latency per answer, ms (default 0)', num('--latency-ms', 0))
     .option('--latency-dist <dist>', "latency drawn from a seeded distribution: 'lognormal'")
     .option('--latency-median <ms>', 'median of the latency distribution, ms', num('--latency-median', 0))
@@ -124,7 +163,10 @@ export function registerSim(program: Command): void {
     .option('--cost-out <usd>', 'report usage.cost: dollars per 1M completion tokens', num('--cost-out', 0))
     .addHelpText(
       'after',
-      '\nRoutes: POST /v1/chat/completions, GET /v1/models, GET /stats, POST /stats/reset, POST /options (JSON knobs).\n' +
+      '\nRoutes: POST /v1/chat/completions (stream: true answers server-sent events), POST /v1/embeddings,\n' +
+        'GET /v1/models, GET /stats, POST /stats/reset, POST /options (JSON knobs).\n' +
+        'Profiles: openai (strict json_schema rules, cached_tokens), azure-openai (/openai/deployments/{d}/chat/completions\n' +
+        '?api-version=…, /openai/v1/…, api-key header), ollama, vllm, json-object-only (json_object only, as DeepSeek).\n' +
         'Faults are seeded: the same seed and request order give the same faults and latencies.\n' +
         'Example: rvbbit sim --port 0 --latency-dist lognormal --latency-median 300 --latency-sigma 0.6 --rps 50 --error-rate 0.05',
     )
@@ -138,7 +180,8 @@ export function registerSim(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`rvbbit simulator listening on ${sim.url}\n`);
+      const profile = flags.profile && flags.profile !== 'default' ? ` (profile ${flags.profile})` : '';
+      process.stdout.write(`rvbbit simulator listening on ${sim.url}${profile}\n`);
       const stop = () => {
         void sim.close().then(() => process.exit(0));
       };

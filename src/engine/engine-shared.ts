@@ -6,7 +6,9 @@
  */
 import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
+import type { BatchDelivering } from '../llm/client.js';
 import type { LlmClient } from '../llm/types.js';
 import type { LogWriter } from '../obs/log-writer.js';
 import type { LogDatabase } from '../obs/private-logs.js';
@@ -35,14 +37,18 @@ export interface EngineShared {
   readonly semantic: SemanticShared;
   /** RUN ASYNC jobs still running, by session id. */
   readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
-  /** Where chunks run: the local pool, or the queue when one is configured. */
-  pool(): ChunkRunner;
+  /**
+   * Where a statement's chunks run: the local pool, or the queue when one is
+   * configured, except for a statement whose limits say `delivery: 'batch'`,
+   * which always runs on the local pool (engine.ts, runner()).
+   */
+  pool(limits?: Pick<CallLimits, 'delivery'>): ChunkRunner;
   /** The queue runner, when the engine has a queue. */
   readonly queue: QueueChunkRunner | undefined;
   /**
    * The main thread's LLM client (RUN); workers have their own. Made, and its
    * HTTP stack (undici) loaded, on first use: plain SQL never needs it.
    */
-  mainLlm(): Promise<LlmClient>;
+  mainLlm(): Promise<LlmClient & BatchDelivering>;
   closeMainLlm(): Promise<void>;
 }

@@ -9,8 +9,10 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import { type Grammar, MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
+import type { BatchDelivering } from '../llm/client.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
@@ -178,7 +180,7 @@ export class Engine {
         : { q: system, store, instance: null };
     const provider = await resolveProvider(options.provider, process.cwd());
     let engine: Engine | undefined;
-    let mainLlm: LlmClient | undefined;
+    let mainLlm: (LlmClient & BatchDelivering) | undefined;
     const shared: EngineShared = {
       instance,
       system,
@@ -197,7 +199,7 @@ export class Engine {
       },
       semantic,
       jobs: new Map(),
-      pool: () => engine!.runner(),
+      pool: (limits) => engine!.runner(limits),
       get queue() {
         return engine!.queueRunner;
       },
@@ -272,7 +274,13 @@ export class Engine {
     yield* this.defaultSession.stream(sql, params, options);
   }
 
-  private runner(): ChunkRunner {
+  private runner(limits?: Pick<CallLimits, 'delivery'>): ChunkRunner {
+    // A statement delivered through the provider's Batch API runs on the local
+    // pool even with a queue: its calls are one provider-side batch job, whose
+    // id this engine persists (rvbbit.batches) to poll it, pick it up again
+    // after a crash and cancel it with the statement; queue jobs on other
+    // hosts would each submit a batch this engine knows nothing of.
+    if (limits?.delivery === 'batch' && this.queueRunner) return this.pool();
     const made = (entry?: string) =>
       entry === undefined ? (this.queueRunner ?? this.pool()) : this.pool(entry);
     this.runnerInstance ??= this.wrapRunner ? this.wrapRunner(made) : made();

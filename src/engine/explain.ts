@@ -5,12 +5,20 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { rowCacheKey } from '../cache/cache-key.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, readUserResult, readUserRowsJson } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
 import { streamable } from '../exec/map-stream.js';
-import { callsPerRun, estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
+import {
+  callsPerRun,
+  type DeliveryReport,
+  deliveryDollars,
+  deliveryReport,
+  modelsOf,
+  tokensPerRun,
+} from '../plan/estimate.js';
 import type { Plan } from '../plan/plan.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 import type { RunPlan } from '../plan/plan-run.js';
@@ -34,10 +42,14 @@ export interface ExplainReport {
   readonly parallel: number | null;
   /** Only when PARALLEL exceeds the provider's concurrency cap: what will actually run (plan/parallel-cap.ts). */
   readonly parallel_capped?: string;
+  /** `sync`, or `batch (provider Batch API, …)` (WITH (delivery = …)). */
+  readonly delivery: DeliveryReport['delivery'];
   readonly est_tokens_in: number;
   readonly est_tokens_out: number;
-  /** null when a model has no known price. */
+  /** At the price of the statement's delivery; null when a model has no known price. */
   readonly est_dollars: number | null;
+  /** Batch delivery only: the dollars the batch price saves against one call each (null: unknown). */
+  readonly est_dollars_saved?: number | null;
   readonly answered_by: string;
   /** With a queue (scale/queue-runner.ts): where chunks go, the workers alive, rows per job. */
   readonly distributed?: string;
@@ -121,6 +133,7 @@ async function explainMap(
   const models = modelsOf(plan.cascade, limits.model, shared.llm.defaultModel);
   const tokensIn = runs * perRun.tokensIn;
   const tokensOut = runs * perRun.tokensOut;
+  const queue = queueOf(shared, limits);
   return {
     statement: 'MAP',
     strategy: 'batch',
@@ -135,11 +148,9 @@ async function explainMap(
     models,
     parallel: limits.parallel,
     ...parallelCapped(limits.parallel, shared),
-    est_tokens_in: tokensIn,
-    est_tokens_out: tokensOut,
-    est_dollars: dollars(shared, models, tokensIn, tokensOut),
-    answered_by: shared.queue?.answeredBy ?? shared.provider.answeredBy,
-    ...(await shared.queue?.plan(limits.parallel, plan.batch)),
+    ...priced(shared, limits, models, tokensIn, tokensOut),
+    answered_by: queue?.answeredBy ?? shared.provider.answeredBy,
+    ...(await queue?.plan(limits.parallel, plan.batch)),
     // A plain MAP streams its input; the others copy it into a temp table first.
     sql: streamable(plan)
       ? `SELECT * FROM (\n${dedupe}\n)`
@@ -173,15 +184,36 @@ async function explainRun(
     cells: cascade.cells.map((c) => `${c.name} (${c.kind === 'llm' ? 'llm' : c.tool})`),
     models,
     parallel: null,
-    est_tokens_in: perRun.tokensIn,
-    est_tokens_out: perRun.tokensOut,
-    est_dollars: dollars(shared, models, perRun.tokensIn, perRun.tokensOut),
+    ...priced(shared, plan.limits, models, perRun.tokensIn, perRun.tokensOut),
     answered_by: shared.provider.answeredBy,
     sql: `CREATE TABLE ${plan.asTable ?? 'rvbbit_batch_<8 hex>'} AS SELECT * FROM (\n${input}\n)`,
   };
 }
 
-/** Split evenly across the models; null if any has no price (the run's own price table, aliases resolved). */
-function dollars(shared: EngineShared, models: string[], tokensIn: number, tokensOut: number): number | null {
-  return estimateDollars(shared.provider, models, tokensIn, tokensOut);
+/**
+ * The delivery line, tokens and dollars, in the report's order: dollars split
+ * evenly across the models, at the delivery's price (null if any model has no
+ * price: the run's own price table, aliases resolved), and with batch delivery
+ * what it saves against one call each.
+ */
+function priced(
+  shared: EngineShared,
+  limits: Pick<CallLimits, 'delivery'>,
+  models: string[],
+  tokensIn: number,
+  tokensOut: number,
+): Pick<
+  ExplainReport,
+  'delivery' | 'est_tokens_in' | 'est_tokens_out' | 'est_dollars' | 'est_dollars_saved'
+> {
+  const { delivery, ...dollars } = deliveryReport(
+    limits.delivery,
+    deliveryDollars(shared.provider, models, tokensIn, tokensOut),
+  );
+  return { delivery, est_tokens_in: tokensIn, est_tokens_out: tokensOut, ...dollars };
+}
+
+/** The queue the statement's chunks would go to: none for batch delivery, which runs on the local pool (engine.ts, runner()). */
+function queueOf(shared: EngineShared, limits: Pick<CallLimits, 'delivery'>): EngineShared['queue'] {
+  return limits.delivery === 'batch' ? undefined : shared.queue;
 }

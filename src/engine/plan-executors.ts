@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { readUserResult, STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
@@ -75,7 +76,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     async run(plan, r) {
       const { runSemantic } = await llmStatements();
       noticeParallelCap(plan.semantic.options.limits.parallel, r);
-      const out = await runSemantic(plan.semantic, semanticContext(r));
+      const out = await runSemantic(plan.semantic, semanticContext(r, plan.semantic.options.limits));
       const { calls, cacheHits, cost, strategy } = out;
       return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
     },
@@ -91,7 +92,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     async run(plan, r) {
       const { runMapStatement, streamable } = await llmStatements();
       noticeParallelCap(plan.map.limits.parallel, r);
-      const ctx = statementContext(r, {});
+      const ctx = statementContext(r, {}, plan.map.limits);
       // A plain MAP is the stream, collected, holding the session's connection meanwhile.
       const out = streamable(plan.map)
         ? await withLease(r, async (con) => {
@@ -108,7 +109,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r));
       const lease = await r.q.lease();
       try {
-        const ctx = { ...statementContext(r, {}), con: lease.con };
+        const ctx = { ...statementContext(r, {}, plan.map.limits), con: lease.con };
         return mapTotals(yield* streamMap(plan.map, ctx));
       } finally {
         lease.release();
@@ -121,7 +122,11 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       const out = await runRunStatement(
         plan.run,
         r.shared,
-        statementContext(r, { onJob: (done: Promise<void>) => r.holdFor(done), owner: r.owner }),
+        statementContext(
+          r,
+          { onJob: (done: Promise<void>) => r.holdFor(done), owner: r.owner },
+          plan.run.limits,
+        ),
       );
       const { rowsIn, calls, cacheHits, cost } = out;
       return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
@@ -167,13 +172,18 @@ function noticeParallelCap(parallel: number, r: StatementRun): void {
  * kind adds. The pool is made on first use, not here: a statement that
  * makes no call (EXPLAIN, a fully cached one) never starts worker threads.
  */
-function statementContext<X extends object>(r: StatementRun, extra: X): StatementContext & X {
+function statementContext<X extends object>(
+  r: StatementRun,
+  extra: X,
+  limits?: Pick<CallLimits, 'delivery'>,
+): StatementContext & X {
   const { shared } = r;
   return {
     ...extra,
     queryId: r.queryId,
+    // The engine picks it by the limits: batch delivery stays on the local pool (engine.ts, runner()).
     get pool() {
-      return shared.pool();
+      return shared.pool(limits);
     },
     cache: shared.cache,
     logs: shared.logs,
@@ -186,8 +196,8 @@ function statementContext<X extends object>(r: StatementRun, extra: X): Statemen
 }
 
 /** Semantic SQL takes the engine's semantic services too (semantic/semantic-engine.ts), never the engine. */
-function semanticContext(r: StatementRun): SemanticRunContext {
-  return statementContext(r, { engine: r.shared, allowBlocking: r.allowBlocking });
+function semanticContext(r: StatementRun, limits?: Pick<CallLimits, 'delivery'>): SemanticRunContext {
+  return statementContext(r, { engine: r.shared, allowBlocking: r.allowBlocking }, limits);
 }
 
 async function withLease<T>(r: StatementRun, use: (con: DuckDBConnection) => Promise<T>): Promise<T> {

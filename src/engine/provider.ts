@@ -101,8 +101,16 @@ export function workerLlmConfigOf(provider: ResolvedProvider): WorkerLlmConfig {
 }
 
 const SIM_MODEL = 'sim-small';
-/** The simulator's declared prices (dollars per 1M tokens), so costs and budgets work offline. */
-const SIM_PRICES: PriceTable = { 'sim-small': { in: 0.15, out: 0.6 }, 'sim-large': { in: 2.5, out: 10 } };
+/**
+ * The simulator's declared prices (dollars per 1M tokens), so costs and budgets
+ * work offline: OpenAI's published prices for gpt-4o-mini (sim-small) and
+ * gpt-4o (sim-large), cached input at half the input price and the Batch API
+ * at half price (batch_discount 0.5), as OpenAI bills those models.
+ */
+export const SIM_PRICES: PriceTable = {
+  'sim-small': { in: 0.15, out: 0.6, cached_in: 0.075, batch_discount: 0.5 },
+  'sim-large': { in: 2.5, out: 10, cached_in: 1.25, batch_discount: 0.5 },
+};
 
 export async function resolveProvider(
   option: ProviderOption | undefined,

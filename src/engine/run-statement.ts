@@ -13,7 +13,9 @@ import { sessionId } from '../cascade/session-id.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { type QueryResult, readResult } from '../db/query-result.js';
 import { qualifiedName } from '../db/sql-text.js';
+import { DuckDbBatchLedger } from '../exec/batch-ledger.js';
 import type { StatementContext } from '../exec/statement-context.js';
+import type { BatchLedgerEntry } from '../llm/batch-delivery.js';
 import type { RunPlan } from '../plan/plan-run.js';
 import type { EngineShared } from './engine-shared.js';
 import { createRunInputTable, sessionHost } from './run-input-table.js';
@@ -43,13 +45,26 @@ export async function runRunStatement(
   const id = sessionId('batch');
   const cached = cacheKey === null ? undefined : (await shared.cache.lookup([cacheKey])).get(cacheKey);
 
-  const execute = async (signal?: AbortSignal): Promise<RunResult> => {
+  const execute = async (
+    signal?: AbortSignal,
+    onBatch?: (e: BatchLedgerEntry) => void,
+  ): Promise<RunResult> => {
     if (cached !== undefined) return fromCache(cached, id, cascade.cascadeId);
+    const main = await shared.mainLlm();
+    const batch =
+      plan.limits.delivery === 'batch'
+        ? main.batchSession({
+            ledger: new DuckDbBatchLedger(ctx.instance, ctx.queryId),
+            ...(signal ? { signal } : {}),
+            ...(onBatch ? { onProgress: onBatch } : {}),
+          })
+        : undefined;
+    batch?.begin();
     const result = await runCascade(
       cascade,
       { data_table: table, row_count: rowCount },
       {
-        llm: await shared.mainLlm(),
+        llm: batch ?? main,
         host: sessionHost(q),
         signal,
         defaultModel: shared.llm.defaultModel,
@@ -57,7 +72,7 @@ export async function runRunStatement(
         sessionPrefix: 'batch',
         sessionId: id,
       },
-    );
+    ).finally(() => batch?.end());
     await shared.logs.calls(
       result.calls.map((c) => ({
         ...c,
@@ -177,7 +192,7 @@ async function startJob(
   cascadeId: string,
   table: string,
   rowCount: number,
-  execute: (signal?: AbortSignal) => Promise<RunResult>,
+  execute: (signal?: AbortSignal, onBatch?: (e: BatchLedgerEntry) => void) => Promise<RunResult>,
   owner: string | null = null,
 ): Promise<{ readonly done: Promise<void> }> {
   await shared.logDb.q.run((con) =>
@@ -188,7 +203,17 @@ async function startJob(
     ),
   );
   const controller = new AbortController();
-  const done = execute(controller.signal)
+  // Under delivery: batch, rvbbit.jobs.progress follows the provider's batch.
+  const progress = (e: BatchLedgerEntry) =>
+    void shared.logDb.q
+      .run((con) =>
+        con.run(`UPDATE rvbbit.jobs SET progress = $1 WHERE session_id = $2`, [
+          `batch ${e.batchId}: ${e.status}, ${e.completed} of ${e.total} answered${e.failed ? `, ${e.failed} failed` : ''}`,
+          id,
+        ]),
+      )
+      .catch(() => undefined);
+  const done = execute(controller.signal, progress)
     .then((run) =>
       finishJob(
         shared,

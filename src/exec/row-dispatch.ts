@@ -101,7 +101,11 @@ export class RowDispatch {
     this.progress = new ProgressTracker(known ?? 0, ctx.onProgress, pending);
     this.parallelBuffer = createSemaphoreBuffer(limits.parallel);
     this.chunkSize =
-      batch ?? ctx.pool.chunkSizeFor?.(limits.parallel) ?? chunkSizeFor(limits.parallel, ctx.pool.threads);
+      limits.delivery === 'batch'
+        ? BATCH_DELIVERY_ROWS
+        : (batch ??
+          ctx.pool.chunkSizeFor?.(limits.parallel) ??
+          chunkSizeFor(limits.parallel, ctx.pool.threads));
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, batch ? 1 : this.chunkSize, ctx.pool.threads);
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress, limits);
@@ -137,6 +141,7 @@ export class RowDispatch {
   async run(target: DispatchTarget, pages: AsyncIterable<ChunkRow[]>, sink: OutcomeSink): Promise<number> {
     const origin = originOf(target, this.limits, this.ctx.queryId);
     let rowsRead = 0;
+    const held: ChunkRow[] | undefined = this.limits.delivery === 'batch' ? [] : undefined;
     for await (const page of pages) {
       rowsRead += page.length;
       if (this.shape.rowsTotal === undefined) this.progress.grow(page.length);
@@ -146,12 +151,17 @@ export class RowDispatch {
       const misses = await this.books.serveFromCache(target, origin, page, (hits) =>
         this.finish(target, origin, sink, hits, hits.length),
       );
-      await this.sendAll(target, origin, sink, misses);
+      if (held) {
+        // Batch delivery: the misses of every page make one chunk, one round of batch lines.
+        held.push(...misses);
+        if (held.length >= this.chunkSize) await this.sendAll(target, origin, sink, held.splice(0));
+      } else await this.sendAll(target, origin, sink, misses);
       // Emptied once dispatched: the promise that delivered the page may sit in
       // V8's old generation, and through it a full page would outlive its rows.
       page.length = 0;
       if (this.stopped()) break;
     }
+    if (held && held.length > 0 && !this.stopped()) await this.sendAll(target, origin, sink, held);
     await this.drained();
     return rowsRead;
   }
@@ -458,8 +468,9 @@ export class RowDispatch {
 
   /** The statement's SQL host, for a cascade that queries one (made on first need). */
   private hostFor(target: DispatchTarget): StatementHost | undefined {
-    if (!this.ctx.instance || !needsSqlHost(target.cascade)) return undefined;
-    this.sqlHost ??= new StatementHost(this.ctx.instance);
+    if (!this.ctx.instance) return undefined;
+    if (!needsSqlHost(target.cascade) && this.limits.delivery !== 'batch') return undefined;
+    this.sqlHost ??= new StatementHost(this.ctx.instance, this.ctx.queryId);
     return this.sqlHost;
   }
 
@@ -500,3 +511,10 @@ function originOf(target: DispatchTarget, limits: CallLimits, queryId: string): 
   const model = modelOf(target, limits);
   return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model };
 }
+
+/**
+ * Rows per chunk under `delivery: batch`: one chunk is one worker's batch
+ * session, whose rounds are the batches, so the chunk holds as many rows as
+ * a batch takes lines (OpenAI: 50,000 requests per batch).
+ */
+const BATCH_DELIVERY_ROWS = 50_000;

@@ -10,6 +10,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { createDuckDbHost } from '../cascade/duckdb-host.js';
 import type { CascadeHost, SqlResult } from '../cascade/host.js';
+import { DuckDbBatchLedger } from './batch-ledger.js';
 
 /** Whether a cascade has a cell that queries the host. */
 export function needsSqlHost(cascade: Cascade): boolean {
@@ -19,8 +20,15 @@ export function needsSqlHost(cascade: Cascade): boolean {
 export class StatementHost implements CascadeHost {
   private connection: Promise<DuckDBConnection> | undefined;
   private host: Promise<CascadeHost> | undefined;
+  /** `delivery: batch`'s batch ids (rvbbit.batches). */
+  readonly batches: DuckDbBatchLedger;
 
-  constructor(private readonly instance: DuckDBInstance) {}
+  constructor(
+    private readonly instance: DuckDBInstance,
+    queryId: string,
+  ) {
+    this.batches = new DuckDbBatchLedger(instance, queryId);
+  }
 
   async sqlData(query: string, limit: number, signal?: AbortSignal): Promise<SqlResult> {
     if (!this.host) {
@@ -33,5 +41,6 @@ export class StatementHost implements CascadeHost {
   async close(): Promise<void> {
     const con = await this.connection?.catch(() => undefined);
     con?.closeSync();
+    this.batches.close();
   }
 }

@@ -29,6 +29,12 @@ export interface LlmClientOptions {
   /** e.g. https://openrouter.ai/api/v1 (POSTs go to {baseUrl}/chat/completions). */
   readonly baseUrl: string;
   readonly apiKey?: string;
+  /**
+   * Azure OpenAI: its `api-version` (e.g. 2024-10-21). Then `baseUrl` is the
+   * resource endpoint (https://NAME.openai.azure.com), a request's model names
+   * the deployment (in the path), and the key goes in the `api-key` header.
+   */
+  readonly azureApiVersion?: string;
   /** Used when a request has no model. */
   readonly defaultModel?: string;
   /** Ceiling of concurrent HTTP attempts (default 64); ignored when `gate` is given. */

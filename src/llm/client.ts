@@ -8,6 +8,8 @@
 import { Pool } from 'undici';
 import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from './api-key.js';
+import { createBatchApi, unsupportedBatchApi } from './batch-api.js';
+import { BatchSession, type BatchSessionDeps, type BatchSessionOptions } from './batch-delivery.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';
 import { LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
@@ -36,11 +38,28 @@ import type {
 
 export type { LlmCallRecord, LlmClientOptions } from './client-options.js';
 
+/** A client that can deliver calls through the provider's Batch API (batch-delivery.ts). */
+export interface BatchDelivering {
+  /** An LlmClient for one chunk's runs whose calls go in batches (see BatchSession). */
+  batchSession(options?: BatchSessionOptions): BatchSession;
+}
+
 /** An LlmClient for any OpenAI-compatible `/chat/completions` endpoint; it also embeds (`/embeddings`). */
-export function createLlmClient(options: LlmClientOptions): LlmClient & EmbeddingClient {
+export function createLlmClient(options: LlmClientOptions): LlmClient & EmbeddingClient & BatchDelivering {
   checkClientOptions(options);
   const base = new URL(options.baseUrl);
-  const path = `${base.pathname.replace(/\/+$/, '')}/chat/completions${base.search}`;
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const azureVersion = options.azureApiVersion;
+  /**
+   * Azure OpenAI names the deployment in the path and wants `api-version`
+   * (Azure OpenAI REST reference); everyone else takes the model in the body.
+   */
+  const pathOf = (endpoint: 'chat/completions' | 'embeddings') =>
+    azureVersion === undefined
+      ? () => `${prefix}/${endpoint}${base.search}`
+      : (model: string) =>
+          `${prefix}/openai/deployments/${encodeURIComponent(model)}/${endpoint}?api-version=${encodeURIComponent(azureVersion)}`;
+  const chatPath = pathOf('chat/completions');
   const host = base.hostname;
   const key = options.apiKey ? checkedApiKey(options.apiKey, 'options.apiKey') || undefined : undefined;
   // Enough sockets for every slot the gate may grant this client.
@@ -68,7 +87,10 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     });
   const send = withGate(httpSend(pool, maxBytes), gate);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-  if (key) headers['authorization'] = `Bearer ${key}`;
+  if (key) {
+    if (azureVersion === undefined) headers['authorization'] = `Bearer ${key}`;
+    else headers['api-key'] = key;
+  }
   const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
   const defaultAttempts = options.retries ?? 3;
   const defaultTimeout = options.timeoutMs ?? 120_000;
@@ -104,12 +126,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
 
   async function chat(request: ChatRequest, call: CallOptions = {}): Promise<ChatResult> {
     const started = performance.now();
-    const asked = request.model || options.defaultModel;
-    if (!asked) throw llmError(LLM_ERROR.BAD_REQUEST, 'no model: set request.model or defaultModel');
-    const model = options.aliases?.[asked] ?? asked;
-    if (!Array.isArray(request.messages) || request.messages.length === 0) {
-      throw llmError(LLM_ERROR.BAD_REQUEST, 'messages must be a non-empty array');
-    }
+    const model = modelFor(request);
     if (closed) throw llmError(LLM_ERROR.BAD_REQUEST, 'the LLM client is closed');
     const signal = call.signal;
     const timeoutMs = call.timeoutMs ?? defaultTimeout;
@@ -188,20 +205,44 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       mode = next;
       reply = await attempt(model, request, mode, signal, timeoutMs, counter);
     }
+    return answerOf(reply, model, request, mode, false);
+  }
+
+  /** A reply read into an answer: its text in the request schema's own shape, and how the schema went. */
+  function answerOf(
+    reply: HttpReply,
+    model: string,
+    request: ChatRequest,
+    mode: StructuredMode,
+    batch: boolean,
+  ): Answer {
     const answer = readReply(reply, model, request, {
       host,
       clean,
       prices: options.prices,
       checkJson: options.checkJson,
+      batch,
     });
-    if (!rf) return answer;
+    const rf = request.responseFormat;
+    if (!rf) return batch ? { ...answer, delivery: 'batch' } : answer;
     const warning = structured.get(model)?.warning;
     return {
       ...answer,
       content: answerInOriginalShape(answer.content, rf, mode),
       structured: mode,
       ...(warning ? { structuredWarning: warning } : {}),
+      ...(batch ? { delivery: 'batch' as const } : {}),
     };
+  }
+
+  /** The model a request names, after the default and aliases; BAD_REQUEST for no model or no messages. */
+  function modelFor(request: ChatRequest): string {
+    const asked = request.model || options.defaultModel;
+    if (!asked) throw llmError(LLM_ERROR.BAD_REQUEST, 'no model: set request.model or defaultModel');
+    if (!Array.isArray(request.messages) || request.messages.length === 0) {
+      throw llmError(LLM_ERROR.BAD_REQUEST, 'messages must be a non-empty array');
+    }
+    return options.aliases?.[asked] ?? asked;
   }
 
   /** One HTTP attempt; a status worth retrying rejects with RetryableFailure. Not async: one frame fewer per call. */
@@ -215,7 +256,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   ): Promise<HttpReply> {
     counter.attempts++;
     return send({
-      path,
+      path: chatPath(model),
       body: bodyOf(model, request, mode),
       headers,
       signal,
@@ -225,7 +266,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
 
   const embedDeps: EmbedDeps = {
     send,
-    path: `${base.pathname.replace(/\/+$/, '')}/embeddings${base.search}`,
+    path: pathOf('embeddings'),
     headers,
     host,
     clean,
@@ -243,8 +284,41 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     ...(options.onCall ? { onCall: options.onCall } : {}),
   };
 
+  const batchApi =
+    azureVersion === undefined
+      ? createBatchApi({ baseUrl: options.baseUrl, apiKey: key, host })
+      : unsupportedBatchApi(
+          `delivery = 'batch' speaks OpenAI's Batch API; ${host} is Azure OpenAI, whose batches need a global-batch deployment and are not supported yet: use delivery = 'sync'`,
+        );
+  const batchDeps: BatchSessionDeps = {
+    api: batchApi,
+    endpoint: base.href,
+    linePath: '/v1/chat/completions',
+    prepare(request) {
+      const model = modelFor(request);
+      const mode = structured.get(model)?.mode ?? 'json_schema';
+      return { model, mode, body: bodyOf(model, request, mode) };
+    },
+    finish(request, prepared, status, text, startedAt) {
+      const { model, mode } = prepared;
+      const done = answerOf({ status, text, headers: {} }, model, request, mode, true);
+      const result: ChatResult = { ...done, durationMs: performance.now() - startedAt, attempts: 1 };
+      options.onCall?.({
+        model,
+        ok: true,
+        attempts: 1,
+        durationMs: result.durationMs,
+        usage: result.usage,
+        answeredBy: result.answeredBy,
+      });
+      return result;
+    },
+    direct: (request, call) => chat(request, call),
+  };
+
   return {
     chat,
+    batchSession: (o) => new BatchSession(batchDeps, o),
     embed: (request, call) => embedCall(embedDeps, request, call),
     close: async () => {
       closed = true;

@@ -22,7 +22,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from './api-key.js';
 import type { LlmClientOptions } from './client-options.js';
-import type { PriceTable } from './pricing.js';
+import type { ModelPrice, PriceTable } from './pricing.js';
 
 export const CONFIG_FILE = 'rvbbit.config.yaml';
 
@@ -44,6 +44,7 @@ export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
 }
 
 const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits'] as const;
+const PRICE_KEYS = ['in', 'out', 'cached_in', 'batch_discount'] as const;
 const LIMIT_KEYS = [
   'concurrency',
   'rps',
@@ -64,7 +65,7 @@ interface FileConfig {
   baseUrl?: string;
   model?: string;
   aliases?: Record<string, string>;
-  prices?: Record<string, { in: number; out: number }>;
+  prices?: Record<string, ModelPrice>;
   limits: Partial<Record<(typeof LIMIT_KEYS)[number], number>>;
 }
 
@@ -181,21 +182,36 @@ function readConfigFile(file: string): FileConfig {
     }
   }
   if (section['prices'] !== undefined) {
-    if (!isMap(section['prices'])) fail(['llm', 'prices'], 'expected a mapping of model: { in, out }');
+    if (!isMap(section['prices']))
+      fail(['llm', 'prices'], 'expected a mapping of model: { in, out[, cached_in, batch_discount] }');
     out.prices = {};
     for (const [k, v] of Object.entries(section['prices'] as Record<string, unknown>)) {
       if (!isMap(v)) fail(['llm', 'prices', k], 'expected { in, out } in dollars per 1M tokens');
       const p = v as Record<string, unknown>;
-      for (const side of Object.keys(p)) {
-        if (side !== 'in' && side !== 'out')
-          fail(['llm', 'prices', k, side], 'unknown key (expected in, out)');
+      for (const key of Object.keys(p)) {
+        if (!(PRICE_KEYS as readonly string[]).includes(key))
+          fail(['llm', 'prices', k, key], `unknown key (expected ${PRICE_KEYS.join(', ')})`);
       }
-      for (const side of ['in', 'out'] as const) {
-        if (typeof p[side] !== 'number' || !(p[side] >= 0)) {
-          fail(['llm', 'prices', k, side], 'expected a non-negative number (dollars per 1M tokens)');
+      for (const key of ['in', 'out', 'cached_in'] as const) {
+        if (key === 'cached_in' && p[key] === undefined) continue;
+        if (typeof p[key] !== 'number' || !(p[key] >= 0)) {
+          fail(['llm', 'prices', k, key], 'expected a non-negative number (dollars per 1M tokens)');
         }
       }
-      out.prices[k] = { in: p['in'] as number, out: p['out'] as number };
+      const discount = p['batch_discount'];
+      if (discount !== undefined && (typeof discount !== 'number' || !(discount >= 0 && discount <= 1))) {
+        fail(
+          ['llm', 'prices', k, 'batch_discount'],
+          'expected a fraction from 0 to 1 (taken off the price of a Batch API call)',
+        );
+      }
+      const price: { -readonly [K in keyof ModelPrice]: ModelPrice[K] } = {
+        in: p['in'] as number,
+        out: p['out'] as number,
+      };
+      if (p['cached_in'] !== undefined) price.cached_in = p['cached_in'] as number;
+      if (discount !== undefined) price.batch_discount = discount as number;
+      out.prices[k] = price;
     }
   }
   if (section['limits'] !== undefined) {

@@ -19,7 +19,8 @@ import { usageOf } from './usage.js';
 export interface EmbedDeps {
   readonly send: Send;
   /** {base}/embeddings */
-  readonly path: string;
+  /** The embeddings path for a model (Azure puts the deployment in the path). */
+  readonly path: (model: string) => string;
   readonly headers: Record<string, string>;
   readonly host: string;
   readonly clean: (text: string) => string;
@@ -56,7 +57,7 @@ export async function embedCall(
     attempts++;
     return deps
       .send({
-        path: deps.path,
+        path: deps.path(model),
         body,
         headers: deps.headers,
         signal,

@@ -14,14 +14,36 @@ export interface ModelPrice {
 /** Prices by model id (after alias resolution). */
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
-/** Dollars for one call, or null when the model has no price (never guessed). */
+/** The tokens of one call (or an estimate's share of calls), as the provider bills them. */
+export interface BilledTokens {
+  /** Every input token, cached ones included (the provider's prompt_tokens). */
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  /** Of tokensIn, those served from the provider's prompt cache (absent: none). */
+  readonly tokensCached?: number;
+}
+
+export interface PriceOptions {
+  /** Delivered through the provider's Batch API: the model's `batch_discount` comes off. */
+  readonly batch?: boolean;
+}
+
+/**
+ * Dollars for one call, or null when the model has no price (never guessed):
+ * ((tokensIn − cached) × in + cached × (cached_in ?? in) + tokensOut × out) / 1M,
+ * times (1 − batch_discount) for a batch call. The one pricing rule: a run's
+ * logged cost (usage.ts), EXPLAIN's estimate and budgets all come from here.
+ */
 export function costFromTable(
   table: PriceTable | undefined,
   model: string,
-  tokensIn: number,
-  tokensOut: number,
+  tokens: BilledTokens,
+  options: PriceOptions = {},
 ): number | null {
   const p = table?.[model];
   if (!p) return null;
-  return (tokensIn * p.in + tokensOut * p.out) / 1e6;
+  const cached = Math.min(Math.max(tokens.tokensCached ?? 0, 0), tokens.tokensIn);
+  const dollars =
+    ((tokens.tokensIn - cached) * p.in + cached * (p.cached_in ?? p.in) + tokens.tokensOut * p.out) / 1e6;
+  return options.batch && p.batch_discount ? dollars * (1 - p.batch_discount) : dollars;
 }

@@ -22,6 +22,8 @@ export interface ReplyContext {
   readonly clean: (text: string) => string;
   readonly prices?: PriceTable;
   readonly checkJson?: boolean;
+  /** The reply is a Batch API line: priced at the batch price. */
+  readonly batch?: boolean;
 }
 
 export function retryable(reply: HttpReply, host: string, clean: (text: string) => string): HttpReply {
@@ -75,7 +77,7 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   return {
     content,
     model: answered,
-    usage: usageOf(json.usage, ctx.prices, [model, answered]),
+    usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
   };
 }

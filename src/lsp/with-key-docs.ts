@@ -44,6 +44,11 @@ const DOCS: Readonly<Record<WithKey, { type: string; meaning: string }>> = {
     meaning: 'the same, counted in tokens (in + out); works for models without a price.',
   },
   retries: { type: 'int (0..20)', meaning: 'attempts for a failed LLM call (default 3).' },
+  delivery: {
+    type: "'sync' | 'batch'",
+    meaning:
+      "'batch': the calls go to the provider's Batch API (answers within 24 h, at the batch price; runs on the local pool, not the queue); 'sync' (default): one call each.",
+  },
 };
 
 /** Markdown for a WITH key, or undefined if `key` is not one. */

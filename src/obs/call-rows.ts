@@ -30,7 +30,19 @@ import type { RvbbitStore } from './schema.js';
 /** One row of rvbbit.unified_logs: a cascade call record plus where it came from. */
 export type LoggedCall = Pick<
   CallRecord,
-  'cell' | 'model' | 'started_at' | 'duration_ms' | 'tokens_in' | 'tokens_out' | 'cost' | 'status' | 'error'
+  | 'cell'
+  | 'model'
+  | 'started_at'
+  | 'duration_ms'
+  | 'tokens_in'
+  | 'tokens_out'
+  | 'cost'
+  | 'status'
+  | 'error'
+  | 'tokens_cached'
+  | 'response_format'
+  | 'delivery'
+  | 'warning'
 > & {
   readonly session_id: string;
   readonly caller_id: string;
@@ -59,6 +71,10 @@ const TYPES = [
   VARCHAR, // status
   VARCHAR, // error
   VARCHAR, // answered_by
+  INTEGER, // tokens_cached
+  VARCHAR, // response_format
+  VARCHAR, // delivery
+  VARCHAR, // warning
 ];
 const CHUNK_ROWS = 2048;
 
@@ -123,6 +139,11 @@ export class CallRowsAppender {
     this.text(13, k, r.status);
     this.text(14, k, r.error ?? null);
     this.text(15, k, r.answered_by ?? null);
+    // No cached tokens reported is 0, as a cache hit's tokens_in is.
+    v[16]!.setItem(k, r.tokens_cached === undefined ? 0 : whole(r.tokens_cached));
+    this.text(17, k, r.response_format ?? null);
+    this.text(18, k, r.delivery ?? null);
+    this.text(19, k, r.warning ?? null);
   }
 
   /** Writes a text cell unless the vector already holds that value there. */

@@ -43,6 +43,11 @@ export function loggedCall(
     error: call?.error,
     // Who answered: the endpoint ('simulator' or the provider's host), or the result cache.
     answered_by: call === null ? 'cache' : call.answered_by,
+    // What the provider did with it: prompt-cached tokens, the schema's route, a refusal, Batch API.
+    tokens_cached: call?.tokens_cached,
+    response_format: call?.response_format,
+    delivery: call?.delivery,
+    warning: call?.warning,
   };
 }
 
@@ -145,7 +150,8 @@ export class LogWriter {
       con
         .run(
           `INSERT INTO rvbbit.unified_logs
-           SELECT '', $1, $2, $3, '', i, $5, epoch_ms($6::BIGINT), 0, 0, 0, 0, true, 'ok', NULL, 'cache'
+           SELECT '', $1, $2, $3, '', i, $5, epoch_ms($6::BIGINT), 0, 0, 0, 0, true, 'ok', NULL, 'cache',
+             0, NULL, NULL, NULL
            FROM (SELECT unnest(range(r[1], r[2] + 1)) AS i
                  FROM (SELECT string_split(unnest(string_split($4, ',')), '-')::BIGINT[] AS r))`,
           // Runs of indexes as 'lo-hi' text: a bound list converts every element on the way in.

@@ -40,12 +40,19 @@ export type LogTable = (typeof LOG_TABLES)[number];
 // `owner` (the server client that ran the statement; null in-process) is last:
 // files written before it existed get it by ALTER TABLE, also last.
 // `chunks_by` (scale-out: JSON {worker: chunks it ran}; null when all ran locally) comes after it.
+// unified_logs' `tokens_cached`, `response_format`, `delivery` and `warning` (the
+// provider's prompt cache, how the schema reached the model, Batch API delivery,
+// a refused response_format) came after `answered_by`: older files get them by
+// ALTER TABLE, in the same order, so the appender's column order holds for both.
+// jobs' `progress` (a RUN ASYNC under delivery: batch: its batch's status and
+// counts, as the provider last reported them) is last.
 const LOG_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
   session_id VARCHAR, caller_id VARCHAR, query_id VARCHAR, cascade_id VARCHAR, cell VARCHAR,
   row_index BIGINT, model VARCHAR, "timestamp" TIMESTAMP, duration_ms DOUBLE,
   tokens_in INTEGER, tokens_out INTEGER, cost DOUBLE, cache_hit BOOLEAN,
-  status VARCHAR, error VARCHAR, answered_by VARCHAR
+  status VARCHAR, error VARCHAR, answered_by VARCHAR,
+  tokens_cached INTEGER, response_format VARCHAR, delivery VARCHAR, warning VARCHAR
 );
 CREATE TABLE IF NOT EXISTS rvbbit.queries (
   query_id VARCHAR, text VARCHAR, kind VARCHAR, strategy VARCHAR,
@@ -60,6 +67,11 @@ CREATE TABLE IF NOT EXISTS rvbbit.jobs (
 ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS chunks_by VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS tokens_cached INTEGER;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS response_format VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS delivery VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
+ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
 `;
 
 /**

@@ -5,8 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
+import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
-import { costFromTable, type PriceTable } from '../llm/pricing.js';
+import { costFromTable, type PriceOptions, type PriceTable } from '../llm/pricing.js';
 
 // js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held
 // by every engine for its whole life (and V8 lets a heap grow to several times
@@ -71,19 +72,93 @@ export function billedModel(pricing: PricingView, model: string): string {
   return pricing.aliases?.[model] ?? model;
 }
 
-/** Dollars for tokens split evenly across `models`; null when any has no price. */
+/**
+ * Dollars for tokens split evenly across `models`; null when any has no price.
+ * No prompt-cache discount is assumed: the estimate is what the calls cost at
+ * most. `{ batch: true }`: at the Batch API's price (each model's
+ * `batch_discount` off, costFromTable).
+ */
 export function estimateDollars(
   pricing: PricingView,
   models: readonly string[],
   tokensIn: number,
   tokensOut: number,
+  options: PriceOptions = {},
 ): number | null {
   let total = 0;
   for (const m of models) {
     const share = models.length;
-    const c = costFromTable(pricing.prices, billedModel(pricing, m), tokensIn / share, tokensOut / share);
+    const c = costFromTable(
+      pricing.prices,
+      billedModel(pricing, m),
+      { tokensIn: tokensIn / share, tokensOut: tokensOut / share },
+      options,
+    );
     if (c === null) return null;
     total += c;
   }
   return total;
+}
+
+/** An estimate's dollars at either delivery (null when a model has no price), summed over its parts. */
+export interface DeliveryDollars {
+  /** One call each. */
+  readonly sync: number | null;
+  /** Through the provider's Batch API: each model's `batch_discount` off. */
+  readonly batch: number | null;
+  /** Priced models with no `batch_discount` in the table: their batch price is their sync price. */
+  readonly undiscounted: readonly string[];
+}
+
+export const NO_DOLLARS: DeliveryDollars = { sync: 0, batch: 0, undiscounted: [] };
+
+/** estimateDollars at both deliveries, and which of the models the batch price saves nothing on. */
+export function deliveryDollars(
+  pricing: PricingView,
+  models: readonly string[],
+  tokensIn: number,
+  tokensOut: number,
+): DeliveryDollars {
+  const undiscounted = models
+    .map((m) => billedModel(pricing, m))
+    .filter((m) => pricing.prices?.[m] !== undefined && !pricing.prices[m]!.batch_discount);
+  return {
+    sync: estimateDollars(pricing, models, tokensIn, tokensOut),
+    batch: estimateDollars(pricing, models, tokensIn, tokensOut, { batch: true }),
+    undiscounted,
+  };
+}
+
+export function addDeliveryDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollars {
+  const plus = (x: number | null, y: number | null) => (x === null || y === null ? null : x + y);
+  return {
+    sync: plus(a.sync, b.sync),
+    batch: plus(a.batch, b.batch),
+    undiscounted: [...new Set([...a.undiscounted, ...b.undiscounted])],
+  };
+}
+
+/** What EXPLAIN says of a statement's delivery (CallLimits.delivery) and its dollars. */
+export interface DeliveryReport {
+  /** `sync`, or `batch (provider Batch API, answers within 24 h)` and, past it, the models it saves nothing on. */
+  readonly delivery: string;
+  /** At the price of the statement's delivery; null when a model has no price. */
+  readonly est_dollars: number | null;
+  /** Batch delivery only: what the batch price saves against one call each; null when unknown. */
+  readonly est_dollars_saved?: number | null;
+}
+
+export const BATCH_DELIVERY_TEXT = 'batch (provider Batch API, answers within 24 h)';
+
+export function deliveryReport(delivery: CallLimits['delivery'], d: DeliveryDollars): DeliveryReport {
+  if (delivery !== 'batch') return { delivery: 'sync', est_dollars: d.sync };
+  const none =
+    d.undiscounted.length > 0
+      ? `; no batch_discount for ${d.undiscounted.join(', ')} in the price table: priced as sync`
+      : '';
+  return {
+    delivery: `${BATCH_DELIVERY_TEXT}${none}`,
+    est_dollars: d.batch,
+    est_dollars_saved: d.sync === null || d.batch === null ? null : d.sync - d.batch,
+  };
 }

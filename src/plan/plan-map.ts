@@ -40,7 +40,7 @@ export interface MapPlan {
   readonly usingOrigin?: { readonly line: number; readonly column: number };
   /** Rows appended as `LIMIT n` when the USING query has none; 0 = no limit. */
   readonly autoLimit: number;
-  /** PARALLEL, budgets, model, timeout, retries, cache: carried unchanged to every chunk task. */
+  /** PARALLEL, budgets, model, timeout, retries, cache, delivery: carried unchanged to every chunk task. */
   readonly limits: CallLimits;
   readonly distinct: boolean;
   readonly dedupeBy?: string;
@@ -80,6 +80,21 @@ export function annotationParallel(annotations: readonly Annotation[]): number |
   return a?.key === 'parallel' ? a.value : undefined;
 }
 
+/**
+ * The `delivery` field of a statement's limits: `{ delivery: 'batch' }` when
+ * WITH (delivery = 'batch') says so, or, without that option, `-- @ delivery:
+ * batch` (as `-- @ parallel` applies to a MAP under its PARALLEL); nothing for
+ * 'sync' or neither (absent = one call each).
+ */
+export function deliveryLimit(
+  option: WithOptionValues['delivery'] | undefined,
+  annotations: readonly Annotation[] = [],
+): Pick<CallLimits, 'delivery'> {
+  const a = annotations.find((x) => x.key === 'delivery');
+  const delivery = option ?? (a?.key === 'delivery' ? a.value : undefined);
+  return delivery === 'batch' ? { delivery: 'batch' } : {};
+}
+
 export async function planMap(
   stmt: MapStatement,
   resolver: CascadeResolver,
@@ -117,6 +132,7 @@ export async function planMap(
       retries: w.retries,
       budgetDollars: w.budget_dollars,
       budgetTokens: w.budget_tokens,
+      ...deliveryLimit(w.delivery, stmt.annotations),
     },
     distinct: stmt.distinct !== null,
     dedupeBy: w.dedupe_by,

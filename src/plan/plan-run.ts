@@ -3,11 +3,11 @@
  * loaded, the USING query limited. RUN and EXPLAIN RUN both take this plan.
  */
 import { type RunStatement, withValues } from '../../grammar/index.js';
-import type { RunLimits } from '../cascade/call-limits.js';
+import type { CallLimits, RunLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
-import { cacheSetting, limitedUsingSql, type PlanDefaults } from './plan-map.js';
+import { cacheSetting, deliveryLimit, limitedUsingSql, type PlanDefaults } from './plan-map.js';
 
 export const DEFAULT_RUN_LIMIT = 10_000;
 
@@ -26,8 +26,11 @@ export interface RunPlan {
   /** WITH (replace = true): an existing as_table is replaced instead of refused. */
   readonly replace: boolean;
   readonly async: boolean;
-  /** The run's model, deadline, retries and cache, as for MAP (one run: no PARALLEL, no budget). */
-  readonly limits: RunLimits;
+  /**
+   * The run's model, deadline, retries, cache and delivery, as for MAP (one
+   * run: no PARALLEL, no budget).
+   */
+  readonly limits: RunLimits & Pick<CallLimits, 'delivery'>;
 }
 
 export async function planRun(
@@ -59,6 +62,7 @@ export async function planRun(
       cache: cacheSetting(w.cache, defaults.cache),
       timeoutMs: w.timeout?.ms,
       retries: w.retries,
+      ...deliveryLimit(w.delivery, stmt.annotations),
     },
   };
 }

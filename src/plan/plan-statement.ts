@@ -37,13 +37,17 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
     }
     case 'MapStatement':
       return { kind: 'map', map: priced(await planMap(stmt, ctx.resolver, ctx.defaults), ctx) };
-    case 'CreateTableAsStatement':
-      return { kind: 'map', map: priced(await planMap(stmt.map, ctx.resolver, ctx.defaults, stmt), ctx) };
+    case 'CreateTableAsStatement': {
+      // As for EXPLAIN: the annotations before CREATE are its MAP's.
+      const map = { ...stmt.map, annotations: stmt.annotations };
+      return { kind: 'map', map: priced(await planMap(map, ctx.resolver, ctx.defaults, stmt), ctx) };
+    }
     case 'RunStatement':
       return { kind: 'run', run: await planRun(stmt, ctx.resolver, ctx.defaults) };
     case 'ExplainStatement': {
       const json = stmt.format === 'JSON';
-      const t = stmt.target;
+      // The annotations before EXPLAIN are its target's (`-- @ parallel`, `-- @ delivery`): planned as the run would be.
+      const t = { ...stmt.target, annotations: stmt.annotations };
       return t.kind === 'MapStatement'
         ? {
             kind: 'explain',

@@ -9,8 +9,8 @@ import type { CallLimits } from '../cascade/call-limits.js';
 export interface SemanticOptions {
   /**
    * `-- @ parallel`, `model`, `cache`, `timeout`, `retries`, `budget_dollars`,
-   * `budget_tokens` over the engine's defaults: carried unchanged to every
-   * operator chunk task and embedding call.
+   * `budget_tokens`, `delivery` over the engine's defaults: carried unchanged
+   * to every operator chunk task and embedding call.
    */
   readonly limits: CallLimits;
   readonly threshold: number;
@@ -51,6 +51,7 @@ export function semanticOptions(
   let budgetTokens: number | undefined;
   let timeoutMs: number | undefined;
   let retries: number | undefined;
+  let delivery: CallLimits['delivery'];
   let prefilter: number | undefined;
   let batch = defaults.operatorBatch ?? 1;
   let proxy: ProxySpec | undefined;
@@ -87,6 +88,10 @@ export function semanticOptions(
       case 'retries':
         retries = a.value;
         break;
+      case 'delivery':
+        // 'sync' is the default spelt out: the field stays absent.
+        delivery = a.value === 'batch' ? 'batch' : undefined;
+        break;
       case 'prefilter':
         prefilter = a.value;
         break;
@@ -102,7 +107,16 @@ export function semanticOptions(
     }
   }
   return {
-    limits: { parallel, model, cache, timeoutMs, retries, budgetDollars, budgetTokens },
+    limits: {
+      parallel,
+      model,
+      cache,
+      timeoutMs,
+      retries,
+      budgetDollars,
+      budgetTokens,
+      ...(delivery ? { delivery } : {}),
+    },
     threshold,
     strategy,
     hint: hints.join('\n'),

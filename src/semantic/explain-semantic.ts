@@ -13,7 +13,15 @@ import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
-import { estimateDollars, modelsOf, tokensPerRun } from '../plan/estimate.js';
+import {
+  addDeliveryDollars,
+  type DeliveryDollars,
+  deliveryDollars,
+  deliveryReport,
+  modelsOf,
+  NO_DOLLARS,
+  tokensPerRun,
+} from '../plan/estimate.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from '../plan/semantic-plan.js';
 import type { CallSite } from '../plan/semantic-rewrite.js';
@@ -72,7 +80,7 @@ export async function explainSemantic(
     let calls = 0;
     let tokensIn = 0;
     let tokensOut = 0;
-    let dollars: number | null = 0;
+    let dollars: DeliveryDollars = NO_DOLLARS;
     for (const [fn, ts] of byFunction(recorded.values())) {
       const smallSide = plans.find((p) => p.fn === fn.name)!.smallSide;
       const cascade = smallSide ? catalog.candidates.cascade : fn.lazy.cascade;
@@ -95,11 +103,11 @@ export async function explainSemantic(
         : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
-      const cost = estimateDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
+      const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
       calls += n;
       tokensIn += misses * per.tokensIn;
       tokensOut += misses * per.tokensOut;
-      dollars = dollars === null || cost === null ? null : dollars + cost;
+      dollars = addDeliveryDollars(dollars, cost);
       functions.push({
         function: fn.name,
         distinct_tuples: ts.length,
@@ -128,11 +136,15 @@ export async function explainSemantic(
     const pairs = prefilterEstimate(emb.state?.prefilter, rw.sites, opts, ctx, s.hint);
     tokensIn += pairs.tokensIn;
     tokensOut += pairs.tokensOut;
-    dollars = dollars === null || pairs.dollars === null ? null : dollars + pairs.dollars;
+    dollars = addDeliveryDollars(dollars, pairs.dollars);
+    const { delivery, ...priced } = deliveryReport(opts.limits.delivery, dollars);
+    // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
+    const queue = opts.limits.delivery === 'batch' ? undefined : engine.queue;
     const report = {
       statement: query ? 'SELECT' : firstWord(stmt.text),
       strategy,
       parallel: opts.limits.parallel,
+      delivery,
       operators: rw.sites.map(
         (x) => `${x.word} → ${x.fn.name} (${x.clause}, line ${x.line} col ${x.column})`,
       ),
@@ -145,10 +157,10 @@ export async function explainSemantic(
       est_calls: calls + (embedPlan?.calls ?? 0),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
-      est_dollars: dollars,
+      ...priced,
       note: EXPLAIN_NOTE,
-      answered_by: engine.queue?.answeredBy ?? engine.provider.answeredBy,
-      ...(await engine.queue?.plan(opts.limits.parallel)),
+      answered_by: queue?.answeredBy ?? engine.provider.answeredBy,
+      ...(await queue?.plan(opts.limits.parallel)),
       sql: rw.sql,
     };
     if (json) {
@@ -212,9 +224,9 @@ function prefilterEstimate(
   opts: SemanticOptions,
   ctx: SemanticRunContext,
   hint: string,
-): { tokensIn: number; tokensOut: number; dollars: number | null } {
+): { tokensIn: number; tokensOut: number; dollars: DeliveryDollars } {
   const fn = sites.find((x) => x.word === '~')?.fn;
-  if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: 0 };
+  if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
   const { engine } = ctx;
   const calls = p.callsBound(engine.semantic.smallSideLimit);
   const [left, right] = fn.sql.args;
@@ -227,7 +239,7 @@ function prefilterEstimate(
   const tokensIn = calls * per.tokensIn;
   const tokensOut = calls * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
-  return { tokensIn, tokensOut, dollars: estimateDollars(engine.llm, models, tokensIn, tokensOut) };
+  return { tokensIn, tokensOut, dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut) };
 }
 
 export const EXPLAIN_NOTE =

@@ -223,6 +223,8 @@ export const SQLSTATE_OF_CODE = {
   LLM_BAD_REQUEST: SqlState.internalError,
   LLM_CONFIG: SqlState.internalError,
   LLM_ENDPOINT_DOWN: SqlState.systemError,
+  LLM_BATCH_UNSUPPORTED: SqlState.featureNotSupported,
+  LLM_BATCH_FAILED: SqlState.systemError,
 } as const satisfies Record<Exclude<ErrorCode, LlmHttpStatusCode>, SqlStateCode>;
 
 /** `LLM_HTTP_<status>`, one code per 4xx status the LLM API answered, all alike. */

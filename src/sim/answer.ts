@@ -39,6 +39,9 @@
  * - A packed operator prompt (schema `{ answers: [...] }`, one `<row>` per
  *   answer) is answered row by row as the unpacked requests would be (packed.ts).
  *
+ * In JSON mode (`response_format` json_object) the answer is a JSON object: the
+ * prompt's JSON Schema (below) when it has one, else the small object below.
+ *
  * Without a response_format: a JSON Schema embedded in the prompt after the words
  * "JSON Schema" (the client's fallback) is honoured the same way; a prompt that
  * mentions JSON gets a small object whose keys are the "quoted" identifiers after
@@ -61,7 +64,11 @@ export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfil
   if (rows) {
     return JSON.stringify({ answers: rows.map((r) => JSON.parse(answerFor(r, seed, profile)) as unknown) });
   }
-  const key = JSON.stringify([body.model, body.messages, body.schema ?? null, seed]);
+  const key = JSON.stringify(
+    body.json
+      ? [body.model, body.messages, body.schema ?? null, seed, 'json']
+      : [body.model, body.messages, body.schema ?? null, seed],
+  );
   const rng = mulberry32(hashSeed(key));
   const ctx = readPrompt(body.messages);
   const schema = body.schema ?? schemaInPrompt(body.messages);
@@ -69,6 +76,8 @@ export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfil
     const value = valueForSchema(schema, ctx, rng);
     return JSON.stringify(profile ? profiled(value, profile, key) : value);
   }
+  // JSON mode without a schema: an object, as OpenAI's JSON mode answers.
+  if (body.json) return JSON.stringify(smallObject(ctx, rng));
   const only = onlyValue(ctx, rng);
   if (only !== undefined) return only;
   if (/\bjson\b/i.test(ctx.all)) return JSON.stringify(smallObject(ctx, rng));
@@ -109,7 +118,8 @@ export function schemaInPrompt(messages: readonly SimMessage[]): Record<string, 
 }
 
 function smallObject(ctx: ReturnType<typeof readPrompt>, rng: Rng): Record<string, unknown> {
-  const after = ctx.all.slice(ctx.all.search(/\bjson\b/i));
+  const at = ctx.all.search(/\bjson\b/i);
+  const after = at < 0 ? '' : ctx.all.slice(at);
   const keys = [...new Set([...after.matchAll(/"([A-Za-z_][A-Za-z0-9_]{0,40})"/g)].map((m) => m[1]!))];
   const properties: Record<string, unknown> = {};
   for (const k of keys) properties[k] = guessSchema(k);

@@ -1,18 +1,47 @@
 /**
  * The chat endpoint: reads the body (bounded), then answers as the knobs say:
- * the rate limit, a model's quirk, a seeded fault (error, reset, hang,
- * malformed body) or the completion, each when due: a sampled latency after
- * the request arrived (SimState.dueTime).
+ * the rate limit, the profile's rules (provider-profiles.ts), a model's
+ * quirk, a seeded fault (error, reset, hang, malformed body) or the
+ * completion — as JSON, or as server-sent events for `stream: true` — each
+ * when due: a sampled latency after the request arrived (SimState.dueTime).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readChatRequest } from './chat-request.js';
-import { completionFor, errorBody, faultFor, MALFORMED_BODY } from './completion.js';
+import { readChatRequestOrParam, type SimChatRequest } from './chat-request.js';
+import {
+  type AnswerFormat,
+  completionBody,
+  completionEvents,
+  completionFor,
+  errorBody,
+  faultFor,
+  MALFORMED_BODY,
+  MALFORMED_STREAM,
+} from './completion.js';
+import type { ResolvedSimOptions, SimQuirk } from './options.js';
+import {
+  profileOf,
+  providerError,
+  type RouteFacts,
+  responseFormatDecision,
+  strictToolsProblem,
+  unknownModel,
+} from './provider-profiles.js';
 import type { SimState } from './sim-state.js';
 
 /** Cached answers kept at most; past it the cache starts over. */
 const ANSWER_CACHE_MAX = 4096;
 
-export function handleChat(state: SimState, req: IncomingMessage, res: ServerResponse): void {
+/** What the path says about a chat request: Azure's deployment (the model) and api-version. */
+export interface ChatRoute extends RouteFacts {
+  readonly model?: string;
+}
+
+export function handleChat(
+  state: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: ChatRoute = {},
+): void {
   state.stats.requests++;
   state.stats.inFlight++;
   if (state.stats.inFlight > state.stats.maxInFlight) state.stats.maxInFlight = state.stats.inFlight;
@@ -58,11 +87,75 @@ export function handleChat(state: SimState, req: IncomingMessage, res: ServerRes
       return;
     }
     const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    respond(state, raw, u, due, res);
+    respond(state, raw, u, due, res, route);
   });
 }
 
-function respond(state: SimState, raw: string, u: number, due: number, res: ServerResponse): void {
+/** A chat request checked: refused (with the 400 or 404 to send), or to be answered. */
+export type ChatVerdict =
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly body: string;
+      /** The request, when it could be read. */
+      readonly req?: SimChatRequest;
+      /** Refused for its response_format (counted in `responseFormatRefusals`). */
+      readonly formatRefusal: boolean;
+    }
+  | {
+      readonly ok: true;
+      readonly req: SimChatRequest;
+      readonly format: AnswerFormat;
+      readonly quirk: SimQuirk | undefined;
+    };
+
+/**
+ * Everything a chat body is checked for before it is answered, by the
+ * profile's rules: the body itself, the model (local servers), the
+ * response_format, strict tools, and the `reject-response-format` quirk.
+ * The same for a request and a Batch API line.
+ */
+export function checkChatRequest(raw: string, opts: ResolvedSimOptions, route: ChatRoute = {}): ChatVerdict {
+  const profile = profileOf(opts.profile);
+  const read = readChatRequestOrParam(raw, route.model);
+  if ('error' in read) {
+    const param = profile.name === 'default' ? null : read.param;
+    return {
+      ok: false,
+      status: 400,
+      body: providerError(profile, 400, read.error, { param }),
+      formatRefusal: false,
+    };
+  }
+  const req = read;
+  const notServed = unknownModel(profile, req.model, opts.models);
+  if (notServed) return { ok: false, status: 404, body: notServed, req, formatRefusal: false };
+  const format = responseFormatDecision(profile, req, route);
+  if (!format.ok) return { ok: false, status: format.status, body: format.body, req, formatRefusal: true };
+  const toolsProblem = strictToolsProblem(profile, req);
+  if (toolsProblem) return { ok: false, status: 400, body: toolsProblem, req, formatRefusal: false };
+  const quirk = opts.quirks[req.model];
+  if (quirk === 'reject-response-format' && req.hasResponseFormat) {
+    const message = `response_format json_schema is not supported for model ${req.model}`;
+    return {
+      ok: false,
+      status: 400,
+      body: errorBody(message, 'invalid_request_error', 'response_format'),
+      req,
+      formatRefusal: true,
+    };
+  }
+  return { ok: true, req, format, quirk };
+}
+
+function respond(
+  state: SimState,
+  raw: string,
+  u: number,
+  due: number,
+  res: ServerResponse,
+  route: ChatRoute,
+): void {
   if (state.opts.outage?.mode === 'error') {
     state.send(res, 503, errorBody('simulated outage', 'server_error'));
     return;
@@ -81,22 +174,28 @@ function respond(state: SimState, raw: string, u: number, due: number, res: Serv
       return;
     }
   }
-  const req = readChatRequest(raw);
-  if (typeof req === 'string') {
-    state.send(res, 400, errorBody(req, 'invalid_request_error'));
+  const verdict = checkChatRequest(raw, state.opts, route);
+  const req = verdict.req;
+  if (req) {
+    const { model } = req;
+    state.stats.byModel[model] = (state.stats.byModel[model] ?? 0) + 1;
+    if (state.stats.promptsSeen) {
+      state.stats.promptsSeen.push({
+        model,
+        messages: req.messages,
+        hasResponseFormat: req.hasResponseFormat,
+      });
+    }
+  }
+  if (!verdict.ok) {
+    if (verdict.formatRefusal) state.stats.responseFormatRefusals++;
+    // A body that cannot be read is refused at once; the others when due, as before.
+    if (!req) state.send(res, verdict.status, verdict.body);
+    else state.at(due, () => state.send(res, verdict.status, verdict.body));
     return;
   }
-  const { model } = req;
-  state.stats.byModel[model] = (state.stats.byModel[model] ?? 0) + 1;
-  if (state.stats.promptsSeen) {
-    state.stats.promptsSeen.push({ model, messages: req.messages, hasResponseFormat: req.hasResponseFormat });
-  }
-  const quirk = state.opts.quirks[model];
-  if (quirk === 'reject-response-format' && req.hasResponseFormat) {
-    const message = `response_format json_schema is not supported for model ${model}`;
-    state.at(due, () => state.send(res, 400, errorBody(message, 'invalid_request_error', 'response_format')));
-    return;
-  }
+  const { quirk, format } = verdict;
+  const chat = verdict.req;
   switch (faultFor(u, state.opts)) {
     case 'error':
       state.at(due, () => state.send(res, 500, errorBody('simulated server error', 'server_error')));
@@ -113,25 +212,32 @@ function respond(state: SimState, raw: string, u: number, due: number, res: Serv
     case 'malformed':
       state.at(due, () => {
         state.stats.malformed++;
-        state.send(res, 200, MALFORMED_BODY);
+        if (chat.stream) state.sendStream(res, [MALFORMED_STREAM]);
+        else state.send(res, 200, MALFORMED_BODY);
       });
       return;
     case undefined:
       break;
   }
-  const cacheKey = quirk ? `${quirk}\n${raw}` : raw;
+  const profile = state.profile;
+  const cacheKey = `${route.model ?? ''}\n${quirk ?? ''}\n${raw}`;
   let answer = state.answers.get(cacheKey);
   if (answer === undefined) {
-    answer = completionFor(req, quirk, state.opts);
+    answer = completionFor(chat, quirk, state.opts, format);
     if (state.answers.size >= ANSWER_CACHE_MAX) state.answers.clear();
     state.answers.set(cacheKey, answer);
   }
+  // Prompt caching counts in arrival order, like every other draw.
+  const cached = profile.cachedTokens ? state.promptCache.lookupAndRemember(chat.model, chat.messages) : 0;
   const done = answer;
+  const opts = state.opts;
   state.at(due, () => {
     if (res.destroyed) return;
     state.stats.completed++;
     state.stats.tokensIn += done.tokensIn;
     state.stats.tokensOut += done.tokensOut;
-    state.send(res, 200, done.body);
+    state.stats.tokensCached += cached;
+    if (chat.stream) state.sendStream(res, completionEvents(done, profile, opts, cached, chat.includeUsage));
+    else state.send(res, 200, cached > 0 ? completionBody(done, profile, opts, cached) : done.body);
   });
 }

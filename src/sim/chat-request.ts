@@ -1,4 +1,14 @@
-/** Reads a chat request body: model, messages, and the schema of a json_schema response_format. */
+/**
+ * Reads a chat request body: model, messages (as text), response_format,
+ * tools and tool_choice, and the streaming flags.
+ *
+ * Messages are read as the Chat API takes them: `content` a string, an
+ * array of content parts (their text parts joined by newlines; images and
+ * other parts are not read), or null/absent on an assistant message that
+ * carries `tool_calls`; `tool` messages carry a tool's result. Each becomes
+ * a `SimMessage` whose `content` is its text, which is what the answers,
+ * the token counts and `promptsSeen` read.
+ */
 export interface SimMessage {
   readonly role: string;
   readonly content: string;
@@ -8,44 +18,164 @@ export interface SimChatBody {
   readonly model: string;
   readonly messages: readonly SimMessage[];
   readonly schema?: Readonly<Record<string, unknown>>;
+  /** JSON mode (`response_format` json_object, or a json_schema without a schema): answer a JSON object. */
+  readonly json?: boolean;
 }
+
+/** A function tool (`tools: [{type: 'function', function: {name, description, parameters, strict}}]`). */
+export interface SimTool {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: Readonly<Record<string, unknown>> | undefined;
+  readonly strict: boolean;
+}
+
+/** `tool_choice`: 'auto' (the default with tools), 'none', 'required', or one function by name. */
+export type SimToolChoice = 'auto' | 'none' | 'required' | { readonly name: string };
 
 export interface SimChatRequest {
   readonly model: string;
   readonly messages: readonly SimMessage[];
+  /** The schema of a json_schema response_format (whatever the profile makes of it). */
   readonly schema: Record<string, unknown> | undefined;
   readonly hasResponseFormat: boolean;
+  /** The response_format object as sent. */
+  readonly responseFormat: Readonly<Record<string, unknown>> | undefined;
+  readonly stream: boolean;
+  /** `stream_options: {include_usage: true}`: a last chunk with the usage. */
+  readonly includeUsage: boolean;
+  readonly tools: readonly SimTool[];
+  readonly toolChoice: SimToolChoice;
 }
 
-/** The request, or an error message for a 400. */
-export function readChatRequest(raw: string): SimChatRequest | string {
-  let body: { model?: unknown; messages?: unknown; response_format?: unknown };
+const MESSAGES_REQUIRED = 'model (string) and messages [{role, content}] are required';
+
+/**
+ * The request, or an error message (with the parameter it names) for a 400.
+ * `model` stands in for the body's model where the path names it (Azure's deployments).
+ */
+export function readChatRequest(raw: string, model?: string): SimChatRequest | string {
+  const r = readChatRequestOrParam(raw, model);
+  return 'error' in r ? r.error : r;
+}
+
+/** readChatRequest, with the parameter an error names. */
+export function readChatRequestOrParam(
+  raw: string,
+  pathModel?: string,
+): SimChatRequest | { readonly error: string; readonly param: string | null } {
+  let body: {
+    model?: unknown;
+    messages?: unknown;
+    response_format?: unknown;
+    stream?: unknown;
+    stream_options?: unknown;
+    tools?: unknown;
+    tool_choice?: unknown;
+  };
   try {
     body = JSON.parse(raw);
   } catch {
-    return 'request body is not valid JSON';
+    return { error: 'request body is not valid JSON', param: null };
   }
-  const model = typeof body?.model === 'string' && body.model.length > 0 ? body.model : undefined;
-  const messages = body?.messages;
-  if (!model || !Array.isArray(messages) || !messages.every(isMessage)) {
-    return 'model (string) and messages [{role, content}] are required';
+  if (body === null || typeof body !== 'object') return { error: MESSAGES_REQUIRED, param: null };
+  const model =
+    pathModel ?? (typeof body.model === 'string' && body.model.length > 0 ? body.model : undefined);
+  const raws = body.messages;
+  if (!model || !Array.isArray(raws)) return { error: MESSAGES_REQUIRED, param: null };
+  const messages: SimMessage[] = [];
+  for (const m of raws) {
+    const read = readMessage(m);
+    if (read === undefined) return { error: MESSAGES_REQUIRED, param: 'messages' };
+    messages.push(read);
   }
+  const tools = readTools(body.tools);
+  if (typeof tools === 'string') return { error: tools, param: 'tools' };
+  const toolChoice = readToolChoice(body.tool_choice, tools);
+  if (typeof toolChoice === 'string' && !['auto', 'none', 'required'].includes(toolChoice)) {
+    return { error: toolChoice, param: 'tool_choice' };
+  }
+  const rf = body.response_format;
+  const responseFormat =
+    rf !== null && typeof rf === 'object' && !Array.isArray(rf) ? (rf as Record<string, unknown>) : undefined;
+  const streamOptions = body.stream_options as { include_usage?: unknown } | null | undefined;
   return {
     model,
     messages,
-    schema: jsonSchemaOf(body.response_format),
+    schema: jsonSchemaOf(responseFormat),
     hasResponseFormat: body.response_format !== undefined,
+    responseFormat,
+    stream: body.stream === true,
+    includeUsage: body.stream === true && streamOptions?.include_usage === true,
+    tools,
+    toolChoice: toolChoice as SimToolChoice,
   };
 }
 
-function isMessage(m: unknown): m is SimMessage {
-  if (!m || typeof m !== 'object') return false;
+function readMessage(m: unknown): SimMessage | undefined {
+  if (!m || typeof m !== 'object') return undefined;
   const r = m as Record<string, unknown>;
-  return typeof r['role'] === 'string' && typeof r['content'] === 'string';
+  if (typeof r['role'] !== 'string') return undefined;
+  const content = r['content'];
+  if (typeof content === 'string') return { role: r['role'], content };
+  if (Array.isArray(content)) {
+    const texts: string[] = [];
+    for (const part of content) {
+      if (typeof part === 'string') texts.push(part);
+      else if (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
+        texts.push((part as { text: string }).text);
+      }
+    }
+    return { role: r['role'], content: texts.join('\n') };
+  }
+  // An assistant turn that only called tools has no content.
+  if ((content === null || content === undefined) && Array.isArray(r['tool_calls'])) {
+    return { role: r['role'], content: '' };
+  }
+  if (content === null && r['role'] === 'assistant') return { role: r['role'], content: '' };
+  return undefined;
 }
 
-function jsonSchemaOf(rf: unknown): Record<string, unknown> | undefined {
-  if (!rf || typeof rf !== 'object') return undefined;
+function readTools(raw: unknown): SimTool[] | string {
+  if (raw === undefined || raw === null) return [];
+  const bad = 'tools must be an array of {type: "function", function: {name, description?, parameters?}}';
+  if (!Array.isArray(raw)) return bad;
+  const out: SimTool[] = [];
+  for (const t of raw) {
+    const fn = (t as { function?: unknown } | null)?.function as Record<string, unknown> | undefined;
+    if ((t as { type?: unknown } | null)?.type !== 'function' || !fn || typeof fn['name'] !== 'string') {
+      return bad;
+    }
+    const params = fn['parameters'];
+    out.push({
+      name: fn['name'],
+      description: typeof fn['description'] === 'string' ? fn['description'] : '',
+      parameters:
+        params !== null && typeof params === 'object' && !Array.isArray(params)
+          ? (params as Record<string, unknown>)
+          : undefined,
+      strict: fn['strict'] === true,
+    });
+  }
+  return out;
+}
+
+function readToolChoice(raw: unknown, tools: readonly SimTool[]): SimToolChoice | string {
+  if (raw === undefined || raw === null) return tools.length > 0 ? 'auto' : 'none';
+  if (raw === 'auto' || raw === 'none' || raw === 'required') return raw;
+  const name = (raw as { function?: { name?: unknown } } | null)?.function?.name;
+  if ((raw as { type?: unknown } | null)?.type === 'function' && typeof name === 'string') {
+    if (!tools.some((t) => t.name === name))
+      return `tool_choice names function '${name}', which is not in tools`;
+    return { name };
+  }
+  return "tool_choice must be 'auto', 'none', 'required' or {type: 'function', function: {name}}";
+}
+
+function jsonSchemaOf(
+  rf: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> | undefined {
+  if (!rf) return undefined;
   const r = rf as { type?: unknown; json_schema?: { schema?: unknown } };
   if (r.type !== 'json_schema') return undefined;
   const schema = r.json_schema?.schema;

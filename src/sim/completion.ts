@@ -1,61 +1,264 @@
-/** The JSON bodies the simulator sends: a chat completion (with usage) and OpenAI-style errors. */
+/**
+ * The bodies the simulator sends: a chat completion (with usage), the same
+ * as a `text/event-stream` of `chat.completion.chunk`s (`stream: true`), and
+ * OpenAI-style errors. What a profile adds to them (usage details, Azure's
+ * content filter results, …) is read from provider-profiles.ts.
+ *
+ * Streaming follows the Chat API reference ("Streaming"): a first chunk
+ * with the assistant role, chunks of content (or of a tool call's
+ * arguments), a chunk with `finish_reason` and an empty delta, with
+ * `stream_options: {include_usage: true}` a last chunk with empty `choices`
+ * and the usage ("All other chunks will also include a usage field, but
+ * with a null value"), then `data: [DONE]`. Azure sends its
+ * `prompt_filter_results` first in a chunk without choices.
+ */
 import { answerFor } from './answer.js';
 import type { SimChatRequest } from './chat-request.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
+import { type ProviderProfile, profileOf, responseFormatDecision } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
+import { type SimToolCall, toolCallFor } from './tool-calls.js';
 
 export interface Completion {
+  /** The chat.completion body (no prompt tokens cached). */
   readonly body: string;
   readonly tokensIn: number;
   readonly tokensOut: number;
+  readonly id: string;
+  readonly model: string;
+  /** The answer's text; null when it is a tool call. */
+  readonly content: string | null;
+  readonly toolCall: SimToolCall | undefined;
+  /** The `no-choices` quirk: no choice at all. */
+  readonly noChoices: boolean;
 }
 
-/** A chat.completion body; tokens ≈ characters / 4. */
+/** What the answer must be: a schema's value, a JSON object, or free text. */
+export interface AnswerFormat {
+  readonly schema?: Record<string, unknown>;
+  readonly json: boolean;
+}
+
+/** The `created` time of every answer (fixed: answers are deterministic). */
+const CREATED = 1_700_000_000;
+
+/**
+ * A chat completion; tokens ≈ characters / 4. `format` is the profile's
+ * reading of the request's response_format (provider-profiles.ts); without
+ * it, the profile's rule is applied here, and a request it would refuse is
+ * answered as the permissive simulator would.
+ */
 export function completionFor(
   req: SimChatRequest,
   quirk: SimQuirk | undefined,
   opts: ResolvedSimOptions,
+  format?: AnswerFormat,
 ): Completion {
+  const profile = profileOf(opts.profile);
   const { model, messages } = req;
-  const schema = req.schema && ignoresEnum(quirk, messages) ? withoutEnums(req.schema) : req.schema;
-  let content = answerFor(
-    { model, messages, ...(schema ? { schema } : {}) },
-    opts.seed,
-    opts.profiles[model],
-  );
-  if (quirk === 'empty') content = '';
-  else if (quirk === 'truncated-json')
-    content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));
-  else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
-  else if (quirk === 'short-batch') content = dropLastOfLongList(content);
+  const toolCall = toolCallFor(req, opts.seed, profile.honoursToolChoice);
+  let content: string | null = null;
+  if (!toolCall) {
+    let f = format;
+    if (f === undefined) {
+      const d = responseFormatDecision(profile, req);
+      f = d.ok ? d : { schema: req.schema, json: false };
+    }
+    const schema = f.schema && ignoresEnum(quirk, messages) ? withoutEnums(f.schema) : f.schema;
+    content = answerFor(
+      { model, messages, ...(schema ? { schema } : {}), ...(f.json && !schema ? { json: true } : {}) },
+      opts.seed,
+      opts.profiles[model],
+    );
+    if (quirk === 'empty') content = '';
+    else if (quirk === 'truncated-json')
+      content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));
+    else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
+    else if (quirk === 'short-batch') content = dropLastOfLongList(content);
+  }
   let promptChars = 0;
   for (const m of messages) promptChars += m.content.length;
   const tokensIn = Math.max(1, Math.ceil(promptChars / 4));
-  const tokensOut = Math.ceil(content.length / 4);
-  const usage: Record<string, number> = {
-    prompt_tokens: tokensIn,
-    completion_tokens: tokensOut,
-    total_tokens: tokensIn + tokensOut,
-  };
-  if (opts.costPerMillion) {
-    usage['cost'] = (tokensIn * opts.costPerMillion.in + tokensOut * opts.costPerMillion.out) / 1e6;
-  }
-  const id = `chatcmpl-sim-${fnv1a(content + model).toString(16)}`;
-  const choices =
-    quirk === 'no-choices'
-      ? []
-      : [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }];
-  const body = JSON.stringify({
-    id,
-    object: 'chat.completion',
-    created: 1_700_000_000,
-    model,
-    choices,
-    usage,
-  });
-  return { body, tokensIn, tokensOut };
+  const out = toolCall ? toolCall.name.length + toolCall.arguments.length : content!.length;
+  const tokensOut = Math.ceil(out / 4);
+  const id = `chatcmpl-sim-${fnv1a((toolCall ? toolCall.arguments : content!) + model).toString(16)}`;
+  const c = { id, model, content, toolCall, noChoices: quirk === 'no-choices', tokensIn, tokensOut };
+  return { ...c, body: completionBody(c, profile, opts, 0) };
 }
 
+type CompletionFacts = Omit<Completion, 'body'>;
+
+/** The usage object as the profile reports it. */
+function usageOf(
+  c: CompletionFacts,
+  profile: ProviderProfile,
+  opts: ResolvedSimOptions,
+  cached: number,
+): Record<string, unknown> {
+  const usage: Record<string, unknown> = {
+    prompt_tokens: c.tokensIn,
+    completion_tokens: c.tokensOut,
+    total_tokens: c.tokensIn + c.tokensOut,
+  };
+  if (profile.usage === 'openai') {
+    usage['prompt_tokens_details'] = { cached_tokens: cached, audio_tokens: 0 };
+    usage['completion_tokens_details'] = {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    };
+  } else if (profile.usage === 'vllm') {
+    usage['prompt_tokens_details'] = null;
+  }
+  if (profile.reportsCost && opts.costPerMillion) {
+    usage['cost'] = (c.tokensIn * opts.costPerMillion.in + c.tokensOut * opts.costPerMillion.out) / 1e6;
+  }
+  return usage;
+}
+
+/** Azure's annotations: every category filtered false, severity safe (Azure OpenAI REST reference). */
+const SAFE = {
+  hate: { filtered: false, severity: 'safe' },
+  self_harm: { filtered: false, severity: 'safe' },
+  sexual: { filtered: false, severity: 'safe' },
+  violence: { filtered: false, severity: 'safe' },
+};
+const PROMPT_FILTER_RESULTS = [{ prompt_index: 0, content_filter_results: SAFE }];
+
+function toolCallsOf(call: SimToolCall) {
+  return [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }];
+}
+
+/** The chat.completion body; `cached` prompt tokens are reported where the profile reports them. */
+export function completionBody(
+  c: CompletionFacts,
+  profile: ProviderProfile,
+  opts: ResolvedSimOptions,
+  cached: number,
+): string {
+  const message: Record<string, unknown> = { role: 'assistant', content: c.content };
+  if (c.toolCall) message['tool_calls'] = toolCallsOf(c.toolCall);
+  if (profile.openaiFields) {
+    message['refusal'] = null;
+    message['annotations'] = [];
+  }
+  const choice: Record<string, unknown> = {
+    index: 0,
+    message,
+    finish_reason: c.toolCall ? 'tool_calls' : 'stop',
+  };
+  if (profile.openaiFields) choice['logprobs'] = null;
+  if (profile.contentFilter) choice['content_filter_results'] = SAFE;
+  const body: Record<string, unknown> = {
+    id: c.id,
+    object: 'chat.completion',
+    created: CREATED,
+    model: c.model,
+  };
+  if (profile.contentFilter) body['prompt_filter_results'] = PROMPT_FILTER_RESULTS;
+  body['choices'] = c.noChoices ? [] : [choice];
+  body['usage'] = usageOf(c, profile, opts, cached);
+  if (profile.systemFingerprint) body['system_fingerprint'] = profile.systemFingerprint;
+  if (profile.name === 'openai') body['service_tier'] = 'default';
+  return JSON.stringify(body);
+}
+
+/** The answer as server-sent events, `data: [DONE]` last. */
+export function completionEvents(
+  c: CompletionFacts,
+  profile: ProviderProfile,
+  opts: ResolvedSimOptions,
+  cached: number,
+  includeUsage: boolean,
+): string[] {
+  const head: Record<string, unknown> = {
+    id: c.id,
+    object: 'chat.completion.chunk',
+    created: CREATED,
+    model: c.model,
+  };
+  if (profile.systemFingerprint) head['system_fingerprint'] = profile.systemFingerprint;
+  if (profile.name === 'openai') head['service_tier'] = 'default';
+  const events: string[] = [];
+  const push = (choices: unknown[], extra: Record<string, unknown> = {}) => {
+    const chunk = { ...head, choices, ...(includeUsage ? { usage: null } : {}), ...extra };
+    events.push(`data: ${JSON.stringify(chunk)}\n\n`);
+  };
+  const delta = (d: Record<string, unknown>, finish: string | null = null) => {
+    const choice: Record<string, unknown> = { index: 0, delta: d };
+    if (profile.openaiFields) choice['logprobs'] = null;
+    choice['finish_reason'] = finish;
+    return [choice];
+  };
+  if (profile.contentFilter) {
+    events.push(
+      `data: ${JSON.stringify({ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: PROMPT_FILTER_RESULTS })}\n\n`,
+    );
+  }
+  if (!c.noChoices) {
+    if (c.toolCall) {
+      const call = c.toolCall;
+      push(
+        delta({
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } },
+          ],
+        }),
+      );
+      for (const piece of pieces(call.arguments)) {
+        push(delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+      }
+      push(delta({}, 'tool_calls'));
+    } else {
+      push(
+        delta(
+          profile.openaiFields
+            ? { role: 'assistant', content: '', refusal: null }
+            : { role: 'assistant', content: '' },
+        ),
+      );
+      for (const piece of pieces(c.content ?? '')) push(delta({ content: piece }));
+      push(delta({}, 'stop'));
+    }
+  }
+  if (includeUsage) {
+    const chunk = { ...head, choices: [], usage: usageOf(c, profile, opts, cached) };
+    events.push(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
+  events.push('data: [DONE]\n\n');
+  return events;
+}
+
+/** Most characters in one streamed delta. */
+const PIECE = 24;
+
+/** `text` cut into deltas: at each start of a word, and at most PIECE characters (never inside a surrogate pair). */
+function pieces(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 1; i <= text.length; i++) {
+    const atWord = i < text.length && isSpace(text.charCodeAt(i - 1)) && !isSpace(text.charCodeAt(i));
+    const full = i - start >= PIECE && !isHighSurrogate(text.charCodeAt(i - 1));
+    if (i === text.length || atWord || full) {
+      out.push(text.slice(start, i));
+      start = i;
+    }
+  }
+  return out;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 10 || code === 9 || code === 13;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** An OpenAI-style error body (the default profile's, and the simulator's own faults). */
 export function errorBody(message: string, type: string, param?: string): string {
   return JSON.stringify({ error: { message, type, param: param ?? null, code: null } });
 }
@@ -63,6 +266,10 @@ export function errorBody(message: string, type: string, param?: string): string
 /** A body cut mid-way: what `malformedRate` sends with a 200. */
 export const MALFORMED_BODY =
   '{"id":"chatcmpl-sim","object":"chat.completion","choices":[{"index":0,"message":{"rol';
+
+/** A stream cut mid-way: what `malformedRate` sends to `stream: true`. */
+export const MALFORMED_STREAM =
+  'data: {"id":"chatcmpl-sim","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"rol\n\n';
 
 export type Fault = 'error' | 'reset' | 'hang' | 'malformed';
 

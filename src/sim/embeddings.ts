@@ -7,9 +7,22 @@
  * no stem in common are orthogonal (up to hash collisions), the same stems
  * give cosine 1, and k shared of m and n stems give about k / sqrt(m·n).
  * Faults, outages and the rate limit apply as to chat requests.
+ *
+ * `encoding_format` (Embeddings API reference): `float` (the default) sends
+ * the vector as a JSON array; `base64` sends the bytes of its little-endian
+ * float32 array in base64, as OpenAI does — the official `openai` SDK asks
+ * for base64 whenever the caller names no format and decodes it. (A
+ * simulator that ignored the parameter answered a JSON array to that
+ * request, and the SDK, decoding the array as base64 bytes, got a quarter as
+ * many floats, nearly all zero: 64 zeros for these 256 dimensions.)
+ * `dimensions` shortens the vector as text-embedding-3 does: its first n
+ * values, normalised again (1 ≤ n ≤ 256). Errors and the model check follow
+ * the profile (provider-profiles.ts); only the default profile reports `usage.cost`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, faultFor, MALFORMED_BODY } from './completion.js';
+import type { ResolvedSimOptions } from './options.js';
+import { profileOf, providerError, unknownModel } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
 import type { SimState } from './sim-state.js';
 import { contentStems, tokens } from './words.js';
@@ -37,7 +50,29 @@ export function simEmbedding(text: string, dims = SIM_EMBEDDING_DIMS): number[] 
   return v.map((x) => Math.round((x / norm) * 1e6) / 1e6);
 }
 
-export function handleEmbeddings(state: SimState, req: IncomingMessage, res: ServerResponse): void {
+/** The vector as `encoding_format: 'base64'` sends it: its little-endian float32 bytes, base64. */
+export function embeddingBase64(vector: readonly number[]): string {
+  const buf = Buffer.alloc(vector.length * 4);
+  for (let i = 0; i < vector.length; i++) buf.writeFloatLE(vector[i]!, i * 4);
+  return buf.toString('base64');
+}
+
+/** A vector shortened to its first `dims` values and normalised again (text-embedding-3's `dimensions`). */
+function shortened(v: number[], dims: number): number[] {
+  if (dims >= v.length) return v;
+  const head = v.slice(0, dims);
+  let norm = 0;
+  for (const x of head) norm += x * x;
+  norm = Math.sqrt(norm) || 1;
+  return head.map((x) => Math.round((x / norm) * 1e6) / 1e6);
+}
+
+export function handleEmbeddings(
+  state: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: { readonly model?: string } = {},
+): void {
   state.stats.embeddingRequests++;
   const u = state.faultRng();
   const due = state.dueTime();
@@ -58,11 +93,18 @@ export function handleEmbeddings(state: SimState, req: IncomingMessage, res: Ser
       );
       return;
     }
-    respond(state, Buffer.concat(chunks).toString('utf8'), u, due, res);
+    respond(state, Buffer.concat(chunks).toString('utf8'), u, due, res, route.model);
   });
 }
 
-function respond(state: SimState, raw: string, u: number, due: number, res: ServerResponse): undefined {
+function respond(
+  state: SimState,
+  raw: string,
+  u: number,
+  due: number,
+  res: ServerResponse,
+  pathModel: string | undefined,
+): undefined {
   // Returns undefined so every branch can end with `return send(…)`.
   const send = (status: number, body: string, headers: Record<string, string> = {}): undefined => {
     state.send(res, status, body, headers, false);
@@ -80,20 +122,8 @@ function respond(state: SimState, raw: string, u: number, due: number, res: Serv
       });
     }
   }
-  let body: { model?: unknown; input?: unknown };
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    return send(400, errorBody('request body is not valid JSON', 'invalid_request_error'));
-  }
-  const model = typeof body?.model === 'string' && body.model.length > 0 ? body.model : undefined;
-  const input = typeof body?.input === 'string' ? [body.input] : body?.input;
-  if (!model) return send(400, errorBody('model is required', 'invalid_request_error', 'model'));
-  if (!Array.isArray(input) || input.length === 0 || !input.every((s) => typeof s === 'string'))
-    return send(
-      400,
-      errorBody('input must be a string or a non-empty array of strings', 'invalid_request_error', 'input'),
-    );
+  const answer = embeddingsAnswer(raw, state.opts, pathModel);
+  if (answer.status !== 200) return send(answer.status, answer.body);
   switch (faultFor(u, state.opts)) {
     case 'error':
       return at(due, () => send(500, errorBody('simulated server error', 'server_error')));
@@ -113,21 +143,83 @@ function respond(state: SimState, raw: string, u: number, due: number, res: Serv
     case undefined:
       break;
   }
+  state.at(due, () => {
+    if (res.destroyed) return;
+    state.stats.embeddingInputs += answer.inputs;
+    state.stats.embeddingTokens += answer.tokensIn;
+    send(200, answer.body);
+  });
+}
+
+export type EmbeddingsAnswer =
+  | { readonly status: 200; readonly body: string; readonly tokensIn: number; readonly inputs: number }
+  | { readonly status: 400 | 404; readonly body: string };
+
+/**
+ * The answer to an /embeddings body (a 400 for a bad one, a 404 for a model
+ * a local server does not have): the same for a request and a Batch API
+ * line. `pathModel` is the model the path names (Azure's deployment).
+ */
+export function embeddingsAnswer(
+  raw: string,
+  opts: Pick<ResolvedSimOptions, 'costPerMillion'> & Partial<Pick<ResolvedSimOptions, 'profile' | 'models'>>,
+  pathModel?: string,
+): EmbeddingsAnswer {
+  const profile = profileOf(opts.profile ?? 'default');
+  const bad = (message: string, param?: string, code?: string): EmbeddingsAnswer => ({
+    status: 400,
+    body: providerError(profile, 400, message, { param: param ?? null, code: code ?? null }),
+  });
+  let body: { model?: unknown; input?: unknown; encoding_format?: unknown; dimensions?: unknown };
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return bad('request body is not valid JSON');
+  }
+  const model =
+    pathModel ?? (typeof body?.model === 'string' && body.model.length > 0 ? body.model : undefined);
+  const input = typeof body?.input === 'string' ? [body.input] : body?.input;
+  if (!model) return bad('model is required', 'model');
+  const notServed = unknownModel(profile, model, opts.models ?? []);
+  if (notServed) return { status: 404, body: notServed };
+  if (!Array.isArray(input) || input.length === 0 || !input.every((s) => typeof s === 'string'))
+    return bad('input must be a string or a non-empty array of strings', 'input');
+  const format = body.encoding_format ?? 'float';
+  if (format !== 'float' && format !== 'base64') {
+    return profile.errors === 'ollama'
+      ? bad(`Invalid value for 'encoding_format' = ${String(format)}. Supported values: ['float', 'base64'].`)
+      : bad(`'${String(format)}' is not one of ['float', 'base64'] - 'encoding_format'`, 'encoding_format');
+  }
+  const dims = body.dimensions;
+  if (dims !== undefined && dims !== null) {
+    if (typeof dims !== 'number' || !Number.isInteger(dims))
+      return bad("Invalid type for 'dimensions': expected an integer.", 'dimensions', 'invalid_type');
+    if (dims < 1)
+      return bad(
+        `Invalid 'dimensions': integer below minimum value. Expected a value >= 1, but got ${dims} instead.`,
+        'dimensions',
+        'integer_below_min_value',
+      );
+    if (dims > SIM_EMBEDDING_DIMS)
+      return bad(
+        `Invalid 'dimensions': integer above maximum value. Expected a value <= ${SIM_EMBEDDING_DIMS}, but got ${dims} instead.`,
+        'dimensions',
+        'integer_above_max_value',
+      );
+  }
   let chars = 0;
   for (const s of input as string[]) chars += s.length;
   const tokensIn = Math.max(1, Math.ceil(chars / 4));
   const usage: Record<string, number> = { prompt_tokens: tokensIn, total_tokens: tokensIn };
-  if (state.opts.costPerMillion) usage['cost'] = (tokensIn * state.opts.costPerMillion.in) / 1e6;
-  const data = (input as string[]).map((s, index) => ({
-    object: 'embedding',
-    index,
-    embedding: simEmbedding(s),
-  }));
-  const out = JSON.stringify({ object: 'list', data, model, usage });
-  state.at(due, () => {
-    if (res.destroyed) return;
-    state.stats.embeddingInputs += input.length;
-    state.stats.embeddingTokens += tokensIn;
-    send(200, out);
+  if (opts.costPerMillion && profile.reportsCost) usage['cost'] = (tokensIn * opts.costPerMillion.in) / 1e6;
+  const data = (input as string[]).map((s, index) => {
+    const v = typeof dims === 'number' ? shortened(simEmbedding(s), dims) : simEmbedding(s);
+    return { object: 'embedding', index, embedding: format === 'base64' ? embeddingBase64(v) : v };
   });
+  return {
+    status: 200,
+    body: JSON.stringify({ object: 'list', data, model, usage }),
+    tokensIn,
+    inputs: input.length,
+  };
 }

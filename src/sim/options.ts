@@ -55,10 +55,17 @@ export const SIM_PROFILES = [
 export type SimProfileName = (typeof SIM_PROFILES)[number];
 
 export interface SimulatorOptions {
-  /** The provider whose rules, paths and bodies the simulator follows (default `default`). */
+  /** The provider whose rules, paths and bodies the simulator follows (default `default`; provider-profiles.ts). */
   readonly profile?: SimProfileName;
+  /**
+   * The key the azure-openai profile requires (`api-key` header or Entra ID
+   * bearer token); null (default): any non-empty key.
+   */
+  readonly azureApiKey?: string | null;
   /** How long a Batch API batch takes from creation to `completed`, ms (default 200). */
   readonly batchCompletionMs?: number;
+  /** Fraction of Batch API lines answered 500 in the batch's error file (seeded by batch and custom_id; default 0). */
+  readonly batchLineErrorRate?: number;
   /** 0 (default) picks a free port. */
   readonly port?: number;
   /** Default 127.0.0.1. */
@@ -87,7 +94,10 @@ export interface SimulatorOptions {
   readonly hugeBytes?: number;
   /** Keep every request's model, messages and whether it had response_format, in stats().promptsSeen. */
   readonly record?: boolean;
-  /** Report `usage.cost` (dollars per 1M tokens in/out), as OpenRouter does. Default: no cost reported. */
+  /**
+   * Report `usage.cost` (dollars per 1M tokens in/out), as OpenRouter does. Default: no cost reported.
+   * Batch API answers report half (the batch discount).
+   */
   readonly costPerMillion?: { readonly in: number; readonly out: number } | null;
   /** Model ids listed by GET /v1/models. */
   readonly models?: readonly string[];
@@ -96,8 +106,9 @@ export interface SimulatorOptions {
 }
 
 export type ResolvedSimOptions = Required<
-  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion' | 'outage'>
+  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion' | 'outage' | 'azureApiKey'>
 > & {
+  readonly azureApiKey: string | null;
   readonly outage: SimOutage | null;
   readonly latency: LatencyDistribution | null;
   readonly rateLimit: { readonly rps: number; readonly burst?: number } | null;
@@ -106,7 +117,9 @@ export type ResolvedSimOptions = Required<
 
 export const SIM_DEFAULTS: ResolvedSimOptions = {
   profile: 'default',
+  azureApiKey: null,
   batchCompletionMs: 200,
+  batchLineErrorRate: 0,
   port: 0,
   host: '127.0.0.1',
   latencyMs: 0,
@@ -177,8 +190,16 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
   }
   nonNeg('hugeBytes', patch.hugeBytes);
   nonNeg('batchCompletionMs', patch.batchCompletionMs);
+  fraction('batchLineErrorRate', patch.batchLineErrorRate);
   if (patch.profile !== undefined && !SIM_PROFILES.includes(patch.profile))
     bad('profile', `one of ${SIM_PROFILES.join(', ')}`);
+  if (
+    patch.azureApiKey !== undefined &&
+    patch.azureApiKey !== null &&
+    (typeof patch.azureApiKey !== 'string' || patch.azureApiKey.length === 0)
+  ) {
+    bad('azureApiKey', 'a non-empty string or null');
+  }
   if (patch.outage) {
     if (patch.outage.mode !== 'refuse' && patch.outage.mode !== 'error')
       bad('outage.mode', "'refuse' or 'error'");

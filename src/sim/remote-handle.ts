@@ -18,7 +18,7 @@ export interface RemoteSimulatorHandle {
 }
 
 export function remoteSimulatorHandle(url: string, close: () => Promise<void>): RemoteSimulatorHandle {
-  const root = url.replace(/\/v1$/, '');
+  const root = url.replace(/(\/openai)?\/v1$/, '');
   const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
     const res = await fetch(root + path, {
       method,

@@ -6,15 +6,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RvbbitError } from '../../base/errors.js';
+import { BatchApi } from './batch-api.js';
 import { handleChat } from './chat-handler.js';
 import { errorBody } from './completion.js';
 import { handleEmbeddings } from './embeddings.js';
 import type { SimulatorOptions } from './options.js';
+import { providerRoute } from './routes.js';
 import { SimState } from './sim-state.js';
 import type { SimulatorStats } from './stats.js';
 
 export interface SimulatorHandle {
-  /** Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 */
+  /**
+   * Base URL including /v1, e.g. http://127.0.0.1:PORT/v1 (on the azure-openai
+   * profile Azure's v1 API base, http://127.0.0.1:PORT/openai/v1).
+   */
   readonly url: string;
   readonly port: number;
   stats(): SimulatorStats;
@@ -28,6 +33,7 @@ export interface SimulatorHandle {
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const state = new SimState(options);
   const send = state.send.bind(state);
+  const batchApi = new BatchApi(state);
 
   const readJson = (req: IncomingMessage, then: (value: unknown) => void, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -43,12 +49,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   };
 
   const server = createServer((req, res) => {
+    if (batchApi.handle(req, res)) return;
     const path = (req.url ?? '/').split('?')[0]!;
-    if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/chat/completions')) {
-      handleChat(state, req, res);
-    } else if (req.method === 'POST' && (path === '/v1/embeddings' || path === '/embeddings')) {
-      handleEmbeddings(state, req, res);
-    } else if (req.method === 'GET' && (path === '/v1/models' || path === '/models')) {
+    // Chat, embeddings and models where the profile answers them (routes.ts).
+    const route = providerRoute(req, state.opts);
+    if (route?.kind === 'chat') {
+      handleChat(state, req, res, route);
+    } else if (route?.kind === 'embeddings') {
+      handleEmbeddings(state, req, res, route);
+    } else if (route?.kind === 'reply') {
+      req.resume();
+      send(res, route.status, route.body, {}, false);
+    } else if (route?.kind === 'models') {
       const data = state.opts.models.map((id) => ({
         id,
         object: 'model',
@@ -103,7 +115,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const outage = new OutageSwitch(server, port, host, state);
   const handle: SimulatorHandle = {
-    url: `http://${hostInUrl}:${port}/v1`,
+    // Azure's v1 API base on the azure-openai profile (its deployment paths are under /openai/deployments).
+    get url() {
+      return `http://${hostInUrl}:${port}${state.opts.profile === 'azure-openai' ? '/openai/v1' : '/v1'}`;
+    },
     port,
     stats: () => structuredClone(state.stats),
     resetStats: () => state.resetStats(),

@@ -7,6 +7,8 @@ import type { ServerResponse } from 'node:http';
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import type { Completion } from './completion.js';
 import { mergeSimOptions, SIM_DEFAULTS, type SimulatorOptions } from './options.js';
+import { PromptPrefixCache } from './prompt-cache.js';
+import { type ProviderProfile, profileOf } from './provider-profiles.js';
 import { TokenBucket } from './rate-limit.js';
 import { mulberry32, normal, type Rng } from './rng.js';
 import { emptyStats, type SimulatorStats } from './stats.js';
@@ -21,6 +23,8 @@ export class SimState {
   bucket: TokenBucket | null;
   /** Answers by request text (and quirk): the same request is answered alike without recomputing. */
   readonly answers = new Map<string, Completion>();
+  /** Prompt prefixes seen, for `cached_tokens` (profiles that report it). */
+  readonly promptCache = new PromptPrefixCache();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(options: SimulatorOptions) {
@@ -48,6 +52,24 @@ export class SimState {
       ...headers,
     });
     res.end(body);
+  }
+
+  /** The provider profile the simulator follows now (provider-profiles.ts). */
+  get profile(): ProviderProfile {
+    return profileOf(this.opts.profile);
+  }
+
+  /** Sends a 200 `text/event-stream` of `events` (a streamed chat answer); counts in byStatus. */
+  sendStream(res: ServerResponse, events: readonly string[]): void {
+    if (res.destroyed) return;
+    this.stats.byStatus[200] = (this.stats.byStatus[200] ?? 0) + 1;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      [SIM_HEADER]: '1',
+    });
+    for (const e of events) res.write(e);
+    res.end();
   }
 
   /** Runs `fn` after `ms` (at once when 0); close() cancels what is still pending. */
@@ -116,10 +138,12 @@ export class SimState {
     if (
       partial.quirks !== undefined ||
       partial.hugeBytes !== undefined ||
-      partial.costPerMillion !== undefined
+      partial.costPerMillion !== undefined ||
+      (partial.profile !== undefined && partial.profile !== this.opts.profile)
     ) {
       this.answers.clear();
     }
+    if (partial.profile !== undefined && partial.profile !== this.opts.profile) this.promptCache.clear();
     this.opts = next;
   }
 

@@ -26,10 +26,23 @@ export interface SimulatorStats {
   /** Tokens reported in answers. */
   tokensIn: number;
   tokensOut: number;
+  /** Prompt tokens reported as cached (`usage.prompt_tokens_details.cached_tokens`; openai and azure-openai profiles). */
+  tokensCached: number;
+  /** Chat requests refused for their response_format: the profile's rules (provider-profiles.ts) or the `reject-response-format` quirk. */
+  responseFormatRefusals: number;
   /** POSTs to /embeddings (not counted in `requests`), inputs embedded in 200 answers, and their tokens. */
   embeddingRequests: number;
   embeddingInputs: number;
   embeddingTokens: number;
+  /**
+   * Batch API (batch-api.ts): files uploaded, batches created and cancelled, and
+   * batch lines answered (in the output or error file; not counted in `requests`
+   * or `completed`, but their tokens are in tokensIn/tokensOut).
+   */
+  filesUploaded: number;
+  batchesCreated: number;
+  batchesCancelled: number;
+  batchLines: number;
   /** Only with the `record` option. */
   promptsSeen?: SeenRequest[];
 }
@@ -47,9 +60,15 @@ export function emptyStats(record: boolean): SimulatorStats {
     malformed: 0,
     tokensIn: 0,
     tokensOut: 0,
+    tokensCached: 0,
+    responseFormatRefusals: 0,
     embeddingRequests: 0,
     embeddingInputs: 0,
     embeddingTokens: 0,
+    filesUploaded: 0,
+    batchesCreated: 0,
+    batchesCancelled: 0,
+    batchLines: 0,
   };
   if (record) s.promptsSeen = [];
   return s;

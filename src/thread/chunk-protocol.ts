@@ -15,7 +15,8 @@ export interface WorkerLlmConfig {
   readonly defaultModel: string;
   /** Process-wide gate shared by every worker (SharedGate's buffer). */
   readonly gateBuffer?: SharedArrayBuffer;
-  readonly prices?: Readonly<Record<string, { readonly in: number; readonly out: number }>>;
+  /** Prices by model (dollars per 1M tokens; cached input and batch discount included). */
+  readonly prices?: PriceTable;
   readonly aliases?: Readonly<Record<string, string>>;
   /** Attempts per LLM call unless a statement says (WITH retries). */
   readonly retries?: number;
@@ -88,7 +89,7 @@ export interface ChunkTask {
 export type { CallRecord } from '../cascade/run-types.js';
 
 import type { ErrorCode } from '../../base/errors.js';
-import type { CallRecord } from '../cascade/run-types.js';
+import type { CallRecord, PriceTable } from '../cascade/run-types.js';
 
 /** What a row's run did: its session, the calls it made and their cost (null if unknown). */
 export interface RunTrace {

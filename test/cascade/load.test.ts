@@ -26,7 +26,7 @@ test('the README example extract_brand loads into frozen Cascade data', async ()
       name: 'extract',
       index: 0,
       instructions:
-        'What brand makes "{{ input.product_name }}"?\nAnswer as JSON with "brand" and "confidence" (0..1).\n',
+        'What brand makes the product named below?\nAnswer as JSON with "brand" and "confidence" (0..1).\n<text>{{ input.product_name }}</text>\n',
       // The `|` is on line 7; the block's lines are indented 6.
       instructionsAt: { line: 7, column: 6, block: true },
       model: 'small-fast',

@@ -36,7 +36,13 @@ test('structured output against the simulator: schema sent, JSON parsed and vali
     const seen = rig.sim.stats().promptsSeen![0]!;
     assert.ok(seen.hasResponseFormat);
     assert.is(seen.model, 'small-fast');
-    assert.ok(seen.messages.some((m) => m.content.includes('What brand makes "Apple iPhone 15"?')));
+    assert.ok(
+      seen.messages.some(
+        (m) =>
+          m.content.startsWith('What brand makes the product named below?\nAnswer as JSON with "brand"') &&
+          m.content.includes('\n<text>Apple iPhone 15</text>'),
+      ),
+    );
   } finally {
     await rig.close();
   }

@@ -138,11 +138,12 @@ test('the README RUN example analyze_batch: load by SQL, summarise with one mode
     assert.is(typeof analyze.summary, 'string');
     assert.is(rig.sim.stats().requests, 1);
     assert.ok(
-      rig.sim
-        .stats()
-        .promptsSeen![0]!.messages.some((m) =>
-          m.content.startsWith('Here are 3 products by category: [{"category":'),
-        ),
+      rig.sim.stats().promptsSeen![0]!.messages.some(
+        (m) =>
+          // The fixed instruction first, the table's rows last (a provider's prompt cache keys on the prefix).
+          m.content.startsWith('Summarise the products below as JSON') &&
+          m.content.includes('\n<text>3 products by category: [{"category":'),
+      ),
     );
     assert.match(r.session_id, /^batch-[a-z]+-[a-z]+-[0-9a-f]{6}$/);
   } finally {

@@ -82,7 +82,7 @@ test('a MAP over the example products with --cascades', async () => {
   assert.is(r.err, '');
   assert.is(
     r.out,
-    'id,product_name,brand,confidence\n1,IKEA MALM Dresser 6-drawer,IKEA,0.194\n2,OXO Pour-Over Coffee Maker - Graphite,OXO,0.056\n3,Ninja Creami Ice Cream Maker,Ninja,0.794\n',
+    'id,product_name,brand,confidence\n1,IKEA MALM Dresser 6-drawer,IKEA,0.377\n2,OXO Pour-Over Coffee Maker - Graphite,OXO,0.642\n3,Ninja Creami Ice Cream Maker,Ninja,0.07\n',
   );
 });
 

@@ -55,7 +55,7 @@ test('an unknown key is an error listing the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
   assert.is(
     e.message,
-    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, prefilter, batch, proxy, embed_model, prompt (free text without 'key:' is a hint)",
+    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, delivery, prefilter, batch, proxy, embed_model, prompt (free text without 'key:' is a hint)",
   );
   assert.equal([e.line, e.column], [1, 6]);
 });
@@ -91,6 +91,33 @@ test('budget_dollars, timeout and retries take the values of the WITH options of
       ['retries', 0],
     ],
   );
+});
+
+test('delivery: batch or sync, any case; the values of WITH (delivery = …)', () => {
+  assert.equal(notes('-- @ delivery: batch\nSELECT 1'), [
+    { kind: 'Annotation', key: 'delivery', value: 'batch' },
+  ]);
+  assert.equal(notes("-- @ Delivery : SYNC\nRVBBIT MAP 'x' USING (select 1)"), [
+    { kind: 'Annotation', key: 'delivery', value: 'sync' },
+  ]);
+  const e = err('\n-- @ delivery: overnight\nSELECT 2');
+  assert.equal(
+    [e.code, e.message, e.line, e.column],
+    ['E_BAD_ANNOTATION_VALUE', "delivery must be one of 'batch', 'sync', got 'overnight'", 2, 16],
+  );
+  assert.is(err('-- @ delivery:\nSELECT 1').message, "delivery must be one of 'batch', 'sync', got ''");
+  assert.is(err('-- @ delivery\nSELECT 1').message, "annotation 'delivery' needs a value: -- @ delivery: …");
+  assert.is(format(ok('-- @ delivery: BATCH\nSELECT 1')), '-- @ delivery: batch\nSELECT 1;');
+});
+
+test('a misspelt delivery is an unknown key whose list offers delivery', () => {
+  const e = err('-- @ delivry: batch\nSELECT 1');
+  assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
+  assert.match(
+    e.message,
+    /^unknown annotation key 'delivry'; valid keys: .*\bretries, delivery, prefilter\b/,
+  );
+  assert.equal([e.line, e.column], [1, 6]);
 });
 
 test('a key given twice is an error; hints may repeat', () => {

@@ -35,7 +35,7 @@ test('a partial word filters by prefix, case-insensitively', () => {
 
 test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
   const all = at("RVBBIT MAP 'x' USING (q) WITH (|");
-  assert.equal(all.length, 12);
+  assert.equal(all.length, 13);
   assert.equal(all[0], { label: 'as_table', kind: 'with_key' });
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, cache = true, |").includes('limit'), false);
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, ca|"), ['cache']);
@@ -51,12 +51,15 @@ test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
     'budget_dollars',
     'budget_tokens',
     'retries',
+    'delivery',
   ]);
 });
 
 test('after key = : the values of that key', () => {
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (on_error = |"), ["'null'", "'fail'", "'keep'"]);
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (cache = |"), ['TRUE', 'FALSE', "'1h'", "'1d'"]);
+  assert.equal(labels("RVBBIT RUN 'x' USING (q) WITH (delivery = |"), ["'batch'", "'sync'"]);
+  assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (deli|"), ['delivery']);
 });
 
 test('inside AS ( : types after a column name', () => {
@@ -77,6 +80,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'budget_tokens', kind: 'annotation_key' },
     { label: 'timeout', kind: 'annotation_key' },
     { label: 'retries', kind: 'annotation_key' },
+    { label: 'delivery', kind: 'annotation_key' },
     { label: 'prefilter', kind: 'annotation_key' },
     { label: 'batch', kind: 'annotation_key' },
     { label: 'proxy', kind: 'annotation_key' },
@@ -85,6 +89,13 @@ test('annotation keys after -- @, strategies after strategy:', () => {
   ]);
   assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);
   assert.equal(labels('-- @ strategy: |'), ['batch', 'sequential', 'union_all', 'vectorized']);
+  assert.equal(labels('-- @ Strategy: u|'), ['union_all']);
+  assert.equal(at('SELECT 1;\n-- @ delivery: |'), [
+    { label: 'batch', kind: 'value' },
+    { label: 'sync', kind: 'value' },
+  ]);
+  assert.equal(labels('-- @ delivery:b|'), ['batch']);
+  assert.equal(labels('-- @ model: |'), []);
 });
 
 test('in SQL, after an operand: the operator words (including run-time ones)', () => {

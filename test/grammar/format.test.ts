@@ -37,6 +37,26 @@ test('RUN, EXPLAIN, CREATE and passthrough', () => {
   );
 });
 
+test('delivery: WITH option and annotation, canonical and round-tripped', () => {
+  const sql =
+    "-- @ DELIVERY: Batch\nrvbbit map 'm' using (q) with (delivery = 'BATCH', retries = 1);rvbbit run 'r' using (q) with (delivery = 'sync')";
+  const text = format(parse(sql));
+  assert.is(
+    text,
+    [
+      '-- @ delivery: batch',
+      "RVBBIT MAP 'm'",
+      'USING (q)',
+      "WITH (retries = 1, delivery = 'batch');",
+      '',
+      "RVBBIT RUN 'r'",
+      'USING (q)',
+      "WITH (delivery = 'sync');",
+    ].join('\n'),
+  );
+  assert.equal(stripSpans(parse(text).statements), stripSpans(parse(sql).statements));
+});
+
 test('one statement formats alone', () => {
   assert.is(format(parse("RVBBIT RUN 'r' USING (q)").statements[0]!), "RVBBIT RUN 'r'\nUSING (q);");
 });

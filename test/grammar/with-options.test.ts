@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MapStatement } from '../../grammar/index.js';
+import type { MapStatement, RunStatement } from '../../grammar/index.js';
 import { parseDuration, withValues } from '../../grammar/index.js';
 import { err, ok } from './helpers.js';
 
@@ -62,9 +62,26 @@ test('unknown key names the key and lists the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_WITH_KEY');
   assert.is(
     e.message,
-    "unknown WITH option 'colour'; valid keys: as_table, result_column, infer_schema, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, budget_tokens, retries",
+    "unknown WITH option 'colour'; valid keys: as_table, result_column, infer_schema, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, budget_tokens, retries, delivery",
   );
   assert.equal([e.line, e.column], [1, 39]);
+});
+
+test("delivery: 'batch' or 'sync', any case; the value is kept lower-case", () => {
+  assert.is(opts("delivery = 'batch'").delivery, 'batch');
+  assert.is(opts("DELIVERY = 'Sync'").delivery, 'sync');
+  const run = ok("RVBBIT RUN 'x' USING (select 1) WITH (delivery = 'batch')")[0] as RunStatement;
+  assert.equal(withValues(run.with?.options), { delivery: 'batch' });
+});
+
+test('a bad delivery names the key and the values, at the value', () => {
+  const e = err("RVBBIT MAP 'x'\nUSING (select 1)\nWITH (limit = 5, delivery = 'async')");
+  assert.equal(
+    [e.code, e.message, e.line, e.column],
+    ['E_BAD_WITH_VALUE', "delivery must be one of 'batch', 'sync', got 'async'", 3, 29],
+  );
+  assert.is(bad('delivery = TRUE').message, "delivery must be one of 'batch', 'sync', got TRUE");
+  assert.is(bad('delivery = NULL').message, "delivery must be one of 'batch', 'sync', got NULL");
 });
 
 test('duplicate key', () => {

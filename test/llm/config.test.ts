@@ -86,6 +86,23 @@ llm:
   assert.is(env.defaultModel, 'other');
 });
 
+test('llm.prices: cached_in and batch_discount are read when given, absent when not', () => {
+  const cwd = dirWith(`
+llm:
+  prices:
+    openai/gpt-4o-mini: { in: 0.15, out: 0.6, cached_in: 0.075, batch_discount: 0.5 }
+    free-cache: { in: 1, out: 2, cached_in: 0, batch_discount: 0 }
+    full: { in: 1, out: 2, batch_discount: 1 }
+    plain: { in: 3, out: 4 }
+`);
+  assert.equal(resolveLlmConfig({}, cwd).prices, {
+    'openai/gpt-4o-mini': { in: 0.15, out: 0.6, cached_in: 0.075, batch_discount: 0.5 },
+    'free-cache': { in: 1, out: 2, cached_in: 0, batch_discount: 0 },
+    full: { in: 1, out: 2, batch_discount: 1 },
+    plain: { in: 3, out: 4 },
+  });
+});
+
 const bad: [string, RegExp, string][] = [
   [
     'llm:\n  limits:\n    concurrency: 0\n',
@@ -107,6 +124,31 @@ const bad: [string, RegExp, string][] = [
     'llm:\n  prices:\n    m: { in: 1, out: 2, currency: eur }\n',
     /llm\.prices\.m\.currency: unknown key/,
     'llm.prices.m.currency',
+  ],
+  [
+    'llm:\n  prices:\n    m: { in: 1, out: 2, cached_in: -0.5 }\n',
+    /:3: llm\.prices\.m\.cached_in: expected a non-negative number \(dollars per 1M tokens\)/,
+    'llm.prices.m.cached_in',
+  ],
+  [
+    'llm:\n  prices:\n    m: { in: 1, out: 2, cached_in: half }\n',
+    /llm\.prices\.m\.cached_in: expected a non-negative number/,
+    'llm.prices.m.cached_in',
+  ],
+  [
+    'llm:\n  prices:\n    m:\n      in: 1\n      out: 2\n      batch_discount: 50\n',
+    /:6: llm\.prices\.m\.batch_discount: expected a fraction from 0 to 1/,
+    'llm.prices.m.batch_discount',
+  ],
+  [
+    'llm:\n  prices:\n    m: { in: 1, out: 2, batch_discount: "0.5" }\n',
+    /llm\.prices\.m\.batch_discount: expected a fraction from 0 to 1/,
+    'llm.prices.m.batch_discount',
+  ],
+  [
+    'llm:\n  prices:\n    m: { in: 1, out: 2, cached: 0.5 }\n',
+    /llm\.prices\.m\.cached: unknown key \(expected in, out, cached_in, batch_discount\)/,
+    'llm.prices.m.cached',
   ],
   ['llm:\n  aliases:\n    fast: 3\n', /llm\.aliases\.fast: expected a model id string/, 'llm.aliases.fast'],
   ['llm:\n  modle: x\n', /:2: llm\.modle: unknown key/, 'llm.modle'],

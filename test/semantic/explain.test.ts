@@ -92,4 +92,32 @@ test('EXPLAIN (FORMAT JSON) and the union_all split report', async ({ f }) => {
   assert.is(value(t, 'strategy'), 'union_all (3 branches on hash(row) % 3)');
 });
 
+test('-- @ delivery: batch: the delivery line, the batch price (sim-small: half) and the dollars saved', async ({
+  f,
+}) => {
+  await f.sim.resetStats();
+  const sql = `EXPLAIN SELECT id, title ALIGNS 'shoe' AS a FROM docs WHERE body MEANS 'eco bottle'`;
+  const sync = await f.rows(sql, '-- @ cache: false');
+  const batch = await f.rows(sql, '-- @ cache: false\n-- @ delivery: batch');
+  assert.is(value(sync, 'delivery'), 'sync');
+  assert.ok(!sync.some((r) => r.property === 'est_dollars_saved'));
+  assert.is(value(batch, 'delivery'), 'batch (provider Batch API, answers within 24 h)');
+  assert.equal(
+    ['est_calls', 'est_tokens_in', 'est_tokens_out'].map((k) => value(batch, k)),
+    ['est_calls', 'est_tokens_in', 'est_tokens_out'].map((k) => value(sync, k)),
+  );
+  const dollars = Number(value(sync, 'est_dollars'));
+  assert.ok(dollars > 0);
+  assert.is(Number(value(batch, 'est_dollars')), dollars / 2);
+  assert.is(Number(value(batch, 'est_dollars_saved')), dollars / 2);
+  assert.equal(batch.map((r) => r.property).slice(2, 4), ['parallel', 'delivery']);
+  // An unpriced model: both unknown, never a guess.
+  const unpriced = await f.rows(sql, '-- @ model: nowhere\n-- @ delivery: batch');
+  assert.equal(
+    [value(unpriced, 'est_dollars'), value(unpriced, 'est_dollars_saved')],
+    ['unknown', 'unknown'],
+  );
+  assert.is(await f.requests(), 0);
+});
+
 test.run();
