@@ -167,6 +167,8 @@ export class Engine {
     const warn =
       options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'RVBBIT_CASCADE_SKIPPED' }));
     for (const b of catalog.broken) warn(`operator cascade skipped: ${b.error.message}`);
+    const providerWarn =
+      options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'RVBBIT_PROVIDER_REFUSED' }));
     for (const w of catalog.warnings) warn(`operator cascade: ${w}`);
     const semantic = await createSemanticShared(catalog, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
@@ -185,7 +187,12 @@ export class Engine {
       instance,
       system,
       cache: new ResultCache(system, cacheOpt, store),
-      logs: new LogWriter(logDb.q, logDb.store),
+      // A provider's refusal of response_format is said once per model, never silent (llm/structured.ts).
+      logs: new LogWriter(logDb.q, logDb.store, (_model, warning) =>
+        providerWarn(
+          `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`,
+        ),
+      ),
       logDb,
       resolver,
       shownRoots: realRoots(roots),

@@ -11,6 +11,7 @@ import type { QueryResult } from '../db/query-result.js';
 import { readResult, readUserResult, readUserRowsJson } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
 import { streamable } from '../exec/map-stream.js';
+import { structuredRefusals } from '../obs/log-writer.js';
 import {
   callsPerRun,
   type DeliveryReport,
@@ -51,6 +52,8 @@ export interface ExplainReport {
   /** Batch delivery only: the dollars the batch price saves against one call each (null: unknown). */
   readonly est_dollars_saved?: number | null;
   readonly answered_by: string;
+  /** Only when the provider refused a structured-output mode for one of the models (llm/structured.ts): its words. */
+  readonly structured_output?: string;
   /** With a queue (scale/queue-runner.ts): where chunks go, the workers alive, rows per job. */
   readonly distributed?: string;
   readonly workers?: string;
@@ -150,6 +153,7 @@ async function explainMap(
     ...parallelCapped(limits.parallel, shared),
     ...priced(shared, limits, models, tokensIn, tokensOut),
     answered_by: queue?.answeredBy ?? shared.provider.answeredBy,
+    ...structuredRefusals(shared.logs, models),
     ...(await queue?.plan(limits.parallel, plan.batch)),
     // A plain MAP streams its input; the others copy it into a temp table first.
     sql: streamable(plan)
@@ -186,6 +190,7 @@ async function explainRun(
     parallel: null,
     ...priced(shared, plan.limits, models, perRun.tokensIn, perRun.tokensOut),
     answered_by: shared.provider.answeredBy,
+    ...structuredRefusals(shared.logs, models),
     sql: `CREATE TABLE ${plan.asTable ?? 'rvbbit_batch_<8 hex>'} AS SELECT * FROM (\n${input}\n)`,
   };
 }

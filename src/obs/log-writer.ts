@@ -116,10 +116,17 @@ function num(a: Appender, v: number | null | undefined): void {
 export class LogWriter {
   private readonly callRows: CallRowsAppender;
   private readonly queryRows: BufferedAppender;
+  /**
+   * What providers refused, by model: the last call's `warning` (a refused
+   * response_format, llm/structured.ts). EXPLAIN shows it; each new one is
+   * said once through `onProviderWarning`.
+   */
+  readonly providerWarnings = new Map<string, string>();
 
   constructor(
     private readonly q: ConnectionQueue,
     store: RvbbitStore = FILE_STORE,
+    private readonly onProviderWarning?: (model: string, warning: string) => void,
   ) {
     // Committed every 65,536 rows (and at every statement's end): in an
     // in-memory database each commit leaves its string blocks part-filled, and
@@ -134,7 +141,15 @@ export class LogWriter {
 
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */
   calls(records: readonly LoggedCall[]): Promise<void> {
+    for (const r of records) if (r.warning) this.noteWarning(r.model, r.warning);
     return this.callRows.append(records);
+  }
+
+  /** A provider's refusal, said once per model and message (workers each learn it; the engine says it once). */
+  private noteWarning(model: string, warning: string): void {
+    if (this.providerWarnings.get(model) === warning) return;
+    this.providerWarnings.set(model, warning);
+    this.onProviderWarning?.(model, warning);
   }
 
   /**
@@ -217,4 +232,16 @@ export class LogWriter {
     });
     await this.flush();
   }
+}
+
+/** EXPLAIN's `structured_output` line: the provider's refusals for `models`, as the logs learned them. */
+export function structuredRefusals(
+  logs: Pick<LogWriter, 'providerWarnings'>,
+  models: readonly string[],
+): { structured_output?: string } {
+  const said = models.flatMap((m) => {
+    const w = logs.providerWarnings.get(m);
+    return w ? [w] : [];
+  });
+  return said.length > 0 ? { structured_output: said.join('; ') } : {};
 }

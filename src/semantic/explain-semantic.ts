@@ -13,6 +13,7 @@ import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../db/query-result.js';
+import { structuredRefusals } from '../obs/log-writer.js';
 import {
   addDeliveryDollars,
   type DeliveryDollars,
@@ -77,6 +78,7 @@ export async function explainSemantic(
       : await rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
     const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
     const functions: Record<string, string | number>[] = [];
+    const allModels = new Set<string>();
     let calls = 0;
     let tokensIn = 0;
     let tokensOut = 0;
@@ -103,6 +105,7 @@ export async function explainSemantic(
         : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       const per = tokensPerRun(cascade, inputs[0]);
       const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
+      for (const m of models) allModels.add(m);
       const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
       calls += n;
       tokensIn += misses * per.tokensIn;
@@ -160,6 +163,7 @@ export async function explainSemantic(
       ...priced,
       note: EXPLAIN_NOTE,
       answered_by: queue?.answeredBy ?? engine.provider.answeredBy,
+      ...structuredRefusals(ctx.logs, [...allModels]),
       ...(await queue?.plan(opts.limits.parallel)),
       sql: rw.sql,
     };

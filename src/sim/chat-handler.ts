@@ -132,6 +132,21 @@ export function checkChatRequest(raw: string, opts: ResolvedSimOptions, route: C
   if (notServed) return { ok: false, status: 404, body: notServed, req, formatRefusal: false };
   const format = responseFormatDecision(profile, req, route);
   if (!format.ok) return { ok: false, status: format.status, body: format.body, req, formatRefusal: true };
+  const choice = req.toolChoice;
+  if (
+    profile.honoursToolChoice &&
+    typeof choice === 'object' &&
+    !req.tools.some((t) => t.name === choice.name)
+  ) {
+    const message = `tool_choice names function '${choice.name}', which is not in tools`;
+    return {
+      ok: false,
+      status: 400,
+      body: providerError(profile, 400, message, { param: 'tool_choice' }),
+      req,
+      formatRefusal: false,
+    };
+  }
   const toolsProblem = strictToolsProblem(profile, req);
   if (toolsProblem) return { ok: false, status: 400, body: toolsProblem, req, formatRefusal: false };
   const quirk = opts.quirks[req.model];

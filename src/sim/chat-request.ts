@@ -164,11 +164,8 @@ function readToolChoice(raw: unknown, tools: readonly SimTool[]): SimToolChoice 
   if (raw === undefined || raw === null) return tools.length > 0 ? 'auto' : 'none';
   if (raw === 'auto' || raw === 'none' || raw === 'required') return raw;
   const name = (raw as { function?: { name?: unknown } } | null)?.function?.name;
-  if ((raw as { type?: unknown } | null)?.type === 'function' && typeof name === 'string') {
-    if (!tools.some((t) => t.name === name))
-      return `tool_choice names function '${name}', which is not in tools`;
-    return { name };
-  }
+  // A name not in `tools` is the profile's to judge (chat-handler.ts): Ollama does not read tool_choice.
+  if ((raw as { type?: unknown } | null)?.type === 'function' && typeof name === 'string') return { name };
   return "tool_choice must be 'auto', 'none', 'required' or {type: 'function', function: {name}}";
 }
 

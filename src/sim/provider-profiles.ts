@@ -365,11 +365,12 @@ function vllmRule(profile: ProviderProfile, rf: RF): FormatDecision {
     body: providerError(profile, 400, message),
   });
   const type = rf['type'];
-  if (type === 'text') return PLAIN;
+  // structural_tag (a vLLM extension: JSON within tags) is answered as text here.
+  if (type === 'text' || type === 'structural_tag') return PLAIN;
   if (type === 'json_object') return { ok: true, json: true };
   if (type !== 'json_schema') {
     return bad(
-      `response_format.type: Input should be 'text', 'json_object' or 'json_schema' (got ${JSON.stringify(type)})`,
+      `response_format.type: Input should be 'text', 'json_object', 'json_schema' or 'structural_tag' (got ${JSON.stringify(type)})`,
     );
   }
   const js = rf['json_schema'];
