@@ -17,6 +17,7 @@ export function workerLlmClient(): LlmClient & BatchDelivering {
   client = createLlmClient({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
+    azureApiVersion: config.azureApiVersion,
     defaultModel: config.defaultModel,
     gate: config.gateBuffer ? SharedGate.fromBuffer(config.gateBuffer) : undefined,
     prices: config.prices,

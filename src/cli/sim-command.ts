@@ -62,6 +62,8 @@ interface SimFlags {
   malformedRate?: number;
   maxBodyBytes?: number;
   costIn?: number;
+  batchCompletionMs?: number;
+  batchLineErrorRate?: number;
   costOut?: number;
 }
 
@@ -75,6 +77,8 @@ export function simOptionsFromFlags(f: SimFlags): SimulatorOptions {
     port: f.port,
     host: f.host,
     ...(f.profile !== undefined ? { profile: f.profile } : {}),
+    ...(f.batchCompletionMs !== undefined ? { batchCompletionMs: f.batchCompletionMs } : {}),
+    ...(f.batchLineErrorRate !== undefined ? { batchLineErrorRate: f.batchLineErrorRate } : {}),
     ...(f.models !== undefined ? { models: f.models } : {}),
     ...(f.azureApiKey !== undefined ? { azureApiKey: f.azureApiKey } : {}),
     ...(f.latencyMs !== undefined ? { latencyMs: f.latencyMs } : {}),
@@ -158,6 +162,16 @@ export function registerSim(program: Command): void {
       '--max-body-bytes <n>',
       'request bodies above n bytes get 413 (default 8 MiB)',
       num('--max-body-bytes', 1, Infinity, true),
+    )
+    .option(
+      '--batch-completion-ms <n>',
+      'Batch API: how long a batch takes from creation to completed, ms (default 200)',
+      num('--batch-completion-ms', 0, Number.POSITIVE_INFINITY, true),
+    )
+    .option(
+      '--batch-line-error-rate <f>',
+      "Batch API: fraction of a batch's lines answered 500 in its error file",
+      num('--batch-line-error-rate', 0, 1),
     )
     .option('--cost-in <usd>', 'report usage.cost: dollars per 1M prompt tokens', num('--cost-in', 0))
     .option('--cost-out <usd>', 'report usage.cost: dollars per 1M completion tokens', num('--cost-out', 0))

@@ -19,6 +19,8 @@ export type ProviderOption =
   | {
       readonly baseUrl: string;
       readonly apiKey?: string;
+      /** Azure OpenAI: the api-version; `baseUrl` is then the resource endpoint and models name deployments. */
+      readonly azureApiVersion?: string;
       readonly model?: string;
       readonly prices?: PriceTable;
       /** Process-wide ceiling on LLM requests in flight (default 256). */
@@ -41,6 +43,7 @@ export type ProviderOption =
 export interface ResolvedProvider {
   readonly baseUrl: string;
   readonly apiKey?: string;
+  readonly azureApiVersion?: string;
   readonly defaultModel: string;
   /** 'simulator' or the provider's host name (never a key). */
   readonly answeredBy: string;
@@ -70,6 +73,7 @@ export function providerOptionFromConfig(c: ResolvedLlmConfig): ProviderOption |
   const o = {
     baseUrl: c.baseUrl,
     apiKey: c.apiKey,
+    azureApiVersion: c.azureApiVersion,
     model: c.defaultModel ?? 'gpt-4o-mini',
     // The file's prices only: the simulator's would price a real provider's models wrongly.
     prices: c.prices ?? {},
@@ -89,6 +93,7 @@ export function workerLlmConfigOf(provider: ResolvedProvider): WorkerLlmConfig {
   return {
     baseUrl: provider.baseUrl,
     apiKey: provider.apiKey,
+    azureApiVersion: provider.azureApiVersion,
     defaultModel: provider.defaultModel,
     gateBuffer: provider.gate.buffer,
     prices: provider.prices,
@@ -125,6 +130,7 @@ export async function resolveProvider(
       baseUrl: option.baseUrl,
       apiKey:
         option.apiKey === undefined ? undefined : checkedApiKey(option.apiKey, 'options.provider.apiKey'),
+      azureApiVersion: option.azureApiVersion,
       defaultModel: option.model ?? SIM_MODEL,
       answeredBy: hostOf(option.baseUrl),
       gate: new SharedGate({

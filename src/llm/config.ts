@@ -7,6 +7,7 @@
  *        RVBBIT_BASE_URL   endpoint (default: OpenRouter's or OpenAI's when only their key is set)
  *        RVBBIT_API_KEY    else OPENAI_API_KEY, else OPENROUTER_API_KEY
  *        RVBBIT_MODEL      default model
+ *        RVBBIT_AZURE_API_VERSION  Azure OpenAI: its api-version (base URL = the resource endpoint)
  *        RVBBIT_CONFIG     path of the config file (default ./rvbbit.config.yaml)
  *   3. the config file's `llm:` section (base_url, model, aliases, prices, limits)
  *   4. built-in defaults (in the client and the engine)
@@ -43,7 +44,7 @@ export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
   return { ...env, ...Object.fromEntries(PROVIDER_ENV.map((name) => [name, ''])) };
 }
 
-const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits'] as const;
+const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits', 'azure_api_version'] as const;
 const PRICE_KEYS = ['in', 'out', 'cached_in', 'batch_discount'] as const;
 const LIMIT_KEYS = [
   'concurrency',
@@ -63,6 +64,7 @@ export interface LlmFlags {
 
 interface FileConfig {
   baseUrl?: string;
+  azureApiVersion?: string;
   model?: string;
   aliases?: Record<string, string>;
   prices?: Record<string, ModelPrice>;
@@ -91,12 +93,14 @@ export function resolveLlmConfig(
   if (baseUrl !== undefined)
     checkUrl(baseUrl, flagUrl ? '--provider-url' : envUrl ? 'RVBBIT_BASE_URL' : `${file}: llm.base_url`);
   const model = flags.model?.trim() || env['RVBBIT_MODEL']?.trim() || fromFile?.model;
+  const azureApiVersion = env['RVBBIT_AZURE_API_VERSION']?.trim() || fromFile?.azureApiVersion;
   const l = fromFile?.limits ?? {};
   const out: Record<string, unknown> = {
     baseUrl,
     apiKey,
     apiKeySource,
     defaultModel: model,
+    azureApiVersion,
     aliases: fromFile?.aliases,
     prices: fromFile?.prices as PriceTable | undefined,
     maxConcurrency: l.concurrency,
@@ -167,6 +171,12 @@ function readConfigFile(file: string): FileConfig {
     if (typeof section['base_url'] !== 'string') fail(['llm', 'base_url'], 'expected a URL string');
     out.baseUrl = section['base_url'] as string;
     checkUrl(out.baseUrl, `${file}: llm.base_url`);
+  }
+  if (section['azure_api_version'] !== undefined) {
+    const v = section['azure_api_version'];
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}(-preview)?$/.test(v))
+      fail(['llm', 'azure_api_version'], "expected an Azure OpenAI api-version such as '2024-10-21'");
+    out.azureApiVersion = v as string;
   }
   if (section['model'] !== undefined) {
     if (typeof section['model'] !== 'string' || section['model'] === '')

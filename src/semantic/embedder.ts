@@ -210,6 +210,7 @@ export class Embedder {
     this.client ??= createLlmClient({
       baseUrl: c.baseUrl,
       ...(c.apiKey ? { apiKey: c.apiKey } : {}),
+      ...(c.azureApiVersion ? { azureApiVersion: c.azureApiVersion } : {}),
       // The process-wide gate (and its breaker): embedding calls count against the same concurrency and rate.
       ...(c.gateBuffer ? { gate: SharedGate.fromBuffer(c.gateBuffer) } : {}),
       ...(c.prices ? { prices: c.prices } : {}),

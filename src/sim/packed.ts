@@ -24,7 +24,7 @@ export function unpackedRequests(body: SimChatBody): SimChatBody[] | undefined {
     ? [
         {
           role: 'system',
-          content: `${system.content.slice(0, system.content.indexOf(SCHEMA_LEAD) + SCHEMA_LEAD.length)}${JSON.stringify(item)}`,
+          content: `${system.content.slice(0, system.content.indexOf(SCHEMA_LEAD) + SCHEMA_LEAD.length)}${JSON.stringify(statedItem(system.content) ?? item)}`,
         },
       ]
     : [];
@@ -33,4 +33,20 @@ export function unpackedRequests(body: SimChatBody): SimChatBody[] | undefined {
     messages: [...lead, { role: 'user', content }],
     schema: item,
   }));
+}
+
+/**
+ * The item schema the system message states: the cascade's own, which a
+ * client may have changed for response_format (a strict provider's form):
+ * the row's request alone would have stated that one.
+ */
+function statedItem(content: string): unknown {
+  try {
+    const stated = JSON.parse(content.slice(content.indexOf(SCHEMA_LEAD) + SCHEMA_LEAD.length)) as {
+      properties?: { answers?: { items?: unknown } };
+    };
+    return stated.properties?.answers?.items;
+  } catch {
+    return undefined;
+  }
 }

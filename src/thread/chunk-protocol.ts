@@ -12,6 +12,8 @@ import type { CallLimits } from '../cascade/call-limits.js';
 export interface WorkerLlmConfig {
   readonly baseUrl: string;
   readonly apiKey?: string;
+  /** Azure OpenAI's api-version (llm/client-options.ts azureApiVersion). */
+  readonly azureApiVersion?: string;
   readonly defaultModel: string;
   /** Process-wide gate shared by every worker (SharedGate's buffer). */
   readonly gateBuffer?: SharedArrayBuffer;

@@ -49,9 +49,9 @@ test('infer_schema = true: the columns of AS (brand VARCHAR, confidence DOUBLE),
     'confidence DOUBLE',
   ]);
   assert.equal(inferred.rows, [
-    { id: 0, product_name: 'Acme Widget 0', brand: 'Acme', confidence: 0.882 },
-    { id: 1, product_name: 'Acme Widget 1', brand: 'Acme', confidence: 0.977 },
-    { id: 2, product_name: 'Acme Widget 2', brand: 'Acme', confidence: 0.555 },
+    { id: 0, product_name: 'Acme Widget 0', brand: 'Acme', confidence: 0.757 },
+    { id: 1, product_name: 'Acme Widget 1', brand: 'Acme', confidence: 0.846 },
+    { id: 2, product_name: 'Acme Widget 2', brand: 'Acme', confidence: 0.128 },
   ]);
   assert.equal(inferred.rows, written.rows);
   // A one-key answer: inferred, the column takes the key's name; without, the clean value is `result`.

@@ -22,8 +22,8 @@ async function result(engine: Engine, sql: string): Promise<{ names: string[]; r
   return { names: r.columns.map((c) => c.name), rows: r.rows as Row[] };
 }
 
-// The simulator labels 'Acme Widget' as 'acme widget' and finds the brand 'Acme'.
-const LABEL = 'acme widget';
+// The simulator labels 'Acme Widget' as 'widget acme' and finds the brand 'Acme'.
+const LABEL = 'widget acme';
 
 test('the default result column holds the answer; the input `result` is result_input', async ({ f }) => {
   const using = `USING (SELECT 'from input' AS result, 'Acme Widget' AS text)`;

@@ -60,4 +60,36 @@ test('openai profile: a boolean root through MAP, and operators, with 0 refusals
   }
 });
 
+test('azure-openai profile through the engine: deployment paths, api-version, api-key; MAP and an operator', async () => {
+  const sim = await startSimulator({ profile: 'azure-openai', azureApiKey: 'azure-key-123' });
+  const engine = await createEngine({
+    cascadeRoots: [ENGINE_CASCADES],
+    provider: {
+      baseUrl: `http://127.0.0.1:${sim.port}`,
+      apiKey: 'azure-key-123',
+      azureApiVersion: '2024-10-21',
+      model: 'my-gpt4o-deployment',
+      prices: {},
+    },
+    threads: 1,
+    onWarning: () => undefined,
+  });
+  try {
+    const map = await engine.query(
+      `RVBBIT MAP 'brand' AS (brand VARCHAR) USING (SELECT 'Canon EOS R5' AS product_name)`,
+    );
+    assert.equal(map.rows, [{ product_name: 'Canon EOS R5', brand: 'Canon' }]);
+    const op = await engine.query(
+      `SELECT count(*)::INTEGER AS n FROM (VALUES ('a ripe apple')) v(t) WHERE t MEANS 'fruit'`,
+    );
+    assert.is(op.rows.length, 1);
+    const s = sim.stats();
+    assert.equal([s.responseFormatRefusals, s.byStatus['401'], s.byStatus['404']], [0, undefined, undefined]);
+    assert.equal(s.byModel, { 'my-gpt4o-deployment': 2 });
+  } finally {
+    await engine.close();
+    await sim.close();
+  }
+});
+
 test.run();

@@ -157,6 +157,22 @@ const bad: [string, RegExp, string][] = [
   ['llm:\n  model: [unclosed\n', /invalid YAML/, ''],
 ];
 
+test('Azure OpenAI: llm.azure_api_version, RVBBIT_AZURE_API_VERSION over it; a malformed version names its line', () => {
+  const cwd = dirWith('llm:\n  base_url: https://res.openai.azure.com\n  azure_api_version: 2024-10-21\n');
+  assert.is(resolveLlmConfig({}, cwd).azureApiVersion, '2024-10-21');
+  assert.is(
+    resolveLlmConfig({ RVBBIT_AZURE_API_VERSION: '2025-01-01-preview' }, cwd).azureApiVersion,
+    '2025-01-01-preview',
+  );
+  const bad = errorOf(() => resolveLlmConfig({}, dirWith('llm:\n  azure_api_version: latest\n')));
+  assert.is(bad.code, 'LLM_CONFIG');
+  assert.match(
+    bad.message,
+    /rvbbit\.config\.yaml:2: llm\.azure_api_version: expected an Azure OpenAI api-version such as '2024-10-21'$/,
+  );
+  assert.is(resolveLlmConfig({}, dirWith()).azureApiVersion, undefined);
+});
+
 test('config errors name the file, the line and the key', () => {
   for (const [yaml, re, key] of bad) {
     const cwd = dirWith(yaml);

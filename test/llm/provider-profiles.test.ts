@@ -150,7 +150,7 @@ for (const [profile, mode, fellBack] of EXPECTED) {
         responseFormat: brand,
       });
       assert.is(r.structured, mode);
-      const value = JSON.parse(r.content);
+      const value = JSON.parse(r.content) as { brand?: unknown };
       assert.ok(new Ajv().validate(brand.schema, value), r.content);
       assert.is(value.brand, 'Canon');
       assert.is(events.length, fellBack ? 1 : 0);

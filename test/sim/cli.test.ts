@@ -68,6 +68,8 @@ test('rvbbit sim --help documents every knob', async () => {
     '--hang-rate',
     '--malformed-rate',
     '--max-body-bytes',
+    '--batch-completion-ms',
+    '--batch-line-error-rate',
   ]) {
     assert.ok(out.includes(flag), flag);
   }
@@ -108,6 +110,16 @@ test('flags map onto simulator options', () => {
     latencyMs: 20,
   });
   assert.throws(() => simOptionsFromFlags({ port: 0, host: 'h', latencyDist: 'normal' }), /lognormal/);
+  assert.equal(
+    simOptionsFromFlags({
+      port: 0,
+      host: 'h',
+      profile: 'openai',
+      batchCompletionMs: 5000,
+      batchLineErrorRate: 0.1,
+    }),
+    { port: 0, host: 'h', profile: 'openai', batchCompletionMs: 5000, batchLineErrorRate: 0.1 },
+  );
 });
 
 test.run();
