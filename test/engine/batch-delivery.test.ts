@@ -68,7 +68,9 @@ t('failed lines are asked again as normal calls; every row answered', async ({ f
   );
   const s = f.sim.stats();
   assert.is(r.rows.length, 100);
-  assert.ok(r.rows.every((row) => typeof row.result === 'string' && JSON.parse(row.result as string).brand !== ''));
+  assert.ok(
+    r.rows.every((row) => typeof row.result === 'string' && JSON.parse(row.result as string).brand !== ''),
+  );
   assert.is(s.batchesCreated, 1);
   assert.ok(s.requests > 0 && s.requests < 100, `direct calls ${s.requests}`);
   const logs = (
@@ -102,6 +104,31 @@ t('RUN with delivery = batch: its call goes as a batch', async ({ f }) => {
   assert.is(r.rows[0]!.status, 'success');
   const s = f.sim.stats();
   assert.equal([s.batchesCreated, s.requests], [1, 0]);
+});
+
+t('RUN ASYNC with delivery = batch: rvbbit.jobs.progress follows the batch', async ({ f }) => {
+  f.sim.setOptions({ batchCompletionMs: 300 });
+  const started = await f.engine.query(
+    `RVBBIT RUN ASYNC 'summarize_table' USING (SELECT *, 'tools' AS category FROM (${productsSql(4)})) WITH (cache = false, delivery = 'batch')`,
+  );
+  const id = String(started.rows[0]!.session_id);
+  const job = async () =>
+    (await f.engine.query(`SELECT status, progress FROM rvbbit.jobs WHERE session_id = '${id}'`)).rows[0]!;
+  const seen = new Set<string>();
+  for (let i = 0; i < 400 && (await job()).status === 'running'; i++) {
+    const p = (await job()).progress;
+    if (typeof p === 'string') seen.add(p.replace(/batch_\w+/, 'batch_X'));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const done = await job();
+  assert.is(done.status, 'success');
+  assert.match(String(done.progress), /^batch batch_\w+: completed, 1 of 1 answered$/);
+  // While it ran, the provider's intermediate states showed up.
+  assert.ok(
+    [...seen].some((p) => /: (validating|in_progress|finalizing), /.test(p)),
+    [...seen].join(' | '),
+  );
+  assert.is(f.sim.stats().batchesCreated, 1);
 });
 
 t.run();
