@@ -39,12 +39,7 @@ interface ChunkScope {
   readonly held: Int32Array;
   readonly signal: AbortSignal;
   readonly ctx: RunContext;
-  /**
-   * `delivery: batch`: the chunk's calls go through the provider's Batch API
-   * in rounds (llm/batch-delivery.ts). Every row runs at once then, PARALLEL
-   * aside: a run waiting on a batch holds no connection, and a round closes
-   * only when every run waits.
-   */
+  /** `delivery: batch`: the chunk's calls go through the provider's Batch API in rounds (llm/batch-delivery.ts). */
   readonly batch?: BatchSession;
 }
 
@@ -75,15 +70,27 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
   };
 }
 
-/** One cascade run under one PARALLEL permit; rows fail as data if it cannot start. */
+/**
+ * One cascade run under one PARALLEL permit; rows fail as data if it cannot
+ * start. Under batch delivery no permit is taken (a run waiting on a batch
+ * holds no connection): the session counts the run instead, so a round
+ * closes only when every run waits on it.
+ */
 async function permitted(
   scope: ChunkScope,
   rows: readonly ChunkRow[],
   inputs: Readonly<Record<string, unknown>>,
   ctx: RunContext,
 ): Promise<Run> {
-  const { task, semaphore, held, batch } = scope;
-  if (batch) return batchRun(scope, batch, rows, inputs, ctx);
+  const { semaphore, held, batch } = scope;
+  if (batch) {
+    batch.begin();
+    try {
+      return await budgetedRun(scope, rows, inputs, ctx);
+    } finally {
+      batch.end();
+    }
+  }
   try {
     await semaphore.acquire(scope.signal, held);
   } catch {
@@ -94,6 +101,21 @@ async function permitted(
       ),
     };
   }
+  try {
+    return await budgetedRun(scope, rows, inputs, ctx);
+  } finally {
+    semaphore.release(held);
+  }
+}
+
+/** The run itself, unless the statement's budget is spent; its spend counted. */
+async function budgetedRun(
+  scope: ChunkScope,
+  rows: readonly ChunkRow[],
+  inputs: Readonly<Record<string, unknown>>,
+  ctx: RunContext,
+): Promise<Run> {
+  const { task } = scope;
   try {
     const spent = budgetSpent(task.budgetBuffer, task.limits);
     if (spent) {
@@ -112,41 +134,6 @@ async function permitted(
       ok: false,
       failures: rows.map((r) => failedOutcome(r.index, 'WORKER_ERROR', errorMessage(err))),
     };
-  } finally {
-    semaphore.release(held);
-  }
-}
-
-/** A run under batch delivery: no PARALLEL permit; the session counts it while it runs. */
-async function batchRun(
-  scope: ChunkScope,
-  batch: BatchSession,
-  rows: readonly ChunkRow[],
-  inputs: Readonly<Record<string, unknown>>,
-  ctx: RunContext,
-): Promise<Run> {
-  const { task } = scope;
-  const spent = budgetSpent(task.budgetBuffer, task.limits);
-  if (spent) {
-    return {
-      ok: false,
-      failures: rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', budgetMessage(spent))),
-    };
-  }
-  batch.begin();
-  try {
-    const result = await runCascade(scope.cascade, inputs, ctx);
-    if (task.budgetBuffer) {
-      addSpend(task.budgetBuffer, result.usage.cost, result.usage.tokens_in + result.usage.tokens_out);
-    }
-    return { ok: true, result };
-  } catch (err) {
-    return {
-      ok: false,
-      failures: rows.map((r) => failedOutcome(r.index, 'WORKER_ERROR', errorMessage(err))),
-    };
-  } finally {
-    batch.end();
   }
 }
 
