@@ -78,7 +78,7 @@ if (!hasScript) {
     );
     await t.type("EXPLAIN RVBBIT MAP 'traits/ext\t", /'traits\/extract_brand\.yaml$/);
     await t.type("' USING (SELECT product_name FROM products) WITH (on_\t", /WITH \(on_error$/);
-    await t.type(" = 'null');\r", /\(17 rows\)\nrvbbit> $/);
+    await t.type(" = 'null');\r", /\(18 rows\)\nrvbbit> $/);
     const screen = t.screen();
     assert.match(
       screen,
