@@ -58,7 +58,8 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
     signal,
     ...(batch ? { batch } : {}),
     ctx: {
-      llm: batch ?? workerLlmClient(),
+      // Under batch delivery each run gets its session's client instead (permitted()).
+      llm: workerLlmClient(),
       signal,
       defaultModel: task.defaultModel ?? engineWorkerData().llm.defaultModel,
       ...runContextLimits(task.limits, task.model ?? task.limits.model),
@@ -73,8 +74,8 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
 /**
  * One cascade run under one PARALLEL permit; rows fail as data if it cannot
  * start. Under batch delivery no permit is taken (a run waiting on a batch
- * holds no connection): the session counts the run instead, so a round
- * closes only when every run waits on it.
+ * holds no connection): the run asks through a client of its own from the
+ * session, which closes a round only when every run waits on it.
  */
 async function permitted(
   scope: ChunkScope,
@@ -84,11 +85,11 @@ async function permitted(
 ): Promise<Run> {
   const { semaphore, held, batch } = scope;
   if (batch) {
-    batch.begin();
+    const llm = batch.run();
     try {
-      return await budgetedRun(scope, rows, inputs, ctx);
+      return await budgetedRun(scope, rows, inputs, { ...ctx, llm });
     } finally {
-      batch.end();
+      llm.end();
     }
   }
   try {

@@ -59,12 +59,12 @@ export async function runRunStatement(
             ...(onBatch ? { onProgress: onBatch } : {}),
           })
         : undefined;
-    batch?.begin();
+    const run = batch?.run();
     const result = await runCascade(
       cascade,
       { data_table: table, row_count: rowCount },
       {
-        llm: batch ?? main,
+        llm: run ?? main,
         host: sessionHost(q),
         signal,
         defaultModel: shared.llm.defaultModel,
@@ -72,7 +72,7 @@ export async function runRunStatement(
         sessionPrefix: 'batch',
         sessionId: id,
       },
-    ).finally(() => batch?.end());
+    ).finally(() => run?.end());
     await shared.logs.calls(
       result.calls.map((c) => ({
         ...c,

@@ -3,9 +3,9 @@
  * their calls go to the provider's Batch API in rounds instead of one HTTP
  * call each.
  *
- * A round closes when every run still going waits on a call (the calls
- * asked for plus those in a submitted round cover every active run), so what
- * a round holds does not depend on timing: a multi-cell cascade makes one
+ * A round closes when every run still going waits on a call (each run asks
+ * through its own client, so the session knows), so what a round holds does
+ * not depend on timing: a multi-cell cascade makes one
  * round per cell, a validation retry joins the next round. The round's lines
  * are sorted by their request body, so the same statement over the same rows
  * writes the same JSONL file; its hash is the key under which the batch id is
@@ -22,6 +22,11 @@ import { RvbbitError } from '../../base/errors.js';
 import { type BatchApi, FINAL_BATCH_STATUSES, type ProviderBatch } from './batch-api.js';
 import { LLM_ERROR, llmError } from './errors.js';
 import type { CallOptions, ChatRequest, ChatResult, LlmClient, StructuredMode } from './types.js';
+
+/** One cascade run's client under batch delivery; `end()` when the run is over. */
+export interface BatchRun extends LlmClient {
+  end(): void;
+}
 
 /** What is kept of one batch so a later run of the same statement finds it. */
 export interface BatchLedgerEntry {
@@ -100,14 +105,17 @@ const OPENAI_MAX_LINES = 50_000;
 const OPENAI_MAX_BYTES = 190 * 1024 * 1024;
 
 /**
- * The LlmClient a chunk's runs use under `delivery: batch`. Each run is
- * bracketed by `begin()` and `end()`, so the session knows when every active
- * run waits on it.
+ * One chunk's batch delivery. Each cascade run asks through its own
+ * `run()` client, so the session knows which runs wait: a round closes when
+ * every active run has a call unanswered (asked for now, or in a submitted
+ * round) — exact whatever the timing, and a run may ask several calls at
+ * once (takes).
  */
-export class BatchSession implements LlmClient {
+export class BatchSession {
   private active = 0;
+  /** Active runs with at least one call unanswered. */
+  private waiting = 0;
   private pending: Line[] = [];
-  private submitted = 0;
   private checkQueued = false;
   /** Batches this session submitted or picked up, by id (cancelled if the statement is). */
   private readonly open = new Set<string>();
@@ -120,18 +128,34 @@ export class BatchSession implements LlmClient {
     options.signal?.addEventListener('abort', () => this.cancelAll(), { once: true });
   }
 
-  /** A run starts: until it ends, a round waits for its call. */
-  begin(): void {
+  /** A run starts: its client, whose `end()` says it finished. Until then a round waits for its call. */
+  run(): BatchRun {
     this.active++;
+    let unanswered = 0;
+    let ended = false;
+    const ask = (request: ChatRequest, call: CallOptions = {}): Promise<ChatResult> => {
+      if (unanswered++ === 0) this.waiting++;
+      const settle = () => {
+        if (--unanswered === 0) this.waiting--;
+        this.check();
+      };
+      const answer = this.ask(request, call);
+      answer.then(settle, settle);
+      return answer;
+    };
+    return {
+      chat: ask,
+      close: async () => {},
+      end: () => {
+        if (ended) return;
+        ended = true;
+        this.active--;
+        this.check();
+      },
+    };
   }
 
-  /** A run ended: the calls of the runs still going may now make a round. */
-  end(): void {
-    this.active--;
-    this.check();
-  }
-
-  chat(request: ChatRequest, call: CallOptions = {}): Promise<ChatResult> {
+  private ask(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
     if (this.options.signal?.aborted)
       return Promise.reject(llmError(LLM_ERROR.ABORTED, 'the LLM call was aborted'));
     let prepared: PreparedCall;
@@ -146,22 +170,16 @@ export class BatchSession implements LlmClient {
     });
   }
 
-  async close(): Promise<void> {}
-
-  /** Closes a round once every active run waits; after the current turn, so runs started together all ask first. */
+  /** After the current turn (runs started together all ask first): a round of the pending calls, if every active run waits. */
   private check(): void {
     if (this.checkQueued) return;
     this.checkQueued = true;
     setImmediate(() => {
       this.checkQueued = false;
-      if (this.pending.length === 0 || this.pending.length + this.submitted < this.active) return;
+      if (this.pending.length === 0 || this.waiting < this.active) return;
       const round = this.pending;
       this.pending = [];
-      this.submitted += round.length;
-      void this.runRound(round).finally(() => {
-        this.submitted -= round.length;
-        this.check();
-      });
+      void this.runRound(round);
     });
   }
 

@@ -32,18 +32,18 @@ function memoryLedger(): BatchLedger & { readonly rows: Map<string, BatchLedgerE
   };
 }
 
-/** Runs `texts` as runs of one session: each run begins, asks, ends. */
+/** Runs `texts` as runs of one session: each run asks through its own client, then ends. */
 async function runAll(
   session: ReturnType<ReturnType<typeof createLlmClient>['batchSession']>,
   texts: string[],
 ) {
   return Promise.all(
     texts.map(async (t) => {
-      session.begin();
+      const run = session.run();
       try {
-        return await session.chat(ask(t));
+        return await run.chat(ask(t));
       } finally {
-        session.end();
+        run.end();
       }
     }),
   );
@@ -129,18 +129,42 @@ test('a run that asks twice makes two rounds; a round waits for every active run
   try {
     const session = llm.batchSession({ pollMs: 5 });
     const two = async (t: string) => {
-      session.begin();
+      const run = session.run();
       try {
-        await session.chat(ask(t));
-        return await session.chat(ask(`${t} again`));
+        await run.chat(ask(t));
+        return await run.chat(ask(`${t} again`));
       } finally {
-        session.end();
+        run.end();
       }
     };
     const out = await Promise.all(TEXTS.map(two));
     assert.is(out.length, 5);
     assert.is(sim.stats().batchesCreated, 2);
     assert.is(sim.stats().batchLines, 10);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test('runs that ask several calls at once, some turns later, still make one round', async () => {
+  const sim = await startSimulator({ batchCompletionMs: 10 });
+  const llm = createLlmClient({ baseUrl: sim.url });
+  try {
+    const session = llm.batchSession({ pollMs: 5 });
+    const takes = async (t: string, late: boolean) => {
+      const run = session.run();
+      try {
+        // Some runs ask only after other I/O (a few turns of the event loop): the round waits for them.
+        if (late) for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+        return await Promise.all([run.chat(ask(t)), run.chat(ask(`${t}, take 2`))]);
+      } finally {
+        run.end();
+      }
+    };
+    const out = await Promise.all(TEXTS.map((t, i) => takes(t, i % 2 === 1)));
+    assert.is(out.flat().length, 10);
+    assert.equal([sim.stats().batchesCreated, sim.stats().batchLines], [1, 10]);
   } finally {
     await llm.close();
     await sim.close();
