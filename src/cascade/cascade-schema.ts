@@ -98,6 +98,11 @@ const sqlFunction = {
           description: { type: 'string' },
           /** May be left out of a call; it then takes `default` (or NULL). */
           optional: { type: 'boolean' },
+          /**
+           * The last arg of a scalar function only, VARCHAR: takes one or more
+           * values, each labelled with its SQL expression (semantic-rewrite.ts).
+           */
+          variadic: { type: 'boolean' },
           default: {},
           /** larsql: `dimension_source` marks the column a dimension labels (its first argument here). */
           role: { type: 'string' },

@@ -57,6 +57,12 @@ export interface SqlFunctionArg {
   readonly type: string;
   /** May be left out of a call (`optional: true`, or a `default`): it then takes `default`, else NULL. */
   readonly optional: boolean;
+  /**
+   * The last arg of a scalar function may take any number of values
+   * (`LLM_FILTER('…', a, b, c)`): they reach the cascade as one text, each
+   * value in an `<input name="…">` line named by the SQL expression it came from.
+   */
+  readonly variadic?: boolean;
   readonly default?: unknown;
   readonly description?: string;
   /** larsql's `role` (`dimension_source`: the arg a dimension labels). */

@@ -44,6 +44,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
       name: a['name'] as string,
       type: type.toUpperCase().replace(/\s+/g, ''),
       optional,
+      ...(a['variadic'] === true ? { variadic: true } : {}),
       ...(a['default'] !== undefined && a['default'] !== null ? { default: a['default'] } : {}),
       ...(typeof a['description'] === 'string' ? { description: a['description'] } : {}),
       ...(typeof a['role'] === 'string' ? { role: a['role'] } : {}),
@@ -53,6 +54,20 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
   for (let i = args.length - 2; i >= 0; i--) {
     if (args[i]!.optional && !args[i + 1]!.optional) args[i] = { ...args[i]!, optional: false };
   }
+  args.forEach((a, i) => {
+    if (!a.variadic) return;
+    const why =
+      i !== args.length - 1
+        ? 'only the last argument can be variadic'
+        : a.type !== 'VARCHAR'
+          ? 'a variadic argument is VARCHAR (its values arrive labelled, as one text)'
+          : ((raw['shape'] as string | undefined)?.toLowerCase() ?? 'scalar') !== 'scalar'
+            ? 'only a scalar function takes a variadic argument'
+            : a.optional
+              ? 'a variadic argument takes at least one value: it cannot be optional'
+              : undefined;
+    if (why) problem([...base, 'args', i, 'variadic'], why);
+  });
   const seen = new Set<string>();
   args.forEach((a, i) => {
     if (seen.has(a.name)) problem([...base, 'args', i, 'name'], `duplicate argument name "${a.name}"`);

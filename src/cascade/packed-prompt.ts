@@ -1,7 +1,8 @@
 /**
  * Operator tuples packed into one prompt (`-- @ batch: n`): a scalar
  * operator's cascade, written for one tuple, answers n at once. Each tuple's
- * prompt is rendered as it would be alone and wrapped in a `<row>` block; the
+ * prompt is rendered as it would be alone; the text all of them share (the
+ * instructions) is stated once and each `<row>` block holds the rest; the
  * schema asks for `{ "answers": [...] }` with exactly n items, each matching
  * the cell's own output_schema. A wrong count or shape fails the run (one
  * attempt: the split in half is the retry, workers/cascade-worker.ts).
@@ -51,18 +52,91 @@ export function packedSchema(item: Schema, n: number): { schema: Schema; validat
   return hit;
 }
 
+/** Marks where a row's own text goes in the `<shared>` block. */
+export const ROW_SLOT = '<row/>';
+
 /**
- * The packed prompt: every tuple's own prompt in a `<row>` block, in order.
- * The shared part comes first (the header, the same for every call of n
- * tuples, then the first row, whose prompt opens with the cascade's fixed
- * instructions), so a provider's prompt cache can serve it across calls.
+ * The packed prompt. Every tuple's prompt is rendered as it would be alone;
+ * the text they all share — the longest common prefix ending at a line break
+ * (the cascade's fixed instructions and any argument the same for every row,
+ * such as a MEANS criterion) and the longest common suffix starting at one —
+ * is stated once in a `<shared>` block with {@link ROW_SLOT} where the rows
+ * differ, and each `<row>` block holds only its tuple's differing text:
+ *
+ *     There are 2 separate tasks below, one per <row> block. …
+ *
+ *     <shared>
+ *     Decide whether the text satisfies the criterion. …
+ *     <criterion>eco friendly</criterion>
+ *     <row/>
+ *
+ *     </shared>
+ *     <row>
+ *     <text>bamboo toothbrush</text>
+ *     </row>
+ *     <row>
+ *     <text>steel knife</text>
+ *     </row>
+ *
+ * Task i is exactly `prefix + row i + suffix`, the prompt the tuple has alone
+ * (the simulator rebuilds it so: src/sim/packed.ts). With one tuple, nothing
+ * shared, shared text that holds the markers, or when stating it once is not
+ * shorter, every tuple's whole prompt goes in its `<row>` block (the plain
+ * form). The shared part comes first and is the same for every call of n
+ * tuples of one statement, so a provider's prompt cache can serve it.
  */
 export function packedPrompt(prompts: readonly string[]): string {
   const n = prompts.length;
-  const rows = prompts.map((p) => `<row>\n${p}\n</row>`).join('\n');
-  return (
-    `There are ${n} separate tasks below, one per <row> block. Do each task on its own, ` +
-    `exactly as if it were the only one. Answer with JSON {"answers": [...]} holding exactly ${n} ` +
-    `answers, the i-th answering the i-th row, each in the form that row asks for.\n\n${rows}`
-  );
+  const rows = (texts: readonly string[]) => texts.map((p) => `<row>\n${p}\n</row>`).join('\n');
+  const answerLine =
+    `Do each task on its own, exactly as if it were the only one. Answer with JSON {"answers": [...]} ` +
+    `holding exactly ${n} answers, the i-th answering the i-th row, each in the form its task asks for.`;
+  const plain = `There are ${n} separate tasks below, one per <row> block. ${answerLine}\n\n${rows(prompts)}`;
+  const split = n > 1 ? sharedSplit(prompts) : undefined;
+  if (!split) return plain;
+  const { prefix, suffix } = split;
+  const middles = prompts.map((p) => p.slice(prefix.length, p.length - suffix.length));
+  const shared =
+    `There are ${n} separate tasks below, one per <row> block. Their instructions are stated once, ` +
+    `in the <shared> block: each task is that text with its row's text in place of ${ROW_SLOT}. ` +
+    `${answerLine}\n\n<shared>\n${prefix}${ROW_SLOT}${suffix}\n</shared>\n${rows(middles)}`;
+  return shared.length < plain.length ? shared : plain;
+}
+
+/**
+ * The text every prompt starts with (up to and including a line break) and
+ * ends with (from a line break), not overlapping in the shortest prompt;
+ * undefined when there is none or it holds the packed form's markers.
+ */
+export function sharedSplit(prompts: readonly string[]): { prefix: string; suffix: string } | undefined {
+  const first = prompts[0]!;
+  let shortest = first.length;
+  let head = first.length;
+  let tail = first.length;
+  for (const p of prompts) {
+    shortest = Math.min(shortest, p.length);
+    head = Math.min(head, p.length);
+    let i = 0;
+    while (i < head && p.charCodeAt(i) === first.charCodeAt(i)) i++;
+    head = i;
+    tail = Math.min(tail, p.length);
+    let j = 0;
+    while (j < tail && p.charCodeAt(p.length - 1 - j) === first.charCodeAt(first.length - 1 - j)) j++;
+    tail = j;
+  }
+  const prefix = head === 0 ? '' : first.slice(0, first.lastIndexOf('\n', head - 1) + 1);
+  const room = Math.min(tail, shortest - prefix.length);
+  const end = first.slice(first.length - room);
+  const at = end.indexOf('\n');
+  const suffix = at < 0 ? '' : end.slice(at);
+  if (prefix === '' && suffix === '') return undefined;
+  const both = prefix + suffix;
+  if (
+    both.includes(ROW_SLOT) ||
+    both.includes('<shared>') ||
+    both.includes('</shared>') ||
+    both.includes('<row>')
+  )
+    return undefined;
+  return { prefix, suffix };
 }

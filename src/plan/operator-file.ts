@@ -138,7 +138,9 @@ function callsOf(sql: SqlFunction): AggregateDef[] {
   const { name, shape, args, returns } = sql;
   const required = Math.max(1, args.filter((a) => !a.optional).length);
   // A name that is also an infix word is the call where no left operand precedes it (semantic-ops.ts).
-  const own = ownCalls(name, shape, required, Math.max(1, args.length), returns);
+  // A variadic last arg takes any number of values (up to MAX_VARIADIC).
+  const most = args.at(-1)?.variadic ? args.length - 1 + MAX_VARIADIC : Math.max(1, args.length);
+  const own = ownCalls(name, shape, required, most, returns);
   const byName = new Map(own.map((c) => [c.name, c]));
   if (shape !== 'dimension') {
     for (const f of sql.calls) {
@@ -148,13 +150,16 @@ function callsOf(sql: SqlFunction): AggregateDef[] {
         functionName: name,
         minArgs: Math.min(was?.minArgs ?? f.args, f.args),
         // A form passes the args in their order, so more of them may follow positionally (larsql does so).
-        maxArgs: Math.max(1, args.length),
+        maxArgs: most,
         returns,
       });
     }
   }
   return [...byName.values()];
 }
+
+/** Values a variadic argument takes at most: a prompt with more inputs than this is better a MAP. */
+export const MAX_VARIADIC = 32;
 
 function ownCalls(
   name: string,

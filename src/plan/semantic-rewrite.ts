@@ -86,6 +86,12 @@ export function rewriteSemantic(
   };
   const call = (fn: SemanticFunction, args: string[]) =>
     `${registeredName(fn.name)}(${token}, ${args.join(', ')})`;
+  /** What the user wrote for a span (a label), one line. */
+  const source = (span: { start: number; end: number }): string =>
+    stmt.text
+      .slice(span.start - base, span.end - base)
+      .replace(/\s+/g, ' ')
+      .trim();
 
   for (const op of stmt.operators) {
     // larsql's `a NOT MEANS b` and `a !~ b`: the operator's answer, negated in SQL (its calls are the same).
@@ -105,8 +111,11 @@ export function rewriteSemantic(
       start: op.span.start,
       end: op.span.end,
       render: (text) => {
+        // `(a, b) MEANS '…'`: a tuple on the left reaches the cascade as its values, labelled.
+        const left = text(op.left.span.start, op.left.span.end);
+        const parts = tupleParts(left);
         const c = call(fn, [
-          text(op.left.span.start, op.left.span.end),
+          parts ? labelledInputs(parts, tupleParts(source(op.left.span)) ?? parts) : left,
           text(op.right.span.start, op.right.span.end),
         ]);
         const sql = bare ? `(${c} > ${threshold})` : c;
@@ -152,7 +161,13 @@ export function rewriteSemantic(
             : shape === 'dimension'
               ? `(${first})::VARCHAR`
               : `list((${first})::VARCHAR)`;
-        const args = [head, ...rest];
+        let args = [head, ...rest];
+        const variadic = fn.sql.args.at(-1)?.variadic ? fn.sql.args.length - 1 : -1;
+        if (variadic >= 0 && args.length > variadic) {
+          // The variadic tail: one labelled text (LLM_FILTER('…', r1.text, r2.text)).
+          const labels = a.args.slice(variadic).map((x) => source(x.span));
+          args = [...args.slice(0, variadic), labelledInputs(args.slice(variadic), labels)];
+        }
         // An optional argument left out is NULL here; the function gives it its default (register-functions.ts).
         while (args.length < fn.sql.args.length) args.push('NULL');
         return call(fn, args);
@@ -188,6 +203,53 @@ export function rewriteSemantic(
     return p.verbatim ? Math.min(p.from + (o - p.at), src.length) : p.from;
   };
   return { sql, sites, user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf } };
+}
+
+/**
+ * Values as one text for a cascade, each on its own line labelled with the
+ * expression it came from: `<input name="r1.text">…</input>`. A NULL value
+ * makes the whole text NULL, so the call answers NULL without a model, as
+ * every operator does for a NULL operand.
+ */
+export function labelledInputs(exprs: readonly string[], labels: readonly string[]): string {
+  const lit = (t: string) => `'${t.replace(/'/g, "''")}'`;
+  return `(${exprs
+    .map((e, i) => {
+      const name = (labels[i] ?? `input ${i + 1}`).replace(/"/g, "'");
+      return `${lit(`<input name="${name}">`)} || (${e})::VARCHAR || ${lit('</input>')}`;
+    })
+    .join(` || chr(10) || `)})`;
+}
+
+/**
+ * The parts of a parenthesised tuple `(a, b, …)` split at its top-level
+ * commas, or undefined when the text is not one (a plain expression, or
+ * one value in parentheses).
+ */
+export function tupleParts(text: string): string[] | undefined {
+  const t = text.trim();
+  if (!t.startsWith('(') || !t.endsWith(')')) return undefined;
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let from = 1;
+  for (let i = 1; i < t.length - 1; i++) {
+    const ch = t[i]!;
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') {
+      // `(a) || (b)`: the first parenthesis closes before the end: not one tuple.
+      if (depth-- === 0) return undefined;
+    } else if (ch === ',' && depth === 0) {
+      parts.push(t.slice(from, i).trim());
+      from = i + 1;
+    }
+  }
+  if (parts.length === 0) return undefined;
+  parts.push(t.slice(from, -1).trim());
+  return parts.every((p) => p !== '') ? parts : undefined;
 }
 
 function pos(span: { line: number; column: number }): { line: number; column: number } {

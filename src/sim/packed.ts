@@ -2,12 +2,17 @@
  * A packed operator prompt (src/cascade/packed-prompt.ts: n `<row>` blocks,
  * a schema `{ answers: [item × n] }`) is answered row by row, each row as the
  * request it would have been alone: the same system message with the item's
- * schema, the row's text as the user message. So packed and unpacked answers
- * agree exactly, seeded choices included.
+ * schema, the row's prompt as the user message — the row's text itself, or,
+ * when the prompt states the shared instructions once (`<shared>` … `<row/>`
+ * … `</shared>`), that text with the row's in place of `<row/>`. So packed
+ * and unpacked answers agree exactly, seeded choices included.
  */
 import type { SimChatBody, SimMessage } from './chat-request.js';
 
 const ROW = /<row>\n([\s\S]*?)\n<\/row>/g;
+const SHARED_OPEN = '\n\n<shared>\n';
+const SHARED_CLOSE = '\n</shared>\n';
+const ROW_SLOT = '<row/>';
 const SCHEMA_LEAD = 'JSON Schema:\n';
 
 /** The requests a packed request stands for, or undefined when it is not one. */
@@ -17,7 +22,7 @@ export function unpackedRequests(body: SimChatBody): SimChatBody[] | undefined {
   if (answers?.type !== 'array' || !item || typeof answers.minItems !== 'number') return undefined;
   const user = body.messages.findLast((m) => m.role === 'user');
   if (!user) return undefined;
-  const rows = [...user.content.matchAll(ROW)].map((m) => m[1]!);
+  const rows = rowPrompts(user.content);
   if (rows.length !== answers.minItems) return undefined;
   const system = body.messages.find((m) => m.role === 'system' && m.content.includes(SCHEMA_LEAD));
   const lead: SimMessage[] = system
@@ -33,6 +38,20 @@ export function unpackedRequests(body: SimChatBody): SimChatBody[] | undefined {
     messages: [...lead, { role: 'user', content }],
     schema: item,
   }));
+}
+
+/** Each row's own prompt: its `<row>` block, inside the `<shared>` text when there is one. */
+function rowPrompts(content: string): string[] {
+  const open = content.indexOf(SHARED_OPEN);
+  const close = open < 0 ? -1 : content.indexOf(SHARED_CLOSE, open + SHARED_OPEN.length);
+  if (close < 0) return [...content.matchAll(ROW)].map((m) => m[1]!);
+  const shared = content.slice(open + SHARED_OPEN.length, close);
+  const slot = shared.indexOf(ROW_SLOT);
+  if (slot < 0) return [];
+  const prefix = shared.slice(0, slot);
+  const suffix = shared.slice(slot + ROW_SLOT.length);
+  const rest = content.slice(close + SHARED_CLOSE.length);
+  return [...rest.matchAll(ROW)].map((m) => `${prefix}${m[1]!}${suffix}`);
 }
 
 /**

@@ -12,6 +12,34 @@ export interface OperatorCase {
 }
 
 export const OPERATOR_CORPUS: OperatorCase[] = [
+  // Your own condition over any columns (LLM_FILTER) and a tuple on the left of MEANS, in every clause.
+  {
+    name: 'LLM_FILTER over two columns in WHERE',
+    sql: `SELECT id FROM docs WHERE LLM_FILTER('an eco friendly product for the home', title, body) ORDER BY id`,
+  },
+  {
+    name: 'LLM_FILTER in SELECT, three inputs of three types',
+    sql: `SELECT id, LLM_FILTER('a well rated durable product', title, body, rating) AS ok FROM docs ORDER BY id`,
+  },
+  {
+    name: 'LLM_FILTER in a self-join ON: pairs of products with the same use',
+    sql: `SELECT a.id AS x, b.id AS y FROM docs a JOIN docs b
+            ON a.id < b.id AND a.category = b.category AND LLM_FILTER('both are running shoes', a.title, b.title)
+          ORDER BY 1, 2`,
+  },
+  {
+    name: 'LLM_FILTER in GROUP BY and HAVING',
+    sql: `SELECT LLM_FILTER('charges a phone', title, body) AS charges, count(*) AS n FROM docs
+          GROUP BY 1 HAVING count(*) > 0 ORDER BY 1`,
+  },
+  {
+    name: 'LLM_FILTER in ORDER BY',
+    sql: `SELECT id FROM docs WHERE id <= 8 ORDER BY LLM_FILTER('eco friendly', title, body), id`,
+  },
+  {
+    name: '(a, b) MEANS in WHERE',
+    sql: `SELECT id FROM docs WHERE (title, body) MEANS 'a running shoe' ORDER BY id`,
+  },
   {
     name: 'MEANS in WHERE',
     sql: `SELECT id FROM docs WHERE body MEANS 'eco friendly' ORDER BY id`,
