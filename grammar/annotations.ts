@@ -42,13 +42,53 @@ export function parseAnnotation(index: LineIndex, start: number, end: number): A
     keyed[0].length +
     (text.slice(keyed[0].length).length - text.slice(keyed[0].length).trimStart().length);
   if (!(ANNOTATION_KEYS as readonly string[]).includes(key)) {
+    // `-- @ note: be strict` is free text; `-- @ paralel: 3` is a key misspelt.
+    const meant = misspeltKey(key);
+    if (meant === null) return { kind: 'Annotation', key: 'hint', value: text, span };
     return {
       code: GrammarErrorCode.UNKNOWN_ANNOTATION,
-      message: `unknown annotation key '${keyed[1]}'; valid keys: ${ANNOTATION_KEYS.join(', ')} (free text without 'key:' is a hint)`,
+      message: `unknown annotation key '${keyed[1]}' — did you mean '${meant}'? (for a hint that starts with '${keyed[1]}:', write -- @ prompt: ${text})`,
       offset: start + at + lead,
     };
   }
   return typed(key as AnnotationKey, value, span, valueAt);
+}
+
+/**
+ * The key `word` (lower-case) is a misspelling of, or null: a key at most
+ * min(2, ⌊length/3⌋) edits away (insert, delete, substitute, swap two
+ * neighbours: optimal string alignment distance), or a key that starts with
+ * `word` when `word` has 4 letters or more (`budget:` → budget_dollars). The
+ * nearest wins; ties go to the key listed first.
+ */
+export function misspeltKey(word: string): AnnotationKey | null {
+  let best: AnnotationKey | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const key of ANNOTATION_KEYS) {
+    const d = key.startsWith(word) && word.length >= 4 ? 0 : editDistance(word, key);
+    if (d <= Math.min(2, Math.floor(key.length / 3)) && d < bestDistance) {
+      best = key;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance: Levenshtein plus the swap of two neighbouring letters. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return Number.POSITIVE_INFINITY;
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function typed(
@@ -158,7 +198,12 @@ export function formatAnnotation(a: Annotation): string {
   return `-- @ ${a.key}: ${String(a.value)}`;
 }
 
-/** Whether `-- @ text` reads back as the hint `text`: not when it looks like a `key:` or is a bare key. */
+/** Whether `-- @ text` reads back as the hint `text`: not when it starts with a key's `key:` (or a misspelt one) or is a bare key. */
 function readsAsHint(text: string): boolean {
-  return !KEYED.test(text) && !(ANNOTATION_KEYS as readonly string[]).includes(text.toLowerCase());
+  const keyed = KEYED.exec(text);
+  if (keyed) {
+    const word = keyed[1]!.toLowerCase();
+    return !(ANNOTATION_KEYS as readonly string[]).includes(word) && misspeltKey(word) === null;
+  }
+  return !(ANNOTATION_KEYS as readonly string[]).includes(text.toLowerCase());
 }

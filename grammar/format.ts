@@ -20,8 +20,20 @@ export function format(ast: A.Statement | readonly A.Statement[] | ParseResult):
 }
 
 function formatStatement(s: A.Statement): string {
-  const notes = s.annotations.map((a) => `${formatAnnotation(a)}\n`).join('');
+  const notes = s.annotations
+    .filter((a) => !afterExplain(s, a))
+    .map((a) => `${formatAnnotation(a)}\n`)
+    .join('');
   return `${notes}${body(s)};`;
+}
+
+/**
+ * An annotation written between EXPLAIN and the statement it explains (its
+ * span inside the statement's): it stays there. Passthrough text holds it
+ * already; EXPLAIN of a MAP or RUN writes it after `EXPLAIN`.
+ */
+function afterExplain(s: A.Statement, a: A.Annotation): boolean {
+  return a.span !== undefined && s.span !== undefined && a.span.start > s.span.start;
 }
 
 function body(s: A.Statement): string {
@@ -33,7 +45,9 @@ function body(s: A.Statement): string {
     case 'ExplainStatement': {
       const fmt = s.format ? ` (FORMAT ${s.format})` : '';
       const target = s.target.kind === 'MapStatement' ? formatMap(s.target) : formatRun(s.target);
-      return `EXPLAIN${fmt} ${target}`;
+      const after = s.annotations.filter((a) => afterExplain(s, a));
+      const notes = after.map((a) => `\n${formatAnnotation(a)}`).join('');
+      return `EXPLAIN${fmt}${notes}${notes ? '\n' : ' '}${target}`;
     }
     case 'CreateTableAsStatement':
       return `CREATE ${s.temporary ? 'TEMP ' : ''}TABLE ${s.table.map(ident).join('.')} AS ${formatMap(s.map)}`;

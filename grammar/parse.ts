@@ -11,7 +11,7 @@ import type { OperatorSet } from './operators.js';
 import { parseRvbbitStatement } from './rvbbit-statement.js';
 import { findSemanticCalls, type SemanticError } from './semantic-ops.js';
 import { LineIndex } from './span.js';
-import { isRvbbitStatement, type StatementChunk, splitStatements } from './split.js';
+import { explainPrefix, isRvbbitStatement, type StatementChunk, splitStatements } from './split.js';
 import { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 
 export interface ParseResult {
@@ -36,7 +36,7 @@ export function parseWith(ops: OperatorSet, input: unknown): ParseResult {
       report({ code, message: `unterminated ${what}: it starts here and is never closed`, offset });
     }
     for (const chunk of chunks) {
-      const annotations = readAnnotations(index, chunk.leading, report);
+      const annotations = readAnnotations(index, [...chunk.leading, ...afterExplain(text, chunk)], report);
       if (chunk === broken || annotations === null) continue;
       const stmt = statementOf(index, chunk, ops, annotations);
       if (Array.isArray(stmt)) stmt.forEach(report);
@@ -85,6 +85,22 @@ function statementOf(
     ...calls,
   };
   return stmt;
+}
+
+/**
+ * The comments between `EXPLAIN [ (FORMAT …) ]` and the statement it
+ * explains (`EXPLAIN⏎-- @ parallel: 7⏎SELECT …`): their annotations are the
+ * statement's, as those before EXPLAIN are; none unless the chunk is an EXPLAIN.
+ */
+function afterExplain(text: string, chunk: StatementChunk): SqlToken[] {
+  const first = chunk.tokens[0]!;
+  if (first.type !== SqlTok.Word || first.end - first.start !== 7) return [];
+  const prefix = explainPrefix(text.slice(chunk.start, chunk.end));
+  if (!prefix) return [];
+  const base = chunk.start;
+  return scanSql(text.slice(base, base + prefix.length))
+    .tokens.filter((t) => t.type === SqlTok.LineComment || t.type === SqlTok.BlockComment)
+    .map((t) => ({ ...t, start: t.start + base, end: t.end + base }));
 }
 
 /** Annotations of the leading comments; null when one of them is an error (already reported). */

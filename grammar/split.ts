@@ -5,7 +5,7 @@
  * there keeps one broken statement from swallowing the next.
  */
 import { isRvbbitWord } from './keywords.js';
-import { SqlTok, type SqlToken } from './sql-scan.js';
+import { SqlTok, type SqlToken, skipSpaceAndComments } from './sql-scan.js';
 
 export interface StatementChunk {
   /** Comments before the first token (where annotations live). */
@@ -75,15 +75,26 @@ function word(text: string, toks: readonly SqlToken[], i: number): string {
   return t && t.type === SqlTok.Word && t.end - t.start <= 9 ? text.slice(t.start, t.end).toUpperCase() : '';
 }
 
-const EXPLAIN_PREFIX = /^\s*EXPLAIN\b\s*(\(\s*FORMAT\s+(TEXT|JSON)\s*\)\s*)?/i;
+const EXPLAIN_WORD = /EXPLAIN\b/iy;
+const EXPLAIN_FORMAT = /\(\s*FORMAT\s+(TEXT|JSON)\s*\)/iy;
 
 /**
  * `EXPLAIN [ (FORMAT TEXT|JSON) ]` at the start of a statement's text (after
- * white space): how long it is and whether it asks for JSON; null when the
+ * white space and comments): how long it is, with the white space and
+ * comments after it (`EXPLAIN -- @ parallel: 7⏎SELECT …`: the explained
+ * statement starts at SELECT), and whether it asks for JSON; null when the
  * text is no EXPLAIN. The one reading of that prefix, for the planner (what
- * is explained), the query log (what kind ran) and the CLI's `explain`.
+ * is explained), the parser (the annotations after EXPLAIN), the query log
+ * (what kind ran) and the CLI's `explain`.
  */
 export function explainPrefix(text: string): { readonly length: number; readonly json: boolean } | null {
-  const m = EXPLAIN_PREFIX.exec(text);
-  return m ? { length: m[0].length, json: (m[2] ?? '').toUpperCase() === 'JSON' } : null;
+  let at = skipSpaceAndComments(text);
+  EXPLAIN_WORD.lastIndex = at;
+  const word = EXPLAIN_WORD.exec(text);
+  if (!word) return null;
+  at = skipSpaceAndComments(text, at + word[0].length);
+  EXPLAIN_FORMAT.lastIndex = at;
+  const format = EXPLAIN_FORMAT.exec(text);
+  if (format) at = skipSpaceAndComments(text, at + format[0].length);
+  return { length: at, json: (format?.[1] ?? '').toUpperCase() === 'JSON' };
 }

@@ -50,8 +50,8 @@ export async function runBatch(
   });
   let passes = 0;
   const window = limitWindow(stmt.text, rw.sql);
-  if (window && (await windowApplies(window, p))) {
-    for (let rows = Math.max(2 * window.wanted, opts.limits.parallel); ; rows *= 2) {
+  if (window && (await windowApplies(window, s, ctx))) {
+    for (let rows = firstWindowRows(window, opts); ; rows *= 2) {
       // A window holding every row of the source is the statement itself: run that.
       const have = await sourceRows(window, rows + 1, ctx);
       if (have === null || have <= rows) break;
@@ -66,6 +66,11 @@ export async function runBatch(
   }
   const out = await recordUntilAnswered(rw.sql, p);
   return done(out.result, 'batch', passes + out.passes);
+}
+
+/** Rows of the first LIMIT window: twice the rows wanted, at least PARALLEL (EXPLAIN counts its calls). */
+export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): number {
+  return Math.max(2 * window.wanted, opts.limits.parallel);
 }
 
 type FunctionSplit = ProxySplit & { readonly fn: string };
@@ -88,8 +93,11 @@ function withSplits(strategy: string, splits: readonly FunctionSplit[], model: s
  * source's rows can be counted. Semantic calls over no rows record nothing
  * that the next pass keeps (`startPass`).
  */
-async function windowApplies(window: LimitWindow, p: PassContext): Promise<boolean> {
-  const { ctx, s } = p;
+export async function windowApplies(
+  window: LimitWindow,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+): Promise<boolean> {
   try {
     const empty = await ctx.q.run((con) => readUserResult(con, window.sql(0), ctx.params));
     return empty.rows.length === 0 && (await sourceRows(window, 1, ctx)) !== null;
@@ -100,7 +108,7 @@ async function windowApplies(window: LimitWindow, p: PassContext): Promise<boole
 }
 
 /** Rows of the window's source, counted up to `atMost`; null if DuckDB cannot count them. */
-async function sourceRows(
+export async function sourceRows(
   window: LimitWindow,
   atMost: number,
   ctx: SemanticRunContext,

@@ -8,6 +8,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
+import { hasTopLevelLimit, scanSql } from '../../grammar/index.js';
 import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
@@ -26,6 +27,7 @@ import {
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from '../plan/semantic-plan.js';
 import type { CallSite } from '../plan/semantic-rewrite.js';
+import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
   closeEmbeddings,
@@ -33,6 +35,7 @@ import {
   openEmbeddings,
   registerEmbedFunctions,
 } from './embed-statement.js';
+import { limitWindow } from './limit-window.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
@@ -76,70 +79,25 @@ export async function explainSemantic(
     const recorded = query
       ? await recordPasses(s, rw.sql, ctx)
       : await rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
-    const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
-    const functions: Record<string, string | number>[] = [];
-    const allModels = new Set<string>();
-    let calls = 0;
-    let tokensIn = 0;
-    let tokensOut = 0;
-    let dollars: DeliveryDollars = NO_DOLLARS;
-    for (const [fn, ts] of byFunction(recorded.values())) {
-      const smallSide = plans.find((p) => p.fn === fn.name)!.smallSide;
-      const cascade = smallSide ? catalog.candidates.cascade : fn.lazy.cascade;
-      const inputs = smallSide ? candidateInputs(smallSide, ts, s.hint).inputs : ts.map((t) => t.inputs);
-      // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
-      const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
-      const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
-      const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
-      const hits =
-        opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
-      const misses = inputs.length - hits;
-      // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
-      const dim = fn.sql.dimension;
-      const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
-      const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
-      // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
-      const mapping = dim?.mode === 'mapping';
-      const n = mapping
-        ? Math.min(misses, 1)
-        : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
-      const per = tokensPerRun(cascade, inputs[0]);
-      const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
-      for (const m of models) allModels.add(m);
-      const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
-      calls += n;
-      tokensIn += misses * per.tokensIn;
-      tokensOut += misses * per.tokensOut;
-      dollars = addDeliveryDollars(dollars, cost);
-      functions.push({
-        function: fn.name,
-        distinct_tuples: ts.length,
-        cache_hits_expected: hits,
-        calls_expected: n,
-        plan: smallSide
-          ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
-          : mapping
-            ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
-            : dim
-              ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
-              : packs
-                ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
-                : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
-      });
-      if (opts.proxy && !smallSide) {
-        const unfit = proxyUnfitReason(fn);
-        const model = opts.limits.model ?? engine.llm.defaultModel;
-        const last = functions[functions.length - 1]!;
-        last.plan = unfit
-          ? `${last.plan}; no proxy: ${unfit}`
-          : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
-      }
-    }
+    const {
+      functions,
+      calls,
+      tokensIn: fnTokensIn,
+      tokensOut: fnTokensOut,
+      dollars: fnDollars,
+      models: allModels,
+    } = await estimateCalls(recorded, opts, s.hint, ctx);
+    let tokensIn = fnTokensIn;
+    let tokensOut = fnTokensOut;
+    let dollars = fnDollars;
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
     const pairs = prefilterEstimate(emb.state?.prefilter, rw.sites, opts, ctx, s.hint);
     tokensIn += pairs.tokensIn;
     tokensOut += pairs.tokensOut;
     dollars = addDeliveryDollars(dollars, pairs.dollars);
+    // A LIMIT the run meets from the first rows of its source (limit-window.ts): the calls of the first window.
+    const window =
+      plan.path.kind === 'batch' && query ? await windowEstimate(plan, rw.sql, s, ctx) : undefined;
     const { delivery, ...priced } = deliveryReport(opts.limits.delivery, dollars);
     // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
     const queue = opts.limits.delivery === 'batch' ? undefined : engine.queue;
@@ -158,6 +116,8 @@ export async function explainSemantic(
       ...(embedPlan ? { embeddings: embedPlan.lines } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: calls + (embedPlan?.calls ?? 0),
+      ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
+      ...(window ? { limit_window: window.line } : {}),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
       ...priced,
@@ -188,6 +148,84 @@ export async function explainSemantic(
   }
 }
 
+/** What the recorded tuples cost: per function (EXPLAIN's `functions` lines), and summed. */
+async function estimateCalls(
+  recorded: Map<string, Tuple>,
+  opts: SemanticOptions,
+  hint: string,
+  ctx: SemanticRunContext,
+): Promise<{
+  functions: Record<string, string | number>[];
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  dollars: DeliveryDollars;
+  models: Set<string>;
+}> {
+  const { engine } = ctx;
+  const { catalog } = engine.semantic;
+  const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
+  const functions: Record<string, string | number>[] = [];
+  const allModels = new Set<string>();
+  let calls = 0;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let dollars: DeliveryDollars = NO_DOLLARS;
+  for (const [fn, ts] of byFunction(recorded.values())) {
+    const smallSide = plans.find((p) => p.fn === fn.name)!.smallSide;
+    const cascade = smallSide ? catalog.candidates.cascade : fn.lazy.cascade;
+    const inputs = smallSide ? candidateInputs(smallSide, ts, hint).inputs : ts.map((t) => t.inputs);
+    // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
+    const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
+    const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
+    const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
+    const hits =
+      opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
+    const misses = inputs.length - hits;
+    // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
+    const dim = fn.sql.dimension;
+    const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
+    const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
+    // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
+    const mapping = dim?.mode === 'mapping';
+    const n = mapping
+      ? Math.min(misses, 1)
+      : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+    const per = tokensPerRun(cascade, inputs[0]);
+    const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
+    for (const m of models) allModels.add(m);
+    const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
+    calls += n;
+    tokensIn += misses * per.tokensIn;
+    tokensOut += misses * per.tokensOut;
+    dollars = addDeliveryDollars(dollars, cost);
+    functions.push({
+      function: fn.name,
+      distinct_tuples: ts.length,
+      cache_hits_expected: hits,
+      calls_expected: n,
+      plan: smallSide
+        ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
+        : mapping
+          ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
+          : dim
+            ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+            : packs
+              ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+              : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+    });
+    if (opts.proxy && !smallSide) {
+      const unfit = proxyUnfitReason(fn);
+      const model = opts.limits.model ?? engine.llm.defaultModel;
+      const last = functions[functions.length - 1]!;
+      last.plan = unfit
+        ? `${last.plan}; no proxy: ${unfit}`
+        : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+    }
+  }
+  return { functions, calls, tokensIn, tokensOut, dollars, models: allModels };
+}
+
 async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): Promise<T> {
   await ctx.q.run((con) => con.run('BEGIN TRANSACTION'));
   try {
@@ -195,6 +233,48 @@ async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): P
   } finally {
     await ctx.q.run((con) => con.run('ROLLBACK'));
   }
+}
+
+/**
+ * A top-level LIMIT met from the first rows of the source: the run
+ * (batch-passes.ts) evaluates the statement over its first w₀ = max(2 ×
+ * (LIMIT + OFFSET), PARALLEL) rows, then 2w₀, 4w₀, … until LIMIT rows come
+ * back or the window would hold every row (then the statement runs whole).
+ * The calls of the first window are counted as est_calls is, over that
+ * window: the calls made when LIMIT + OFFSET of its rows pass (a pass rate of
+ * at least (LIMIT + OFFSET) / w₀). Answers carry over, so up to window k the
+ * run has made the calls of the first w₀·2ᵏ rows, est_calls at most.
+ * Undefined without a LIMIT; a line saying why when the LIMIT is not windowed.
+ */
+async function windowEstimate(
+  plan: SemanticPlan,
+  sql: string,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+): Promise<{ calls: number | null; line: string } | undefined> {
+  const limited = hasTopLevelLimit(plan.stmt.text, scanSql(plan.stmt.text).tokens);
+  const window = limitWindow(plan.stmt.text, sql);
+  const unwindowed = {
+    calls: null,
+    line: 'none: this LIMIT is not met from the first rows of the source (ORDER BY, GROUP BY, DISTINCT, a set operation, a row-adding join, calls in the source…); the run reads the source whole, in passes of a bounded number of new calls, stopping when the LIMIT is met: est_calls is the bound',
+  };
+  if (!window) return limited ? unwindowed : undefined;
+  if (!(await windowApplies(window, s, ctx))) return unwindowed;
+  const rows = firstWindowRows(window, plan.options);
+  const have = await sourceRows(window, rows + 1, ctx);
+  if (have === null) return unwindowed;
+  if (have <= rows) {
+    return {
+      calls: null,
+      line: `none: the source has ${have} rows, no more than the first window's ${rows}, so the statement runs whole (est_calls)`,
+    };
+  }
+  const recorded = await recordPasses(s, window.sql(rows), ctx);
+  const { calls } = await estimateCalls(recorded, plan.options, s.hint, ctx);
+  return {
+    calls,
+    line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} (more rows than that): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most`,
+  };
 }
 
 /** What EXPLAIN says of the path the statement will take. */

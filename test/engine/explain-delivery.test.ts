@@ -75,6 +75,17 @@ t('-- @ delivery: batch before EXPLAIN of a MAP, and FORMAT JSON: numbers', asyn
   assert.is(batch.est_dollars_saved, (sync.est_dollars as number) / 2);
 });
 
+t('annotations after EXPLAIN of a MAP apply as those before it do', async ({ f }) => {
+  const before = props((await f.engine.query(`-- @ delivery: batch\n-- @ parallel: 6\nEXPLAIN ${MAP}`)).rows);
+  const after = props(
+    (await f.engine.query(`EXPLAIN\n-- @ delivery: batch\n/* c */ -- @ parallel: 6\n${MAP}`)).rows,
+  );
+  assert.is(after.delivery, BATCH);
+  assert.is(after.parallel, '6');
+  assert.equal(after, before);
+  assert.is(f.sim.stats().requests, 0);
+});
+
 t('RUN: the same delivery line and dollars', async ({ f }) => {
   const sync = props((await f.engine.query(`EXPLAIN ${RUN}`)).rows);
   const batch = props((await f.engine.query(`EXPLAIN ${RUN} WITH (delivery = 'batch')`)).rows);

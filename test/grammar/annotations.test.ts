@@ -50,14 +50,69 @@ test('annotation span covers the comment line', () => {
   assert.equal(a.span, { start: 1, end: 14, line: 2, column: 1 });
 });
 
-test('an unknown key is an error listing the valid keys', () => {
-  const e = err('-- @ colour: red\nSELECT 1');
+test('a `word:` that is no key and no misspelt key is free text: the whole line is a hint', () => {
+  assert.equal(notes('-- @ note: be strict\nSELECT 1'), [
+    { kind: 'Annotation', key: 'hint', value: 'note: be strict' },
+  ]);
+  assert.equal(notes('-- @ colour: red\n-- @ Tone: formal\nSELECT 1'), [
+    { kind: 'Annotation', key: 'hint', value: 'colour: red' },
+    { kind: 'Annotation', key: 'hint', value: 'Tone: formal' },
+  ]);
+  // Written back as it was: it reads as the same hint.
+  assert.is(format(ok('-- @ note: be strict\nSELECT 1')), '-- @ note: be strict\nSELECT 1;');
+});
+
+test('a misspelt key is an error suggesting the key, at the key', () => {
+  const e = err('-- @ paralel: 3\nSELECT 1');
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
   assert.is(
     e.message,
-    "unknown annotation key 'colour'; valid keys: parallel, model, threshold, strategy, cache, budget_dollars, budget_tokens, timeout, retries, delivery, prefilter, batch, proxy, embed_model, prompt (free text without 'key:' is a hint)",
+    "unknown annotation key 'paralel' — did you mean 'parallel'? (for a hint that starts with 'paralel:', write -- @ prompt: paralel: 3)",
   );
   assert.equal([e.line, e.column], [1, 6]);
+  const at = err('\n  --@ Modle: small\nSELECT 2');
+  assert.equal([at.code, at.line, at.column], ['E_UNKNOWN_ANNOTATION', 2, 7]);
+  assert.match(at.message, /^unknown annotation key 'Modle' — did you mean 'model'\?/);
+});
+
+test('misspelling: at most min(2, a third of the key) edits, a swap is one; or a prefix of 4 letters or more', () => {
+  const meant = (word: string) => {
+    const r = parse(`-- @ ${word}: x\nSELECT 1`);
+    return r.errors.length === 0 ? null : /did you mean '(\w+)'/.exec(r.errors[0]!.message)?.[1];
+  };
+  assert.is(meant('paralel'), 'parallel');
+  assert.is(meant('prallel'), 'parallel');
+  assert.is(meant('parallell'), 'parallel');
+  assert.is(meant('cahce'), 'cache'); // a swap
+  assert.is(meant('thresold'), 'threshold');
+  assert.is(meant('retires'), 'retries');
+  assert.is(meant('budget'), 'budget_dollars'); // a prefix; budget_dollars is listed first
+  assert.is(meant('embed'), 'embed_model');
+  assert.is(meant('strat'), 'strategy');
+  assert.is(meant('promt'), 'prompt');
+  // Too far from every key: hints.
+  for (const word of [
+    'note',
+    'colour',
+    'tone',
+    'style',
+    'context',
+    'language',
+    'case',
+    'format',
+    'mod',
+    'see',
+  ]) {
+    assert.is(meant(word), null, word);
+  }
+  // A hint that starts with a misspelt key's `word:` is written with prompt:.
+  assert.equal(notes('-- @ prompt: match: names exactly\nSELECT 1'), [
+    { kind: 'Annotation', key: 'hint', value: 'match: names exactly' },
+  ]);
+  assert.is(
+    format(ok('-- @ prompt: match: names exactly\nSELECT 1')),
+    '-- @ prompt: match: names exactly\nSELECT 1;',
+  );
 });
 
 test('bad values', () => {
@@ -110,14 +165,46 @@ test('delivery: batch or sync, any case; the values of WITH (delivery = …)', (
   assert.is(format(ok('-- @ delivery: BATCH\nSELECT 1')), '-- @ delivery: batch\nSELECT 1;');
 });
 
-test('a misspelt delivery is an unknown key whose list offers delivery', () => {
+test('a misspelt delivery is an unknown key suggesting delivery', () => {
   const e = err('-- @ delivry: batch\nSELECT 1');
   assert.is(e.code, 'E_UNKNOWN_ANNOTATION');
-  assert.match(
-    e.message,
-    /^unknown annotation key 'delivry'; valid keys: .*\bretries, delivery, prefilter\b/,
-  );
+  assert.match(e.message, /^unknown annotation key 'delivry' — did you mean 'delivery'\?/);
   assert.equal([e.line, e.column], [1, 6]);
+});
+
+test('annotations after EXPLAIN are the statement`s, as those before it are', () => {
+  const sql = "EXPLAIN\n-- @ parallel: 7\nSELECT t FROM v WHERE t MEANS 'fruit' LIMIT 1";
+  assert.equal(notes(sql), [{ kind: 'Annotation', key: 'parallel', value: 7 }]);
+  // Before and after, any comment form around them, with a FORMAT.
+  const both =
+    '-- @ model: m\n/* c */ EXPLAIN (FORMAT JSON) /* d */ -- @ parallel: 7\n-- @ be strict\nSELECT 1';
+  assert.equal(notes(both), [
+    { kind: 'Annotation', key: 'model', value: 'm' },
+    { kind: 'Annotation', key: 'parallel', value: 7 },
+    { kind: 'Annotation', key: 'hint', value: 'be strict' },
+  ]);
+  // The passthrough text keeps those after EXPLAIN: format() writes the ones before only.
+  assert.is(format(ok(both)), `-- @ model: m\n${both.slice(both.indexOf('EXPLAIN'))};`);
+  assert.equal(notes(format(ok(both))), notes(both));
+  // EXPLAIN of a MAP: its annotations too.
+  assert.equal(notes("EXPLAIN -- @ parallel: 4\nRVBBIT MAP 'x' USING (select 1)"), [
+    { kind: 'Annotation', key: 'parallel', value: 4 },
+  ]);
+  assert.is(
+    format(ok("EXPLAIN -- @ parallel: 4\nRVBBIT MAP 'x' USING (select 1)")),
+    "EXPLAIN\n-- @ parallel: 4\nRVBBIT MAP 'x'\nUSING (select 1);",
+  );
+  // A key before and after EXPLAIN is given twice, as two before are: an error at the second.
+  const e = err('-- @ parallel: 3\nEXPLAIN\n-- @ parallel: 7\nSELECT 1');
+  assert.equal(
+    [e.code, e.message, e.line, e.column],
+    ['E_DUPLICATE_ANNOTATION', 'annotation parallel is given twice', 3, 1],
+  );
+  // Errors in them are reported where they are.
+  const bad = err('EXPLAIN\n  -- @ paralel: 7\nSELECT 1');
+  assert.equal([bad.code, bad.line, bad.column], ['E_UNKNOWN_ANNOTATION', 2, 8]);
+  // Only between EXPLAIN and its statement: a comment inside the statement is a comment.
+  assert.equal(notes('EXPLAIN SELECT 1\n-- @ model: x\n, 2'), []);
 });
 
 test('a key given twice is an error; hints may repeat', () => {

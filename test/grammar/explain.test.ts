@@ -65,6 +65,16 @@ test('explainPrefix: the one reading of EXPLAIN [(FORMAT TEXT|JSON)] for the pla
   assert.equal(explainPrefix('EXPLAIN (FORMAT TEXT)SELECT 1'), { length: 21, json: false });
   assert.is(explainPrefix('SELECT 1'), null);
   assert.is(explainPrefix('EXPLAINED'), null);
+  // Comments before EXPLAIN and between it and the statement it explains are part of the prefix.
+  assert.equal(explainPrefix('-- a\nEXPLAIN -- b\n/* c /* nested */ */ SELECT 1'), {
+    length: 39,
+    json: false,
+  });
+  assert.equal(explainPrefix('EXPLAIN /* a */ (FORMAT JSON) -- @ parallel: 2\nSELECT 1'), {
+    length: 47,
+    json: true,
+  });
+  assert.is(explainPrefix('/* EXPLAIN */ SELECT 1'), null);
 });
 
 test.run();

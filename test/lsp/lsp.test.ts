@@ -248,6 +248,20 @@ test('formatting keeps comments, annotations and statements with errors; twice i
   assert.equal(await formatting(uri), []);
 });
 
+test('formatting keeps the annotations after EXPLAIN, after EXPLAIN; twice is once', async () => {
+  const uri = nextUri();
+  const text =
+    "-- @ model: m\nexplain -- @ parallel: 4\nrvbbit map 'traits/extract_brand.yaml' using (select 1)";
+  await lsp.open(uri, text);
+  const once = TextDocument.applyEdits(TextDocument.create(uri, 'sql', 1, text), await formatting(uri));
+  assert.is(
+    once,
+    "-- @ model: m\nEXPLAIN\n-- @ parallel: 4\nRVBBIT MAP 'traits/extract_brand.yaml'\nUSING (select 1)",
+  );
+  await lsp.change(uri, [{ text: once }]);
+  assert.equal(await formatting(uri), []);
+});
+
 test('go to definition: an operator word opens its form in the YAML, a cascade path its file', async () => {
   const uri = nextUri();
   const text = "RVBBIT MAP 'traits/extract_brand.yaml' USING (SELECT a FROM t WHERE a RHYMES 'b')";
