@@ -6,7 +6,7 @@
  * Every failure is an RvbbitError naming the host and the provider's words,
  * with the API key redacted.
  */
-import { LLM_ERROR, llmError, redact } from './errors.js';
+import { excerpt, LLM_ERROR, llmError, redact } from './errors.js';
 
 /** A batch as the provider reports it (the fields rvbbit reads). */
 export interface ProviderBatch {
@@ -172,11 +172,6 @@ function batchOf(value: unknown, host: string): ProviderBatch {
   if (!b || typeof b.id !== 'string' || typeof b.status !== 'string')
     throw llmError(LLM_ERROR.BAD_RESPONSE, `${host} returned a batch without id or status`);
   return b as ProviderBatch;
-}
-
-function excerpt(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
 }
 
 /** A provider whose batch interface rvbbit does not speak: every call fails LLM_BATCH_UNSUPPORTED. */

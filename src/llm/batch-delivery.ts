@@ -57,7 +57,6 @@ export interface PreparedCall {
 /** What a session needs of the client that owns it. */
 export interface BatchSessionDeps {
   readonly api: BatchApi;
-  readonly ledger?: BatchLedger;
   /** The batch line's body for a request (the client's model, alias and structured-output mode). */
   prepare(request: ChatRequest): PreparedCall;
   /** A line's reply read as the client reads an HTTP reply (validation, structured shape, batch price). */
@@ -102,6 +101,8 @@ interface Line {
 }
 
 const OPENAI_MAX_LINES = 50_000;
+/** Statuses of a batch that will never answer: a kept one is submitted again. */
+const GONE: ReadonlySet<string> = new Set(['failed', 'expired', 'cancelled']);
 const OPENAI_MAX_BYTES = 190 * 1024 * 1024;
 
 /**
@@ -221,8 +222,8 @@ export class BatchSession {
     const key = createHash('sha256').update(`${this.deps.endpoint}\n${jsonl}`).digest('hex');
     let batch: ProviderBatch;
     try {
-      batch = await this.submitOrFind(key, jsonl, lines.length);
-      batch = await this.poll(key, batch);
+      const found = await this.submitOrFind(key, jsonl, lines.length);
+      batch = await this.poll(key, found.batch, found.inputFileId, lines.length);
     } catch (err) {
       for (const l of lines) l.reject(err);
       return;
@@ -266,29 +267,32 @@ export class BatchSession {
     });
   }
 
-  /** The batch this file was submitted as before (a crashed or repeated run), else a new one. */
-  private async submitOrFind(key: string, jsonl: string, total: number): Promise<ProviderBatch> {
+  /** The batch this file was submitted as before (a crashed or repeated run), else a new one; and its input file. */
+  private async submitOrFind(
+    key: string,
+    jsonl: string,
+    total: number,
+  ): Promise<{ readonly batch: ProviderBatch; readonly inputFileId: string }> {
     const { api } = this.deps;
-    const ledger = this.options.ledger ?? this.deps.ledger;
+    const { ledger, signal } = this.options;
     const known = await ledger?.find(key);
-    const signal = this.options.signal;
-    if (known && !['failed', 'expired', 'cancelled'].includes(known.status)) {
+    if (known && !GONE.has(known.status)) {
       try {
         const batch = await api.retrieve(known.batchId, signal);
-        if (!['failed', 'expired', 'cancelled'].includes(batch.status)) {
+        if (!GONE.has(batch.status)) {
           this.track(batch.id);
-          return batch;
+          return { batch, inputFileId: known.inputFileId };
         }
       } catch (err) {
         // A batch the provider no longer knows: submit again.
         if (!(err instanceof RvbbitError) || err.code === LLM_ERROR.ABORTED) throw err;
       }
     }
-    const fileId = await api.upload(`rvbbit-${key.slice(0, 16)}.jsonl`, jsonl, signal);
-    const batch = await api.create(fileId, { rvbbit_key: key.slice(0, 64) }, signal);
+    const inputFileId = await api.upload(`rvbbit-${key.slice(0, 16)}.jsonl`, jsonl, signal);
+    const batch = await api.create(inputFileId, { rvbbit_key: key.slice(0, 64) }, signal);
     this.track(batch.id);
-    await ledger?.record(entryOf(key, fileId, batch, total));
-    return batch;
+    await ledger?.record(entryOf(key, inputFileId, batch, total));
+    return { batch, inputFileId };
   }
 
   private track(id: string): void {
@@ -297,18 +301,20 @@ export class BatchSession {
   }
 
   /** Polls until the batch is final, recording each change of status or counts. */
-  private async poll(key: string, first: ProviderBatch): Promise<ProviderBatch> {
-    const ledger = this.options.ledger ?? this.deps.ledger;
+  private async poll(
+    key: string,
+    first: ProviderBatch,
+    inputFileId: string,
+    total: number,
+  ): Promise<ProviderBatch> {
+    const { ledger } = this.options;
     const max = this.options.maxPollMs ?? 30_000;
     let wait = this.options.pollMs ?? 100;
     let batch = first;
     let seen = '';
-    let inputFileId = '';
-    const known = await ledger?.find(key);
-    inputFileId = known?.inputFileId ?? '';
     let failures = 0;
     for (;;) {
-      const entry = entryOf(key, inputFileId, batch, batch.request_counts?.total ?? 0);
+      const entry = entryOf(key, inputFileId, batch, total);
       const state = `${entry.status}/${entry.completed}/${entry.failed}`;
       if (state !== seen) {
         seen = state;

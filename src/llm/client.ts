@@ -12,7 +12,7 @@ import { createBatchApi, unsupportedBatchApi } from './batch-api.js';
 import { BatchSession, type BatchSessionDeps, type BatchSessionOptions } from './batch-delivery.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';
-import { LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
+import { excerpt, LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { type HttpReply, httpSend } from './http.js';
 import { type Answer, readReply, retryable } from './reply.js';
@@ -198,7 +198,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       const known = structured.get(model);
       // Calls in flight together all meet the refusal: the first one moves the model.
       if (!known || STRUCTURED_MODES.indexOf(known.mode) < STRUCTURED_MODES.indexOf(next)) {
-        const warning = `${mode} refused by ${host} for ${model}: ${excerptOf(clean(reply.text))}`;
+        const warning = `${mode} refused by ${host} for ${model}: ${excerpt(clean(reply.text))}`;
         structured.set(model, { mode: next, warning });
         options.onStructuredFallback?.({ model, from: mode, to: next, warning });
       }
@@ -342,12 +342,6 @@ function bodyOf(model: string, request: ChatRequest, mode: StructuredMode): stri
   if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
   return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(messages)}${rf}${extra}}`;
-}
-
-/** A provider's message, one line, at most 300 characters. */
-function excerptOf(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
 }
 
 /** The breaker's error (it knows no host) with the endpoint named. */

@@ -16,6 +16,12 @@ export function llmError(
   return new RvbbitError(code, message, detail);
 }
 
+/** A provider's text for an error message: one line, at most 300 characters (redact it first). */
+export function excerpt(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
+}
+
 /** A failure the retry layer may try again (429, 5xx, reset, deadline, malformed body). */
 export class RetryableFailure extends Error {
   constructor(

@@ -6,7 +6,7 @@
  */
 
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
-import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
+import { excerpt, LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 import type { HttpReply } from './http.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
@@ -80,9 +80,4 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
     usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
   };
-}
-
-function excerpt(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > 300 ? `${t.slice(0, 300)}…` : t;
 }

@@ -88,17 +88,13 @@ export function schemaInstruction(
 export function answerInOriginalShape(content: string, rf: ResponseFormat, mode: StructuredMode): string {
   if (mode === 'prompt') return content;
   const strict = strictFormOf(rf);
-  if (!strict.wrapped && (mode === 'json_object' || !strict.nullable)) return content;
+  // JSON mode was asked for the original schema (wrapped when its root is not an object): no nulls to drop.
+  const form = mode === 'json_schema' ? strict : { ...strict, nullable: false };
+  if (!form.wrapped && !form.nullable) return content;
   const parsed = parseJsonAnswer(content);
   if (parsed === undefined) return content;
-  const back = mode === 'json_schema' ? fromStrictAnswer(parsed, rf.schema, strict) : unwrap(parsed);
+  const back = fromStrictAnswer(parsed, rf.schema, form);
   return back === parsed ? content : JSON.stringify(back);
-}
-
-function unwrap(v: unknown): unknown {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && WRAP_KEY in v
-    ? (v as Record<string, unknown>)[WRAP_KEY]
-    : v;
 }
 
 /** True when a 400's text says the provider does not take this response_format (or its schema). */

@@ -9,6 +9,8 @@
  * /v1 as Azure's examples do. Other profiles have no such endpoints (the
  * server answers 404).
  *
+ * The input file's rules (one model, unique custom_ids, …) are batch-input.ts's.
+ *
  * A batch lives `batchCompletionMs` (read when it is created): validating for
  * the first 10%, then in_progress until 80% (its lines answered at an even pace,
  * so counts grow and a cancel leaves the rest unanswered), finalizing, and
@@ -37,6 +39,15 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
+import {
+  type BatchError,
+  type BatchLine,
+  ENDPOINTS,
+  isObject,
+  type LineKind,
+  normalEndpoint,
+  readBatchInput,
+} from './batch-input.js';
 import { checkChatRequest } from './chat-handler.js';
 import { completionFor, errorBody } from './completion.js';
 import { embeddingsAnswer } from './embeddings.js';
@@ -45,10 +56,6 @@ import { AZURE_NOT_FOUND, AZURE_UNAUTHORIZED } from './provider-profiles.js';
 import { fnv1a, hashSeed, mulberry32 } from './rng.js';
 import type { SimState } from './sim-state.js';
 
-/** Requests per batch file (Batch API reference, "Create batch"), and embedding inputs per embeddings batch. */
-export const MAX_BATCH_REQUESTS = 50_000;
-/** Validation errors kept on a failed batch (the rest are counted in the last one's message). */
-const MAX_LISTED_ERRORS = 100;
 /** Room for the multipart framing around an upload's file. */
 const MULTIPART_SLACK = 1024 * 1024;
 /** Steps at which an in_progress batch answers its lines between reads: about this many lines each… */
@@ -56,9 +63,6 @@ const LINES_PER_TICK = 500;
 /** …within these bounds, so a big batch does not hold the event loop for long at a time. */
 const MIN_TICKS = 8;
 const MAX_TICKS = 200;
-
-const ENDPOINTS = { '/v1/chat/completions': 'chat', '/v1/embeddings': 'embeddings' } as const;
-type LineKind = (typeof ENDPOINTS)[keyof typeof ENDPOINTS];
 
 type BatchStatus =
   | 'validating'
@@ -69,21 +73,6 @@ type BatchStatus =
   | 'expired'
   | 'cancelling'
   | 'cancelled';
-
-interface BatchError {
-  readonly code: string;
-  readonly message: string;
-  readonly param: string | null;
-  readonly line: number | null;
-}
-
-interface BatchLine {
-  /** 1-based line of the input file. */
-  readonly line: number;
-  readonly customId: string;
-  /** The request body, as JSON text. */
-  readonly raw: string;
-}
 
 interface LineAnswer {
   readonly status: number;
@@ -140,10 +129,6 @@ const nowS = () => Math.floor(Date.now() / 1000);
 
 function apiError(message: string, param: string | null = null, code: string | null = null): string {
   return JSON.stringify({ error: { message, type: 'invalid_request_error', param, code } });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** Reads a body up to `limit` bytes; `undefined` when it is longer. */
@@ -540,118 +525,15 @@ export class BatchApi {
 
   /** The input file's requests, or undefined when the batch failed validation (then `failed`, with errors). */
   private validate(b: BatchRecord, input: Buffer): BatchLine[] | undefined {
-    const errors: BatchError[] = [];
-    let errorCount = 0;
-    const fail = (code: string, message: string, param: string | null, line: number | null) => {
-      errorCount++;
-      if (errors.length < MAX_LISTED_ERRORS) errors.push({ code, message, param, line });
-    };
-    const lines: BatchLine[] = [];
-    const seen = new Set<string>();
-    let model: string | undefined;
-    let requests = 0;
-    let inputs = 0;
-    const text = input.toString('utf8').split('\n');
-    for (let i = 0; i < text.length; i++) {
-      const s = text[i]!.trim();
-      if (!s) continue;
-      const n = i + 1;
-      requests++;
-      let v: unknown;
-      try {
-        v = JSON.parse(s);
-      } catch {
-        fail('invalid_json_line', 'This line is not parseable as valid JSON.', null, n);
-        continue;
-      }
-      if (!isObject(v)) {
-        fail('invalid_json_line', 'This line is not a JSON object.', null, n);
-        continue;
-      }
-      const missing = ['custom_id', 'method', 'url', 'body'].find((k) => v[k] === undefined || v[k] === null);
-      if (missing) {
-        fail('missing_required_parameter', `Missing required parameter: '${missing}'.`, missing, n);
-        continue;
-      }
-      const { custom_id: customId, method, url, body } = v;
-      if (typeof customId !== 'string' || customId.length === 0) {
-        fail('invalid_value', "Invalid 'custom_id': expected a non-empty string.", 'custom_id', n);
-        continue;
-      }
-      if (seen.has(customId)) {
-        fail(
-          'duplicate_custom_id',
-          `The custom_id '${customId}' is a duplicate of another request's. The custom_id parameter must be unique for each request in a batch.`,
-          'custom_id',
-          n,
-        );
-        continue;
-      }
-      seen.add(customId);
-      if (method !== 'POST') {
-        fail('invalid_method', `Invalid 'method': '${method}'. Only POST is supported.`, 'method', n);
-        continue;
-      }
-      if (typeof url !== 'string' || normalEndpoint(url, b.azure) !== normalEndpoint(b.endpoint, b.azure)) {
-        fail(
-          'invalid_url',
-          `The URL provided for this request ('${url}') does not match the batch endpoint ('${b.endpoint}').`,
-          'url',
-          n,
-        );
-        continue;
-      }
-      if (!isObject(body)) {
-        fail('invalid_value', "Invalid 'body': expected an object.", 'body', n);
-        continue;
-      }
-      const m = body['model'];
-      if (typeof m === 'string') {
-        if (model === undefined) model = m;
-        else if (m !== model) {
-          fail(
-            'mismatched_model',
-            `The model '${m}' differs from '${model}', the model of the file's first request: a batch's requests must all use the same model.`,
-            'body.model',
-            n,
-          );
-          continue;
-        }
-      }
-      if (b.kind === 'embeddings') inputs += Array.isArray(body['input']) ? body['input'].length : 1;
-      lines.push({ line: n, customId, raw: JSON.stringify(body) });
-    }
-    // Errors about the whole file come first, and are never cut from the list.
-    const fileErrors: BatchError[] = [];
-    const fileError = (code: string, message: string) =>
-      fileErrors.push({ code, message, param: null, line: null });
-    if (requests === 0) fileError('empty_file', 'The batch input file is empty.');
-    if (requests > MAX_BATCH_REQUESTS) {
-      fileError(
-        'too_many_tasks',
-        `The batch input file has ${requests} requests; a batch may have at most ${MAX_BATCH_REQUESTS}.`,
-      );
-    }
-    if (inputs > MAX_BATCH_REQUESTS) {
-      fileError(
-        'too_many_tasks',
-        `The batch's requests have ${inputs} embedding inputs; an /v1/embeddings batch may have at most ${MAX_BATCH_REQUESTS}.`,
-      );
-    }
-    if (errorCount > 0 || fileErrors.length > 0) {
-      const unlisted = errorCount - errors.length;
-      if (unlisted > 0) {
-        const last = errors.pop()!;
-        errors.push({ ...last, message: `${last.message} (and ${unlisted} more errors in other lines)` });
-      }
-      errors.unshift(...fileErrors);
+    const read = readBatchInput(input.toString('utf8'), b);
+    if ('errors' in read) {
       b.status = 'failed';
       b.times.failed_at = nowS();
-      b.errors = { object: 'list', data: errors };
+      b.errors = { object: 'list', data: read.errors };
       return undefined;
     }
-    b.model = model;
-    return lines;
+    b.model = read.model;
+    return read.lines;
   }
 
   /** The batch after answering the lines due by now (while in_progress). */
@@ -831,9 +713,4 @@ function azureKeyGiven(req: IncomingMessage, want: string | null): boolean {
   const bearer = typeof auth === 'string' && /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
   const key = typeof header === 'string' && header.length > 0 ? header : bearer || undefined;
   return key !== undefined && (want === null || key === want);
-}
-
-/** An endpoint or line url as /v1/…: Azure's batches may leave the /v1 out. */
-function normalEndpoint(url: string, azure: boolean): string {
-  return azure && !url.startsWith('/v1/') ? `/v1${url}` : url;
 }

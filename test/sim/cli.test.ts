@@ -40,6 +40,27 @@ test('rvbbit sim --port 0 prints its URL, answers, and stops on SIGTERM', async 
   assert.is(await sim.exited, 0);
 });
 
+test("rvbbit sim --profile openai: says so, and refuses a schema strict mode does not take with OpenAI's 400", async () => {
+  const sim = runSim(['--port', '0', '--profile', 'openai']);
+  const url = await sim.url;
+  const reply = await postChat(url, {
+    model: 'gpt-4o-mini',
+    messages: user('hello'),
+    response_format: {
+      type: 'json_schema',
+      json_schema: {
+        name: 'x',
+        strict: true,
+        schema: { type: 'object', properties: { a: { type: 'string' } } },
+      },
+    },
+  });
+  assert.is(reply.status, 400);
+  assert.is(JSON.parse(reply.text).error.param, 'response_format');
+  sim.child.kill('SIGTERM');
+  assert.is(await sim.exited, 0);
+});
+
 test('rvbbit sim rejects a bad knob with a clear message', async () => {
   const sim = runSim(['--port', '0', '--error-rate', '1.5']);
   sim.url.catch(() => undefined);
