@@ -163,6 +163,8 @@ export const ENGINE_ERROR_CODES = {
   E_BAD_OPERATOR: "a cascade's semantic operator word is invalid (not one word, a SQL keyword, a clash)",
   SEMANTIC_NO_FUNCTION: "a semantic operator or function that no cascade's sql_function defines",
   SEMANTIC_OPERAND_TYPE: "a semantic function's operand is of a type its cascade does not take",
+  SEMANTIC_BAD_RETURNING:
+    "a typed function's result type cannot be used (a range bound that is not a number literal, bounds on a non-numeric type)",
   SEMANTIC_DIMENSION_QUERY:
     'a dimension (TOPICS, SENTIMENT) in a statement that is not a query (it needs a first pass to find its labels)',
   EMBED_BAD_ARGUMENT:

@@ -18,6 +18,13 @@ export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } fr
 export type { ParseResult } from './parse.js';
 export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';
 export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
+export {
+  parseSqlType,
+  RETURNING_TYPES,
+  type SqlTypeParse,
+  type SqlTypeTree,
+  sqlTypeText,
+} from './sql-type.js';
 export { stripSpans } from './strip-spans.js';
 export { TYPE_NAMES, type TypeFamily, type TypeName, typeFamily } from './type-names.js';
 export {

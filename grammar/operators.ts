@@ -39,6 +39,8 @@ export interface AggregateDef {
   readonly minArgs: number;
   readonly maxArgs: number;
   readonly returns: string;
+  /** The caller may choose the result type: `NAME(… RETURNING type)` (a cascade's `sql_function.returning`). */
+  readonly returning?: boolean;
 }
 
 export const AGGREGATES: readonly AggregateDef[] = [

@@ -5,6 +5,7 @@
  * @see ../docs/dialect.md §2
  */
 import type { Span } from './span.js';
+import type { SqlTypeTree } from './sql-type.js';
 
 /** Where an operator sits; a bare ABOUT in where/having/join_on means `> threshold`. */
 export type Clause = 'select' | 'where' | 'having' | 'join_on' | 'order_by' | 'other';
@@ -64,6 +65,8 @@ export interface AggregateCall {
   readonly name: string;
   readonly functionName: string;
   readonly args: readonly Operand[];
+  /** `RETURNING type` written after the last argument: the result type the caller chose. */
+  readonly returning?: { readonly text: string; readonly type: SqlTypeTree; readonly span: Span };
   readonly span: Span;
 }
 

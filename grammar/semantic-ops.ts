@@ -19,6 +19,7 @@ import type {
 } from './semantic-nodes.js';
 import type { LineIndex } from './span.js';
 import { SqlTok, type SqlToken } from './sql-scan.js';
+import { parseSqlType, RETURNING_TYPES } from './sql-type.js';
 import { TokenCursor } from './token-cursor.js';
 import { typeFamily } from './type-names.js';
 
@@ -280,13 +281,53 @@ class Finder extends TokenCursor {
     const open = k + 1;
     const close = this.pair[open]!;
     if (close < 0) return null; // unbalanced: reported by the caller's paren check
-    const args: Operand[] = [];
-    let from = open + 1;
-    for (let j = open + 1; j <= close; j++) {
+    // `NAME(a, b RETURNING type)`: the type closes the argument list (as in SQL/JSON's JSON_VALUE).
+    let last = close;
+    for (let j = open + 1; j < close; j++) {
       const t = this.toks[j]!;
       if (t.type === SqlTok.LParen || t.type === SqlTok.LBracket) j = this.pair[j]!;
-      else if (j === close || t.type === SqlTok.Comma) {
-        if (j === from && !(j === close && args.length === 0)) {
+      else if (this.wordAt(j) === 'RETURNING') {
+        last = j;
+        break;
+      }
+    }
+    let returning: AggregateCall['returning'];
+    if (last < close) {
+      const at = this.toks[last]!;
+      if (!def.returning) {
+        return {
+          code: GrammarErrorCode.BAD_AGGREGATE_ARGS,
+          message: `${name} does not take RETURNING: its result type is ${def.returns} (RETURNING is for a function whose cascade lets the caller choose, such as LLM)`,
+          offset: at.start,
+        };
+      }
+      if (last + 1 === close) {
+        return {
+          code: GrammarErrorCode.BAD_AGGREGATE_ARGS,
+          message: `${name}: RETURNING needs a type (${RETURNING_TYPES})`,
+          offset: at.end,
+        };
+      }
+      const s = this.toks[last + 1]!.start;
+      const e = this.toks[close - 1]!.end;
+      const typeText = this.text.slice(s, e);
+      const parsed = parseSqlType(typeText);
+      if (!parsed.ok) {
+        return {
+          code: GrammarErrorCode.BAD_AGGREGATE_ARGS,
+          message: `${name}: RETURNING ${typeText.trim()}: ${parsed.message}`,
+          offset: s + parsed.offset,
+        };
+      }
+      returning = { text: typeText, type: parsed.type, span: this.index.span(s, e) };
+    }
+    const args: Operand[] = [];
+    let from = open + 1;
+    for (let j = open + 1; j <= last; j++) {
+      const t = this.toks[j]!;
+      if (t.type === SqlTok.LParen || t.type === SqlTok.LBracket) j = this.pair[j]!;
+      else if (j === last || t.type === SqlTok.Comma) {
+        if (j === from && !(j === last && args.length === 0)) {
           return {
             code: GrammarErrorCode.BAD_AGGREGATE_ARGS,
             message: `${name}: empty argument`,
@@ -306,7 +347,14 @@ class Finder extends TokenCursor {
       return { code: GrammarErrorCode.BAD_AGGREGATE_ARGS, message, offset: this.toks[k]!.start };
     }
     const span = this.index.span(this.toks[k]!.start, this.toks[close]!.end);
-    this.aggregates.push({ kind: 'AggregateCall', name, functionName: def.functionName, args, span });
+    this.aggregates.push({
+      kind: 'AggregateCall',
+      name,
+      functionName: def.functionName,
+      args,
+      ...(returning ? { returning } : {}),
+      span,
+    });
     return null;
   }
 

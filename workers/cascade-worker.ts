@@ -10,6 +10,7 @@ import { batchItems } from '../src/cascade/batch-schema.js';
 import { runContextLimits } from '../src/cascade/call-limits.js';
 import type { Cascade } from '../src/cascade/cascade-types.js';
 import { loadCascade } from '../src/cascade/load-cascade.js';
+import { packGroups } from '../src/cascade/packed-prompt.js';
 import { runCascade } from '../src/cascade/run-cascade.js';
 import type { RunContext, RunResult } from '../src/cascade/run-types.js';
 import type { BatchSession } from '../src/llm/batch-delivery.js';
@@ -159,6 +160,11 @@ async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<R
   const pack = scope.task.pack === true;
   // A packed tuple alone is an ordinary call: the same prompt as unbatched, so answers agree.
   if (pack && rows.length === 1) return [await runRow(scope, rows[0]!)];
+  if (pack) {
+    // One prompt holds one output schema: tuples whose templated schema differs go in packs of their own.
+    const groups = packGroups(scope.cascade, rows);
+    if (groups.length > 1) return (await Promise.all(groups.map((g) => runBatch(scope, g)))).flat();
+  }
   const run = pack
     ? await permitted(scope, rows, rows[0]!.inputs, { ...scope.ctx, packRows: rows.map((r) => r.inputs) })
     : await permitted(

@@ -111,6 +111,23 @@ const sqlFunction = {
       },
     },
     returns: sqlType,
+    /**
+     * The caller may choose the result type, `NAME(… RETURNING type)` (default
+     * `returns`): the chosen type's JSON Schema reaches the cascade as this input.
+     */
+    returning: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      'x-expect': 'the name of the input that receives the chosen type as a JSON Schema',
+    },
+    /** Two numeric args bounding the answer (LLM_SCORE's low, high): literals in a call, the schema's minimum and maximum. */
+    range: {
+      type: 'array',
+      minItems: 2,
+      maxItems: 2,
+      items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      'x-expect': 'two argument names: [low, high]',
+    },
     /** Each form is read in normalize-sql-function.ts; one the dialect cannot take is a warning, not a refusal. */
     operators: {
       type: 'array',

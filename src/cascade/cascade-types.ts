@@ -135,6 +135,18 @@ export interface SqlFunction {
   readonly dimension?: SqlDimension;
   readonly args: readonly SqlFunctionArg[];
   readonly returns: string;
+  /**
+   * The caller may choose the result type, `NAME(… RETURNING type)`, `returns`
+   * being the default: the chosen type's JSON Schema (text) reaches the cascade
+   * as this input, for its output_schema to use (`value: "{{ input.schema }}"`).
+   */
+  readonly returning?: string;
+  /**
+   * Two numeric args bounding the answer ([low, high]): numeric literals in a
+   * call, written into the chosen type's schema as minimum and maximum; an
+   * INTEGER result becomes DOUBLE when a bound is not a whole number.
+   */
+  readonly range?: readonly [string, string];
   readonly operators: readonly SqlOperatorForm[];
   /** Function-call forms under other names (`TLDR(x)` for condense); the function's own name always works. */
   readonly calls: readonly SqlCallForm[];

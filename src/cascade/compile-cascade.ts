@@ -21,7 +21,7 @@ export interface CompiledCell {
   readonly evaluator?: CompiledTemplate;
   readonly inputs?: InputTree;
   readonly validate?: OutputValidator;
-  /** An output_schema with `enum` templates: its schema and validator are made per run (enum-template.ts). */
+  /** An output_schema with templates (an `enum`, a subschema): its schema and validator are made per run (enum-template.ts). */
   readonly templated?: TemplatedSchema;
   /** Where the instructions start in the file (set when compiled from the file). */
   readonly instructionsAt?: TemplateOrigin;
@@ -78,13 +78,21 @@ export function compileCascade(
         // With enum templates, the schema is checked with a stand-in list; the real one is made per run.
         const sample = withEnums(
           cell.outputSchema,
-          found.map((e) => ({ path: e.path, values: ['x'] })),
+          found.map((e) =>
+            e.kind === 'enum'
+              ? { path: e.path, kind: 'enum' as const, values: ['x'] }
+              : { path: e.path, kind: 'schema' as const, schema: {} },
+          ),
         );
         validate = compileOutputSchema(sample);
         if (found.length > 0) {
           const enums = found.flatMap((e) => {
-            const t = template([...at, 'output_schema', ...e.path, 'enum'], e.source);
-            return t ? [{ path: e.path, template: t }] : [];
+            const where =
+              e.kind === 'enum'
+                ? [...at, 'output_schema', ...e.path, 'enum']
+                : [...at, 'output_schema', ...e.path];
+            const t = template(where, e.source);
+            return t ? [{ path: e.path, template: t, kind: e.kind }] : [];
           });
           templated = new TemplatedSchema(cell.outputSchema, enums);
           validate = undefined;

@@ -31,15 +31,19 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
  */
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
   const { packRows: pack, askConfidence } = session.ctx;
-  const own = askConfidence && cell.outputSchema ? confidenceSchema(cell.outputSchema) : undefined;
-  if (pack && cell.outputSchema) return packedSchema(own ?? cell.outputSchema, pack.length);
+  const warn = (w: string) => session.warn(`cell "${cell.name}": output_schema template: ${w}`);
+  // A templated schema renders from this run's inputs (a packed run's are its first tuple's: the
+  // worker packs only tuples whose schema renders the same, packed-prompt.ts packGroups).
+  const base =
+    (pack || askConfidence) && compiled.templated
+      ? compiled.templated.forScope(session.scope(), warn).schema
+      : cell.outputSchema;
+  const own = askConfidence && base ? confidenceSchema(base) : undefined;
+  if (pack && base) return packedSchema(own ?? base, pack.length);
   if (own) return confidenceValidated(own);
   const n = session.ctx.outputItems;
   const isLast = cell.index === session.cascade.cells.length - 1;
-  if (compiled.templated) {
-    const warn = (w: string) => session.warn(`cell "${cell.name}": output_schema enum: ${w}`);
-    return compiled.templated.forScope(session.scope(), warn, isLast ? n : undefined);
-  }
+  if (compiled.templated) return compiled.templated.forScope(session.scope(), warn, isLast ? n : undefined);
   const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
   return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
 }

@@ -76,6 +76,22 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
   const returns = raw['returns'] as string;
   if (!isSqlType(returns)) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
   const shape = ((raw['shape'] as string | undefined)?.toLowerCase() ?? 'scalar') as SqlFunction['shape'];
+  const returning = raw['returning'] as string | undefined;
+  if (returning !== undefined) {
+    if (seen.has(returning))
+      problem([...base, 'returning'], `"${returning}" is one of args; returning names an input of its own`);
+    if (shape !== 'scalar')
+      problem([...base, 'returning'], 'only a scalar function lets the caller choose its type');
+  }
+  const range = raw['range'] as [string, string] | undefined;
+  range?.forEach((name, i) => {
+    const arg = args.find((a) => a.name === name);
+    if (!arg) problem([...base, 'range', i], `"${name}" is not one of args`);
+    else if (!['integer', 'bigint', 'double', 'decimal'].includes(typeFamily(arg.type) ?? ''))
+      problem([...base, 'range', i], `"${name}" is ${arg.type}; a bound is a number`);
+  });
+  if (range && returning === undefined)
+    problem([...base, 'range'], 'range needs returning (it bounds the schema the caller gets)');
   const operators: SqlOperatorForm[] = [];
   const calls: SqlCallForm[] = [];
   ((raw['operators'] as string[] | undefined) ?? []).forEach((text, i) => {
@@ -97,6 +113,8 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
     ...(dimension ? { dimension } : {}),
     args,
     returns: returns.toUpperCase().replace(/\s+/g, ''),
+    ...(returning !== undefined ? { returning } : {}),
+    ...(range ? { range } : {}),
     operators,
     calls,
     ...(typeof raw['description'] === 'string' ? { description: raw['description'] } : {}),

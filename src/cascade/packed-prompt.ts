@@ -8,6 +8,7 @@
  * attempt: the split in half is the retry, workers/cascade-worker.ts).
  */
 import type { Cascade } from './cascade-types.js';
+import { compiledOf } from './compile-cascade.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
 
 type Schema = Readonly<Record<string, unknown>>;
@@ -24,9 +25,35 @@ export function unpackableReason(cascade: Cascade): string | null {
   if (!cell.outputSchema) return 'its cell has no output_schema';
   if (cell.takes) return 'its cell uses takes';
   if (cell.rules.maxTurns !== 1) return 'its cell loops over turns';
-  // An enum rendered from the inputs differs per tuple; one shared schema cannot hold it.
-  if (/\{[{%]/.test(JSON.stringify(cell.outputSchema))) return 'its output_schema is a template';
   return null;
+}
+
+/**
+ * Tuples split by the output schema their run would render (a templated
+ * enum or subschema differs per tuple: a classify's labels, LLM's RETURNING
+ * type), in order of first appearance: one packed prompt holds one schema.
+ * A tuple whose schema does not render goes alone (its run reports why).
+ */
+export function packGroups<T extends { readonly inputs: Readonly<Record<string, unknown>> }>(
+  cascade: Cascade,
+  rows: readonly T[],
+): T[][] {
+  const templated = compiledOf(cascade).cells[0]?.templated;
+  if (!templated) return [[...rows]];
+  const groups = new Map<unknown, T[]>();
+  rows.forEach((row, i) => {
+    let key: unknown;
+    try {
+      // forScope returns one object per distinct rendering: its identity is the key.
+      key = templated.forScope({ input: row.inputs, outputs: {}, state: {} }, () => {}).schema;
+    } catch {
+      key = `unrendered ${i}`;
+    }
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  });
+  return [...groups.values()];
 }
 
 const packed = new WeakMap<Schema, Map<number, { schema: Schema; validate: OutputValidator }>>();

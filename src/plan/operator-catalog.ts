@@ -33,7 +33,7 @@ import {
   type Grammar,
   type OperatorDef,
 } from '../../grammar/index.js';
-import type { Cascade, SqlFunction } from '../cascade/cascade-types.js';
+import type { Cascade, SqlFunction, SqlFunctionArg } from '../cascade/cascade-types.js';
 import { MAX_CASCADE_BYTES } from '../cascade/read-cascade.js';
 import { packagePath } from '../runtime/package-files.js';
 import { type Declared, declaredBy, readOperatorFile, salvage } from './operator-file.js';
@@ -70,6 +70,26 @@ export interface SemanticFunction {
   readonly sql: SqlFunction;
   /** The function's cascade: call load() on it before a statement runs (loadUsed does). */
   readonly lazy: LazyCascade;
+}
+
+/**
+ * The registered DuckDB function's parameters after the statement token: the
+ * cascade's args, then for a typed function (`returning`) the JSON Schema of
+ * the type the call chose, which reaches the cascade as that input.
+ */
+export function functionParams(sql: SqlFunction): readonly SqlFunctionArg[] {
+  return sql.returning === undefined
+    ? sql.args
+    : [...sql.args, { name: sql.returning, type: 'VARCHAR', optional: false }];
+}
+
+/**
+ * The SQL type the registered function returns: a typed function's answer
+ * travels as JSON text and the rewrite reads it back as the chosen type
+ * (json_transform_strict, semantic-rewrite.ts).
+ */
+export function registeredReturns(sql: SqlFunction): string {
+  return sql.returning === undefined ? sql.returns : 'JSON';
 }
 
 /** An operator file skipped at start. */

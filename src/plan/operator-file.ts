@@ -140,7 +140,9 @@ function callsOf(sql: SqlFunction): AggregateDef[] {
   // A name that is also an infix word is the call where no left operand precedes it (semantic-ops.ts).
   // A variadic last arg takes any number of values (up to MAX_VARIADIC).
   const most = args.at(-1)?.variadic ? args.length - 1 + MAX_VARIADIC : Math.max(1, args.length);
-  const own = ownCalls(name, shape, required, most, returns);
+  const own = ownCalls(name, shape, required, most, returns).map((c) =>
+    sql.returning !== undefined ? { ...c, returning: true } : c,
+  );
   const byName = new Map(own.map((c) => [c.name, c]));
   if (shape !== 'dimension') {
     for (const f of sql.calls) {
@@ -152,6 +154,7 @@ function callsOf(sql: SqlFunction): AggregateDef[] {
         // A form passes the args in their order, so more of them may follow positionally (larsql does so).
         maxArgs: most,
         returns,
+        ...(sql.returning !== undefined ? { returning: true } : {}),
       });
     }
   }

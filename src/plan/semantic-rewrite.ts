@@ -9,6 +9,8 @@
  *   x SEMANTIC JOIN t ON …    → x JOIN t ON …   (the ~ inside is an operator like any other)
  *   LLM_SUMMARIZE(a)          → rvbbit_llm_summarize(<stmt>, list((a)::VARCHAR), NULL)
  *   TOPICS(a, 5)              → rvbbit_topics(<stmt>, (a)::VARCHAR, 5, NULL)   (a dimension: a label per row)
+ *   LLM('p', a RETURNING INTEGER)
+ *                             → json_transform_strict(rvbbit_llm(<stmt>, 'p', <a labelled>, '{"type":"integer"}'), '"INTEGER"')
  * `<stmt>` is the statement's token: the function finds the statement's state by it.
  */
 
@@ -16,6 +18,7 @@ import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
 import type { UserText } from '../db/duckdb-error.js';
 import { type OperatorCatalog, operatorLoadError, type SemanticFunction } from './operator-catalog.js';
+import { declaredTree, numberLiteral, type ReturningType, returningType } from './returning-type.js';
 
 /** One place the rewrite put a function call, for EXPLAIN and error positions. */
 export interface CallSite {
@@ -170,7 +173,11 @@ export function rewriteSemantic(
         }
         // An optional argument left out is NULL here; the function gives it its default (register-functions.ts).
         while (args.length < fn.sql.args.length) args.push('NULL');
-        return call(fn, args);
+        if (fn.sql.returning === undefined) return call(fn, args);
+        // A typed function (LLM … RETURNING type, LLM_SCORE): the chosen type's schema is its last
+        // argument, and its JSON answer is read back as that type, so a wrong one fails, never NULLs.
+        const type = chosenType(fn, a, (i) => source(a.args[i]!.span));
+        return `json_transform_strict(${call(fn, [...args, sqlString(JSON.stringify(type.schema))])}, ${sqlString(JSON.stringify(type.structure))})`;
       },
     });
   }
@@ -203,6 +210,53 @@ export function rewriteSemantic(
     return p.verbatim ? Math.min(p.from + (o - p.at), src.length) : p.from;
   };
   return { sql, sites, user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf } };
+}
+
+const sqlString = (t: string): string => `'${t.replace(/'/g, "''")}'`;
+
+/**
+ * The type a typed function's call returns: what RETURNING says, else the
+ * cascade's `returns`; with a `range`, the bounds written in the call (number
+ * literals) become the schema's minimum and maximum, and an INTEGER answer
+ * becomes DOUBLE when a bound is not a whole number (LLM_SCORE(t, 'r', 0, 1.5)).
+ */
+export function chosenType(
+  fn: SemanticFunction,
+  a: FunctionCall,
+  written: (arg: number) => string,
+): ReturningType {
+  let tree = a.returning?.type ?? declaredTree(fn.sql.returns);
+  const { range } = fn.sql;
+  if (!range) return returningType(tree);
+  const [lo, hi] = range.map((name) => {
+    const i = fn.sql.args.findIndex((x) => x.name === name);
+    const text = i < a.args.length ? written(i) : '';
+    const n = numberLiteral(text);
+    if (!n) {
+      const at = a.args[i]?.span ?? a.span;
+      throw new RvbbitError(
+        'SEMANTIC_BAD_RETURNING',
+        `${a.name}: ${name} must be a number literal (the bounds are part of the answer's schema), got ${text === '' ? 'nothing' : text}`,
+        { line: at.line, column: at.column },
+      );
+    }
+    return n;
+  }) as [{ value: number; integer: boolean }, { value: number; integer: boolean }];
+  if (lo.value >= hi.value) {
+    throw new RvbbitError(
+      'SEMANTIC_BAD_RETURNING',
+      `${a.name}: ${range[0]} (${lo.value}) must be below ${range[1]} (${hi.value})`,
+      { line: a.span.line, column: a.span.column },
+    );
+  }
+  if (!a.returning && tree.kind === 'scalar' && tree.family === 'integer' && !(lo.integer && hi.integer))
+    tree = { kind: 'scalar', family: 'double' };
+  try {
+    return returningType(tree, { min: lo.value, max: hi.value });
+  } catch (err) {
+    if (err instanceof RvbbitError) throw new RvbbitError(err.code, `${a.name}: ${err.message}`, pos(a.span));
+    throw err;
+  }
 }
 
 /**

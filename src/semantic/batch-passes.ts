@@ -68,9 +68,14 @@ export async function runBatch(
   return done(out.result, 'batch', passes + out.passes);
 }
 
-/** Rows of the first LIMIT window: twice the rows wanted, at least PARALLEL (EXPLAIN counts its calls). */
+/**
+ * Rows of the first LIMIT window, per windowed item: enough that the window
+ * holds twice the rows wanted, at least PARALLEL, as rows of one source or as
+ * combinations of joined items (w² pairs of a self-join). EXPLAIN counts its calls.
+ */
 export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): number {
-  return Math.max(2 * window.wanted, opts.limits.parallel);
+  const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
+  return Math.max(1, Math.ceil(combinations ** (1 / window.items) - 1e-9));
 }
 
 type FunctionSplit = ProxySplit & { readonly fn: string };

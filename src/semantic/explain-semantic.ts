@@ -238,7 +238,8 @@ async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): P
 /**
  * A top-level LIMIT met from the first rows of the source: the run
  * (batch-passes.ts) evaluates the statement over its first w₀ = max(2 ×
- * (LIMIT + OFFSET), PARALLEL) rows, then 2w₀, 4w₀, … until LIMIT rows come
+ * (LIMIT + OFFSET), PARALLEL) rows (of each inner-joined item: w₀ᵏ ≈ that
+ * many combinations of k items), then 2w₀, 4w₀, … until LIMIT rows come
  * back or the window would hold every row (then the statement runs whole).
  * The calls of the first window are counted as est_calls is, over that
  * window: the calls made when LIMIT + OFFSET of its rows pass (a pass rate of
@@ -273,7 +274,10 @@ async function windowEstimate(
   const { calls } = await estimateCalls(recorded, plan.options, s.hint, ctx);
   return {
     calls,
-    line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} (more rows than that): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most`,
+    line:
+      window.items === 1
+        ? `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} (more rows than that): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most`
+        : `LIMIT ${window.limit} over the first ${rows} rows of each of ${window.source} (joined, ${window.items} windowed items): est_calls_window calls if ${window.wanted} of their combinations pass; else ${rows * 2}, ${rows * 4}, … rows of each, the calls of those rows (answers carry over), est_calls at most`,
   };
 }
 

@@ -43,11 +43,16 @@ export interface LimitWindow {
   readonly limit: number;
   /** Rows that must pass the filter for that: LIMIT + OFFSET. */
   readonly wanted: number;
-  /** The source as written, with its alias (`main.items AS i`, `range(3000) r(i)`, `(SELECT …) s`). */
+  /**
+   * The windowed items as written, with their aliases (`main.items AS i`, `range(3000) r(i)`,
+   * `(SELECT …) s`): the source, then each item joined to it INNER, CROSS or by a comma.
+   */
   readonly source: string;
-  /** The statement over the first `rows` rows of the source. */
+  /** How many items are windowed: a window of w rows holds up to w^items combinations. */
+  readonly items: number;
+  /** The statement over the first `rows` rows of each windowed item. */
   sql(rows: number): string;
-  /** A query of one row, `n`: how many rows the source has, counted up to `atMost`. */
+  /** A query of one row, `n`: how many rows the largest windowed item has, counted up to `atMost`. */
   countSql(atMost: number): string;
 }
 
@@ -55,6 +60,8 @@ export interface LimitWindow {
 const FROM_ENDS = new Set(['WHERE', 'LIMIT', 'OFFSET', 'SELECT']);
 /** Words of a join's type that keep every output row one row of the left side's. */
 const ROW_JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'OUTER', 'CROSS', 'SEMI', 'ANTI', 'ASOF']);
+/** Of those, the words of an inner join: its right item may be windowed as well (a pair predicate's). */
+const INNER_JOIN_WORDS = new Set(['NATURAL', 'INNER', 'CROSS']);
 /** Join types that add rows of their own (the right side's unmatched rows, positions past the left's end). */
 const ROW_ADDING_JOINS = new Set(['RIGHT', 'FULL', 'POSITIONAL']);
 /** Words that never name an alias. */
@@ -112,38 +119,69 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
   const head = r.depthZero().find((i) => r.word(i) === 'SELECT' || r.word(i) === 'FROM');
   const source = r.item(from + 1, false);
   if (!source) return null;
-  // Joined items, up to the end of the FROM clause.
+  const text = (a: number, b: number) => sql.slice(tokens[a]!.start, tokens[b - 1]!.end);
+  const prefix = head === undefined || head === 0 ? '' : `${text(0, head)} `;
+  const windowed: FromItem[] = [source];
+  // Joined items, up to the end of the FROM clause. An item that pairs rows with the source — joined
+  // by a comma, CROSS, or INNER with a semantic call in its ON condition (a pair predicate) — is
+  // windowed too, so a self-join's window asks about w × w pairs, not w × N: such a join makes each
+  // output row from one row of each item, so every row over the items' first rows is a row over the
+  // whole items. A lookup joined ON plain keys, and an outer, semi, anti, asof or lateral item, is read whole.
   let i = source.end;
   while (!r.endsFrom(i)) {
+    let inner = true;
     if (r.is(i, SqlTok.Comma)) i++;
     else {
-      while (ROW_JOIN_WORDS.has(r.word(i) ?? '')) i++;
+      for (; ROW_JOIN_WORDS.has(r.word(i) ?? ''); i++) if (!INNER_JOIN_WORDS.has(r.word(i)!)) inner = false;
       if (r.word(i) !== 'JOIN') return null;
       i++;
     }
-    if (r.word(i) === 'LATERAL') i++;
+    if (r.word(i) === 'LATERAL') {
+      inner = false;
+      i++;
+    }
     const joined = r.item(i, true);
     if (!joined) return null;
     i = joined.end;
-    if (r.word(i) === 'USING' && r.is(i + 1, SqlTok.LParen)) i = r.closing(i + 1) + 1;
-    else if (r.word(i) === 'ON') i = r.endOfCondition(i + 1);
+    let pairs = true;
+    if (r.word(i) === 'USING' && r.is(i + 1, SqlTok.LParen)) {
+      pairs = false;
+      i = r.closing(i + 1) + 1;
+    } else if (r.word(i) === 'ON') {
+      const end = r.endOfCondition(i + 1);
+      if (end < 0) return null;
+      pairs = callsSemantic(text(i + 1, end));
+      i = end;
+    } else if (r.word(joined.start - 1) === 'NATURAL' || r.word(joined.start - 2) === 'NATURAL')
+      pairs = false;
     if (i < 0) return null;
+    if (inner && pairs && joined.name !== null && !callsSemantic(prefix + text(joined.start, joined.end)))
+      windowed.push(joined);
   }
-  const text = (a: number, b: number) => sql.slice(tokens[a]!.start, tokens[b - 1]!.end);
   const sourceText = text(source.start, source.end);
-  const prefix = head === undefined || head === 0 ? '' : `${text(0, head)} `;
   // Rows the window reads must be rows without semantic calls of their own (see above).
   if (callsSemantic(prefix + sourceText)) return null;
-  const before = sql.slice(0, tokens[source.start]!.start);
-  const after = sql.slice(tokens[source.end - 1]!.end);
-  const as = source.name === null ? '' : ` AS ${source.name}`;
+  const items = windowed.map((w) => ({ ...w, text: text(w.start, w.end) }));
   return {
     limit: asked.limit,
     wanted: asked.limit + asked.offset,
-    source: sourceText,
-    sql: (rows) => `${before}(SELECT * FROM ${sourceText} LIMIT ${rows})${as}${after}`,
+    source: items.map((w) => w.text).join(', '),
+    items: items.length,
+    sql: (rows) => {
+      let out = '';
+      let at = 0;
+      for (const w of items) {
+        const as = w.name === null ? '' : ` AS ${w.name}`;
+        out += `${sql.slice(at, tokens[w.start]!.start)}(SELECT * FROM ${w.text} LIMIT ${rows})${as}`;
+        at = tokens[w.end - 1]!.end;
+      }
+      return out + sql.slice(at);
+    },
+    // The window holds everything once it holds the largest item: count each, keep the most.
     countSql: (atMost) =>
-      `${prefix}SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM ${sourceText} LIMIT ${atMost})`,
+      `${prefix}SELECT max(n)::DOUBLE AS n FROM (${items
+        .map((w) => `SELECT count(*) AS n FROM (SELECT 1 FROM ${w.text} LIMIT ${atMost})`)
+        .join(' UNION ALL ')})`,
   };
 }
 

@@ -36,7 +36,7 @@ function operandTypeError(err: unknown, sites: readonly CallSite[]): RvbbitError
   if (!site) return null;
   const got = m[2]!
     .split(',')
-    .slice(1)
+    .slice(1, 1 + site.fn.sql.args.length) // a typed function's chosen schema follows: not the user's
     .map((t) => t.trim());
   const want = site.fn.sql.args.map((a) => `${a.name} ${a.type}`);
   return new RvbbitError(

@@ -15,7 +15,7 @@ import {
 } from '@duckdb/node-api';
 import { errorMessage } from '../../base/errors.js';
 import { typeFamily } from '../../grammar/type-names.js';
-import type { SemanticFunction } from '../plan/operator-catalog.js';
+import { functionParams, registeredReturns, type SemanticFunction } from '../plan/operator-catalog.js';
 import { registeredName } from '../plan/semantic-rewrite.js';
 import { duckType, inputValue } from './sql-types.js';
 import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple } from './statement-calls.js';
@@ -30,17 +30,18 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
     registered.set(db, done);
   }
   for (const fn of fns) {
-    const signature = `${fn.name}(${fn.sql.args.map((a) => a.type).join(',')})`;
+    const params = functionParams(fn.sql);
+    const signature = `${fn.name}(${params.map((a) => a.type).join(',')})`;
     if (done.has(signature)) continue;
     con.registerScalarFunction(
       DuckDBScalarFunction.create({
         name: registeredName(fn.name),
-        returnType: duckType(fn.sql.returns),
+        returnType: duckType(registeredReturns(fn.sql)),
         // An aggregate's first arg is its group's values, always passed as list((x)::VARCHAR)
         // (semantic-rewrite.ts), however the file types it (larsql writes VARCHAR or JSON).
         parameterTypes: [
           INTEGER,
-          ...fn.sql.args.map((a, i) =>
+          ...params.map((a, i) =>
             i === 0 && fn.sql.shape === 'aggregate' ? duckType('VARCHAR[]') : duckType(a.type),
           ),
         ],
@@ -74,11 +75,12 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
   const s = statementFor(Number(input.getColumnVector(0).getItem(0)));
   if (!s)
     throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
-  const k = fn.sql.args.length;
-  const cols = fn.sql.args.map((_, i) => input.getColumnVector(i + 1));
+  const params = functionParams(fn.sql);
+  const k = params.length;
+  const cols = params.map((_, i) => input.getColumnVector(i + 1));
   // A missing optional argument (an aggregate's or dimension's after the first, or one the file
   // marks optional) is its default, else '', not a NULL row.
-  const defaults = fn.sql.args.map((a, i) =>
+  const defaults = params.map((a, i) =>
     a.optional || (i > 0 && fn.sql.shape !== 'scalar') ? (a.default ?? '') : undefined,
   );
   const out = new Array<SqlValue>(n);
@@ -119,7 +121,7 @@ function namedInputs(
   hint: string,
 ): Record<string, unknown> {
   const inputs: Record<string, unknown> = {};
-  fn.sql.args.forEach((a, i) => {
+  functionParams(fn.sql).forEach((a, i) => {
     inputs[a.name] = values[i];
   });
   inputs['hint'] = hint;
@@ -141,6 +143,11 @@ function record(s: StatementCalls, t: Tuple): SqlValue {
  * counted once per call that feeds it. Types with no neutral value stay NULL.
  */
 function placeholderValue(t: Tuple, high: boolean): SqlValue {
+  const { returning } = t.fn.sql;
+  if (returning !== undefined) {
+    // A typed function's stand-in is a value of the chosen type, read back as the real answer is.
+    return JSON.stringify(standIn(JSON.parse(String(t.inputs[returning])), high, callId(t)));
+  }
   switch (typeFamily(t.fn.sql.returns)) {
     case 'boolean':
       return high;
@@ -154,6 +161,32 @@ function placeholderValue(t: Tuple, high: boolean): SqlValue {
       return JSON.stringify(`answer ${callId(t)}`);
     default:
       return null;
+  }
+}
+
+/** A value of `schema` for EXPLAIN: true / the maximum, or false / the minimum; text unique to the call. */
+function standIn(schema: Record<string, unknown>, high: boolean, id: string): unknown {
+  switch (schema['type']) {
+    case 'boolean':
+      return high;
+    case 'integer':
+    case 'number': {
+      const bound = schema[high ? 'maximum' : 'minimum'];
+      return typeof bound === 'number' ? bound : high ? 1 : 0;
+    }
+    case 'array':
+      return [];
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, standIn(v, high, id)]));
+    }
+    case 'string':
+      if (schema['format'] === 'date') return '1970-01-01';
+      if (schema['format'] === 'date-time') return '1970-01-01T00:00:00';
+      if (schema['format'] === 'time') return '00:00:00';
+      return `answer ${id}`;
+    default:
+      return `answer ${id}`;
   }
 }
 

@@ -5,7 +5,12 @@
  */
 
 import type { ProxySpec } from '../../grammar/index.js';
-import { type OperatorCatalog, type SemanticFunction, sameFunction } from '../plan/operator-catalog.js';
+import {
+  type OperatorCatalog,
+  registeredReturns,
+  type SemanticFunction,
+  sameFunction,
+} from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
@@ -103,7 +108,7 @@ export async function resolveTuples(
       outputs = await runner.run(targetOf(fn), inputs);
     }
     ts.forEach((t, i) => {
-      results.set(t.key, outputValue(outputs[i], fn.sql.returns));
+      results.set(t.key, outputValue(outputs[i], registeredReturns(fn.sql)));
     });
   });
   await Promise.all(groups);

@@ -18,6 +18,7 @@
  * DuckDB's chunked evaluation would have, not every row.
  */
 import { RvbbitError } from '../../base/errors.js';
+import { registeredReturns } from '../plan/operator-catalog.js';
 import {
   type BlockingPath,
   type SemanticPlan,
@@ -147,7 +148,7 @@ async function runSync(
         ts.map((t) => t.inputs as Record<string, unknown>),
       );
       ts.forEach((t, i) => {
-        values.set(t.key, outputValue(outputs[i], fn.sql.returns));
+        values.set(t.key, outputValue(outputs[i], registeredReturns(fn.sql)));
       });
     }
     return tuples.map((t) => values.get(t.key) as ReturnType<typeof outputValue>);

@@ -65,6 +65,7 @@ export const SQLSTATE_OF_CODE = {
   SEMANTIC_NO_FUNCTION: SqlState.undefinedFunction,
   // Postgres says "function f(integer) does not exist" when no overload takes the argument types.
   SEMANTIC_OPERAND_TYPE: SqlState.undefinedFunction,
+  SEMANTIC_BAD_RETURNING: SqlState.invalidParameterValue,
   SEMANTIC_DIMENSION_QUERY: SqlState.featureNotSupported,
   EMBED_BAD_ARGUMENT: SqlState.invalidParameterValue,
   EMBED_NEEDS_BATCH: SqlState.featureNotSupported,

@@ -17,13 +17,15 @@ test('templated enums are found by path and replaced; no value leaves the enum o
     type: 'object',
     properties: { label: { type: 'string', enum: '{{ input.labels }}' }, n: { enum: [1, 2] } },
   };
-  assert.equal(findEnumTemplates(schema), [{ path: ['properties', 'label'], source: '{{ input.labels }}' }]);
+  assert.equal(findEnumTemplates(schema), [
+    { path: ['properties', 'label'], source: '{{ input.labels }}', kind: 'enum' },
+  ]);
   const path = ['properties', 'label'];
-  assert.equal(withEnums(schema, [{ path, values: ['x', 'y'] }]), {
+  assert.equal(withEnums(schema, [{ path, kind: 'enum', values: ['x', 'y'] }]), {
     type: 'object',
     properties: { label: { type: 'string', enum: ['x', 'y'] }, n: { enum: [1, 2] } },
   });
-  assert.equal(withEnums(schema, [{ path, values: [] }]), {
+  assert.equal(withEnums(schema, [{ path, kind: 'enum', values: [] }]), {
     type: 'object',
     properties: { label: { type: 'string' }, n: { enum: [1, 2] } },
   });

@@ -20,6 +20,7 @@ import { packedSchema } from '../../src/cascade/packed-prompt.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import type { StructuredFallback } from '../../src/llm/client-options.js';
 import type { ResponseFormat } from '../../src/llm/types.js';
+import { returningType } from '../../src/plan/returning-type.js';
 import { type SimProfileName, startSimulator } from '../../src/sim/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,21 +37,52 @@ async function shippedSchemas(): Promise<ResponseFormat[]> {
     for (const cell of cascade.cells) {
       const declared = (cell as LlmCell).outputSchema as Schema | undefined;
       if (cell.kind !== 'llm' || !declared) continue;
-      // A templated enum (classify's `enum: "{{ input.labels }}"`) is filled per call, as the runtime does.
-      const schema = withEnums(
-        declared,
-        findEnumTemplates(declared).map((t) => ({ path: t.path, values: ['fruit', 'vehicle', 'tool'] })),
-      ) as Schema;
-      const name = `${cell.name}_output`;
-      out.push({ name, schema });
-      out.push({ name: `${name}_packed`, schema: packedSchema(schema, 4).schema as Schema });
-      const counted = withItemCount(schema, 3);
-      if (counted) out.push({ name: `${name}_counted`, schema: counted as Schema });
-      const sure = confidenceSchema(schema);
-      if (sure) out.push({ name: `${name}_confidence`, schema: sure as Schema });
+      // A templated enum (classify's `enum: "{{ input.labels }}"`) is filled per call, as the runtime does;
+      // a templated subschema (LLM's `value: "{{ input.schema }}"`) with each kind of type a call may choose.
+      const templates = findEnumTemplates(declared);
+      const typed = templates.some((t) => t.kind === 'schema') ? RETURNING_SAMPLES : [undefined];
+      for (const [i, returning] of typed.entries()) {
+        const schema = withEnums(
+          declared,
+          templates.map((t) =>
+            t.kind === 'enum'
+              ? { path: t.path, kind: 'enum' as const, values: ['fruit', 'vehicle', 'tool'] }
+              : { path: t.path, kind: 'schema' as const, schema: returning! },
+          ),
+        ) as Schema;
+        pushVariants(out, `${cell.name}_output${returning ? `_${i}` : ''}`, schema);
+      }
     }
   }
   return out;
+}
+
+/** Schemas of the types a typed function's call may choose (RETURNING …, LLM_SCORE's bounds). */
+const RETURNING_SAMPLES: Schema[] = [
+  returningType({ kind: 'scalar', family: 'boolean' }).schema,
+  returningType({ kind: 'scalar', family: 'integer' }, { min: 1, max: 5 }).schema,
+  returningType({ kind: 'scalar', family: 'double' }, { min: 0, max: 1.5 }).schema,
+  returningType({ kind: 'scalar', family: 'text' }).schema,
+  returningType({ kind: 'list', of: { kind: 'scalar', family: 'text' } }).schema,
+  returningType({
+    kind: 'struct',
+    fields: [
+      { name: 'label', type: { kind: 'scalar', family: 'text' } },
+      { name: 'score', type: { kind: 'scalar', family: 'integer' } },
+      { name: 'tags', type: { kind: 'list', of: { kind: 'scalar', family: 'text' } } },
+      { name: 'when', type: { kind: 'scalar', family: 'date' } },
+    ],
+  }).schema,
+];
+
+/** The schema as sent plain, packed, counted for BATCH n and with a proxy's confidence. */
+function pushVariants(out: ResponseFormat[], name: string, schema: Schema): void {
+  out.push({ name, schema });
+  out.push({ name: `${name}_packed`, schema: packedSchema(schema, 4).schema as Schema });
+  const counted = withItemCount(schema, 3);
+  if (counted) out.push({ name: `${name}_counted`, schema: counted as Schema });
+  const sure = confidenceSchema(schema);
+  if (sure) out.push({ name: `${name}_confidence`, schema: sure as Schema });
 }
 
 test('openai profile: every shipped cascade schema is accepted in strict mode; answers satisfy the original', async () => {

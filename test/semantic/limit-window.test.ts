@@ -66,8 +66,8 @@ test('joins that make each row from one row of the first item: that item is wind
     `SELECT a.id FROM (SELECT * FROM a LIMIT 40) AS a JOIN b ON a.x = b.x WHERE f(a.y) LIMIT 3`,
   );
   assert.is(
-    windowed(`SELECT a.id FROM a, b WHERE f(a.y) LIMIT 3`),
-    `SELECT a.id FROM (SELECT * FROM a LIMIT 40) AS a, b WHERE f(a.y) LIMIT 3`,
+    windowed(`SELECT a.id FROM a LEFT JOIN b ON rvbbit_llm_filter(1, 'p', a.y || b.y) WHERE f(a.y) LIMIT 3`),
+    `SELECT a.id FROM (SELECT * FROM a LIMIT 40) AS a LEFT JOIN b ON rvbbit_llm_filter(1, 'p', a.y || b.y) WHERE f(a.y) LIMIT 3`,
   );
   for (const sql of [
     `SELECT 1 FROM a LEFT OUTER JOIN b USING (x) NATURAL JOIN c CROSS JOIN d LIMIT 3`,
@@ -80,11 +80,42 @@ test('joins that make each row from one row of the first item: that item is wind
   }
 });
 
-test('the count query: the source alone, under the statement`s WITH clause', () => {
+test('a pair predicate: items joined by a comma, CROSS, or INNER ON a semantic call are windowed too', () => {
+  const pair = `rvbbit_llm_filter(1, 'same', a.t || b.t)`;
+  assert.is(
+    windowed(`SELECT a.id, b.id FROM r a JOIN r b ON a.id < b.id AND ${pair} LIMIT 3`),
+    `SELECT a.id, b.id FROM (SELECT * FROM r a LIMIT 40) AS a JOIN (SELECT * FROM r AS b LIMIT 40) AS b ON a.id < b.id AND ${pair} LIMIT 3`.replace(
+      'FROM r AS b',
+      'FROM r b',
+    ),
+  );
+  assert.is(
+    windowed(`SELECT 1 FROM r a, r b CROSS JOIN s WHERE ${pair} LIMIT 3`),
+    `SELECT 1 FROM (SELECT * FROM r a LIMIT 40) AS a, (SELECT * FROM r b LIMIT 40) AS b CROSS JOIN (SELECT * FROM s LIMIT 40) AS s WHERE ${pair} LIMIT 3`,
+  );
+  const w = limitWindow(
+    `SELECT 1 FROM r a, r b WHERE ${pair} LIMIT 3`,
+    `SELECT 1 FROM r a, r b WHERE ${pair} LIMIT 3`,
+  );
+  assert.equal([w?.items, w?.source], [2, 'r a, r b']);
+  // A lookup joined on plain keys is read whole: windowing it would only drop matches.
+  const lookup = limitWindow(
+    `SELECT 1 FROM r a JOIN k ON a.k = k.k WHERE ${pair} LIMIT 3`,
+    `SELECT 1 FROM r a JOIN k ON a.k = k.k WHERE ${pair} LIMIT 3`,
+  );
+  assert.is(lookup?.items, 1);
+});
+
+test('the count query: the largest windowed item, under the statement`s WITH clause', () => {
   const sql = `WITH s AS (SELECT 1 AS id) SELECT id FROM s x JOIN t ON x.id = t.id WHERE f(t) LIMIT 5`;
   assert.is(
     limitWindow(sql, sql)?.countSql(41),
-    `WITH s AS (SELECT 1 AS id) SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM s x LIMIT 41)`,
+    `WITH s AS (SELECT 1 AS id) SELECT max(n)::DOUBLE AS n FROM (SELECT count(*) AS n FROM (SELECT 1 FROM s x LIMIT 41))`,
+  );
+  const pairs = `SELECT 1 FROM s x, t WHERE rvbbit_f(1, x.a, t.b) LIMIT 5`;
+  assert.is(
+    limitWindow(pairs, pairs)?.countSql(41),
+    `SELECT max(n)::DOUBLE AS n FROM (SELECT count(*) AS n FROM (SELECT 1 FROM s x LIMIT 41) UNION ALL SELECT count(*) AS n FROM (SELECT 1 FROM t LIMIT 41))`,
   );
 });
 

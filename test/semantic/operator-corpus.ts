@@ -36,6 +36,39 @@ export const OPERATOR_CORPUS: OperatorCase[] = [
     name: 'LLM_FILTER in ORDER BY',
     sql: `SELECT id FROM docs WHERE id <= 8 ORDER BY LLM_FILTER('eco friendly', title, body), id`,
   },
+  // Typed generation over the reviews: LLM(… RETURNING type) and LLM_SCORE, in every clause.
+  {
+    name: 'LLM RETURNING BOOLEAN in WHERE',
+    sql: `SELECT id FROM reviews WHERE id <= 40 AND LLM('The reviewer liked the film', review RETURNING BOOLEAN) ORDER BY id`,
+  },
+  {
+    name: 'LLM_SCORE (INTEGER 1..5) and LLM RETURNING STRUCT in SELECT',
+    sql: `SELECT id, LLM_SCORE(review, 'how positive the review is', 1, 5) AS score,
+            LLM('The aspect discussed and how it was felt', movie, review RETURNING STRUCT(aspect VARCHAR, liked BOOLEAN)).liked AS liked
+          FROM reviews WHERE id <= 24 ORDER BY id`,
+  },
+  {
+    name: 'LLM RETURNING BOOLEAN in a self-join ON: pairs of reviews with the same sentiment',
+    sql: `SELECT a.id AS x, b.id AS y FROM reviews a JOIN reviews b
+            ON a.movie = b.movie AND a.id < b.id AND a.id <= 8 AND b.id <= 8
+               AND LLM('The two reviews express the same sentiment', a.review, b.review RETURNING BOOLEAN)
+          ORDER BY 1, 2`,
+  },
+  {
+    name: 'LLM_SCORE averaged in GROUP BY and HAVING',
+    sql: `SELECT movie, round(avg(LLM_SCORE(review, 'how positive the review is', 1, 5)), 3) AS avg_score, count(*) AS n
+          FROM reviews WHERE id % 10 = 1 GROUP BY movie
+          HAVING avg(LLM_SCORE(review, 'how positive the review is', 1, 5)) >= 1 ORDER BY movie`,
+  },
+  {
+    name: 'LLM RETURNING VARCHAR in GROUP BY',
+    sql: `SELECT LLM('One word for the tone', review RETURNING VARCHAR) IS NOT NULL AS has_tone, count(*) AS n
+          FROM reviews WHERE id <= 20 GROUP BY 1 ORDER BY 1`,
+  },
+  {
+    name: 'LLM_SCORE (DOUBLE 0..1.5) in ORDER BY',
+    sql: `SELECT id FROM reviews WHERE id <= 30 ORDER BY LLM_SCORE(review, 'how well the acting is judged', 0, 1.5) DESC, id LIMIT 10`,
+  },
   {
     name: '(a, b) MEANS in WHERE',
     sql: `SELECT id FROM docs WHERE (title, body) MEANS 'a running shoe' ORDER BY id`,

@@ -21,6 +21,9 @@ export const COLLIDE_CASCADES = fileURLToPath(
   new URL('../fixtures/cascades/semantic-collide/', import.meta.url),
 );
 
+/** 300 short movie reviews written for the tests (id, movie, reviewer, stars, review); the docs' examples use it too. */
+export const REVIEWS_CSV = fileURLToPath(new URL('../../examples/data/reviews.csv', import.meta.url));
+
 export const STRATEGIES = ['batch', 'sequential', 'vectorized', 'union_all'] as const;
 
 export interface SemFixture {
@@ -50,6 +53,7 @@ CREATE TABLE docs AS SELECT * FROM (VALUES
 ) v(id, title, body, category, rating);
 CREATE TABLE cats AS SELECT * FROM (VALUES ('eco bottle'), ('running shoe'), ('phone battery'), ('kitchen knife'), ('yoga mat')) v(label);
 CREATE TABLE empty_docs AS SELECT * FROM docs WHERE false;
+CREATE TABLE reviews AS SELECT * FROM read_csv('${REVIEWS_CSV}');
 `;
 
 export async function startSemFixture(
