@@ -21,6 +21,10 @@
  *   (`shoes` = `shoe`), a 3+ letter prefix counts (`eco` ~ `ecological`);
  *   the fraction of the reference block's words found in `<text>`. For `<a>`/`<b>`
  *   it is symmetric: shared words over the smaller side.
+ * - Labelled values (`<input name="…">…</input>`, LLM_FILTER's) are read without
+ *   their labels; a condition about sentiment over them ("same sentiment",
+ *   "opposite sentiments", "liked", "negative") is judged by the lexicon below,
+ *   sentence by sentence, not by overlap. `<task>` (LLM's) is a criterion.
  * - result = score ≥ 0.2 (MEANS, IMPLIES); IMPLIES also needs the same negation
  *   (not/no/never/n't) on both sides, CONTRADICTS needs score ≥ 0.2 and opposite
  *   negation; `~` needs score ≥ 0.5.

@@ -2,7 +2,7 @@
  * What the simulator reads out of a prompt: the tagged blocks of the operator
  * convention (see answer.ts), the quoted input, and the operator verdict.
  */
-import { coverage, isNegated, similarity } from './words.js';
+import { coverage, isNegated, polarity, similarity } from './words.js';
 
 interface Verdict {
   /** 0..1 word overlap between the two blocks. */
@@ -31,11 +31,24 @@ const YES_AT = 0.2;
 /** Threshold above which two values name the same thing. */
 const SAME_AT = 0.5;
 
+/**
+ * Labels around values (`<input name="r1.text">…</input>`, LLM_FILTER's and
+ * LLM's variadic inputs) are markup a model reads past: their words are not
+ * the text's, so a label such as "review" never matches a criterion's "reviewer".
+ */
+const INPUT_LABEL = /<input name="[^"]*">|<\/input>/g;
+const LABELLED_VALUE = /<input name="[^"]*">([\s\S]*?)<\/input>/g;
+
 export function readBlocks(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of text.matchAll(TAG)) {
     const list = out.get(m[1]!) ?? [];
-    list.push(m[2]!.trim());
+    list.push(m[2]!.replace(INPUT_LABEL, ' ').trim());
+    for (const v of m[2]!.matchAll(LABELLED_VALUE)) {
+      const values = out.get('input') ?? [];
+      values.push(v[1]!.trim());
+      out.set('input', values);
+    }
     out.set(m[1]!, list);
   }
   return out;
@@ -47,8 +60,15 @@ function firstQuoted(text: string): string | undefined {
 
 function judge(blocks: ReadonlyMap<string, readonly string[]>, all: string): Verdict | null {
   const text = blocks.get('text')?.[0];
-  const reference = blocks.get('criterion')?.[0] ?? blocks.get('topic')?.[0] ?? blocks.get('statement')?.[0];
+  // LLM's `<task>` is judged as a criterion is: a boolean answer to it is the verdict.
+  const reference =
+    blocks.get('criterion')?.[0] ??
+    blocks.get('topic')?.[0] ??
+    blocks.get('statement')?.[0] ??
+    blocks.get('task')?.[0];
   if (text !== undefined && reference !== undefined) {
+    const bySentiment = sentimentVerdict(reference, blocks.get('input') ?? []);
+    if (bySentiment) return bySentiment;
     const score = round(coverage(text, reference));
     const related = score >= YES_AT;
     if (blocks.has('statement')) {
@@ -64,6 +84,27 @@ function judge(blocks: ReadonlyMap<string, readonly string[]>, all: string): Ver
     const score = round(similarity(a, b));
     return { score, result: score >= SAME_AT };
   }
+  return null;
+}
+
+/**
+ * A condition about sentiment over labelled values (LLM_FILTER, a tuple): a
+ * word-overlap judge would answer it from the labels' words, so it is judged
+ * by the lexicon instead: "same sentiment" / "opposite sentiments" compare the
+ * first two values' polarity; "liked", "enjoyed", "positive" ask for a
+ * positive one, "disliked", "negative" for a negative one. Null otherwise.
+ */
+function sentimentVerdict(reference: string, values: readonly string[]): Verdict | null {
+  if (values.length === 0) return null;
+  const verdict = (result: boolean): Verdict => ({ score: result ? 1 : 0, result });
+  const signs = values.map(polarity);
+  if (/\b(same|similar)\s+sentiments?\b/i.test(reference) && signs.length >= 2)
+    return verdict(signs[0] !== 0 && signs[0] === signs[1]);
+  if (/\b(opposite|different|contrary)\s+sentiments?\b/i.test(reference) && signs.length >= 2)
+    return verdict(signs[0]! * signs[1]! < 0);
+  const overall = polarity(values.join('. '));
+  if (/\b(disliked|negative|hated)\b/i.test(reference)) return verdict(overall < 0);
+  if (/\b(liked|enjoyed|positive|loved)\b/i.test(reference)) return verdict(overall > 0);
   return null;
 }
 

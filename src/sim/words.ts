@@ -82,12 +82,12 @@ export function isNegated(text: string): boolean {
 }
 
 const POSITIVE = new Set(
-  'good great excellent love loved amazing happy best perfect wonderful nice fantastic recommend like liked fast easy'.split(
+  'good great excellent love loved amazing happy best perfect wonderful nice fantastic recommend like liked fast easy brilliant beautiful delightful superb joyful uplifting heartfelt gorgeous clever warm funny lovely enjoyed worth'.split(
     ' ',
   ),
 );
 const NEGATIVE = new Set(
-  'bad terrible awful hate hated worst poor broken slow disappointed disappointing horrible useless refund waste'.split(
+  'bad terrible awful hate hated worst poor broken slow disappointed disappointing horrible useless refund waste dull bored boring tedious frustrating lazy clumsy grim joyless wasted sluggish wooden confusing lifeless letdown grating disliked forgettable weak messy'.split(
     ' ',
   ),
 );
@@ -101,4 +101,13 @@ export function sentiment(text: string): number {
   }
   if (isNegated(text)) score = -score;
   return Math.max(-1, Math.min(1, score / 2));
+}
+
+/** The sign of a text's sentiment summed sentence by sentence (a negation flips its own sentence only). */
+export function polarity(text: string): -1 | 0 | 1 {
+  const sum = text
+    .split(/[.!?;\n]+/)
+    .map((sentence) => sentiment(sentence))
+    .reduce((a, b) => a + b, 0);
+  return sum > 0 ? 1 : sum < 0 ? -1 : 0;
 }
