@@ -82,7 +82,7 @@ export function parseSqlType(text: string): SqlTypeParse {
   const type = (depth: number): SqlTypeTree => {
     if (depth > MAX_DEPTH) fail(`a type nested deeper than ${MAX_DEPTH} levels`);
     const t = toks[k];
-    if (!t || t.kind !== 'word') fail(`expected a type (${RETURNING_TYPES})`);
+    if (t?.kind !== 'word') fail(`expected a type (${RETURNING_TYPES})`);
     k++;
     let base: SqlTypeTree;
     const up = t!.text.toUpperCase();

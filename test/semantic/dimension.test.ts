@@ -9,7 +9,7 @@ import { type SemFixture, startSemFixture } from './semantic-fixture.js';
 
 const test = suite<{ f: SemFixture }>('semantic: GROUP BY a dimension');
 
-const REVIEWS = `CREATE TABLE reviews AS SELECT * FROM (VALUES
+const REVIEWS = `CREATE OR REPLACE TABLE reviews AS SELECT * FROM (VALUES
   (1, 'battery drains fast on this phone'),
   (2, 'phone battery lasts two days'),
   (3, 'shipping took three weeks'),
