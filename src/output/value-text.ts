@@ -111,6 +111,18 @@ function inner(value: unknown, hint?: 'map'): string {
     const fields = Object.entries(value as Record<string, unknown>);
     return `{${fields.map(([k, v]) => `'${k}': ${inner(v)}`).join(', ')}}`;
   }
+  if (typeof value === 'string') return nestedString(value);
   if (typeof value === 'number' && Number.isInteger(value)) return String(value);
   return String(value);
+}
+
+/**
+ * A string inside a LIST, STRUCT or MAP as DuckDB's cast writes it: bare,
+ * unless it could be read as structure or as NULL — a separator or bracket
+ * in it, space at an end, empty, or the word NULL — then quoted, with `\'`
+ * for a quote (`['x, y', NULL, 'NULL']` is two strings and a NULL).
+ */
+function nestedString(s: string): string {
+  if (!/[,'"{}[\]:=()]|^\s|\s$/.test(s) && s !== '' && s.toUpperCase() !== 'NULL') return s;
+  return `'${s.replace(/'/g, "\\'")}'`;
 }

@@ -36,6 +36,46 @@ test('nested values and intervals', () => {
   assert.is(valueText({ months: 0, days: 3, micros: 0n }, 'INTERVAL'), '3 days');
 });
 
+test('strings inside nested values: quoted exactly where DuckDB`s cast quotes them', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    for (const s of [
+      'a b',
+      'x,y',
+      "x'y",
+      'x"y',
+      '{x',
+      'x]',
+      'x:y',
+      'x=y',
+      'x(y',
+      'x)y',
+      ' x',
+      'x ',
+      'NULL',
+      'null',
+      '',
+      'x\\y',
+      'x;y',
+      'a\nb',
+    ]) {
+      const lit = `'${s.replace(/'/g, "''")}'`;
+      const r = await con.runAndReadAll(
+        `SELECT [${lit}, NULL] AS l, [${lit}, NULL]::VARCHAR AS lt, {'k': ${lit}} AS st, {'k': ${lit}}::VARCHAR AS stt`,
+      );
+      const row = r.getRowObjectsJS()[0]!;
+      assert.is(valueText(row.l, 'VARCHAR[]'), row.lt, JSON.stringify(s));
+      assert.is(valueText(row.st, 'STRUCT(k VARCHAR)'), row.stt, JSON.stringify(s));
+    }
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+  assert.is(valueText(['x, y', null, 'NULL'], 'VARCHAR[]'), "['x, y', NULL, 'NULL']");
+});
+
 test('the pg style differs only where clients parse: booleans and bytea', () => {
   assert.is(valueText(true, 'BOOLEAN', 'pg'), 't');
   assert.is(valueText(false, 'BOOLEAN', 'pg'), 'f');
