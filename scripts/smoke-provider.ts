@@ -76,6 +76,9 @@ const OPERANDS: Readonly<Record<string, string>> = {
   prompt: `'one line'`,
   n: '2',
   sample: '3',
+  // LLM_SCORE's bounds: number literals, low below high.
+  low: '1',
+  high: '5',
 };
 
 function operand(arg: { name: string; type: string }, first: boolean): string {
