@@ -272,12 +272,10 @@ async function windowEstimate(
   }
   const recorded = await recordPasses(s, window.sql(rows), ctx);
   const { calls } = await estimateCalls(recorded, plan.options, s.hint, ctx);
+  const joined = window.items > 1;
   return {
     calls,
-    line:
-      window.items === 1
-        ? `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} (more rows than that): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most`
-        : `LIMIT ${window.limit} over the first ${rows} rows of each of ${window.source} (joined, ${window.items} windowed items): est_calls_window calls if ${window.wanted} of their combinations pass; else ${rows * 2}, ${rows * 4}, … rows of each, the calls of those rows (answers carry over), est_calls at most`,
+    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most`,
   };
 }
 

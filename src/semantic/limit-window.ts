@@ -129,32 +129,34 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
   // whole items. A lookup joined ON plain keys, and an outer, semi, anti, asof or lateral item, is read whole.
   let i = source.end;
   while (!r.endsFrom(i)) {
-    let inner = true;
+    const words: string[] = [];
     if (r.is(i, SqlTok.Comma)) i++;
     else {
-      for (; ROW_JOIN_WORDS.has(r.word(i) ?? ''); i++) if (!INNER_JOIN_WORDS.has(r.word(i)!)) inner = false;
+      for (; ROW_JOIN_WORDS.has(r.word(i) ?? ''); i++) words.push(r.word(i)!);
       if (r.word(i) !== 'JOIN') return null;
       i++;
     }
     if (r.word(i) === 'LATERAL') {
-      inner = false;
+      words.push('LATERAL');
       i++;
     }
     const joined = r.item(i, true);
     if (!joined) return null;
     i = joined.end;
-    let pairs = true;
+    // Paired by a semantic call in ON; a comma or CROSS join pairs every row (its predicate is in WHERE).
+    let pairs = !words.includes('NATURAL');
     if (r.word(i) === 'USING' && r.is(i + 1, SqlTok.LParen)) {
       pairs = false;
-      i = r.closing(i + 1) + 1;
+      const close = r.closing(i + 1);
+      if (close < 0) return null;
+      i = close + 1;
     } else if (r.word(i) === 'ON') {
       const end = r.endOfCondition(i + 1);
       if (end < 0) return null;
       pairs = callsSemantic(text(i + 1, end));
       i = end;
-    } else if (r.word(joined.start - 1) === 'NATURAL' || r.word(joined.start - 2) === 'NATURAL')
-      pairs = false;
-    if (i < 0) return null;
+    }
+    const inner = words.every((w) => INNER_JOIN_WORDS.has(w));
     if (inner && pairs && joined.name !== null && !callsSemantic(prefix + text(joined.start, joined.end)))
       windowed.push(joined);
   }

@@ -39,17 +39,26 @@ const SAME_AT = 0.5;
 const INPUT_LABEL = /<input name="[^"]*">|<\/input>/g;
 const LABELLED_VALUE = /<input name="[^"]*">([\s\S]*?)<\/input>/g;
 
+/** The labelled values in a text, in order. */
+function labelledValues(text: string): string[] {
+  return [...text.matchAll(LABELLED_VALUE)].map((v) => v[1]!.trim());
+}
+
+/** The text without its labels. */
+const unlabelled = (text: string): string => text.replace(INPUT_LABEL, ' ').trim();
+
+/**
+ * Tagged blocks, each block's text without labels (a `<row>` keeps them: it
+ * is read again, row by row, by forRow); `input` lists the labelled values.
+ */
 export function readBlocks(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of text.matchAll(TAG)) {
     const list = out.get(m[1]!) ?? [];
-    list.push(m[2]!.replace(INPUT_LABEL, ' ').trim());
-    for (const v of m[2]!.matchAll(LABELLED_VALUE)) {
-      const values = out.get('input') ?? [];
-      values.push(v[1]!.trim());
-      out.set('input', values);
-    }
+    list.push(m[1] === 'row' ? m[2]!.trim() : unlabelled(m[2]!));
     out.set(m[1]!, list);
+    const values = labelledValues(m[2]!);
+    if (values.length > 0) out.set('input', [...(out.get('input') ?? []), ...values]);
   }
   return out;
 }
@@ -146,8 +155,17 @@ export function forRow(ctx: PromptContext, index: number): PromptContext {
   const blocks = new Map(ctx.blocks);
   const inner = readBlocks(row);
   for (const [k, v] of inner) blocks.set(k, v);
-  if (!inner.has('text')) blocks.set('text', [row]);
-  return { ...ctx, blocks, subject: inner.get('text')?.[0] ?? row, verdict: judge(blocks, ctx.all) };
+  // The prompt's labelled values are every row's: a row is judged by its own, or by none.
+  const own = labelledValues(row);
+  if (own.length > 0) blocks.set('input', own);
+  else blocks.delete('input');
+  if (!inner.has('text')) blocks.set('text', [unlabelled(row)]);
+  return {
+    ...ctx,
+    blocks,
+    subject: inner.get('text')?.[0] ?? unlabelled(row),
+    verdict: judge(blocks, ctx.all),
+  };
 }
 
 /** Matching candidates for a `<a>` value (semantic join with a small side). */
