@@ -16,6 +16,7 @@ export { type HighlightToken, TOKEN_CATEGORIES, type TokenCategory } from './hig
 export { HIGHLIGHT_KEYWORDS, isRvbbitWord, LITERAL_WORDS, RVBBIT_WORDS, SQL_RESERVED } from './keywords.js';
 export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
 export type { ParseResult } from './parse.js';
+export { mayBeAliased, type SelectItem, selectItems } from './select-items.js';
 export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';
 export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
 export {

@@ -15,7 +15,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import type { SqlStatement } from '../../grammar/index.js';
+import { mayBeAliased, type SqlStatement, selectItems } from '../../grammar/index.js';
 import type { UserText } from '../db/duckdb-error.js';
 import { type OperatorCatalog, operatorLoadError, type SemanticFunction } from './operator-catalog.js';
 import { declaredTree, numberLiteral, type ReturningType, returningType } from './returning-type.js';
@@ -183,6 +183,7 @@ export function rewriteSemantic(
   }
   for (const j of stmt.joins)
     edits.push({ start: j.semanticSpan.start, end: j.semanticSpan.end, render: () => '' });
+  edits.push(...columnNames(stmt, edits));
 
   edits.sort((x, y) => x.start - y.start || y.end - x.end);
   const src = stmt.text;
@@ -193,6 +194,8 @@ export function rewriteSemantic(
     let at = s;
     for (const ed of edits) {
       if (ed.start < at || ed.end > e || ed.start < s) continue;
+      // A column name is added after a whole SELECT item: never inside a construct's operand.
+      if (ed.start === ed.end && !pieces) continue;
       pieces?.push({ at: out.length, from: at - base, verbatim: true });
       out += src.slice(at - base, ed.start - base);
       pieces?.push({ at: out.length, from: ed.start - base, verbatim: false });
@@ -210,6 +213,33 @@ export function rewriteSemantic(
     return p.verbatim ? Math.min(p.from + (o - p.at), src.length) : p.from;
   };
   return { sql, sites, user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf } };
+}
+
+/**
+ * `AS "<what the user wrote>"` after every SELECT item that holds a rewritten
+ * construct and has no alias: the column is named `LLM_SCORE(review, 'r', 1, 5)`,
+ * as written, not after the call DuckDB runs (which carries the statement's
+ * token, so it would change from run to run).
+ */
+function columnNames(stmt: SqlStatement, constructs: readonly Edit[]): Edit[] {
+  const base = stmt.span.start;
+  const names: Edit[] = [];
+  for (const item of selectItems(stmt.text)) {
+    const [start, end] = [item.start + base, item.end + base];
+    const inside = constructs.filter((ed) => ed.start >= start && ed.end <= end && ed.end > ed.start);
+    if (inside.length === 0) continue;
+    const after = Math.max(...inside.map((ed) => ed.end)) - base;
+    if (mayBeAliased(stmt.text, item, after)) continue;
+    // The item's tokens as written, comments dropped and any run of space made one.
+    let name = '';
+    item.tokens.forEach((t, i) => {
+      if (i > 0 && t.start > item.tokens[i - 1]!.end) name += ' ';
+      name += stmt.text.slice(t.start, t.end);
+    });
+    const alias = ` AS "${name.replace(/"/g, '""')}"`;
+    names.push({ start: end, end, render: () => alias });
+  }
+  return names;
 }
 
 const sqlString = (t: string): string => `'${t.replace(/'/g, "''")}'`;

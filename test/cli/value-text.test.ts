@@ -76,6 +76,38 @@ test('strings inside nested values: quoted exactly where DuckDB`s cast quotes th
   assert.is(valueText(['x, y', null, 'NULL'], 'VARCHAR[]'), "['x, y', NULL, 'NULL']");
 });
 
+test('nested values of every leaf type print as DuckDB`s cast, from JS values and from node-api`s own objects', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    for (const e of [
+      `{'a': 'it''s', 'b': [1.5, 2.5], 'c': DATE '2024-01-02'}`,
+      `MAP {'k 1': 'v:1', 'k2': 'v'}`,
+      `[[' a', 'b'], NULL, []]`,
+      `{'it''s': 1, 'x y': NULL}`,
+      `[{'a': 'x'}, {'a': 'y, z'}]`,
+      `{'t': TIMESTAMP '2024-01-01 10:00:00', 'u': uuid '00000000-0000-0000-0000-000000000001'}`,
+      `{'d': 1.50::DECIMAL(4,2), 'i': INTERVAL 90 MINUTE, 'b': true}`,
+      `[TIME '10:00:00']::TIME[]`,
+      `MAP {1: [2, 3]}`,
+      `union_value(s := 'a, b')`,
+    ]) {
+      const r = await con.runAndReadAll(`SELECT ${e} AS v, (${e})::VARCHAR AS t`);
+      const type = r.columnTypes()[0]!.toString();
+      const exact = r.getRows()[0]![0];
+      const js = r.getRowObjectsJS()[0]!.v;
+      const duck = r.getRows()[0]![1] as string;
+      assert.is(valueText(exact, type), duck, `node-api value of ${e}`);
+      if (!type.startsWith('UNION') && !type.startsWith('TIME'))
+        assert.is(valueText(js, type), duck, `JS value of ${e}`);
+    }
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+});
+
 test('the pg style differs only where clients parse: booleans and bytea', () => {
   assert.is(valueText(true, 'BOOLEAN', 'pg'), 't');
   assert.is(valueText(false, 'BOOLEAN', 'pg'), 'f');

@@ -151,6 +151,51 @@ test("a STRUCT: text (OID 25) in DuckDB's own text of it (its ::VARCHAR), in tex
   );
 });
 
+const NESTED = `SELECT s, s::VARCHAR AS st, m, m::VARCHAR AS mt, l, l::VARCHAR AS lt FROM (SELECT
+  {'a': 'x, y', 'b': 'plain', 'it''s': TIMESTAMP '2024-01-01 10:00:00', 'd': DATE '2024-01-02'} AS s,
+  MAP {'k 1': 'v:1', 'k2': 'NULL'} AS m, [[' a', 'b c'], NULL] AS l)`;
+
+test("nested values from plain SQL print as DuckDB's ::VARCHAR too (one renderer with the semantic path)", async () => {
+  const c = await f.client();
+  const r = await c.query({ text: NESTED, rowMode: 'array' });
+  const [s, st, m, mt, l, lt] = r.rows[0] as string[];
+  assert.is(st, `{'a': 'x, y', 'b': plain, 'it\\'s': '2024-01-01 10:00:00', 'd': 2024-01-02}`);
+  assert.is(s, st);
+  assert.is(mt, `{k 1='v:1', k2='NULL'}`);
+  assert.is(m, mt);
+  assert.is(lt, `[[' a', b c], NULL]`);
+  assert.is(l, lt);
+  const bc = await f.client({ binary: true } as never);
+  const binary = await bc.query({
+    text: NESTED.replace("'plain'", '$1::VARCHAR'),
+    values: ['plain'],
+    rowMode: 'array',
+  });
+  assert.equal(binary.rows[0], [st, st, mt, mt, lt, lt]);
+  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  const p = await psql(f.port, ['-At', '-c', NESTED]);
+  assert.is(p.code, 0, p.err);
+  assert.is(p.out.trim(), [st, st, mt, mt, lt, lt].join('|'));
+});
+
+test('an unaliased semantic column is named as written, through node-postgres and psql', async () => {
+  const sql = `SELECT id, LLM_SCORE(review, 'how positive', 1, 5), review MEANS 'liked it' FROM reviews WHERE id <= 2 ORDER BY id`;
+  const c = await f.client();
+  const r = await c.query(sql);
+  assert.equal(
+    r.fields.map((x) => [x.name, x.dataTypeID]),
+    [
+      ['id', INT8],
+      [`LLM_SCORE(review, 'how positive', 1, 5)`, INT4],
+      [`review MEANS 'liked it'`, BOOL],
+    ],
+  );
+  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  const p = await psql(f.port, ['-A', '-c', sql]);
+  assert.is(p.code, 0, p.err);
+  assert.is(p.out.split('\n')[0], `id|LLM_SCORE(review, 'how positive', 1, 5)|review MEANS 'liked it'`);
+});
+
 const LIKED = `SELECT id FROM reviews WHERE id <= 40 AND LLM('The reviewer liked the film', review RETURNING BOOLEAN) ORDER BY id`;
 
 test('a BOOLEAN filter: the same ids through the library, psql and node-postgres; the value itself is bool', async () => {

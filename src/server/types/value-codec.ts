@@ -159,23 +159,9 @@ function itemsOf(v: unknown): readonly unknown[] {
   return mismatch(v, 'an array');
 }
 
-/** node-api's value classes print DuckDB's own text (STRUCT, MAP, UNION, BIT, nested lists, TIME_NS …). */
-function isDuckDBObject(v: unknown): v is object {
-  if (typeof v !== 'object' || v === null) return false;
-  const proto = Object.getPrototypeOf(v);
-  return (
-    proto !== Object.prototype &&
-    proto !== null &&
-    !Array.isArray(v) &&
-    !(v instanceof Date) &&
-    !(v instanceof Uint8Array)
-  );
-}
-
 /** A value of a type with no exact Postgres form, as text: DuckDB's text of it. */
 function fallbackText(v: unknown, duckType: string): string {
   if (typeof v === 'string') return v;
-  if (isDuckDBObject(v)) return String(v);
   return valueText(v, duckType, 'pg') ?? '';
 }
 
