@@ -112,6 +112,8 @@ export interface OperatorCatalog {
   readonly warnings: readonly string[];
   /** The small-side plan's cascade for `a ~ b` (one value against a list of candidates). */
   readonly candidates: LazyCascade;
+  /** The small-side plan's cascade for a condition over two values (LLM_FILTER's, a pair MEANS). */
+  readonly conditionCandidates: LazyCascade;
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
   readonly shippedDir: string;
   readonly grammar: Grammar;
@@ -121,6 +123,7 @@ type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: 
 
 const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
+const CONDITION_CANDIDATES = join(SHIPPED, 'filter_candidates.yaml');
 
 /** Loads the catalog from the shipped operators and `roots` (operator roots: see the rule above). */
 export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
@@ -155,6 +158,7 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
     broken,
     warnings,
     candidates: new LazyCascade(CANDIDATES),
+    conditionCandidates: new LazyCascade(CONDITION_CANDIDATES),
     shippedDir: SHIPPED,
     grammar,
   };
@@ -272,6 +276,30 @@ function statOf(path: string): Stats | undefined {
 }
 
 /** The `~` function, if the shipped cascade backs it (an override runs pairwise: its semantics are its own). */
+/**
+ * The shipped conditions over labelled values that take the small-side plan
+ * (`LLM_FILTER('cond', x, y)`, `(x, y) MEANS 'cond'`): the arg holding the
+ * condition and the one holding the values.
+ */
+const PAIR_CONDITIONS: Readonly<Record<string, { condition: string; values: string }>> = {
+  llm_filter: { condition: 'prompt', values: 'inputs' },
+  semantic_means: { condition: 'criterion', values: 'text' },
+};
+
+/** How a function's pairs may be asked as candidates (small-side.ts), with the cascade that asks them; undefined: never. */
+export function pairPlanOf(
+  fn: SemanticFunction,
+  catalog: OperatorCatalog,
+):
+  | { kind: 'same'; cascade: LazyCascade }
+  | { kind: 'condition'; cascade: LazyCascade; condition: string; values: string }
+  | undefined {
+  if (fn === sameFunction(catalog)) return { kind: 'same', cascade: catalog.candidates };
+  const args = PAIR_CONDITIONS[fn.name];
+  if (!args || !fn.cascadePath.startsWith(catalog.shippedDir)) return undefined;
+  return { kind: 'condition', cascade: catalog.conditionCandidates, ...args };
+}
+
 export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undefined {
   const fn = [...catalog.functions.values()].find((f) => f.sql.operators.some((o) => o.keywords[0] === '~'));
   return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;

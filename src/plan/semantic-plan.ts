@@ -23,7 +23,7 @@ import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
 import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
-import { type OperatorCatalog, type SemanticFunction, sameFunction } from './operator-catalog.js';
+import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from './operator-catalog.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type Rewritten, rewriteSemantic } from './semantic-rewrite.js';
 import { splitUnionAll } from './union-split.js';
@@ -204,15 +204,15 @@ function pathOf(rw: Rewritten, options: SemanticOptions, query: boolean, embeds:
 
 /**
  * Loads the cascades of the functions a statement calls (and the candidates
- * cascade when `~` may take the small-side plan) before it runs; a broken
+ * cascade when a pair predicate may take the small-side plan) before it runs; a broken
  * cascade fails the statement here, naming its file and line.
  */
 async function loadCascades(fns: readonly SemanticFunction[], catalog: OperatorCatalog): Promise<void> {
-  const same = sameFunction(catalog);
   const loads = new Set<Promise<unknown>>();
   for (const fn of fns) {
     loads.add(fn.lazy.load());
-    if (fn === same) loads.add(catalog.candidates.load());
+    const pairs = pairPlanOf(fn, catalog);
+    if (pairs) loads.add(pairs.cascade.load());
   }
   await Promise.all(loads);
 }

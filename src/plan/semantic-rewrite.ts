@@ -306,6 +306,26 @@ export function labelledInputs(exprs: readonly string[], labels: readonly string
 }
 
 /**
+ * The two labelled values of a text labelledInputs made from two values, or
+ * undefined when it is not one (another count, or a value holding the markup
+ * between the two, which would make the split ambiguous).
+ */
+export function labelledPair(
+  text: string,
+): readonly [{ label: string; value: string }, { label: string; value: string }] | undefined {
+  const head = /^<input name="([^"]*)">/.exec(text);
+  if (!head || !text.endsWith('</input>')) return undefined;
+  const between = /<\/input>\n<input name="([^"]*)">/g;
+  const seps = [...text.matchAll(between)];
+  if (seps.length !== 1) return undefined;
+  const sep = seps[0]!;
+  return [
+    { label: head[1]!, value: text.slice(head[0].length, sep.index) },
+    { label: sep[1]!, value: text.slice(sep.index! + sep[0].length, -'</input>'.length) },
+  ];
+}
+
+/**
  * The parts of a parenthesised tuple `(a, b, …)` split at its top-level
  * commas, or undefined when the text is not one (a plain expression, or
  * one value in parentheses).

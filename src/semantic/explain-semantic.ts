@@ -24,6 +24,7 @@ import {
   NO_DOLLARS,
   tokensPerRun,
 } from '../plan/estimate.js';
+import { pairPlanOf } from '../plan/operator-catalog.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from '../plan/semantic-plan.js';
 import type { CallSite } from '../plan/semantic-rewrite.js';
@@ -39,7 +40,7 @@ import { limitWindow } from './limit-window.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, planTuples } from './resolve-tuples.js';
+import { planTuples } from './resolve-tuples.js';
 import type { SemanticRunContext } from './semantic-run.js';
 import { candidateInputs } from './small-side.js';
 import {
@@ -171,58 +172,59 @@ async function estimateCalls(
   let tokensIn = 0;
   let tokensOut = 0;
   let dollars: DeliveryDollars = NO_DOLLARS;
-  for (const [fn, ts] of byFunction(recorded.values())) {
-    const smallSide = plans.find((p) => p.fn === fn.name)!.smallSide;
-    const cascade = smallSide ? catalog.candidates.cascade : fn.lazy.cascade;
-    const inputs = smallSide ? candidateInputs(smallSide, ts, hint).inputs : ts.map((t) => t.inputs);
-    // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
-    const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
-    const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
-    const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
-    const hits =
-      opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
-    const misses = inputs.length - hits;
-    // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
-    const dim = fn.sql.dimension;
-    const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
-    const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
-    // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
-    const mapping = dim?.mode === 'mapping';
-    const n = mapping
-      ? Math.min(misses, 1)
-      : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
-    const per = tokensPerRun(cascade, inputs[0]);
-    const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
-    for (const m of models) allModels.add(m);
-    const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
-    calls += n;
-    tokensIn += misses * per.tokensIn;
-    tokensOut += misses * per.tokensOut;
-    dollars = addDeliveryDollars(dollars, cost);
-    functions.push({
-      function: fn.name,
-      distinct_tuples: ts.length,
-      cache_hits_expected: hits,
-      calls_expected: n,
-      plan: smallSide
-        ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
-        : mapping
-          ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
-          : dim
-            ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
-            : packs
-              ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
-              : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
-    });
-    if (opts.proxy && !smallSide) {
-      const unfit = proxyUnfitReason(fn);
-      const model = opts.limits.model ?? engine.llm.defaultModel;
-      const last = functions[functions.length - 1]!;
-      last.plan = unfit
-        ? `${last.plan}; no proxy: ${unfit}`
-        : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+  for (const { fn, groups } of plans)
+    for (const group of groups) {
+      const { plan: smallSide, tuples: ts } = group;
+      const cascade = smallSide ? pairPlanOf(fn, catalog)!.cascade.cascade : fn.lazy.cascade;
+      const inputs = smallSide ? candidateInputs(group, hint).inputs : ts.map((t) => t.inputs);
+      // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
+      const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
+      const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
+      const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
+      const hits =
+        opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
+      const misses = inputs.length - hits;
+      // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
+      const dim = fn.sql.dimension;
+      const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
+      const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
+      // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
+      const mapping = dim?.mode === 'mapping';
+      const n = mapping
+        ? Math.min(misses, 1)
+        : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+      const per = tokensPerRun(cascade, inputs[0]);
+      const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
+      for (const m of models) allModels.add(m);
+      const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
+      calls += n;
+      tokensIn += misses * per.tokensIn;
+      tokensOut += misses * per.tokensOut;
+      dollars = addDeliveryDollars(dollars, cost);
+      functions.push({
+        function: fn.name,
+        distinct_tuples: ts.length,
+        cache_hits_expected: hits,
+        calls_expected: n,
+        plan: smallSide
+          ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
+          : mapping
+            ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
+            : dim
+              ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+              : packs
+                ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+                : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+      });
+      if (opts.proxy && !smallSide) {
+        const unfit = proxyUnfitReason(fn);
+        const model = opts.limits.model ?? engine.llm.defaultModel;
+        const last = functions[functions.length - 1]!;
+        last.plan = unfit
+          ? `${last.plan}; no proxy: ${unfit}`
+          : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+      }
     }
-  }
   return { functions, calls, tokensIn, tokensOut, dollars, models: allModels };
 }
 

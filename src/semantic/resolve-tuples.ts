@@ -1,20 +1,27 @@
 /**
  * Answers recorded tuples (the batch strategy's "run" step): grouped by
  * function, every group at once so they share the statement's PARALLEL
- * bound; `~` groups take the small-side plan when it is cheaper.
+ * bound; pair predicates (`~`, a condition over two values) take the
+ * small-side plan when it is cheaper (small-side.ts).
  */
 
 import type { ProxySpec } from '../../grammar/index.js';
 import {
   type OperatorCatalog,
+  pairPlanOf,
   registeredReturns,
   type SemanticFunction,
-  sameFunction,
 } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
-import { candidateInputs, pairResults, planSmallSide, type SmallSidePlan } from './small-side.js';
+import {
+  candidateInputs,
+  type PlannedGroup,
+  pairResults,
+  planSmallSide,
+  type SmallSidePlan,
+} from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
@@ -57,12 +64,10 @@ export function planTuples(
   tuples: Iterable<Tuple>,
   catalog: OperatorCatalog,
   smallSideLimit: number,
-): PlanNote[] {
-  const same = sameFunction(catalog);
+): { fn: SemanticFunction; groups: PlannedGroup[] }[] {
   return [...byFunction(tuples)].map(([fn, ts]) => ({
-    fn: fn.name,
-    tuples: ts.length,
-    smallSide: fn === same ? planSmallSide(fn, ts, smallSideLimit) : null,
+    fn,
+    groups: planSmallSide(fn, ts, catalog, smallSideLimit),
   }));
 }
 
@@ -77,40 +82,41 @@ export async function resolveTuples(
 ): Promise<Map<string, SqlValue>> {
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
-  const same = sameFunction(catalog);
-  const groups = [...byFunction(tuples)].map(async ([fn, ts]) => {
-    const plan = fn === same ? planSmallSide(fn, ts, smallSideLimit) : null;
-    notes.push({ fn: fn.name, tuples: ts.length, smallSide: plan });
-    if (plan) {
-      const calls = candidateInputs(plan, ts, hint);
-      const { path, cascade } = catalog.candidates;
-      const target = {
-        path,
-        cascade,
-        name: fn.name,
-        cacheable: fn.sql.cache,
-        nullOnInvalid: false,
-        noPack: true,
-      };
-      const outputs = await runner.run(target, calls.inputs);
-      for (const [k, v] of pairResults(plan, ts, calls, outputs)) results.set(k, v);
-      return;
-    }
-    const inputs = ts.map((t) => t.inputs as Record<string, unknown>);
-    let outputs: unknown[];
-    if (fn.sql.shape === 'dimension') {
-      outputs = await assignLabels(fn, targetOf(fn), ts, runner, more.labels);
-    } else if (proxy && proxyUnfitReason(fn) === null) {
-      const run = await runWithProxy(targetOf(fn), inputs, runner, proxy);
-      outputs = run.outputs;
-      splits.push({ fn: fn.name, ...run.split });
-    } else {
-      outputs = await runner.run(targetOf(fn), inputs);
-    }
-    ts.forEach((t, i) => {
-      results.set(t.key, outputValue(outputs[i], registeredReturns(fn.sql)));
-    });
-  });
-  await Promise.all(groups);
+  const run = planTuples(tuples, catalog, smallSideLimit).flatMap(({ fn, groups }) =>
+    groups.map(async (group) => {
+      const { plan, tuples: ts } = group;
+      notes.push({ fn: fn.name, tuples: ts.length, smallSide: plan });
+      if (plan) {
+        const calls = candidateInputs(group, hint);
+        const { path, cascade } = pairPlanOf(fn, catalog)!.cascade;
+        const target = {
+          path,
+          cascade,
+          name: fn.name,
+          cacheable: fn.sql.cache,
+          nullOnInvalid: false,
+          noPack: true,
+        };
+        const outputs = await runner.run(target, calls.inputs);
+        for (const [k, v] of pairResults(group, calls, outputs)) results.set(k, v);
+        return;
+      }
+      const inputs = ts.map((t) => t.inputs as Record<string, unknown>);
+      let outputs: unknown[];
+      if (fn.sql.shape === 'dimension') {
+        outputs = await assignLabels(fn, targetOf(fn), ts, runner, more.labels);
+      } else if (proxy && proxyUnfitReason(fn) === null) {
+        const r = await runWithProxy(targetOf(fn), inputs, runner, proxy);
+        outputs = r.outputs;
+        splits.push({ fn: fn.name, ...r.split });
+      } else {
+        outputs = await runner.run(targetOf(fn), inputs);
+      }
+      ts.forEach((t, i) => {
+        results.set(t.key, outputValue(outputs[i], registeredReturns(fn.sql)));
+      });
+    }),
+  );
+  await Promise.all(run);
   return results;
 }

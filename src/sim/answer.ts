@@ -15,6 +15,7 @@
  * | CONTRADICTS                | same, and the prompt contains "contradict"  | `{ "result": boolean }` |
  * | `a ~ b`                    | `<a>…</a>` `<b>…</b>`                        | `{ "result": boolean }` |
  * | SEMANTIC JOIN, small side  | `<a>…</a>` `<candidates><c>…</c>…</candidates>` | `{ "matches": string[] }` (or integer[] = 0-based indexes) |
+ * | a condition's small side   | the same, and `<criterion>…</criterion>`     | `{ "matches": string[] }`: each candidate judged with `<a>` as the pair call would be |
  * | BATCH of N rows            | N × `<row>…</row>` (each may hold `<text>` etc.) | an array with `minItems = maxItems = N` |
  *
  * - score = word overlap: lowercase words, stop-words dropped, crude stems

@@ -168,12 +168,27 @@ export function forRow(ctx: PromptContext, index: number): PromptContext {
   };
 }
 
-/** Matching candidates for a `<a>` value (semantic join with a small side). */
+/**
+ * Matching candidates for a `<a>` value (semantic join with a small side).
+ * With a `<criterion>` (a condition's small-side plan), each candidate is
+ * judged as the pair call would be: the two values in the order the prompt
+ * states ("… the first input"), the condition over them.
+ */
 export function matchingCandidates(ctx: PromptContext): number[] {
   const a = ctx.blocks.get('a')?.[0] ?? ctx.blocks.get('text')?.[0] ?? ctx.subject;
+  const criterion = ctx.blocks.get('criterion')?.[0];
+  const valueFirst = !/Each candidate is [^\n]*, the first input/.test(ctx.all);
   const out: number[] = [];
   ctx.candidates.forEach((c, i) => {
-    if (similarity(a, c) >= SAME_AT) out.push(i);
+    if (criterion === undefined) {
+      if (similarity(a, c) >= SAME_AT) out.push(i);
+      return;
+    }
+    const values = valueFirst ? [a, c] : [c, a];
+    const blocks = new Map(ctx.blocks);
+    blocks.set('text', [values.join('\n')]);
+    blocks.set('input', values);
+    if (judge(blocks, ctx.all)?.result) out.push(i);
   });
   return out;
 }

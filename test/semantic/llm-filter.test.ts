@@ -18,7 +18,8 @@ import { type SemFixture, startSemFixture } from './semantic-fixture.js';
 const test = suite<{ f: SemFixture }>('semantic: LLM_FILTER and tuples');
 
 test.before(async (ctx) => {
-  ctx.f = await startSemFixture({ defaultParallel: 4 }, { record: true });
+  // Pairwise: the small-side plan of two-value conditions is pair-small-side.test.ts's.
+  ctx.f = await startSemFixture({ defaultParallel: 4, smallSideLimit: 0 }, { record: true });
 });
 test.after(async (ctx) => {
   await ctx.f.close();
