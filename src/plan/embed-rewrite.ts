@@ -12,6 +12,7 @@
  *                                          1 - score AS distance (larsql's form: `WHERE similarity > 0.7` runs)
  *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, hash(a), hash(b), a, b)
  *                                          THEN (a ~ b) ELSE false END
+ *                                         (and so every pair predicate: LLM_FILTER('…', a, b), (a, b) MEANS '…')
  * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
  * cannot be installed offline here, and exact search needs no index to keep.
  */
@@ -70,10 +71,9 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
         return bare ? `(${sql} > ${c.threshold})` : sql;
       };
     },
-    wrap(op: Op, text: SpanText, sql: string) {
-      if (op.operator !== '~' || c.prefilter === undefined) return sql;
-      const a = `CAST((${span(text, op.left)}) AS VARCHAR)`;
-      const b = `CAST((${span(text, op.right)}) AS VARCHAR)`;
+    wrap(pair, sql) {
+      if (c.prefilter === undefined) return sql;
+      const [a, b] = pair.map((x) => `CAST((${x}) AS VARCHAR)`) as [string, string];
       // A pair is known by its texts' hashes (prefilter-state.ts); hash(NULL) is not NULL, hence the IF.
       const h = (x: string) => `if((${x}) IS NULL, NULL, CAST(hash(${x}) >> 11 AS DOUBLE))`;
       // CASE, not AND: DuckDB may reorder a conjunction; a CASE never evaluates THEN for a row that fails WHEN.

@@ -96,8 +96,22 @@ export async function planSemantic(
   const defaultModel = options.embedModel ?? DEFAULT_EMBED_MODEL;
   // Checks every embedding construct's arguments (EMBED_BAD_ARGUMENT) before anything else.
   const models = embedModels(stmt, defaultModel);
+  // A prefilter applies to the statement's pair predicates (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…').
   const prefilter =
-    options.prefilter !== undefined && stmt.operators.some((op) => op.operator === '~')
+    options.prefilter !== undefined &&
+    rewriteSemantic(
+      stmt,
+      catalog,
+      0,
+      options.threshold,
+      embedHooks({
+        token: 0,
+        dims: new Map(),
+        defaultModel,
+        threshold: options.threshold,
+        prefilter: undefined,
+      }),
+    ).pairPredicates > 0
       ? options.prefilter
       : undefined;
   const embed = models.size > 0 || prefilter !== undefined ? { models, defaultModel, prefilter } : undefined;

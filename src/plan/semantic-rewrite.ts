@@ -34,6 +34,8 @@ export interface CallSite {
 export interface Rewritten {
   readonly sql: string;
   readonly sites: readonly CallSite[];
+  /** How many pair predicates the statement has (see RewriteHooks.wrap): a prefilter applies to them. */
+  readonly pairPredicates: number;
   /** What the user wrote, where it starts in their input, and where an offset of `sql` came from in it. */
   readonly user: UserText;
 }
@@ -54,8 +56,12 @@ type FunctionCall = SqlStatement['aggregates'][number];
 export interface RewriteHooks {
   /** The SQL of an operator the hook owns (SIMILAR_TO), or undefined for a catalog operator. */
   operator?(op: OperatorCall): ((text: SpanText) => string) | undefined;
-  /** Wraps a catalog operator's SQL (the `~` prefilter). */
-  wrap?(op: OperatorCall, text: SpanText, sql: string): string;
+  /**
+   * Wraps a pair predicate's SQL (the prefilter): `a ~ b`, a BOOLEAN operator
+   * over a two-value tuple (`(a, b) MEANS '…'`), a BOOLEAN function over two
+   * values (`LLM_FILTER('…', a, b)`). `pair` is the two values' SQL.
+   */
+  wrap?(pair: readonly [string, string], sql: string): string;
   /** The SQL of a function call the hook owns (EMBED, VECTOR_SEARCH), or undefined. */
   call?(a: FunctionCall): ((text: SpanText) => string) | undefined;
 }
@@ -79,6 +85,9 @@ export function rewriteSemantic(
   const base = stmt.span.start;
   const sites: CallSite[] = [];
   const edits: Edit[] = [];
+  let pairPredicates = 0;
+  const wrapPair = (pair: readonly [string, string], sql: string) =>
+    hooks?.wrap ? hooks.wrap(pair, sql) : sql;
   const fnFor = (name: string, at: { line: number; column: number }, word: string): SemanticFunction => {
     const fn = catalog.functions.get(name);
     if (fn) return fn;
@@ -110,6 +119,9 @@ export function rewriteSemantic(
       op.comparison === null &&
       fn.sql.returns === 'DOUBLE' &&
       (op.clause === 'where' || op.clause === 'having' || op.clause === 'join_on');
+    const sourceParts = tupleParts(source(op.left.span));
+    const pair = op.operator === '~' || (fn.sql.returns === 'BOOLEAN' && sourceParts?.length === 2);
+    if (pair) pairPredicates++;
     edits.push({
       start: op.span.start,
       end: op.span.end,
@@ -122,7 +134,9 @@ export function rewriteSemantic(
           text(op.right.span.start, op.right.span.end),
         ]);
         const sql = bare ? `(${c} > ${threshold})` : c;
-        return negate(hooks?.wrap ? hooks.wrap(op, text, sql) : sql);
+        if (!pair || (op.operator !== '~' && parts?.length !== 2)) return negate(sql);
+        const right = text(op.right.span.start, op.right.span.end);
+        return negate(wrapPair(op.operator === '~' ? [left, right] : (parts as [string, string]), sql));
       },
     });
   }
@@ -146,6 +160,14 @@ export function rewriteSemantic(
     // A dimension labels each row (a scalar call, grouped by DuckDB); an aggregate reads a group's list;
     // a scalar function called by name (`TIDY(x)`) is an operator by another spelling.
     const { shape } = fn.sql;
+    // `LLM_FILTER('…', a, b)`: a BOOLEAN function over exactly two values is a pair predicate.
+    const pairCall =
+      shape === 'scalar' &&
+      fn.sql.returns === 'BOOLEAN' &&
+      fn.sql.returning === undefined &&
+      fn.sql.args.at(-1)?.variadic === true &&
+      a.args.length - (fn.sql.args.length - 1) === 2;
+    if (pairCall) pairPredicates++;
     sites.push({
       kind: shape === 'scalar' ? 'operator' : shape,
       word: a.name,
@@ -166,6 +188,7 @@ export function rewriteSemantic(
               : `list((${first})::VARCHAR)`;
         let args = [head, ...rest];
         const variadic = fn.sql.args.at(-1)?.variadic ? fn.sql.args.length - 1 : -1;
+        const values = variadic >= 0 ? args.slice(variadic) : [];
         if (variadic >= 0 && args.length > variadic) {
           // The variadic tail: one labelled text (LLM_FILTER('…', r1.text, r2.text)).
           const labels = a.args.slice(variadic).map((x) => source(x.span));
@@ -173,7 +196,8 @@ export function rewriteSemantic(
         }
         // An optional argument left out is NULL here; the function gives it its default (register-functions.ts).
         while (args.length < fn.sql.args.length) args.push('NULL');
-        if (fn.sql.returning === undefined) return call(fn, args);
+        if (fn.sql.returning === undefined)
+          return pairCall ? wrapPair(values as [string, string], call(fn, args)) : call(fn, args);
         // A typed function (LLM … RETURNING type, LLM_SCORE): the chosen type's schema is its last
         // argument, and its JSON answer is read back as that type, so a wrong one fails, never NULLs.
         const type = chosenType(fn, a, (i) => source(a.args[i]!.span));
@@ -212,7 +236,12 @@ export function rewriteSemantic(
     for (const q of pieces) if (q.at <= o) p = q;
     return p.verbatim ? Math.min(p.from + (o - p.at), src.length) : p.from;
   };
-  return { sql, sites, user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf } };
+  return {
+    sql,
+    sites,
+    pairPredicates,
+    user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf },
+  };
 }
 
 /**

@@ -3,7 +3,9 @@
  * tty.test.ts drives it), typed key by key: Tab completes a column, a table,
  * a cascade path and a WITH key; up-arrow brings back a multi-line statement
  * whole, in the session and from the history file in the next one; `\q`
- * leaves. Each key is sent once the terminal shows what the last one did.
+ * leaves; LLM_SCORE over the shipped reviews prints the library's integers,
+ * an unaliased one headed as written. Each key is sent once the terminal
+ * shows what the last one did.
  * Skipped, saying why, where `script` is missing.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -12,6 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createEngine } from '../../src/index.js';
+import { simulatorEnv } from '../../src/llm/config.js';
 import { CASCADES, CLI, ROOT, waitFor } from './helpers.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -26,11 +30,11 @@ interface Terminal {
   readonly exited: Promise<number | null>;
 }
 
-function openRepl(history: string): Terminal {
+function openRepl(history: string, env: NodeJS.ProcessEnv = process.env): Terminal {
   const child: ChildProcess = spawn(
     'script',
     ['-q', '-e', '-c', `${process.execPath} ${CLI.join(' ')} repl --cascades ${CASCADES}`, '/dev/null'],
-    { cwd: ROOT, env: { ...process.env, RVBBIT_HISTORY: history, COLUMNS: '200' } },
+    { cwd: ROOT, env: { ...env, RVBBIT_HISTORY: history, COLUMNS: '200' } },
   );
   let out = '';
   child.stdout!.on('data', (b) => {
@@ -116,6 +120,66 @@ if (!hasScript) {
     assert.is(count(second.screen(), answer), 1);
     await second.type('.quit\r', /$/);
     assert.is(await second.exited, 0);
+  });
+
+  test('LLM_SCORE on the default engine prints the library integers; an unaliased one is headed as written', async () => {
+    // The REPL runs in ROOT and reads the shipped file by its relative path; the library gets the
+    // same statement with the absolute path (the simulator answers the request, which has no path).
+    const score = (file: string, column: string) =>
+      `SELECT id, ${column} FROM read_csv('${file}') WHERE id <= 3 ORDER BY id;`;
+    const aliased = "LLM_SCORE(review, 'how positive the review is', 1, 5) AS s";
+    const unaliased = "LLM_SCORE(review, 'how positive', 1, 5)";
+    const engine = await createEngine();
+    let lib: { aliased: unknown[]; unaliased: unknown[]; names: string[] };
+    try {
+      const a = await engine.query(score(`${ROOT}examples/data/reviews.csv`, aliased));
+      const u = await engine.query(score(`${ROOT}examples/data/reviews.csv`, unaliased));
+      lib = {
+        aliased: a.rows.map((r) => r.s),
+        unaliased: u.rows.map((r) => r[unaliased]),
+        names: u.columns.map((c) => `${c.name} ${c.type}`),
+      };
+    } finally {
+      await engine.close();
+    }
+    assert.equal(lib.names, ['id BIGINT', `${unaliased} INTEGER`]);
+    for (const s of [...lib.aliased, ...lib.unaliased])
+      assert.ok(Number.isInteger(s) && (s as number) >= 1 && (s as number) <= 5, String(s));
+    const t = openRepl('/dev/null', simulatorEnv());
+    await waitFor(t.screen, READY, WAIT_MS);
+    await t.type(`${score('examples/data/reviews.csv', aliased)}\r`, shown('(3 rows)', 1));
+    await t.type(`${score('examples/data/reviews.csv', unaliased)}\r`, shown('(3 rows)', 2));
+    const screen = t.screen();
+    assert.ok(
+      screen.includes(
+        [
+          '┌────┬───┐',
+          '│ id │ s │',
+          '├────┼───┤',
+          ...lib.aliased.map((s, i) => `│  ${i + 1} │ ${s} │`),
+          '└────┴───┘',
+          '(3 rows)',
+        ].join('\n'),
+      ),
+      screen,
+    );
+    const bar = '─'.repeat(unaliased.length + 2);
+    assert.ok(
+      screen.includes(
+        [
+          `┌────┬${bar}┐`,
+          `│ id │ ${unaliased} │`,
+          `├────┼${bar}┤`,
+          ...lib.unaliased.map((s, i) => `│  ${i + 1} │ ${String(s).padStart(unaliased.length)} │`),
+          `└────┴${bar}┘`,
+          '(3 rows)',
+        ].join('\n'),
+      ),
+      screen,
+    );
+    assert.not.match(screen, /Error/);
+    await t.type('\\q\r', /$/);
+    assert.is(await t.exited, 0);
   });
 }
 

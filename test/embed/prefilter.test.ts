@@ -126,6 +126,59 @@ test('a small side keeps today’s plan (one call per larger-side value)', async
   assert.is((await f.sim.stats()).embeddingRequests, 0, 'no embeddings needed');
 });
 
+test('a condition over two values is pre-filtered as ~ is: LLM_FILTER and a tuple MEANS ask left × k pairs, each its nearest', async ({
+  f,
+}) => {
+  const asked = async () => {
+    const prompts = (await f.sim.stats()).promptsSeen ?? [];
+    return prompts
+      .map((p) => p.messages.map((m) => m.content).join('\n'))
+      .map((c) => {
+        const [, l] = /<input name="l\.name">alpha(\d+)/.exec(c)!;
+        const [, r] = /<input name="r\.label">(?:alpha|gamma)\d+ (?:beta|delta)(\d+)/.exec(c)!;
+        return `${Number(l)}-${Number(r)}`;
+      })
+      .sort();
+  };
+  for (const predicate of [`LLM_FILTER('a widget', l.name, r.label)`, `(l.name, r.label) MEANS 'a widget'`]) {
+    const sql = `SELECT l.id AS l, r.id AS r FROM lefts l, rights r WHERE ${predicate} ORDER BY 1, 2`;
+    await f.sim.resetStats();
+    const pairwise = await f.rows(sql, '-- @ cache: false');
+    assert.is(await f.requests(), LEFT * RIGHT, predicate);
+    // The condition holds for every right value with "widget": 40 of the 50.
+    assert.is(pairwise.length, LEFT * LEFT, predicate);
+    await f.sim.setOptions({ record: true });
+    await f.sim.resetStats();
+    const pruned = await f.rows(sql, '-- @ cache: false\n-- @ prefilter: 2');
+    const pairs = await asked();
+    await f.sim.setOptions({ record: false });
+    assert.is(pairs.length, LEFT * 2, predicate);
+    // Every left value's nearest right value (its own widget) is among the two it is asked about.
+    for (let i = 0; i < LEFT; i++) assert.ok(pairs.includes(`${i}-${i}`), `${predicate}: ${i}`);
+    // The rows are the pairwise rows among the pairs asked; every other pair is false without a call.
+    assert.equal(
+      pruned,
+      pairwise.filter((x) => pairs.includes(`${x.l}-${x.r}`)),
+      predicate,
+    );
+  }
+  const explained = await f.engine.query(
+    `EXPLAIN SELECT l.id FROM lefts l, rights r WHERE LLM_FILTER('a widget', l.name, r.label)`,
+    undefined,
+  );
+  const prefilter = explained.rows.find((x) => String(x.value).startsWith('prefilter 2'));
+  assert.not.ok(prefilter, 'no prefilter without the annotation');
+  const annotated = await f.engine.query(
+    `-- @ prefilter: 2\nEXPLAIN SELECT l.id FROM lefts l, rights r WHERE LLM_FILTER('a widget', l.name, r.label)`,
+  );
+  assert.ok(
+    annotated.rows.some((x) =>
+      /^prefilter 2: 40 left × 50 right values = 2000 pairs; 80 kept/.test(String(x.value)),
+    ),
+    JSON.stringify(annotated.rows),
+  );
+});
+
 test('bad prefilter values are grammar errors', async ({ f }) => {
   for (const v of ['0', 'many', '1001']) {
     try {
