@@ -118,7 +118,8 @@ function inner(value: unknown, t: string): string {
   if (value instanceof DuckDBStructValue) return structText(Object.entries(value.entries), t);
   if (value instanceof DuckDBMapValue) return mapText(value.entries, t);
   if (value instanceof DuckDBUnionValue) return inner(value.value, '');
-  if (Array.isArray(value)) return t.toUpperCase().startsWith('MAP(') ? mapText(value, t) : listText(value, t);
+  if (Array.isArray(value))
+    return t.toUpperCase().startsWith('MAP(') ? mapText(value, t) : listText(value, t);
   if (typeof value === 'object' && !isDuckDBScalar(value) && !(value instanceof Date)) {
     if (value instanceof Uint8Array) return nestedString(blobText(value));
     if (isInterval(value)) return nestedString(intervalText(value));
