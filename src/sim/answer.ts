@@ -25,7 +25,9 @@
  * - Labelled values (`<input name="…">…</input>`, LLM_FILTER's) are read without
  *   their labels; a condition about sentiment over them ("same sentiment",
  *   "opposite sentiments", "liked", "negative") is judged by the lexicon below,
- *   sentence by sentence, not by overlap. `<task>` (LLM's) is a criterion.
+ *   sentence by sentence, not by overlap; so is a rating that "disagrees" or
+ *   "agrees" with a text (a number among the values, on a 1–5 scale). `<task>`
+ *   (LLM's) is a criterion.
  * - result = score ≥ 0.2 (MEANS, IMPLIES); IMPLIES also needs the same negation
  *   (not/no/never/n't) on both sides, CONTRADICTS needs score ≥ 0.2 and opposite
  *   negation; `~` needs score ≥ 0.5.

@@ -101,11 +101,25 @@ function judge(blocks: ReadonlyMap<string, readonly string[]>, all: string): Ver
  * word-overlap judge would answer it from the labels' words, so it is judged
  * by the lexicon instead: "same sentiment" / "opposite sentiments" compare the
  * first two values' polarity; "liked", "enjoyed", "positive" ask for a
- * positive one, "disliked", "negative" for a negative one. Null otherwise.
+ * positive one, "disliked", "negative" for a negative one; a rating that
+ * "disagrees" with (or "agrees" with) the text compares a number among the
+ * values, read on a 1–5 scale, with the other values' tone. Null otherwise.
  */
 function sentimentVerdict(reference: string, values: readonly string[]): Verdict | null {
   if (values.length === 0) return null;
   const verdict = (result: boolean): Verdict => ({ score: result ? 1 : 0, result });
+  // "The star rating disagrees with the text": a rating (a number on a 1–5 scale) among the values,
+  // against the tone of the others: 4–5 stars agree with a positive text, 1–2 with a negative one.
+  const rating = values.findIndex((v) => /^\d+(\.\d+)?$/.test(v));
+  if (rating >= 0 && values.length >= 2 && /\b(stars?|rating|rated|score)\b/i.test(reference)) {
+    const stars = Number(values[rating]);
+    const tone = polarity(values.filter((_, i) => i !== rating).join('. '));
+    const disagrees = (stars >= 4 && tone < 0) || (stars <= 2 && tone > 0);
+    if (/\b(disagrees?|contradicts?|mismatch(es)?|inconsistent|(does not|doesn't) match)\b/i.test(reference))
+      return verdict(disagrees);
+    if (/\b(agrees?|matches|consistent|fits)\b/i.test(reference))
+      return verdict(!disagrees && (stars !== 3 || tone === 0));
+  }
   const signs = values.map(polarity);
   if (/\b(same|similar)\s+sentiments?\b/i.test(reference) && signs.length >= 2)
     return verdict(signs[0] !== 0 && signs[0] === signs[1]);

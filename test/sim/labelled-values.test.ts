@@ -23,6 +23,21 @@ test("a label's words are not the text's: 'review' does not match 'reviewer'", (
   assert.equal(ctx.blocks.get('input'), ['steel hammer']);
 });
 
+test('a rating that disagrees (or agrees) with the text: a number on a 1-5 scale against the tone', () => {
+  const judged = (criterion: string, stars: string, review: string) =>
+    readPrompt(prompt(criterion, labelled(['stars', stars], ['review', review]))).verdict?.result;
+  const DISAGREES = 'The star rating disagrees with the text';
+  assert.is(judged(DISAGREES, '5', DULL), true);
+  assert.is(judged(DISAGREES, '1', LOVED), true);
+  assert.is(judged(DISAGREES, '5', LOVED), false);
+  assert.is(judged(DISAGREES, '1', DULL), false);
+  assert.is(judged(DISAGREES, '3', LOVED), false);
+  assert.is(judged('The rating matches the review', '4', LOVED), true);
+  assert.is(judged('The rating matches the review', '2', LOVED), false);
+  // A rating condition with neither word is judged by overlap, as before: no words shared, no.
+  assert.is(judged('rated by a critic', '5', LOVED), false);
+});
+
 test('sentiment conditions are judged from the values', () => {
   const judged = (criterion: string, ...values: string[]) =>
     readPrompt(prompt(criterion, labelled(...values.map((v, i): [string, string] => [`r${i}.review`, v]))))
