@@ -144,6 +144,11 @@ export class CallRunner {
     return t;
   }
 
+  /** Tuples of `target` per prompt: the statement's batch when they go packed, else 1. */
+  perPrompt(target: CallTarget): number {
+    return this.packsFor(target) ? (target.batch ?? this.o.batch ?? 1) : 1;
+  }
+
   /** Whether `target`'s tuples go packed (`-- @ batch: n`, n ≥ 2, and a cascade that can be). */
   packsFor(target: CallTarget): boolean {
     const batch = target.batch ?? this.o.batch ?? 1;

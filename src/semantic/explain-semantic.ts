@@ -165,7 +165,9 @@ async function estimateCalls(
 }> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
-  const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit);
+  const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit, (fn) =>
+    opts.batch > 1 && !fn.sql.dimension && unpackableReason(fn.lazy.cascade) === null ? opts.batch : 1,
+  );
   const functions: Record<string, string | number>[] = [];
   const allModels = new Set<string>();
   let calls = 0;

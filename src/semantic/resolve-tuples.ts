@@ -64,10 +64,11 @@ export function planTuples(
   tuples: Iterable<Tuple>,
   catalog: OperatorCatalog,
   smallSideLimit: number,
+  perPrompt: (fn: SemanticFunction) => number,
 ): { fn: SemanticFunction; groups: PlannedGroup[] }[] {
   return [...byFunction(tuples)].map(([fn, ts]) => ({
     fn,
-    groups: planSmallSide(fn, ts, catalog, smallSideLimit),
+    groups: planSmallSide(fn, ts, catalog, smallSideLimit, perPrompt(fn)),
   }));
 }
 
@@ -82,7 +83,8 @@ export async function resolveTuples(
 ): Promise<Map<string, SqlValue>> {
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
-  const run = planTuples(tuples, catalog, smallSideLimit).flatMap(({ fn, groups }) =>
+  const perPrompt = (fn: SemanticFunction) => runner.perPrompt(targetOf(fn));
+  const run = planTuples(tuples, catalog, smallSideLimit, perPrompt).flatMap(({ fn, groups }) =>
     groups.map(async (group) => {
       const { plan, tuples: ts } = group;
       notes.push({ fn: fn.name, tuples: ts.length, smallSide: plan });

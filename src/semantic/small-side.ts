@@ -87,12 +87,18 @@ export interface PlannedGroup {
   readonly reader: PairReader | null;
 }
 
-/** Chooses the plan for each group of these tuples (all of one function). */
+/**
+ * Chooses the plan for each group of these tuples (all of one function):
+ * the candidates plan when one side has at most `limit` values and its calls
+ * (one per large-side value) are fewer than the pairwise plan's, which packs
+ * `perPrompt` pairs per prompt under `-- @ batch`.
+ */
 export function planSmallSide(
   fn: SemanticFunction,
   tuples: readonly Tuple[],
   catalog: OperatorCatalog,
   limit: number,
+  perPrompt = 1,
 ): PlannedGroup[] {
   const reader = pairReader(fn, catalog);
   if (!reader) return [{ plan: null, tuples, reader: null }];
@@ -110,7 +116,7 @@ export function planSmallSide(
   }
   const out: PlannedGroup[] = [];
   for (const ts of groups.values()) {
-    const plan = planGroup(reader, ts, limit);
+    const plan = planGroup(reader, ts, limit, perPrompt);
     if (plan) out.push({ plan, tuples: ts, reader });
     else pairwise.push(...ts);
   }
@@ -118,14 +124,19 @@ export function planSmallSide(
   return out;
 }
 
-function planGroup(reader: PairReader, tuples: readonly Tuple[], limit: number): SmallSidePlan | null {
+function planGroup(
+  reader: PairReader,
+  tuples: readonly Tuple[],
+  limit: number,
+  perPrompt: number,
+): SmallSidePlan | null {
   const [a, b] = reader.names(tuples[0]!);
   // Two values under one label cannot say which is which in the candidates prompt.
   if (a === b) return null;
   const as = new Set(tuples.map((t) => reader.sides(t)!.a));
   const bs = new Set(tuples.map((t) => reader.sides(t)!.b));
   const [large, small, nl, ns] = as.size >= bs.size ? [a, b, as.size, bs.size] : [b, a, bs.size, as.size];
-  if (ns > limit || tuples.length <= nl) return null;
+  if (ns > limit || nl >= Math.ceil(tuples.length / perPrompt)) return null;
   return { kind: reader.kind, large, small, largeValues: nl, smallValues: ns, pairs: tuples.length };
 }
 

@@ -67,6 +67,23 @@ test('LLM_FILTER over 30 reviews × 3 phrases: 30 calls instead of 90, the same 
   assert.match(r.prompts[0]!, /<criterion>These two texts express the same sentiment<\/criterion>/);
 });
 
+test('under -- @ batch the cheaper plan wins: packed pairs (6 prompts of 16) or candidates (30 < 45 prompts of 2)', async (ctx) => {
+  await ctx.small.sim.resetStats();
+  const packed = await ctx.small.rows(SAME, `${NO_CACHE}\n-- @ batch: 16`);
+  assert.is(await ctx.small.requests(), 6);
+  await ctx.small.sim.resetStats();
+  const candidates = await ctx.small.rows(SAME, `${NO_CACHE}\n-- @ batch: 2`);
+  assert.is(await ctx.small.requests(), 30);
+  const pairwise = await ctx.pairwise.rows(SAME, NO_CACHE);
+  assert.equal(packed, pairwise);
+  assert.equal(candidates, pairwise);
+  const explained = await ctx.small.engine.query(`-- @ batch: 16\nEXPLAIN ${SAME}`);
+  assert.match(
+    explained.rows.find((x) => x.property === 'functions')!.value as string,
+    /^llm_filter: 90 distinct tuples, 0 cached, 6 calls; packed: up to 16 tuples per prompt/,
+  );
+});
+
 test('the small side written first: candidates are the first input; opposite sentiments; same rows', async (ctx) => {
   const sql = `SELECT r.id, m.mid FROM moods m, reviews r
     WHERE r.id <= 24 AND LLM_FILTER('The two texts have opposite sentiments', m.phrase, r.review) ORDER BY r.id, m.mid`;
