@@ -150,6 +150,9 @@ if (!hasScript) {
     await t.type(`${score('examples/data/reviews.csv', aliased)}\r`, shown('(3 rows)', 1));
     await t.type(`${score('examples/data/reviews.csv', unaliased)}\r`, shown('(3 rows)', 2));
     const screen = t.screen();
+    // Out of the REPL before asserting: a failed assertion leaves no terminal running.
+    await t.type('\\q\r', /$/);
+    assert.is(await t.exited, 0);
     assert.ok(
       screen.includes(
         [
@@ -178,8 +181,6 @@ if (!hasScript) {
       screen,
     );
     assert.not.match(screen, /Error/);
-    await t.type('\\q\r', /$/);
-    assert.is(await t.exited, 0);
   });
 }
 

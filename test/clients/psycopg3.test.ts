@@ -1,12 +1,14 @@
 /**
  * psycopg 3 against a real server: parameters in text (%t) and binary (%b),
  * results through text and binary cursors, server-side prepared statements,
- * pipeline mode, errors and rollback. psycopg 3 declares each parameter's
- * type in its Parse (a list of strings as unknown, for the server to infer).
+ * pipeline mode, errors and rollback; typed semantic functions (LLM_SCORE,
+ * LLM(… RETURNING BOOLEAN)) as Python ints and bools. psycopg 3 declares each
+ * parameter's type in its Parse (a list of strings as unknown, for the server
+ * to infer).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type ServerFixture, startServerFixture } from '../server/helpers.js';
+import { ROOT, type ServerFixture, startServerFixture } from '../server/helpers.js';
 import { EVERY_TYPE_PY, EVERY_TYPE_ROW, EXACT_JSON_PY, PG15_FORMS } from './every-type.js';
 import { havePyClients, python } from './py-clients.js';
 
@@ -14,7 +16,8 @@ let f: ServerFixture;
 const ready = havePyClients('psycopg 3 tests');
 
 test.before(async () => {
-  if (ready) f = await startServerFixture();
+  // The reviews table is read through the server's file guard: open the folder it is in.
+  if (ready) f = await startServerFixture({ allowFiles: [`${ROOT}examples/data`] });
 });
 test.after(async () => {
   await f?.close();
@@ -192,6 +195,70 @@ test('a bad statement fails with its SQLSTATE and the connection goes on; rollba
     false,
   );
   assert.equal(out, { errors: ['42P01'], after_error: 42, inside: 1, rows: [[3, 'dec:99.99']] });
+});
+
+const UNALIASED = "LLM_SCORE(review, 'how positive', 1, 5)";
+const SCORE = `SELECT id, LLM_SCORE(review, 'how positive the review is', 1, 5) AS s, ${UNALIASED} FROM reviews WHERE id <= 5 ORDER BY id`;
+// Reviews 17..24: some liked, some not.
+const LIKED = `SELECT id, LLM('The reviewer liked the film', review RETURNING BOOLEAN) AS liked FROM reviews WHERE id BETWEEN 17 AND 24 ORDER BY id`;
+
+test('LLM_SCORE as Python ints equal to the library, named as written; LLM(… RETURNING BOOLEAN) as Python bools', async () => {
+  if (!ready) return;
+  await f.engine.query(`CREATE TABLE reviews AS SELECT * FROM read_csv('${ROOT}examples/data/reviews.csv')`);
+  const score = await f.engine.query(SCORE);
+  assert.equal(
+    score.columns.map((c) => `${c.name} ${c.type}`),
+    ['id BIGINT', 's INTEGER', `${UNALIASED} INTEGER`],
+  );
+  const scores = score.rows.map((r) => [Number(r.id), r.s as number, r[UNALIASED] as number]);
+  assert.is(scores.length, 5);
+  for (const [, ...s] of scores)
+    assert.ok(
+      s.every((x) => Number.isInteger(x) && x >= 1 && x <= 5),
+      String(s),
+    );
+  const liked = (await f.engine.query(LIKED)).rows.map((r) => [Number(r.id), r.liked as boolean]);
+  assert.is(liked.length, 8);
+  assert.ok(liked.some(([, l]) => l === true) && liked.some(([, l]) => l === false), JSON.stringify(liked));
+  const out = await psycopg3(
+    [
+      `queries = json.loads(${JSON.stringify(JSON.stringify([SCORE, LIKED]))})`,
+      'got = {}',
+      'for binary in (False, True):',
+      '    results = []',
+      '    for sql in queries:',
+      '        cur = conn.cursor(binary=binary)',
+      '        cur.execute(sql)',
+      '        results.append({',
+      "            'description': [[d.name, d.type_code] for d in cur.description],",
+      "            'rows': [[[type(v).__name__, v] for v in r] for r in cur.fetchall()],",
+      '        })',
+      "    got['binary' if binary else 'text'] = results",
+      'print(json.dumps(got))',
+    ].join('\n'),
+  );
+  // int8, int4, bool OIDs; each value with its Python type.
+  const expected = [
+    {
+      description: [
+        ['id', 20],
+        ['s', 23],
+        [UNALIASED, 23],
+      ],
+      rows: scores.map((r) => r.map((v) => ['int', v])),
+    },
+    {
+      description: [
+        ['id', 20],
+        ['liked', 16],
+      ],
+      rows: liked.map(([id, l]) => [
+        ['int', id],
+        ['bool', l],
+      ]),
+    },
+  ];
+  assert.equal(out, { text: expected, binary: expected });
 });
 
 test.run();

@@ -1,6 +1,7 @@
 /**
  * The installed package, used the ways a user uses it, from a folder that is
  * not this repository: a plain .mjs importing `rvbbit` and `rvbbit/grammar`,
+ * one running LLM_SCORE and LLM(… RETURNING STRUCT) on a default engine,
  * TypeScript type-checking against our .d.ts (NodeNext, bundler and
  * CommonJS resolution; strict, exactOptionalPropertyTypes, skipLibCheck off),
  * and the installed `rvbbit` bin (--version, a MAP, cascade validation with
@@ -12,10 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createEngine } from '../../src/index.js';
 import { simulatorEnv } from '../../src/llm/config.js';
 import { installPackage } from './installed.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = installPackage();
 for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(pkg.dir, f));
 const NO_PROVIDER = simulatorEnv();
@@ -82,6 +85,47 @@ test('a plain .mjs imports rvbbit and rvbbit/grammar and runs a MAP and a semant
     parseErrors: 0,
     answeredBy: 'simulator',
   });
+});
+
+test('a plain .mjs runs LLM_SCORE and LLM(… RETURNING STRUCT) over the shipped reviews: the in-repo library result', async () => {
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['typed.mjs'], { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8' }),
+  ) as {
+    reviews: string;
+    sql: string;
+    columns: string[];
+    rows: { id: number; s: unknown; v: Record<string, unknown> }[];
+    answeredBy: string;
+  };
+  // The CSV the package ships, found from the package's own path.
+  assert.is(out.reviews, join(pkg.dir, 'node_modules/rvbbit/examples/data/reviews.csv'));
+  assert.is(out.answeredBy, 'simulator');
+  assert.equal(out.columns, ['id BIGINT', 's INTEGER', 'v STRUCT("aspect" VARCHAR, "liked" BOOLEAN)']);
+  assert.equal(
+    out.rows.map((r) => r.id),
+    [1, 2, 3, 4, 5],
+  );
+  for (const { s, v } of out.rows) {
+    assert.ok(Number.isInteger(s) && (s as number) >= 1 && (s as number) <= 5, String(s));
+    assert.equal(Object.keys(v), ['aspect', 'liked']);
+    assert.type(v.aspect, 'string');
+    assert.type(v.liked, 'boolean');
+  }
+  // The same statement on this repository's library (its own copy of the file).
+  const engine = await createEngine();
+  try {
+    const lib = await engine.query(out.sql.replace(out.reviews, `${ROOT}examples/data/reviews.csv`));
+    assert.equal(
+      lib.columns.map((c) => `${c.name} ${c.type}`),
+      out.columns,
+    );
+    assert.equal(
+      lib.rows.map((r) => ({ id: Number(r.id), s: r.s, v: r.v })),
+      out.rows,
+    );
+  } finally {
+    await engine.close();
+  }
 });
 
 test('browsers get dist/grammar.browser.js: by the "browser" condition of rvbbit/grammar and as rvbbit/grammar/browser', () => {

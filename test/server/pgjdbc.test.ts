@@ -1,8 +1,9 @@
 /**
  * pgJDBC (DBeaver's driver; Debian libpostgresql-jdbc-java) against the
  * server, through test/fixtures/jdbc/RvbbitJdbc.java run as a single-file
- * program on the machine's Java 17. CI installs both (.ci/run); without them
- * the test says why and skips.
+ * program on the machine's Java 17, and typed semantic functions read through
+ * ResultSetMetaData and getObject (RvbbitJdbcTyped.java). CI installs both
+ * (.ci/run); without them the test says why and skips.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { run } from './py-client.js';
 
 const JAR = '/usr/share/java/postgresql.jar';
 const SOURCE = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbc.java', import.meta.url));
+const TYPED = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcTyped.java', import.meta.url));
 const hasJava = spawnSync('java', ['-version']).status === 0;
 const missing = !hasJava
   ? 'java is not installed'
@@ -60,6 +62,46 @@ if (missing) {
     ]);
     // pgJDBC's connect-time settings were acknowledged.
     assert.ok(f.log.some((l) => /SET extra_float_digits = 3/.test(l)));
+  });
+
+  const TYPED_SQL = `SELECT id, LLM_SCORE(review, 'how positive the review is', 1, 5) AS s,
+  LLM('The aspect discussed', review RETURNING STRUCT(aspect VARCHAR, liked BOOLEAN)) AS v
+FROM reviews WHERE id <= ? ORDER BY id`;
+
+  test("LLM_SCORE and LLM(… RETURNING STRUCT): Types.INTEGER with the library's integers, the struct as text in DuckDB's own text", async () => {
+    await f.engine.query(
+      `CREATE TABLE reviews AS SELECT * FROM read_csv('${dirname(PRODUCTS_CSV)}/reviews.csv')`,
+    );
+    const lib = await f.engine.query(TYPED_SQL.replace('?', '3'));
+    assert.equal(
+      lib.columns.map((c) => c.type),
+      ['BIGINT', 'INTEGER', 'STRUCT("aspect" VARCHAR, "liked" BOOLEAN)'],
+    );
+    const rows = lib.rows.map((r) => ({
+      s: r.s as number,
+      v: r.v as { aspect: string; liked: boolean },
+    }));
+    assert.is(rows.length, 3);
+    for (const { s, v } of rows) {
+      assert.ok(Number.isInteger(s) && s >= 1 && s <= 5, String(s));
+      assert.equal(Object.keys(v), ['aspect', 'liked']);
+      assert.type(v.aspect, 'string');
+      assert.type(v.liked, 'boolean');
+    }
+    const { code, out, err } = await run('java', ['-cp', JAR, TYPED, String(f.port), TYPED_SQL, '3']);
+    assert.is(err, '');
+    assert.is(code, 0);
+    assert.equal(out.trimEnd().split('\n'), [
+      // label, java.sql.Types (BIGINT -5, INTEGER 4, VARCHAR 12), the Postgres type name
+      'column id -5 int8',
+      'column s 4 int4',
+      'column v 12 text',
+      // The struct as DuckDB casts it to text: field names quoted, the string bare, true/false.
+      ...rows.map(
+        ({ s, v }, i) =>
+          `row Long:${i + 1}\tInteger:${s}\tString:{'aspect': ${v.aspect}, 'liked': ${v.liked}}`,
+      ),
+    ]);
   });
 }
 
