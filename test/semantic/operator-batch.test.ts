@@ -85,12 +85,19 @@ test('EXPLAIN shows the packed plan and ceil(tuples / n) calls', async ({ f }) =
   assert.is(await f.requests(), 0);
 });
 
-test('a cascade that cannot be packed runs one call per tuple, and EXPLAIN says why', async ({ f }) => {
-  const r = await f.engine.query(
-    `-- @ batch: 8\n-- @ cache: false\nEXPLAIN SELECT d.id FROM docs d SEMANTIC JOIN cats c ON d.title ~ c.label`,
-  );
-  const fns = String(r.rows.find((x) => x.property === 'functions')?.value);
-  assert.match(fns, 'small side');
+test('a join packs its pairs when that is fewer calls than the small side`s candidates (never packed), and EXPLAIN says which', async ({
+  f,
+}) => {
+  const explain = async (batch: number) => {
+    const r = await f.engine.query(
+      `-- @ batch: ${batch}\n-- @ cache: false\nEXPLAIN SELECT d.id FROM docs d SEMANTIC JOIN cats c ON d.title ~ c.label`,
+    );
+    return String(r.rows.find((x) => x.property === 'functions')?.value);
+  };
+  // 12 titles × 5 labels = 60 pairs: 30 prompts of 2 > 12 candidate calls; 8 prompts of 8 < 12.
+  assert.match(await explain(2), /12 calls; small side: 5 distinct b values as candidates/);
+  assert.match(await explain(8), /60 distinct tuples, 0 cached, 8 calls; packed: up to 8 tuples per prompt/);
+  assert.is(await f.requests(), 0);
 });
 
 test.run();
