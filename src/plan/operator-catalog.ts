@@ -275,7 +275,6 @@ function statOf(path: string): Stats | undefined {
   }
 }
 
-/** The `~` function, if the shipped cascade backs it (an override runs pairwise: its semantics are its own). */
 /**
  * The shipped conditions over labelled values that take the small-side plan
  * (`LLM_FILTER('cond', x, y)`, `(x, y) MEANS 'cond'`): the arg holding the
@@ -300,6 +299,7 @@ export function pairPlanOf(
   return { kind: 'condition', cascade: catalog.conditionCandidates, ...args };
 }
 
+/** The `~` function, if the shipped cascade backs it (an override runs pairwise: its semantics are its own). */
 export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undefined {
   const fn = [...catalog.functions.values()].find((f) => f.sql.operators.some((o) => o.keywords[0] === '~'));
   return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;

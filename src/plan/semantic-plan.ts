@@ -96,35 +96,29 @@ export async function planSemantic(
   const defaultModel = options.embedModel ?? DEFAULT_EMBED_MODEL;
   // Checks every embedding construct's arguments (EMBED_BAD_ARGUMENT) before anything else.
   const models = embedModels(stmt, defaultModel);
-  // A prefilter applies to the statement's pair predicates (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…').
-  const prefilter =
-    options.prefilter !== undefined &&
-    rewriteSemantic(
-      stmt,
-      catalog,
-      0,
-      options.threshold,
-      embedHooks({
-        token: 0,
-        dims: new Map(),
-        defaultModel,
-        threshold: options.threshold,
-        prefilter: undefined,
-      }),
-    ).pairPredicates > 0
-      ? options.prefilter
-      : undefined;
-  const embed = models.size > 0 || prefilter !== undefined ? { models, defaultModel, prefilter } : undefined;
   const token = nextToken++;
+  const hooked = models.size > 0 || options.prefilter !== undefined;
   const render = (dims: ReadonlyMap<string, number>): Rewritten =>
     rewriteSemantic(
       stmt,
       catalog,
       token,
       options.threshold,
-      embed && embedHooks({ token, dims, defaultModel, threshold: options.threshold, prefilter }),
+      hooked
+        ? embedHooks({
+            token,
+            dims,
+            defaultModel,
+            threshold: options.threshold,
+            prefilter: options.prefilter,
+          })
+        : undefined,
     );
   const rewritten = render(new Map());
+  // A prefilter applies to the statement's pair predicates (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…');
+  // with none, its hook wrapped nothing and the statement needs no embedding state.
+  const prefilter = rewritten.pairPredicates > 0 ? options.prefilter : undefined;
+  const embed = models.size > 0 || prefilter !== undefined ? { models, defaultModel, prefilter } : undefined;
   const query = isQuery(stmt.text);
   const functions = [...new Set(rewritten.sites.map((site) => site.fn))];
   await loadCascades(functions, catalog);

@@ -25,6 +25,8 @@ export interface SmallSidePlan {
   /** The side with many values (one call each) and the small side (the candidates): arg names, or labels. */
   readonly large: string;
   readonly small: string;
+  /** The large side is the pair's first value (a of `a ~ b`, x of `LLM_FILTER('…', x, y)`). */
+  readonly largeFirst: boolean;
   readonly largeValues: number;
   readonly smallValues: number;
   readonly pairs: number;
@@ -135,9 +137,18 @@ function planGroup(
   if (a === b) return null;
   const as = new Set(tuples.map((t) => reader.sides(t)!.a));
   const bs = new Set(tuples.map((t) => reader.sides(t)!.b));
-  const [large, small, nl, ns] = as.size >= bs.size ? [a, b, as.size, bs.size] : [b, a, bs.size, as.size];
+  const largeFirst = as.size >= bs.size;
+  const [large, small, nl, ns] = largeFirst ? [a, b, as.size, bs.size] : [b, a, bs.size, as.size];
   if (ns > limit || nl >= Math.ceil(tuples.length / perPrompt)) return null;
-  return { kind: reader.kind, large, small, largeValues: nl, smallValues: ns, pairs: tuples.length };
+  return {
+    kind: reader.kind,
+    large,
+    small,
+    largeFirst,
+    largeValues: nl,
+    smallValues: ns,
+    pairs: tuples.length,
+  };
 }
 
 /** The calls of a group's plan: one per large-side value, its candidates in first-seen order. */
@@ -149,14 +160,18 @@ export interface CandidateCalls {
   readonly candidates: string[][];
 }
 
+/** A planned pair as [its large-side value, its small-side value (a candidate)]. */
+function oriented(plan: SmallSidePlan, reader: PairReader, t: Tuple): [string, string] {
+  const s = reader.sides(t)!;
+  return plan.largeFirst ? [s.a, s.b] : [s.b, s.a];
+}
+
 export function candidateInputs(group: PlannedGroup, hint: string): CandidateCalls {
   const { plan, reader, tuples } = group;
   if (!plan || !reader) return { inputs: [], values: [], candidates: [] };
-  const largeIsA = reader.names(tuples[0]!)[0] === plan.large;
   const groups = new Map<string, string[]>();
   for (const t of tuples) {
-    const s = reader.sides(t)!;
-    const [v, c] = largeIsA ? [s.a, s.b] : [s.b, s.a];
+    const [v, c] = oriented(plan, reader, t);
     const g = groups.get(v);
     if (!g) groups.set(v, [c]);
     else if (!g.includes(c)) g.push(c);
@@ -173,7 +188,7 @@ export function candidateInputs(group: PlannedGroup, hint: string): CandidateCal
     value_label: plan.large,
     candidates: candidates[i],
     candidate_label: plan.small,
-    value_first: largeIsA,
+    value_first: plan.largeFirst,
     hint,
   }));
   return { inputs, values, candidates };
@@ -186,7 +201,6 @@ export function pairResults(
   outputs: readonly unknown[],
 ): Map<string, SqlValue> {
   const { plan, reader, tuples } = group;
-  const largeIsA = reader!.names(tuples[0]!)[0] === plan!.large;
   const matched = new Map<string, Set<string>>();
   calls.values.forEach((v, i) => {
     const candidates = calls.candidates[i]!;
@@ -196,8 +210,7 @@ export function pairResults(
   });
   const results = new Map<string, SqlValue>();
   for (const t of tuples) {
-    const s = reader!.sides(t)!;
-    const [v, c] = largeIsA ? [s.a, s.b] : [s.b, s.a];
+    const [v, c] = oriented(plan!, reader!, t);
     results.set(t.key, matched.get(v)?.has(c) ?? false);
   }
   return results;
