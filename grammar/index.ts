@@ -14,7 +14,13 @@ export { GrammarErrorCode, type ParseError, toRvbbitError } from './errors.js';
 export { createGrammar, type Grammar, type GrammarOptions } from './grammar.js';
 export { type HighlightToken, TOKEN_CATEGORIES, type TokenCategory } from './highlight/tokens.js';
 export { HIGHLIGHT_KEYWORDS, isRvbbitWord, LITERAL_WORDS, RVBBIT_WORDS, SQL_RESERVED } from './keywords.js';
-export { AGGREGATES, type AggregateDef, DEFAULT_OPERATORS, type OperatorDef } from './operators.js';
+export {
+  AGGREGATES,
+  type AggregateDef,
+  DEFAULT_OPERATORS,
+  type OperatorDef,
+  RELEVANCE_FUNCTION,
+} from './operators.js';
 export type { ParseResult } from './parse.js';
 export { mayBeAliased, type SelectItem, selectItems } from './select-items.js';
 export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';

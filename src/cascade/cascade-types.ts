@@ -111,9 +111,11 @@ export interface SqlDimension {
    * assign: each distinct value is given one of the labels (fixed or
    * discovered), packed per prompt. mapping (larsql's): one call sees every
    * distinct value (`texts`, with the other args by name) and answers
-   * `{mapping: {"<index>": label}}`.
+   * `{mapping: {"<index>": label}}`. entities: each distinct value is given
+   * the representative of its cluster of values naming the same entity
+   * (src/semantic/entities.ts); the cascade judges one pair, `text` and `other`.
    */
-  readonly mode: 'assign' | 'mapping';
+  readonly mode: 'assign' | 'mapping' | 'entities';
   /** The arg whose values are labelled: the one with `role: dimension_source`, else the first. */
   readonly source: string;
   /** Fixed labels (SENTIMENT); otherwise discovered. */

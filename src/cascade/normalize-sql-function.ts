@@ -194,15 +194,20 @@ function readDimension(
   if (labels !== undefined && discover !== undefined) {
     problem(base, 'a dimension has labels (fixed) or discover (a cascade that finds them), not both');
   }
-  if (mode !== undefined && mode !== 'mapping') {
-    problem([...base, 'mode'], `a dimension's mode is "mapping" or absent (got "${mode}")`);
+  if (mode !== undefined && mode !== 'mapping' && mode !== 'entities') {
+    problem([...base, 'mode'], `a dimension's mode is "mapping", "entities" or absent (got "${mode}")`);
   }
   const mapping = labels === undefined && discover === undefined;
-  if (mode === 'mapping' && !mapping) {
-    problem([...base, 'mode'], 'mode: mapping finds its labels in one call: it takes no labels or discover');
+  if ((mode === 'mapping' || mode === 'entities') && !mapping) {
+    problem(
+      [...base, 'mode'],
+      mode === 'mapping'
+        ? 'mode: mapping finds its labels in one call: it takes no labels or discover'
+        : 'mode: entities labels each value by its cluster: it takes no labels or discover',
+    );
   }
   return {
-    mode: mapping ? 'mapping' : 'assign',
+    mode: mode === 'entities' ? 'entities' : mapping ? 'mapping' : 'assign',
     source: args[at]?.name ?? 'text',
     ...(labels ? { labels } : {}),
     ...(discover ? { discover } : {}),

@@ -13,6 +13,10 @@
  *   a ~ b, with `-- @ prefilter: k`     → CASE WHEN rvbbit_prefilter(<stmt>, hash(a), hash(b), a, b)
  *                                          THEN (a ~ b) ELSE false END
  *                                         (and so every pair predicate: LLM_FILTER('…', a, b), (a, b) MEANS '…')
+ *   ORDER BY a RELEVANCE TO q, ORDER BY ABOUT(a, q) DESC (the first key), with `-- @ prefilter: m`
+ *                                       → ORDER BY (CASE WHEN rvbbit_prefilter_rank(<stmt>, hash(q), hash(a), q, a)
+ *                                          THEN <the ABOUT score> ELSE -infinity END) DESC
+ *                                         (the m texts nearest q are scored; the rest sort after them, unscored)
  * VECTOR_SEARCH is exact (every row scored): DuckDB's `vss` extension (HNSW)
  * cannot be installed offline here, and exact search needs no index to keep.
  */
@@ -24,6 +28,7 @@ import type { RewriteHooks, SpanText } from './semantic-rewrite.js';
 
 export const EMBED_FN = 'rvbbit_embed';
 export const PREFILTER_FN = 'rvbbit_prefilter';
+export const RANK_PREFILTER_FN = 'rvbbit_prefilter_rank';
 
 type Call = SqlStatement['aggregates'][number];
 type Op = SqlStatement['operators'][number];
@@ -60,6 +65,13 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
     `CAST(array_cosine_similarity(${e(a, model)}, ${e(b, model)}) AS DOUBLE)`;
   const span = (text: SpanText, x: { span: { start: number; end: number } }) =>
     text(x.span.start, x.span.end);
+  /** Whether the prefilter keeps the pair: `fn(<stmt>, hash(a), hash(b), a, b)`. */
+  const kept = (fn: string, pair: readonly [string, string]) => {
+    const [a, b] = pair.map((x) => `CAST((${x}) AS VARCHAR)`) as [string, string];
+    // A pair is known by its texts' hashes (prefilter-state.ts); hash(NULL) is not NULL, hence the IF.
+    const h = (x: string) => `if((${x}) IS NULL, NULL, CAST(hash(${x}) >> 11 AS DOUBLE))`;
+    return `${fn}(${c.token}, ${h(a)}, ${h(b)}, ${a}, ${b})`;
+  };
   return {
     operator(op: Op) {
       if (op.functionName !== SIMILAR_TO.functionName) return undefined;
@@ -73,11 +85,14 @@ export function embedHooks(c: EmbedSqlContext): RewriteHooks {
     },
     wrap(pair, sql) {
       if (c.prefilter === undefined) return sql;
-      const [a, b] = pair.map((x) => `CAST((${x}) AS VARCHAR)`) as [string, string];
-      // A pair is known by its texts' hashes (prefilter-state.ts); hash(NULL) is not NULL, hence the IF.
-      const h = (x: string) => `if((${x}) IS NULL, NULL, CAST(hash(${x}) >> 11 AS DOUBLE))`;
       // CASE, not AND: DuckDB may reorder a conjunction; a CASE never evaluates THEN for a row that fails WHEN.
-      return `(CASE WHEN ${PREFILTER_FN}(${c.token}, ${h(a)}, ${h(b)}, ${a}, ${b}) THEN ${sql} ELSE false END)`;
+      return `(CASE WHEN ${kept(PREFILTER_FN, pair)} THEN ${sql} ELSE false END)`;
+    },
+    rank([text, topic], sql) {
+      if (c.prefilter === undefined) return sql;
+      // The topic is the left side (its k nearest texts are kept). -infinity, not NULL: a row
+      // left unscored sorts after every scored one whatever the session's NULL order.
+      return `(CASE WHEN ${kept(RANK_PREFILTER_FN, [topic, text])} THEN ${sql} ELSE CAST('-infinity' AS DOUBLE) END)`;
     },
     call(a: Call) {
       if (a.functionName === 'embed') {

@@ -38,8 +38,10 @@ export interface EmbedPlan {
   readonly models: ReadonlySet<string>;
   /** SIMILAR_TO's, a pre-filter's and a model-less EMBED's model. */
   readonly defaultModel: string;
-  /** `~` asks only about each left value's k nearest right values (`-- @ prefilter: k`). */
+  /** Pair predicates (`~`, …) ask only about each left value's k nearest right values (`-- @ prefilter: k`). */
   readonly prefilter: number | undefined;
+  /** A relevance order scores only the m texts nearest its topic (`-- @ prefilter: m`). */
+  readonly ranking: number | undefined;
 }
 
 export type SemanticPath =
@@ -115,10 +117,16 @@ export async function planSemantic(
         : undefined,
     );
   const rewritten = render(new Map());
-  // A prefilter applies to the statement's pair predicates (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…');
-  // with none, its hook wrapped nothing and the statement needs no embedding state.
+  // A prefilter applies to the statement's pair predicates (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…')
+  // and its relevance order; with neither, its hooks wrapped nothing and the statement needs no embedding state.
   const prefilter = rewritten.pairPredicates > 0 ? options.prefilter : undefined;
-  const embed = models.size > 0 || prefilter !== undefined ? { models, defaultModel, prefilter } : undefined;
+  const ranking = rewritten.rankedOrders > 0 ? options.prefilter : undefined;
+  // ENTITY blocks its values by embedding (src/semantic/entities.ts).
+  const entities = rewritten.sites.some((x) => x.fn.sql.dimension?.mode === 'entities');
+  const embed =
+    models.size > 0 || prefilter !== undefined || ranking !== undefined || entities
+      ? { models, defaultModel, prefilter, ranking }
+      : undefined;
   const query = isQuery(stmt.text);
   const functions = [...new Set(rewritten.sites.map((site) => site.fn))];
   await loadCascades(functions, catalog);

@@ -15,7 +15,15 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import { mayBeAliased, type SqlStatement, selectItems } from '../../grammar/index.js';
+import {
+  mayBeAliased,
+  RELEVANCE_FUNCTION,
+  type SqlStatement,
+  SqlTok,
+  type SqlToken,
+  scanSql,
+  selectItems,
+} from '../../grammar/index.js';
 import type { UserText } from '../db/duckdb-error.js';
 import { type OperatorCatalog, operatorLoadError, type SemanticFunction } from './operator-catalog.js';
 import { declaredTree, numberLiteral, type ReturningType, returningType } from './returning-type.js';
@@ -36,6 +44,8 @@ export interface Rewritten {
   readonly sites: readonly CallSite[];
   /** How many pair predicates the statement has (see RewriteHooks.wrap): a prefilter applies to them. */
   readonly pairPredicates: number;
+  /** How many relevance orders the statement has that a prefilter applies to (see RewriteHooks.rank). */
+  readonly rankedOrders: number;
   /** What the user wrote, where it starts in their input, and where an offset of `sql` came from in it. */
   readonly user: UserText;
 }
@@ -62,6 +72,11 @@ export interface RewriteHooks {
    * values (`LLM_FILTER('…', a, b)`). `pair` is the two values' SQL.
    */
   wrap?(pair: readonly [string, string], sql: string): string;
+  /**
+   * Wraps a relevance order's score (the prefilter): the first ORDER BY key,
+   * descending, `a RELEVANCE TO q` or `ABOUT(a, q) DESC`. `pair` is [a, q]'s SQL.
+   */
+  rank?(pair: readonly [string, string], sql: string): string;
   /** The SQL of a function call the hook owns (EMBED, VECTOR_SEARCH), or undefined. */
   call?(a: FunctionCall): ((text: SpanText) => string) | undefined;
 }
@@ -86,6 +101,8 @@ export function rewriteSemantic(
   const sites: CallSite[] = [];
   const edits: Edit[] = [];
   let pairPredicates = 0;
+  let rankedOrders = 0;
+  const rank = (pair: readonly [string, string], sql: string) => (hooks?.rank ? hooks.rank(pair, sql) : sql);
   const wrapPair = (pair: readonly [string, string], sql: string) =>
     hooks?.wrap ? hooks.wrap(pair, sql) : sql;
   const fnFor = (name: string, at: { line: number; column: number }, word: string): SemanticFunction => {
@@ -143,11 +160,19 @@ export function rewriteSemantic(
   for (const r of stmt.relevance) {
     const fn = fnFor(r.functionName, r.span, 'RELEVANCE TO');
     sites.push({ kind: 'relevance', word: 'RELEVANCE TO', fn, clause: 'order_by', ...pos(r.span) });
+    const ranked = r.direction === 'DESC' && firstOrderKey(stmt, r.span.start);
+    if (ranked) rankedOrders++;
     edits.push({
       start: r.span.start,
       end: r.span.end,
-      render: (text) =>
-        `${call(fn, [text(r.left.span.start, r.left.span.end), text(r.right.span.start, r.right.span.end)])} ${r.direction}`,
+      render: (text) => {
+        const pair = [
+          text(r.left.span.start, r.left.span.end),
+          text(r.right.span.start, r.right.span.end),
+        ] as const;
+        const score = call(fn, [...pair]);
+        return `${ranked ? rank(pair, score) : score} ${r.direction}`;
+      },
     });
   }
   for (const a of stmt.aggregates) {
@@ -168,6 +193,13 @@ export function rewriteSemantic(
       fn.sql.args.at(-1)?.variadic === true &&
       a.args.length - (fn.sql.args.length - 1) === 2;
     if (pairCall) pairPredicates++;
+    // `ORDER BY ABOUT(a, q) DESC`: the function form of a relevance order.
+    const rankedCall =
+      fn.name === RELEVANCE_FUNCTION &&
+      a.args.length === 2 &&
+      firstOrderKey(stmt, a.span.start) &&
+      descendingAfter(stmt, a.span.end);
+    if (rankedCall) rankedOrders++;
     sites.push({
       kind: shape === 'scalar' ? 'operator' : shape,
       word: a.name,
@@ -196,6 +228,7 @@ export function rewriteSemantic(
         }
         // An optional argument left out is NULL here; the function gives it its default (register-functions.ts).
         while (args.length < fn.sql.args.length) args.push('NULL');
+        if (rankedCall) return rank([head!, rest[0]!], call(fn, args));
         if (fn.sql.returning === undefined)
           return pairCall ? wrapPair(values as [string, string], call(fn, args)) : call(fn, args);
         // A typed function (LLM … RETURNING type, LLM_SCORE): the chosen type's schema is its last
@@ -240,6 +273,7 @@ export function rewriteSemantic(
     sql,
     sites,
     pairPredicates,
+    rankedOrders,
     user: { text: src, line: stmt.span.line, column: stmt.span.column, offsetOf },
   };
 }
@@ -383,6 +417,28 @@ export function tupleParts(text: string): string[] | undefined {
   if (parts.length === 0) return undefined;
   parts.push(t.slice(from, -1).trim());
   return parts.every((p) => p !== '') ? parts : undefined;
+}
+
+/** The statement's tokens, comments dropped, with offsets into its text. */
+function significant(stmt: SqlStatement): SqlToken[] {
+  return scanSql(stmt.text).tokens.filter(
+    (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
+  );
+}
+
+/** True when the expression starting at `start` is the first key of an ORDER BY (of any query level). */
+function firstOrderKey(stmt: SqlStatement, start: number): boolean {
+  const toks = significant(stmt);
+  const at = toks.findIndex((t) => t.start === start - stmt.span.start);
+  const word = (i: number) => (i >= 0 ? stmt.text.slice(toks[i]!.start, toks[i]!.end).toUpperCase() : '');
+  return at >= 2 && word(at - 1) === 'BY' && word(at - 2) === 'ORDER';
+}
+
+/** True when the expression ending at `end` is followed by DESC. */
+function descendingAfter(stmt: SqlStatement, end: number): boolean {
+  const toks = significant(stmt);
+  const next = toks.find((t) => t.start >= end - stmt.span.start);
+  return next !== undefined && stmt.text.slice(next.start, next.end).toUpperCase() === 'DESC';
 }
 
 function pos(span: { line: number; column: number }): { line: number; column: number } {

@@ -13,11 +13,12 @@ import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { Rewritten } from '../plan/semantic-rewrite.js';
 import type { CallRunner } from './call-runner.js';
 import { describeLabels } from './dimension.js';
-import { type EmbedStatement, resolveEmbeddings } from './embed-statement.js';
+import { type EmbedStatement, entityBlocking, resolveEmbeddings } from './embed-statement.js';
+import { describeEntities } from './entities.js';
 import { type LimitWindow, limitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
 import { describeSplit, type ProxySplit } from './proxy.js';
-import { type PlanNote, resolveTuples, type StatementExtras } from './resolve-tuples.js';
+import { type PlanNote, resolveTuples, type StatementExtras, statementExtras } from './resolve-tuples.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 import { type StatementCalls, startPass } from './statement-calls.js';
 
@@ -33,17 +34,14 @@ export async function runBatch(
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  const more: StatementExtras = {
-    splits: [],
-    labels: new Map(),
-    ...(opts.proxy ? { proxy: opts.proxy } : {}),
-  };
+  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter));
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
     strategy: [
       withSplits(strategy, more.splits, opts.limits.model ?? ctx.engine.llm.defaultModel),
       ...describeLabels(more.labels),
+      ...describeEntities(more.entities),
     ].join('; '),
     passes,
     plans: p.plans,

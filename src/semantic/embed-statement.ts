@@ -20,7 +20,7 @@ import {
 } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { ResultCache } from '../cache/result-cache.js';
-import { EMBED_FN, PREFILTER_FN } from '../plan/embed-rewrite.js';
+import { EMBED_FN, PREFILTER_FN, RANK_PREFILTER_FN } from '../plan/embed-rewrite.js';
 import type { SemanticPlan } from '../plan/semantic-plan.js';
 import type { Rewritten } from '../plan/semantic-rewrite.js';
 import {
@@ -31,12 +31,15 @@ import {
   embedCacheKey,
   embedderOf,
 } from './embedder.js';
+import { ENTITY_NEIGHBOURS, type TextVectors } from './entities.js';
 import { PrefilterState } from './prefilter-state.js';
 import type { SemanticRunContext } from './semantic-run.js';
 import { type StatementCalls, statementFor } from './statement-calls.js';
 
 export interface EmbedStatement {
   readonly embedder: Embedder;
+  /** The model of prefilters and ENTITY's blocking. */
+  readonly defaultModel: string;
   readonly cache: ResultCache;
   /** Pairs a pre-filter keeps all of below this many (semantic-shared.ts). */
   readonly smallSideLimit: number;
@@ -45,6 +48,8 @@ export interface EmbedStatement {
   readonly vectors: Map<string, number[]>;
   readonly missing: Map<string, { readonly model: string; readonly text: string }>;
   readonly prefilter: PrefilterState | undefined;
+  /** The relevance order's prefilter (left: its topic, right: the rows' texts). */
+  readonly ranking: PrefilterState | undefined;
   readonly counters: EmbedCounters;
 }
 
@@ -85,6 +90,7 @@ export async function openEmbeddings(
   }
   const state: EmbedStatement = {
     embedder,
+    defaultModel: embed.defaultModel,
     cache: run.cache,
     smallSideLimit: engine.semantic.smallSideLimit,
     ctx,
@@ -92,6 +98,10 @@ export async function openEmbeddings(
     missing: new Map(),
     prefilter:
       embed.prefilter === undefined ? undefined : new PrefilterState(embed.prefilter, embed.defaultModel),
+    ranking:
+      embed.ranking === undefined
+        ? undefined
+        : new PrefilterState(embed.ranking, embed.defaultModel, 'ranking'),
     counters,
   };
   live.set(s.token, state);
@@ -110,18 +120,32 @@ export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
     st.missing.clear();
     did = true;
   }
-  const p = st.prefilter;
-  if (p?.stale) {
-    await p.replan(st.smallSideLimit, async (texts) => {
-      await fill(
-        st,
-        texts.map((text) => ({ model: p.model, text })),
-      );
-      return (t) => st.vectors.get(`${p.model}\u0000${t}`)!;
-    });
+  for (const p of [st.prefilter, st.ranking]) {
+    if (!p?.stale) continue;
+    await p.replan(st.smallSideLimit, textVectors(st));
     did = true;
   }
   return did;
+}
+
+/** Vectors of texts in the statement's default model, embedded (cached) as its prefilters' are. */
+export function textVectors(st: EmbedStatement): TextVectors {
+  const model = st.defaultModel;
+  return async (texts) => {
+    await fill(
+      st,
+      texts.map((text) => ({ model, text })),
+    );
+    return (t) => st.vectors.get(`${model}\u0000${t}`)!;
+  };
+}
+
+/** How ENTITY blocks (entities.ts): by the statement's embeddings, `-- @ prefilter: k` nearest values or ENTITY_NEIGHBOURS. */
+export function entityBlocking(
+  st: EmbedStatement | undefined,
+  prefilter: number | undefined,
+): { vectors: TextVectors; neighbours: number } | undefined {
+  return st ? { vectors: textVectors(st), neighbours: prefilter ?? ENTITY_NEIGHBOURS } : undefined;
 }
 
 /**
@@ -152,8 +176,8 @@ export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: st
   for (const { model, text } of st.missing.values())
     byModel.set(model, [...(byModel.get(model) ?? []), text]);
   for (const [model, texts] of byModel) await count(model, texts, 'embeddings');
-  const p = st.prefilter;
-  if (p) {
+  for (const p of [st.prefilter, st.ranking]) {
+    if (!p) continue;
     const limit = st.smallSideLimit;
     lines.push(p.describe(limit));
     calls += p.callsBound(limit);
@@ -165,17 +189,18 @@ export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: st
 
 /** Vectors for these texts into the statement's map (the ones it lacks), by model. */
 async function fill(st: EmbedStatement, wanted: readonly { model: string; text: string }[]): Promise<void> {
-  const byModel = new Map<string, string[]>();
+  // A text on both sides of a prefilter (a topic that is also a row's text) is embedded once.
+  const byModel = new Map<string, Set<string>>();
   for (const w of wanted) {
     if (st.vectors.has(`${w.model}\u0000${w.text}`)) continue;
-    const list = byModel.get(w.model);
-    if (list) list.push(w.text);
-    else byModel.set(w.model, [w.text]);
+    const texts = byModel.get(w.model);
+    if (texts) texts.add(w.text);
+    else byModel.set(w.model, new Set([w.text]));
   }
   const { embedder } = st;
   await Promise.all(
     [...byModel].map(async ([model, texts]) => {
-      const got = await embedder.vectors(model, texts, st.ctx);
+      const got = await embedder.vectors(model, [...texts], st.ctx);
       for (const [t, v] of got) st.vectors.set(`${model}\u0000${t}`, v);
     }),
   );
@@ -229,25 +254,30 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
       },
     }),
   );
-  con.registerScalarFunction(
-    DuckDBScalarFunction.create({
-      name: PREFILTER_FN,
-      returnType: BOOLEAN,
-      // token, hash(a) and hash(b) as DOUBLE (prefilter-state.ts), a, b
-      parameterTypes: [INTEGER, DOUBLE, DOUBLE, VARCHAR, VARCHAR],
-      specialHandling: true,
-      volatile: true,
-      mainFunction: (info, input, output) => {
-        try {
-          const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
-          st.prefilter!.evaluate(input, output, s.missed, sync);
-        } catch (err) {
-          keepError(input.getColumnVector(0).getItem(0), err);
-          info.setError(`prefilter: ${errorMessage(err)}`);
-        }
-      },
-    }),
-  );
+  for (const [name, which] of [
+    [PREFILTER_FN, 'prefilter'],
+    [RANK_PREFILTER_FN, 'ranking'],
+  ] as const) {
+    con.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name,
+        returnType: BOOLEAN,
+        // token, hash(a) and hash(b) as DOUBLE (prefilter-state.ts), a, b
+        parameterTypes: [INTEGER, DOUBLE, DOUBLE, VARCHAR, VARCHAR],
+        specialHandling: true,
+        volatile: true,
+        mainFunction: (info, input, output) => {
+          try {
+            const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
+            st[which]!.evaluate(input, output, s.missed, sync);
+          } catch (err) {
+            keepError(input.getColumnVector(0).getItem(0), err);
+            info.setError(`prefilter: ${errorMessage(err)}`);
+          }
+        },
+      }),
+    );
+  }
   registered.add(db);
 }
 

@@ -28,8 +28,8 @@ interface EmbedderEngine {
   readonly semantic: object;
 }
 
-/** Inputs per `/embeddings` call: OpenAI takes up to 2,048; 128 keeps a body well under a MiB of text. */
-export const EMBED_BATCH = 128;
+/** Inputs per `/embeddings` call: OpenAI's most (its reference, `input`); EMBED_BATCH_CHARS bounds the body. */
+export const EMBED_BATCH = 2048;
 /** The text embedded to learn a model's dimension when nothing says it yet. */
 const PROBE_TEXT = 'rvbbit';
 
@@ -243,8 +243,12 @@ function overBudget(ctx: EmbedContext): 'budget_dollars' | 'budget_tokens' | und
   return undefined;
 }
 
-/** Characters of text per call at most: long documents must not make one request body too large. */
-const EMBED_BATCH_CHARS = 1_000_000;
+/**
+ * Characters of text per call at most: long documents must not make one
+ * request body too large, nor pass OpenAI's 300,000 tokens summed across a
+ * request's inputs (600,000 characters are that many tokens only at 2 per token).
+ */
+const EMBED_BATCH_CHARS = 600_000;
 
 /** Texts in calls of at most EMBED_BATCH inputs and EMBED_BATCH_CHARS characters (a longer text alone). */
 function batchesOf(texts: readonly string[]): string[][] {

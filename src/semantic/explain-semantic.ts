@@ -8,7 +8,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import { hasTopLevelLimit, scanSql } from '../../grammar/index.js';
+import { hasTopLevelLimit, RELEVANCE_FUNCTION, scanSql } from '../../grammar/index.js';
 import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
@@ -24,10 +24,9 @@ import {
   NO_DOLLARS,
   tokensPerRun,
 } from '../plan/estimate.js';
-import { pairPlanOf } from '../plan/operator-catalog.js';
+import { pairPlanOf, type SemanticFunction } from '../plan/operator-catalog.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import { type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from '../plan/semantic-plan.js';
-import type { CallSite } from '../plan/semantic-rewrite.js';
 import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
@@ -36,6 +35,8 @@ import {
   openEmbeddings,
   registerEmbedFunctions,
 } from './embed-statement.js';
+import { EMBED_BATCH } from './embedder.js';
+import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
 import { limitWindow } from './limit-window.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
@@ -92,10 +93,16 @@ export async function explainSemantic(
     let tokensOut = fnTokensOut;
     let dollars = fnDollars;
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
-    const pairs = prefilterEstimate(emb.state?.prefilter, rw.sites, opts, ctx, s.hint);
-    tokensIn += pairs.tokensIn;
-    tokensOut += pairs.tokensOut;
-    dollars = addDeliveryDollars(dollars, pairs.dollars);
+    // A pre-filtered `~`'s pairs; a pre-filtered relevance order's texts (left: its topic).
+    for (const [state, fn] of [
+      [emb.state?.prefilter, rw.sites.find((x) => x.word === '~')?.fn],
+      [emb.state?.ranking, rw.sites.find((x) => x.fn.name === RELEVANCE_FUNCTION)?.fn],
+    ] as const) {
+      const pruned = prefilterEstimate(state, fn, opts, ctx, s.hint);
+      tokensIn += pruned.tokensIn;
+      tokensOut += pruned.tokensOut;
+      dollars = addDeliveryDollars(dollars, pruned.dollars);
+    }
     // A LIMIT the run meets from the first rows of its source (limit-window.ts): the calls of the first window.
     const window =
       plan.path.kind === 'batch' && query ? await windowEstimate(plan, rw.sql, s, ctx) : undefined;
@@ -114,7 +121,7 @@ export async function explainSemantic(
         (f) =>
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
-      ...(embedPlan ? { embeddings: embedPlan.lines } : {}),
+      ...(embedPlan && embedPlan.lines.length > 0 ? { embeddings: embedPlan.lines } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: calls + (embedPlan?.calls ?? 0),
       ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
@@ -177,6 +184,16 @@ async function estimateCalls(
   for (const { fn, groups } of plans)
     for (const group of groups) {
       const { plan: smallSide, tuples: ts } = group;
+      if (fn.sql.dimension?.mode === 'entities') {
+        const e = entityEstimate(fn, ts, opts, hint, ctx);
+        calls += e.calls;
+        tokensIn += e.tokensIn;
+        tokensOut += e.tokensOut;
+        dollars = addDeliveryDollars(dollars, e.dollars);
+        for (const m of e.models) allModels.add(m);
+        functions.push(e.line);
+        continue;
+      }
       const cascade = smallSide ? pairPlanOf(fn, catalog)!.cascade.cascade : fn.lazy.cascade;
       const inputs = smallSide ? candidateInputs(group, hint).inputs : ts.map((t) => t.inputs);
       // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
@@ -228,6 +245,57 @@ async function estimateCalls(
       }
     }
   return { functions, calls, tokensIn, tokensOut, dollars, models: allModels };
+}
+
+/**
+ * ENTITY's calls before any embedding: its blocked pairs are not known, so
+ * their bound, n × neighbours of the n(n-1)/2 (entities.ts), packed
+ * ENTITY_BATCH per prompt, each priced as a run over a sample pair; and the
+ * embedding calls for its distinct values (the cache not peeked: at most).
+ */
+function entityEstimate(
+  fn: SemanticFunction,
+  ts: readonly Tuple[],
+  opts: SemanticOptions,
+  hint: string,
+  ctx: SemanticRunContext,
+): {
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  dollars: DeliveryDollars;
+  models: string[];
+  line: Record<string, string | number>;
+} {
+  const { engine } = ctx;
+  const source = fn.sql.dimension!.source;
+  const values = [
+    ...new Set(ts.flatMap((t) => (t.inputs[source] == null ? [] : [String(t.inputs[source])]))),
+  ];
+  const n = values.length;
+  const all = (n * (n - 1)) / 2;
+  const neighbours = opts.prefilter ?? ENTITY_NEIGHBOURS;
+  const bound = Math.min(all, n * neighbours);
+  const embeddings = Math.ceil(n / EMBED_BATCH);
+  const chat = Math.ceil(bound / ENTITY_BATCH);
+  const { [source]: _v, ...rest } = ts[0]?.inputs ?? {};
+  const per = tokensPerRun(fn.lazy.cascade, { ...rest, text: values[0] ?? '', other: values[1] ?? '', hint });
+  const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
+  const [tokensIn, tokensOut] = [bound * per.tokensIn, bound * per.tokensOut];
+  return {
+    calls: chat + embeddings,
+    tokensIn,
+    tokensOut,
+    dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut),
+    models,
+    line: {
+      function: fn.name,
+      distinct_tuples: ts.length,
+      cache_hits_expected: 0,
+      calls_expected: chat + embeddings,
+      plan: `entities: ${n} distinct values = ${all} pairs; at most ${bound} compared (a pair when one value is among the other's ${neighbours} nearest by embedding), ${ENTITY_BATCH} per prompt (${chat} calls), after ${embeddings} embedding calls at most; then transitive closure`,
+    },
+  };
 }
 
 async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): Promise<T> {
@@ -303,23 +371,24 @@ function firstWord(sql: string): string {
 }
 
 /**
- * Tokens and dollars of a pre-filtered `~`: its pairs are chosen by
- * embeddings, so EXPLAIN's passes never reach them and est_calls counts its
- * bound (explainEmbeddings); each of those calls is priced as one run of the
- * operator's cascade over a sample pair (the first values seen on each side).
+ * Tokens and dollars of a pre-filtered `~` or relevance order: its pairs are
+ * chosen by embeddings, so EXPLAIN's passes never reach them and est_calls
+ * counts its bound (explainEmbeddings); each of those calls is priced as one
+ * run of the operator's cascade over a sample pair (the first values seen on
+ * each side; a relevance order's left side is its topic, the function's second arg).
  */
 function prefilterEstimate(
   p: PrefilterState | undefined,
-  sites: readonly CallSite[],
+  fn: SemanticFunction | undefined,
   opts: SemanticOptions,
   ctx: SemanticRunContext,
   hint: string,
 ): { tokensIn: number; tokensOut: number; dollars: DeliveryDollars } {
-  const fn = sites.find((x) => x.word === '~')?.fn;
   if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
   const { engine } = ctx;
   const calls = p.callsBound(engine.semantic.smallSideLimit);
-  const [left, right] = fn.sql.args;
+  const [first, second] = fn.sql.args;
+  const [left, right] = p.kind === 'ranking' ? [second, first] : [first, second];
   const sample = {
     ...(left ? { [left.name]: p.lefts.values().next().value ?? '' } : {}),
     ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),

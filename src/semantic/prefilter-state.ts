@@ -1,6 +1,7 @@
 /**
- * One statement's pre-filtered `~`: the values seen on each side, and the
- * pairs the model may be asked about. DuckDB calls `rvbbit_prefilter` once
+ * One statement's pre-filtered pair predicates (`~`, …), or its pre-filtered
+ * relevance order (left: the topic, right: the rows' texts; prefilter.ts):
+ * the values seen on each side, and the pairs the model may be asked about. DuckDB calls `rvbbit_prefilter` once
  * per pair of the join (4,000,000 for 2,000 × 2,000, in every record pass),
  * so a pair is identified by 53-bit hashes of its two texts (DuckDB's
  * hash(), passed as DOUBLE): reading a number is cheap where decoding two
@@ -9,7 +10,7 @@
  * taken as one: about 1 in 10^9 for 4,000 values.)
  */
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
-import { describePlan, type PrefilterPlan, topK } from './prefilter.js';
+import { describePlan, type PrefilterKind, type PrefilterPlan, topK } from './prefilter.js';
 
 export class PrefilterState {
   /** Texts by hash, per side. */
@@ -24,6 +25,7 @@ export class PrefilterState {
   constructor(
     readonly k: number,
     readonly model: string,
+    readonly kind: PrefilterKind = 'pairs',
   ) {}
 
   /**
@@ -60,9 +62,13 @@ export class PrefilterState {
     output.flush();
   }
 
-  /** True when one side is small enough for the small-side plan (or k keeps every right value anyway). */
+  /**
+   * True when one side is small enough for the small-side plan (or k keeps every right value anyway).
+   * A relevance order has one side of one topic: only k keeps all there.
+   */
   keepsAll(smallSideLimit: number): boolean {
-    return Math.min(this.lefts.size, this.rights.size) <= smallSideLimit || this.rights.size <= this.k;
+    if (this.rights.size <= this.k) return true;
+    return this.kind === 'pairs' && Math.min(this.lefts.size, this.rights.size) <= smallSideLimit;
   }
 
   /** Chooses the pairs from every value seen so far; `vectors` embeds texts (cached). */
@@ -100,12 +106,13 @@ export class PrefilterState {
   /** EXPLAIN's bound on the calls: left values × k, or the small-side plan's one call per larger-side value. */
   callsBound(smallSideLimit: number): number {
     const [l, r] = [this.lefts.size, this.rights.size];
-    if (this.keepsAll(smallSideLimit)) return Math.min(l * r, Math.max(l, r));
+    if (this.keepsAll(smallSideLimit))
+      return this.kind === 'ranking' ? l * r : Math.min(l * r, Math.max(l, r));
     return Math.min(l * r, l * this.k);
   }
 
   private base() {
     const [l, r] = [this.lefts.size, this.rights.size];
-    return { k: this.k, leftValues: l, rightValues: r, pairs: l * r };
+    return { kind: this.kind, k: this.k, leftValues: l, rightValues: r, pairs: l * r };
   }
 }

@@ -1,13 +1,21 @@
 /**
- * The prefilter of `a ~ b` (`-- @ prefilter: k`): for each distinct left
- * value, the k right values nearest by cosine of their embeddings. Only those
- * pairs reach the model; the others are false without a call. Exact (every
+ * The prefilter (`-- @ prefilter: k`): for each distinct left value, the k
+ * right values nearest by cosine of their embeddings. Of a pair predicate
+ * (`a ~ b`), only those pairs reach the model; the others are false without a
+ * call. Of a relevance order (`ORDER BY a RELEVANCE TO q`, `ORDER BY ABOUT(a, q)
+ * DESC`), the left value is the topic and the right values the rows' texts:
+ * only the k texts nearest the topic are scored by the model, and the rest
+ * sort after them unscored. Exact (every
  * left against every right, a k-slot insertion list per left): 2,000 × 2,000
  * values of 256 dimensions are ~1e9 multiply-adds, about a second, against
  * the 4,000,000 model calls it saves.
  */
 
+/** What a prefilter prunes: a pair predicate's pairs, or a relevance order's rows. */
+export type PrefilterKind = 'pairs' | 'ranking';
+
 export interface PrefilterPlan {
+  readonly kind: PrefilterKind;
   readonly k: number;
   readonly leftValues: number;
   readonly rightValues: number;
@@ -18,6 +26,12 @@ export interface PrefilterPlan {
 }
 
 export function describePlan(p: PrefilterPlan): string {
+  if (p.kind === 'ranking') {
+    const topics = p.leftValues === 1 ? 'the topic' : `each of ${p.leftValues} topics`;
+    if (p.kept === null)
+      return `relevance prefilter ${p.k}: not applied (${p.rightValues} values: at most ${p.k}, every one is scored)`;
+    return `relevance prefilter ${p.k}: ${p.rightValues} values; the ${p.k} nearest ${topics} by embedding scored by the model (${p.kept} calls at most), ${p.pairs - p.kept} sorted after them unscored`;
+  }
   if (p.kept === null)
     return `prefilter ${p.k}: not applied (${p.leftValues} × ${p.rightValues} values: a small side keeps its own plan)`;
   return `prefilter ${p.k}: ${p.leftValues} left × ${p.rightValues} right values = ${p.pairs} pairs; ${p.kept} kept (top ${p.k} per left value by embedding), ${p.pairs - p.kept} pruned`;

@@ -5,6 +5,7 @@
  * small-side plan when it is cheaper (small-side.ts).
  */
 
+import { RvbbitError } from '../../base/errors.js';
 import type { ProxySpec } from '../../grammar/index.js';
 import {
   type OperatorCatalog,
@@ -14,6 +15,7 @@ import {
 } from '../plan/operator-catalog.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { assignLabels, type DimensionLabels } from './dimension.js';
+import { type EntityStates, resolveEntities, type TextVectors } from './entities.js';
 import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
 import {
   candidateInputs,
@@ -25,11 +27,28 @@ import {
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
-/** What a statement's later passes share: its proxy and the splits it made, the dimension labels it found. */
+/**
+ * What a statement's later passes share: its proxy and the splits it made,
+ * the dimension labels it found, its entity clusterings (entities.ts) and how
+ * it embeds their values.
+ */
 export interface StatementExtras {
   readonly proxy?: ProxySpec;
   readonly splits: (ProxySplit & { readonly fn: string })[];
   readonly labels: DimensionLabels;
+  readonly entities: EntityStates;
+  /** How ENTITY embeds values (the statement's embeddings), and how many nearest values each is compared with. */
+  readonly blocking?: { readonly vectors: TextVectors; readonly neighbours: number };
+}
+
+export function statementExtras(proxy?: ProxySpec, blocking?: StatementExtras['blocking']): StatementExtras {
+  return {
+    splits: [],
+    labels: new Map(),
+    entities: new Map(),
+    ...(proxy ? { proxy } : {}),
+    ...(blocking ? { blocking } : {}),
+  };
 }
 
 export interface PlanNote {
@@ -79,7 +98,7 @@ export async function resolveTuples(
   smallSideLimit: number,
   hint: string,
   notes: PlanNote[],
-  more: StatementExtras = { splits: [], labels: new Map() },
+  more: StatementExtras = statementExtras(),
 ): Promise<Map<string, SqlValue>> {
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
@@ -101,6 +120,23 @@ export async function resolveTuples(
         };
         const outputs = await runner.run(target, calls.inputs);
         for (const [k, v] of pairResults(group, calls, outputs)) results.set(k, v);
+        return;
+      }
+      if (fn.sql.dimension?.mode === 'entities') {
+        // Earlier passes' values are answered again: a new value may have joined or merged their clusters.
+        const { blocking } = more;
+        if (!blocking)
+          throw new RvbbitError('ENGINE_ERROR', `${fn.name} ran without the statement's embeddings`);
+        const answers = await resolveEntities(
+          fn,
+          targetOf(fn),
+          ts,
+          runner,
+          more.entities,
+          blocking.vectors,
+          blocking.neighbours,
+        );
+        for (const [k, v] of answers) results.set(k, v);
         return;
       }
       const inputs = ts.map((t) => t.inputs as Record<string, unknown>);

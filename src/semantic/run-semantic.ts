@@ -29,11 +29,16 @@ import type { Rewritten } from '../plan/semantic-rewrite.js';
 import { splitUnionAll } from '../plan/union-split.js';
 import { runBatch } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
-import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from './embed-statement.js';
+import {
+  closeEmbeddings,
+  entityBlocking,
+  openEmbeddings,
+  registerEmbedFunctions,
+} from './embed-statement.js';
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
 import { query } from './pass-query.js';
 import { registerFunctions } from './register-functions.js';
-import { byFunction, type PlanNote, targetOf } from './resolve-tuples.js';
+import { byFunction, type PlanNote, statementExtras, targetOf } from './resolve-tuples.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 import { outputValue } from './sql-types.js';
 import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
@@ -87,7 +92,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
         out = await runBatch(plan.stmt, rewritten, s, runner, opts, ctx, emb.state);
         break;
       case 'write': {
-        const more = { splits: [], labels: new Map(), ...(opts.proxy ? { proxy: opts.proxy } : {}) };
+        const more = statementExtras(opts.proxy, entityBlocking(emb.state, opts.prefilter));
         const plans: PlanNote[] = [];
         const { result, passes } = await runWrite({
           rw: rewritten,

@@ -27,6 +27,10 @@ import { fnv1a } from './rng.js';
 import type { SimState } from './sim-state.js';
 import { contentStems, tokens } from './words.js';
 
+/** Inputs per request, and tokens summed across them (OpenAI's limits). */
+const MAX_EMBED_INPUTS = 2048;
+const MAX_EMBED_TOKENS = 300_000;
+
 /** Dimensions of every simulated embedding model. */
 export const SIM_EMBEDDING_DIMS = 256;
 
@@ -210,6 +214,17 @@ export function embeddingsAnswer(
   let chars = 0;
   for (const s of input as string[]) chars += s.length;
   const tokensIn = Math.max(1, Math.ceil(chars / 4));
+  // OpenAI's request limits (Embeddings API reference, `input`): 2,048 inputs, 300,000 tokens summed.
+  if (profile.errors !== 'ollama') {
+    if (input.length > MAX_EMBED_INPUTS)
+      return bad(
+        `Invalid 'input': array too long. Expected an array with maximum length ${MAX_EMBED_INPUTS}, but got an array with length ${input.length} instead.`,
+        'input',
+        'array_above_max_length',
+      );
+    if (tokensIn > MAX_EMBED_TOKENS)
+      return bad(`Requested ${tokensIn} tokens, max ${MAX_EMBED_TOKENS} tokens per request`, 'input');
+  }
   const usage: Record<string, number> = { prompt_tokens: tokensIn, total_tokens: tokensIn };
   if (opts.costPerMillion && profile.reportsCost) usage['cost'] = (tokensIn * opts.costPerMillion.in) / 1e6;
   const data = (input as string[]).map((s, index) => {

@@ -170,7 +170,7 @@ test('EXPLAIN counts the texts to embed and makes no call', async () => {
   const embeddings = rows.find((r) => r['property'] === 'embeddings')?.['value'];
   assert.is(
     embeddings,
-    'embeddings (text-embedding-3-small): 12 distinct texts, 0 cached, 1 calls of up to 128',
+    'embeddings (text-embedding-3-small): 12 distinct texts, 0 cached, 1 calls of up to 2048',
   );
   assert.is(rows.find((r) => r['property'] === 'est_calls')?.['value'], '1');
   const s = await f.sim.stats();

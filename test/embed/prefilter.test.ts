@@ -101,7 +101,7 @@ test('EXPLAIN shows the pairs pruned and the bound on calls, making no call', as
   assert.equal(String(prop('embeddings')).split('\n'), [
     'prefilter 2: 40 left × 50 right values = 2000 pairs; 80 kept (top 2 per left value by embedding), 1920 pruned',
     // Embedded by the runs before (the cache holds every value).
-    'prefilter embeddings (text-embedding-3-small): 90 distinct texts, 90 cached, 0 calls of up to 128',
+    'prefilter embeddings (text-embedding-3-small): 90 distinct texts, 90 cached, 0 calls of up to 2048',
   ]);
   assert.is(prop('est_calls'), '80');
   // The 80 pair calls are priced: tokens and dollars of 80 runs of the operator's cascade.

@@ -1,0 +1,164 @@
+/**
+ * Semantic top-k: `ORDER BY a RELEVANCE TO q LIMIT k` (and its function form,
+ * `ORDER BY ABOUT(a, q) DESC`) with `-- @ prefilter: m` scores only the m
+ * texts nearest the topic by embedding, and returns the top k of full scoring.
+ *
+ * The data (N = 10,000) is built so the simulator's relevance (the share of
+ * the topic's 12 words a text holds) has one known top 10: row i < 10 holds
+ * 12 - i of them. Every other row holds at most two. Embeddings disagree with
+ * that order on purpose: row 1 also holds 50 filler words, so by cosine it
+ * ranks behind dozens of two-word rows and hash collisions; it is in the
+ * nearest 100, not the nearest 10. So the model's ranking is what finds it,
+ * and m = 10 misses it.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SemFixture, startSemFixture } from '../semantic/semantic-fixture.js';
+
+const N = 10_000;
+const K = 10;
+const M = 100;
+const TOPIC_WORDS = [
+  'solar',
+  'lantern',
+  'waterproof',
+  'backpack',
+  'compass',
+  'kettle',
+  'hammock',
+  'tarp',
+  'whistle',
+  'headlamp',
+  'stove',
+  'canteen',
+];
+const TOPIC = TOPIC_WORDS.join(' ');
+/** Row i's id: the rows are shuffled, so the relevant ones are not the first scanned. */
+const idOf = (i: number) => (i * 7919) % N;
+const EXPECTED = Array.from({ length: K }, (_, i) => idOf(i));
+
+// Fixed-width filler words: the simulator matches a 3+ letter prefix, so `d0001` must not meet `d00012`.
+const DATA = `CREATE TABLE items AS
+WITH w AS (SELECT [${TOPIC_WORDS.map((t) => `'${t}'`).join(', ')}] AS topic),
+     f AS (SELECT string_agg(printf('f%04d', j), ' ') AS filler FROM range(50) r(j))
+SELECT ((i * 7919) % ${N})::INTEGER AS id,
+  CASE
+    WHEN i < 10 THEN array_to_string(list_slice(topic, 1, 12 - i), ' ') || CASE WHEN i = 1 THEN ' ' || filler ELSE '' END
+    WHEN i < 40 THEN topic[1 + i % 12] || ' ' || topic[1 + (i + 5) % 12] || printf(' d%05d', i)
+    WHEN i < 2000 THEN topic[1 + i % 12] || printf(' d%05d e%05d', i, i)
+    ELSE printf('d%05d e%05d g%05d', i, i, i)
+  END AS body
+FROM range(${N}) t(i), w, f ORDER BY id;`;
+
+const TOPK = `SELECT id FROM items ORDER BY body RELEVANCE TO '${TOPIC}' LIMIT ${K}`;
+const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r['id']);
+
+const test = suite<{ f: SemFixture }>('embed: semantic top-k');
+
+test.before(async (ctx) => {
+  ctx.f = await startSemFixture({ defaultParallel: 16 }, {}, DATA);
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+});
+
+test(`the top ${K} of full scoring (${N} calls) with ${M} calls and 5 embedding calls`, async ({ f }) => {
+  await f.sim.resetStats();
+  const full = ids(await f.rows(TOPK, '-- @ cache: false'));
+  assert.is(await f.requests(), N);
+  assert.equal(full, EXPECTED);
+
+  await f.sim.resetStats();
+  const pruned = ids(await f.rows(TOPK, `-- @ cache: false\n-- @ prefilter: ${M}`));
+  const s = await f.sim.stats();
+  assert.equal(pruned, full);
+  assert.is(s.requests, M);
+  // 10,000 distinct texts (the topic is row 0's text), 2,048 per call.
+  assert.is(s.embeddingInputs, N);
+  assert.is(s.embeddingRequests, 5);
+  assert.ok(s.requests + s.embeddingRequests <= M + K * Math.log2(M), 'calls ≤ m + k·log m');
+});
+
+test('the function form, ORDER BY ABOUT(a, q) DESC, is the same plan', async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(
+    `SELECT id FROM items ORDER BY ABOUT(body, '${TOPIC}') DESC LIMIT ${K}`,
+    `-- @ cache: false\n-- @ prefilter: ${M}`,
+  );
+  assert.equal(ids(rows), EXPECTED);
+  assert.is(await f.requests(), M);
+});
+
+test('embeddings alone do not find the top k, nor does a too small m: the model ranks', async ({ f }) => {
+  const byCosine = ids(
+    await f.rows(`SELECT id FROM items ORDER BY body SIMILAR_TO '${TOPIC}' DESC, id LIMIT ${K}`),
+  );
+  assert.not.ok(byCosine.includes(idOf(1)), 'row 1 is not among the 10 nearest');
+  await f.sim.resetStats();
+  const small = ids(await f.rows(TOPK, '-- @ cache: false\n-- @ prefilter: 10'));
+  assert.is(await f.requests(), 10);
+  assert.not.ok(small.includes(idOf(1)));
+  assert.equal(
+    small.slice(0, K - 1),
+    EXPECTED.filter((id) => id !== idOf(1)),
+  );
+});
+
+test('packed under -- @ batch: 16, with the same rows', async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(TOPK, `-- @ cache: false\n-- @ prefilter: ${M}\n-- @ batch: 16`);
+  assert.equal(ids(rows), EXPECTED);
+  assert.is(await f.requests(), Math.ceil(M / 16));
+});
+
+test('inside a subquery', async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(
+    `SELECT id, length(body) > 0 AS has_text FROM (
+       SELECT id, body FROM items ORDER BY ABOUT(body, '${TOPIC}') DESC LIMIT 3
+     ) ORDER BY id`,
+    `-- @ cache: false\n-- @ prefilter: ${M}`,
+  );
+  assert.equal(
+    rows,
+    EXPECTED.slice(0, 3)
+      .sort((a, b) => a - b)
+      .map((id) => ({ id, has_text: true })),
+  );
+  assert.is(await f.requests(), M);
+});
+
+test('not pre-filtered: ascending, a second ORDER BY key, fewer rows than m', async ({ f }) => {
+  const few = `FROM items WHERE id < 200`;
+  for (const [sql, calls] of [
+    [`SELECT id ${few} ORDER BY body RELEVANCE TO '${TOPIC}' ASC LIMIT 3`, 200],
+    [`SELECT id ${few} ORDER BY id % 2, body RELEVANCE TO '${TOPIC}' LIMIT 3`, 200],
+    [`SELECT id ${few} ORDER BY ABOUT(body, '${TOPIC}') ASC LIMIT 3`, 200],
+  ] as const) {
+    await f.sim.resetStats();
+    await f.rows(sql, `-- @ cache: false\n-- @ prefilter: ${M}`);
+    assert.is(await f.requests(), calls, sql);
+  }
+  await f.sim.resetStats();
+  const rows = await f.rows(
+    `SELECT id FROM items WHERE id IN (${EXPECTED.join(', ')}) ORDER BY body RELEVANCE TO '${TOPIC}' LIMIT 3`,
+    `-- @ cache: false\n-- @ prefilter: ${M}`,
+  );
+  assert.equal(ids(rows), EXPECTED.slice(0, 3));
+  assert.is(await f.requests(), K, 'ten rows, all scored');
+});
+
+test('EXPLAIN shows the rows scored against all rows, and counts those calls', async ({ f }) => {
+  await f.sim.resetStats();
+  const r = await f.engine.query(`EXPLAIN -- @ cache: false\n-- @ prefilter: ${M}\n${TOPK}`);
+  const plan = Object.fromEntries(r.rows.map((x) => [x['property'], x['value']]));
+  assert.equal(String(plan['embeddings']).split('\n'), [
+    `relevance prefilter ${M}: ${N} values; the ${M} nearest the topic by embedding scored by the model (${M} calls at most), ${N - M} sorted after them unscored`,
+    `prefilter embeddings (text-embedding-3-small): ${N} distinct texts, 0 cached, 5 calls of up to 2048`,
+  ]);
+  assert.is(plan['est_calls'], String(M + 5));
+  const s = await f.sim.stats();
+  assert.is(s.requests + s.embeddingRequests, 0, 'EXPLAIN calls nothing');
+});
+
+test.run();
