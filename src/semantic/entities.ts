@@ -112,7 +112,9 @@ export async function resolveEntities(
         return { ...group.args, text, other };
       });
       const answers = await runner.run({ ...target, batch: ENTITY_BATCH }, inputs);
-      ask.forEach((p, i) => group.judged.set(p, resultOf(answers[i])));
+      ask.forEach((p, i) => {
+        group.judged.set(p, resultOf(answers[i]));
+      });
     }
     const { representative, report } = cluster(values, pairs, group.judged);
     group.report = report;
