@@ -145,7 +145,10 @@ function partition(pairs: readonly (readonly [number, string])[]): string {
 /** The partition of ids 0..n-1 that the same-pairs close to. */
 function closure(n: number, same: readonly (readonly [number, number])[]): string {
   const parent = Array.from({ length: n }, (_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i]!;
+    return i;
+  };
   for (const [a, b] of same) parent[find(a)] = find(b);
   return partition(Array.from({ length: n }, (_, i) => [i, String(find(i))]));
 }
