@@ -47,7 +47,7 @@ SELECT ((i * 7919) % ${N})::INTEGER AS id,
 FROM range(${N}) t(i), w, f ORDER BY id;`;
 
 interface Run {
-  rows: Record<string, unknown>[];
+  rows: readonly Record<string, unknown>[];
   chat: number;
   embeddingCalls: number;
   s: number;
