@@ -51,15 +51,17 @@ export function topK(
   const order = rights
     .map((_, j) => j)
     .sort((x, y) => (rights[x]! < rights[y]! ? -1 : rights[x]! > rights[y]! ? 1 : 0));
-  const dims = vectorOf(rights[0]!).length;
+  // The longest vector's length: '' is a zero vector of whatever length the embedder knew (embedder.ts).
+  let dims = 0;
+  for (const t of [...lefts, ...rights]) dims = Math.max(dims, vectorOf(t).length);
   // Rights as one unit-normalised matrix: the inner loop is a dot product over a flat array.
   const m = new Float32Array(order.length * dims);
-  for (let j = 0; j < order.length; j++) normalizeInto(vectorOf(rights[order[j]!]!), m, j * dims);
+  for (let j = 0; j < order.length; j++) normalizeInto(vectorOf(rights[order[j]!]!), m, j * dims, dims);
   const q = new Float32Array(dims);
   const bestI = new Int32Array(k);
   const bestS = new Float64Array(k);
   return lefts.map((l) => {
-    normalizeInto(vectorOf(l), q, 0);
+    normalizeInto(vectorOf(l), q, 0, dims);
     let n = 0;
     for (let j = 0; j < order.length; j++) {
       let dot = 0;
@@ -80,7 +82,9 @@ export function topK(
   });
 }
 
-function normalizeInto(v: ArrayLike<number>, out: Float32Array, offset: number): void {
+/** Writes v normalised into out[offset, offset + dims); a shorter v (a zero vector) is padded with zeros. */
+function normalizeInto(v: ArrayLike<number>, out: Float32Array, offset: number, dims: number): void {
+  if (v.length < dims) out.fill(0, offset + v.length, offset + dims);
   let norm = 0;
   for (let i = 0; i < v.length; i++) norm += v[i]! * v[i]!;
   const s = norm > 0 ? 1 / Math.sqrt(norm) : 0;

@@ -104,6 +104,26 @@ test('GROUP BY ENTITY(col), SELECT DISTINCT, a criterion; NULL stays NULL withou
   );
 });
 
+test("an empty value is an entity of its own, never embedded (OpenAI refuses '')", async ({ f }) => {
+  await f.sim.resetStats();
+  const rows = await f.rows(
+    `SELECT v, ENTITY(v) AS who FROM (VALUES (''), ('Maria Kowalczyk Brightline'), ('maria kowalczyk')) t(v) ORDER BY v`,
+    '-- @ cache: false',
+  );
+  assert.equal(rows, [
+    { v: '', who: '' },
+    { v: 'Maria Kowalczyk Brightline', who: 'Maria Kowalczyk Brightline' },
+    { v: 'maria kowalczyk', who: 'Maria Kowalczyk Brightline' },
+  ]);
+  assert.is((await f.sim.stats()).embeddingInputs, 2);
+  // The same for a ranking: '' sorts last, unscored.
+  const ranked = await f.rows(
+    `SELECT v FROM (VALUES (''), ('solar kettle'), ('solar'), ('stove')) t(v) ORDER BY v RELEVANCE TO 'solar kettle' LIMIT 2`,
+    '-- @ cache: false\n-- @ prefilter: 2',
+  );
+  assert.equal(ranked, [{ v: 'solar kettle' }, { v: 'solar' }]);
+});
+
 test('values revealed over several passes are clustered together', async ({ f }) => {
   // Pass 1 reaches rows 1 and 2 only (row 3 waits behind MEANS): the clustering is redone with row 3.
   const rows = await f.rows(
