@@ -174,6 +174,16 @@ export const ENGINE_ERROR_CODES = {
   BUDGET_UNPRICED:
     'budget_dollars with a model that has no price (and no budget_tokens): its spend could not be counted',
 
+  // ── IMAGE(): images in columns (src/engine/image-function.ts) ──
+  IMAGE_BAD_ARGUMENT:
+    'IMAGE() got a value it cannot take: an http:// or other non-https URL, a malformed data: URL, a detail other than low, high or auto',
+  IMAGE_UNKNOWN_FORMAT:
+    'IMAGE() got bytes that are not a PNG, JPEG, GIF or WEBP image (or whose header is cut short, or that are not the type their data: URL declares)',
+  IMAGE_TOO_LARGE: "IMAGE() got an image larger than the engine's maxImageBytes (default 20 MiB)",
+  IMAGE_OUTSIDE_FOLDERS:
+    "IMAGE() was given a file path outside the engine's allowed image folders (imageFolders, --image-dir), or none is allowed",
+  IMAGE_NOT_FOUND: 'IMAGE() was given a path inside an allowed image folder where no readable file is',
+
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',
   MAP_ROW_FAILED: "a row failed and the MAP's on_error is 'fail'",

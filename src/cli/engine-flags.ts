@@ -1,6 +1,6 @@
 /**
  * The options every engine-running subcommand shares (`--db`, `--cascades`,
- * `--parallel`, `--provider-url`, `--model`, `--sim`, `--format`) and the
+ * `--parallel`, `--provider-url`, `--model`, `--sim`, `--image-dir`, `--format`) and the
  * engine they make. Only Commander is loaded up front: the engine is imported
  * when a command runs, so `--help` and `--version` start in a few ms.
  */
@@ -28,6 +28,8 @@ export interface EngineFlags {
   redis?: string;
   workerWait?: number;
   rate?: string;
+  imageDir?: string[];
+  maxImageBytes?: number;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -83,6 +85,16 @@ export function addEngineFlags(cmd: Command): Command {
     .option(
       '--rate <n/unit>',
       "with --redis: cascade runs per s, min or h across every worker, e.g. '600/min'",
+    )
+    .option(
+      '--image-dir <dir>',
+      "folder IMAGE('path') may read image files from (repeatable; default: none)",
+      collectFolder,
+    )
+    .option(
+      '--max-image-bytes <n>',
+      'largest image IMAGE() takes (default 20 MiB)',
+      intArg('--max-image-bytes', 1, 2 ** 31),
     );
 }
 
@@ -122,6 +134,8 @@ export async function engineFromFlags(
   if (flags.sim) provider = 'simulator';
   else if (flags.providerUrl) provider = await providerOfFlags(flags);
   const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
+  const imageFolders = flags.imageDir ?? config.imageDirs;
+  const maxImageBytes = flags.maxImageBytes ?? config.maxImageBytes;
   return createEngine({
     database: flags.db ?? config.db,
     cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades, process.cwd(), {
@@ -141,5 +155,7 @@ export async function engineFromFlags(
         }
       : {}),
     ...(extra.logs ? { logs: extra.logs } : {}),
+    ...(imageFolders ? { imageFolders } : {}),
+    ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
   });
 }

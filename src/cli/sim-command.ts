@@ -160,7 +160,7 @@ export function registerSim(program: Command): void {
     )
     .option(
       '--max-body-bytes <n>',
-      'request bodies above n bytes get 413 (default 8 MiB)',
+      'request bodies above n bytes get 413 (default 72 MiB)',
       num('--max-body-bytes', 1, Infinity, true),
     )
     .option(

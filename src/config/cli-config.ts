@@ -2,7 +2,8 @@
  * The `rvbbit:` and `server:` sections of `rvbbit.config.yaml` (the `llm:`
  * section belongs to src/llm/config.ts). Flags win over the file.
  *
- *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10 }   (paths relative to the file)
+ *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10,
+ *              image_dirs: [dir, …], max_image_bytes: n }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
  *              allow_files: [dir, …] }
@@ -17,6 +18,9 @@ export interface CliConfig {
   readonly db?: string;
   readonly cascades?: readonly string[];
   readonly parallel?: number;
+  /** Folders IMAGE('path') may read (`image_dirs`: a folder or a list). */
+  readonly imageDirs?: readonly string[];
+  readonly maxImageBytes?: number;
   readonly server: {
     readonly host?: string;
     readonly port?: number;
@@ -70,10 +74,15 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
   // Paths in the file are relative to the file.
   const here = (p: string | undefined) =>
     p === undefined || p === ':memory:' ? p : resolve(dirname(file), p);
+  const imageDirs = strings(r, 'image_dirs', bad, 'rvbbit')?.map((d) => here(d)!);
+  const maxImageBytes = int(r, 'max_image_bytes', 'rvbbit');
   return {
     db: here(str(r, 'db', 'rvbbit')),
     cascades: (cascades as string[] | undefined)?.map((c) => here(c)!),
     parallel: int(r, 'parallel', 'rvbbit'),
+    // Present only when set: a file without them reads as it did before they existed.
+    ...(imageDirs ? { imageDirs } : {}),
+    ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
     server: {
       host: str(s, 'host', 'server'),
       port: int(s, 'port', 'server'),
@@ -83,7 +92,7 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
       maxMessageBytes: int(s, 'max_message_bytes', 'server'),
       idleTimeoutMs: int(s, 'idle_timeout_ms', 'server'),
       statementTimeoutMs: int(s, 'statement_timeout_ms', 'server'),
-      allowFiles: strings(s, 'allow_files', bad)?.map((d) => here(d)!),
+      allowFiles: strings(s, 'allow_files', bad, 'server')?.map((d) => here(d)!),
     },
   };
 }
@@ -102,11 +111,16 @@ function passwordOf(s: Obj, bad: (key: string, want: string) => never): string |
   return String(pw);
 }
 
-/** A folder or a list of folders (`server.allow_files`). */
-function strings(s: Obj, key: string, bad: (key: string, want: string) => never): string[] | undefined {
+/** A folder or a list of folders (`server.allow_files`, `rvbbit.image_dirs`). */
+function strings(
+  s: Obj,
+  key: string,
+  bad: (key: string, want: string) => never,
+  section: string,
+): string[] | undefined {
   const v = s[key];
   if (v === undefined) return undefined;
   if (typeof v === 'string') return [v];
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
-  return bad(`server.${key}`, 'expected a folder or a list of folders');
+  return bad(`${section}.${key}`, 'expected a folder or a list of folders');
 }

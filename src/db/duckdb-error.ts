@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbErrorCode } from '../../base/error-codes.js';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
+import { keptFunctionError } from './function-errors.js';
 
 export interface TextOrigin {
   /** 1-based line and column where the embedded text starts in the statement. */
@@ -29,6 +30,9 @@ export function duckdbError(
 ): RvbbitError {
   if (err instanceof RvbbitError) return err;
   const message = errorMessage(err);
+  // A JS scalar function's own error (function-errors.ts): its code and words, not DuckDB's wrapping.
+  const own = keptFunctionError(message);
+  if (own) return new RvbbitError(own.code, own.message, own.detail, { cause: err });
   // Types are one word ("Binder Error") or a few ("Invalid Input Error", "Out of Range Error").
   const kind = /^([A-Za-z]+(?: [A-Za-z]+){0,2}) Error:/.exec(message)?.[1];
   const code = duckdbErrorCode(kind);

@@ -26,6 +26,7 @@ import { createSemanticShared } from '../semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
 import type { EngineShared } from './engine-shared.js';
+import { imageSettings, registerImageFunction } from './image-function.js';
 import { type ProviderOption, resolveProvider, workerLlmConfigOf } from './provider.js';
 import type { QueryOptions } from './query-options.js';
 import { Session, type SessionPolicy } from './session.js';
@@ -63,6 +64,15 @@ export interface EngineOptions {
    * trades some answer quality on real models for fewer calls, so it is opted into).
    */
   readonly operatorBatch?: number;
+  /**
+   * Folders `IMAGE('path')` may read image files from (each must exist; a
+   * file's real path must be inside one, so a symlink cannot lead out; a
+   * relative path is taken from the first). Default: none, so IMAGE() takes
+   * BLOBs, data: and https:// URLs only (docs/images.md).
+   */
+  readonly imageFolders?: readonly string[];
+  /** Largest image IMAGE() takes, in bytes (default 20 MiB, OpenAI's limit per image). */
+  readonly maxImageBytes?: number;
   /** Embedding model of EMBED, SIMILAR_TO, VECTOR_SEARCH and `~` prefilters when none is named (default text-embedding-3-small). */
   readonly embedModel?: string;
   /**
@@ -159,6 +169,7 @@ export class Engine {
         `options.operatorBatch must be an integer from 1 to ${MAX_BATCH}`,
       );
     }
+    const images = imageSettings(options.imageFolders, options.maxImageBytes);
     const roots = options.cascadeRoots ?? cascadeRootsFor(undefined);
     const missing = missingRoot(asCascadeRoots(roots));
     if (missing !== undefined) throw new RvbbitError('ENGINE_OPTION', `cascade folder not found: ${missing}`);
@@ -173,6 +184,8 @@ export class Engine {
     const semantic = await createSemanticShared(catalog, smallSideLimit);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());
+    // IMAGE(): a plain function of the database, so every session's connection has it.
+    await system.run(async (con) => registerImageFunction(instance, con, images));
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );

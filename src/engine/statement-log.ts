@@ -8,6 +8,7 @@ import type { Statement } from '../../grammar/index.js';
 import { explainPrefix } from '../../grammar/split.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { MapRowsRun } from '../exec/map-rows.js';
+import { imageSummary } from '../llm/images.js';
 import type { LogWriter, QueryKind } from '../obs/log-writer.js';
 import { hasSemantics } from '../plan/plan.js';
 import type { MapPlan } from '../plan/plan-map.js';
@@ -69,16 +70,19 @@ export class StatementLog {
   private readonly t0 = performance.now();
 
   private readonly kind: QueryKind;
+  private readonly text: string;
 
   constructor(
     private readonly logs: LogWriter,
-    private readonly text: string,
+    text: string,
     stmt: Statement,
     private readonly owner: string | null = null,
     /** Scale-out: who ran the statement's chunks (scale/queue-runner.ts). */
     private readonly chunks?: { chunksRan(queryId: string): Record<string, number> },
   ) {
     this.kind = statementKind(stmt);
+    // An image written into the SQL as a data URL is logged short, not as its megabytes of base64.
+    this.text = imageSummary(text);
   }
 
   ok(totals: StatementTotals, rowsOut: number): Promise<void> {
@@ -128,7 +132,7 @@ export class StatementLog {
         started_at: this.startedAt,
         duration_ms: performance.now() - this.t0,
         status,
-        error: error === undefined ? null : errorMessage(error),
+        error: error === undefined ? null : imageSummary(errorMessage(error)),
         owner: this.owner,
         chunks_by: this.chunksBy(),
       })

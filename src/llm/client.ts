@@ -15,6 +15,7 @@ import { type EmbedDeps, embedCall } from './embed-call.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { type HttpReply, httpSend } from './http.js';
+import { contentParts, mayHoldImage } from './images.js';
 import { type Answer, readReply, retryable } from './reply.js';
 import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
@@ -341,7 +342,22 @@ function bodyOf(model: string, request: ChatRequest, mode: StructuredMode): stri
   let extra = '';
   if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
-  return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(messages)}${rf}${extra}}`;
+  return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(withImageParts(messages))}${rf}${extra}}`;
+}
+
+/**
+ * User messages holding `<image>URL</image>` markers (IMAGE() in SQL) as
+ * content arrays of text and image_url parts (images.ts); the messages as
+ * they are when none does, so a request without images is unchanged. Only
+ * user messages carry images (OpenAI refuses an image in any other role).
+ */
+function withImageParts(messages: readonly ChatMessage[]): readonly unknown[] {
+  if (!messages.some((m) => m.role === 'user' && mayHoldImage(m.content))) return messages;
+  return messages.map((m) => {
+    if (m.role !== 'user' || !mayHoldImage(m.content)) return m;
+    const content = contentParts(m.content);
+    return typeof content === 'string' ? m : { role: m.role, content };
+  });
 }
 
 /** The breaker's error (it knows no host) with the endpoint named. */

@@ -1,12 +1,14 @@
 /**
  * Cost estimates for EXPLAIN: calls per run from the cascade's shape, tokens
- * with a real tokenizer (js-tiktoken, cl100k), dollars from the price table.
+ * with a real tokenizer (js-tiktoken, cl100k) and images by their size
+ * (promptTokens), dollars from the price table.
  * Estimates never call a model.
  */
 import { createRequire } from 'node:module';
 import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
+import { imageRefTokens, splitImages } from '../llm/images.js';
 import { costFromTable, type PriceOptions, type PriceTable } from '../llm/pricing.js';
 
 // js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held
@@ -18,6 +20,19 @@ let encoder: Tiktoken | undefined;
 export function countTokens(text: string): number {
   encoder ??= new Tiktoken(requireRanks('js-tiktoken/ranks/cl100k_base') as TiktokenBPE);
   return encoder.encode(text).length;
+}
+
+/**
+ * Tokens of prompt text as a provider counts them: each `<image>…</image>`
+ * marker (IMAGE() in SQL) as the image's own tokens (llm/images.ts: from its
+ * width and height, by OpenAI's rule), the rest as text. A 100 KB image is
+ * its few hundred image tokens, not the 35k its base64 would be as text.
+ */
+export function promptTokens(text: string): number {
+  const { text: rest, images } = splitImages(text);
+  let tokens = countTokens(rest);
+  for (const image of images) tokens += imageRefTokens(image);
+  return tokens;
 }
 
 function llmCells(cascade: Cascade): LlmCell[] {
@@ -43,7 +58,7 @@ export interface TokenEstimate {
 
 /** Tokens of one run: each call's prompt (instructions + the row's values) and a small JSON answer. */
 export function tokensPerRun(cascade: Cascade, sampleInputs: unknown): TokenEstimate {
-  const inputTokens = countTokens(JSON.stringify(sampleInputs ?? {}));
+  const inputTokens = promptTokens(JSON.stringify(sampleInputs ?? {}));
   let tokensIn = 0;
   let tokensOut = 0;
   for (const cell of llmCells(cascade)) {

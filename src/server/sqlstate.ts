@@ -70,6 +70,12 @@ export const SQLSTATE_OF_CODE = {
   EMBED_BAD_ARGUMENT: SqlState.invalidParameterValue,
   EMBED_NEEDS_BATCH: SqlState.featureNotSupported,
   BUDGET_UNPRICED: SqlState.invalidParameterValue,
+  IMAGE_BAD_ARGUMENT: SqlState.invalidParameterValue,
+  IMAGE_UNKNOWN_FORMAT: SqlState.invalidParameterValue,
+  IMAGE_TOO_LARGE: SqlState.programLimitExceeded,
+  // Postgres's pg_read_file outside the allowed places: insufficient_privilege.
+  IMAGE_OUTSIDE_FOLDERS: SqlState.insufficientPrivilege,
+  IMAGE_NOT_FOUND: SqlState.ioError,
   MAP_BAD_OPTION: SqlState.invalidParameterValue,
   MAP_ROW_FAILED: SqlState.internalError,
   RUN_TABLE_EXISTS: SqlState.duplicateTable,

@@ -71,10 +71,15 @@ export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfil
   if (rows) {
     return JSON.stringify({ answers: rows.map((r) => JSON.parse(answerFor(r, seed, profile)) as unknown) });
   }
+  // Keyed by what the answers read (an image as its description): a packed row's request, made of
+  // text alone (packed.ts), draws as the same request alone does.
+  const messages = body.messages.some((m) => m.images)
+    ? body.messages.map((m) => ({ role: m.role, content: m.content }))
+    : body.messages;
   const key = JSON.stringify(
     body.json
-      ? [body.model, body.messages, body.schema ?? null, seed, 'json']
-      : [body.model, body.messages, body.schema ?? null, seed],
+      ? [body.model, messages, body.schema ?? null, seed, 'json']
+      : [body.model, messages, body.schema ?? null, seed],
   );
   const rng = mulberry32(hashSeed(key));
   const ctx = readPrompt(body.messages);

@@ -78,6 +78,8 @@ interface LineAnswer {
   readonly status: number;
   readonly body: string;
   readonly tokensIn: number;
+  /** Of tokensIn, the images' (chat lines). */
+  readonly imageTokens?: number;
   readonly tokensOut: number;
   readonly inputs: number;
 }
@@ -564,6 +566,7 @@ export class BatchApi {
         if (b.kind === 'chat') {
           stats.tokensIn += a.tokensIn;
           stats.tokensOut += a.tokensOut;
+          stats.imageTokens += a.imageTokens ?? 0;
         } else {
           stats.embeddingInputs += a.inputs;
           stats.embeddingTokens += a.tokensIn;
@@ -612,7 +615,14 @@ export class BatchApi {
     }
     if (this.lineFails(b, line)) return refused(500, errorBody('simulated server error', 'server_error'));
     const c = completionFor(verdict.req, verdict.quirk, opts, verdict.format);
-    return { status: 200, body: c.body, tokensIn: c.tokensIn, tokensOut: c.tokensOut, inputs: 0 };
+    return {
+      status: 200,
+      body: c.body,
+      tokensIn: c.tokensIn,
+      imageTokens: c.imageTokens,
+      tokensOut: c.tokensOut,
+      inputs: 0,
+    };
   }
 
   /** `batchLineErrorRate`: a draw by seed, batch and custom_id. */

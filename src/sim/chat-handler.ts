@@ -119,11 +119,11 @@ export function checkChatRequest(raw: string, opts: ResolvedSimOptions, route: C
   const profile = profileOf(opts.profile);
   const read = readChatRequestOrParam(raw, route.model);
   if ('error' in read) {
-    const param = profile.name === 'default' ? null : read.param;
+    const param = profile.name === 'default' && read.code === undefined ? null : read.param;
     return {
       ok: false,
       status: 400,
-      body: providerError(profile, 400, read.error, { param }),
+      body: providerError(profile, 400, read.error, { param, ...(read.code ? { code: read.code } : {}) }),
       formatRefusal: false,
     };
   }
@@ -250,6 +250,7 @@ function respond(
     if (res.destroyed) return;
     state.stats.completed++;
     state.stats.tokensIn += done.tokensIn;
+    state.stats.imageTokens += done.imageTokens;
     state.stats.tokensOut += done.tokensOut;
     state.stats.tokensCached += cached;
     if (chat.stream) state.sendStream(res, completionEvents(done, profile, opts, cached, chat.includeUsage));

@@ -3,15 +3,30 @@
  * tools and tool_choice, and the streaming flags.
  *
  * Messages are read as the Chat API takes them: `content` a string, an
- * array of content parts (their text parts joined by newlines; images and
+ * array of content parts (text parts, `image_url` parts of a user message;
  * other parts are not read), or null/absent on an assistant message that
  * carries `tool_calls`; `tool` messages carry a tool's result. Each becomes
  * a `SimMessage` whose `content` is its text, which is what the answers,
- * the token counts and `promptsSeen` read.
+ * the token counts and `promptsSeen` read. An image (image-input.ts) is read
+ * as its description, in its place in `content`; it counts its own tokens,
+ * not the description's.
  */
+import {
+  type ImageRefusal,
+  MAX_IMAGE_BYTES_PER_REQUEST,
+  MAX_IMAGES_PER_REQUEST,
+  readImagePart,
+  type SimImage,
+} from './image-input.js';
+
 export interface SimMessage {
   readonly role: string;
+  /** The text the answers read: text parts (newline between two), each image's description in its place. */
   readonly content: string;
+  /** With images only: the text parts alone, joined by newlines (what counts as text tokens). */
+  readonly text?: string;
+  /** With images only: the message's images, in order. */
+  readonly images?: readonly SimImage[];
 }
 
 export interface SimChatBody {
@@ -59,11 +74,11 @@ export function readChatRequest(raw: string, model?: string): SimChatRequest | s
   return 'error' in r ? r.error : r;
 }
 
-/** readChatRequest, with the parameter an error names. */
+/** readChatRequest, with the parameter an error names (and OpenAI's error `code`, for an image refusal). */
 export function readChatRequestOrParam(
   raw: string,
   pathModel?: string,
-): SimChatRequest | { readonly error: string; readonly param: string | null } {
+): SimChatRequest | { readonly error: string; readonly param: string | null; readonly code?: string } {
   let body: {
     model?: unknown;
     messages?: unknown;
@@ -84,10 +99,31 @@ export function readChatRequestOrParam(
   const raws = body.messages;
   if (!model || !Array.isArray(raws)) return { error: MESSAGES_REQUIRED, param: null };
   const messages: SimMessage[] = [];
-  for (const m of raws) {
-    const read = readMessage(m);
+  let images = 0;
+  let imageBytes = 0;
+  for (const [i, m] of raws.entries()) {
+    const read = readMessage(m, i);
     if (read === undefined) return { error: MESSAGES_REQUIRED, param: 'messages' };
+    if ('error' in read) return read;
+    for (const image of read.images ?? []) {
+      images++;
+      imageBytes += image.bytes;
+    }
     messages.push(read);
+  }
+  if (images > MAX_IMAGES_PER_REQUEST) {
+    return {
+      error: `Too many images in request. Max is ${MAX_IMAGES_PER_REQUEST}.`,
+      param: 'messages',
+      code: 'too_many_images',
+    };
+  }
+  if (imageBytes > MAX_IMAGE_BYTES_PER_REQUEST) {
+    return {
+      error: `Total image size in request is over the limit of ${MAX_IMAGE_BYTES_PER_REQUEST / (1024 * 1024)} MB.`,
+      param: 'messages',
+      code: 'image_too_large',
+    };
   }
   const tools = readTools(body.tools);
   if (typeof tools === 'string') return { error: tools, param: 'tools' };
@@ -112,27 +148,61 @@ export function readChatRequestOrParam(
   };
 }
 
-function readMessage(m: unknown): SimMessage | undefined {
+type MessageRefusal = { readonly error: string; readonly param: string; readonly code: string };
+
+function readMessage(m: unknown, index: number): SimMessage | MessageRefusal | undefined {
   if (!m || typeof m !== 'object') return undefined;
   const r = m as Record<string, unknown>;
-  if (typeof r['role'] !== 'string') return undefined;
+  const role = r['role'];
+  if (typeof role !== 'string') return undefined;
   const content = r['content'];
-  if (typeof content === 'string') return { role: r['role'], content };
+  if (typeof content === 'string') return { role, content };
   if (Array.isArray(content)) {
     const texts: string[] = [];
-    for (const part of content) {
-      if (typeof part === 'string') texts.push(part);
-      else if (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
-        texts.push((part as { text: string }).text);
+    const images: SimImage[] = [];
+    // What the answers read: text parts, a newline between two; an image's description in its place.
+    let seen = '';
+    let lastWasText = false;
+    for (const [j, part] of content.entries()) {
+      if (part && typeof part === 'object' && (part as { type?: unknown }).type === 'image_url') {
+        if (role !== 'user') {
+          return {
+            error: `Invalid 'messages[${index}]'. Image URLs are only allowed for messages with role 'user', but this message with role '${role}' contains an image URL.`,
+            param: `messages[${index}]`,
+            code: 'invalid_value',
+          };
+        }
+        const image: SimImage | ImageRefusal = readImagePart((part as { image_url?: unknown }).image_url);
+        if ('error' in image) {
+          return {
+            error: image.error,
+            param: `messages[${index}].content[${j}].image_url`,
+            code: image.code,
+          };
+        }
+        images.push(image);
+        seen += image.description;
+        lastWasText = false;
+        continue;
       }
+      let text: string | undefined;
+      if (typeof part === 'string') text = part;
+      else if (part && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
+        text = (part as { text: string }).text;
+      }
+      if (text === undefined) continue;
+      seen += lastWasText ? `\n${text}` : text;
+      lastWasText = true;
+      texts.push(text);
     }
-    return { role: r['role'], content: texts.join('\n') };
+    const text = texts.join('\n');
+    return images.length === 0 ? { role, content: text } : { role, content: seen, text, images };
   }
   // An assistant turn that only called tools has no content.
   if ((content === null || content === undefined) && Array.isArray(r['tool_calls'])) {
-    return { role: r['role'], content: '' };
+    return { role, content: '' };
   }
-  if (content === null && r['role'] === 'assistant') return { role: r['role'], content: '' };
+  if (content === null && role === 'assistant') return { role, content: '' };
   return undefined;
 }
 

@@ -24,6 +24,8 @@ export interface Completion {
   readonly body: string;
   readonly tokensIn: number;
   readonly tokensOut: number;
+  /** Of tokensIn, the images' (image-input.ts). */
+  readonly imageTokens: number;
   readonly id: string;
   readonly model: string;
   /** The answer's text; null when it is a tool call. */
@@ -43,7 +45,7 @@ export interface AnswerFormat {
 const CREATED = 1_700_000_000;
 
 /**
- * A chat completion; tokens ≈ characters / 4. `format` is the profile's
+ * A chat completion; tokens ≈ characters / 4, plus each image's own. `format` is the profile's
  * reading of the request's response_format (provider-profiles.ts); without
  * it, the profile's rule is applied here, and a request it would refuse is
  * answered as the permissive simulator would.
@@ -76,13 +78,27 @@ export function completionFor(
     else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
     else if (quirk === 'short-batch') content = dropLastOfLongList(content);
   }
+  // Text is characters / 4; each image costs its own tokens (image-input.ts), not its description's.
   let promptChars = 0;
-  for (const m of messages) promptChars += m.content.length;
-  const tokensIn = Math.max(1, Math.ceil(promptChars / 4));
+  let imageTokens = 0;
+  for (const m of messages) {
+    promptChars += (m.text ?? m.content).length;
+    if (m.images) for (const image of m.images) imageTokens += image.tokens;
+  }
+  const tokensIn = Math.max(1, Math.ceil(promptChars / 4) + imageTokens);
   const out = toolCall ? toolCall.name.length + toolCall.arguments.length : content!.length;
   const tokensOut = Math.ceil(out / 4);
   const id = `chatcmpl-sim-${fnv1a((toolCall ? toolCall.arguments : content!) + model).toString(16)}`;
-  const c = { id, model, content, toolCall, noChoices: quirk === 'no-choices', tokensIn, tokensOut };
+  const c = {
+    id,
+    model,
+    content,
+    toolCall,
+    noChoices: quirk === 'no-choices',
+    tokensIn,
+    tokensOut,
+    imageTokens,
+  };
   return { ...c, body: completionBody(c, profile, opts, 0) };
 }
 

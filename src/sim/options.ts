@@ -85,7 +85,10 @@ export interface SimulatorOptions {
   readonly resetRate?: number;
   readonly hangRate?: number;
   readonly malformedRate?: number;
-  /** Request bodies above this get 413 (default 8 MiB). */
+  /**
+   * Request bodies above this get 413 (default 72 MiB: room for OpenAI's 50 MB
+   * of images per request as base64, image-input.ts).
+   */
   readonly maxBodyBytes?: number;
   readonly quirks?: Readonly<Record<string, SimQuirk>>;
   /** Accuracy/confidence profiles by model (profile.ts): a cheap proxy model's stand-in. */
@@ -131,7 +134,7 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   resetRate: 0,
   hangRate: 0,
   malformedRate: 0,
-  maxBodyBytes: 8 * 1024 * 1024,
+  maxBodyBytes: 72 * 1024 * 1024,
   quirks: {},
   profiles: {},
   hugeBytes: 10 * 1024 * 1024,

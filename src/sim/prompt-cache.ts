@@ -12,7 +12,9 @@
  * hash of each such prefix (per model: the text of its messages in order,
  * each message's role marked); a later request whose prefixes include one
  * seen before reports the longest as `cached_tokens`. The first request of a
- * prompt is never cached. Tools and images are not part of the prefix here.
+ * prompt is never cached. Tools are not part of the prefix here; a message's
+ * images count no length in it, but their bytes' hashes mark the message, so
+ * the same text with other images is another prefix.
  * The memory is bounded (oldest prefixes forgotten first) and deterministic:
  * the same requests in the same order report the same counts.
  */
@@ -55,7 +57,7 @@ export class PromptPrefixCache {
 /** The hash of the prompt's prefix at 1024 tokens and every 128 tokens after, as far as the prompt goes. */
 function prefixHashes(model: string, messages: readonly SimMessage[]): { tokens: number; hash: string }[] {
   let total = 0;
-  for (const m of messages) total += m.content.length;
+  for (const m of messages) total += (m.text ?? m.content).length;
   const first = CACHE_MIN_TOKENS * CHARS_PER_TOKEN;
   if (total < first) return [];
   const step = CACHE_STEP_TOKENS * CHARS_PER_TOKEN;
@@ -66,7 +68,8 @@ function prefixHashes(model: string, messages: readonly SimMessage[]): { tokens:
   let next = first;
   for (const m of messages) {
     h.update(`\u0001${m.role}\u0002`);
-    const c = m.content;
+    if (m.images) for (const image of m.images) h.update(`\u0003${image.sha256}`);
+    const c = m.text ?? m.content;
     let offset = 0;
     while (next <= total && pos + (c.length - offset) >= next) {
       const take = next - pos;

@@ -1,7 +1,13 @@
 /** What the simulator counts. GET /stats returns the same JSON. */
 export interface SeenRequest {
   readonly model: string;
-  readonly messages: readonly { readonly role: string; readonly content: string }[];
+  /** Each message's text (an image read as its description); `text` and `images` when it had images. */
+  readonly messages: readonly {
+    readonly role: string;
+    readonly content: string;
+    readonly text?: string;
+    readonly images?: readonly { readonly tokens: number; readonly description: string }[];
+  }[];
   readonly hasResponseFormat: boolean;
 }
 
@@ -26,6 +32,8 @@ export interface SimulatorStats {
   /** Tokens reported in answers. */
   tokensIn: number;
   tokensOut: number;
+  /** Of tokensIn, the tokens of images (image_url parts; src/sim/image-input.ts). */
+  imageTokens: number;
   /** Prompt tokens reported as cached (`usage.prompt_tokens_details.cached_tokens`; openai and azure-openai profiles). */
   tokensCached: number;
   /** Chat requests refused for their response_format: the profile's rules (provider-profiles.ts) or the `reject-response-format` quirk. */
@@ -60,6 +68,7 @@ export function emptyStats(record: boolean): SimulatorStats {
     malformed: 0,
     tokensIn: 0,
     tokensOut: 0,
+    imageTokens: 0,
     tokensCached: 0,
     responseFormatRefusals: 0,
     embeddingRequests: 0,
