@@ -64,9 +64,21 @@ export function topK(
     normalizeInto(vectorOf(l), q, 0, dims);
     let n = 0;
     for (let j = 0; j < order.length; j++) {
-      let dot = 0;
       const off = j * dims;
-      for (let d = 0; d < dims; d++) dot += q[d]! * m[off + d]!;
+      // Four running sums: independent multiply-adds V8 can overlap (about twice a single sum's speed).
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      let d = 0;
+      for (; d + 3 < dims; d += 4) {
+        d0 += q[d]! * m[off + d]!;
+        d1 += q[d + 1]! * m[off + d + 1]!;
+        d2 += q[d + 2]! * m[off + d + 2]!;
+        d3 += q[d + 3]! * m[off + d + 3]!;
+      }
+      for (; d < dims; d++) d0 += q[d]! * m[off + d]!;
+      const dot = d0 + d1 + d2 + d3;
       if (n === k && dot <= bestS[k - 1]!) continue;
       // Insert keeping the list sorted by score, descending (an earlier j wins a tie).
       let at = n < k ? n++ : k - 1;
