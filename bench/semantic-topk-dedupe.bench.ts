@@ -6,7 +6,7 @@
  *
  * Top-k, `ORDER BY body RELEVANCE TO q LIMIT 10`: scoring every row (one call
  * each, and packed 16 per prompt) against `-- @ prefilter: m`. The data is
- * test/embed/relevance-topk.test.ts's: a known top 10, one of its rows far
+ * test/fixtures/relevance-items.ts: a known top 10, one of its rows far
  * down the embedding order. The rows must be equal.
  *
  * Dedupe, `ENTITY(name)` over n records with n/5 duplicate groups
@@ -20,6 +20,7 @@
 import { createEngine, type Engine } from '../src/index.js';
 import { startSimulatorProcess } from '../src/sim/index.js';
 import { entityRecords, entityTableSql } from '../test/fixtures/entity-records.js';
+import { itemsTableSql, TOPIC } from '../test/fixtures/relevance-items.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,20 +32,6 @@ const PARALLEL = arg('parallel', 64);
 const M = arg('m', 100);
 const SUBSET = arg('subset', 200);
 const K = 10;
-
-const TOPIC_WORDS =
-  'solar lantern waterproof backpack compass kettle hammock tarp whistle headlamp stove canteen'.split(' ');
-const ITEMS = `CREATE TABLE items AS
-WITH w AS (SELECT [${TOPIC_WORDS.map((t) => `'${t}'`).join(', ')}] AS topic),
-     f AS (SELECT string_agg(printf('f%04d', j), ' ') AS filler FROM range(50) r(j))
-SELECT ((i * 7919) % ${N})::INTEGER AS id,
-  CASE
-    WHEN i < 10 THEN array_to_string(list_slice(topic, 1, 12 - i), ' ') || CASE WHEN i = 1 THEN ' ' || filler ELSE '' END
-    WHEN i < 40 THEN topic[1 + i % 12] || ' ' || topic[1 + (i + 5) % 12] || printf(' d%05d', i)
-    WHEN i < 2000 THEN topic[1 + i % 12] || printf(' d%05d e%05d', i, i)
-    ELSE printf('d%05d e%05d g%05d', i, i, i)
-  END AS body
-FROM range(${N}) t(i), w, f ORDER BY id;`;
 
 interface Run {
   rows: readonly Record<string, unknown>[];
@@ -63,7 +50,7 @@ async function main(): Promise<void> {
   });
   const records = entityRecords(N, N / 5);
   try {
-    await engine.query(ITEMS);
+    await engine.query(itemsTableSql(N));
     await engine.query(entityTableSql(records));
     // The dimension probe happens once per engine: outside the figures.
     await engine.query(`SELECT EMBED('warm up') IS NOT NULL`);
@@ -78,7 +65,7 @@ async function main(): Promise<void> {
     const ideal = (calls: number) => Math.ceil(calls / PARALLEL) * (LATENCY / 1000);
 
     // Top-k.
-    const topk = `SELECT id FROM items ORDER BY body RELEVANCE TO '${TOPIC_WORDS.join(' ')}' LIMIT ${K}`;
+    const topk = `SELECT id FROM items ORDER BY body RELEVANCE TO '${TOPIC}' LIMIT ${K}`;
     const full = await run(topk);
     const packed = await run(topk, '-- @ batch: 16');
     const pruned = await run(topk, `-- @ prefilter: ${M}`);

@@ -3,52 +3,23 @@
  * `ORDER BY ABOUT(a, q) DESC`) with `-- @ prefilter: m` scores only the m
  * texts nearest the topic by embedding, and returns the top k of full scoring.
  *
- * The data (N = 10,000) is built so the simulator's relevance (the share of
- * the topic's 12 words a text holds) has one known top 10: row i < 10 holds
- * 12 - i of them. Every other row holds at most two. Embeddings disagree with
- * that order on purpose: row 1 also holds 50 filler words, so by cosine it
- * ranks behind dozens of two-word rows and hash collisions; it is in the
- * nearest 100, not the nearest 10. So the model's ranking is what finds it,
- * and m = 10 misses it.
+ * The data (N = 10,000, test/fixtures/relevance-items.ts) has one known top
+ * 10 by the simulator's relevance, and one of those rows is far down the
+ * embedding order: in the nearest 100, not the nearest 10. So the model's
+ * ranking is what finds it, and m = 10 misses it.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { itemId, itemsTableSql, TOPIC } from '../fixtures/relevance-items.js';
 import { type SemFixture, startSemFixture } from '../semantic/semantic-fixture.js';
 
 const N = 10_000;
 const K = 10;
 const M = 100;
-const TOPIC_WORDS = [
-  'solar',
-  'lantern',
-  'waterproof',
-  'backpack',
-  'compass',
-  'kettle',
-  'hammock',
-  'tarp',
-  'whistle',
-  'headlamp',
-  'stove',
-  'canteen',
-];
-const TOPIC = TOPIC_WORDS.join(' ');
 /** Row i's id: the rows are shuffled, so the relevant ones are not the first scanned. */
-const idOf = (i: number) => (i * 7919) % N;
+const idOf = (i: number) => itemId(i, N);
 const EXPECTED = Array.from({ length: K }, (_, i) => idOf(i));
-
-// Fixed-width filler words: the simulator matches a 3+ letter prefix, so `d0001` must not meet `d00012`.
-const DATA = `CREATE TABLE items AS
-WITH w AS (SELECT [${TOPIC_WORDS.map((t) => `'${t}'`).join(', ')}] AS topic),
-     f AS (SELECT string_agg(printf('f%04d', j), ' ') AS filler FROM range(50) r(j))
-SELECT ((i * 7919) % ${N})::INTEGER AS id,
-  CASE
-    WHEN i < 10 THEN array_to_string(list_slice(topic, 1, 12 - i), ' ') || CASE WHEN i = 1 THEN ' ' || filler ELSE '' END
-    WHEN i < 40 THEN topic[1 + i % 12] || ' ' || topic[1 + (i + 5) % 12] || printf(' d%05d', i)
-    WHEN i < 2000 THEN topic[1 + i % 12] || printf(' d%05d e%05d', i, i)
-    ELSE printf('d%05d e%05d g%05d', i, i, i)
-  END AS body
-FROM range(${N}) t(i), w, f ORDER BY id;`;
+const DATA = itemsTableSql(N);
 
 const TOPK = `SELECT id FROM items ORDER BY body RELEVANCE TO '${TOPIC}' LIMIT ${K}`;
 const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r['id']);
