@@ -102,6 +102,7 @@ export function rewriteSemantic(
   const edits: Edit[] = [];
   let pairPredicates = 0;
   let rankedOrders = 0;
+  const order = orderKeys(stmt);
   const rank = (pair: readonly [string, string], sql: string) => (hooks?.rank ? hooks.rank(pair, sql) : sql);
   const wrapPair = (pair: readonly [string, string], sql: string) =>
     hooks?.wrap ? hooks.wrap(pair, sql) : sql;
@@ -160,7 +161,7 @@ export function rewriteSemantic(
   for (const r of stmt.relevance) {
     const fn = fnFor(r.functionName, r.span, 'RELEVANCE TO');
     sites.push({ kind: 'relevance', word: 'RELEVANCE TO', fn, clause: 'order_by', ...pos(r.span) });
-    const ranked = r.direction === 'DESC' && firstOrderKey(stmt, r.span.start);
+    const ranked = r.direction === 'DESC' && order.firstKey(r.span.start);
     if (ranked) rankedOrders++;
     edits.push({
       start: r.span.start,
@@ -197,8 +198,8 @@ export function rewriteSemantic(
     const rankedCall =
       fn.name === RELEVANCE_FUNCTION &&
       a.args.length === 2 &&
-      firstOrderKey(stmt, a.span.start) &&
-      descendingAfter(stmt, a.span.end);
+      order.firstKey(a.span.start) &&
+      order.descendingAfter(a.span.end);
     if (rankedCall) rankedOrders++;
     sites.push({
       kind: shape === 'scalar' ? 'operator' : shape,
@@ -419,26 +420,32 @@ export function tupleParts(text: string): string[] | undefined {
   return parts.every((p) => p !== '') ? parts : undefined;
 }
 
-/** The statement's tokens, comments dropped, with offsets into its text. */
-function significant(stmt: SqlStatement): SqlToken[] {
-  return scanSql(stmt.text).tokens.filter(
-    (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
-  );
-}
-
-/** True when the expression starting at `start` is the first key of an ORDER BY (of any query level). */
-function firstOrderKey(stmt: SqlStatement, start: number): boolean {
-  const toks = significant(stmt);
-  const at = toks.findIndex((t) => t.start === start - stmt.span.start);
-  const word = (i: number) => (i >= 0 ? stmt.text.slice(toks[i]!.start, toks[i]!.end).toUpperCase() : '');
-  return at >= 2 && word(at - 1) === 'BY' && word(at - 2) === 'ORDER';
-}
-
-/** True when the expression ending at `end` is followed by DESC. */
-function descendingAfter(stmt: SqlStatement, end: number): boolean {
-  const toks = significant(stmt);
-  const next = toks.find((t) => t.start >= end - stmt.span.start);
-  return next !== undefined && stmt.text.slice(next.start, next.end).toUpperCase() === 'DESC';
+/**
+ * Where a relevance order may be (RewriteHooks.rank): whether an expression
+ * is the first key of an ORDER BY (of any query level), and whether DESC
+ * follows one. The statement is scanned once, on first use.
+ */
+function orderKeys(stmt: SqlStatement): {
+  firstKey(start: number): boolean;
+  descendingAfter(end: number): boolean;
+} {
+  let toks: SqlToken[] | undefined;
+  const tokens = () =>
+    (toks ??= scanSql(stmt.text).tokens.filter(
+      (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
+    ));
+  const base = stmt.span.start;
+  const word = (t: SqlToken | undefined) => (t ? stmt.text.slice(t.start, t.end).toUpperCase() : '');
+  return {
+    firstKey(start) {
+      const ts = tokens();
+      const at = ts.findIndex((t) => t.start === start - base);
+      return at >= 2 && word(ts[at - 1]) === 'BY' && word(ts[at - 2]) === 'ORDER';
+    },
+    descendingAfter(end) {
+      return word(tokens().find((t) => t.start >= end - base)) === 'DESC';
+    },
+  };
 }
 
 function pos(span: { line: number; column: number }): { line: number; column: number } {

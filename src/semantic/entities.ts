@@ -132,7 +132,7 @@ async function blockedPairs(
   if (values.length < 2) return [];
   const vectorOf = await vectors(values);
   // k + 1: a value's nearest is itself.
-  const near = topK(values, values, vectorOf, Math.min(neighbours + 1, values.length));
+  const near = await topK(values, values, vectorOf, Math.min(neighbours + 1, values.length));
   const pairs = new Set<string>();
   near.forEach((js, i) => {
     for (const j of js) {

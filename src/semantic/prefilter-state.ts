@@ -86,7 +86,7 @@ export class PrefilterState {
       const vectorOf = await vectors([...lt, ...rt]);
       const allowed = new Map<number, Set<number>>();
       let kept = 0;
-      topK(lt, rt, vectorOf, this.k).forEach((js, i) => {
+      (await topK(lt, rt, vectorOf, this.k)).forEach((js, i) => {
         allowed.set(lh[i]!, new Set(js.map((j) => rh[j]!)));
         kept += js.length;
       });

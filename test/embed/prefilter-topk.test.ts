@@ -7,7 +7,7 @@ import { cos } from './cosine.js';
 
 const WORDS = 'red blue green shoe boot lamp desk chair eco bottle glass steel'.split(' ');
 
-test('every left value’s k nearest, as a full sort gives them (with ties)', () => {
+test('every left value’s k nearest, as a full sort gives them (with ties)', async () => {
   // Texts of 1–3 words from a small vocabulary: many exact ties, many overlaps.
   const texts = (n: number, seed: number) =>
     Array.from({ length: n }, (_, i) => {
@@ -18,7 +18,7 @@ test('every left value’s k nearest, as a full sort gives them (with ties)', ()
   const rights = [...new Set(texts(40, 3))];
   const vec = new Map([...lefts, ...rights].map((t) => [t, simEmbedding(t)]));
   for (const k of [1, 3, 7]) {
-    const got = topK(lefts, rights, (t) => vec.get(t)!, k);
+    const got = await topK(lefts, rights, (t) => vec.get(t)!, k);
     lefts.forEach((l, i) => {
       const want = rights
         .map((r, j) => ({ j, r, s: Math.fround(cos(vec.get(l)!, vec.get(r)!)) }))
@@ -33,9 +33,26 @@ test('every left value’s k nearest, as a full sort gives them (with ties)', ()
   }
 });
 
-test('k larger than the right side keeps every right value', () => {
-  const got = topK(['a b'], ['a', 'b', 'c'], (t) => simEmbedding(t), 10);
+test('k larger than the right side keeps every right value', async () => {
+  const got = await topK(['a b'], ['a', 'b', 'c'], (t) => simEmbedding(t), 10);
   assert.equal(got[0]!.slice().sort(), [0, 1, 2]);
+});
+
+test('a large search yields to the event loop: other work runs while it does', async () => {
+  const texts = Array.from({ length: 1000 }, (_, i) => `t${i}`);
+  const vec = new Map(texts.map((t, i) => [t, Array.from({ length: 64 }, (_, d) => Math.sin(i * 7 + d))]));
+  let ticks = 0;
+  const tick = () => {
+    ticks++;
+    if (running) setImmediate(tick);
+  };
+  let running = true;
+  setImmediate(tick);
+  // 1,000 × 1,000 × 64 multiply-adds: three yields.
+  const got = await topK(texts, texts, (t) => vec.get(t)!, 1);
+  running = false;
+  assert.equal(got[5], [5], 'a value is its own nearest');
+  assert.ok(ticks >= 3, `${ticks} turns of the event loop`);
 });
 
 test.run();

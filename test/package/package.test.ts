@@ -15,6 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import { simulatorEnv } from '../../src/llm/config.js';
+import { png } from '../images/png.js';
 import { installPackage } from './installed.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
@@ -286,6 +287,30 @@ test('a worker entry that cannot load fails the statement once, naming the file 
     assert.ok(Date.now() - t0 < 30_000, 'no retry loop');
   } finally {
     writeFileSync(entry, good);
+  }
+});
+
+test('a plain .mjs runs semantic top-k, ENTITY and IMAGE from the installed package: the in-repo library result', async () => {
+  writeFileSync(
+    join(pkg.dir, 'red.png'),
+    png({ width: 8, height: 8, rgb: [255, 0, 0], description: 'a red circle' }),
+  );
+  const { statements, out } = JSON.parse(
+    execFileSync(process.execPath, ['peers.mjs'], { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8' }),
+  ) as { statements: Record<string, string>; out: Record<string, unknown[]> };
+  assert.equal(out['topk'], [{ id: 17 }, { id: 90 }, { id: 151 }]);
+  assert.equal(out['entity'], [
+    { who: 'Anna Berg, Velora Studio', n: 1 },
+    { who: 'Maria Kowalczyk, Brightline Labs', n: 2 },
+    { who: 'Tomas Ferreira, Quillon Foods', n: 2 },
+  ]);
+  assert.equal(out['image'], [{ red: true, blue: false }]);
+  const engine = await createEngine({ imageFolders: [pkg.dir] });
+  try {
+    for (const [name, sql] of Object.entries(statements))
+      assert.equal((await engine.query(sql)).rows, out[name], name);
+  } finally {
+    await engine.close();
   }
 });
 

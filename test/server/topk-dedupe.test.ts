@@ -50,6 +50,25 @@ test('top-k: the library rows, 10 model calls, through node-postgres and psql', 
   }
 });
 
+test('extended protocol: the topic and the criterion as parameters give the same rows and calls', async () => {
+  const c = await f.client();
+  f.sim.resetStats();
+  const topk = await c.query(
+    `-- @ prefilter: 10\n-- @ cache: false\nSELECT id FROM docs ORDER BY body RELEVANCE TO $1 LIMIT 3`,
+    ['solar lantern kettle'],
+  );
+  assert.equal(topk.rows, [{ id: 17 }, { id: 90 }, { id: 151 }]);
+  assert.is(f.sim.stats().requests, 10);
+  const groups = await c.query(
+    `SELECT ENTITY(name, $1) AS who, count(*)::INTEGER AS n FROM people GROUP BY 1 ORDER BY 1`,
+    ['the same person or company'],
+  );
+  assert.equal(
+    groups.rows.map((r) => r.n),
+    [1, 2, 2],
+  );
+});
+
 test('ENTITY: the library groups, through node-postgres and psql; EXPLAIN over the wire', async () => {
   const lib = (await f.engine.query(ENTITIES)).rows;
   assert.equal(lib, [
