@@ -25,10 +25,19 @@
  *   (json_execute_serialized_sql, the PEG parser switches) are refused.
  * Refusals are 42501 (insufficient_privilege), as DuckDB's own file refusals.
  */
+
+import { basename } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Engine } from '../engine/engine.js';
-import { type EngineFiles, engineFileOf, Identities } from './engine-files.js';
+import {
+  candidates,
+  type EngineFiles,
+  engineFileOf,
+  folderOfEngineFiles,
+  Identities,
+  isGlobPattern,
+} from './engine-files.js';
 import { type Catalog, type RawRun, readCatalog } from './file-guard-catalog.js';
 import { CHECKPOINT, PROTECTED_SETTINGS, REFUSED_FUNCTIONS } from './file-guard-rules.js';
 import {
@@ -41,6 +50,11 @@ import {
   variableValues,
 } from './sql-token-shapes.js';
 import { type StringRun, scanSql, type Token } from './sql-tokens.js';
+
+/** The most files a glob pattern may match for the guard to list and check them all. */
+const MAX_GLOB_FILES = 100_000;
+
+const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 function refusal(message: string): RvbbitError {
   return new RvbbitError('DUCKDB_PERMISSION', message);
@@ -62,7 +76,7 @@ export class EngineFileGuard {
   async check(sql: string, depth = 0): Promise<void> {
     if (depth > 4) throw refusal('permission denied: query() nested too deeply to be checked');
     const { tokens, runs } = scanSql(sql);
-    const strict = this.checkStatements(tokens);
+    const { strict, writes } = this.checkStatements(tokens);
     const catalog = await this.loadCatalog();
     const nested: string[] = [];
     this.checkCalls(tokens, catalog, nested, strict);
@@ -70,7 +84,7 @@ export class EngineFileGuard {
       const why = isName(t) ? catalog.refused.get(t.value.toLowerCase()) : undefined;
       if (why !== undefined) throw refusal(`permission denied for ${t.value}: ${why}`);
     }
-    await this.checkPaths(tokens, runs, strict);
+    await this.checkPaths(tokens, runs, strict, writes);
     for (const text of nested) await this.check(text, depth + 1);
   }
 
@@ -81,11 +95,13 @@ export class EngineFileGuard {
 
   /**
    * Statement heads: CHECKPOINT, IMPORT, DETACH, settings. Returns the tokens
-   * of statements whose every string or name may be a path (COPY, ATTACH,
-   * EXPORT, LOAD, INSTALL): DuckDB reads `COPY t TO foo` as ./foo.
+   * of statements whose every string or name may be a path (`strict`: COPY,
+   * ATTACH, EXPORT, LOAD, INSTALL; DuckDB reads `COPY t TO foo` as ./foo),
+   * and of those that may write a folder (`writes`: COPY, EXPORT).
    */
-  private checkStatements(tokens: readonly Token[]): Set<Token> {
+  private checkStatements(tokens: readonly Token[]): { strict: Set<Token>; writes: Set<Token> } {
     const strict = new Set<Token>();
+    const writes = new Set<Token>();
     const statements = splitStatements(tokens);
     statements.forEach((stmt, index) => {
       let k = 0;
@@ -147,8 +163,9 @@ export class EngineFileGuard {
         }
       }
       if (loads || ['COPY', 'EXPORT', 'IMPORT'].includes(w0)) for (const t of stmt) strict.add(t);
+      if (w0 === 'COPY' || w0 === 'EXPORT') for (const t of stmt) writes.add(t);
     });
-    return strict;
+    return { strict, writes };
   }
 
   /** Calls of refused functions, and of path-taking ones with anything but constants (their arguments are paths). */
@@ -179,8 +196,17 @@ export class EngineFileGuard {
    * Outside path positions (`strict`: a path-taking call's arguments, COPY,
    * ATTACH, EXPORT, LOAD) only a text with a `.` or `/` can name a file:
    * DuckDB reads `FROM 'x.csv'` as a file, `FROM 'x'` as a table.
+   * In COPY and EXPORT (`writes`) the folder that holds the engine's files,
+   * or one above it, is refused too; a glob pattern is listed by DuckDB
+   * itself and each file it matches checked (a hard link has no name in
+   * common with its file).
    */
-  private async checkPaths(tokens: readonly Token[], runs: readonly StringRun[], strict: ReadonlySet<Token>) {
+  private async checkPaths(
+    tokens: readonly Token[],
+    runs: readonly StringRun[],
+    strict: ReadonlySet<Token>,
+    writes: ReadonlySet<Token>,
+  ) {
     const identities = new Identities(this.files);
     const exempt = variableValues(tokens);
     const decoded = new Map<Token, string>();
@@ -194,7 +220,8 @@ export class EngineFileGuard {
       decoded.set(t, v);
       return v;
     };
-    const check = (text: string, always: boolean) => {
+    const patterns: string[] = [];
+    const check = (text: string, always: boolean, written = false) => {
       if (!always && !/[./]/.test(text)) return;
       const owned = engineFileOf(text, this.files, identities);
       if (owned !== undefined) {
@@ -202,14 +229,22 @@ export class EngineFileGuard {
           `permission denied for "${text}": it is one of the server's own files (its database, WAL, logs, answer log or temp files), which clients may not read or write`,
         );
       }
+      const holder = written ? folderOfEngineFiles(text, this.files) : undefined;
+      if (holder !== undefined) {
+        throw refusal(
+          `permission denied for "${text}": it holds the server's own files (${basename(holder)}), which a write to the folder could replace or delete`,
+        );
+      }
+      if (isGlobPattern(text)) patterns.push(text);
     };
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;
       if (exempt.has(t)) continue;
       const always = strict.has(t);
-      if (t.kind === 'string') check(await stringValue(t), always);
-      else if (t.kind === 'quoted') check(t.value, always);
-      else if (t.kind === 'name' && always && !isOp(tokens[i + 1], '.')) check(t.value, true);
+      const written = writes.has(t);
+      if (t.kind === 'string') check(await stringValue(t), always, written);
+      else if (t.kind === 'quoted') check(t.value, always, written);
+      else if (t.kind === 'name' && always && !isOp(tokens[i + 1], '.')) check(t.value, true, written);
       // A dotted name is also a file name to DuckDB (`FROM x.csv` reads ./x.csv).
       if (isName(t) && !isOp(tokens[i - 1], '.') && isOp(tokens[i + 1], '.')) {
         let text = t.value;
@@ -227,7 +262,35 @@ export class EngineFileGuard {
       check(
         parts.join(''),
         run.parts.some((p) => strict.has(p)),
+        run.parts.some((p) => writes.has(p)),
       );
+    }
+    for (const pattern of patterns) await this.checkGlob(pattern, identities);
+  }
+
+  /** Each file DuckDB's glob() lists for `pattern`, checked as a path the client wrote. */
+  private async checkGlob(pattern: string, identities: Identities): Promise<void> {
+    for (const abs of candidates(pattern, this.files)) {
+      let rows: readonly Record<string, unknown>[];
+      try {
+        rows = await this.raw(`SELECT file FROM glob(${sqlString(abs)}) LIMIT ${MAX_GLOB_FILES + 1}`);
+      } catch {
+        // A folder DuckDB will not list for this server's clients either (files closed), or no match.
+        continue;
+      }
+      if (rows.length > MAX_GLOB_FILES) {
+        throw refusal(
+          `permission denied for "${pattern}": it matches over ${MAX_GLOB_FILES} files, too many to check against the server's own files; name fewer`,
+        );
+      }
+      for (const row of rows) {
+        const file = String(row.file);
+        if (engineFileOf(file, this.files, identities) !== undefined) {
+          throw refusal(
+            `permission denied for "${pattern}": it matches ${basename(file)}, one of the server's own files (its database, WAL, logs, answer log or temp files), which clients may not read or write`,
+          );
+        }
+      }
     }
   }
 

@@ -99,6 +99,24 @@ export function engineFileOf(path: string, files: EngineFiles, identities?: Iden
 }
 
 /**
+ * The owned file that `path` holds when it names a folder the engine's files
+ * sit in, or one above it: a write there (`COPY … TO dir (PARTITION_BY …,
+ * OVERWRITE)` empties the folder first) would delete them.
+ */
+export function folderOfEngineFiles(path: string, files: EngineFiles): string | undefined {
+  for (const abs of candidates(path, files)) {
+    const real = canonicalPath(abs).replace(/\/+$/, '');
+    const holds = (p: string) => real === '' || p.startsWith(`${real}/`);
+    const owned = files.roots.find(holds) ?? files.dirs.find(holds);
+    if (owned !== undefined) return owned;
+  }
+  return undefined;
+}
+
+/** Whether DuckDB reads `path` as a glob pattern (`*`, `?`, `[…]`) rather than one file. */
+export const isGlobPattern = (path: string) => /[*?[]/.test(path);
+
+/**
  * Device and inode of every owned file that exists, read once per statement
  * checked (a hard link has no name in common with its file).
  */
@@ -145,14 +163,19 @@ function identityOf(path: string): string | undefined {
  * directory and each `file_search_path` folder. Nothing past PATH_MAX: the
  * OS opens no such path.
  */
-function candidates(path: string, files: EngineFiles): string[] {
+export function candidates(path: string, files: EngineFiles): string[] {
   // The OS reads a path up to its first NUL.
   const p = path.split('\0')[0] ?? '';
   if (p === '') return [];
   const expanded = [p];
-  if (p.startsWith('~')) expanded.push(files.home + p.slice(1));
-  const url = fileUrlOffset(p);
-  if (url > 0) expanded.push(p.slice(url));
+  // ATTACH 'duckdb:x', 'sqlite:x', …: DuckDB strips a storage type's prefix before opening the path.
+  const typed = STORAGE_PREFIX.exec(p);
+  if (typed) expanded.push(p.slice(typed[0].length));
+  for (const e of [...expanded]) {
+    if (e.startsWith('~')) expanded.push(files.home + e.slice(1));
+    const url = fileUrlOffset(e);
+    if (url > 0) expanded.push(e.slice(url));
+  }
   const out: string[] = [];
   for (const e of expanded) {
     if (isAbsolute(e)) out.push(e);
@@ -160,6 +183,13 @@ function candidates(path: string, files: EngineFiles): string[] {
   }
   return out.filter((c) => Buffer.byteLength(c) < 4096);
 }
+
+/**
+ * `type:` before a path, as ATTACH reads it (DuckDB's DBPathAndType: a name
+ * of letters, digits and `_` ending at the first `:`). `file:` is a URL,
+ * expanded by fileUrlOffset; a remote scheme (`s3://`) is no local file.
+ */
+const STORAGE_PREFIX = /^(?!file:)[A-Za-z_][A-Za-z0-9_]*:(?!\/\/)/;
 
 /** DuckDB's GetFileUrlOffset (POSIX): `file:/x`, `file:///x`, `file://localhost/x`. */
 function fileUrlOffset(p: string): number {
