@@ -1,4 +1,5 @@
 import type { ErrorCode } from './error-codes.js';
+import { withoutSecrets } from './secrets.js';
 
 export type { ErrorCode } from './error-codes.js';
 
@@ -18,7 +19,8 @@ export class RvbbitError extends Error {
     detail: Record<string, unknown> = {},
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    // A provider key never reaches a user through an error (base/secrets.ts).
+    super(withoutSecrets(message), options);
     this.name = 'RvbbitError';
     this.code = code;
     this.detail = detail;
@@ -30,8 +32,7 @@ export class RvbbitError extends Error {
   }
 }
 
-/** Turns anything thrown into a message without leaking a stack. */
+/** Turns anything thrown into a message without leaking a stack or a provider key. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return withoutSecrets(err instanceof Error ? err.message : String(err));
 }

@@ -12,6 +12,7 @@ import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
+import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { BatchDelivering } from '../llm/client.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
@@ -186,6 +187,7 @@ export class Engine {
     const system = new ConnectionQueue(await instance.connect());
     // IMAGE(): a plain function of the database, so every session's connection has it.
     await system.run(async (con) => registerImageFunction(instance, con, images));
+    await system.run(async (con) => registerWithoutSecrets(instance, con));
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );

@@ -9,6 +9,7 @@ import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult } from '../db/query-result.js';
+import { ERROR_COLUMN } from '../exec/map-output.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { isPlainSql, type Plan } from '../plan/plan.js';
 import type { EngineShared } from './engine-shared.js';
@@ -145,7 +146,16 @@ export class Session {
       options,
       runFor: (queryId: string) => this.statementRun(params, options, queryId),
     };
-    yield* streamStatement(host, stmt, text);
+    if (!this.policy.relativePaths) {
+      yield* streamStatement(host, stmt, text);
+      return;
+    }
+    const roots = this.shared.shownRoots;
+    try {
+      for await (const rows of streamStatement(host, stmt, text)) yield rowsWithRelativePaths(rows, roots);
+    } catch (err) {
+      throw withRelativePaths(duckdbError(err), roots);
+    }
   }
 
   private async describeOne(
@@ -200,13 +210,16 @@ export class Session {
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
-      return out.result;
+      if (!this.policy.relativePaths) return out.result;
+      return { ...out.result, rows: rowsWithRelativePaths(out.result.rows, this.shared.shownRoots) };
     } catch (err) {
-      await log.failed(options.signal?.aborted ? 'cancelled' : 'error', err);
       const e = duckdbError(err);
+      const shown = this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
+      // The log shows what the caller sees: a client's own rows of rvbbit.queries hold no server path.
+      await log.failed(options.signal?.aborted ? 'cancelled' : 'error', shown);
       if (options.signal?.aborted && e.code === 'DUCKDB_INTERRUPT')
         throw new RvbbitError('CANCELLED', 'statement cancelled', {}, { cause: err });
-      throw this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
+      throw shown;
     } finally {
       options.signal?.removeEventListener('abort', interrupt);
       unlisten?.();
@@ -343,8 +356,7 @@ export type { DuckDBValue };
  * `<cascade root>`. `roots` is longest first, so a root inside another wins.
  */
 export function withRelativePaths(err: RvbbitError, roots: readonly string[]): RvbbitError {
-  const strip = (text: string) =>
-    roots.reduce((t, root) => t.split(`${root}/`).join('').split(root).join('<cascade root>'), text);
+  const strip = (text: string) => stripRoots(text, roots);
   const message = strip(err.message);
   const detail = Object.fromEntries(
     Object.entries(err.detail).map(([k, v]) => [
@@ -358,4 +370,31 @@ export function withRelativePaths(err: RvbbitError, roots: readonly string[]): R
   );
   if (message === err.message && JSON.stringify(detail) === JSON.stringify(err.detail)) return err;
   return new RvbbitError(err.code, message, detail, { cause: err });
+}
+
+/** `text` with each root's absolute path taken out (`/srv/c/traits/x.yaml` → `traits/x.yaml`). */
+function stripRoots(text: string, roots: readonly string[]): string {
+  return roots.reduce((t, root) => t.split(`${root}/`).join('').split(root).join('<cascade root>'), text);
+}
+
+/**
+ * Rows with cascade paths relative to their roots where a statement puts a
+ * path in its data: a MAP row's `_error` (a template's `file:line:col`) and
+ * EXPLAIN's `cascade_file`. Rows are copied only where a path was taken out.
+ */
+export function rowsWithRelativePaths(
+  rows: readonly Record<string, unknown>[],
+  roots: readonly string[],
+): Record<string, unknown>[] {
+  return rows.map((row) => {
+    const error = row[ERROR_COLUMN];
+    if (typeof error === 'string') {
+      const shown = stripRoots(error, roots);
+      if (shown !== error) return { ...row, [ERROR_COLUMN]: shown };
+    }
+    if (row.property === 'cascade_file' && typeof row.value === 'string') {
+      return { ...row, value: stripRoots(row.value, roots) };
+    }
+    return row;
+  });
 }

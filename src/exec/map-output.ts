@@ -11,6 +11,7 @@ import type { OnError } from '../../grammar/index.js';
 import type { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
+import { WITHOUT_SECRETS_FUNCTION } from '../db/without-secrets-function.js';
 import type { MapOutput, TypedColumn } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 
@@ -113,7 +114,7 @@ function typedExpr(col: TypedColumn, o: string): { value: string; problem: strin
   const problem = `CASE WHEN ${o}.error IS NOT NULL THEN NULL
     WHEN ${raw} IS NULL THEN 'column ' || ${label} || ': missing from the output'
     WHEN json_type(${raw}) <> 'NULL' AND ${value} IS NULL
-      THEN 'column ' || ${label} || ': cannot cast ' || json_extract_string(${o}.json, ${path}) || ' to ${col.type}'
+      THEN 'column ' || ${label} || ': cannot cast ' || ${WITHOUT_SECRETS_FUNCTION}(json_extract_string(${o}.json, ${path})) || ' to ${col.type}'
     END`;
   return { value: `${value} AS ${quoteIdent(col.name)}`, problem };
 }

@@ -1,5 +1,6 @@
 /** API keys as given by people: trimmed, and refused (by source, never shown) when mangled. */
 import { RvbbitError } from '../../base/errors.js';
+import { rememberSecret } from '../../base/secrets.js';
 
 /**
  * An API key, trimmed (a trailing newline from `$(cat key.txt)` is common);
@@ -14,5 +15,7 @@ export function checkedApiKey(key: string, source: string): string {
       { source },
     );
   }
+  // From now on no error text of this thread shows it (base/secrets.ts).
+  rememberSecret(trimmed);
   return trimmed;
 }

@@ -7,6 +7,7 @@
  */
 import { Pool } from 'undici';
 import { RvbbitError } from '../../base/errors.js';
+import { rememberSecret } from '../../base/secrets.js';
 import { checkedApiKey } from './api-key.js';
 import { createBatchApi, unsupportedBatchApi } from './batch-api.js';
 import { BatchSession, type BatchSessionDeps, type BatchSessionOptions } from './batch-delivery.js';
@@ -48,6 +49,8 @@ export interface BatchDelivering {
 /** An LlmClient for any OpenAI-compatible `/chat/completions` endpoint; it also embeds (`/embeddings`). */
 export function createLlmClient(options: LlmClientOptions): LlmClient & EmbeddingClient & BatchDelivering {
   checkClientOptions(options);
+  // A worker thread's client: its errors (a model's answer that quotes the key) never show it.
+  rememberSecret(options.apiKey);
   const base = new URL(options.baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   const azureVersion = options.azureApiVersion;

@@ -91,6 +91,7 @@ export interface ChunkTask {
 export type { CallRecord } from '../cascade/run-types.js';
 
 import type { ErrorCode } from '../../base/errors.js';
+import { withoutSecrets } from '../../base/secrets.js';
 import type { CallRecord, PriceTable } from '../cascade/run-types.js';
 
 /** What a row's run did: its session, the calls it made and their cost (null if unknown). */
@@ -137,7 +138,17 @@ export function failedOutcome(
   error: string,
   run: RunTrace = NO_RUN,
 ): FailedOutcome {
-  return { index, ok: false, errorCode, error, sessionId: run.sessionId, calls: run.calls, cost: run.cost };
+  // The error may quote a model's answer, and the answer a provider key.
+  const text = withoutSecrets(error);
+  return {
+    index,
+    ok: false,
+    errorCode,
+    error: text,
+    sessionId: run.sessionId,
+    calls: run.calls,
+    cost: run.cost,
+  };
 }
 
 /** The outcome of a row the result cache answered. */
