@@ -11,6 +11,10 @@
  *   literal passes the same text, ignoring case.
  * - `{type: contains, value}`: the text holds `value`, ignoring case.
  * - `{type: regex, pattern}`: `pattern` is found anywhere in the text (not anchored, case kept).
+ *   It runs on RE2 (re2js), in time linear in the text: a third-party file's
+ *   `^(a+)+$` cannot hang the run as it would a backtracking engine (Python's,
+ *   JavaScript's). RE2 has no lookaround and no backreferences: such a
+ *   pattern does not compile, and the case fails saying so.
  * - `{type: range, min, max}`: the text is a number in [min, max]; either bound may be left out.
  * - `{type: one_of, values}`: the text is one of `values`, ignoring case
  *   (a number in `values` also matches that number written otherwise: 25 matches 25.0).
@@ -24,6 +28,7 @@
  * without `fields`, `range` without bounds), this reports the expectation as
  * malformed: a test that checks nothing should say so. Nothing here throws.
  */
+import { RE2JS } from 're2js';
 
 export type ExpectResult = { readonly pass: true } | { readonly pass: false; readonly reason: string };
 
@@ -126,14 +131,17 @@ function contains(spec: Readonly<Record<string, unknown>>): Matcher | string {
 function regex(spec: Readonly<Record<string, unknown>>): Matcher | string {
   const pattern = spec['pattern'];
   if (typeof pattern !== 'string') return `regex needs "pattern": a regular expression (a string)`;
-  let re: RegExp;
+  let re: RE2JS;
   try {
-    re = new RegExp(pattern);
+    re = RE2JS.compile(pattern);
   } catch (err) {
-    return `regex "pattern" does not compile: ${(err as Error).message}`;
+    return `regex "pattern" does not compile (RE2 syntax): ${(err as Error).message}`;
   }
   const wants = `a match for /${pattern}/`;
-  return { wants, test: (text) => (re.test(text) ? undefined : `expected ${wants}, got ${shown(text)}`) };
+  return {
+    wants,
+    test: (text) => (re.matcher(text).find() ? undefined : `expected ${wants}, got ${shown(text)}`),
+  };
 }
 
 function range(spec: Readonly<Record<string, unknown>>): Matcher | string {

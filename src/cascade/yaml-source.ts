@@ -1,7 +1,18 @@
 /**
  * A parsed YAML document that can say where any field path is in the file.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  Scalar,
+  visit,
+} from 'yaml';
 
 /** A field path as a list of keys and indexes: `['cells', 1, 'rules', 'max_turns']`. */
 export type FieldPath = readonly (string | number)[];
@@ -28,6 +39,12 @@ export interface YamlSource {
   keyPositionOf(path: FieldPath): Position;
   /** The scalar node at `path`, for mapping positions inside a string. */
   scalarAt(path: FieldPath): Scalar | undefined;
+  /**
+   * The plain value at `path` alone, under the same alias guard: what a file
+   * whose whole value fails (an alias bomb elsewhere in it) still says there.
+   * Undefined when the path is missing or its own value fails.
+   */
+  valueAt(path: FieldPath): unknown;
   linePos(offset: number): Position;
 }
 
@@ -41,6 +58,12 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
+/**
+ * The most times an alias may be expanded (yaml's guard, whose own default is
+ * 100): a "billion laughs" file is a problem of that file, never a hang.
+ */
+const MAX_ALIAS_COUNT = 100;
+
 export function parseYamlSource(text: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -53,7 +76,16 @@ export function parseYamlSource(text: string): YamlSource {
     const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     return { ...at, what };
   });
-  const value = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  let value: unknown;
+  if (problems.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      // yaml throws its alias guard ("Excessive alias count", a billion laughs) rather than
+      // listing it: a problem like any other, so the file is skipped, not every file with it.
+      problems.push({ ...firstAlias(doc, linePos), what: (err as Error).message });
+    }
+  }
 
   const nodeAt = (path: FieldPath): { node: Node | null; depth: number } => {
     let node: unknown = doc.contents;
@@ -94,5 +126,26 @@ export function parseYamlSource(text: string): YamlSource {
       const found = nodeAt(path);
       return found.depth === path.length && found.node instanceof Scalar ? found.node : undefined;
     },
+    valueAt(path) {
+      const found = nodeAt(path);
+      if (found.depth !== path.length || found.node === null) return undefined;
+      try {
+        return found.node.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+      } catch {
+        return undefined;
+      }
+    },
   };
+}
+
+/** Where the document's first alias (`*name`) is; the start of the file if it has none. */
+function firstAlias(doc: Document, linePos: (offset: number) => Position): Position {
+  let at: Position = { line: 1, column: 1 };
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.range) at = linePos(node.range[0]);
+      return visit.BREAK;
+    },
+  });
+  return at;
 }

@@ -63,6 +63,11 @@ export interface TestRunOptions {
   /** The folder holding the files, made an operator root of the engine (before --cascades). */
   readonly operatorFolder?: string;
   readonly flags: EngineFlags;
+  /**
+   * The files the cases' SQL may reach: none (`[]`), these folders, or all.
+   * A folder's test cases are third-party SQL, run as a server client's is.
+   */
+  readonly fileAccess: readonly string[] | 'all';
 }
 
 /** Runs the tests, prints a line each and the summary; resolves to the exit code. */
@@ -111,6 +116,11 @@ export async function runCascadeTests(
   return counts.failed > 0 ? 1 : 0;
 }
 
+/** DuckDB's refusal of a file, an extension or the network once external access is off. */
+const CLOSED_TO_FILES = /disabled by configuration|Permission Error|permission denied/i;
+const FILES_HINT =
+  " (the cases' SQL runs closed to files and extensions: --allow-files <dir> or --allow-all-files opens them)";
+
 interface Runner {
   check(sql: string, expect: unknown): Promise<ExpectResult>;
   close(): Promise<void>;
@@ -118,14 +128,23 @@ interface Runner {
 
 /** The engine, started only when a case runs (a folder without tests needs none). */
 async function startRunner(options: TestRunOptions): Promise<Runner> {
-  const [{ readCliConfig }, { engineFromFlags }, { checkExpect }, { valueText }, { rowKeys }] =
-    await Promise.all([
-      import('../config/cli-config.js'),
-      import('./engine-flags.js'),
-      import('../cascade/sql-test-expect.js'),
-      import('../output/value-text.js'),
-      import('../db/query-result.js'),
-    ]);
+  const [
+    { readCliConfig },
+    { engineFromFlags },
+    { checkExpect },
+    { valueText },
+    { rowKeys },
+    { closeFilesToClients },
+    { guardConnection },
+  ] = await Promise.all([
+    import('../config/cli-config.js'),
+    import('./engine-flags.js'),
+    import('../cascade/sql-test-expect.js'),
+    import('../output/value-text.js'),
+    import('../db/query-result.js'),
+    import('../server/client-access.js'),
+    import('../server/engine-file-guard.js'),
+  ]);
   const config = readCliConfig();
   const { flags, operatorFolder } = options;
   const engine = await engineFromFlags(
@@ -134,8 +153,19 @@ async function startRunner(options: TestRunOptions): Promise<Runner> {
       : flags,
     config,
   );
-  // One session for every case, as larsql runs its tests.
-  const session = await engine.session();
+  // Closed as a server's clients are (DuckDB's enable_external_access off: no file, no
+  // extension install or load, no httpfs), and the engine's own files guarded: a
+  // downloaded folder's test_cases SQL must not write files or fetch code.
+  let session: Awaited<ReturnType<typeof engine.session>>;
+  try {
+    const { fileGuard } = await closeFilesToClients(engine, options.fileAccess);
+    // One session for every case, as larsql runs its tests.
+    session = await engine.session();
+    session.guardConnection((con) => guardConnection(con, fileGuard));
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
   /** What larsql tests: the first column of the first row, as DuckDB prints it (null: NULL or no row). */
   const firstValue = (result: QueryResult): string | null => {
     const [column] = result.columns;
@@ -149,7 +179,9 @@ async function startRunner(options: TestRunOptions): Promise<Runner> {
         return checkExpect(firstValue(await session.query(sql)), expect);
       } catch (err) {
         // An engine error's first line says what; the rest is the caret block under it.
-        return { pass: false, reason: `error: ${errorMessage(err).split('\n')[0]}` };
+        const first = errorMessage(err).split('\n')[0]!;
+        const closed = options.fileAccess !== 'all' && CLOSED_TO_FILES.test(first);
+        return { pass: false, reason: `error: ${first}${closed ? FILES_HINT : ''}` };
       }
     },
     async close() {

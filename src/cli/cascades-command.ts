@@ -5,7 +5,7 @@
  * validate exits 1 on any problem, test (cascade-tests.ts) on any failed case.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { SqlFunction } from '../cascade/cascade-types.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
@@ -165,6 +165,12 @@ export function registerCascades(program: Command): void {
     .description("run the operators' sql_function.test_cases (larsql's format); exit 1 if any fails")
     .argument('[dir]', 'folder or file')
     .option('--filter <text>', "only the cases whose function's or file's name contains this (any case)")
+    .option(
+      '--allow-files <dir>',
+      "let the cases' SQL read and write files under this folder (repeatable; default: no files)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), resolve(value)],
+    )
+    .option('--allow-all-files', "give the cases' SQL DuckDB's full file access (a folder you trust)")
     .addHelpText(
       'after',
       `
@@ -175,10 +181,17 @@ one_of | json_contains, …} (docs/cascades.md "Testing operators"). Prints
 PASS, FAIL or SKIP, the file, the function, the description and the SQL, a
 failure's reason under it, then "N passed, M failed, K skipped". A file that
 does not load is a failure; a case with skip: true or without sql is skipped.
+The cases' SQL comes with the folder, so it runs as a server client's would:
+no file, no extension install or load, no network, unless --allow-files or
+--allow-all-files says otherwise.
 Exit status: 0 every case passed, 1 a case failed or a file did not load.`,
     );
   addEngineFlags(test).action(
-    async (dir: string | undefined, flags: EngineFlags & { filter?: string }, command: Command) => {
+    async (
+      dir: string | undefined,
+      flags: EngineFlags & { filter?: string; allowFiles?: string[]; allowAllFiles?: boolean },
+      command: Command,
+    ) => {
       const all = await checkAll(dir);
       if (!all) {
         process.exitCode = 1;
@@ -188,7 +201,7 @@ Exit status: 0 every case passed, 1 a case failed or a file did not load.`,
         import('./cascade-tests.js'),
         import('./print-error.js'),
       ]);
-      const { filter, ...engineFlags } = flags;
+      const { filter, allowFiles, allowAllFiles, ...engineFlags } = flags;
       const files = all.map((c) => ({
         file: relative(process.cwd(), c.file) || c.file,
         problems: c.problems,
@@ -200,6 +213,7 @@ Exit status: 0 every case passed, 1 a case failed or a file did not load.`,
           // The engine discovers operators in folders: a single file's are those of its folder.
           ...(dir !== undefined ? { operatorFolder: statSync(dir).isFile() ? dirname(dir) : dir } : {}),
           flags: engineFlags,
+          fileAccess: allowAllFiles ? 'all' : (allowFiles ?? []),
         });
       } catch (err) {
         // The engine did not start (a bad --db, provider or config file): no case could run.

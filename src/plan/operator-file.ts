@@ -94,8 +94,7 @@ export function declaredBy(sql: SqlFunction): Declared {
 
 /** What a file that did not load still says it declares: its name, and the words and calls the grammar accepts. */
 export function salvage(text: string): Declared | undefined {
-  const value = parseYamlSource(text).value as { sql_function?: Record<string, unknown> } | null | undefined;
-  const raw = value?.sql_function;
+  const raw = parseYamlSource(text).valueAt(['sql_function']) as Record<string, unknown> | null | undefined;
   const name = raw?.['name'];
   if (typeof name !== 'string') return undefined;
   const returns = typeof raw!['returns'] === 'string' ? raw!['returns'].toUpperCase() : 'BOOLEAN';

@@ -54,6 +54,20 @@ test('regex: found anywhere, case kept', () => {
   failsWith('Abc', { type: 'regex', pattern: '^abc' }, 'expected a match for /^abc/, got "Abc"');
 });
 
+test('regex: linear time (RE2): a pattern that backtracks exponentially in JavaScript answers at once', () => {
+  const text = `${'a'.repeat(5000)}!`;
+  const began = performance.now();
+  const shown = `"${'a'.repeat(79)}…"`;
+  failsWith(text, { type: 'regex', pattern: '^(a+)+$' }, `expected a match for /^(a+)+$/, got ${shown}`);
+  passes('a'.repeat(5000), { type: 'regex', pattern: '^(a+)+$' });
+  // JavaScript's engine would need about 2^5000 steps for the first; RE2 is linear.
+  assert.ok(performance.now() - began < 5_000);
+  // Lookaround and backreferences are not RE2: the case says so instead of running.
+  const look = checkExpect('abc', { type: 'regex', pattern: 'a(?=b)' });
+  assert.is(look.pass, false);
+  assert.match(!look.pass ? look.reason : '', /^regex "pattern" does not compile \(RE2 syntax\): /);
+});
+
 test('range: a number within [min, max], either bound optional', () => {
   passes('0.5', { type: 'range', min: 0, max: 1 });
   passes('1', { type: 'range', min: 0, max: 1 });
@@ -165,7 +179,7 @@ test('malformed expectations fail with a reason, whatever the value, and never t
   }
   const bad = checkExpect('x', { type: 'regex', pattern: '(' });
   assert.is(bad.pass, false);
-  assert.match(!bad.pass ? bad.reason : '', /^regex "pattern" does not compile: /);
+  assert.match(!bad.pass ? bad.reason : '', /^regex "pattern" does not compile \(RE2 syntax\): /);
 });
 
 test.run();
