@@ -51,7 +51,12 @@ export async function embedCall(
     throw llmError(LLM_ERROR.BAD_REQUEST, 'input must be a non-empty array of strings');
   if (deps.isClosed()) throw llmError(LLM_ERROR.BAD_REQUEST, 'the LLM client is closed');
   const signal = call.signal;
-  const body = JSON.stringify({ model, input: request.input, encoding_format: 'float' });
+  // base64, as OpenAI's own Node SDK asks by default "for performance reasons"
+  // (openai-node #1312): a float32 vector is 4 bytes in base64 rather than ~20
+  // characters of JSON number, and decodes without parsing. 2,048 vectors as JSON
+  // numbers were ~10 MB to parse on the main thread per call. A server that
+  // answers with numbers anyway is read as before (the SDK reads both too).
+  const body = JSON.stringify({ model, input: request.input, encoding_format: 'base64' });
   let attempts = 0;
   const once = (): Promise<EmbedAnswer> => {
     attempts++;
@@ -98,6 +103,26 @@ export async function embedCall(
 
 type EmbedAnswer = Omit<EmbedResult, 'durationMs' | 'attempts'>;
 
+/**
+ * An embedding as base64 (little-endian float32 values: what OpenAI sends for
+ * `encoding_format: 'base64'`) or as a list of numbers; undefined when it is
+ * neither, is empty, or holds a value that is not a finite number.
+ */
+function vectorOf(embedding: unknown): Float32Array | undefined {
+  let out: Float32Array;
+  if (typeof embedding === 'string') {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(embedding)) return undefined;
+    const bytes = Buffer.from(embedding, 'base64');
+    if (bytes.length % 4 !== 0) return undefined;
+    out = new Float32Array(bytes.length / 4);
+    for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  } else if (Array.isArray(embedding) && embedding.every((x) => typeof x === 'number')) {
+    out = Float32Array.from(embedding as number[]);
+  } else return undefined;
+  if (out.length === 0 || !out.every(Number.isFinite)) return undefined;
+  return out;
+}
+
 /** An OpenAI embeddings body → one Float32Array per input, by `index`. */
 function readEmbeddings(
   reply: HttpReply,
@@ -128,14 +153,13 @@ function readEmbeddings(
   let dims = -1;
   data.forEach((d: { index?: unknown; embedding?: unknown }, i) => {
     const at = typeof d?.index === 'number' ? d.index : i;
-    const e = d?.embedding;
-    if (!Array.isArray(e) || e.length === 0 || !e.every((x) => typeof x === 'number' && Number.isFinite(x)))
-      throw bad(`hold a vector that is not a list of numbers (item ${i})`);
+    const e = vectorOf(d?.embedding);
+    if (!e) throw bad(`hold a vector that is not a list of numbers (item ${i})`);
     if (dims !== -1 && e.length !== dims) throw bad(`differ in length (${dims} and ${e.length})`);
     if (!(at >= 0 && at < count) || vectors[at] !== undefined)
       throw bad(`have a bad or repeated index ${at}`);
     dims = e.length;
-    vectors[at] = Float32Array.from(e);
+    vectors[at] = e;
   });
   const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
   return {

@@ -101,7 +101,7 @@ export class CallRunner {
         }
       },
     };
-    await this.rows.run(this.dispatchTarget(target), onePage(inputs), sink);
+    await this.rows.run(this.dispatchTarget(target), pagesOf(inputs), sink);
     if (failed) throw callFailed(target, failed);
     if (answered < inputs.length) throw this.stopReason(target);
     return out;
@@ -170,8 +170,20 @@ export class CallRunner {
   }
 }
 
-async function* onePage(inputs: readonly Record<string, unknown>[]): AsyncGenerator<ChunkRow[]> {
-  yield inputs.map((values, index): ChunkRow => ({ index, inputs: values }));
+/**
+ * Tuples per page into the dispatcher. A page's cache keys are hashed and
+ * looked up in one synchronous stretch: ENTITY's 110,000 pairs as one page
+ * held a server's main thread for 1.5 s; a page of this size takes ~30 ms.
+ */
+const PAGE_ROWS = 2048;
+
+async function* pagesOf(inputs: readonly Record<string, unknown>[]): AsyncGenerator<ChunkRow[]> {
+  for (let start = 0; start < inputs.length; start += PAGE_ROWS) {
+    const end = Math.min(inputs.length, start + PAGE_ROWS);
+    const page: ChunkRow[] = [];
+    for (let index = start; index < end; index++) page.push({ index, inputs: inputs[index]! });
+    yield page;
+  }
 }
 
 function callFailed(target: CallTarget, failed: FailedOutcome): RvbbitError {

@@ -122,7 +122,7 @@ export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
   }
   for (const p of [st.prefilter, st.ranking]) {
     if (!p?.stale) continue;
-    await p.replan(st.smallSideLimit, textVectors(st));
+    await p.replan(st.smallSideLimit, textVectors(st), st.ctx.signal);
     did = true;
   }
   return did;
@@ -144,8 +144,14 @@ export function textVectors(st: EmbedStatement): TextVectors {
 export function entityBlocking(
   st: EmbedStatement | undefined,
   prefilter: number | undefined,
-): { vectors: TextVectors; neighbours: number } | undefined {
-  return st ? { vectors: textVectors(st), neighbours: prefilter ?? ENTITY_NEIGHBOURS } : undefined;
+): { vectors: TextVectors; neighbours: number; signal?: AbortSignal } | undefined {
+  if (!st) return undefined;
+  const { signal } = st.ctx;
+  return {
+    vectors: textVectors(st),
+    neighbours: prefilter ?? ENTITY_NEIGHBOURS,
+    ...(signal ? { signal } : {}),
+  };
 }
 
 /**

@@ -75,6 +75,7 @@ export async function resolveEntities(
   states: EntityStates,
   vectors: TextVectors,
   neighbours: number,
+  signal?: AbortSignal,
 ): Promise<Map<string, SqlValue>> {
   const source = fn.sql.dimension!.source;
   const out = new Map<string, SqlValue>();
@@ -104,7 +105,7 @@ export async function resolveEntities(
   }
   for (const group of touched) {
     const values = [...group.keys.keys()].sort();
-    const pairs = await blockedPairs(values, vectors, neighbours);
+    const pairs = await blockedPairs(values, vectors, neighbours, signal);
     const ask = pairs.filter((p) => !group.judged.has(p));
     if (ask.length > 0) {
       const inputs = ask.map((p) => {
@@ -128,11 +129,12 @@ async function blockedPairs(
   values: readonly string[],
   vectors: TextVectors,
   neighbours: number,
+  signal: AbortSignal | undefined,
 ): Promise<string[]> {
   if (values.length < 2) return [];
   const vectorOf = await vectors(values);
   // k + 1: a value's nearest is itself.
-  const near = await topK(values, values, vectorOf, Math.min(neighbours + 1, values.length));
+  const near = await topK(values, values, vectorOf, Math.min(neighbours + 1, values.length), signal);
   const pairs = new Set<string>();
   near.forEach((js, i) => {
     for (const j of js) {

@@ -75,6 +75,7 @@ export class PrefilterState {
   async replan(
     smallSideLimit: number,
     vectors: (texts: string[]) => Promise<(text: string) => ArrayLike<number>>,
+    signal?: AbortSignal,
   ): Promise<void> {
     const base = this.base();
     if (this.keepsAll(smallSideLimit)) {
@@ -86,7 +87,7 @@ export class PrefilterState {
       const vectorOf = await vectors([...lt, ...rt]);
       const allowed = new Map<number, Set<number>>();
       let kept = 0;
-      (await topK(lt, rt, vectorOf, this.k)).forEach((js, i) => {
+      (await topK(lt, rt, vectorOf, this.k, signal)).forEach((js, i) => {
         allowed.set(lh[i]!, new Set(js.map((j) => rh[j]!)));
         kept += js.length;
       });

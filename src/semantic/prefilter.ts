@@ -11,6 +11,8 @@
  * the 4,000,000 model calls it saves.
  */
 
+import { RvbbitError } from '../../base/errors.js';
+
 /** What a prefilter prunes: a pair predicate's pairs, or a relevance order's rows. */
 export type PrefilterKind = 'pairs' | 'ranking';
 
@@ -37,8 +39,13 @@ export function describePlan(p: PrefilterPlan): string {
   return `prefilter ${p.k}: ${p.leftValues} left × ${p.rightValues} right values = ${p.pairs} pairs; ${p.kept} kept (top ${p.k} per left value by embedding), ${p.pairs - p.kept} pruned`;
 }
 
-/** Multiply-adds between yields to the event loop: about 10 ms of work. */
-const YIELD_EVERY = 20_000_000;
+/**
+ * Multiply-adds between yields to the event loop: about 5 ms of work here. A
+ * server client's `SELECT 1` takes several turns of the loop (read, guard,
+ * DuckDB, reply), each of which may wait one slice: at 20M (~25 ms) ENTITY
+ * over 20,000 values held another client's SELECT 1 for 0.9 s.
+ */
+const YIELD_EVERY = 4_000_000;
 
 /**
  * For each left value, the indexes (into `rights`) of its k nearest right
@@ -53,6 +60,7 @@ export async function topK(
   rights: readonly string[],
   vectorOf: (text: string) => ArrayLike<number>,
   k: number,
+  signal?: AbortSignal,
 ): Promise<number[][]> {
   const order = rights
     .map((_, j) => j)
@@ -73,6 +81,8 @@ export async function topK(
     if (work >= YIELD_EVERY) {
       work = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
+      // A cancelled statement (cancel, disconnect, statement_timeout) stops here, not minutes later.
+      if (signal?.aborted) throw stopped(signal);
     }
     normalizeInto(vectorOf(l), q, 0, dims);
     let n = 0;
@@ -106,6 +116,12 @@ export async function topK(
     out.push(Array.from(bestI.subarray(0, n), (j) => order[j]!));
   }
   return out;
+}
+
+function stopped(signal: AbortSignal): unknown {
+  return signal.reason instanceof RvbbitError
+    ? signal.reason
+    : new RvbbitError('CANCELLED', 'statement cancelled');
 }
 
 /** Writes v normalised into out[offset, offset + dims); a shorter v (a zero vector) is padded with zeros. */

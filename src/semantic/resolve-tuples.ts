@@ -38,7 +38,12 @@ export interface StatementExtras {
   readonly labels: DimensionLabels;
   readonly entities: EntityStates;
   /** How ENTITY embeds values (the statement's embeddings), and how many nearest values each is compared with. */
-  readonly blocking?: { readonly vectors: TextVectors; readonly neighbours: number };
+  readonly blocking?: {
+    readonly vectors: TextVectors;
+    readonly neighbours: number;
+    /** The statement's: blocking stops when it is cancelled. */
+    readonly signal?: AbortSignal;
+  };
 }
 
 export function statementExtras(proxy?: ProxySpec, blocking?: StatementExtras['blocking']): StatementExtras {
@@ -135,6 +140,7 @@ export async function resolveTuples(
           more.entities,
           blocking.vectors,
           blocking.neighbours,
+          blocking.signal,
         );
         for (const [k, v] of answers) results.set(k, v);
         return;

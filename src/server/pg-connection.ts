@@ -10,12 +10,14 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { RvbbitError } from '../../base/errors.js';
 import type { Session } from '../engine/session.js';
+import { ensureCatalog } from './catalog-setup.js';
 import { type ClientHost, clientContext } from './client-context.js';
 import type { CopyInSink } from './copy-in.js';
 import { type EngineFileGuard, guardConnection } from './engine-file-guard.js';
 import { ExtendedQuery } from './extended-query.js';
 import { BodyReader, type Frame, FrameReader } from './frame-reader.js';
 import { inputBudgetOf } from './input-budget.js';
+import type { LoginGate } from './login-gate.js';
 import * as msg from './message-writer.js';
 import { PasswordAuth } from './password-auth.js';
 import { Frontend } from './protocol-codes.js';
@@ -37,6 +39,8 @@ export interface ConnectionHost extends ClientHost {
   cancel(pid: number, secret: number): void;
   /** Refuses any statement that reaches the engine's own files; in front of every client connection. */
   readonly fileGuard: EngineFileGuard;
+  /** Where logins wait to set up their session, a few at a time (login-gate.ts). */
+  readonly logins: LoginGate;
 }
 
 type Phase = 'startup' | 'auth' | 'ready' | 'closed';
@@ -300,21 +304,30 @@ export class PgConnection {
     clearTimeout(this.loginTimer);
     this.reader.maxMessageBytes = this.host.limits.maxMessageBytes;
     this.replies.send(msg.authOk());
-    // Unique across restarts: private logs show a client the rows of its own owner only.
-    const session = await this.host.engine.session({
-      owner: `${this.user}@${randomUUID()}`,
-      allowBlocking: this.host.allowBlockingStrategies,
-      relativePaths: true,
+    const made = await this.host.logins.run(async () => {
+      if (this.phase === 'closed') return undefined;
+      // Unique across restarts: private logs show a client the rows of its own owner only.
+      const session = await this.host.engine.session({
+        owner: `${this.user}@${randomUUID()}`,
+        allowBlocking: this.host.allowBlockingStrategies,
+        relativePaths: true,
+      });
+      // Before anything runs on it, the catalog set-up included.
+      session.guardConnection((con) => guardConnection(con, this.host.fileGuard));
+      const context = clientContext(this.host, session, this.user, this.params, this.pid);
+      // The catalog is made inside the gate too: it is most of a login's DuckDB time.
+      await ensureCatalog(session).catch(() => undefined);
+      return { session, context };
     });
-    // Before anything runs on it, the catalog set-up included.
-    session.guardConnection((con) => guardConnection(con, this.host.fileGuard));
+    if (made === undefined) return;
+    const { session, context } = made;
     if (this.phase === 'closed') {
       // The client left while the session was being made.
       session.close();
       return;
     }
     this.session = session;
-    const { client, status } = clientContext(this.host, session, this.user, this.params, this.pid);
+    const { client, status } = context;
     const executor = new StatementExecutor(client, this.replies);
     this.queries = { executor, extended: new ExtendedQuery(executor, this.replies) };
     this.phase = 'ready';

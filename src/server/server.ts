@@ -11,9 +11,17 @@
  * await server.close();
  */
 import { createServer, type Socket } from 'node:net';
+import { loadDeferredModules } from '../engine/llm-statements-loader.js';
 import { closeFilesToClients } from './client-access.js';
+import { LoginGate } from './login-gate.js';
 import { PgConnection } from './pg-connection.js';
 import { resolveServerOptions, type ServerOptions } from './server-options.js';
+
+/**
+ * Logins that set up their session at once: two keep both cores busy with
+ * logins while libuv's other two threads serve the clients already in.
+ */
+const LOGINS_AT_ONCE = 2;
 
 export interface ServerHandle {
   readonly host: string;
@@ -26,6 +34,7 @@ export interface ServerHandle {
 
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   const o = resolveServerOptions(options);
+  await loadDeferredModules();
   const { shared: sharedSettings, fileGuard } = await closeFilesToClients(o.engine, o.allowFiles);
   const live = new Map<number, PgConnection>();
   const sockets = new Set<Socket>();
@@ -39,6 +48,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     allowBlockingStrategies: o.allowBlockingStrategies,
     sharedSettings,
     fileGuard,
+    logins: new LoginGate(LOGINS_AT_ONCE),
     unregister(conn: PgConnection) {
       if (live.get(conn.pid) === conn) live.delete(conn.pid);
     },

@@ -3,6 +3,8 @@
  * in order, deterministic vectors whose cosine follows word overlap, usage
  * and cost, retries through 5xx, and clear errors, counted by the simulator.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmClient } from '../../src/llm/client.js';
@@ -86,6 +88,51 @@ test('every call reports to onCall, with usage', async () => {
   } finally {
     await llm.close();
     await sim.close();
+  }
+});
+
+test("the client asks base64 (the official SDK's default); a server that answers numbers anyway is read the same", async () => {
+  const bodies: Record<string, unknown>[] = [];
+  const vector = [0.25, -0.5, 0.125, 1];
+  // An OpenAI-compatible server that ignores encoding_format and always answers floats.
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (b) => {
+      text += b;
+    });
+    req.on('end', () => {
+      const body = JSON.parse(text) as { input: string[] };
+      bodies.push(body);
+      res.setHeader('content-type', 'application/json');
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          data: body.input.map((_, index) => ({ object: 'embedding', index, embedding: vector })),
+          model: 'plain',
+          usage: { prompt_tokens: 2, total_tokens: 2 },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const sim = await startSimulator();
+  const plain = createLlmClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` });
+  const llm = createLlmClient({ baseUrl: sim.url });
+  try {
+    const r = await plain.embed({ model: 'plain', input: ['a', 'b'] });
+    assert.equal(bodies, [{ model: 'plain', input: ['a', 'b'], encoding_format: 'base64' }]);
+    assert.equal(
+      r.vectors.map((v) => Array.from(v)),
+      [vector, vector],
+    );
+    // The simulator answers base64: the same vectors as its float32 values.
+    const b = await llm.embed({ model: 'm', input: ['red shoes'] });
+    assert.equal(Array.from(b.vectors[0]!), Array.from(Float32Array.from(simEmbedding('red shoes'))));
+  } finally {
+    await plain.close();
+    await llm.close();
+    await sim.close();
+    server.close();
   }
 });
 
