@@ -26,6 +26,7 @@ export function workerLlmClient(): LlmClient & BatchDelivering {
     timeoutMs: config.timeoutMs,
     deadlineMs: config.deadlineMs,
     backoff: config.backoff,
+    images: config.images,
   });
   return client;
 }

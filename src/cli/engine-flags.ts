@@ -30,6 +30,7 @@ export interface EngineFlags {
   rate?: string;
   imageDir?: string[];
   maxImageBytes?: number;
+  maxImageBytesInFlight?: number;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -95,6 +96,11 @@ export function addEngineFlags(cmd: Command): Command {
       '--max-image-bytes <n>',
       'largest image IMAGE() takes (default 20 MiB)',
       intArg('--max-image-bytes', 1, 2 ** 31),
+    )
+    .option(
+      '--max-image-bytes-in-flight <n>',
+      'image file bytes LLM requests hold at once, across clients (default 64 MiB)',
+      intArg('--max-image-bytes-in-flight', 1, 2 ** 30),
     );
 }
 
@@ -136,6 +142,7 @@ export async function engineFromFlags(
   const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
   const imageFolders = flags.imageDir ?? config.imageDirs;
   const maxImageBytes = flags.maxImageBytes ?? config.maxImageBytes;
+  const maxImageBytesInFlight = flags.maxImageBytesInFlight ?? config.maxImageBytesInFlight;
   return createEngine({
     database: flags.db ?? config.db,
     cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades, process.cwd(), {
@@ -157,5 +164,6 @@ export async function engineFromFlags(
     ...(extra.logs ? { logs: extra.logs } : {}),
     ...(imageFolders ? { imageFolders } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
+    ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
   });
 }

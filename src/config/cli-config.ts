@@ -3,7 +3,8 @@
  * section belongs to src/llm/config.ts). Flags win over the file.
  *
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10,
- *              image_dirs: [dir, …], max_image_bytes: n }   (paths relative to the file)
+ *              image_dirs: [dir, …], max_image_bytes: n,
+ *              max_image_bytes_in_flight: n }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
  *              allow_files: [dir, …] }
@@ -21,6 +22,8 @@ export interface CliConfig {
   /** Folders IMAGE('path') may read (`image_dirs`: a folder or a list). */
   readonly imageDirs?: readonly string[];
   readonly maxImageBytes?: number;
+  /** Image file bytes the process's LLM requests hold at once (`max_image_bytes_in_flight`). */
+  readonly maxImageBytesInFlight?: number;
   readonly server: {
     readonly host?: string;
     readonly port?: number;
@@ -76,6 +79,7 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     p === undefined || p === ':memory:' ? p : resolve(dirname(file), p);
   const imageDirs = strings(r, 'image_dirs', bad, 'rvbbit')?.map((d) => here(d)!);
   const maxImageBytes = int(r, 'max_image_bytes', 'rvbbit');
+  const maxImageBytesInFlight = int(r, 'max_image_bytes_in_flight', 'rvbbit');
   return {
     db: here(str(r, 'db', 'rvbbit')),
     cascades: (cascades as string[] | undefined)?.map((c) => here(c)!),
@@ -83,6 +87,7 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     // Present only when set: a file without them reads as it did before they existed.
     ...(imageDirs ? { imageDirs } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
+    ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     server: {
       host: str(s, 'host', 'server'),
       port: int(s, 'port', 'server'),

@@ -14,6 +14,7 @@ import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { BatchDelivering } from '../llm/client.js';
+import { createImageBytesBuffer, reclaimImageBytes, valueHoldsImageFile } from '../llm/image-files.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
@@ -25,6 +26,7 @@ import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
 import { createSemanticShared } from '../semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
+import type { ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
 import type { EngineShared } from './engine-shared.js';
 import { imageSettings, registerImageFunction } from './image-function.js';
@@ -74,6 +76,13 @@ export interface EngineOptions {
   readonly imageFolders?: readonly string[];
   /** Largest image IMAGE() takes, in bytes (default 20 MiB, OpenAI's limit per image). */
   readonly maxImageBytes?: number;
+  /**
+   * Bytes of image files (IMAGE('path')) the process's LLM requests hold at
+   * once, across statements, clients and worker threads (default 64 MiB, at
+   * most 1 GiB): a request waits for room before it reads its files, so a
+   * statement over many large images holds a few at a time (docs/images.md).
+   */
+  readonly maxImageBytesInFlight?: number;
   /** Embedding model of EMBED, SIMILAR_TO, VECTOR_SEARCH and `~` prefilters when none is named (default text-embedding-3-small). */
   readonly embedModel?: string;
   /**
@@ -170,7 +179,13 @@ export class Engine {
         `options.operatorBatch must be an integer from 1 to ${MAX_BATCH}`,
       );
     }
-    const images = imageSettings(options.imageFolders, options.maxImageBytes);
+    const images = imageSettings(options.imageFolders, options.maxImageBytes, options.maxImageBytesInFlight);
+    // Made once per engine, shared by its main thread's client and every worker's: the bound is the process's.
+    const imageFiles: NonNullable<WorkerLlmConfig['images']> = {
+      folders: images.folders.map((f) => f.real),
+      inFlight: createImageBytesBuffer(images.maxInFlight),
+      maxBytes: images.maxBytes,
+    };
     const roots = options.cascadeRoots ?? cascadeRootsFor(undefined);
     const missing = missingRoot(asCascadeRoots(roots));
     if (missing !== undefined) throw new RvbbitError('ENGINE_OPTION', `cascade folder not found: ${missing}`);
@@ -212,7 +227,7 @@ export class Engine {
       resolver,
       shownRoots: realRoots(roots),
       provider,
-      llm: workerLlmConfigOf(provider),
+      llm: { ...workerLlmConfigOf(provider), images: imageFiles },
       defaults: {
         parallel,
         cache: options.cache === false ? false : ttl,
@@ -228,7 +243,7 @@ export class Engine {
       mainLlm: async () => {
         const { createLlmClient } = await import('../llm/client.js');
         // The workers' settings, with the process gate itself instead of its buffer.
-        const { gateBuffer: _buffer, ...settings } = workerLlmConfigOf(provider);
+        const { gateBuffer: _buffer, ...settings } = shared.llm;
         mainLlm ??= createLlmClient({ ...settings, gate: provider.gate });
         return mainLlm;
       },
@@ -240,7 +255,14 @@ export class Engine {
     if (options.queue) {
       // Loaded only with a queue: BullMQ is not needed by a local engine.
       const { QueueChunkRunner } = await import('../scale/queue-runner.js');
-      engine.queueRunner = new QueueChunkRunner(options.queue, provider.defaultModel, () => engine!.pool());
+      // Rows naming an image file stay here: a worker elsewhere may not see this host's folders.
+      const readsImageFiles = (task: ChunkTask) => task.rows.some((r) => valueHoldsImageFile(r.inputs));
+      engine.queueRunner = new QueueChunkRunner(
+        options.queue,
+        provider.defaultModel,
+        () => engine!.pool(),
+        readsImageFiles,
+      );
     }
     return engine;
   }
@@ -312,10 +334,15 @@ export class Engine {
   /** The local pool (made once; `entry`: see EngineOptions.wrapRunner). */
   private pool(entry?: string): CascadePool {
     const gate = this.shared.provider.gate;
+    const images = this.shared.llm.images;
     this.poolInstance ??= new CascadePool({
       llm: this.shared.llm,
       threads: this.threads,
-      onWorkerGone: (id) => gate.reclaim(id),
+      onWorkerGone: (id) => {
+        gate.reclaim(id);
+        // Image bytes a thread held when it went (terminated mid-request) go back to the bound.
+        if (images) reclaimImageBytes(images.inFlight, id);
+      },
       ...(entry === undefined ? {} : { entry }),
     });
     return this.poolInstance;

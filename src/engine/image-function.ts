@@ -11,18 +11,23 @@
  *   decodes, the bytes are the type it declares) and passed on;
  * - an `https://` text: passed on (the provider fetches it; no request here);
  *   `http://` and every other scheme are refused;
- * - any other text: a file, read only when its real path (symlinks resolved)
- *   is inside one of the engine's image folders (`imageFolders`; none by
- *   default, so a path is refused until a folder is allowed). A relative path
- *   is taken from the first folder.
+ * - any other text: a file, allowed only when its real path (symlinks
+ *   resolved) is inside one of the engine's image folders (`imageFolders`;
+ *   none by default, so a path is refused until a folder is allowed). A
+ *   relative path is taken from the first folder. The file is checked here,
+ *   not read: the URL is `file:///real/path?bytes=…&mtime=…&ino=…&type=…&
+ *   width=…&height=…` (images.ts imageFileUrl), and the thread that makes the
+ *   request reads it, within the engine's bound on image bytes in flight
+ *   (llm/image-files.ts). A DuckDB function cannot wait and this one runs on
+ *   the main thread, where reading a FIFO would block every client and
+ *   reading forty 19 MB photos held them all for seconds.
  *
  * Every image is at most `maxImageBytes` (default 20 MiB, OpenAI's limit per
  * image). NULL gives NULL. Errors carry IMAGE_* codes (function-errors.ts
- * brings the code through DuckDB). Files are read synchronously: a DuckDB
- * function cannot wait, and it runs on the main thread.
+ * brings the code through DuckDB).
  */
-import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import {
   BLOB,
   type DuckDBConnection,
@@ -32,10 +37,12 @@ import {
 } from '@duckdb/node-api';
 import { type ErrorCode, RvbbitError } from '../../base/errors.js';
 import { functionError } from '../db/function-errors.js';
+import { fileKind, IMAGE_OPEN_FLAGS, insideFolder, MAX_IMAGE_BYTES_IN_FLIGHT } from '../llm/image-files.js';
 import {
   IMAGE_MIME,
   type ImageDetail,
   type ImageFormat,
+  imageFileUrl,
   imageMarker,
   imageSize,
   sniffImageFormat,
@@ -44,20 +51,40 @@ import {
 /** OpenAI's limit per image ("Images and vision": up to 20 MB per image). */
 export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
+/**
+ * Image bytes the process's requests hold at once by default (64 MiB: three
+ * images at OpenAI's 20 MB limit, each also held as base64 and in its
+ * request body, so a few hundred MB at most whatever a statement's rows).
+ */
+export const DEFAULT_MAX_IMAGE_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+
 export interface ImageSettings {
   /** Allowed folders: each as given (resolved) and as its real path. */
   readonly folders: readonly { readonly given: string; readonly real: string }[];
   readonly maxBytes: number;
+  /** Bytes of image files the process's requests hold at once (llm/image-files.ts). */
+  readonly maxInFlight: number;
 }
 
 /** The engine's image settings from its options; ENGINE_OPTION when a folder is missing or a limit is bad. */
-export function imageSettings(folders: readonly string[] = [], maxBytes?: number): ImageSettings {
+export function imageSettings(
+  folders: readonly string[] = [],
+  maxBytes?: number,
+  maxInFlight?: number,
+): ImageSettings {
   if (!Array.isArray(folders) || folders.some((f) => typeof f !== 'string' || f === '')) {
     throw new RvbbitError('ENGINE_OPTION', 'options.imageFolders must be a list of folder paths');
   }
   const max = maxBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   if (!Number.isInteger(max) || max < 1) {
     throw new RvbbitError('ENGINE_OPTION', 'options.maxImageBytes must be a positive integer');
+  }
+  const inFlight = maxInFlight ?? DEFAULT_MAX_IMAGE_BYTES_IN_FLIGHT;
+  if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > MAX_IMAGE_BYTES_IN_FLIGHT) {
+    throw new RvbbitError(
+      'ENGINE_OPTION',
+      `options.maxImageBytesInFlight must be an integer from 1 to ${MAX_IMAGE_BYTES_IN_FLIGHT}`,
+    );
   }
   const out = folders.map((f) => {
     const given = resolve(f);
@@ -71,7 +98,7 @@ export function imageSettings(folders: readonly string[] = [], maxBytes?: number
       throw new RvbbitError('ENGINE_OPTION', `image folder is not a folder: ${f}`);
     return { given, real };
   });
-  return { folders: out, maxBytes: max };
+  return { folders: out, maxBytes: max, maxInFlight: inFlight };
 }
 
 const registered = new WeakSet<object>();
@@ -240,16 +267,32 @@ function urlOfText(text: string, settings: ImageSettings): string {
       `${scheme}: URLs are not taken: give a BLOB, a data:image/… URL, an https:// URL or a file path`,
     );
   }
-  return dataUrl(readAllowedFile(value, settings), settings, `file ${value}`);
+  return checkedImageFile(value, settings);
 }
 
 /**
- * The bytes of a file inside an allowed folder. The path is checked as
- * written (no file is touched for a path outside every folder), then as its
- * real path (so a symlink inside cannot lead outside); only a regular file
- * is read, after its size is checked.
+ * The first read of a file's header: PNG's IHDR, GIF's screen and WEBP's
+ * VP8/VP8L/VP8X chunk are within 30 bytes, a JPEG's SOF usually within a few
+ * KB; one past it (after a large EXIF block) is found segment by segment.
  */
-function readAllowedFile(path: string, settings: ImageSettings): Uint8Array {
+const HEAD_BYTES = 4096;
+/** JPEG segments walked at most before the header is taken as damaged (a real file has a dozen or so). */
+const MAX_JPEG_SEGMENTS = 1024;
+
+/**
+ * A file inside an allowed folder, checked but not read: the marker's URL
+ * (images.ts imageFileUrl) with its real path, size, modification time,
+ * inode, format and pixel size; the worker thread that makes the request
+ * reads it (llm/image-files.ts). This runs on the main thread, inside
+ * DuckDB's call, so nothing here may block or take long: the path as written
+ * is checked first (no file is touched for a path outside every folder),
+ * then its real path (a symlink inside cannot lead outside); it is stat'ed
+ * before it is opened, so a FIFO, socket, device or folder is refused
+ * unopened; the open is non-blocking and follows no link (IMAGE_OPEN_FLAGS),
+ * and what was opened must still be a regular file (fstat); only its header
+ * is read, in small reads at known offsets.
+ */
+function checkedImageFile(path: string, settings: ImageSettings): string {
   const { folders } = settings;
   if (folders.length === 0) {
     throw refuse(
@@ -263,17 +306,27 @@ function readAllowedFile(path: string, settings: ImageSettings): Uint8Array {
     refuse('IMAGE_OUTSIDE_FOLDERS', `file ${path} is outside the allowed image folders (${shown})`, {
       path,
     });
-  if (!folders.some((f) => inside(target, f.given) || inside(target, f.real))) throw outside();
+  if (!folders.some((f) => insideFolder(target, f.given) || insideFolder(target, f.real))) throw outside();
   let real: string;
   try {
     real = realpathSync(target);
   } catch {
     throw refuse('IMAGE_NOT_FOUND', `no such file: ${path}`, { path });
   }
-  if (!folders.some((f) => inside(real, f.real))) throw outside();
+  if (!folders.some((f) => insideFolder(real, f.real))) throw outside();
+  const notRegular = (st: Parameters<typeof fileKind>[0]) =>
+    refuse('IMAGE_NOT_FOUND', `file ${path} is ${fileKind(st)}, not a regular file`, { path });
+  // Before the open: opening a FIFO for reading waits for a writer (this is the main thread).
+  let before: Stats;
+  try {
+    before = statSync(real);
+  } catch {
+    throw refuse('IMAGE_NOT_FOUND', `no such file: ${path}`, { path });
+  }
+  if (!before.isFile()) throw notRegular(before);
   let fd: number;
   try {
-    fd = openSync(real, 'r');
+    fd = openSync(real, IMAGE_OPEN_FLAGS);
   } catch (err) {
     throw refuse(
       'IMAGE_NOT_FOUND',
@@ -284,26 +337,88 @@ function readAllowedFile(path: string, settings: ImageSettings): Uint8Array {
     );
   }
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw refuse('IMAGE_NOT_FOUND', `${path} is not a file`, { path });
-    checkSize(st.size, settings, `file ${path}`);
-    const bytes = Buffer.allocUnsafe(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const n = readSync(fd, bytes, got, st.size - got, got);
-      if (n === 0) break;
-      got += n;
+    // What was opened, which may not be what was stat'ed a moment before.
+    const st = fstatSync(fd, { bigint: true });
+    if (!st.isFile()) throw notRegular(st);
+    const size = Number(st.size);
+    checkSize(size, settings, `file ${path}`);
+    const head = readAt(fd, 0, Math.min(HEAD_BYTES, size));
+    const format = sniffImageFormat(head);
+    if (format === undefined) {
+      throw refuse(
+        'IMAGE_UNKNOWN_FORMAT',
+        `file ${path} is not a PNG, JPEG, GIF or WEBP image (${firstBytes(head)})`,
+      );
     }
-    return bytes.subarray(0, got);
+    const dims =
+      imageSize(head, format) ??
+      (format === 'jpeg' && size > head.length ? jpegSizeOfFile(fd, size) : undefined);
+    if (dims === undefined) {
+      throw refuse(
+        'IMAGE_UNKNOWN_FORMAT',
+        `file ${path} starts as a ${format.toUpperCase()} image but its header is cut short or damaged`,
+      );
+    }
+    return imageFileUrl({
+      path: real,
+      bytes: size,
+      mtimeNs: st.mtimeNs.toString(),
+      ino: st.ino.toString(),
+      format,
+      width: dims.width,
+      height: dims.height,
+    });
   } finally {
     closeSync(fd);
   }
 }
 
-/** Whether `path` is `folder` or inside it (both absolute and normalised). */
-function inside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+/** Up to `length` bytes of the file at `offset` (fewer at its end). */
+function readAt(fd: number, offset: number, length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, bytes, got, length - got, offset + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === length ? bytes : bytes.subarray(0, got);
+}
+
+/**
+ * A JPEG's width and height from its first SOFn marker, reading each
+ * segment's 9 header bytes at its offset and skipping its body (an EXIF
+ * block of any size costs one read). Undefined for a damaged or cut header,
+ * or one of more than MAX_JPEG_SEGMENTS segments.
+ */
+function jpegSizeOfFile(fd: number, size: number): { width: number; height: number } | undefined {
+  let i = 2;
+  for (let n = 0; n < MAX_JPEG_SEGMENTS && i + 4 <= size; n++) {
+    const b = readAt(fd, i, 9);
+    if (b.length < 4 || b[0] !== 0xff) return undefined;
+    const marker = b[1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    // Markers without a length: TEM, RSTn, SOI.
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined; // EOI / SOS before any SOF
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision (1), height (2), width (2).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (b.length < 9) return undefined;
+      const height = b.readUInt16BE(5);
+      const width = b.readUInt16BE(7);
+      return width > 0 && height > 0 ? { width, height } : undefined;
+    }
+    const length = b.readUInt16BE(2);
+    if (length < 2) return undefined;
+    i += 2 + length;
+  }
+  return undefined;
 }
 
 function mib(bytes: number): string {

@@ -57,8 +57,11 @@ export interface PreparedCall {
 /** What a session needs of the client that owns it. */
 export interface BatchSessionDeps {
   readonly api: BatchApi;
-  /** The batch line's body for a request (the client's model, alias and structured-output mode). */
-  prepare(request: ChatRequest): PreparedCall;
+  /**
+   * The batch line's body for a request (the client's model, alias and
+   * structured-output mode); a promise when it reads image files first.
+   */
+  prepare(request: ChatRequest): PreparedCall | Promise<PreparedCall>;
   /** A line's reply read as the client reads an HTTP reply (validation, structured shape, batch price). */
   finish(
     request: ChatRequest,
@@ -117,6 +120,8 @@ export class BatchSession {
   /** Active runs with at least one call unanswered. */
   private waiting = 0;
   private pending: Line[] = [];
+  /** Calls asked whose lines are still being made (image files read): a round waits for them. */
+  private preparing = 0;
   private checkQueued = false;
   /** Batches this session submitted or picked up, by id (cancelled if the statement is). */
   private readonly open = new Set<string>();
@@ -159,14 +164,36 @@ export class BatchSession {
   private ask(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
     if (this.options.signal?.aborted)
       return Promise.reject(llmError(LLM_ERROR.ABORTED, 'the LLM call was aborted'));
-    let prepared: PreparedCall;
+    let prepared: PreparedCall | Promise<PreparedCall>;
     try {
       prepared = this.deps.prepare(request);
     } catch (err) {
       return Promise.reject(err);
     }
+    const startedAt = performance.now();
+    if (!(prepared instanceof Promise)) return this.queue(request, call, prepared, startedAt);
+    this.preparing++;
+    return prepared.then(
+      (p) => {
+        this.preparing--;
+        return this.queue(request, call, p, startedAt);
+      },
+      (err: unknown) => {
+        this.preparing--;
+        this.check();
+        throw err;
+      },
+    );
+  }
+
+  private queue(
+    request: ChatRequest,
+    call: CallOptions,
+    prepared: PreparedCall,
+    startedAt: number,
+  ): Promise<ChatResult> {
     return new Promise<ChatResult>((resolve, reject) => {
-      this.pending.push({ request, call, prepared, startedAt: performance.now(), resolve, reject });
+      this.pending.push({ request, call, prepared, startedAt, resolve, reject });
       this.check();
     });
   }
@@ -177,7 +204,7 @@ export class BatchSession {
     this.checkQueued = true;
     setImmediate(() => {
       this.checkQueued = false;
-      if (this.pending.length === 0 || this.waiting < this.active) return;
+      if (this.pending.length === 0 || this.waiting < this.active || this.preparing > 0) return;
       const round = this.pending;
       this.pending = [];
       void this.runRound(round);

@@ -2,6 +2,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import type { BreakerOptions } from './breaker.js';
 import type { Gate } from './gate.js';
+import type { ImageFileAccess } from './image-files.js';
 import type { PriceTable } from './pricing.js';
 import type { BackoffOptions, RetryEvent } from './retry.js';
 import type { ChatUsage, StructuredMode } from './types.js';
@@ -56,6 +57,12 @@ export interface LlmClientOptions {
   readonly prices?: PriceTable;
   /** Model aliases: name used in cascades → provider's model id. */
   readonly aliases?: Readonly<Record<string, string>>;
+  /**
+   * Image files this client reads for IMAGE('path') markers (image-files.ts):
+   * the engine's image folders and its bound on image bytes in flight.
+   * Absent: a marker naming a file fails its call with IMAGE_NOT_FOUND.
+   */
+  readonly images?: ImageFileAccess;
   /** A process-wide gate (SharedGate.fromBuffer in workers). Default: a gate of this client's own. */
   readonly gate?: Gate;
   /** Sockets in the pool (default maxConcurrency, or the SharedGate's ceiling when a gate is given). */

@@ -16,6 +16,13 @@ import { type EmbedDeps, embedCall } from './embed-call.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { type HttpReply, httpSend } from './http.js';
+import {
+  bodyWithImageFiles,
+  holdsImageFiles,
+  type ImageFiles,
+  inlineImageFiles,
+  withImageFiles,
+} from './image-files.js';
 import { contentParts, mayHoldImage } from './images.js';
 import { type Answer, readReply, retryable } from './reply.js';
 import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
@@ -135,19 +142,24 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     const signal = call.signal;
     const timeoutMs = call.timeoutMs ?? defaultTimeout;
     const counter = { attempts: 0 };
-    try {
-      let done: Answer;
+    const answer = async (files?: ImageFiles): Promise<Answer> => {
       try {
-        done = await attemptOnce(model, request, signal, timeoutMs, counter);
+        return await attemptOnce(model, request, signal, timeoutMs, counter, files);
       } catch (err) {
         // The common case above allocates no retry machinery; retries start here.
         if (!(err instanceof RetryableFailure)) throw err;
-        const once = () => attemptOnce(model, request, signal, timeoutMs, counter);
-        done = await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
+        const once = () => attemptOnce(model, request, signal, timeoutMs, counter, files);
+        return await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
           ...policy(call, started, model),
           ...(signal ? { signal } : {}),
         });
       }
+    };
+    try {
+      // Image files (IMAGE('path')) are read here, within the process's bound, and held until the answer.
+      const done = holdsImageFiles(request.messages)
+        ? await withImageFiles(request.messages, options.images, signal, answer)
+        : await answer();
       const result: ChatResult = {
         content: done.content,
         model: done.model,
@@ -193,10 +205,11 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     signal: AbortSignal | undefined,
     timeoutMs: number,
     counter: { attempts: number },
+    files: ImageFiles | undefined,
   ): Promise<Answer> {
     const rf = request.responseFormat;
     let mode: StructuredMode = structured.get(model)?.mode ?? 'json_schema';
-    let reply = await attempt(model, request, mode, signal, timeoutMs, counter);
+    let reply = await attempt(model, request, mode, signal, timeoutMs, counter, files);
     while (rf && mode !== 'prompt' && rejectsResponseFormat(reply.status, reply.text)) {
       const next = STRUCTURED_MODES[STRUCTURED_MODES.indexOf(mode) + 1]!;
       const known = structured.get(model);
@@ -207,7 +220,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         options.onStructuredFallback?.({ model, from: mode, to: next, warning });
       }
       mode = next;
-      reply = await attempt(model, request, mode, signal, timeoutMs, counter);
+      reply = await attempt(model, request, mode, signal, timeoutMs, counter, files);
     }
     return answerOf(reply, model, request, mode, false);
   }
@@ -257,11 +270,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     signal: AbortSignal | undefined,
     timeoutMs: number,
     counter: { attempts: number },
+    files?: ImageFiles,
   ): Promise<HttpReply> {
     counter.attempts++;
+    const body = bodyOf(model, request, mode);
     return send({
       path: chatPath(model),
-      body: bodyOf(model, request, mode),
+      // Made per attempt (a structured-output fallback changes the body); the files' bytes are read once.
+      body: files && files.size > 0 ? bodyWithImageFiles(body, files) : body,
       headers,
       signal,
       timeoutMs,
@@ -301,6 +317,13 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     prepare(request) {
       const model = modelFor(request);
       const mode = structured.get(model)?.mode ?? 'json_schema';
+      if (holdsImageFiles(request.messages)) {
+        return inlineImageFiles(request.messages, options.images).then((messages) => ({
+          model,
+          mode,
+          body: bodyOf(model, { ...request, messages }, mode),
+        }));
+      }
       return { model, mode, body: bodyOf(model, request, mode) };
     },
     finish(request, prepared, status, text, startedAt) {
@@ -379,7 +402,9 @@ function toLlmError(err: unknown, signal: AbortSignal | undefined): RvbbitError 
       return llmError(LLM_ERROR.TIMEOUT, 'the LLM call timed out (caller deadline)');
     return llmError(LLM_ERROR.ABORTED, 'the LLM call was aborted');
   }
-  if (err instanceof RvbbitError && err.code.startsWith('LLM_')) return err;
+  // IMAGE_NOT_FOUND: an image file gone or changed since IMAGE() checked it (image-files.ts).
+  if (err instanceof RvbbitError && (err.code.startsWith('LLM_') || err.code.startsWith('IMAGE_')))
+    return err;
   // Never pass a foreign message through unredacted: it could carry anything.
   const code = (err as { code?: unknown })?.code;
   return llmError(LLM_ERROR.HTTP_ERROR, `LLM request failed${typeof code === 'string' ? ` (${code})` : ''}`);

@@ -17,7 +17,8 @@ const DEADLINE = new Error('attempt deadline');
 
 interface HttpAttempt {
   readonly path: string;
-  readonly body: string;
+  /** JSON text; bytes when image files were written into it (image-files.ts bodyWithImageFiles). */
+  readonly body: string | Buffer;
   readonly headers: Record<string, string>;
   /** The caller's signal: aborts the attempt (and is re-thrown as is). */
   readonly signal?: AbortSignal;

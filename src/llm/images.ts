@@ -1,12 +1,14 @@
 /**
  * Images in prompts. `IMAGE(x)` in SQL (src/engine/image-function.ts) turns
  * a value into the text `<image>URL</image>` (URL a `data:image/…;base64,`
- * URL or an `https://` one), which travels like any other text through
- * templates, packed prompts, caches and worker threads. Here, where a chat
- * request's body is made, a user message holding such markers becomes
- * OpenAI's content array (Chat API reference, "User message": `text` and
- * `image_url` parts, in order); a message without one stays a string, so
- * every other request is byte for byte what it was.
+ * URL, an `https://` one, or a `file:///…?bytes=…` reference to a file of an
+ * image folder, which the worker making the request reads: image-files.ts),
+ * which travels like any other text through templates, packed prompts,
+ * caches and worker threads. Here, where a chat request's body is made, a
+ * user message holding such markers becomes OpenAI's content array (Chat API
+ * reference, "User message": `text` and `image_url` parts, in order); a
+ * message without one stays a string, so every other request is byte for
+ * byte what it was.
  *
  * Also here: which of the four formats OpenAI takes a byte string is (PNG,
  * JPEG, GIF, WEBP: "Images and vision", image input requirements), its
@@ -15,6 +17,7 @@
  * wherever a prompt's tokens are estimated before a call.
  */
 import { createHash } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
 export type ImageDetail = 'low' | 'high' | 'auto';
@@ -139,11 +142,80 @@ export const URL_IMAGE_SIZE: ImageSize = { width: 512, height: 512 };
 
 /**
  * `<image>URL</image>`, optionally `<image detail="low">…`: URL a base64
- * data URL of one of the four formats, or an https URL without spaces,
- * quotes or angle brackets. Any other text between such tags is left as text.
+ * data URL of one of the four formats, an https URL without spaces, quotes
+ * or angle brackets, or a file reference (imageFileUrl). Any other text
+ * between such tags is left as text.
  */
 const MARKER =
-  /<image(?: detail="(low|high|auto)")?>(data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]*={0,2}|https:\/\/[^\s<>"]+)<\/image>/g;
+  /<image(?: detail="(low|high|auto)")?>(data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/]*={0,2}|https:\/\/[^\s<>"]+|file:\/\/\/[^\s<>"]+)<\/image>/g;
+
+/**
+ * A file IMAGE() checked but did not read: its real path, the version it
+ * saw (size, modification time in ns, inode: all part of the marker, so a
+ * prompt's cache key changes when the file does) and its header's facts
+ * (format, width and height: what token estimates need without the bytes).
+ */
+export interface ImageFileRef {
+  readonly path: string;
+  readonly bytes: number;
+  readonly mtimeNs: string;
+  readonly ino: string;
+  readonly format: ImageFormat;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * `file:///real/path?bytes=…&mtime=…&ino=…&type=png&width=…&height=…`: the
+ * path percent-encoded (pathToFileURL), so the URL holds no space, quote or
+ * angle bracket and survives templates' JSON escaping as it is.
+ */
+export function imageFileUrl(ref: ImageFileRef): string {
+  return `${pathToFileURL(ref.path).href}?bytes=${ref.bytes}&mtime=${ref.mtimeNs}&ino=${ref.ino}&type=${ref.format}&width=${ref.width}&height=${ref.height}`;
+}
+
+const DIGITS = /^\d+$/;
+
+/** The file a `file:///…` image URL names, or undefined when it is not one imageFileUrl writes. */
+export function imageFileRef(url: string): ImageFileRef | undefined {
+  if (!url.startsWith('file:///')) return undefined;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const q = u.searchParams;
+  const [bytes, mtimeNs, ino, format, width, height] = [
+    'bytes',
+    'mtime',
+    'ino',
+    'type',
+    'width',
+    'height',
+  ].map((k) => q.get(k) ?? '') as [string, string, string, string, string, string];
+  if (
+    ![bytes, mtimeNs, ino, width, height].every((v) => DIGITS.test(v)) ||
+    !Object.hasOwn(IMAGE_MIME, format)
+  ) {
+    return undefined;
+  }
+  let path: string;
+  try {
+    path = fileURLToPath(`file://${u.pathname}`);
+  } catch {
+    return undefined;
+  }
+  return {
+    path,
+    bytes: Number(bytes),
+    mtimeNs,
+    ino,
+    format: format as ImageFormat,
+    width: Number(width),
+    height: Number(height),
+  };
+}
 
 /** The marker IMAGE() writes for a URL. */
 export function imageMarker(url: string, detail?: ImageDetail): string {
@@ -207,13 +279,14 @@ export function dataUrlBytes(url: string): { bytes: Buffer; format: ImageFormat 
 }
 
 /**
- * The tokens an image costs: a data URL's from its header; an https URL's
- * as one 512-px tile (URL_IMAGE_SIZE: the provider fetches it, so its size
- * is not known here).
+ * The tokens an image costs: a data URL's from its header, a file's from
+ * the size its marker carries; an https URL's as one 512-px tile
+ * (URL_IMAGE_SIZE: the provider fetches it, so its size is not known here).
  */
 export function imageRefTokens(ref: ImageRef): number {
-  const data = dataUrlBytes(ref.url);
-  const size = (data && imageSize(data.bytes, data.format)) ?? URL_IMAGE_SIZE;
+  const file = imageFileRef(ref.url);
+  const data = file ? undefined : dataUrlBytes(ref.url);
+  const size = file ?? (data && imageSize(data.bytes, data.format)) ?? URL_IMAGE_SIZE;
   return imageTokens(size.width, size.height, ref.detail);
 }
 

@@ -64,6 +64,16 @@ export class QueueChunkRunner implements ChunkRunner {
     private readonly defaultModel: string,
     /** For cascades that query the coordinator's database (`sql_data`): those chunks stay local. */
     private readonly localPool: () => CascadePool,
+    /**
+     * Whether a chunk must run here although it queries nothing: rows naming
+     * a file of this engine's image folders (IMAGE('path')), which an `rvbbit
+     * worker` on another host may not see, or see as other files. Inlining
+     * them into the job instead would put every image's base64 in Redis and
+     * in this process at once, the unbounded memory the image bound exists
+     * to prevent; here they run under the statement's tokens like any row,
+     * and within this process's bound on image bytes in flight.
+     */
+    private readonly stayHere: (task: ChunkTask) => boolean = () => false,
   ) {
     this.link = new QueueLink(options);
     this.permits = new StatementPermits(this.link);
@@ -95,7 +105,7 @@ export class QueueChunkRunner implements ChunkRunner {
     if (!(await this.permits.open(state.id, task.limits.parallel, task.budgetBuffer, state.signal))) {
       return aborted(task, 'statement cancelled before this row started');
     }
-    if (host) return this.runHere(state, task, host);
+    if (host || this.stayHere(task)) return this.runHere(state, task, host);
     // A chunk already queued behind a spent budget fails whole; runs on the workers check per run.
     const spent = budgetSpent(task.budgetBuffer, task.limits);
     if (spent) {
@@ -146,8 +156,12 @@ export class QueueChunkRunner implements ChunkRunner {
     return this.received(state, task, result);
   }
 
-  /** A chunk whose cells query this database: it runs on the local pool, its runs under the statement's tokens. */
-  private async runHere(state: StatementState, task: ChunkTask, host: CascadeHost): Promise<ChunkResult> {
+  /** A chunk whose cells query this database (or that reads its image files): it runs on the local pool, its runs under the statement's tokens. */
+  private async runHere(
+    state: StatementState,
+    task: ChunkTask,
+    host: CascadeHost | undefined,
+  ): Promise<ChunkResult> {
     const budgeted = isBudgeted(task.limits);
     // The statement's own abort flag: tokens gone (a Redis restart) or Redis away stops its rows here too.
     const lease = this.permits.leases.use(state.id, budgeted, task.abortBuffer);

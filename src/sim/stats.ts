@@ -6,7 +6,13 @@ export interface SeenRequest {
     readonly role: string;
     readonly content: string;
     readonly text?: string;
-    readonly images?: readonly { readonly tokens: number; readonly description: string }[];
+    /** The images as read (image-input.ts SimImage): decoded size and sha256 show which bytes arrived. */
+    readonly images?: readonly {
+      readonly tokens: number;
+      readonly description: string;
+      readonly bytes: number;
+      readonly sha256: string;
+    }[];
   }[];
   readonly hasResponseFormat: boolean;
 }

@@ -28,6 +28,18 @@ export interface WorkerLlmConfig {
   readonly deadlineMs?: number;
   /** Backoff between attempts (tests shorten it). */
   readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
+  /**
+   * Image files the worker reads for IMAGE('path') markers (llm/image-files.ts
+   * ImageFileAccess): the engine's image folders (real paths), the process's
+   * bound on image bytes in flight (its buffer) and maxImageBytes. Absent (an
+   * `rvbbit worker`, whose rows with files stay on the coordinator: the queue
+   * runner keeps them): a row naming a file fails with IMAGE_NOT_FOUND.
+   */
+  readonly images?: {
+    readonly folders: readonly string[];
+    readonly inFlight: SharedArrayBuffer;
+    readonly maxBytes: number;
+  };
 }
 
 export interface ChunkRow {

@@ -26,12 +26,15 @@ const MEANS = `SELECT id FROM range(1, 51) t(id) WHERE IMAGE('img-' || id || '.p
 const MAP = `RVBBIT MAP PARALLEL 8 'photo_traits.yaml' AS (colour VARCHAR, shape VARCHAR)
   USING (SELECT id::INTEGER AS id, IMAGE('img-' || id || '.png') AS photo FROM range(1, 51) t(id) ORDER BY id)`;
 
-test('rvbbit query --image-dir: a MEANS filter and a MAP over 50 PNG files', async () => {
+test('rvbbit query --image-dir --max-image-bytes-in-flight: a MEANS filter and a MAP over 50 PNG files', async () => {
   const r = await rvbbit([
     'query',
     '--sim',
     '--image-dir',
     dir,
+    // A bound of a few of these small files: rows wait their turn, every answer the same.
+    '--max-image-bytes-in-flight',
+    '5000',
     '--cascades',
     IMAGE_CASCADES,
     '--format',
@@ -63,6 +66,9 @@ test('without --image-dir a path is refused, naming the ways to allow a folder; 
   const missing = await rvbbit(['query', '--sim', '--image-dir', join(dir, 'nope'), 'SELECT 1']);
   assert.is(missing.code, 2);
   assert.match(missing.err, /no such folder/);
+  const bound = await rvbbit(['query', '--sim', '--max-image-bytes-in-flight', '0', 'SELECT 1']);
+  assert.is(bound.code, 2);
+  assert.match(bound.err, /--max-image-bytes-in-flight must be an integer from 1 to 1073741824/);
 });
 
 test('image_dirs and max_image_bytes in rvbbit.config.yaml, relative to the file', async () => {
@@ -73,6 +79,8 @@ test('image_dirs and max_image_bytes in rvbbit.config.yaml, relative to the file
       `rvbbit:\n  image_dirs: ${dir}\n  max_image_bytes: 100\n`,
     );
     assert.equal(readCliConfig(home, {}).imageDirs, [dir]);
+    writeFileSync(join(home, 'rvbbit.config.yaml'), `rvbbit:\n  max_image_bytes_in_flight: 1000000\n`);
+    assert.is(readCliConfig(home, {}).maxImageBytesInFlight, 1_000_000);
     writeFileSync(
       join(home, 'rvbbit.config.yaml'),
       `rvbbit:\n  image_dirs: [${join('..', dir.split('/').at(-1)!)}]\n`,

@@ -4,7 +4,7 @@
  * sizes of the four formats, the simulator's reading of image parts (its
  * refusals, its descriptions, its token counts), and IMAGE()'s own errors.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -13,6 +13,7 @@ import { RvbbitError } from '../../base/errors.js';
 import { createEngine, createLlmClient, type Engine } from '../../src/index.js';
 import {
   contentParts,
+  imageFileUrl,
   imageMarker,
   imageSize,
   imageSummary,
@@ -252,6 +253,20 @@ test.after(async () => {
 
 const one = async (sql: string) => Object.values((await engine.query(sql)).rows[0]!)[0];
 
+/** The URL IMAGE() writes for a PNG file, from the file's own stat. */
+function fileUrl(path: string, width: number, height: number): string {
+  const st = statSync(path, { bigint: true });
+  return imageFileUrl({
+    path: realpathSync(path),
+    bytes: Number(st.size),
+    mtimeNs: st.mtimeNs.toString(),
+    ino: st.ino.toString(),
+    format: 'png',
+    width,
+    height,
+  });
+}
+
 test('IMAGE(): a BLOB, a data URL, an https URL, a file (relative, absolute, symlink inside), NULL', async () => {
   assert.is(await one(`SELECT IMAGE(from_hex('${RED.toString('hex')}'))`), imageMarker(RED_URL));
   assert.is(await one(`SELECT IMAGE('${RED_URL}')`), imageMarker(RED_URL));
@@ -259,15 +274,25 @@ test('IMAGE(): a BLOB, a data URL, an https URL, a file (relative, absolute, sym
     await one(`SELECT IMAGE('https://example.com/a b.png')`),
     '<image>https://example.com/a%20b.png</image>',
   );
-  assert.is(await one(`SELECT IMAGE('red.png')`), imageMarker(RED_URL));
-  assert.is(await one(`SELECT IMAGE('${join(dir, 'red.png')}', 'low')`), imageMarker(RED_URL, 'low'));
-  assert.is(await one(`SELECT IMAGE('alias.png')`), imageMarker(RED_URL));
-  assert.match(String(await one(`SELECT IMAGE('sub/blue.png')`)), /^<image>data:image\/png;base64,/);
+  // A file is checked, not read: its marker names its real path, the version seen and its header's facts.
+  const red = fileUrl(join(dir, 'red.png'), 64, 48);
+  assert.match(
+    red,
+    /^file:\/\/\/.*\/allowed\/red\.png\?bytes=\d+&mtime=\d+&ino=\d+&type=png&width=64&height=48$/,
+  );
+  assert.is(await one(`SELECT IMAGE('red.png')`), imageMarker(red));
+  assert.is(await one(`SELECT IMAGE('${join(dir, 'red.png')}', 'low')`), imageMarker(red, 'low'));
+  // A symlink inside: the real path's marker (so the same file is one prompt, one cache key).
+  assert.is(await one(`SELECT IMAGE('alias.png')`), imageMarker(red));
+  assert.is(
+    await one(`SELECT IMAGE('sub/blue.png')`),
+    imageMarker(fileUrl(join(dir, 'sub', 'blue.png'), 8, 8)),
+  );
   assert.is(await one(`SELECT IMAGE(NULL::BLOB)`), null);
   assert.is(await one(`SELECT IMAGE(NULL::VARCHAR)`), null);
   assert.is(await one(`SELECT IMAGE(NULL)`), null);
   const rows = (await engine.query(`SELECT IMAGE(p) AS i FROM (VALUES ('red.png'), (NULL)) t(p)`)).rows;
-  assert.equal(rows, [{ i: imageMarker(RED_URL) }, { i: null }]);
+  assert.equal(rows, [{ i: imageMarker(red) }, { i: null }]);
 });
 
 test('IMAGE() refuses: unknown format, too large, outside the folders, a symlink out, http://, other schemes', async () => {
@@ -300,6 +325,7 @@ test('IMAGE() refuses: unknown format, too large, outside the folders, a symlink
   assert.is(e.code, 'IMAGE_NOT_FOUND');
   e = await errorOf(`SELECT IMAGE('sub')`);
   assert.is(e.code, 'IMAGE_NOT_FOUND');
+  assert.is(e.message, 'IMAGE: file sub is a folder, not a regular file');
   e = await errorOf(`SELECT IMAGE('http://example.com/a.png')`);
   assert.is(e.code, 'IMAGE_BAD_ARGUMENT');
   assert.match(e.message, /^IMAGE: http:\/\/ URLs are refused/);
@@ -336,7 +362,12 @@ test('without image folders every path is refused, saying how to allow one; bad 
   } finally {
     await bare.close();
   }
-  for (const options of [{ imageFolders: [join(dir, 'nope')] }, { maxImageBytes: 0 }]) {
+  for (const options of [
+    { imageFolders: [join(dir, 'nope')] },
+    { maxImageBytes: 0 },
+    { maxImageBytesInFlight: 0 },
+    { maxImageBytesInFlight: 2 ** 30 + 1 },
+  ]) {
     try {
       await createEngine(options);
       assert.unreachable('expected ENGINE_OPTION');

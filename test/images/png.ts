@@ -18,7 +18,7 @@ const CRC_TABLE = (() => {
 
 export function crc32(bytes: Uint8Array): number {
   let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -47,6 +47,11 @@ export interface PngSpec {
   readonly description?: string;
   /** `itxt`: the description in an iTXt chunk instead (UTF-8). */
   readonly itxt?: boolean;
+  /**
+   * Bytes of a private ancillary chunk (`prVt`: lower-case first letter, so
+   * a decoder skips it) after IHDR: a valid PNG of any file size.
+   */
+  readonly padding?: number;
 }
 
 /** A PNG of solid colour: 8-bit RGB, one IDAT. */
@@ -63,6 +68,7 @@ export function png(spec: PngSpec): Buffer {
   const raw = Buffer.alloc(row.length * height);
   for (let y = 0; y < height; y++) row.copy(raw, y * row.length);
   const chunks = [chunk('IHDR', ihdr)];
+  if (spec.padding) chunks.push(chunk('prVt', Buffer.alloc(spec.padding, 0x5a)));
   if (spec.description !== undefined) {
     chunks.push(
       spec.itxt
