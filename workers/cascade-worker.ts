@@ -162,7 +162,7 @@ async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<R
   if (pack && rows.length === 1) return [await runRow(scope, rows[0]!)];
   if (pack) {
     // One prompt holds one output schema: tuples whose templated schema differs go in packs of their own.
-    const groups = packGroups(scope.cascade, rows);
+    const groups = packGroups(scope.cascade, rows, scope.signal);
     if (groups.length > 1) return (await Promise.all(groups.map((g) => runBatch(scope, g)))).flat();
   }
   const run = pack

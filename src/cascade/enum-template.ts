@@ -121,14 +121,15 @@ export class TemplatedSchema {
     readonly enums: readonly EnumTemplate[],
   ) {}
 
-  /** `itemCount`: BATCH n's count on the last cell (batch-schema.ts). */
+  /** `itemCount`: BATCH n's count on the last cell (batch-schema.ts); `signal`: the statement's (templates.ts). */
   forScope(
     scope: Record<string, unknown>,
     warn: (w: string) => void,
     itemCount?: number,
+    signal?: AbortSignal,
   ): { schema: Schema; validate: OutputValidator } {
     const parts = this.enums.map((e): RenderedPart => {
-      const value = evaluateTemplate(e.template, scope, warn);
+      const value = evaluateTemplate(e.template, scope, warn, signal);
       return e.kind === 'enum'
         ? { path: e.path, kind: 'enum', values: enumValues(value) }
         : { path: e.path, kind: 'schema', schema: schemaValue(value) };

@@ -8,11 +8,14 @@
  *   `x | default(…)` stay lenient, as in Jinja2;
  * - a syntax error names the line and column inside the template (the library
  *   gives neither: locateJinjaError finds the block that fails);
- * - evaluation is bounded in steps, time and text size;
+ * - evaluation is bounded in steps, time and text size, and stops when its
+ *   statement is cancelled (render-bounds.ts): every node evaluated and every
+ *   block (so every loop iteration, an empty body's too) is a step;
  * - larsql's own filters: from_json, to_json / tojson / json, fingerprint.
  * Whitespace follows Jinja2's defaults (no trim_blocks, no lstrip_blocks).
  */
 import { createRequire } from 'node:module';
+import { RenderBudget, RenderOverrun, RenderStopped } from './render-bounds.js';
 
 type Program = { readonly type: 'Program'; readonly body: readonly unknown[] };
 type Node = { readonly type: string; readonly [key: string]: unknown };
@@ -49,7 +52,6 @@ export interface JinjaTemplate {
 }
 
 const MAX_STEPS = 2_000_000;
-const MAX_MILLISECONDS = 2_000;
 const MAX_TEXT_CHARS = 16_000_000;
 const MAX_RANGE = 100_000;
 const TOKENIZE_OPTIONS = { lstrip_blocks: false, trim_blocks: false } as const;
@@ -101,26 +103,43 @@ const STATEMENT_TYPES = new Set([
   'Continue',
 ]);
 
-export function renderJinja(t: JinjaTemplate, scope: Readonly<Record<string, unknown>>): string {
-  const run = strictInterpreter(environmentOf(scope), t.source);
+/**
+ * Renders to text. Over a bound it throws RenderOverrun (its message names the
+ * bound), for a stopped statement RenderStopped; `budget` is the render's clock
+ * and stop check (templates.ts makes one per render; none: the time bound only).
+ */
+export function renderJinja(
+  t: JinjaTemplate,
+  scope: Readonly<Record<string, unknown>>,
+  budget: RenderBudget = new RenderBudget(undefined),
+): string {
+  const run = strictInterpreter(environmentOf(scope), t.source, budget);
   return guard(t, () => String(run.run(t.program).value));
 }
 
 /** The value of a one-expression template with its type (a list stays a list); text otherwise. */
-export function evaluateJinja(t: JinjaTemplate, scope: Readonly<Record<string, unknown>>): unknown {
-  if (!t.expression) return renderJinja(t, scope);
+export function evaluateJinja(
+  t: JinjaTemplate,
+  scope: Readonly<Record<string, unknown>>,
+  budget: RenderBudget = new RenderBudget(undefined),
+): unknown {
+  if (!t.expression) return renderJinja(t, scope, budget);
   const env = environmentOf(scope);
-  const run = strictInterpreter(env, t.source);
+  const run = strictInterpreter(env, t.source, budget);
   const value = guard(t, () => run.evaluate(t.expression!, env));
   if (value.type === 'UndefinedValue') throw undefinedError(t.source, t.expression);
   return toPlain(value);
 }
 
+/** Bound errors pass as they are: they belong to the whole render, not to a place in the template. */
+const passesGuard = (err: unknown): boolean =>
+  err instanceof JinjaRenderError || err instanceof RenderOverrun || err instanceof RenderStopped;
+
 function guard<T>(t: JinjaTemplate, run: () => T): T {
   try {
     return run();
   } catch (err) {
-    if (err instanceof JinjaRenderError) throw err;
+    if (passesGuard(err)) throw err;
     const { line, column } = firstBlock(t.source);
     throw new JinjaRenderError((err as Error).message, line, column);
   }
@@ -229,10 +248,17 @@ type Methods = Record<string, RuntimeFn>;
  * filters, and a step, time and size budget. The evaluation methods are
  * private in the typings and call each other through `this`, so the instance
  * gets its own versions that wrap the prototype's.
+ *
+ * A step is one `evaluate` and one `evaluateBlock`: the library's `for` runs
+ * its body through `this.evaluateBlock` once per item, so an iteration with
+ * an empty body (which evaluates no node) is still a step. Counting only
+ * `evaluate` let `range(100000)` inside `range(100000)` with empty bodies run
+ * for hours (issue 57).
  */
 function strictInterpreter(
   env: Environment,
   source: string,
+  budget: RenderBudget,
 ): { run(p: Program): Value; evaluate: RuntimeFn } {
   const interpreter = new Interpreter(env);
   const base = Interpreter.prototype as unknown as Methods;
@@ -244,23 +270,31 @@ function strictInterpreter(
   // The library's own text value, to build the block's output with.
   const TextValue = call('evaluateBlock', [], env).constructor as new (text: string) => Value;
   let steps = 0;
-  const startedAt = Date.now();
+  const step = (): void => {
+    if (++steps > MAX_STEPS) throw new RenderOverrun(`the template ran over its bound of ${MAX_STEPS} steps`);
+    budget.tick();
+  };
+  const tooLong = (text: string): void => {
+    if (text.length > MAX_TEXT_CHARS)
+      throw new RenderOverrun(`the template made a text over its bound of ${MAX_TEXT_CHARS} characters`);
+  };
 
   own['evaluate'] = (node, scope) => {
-    if (++steps > MAX_STEPS) throw new Error(`the template took over ${MAX_STEPS} steps`);
-    if (steps % 4096 === 0 && Date.now() - startedAt > MAX_MILLISECONDS)
-      throw new Error(`the template ran over ${MAX_MILLISECONDS} ms`);
+    step();
     const value = call('evaluate', node, scope);
-    if (value.type === 'StringValue' && (value.value as string).length > MAX_TEXT_CHARS)
-      throw new Error(`the template made a text over ${MAX_TEXT_CHARS} characters`);
+    if (value.type === 'StringValue') tooLong(value.value as string);
     return value;
   };
   own['evaluateBlock'] = (statements, scope) => {
+    step();
     let text = '';
     for (const s of statements as Node[]) {
       const value = own['evaluate']!(s, scope);
       if (value.type === 'UndefinedValue' && !STATEMENT_TYPES.has(s.type)) undefinedAt(s);
-      if (value.type !== 'NullValue' && value.type !== 'UndefinedValue') text += value.toString();
+      if (value.type !== 'NullValue' && value.type !== 'UndefinedValue') {
+        text += value.toString();
+        tooLong(text);
+      }
     }
     return new TextValue(text);
   };
@@ -298,7 +332,7 @@ function strictInterpreter(
     } catch (err) {
       // The library's "Expected iterable" names no variable: an undefined one is named here.
       const iterable = (node as Node)['iterable'] as Node;
-      if (!(err instanceof JinjaRenderError) && own['evaluate']!(iterable, scope).type === 'UndefinedValue')
+      if (!passesGuard(err) && own['evaluate']!(iterable, scope).type === 'UndefinedValue')
         undefinedAt(iterable);
       throw err;
     }

@@ -15,6 +15,7 @@ import { JinjaRenderError } from './jinja-templates.js';
 import { callModel } from './model-call.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
 import { packedPrompt, packedSchema } from './packed-prompt.js';
+import { RenderOverrun, RenderStopped } from './render-bounds.js';
 import type { RunSession } from './run-session.js';
 import { renderTemplate } from './templates.js';
 
@@ -32,18 +33,24 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
   const { packRows: pack, askConfidence } = session.ctx;
   const warn = (w: string) => session.warn(`cell "${cell.name}": output_schema template: ${w}`);
+  const signal = session.statementSignal;
+  const forScope = (templated: NonNullable<CompiledCell['templated']>, n?: number) => {
+    try {
+      return templated.forScope(session.scope(), warn, n, signal);
+    } catch (err) {
+      throw session.renderFailure(err, 'output_schema');
+    }
+  };
   // A templated schema renders from this run's inputs (a packed run's are its first tuple's: the
   // worker packs only tuples whose schema renders the same, packed-prompt.ts packGroups).
   const base =
-    (pack || askConfidence) && compiled.templated
-      ? compiled.templated.forScope(session.scope(), warn).schema
-      : cell.outputSchema;
+    (pack || askConfidence) && compiled.templated ? forScope(compiled.templated).schema : cell.outputSchema;
   const own = askConfidence && base ? confidenceSchema(base) : undefined;
   if (pack && base) return packedSchema(own ?? base, pack.length);
   if (own) return confidenceValidated(own);
   const n = session.ctx.outputItems;
   const isLast = cell.index === session.cascade.cells.length - 1;
-  if (compiled.templated) return compiled.templated.forScope(session.scope(), warn, isLast ? n : undefined);
+  if (compiled.templated) return forScope(compiled.templated, isLast ? n : undefined);
   const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
   return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
 }
@@ -137,22 +144,31 @@ function render(
   state: Record<string, unknown>,
 ): string {
   const warn = (w: string) => session.warn(`cell "${cell.name}": instructions: ${w}`);
+  const signal = session.statementSignal;
   try {
     const { packRows: pack, askConfidence } = session.ctx;
     const tail = askConfidence && cell.outputSchema ? CONFIDENCE_LINE : '';
     if (pack) {
       const scope = session.scope(state);
       return packedPrompt(
-        pack.map((input) => renderTemplate(compiled.instructions!, { ...scope, input }, warn) + tail),
+        pack.map((input) => renderTemplate(compiled.instructions!, { ...scope, input }, warn, signal) + tail),
       );
     }
-    return renderTemplate(compiled.instructions!, session.scope(state), warn) + tail;
+    return renderTemplate(compiled.instructions!, session.scope(state), warn, signal) + tail;
   } catch (err) {
-    // A Jinja render error knows its line:column in the template; the cell knows where that starts in the file.
-    if (err instanceof JinjaRenderError && cell.instructionsAt && session.cascade.file) {
-      const at = placeInFile(cell.instructionsAt, err.line, err.column);
+    if (err instanceof RenderStopped) throw session.stopFailure();
+    // A Jinja render error knows its line:column in the template; the cell knows where that starts in the
+    // file. An overrun belongs to the whole template: it is placed at the template's start.
+    const inTemplate =
+      err instanceof JinjaRenderError
+        ? err
+        : err instanceof RenderOverrun
+          ? { line: 1, column: 1, what: err.message }
+          : undefined;
+    if (inTemplate && cell.instructionsAt && session.cascade.file) {
+      const at = placeInFile(cell.instructionsAt, inTemplate.line, inTemplate.column);
       const where = `${session.cascade.file}:${at.line}:${at.column}: cells[${cell.index}].instructions`;
-      throw new CellFailure(CascadeErrorCode.Template, `${where}: ${err.what}`);
+      throw new CellFailure(CascadeErrorCode.Template, `${where}: ${inTemplate.what}`);
     }
     throw new CellFailure(CascadeErrorCode.Template, `instructions: ${(err as Error).message}`);
   }

@@ -37,6 +37,8 @@ export function unpackableReason(cascade: Cascade): string | null {
 export function packGroups<T extends { readonly inputs: Readonly<Record<string, unknown>> }>(
   cascade: Cascade,
   rows: readonly T[],
+  /** The statement's, so the renders stop with it and stay bounded (templates.ts). */
+  signal?: AbortSignal,
 ): T[][] {
   const templated = compiledOf(cascade).cells[0]?.templated;
   if (!templated) return [[...rows]];
@@ -45,7 +47,12 @@ export function packGroups<T extends { readonly inputs: Readonly<Record<string, 
     let key: unknown;
     try {
       // forScope returns one object per distinct rendering: its identity is the key.
-      key = templated.forScope({ input: row.inputs, outputs: {}, state: {} }, () => {}).schema;
+      key = templated.forScope(
+        { input: row.inputs, outputs: {}, state: {} },
+        () => {},
+        undefined,
+        signal,
+      ).schema;
     } catch {
       key = `unrendered ${i}`;
     }

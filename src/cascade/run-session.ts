@@ -6,6 +6,7 @@
 import { CascadeErrorCode } from './cascade-error.js';
 import type { Cascade } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
+import { RenderOverrun, RenderStopped } from './render-bounds.js';
 import type { CallRecord, RunContext, RunUsage } from './run-types.js';
 
 const DEFAULT_MAX_ANSWER_CHARS = 1_048_576;
@@ -47,6 +48,27 @@ export class RunSession {
       this.timedOut = true;
       controller.abort(CascadeErrorCode.Timeout);
     }, timeoutMs);
+  }
+
+  /**
+   * The statement's signal, for template renders: a render is synchronous, so
+   * it stops through the stop poll registered on this signal
+   * (render-bounds.ts, thread/abort-flag.ts), which the run's own deadline
+   * signal does not carry; overruns are counted per statement on it too.
+   */
+  get statementSignal(): AbortSignal | undefined {
+    return this.ctx.signal;
+  }
+
+  /**
+   * A failure of a template render as the cell's: a stopped statement's is the
+   * run's stop; an overrun names the template's field; anything else unchanged.
+   */
+  renderFailure(err: unknown, field: string): unknown {
+    if (err instanceof RenderStopped) return this.stopFailure();
+    if (err instanceof RenderOverrun)
+      return new CellFailure(CascadeErrorCode.Template, `${field}: ${err.message}`);
+    return err;
   }
 
   get maxAnswerChars(): number {

@@ -10,6 +10,7 @@ import type { CompiledCell } from './compile-cascade.js';
 import { interpret, modelFor, runTurns } from './llm-cell.js';
 import { callModel } from './model-call.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
+import { RenderStopped } from './render-bounds.js';
 import type { RunSession } from './run-session.js';
 import { renderTemplate } from './templates.js';
 
@@ -77,10 +78,14 @@ async function evaluate(
 ): Promise<number> {
   let instructions: string;
   try {
-    instructions = renderTemplate(compiled.evaluator!, { ...session.scope(), candidates }, (w) =>
-      session.warn(`cell "${cell.name}": evaluator_instructions: ${w}`),
+    instructions = renderTemplate(
+      compiled.evaluator!,
+      { ...session.scope(), candidates },
+      (w) => session.warn(`cell "${cell.name}": evaluator_instructions: ${w}`),
+      session.statementSignal,
     );
   } catch (err) {
+    if (err instanceof RenderStopped) throw session.stopFailure();
     throw new CellFailure(CascadeErrorCode.Template, `evaluator_instructions: ${(err as Error).message}`);
   }
   const listed = candidates

@@ -5,6 +5,12 @@
  * renders empty and is reported through `warn`. Jinja is larsql's (see
  * jinja-templates.ts; a missing variable is an error). Which one a cascade uses
  * is its `template_engine` (template-engine.ts).
+ *
+ * Every render but the fast path's (which has no loops) runs under
+ * render-bounds.ts: a time bound, its statement's stop poll, and no second
+ * chance for a template that keeps overrunning in one statement. Pass the
+ * statement's signal (RunContext.signal: the one a stop poll is registered
+ * on, not a run's own deadline signal).
  */
 import { Context, Liquid, Output, Tag, type Template, toValueSync, Value } from 'liquidjs';
 import {
@@ -14,6 +20,13 @@ import {
   type JinjaTemplate,
   renderJinja,
 } from './jinja-templates.js';
+import {
+  boundedRender,
+  RENDER_MS,
+  type RenderBudget,
+  RenderOverrun,
+  RenderStopped,
+} from './render-bounds.js';
 import { type FastTemplate, fastTemplate, renderFast } from './template-fast.js';
 
 /** Where a template failed to parse, inside the template (1-based). */
@@ -49,6 +62,13 @@ export type TemplateScope = Readonly<Record<string, unknown>>;
 
 const REFUSED_TAGS = ['include', 'render', 'layout', 'block'] as const;
 const MAX_TEMPLATE_CHARS = 1_000_000;
+/** liquidjs's memoryLimit: characters of text and items of lists a render may make. */
+const MAX_MEMORY = 64_000_000;
+/**
+ * What one operation may make (a range, a filter's text): a range is built in
+ * one step no clock can interrupt, ~0.5 s for 16 M items, 5.7 s for 60 M.
+ */
+const MAX_MEMORY_AT_ONCE = 16_000_000;
 
 /** A file system that refuses everything, in case a tag ever asks. */
 const noFs = {
@@ -88,8 +108,9 @@ export const liquid = new Liquid({
   strictVariables: true,
   lenientIf: true,
   parseLimit: MAX_TEMPLATE_CHARS,
-  renderLimit: 2_000,
-  memoryLimit: 64_000_000,
+  // A render's own contexts carry render-bounds.ts's limiters (boundedLimits); these are for any other.
+  renderLimit: RENDER_MS,
+  memoryLimit: MAX_MEMORY,
   cache: false,
   // Objects and lists print as JSON rather than "[object Object]".
   outputEscape: (v: unknown): string => (v !== null && typeof v === 'object' ? toJson(v) : (v as string)),
@@ -120,8 +141,9 @@ class WarningContext extends Context {
   constructor(
     scope: TemplateScope,
     private readonly reported: ReadonlySet<string>,
+    budget: RenderBudget,
   ) {
-    super(scope, liquid.options, { sync: true }, { liquid });
+    super(scope, liquid.options, { sync: true }, { liquid, ...boundedLimits(budget) });
   }
 
   override *_getFromScope(
@@ -140,6 +162,49 @@ class WarningContext extends Context {
     }
     return value;
   }
+}
+
+/** liquidjs's Limiter as Context takes it (the class is not exported: `use` and `check` are all it has). */
+type LiquidLimiter = Context['renderLimit'];
+
+/**
+ * liquidjs's two limiters, made of render-bounds.ts's: liquidjs calls its render
+ * limiter's `check` before every template piece and at the start of every
+ * loop iteration's body (empty or not), which is this render's step; its
+ * memory limiter's `use` counts the characters and list items it makes.
+ * Both throw RenderOverrun, which names its bound.
+ */
+function boundedLimits(budget: RenderBudget): { renderLimit: LiquidLimiter; memoryLimit: LiquidLimiter } {
+  let used = 0;
+  // liquidjs passes performance.now() to `check`.
+  const renderLimit = { use: () => undefined, check: (now: number) => budget.tickAt(now) };
+  const memoryLimit = {
+    use: (count: number) => {
+      if (!(+count > 0)) return;
+      if (+count > MAX_MEMORY_AT_ONCE)
+        throw new RenderOverrun(
+          `the template ran over its bound of ${MAX_MEMORY_AT_ONCE} characters or list items made at once (${count})`,
+        );
+      used += +count;
+      if (used > MAX_MEMORY)
+        throw new RenderOverrun(
+          `the template ran over its bound of ${MAX_MEMORY} characters and list items made`,
+        );
+    },
+    check: () => undefined,
+  };
+  return {
+    renderLimit: renderLimit as unknown as LiquidLimiter,
+    memoryLimit: memoryLimit as unknown as LiquidLimiter,
+  };
+}
+
+/** A bound's error, out of the RenderErrors liquidjs wraps it in (one per template level); undefined if none. */
+function boundError(err: unknown): Error | undefined {
+  for (let e = err; e instanceof Error; e = (e as Error & { originalError?: unknown }).originalError) {
+    if (e instanceof RenderOverrun || e instanceof RenderStopped) return e;
+  }
+  return undefined;
 }
 
 const POSITION_SUFFIX = /, line:\d+, col:\d+$/;
@@ -198,17 +263,24 @@ function htmlText(t: Template): string | undefined {
 
 type Warn = (what: string) => void;
 
+/**
+ * Renders with liquidjs, again for each newly missing variable; one budget
+ * (time, stop poll) for all the attempts, a fresh memory bound for each.
+ */
 function withMissingReported<T>(
   scope: TemplateScope,
   warn: Warn,
+  budget: RenderBudget,
   run: (ctx: Context) => T,
   at?: readonly [number, number],
 ): T {
   const reported = new Set<string>();
   for (;;) {
     try {
-      return run(new WarningContext(scope, reported));
+      return run(new WarningContext(scope, reported, budget));
     } catch (err) {
+      const bound = boundError(err);
+      if (bound) throw bound;
       const e = err as Error & { token?: { getPosition(): [number, number] }; originalError?: Error };
       if (e.name !== 'UndefinedVariableError' || !e.originalError) throw err;
       const path = e.originalError.message;
@@ -220,27 +292,50 @@ function withMissingReported<T>(
   }
 }
 
-/** Renders to text. Throws only for render failures (a filter error, a render limit). */
-export function renderTemplate(t: CompiledTemplate, scope: TemplateScope, warn: Warn): string {
-  if (t.jinja) return renderJinja(t.jinja, scope);
+/**
+ * Renders to text. Throws only for render failures: a filter error,
+ * RenderOverrun past a bound (render-bounds.ts), RenderStopped once the
+ * statement of `signal` is stopped.
+ */
+export function renderTemplate(
+  t: CompiledTemplate,
+  scope: TemplateScope,
+  warn: Warn,
+  signal?: AbortSignal,
+): string {
+  const { jinja } = t;
+  if (jinja) return boundedRender(signal, t, (budget) => renderJinja(jinja, scope, budget));
   const quick = t.fast ? renderFast(t.fast, scope, liquid) : undefined;
   if (quick !== undefined) return quick;
-  return withMissingReported(scope, warn, (ctx) => String(liquid.renderSync(t.templates as Template[], ctx)));
+  return boundedRender(signal, t, (budget) =>
+    withMissingReported(scope, warn, budget, (ctx) =>
+      String(liquid.renderSync(t.templates as Template[], ctx)),
+    ),
+  );
 }
 
 /**
  * Like renderTemplate, but a template that is exactly one `{{ expression }}`
  * gives the expression's value with its type (a list stays a list).
  */
-export function evaluateTemplate(t: CompiledTemplate, scope: TemplateScope, warn: Warn): unknown {
-  if (t.jinja) return evaluateJinja(t.jinja, scope);
+export function evaluateTemplate(
+  t: CompiledTemplate,
+  scope: TemplateScope,
+  warn: Warn,
+  signal?: AbortSignal,
+): unknown {
+  const { jinja } = t;
+  if (jinja) return boundedRender(signal, t, (budget) => evaluateJinja(jinja, scope, budget));
   const expression = t.expression;
-  if (!expression) return renderTemplate(t, scope, warn);
-  const value = withMissingReported(
-    scope,
-    warn,
-    (ctx) => toValueSync(expression.value(ctx, false)),
-    t.expressionAt,
+  if (!expression) return renderTemplate(t, scope, warn, signal);
+  const value = boundedRender(signal, t, (budget) =>
+    withMissingReported(
+      scope,
+      warn,
+      budget,
+      (ctx) => toValueSync(expression.value(ctx, false)),
+      t.expressionAt,
+    ),
   );
   return value === undefined ? null : value;
 }

@@ -12,6 +12,7 @@ import { CascadeErrorCode } from './cascade-error.js';
 import type { ToolCell, ToolName } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import type { CompiledCell, InputTree } from './compile-cascade.js';
+import { RenderStopped } from './render-bounds.js';
 import type { RunSession } from './run-session.js';
 import { evaluateTemplate } from './templates.js';
 
@@ -35,6 +36,7 @@ export async function runToolCell(
   try {
     inputs = evaluateTree(compiled.inputs!, session, cell.name) as Record<string, unknown>;
   } catch (err) {
+    if (err instanceof RenderStopped) throw session.stopFailure();
     throw new CellFailure(CascadeErrorCode.Template, `inputs: ${errorMessage(err)}`);
   }
   return TOOLS[cell.tool](session, inputs);
@@ -43,8 +45,11 @@ export async function runToolCell(
 function evaluateTree(tree: InputTree, session: RunSession, cell: string): unknown {
   switch (tree.kind) {
     case 'template':
-      return evaluateTemplate(tree.template, session.scope(), (w) =>
-        session.warn(`cell "${cell}": inputs: ${w}`),
+      return evaluateTemplate(
+        tree.template,
+        session.scope(),
+        (w) => session.warn(`cell "${cell}": inputs: ${w}`),
+        session.statementSignal,
       );
     case 'list':
       return tree.items.map((t) => evaluateTree(t, session, cell));

@@ -5,6 +5,7 @@
  * read-only host on the session's connection. RUN ASYNC returns at once; the job's
  * progress and final row live in `rvbbit.jobs`.
  */
+import { RvbbitError } from '../../base/errors.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { runContextLimits } from '../cascade/call-limits.js';
 import { runCascade } from '../cascade/run-cascade.js';
@@ -110,6 +111,9 @@ export async function runRunStatement(
     return { result, rowsIn: rowCount, calls: 0, cacheHits, cost: 0 };
   }
   const run = await execute(ctx.signal);
+  // As a MAP (exec/map-rows.ts): a cancelled statement reports the cancel (a server's 57014), not
+  // the run it cut short ("ABORTED: the run was cancelled", or a template stopped mid-render).
+  if (ctx.signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
   const error = run.errors.map((e) => `${e.code}: ${e.message}`).join('; ') || null;
   const result = await q.run((con) =>
     runRow(con, run.status, id, table, rowCount, run.outputs, error, run.duration_ms, run.usage.cost),

@@ -6,6 +6,7 @@
  * task: design.md.)
  */
 import { setMaxListeners } from 'node:events';
+import { addStopPoll } from '../cascade/render-bounds.js';
 import { bufferId, bufferWithId } from './shared-buffer-id.js';
 
 export function createAbortBuffer(): SharedArrayBuffer {
@@ -39,6 +40,9 @@ export function signalFor(buffer: SharedArrayBuffer): AbortSignal {
   if (id === undefined) signalsByBuffer.set(buffer, signal);
   else signalsById.set(id, signal);
   const flag = new Int32Array(buffer, 0, 1);
+  // A template render holds this thread without yielding to the event loop, so
+  // the waitAsync below cannot fire during it: the render polls the flag itself.
+  addStopPoll(signal, () => Atomics.load(flag, 0) !== 0);
   const fire = () => {
     // The statement is over (or cancelled): nothing will ask for this signal again.
     if (id !== undefined) signalsById.delete(id);

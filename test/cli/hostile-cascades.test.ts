@@ -1,11 +1,12 @@
 /**
  * A third-party cascade folder written to hurt: a "billion laughs" YAML file
  * (one plain, one declaring an operator), a `regex` expectation that
- * backtracks exponentially (`^(a+)+$` against forty a's and a '!'), and
- * test_cases SQL that writes a file, reads one outside and installs an
- * extension. Each broken file is skipped with a warning naming its
+ * backtracks exponentially (`^(a+)+$` against forty a's and a '!'), a
+ * template of 10^10 empty loop iterations, and test_cases SQL that writes a
+ * file, reads one outside and installs an extension. Each broken file is skipped with a warning naming its
  * file:line:col while the others load (`cascades test`, `query`, `serve`);
- * the regex fails in linear time; the cases' SQL is closed to files and
+ * the regex fails in linear time; the template stops at its render bound;
+ * the cases' SQL is closed to files and
  * extensions unless --allow-files / --allow-all-files opens them.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,6 +76,26 @@ cells:
 `;
 }
 
+/** An operator whose template never ends (10^10 empty iterations) and whose one case runs it. */
+const ENDLESS_OPERATOR = `cascade_id: endless_op
+template_engine: jinja
+inputs_schema: { text: the text }
+sql_function:
+  name: endless_label
+  shape: scalar
+  args: [ { name: text, type: VARCHAR } ]
+  returns: VARCHAR
+  test_cases:
+    - description: never renders
+      sql: "SELECT endless_label('x')"
+      expect: { type: contains, value: "x" }
+cells:
+  - name: label
+    instructions: |
+      {% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}
+      Label: {{ input.text }}
+`;
+
 interface Folder {
   readonly dir: string;
   readonly out: string;
@@ -92,6 +113,7 @@ function hostileFolder(): Folder {
   writeFileSync(join(dir, 'a_laughs.yaml'), LAUGHS);
   writeFileSync(join(dir, 'b_laughs_operator.yaml'), LAUGHS_OPERATOR);
   writeFileSync(join(dir, 'echo.yaml'), echoOperator(out, outside));
+  writeFileSync(join(dir, 'endless.yaml'), ENDLESS_OPERATOR);
   return { dir, out, outside };
 }
 
@@ -134,9 +156,18 @@ test('cascades test: the alias bombs are skipped, the regex fails in linear time
     assert.ok(rest[9]!.endsWith(hint), rest[9]);
     assert.ok(rest[10]!.includes('(fetches an extension)'), rest[10]);
     assert.match(rest[11]!, /^ {6}error: Permission Error: .*disabled by configuration/);
-    assert.is(rest[12], '2 passed, 7 failed, 0 skipped');
+    // The endless template is stopped at a pool thread's render bound, and the run goes on.
+    assert.ok(
+      rest[12]!.startsWith('FAIL  ') && rest[12]!.includes('endless_label (never renders)'),
+      rest[12],
+    );
+    assert.match(
+      rest[13]!,
+      /^ {6}error: endless_label failed: CASCADE_TEMPLATE: \S*endless\.yaml:16:7: cells\[0\]\.instructions: the template ran over its time bound of 1000 ms$/,
+    );
+    assert.is(rest[14], '2 passed, 8 failed, 0 skipped');
     assert.not.ok(existsSync(f.out), 'no file was written');
-    // A backtracking engine spends hours on 2^40 ways to split forty a's.
+    // A backtracking engine spends hours on 2^40 ways to split forty a's; the template, 22 h of a core.
     assert.ok(ms < 60_000, `the run ended (${Math.round(ms)} ms)`);
     // The engine skipped the operator file with a warning naming it, line and column.
     assert.match(r.err, /operator cascade skipped: \S*b_laughs_operator\.yaml:2:8: Excessive alias count/);

@@ -1,0 +1,245 @@
+/**
+ * A template's render is bounded (src/cascade/render-bounds.ts), whatever its
+ * loops hold: every iteration counts, empty bodies too (issue 57: 10^10 empty
+ * Jinja iterations ran ~22 h). In both engines an overrun is a RenderOverrun
+ * naming its bound, within about the thread's time bound; a cancelled
+ * statement's render stops at once (RenderStopped) through the shared abort
+ * flag's poll; a template that overran three times in a statement is not
+ * rendered again for it; legit loops still render.
+ *
+ * The endless templates render in a real worker thread under a statement
+ * signal made as the pool's workers make it, so that a render that is not
+ * bounded fails the test (the thread is terminated) instead of hanging it.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  GIVEN_UP_NOTE,
+  OVERRUNS_PER_STATEMENT,
+  RENDER_MS,
+  RENDER_MS_ON,
+  RenderOverrun,
+} from '../../src/cascade/render-bounds.js';
+import { compileTemplate, renderTemplate, type TemplateEngine } from '../../src/cascade/templates.js';
+import { startEntryWorker } from '../../src/runtime/entry-worker.js';
+import { createAbortBuffer, raiseAbort } from '../../src/thread/abort-flag.js';
+import type { RenderAsk, RenderReply } from './render-thread.js';
+
+const JINJA_ENDLESS = '{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}';
+const LIQUID_ENDLESS = '{% for i in (1..100000) %}{% for j in (1..100000) %}{% endfor %}{% endfor %}';
+
+/** Templates of 10^10 steps or more, whose bodies evaluate nothing or almost nothing. */
+const ENDLESS: readonly (readonly [string, TemplateEngine, string])[] = [
+  ['Jinja, empty bodies', 'jinja', JINJA_ENDLESS],
+  [
+    'Jinja, a set-only body',
+    'jinja',
+    '{% for i in range(100000) %}{% for j in range(100000) %}{% set x = j %}{% endfor %}{% endfor %}',
+  ],
+  ['Liquid, empty bodies', 'liquid', LIQUID_ENDLESS],
+  [
+    'Liquid, an assign-only body',
+    'liquid',
+    '{% for i in (1..100000) %}{% for j in (1..100000) %}{% assign x = j %}{% endfor %}{% endfor %}',
+  ],
+  [
+    'Liquid, an increment-only body',
+    'liquid',
+    '{% for i in (1..100000) %}{% for j in (1..100000) %}{% increment n %}{% endfor %}{% endfor %}',
+  ],
+  [
+    'Liquid, tablerow in tablerow',
+    'liquid',
+    '{% tablerow i in (1..100000) %}{% tablerow j in (1..100000) %}{% endtablerow %}{% endtablerow %}',
+  ],
+  [
+    'Liquid, an empty capture',
+    'liquid',
+    '{% for i in (1..100000) %}{% for j in (1..100000) %}{% capture c %}{% endcapture %}{% endfor %}{% endfor %}',
+  ],
+];
+
+const WORKER_MS = RENDER_MS_ON.worker;
+/** A worker's overrun: the time bound, or the step bound if this machine reaches it first (Jinja). */
+const WORKER_OVERRUN = new RegExp(
+  `^the template ran over its (time bound of ${WORKER_MS} ms|bound of 2000000 steps)$`,
+);
+/** What a render may take before the test calls it hung (unbounded, it runs for hours). */
+const HUNG_MS = 15_000;
+
+type Done = Exclude<RenderReply, { started: true }>;
+
+/** The render thread: asks answered in order, each failed if not answered within HUNG_MS. */
+class RenderThread {
+  private readonly worker = startEntryWorker('test/cascade/render-thread.ts').worker;
+  private next = 0;
+  private readonly waiting = new Map<number, { started(): void; done(r: Done): void }>();
+
+  constructor() {
+    this.worker.on('message', (r: RenderReply) => {
+      const w = this.waiting.get(r.id);
+      if ('started' in r) return w?.started();
+      this.waiting.delete(r.id);
+      w?.done(r);
+    });
+  }
+
+  render(
+    source: string,
+    engine: TemplateEngine,
+    abort: SharedArrayBuffer,
+    onStart = () => {},
+  ): Promise<Done> {
+    const id = this.next++;
+    return new Promise<Done>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // An unbounded render never ends: the thread cannot be used again.
+        void this.worker.terminate();
+        reject(new Error(`the render did not end within ${HUNG_MS} ms: ${source}`));
+      }, HUNG_MS);
+      this.waiting.set(id, {
+        started: onStart,
+        done: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      });
+      this.worker.postMessage({ id, source, engine, abort } satisfies RenderAsk);
+    });
+  }
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+const errorOf = (r: Done): { name: string; message: string } => {
+  if (!('error' in r)) throw new Error(`rendered ${r.text.length} characters in ${Math.round(r.ms)} ms`);
+  return r.error;
+};
+
+const inWorker = suite<{ thread: RenderThread }>('render bounds in a pool thread');
+inWorker.before.each((ctx) => {
+  ctx.thread = new RenderThread();
+});
+inWorker.after.each(async (ctx) => {
+  await ctx.thread.close();
+});
+
+for (const [what, engine, source] of ENDLESS) {
+  inWorker(`${what}: a RenderOverrun naming the bound, within about ${WORKER_MS} ms`, async ({ thread }) => {
+    const r = await thread.render(source, engine, createAbortBuffer());
+    const error = errorOf(r);
+    assert.is(error.name, 'RenderOverrun');
+    assert.match(error.message, WORKER_OVERRUN);
+    // Generous: the machine is shared; unbounded, this takes hours.
+    assert.ok(r.ms < 3 * WORKER_MS, `the render took ${Math.round(r.ms)} ms`);
+  });
+}
+
+for (const [engine, source] of [
+  ['jinja', JINJA_ENDLESS],
+  ['liquid', LIQUID_ENDLESS],
+] as const) {
+  inWorker(`${engine}: a cancelled statement's render stops at once (RenderStopped)`, async ({ thread }) => {
+    const abort = createAbortBuffer();
+    let raisedAt = 0;
+    const r = await thread.render(source, engine, abort, () => {
+      // Raised from this thread while the worker's render holds its own: only the poll can see it.
+      setTimeout(() => {
+        raisedAt = performance.now();
+        raiseAbort(abort);
+      }, 200);
+    });
+    const stoppedAfter = performance.now() - raisedAt;
+    const error = errorOf(r);
+    assert.equal(error, { name: 'RenderStopped', message: 'the statement was cancelled' });
+    // It stopped for the flag, not its time bound (that would be a RenderOverrun), and promptly.
+    assert.ok(r.ms < WORKER_MS, `the render took ${Math.round(r.ms)} ms`);
+    assert.ok(stoppedAfter < 500, `stopped ${Math.round(stoppedAfter)} ms after the flag`);
+  });
+}
+
+inWorker(
+  `a template that overran ${OVERRUNS_PER_STATEMENT} times in a statement fails at once for it; another statement renders it again`,
+  async ({ thread }) => {
+    const statement = createAbortBuffer();
+    const results: Done[] = [];
+    for (let i = 0; i < OVERRUNS_PER_STATEMENT + 2; i++)
+      results.push(await thread.render(JINJA_ENDLESS, 'jinja', statement));
+    const first = errorOf(results[0]!).message;
+    for (const r of results.slice(0, OVERRUNS_PER_STATEMENT)) {
+      assert.is(errorOf(r).name, 'RenderOverrun');
+      assert.match(errorOf(r).message, WORKER_OVERRUN);
+    }
+    for (const r of results.slice(OVERRUNS_PER_STATEMENT)) {
+      assert.equal(errorOf(r), { name: 'RenderOverrun', message: first + GIVEN_UP_NOTE });
+      assert.ok(r.ms < 100, `a given-up render took ${Math.round(r.ms)} ms`);
+    }
+    const other = await thread.render(JINJA_ENDLESS, 'jinja', createAbortBuffer());
+    assert.match(errorOf(other).message, WORKER_OVERRUN);
+    assert.ok(other.ms > WORKER_MS / 2, `another statement's render took only ${Math.round(other.ms)} ms`);
+  },
+);
+
+inWorker.run();
+
+const onMain = suite('render bounds on the main thread');
+
+/** The error a render throws on this thread, and how long it took. */
+function overrun(source: string, engine: TemplateEngine): { error: Error; ms: number } {
+  const template = compileTemplate(source, engine);
+  const t0 = performance.now();
+  try {
+    renderTemplate(template, {}, () => undefined);
+  } catch (err) {
+    return { error: err as Error, ms: performance.now() - t0 };
+  }
+  throw new Error(`rendered in ${Math.round(performance.now() - t0)} ms: ${source}`);
+}
+
+onMain(`a long loop stops at the main thread's ${RENDER_MS_ON.main} ms bound, in both engines`, () => {
+  assert.is(RENDER_MS, RENDER_MS_ON.main);
+  // 10^7 empty iterations: seconds unbounded; finite, so that an unbounded render fails rather than hangs.
+  for (const [engine, source] of [
+    ['jinja', '{% for i in range(100000) %}{% for j in range(100) %}{% endfor %}{% endfor %}'],
+    ['liquid', '{% for i in (1..100000) %}{% for j in (1..100) %}{% endfor %}{% endfor %}'],
+  ] as const) {
+    const { error, ms } = overrun(source, engine);
+    assert.instance(error, RenderOverrun);
+    assert.match(
+      error.message,
+      new RegExp(`^the template ran over its time bound of ${RENDER_MS_ON.main} ms$`),
+    );
+    assert.ok(ms < 3 * RENDER_MS_ON.main, `${engine}: the render took ${Math.round(ms)} ms`);
+  }
+});
+
+onMain('a Liquid range too big to make in one step is refused before it is made', () => {
+  // 60 M items took 5.7 s to build, in one step no clock can interrupt.
+  const { error, ms } = overrun('{% assign r = (1..60000000) %}{{ r | size }}', 'liquid');
+  assert.instance(error, RenderOverrun);
+  assert.is(
+    error.message,
+    'the template ran over its bound of 16000000 characters or list items made at once (60000000)',
+  );
+  assert.ok(ms < RENDER_MS_ON.main, `took ${Math.round(ms)} ms`);
+});
+
+onMain('legit loops of 10,000 iterations with output still render, in full', () => {
+  const expected = Array.from({ length: 10_000 }, (_, i) => `${i},`).join('');
+  const jinja = renderTemplate(
+    compileTemplate('{% for i in range(10000) %}{{ i }},{% endfor %}', 'jinja'),
+    {},
+    () => undefined,
+  );
+  assert.is(jinja, expected);
+  const liquid = renderTemplate(
+    compileTemplate('{% for i in (0..9999) %}{{ i }},{% endfor %}', 'liquid'),
+    {},
+    () => undefined,
+  );
+  assert.is(liquid, expected);
+});
+
+onMain.run();
