@@ -152,7 +152,7 @@ export class Session {
     }
     const roots = this.shared.shownRoots;
     try {
-      for await (const rows of streamStatement(host, stmt, text)) yield rowsWithRelativePaths(rows, roots);
+      for await (const rows of streamStatement(host, stmt, text)) yield rowsWithRelativePaths(rows, roots, stmt);
     } catch (err) {
       throw withRelativePaths(duckdbError(err), roots);
     }
@@ -211,7 +211,7 @@ export class Session {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
       if (!this.policy.relativePaths) return out.result;
-      return { ...out.result, rows: rowsWithRelativePaths(out.result.rows, this.shared.shownRoots) };
+      return { ...out.result, rows: rowsWithRelativePaths(out.result.rows, this.shared.shownRoots, stmt) };
     } catch (err) {
       const e = duckdbError(err);
       const shown = this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
@@ -379,18 +379,21 @@ function stripRoots(text: string, roots: readonly string[]): string {
 
 /**
  * Rows with cascade paths relative to their roots where a statement puts a
- * path in its data: a MAP row's `_error` (a template's `file:line:col`) and
- * EXPLAIN's `cascade_file`. Rows are copied only where a path was taken out.
+ * path in its data: a MAP row's `_error` (a template's `file:line:col`), a
+ * RUN's `error` and EXPLAIN's `cascade_file`. Rows are copied only where a
+ * path was taken out; a plain query's data is the client's and left alone.
  */
 export function rowsWithRelativePaths(
   rows: readonly Record<string, unknown>[],
   roots: readonly string[],
+  stmt: Statement,
 ): Record<string, unknown>[] {
+  const errorColumn = stmt.kind === 'RunStatement' ? 'error' : ERROR_COLUMN;
   return rows.map((row) => {
-    const error = row[ERROR_COLUMN];
+    const error = row[errorColumn];
     if (typeof error === 'string') {
       const shown = stripRoots(error, roots);
-      if (shown !== error) return { ...row, [ERROR_COLUMN]: shown };
+      if (shown !== error) return { ...row, [errorColumn]: shown };
     }
     if (row.property === 'cascade_file' && typeof row.value === 'string') {
       return { ...row, value: stripRoots(row.value, roots) };

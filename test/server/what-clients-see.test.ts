@@ -76,6 +76,17 @@ cells:
       {% if input.text is defined %}{{ input.text.nothing.deeper }}{% endif %}
 `,
   );
+  // The same for a RUN, whose input is the table.
+  writeFileSync(
+    join(dir, 'ops', 'deep_run.yaml'),
+    `cascade_id: deep_run
+inputs_schema: { data_table: "the table" }
+cells:
+  - name: judge
+    instructions: |
+      {% if input.data_table is defined %}{{ input.data_table.nothing.deeper }}{% endif %}
+`,
+  );
   engine = await createEngine({
     cascadeRoots: [dir],
     provider: { baseUrl: sim.url, apiKey: KEY, model: 'sim-small' },
@@ -126,7 +137,7 @@ test('node-postgres: the ErrorResponse shows [redacted], not the key', async () 
   }
 });
 
-test("node-postgres: a row's _error and EXPLAIN's cascade_file name the cascade relative to its root", async () => {
+test("node-postgres: a row's _error, a RUN's error and EXPLAIN's cascade_file name the cascade relative to its root", async () => {
   const c = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'tester', database: 'rvbbit' });
   await c.connect();
   try {
@@ -143,6 +154,11 @@ test("node-postgres: a row's _error and EXPLAIN's cascade_file name the cascade 
     const fetched = await c.query('FETCH ALL FROM cur');
     assert.match(String(fetched.rows[0]._error), /^ops\/deep\.yaml:6:40:/);
     await c.query('COMMIT');
+    // A RUN's error column too.
+    const run = await c.query(`RVBBIT RUN 'ops/deep_run.yaml' USING (SELECT 'x' AS text)`);
+    const runError = String(run.rows[0].error);
+    assert.is(run.rows[0].status, 'failed', runError);
+    assert.match(runError, /^CASCADE_TEMPLATE: ops\/deep_run\.yaml:6:46: cells\[0\]\.instructions: /, runError);
   } finally {
     await c.end();
   }
