@@ -152,7 +152,8 @@ export class Session {
     }
     const roots = this.shared.shownRoots;
     try {
-      for await (const rows of streamStatement(host, stmt, text)) yield rowsWithRelativePaths(rows, roots, stmt);
+      for await (const rows of streamStatement(host, stmt, text))
+        yield rowsWithRelativePaths(rows, roots, stmt);
     } catch (err) {
       throw withRelativePaths(duckdbError(err), roots);
     }

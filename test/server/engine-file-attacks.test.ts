@@ -43,7 +43,11 @@ for (const mode of ['closed', 'allow-files', 'allow-all-files'] as const) {
     mkdirSync(data);
     writeFileSync(join(data, 'in.csv'), 'a\n1\n');
     const flags =
-      mode === 'allow-files' ? ['--allow-files', data] : mode === 'allow-all-files' ? ['--allow-all-files'] : [];
+      mode === 'allow-files'
+        ? ['--allow-files', data]
+        : mode === 'allow-all-files'
+          ? ['--allow-all-files']
+          : [];
     const run = start(['serve', '--db', db, '--port', '0', '--sim', ...flags]);
     try {
       await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
@@ -77,7 +81,9 @@ for (const mode of ['closed', 'allow-files', 'allow-all-files'] as const) {
       for (const sql of attacks) await refused(c, sql);
       if (mode !== 'closed') {
         // What clients may do still works: the allowed folder, written and read.
-        await c.query(`COPY (SELECT 1 AS a, 2 AS b) TO '${data}/out' (FORMAT csv, PARTITION_BY (a), OVERWRITE)`);
+        await c.query(
+          `COPY (SELECT 1 AS a, 2 AS b) TO '${data}/out' (FORMAT csv, PARTITION_BY (a), OVERWRITE)`,
+        );
         assert.equal(readdirSync(join(data, 'out')), ['a=1']);
         const r = await c.query(`SELECT a::INT AS a FROM read_csv('${data}/in*.csv')`);
         assert.equal(r.rows, [{ a: 1 }]);

@@ -158,7 +158,11 @@ test("node-postgres: a row's _error, a RUN's error and EXPLAIN's cascade_file na
     const run = await c.query(`RVBBIT RUN 'ops/deep_run.yaml' USING (SELECT 'x' AS text)`);
     const runError = String(run.rows[0].error);
     assert.is(run.rows[0].status, 'failed', runError);
-    assert.match(runError, /^CASCADE_TEMPLATE: ops\/deep_run\.yaml:6:46: cells\[0\]\.instructions: /, runError);
+    assert.match(
+      runError,
+      /^CASCADE_TEMPLATE: ops\/deep_run\.yaml:6:46: cells\[0\]\.instructions: /,
+      runError,
+    );
   } finally {
     await c.end();
   }
