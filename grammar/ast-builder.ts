@@ -16,6 +16,7 @@ import {
   tokSpan,
   unquote,
 } from './build-context.js';
+import { didYouMean, meaning } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
 import { rvbbitParser } from './parser.js';
 import { TYPE_NAMES } from './type-names.js';
@@ -218,7 +219,7 @@ class AstBuilder extends BaseVisitor {
       fail(
         cx,
         GrammarErrorCode.UNKNOWN_TYPE,
-        `unknown type ${t.image}; valid types: ${TYPE_NAMES.join(', ')}`,
+        `unknown type ${t.image}; valid types: ${TYPE_NAMES.join(', ')}${meaning(didYouMean(t.image, TYPE_NAMES))}`,
         span.start,
       );
     } else if (nums.length > 0 && name !== 'DECIMAL') {

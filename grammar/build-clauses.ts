@@ -17,6 +17,7 @@ import {
   tokensWithin,
   unquoteIdent,
 } from './build-context.js';
+import { didYouMean, meaning } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
 import { findSemanticCalls, NO_CALLS } from './semantic-ops.js';
 import type { Span } from './span.js';
@@ -86,7 +87,7 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
       fail(
         cx,
         GrammarErrorCode.UNKNOWN_WITH_KEY,
-        `unknown WITH option '${keyTok.image}'; valid keys: ${valid.join(', ')}`,
+        `unknown WITH option '${keyTok.image}'; valid keys: ${valid.join(', ')}${meaning(didYouMean(key, valid), "'")}`,
         at,
       );
       continue;

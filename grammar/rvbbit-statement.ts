@@ -10,6 +10,7 @@ import type { IRecognitionException } from 'chevrotain';
 import type { Annotation, Statement } from './ast.js';
 import { astBuilder } from './ast-builder.js';
 import type { Children } from './build-context.js';
+import { didYouMean, meaning } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
 import { rvbbitLexer } from './lexer.js';
 import type { OperatorSet } from './operators.js';
@@ -91,5 +92,13 @@ function parseError(e: IRecognitionException, base: number, end: number): Semant
     code = C.UNBALANCED_PAREN;
     message = "unbalanced parentheses: this ')' closes nothing";
   }
+  if (t.tokenType.name === 'Identifier') message += meaning(didYouMean(t.image, keywordsExpected(e, rule)));
   return { code, message, offset };
+}
+
+/** Keywords that could stand where the parser stopped: those its message lists, and a MAP's or RUN's modifiers before the cascade. */
+function keywordsExpected(e: IRecognitionException, rule: string | undefined): string[] {
+  const listed = /^expected (.*) but found /.exec(e.message)?.[1] ?? '';
+  const words = listed.split(/, | or /).filter((w) => /^[A-Z]+$/.test(w));
+  return rule === 'cascadeRef' ? [...words, 'PARALLEL', 'DISTINCT', 'BATCH', 'ASYNC'] : words;
 }

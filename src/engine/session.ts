@@ -7,11 +7,12 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import { duckdbError } from '../db/duckdb-error.js';
+import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult } from '../db/query-result.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { isPlainSql, type Plan } from '../plan/plan.js';
+import { withDialectSuggestion } from './did-you-mean.js';
 import type { EngineShared } from './engine-shared.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
@@ -147,7 +148,13 @@ export class Session {
       runFor: (queryId: string) => this.statementRun(params, options, queryId),
     };
     if (!this.policy.relativePaths) {
-      yield* streamStatement(host, stmt, text);
+      try {
+        yield* streamStatement(host, stmt, text);
+      } catch (err) {
+        throw err instanceof RvbbitError
+          ? withDialectSuggestion(err, this.shared.semantic.catalog.grammar)
+          : err;
+      }
       return;
     }
     const roots = this.shared.shownRoots;
@@ -155,7 +162,7 @@ export class Session {
       for await (const rows of streamStatement(host, stmt, text))
         yield rowsWithRelativePaths(rows, roots, stmt);
     } catch (err) {
-      throw withRelativePaths(duckdbError(err), roots);
+      throw withRelativePaths(this.duckdbError(err), roots);
     }
   }
 
@@ -173,9 +180,14 @@ export class Session {
         paramTypes,
       );
     } catch (err) {
-      const e = duckdbError(err);
+      const e = this.duckdbError(err);
       throw this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
     }
+  }
+
+  /** A failure as an RvbbitError, DuckDB's "did you mean" widened to the dialect's words (did-you-mean.ts). */
+  private duckdbError(err: unknown): RvbbitError {
+    return withDialectSuggestion(plainDuckdbError(err), this.shared.semantic.catalog.grammar);
   }
 
   private parse(sql: string): { stmt: Statement; text: string }[] {
@@ -214,7 +226,7 @@ export class Session {
       if (!this.policy.relativePaths) return out.result;
       return { ...out.result, rows: rowsWithRelativePaths(out.result.rows, this.shared.shownRoots, stmt) };
     } catch (err) {
-      const e = duckdbError(err);
+      const e = this.duckdbError(err);
       const shown = this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
       // The log shows what the caller sees: a client's own rows of rvbbit.queries hold no server path.
       await log.failed(options.signal?.aborted ? 'cancelled' : 'error', shown);

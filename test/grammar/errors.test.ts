@@ -63,17 +63,29 @@ test('unterminated string, identifier and comment', () => {
   assert.equal([c.code, c.offset], ['E_UNTERMINATED_COMMENT', 9]);
 });
 
+test('a misspelt MAP or RUN keyword is suggested: PARALEL, DISTNCT, ASYNCH, USNG', () => {
+  const cases: [string, string][] = [
+    ["RVBBIT MAP PARALEL 2 'x' USING (SELECT 1)", "but found 'PARALEL' — did you mean PARALLEL?"],
+    ["RVBBIT MAP PARALLEL 2 DISTNCT 'x' USING (SELECT 1)", "but found 'DISTNCT' — did you mean DISTINCT?"],
+    ["RVBBIT RUN ASYNCH 'x' USING (SELECT 1)", "but found 'ASYNCH' — did you mean ASYNC?"],
+    ["RVBBIT MAP 'x' USNG (SELECT 1)", "expected USING ( query ) but found 'USNG' — did you mean USING?"],
+  ];
+  for (const [sql, tail] of cases) assert.ok(err(sql).message.endsWith(tail), err(sql).message);
+  // A word near nothing expected gets no suggestion.
+  assert.is(err("RVBBIT MAP colour 'x' USING (SELECT 1)").message.includes('did you mean'), false);
+});
+
 test('an unterminated string only spoils its own statement', () => {
   const r = parse("SELECT 1; SELECT 'oops");
   assert.equal([r.statements.length, r.errors.map((e) => e.code)], [1, ['E_UNTERMINATED_STRING']]);
 });
 
-test('unknown type in AS (...) lists the valid types', () => {
+test('unknown type in AS (...) lists the valid types and suggests the nearest', () => {
   const e = err("RVBBIT MAP 'x' AS (brand VARCHR) USING (select 1)");
   assert.is(e.code, 'E_UNKNOWN_TYPE');
   assert.is(
     e.message,
-    'unknown type VARCHR; valid types: VARCHAR, TEXT, STRING, INTEGER, INT, BIGINT, DOUBLE, FLOAT, REAL, DECIMAL, BOOLEAN, BOOL, JSON, DATE, TIMESTAMP, TIME',
+    'unknown type VARCHR; valid types: VARCHAR, TEXT, STRING, INTEGER, INT, BIGINT, DOUBLE, FLOAT, REAL, DECIMAL, BOOLEAN, BOOL, JSON, DATE, TIMESTAMP, TIME — did you mean VARCHAR?',
   );
   assert.is(e.column, 26);
   assert.is(err("RVBBIT MAP 'x' AS (brand) USING (select 1)").code, 'E_UNKNOWN_TYPE');

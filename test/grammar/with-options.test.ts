@@ -65,6 +65,7 @@ test('unknown key names the key and lists the valid keys', () => {
     "unknown WITH option 'colour'; valid keys: as_table, result_column, infer_schema, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, budget_tokens, retries, delivery",
   );
   assert.equal([e.line, e.column], [1, 39]);
+  assert.ok(bad("tmeout = '2s'").message.endsWith(", delivery — did you mean 'timeout'?"));
 });
 
 test("delivery: 'batch' or 'sync', any case; the value is kept lower-case", () => {
