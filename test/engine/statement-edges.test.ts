@@ -107,7 +107,8 @@ st('editing a cascade file changes its cache keys: the next run misses', async (
 st('a cascade that does not exist, or escapes the roots, is a clear error', async ({ f }) => {
   const missing = await codeOf(f.engine.query(`RVBBIT MAP 'nope/missing' USING (SELECT 1 AS x)`));
   assert.is(missing.code, 'CASCADE_NOT_FOUND');
-  assert.match(missing.message, /searched: .*nope\/missing, .*nope\/missing\.yaml/);
+  assert.match(missing.message, /^cascade 'nope\/missing' not found\. Searched the cascade folders /);
+  assert.match(String(missing.detail['searched']), /nope\/missing,.*nope\/missing\.yaml/);
   const outside = await codeOf(f.engine.query(`RVBBIT MAP '../../etc/passwd' USING (SELECT 1 AS x)`));
   assert.is(outside.code, 'CASCADE_OUTSIDE_ROOTS');
   assert.is(f.sim.stats().requests, 0);
