@@ -1,7 +1,10 @@
 /**
  * "Did you mean …?" for a word the dialect does not know: the nearest known
- * word by Levenshtein distance (the `fastest-levenshtein` package), case
- * ignored. Only error paths call this; parsing never does.
+ * word by edit distance, case ignored — Levenshtein's (the
+ * `fastest-levenshtein` package), with the swap of two neighbouring letters
+ * counted as one edit (`modle` → model, `FITLER` → FILTER), as the annotation
+ * keys' misspellings are (annotations.ts). Only error paths call this;
+ * parsing never does.
  */
 import { distance } from 'fastest-levenshtein';
 
@@ -26,7 +29,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
     const up = c.toUpperCase();
     if (up === w) return undefined;
     if (Math.abs(up.length - w.length) > 3) continue;
-    const d = distance(w, up);
+    const d = swapDistance(w, up);
     if (d <= maxEdits(Math.max(w.length, up.length)) && d < w.length && d < bestDistance) {
       best = c;
       bestDistance = d;
@@ -36,7 +39,17 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 }
 
 /** The distance didYouMean measures (case ignored), for callers weighing its answer against another. */
-export const wordDistance = (a: string, b: string): number => distance(a.toUpperCase(), b.toUpperCase());
+export const wordDistance = (a: string, b: string): number => swapDistance(a.toUpperCase(), b.toUpperCase());
+
+/** Levenshtein distance, or one swap of neighbouring letters in `a` and then Levenshtein's, whichever is less. */
+function swapDistance(a: string, b: string): number {
+  let d = distance(a, b);
+  for (let i = 0; d > 1 && i + 1 < a.length; i++) {
+    if (a[i] === a[i + 1]) continue;
+    d = Math.min(d, 1 + distance(a.slice(0, i) + a[i + 1] + a[i] + a.slice(i + 2), b));
+  }
+  return d;
+}
 
 /** ` — did you mean X?` for a suggestion (quoted with `quote`), '' for none. */
 export const meaning = (meant: string | undefined, quote = ''): string =>

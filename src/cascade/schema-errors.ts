@@ -2,7 +2,9 @@
  * Validates a raw cascade document against cascade-schema.ts (fixed-validators.ts) and turns
  * every ajv error into a problem with a file position and a field path.
  */
+
 import type { ErrorObject } from 'ajv';
+import { didYouMean, meaning } from '../../grammar/did-you-mean.js';
 import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
 import { validateCascade } from './fixed-validators.js';
 import { type FieldPath, formatPath, type YamlSource } from './yaml-source.js';
@@ -77,7 +79,8 @@ export function schemaProblems(
       path = [...base, key];
       at = source.keyPositionOf(path);
       const props = (err.parentSchema as { properties?: Record<string, unknown> }).properties ?? {};
-      what = `unknown key, ignored (valid keys: ${Object.keys(props).join(', ')})`;
+      const valid = Object.keys(props);
+      what = `unknown key, ignored${meaning(didYouMean(key, valid), "'")} (valid keys: ${valid.join(', ')})`;
       list = warnings;
     } else if (err.keyword === 'required') {
       what = `missing required key "${String(err.params.missingProperty)}"`;

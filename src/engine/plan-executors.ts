@@ -91,6 +91,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   map: {
     async run(plan, r) {
       const { runMapStatement, streamable } = await llmStatements();
+      noticeLoadWarnings(plan.map.cascade, r);
       noticeParallelCap(plan.map.limits.parallel, r);
       const ctx = statementContext(r, {}, plan.map.limits);
       // A plain MAP is the stream, collected, holding the session's connection meanwhile.
@@ -107,6 +108,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     async *stream(plan, r) {
       const { streamable, streamMap } = await llmStatements();
       if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r));
+      noticeLoadWarnings(plan.map.cascade, r);
       const lease = await r.q.lease();
       try {
         const ctx = { ...statementContext(r, {}, plan.map.limits), con: lease.con };
@@ -119,6 +121,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   run: {
     async run(plan, r) {
       const { runRunStatement } = await llmStatements();
+      noticeLoadWarnings(plan.run.cascade, r);
       const out = await runRunStatement(
         plan.run,
         r.shared,
@@ -159,6 +162,18 @@ export async function* streamPlan(plan: Plan, r: StatementRun): AsyncGenerator<R
   const executor = EXECUTORS[plan.kind] as Executor<Plan>;
   if (executor.stream) return yield* executor.stream(plan, r);
   return yield* inBatches(await executor.run(plan, r));
+}
+
+/**
+ * What loading the cascade noticed and ignored (an unknown key such as a cell's
+ * `modle:`, a legacy key name), as `rvbbit cascades validate` warns of it:
+ * `file:line:col: path: what`, one notice each. The statement runs on.
+ */
+function noticeLoadWarnings(
+  cascade: { readonly file: string; readonly loadWarnings: readonly string[] },
+  r: StatementRun,
+): void {
+  for (const w of cascade.loadWarnings) r.options.onNotice?.(`${cascade.file}:${w}`);
 }
 
 /** PARALLEL above the provider's concurrency cap runs at the cap: say so (plan/parallel-cap.ts). */

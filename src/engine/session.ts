@@ -251,7 +251,11 @@ export class Session {
       owner: this.owner,
       allowBlocking: this.policy.allowBlocking,
       params,
-      options,
+      // A notice naming a cascade file (its ignored keys) shows the file as the client may see it.
+      options:
+        this.policy.relativePaths && options.onNotice
+          ? { ...options, onNotice: (text) => options.onNotice!(stripRoots(text, this.shared.shownRoots)) }
+          : options,
       queryId,
       holdFor: (done) => this.holdFor(done),
     };

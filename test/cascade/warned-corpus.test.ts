@@ -30,7 +30,7 @@ const GOLDEN: [string, string][] = [
   ],
   [
     '40-unknown-rules-key.yaml',
-    '6:7: cells[0].rules.max_attempt: unknown key, ignored (valid keys: max_attempts, max_turns, loop_until)',
+    "6:7: cells[0].rules.max_attempt: unknown key, ignored — did you mean 'max_attempts'? (valid keys: max_attempts, max_turns, loop_until)",
   ],
 ];
 
