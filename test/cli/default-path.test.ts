@@ -6,7 +6,6 @@
  * `rvbbit serve --sim` with psql; on the server no client's statement
  * delays another's SELECT 1, and SIGTERM during a statement stops it.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import { simulatorEnv } from '../../src/llm/config.js';
+import { requires } from '../requires.js';
 import { psql } from '../server/py-client.js';
 import { rvbbit, start, waitFor } from './helpers.js';
 
 const ENV = simulatorEnv();
-const hasPsql = spawnSync('psql', ['--version']).status === 0;
 /** 20 rows; the simulator answers `t MEANS 'eco friendly'` true for the 4 that say so. */
 const DOCS = `CREATE TABLE docs AS SELECT i AS id,
   CASE WHEN i % 5 = 0 THEN 'eco friendly bottle ' ELSE 'plain thing ' END || i AS t FROM range(20) r(i)`;
@@ -111,7 +110,7 @@ cli('every case completes, in one process, and prints the checked value', async 
 
 cli.run();
 
-const server = suite('defaults: rvbbit serve --sim with psql clients');
+const server = requires(suite('defaults: rvbbit serve --sim with psql clients'), 'psql');
 
 async function serve(extra: string[] = []) {
   const run = start(['serve', '--port', '0', '--sim', ...extra], { env: ENV });
@@ -139,10 +138,6 @@ async function slowestSelect1(port: number, busy: Promise<unknown>): Promise<{ s
 }
 
 server('each case runs for one client while another client’s SELECT 1 answers within 1 s', async () => {
-  if (!hasPsql) {
-    console.warn('default-path: psql missing (apt-get install postgresql-client; .ci/run does this)');
-    return;
-  }
   const { run, port } = await serve();
   try {
     const setup = await psql(
@@ -204,7 +199,6 @@ server('each case runs for one client while another client’s SELECT 1 answers 
 server(
   '--allow-blocking-strategies runs them; SIGTERM mid-statement stops the server within 2 s',
   async () => {
-    if (!hasPsql) return;
     const { run, port } = await serve(['--allow-blocking-strategies']);
     try {
       assert.is((await psql(port, ['-c', SETUP], undefined, 'rvbbit')).code, 0);
@@ -243,7 +237,6 @@ server(
 server(
   '\\dt lists the client’s tables and its own temp tables, never the engine’s internal ones',
   async () => {
-    if (!hasPsql) return;
     const { run, port } = await serve();
     try {
       const r = await psql(

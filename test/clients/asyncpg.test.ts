@@ -3,20 +3,21 @@
  * Describe), then sends parameters and reads results in binary by the types
  * the server described, so every type must be described and encoded exactly.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from '../server/helpers.js';
 import { EVERY_TYPE_PY, EVERY_TYPE_ROW, EXACT_JSON_PY } from './every-type.js';
-import { havePyClients, python } from './py-clients.js';
+import { python } from './py-clients.js';
 
 let f: ServerFixture;
-const ready = havePyClients('asyncpg tests');
+const test = requires(uvuTest, 'py-clients');
 
 test.before(async () => {
-  if (ready) f = await startServerFixture();
+  f = await startServerFixture();
 });
 test.after(async () => {
-  await f?.close();
+  await f.close();
 });
 
 /** Runs `body` (indented Python, inside `async def main(conn)`) and returns what it printed, as JSON. */
@@ -42,7 +43,6 @@ async function asyncpg(body: string): Promise<unknown> {
 }
 
 test('every type round-trips exactly: binary parameters in, binary results out, NULLs as NULL', async () => {
-  if (!ready) return;
   const out = (await asyncpg(
     [
       "    await conn.execute('CREATE TABLE every_type (' + COLS + ')')",
@@ -58,7 +58,6 @@ test('every type round-trips exactly: binary parameters in, binary results out, 
 });
 
 test('parameters are described by type: fetchval("SELECT $1::INTEGER + 1", 1) is 2; a prepared statement reused', async () => {
-  if (!ready) return;
   const out = await asyncpg(
     [
       "    two = await conn.fetchval('SELECT $1::INTEGER + 1', 1)",
@@ -86,7 +85,6 @@ test('parameters are described by type: fetchval("SELECT $1::INTEGER + 1", 1) is
 });
 
 test('copy_records_to_table (binary COPY FROM STDIN) stores timestamps, numerics and text exactly', async () => {
-  if (!ready) return;
   const out = await asyncpg(
     [
       "    await conn.execute('CREATE TABLE copied (id INTEGER, ts TIMESTAMP, tstz TIMESTAMPTZ, n DECIMAL(30,4), t VARCHAR, b BLOB, u UUID)')",
@@ -117,7 +115,6 @@ test('copy_records_to_table (binary COPY FROM STDIN) stores timestamps, numerics
 });
 
 test('a cursor in a transaction reads every row in order, a few at a time', async () => {
-  if (!ready) return;
   const out = await asyncpg(
     [
       '    seen = []',
@@ -140,7 +137,6 @@ test('a cursor in a transaction reads every row in order, a few at a time', asyn
 });
 
 test('a bad statement fails with its SQLSTATE and the connection goes on; a rolled-back transaction leaves nothing', async () => {
-  if (!ready) return;
   const out = await asyncpg(
     [
       "    await conn.execute('CREATE TABLE ledger (id INTEGER, amount DECIMAL(12,2))')",

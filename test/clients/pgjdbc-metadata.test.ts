@@ -4,41 +4,28 @@
  * ResultSetMetaData, and savepoints, through
  * test/fixtures/jdbc/RvbbitJdbcMetadata.java run as a single-file program on
  * the machine's Java 17 with Debian's pgJDBC (libpostgresql-jdbc-java; .ci/run
- * installs both). Without them the test says why: it fails under CI.
+ * installs both). Without them the test is skipped (test/requires.ts), and fails under CI.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JAVA, PGJDBC_JAR, requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from '../server/helpers.js';
 import { run } from '../server/py-client.js';
 
-const JAR = '/usr/share/java/postgresql.jar';
 const SOURCE = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcMetadata.java', import.meta.url));
-const missing =
-  spawnSync('java', ['-version']).status !== 0
-    ? 'java is not installed'
-    : !existsSync(JAR)
-      ? `${JAR} is missing (libpostgresql-jdbc-java)`
-      : '';
-if (missing) {
-  const why = `pgjdbc-metadata.test.ts: ${missing}; .ci/run installs it`;
-  if (process.env.CI) throw new Error(why);
-  console.warn(`  (skipped) ${why}`);
-}
+const test = requires(uvuTest, 'java', 'pgjdbc');
 
 let f: ServerFixture;
 test.before(async () => {
-  if (!missing) f = await startServerFixture();
+  f = await startServerFixture();
 });
 test.after(async () => {
-  await f?.close();
+  await f.close();
 });
 
 test('DatabaseMetaData as DBeaver reads it, a MAP’s ResultSetMetaData, savepoints', async () => {
-  if (missing) return;
-  const { code, out, err } = await run('java', ['-cp', JAR, SOURCE, String(f.port)]);
+  const { code, out, err } = await run(JAVA, ['-cp', PGJDBC_JAR, SOURCE, String(f.port)]);
   assert.is(err, '');
   assert.is(code, 0);
   assert.equal(out.trimEnd().split('\n'), [

@@ -4,11 +4,13 @@
  * DECLARE psycopg describes as a portal (`portal "p3cur" does not exist`)
  * and whose closing asks pg_cursors.
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from '../server/helpers.js';
-import { havePyClients, python } from './py-clients.js';
+import { python } from './py-clients.js';
 
+const test = requires(uvuTest, 'py-clients');
 let f: ServerFixture;
 test.before(async () => {
   f = await startServerFixture();
@@ -40,7 +42,6 @@ async function run(script: string): Promise<unknown> {
 const TYPES = "['int4', 'text', 'float8', 'date', 'timestamp', 'numeric', 'bool', 'uuid', 'bytea']";
 
 test('binary COPY TO STDOUT: copy.rows() reads every row and type, and an empty result', async () => {
-  if (!havePyClients('psycopg3 binary COPY TO')) return;
   const out = await run(`
 cur.execute("""CREATE TABLE bin_out (i INT, s VARCHAR, x DOUBLE, d DATE, ts TIMESTAMP, n DECIMAL(10,2), b BOOLEAN, u UUID, bytes BLOB)""")
 cur.execute("""INSERT INTO bin_out VALUES
@@ -86,7 +87,6 @@ print(json.dumps([rows, empty]))
 });
 
 test('binary COPY FROM STDIN: copy.write_row() rows land exactly, in one CopyData or cut anywhere', async () => {
-  if (!havePyClients('psycopg3 binary COPY FROM')) return;
   const out = await run(`
 cur.execute("""CREATE TABLE bin_in (i INT, s VARCHAR, x DOUBLE, d DATE, ts TIMESTAMP, n DECIMAL(10,2), b BOOLEAN, u UUID, bytes BLOB)""")
 rows = [
@@ -135,7 +135,6 @@ print(json.dumps([got, bad, cur.fetchone()[0]]))
 });
 
 test('named cursors: DECLARE described as a portal, fetched in pages, WITH HOLD, binary, over a MAP; pg_cursors', async () => {
-  if (!havePyClients('psycopg3 named cursors')) return;
   const out = await run(`
 conn.autocommit = False
 res = {}

@@ -6,21 +6,22 @@
  * parameter's type in its Parse (a list of strings as unknown, for the server
  * to infer).
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { ROOT, type ServerFixture, startServerFixture } from '../server/helpers.js';
 import { EVERY_TYPE_PY, EVERY_TYPE_ROW, EXACT_JSON_PY, PG15_FORMS } from './every-type.js';
-import { havePyClients, python } from './py-clients.js';
+import { python } from './py-clients.js';
 
 let f: ServerFixture;
-const ready = havePyClients('psycopg 3 tests');
+const test = requires(uvuTest, 'py-clients');
 
 test.before(async () => {
   // The reviews table is read through the server's file guard: open the folder it is in.
-  if (ready) f = await startServerFixture({ allowFiles: [`${ROOT}examples/data`] });
+  f = await startServerFixture({ allowFiles: [`${ROOT}examples/data`] });
 });
 test.after(async () => {
-  await f?.close();
+  await f.close();
 });
 
 /** Runs `body` (Python with `conn`, an autocommit psycopg 3 connection) and returns what it printed, as JSON. */
@@ -43,7 +44,6 @@ const NULL_ROW = (id: number) => [id, ...new Array(EVERY_TYPE_ROW.length - 1).fi
 const row = (id: number) => [id, ...EVERY_TYPE_ROW.slice(1)];
 
 test('every type round-trips exactly: text and binary parameters, read through text and binary cursors', async () => {
-  if (!ready) return;
   const out = (await psycopg3(
     [
       "conn.execute('CREATE TABLE every_type (' + COLS + ')')",
@@ -63,7 +63,6 @@ test('every type round-trips exactly: text and binary parameters, read through t
 });
 
 test('each type goes out byte for byte as PostgreSQL 15 sends it, in text and in binary, with its OID', async () => {
-  if (!ready) return;
   const out = (await psycopg3(
     [
       `exprs = json.loads(${JSON.stringify(JSON.stringify(PG15_FORMS.map(([e]) => e)))})`,
@@ -80,7 +79,6 @@ test('each type goes out byte for byte as PostgreSQL 15 sends it, in text and in
 });
 
 test('parameters: SELECT %s::INTEGER + 1; prepared on the server and reused; arrays, numerics and timestamps both ways', async () => {
-  if (!ready) return;
   const out = await psycopg3(
     [
       "two = conn.execute('SELECT %s::INTEGER + 1', [1]).fetchone()[0]",
@@ -108,7 +106,6 @@ test('parameters: SELECT %s::INTEGER + 1; prepared on the server and reused; arr
 });
 
 test('parameters inlined into the SQL (ClientCursor, as psycopg2 sends them) read as Postgres reads them', async () => {
-  if (!ready) return;
   const out = await psycopg3(
     [
       'cur = psycopg.ClientCursor(conn)',
@@ -141,7 +138,6 @@ test('parameters inlined into the SQL (ClientCursor, as psycopg2 sends them) rea
 });
 
 test('pipeline mode: many statements in one round trip, results in order', async () => {
-  if (!ready) return;
   const out = await psycopg3(
     [
       "conn.execute('CREATE TABLE pipe (id INTEGER, stamp TIMESTAMP, amount DECIMAL(12,2))')",
@@ -165,7 +161,6 @@ test('pipeline mode: many statements in one round trip, results in order', async
 });
 
 test('a bad statement fails with its SQLSTATE and the connection goes on; rollback leaves nothing', async () => {
-  if (!ready) return;
   const out = await psycopg3(
     [
       "conn.execute('CREATE TABLE ledger (id INTEGER, amount DECIMAL(12,2))')",
@@ -203,7 +198,6 @@ const SCORE = `SELECT id, LLM_SCORE(review, 'how positive the review is', 1, 5) 
 const LIKED = `SELECT id, LLM('The reviewer liked the film', review RETURNING BOOLEAN) AS liked FROM reviews WHERE id BETWEEN 17 AND 24 ORDER BY id`;
 
 test('LLM_SCORE as Python ints equal to the library, named as written; LLM(… RETURNING BOOLEAN) as Python bools', async () => {
-  if (!ready) return;
   await f.engine.query(`CREATE TABLE reviews AS SELECT * FROM read_csv('${ROOT}examples/data/reviews.csv')`);
   const score = await f.engine.query(SCORE);
   assert.equal(

@@ -6,19 +6,20 @@
  * the catalog after a rollback, pandas read_sql / to_sql, and psycopg 3's
  * nested transaction() (savepoints).
  */
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from '../server/helpers.js';
-import { havePyClients, python } from './py-clients.js';
+import { python } from './py-clients.js';
 
 let f: ServerFixture;
-const ready = havePyClients('SQLAlchemy tests');
+const test = requires(uvuTest, 'py-clients');
 
 test.before(async () => {
-  if (ready) f = await startServerFixture();
+  f = await startServerFixture();
 });
 test.after(async () => {
-  await f?.close();
+  await f.close();
 });
 
 /** Runs `script` and returns what it printed, as JSON. */
@@ -190,17 +191,14 @@ function expected(p: string, toSqlCount: number): unknown {
 }
 
 test('SQLAlchemy 2 + psycopg2: SERIAL keys, a foreign key, inspect(), the ORM, a rollback, pandas', async () => {
-  if (!ready) return;
   assert.equal(await runPython(SQLALCHEMY_SCRIPT('psycopg2', 'p2')), expected('p2', 3));
 });
 
 test('SQLAlchemy 2 + psycopg 3: the same, with its savepoint at connect', async () => {
-  if (!ready) return;
   assert.equal(await runPython(SQLALCHEMY_SCRIPT('psycopg', 'p3')), expected('p3', -1));
 });
 
 test('psycopg2 without autocommit: the catalog survives a rollback (current_schema, rollback, version)', async () => {
-  if (!ready) return;
   const out = await runPython(`
 import json, os, psycopg2
 conn = psycopg2.connect(host=os.environ['PGHOST'], port=os.environ['PGPORT'], user='sa', dbname='rvbbit')
@@ -219,7 +217,6 @@ print(json.dumps([schema, version, tables]))
 });
 
 test('psycopg 3 nested transaction(): savepoints commit; a rollback to one fails the transaction with 0A000', async () => {
-  if (!ready) return;
   const out = await runPython(`
 import json, logging, os, psycopg
 logging.disable(logging.WARNING)

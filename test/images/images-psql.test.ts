@@ -12,8 +12,11 @@ import * as assert from 'uvu/assert';
 import { createEngine, type Engine, startServer, startSimulator } from '../../src/index.js';
 import type { ServerHandle } from '../../src/server/index.js';
 import type { SimulatorHandle } from '../../src/sim/index.js';
-import { hasPsql, psql } from '../server/py-client.js';
+import { requires } from '../requires.js';
+import { psql } from '../server/py-client.js';
 import { IMAGE_CASCADES, IMAGES, imageFolder, loadImageTables, RED_IDS } from './fifty.js';
+
+const psqlTest = requires(test, 'psql');
 
 let sim: SimulatorHandle;
 let engine: Engine;
@@ -22,29 +25,28 @@ let dir: string;
 
 const sql = (port: number, text: string) => psql(port, ['-At', '-v', 'VERBOSITY=verbose', '-c', text]);
 
-if (!hasPsql) {
-  console.log('images-psql.test.ts: skipped — psql is not installed (apt-get install postgresql-client)');
-} else {
-  test.before(async () => {
-    dir = imageFolder();
-    sim = await startSimulator({});
-    engine = await createEngine({
-      provider: { baseUrl: sim.url, model: 'sim-small', maxConcurrency: 100 },
-      cascadeRoots: [IMAGE_CASCADES],
-      imageFolders: [dir],
-      threads: 2,
-    });
-    await loadImageTables(engine);
-    server = await startServer({ engine, port: 0 });
+psqlTest.before(async () => {
+  dir = imageFolder();
+  sim = await startSimulator({});
+  engine = await createEngine({
+    provider: { baseUrl: sim.url, model: 'sim-small', maxConcurrency: 100 },
+    cascadeRoots: [IMAGE_CASCADES],
+    imageFolders: [dir],
+    threads: 2,
   });
-  test.after(async () => {
-    await server.close();
-    await engine.close();
-    await sim.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  await loadImageTables(engine);
+  server = await startServer({ engine, port: 0 });
+});
+psqlTest.after(async () => {
+  await server.close();
+  await engine.close();
+  await sim.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-  test('psql: WHERE IMAGE(png) MEANS ‘red’ over the BLOB column, then over the files: the red ids, 50 calls each', async () => {
+psqlTest(
+  'psql: WHERE IMAGE(png) MEANS ‘red’ over the BLOB column, then over the files: the red ids, 50 calls each',
+  async () => {
     for (const from of ['imgs WHERE IMAGE(png)', 'files WHERE IMAGE(path)']) {
       const before = sim.stats().requests;
       const r = await sql(server.port, `-- @ cache: false\nSELECT id FROM ${from} MEANS 'red' ORDER BY id`);
@@ -52,31 +54,34 @@ if (!hasPsql) {
       assert.equal(r.out.trim().split('\n').map(Number), RED_IDS);
       assert.is(sim.stats().requests - before, 50);
     }
-  });
+  },
+);
 
-  test('psql: a MAP over the 50 files gives each colour and shape', async () => {
-    const before = sim.stats().requests;
-    const r = await sql(
-      server.port,
-      `RVBBIT MAP PARALLEL 8 'photo_traits.yaml' AS (colour VARCHAR, shape VARCHAR)
-       USING (SELECT id, IMAGE(path) AS photo FROM files ORDER BY id) WITH (cache = false)`,
-    );
-    assert.is(r.code, 0, r.err);
-    const rows = r.out
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const cells = line.split('|');
-        return [Number(cells[0]), cells.at(-2), cells.at(-1)];
-      });
-    assert.equal(
-      rows,
-      IMAGES.map((m) => [m.id, m.colour, m.shape]),
-    );
-    assert.is(sim.stats().requests - before, 50);
-  });
+psqlTest('psql: a MAP over the 50 files gives each colour and shape', async () => {
+  const before = sim.stats().requests;
+  const r = await sql(
+    server.port,
+    `RVBBIT MAP PARALLEL 8 'photo_traits.yaml' AS (colour VARCHAR, shape VARCHAR)
+     USING (SELECT id, IMAGE(path) AS photo FROM files ORDER BY id) WITH (cache = false)`,
+  );
+  assert.is(r.code, 0, r.err);
+  const rows = r.out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const cells = line.split('|');
+      return [Number(cells[0]), cells.at(-2), cells.at(-1)];
+    });
+  assert.equal(
+    rows,
+    IMAGES.map((m) => [m.id, m.colour, m.shape]),
+  );
+  assert.is(sim.stats().requests - before, 50);
+});
 
-  test('psql: IMAGE() of a file outside the folder is refused with 42501, before any file is read', async () => {
+psqlTest(
+  'psql: IMAGE() of a file outside the folder is refused with 42501, before any file is read',
+  async () => {
     for (const path of ['/etc/passwd', `${dir}/../../etc/passwd`, '../img-1.png']) {
       const r = await sql(server.port, `SELECT IMAGE('${path}')`);
       assert.is(r.code, 1);
@@ -90,26 +95,23 @@ if (!hasPsql) {
     assert.match(many.err, /42501: IMAGE: file \/etc\/hostname is outside the allowed image folders/);
     const missing = await sql(server.port, `SELECT IMAGE('nope.png')`);
     assert.match(missing.err, /ERROR: {2}58030: IMAGE: no such file: nope\.png/);
-  });
+  },
+);
 
-  test('a server whose engine has no image folder refuses every path, and still takes BLOBs', async () => {
-    const bare = await createEngine({ provider: { baseUrl: sim.url, model: 'sim-small' }, threads: 1 });
-    const s = await startServer({ engine: bare, port: 0 });
-    try {
-      const r = await sql(s.port, `SELECT IMAGE('${dir}/img-1.png')`);
-      assert.is(r.code, 1);
-      assert.match(r.err, /42501: IMAGE: reading image files is not allowed: no image folder is configured/);
-      const blob = await sql(
-        s.port,
-        `SELECT IMAGE(from_hex('${IMAGES[0]!.png.toString('hex')}')) MEANS 'red'`,
-      );
-      assert.is(blob.code, 0, blob.err);
-      assert.is(blob.out.trim(), 't');
-    } finally {
-      await s.close();
-      await bare.close();
-    }
-  });
-}
+psqlTest('a server whose engine has no image folder refuses every path, and still takes BLOBs', async () => {
+  const bare = await createEngine({ provider: { baseUrl: sim.url, model: 'sim-small' }, threads: 1 });
+  const s = await startServer({ engine: bare, port: 0 });
+  try {
+    const r = await sql(s.port, `SELECT IMAGE('${dir}/img-1.png')`);
+    assert.is(r.code, 1);
+    assert.match(r.err, /42501: IMAGE: reading image files is not allowed: no image folder is configured/);
+    const blob = await sql(s.port, `SELECT IMAGE(from_hex('${IMAGES[0]!.png.toString('hex')}')) MEANS 'red'`);
+    assert.is(blob.code, 0, blob.err);
+    assert.is(blob.out.trim(), 't');
+  } finally {
+    await s.close();
+    await bare.close();
+  }
+});
 
 test.run();

@@ -10,10 +10,14 @@ import { rmSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
+import { requires } from '../requires.js';
 import { type ScaleFixture, startScale } from '../scale/scale-fixture.js';
 import { imageFolder, loadImageTables, RED_IDS } from './fifty.js';
 
-const t = suite<{ f: ScaleFixture; coord: Engine; dir: string }>('images under a queue');
+const t = requires(
+  suite<{ f: ScaleFixture; coord: Engine; dir: string }>('images under a queue'),
+  'redis-server',
+);
 
 t.before(async (ctx) => {
   ctx.dir = imageFolder();

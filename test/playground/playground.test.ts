@@ -1,16 +1,18 @@
 // docs/playground.html in a real headless Chromium (Debian's), opened from a
 // file URL with every network request refused: the editor highlights, shows
 // errors with their messages, completes, and shows the formatted text and the
-// AST, all computed in the page by the browser build of the grammar.
+// AST, all computed in the page by the browser build of the grammar. Without
+// Chromium the tests are skipped (test/requires.ts; CI=true fails them).
 import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { test } from 'uvu';
+import { test as uvuTest } from 'uvu';
 import * as assert from 'uvu/assert';
 import { format, parse, stripSpans } from '../../grammar/index.js';
 import { PLAYGROUND_PAGE } from '../../scripts/playground/page.js';
+import { CHROMIUM, requires } from '../requires.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const test = requires(uvuTest, 'chromium');
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const PAGE_URL = pathToFileURL(PLAYGROUND_PAGE).href;
 

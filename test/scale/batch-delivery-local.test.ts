@@ -9,9 +9,13 @@ import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
 import { QueueChunkRunner } from '../../src/scale/queue-runner.js';
 import { CascadePool } from '../../src/thread/cascade-pool.js';
+import { requires } from '../requires.js';
 import { type ScaleFixture, startScale } from './scale-fixture.js';
 
-const t = suite<{ f: ScaleFixture; coord: Engine }>('scale: batch delivery stays local');
+const t = requires(
+  suite<{ f: ScaleFixture; coord: Engine }>('scale: batch delivery stays local'),
+  'redis-server',
+);
 
 t.before(async (ctx) => {
   ctx.f = await startScale(0);

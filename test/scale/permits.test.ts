@@ -10,9 +10,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PermitHolder, permitKeys, statementPermits } from '../../src/scale/permit-keys.js';
 import { openRedis } from '../../src/scale/redis-clients.js';
+import { requires } from '../requires.js';
 import { type RedisHandle, startRedis } from './redis-server.js';
 
-const t = suite<{ redis: RedisHandle; client: Redis; blocking: Redis }>('scale: PARALLEL tokens in Redis');
+const t = requires(
+  suite<{ redis: RedisHandle; client: Redis; blocking: Redis }>('scale: PARALLEL tokens in Redis'),
+  'redis-server',
+);
 
 t.before(async (ctx) => {
   ctx.redis = await startRedis();

@@ -7,9 +7,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isReady, openRedis, redisUrlForDisplay } from '../../src/scale/redis-clients.js';
 import { errText } from '../../src/scale/wait-helpers.js';
+import { requires } from '../requires.js';
 import { freePort, startRedis } from './redis-server.js';
 
 const t = suite('scale: Redis clients');
+const withRedis = requires(t, 'redis-server');
 
 t('URLs: the password never shown', () => {
   assert.is(redisUrlForDisplay('redis://:s3cret@h:7000'), 'redis://:***@h:7000');
@@ -29,7 +31,7 @@ t('nothing listening: openRedis rejects at once', async () => {
   assert.ok(Date.now() - t0 < 2_000, `took ${Date.now() - t0} ms`);
 });
 
-t(
+withRedis(
   'after a Redis restart the same client works (new run_id); with Redis gone commands fail at once',
   async () => {
     const redis = await startRedis();

@@ -1,6 +1,7 @@
 /**
  * A real `redis-server` for a test: its own free loopback port and temp
  * folder, no persistence (`--save "" --appendonly no`), stopped by stop().
+ * A test that starts one says so with requires(suite, 'redis-server') (test/requires.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,8 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRedis } from '../../src/scale/redis-clients.js';
-
-export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+import { REDIS_SERVER } from '../requires.js';
 
 export interface RedisHandle {
   readonly url: string;

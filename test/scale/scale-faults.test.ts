@@ -13,6 +13,7 @@ import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
 import { RvbbitError } from '../../src/index.js';
 import { openRedis } from '../../src/scale/redis-clients.js';
+import { requires } from '../requires.js';
 import { type ScaleFixture, startScale, startWorker } from './scale-fixture.js';
 
 const mapSql = (n: number, parallel: number, tag: string) =>
@@ -28,7 +29,7 @@ async function until(check: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-const t = suite<{ f: ScaleFixture; coord: Engine; local: Engine }>('scale: faults');
+const t = requires(suite<{ f: ScaleFixture; coord: Engine; local: Engine }>('scale: faults'), 'redis-server');
 
 t.before(async (ctx) => {
   // --lock-ms 1000: a dead worker's job is re-run about a second after it died.

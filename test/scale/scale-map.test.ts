@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Engine } from '../../src/index.js';
 import { rvbbit } from '../cli/helpers.js';
+import { requires } from '../requires.js';
 import { ENGINE_CASCADES, type ScaleFixture, startScale } from './scale-fixture.js';
 
 const N = 5000;
@@ -16,7 +17,10 @@ const PARALLEL = 60;
 const mapSql = (n: number, parallel: number) =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT i AS id, 'product ' || i AS text FROM range(${n}) t(i) ORDER BY i) WITH (cache = false, limit = 0)`;
 
-const t = suite<{ f: ScaleFixture; coord: Engine; local: Engine }>('scale: MAP and operators on 3 workers');
+const t = requires(
+  suite<{ f: ScaleFixture; coord: Engine; local: Engine }>('scale: MAP and operators on 3 workers'),
+  'redis-server',
+);
 
 t.before(async (ctx) => {
   ctx.f = await startScale(3, { latencyMs: 10 });

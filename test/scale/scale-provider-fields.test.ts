@@ -9,11 +9,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine, type Engine } from '../../src/index.js';
 import type { Running } from '../cli/helpers.js';
+import { requires } from '../requires.js';
 import { type RedisHandle, startRedis } from './redis-server.js';
 import { ENGINE_CASCADES, startWorker } from './scale-fixture.js';
 
-const t = suite<{ redis: RedisHandle; server: Server; worker: Running; coord: Engine }>(
-  'scale: provider fields of a call cross the queue',
+const t = requires(
+  suite<{ redis: RedisHandle; server: Server; worker: Running; coord: Engine }>(
+    'scale: provider fields of a call cross the queue',
+  ),
+  'redis-server',
 );
 
 async function body(req: IncomingMessage): Promise<string> {

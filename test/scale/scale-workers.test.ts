@@ -12,13 +12,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine, RvbbitError } from '../../src/index.js';
 import { startSimulator } from '../../src/sim/index.js';
+import { requires } from '../requires.js';
 import { startRedis } from './redis-server.js';
 import { ENGINE_CASCADES, failingWorker, startWorker } from './scale-fixture.js';
 
 const mapSql = (n: number, parallel: number) =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (SELECT i AS id, 'w ' || i AS text FROM range(${n}) t(i) ORDER BY i) WITH (cache = false, limit = 0)`;
 
-const t = suite('scale: workers missing, broken, stopping');
+const t = requires(suite('scale: workers missing, broken, stopping'), 'redis-server');
 
 t(
   'no worker, one with a bad cascade folder, one with no provider: a notice, then QUEUE_NO_WORKER naming both errors',

@@ -8,8 +8,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, hasPsycopg2, psql, psycopg2 } from './py-client.js';
+import { psql, psycopg2 } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
+const psycopg2Test = requires(test, 'psycopg2');
 
 let f: ServerFixture;
 
@@ -34,8 +38,7 @@ function resetSim(): void {
   f.sim.resetStats();
 }
 
-test('psql -c: -- @ parallel: 5 puts 5 calls in flight', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('psql -c: -- @ parallel: 5 puts 5 calls in flight', async () => {
   resetSim();
   const r = await psql(f.port, ['-c', seed('a')]);
   assert.is(r.code, 0, r.err);
@@ -44,8 +47,7 @@ test('psql -c: -- @ parallel: 5 puts 5 calls in flight', async () => {
   assert.is(f.sim.stats().maxInFlight, 5);
 });
 
-test('psycopg2: -- @ parallel: 5 puts 5 calls in flight', async () => {
-  if (!hasPsycopg2) return console.log('  (skipped: no psycopg2)');
+psycopg2Test('psycopg2: -- @ parallel: 5 puts 5 calls in flight', async () => {
   resetSim();
   const r = await psycopg2(
     f.port,
@@ -77,14 +79,14 @@ test('-- @ threshold gives the same rows through psycopg2 and psql as through th
   const strict = (await f.engine.query(threshold(0.9))).rows.length;
   // The annotation matters: another threshold keeps other rows.
   assert.ok(lib.length > strict, `threshold 0.3 kept ${lib.length} rows, 0.9 kept ${strict}`);
-  if (hasPsycopg2) {
+  if (psycopg2Test.available()) {
     const r = await psycopg2(
       f.port,
       `cur = conn.cursor()\ncur.execute(${JSON.stringify(threshold(0.3))})\nprint(json.dumps([r[0] for r in cur.fetchall()]))`,
     );
     assert.equal(JSON.parse(r.out), lib);
   }
-  if (hasPsql) {
+  if (psqlTest.available()) {
     const r = await psql(f.port, ['-At', '-c', threshold(0.3)]);
     assert.equal(r.out.trim().split('\n').map(Number), lib);
   }
@@ -93,7 +95,7 @@ test('-- @ threshold gives the same rows through psycopg2 and psql as through th
 test('a free-text -- @ hint reaches every operator prompt', async () => {
   resetSim();
   const sql = `-- @ answer as a careful librarian\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM notes_e WHERE id < 3`;
-  if (hasPsycopg2) {
+  if (psycopg2Test.available()) {
     const r = await psycopg2(
       f.port,
       `cur = conn.cursor()\ncur.execute(${JSON.stringify(sql)})\nprint(len(cur.fetchall()))`,

@@ -7,8 +7,11 @@
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, psql } from './py-client.js';
+import { psql } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
 
 let f: ServerFixture;
 
@@ -22,8 +25,7 @@ test.after(async () => {
   await f.close();
 });
 
-test('psql: a MAP WITH (delivery = batch) is one batch and the sync rows', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('psql: a MAP WITH (delivery = batch) is one batch and the sync rows', async () => {
   const map = (delivery: string) =>
     `RVBBIT MAP 'traits/extract_brand.yaml' AS (brand VARCHAR) USING (SELECT id, product_name FROM items) WITH (cache = false, delivery = '${delivery}')`;
   const sync = await psql(f.port, ['-At', '-c', map('sync')]);

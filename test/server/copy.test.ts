@@ -6,8 +6,13 @@
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JAVA, PGJDBC_JAR, requires } from '../requires.js';
 import { rejection, startServerFixture } from './helpers.js';
-import { hasPsql, hasPsycopg2, psql, psycopg2, run } from './py-client.js';
+import { psql, psycopg2, run } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
+const psycopg2Test = requires(test, 'psycopg2');
+const jdbcTest = requires(test, 'java', 'pgjdbc');
 
 const SETUP = `CREATE TABLE tricky AS SELECT * FROM (VALUES
   (1, 'plain', 1.5),
@@ -16,8 +21,7 @@ const SETUP = `CREATE TABLE tricky AS SELECT * FROM (VALUES
   (4, E'line\\nbreak\\ttab\\\\slash', -1.25),
   (5, '', 0.0)) t(id, s, x)`; // x is DECIMAL(3,2): Postgres prints 1.50
 
-test('psql \\copy (query) TO STDOUT: text and csv with header, exact bytes', async () => {
-  if (!hasPsql) throw new Error('psql is required (CI installs postgresql-client)');
+psqlTest('psql \\copy (query) TO STDOUT: text and csv with header, exact bytes', async () => {
   const f = await startServerFixture();
   const c = await f.client();
   await c.query(SETUP.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
@@ -47,8 +51,7 @@ test('psql \\copy (query) TO STDOUT: text and csv with header, exact bytes', asy
   await f.close();
 });
 
-test('psycopg2 copy_expert COPY … TO STDOUT, 10,000 rows in order', async () => {
-  if (!hasPsycopg2) throw new Error('psycopg2 is required (CI installs python3-psycopg2)');
+psycopg2Test('psycopg2 copy_expert COPY … TO STDOUT, 10,000 rows in order', async () => {
   const f = await startServerFixture();
   const r = await psycopg2(
     f.port,
@@ -85,41 +88,42 @@ test('binary COPY FROM STDIN into a column binary cannot fill is refused (0A000)
   await f.close();
 });
 
-test('psql \\copy FROM STDIN (csv and text) inserts every row exactly; a bad line inserts none', async () => {
-  if (!hasPsql) throw new Error('psql is required (CI installs postgresql-client)');
-  const f = await startServerFixture();
-  const c = await f.client();
-  await c.query('CREATE TABLE landed (id INT, s VARCHAR, x DOUBLE)');
-  const csv = 'id,s,x\n1,plain,1.5\n2,,\n3,"a,b ""q""",2\n4,"line\nbreak",-1\n5,"",0\n';
-  const r1 = await psql(f.port, ['-c', '\\copy landed FROM STDIN WITH (FORMAT csv, HEADER)'], csv);
-  assert.is(r1.err, '');
-  assert.is(r1.out, 'COPY 5\n');
-  const text = '6\ttab\\there\t7.5\n7\t\\N\t\\N\n8\tback\\\\slash\t8\n';
-  const r2 = await psql(f.port, ['-c', '\\copy landed FROM STDIN'], text);
-  assert.is(r2.out, 'COPY 3\n');
-  const rows = await c.query('SELECT id, s, x FROM landed ORDER BY id');
-  assert.equal(rows.rows, [
-    { id: 1, s: 'plain', x: 1.5 },
-    { id: 2, s: null, x: null },
-    { id: 3, s: 'a,b "q"', x: 2 },
-    { id: 4, s: 'line\nbreak', x: -1 },
-    { id: 5, s: '', x: 0 },
-    { id: 6, s: 'tab\there', x: 7.5 },
-    { id: 7, s: null, x: null },
-    { id: 8, s: 'back\\slash', x: 8 },
-  ]);
-  const bad = await psql(
-    f.port,
-    ['-c', '\\copy landed FROM STDIN WITH (FORMAT csv)'],
-    '9,ok,1\n10,missing\n',
-  );
-  assert.match(bad.err, /ERROR: {2}COPY landed FROM STDIN: missing data for column 3 on line 2/);
-  assert.equal((await c.query('SELECT count(*)::INT AS n FROM landed')).rows, [{ n: 8 }]);
-  await f.close();
-});
+psqlTest(
+  'psql \\copy FROM STDIN (csv and text) inserts every row exactly; a bad line inserts none',
+  async () => {
+    const f = await startServerFixture();
+    const c = await f.client();
+    await c.query('CREATE TABLE landed (id INT, s VARCHAR, x DOUBLE)');
+    const csv = 'id,s,x\n1,plain,1.5\n2,,\n3,"a,b ""q""",2\n4,"line\nbreak",-1\n5,"",0\n';
+    const r1 = await psql(f.port, ['-c', '\\copy landed FROM STDIN WITH (FORMAT csv, HEADER)'], csv);
+    assert.is(r1.err, '');
+    assert.is(r1.out, 'COPY 5\n');
+    const text = '6\ttab\\there\t7.5\n7\t\\N\t\\N\n8\tback\\\\slash\t8\n';
+    const r2 = await psql(f.port, ['-c', '\\copy landed FROM STDIN'], text);
+    assert.is(r2.out, 'COPY 3\n');
+    const rows = await c.query('SELECT id, s, x FROM landed ORDER BY id');
+    assert.equal(rows.rows, [
+      { id: 1, s: 'plain', x: 1.5 },
+      { id: 2, s: null, x: null },
+      { id: 3, s: 'a,b "q"', x: 2 },
+      { id: 4, s: 'line\nbreak', x: -1 },
+      { id: 5, s: '', x: 0 },
+      { id: 6, s: 'tab\there', x: 7.5 },
+      { id: 7, s: null, x: null },
+      { id: 8, s: 'back\\slash', x: 8 },
+    ]);
+    const bad = await psql(
+      f.port,
+      ['-c', '\\copy landed FROM STDIN WITH (FORMAT csv)'],
+      '9,ok,1\n10,missing\n',
+    );
+    assert.match(bad.err, /ERROR: {2}COPY landed FROM STDIN: missing data for column 3 on line 2/);
+    assert.equal((await c.query('SELECT count(*)::INT AS n FROM landed')).rows, [{ n: 8 }]);
+    await f.close();
+  },
+);
 
-test('psycopg2 copy_expert FROM STDIN: 10,000 rows, then read back', async () => {
-  if (!hasPsycopg2) throw new Error('psycopg2 is required (CI installs python3-psycopg2)');
+psycopg2Test('psycopg2 copy_expert FROM STDIN: 10,000 rows, then read back', async () => {
   const f = await startServerFixture();
   const r = await psycopg2(
     f.port,
@@ -139,11 +143,10 @@ test('psycopg2 copy_expert FROM STDIN: 10,000 rows, then read back', async () =>
   await f.close();
 });
 
-test('pgJDBC CopyManager: copyIn then copyOut', async () => {
-  const jar = '/usr/share/java/postgresql.jar';
+jdbcTest('pgJDBC CopyManager: copyIn then copyOut', async () => {
   const f = await startServerFixture();
   const source = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcCopy.java', import.meta.url));
-  const { code, out, err } = await run('java', ['-cp', jar, source, String(f.port)]);
+  const { code, out, err } = await run(JAVA, ['-cp', PGJDBC_JAR, source, String(f.port)]);
   assert.is(err, '');
   assert.is(code, 0);
   assert.equal(out.trimEnd().split('\n'), ['in 3', 'out 3 id,note|1,one|2,"t,wo"|3,|']);

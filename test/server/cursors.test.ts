@@ -4,14 +4,17 @@
  * and extended-protocol portals read with a row limit (what pg-cursor and
  * pgJDBC's setFetchSize send), which stream from DuckDB.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JAVA, PGJDBC_JAR, requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, hasPsycopg2, psql, psycopg2, run } from './py-client.js';
+import { psql, psycopg2, run } from './py-client.js';
 import { message, rawClient, startupMessage } from './raw-socket.js';
+
+const psqlTest = requires(test, 'psql');
+const psycopg2Test = requires(test, 'psycopg2');
+const jdbcTest = requires(test, 'java', 'pgjdbc');
 
 let f: ServerFixture;
 const TEN_K = `SELECT range AS i, 'x' || range AS s FROM range(10000)`;
@@ -23,8 +26,7 @@ test.after(async () => {
   await f.close();
 });
 
-test('psql \\set FETCH_COUNT 100 over 10,000 rows: every row once, in order, 100 per FETCH', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('psql \\set FETCH_COUNT 100 over 10,000 rows: every row once, in order, 100 per FETCH', async () => {
   const before = f.log.length;
   const r = await psql(f.port, ['-At', '-F', ','], `\\set FETCH_COUNT 100\n${TEN_K};\n`);
   assert.is(r.err, '');
@@ -38,8 +40,7 @@ test('psql \\set FETCH_COUNT 100 over 10,000 rows: every row once, in order, 100
   assert.is(sent.filter((l) => l === 'FETCH FORWARD 100 FROM _psql_cursor').length, 101);
 });
 
-test('psycopg2 named cursor (itersize 1000) over 10,000 rows', async () => {
-  if (!hasPsycopg2) return console.log('  (skipped: no psycopg2)');
+psycopg2Test('psycopg2 named cursor (itersize 1000) over 10,000 rows', async () => {
   const before = f.log.length;
   const r = await psycopg2(
     f.port,
@@ -67,8 +68,7 @@ test('psycopg2 named cursor (itersize 1000) over 10,000 rows', async () => {
   assert.is(sent.filter((l) => l === 'FETCH FORWARD 1000 FROM "big"').length, 11);
 });
 
-test('DECLARE / FETCH / MOVE / CLOSE typed into psql', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('DECLARE / FETCH / MOVE / CLOSE typed into psql', async () => {
   const script = [
     'BEGIN;',
     'DECLARE c NO SCROLL CURSOR FOR SELECT range AS i FROM range(10);',
@@ -203,19 +203,18 @@ test('extended protocol: Execute with a row limit pages a streamed portal (Porta
   raw.socket.destroy();
 });
 
-const JAR = '/usr/share/java/postgresql.jar';
-const hasJdbc = spawnSync('java', ['-version']).status === 0 && existsSync(JAR);
-
-test('pgJDBC setFetchSize: 10,000 plain rows 100 at a time (streamed), and a MAP 2 at a time', async () => {
-  if (!hasJdbc) return console.log('  (skipped: no java or pgJDBC)');
-  const source = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcFetch.java', import.meta.url));
-  const { code, out, err } = await run('java', ['-cp', JAR, source, String(f.port)]);
-  assert.is(err, '');
-  assert.is(code, 0);
-  assert.equal(out.trimEnd().split('\n'), [
-    'plain 10000 0 9999 true',
-    'map 1=IKEA 2=OXO 3=Ninja 4=The 5=Sony',
-  ]);
-});
+jdbcTest(
+  'pgJDBC setFetchSize: 10,000 plain rows 100 at a time (streamed), and a MAP 2 at a time',
+  async () => {
+    const source = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcFetch.java', import.meta.url));
+    const { code, out, err } = await run(JAVA, ['-cp', PGJDBC_JAR, source, String(f.port)]);
+    assert.is(err, '');
+    assert.is(code, 0);
+    assert.equal(out.trimEnd().split('\n'), [
+      'plain 10000 0 9999 true',
+      'map 1=IKEA 2=OXO 3=Ninja 4=The 5=Sony',
+    ]);
+  },
+);
 
 test.run();

@@ -5,8 +5,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, hasPsycopg2, psql, psycopg2 } from './py-client.js';
+import { psql, psycopg2 } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
+const psycopg2Test = requires(test, 'psycopg2');
 
 let f: ServerFixture;
 const JOIN = 'SELECT p.id, c.id FROM p JOIN c ON c.pid = p.id ORDER BY c.id';
@@ -39,15 +43,13 @@ test('node-postgres: simple and extended protocol, by position', async () => {
   assert.equal((await c.query({ text: JOIN, rowMode: 'array' })).rows, join.rows);
 });
 
-test('psql: both values of SELECT 1 AS a, 2 AS a and of a join', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('psql: both values of SELECT 1 AS a, 2 AS a and of a join', async () => {
   const r = await psql(f.port, ['-A', '-F', ',', '-c', 'SELECT 1 AS a, 2 AS a', '-c', JOIN]);
   assert.is(r.err, '');
   assert.equal(r.out.split('\n'), ['a,a', '1,2', '(1 row)', 'id,id', '1,10', '2,20', '2,30', '(3 rows)', '']);
 });
 
-test('psycopg2: both values, plain cursor and named (server-side) cursor', async () => {
-  if (!hasPsycopg2) return console.log('  (skipped: no psycopg2)');
+psycopg2Test('psycopg2: both values, plain cursor and named (server-side) cursor', async () => {
   const r = await psycopg2(
     f.port,
     [

@@ -6,8 +6,11 @@
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, psql } from './py-client.js';
+import { psql } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
 
 let f: ServerFixture;
 
@@ -24,8 +27,7 @@ test.after(async () => {
 
 const SQL = `SELECT id, LLM_FILTER('talks about the phone battery', product, text) AS battery FROM reviews ORDER BY id`;
 
-test('psql: LLM_FILTER over two columns', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('psql: LLM_FILTER over two columns', async () => {
   const lib = (await f.engine.query(SQL)).rows.map((r) => `${r.id}|${r.battery ? 't' : 'f'}`);
   const r = await psql(f.port, ['-At', '-c', SQL]);
   assert.is(r.code, 0, r.err);

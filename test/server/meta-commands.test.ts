@@ -6,8 +6,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, psql } from './py-client.js';
+import { psql } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
 
 let f: ServerFixture;
 
@@ -20,8 +23,7 @@ test.after(async () => {
   await f.close();
 });
 
-test('psql meta-commands answer (\\l \\du \\df \\dt+ \\dn \\dv)', async () => {
-  if (!hasPsql) return console.log('  (skipped: no psql)');
+psqlTest('psql meta-commands answer (\\l \\du \\df \\dt+ \\dn \\dv)', async () => {
   const run = async (cmd: string) => {
     const r = await psql(f.port, ['-A', '-F', '|', '-c', cmd]);
     assert.is(r.err, '', `${cmd}: ${r.err}`);

@@ -3,42 +3,34 @@
  * server, through test/fixtures/jdbc/RvbbitJdbc.java run as a single-file
  * program on the machine's Java 17, and typed semantic functions read through
  * ResultSetMetaData and getObject (RvbbitJdbcTyped.java). CI installs both
- * (.ci/run); without them the test says why and skips.
+ * (.ci/run); without them the tests are skipped (test/requires.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { JAVA, PGJDBC_JAR, requires } from '../requires.js';
 import { PRODUCTS_CSV, type ServerFixture, startServerFixture } from './helpers.js';
 import { run } from './py-client.js';
 
-const JAR = '/usr/share/java/postgresql.jar';
 const SOURCE = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbc.java', import.meta.url));
 const TYPED = fileURLToPath(new URL('../fixtures/jdbc/RvbbitJdbcTyped.java', import.meta.url));
-const hasJava = spawnSync('java', ['-version']).status === 0;
-const missing = !hasJava
-  ? 'java is not installed'
-  : !existsSync(JAR)
-    ? `${JAR} is missing (libpostgresql-jdbc-java)`
-    : '';
+const jdbcTest = requires(test, 'java', 'pgjdbc');
 
-if (missing) {
-  console.log(`pgjdbc.test.ts: skipped — ${missing}; .ci/run installs it`);
-} else {
-  let f: ServerFixture;
-  test.before(async () => {
-    // The Java client loads the products CSV through the server: open its folder to clients.
-    f = await startServerFixture({ allowFiles: [dirname(PRODUCTS_CSV)] });
-    await f.engine.query('DROP TABLE products');
-  });
-  test.after(async () => {
-    await f.close();
-  });
+let f: ServerFixture;
+jdbcTest.before(async () => {
+  // The Java client loads the products CSV through the server: open its folder to clients.
+  f = await startServerFixture({ allowFiles: [dirname(PRODUCTS_CSV)] });
+  await f.engine.query('DROP TABLE products');
+});
+jdbcTest.after(async () => {
+  await f.close();
+});
 
-  test('connect, PreparedStatement, DatabaseMetaData.getTables/getColumns, a MAP, errors, transactions', async () => {
-    const { code, out, err } = await run('java', ['-cp', JAR, SOURCE, String(f.port), PRODUCTS_CSV]);
+jdbcTest(
+  'connect, PreparedStatement, DatabaseMetaData.getTables/getColumns, a MAP, errors, transactions',
+  async () => {
+    const { code, out, err } = await run(JAVA, ['-cp', PGJDBC_JAR, SOURCE, String(f.port), PRODUCTS_CSV]);
     assert.is(err, '');
     assert.is(code, 0);
     assert.equal(out.trimEnd().split('\n'), [
@@ -62,13 +54,16 @@ if (missing) {
     ]);
     // pgJDBC's connect-time settings were acknowledged.
     assert.ok(f.log.some((l) => /SET extra_float_digits = 3/.test(l)));
-  });
+  },
+);
 
-  const TYPED_SQL = `SELECT id, LLM_SCORE(review, 'how positive the review is', 1, 5) AS s,
-  LLM('The aspect discussed', review RETURNING STRUCT(aspect VARCHAR, liked BOOLEAN)) AS v
+const TYPED_SQL = `SELECT id, LLM_SCORE(review, 'how positive the review is', 1, 5) AS s,
+LLM('The aspect discussed', review RETURNING STRUCT(aspect VARCHAR, liked BOOLEAN)) AS v
 FROM reviews WHERE id <= ? ORDER BY id`;
 
-  test("LLM_SCORE and LLM(… RETURNING STRUCT): Types.INTEGER with the library's integers, the struct as text in DuckDB's own text", async () => {
+jdbcTest(
+  "LLM_SCORE and LLM(… RETURNING STRUCT): Types.INTEGER with the library's integers, the struct as text in DuckDB's own text",
+  async () => {
     await f.engine.query(
       `CREATE TABLE reviews AS SELECT * FROM read_csv('${dirname(PRODUCTS_CSV)}/reviews.csv')`,
     );
@@ -88,7 +83,7 @@ FROM reviews WHERE id <= ? ORDER BY id`;
       assert.type(v.aspect, 'string');
       assert.type(v.liked, 'boolean');
     }
-    const { code, out, err } = await run('java', ['-cp', JAR, TYPED, String(f.port), TYPED_SQL, '3']);
+    const { code, out, err } = await run(JAVA, ['-cp', PGJDBC_JAR, TYPED, String(f.port), TYPED_SQL, '3']);
     assert.is(err, '');
     assert.is(code, 0);
     assert.equal(out.trimEnd().split('\n'), [
@@ -102,7 +97,7 @@ FROM reviews WHERE id <= ? ORDER BY id`;
           `row Long:${i + 1}\tInteger:${s}\tString:{'aspect': ${v.aspect}, 'liked': ${v.liked}}`,
       ),
     ]);
-  });
-}
+  },
+);
 
 test.run();

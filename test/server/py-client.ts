@@ -1,12 +1,11 @@
 /**
  * psycopg2 (Debian's /usr/bin/python3, which CI installs it for; a pyenv
- * python3 on PATH may not have it) and psql against a test server.
+ * python3 on PATH may not have it) and psql against a test server. A test that
+ * runs them says so with requires(test, 'psql') / requires(test, 'psycopg2')
+ * (test/requires.ts).
  */
-import { spawn, spawnSync } from 'node:child_process';
-
-export const PYTHON = '/usr/bin/python3';
-export const hasPsycopg2 = spawnSync(PYTHON, ['-c', 'import psycopg2']).status === 0;
-export const hasPsql = spawnSync('psql', ['--version']).status === 0;
+import { spawn } from 'node:child_process';
+import { PSQL, PYTHON3 } from '../requires.js';
 
 export interface Ran {
   readonly code: number | null;
@@ -41,12 +40,12 @@ export function psycopg2(port: number, script: string): Promise<Ran> {
     `conn = psycopg2.connect(host='127.0.0.1', port=${port}, user='py', dbname='pydb')`,
     '',
   ].join('\n');
-  return run(PYTHON, ['-c', prelude + script], undefined, {});
+  return run(PYTHON3, ['-c', prelude + script], undefined, {});
 }
 
 /** psql with `args` (`-c …`, `-f -` …), stdin `input`, to database `db`; no psqlrc, no pager. */
 export function psql(port: number, args: string[], input?: string, db = 'psqldb'): Promise<Ran> {
-  return run('psql', ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'psql', db, ...args], input, {
+  return run(PSQL, ['-X', '-h', '127.0.0.1', '-p', String(port), '-U', 'psql', db, ...args], input, {
     PGCONNECT_TIMEOUT: '5',
     PAGER: '',
     PSQL_PAGER: '',

@@ -5,8 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, psql } from './py-client.js';
+import { psql } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
 
 let f: ServerFixture;
 
@@ -41,7 +44,7 @@ test('top-k: the library rows, 10 model calls, through node-postgres and psql', 
   const wire = await c.query(TOPK);
   assert.equal(wire.rows, lib);
   assert.is(f.sim.stats().requests, 10);
-  if (hasPsql) {
+  if (psqlTest.available()) {
     f.sim.resetStats();
     const p = await psql(f.port, ['-At', '-c', TOPK]);
     assert.is(p.code, 0, p.err);
@@ -81,7 +84,7 @@ test('ENTITY: the library groups, through node-postgres and psql; EXPLAIN over t
   const explain = await c.query(`EXPLAIN ${ENTITIES}`);
   const plan = Object.fromEntries(explain.rows.map((r) => [r.property, r.value]));
   assert.match(String(plan['functions']), 'entities: 5 distinct values = 10 pairs; at most 10 compared');
-  if (hasPsql) {
+  if (psqlTest.available()) {
     const p = await psql(f.port, ['-At', '-F', ',', '-c', ENTITIES]);
     assert.is(p.code, 0, p.err);
     assert.equal(

@@ -9,8 +9,11 @@
 import type pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
 import { ROOT, rejection, type ServerFixture, startServerFixture } from './helpers.js';
-import { hasPsql, psql } from './py-client.js';
+import { psql } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
 
 const DATA = `${ROOT}examples/data`;
 const INT4 = 23;
@@ -82,7 +85,7 @@ test('an INTEGER score: int4 with the library values, through node-postgres (sim
     binary.rows.map((r) => r.s),
     scores,
   );
-  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  if (!psqlTest.available()) return;
   const p = await psql(f.port, ['-At', '-c', SCORE]);
   assert.is(p.code, 0, p.err);
   assert.equal(
@@ -142,7 +145,7 @@ test("a STRUCT: text (OID 25) in DuckDB's own text of it (its ::VARCHAR), in tex
     binary.rows.map((x) => x.v),
     texts,
   );
-  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  if (!psqlTest.available()) return;
   const p = await psql(f.port, ['-At', '-c', STRUCT]);
   assert.is(p.code, 0, p.err);
   assert.equal(
@@ -172,7 +175,7 @@ test("nested values from plain SQL print as DuckDB's ::VARCHAR too (one renderer
     rowMode: 'array',
   });
   assert.equal(binary.rows[0], [st, st, mt, mt, lt, lt]);
-  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  if (!psqlTest.available()) return;
   const p = await psql(f.port, ['-At', '-c', NESTED]);
   assert.is(p.code, 0, p.err);
   assert.is(p.out.trim(), [st, st, mt, mt, lt, lt].join('|'));
@@ -190,7 +193,7 @@ test('an unaliased semantic column is named as written, through node-postgres an
       [`review MEANS 'liked it'`, BOOL],
     ],
   );
-  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  if (!psqlTest.available()) return;
   const p = await psql(f.port, ['-A', '-c', sql]);
   assert.is(p.code, 0, p.err);
   assert.is(p.out.split('\n')[0], `id|LLM_SCORE(review, 'how positive', 1, 5)|review MEANS 'liked it'`);
@@ -227,7 +230,7 @@ test('a BOOLEAN filter: the same ids through the library, psql and node-postgres
     ids,
   );
   assert.ok(column.rows.every((r) => typeof r.liked === 'boolean'));
-  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  if (!psqlTest.available()) return;
   const p = await psql(f.port, ['-At', '-c', LIKED]);
   assert.is(p.code, 0, p.err);
   assert.equal(p.out.trim().split('\n').map(Number), ids);
@@ -256,7 +259,7 @@ test('errors: a bound that is not a literal is 22023, an unknown type 42601, eac
   assert.is(type.position, '34');
   assert.is(type.detail, 'rvbbit code E_BAD_AGGREGATE_ARGS');
   assert.equal((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
-  if (!hasPsql) return console.log('  (psql skipped: no psql)');
+  if (!psqlTest.available()) return;
   const p = await psql(f.port, ['-At', '-c', `SELECT LLM_SCORE(review, 'r', stars, 5) FROM reviews`]);
   assert.is(p.code, 1);
   assert.is(p.out, '');
