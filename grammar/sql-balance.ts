@@ -73,21 +73,29 @@ const WHOLE_INPUT_WORDS = new Set([
  * A top-level `LIMIT n [OFFSET m]` that a prefix of the scan can meet, or
  * null: no top-level LIMIT, a LIMIT or OFFSET that is not a literal, or a
  * clause at depth 0 (ORDER BY, GROUP BY, DISTINCT, a set operation, a window)
- * that needs every row before the LIMIT applies.
+ * that needs every row before the LIMIT applies. With `orderBy`, a top-level
+ * ORDER BY is allowed (`ordered`: a prefix of the rows in that order can meet
+ * it; the caller checks its keys).
  */
 export function prefixLimit(
   text: string,
   tokens: readonly SqlToken[],
-): { readonly limit: number; readonly offset: number } | null {
+  opts: { readonly orderBy?: boolean } = {},
+): { readonly limit: number; readonly offset: number; readonly ordered?: boolean } | null {
   let depth = 0;
   let limit: number | null = null;
   let offset = 0;
+  let ordered = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === SqlTok.LParen) depth++;
     else if (t.type === SqlTok.RParen) depth--;
     else if (depth === 0 && t.type === SqlTok.Word) {
       const word = text.slice(t.start, t.end).toUpperCase();
+      if (word === 'ORDER' && opts.orderBy && !ordered) {
+        ordered = true;
+        continue;
+      }
       if (WHOLE_INPUT_WORDS.has(word)) return null;
       if (word !== 'LIMIT' && word !== 'OFFSET') continue;
       const next = nextSignificant(tokens, i + 1);
@@ -97,7 +105,8 @@ export function prefixLimit(
       else offset = n;
     }
   }
-  return limit === null ? null : { limit, offset };
+  if (limit === null) return null;
+  return opts.orderBy ? { limit, offset, ordered } : { limit, offset };
 }
 
 function nextSignificant(tokens: readonly SqlToken[], from: number): SqlToken | undefined {

@@ -56,7 +56,10 @@ export async function runBatch(
       const out = await recordUntilAnswered(window.sql(rows), p);
       passes += out.passes;
       if (out.result.rows.length >= window.limit) {
-        return done(out.result, `batch (LIMIT met from the first ${rows} rows)`, passes);
+        // Ordered: exact unless rows tie where the LIMIT cuts (DuckDB's ORDER BY is not stable): run whole.
+        if (window.orderBy !== undefined && !(await tiesAside(window, rows, p))) break;
+        const order = window.orderBy === undefined ? '' : ` in ORDER BY ${window.orderBy}`;
+        return done(out.result, `batch (LIMIT met from the first ${rows} rows${order})`, passes);
       }
     }
   } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
@@ -121,6 +124,26 @@ export async function sourceRows(
     return Number((r.rows[0] as { n: number }).n);
   } catch {
     return null;
+  }
+}
+
+/**
+ * True when the rows an ordered window returned, and their order, cannot
+ * depend on how DuckDB orders rows tied on every ORDER BY key (its ORDER BY
+ * "may not use a stable algorithm": tied rows come out in an order that
+ * depends on every row it sorts, so a window's and the whole source's can
+ * differ). Asked over the window with every answer known; a miss, or a
+ * query DuckDB cannot run, counts as a tie.
+ */
+async function tiesAside(window: LimitWindow, rows: number, p: PassContext): Promise<boolean> {
+  if (!window.tiesSql) return false;
+  startPass(p.s);
+  try {
+    const r = await query(p.rw, p.s, p.ctx, window.tiesSql(rows));
+    return p.s.missed.size === 0 && Number((r.rows[0] as { n: number }).n) === 0;
+  } catch {
+    p.s.error = undefined;
+    return false;
   }
 }
 

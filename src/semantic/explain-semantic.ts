@@ -329,7 +329,7 @@ async function windowEstimate(
   const window = limitWindow(plan.stmt.text, sql);
   const unwindowed = {
     calls: null,
-    line: 'none: this LIMIT is not met from the first rows of the source (ORDER BY, GROUP BY, DISTINCT, a set operation, a row-adding join, calls in the source…); the run reads the source whole, in passes of a bounded number of new calls, stopping when the LIMIT is met: est_calls is the bound',
+    line: 'none: this LIMIT is not met from the first rows of the source (ORDER BY other than plain columns of the source, GROUP BY, DISTINCT, a set operation, a row-adding join, calls in the source…); the run reads the source whole, in passes of a bounded number of new calls, stopping when the LIMIT is met: est_calls is the bound',
   };
   if (!window) return limited ? unwindowed : undefined;
   if (!(await windowApplies(window, s, ctx))) return unwindowed;
@@ -345,6 +345,12 @@ async function windowEstimate(
   const recorded = await recordPasses(s, window.sql(rows), ctx);
   const { calls } = await estimateCalls(recorded, plan.options, s.hint, ctx);
   const joined = window.items > 1;
+  if (window.orderBy !== undefined) {
+    return {
+      calls,
+      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)`,
+    };
+  }
   return {
     calls,
     line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most`,

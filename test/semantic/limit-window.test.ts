@@ -119,10 +119,43 @@ test('the count query: the largest windowed item, under the statement`s WITH cla
   );
 });
 
+test('ORDER BY plain columns of the source: its first rows in that order, ties with the last included', () => {
+  assert.is(
+    windowed(`SELECT id, f(body) AS s FROM items ORDER BY id LIMIT 3`),
+    `SELECT id, f(body) AS s FROM (SELECT * FROM items QUALIFY rank() OVER (ORDER BY id) <= 40) AS items ORDER BY id LIMIT 3`,
+  );
+  const sql = `SELECT i.id, i.id AS id FROM main.items AS i JOIN owners o ON o.id = i.id WHERE f(i.body) ORDER BY i.k DESC NULLS FIRST, "Id" LIMIT 3 OFFSET 2`;
+  const w = limitWindow(sql, sql);
+  assert.is(
+    w?.sql(40),
+    `SELECT i.id, i.id AS id FROM (SELECT * FROM main.items AS i QUALIFY rank() OVER (ORDER BY i.k DESC NULLS FIRST, "Id") <= 40) AS i JOIN owners o ON o.id = i.id WHERE f(i.body) ORDER BY i.k DESC NULLS FIRST, "Id" LIMIT 3 OFFSET 2`,
+  );
+  assert.equal([w?.limit, w?.wanted, w?.items, w?.orderBy], [3, 5, 1, 'i.k DESC NULLS FIRST, "Id"']);
+  // The rows it sorts, at positions OFFSET - 1 … OFFSET + LIMIT: any repeated key there is a tie that matters.
+  assert.is(
+    w?.tiesSql?.(40),
+    `SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM (SELECT i.k AS rvbbit_k0, "Id" AS rvbbit_k1 FROM (SELECT * FROM main.items AS i QUALIFY rank() OVER (ORDER BY i.k DESC NULLS FIRST, "Id") <= 40) AS i JOIN owners o ON o.id = i.id WHERE f(i.body)  ORDER BY rvbbit_k0 DESC NULLS FIRST, rvbbit_k1 LIMIT 5 OFFSET 1) GROUP BY rvbbit_k0, rvbbit_k1 HAVING count(*) > 1)`,
+  );
+  // A self-join's pair predicate: the joined item is read whole (every row before the cut pairs with any of its rows).
+  const pairs = `SELECT a.id FROM t a, t b WHERE f(a.x, b.x) ORDER BY a.id LIMIT 3`;
+  assert.is(limitWindow(pairs, pairs)?.items, 1);
+  assert.is(limitWindow(`SELECT * FROM t LIMIT 3`, `SELECT * FROM t LIMIT 3`)?.orderBy, undefined);
+});
+
 test('anything else runs unwindowed', () => {
   for (const sql of [
     `SELECT id FROM items WHERE f(body)`,
-    `SELECT id FROM items WHERE f(body) ORDER BY id LIMIT 3`,
+    // ORDER BY anything but plain columns of the source, or a name a SELECT item gives.
+    `SELECT id FROM items WHERE f(body) ORDER BY id + 1 LIMIT 3`,
+    `SELECT id FROM items WHERE f(body) ORDER BY 1 LIMIT 3`,
+    `SELECT id FROM items WHERE f(body) ORDER BY ALL LIMIT 3`,
+    `SELECT id FROM items WHERE f(body) ORDER BY body COLLATE nocase LIMIT 3`,
+    `SELECT f(body) AS id FROM items ORDER BY id LIMIT 3`,
+    `SELECT f(body) id FROM items ORDER BY id LIMIT 3`,
+    `SELECT title AS "ID" FROM items WHERE f(body) ORDER BY id LIMIT 3`,
+    `SELECT * REPLACE (f(body) AS id) FROM items ORDER BY id LIMIT 3`,
+    `SELECT id FROM items WHERE f(body) ORDER BY main.items.id LIMIT 3`,
+    `FROM items WHERE f(body) ORDER BY id LIMIT 3`,
     `SELECT grp, count(*) FROM t WHERE f(a) GROUP BY grp LIMIT 3`,
     `SELECT * FROM t WHERE f(a) LIMIT 0`,
     // Joins that add rows of their own: over a window, rows full evaluation never returns.
