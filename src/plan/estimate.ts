@@ -56,9 +56,27 @@ export interface TokenEstimate {
   readonly tokensOut: number;
 }
 
+/**
+ * Tokens of a row's values as a prompt carries them: as JSON text, each
+ * image marker in a value counted as its image (promptTokens). Markers are
+ * taken from the values before JSON escapes them: `<image detail="low">`
+ * becomes `<image detail=\"low\">` in JSON, no marker any more, and its
+ * base64 would count as text (188,296 tokens for a 197 KB PNG, not 85).
+ */
+export function inputsTokens(inputs: unknown): number {
+  let images = 0;
+  const json = JSON.stringify(inputs ?? {}, (_key, value: unknown) => {
+    if (typeof value !== 'string') return value;
+    const split = splitImages(value);
+    for (const image of split.images) images += imageRefTokens(image);
+    return split.text;
+  });
+  return countTokens(json ?? '') + images;
+}
+
 /** Tokens of one run: each call's prompt (instructions + the row's values) and a small JSON answer. */
 export function tokensPerRun(cascade: Cascade, sampleInputs: unknown): TokenEstimate {
-  const inputTokens = promptTokens(JSON.stringify(sampleInputs ?? {}));
+  const inputTokens = inputsTokens(sampleInputs);
   let tokensIn = 0;
   let tokensOut = 0;
   for (const cell of llmCells(cascade)) {

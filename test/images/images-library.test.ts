@@ -171,6 +171,44 @@ test('EXPLAIN counts an image by its size: a 100 KB PNG is its 765 tokens, not i
   assert.ok(est > 765 && est < 765 + 200, `est_tokens_in ${est}`);
 });
 
+test('EXPLAIN of IMAGE(x, detail) for auto, low and high: the image tokens the run logs', async () => {
+  // A 1024 × 1024 PNG of ~200 KB: 765 tokens at auto or high, 85 at low (OpenAI's rule).
+  const big = png({ width: 1024, height: 1024, description: 'x'.repeat(200_000) });
+  assert.ok(big.length > 195_000);
+  const hex = big.toString('hex');
+  const est: Record<string, number> = {};
+  for (const [detail, image] of [
+    ['auto', 765],
+    ['low', 85],
+    ['high', 765],
+  ] as const) {
+    const sql = `-- @ cache: false
+SELECT IMAGE(from_hex('${hex}'), '${detail}') MEANS 'a red circle' AS red`;
+    const r = await engine.query(`EXPLAIN ${sql}`);
+    est[detail] = Number(r.rows.find((x) => x.property === 'est_tokens_in')!.value);
+    const before = sim.stats();
+    await engine.query(sql);
+    const after = sim.stats();
+    assert.is(after.requests - before.requests, 1, detail);
+    assert.is(after.imageTokens - before.imageTokens, image, detail);
+    const [logged] = (
+      await engine.query(
+        `SELECT tokens_in::INTEGER AS t FROM rvbbit.unified_logs WHERE query_id = (SELECT query_id FROM rvbbit.queries ORDER BY started_at DESC LIMIT 1)`,
+      )
+    ).rows;
+    const tokensIn = Number(logged?.t);
+    assert.is(tokensIn, after.tokensIn - before.tokensIn, detail);
+    // The rest is the prompt's text (~90 tokens by the tokenizer, chars / 4 at the simulator).
+    assert.ok(
+      Math.abs(est[detail]! - tokensIn) < 60,
+      `${detail}: est_tokens_in ${est[detail]}, logged ${tokensIn}`,
+    );
+  }
+  // The same prompt text at each detail: the estimates differ by the images' tokens alone.
+  assert.is(est.auto! - est.low!, 765 - 85);
+  assert.is(est.high, est.auto);
+});
+
 test('a cached re-run makes no call; rvbbit.queries logs an image written in SQL in short', async () => {
   const before = sim.stats().requests;
   const again = await engine.query(`SELECT id FROM imgs WHERE IMAGE(png) MEANS 'red' ORDER BY id`);
