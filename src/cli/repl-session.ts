@@ -5,7 +5,8 @@
  * statement would start. Tab completes from the grammar, the session's
  * catalog and the cascade roots (repl-completion.ts); the catalog is read on
  * the first Tab, not before the first prompt. Ctrl-C cancels the running
- * statement and the REPL stays open; Ctrl-C again (or Ctrl-D) exits.
+ * statement and the REPL stays open; while typing it drops the line and the
+ * statement so far, as psql does; on an empty prompt, twice (or Ctrl-D) exits.
  */
 import { createInterface, type Interface } from 'node:readline';
 import { readCliConfig } from '../config/cli-config.js';
@@ -40,6 +41,32 @@ export async function runRepl(flags: ReplFlags, debug: boolean): Promise<void> {
     session.close();
     await engine.close();
   }
+}
+
+/** The parts of node:readline's Interface that Node's own REPL uses on Ctrl-C (lib/repl.js), absent from its types. */
+interface InterruptibleLine {
+  /** Moves past the typed text, starts a new screen line and empties readline's line (lib/internal/readline/interface.js). */
+  clearLine?: () => void;
+  /** Where up-arrow is in the history; -1: not walking it. */
+  historyIndex?: number;
+}
+
+/**
+ * Readline only emits 'SIGINT' on Ctrl-C: the text on the line (typed, or
+ * brought back by up-arrow) stays in it and the next keys add to it. Leave it
+ * on the screen as typed, as psql does, and start the next line empty and out
+ * of the history walk.
+ */
+function clearTypedLine(rl: Interface): void {
+  const line = rl as Interface & InterruptibleLine;
+  if (typeof line.clearLine === 'function') line.clearLine();
+  else {
+    // The documented way (readline's rl.write with key sequences): to the end, then delete to the start.
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    process.stdout.write('\n');
+  }
+  if (typeof line.historyIndex === 'number') line.historyIndex = -1;
 }
 
 /** What Tab completes from, for this engine and session (nothing is read until used). */
@@ -97,14 +124,22 @@ async function repl(engine: Engine, session: Session, flags: ReplFlags, debug: b
       running.abort();
       return;
     }
+    const typed = rl.line !== '' || buffer !== '';
+    if (tty) clearTypedLine(rl);
+    buffer = '';
+    statements.reset();
+    if (typed) {
+      // As psql: what was typed is dropped, a fresh prompt; only Ctrl-C on an empty prompt counts toward exiting.
+      interrupts = 0;
+      prompt();
+      return;
+    }
     interrupts++;
-    if (interrupts >= 2 || (!tty && buffer === '')) {
+    if (interrupts >= 2 || !tty) {
       rl.close();
       return;
     }
-    buffer = '';
-    statements.reset();
-    process.stdout.write('\n(Ctrl-C again to exit)\n');
+    process.stdout.write('(Ctrl-C again to exit)\n');
     prompt();
   };
   rl.on('SIGINT', onInterrupt);

@@ -3,7 +3,8 @@
  * tty.test.ts drives it), typed key by key: Tab completes a column, a table,
  * a cascade path and a WITH key; up-arrow brings back a multi-line statement
  * whole, in the session and from the history file in the next one; `\q`
- * leaves; LLM_SCORE over the shipped reviews prints the library's integers,
+ * leaves; Ctrl-C drops what was typed (or recalled) and the statement so
+ * far, as psql does; LLM_SCORE over the shipped reviews prints the library's integers,
  * an unaliased one headed as written. Each key is sent once the terminal
  * shows what the last one did.
  * Skipped, saying why, where `script` is missing.
@@ -20,6 +21,7 @@ import { CASCADES, CLI, ROOT, waitFor } from './helpers.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 const UP = '\x1b[A';
+const CTRL_C = '\x03';
 const WAIT_MS = 60_000;
 
 interface Terminal {
@@ -48,8 +50,11 @@ function openRepl(history: string, env: NodeJS.ProcessEnv = process.env): Termin
       const t0 = Date.now();
       const met = () => (until instanceof RegExp ? until.test(screen()) : until(screen()));
       while (!met()) {
-        if (Date.now() - t0 > WAIT_MS)
+        if (Date.now() - t0 > WAIT_MS) {
+          // No terminal left running: the test file ends and says what failed.
+          child.kill();
           throw new Error(`timed out after typing ${JSON.stringify(keys)}: ${screen()}`);
+        }
         await new Promise((r) => setTimeout(r, 20));
       }
     },
@@ -120,6 +125,36 @@ if (!hasScript) {
     assert.is(count(second.screen(), answer), 1);
     await second.type('.quit\r', /$/);
     assert.is(await second.exited, 0);
+  });
+
+  test('Ctrl-C drops the typed line and the statement, as psql does: typed, recalled by up-arrow, or a continuation', async () => {
+    const history = join(mkdtempSync(join(tmpdir(), 'rvbbit-tty-ctrlc-')), 'history');
+    const four =
+      'rvbbit> SELECT 4 AS four;\n┌──────┐\n│ four │\n├──────┤\n│    4 │\n└──────┘\n(1 row)\nrvbbit> ';
+    const t = openRepl(history);
+    await waitFor(t.screen, READY, WAIT_MS);
+    // Typed, not entered: Ctrl-C leaves it on the screen as typed and starts an empty line.
+    await t.type('SELECT 3 AS three', /rvbbit> SELECT 3 AS three$/);
+    await t.type(CTRL_C, /rvbbit> SELECT 3 AS three\nrvbbit> $/);
+    await t.type('SELECT 4 AS four;\r', shown('(1 row)', 1));
+    assert.ok(t.screen().endsWith(`rvbbit> SELECT 3 AS three\n${four}`), t.screen());
+    // Brought back by up-arrow: the same.
+    await t.type(UP, /rvbbit> SELECT 4 AS four;$/);
+    await t.type(CTRL_C, /rvbbit> SELECT 4 AS four;\nrvbbit> $/);
+    await t.type('SELECT 4 AS four;\r', shown('(1 row)', 2));
+    assert.ok(t.screen().endsWith(`rvbbit> SELECT 4 AS four;\n${four}`), t.screen());
+    // A statement's first line entered (a continuation prompt): Ctrl-C drops it too.
+    await t.type('SELECT 5\r', / {3}\.\.\.> $/);
+    await t.type('AS fi', / {3}\.\.\.> AS fi$/);
+    await t.type(CTRL_C, / {3}\.\.\.> AS fi\nrvbbit> $/);
+    await t.type('SELECT 4 AS four;\r', shown('(1 row)', 3));
+    const screen = t.screen();
+    await t.type('\\q\r', /$/);
+    assert.is(await t.exited, 0);
+    assert.ok(screen.endsWith(`   ...> AS fi\n${four}`), screen);
+    assert.is(count(screen, '│ four │'), 3);
+    assert.is(count(screen, '...>'), 1);
+    assert.not.match(screen, /Error|five|three│/);
   });
 
   test('LLM_SCORE on the default engine prints the library integers; an unaliased one is headed as written', async () => {
