@@ -207,6 +207,7 @@ export const ENGINE_ERROR_CODES = {
   // ── the Postgres-wire server ──
   SERVER_OPTION: 'startServer() got an invalid option',
   SERVER_INSECURE: 'the server was asked to listen beyond loopback without a password',
+  SERVER_LISTEN: 'the server cannot listen on its host and port (in use, not allowed, or no such address)',
   TOO_MANY_CONNECTIONS: 'the server is at its connection limit',
   PROTOCOL_VIOLATION: 'a client sent a malformed message or one out of order',
   MESSAGE_TOO_LARGE: "a client's message is longer than the server's limit",

@@ -131,10 +131,21 @@ export function registerServe(program: Command): void {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     } catch (err) {
-      printError(err, debug);
+      printError(await withFlagHint(err), debug);
       process.exitCode = 1;
     }
   });
+}
+
+/** A listen failure says which flag picks another place (the config file's key too). */
+async function withFlagHint(err: unknown): Promise<unknown> {
+  const { RvbbitError } = await import('../../base/errors.js');
+  if (!(err instanceof RvbbitError) || err.code !== 'SERVER_LISTEN') return err;
+  const hint =
+    err.detail.reason === 'EADDRNOTAVAIL'
+      ? 'listen on another address with --host ADDR (rvbbit.config.yaml: server.host)'
+      : 'pick another port with --port N (--port 0 takes any free one; rvbbit.config.yaml: server.port)';
+  return new RvbbitError(err.code, `rvbbit serve: ${err.message}; ${hint}`, err.detail, { cause: err });
 }
 
 /**

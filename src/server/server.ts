@@ -11,6 +11,7 @@
  * await server.close();
  */
 import { createServer, type Socket } from 'node:net';
+import { RvbbitError } from '../../base/errors.js';
 import { loadDeferredModules } from '../engine/llm-statements-loader.js';
 import { closeFilesToClients } from './client-access.js';
 import { LoginGate } from './login-gate.js';
@@ -89,9 +90,10 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, o.host, o.port));
+    server.once('error', fail);
     server.listen(o.port, o.host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
@@ -109,4 +111,27 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
       await Promise.all(conns.map((c) => c.finished()));
     },
   };
+}
+
+/** Why the server cannot listen, in words: `detail.reason` is Node's code (EADDRINUSE, EACCES, EADDRNOTAVAIL …). */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): RvbbitError {
+  const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why =
+    err.code === 'EADDRINUSE'
+      ? 'the port is already in use (another server listens there)'
+      : err.code === 'EACCES'
+        ? 'not allowed (ports below 1024 need privileges)'
+        : err.code === 'EADDRNOTAVAIL'
+          ? 'no network interface has this address'
+          : err.message;
+  return new RvbbitError(
+    'SERVER_LISTEN',
+    `cannot listen on ${at}: ${why}`,
+    {
+      host,
+      port,
+      reason: err.code ?? 'unknown',
+    },
+    { cause: err },
+  );
 }

@@ -92,6 +92,7 @@ export const SQLSTATE_OF_CODE = {
   // ── server ──
   SERVER_OPTION: SqlState.internalError,
   SERVER_INSECURE: SqlState.internalError,
+  SERVER_LISTEN: SqlState.internalError,
   TOO_MANY_CONNECTIONS: SqlState.tooManyConnections,
   PROTOCOL_VIOLATION: SqlState.protocolViolation,
   MESSAGE_TOO_LARGE: SqlState.protocolViolation,
