@@ -255,6 +255,12 @@ function offsetOf(text: string, line: number, column: number): number {
   return offset + column - 1;
 }
 
+/** DuckDB's refusal of a file, a folder or an extension once the server closed files to clients (client-access.ts). */
+const CLOSED_TO_FILES = /disabled by configuration/;
+const FILES_HINT =
+  ' (rvbbit serve opens a folder to clients with --allow-files DIR, repeatable, or server.allow_files in rvbbit.config.yaml;' +
+  ' every file, extensions and the network with --allow-all-files, for trusted clients only)';
+
 /**
  * ErrorResponse fields for an error raised by a statement that starts at
  * `start` (a character offset) in the query string the client sent.
@@ -265,7 +271,9 @@ export function errorFields(err: unknown, statement?: { text: string; start: num
       ? err
       : new RvbbitError('INTERNAL', err instanceof Error ? err.message : String(err));
   const lines = e.message.split('\n');
-  const message = lines[0]!.replace(/ \(USING query, line \d+, column \d+\)$/, '');
+  const first = lines[0]!.replace(/ \(USING query, line \d+, column \d+\)$/, '');
+  const message =
+    e.code === 'DUCKDB_PERMISSION' && CLOSED_TO_FILES.test(first) ? `${first}${FILES_HINT}` : first;
   const fields: Record<string, string> = {
     S: 'ERROR',
     V: 'ERROR',

@@ -1,0 +1,57 @@
+/**
+ * What `rvbbit serve` says that a user can act on: a port that is taken
+ * (which flag picks another, exit status 1, not Node's bare EADDRINUSE), and
+ * a client's refused file read (which flag opens a folder), through
+ * node-postgres.
+ */
+import { createServer } from 'node:net';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PRODUCTS, rvbbit, start, waitFor } from './helpers.js';
+
+test('a port in use: the message names it and --port, exit 1', async () => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const r = await rvbbit(['serve', '--port', String(port)]);
+    assert.is(r.code, 1);
+    assert.is(r.out, '');
+    assert.is(
+      r.err,
+      `rvbbit serve: cannot listen on 127.0.0.1:${port}: the port is already in use (another server listens there); ` +
+        'pick another port with --port N (--port 0 takes any free one; rvbbit.config.yaml: server.port)\n',
+    );
+  } finally {
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+  }
+});
+
+test('a refused file read names --allow-files and --allow-all-files (42501)', async () => {
+  const run = start(['serve', '--port', '0', '--sim']);
+  try {
+    await waitFor(run.out, /listening on/);
+    const port = Number(/:(\d+) /.exec(run.out())![1]);
+    const c = new pg.Client({ host: '127.0.0.1', port, user: 'cli', database: 'rvbbit' });
+    await c.connect();
+    const err = (await c.query(`SELECT count(*) FROM '${PRODUCTS}'`).catch((e: unknown) => e)) as {
+      code: string;
+      message: string;
+    };
+    assert.is(err.code, '42501');
+    assert.is(
+      err.message,
+      `Permission Error: Cannot access file "${PRODUCTS}" - file system operations are disabled by configuration` +
+        ' (rvbbit serve opens a folder to clients with --allow-files DIR, repeatable, or server.allow_files in rvbbit.config.yaml;' +
+        ' every file, extensions and the network with --allow-all-files, for trusted clients only)',
+    );
+    assert.equal((await c.query('SELECT 1 AS ok')).rows, [{ ok: 1 }]);
+    await c.end();
+  } finally {
+    run.child.kill('SIGTERM');
+    await run.done;
+  }
+});
+
+test.run();
