@@ -189,6 +189,13 @@ function genString(schema: Schema, name: string, ctx: PromptContext, rng: Rng): 
   else if (schema['format'] === 'date-time') s = '2024-01-01T00:00:00Z';
   else if (schema['format'] === 'email') s = 'someone@example.com';
   else if (schema['format'] === 'uri') s = 'https://example.com/';
+  // The rest of strict mode's formats (strict-schema.ts, STRICT_FORMATS), each a value zod's own check takes.
+  else if (schema['format'] === 'time') s = '12:00:00';
+  else if (schema['format'] === 'duration') s = 'P1D';
+  else if (schema['format'] === 'hostname') s = 'example.com';
+  else if (schema['format'] === 'ipv4') s = '192.0.2.1';
+  else if (schema['format'] === 'ipv6') s = '2001:db8::1';
+  else if (schema['format'] === 'uuid') s = '00000000-0000-4000-8000-000000000000';
   else if (BRAND_FIELD.test(name))
     s = firstCapitalised(ctx.subject) ?? firstCapitalised(ctx.user) ?? 'Unknown';
   else if (LABEL_FIELD.test(name) && labelChoices(ctx).length > 0) {
@@ -229,7 +236,16 @@ function genNumber(schema: Schema, name: string, ctx: PromptContext, rng: Rng, i
   const unit = scoreLike && ctx.verdict ? ctx.verdict.score : rng();
   let v = lo! + unit * (hi! - lo!);
   v = integer ? Math.round(v) : Math.round(v * 1000) / 1000;
-  return Math.min(hi!, Math.max(lo!, v));
+  v = Math.min(hi!, Math.max(lo!, v));
+  // multipleOf (a strict-mode keyword, "Supported properties"): the nearest multiple within the bounds.
+  const m = schema['multipleOf'];
+  if (typeof m === 'number' && m > 0) {
+    let k = Math.round(v / m);
+    if (k * m < lo!) k = Math.ceil(lo! / m);
+    if (k * m > hi!) k = Math.floor(hi! / m);
+    v = Number((k * m).toPrecision(12));
+  }
+  return v;
 }
 
 function genBoolean(name: string, ctx: PromptContext, rng: Rng): boolean {

@@ -16,8 +16,25 @@
  *   `exclusiveMinimum`; array: `items`, `minItems`, `maxItems` — plus the
  *   structural ones the guide uses (`type`, `properties`, `required`,
  *   `additionalProperties`, `enum`, `const`, `anyOf`, `$ref`, `$defs`,
- *   `definitions`, `description`, `title`). Anything else (`minLength`,
- *   `default`, `oneOf`, `allOf`, `not`, `if`, `uniqueItems`, …) is refused.
+ *   `definitions`, `description`, `title`).
+ * - And what the official `openai` npm SDK's helpers send on their own
+ *   (`zodResponseFormat`, `zodFunction`; openai-node src/helpers/zod.ts, its
+ *   vendored zod-to-json-schema and src/lib/transform.ts), which OpenAI takes:
+ *   its tests/lib/parser.test.ts records real gpt-4o-2024-08-06 answers to
+ *   `.parse()` with these schemas, for zod v3 and v4.
+ *   - `$schema` and `$id` at the root: both zod paths write `"$schema":
+ *     "http://json-schema.org/draft-07/schema#"`; transform.ts keeps them as
+ *     root metadata (JSON_SCHEMA_ROOT_METADATA_KEYWORDS) and refuses `$id`
+ *     below the root (assertNoNestedSchemaIds). Below the root they are refused.
+ *   - `nullable: true`: zod v3's `.nullable()` of a string, number, boolean
+ *     (nullableStrategy 'property'), as in the recorded "merged schemas".
+ *   - `default`: `.default(x)` (the recorded "deserialises response_format"
+ *     sends `"default": "f"`; transform.ts drops only `default: null`).
+ * - Anything else is refused: `minLength`/`maxLength` (zod's `.min()`/`.max()`
+ *   of a string: the SDK passes them on and OpenAI answers "'maxLength' is not
+ *   permitted", jina-ai/node-DeepResearch#79), `oneOf`, `allOf`, `not`, `if`,
+ *   `uniqueItems`, `patternProperties`, … (transform.ts refuses most of these
+ *   itself: JSON_SCHEMA_UNSUPPORTED_SCHEMA_KEYWORDS).
  * - "Root objects must not be `anyOf` and must be an object."
  * - "`additionalProperties: false` must always be set in objects."
  * - "All fields must be `required`."
@@ -41,7 +58,7 @@
 
 type Node = Readonly<Record<string, unknown>>;
 
-/** Keywords any node may carry. */
+/** Keywords any node may carry (the guide's structural ones; `nullable`, `default`: the SDK's, see above). */
 const COMMON = new Set([
   'type',
   'description',
@@ -52,7 +69,12 @@ const COMMON = new Set([
   '$ref',
   '$defs',
   'definitions',
+  'nullable',
+  'default',
 ]);
+
+/** Keywords the root alone may carry: the SDK's root metadata (transform.ts, JSON_SCHEMA_ROOT_METADATA_KEYWORDS). */
+const ROOT_METADATA = new Set(['$schema', '$id']);
 
 /** Keywords by the type they belong to ("Supported properties"). */
 const BY_TYPE: Readonly<Record<string, ReadonlySet<string>>> = {
@@ -178,6 +200,7 @@ function walk(raw: unknown, path: Path, level: number, tally: Tally): string | u
       if (path.length > 0) return `${at}'${key}' is not permitted.`;
       continue;
     }
+    if (path.length === 0 && ROOT_METADATA.has(key)) continue;
     if (!allowed(key)) return `${at}'${key}' is not permitted.`;
   }
   const format = node['format'];

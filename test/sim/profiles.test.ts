@@ -90,10 +90,28 @@ test('strict-schema: the first rule broken, in OpenAI wording', () => {
     }),
     "In context=('properties', 'brand'), schema must have a 'type' key.",
   );
-  for (const kw of ['default', 'oneOf', 'allOf', 'not', 'uniqueItems', 'patternProperties']) {
-    const p = strictSchemaProblem({ ...STRICT_OK, [kw]: kw === 'default' ? {} : [] });
+  for (const kw of ['oneOf', 'allOf', 'not', 'uniqueItems', 'patternProperties']) {
+    const p = strictSchemaProblem({ ...STRICT_OK, [kw]: [] });
     assert.is(p, `In context=(), '${kw}' is not permitted.`, kw);
   }
+  // What the official SDK's zod helpers send on their own: "$schema"/"$id" at the root, `nullable`, `default`.
+  assert.is(
+    strictSchemaProblem({
+      ...STRICT_OK,
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: 'person',
+      properties: { brand: { type: 'string', nullable: true }, n: { type: 'integer', default: 3 } },
+    }),
+    undefined,
+  );
+  // Below the root "$schema" is no metadata (transform.ts keeps it at the root only).
+  assert.is(
+    strictSchemaProblem({
+      ...STRICT_OK,
+      properties: { brand: { type: 'string', $schema: 'x' }, n: { type: 'integer' } },
+    }),
+    "In context=('properties', 'brand'), '$schema' is not permitted.",
+  );
   // anyOf branches, $defs and $ref, nullable types, recursion by $ref are supported.
   assert.is(
     strictSchemaProblem({
