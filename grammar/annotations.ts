@@ -25,7 +25,9 @@ export function parseAnnotation(index: LineIndex, start: number, end: number): A
   const text = body.trim();
   const span = index.span(start, end);
   const keyed = KEYED.exec(text);
-  const bare = text.toLowerCase();
+  // A key's value ends where a trailing SQL comment starts (`-- @ batch: 16   -- 16 per prompt`);
+  // free text (a hint, `prompt:`) is taken whole, dashes and all.
+  const bare = withoutTrailingComment(text).toLowerCase();
   if (!keyed) {
     if (bare === 'parallel') return { kind: 'Annotation', key: 'parallel', value: null, span };
     if ((ANNOTATION_KEYS as readonly string[]).includes(bare)) {
@@ -34,7 +36,8 @@ export function parseAnnotation(index: LineIndex, start: number, end: number): A
     return { kind: 'Annotation', key: 'hint', value: text, span };
   }
   const key = keyed[1]!.toLowerCase();
-  const value = text.slice(keyed[0].length).trim();
+  const rest = text.slice(keyed[0].length);
+  const value = (key === 'prompt' ? rest : withoutTrailingComment(rest)).trim();
   const valueAt =
     start +
     at +
@@ -53,6 +56,9 @@ export function parseAnnotation(index: LineIndex, start: number, end: number): A
   }
   return typed(key as AnnotationKey, value, span, valueAt);
 }
+
+/** `text` up to a `--` that follows white space (a SQL comment after an annotation's value). */
+const withoutTrailingComment = (text: string): string => text.replace(/[ \t]+--.*$/, '');
 
 /**
  * The key `word` (lower-case) is a misspelling of, or null: a key at most
@@ -198,12 +204,12 @@ export function formatAnnotation(a: Annotation): string {
   return `-- @ ${a.key}: ${String(a.value)}`;
 }
 
-/** Whether `-- @ text` reads back as the hint `text`: not when it starts with a key's `key:` (or a misspelt one) or is a bare key. */
+/** Whether `-- @ text` reads back as the hint `text`: not when it starts with a key's `key:` (or a misspelt one) or is a bare key (a trailing comment aside). */
 function readsAsHint(text: string): boolean {
   const keyed = KEYED.exec(text);
   if (keyed) {
     const word = keyed[1]!.toLowerCase();
     return !(ANNOTATION_KEYS as readonly string[]).includes(word) && misspeltKey(word) === null;
   }
-  return !(ANNOTATION_KEYS as readonly string[]).includes(text.toLowerCase());
+  return !(ANNOTATION_KEYS as readonly string[]).includes(withoutTrailingComment(text).toLowerCase());
 }

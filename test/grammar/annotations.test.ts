@@ -115,6 +115,39 @@ test('misspelling: at most min(2, a third of the key) edits, a swap is one; or a
   );
 });
 
+test('a trailing SQL comment after a value is a comment (docs/semantic-sql.md writes them so); free text keeps its dashes', () => {
+  assert.equal(
+    notes(
+      [
+        '-- @ batch: 16                                 -- 16 distinct tuples per prompt',
+        '-- @ proxy: small-fast confidence 0.8          -- a cheap model first',
+        '-- @ model: small-fast\t-- the cheap one',
+        '-- @ strategy: union_all -- why not',
+        '-- @ parallel -- the engine default',
+        '-- @ be brief -- one line',
+        '-- @ prompt: keep -- as written',
+        'SELECT 1',
+      ].join('\n'),
+    ),
+    [
+      { kind: 'Annotation', key: 'batch', value: 16 },
+      { kind: 'Annotation', key: 'proxy', value: { model: 'small-fast', confidence: 0.8 } },
+      { kind: 'Annotation', key: 'model', value: 'small-fast' },
+      { kind: 'Annotation', key: 'strategy', value: 'union_all' },
+      { kind: 'Annotation', key: 'parallel', value: null },
+      { kind: 'Annotation', key: 'hint', value: 'be brief -- one line' },
+      { kind: 'Annotation', key: 'hint', value: 'keep -- as written' },
+    ],
+  );
+  // `--` inside a value, with no space before it, is the value's.
+  assert.is(
+    err('-- @ batch: 16--x\nSELECT 1').message,
+    "batch must be an integer from 1 to 256 (tuples per prompt), got '16--x'",
+  );
+  // A hint that reads as a bare key once its comment is dropped is written with prompt:.
+  assert.is(format(ok('-- @ prompt: parallel -- x\nSELECT 1')), '-- @ prompt: parallel -- x\nSELECT 1;');
+});
+
 test('bad values', () => {
   assert.is(err('-- @ parallel: 0\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
   assert.is(err('-- @ parallel: 1001\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
