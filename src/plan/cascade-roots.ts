@@ -6,8 +6,8 @@
  * (or break) an operator. operator-catalog.ts states the discovery rule.
  */
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { SHIPPED_CASCADES } from '../runtime/package-files.js';
+import { isAbsolute, join, normalize, resolve } from 'node:path';
+import { packagePath, SHIPPED_CASCADES } from '../runtime/package-files.js';
 
 export interface CascadeRoots {
   /** Where `MAP 'path'` and RUN references resolve, in order. */
@@ -27,7 +27,7 @@ export function cascadeRootsFor(
   cwd = process.cwd(),
   { workingDirectory = true }: { readonly workingDirectory?: boolean } = {},
 ): CascadeRoots {
-  const configured = dirs ?? [];
+  const configured = (dirs ?? []).map(configuredRoot);
   // A server's clients reach only what its operator configured: not the folder it was started in
   // (`RVBBIT MAP '.git/config'` would parse the repository's files), nor its ./cascades/.
   if (!workingDirectory) return { paths: [...configured, SHIPPED_CASCADES], operators: configured };
@@ -38,9 +38,28 @@ export function cascadeRootsFor(
   };
 }
 
+/** The example cascades the package ships (package.json `files`), found by this relative path. */
+const SHIPPED_EXAMPLES = 'examples/cascades';
+
+/**
+ * A configured root as given, or, when it is the relative `examples/cascades`
+ * and the working directory has no such folder, the package's own copy: the
+ * README's `createEngine({ cascadeRoots: ['examples/cascades'] })` runs from
+ * any folder, not only from a clone. A folder of that name in the working
+ * directory wins.
+ */
+export function configuredRoot(dir: string): string {
+  if (isAbsolute(dir) || isFolder(dir)) return dir;
+  if (normalize(dir).replace(/[\\/]+$/, '') !== SHIPPED_EXAMPLES) return dir;
+  const shipped = packagePath(SHIPPED_EXAMPLES);
+  return isFolder(shipped) ? shipped : dir;
+}
+
 /** A plain list (a library's `cascadeRoots`) names folders that are both path roots and operator roots. */
 export function asCascadeRoots(roots: readonly string[] | CascadeRoots): CascadeRoots {
-  return isRootList(roots) ? { paths: roots, operators: roots } : roots;
+  if (!isRootList(roots)) return roots;
+  const dirs = roots.map(configuredRoot);
+  return { paths: dirs, operators: dirs };
 }
 
 /** The first root that is not an existing folder, as given, or undefined when every one is. */

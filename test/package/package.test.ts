@@ -16,6 +16,7 @@ import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import { simulatorEnv } from '../../src/llm/config.js';
 import { png } from '../images/png.js';
+import { PSQL, requires } from '../requires.js';
 import { installPackage } from './installed.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/consumer/', import.meta.url));
@@ -23,11 +24,54 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = installPackage();
 for (const f of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, f), join(pkg.dir, f));
 const NO_PROVIDER = simulatorEnv();
+const psqlTest = requires(test, 'psql');
 
 function rvbbit(args: readonly string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(pkg.bin, args, { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+
+test('the shipped package.json has no scripts, so no install script (prepare, preinstall, install, postinstall); the clone keeps prepare and is put back as it was', () => {
+  const shipped = JSON.parse(
+    readFileSync(join(pkg.dir, 'node_modules/rvbbit/package.json'), 'utf8'),
+  ) as Record<string, unknown>;
+  assert.is(shipped.scripts, undefined);
+  assert.is(shipped.allowScripts, undefined);
+  const clone = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    version: string;
+  };
+  assert.is(clone.scripts.prepare, 'node scripts/build.mjs');
+  assert.is(shipped.version, clone.version);
+  // Installed from the tarball, npm 11 lists no install script of rvbbit to approve
+  // (it listed `rvbbit@0.1.0 (prepare: node scripts/build.mjs)`).
+  assert.not.match(pkg.installWarnings, /\brvbbit@/);
+});
+
+test("packing left the clone's dist/ alone: npm packed a copy of the working tree (dist/index.js: same inode and mtime)", () => {
+  assert.is.not(pkg.cloneDist.before, 'absent');
+  assert.is(pkg.cloneDist.after, pkg.cloneDist.before);
+});
+
+test("allowScripts settles every dependency with an install script (package-lock's hasInstallScript): npm ci warns of none", () => {
+  const clone = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    allowScripts: Record<string, boolean>;
+  };
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { hasInstallScript?: boolean }>;
+  };
+  const withScripts = Object.entries(lock.packages)
+    .filter(([, p]) => p.hasInstallScript)
+    .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length))
+    .sort();
+  assert.equal(withScripts, ['esbuild', 'msgpackr-extract']);
+  // Neither is needed: the lock has every platform's prebuilt binary package (scripts/lock-platforms.mjs).
+  assert.equal(clone.allowScripts, { esbuild: false, 'msgpackr-extract': false });
+  // npm 11's own check of the installed tree (npm ci prints the same list as a warning).
+  const ls = spawnSync('npm', ['install-scripts', 'ls'], { cwd: ROOT, encoding: 'utf8' });
+  if (ls.status === 0) assert.is(ls.stdout, 'No packages with unreviewed install scripts.\n');
+  else assert.match(ls.stderr, /Unknown command/, 'an npm without allowScripts (before 11.16)');
+});
 
 test('the tarball holds the build, the shipped cascades, the README and the license; no sources, tests or bench', () => {
   const top = new Set(pkg.files.map((f) => f.split('/')[0]));
@@ -236,10 +280,7 @@ test('the built, precompiled cascade validator reports every broken cascade exac
   assert.is(warned.built.stdout, warned.source.stdout);
 });
 
-test('the installed bin serves psql', async () => {
-  const psqlThere = spawnSync('psql', ['--version']).status === 0;
-  if (!psqlThere && process.env.CI) assert.unreachable('psql is missing: .ci/run installs postgresql-client');
-  if (!psqlThere) return console.warn('package.test.ts: psql not installed, serve + psql not checked');
+psqlTest('the installed bin serves psql', async () => {
   const server = spawn(pkg.bin, ['serve', '--port', '0', '--sim'], { cwd: pkg.dir, env: NO_PROVIDER });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -253,7 +294,7 @@ test('the installed bin serves psql', async () => {
     });
     const sql = `SELECT 'a red sports car' MEANS 'car' AS m, 40 + 2 AS n`;
     const r = spawnSync(
-      'psql',
+      PSQL,
       ['-X', '-A', '-t', '-h', '127.0.0.1', '-p', String(port), '-U', 'u', 'rvbbit', '-c', sql],
       {
         encoding: 'utf8',

@@ -11,6 +11,9 @@
  * (the cascades and data the snippets name by relative paths), with no
  * provider configured, so the built-in simulator answers. A snippet that
  * starts a server closes it itself: each must exit 0, on its own, in time.
+ * README.md's snippets also run verbatim from a folder with no examples/ at
+ * all, as a user's own project is: `cascadeRoots: ['examples/cascades']`
+ * finds the package's copy there.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -96,6 +99,35 @@ const fileOf = (s: Snippet) =>
   join(work, `${s.doc.replace(/\W/g, '_')}-line-${s.line}.${s.lang === 'ts' ? 'ts' : 'mjs'}`);
 for (const s of snippets) writeFileSync(fileOf(s), s.code);
 
+/** What README.md's library snippet prints: the simulator's answers for its three products. */
+const LIBRARY_OUTPUT = `${[
+  '[',
+  "  { name: 'id', type: 'INTEGER' },",
+  "  { name: 'product_name', type: 'VARCHAR' },",
+  "  { name: 'brand', type: 'VARCHAR' },",
+  "  { name: 'confidence', type: 'DOUBLE' }",
+  '] [',
+  '  {',
+  '    id: 1,',
+  "    product_name: 'IKEA MALM Dresser 6-drawer',",
+  "    brand: 'IKEA',",
+  '    confidence: 0.377',
+  '  },',
+  '  {',
+  '    id: 2,',
+  "    product_name: 'OXO Pour-Over Coffee Maker',",
+  "    brand: 'OXO',",
+  '    confidence: 0.977',
+  '  },',
+  '  {',
+  '    id: 3,',
+  "    product_name: 'Sony SRS-XB13 Speaker',",
+  "    brand: 'Sony',",
+  '    confidence: 0.26',
+  '  }',
+  ']',
+].join('\n')}\n`;
+
 const exportsCache = new Map<string, string[]>();
 /** The names the installed module exports, read by importing it in the consumer project. */
 function exportsOf(specifier: string): string[] {
@@ -152,6 +184,47 @@ test('the TypeScript snippets type-check against the installed .d.ts (strict, No
   assert.is(r.status, 0);
 });
 
+/** Runs a snippet (TypeScript transpiled) as its own module from `cwd`, with no provider configured. */
+function runSnippet(s: Snippet, file: string, cwd: string) {
+  if (s.lang === 'ts') {
+    const js = ts.transpileModule(s.code, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    file = file.replace(/\.ts$/, '.mjs');
+    writeFileSync(file, js);
+  }
+  // No FORCE_COLOR (uvu sets it for its own output): what a snippet prints is compared as text.
+  const { FORCE_COLOR: _uvuColour, ...env } = simulatorEnv();
+  return spawnSync(process.execPath, [file], { cwd, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+test("README.md's snippets run verbatim from a folder without examples/: the library's MAP over the package's example cascades", () => {
+  const elsewhere = join(pkg.dir, 'elsewhere');
+  mkdirSync(elsewhere);
+  const readme = snippets.filter((s) => s.doc === 'README.md');
+  assert.equal(
+    readme.map((s) => s.heading),
+    ['Install', 'The library'],
+  );
+  const outs = readme.map((s) => {
+    const file = join(elsewhere, `line-${s.line}.${s.lang}`);
+    writeFileSync(file, s.code);
+    const r = runSnippet(s, file, elsewhere);
+    assert.is(r.signal, null, `README.md line ${s.line} did not end within 120 s: ${r.stderr}`);
+    assert.is(r.status, 0, `README.md line ${s.line}:\n${r.stderr}`);
+    return r;
+  });
+  assert.is(outs[0]!.stdout, '[ { is_car: true } ]\n');
+  assert.is(outs[1]!.stdout, LIBRARY_OUTPUT);
+  // onProgress: as rows finish, the last line for all three.
+  const progress = outs[1]!.stderr.trimEnd().split('\n');
+  assert.ok(
+    progress.every((l) => /^[0-3]\/3 rows, [0-3] calls$/.test(l)),
+    outs[1]!.stderr,
+  );
+  assert.is(progress.at(-1), '3/3 rows, 3 calls');
+});
+
 for (const s of snippets) {
   test(`${s.doc} line ${s.line} (${s.heading}): the ${s.lang} snippet runs against the installed package`, () => {
     for (const { name, from } of importedValues(s.code)) {
@@ -160,20 +233,7 @@ for (const s of snippets) {
         `'${from}' does not export ${name} (${s.doc} line ${s.line})`,
       );
     }
-    let file = fileOf(s);
-    if (s.lang === 'ts') {
-      const js = ts.transpileModule(s.code, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      }).outputText;
-      file = file.replace(/\.ts$/, '.mjs');
-      writeFileSync(file, js);
-    }
-    const r = spawnSync(process.execPath, [file], {
-      cwd: work,
-      env: simulatorEnv(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = runSnippet(s, fileOf(s), work);
     assert.is(r.signal, null, `${s.doc} line ${s.line} did not end within 120 s: ${r.stderr}`);
     assert.is(r.status, 0, `${s.doc} line ${s.line}:\n${r.stderr}`);
   });
