@@ -10,7 +10,11 @@ import { createEngine, type ProviderOption, resolveLlmConfig } from 'rvbbit';
 import { printTable } from './print-table.js';
 
 const realProvider = resolveLlmConfig(process.env).baseUrl !== undefined;
-const provider: ProviderOption | undefined = realProvider ? undefined : { simulator: { latencyMs: 40 } };
+// The example cascade asks for `small-fast` (an alias a real provider's config maps, docs/configuration.md):
+// on the simulator it is priced as its sim-small, so EXPLAIN's estimate and the logged cost both have dollars.
+const provider: ProviderOption | undefined = realProvider
+  ? undefined
+  : { simulator: { latencyMs: 40 }, prices: { 'small-fast': { in: 0.15, out: 0.6, batch_discount: 0.5 } } };
 const engine = await createEngine({ cascadeRoots: ['examples/cascades'], provider });
 
 console.log(

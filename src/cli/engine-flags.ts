@@ -135,10 +135,11 @@ export async function engineFromFlags(
   } = {},
 ): Promise<Engine> {
   const { createEngine } = await import('../engine/engine.js');
-  if (flags.model) process.env.RVBBIT_MODEL = flags.model;
+  // --model wins over RVBBIT_MODEL and llm.model on every provider, the built-in simulator included.
+  const simulator = { simulator: {}, ...(flags.model ? { model: flags.model } : {}) };
   let provider: ProviderOption | undefined;
-  if (flags.sim) provider = 'simulator';
-  else if (flags.providerUrl) provider = await providerOfFlags(flags);
+  if (flags.sim) provider = simulator;
+  else if (flags.providerUrl || flags.model) provider = (await providerOfFlags(flags)) ?? simulator;
   const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
   const imageFolders = flags.imageDir ?? config.imageDirs;
   const maxImageBytes = flags.maxImageBytes ?? config.maxImageBytes;

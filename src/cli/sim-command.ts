@@ -1,10 +1,12 @@
 /**
  * `rvbbit sim`: runs the LLM simulator in the foreground until Ctrl-C.
  * Prints one line `rvbbit simulator listening on <url>` (the URL includes /v1), and the
- * profile after it when one is chosen (`--profile`).
+ * profile after it when one is chosen (`--profile`). Its answers report `usage.cost` at the
+ * prices of the engine's own simulator (sim/prices.ts), unless `--cost-in`/`--cost-out` say.
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { SIM_PROFILES, type SimProfileName, type SimulatorOptions } from '../sim/options.js';
+import { SIM_PRICES } from '../sim/prices.js';
 import type { SimulatorHandle } from '../sim/server.js';
 
 function num(name: string, min: number, max = Number.POSITIVE_INFINITY, integer = false) {
@@ -173,8 +175,16 @@ export function registerSim(program: Command): void {
       "Batch API: fraction of a batch's lines answered 500 in its error file",
       num('--batch-line-error-rate', 0, 1),
     )
-    .option('--cost-in <usd>', 'report usage.cost: dollars per 1M prompt tokens', num('--cost-in', 0))
-    .option('--cost-out <usd>', 'report usage.cost: dollars per 1M completion tokens', num('--cost-out', 0))
+    .option(
+      '--cost-in <usd>',
+      'report usage.cost at this price for every model: dollars per 1M prompt tokens (default: the --sim prices, sim-small 0.15, sim-large 2.50)',
+      num('--cost-in', 0),
+    )
+    .option(
+      '--cost-out <usd>',
+      'report usage.cost at this price for every model: dollars per 1M completion tokens (default: sim-small 0.60, sim-large 10)',
+      num('--cost-out', 0),
+    )
     .addHelpText(
       'after',
       '\nRoutes: POST /v1/chat/completions (stream: true answers server-sent events), POST /v1/embeddings,\n' +
@@ -188,7 +198,8 @@ export function registerSim(program: Command): void {
       let sim: SimulatorHandle;
       try {
         const { startSimulator } = await import('../sim/server.js');
-        sim = await startSimulator(simOptionsFromFlags(flags));
+        // The prices of the engine's own simulator, as usage.cost; --cost-in/--cost-out (costPerMillion) win.
+        sim = await startSimulator({ prices: SIM_PRICES, ...simOptionsFromFlags(flags) });
       } catch (err) {
         process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
         process.exitCode = 1;

@@ -4,18 +4,26 @@
  * fresh machine runs everything; output always says which one answered.
  */
 // Not the llm/ barrel: it loads the HTTP client (undici), which the main thread needs only for RUN.
+import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from '../llm/api-key.js';
 import type { BreakerOptions } from '../llm/breaker.js';
 import { type ResolvedLlmConfig, resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
 import { SharedGate } from '../llm/shared-gate.js';
-import type { SimulatorOptions } from '../sim/options.js';
+import { SIM_DEFAULTS, type SimulatorOptions } from '../sim/options.js';
+import { SIM_DEFAULT_MODEL, SIM_PRICES } from '../sim/prices.js';
 import type { RemoteSimulatorHandle } from '../sim/remote-handle.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 
 export type ProviderOption =
   | 'simulator'
-  | { readonly simulator: SimulatorOptions }
+  | {
+      readonly simulator: SimulatorOptions;
+      /** The default model (else RVBBIT_MODEL, else the config file's llm.model, else sim-small): one the simulator serves. */
+      readonly model?: string;
+      /** Prices of other models it answers, over its own (SIM_PRICES): what it reports as usage.cost and EXPLAIN estimates. */
+      readonly prices?: PriceTable;
+    }
   | {
       readonly baseUrl: string;
       readonly apiKey?: string;
@@ -105,17 +113,8 @@ export function workerLlmConfigOf(provider: ResolvedProvider): WorkerLlmConfig {
   };
 }
 
-const SIM_MODEL = 'sim-small';
-/**
- * The simulator's declared prices (dollars per 1M tokens), so costs and budgets
- * work offline: OpenAI's published prices for gpt-4o-mini (sim-small) and
- * gpt-4o (sim-large), cached input at half the input price and the Batch API
- * at half price (batch_discount 0.5), as OpenAI bills those models.
- */
-export const SIM_PRICES: PriceTable = {
-  'sim-small': { in: 0.15, out: 0.6, cached_in: 0.075, batch_discount: 0.5 },
-  'sim-large': { in: 2.5, out: 10, cached_in: 1.25, batch_discount: 0.5 },
-};
+/** The simulator's prices (sim/prices.ts): the one table its calls are priced from, here and in the answers it reports. */
+export { SIM_PRICES } from '../sim/prices.js';
 
 export async function resolveProvider(
   option: ProviderOption | undefined,
@@ -131,7 +130,7 @@ export async function resolveProvider(
       apiKey:
         option.apiKey === undefined ? undefined : checkedApiKey(option.apiKey, 'options.provider.apiKey'),
       azureApiVersion: option.azureApiVersion,
-      defaultModel: option.model ?? SIM_MODEL,
+      defaultModel: option.model ?? SIM_DEFAULT_MODEL,
       answeredBy: hostOf(option.baseUrl),
       gate: new SharedGate({
         maxConcurrency: option.maxConcurrency ?? 256,
@@ -146,17 +145,48 @@ export async function resolveProvider(
       backoff: option.backoff,
     };
   }
-  const simOptions = typeof option === 'object' && 'simulator' in option ? option.simulator : {};
+  const sim = typeof option === 'object' && 'simulator' in option ? option : undefined;
+  const simOptions = sim?.simulator ?? {};
+  const defaultModel = simulatorModel(sim?.model, simOptions.models ?? SIM_DEFAULTS.models, cwd);
+  // One table: the simulator reports these prices as usage.cost and the engine estimates with them.
+  const prices: PriceTable = { ...SIM_PRICES, ...sim?.prices };
   const { startSimulatorThread } = await import('../sim/sim-thread.js');
-  const simulator = await startSimulatorThread({ costPerMillion: SIM_PRICES[SIM_MODEL], ...simOptions });
+  const simulator = await startSimulatorThread({ prices, ...simOptions });
   return {
     baseUrl: simulator.url,
-    defaultModel: SIM_MODEL,
+    defaultModel,
     answeredBy: 'simulator',
     gate: new SharedGate({ maxConcurrency: 1024 }),
-    prices: SIM_PRICES,
+    prices,
     simulator,
   };
+}
+
+/**
+ * The built-in simulator's default model, in the order every provider's is
+ * chosen (llm/config.ts): the option (the CLI's --model), RVBBIT_MODEL, the
+ * config file's llm.model, then sim-small. It must be one the simulator
+ * serves: OpenAI answers a model it does not serve 404 `model_not_found`
+ * ("The model `x` does not exist or you do not have access to it.", as its
+ * API returns it in public reports, e.g. Aider-AI/aider#2030), so the
+ * simulator refuses it too, before any statement runs, naming where it came
+ * from. (Models a cascade or statement names are answered, as the default
+ * profile answers any: its prices say whether they cost anything.)
+ */
+function simulatorModel(given: string | undefined, served: readonly string[], cwd: string): string {
+  const config = resolveLlmConfig(process.env, cwd, given ? { model: given } : {});
+  const model = config.defaultModel ?? SIM_DEFAULT_MODEL;
+  if (served.includes(model)) return model;
+  const from = given?.trim()
+    ? 'the provider option (--model)'
+    : process.env['RVBBIT_MODEL']?.trim()
+      ? 'RVBBIT_MODEL'
+      : `${config.configFile ?? 'the config file'}: llm.model`;
+  throw new RvbbitError(
+    'LLM_CONFIG',
+    `the default model '${model}' (from ${from}) is not one the built-in simulator serves (${served.join(', ')}): as OpenAI answers a model it does not serve (404 model_not_found), the simulator refuses it. Choose one of those, or configure a provider (RVBBIT_BASE_URL, RVBBIT_API_KEY; docs/configuration.md)`,
+    { model },
+  );
 }
 
 function hostOf(url: string): string {

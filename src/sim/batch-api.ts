@@ -52,6 +52,7 @@ import { checkChatRequest } from './chat-handler.js';
 import { completionFor, errorBody } from './completion.js';
 import { embeddingsAnswer } from './embeddings.js';
 import { FileStore, fileObject, type SimFile, UPLOAD_PURPOSES } from './files-store.js';
+import type { SimPrice } from './prices.js';
 import { AZURE_NOT_FOUND, AZURE_UNAUTHORIZED } from './provider-profiles.js';
 import { fnv1a, hashSeed, mulberry32 } from './rng.js';
 import type { SimState } from './sim-state.js';
@@ -550,10 +551,12 @@ export class BatchApi {
   private answerUpTo(b: BatchRecord, n: number): void {
     if (!b.lines || n <= b.answered) return;
     const cost = this.state.opts.costPerMillion;
-    // The Batch API's discount: half the synchronous price.
+    // The Batch API's discount: half the synchronous price (a price table's own batch_discount).
     const opts = cost
       ? { ...this.state.opts, costPerMillion: { in: cost.in / 2, out: cost.out / 2 } }
-      : this.state.opts;
+      : this.state.opts.prices
+        ? { ...this.state.opts, prices: batchPrices(this.state.opts.prices) }
+        : this.state.opts;
     const stats = this.state.stats;
     for (let i = b.answered; i < n; i++) {
       const line = b.lines[i]!;
@@ -723,4 +726,15 @@ function azureKeyGiven(req: IncomingMessage, want: string | null): boolean {
   const bearer = typeof auth === 'string' && /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
   const key = typeof header === 'string' && header.length > 0 ? header : bearer || undefined;
   return key !== undefined && (want === null || key === want);
+}
+
+/** A price table at its Batch API price: each model's batch_discount taken off every rate. */
+function batchPrices(prices: Readonly<Record<string, SimPrice>>): Record<string, SimPrice> {
+  return Object.fromEntries(
+    Object.entries(prices).map(([model, p]) => {
+      const k = 1 - (p.batch_discount ?? 0);
+      const cached = p.cached_in === undefined ? {} : { cached_in: p.cached_in * k };
+      return [model, { in: p.in * k, out: p.out * k, ...cached }];
+    }),
+  );
 }

@@ -15,6 +15,7 @@
 import { answerFor } from './answer.js';
 import type { SimChatRequest } from './chat-request.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
+import { priceAnswer } from './prices.js';
 import { type ProviderProfile, profileOf, responseFormatDecision } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
 import { type SimToolCall, toolCallFor } from './tool-calls.js';
@@ -129,6 +130,8 @@ function usageOf(
   }
   if (profile.reportsCost && opts.costPerMillion) {
     usage['cost'] = (c.tokensIn * opts.costPerMillion.in + c.tokensOut * opts.costPerMillion.out) / 1e6;
+  } else if (profile.reportsCost && opts.prices?.[c.model]) {
+    usage['cost'] = priceAnswer(opts.prices[c.model]!, c.tokensIn, c.tokensOut, cached, false);
   }
   return usage;
 }

@@ -1,5 +1,6 @@
 /** The simulator's knobs, checked once at the edge (startSimulator, setOptions, CLI). */
 import { RvbbitError } from '../../base/errors.js';
+import type { SimPrice } from './prices.js';
 import type { ModelProfile } from './profile.js';
 
 export type LatencyDistribution = {
@@ -102,6 +103,14 @@ export interface SimulatorOptions {
    * Batch API answers report half (the batch discount).
    */
   readonly costPerMillion?: { readonly in: number; readonly out: number } | null;
+  /**
+   * Report `usage.cost` by model at these prices (prices.ts; SIM_PRICES is
+   * what the engine's simulator and `rvbbit sim` report), as OpenRouter
+   * reports what it charged: cached input at `cached_in`, Batch API answers
+   * with `batch_discount` off. A model not in the table gets no cost.
+   * `costPerMillion`, when set, wins. Default: none.
+   */
+  readonly prices?: Readonly<Record<string, SimPrice>> | null;
   /** Model ids listed by GET /v1/models. */
   readonly models?: readonly string[];
   /** An outage starting now (see SimOutage); null ends it. */
@@ -109,8 +118,9 @@ export interface SimulatorOptions {
 }
 
 export type ResolvedSimOptions = Required<
-  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion' | 'outage' | 'azureApiKey'>
+  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion' | 'prices' | 'outage' | 'azureApiKey'>
 > & {
+  readonly prices: Readonly<Record<string, SimPrice>> | null;
   readonly azureApiKey: string | null;
   readonly outage: SimOutage | null;
   readonly latency: LatencyDistribution | null;
@@ -140,6 +150,7 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   hugeBytes: 10 * 1024 * 1024,
   record: false,
   costPerMillion: null,
+  prices: null,
   models: ['sim-small', 'sim-large'],
   outage: null,
 };
@@ -202,6 +213,13 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
     (typeof patch.azureApiKey !== 'string' || patch.azureApiKey.length === 0)
   ) {
     bad('azureApiKey', 'a non-empty string or null');
+  }
+  if (patch.prices) {
+    for (const [model, p] of Object.entries(patch.prices)) {
+      for (const k of ['in', 'out', 'cached_in'] as const) nonNeg(`prices.${model}.${k}`, p?.[k]);
+      if (typeof p?.in !== 'number' || typeof p.out !== 'number') bad(`prices.${model}`, '{ in, out }');
+      fraction(`prices.${model}.batch_discount`, p.batch_discount);
+    }
   }
   if (patch.outage) {
     if (patch.outage.mode !== 'refuse' && patch.outage.mode !== 'error')

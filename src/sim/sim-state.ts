@@ -139,6 +139,7 @@ export class SimState {
       partial.quirks !== undefined ||
       partial.hugeBytes !== undefined ||
       partial.costPerMillion !== undefined ||
+      partial.prices !== undefined ||
       (partial.profile !== undefined && partial.profile !== this.opts.profile)
     ) {
       this.answers.clear();
