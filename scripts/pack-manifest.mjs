@@ -6,10 +6,12 @@
  * The clone keeps `prepare` (its `npm install` builds dist/, as a git URL install must), but the
  * tarball must carry no install script: npm 11 counts `prepare` of a package installed from a
  * tarball or git as one to approve, and scripts/ (what it runs) is not shipped. So while npm
- * packs, package.json has no `scripts` (none is of use in node_modules/) and no `allowScripts`
- * (this project's own install policy); the original is kept in package.json.packing and put
- * back by `restore`. A pack that died between the two leaves package.json.packing: `strip`
- * restores it first, and `restore` alone puts it back.
+ * packs, package.json lacks the scripts npm runs at install (INSTALL_SCRIPTS); the original is
+ * kept in package.json.packing and put back by `restore`. The other scripts stay, prepack and
+ * postpack among them: a pack that failed between the two (a bad --pack-destination) leaves
+ * package.json stripped and package.json.packing beside it, and the next `npm pack` still runs
+ * `strip`, which restores first, and `restore`; `node scripts/pack-manifest.mjs restore` alone
+ * does too.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +24,23 @@ function restore() {
   if (existsSync(SAVED)) renameSync(SAVED, MANIFEST);
 }
 
-/** The shipped manifest: the project's, without what concerns only the project's own installs. */
+/** Scripts npm runs when it installs a package (`prepare` and its pre/post for git and tarball sources). */
+export const INSTALL_SCRIPTS = [
+  'preinstall',
+  'install',
+  'postinstall',
+  'prepublish',
+  'preprepare',
+  'prepare',
+  'postprepare',
+];
+
+/** The shipped manifest: the project's, without its install scripts. */
 export function shippedManifest(pkg) {
-  const { scripts: _scripts, allowScripts: _allow, ...shipped } = pkg;
-  return shipped;
+  const scripts = Object.fromEntries(
+    Object.entries(pkg.scripts ?? {}).filter(([name]) => !INSTALL_SCRIPTS.includes(name)),
+  );
+  return { ...pkg, scripts };
 }
 
 const command = process.argv[2];
