@@ -6,6 +6,7 @@ import { CascadeErrorCode, type CascadeProblem } from './cascade-error.js';
 import type { Cascade, Cell } from './cascade-types.js';
 import { findEnumTemplates, TemplatedSchema, withEnums } from './enum-template.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
+import { suppliedInputs, type TemplateReach, unsuppliedVariables } from './template-variables.js';
 import { type CompiledTemplate, compileTemplate, TemplateSyntaxError } from './templates.js';
 import { type FieldPath, formatPath, type Position, type YamlSource } from './yaml-source.js';
 
@@ -50,24 +51,43 @@ export function compiledOf(cascade: Cascade): CompiledCascade {
 }
 
 export function compileCascade(
-  cascade: Pick<Cascade, 'cells' | 'templateEngine'>,
+  cascade: Pick<Cascade, 'cells' | 'templateEngine'> & Partial<Pick<Cascade, 'inputsSchema' | 'sqlFunction'>>,
   source: YamlSource | undefined,
   cellsKey: string,
   problems: CascadeProblem[],
   text = '',
   file = '',
 ): CompiledCascade {
-  const template = (path: FieldPath, src: string): CompiledTemplate | undefined => {
+  const inputs = suppliedInputs({
+    inputsSchema: cascade.inputsSchema ?? {},
+    sqlFunction: cascade.sqlFunction,
+  });
+  let reach: TemplateReach = { inputs, earlierCells: [] };
+  const template = (
+    path: FieldPath,
+    src: string,
+    extraRoots?: readonly string[],
+  ): CompiledTemplate | undefined => {
+    let compiled: CompiledTemplate;
     try {
-      return compileTemplate(src, cascade.templateEngine);
+      compiled = compileTemplate(src, cascade.templateEngine);
     } catch (err) {
       if (!(err instanceof TemplateSyntaxError)) throw err;
       const at = source ? templatePosition(source, text, path, err) : { line: 1, column: 1 };
       problems.push({ code: CascadeErrorCode.Template, file, ...at, path: formatPath(path), what: err.what });
       return undefined;
     }
+    // A file's templates are checked for names nothing supplies (a hand-built cascade's are not).
+    if (source) {
+      for (const v of unsuppliedVariables(compiled, { ...reach, extraRoots })) {
+        const at = templatePosition(source, text, path, v);
+        problems.push({ code: CascadeErrorCode.Template, file, ...at, path: formatPath(path), what: v.what });
+      }
+    }
+    return compiled;
   };
   const cells = cascade.cells.map((cell: Cell): CompiledCell => {
+    reach = { inputs, earlierCells: cascade.cells.slice(0, cell.index).map((c) => c.name) };
     const at: FieldPath = [cellsKey, cell.index];
     if (cell.kind === 'tool') return { inputs: inputTree(cell.inputs, [...at, 'inputs'], template) };
     let validate: OutputValidator | undefined;
@@ -114,6 +134,7 @@ export function compileCascade(
             evaluator: template(
               [...at, takesKey, 'evaluator_instructions'],
               cell.takes.evaluatorInstructions,
+              ['candidates'],
             ),
           }
         : {}),
@@ -194,7 +215,7 @@ function templatePosition(
   source: YamlSource,
   text: string,
   path: FieldPath,
-  err: TemplateSyntaxError,
+  err: { readonly line: number; readonly column: number },
 ): Position {
   const origin = templateOrigin(source, text, path);
   return origin ? placeInFile(origin, err.line, err.column) : source.positionOf(path);

@@ -225,7 +225,7 @@ function undefinedError(source: string, node: Node): JinjaRenderError {
 }
 
 /** Where `path` is first used inside a `{{ }}` or `{% %}` block. */
-function positionOfName(source: string, path: string): { line: number; column: number } {
+export function positionOfName(source: string, path: string): { line: number; column: number } {
   const name = new RegExp(`(?<![\\w])${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`);
   for (const block of blocksOf(source)) {
     const found = name.exec(block.text);

@@ -31,6 +31,24 @@ writeFileSync(
   ].join('\n'),
 );
 
+const TYPO = join(dir, 'traits/typo.yaml');
+writeFileSync(
+  TYPO,
+  [
+    'cascade_id: typo',
+    'inputs_schema:',
+    '  product_name: the product',
+    'cells:',
+    '  - name: extract',
+    '    instructions: |',
+    '      Extract the brand from {{ input.product_nam }}.',
+    '',
+  ].join('\n'),
+);
+const TYPO_ERROR =
+  'cells[0].instructions: undefined variable "input.product_nam": no input supplies it' +
+  " (inputs_schema declares product_name) — did you mean 'input.product_name'?";
+
 const CELL_KEYS =
   'name, instructions, model, output_schema, tool, tackle, traits, skills, inputs, rules, takes, soundings, candidates, description, context, use_training, training_limit, training_strategy, training_min_confidence, training_format';
 
@@ -51,7 +69,7 @@ test('an unknown cell key is named by rvbbit query, with its place and the key m
 });
 
 test('validate warns of the same key the same way and passes', async () => {
-  const r = await rvbbit(['cascades', 'validate', '.'], { cwd: dir });
+  const r = await rvbbit(['cascades', 'validate', 'traits/modle.yaml'], { cwd: dir });
   assert.is(r.code, 0, r.err);
   assert.ok(
     r.out.includes(
@@ -59,6 +77,25 @@ test('validate warns of the same key the same way and passes', async () => {
     ),
     r.out,
   );
+});
+
+test('a template variable no input supplies is an error at its file:line:col in the run, before any call', async () => {
+  const r = await rvbbit([
+    'query',
+    '--sim',
+    '--cascades',
+    dir,
+    "RVBBIT MAP 'traits/typo.yaml' USING (SELECT 'Acme kettle' AS product_name)",
+  ]);
+  assert.is(r.code, 1);
+  assert.is(r.out, '');
+  assert.is(r.err, `${TYPO}:7:33: ${TYPO_ERROR}\n`);
+});
+
+test('validate says the same and fails', async () => {
+  const r = await rvbbit(['cascades', 'validate', 'traits/typo.yaml'], { cwd: dir });
+  assert.is(r.code, 1);
+  assert.is(r.out, `invalid  traits/typo.yaml:7:33: ${TYPO_ERROR}\n0 valid, 1 invalid\n`);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
