@@ -6,7 +6,7 @@
  * prints its result and exits 0; colour and cursor codes never reach a file
  * or a pipe, and NO_COLOR keeps colour off a terminal.
  * A terminal is util-linux `script` (a pseudo-terminal), as in tty.test.ts;
- * those tests are skipped, saying so, where it is missing. The demo's tests
+ * those tests are skipped where it is missing (test/requires.ts). The demo's tests
  * run the built demo (dist/examples/demo.js: `npm run build` first).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -17,9 +17,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simulatorEnv } from '../../src/llm/config.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+import { requires, SCRIPT } from '../requires.js';
 import { CASCADES, CLI, type Ran, ROOT, type Running, rvbbit, start, waitFor } from './helpers.js';
 
-const hasScript = spawnSync('script', ['--version']).status === 0;
+const ttyTest = requires(test, 'script');
 const TMP = mkdtempSync(join(tmpdir(), 'rvbbit-cli-edges-'));
 const RVBBIT = `${process.execPath} ${CLI.join(' ')}`;
 /** Any escape sequence: colour (SGR), cursor movement, line clearing. */
@@ -43,7 +44,7 @@ interface Terminal {
 
 /** Runs a shell command line on a pseudo-terminal (stdin, stdout and stderr all the terminal unless redirected). */
 function onTerminal(command: string, env: NodeJS.ProcessEnv = {}): Terminal {
-  const child: ChildProcess = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {
+  const child: ChildProcess = spawn(SCRIPT, ['-q', '-e', '-c', command, '/dev/null'], {
     cwd: ROOT,
     env: { ...ENV, RVBBIT_HISTORY: '/dev/null', COLUMNS: '200', TERM: 'xterm-256color', ...env },
   });
@@ -181,8 +182,7 @@ test('query results written to a file or a pipe hold no escape sequence, even fr
   const piped = await rvbbit(['query', '--sim', '--cascades', CASCADES, map.slice(1, -1)]);
   assert.is(piped.code, 0, piped.err);
   assert.ok(!piped.out.includes(ESCAPE) && !piped.err.includes(ESCAPE));
-  if (!hasScript)
-    return console.log('cli-edges.test.ts: terminal part skipped — util-linux `script` is missing');
+  if (!ttyTest.available()) return;
   const file = join(TMP, 'out.txt');
   const t = onTerminal(`${RVBBIT} query --sim --cascades ${CASCADES} ${map} > ${file}`);
   assert.is(await t.exited, 0, t.screen());
@@ -191,26 +191,28 @@ test('query results written to a file or a pipe hold no escape sequence, even fr
   assert.ok(!text.includes(ESCAPE), JSON.stringify(text.slice(0, 200)));
 });
 
-if (!hasScript) {
-  console.log('cli-edges.test.ts: terminal tests skipped — util-linux `script` is not installed');
-} else {
-  test('`rvbbit` alone on a terminal opens the REPL: it prompts, runs SQL, leaves on \\q', async () => {
-    const t = onTerminal(RVBBIT);
-    await waitFor(t.screen, /rvbbit repl — [^\n]*\nrvbbit> $/, WAIT_MS);
-    t.type('SELECT 41 + 1 AS answer;\r');
-    await waitFor(t.screen, /│ answer │\n├────────┤\n│ {5}42 │[\s\S]*rvbbit> $/, WAIT_MS);
-    t.type('\\q\r');
-    assert.is(await t.exited, 0);
-  });
+ttyTest('`rvbbit` alone on a terminal opens the REPL: it prompts, runs SQL, leaves on \\q', async () => {
+  const t = onTerminal(RVBBIT);
+  await waitFor(t.screen, /rvbbit repl — [^\n]*\nrvbbit> $/, WAIT_MS);
+  t.type('SELECT 41 + 1 AS answer;\r');
+  await waitFor(t.screen, /│ answer │\n├────────┤\n│ {5}42 │[\s\S]*rvbbit> $/, WAIT_MS);
+  t.type('\\q\r');
+  assert.is(await t.exited, 0);
+});
 
-  test('`rvbbit --debug` alone on a terminal opens the REPL too, and Ctrl-D (end of input) leaves it', async () => {
+ttyTest(
+  '`rvbbit --debug` alone on a terminal opens the REPL too, and Ctrl-D (end of input) leaves it',
+  async () => {
     const t = onTerminal(`${RVBBIT} --debug`);
     await waitFor(t.screen, /rvbbit> $/, WAIT_MS);
     t.type('\x04');
     assert.is(await t.exited, 0);
-  });
+  },
+);
 
-  test('with NO_COLOR a terminal shows no colour (REPL, query, errors); the progress bar still draws', async () => {
+ttyTest(
+  'with NO_COLOR a terminal shows no colour (REPL, query, errors); the progress bar still draws',
+  async () => {
     const t = onTerminal(
       `${RVBBIT} query --sim --cascades ${CASCADES} "RVBBIT MAP PARALLEL 2 'traits/extract_brand.yaml' USING (SELECT 'Acme ' || range AS product_name FROM range(20))"; ${RVBBIT} query 'SELEC 1'; ${RVBBIT} repl`,
       { NO_COLOR: '1' },
@@ -224,9 +226,12 @@ if (!hasScript) {
     assert.match(t.screen(), /\(20 rows\)/);
     assert.match(t.screen(), /syntax error/i);
     assert.not.match(t.raw(), COLOUR);
-  });
+  },
+);
 
-  test('the demo (npm start) colours its tables on a terminal, not with NO_COLOR, not into a file; FORCE_COLOR forces it', async () => {
+ttyTest(
+  'the demo (npm start) colours its tables on a terminal, not with NO_COLOR, not into a file; FORCE_COLOR forces it',
+  async () => {
     const demo = `${process.execPath} dist/examples/demo.js`;
     const coloured = onTerminal(demo);
     assert.is(await coloured.exited, 0, coloured.screen());
@@ -252,7 +257,7 @@ if (!hasScript) {
     });
     assert.is(forced.status, 0, forced.stderr);
     assert.match(forced.stdout, COLOUR);
-  });
-}
+  },
+);
 
 test.run();
