@@ -226,7 +226,8 @@ export const ENGINE_ERROR_CODES = {
   CURSOR_NO_SCROLL: 'a SCROLL cursor or a backward FETCH/MOVE (rvbbit cursors scan forward only)',
   SAVEPOINT_OUTSIDE_TRANSACTION: 'SAVEPOINT, RELEASE or ROLLBACK TO SAVEPOINT outside a transaction block',
   SAVEPOINT_ROLLBACK:
-    'ROLLBACK TO SAVEPOINT: DuckDB has no savepoints, so the transaction block fails and must be rolled back whole',
+    'ROLLBACK TO SAVEPOINT after a write since it: DuckDB has no savepoints, so the transaction block fails and must be rolled back whole',
+  SAVEPOINT_UNKNOWN: 'ROLLBACK TO SAVEPOINT of a name no SAVEPOINT of the transaction block made',
   QUERY_TOO_LARGE:
     "a query or one of its statements is longer than the server's limit (maxQueryBytes, maxStatementBytes)",
   COPY_LINE_TOO_LONG: "a line of COPY FROM STDIN data is longer than the server's limit (maxCopyLineBytes)",

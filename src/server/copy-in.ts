@@ -142,6 +142,7 @@ export class CopyInSink {
     const binary = copy.binary ? new BinaryCopyReader(copy.table, columns, maxCopyLineBytes) : undefined;
     const own = transactionOpen || executor.txStatus === 'I';
     if (own && !transactionOpen) await session.beginTransaction();
+    else executor.wrote();
     return new CopyInSink(copy, executor, columns.length, own, binary);
   }
 

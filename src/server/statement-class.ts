@@ -174,6 +174,49 @@ function savepointKind(first: string, second: string, third: string): SavepointK
   return undefined;
 }
 
+/** Leading words of statements that only read (none of them changes data, settings or cursors). */
+const READ_WORDS: ReadonlySet<string> = new Set([
+  'SELECT',
+  'WITH',
+  'VALUES',
+  'TABLE',
+  'FROM',
+  'SHOW',
+  'DESCRIBE',
+  'SUMMARIZE',
+  // Cursor motion is not undone by ROLLBACK TO in Postgres either.
+  'FETCH',
+  'MOVE',
+]);
+
+/** Words that make a statement write wherever they are (`WITH … INSERT INTO …`). */
+const WRITE_WORDS: ReadonlySet<string> = new Set([
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'MERGE',
+  'COPY',
+  'CREATE',
+  'DROP',
+  'ALTER',
+  'INTO',
+]);
+
+/**
+ * True only when the statement provably changes nothing a ROLLBACK TO
+ * SAVEPOINT would undo (savepoints.ts): a plain query by its first word,
+ * without a write word anywhere, and no RVBBIT statement (a MAP can write a
+ * table). Anything else — SET, DECLARE, CLOSE, CALL, PRAGMA, EXPLAIN — counts
+ * as a write.
+ */
+export function readsOnly(cls: StatementClass, sql: string): boolean {
+  if (!READ_WORDS.has(cls.first) || cls.rvbbit || cls.returning) return false;
+  const { tokens } = scanSql(sql);
+  return !tokens.some(
+    (t) => t.type === SqlTok.Word && WRITE_WORDS.has(sql.slice(t.start, t.end).toUpperCase()),
+  );
+}
+
 /** The grammar's test (split.ts), on the statement's first tokens. */
 function isRvbbit(sql: string): boolean {
   const start = skipSpaceAndComments(sql);

@@ -17,9 +17,9 @@ import type { ParsedSql } from './parsed-sql.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
-import { savepointStatement } from './savepoints.js';
+import { Savepoints, savepointStatement } from './savepoints.js';
 import { SqlState } from './sqlstate.js';
-import { classifyStatement, type StatementClass } from './statement-class.js';
+import { classifyStatement, readsOnly, type StatementClass } from './statement-class.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
 import { formatAt } from './statement-shape.js';
 import { statementTimeoutMs } from './statement-timeout.js';
@@ -32,6 +32,8 @@ export class StatementExecutor {
   private closed = false;
   /** DECLARE'd cursors and streaming portals (cursors.ts). */
   readonly cursors = new Cursors();
+  /** The block's savepoints and whether it wrote since each (savepoints.ts). */
+  private readonly savepoints = new Savepoints();
 
   constructor(
     readonly client: ClientContext,
@@ -87,6 +89,11 @@ export class StatementExecutor {
     );
   }
 
+  /** A write in the block that did not come through `run` (COPY FROM STDIN): ROLLBACK TO cannot pass it. */
+  wrote(): void {
+    this.savepoints.wrote();
+  }
+
   /** An error before any statement ran (the query does not parse) still aborts an open block. */
   failBlock(): void {
     if (this.tx === 'T') this.tx = 'E';
@@ -105,16 +112,25 @@ export class StatementExecutor {
   ): Promise<StatementOutcome> {
     if (this.closed) throw new RvbbitError('CANCELLED', 'canceling statement: the client disconnected');
     const controller = new AbortController();
+    // Outside a block no savepoint lives; the block that starts counts its writes from none.
+    if (this.tx === 'I') this.savepoints.reset();
     // Answered before ROLLBACK TO could pass for a ROLLBACK (savepoints.ts: DuckDB has none).
     if (cls.savepoint) {
       this.client.log?.(`[${this.client.pid}] ${sql}`);
       try {
-        return savepointStatement(sql, cls.savepoint, this.tx);
+        const outcome = await savepointStatement(sql, cls.savepoint, this.tx, this.savepoints, () =>
+          this.transactionIntact(controller),
+        );
+        // A ROLLBACK TO with nothing to undo leaves the block usable, a failed one included.
+        if (cls.savepoint === 'ROLLBACK TO') this.tx = 'T';
+        return outcome;
       } catch (err) {
         this.failBlock();
         throw err;
       }
     }
+    // In a block, whatever may write counts before it runs: a failed write may still have ended DuckDB's transaction.
+    if (this.tx === 'T' && !readsOnly(cls, sql)) this.savepoints.wrote();
     if (this.tx === 'E') {
       if (!cls.endsBlock) {
         throw new RvbbitError(
@@ -172,6 +188,16 @@ export class StatementExecutor {
     } finally {
       clearTimeout(timer);
       this.running = undefined;
+    }
+  }
+
+  /** Whether DuckDB's transaction still runs statements (a binder error leaves it so; a failed run does not). */
+  private async transactionIntact(controller: AbortController): Promise<boolean> {
+    try {
+      await runStatement('SELECT 1', undefined, this.context(controller));
+      return true;
+    } catch {
+      return false;
     }
   }
 

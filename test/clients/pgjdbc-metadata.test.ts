@@ -73,8 +73,8 @@ test('DatabaseMetaData as DBeaver reads it, a MAP’s ResultSetMetaData, savepoi
     'map row 1|OXO',
     'savepoint before_books',
     'savepoint 0',
-    'rollback to savepoint 0A000',
-    'then 25P02',
+    // Nothing was written since "again": rolling back to it succeeds (src/server/savepoints.ts).
+    'rollback to savepoint: no error',
     'row 1|Le Guin|The Dispossessed',
   ]);
 });

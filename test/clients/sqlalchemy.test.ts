@@ -216,7 +216,7 @@ print(json.dumps([schema, version, tables]))
   assert.equal(out, ['main', 'PostgreSQL 15.0 (rvbbit, DuckDB inside)', 1]);
 });
 
-test('psycopg 3 nested transaction(): savepoints commit; a rollback to one fails the transaction with 0A000', async () => {
+test('psycopg 3 nested transaction(): savepoints commit; a rollback to one after a write fails the transaction with 0A000, after reads it succeeds', async () => {
   const out = await runPython(`
 import json, logging, os, psycopg
 logging.disable(logging.WARNING)
@@ -242,8 +242,23 @@ except ValueError:
 # psycopg sent ROLLBACK TO SAVEPOINT (refused: 0A000), then ROLLBACK: nothing of the block stays.
 out['after_inner_error'] = conn.execute('SELECT list(x ORDER BY x) FROM nested').fetchone()[0]
 conn.rollback()
+# An inner block that only read, then raised: its ROLLBACK TO SAVEPOINT has nothing to undo, the outer block commits.
+with conn.transaction():
+    conn.execute('INSERT INTO nested VALUES (8)')
+    try:
+        with conn.transaction():
+            conn.execute('SELECT count(*) FROM nested')
+            raise ValueError('undo the reads')
+    except ValueError:
+        pass
+out['after_inner_read_error'] = conn.execute('SELECT list(x ORDER BY x) FROM nested').fetchone()[0]
+conn.rollback()
 conn.execute('INSERT INTO nested VALUES (6)')
 conn.execute('SAVEPOINT s1')
+conn.execute('SELECT 1')
+conn.execute('ROLLBACK TO SAVEPOINT s1')
+out['read_since'] = conn.execute('SELECT count(*) FROM nested WHERE x = 6').fetchone()[0]
+conn.execute('INSERT INTO nested VALUES (7)')
 try:
     conn.execute('ROLLBACK TO SAVEPOINT s1')
 except psycopg.Error as e:
@@ -264,13 +279,15 @@ print(json.dumps(out))
   assert.equal(out, {
     committed: [1, 2, 3],
     after_inner_error: [1, 2, 3],
+    after_inner_read_error: [1, 2, 3, 8],
+    read_since: 1,
     rollback_to: [
       '0A000',
-      'ROLLBACK TO SAVEPOINT s1 is not supported: DuckDB has no savepoints, so the work since it cannot be undone alone; the transaction is aborted, ROLLBACK to end it',
+      'ROLLBACK TO SAVEPOINT s1 is not supported after a write since it: DuckDB has no savepoints, so the work since it cannot be undone alone; the transaction is aborted, ROLLBACK to end it',
     ],
     next_statement: '25P02',
     outside: ['25P01', 'SAVEPOINT can only be used in transaction blocks'],
-    final: [1, 2, 3],
+    final: [1, 2, 3, 8],
   });
 });
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { skipSpaceAndComments } from '../../grammar/sql-scan.js';
-import { classifyStatement, sendsRows } from '../../src/server/statement-class.js';
+import { classifyStatement, readsOnly, sendsRows } from '../../src/server/statement-class.js';
 import { isEmptyQuery } from '../../src/server/statement-shape.js';
 
 test('leading comments, blanks and parentheses are skipped; block comments nest', () => {
@@ -57,6 +57,39 @@ test('rows: always, never, or as the columns say', () => {
   assert.ok(sendsRows(other, cols));
   assert.not.ok(sendsRows(other, count, 1));
   assert.ok(sendsRows(other, count, 2));
+});
+
+test('readsOnly: only what provably changes nothing a ROLLBACK TO SAVEPOINT would undo', () => {
+  const reads = (sql: string) => readsOnly(classifyStatement(sql), sql);
+  for (const sql of [
+    'SELECT 1',
+    "select * from t where s = 'INSERT INTO x'",
+    'WITH a AS (SELECT 1) SELECT * FROM a',
+    'FROM t',
+    'VALUES (1)',
+    'SHOW TABLES',
+    'DESCRIBE t',
+    'FETCH 10 FROM c',
+    "SELECT id FROM t WHERE body MEANS 'eco'",
+  ]) {
+    assert.ok(reads(sql), sql);
+  }
+  for (const sql of [
+    'INSERT INTO t VALUES (1)',
+    'UPDATE t SET a = 1',
+    'DELETE FROM t RETURNING *',
+    'WITH a AS (SELECT 1) INSERT INTO t SELECT * FROM a',
+    'CREATE TABLE t AS SELECT 1',
+    "COPY (SELECT 1) TO 'x.csv'",
+    'SET search_path = main',
+    'DECLARE c CURSOR FOR SELECT 1',
+    'CLOSE c',
+    'CALL pragma_version()',
+    'EXPLAIN SELECT 1',
+    "RVBBIT MAP 'x' USING (SELECT 1)",
+  ]) {
+    assert.not.ok(reads(sql), sql);
+  }
 });
 
 test('an empty query: only blanks, comments and semicolons', () => {
