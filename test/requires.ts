@@ -178,8 +178,9 @@ export function requires<T>(t: Test<T>, ...needs: Need[]): Gated<T> {
   };
   // Printed as the file's suite starts, under its name.
   if (!IN_CI) {
-    t.before(() => {
-      if (gated > 0) say(`${gated} test${gated === 1 ? '' : 's'}`);
+    t.before((ctx) => {
+      // A named suite's name is on the line already (uvu writes no newline after it).
+      if (gated > 0) say(`${gated} test${gated === 1 ? '' : 's'}`, ctx.__suite__ ? '\n' : '');
     });
   }
   const noHook = Object.assign(() => {}, { each: () => {} });
