@@ -57,6 +57,26 @@ psqlTest('psql: SAVEPOINT a; SELECT 1; ROLLBACK TO SAVEPOINT a; COMMIT succeeds'
     'BEGIN;\nSAVEPOINT a;\nSELECT 1;\nROLLBACK TO SAVEPOINT a;\nSELECT 2;\nRELEASE SAVEPOINT a;\nCOMMIT;\n',
   );
   assert.equal(lines, { rows: ['1', '2'], errors: [] });
+  // The same as one Query (psql -c): each statement's tag, ROLLBACK TO SAVEPOINT's being ROLLBACK as in Postgres.
+  const one = await psql(
+    f.port,
+    ['-X', '-c', 'BEGIN; SAVEPOINT a; SELECT 1 AS one; ROLLBACK TO SAVEPOINT a; COMMIT'],
+    undefined,
+    'rvbbit',
+  );
+  assert.equal([one.code, one.err], [0, '']);
+  assert.equal(one.out.split('\n'), [
+    'BEGIN',
+    'SAVEPOINT',
+    ' one ',
+    '-----',
+    '   1',
+    '(1 row)',
+    '',
+    'ROLLBACK',
+    'COMMIT',
+    '',
+  ]);
 });
 
 psqlTest(
