@@ -19,8 +19,10 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -96,14 +98,22 @@ function copyOfTree(): string {
 function packAndInstall(): Installed {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-consumer-'));
   const before = distStamp();
-  const packed = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
-      cwd: copyOfTree(),
-      env: NPM_ENV,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }),
-  ) as { filename: string; version: string; files: { path: string }[] }[];
+  const copy = copyOfTree();
+  let packed: { filename: string; version: string; files: { path: string }[] }[];
+  try {
+    packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+        cwd: copy,
+        env: NPM_ENV,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
+  } finally {
+    // The link first, on its own: removing the copy must never reach the clone's node_modules.
+    unlinkSync(join(copy, 'node_modules'));
+    rmSync(copy, { recursive: true, force: true });
+  }
   const cloneDist = { before, after: distStamp() };
   const { filename, version, files } = packed[0]!;
   const tarball = join(dir, filename);
