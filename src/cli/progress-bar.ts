@@ -1,9 +1,11 @@
 /**
  * The progress bar a long statement draws on stderr (only when stderr is a
- * terminal): rows, rows/s, LLM calls, cache hits, dollars, ETA.
+ * terminal): rows, rows/s, LLM calls, cache hits, dollars (`$ unknown` when a
+ * call had no price), ETA.
  */
 import { SingleBar } from 'cli-progress';
 import type { Progress } from '../exec/progress.js';
+import { formatDollars } from '../llm/pricing.js';
 
 export interface ProgressView {
   readonly onProgress: (p: Progress) => void;
@@ -19,7 +21,8 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
         rps: p.rowsPerSec.toFixed(1),
         calls: p.calls,
         hits: p.cacheHits,
-        dollars: `$${p.dollars.toFixed(4)}`,
+        // A provider's model with no price: not $0, which would read as free.
+        dollars: p.unpriced ? '$ unknown' : `$${formatDollars(p.dollars)}`,
         etaText: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)}s`,
       };
       if (!bar) {

@@ -17,6 +17,8 @@ import { printError } from './print-error.js';
 interface QueryFlags extends EngineFlags {
   format: OutputFormat;
   timer?: boolean;
+  /** false with --no-cost. */
+  cost: boolean;
 }
 
 /** One `-c` text or one `-f` path, in the order the command line gave them. */
@@ -48,6 +50,10 @@ export function registerQuery(program: Command): void {
     )
     .option('--format <fmt>', 'table | csv | json | ndjson', formatArg, 'table')
     .option('--timer', 'print each statement’s time on stderr')
+    .option(
+      '--no-cost',
+      'no cost line (calls, cache hits, tokens, $, time) on stderr after a MAP, RUN or semantic statement',
+    )
     .addHelpText(
       'after',
       `
@@ -124,6 +130,7 @@ async function runQuery(
       format: flags.format,
       signal: controller.signal,
       timer: flags.timer,
+      cost: flags.cost,
     });
     for (const text of texts) await printer.run(session, text);
     printer.end();

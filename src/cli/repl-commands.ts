@@ -17,6 +17,8 @@ export interface CommandContext {
   readonly session: Session;
   format: OutputFormat;
   timer: boolean;
+  /** The cost line after a statement that plans model work (on by default). */
+  cost: boolean;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
 }
@@ -39,6 +41,12 @@ export const COMMANDS: readonly ReplCommand[] = [
   { names: ['\\d'], args: 'table', help: 'columns of a table or view: name, type, null', run: describe },
   { names: ['.mode'], args: 'table|csv|json|ndjson', help: 'output format', run: mode },
   { names: ['.timer'], args: 'on|off', help: "print each statement's time", run: timer },
+  {
+    names: ['.cost'],
+    args: 'on|off',
+    help: 'the cost line after a MAP, RUN or semantic statement (on)',
+    run: cost,
+  },
   { names: ['.quit', '.exit', '\\q'], args: '', help: 'leave (or Ctrl-D)', run: () => 'quit' },
 ];
 
@@ -157,5 +165,11 @@ function mode(ctx: CommandContext, arg: string): undefined {
 function timer(ctx: CommandContext, arg: string): undefined {
   if (arg !== 'on' && arg !== 'off') ctx.err('usage: .timer on|off\n');
   else ctx.timer = arg === 'on';
+  return undefined;
+}
+
+function cost(ctx: CommandContext, arg: string): undefined {
+  if (arg !== 'on' && arg !== 'off') ctx.err('usage: .cost on|off\n');
+  else ctx.cost = arg === 'on';
   return undefined;
 }

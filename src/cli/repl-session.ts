@@ -89,6 +89,7 @@ async function repl(engine: Engine, session: Session, flags: ReplFlags, debug: b
     session,
     format: flags.format,
     timer: false,
+    cost: true,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   };
@@ -151,7 +152,12 @@ async function repl(engine: Engine, session: Session, flags: ReplFlags, debug: b
     appendHistory(file, sql);
     running = new AbortController();
     try {
-      await runAndPrint(session, sql, { format: ctx.format, signal: running.signal, timer: ctx.timer });
+      await runAndPrint(session, sql, {
+        format: ctx.format,
+        signal: running.signal,
+        timer: ctx.timer,
+        cost: ctx.cost,
+      });
     } catch (err) {
       printError(err, debug);
     } finally {

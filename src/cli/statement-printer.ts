@@ -1,12 +1,15 @@
 /**
  * Runs SQL text statement by statement on an engine session and prints each
  * result in the chosen format; shared by `rvbbit query` and the REPL. Notices
- * (an auto-LIMIT that cut the input) go to stderr.
+ * (an auto-LIMIT that cut the input) and the cost line of a statement that
+ * plans model work go to stderr.
  */
 
 import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult } from '../db/query-result.js';
+import type { StatementSpend } from '../engine/query-options.js';
 import type { Session } from '../engine/session.js';
+import { formatDollars } from '../llm/pricing.js';
 import { type OutputFormat, renderJsonResults, renderResult } from '../output/render-result.js';
 import { completionOf } from '../server/command-tag.js';
 import { progressBar } from './progress-bar.js';
@@ -15,7 +18,22 @@ export interface PrintOptions {
   readonly format: OutputFormat;
   readonly signal: AbortSignal;
   readonly timer?: boolean;
+  /** The cost line on stderr after a statement that plans model work (default true; `--no-cost`, `.cost off`). */
+  readonly cost?: boolean;
   readonly out?: NodeJS.WritableStream;
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The line printed on stderr after a MAP, a RUN or a semantic SELECT (as
+ * psql's `\timing` prints `Time:`), ok or not: model calls, cache hits,
+ * tokens in and out, dollars (`$ unknown` when a call's model has no price),
+ * and the statement's wall time.
+ */
+export function costLine(s: StatementSpend, ms: number): string {
+  const dollars = s.dollars === null ? '$ unknown' : `$${formatDollars(s.dollars)}`;
+  return `cost: ${plural(s.calls, 'call', 'calls')}, ${plural(s.cacheHits, 'cache hit', 'cache hits')}, ${s.tokensIn} tokens in, ${s.tokensOut} tokens out, ${dollars}, ${ms.toFixed(1)} ms\n`;
 }
 
 /** A MAP result has this column only when some row failed (dialect spec, MAP output). */
@@ -42,6 +60,14 @@ export class ResultPrinter {
       const stopBar = () => bar.stop();
       this.o.signal.addEventListener('abort', stopBar, { once: true });
       const t0 = performance.now();
+      let spent: { readonly s: StatementSpend; readonly ms: number } | undefined;
+      let ok = false;
+      const onSpent =
+        this.o.cost === false
+          ? undefined
+          : (s: StatementSpend) => {
+              spent = { s, ms: performance.now() - t0 };
+            };
       try {
         if (this.o.signal.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
         const result = await stmt.run(undefined, {
@@ -51,6 +77,7 @@ export class ResultPrinter {
             bar.stop();
             process.stderr.write(`NOTICE: ${text}\n`);
           },
+          ...(onSpent ? { onSpent } : {}),
         });
         bar.stop();
         if (result.columns.some((c) => c.name === ERROR_COLUMN) && stmt.kind !== 'SqlStatement') {
@@ -58,9 +85,14 @@ export class ResultPrinter {
         }
         this.print(stmt.text, result);
         if (this.o.timer) process.stderr.write(`Time: ${(performance.now() - t0).toFixed(1)} ms\n`);
+        ok = true;
       } finally {
         bar.stop();
         this.o.signal.removeEventListener('abort', stopBar);
+        // After the result (stdout stays the data), and before a failed statement's error
+        // when it spent something (one that failed before any call has nothing to say).
+        if (spent && (ok || spent.s.calls + spent.s.cacheHits > 0))
+          process.stderr.write(costLine(spent.s, spent.ms));
       }
     }
   }

@@ -17,6 +17,7 @@ import {
   type DeliveryReport,
   deliveryDollars,
   deliveryReport,
+  explainText,
   modelsOf,
   tokensPerRun,
 } from '../plan/estimate.js';
@@ -79,7 +80,7 @@ export async function explainStatement(
   // TEXT: one (property, value) row per figure, readable in psql and the CLI.
   const rows = Object.entries(report).map(([property, v]) => ({
     property,
-    value: Array.isArray(v) ? v.join(', ') : v === null ? 'unknown' : String(v),
+    value: Array.isArray(v) ? v.join(', ') : explainText(property, v),
   }));
   return {
     columns: [

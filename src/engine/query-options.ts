@@ -15,4 +15,21 @@ export interface QueryOptions {
    * exactly (the Postgres server). Other statements' rows stay JS values.
    */
   readonly exactValues?: boolean;
+  /**
+   * Called once a statement that plans model work (a MAP, a RUN, a semantic
+   * SELECT) has ended, succeeded or not, with what it spent, as its
+   * `rvbbit.unified_logs` rows say: the CLI's cost line.
+   */
+  readonly onSpent?: (spent: StatementSpend) => void;
+}
+
+/** What one statement's model calls spent. */
+export interface StatementSpend {
+  /** Model calls made (cache hits not counted). */
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  /** null: some call had no price (its model is not in the price table). */
+  readonly dollars: number | null;
 }

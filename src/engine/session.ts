@@ -16,7 +16,7 @@ import { withDialectSuggestion } from './did-you-mean.js';
 import type { EngineShared } from './engine-shared.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
-import { type Outcome, StatementLog } from './statement-log.js';
+import { type Outcome, StatementLog, statementKind } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
 
 export type { QueryOptions } from './query-options.js';
@@ -223,6 +223,7 @@ export class Session {
     try {
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
+      await this.reportSpent(stmt, log.queryId, options);
       if (!this.policy.relativePaths) return out.result;
       return { ...out.result, rows: rowsWithRelativePaths(out.result.rows, this.shared.shownRoots, stmt) };
     } catch (err) {
@@ -230,6 +231,7 @@ export class Session {
       const shown = this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
       // The log shows what the caller sees: a client's own rows of rvbbit.queries hold no server path.
       await log.failed(options.signal?.aborted ? 'cancelled' : 'error', shown);
+      await this.reportSpent(stmt, log.queryId, options).catch(() => undefined);
       if (options.signal?.aborted && e.code === 'DUCKDB_INTERRUPT')
         throw new RvbbitError('CANCELLED', 'statement cancelled', {}, { cause: err });
       throw shown;
@@ -237,6 +239,20 @@ export class Session {
       options.signal?.removeEventListener('abort', interrupt);
       unlisten?.();
     }
+  }
+
+  /** options.onSpent, for a statement that plans model work (not plain SQL, not EXPLAIN, which calls none). */
+  private async reportSpent(stmt: Statement, queryId: string, options: QueryOptions): Promise<void> {
+    const kind = statementKind(stmt);
+    if (!options.onSpent || kind === 'sql' || kind === 'explain') return;
+    const s = await this.shared.logs.spentBy(queryId);
+    options.onSpent({
+      calls: s.calls,
+      cacheHits: s.cacheHits,
+      tokensIn: s.tokensIn,
+      tokensOut: s.tokensOut,
+      dollars: s.unpriced > 0 ? null : (s.cost ?? 0),
+    });
   }
 
   /** What the statement's executor is lent (plan-executors.ts). */

@@ -6,6 +6,8 @@ export interface Progress {
   readonly calls: number;
   readonly cacheHits: number;
   readonly dollars: number;
+  /** Some finished call had no price (the provider's model is not in the price table): dollars are unknown. */
+  readonly unpriced?: boolean;
   /** Estimated ms to finish; null until a rate is known. */
   readonly etaMs: number | null;
 }
@@ -15,6 +17,7 @@ export class ProgressTracker {
   calls = 0;
   cacheHits = 0;
   dollars = 0;
+  unpriced = false;
   private readonly started = performance.now();
 
   /** True while the total is still being counted: events wait for it. */
@@ -48,7 +51,9 @@ export class ProgressTracker {
     this.rowsTotal += rows;
   }
 
-  add(rows: number, calls: number, cacheHits: number, dollars: number): void {
+  /** `unpriced`: a call among these had no price. */
+  add(rows: number, calls: number, cacheHits: number, dollars: number, unpriced = false): void {
+    if (unpriced) this.unpriced = true;
     this.rowsDone += rows;
     this.calls += calls;
     this.cacheHits += cacheHits;
@@ -68,6 +73,7 @@ export class ProgressTracker {
       calls: this.calls,
       cacheHits: this.cacheHits,
       dollars: this.dollars,
+      ...(this.unpriced ? { unpriced: true } : {}),
       etaMs: rowsPerSec > 0 ? (left / rowsPerSec) * 1000 : null,
     });
   }

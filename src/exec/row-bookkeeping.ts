@@ -136,13 +136,16 @@ export class RowBookkeeping {
     const logged: LoggedCall[] = [];
     let calls = 0;
     let dollars = 0;
+    let unpriced = false;
     for (const o of outcomes) {
       calls += o.calls.length;
-      if (o.cost === null) this.costKnown = false;
-      else dollars += o.cost;
+      if (o.cost === null) {
+        this.costKnown = false;
+        if (o.calls.length > 0) unpriced = true;
+      } else dollars += o.cost;
       for (const c of o.calls) logged.push(loggedCall(origin, o, c));
     }
-    this.progress.add(outcomes.length, calls, hits, dollars);
+    this.progress.add(outcomes.length, calls, hits, dollars, unpriced);
     if (blocking) this.deferredLogs.push(...logged);
     else if (logged.length > 0) this.pending.push(this.logs.calls(logged));
   }

@@ -38,7 +38,8 @@ export function loggedCall(
     duration_ms: call?.duration_ms ?? 0,
     tokens_in: call?.tokens_in ?? 0,
     tokens_out: call?.tokens_out ?? 0,
-    cost: call?.cost ?? 0,
+    // A cache hit costs nothing; a call whose model has no price costs unknown (NULL), never 0.
+    cost: call === null ? 0 : (call.cost ?? null),
     status: call?.status ?? 'ok',
     error: call?.error,
     // Who answered: the endpoint ('simulator' or the provider's host), or the result cache.
@@ -178,16 +179,27 @@ export class LogWriter {
 
   /**
    * What a statement's logged calls add up to: model calls (rows that are not
-   * cache hits), cache hits, and dollars (null when no call had a price).
+   * cache hits), cache hits, and dollars (null when no call had a price); the
+   * calls' tokens, and how many of them had tokens but no price (`unpriced`).
    * Flushes first, so calls still buffered are counted.
    */
-  async spentBy(queryId: string): Promise<{ calls: number; cacheHits: number; cost: number | null }> {
+  async spentBy(queryId: string): Promise<{
+    calls: number;
+    cacheHits: number;
+    cost: number | null;
+    tokensIn: number;
+    tokensOut: number;
+    unpriced: number;
+  }> {
     await this.callRows.flush();
     const r = await this.q.run((con) =>
       con.runAndReadAll(
         `SELECT count(*) FILTER (WHERE NOT cache_hit)::DOUBLE AS calls,
            count(*) FILTER (WHERE cache_hit)::DOUBLE AS hits,
-           sum(cost) FILTER (WHERE NOT cache_hit) AS cost
+           sum(cost) FILTER (WHERE NOT cache_hit) AS cost,
+           coalesce(sum(tokens_in) FILTER (WHERE NOT cache_hit), 0)::DOUBLE AS tokens_in,
+           coalesce(sum(tokens_out) FILTER (WHERE NOT cache_hit), 0)::DOUBLE AS tokens_out,
+           count(*) FILTER (WHERE NOT cache_hit AND cost IS NULL AND tokens_in > 0)::DOUBLE AS unpriced
          FROM rvbbit.unified_logs WHERE query_id = $1`,
         [queryId],
       ),
@@ -197,6 +209,9 @@ export class LogWriter {
       calls: Number(row.calls),
       cacheHits: Number(row.hits),
       cost: row.cost === null ? (Number(row.calls) === 0 ? 0 : null) : Number(row.cost),
+      tokensIn: Number(row.tokens_in),
+      tokensOut: Number(row.tokens_out),
+      unpriced: Number(row.unpriced),
     };
   }
 

@@ -9,7 +9,7 @@ import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { imageRefTokens, splitImages } from '../llm/images.js';
-import { costFromTable, type PriceOptions, type PriceTable } from '../llm/pricing.js';
+import { costFromTable, formatDollars, type PriceOptions, type PriceTable } from '../llm/pricing.js';
 
 // js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held
 // by every engine for its whole life (and V8 lets a heap grow to several times
@@ -194,4 +194,11 @@ export function deliveryReport(delivery: CallLimits['delivery'], d: DeliveryDoll
     est_dollars: d.batch,
     est_dollars_saved: d.sync === null || d.batch === null ? null : d.sync - d.batch,
   };
+}
+
+/** A figure of EXPLAIN's text: null is `unknown`; dollars rounded as people read them (FORMAT JSON keeps the number). */
+export function explainText(property: string, v: unknown): string {
+  if (v === null) return 'unknown';
+  if (typeof v === 'number' && property.startsWith('est_dollars')) return formatDollars(v);
+  return String(v);
 }

@@ -20,6 +20,7 @@ import {
   type DeliveryDollars,
   deliveryDollars,
   deliveryReport,
+  explainText,
   modelsOf,
   NO_DOLLARS,
   tokensPerRun,
@@ -147,7 +148,7 @@ export async function explainSemantic(
       ],
       rows: Object.entries(report).map(([property, v]) => ({
         property,
-        value: Array.isArray(v) ? v.join('\n') : v === null ? 'unknown' : String(v),
+        value: Array.isArray(v) ? v.join('\n') : explainText(property, v),
       })),
     };
   } finally {

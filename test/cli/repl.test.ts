@@ -40,6 +40,7 @@ test('.help prints every command from the one list; .quit and \\q leave; a last 
   \\d table                       columns of a table or view: name, type, null
   .mode table|csv|json|ndjson    output format
   .timer on|off                  print each statement's time
+  .cost on|off                   the cost line after a MAP, RUN or semantic statement (on)
   .quit, .exit, \\q               leave (or Ctrl-D)
 Tab completes keywords, tables, columns, functions, cascade paths and WITH keys.
 Ctrl-C cancels the running statement; Ctrl-C on an empty prompt twice exits.
