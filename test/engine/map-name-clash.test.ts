@@ -94,7 +94,11 @@ test('the CLI csv shows the rename', async () => {
     'csv',
     `RVBBIT MAP 'traits/extract_brand.yaml' AS (brand VARCHAR) USING (SELECT 'from input' AS brand, 'Acme Widget' AS product_name)`,
   ]);
-  assert.is(r.err, '');
+  // Only the MAP's cost line (docs/cli.md): no warning about the rename.
+  assert.match(
+    r.err,
+    /^cost: 1 call, 0 cache hits, \d+ tokens in, \d+ tokens out, \$ unknown, \d+\.\d ms\n$/,
+  );
   const [header, row] = r.out.split('\n');
   assert.is(header, 'brand_input,product_name,brand');
   assert.match(row!, /^from input,Acme Widget,\w+/);
