@@ -45,6 +45,7 @@ import {
   imageFileUrl,
   imageMarker,
   imageSize,
+  jpegSize,
   sniffImageFormat,
 } from '../llm/images.js';
 
@@ -352,7 +353,9 @@ function checkedImageFile(path: string, settings: ImageSettings): string {
     }
     const dims =
       imageSize(head, format) ??
-      (format === 'jpeg' && size > head.length ? jpegSizeOfFile(fd, size) : undefined);
+      (format === 'jpeg' && size > head.length
+        ? jpegSize((at, length) => readAt(fd, at, length), size, MAX_JPEG_SEGMENTS)
+        : undefined);
     if (dims === undefined) {
       throw refuse(
         'IMAGE_UNKNOWN_FORMAT',
@@ -383,42 +386,6 @@ function readAt(fd: number, offset: number, length: number): Buffer {
     got += n;
   }
   return got === length ? bytes : bytes.subarray(0, got);
-}
-
-/**
- * A JPEG's width and height from its first SOFn marker, reading each
- * segment's 9 header bytes at its offset and skipping its body (an EXIF
- * block of any size costs one read). Undefined for a damaged or cut header,
- * or one of more than MAX_JPEG_SEGMENTS segments.
- */
-function jpegSizeOfFile(fd: number, size: number): { width: number; height: number } | undefined {
-  let i = 2;
-  for (let n = 0; n < MAX_JPEG_SEGMENTS && i + 4 <= size; n++) {
-    const b = readAt(fd, i, 9);
-    if (b.length < 4 || b[0] !== 0xff) return undefined;
-    const marker = b[1]!;
-    if (marker === 0xff) {
-      i++; // fill byte
-      continue;
-    }
-    // Markers without a length: TEM, RSTn, SOI.
-    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      i += 2;
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) return undefined; // EOI / SOS before any SOF
-    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision (1), height (2), width (2).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (b.length < 9) return undefined;
-      const height = b.readUInt16BE(5);
-      const width = b.readUInt16BE(7);
-      return width > 0 && height > 0 ? { width, height } : undefined;
-    }
-    const length = b.readUInt16BE(2);
-    if (length < 2) return undefined;
-    i += 2 + length;
-  }
-  return undefined;
 }
 
 function mib(bytes: number): string {

@@ -53,7 +53,6 @@ export interface ImageSize {
  */
 export function imageSize(bytes: Uint8Array, format = sniffImageFormat(bytes)): ImageSize | undefined {
   const b = bytes;
-  const u16be = (i: number) => (b[i]! << 8) | b[i + 1]!;
   const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
   const u24le = (i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
   const u32be = (i: number) => ((b[i]! << 24) >>> 0) + ((b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!);
@@ -66,32 +65,8 @@ export function imageSize(bytes: Uint8Array, format = sniffImageFormat(bytes)): 
     case 'gif':
       if (b.length < 10) return undefined;
       return size(u16le(6), u16le(8));
-    case 'jpeg': {
-      let i = 2;
-      while (i + 4 <= b.length) {
-        if (b[i] !== 0xff) return undefined;
-        const marker = b[i + 1]!;
-        if (marker === 0xff) {
-          i++; // fill byte
-          continue;
-        }
-        // Markers without a length: TEM, RSTn, SOI.
-        if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-          i += 2;
-          continue;
-        }
-        if (marker === 0xd9 || marker === 0xda) return undefined; // EOI / SOS before any SOF
-        const length = u16be(i + 2);
-        // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision (1), height (2), width (2).
-        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-          if (i + 9 > b.length) return undefined;
-          return size(u16be(i + 7), u16be(i + 5));
-        }
-        if (length < 2) return undefined;
-        i += 2 + length;
-      }
-      return undefined;
-    }
+    case 'jpeg':
+      return jpegSize((at, length) => b.subarray(at, at + length), b.length);
     case 'webp': {
       if (b.length < 30) return undefined;
       const chunk = ascii(b, 12, 16);
@@ -111,6 +86,50 @@ export function imageSize(bytes: Uint8Array, format = sniffImageFormat(bytes)): 
     default:
       return undefined;
   }
+}
+
+/** Bytes of an image at an offset: fewer than asked at its end (a buffer's slice, or a file read). */
+export type ReadAt = (offset: number, length: number) => Uint8Array;
+
+/**
+ * A JPEG's width and height from its first SOFn marker, walking the segments
+ * from offset 2: each one's 9 header bytes are read at its offset and its body
+ * skipped (so in a file an EXIF block of any size costs one read). Undefined
+ * for a damaged or cut header, or past `maxSegments` segments.
+ */
+export function jpegSize(
+  readAt: ReadAt,
+  size: number,
+  maxSegments = Number.POSITIVE_INFINITY,
+): ImageSize | undefined {
+  let i = 2;
+  for (let n = 0; n < maxSegments && i + 4 <= size; n++) {
+    const b = readAt(i, 9);
+    if (b.length < 4 || b[0] !== 0xff) return undefined;
+    const marker = b[1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    // Markers without a length: TEM, RSTn, SOI.
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) return undefined; // EOI / SOS before any SOF
+    const u16be = (at: number) => (b[at]! << 8) | b[at + 1]!;
+    // SOF0..SOF15, except DHT (C4), JPG (C8) and DAC (CC): precision (1), height (2), width (2).
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (b.length < 9) return undefined;
+      const height = u16be(5);
+      const width = u16be(7);
+      return width > 0 && height > 0 ? { width, height } : undefined;
+    }
+    const length = u16be(2);
+    if (length < 2) return undefined;
+    i += 2 + length;
+  }
+  return undefined;
 }
 
 /**
