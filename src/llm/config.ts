@@ -39,9 +39,16 @@ export type ResolvedLlmConfig = Omit<LlmClientOptions, 'baseUrl'> & {
 /** The variables that point the engine at a provider. */
 const PROVIDER_ENV = ['RVBBIT_BASE_URL', 'RVBBIT_API_KEY', 'OPENAI_API_KEY', 'OPENROUTER_API_KEY'] as const;
 
-/** `env` with every provider variable emptied: the engine answers with its simulator (tests, benches, demos). */
+/**
+ * `env` with every provider variable emptied: the engine answers with its
+ * simulator (tests, benches, demos), as its default model (RVBBIT_MODEL is
+ * emptied too: a real provider's model is not one the simulator serves).
+ */
 export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, ...Object.fromEntries(PROVIDER_ENV.map((name) => [name, ''])) };
+  return {
+    ...env,
+    ...Object.fromEntries([...PROVIDER_ENV, 'RVBBIT_MODEL'].map((name) => [name, ''])),
+  };
 }
 
 const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits', 'azure_api_version'] as const;

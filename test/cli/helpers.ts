@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { simulatorEnv } from '../../src/llm/config.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Node arguments that run the CLI from source, from ROOT. */
@@ -33,7 +34,8 @@ export function start(
 ): Running {
   const child = spawn(process.execPath, [...(opts.cwd ? CLI_ANYWHERE : CLI), ...args], {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, RVBBIT_HISTORY: '/dev/null', ...opts.env },
+    // The simulator answers unless a test says otherwise: no provider or model from the outer environment.
+    env: { ...simulatorEnv(), RVBBIT_HISTORY: '/dev/null', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';

@@ -34,7 +34,7 @@ interface Terminal {
   readonly exited: Promise<number | null>;
 }
 
-function openRepl(history: string, env: NodeJS.ProcessEnv = process.env): Terminal {
+function openRepl(history: string, env: NodeJS.ProcessEnv = simulatorEnv()): Terminal {
   const child: ChildProcess = spawn(
     SCRIPT,
     ['-q', '-e', '-c', `${process.execPath} ${CLI.join(' ')} repl --cascades ${CASCADES}`, '/dev/null'],
