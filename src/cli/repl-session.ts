@@ -23,6 +23,8 @@ import { runAndPrint } from './statement-printer.js';
 
 export interface ReplFlags extends EngineFlags {
   format: OutputFormat;
+  /** false with --no-cost: the REPL starts with `.cost off`. */
+  cost?: boolean;
 }
 
 export async function runRepl(flags: ReplFlags, debug: boolean): Promise<void> {
@@ -89,7 +91,7 @@ async function repl(engine: Engine, session: Session, flags: ReplFlags, debug: b
     session,
     format: flags.format,
     timer: false,
-    cost: true,
+    cost: flags.cost !== false,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   };

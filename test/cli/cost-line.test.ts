@@ -124,7 +124,7 @@ test('a cache hit is counted as one; plain SQL and EXPLAIN print no cost line; -
   assert.is(off.err, '');
 });
 
-test('the REPL prints the cost line after each such statement; .cost off stops it, .cost on brings it back', async () => {
+test('the REPL prints the cost line after each such statement; .cost off (or --no-cost) stops it, .cost on brings it back', async () => {
   const r = await rvbbit(['repl', '--format', 'csv'], {
     env: CLEAN,
     input: `${MEANS};\n.cost off\nSELECT 'b' MEANS 'car' AS m;\n.cost on\nSELECT 'c' MEANS 'car' AS m;\n.cost maybe\n`,
@@ -141,6 +141,15 @@ test('the REPL prints the cost line after each such statement; .cost off stops i
     /^cost: 1 call, 0 cache hits, \d+ tokens in, \d+ tokens out, \$0\.\d+, \d+\.\d ms$/,
   );
   assert.is(lines[2], 'usage: .cost on|off');
+  const off = await rvbbit(['repl', '--no-cost', '--format', 'csv'], {
+    env: CLEAN,
+    input: `${MEANS};\n.cost on\nSELECT 'c' MEANS 'car' AS m;\n`,
+  });
+  assert.is(off.code, 0, off.err);
+  assert.match(
+    off.err,
+    /^cost: 1 call, 0 cache hits, \d+ tokens in, \d+ tokens out, \$0\.\d+, \d+\.\d ms\n$/,
+  );
 });
 
 test("EXPLAIN's text rounds dollars to four significant digits; FORMAT JSON keeps the number", async () => {
