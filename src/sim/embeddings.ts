@@ -22,6 +22,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, faultFor, MALFORMED_BODY } from './completion.js';
 import type { ResolvedSimOptions } from './options.js';
+import { priceAnswer } from './prices.js';
 import { profileOf, providerError, unknownModel } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
 import type { SimState } from './sim-state.js';
@@ -166,7 +167,8 @@ export type EmbeddingsAnswer =
  */
 export function embeddingsAnswer(
   raw: string,
-  opts: Pick<ResolvedSimOptions, 'costPerMillion'> & Partial<Pick<ResolvedSimOptions, 'profile' | 'models'>>,
+  opts: Pick<ResolvedSimOptions, 'costPerMillion'> &
+    Partial<Pick<ResolvedSimOptions, 'profile' | 'models' | 'prices'>>,
   pathModel?: string,
 ): EmbeddingsAnswer {
   const profile = profileOf(opts.profile ?? 'default');
@@ -227,6 +229,8 @@ export function embeddingsAnswer(
   }
   const usage: Record<string, number> = { prompt_tokens: tokensIn, total_tokens: tokensIn };
   if (opts.costPerMillion && profile.reportsCost) usage['cost'] = (tokensIn * opts.costPerMillion.in) / 1e6;
+  else if (profile.reportsCost && opts.prices?.[model])
+    usage['cost'] = priceAnswer(opts.prices[model]!, tokensIn, 0, 0, false);
   const data = (input as string[]).map((s, index) => {
     const v = typeof dims === 'number' ? shortened(simEmbedding(s), dims) : simEmbedding(s);
     return { object: 'embedding', index, embedding: format === 'base64' ? embeddingBase64(v) : v };

@@ -7,9 +7,10 @@
  * `rvbbit sim`, so a run through `--provider-url` to `rvbbit sim` logs what a
  * `--sim` run logs.
  *
- * OpenAI's published prices for gpt-4o-mini (sim-small) and gpt-4o
- * (sim-large): cached input at half the input price, and the Batch API at
- * half price (batch_discount 0.5), as OpenAI bills those models.
+ * OpenAI's published prices for gpt-4o-mini (sim-small), gpt-4o
+ * (sim-large) and text-embedding-3-small: cached input at half the input
+ * price, and the Batch API at half price (batch_discount 0.5), as OpenAI
+ * bills those models.
  */
 
 /** A model's price (the shape of llm/pricing.ts ModelPrice; the simulator shares no module with the client). */
@@ -23,6 +24,8 @@ export interface SimPrice {
 export const SIM_PRICES: Readonly<Record<string, SimPrice>> = {
   'sim-small': { in: 0.15, out: 0.6, cached_in: 0.075, batch_discount: 0.5 },
   'sim-large': { in: 2.5, out: 10, cached_in: 1.25, batch_discount: 0.5 },
+  // The engine's default embedding model (plan/semantic-options.ts), at OpenAI's price for it.
+  'text-embedding-3-small': { in: 0.02, out: 0, batch_discount: 0.5 },
 };
 
 /** The model the simulator answers as when nothing chooses one. */
