@@ -6,7 +6,7 @@
  * column and the engine derives the answer's JSON Schema and DuckDB type
  * from one tree (src/plan/returning-type.ts).
  */
-import { type TypeFamily, typeFamily } from './type-names.js';
+import { DUCK_NAME_OF, DUCK_NAMES, type TypeFamily, typeFamily } from './type-names.js';
 
 export type SqlTypeTree =
   | { readonly kind: 'scalar'; readonly family: TypeFamily }
@@ -24,8 +24,8 @@ export type SqlTypeParse =
 const MAX_DEPTH = 8;
 const MAX_FIELDS = 100;
 
-export const RETURNING_TYPES =
-  'BOOLEAN, INTEGER, BIGINT, DOUBLE, VARCHAR, DATE, TIME, TIMESTAMP, JSON, STRUCT(name type, …) or a list type[]';
+/** What RETURNING takes, as its messages list it. */
+export const RETURNING_TYPES = `${DUCK_NAMES.join(', ')}, STRUCT(name type, …) or a list type[]`;
 
 interface Tok {
   readonly text: string;
@@ -142,25 +142,11 @@ export function parseSqlType(text: string): SqlTypeParse {
   }
 }
 
-/** The DuckDB name of a family as a result type (DECIMAL is read as DOUBLE). */
-const DUCK_NAME: Readonly<Record<TypeFamily, string>> = {
-  text: 'VARCHAR',
-  json: 'JSON',
-  integer: 'INTEGER',
-  bigint: 'BIGINT',
-  double: 'DOUBLE',
-  decimal: 'DOUBLE',
-  boolean: 'BOOLEAN',
-  date: 'DATE',
-  time: 'TIME',
-  timestamp: 'TIMESTAMP',
-};
-
 /** The type as DuckDB writes it: `STRUCT("name" VARCHAR, "tags" VARCHAR[])`. */
 export function sqlTypeText(t: SqlTypeTree): string {
   switch (t.kind) {
     case 'scalar':
-      return DUCK_NAME[t.family];
+      return DUCK_NAME_OF[t.family];
     case 'list':
       return `${sqlTypeText(t.of)}[]`;
     case 'struct':

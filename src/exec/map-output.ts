@@ -8,6 +8,7 @@
  */
 
 import type { OnError } from '../../grammar/index.js';
+import { typeFamily } from '../../grammar/type-names.js';
 import type { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
@@ -108,7 +109,7 @@ function fieldPath(name: string): string {
 function typedExpr(col: TypedColumn, o: string): { value: string; problem: string } {
   const path = fieldPath(col.name);
   const raw = `json_extract(${o}.json, ${path})`;
-  const isJson = /^JSON$/i.test(col.type);
+  const isJson = typeFamily(col.type) === 'json';
   const value = isJson ? raw : `TRY_CAST(json_extract_string(${o}.json, ${path}) AS ${col.type})`;
   const label = quoteString(col.name);
   const problem = `CASE WHEN ${o}.error IS NOT NULL THEN NULL

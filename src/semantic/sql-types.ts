@@ -17,20 +17,22 @@ import {
   TIMESTAMP,
   VARCHAR,
 } from '@duckdb/node-api';
-import { type TypeFamily, typeFamily } from '../../grammar/type-names.js';
+import { DUCK_NAME_OF, type DuckName, typeFamily } from '../../grammar/type-names.js';
 
-/** Each family of the dialect's types (grammar/type-names.ts) as a DuckDB type; DECIMAL is read as DOUBLE. */
-const DUCK_TYPE_OF: Readonly<Record<TypeFamily, DuckDBType>> = {
-  text: VARCHAR,
-  json: VARCHAR,
-  integer: INTEGER,
-  bigint: BIGINT,
-  double: DOUBLE,
-  decimal: DOUBLE,
-  boolean: BOOLEAN,
-  date: DATE,
-  time: TIME,
-  timestamp: TIMESTAMP,
+/**
+ * Each DuckDB result type of the dialect (grammar/type-names.ts says which a
+ * family is) as node-api's type; JSON is registered as the VARCHAR it is.
+ */
+const NODE_TYPE_OF: Readonly<Record<DuckName, DuckDBType>> = {
+  BOOLEAN,
+  INTEGER,
+  BIGINT,
+  DOUBLE,
+  VARCHAR,
+  DATE,
+  TIME,
+  TIMESTAMP,
+  JSON: VARCHAR,
 };
 
 /** `VARCHAR`, `DECIMAL(10,2)`, `VARCHAR[]` → a DuckDB type (DECIMAL is read as DOUBLE). */
@@ -38,7 +40,7 @@ export function duckType(name: string): DuckDBType {
   if (name.endsWith('[]')) return LIST(duckType(name.slice(0, -2)));
   const family = typeFamily(name);
   if (!family) throw new Error(`no DuckDB type for ${name}`);
-  return DUCK_TYPE_OF[family];
+  return NODE_TYPE_OF[DUCK_NAME_OF[family]];
 }
 
 /** A DuckDB value as plain JSON-able data for cascade inputs (lists → arrays, bigint kept for keys). */

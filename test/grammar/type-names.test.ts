@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { TYPE_NAMES, typeFamily } from '../../grammar/index.js';
+import { parseSqlType, RETURNING_TYPES, sqlTypeText, TYPE_NAMES, typeFamily } from '../../grammar/index.js';
+import { DUCK_NAME_OF, DUCK_NAMES } from '../../grammar/type-names.js';
 
 test('the type vocabulary: every name has a family; aliases share one; DECIMAL(p,s) and case are read', () => {
   assert.equal(
@@ -29,6 +30,30 @@ test('the type vocabulary: every name has a family; aliases share one; DECIMAL(p
   assert.is(typeFamily('VARCHAR[]'), undefined);
   assert.is(typeFamily('UUID'), undefined);
   assert.is(typeFamily(' VARCHAR'), undefined);
+});
+
+test('each family has one DuckDB result name; RETURNING lists them once each and writes them back', () => {
+  assert.equal(DUCK_NAMES, [
+    'BOOLEAN',
+    'INTEGER',
+    'BIGINT',
+    'DOUBLE',
+    'VARCHAR',
+    'DATE',
+    'TIME',
+    'TIMESTAMP',
+    'JSON',
+  ]);
+  assert.is(
+    RETURNING_TYPES,
+    'BOOLEAN, INTEGER, BIGINT, DOUBLE, VARCHAR, DATE, TIME, TIMESTAMP, JSON, STRUCT(name type, …) or a list type[]',
+  );
+  for (const name of TYPE_NAMES) {
+    const parsed = parseSqlType(name);
+    assert.ok(parsed.ok, name);
+    if (parsed.ok) assert.is(sqlTypeText(parsed.type), DUCK_NAME_OF[typeFamily(name)!], name);
+  }
+  assert.is(DUCK_NAME_OF.decimal, 'DOUBLE');
 });
 
 test.run();
