@@ -9,6 +9,7 @@ import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { StatementSpend } from '../engine/query-options.js';
 import type { Session } from '../engine/session.js';
+import { ERROR_COLUMN } from '../exec/map-output.js';
 import { formatDollars } from '../llm/pricing.js';
 import { type OutputFormat, renderJsonResults, renderResult } from '../output/render-result.js';
 import { completionOf } from '../server/command-tag.js';
@@ -35,9 +36,6 @@ export function costLine(s: StatementSpend, ms: number): string {
   const dollars = s.dollars === null ? '$ unknown' : `$${formatDollars(s.dollars)}`;
   return `cost: ${plural(s.calls, 'call', 'calls')}, ${plural(s.cacheHits, 'cache hit', 'cache hits')}, ${s.tokensIn} tokens in, ${s.tokensOut} tokens out, ${dollars}, ${ms.toFixed(1)} ms\n`;
 }
-
-/** A MAP result has this column only when some row failed (dialect spec, MAP output). */
-const ERROR_COLUMN = '_error';
 
 export class ResultPrinter {
   /** True once a printed MAP result had failed rows. */

@@ -17,6 +17,7 @@ import type { MapOutput, TypedColumn } from '../plan/plan-map.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
 
 export const INDEX_COLUMN = '__rvbbit_idx';
+/** A MAP result has this column only when some row failed (dialect spec, MAP output). */
 export const ERROR_COLUMN = '_error';
 
 export async function createOutputTable(q: ConnectionQueue, table: string): Promise<void> {

@@ -1,0 +1,37 @@
+/**
+ * Small facts the code once wrote twice (issue 49) are declared once: each
+ * check counts the places in the sources (base/, grammar/, src/, workers/)
+ * that state the fact, so a second copy fails here before it drifts.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function sources(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => relative(ROOT, join(e.parentPath, e.name)));
+}
+
+const FILES = ['base', 'grammar', 'src', 'workers'].flatMap(sources).sort();
+
+/** The file of each line matching `pattern` (a file twice when two of its lines match). */
+function places(pattern: RegExp): string[] {
+  return FILES.flatMap((file) =>
+    readFileSync(join(ROOT, file), 'utf8')
+      .split('\n')
+      .filter((line) => pattern.test(line))
+      .map(() => file),
+  );
+}
+
+test("MAP's error column is named in one place", () => {
+  assert.equal(places(/\bconst ERROR_COLUMN\b/), ['src/exec/map-output.ts']);
+  assert.equal(places(/'_error'/), ['src/exec/map-output.ts']);
+});
+
+test.run();
