@@ -1,5 +1,6 @@
 /**
- * Reading a model's answer: JSON as a whole or from a fenced ```json block.
+ * Reading a model's answer: JSON as a whole or from a fenced ```json block,
+ * and the value an answer stands for.
  */
 
 const FENCED = /```[ \t]*(?:json|JSON)?[ \t]*\r?\n([\s\S]*?)\r?\n?[ \t]*```/;
@@ -38,4 +39,15 @@ export function textOrJson(content: string): unknown {
   if (!looksJson) return content;
   const parsed = parseJsonAnswer(text);
   return parsed.ok && parsed.value !== null && typeof parsed.value === 'object' ? parsed.value : content;
+}
+
+/**
+ * The value an answer stands for (dialect spec, MAP output): a JSON object
+ * with exactly one key, `{"x": v}`, is `v`; anything else is itself. MAP's
+ * clean value and a `sql_function`'s SQL value both read it.
+ */
+export function oneKeyValue(answer: unknown): unknown {
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) return answer;
+  const keys = Object.keys(answer);
+  return keys.length === 1 ? (answer as Record<string, unknown>)[keys[0]!] : answer;
 }

@@ -9,6 +9,7 @@
 
 import type { OnError } from '../../grammar/index.js';
 import { typeFamily } from '../../grammar/type-names.js';
+import { oneKeyValue } from '../cascade/answer-parse.js';
 import type { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../db/sql-text.js';
@@ -33,16 +34,7 @@ export async function createOutputTable(q: ConnectionQueue, table: string): Prom
  * exactly one key gives that key's value; anything else non-text is JSON text.
  */
 export function cleanValue(output: unknown): string | null {
-  if (output === null || output === undefined) return null;
-  if (typeof output === 'string') return output;
-  if (typeof output === 'object' && !Array.isArray(output)) {
-    const keys = Object.keys(output);
-    if (keys.length === 1) return cleanScalar((output as Record<string, unknown>)[keys[0]!]);
-  }
-  return JSON.stringify(output);
-}
-
-function cleanScalar(value: unknown): string | null {
+  const value = oneKeyValue(output);
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -18,6 +18,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { DUCK_NAME_OF, type DuckName, typeFamily } from '../../grammar/type-names.js';
+import { oneKeyValue } from '../cascade/answer-parse.js';
 
 /**
  * Each DuckDB result type of the dialect (grammar/type-names.ts says which a
@@ -57,11 +58,7 @@ export function inputValue(v: DuckDBValue): unknown {
  * answer that cannot be read is an error, never a silent NULL.
  */
 export function outputValue(output: unknown, returns: string): string | number | boolean | null {
-  let v = output;
-  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const keys = Object.keys(v);
-    if (keys.length === 1) v = (v as Record<string, unknown>)[keys[0]!];
-  }
+  const v = oneKeyValue(output);
   if (v === null || v === undefined) return null;
   switch (duckType(returns)) {
     case BOOLEAN: {

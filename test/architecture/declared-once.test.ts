@@ -34,4 +34,8 @@ test("MAP's error column is named in one place", () => {
   assert.equal(places(/'_error'/), ['src/exec/map-output.ts']);
 });
 
+test('an answer {"x": v} is read as v by one function', () => {
+  assert.equal(places(/keys\.length === 1\b/), ['src/cascade/answer-parse.ts']);
+});
+
 test.run();
