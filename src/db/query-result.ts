@@ -8,6 +8,7 @@ import {
   type DuckDBConnection,
   type DuckDBDataChunk,
   type DuckDBResult,
+  type DuckDBType,
   type DuckDBValue,
   JSDuckDBValueConverter,
 } from '@duckdb/node-api';
@@ -18,6 +19,11 @@ export const STREAM_BATCH_ROWS = 2048;
 export interface ResultColumn {
   readonly name: string;
   readonly type: string;
+}
+
+/** A column's type as `engine.query` reports it: JSON is a VARCHAR with an alias, named as the user sees it. */
+export function typeName(t: DuckDBType): string {
+  return t.alias ?? String(t);
 }
 
 /**
@@ -153,8 +159,7 @@ function toResult(
   exact = false,
 ): QueryResult {
   const names = reader.columnNames();
-  // JSON is a VARCHAR with an alias: report the name the user sees.
-  const types = reader.columnTypes().map((t) => (t as { alias?: string }).alias ?? String(t));
+  const types = reader.columnTypes().map(typeName);
   return {
     columns: names.map((name, i) => ({ name, type: types[i]! })),
     rows: exact

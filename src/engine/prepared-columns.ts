@@ -13,12 +13,7 @@ import {
   skipBlockComment,
   skipQuoted,
 } from '../../grammar/sql-chars.js';
-import type { ResultColumn } from '../db/query-result.js';
-
-/** A result column's type as `engine.query` reports it (JSON by its alias). */
-function typeName(t: unknown): string {
-  return (t as { alias?: string }).alias ?? String(t);
-}
+import { type ResultColumn, typeName } from '../db/query-result.js';
 
 /** DuckDB could not type every parameter: the statement's columns are unknown until it is. */
 function untyped(p: DuckDBPreparedStatement): boolean {

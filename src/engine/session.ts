@@ -8,7 +8,7 @@ import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, type ResultColumn, readResult } from '../db/query-result.js';
+import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
 import { ERROR_COLUMN } from '../exec/map-output.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { isPlainSql, type Plan } from '../plan/plan.js';
@@ -342,18 +342,17 @@ export class Session {
    * its parameters' types from `$1` on (undefined where DuckDB cannot type one).
    */
   preparedShape(sql: string): Promise<{ columns: ResultColumn[]; paramTypes: (string | undefined)[] }> {
-    const name = (t: unknown) => (t as { alias?: string }).alias ?? String(t);
     return this.q.run(async (con) => {
       const p = await con.prepare(sql);
       try {
         return {
           columns: Array.from({ length: p.columnCount }, (_, i) => ({
             name: p.columnName(i),
-            type: name(p.columnType(i)),
+            type: typeName(p.columnType(i)),
           })),
           // Type id 0 is DuckDB's INVALID: a parameter it could not type.
           paramTypes: Array.from({ length: p.parameterCount }, (_, i) =>
-            p.parameterTypeId(i + 1) === 0 ? undefined : name(p.parameterType(i + 1)),
+            p.parameterTypeId(i + 1) === 0 ? undefined : typeName(p.parameterType(i + 1)),
           ),
         };
       } finally {

@@ -14,6 +14,7 @@ import {
   listValue,
   VARCHAR,
 } from '@duckdb/node-api';
+import { typeName } from '../db/query-result.js';
 import type { MapOutput } from '../plan/plan-map.js';
 import { type OutcomeCells, outputColumns } from './map-output.js';
 
@@ -46,8 +47,7 @@ export class TypedCaster {
     const types: string[] = [];
     // The last column is `_error`.
     for (let i = 0; i < this.prepared.columnCount - 1; i++) {
-      const t = this.prepared.columnType(i);
-      types.push((t as { alias?: string }).alias ?? String(t));
+      types.push(typeName(this.prepared.columnType(i)));
     }
     return types;
   }

@@ -12,7 +12,7 @@ import {
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
-import { releaseChunk, streamUserResult } from '../db/query-result.js';
+import { releaseChunk, streamUserResult, typeName } from '../db/query-result.js';
 import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
 import { InputRow } from './map-batch-input.js';
 
@@ -43,7 +43,7 @@ export class MapInputStream {
 
   /** Column types as `engine.query` reports them (JSON by its alias). */
   columnTypes(): string[] {
-    return this.result.columnTypes().map((t) => (t as { alias?: string }).alias ?? String(t));
+    return this.result.columnTypes().map(typeName);
   }
 
   /** Column names as DuckDB reports them (duplicates not yet renamed). */

@@ -38,4 +38,8 @@ test('an answer {"x": v} is read as v by one function', () => {
   assert.equal(places(/keys\.length === 1\b/), ['src/cascade/answer-parse.ts']);
 });
 
+test('a DuckDB column type is named (JSON by its alias) by one function', () => {
+  assert.equal(places(/\.alias \?\? String\(/), ['src/db/query-result.ts']);
+});
+
 test.run();
