@@ -29,6 +29,12 @@ function places(pattern: RegExp): string[] {
   );
 }
 
+test('the SQL type vocabulary: each family names its DuckDB type in one table', () => {
+  assert.equal(places(/\bdecimal: '?DOUBLE\b/), ['grammar/type-names.ts']);
+  assert.equal(places(/'BOOLEAN, INTEGER\b/), []);
+  assert.equal(places(/\/\^JSON\$\//), []);
+});
+
 test("MAP's error column is named in one place", () => {
   assert.equal(places(/\bconst ERROR_COLUMN\b/), ['src/exec/map-output.ts']);
   assert.equal(places(/'_error'/), ['src/exec/map-output.ts']);
