@@ -4,6 +4,7 @@
  * scan passthrough SQL for semantic operators. Never throws.
  */
 
+import { annotationMisuse } from './annotation-use.js';
 import { isAnnotation, parseAnnotation } from './annotations.js';
 import type { Annotation, SqlStatement, Statement } from './ast.js';
 import { GrammarErrorCode, makeError, type ParseError } from './errors.js';
@@ -73,7 +74,11 @@ function statementOf(
   annotations: readonly Annotation[],
 ): Statement | SemanticError[] {
   if (isRvbbitStatement(index.text, chunk.tokens)) {
-    return parseRvbbitStatement(index, chunk.start, chunk.end, ops, annotations, chunk.tokens);
+    const stmt = parseRvbbitStatement(index, chunk.start, chunk.end, ops, annotations, chunk.tokens);
+    if (Array.isArray(stmt)) return stmt;
+    // An annotation its kind does not take is refused, never dropped (annotation-use.ts).
+    const misuse = annotationMisuse(stmt);
+    return misuse.length > 0 ? misuse : stmt;
   }
   const calls = findSemanticCalls(index.text, chunk.tokens, ops, index);
   if ('code' in calls) return [calls];

@@ -76,8 +76,40 @@ export function typeText(t: TypeRef): string {
 }
 
 export function annotationParallel(annotations: readonly Annotation[]): number | null | undefined {
-  const a = annotations.find((x) => x.key === 'parallel');
-  return a?.key === 'parallel' ? a.value : undefined;
+  return annotationValue(annotations, 'parallel');
+}
+
+type AnnotationValues = { readonly [A in Annotation as A['key']]: A['value'] };
+
+/** The value of the annotation `key`, or undefined when the statement has none. */
+export function annotationValue<K extends Annotation['key']>(
+  annotations: readonly Annotation[] = [],
+  key: K,
+): AnnotationValues[K] | undefined {
+  const a = annotations.find((x) => x.key === key);
+  return a?.value as AnnotationValues[K] | undefined;
+}
+
+/**
+ * The limits an RVBBIT statement's annotations give where its WITH options
+ * are silent (grammar/annotation-use.ts says which keys MAP and RUN take): the
+ * WITH option wins, as PARALLEL wins over `-- @ parallel`. `-- @ cache:
+ * true` is the default spelt out; `false` is WITH (cache = false).
+ */
+export function withOrAnnotated(
+  w: Partial<WithOptionValues>,
+  annotations: readonly Annotation[] = [],
+): Partial<WithOptionValues> {
+  const cache = annotationValue(annotations, 'cache');
+  return {
+    ...w,
+    model: w.model ?? annotationValue(annotations, 'model'),
+    cache: w.cache ?? (cache === false ? { enabled: false, ttl: null } : undefined),
+    timeout: w.timeout ?? annotationValue(annotations, 'timeout'),
+    retries: w.retries ?? annotationValue(annotations, 'retries'),
+    budget_dollars: w.budget_dollars ?? annotationValue(annotations, 'budget_dollars'),
+    budget_tokens: w.budget_tokens ?? annotationValue(annotations, 'budget_tokens'),
+  };
 }
 
 /**
@@ -101,7 +133,7 @@ export async function planMap(
   defaults: PlanDefaults,
   createAs?: CreateTableAsStatement,
 ): Promise<MapPlan> {
-  const w = withValues(stmt.with?.options);
+  const w = withOrAnnotated(withValues(stmt.with?.options), stmt.annotations);
   const cascadePath = resolver.resolve(stmt.cascade.value);
   const cascade = await loadCascade(cascadePath);
   let output: MapOutput;

@@ -7,7 +7,13 @@ import type { CallLimits, RunLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
-import { cacheSetting, deliveryLimit, limitedUsingSql, type PlanDefaults } from './plan-map.js';
+import {
+  cacheSetting,
+  deliveryLimit,
+  limitedUsingSql,
+  type PlanDefaults,
+  withOrAnnotated,
+} from './plan-map.js';
 
 export const DEFAULT_RUN_LIMIT = 10_000;
 
@@ -38,7 +44,7 @@ export async function planRun(
   resolver: CascadeResolver,
   defaults: PlanDefaults,
 ): Promise<RunPlan> {
-  const w = withValues(stmt.with?.options);
+  const w = withOrAnnotated(withValues(stmt.with?.options), stmt.annotations);
   const asTableOption = stmt.with?.options.find((o) => o.key === 'as_table');
   const cascadePath = resolver.resolve(stmt.cascade.value);
   return {

@@ -192,6 +192,7 @@ export const SQLSTATE_OF_CODE = {
   E_BAD_ANNOTATION_VALUE: SqlState.syntaxError,
   E_DUPLICATE_ANNOTATION: SqlState.syntaxError,
   E_DANGLING_ANNOTATION: SqlState.syntaxError,
+  E_ANNOTATION_NOT_ALLOWED: SqlState.syntaxError,
   E_MISSING_OPERAND: SqlState.syntaxError,
   E_NOT_BOOLEAN_OPERATOR: SqlState.syntaxError,
   E_BAD_AGGREGATE_ARGS: SqlState.syntaxError,
