@@ -120,6 +120,15 @@ t('-- @ model and -- @ cache: false before a RUN', async (ctx) => {
   assert.is(ctx.f.sim.stats().requests, 2);
 });
 
+t('-- @ timeout before a RUN: the run past it fails with the deadline', async (ctx) => {
+  ctx.f.sim.setOptions({ latencyMs: 2000 });
+  const started = Date.now();
+  const r = await ctx.f.engine.query(`-- @ timeout: 100ms\n-- @ cache: false\n${RUN}`);
+  assert.ok(Date.now() - started < 1500, 'the deadline, not the answer, ended the run');
+  assert.is(r.rows[0]!.status, 'failed');
+  assert.match(String(r.rows[0]!.error), /deadline of 100 ms/);
+});
+
 t('a key the statement kind does not take is refused at the annotation, before any call', async (ctx) => {
   const cases: [string, string, number][] = [
     [
