@@ -75,10 +75,6 @@ export function typeText(t: TypeRef): string {
   return t.precision === null ? t.name : `${t.name}(${t.precision}, ${t.scale ?? 0})`;
 }
 
-export function annotationParallel(annotations: readonly Annotation[]): number | null | undefined {
-  return annotationValue(annotations, 'parallel');
-}
-
 type AnnotationValues = { readonly [A in Annotation as A['key']]: A['value'] };
 
 /** The value of the annotation `key`, or undefined when the statement has none. */
@@ -109,21 +105,18 @@ export function withOrAnnotated(
     retries: w.retries ?? annotationValue(annotations, 'retries'),
     budget_dollars: w.budget_dollars ?? annotationValue(annotations, 'budget_dollars'),
     budget_tokens: w.budget_tokens ?? annotationValue(annotations, 'budget_tokens'),
+    delivery: w.delivery ?? annotationValue(annotations, 'delivery'),
   };
 }
 
 /**
  * The `delivery` field of a statement's limits: `{ delivery: 'batch' }` when
- * WITH (delivery = 'batch') says so, or, without that option, `-- @ delivery:
- * batch` (as `-- @ parallel` applies to a MAP under its PARALLEL); nothing for
- * 'sync' or neither (absent = one call each).
+ * WITH (delivery = 'batch') or, without that option, `-- @ delivery: batch`
+ * says so (withOrAnnotated); nothing for 'sync' or neither (absent = one call each).
  */
 export function deliveryLimit(
-  option: WithOptionValues['delivery'] | undefined,
-  annotations: readonly Annotation[] = [],
+  delivery: WithOptionValues['delivery'] | undefined,
 ): Pick<CallLimits, 'delivery'> {
-  const a = annotations.find((x) => x.key === 'delivery');
-  const delivery = option ?? (a?.key === 'delivery' ? a.value : undefined);
   return delivery === 'batch' ? { delivery: 'batch' } : {};
 }
 
@@ -147,7 +140,7 @@ export async function planMap(
   } else {
     output = { kind: 'single', name: stmt.output?.name.name ?? w.result_column ?? 'result' };
   }
-  const fromAnnotation = annotationParallel(stmt.annotations ?? []);
+  const fromAnnotation = annotationValue(stmt.annotations, 'parallel');
   const asTable = createAs ? createAs.table.map((p) => p.name).join('.') : w.as_table;
   return {
     cascadePath,
@@ -164,7 +157,7 @@ export async function planMap(
       retries: w.retries,
       budgetDollars: w.budget_dollars,
       budgetTokens: w.budget_tokens,
-      ...deliveryLimit(w.delivery, stmt.annotations),
+      ...deliveryLimit(w.delivery),
     },
     distinct: stmt.distinct !== null,
     dedupeBy: w.dedupe_by,

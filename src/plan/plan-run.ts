@@ -68,7 +68,7 @@ export async function planRun(
       cache: cacheSetting(w.cache, defaults.cache),
       timeoutMs: w.timeout?.ms,
       retries: w.retries,
-      ...deliveryLimit(w.delivery, stmt.annotations),
+      ...deliveryLimit(w.delivery),
     },
   };
 }
