@@ -4,6 +4,7 @@
  */
 import type { Annotation, AnnotationKey, Strategy } from './annotation-node.js';
 import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
+import { wordDistance } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
@@ -63,7 +64,7 @@ const withoutTrailingComment = (text: string): string => text.replace(/[ \t]+--.
 /**
  * The key `word` (lower-case) is a misspelling of, or null: a key at most
  * min(2, ⌊length/3⌋) edits away (insert, delete, substitute, swap two
- * neighbours: optimal string alignment distance), or a key that starts with
+ * neighbours: did-you-mean.ts's wordDistance, as every suggestion counts), or a key that starts with
  * `word` when `word` has 4 letters or more (`budget:` → budget_dollars). The
  * nearest wins; ties go to the key listed first.
  */
@@ -71,30 +72,13 @@ export function misspeltKey(word: string): AnnotationKey | null {
   let best: AnnotationKey | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const key of ANNOTATION_KEYS) {
-    const d = key.startsWith(word) && word.length >= 4 ? 0 : editDistance(word, key);
+    const d = key.startsWith(word) && word.length >= 4 ? 0 : wordDistance(word, key);
     if (d <= Math.min(2, Math.floor(key.length / 3)) && d < bestDistance) {
       best = key;
       bestDistance = d;
     }
   }
   return best;
-}
-
-/** Optimal string alignment distance: Levenshtein plus the swap of two neighbouring letters. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return Number.POSITIVE_INFINITY;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 function typed(
