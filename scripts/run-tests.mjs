@@ -3,6 +3,8 @@
 // "N passed, N failed, N skipped". uvu prints Total/Passed/Skipped; we add the summary,
 // with the hooks that failed (file and error: scripts/uvu-hooks/ makes uvu say them) and
 // the programs whose tests were skipped (test/requires.ts), and exit non-zero on any failure.
+// Each failure's report is repeated under the summary with its file: uvu prints it beside its
+// suite, which a long run's tail (all a CI log may keep) no longer shows.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +43,8 @@ child.on('close', (code, signal) => {
   // uvu's Total is the tests that were to run (not the skipped ones); a failed `before` hook
   // leaves its suite's tests unrun, counted in Total only.
   const notRun = total - passed;
+  const failures = failureReports(plain);
+  if (failures.length > 0) console.log(`\nfailed:\n${failures.join('\n')}`);
   const failed = code === 0 && hooks.length === 0 ? notRun : Math.max(1, notRun);
   if (missing.length > 0)
     console.log(`\nskipped for missing programs (CI=true fails them): ${missing.join('; ')}`);
@@ -49,3 +53,28 @@ child.on('close', (code, signal) => {
   if (signal) console.error(`test process ended by ${signal}`);
   process.exit(failed > 0 ? code || 1 : (code ?? 1));
 });
+
+/** uvu's failure blocks ("   FAIL  suite  \"test\"" and the lines under it), each with its test file. */
+function failureReports(plain) {
+  const reports = [];
+  let file = '';
+  let block = null;
+  let blanks = 0;
+  for (const line of plain.split('\n')) {
+    if (/^\S.*\.test\.[cm]?[jt]s$/.test(line)) {
+      file = line;
+      block = null;
+    } else if (/^ {2,3}FAIL /.test(line)) {
+      block = [`${file}:`, line];
+      reports.push(block);
+      blanks = 0;
+    } else if (block !== null) {
+      // The report is the message, the diff and the stack, ended by an empty line pair:
+      // keep enough of it to name the place.
+      blanks = line.trim() === '' ? blanks + 1 : 0;
+      if (blanks >= 2) block = null;
+      else if (blanks === 0 && block.length < 24 && !line.includes('node_modules/uvu/')) block.push(line);
+    }
+  }
+  return reports.map((b) => b.join('\n'));
+}
