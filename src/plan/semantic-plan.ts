@@ -12,7 +12,11 @@
  * - its path: record passes (a query), record passes each rolled back until
  *   one misses nothing (a write), embeddings first (nothing but embeddings
  *   outside the batch strategy), or a blocking strategy, with the label
- *   rvbbit.queries.strategy and EXPLAIN show.
+ *   rvbbit.queries.strategy and EXPLAIN show;
+ * - what the run reads off the statement's text: whether it is a query, its
+ *   top-level LIMIT, the windows that LIMIT runs over (limit-window.ts) and
+ *   union_all's branches (union-split.ts). The run and EXPLAIN read these
+ *   fields; nothing after planning scans the SQL again.
  *
  * Two facts only a run knows are left to it: an embedding model's dimension
  * (learned by one probe call the first time; the rewrite types vectors with
@@ -21,12 +25,14 @@
  */
 import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
+import { hasTopLevelLimit, scanSql } from '../../grammar/index.js';
 import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
+import { type LimitWindow, limitWindow } from './limit-window.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from './operator-catalog.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type Rewritten, rewriteSemantic } from './semantic-rewrite.js';
-import { splitUnionAll } from './union-split.js';
+import { type Split, splitUnionAll } from './union-split.js';
 
 /** What rvbbit.queries.strategy and EXPLAIN say of a write with operators. */
 export const WRITE_STRATEGY = 'batch (a write: passes that missed calls rolled back)';
@@ -70,6 +76,22 @@ export interface BlockingPath {
   readonly why: { readonly what: string; readonly instead: string };
 }
 
+/**
+ * The rewrite and the decisions read off its SQL, made when it is rendered:
+ * at planning, and again by `render` once the run knows the embedding
+ * dimensions (the SQL then types its vectors, so the window's and the
+ * branches' SQL must be cut from that text).
+ */
+export interface PlannedSql extends Rewritten {
+  /**
+   * A top-level LIMIT of a query a prefix of its FROM source can meet: the
+   * windows the batch passes run over (limit-window.ts); null otherwise.
+   */
+  readonly limitWindow: LimitWindow | null;
+  /** Strategy union_all: the query split into `limits.parallel` branches, or why it cannot be (union-split.ts). */
+  readonly unionSplit: Split | undefined;
+}
+
 export interface SemanticPlan {
   /** The statement as the user wrote it (spans into their input). */
   readonly stmt: SqlStatement;
@@ -77,11 +99,13 @@ export interface SemanticPlan {
   /** The statement's number, which every call of a registered function carries (statement-calls.ts). */
   readonly token: number;
   /** The rewrite; vectors of a model whose dimension the run learns are typed FLOAT[1] until `render`. */
-  readonly rewritten: Rewritten;
+  readonly rewritten: PlannedSql;
   /** The same rewrite with the embedding models' dimensions. */
-  render(dims: ReadonlyMap<string, number>): Rewritten;
+  render(dims: ReadonlyMap<string, number>): PlannedSql;
   /** SELECT, WITH, FROM, VALUES, TABLE: can be run again without side effects (record passes re-run it). */
   readonly query: boolean;
+  /** It has a LIMIT at the top level: without a window, the batch passes bound each pass's new calls. */
+  readonly topLevelLimit: boolean;
   /** The distinct functions it calls, their cascades loaded. */
   readonly functions: readonly SemanticFunction[];
   readonly embed: EmbedPlan | undefined;
@@ -100,8 +124,10 @@ export async function planSemantic(
   const models = embedModels(stmt, defaultModel);
   const token = nextToken++;
   const hooked = models.size > 0 || options.prefilter !== undefined;
-  const render = (dims: ReadonlyMap<string, number>): Rewritten =>
-    rewriteSemantic(
+  const query = isQuery(stmt.text);
+  const topLevelLimit = hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens);
+  const render = (dims: ReadonlyMap<string, number>): PlannedSql => {
+    const rw = rewriteSemantic(
       stmt,
       catalog,
       token,
@@ -116,6 +142,14 @@ export async function planSemantic(
           })
         : undefined,
     );
+    return {
+      ...rw,
+      // Only a query's batch passes run over windows (a write runs whole).
+      limitWindow: query && topLevelLimit ? limitWindow(stmt.text, rw.sql) : null,
+      unionSplit:
+        options.strategy === 'union_all' ? splitUnionAll(rw.sql, options.limits.parallel) : undefined,
+    };
+  };
   const rewritten = render(new Map());
   // A prefilter applies to the statement's pair predicates (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…')
   // and its relevance order; with neither, its hooks wrapped nothing and the statement needs no embedding state.
@@ -127,7 +161,6 @@ export async function planSemantic(
     models.size > 0 || prefilter !== undefined || ranking !== undefined || entities
       ? { models, defaultModel, prefilter, ranking }
       : undefined;
-  const query = isQuery(stmt.text);
   const functions = [...new Set(rewritten.sites.map((site) => site.fn))];
   await loadCascades(functions, catalog);
   return {
@@ -137,6 +170,7 @@ export async function planSemantic(
     rewritten,
     render,
     query,
+    topLevelLimit,
     functions,
     embed,
     path: pathOf(rewritten, options, query, embed !== undefined),
@@ -163,7 +197,7 @@ function isQuery(sql: string): boolean {
   return /^(\(\s*)*(SELECT|WITH|FROM|VALUES|TABLE)\b/i.test(withoutLeadingComments(sql));
 }
 
-function pathOf(rw: Rewritten, options: SemanticOptions, query: boolean, embeds: boolean): SemanticPath {
+function pathOf(rw: PlannedSql, options: SemanticOptions, query: boolean, embeds: boolean): SemanticPath {
   // A dimension finds its labels before any row is labelled: only record passes can do that.
   const dimension = rw.sites.find((x) => x.kind === 'dimension');
   if (dimension && !query) {
@@ -188,9 +222,9 @@ function pathOf(rw: Rewritten, options: SemanticOptions, query: boolean, embeds:
     what: `strategy ${strategy} runs its calls one at a time on the main thread`,
     instead: 'use the default strategy (batch: same rows, calls in parallel)',
   };
-  if (strategy === 'union_all') {
+  const split = rw.unionSplit;
+  if (split) {
     const { parallel } = options.limits;
-    const split = splitUnionAll(rw.sql, parallel);
     if (split.ok) {
       const explained = `union_all (${parallel} branches on hash(row) % ${parallel})`;
       return {

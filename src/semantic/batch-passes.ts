@@ -7,15 +7,15 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import { hasTopLevelLimit, type SqlStatement, scanSql } from '../../grammar/index.js';
 import { type QueryResult, readResult, readUserResult } from '../db/query-result.js';
+import type { LimitWindow } from '../plan/limit-window.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
+import type { PlannedSql, SemanticPlan } from '../plan/semantic-plan.js';
 import type { Rewritten } from '../plan/semantic-rewrite.js';
 import type { CallRunner } from './call-runner.js';
 import { describeLabels } from './dimension.js';
 import { type EmbedStatement, entityBlocking, resolveEmbeddings } from './embed-statement.js';
 import { describeEntities } from './entities.js';
-import { type LimitWindow, limitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
 import { describeSplit, type ProxySplit } from './proxy.js';
 import { type PlanNote, resolveTuples, type StatementExtras, statementExtras } from './resolve-tuples.js';
@@ -26,14 +26,14 @@ import { type StatementCalls, startPass } from './statement-calls.js';
 const FIRST_BUDGET = 2048;
 
 export async function runBatch(
-  stmt: SqlStatement,
-  rw: Rewritten,
+  plan: SemanticPlan,
+  rw: PlannedSql,
   s: StatementCalls,
   runner: CallRunner,
-  opts: SemanticOptions,
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
+  const opts = plan.options;
   const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter));
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
@@ -47,7 +47,7 @@ export async function runBatch(
     plans: p.plans,
   });
   let passes = 0;
-  const window = limitWindow(stmt.text, rw.sql);
+  const window = rw.limitWindow;
   if (window && (await windowApplies(window, s, ctx))) {
     for (let rows = firstWindowRows(window, opts); ; rows *= 2) {
       // A window holding every row of the source is the statement itself: run that.
@@ -62,7 +62,7 @@ export async function runBatch(
         return done(out.result, `batch (LIMIT met from the first ${rows} rows${order})`, passes);
       }
     }
-  } else if (hasTopLevelLimit(stmt.text, scanSql(stmt.text).tokens)) {
+  } else if (plan.topLevelLimit) {
     s.budget = Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
   }
   const out = await recordUntilAnswered(rw.sql, p);

@@ -21,8 +21,7 @@ import {
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { ResultCache } from '../cache/result-cache.js';
 import { EMBED_FN, PREFILTER_FN, RANK_PREFILTER_FN } from '../plan/embed-rewrite.js';
-import type { SemanticPlan } from '../plan/semantic-plan.js';
-import type { Rewritten } from '../plan/semantic-rewrite.js';
+import type { PlannedSql, SemanticPlan } from '../plan/semantic-plan.js';
 import {
   EMBED_BATCH,
   type EmbedContext,
@@ -66,7 +65,7 @@ export async function openEmbeddings(
   s: StatementCalls,
   run: Pick<SemanticRunContext, 'engine' | 'cache' | 'logs' | 'queryId' | 'signal'>,
   explain = false,
-): Promise<{ rewritten: Rewritten; state?: EmbedStatement }> {
+): Promise<{ rewritten: PlannedSql; state?: EmbedStatement }> {
   const { embed, options } = plan;
   if (!embed) return { rewritten: plan.rewritten };
   const counters: EmbedCounters = { calls: 0, cacheHits: 0, cost: 0, tokens: 0 };

@@ -8,7 +8,7 @@
  */
 
 import { RvbbitError } from '../../base/errors.js';
-import { hasTopLevelLimit, RELEVANCE_FUNCTION, scanSql } from '../../grammar/index.js';
+import { RELEVANCE_FUNCTION } from '../../grammar/index.js';
 import { withoutLeadingComments } from '../../grammar/sql-scan.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
@@ -27,7 +27,12 @@ import {
 } from '../plan/estimate.js';
 import { pairPlanOf, type SemanticFunction } from '../plan/operator-catalog.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
-import { type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from '../plan/semantic-plan.js';
+import {
+  type PlannedSql,
+  type SemanticPath,
+  type SemanticPlan,
+  WRITE_STRATEGY,
+} from '../plan/semantic-plan.js';
 import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
@@ -38,7 +43,6 @@ import {
 } from './embed-statement.js';
 import { EMBED_BATCH } from './embedder.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
-import { limitWindow } from './limit-window.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
@@ -105,8 +109,7 @@ export async function explainSemantic(
       dollars = addDeliveryDollars(dollars, pruned.dollars);
     }
     // A LIMIT the run meets from the first rows of its source (limit-window.ts): the calls of the first window.
-    const window =
-      plan.path.kind === 'batch' && query ? await windowEstimate(plan, rw.sql, s, ctx) : undefined;
+    const window = plan.path.kind === 'batch' && query ? await windowEstimate(plan, rw, s, ctx) : undefined;
     const { delivery, ...priced } = deliveryReport(opts.limits.delivery, dollars);
     // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
     const queue = opts.limits.delivery === 'batch' ? undefined : engine.queue;
@@ -322,17 +325,16 @@ async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): P
  */
 async function windowEstimate(
   plan: SemanticPlan,
-  sql: string,
+  rw: PlannedSql,
   s: StatementCalls,
   ctx: SemanticRunContext,
 ): Promise<{ calls: number | null; line: string } | undefined> {
-  const limited = hasTopLevelLimit(plan.stmt.text, scanSql(plan.stmt.text).tokens);
-  const window = limitWindow(plan.stmt.text, sql);
+  const window = rw.limitWindow;
   const unwindowed = {
     calls: null,
     line: 'none: this LIMIT is not met from the first rows of the source (ORDER BY other than plain columns of the source, GROUP BY, DISTINCT, a set operation, a row-adding join, calls in the source…); the run reads the source whole, in passes of a bounded number of new calls, stopping when the LIMIT is met: est_calls is the bound',
   };
-  if (!window) return limited ? unwindowed : undefined;
+  if (!window) return plan.topLevelLimit ? unwindowed : undefined;
   if (!(await windowApplies(window, s, ctx))) return unwindowed;
   const rows = firstWindowRows(window, plan.options);
   const have = await sourceRows(window, rows + 1, ctx);

@@ -21,12 +21,11 @@ import { RvbbitError } from '../../base/errors.js';
 import { registeredReturns } from '../plan/operator-catalog.js';
 import {
   type BlockingPath,
+  type PlannedSql,
   type SemanticPlan,
   WRITE_STRATEGY,
   writeInTransaction,
 } from '../plan/semantic-plan.js';
-import type { Rewritten } from '../plan/semantic-rewrite.js';
-import { splitUnionAll } from '../plan/union-split.js';
 import { runBatch } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
 import {
@@ -89,7 +88,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
         break;
       }
       case 'batch':
-        out = await runBatch(plan.stmt, rewritten, s, runner, opts, ctx, emb.state);
+        out = await runBatch(plan, rewritten, s, runner, ctx, emb.state);
         break;
       case 'write': {
         const more = statementExtras(opts.proxy, entityBlocking(emb.state, opts.prefilter));
@@ -134,14 +133,14 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
 }
 
 async function runSync(
-  rw: Rewritten,
+  rw: PlannedSql,
   path: BlockingPath,
   s: StatementCalls,
   runner: CallRunner,
   ctx: SemanticRunContext,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
-  // The plan split the same query (its dimensions aside), so this split holds too.
-  const split = path.branches === undefined ? undefined : splitUnionAll(rw.sql, path.branches);
+  // union_all: the branches the plan split the rendered query into.
+  const split = path.branches === undefined ? undefined : rw.unionSplit;
   const sql = split?.ok ? split.sql : rw.sql;
   s.mode = 'sync';
   s.perChunk = path.perChunk;

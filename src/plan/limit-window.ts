@@ -52,7 +52,7 @@
  * answer needs every row), and that the source's rows can be counted.
  */
 import { prefixLimit, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
-import { registeredName } from '../plan/semantic-rewrite.js';
+import { registeredName } from './semantic-rewrite.js';
 
 export interface LimitWindow {
   /** Rows the result has once the LIMIT is met. */
