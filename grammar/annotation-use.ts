@@ -11,6 +11,7 @@ import type { Annotation } from './annotation-node.js';
 import type { Statement } from './ast.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
+import { classifyParsed } from './statement-kind.js';
 
 /** The RVBBIT statement kinds (EXPLAIN and CREATE TABLE … AS are the kind they hold). */
 export type AnnotatedKind = 'map' | 'run';
@@ -73,17 +74,8 @@ const KIND_NAME: Readonly<Record<AnnotatedKind, string>> = { map: 'RVBBIT MAP', 
 
 /** The RVBBIT kind a statement is, for its annotations; null for SQL (semantic or plain). */
 export function annotatedKind(stmt: Statement): AnnotatedKind | null {
-  switch (stmt.kind) {
-    case 'MapStatement':
-    case 'CreateTableAsStatement':
-      return 'map';
-    case 'RunStatement':
-      return 'run';
-    case 'ExplainStatement':
-      return stmt.target.kind === 'MapStatement' ? 'map' : 'run';
-    case 'SqlStatement':
-      return null;
-  }
+  const { kind } = classifyParsed(stmt);
+  return kind === 'sql' ? null : kind;
 }
 
 /** One E_ANNOTATION_NOT_ALLOWED per annotation the statement's kind does not take, at the annotation. */

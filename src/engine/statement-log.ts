@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
-import { explainPrefix } from '../../grammar/split.js';
+import { classifyParsed } from '../../grammar/statement-kind.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { MapRowsRun } from '../exec/map-rows.js';
 import { imageSummary } from '../llm/images.js';
@@ -19,18 +19,10 @@ import type { MapPlan } from '../plan/plan-map.js';
  * EXPLAIN is `sql`: it passes through as any other SQL does.
  */
 export function statementKind(stmt: Statement): QueryKind {
-  switch (stmt.kind) {
-    case 'MapStatement':
-    case 'CreateTableAsStatement':
-      return 'map';
-    case 'RunStatement':
-      return 'run';
-    case 'ExplainStatement':
-      return 'explain';
-    case 'SqlStatement':
-      if (!hasSemantics(stmt)) return 'sql';
-      return explainPrefix(stmt.text) ? 'explain' : 'semantic';
-  }
+  const { kind, explain } = classifyParsed(stmt);
+  if (kind === 'sql' && (stmt.kind !== 'SqlStatement' || !hasSemantics(stmt))) return 'sql';
+  if (explain) return 'explain';
+  return kind === 'sql' ? 'semantic' : kind;
 }
 
 /** What a statement did, apart from its rows. */

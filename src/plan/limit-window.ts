@@ -52,6 +52,7 @@
  * answer needs every row), and that the source's rows can be counted.
  */
 import { prefixLimit, SqlTok, type SqlToken, scanSql } from '../../grammar/index.js';
+import { QUERY_WORDS } from '../../grammar/statement-kind.js';
 import { registeredName } from './semantic-rewrite.js';
 
 export interface LimitWindow {
@@ -119,8 +120,6 @@ const NOT_ALIAS = new Set([
   'EXCEPT',
   'INTERSECT',
 ]);
-/** Statements that start a subquery in parentheses (anything else there is a join or an expression). */
-const SUBQUERY_STARTS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'TABLE']);
 
 /** One key of an ORDER BY: the column as written and its ASC/DESC, NULLS FIRST/LAST (with a leading space). */
 interface OrderKey {
@@ -449,7 +448,7 @@ class Reader {
     let i = start;
     let name: string | null = null;
     if (this.is(i, SqlTok.LParen)) {
-      if (!SUBQUERY_STARTS.has(this.word(i + 1) ?? '')) return null; // a parenthesised join
+      if (!QUERY_WORDS.has(this.word(i + 1) ?? '')) return null; // a parenthesised join
       i = this.closing(i);
       if (i < 0) return null;
       i++;

@@ -26,7 +26,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import type { SqlStatement } from '../../grammar/index.js';
 import { hasTopLevelLimit, scanSql } from '../../grammar/index.js';
-import { withoutLeadingComments } from '../../grammar/sql-scan.js';
+import { isQuery } from '../../grammar/statement-kind.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
 import { type LimitWindow, limitWindow } from './limit-window.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from './operator-catalog.js';
@@ -102,7 +102,7 @@ export interface SemanticPlan {
   readonly rewritten: PlannedSql;
   /** The same rewrite with the embedding models' dimensions. */
   render(dims: ReadonlyMap<string, number>): PlannedSql;
-  /** SELECT, WITH, FROM, VALUES, TABLE: can be run again without side effects (record passes re-run it). */
+  /** Can be run again without side effects (record passes re-run it): grammar/statement-kind.ts isQuery. */
   readonly query: boolean;
   /** It has a LIMIT at the top level: without a window, the batch passes bound each pass's new calls. */
   readonly topLevelLimit: boolean;
@@ -190,11 +190,6 @@ export function writeInTransaction(): BlockingPath {
       instead: 'run it outside BEGIN … COMMIT',
     },
   };
-}
-
-/** True when the statement can be run more than once without side effects (its first word, past comments). */
-function isQuery(sql: string): boolean {
-  return /^(\(\s*)*(SELECT|WITH|FROM|VALUES|TABLE)\b/i.test(withoutLeadingComments(sql));
 }
 
 function pathOf(rw: PlannedSql, options: SemanticOptions, query: boolean, embeds: boolean): SemanticPath {

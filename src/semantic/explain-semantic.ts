@@ -9,7 +9,7 @@
 
 import { RvbbitError } from '../../base/errors.js';
 import { RELEVANCE_FUNCTION } from '../../grammar/index.js';
-import { withoutLeadingComments } from '../../grammar/sql-scan.js';
+import { leadingWords } from '../../grammar/statement-kind.js';
 import { rowCacheKey } from '../cache/cache-key.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { QueryResult } from '../db/query-result.js';
@@ -114,7 +114,7 @@ export async function explainSemantic(
     // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
     const queue = opts.limits.delivery === 'batch' ? undefined : engine.queue;
     const report = {
-      statement: query ? 'SELECT' : firstWord(stmt.text),
+      statement: query ? 'SELECT' : (leadingWords(stmt.text, 1)[0] ?? 'SQL'),
       strategy,
       parallel: opts.limits.parallel,
       delivery,
@@ -372,11 +372,6 @@ function explainedPath(path: SemanticPath): string {
     case 'blocking':
       return path.explained;
   }
-}
-
-/** The statement's first keyword (CREATE, INSERT, UPDATE, COPY …), past comments. */
-function firstWord(sql: string): string {
-  return /^[A-Za-z]+/.exec(withoutLeadingComments(sql))?.[0]?.toUpperCase() ?? 'SQL';
 }
 
 /**

@@ -9,7 +9,8 @@
 
 import { RVBBIT_WORDS } from '../../grammar/keywords.js';
 import { isRvbbitStatement } from '../../grammar/split.js';
-import { SqlTok, scanSql, skipSpaceAndComments, withoutLeadingComments } from '../../grammar/sql-scan.js';
+import { SqlTok, scanSql, skipSpaceAndComments } from '../../grammar/sql-scan.js';
+import { leadingWords, mentionsWrite, QUERY_WORDS } from '../../grammar/statement-kind.js';
 import type { ResultColumn } from '../db/query-result.js';
 
 /** What a statement does to the transaction block, when it succeeds. */
@@ -26,7 +27,7 @@ export type SavepointKind = 'SAVEPOINT' | 'RELEASE' | 'ROLLBACK TO';
 export type RowsRule = 'always' | 'never' | 'by-columns';
 
 export interface StatementClass {
-  /** Up to five leading words, upper-cased, after comments, blanks and opening parentheses. */
+  /** Up to five leading words, upper-cased, after comments, blanks and opening parentheses (grammar's leadingWords). */
   readonly words: readonly string[];
   /** The first of them; '' when the statement starts with something else. */
   readonly first: string;
@@ -47,11 +48,7 @@ export interface StatementClass {
 
 /** Leading words of statements that return rows: the one list (CommandComplete, Describe, cursors). */
 const ROW_COMMANDS: ReadonlySet<string> = new Set([
-  'SELECT',
-  'WITH',
-  'VALUES',
-  'TABLE',
-  'FROM',
+  ...QUERY_WORDS,
   'SHOW',
   'DESCRIBE',
   'EXPLAIN',
@@ -154,13 +151,6 @@ export function isOnlyCount(columns: readonly ResultColumn[], rowCount: number):
   return columns.length === 1 && columns[0]!.name === 'Count' && rowCount <= 1;
 }
 
-/** The statement's first words, upper-cased, after comments, blanks and opening parentheses. */
-function leadingWords(sql: string): string[] {
-  const text = withoutLeadingComments(sql).replace(/^\(+\s*/, '');
-  const head = text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,4}/)?.[0] ?? '';
-  return head === '' ? [] : head.split(/\s+/).map((w) => w.toUpperCase());
-}
-
 // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
 function savepointKind(first: string, second: string, third: string): SavepointKind | undefined {
   if (first === 'SAVEPOINT') return 'SAVEPOINT';
@@ -176,30 +166,13 @@ function savepointKind(first: string, second: string, third: string): SavepointK
 
 /** Leading words of statements that only read (none of them changes data, settings or cursors). */
 const READ_WORDS: ReadonlySet<string> = new Set([
-  'SELECT',
-  'WITH',
-  'VALUES',
-  'TABLE',
-  'FROM',
+  ...QUERY_WORDS,
   'SHOW',
   'DESCRIBE',
   'SUMMARIZE',
   // Cursor motion is not undone by ROLLBACK TO in Postgres either.
   'FETCH',
   'MOVE',
-]);
-
-/** Words that make a statement write wherever they are (`WITH … INSERT INTO …`). */
-const WRITE_WORDS: ReadonlySet<string> = new Set([
-  'INSERT',
-  'UPDATE',
-  'DELETE',
-  'MERGE',
-  'COPY',
-  'CREATE',
-  'DROP',
-  'ALTER',
-  'INTO',
 ]);
 
 /**
@@ -211,10 +184,7 @@ const WRITE_WORDS: ReadonlySet<string> = new Set([
  */
 export function readsOnly(cls: StatementClass, sql: string): boolean {
   if (!READ_WORDS.has(cls.first) || cls.rvbbit || cls.returning) return false;
-  const { tokens } = scanSql(sql);
-  return !tokens.some(
-    (t) => t.type === SqlTok.Word && WRITE_WORDS.has(sql.slice(t.start, t.end).toUpperCase()),
-  );
+  return !mentionsWrite(sql);
 }
 
 /** The grammar's test (split.ts), on the statement's first tokens. */

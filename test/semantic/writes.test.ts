@@ -76,6 +76,24 @@ test('INSERT … SELECT inserts each row once, with the answers', async ({ f }) 
   ]);
 });
 
+test('WITH … INSERT is a write: each row inserted once, not once per record pass', async ({ f }) => {
+  await f.rows(`CREATE TABLE with_ins (id INTEGER, eco BOOLEAN)`);
+  await f.rows(
+    `WITH d AS (SELECT id, body FROM docs WHERE id <= 6) INSERT INTO with_ins SELECT id, body MEANS 'eco friendly' FROM d`,
+    NO_CACHE,
+  );
+  assert.is(await f.requests(), 6);
+  assert.equal(await f.rows(`SELECT id, eco FROM with_ins ORDER BY id`), [
+    { id: 1, eco: true },
+    { id: 2, eco: false },
+    { id: 3, eco: false },
+    { id: 4, eco: true },
+    { id: 5, eco: false },
+    { id: 6, eco: true },
+  ]);
+  assert.is(await lastStrategy(f), 'batch (a write: passes that missed calls rolled back)');
+});
+
 test('UPDATE … SET c = operator(…) updates with the answers', async ({ f }) => {
   await f.rows(`CREATE TABLE upd AS SELECT id, body, NULL::BOOLEAN AS eco FROM docs`);
   await f.rows(`UPDATE upd SET eco = body MEANS 'eco friendly' WHERE id BETWEEN 3 AND 8`, NO_CACHE);
