@@ -7,7 +7,6 @@
 
 import { errorMessage } from '../base/errors.js';
 import { batchItems } from '../src/cascade/batch-schema.js';
-import { runContextLimits } from '../src/cascade/call-limits.js';
 import type { Cascade } from '../src/cascade/cascade-types.js';
 import { loadCascade } from '../src/cascade/load-cascade.js';
 import { packGroups } from '../src/cascade/packed-prompt.js';
@@ -48,7 +47,7 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
   const signal = signalFor(task.abortBuffer);
   const host = task.hostPort ? portHost(task.hostPort) : undefined;
   const batch =
-    task.limits.delivery === 'batch'
+    task.spec.limits.delivery === 'batch'
       ? workerLlmClient().batchSession({ signal, ...(host?.batches ? { ledger: host.batches } : {}) })
       : undefined;
   return {
@@ -63,10 +62,8 @@ function chunkScope(task: ChunkTask, cascade: Cascade): ChunkScope {
       llm: workerLlmClient(),
       signal,
       defaultModel: task.defaultModel ?? engineWorkerData().llm.defaultModel,
-      ...runContextLimits(task.limits, task.model ?? task.limits.model),
-      sessionPrefix: task.sessionPrefix,
-      ...(task.askConfidence ? { askConfidence: true } : {}),
-      ...(task.outputItems ? { outputItems: task.outputItems } : {}),
+      call: task.spec,
+      sessionPrefix: task.spec.sessionPrefix,
       host,
     },
   };
@@ -119,7 +116,7 @@ async function budgetedRun(
 ): Promise<Run> {
   const { task } = scope;
   try {
-    const spent = budgetSpent(task.budgetBuffer, task.limits);
+    const spent = budgetSpent(task.budgetBuffer, task.spec.limits);
     if (spent) {
       return {
         ok: false,
@@ -157,7 +154,7 @@ async function runRow(scope: ChunkScope, row: ChunkRow): Promise<RowOutcome> {
  * half and tries again, down to single rows (spec §1).
  */
 async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<RowOutcome[]> {
-  const pack = scope.task.pack === true;
+  const pack = scope.task.spec.pack === true;
   // A packed tuple alone is an ordinary call: the same prompt as unbatched, so answers agree.
   if (pack && rows.length === 1) return [await runRow(scope, rows[0]!)];
   if (pack) {
@@ -171,7 +168,7 @@ async function runBatch(scope: ChunkScope, rows: readonly ChunkRow[]): Promise<R
         scope,
         rows,
         { rows: rows.map((r) => r.inputs), batch_size: rows.length },
-        { ...scope.ctx, outputItems: rows.length },
+        { ...scope.ctx, call: { ...scope.task.spec, outputItems: rows.length } },
       );
   if (!run.ok) return run.failures;
   const { result } = run;
@@ -215,12 +212,13 @@ function batchShare(result: RunResult, i: number): RunTrace {
 const loaded = new Map<string, Cascade>();
 
 async function cascadeFor(task: ChunkTask): Promise<Cascade> {
-  const key = `${task.cascadePath}\u0000${task.cascadeHash}`;
-  const known = task.cascadeHash === undefined ? undefined : loaded.get(key);
+  const { path, hash } = task.spec.cascade;
+  const key = `${path}\u0000${hash}`;
+  const known = hash === undefined ? undefined : loaded.get(key);
   if (known) return known;
-  const cascade = await loadCascade(task.cascadePath);
+  const cascade = await loadCascade(path);
   // Kept only when it is the version the plan resolved; an edited file is read again next chunk.
-  if (cascade.contentHash === task.cascadeHash) {
+  if (cascade.contentHash === hash) {
     if (loaded.size >= 256) loaded.clear();
     loaded.set(key, cascade);
   }
@@ -247,7 +245,7 @@ async function runChunkRows(task: ChunkTask): Promise<ChunkResult> {
     };
   }
   const scope = chunkScope(task, cascade);
-  const size = task.batchSize;
+  const size = task.spec.batchSize;
   if (size === undefined) {
     return {
       chunkIndex: task.chunkIndex,

@@ -13,20 +13,8 @@ let client: (LlmClient & BatchDelivering) | undefined;
 
 export function workerLlmClient(): LlmClient & BatchDelivering {
   if (client) return client;
-  const config = engineWorkerData().llm;
-  client = createLlmClient({
-    baseUrl: config.baseUrl,
-    apiKey: config.apiKey,
-    azureApiVersion: config.azureApiVersion,
-    defaultModel: config.defaultModel,
-    gate: config.gateBuffer ? SharedGate.fromBuffer(config.gateBuffer) : undefined,
-    prices: config.prices,
-    aliases: config.aliases,
-    retries: config.retries,
-    timeoutMs: config.timeoutMs,
-    deadlineMs: config.deadlineMs,
-    backoff: config.backoff,
-    images: config.images,
-  });
+  // The engine's provider settings and image access, whole; the process gate from its buffer.
+  const { gateBuffer, ...settings } = engineWorkerData().llm;
+  client = createLlmClient({ ...settings, gate: gateBuffer ? SharedGate.fromBuffer(gateBuffer) : undefined });
   return client;
 }

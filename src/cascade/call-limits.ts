@@ -1,15 +1,12 @@
 /**
  * A statement's limits on its LLM calls, in one object: made once by the
- * planner (plan/plan-map.ts for MAP, plan/semantic-options.ts for operators,
- * plan/plan-run.ts for RUN) from WITH options, `-- @` annotations and the
- * engine's defaults, and carried unchanged from there to the dispatcher, into
- * every chunk task (thread/chunk-protocol.ts) and queue job, and to the
- * embedding calls. Each consumer reads the fields it enforces; none reshapes
+ * planner, one way for MAP, RUN and operators (plan/plan-limits.ts
+ * planLimits), from WITH options, `-- @` annotations and the engine's defaults, and carried unchanged, inside each target's CallSpec
+ * (call-spec.ts), to the dispatcher, every chunk task and queue job and the
+ * cascade run, and to the embedding calls. Each consumer reads the fields it enforces; none reshapes
  * them. It lives here, under the thread and plan layers, because both the
  * chunk protocol and the cascade run read it.
  */
-import type { RunContext } from './run-types.js';
-
 /** What one cascade run is held to: its model, deadline, retries and the answer cache. */
 export interface RunLimits {
   /** Every cell's model instead of its own (`WITH (model = …)`, `-- @ model:`); undefined: the cascade's. */
@@ -36,18 +33,6 @@ export interface CallLimits extends RunLimits {
    * within its window at its batch price; absent: one HTTP call each.
    */
   readonly delivery?: 'batch';
-}
-
-/** The part of a RunContext the limits set; `model` is a target's own model (a proxy's) over the statement's. */
-export function runContextLimits(
-  limits: RunLimits,
-  model = limits.model,
-): Pick<RunContext, 'modelOverride' | 'timeoutMs' | 'retries'> {
-  return {
-    ...(model !== undefined ? { modelOverride: model } : {}),
-    ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
-    ...(limits.retries !== undefined ? { retries: limits.retries } : {}),
-  };
 }
 
 /** The dollar budget as whole nano-dollars, as the shared spend counter keeps it (thread/budget.ts). */

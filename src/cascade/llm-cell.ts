@@ -6,6 +6,7 @@ import type { ErrorCode } from '../../base/errors.js';
 import type { ChatMessage, ResponseFormat } from '../llm/types.js';
 import { parseJsonAnswer, textOrJson } from './answer-parse.js';
 import { countedSchema } from './batch-schema.js';
+import { modelOverride } from './call-spec.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
@@ -23,7 +24,7 @@ const ECHOED_ANSWER_CHARS = 2_000;
 
 export function modelFor(session: RunSession, cell: LlmCell): string {
   const { ctx, cascade } = session;
-  return ctx.modelOverride ?? cell.model ?? cascade.model ?? ctx.defaultModel;
+  return modelOverride(ctx.call) ?? cell.model ?? cascade.model ?? ctx.defaultModel;
 }
 
 /**
@@ -31,7 +32,8 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
  * last cell, and enum templates rendered for this run (enum-template.ts).
  */
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
-  const { packRows: pack, askConfidence } = session.ctx;
+  const pack = session.ctx.packRows;
+  const askConfidence = session.ctx.call?.askConfidence;
   const warn = (w: string) => session.warn(`cell "${cell.name}": output_schema template: ${w}`);
   const signal = session.statementSignal;
   const forScope = (templated: NonNullable<CompiledCell['templated']>, n?: number) => {
@@ -48,7 +50,7 @@ function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
   const own = askConfidence && base ? confidenceSchema(base) : undefined;
   if (pack && base) return packedSchema(own ?? base, pack.length);
   if (own) return confidenceValidated(own);
-  const n = session.ctx.outputItems;
+  const n = session.ctx.call?.outputItems;
   const isLast = cell.index === session.cascade.cells.length - 1;
   if (compiled.templated) return forScope(compiled.templated, isLast ? n : undefined);
   const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
@@ -146,8 +148,8 @@ function render(
   const warn = (w: string) => session.warn(`cell "${cell.name}": instructions: ${w}`);
   const signal = session.statementSignal;
   try {
-    const { packRows: pack, askConfidence } = session.ctx;
-    const tail = askConfidence && cell.outputSchema ? CONFIDENCE_LINE : '';
+    const pack = session.ctx.packRows;
+    const tail = session.ctx.call?.askConfidence && cell.outputSchema ? CONFIDENCE_LINE : '';
     if (pack) {
       const scope = session.scope(state);
       return packedPrompt(

@@ -100,7 +100,7 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
   try {
     const result = await ctx.llm.chat(
       { model: call.model, messages: call.messages, responseFormat: call.responseFormat },
-      { signal: session.signal, retries: ctx.retries },
+      { signal: session.signal, retries: ctx.call?.limits?.retries },
     );
     session.calls.push(
       record(

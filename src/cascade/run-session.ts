@@ -30,7 +30,8 @@ export class RunSession {
     readonly inputs: Readonly<Record<string, unknown>>,
     readonly ctx: RunContext,
   ) {
-    const timeoutMs = ctx.timeoutMs !== undefined && ctx.timeoutMs > 0 ? ctx.timeoutMs : undefined;
+    const deadline = ctx.call?.limits?.timeoutMs;
+    const timeoutMs = deadline !== undefined && deadline > 0 ? deadline : undefined;
     if (timeoutMs === undefined) {
       // No deadline of its own: the caller's signal is the run's signal. A MAP
       // starts thousands of runs a second, and an AbortController plus two
@@ -98,7 +99,7 @@ export class RunSession {
     return new CellFailure(
       code,
       code === CascadeErrorCode.Timeout
-        ? `the run passed its deadline of ${this.ctx.timeoutMs} ms`
+        ? `the run passed its deadline of ${this.ctx.call?.limits?.timeoutMs} ms`
         : 'the run was cancelled',
     );
   }

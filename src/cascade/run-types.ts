@@ -4,8 +4,12 @@
  */
 import type { ErrorCode } from '../../base/errors.js';
 import type { LlmClient, StructuredMode } from '../llm/types.js';
+import type { RunCall } from './call-spec.js';
 import type { CascadeHost } from './host.js';
 
+/** How a client reaches a provider, and a worker's image access (llm/), for the same layers (thread/chunk-protocol.ts). */
+export type { ProviderSettings } from '../llm/client-options.js';
+export type { ImageFileAccess } from '../llm/image-files.js';
 /** The price table (llm/pricing.ts), for layers that reach the LLM client only through the cascade's types. */
 export type { ModelPrice, PriceTable } from '../llm/pricing.js';
 
@@ -22,12 +26,12 @@ export interface RunContext {
   /** Cancels the run: no further calls, status failed with code ABORTED. */
   readonly signal?: AbortSignal;
   readonly defaultModel: string;
-  /** Overrides every cell's model (`WITH (model = …)`). */
-  readonly modelOverride?: string;
-  /** Deadline for the whole run, in ms (`WITH (timeout = …)`); expiry fails it with CASCADE_TIMEOUT. */
-  readonly timeoutMs?: number;
-  /** Attempts per LLM call, passed to the client (`WITH (retries = …)`). */
-  readonly retries?: number;
+  /**
+   * What the call asks of the run (call-spec.ts): the model over every cell's
+   * own, the run's deadline (expiry fails it with CASCADE_TIMEOUT) and
+   * attempts per LLM call, a list answer's item count, a confidence.
+   */
+  readonly call?: RunCall;
   /** 'udf' | 'batch' | 'sql_fn_<name>'. */
   readonly sessionPrefix?: string;
   /** Use this id instead of making one. */
@@ -38,20 +42,10 @@ export interface RunContext {
   readonly maxAnswerChars?: number;
   readonly cache?: CellCache;
   /**
-   * BATCH n: the last cell must answer a list of exactly this many items
-   * (see batch-schema.ts); the count goes into its schema and validation.
-   */
-  readonly outputItems?: number;
-  /**
    * `-- @ batch: n` for an operator: these tuples' prompts go packed into one
    * call (packed-prompt.ts); `inputs` of the run is the first tuple's.
    */
   readonly packRows?: readonly Readonly<Record<string, unknown>>[];
-  /**
-   * A proxy model's run (`-- @ proxy: m confidence t`): the answer also says
-   * how sure it is, as `confidence` 0..1 (confidence.ts).
-   */
-  readonly askConfidence?: boolean;
 }
 
 export interface RunUsage {

@@ -13,7 +13,7 @@ import type { LlmClient } from '../llm/types.js';
 import type { LogWriter } from '../obs/log-writer.js';
 import type { LogDatabase } from '../obs/private-logs.js';
 import type { CascadeResolver } from '../plan/cascade-resolver.js';
-import type { PlanDefaults } from '../plan/plan-map.js';
+import type { PlanDefaults } from '../plan/plan-limits.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
 import type { SemanticShared } from '../semantic/semantic-shared.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';

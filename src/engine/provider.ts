@@ -7,6 +7,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from '../llm/api-key.js';
 import type { BreakerOptions } from '../llm/breaker.js';
+import type { ProviderSettings } from '../llm/client-options.js';
 import { type ResolvedLlmConfig, resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
 import { SharedGate } from '../llm/shared-gate.js';
@@ -24,45 +25,29 @@ export type ProviderOption =
       /** Prices of other models it answers, over its own (SIM_PRICES): what it reports as usage.cost and EXPLAIN estimates. */
       readonly prices?: PriceTable;
     }
-  | {
-      readonly baseUrl: string;
-      readonly apiKey?: string;
-      /** Azure OpenAI: the api-version; `baseUrl` is then the resource endpoint and models name deployments. */
-      readonly azureApiVersion?: string;
-      readonly model?: string;
-      readonly prices?: PriceTable;
-      /** Process-wide ceiling on LLM requests in flight (default 256). */
-      readonly maxConcurrency?: number;
-      /** Attempts per call; when set it caps outage failures too (default: they are waited out). */
-      readonly retries?: number;
-      /** Deadline of one HTTP attempt, ms (default 120000). */
-      readonly timeoutMs?: number;
-      /** How long a call keeps waiting out 429s and outages, ms (default 300000). */
-      readonly deadlineMs?: number;
-      /** Attempts started per second across the process (default: unlimited). */
-      readonly requestsPerSecond?: number;
-      readonly aliases?: Readonly<Record<string, string>>;
-      /** The endpoint's circuit breaker (default: fail fast after 8 s of nothing but failures). */
-      readonly breaker?: BreakerOptions;
-      /** Backoff between attempts, ms (default base 250, max 20000). */
-      readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
-    };
+  | ConfiguredProvider;
 
-export interface ResolvedProvider {
-  readonly baseUrl: string;
-  readonly apiKey?: string;
-  readonly azureApiVersion?: string;
+/**
+ * A provider reached by URL (Azure OpenAI's api-version included): its
+ * settings as a client takes them (llm/client-options.ts ProviderSettings),
+ * with `model` for the default model, and the process gate's limits.
+ */
+export type ConfiguredProvider = Omit<ProviderSettings, 'defaultModel'> & {
+  readonly model?: string;
+  /** Process-wide ceiling on LLM requests in flight (default 256). */
+  readonly maxConcurrency?: number;
+  /** Attempts started per second across the process (default: unlimited). */
+  readonly requestsPerSecond?: number;
+  /** The endpoint's circuit breaker (default: fail fast after 8 s of nothing but failures). */
+  readonly breaker?: BreakerOptions;
+};
+
+/** The provider the engine talks to: its settings (every client's), who answers, the process gate. */
+export interface ResolvedProvider extends ProviderSettings {
   readonly defaultModel: string;
   /** 'simulator' or the provider's host name (never a key). */
   readonly answeredBy: string;
   readonly gate: SharedGate;
-  /** Dollars per 1M tokens by model, for estimates and when a provider reports no cost. */
-  readonly prices?: PriceTable;
-  readonly aliases?: Readonly<Record<string, string>>;
-  readonly retries?: number;
-  readonly timeoutMs?: number;
-  readonly deadlineMs?: number;
-  readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   /** The built-in simulator this engine started (on its own thread), closed with the engine. */
   readonly simulator?: RemoteSimulatorHandle;
 }
@@ -78,39 +63,23 @@ export const CONFIGURED_PROVIDER_CONCURRENCY = 64;
  */
 export function providerOptionFromConfig(c: ResolvedLlmConfig): ProviderOption | undefined {
   if (c.baseUrl === undefined) return undefined;
+  // Not the provider's: where the key came from, the config file's name, the client's own sockets.
+  const { defaultModel, apiKeySource: _source, configFile: _file, connections: _sockets, ...settings } = c;
   const o = {
+    ...settings,
     baseUrl: c.baseUrl,
-    apiKey: c.apiKey,
-    azureApiVersion: c.azureApiVersion,
-    model: c.defaultModel ?? 'gpt-4o-mini',
+    model: defaultModel ?? 'gpt-4o-mini',
     // The file's prices only: the simulator's would price a real provider's models wrongly.
     prices: c.prices ?? {},
-    aliases: c.aliases,
     maxConcurrency: c.maxConcurrency ?? CONFIGURED_PROVIDER_CONCURRENCY,
-    requestsPerSecond: c.requestsPerSecond,
-    retries: c.retries,
-    timeoutMs: c.timeoutMs,
-    deadlineMs: c.deadlineMs,
-    breaker: c.breaker,
   };
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as ProviderOption;
 }
 
-/** What the pool's worker threads get of a provider: how to reach it, and the process gate's buffer. */
+/** What the pool's worker threads get of a provider: its settings, whole, and the process gate's buffer. */
 export function workerLlmConfigOf(provider: ResolvedProvider): WorkerLlmConfig {
-  return {
-    baseUrl: provider.baseUrl,
-    apiKey: provider.apiKey,
-    azureApiVersion: provider.azureApiVersion,
-    defaultModel: provider.defaultModel,
-    gateBuffer: provider.gate.buffer,
-    prices: provider.prices,
-    aliases: provider.aliases,
-    retries: provider.retries,
-    timeoutMs: provider.timeoutMs,
-    deadlineMs: provider.deadlineMs,
-    backoff: provider.backoff,
-  };
+  const { answeredBy: _answeredBy, gate, simulator: _simulator, ...settings } = provider;
+  return { ...settings, gateBuffer: gate.buffer };
 }
 
 /** The simulator's prices (sim/prices.ts): the one table its calls are priced from, here and in the answers it reports. */
@@ -125,24 +94,20 @@ export async function resolveProvider(
     if (configured !== undefined) return resolveProvider(configured, cwd);
   }
   if (option !== undefined && option !== 'simulator' && 'baseUrl' in option) {
+    // The gate's limits go to the process gate; the rest is every client's settings.
+    const { model, maxConcurrency, requestsPerSecond, breaker, ...settings } = option;
     return {
-      baseUrl: option.baseUrl,
+      ...settings,
       apiKey:
         option.apiKey === undefined ? undefined : checkedApiKey(option.apiKey, 'options.provider.apiKey'),
-      azureApiVersion: option.azureApiVersion,
-      defaultModel: option.model ?? SIM_DEFAULT_MODEL,
+      defaultModel: model ?? SIM_DEFAULT_MODEL,
       answeredBy: hostOf(option.baseUrl),
       gate: new SharedGate({
-        maxConcurrency: option.maxConcurrency ?? 256,
-        ...(option.requestsPerSecond === undefined ? {} : { requestsPerSecond: option.requestsPerSecond }),
-        ...(option.breaker === undefined ? {} : { breaker: option.breaker }),
+        maxConcurrency: maxConcurrency ?? 256,
+        ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }),
+        ...(breaker === undefined ? {} : { breaker }),
       }),
       prices: option.prices ?? SIM_PRICES,
-      aliases: option.aliases,
-      retries: option.retries,
-      timeoutMs: option.timeoutMs,
-      deadlineMs: option.deadlineMs,
-      backoff: option.backoff,
     };
   }
   const sim = typeof option === 'object' && 'simulator' in option ? option : undefined;

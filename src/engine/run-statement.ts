@@ -7,7 +7,6 @@
  */
 import { RvbbitError } from '../../base/errors.js';
 import { rowCacheKey } from '../cache/cache-key.js';
-import { runContextLimits } from '../cascade/call-limits.js';
 import { runCascade } from '../cascade/run-cascade.js';
 import type { RunResult } from '../cascade/run-types.js';
 import { sessionId } from '../cascade/session-id.js';
@@ -69,7 +68,7 @@ export async function runRunStatement(
         host: sessionHost(q),
         signal,
         defaultModel: shared.llm.defaultModel,
-        ...runContextLimits(plan.limits),
+        call: { limits: plan.limits },
         sessionPrefix: 'batch',
         sessionId: id,
       },

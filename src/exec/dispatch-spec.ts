@@ -1,11 +1,12 @@
 /**
  * What the row dispatcher (row-dispatch.ts) is given besides the statement's
  * limits (cascade/call-limits.ts): what the engine lends it, how rows are
- * cut, what they run through and where outcomes go;
+ * cut, what they run through (a target and its CallSpec) and where outcomes go;
  * and how it cuts rows into chunks and how many chunks it keeps in the pool,
  * sized from PARALLEL and the worker threads, never from N.
  */
 import type { CallLimits } from '../cascade/call-limits.js';
+import { type CallSpec, modelOverride } from '../cascade/call-spec.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import type { CallOrigin } from '../obs/log-writer.js';
 import type { RowOutcome } from '../thread/chunk-protocol.js';
@@ -34,36 +35,28 @@ export interface DispatchShape {
 
 /** What one dispatch runs its rows through. */
 export interface DispatchTarget {
-  readonly cascadePath: string;
+  /** What every call of its rows needs (cascade/call-spec.ts), put in each chunk task whole. */
+  readonly spec: CallSpec;
+  /** The cascade `spec` names, as the plan loaded it. */
   readonly cascade: Cascade;
-  /** This target's own model over the statement's (a proxy's runs); see modelOf. */
-  readonly model?: string;
   /** false: its answers are never cached (an operator declared `cache: false`), whatever the statement says. */
   readonly cacheable: boolean;
-  /** Session ids of the runs start with this ('udf', 'sql_fn_semantic_means_'). */
-  readonly sessionPrefix: string;
   /** `caller_id` of the call logs. */
   readonly callerId: CallOrigin['callerId'];
   /** A failed row stops the statement (on_error = 'fail'; an operator, which has no error column). */
   readonly stopOnFailure: boolean;
   /** A row failed with this code is not a failure that stops the statement (an operator's on_invalid = 'null'). */
   readonly toleratedCode?: string;
-  /** An operator's `-- @ batch: n` (n ≥ 2): up to n rows packed into one prompt (cascade/packed-prompt.ts). */
-  readonly pack?: number;
-  /** A proxy model's run (cascade/confidence.ts): its answers are cached apart from plain ones. */
-  readonly askConfidence?: boolean;
-  /** Each run answers a list of exactly this many items (cascade/batch-schema.ts). */
-  readonly outputItems?: number;
 }
 
 /** The model a target's calls name: its own (a proxy's), else the statement's. */
-export function modelOf(target: DispatchTarget, limits: CallLimits): string | undefined {
-  return target.model ?? limits.model;
+export function modelOf(target: DispatchTarget): string | undefined {
+  return modelOverride(target.spec);
 }
 
 /** How a target's answers are cached: as the statement says, unless the target is never cached. */
-export function cacheOf(target: DispatchTarget, limits: CallLimits): CallLimits['cache'] {
-  return target.cacheable ? limits.cache : false;
+export function cacheOf(target: DispatchTarget): CallLimits['cache'] {
+  return target.cacheable ? target.spec.limits.cache : false;
 }
 
 /** Where outcomes go; called for every finished row, in completion order. */

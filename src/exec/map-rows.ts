@@ -33,10 +33,14 @@ export function rowsInFlightFor(plan: MapPlan, threads: number): number {
 /** What a MAP's rows run through. */
 export function mapTarget(plan: MapPlan): DispatchTarget {
   return {
-    cascadePath: plan.cascadePath,
+    spec: {
+      cascade: { path: plan.cascadePath, hash: plan.cascade.contentHash },
+      limits: plan.limits,
+      sessionPrefix: 'udf',
+      ...(plan.batch !== undefined ? { batchSize: plan.batch } : {}),
+    },
     cascade: plan.cascade,
     cacheable: true,
-    sessionPrefix: 'udf',
     callerId: 'map',
     stopOnFailure: plan.onError === 'fail',
   };

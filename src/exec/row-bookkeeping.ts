@@ -6,7 +6,6 @@
  */
 import { rowCacheKey } from '../cache/cache-key.js';
 import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
-import type { CallLimits } from '../cascade/call-limits.js';
 import type { LoggedCall } from '../obs/call-rows.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
 import { loggedCall } from '../obs/log-writer.js';
@@ -30,7 +29,6 @@ export class RowBookkeeping {
     private readonly cache: ResultCache,
     private readonly logs: LogWriter,
     private readonly progress: ProgressTracker,
-    private readonly limits: CallLimits,
   ) {}
 
   /**
@@ -45,8 +43,7 @@ export class RowBookkeeping {
   ): Promise<ChunkRow[]> {
     const keys = this.keysOf(target, page);
     // Bypassing the cache, keys still find the statement's identical rows in flight (row-dispatch.ts).
-    const found =
-      cacheOf(target, this.limits) === false ? new Map<string, string>() : await this.cache.lookup(keys);
+    const found = cacheOf(target) === false ? new Map<string, string>() : await this.cache.lookup(keys);
     const { hits, misses } = this.split(target, origin, page, keys, found);
     if (hits.length > 0) await finish(hits);
     return misses;
@@ -59,7 +56,7 @@ export class RowBookkeeping {
     rows: readonly ChunkRow[],
     out: RowOutcome[],
   ): ChunkRow[] {
-    if (cacheOf(target, this.limits) === false) return [...rows];
+    if (cacheOf(target) === false) return [...rows];
     const keys = this.keysOf(target, rows);
     const { hits, misses } = this.split(target, origin, rows, keys, this.cache.peek(keys));
     this.progress.add(hits.length, 0, hits.length, 0);
@@ -74,10 +71,10 @@ export class RowBookkeeping {
 
   private keysOf(target: DispatchTarget, rows: readonly ChunkRow[]): string[] {
     // A proxy's answers hold a confidence: never served to a plain run, nor a plain answer to it.
-    const version = target.askConfidence
+    const version = target.spec.askConfidence
       ? `${target.cascade.contentHash}+confidence`
       : target.cascade.contentHash;
-    const model = modelOf(target, this.limits);
+    const model = modelOf(target);
     return rows.map((r) => rowCacheKey(version, model, r.inputs));
   }
 
@@ -111,7 +108,7 @@ export class RowBookkeeping {
   cacheAnswers(target: DispatchTarget, outcomes: readonly RowOutcome[], blocking = false): Promise<void> {
     const held = this.keysInPool.get(target);
     const writes: CacheWrite[] = [];
-    const cache = cacheOf(target, this.limits);
+    const cache = cacheOf(target);
     for (const o of outcomes) {
       const key = held?.get(o.index);
       held?.delete(o.index);

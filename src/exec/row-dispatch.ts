@@ -12,6 +12,7 @@
  * statement's or, through the cache, any other's of the engine) waits for
  * that call's answer instead of making its own (cache/answer-flights.ts).
  */
+import { RvbbitError } from '../../base/errors.js';
 import { AnswerFlights, type Flight, type FlightAnswer } from '../cache/answer-flights.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { CallOrigin } from '../obs/log-writer.js';
@@ -108,7 +109,7 @@ export class RowDispatch {
           chunkSizeFor(limits.parallel, ctx.pool.threads));
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, batch ? 1 : this.chunkSize, ctx.pool.threads);
-    this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress, limits);
+    this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);
     ctx.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (ctx.signal?.aborted) this.halt();
   }
@@ -139,7 +140,8 @@ export class RowDispatch {
    * started after a stop get none; the caller reports the stop).
    */
   async run(target: DispatchTarget, pages: AsyncIterable<ChunkRow[]>, sink: OutcomeSink): Promise<number> {
-    const origin = originOf(target, this.limits, this.ctx.queryId);
+    this.checkLimits(target);
+    const origin = originOf(target, this.ctx.queryId);
     let rowsRead = 0;
     const held: ChunkRow[] | undefined = this.limits.delivery === 'batch' ? [] : undefined;
     for await (const page of pages) {
@@ -169,7 +171,8 @@ export class RowDispatch {
   /** Cache misses to the runner chunk by chunk, until the statement stops. */
   private async sendAll(target: DispatchTarget, origin: CallOrigin, sink: OutcomeSink, misses: ChunkRow[]) {
     // A packed chunk holds as many prompts as a plain chunk holds runs.
-    const size = target.pack ? target.pack * this.chunkSize : this.chunkSize;
+    const { pack, batchSize } = target.spec;
+    const size = pack && batchSize ? batchSize * this.chunkSize : this.chunkSize;
     for (let start = 0; start < misses.length; start += size) {
       if (this.stopped()) break;
       await this.send(target, origin, sink, misses.slice(start, start + size));
@@ -188,7 +191,7 @@ export class RowDispatch {
       await this.finish(target, origin, sink, chunk.map(budgetFailure(spent)), 0);
       return;
     }
-    const flights = cacheOf(target, this.limits) === false ? this.ownFlights : this.ctx.cache.flights;
+    const flights = cacheOf(target) === false ? this.ownFlights : this.ctx.cache.flights;
     const leading = this.leadingFor(target);
     const leaders: ChunkRow[] = [];
     const followers = new Map<Flight, ChunkRow[]>();
@@ -204,7 +207,7 @@ export class RowDispatch {
         continue;
       }
       // A call may have landed while this row's lookup read the table: its answer is in memory then.
-      const value = cacheOf(target, this.limits) === false ? undefined : this.ctx.cache.recall(key);
+      const value = cacheOf(target) === false ? undefined : this.ctx.cache.recall(key);
       if (value === undefined) {
         leaders.push(row);
         leading.set(row.index, flights.lead(key, this));
@@ -308,7 +311,8 @@ export class RowDispatch {
     rows: readonly ChunkRow[],
     runSync: (task: ChunkTask) => ChunkResult,
   ): RowOutcome[] {
-    const origin = originOf(target, this.limits, this.ctx.queryId);
+    this.checkLimits(target);
+    const origin = originOf(target, this.ctx.queryId);
     this.progress.grow(rows.length);
     const out: RowOutcome[] = [];
     const misses = this.books.peekCache(target, origin, rows, out);
@@ -331,23 +335,26 @@ export class RowDispatch {
     await this.sqlHost?.close();
   }
 
+  /**
+   * A target's spec carries the statement's limits, the dispatcher's own: what
+   * the dispatcher enforces (PARALLEL, budgets) and what the workers and the
+   * queue read of the spec are one object, never two that could disagree.
+   */
+  private checkLimits(target: DispatchTarget): void {
+    if (target.spec.limits !== this.limits) {
+      throw new RvbbitError('ENGINE_ERROR', "a dispatch target's spec does not carry its statement's limits");
+    }
+  }
+
   private task(target: DispatchTarget, rows: ChunkRow[]): ChunkTask {
     return {
       chunkIndex: this.chunkIndex++,
-      cascadePath: target.cascadePath,
-      cascadeHash: target.cascade.contentHash,
+      spec: target.spec,
       rows,
-      limits: this.limits,
-      ...(target.model !== undefined ? { model: target.model } : {}),
       parallelBuffer: this.parallelBuffer,
       heldBuffer: new SharedArrayBuffer(4),
       abortBuffer: this.control,
       budgetBuffer: this.budgetBuffer,
-      sessionPrefix: target.sessionPrefix,
-      batchSize: target.pack ?? this.shape.batch,
-      pack: target.pack !== undefined,
-      askConfidence: target.askConfidence,
-      outputItems: target.outputItems,
       queryId: this.ctx.queryId,
     };
   }
@@ -507,8 +514,8 @@ function flightAnswer(o: RowOutcome): FlightAnswer {
     : { ok: false, errorCode: o.errorCode, error: o.error };
 }
 
-function originOf(target: DispatchTarget, limits: CallLimits, queryId: string): CallOrigin {
-  const model = modelOf(target, limits);
+function originOf(target: DispatchTarget, queryId: string): CallOrigin {
+  const model = modelOf(target);
   return { callerId: target.callerId, queryId, cascadeId: target.cascade.cascadeId, model };
 }
 

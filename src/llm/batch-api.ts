@@ -6,6 +6,8 @@
  * Every failure is an RvbbitError naming the host and the provider's words,
  * with the API key redacted.
  */
+
+import type { ProviderSettings } from './client-options.js';
 import { excerpt, LLM_ERROR, llmError, redact } from './errors.js';
 
 /** A batch as the provider reports it (the fields rvbbit reads). */
@@ -47,10 +49,8 @@ export interface BatchApi {
   content(fileId: string, signal?: AbortSignal): Promise<string>;
 }
 
-export interface BatchApiOptions {
-  /** The provider's base URL, e.g. https://api.openai.com/v1 (files at {baseUrl}/files). */
-  readonly baseUrl: string;
-  readonly apiKey?: string;
+/** How the client reaches the provider's Batch API: its base URL (files at {baseUrl}/files) and key. */
+export interface BatchApiOptions extends Pick<ProviderSettings, 'baseUrl' | 'apiKey'> {
   /** The host name errors name. */
   readonly host: string;
   /** The chat endpoint a batch's lines go to, as its `endpoint` field (default /v1/chat/completions). */

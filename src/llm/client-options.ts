@@ -26,7 +26,15 @@ export interface LlmCallRecord {
   readonly answeredBy: string;
 }
 
-export interface LlmClientOptions {
+/**
+ * How a client reaches a provider and what it holds each call to: the one
+ * type of these settings, read from the configuration (config.ts), resolved
+ * by the engine (engine/provider.ts), handed to the worker threads
+ * (thread/chunk-protocol.ts WorkerLlmConfig) and given whole to every client
+ * they make. A new provider setting is a field here, where config.ts reads
+ * it and where the client uses it.
+ */
+export interface ProviderSettings {
   /** e.g. https://openrouter.ai/api/v1 (POSTs go to {baseUrl}/chat/completions). */
   readonly baseUrl: string;
   readonly apiKey?: string;
@@ -38,25 +46,31 @@ export interface LlmClientOptions {
   readonly azureApiVersion?: string;
   /** Used when a request has no model. */
   readonly defaultModel?: string;
-  /** Ceiling of concurrent HTTP attempts (default 64); ignored when `gate` is given. */
-  readonly maxConcurrency?: number;
-  /** Attempts started per second (default: unlimited); ignored when `gate` is given. */
-  readonly requestsPerSecond?: number;
+  /** Dollars per 1M tokens by model (cached input and batch discount included), for when a provider reports no cost. */
+  readonly prices?: PriceTable;
+  /** Model aliases: name used in cascades → provider's model id. */
+  readonly aliases?: Readonly<Record<string, string>>;
   /**
    * Attempts per call, 1 = no retry (default 3, for attempt deadlines and
    * malformed bodies). When set, it caps outage failures (no connection, 5xx)
    * too; unset, those are waited out like 429s, until `deadlineMs`.
    */
   readonly retries?: number;
-  /** How long one call keeps waiting out 429s and outages, ms (default 300000). */
-  readonly deadlineMs?: number;
-  /** The endpoint's circuit breaker; ignored when `gate` is given (the gate carries it). */
-  readonly breaker?: BreakerOptions;
   /** Deadline of one HTTP attempt, ms (default 120000). */
   readonly timeoutMs?: number;
-  readonly prices?: PriceTable;
-  /** Model aliases: name used in cascades → provider's model id. */
-  readonly aliases?: Readonly<Record<string, string>>;
+  /** How long one call keeps waiting out 429s and outages, ms (default 300000). */
+  readonly deadlineMs?: number;
+  /** Backoff between attempts (default base 250 ms, max 20 s, Retry-After cap 60 s; tests shorten it). */
+  readonly backoff?: Partial<BackoffOptions>;
+}
+
+export interface LlmClientOptions extends ProviderSettings {
+  /** Ceiling of concurrent HTTP attempts (default 64); ignored when `gate` is given. */
+  readonly maxConcurrency?: number;
+  /** Attempts started per second (default: unlimited); ignored when `gate` is given. */
+  readonly requestsPerSecond?: number;
+  /** The endpoint's circuit breaker; ignored when `gate` is given (the gate carries it). */
+  readonly breaker?: BreakerOptions;
   /**
    * Image files this client reads for IMAGE('path') markers (image-files.ts):
    * the engine's image folders and its bound on image bytes in flight.
@@ -67,8 +81,6 @@ export interface LlmClientOptions {
   readonly gate?: Gate;
   /** Sockets in the pool (default maxConcurrency, or the SharedGate's ceiling when a gate is given). */
   readonly connections?: number;
-  /** Backoff between attempts (default base 250 ms, max 20 s, Retry-After cap 60 s). */
-  readonly backoff?: Partial<BackoffOptions>;
   /** Response bodies above this fail with LLM_RESPONSE_TOO_LARGE (default 8 MiB). */
   readonly maxResponseBytes?: number;
   /** Models known not to take response_format (their schema goes in the prompt). */

@@ -7,11 +7,9 @@
 import { RvbbitError } from '../../base/errors.js';
 import type { OnError } from '../../grammar/index.js';
 import {
-  type Annotation,
   type CreateTableAsStatement,
   type MapStatement,
   type TypeRef,
-  type WithOptionValues,
   withValues,
 } from '../../grammar/index.js';
 import type { CallLimits } from '../cascade/call-limits.js';
@@ -19,6 +17,7 @@ import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 import { inferredColumns } from './infer-columns.js';
+import { type PlanDefaults, planLimits, withOrAnnotated } from './plan-limits.js';
 
 export interface TypedColumn {
   readonly name: string;
@@ -61,63 +60,8 @@ export function limitedUsingSql(plan: Pick<MapPlan, 'usingSql' | 'usingHasLimit'
 
 export const DEFAULT_MAP_LIMIT = 1000;
 
-export interface PlanDefaults {
-  readonly parallel: number;
-  /** Engine-wide cache switch and TTL (ms; undefined = no expiry). */
-  readonly cache: false | number | undefined;
-  /** Operator tuples per prompt when a statement does not say (`-- @ batch: n`); 1 = one call per tuple. */
-  readonly operatorBatch?: number;
-  /** Embedding model when a statement names none (default text-embedding-3-small). */
-  readonly embedModel?: string;
-}
-
 export function typeText(t: TypeRef): string {
   return t.precision === null ? t.name : `${t.name}(${t.precision}, ${t.scale ?? 0})`;
-}
-
-type AnnotationValues = { readonly [A in Annotation as A['key']]: A['value'] };
-
-/** The value of the annotation `key`, or undefined when the statement has none. */
-export function annotationValue<K extends Annotation['key']>(
-  annotations: readonly Annotation[] = [],
-  key: K,
-): AnnotationValues[K] | undefined {
-  const a = annotations.find((x) => x.key === key);
-  return a?.value as AnnotationValues[K] | undefined;
-}
-
-/**
- * The limits an RVBBIT statement's annotations give where its WITH options
- * are silent (grammar/annotation-use.ts says which keys MAP and RUN take): the
- * WITH option wins, as PARALLEL wins over `-- @ parallel`. `-- @ cache:
- * true` is the default spelt out; `false` is WITH (cache = false).
- */
-export function withOrAnnotated(
-  w: Partial<WithOptionValues>,
-  annotations: readonly Annotation[] = [],
-): Partial<WithOptionValues> {
-  const cache = annotationValue(annotations, 'cache');
-  return {
-    ...w,
-    model: w.model ?? annotationValue(annotations, 'model'),
-    cache: w.cache ?? (cache === false ? { enabled: false, ttl: null } : undefined),
-    timeout: w.timeout ?? annotationValue(annotations, 'timeout'),
-    retries: w.retries ?? annotationValue(annotations, 'retries'),
-    budget_dollars: w.budget_dollars ?? annotationValue(annotations, 'budget_dollars'),
-    budget_tokens: w.budget_tokens ?? annotationValue(annotations, 'budget_tokens'),
-    delivery: w.delivery ?? annotationValue(annotations, 'delivery'),
-  };
-}
-
-/**
- * The `delivery` field of a statement's limits: `{ delivery: 'batch' }` when
- * WITH (delivery = 'batch') or, without that option, `-- @ delivery: batch`
- * says so (withOrAnnotated); nothing for 'sync' or neither (absent = one call each).
- */
-export function deliveryLimit(
-  delivery: WithOptionValues['delivery'] | undefined,
-): Pick<CallLimits, 'delivery'> {
-  return delivery === 'batch' ? { delivery: 'batch' } : {};
 }
 
 export async function planMap(
@@ -126,7 +70,8 @@ export async function planMap(
   defaults: PlanDefaults,
   createAs?: CreateTableAsStatement,
 ): Promise<MapPlan> {
-  const w = withOrAnnotated(withValues(stmt.with?.options), stmt.annotations);
+  const given = withValues(stmt.with?.options);
+  const w = withOrAnnotated(given, stmt.annotations);
   const cascadePath = resolver.resolve(stmt.cascade.value);
   const cascade = await loadCascade(cascadePath);
   let output: MapOutput;
@@ -140,7 +85,6 @@ export async function planMap(
   } else {
     output = { kind: 'single', name: stmt.output?.name.name ?? w.result_column ?? 'result' };
   }
-  const fromAnnotation = annotationValue(stmt.annotations, 'parallel');
   const asTable = createAs ? createAs.table.map((p) => p.name).join('.') : w.as_table;
   return {
     cascadePath,
@@ -149,16 +93,7 @@ export async function planMap(
     usingHasLimit: stmt.using.hasLimit,
     usingOrigin: { line: stmt.using.sqlSpan.line, column: stmt.using.sqlSpan.column },
     autoLimit: w.limit ?? DEFAULT_MAP_LIMIT,
-    limits: {
-      parallel: stmt.parallel?.value ?? fromAnnotation ?? defaults.parallel,
-      model: w.model,
-      cache: cacheSetting(w.cache, defaults.cache),
-      timeoutMs: w.timeout?.ms,
-      retries: w.retries,
-      budgetDollars: w.budget_dollars,
-      budgetTokens: w.budget_tokens,
-      ...deliveryLimit(w.delivery),
-    },
+    limits: planLimits(given, stmt.annotations, defaults, stmt.parallel?.value),
     distinct: stmt.distinct !== null,
     dedupeBy: w.dedupe_by,
     batch: stmt.batch?.value,
@@ -180,14 +115,4 @@ function inferredOrFail(stmt: MapStatement, cascade: Cascade): TypedColumn[] {
       `${inferred.why}; write the columns with AS (name TYPE, …)`,
     { key: 'infer_schema', line: at.line, column: at.column },
   );
-}
-
-/** WITH (cache = …) over the engine default: true keeps the default TTL, a duration sets one. */
-export function cacheSetting(
-  setting: WithOptionValues['cache'] | undefined,
-  fallback: PlanDefaults['cache'],
-): CallLimits['cache'] {
-  if (setting === undefined) return fallback;
-  if (!setting.enabled) return false;
-  return setting.ttl?.ms ?? (fallback === false ? undefined : fallback);
 }

@@ -2,18 +2,14 @@
  * RunStatement (AST) → RunPlan: options defaulted, the cascade resolved and
  * loaded, the USING query limited. RUN and EXPLAIN RUN both take this plan.
  */
-import { type RunStatement, withValues } from '../../grammar/index.js';
+import { RvbbitError } from '../../base/errors.js';
+import { GrammarErrorCode, type RunStatement, withValues } from '../../grammar/index.js';
 import type { CallLimits, RunLimits } from '../cascade/call-limits.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
-import {
-  cacheSetting,
-  deliveryLimit,
-  limitedUsingSql,
-  type PlanDefaults,
-  withOrAnnotated,
-} from './plan-map.js';
+import { type PlanDefaults, planRunLimits, withOrAnnotated } from './plan-limits.js';
+import { limitedUsingSql } from './plan-map.js';
 
 export const DEFAULT_RUN_LIMIT = 10_000;
 
@@ -33,8 +29,8 @@ export interface RunPlan {
   readonly replace: boolean;
   readonly async: boolean;
   /**
-   * The run's model, deadline, retries, cache and delivery, as for MAP (one
-   * run: no PARALLEL, no budget).
+   * The run's model, deadline, retries, cache and delivery, built as MAP's
+   * (planRunLimits); one run: PARALLEL is moot and a budget refused (refuseBudget).
    */
   readonly limits: RunLimits & Pick<CallLimits, 'delivery'>;
 }
@@ -44,7 +40,9 @@ export async function planRun(
   resolver: CascadeResolver,
   defaults: PlanDefaults,
 ): Promise<RunPlan> {
-  const w = withOrAnnotated(withValues(stmt.with?.options), stmt.annotations);
+  refuseBudget(stmt);
+  const given = withValues(stmt.with?.options);
+  const w = withOrAnnotated(given, stmt.annotations);
   const asTableOption = stmt.with?.options.find((o) => o.key === 'as_table');
   const cascadePath = resolver.resolve(stmt.cascade.value);
   return {
@@ -63,12 +61,24 @@ export async function planRun(
     persist: w.persist ?? false,
     replace: w.replace ?? false,
     async: stmt.async,
-    limits: {
-      model: w.model,
-      cache: cacheSetting(w.cache, defaults.cache),
-      timeoutMs: w.timeout?.ms,
-      retries: w.retries,
-      ...deliveryLimit(w.delivery),
-    },
+    limits: planRunLimits(given, stmt.annotations, defaults),
   };
+}
+
+/**
+ * WITH (budget_dollars = …) or (budget_tokens = …) on a RUN: refused, as
+ * `-- @ budget_dollars` before one is (grammar/annotation-use.ts). A budget
+ * stops runs not yet started (MAP rows, operator calls: thread/budget.ts
+ * checks it before each run), and a RUN starts one, so it could never stop
+ * anything: accepted, it would be a promise not kept.
+ */
+function refuseBudget(stmt: RunStatement): void {
+  const budget = stmt.with?.options.find((o) => o.key === 'budget_dollars' || o.key === 'budget_tokens');
+  if (!budget) return;
+  const { line, column } = budget.span;
+  throw new RvbbitError(
+    GrammarErrorCode.WITH_KEY_NOT_ALLOWED,
+    `WITH (${budget.key} = …) does not apply to RVBBIT RUN: a budget stops runs not yet started, and RVBBIT RUN starts one; bound the run with WITH (timeout = …) (line ${line}, column ${column})`,
+    { key: budget.key, line, column },
+  );
 }

@@ -8,7 +8,8 @@ import { checkBudgetPriced, checkSemanticBudgetPriced, type PricingView } from '
 import type { CascadeResolver } from './cascade-resolver.js';
 import type { OperatorCatalog } from './operator-catalog.js';
 import { hasSemantics, type Plan, planPlainSql } from './plan.js';
-import { type MapPlan, type PlanDefaults, planMap } from './plan-map.js';
+import type { PlanDefaults } from './plan-limits.js';
+import { type MapPlan, planMap } from './plan-map.js';
 import { planRun } from './plan-run.js';
 import { semanticOptions } from './semantic-options.js';
 import { planSemantic } from './semantic-plan.js';

@@ -5,6 +5,7 @@
  */
 import type { Annotation, ProxySpec, Strategy } from '../../grammar/index.js';
 import type { CallLimits } from '../cascade/call-limits.js';
+import { type PlanDefaults, planLimits } from './plan-limits.js';
 
 export interface SemanticOptions {
   /**
@@ -34,63 +35,26 @@ export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
 
 export function semanticOptions(
   annotations: readonly Annotation[],
-  defaults: {
-    readonly parallel: number;
-    readonly cache: number | false | undefined;
-    readonly operatorBatch?: number;
-    readonly embedModel?: string;
-  },
+  defaults: Pick<PlanDefaults, 'parallel' | 'cache' | 'operatorBatch' | 'embedModel'>,
 ): SemanticOptions {
-  let parallel = defaults.parallel;
-  let model: string | undefined;
   let threshold = DEFAULT_THRESHOLD;
   let strategy: Strategy = 'batch';
-  let cache = defaults.cache;
   const hints: string[] = [];
-  let budgetDollars: number | undefined;
-  let budgetTokens: number | undefined;
-  let timeoutMs: number | undefined;
-  let retries: number | undefined;
-  let delivery: CallLimits['delivery'];
   let prefilter: number | undefined;
   let batch = defaults.operatorBatch ?? 1;
   let proxy: ProxySpec | undefined;
   let embedModel = defaults.embedModel;
+  // The limits' keys (parallel, model, cache, timeout, retries, budgets, delivery) are read by planLimits.
   for (const a of annotations) {
     switch (a.key) {
-      case 'parallel':
-        parallel = a.value ?? defaults.parallel;
-        break;
-      case 'model':
-        model = a.value;
-        break;
       case 'threshold':
         threshold = a.value;
         break;
       case 'strategy':
         strategy = a.value;
         break;
-      case 'cache':
-        if (!a.value) cache = false;
-        break;
       case 'hint':
         hints.push(a.value);
-        break;
-      case 'budget_dollars':
-        budgetDollars = a.value;
-        break;
-      case 'budget_tokens':
-        budgetTokens = a.value;
-        break;
-      case 'timeout':
-        timeoutMs = a.value.ms;
-        break;
-      case 'retries':
-        retries = a.value;
-        break;
-      case 'delivery':
-        // 'sync' is the default spelt out: the field stays absent.
-        delivery = a.value === 'batch' ? 'batch' : undefined;
         break;
       case 'prefilter':
         prefilter = a.value;
@@ -107,16 +71,7 @@ export function semanticOptions(
     }
   }
   return {
-    limits: {
-      parallel,
-      model,
-      cache,
-      timeoutMs,
-      retries,
-      budgetDollars,
-      budgetTokens,
-      ...(delivery ? { delivery } : {}),
-    },
+    limits: planLimits({}, annotations, defaults),
     threshold,
     strategy,
     hint: hints.join('\n'),

@@ -5,7 +5,7 @@
  * included, and who ran it), and the plain Redis keys beside the queue:
  * liveness, startup errors, cancellation.
  */
-import type { CallLimits } from '../cascade/call-limits.js';
+import type { CallSpec } from '../cascade/call-spec.js';
 import type { ChunkRow, RowOutcome } from '../thread/chunk-protocol.js';
 
 /** The BullMQ queue every worker consumes. */
@@ -48,24 +48,16 @@ export interface ChunkJob {
   /** The cascade file's name (for messages) and text; workers load the text, never a path. */
   readonly cascadeName: string;
   readonly cascadeText: string;
-  /** Content hash the plan resolved (the coordinator's cache keys use it). */
-  readonly cascadeHash?: string;
   readonly rows: readonly ChunkRow[];
   /**
-   * The statement's limits as planned (cascade/call-limits.ts); its budgets
-   * each run checks under its PARALLEL token (scale/permit-lease.ts).
+   * The chunk task's CallSpec as the coordinator has it (cascade/call-spec.ts):
+   * its limits' budgets each run checks under its PARALLEL token
+   * (scale/permit-lease.ts); its cascade's path is the coordinator's, which
+   * the worker replaces with its own copy of `cascadeText`.
    */
-  readonly limits: CallLimits;
-  /** The target's own model over the statement's (a proxy's). */
-  readonly model?: string;
+  readonly spec: CallSpec;
   /** The coordinator's default model: its cache keys assume it. */
   readonly defaultModel: string;
-  readonly sessionPrefix: string;
-  readonly batchSize?: number;
-  /** The operator-run options of the task (thread/chunk-protocol.ts), passed through as they are. */
-  readonly pack?: boolean;
-  readonly askConfidence?: boolean;
-  readonly outputItems?: number;
 }
 
 /** A job's return value. */

@@ -102,12 +102,12 @@ export class QueueChunkRunner implements ChunkRunner {
   async run(task: ChunkTask, host?: CascadeHost): Promise<ChunkResult> {
     await this.link.open();
     const state = this.stateOf(task);
-    if (!(await this.permits.open(state.id, task.limits.parallel, task.budgetBuffer, state.signal))) {
+    if (!(await this.permits.open(state.id, task.spec.limits.parallel, task.budgetBuffer, state.signal))) {
       return aborted(task, 'statement cancelled before this row started');
     }
     if (host || this.stayHere(task)) return this.runHere(state, task, host);
     // A chunk already queued behind a spent budget fails whole; runs on the workers check per run.
-    const spent = budgetSpent(task.budgetBuffer, task.limits);
+    const spent = budgetSpent(task.budgetBuffer, task.spec.limits);
     if (spent) {
       const why = budgetMessage(spent);
       return {
@@ -115,9 +115,10 @@ export class QueueChunkRunner implements ChunkRunner {
         rows: task.rows.map((r) => failedOutcome(r.index, 'BUDGET_EXCEEDED', why)),
       };
     }
-    const budgeted = isBudgeted(task.limits);
+    const budgeted = isBudgeted(task.spec.limits);
     if (budgeted && task.budgetBuffer) await this.permits.pushOwnSpend(state.id, task.budgetBuffer);
-    const runs = task.batchSize ? Math.ceil(task.rows.length / task.batchSize) : task.rows.length;
+    const { batchSize } = task.spec;
+    const runs = batchSize ? Math.ceil(task.rows.length / batchSize) : task.rows.length;
     if (this.rate) {
       try {
         await this.rate.take(() => this.link.client(), runs, state.signal);
@@ -129,7 +130,7 @@ export class QueueChunkRunner implements ChunkRunner {
         );
       }
     }
-    const cascadeText = await this.texts.read(task.cascadePath);
+    const cascadeText = await this.texts.read(task.spec.cascade.path);
     const jobId = chunkJobId(state.id, task.chunkIndex);
     const submittedAt = epochMs();
     const result = await this.link.submit(
@@ -139,16 +140,9 @@ export class QueueChunkRunner implements ChunkRunner {
         chunkIndex: task.chunkIndex,
         cascadeName: cascadeText.name,
         cascadeText: cascadeText.text,
-        cascadeHash: task.cascadeHash,
         rows: task.rows,
-        limits: task.limits,
-        ...(task.model !== undefined ? { model: task.model } : {}),
+        spec: task.spec,
         defaultModel: this.defaultModel,
-        sessionPrefix: task.sessionPrefix,
-        batchSize: task.batchSize,
-        ...(task.pack ? { pack: true } : {}),
-        ...(task.askConfidence ? { askConfidence: true } : {}),
-        ...(task.outputItems ? { outputItems: task.outputItems } : {}),
       },
       this.notices.get(task.queryId ?? ''),
     );
@@ -162,7 +156,7 @@ export class QueueChunkRunner implements ChunkRunner {
     task: ChunkTask,
     host: CascadeHost | undefined,
   ): Promise<ChunkResult> {
-    const budgeted = isBudgeted(task.limits);
+    const budgeted = isBudgeted(task.spec.limits);
     // The statement's own abort flag: tokens gone (a Redis restart) or Redis away stops its rows here too.
     const lease = this.permits.leases.use(state.id, budgeted, task.abortBuffer);
     try {

@@ -158,27 +158,20 @@ export class QueueWorker {
       const rows = job.rows.map((r) => failedOutcome(r.index, 'ABORTED', 'statement cancelled'));
       return { chunkIndex: job.chunkIndex, worker: this.id, rows };
     }
-    const budgeted = isBudgeted(job.limits);
+    const budgeted = isBudgeted(job.spec.limits);
     const lease = this.leases.use(job.statement, budgeted);
     try {
       const task: ChunkTask = {
         chunkIndex: job.chunkIndex,
-        cascadePath: await this.cascadeFile(job),
-        cascadeHash: job.cascadeHash,
+        // The same spec, its cascade read from this worker's copy of the text.
+        spec: { ...job.spec, cascade: { ...job.spec.cascade, path: await this.cascadeFile(job) } },
         rows: job.rows,
         // Each run takes one of the statement's tokens from Redis, across every worker.
         parallelBuffer: lease.buffer,
         heldBuffer: new SharedArrayBuffer(4),
         abortBuffer: lease.abort,
-        limits: job.limits,
-        ...(job.model !== undefined ? { model: job.model } : {}),
         ...(budgeted ? { budgetBuffer: lease.budget } : {}),
         defaultModel: job.defaultModel,
-        sessionPrefix: job.sessionPrefix,
-        batchSize: job.batchSize,
-        pack: job.pack,
-        askConfidence: job.askConfidence,
-        outputItems: job.outputItems,
       };
       const startedAt = epochMs();
       const result = await this.options.pool.run(task);

@@ -10,6 +10,7 @@
 
 import { RvbbitError } from '../../base/errors.js';
 import type { CallLimits } from '../cascade/call-limits.js';
+import type { TargetCall } from '../cascade/call-spec.js';
 import { CascadeErrorCode } from '../cascade/cascade-error.js';
 import type { Cascade } from '../cascade/cascade-types.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
@@ -41,14 +42,14 @@ export interface CallTarget {
   readonly nullOnInvalid: boolean;
   /** Never packed, whatever `batch` says (the small-side plan's calls already hold many values). */
   readonly noPack?: boolean;
-  /** This target's model instead of the statement's (a proxy model). */
-  readonly model?: string;
-  /** A proxy's run: answers carry a confidence (cascade/confidence.ts). */
-  readonly askConfidence?: boolean;
+  /**
+   * What this target asks of each call beyond the statement's spec
+   * (cascade/call-spec.ts): its own model and confidence (a proxy's), a list
+   * answer's item count (a dimension's discovery).
+   */
+  readonly call?: TargetCall;
   /** Tuples per prompt for this target, instead of the statement's `batch`. */
   readonly batch?: number;
-  /** Each answer is a list of exactly this many items. */
-  readonly outputItems?: number;
 }
 
 /** Whether a failed call gives NULL instead of failing the statement. */
@@ -63,7 +64,7 @@ export class CallRunner {
   /** Progress events count operator calls: total = tuples seen so far, done = tuples answered. */
   constructor(
     private readonly ctx: DispatchContext,
-    limits: CallLimits,
+    private readonly limits: CallLimits,
     private readonly o: CallRunnerOptions = {},
   ) {
     this.rows = new RowDispatch(ctx, limits);
@@ -127,17 +128,18 @@ export class CallRunner {
     let t = this.targets.get(target);
     if (!t) {
       t = {
-        cascadePath: target.path,
+        spec: {
+          cascade: { path: target.path, hash: target.cascade.contentHash },
+          limits: this.limits,
+          sessionPrefix: `sql_fn_${target.name}_`,
+          ...target.call,
+          ...(this.packsFor(target) ? { batchSize: this.perPrompt(target), pack: true } : {}),
+        },
         cascade: target.cascade,
-        ...(target.model !== undefined ? { model: target.model } : {}),
         cacheable: target.cacheable,
-        sessionPrefix: `sql_fn_${target.name}_`,
         callerId: 'semantic',
         stopOnFailure: true,
         ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
-        ...(this.packsFor(target) ? { pack: target.batch ?? this.o.batch } : {}),
-        ...(target.askConfidence ? { askConfidence: true } : {}),
-        ...(target.outputItems ? { outputItems: target.outputItems } : {}),
       };
       this.targets.set(target, t);
     }

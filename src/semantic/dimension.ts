@@ -208,7 +208,7 @@ async function labelsFor(
       cacheable: target.cacheable,
       nullOnInvalid: false,
       noPack: true,
-      outputItems: inputs['n'] as number,
+      call: { outputItems: inputs['n'] as number },
     },
     [inputs],
   );

@@ -206,19 +206,12 @@ export class Embedder {
       import('../llm/client.js'),
       import('../llm/shared-gate.js'),
     ]);
-    const c = this.engine.llm;
+    // The engine's provider settings, whole (embedding reads no image files).
+    const { gateBuffer, images: _images, ...settings } = this.engine.llm;
     this.client ??= createLlmClient({
-      baseUrl: c.baseUrl,
-      ...(c.apiKey ? { apiKey: c.apiKey } : {}),
-      ...(c.azureApiVersion ? { azureApiVersion: c.azureApiVersion } : {}),
+      ...settings,
       // The process-wide gate (and its breaker): embedding calls count against the same concurrency and rate.
-      ...(c.gateBuffer ? { gate: SharedGate.fromBuffer(c.gateBuffer) } : {}),
-      ...(c.prices ? { prices: c.prices } : {}),
-      ...(c.aliases ? { aliases: c.aliases } : {}),
-      ...(c.retries !== undefined ? { retries: c.retries } : {}),
-      ...(c.timeoutMs !== undefined ? { timeoutMs: c.timeoutMs } : {}),
-      ...(c.deadlineMs !== undefined ? { deadlineMs: c.deadlineMs } : {}),
-      ...(c.backoff ? { backoff: c.backoff } : {}),
+      ...(gateBuffer ? { gate: SharedGate.fromBuffer(gateBuffer) } : {}),
       // Sockets, not concurrency (the gate decides that): embedding calls are few, 128 texts each.
       maxConcurrency: 16,
     });

@@ -43,7 +43,7 @@ export async function runWithProxy(
   proxy: ProxySpec,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const guesses = await runner.run(
-    { ...target, model: proxy.model, askConfidence: true, nullOnInvalid: true },
+    { ...target, call: { ...target.call, model: proxy.model, askConfidence: true }, nullOnInvalid: true },
     inputs,
   );
   const outputs = new Array<unknown>(inputs.length);

@@ -6,28 +6,18 @@
  */
 
 import type { MessagePort } from 'node:worker_threads';
-import type { CallLimits } from '../cascade/call-limits.js';
+import type { CallSpec } from '../cascade/call-spec.js';
 
-/** How a worker reaches the LLM; the API key travels in memory only, never logged. */
-export interface WorkerLlmConfig {
-  readonly baseUrl: string;
-  readonly apiKey?: string;
-  /** Azure OpenAI's api-version (llm/client-options.ts azureApiVersion). */
-  readonly azureApiVersion?: string;
+/**
+ * How a worker thread makes its LLM client: the engine's provider settings,
+ * whole (llm/client-options.ts), and what only a worker is lent: the
+ * process gate's buffer and image access. The API key travels in memory
+ * only, never logged.
+ */
+export interface WorkerLlmConfig extends ProviderSettings {
   readonly defaultModel: string;
   /** Process-wide gate shared by every worker (SharedGate's buffer). */
   readonly gateBuffer?: SharedArrayBuffer;
-  /** Prices by model (dollars per 1M tokens; cached input and batch discount included). */
-  readonly prices?: PriceTable;
-  readonly aliases?: Readonly<Record<string, string>>;
-  /** Attempts per LLM call unless a statement says (WITH retries). */
-  readonly retries?: number;
-  /** Deadline of one HTTP attempt, ms. */
-  readonly timeoutMs?: number;
-  /** How long a call keeps waiting out 429s and outages, ms. */
-  readonly deadlineMs?: number;
-  /** Backoff between attempts (tests shorten it). */
-  readonly backoff?: { readonly baseMs?: number; readonly maxMs?: number };
   /**
    * Image files the worker reads for IMAGE('path') markers (llm/image-files.ts
    * ImageFileAccess): the engine's image folders (real paths), the process's
@@ -35,11 +25,7 @@ export interface WorkerLlmConfig {
    * `rvbbit worker`, whose rows with files stay on the coordinator: the queue
    * runner keeps them): a row naming a file fails with IMAGE_NOT_FOUND.
    */
-  readonly images?: {
-    readonly folders: readonly string[];
-    readonly inFlight: SharedArrayBuffer;
-    readonly maxBytes: number;
-  };
+  readonly images?: ImageFileAccess;
 }
 
 export interface ChunkRow {
@@ -50,22 +36,17 @@ export interface ChunkRow {
 
 export interface ChunkTask {
   readonly chunkIndex: number;
-  readonly cascadePath: string;
   /**
-   * Content hash of the cascade the plan resolved (its cache keys use it).
-   * A worker that already loaded that version runs it without touching the
-   * file: a stat per chunk was 4% of a worker's time at latency 0.
+   * What every call of the chunk needs, as its target's maker built it
+   * (cascade/call-spec.ts): the cascade (a worker that already loaded its
+   * hash runs it without touching the file: a stat per chunk was 4% of a
+   * worker's time at latency 0), the statement's limits (PARALLEL, which the
+   * queue makes that many tokens in Redis: scale/permit-keys.ts; the budgets
+   * every run checks; the model, deadline and retries of each run), and what
+   * the target asks of each run.
    */
-  readonly cascadeHash?: string;
+  readonly spec: CallSpec;
   readonly rows: readonly ChunkRow[];
-  /**
-   * The statement's limits as the planner made them (cascade/call-limits.ts):
-   * PARALLEL (the queue makes that many tokens in Redis: scale/permit-keys.ts),
-   * the budgets every run checks, the model, deadline and retries of each run.
-   */
-  readonly limits: CallLimits;
-  /** This target's own model over the statement's (a proxy model's runs). */
-  readonly model?: string;
   /** Per-statement semaphore: PARALLEL permits shared by every worker. */
   readonly parallelBuffer: SharedArrayBuffer;
   /**
@@ -82,20 +63,8 @@ export interface ChunkTask {
    * queue worker runs the coordinator's, which its cache keys were made with.
    */
   readonly defaultModel?: string;
-  readonly sessionPrefix: string;
   /** Where the chunk's `sql_data` cells send their queries (thread/host-channel.ts); absent = no SQL host. */
   readonly hostPort?: MessagePort;
-  /** BATCH n: rows go to one run as `input.rows`; absent = one row per run. */
-  readonly batchSize?: number;
-  /**
-   * With batchSize: the cascade is a one-tuple operator, packed n to a prompt
-   * (cascade/packed-prompt.ts) instead of reading `input.rows`; one row runs unpacked.
-   */
-  readonly pack?: boolean;
-  /** A proxy model's run: answers carry a `confidence` (cascade/confidence.ts). */
-  readonly askConfidence?: boolean;
-  /** The run's answer is a list of exactly this many items (a dimension's discovery: n labels). */
-  readonly outputItems?: number;
   /** The statement's query id (the queue runner counts chunks per statement for rvbbit.queries). */
   readonly queryId?: string;
 }
@@ -104,7 +73,7 @@ export type { CallRecord } from '../cascade/run-types.js';
 
 import type { ErrorCode } from '../../base/errors.js';
 import { withoutSecrets } from '../../base/secrets.js';
-import type { CallRecord, PriceTable } from '../cascade/run-types.js';
+import type { CallRecord, ImageFileAccess, ProviderSettings } from '../cascade/run-types.js';
 
 /** What a row's run did: its session, the calls it made and their cost (null if unknown). */
 export interface RunTrace {

@@ -30,7 +30,7 @@ test('model: override, else cell, else cascade, else engine default', async () =
     const r2 = await runCascade(
       twoCells,
       { thing: 'owls' },
-      { llm: rig.llm, defaultModel: 'default-model', modelOverride: 'override-model' },
+      { llm: rig.llm, defaultModel: 'default-model', call: { model: 'override-model' } },
     );
     assert.equal(
       r2.calls.map((c) => c.model),
@@ -175,7 +175,7 @@ test('timeoutMs is a deadline for the whole run: CASCADE_TIMEOUT', async () => {
     const r = await runCascade(
       twoCells,
       { thing: 'owls' },
-      { llm: rig.llm, defaultModel: 'm', timeoutMs: 50 },
+      { llm: rig.llm, defaultModel: 'm', call: { limits: { timeoutMs: 50 } } },
     );
     assert.equal(r.errors, [
       { cell: 'a', code: 'CASCADE_TIMEOUT', message: 'the run passed its deadline of 50 ms' },

@@ -8,6 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ResultCache } from '../../src/cache/result-cache.js';
+import type { CallLimits } from '../../src/cascade/call-limits.js';
 import { loadCascade } from '../../src/cascade/load-cascade.js';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import type { DispatchContext, DispatchTarget } from '../../src/exec/dispatch-spec.js';
@@ -25,7 +26,8 @@ interface Parts {
   sim: SimulatorHandle;
   pool: CascadePool;
   ctx: DispatchContext;
-  target: DispatchTarget;
+  /** What the rows run through, its spec carrying the dispatcher's limits. */
+  target(limits: CallLimits): DispatchTarget;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ t.before(async (ctx) => {
     llm: { baseUrl: sim.url, defaultModel: 'sim-small', gateBuffer: gate.buffer },
   });
   const cascadePath = `${SHIPPED_CASCADES}/semantic/means.yaml`;
+  const cascade = await loadCascade(cascadePath);
   ctx.p = {
     sim,
     pool,
@@ -51,14 +54,13 @@ t.before(async (ctx) => {
       logs: new LogWriter(system, store),
       queryId: 'q-test',
     },
-    target: {
-      cascadePath,
-      cascade: await loadCascade(cascadePath),
+    target: (limits) => ({
+      spec: { cascade: { path: cascadePath, hash: cascade.contentHash }, limits, sessionPrefix: 'test_' },
+      cascade,
       cacheable: false,
-      sessionPrefix: 'test_',
       callerId: 'semantic',
       stopOnFailure: false,
-    },
+    }),
     async close() {
       await pool.close();
       await sim.close();
@@ -88,9 +90,10 @@ function collector() {
 
 t('rows in the pool never exceed the window, and every row gets exactly one outcome', async ({ p }) => {
   const pool = new CountingRunner(p.pool);
-  const d = new RowDispatch({ ...p.ctx, pool }, { parallel: 4, cache: undefined });
+  const limits: CallLimits = { parallel: 4, cache: undefined };
+  const d = new RowDispatch({ ...p.ctx, pool }, limits);
   const { seen, sink } = collector();
-  await d.run(p.target, pages(rows(1200)), sink);
+  await d.run(p.target(limits), pages(rows(1200)), sink);
   await d.close();
   const bound = d.window * d.chunkSize;
   assert.ok(pool.peak <= bound, `peak ${pool.peak} > window ${bound}`);
@@ -105,10 +108,12 @@ t('rows in the pool never exceed the window, and every row gets exactly one outc
 t('two dispatches of one statement share its PARALLEL bound', async ({ p }) => {
   p.sim.resetStats();
   p.sim.setOptions({ latencyMs: 30 });
-  const d = new RowDispatch(p.ctx, { parallel: 3, cache: undefined });
+  const limits: CallLimits = { parallel: 3, cache: undefined };
+  const d = new RowDispatch(p.ctx, limits);
+  const target = p.target(limits);
   const a = collector();
   const b = collector();
-  await Promise.all([d.run(p.target, pages(rows(40)), a.sink), d.run(p.target, pages(rows(40)), b.sink)]);
+  await Promise.all([d.run(target, pages(rows(40)), a.sink), d.run(target, pages(rows(40)), b.sink)]);
   await d.close();
   p.sim.setOptions({ latencyMs: 5 });
   assert.is(a.seen.length + b.seen.length, 80);

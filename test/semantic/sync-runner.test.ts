@@ -11,13 +11,15 @@ test('a sync worker that dies mid-call fails the call within seconds instead of 
   // Zero permits: the row would wait; its worker is stopped as the call is sent, so no answer ever comes.
   const task: ChunkTask = {
     chunkIndex: 0,
-    cascadePath: new URL('../fixtures/cascades/engine/label.yaml', import.meta.url).pathname,
+    spec: {
+      cascade: { path: new URL('../fixtures/cascades/engine/label.yaml', import.meta.url).pathname },
+      limits: { parallel: 0, cache: false },
+      sessionPrefix: 'udf',
+    },
     rows: [{ index: 0, inputs: { text: 'x' } }],
-    limits: { parallel: 0, cache: false },
     parallelBuffer: createSemaphoreBuffer(0),
     heldBuffer: new SharedArrayBuffer(4),
     abortBuffer: createAbortBuffer(),
-    sessionPrefix: 'udf',
   };
   const t0 = Date.now();
   try {
