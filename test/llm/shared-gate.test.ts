@@ -65,12 +65,14 @@ test('AIMD: a 429 halves the allowed concurrency (min 1); successes raise it bac
 });
 
 test('a 429 storm lowers the limit at the simulator; the run still finishes', async () => {
-  const sim = await startSimulator({ rateLimit: { rps: 200, burst: 10 }, latencyMs: 5 });
+  // A bucket of 2 refilled every 10 ms: 32 requests at once meet a 429 unless they reach the
+  // simulator more than 10 ms apart (a loaded CI machine spread 200 rps / burst 10 thin enough).
+  const sim = await startSimulator({ rateLimit: { rps: 100, burst: 2 }, latencyMs: 5 });
   const gate = new SharedGate({ maxConcurrency: 32, increaseEvery: 1000 });
   const llm = createLlmClient({
     baseUrl: sim.url,
     gate,
-    retries: 20,
+    retries: 50,
     backoff: { baseMs: 5, maxMs: 50, maxRetryAfterMs: 50 },
   });
   try {
