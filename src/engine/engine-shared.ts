@@ -9,16 +9,16 @@ import type { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { BatchDelivering } from '../llm/client.js';
+import type { ResolvedProvider } from '../llm/client-options.js';
 import type { LlmClient } from '../llm/types.js';
 import type { LogWriter } from '../obs/log-writer.js';
 import type { LogDatabase } from '../obs/private-logs.js';
 import type { CascadeResolver } from '../plan/cascade-resolver.js';
+import type { OperatorCatalog } from '../plan/operator-catalog.js';
 import type { PlanDefaults } from '../plan/plan-limits.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
-import type { SemanticShared } from '../semantic/semantic-shared.js';
-import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
+import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
-import type { ResolvedProvider } from './provider.js';
 
 export interface EngineShared {
   readonly instance: DuckDBInstance;
@@ -51,4 +51,18 @@ export interface EngineShared {
    */
   mainLlm(): Promise<LlmClient & BatchDelivering>;
   closeMainLlm(): Promise<void>;
+}
+
+/**
+ * What the engine keeps for semantic SQL (made by statements/semantic/semantic-shared.ts):
+ * the operator catalog (and the grammar built from it), the small-side limit,
+ * and the sync strategies' blocking worker, started on first use.
+ */
+export interface SemanticShared {
+  readonly catalog: OperatorCatalog;
+  /** `a ~ b` with at most this many distinct values on one side takes the small-side plan. */
+  readonly smallSideLimit: number;
+  /** The blocking runner of sequential / vectorized / union_all. */
+  syncRunner(llm: WorkerLlmConfig): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
+  close(): Promise<void>;
 }

@@ -7,13 +7,12 @@
 import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from '../llm/api-key.js';
 import type { BreakerOptions } from '../llm/breaker.js';
-import type { ProviderSettings } from '../llm/client-options.js';
+import type { ProviderSettings, ResolvedProvider } from '../llm/client-options.js';
 import { type ResolvedLlmConfig, resolveLlmConfig } from '../llm/config.js';
 import type { PriceTable } from '../llm/pricing.js';
 import { SharedGate } from '../llm/shared-gate.js';
 import { SIM_DEFAULTS, type SimulatorOptions } from '../sim/options.js';
 import { SIM_DEFAULT_MODEL, SIM_PRICES } from '../sim/prices.js';
-import type { RemoteSimulatorHandle } from '../sim/remote-handle.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 
 export type ProviderOption =
@@ -41,16 +40,6 @@ export type ConfiguredProvider = Omit<ProviderSettings, 'defaultModel'> & {
   /** The endpoint's circuit breaker (default: fail fast after 8 s of nothing but failures). */
   readonly breaker?: BreakerOptions;
 };
-
-/** The provider the engine talks to: its settings (every client's), who answers, the process gate. */
-export interface ResolvedProvider extends ProviderSettings {
-  readonly defaultModel: string;
-  /** 'simulator' or the provider's host name (never a key). */
-  readonly answeredBy: string;
-  readonly gate: SharedGate;
-  /** The built-in simulator this engine started (on its own thread), closed with the engine. */
-  readonly simulator?: RemoteSimulatorHandle;
-}
 
 /** Concurrent requests to a provider configured by URL (flag, environment or file) unless `llm.limits.concurrency` says. */
 export const CONFIGURED_PROVIDER_CONCURRENCY = 64;

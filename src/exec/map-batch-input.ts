@@ -10,7 +10,8 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { rowsFromColumns, runUserStatement } from '../db/query-result.js';
 import { quoteIdent } from '../db/sql-text.js';
-import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
+import type { MapPlan } from '../plan/plan-map.js';
+import { limitedUsingSql } from '../plan/using-input.js';
 
 export interface InputColumn {
   readonly name: string;

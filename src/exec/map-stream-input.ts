@@ -13,7 +13,8 @@ import {
 } from '@duckdb/node-api';
 import { withUserSqlErrors } from '../db/duckdb-error.js';
 import { releaseChunk, streamUserResult, typeName } from '../db/query-result.js';
-import { limitedUsingSql, type MapPlan } from '../plan/plan-map.js';
+import type { MapPlan } from '../plan/plan-map.js';
+import { limitedUsingSql } from '../plan/using-input.js';
 import { InputRow } from './map-batch-input.js';
 
 /** Copied (by a builtin, which has no allocation site) into each row's JS values. */

@@ -5,6 +5,7 @@ import type { Gate } from './gate.js';
 import type { ImageFileAccess } from './image-files.js';
 import type { PriceTable } from './pricing.js';
 import type { BackoffOptions, RetryEvent } from './retry.js';
+import type { SharedGate } from './shared-gate.js';
 import type { ChatUsage, StructuredMode } from './types.js';
 
 /** A model moved down one structured-output mode (see structured.ts). */
@@ -62,6 +63,19 @@ export interface ProviderSettings {
   readonly deadlineMs?: number;
   /** Backoff between attempts (default base 250 ms, max 20 s, Retry-After cap 60 s; tests shorten it). */
   readonly backoff?: Partial<BackoffOptions>;
+}
+
+/**
+ * The provider an engine talks to (engine/provider.ts resolves it): its
+ * settings (every client's), who answers, the process-wide gate.
+ */
+export interface ResolvedProvider extends ProviderSettings {
+  readonly defaultModel: string;
+  /** 'simulator' or the provider's host name (never a key). */
+  readonly answeredBy: string;
+  readonly gate: SharedGate;
+  /** The built-in simulator this engine started (on its own thread), closed with the engine. */
+  readonly simulator?: { close(): Promise<void> };
 }
 
 export interface LlmClientOptions extends ProviderSettings {

@@ -18,6 +18,7 @@ import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 import { inferredColumns } from './infer-columns.js';
 import { type PlanDefaults, planLimits, withOrAnnotated } from './plan-limits.js';
+import type { UsingInput } from './using-input.js';
 
 export interface TypedColumn {
   readonly name: string;
@@ -29,16 +30,12 @@ export type MapOutput =
   | { readonly kind: 'single'; readonly name: string }
   | { readonly kind: 'typed'; readonly columns: readonly TypedColumn[] };
 
-export interface MapPlan {
+/** `usingSql` is the USING query as the user wrote it; `autoLimit` the rows appended as `LIMIT n` when it has none. */
+export interface MapPlan extends UsingInput {
   readonly cascadePath: string;
   readonly cascade: Cascade;
-  /** The USING query as the user wrote it. */
-  readonly usingSql: string;
-  readonly usingHasLimit: boolean;
   /** Where the USING text starts in the statement, for DuckDB error positions. */
   readonly usingOrigin?: { readonly line: number; readonly column: number };
-  /** Rows appended as `LIMIT n` when the USING query has none; 0 = no limit. */
-  readonly autoLimit: number;
   /** PARALLEL, budgets, model, timeout, retries, cache, delivery: carried unchanged to every chunk task. */
   readonly limits: CallLimits;
   readonly distinct: boolean;
@@ -49,13 +46,6 @@ export interface MapPlan {
   /** CREATE TEMP TABLE … AS RVBBIT MAP. */
   readonly asTableTemporary?: boolean;
   readonly onError: OnError;
-}
-
-/** The USING query with the auto-LIMIT applied (spec §1: an explicit LIMIT is kept). */
-export function limitedUsingSql(plan: Pick<MapPlan, 'usingSql' | 'usingHasLimit' | 'autoLimit'>): string {
-  if (plan.usingHasLimit || plan.autoLimit === 0) return plan.usingSql;
-  // A newline first, so a trailing line comment in the USING text cannot swallow it.
-  return `${plan.usingSql}\nLIMIT ${plan.autoLimit}`;
 }
 
 export const DEFAULT_MAP_LIMIT = 1000;

@@ -9,7 +9,7 @@ import type { Cascade } from '../cascade/cascade-types.js';
 import { loadCascade } from '../cascade/load-cascade.js';
 import type { CascadeResolver } from './cascade-resolver.js';
 import { type PlanDefaults, planRunLimits, withOrAnnotated } from './plan-limits.js';
-import { limitedUsingSql } from './plan-map.js';
+import { limitedUsingSql } from './using-input.js';
 
 export const DEFAULT_RUN_LIMIT = 10_000;
 

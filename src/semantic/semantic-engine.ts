@@ -4,9 +4,10 @@
  * semantic code never sees the whole EngineShared (jobs, resolver, the main
  * LLM client) and imports nothing from engine/.
  */
+
+import type { SemanticShared } from '../engine/engine-shared.js';
 import type { WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { DistributedPlan } from '../thread/chunk-runner.js';
-import type { SemanticShared } from './semantic-shared.js';
 
 export interface SemanticEngine {
   /** The provider as the workers reach it: default model and prices (estimates), the sync worker's config. */
