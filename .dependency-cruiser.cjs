@@ -9,6 +9,22 @@
  * Type-only imports count (tsPreCompilationDeps): a type pulls its module's
  * meaning along even when no code runs.
  */
+/** What a statement kind may import: everything below the dispatch core and the core itself, never another kind. */
+const KIND_USES = [
+  'base',
+  'runtime',
+  'grammar',
+  'db',
+  'obs',
+  'cache',
+  'llm',
+  'cascade',
+  'thread',
+  'plan',
+  'scale',
+  'dispatch',
+];
+
 const LAYERS = [
   // The error base and the one catalog of codes: imports nothing.
   { name: 'base', path: '^base/', uses: [] },
@@ -16,8 +32,9 @@ const LAYERS = [
   { name: 'grammar', path: '^grammar/', uses: ['base'] },
   // How this package runs: where its files are, worker entries, the epoch clock, the simulator's mark.
   { name: 'runtime', path: '^src/runtime/', uses: ['base'] },
-  // DuckDB helpers: values, connections, SQL quoting.
-  { name: 'db', path: '^src/db/', uses: ['base', 'runtime'] },
+  // DuckDB helpers: values, connections, SQL quoting, a statement's prepared columns.
+  // (grammar: prepared-columns.ts reads a statement's parameters with the dialect's SQL scanner.)
+  { name: 'db', path: '^src/db/', uses: ['base', 'runtime', 'grammar'] },
   // The OpenAI-compatible HTTP client: chat, embeddings, retries, pricing.
   { name: 'llm', path: '^src/llm/', uses: ['base', 'runtime'] },
   // The cascade format and its runner (one run of one cascade over one input).
@@ -34,22 +51,24 @@ const LAYERS = [
   { name: 'thread', path: '^src/thread/', uses: ['base', 'runtime', 'cascade'] },
   // The LLM simulator: an OpenAI-compatible server. It shares nothing with the client but runtime/.
   { name: 'sim', path: '^src/sim/', uses: ['base', 'runtime'] },
-  // Every decision made before calls: plans, cascade resolution, operators, rewrites, estimates.
+  // Planning every statement kind shares, before a call: cascade resolution inside the roots, the
+  // operator catalog, a statement's CallLimits, the USING input, estimates.
   { name: 'plan', path: '^src/plan/', uses: ['base', 'runtime', 'grammar', 'db', 'llm', 'cascade'] },
-  // Running planned chunks on the pool: dispatch, order, MAP output, progress.
-  {
-    name: 'exec',
-    path: '^src/exec/',
-    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'cache', 'llm', 'cascade', 'thread', 'plan'],
-  },
   // The chunk queue on Redis (BullMQ): a pool that spans hosts.
   { name: 'scale', path: '^src/scale/', uses: ['base', 'runtime', 'cascade', 'thread', 'plan'] },
-  // Semantic SQL: operators as DuckDB functions, their passes, embeddings.
+  // The one dispatch core every kind runs rows through: the row dispatcher and its bookkeeping, the
+  // statement context and host, progress, and what the engine lends a statement (engine-shared.ts).
   {
-    name: 'semantic',
-    path: '^src/semantic/',
-    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'cache', 'llm', 'cascade', 'thread', 'plan', 'exec'],
+    name: 'dispatch',
+    path: '^src/dispatch/',
+    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'cache', 'llm', 'cascade', 'thread', 'plan', 'scale'],
   },
+  // A room per statement kind (src/statements/<kind>/): its plan, run, explain and describe together.
+  // Kinds never import each other (see no-kind-imports-another-kind below).
+  { name: 'map', path: '^src/statements/map/', uses: KIND_USES },
+  { name: 'run', path: '^src/statements/run/', uses: KIND_USES },
+  // Semantic SQL: operators as DuckDB functions, their passes, embeddings.
+  { name: 'semantic', path: '^src/statements/semantic/', uses: KIND_USES },
   // The engine and its sessions: one statement's path from text to rows.
   {
     name: 'engine',
@@ -67,8 +86,10 @@ const LAYERS = [
       'thread',
       'sim',
       'plan',
-      'exec',
       'scale',
+      'dispatch',
+      'map',
+      'run',
       'semantic',
     ],
   },
@@ -76,7 +97,19 @@ const LAYERS = [
   {
     name: 'server',
     path: '^src/server/',
-    uses: ['base', 'runtime', 'grammar', 'db', 'obs', 'output', 'cascade', 'plan', 'exec', 'engine'],
+    uses: [
+      'base',
+      'runtime',
+      'grammar',
+      'db',
+      'obs',
+      'output',
+      'cascade',
+      'plan',
+      'dispatch',
+      'map',
+      'engine',
+    ],
   },
   // The language server: the grammar, the cascade catalog and the config.
   { name: 'lsp', path: '^src/lsp/', uses: ['base', 'runtime', 'grammar', 'config', 'plan'] },
@@ -106,8 +139,10 @@ const LAYERS = [
       'thread',
       'sim',
       'plan',
-      'exec',
       'scale',
+      'dispatch',
+      'map',
+      'run',
       'semantic',
       'engine',
       'server',
@@ -118,7 +153,7 @@ const LAYERS = [
   {
     name: 'api',
     path: '^src/index[.]ts$',
-    uses: ['base', 'runtime', 'grammar', 'db', 'llm', 'cascade', 'sim', 'exec', 'engine', 'server'],
+    uses: ['base', 'runtime', 'grammar', 'db', 'llm', 'cascade', 'sim', 'dispatch', 'engine', 'server'],
   },
 ];
 
@@ -145,6 +180,14 @@ const config = {
       from: { path: l.path },
       to: { path: '^(base|grammar|src|workers)/', pathNot: allowedPaths(l) },
     })),
+    {
+      // Also for a kind folder not yet listed: what two kinds share goes down to dispatch/ or plan/.
+      name: 'no-kind-imports-another-kind',
+      comment: 'a statement kind (src/statements/<kind>/) never imports another kind',
+      severity: 'error',
+      from: { path: '^src/statements/([^/]+)/' },
+      to: { path: '^src/statements/', pathNot: '^src/statements/$1/' },
+    },
     {
       name: 'no-unlayered-source',
       comment: 'every file under base/, grammar/, src/ and workers/ belongs to a layer',

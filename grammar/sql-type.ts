@@ -4,7 +4,7 @@
  * vocabulary (type-names.ts), a STRUCT of named fields, or a list `T[]`,
  * nested freely. Parsed here so the grammar reports a bad type at its
  * column and the engine derives the answer's JSON Schema and DuckDB type
- * from one tree (src/plan/returning-type.ts).
+ * from one tree (src/statements/semantic/returning-type.ts).
  */
 import { DUCK_NAME_OF, DUCK_NAMES, type TypeFamily, typeFamily } from './type-names.js';
 

@@ -3,7 +3,7 @@
  * operator's own answer plus how sure the model is of it. The schema gains a
  * required `confidence` number (0..1) and the prompt says what it means; the
  * engine keeps answers at or above the threshold and sends the rest to the
- * statement's model (src/semantic/proxy.ts).
+ * statement's model (src/statements/semantic/proxy.ts).
  */
 type Schema = Readonly<Record<string, unknown>>;
 

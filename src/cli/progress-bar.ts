@@ -4,7 +4,7 @@
  * call had no price), ETA.
  */
 import { SingleBar } from 'cli-progress';
-import type { Progress } from '../exec/progress.js';
+import type { Progress } from '../dispatch/progress.js';
 import { formatDollars } from '../llm/pricing.js';
 
 export interface ProgressView {

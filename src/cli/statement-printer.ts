@@ -9,10 +9,10 @@ import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { StatementSpend } from '../engine/query-options.js';
 import type { Session } from '../engine/session.js';
-import { ERROR_COLUMN } from '../exec/map-output.js';
 import { formatDollars } from '../llm/pricing.js';
 import { type OutputFormat, renderJsonResults, renderResult } from '../output/render-result.js';
 import { completionOf } from '../server/command-tag.js';
+import { ERROR_COLUMN } from '../statements/map/map-output.js';
 import { progressBar } from './progress-bar.js';
 
 export interface PrintOptions {

@@ -10,11 +10,11 @@
 import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { ResultColumn } from '../db/query-result.js';
-import type { Plan } from '../plan/plan.js';
+import type { EngineShared } from '../dispatch/engine-shared.js';
 import { mapColumns } from '../statements/map/describe-map.js';
 import { RUN_COLUMNS } from '../statements/run/describe-run.js';
 import { semanticColumns } from '../statements/semantic/describe-semantic.js';
-import type { EngineShared } from './engine-shared.js';
+import type { Plan } from './plan.js';
 
 /** What the session lends a description. */
 export interface DescribeHost {

@@ -9,9 +9,9 @@
  */
 import type { Statement } from '../../grammar/index.js';
 import { duckdbError } from '../db/duckdb-error.js';
+import { preparedColumns } from '../db/prepared-columns.js';
 import type { ResultColumn } from '../db/query-result.js';
 import type { DescribeHost } from './describe-llm.js';
-import { preparedColumns } from './prepared-columns.js';
 
 /**
  * `paramTypes[i]`: the DuckDB type `$i+1` will be bound as, used where DuckDB

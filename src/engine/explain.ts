@@ -7,11 +7,11 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult } from '../db/query-result.js';
+import type { EngineShared } from '../dispatch/engine-shared.js';
 import { explainText } from '../plan/estimate.js';
-import type { Plan } from '../plan/plan.js';
 import { explainMap } from '../statements/map/explain-map.js';
 import { explainRun } from '../statements/run/explain-run.js';
-import type { EngineShared } from './engine-shared.js';
+import type { Plan } from './plan.js';
 
 export async function explainStatement(
   plan: Extract<Plan, { kind: 'explain' }>,

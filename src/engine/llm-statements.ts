@@ -5,11 +5,11 @@
  * ajv or the planner (~150 ms of a CLI start).
  */
 
-export { runMapStatement } from '../exec/map-batch-statement.js';
-export { streamable, streamMap } from '../exec/map-stream.js';
-export { collectMap } from '../exec/map-stream-collect.js';
-export { planStatement } from '../plan/plan-statement.js';
-export { explainSemantic } from '../semantic/explain-semantic.js';
-export { runSemantic } from '../semantic/run-semantic.js';
+export { runMapStatement } from '../statements/map/map-batch-statement.js';
+export { streamable, streamMap } from '../statements/map/map-stream.js';
+export { collectMap } from '../statements/map/map-stream-collect.js';
+export { runRunStatement } from '../statements/run/run-statement.js';
+export { explainSemantic } from '../statements/semantic/explain-semantic.js';
+export { runSemantic } from '../statements/semantic/run-semantic.js';
 export { explainStatement } from './explain.js';
-export { runRunStatement } from './run-statement.js';
+export { planStatement } from './plan-statement.js';

@@ -13,13 +13,13 @@ import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import { readUserResult, STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
-import type { StatementContext } from '../exec/statement-context.js';
+import type { EngineShared } from '../dispatch/engine-shared.js';
+import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
-import { isPlainSql, type Plan, planPlainSql } from '../plan/plan.js';
-import type { SemanticRunContext } from '../semantic/semantic-run.js';
-import type { EngineShared } from './engine-shared.js';
+import type { SemanticRunContext } from '../statements/semantic/semantic-run.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
+import { isPlainSql, type Plan, planPlainSql } from './plan.js';
 import type { QueryOptions } from './query-options.js';
 import {
   autoLimitNotice,
@@ -183,7 +183,7 @@ function noticeParallelCap(parallel: number, r: StatementRun): void {
 }
 
 /**
- * The statement's one context (exec/statement-context.ts), with what its
+ * The statement's one context (dispatch/statement-context.ts), with what its
  * kind adds. The pool is made on first use, not here: a statement that
  * makes no call (EXPLAIN, a fully cached one) never starts worker threads.
  */
@@ -210,7 +210,7 @@ function statementContext<X extends object>(
   };
 }
 
-/** Semantic SQL takes the engine's semantic services too (semantic/semantic-engine.ts), never the engine. */
+/** Semantic SQL takes the engine's semantic services too (statements/semantic/semantic-engine.ts), never the engine. */
 function semanticContext(r: StatementRun, limits?: Pick<CallLimits, 'delivery'>): SemanticRunContext {
   return statementContext(r, { engine: r.shared, allowBlocking: r.allowBlocking }, limits);
 }

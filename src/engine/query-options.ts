@@ -1,5 +1,5 @@
 /** How a caller runs one statement: cancel it, watch its progress, hear its notices. */
-import type { Progress } from '../exec/progress.js';
+import type { Progress } from '../dispatch/progress.js';
 
 export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */

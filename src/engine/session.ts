@@ -9,11 +9,11 @@ import type { Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
-import { ERROR_COLUMN } from '../exec/map-output.js';
+import type { EngineShared } from '../dispatch/engine-shared.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
-import { isPlainSql, type Plan } from '../plan/plan.js';
+import { ERROR_COLUMN } from '../statements/map/map-output.js';
 import { withDialectSuggestion } from './did-you-mean.js';
-import type { EngineShared } from './engine-shared.js';
+import { isPlainSql, type Plan } from './plan.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
 import { type Outcome, StatementLog, statementKind } from './statement-log.js';
@@ -44,7 +44,7 @@ export interface SessionStatement {
 
 /** What a session may do and show; who opens it decides (a server's client gets the strict side of each). */
 export interface SessionPolicy {
-  /** false: statements that would block the main thread fail (semantic/run-semantic.ts). */
+  /** false: statements that would block the main thread fail (statements/semantic/run-semantic.ts). */
   readonly allowBlocking: boolean;
   /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
   readonly relativePaths: boolean;
@@ -366,7 +366,7 @@ export class Session {
    * `paramTypes` says (describe-statement.ts preparedColumns).
    */
   async preparedColumns(sql: string, paramTypes: readonly (string | undefined)[]): Promise<ResultColumn[]> {
-    const { preparedColumns } = await import('./prepared-columns.js');
+    const { preparedColumns } = await import('../db/prepared-columns.js');
     return this.q.run((con) => preparedColumns(con, sql, paramTypes));
   }
 

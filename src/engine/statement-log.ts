@@ -7,11 +7,11 @@ import { errorMessage } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
 import { classifyParsed } from '../../grammar/statement-kind.js';
 import type { QueryResult } from '../db/query-result.js';
-import type { MapRowsRun } from '../exec/map-rows.js';
 import { imageSummary } from '../llm/images.js';
 import type { LogWriter, QueryKind } from '../obs/log-writer.js';
-import { hasSemantics } from '../plan/plan.js';
-import type { MapPlan } from '../plan/plan-map.js';
+import type { MapRowsRun } from '../statements/map/map-rows.js';
+import type { MapPlan } from '../statements/map/plan-map.js';
+import { hasSemantics } from './plan.js';
 
 /**
  * The kind a statement is logged under, whether it succeeded or not: one

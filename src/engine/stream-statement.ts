@@ -9,7 +9,7 @@
  */
 import type { Statement } from '../../grammar/index.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import type { EngineShared } from './engine-shared.js';
+import type { EngineShared } from '../dispatch/engine-shared.js';
 import { planOf, type StatementRun, streamPlan } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
 import { StatementLog, type StatementTotals } from './statement-log.js';

@@ -40,7 +40,7 @@ import { type Declared, declaredBy, readOperatorFile, salvage } from './operator
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
 
-/** `a SIMILAR_TO b`: cosine of embeddings, no cascade (src/semantic/embed-sql.ts rewrites it). */
+/** `a SIMILAR_TO b`: cosine of embeddings, no cascade (statements/semantic/embed-rewrite.ts rewrites it). */
 export const SIMILAR_TO: OperatorDef = {
   word: 'SIMILAR_TO',
   functionName: 'embed_similarity',

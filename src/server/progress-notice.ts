@@ -1,5 +1,5 @@
 /** A statement's progress as NOTICE fields (the CLI draws the same numbers as a bar; `$ unknown` for an unpriced model). */
-import type { Progress } from '../exec/progress.js';
+import type { Progress } from '../dispatch/progress.js';
 import type { NoticeFields } from './message-writer.js';
 
 function progressLine(p: Progress): string {

@@ -17,7 +17,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import { rowKeys } from '../db/query-result.js';
-import { ERROR_COLUMN } from '../exec/map-output.js';
+import { ERROR_COLUMN } from '../statements/map/map-output.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';

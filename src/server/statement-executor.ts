@@ -8,7 +8,7 @@
 
 import { RvbbitError } from '../../base/errors.js';
 import { type QueryResult, rowKeys } from '../db/query-result.js';
-import type { Progress } from '../exec/progress.js';
+import type { Progress } from '../dispatch/progress.js';
 import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
 import { Cursors } from './cursors.js';

@@ -7,9 +7,9 @@
 import { RvbbitError } from '../../base/errors.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import type { QueryResult } from '../db/query-result.js';
+import type { Progress } from '../dispatch/progress.js';
 import { toDuckValues } from '../engine/params.js';
 import type { Session } from '../engine/session.js';
-import type { Progress } from '../exec/progress.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';

@@ -36,8 +36,8 @@ test('the SQL type vocabulary: each family names its DuckDB type in one table', 
 });
 
 test("MAP's error column is named in one place", () => {
-  assert.equal(places(/\bconst ERROR_COLUMN\b/), ['src/exec/map-output.ts']);
-  assert.equal(places(/'_error'/), ['src/exec/map-output.ts']);
+  assert.equal(places(/\bconst ERROR_COLUMN\b/), ['src/statements/map/map-output.ts']);
+  assert.equal(places(/'_error'/), ['src/statements/map/map-output.ts']);
 });
 
 test('an answer {"x": v} is read as v by one function', () => {

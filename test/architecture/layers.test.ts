@@ -79,7 +79,7 @@ test('each broken rule is named: upward, around, circular, unlayered, test code'
     'src/plan/a.ts': "import { B } from './b.js';\nexport const A = 1 + B;\n",
     'src/plan/b.ts': "import { A } from './a.js';\nexport const B = () => A;\n",
     'src/newfolder/x.ts': "import { C } from '../llm/client.js';\nexport const X = C;\n",
-    'src/exec/y.ts': "import { F } from '../../test/fixture.js';\nexport const Y = F;\n",
+    'src/dispatch/y.ts': "import { F } from '../../test/fixture.js';\nexport const Y = F;\n",
     'test/fixture.ts': 'export const F = 1;\n',
   });
   const rules = found.map((v) => `${v.rule}: ${v.from} → ${v.to}`);
@@ -88,7 +88,29 @@ test('each broken rule is named: upward, around, circular, unlayered, test code'
   assert.ok(rules.includes('layer-sim: src/sim/server.ts → src/llm/client.ts'), rules.join('\n'));
   assert.ok(rules.includes('no-circular: src/plan/a.ts → src/plan/b.ts'), rules.join('\n'));
   assert.ok(rules.includes('no-unlayered-source: src/newfolder/x.ts → src/llm/client.ts'), rules.join('\n'));
-  assert.ok(rules.includes('no-test-code-in-product: src/exec/y.ts → test/fixture.ts'), rules.join('\n'));
+  assert.ok(rules.includes('no-test-code-in-product: src/dispatch/y.ts → test/fixture.ts'), rules.join('\n'));
+});
+
+test('a statement kind never imports another, nor a kind folder not yet listed; the dispatch core is shared', () => {
+  const found = cruise({
+    'src/dispatch/row-dispatch.ts': 'export const D = 1;\n',
+    'src/statements/map/map-rows.ts':
+      "import { D } from '../../dispatch/row-dispatch.js';\nexport const M = D;\n",
+    'src/statements/run/run-statement.ts':
+      "import { M } from '../map/map-rows.js';\nimport { D } from '../../dispatch/row-dispatch.js';\nexport const R = M + D;\n",
+    'src/statements/semantic/a.ts': "import { B } from './b.js';\nexport const A = B;\n",
+    'src/statements/semantic/b.ts': 'export const B = 1;\n',
+    'src/statements/newkind/x.ts': "import { B } from '../semantic/b.js';\nexport const X = B;\n",
+  });
+  const rules = found.map((v) => `${v.rule}: ${v.from} → ${v.to}`);
+  assert.equal(
+    rules.filter((r) => !r.startsWith('no-unlayered-source')),
+    [
+      'no-kind-imports-another-kind: src/statements/newkind/x.ts → src/statements/semantic/b.ts',
+      'layer-run: src/statements/run/run-statement.ts → src/statements/map/map-rows.ts',
+      'no-kind-imports-another-kind: src/statements/run/run-statement.ts → src/statements/map/map-rows.ts',
+    ],
+  );
 });
 
 test("docs/architecture.md's layer table is the one the rules enforce", () => {

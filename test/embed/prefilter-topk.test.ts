@@ -1,8 +1,8 @@
 /** topK (the prefilter's choice) equals a brute-force sort of every pair's cosine, ties to the right value that sorts first. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { topK } from '../../src/semantic/prefilter.js';
 import { simEmbedding } from '../../src/sim/embeddings.js';
+import { topK } from '../../src/statements/semantic/prefilter.js';
 import { cos } from './cosine.js';
 
 const WORDS = 'red blue green shoe boot lamp desk chair eco bottle glass steel'.split(' ');

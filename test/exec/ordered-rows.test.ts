@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { OutcomeCells } from '../../src/exec/map-output.js';
-import { OrderedRows } from '../../src/exec/ordered-rows.js';
+import type { OutcomeCells } from '../../src/statements/map/map-output.js';
+import { OrderedRows } from '../../src/statements/map/ordered-rows.js';
 
 /** What the stream does: wait for ready(), then take at once. */
 async function take(rows: OrderedRows, max: number) {

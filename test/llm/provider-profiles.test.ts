@@ -20,8 +20,8 @@ import { packedSchema } from '../../src/cascade/packed-prompt.js';
 import { createLlmClient } from '../../src/llm/client.js';
 import type { StructuredFallback } from '../../src/llm/client-options.js';
 import type { ResponseFormat } from '../../src/llm/types.js';
-import { returningType } from '../../src/plan/returning-type.js';
 import { type SimProfileName, startSimulator } from '../../src/sim/index.js';
+import { returningType } from '../../src/statements/semantic/returning-type.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHIPPED = join(ROOT, 'cascades/semantic');

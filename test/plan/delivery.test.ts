@@ -8,11 +8,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from '../../grammar/index.js';
 import type { CallLimits } from '../../src/cascade/call-limits.js';
+import type { Plan } from '../../src/engine/plan.js';
+import { planStatement } from '../../src/engine/plan-statement.js';
 import { CascadeResolver } from '../../src/plan/cascade-resolver.js';
 import type { OperatorCatalog } from '../../src/plan/operator-catalog.js';
-import type { Plan } from '../../src/plan/plan.js';
-import { planStatement } from '../../src/plan/plan-statement.js';
-import { semanticOptions } from '../../src/plan/semantic-options.js';
+import { semanticOptions } from '../../src/statements/semantic/semantic-options.js';
 import { ENGINE_CASCADES } from '../engine/engine-fixture.js';
 
 const ctx = {

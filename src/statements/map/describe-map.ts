@@ -7,12 +7,12 @@
  */
 import type { ConnectionQueue } from '../../db/connection-queue.js';
 import { withUserSqlErrors } from '../../db/duckdb-error.js';
+import { preparedColumns } from '../../db/prepared-columns.js';
 import type { ResultColumn } from '../../db/query-result.js';
-import { preparedColumns } from '../../engine/prepared-columns.js';
-import { addedNames, inputNamesOut } from '../../exec/map-names.js';
-import { outputColumns } from '../../exec/map-output.js';
-import type { MapPlan } from '../../plan/plan-map.js';
 import { limitedUsingSql } from '../../plan/using-input.js';
+import { addedNames, inputNamesOut } from './map-names.js';
+import { outputColumns } from './map-output.js';
+import type { MapPlan } from './plan-map.js';
 
 const col = (name: string, type: string): ResultColumn => ({ name, type });
 

@@ -8,13 +8,19 @@ import { rowCacheKey } from '../../cache/cache-key.js';
 import type { ConnectionQueue } from '../../db/connection-queue.js';
 import { readUserRowsJson } from '../../db/query-result.js';
 import { quoteIdent } from '../../db/sql-text.js';
-import type { EngineShared } from '../../engine/engine-shared.js';
-import { streamable } from '../../exec/map-stream.js';
-import { count, type ExplainReport, parallelCapped, priced, queueOf } from '../../exec/statement-explain.js';
+import type { EngineShared } from '../../dispatch/engine-shared.js';
+import {
+  count,
+  type ExplainReport,
+  parallelCapped,
+  priced,
+  queueOf,
+} from '../../dispatch/statement-explain.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
 import { callsPerRun, modelsOf, tokensPerRun } from '../../plan/estimate.js';
-import type { MapPlan } from '../../plan/plan-map.js';
 import { limitedUsingSql } from '../../plan/using-input.js';
+import { streamable } from './map-stream.js';
+import type { MapPlan } from './plan-map.js';
 
 /** Rows read to count expected cache hits; past this the figure is scaled from a sample. */
 const PEEK_ROWS = 100_000;

@@ -1,11 +1,11 @@
 /** EXPLAIN RVBBIT RUN: the one run of its cascade over the USING rows, and what it would cost. */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../../db/connection-queue.js';
-import type { EngineShared } from '../../engine/engine-shared.js';
-import { count, type ExplainReport, priced } from '../../exec/statement-explain.js';
+import type { EngineShared } from '../../dispatch/engine-shared.js';
+import { count, type ExplainReport, priced } from '../../dispatch/statement-explain.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
 import { callsPerRun, modelsOf, tokensPerRun } from '../../plan/estimate.js';
-import type { RunPlan } from '../../plan/plan-run.js';
+import type { RunPlan } from './plan-run.js';
 
 export async function explainRun(
   plan: RunPlan,

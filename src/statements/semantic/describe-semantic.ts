@@ -6,13 +6,13 @@
  */
 import type { ConnectionQueue } from '../../db/connection-queue.js';
 import { userSqlError } from '../../db/duckdb-error.js';
+import { preparedColumns } from '../../db/prepared-columns.js';
 import type { ResultColumn } from '../../db/query-result.js';
-import type { EngineShared } from '../../engine/engine-shared.js';
-import { preparedColumns } from '../../engine/prepared-columns.js';
-import type { SemanticPlan } from '../../plan/semantic-plan.js';
-import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from '../../semantic/embed-statement.js';
-import { registerFunctions } from '../../semantic/register-functions.js';
-import { closeStatement, openStatement } from '../../semantic/statement-calls.js';
+import type { EngineShared } from '../../dispatch/engine-shared.js';
+import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from './embed-statement.js';
+import { registerFunctions } from './register-functions.js';
+import type { SemanticPlan } from './semantic-plan.js';
+import { closeStatement, openStatement } from './statement-calls.js';
 
 export async function semanticColumns(
   shared: EngineShared,

@@ -1,0 +1,70 @@
+/**
+ * A whole MAP statement: run the LLM part, then one SELECT in input order.
+ * The `_error` column appears only when some row failed (spec §1); with
+ * `as_table` the rows go to that table and one metadata row comes back.
+ */
+
+import { type QueryResult, readResult } from '../../db/query-result.js';
+import { qualifiedName, quoteString } from '../../db/sql-text.js';
+import type { StatementContext } from '../../dispatch/statement-context.js';
+import { executeMap, type MapRun } from './map-batch.js';
+import { inputNamesOut } from './map-names.js';
+import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
+import type { MapPlan } from './plan-map.js';
+
+export interface MapStatementResult {
+  readonly result: QueryResult;
+  readonly run: MapRun;
+}
+
+/**
+ * Whether `_error` is needed. With one result column only failed rows carry an
+ * error, and the run counted them; typed columns add cast problems, which only
+ * DuckDB can tell.
+ */
+async function hasErrors(
+  plan: MapPlan,
+  run: MapRun,
+  joined: string,
+  ctx: StatementContext,
+): Promise<boolean> {
+  if (plan.output.kind === 'single') return run.failedRows > 0;
+  const errors = await ctx.q.run((con) =>
+    con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM (${joined}) WHERE ${ERROR_COLUMN} IS NOT NULL`),
+  );
+  return Number(errors.getRowObjectsJS()[0]!.n) > 0;
+}
+
+export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Promise<MapStatementResult> {
+  const run = await executeMap(plan, ctx);
+  const q = ctx.q;
+  try {
+    // The join is cheap to run twice; materialising it would hold a third copy of the rows.
+    const renamed = inputNamesOut(run.inputColumns, plan.output);
+    const inputColumns = run.inputColumns.map((name, i) => ({ name, as: renamed[i]! }));
+    const joined = resultSelect(run.inputTable, run.outputTable, plan.output, inputColumns);
+    const anyError = await hasErrors(plan, run, joined, ctx);
+    const drop = anyError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
+    const select = `SELECT * EXCLUDE (${drop}) FROM (${joined}) ORDER BY ${INDEX_COLUMN}`;
+    if (!plan.asTable) return { result: await q.run((con) => readResult(con, select)), run };
+    const table = qualifiedName(plan.asTable);
+    const temp = plan.asTableTemporary ? 'TEMP ' : '';
+    await q.run((con) => con.run(`CREATE ${temp}TABLE ${table} AS ${select}`));
+    const meta = await q.run((con) =>
+      readResult(
+        con,
+        `SELECT 'success' AS status, ${quoteString(plan.asTable!)} AS table_created,
+           (SELECT count(*) FROM ${table}) AS row_count,
+           (SELECT to_json(list(column_name)) FROM (DESCRIBE ${table})) AS columns,
+           ${quoteString(ctx.queryId)} AS session_id`,
+      ),
+    );
+    return { result: meta, run };
+  } finally {
+    await q
+      .run((con) =>
+        con.run(`DROP TABLE IF EXISTS ${run.inputTable}; DROP TABLE IF EXISTS ${run.outputTable};`),
+      )
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The batch strategy's passes (run-semantic.ts states the exactness rule):
+ * record passes until one misses nothing, over growing windows of the source
+ * when a prefix can meet the statement's LIMIT (limit-window.ts), the misses
+ * of each pass answered on the pool (resolve-tuples.ts), with the proxy
+ * splits and dimension labels the statement found reported in its strategy.
+ */
+
+import { RvbbitError } from '../../../base/errors.js';
+import { type QueryResult, readResult, readUserResult } from '../../db/query-result.js';
+import type { CallRunner } from './call-runner.js';
+import { describeLabels } from './dimension.js';
+import { type EmbedStatement, entityBlocking, resolveEmbeddings } from './embed-statement.js';
+import { describeEntities } from './entities.js';
+import type { LimitWindow } from './limit-window.js';
+import { query } from './pass-query.js';
+import { describeSplit, type ProxySplit } from './proxy.js';
+import { type PlanNote, resolveTuples, type StatementExtras, statementExtras } from './resolve-tuples.js';
+import type { SemanticOptions } from './semantic-options.js';
+import type { PlannedSql, SemanticPlan } from './semantic-plan.js';
+import type { Rewritten } from './semantic-rewrite.js';
+import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
+import { type StatementCalls, startPass } from './statement-calls.js';
+
+/** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */
+const FIRST_BUDGET = 2048;
+
+export async function runBatch(
+  plan: SemanticPlan,
+  rw: PlannedSql,
+  s: StatementCalls,
+  runner: CallRunner,
+  ctx: SemanticRunContext,
+  emb?: EmbedStatement,
+): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
+  const opts = plan.options;
+  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter));
+  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
+  const done = (result: QueryResult, strategy: string, passes: number) => ({
+    result,
+    strategy: [
+      withSplits(strategy, more.splits, opts.limits.model ?? ctx.engine.llm.defaultModel),
+      ...describeLabels(more.labels),
+      ...describeEntities(more.entities),
+    ].join('; '),
+    passes,
+    plans: p.plans,
+  });
+  let passes = 0;
+  const window = rw.limitWindow;
+  if (window && (await windowApplies(window, s, ctx))) {
+    for (let rows = firstWindowRows(window, opts); ; rows *= 2) {
+      // A window holding every row of the source is the statement itself: run that.
+      const have = await sourceRows(window, rows + 1, ctx);
+      if (have === null || have <= rows) break;
+      const out = await recordUntilAnswered(window.sql(rows), p);
+      passes += out.passes;
+      if (out.result.rows.length >= window.limit) {
+        // Ordered: exact unless rows tie where the LIMIT cuts (DuckDB's ORDER BY is not stable): run whole.
+        if (window.orderBy !== undefined && !(await tiesAside(window, rows, p))) break;
+        const order = window.orderBy === undefined ? '' : ` in ORDER BY ${window.orderBy}`;
+        return done(out.result, `batch (LIMIT met from the first ${rows} rows${order})`, passes);
+      }
+    }
+  } else if (plan.topLevelLimit) {
+    s.budget = Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
+  }
+  const out = await recordUntilAnswered(rw.sql, p);
+  return done(out.result, 'batch', passes + out.passes);
+}
+
+/**
+ * Rows of the first LIMIT window, per windowed item: enough that the window
+ * holds twice the rows wanted, at least PARALLEL, as rows of one source or as
+ * combinations of joined items (w² pairs of a self-join). EXPLAIN counts its calls.
+ */
+export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): number {
+  const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
+  return Math.max(1, Math.ceil(combinations ** (1 / window.items) - 1e-9));
+}
+
+type FunctionSplit = ProxySplit & { readonly fn: string };
+
+/** The strategy with each function's proxy split, summed over passes. */
+function withSplits(strategy: string, splits: readonly FunctionSplit[], model: string): string {
+  if (splits.length === 0) return strategy;
+  const byFn = new Map<string, FunctionSplit>();
+  for (const x of splits) {
+    const was = byFn.get(x.fn);
+    byFn.set(x.fn, was ? { ...x, tuples: was.tuples + x.tuples, kept: was.kept + x.kept } : x);
+  }
+  return `${strategy}; ${[...byFn.values()].map((x) => describeSplit(x.fn, x, model)).join('; ')}`;
+}
+
+/**
+ * The checks limit-window.ts leaves to DuckDB: the window binds (a table's
+ * `rowid`, say, is not a column of the window), the statement over an empty
+ * window returns no row (an aggregate without GROUP BY returns one), and the
+ * source's rows can be counted. Semantic calls over no rows record nothing
+ * that the next pass keeps (`startPass`).
+ */
+export async function windowApplies(
+  window: LimitWindow,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+): Promise<boolean> {
+  try {
+    const empty = await ctx.q.run((con) => readUserResult(con, window.sql(0), ctx.params));
+    return empty.rows.length === 0 && (await sourceRows(window, 1, ctx)) !== null;
+  } catch {
+    s.error = undefined;
+    return false;
+  }
+}
+
+/** Rows of the window's source, counted up to `atMost`; null if DuckDB cannot count them. */
+export async function sourceRows(
+  window: LimitWindow,
+  atMost: number,
+  ctx: SemanticRunContext,
+): Promise<number | null> {
+  try {
+    const r = await ctx.q.run((con) => readResult(con, window.countSql(atMost)));
+    return Number((r.rows[0] as { n: number }).n);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True when the rows an ordered window returned, and their order, cannot
+ * depend on how DuckDB orders rows tied on every ORDER BY key (its ORDER BY
+ * "may not use a stable algorithm": tied rows come out in an order that
+ * depends on every row it sorts, so a window's and the whole source's can
+ * differ). Asked over the window with every answer known; a miss, or a
+ * query DuckDB cannot run, counts as a tie.
+ */
+async function tiesAside(window: LimitWindow, rows: number, p: PassContext): Promise<boolean> {
+  if (!window.tiesSql) return false;
+  startPass(p.s);
+  try {
+    const r = await query(p.rw, p.s, p.ctx, window.tiesSql(rows));
+    return p.s.missed.size === 0 && Number((r.rows[0] as { n: number }).n) === 0;
+  } catch {
+    p.s.error = undefined;
+    return false;
+  }
+}
+
+/** What every record pass of a statement shares. */
+export interface PassContext {
+  readonly rw: Rewritten;
+  readonly s: StatementCalls;
+  readonly runner: CallRunner;
+  readonly opts: SemanticOptions;
+  readonly ctx: SemanticRunContext;
+  readonly plans: PlanNote[];
+  readonly more: StatementExtras;
+  readonly emb?: EmbedStatement;
+  /** How one pass runs `sql` (a write's passes each run in a transaction: write-passes.ts); default: a query. */
+  readonly runPass?: (sql: string) => Promise<QueryResult>;
+}
+
+/** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
+export async function recordUntilAnswered(
+  sql: string,
+  p: PassContext,
+): Promise<{ result: QueryResult; passes: number }> {
+  const { rw, s, runner, ctx, plans, emb, more } = p;
+  for (let pass = 1; ; pass++) {
+    startPass(s);
+    const result = await (p.runPass ? p.runPass(sql) : query(rw, s, ctx, sql));
+    if (s.missed.size === 0) return { result, passes: pass };
+    // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
+    const embedded = emb ? await resolveEmbeddings(emb) : false;
+    if (s.recorded.size === 0 && embedded) continue;
+    if (s.recorded.size === 0)
+      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
+    if (s.recorded.size < s.missed.size) s.budget *= 2;
+    ctx.signal?.throwIfAborted();
+    const answers = await resolveTuples(
+      s.recorded.values(),
+      runner,
+      ctx.engine.semantic.catalog,
+      ctx.engine.semantic.smallSideLimit,
+      s.hint,
+      plans,
+      more,
+    );
+    for (const [k, v] of answers) s.results.set(k, v);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Runs operator calls: a list of input tuples through one cascade, through
+ * the statement's row dispatcher (dispatch/row-dispatch.ts), as MAP rows are:
+ * cache first, the misses on the worker pool within the statement's window
+ * and PARALLEL bound, under its budget, timeout and retries (or, for the sync
+ * strategies, on the blocking sync worker). Every call is logged under a
+ * session id that names the operator's function. A failed call fails the
+ * statement: an operator has no error column.
+ */
+
+import { RvbbitError } from '../../../base/errors.js';
+import type { CallLimits } from '../../cascade/call-limits.js';
+import type { TargetCall } from '../../cascade/call-spec.js';
+import { CascadeErrorCode } from '../../cascade/cascade-error.js';
+import type { Cascade } from '../../cascade/cascade-types.js';
+import { unpackableReason } from '../../cascade/packed-prompt.js';
+import type { DispatchContext, DispatchTarget } from '../../dispatch/dispatch-spec.js';
+import { RowDispatch } from '../../dispatch/row-dispatch.js';
+import type {
+  ChunkResult,
+  ChunkRow,
+  ChunkTask,
+  FailedOutcome,
+  RowOutcome,
+} from '../../thread/chunk-protocol.js';
+
+/** How the operator calls of a statement run, beside its context and limits. */
+export interface CallRunnerOptions {
+  /** `-- @ batch: n`: up to n tuples of one operator per prompt (1 = one call per tuple). */
+  readonly batch?: number;
+  /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
+  readonly runSync?: (task: ChunkTask) => ChunkResult;
+}
+
+/** What a cascade is run as: its file, loaded form, and the function name its sessions carry. */
+export interface CallTarget {
+  readonly path: string;
+  readonly cascade: Cascade;
+  readonly name: string;
+  readonly cacheable: boolean;
+  /** sql_function on_invalid = 'null': an answer that never matched the output schema is NULL, not a failure. */
+  readonly nullOnInvalid: boolean;
+  /** Never packed, whatever `batch` says (the small-side plan's calls already hold many values). */
+  readonly noPack?: boolean;
+  /**
+   * What this target asks of each call beyond the statement's spec
+   * (cascade/call-spec.ts): its own model and confidence (a proxy's), a list
+   * answer's item count (a dimension's discovery).
+   */
+  readonly call?: TargetCall;
+  /** Tuples per prompt for this target, instead of the statement's `batch`. */
+  readonly batch?: number;
+}
+
+/** Whether a failed call gives NULL instead of failing the statement. */
+function nullInstead(target: CallTarget, o: FailedOutcome): boolean {
+  return target.nullOnInvalid && o.errorCode === CascadeErrorCode.OutputInvalid;
+}
+
+export class CallRunner {
+  private readonly rows: RowDispatch;
+  private readonly targets = new Map<CallTarget, DispatchTarget>();
+
+  /** Progress events count operator calls: total = tuples seen so far, done = tuples answered. */
+  constructor(
+    private readonly ctx: DispatchContext,
+    private readonly limits: CallLimits,
+    private readonly o: CallRunnerOptions = {},
+  ) {
+    this.rows = new RowDispatch(ctx, limits);
+  }
+
+  get calls(): number {
+    return this.rows.progress.calls;
+  }
+
+  get cacheHits(): number {
+    return this.rows.progress.cacheHits;
+  }
+
+  get cost(): number | null {
+    return this.rows.cost();
+  }
+
+  /** The statement's spend account (its budget buffer), shared with its embedding calls. */
+  get spend(): { add(dollars: number, tokens: number): void; spent(): { dollars: number; tokens: number } } {
+    return { add: (d, t) => this.rows.addSpend(d, t), spent: () => this.rows.spent() };
+  }
+
+  /** Outputs of the cascade for every input, in order (cache first, misses on the pool). */
+  async run(target: CallTarget, inputs: readonly Record<string, unknown>[]): Promise<unknown[]> {
+    const out = new Array<unknown>(inputs.length);
+    let answered = 0;
+    let failed: FailedOutcome | undefined;
+    const sink = {
+      accept: (outcomes: readonly RowOutcome[]) => {
+        for (const o of outcomes) {
+          answered++;
+          if (o.ok) out[o.index] = o.output;
+          else if (nullInstead(target, o)) out[o.index] = null;
+          else failed ??= o;
+        }
+      },
+    };
+    await this.rows.run(this.dispatchTarget(target), pagesOf(inputs), sink);
+    if (failed) throw callFailed(target, failed);
+    if (answered < inputs.length) throw this.stopReason(target);
+    return out;
+  }
+
+  /** The same, blocking the main thread (inside a DuckDB function); cache writes and logs wait for `flush`. */
+  runBlocking(target: CallTarget, inputs: readonly Record<string, unknown>[]): unknown[] {
+    const out = new Array<unknown>(inputs.length);
+    const rows = inputs.map((values, index): ChunkRow => ({ index, inputs: values }));
+    for (const o of this.rows.runBlocking(this.dispatchTarget(target), rows, this.o.runSync!)) {
+      if (!o.ok && !nullInstead(target, o)) throw callFailed(target, o);
+      out[o.index] = o.ok ? o.output : null;
+    }
+    return out;
+  }
+
+  /** Waits for logs and cache writes; releases the statement's workers. */
+  async flush(): Promise<void> {
+    await this.rows.close();
+  }
+
+  private dispatchTarget(target: CallTarget): DispatchTarget {
+    let t = this.targets.get(target);
+    if (!t) {
+      t = {
+        spec: {
+          cascade: { path: target.path, hash: target.cascade.contentHash },
+          limits: this.limits,
+          sessionPrefix: `sql_fn_${target.name}_`,
+          ...target.call,
+          ...(this.packsFor(target) ? { batchSize: this.perPrompt(target), pack: true } : {}),
+        },
+        cascade: target.cascade,
+        cacheable: target.cacheable,
+        callerId: 'semantic',
+        stopOnFailure: true,
+        ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
+      };
+      this.targets.set(target, t);
+    }
+    return t;
+  }
+
+  /** Tuples of `target` per prompt: the statement's batch when they go packed, else 1. */
+  perPrompt(target: CallTarget): number {
+    return this.packsFor(target) ? (target.batch ?? this.o.batch ?? 1) : 1;
+  }
+
+  /** Whether `target`'s tuples go packed (`-- @ batch: n`, n ≥ 2, and a cascade that can be). */
+  packsFor(target: CallTarget): boolean {
+    const batch = target.batch ?? this.o.batch ?? 1;
+    return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null;
+  }
+
+  /** Why some tuples got no answer: the statement stopped (an error, a cancel, another function's failure). */
+  private stopReason(target: CallTarget): unknown {
+    if (this.rows.fatal !== undefined) return this.rows.fatal;
+    if (this.ctx.signal?.aborted) return new RvbbitError('CANCELLED', 'statement cancelled');
+    const other = this.rows.firstFailure;
+    return other
+      ? new RvbbitError(
+          'SEMANTIC_CALL_FAILED',
+          `${target.name} stopped: another call failed: ${other.errorCode}: ${other.error}`,
+          { function: target.name, cause: other.errorCode },
+        )
+      : new RvbbitError('ENGINE_ERROR', `${target.name}: some calls got no answer`);
+  }
+}
+
+/**
+ * Tuples per page into the dispatcher. A page's cache keys are hashed and
+ * looked up in one synchronous stretch: ENTITY's 110,000 pairs as one page
+ * held a server's main thread for 1.5 s; a page of this size takes ~30 ms.
+ */
+const PAGE_ROWS = 2048;
+
+async function* pagesOf(inputs: readonly Record<string, unknown>[]): AsyncGenerator<ChunkRow[]> {
+  for (let start = 0; start < inputs.length; start += PAGE_ROWS) {
+    const end = Math.min(inputs.length, start + PAGE_ROWS);
+    const page: ChunkRow[] = [];
+    for (let index = start; index < end; index++) page.push({ index, inputs: inputs[index]! });
+    yield page;
+  }
+}
+
+function callFailed(target: CallTarget, failed: FailedOutcome): RvbbitError {
+  return new RvbbitError(
+    'SEMANTIC_CALL_FAILED',
+    `${target.name} failed: ${failed.errorCode}: ${failed.error}`,
+    {
+      function: target.name,
+      cause: failed.errorCode,
+    },
+  );
+}

@@ -1,0 +1,454 @@
+/**
+ * EXPLAIN over a SELECT with semantic operators (`EXPLAIN SELECT …` reaches
+ * the engine as plain SQL that starts with EXPLAIN and holds operators).
+ * Record passes count the distinct tuples each operator would be called with
+ * in every clause (SELECT list, WHERE, GROUP BY / HAVING, ORDER BY, JOIN ON,
+ * aggregates), no paid call made; the cache is peeked without counting; the
+ * small-side choice for `~` is made exactly as the run would make it.
+ */
+
+import { RvbbitError } from '../../../base/errors.js';
+import { RELEVANCE_FUNCTION } from '../../../grammar/index.js';
+import { leadingWords } from '../../../grammar/statement-kind.js';
+import { rowCacheKey } from '../../cache/cache-key.js';
+import { unpackableReason } from '../../cascade/packed-prompt.js';
+import type { QueryResult } from '../../db/query-result.js';
+import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
+import { structuredRefusals } from '../../obs/log-writer.js';
+import {
+  addDeliveryDollars,
+  type DeliveryDollars,
+  deliveryDollars,
+  deliveryReport,
+  explainText,
+  modelsOf,
+  NO_DOLLARS,
+  tokensPerRun,
+} from '../../plan/estimate.js';
+import { pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
+import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
+import { DIMENSION_BATCH, knownLabels } from './dimension.js';
+import {
+  closeEmbeddings,
+  explainEmbeddings,
+  openEmbeddings,
+  registerEmbedFunctions,
+} from './embed-statement.js';
+import { EMBED_BATCH } from './embedder.js';
+import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
+import type { PrefilterState } from './prefilter-state.js';
+import { proxyUnfitReason } from './proxy.js';
+import { registerFunctions } from './register-functions.js';
+import { planTuples } from './resolve-tuples.js';
+import type { SemanticOptions } from './semantic-options.js';
+import { type PlannedSql, type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from './semantic-plan.js';
+import type { SemanticRunContext } from './semantic-run.js';
+import { candidateInputs } from './small-side.js';
+import {
+  closeStatement,
+  openStatement,
+  type Placeholder,
+  type StatementCalls,
+  startPass,
+  type Tuple,
+} from './statement-calls.js';
+import { inExplicitTransaction } from './write-passes.js';
+
+export async function explainSemantic(
+  plan: SemanticPlan,
+  json: boolean,
+  ctx: SemanticRunContext,
+): Promise<QueryResult> {
+  const { engine } = ctx;
+  const { catalog } = engine.semantic;
+  const { stmt, options: opts, query } = plan;
+  const s = openStatement(plan.token, opts.hint);
+  try {
+    const emb = await openEmbeddings(plan, s, ctx, true);
+    const rw = emb.rewritten;
+    // A write's passes run in a transaction rolled back after them: EXPLAIN changes nothing.
+    if (!query && (await inExplicitTransaction(ctx.q))) {
+      throw new RvbbitError(
+        'EXPLAIN_WRITE_IN_TRANSACTION',
+        'EXPLAIN of a statement that writes counts its calls by running it in a transaction rolled back after, which cannot open inside BEGIN … COMMIT: run the EXPLAIN outside it',
+      );
+    }
+    const strategy = explainedPath(plan.path);
+    await ctx.q.run((con) => {
+      registerFunctions(ctx.instance, con, catalog.functions.values());
+      if (emb.state) registerEmbedFunctions(ctx.instance, con);
+    });
+    const recorded = query
+      ? await recordPasses(s, rw.sql, ctx)
+      : await rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
+    const {
+      functions,
+      calls,
+      tokensIn: fnTokensIn,
+      tokensOut: fnTokensOut,
+      dollars: fnDollars,
+      models: allModels,
+    } = await estimateCalls(recorded, opts, s.hint, ctx);
+    let tokensIn = fnTokensIn;
+    let tokensOut = fnTokensOut;
+    let dollars = fnDollars;
+    const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
+    // A pre-filtered `~`'s pairs; a pre-filtered relevance order's texts (left: its topic).
+    for (const [state, fn] of [
+      [emb.state?.prefilter, rw.sites.find((x) => x.word === '~')?.fn],
+      [emb.state?.ranking, rw.sites.find((x) => x.fn.name === RELEVANCE_FUNCTION)?.fn],
+    ] as const) {
+      const pruned = prefilterEstimate(state, fn, opts, ctx, s.hint);
+      tokensIn += pruned.tokensIn;
+      tokensOut += pruned.tokensOut;
+      dollars = addDeliveryDollars(dollars, pruned.dollars);
+    }
+    // A LIMIT the run meets from the first rows of its source (limit-window.ts): the calls of the first window.
+    const window = plan.path.kind === 'batch' && query ? await windowEstimate(plan, rw, s, ctx) : undefined;
+    const { delivery, ...priced } = deliveryReport(opts.limits.delivery, dollars);
+    // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
+    const queue = opts.limits.delivery === 'batch' ? undefined : engine.queue;
+    const report = {
+      statement: query ? 'SELECT' : (leadingWords(stmt.text, 1)[0] ?? 'SQL'),
+      strategy,
+      parallel: opts.limits.parallel,
+      delivery,
+      operators: rw.sites.map(
+        (x) => `${x.word} → ${x.fn.name} (${x.clause}, line ${x.line} col ${x.column})`,
+      ),
+      functions: functions.map(
+        (f) =>
+          `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
+      ),
+      ...(embedPlan && embedPlan.lines.length > 0 ? { embeddings: embedPlan.lines } : {}),
+      // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
+      est_calls: calls + (embedPlan?.calls ?? 0),
+      ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
+      ...(window ? { limit_window: window.line } : {}),
+      est_tokens_in: tokensIn,
+      est_tokens_out: tokensOut,
+      ...priced,
+      note: EXPLAIN_NOTE,
+      answered_by: queue?.answeredBy ?? engine.provider.answeredBy,
+      ...structuredRefusals(ctx.logs, [...allModels]),
+      ...(await queue?.plan(opts.limits.parallel)),
+      sql: rw.sql,
+    };
+    if (json) {
+      return ctx.q.run((con) =>
+        readResult(con, 'SELECT $1::JSON AS explain', [JSON.stringify({ ...report, functions })]),
+      );
+    }
+    return {
+      columns: [
+        { name: 'property', type: 'VARCHAR' },
+        { name: 'value', type: 'VARCHAR' },
+      ],
+      rows: Object.entries(report).map(([property, v]) => ({
+        property,
+        value: Array.isArray(v) ? v.join('\n') : explainText(property, v),
+      })),
+    };
+  } finally {
+    closeEmbeddings(s);
+    closeStatement(s);
+  }
+}
+
+/** What the recorded tuples cost: per function (EXPLAIN's `functions` lines), and summed. */
+async function estimateCalls(
+  recorded: Map<string, Tuple>,
+  opts: SemanticOptions,
+  hint: string,
+  ctx: SemanticRunContext,
+): Promise<{
+  functions: Record<string, string | number>[];
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  dollars: DeliveryDollars;
+  models: Set<string>;
+}> {
+  const { engine } = ctx;
+  const { catalog } = engine.semantic;
+  const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit, (fn) =>
+    opts.batch > 1 && !fn.sql.dimension && unpackableReason(fn.lazy.cascade) === null ? opts.batch : 1,
+  );
+  const functions: Record<string, string | number>[] = [];
+  const allModels = new Set<string>();
+  let calls = 0;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let dollars: DeliveryDollars = NO_DOLLARS;
+  for (const { fn, groups } of plans)
+    for (const group of groups) {
+      const { plan: smallSide, tuples: ts } = group;
+      if (fn.sql.dimension?.mode === 'entities') {
+        const e = entityEstimate(fn, ts, opts, hint, ctx);
+        calls += e.calls;
+        tokensIn += e.tokensIn;
+        tokensOut += e.tokensOut;
+        dollars = addDeliveryDollars(dollars, e.dollars);
+        for (const m of e.models) allModels.add(m);
+        functions.push(e.line);
+        continue;
+      }
+      const cascade = smallSide ? pairPlanOf(fn, catalog)!.cascade.cascade : fn.lazy.cascade;
+      const inputs = smallSide ? candidateInputs(group, hint).inputs : ts.map((t) => t.inputs);
+      // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
+      const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
+      const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
+      const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
+      const hits =
+        opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
+      const misses = inputs.length - hits;
+      // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
+      const dim = fn.sql.dimension;
+      const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
+      const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
+      // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
+      const mapping = dim?.mode === 'mapping';
+      const n = mapping
+        ? Math.min(misses, 1)
+        : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+      const per = tokensPerRun(cascade, inputs[0]);
+      const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
+      for (const m of models) allModels.add(m);
+      const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
+      calls += n;
+      tokensIn += misses * per.tokensIn;
+      tokensOut += misses * per.tokensOut;
+      dollars = addDeliveryDollars(dollars, cost);
+      functions.push({
+        function: fn.name,
+        distinct_tuples: ts.length,
+        cache_hits_expected: hits,
+        calls_expected: n,
+        plan: smallSide
+          ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
+          : mapping
+            ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
+            : dim
+              ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+              : packs
+                ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+                : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+      });
+      if (opts.proxy && !smallSide) {
+        const unfit = proxyUnfitReason(fn);
+        const model = opts.limits.model ?? engine.llm.defaultModel;
+        const last = functions[functions.length - 1]!;
+        last.plan = unfit
+          ? `${last.plan}; no proxy: ${unfit}`
+          : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+      }
+    }
+  return { functions, calls, tokensIn, tokensOut, dollars, models: allModels };
+}
+
+/**
+ * ENTITY's calls before any embedding: its blocked pairs are not known, so
+ * their bound, n × neighbours of the n(n-1)/2 (entities.ts), packed
+ * ENTITY_BATCH per prompt, each priced as a run over a sample pair; and the
+ * embedding calls for its distinct values (the cache not peeked: at most).
+ */
+function entityEstimate(
+  fn: SemanticFunction,
+  ts: readonly Tuple[],
+  opts: SemanticOptions,
+  hint: string,
+  ctx: SemanticRunContext,
+): {
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  dollars: DeliveryDollars;
+  models: string[];
+  line: Record<string, string | number>;
+} {
+  const { engine } = ctx;
+  const source = fn.sql.dimension!.source;
+  const values = [
+    ...new Set(ts.flatMap((t) => (t.inputs[source] == null ? [] : [String(t.inputs[source])]))),
+  ];
+  const n = values.length;
+  const all = (n * (n - 1)) / 2;
+  const neighbours = opts.prefilter ?? ENTITY_NEIGHBOURS;
+  const bound = Math.min(all, n * neighbours);
+  const embeddings = Math.ceil(n / EMBED_BATCH);
+  const chat = Math.ceil(bound / ENTITY_BATCH);
+  const { [source]: _v, ...rest } = ts[0]?.inputs ?? {};
+  const per = tokensPerRun(fn.lazy.cascade, { ...rest, text: values[0] ?? '', other: values[1] ?? '', hint });
+  const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
+  const [tokensIn, tokensOut] = [bound * per.tokensIn, bound * per.tokensOut];
+  return {
+    calls: chat + embeddings,
+    tokensIn,
+    tokensOut,
+    dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut),
+    models,
+    line: {
+      function: fn.name,
+      distinct_tuples: ts.length,
+      cache_hits_expected: 0,
+      calls_expected: chat + embeddings,
+      plan: `entities: ${n} distinct values = ${all} pairs; at most ${bound} compared (a pair when one value is among the other's ${neighbours} nearest by embedding), ${ENTITY_BATCH} per prompt (${chat} calls), after ${embeddings} embedding calls at most; then transitive closure`,
+    },
+  };
+}
+
+async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): Promise<T> {
+  await ctx.q.run((con) => con.run('BEGIN TRANSACTION'));
+  try {
+    return await body();
+  } finally {
+    await ctx.q.run((con) => con.run('ROLLBACK'));
+  }
+}
+
+/**
+ * A top-level LIMIT met from the first rows of the source: the run
+ * (batch-passes.ts) evaluates the statement over its first w₀ = max(2 ×
+ * (LIMIT + OFFSET), PARALLEL) rows (of each inner-joined item: w₀ᵏ ≈ that
+ * many combinations of k items), then 2w₀, 4w₀, … until LIMIT rows come
+ * back or the window would hold every row (then the statement runs whole).
+ * The calls of the first window are counted as est_calls is, over that
+ * window: the calls made when LIMIT + OFFSET of its rows pass (a pass rate of
+ * at least (LIMIT + OFFSET) / w₀). Answers carry over, so up to window k the
+ * run has made the calls of the first w₀·2ᵏ rows, est_calls at most.
+ * Undefined without a LIMIT; a line saying why when the LIMIT is not windowed.
+ */
+async function windowEstimate(
+  plan: SemanticPlan,
+  rw: PlannedSql,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+): Promise<{ calls: number | null; line: string } | undefined> {
+  const window = rw.limitWindow;
+  const unwindowed = {
+    calls: null,
+    line: 'none: this LIMIT is not met from the first rows of the source (ORDER BY other than plain columns of the source, GROUP BY, DISTINCT, a set operation, a row-adding join, calls in the source…); the run reads the source whole, in passes of a bounded number of new calls, stopping when the LIMIT is met: est_calls is the bound',
+  };
+  if (!window) return plan.topLevelLimit ? unwindowed : undefined;
+  if (!(await windowApplies(window, s, ctx))) return unwindowed;
+  const rows = firstWindowRows(window, plan.options);
+  const have = await sourceRows(window, rows + 1, ctx);
+  if (have === null) return unwindowed;
+  if (have <= rows) {
+    return {
+      calls: null,
+      line: `none: the source has ${have} rows, no more than the first window's ${rows}, so the statement runs whole (est_calls)`,
+    };
+  }
+  const recorded = await recordPasses(s, window.sql(rows), ctx);
+  const { calls } = await estimateCalls(recorded, plan.options, s.hint, ctx);
+  const joined = window.items > 1;
+  if (window.orderBy !== undefined) {
+    return {
+      calls,
+      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)`,
+    };
+  }
+  return {
+    calls,
+    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most`,
+  };
+}
+
+/** What EXPLAIN says of the path the statement will take. */
+function explainedPath(path: SemanticPath): string {
+  switch (path.kind) {
+    case 'batch':
+      return 'batch';
+    case 'write':
+      return WRITE_STRATEGY;
+    case 'embeddings-first':
+      return path.strategy;
+    case 'blocking':
+      return path.explained;
+  }
+}
+
+/**
+ * Tokens and dollars of a pre-filtered `~` or relevance order: its pairs are
+ * chosen by embeddings, so EXPLAIN's passes never reach them and est_calls
+ * counts its bound (explainEmbeddings); each of those calls is priced as one
+ * run of the operator's cascade over a sample pair (the first values seen on
+ * each side; a relevance order's left side is its topic, the function's second arg).
+ */
+function prefilterEstimate(
+  p: PrefilterState | undefined,
+  fn: SemanticFunction | undefined,
+  opts: SemanticOptions,
+  ctx: SemanticRunContext,
+  hint: string,
+): { tokensIn: number; tokensOut: number; dollars: DeliveryDollars } {
+  if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
+  const { engine } = ctx;
+  const calls = p.callsBound(engine.semantic.smallSideLimit);
+  const [first, second] = fn.sql.args;
+  const [left, right] = p.kind === 'ranking' ? [second, first] : [first, second];
+  const sample = {
+    ...(left ? { [left.name]: p.lefts.values().next().value ?? '' } : {}),
+    ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),
+    hint,
+  };
+  const per = tokensPerRun(fn.lazy.cascade, sample);
+  const tokensIn = calls * per.tokensIn;
+  const tokensOut = calls * per.tokensOut;
+  const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
+  return { tokensIn, tokensOut, dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut) };
+}
+
+export const EXPLAIN_NOTE =
+  'counted over three record passes (an unanswered operator read as NULL, as true/1 and as false/0): ' +
+  'exact when no operator’s rows or inputs depend on another operator’s answer; otherwise an upper bound ' +
+  '(every row an answer could let through, each fed by a distinct answer), as it is with a top-level LIMIT. ' +
+  'A filter comparing a text answer to a value (LLM_CLASSIFY(…) = ‘x’) counts no row past it';
+
+/**
+ * The tuples every operator would be asked for. The run's first pass reads a
+ * miss as NULL, so a row behind an unanswered filter, and an operator fed by
+ * another's answer, is not seen until a later pass: two more passes read a
+ * miss as true/1 and as false/0 (a text as a value unique to the call), and
+ * the union of the three is counted. The query is drained whole: under
+ * `count(*)` DuckDB would prune the SELECT list, aggregates included.
+ */
+async function recordPasses(
+  s: StatementCalls,
+  sql: string,
+  ctx: SemanticRunContext,
+): Promise<Map<string, Tuple>> {
+  const all = new Map<string, Tuple>();
+  const modes: Placeholder[] = ['null', 'high', 'low'];
+  for (const mode of modes) {
+    s.placeholder = mode;
+    startPass(s);
+    try {
+      // Record mode never calls a model; with EXPLAIN's own statement nothing else runs.
+      await ctx.q.run((con) => drain(con, sql, ctx.params));
+    } catch (err) {
+      // The NULL pass is the run's own first pass: its error is the statement's.
+      // A stand-in answer may fail where a real one would not (a cast): that pass counts what it saw.
+      if (mode === 'null') throw s.error ?? err;
+      s.error = undefined;
+    }
+    for (const [k, t] of s.recorded) if (!all.has(k)) all.set(k, t);
+  }
+  s.placeholder = 'null';
+  return all;
+}
+
+/** Runs the query to its end, reading no value. */
+async function drain(
+  con: Parameters<typeof streamUserResult>[0],
+  sql: string,
+  params: Parameters<typeof streamUserResult>[2],
+): Promise<void> {
+  const result = await streamUserResult(con, sql, params);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    releaseChunk(chunk);
+  }
+}

@@ -1,0 +1,496 @@
+/**
+ * LIMIT-aware evaluation: `SELECT … FROM src WHERE x MEANS y LIMIT 10` needs
+ * answers for only as many rows as it takes to find 10 matches, but DuckDB
+ * evaluates a filter a whole vector (2,048 rows) at a time, on several
+ * threads, so a record pass over the source asks about every row of the
+ * vectors it reads before the LIMIT stops it, whichever rows those are. The
+ * window runs the statement over the first rows of its source instead,
+ * `FROM (SELECT * FROM src LIMIT w) AS src`, doubling w until the LIMIT is met
+ * (or w covers the source, and the statement itself runs). The source is the
+ * FROM clause's first item, whatever it is: a table, a view, a CTE, a
+ * subquery, a table function (`range`, `read_csv`); joined to more items by
+ * joins that make each output row from one row of it (INNER, LEFT, CROSS,
+ * SEMI, ANTI, ASOF, NATURAL, LATERAL, a comma).
+ *
+ * Exactness, the rule the LIMIT tests check: the rows returned are LIMIT rows
+ * of the statement's full evaluation (its rows with every answer known, no
+ * LIMIT or OFFSET), as a multiset, and as many as full evaluation with the
+ * LIMIT returns. Which of them, as for any LIMIT without ORDER BY, is not
+ * specified. Why it holds: the pass that returns has no miss, so its answers
+ * are the real ones; the window's rows are rows of the source; and each
+ * allowed join makes an output row from one source row and the other items
+ * alone, so every row over the window is a row over the whole source. A
+ * window holds the first w rows in DuckDB's scan order (insertion order is
+ * preserved by default), so over one source they are the very rows full
+ * evaluation with the LIMIT returns; a join's output order is DuckDB's.
+ *
+ * ORDER BY plain columns of the source (`ORDER BY id`, `i.k DESC NULLS
+ * FIRST, "Id"`; no expression, position, ALL or COLLATE, and no SELECT item
+ * named like a key unless it is that column: DuckDB binds the name to the
+ * item): the window holds the source's first rows in that order, `QUALIFY
+ * rank() OVER (ORDER BY keys) <= w`, so every row tied with one inside is
+ * inside and every row outside sorts after all of them. Each output row comes
+ * from one source row (joined items are read whole), so the rows over the
+ * window are full evaluation's rows up to the window's last key, and when the
+ * LIMIT is met there its rows are full evaluation's first rows — up to rows
+ * tied on every key, which DuckDB orders as it likes ("ORDER BY may not use a
+ * stable algorithm": which tied rows come first depends on every row it
+ * sorts). So the run checks, with every answer known (`tiesSql`), that no key
+ * repeats among the rows at positions OFFSET − 1 … OFFSET + LIMIT of the
+ * window's sorted rows; if one does, the statement runs whole and DuckDB
+ * picks, as it would have (batch-passes.ts).
+ *
+ * What must hold for that (else the statement runs unwindowed, limited by a
+ * pass budget instead, batch-passes.ts): a literal top-level LIMIT with
+ * nothing that needs every row first (ORDER BY other than the above, GROUP BY,
+ * DISTINCT, a window, a set operation; `prefixLimit`); no RIGHT, FULL or POSITIONAL join (they add
+ * rows for the other side's unmatched rows) and no sample; the source and the
+ * WITH clause free of semantic calls (their record passes would read on past
+ * NULL placeholders and ask about every row); and, checked by running them
+ * (batch-passes.ts), that the window binds, that the statement over an empty
+ * window returns no row (an aggregate without GROUP BY returns one: its
+ * answer needs every row), and that the source's rows can be counted.
+ */
+import { prefixLimit, SqlTok, type SqlToken, scanSql } from '../../../grammar/index.js';
+import { QUERY_WORDS } from '../../../grammar/statement-kind.js';
+import { registeredName } from './semantic-rewrite.js';
+
+export interface LimitWindow {
+  /** Rows the result has once the LIMIT is met. */
+  readonly limit: number;
+  /** Rows that must pass the filter for that: LIMIT + OFFSET. */
+  readonly wanted: number;
+  /**
+   * The windowed items as written, with their aliases (`main.items AS i`, `range(3000) r(i)`,
+   * `(SELECT …) s`): the source, then each item joined to it INNER, CROSS or by a comma.
+   */
+  readonly source: string;
+  /** How many items are windowed: a window of w rows holds up to w^items combinations. */
+  readonly items: number;
+  /** The statement over the first `rows` rows of each windowed item. */
+  sql(rows: number): string;
+  /** A query of one row, `n`: how many rows the largest windowed item has, counted up to `atMost`. */
+  countSql(atMost: number): string;
+  /**
+   * With a top-level ORDER BY of plain columns of the source: its keys as
+   * written (`id DESC NULLS FIRST`); the window holds the source's first rows
+   * in that order, every row tied with the last one included.
+   */
+  readonly orderBy?: string;
+  /**
+   * With `orderBy`: a query of one row, `n`, over the window of `rows` rows
+   * (answers known): how many ORDER BY keys repeat among the rows the LIMIT
+   * returns and their neighbours where it cuts; 0 means the rows and their
+   * order do not depend on how DuckDB orders ties.
+   */
+  tiesSql?(rows: number): string;
+}
+
+/** Words that end the FROM clause at depth 0 (SELECT: DuckDB's FROM-first form; ORDER: ORDER BY). */
+const FROM_ENDS = new Set(['WHERE', 'ORDER', 'LIMIT', 'OFFSET', 'SELECT']);
+/** Words of a join's type that keep every output row one row of the left side's. */
+const ROW_JOIN_WORDS = new Set(['NATURAL', 'INNER', 'LEFT', 'OUTER', 'CROSS', 'SEMI', 'ANTI', 'ASOF']);
+/** Of those, the words of an inner join: its right item may be windowed as well (a pair predicate's). */
+const INNER_JOIN_WORDS = new Set(['NATURAL', 'INNER', 'CROSS']);
+/** Join types that add rows of their own (the right side's unmatched rows, positions past the left's end). */
+const ROW_ADDING_JOINS = new Set(['RIGHT', 'FULL', 'POSITIONAL']);
+/** Words that never name an alias. */
+const NOT_ALIAS = new Set([
+  ...FROM_ENDS,
+  ...ROW_JOIN_WORDS,
+  ...ROW_ADDING_JOINS,
+  'JOIN',
+  'ON',
+  'USING',
+  'AS',
+  'AT',
+  'WITH',
+  'LATERAL',
+  'SEMANTIC',
+  'TABLESAMPLE',
+  'SAMPLE',
+  'PIVOT',
+  'UNPIVOT',
+  'GROUP',
+  'HAVING',
+  'WINDOW',
+  'QUALIFY',
+  'ORDER',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+]);
+
+/** One key of an ORDER BY: the column as written and its ASC/DESC, NULLS FIRST/LAST (with a leading space). */
+interface OrderKey {
+  readonly expr: string;
+  readonly modifiers: string;
+}
+
+interface OrderKeys {
+  readonly keys: readonly OrderKey[];
+  /** The keys as an ORDER BY list. */
+  readonly text: string;
+}
+
+/** One FROM item: tokens [start, end) and the name its rows go by, if any. */
+interface FromItem {
+  readonly start: number;
+  readonly end: number;
+  /** The alias, or a table's last name part, or a table function's name; null for an unnamed subquery. */
+  readonly name: string | null;
+}
+
+/**
+ * The window for `statementText` (the statement as written: its LIMIT and
+ * shape) run as `sql` (the rewritten statement, same top level), or null.
+ */
+export function limitWindow(statementText: string, sql: string): LimitWindow | null {
+  const asked = prefixLimit(statementText, scanSql(statementText).tokens, { orderBy: true });
+  if (asked === null || asked.limit === 0) return null;
+  const tokens = scanSql(sql).tokens.filter(
+    (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
+  );
+  const r = new Reader(sql, tokens);
+  // A sample draws from the rows it is given: over a window, from other rows.
+  if (r.depthZero().some((i) => r.word(i) === 'SAMPLE' || r.word(i) === 'TABLESAMPLE')) return null;
+  const from = r.depthZero().find((i) => r.word(i) === 'FROM');
+  if (from === undefined) return null;
+  const head = r.depthZero().find((i) => r.word(i) === 'SELECT' || r.word(i) === 'FROM');
+  const source = r.item(from + 1, false);
+  if (!source) return null;
+  const text = (a: number, b: number) => sql.slice(tokens[a]!.start, tokens[b - 1]!.end);
+  const prefix = head === undefined || head === 0 ? '' : `${text(0, head)} `;
+  // ORDER BY plain columns of the source (orderKeys): a window of its first rows in that order.
+  const order = asked.ordered ? r.orderKeys(head, from) : undefined;
+  if (order === null) return null;
+  const windowed: FromItem[] = [source];
+  // Joined items, up to the end of the FROM clause. An item that pairs rows with the source — joined
+  // by a comma, CROSS, or INNER with a semantic call in its ON condition (a pair predicate) — is
+  // windowed too, so a self-join's window asks about w × w pairs, not w × N: such a join makes each
+  // output row from one row of each item, so every row over the items' first rows is a row over the
+  // whole items. A lookup joined ON plain keys, and an outer, semi, anti, asof or lateral item, is read whole.
+  let i = source.end;
+  while (!r.endsFrom(i)) {
+    const words: string[] = [];
+    if (r.is(i, SqlTok.Comma)) i++;
+    else {
+      for (; ROW_JOIN_WORDS.has(r.word(i) ?? ''); i++) words.push(r.word(i)!);
+      if (r.word(i) !== 'JOIN') return null;
+      i++;
+    }
+    if (r.word(i) === 'LATERAL') {
+      words.push('LATERAL');
+      i++;
+    }
+    const joined = r.item(i, true);
+    if (!joined) return null;
+    i = joined.end;
+    // Paired by a semantic call in ON; a comma or CROSS join pairs every row (its predicate is in WHERE).
+    let pairs = !words.includes('NATURAL');
+    if (r.word(i) === 'USING' && r.is(i + 1, SqlTok.LParen)) {
+      pairs = false;
+      const close = r.closing(i + 1);
+      if (close < 0) return null;
+      i = close + 1;
+    } else if (r.word(i) === 'ON') {
+      const end = r.endOfCondition(i + 1);
+      if (end < 0) return null;
+      pairs = callsSemantic(text(i + 1, end));
+      i = end;
+    }
+    const inner = words.every((w) => INNER_JOIN_WORDS.has(w));
+    // In an order of the source's keys, every row over its first rows needs every row of a joined item.
+    if (order) continue;
+    if (inner && pairs && joined.name !== null && !callsSemantic(prefix + text(joined.start, joined.end)))
+      windowed.push(joined);
+  }
+  const sourceText = text(source.start, source.end);
+  // Rows the window reads must be rows without semantic calls of their own (see above).
+  if (callsSemantic(prefix + sourceText)) return null;
+  const items = windowed.map((w) => ({ ...w, text: text(w.start, w.end) }));
+  // The first rows: in scan order, or, ordered, every row ranked within them (rank() counts the
+  // rows strictly before: a row tied with one inside is inside; every row outside sorts after them).
+  const first = (w: (typeof items)[number], rows: number) =>
+    order
+      ? `SELECT * FROM ${w.text} QUALIFY rank() OVER (ORDER BY ${order.text}) <= ${rows}`
+      : `SELECT * FROM ${w.text} LIMIT ${rows}`;
+  const windowSql = (rows: number) => {
+    let out = '';
+    let at = 0;
+    for (const w of items) {
+      const as = w.name === null ? '' : ` AS ${w.name}`;
+      out += `${sql.slice(at, tokens[w.start]!.start)}(${first(w, rows)})${as}`;
+      at = tokens[w.end - 1]!.end;
+    }
+    return out + sql.slice(at);
+  };
+  return {
+    limit: asked.limit,
+    wanted: asked.limit + asked.offset,
+    source: items.map((w) => w.text).join(', '),
+    items: items.length,
+    sql: windowSql,
+    ...(order
+      ? {
+          orderBy: order.text,
+          tiesSql: (rows: number) => {
+            // The statement's FROM … WHERE over the window, selecting its keys: the rows it sorts.
+            const ws = windowSql(rows);
+            const wt = scanSql(ws).tokens.filter(
+              (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
+            );
+            const wr = new Reader(ws, wt);
+            const zero = wr.depthZero();
+            const wFrom = zero.find((i) => wr.word(i) === 'FROM');
+            const wOrder = zero.find((i) => wr.word(i) === 'ORDER' && wr.word(i + 1) === 'BY');
+            if (wFrom === undefined || wOrder === undefined)
+              throw new Error('window without FROM … ORDER BY');
+            const rowsSorted = `SELECT ${order.keys.map((k, i) => `${k.expr} AS rvbbit_k${i}`).join(', ')} ${ws.slice(wt[wFrom]!.start, wt[wOrder]!.start)}`;
+            const cols = order.keys.map((_, i) => `rvbbit_k${i}`);
+            const sorted = order.keys.map((k, i) => `${cols[i]}${k.modifiers}`).join(', ');
+            // Positions OFFSET - 1 … OFFSET + LIMIT of the sorted rows: a repeat there moves a row in, out or about.
+            const from = Math.max(0, asked.offset - 1);
+            const n = asked.offset + asked.limit + 1 - from;
+            return `${prefix}SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM (${rowsSorted} ORDER BY ${sorted} LIMIT ${n} OFFSET ${from}) GROUP BY ${cols.join(', ')} HAVING count(*) > 1)`;
+          },
+        }
+      : {}),
+    // The window holds everything once it holds the largest item: count each, keep the most.
+    countSql: (atMost) =>
+      `${prefix}SELECT max(n)::DOUBLE AS n FROM (${items
+        .map((w) => `SELECT count(*) AS n FROM (SELECT 1 FROM ${w.text} LIMIT ${atMost})`)
+        .join(' UNION ALL ')})`,
+  };
+}
+
+/** A registered semantic function's call (`rvbbit_semantic_means(`, `rvbbit_embed(`) in rewritten SQL. */
+const SEMANTIC_CALL = new RegExp(`\\b${registeredName('')}\\w+\\s*\\(`, 'i');
+
+function callsSemantic(sql: string): boolean {
+  return SEMANTIC_CALL.test(sql);
+}
+
+/** Token-level reading of one statement's FROM clause. */
+class Reader {
+  private readonly depth: number[];
+
+  constructor(
+    private readonly sql: string,
+    private readonly tokens: readonly SqlToken[],
+  ) {
+    let d = 0;
+    this.depth = tokens.map((t) => {
+      if (t.type === SqlTok.RParen || t.type === SqlTok.RBracket) d--;
+      const at = d;
+      if (t.type === SqlTok.LParen || t.type === SqlTok.LBracket) d++;
+      return at;
+    });
+  }
+
+  /** Indexes of the tokens at parenthesis depth 0. */
+  depthZero(): number[] {
+    return this.tokens.flatMap((_, i) => (this.depth[i] === 0 ? [i] : []));
+  }
+
+  is(i: number, type: SqlToken['type']): boolean {
+    return this.tokens[i]?.type === type;
+  }
+
+  /** The token's word, upper-cased, or undefined for any other token. */
+  word(i: number): string | undefined {
+    const t = this.tokens[i];
+    return t?.type === SqlTok.Word ? this.sql.slice(t.start, t.end).toUpperCase() : undefined;
+  }
+
+  /** Index of the parenthesis closing the one at `open`, or -1. */
+  closing(open: number): number {
+    for (let i = open + 1; i < this.tokens.length; i++) {
+      if (this.depth[i] === this.depth[open] && this.is(i, SqlTok.RParen)) return i;
+    }
+    return -1;
+  }
+
+  /** True at the end of the FROM clause: the statement's end, `;`, or WHERE, LIMIT, OFFSET, SELECT. */
+  endsFrom(i: number): boolean {
+    return i >= this.tokens.length || this.is(i, SqlTok.Semicolon) || FROM_ENDS.has(this.word(i) ?? '');
+  }
+
+  /** After an ON condition: the index of the next join, comma or end of the FROM clause, or -1 for a row-adding join. */
+  endOfCondition(from: number): number {
+    const d = this.depth[from];
+    for (let i = from; i < this.tokens.length; i++) {
+      if (this.depth[i] !== d) continue;
+      if (this.endsFrom(i) || this.is(i, SqlTok.Comma)) return i;
+      const w = this.word(i);
+      // A function named like a join word (`left(s, 3)`) or a column (`t.full`) is part of the condition.
+      if (w === undefined || this.is(i + 1, SqlTok.LParen) || this.is(i - 1, SqlTok.Dot)) continue;
+      if (ROW_ADDING_JOINS.has(w)) return -1;
+      if (w === 'JOIN' || ROW_JOIN_WORDS.has(w)) return i;
+    }
+    return this.tokens.length;
+  }
+
+  /**
+   * The top-level ORDER BY's keys when each is a plain column (`id`, `i.id`,
+   * `"Id"`) with at most ASC/DESC and NULLS FIRST/LAST, and no item of the
+   * SELECT list (`head` … `from`) is named like it unless it is that column:
+   * DuckDB binds an ORDER BY name to a SELECT alias first (`LLM_SCORE(x) AS
+   * id`, `name AS id`). Null for anything else (an expression, a position,
+   * ALL, COLLATE, a semantic call): the window would not be the statement's order.
+   */
+  orderKeys(head: number | undefined, from: number): OrderKeys | null {
+    if (head === undefined || this.word(head) !== 'SELECT' || from <= head) return null;
+    const zero = this.depthZero();
+    const at = zero.find((i) => this.word(i) === 'ORDER' && this.word(i + 1) === 'BY');
+    if (at === undefined) return null;
+    const aliases = this.selectNames(head + 1, from);
+    const keys: OrderKey[] = [];
+    let i = at + 2;
+    for (;;) {
+      const start = i;
+      const parts: string[] = [];
+      if (!this.isName(i)) return null;
+      parts.push(this.name(i));
+      i++;
+      while (this.is(i, SqlTok.Dot) && this.isName(i + 1)) {
+        parts.push(this.name(i + 1));
+        i += 2;
+      }
+      // `ORDER BY ALL` sorts by the SELECT list; a name of three parts may be a table's column.
+      if (parts.length > 2 || (parts.length === 1 && this.word(start) === 'ALL')) return null;
+      const expr = this.sql.slice(this.tokens[start]!.start, this.tokens[i - 1]!.end);
+      const modStart = i;
+      if (this.word(i) === 'ASC' || this.word(i) === 'DESC') i++;
+      if (this.word(i) === 'NULLS' && (this.word(i + 1) === 'FIRST' || this.word(i + 1) === 'LAST')) i += 2;
+      const modifiers =
+        i > modStart ? ` ${this.sql.slice(this.tokens[modStart]!.start, this.tokens[i - 1]!.end)}` : '';
+      // An unqualified name a SELECT item renames binds to that item.
+      if (parts.length === 1 && aliases.get(parts[0]!) === false) return null;
+      keys.push({ expr, modifiers });
+      if (this.is(i, SqlTok.Comma)) {
+        i++;
+        continue;
+      }
+      const w = this.word(i);
+      if (i >= this.tokens.length || this.is(i, SqlTok.Semicolon) || w === 'LIMIT' || w === 'OFFSET') break;
+      return null;
+    }
+    return { keys, text: keys.map((k) => k.expr + k.modifiers).join(', ') };
+  }
+
+  /**
+   * Output names of the SELECT list's items (tokens [from, to)), lower-cased: true when the
+   * item is that column itself (`id`, `t.id`, `t.id AS id`), false for anything else named so
+   * (an alias, `AS` anywhere in the item: `* REPLACE (f(x) AS id)`, `CAST(x AS id)`).
+   */
+  private selectNames(from: number, to: number): Map<string, boolean> {
+    const names = new Map<string, boolean>();
+    const set = (name: string, plain: boolean) => names.set(name, (names.get(name) ?? true) && plain);
+    let start = from;
+    for (let i = from; i <= to; i++) {
+      if (i < to && !(this.is(i, SqlTok.Comma) && this.depth[i] === this.depth[from])) continue;
+      const item = this.tokens.slice(start, i).map((_, k) => start + k);
+      // The column it is, if plain: name(.name)* [[AS] name].
+      let j = 0;
+      let column: string | null = null;
+      if (item.length > 0 && this.isName(item[0]!)) {
+        column = this.name(item[0]!);
+        j = 1;
+        while (j + 1 < item.length && this.is(item[j]!, SqlTok.Dot) && this.isName(item[j + 1]!)) {
+          column = this.name(item[j + 1]!);
+          j += 2;
+        }
+      }
+      let alias: string | null = null;
+      if (j < item.length && this.word(item[j]!) === 'AS') j++;
+      if (j === item.length - 1 && this.isName(item[j]!)) {
+        alias = this.name(item[j]!);
+        j++;
+      }
+      if (column !== null && j === item.length) {
+        set(alias ?? column, alias === null || alias === column);
+      } else {
+        // Not a plain column: any name after AS, and a last word (an implicit alias), is an output name.
+        for (let k = 0; k < item.length; k++) {
+          if (this.word(item[k]!) === 'AS' && this.isName(item[k + 1]!)) set(this.name(item[k + 1]!), false);
+        }
+        const last = item[item.length - 1];
+        if (last !== undefined && item.length > 1 && this.isName(last) && !this.is(last - 1, SqlTok.Dot))
+          set(this.name(last), false);
+      }
+      start = i + 1;
+    }
+    return names;
+  }
+
+  /** An identifier's name as DuckDB matches it: unquoted, lower-cased (DuckDB matches names case-insensitively). */
+  private name(i: number): string {
+    const t = this.text(i);
+    return (this.is(i, SqlTok.QuotedIdent) ? t.slice(1, -1).replaceAll('""', '"') : t).toLowerCase();
+  }
+
+  private isName(i: number): boolean {
+    return this.is(i, SqlTok.QuotedIdent) || (this.is(i, SqlTok.Word) && !NOT_ALIAS.has(this.word(i)!));
+  }
+
+  private text(i: number): string {
+    const t = this.tokens[i]!;
+    return this.sql.slice(t.start, t.end);
+  }
+
+  /**
+   * The FROM item at `start`: `(subquery)`, `name(.name)*`, `name(.name)*(args)`
+   * or a file path (with an alias unless `anonymous`: a joined item, never
+   * renamed); then `[AS] alias [(columns)]`. Null for anything else.
+   */
+  item(start: number, anonymous: boolean): FromItem | null {
+    let i = start;
+    let name: string | null = null;
+    if (this.is(i, SqlTok.LParen)) {
+      if (!QUERY_WORDS.has(this.word(i + 1) ?? '')) return null; // a parenthesised join
+      i = this.closing(i);
+      if (i < 0) return null;
+      i++;
+    } else if (this.isName(i)) {
+      name = this.text(i);
+      i++;
+      while (this.is(i, SqlTok.Dot) && this.isName(i + 1)) {
+        name = this.text(i + 1);
+        i += 2;
+      }
+      if (this.is(i, SqlTok.LParen)) {
+        i = this.closing(i);
+        if (i < 0) return null;
+        i++;
+      }
+    } else if (this.is(i, SqlTok.String)) {
+      i++;
+    } else return null;
+    // A file's rows go by a name DuckDB derives from its path: a renamed one needs an alias of its own.
+    const named = !this.is(start, SqlTok.String);
+    const as = this.word(i) === 'AS';
+    if (as) i++;
+    if (this.isName(i)) {
+      name = this.text(i);
+      i++;
+      if (this.is(i, SqlTok.LParen)) {
+        i = this.closing(i);
+        if (i < 0) return null;
+        i++;
+      }
+    } else if (as || !(named || anonymous)) return null;
+    // What follows an item: a join, a comma, its condition, or the end of the FROM clause.
+    const next = this.word(i);
+    const follows =
+      this.endsFrom(i) ||
+      this.is(i, SqlTok.Comma) ||
+      next === 'JOIN' ||
+      next === 'ON' ||
+      next === 'USING' ||
+      ROW_JOIN_WORDS.has(next ?? '') ||
+      ROW_ADDING_JOINS.has(next ?? '');
+    if (!follows) return null;
+    return { start, end: i, name };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * One pass of a semantic statement over DuckDB: an error raised inside a
+ * semantic function is rethrown as itself, DuckDB's type error as the
+ * operator's own, with its position, and any other DuckDB error pointed at
+ * what the user wrote, not the rewritten SQL.
+ */
+
+import { errorMessage, RvbbitError } from '../../../base/errors.js';
+import { userSqlError } from '../../db/duckdb-error.js';
+import { type QueryResult, readUserResult } from '../../db/query-result.js';
+import { type CallSite, type Rewritten, registeredName } from './semantic-rewrite.js';
+import type { SemanticRunContext } from './semantic-run.js';
+import type { StatementCalls } from './statement-calls.js';
+
+/** One pass; an error raised inside a semantic function is rethrown as itself, a type error with the operator's position. */
+export async function query(
+  rw: Rewritten,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+  sql: string,
+): Promise<QueryResult> {
+  try {
+    return await ctx.q.run((con) => readUserResult(con, sql, ctx.params));
+  } catch (err) {
+    if (s.error !== undefined) throw s.error;
+    throw operandTypeError(err, rw.sites) ?? userSqlError(err, rw.sql, rw.user);
+  }
+}
+
+/** DuckDB's "No function matches rvbbit_semantic_means(INTEGER, …)" as the operator's own error. */
+function operandTypeError(err: unknown, sites: readonly CallSite[]): RvbbitError | null {
+  const msg = errorMessage(err);
+  const m = /argument types '(rvbbit_\w+)\(([^)]*)\)'/.exec(msg);
+  if (!m) return null;
+  const site = sites.find((x) => registeredName(x.fn.name) === m[1]);
+  if (!site) return null;
+  const got = m[2]!
+    .split(',')
+    .slice(1, 1 + site.fn.sql.args.length) // a typed function's chosen schema follows: not the user's
+    .map((t) => t.trim());
+  const want = site.fn.sql.args.map((a) => `${a.name} ${a.type}`);
+  return new RvbbitError(
+    'SEMANTIC_OPERAND_TYPE',
+    `${site.word} at line ${site.line}, column ${site.column} takes (${want.join(', ')}) but got (${got.join(', ')}); cast the operand, e.g. CAST(x AS VARCHAR)`,
+    { line: site.line, column: site.column, function: site.fn.name },
+  );
+}

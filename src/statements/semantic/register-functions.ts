@@ -1,0 +1,212 @@
+/**
+ * One DuckDB scalar function per semantic function, registered once per
+ * database (DuckDB's catalog is shared by every connection). Its signature is
+ * (statement token, the cascade's args): DuckDB type-checks operands against
+ * the cascade's declared types. The body looks each row's tuple up in the
+ * statement's result map; on a miss it records (batch) or runs it (sync).
+ */
+import { createHash } from 'node:crypto';
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  DuckDBScalarFunction,
+  type DuckDBVector,
+  INTEGER,
+} from '@duckdb/node-api';
+import { errorMessage } from '../../../base/errors.js';
+import { typeFamily } from '../../../grammar/type-names.js';
+import { functionParams, registeredReturns, type SemanticFunction } from '../../plan/operator-catalog.js';
+import { registeredName } from './semantic-rewrite.js';
+import { duckType, inputValue } from './sql-types.js';
+import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple } from './statement-calls.js';
+
+const registered = new WeakMap<object, Set<string>>();
+
+/** Registers every function not yet known to this database (`db` identifies it). */
+export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterable<SemanticFunction>): void {
+  let done = registered.get(db);
+  if (!done) {
+    done = new Set();
+    registered.set(db, done);
+  }
+  for (const fn of fns) {
+    const params = functionParams(fn.sql);
+    const signature = `${fn.name}(${params.map((a) => a.type).join(',')})`;
+    if (done.has(signature)) continue;
+    con.registerScalarFunction(
+      DuckDBScalarFunction.create({
+        name: registeredName(fn.name),
+        returnType: duckType(registeredReturns(fn.sql)),
+        // An aggregate's first arg is its group's values, always passed as list((x)::VARCHAR)
+        // (semantic-rewrite.ts), however the file types it (larsql writes VARCHAR or JSON).
+        parameterTypes: [
+          INTEGER,
+          ...params.map((a, i) =>
+            i === 0 && fn.sql.shape === 'aggregate' ? duckType('VARCHAR[]') : duckType(a.type),
+          ),
+        ],
+        // NULLs reach the body: a NULL operand gives NULL without a call, an
+        // aggregate's missing optional argument becomes ''.
+        specialHandling: true,
+        // Never constant-folded or cached by DuckDB: the answer changes between passes.
+        volatile: true,
+        mainFunction: (info, input, output) => {
+          try {
+            evaluate(fn, input, output);
+          } catch (err) {
+            const s = statementFor(Number(input.getColumnVector(0).getItem(0)));
+            if (s) s.error ??= err;
+            info.setError(`${fn.name}: ${errorMessage(err)}`);
+          }
+        },
+      }),
+    );
+    done.add(signature);
+  }
+}
+
+/**
+ * One DuckDB chunk: each row's key from its operand values (no object per
+ * row); an answered key is a map lookup, and only a miss becomes a Tuple with
+ * its named inputs (the replay pass of a 10,000-row filter builds none).
+ */
+function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVector): void {
+  const n = input.rowCount;
+  const s = statementFor(Number(input.getColumnVector(0).getItem(0)));
+  if (!s)
+    throw new Error('called outside an rvbbit statement (semantic functions run only through the engine)');
+  const params = functionParams(fn.sql);
+  const k = params.length;
+  const cols = params.map((_, i) => input.getColumnVector(i + 1));
+  // A missing optional argument (an aggregate's or dimension's after the first, or one the file
+  // marks optional) is its default, else '', not a NULL row.
+  const defaults = params.map((a, i) =>
+    a.optional || (i > 0 && fn.sql.shape !== 'scalar') ? (a.default ?? '') : undefined,
+  );
+  const out = new Array<SqlValue>(n);
+  const misses: { row: number; tuple: Tuple }[] = [];
+  for (let r = 0; r < n; r++) {
+    const values = new Array<unknown>(k);
+    let isNull = false;
+    for (let i = 0; i < k; i++) {
+      const v = inputValue(cols[i]!.getItem(r));
+      if (v !== null) values[i] = v;
+      else if (defaults[i] !== undefined) values[i] = defaults[i];
+      else {
+        isNull = true;
+        break;
+      }
+    }
+    if (isNull) {
+      out[r] = null;
+      continue;
+    }
+    const key = callKey(fn, values);
+    const hit = s.results.get(key);
+    if (hit !== undefined) out[r] = hit;
+    else misses.push({ row: r, tuple: { key, fn, inputs: namedInputs(fn, values, s.hint) } });
+  }
+  if (misses.length > 0) {
+    if (s.mode === 'record') for (const m of misses) out[m.row] = record(s, m.tuple);
+    else runNow(s, misses, out);
+  }
+  for (let r = 0; r < n; r++) output.setItem(r, out[r]!);
+  output.flush();
+}
+
+/** The cascade's inputs: its args by name, and the statement's hint. */
+function namedInputs(
+  fn: SemanticFunction,
+  values: readonly unknown[],
+  hint: string,
+): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  functionParams(fn.sql).forEach((a, i) => {
+    inputs[a.name] = values[i];
+  });
+  inputs['hint'] = hint;
+  return inputs;
+}
+
+/** A miss in record mode: recorded (within the pass's budget), answered by the placeholder. */
+function record(s: StatementCalls, t: Tuple): SqlValue {
+  s.missed.add(t.key);
+  if (!s.recorded.has(t.key) && s.recorded.size < s.budget) s.recorded.set(t.key, t);
+  // The placeholder: a filter drops the row, so nothing downstream (LIMIT) stops early.
+  return s.placeholder === 'null' ? null : placeholderValue(t, s.placeholder === 'high');
+}
+
+/**
+ * EXPLAIN's stand-in answer for a call not made (statement-calls.ts
+ * `placeholder`): true / 1 or false / 0 by the returned type, and for text a
+ * value unique to the call, so an operator fed by this one's answer is
+ * counted once per call that feeds it. Types with no neutral value stay NULL.
+ */
+function placeholderValue(t: Tuple, high: boolean): SqlValue {
+  const { returning } = t.fn.sql;
+  if (returning !== undefined) {
+    // A typed function's stand-in is a value of the chosen type, read back as the real answer is.
+    return JSON.stringify(standIn(JSON.parse(String(t.inputs[returning])), high, callId(t)));
+  }
+  switch (typeFamily(t.fn.sql.returns)) {
+    case 'boolean':
+      return high;
+    case 'double':
+    case 'integer':
+    case 'bigint':
+      return high ? 1 : 0;
+    case 'text':
+      return `(answer ${callId(t)})`;
+    case 'json':
+      return JSON.stringify(`answer ${callId(t)}`);
+    default:
+      return null;
+  }
+}
+
+/** A value of `schema` for EXPLAIN: true / the maximum, or false / the minimum; text unique to the call. */
+function standIn(schema: Record<string, unknown>, high: boolean, id: string): unknown {
+  switch (schema['type']) {
+    case 'boolean':
+      return high;
+    case 'integer':
+    case 'number': {
+      const bound = schema[high ? 'maximum' : 'minimum'];
+      return typeof bound === 'number' ? bound : high ? 1 : 0;
+    }
+    case 'array':
+      return [];
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, standIn(v, high, id)]));
+    }
+    case 'string':
+      if (schema['format'] === 'date') return '1970-01-01';
+      if (schema['format'] === 'date-time') return '1970-01-01T00:00:00';
+      if (schema['format'] === 'time') return '00:00:00';
+      return `answer ${id}`;
+    default:
+      return `answer ${id}`;
+  }
+}
+
+function callId(t: Tuple): string {
+  return createHash('sha1').update(t.key).digest('hex').slice(0, 12);
+}
+
+/** Sync strategies: the misses run now, per chunk (vectorized) or one by one in row order (sequential). */
+function runNow(s: StatementCalls, misses: readonly { row: number; tuple: Tuple }[], out: SqlValue[]): void {
+  const sync = s.sync!;
+  if (s.perChunk) {
+    const distinct = new Map<string, Tuple>();
+    for (const m of misses) distinct.set(m.tuple.key, m.tuple);
+    const tuples = [...distinct.values()];
+    sync(tuples).forEach((v, i) => {
+      s.results.set(tuples[i]!.key, v);
+    });
+  }
+  for (const { row, tuple } of misses) {
+    if (!s.results.has(tuple.key)) s.results.set(tuple.key, sync([tuple])[0]!);
+    out[row] = s.results.get(tuple.key)!;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * A semantic statement's options, read once from its `-- @` annotations
+ * (the grammar has already checked keys and values) and the engine defaults.
+ * @see ../../docs/dialect.md §2 "Annotations"
+ */
+import type { Annotation, ProxySpec, Strategy } from '../../../grammar/index.js';
+import type { CallLimits } from '../../cascade/call-limits.js';
+import { type PlanDefaults, planLimits } from '../../plan/plan-limits.js';
+
+export interface SemanticOptions {
+  /**
+   * `-- @ parallel`, `model`, `cache`, `timeout`, `retries`, `budget_dollars`,
+   * `budget_tokens`, `delivery` over the engine's defaults: carried unchanged
+   * to every operator chunk task and embedding call.
+   */
+  readonly limits: CallLimits;
+  readonly threshold: number;
+  readonly strategy: Strategy;
+  /** Free-text annotations, appended to every operator prompt. */
+  readonly hint: string;
+  /** `~` asks only about each left value's k nearest right values by embedding (`-- @ prefilter: k`). */
+  readonly prefilter?: number;
+  /** Distinct tuples of one operator packed into one prompt (`-- @ batch: n`); 1 = unpacked. */
+  readonly batch: number;
+  /** A cheap model answers first; only its unsure answers go to the statement's model (`-- @ proxy: m confidence t`). */
+  readonly proxy?: ProxySpec;
+  /** The embedding model when a statement names none (`-- @ embed_model: m`, engine option `embedModel`). */
+  readonly embedModel?: string;
+}
+
+export const DEFAULT_THRESHOLD = 0.5;
+
+/** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
+export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
+
+export function semanticOptions(
+  annotations: readonly Annotation[],
+  defaults: Pick<PlanDefaults, 'parallel' | 'cache' | 'operatorBatch' | 'embedModel'>,
+): SemanticOptions {
+  let threshold = DEFAULT_THRESHOLD;
+  let strategy: Strategy = 'batch';
+  const hints: string[] = [];
+  let prefilter: number | undefined;
+  let batch = defaults.operatorBatch ?? 1;
+  let proxy: ProxySpec | undefined;
+  let embedModel = defaults.embedModel;
+  // The limits' keys (parallel, model, cache, timeout, retries, budgets, delivery) are read by planLimits.
+  for (const a of annotations) {
+    switch (a.key) {
+      case 'threshold':
+        threshold = a.value;
+        break;
+      case 'strategy':
+        strategy = a.value;
+        break;
+      case 'hint':
+        hints.push(a.value);
+        break;
+      case 'prefilter':
+        prefilter = a.value;
+        break;
+      case 'batch':
+        batch = a.value;
+        break;
+      case 'proxy':
+        proxy = a.value;
+        break;
+      case 'embed_model':
+        embedModel = a.value;
+        break;
+    }
+  }
+  return {
+    limits: planLimits({}, annotations, defaults),
+    threshold,
+    strategy,
+    hint: hints.join('\n'),
+    prefilter,
+    batch,
+    proxy,
+    embedModel,
+  };
+}

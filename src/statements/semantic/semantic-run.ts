@@ -1,0 +1,32 @@
+/**
+ * One semantic statement's run as its passes see it: what they are lent
+ * (SemanticRunContext) and what the run gives back (SemanticOutcome). Apart
+ * from run-semantic.ts so the passes it calls need not import it back.
+ */
+import type { QueryResult } from '../../db/query-result.js';
+import type { StatementContext } from '../../dispatch/statement-context.js';
+import type { PlanNote } from './resolve-tuples.js';
+import type { SemanticEngine } from './semantic-engine.js';
+
+/** The statement context, and the engine's semantic services. */
+export interface SemanticRunContext extends StatementContext {
+  readonly engine: SemanticEngine;
+  /**
+   * false: a statement that would block the main thread call by call (the
+   * sequential, vectorized and union_all strategies, a write inside an open
+   * transaction) fails with STRATEGY_BLOCKS instead (a server's sessions:
+   * while one blocks, no other client is answered).
+   */
+  readonly allowBlocking?: boolean;
+}
+
+export interface SemanticOutcome {
+  readonly result: QueryResult;
+  /** The strategy that ran, with a note when it differs from the one asked for. */
+  readonly strategy: string;
+  readonly calls: number;
+  readonly cacheHits: number;
+  readonly cost: number | null;
+  readonly passes: number;
+  readonly plans: readonly PlanNote[];
+}

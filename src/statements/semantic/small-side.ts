@@ -1,0 +1,217 @@
+/**
+ * The small-side plan for pair predicates (seed 003's small-table lesson):
+ * when one side of the recorded pairs has at most `limit` distinct values,
+ * make one call per value of the other side that picks its matches from the
+ * whole small side (`<candidates>`), instead of one call per pair. Record
+ * mode has already revealed every pair, so the choice is made from counts,
+ * not guesses.
+ *
+ * Two kinds of pair are planned this way:
+ *  - `a ~ b` (the shipped `semantic_same`): the sides are its two args, asked
+ *    with `same_candidates.yaml`;
+ *  - a condition over two values (`LLM_FILTER('cond', x, y)`, `(x, y) MEANS
+ *    'cond'`, shipped): the sides are the two labelled values the rewrite put in
+ *    one text (semantic-rewrite.ts labelledInputs), asked with
+ *    `filter_candidates.yaml`, which states which value is first, so each
+ *    candidate is judged as the pair call would have judged it. Tuples share
+ *    candidates only when their condition and labels are the same.
+ */
+import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
+import { labelledPair } from './semantic-rewrite.js';
+import type { SqlValue, Tuple } from './statement-calls.js';
+
+export interface SmallSidePlan {
+  readonly kind: 'same' | 'condition';
+  /** The side with many values (one call each) and the small side (the candidates): arg names, or labels. */
+  readonly large: string;
+  readonly small: string;
+  /** The large side is the pair's first value (a of `a ~ b`, x of `LLM_FILTER('…', x, y)`). */
+  readonly largeFirst: boolean;
+  readonly largeValues: number;
+  readonly smallValues: number;
+  readonly pairs: number;
+}
+
+/** A tuple's two sides as a plan reads them. */
+interface Sides {
+  readonly a: string;
+  readonly b: string;
+}
+
+/** How a function's tuples split into pairs: its sides, and the group tuples must share to share candidates. */
+interface PairReader {
+  readonly kind: SmallSidePlan['kind'];
+  sides(t: Tuple): Sides | null;
+  group(t: Tuple): string;
+  /** The name of side a and side b in a group (arg names, or the values' labels). */
+  names(t: Tuple): readonly [string, string];
+  /** The condition the pair is asked about ('' for `~`). */
+  condition(t: Tuple): string;
+}
+
+function pairReader(fn: SemanticFunction, catalog: OperatorCatalog): PairReader | null {
+  const how = pairPlanOf(fn, catalog);
+  if (!how) return null;
+  if (how.kind === 'same') {
+    const [a, b] = fn.sql.args.map((x) => x.name) as [string, string];
+    return {
+      kind: 'same',
+      sides: (t) => ({ a: String(t.inputs[a]), b: String(t.inputs[b]) }),
+      group: () => '',
+      names: () => [a, b],
+      condition: () => '',
+    };
+  }
+  const arg = how;
+  const pair = (t: Tuple) => labelledPair(String(t.inputs[arg.values]));
+  return {
+    kind: 'condition',
+    sides: (t) => {
+      const p = pair(t);
+      return p ? { a: p[0].value, b: p[1].value } : null;
+    },
+    group: (t) => {
+      const p = pair(t)!;
+      return JSON.stringify([t.inputs[arg.condition], p[0].label, p[1].label]);
+    },
+    names: (t) => {
+      const p = pair(t)!;
+      return [p[0].label, p[1].label];
+    },
+    condition: (t) => String(t.inputs[arg.condition]),
+  };
+}
+
+/** A function's tuples in groups that share a plan: a small-side plan, or null (pairwise). */
+export interface PlannedGroup {
+  readonly plan: SmallSidePlan | null;
+  readonly tuples: readonly Tuple[];
+  readonly reader: PairReader | null;
+}
+
+/**
+ * Chooses the plan for each group of these tuples (all of one function):
+ * the candidates plan when one side has at most `limit` values and its calls
+ * (one per large-side value) are fewer than the pairwise plan's, which packs
+ * `perPrompt` pairs per prompt under `-- @ batch`.
+ */
+export function planSmallSide(
+  fn: SemanticFunction,
+  tuples: readonly Tuple[],
+  catalog: OperatorCatalog,
+  limit: number,
+  perPrompt = 1,
+): PlannedGroup[] {
+  const reader = pairReader(fn, catalog);
+  if (!reader) return [{ plan: null, tuples, reader: null }];
+  const groups = new Map<string, Tuple[]>();
+  const pairwise: Tuple[] = [];
+  for (const t of tuples) {
+    if (reader.sides(t) === null) {
+      pairwise.push(t);
+      continue;
+    }
+    const k = reader.group(t);
+    const g = groups.get(k);
+    if (g) g.push(t);
+    else groups.set(k, [t]);
+  }
+  const out: PlannedGroup[] = [];
+  for (const ts of groups.values()) {
+    const plan = planGroup(reader, ts, limit, perPrompt);
+    if (plan) out.push({ plan, tuples: ts, reader });
+    else pairwise.push(...ts);
+  }
+  if (pairwise.length > 0) out.push({ plan: null, tuples: pairwise, reader: null });
+  return out;
+}
+
+function planGroup(
+  reader: PairReader,
+  tuples: readonly Tuple[],
+  limit: number,
+  perPrompt: number,
+): SmallSidePlan | null {
+  const [a, b] = reader.names(tuples[0]!);
+  // Two values under one label cannot say which is which in the candidates prompt.
+  if (a === b) return null;
+  const as = new Set(tuples.map((t) => reader.sides(t)!.a));
+  const bs = new Set(tuples.map((t) => reader.sides(t)!.b));
+  const largeFirst = as.size >= bs.size;
+  const [large, small, nl, ns] = largeFirst ? [a, b, as.size, bs.size] : [b, a, bs.size, as.size];
+  if (ns > limit || nl >= Math.ceil(tuples.length / perPrompt)) return null;
+  return {
+    kind: reader.kind,
+    large,
+    small,
+    largeFirst,
+    largeValues: nl,
+    smallValues: ns,
+    pairs: tuples.length,
+  };
+}
+
+/** The calls of a group's plan: one per large-side value, its candidates in first-seen order. */
+export interface CandidateCalls {
+  readonly inputs: Record<string, unknown>[];
+  /** The large-side value of each call. */
+  readonly values: string[];
+  /** The candidates of each call, as the pairs hold them (not as the prompt shows them). */
+  readonly candidates: string[][];
+}
+
+/** A planned pair as [its large-side value, its small-side value (a candidate)]. */
+function oriented(plan: SmallSidePlan, reader: PairReader, t: Tuple): [string, string] {
+  const s = reader.sides(t)!;
+  return plan.largeFirst ? [s.a, s.b] : [s.b, s.a];
+}
+
+export function candidateInputs(group: PlannedGroup, hint: string): CandidateCalls {
+  const { plan, reader, tuples } = group;
+  if (!plan || !reader) return { inputs: [], values: [], candidates: [] };
+  const groups = new Map<string, string[]>();
+  for (const t of tuples) {
+    const [v, c] = oriented(plan, reader, t);
+    const g = groups.get(v);
+    if (!g) groups.set(v, [c]);
+    else if (!g.includes(c)) g.push(c);
+  }
+  const values = [...groups.keys()];
+  const candidates = values.map((v) => groups.get(v)!);
+  if (plan.kind === 'same') {
+    return { inputs: values.map((v, i) => ({ a: v, candidates: candidates[i], hint })), values, candidates };
+  }
+  const condition = reader.condition(tuples[0]!);
+  const inputs = values.map((v, i) => ({
+    condition,
+    value: v,
+    value_label: plan.large,
+    candidates: candidates[i],
+    candidate_label: plan.small,
+    value_first: plan.largeFirst,
+    hint,
+  }));
+  return { inputs, values, candidates };
+}
+
+/** Every pair's answer from the candidate calls' `matches` (strings, or 0-based indexes). */
+export function pairResults(
+  group: PlannedGroup,
+  calls: CandidateCalls,
+  outputs: readonly unknown[],
+): Map<string, SqlValue> {
+  const { plan, reader, tuples } = group;
+  const matched = new Map<string, Set<string>>();
+  calls.values.forEach((v, i) => {
+    const candidates = calls.candidates[i]!;
+    const out = outputs[i] as { matches?: unknown } | null;
+    const list = Array.isArray(out?.matches) ? out.matches : Array.isArray(out) ? out : [];
+    matched.set(v, new Set(list.map((m) => (typeof m === 'number' ? (candidates[m] ?? '') : String(m)))));
+  });
+  const results = new Map<string, SqlValue>();
+  for (const t of tuples) {
+    const [v, c] = oriented(plan!, reader!, t);
+    results.set(t.key, matched.get(v)?.has(c) ?? false);
+  }
+  return results;
+}

@@ -1,0 +1,100 @@
+/**
+ * The per-statement state a registered function reads: the result map
+ * (tuple key → SQL value) and, in record mode, the tuples it was asked for
+ * and could not answer. DuckDB calls the functions on the main JS thread, so
+ * a plain Map keyed by the statement's token is enough.
+ */
+import { canonicalJson } from '../../cache/cache-key.js';
+import type { SemanticFunction } from '../../plan/operator-catalog.js';
+
+/** One operator call: a function and its named inputs (what the cascade run receives). */
+export interface Tuple {
+  readonly key: string;
+  readonly fn: SemanticFunction;
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export type SqlValue = string | number | boolean | null;
+
+/** Runs tuples synchronously (sequential, vectorized): blocks the main thread until every answer is in. */
+export type SyncRun = (tuples: readonly Tuple[]) => SqlValue[];
+
+export interface StatementCalls {
+  readonly token: number;
+  /** record: answer from the map or record a miss; sync: run misses now through `sync`. */
+  mode: 'record' | 'sync';
+  readonly hint: string;
+  readonly results: Map<string, SqlValue>;
+  /** Misses recorded during the current pass (record mode), de-duplicated. */
+  readonly recorded: Map<string, Tuple>;
+  /** Distinct misses of the current pass, recorded or not. */
+  missed: Set<string>;
+  /** New tuples one pass may record; the rest wait for the next pass (LIMIT exactness). */
+  budget: number;
+  /** Set in sync mode. */
+  sync?: SyncRun;
+  /** vectorized: one blocking run per DuckDB chunk; otherwise one per call. */
+  perChunk: boolean;
+  /** First error raised inside a function (DuckDB gets a message; the engine rethrows this). */
+  error?: unknown;
+  /**
+   * What a record-mode miss answers (EXPLAIN only; runs always use `null`):
+   * `high` (true, 1, a text unique to the call) lets a row through a filter
+   * that wants the operator true, `low` (false, 0, the same text) one that
+   * wants it false, so EXPLAIN also sees the calls a row makes only once an
+   * earlier operator has answered.
+   */
+  placeholder: Placeholder;
+}
+
+export type Placeholder = 'null' | 'high' | 'low';
+
+const live = new Map<number, StatementCalls>();
+
+/** The state of the statement the planner numbered `token` (statements/semantic/semantic-plan.ts). */
+export function openStatement(token: number, hint: string): StatementCalls {
+  const s: StatementCalls = {
+    token,
+    mode: 'record',
+    hint,
+    results: new Map(),
+    recorded: new Map(),
+    missed: new Set(),
+    budget: Number.POSITIVE_INFINITY,
+    perChunk: false,
+    placeholder: 'null',
+  };
+  live.set(token, s);
+  return s;
+}
+
+export function closeStatement(s: StatementCalls): void {
+  live.delete(s.token);
+}
+
+export function statementFor(token: number): StatementCalls | undefined {
+  return live.get(token);
+}
+
+/**
+ * The key of a call within its statement: the function and its operand
+ * values in argument order (the hint, the other input, is the statement's own).
+ * Plain values take JSON.stringify; a bigint or a list takes canonicalJson.
+ */
+export function callKey(fn: SemanticFunction, values: readonly unknown[]): string {
+  let plain = true;
+  for (const v of values) {
+    const t = typeof v;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
+      plain = false;
+      break;
+    }
+  }
+  return `${fn.name}\u0000${plain ? JSON.stringify(values) : canonicalJson(values)}`;
+}
+
+/** Starts a record pass: forget last pass's misses, keep every answer. */
+export function startPass(s: StatementCalls): void {
+  s.recorded.clear();
+  s.missed = new Set();
+}
