@@ -29,16 +29,15 @@ export function parseWith(ops: OperatorSet, input: unknown): ParseResult {
   const errors: ParseError[] = [];
   const report = errorSink(index, errors);
   try {
-    const scan = scanSql(text);
-    const { chunks, trailing } = splitStatements(scan.tokens);
-    const broken = scan.error ? chunks[chunks.length - 1] : undefined;
+    const scan = splitStatements(text);
+    const { chunks, trailing } = scan;
     if (scan.error) {
       const { code, what, offset } = scan.error;
       report({ code, message: `unterminated ${what}: it starts here and is never closed`, offset });
     }
     for (const chunk of chunks) {
       const annotations = readAnnotations(index, [...chunk.leading, ...afterExplain(text, chunk)], report);
-      if (chunk === broken || annotations === null) continue;
+      if (chunk.error || annotations === null) continue;
       const stmt = statementOf(index, chunk, ops, annotations);
       if (Array.isArray(stmt)) stmt.forEach(report);
       else statements.push(stmt);

@@ -1,11 +1,12 @@
 /**
- * Cuts scanned tokens into statements at `;` and sorts each into the RVBBIT
- * path (Chevrotain) or the passthrough path. Semicolons split at any paren
- * depth: DuckDB has no `;` inside parentheses outside strings, and cutting
- * there keeps one broken statement from swallowing the next.
+ * Cuts SQL into statements at `;` — the one statement cutter, for the parser
+ * and the Postgres server alike — and sorts each into the RVBBIT path
+ * (Chevrotain) or the passthrough path. Semicolons split at any paren depth:
+ * DuckDB has no `;` inside parentheses outside strings, and cutting there
+ * keeps one broken statement from swallowing the next.
  */
 import { isRvbbitWord } from './keywords.js';
-import { SqlTok, type SqlToken, skipSpaceAndComments } from './sql-scan.js';
+import { type ScanError, SqlScanner, SqlTok, type SqlToken, skipSpaceAndComments } from './sql-scan.js';
 
 export interface StatementChunk {
   /** Comments before the first token (where annotations live). */
@@ -15,30 +16,52 @@ export interface StatementChunk {
   /** Offset of the first significant token / just past the last one. */
   readonly start: number;
   readonly end: number;
+  /**
+   * The scanner stopped in it: a string, quoted name or comment from
+   * `error.offset` never ends, and runs to the end of the text as the
+   * statement's last token (an open comment too: the rest is one broken statement).
+   */
+  readonly error?: ScanError;
 }
 
-/** Splits at `;`; returns the chunks and the comments after the last statement. */
-export function splitStatements(tokens: readonly SqlToken[]): {
-  chunks: StatementChunk[];
-  trailing: SqlToken[];
-} {
-  const chunks: StatementChunk[] = [];
+/**
+ * The statements of `text` in order, each cut when it is reached: only the
+ * current statement's tokens are held, so a text of millions of statements
+ * costs no more memory than its longest one. Returns the comments after the
+ * last statement.
+ */
+export function* statementChunks(text: string): Generator<StatementChunk, readonly SqlToken[]> {
+  const scanner = new SqlScanner(text);
   let leading: SqlToken[] = [];
   let sig: SqlToken[] = [];
-  for (const t of tokens) {
+  for (let t = scanner.next(); t !== null; t = scanner.next()) {
     if (t.type === SqlTok.Semicolon) {
-      if (sig.length > 0) chunks.push(chunk(leading, sig));
-      if (sig.length > 0) leading = [];
+      if (sig.length > 0) {
+        yield chunk(leading, sig);
+        leading = [];
+      }
       sig = [];
-    } else if (t.type === SqlTok.LineComment || t.type === SqlTok.BlockComment) {
+    } else if ((t.type === SqlTok.LineComment || t.type === SqlTok.BlockComment) && scanner.error === null) {
       if (sig.length === 0) leading.push(t);
     } else sig.push(t);
   }
-  if (sig.length > 0) {
-    chunks.push(chunk(leading, sig));
-    leading = [];
+  if (sig.length === 0) return leading;
+  yield scanner.error ? { ...chunk(leading, sig), error: scanner.error } : chunk(leading, sig);
+  return [];
+}
+
+/** Every statement of `text` (statementChunks), the comments after the last, and the scanner's error. */
+export function splitStatements(text: string): {
+  chunks: StatementChunk[];
+  trailing: readonly SqlToken[];
+  error: ScanError | null;
+} {
+  const chunks: StatementChunk[] = [];
+  const cut = statementChunks(text);
+  for (let r = cut.next(); ; r = cut.next()) {
+    if (r.done) return { chunks, trailing: r.value, error: chunks[chunks.length - 1]?.error ?? null };
+    chunks.push(r.value);
   }
-  return { chunks, trailing: leading };
 }
 
 function chunk(leading: SqlToken[], sig: SqlToken[]): StatementChunk {

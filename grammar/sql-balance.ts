@@ -2,8 +2,7 @@
  * Paren matching for USING ( … ) and the top-level LIMIT test: both must skip
  * strings, quoted identifiers, comments and dollar quotes, as DuckDB does.
  */
-import { dollarTagEnd, isDigit, isWordPart, isWordStart, skipBlockComment, skipQuoted } from './sql-chars.js';
-import { SqlTok, type SqlToken } from './sql-scan.js';
+import { SqlScanner, SqlTok, type SqlToken } from './sql-scan.js';
 
 /**
  * Index after the `)` matching the `(` at `open`, skipping strings, quoted
@@ -11,33 +10,10 @@ import { SqlTok, type SqlToken } from './sql-scan.js';
  */
 export function matchParen(text: string, open: number, end = text.length): number {
   let depth = 0;
-  let i = open;
-  while (i < end) {
-    const c = text.charCodeAt(i);
-    const n = i + 1 < end ? text.charCodeAt(i + 1) : -1;
-    let next = i + 1;
-    if (c === 40) depth++;
-    else if (c === 41) {
-      if (--depth === 0) return i + 1;
-    } else if (c === 45 && n === 45) {
-      const nl = text.indexOf('\n', i);
-      next = nl < 0 || nl > end ? end : nl;
-    } else if (c === 47 && n === 42) next = skipBlockComment(text, i, end);
-    else if (c === 39) next = skipQuoted(text, i, end, 39, false);
-    else if ((c === 69 || c === 101) && n === 39 && !(i > 0 && isWordPart(text.charCodeAt(i - 1))))
-      next = skipQuoted(text, i + 1, end, 39, true);
-    else if (c === 34) next = skipQuoted(text, i, end, 34, false);
-    else if (c === 36 && !isDigit(n) && !(i > 0 && isWordPart(text.charCodeAt(i - 1)))) {
-      const tagEnd = dollarTagEnd(text, i, end);
-      if (tagEnd > 0) {
-        const close = text.indexOf(text.slice(i, tagEnd), tagEnd);
-        next = close < 0 || close + tagEnd - i > end ? -1 : close + tagEnd - i;
-      }
-    } else if (isWordStart(c)) {
-      while (next < end && isWordPart(text.charCodeAt(next))) next++;
-    }
-    if (next < 0) return -1;
-    i = next;
+  const scanner = new SqlScanner(text, open, end);
+  for (let t = scanner.next(); t !== null && scanner.error === null; t = scanner.next()) {
+    if (t.type === SqlTok.LParen) depth++;
+    else if (t.type === SqlTok.RParen && --depth === 0) return t.end;
   }
   return -1;
 }

@@ -40,16 +40,8 @@ import {
 } from './engine-files.js';
 import { type Catalog, type RawRun, readCatalog } from './file-guard-catalog.js';
 import { CHECKPOINT, PROTECTED_SETTINGS, REFUSED_FUNCTIONS } from './file-guard-rules.js';
-import {
-  closing,
-  constantArguments,
-  isName,
-  isOp,
-  notACall,
-  splitStatements,
-  variableValues,
-} from './sql-token-shapes.js';
-import { type StringRun, scanSql, type Token } from './sql-tokens.js';
+import { closing, constantArguments, isName, isOp, notACall, variableValues } from './sql-token-shapes.js';
+import { readDuckdbSql, type StringRun, type Token } from './sql-tokens.js';
 
 /** The most files a glob pattern may match for the guard to list and check them all. */
 const MAX_GLOB_FILES = 100_000;
@@ -75,8 +67,8 @@ export class EngineFileGuard {
   /** Throws 42501 if `sql` (one or more statements) would touch an owned file or run a refused command. */
   async check(sql: string, depth = 0): Promise<void> {
     if (depth > 4) throw refusal('permission denied: query() nested too deeply to be checked');
-    const { tokens, runs } = scanSql(sql);
-    const { strict, writes } = this.checkStatements(tokens);
+    const { tokens, statements, runs } = readDuckdbSql(sql);
+    const { strict, writes } = this.checkStatements(statements);
     const catalog = await this.loadCatalog();
     const nested: string[] = [];
     this.checkCalls(tokens, catalog, nested, strict);
@@ -84,7 +76,7 @@ export class EngineFileGuard {
       const why = isName(t) ? catalog.refused.get(t.value.toLowerCase()) : undefined;
       if (why !== undefined) throw refusal(`permission denied for ${t.value}: ${why}`);
     }
-    await this.checkPaths(tokens, runs, strict, writes);
+    await this.checkPaths(tokens, statements, runs, strict, writes);
     for (const text of nested) await this.check(text, depth + 1);
   }
 
@@ -99,10 +91,12 @@ export class EngineFileGuard {
    * ATTACH, EXPORT, LOAD, INSTALL; DuckDB reads `COPY t TO foo` as ./foo),
    * and of those that may write a folder (`writes`: COPY, EXPORT).
    */
-  private checkStatements(tokens: readonly Token[]): { strict: Set<Token>; writes: Set<Token> } {
+  private checkStatements(statements: readonly (readonly Token[])[]): {
+    strict: Set<Token>;
+    writes: Set<Token>;
+  } {
     const strict = new Set<Token>();
     const writes = new Set<Token>();
-    const statements = splitStatements(tokens);
     statements.forEach((stmt, index) => {
       let k = 0;
       const word = (at: number) => {
@@ -203,12 +197,13 @@ export class EngineFileGuard {
    */
   private async checkPaths(
     tokens: readonly Token[],
+    statements: readonly (readonly Token[])[],
     runs: readonly StringRun[],
     strict: ReadonlySet<Token>,
     writes: ReadonlySet<Token>,
   ) {
     const identities = new Identities(this.files);
-    const exempt = variableValues(tokens);
+    const exempt = variableValues(statements);
     const decoded = new Map<Token, string>();
     const stringValue = async (t: Extract<Token, { kind: 'string' }>): Promise<string> => {
       if (!t.escaped || !t.raw.includes('\\')) return t.value;

@@ -6,7 +6,7 @@
 import { type EngineFiles, engineFileOf } from './engine-files.js';
 import { isSafeTableFunction, REFUSED_FUNCTIONS } from './file-guard-rules.js';
 import { closing, constantArguments, isName, isOp, notACall } from './sql-token-shapes.js';
-import { scanSql, type Token } from './sql-tokens.js';
+import { readDuckdbSql, type Token } from './sql-tokens.js';
 
 /** What the guard knows of the catalog: names to check, loaded once and after ATTACH/LOAD. */
 export interface Catalog {
@@ -39,10 +39,10 @@ export async function readCatalog(raw: RawRun, files: EngineFiles): Promise<Cata
       `SELECT lower(function_name) AS name, macro_definition AS body FROM duckdb_functions()
        WHERE function_type IN ('macro', 'table_macro') AND NOT internal AND macro_definition IS NOT NULL`,
     )
-  ).map((r) => ({ name: String(r.name), tokens: scanSql(String(r.body)).tokens }));
+  ).map((r) => ({ name: String(r.name), tokens: readDuckdbSql(String(r.body)).tokens }));
   const views = (
     await raw(`SELECT lower(view_name) AS name, sql FROM duckdb_views() WHERE NOT internal`)
-  ).map((r) => ({ name: String(r.name), tokens: scanSql(String(r.sql)).tokens }));
+  ).map((r) => ({ name: String(r.name), tokens: readDuckdbSql(String(r.sql)).tokens }));
   const refused = new Map<string, string>();
   // A macro calling a path-taking function with its parameters is path-taking itself (to a fixed point).
   for (let changed = true; changed; ) {

@@ -1,23 +1,14 @@
 /**
- * Cuts a query string into its statements without parsing it: one pass over
- * the characters that knows strings, quoted identifiers, comments and dollar
- * quotes (the grammar's own character rules, grammar/sql-chars.ts, in the
- * order grammar/sql-scan.ts applies them, so both cut at the same `;`). It
- * keeps nothing but the current statement's bounds, so a query of millions
+ * A query string's statements for the server, without parsing them: the
+ * grammar's own cutter (grammar/split.ts statementChunks, so both cut at the
+ * same `;`), which holds only the current statement, so a query of millions
  * of statements costs no more memory than its longest one; each statement is
  * parsed only when it runs. Parameters (`$1`, `?`, `$name`) are noted on the
  * way for Bind's count check.
  */
 import { isAnnotation } from '../../grammar/annotations.js';
-import {
-  dollarTagEnd,
-  isDigit,
-  isWordPart,
-  isWordStart,
-  skipBlockComment,
-  skipNumber,
-  skipQuoted,
-} from '../../grammar/sql-chars.js';
+import { statementChunks } from '../../grammar/split.js';
+import { SqlTok, type SqlToken } from '../../grammar/sql-scan.js';
 
 export interface SqlPiece {
   /** The statement with its leading `-- @` annotations, without the `;`. */
@@ -32,95 +23,38 @@ export interface SqlPiece {
   readonly trailing?: true;
 }
 
-const SPACE = new Set([32, 10, 9, 13, 12, 11, 0xa0, 0xfeff]);
-
 /** The statements of `sql` in order, each when it is reached. */
 export function* sqlPieces(sql: string): Generator<SqlPiece> {
-  const end = sql.length;
-  let i = 0;
-  // The current statement: its first token, its first annotation, the end of its last token.
-  let first = -1;
-  let annotation = -1;
-  let last = -1;
-  let maxParam = 0;
-  let otherParams = false;
+  const firstAnnotation = (comments: readonly SqlToken[]) =>
+    comments.find((t) => t.type === SqlTok.LineComment && isAnnotation(sql.slice(t.start, t.end)));
+  const cut = statementChunks(sql);
   let any = false;
-  const piece = (): SqlPiece => {
-    const start = annotation >= 0 && annotation < first ? annotation : first;
-    return { text: sql.slice(start, last), start, maxParam, otherParams };
-  };
-  while (i < end) {
-    const c = sql.charCodeAt(i);
-    if (SPACE.has(c)) {
-      i++;
-      continue;
-    }
-    const s = i;
-    const n = i + 1 < end ? sql.charCodeAt(i + 1) : -1;
-    if (c === 45 && n === 45) {
-      const nl = sql.indexOf('\n', i);
-      i = nl < 0 ? end : nl;
-      // Comments before a statement's first token are where its annotations live.
-      if (first < 0 && annotation < 0 && isAnnotation(sql.slice(s, i))) annotation = s;
-      continue;
-    }
-    if (c === 47 && n === 42) {
-      const e = skipBlockComment(sql, i, end);
-      // Unterminated: the rest is one statement, and the grammar reports it when it runs.
-      if (e >= 0) {
-        i = e;
-        continue;
+  for (let r = cut.next(); ; r = cut.next()) {
+    if (r.done) {
+      const annotation = firstAnnotation(r.value);
+      if (annotation && any) {
+        const { start } = annotation;
+        yield { text: sql.slice(start), start, maxParam: 0, otherParams: false, trailing: true };
       }
-      i = end;
-    } else if (c === 59) {
-      i++;
-      if (first >= 0) {
-        yield piece();
-        any = true;
-        annotation = -1;
-      }
-      first = -1;
-      last = -1;
-      maxParam = 0;
-      otherParams = false;
-      continue;
-    } else if (c === 39) i = orEnd(skipQuoted(sql, i, end, 39, false), end);
-    else if ((c === 69 || c === 101) && n === 39) i = orEnd(skipQuoted(sql, i + 1, end, 39, true), end);
-    else if (c === 34) i = orEnd(skipQuoted(sql, i, end, 34, false), end);
-    else if (c === 36) {
-      if (isDigit(n)) {
-        i += 2;
-        while (i < end && isDigit(sql.charCodeAt(i))) i++;
-        maxParam = Math.max(maxParam, Number(sql.slice(s + 1, i)));
-      } else {
-        const tagEnd = dollarTagEnd(sql, i, end);
-        if (tagEnd < 0) {
-          i++;
-          const named = i < end && isWordStart(sql.charCodeAt(i));
-          while (named && i < end && isWordPart(sql.charCodeAt(i)) && sql.charCodeAt(i) !== 36) i++;
-          if (named) otherParams = true;
-        } else {
-          const close = sql.indexOf(sql.slice(i, tagEnd), tagEnd);
-          i = close < 0 ? end : close + (tagEnd - i);
-        }
-      }
-    } else if (isWordStart(c)) {
-      i++;
-      while (i < end && isWordPart(sql.charCodeAt(i))) i++;
-    } else if (isDigit(c) || (c === 46 && isDigit(n))) i = skipNumber(sql, i, end);
-    else {
-      if (c === 63) otherParams = true;
-      i++;
+      return;
     }
-    if (first < 0) first = s;
-    last = i;
-  }
-  if (first >= 0) yield piece();
-  else if (annotation >= 0 && any) {
-    yield { text: sql.slice(annotation), start: annotation, maxParam: 0, otherParams: false, trailing: true };
+    const chunk = r.value;
+    // Comments before a statement's first token are where its annotations live.
+    const start = firstAnnotation(chunk.leading)?.start ?? chunk.start;
+    let maxParam = 0;
+    let otherParams = false;
+    for (const t of chunk.tokens) {
+      if (t.type !== SqlTok.Param) continue;
+      const numbered = sql.charCodeAt(t.start) === 36 && isDigitAt(sql, t.start + 1);
+      if (numbered) maxParam = Math.max(maxParam, Number(sql.slice(t.start + 1, t.end)));
+      else otherParams = true;
+    }
+    yield { text: sql.slice(start, chunk.end), start, maxParam, otherParams };
+    any = true;
   }
 }
 
-function orEnd(e: number, end: number): number {
-  return e < 0 ? end : e;
+function isDigitAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c >= 48 && c <= 57;
 }

@@ -1,7 +1,7 @@
 /**
  * Shapes read off DuckDB's tokens (sql-tokens.ts) by the engine-file guard:
  * names and operators, a bracket's end, a call's constant arguments, a column
- * list that is not a call, the statements of a text, SET VARIABLE's values.
+ * list that is not a call, SET VARIABLE's values.
  */
 import type { Token } from './sql-tokens.js';
 
@@ -36,25 +36,16 @@ export function notACall(tokens: readonly Token[], i: number): boolean {
   return p === 'EXISTS' && word(tokens[s - 2]) === 'NOT' && word(tokens[s - 3]) === 'IF';
 }
 
-/** The tokens of `SET VARIABLE name = value` values: no file is opened by that name. */
-export function variableValues(tokens: readonly Token[]): Set<Token> {
+/** The tokens of `SET VARIABLE name = value` values (of each statement's tokens): no file is opened by that name. */
+export function variableValues(statements: readonly (readonly Token[])[]): Set<Token> {
   const out = new Set<Token>();
-  for (const stmt of splitStatements(tokens)) {
+  for (const stmt of statements) {
     const words = stmt.slice(0, 3).map((t) => (t.kind === 'name' ? t.value.toUpperCase() : ''));
     const at = words[0] === 'SET' ? (words[1] === 'VARIABLE' ? 2 : words[2] === 'VARIABLE' ? 3 : -1) : -1;
     if (at < 0) continue;
     // Only a plain constant is exempt; anything computed is checked as usual.
     const value = stmt.slice(at + 2);
     if (value.every((t) => t.kind === 'string')) for (const t of value) out.add(t);
-  }
-  return out;
-}
-
-export function splitStatements(tokens: readonly Token[]): Token[][] {
-  const out: Token[][] = [[]];
-  for (const t of tokens) {
-    if (isOp(t, ';')) out.push([]);
-    else out[out.length - 1]!.push(t);
   }
   return out;
 }

@@ -1,16 +1,20 @@
 /**
- * DuckDB's SQL split into tokens, as its scanner (Postgres' scan.l) splits it,
- * for the engine-file guard (engine-file-guard.ts): which texts are string
- * constants or quoted names (a file path can only be one of those, or be
- * computed), and which names are called.
+ * DuckDB's SQL as tokens with their values, for the engine-file guard
+ * (engine-file-guard.ts): which texts are string constants or quoted names
+ * (a file path can only be one of those, or be computed), and which names are
+ * called. Read by the grammar's scanner and statement cutter
+ * (grammar/sql-scan.ts, grammar/split.ts): this module only gives the tokens
+ * their values, as DuckDB reads them.
  *
- * Where the guard must not be fooled, the scanner errs on the side of seeing
- * more: nested block comments, strings that continue on the next line
- * (`'/data/x.'` newline `'duckdb'` is one string to DuckDB), escape strings,
- * dollar quotes. A text this scanner reads differently from DuckDB is one
- * DuckDB does not parse at all (an unterminated string), so it never runs.
+ * Where the guard must not be fooled, it errs on the side of seeing more:
+ * strings that continue on the next line (`'/data/x.'` newline `'duckdb'`
+ * is one string to DuckDB) are also checked joined, and a number runs on
+ * through letters, digits, `_` and `.` (`1_000`, `0x1F`), as DuckDB's does.
+ * A text the scanner reads differently from DuckDB is one DuckDB does not
+ * parse at all (an unterminated string), so it never runs.
  */
-import { skipBlockComment } from '../../grammar/sql-chars.js';
+import { statementChunks } from '../../grammar/split.js';
+import { SqlTok, type SqlToken } from '../../grammar/sql-scan.js';
 
 export type Token =
   /** A string constant; `escaped` (E'…') holds backslash escapes only DuckDB decodes exactly. */
@@ -30,146 +34,103 @@ export interface StringRun {
   readonly parts: readonly Extract<Token, { kind: 'string' }>[];
 }
 
-const isSpace = (c: string) =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
-const isNameStart = (c: string) => {
-  const k = c.charCodeAt(0);
-  return (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || k === 95 || k >= 0x80;
-};
-const isDigit = (c: string) => c >= '0' && c <= '9';
-const isNameChar = (c: string) => isNameStart(c) || isDigit(c) || c === '$';
-/** The rest of a name, of a number (sticky: matched where lastIndex is). */
-const NAME = /[A-Za-z0-9_$\u0080-\uffff]*/y;
-const NUMBER = /[0-9A-Za-z_.]*/y;
-const OP_CHARS = '+-*/<>=~!@#%^&|`?:';
-const PUNCT = '()[]{},;.';
-
-interface Scanned {
+/** The guard's reading of `sql`: its tokens (statements joined by `;`), each statement's, and its string runs. */
+export interface DuckdbSql {
   readonly tokens: Token[];
-  /** Runs of two or more adjacent strings (token indexes), each also checked as one string. */
+  /** The statements' tokens, empty statements left out. */
+  readonly statements: Token[][];
+  /** Runs of two or more adjacent strings, each also checked as one string. */
   readonly runs: StringRun[];
 }
 
-export function scanSql(sql: string): Scanned {
+export function readDuckdbSql(sql: string): DuckdbSql {
   const tokens: Token[] = [];
+  const statements: Token[][] = [];
   const runs: StringRun[] = [];
-  let run: Extract<Token, { kind: 'string' }>[] = [];
-  const endRun = () => {
-    if (run.length > 1) runs.push({ parts: run });
-    run = [];
-  };
-  let i = 0;
-  const n = sql.length;
-  /** Skips blanks and comments; true if any was there. */
-  const skipBlank = (): boolean => {
-    const start = i;
-    for (;;) {
-      if (i < n && isSpace(sql[i]!)) i++;
-      else if (sql.startsWith('--', i)) {
-        while (i < n && sql[i] !== '\n' && sql[i] !== '\r') i++;
-      } else if (sql.startsWith('/*', i)) {
-        // Nested, as in Postgres and DuckDB; unterminated: the rest is comment.
-        const end = skipBlockComment(sql, i, n);
-        i = end < 0 ? n : end;
-      } else return i > start;
-    }
-  };
-  /** A quoted body from `i` (just past the opening quote) to its closing `q`; `''` is one quote. */
-  const quoted = (q: string, backslash: boolean): string => {
-    const parts: string[] = [];
-    for (;;) {
-      let end = sql.indexOf(q, i);
-      if (backslash) {
-        // A backslash escapes the next character (the quote included): kept as written, DuckDB decodes it.
-        let b = sql.indexOf('\\', i);
-        while (b >= 0 && (end < 0 || b < end)) {
-          if (b + 1 === end) end = sql.indexOf(q, end + 1);
-          b = sql.indexOf('\\', b + 2);
-        }
-      }
-      if (end < 0) {
-        parts.push(sql.slice(i));
-        i = n;
-        return parts.join('');
-      }
-      parts.push(sql.slice(i, end));
-      if (sql[end + 1] === q) {
-        parts.push(q);
-        i = end + 2;
-      } else {
-        i = end + 1;
-        return parts.join('');
-      }
-    }
-  };
-  while (i < n) {
-    if (skipBlank()) continue;
-    const c = sql[i]!;
-    const start = i;
-    const prefix = 'EeNnBbXxUu'.includes(c)
-      ? /^(?:[EeNnBbXx]|[Uu]&)'/.exec(sql.slice(i, i + 3))?.[0]
-      : undefined;
-    if (c === "'" || prefix !== undefined) {
-      const escaped = prefix !== undefined && /^[Ee]/.test(prefix);
-      i += prefix?.length ?? 1;
-      const value = quoted("'", escaped);
-      const token = { kind: 'string' as const, value, raw: sql.slice(start, i), escaped };
-      tokens.push(token);
-      run.push(token);
-      continue;
-    }
-    if (c === '"' || (/[Uu]/.test(c) && sql.startsWith('&"', i + 1))) {
-      i += c === '"' ? 1 : 3;
-      tokens.push({ kind: 'quoted', value: quoted('"', false) });
-      endRun();
-      continue;
-    }
-    if (c === '$') {
-      const tag = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i))?.[0];
-      if (tag !== undefined) {
-        const end = sql.indexOf(tag, i + tag.length);
-        const stop = end < 0 ? n : end;
-        const value = sql.slice(i + tag.length, stop);
-        i = end < 0 ? n : end + tag.length;
-        const token = { kind: 'string' as const, value, raw: sql.slice(start, i), escaped: false };
-        tokens.push(token);
+  const cut = statementChunks(sql);
+  for (let r = cut.next(); !r.done; r = cut.next()) {
+    const chunk = r.value;
+    const stmt: Token[] = [];
+    let run: Extract<Token, { kind: 'string' }>[] = [];
+    const endRun = () => {
+      if (run.length > 1) runs.push({ parts: run });
+      run = [];
+    };
+    const toks = chunk.tokens;
+    for (let i = 0; i < toks.length; i++) {
+      const t = toks[i]!;
+      const open = chunk.error !== undefined && t.start === chunk.error.offset;
+      if (t.type === SqlTok.LineComment || t.type === SqlTok.BlockComment) continue;
+      if (t.type === SqlTok.String) {
+        const token = stringToken(sql, t, open);
+        stmt.push(token);
         run.push(token);
         continue;
       }
-      i++;
-      while (i < n && isNameChar(sql[i]!)) i++;
-      tokens.push({ kind: 'param', value: sql.slice(start, i) });
       endRun();
-      continue;
+      if (t.type === SqlTok.QuotedIdent) {
+        const at = sql.charCodeAt(t.start) === 34 ? t.start + 1 : t.start + 3;
+        stmt.push({ kind: 'quoted', value: unquote(sql.slice(at, open ? t.end : t.end - 1), '"') });
+      } else if (t.type === SqlTok.Word) stmt.push({ kind: 'name', value: sql.slice(t.start, t.end) });
+      else if (t.type === SqlTok.Param) stmt.push({ kind: 'param', value: sql.slice(t.start, t.end) });
+      else if (t.type === SqlTok.Number) {
+        // DuckDB's number runs on through letters, digits, `_` and `.` written against it.
+        let end = t.end;
+        while (i + 1 < toks.length && toks[i + 1]!.start === end && NUMBER_PARTS.has(toks[i + 1]!.type)) {
+          const next = toks[i + 1]!;
+          if (next.type === SqlTok.Word && !/^[A-Za-z0-9_]+$/.test(sql.slice(next.start, next.end))) break;
+          end = next.end;
+          i++;
+        }
+        stmt.push({ kind: 'number', value: sql.slice(t.start, end) });
+      } else stmt.push({ kind: 'op', value: sql.slice(t.start, t.end) });
     }
     endRun();
-    if (c === '?') {
-      i++;
-      while (i < n && isDigit(sql[i]!)) i++;
-      tokens.push({ kind: 'param', value: sql.slice(start, i) });
-    } else if (isNameStart(c)) {
-      NAME.lastIndex = i + 1;
-      NAME.test(sql);
-      i = NAME.lastIndex;
-      tokens.push({ kind: 'name', value: sql.slice(start, i) });
-    } else if (isDigit(c) || (c === '.' && isDigit(sql[i + 1] ?? ''))) {
-      NUMBER.lastIndex = i;
-      NUMBER.test(sql);
-      i = NUMBER.lastIndex;
-      tokens.push({ kind: 'number', value: sql.slice(start, i) });
-    } else if (PUNCT.includes(c)) {
-      i++;
-      tokens.push({ kind: 'op', value: c });
-    } else if (OP_CHARS.includes(c)) {
-      // An operator run stops where a comment starts.
-      while (i < n && OP_CHARS.includes(sql[i]!) && !sql.startsWith('--', i) && !sql.startsWith('/*', i)) i++;
-      if (i === start) i++;
-      tokens.push({ kind: 'op', value: sql.slice(start, i) });
-    } else {
-      i++;
-      tokens.push({ kind: 'op', value: c });
-    }
+    if (tokens.length > 0) tokens.push({ kind: 'op', value: ';' });
+    for (const t of stmt) tokens.push(t);
+    statements.push(stmt);
   }
-  endRun();
-  return { tokens, runs };
+  return { tokens, statements, runs };
+}
+
+const NUMBER_PARTS: ReadonlySet<number> = new Set([SqlTok.Word, SqlTok.Number, SqlTok.Dot]);
+
+/** A string constant's token: `'…'`, `E'…'`, `N'…'`, `B'…'`, `X'…'`, `U&'…'` or `$tag$…$tag$` (`open`: never closed). */
+function stringToken(sql: string, t: SqlToken, open: boolean): Extract<Token, { kind: 'string' }> {
+  const raw = sql.slice(t.start, t.end);
+  if (raw.charCodeAt(0) === 36) {
+    const tag = raw.slice(0, raw.indexOf('$', 1) + 1);
+    return {
+      kind: 'string',
+      value: raw.slice(tag.length, open ? raw.length : raw.length - tag.length),
+      raw,
+      escaped: false,
+    };
+  }
+  const quote = raw.indexOf("'");
+  const body = raw.slice(quote + 1, open ? raw.length : raw.length - 1);
+  const escaped = quote === 1 && (raw[0] === 'E' || raw[0] === 'e');
+  return { kind: 'string', value: escaped ? unquoteEscaped(body) : unquote(body, "'"), raw, escaped };
+}
+
+/** A quoted body with its doubled quotes made single. */
+function unquote(body: string, q: string): string {
+  return body.includes(q) ? body.split(q + q).join(q) : body;
+}
+
+/** An E'…' body: `''` is one quote; a backslash and the character after it are kept as written (DuckDB decodes them). */
+function unquoteEscaped(body: string): string {
+  if (!body.includes("'")) return body;
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '\\') {
+      out += body.slice(i, i + 2);
+      i++;
+    } else if (c === "'" && body[i + 1] === "'") {
+      out += c;
+      i++;
+    } else out += c;
+  }
+  return out;
 }

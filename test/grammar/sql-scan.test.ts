@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasTopLevelLimit, matchParen, SqlTok, scanSql } from '../../grammar/index.js';
+import { statementChunks } from '../../grammar/split.js';
 
 const kinds = (sql: string) => {
   const names = Object.fromEntries(Object.entries(SqlTok).map(([k, v]) => [v, k]));
@@ -86,6 +87,31 @@ test('top-level LIMIT only at depth 0', () => {
   assert.is(has("SELECT 'LIMIT 5' AS x -- LIMIT 3"), false);
   assert.is(has('WITH a AS (SELECT 1 LIMIT 1) SELECT * FROM a'), false);
   assert.is(has('SELECT "limit" FROM t'), false);
+});
+
+test('N, B, X and U& string constants and U& names are one token each', () => {
+  assert.equal(kinds(`N'a;b' x'FF' B'01' U&'d\\0061t' U&"n""m" n`), [
+    "String:N'a;b'",
+    "String:x'FF'",
+    "String:B'01'",
+    "String:U&'d\\0061t'",
+    'QuotedIdent:U&"n""m"',
+    'Word:n',
+  ]);
+});
+
+test('a line comment ends at a carriage return too, as in Postgres and DuckDB', () => {
+  assert.equal(kinds('a -- x\rb'), ['Word:a', 'LineComment:-- x', 'Word:b']);
+});
+
+test('the statement cutter: one statement at a time; an open comment is the rest of the text', () => {
+  const text = 'SELECT 1; -- c\n;; SELECT 2 /* x */; /* open; SELECT 3';
+  const cut = statementChunks(text);
+  const seen: string[] = [];
+  for (let r = cut.next(); !r.done; r = cut.next()) {
+    seen.push(`${text.slice(r.value.start, r.value.end)}${r.value.error ? ` (${r.value.error.code})` : ''}`);
+  }
+  assert.equal(seen, ['SELECT 1', 'SELECT 2', '/* open; SELECT 3 (E_UNTERMINATED_COMMENT)']);
 });
 
 test.run();
