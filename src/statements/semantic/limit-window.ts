@@ -215,44 +215,42 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
     order
       ? `SELECT * FROM ${w.text} QUALIFY rank() OVER (ORDER BY ${order.text}) <= ${rows}`
       : `SELECT * FROM ${w.text} LIMIT ${rows}`;
-  const windowSql = (rows: number) => {
+  // The statement's text from offset `start` to `end`, each windowed item over its first `rows`.
+  const windowText = (rows: number, start: number, end: number) => {
     let out = '';
-    let at = 0;
+    let at = start;
     for (const w of items) {
+      if (tokens[w.start]!.start < start || tokens[w.end - 1]!.end > end) continue;
       const as = w.name === null ? '' : ` AS ${w.name}`;
       out += `${sql.slice(at, tokens[w.start]!.start)}(${first(w, rows)})${as}`;
       at = tokens[w.end - 1]!.end;
     }
-    return out + sql.slice(at);
+    return out + sql.slice(at, end);
   };
+  // The ORDER BY the window's ties are checked under, found now: the run builds its SQL, never reads it.
+  const orderBy = order
+    ? r.depthZero().find((i) => r.word(i) === 'ORDER' && r.word(i + 1) === 'BY')
+    : undefined;
+  if (order && orderBy === undefined) return null;
   return {
     limit: asked.limit,
     wanted: asked.limit + asked.offset,
     source: items.map((w) => w.text).join(', '),
     items: items.length,
-    sql: windowSql,
-    ...(order
+    sql: (rows: number) => windowText(rows, 0, sql.length),
+    ...(order && orderBy !== undefined
       ? {
           orderBy: order.text,
           tiesSql: (rows: number) => {
             // The statement's FROM … WHERE over the window, selecting its keys: the rows it sorts.
-            const ws = windowSql(rows);
-            const wt = scanSql(ws).tokens.filter(
-              (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
-            );
-            const wr = new Reader(ws, wt);
-            const zero = wr.depthZero();
-            const wFrom = zero.find((i) => wr.word(i) === 'FROM');
-            const wOrder = zero.find((i) => wr.word(i) === 'ORDER' && wr.word(i + 1) === 'BY');
-            if (wFrom === undefined || wOrder === undefined)
-              throw new Error('window without FROM … ORDER BY');
-            const rowsSorted = `SELECT ${order.keys.map((k, i) => `${k.expr} AS rvbbit_k${i}`).join(', ')} ${ws.slice(wt[wFrom]!.start, wt[wOrder]!.start)}`;
+            const fromWhere = windowText(rows, tokens[from]!.start, tokens[orderBy]!.start);
+            const rowsSorted = `SELECT ${order.keys.map((k, i) => `${k.expr} AS rvbbit_k${i}`).join(', ')} ${fromWhere}`;
             const cols = order.keys.map((_, i) => `rvbbit_k${i}`);
             const sorted = order.keys.map((k, i) => `${cols[i]}${k.modifiers}`).join(', ');
             // Positions OFFSET - 1 … OFFSET + LIMIT of the sorted rows: a repeat there moves a row in, out or about.
-            const from = Math.max(0, asked.offset - 1);
-            const n = asked.offset + asked.limit + 1 - from;
-            return `${prefix}SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM (${rowsSorted} ORDER BY ${sorted} LIMIT ${n} OFFSET ${from}) GROUP BY ${cols.join(', ')} HAVING count(*) > 1)`;
+            const from0 = Math.max(0, asked.offset - 1);
+            const n = asked.offset + asked.limit + 1 - from0;
+            return `${prefix}SELECT count(*)::DOUBLE AS n FROM (SELECT 1 FROM (${rowsSorted} ORDER BY ${sorted} LIMIT ${n} OFFSET ${from0}) GROUP BY ${cols.join(', ')} HAVING count(*) > 1)`;
           },
         }
       : {}),
