@@ -33,9 +33,11 @@ child.stdout.on('data', (b) => {
 child.on('close', (code, signal) => {
   // Strip ANSI colours before reading uvu's totals.
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
-  const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? 0);
-  const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);
+  // uvu's totals are its last lines: a failed test's message may quote another run's.
+  const last = (re) => Number([...plain.matchAll(re)].at(-1)?.[1] ?? 0);
+  const total = last(/^ {2}Total:\s+(\d+)$/gm);
+  const passed = last(/^ {2}Passed:\s+(\d+)$/gm);
+  const skipped = last(/^ {2}Skipped:\s+(\d+)$/gm);
   const hooks = [...plain.matchAll(/^ {2}hook failed: (.*)$/gm)].map((m) => m[1]);
   const missing = [
     ...new Set([...plain.matchAll(/^ {2}skipped .+? of \S+: (.*)$/gm)].flatMap((m) => m[1].split('; '))),
