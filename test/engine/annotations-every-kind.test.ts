@@ -7,8 +7,7 @@
  * E_ANNOTATION_NOT_ALLOWED before any call. Real engine, real simulator.
  */
 import * as assert from 'uvu/assert';
-import type { RvbbitError } from '../../base/errors.js';
-import { engineSuite, type Fixture, productsSql } from './engine-fixture.js';
+import { codeOf, engineSuite, type Fixture, productsSql } from './engine-fixture.js';
 
 const t = engineSuite('engine: annotations on every statement kind');
 
@@ -16,15 +15,6 @@ const map = (n: number, extra = '') =>
   `RVBBIT MAP PARALLEL 2 'label' USING (SELECT id, product_name AS text FROM (${productsSql(n)}))${extra}`;
 
 const RUN = `RVBBIT RUN 'summarize_table' USING (SELECT 'toys' AS category FROM range(3))`;
-
-async function failure(p: Promise<unknown>): Promise<RvbbitError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RvbbitError;
-  }
-  throw new Error('expected the statement to fail');
-}
 
 /** The models the last statement that made calls asked, with how many calls each (rvbbit.unified_logs). */
 async function loggedModels(t: { f: Fixture }) {
@@ -101,7 +91,7 @@ t('-- @ budget_tokens before a MAP stops starting rows once spent', async (ctx) 
 t(
   '-- @ budget_dollars before a MAP with an unpriced model is BUDGET_UNPRICED, as the WITH option is',
   async (ctx) => {
-    const e = await failure(
+    const e = await codeOf(
       ctx.f.engine.query(`-- @ budget_dollars: 0.5\n-- @ model: unpriced-model\n${map(2)}`),
     );
     assert.is(e.code, 'BUDGET_UNPRICED');
@@ -153,7 +143,7 @@ t('a key the statement kind does not take is refused at the annotation, before a
     ],
   ];
   for (const [sql, message, line] of cases) {
-    const e = await failure(ctx.f.engine.query(sql));
+    const e = await codeOf(ctx.f.engine.query(sql));
     assert.is(e.code, 'E_ANNOTATION_NOT_ALLOWED', sql);
     assert.is(e.message.split('\n')[0], message);
     assert.equal([e.detail.line, e.detail.column], [line, 1]);

@@ -6,23 +6,13 @@
  * BUDGET_EXCEEDED.
  */
 import * as assert from 'uvu/assert';
-import type { RvbbitError } from '../../base/errors.js';
-import { engineSuite } from './engine-fixture.js';
+import { codeOf, engineSuite } from './engine-fixture.js';
 
 const b = engineSuite('engine: budget_tokens and unpriced budgets');
 
 const sameRows = (n: number) => `SELECT range::INTEGER AS id, 'a blue phone' AS text FROM range(${n})`;
 const map = (n: number, parallel: number, extra: string) =>
   `RVBBIT MAP PARALLEL ${parallel} 'label' USING (${sameRows(n)}) WITH (cache = false${extra})`;
-
-async function failure(p: Promise<unknown>): Promise<RvbbitError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RvbbitError;
-  }
-  throw new Error('expected the statement to fail');
-}
 
 b(
   'budget_dollars with an unpriced model is a BUDGET_UNPRICED error at plan time: no call made',
@@ -31,13 +21,13 @@ b(
       map(5, 2, ", model = 'unpriced-model', budget_dollars = 0.01"),
       `EXPLAIN ${map(5, 2, ", model = 'unpriced-model', budget_dollars = 0.01")}`,
     ]) {
-      const e = await failure(f.engine.query(sql));
+      const e = await codeOf(f.engine.query(sql));
       assert.is(e.code, 'BUDGET_UNPRICED');
       assert.match(e.message, "budget_dollars = 0.01: model 'unpriced-model' has no price");
       assert.match(e.message, /llm\.prices/);
       assert.match(e.message, /budget_tokens/);
     }
-    const annotated = await failure(
+    const annotated = await codeOf(
       f.engine.query(
         `-- @ budget_dollars: 0.5\n-- @ model: unpriced-model\nSELECT 'eco bottle' MEANS 'eco' AS m`,
       ),

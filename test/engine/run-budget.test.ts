@@ -6,21 +6,11 @@
  * engine, real simulator.
  */
 import * as assert from 'uvu/assert';
-import type { RvbbitError } from '../../base/errors.js';
-import { engineSuite } from './engine-fixture.js';
+import { codeOf, engineSuite } from './engine-fixture.js';
 
 const t = engineSuite('engine: a budget on RVBBIT RUN');
 
 const RUN = `RVBBIT RUN 'summarize_table' USING (SELECT 'toys' AS category FROM range(3))`;
-
-async function failure(p: Promise<unknown>): Promise<RvbbitError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RvbbitError;
-  }
-  throw new Error('expected the statement to fail');
-}
 
 t(
   'WITH (budget_dollars / budget_tokens) on a RUN, or its EXPLAIN, is refused naming the option, before any call',
@@ -31,7 +21,7 @@ t(
       [`EXPLAIN ${RUN} WITH (budget_tokens = 1)`, 'budget_tokens'],
     ];
     for (const [sql, key] of cases) {
-      const e = await failure(ctx.f.engine.query(sql));
+      const e = await codeOf(ctx.f.engine.query(sql));
       assert.is(e.code, 'E_WITH_KEY_NOT_ALLOWED', sql);
       assert.match(
         e.message,
