@@ -1,8 +1,9 @@
 /**
  * A SQL type as a caller writes it after RETURNING (`LLM('…', x RETURNING
  * STRUCT(name VARCHAR, tags VARCHAR[]))`): a scalar of the dialect's
- * vocabulary (type-names.ts), a STRUCT of named fields, or a list `T[]`,
- * nested freely. Parsed here so the grammar reports a bad type at its
+ * vocabulary (type-names.ts), an ENUM of labels (`ENUM('a', 'b')`, DuckDB's
+ * spelling: the answer is one of them), a STRUCT of named fields, or a list
+ * `T[]`, nested freely. Parsed here so the grammar reports a bad type at its
  * column and the engine derives the answer's JSON Schema and DuckDB type
  * from one tree (src/statements/semantic/returning-type.ts).
  */
@@ -10,6 +11,8 @@ import { DUCK_NAME_OF, DUCK_NAMES, type TypeFamily, typeFamily } from './type-na
 
 export type SqlTypeTree =
   | { readonly kind: 'scalar'; readonly family: TypeFamily }
+  /** `ENUM('a', 'b')`: the labels in the order written, each once, none empty. */
+  | { readonly kind: 'enum'; readonly labels: readonly string[] }
   | {
       readonly kind: 'struct';
       readonly fields: readonly { readonly name: string; readonly type: SqlTypeTree }[];
@@ -27,11 +30,14 @@ const MAX_FIELDS = 100;
 /** What RETURNING takes, as its messages list it. */
 export const RETURNING_TYPES = `${DUCK_NAMES.join(', ')}, STRUCT(name type, …) or a list type[]`;
 
+/** More labels than this is refused: a schema's enum that long is a lookup, not a choice. */
+const MAX_LABELS = 1000;
+
 interface Tok {
   readonly text: string;
   readonly at: number;
-  /** word, quoted identifier, punctuation or number. */
-  readonly kind: 'word' | 'quoted' | 'punct' | 'number';
+  /** word, quoted identifier, string literal (an ENUM's label), punctuation or number. */
+  readonly kind: 'word' | 'quoted' | 'string' | 'punct' | 'number';
 }
 
 function lex(text: string): Tok[] | { message: string; offset: number } {
@@ -48,18 +54,20 @@ function lex(text: string): Tok[] | { message: string; offset: number } {
       const m = /^[0-9]+/.exec(text.slice(i))![0];
       toks.push({ text: m, at: i, kind: 'number' });
       i += m.length;
-    } else if (ch === '"') {
+    } else if (ch === '"' || ch === "'") {
+      // "field" or 'label'; the quote doubled stands for itself, as in SQL.
       let j = i + 1;
       let name = '';
       for (; j < text.length; j++) {
-        if (text[j] === '"' && text[j + 1] === '"') {
-          name += '"';
+        if (text[j] === ch && text[j + 1] === ch) {
+          name += ch;
           j++;
-        } else if (text[j] === '"') break;
+        } else if (text[j] === ch) break;
         else name += text[j];
       }
-      if (j >= text.length) return { message: 'unterminated quoted field name', offset: i };
-      toks.push({ text: name, at: i, kind: 'quoted' });
+      if (j >= text.length)
+        return { message: ch === '"' ? 'unterminated quoted field name' : 'unterminated label', offset: i };
+      toks.push({ text: name, at: i, kind: ch === '"' ? 'quoted' : 'string' });
       i = j + 1;
     } else if ('(),[]'.includes(ch)) {
       toks.push({ text: ch, at: i, kind: 'punct' });
@@ -110,6 +118,8 @@ export function parseSqlType(text: string): SqlTypeParse {
         fail("expected ',' or ')' in STRUCT(…)");
       }
       base = { kind: 'struct', fields };
+    } else if (up === 'ENUM') {
+      base = { kind: 'enum', labels: enumLabels() };
     } else if (up === 'DECIMAL' || up === 'NUMERIC') {
       // DECIMAL(p, s) is read as DOUBLE, as everywhere in the dialect.
       if (punct('(')) {
@@ -131,6 +141,32 @@ export function parseSqlType(text: string): SqlTypeParse {
     }
     return base;
   };
+  // `ENUM('a', 'b')` after its word: the labels, each a non-empty string literal, each once.
+  const enumLabels = (): string[] => {
+    if (!punct('(')) fail("ENUM needs its labels: ENUM('a', 'b', …)");
+    k++;
+    if (punct(')')) fail("ENUM needs at least one label: ENUM('a', 'b', …)");
+    const labels: string[] = [];
+    while (true) {
+      const l = toks[k];
+      if (l?.kind !== 'string')
+        fail(`an ENUM label is a string literal ('a'), got ${l ? l.text : 'nothing'}`, l?.at);
+      k++;
+      if (l!.text === '') fail('an ENUM label cannot be empty', l!.at);
+      if (labels.includes(l!.text)) fail(`ENUM label '${l!.text}' is listed twice`, l!.at);
+      labels.push(l!.text);
+      if (labels.length > MAX_LABELS) fail(`an ENUM of more than ${MAX_LABELS} labels`, l!.at);
+      if (punct(',')) {
+        k++;
+        continue;
+      }
+      if (punct(')')) {
+        k++;
+        return labels;
+      }
+      fail("expected ',' or ')' in ENUM(…)");
+    }
+  };
   try {
     const t = type(0);
     if (k < toks.length) fail(`unexpected '${toks[k]!.text}' after the type`);
@@ -147,6 +183,8 @@ export function sqlTypeText(t: SqlTypeTree): string {
   switch (t.kind) {
     case 'scalar':
       return DUCK_NAME_OF[t.family];
+    case 'enum':
+      return `ENUM(${t.labels.map((l) => `'${l.replace(/'/g, "''")}'`).join(', ')})`;
     case 'list':
       return `${sqlTypeText(t.of)}[]`;
     case 'struct':

@@ -166,6 +166,9 @@ function placeholderValue(t: Tuple, high: boolean): SqlValue {
 
 /** A value of `schema` for EXPLAIN: true / the maximum, or false / the minimum; text unique to the call. */
 function standIn(schema: Record<string, unknown>, high: boolean, id: string): unknown {
+  // An ENUM's stand-in is one of its labels, so it reads back as the ENUM.
+  const labels = schema['enum'];
+  if (Array.isArray(labels) && labels.length > 0) return high ? labels.at(-1) : labels[0];
   switch (schema['type']) {
     case 'boolean':
       return high;

@@ -62,6 +62,10 @@ function schemaOf(t: SqlTypeTree): Schema {
   switch (t.kind) {
     case 'list':
       return { type: 'array', items: schemaOf(t.of) };
+    case 'enum':
+      // The labels are the only answers the schema allows, so a structured-output model cannot
+      // give another; an answer that is not one (a model without strict schemas) fails validation.
+      return { type: 'string', enum: [...t.labels] };
     case 'struct':
       return {
         type: 'object',
@@ -100,6 +104,8 @@ function structureOf(t: SqlTypeTree): unknown {
     case 'struct':
       return Object.fromEntries(t.fields.map((f) => [f.name, structureOf(f.type)]));
     case 'scalar':
+    case 'enum':
+      // json_transform_strict reads `ENUM('a', 'b')` as DuckDB's enum type: the column's type is the ENUM.
       return sqlTypeText(t);
   }
 }
