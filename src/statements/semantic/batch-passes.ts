@@ -47,7 +47,18 @@ export async function runBatch(
     plans: p.plans,
   });
   let passes = 0;
-  const window = rw.limitWindow;
+  let window = rw.limitWindow;
+  const prefiltered = emb !== undefined && (emb.prefilter !== undefined || emb.ranking !== undefined);
+  if (prefiltered && plan.topLevelLimit) {
+    // A prefilter keeps each left value's k nearest right values among all the statement's values
+    // (prefilter.ts). A limited pass reads only some rows (a window's, or those DuckDB scanned before
+    // the LIMIT stopped it): pairs planned over their values may be pairs the unlimited statement
+    // prunes, and a LIMIT would return rows the statement without it does not. So the pairs are
+    // planned first, over one record pass of the statement without its LIMIT; the limited passes
+    // then meet values that plan has seen, and ask about the very pairs the unlimited run would.
+    if (rw.unlimitedSql === null) window = null;
+    else passes += await planPrefiltersWhole(rw.unlimitedSql, p, emb);
+  }
   if (window && (await windowApplies(window, s, ctx))) {
     for (let rows = firstWindowRows(window, opts); ; rows *= 2) {
       // A window holding every row of the source is the statement itself: run that.
@@ -145,6 +156,21 @@ async function tiesAside(window: LimitWindow, rows: number, p: PassContext): Pro
     p.s.error = undefined;
     return false;
   }
+}
+
+/**
+ * One record pass of the statement without its LIMIT, then its prefilters
+ * planned over the values it met (embedding them): one pass. Only the plans
+ * are kept: the tuples it recorded, and texts EMBED needs, are left to the
+ * limited passes, which ask for what their rows need.
+ */
+async function planPrefiltersWhole(unlimited: string, p: PassContext, emb: EmbedStatement): Promise<number> {
+  startPass(p.s);
+  await query(p.rw, p.s, p.ctx, unlimited);
+  emb.missing.clear();
+  await resolveEmbeddings(emb);
+  startPass(p.s);
+  return 1;
 }
 
 /** What every record pass of a statement shares. */

@@ -10,7 +10,12 @@
  * FROM clause's first item, whatever it is: a table, a view, a CTE, a
  * subquery, a table function (`range`, `read_csv`); joined to more items by
  * joins that make each output row from one row of it (INNER, LEFT, CROSS,
- * SEMI, ANTI, ASOF, NATURAL, LATERAL, a comma).
+ * SEMI, ANTI, ASOF, NATURAL, LATERAL, a comma). With every join inner and
+ * the semantic calls reading one other item's columns alone, that item is
+ * windowed instead (the x-rays a filter reads, not the patients they join
+ * to): the rows asked about are then the window's whatever the FROM order.
+ * A prefilter's pairs are planned over the statement without its LIMIT
+ * before any window runs (batch-passes.ts).
  *
  * Exactness, the rule the LIMIT tests check: the rows returned are LIMIT rows
  * of the statement's full evaluation (its rows with every answer known, no
@@ -164,7 +169,9 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
   // ORDER BY plain columns of the source (orderKeys): a window of its first rows in that order.
   const order = asked.ordered ? r.orderKeys(head, from) : undefined;
   if (order === null) return null;
-  const windowed: FromItem[] = [source];
+  let windowed: FromItem[] = [source];
+  /** Every item past the source, and whether it is joined inner (a comma, CROSS, [INNER] JOIN; not LATERAL). */
+  const joins: { readonly item: FromItem; readonly inner: boolean }[] = [];
   // Joined items, up to the end of the FROM clause. An item that pairs rows with the source — joined
   // by a comma, CROSS, or INNER with a semantic call in its ON condition (a pair predicate) — is
   // windowed too, so a self-join's window asks about w × w pairs, not w × N: such a join makes each
@@ -200,10 +207,21 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
       i = end;
     }
     const inner = words.every((w) => INNER_JOIN_WORDS.has(w));
+    joins.push({ item: joined, inner: inner && !words.includes('LATERAL') });
     // In an order of the source's keys, every row over its first rows needs every row of a joined item.
     if (order) continue;
     if (inner && pairs && joined.name !== null && !callsSemantic(prefix + text(joined.start, joined.end)))
       windowed.push(joined);
+  }
+  // One item windowed, and the semantic calls read another's columns alone: window that one instead.
+  // Every join inner, each output row is one row of every item, so every row over any one item's first
+  // rows is a row over the whole items (the rule above, for that item); and the item the calls read is
+  // the one whose rows are asked about one by one: a lookup joined to it adds no calls, where windowing
+  // the lookup would read every row of the item that joins to each of its rows (a patient's x-rays).
+  if (!order && windowed.length === 1 && joins.every((j) => j.inner)) {
+    const read = itemReadByCalls(r, [source, ...joins.map((j) => j.item)]);
+    if (read !== null && read !== source && !callsSemantic(prefix + text(read.start, read.end)))
+      windowed = [read];
   }
   const sourceText = text(source.start, source.end);
   // Rows the window reads must be rows without semantic calls of their own (see above).
@@ -262,6 +280,30 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
   };
 }
 
+/**
+ * The one FROM item whose columns the statement's semantic calls read, by
+ * their qualified names (`x.path`); null when they read none by name or
+ * more than one item's (an unqualified column names no item: it is not counted).
+ */
+function itemReadByCalls(r: Reader, items: readonly FromItem[]): FromItem | null {
+  const byName = new Map<string, FromItem>();
+  for (const it of items) if (it.name !== null) byName.set(unquoted(it.name), it);
+  const read = new Set<FromItem>();
+  for (const [start, end] of r.semanticCalls()) {
+    for (let i = start; i < end; i++) {
+      if (!r.is(i + 1, SqlTok.Dot)) continue;
+      const name = r.nameAt(i);
+      const it = name === null ? undefined : byName.get(name);
+      if (it) read.add(it);
+    }
+  }
+  return read.size === 1 ? [...read][0]! : null;
+}
+
+function unquoted(name: string): string {
+  return (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name).toLowerCase();
+}
+
 /** A registered semantic function's call (`rvbbit_semantic_means(`, `rvbbit_embed(`) in rewritten SQL. */
 const SEMANTIC_CALL = new RegExp(`\\b${registeredName('')}\\w+\\s*\\(`, 'i');
 
@@ -284,6 +326,23 @@ class Reader {
       if (t.type === SqlTok.LParen || t.type === SqlTok.LBracket) d++;
       return at;
     });
+  }
+
+  /** Token ranges [name, closing parenthesis) of every registered semantic function's call. */
+  semanticCalls(): [number, number][] {
+    const prefix = registeredName('').toUpperCase();
+    const out: [number, number][] = [];
+    for (let i = 0; i + 1 < this.tokens.length; i++) {
+      if (!this.word(i)?.startsWith(prefix) || !this.is(i + 1, SqlTok.LParen)) continue;
+      const close = this.closing(i + 1);
+      if (close > 0) out.push([i, close]);
+    }
+    return out;
+  }
+
+  /** The identifier at `i` as DuckDB matches it (unquoted, lower-cased), or null for any other token. */
+  nameAt(i: number): string | null {
+    return this.is(i, SqlTok.QuotedIdent) || this.is(i, SqlTok.Word) ? this.name(i) : null;
   }
 
   /** Indexes of the tokens at parenthesis depth 0. */
@@ -491,4 +550,36 @@ class Reader {
     if (!follows) return null;
     return { start, end: i, name };
   }
+}
+
+/**
+ * `sql` (a query with a top-level LIMIT) without its top-level `LIMIT n` and
+ * `OFFSET n`: the unlimited statement, whose values a prefilter plans over
+ * (batch-passes.ts); null when either is not a plain number (`LIMIT 10%`,
+ * `LIMIT (SELECT …)`, a parameter).
+ */
+export function withoutLimit(sql: string): string | null {
+  const tokens = scanSql(sql).tokens.filter(
+    (t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment,
+  );
+  const r = new Reader(sql, tokens);
+  const cuts: [number, number][] = [];
+  for (const i of r.depthZero()) {
+    const w = r.word(i);
+    if (w !== 'LIMIT' && w !== 'OFFSET') continue;
+    if (!r.is(i + 1, SqlTok.Number)) return null;
+    const next = tokens[i + 2];
+    // `LIMIT 10%` and `LIMIT 10 PERCENT` keep a share of the rows, not a count.
+    if (next && (sql.slice(next.start, next.end) === '%' || r.word(i + 2) === 'PERCENT')) return null;
+    if (r.word(i + 2) === 'ROWS' || r.word(i + 2) === 'ROW') return null;
+    cuts.push([tokens[i]!.start, tokens[i + 1]!.end]);
+  }
+  if (cuts.length === 0) return null;
+  let out = '';
+  let at = 0;
+  for (const [start, end] of cuts) {
+    out += `${sql.slice(at, start)} `;
+    at = end;
+  }
+  return out + sql.slice(at);
 }

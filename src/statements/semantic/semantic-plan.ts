@@ -29,7 +29,7 @@ import { hasTopLevelLimit, scanSql } from '../../../grammar/index.js';
 import { isQuery } from '../../../grammar/statement-kind.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
-import { type LimitWindow, limitWindow } from './limit-window.js';
+import { type LimitWindow, limitWindow, withoutLimit } from './limit-window.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type Rewritten, rewriteSemantic } from './semantic-rewrite.js';
 import { type Split, splitUnionAll } from './union-split.js';
@@ -88,6 +88,11 @@ export interface PlannedSql extends Rewritten {
    * windows the batch passes run over (limit-window.ts); null otherwise.
    */
   readonly limitWindow: LimitWindow | null;
+  /**
+   * A query with a top-level LIMIT, without it (limit-window.ts withoutLimit): a prefilter plans its
+   * pairs over this statement's values before any limited pass (batch-passes.ts); null otherwise.
+   */
+  readonly unlimitedSql: string | null;
   /** Strategy union_all: the query split into `limits.parallel` branches, or why it cannot be (union-split.ts). */
   readonly unionSplit: Split | undefined;
 }
@@ -146,6 +151,7 @@ export async function planSemantic(
       ...rw,
       // Only a query's batch passes run over windows (a write runs whole).
       limitWindow: query && topLevelLimit ? limitWindow(stmt.text, rw.sql) : null,
+      unlimitedSql: query && topLevelLimit ? withoutLimit(rw.sql) : null,
       unionSplit:
         options.strategy === 'union_all' ? splitUnionAll(rw.sql, options.limits.parallel) : undefined,
     };
