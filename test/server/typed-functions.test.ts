@@ -271,4 +271,63 @@ test('errors: a bound that is not a literal is 22023, an unknown type 42601, eac
   ]);
 });
 
+const SENTIMENT = `SELECT id, LLM('The sentiment', review RETURNING ENUM('positive', 'negative', 'neutral')) AS s
+FROM reviews ORDER BY id`;
+
+test('RETURNING ENUM: text (OID 25) with the library rows through node-postgres and psql, every one of 300 a label', async () => {
+  const lib = await f.engine.query(SENTIMENT);
+  assert.equal(
+    lib.columns.map((c) => c.type),
+    ['BIGINT', "ENUM('positive', 'negative', 'neutral')"],
+  );
+  const labels = lib.rows.map((r) => String(r.s));
+  assert.is(labels.length, 300);
+  assert.equal(
+    ['positive', 'negative', 'neutral'].map((l) => labels.filter((x) => x === l).length),
+    [204, 68, 28],
+  );
+  assert.equal(labels.slice(17, 21), ['positive', 'positive', 'neutral', 'neutral']);
+  const c = await f.client();
+  const r = await c.query(SENTIMENT);
+  assert.equal(
+    r.fields.map((x) => [x.name, x.dataTypeID]),
+    [
+      ['id', INT8],
+      ['s', TEXT],
+    ],
+  );
+  assert.equal(
+    r.rows.map((x) => x.s),
+    labels,
+  );
+  if (!psqlTest.available()) return;
+  const p = await psql(f.port, ['-At', '-c', SENTIMENT]);
+  assert.is(p.code, 0, p.err);
+  assert.equal(
+    p.out.trim().split('\n'),
+    labels.map((l, i) => `${i + 1}|${l}`),
+  );
+});
+
+test('RETURNING ENUM with a label twice: 42601 at the label, through node-postgres and psql', async () => {
+  const sql = `SELECT LLM('x', review RETURNING ENUM('a', 'b', 'a')) FROM reviews`;
+  const c = await f.client();
+  const e = await rejection(c.query(sql));
+  assert.is(e.code, '42601');
+  assert.is(e.message, "LLM: RETURNING ENUM('a', 'b', 'a'): ENUM label 'a' is listed twice");
+  assert.is(e.position, '49');
+  assert.is(e.detail, 'rvbbit code E_BAD_AGGREGATE_ARGS');
+  if (!psqlTest.available()) return;
+  const p = await psql(f.port, ['-At', '-c', sql]);
+  assert.is(p.code, 1);
+  assert.is(p.out, '');
+  assert.equal(p.err.split('\n').slice(0, 4), [
+    "ERROR:  LLM: RETURNING ENUM('a', 'b', 'a'): ENUM label 'a' is listed twice",
+    // psql cuts the line a little past the position.
+    "LINE 1: SELECT LLM('x', review RETURNING ENUM('a', 'b', 'a')) FROM r...",
+    `${' '.repeat(56)}^`,
+    'DETAIL:  rvbbit code E_BAD_AGGREGATE_ARGS',
+  ]);
+});
+
 test.run();
