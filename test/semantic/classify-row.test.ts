@@ -1,0 +1,128 @@
+/**
+ * CLASSIFY(text, 'l1,l2,…'): the scalar, per-row label (LLM_CLASSIFY stays the
+ * aggregate over a group). The labels, split on commas, are the enum of the
+ * call's answer schema (sent as response_format), so the model answers one of
+ * them; the list may differ per row (a column) and packs by list. A non-label
+ * is retried, and one still not a label is that row's NULL with the calls
+ * logged as errors, as LLM_CLASSIFY's is.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SemFixture, startSemFixture } from './semantic-fixture.js';
+
+const test = suite<{ f: SemFixture }>('semantic: CLASSIFY per row');
+
+test.before(async (ctx) => {
+  ctx.f = await startSemFixture(
+    { defaultParallel: 8 },
+    { record: true, quirks: { 'sim-off-list': 'ignore-enum', 'sim-off-once': 'ignore-enum-once' } },
+  );
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+});
+test.before.each(async ({ f }) => {
+  await f.sim.resetStats();
+});
+
+const NO_CACHE = '-- @ cache: false';
+const plain = (rows: readonly Record<string, unknown>[]) =>
+  JSON.parse(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+
+test('a label per row from the list, the list the enum of every request; NULL text is NULL without a call', async ({
+  f,
+}) => {
+  const rows = await f.rows(
+    `SELECT id, CLASSIFY(body, 'eco, sport, tech') AS c FROM docs ORDER BY id`,
+    NO_CACHE,
+  );
+  assert.equal(
+    plain(rows).map((r: { id: number; c: string | null }) => [r.id, r.c]),
+    [
+      [1, 'eco'],
+      [2, 'sport'],
+      [3, 'eco'],
+      [4, 'eco'],
+      [5, 'tech'],
+      [6, 'eco'],
+      [7, 'eco'],
+      [8, 'sport'],
+      [9, null],
+      [10, 'eco'],
+      [11, 'eco'],
+      [12, 'eco'],
+    ],
+  );
+  const stats = await f.sim.stats();
+  assert.is(stats.requests, 11);
+  for (const seen of stats.promptsSeen ?? []) {
+    assert.ok(seen.hasResponseFormat);
+    assert.match(seen.messages[0]!.content, '"label":{"type":"string","enum":["eco","sport","tech"]}');
+  }
+  const [t] = await f.rows(`SELECT typeof(CLASSIFY(body, 'eco, sport')) AS t FROM docs WHERE id = 1`);
+  assert.is(t!.t, 'VARCHAR');
+});
+
+test('over 300 reviews every answer is a label, unpacked and packed alike (batch 16: ceil(263/16) calls)', async ({
+  f,
+}) => {
+  const q = `SELECT c, count(*)::INTEGER AS n FROM (SELECT CLASSIFY(review, 'positive,negative,neutral') AS c FROM reviews)
+             GROUP BY c ORDER BY c`;
+  const counts = [
+    { c: 'negative', n: 68 },
+    { c: 'neutral', n: 28 },
+    { c: 'positive', n: 204 },
+  ];
+  assert.equal(await f.rows(q, NO_CACHE), counts);
+  // One call per distinct review (263 of the 300).
+  assert.is(await f.requests(), 263);
+  await f.sim.resetStats();
+  assert.equal(await f.rows(q, `${NO_CACHE}\n-- @ batch: 16`), counts);
+  assert.is(await f.requests(), 17);
+});
+
+test('the labels may come from a column: each row chooses among its own', async ({ f }) => {
+  const rows = await f.rows(
+    `SELECT id, category, CLASSIFY(body, category || ',other') AS c FROM docs WHERE body IS NOT NULL ORDER BY id`,
+    NO_CACHE,
+  );
+  assert.is(rows.length, 11);
+  for (const r of rows) assert.ok([r.category, 'other'].includes(r.c), JSON.stringify(r));
+  assert.equal(
+    rows.map((r) => r.c),
+    ['other', 'other', 'tech', 'home', 'home', 'tech', 'other', 'other', 'other', 'other', 'tech'],
+  );
+  assert.is(await f.requests(), 11);
+});
+
+test('a non-label answer is retried; still not a label, the row is NULL and the statement succeeds', async ({
+  f,
+}) => {
+  const q = `SELECT id, CLASSIFY(body, 'eco, sport, tech') AS c FROM docs WHERE id IN (1, 2, 5) ORDER BY id`;
+  const retried = await f.rows(q, `${NO_CACHE}\n-- @ model: sim-off-once`);
+  for (const r of retried) assert.ok(['eco', 'sport', 'tech'].includes(String(r.c)), String(r.c));
+  assert.is(await f.requests(), 6);
+  await f.sim.resetStats();
+  const off = await f.rows(q, `${NO_CACHE}\n-- @ model: sim-off-list`);
+  assert.equal(plain(off), [
+    { id: 1, c: null },
+    { id: 2, c: null },
+    { id: 5, c: null },
+  ]);
+  // max_attempts 2: two calls per row.
+  assert.is(await f.requests(), 6);
+});
+
+test('LLM_CLASSIFY is still the aggregate: one call per group', async ({ f }) => {
+  const rows = await f.rows(
+    `SELECT category, LLM_CLASSIFY(body, 'good, bad') AS c FROM docs WHERE category <> 'other' GROUP BY category ORDER BY category`,
+    NO_CACHE,
+  );
+  assert.equal(
+    rows.map((r) => r.category),
+    ['home', 'sport', 'tech'],
+  );
+  assert.is(await f.requests(), 3);
+});
+
+test.run();
