@@ -151,6 +151,15 @@ export const OPERATOR_CORPUS: OperatorCase[] = [
     sql: `SELECT category, LLM_CLASSIFY(title, 'eco,tech,sport') AS c FROM docs GROUP BY category ORDER BY category`,
   },
   {
+    name: 'CLASSIFY per row, in SELECT and WHERE',
+    sql: `SELECT id, CLASSIFY(body, 'eco,tech,sport') AS c FROM docs WHERE CLASSIFY(title, 'eco,tech,sport') <> 'tech' ORDER BY id`,
+  },
+  {
+    name: 'LLM RETURNING ENUM in SELECT and GROUP BY',
+    sql: `SELECT LLM('The kind of product', title RETURNING ENUM('eco', 'tech', 'sport'))::VARCHAR AS k, count(*) AS n
+          FROM docs GROUP BY 1 ORDER BY 1`,
+  },
+  {
     name: 'LLM_AGG',
     sql: `SELECT category, LLM_AGG(title, 'What do these share?') AS a FROM docs GROUP BY category ORDER BY category`,
   },
