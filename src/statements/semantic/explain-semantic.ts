@@ -94,17 +94,24 @@ export async function explainSemantic(
     let dollars = fnDollars;
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
     // A pre-filtered `~`'s pairs; a pre-filtered relevance order's texts (left: its topic).
+    // Every pair predicate is pre-filtered (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…'): the site marked pair.
     for (const [state, fn] of [
-      [emb.state?.prefilter, rw.sites.find((x) => x.word === '~')?.fn],
+      [emb.state?.prefilter, rw.sites.find((x) => x.pair)?.fn],
       [emb.state?.ranking, rw.sites.find((x) => x.fn.name === RELEVANCE_FUNCTION)?.fn],
     ] as const) {
       const pruned = prefilterEstimate(state, fn, opts, ctx, s.hint);
       tokensIn += pruned.tokensIn;
       tokensOut += pruned.tokensOut;
       dollars = addDeliveryDollars(dollars, pruned.dollars);
+      if (pruned.line) functions.push(pruned.line);
     }
     // A LIMIT the run meets from the first rows of its source (limit-window.ts): the calls of the first window.
-    const window = plan.path.kind === 'batch' && query ? await windowEstimate(plan, rw, s, ctx) : undefined;
+    const prefilters = [emb.state?.prefilter, emb.state?.ranking].filter((p) => p !== undefined);
+    const whole = calls + (embedPlan?.calls ?? 0);
+    const window =
+      plan.path.kind === 'batch' && query
+        ? await windowEstimate(plan, rw, s, ctx, { prefilters, whole })
+        : undefined;
     const { delivery, ...priced } = deliveryReport(opts.limits.delivery, dollars);
     // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
     const queue = opts.limits.delivery === 'batch' ? undefined : engine.queue;
@@ -122,7 +129,7 @@ export async function explainSemantic(
       ),
       ...(embedPlan && embedPlan.lines.length > 0 ? { embeddings: embedPlan.lines } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
-      est_calls: calls + (embedPlan?.calls ?? 0),
+      est_calls: whole,
       ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
       ...(window ? { limit_window: window.line } : {}),
       est_tokens_in: tokensIn,
@@ -316,6 +323,11 @@ async function rolledBack<T>(ctx: SemanticRunContext, body: () => Promise<T>): P
  * window: the calls made when LIMIT + OFFSET of its rows pass (a pass rate of
  * at least (LIMIT + OFFSET) / w₀). Answers carry over, so up to window k the
  * run has made the calls of the first w₀·2ᵏ rows, est_calls at most.
+ * A window whose rows reach no operator (the plain filters pass none of its
+ * rows) makes no call, and the run grows it: so does the estimate, to the
+ * first window with calls, when the statement has any. A pre-filtered pair
+ * predicate's window calls are bounded by its pairs (PrefilterState.sampledBound):
+ * EXPLAIN's passes never reach them.
  * Undefined without a LIMIT; a line saying why when the LIMIT is not windowed.
  */
 async function windowEstimate(
@@ -323,6 +335,7 @@ async function windowEstimate(
   rw: PlannedSql,
   s: StatementCalls,
   ctx: SemanticRunContext,
+  statement: { readonly prefilters: readonly PrefilterState[]; readonly whole: number },
 ): Promise<{ calls: number | null; line: string } | undefined> {
   const window = rw.limitWindow;
   const unwindowed = {
@@ -331,27 +344,42 @@ async function windowEstimate(
   };
   if (!window) return plan.topLevelLimit ? unwindowed : undefined;
   if (!(await windowApplies(window, s, ctx))) return unwindowed;
-  const rows = firstWindowRows(window, plan.options);
-  const have = await sourceRows(window, rows + 1, ctx);
-  if (have === null) return unwindowed;
-  if (have <= rows) {
-    return {
-      calls: null,
-      line: `none: the source has ${have} rows, no more than the first window's ${rows}, so the statement runs whole (est_calls)`,
-    };
+  const first = firstWindowRows(window, plan.options);
+  const limit = ctx.engine.semantic.smallSideLimit;
+  let rows = first;
+  let calls = 0;
+  for (; ; rows *= 2) {
+    const have = await sourceRows(window, rows + 1, ctx);
+    if (have === null) return unwindowed;
+    if (have <= rows) {
+      return {
+        calls: null,
+        line:
+          rows === first
+            ? `none: the source has ${have} rows, no more than the first window's ${rows}, so the statement runs whole (est_calls)`
+            : `none: the first ${rows / 2} rows reach no operator (the plain filters pass none of them); the source has ${have} rows, so the run grows the window until the statement runs whole (est_calls)`,
+      };
+    }
+    for (const p of statement.prefilters) p.sample();
+    const recorded = await recordPasses(s, window.sql(rows), ctx);
+    calls = (await estimateCalls(recorded, plan.options, s.hint, ctx)).calls;
+    for (const p of statement.prefilters) calls += p.sampledBound(limit);
+    if (calls > 0 || statement.whole === 0) break;
   }
-  const recorded = await recordPasses(s, window.sql(rows), ctx);
-  const { calls } = await estimateCalls(recorded, plan.options, s.hint, ctx);
+  const grown =
+    rows === first
+      ? ''
+      : `; the first ${first} rows reach no operator, the plain filters passing none of them, so the run grows the window to these`;
   const joined = window.items > 1;
   if (window.orderBy !== undefined) {
     return {
       calls,
-      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)`,
+      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too${grown}): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)`,
     };
   }
   return {
     calls,
-    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most`,
+    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most`,
   };
 }
 
@@ -382,7 +410,13 @@ function prefilterEstimate(
   opts: SemanticOptions,
   ctx: SemanticRunContext,
   hint: string,
-): { tokensIn: number; tokensOut: number; dollars: DeliveryDollars } {
+): {
+  tokensIn: number;
+  tokensOut: number;
+  dollars: DeliveryDollars;
+  /** Its `functions` line: EXPLAIN's passes never reach a pre-filtered function, so none is counted there. */
+  line?: Record<string, string | number>;
+} {
   if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
   const { engine } = ctx;
   const calls = p.callsBound(engine.semantic.smallSideLimit);
@@ -397,7 +431,15 @@ function prefilterEstimate(
   const tokensIn = calls * per.tokensIn;
   const tokensOut = calls * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
-  return { tokensIn, tokensOut, dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut) };
+  const limit = engine.semantic.smallSideLimit;
+  const line = {
+    function: fn.name,
+    distinct_tuples: p.lefts.size * p.rights.size,
+    cache_hits_expected: 0,
+    calls_expected: calls,
+    plan: `${p.describe(limit)}: at most ${calls} calls, chosen by embeddings when run (the cache not peeked)`,
+  };
+  return { tokensIn, tokensOut, dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut), line };
 }
 
 export const EXPLAIN_NOTE =

@@ -21,6 +21,8 @@ export class PrefilterState {
   /** Right hashes kept per left hash; 'all' when a small side keeps today's plan. */
   private allowed: Map<number, Set<number>> | 'all' = new Map();
   plan: PrefilterPlan | undefined;
+  /** EXPLAIN's sample of one LIMIT window's pairs (`sample`): its values per side and its distinct pairs. */
+  private sampled: { lefts: Set<number>; rights: Set<number>; pairs: Set<string> } | undefined;
 
   constructor(
     readonly k: number,
@@ -41,6 +43,11 @@ export class PrefilterState {
       if (a === null || b === null) {
         output.setItem(r, true);
         continue;
+      }
+      if (this.sampled) {
+        this.sampled.lefts.add(a);
+        this.sampled.rights.add(b);
+        this.sampled.pairs.add(`${a}/${b}`);
       }
       if (sync && (!this.lefts.has(a) || !this.rights.has(b))) {
         output.setItem(r, true);
@@ -110,6 +117,27 @@ export class PrefilterState {
     if (this.keepsAll(smallSideLimit))
       return this.kind === 'ranking' ? l * r : Math.min(l * r, Math.max(l, r));
     return Math.min(l * r, l * this.k);
+  }
+
+  /** EXPLAIN: sample the pairs the next passes meet (one LIMIT window's), until `sampledBound`. */
+  sample(): void {
+    this.sampled = { lefts: new Set(), rights: new Set(), pairs: new Set() };
+  }
+
+  /**
+   * EXPLAIN's bound on the sampled window's calls, under the plan of every
+   * value the statement has (a window's pairs are chosen by it: batch-passes.ts):
+   * its pairs, at most k per left value, or the small-side plan's one call per
+   * larger-side value. Ends the sample.
+   */
+  sampledBound(smallSideLimit: number): number {
+    const w = this.sampled;
+    this.sampled = undefined;
+    if (!w) return 0;
+    const pairs = w.pairs.size;
+    if (this.keepsAll(smallSideLimit))
+      return this.kind === 'ranking' ? pairs : Math.min(pairs, Math.max(w.lefts.size, w.rights.size));
+    return Math.min(pairs, w.lefts.size * this.k);
   }
 
   private base() {

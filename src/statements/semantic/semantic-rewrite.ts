@@ -41,6 +41,8 @@ export interface CallSite {
   readonly clause: string;
   readonly line: number;
   readonly column: number;
+  /** A pair predicate (`~`, `LLM_FILTER('…', a, b)`, `(a, b) MEANS '…'`): a prefilter chooses its pairs. */
+  readonly pair?: true;
 }
 
 export interface Rewritten {
@@ -136,7 +138,6 @@ export function rewriteSemantic(
       continue;
     }
     const fn = fnFor(op.functionName, op.span, op.operator);
-    sites.push({ kind: 'operator', word: op.operator, fn, clause: op.clause, ...pos(op.span) });
     const bare =
       op.comparison === null &&
       fn.sql.returns === 'DOUBLE' &&
@@ -144,6 +145,14 @@ export function rewriteSemantic(
     const sourceParts = tupleParts(source(op.left.span));
     const pair = op.operator === '~' || (fn.sql.returns === 'BOOLEAN' && sourceParts?.length === 2);
     if (pair) pairPredicates++;
+    sites.push({
+      kind: 'operator',
+      word: op.operator,
+      fn,
+      clause: op.clause,
+      ...pos(op.span),
+      ...(pair ? { pair } : {}),
+    });
     edits.push({
       start: op.span.start,
       end: op.span.end,
@@ -211,6 +220,7 @@ export function rewriteSemantic(
       fn,
       clause: shape === 'scalar' ? 'call' : 'select',
       ...pos(a.span),
+      ...(pairCall ? { pair: true as const } : {}),
     });
     edits.push({
       start: a.span.start,

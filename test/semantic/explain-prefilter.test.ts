@@ -1,0 +1,90 @@
+/**
+ * EXPLAIN under `-- @ prefilter` (issue 51): a pre-filtered pair predicate's
+ * calls, tokens and `functions` line (EXPLAIN's passes never reach it: its
+ * pairs are chosen by embeddings), and est_calls_window never 0 when the run
+ * calls, checked against the run's counts.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+
+const DATA = `${TABLES}
+CREATE TABLE rv AS SELECT id, review AS t, CASE WHEN id <= 150 THEN 0 ELSE id % 6 + 1 END AS k FROM reviews;`;
+
+const test = suite<{ f: SemFixture }>('semantic: EXPLAIN under a prefilter');
+
+test.before(async (ctx) => {
+  ctx.f = await startSemFixture({ defaultParallel: 8 }, {}, DATA);
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+});
+test.before.each(async ({ f }) => {
+  await f.sim.resetStats();
+});
+
+const OPPOSITE = `LLM_FILTER('The two reviews express opposite sentiments', a.t, b.t)`;
+const SAME = `LLM_FILTER('The two reviews express the same sentiment', a.t, b.t)`;
+const NO_CACHE = '-- @ cache: false';
+
+async function explained(f: SemFixture, sql: string, options: string): Promise<Record<string, string>> {
+  const r = await f.engine.query(`${options}\nEXPLAIN ${sql}`);
+  return Object.fromEntries(r.rows.map((x) => [String(x.property), String(x.value)]));
+}
+
+const SELF_JOIN = (pred: string) =>
+  `SELECT a.id AS x, b.id AS y FROM rv a JOIN rv b ON a.k = b.k AND a.id < b.id AND ${pred}`;
+
+test('a pair LLM_FILTER under prefilter 2: its functions line, tokens and calls bound; the run calls within it', async ({
+  f,
+}) => {
+  const options = `${NO_CACHE}\n-- @ prefilter: 2`;
+  const plan = await explained(f, SELF_JOIN(OPPOSITE), options);
+  // Before: an empty functions line and 0 tokens (only `~` was priced).
+  assert.is(
+    plan.functions,
+    'llm_filter: 66563 distinct tuples, 0 cached, 514 calls; prefilter 2: 257 left × 259 right values = 66563 pairs; 514 kept (top 2 per left value by embedding), 66049 pruned: at most 514 calls, chosen by embeddings when run (the cache not peeked)',
+  );
+  assert.is(plan.est_calls, '515');
+  assert.is(plan.est_tokens_in, '65792');
+  assert.is(plan.est_tokens_out, '10280');
+  assert.is(await f.requests(), 0);
+  await f.rows(SELF_JOIN(OPPOSITE), options);
+  const s = await f.sim.stats();
+  assert.is(s.requests + s.embeddingRequests, 59);
+  assert.ok(s.requests + s.embeddingRequests <= Number(plan.est_calls));
+});
+
+test('prefilter 8, LIMIT 5: est_calls_window bounds the first window`s pre-filtered pairs, not 0', async ({
+  f,
+}) => {
+  const options = `${NO_CACHE}\n-- @ prefilter: 8`;
+  const sql = `${SELF_JOIN(SAME)} LIMIT 5`;
+  const plan = await explained(f, sql, options);
+  // Before: 0 (EXPLAIN's passes never reach a pre-filtered pair). The first window's pairs: 6, at most 8 per left value.
+  assert.is(plan.est_calls_window, '6');
+  assert.match(
+    plan.limit_window!,
+    /^LIMIT 5 over the first 4 rows of each of rv a, rv b \(joined, 2 windowed items\): /,
+  );
+  await f.rows(sql, options);
+  assert.is(await f.requests(), 6);
+});
+
+test('no row of the first window passes the plain filters: est_calls_window is the first window with calls, the run`s', async ({
+  f,
+}) => {
+  const sql = `SELECT id FROM reviews WHERE id > 200 AND LLM_FILTER('The review praises the acting', review) LIMIT 3`;
+  const plan = await explained(f, sql, NO_CACHE);
+  // Before: 0, the calls of the first 8 rows (ids 1…8, none past id > 200).
+  assert.is(plan.est_calls_window, '55');
+  assert.match(
+    plan.limit_window!,
+    /^LIMIT 3 over the first 256 rows of reviews \(more rows than that; the first 8 rows reach no operator, the plain filters passing none of them, so the run grows the window to these\): /,
+  );
+  const rows = await f.rows(sql, NO_CACHE);
+  assert.is(rows.length, 3);
+  assert.is(await f.requests(), 55);
+});
+
+test.run();
