@@ -6,28 +6,16 @@
  * is retried, and one still not a label is that row's NULL with the calls
  * logged as errors, as LLM_CLASSIFY's is.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SemFixture, startSemFixture } from './semantic-fixture.js';
+import { jsonRows, semSuite } from './semantic-fixture.js';
 
-const test = suite<{ f: SemFixture }>('semantic: CLASSIFY per row');
-
-test.before(async (ctx) => {
-  ctx.f = await startSemFixture(
-    { defaultParallel: 8 },
-    { record: true, quirks: { 'sim-off-list': 'ignore-enum', 'sim-off-once': 'ignore-enum-once' } },
-  );
-});
-test.after(async (ctx) => {
-  await ctx.f.close();
-});
-test.before.each(async ({ f }) => {
-  await f.sim.resetStats();
-});
+const test = semSuite(
+  'semantic: CLASSIFY per row',
+  { defaultParallel: 8 },
+  { record: true, quirks: { 'sim-off-list': 'ignore-enum', 'sim-off-once': 'ignore-enum-once' } },
+);
 
 const NO_CACHE = '-- @ cache: false';
-const plain = (rows: readonly Record<string, unknown>[]) =>
-  JSON.parse(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 
 test('a label per row from the list, the list the enum of every request; NULL text is NULL without a call', async ({
   f,
@@ -37,7 +25,7 @@ test('a label per row from the list, the list the enum of every request; NULL te
     NO_CACHE,
   );
   assert.equal(
-    plain(rows).map((r: { id: number; c: string | null }) => [r.id, r.c]),
+    jsonRows<{ id: number; c: string | null }>(rows).map((r) => [r.id, r.c]),
     [
       [1, 'eco'],
       [2, 'sport'],
@@ -104,7 +92,7 @@ test('a non-label answer is retried; still not a label, the row is NULL and the 
   assert.is(await f.requests(), 6);
   await f.sim.resetStats();
   const off = await f.rows(q, `${NO_CACHE}\n-- @ model: sim-off-list`);
-  assert.equal(plain(off), [
+  assert.equal(jsonRows(off), [
     { id: 1, c: null },
     { id: 2, c: null },
     { id: 5, c: null },

@@ -4,24 +4,13 @@
  * pairs are chosen by embeddings), and est_calls_window never 0 when the run
  * calls, checked against the run's counts.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+import { type SemFixture, semSuite, TABLES } from './semantic-fixture.js';
 
 const DATA = `${TABLES}
 CREATE TABLE rv AS SELECT id, review AS t, CASE WHEN id <= 150 THEN 0 ELSE id % 6 + 1 END AS k FROM reviews;`;
 
-const test = suite<{ f: SemFixture }>('semantic: EXPLAIN under a prefilter');
-
-test.before(async (ctx) => {
-  ctx.f = await startSemFixture({ defaultParallel: 8 }, {}, DATA);
-});
-test.after(async (ctx) => {
-  await ctx.f.close();
-});
-test.before.each(async ({ f }) => {
-  await f.sim.resetStats();
-});
+const test = semSuite('semantic: EXPLAIN under a prefilter', { defaultParallel: 8 }, {}, DATA);
 
 const OPPOSITE = `LLM_FILTER('The two reviews express opposite sentiments', a.t, b.t)`;
 const SAME = `LLM_FILTER('The two reviews express the same sentiment', a.t, b.t)`;

@@ -6,9 +6,8 @@
  * pass runs (batch-passes.ts). The data: the 300 test reviews with a skewed
  * key (half of them share key 0).
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+import { type SemFixture, semSuite, TABLES } from './semantic-fixture.js';
 
 const SEEDS = [1, 2, 3];
 /** Per seed, about 150 reviews, a third of them on key 0, the rest spread over 8 keys. */
@@ -20,17 +19,12 @@ ${SEEDS.map(
   FROM reviews WHERE hash(id, ${seed} + 20) % 2 = 0 ORDER BY hash(id, ${seed} + 30);`,
 ).join('\n')}`;
 
-const test = suite<{ f: SemFixture }>('semantic: a LIMIT answer is a subset of the unlimited answer');
-
-test.before(async (ctx) => {
-  ctx.f = await startSemFixture({ defaultParallel: 8 }, {}, DATA);
-});
-test.after(async (ctx) => {
-  await ctx.f.close();
-});
-test.before.each(async ({ f }) => {
-  await f.sim.resetStats();
-});
+const test = semSuite(
+  'semantic: a LIMIT answer is a subset of the unlimited answer',
+  { defaultParallel: 8 },
+  {},
+  DATA,
+);
 
 const OPPOSITE = `LLM_FILTER('The two reviews express opposite sentiments', a.t, b.t)`;
 const SAME = `LLM_FILTER('The two reviews express the same sentiment', a.t, b.t)`;

@@ -4,9 +4,8 @@
  * the item whose columns the calls read, so a LIMIT over patients joined to
  * their x-rays asks about as many x-rays whichever item is written first.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+import { type SemFixture, semSuite, TABLES } from './semantic-fixture.js';
 
 /** 200 patients in no order of id, one in four flagged; 3,000 x-rays, 15 per patient, their notes the test reviews' texts. */
 const DATA = `${TABLES}
@@ -14,17 +13,12 @@ CREATE TABLE patients AS SELECT range AS id, CASE WHEN range % 4 = 0 THEN 1 ELSE
 CREATE TABLE x_ray AS SELECT x.range AS id, x.range % 200 AS pid, r.review AS path
   FROM range(3000) x JOIN reviews r ON r.id = x.range % 300 + 1 ORDER BY x.range;`;
 
-const test = suite<{ f: SemFixture }>('semantic: the LIMIT window on the item the predicate reads');
-
-test.before(async (ctx) => {
-  ctx.f = await startSemFixture({ defaultParallel: 8 }, {}, DATA);
-});
-test.after(async (ctx) => {
-  await ctx.f.close();
-});
-test.before.each(async ({ f }) => {
-  await f.sim.resetStats();
-});
+const test = semSuite(
+  'semantic: the LIMIT window on the item the predicate reads',
+  { defaultParallel: 8 },
+  {},
+  DATA,
+);
 
 const NO_CACHE = '-- @ cache: false';
 const FILTER = `p.flag = 1 AND LLM_FILTER('The review praises the acting', x.path)`;

@@ -6,6 +6,7 @@
  * known and repeatable.
  */
 import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
 import {
   type SimulatorOptions,
@@ -95,4 +96,32 @@ export async function startSemFixture(
 export function canon(rows: readonly Record<string, unknown>[], sorted: boolean): string[] {
   const text = rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)));
   return sorted ? text.sort() : text;
+}
+
+/**
+ * A suite over one fixture: started before its tests, closed after them, the
+ * simulator's counters reset before each test (which asserts them).
+ */
+export function semSuite(
+  name: string,
+  engine: EngineOptions = {},
+  sim: SimulatorOptions = {},
+  tables = TABLES,
+) {
+  const test = suite<{ f: SemFixture }>(name);
+  test.before(async (ctx) => {
+    ctx.f = await startSemFixture(engine, sim, tables);
+  });
+  test.after(async (ctx) => {
+    await ctx.f.close();
+  });
+  test.before.each(async ({ f }) => {
+    await f.sim.resetStats();
+  });
+  return test;
+}
+
+/** Rows as JSON values (BIGINT as a number), for deep equality with literals; the caller names their shape. */
+export function jsonRows<Row = Record<string, unknown>>(rows: readonly Record<string, unknown>[]): Row[] {
+  return JSON.parse(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))) as Row[];
 }

@@ -7,29 +7,17 @@
  * type or bound fails at its line and column. (Every clause under every
  * strategy, and packed, is in operator-corpus.ts.)
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type SemFixture, startSemFixture } from './semantic-fixture.js';
+import { jsonRows, semSuite } from './semantic-fixture.js';
 
-const test = suite<{ f: SemFixture }>('semantic: LLM(… RETURNING type) and LLM_SCORE');
-
-test.before(async (ctx) => {
-  ctx.f = await startSemFixture(
-    { defaultParallel: 8 },
-    // Models that answer a response_format as if it had no `enum` (a model without strict schemas).
-    { record: true, quirks: { 'sim-off-list': 'ignore-enum', 'sim-off-once': 'ignore-enum-once' } },
-  );
-});
-test.after(async (ctx) => {
-  await ctx.f.close();
-});
-test.before.each(async ({ f }) => {
-  await f.sim.resetStats();
-});
+const test = semSuite(
+  'semantic: LLM(… RETURNING type) and LLM_SCORE',
+  { defaultParallel: 8 },
+  // Models that answer a response_format as if it had no `enum` (a model without strict schemas).
+  { record: true, quirks: { 'sim-off-list': 'ignore-enum', 'sim-off-once': 'ignore-enum-once' } },
+);
 
 const NO_CACHE = '-- @ cache: false';
-const plain = (rows: readonly Record<string, unknown>[]) =>
-  JSON.parse(JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 
 test('LLM_SCORE with whole bounds is an INTEGER within them; one call per row; the schema bounds the answer', async ({
   f,
@@ -53,7 +41,7 @@ test('LLM_SCORE with whole bounds is an INTEGER within them; one call per row; t
             typeof(LLM_SCORE(review, 'how positive', 1, 5 RETURNING DOUBLE)) AS r
      FROM reviews WHERE id = 1`,
   );
-  assert.equal(plain([t]), [{ i: 'INTEGER', d: 'DOUBLE', r: 'DOUBLE' }]);
+  assert.equal(jsonRows([t]), [{ i: 'INTEGER', d: 'DOUBLE', r: 'DOUBLE' }]);
   const doubles = await f.rows(
     `SELECT LLM_SCORE(review, 'how well the acting is judged', 0, 1.5) AS s FROM reviews WHERE id <= 30`,
   );
@@ -80,7 +68,7 @@ test('RETURNING BOOLEAN filters; a STRUCT with a list comes back as a STRUCT val
        FROM reviews WHERE id = 2)`,
     NO_CACHE,
   );
-  assert.equal(plain([s]), [
+  assert.equal(jsonRows([s]), [
     { t: 'STRUCT(aspect VARCHAR, liked BOOLEAN, tags VARCHAR[])', liked: false, n: 3 },
   ]);
   const [d] = await f.rows(`SELECT typeof(LLM('A title for it', review)) AS t FROM reviews WHERE id = 2`);
@@ -88,7 +76,7 @@ test('RETURNING BOOLEAN filters; a STRUCT with a list comes back as a STRUCT val
   const [l] = await f.rows(
     `SELECT typeof(LLM('Three keywords', review RETURNING VARCHAR[])) AS t, typeof(LLM('Year', review RETURNING BIGINT)) AS b FROM reviews WHERE id = 2`,
   );
-  assert.equal(plain([l]), [{ t: 'VARCHAR[]', b: 'BIGINT' }]);
+  assert.equal(jsonRows([l]), [{ t: 'VARCHAR[]', b: 'BIGINT' }]);
 });
 
 test('cache: a type is part of the call; the same query again makes no call, another type makes its own', async ({
@@ -98,7 +86,7 @@ test('cache: a type is part of the call; the same query again makes no call, ano
   const first = await f.rows(q);
   assert.is(await f.requests(), 10);
   await f.sim.resetStats();
-  assert.equal(plain(await f.rows(q)), plain(first));
+  assert.equal(jsonRows(await f.rows(q)), jsonRows(first));
   assert.is(await f.requests(), 0);
   await f.rows(q.replace('RETURNING BOOLEAN', 'RETURNING INTEGER'));
   assert.is(await f.requests(), 10);
@@ -114,7 +102,7 @@ test('packed: two typed calls per row at batch 16 make ceil(40/16) prompts each,
   await f.sim.resetStats();
   const packed = await f.rows(q, `${NO_CACHE}\n-- @ batch: 16`);
   assert.is(await f.requests(), 6);
-  assert.equal(plain(packed), plain(unpacked));
+  assert.equal(jsonRows(packed), jsonRows(unpacked));
 });
 
 test('EXPLAIN counts a typed function like any operator', async ({ f }) => {
@@ -185,7 +173,7 @@ test("RETURNING ENUM: the labels are the schema's enum, the column is DuckDB's E
     `SELECT id, ${SENTIMENT} AS s FROM reviews WHERE id BETWEEN 18 AND 27 ORDER BY id`,
     NO_CACHE,
   );
-  assert.equal(plain(rows), [
+  assert.equal(jsonRows(rows), [
     { id: 18, s: 'positive' },
     { id: 19, s: 'positive' },
     { id: 20, s: 'neutral' },
@@ -207,7 +195,7 @@ test("RETURNING ENUM: the labels are the schema's enum, the column is DuckDB's E
             typeof(LLM('Tag', review RETURNING STRUCT(tone ENUM('warm', 'it''s cold'), tags ENUM('a', 'b')[]))) AS s
      FROM reviews WHERE id = 1`,
   );
-  assert.equal(plain([t]), [
+  assert.equal(jsonRows([t]), [
     {
       t: "ENUM('positive', 'negative', 'neutral')",
       s: "STRUCT(tone ENUM('warm', 'it''s cold'), tags ENUM('a', 'b')[])",
@@ -252,7 +240,7 @@ test('RETURNING ENUM: a non-label answer is retried; still not a label after the
   const q = `SELECT id, ${SENTIMENT} AS s FROM reviews WHERE id IN (18, 20) ORDER BY id`;
   const retried = await f.rows(q, `${NO_CACHE}\n-- @ model: sim-off-once`);
   // The first answers are off the list; the retries (one per row) answer labels.
-  assert.equal(plain(retried), [
+  assert.equal(jsonRows(retried), [
     { id: 18, s: 'positive' },
     { id: 20, s: 'neutral' },
   ]);
