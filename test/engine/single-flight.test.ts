@@ -94,12 +94,12 @@ t('a failed call is not shared with another statement: its rows make their own c
   f.sim.setOptions({ latencyMs: 100 });
   const clients = await sessions(f, 2);
   const sql = `RVBBIT MAP PARALLEL 4 'label' AS label USING (SELECT 'Flaky Thing' AS text FROM range(10))`;
-  // The first statement's run times out (its rows fail); the second, started while that call
-  // was in flight, waited on it, and then makes its own call.
-  const [failed, fine] = await Promise.all([
-    clients[0]!.query(`${sql} WITH (timeout = '20ms', retries = 1)`),
-    new Promise((r) => setTimeout(r, 5)).then(() => clients[1]!.query(sql)),
-  ]);
+  // The first statement's run times out (its rows fail); the second, started once that call
+  // reached the simulator (not after a fixed delay: on a loaded machine the second could call
+  // first and the first would share its answer), waited on it, and then makes its own call.
+  const first = clients[0]!.query(`${sql} WITH (timeout = '20ms', retries = 1)`);
+  while (f.sim.stats().requests === 0) await new Promise((r) => setTimeout(r, 1));
+  const [failed, fine] = await Promise.all([first, clients[1]!.query(sql)]);
   for (const s of clients) s.close();
   assert.ok(failed!.rows.every((row) => typeof row._error === 'string'));
   assert.is(fine!.rows.length, 10);
