@@ -67,6 +67,10 @@ interface SimFlags {
   batchCompletionMs?: number;
   batchLineErrorRate?: number;
   costOut?: number;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  tpm?: number;
+  rpm?: number;
 }
 
 /** Flags → simulator options. */
@@ -103,6 +107,10 @@ export function simOptionsFromFlags(f: SimFlags): SimulatorOptions {
     ...(f.hangRate !== undefined ? { hangRate: f.hangRate } : {}),
     ...(f.malformedRate !== undefined ? { malformedRate: f.malformedRate } : {}),
     ...(f.maxBodyBytes !== undefined ? { maxBodyBytes: f.maxBodyBytes } : {}),
+    ...(f.contextWindow !== undefined ? { contextWindow: f.contextWindow } : {}),
+    ...(f.maxOutputTokens !== undefined ? { maxOutputTokens: f.maxOutputTokens } : {}),
+    ...(f.tpm !== undefined ? { tpm: f.tpm } : {}),
+    ...(f.rpm !== undefined ? { rpm: f.rpm } : {}),
     ...(f.costIn !== undefined || f.costOut !== undefined
       ? { costPerMillion: { in: f.costIn ?? 0, out: f.costOut ?? 0 } }
       : {}),
@@ -164,6 +172,28 @@ export function registerSim(program: Command): void {
       '--max-body-bytes <n>',
       'request bodies above n bytes get 413 (default 72 MiB)',
       num('--max-body-bytes', 1, Infinity, true),
+    )
+    .option(
+      '--context-window <n>',
+      "every model's context window, tokens: prompt (plus max_tokens) over it is OpenAI's 400 context_length_exceeded " +
+        "(default: OpenAI's published windows on the openai profiles, none elsewhere)",
+      num('--context-window', 1, Number.MAX_SAFE_INTEGER, true),
+    )
+    .option(
+      '--max-output-tokens <n>',
+      "every model's output cap, tokens: a larger max_tokens is OpenAI's 400, a longer answer is cut " +
+        "(finish_reason length; default: OpenAI's published caps on the openai profiles, none elsewhere)",
+      num('--max-output-tokens', 1, Number.MAX_SAFE_INTEGER, true),
+    )
+    .option(
+      '--tpm <n>',
+      'tokens per minute per model, as OpenAI limits them: x-ratelimit-* headers on every answer, 429 over it',
+      num('--tpm', 1, Number.MAX_SAFE_INTEGER, true),
+    )
+    .option(
+      '--rpm <n>',
+      'requests per minute per model, as OpenAI limits them: x-ratelimit-* headers on every answer, 429 over it',
+      num('--rpm', 1, Number.MAX_SAFE_INTEGER, true),
     )
     .option(
       '--batch-completion-ms <n>',

@@ -48,7 +48,7 @@ import {
   normalEndpoint,
   readBatchInput,
 } from './batch-input.js';
-import { checkChatRequest } from './chat-handler.js';
+import { checkChatRequest, countVerdict } from './chat-handler.js';
 import { completionFor, errorBody } from './completion.js';
 import { embeddingsAnswer } from './embeddings.js';
 import { FileStore, fileObject, type SimFile, UPLOAD_PURPOSES } from './files-store.js';
@@ -612,12 +612,15 @@ export class BatchApi {
       const { model, messages, hasResponseFormat } = verdict.req;
       stats.promptsSeen.push({ model, messages, hasResponseFormat });
     }
+    // A line over the model's window or cap is answered as the endpoint answers it (its 400 in the error file).
+    countVerdict(stats, verdict);
     if (!verdict.ok) {
       if (verdict.formatRefusal) stats.responseFormatRefusals++;
       return refused(verdict.status, verdict.body);
     }
     if (this.lineFails(b, line)) return refused(500, errorBody('simulated server error', 'server_error'));
-    const c = completionFor(verdict.req, verdict.quirk, opts, verdict.format);
+    const c = completionFor(verdict.req, verdict.quirk, opts, verdict.format, verdict.prompt);
+    if (c.finishReason === 'length') stats.truncated++;
     return {
       status: 200,
       body: c.body,

@@ -16,7 +16,11 @@ import {
   faultFor,
   MALFORMED_BODY,
   MALFORMED_STREAM,
+  type PromptTokens,
+  promptTokensOf,
 } from './completion.js';
+import { capRefusal, contextRefusal, limitsOf } from './model-limits.js';
+import { admissionTokens } from './openai-rate-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
 import {
   profileOf,
@@ -101,12 +105,17 @@ export type ChatVerdict =
       readonly req?: SimChatRequest;
       /** Refused for its response_format (counted in `responseFormatRefusals`). */
       readonly formatRefusal: boolean;
+      /** Refused for the model's limits: its output cap or its context window (model-limits.ts). */
+      readonly limit?: 'cap' | 'context';
+      /** The prompt's tokens, when the refusal came after counting them. */
+      readonly prompt?: PromptTokens;
     }
   | {
       readonly ok: true;
       readonly req: SimChatRequest;
       readonly format: AnswerFormat;
       readonly quirk: SimQuirk | undefined;
+      readonly prompt: PromptTokens;
     };
 
 /**
@@ -160,7 +169,27 @@ export function checkChatRequest(raw: string, opts: ResolvedSimOptions, route: C
       formatRefusal: true,
     };
   }
-  return { ok: true, req, format, quirk };
+  // The model's limits, last: OpenAI weighs them on a request otherwise valid (model-limits.ts).
+  const limits = limitsOf(req.model, opts);
+  const prompt = promptTokensOf(req.model, req.messages, opts);
+  const overCap = capRefusal(req.maxTokens, limits);
+  if (overCap)
+    return { ok: false, status: 400, body: overCap, req, formatRefusal: false, limit: 'cap', prompt };
+  const overWindow = contextRefusal(prompt.tokens, req.maxTokens, limits);
+  if (overWindow) {
+    return { ok: false, status: 400, body: overWindow, req, formatRefusal: false, limit: 'context', prompt };
+  }
+  return { ok: true, req, format, quirk, prompt };
+}
+
+/** Counts what a checked chat request (or Batch API line) adds to the limits' counters. */
+export function countVerdict(stats: SimState['stats'], verdict: ChatVerdict): void {
+  if (verdict.ok || verdict.prompt) {
+    const tokens = verdict.prompt!.tokens;
+    if (tokens > stats.maxPromptTokens) stats.maxPromptTokens = tokens;
+  }
+  if (!verdict.ok && verdict.limit === 'cap') stats.capRejected++;
+  if (!verdict.ok && verdict.limit === 'context') stats.contextRejected++;
 }
 
 function respond(
@@ -202,11 +231,26 @@ function respond(
       });
     }
   }
+  // The tpm/rpm limits admit a request before anything else is weighed (openai-rate-limits.ts).
+  let limitHeaders: Record<string, string> = {};
+  if (state.rateLimits && req) {
+    const admission = state.rateLimits.admit(req.model, admissionTokens(req.messages, req.maxTokens?.value));
+    limitHeaders = admission.headers;
+    if (!admission.ok) {
+      if (admission.cause === 'tokens') state.stats.rateLimitedTokens++;
+      else state.stats.rateLimitedRequests++;
+      const tokens = verdict.ok ? verdict.prompt.tokens : (verdict.prompt?.tokens ?? 0);
+      if (tokens > state.stats.maxPromptTokens) state.stats.maxPromptTokens = tokens;
+      state.send(res, 429, admission.body, admission.headers);
+      return;
+    }
+  }
+  countVerdict(state.stats, verdict);
   if (!verdict.ok) {
     if (verdict.formatRefusal) state.stats.responseFormatRefusals++;
     // A body that cannot be read is refused at once; the others when due, as before.
     if (!req) state.send(res, verdict.status, verdict.body);
-    else state.at(due, () => state.send(res, verdict.status, verdict.body));
+    else state.at(due, () => state.send(res, verdict.status, verdict.body, limitHeaders));
     return;
   }
   const { quirk, format } = verdict;
@@ -238,7 +282,7 @@ function respond(
   const cacheKey = `${route.model ?? ''}\n${quirk ?? ''}\n${raw}`;
   let answer = state.answers.get(cacheKey);
   if (answer === undefined) {
-    answer = completionFor(chat, quirk, state.opts, format);
+    answer = completionFor(chat, quirk, state.opts, format, verdict.prompt);
     if (state.answers.size >= ANSWER_CACHE_MAX) state.answers.clear();
     state.answers.set(cacheKey, answer);
   }
@@ -249,11 +293,19 @@ function respond(
   state.at(due, () => {
     if (res.destroyed) return;
     state.stats.completed++;
+    if (done.finishReason === 'length') state.stats.truncated++;
     state.stats.tokensIn += done.tokensIn;
     state.stats.imageTokens += done.imageTokens;
     state.stats.tokensOut += done.tokensOut;
     state.stats.tokensCached += cached;
-    if (chat.stream) state.sendStream(res, completionEvents(done, profile, opts, cached, chat.includeUsage));
-    else state.send(res, 200, cached > 0 ? completionBody(done, profile, opts, cached) : done.body);
+    if (chat.stream)
+      state.sendStream(res, completionEvents(done, profile, opts, cached, chat.includeUsage), limitHeaders);
+    else
+      state.send(
+        res,
+        200,
+        cached > 0 ? completionBody(done, profile, opts, cached) : done.body,
+        limitHeaders,
+      );
   });
 }

@@ -61,7 +61,14 @@ export interface SimChatRequest {
   readonly includeUsage: boolean;
   readonly tools: readonly SimTool[];
   readonly toolChoice: SimToolChoice;
+  /**
+   * The most tokens the answer may have: `max_completion_tokens` (the name
+   * the official SDKs send now), else the older `max_tokens`; undefined: none sent.
+   */
+  readonly maxTokens: { readonly value: number; readonly param: MaxTokensParam } | undefined;
 }
+
+export type MaxTokensParam = 'max_completion_tokens' | 'max_tokens';
 
 const MESSAGES_REQUIRED = 'model (string) and messages [{role, content}] are required';
 
@@ -87,6 +94,8 @@ export function readChatRequestOrParam(
     stream_options?: unknown;
     tools?: unknown;
     tool_choice?: unknown;
+    max_tokens?: unknown;
+    max_completion_tokens?: unknown;
   };
   try {
     body = JSON.parse(raw);
@@ -131,6 +140,8 @@ export function readChatRequestOrParam(
   if (typeof toolChoice === 'string' && !['auto', 'none', 'required'].includes(toolChoice)) {
     return { error: toolChoice, param: 'tool_choice' };
   }
+  const maxTokens = readMaxTokens(body);
+  if (maxTokens && 'error' in maxTokens) return maxTokens;
   const rf = body.response_format;
   const responseFormat =
     rf !== null && typeof rf === 'object' && !Array.isArray(rf) ? (rf as Record<string, unknown>) : undefined;
@@ -145,7 +156,47 @@ export function readChatRequestOrParam(
     includeUsage: body.stream === true && streamOptions?.include_usage === true,
     tools,
     toolChoice: toolChoice as SimToolChoice,
+    maxTokens,
   };
+}
+
+/**
+ * `max_completion_tokens` or `max_tokens` (null or absent: none), refused as
+ * OpenAI refuses a value that is no integer or below 1 (its 400s as public
+ * issue reports show them: "Invalid type for 'max_tokens': expected an
+ * integer, but got a string instead.", code invalid_type; "Invalid
+ * 'max_tokens': integer below minimum value. Expected a value >= 1, but got
+ * 0 instead.", code integer_below_min_value).
+ */
+function readMaxTokens(body: {
+  max_tokens?: unknown;
+  max_completion_tokens?: unknown;
+}): SimChatRequest['maxTokens'] | { readonly error: string; readonly param: string; readonly code: string } {
+  const param: MaxTokensParam | undefined =
+    body.max_completion_tokens !== undefined && body.max_completion_tokens !== null
+      ? 'max_completion_tokens'
+      : body.max_tokens !== undefined && body.max_tokens !== null
+        ? 'max_tokens'
+        : undefined;
+  if (param === undefined) return undefined;
+  const value = body[param];
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    const got =
+      typeof value === 'number' ? 'a decimal' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    return {
+      error: `Invalid type for '${param}': expected an integer, but got ${got} instead.`,
+      param,
+      code: 'invalid_type',
+    };
+  }
+  if (value < 1) {
+    return {
+      error: `Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${value} instead.`,
+      param,
+      code: 'integer_below_min_value',
+    };
+  }
+  return { value, param };
 }
 
 type MessageRefusal = { readonly error: string; readonly param: string; readonly code: string };

@@ -13,11 +13,13 @@
  * `prompt_filter_results` first in a chunk without choices.
  */
 import { answerFor } from './answer.js';
-import type { SimChatRequest } from './chat-request.js';
+import type { SimChatRequest, SimMessage } from './chat-request.js';
+import { answerBudget, countsExactly, limitsOf } from './model-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
 import { priceAnswer } from './prices.js';
 import { type ProviderProfile, profileOf, responseFormatDecision } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
+import { chatPromptTokens, firstTokens, textTokens } from './token-count.js';
 import { type SimToolCall, toolCallFor } from './tool-calls.js';
 
 export interface Completion {
@@ -34,6 +36,35 @@ export interface Completion {
   readonly toolCall: SimToolCall | undefined;
   /** The `no-choices` quirk: no choice at all. */
   readonly noChoices: boolean;
+  /** `length` when the answer was cut at max_tokens or the model's limits (model-limits.ts). */
+  readonly finishReason: 'stop' | 'tool_calls' | 'length';
+}
+
+/** A prompt's tokens (images' included) and, of them, the images'. */
+export interface PromptTokens {
+  readonly tokens: number;
+  readonly imageTokens: number;
+}
+
+/**
+ * A prompt's tokens: as OpenAI counts chat messages where it counts exactly
+ * (model-limits.ts countsExactly; token-count.ts), else its text's characters
+ * / 4; each image adds its own tokens (image-input.ts), not its description's.
+ */
+export function promptTokensOf(
+  model: string,
+  messages: readonly SimMessage[],
+  opts: ResolvedSimOptions,
+): PromptTokens {
+  let imageTokens = 0;
+  for (const m of messages) if (m.images) for (const image of m.images) imageTokens += image.tokens;
+  if (countsExactly(model, opts)) {
+    const texts = messages.map((m) => ({ role: m.role, text: m.text ?? m.content }));
+    return { tokens: chatPromptTokens(texts, model) + imageTokens, imageTokens };
+  }
+  let promptChars = 0;
+  for (const m of messages) promptChars += (m.text ?? m.content).length;
+  return { tokens: Math.max(1, Math.ceil(promptChars / 4) + imageTokens), imageTokens };
 }
 
 /** What the answer must be: a schema's value, a JSON object, or free text. */
@@ -56,6 +87,7 @@ export function completionFor(
   quirk: SimQuirk | undefined,
   opts: ResolvedSimOptions,
   format?: AnswerFormat,
+  promptTokens?: PromptTokens,
 ): Completion {
   const profile = profileOf(opts.profile);
   const { model, messages } = req;
@@ -79,16 +111,28 @@ export function completionFor(
     else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
     else if (quirk === 'short-batch') content = dropLastOfLongList(content);
   }
-  // Text is characters / 4; each image costs its own tokens (image-input.ts), not its description's.
-  let promptChars = 0;
-  let imageTokens = 0;
-  for (const m of messages) {
-    promptChars += (m.text ?? m.content).length;
-    if (m.images) for (const image of m.images) imageTokens += image.tokens;
+  const prompt = promptTokens ?? promptTokensOf(model, messages, opts);
+  const exact = countsExactly(model, opts);
+  let finishReason: Completion['finishReason'] = toolCall ? 'tool_calls' : 'stop';
+  let tokensOut: number;
+  if (toolCall) {
+    const out = toolCall.name + toolCall.arguments;
+    tokensOut = exact ? textTokens(out, model) : Math.ceil(out.length / 4);
+  } else if (exact) {
+    if (quirk === 'verbose') content = verbose(content!, opts.verboseTokens, model);
+    tokensOut = textTokens(content!, model);
+    const budget = answerBudget(prompt.tokens, req.maxTokens, limitsOf(model, opts));
+    if (budget !== null && tokensOut > budget) {
+      content = firstTokens(content!, budget, model);
+      tokensOut = budget;
+      finishReason = 'length';
+    }
+  } else {
+    if (quirk === 'verbose') content = verbose(content!, opts.verboseTokens, model);
+    tokensOut = Math.ceil(content!.length / 4);
   }
-  const tokensIn = Math.max(1, Math.ceil(promptChars / 4) + imageTokens);
-  const out = toolCall ? toolCall.name.length + toolCall.arguments.length : content!.length;
-  const tokensOut = Math.ceil(out / 4);
+  const tokensIn = prompt.tokens;
+  const imageTokens = prompt.imageTokens;
   const id = `chatcmpl-sim-${fnv1a((toolCall ? toolCall.arguments : content!) + model).toString(16)}`;
   const c = {
     id,
@@ -96,6 +140,7 @@ export function completionFor(
     content,
     toolCall,
     noChoices: quirk === 'no-choices',
+    finishReason,
     tokensIn,
     tokensOut,
     imageTokens,
@@ -165,7 +210,7 @@ export function completionBody(
   const choice: Record<string, unknown> = {
     index: 0,
     message,
-    finish_reason: c.toolCall ? 'tool_calls' : 'stop',
+    finish_reason: c.finishReason,
   };
   if (profile.openaiFields) choice['logprobs'] = null;
   if (profile.contentFilter) choice['content_filter_results'] = SAFE;
@@ -240,7 +285,7 @@ export function completionEvents(
         ),
       );
       for (const piece of pieces(c.content ?? '')) push(delta({ content: piece }));
-      push(delta({}, 'stop'));
+      push(delta({}, c.finishReason));
     }
   }
   if (includeUsage) {
@@ -314,6 +359,33 @@ function ignoresEnum(quirk: SimQuirk | undefined, messages: SimChatRequest['mess
 
 function withoutEnums(schema: unknown): Record<string, unknown> {
   return JSON.parse(JSON.stringify(schema), (k, v) => (k === 'enum' ? undefined : v));
+}
+
+/**
+ * `verbose`: the answer grown to about `tokens` tokens with filler words (" the",
+ * one token each in both encodings): free text at its end, a JSON object's
+ * first string value (so a cut answer is invalid JSON, as a real cut one is).
+ * An answer with no string to grow is left as it is.
+ */
+function verbose(content: string, tokens: number, model: string): string {
+  const grow = (text: string, by: number) => text + ' the'.repeat(Math.max(0, by));
+  let value: unknown;
+  try {
+    value = JSON.parse(content);
+  } catch {
+    return grow(content, tokens - textTokens(content, model));
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return content;
+  const record = value as Record<string, unknown>;
+  const key = Object.keys(record).find((k) => typeof record[k] === 'string');
+  if (key === undefined) return content;
+  const grown = (by: number) => JSON.stringify({ ...record, [key]: grow(record[key] as string, by) });
+  // " the" inside a JSON string is one token: the first guess is exact unless the value's end merges.
+  let by = tokens - textTokens(content, model);
+  let out = grown(by);
+  by += tokens - textTokens(out, model);
+  out = grown(by);
+  return out;
 }
 
 /** `short-batch`: the answer's list (itself, or its one list-valued key) loses its last item past 4. */

@@ -129,6 +129,17 @@ function respond(
   }
   const answer = embeddingsAnswer(raw, state.opts, pathModel);
   if (answer.status !== 200) return send(answer.status, answer.body);
+  // The tpm/rpm limits (openai-rate-limits.ts): an embedding counts its input's tokens.
+  let limitHeaders: Record<string, string> = {};
+  if (state.rateLimits) {
+    const admission = state.rateLimits.admit(answer.model, answer.tokensIn);
+    limitHeaders = admission.headers;
+    if (!admission.ok) {
+      if (admission.cause === 'tokens') state.stats.rateLimitedTokens++;
+      else state.stats.rateLimitedRequests++;
+      return send(429, admission.body, admission.headers);
+    }
+  }
   switch (faultFor(u, state.opts)) {
     case 'error':
       return at(due, () => send(500, errorBody('simulated server error', 'server_error')));
@@ -152,12 +163,18 @@ function respond(
     if (res.destroyed) return;
     state.stats.embeddingInputs += answer.inputs;
     state.stats.embeddingTokens += answer.tokensIn;
-    send(200, answer.body);
+    send(200, answer.body, limitHeaders);
   });
 }
 
 export type EmbeddingsAnswer =
-  | { readonly status: 200; readonly body: string; readonly tokensIn: number; readonly inputs: number }
+  | {
+      readonly status: 200;
+      readonly body: string;
+      readonly model: string;
+      readonly tokensIn: number;
+      readonly inputs: number;
+    }
   | { readonly status: 400 | 404; readonly body: string };
 
 /**
@@ -238,6 +255,7 @@ export function embeddingsAnswer(
   return {
     status: 200,
     body: JSON.stringify({ object: 'list', data, model, usage }),
+    model,
     tokensIn,
     inputs: input.length,
   };

@@ -21,6 +21,9 @@ export type LatencyDistribution = {
  * - `ignore-enum-once`: the same, except on a retry after an invalid answer
  * - `short-batch`: an answer's list of more than 4 items loses its last item
  *   (a model that drops a row of a packed prompt: tests of the split in half)
+ * - `verbose`: the answer's text grows to `verboseTokens` tokens (a JSON
+ *   answer's first string value grows), so that a request's `max_tokens` or
+ *   the model's output cap cuts it (finish_reason `length`, model-limits.ts)
  */
 export type SimQuirk =
   | 'reject-response-format'
@@ -30,7 +33,8 @@ export type SimQuirk =
   | 'no-choices'
   | 'ignore-enum'
   | 'ignore-enum-once'
-  | 'short-batch';
+  | 'short-batch'
+  | 'verbose';
 
 /**
  * A provider outage: `refuse` stops listening (connections refused, open
@@ -115,11 +119,36 @@ export interface SimulatorOptions {
   readonly models?: readonly string[];
   /** An outage starting now (see SimOutage); null ends it. */
   readonly outage?: SimOutage | null;
+  /**
+   * Every model's context window (prompt plus answer, tokens), winning over
+   * the openai profiles' table (model-limits.ts); null (default): the table's,
+   * none on the other profiles. Over it: OpenAI's 400 context_length_exceeded.
+   */
+  readonly contextWindow?: number | null;
+  /**
+   * Every model's output cap (tokens), winning over the table; null (default):
+   * the table's. A larger `max_tokens` is OpenAI's 400; a longer answer is cut
+   * (finish_reason `length`).
+   */
+  readonly maxOutputTokens?: number | null;
+  /** Tokens per minute per model, OpenAI's way (openai-rate-limits.ts); null (default): no limit. */
+  readonly tpm?: number | null;
+  /** Requests per minute per model, OpenAI's way (openai-rate-limits.ts); null (default): no limit. */
+  readonly rpm?: number | null;
+  /** Tokens of a `verbose` answer (default 2,000). */
+  readonly verboseTokens?: number;
 }
 
+/** The options that are a positive integer or null (no limit). */
+export const SIM_LIMIT_KEYS = ['contextWindow', 'maxOutputTokens', 'tpm', 'rpm'] as const;
+export type SimLimitKey = (typeof SIM_LIMIT_KEYS)[number];
+
 export type ResolvedSimOptions = Required<
-  Omit<SimulatorOptions, 'latency' | 'rateLimit' | 'costPerMillion' | 'prices' | 'outage' | 'azureApiKey'>
-> & {
+  Omit<
+    SimulatorOptions,
+    'latency' | 'rateLimit' | 'costPerMillion' | 'prices' | 'outage' | 'azureApiKey' | SimLimitKey
+  >
+> & { readonly [K in SimLimitKey]: number | null } & {
   readonly prices: Readonly<Record<string, SimPrice>> | null;
   readonly azureApiKey: string | null;
   readonly outage: SimOutage | null;
@@ -153,6 +182,11 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   prices: null,
   models: ['sim-small', 'sim-large'],
   outage: null,
+  contextWindow: null,
+  maxOutputTokens: null,
+  tpm: null,
+  rpm: null,
+  verboseTokens: 2000,
 };
 
 function bad(key: string, want: string): never {
@@ -227,6 +261,16 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
     if (patch.outage.forMs !== undefined && !(Number.isInteger(patch.outage.forMs) && patch.outage.forMs > 0))
       bad('outage.forMs', 'a positive integer');
   }
+  for (const key of SIM_LIMIT_KEYS) {
+    const v = patch[key];
+    if (v !== undefined && v !== null && !(Number.isSafeInteger(v) && v > 0))
+      bad(key, 'a positive integer or null (no limit)');
+  }
+  if (
+    patch.verboseTokens !== undefined &&
+    !(Number.isSafeInteger(patch.verboseTokens) && patch.verboseTokens > 0)
+  )
+    bad('verboseTokens', 'a positive integer');
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   return { ...base, ...defined } as ResolvedSimOptions;
 }

@@ -6,7 +6,8 @@
 import type { ServerResponse } from 'node:http';
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import type { Completion } from './completion.js';
-import { mergeSimOptions, SIM_DEFAULTS, type SimulatorOptions } from './options.js';
+import { OpenAiRateLimits } from './openai-rate-limits.js';
+import { mergeSimOptions, SIM_DEFAULTS, SIM_LIMIT_KEYS, type SimulatorOptions } from './options.js';
 import { PromptPrefixCache } from './prompt-cache.js';
 import { type ProviderProfile, profileOf } from './provider-profiles.js';
 import { TokenBucket } from './rate-limit.js';
@@ -21,6 +22,8 @@ export class SimState {
   faultRng: Rng;
   private latencyRng: Rng;
   bucket: TokenBucket | null;
+  /** The `tpm` / `rpm` limits per model (openai-rate-limits.ts), null when neither is set. */
+  rateLimits: OpenAiRateLimits | null;
   /** Answers by request text (and quirk): the same request is answered alike without recomputing. */
   readonly answers = new Map<string, Completion>();
   /** Prompt prefixes seen, for `cached_tokens` (profiles that report it). */
@@ -33,6 +36,7 @@ export class SimState {
     this.faultRng = mulberry32(this.opts.seed);
     this.latencyRng = mulberry32(this.opts.seed ^ 0x9e3779b9);
     this.bucket = bucketOf(this.opts);
+    this.rateLimits = OpenAiRateLimits.of(this.opts);
   }
 
   /** Sends a response; only chat answers (`chat`) count in byStatus. */
@@ -60,13 +64,14 @@ export class SimState {
   }
 
   /** Sends a 200 `text/event-stream` of `events` (a streamed chat answer); counts in byStatus. */
-  sendStream(res: ServerResponse, events: readonly string[]): void {
+  sendStream(res: ServerResponse, events: readonly string[], headers: Record<string, string> = {}): void {
     if (res.destroyed) return;
     this.stats.byStatus[200] = (this.stats.byStatus[200] ?? 0) + 1;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       [SIM_HEADER]: '1',
+      ...headers,
     });
     for (const e of events) res.write(e);
     res.end();
@@ -133,6 +138,7 @@ export class SimState {
       this.answers.clear();
     }
     if (partial.rateLimit !== undefined) this.bucket = bucketOf(next);
+    if (partial.tpm !== undefined || partial.rpm !== undefined) this.rateLimits = OpenAiRateLimits.of(next);
     if (next.record && !this.stats.promptsSeen) this.stats.promptsSeen = [];
     // Answers depend on these: cached ones would be stale.
     if (
@@ -140,6 +146,8 @@ export class SimState {
       partial.hugeBytes !== undefined ||
       partial.costPerMillion !== undefined ||
       partial.prices !== undefined ||
+      partial.verboseTokens !== undefined ||
+      SIM_LIMIT_KEYS.some((k) => partial[k] !== undefined) ||
       (partial.profile !== undefined && partial.profile !== this.opts.profile)
     ) {
       this.answers.clear();

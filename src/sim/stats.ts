@@ -57,6 +57,17 @@ export interface SimulatorStats {
   batchesCreated: number;
   batchesCancelled: number;
   batchLines: number;
+  /** Chat requests refused 400 context_length_exceeded: prompt (plus max_tokens) over the model's window (model-limits.ts). */
+  contextRejected: number;
+  /** Chat requests refused 400 for a max_tokens (or max_completion_tokens) above the model's output cap. */
+  capRejected: number;
+  /** Answers cut at max_tokens or the model's limits, sent with finish_reason `length`. */
+  truncated: number;
+  /** Requests (chat and embeddings) refused 429 by the `tpm` limit, and by the `rpm` limit (openai-rate-limits.ts). */
+  rateLimitedTokens: number;
+  rateLimitedRequests: number;
+  /** The largest prompt_tokens of any chat request answered or refused after it was read (batch lines included). */
+  maxPromptTokens: number;
   /** Only with the `record` option. */
   promptsSeen?: SeenRequest[];
 }
@@ -84,6 +95,12 @@ export function emptyStats(record: boolean): SimulatorStats {
     batchesCreated: 0,
     batchesCancelled: 0,
     batchLines: 0,
+    contextRejected: 0,
+    capRejected: 0,
+    truncated: 0,
+    rateLimitedTokens: 0,
+    rateLimitedRequests: 0,
+    maxPromptTokens: 0,
   };
   if (record) s.promptsSeen = [];
   return s;
