@@ -13,6 +13,11 @@ export interface SharedGateOptions {
   readonly decreaseHoldMs?: number;
   /** The endpoint's circuit breaker (breaker.ts). */
   readonly breaker?: BreakerOptions;
+  /**
+   * Pace calls by the budget the provider announces in its rate-limit
+   * headers (gate-budget.ts); default true. Without such headers nothing is paced.
+   */
+  readonly paceByHeaders?: boolean;
 }
 
 export function checkOptions(o: SharedGateOptions): void {

@@ -1,8 +1,11 @@
 /**
  * The gate layer: every HTTP attempt holds a slot of a Gate while it runs,
- * and tells the gate how it went (a 429 makes an adaptive gate back off).
+ * and tells the gate how it went (a 429 makes an adaptive gate back off;
+ * the rate-limit headers of any answer tell a pacing gate the provider's
+ * budget, gate-budget.ts).
  */
 import { LLM_ERROR, RetryableFailure } from './errors.js';
+import type { PaceTicket } from './gate-budget.js';
 import type { Send } from './http.js';
 
 /**
@@ -18,11 +21,21 @@ export interface Gate {
    * at once (no promise, no microtask), else a promise that resolves once it is
    * held, or rejects with the signal's reason on abort.
    */
-  acquire(signal?: AbortSignal): Promise<void> | undefined;
-  /** Returns a slot; `status` is the HTTP status of a `down` outcome (0 = no connection). */
-  release(outcome: GateOutcome, status?: number): void;
+  acquire(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> | undefined;
+  /**
+   * Returns a slot; `status` is the HTTP status of a `down` outcome (0 = no
+   * connection); `headers` are the answer's, when there was one.
+   */
+  release(
+    outcome: GateOutcome,
+    status?: number,
+    headers?: Readonly<Record<string, string>>,
+    ticket?: PaceTicket,
+  ): void;
   /** Holds back new attempts for `ms` (a provider's Retry-After applies to everyone). */
   pause(ms: number): void;
+  /** A call on budget `key` (gate-budget.ts budgetKey) was answered with `tokensOut` tokens. */
+  answered?(key: number, tokensOut: number): void;
 }
 
 export function withGate(send: Send, gate: Gate): Send {
@@ -32,7 +45,8 @@ export function withGate(send: Send, gate: Gate): Send {
     send(attempt).then(
       (reply) => {
         const s = reply.status;
-        gate.release(s === 429 ? 'throttled' : s < 300 ? 'ok' : s >= 500 ? 'down' : 'failed', s);
+        const outcome = s === 429 ? 'throttled' : s < 300 ? 'ok' : s >= 500 ? 'down' : 'failed';
+        gate.release(outcome, s, reply.headers, attempt.pace);
         return reply;
       },
       (err: unknown) => {
@@ -42,7 +56,7 @@ export function withGate(send: Send, gate: Gate): Send {
       },
     );
   return (attempt) => {
-    const wait = gate.acquire(attempt.signal);
+    const wait = gate.acquire(attempt.signal, attempt.pace);
     return wait ? wait.then(() => run(attempt)) : run(attempt);
   };
 }

@@ -7,9 +7,17 @@ import type { Dispatcher, Pool } from 'undici';
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { AttemptAbort } from './attempt-abort.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
+import type { PaceTicket } from './gate-budget.js';
+import { RATE_LIMIT_HEADERS } from './rate-headers.js';
 
 /** Response headers the client reads; the others are never decoded. */
-const WANTED = new Set(['content-length', 'retry-after', SIM_HEADER, 'content-type']);
+const WANTED = new Set<string>([
+  'content-length',
+  'retry-after',
+  SIM_HEADER,
+  'content-type',
+  ...RATE_LIMIT_HEADERS,
+]);
 const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
 
 /** The reason an attempt's own deadline aborts it with. */
@@ -24,11 +32,16 @@ interface HttpAttempt {
   readonly signal?: AbortSignal;
   /** Deadline of this attempt; starts when the attempt starts (after any gate wait). */
   readonly timeoutMs: number;
+  /** What the attempt draws on the provider's announced budget (the gate reads it; HTTP ignores it). */
+  readonly pace?: PaceTicket;
 }
 
 export interface HttpReply {
   readonly status: number;
-  /** The response headers the client reads (content-length, content-type, retry-after, the simulator's mark), names in lower case. */
+  /**
+   * The response headers the client reads (content-length, content-type,
+   * retry-after, the rate-limit budget's, the simulator's mark), names in lower case.
+   */
   readonly headers: Readonly<Record<string, string>>;
   readonly text: string;
 }

@@ -12,13 +12,22 @@
  * start at least 1/rps apart, and never before a pause (Retry-After) ends.
  * Waiters of one thread queue locally (FIFO); only one waits on the shared
  * word per thread, with Atomics.waitAsync.
+ *
+ * Paced (`paceByHeaders`, default on): a call to a model whose answers
+ * announce a rate-limit budget (x-ratelimit-* headers, rate-headers.ts)
+ * first reserves its expected tokens and one request on that budget, and
+ * waits until the provider's refill covers them (gate-budget.ts), so a run
+ * under a tokens-per-minute limit meets its limit without meeting 429s.
  */
 import { threadId } from 'node:worker_threads';
 import { RvbbitError } from '../../base/errors.js';
-import { epochUs } from '../runtime/epoch-clock.js';
+import { epochMs, epochUs } from '../runtime/epoch-clock.js';
 import { BREAKER_BYTES, SharedBreaker } from './breaker.js';
 import type { Gate, GateOutcome } from './gate.js';
+import type { PaceTicket } from './gate-budget.js';
+import { BUDGET_BYTES, type BudgetReport, type BudgetSnapshot, SharedBudgets } from './gate-budget.js';
 import { checkOptions, type SharedGateOptions } from './gate-options.js';
+import { announcedBudget } from './rate-headers.js';
 import { sleep } from './retry.js';
 
 export type { SharedGateOptions } from './gate-options.js';
@@ -42,8 +51,8 @@ const BIG_WORDS = 3;
 // so the slots of a worker that died can be reclaimed.
 const HOLDER_WORDS = 128;
 const GATE_BYTES = INT_WORDS * 4 + BIG_WORDS * 8 + HOLDER_WORDS * 4;
-// The breaker's words follow (GATE_BYTES is a multiple of 8, as its BigInt64 words need).
-const BYTES = GATE_BYTES + BREAKER_BYTES;
+// The breaker's words follow (GATE_BYTES is a multiple of 8, as its BigInt64 words need), then the budgets'.
+const BYTES = GATE_BYTES + BREAKER_BYTES + BUDGET_BYTES;
 
 type WaitAsync = (
   ta: Int32Array,
@@ -68,6 +77,8 @@ export class SharedGate implements Gate {
   private readonly held: Int32Array;
   /** The endpoint's circuit breaker, shared like the gate. */
   readonly breaker: SharedBreaker;
+  /** The budgets its answers announce, by model, shared like the gate. */
+  private readonly budgets: SharedBudgets;
   private readonly me: number;
   private readonly queue: Waiter[] = [];
   private pumping = false;
@@ -88,6 +99,11 @@ export class SharedGate implements Gate {
     this.me = threadId % HOLDER_WORDS;
     const fresh = !(options instanceof SharedArrayBuffer);
     this.breaker = new SharedBreaker(this.buffer, GATE_BYTES, fresh ? (options.breaker ?? {}) : undefined);
+    this.budgets = new SharedBudgets(
+      this.buffer,
+      GATE_BYTES + BREAKER_BYTES,
+      fresh ? options.paceByHeaders !== false : undefined,
+    );
     if (!(options instanceof SharedArrayBuffer)) {
       this.i32[LIMIT] = options.maxConcurrency;
       this.i32[CEILING] = options.maxConcurrency;
@@ -111,8 +127,22 @@ export class SharedGate implements Gate {
     };
   }
 
-  acquire(signal?: AbortSignal): Promise<void> | undefined {
+  /** The budget a ticket's key draws on, as learned so far; undefined when no answer announced one. */
+  budget(ticket: PaceTicket): BudgetSnapshot | undefined {
+    return this.budgets.snapshot(ticket.key, epochMs());
+  }
+
+  acquire(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> | undefined {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ticket !== undefined && this.budgets.enabled) {
+      const slot = this.budgets.slotOf(ticket.key);
+      if (slot >= 0) return this.paced(slot, ticket, signal);
+    }
+    return this.admit(signal);
+  }
+
+  /** A slot, after the breaker lets the attempt through. */
+  private admit(signal?: AbortSignal): Promise<void> | undefined {
     // An open breaker holds new attempts back (and lets a probe through) before they take a slot.
     if (!this.breaker.isClosed()) return this.breaker.admit(signal).then(() => this.acquireSlot(signal));
     return this.acquireSlot(signal);
@@ -140,6 +170,42 @@ export class SharedGate implements Gate {
     }).then(() => this.afterTake(signal));
   }
 
+  /**
+   * A call on a budget the provider announced: reserves its tokens, waits
+   * until the refill covers them, then takes a slot. Aborted before it is
+   * sent, it gives its reservation back.
+   */
+  private async paced(slot: number, ticket: PaceTicket, signal: AbortSignal | undefined): Promise<void> {
+    const prompt = await ticket.promptTokens();
+    const tokens = prompt + (ticket.maxTokens ?? this.budgets.expectedOutput(slot));
+    const reservation = this.budgets.reserve(slot, tokens, epochMs());
+    let waited = false;
+    try {
+      if (reservation.waitMs > 0) await sleep(reservation.waitMs, signal);
+      this.budgets.sent(reservation);
+      waited = true;
+      await this.admit(signal);
+    } catch (err) {
+      this.budgets.cancel(reservation, epochMs(), !waited);
+      throw err;
+    }
+  }
+
+  /** Every known budget since the last call, for a relay across processes (scale/rate-bucket.ts BudgetRelay). */
+  drainBudgets(): BudgetReport[] {
+    return this.budgets.drain();
+  }
+
+  /** A relay's answer: what `key`'s budget has left for all who share it, and how many do. */
+  shareBudget(key: number, left: { tokens?: number; requests?: number }, sharers: number): void {
+    this.budgets.shareOf(key, left, sharers, epochMs());
+  }
+
+  answered(key: number, tokensOut: number): void {
+    const slot = this.budgets.slotOf(key);
+    if (slot >= 0) this.budgets.answered(slot, tokensOut);
+  }
+
   /** Holding a slot: waits for a rate slot, giving the slot back if that wait is aborted. */
   private async afterTake(signal: AbortSignal | undefined): Promise<void> {
     try {
@@ -150,7 +216,16 @@ export class SharedGate implements Gate {
     }
   }
 
-  release(outcome: GateOutcome, status = 0): void {
+  release(
+    outcome: GateOutcome,
+    status = 0,
+    headers?: Readonly<Record<string, string>>,
+    ticket?: PaceTicket,
+  ): void {
+    if (headers !== undefined && ticket !== undefined && this.budgets.enabled) {
+      const budget = announcedBudget(headers);
+      if (budget) this.budgets.learn(ticket.key, budget, epochMs());
+    }
     if (outcome === 'throttled') this.decrease();
     else if (outcome === 'ok') this.maybeIncrease();
     // Any HTTP answer below 500 (a 4xx too) shows the endpoint is up; a deadline or an abort says nothing.

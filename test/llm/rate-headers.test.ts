@@ -1,0 +1,156 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { budgetKey, SharedBudgets } from '../../src/llm/gate-budget.js';
+import { announcedBudget, parseResetDuration } from '../../src/llm/rate-headers.js';
+
+test('reset durations as OpenAI and Groq send them', () => {
+  // OpenAI's rate-limits guide: "1s", "6m0s"; its answers: "12ms", "9ms"; Groq: "2m59.56s", "7.66s".
+  assert.is(parseResetDuration('1s'), 1_000);
+  assert.is(parseResetDuration('6m0s'), 360_000);
+  assert.is(parseResetDuration('20ms'), 20);
+  assert.is(parseResetDuration('2m59.56s'), 179_560);
+  assert.is(parseResetDuration('7.66s'), 7_660);
+  assert.is(parseResetDuration('1h2m3s'), 3_723_000);
+  assert.is(parseResetDuration('0s'), 0);
+  assert.is(parseResetDuration('7'), 7_000, 'bare seconds');
+  assert.is(parseResetDuration(' 1s '), 1_000);
+  for (const bad of [undefined, '', 'soon', '1x', '-1s', '1s2', 'ms']) {
+    assert.is(parseResetDuration(bad), undefined, String(bad));
+  }
+});
+
+test('the announced budget: tokens and requests, each only when its limit and remaining are readable', () => {
+  const headers = {
+    'x-ratelimit-limit-requests': '60',
+    'x-ratelimit-limit-tokens': '150000',
+    'x-ratelimit-remaining-requests': '59',
+    'x-ratelimit-remaining-tokens': '149984',
+    'x-ratelimit-reset-requests': '1s',
+    'x-ratelimit-reset-tokens': '6m0s',
+  };
+  assert.equal(announcedBudget(headers), {
+    tokens: { limit: 150_000, remaining: 149_984, resetMs: 360_000 },
+    requests: { limit: 60, remaining: 59, resetMs: 1_000 },
+  });
+  assert.equal(
+    announcedBudget({ 'x-ratelimit-limit-tokens': '1000', 'x-ratelimit-remaining-tokens': '2000' }),
+    { tokens: { limit: 1000, remaining: 1000, resetMs: undefined } },
+    'remaining never above the limit; no reset header',
+  );
+  assert.is(announcedBudget({}), undefined, 'no headers: nothing to pace by');
+  assert.is(announcedBudget({ 'content-type': 'application/json' }), undefined);
+  assert.is(announcedBudget({ 'x-ratelimit-limit-tokens': '1000' }), undefined, 'no remaining');
+  assert.is(
+    announcedBudget({ 'x-ratelimit-limit-tokens': 'lots', 'x-ratelimit-remaining-tokens': '5' }),
+    undefined,
+  );
+  assert.is(
+    announcedBudget({ 'x-ratelimit-limit-tokens': '0', 'x-ratelimit-remaining-tokens': '0' }),
+    undefined,
+    'a limit of 0 paces nothing',
+  );
+});
+
+function budgets(): SharedBudgets {
+  return new SharedBudgets(new SharedArrayBuffer(4096), 0, true);
+}
+
+const tpm = (limit: number, remaining: number, reset?: string) => ({
+  tokens: {
+    limit,
+    remaining,
+    resetMs: reset === undefined ? undefined : parseResetDuration(reset),
+  },
+});
+
+test('budgets: a key is paced only once an answer announced its budget', () => {
+  const b = budgets();
+  const key = budgetKey('api.openai.com', 'gpt-4o-mini');
+  assert.is(b.slotOf(key), -1);
+  b.learn(key, tpm(60_000, 60_000), 0 + 1);
+  const slot = b.slotOf(key);
+  assert.ok(slot >= 0);
+  assert.is(b.slotOf(budgetKey('api.openai.com', 'gpt-4o')), -1, 'another model: not known');
+  assert.is(b.slotOf(budgetKey('other.host', 'gpt-4o-mini')), -1, 'another endpoint: not known');
+});
+
+test('budgets: reservations within the bucket go at once; past it they wait for the refill, in order', () => {
+  const b = budgets();
+  const key = budgetKey('h', 'm');
+  const t0 = 1_000_000;
+  // 60,000 tokens per minute = 1 token per ms; 10,000 left now.
+  b.learn(key, tpm(60_000, 10_000), t0);
+  const slot = b.slotOf(key);
+  assert.is(b.reserve(slot, 6_000, t0).waitMs, 0);
+  assert.is(b.reserve(slot, 4_000, t0).waitMs, 0);
+  const third = b.reserve(slot, 3_000, t0);
+  assert.is(third.waitMs, 3_000, 'waits until 3,000 tokens refill');
+  assert.is(b.reserve(slot, 1_000, t0).waitMs, 4_000, 'after the one before it');
+  b.sent(third);
+  // 5 s later the debt of 4,000 is paid and 1,000 refilled.
+  assert.is(Math.round(b.snapshot(key, t0 + 5_000)!.tokensAvailable), 1_000);
+});
+
+test('budgets: the headers lower the bucket (others spend it too), never raise it', () => {
+  const b = budgets();
+  const key = budgetKey('h', 'm');
+  const t0 = 5_000_000;
+  b.learn(key, tpm(60_000, 50_000), t0);
+  const slot = b.slotOf(key);
+  b.reserve(slot, 10_000, t0);
+  // The provider counted less than we did (an answer generated before our call arrived): ours stands.
+  b.learn(key, tpm(60_000, 50_000), t0);
+  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), 40_000);
+  // Another process spent 30,000 more: theirs wins.
+  b.learn(key, tpm(60_000, 10_000), t0);
+  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), 10_000);
+  // A reservation still waiting here is not counted by the provider yet: it stays off the bucket.
+  const waiting = b.reserve(slot, 20_000, t0);
+  assert.is(waiting.waitMs, 10_000);
+  b.learn(key, tpm(60_000, 10_000), t0);
+  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), -10_000);
+  // Aborted before it was sent: its tokens return.
+  b.cancel(waiting, t0, true);
+  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), 10_000);
+});
+
+test('budgets: the refill rate is what the reset implies once it is long enough to read', () => {
+  const b = budgets();
+  const key = budgetKey('h', 'm');
+  // 30,000 used of 100,000, back in 9 s: 30,000 / 9 s, not 100,000 / 60 s.
+  b.learn(key, tpm(100_000, 70_000, '9s'), 1);
+  assert.is(Math.round(b.snapshot(key, 1)!.tokensPerMinute), 200_000);
+  // A reset of 20 ms is too coarse to read: the rate stays.
+  b.learn(key, tpm(100_000, 99_990, '20ms'), 2);
+  assert.is(Math.round(b.snapshot(key, 2)!.tokensPerMinute), 200_000);
+  const fresh = budgets();
+  fresh.learn(key, tpm(100_000, 99_990, '6ms'), 1);
+  assert.is(Math.round(fresh.snapshot(key, 1)!.tokensPerMinute), 100_000, 'limit per minute');
+});
+
+test('budgets: requests per minute pace too; a call larger than the whole limit still goes', () => {
+  const b = budgets();
+  const key = budgetKey('h', 'm');
+  b.learn(key, { requests: { limit: 600, remaining: 1, resetMs: undefined } }, 10);
+  const slot = b.slotOf(key);
+  assert.is(b.reserve(slot, 1_000_000, 10).waitMs, 0, 'no token limit known: tokens do not pace');
+  assert.is(b.reserve(slot, 1, 10).waitMs, 100, '600 per minute: one per 100 ms');
+  const big = budgets();
+  big.learn(key, tpm(1_000, 1_000), 10);
+  const s = big.slotOf(key);
+  assert.is(big.reserve(s, 5_000, 10).waitMs, 0, 'reserves the limit, not more');
+  assert.is(big.reserve(s, 1, 10).waitMs, 60, 'the next one waits for the refill');
+});
+
+test('budgets: the expected answer is the mean of the answers so far', () => {
+  const b = budgets();
+  const key = budgetKey('h', 'm');
+  b.learn(key, tpm(1_000, 1_000), 1);
+  const slot = b.slotOf(key);
+  assert.is(b.expectedOutput(slot), 0);
+  b.answered(slot, 10);
+  b.answered(slot, 20);
+  assert.is(b.expectedOutput(slot), 15);
+});
+
+test.run();
