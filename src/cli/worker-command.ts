@@ -122,6 +122,8 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
     pool,
     answeredBy: provider.answeredBy,
     lockMs: flags.lockMs ?? 10_000,
+    // The budget its provider announces is shared with the other workers through Redis.
+    budgets: provider.gate,
   });
   try {
     await worker.start();

@@ -26,6 +26,7 @@ import {
   HEARTBEAT_MS,
   type WorkerInfo,
 } from './queue-protocol.js';
+import { BudgetRelay, type RelayedBudgets } from './rate-bucket.js';
 import { bullmqConnection, isReady, openRedis } from './redis-clients.js';
 import { withTimeout } from './wait-helpers.js';
 import { beat, leave } from './worker-registry.js';
@@ -41,6 +42,11 @@ export interface QueueWorkerOptions {
   readonly answeredBy: string;
   /** How long a job this worker holds stays locked without renewal; a dead worker's jobs re-run after it. */
   readonly lockMs: number;
+  /**
+   * The provider's announced budgets as this process's gate learns them
+   * (its SharedGate): shared with every worker through Redis (rate-bucket.ts BudgetRelay).
+   */
+  readonly budgets?: RelayedBudgets;
 }
 
 /** Cancelled statements remembered, so a job of one taken late still stops. */
@@ -59,6 +65,7 @@ export class QueueWorker {
   private readonly leases: PermitLeases;
   private readonly cancelled = new Set<string>();
   private readonly written = new Map<string, Promise<string>>();
+  private relay: BudgetRelay | undefined;
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.leases = new PermitLeases(
@@ -105,6 +112,10 @@ export class QueueWorker {
     };
     await beat(this.control!, this.info);
     this.heartbeat = setInterval(() => void this.tick(), HEARTBEAT_MS);
+    if (this.options.budgets) {
+      this.relay = new BudgetRelay(this.options.budgets, () => this.control!, this.id);
+      this.relay.start();
+    }
     void this.worker.run().catch((err: unknown) => {
       process.stderr.write(
         `rvbbit worker: stopped taking jobs: ${err instanceof Error ? err.message : String(err)}\n`,
@@ -139,6 +150,7 @@ export class QueueWorker {
   /** Stops taking jobs, finishes the ones held, leaves the registry. */
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
+    await this.relay?.stop();
     if (isReady(this.control)) await this.worker?.close();
     else {
       // Redis is away: held jobs cannot report back anyway, and BullMQ's close would wait for its

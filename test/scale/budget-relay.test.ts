@@ -1,0 +1,85 @@
+/**
+ * The provider's announced budget shared across hosts through Redis
+ * (scale/rate-bucket.ts BudgetRelay): two gates stand for two `rvbbit
+ * worker` processes, each learning the budget from its own answers' headers.
+ */
+import type { Redis } from 'ioredis';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { budgetKey } from '../../src/llm/gate-budget.js';
+import { SharedGate } from '../../src/llm/shared-gate.js';
+import { BudgetRelay } from '../../src/scale/rate-bucket.js';
+import { openRedis } from '../../src/scale/redis-clients.js';
+import { requires } from '../requires.js';
+import { type RedisHandle, startRedis } from './redis-server.js';
+
+const t = requires(
+  suite<{ redis: RedisHandle; client: Redis }>('scale: the announced budget across hosts'),
+  'redis-server',
+);
+
+t.before(async (ctx) => {
+  ctx.redis = await startRedis();
+  ctx.client = await openRedis(ctx.redis.url);
+});
+
+t.after(async (ctx) => {
+  ctx.client?.disconnect();
+  await ctx.redis?.stop();
+});
+
+/** An answer announcing 6,000 tokens per minute (0.1 per ms), all of them left. */
+const FULL = {
+  'x-ratelimit-limit-tokens': '6000',
+  'x-ratelimit-remaining-tokens': '6000',
+  'x-ratelimit-reset-tokens': '0s',
+};
+
+/** A call to one model whose prompt is `tokens` tokens (no max_tokens, and no answer seen yet: no output expected). */
+function ticketOf(tokens: number) {
+  return { key: budgetKey('api.example', 'gpt-x'), maxTokens: undefined, promptTokens: () => tokens };
+}
+
+t(
+  'two hosts share one budget: each holds its half of what is left, and refills at half the rate',
+  async (ctx) => {
+    const a = new SharedGate({ maxConcurrency: 8 });
+    const b = new SharedGate({ maxConcurrency: 8 });
+    const ticket = ticketOf(5_000);
+    for (const gate of [a, b]) {
+      await gate.acquire(undefined, ticketOf(1));
+      gate.release('ok', 200, FULL, ticket);
+    }
+    // Host A spends 5,000 of the 6,000; B has not heard (its own answers said 6,000 left).
+    await a.acquire(undefined, ticket);
+    a.release('ok', 200, {}, ticket);
+    assert.ok(b.budget(ticket)!.tokensAvailable >= 6_000 - 1);
+    const relayA = new BudgetRelay(a, () => ctx.client, 'host-a', 'relay-test', 1_000);
+    const relayB = new BudgetRelay(b, () => ctx.client, 'host-b', 'relay-test', 1_000);
+    await relayA.relay();
+    await relayB.relay();
+    // 1,000 left for both, shared by 2: B holds 500 (and what Redis refilled since, 0.1 per ms).
+    const held = b.budget(ticket)!;
+    assert.ok(held.tokensAvailable >= 500 && held.tokensAvailable < 600, `B holds ${held.tokensAvailable}`);
+    assert.is(Math.round(held.tokensPerMinute), 6_000, 'the budget rate is the provider’s');
+    // A's next relay learns it shares too.
+    await relayA.relay();
+    const heldA = a.budget(ticket)!;
+    assert.ok(heldA.tokensAvailable < 600, `A holds ${heldA.tokensAvailable}`);
+    // Without the relay, a third gate that learned the same answer holds all 6,000.
+    const alone = new SharedGate({ maxConcurrency: 8 });
+    await alone.acquire(undefined, ticketOf(1));
+    alone.release('ok', 200, FULL, ticket);
+    assert.ok(alone.budget(ticket)!.tokensAvailable >= 6_000 - 1);
+  },
+);
+
+t('a host without headers reports nothing: the relay leaves it unpaced', async (ctx) => {
+  const gate = new SharedGate({ maxConcurrency: 8 });
+  const relay = new BudgetRelay(gate, () => ctx.client, 'host-c', 'relay-none', 1_000);
+  await relay.relay();
+  assert.equal(gate.drainBudgets(), []);
+  assert.is(await ctx.client.keys('rvbbit:budget:relay-none:*').then((k) => k.length), 0);
+});
+
+t.run();
