@@ -127,6 +127,17 @@ export const LLM_ERROR = {
   BATCH_UNSUPPORTED: 'LLM_BATCH_UNSUPPORTED',
   /** The provider's batch ended `failed` or `expired`; detail: batch id and the provider's first errors. */
   BATCH_FAILED: 'LLM_BATCH_FAILED',
+  /**
+   * The prompt does not fit the model's context window (model-limits.ts):
+   * refused before sending when the window is known, or the provider's
+   * context-length refusal; detail: model, tokens, window.
+   */
+  CONTEXT_TOO_LONG: 'LLM_CONTEXT_TOO_LONG',
+  /**
+   * The answer was cut at its token limit (`finish_reason: "length"`) even
+   * at the most tokens the model may give; detail: model, maxTokens, tokensOut.
+   */
+  OUTPUT_TRUNCATED: 'LLM_OUTPUT_TRUNCATED',
 } as const;
 
 export type LlmErrorCode = (typeof LLM_ERROR)[keyof typeof LLM_ERROR] | `LLM_HTTP_${number}`;

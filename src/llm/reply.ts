@@ -6,8 +6,10 @@
  */
 
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
+import { contextTooLong, outputTruncated } from './call-fit.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 import type { HttpReply } from './http.js';
+import { statedContextWindow } from './model-limits.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
 import { parseJsonAnswer } from './structured.js';
@@ -45,6 +47,23 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   const { host, clean } = ctx;
   const s = reply.status;
   if (s >= 400 && s < 500) {
+    const window = s === 400 ? statedContextWindow(reply.text) : undefined;
+    if (window !== undefined) {
+      // The provider's count when it says one ("…your messages resulted in N tokens").
+      const tokens = Number(
+        /resulted in (\d+) tokens|requested (?:about )?(\d+) tokens/i
+          .exec(reply.text)
+          ?.slice(1)
+          .find(Boolean) ?? NaN,
+      );
+      const e = contextTooLong(
+        model,
+        Number.isFinite(tokens) ? tokens : window,
+        window,
+        `${host}: ${excerpt(clean(reply.text))}`,
+      );
+      throw e;
+    }
     throw llmError(`LLM_HTTP_${s}`, `HTTP ${s} from ${host}: ${excerpt(clean(reply.text))}`, { status: s });
   }
   if (s < 200 || s >= 300)
@@ -60,7 +79,13 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   if (!Array.isArray(choices) || choices.length === 0) {
     throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no choices`, { status: s });
   }
-  const content = (choices[0] as { message?: { content?: unknown } })?.message?.content;
+  const first = choices[0] as { message?: { content?: unknown }; finish_reason?: unknown };
+  // Cut at its token limit: never read as an answer (call-fit.ts tries once more with room).
+  if (first?.finish_reason === 'length') {
+    const out = (json.usage as { completion_tokens?: unknown } | undefined)?.completion_tokens;
+    throw outputTruncated(model, request.maxTokens, typeof out === 'number' ? out : undefined);
+  }
+  const content = first?.message?.content;
   if (typeof content !== 'string') {
     throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no text content`, { status: s });
   }

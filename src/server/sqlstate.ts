@@ -236,6 +236,9 @@ export const SQLSTATE_OF_CODE = {
   LLM_ENDPOINT_DOWN: SqlState.systemError,
   LLM_BATCH_UNSUPPORTED: SqlState.featureNotSupported,
   LLM_BATCH_FAILED: SqlState.systemError,
+  // A prompt over the model's window, an answer over its output cap: limits of the model, as 54000 says.
+  LLM_CONTEXT_TOO_LONG: SqlState.programLimitExceeded,
+  LLM_OUTPUT_TRUNCATED: SqlState.programLimitExceeded,
 } as const satisfies Record<Exclude<ErrorCode, LlmHttpStatusCode>, SqlStateCode>;
 
 /** `LLM_HTTP_<status>`, one code per 4xx status the LLM API answered, all alike. */

@@ -1,0 +1,144 @@
+/**
+ * What a model can take and give: its context window (prompt plus answer, in
+ * tokens) and its output cap. The client never sends a prompt known not to
+ * fit, and reads a cut answer as cut (client.ts); the operators shrink a pack
+ * or reduce a group to fit (statements/semantic).
+ *
+ * A model's limits come from the first of, highest first:
+ *   1. the config: `llm.models.<name>.context_window` / `max_output_tokens`
+ *   2. what the provider told this client: a `context_length_exceeded` 400
+ *      states the window ("This model's maximum context length is 128000
+ *      tokens…", OpenAI's wording; vLLM's and OpenRouter's say the same
+ *      number in other words), learned once per model
+ *   3. the provider's model list (`GET /models`): vLLM's `max_model_len`,
+ *      OpenRouter's `context_length` and `top_provider.max_completion_tokens`
+ *   4. the built-in table: OpenAI's published figures per model, from
+ *      gpt-tokenizer's model specs (scraped from OpenAI's model pages, e.g.
+ *      gpt-4o-mini: "128,000 context window, 16,384 max output tokens")
+ * An unknown model has no known limits until the provider states them.
+ */
+// models.gen, not models: 4.0.0's CommonJS build of `models` throws on load (tsx loads it so in worker threads).
+import * as OPENAI_MODEL_SPECS from 'gpt-tokenizer/models.gen';
+
+export interface ModelLimits {
+  /** Prompt plus answer, in tokens. */
+  readonly contextWindow?: number;
+  /** The most tokens one answer may have (`max_tokens` may not exceed it). */
+  readonly maxOutputTokens?: number;
+}
+
+/** `llm.models:` in the config: the limits a user states per model id. */
+export type ModelLimitsTable = Readonly<Record<string, ModelLimits>>;
+
+interface PublishedSpec {
+  readonly context_window?: number;
+  readonly max_output_tokens?: number;
+}
+
+/** OpenAI's published limits of a model id (dated snapshots included), if it is one of theirs. */
+export function publishedLimits(model: string): ModelLimits | undefined {
+  const spec = (OPENAI_MODEL_SPECS as Readonly<Record<string, PublishedSpec | undefined>>)[model];
+  if (!spec || typeof spec.context_window !== 'number') return undefined;
+  return {
+    contextWindow: spec.context_window,
+    ...(typeof spec.max_output_tokens === 'number' ? { maxOutputTokens: spec.max_output_tokens } : {}),
+  };
+}
+
+/**
+ * The window a provider's context-length refusal states, or undefined when
+ * the text is not one. Wordings (public issue reports of each):
+ * - OpenAI: "This model's maximum context length is 128000 tokens. However,
+ *   your messages resulted in 130512 tokens…" (code context_length_exceeded)
+ * - vLLM: "This model's maximum context length is 4096 tokens. However, you
+ *   requested 5000 tokens (…)" / "…maximum context length is 4096 tokens and
+ *   your request has 5000 input tokens…"
+ * - OpenRouter: "This endpoint's maximum context length is 131072 tokens.
+ *   However, you requested about 140000 tokens…"
+ */
+export function statedContextWindow(text: string): number | undefined {
+  const m = /maximum context length is (\d+) tokens/i.exec(text);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Limits a `GET /models` entry reports (vLLM, OpenRouter), if any. */
+export function listedLimits(entry: unknown): ModelLimits | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const e = entry as Record<string, unknown>;
+  const positive = (v: unknown) =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
+  const window = positive(e['max_model_len']) ?? positive(e['context_length']);
+  const top = e['top_provider'] as Record<string, unknown> | undefined;
+  const cap = positive(top?.['max_completion_tokens']);
+  if (window === undefined && cap === undefined) return undefined;
+  return { ...(window ? { contextWindow: window } : {}), ...(cap ? { maxOutputTokens: cap } : {}) };
+}
+
+/**
+ * One client's book of model limits: the config's, then what the provider
+ * stated, then its model list, then the published table, field by field.
+ */
+export class ModelLimitsBook {
+  private readonly learned = new Map<string, ModelLimits>();
+  private readonly listed = new Map<string, ModelLimits>();
+
+  constructor(private readonly configured: ModelLimitsTable = {}) {}
+
+  limitsOf(model: string): ModelLimits {
+    const sources = [
+      this.configured[model],
+      this.learned.get(model),
+      this.listed.get(model),
+      publishedLimits(model),
+    ];
+    const window = sources.find((s) => s?.contextWindow !== undefined)?.contextWindow;
+    const cap = sources.find((s) => s?.maxOutputTokens !== undefined)?.maxOutputTokens;
+    return { ...(window ? { contextWindow: window } : {}), ...(cap ? { maxOutputTokens: cap } : {}) };
+  }
+
+  /** The window a provider stated for `model` (its context-length refusal); true when it was news. */
+  learnWindow(model: string, window: number): boolean {
+    if (this.learned.get(model)?.contextWindow === window) return false;
+    this.learned.set(model, { ...this.learned.get(model), contextWindow: window });
+    return true;
+  }
+
+  /** The limits a provider's model list reports. */
+  noteListed(model: string, limits: ModelLimits): void {
+    this.listed.set(model, limits);
+  }
+}
+
+/** Checks `llm.models` of the config; `fail(path, want)` throws the config's error at that key. */
+export function checkedModelLimits(
+  value: unknown,
+  fail: (path: string[], want: string) => never,
+): Record<string, ModelLimits> {
+  const isMap = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMap(value))
+    fail(['llm', 'models'], 'expected a mapping of model: { context_window, max_output_tokens }');
+  const out: Record<string, ModelLimits> = {};
+  for (const [model, v] of Object.entries(value)) {
+    if (!isMap(v)) fail(['llm', 'models', model], 'expected { context_window, max_output_tokens }');
+    const limits: { contextWindow?: number; maxOutputTokens?: number } = {};
+    for (const [key, n] of Object.entries(v)) {
+      if (key !== 'context_window' && key !== 'max_output_tokens')
+        fail(['llm', 'models', model, key], 'unknown key (expected context_window, max_output_tokens)');
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+        fail(['llm', 'models', model, key], 'expected a positive integer (tokens)');
+      if (key === 'context_window') limits.contextWindow = n;
+      else limits.maxOutputTokens = n;
+    }
+    if (
+      limits.contextWindow !== undefined &&
+      limits.maxOutputTokens !== undefined &&
+      limits.maxOutputTokens > limits.contextWindow
+    )
+      fail(['llm', 'models', model, 'max_output_tokens'], 'expected at most context_window');
+    out[model] = limits;
+  }
+  return out;
+}

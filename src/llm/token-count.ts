@@ -1,0 +1,71 @@
+/**
+ * A chat's prompt tokens as OpenAI counts them: each message's content in
+ * the o200k_base encoding (GPT-4o and later; gpt-tokenizer, pure JS), 3
+ * tokens per message and 3 priming the reply (OpenAI cookbook, "How to count
+ * tokens with tiktoken": tokens_per_message = 3, "every reply is primed with
+ * <|start|>assistant<|message|>"), each image its own tokens (images.ts).
+ * Other providers' tokenizers differ by a few percent; their windows are
+ * checked with this count, and a refusal from them teaches the client the
+ * window (model-limits.ts) without trusting the count further.
+ *
+ * The encoding loads on first use (~250 ms, 4 MB): most prompts are far from
+ * any window, and `upperBound` (a token is at least one UTF-8 byte) settles
+ * them without it.
+ */
+import { Buffer } from 'node:buffer';
+import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
+
+/** Per message, and priming the answer (OpenAI cookbook). */
+const TOKENS_PER_MESSAGE = 3;
+const REPLY_PRIMING = 3;
+
+interface Encoding {
+  countTokens(text: string): number;
+}
+
+let encoding: Promise<Encoding> | undefined;
+
+/** The o200k_base encoding, loaded once per thread. */
+export function loadEncoding(): Promise<Encoding> {
+  encoding ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => ({
+    countTokens: (text: string) => m.countTokens(text),
+  }));
+  return encoding;
+}
+
+interface CountedMessage {
+  readonly content: string;
+}
+
+/** The tokens of each message's images, and its text without their markers. */
+function parts(m: CountedMessage): { text: string; imageTokens: number } {
+  if (!mayHoldImage(m.content)) return { text: m.content, imageTokens: 0 };
+  const { text, images } = splitImages(m.content);
+  return { text, imageTokens: images.reduce((sum, ref) => sum + imageRefTokens(ref), 0) };
+}
+
+/** At least the prompt's tokens, without the encoding: its text's UTF-8 bytes. */
+export function promptTokensUpperBound(messages: readonly CountedMessage[]): number {
+  let n = REPLY_PRIMING;
+  for (const m of messages) {
+    const p = parts(m);
+    n += TOKENS_PER_MESSAGE + Buffer.byteLength(p.text, 'utf8') + p.imageTokens;
+  }
+  return n;
+}
+
+/** The prompt's tokens as OpenAI counts them. */
+export async function promptTokens(messages: readonly CountedMessage[]): Promise<number> {
+  const enc = await loadEncoding();
+  let n = REPLY_PRIMING;
+  for (const m of messages) {
+    const p = parts(m);
+    n += TOKENS_PER_MESSAGE + enc.countTokens(p.text) + p.imageTokens;
+  }
+  return n;
+}
+
+/** A text's tokens (o200k_base). */
+export async function textTokens(text: string): Promise<number> {
+  return (await loadEncoding()).countTokens(text);
+}

@@ -1,0 +1,107 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createLlmClient } from '../../src/llm/client.js';
+import {
+  listedLimits,
+  ModelLimitsBook,
+  publishedLimits,
+  statedContextWindow,
+} from '../../src/llm/model-limits.js';
+import { promptTokens, promptTokensUpperBound } from '../../src/llm/token-count.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { ask, codeOf, fast } from './helpers.js';
+
+test('published limits: OpenAI models from the table, dated snapshots too; an unknown model has none', () => {
+  assert.equal(publishedLimits('gpt-4o-mini'), { contextWindow: 128_000, maxOutputTokens: 16_384 });
+  assert.equal(publishedLimits('gpt-4o-mini-2024-07-18'), {
+    contextWindow: 128_000,
+    maxOutputTokens: 16_384,
+  });
+  assert.equal(publishedLimits('gpt-4.1'), { contextWindow: 1_047_576, maxOutputTokens: 32_768 });
+  assert.is(publishedLimits('sim-small'), undefined);
+  assert.is(publishedLimits('toString'), undefined);
+});
+
+test("a provider's context-length refusal states the window (OpenAI's, vLLM's and OpenRouter's words)", () => {
+  assert.is(
+    statedContextWindow(
+      "This model's maximum context length is 128000 tokens. However, your messages resulted in 130512 tokens. Please reduce the length of the messages.",
+    ),
+    128_000,
+  );
+  assert.is(
+    statedContextWindow(
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (4000 in the messages, 1000 in the completion).",
+    ),
+    4096,
+  );
+  assert.is(
+    statedContextWindow(
+      "This endpoint's maximum context length is 131072 tokens. However, you requested about 140000 tokens",
+    ),
+    131_072,
+  );
+  assert.is(statedContextWindow('Invalid schema for response_format'), undefined);
+});
+
+test("a model list's limits: vLLM's max_model_len, OpenRouter's context_length and max_completion_tokens", () => {
+  assert.equal(listedLimits({ id: 'm', max_model_len: 32768 }), { contextWindow: 32768 });
+  assert.equal(
+    listedLimits({ id: 'm', context_length: 200000, top_provider: { max_completion_tokens: 8192 } }),
+    { contextWindow: 200000, maxOutputTokens: 8192 },
+  );
+  assert.is(listedLimits({ id: 'm', created: 1 }), undefined);
+});
+
+test('the book: config over what the provider stated over the list over the table, field by field', () => {
+  const book = new ModelLimitsBook({ 'gpt-4o-mini': { contextWindow: 16_000 } });
+  assert.equal(book.limitsOf('gpt-4o-mini'), { contextWindow: 16_000, maxOutputTokens: 16_384 });
+  assert.equal(book.limitsOf('sim-small'), {});
+  book.noteListed('sim-small', { contextWindow: 9000 });
+  assert.is(book.learnWindow('sim-small', 8000), true);
+  assert.is(book.learnWindow('sim-small', 8000), false);
+  assert.equal(book.limitsOf('sim-small'), { contextWindow: 8000 });
+});
+
+test("token counts: OpenAI's chat count (3 a message, 3 priming the reply) and a byte bound above it", async () => {
+  const messages = [{ content: 'Hello world' }, { content: 'héllo wörld, ünïcode' }];
+  const exact = await promptTokens(messages);
+  // "Hello world" is 2 tokens in o200k_base.
+  assert.ok(exact >= 2 + 3 + 3 + 3 + 4, String(exact));
+  assert.ok(promptTokensUpperBound(messages) >= exact);
+  assert.is(await promptTokens([{ content: 'Hello world' }]), 2 + 3 + 3);
+});
+
+test('a prompt over a known window is refused before it is sent: LLM_CONTEXT_TOO_LONG with its tokens and the window', async () => {
+  const sim = await startSimulator({});
+  const llm = createLlmClient({
+    baseUrl: sim.url,
+    backoff: fast,
+    models: { 'sim-small': { contextWindow: 1000, maxOutputTokens: 100 } },
+  });
+  try {
+    const long = 'lorem ipsum dolor sit amet '.repeat(400);
+    const e = await codeOf(llm.chat(ask(long)));
+    assert.is(e.code, 'LLM_CONTEXT_TOO_LONG');
+    assert.is(e.detail['window'], 1000);
+    assert.is(e.detail['model'], 'sim-small');
+    const tokens = e.detail['tokens'] as number;
+    assert.is(tokens, await promptTokens([{ content: long }]));
+    assert.match(
+      e.message,
+      new RegExp(`the prompt has ${tokens} tokens; sim-small's context window is 1000 tokens`),
+    );
+    assert.is(sim.stats().requests, 0);
+    // A short prompt goes, and so does one whose max_tokens is lowered to what the window leaves.
+    const ok = await llm.chat(ask('a short question'));
+    assert.ok(ok.content.length > 0);
+    const fitted = await llm.chat({ ...ask('lorem ipsum '.repeat(100)), maxTokens: 5000 });
+    assert.ok(fitted.content.length > 0);
+    assert.is(sim.stats().requests, 2);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test.run();
