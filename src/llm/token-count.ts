@@ -1,9 +1,11 @@
 /**
  * A chat's prompt tokens as OpenAI counts them: each message's content in
  * the o200k_base encoding (GPT-4o and later; gpt-tokenizer, pure JS), 3
- * tokens per message and 3 priming the reply (OpenAI cookbook, "How to count
- * tokens with tiktoken": tokens_per_message = 3, "every reply is primed with
- * <|start|>assistant<|message|>"), each image its own tokens (images.ts).
+ * tokens of markup per message plus its role (one token: system, user and
+ * assistant are each one), and 3 priming the reply (OpenAI cookbook, "How to
+ * count tokens with tiktoken": tokens_per_message = 3, each value of the
+ * message encoded, "every reply is primed with <|start|>assistant<|message|>"),
+ * each image its own tokens (images.ts).
  * Other providers' tokenizers differ by a few percent; their windows are
  * checked with this count, and a refusal from them teaches the client the
  * window (model-limits.ts) without trusting the count further.
@@ -15,8 +17,8 @@
 import { Buffer } from 'node:buffer';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
 
-/** Per message, and priming the answer (OpenAI cookbook). */
-const TOKENS_PER_MESSAGE = 3;
+/** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
+const TOKENS_PER_MESSAGE = 3 + 1;
 const REPLY_PRIMING = 3;
 
 interface Encoding {

@@ -63,13 +63,14 @@ test('the book: config over what the provider stated over the list over the tabl
   assert.equal(book.limitsOf('sim-small'), { contextWindow: 8000 });
 });
 
-test("token counts: OpenAI's chat count (3 a message, 3 priming the reply) and a byte bound above it", async () => {
+test("token counts: OpenAI's chat count (3 a message and its role, 3 priming the reply) and a byte bound above it", async () => {
   const messages = [{ content: 'Hello world' }, { content: 'héllo wörld, ünïcode' }];
   const exact = await promptTokens(messages);
   // "Hello world" is 2 tokens in o200k_base.
-  assert.ok(exact >= 2 + 3 + 3 + 3 + 4, String(exact));
+  assert.ok(exact >= 2 + 4 + 4 + 3 + 4, String(exact));
   assert.ok(promptTokensUpperBound(messages) >= exact);
-  assert.is(await promptTokens([{ content: 'Hello world' }]), 2 + 3 + 3);
+  // As the cookbook's num_tokens_from_messages and gpt-tokenizer's encodeChat count it.
+  assert.is(await promptTokens([{ content: 'Hello world' }]), 2 + 4 + 3);
 });
 
 test('a prompt over a known window is refused before it is sent: LLM_CONTEXT_TOO_LONG with its tokens and the window', async () => {
@@ -98,6 +99,95 @@ test('a prompt over a known window is refused before it is sent: LLM_CONTEXT_TOO
     const fitted = await llm.chat({ ...ask('lorem ipsum '.repeat(100)), maxTokens: 5000 });
     assert.ok(fitted.content.length > 0);
     assert.is(sim.stats().requests, 2);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test('an unknown model learns its window from the first 400, once: later long prompts are refused here', async () => {
+  const sim = await startSimulator({ contextWindow: 2000 });
+  const llm = createLlmClient({ baseUrl: sim.url, backoff: fast });
+  try {
+    const long = (i: number) => ask(`${i} ${'a clause of a long contract '.repeat(500)}`);
+    const errors = [];
+    for (let i = 0; i < 10; i++) errors.push(await codeOf(llm.chat(long(i))));
+    assert.equal(
+      errors.map((e) => e.code),
+      Array(10).fill('LLM_CONTEXT_TOO_LONG'),
+    );
+    assert.equal(
+      errors.map((e) => e.detail['window']),
+      Array(10).fill(2000),
+    );
+    // The first is the provider's refusal, in its words; the other nine never left the client.
+    assert.match(errors[0]!.message, /maximum context length is 2000 tokens/);
+    assert.is(sim.stats().contextRejected, 1);
+    assert.is(sim.stats().requests, 1);
+    // The client's count of each refused prompt is the simulator's (OpenAI's) count.
+    assert.is(errors[1]!.detail['tokens'], await promptTokens([{ content: long(1).messages[0]!.content }]));
+    const short = await llm.chat(ask('a short question'));
+    assert.ok(short.content.length > 0);
+    assert.is(sim.stats().requests, 2);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test('max_tokens is lowered to what the window leaves the prompt, and to the cap: no 400 from the provider', async () => {
+  const sim = await startSimulator({ contextWindow: 2000, maxOutputTokens: 300 });
+  const llm = createLlmClient({
+    baseUrl: sim.url,
+    backoff: fast,
+    models: { 'sim-small': { contextWindow: 2000, maxOutputTokens: 300 } },
+  });
+  try {
+    const prompt = 'lorem ipsum dolor sit amet '.repeat(360);
+    const tokens = await promptTokens([{ content: prompt }]);
+    assert.ok(tokens > 1700 && tokens < 2000, String(tokens));
+    const r = await llm.chat({ ...ask(prompt), maxTokens: 1000 });
+    assert.ok(r.content.length > 0);
+    const cap = await llm.chat({ ...ask('short'), maxTokens: 5000 });
+    assert.ok(cap.content.length > 0);
+    assert.is(sim.stats().contextRejected, 0);
+    assert.is(sim.stats().capRejected, 0);
+    assert.is(sim.stats().requests, 2);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
+test('an answer cut at max_tokens is tried once more at the cap; cut there too, LLM_OUTPUT_TRUNCATED', async () => {
+  const sim = await startSimulator({
+    maxOutputTokens: 1000,
+    verboseTokens: 600,
+    quirks: { wordy: 'verbose', endless: 'verbose' },
+  });
+  const llm = createLlmClient({
+    baseUrl: sim.url,
+    backoff: fast,
+    models: { wordy: { maxOutputTokens: 1000 }, endless: { maxOutputTokens: 1000 } },
+  });
+  try {
+    const fits = await llm.chat({ ...ask('tell me everything', 'wordy'), maxTokens: 100 });
+    assert.is(fits.attempts, 2);
+    assert.is(fits.usage.tokensOut, 600);
+    assert.is(sim.stats().truncated, 1);
+    sim.setOptions({ verboseTokens: 5000 });
+    const cut = await codeOf(llm.chat({ ...ask('tell me everything', 'endless'), maxTokens: 100 }));
+    assert.is(cut.code, 'LLM_OUTPUT_TRUNCATED');
+    assert.equal(cut.detail, { model: 'endless', maxTokens: 1000, tokensOut: 1000 });
+    assert.match(
+      cut.message,
+      /^endless's answer was cut at max_tokens 1000 \(1000 tokens\): finish_reason "length"$/,
+    );
+    // No max_tokens sent: the model's own cap cut it, and no larger one exists.
+    const capped = await codeOf(llm.chat(ask('tell me everything', 'endless')));
+    assert.is(capped.code, 'LLM_OUTPUT_TRUNCATED');
+    assert.is(sim.stats().truncated, 1 + 2 + 1);
+    assert.is(sim.stats().requests, 2 + 2 + 1);
   } finally {
     await llm.close();
     await sim.close();
