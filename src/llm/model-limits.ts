@@ -63,6 +63,13 @@ export function statedContextWindow(text: string): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
+/**
+ * A prompt of at most this many tokens fits every chat model's window in
+ * use (4,096: the smallest, old local models'), so the provider's model list
+ * is read only for a longer one whose model has no known window.
+ */
+export const LISTING_THRESHOLD_TOKENS = 4096;
+
 /** Limits a `GET /models` entry reports (vLLM, OpenRouter), if any. */
 export function listedLimits(entry: unknown): ModelLimits | undefined {
   if (typeof entry !== 'object' || entry === null) return undefined;

@@ -10,6 +10,7 @@ import { BatchApi } from './batch-api.js';
 import { handleChat } from './chat-handler.js';
 import { errorBody } from './completion.js';
 import { handleEmbeddings } from './embeddings.js';
+import { limitsOf } from './model-limits.js';
 import type { SimulatorOptions } from './options.js';
 import { providerRoute } from './routes.js';
 import { SimState } from './sim-state.js';
@@ -61,12 +62,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       req.resume();
       send(res, route.status, route.body, {}, false);
     } else if (route?.kind === 'models') {
-      const data = state.opts.models.map((id) => ({
-        id,
-        object: 'model',
-        created: 0,
-        owned_by: 'rvbbit-simulator',
-      }));
+      const data = state.opts.models.map((id) => {
+        // vLLM lists each model's window (ModelCard.max_model_len, vllm/entrypoints/openai/protocol.py).
+        const window = state.opts.profile === 'vllm' ? limitsOf(id, state.opts).contextWindow : null;
+        return {
+          id,
+          object: 'model',
+          created: 0,
+          owned_by: 'rvbbit-simulator',
+          ...(window === null ? {} : { max_model_len: window }),
+        };
+      });
       send(res, 200, JSON.stringify({ object: 'list', data }), {}, false);
     } else if (req.method === 'GET' && path === '/stats') {
       send(res, 200, JSON.stringify(handle.stats()), {}, false);

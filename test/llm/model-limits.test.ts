@@ -194,4 +194,23 @@ test('an answer cut at max_tokens is tried once more at the cap; cut there too, 
   }
 });
 
+test("a long prompt for a model of unknown window reads the provider's model list once (vLLM's max_model_len)", async () => {
+  const sim = await startSimulator({ profile: 'vllm', models: ['local-llama'], contextWindow: 3000 });
+  const llm = createLlmClient({ baseUrl: sim.url, backoff: fast });
+  try {
+    const long = 'a clause of a long contract '.repeat(1000);
+    const e = await codeOf(llm.chat(ask(long, 'local-llama')));
+    assert.is(e.code, 'LLM_CONTEXT_TOO_LONG');
+    assert.is(e.detail['window'], 3000);
+    // Refused before sending: the list said the window.
+    assert.is(sim.stats().requests, 0);
+    assert.is(sim.stats().contextRejected, 0);
+    const ok = await llm.chat(ask('a short question', 'local-llama'));
+    assert.ok(ok.content.length > 0);
+  } finally {
+    await llm.close();
+    await sim.close();
+  }
+});
+
 test.run();
