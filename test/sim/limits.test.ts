@@ -12,6 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSimulator } from '../../src/sim/index.js';
 import { OpenAiRateLimits, openAiDuration } from '../../src/sim/openai-rate-limits.js';
+import { startSimulatorThread } from '../../src/sim/sim-thread.js';
 import { CLI, ROOT } from '../cli/helpers.js';
 import { postChat, user } from './post.js';
 
@@ -555,6 +556,19 @@ test("Batch API: a line over the window gets the endpoint's 400 in the error fil
     assert.is(s.contextRejected, 1);
     assert.is(s.truncated, 1);
     assert.is(s.maxPromptTokens, chatTokens4o(user(theText(50))));
+  } finally {
+    await sim.close();
+  }
+});
+
+test("the engine's simulator thread (loaded through tsx's require hook) has the limits and the published table", async () => {
+  const sim = await startSimulatorThread({ profile: 'openai', tpm: 100_000 });
+  try {
+    const r = await postChat(sim.url, { model: 'sim-small', messages: user('hi'), max_tokens: 16_385 });
+    assert.is(r.status, 400);
+    assert.is(JSON.parse(r.text).error.code, 'invalid_value');
+    assert.is(r.headers['x-ratelimit-limit-tokens'], '100000');
+    assert.is((await sim.stats()).capRejected, 1);
   } finally {
     await sim.close();
   }
