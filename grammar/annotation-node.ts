@@ -26,6 +26,7 @@ export const ANNOTATION_KEYS = [
   'batch',
   'proxy',
   'embed_model',
+  'small_side',
   // larsql's explicit spelling of a hint: `-- @ prompt: text` is the hint `text` (no Annotation of its own).
   'prompt',
 ] as const;
@@ -65,6 +66,8 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'proxy'; readonly value: ProxySpec }
     /** The embedding model of `~` prefilters, SIMILAR_TO and EMBED / VECTOR_SEARCH without a model. */
     | { readonly key: 'embed_model'; readonly value: string }
+    /** A pair predicate whose one side has at most n distinct values asks one call per value of the other side (0: never). */
+    | { readonly key: 'small_side'; readonly value: number }
     /** Free text, or the text of `-- @ prompt: …`: appended to every operator prompt. */
     | { readonly key: 'hint'; readonly value: string }
   );

@@ -64,6 +64,10 @@ export const ANNOTATION_USE: Readonly<Record<Annotation['key'], Readonly<Record<
     map: `it names the embedding model of ~ prefilters, SIMILAR_TO and EMBED, and ${NOT_SEMANTIC}`,
     run: `it names the embedding model of ~ prefilters, SIMILAR_TO and EMBED, and ${NOT_SEMANTIC}`,
   },
+  small_side: {
+    map: `it bounds the small side of a semantic pair predicate (LLM_FILTER('…', a, b), a ~ b), and ${NOT_SEMANTIC}`,
+    run: `it bounds the small side of a semantic pair predicate (LLM_FILTER('…', a, b), a ~ b), and ${NOT_SEMANTIC}`,
+  },
   hint: {
     map: "it is added to semantic operator prompts; a cascade's prompts are in its file, and a comment that is not an annotation starts with -- alone",
     run: "it is added to semantic operator prompts; a cascade's prompts are in its file, and a comment that is not an annotation starts with -- alone",

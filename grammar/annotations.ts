@@ -9,7 +9,7 @@ import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
 import type { Delivery, Duration } from './with-options.js';
-import { checkOptionValue, MAX_BATCH, MAX_PARALLEL } from './with-options.js';
+import { checkOptionValue, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE } from './with-options.js';
 
 const ANNOTATION = /^--[ \t]*@/;
 const KEYED = /^([A-Za-z_][A-Za-z0-9_]*)[ \t]*:(?=\s|$)/;
@@ -141,6 +141,15 @@ function typed(
       return /^\d+$/.test(value) && n >= 1 && n <= MAX_BATCH
         ? { kind: 'Annotation', key, value: n, span }
         : bad(`batch must be an integer from 1 to ${MAX_BATCH} (tuples per prompt), got '${value}'`, at);
+    }
+    case 'small_side': {
+      const n = Number(value);
+      return /^\d+$/.test(value) && n <= MAX_SMALL_SIDE
+        ? { kind: 'Annotation', key, value: n, span }
+        : bad(
+            `small_side must be an integer from 0 to ${MAX_SMALL_SIDE} (the most distinct values of a pair predicate's side asked as one call's candidates; 0: never), got '${value}'`,
+            at,
+          );
     }
     case 'proxy':
       return proxySpec(value, span, at);

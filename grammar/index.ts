@@ -41,6 +41,7 @@ export {
   MAP_ONLY_KEYS,
   MAX_BATCH,
   MAX_PARALLEL,
+  MAX_SMALL_SIDE,
   ON_ERROR_VALUES,
   type OnError,
   parseDuration,

@@ -50,6 +50,13 @@ export const MAX_RETRIES = 20;
 export const MAX_PARALLEL = 1000;
 /** BATCH n takes 1..MAX_BATCH rows per run. */
 export const MAX_BATCH = 256;
+/**
+ * `-- @ small_side: n` and the engine's smallSideLimit take 0..MAX_SMALL_SIDE:
+ * the small-side plan lists that many candidates in one prompt at most, and
+ * 1024 values of a few dozen tokens each stay well inside a 128k-token
+ * context window (gpt-4o's, in gpt-tokenizer's model specs) with room for the answer.
+ */
+export const MAX_SMALL_SIDE = 1024;
 
 /** A duration as written (`'30m'`) and in milliseconds. */
 export interface Duration {

@@ -5,7 +5,8 @@
  * when a command runs, so `--help` and `--version` start in a few ms.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { MAX_PARALLEL } from '../../grammar/with-options.js';
+import { RvbbitError } from '../../base/errors.js';
+import { MAX_PARALLEL, MAX_SMALL_SIDE } from '../../grammar/with-options.js';
 import type { CliConfig } from '../config/cli-config.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
@@ -31,6 +32,7 @@ export interface EngineFlags {
   imageDir?: string[];
   maxImageBytes?: number;
   maxImageBytesInFlight?: number;
+  smallSide?: number;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -101,6 +103,11 @@ export function addEngineFlags(cmd: Command): Command {
       '--max-image-bytes-in-flight <n>',
       'image file bytes LLM requests hold at once, across clients (default 64 MiB)',
       intArg('--max-image-bytes-in-flight', 1, 2 ** 30),
+    )
+    .option(
+      '--small-side <n>',
+      'pair predicates with at most n distinct values on one side ask one call per other-side value (default 64; 0: never; -- @ small_side wins)',
+      intArg('--small-side', 0, MAX_SMALL_SIDE),
     );
 }
 
@@ -144,6 +151,13 @@ export async function engineFromFlags(
   const imageFolders = flags.imageDir ?? config.imageDirs;
   const maxImageBytes = flags.maxImageBytes ?? config.maxImageBytes;
   const maxImageBytesInFlight = flags.maxImageBytesInFlight ?? config.maxImageBytesInFlight;
+  const smallSide = flags.smallSide ?? config.smallSide;
+  if (smallSide !== undefined && (smallSide < 0 || smallSide > MAX_SMALL_SIDE)) {
+    throw new RvbbitError(
+      'CLI_CONFIG',
+      `rvbbit.small_side: expected an integer from 0 to ${MAX_SMALL_SIDE}, got ${smallSide}`,
+    );
+  }
   return createEngine({
     database: flags.db ?? config.db,
     cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades, process.cwd(), {
@@ -166,5 +180,6 @@ export async function engineFromFlags(
     ...(imageFolders ? { imageFolders } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
+    ...(smallSide !== undefined ? { smallSideLimit: smallSide } : {}),
   });
 }

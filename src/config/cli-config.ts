@@ -4,7 +4,7 @@
  *
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10,
  *              image_dirs: [dir, …], max_image_bytes: n,
- *              max_image_bytes_in_flight: n }   (paths relative to the file)
+ *              max_image_bytes_in_flight: n, small_side: n }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
  *              allow_files: [dir, …] }
@@ -24,6 +24,8 @@ export interface CliConfig {
   readonly maxImageBytes?: number;
   /** Image file bytes the process's LLM requests hold at once (`max_image_bytes_in_flight`). */
   readonly maxImageBytesInFlight?: number;
+  /** The engine's small-side limit of pair predicates (`small_side`: 0 to MAX_SMALL_SIDE; `-- @ small_side` wins). */
+  readonly smallSide?: number;
   readonly server: {
     readonly host?: string;
     readonly port?: number;
@@ -80,6 +82,8 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
   const imageDirs = strings(r, 'image_dirs', bad, 'rvbbit')?.map((d) => here(d)!);
   const maxImageBytes = int(r, 'max_image_bytes', 'rvbbit');
   const maxImageBytesInFlight = int(r, 'max_image_bytes_in_flight', 'rvbbit');
+  // Its bounds are the grammar's (MAX_SMALL_SIDE), checked where the engine is made from it (engine-flags.ts).
+  const smallSide = int(r, 'small_side', 'rvbbit');
   return {
     db: here(str(r, 'db', 'rvbbit')),
     cascades: (cascades as string[] | undefined)?.map((c) => here(c)!),
@@ -88,6 +92,7 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     ...(imageDirs ? { imageDirs } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
+    ...(smallSide !== undefined ? { smallSide } : {}),
     server: {
       host: str(s, 'host', 'server'),
       port: int(s, 'port', 'server'),

@@ -55,13 +55,10 @@ export interface EngineShared {
 
 /**
  * What the engine keeps for semantic SQL (made by statements/semantic/semantic-shared.ts):
- * the operator catalog (and the grammar built from it), the small-side limit,
- * and the sync strategies' blocking worker, started on first use.
+ * the operator catalog (and the grammar built from it) and the sync strategies' blocking worker, started on first use.
  */
 export interface SemanticShared {
   readonly catalog: OperatorCatalog;
-  /** `a ~ b` with at most this many distinct values on one side takes the small-side plan. */
-  readonly smallSideLimit: number;
   /** The blocking runner of sequential / vectorized / union_all. */
   syncRunner(llm: WorkerLlmConfig): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
   close(): Promise<void>;

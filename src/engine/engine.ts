@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import { type Grammar, MAX_BATCH, MAX_PARALLEL, parseDuration } from '../../grammar/index.js';
+import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
@@ -25,6 +25,7 @@ import { grammarForCascades } from '../plan/catalog-grammar.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
+import { DEFAULT_SMALL_SIDE } from '../statements/semantic/semantic-options.js';
 import { createSemanticShared } from '../statements/semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
@@ -59,7 +60,11 @@ export interface EngineOptions {
   readonly cache?:
     | boolean
     | { readonly ttl?: string | number; readonly maxEntries?: number; readonly maxBytes?: number };
-  /** `a ~ b` (SEMANTIC JOIN) with at most this many distinct values on one side: one call per other-side value (default 64). */
+  /**
+   * A pair predicate (`a ~ b`, `LLM_FILTER('…', a, b)`) with at most this many
+   * distinct values on one side may take one call per other-side value, when
+   * a statement does not say `-- @ small_side: n` (default 64; 0 to 1024, 0 = never).
+   */
   readonly smallSideLimit?: number;
   /**
    * Distinct tuples of one operator packed into one prompt when a statement
@@ -168,9 +173,12 @@ export class Engine {
         `options.cache.ttl must be a duration like '1d', got '${cacheOpt.ttl}'`,
       );
     }
-    const smallSideLimit = options.smallSideLimit ?? 64;
-    if (!Number.isInteger(smallSideLimit) || smallSideLimit < 0) {
-      throw new RvbbitError('ENGINE_OPTION', 'options.smallSideLimit must be a non-negative integer');
+    const smallSide = options.smallSideLimit ?? DEFAULT_SMALL_SIDE;
+    if (!Number.isInteger(smallSide) || smallSide < 0 || smallSide > MAX_SMALL_SIDE) {
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.smallSideLimit must be an integer from 0 to ${MAX_SMALL_SIDE}, got ${String(smallSide)}`,
+      );
     }
     const operatorBatch = options.operatorBatch ?? 1;
     if (!Number.isInteger(operatorBatch) || operatorBatch < 1 || operatorBatch > MAX_BATCH) {
@@ -197,7 +205,7 @@ export class Engine {
     const providerWarn =
       options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'RVBBIT_PROVIDER_REFUSED' }));
     for (const w of catalog.warnings) warn(`operator cascade: ${w}`);
-    const semantic = await createSemanticShared(catalog, smallSideLimit);
+    const semantic = await createSemanticShared(catalog);
     const instance = await DuckDBInstance.create(options.database ?? ':memory:');
     const system = new ConnectionQueue(await instance.connect());
     // IMAGE(): a plain function of the database, so every session's connection has it.
@@ -232,6 +240,7 @@ export class Engine {
         parallel,
         cache: options.cache === false ? false : ttl,
         operatorBatch,
+        smallSide,
         ...(options.embedModel ? { embedModel: options.embedModel } : {}),
       },
       semantic,

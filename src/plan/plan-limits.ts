@@ -15,6 +15,11 @@ export interface PlanDefaults {
   readonly operatorBatch?: number;
   /** Embedding model when a statement names none (default text-embedding-3-small). */
   readonly embedModel?: string;
+  /**
+   * A pair predicate whose one side has at most this many distinct values may
+   * take the small-side plan when a statement does not say (`-- @ small_side: n`); 0 = never.
+   */
+  readonly smallSide?: number;
 }
 
 type AnnotationValues = { readonly [A in Annotation as A['key']]: A['value'] };

@@ -56,4 +56,28 @@ test('the config file supplies the --db default, relative to the file', async ()
   assert.is(r.out, 'db\nfrom-config\n');
 });
 
+test("rvbbit.small_side and --small-side set the engine's small-side limit (the flag wins); out of range names the key", async () => {
+  const pairs = `EXPLAIN SELECT a.x, b.y FROM (VALUES ('good'), ('bad'), ('fine')) a(x), (VALUES ('nice'), ('awful')) b(y)
+    WHERE LLM_FILTER('the same sentiment', a.x, b.y)`;
+  const plan = async (args: string[], config?: string) => {
+    const env = config ? { RVBBIT_CONFIG: join(configDir(config), 'rvbbit.config.yaml') } : {};
+    const r = await rvbbit(['query', '--sim', '--format', 'json', ...args, pairs], { env });
+    assert.is(r.err, '');
+    const rows = JSON.parse(r.out) as { property: string; value: string }[];
+    return rows.find((x) => x.property === 'functions')!.value;
+  };
+  // 3 × 2 pairs: the 2 values of b.y are a small side under the default (64).
+  assert.match(await plan([]), /3 calls; small side: 2 distinct b\.y values/);
+  assert.match(await plan(['--small-side', '1']), /6 calls; pairwise/);
+  assert.match(await plan([], 'rvbbit:\n  small_side: 1\n'), /6 calls; pairwise/);
+  assert.match(await plan(['--small-side', '2'], 'rvbbit:\n  small_side: 1\n'), /3 calls; small side/);
+  assert.equal(readCliConfig(configDir('rvbbit:\n  small_side: 5\n'), {}).smallSide, 5);
+  const tooMany = await rvbbit(['query', '--sim', 'SELECT 1'], {
+    env: { RVBBIT_CONFIG: join(configDir('rvbbit:\n  small_side: 2000\n'), 'rvbbit.config.yaml') },
+  });
+  assert.match(tooMany.err, /rvbbit\.small_side: expected an integer from 0 to 1024, got 2000/);
+  const flag = await rvbbit(['query', '--sim', '--small-side', '-3', 'SELECT 1']);
+  assert.match(flag.err, /--small-side must be an integer from 0 to 1024/);
+});
+
 test.run();

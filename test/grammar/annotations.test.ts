@@ -291,4 +291,23 @@ test('prefixLimit: a LIMIT a prefix of the scan can meet', () => {
   assert.is(at('SELECT * FROM t'), null);
 });
 
+test('small_side takes an integer from 0 to 1024; anything else is refused at its value, naming the key', () => {
+  assert.equal(notes("-- @ small_side: 128\nSELECT x FROM t WHERE x MEANS 'y'"), [
+    { kind: 'Annotation', key: 'small_side', value: 128 },
+  ]);
+  assert.equal(notes("-- @ small_side: 0\nSELECT x FROM t WHERE x MEANS 'y'"), [
+    { kind: 'Annotation', key: 'small_side', value: 0 },
+  ]);
+  for (const bad of ['1025', '-1', '8.5', 'many', '']) {
+    const e = err(`\n-- @ small_side: ${bad}\nSELECT 1`);
+    assert.is(e.code, 'E_BAD_ANNOTATION_VALUE');
+    assert.is(
+      e.message,
+      `small_side must be an integer from 0 to 1024 (the most distinct values of a pair predicate's side asked as one call's candidates; 0: never), got '${bad}'`,
+    );
+    assert.is(e.line, 2);
+  }
+  assert.is(format(ok('-- @ small_side: 7\nSELECT 1')), '-- @ small_side: 7\nSELECT 1;');
+});
+
 test.run();

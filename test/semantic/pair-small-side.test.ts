@@ -136,4 +136,29 @@ test('EXPLAIN names the plan; pairs that share no side, or a side too large, sta
   assert.equal(h.small, h.pairwise);
 });
 
+test('-- @ small_side: n bounds the small side per statement, over the engine default either way', async (ctx) => {
+  // The default engine (64): 3 phrases are a small side; small_side 2 makes them too many, 0 never plans one.
+  for (const [annotation, calls] of [
+    ['', 30],
+    ['-- @ small_side: 2', 90],
+    ['-- @ small_side: 0', 90],
+    ['-- @ small_side: 3', 30],
+  ] as const) {
+    await ctx.small.sim.resetStats();
+    const rows = await ctx.small.rows(SAME, `${NO_CACHE}\n${annotation}`);
+    assert.is(await ctx.small.requests(), calls, annotation);
+    await ctx.pairwise.sim.resetStats();
+    assert.equal(rows, await ctx.pairwise.rows(SAME, NO_CACHE), annotation);
+  }
+  // The engine whose default is 0 plans the small side when the statement raises it.
+  await ctx.pairwise.sim.resetStats();
+  await ctx.pairwise.rows(SAME, `${NO_CACHE}\n-- @ small_side: 3`);
+  assert.is(await ctx.pairwise.requests(), 30);
+  const explained = await ctx.pairwise.engine.query(`-- @ small_side: 3\nEXPLAIN ${SAME}`);
+  assert.match(
+    explained.rows.find((x) => x.property === 'functions')!.value as string,
+    /small side: 3 distinct m\.phrase values as candidates/,
+  );
+});
+
 test.run();

@@ -192,7 +192,7 @@ export async function recordUntilAnswered(
   sql: string,
   p: PassContext,
 ): Promise<{ result: QueryResult; passes: number }> {
-  const { rw, s, runner, ctx, plans, emb, more } = p;
+  const { rw, s, runner, ctx, plans, emb, more, opts } = p;
   for (let pass = 1; ; pass++) {
     startPass(s);
     const result = await (p.runPass ? p.runPass(sql) : query(rw, s, ctx, sql));
@@ -208,7 +208,7 @@ export async function recordUntilAnswered(
       s.recorded.values(),
       runner,
       ctx.engine.semantic.catalog,
-      ctx.engine.semantic.smallSideLimit,
+      opts.smallSide,
       s.hint,
       plans,
       more,

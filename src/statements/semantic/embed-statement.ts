@@ -40,7 +40,7 @@ export interface EmbedStatement {
   /** The model of prefilters and ENTITY's blocking. */
   readonly defaultModel: string;
   readonly cache: ResultCache;
-  /** Pairs a pre-filter keeps all of below this many (semantic-shared.ts). */
+  /** Pairs a pre-filter keeps all of below this many (the statement's small-side limit, semantic-options.ts). */
   readonly smallSideLimit: number;
   readonly ctx: EmbedContext;
   /** Vectors by `model \0 text`. */
@@ -91,7 +91,7 @@ export async function openEmbeddings(
     embedder,
     defaultModel: embed.defaultModel,
     cache: run.cache,
-    smallSideLimit: engine.semantic.smallSideLimit,
+    smallSideLimit: options.smallSide,
     ctx,
     vectors: new Map(),
     missing: new Map(),

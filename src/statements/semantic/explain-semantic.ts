@@ -178,7 +178,7 @@ async function estimateCalls(
 }> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
-  const plans = planTuples(recorded.values(), catalog, engine.semantic.smallSideLimit, (fn) =>
+  const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) =>
     opts.batch > 1 && !fn.sql.dimension && unpackableReason(fn.lazy.cascade) === null ? opts.batch : 1,
   );
   const functions: Record<string, string | number>[] = [];
@@ -345,7 +345,7 @@ async function windowEstimate(
   if (!window) return plan.topLevelLimit ? unwindowed : undefined;
   if (!(await windowApplies(window, s, ctx))) return unwindowed;
   const first = firstWindowRows(window, plan.options);
-  const limit = ctx.engine.semantic.smallSideLimit;
+  const limit = plan.options.smallSide;
   let rows = first;
   let calls = 0;
   for (; ; rows *= 2) {
@@ -419,7 +419,7 @@ function prefilterEstimate(
 } {
   if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
   const { engine } = ctx;
-  const calls = p.callsBound(engine.semantic.smallSideLimit);
+  const calls = p.callsBound(opts.smallSide);
   const [first, second] = fn.sql.args;
   const [left, right] = p.kind === 'ranking' ? [second, first] : [first, second];
   const sample = {
@@ -431,7 +431,7 @@ function prefilterEstimate(
   const tokensIn = calls * per.tokensIn;
   const tokensOut = calls * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
-  const limit = engine.semantic.smallSideLimit;
+  const limit = opts.smallSide;
   const line = {
     function: fn.name,
     distinct_tuples: p.lefts.size * p.rights.size,

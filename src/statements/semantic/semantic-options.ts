@@ -26,7 +26,16 @@ export interface SemanticOptions {
   readonly proxy?: ProxySpec;
   /** The embedding model when a statement names none (`-- @ embed_model: m`, engine option `embedModel`). */
   readonly embedModel?: string;
+  /**
+   * A pair predicate whose one side has at most this many distinct values may
+   * ask one call per value of the other side (`-- @ small_side: n`, engine
+   * option `smallSideLimit`; 0 = never): small-side.ts.
+   */
+  readonly smallSide: number;
 }
+
+/** The small-side limit when neither the statement nor the engine says. */
+export const DEFAULT_SMALL_SIDE = 64;
 
 export const DEFAULT_THRESHOLD = 0.5;
 
@@ -35,7 +44,7 @@ export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
 
 export function semanticOptions(
   annotations: readonly Annotation[],
-  defaults: Pick<PlanDefaults, 'parallel' | 'cache' | 'operatorBatch' | 'embedModel'>,
+  defaults: Pick<PlanDefaults, 'parallel' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide'>,
 ): SemanticOptions {
   let threshold = DEFAULT_THRESHOLD;
   let strategy: Strategy = 'batch';
@@ -44,6 +53,7 @@ export function semanticOptions(
   let batch = defaults.operatorBatch ?? 1;
   let proxy: ProxySpec | undefined;
   let embedModel = defaults.embedModel;
+  let smallSide = defaults.smallSide ?? DEFAULT_SMALL_SIDE;
   // The limits' keys (parallel, model, cache, timeout, retries, budgets, delivery) are read by planLimits.
   for (const a of annotations) {
     switch (a.key) {
@@ -68,6 +78,9 @@ export function semanticOptions(
       case 'embed_model':
         embedModel = a.value;
         break;
+      case 'small_side':
+        smallSide = a.value;
+        break;
     }
   }
   return {
@@ -79,5 +92,6 @@ export function semanticOptions(
     batch,
     proxy,
     embedModel,
+    smallSide,
   };
 }

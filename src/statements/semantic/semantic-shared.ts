@@ -1,7 +1,7 @@
 /**
  * What the engine keeps for semantic SQL (the SemanticShared of
- * engine-shared.ts): the operator catalog, the small-side limit, and the
- * sync strategies' blocking worker, started on first use.
+ * engine-shared.ts): the operator catalog and the sync strategies' blocking
+ * worker, started on first use.
  */
 
 import type { SemanticShared } from '../../dispatch/engine-shared.js';
@@ -10,14 +10,10 @@ import { closeEmbedder } from './embedder.js';
 import { SyncRunner } from './sync-runner.js';
 
 /** `catalog` comes from grammarForCascades (src/plan/catalog-grammar.ts), as every tool's does. */
-export async function createSemanticShared(
-  catalog: OperatorCatalog,
-  smallSideLimit: number,
-): Promise<SemanticShared> {
+export async function createSemanticShared(catalog: OperatorCatalog): Promise<SemanticShared> {
   let started: Promise<SyncRunner> | undefined;
   return {
     catalog,
-    smallSideLimit,
     async syncRunner(llm) {
       started ??= SyncRunner.start(llm);
       const r = await started;
