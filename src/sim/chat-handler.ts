@@ -22,6 +22,7 @@ import {
 import { capRefusal, contextRefusal, limitsOf } from './model-limits.js';
 import { admissionTokens } from './openai-rate-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
+import { CACHE_MIN_TOKENS, CACHE_STEP_TOKENS } from './prompt-cache.js';
 import {
   profileOf,
   providerError,
@@ -182,6 +183,19 @@ export function checkChatRequest(raw: string, opts: ResolvedSimOptions, route: C
   return { ok: true, req, format, quirk, prompt };
 }
 
+/**
+ * The prompt cache counts its prefixes in characters / 4 (prompt-cache.ts); where the
+ * prompt is counted as OpenAI counts it, the cached part is at most the prompt: the
+ * largest step of OpenAI's sequence (1024, 1152, …) within it.
+ */
+function cachedWithin(cached: number, promptTokens: number): number {
+  if (cached <= promptTokens) return cached;
+  if (promptTokens < CACHE_MIN_TOKENS) return 0;
+  return (
+    CACHE_MIN_TOKENS + Math.floor((promptTokens - CACHE_MIN_TOKENS) / CACHE_STEP_TOKENS) * CACHE_STEP_TOKENS
+  );
+}
+
 /** Counts what a checked chat request (or Batch API line) adds to the limits' counters. */
 export function countVerdict(stats: SimState['stats'], verdict: ChatVerdict): void {
   if (verdict.ok || verdict.prompt) {
@@ -287,7 +301,9 @@ function respond(
     state.answers.set(cacheKey, answer);
   }
   // Prompt caching counts in arrival order, like every other draw.
-  const cached = profile.cachedTokens ? state.promptCache.lookupAndRemember(chat.model, chat.messages) : 0;
+  const cached = profile.cachedTokens
+    ? cachedWithin(state.promptCache.lookupAndRemember(chat.model, chat.messages), answer.tokensIn)
+    : 0;
   const done = answer;
   const opts = state.opts;
   state.at(due, () => {

@@ -6,8 +6,9 @@
  * 1152, 1280, 1408, and so on"; "All requests, including those with fewer
  * than 1024 tokens, will display a `cached_tokens` field").
  *
- * The simulator's tokens are characters / 4 (completion.ts), so a prompt's
- * prefix of 1024 tokens is its first 4096 characters of message text, and
+ * The cache counts a prompt in characters / 4 (the simulator's count unless
+ * it counts as OpenAI does, completion.ts; then the cached part is clamped to
+ * the prompt, chat-handler.ts), so a prompt's prefix of 1024 tokens is its first 4096 characters of message text, and
  * the next ones are every 512 characters after. A request remembers the
  * hash of each such prefix (per model: the text of its messages in order,
  * each message's role marked); a later request whose prefixes include one

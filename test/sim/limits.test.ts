@@ -574,4 +574,29 @@ test("the engine's simulator thread (loaded through tsx's require hook) has the 
   }
 });
 
+test("cached_tokens never exceed OpenAI's count of the prompt: the largest 128-token step within it", async () => {
+  const sim = await startSimulator({ profile: 'openai' });
+  try {
+    const system = { role: 'system', content: 'You are a careful assistant. '.repeat(180) };
+    const ask = async (question: string) => {
+      const messages = [system, { role: 'user', content: question }];
+      const usage = usageOf((await postChat(sim.url, { model: 'sim-small', messages })).text) as unknown as {
+        prompt_tokens: number;
+        prompt_tokens_details: { cached_tokens: number };
+      };
+      assert.is(usage.prompt_tokens, chatTokens4o(messages));
+      return usage;
+    };
+    await ask('First question?');
+    const second = await ask('Second question, another one?');
+    // 5,220 characters share the prefix: 1,280 tokens by characters / 4, but the prompt is fewer.
+    assert.ok(second.prompt_tokens < 1280, String(second.prompt_tokens));
+    const step = 1024 + Math.floor((second.prompt_tokens - 1024) / 128) * 128;
+    assert.is(second.prompt_tokens_details.cached_tokens, step);
+    assert.is(sim.stats().tokensCached, step);
+  } finally {
+    await sim.close();
+  }
+});
+
 test.run();
