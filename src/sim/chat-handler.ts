@@ -20,7 +20,7 @@ import {
   promptTokensOf,
 } from './completion.js';
 import { capRefusal, contextRefusal, limitsOf } from './model-limits.js';
-import { admissionTokens } from './openai-rate-limits.js';
+import { admissionTokens, azureRateLimited } from './openai-rate-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
 import { CACHE_MIN_TOKENS, CACHE_STEP_TOKENS } from './prompt-cache.js';
 import {
@@ -255,7 +255,10 @@ function respond(
       else state.stats.rateLimitedRequests++;
       const tokens = verdict.ok ? verdict.prompt.tokens : (verdict.prompt?.tokens ?? 0);
       if (tokens > state.stats.maxPromptTokens) state.stats.maxPromptTokens = tokens;
-      state.send(res, 429, admission.body, admission.headers);
+      if (state.profile.paths === 'azure') {
+        const azure = azureRateLimited(admission, 'ChatCompletions_Create', route.apiVersion);
+        state.send(res, 429, azure.body, azure.headers);
+      } else state.send(res, 429, admission.body, admission.headers);
       return;
     }
   }

@@ -21,6 +21,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, faultFor, MALFORMED_BODY } from './completion.js';
+import { azureRateLimited } from './openai-rate-limits.js';
 import type { ResolvedSimOptions } from './options.js';
 import { priceAnswer } from './prices.js';
 import { profileOf, providerError, unknownModel } from './provider-profiles.js';
@@ -76,7 +77,7 @@ export function handleEmbeddings(
   state: SimState,
   req: IncomingMessage,
   res: ServerResponse,
-  route: { readonly model?: string } = {},
+  route: { readonly model?: string; readonly apiVersion?: string } = {},
 ): void {
   state.stats.embeddingRequests++;
   const u = state.faultRng();
@@ -98,7 +99,7 @@ export function handleEmbeddings(
       );
       return;
     }
-    respond(state, Buffer.concat(chunks).toString('utf8'), u, due, res, route.model);
+    respond(state, Buffer.concat(chunks).toString('utf8'), u, due, res, route.model, route.apiVersion);
   });
 }
 
@@ -109,6 +110,7 @@ function respond(
   due: number,
   res: ServerResponse,
   pathModel: string | undefined,
+  apiVersion: string | undefined,
 ): undefined {
   // Returns undefined so every branch can end with `return send(…)`.
   const send = (status: number, body: string, headers: Record<string, string> = {}): undefined => {
@@ -137,7 +139,9 @@ function respond(
     if (!admission.ok) {
       if (admission.cause === 'tokens') state.stats.rateLimitedTokens++;
       else state.stats.rateLimitedRequests++;
-      return send(429, admission.body, admission.headers);
+      if (state.profile.paths !== 'azure') return send(429, admission.body, admission.headers);
+      const azure = azureRateLimited(admission, 'Embeddings_Create', apiVersion);
+      return send(429, azure.body, azure.headers);
     }
   }
   switch (faultFor(u, state.opts)) {

@@ -116,8 +116,11 @@ export type Admission =
   | {
       readonly ok: false;
       readonly headers: Record<string, string>;
+      /** OpenAI's 429 body. */
       readonly body: string;
       readonly cause: 'tokens' | 'requests';
+      /** ms until the request would be admitted; null when it is larger than the whole limit. */
+      readonly waitMs: number | null;
     };
 
 /** The tokens a request counts toward TPM at admission: max(max_tokens, characters / 4 + images' tokens). */
@@ -168,29 +171,33 @@ export class OpenAiRateLimits {
     const { requests, tokens: tokenBucket } = pair;
     const requestsLeft = requests?.refill(now) ?? Number.POSITIVE_INFINITY;
     const tokensLeft = tokenBucket?.refill(now) ?? Number.POSITIVE_INFINITY;
-    const refuse = (cause: 'tokens' | 'requests', message: string): Admission => ({
+    const refuse = (cause: 'tokens' | 'requests', message: string, waitMs: number | null): Admission => ({
       ok: false,
       headers: headersOf(requests, tokenBucket),
       body: JSON.stringify({ error: { message, type: cause, param: null, code: 'rate_limit_exceeded' } }),
       cause,
+      waitMs,
     });
     const where = `for ${model} in organization ${SIM_ORGANIZATION}`;
     if (requests && requestsLeft < 1) {
       return refuse(
         'requests',
         `Rate limit reached ${where} on requests per min (RPM): Limit ${requests.limit}, Used ${requests.used()}, Requested 1. Please try again in ${openAiDuration(requests.waitMs(1))}. ${LEARN_MORE}`,
+        requests.waitMs(1),
       );
     }
     if (tokenBucket && tokens > tokenBucket.limit) {
       return refuse(
         'tokens',
         `Request too large ${where} on tokens per min (TPM): Limit ${tokenBucket.limit}, Requested ${tokens}. The input or output tokens must be reduced in order to run successfully. ${LEARN_MORE}`,
+        null,
       );
     }
     if (tokenBucket && tokensLeft < tokens) {
       return refuse(
         'tokens',
         `Rate limit reached ${where} on tokens per min (TPM): Limit ${tokenBucket.limit}, Used ${tokenBucket.used()}, Requested ${tokens}. Please try again in ${openAiDuration(tokenBucket.waitMs(tokens))}. ${LEARN_MORE}`,
+        tokenBucket.waitMs(tokens),
       );
     }
     requests?.take(1);
@@ -212,4 +219,38 @@ function headersOf(requests: MinuteBucket | null, tokens: MinuteBucket | null): 
     h['x-ratelimit-reset-tokens'] = openAiDuration(tokens.resetMs());
   }
   return h;
+}
+
+/**
+ * The 429 as the azure-openai profile sends it: Azure's own body and its
+ * Retry-After, not OpenAI's (public reports of Azure's 429:
+ * microsoft/sample-app-aoai-chatGPT#406, learn.microsoft.com Q&A 2140040,
+ * langchain-ai/langchain#12986): `{"error":{"code":"429","message":"Requests
+ * to the ChatCompletions_Create Operation under Azure OpenAI API version
+ * 2024-10-01-preview have exceeded token rate limit of your current OpenAI S0
+ * pricing tier. Please retry after 37 seconds. Please go here:
+ * https://aka.ms/oai/quotaincrease if you would like to further increase the
+ * default rate limit."}}` ("call rate limit" for requests per minute;
+ * `Embeddings_Create` for embeddings), with `retry-after` (seconds) and
+ * `retry-after-ms` headers (Azure's quota guidance: "follow the
+ * retry-after-ms header"). The v1 paths carry no api-version: the message
+ * says `v1` there (no report shows that wording). A request over the whole
+ * limit waits the minute the limit takes to refill.
+ */
+export function azureRateLimited(
+  refusal: Extract<Admission, { ok: false }>,
+  operation: 'ChatCompletions_Create' | 'Embeddings_Create',
+  apiVersion: string | undefined,
+): { readonly body: string; readonly headers: Record<string, string> } {
+  const waitMs = Math.ceil(refusal.waitMs ?? MINUTE_MS);
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  const kind = refusal.cause === 'tokens' ? 'token' : 'call';
+  const message =
+    `Requests to the ${operation} Operation under Azure OpenAI API version ${apiVersion ?? 'v1'} have exceeded ` +
+    `${kind} rate limit of your current OpenAI S0 pricing tier. Please retry after ${seconds} seconds. ` +
+    'Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.';
+  return {
+    body: JSON.stringify({ error: { code: '429', message } }),
+    headers: { ...refusal.headers, 'retry-after': String(seconds), 'retry-after-ms': String(waitMs) },
+  };
 }

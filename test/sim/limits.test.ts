@@ -599,4 +599,47 @@ test("cached_tokens never exceed OpenAI's count of the prompt: the largest 128-t
   }
 });
 
+test("azure-openai: Azure's 429 body with retry-after and retry-after-ms, the x-ratelimit headers kept", async () => {
+  const sim = await startSimulator({ profile: 'azure-openai', rpm: 1, tpm: 60 });
+  try {
+    const origin = new URL(sim.url).origin;
+    const post = async (path: string, body: unknown) => {
+      const res = await request(`${origin}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'api-key': 'k' },
+        body: JSON.stringify(body),
+      });
+      return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+    };
+    const chat = '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21';
+    assert.is((await post(chat, { messages: user('hi') })).status, 200);
+    const calls = await post(chat, { messages: user('hi') });
+    assert.is(calls.status, 429);
+    const seconds = Number(calls.headers['retry-after']);
+    assert.ok(seconds >= 59 && seconds <= 60, String(seconds));
+    assert.ok(Math.ceil(Number(calls.headers['retry-after-ms']) / 1000) === seconds);
+    assert.equal(JSON.parse(calls.text), {
+      error: {
+        code: '429',
+        message: `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after ${seconds} seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further increase the default rate limit.`,
+      },
+    });
+    assert.is(calls.headers['x-ratelimit-remaining-requests'], '0');
+    // Another deployment has its own minute; its embeddings ask more tokens than the minute has.
+    const tooLarge = await post('/openai/deployments/emb/embeddings?api-version=2024-10-21', {
+      input: theText(300),
+    });
+    assert.is(tooLarge.status, 429);
+    assert.is(tooLarge.headers['retry-after'], '60');
+    assert.match(
+      JSON.parse(tooLarge.text).error.message,
+      /^Requests to the Embeddings_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit /,
+    );
+    assert.is(sim.stats().rateLimitedRequests, 1);
+    assert.is(sim.stats().rateLimitedTokens, 1);
+  } finally {
+    await sim.close();
+  }
+});
+
 test.run();
