@@ -91,7 +91,7 @@ export function completionFor(
 ): Completion {
   const profile = profileOf(opts.profile);
   const { model, messages } = req;
-  const toolCall = toolCallFor(req, opts.seed, profile.honoursToolChoice);
+  let toolCall = toolCallFor(req, opts.seed, profile.honoursToolChoice);
   let content: string | null = null;
   if (!toolCall) {
     let f = format;
@@ -115,9 +115,19 @@ export function completionFor(
   const exact = countsExactly(model, opts);
   let finishReason: Completion['finishReason'] = toolCall ? 'tool_calls' : 'stop';
   let tokensOut: number;
-  if (toolCall) {
+  if (toolCall && exact) {
+    // A call's arguments are its answer's text: cut at the budget as text is (finish_reason length).
+    tokensOut = textTokens(toolCall.name, model) + textTokens(toolCall.arguments, model);
+    const budget = answerBudget(prompt.tokens, req.maxTokens, limitsOf(model, opts));
+    if (budget !== null && tokensOut > budget) {
+      const room = Math.max(0, budget - textTokens(toolCall.name, model));
+      toolCall = { ...toolCall, arguments: firstTokens(toolCall.arguments, room, model) };
+      tokensOut = budget;
+      finishReason = 'length';
+    }
+  } else if (toolCall) {
     const out = toolCall.name + toolCall.arguments;
-    tokensOut = exact ? textTokens(out, model) : Math.ceil(out.length / 4);
+    tokensOut = Math.ceil(out.length / 4);
   } else if (exact) {
     if (quirk === 'verbose') content = verbose(content!, opts.verboseTokens, model);
     tokensOut = textTokens(content!, model);
@@ -275,7 +285,7 @@ export function completionEvents(
       for (const piece of pieces(call.arguments)) {
         push(delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
       }
-      push(delta({}, 'tool_calls'));
+      push(delta({}, c.finishReason));
     } else {
       push(
         delta(
@@ -362,25 +372,39 @@ function withoutEnums(schema: unknown): Record<string, unknown> {
 }
 
 /**
- * `verbose`: the answer grown to about `tokens` tokens with filler words (" the",
- * one token each in both encodings): free text at its end, a JSON object's
- * first string value (so a cut answer is invalid JSON, as a real cut one is).
- * An answer with no string to grow is left as it is.
+ * `verbose`: the answer grown to `tokens` tokens. Free text grows filler
+ * words at its end (" the", one token each in both encodings); a JSON
+ * object's first string value grows them, so a cut answer is invalid JSON,
+ * as a real cut one is; JSON with no string value grows whitespace before
+ * its closing bracket (" \t", one token each), as a model in JSON mode can:
+ * "the model may generate an unending stream of whitespace and the request
+ * could run continually until it reaches the token limit" (OpenAI's JSON mode
+ * guide). Each is measured again once, so the count is exact unless the
+ * growth merges with its neighbours.
  */
 function verbose(content: string, tokens: number, model: string): string {
-  const grow = (text: string, by: number) => text + ' the'.repeat(Math.max(0, by));
+  let grown: (by: number) => string;
   let value: unknown;
   try {
     value = JSON.parse(content);
   } catch {
-    return grow(content, tokens - textTokens(content, model));
+    value = undefined;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return content;
-  const record = value as Record<string, unknown>;
-  const key = Object.keys(record).find((k) => typeof record[k] === 'string');
-  if (key === undefined) return content;
-  const grown = (by: number) => JSON.stringify({ ...record, [key]: grow(record[key] as string, by) });
-  // " the" inside a JSON string is one token: the first guess is exact unless the value's end merges.
+  const record =
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  const key = record && Object.keys(record).find((k) => typeof record[k] === 'string');
+  if (value === undefined) grown = (by) => content + ' the'.repeat(Math.max(0, by));
+  else if (record && key !== undefined)
+    grown = (by) =>
+      JSON.stringify({ ...record, [key]: (record[key] as string) + ' the'.repeat(Math.max(0, by)) });
+  else {
+    const text = JSON.stringify(value);
+    const closes = text.endsWith('}') || text.endsWith(']');
+    const head = closes ? text.slice(0, -1) : text;
+    grown = (by) => `${head}${' \t'.repeat(Math.max(0, by))}${closes ? text.slice(-1) : ''}`;
+  }
   let by = tokens - textTokens(content, model);
   let out = grown(by);
   by += tokens - textTokens(out, model);

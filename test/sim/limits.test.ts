@@ -642,4 +642,62 @@ test("azure-openai: Azure's 429 body with retry-after and retry-after-ms, the x-
   }
 });
 
+test('verbose JSON with no string value grows whitespace, as JSON mode can; a tool call is cut at max_tokens too', async () => {
+  const sim = await startSimulator({ contextWindow: 100_000, quirks: { m: 'verbose' }, verboseTokens: 120 });
+  try {
+    const schema = {
+      type: 'object',
+      properties: { result: { type: 'boolean' } },
+      required: ['result'],
+      additionalProperties: false,
+    };
+    const rf = { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } };
+    const whole = await postChat(sim.url, { model: 'm', messages: user('Is it red?'), response_format: rf });
+    assert.is(usageOf(whole.text).completion_tokens, 120);
+    assert.type(JSON.parse(choiceOf(whole.text).message.content).result, 'boolean');
+    const cut = await postChat(sim.url, {
+      model: 'm',
+      messages: user('Is it red?'),
+      response_format: rf,
+      max_tokens: 20,
+    });
+    assert.is(choiceOf(cut.text).finish_reason, 'length');
+    assert.throws(() => JSON.parse(choiceOf(cut.text).message.content));
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'search_products',
+          description: 'search the catalogue',
+          parameters: {
+            type: 'object',
+            properties: { query: { type: 'string' }, colour: { type: 'string' } },
+            required: ['query', 'colour'],
+          },
+        },
+      },
+    ];
+    const ask = (extra: Record<string, unknown>) =>
+      postChat(sim.url, {
+        model: 'other',
+        messages: user('find red shoes'),
+        tools,
+        tool_choice: 'required',
+        ...extra,
+      });
+    const call = JSON.parse((await ask({})).text);
+    assert.is(call.choices[0].finish_reason, 'tool_calls');
+    const full = call.choices[0].message.tool_calls[0].function.arguments as string;
+    const short = JSON.parse((await ask({ max_tokens: 4 })).text);
+    assert.is(short.choices[0].finish_reason, 'length');
+    assert.is(short.usage.completion_tokens, 4);
+    const args = short.choices[0].message.tool_calls[0].function.arguments as string;
+    assert.ok(full.startsWith(args) && args.length < full.length, `${args} | ${full}`);
+    assert.is(encode4o('search_products').length + encode4o(args).length, 4);
+    assert.is(sim.stats().truncated, 2);
+  } finally {
+    await sim.close();
+  }
+});
+
 test.run();
