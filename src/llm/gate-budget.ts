@@ -5,28 +5,26 @@
  * thread of a process draws on the same one (the SharedGate's buffer holds
  * it, shared-gate.ts).
  *
- * Each call reserves its expected tokens (its prompt as OpenAI counts it,
- * plus its max_tokens or, without one, the mean answer of that model so far)
- * and one request before it is sent. A reservation the bucket cannot cover
- * is scheduled: the bucket goes into debt and the call waits until the
- * refill has paid that debt, so calls leave at the rate the provider refills
- * and in the order they asked, without polling. OpenAI counts a request
- * against the limit when it arrives, from its prompt and max_tokens ("your
- * rate limit is calculated as the maximum of max_tokens and the estimated
- * number of tokens based on the character count of your request", rate
- * limits guide, "Error mitigation"): a call never sent costs nothing, and
- * the bucket is only ever spent by calls that are about to go.
+ * Each call reserves what the provider will count it for (gate-ticket.ts:
+ * OpenAI counts a request when it arrives as "the maximum of max_tokens and
+ * the estimated number of tokens based on the character count of your
+ * request", rate limits guide, "Error mitigation") and one request, before
+ * it is sent. A reservation the bucket cannot cover is scheduled: the
+ * bucket goes into debt and the call waits until the refill has paid that
+ * debt, so calls leave at the rate the provider refills and in the order
+ * they asked, without polling. A call never sent (aborted while it waited)
+ * gives its reservation back.
  *
- * What the headers say wins over what this process counted when it is less
- * (other processes, other hosts, or a count of the provider's that differs
- * from ours spent it): the bucket is never more than `remaining` minus the
- * reservations still waiting here. It is never raised above its own count:
- * an answer generated before a call of ours arrived reports more than is
- * left, and trusting it sends calls into 429s. The refill rate is what the
- * reset header implies, (limit − remaining) ÷ reset, once the reset is long
- * enough to read it at millisecond resolution; before that, limit per minute
- * (the "tokens per minute" and "requests per minute" limits the headers
- * report).
+ * What is left is what the latest answer announces, less what this process
+ * sent after the call it answers (an answer tells what was left when its
+ * request arrived, before the calls sent since) and what it has reserved and
+ * not sent yet: so other processes' and other hosts' spending, and a count
+ * of the provider's that differs from ours, are taken in with each answer,
+ * and answers arriving out of order agree. The refill rate is what the reset
+ * header implies, (limit − remaining) ÷ reset, once the reset is long
+ * enough to read it at millisecond resolution; before that, limit per
+ * minute (the "tokens per minute" and "requests per minute" limits the
+ * headers report).
  *
  * A key whose answers carry no such headers is never paced. Up to
  * BUDGET_SLOTS keys per gate; more are not paced (a process rarely talks to
@@ -50,22 +48,23 @@ const TOKEN_LIMIT = 0;
 /** Tokens per ms. */
 const TOKEN_RATE = 1;
 const TOKEN_AVAIL = 2;
-/** Tokens reserved by calls still waiting to be sent: the provider has not counted them yet. */
-const TOKEN_PENDING = 3;
-const REQUEST_LIMIT = 4;
-const REQUEST_RATE = 5;
-const REQUEST_AVAIL = 6;
-const REQUEST_PENDING = 7;
+/** Tokens of the calls sent here, ever: what a sent call's mark is taken on. */
+const TOKENS_SENT = 3;
+/** Tokens reserved by calls not sent yet (waiting for the refill or a slot): no answer counts them. */
+const TOKENS_PENDING = 4;
+const REQUEST_LIMIT = 5;
+const REQUEST_RATE = 6;
+const REQUEST_AVAIL = 7;
+const REQUESTS_SENT = 8;
+const REQUESTS_PENDING = 9;
 /** Epoch ms of the last refill. */
-const REFILLED_AT = 8;
-const OUTPUT_MEAN = 9;
-const OUTPUT_SEEN = 10;
+const REFILLED_AT = 10;
 /** Reserved here since the last relay report (drain), and the lowest `remaining` announced since. */
 const TOKENS_SPENT = 11;
 const REQUESTS_SPENT = 12;
 const TOKENS_ANNOUNCED = 13;
 const REQUESTS_ANNOUNCED = 14;
-/** The part of the refill this process may use (1 alone; 1/n of n processes sharing a budget through a relay). */
+/** The part of the budget this process may use (1 alone; 1/n of n processes sharing it through a relay). */
 const SHARE = 15;
 const SLOT_FLOATS = 16;
 
@@ -76,17 +75,21 @@ export const BUDGET_BYTES = Math.ceil((INT_WORDS * 4) / 8) * 8 + BUDGET_SLOTS * 
 const RATE_FROM_RESET_MIN_MS = 1_000;
 /** The headers' limits are per minute (TPM, RPM) when the reset gives no rate. */
 const LIMIT_WINDOW_MS = 60_000;
-/** Answers seen before a key's mean answer length stops moving by 1/n and becomes a moving average. */
-const OUTPUT_WINDOW = 64;
 
 /** What a call draws on a budget, as the gate sees it (gate-ticket.ts makes one per attempt). */
 export interface PaceTicket {
   /** The budget it draws on: its endpoint host and model (budgetKey). */
   readonly key: number;
-  /** The request's max_tokens, when it sets one. */
-  readonly maxTokens: number | undefined;
-  /** Its prompt's tokens as the provider counts them; computed on first need, once. */
-  promptTokens(): number | Promise<number>;
+  /** The tokens the provider counts it for when it arrives (gate-ticket.ts); computed on first need only. */
+  tokens(): number;
+  /** Set by the gate when the attempt is sent on a known budget: read back when its answer's headers arrive. */
+  mark?: ReservationMark;
+}
+
+/** What this process had sent on a budget when a call was sent, that call included. */
+export interface ReservationMark {
+  readonly tokens: number;
+  readonly requests: number;
 }
 
 /** What one call draws on a budget. */
@@ -138,11 +141,6 @@ export class SharedBudgets {
     return -1;
   }
 
-  /** The tokens a call without max_tokens is expected to answer with (the mean so far; 0 before any). */
-  expectedOutput(slot: number): number {
-    return this.f64[slot * SLOT_FLOATS + OUTPUT_MEAN]!;
-  }
-
   /**
    * Reserves `tokens` and one request on `slot`; the wait is how long the
    * refill takes to cover them (and the reservations before them).
@@ -156,54 +154,56 @@ export class SharedBudgets {
       const requestWait = draw(f, REQUEST_LIMIT, f[REQUEST_RATE]! * share, REQUEST_AVAIL, 1);
       f[TOKENS_SPENT] = f[TOKENS_SPENT]! + want;
       f[REQUESTS_SPENT] = f[REQUESTS_SPENT]! + 1;
-      const waitMs = Math.max(tokenWait, requestWait);
-      if (waitMs > 0) {
-        f[TOKEN_PENDING] = f[TOKEN_PENDING]! + want;
-        f[REQUEST_PENDING] = f[REQUEST_PENDING]! + 1;
-      }
-      return { slot, tokens: want, waitMs };
+      f[TOKENS_PENDING] = f[TOKENS_PENDING]! + want;
+      f[REQUESTS_PENDING] = f[REQUESTS_PENDING]! + 1;
+      return { slot, tokens: want, waitMs: Math.max(tokenWait, requestWait) };
     });
   }
 
-  /** A scheduled reservation's wait is over: the call goes, and the provider will count it. */
-  sent(r: Reservation): void {
-    if (r.waitMs <= 0) return;
-    this.locked(r.slot, (f) => {
-      f[TOKEN_PENDING] = Math.max(0, f[TOKEN_PENDING]! - r.tokens);
-      f[REQUEST_PENDING] = Math.max(0, f[REQUEST_PENDING]! - 1);
+  /** A reservation's call goes now; its mark is what this process had sent, itself included. */
+  sent(r: Reservation): ReservationMark {
+    return this.locked(r.slot, (f) => {
+      f[TOKENS_PENDING] = Math.max(0, f[TOKENS_PENDING]! - r.tokens);
+      f[REQUESTS_PENDING] = Math.max(0, f[REQUESTS_PENDING]! - 1);
+      f[TOKENS_SENT] = f[TOKENS_SENT]! + r.tokens;
+      f[REQUESTS_SENT] = f[REQUESTS_SENT]! + 1;
+      return { tokens: f[TOKENS_SENT]!, requests: f[REQUESTS_SENT]! };
     });
   }
 
-  /**
-   * A reservation whose call was never sent (aborted while it waited): its
-   * tokens return. `waiting`: its wait was not over (`sent` not called).
-   */
-  cancel(r: Reservation, now: number, waiting: boolean): void {
+  /** A reservation whose call was never sent (aborted while it waited): its tokens return. */
+  cancel(r: Reservation, now: number): void {
     this.locked(r.slot, (f) => {
       this.refill(f, now);
       f[TOKEN_AVAIL] = Math.min(f[TOKEN_LIMIT]!, f[TOKEN_AVAIL]! + r.tokens);
       f[REQUEST_AVAIL] = Math.min(f[REQUEST_LIMIT]!, f[REQUEST_AVAIL]! + 1);
       f[TOKENS_SPENT] = f[TOKENS_SPENT]! - r.tokens;
       f[REQUESTS_SPENT] = f[REQUESTS_SPENT]! - 1;
-      if (waiting && r.waitMs > 0) {
-        f[TOKEN_PENDING] = Math.max(0, f[TOKEN_PENDING]! - r.tokens);
-        f[REQUEST_PENDING] = Math.max(0, f[REQUEST_PENDING]! - 1);
-      }
+      f[TOKENS_PENDING] = Math.max(0, f[TOKENS_PENDING]! - r.tokens);
+      f[REQUESTS_PENDING] = Math.max(0, f[REQUESTS_PENDING]! - 1);
     });
   }
 
-  /** An answer's headers: learns the key's limits (claiming a slot the first time) and lowers its buckets to them. */
-  learn(key: number, budget: AnnouncedBudget, now: number): void {
+  /**
+   * An answer's headers: learns the key's limits (claiming a slot the first
+   * time) and what is left of them. `mark`: the call they answer, when it
+   * was paced. What they announce was left when that call arrived: the
+   * calls this process sent after it, and those it has reserved and not
+   * sent, are taken off it (none: everything sent so far came after).
+   */
+  learn(key: number, budget: AnnouncedBudget, now: number, mark?: ReservationMark): void {
     const slot = this.claim(key);
     if (slot < 0) return;
     this.locked(slot, (f) => {
       this.refill(f, now);
       if (budget.tokens) {
-        adopt(f, TOKEN_LIMIT, TOKEN_RATE, TOKEN_AVAIL, TOKEN_PENDING, budget.tokens);
+        const since = f[TOKENS_SENT]! - (mark?.tokens ?? 0) + f[TOKENS_PENDING]!;
+        adopt(f, TOKEN_LIMIT, TOKEN_RATE, TOKEN_AVAIL, since, budget.tokens);
         f[TOKENS_ANNOUNCED] = lowest(f[TOKENS_ANNOUNCED]!, budget.tokens.remaining);
       }
       if (budget.requests) {
-        adopt(f, REQUEST_LIMIT, REQUEST_RATE, REQUEST_AVAIL, REQUEST_PENDING, budget.requests);
+        const since = f[REQUESTS_SENT]! - (mark?.requests ?? 0) + f[REQUESTS_PENDING]!;
+        adopt(f, REQUEST_LIMIT, REQUEST_RATE, REQUEST_AVAIL, since, budget.requests);
         f[REQUESTS_ANNOUNCED] = lowest(f[REQUESTS_ANNOUNCED]!, budget.requests.remaining);
       }
       f[REFILLED_AT] = now;
@@ -262,19 +262,9 @@ export class SharedBudgets {
       this.refill(f, now);
       f[SHARE] = share;
       if (left.tokens !== undefined && f[TOKEN_LIMIT]! > 0)
-        f[TOKEN_AVAIL] = Math.min(f[TOKEN_AVAIL]!, left.tokens * share - f[TOKEN_PENDING]!);
+        f[TOKEN_AVAIL] = Math.min(f[TOKEN_AVAIL]!, left.tokens * share);
       if (left.requests !== undefined && f[REQUEST_LIMIT]! > 0)
-        f[REQUEST_AVAIL] = Math.min(f[REQUEST_AVAIL]!, left.requests * share - f[REQUEST_PENDING]!);
-    });
-  }
-
-  /** An answer's output tokens: the mean a call without max_tokens is expected to use. */
-  answered(slot: number, tokensOut: number): void {
-    if (!(tokensOut >= 0)) return;
-    this.locked(slot, (f) => {
-      const seen = Math.min(OUTPUT_WINDOW, f[OUTPUT_SEEN]! + 1);
-      f[OUTPUT_SEEN] = seen;
-      f[OUTPUT_MEAN] = f[OUTPUT_MEAN]! + (tokensOut - f[OUTPUT_MEAN]!) / seen;
+        f[REQUEST_AVAIL] = Math.min(f[REQUEST_AVAIL]!, left.requests * share);
     });
   }
 
@@ -290,7 +280,6 @@ export class SharedBudgets {
         tokensAvailable: f[TOKEN_AVAIL]!,
         requestLimit: f[REQUEST_LIMIT]!,
         requestsAvailable: f[REQUEST_AVAIL]!,
-        expectedOutput: f[OUTPUT_MEAN]!,
       };
     });
   }
@@ -343,7 +332,6 @@ export interface BudgetSnapshot {
   readonly tokensAvailable: number;
   readonly requestLimit: number;
   readonly requestsAvailable: number;
-  readonly expectedOutput: number;
 }
 
 /** One budget dimension as a relay sees it (drain). */
@@ -382,21 +370,24 @@ function draw(f: Float64Array, limit: number, perMs: number, avail: number, want
   return left >= 0 ? 0 : -left / perMs;
 }
 
-/** One announced limit into a bucket: its size and refill rate, and never more in it than the provider says is left. */
+/**
+ * One announced limit into a bucket: its size and refill rate, and what is
+ * left of it for this process (its share, less what it sent or reserved
+ * that the announcement does not count).
+ */
 function adopt(
   f: Float64Array,
   limit: number,
   rate: number,
   avail: number,
-  pending: number,
+  /** Sent or reserved here and not in the announcement. */
+  since: number,
   announced: AnnouncedLimit,
 ): void {
-  const first = !(f[limit]! > 0);
   f[limit] = announced.limit;
   const used = announced.limit - announced.remaining;
   const reset = announced.resetMs;
   if (reset !== undefined && reset >= RATE_FROM_RESET_MIN_MS && used > 0) f[rate] = used / reset;
   else if (!(f[rate]! > 0)) f[rate] = announced.limit / LIMIT_WINDOW_MS;
-  const left = announced.remaining - f[pending]!;
-  f[avail] = first ? left : Math.min(f[avail]!, left);
+  f[avail] = announced.remaining * shareOf(f) - since;
 }

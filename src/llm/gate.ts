@@ -34,8 +34,6 @@ export interface Gate {
   ): void;
   /** Holds back new attempts for `ms` (a provider's Retry-After applies to everyone). */
   pause(ms: number): void;
-  /** A call on budget `key` (gate-budget.ts budgetKey) was answered with `tokensOut` tokens. */
-  answered?(key: number, tokensOut: number): void;
 }
 
 export function withGate(send: Send, gate: Gate): Send {

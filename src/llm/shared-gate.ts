@@ -136,7 +136,12 @@ export class SharedGate implements Gate {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (ticket !== undefined && this.budgets.enabled) {
       const slot = this.budgets.slotOf(ticket.key);
-      if (slot >= 0) return this.paced(slot, ticket, signal);
+      if (slot >= 0) return this.paced(slot, ticket, signal, false);
+      // The budget may become known while this attempt waits for its slot (a run's first answers).
+      return this.admit(signal)?.then(() => {
+        const learned = this.budgets.slotOf(ticket.key);
+        return learned >= 0 ? this.paced(learned, ticket, signal, true) : undefined;
+      });
     }
     return this.admit(signal);
   }
@@ -172,23 +177,36 @@ export class SharedGate implements Gate {
 
   /**
    * A call on a budget the provider announced: reserves its tokens, waits
-   * until the refill covers them, then takes a slot. Aborted before it is
-   * sent, it gives its reservation back.
+   * until the refill covers them, then takes a slot (`holding`: it holds one
+   * already, kept when the bucket covers it now, else given back while it
+   * waits). Aborted before it is sent, it gives its reservation back.
    */
-  private async paced(slot: number, ticket: PaceTicket, signal: AbortSignal | undefined): Promise<void> {
-    const prompt = await ticket.promptTokens();
-    const tokens = prompt + (ticket.maxTokens ?? this.budgets.expectedOutput(slot));
-    const reservation = this.budgets.reserve(slot, tokens, epochMs());
-    let waited = false;
-    try {
-      if (reservation.waitMs > 0) await sleep(reservation.waitMs, signal);
-      this.budgets.sent(reservation);
-      waited = true;
-      await this.admit(signal);
-    } catch (err) {
-      this.budgets.cancel(reservation, epochMs(), !waited);
+  private paced(
+    slot: number,
+    ticket: PaceTicket,
+    signal: AbortSignal | undefined,
+    holding: boolean,
+  ): Promise<void> | undefined {
+    const reservation = this.budgets.reserve(slot, ticket.tokens(), epochMs());
+    const send = (): undefined => {
+      ticket.mark = this.budgets.sent(reservation);
+      return undefined;
+    };
+    const giveBack = (err: unknown) => {
+      this.budgets.cancel(reservation, epochMs());
       throw err;
+    };
+    if (reservation.waitMs <= 0 && holding) return send();
+    if (reservation.waitMs <= 0) {
+      // Covered now: as cheap as an unpaced call (no promise when a slot is free).
+      const slotWait = this.admit(signal);
+      return slotWait ? slotWait.then(send, giveBack) : send();
     }
+    if (holding) this.giveBack();
+    return sleep(reservation.waitMs, signal).then(() => {
+      const slotWait = this.admit(signal);
+      return slotWait ? slotWait.then(send, giveBack) : send();
+    }, giveBack);
   }
 
   /** Every known budget since the last call, for a relay across processes (scale/rate-bucket.ts BudgetRelay). */
@@ -199,11 +217,6 @@ export class SharedGate implements Gate {
   /** A relay's answer: what `key`'s budget has left for all who share it, and how many do. */
   shareBudget(key: number, left: { tokens?: number; requests?: number }, sharers: number): void {
     this.budgets.shareOf(key, left, sharers, epochMs());
-  }
-
-  answered(key: number, tokensOut: number): void {
-    const slot = this.budgets.slotOf(key);
-    if (slot >= 0) this.budgets.answered(slot, tokensOut);
   }
 
   /** Holding a slot: waits for a rate slot, giving the slot back if that wait is aborted. */
@@ -224,7 +237,7 @@ export class SharedGate implements Gate {
   ): void {
     if (headers !== undefined && ticket !== undefined && this.budgets.enabled) {
       const budget = announcedBudget(headers);
-      if (budget) this.budgets.learn(ticket.key, budget, epochMs());
+      if (budget) this.budgets.learn(ticket.key, budget, epochMs(), ticket.mark);
     }
     if (outcome === 'throttled') this.decrease();
     else if (outcome === 'ok') this.maybeIncrease();

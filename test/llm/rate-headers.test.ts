@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { budgetKey, SharedBudgets } from '../../src/llm/gate-budget.js';
+import { admissionTokens, paceTicket } from '../../src/llm/gate-ticket.js';
 import { announcedBudget, parseResetDuration } from '../../src/llm/rate-headers.js';
 
 test('reset durations as OpenAI and Groq send them', () => {
@@ -83,35 +84,42 @@ test('budgets: reservations within the bucket go at once; past it they wait for 
   const slot = b.slotOf(key);
   assert.is(b.reserve(slot, 6_000, t0).waitMs, 0);
   assert.is(b.reserve(slot, 4_000, t0).waitMs, 0);
-  const third = b.reserve(slot, 3_000, t0);
-  assert.is(third.waitMs, 3_000, 'waits until 3,000 tokens refill');
+  assert.is(b.reserve(slot, 3_000, t0).waitMs, 3_000, 'waits until 3,000 tokens refill');
   assert.is(b.reserve(slot, 1_000, t0).waitMs, 4_000, 'after the one before it');
-  b.sent(third);
   // 5 s later the debt of 4,000 is paid and 1,000 refilled.
   assert.is(Math.round(b.snapshot(key, t0 + 5_000)!.tokensAvailable), 1_000);
 });
 
-test('budgets: the headers lower the bucket (others spend it too), never raise it', () => {
+test('budgets: what is left is the latest answer’s count less what was sent after its call and what waits', () => {
   const b = budgets();
   const key = budgetKey('h', 'm');
   const t0 = 5_000_000;
   b.learn(key, tpm(60_000, 50_000), t0);
   const slot = b.slotOf(key);
-  b.reserve(slot, 10_000, t0);
-  // The provider counted less than we did (an answer generated before our call arrived): ours stands.
-  b.learn(key, tpm(60_000, 50_000), t0);
-  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), 40_000);
-  // Another process spent 30,000 more: theirs wins.
-  b.learn(key, tpm(60_000, 10_000), t0);
-  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), 10_000);
-  // A reservation still waiting here is not counted by the provider yet: it stays off the bucket.
-  const waiting = b.reserve(slot, 20_000, t0);
-  assert.is(waiting.waitMs, 10_000);
-  b.learn(key, tpm(60_000, 10_000), t0);
-  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), -10_000);
-  // Aborted before it was sent: its tokens return.
-  b.cancel(waiting, t0, true);
-  assert.is(Math.round(b.snapshot(key, t0)!.tokensAvailable), 10_000);
+  const left = () => Math.round(b.snapshot(key, t0)!.tokensAvailable);
+  const first = b.reserve(slot, 10_000, t0);
+  const firstSent = b.sent(first);
+  const second = b.reserve(slot, 5_000, t0);
+  const secondSent = b.sent(second);
+  const third = b.reserve(slot, 1_000, t0);
+  assert.is(left(), 34_000);
+  // The answer to the first counts it, not the second (sent after it) nor the third (not sent).
+  b.learn(key, tpm(60_000, 40_000), t0, firstSent);
+  assert.is(left(), 34_000);
+  // Another process spent 20,000 before our second arrived: the provider's count wins.
+  b.learn(key, tpm(60_000, 15_000), t0, secondSent);
+  assert.is(left(), 14_000);
+  // An answer arriving late (its call arrived before the second) agrees with it.
+  b.learn(key, tpm(60_000, 20_000), t0, firstSent);
+  assert.is(left(), 14_000);
+  // The answer to a call sent before the budget was known: everything sent since is off it.
+  b.learn(key, tpm(60_000, 16_000), t0);
+  assert.is(left(), 0);
+  // The third, aborted before it was sent: its tokens return.
+  b.cancel(third, t0);
+  assert.is(left(), 1_000);
+  // Past the bucket: it waits for the refill (1 token per ms).
+  assert.is(b.reserve(slot, 3_000, t0).waitMs, 2_000);
 });
 
 test('budgets: the refill rate is what the reset implies once it is long enough to read', () => {
@@ -142,15 +150,30 @@ test('budgets: requests per minute pace too; a call larger than the whole limit 
   assert.is(big.reserve(s, 1, 10).waitMs, 60, 'the next one waits for the refill');
 });
 
-test('budgets: the expected answer is the mean of the answers so far', () => {
-  const b = budgets();
-  const key = budgetKey('h', 'm');
-  b.learn(key, tpm(1_000, 1_000), 1);
-  const slot = b.slotOf(key);
-  assert.is(b.expectedOutput(slot), 0);
-  b.answered(slot, 10);
-  b.answered(slot, 20);
-  assert.is(b.expectedOutput(slot), 15);
+test('a request counts as OpenAI counts it on arrival: max(max_tokens, characters / 4)', () => {
+  const ask = (content: string, maxTokens?: number) => ({
+    model: 'm',
+    messages: [{ role: 'user' as const, content }],
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+  });
+  assert.is(admissionTokens(ask('x'.repeat(400))), 100);
+  assert.is(admissionTokens(ask('x'.repeat(401))), 101, 'rounded up');
+  assert.is(admissionTokens(ask('x'.repeat(400), 300)), 300, 'max_tokens when it is more');
+  assert.is(admissionTokens(ask('x'.repeat(400), 30)), 100);
+  assert.is(
+    admissionTokens({
+      model: 'm',
+      messages: [
+        { role: 'system', content: 'x'.repeat(200) },
+        { role: 'user', content: 'y'.repeat(200) },
+      ],
+    }),
+    100,
+    'every message',
+  );
+  const ticket = paceTicket('h', 'm', ask('x'.repeat(40)));
+  assert.is(ticket.key, budgetKey('h', 'm'));
+  assert.is(ticket.tokens(), 10);
 });
 
 test.run();

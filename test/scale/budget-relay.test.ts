@@ -35,9 +35,9 @@ const FULL = {
   'x-ratelimit-reset-tokens': '0s',
 };
 
-/** A call to one model whose prompt is `tokens` tokens (no max_tokens, and no answer seen yet: no output expected). */
+/** A call to one model that the provider counts as `tokens` tokens. */
 function ticketOf(tokens: number) {
-  return { key: budgetKey('api.example', 'gpt-x'), maxTokens: undefined, promptTokens: () => tokens };
+  return { key: budgetKey('api.example', 'gpt-x'), tokens: () => tokens };
 }
 
 t(
