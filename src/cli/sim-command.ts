@@ -221,6 +221,8 @@ export function registerSim(program: Command): void {
         'GET /v1/models, GET /stats, POST /stats/reset, POST /options (JSON knobs).\n' +
         'Profiles: openai (strict json_schema rules, cached_tokens), azure-openai (/openai/deployments/{d}/chat/completions\n' +
         '?api-version=…, /openai/v1/…, api-key header), ollama, vllm, json-object-only (json_object only, as DeepSeek).\n' +
+        "Limits: --context-window/--max-output-tokens (on --profile openai, OpenAI's published ones per model) answer\n" +
+        "OpenAI's 400s and cut long answers (finish_reason length); --tpm/--rpm send x-ratelimit-* headers and 429s.\n" +
         'Faults are seeded: the same seed and request order give the same faults and latencies.\n' +
         'Example: rvbbit sim --port 0 --latency-dist lognormal --latency-median 300 --latency-sigma 0.6 --rps 50 --error-rate 0.05',
     )

@@ -66,7 +66,11 @@ export interface SimulatorStats {
   /** Requests (chat and embeddings) refused 429 by the `tpm` limit, and by the `rpm` limit (openai-rate-limits.ts). */
   rateLimitedTokens: number;
   rateLimitedRequests: number;
-  /** The largest prompt_tokens of any chat request answered or refused after it was read (batch lines included). */
+  /**
+   * The largest prompt_tokens of any chat request answered, or refused for a limit (window,
+   * cap, tpm or rpm), Batch API lines included; a request refused before its prompt was
+   * counted (its body, its response_format) is not weighed.
+   */
   maxPromptTokens: number;
   /** Only with the `record` option. */
   promptsSeen?: SeenRequest[];
