@@ -1,25 +1,26 @@
 /**
  * Cost estimates for EXPLAIN: calls per run from the cascade's shape, tokens
- * with a real tokenizer (js-tiktoken, cl100k) and images by their size
+ * with a real tokenizer (gpt-tokenizer's cl100k_base, the library the client
+ * counts prompts with, llm/token-count.ts) and images by their size
  * (promptTokens), dollars from the price table.
  * Estimates never call a model.
  */
 import { createRequire } from 'node:module';
-import { Tiktoken, type TiktokenBPE } from 'js-tiktoken/lite';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { imageRefTokens, splitImages } from '../llm/images.js';
 import { costFromTable, formatDollars, type PriceOptions, type PriceTable } from '../llm/pricing.js';
 
-// js-tiktoken's index inlines every encoding's rank table: 10 MB of heap held
-// by every engine for its whole life (and V8 lets a heap grow to several times
-// what it holds). Only cl100k is used, and only by EXPLAIN: loaded on first use.
-const requireRanks = createRequire(import.meta.url);
-let encoder: Tiktoken | undefined;
+// An encoding's rank table is megabytes of heap held for the engine's life:
+// only EXPLAIN counts with it, so it is loaded (synchronously) on first use.
+const requireEncoding = createRequire(import.meta.url);
+let encoder: { countTokens(text: string, options?: object): number } | undefined;
+/** Special tokens in a value are text, as a provider reads a user's text. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 export function countTokens(text: string): number {
-  encoder ??= new Tiktoken(requireRanks('js-tiktoken/ranks/cl100k_base') as TiktokenBPE);
-  return encoder.encode(text).length;
+  encoder ??= requireEncoding('gpt-tokenizer/encoding/cl100k_base') as NonNullable<typeof encoder>;
+  return encoder.countTokens(text, AS_TEXT);
 }
 
 /**
