@@ -98,10 +98,10 @@ test('OpenAiRateLimits: a continuously refilled minute, the 429 bodies word for 
 });
 
 test('tpm over HTTP: headers on every answer, 429 by tokens, the max_tokens counted at admission', async () => {
-  // 60 tokens a minute: one back per second, so the figures hold on a slow machine.
-  const sim = await startSimulator({ tpm: 60 });
+  // 6 tokens a minute: one back every 10 s, so the figures hold on a slow machine.
+  const sim = await startSimulator({ tpm: 6 });
   try {
-    const ask = () => postChat(sim.url, { model: 'sim-small', messages: user('hi'), max_tokens: 20 });
+    const ask = () => postChat(sim.url, { model: 'sim-small', messages: user('hi'), max_tokens: 2 });
     const replies = [await ask(), await ask(), await ask(), await ask()];
     assert.equal(
       replies.map((r) => r.status),
@@ -109,10 +109,10 @@ test('tpm over HTTP: headers on every answer, 429 by tokens, the max_tokens coun
     );
     assert.equal(
       replies.map((r) => r.headers['x-ratelimit-remaining-tokens']),
-      ['40', '20', '0', '0'],
+      ['4', '2', '0', '0'],
     );
     for (const r of replies) {
-      assert.is(r.headers['x-ratelimit-limit-tokens'], '60');
+      assert.is(r.headers['x-ratelimit-limit-tokens'], '6');
       assert.match(String(r.headers['x-ratelimit-reset-tokens']), DURATION);
       assert.is(r.headers['x-ratelimit-limit-requests'], undefined, 'no rpm: no request headers');
       assert.is(r.headers['retry-after'], undefined, 'OpenAI documents no Retry-After');
@@ -120,7 +120,7 @@ test('tpm over HTTP: headers on every answer, 429 by tokens, the max_tokens coun
     const error = errorOf(replies[3]!.text);
     assert.match(
       String(error.message),
-      /^Rate limit reached for sim-small in organization org-rvbbit-sim on tokens per min \(TPM\): Limit 60, Used 60, Requested 20\. Please try again in (1\d|20)(\.\d{1,3})?s\. Visit https:\/\/platform\.openai\.com\/account\/rate-limits to learn more\.$/,
+      /^Rate limit reached for sim-small in organization org-rvbbit-sim on tokens per min \(TPM\): Limit 6, Used 6, Requested 2\. Please try again in (1\d|20)(\.\d{1,3})?s\. Visit https:\/\/platform\.openai\.com\/account\/rate-limits to learn more\.$/,
     );
     assert.equal(
       { ...error, message: '' },
