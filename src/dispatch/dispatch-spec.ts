@@ -18,7 +18,7 @@ import type { StatementContext } from './statement-context.js';
  */
 export type DispatchContext = Pick<
   StatementContext,
-  'queryId' | 'pool' | 'cache' | 'logs' | 'signal' | 'onProgress'
+  'queryId' | 'pool' | 'cache' | 'logs' | 'signal' | 'onProgress' | 'onNotice'
 > &
   Partial<Pick<StatementContext, 'instance'>>;
 
@@ -45,8 +45,12 @@ export interface DispatchTarget {
   readonly callerId: CallOrigin['callerId'];
   /** A failed row stops the statement (on_error = 'fail'; an operator, which has no error column). */
   readonly stopOnFailure: boolean;
-  /** A row failed with this code is not a failure that stops the statement (an operator's on_invalid = 'null'). */
-  readonly toleratedCode?: string;
+  /**
+   * A row failed with one of these codes is not a failure that stops the
+   * statement (an operator's on_invalid = 'null'; a tuple over the model's
+   * limits, which its caller answers another way).
+   */
+  readonly toleratedCodes?: readonly string[];
 }
 
 /** The model a target's calls name: its own (a proxy's), else the statement's. */

@@ -468,7 +468,7 @@ export class RowDispatch {
     for (const o of outcomes) {
       if (o.ok) continue;
       this.failedRows++;
-      if (o.errorCode !== target.toleratedCode) this.firstFailure ??= o;
+      if (!target.toleratedCodes?.includes(o.errorCode)) this.firstFailure ??= o;
     }
     if (this.firstFailure && target.stopOnFailure) this.halt();
   }

@@ -27,4 +27,6 @@ export interface StatementContext {
   readonly params: readonly DuckDBValue[] | undefined;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
+  /** What the statement's caller should hear as it runs (a server's NOTICE, the CLI's stderr). */
+  readonly onNotice?: (text: string) => void;
 }

@@ -207,6 +207,7 @@ function statementContext<X extends object>(
     params: toDuckValues(r.params),
     signal: r.options.signal,
     onProgress: r.options.onProgress,
+    onNotice: r.options.onNotice,
   };
 }
 

@@ -23,14 +23,21 @@ const REPLY_PRIMING = 3;
 
 interface Encoding {
   countTokens(text: string): number;
+  encode(text: string): number[];
+  decode(tokens: readonly number[]): string;
 }
 
 let encoding: Promise<Encoding> | undefined;
 
+/** Special tokens in a text are plain text, as a provider reads a user's text. */
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+
 /** The o200k_base encoding, loaded once per thread. */
 export function loadEncoding(): Promise<Encoding> {
   encoding ??= import('gpt-tokenizer/encoding/o200k_base').then((m) => ({
-    countTokens: (text: string) => m.countTokens(text),
+    countTokens: (text: string) => m.countTokens(text, AS_TEXT),
+    encode: (text: string) => m.encode(text, AS_TEXT),
+    decode: (tokens: readonly number[]) => m.decode(tokens),
   }));
   return encoding;
 }
@@ -70,4 +77,14 @@ export async function promptTokens(messages: readonly CountedMessage[]): Promise
 /** A text's tokens (o200k_base). */
 export async function textTokens(text: string): Promise<number> {
   return (await loadEncoding()).countTokens(text);
+}
+
+/** `text` cut into pieces of at most `maxTokens` tokens each, in order, at token boundaries. */
+export async function piecesOfTokens(text: string, maxTokens: number): Promise<string[]> {
+  const enc = await loadEncoding();
+  const tokens = enc.encode(text);
+  const pieces: string[] = [];
+  for (let at = 0; at < tokens.length; at += maxTokens)
+    pieces.push(enc.decode(tokens.slice(at, at + maxTokens)));
+  return pieces;
 }

@@ -8,6 +8,7 @@
  * statement: an operator has no error column.
  */
 
+import { LLM_ERROR } from '../../../base/error-codes.js';
 import { RvbbitError } from '../../../base/errors.js';
 import type { CallLimits } from '../../cascade/call-limits.js';
 import type { TargetCall } from '../../cascade/call-spec.js';
@@ -57,6 +58,25 @@ function nullInstead(target: CallTarget, o: FailedOutcome): boolean {
   return target.nullOnInvalid && o.errorCode === CascadeErrorCode.OutputInvalid;
 }
 
+/**
+ * A tuple's call over the model's limits: its prompt longer than the context
+ * window, or its answer cut at the output cap even after the client's retry
+ * (llm/call-fit.ts). It fails that tuple alone: `run` answers it NULL and
+ * tells the statement's caller which tuple, `runWithinLimits` hands it back
+ * (an aggregate reduces its group instead, aggregate-reduce.ts).
+ */
+export class CallOverLimit {
+  constructor(
+    readonly code: string,
+    readonly message: string,
+  ) {}
+}
+
+const LIMIT_CODES: readonly string[] = [LLM_ERROR.CONTEXT_TOO_LONG, LLM_ERROR.OUTPUT_TRUNCATED];
+
+/** At most this many notices name a statement's tuples over the model's limits; then one says how many more. */
+const LIMIT_NOTICES = 10;
+
 export class CallRunner {
   private readonly rows: RowDispatch;
   private readonly targets = new Map<CallTarget, DispatchTarget>();
@@ -87,8 +107,19 @@ export class CallRunner {
     return { add: (d, t) => this.rows.addSpend(d, t), spent: () => this.rows.spent() };
   }
 
-  /** Outputs of the cascade for every input, in order (cache first, misses on the pool). */
+  /**
+   * Outputs of the cascade for every input, in order (cache first, misses on
+   * the pool); a tuple over the model's limits is NULL, and a notice names it.
+   */
   async run(target: CallTarget, inputs: readonly Record<string, unknown>[]): Promise<unknown[]> {
+    return this.nullOverLimits(target, inputs.length, await this.runWithinLimits(target, inputs));
+  }
+
+  /** The same, with a tuple over the model's limits as its CallOverLimit. */
+  async runWithinLimits(
+    target: CallTarget,
+    inputs: readonly Record<string, unknown>[],
+  ): Promise<(unknown | CallOverLimit)[]> {
     const out = new Array<unknown>(inputs.length);
     let answered = 0;
     let failed: FailedOutcome | undefined;
@@ -98,6 +129,7 @@ export class CallRunner {
           answered++;
           if (o.ok) out[o.index] = o.output;
           else if (nullInstead(target, o)) out[o.index] = null;
+          else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = new CallOverLimit(o.errorCode, o.error);
           else failed ??= o;
         }
       },
@@ -108,15 +140,37 @@ export class CallRunner {
     return out;
   }
 
+  /** Tuples over the model's limits as NULL, each named to the statement's caller (the first few). */
+  nullOverLimits(target: CallTarget, total: number, outputs: unknown[]): unknown[] {
+    let over = 0;
+    outputs.forEach((o, i) => {
+      if (!(o instanceof CallOverLimit)) return;
+      outputs[i] = null;
+      if (++over <= LIMIT_NOTICES)
+        this.ctx.onNotice?.(`${target.name}: input ${i + 1} of ${total} is NULL: ${o.code}: ${o.message}`);
+    });
+    if (over > LIMIT_NOTICES)
+      this.ctx.onNotice?.(
+        `${target.name}: ${over - LIMIT_NOTICES} more inputs are NULL over the model's limits`,
+      );
+    this.overLimits += over;
+    return outputs;
+  }
+
+  /** Tuples answered NULL because their calls were over the model's limits. */
+  overLimits = 0;
+
   /** The same, blocking the main thread (inside a DuckDB function); cache writes and logs wait for `flush`. */
   runBlocking(target: CallTarget, inputs: readonly Record<string, unknown>[]): unknown[] {
     const out = new Array<unknown>(inputs.length);
     const rows = inputs.map((values, index): ChunkRow => ({ index, inputs: values }));
     for (const o of this.rows.runBlocking(this.dispatchTarget(target), rows, this.o.runSync!)) {
-      if (!o.ok && !nullInstead(target, o)) throw callFailed(target, o);
-      out[o.index] = o.ok ? o.output : null;
+      if (o.ok) out[o.index] = o.output;
+      else if (nullInstead(target, o)) out[o.index] = null;
+      else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = new CallOverLimit(o.errorCode, o.error);
+      else throw callFailed(target, o);
     }
-    return out;
+    return this.nullOverLimits(target, inputs.length, out);
   }
 
   /** Waits for logs and cache writes; releases the statement's workers. */
@@ -139,7 +193,7 @@ export class CallRunner {
         cacheable: target.cacheable,
         callerId: 'semantic',
         stopOnFailure: true,
-        ...(target.nullOnInvalid ? { toleratedCode: CascadeErrorCode.OutputInvalid } : {}),
+        toleratedCodes: target.nullOnInvalid ? [CascadeErrorCode.OutputInvalid, ...LIMIT_CODES] : LIMIT_CODES,
       };
       this.targets.set(target, t);
     }

@@ -1,0 +1,165 @@
+/**
+ * LLM aggregates whose group does not fit the model's context window,
+ * reduced hierarchically (map-reduce summarisation): the group's values are
+ * cut, in order, into parts that fit; each part is answered by the same
+ * function (its answer a value of the level above), and so on until one call
+ * holds the whole level. A 60,000-review LLM_SUMMARIZE becomes summaries of
+ * parts, then a summary of summaries, instead of one 1.66M-token call every
+ * provider refuses.
+ *
+ * - Deterministic and order-stable: parts are cut greedily in the group's
+ *   order at token counts (o200k_base, llm/token-count.ts), so the same group
+ *   and window make the same calls, each cached on its own (a part's call is
+ *   an ordinary call of the function on a shorter list).
+ * - The window is what the client knows or learned (config, the provider's
+ *   refusal, its model list, the published table): a group is first asked
+ *   whole; when the client refuses it (LLM_CONTEXT_TOO_LONG, before sending),
+ *   its figures (prompt tokens, window) give the budget of a part: the
+ *   window, less the prompt's own text (instructions, schema), less room for
+ *   the answer.
+ * - One value longer than a part's budget is cut at token boundaries into
+ *   pieces of that budget, each a value of its own.
+ * - An answer cut at the output cap, or a prompt whose instructions alone
+ *   fill the window, leaves that group NULL with a notice (call-runner.ts).
+ */
+import { contextFigures } from '../../llm/call-fit.js';
+import { LLM_ERROR } from '../../llm/errors.js';
+import { piecesOfTokens, textTokens } from '../../llm/token-count.js';
+import { CallOverLimit, type CallRunner, type CallTarget } from './call-runner.js';
+
+/** Tokens a value costs in the list beyond its own: the `" | "` it is joined with. */
+const SEPARATOR_TOKENS = 2;
+
+/** Room kept for a part's answer: an eighth of the window, at most this many tokens. */
+const ANSWER_ROOM = 1024;
+
+/** Levels past which a reduction stops (each level divides the tokens by the parts it makes). */
+const MAX_LEVELS = 8;
+
+/** What a statement's reductions did: calls per level (level 1 reads the groups' values). */
+export interface ReduceReport {
+  readonly groups: number;
+  readonly callsByLevel: number[];
+}
+
+/** One group being reduced: its tuple, and the values of the level it is at. */
+interface Reduction {
+  readonly index: number;
+  readonly tuple: Record<string, unknown>;
+  values: string[];
+  /** Tokens a call's values may hold. */
+  budget: number;
+}
+
+/**
+ * Outputs of an aggregate function for every tuple, as `runner.run` gives
+ * them, with each group too long for one call reduced level by level.
+ * `listArg` names the tuple's list of values; `answerText` turns an output
+ * into the text of a value of the level above.
+ */
+export async function runAggregates(
+  runner: CallRunner,
+  target: CallTarget,
+  inputs: readonly Record<string, unknown>[],
+  listArg: string,
+  answerText: (output: unknown) => string | null,
+  report?: ReduceReport,
+): Promise<unknown[]> {
+  const first = await runner.runWithinLimits(target, inputs);
+  const reductions: Reduction[] = [];
+  for (let i = 0; i < first.length; i++) {
+    const o = first[i];
+    if (!(o instanceof CallOverLimit) || o.code !== LLM_ERROR.CONTEXT_TOO_LONG) continue;
+    const figures = contextFigures(o.message);
+    const values = inputs[i]![listArg];
+    if (!figures || !Array.isArray(values)) continue;
+    const texts = values.map((v) => (v === null || v === undefined ? '' : String(v)));
+    const own = await listTokens(texts);
+    // The prompt less its values: the instructions and the schema every part repeats.
+    const overhead = Math.max(0, figures.tokens - own);
+    const budget = figures.window - overhead - Math.min(ANSWER_ROOM, Math.floor(figures.window / 8));
+    if (budget < 16) continue;
+    reductions.push({ index: i, tuple: inputs[i]!, values: texts, budget });
+  }
+  if (report) (report as { groups: number }).groups += reductions.length;
+  let level = 0;
+  let open = reductions;
+  while (open.length > 0 && level < MAX_LEVELS) {
+    level++;
+    // Every group's parts of this level in one run: they share the statement's PARALLEL bound.
+    const calls: { r: Reduction; inputs: Record<string, unknown> }[] = [];
+    const whole = new Set<Reduction>();
+    for (const r of open) {
+      const parts = await partsOf(r.values, r.budget);
+      if (parts.length === 1) whole.add(r);
+      for (const part of parts) calls.push({ r, inputs: { ...r.tuple, [listArg]: part } });
+    }
+    if (report) report.callsByLevel[level - 1] = (report.callsByLevel[level - 1] ?? 0) + calls.length;
+    const outputs = await runner.runWithinLimits(
+      target,
+      calls.map((c) => c.inputs),
+    );
+    const next = new Map<Reduction, string[]>();
+    const overflowed = new Set<Reduction>();
+    outputs.forEach((o, k) => {
+      const { r } = calls[k]!;
+      // A part our count fitted and the client did not (another tokenizer's window): halve the budget, cut again.
+      if (o instanceof CallOverLimit && o.code === LLM_ERROR.CONTEXT_TOO_LONG && r.budget >= 32) {
+        overflowed.add(r);
+        return;
+      }
+      if (whole.has(r)) {
+        first[r.index] = o;
+        return;
+      }
+      const text = o instanceof CallOverLimit ? null : answerText(o);
+      const list = next.get(r) ?? [];
+      if (text !== null) list.push(text);
+      next.set(r, list);
+    });
+    open = [];
+    for (const r of overflowed) {
+      r.budget = Math.floor(r.budget / 2);
+      open.push(r);
+    }
+    for (const [r, answers] of next) {
+      if (overflowed.has(r) || whole.has(r)) continue;
+      r.values = answers;
+      open.push(r);
+    }
+  }
+  return first;
+}
+
+/** A list's tokens as its values are joined into a prompt. */
+async function listTokens(values: readonly string[]): Promise<number> {
+  let n = 0;
+  for (const v of values) n += (await textTokens(v)) + SEPARATOR_TOKENS;
+  return n;
+}
+
+/** `values` cut greedily, in order, into lists of at most `budget` tokens; a longer value into pieces of its own. */
+async function partsOf(values: readonly string[], budget: number): Promise<string[][]> {
+  const parts: string[][] = [];
+  let part: string[] = [];
+  let used = 0;
+  for (const v of values) {
+    const t = (await textTokens(v)) + SEPARATOR_TOKENS;
+    if (t > budget) {
+      if (part.length > 0) parts.push(part);
+      for (const piece of await piecesOfTokens(v, budget - SEPARATOR_TOKENS)) parts.push([piece]);
+      part = [];
+      used = 0;
+      continue;
+    }
+    if (used + t > budget && part.length > 0) {
+      parts.push(part);
+      part = [];
+      used = 0;
+    }
+    part.push(v);
+    used += t;
+  }
+  if (part.length > 0 || parts.length === 0) parts.push(part);
+  return parts;
+}

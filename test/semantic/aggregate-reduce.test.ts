@@ -1,0 +1,96 @@
+/**
+ * LLM aggregates over groups longer than the model's window reduce
+ * hierarchically: no call over the window reaches the provider, the answer
+ * is the same on every run, and each part is cached on its own.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createEngine, type Engine } from '../../src/index.js';
+import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+
+interface Fixture {
+  readonly engine: Engine;
+  readonly sim: SimulatorHandle;
+}
+
+const WINDOW = 16_000;
+
+/** A real engine whose client knows sim-small's window (as llm.models says), against a simulator that enforces it. */
+async function start(knownWindow: boolean): Promise<Fixture> {
+  const sim = await startSimulator({ contextWindow: WINDOW });
+  const engine = await createEngine({
+    cascadeRoots: [],
+    provider: {
+      baseUrl: sim.url,
+      model: 'sim-small',
+      maxConcurrency: 100,
+      backoff: { baseMs: 5, maxMs: 50 },
+      ...(knownWindow ? { models: { 'sim-small': { contextWindow: WINDOW } } } : {}),
+    },
+    threads: 2,
+  });
+  // 20,000 reviews in group 'big' (about 200k tokens), two small groups.
+  await engine.query(`CREATE TABLE reviews AS
+    SELECT CASE WHEN range < 20000 THEN 'big' WHEN range < 20010 THEN 'small' ELSE 'tiny' END AS grp,
+           'review ' || range || ': the battery ' || CASE range % 3 WHEN 0 THEN 'lasts all day' WHEN 1 THEN 'died fast' ELSE 'is fine' END AS t
+    FROM range(20013)`);
+  return { engine, sim };
+}
+
+const known = suite<{ f: Fixture }>('aggregates reduce to the window (window known)');
+known.before(async (ctx) => {
+  ctx.f = await start(true);
+});
+known.after(async ({ f }) => {
+  await f.engine.close();
+  await f.sim.close();
+});
+
+known(
+  'a 20,000-row LLM_SUMMARIZE under a 16k window: summaries of parts, then of summaries; no call over the window',
+  async ({ f }) => {
+    const sql = `SELECT grp, LLM_SUMMARIZE(t) AS s FROM reviews GROUP BY grp ORDER BY grp`;
+    const r = await f.engine.query(sql);
+    assert.equal(
+      r.rows.map((row) => row.grp),
+      ['big', 'small', 'tiny'],
+    );
+    for (const row of r.rows) assert.type(row.s, 'string');
+    const stats = f.sim.stats();
+    assert.is(stats.contextRejected, 0);
+    assert.ok(stats.maxPromptTokens <= WINDOW, String(stats.maxPromptTokens));
+    // The big group's ~200k tokens in parts of under 16k, then one call over their summaries; the small ones whole.
+    // The two small groups whole; the big one in 16 parts, then one call over their 16 summaries.
+    assert.is(stats.requests, 2 + 16 + 1);
+    // The same statement again: every part and level from the cache, the same answers.
+    f.sim.resetStats();
+    const again = await f.engine.query(sql);
+    assert.equal(again.rows, r.rows);
+    assert.is(f.sim.stats().requests, 0);
+  },
+);
+
+known.run();
+
+const learned = suite<{ f: Fixture }>('aggregates reduce to the window (window learned from the provider)');
+learned.before(async (ctx) => {
+  ctx.f = await start(false);
+});
+learned.after(async ({ f }) => {
+  await f.engine.close();
+  await f.sim.close();
+});
+
+learned(
+  'the first refusal teaches the window; the group is then reduced as if it had been known',
+  async ({ f }) => {
+    const r = await f.engine.query(`SELECT LLM_SUMMARIZE(t) AS s FROM reviews WHERE grp = 'big'`);
+    assert.type(r.rows[0]!.s, 'string');
+    const stats = f.sim.stats();
+    // Only the group's first ask went over the window: the worker's client learned it from that 400.
+    assert.is(stats.contextRejected, 1);
+    assert.ok(stats.maxPromptTokens > WINDOW);
+  },
+);
+
+learned.run();
