@@ -14,14 +14,17 @@
  * - The window is what the client knows or learned (config, the provider's
  *   refusal, its model list, the published table): a group is first asked
  *   whole; when the client refuses it (LLM_CONTEXT_TOO_LONG, before sending),
- *   its figures (prompt tokens, window) give the budget of a part: the
- *   window, less the prompt's own text (instructions, schema), less room for
- *   the answer.
+ *   the window it states gives the budget of a part: the window, less the
+ *   prompt's own text (the cell's instructions and schema and the tuple's
+ *   other values, with a margin for what the template adds), less room for
+ *   the answer. EXPLAIN plans the same parts from the window the engine
+ *   knows (reductionPlan), so its calls are the run's.
  * - One value longer than a part's budget is cut at token boundaries into
  *   pieces of that budget, each a value of its own.
  * - An answer cut at the output cap, or a prompt whose instructions alone
  *   fill the window, leaves that group NULL with a notice (call-runner.ts).
  */
+import type { Cascade } from '../../cascade/cascade-types.js';
 import { contextFigures } from '../../llm/call-fit.js';
 import { LLM_ERROR } from '../../llm/errors.js';
 import { piecesOfTokens, textTokens } from '../../llm/token-count.js';
@@ -71,13 +74,9 @@ export async function runAggregates(
     const o = first[i];
     if (!(o instanceof CallOverLimit) || o.code !== LLM_ERROR.CONTEXT_TOO_LONG) continue;
     const figures = contextFigures(o.message);
-    const values = inputs[i]![listArg];
-    if (!figures || !Array.isArray(values)) continue;
-    const texts = values.map((v) => (v === null || v === undefined ? '' : String(v)));
-    const own = await listTokens(texts);
-    // The prompt less its values: the instructions and the schema every part repeats.
-    const overhead = Math.max(0, figures.tokens - own);
-    const budget = figures.window - overhead - Math.min(ANSWER_ROOM, Math.floor(figures.window / 8));
+    const texts = valuesOf(inputs[i]!, listArg);
+    if (!figures || !texts) continue;
+    const budget = await partBudget(target.cascade, inputs[i]!, listArg, figures.window);
     if (budget < 16) continue;
     reductions.push({ index: i, tuple: inputs[i]!, values: texts, budget });
   }
@@ -131,11 +130,73 @@ export async function runAggregates(
   return first;
 }
 
-/** A list's tokens as its values are joined into a prompt. */
-async function listTokens(values: readonly string[]): Promise<number> {
-  let n = 0;
-  for (const v of values) n += (await textTokens(v)) + SEPARATOR_TOKENS;
-  return n;
+/** A tuple's list of values as text, or undefined when it holds none. */
+function valuesOf(tuple: Readonly<Record<string, unknown>>, listArg: string): string[] | undefined {
+  const values = tuple[listArg];
+  if (!Array.isArray(values)) return undefined;
+  return values.map((v) => (v === null || v === undefined ? '' : String(v)));
+}
+
+/** What the template adds around what it is given (markup, a few words), over the counted text. */
+const OVERHEAD_MARGIN = 1.1;
+const OVERHEAD_FLOOR = 64;
+
+/**
+ * Tokens a part's values may hold under `window`: the window less the
+ * prompt's own text (each cell's instructions and output schema, the
+ * tuple's other values; with a margin) and the room kept for the answer.
+ */
+export async function partBudget(
+  cascade: Cascade,
+  tuple: Readonly<Record<string, unknown>>,
+  listArg: string,
+  window: number,
+): Promise<number> {
+  let own = 0;
+  for (const cell of cascade.cells) {
+    if (cell.kind !== 'llm') continue;
+    own += await textTokens(cell.instructions);
+    if (cell.outputSchema) own += await textTokens(JSON.stringify(cell.outputSchema));
+  }
+  const { [listArg]: _values, ...others } = tuple;
+  own += await textTokens(JSON.stringify(others));
+  const overhead = Math.ceil(own * OVERHEAD_MARGIN) + OVERHEAD_FLOOR;
+  return window - overhead - answerRoom(window);
+}
+
+function answerRoom(window: number): number {
+  return Math.min(ANSWER_ROOM, Math.floor(window / 8));
+}
+
+/**
+ * EXPLAIN's reduction of one group under `window`: calls per level, the
+ * first level's parts cut exactly as the run cuts them, the levels above
+ * from `answerTokens` per answer (the estimate of one answer's length).
+ * Empty when the group's whole prompt fits (`promptTokens` within the window).
+ */
+export async function reductionPlan(
+  cascade: Cascade,
+  tuple: Readonly<Record<string, unknown>>,
+  listArg: string,
+  window: number,
+  answerTokens: number,
+): Promise<number[]> {
+  const texts = valuesOf(tuple, listArg);
+  if (!texts) return [];
+  const budget = await partBudget(cascade, tuple, listArg, window);
+  let used = 0;
+  for (const t of texts) used += (await textTokens(t)) + SEPARATOR_TOKENS;
+  if (used <= budget || budget < 16) return [];
+  const levels: number[] = [];
+  let parts = (await partsOf(texts, budget)).length;
+  levels.push(parts);
+  // Answers of one level, of equal estimated length, cut greedily: so many to a part.
+  const perPart = Math.max(1, Math.floor(budget / (answerTokens + SEPARATOR_TOKENS)));
+  while (parts > 1 && levels.length < MAX_LEVELS) {
+    parts = Math.ceil(parts / perPart);
+    levels.push(parts);
+  }
+  return levels;
 }
 
 /** `values` cut greedily, in order, into lists of at most `budget` tokens; a longer value into pieces of its own. */
