@@ -21,12 +21,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, faultFor, MALFORMED_BODY } from './completion.js';
+import { countsExactly } from './model-limits.js';
 import { azureRateLimited } from './openai-rate-limits.js';
-import type { ResolvedSimOptions } from './options.js';
+import type { ResolvedSimOptions, SimLimitKey } from './options.js';
 import { priceAnswer } from './prices.js';
 import { profileOf, providerError, unknownModel } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
 import type { SimState } from './sim-state.js';
+import { textTokens } from './token-count.js';
 import { contentStems, tokens } from './words.js';
 
 /** Inputs per request, and tokens summed across them (OpenAI's limits). */
@@ -189,7 +191,7 @@ export type EmbeddingsAnswer =
 export function embeddingsAnswer(
   raw: string,
   opts: Pick<ResolvedSimOptions, 'costPerMillion'> &
-    Partial<Pick<ResolvedSimOptions, 'profile' | 'models' | 'prices'>>,
+    Partial<Pick<ResolvedSimOptions, 'profile' | 'models' | 'prices' | SimLimitKey>>,
   pathModel?: string,
 ): EmbeddingsAnswer {
   const profile = profileOf(opts.profile ?? 'default');
@@ -234,9 +236,23 @@ export function embeddingsAnswer(
         'integer_above_max_value',
       );
   }
-  let chars = 0;
-  for (const s of input as string[]) chars += s.length;
-  const tokensIn = Math.max(1, Math.ceil(chars / 4));
+  // Counted as OpenAI counts them where the chat endpoint is (model-limits.ts countsExactly), else characters / 4.
+  const exact = countsExactly(model, {
+    profile: opts.profile ?? 'default',
+    contextWindow: opts.contextWindow ?? null,
+    maxOutputTokens: opts.maxOutputTokens ?? null,
+    tpm: opts.tpm ?? null,
+    rpm: opts.rpm ?? null,
+  });
+  let tokensIn: number;
+  if (exact) {
+    tokensIn = 0;
+    for (const s of input as string[]) tokensIn += textTokens(s, model);
+  } else {
+    let chars = 0;
+    for (const s of input as string[]) chars += s.length;
+    tokensIn = Math.max(1, Math.ceil(chars / 4));
+  }
   // OpenAI's request limits (Embeddings API reference, `input`): 2,048 inputs, 300,000 tokens summed.
   if (profile.errors !== 'ollama') {
     if (input.length > MAX_EMBED_INPUTS)

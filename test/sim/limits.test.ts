@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { encodeChat as encodeChat4 } from 'gpt-tokenizer/encoding/cl100k_base';
+import { encode as encode4, encodeChat as encodeChat4 } from 'gpt-tokenizer/encoding/cl100k_base';
 import { encode as encode4o, encodeChat as encodeChat4o } from 'gpt-tokenizer/encoding/o200k_base';
 import { request } from 'undici';
 import { test } from 'uvu';
@@ -697,6 +697,25 @@ test('verbose JSON with no string value grows whitespace, as JSON mode can; a to
     assert.is(sim.stats().truncated, 2);
   } finally {
     await sim.close();
+  }
+});
+
+test('embeddings count their inputs as OpenAI does where chat does (cl100k for text-embedding-3), else chars / 4', async () => {
+  const input = ['red running shoes', 'a blue raincoat for autumn walks'];
+  const body = { model: 'text-embedding-3-small', input };
+  const plain = await startSimulator();
+  const openai = await startSimulator({ profile: 'openai' });
+  try {
+    const chars = input[0]!.length + input[1]!.length;
+    const old = JSON.parse((await postEmbeddings(plain.url, body)).text);
+    assert.is(old.usage.prompt_tokens, Math.ceil(chars / 4));
+    const exact = JSON.parse((await postEmbeddings(openai.url, body)).text);
+    assert.is(exact.usage.prompt_tokens, encode4(input[0]!).length + encode4(input[1]!).length);
+    assert.is.not(exact.usage.prompt_tokens, Math.ceil(chars / 4));
+    assert.is(openai.stats().embeddingTokens, exact.usage.prompt_tokens);
+  } finally {
+    await plain.close();
+    await openai.close();
   }
 });
 
