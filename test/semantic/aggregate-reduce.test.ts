@@ -50,6 +50,15 @@ known(
   'a 20,000-row LLM_SUMMARIZE under a 16k window: summaries of parts, then of summaries; no call over the window',
   async ({ f }) => {
     const sql = `SELECT grp, LLM_SUMMARIZE(t) AS s FROM reviews GROUP BY grp ORDER BY grp`;
+    // EXPLAIN says the levels before any call: the run makes exactly its calls.
+    const explained = await f.engine.query(`EXPLAIN ${sql}`);
+    const value = (key: string) => String(explained.rows.find((row) => row.property === key)?.value);
+    assert.is(
+      value('functions'),
+      "llm_summarize: 3 distinct tuples, 0 cached, 19 calls; pairwise: one call per distinct tuple; reduced: 1 group over sim-small's 16000-token window in 2 levels (16 + 1 calls)",
+    );
+    assert.is(value('est_calls'), '19');
+    assert.is(f.sim.stats().requests, 0);
     const r = await f.engine.query(sql);
     assert.equal(
       r.rows.map((row) => row.grp),

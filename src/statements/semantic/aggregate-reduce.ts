@@ -27,6 +27,7 @@
 import type { Cascade } from '../../cascade/cascade-types.js';
 import { contextFigures } from '../../llm/call-fit.js';
 import { LLM_ERROR } from '../../llm/errors.js';
+import { ModelLimitsBook, type ModelLimitsTable } from '../../llm/model-limits.js';
 import { piecesOfTokens, textTokens } from '../../llm/token-count.js';
 import { CallOverLimit, type CallRunner, type CallTarget } from './call-runner.js';
 
@@ -223,4 +224,50 @@ async function partsOf(values: readonly string[], budget: number): Promise<strin
   }
   if (part.length > 0 || parts.length === 0) parts.push(part);
   return parts;
+}
+
+/** What EXPLAIN says of an aggregate's groups over the window. */
+export interface ReductionEstimate {
+  /** Groups over the window. */
+  readonly groups: number;
+  /** Their calls, every level's. */
+  readonly calls: number;
+  /** EXPLAIN's words: how many groups, the window, the levels' calls. */
+  readonly line: string;
+}
+
+/**
+ * The reductions an aggregate's tuples will need under the window the engine
+ * knows for `model` (config, published table: a window only the provider can
+ * state is learned by the run, and EXPLAIN cannot know it); undefined when
+ * none is known or every group fits.
+ */
+export async function explainReductions(
+  cascade: Cascade,
+  tuples: readonly Readonly<Record<string, unknown>>[],
+  listArg: string,
+  provider: { readonly models?: ModelLimitsTable; readonly aliases?: Readonly<Record<string, string>> },
+  model: string,
+  answerTokens: number,
+): Promise<ReductionEstimate | undefined> {
+  const id = provider.aliases?.[model] ?? model;
+  const window = new ModelLimitsBook(provider.models).limitsOf(id).contextWindow;
+  if (window === undefined) return undefined;
+  const byLevel: number[] = [];
+  let groups = 0;
+  for (const tuple of tuples) {
+    const levels = await reductionPlan(cascade, tuple, listArg, window, answerTokens);
+    if (levels.length === 0) continue;
+    groups++;
+    levels.forEach((n, i) => {
+      byLevel[i] = (byLevel[i] ?? 0) + n;
+    });
+  }
+  if (groups === 0) return undefined;
+  const calls = byLevel.reduce((a, b) => a + b, 0);
+  return {
+    groups,
+    calls,
+    line: `reduced: ${groups} group${groups === 1 ? '' : 's'} over ${id}'s ${window}-token window in ${byLevel.length} levels (${byLevel.join(' + ')} calls)`,
+  };
 }
