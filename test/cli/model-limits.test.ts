@@ -1,0 +1,81 @@
+/**
+ * The model's limits through the real CLI (issue 52): `rvbbit query
+ * --provider-url` against a simulator process with a 2,000-token window. A
+ * MAP row over the window is that row's error, the other rows answered; an
+ * operator's tuple over it is NULL, and stderr names it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startSimulatorProcess } from '../../src/sim/index.js';
+import { CASCADES, rvbbit } from './helpers.js';
+
+const CLEAN = { RVBBIT_BASE_URL: '', RVBBIT_API_KEY: '', OPENAI_API_KEY: '', OPENROUTER_API_KEY: '' };
+/** Ten rows, the fourth a contract far over a 2,000-token window. */
+const ROWS = `SELECT range::INTEGER AS id,
+  CASE WHEN range = 3 THEN repeat('the battery clause of a long contract ', 400)
+       WHEN range % 2 = 0 THEN 'the battery died after a week' ELSE 'a soft strap' END AS text
+  FROM range(10)`;
+
+test('rvbbit query: a MAP row over the window is its LLM_CONTEXT_TOO_LONG, the others answered', async () => {
+  const sim = await startSimulatorProcess({ contextWindow: 2000 });
+  try {
+    const r = await rvbbit(
+      [
+        'query',
+        '--format',
+        'csv',
+        `RVBBIT MAP 'traits/extract_brand' USING (SELECT id, text AS product_name FROM (${ROWS})) WITH (cache = false)`,
+        '--provider-url',
+        sim.url,
+        '--model',
+        'sim-small',
+        '--cascades',
+        CASCADES,
+      ],
+      { env: CLEAN },
+    );
+    // 3: every statement ran, some MAP rows failed.
+    assert.is(r.code, 3, r.err);
+    const lines = r.out.trim().split('\n');
+    assert.is(lines.length, 11);
+    const failed = lines.filter((l) => l.includes('context window'));
+    assert.is(failed.length, 1);
+    // The cascade's own model (small-fast): the simulator holds every model to the window.
+    assert.match(failed[0]!, /^3,.*the prompt has \d+ tokens; small-fast's context window is 2000 tokens/);
+    const s = await sim.stats();
+    // The first ask of the contract is the provider's refusal; the other nine rows answered.
+    assert.is(s.contextRejected, 1);
+    assert.is(s.completed, 9);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('rvbbit query: an operator tuple over the window is NULL and stderr names it', async () => {
+  const sim = await startSimulatorProcess({ contextWindow: 2000 });
+  try {
+    const r = await rvbbit(
+      [
+        'query',
+        '--format',
+        'csv',
+        `-- @ cache: false\nSELECT id FROM (${ROWS}) WHERE text MEANS 'battery problems' ORDER BY id`,
+        '--provider-url',
+        sim.url,
+        '--model',
+        'sim-small',
+      ],
+      { env: CLEAN },
+    );
+    assert.is(r.code, 0, r.err);
+    assert.equal(r.out.trim().split('\n'), ['id', '0', '2', '4', '6', '8']);
+    assert.match(
+      r.err,
+      /semantic_means: input \d of 3 is NULL: LLM_CONTEXT_TOO_LONG: .*context window is 2000 tokens/,
+    );
+  } finally {
+    await sim.close();
+  }
+});
+
+test.run();
