@@ -21,6 +21,7 @@ export const ANNOTATION_KEYS = [
   'budget_tokens',
   'timeout',
   'retries',
+  'max_tokens',
   'delivery',
   'prefilter',
   'batch',
@@ -56,6 +57,7 @@ export type Annotation = AnnotationBase &
     | { readonly key: 'budget_tokens'; readonly value: number }
     | { readonly key: 'timeout'; readonly value: Duration }
     | { readonly key: 'retries'; readonly value: number }
+    | { readonly key: 'max_tokens'; readonly value: number }
     /** 'batch': the calls go through the provider's Batch API; 'sync': one call each (the default). */
     | { readonly key: 'delivery'; readonly value: Delivery }
     /** `~` asks the model only about each left value's k nearest right values by embedding. */

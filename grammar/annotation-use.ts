@@ -47,6 +47,7 @@ export const ANNOTATION_USE: Readonly<Record<Annotation['key'], Readonly<Record<
   },
   timeout: { map: true, run: true },
   retries: { map: true, run: true },
+  max_tokens: { map: true, run: true },
   delivery: { map: true, run: true },
   prefilter: {
     map: `it prunes the pairs of a semantic pair predicate (a ~ b) by embedding, and ${NOT_SEMANTIC}`,

@@ -115,7 +115,8 @@ function typed(
         : bad(`cache must be true or false, got '${value}'`, at);
     case 'budget_dollars':
     case 'budget_tokens':
-    case 'retries': {
+    case 'retries':
+    case 'max_tokens': {
       // Checked as the WITH option of the same name is, from the number written.
       const checked = checkOptionValue(key, /^[0-9.eE+-]+$/.test(value) ? Number(value) : value);
       if ('error' in checked) return bad(checked.error, at);

@@ -92,6 +92,7 @@ function optionValue(o: WithOption): string {
       return o.value ? 'TRUE' : 'FALSE';
     case 'limit':
     case 'retries':
+    case 'max_tokens':
     case 'budget_dollars':
     case 'budget_tokens':
       return String(o.value);

@@ -21,6 +21,7 @@ export const WITH_KEYS = [
   'budget_dollars',
   'budget_tokens',
   'retries',
+  'max_tokens',
   'delivery',
 ] as const;
 export type WithKey = (typeof WITH_KEYS)[number];
@@ -46,6 +47,9 @@ export type OnError = (typeof ON_ERROR_VALUES)[number];
 export const DELIVERY_VALUES = ['batch', 'sync'] as const;
 export type Delivery = (typeof DELIVERY_VALUES)[number];
 export const MAX_RETRIES = 20;
+
+/** The largest max_tokens taken (above every published output cap; the client lowers it to the model's own). */
+export const MAX_ANSWER_TOKENS = 1_000_000;
 /** PARALLEL n, `-- @ parallel: n` and every engine default take 1..MAX_PARALLEL. */
 export const MAX_PARALLEL = 1000;
 /** BATCH n takes 1..MAX_BATCH rows per run. */
@@ -88,6 +92,8 @@ export interface WithOptionValues {
   /** Tokens (in + out) the statement may spend; works for models without a price. */
   readonly budget_tokens: number;
   readonly retries: number;
+  /** Tokens one answer may have (`max_tokens` of each call; the client lowers it to the model's cap and window). */
+  readonly max_tokens: number;
   /** 'batch': the calls go through the provider's Batch API; 'sync' (the default): one call each. */
   readonly delivery: Delivery;
 }
@@ -153,6 +159,10 @@ export function checkOptionValue(key: WithKey, v: LiteralValue): { value: unknow
       return typeof v === 'number' && Number.isSafeInteger(v) && v > 0
         ? { value: v }
         : bad(key, v, 'an integer > 0');
+    case 'max_tokens':
+      return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_ANSWER_TOKENS
+        ? { value: v }
+        : bad(key, v, `an integer from 1 to ${MAX_ANSWER_TOKENS}`);
     case 'on_error':
       return typeof v === 'string' && (ON_ERROR_VALUES as readonly string[]).includes(v)
         ? { value: v }

@@ -17,6 +17,11 @@ export interface RunLimits {
   readonly timeoutMs?: number;
   /** Attempts per LLM call (`retries`); the engine's default otherwise. */
   readonly retries?: number;
+  /**
+   * Tokens each answer may have (`max_tokens`), sent as each call's max_tokens:
+   * an answer cut there is tried once more at the model's cap (llm/call-fit.ts).
+   */
+  readonly maxTokens?: number;
 }
 
 /** A statement's limits: its runs' and the ones that hold across all its calls. */

@@ -54,7 +54,7 @@ export type TargetCall = Pick<CallSpec, 'model' | 'askConfidence' | 'outputItems
  * is one, passed whole; a run made by hand (tests, a RUN) gives what it sets.
  */
 export type RunCall = TargetCall & {
-  readonly limits?: Pick<RunLimits, 'model' | 'timeoutMs' | 'retries'>;
+  readonly limits?: Pick<RunLimits, 'model' | 'timeoutMs' | 'retries' | 'maxTokens'>;
 };
 
 /** The model a call names over its cells' own: the target's (a proxy's), else the statement's. */

@@ -98,8 +98,14 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
   }
   const startedAt = Date.now();
   try {
+    const maxTokens = ctx.call?.limits?.maxTokens;
     const result = await ctx.llm.chat(
-      { model: call.model, messages: call.messages, responseFormat: call.responseFormat },
+      {
+        model: call.model,
+        messages: call.messages,
+        responseFormat: call.responseFormat,
+        ...(maxTokens === undefined ? {} : { maxTokens }),
+      },
       { signal: session.signal, retries: ctx.call?.limits?.retries },
     );
     session.calls.push(

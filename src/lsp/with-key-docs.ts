@@ -44,6 +44,11 @@ const DOCS: Readonly<Record<WithKey, { type: string; meaning: string }>> = {
     meaning: 'the same, counted in tokens (in + out); works for models without a price.',
   },
   retries: { type: 'int (0..20)', meaning: 'attempts for a failed LLM call (default 3).' },
+  max_tokens: {
+    type: 'int (1..1000000)',
+    meaning:
+      "tokens each answer may have, sent as every call's max_tokens (lowered to the model's cap and what its window leaves); an answer cut there is tried once more at the model's cap, else the row's LLM_OUTPUT_TRUNCATED.",
+  },
   delivery: {
     type: "'sync' | 'batch'",
     meaning:

@@ -50,6 +50,7 @@ export function withOrAnnotated(
     cache: w.cache ?? (cache === false ? { enabled: false, ttl: null } : undefined),
     timeout: w.timeout ?? annotationValue(annotations, 'timeout'),
     retries: w.retries ?? annotationValue(annotations, 'retries'),
+    max_tokens: w.max_tokens ?? annotationValue(annotations, 'max_tokens'),
     budget_dollars: w.budget_dollars ?? annotationValue(annotations, 'budget_dollars'),
     budget_tokens: w.budget_tokens ?? annotationValue(annotations, 'budget_tokens'),
     delivery: w.delivery ?? annotationValue(annotations, 'delivery'),
@@ -85,7 +86,7 @@ export function planRunLimits(
   return eachRun(withOrAnnotated(w, annotations), defaults);
 }
 
-/** What holds each run (model, cache, deadline, retries) and how its calls are delivered. */
+/** What holds each run (model, cache, deadline, retries, answer tokens) and how its calls are delivered. */
 function eachRun(
   o: Partial<WithOptionValues>,
   defaults: Pick<PlanDefaults, 'cache'>,
@@ -95,6 +96,7 @@ function eachRun(
     cache: cacheSetting(o.cache, defaults.cache),
     timeoutMs: o.timeout?.ms,
     retries: o.retries,
+    ...(o.max_tokens === undefined ? {} : { maxTokens: o.max_tokens }),
     // 'sync' is the default spelt out (WITH (delivery = 'sync'), -- @ delivery: sync): the field stays absent.
     ...(o.delivery === 'batch' ? { delivery: 'batch' as const } : {}),
   };

@@ -8,7 +8,12 @@ import { ENGINE_CASCADES, type Fixture } from './engine-fixture.js';
 const limits = suite<{ f: Fixture }>('engine: a model’s limits');
 
 limits.before(async (ctx) => {
-  const sim = await startSimulator({});
+  // 'wordy' answers 600 tokens (the verbose quirk) under a 1,000-token cap.
+  const sim = await startSimulator({
+    quirks: { wordy: 'verbose' },
+    verboseTokens: 600,
+    maxOutputTokens: 1000,
+  });
   const engine = await createEngine({
     cascadeRoots: [ENGINE_CASCADES],
     provider: {
@@ -16,7 +21,10 @@ limits.before(async (ctx) => {
       model: 'sim-small',
       maxConcurrency: 100,
       backoff: { baseMs: 5, maxMs: 50 },
-      models: { 'sim-small': { contextWindow: 2000, maxOutputTokens: 300 } },
+      models: {
+        'sim-small': { contextWindow: 2000, maxOutputTokens: 300 },
+        wordy: { maxOutputTokens: 1000 },
+      },
     },
     threads: 2,
   });
@@ -67,5 +75,41 @@ limits(
     assert.is(f.sim.stats().requests, 99);
   },
 );
+
+limits(
+  'WITH (max_tokens = 100): each answer cut there is tried once more at the cap, and fits',
+  async ({ f }) => {
+    const r = await f.engine.query(
+      `RVBBIT MAP PARALLEL 4 'label' USING (SELECT range::INTEGER AS id, 'text ' || range AS text FROM range(12))
+     WITH (cache = false, model = 'wordy', max_tokens = 100)`,
+    );
+    assert.is(r.rows.length, 12);
+    assert.ok(r.rows.every((row) => row._error === undefined || row._error === null));
+    // Each row: one answer cut at 100 tokens, one more at the cap of 1,000, which holds its 600.
+    const stats = f.sim.stats();
+    assert.is(stats.truncated, 12);
+    assert.is(stats.requests, 24);
+    assert.is(stats.tokensOut, 12 * (100 + 600));
+  },
+);
+
+limits('an answer longer than the cap: every row’s LLM_OUTPUT_TRUNCATED, retry counted', async ({ f }) => {
+  f.sim.setOptions({ verboseTokens: 5000 });
+  try {
+    const r = await f.engine.query(
+      `RVBBIT MAP PARALLEL 4 'label' USING (SELECT range::INTEGER AS id, 'text ' || range AS text FROM range(12))
+       WITH (cache = false, model = 'wordy', max_tokens = 100)`,
+    );
+    assert.equal(
+      r.rows.map((row) => String(row._error)),
+      Array(12).fill(`wordy's answer was cut at max_tokens 1000 (1000 tokens): finish_reason "length"`),
+    );
+    const stats = f.sim.stats();
+    assert.is(stats.truncated, 24);
+    assert.is(stats.requests, 24);
+  } finally {
+    f.sim.setOptions({ verboseTokens: 600 });
+  }
+});
 
 limits.run();

@@ -164,20 +164,26 @@ test('bad values', () => {
   assert.is(err('-- @ budget_dollars: 0\nSELECT 1').message, 'budget_dollars must be a number > 0, got 0');
   assert.is(err('-- @ retries: 21\nSELECT 1').message, 'retries must be an integer from 0 to 20, got 21');
   assert.is(
+    err('-- @ max_tokens: 0\nSELECT 1').message,
+    'max_tokens must be an integer from 1 to 1000000, got 0',
+  );
+  assert.is(
     err('-- @ timeout: soon\nSELECT 1').message,
     "timeout must be a duration such as '30s', '5m', '2h' or '1d', got 'soon'",
   );
 });
 
-test('budget_dollars, timeout and retries take the values of the WITH options of the same names', () => {
-  const a = parse('-- @ budget_dollars: 0.25\n-- @ timeout: 30s\n-- @ retries: 0\nSELECT 1').statements[0]!
-    .annotations;
+test('budget_dollars, timeout, retries and max_tokens take the values of the WITH options of the same names', () => {
+  const a = parse(
+    '-- @ budget_dollars: 0.25\n-- @ timeout: 30s\n-- @ retries: 0\n-- @ max_tokens: 500\nSELECT 1',
+  ).statements[0]!.annotations;
   assert.equal(
     a.map((x) => [x.key, x.value]),
     [
       ['budget_dollars', 0.25],
       ['timeout', { text: '30s', ms: 30_000 }],
       ['retries', 0],
+      ['max_tokens', 500],
     ],
   );
 });

@@ -35,7 +35,7 @@ test('a partial word filters by prefix, case-insensitively', () => {
 
 test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
   const all = at("RVBBIT MAP 'x' USING (q) WITH (|");
-  assert.equal(all.length, 13);
+  assert.equal(all.length, 14);
   assert.equal(all[0], { label: 'as_table', kind: 'with_key' });
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, cache = true, |").includes('limit'), false);
   assert.equal(labels("RVBBIT MAP 'x' USING (q) WITH (limit = 1, ca|"), ['cache']);
@@ -51,6 +51,7 @@ test('inside WITH ( : the keys not used yet; RUN gets only RUN keys', () => {
     'budget_dollars',
     'budget_tokens',
     'retries',
+    'max_tokens',
     'delivery',
   ]);
 });
@@ -80,6 +81,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'budget_tokens', kind: 'annotation_key' },
     { label: 'timeout', kind: 'annotation_key' },
     { label: 'retries', kind: 'annotation_key' },
+    { label: 'max_tokens', kind: 'annotation_key' },
     { label: 'delivery', kind: 'annotation_key' },
     { label: 'prefilter', kind: 'annotation_key' },
     { label: 'batch', kind: 'annotation_key' },

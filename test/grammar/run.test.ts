@@ -40,7 +40,7 @@ test('MAP-only WITH keys are refused on RUN, listing the RUN keys', () => {
   assert.is(e.code, 'E_WITH_KEY_NOT_ALLOWED');
   assert.is(
     e.message,
-    'on_error applies to MAP only; valid keys for RUN: as_table, persist, replace, limit, cache, model, timeout, budget_dollars, budget_tokens, retries, delivery',
+    'on_error applies to MAP only; valid keys for RUN: as_table, persist, replace, limit, cache, model, timeout, budget_dollars, budget_tokens, retries, max_tokens, delivery',
   );
 });
 

@@ -62,7 +62,7 @@ test('unknown key names the key and lists the valid keys', () => {
   assert.is(e.code, 'E_UNKNOWN_WITH_KEY');
   assert.is(
     e.message,
-    "unknown WITH option 'colour'; valid keys: as_table, result_column, infer_schema, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, budget_tokens, retries, delivery",
+    "unknown WITH option 'colour'; valid keys: as_table, result_column, infer_schema, dedupe_by, limit, cache, model, on_error, timeout, budget_dollars, budget_tokens, retries, max_tokens, delivery",
   );
   assert.equal([e.line, e.column], [1, 39]);
   assert.ok(bad("tmeout = '2s'").message.endsWith(", delivery — did you mean 'timeout'?"));
