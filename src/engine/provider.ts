@@ -23,6 +23,8 @@ export type ProviderOption =
       readonly model?: string;
       /** Prices of other models it answers, over its own (SIM_PRICES): what it reports as usage.cost and EXPLAIN estimates. */
       readonly prices?: PriceTable;
+      /** Context windows and output caps the client holds its models to (else the config file's llm.models). */
+      readonly models?: ProviderSettings['models'];
     }
   | ConfiguredProvider;
 
@@ -39,6 +41,8 @@ export type ConfiguredProvider = Omit<ProviderSettings, 'defaultModel'> & {
   readonly requestsPerSecond?: number;
   /** The endpoint's circuit breaker (default: fail fast after 8 s of nothing but failures). */
   readonly breaker?: BreakerOptions;
+  /** Pace calls by the provider's rate-limit headers (llm/gate-budget.ts; default true). */
+  readonly paceByHeaders?: boolean;
 };
 
 /** Concurrent requests to a provider configured by URL (flag, environment or file) unless `llm.limits.concurrency` says. */
@@ -84,7 +88,7 @@ export async function resolveProvider(
   }
   if (option !== undefined && option !== 'simulator' && 'baseUrl' in option) {
     // The gate's limits go to the process gate; the rest is every client's settings.
-    const { model, maxConcurrency, requestsPerSecond, breaker, ...settings } = option;
+    const { model, maxConcurrency, requestsPerSecond, breaker, paceByHeaders, ...settings } = option;
     return {
       ...settings,
       apiKey:
@@ -95,6 +99,7 @@ export async function resolveProvider(
         maxConcurrency: maxConcurrency ?? 256,
         ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }),
         ...(breaker === undefined ? {} : { breaker }),
+        ...(paceByHeaders === undefined ? {} : { paceByHeaders }),
       }),
       prices: option.prices ?? SIM_PRICES,
     };
@@ -106,11 +111,17 @@ export async function resolveProvider(
   const prices: PriceTable = { ...SIM_PRICES, ...sim?.prices };
   const { startSimulatorThread } = await import('../sim/sim-thread.js');
   const simulator = await startSimulatorThread({ prices, ...simOptions });
+  const models = sim?.models ?? resolveLlmConfig(process.env, cwd).models;
   return {
     baseUrl: simulator.url,
     defaultModel,
+    ...(models ? { models } : {}),
     answeredBy: 'simulator',
-    gate: new SharedGate({ maxConcurrency: 1024 }),
+    // The simulator sends OpenAI's rate-limit headers under `tpm` / `rpm`: paced as a provider is, unless the file says not.
+    gate: new SharedGate({
+      maxConcurrency: 1024,
+      paceByHeaders: resolveLlmConfig(process.env, cwd).paceByHeaders !== false,
+    }),
     prices,
     simulator,
   };

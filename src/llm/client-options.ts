@@ -3,6 +3,7 @@ import { RvbbitError } from '../../base/errors.js';
 import type { BreakerOptions } from './breaker.js';
 import type { Gate } from './gate.js';
 import type { ImageFileAccess } from './image-files.js';
+import type { ModelLimitsTable } from './model-limits.js';
 import type { PriceTable } from './pricing.js';
 import type { BackoffOptions, RetryEvent } from './retry.js';
 import type { SharedGate } from './shared-gate.js';
@@ -52,6 +53,12 @@ export interface ProviderSettings {
   /** Model aliases: name used in cascades → provider's model id. */
   readonly aliases?: Readonly<Record<string, string>>;
   /**
+   * Context windows and output caps by provider model id (`llm.models` in the
+   * config), over what the provider states and the published table
+   * (model-limits.ts).
+   */
+  readonly models?: ModelLimitsTable;
+  /**
    * Attempts per call, 1 = no retry (default 3, for attempt deadlines and
    * malformed bodies). When set, it caps outage failures (no connection, 5xx)
    * too; unset, those are waited out like 429s, until `deadlineMs`.
@@ -85,6 +92,11 @@ export interface LlmClientOptions extends ProviderSettings {
   readonly requestsPerSecond?: number;
   /** The endpoint's circuit breaker; ignored when `gate` is given (the gate carries it). */
   readonly breaker?: BreakerOptions;
+  /**
+   * Pace calls by the budget the provider announces in its rate-limit headers
+   * (gate-budget.ts; default true); ignored when `gate` is given (the gate paces).
+   */
+  readonly paceByHeaders?: boolean;
   /**
    * Image files this client reads for IMAGE('path') markers (image-files.ts):
    * the engine's image folders and its bound on image bytes in flight.
@@ -145,4 +157,8 @@ export function checkClientOptions(o: LlmClientOptions): void {
     fail('backoff.baseMs', 'a non-negative number');
   if (o.backoff?.maxMs !== undefined && !(o.backoff.maxMs >= 0))
     fail('backoff.maxMs', 'a non-negative number');
+  for (const [model, limits] of Object.entries(o.models ?? {})) {
+    positiveInt(`models.${model}.contextWindow`, limits.contextWindow);
+    positiveInt(`models.${model}.maxOutputTokens`, limits.maxOutputTokens);
+  }
 }

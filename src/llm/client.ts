@@ -11,10 +11,12 @@ import { rememberSecret } from '../../base/secrets.js';
 import { checkedApiKey } from './api-key.js';
 import { createBatchApi, unsupportedBatchApi } from './batch-api.js';
 import { BatchSession, type BatchSessionDeps, type BatchSessionOptions } from './batch-delivery.js';
+import { type FittedRequest, fitRequest, largerMaxTokens } from './call-fit.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
 import { type Gate, withGate } from './gate.js';
+import { paceTicket } from './gate-ticket.js';
 import { type HttpReply, httpSend } from './http.js';
 import {
   bodyWithImageFiles,
@@ -24,6 +26,7 @@ import {
   withImageFiles,
 } from './image-files.js';
 import { contentParts, mayHoldImage } from './images.js';
+import { LISTING_THRESHOLD_TOKENS, listedLimits, ModelLimitsBook } from './model-limits.js';
 import { type Answer, readReply, retryable } from './reply.js';
 import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
@@ -35,6 +38,7 @@ import {
   STRUCTURED_MODES,
   schemaInstruction,
 } from './structured.js';
+import { promptTokensUpperBound } from './token-count.js';
 import type {
   CallOptions,
   ChatMessage,
@@ -95,6 +99,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       maxConcurrency,
       requestsPerSecond: options.requestsPerSecond ?? 0,
       ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...(options.paceByHeaders === undefined ? {} : { paceByHeaders: options.paceByHeaders }),
     });
   const send = withGate(httpSend(pool, maxBytes), gate);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -113,6 +118,32 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   const structured = new Map<string, { mode: StructuredMode; warning?: string }>(
     (options.noResponseFormat ?? []).map((m) => [m, { mode: 'prompt' }]),
   );
+  /** Each model's context window and output cap: configured, stated by the provider, listed, published. */
+  const limits = new ModelLimitsBook(options.models);
+  /** The provider's model list, read once (single-flight) when a long prompt's model has no known window. */
+  let listingRead: Promise<void> | undefined;
+  const readModelList = (): Promise<void> =>
+    (listingRead ??= pool
+      .request({
+        method: 'GET',
+        path: `${prefix}/models${base.search}`,
+        headers,
+        headersTimeout: 10_000,
+        bodyTimeout: 10_000,
+      })
+      .then(async (res) => {
+        const text = await res.body.text();
+        if (res.statusCode !== 200) return;
+        const data = (JSON.parse(text) as { data?: unknown }).data;
+        if (!Array.isArray(data)) return;
+        for (const entry of data) {
+          const id = (entry as { id?: unknown })?.id;
+          const listed = listedLimits(entry);
+          if (typeof id === 'string' && listed) limits.noteListed(id, listed);
+        }
+      })
+      // A provider without a list (or a broken one) just has no listed limits.
+      .catch(() => {}));
   let closed = false;
 
   const clean = (text: string) => redact(text, key);
@@ -142,13 +173,13 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     const signal = call.signal;
     const timeoutMs = call.timeoutMs ?? defaultTimeout;
     const counter = { attempts: 0 };
-    const answer = async (files?: ImageFiles): Promise<Answer> => {
+    const answer = async (sent: ChatRequest, files?: ImageFiles): Promise<Answer> => {
       try {
-        return await attemptOnce(model, request, signal, timeoutMs, counter, files);
+        return await attemptOnce(model, sent, signal, timeoutMs, counter, files);
       } catch (err) {
         // The common case above allocates no retry machinery; retries start here.
         if (!(err instanceof RetryableFailure)) throw err;
-        const once = () => attemptOnce(model, request, signal, timeoutMs, counter, files);
+        const once = () => attemptOnce(model, sent, signal, timeoutMs, counter, files);
         return await withRetry((n) => (n === 1 ? Promise.reject(err) : once()), {
           ...policy(call, started, model),
           ...(signal ? { signal } : {}),
@@ -156,10 +187,19 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       }
     };
     try {
+      if (
+        !listingRead &&
+        azureVersion === undefined &&
+        limits.limitsOf(model).contextWindow === undefined &&
+        promptTokensUpperBound(request.messages) > LISTING_THRESHOLD_TOKENS
+      )
+        await readModelList();
+      const fitted = await fitRequest(model, request, limits.limitsOf(model));
+      const within = (files?: ImageFiles) => answerWithinLimits(model, fitted, (r) => answer(r, files));
       // Image files (IMAGE('path')) are read here, within the process's bound, and held until the answer.
       const done = holdsImageFiles(request.messages)
-        ? await withImageFiles(request.messages, options.images, signal, answer)
-        : await answer();
+        ? await withImageFiles(request.messages, options.images, signal, within)
+        : await within();
       const result: ChatResult = {
         content: done.content,
         model: done.model,
@@ -191,6 +231,50 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         answeredBy: host,
       });
       throw e;
+    }
+  }
+
+  /**
+   * The answer to a fitted request, within the model's limits: a
+   * context-length refusal teaches the book the window (once per model) and
+   * the request is fitted again (a lower max_tokens may fit; a prompt over
+   * the window fails here, LLM_CONTEXT_TOO_LONG); a cut answer is tried once
+   * more with the most tokens the model may give (call-fit.ts).
+   */
+  async function answerWithinLimits(
+    model: string,
+    fitted: FittedRequest,
+    send: (request: ChatRequest) => Promise<Answer>,
+  ): Promise<Answer> {
+    let current = fitted;
+    for (let refit = 0; ; refit++) {
+      try {
+        return await send(current.request);
+      } catch (err) {
+        if (!(err instanceof RvbbitError)) throw err;
+        if (err.code === LLM_ERROR.CONTEXT_TOO_LONG && refit === 0) {
+          const window = err.detail['window'];
+          if (typeof window !== 'number' || !limits.learnWindow(model, window)) throw err;
+          // Over the window by our count too, or fitting where the provider's did not: its refusal stands.
+          const again = await fitRequest(model, current.request, limits.limitsOf(model)).catch(() => {
+            throw err;
+          });
+          if (again.request.maxTokens === current.request.maxTokens) throw err;
+          current = again;
+          continue;
+        }
+        if (err.code === LLM_ERROR.OUTPUT_TRUNCATED && refit === 0) {
+          const known = limits.limitsOf(model);
+          const more = largerMaxTokens(current.request.maxTokens, known);
+          if (more === undefined) throw err;
+          // Within what the window leaves the prompt.
+          const again = await fitRequest(model, { ...current.request, maxTokens: more }, known);
+          if ((again.request.maxTokens ?? 0) <= (current.request.maxTokens ?? 0)) throw err;
+          current = again;
+          continue;
+        }
+        throw err;
+      }
     }
   }
 
@@ -281,6 +365,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       headers,
       signal,
       timeoutMs,
+      // What it draws on the budget the provider announces (gate-budget.ts); counted only when paced.
+      pace: paceTicket(host, model, request),
     }).then((reply) => retryable(reply, host, clean));
   }
 

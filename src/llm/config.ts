@@ -9,7 +9,8 @@
  *        RVBBIT_MODEL      default model
  *        RVBBIT_AZURE_API_VERSION  Azure OpenAI: its api-version (base URL = the resource endpoint)
  *        RVBBIT_CONFIG     path of the config file (default ./rvbbit.config.yaml)
- *   3. the config file's `llm:` section (base_url, model, aliases, prices, limits)
+ *   3. the config file's `llm:` section (base_url, model, aliases, prices, limits,
+ *      models: each model's context_window and max_output_tokens, pace_by_headers)
  *   4. built-in defaults (in the client and the engine)
  *
  * Aliases, prices and limits come only from the file, and apply whichever
@@ -23,6 +24,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from './api-key.js';
 import type { LlmClientOptions } from './client-options.js';
+import { checkedModelLimits, type ModelLimits } from './model-limits.js';
 import type { ModelPrice, PriceTable } from './pricing.js';
 
 export const CONFIG_FILE = 'rvbbit.config.yaml';
@@ -51,7 +53,16 @@ export function simulatorEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.Proce
   };
 }
 
-const LLM_KEYS = ['base_url', 'model', 'aliases', 'prices', 'limits', 'azure_api_version'] as const;
+const LLM_KEYS = [
+  'base_url',
+  'model',
+  'aliases',
+  'prices',
+  'limits',
+  'models',
+  'azure_api_version',
+  'pace_by_headers',
+] as const;
 const PRICE_KEYS = ['in', 'out', 'cached_in', 'batch_discount'] as const;
 const LIMIT_KEYS = [
   'concurrency',
@@ -72,9 +83,11 @@ export interface LlmFlags {
 interface FileConfig {
   baseUrl?: string;
   azureApiVersion?: string;
+  paceByHeaders?: boolean;
   model?: string;
   aliases?: Record<string, string>;
   prices?: Record<string, ModelPrice>;
+  models?: Record<string, ModelLimits>;
   limits: Partial<Record<(typeof LIMIT_KEYS)[number], number>>;
 }
 
@@ -110,6 +123,7 @@ export function resolveLlmConfig(
     azureApiVersion,
     aliases: fromFile?.aliases,
     prices: fromFile?.prices as PriceTable | undefined,
+    models: fromFile?.models,
     maxConcurrency: l.concurrency,
     requestsPerSecond: l.rps,
     retries: l.retries,
@@ -117,6 +131,7 @@ export function resolveLlmConfig(
     connections: l.connections,
     deadlineMs: l.deadline_ms,
     breaker: l.down_after_ms === undefined ? undefined : { downAfterMs: l.down_after_ms },
+    paceByHeaders: fromFile?.paceByHeaders,
     configFile: fromFile ? file : undefined,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
@@ -185,6 +200,11 @@ function readConfigFile(file: string): FileConfig {
       fail(['llm', 'azure_api_version'], "expected an Azure OpenAI api-version such as '2024-10-21'");
     out.azureApiVersion = v as string;
   }
+  if (section['pace_by_headers'] !== undefined) {
+    if (typeof section['pace_by_headers'] !== 'boolean')
+      fail(['llm', 'pace_by_headers'], 'expected true or false');
+    out.paceByHeaders = section['pace_by_headers'] as boolean;
+  }
   if (section['model'] !== undefined) {
     if (typeof section['model'] !== 'string' || section['model'] === '')
       fail(['llm', 'model'], 'expected a model name');
@@ -231,6 +251,7 @@ function readConfigFile(file: string): FileConfig {
       out.prices[k] = price;
     }
   }
+  if (section['models'] !== undefined) out.models = checkedModelLimits(section['models'], fail);
   if (section['limits'] !== undefined) {
     if (!isMap(section['limits'])) fail(['llm', 'limits'], 'expected a mapping');
     for (const [k, v] of Object.entries(section['limits'] as Record<string, unknown>)) {

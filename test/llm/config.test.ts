@@ -150,12 +150,41 @@ const bad: [string, RegExp, string][] = [
     /llm\.prices\.m\.cached: unknown key \(expected in, out, cached_in, batch_discount\)/,
     'llm.prices.m.cached',
   ],
+  [
+    'llm:\n  models:\n    gpt-4o-mini:\n      context_window: 0\n',
+    /:4: llm\.models\.gpt-4o-mini\.context_window: expected a positive integer \(tokens\)/,
+    'llm.models.gpt-4o-mini.context_window',
+  ],
+  [
+    'llm:\n  models:\n    m: { window: 8000 }\n',
+    /llm\.models\.m\.window: unknown key \(expected context_window, max_output_tokens\)/,
+    'llm.models.m.window',
+  ],
+  [
+    'llm:\n  models:\n    m: { context_window: 8000, max_output_tokens: 9000 }\n',
+    /llm\.models\.m\.max_output_tokens: expected at most context_window/,
+    'llm.models.m.max_output_tokens',
+  ],
+  ['llm:\n  models: [m]\n', /llm\.models: expected a mapping of model/, 'llm.models'],
   ['llm:\n  aliases:\n    fast: 3\n', /llm\.aliases\.fast: expected a model id string/, 'llm.aliases.fast'],
   ['llm:\n  modle: x\n', /:2: llm\.modle: unknown key/, 'llm.modle'],
   ['llm:\n  base_url: ftp://x\n', /llm\.base_url: expected an http\(s\) URL/, ''],
   ['llm: [1, 2]\n', /llm: expected a mapping/, 'llm'],
   ['llm:\n  model: [unclosed\n', /invalid YAML/, ''],
 ];
+
+test('llm.models: each model’s context_window and max_output_tokens', () => {
+  const c = resolveLlmConfig(
+    {},
+    dirWith(
+      'llm:\n  models:\n    gpt-4o-mini: { context_window: 16000 }\n    local-llama:\n      context_window: 8192\n      max_output_tokens: 2048\n',
+    ),
+  );
+  assert.equal(c.models, {
+    'gpt-4o-mini': { contextWindow: 16000 },
+    'local-llama': { contextWindow: 8192, maxOutputTokens: 2048 },
+  });
+});
 
 test('Azure OpenAI: llm.azure_api_version, RVBBIT_AZURE_API_VERSION over it; a malformed version names its line', () => {
   const cwd = dirWith('llm:\n  base_url: https://res.openai.azure.com\n  azure_api_version: 2024-10-21\n');
