@@ -6,6 +6,12 @@
  * when the prompt states the shared instructions once (`<shared>` … `<row/>`
  * … `</shared>`), that text with the row's in place of `<row/>`. So packed
  * and unpacked answers agree exactly, seeded choices included.
+ *
+ * A block of pairs (src/statements/semantic/pair-blocks.ts) is read the same
+ * way: its `<shared>` text holds `<left/>` and `<right/>`, its values are the
+ * `<left>` and `<right>` blocks in order, and `<pairs>` lists the tasks, one
+ * line per left value (`i: j a-b …`, 1-based); task k is the shared text
+ * with the k-th pair's values in the slots, the request that pair makes alone.
  */
 import type { SimChatBody, SimMessage } from './chat-request.js';
 
@@ -13,6 +19,11 @@ const ROW = /<row>\n([\s\S]*?)\n<\/row>/g;
 const SHARED_OPEN = '\n\n<shared>\n';
 const SHARED_CLOSE = '\n</shared>\n';
 const ROW_SLOT = '<row/>';
+const LEFT = /<left>\n([\s\S]*?)\n<\/left>/g;
+const RIGHT = /<right>\n([\s\S]*?)\n<\/right>/g;
+const PAIRS = /<pairs>\n([\s\S]*?)\n<\/pairs>/;
+const LEFT_SLOT = '<left/>';
+const RIGHT_SLOT = '<right/>';
 const SCHEMA_LEAD = 'JSON Schema:\n';
 
 /** The requests a packed request stands for, or undefined when it is not one. */
@@ -46,12 +57,35 @@ function rowPrompts(content: string): string[] {
   const close = open < 0 ? -1 : content.indexOf(SHARED_CLOSE, open + SHARED_OPEN.length);
   if (close < 0) return [...content.matchAll(ROW)].map((m) => m[1]!);
   const shared = content.slice(open + SHARED_OPEN.length, close);
+  if (shared.includes(LEFT_SLOT) && shared.includes(RIGHT_SLOT))
+    return blockPrompts(shared, content.slice(close + SHARED_CLOSE.length));
   const slot = shared.indexOf(ROW_SLOT);
   if (slot < 0) return [];
   const prefix = shared.slice(0, slot);
   const suffix = shared.slice(slot + ROW_SLOT.length);
   const rest = content.slice(close + SHARED_CLOSE.length);
   return [...rest.matchAll(ROW)].map((m) => `${prefix}${m[1]!}${suffix}`);
+}
+
+/** A block's tasks: the shared text with each listed pair's values in its slots; none when a pair names no value. */
+function blockPrompts(shared: string, rest: string): string[] {
+  const lefts = [...rest.matchAll(LEFT)].map((m) => m[1]!);
+  const rights = [...rest.matchAll(RIGHT)].map((m) => m[1]!);
+  const out: string[] = [];
+  for (const line of PAIRS.exec(rest)?.[1]?.split('\n') ?? []) {
+    const m = /^(\d+): (.+)$/.exec(line);
+    const left = m ? lefts[Number(m[1]) - 1] : undefined;
+    if (left === undefined) return [];
+    for (const item of m![2]!.split(' ')) {
+      const [from, to = from] = item.split('-').map(Number) as [number, number?];
+      for (let j = from; j <= to!; j++) {
+        const right = rights[j - 1];
+        if (right === undefined) return [];
+        out.push(shared.replace(LEFT_SLOT, () => left).replace(RIGHT_SLOT, () => right));
+      }
+    }
+  }
+  return out;
 }
 
 /**
