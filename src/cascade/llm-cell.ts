@@ -75,7 +75,7 @@ function confidenceValidated(schema: Readonly<Record<string, unknown>>) {
 const instructionBySchema = new WeakMap<object, string>();
 
 /** The system message that states a schema; built once per schema object, not per run. */
-function schemaInstructionFor(schema: object): string {
+export function schemaInstructionFor(schema: object): string {
   let text = instructionBySchema.get(schema);
   if (text === undefined) {
     text = `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(schema)}`;
