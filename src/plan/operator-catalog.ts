@@ -114,6 +114,8 @@ export interface OperatorCatalog {
   readonly candidates: LazyCascade;
   /** The small-side plan's cascade for a condition over two values (LLM_FILTER's, a pair MEANS). */
   readonly conditionCandidates: LazyCascade;
+  /** The block plan's cascade for any pair predicate: m × n values, each stated once, one answer per listed pair. */
+  readonly pairBlocks: LazyCascade;
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
   readonly shippedDir: string;
   readonly grammar: Grammar;
@@ -124,6 +126,7 @@ type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: 
 const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
 const CONDITION_CANDIDATES = join(SHIPPED, 'filter_candidates.yaml');
+const PAIR_BLOCKS = join(SHIPPED, 'pair_block.yaml');
 
 /** Loads the catalog from the shipped operators and `roots` (operator roots: see the rule above). */
 export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
@@ -159,6 +162,7 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
     warnings,
     candidates: new LazyCascade(CANDIDATES),
     conditionCandidates: new LazyCascade(CONDITION_CANDIDATES),
+    pairBlocks: new LazyCascade(PAIR_BLOCKS),
     shippedDir: SHIPPED,
     grammar,
   };

@@ -67,10 +67,10 @@ test('LLM_FILTER over 30 reviews × 3 phrases: 30 calls instead of 90, the same 
   assert.match(r.prompts[0]!, /<criterion>These two texts express the same sentiment<\/criterion>/);
 });
 
-test('under -- @ batch the cheaper plan wins: packed pairs (6 prompts of 16) or candidates (30 < 45 prompts of 2)', async (ctx) => {
+test('under -- @ batch the cheaper plan wins: blocks (2 prompts of 16 × 3 values, packed pairs would be 6) or candidates (30, blocks of 2 × 2 would be 30 longer prompts)', async (ctx) => {
   await ctx.small.sim.resetStats();
   const packed = await ctx.small.rows(SAME, `${NO_CACHE}\n-- @ batch: 16`);
-  assert.is(await ctx.small.requests(), 6);
+  assert.is(await ctx.small.requests(), 2);
   await ctx.small.sim.resetStats();
   const candidates = await ctx.small.rows(SAME, `${NO_CACHE}\n-- @ batch: 2`);
   assert.is(await ctx.small.requests(), 30);
@@ -80,7 +80,7 @@ test('under -- @ batch the cheaper plan wins: packed pairs (6 prompts of 16) or 
   const explained = await ctx.small.engine.query(`-- @ batch: 16\nEXPLAIN ${SAME}`);
   assert.match(
     explained.rows.find((x) => x.property === 'functions')!.value as string,
-    /^llm_filter: 90 distinct tuples, 0 cached, 6 calls; packed: up to 16 tuples per prompt/,
+    /^llm_filter: 90 distinct tuples, 0 cached, 2 calls; blocks: up to 16 × 16 values per prompt, each stated once/,
   );
 });
 

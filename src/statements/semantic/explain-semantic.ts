@@ -26,6 +26,7 @@ import {
   tokensPerRun,
 } from '../../plan/estimate.js';
 import { pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
+import { explainReductions } from './aggregate-reduce.js';
 import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
@@ -36,6 +37,8 @@ import {
 } from './embed-statement.js';
 import { EMBED_BATCH } from './embedder.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
+import { blockInputs } from './pair-blocks.js';
+import type { PairChoice } from './pair-plan.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
@@ -83,6 +86,7 @@ export async function explainSemantic(
       : await rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
     const {
       functions,
+      pairPlans,
       calls,
       tokensIn: fnTokensIn,
       tokensOut: fnTokensOut,
@@ -127,6 +131,7 @@ export async function explainSemantic(
         (f) =>
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
+      ...(pairPlans.length > 0 ? { pair_plans: pairPlans } : {}),
       ...(embedPlan && embedPlan.lines.length > 0 ? { embeddings: embedPlan.lines } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: whole,
@@ -170,6 +175,8 @@ async function estimateCalls(
   ctx: SemanticRunContext,
 ): Promise<{
   functions: Record<string, string | number>[];
+  /** How each group of pairs was planned (pair-plan.ts): every plan priced, the chosen one first. */
+  pairPlans: string[];
   calls: number;
   tokensIn: number;
   tokensOut: number;
@@ -178,10 +185,16 @@ async function estimateCalls(
 }> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
-  const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) =>
-    opts.batch > 1 && !fn.sql.dimension && unpackableReason(fn.lazy.cascade) === null ? opts.batch : 1,
+  const plans = planTuples(
+    recorded.values(),
+    catalog,
+    opts.smallSide,
+    (fn) =>
+      opts.batch > 1 && !fn.sql.dimension && unpackableReason(fn.lazy.cascade) === null ? opts.batch : 1,
+    hint,
   );
   const functions: Record<string, string | number>[] = [];
+  const pairPlans: string[] = [];
   const allModels = new Set<string>();
   let calls = 0;
   let tokensIn = 0;
@@ -189,7 +202,8 @@ async function estimateCalls(
   let dollars: DeliveryDollars = NO_DOLLARS;
   for (const { fn, groups } of plans)
     for (const group of groups) {
-      const { plan: smallSide, tuples: ts } = group;
+      const { plan: smallSide, tuples: ts, blocks, choices } = group;
+      for (const c of choices ?? []) pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
       if (fn.sql.dimension?.mode === 'entities') {
         const e = entityEstimate(fn, ts, opts, hint, ctx);
         calls += e.calls;
@@ -200,8 +214,16 @@ async function estimateCalls(
         functions.push(e.line);
         continue;
       }
-      const cascade = smallSide ? pairPlanOf(fn, catalog)!.cascade.cascade : fn.lazy.cascade;
-      const inputs = smallSide ? candidateInputs(group, hint).inputs : ts.map((t) => t.inputs);
+      const cascade = blocks
+        ? catalog.pairBlocks.cascade
+        : smallSide
+          ? pairPlanOf(fn, catalog)!.cascade.cascade
+          : fn.lazy.cascade;
+      const inputs = blocks
+        ? blocks.blocks.map((b) => blockInputs(blocks.template, b))
+        : smallSide && group.reader
+          ? candidateInputs({ plan: smallSide, tuples: ts, reader: group.reader }, hint).inputs
+          : ts.map((t) => t.inputs);
       // A dimension's calls carry its labels: known (fixed, or a cached discovery) or still to find.
       const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
       const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
@@ -212,35 +234,65 @@ async function estimateCalls(
       // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
       const dim = fn.sql.dimension;
       const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
-      const packs = !smallSide && perPrompt > 1 && unpackableReason(cascade) === null;
+      const packs = !smallSide && !blocks && perPrompt > 1 && unpackableReason(cascade) === null;
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
       const mapping = dim?.mode === 'mapping';
       const n = mapping
         ? Math.min(misses, 1)
         : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+      // Pairs: the planner's estimate of the chosen plan (pair-plan.ts), its share not cached.
+      const chosen =
+        choices && choices.reduce((sum, c) => sum + c.pairs, 0) === ts.length ? choices : undefined;
+      const share = inputs.length === 0 ? 0 : misses / inputs.length;
       const per = tokensPerRun(cascade, inputs[0]);
+      const [fnIn, fnOut] = chosen
+        ? [
+            Math.round(share * chosen.reduce((sum, c) => sum + c.costs[0]!.tokensIn, 0)),
+            Math.round(share * chosen.reduce((sum, c) => sum + c.costs[0]!.tokensOut, 0)),
+          ]
+        : [misses * per.tokensIn, misses * per.tokensOut];
       const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
       for (const m of models) allModels.add(m);
-      const cost = deliveryDollars(engine.llm, models, misses * per.tokensIn, misses * per.tokensOut);
+      const cost = deliveryDollars(engine.llm, models, fnIn, fnOut);
       calls += n;
-      tokensIn += misses * per.tokensIn;
-      tokensOut += misses * per.tokensOut;
+      tokensIn += fnIn;
+      tokensOut += fnOut;
       dollars = addDeliveryDollars(dollars, cost);
       functions.push({
         function: fn.name,
         distinct_tuples: ts.length,
         cache_hits_expected: hits,
         calls_expected: n,
-        plan: smallSide
-          ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
-          : mapping
-            ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
-            : dim
-              ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
-              : packs
-                ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
-                : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+        plan: blocks
+          ? `blocks: up to ${blocks.side} × ${blocks.side} values per prompt, each stated once (${ts.length} pairs in ${n} calls, more if an answer does not fit and its block is split)`
+          : smallSide
+            ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
+            : mapping
+              ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
+              : dim
+                ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
+                : packs
+                  ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
+                  : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
       });
+      if (fn.sql.shape === 'aggregate' && misses > 0) {
+        // Groups over the window the engine knows reduce in levels (aggregate-reduce.ts): their calls, as the run makes them.
+        const model = opts.limits.model ?? engine.llm.defaultModel;
+        const r = await explainReductions(
+          cascade,
+          inputs,
+          fn.sql.args[0]!.name,
+          engine.llm,
+          model,
+          per.tokensOut,
+        );
+        if (r) {
+          const last = functions[functions.length - 1]!;
+          calls += r.calls - r.groups;
+          last.calls_expected = n + r.calls - r.groups;
+          last.plan = `${last.plan}; ${r.line}`;
+        }
+      }
       if (opts.proxy && !smallSide) {
         const unfit = proxyUnfitReason(fn);
         const model = opts.limits.model ?? engine.llm.defaultModel;
@@ -250,7 +302,16 @@ async function estimateCalls(
           : `${last.plan}; proxy ${opts.proxy.model} answers first, the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
       }
     }
-  return { functions, calls, tokensIn, tokensOut, dollars, models: allModels };
+  return { functions, pairPlans, calls, tokensIn, tokensOut, dollars, models: allModels };
+}
+
+/** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */
+function describeChoice(c: PairChoice): string {
+  const plans = c.costs.map(
+    (x, i) =>
+      `${x.kind} ${x.calls} calls, ~${x.tokensIn} in + ${x.tokensOut} out tokens${i === 0 ? ' (chosen: fewest tokens)' : ''}`,
+  );
+  return `${c.sides} (${c.pairs} pairs): ${plans.join('; ')}${c.noBlocks ? `; no blocks: ${c.noBlocks}` : ''}`;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Answers recorded tuples (the batch strategy's "run" step): grouped by
  * function, every group at once so they share the statement's PARALLEL
- * bound; pair predicates (`~`, a condition over two values) take the
- * small-side plan when it is cheaper (small-side.ts).
+ * bound; pair predicates (`~`, a condition over two values) take the plan
+ * of fewest estimated tokens: pairwise or packed, blocks (pair-blocks.ts) or
+ * the small side (small-side.ts), as pair-plan.ts chooses.
  */
 
 import { RvbbitError } from '../../../base/errors.js';
@@ -13,17 +14,14 @@ import {
   registeredReturns,
   type SemanticFunction,
 } from '../../plan/operator-catalog.js';
+import { runAggregates } from './aggregate-reduce.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from './entities.js';
+import { blockInputs, halves, type PairBlock, type PairTemplate } from './pair-blocks.js';
+import { type PlannedGroup, planPairs } from './pair-plan.js';
 import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
-import {
-  candidateInputs,
-  type PlannedGroup,
-  pairResults,
-  planSmallSide,
-  type SmallSidePlan,
-} from './small-side.js';
+import { candidateInputs, pairResults, type SmallSidePlan } from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
 
@@ -60,6 +58,8 @@ export interface PlanNote {
   readonly fn: string;
   readonly tuples: number;
   readonly smallSide: SmallSidePlan | null;
+  /** Blocks asked under the block plan (its splits not counted). */
+  readonly blocks?: number;
 }
 
 export function targetOf(fn: SemanticFunction): CallTarget {
@@ -87,13 +87,70 @@ export function byFunction(tuples: Iterable<Tuple>): Map<SemanticFunction, Tuple
 export function planTuples(
   tuples: Iterable<Tuple>,
   catalog: OperatorCatalog,
-  smallSideLimit: number,
+  smallSide: number,
   perPrompt: (fn: SemanticFunction) => number,
+  hint: string,
 ): { fn: SemanticFunction; groups: PlannedGroup[] }[] {
   return [...byFunction(tuples)].map(([fn, ts]) => ({
     fn,
-    groups: planSmallSide(fn, ts, catalog, smallSideLimit, perPrompt(fn)),
+    groups: planPairs(fn, ts, catalog, { smallSide, perPrompt: perPrompt(fn), hint }),
   }));
+}
+
+/**
+ * Answers a block plan's pairs: every block at once; a block whose answer did
+ * not fit (a pair missing, an item of the wrong form) is split in halves and
+ * asked again, down to single pairs, which go as the function's own tuples.
+ */
+async function runBlocks(
+  fn: SemanticFunction,
+  template: PairTemplate,
+  blocks: readonly PairBlock[],
+  runner: CallRunner,
+  catalog: OperatorCatalog,
+  results: Map<string, SqlValue>,
+): Promise<void> {
+  const target = {
+    path: catalog.pairBlocks.path,
+    cascade: catalog.pairBlocks.cascade,
+    name: fn.name,
+    cacheable: fn.sql.cache,
+    // An answer that does not fit is NULL here, then split: packing's retry, not the statement's failure.
+    nullOnInvalid: true,
+    noPack: true,
+  };
+  const returns = registeredReturns(fn.sql);
+  let asked = blocks;
+  while (asked.length > 0) {
+    const outputs = await runner.run(
+      target,
+      asked.map((b) => blockInputs(template, b)),
+    );
+    const again: PairBlock[] = [];
+    const alone: Tuple[] = [];
+    asked.forEach((b, i) => {
+      const answers = (outputs[i] as { answers?: unknown } | null)?.answers;
+      if (Array.isArray(answers) && answers.length === b.pairs.length) {
+        b.tuples.forEach((t, k) => {
+          results.set(t.key, outputValue(answers[k], returns));
+        });
+        return;
+      }
+      const parts = halves(b);
+      if (parts.length > 0) again.push(...parts);
+      else alone.push(...b.tuples);
+    });
+    if (alone.length > 0) {
+      const out = await runner.run(
+        targetOf(fn),
+        alone.map((t) => t.inputs as Record<string, unknown>),
+      );
+      alone.forEach((t, i) => {
+        results.set(t.key, outputValue(out[i], returns));
+      });
+    }
+    asked = again;
+  }
 }
 
 export async function resolveTuples(
@@ -108,12 +165,21 @@ export async function resolveTuples(
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
   const perPrompt = (fn: SemanticFunction) => runner.perPrompt(targetOf(fn));
-  const run = planTuples(tuples, catalog, smallSideLimit, perPrompt).flatMap(({ fn, groups }) =>
+  const run = planTuples(tuples, catalog, smallSideLimit, perPrompt, hint).flatMap(({ fn, groups }) =>
     groups.map(async (group) => {
-      const { plan, tuples: ts } = group;
-      notes.push({ fn: fn.name, tuples: ts.length, smallSide: plan });
-      if (plan) {
-        const calls = candidateInputs(group, hint);
+      const { plan, tuples: ts, reader, blocks } = group;
+      notes.push({
+        fn: fn.name,
+        tuples: ts.length,
+        smallSide: plan,
+        ...(blocks ? { blocks: blocks.blocks.length } : {}),
+      });
+      if (blocks) {
+        await runBlocks(fn, blocks.template, blocks.blocks, runner, catalog, results);
+        return;
+      }
+      if (plan && reader) {
+        const calls = candidateInputs({ plan, tuples: ts, reader }, hint);
         const { path, cascade } = pairPlanOf(fn, catalog)!.cascade;
         const target = {
           path,
@@ -124,7 +190,7 @@ export async function resolveTuples(
           noPack: true,
         };
         const outputs = await runner.run(target, calls.inputs);
-        for (const [k, v] of pairResults(group, calls, outputs)) results.set(k, v);
+        for (const [k, v] of pairResults({ plan, tuples: ts, reader }, calls, outputs)) results.set(k, v);
         return;
       }
       if (fn.sql.dimension?.mode === 'entities') {
@@ -149,6 +215,14 @@ export async function resolveTuples(
       let outputs: unknown[];
       if (fn.sql.shape === 'dimension') {
         outputs = await assignLabels(fn, targetOf(fn), ts, runner, more.labels);
+      } else if (fn.sql.shape === 'aggregate') {
+        const returns = registeredReturns(fn.sql);
+        const answerText = (o: unknown) => {
+          const v = outputValue(o, returns);
+          return v === null ? null : String(v);
+        };
+        const reduced = await runAggregates(runner, targetOf(fn), inputs, fn.sql.args[0]!.name, answerText);
+        outputs = runner.nullOverLimits(targetOf(fn), inputs.length, reduced);
       } else if (proxy && proxyUnfitReason(fn) === null) {
         const r = await runWithProxy(targetOf(fn), inputs, runner, proxy);
         outputs = r.outputs;

@@ -255,7 +255,7 @@ function pathOf(rw: PlannedSql, options: SemanticOptions, query: boolean, embeds
 
 /**
  * Loads the cascades of the functions a statement calls (and the candidates
- * cascade when a pair predicate may take the small-side plan) before it runs; a broken
+ * and block cascades when a pair predicate may take the small-side or block plan) before it runs; a broken
  * cascade fails the statement here, naming its file and line.
  */
 async function loadCascades(fns: readonly SemanticFunction[], catalog: OperatorCatalog): Promise<void> {
@@ -263,7 +263,10 @@ async function loadCascades(fns: readonly SemanticFunction[], catalog: OperatorC
   for (const fn of fns) {
     loads.add(fn.lazy.load());
     const pairs = pairPlanOf(fn, catalog);
-    if (pairs) loads.add(pairs.cascade.load());
+    if (pairs) {
+      loads.add(pairs.cascade.load());
+      loads.add(catalog.pairBlocks.load());
+    }
   }
   await Promise.all(loads);
 }

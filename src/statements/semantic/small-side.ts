@@ -39,7 +39,7 @@ interface Sides {
 }
 
 /** How a function's tuples split into pairs: its sides, and the group tuples must share to share candidates. */
-interface PairReader {
+export interface PairReader {
   readonly kind: SmallSidePlan['kind'];
   sides(t: Tuple): Sides | null;
   group(t: Tuple): string;
@@ -47,9 +47,11 @@ interface PairReader {
   names(t: Tuple): readonly [string, string];
   /** The condition the pair is asked about ('' for `~`). */
   condition(t: Tuple): string;
+  /** The tuple's inputs with other values for its two sides (as the rewrite would have made them). */
+  withSides(t: Tuple, a: string, b: string): Record<string, unknown>;
 }
 
-function pairReader(fn: SemanticFunction, catalog: OperatorCatalog): PairReader | null {
+export function pairReader(fn: SemanticFunction, catalog: OperatorCatalog): PairReader | null {
   const how = pairPlanOf(fn, catalog);
   if (!how) return null;
   if (how.kind === 'same') {
@@ -60,6 +62,7 @@ function pairReader(fn: SemanticFunction, catalog: OperatorCatalog): PairReader 
       group: () => '',
       names: () => [a, b],
       condition: () => '',
+      withSides: (t, va, vb) => ({ ...t.inputs, [a]: va, [b]: vb }),
     };
   }
   const arg = how;
@@ -79,36 +82,32 @@ function pairReader(fn: SemanticFunction, catalog: OperatorCatalog): PairReader 
       return [p[0].label, p[1].label];
     },
     condition: (t) => String(t.inputs[arg.condition]),
+    withSides: (t, va, vb) => {
+      const p = pair(t)!;
+      // As semantic-rewrite.ts labelledInputs writes two labelled values.
+      const text = `<input name="${p[0].label}">${va}</input>\n<input name="${p[1].label}">${vb}</input>`;
+      return { ...t.inputs, [arg.values]: text };
+    },
   };
 }
 
-/** A function's tuples in groups that share a plan: a small-side plan, or null (pairwise). */
-export interface PlannedGroup {
-  readonly plan: SmallSidePlan | null;
-  readonly tuples: readonly Tuple[];
-  readonly reader: PairReader | null;
-}
-
 /**
- * Chooses the plan for each group of these tuples (all of one function):
- * the candidates plan when one side has at most `limit` values and its calls
- * (one per large-side value) are fewer than the pairwise plan's, which packs
- * `perPrompt` pairs per prompt under `-- @ batch`.
+ * A function's pair tuples in the groups that may share a plan (the same
+ * condition and labels), and the tuples that are no pair; null when the
+ * function has no pair reader (its tuples are not pairs).
  */
-export function planSmallSide(
+export function pairGroups(
   fn: SemanticFunction,
   tuples: readonly Tuple[],
   catalog: OperatorCatalog,
-  limit: number,
-  perPrompt = 1,
-): PlannedGroup[] {
+): { reader: PairReader; groups: Tuple[][]; single: Tuple[] } | null {
   const reader = pairReader(fn, catalog);
-  if (!reader) return [{ plan: null, tuples, reader: null }];
+  if (!reader) return null;
   const groups = new Map<string, Tuple[]>();
-  const pairwise: Tuple[] = [];
+  const single: Tuple[] = [];
   for (const t of tuples) {
     if (reader.sides(t) === null) {
-      pairwise.push(t);
+      single.push(t);
       continue;
     }
     const k = reader.group(t);
@@ -116,21 +115,18 @@ export function planSmallSide(
     if (g) g.push(t);
     else groups.set(k, [t]);
   }
-  const out: PlannedGroup[] = [];
-  for (const ts of groups.values()) {
-    const plan = planGroup(reader, ts, limit, perPrompt);
-    if (plan) out.push({ plan, tuples: ts, reader });
-    else pairwise.push(...ts);
-  }
-  if (pairwise.length > 0) out.push({ plan: null, tuples: pairwise, reader: null });
-  return out;
+  return { reader, groups: [...groups.values()], single };
 }
 
-function planGroup(
+/**
+ * The small-side plan of a group, or null when it has none: one side has at
+ * most `limit` distinct values, and the two values carry different labels.
+ * Whether it is taken is the planner's choice by tokens (pair-plan.ts).
+ */
+export function smallSidePlan(
   reader: PairReader,
   tuples: readonly Tuple[],
   limit: number,
-  perPrompt: number,
 ): SmallSidePlan | null {
   const [a, b] = reader.names(tuples[0]!);
   // Two values under one label cannot say which is which in the candidates prompt.
@@ -139,7 +135,7 @@ function planGroup(
   const bs = new Set(tuples.map((t) => reader.sides(t)!.b));
   const largeFirst = as.size >= bs.size;
   const [large, small, nl, ns] = largeFirst ? [a, b, as.size, bs.size] : [b, a, bs.size, as.size];
-  if (ns > limit || nl >= Math.ceil(tuples.length / perPrompt)) return null;
+  if (ns > limit) return null;
   return {
     kind: reader.kind,
     large,
@@ -149,6 +145,13 @@ function planGroup(
     smallValues: ns,
     pairs: tuples.length,
   };
+}
+
+/** A group under the small-side plan: its tuples and how to read them. */
+export interface SmallSideGroup {
+  readonly plan: SmallSidePlan;
+  readonly tuples: readonly Tuple[];
+  readonly reader: PairReader;
 }
 
 /** The calls of a group's plan: one per large-side value, its candidates in first-seen order. */
@@ -166,9 +169,8 @@ function oriented(plan: SmallSidePlan, reader: PairReader, t: Tuple): [string, s
   return plan.largeFirst ? [s.a, s.b] : [s.b, s.a];
 }
 
-export function candidateInputs(group: PlannedGroup, hint: string): CandidateCalls {
+export function candidateInputs(group: SmallSideGroup, hint: string): CandidateCalls {
   const { plan, reader, tuples } = group;
-  if (!plan || !reader) return { inputs: [], values: [], candidates: [] };
   const groups = new Map<string, string[]>();
   for (const t of tuples) {
     const [v, c] = oriented(plan, reader, t);
@@ -196,7 +198,7 @@ export function candidateInputs(group: PlannedGroup, hint: string): CandidateCal
 
 /** Every pair's answer from the candidate calls' `matches` (strings, or 0-based indexes). */
 export function pairResults(
-  group: PlannedGroup,
+  group: SmallSideGroup,
   calls: CandidateCalls,
   outputs: readonly unknown[],
 ): Map<string, SqlValue> {
@@ -210,7 +212,7 @@ export function pairResults(
   });
   const results = new Map<string, SqlValue>();
   for (const t of tuples) {
-    const [v, c] = oriented(plan!, reader!, t);
+    const [v, c] = oriented(plan, reader, t);
     results.set(t.key, matched.get(v)?.has(c) ?? false);
   }
   return results;

@@ -1,0 +1,318 @@
+/**
+ * The planner of pair predicates (`a ~ b`, `LLM_FILTER('…', a, b)`, `(a, b)
+ * MEANS '…'`): for each group of pairs that may share a plan it prices every
+ * plan the statement allows and takes the one of fewest estimated tokens
+ * (in + out; on a tie, fewer calls):
+ *  - pairwise: one call per pair (no `-- @ batch`);
+ *  - packed: `batch` pairs per prompt, both values of each stated (packed-prompt.ts);
+ *  - blocks: up to `batch` left × `batch` right values per prompt, each
+ *    stated once, one answer per pair (pair-blocks.ts);
+ *  - small side: one call per value of the large side listing the small side
+ *    (at most `-- @ small_side` values) as candidates (small-side.ts).
+ * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
+ * once: each prompt's text without its values, counted as the provider
+ * counts (plan/estimate.ts countTokens), plus each distinct value's tokens
+ * times its uses, plus the chat's markup and the schema's system message; the
+ * answers as the JSON the schema asks for (a small side's: every candidate
+ * listed, the most it can be).
+ */
+
+import type { Cascade } from '../../cascade/cascade-types.js';
+import { compiledOf } from '../../cascade/compile-cascade.js';
+import { schemaInstructionFor } from '../../cascade/llm-cell.js';
+import { packedPrompt, packedSchema } from '../../cascade/packed-prompt.js';
+import { renderTemplate } from '../../cascade/templates.js';
+import { countTokens } from '../../plan/estimate.js';
+import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
+import {
+  answerSchema,
+  blockAnswers,
+  blockable,
+  blockPrompt,
+  blockSide,
+  type PairBlock,
+  type PairTemplate,
+  pairTemplate,
+  tileBlocks,
+} from './pair-blocks.js';
+import {
+  candidateInputs,
+  type PairReader,
+  pairGroups,
+  type SmallSidePlan,
+  smallSidePlan,
+} from './small-side.js';
+import type { Tuple } from './statement-calls.js';
+
+export type PairPlanKind = 'pairwise' | 'packed' | 'blocks' | 'small side';
+
+/** A plan's estimate for a group: calls and tokens when nothing is cached. */
+export interface PlanCost {
+  readonly kind: PairPlanKind;
+  readonly calls: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+}
+
+/** The block plan of a group: the pair prompt's template and the blocks, `side` values per side at most. */
+export interface BlockPlan {
+  readonly template: PairTemplate;
+  readonly side: number;
+  readonly blocks: readonly PairBlock[];
+}
+
+/** How a group of pairs was planned: the plans priced, the chosen one first (EXPLAIN's `pair_plans`). */
+export interface PairChoice {
+  /** The pair's two expressions (`r.review × m.phrase`). */
+  readonly sides: string;
+  readonly pairs: number;
+  readonly costs: readonly PlanCost[];
+  /** Why blocks were not priced when `-- @ batch` asked for packing. */
+  readonly noBlocks?: string;
+}
+
+/**
+ * A function's tuples in groups that share a plan: a small side's group
+ * (`plan`), a block plan's (`blocks`), or the rest, run as the function's
+ * tuples are (pairwise, or packed under `-- @ batch`). `choices` says how
+ * the pair groups in it were planned.
+ */
+export interface PlannedGroup {
+  readonly tuples: readonly Tuple[];
+  readonly reader: PairReader | null;
+  readonly plan: SmallSidePlan | null;
+  readonly blocks?: BlockPlan;
+  readonly choices?: readonly PairChoice[];
+}
+
+export interface PairPlanOptions {
+  /** `-- @ small_side`: the most distinct values of a small side. */
+  readonly smallSide: number;
+  /** Pairs per prompt when the function's tuples pack (`-- @ batch` and a packable cascade), else 1. */
+  readonly perPrompt: number;
+  /** The statement's hint: the small side's candidate calls carry it. */
+  readonly hint: string;
+}
+
+/** The plan of each group of one function's tuples. */
+export function planPairs(
+  fn: SemanticFunction,
+  tuples: readonly Tuple[],
+  catalog: OperatorCatalog,
+  o: PairPlanOptions,
+): PlannedGroup[] {
+  const split = pairGroups(fn, tuples, catalog);
+  if (!split) return [{ tuples, reader: null, plan: null }];
+  const { reader, groups, single } = split;
+  const out: PlannedGroup[] = [];
+  const plain: Tuple[] = [...single];
+  const plainChoices: PairChoice[] = [];
+  for (const ts of groups) {
+    const g = planGroup(fn, catalog, reader, ts, o);
+    if (g.plan || g.blocks) out.push(g);
+    else {
+      plain.push(...ts);
+      plainChoices.push(...(g.choices ?? []));
+    }
+  }
+  if (plain.length > 0)
+    out.push({
+      tuples: plain,
+      reader: null,
+      plan: null,
+      ...(plainChoices.length > 0 ? { choices: plainChoices } : {}),
+    });
+  return out;
+}
+
+function planGroup(
+  fn: SemanticFunction,
+  catalog: OperatorCatalog,
+  reader: PairReader,
+  ts: readonly Tuple[],
+  o: PairPlanOptions,
+): PlannedGroup {
+  const cascade = fn.lazy.cascade;
+  const counter = new TokenCounter();
+  const [la, lb] = reader.names(ts[0]!);
+  const sides = `${la} × ${lb}`;
+  const packs = o.perPrompt > 1;
+  const costs: PlanCost[] = [pairCost(cascade, reader, ts, packs ? o.perPrompt : 1, counter)];
+  let blocks: BlockPlan | undefined;
+  let noBlocks: string | undefined;
+  // Blocks take the tuples whose values hold no block markup: all of them, or the group is not priced so.
+  if (packs) {
+    const made = pairTemplate(cascade, reader, ts[0]!);
+    if ('why' in made) noBlocks = made.why;
+    else if (!ts.every((t) => blockable(reader, t))) noBlocks = 'a value holds the block markup';
+    else {
+      const side = blockSide(o.perPrompt);
+      blocks = { template: made.template, side, blocks: tileBlocks(ts, reader, side) };
+      costs.push(blocksCost(blocks, counter));
+    }
+  }
+  const small = smallSidePlan(reader, ts, o.smallSide);
+  if (small) {
+    const pairs = pairPlanOf(fn, catalog)!;
+    costs.push(smallSideCost(pairs.cascade.cascade, { plan: small, tuples: ts, reader }, o.hint, counter));
+  }
+  costs.sort((x, y) => x.tokensIn + x.tokensOut - (y.tokensIn + y.tokensOut) || x.calls - y.calls);
+  const chosen = costs[0]!.kind;
+  const choice: PairChoice = { sides, pairs: ts.length, costs, ...(noBlocks ? { noBlocks } : {}) };
+  return {
+    tuples: ts,
+    reader,
+    plan: chosen === 'small side' ? small : null,
+    ...(chosen === 'blocks' && blocks ? { blocks } : {}),
+    choices: [choice],
+  };
+}
+
+/** Chat markup: system and user messages (3 + the role's 1 each) and the reply's priming (src/llm/token-count.ts). */
+const CHAT_TOKENS = 2 * (3 + 1) + 3;
+
+/** Token counts of texts, each distinct text counted once. */
+class TokenCounter {
+  private readonly seen = new Map<string, number>();
+  of(text: string): number {
+    let n = this.seen.get(text);
+    if (n === undefined) {
+      n = countTokens(text);
+      if (text.length < 4096) this.seen.set(text, n);
+    }
+    return n;
+  }
+  /** A request's prompt: its system message stating `schema` and its user message. */
+  request(schema: object, prompt: number): number {
+    return CHAT_TOKENS + this.of(schemaInstructionFor(schema)) + prompt;
+  }
+}
+
+/** A value the schema allows, as small as any answer (false, 0, "x", []): the answer's tokens. */
+function sampleAnswer(schema: unknown): unknown {
+  const s = (schema ?? {}) as Record<string, unknown>;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  switch (s.type) {
+    case 'object': {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, sampleAnswer(v)]));
+    }
+    case 'boolean':
+      return false;
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'array':
+      return [];
+    default:
+      return 'x';
+  }
+}
+
+function renderPrompt(cascade: Cascade, inputs: Record<string, unknown>): string {
+  const instructions = compiledOf(cascade).cells[0]!.instructions!;
+  return renderTemplate(instructions, { input: inputs, outputs: {}, state: { turn: 1 } }, () => {});
+}
+
+/** Pairwise (perPrompt 1) or packed: a prompt's text but its values measured on the first pairs, the values added per pair. */
+function pairCost(
+  cascade: Cascade,
+  reader: PairReader,
+  ts: readonly Tuple[],
+  perPrompt: number,
+  counter: TokenCounter,
+): PlanCost {
+  const item = answerSchema(cascade);
+  const values = (t: Tuple) => {
+    const s = reader.sides(t)!;
+    return counter.of(s.a) + counter.of(s.b);
+  };
+  let allValues = 0;
+  for (const t of ts) allValues += values(t);
+  const prompt = (t: Tuple) => renderPrompt(cascade, t.inputs as Record<string, unknown>);
+  const answer = (n: number) =>
+    counter.of(JSON.stringify(n === 0 ? sampleAnswer(item) : { answers: Array(n).fill(sampleAnswer(item)) }));
+  if (perPrompt <= 1) {
+    const first = ts[0]!;
+    const fixed = counter.request(item, counter.of(prompt(first))) - values(first);
+    return {
+      kind: 'pairwise',
+      calls: ts.length,
+      tokensIn: ts.length * fixed + allValues,
+      tokensOut: ts.length * answer(0),
+    };
+  }
+  // A packed prompt of n pairs costs fixed + n·row + its values: fixed and row from prompts of 1 and of n.
+  const n = Math.min(perPrompt, ts.length);
+  const measure = (k: number) => {
+    const chunk = ts.slice(0, k);
+    const text = packedPrompt(chunk.map(prompt));
+    const v = chunk.reduce((sum, t) => sum + values(t), 0);
+    return counter.request(packedSchema(item, k).schema, counter.of(text)) - v;
+  };
+  const one = measure(1);
+  const row = n > 1 ? (measure(n) - one) / (n - 1) : 0;
+  const calls = Math.ceil(ts.length / perPrompt);
+  const last = ts.length - (calls - 1) * perPrompt;
+  return {
+    kind: 'packed',
+    calls,
+    tokensIn: Math.round(calls * (one - row) + ts.length * row + allValues),
+    tokensOut: (calls - 1) * answer(perPrompt) + answer(last),
+  };
+}
+
+/** Blocks: each block's prompt without its values, counted, and its values' tokens. */
+function blocksCost(plan: BlockPlan, counter: TokenCounter): PlanCost {
+  const { template } = plan;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  for (const b of plan.blocks) {
+    const bare = blockPrompt(template, {
+      ...b,
+      lefts: b.lefts.map(() => ''),
+      rights: b.rights.map(() => ''),
+    });
+    let v = 0;
+    for (const x of b.lefts) v += counter.of(x);
+    for (const x of b.rights) v += counter.of(x);
+    tokensIn += counter.request(blockSchema(template, b.pairs.length), counter.of(bare)) + v;
+    tokensOut += counter.of(
+      JSON.stringify({ answers: Array(b.pairs.length).fill(sampleAnswer(template.item)) }),
+    );
+  }
+  return { kind: 'blocks', calls: plan.blocks.length, tokensIn, tokensOut };
+}
+
+/** The block cascade's schema for k pairs, as its run renders it (cascades/semantic/pair_block.yaml). */
+export function blockSchema(template: PairTemplate, k: number): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['answers'],
+    additionalProperties: false,
+    properties: { answers: blockAnswers(template, k) },
+  };
+}
+
+/** The small side: each candidates call's prompt measured on the first call, values and candidates added per call. */
+function smallSideCost(
+  cascade: Cascade,
+  group: { plan: SmallSidePlan; tuples: readonly Tuple[]; reader: PairReader },
+  hint: string,
+  counter: TokenCounter,
+): PlanCost {
+  const calls = candidateInputs(group, hint);
+  const item = answerSchema(cascade);
+  const mark = counter.of('<c></c>');
+  const listed = (i: number) =>
+    counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
+  const fixed = counter.request(item, counter.of(renderPrompt(cascade, calls.inputs[0]!))) - listed(0);
+  let tokensIn = 0;
+  let tokensOut = 0;
+  calls.values.forEach((_, i) => {
+    tokensIn += fixed + listed(i);
+    // At most: every candidate listed back.
+    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i] }));
+  });
+  return { kind: 'small side', calls: calls.values.length, tokensIn, tokensOut };
+}
