@@ -34,13 +34,23 @@ import type { AnnouncedBudget, AnnouncedLimit } from './rate-headers.js';
 
 export const BUDGET_SLOTS = 16;
 
-// Int32 words: a header, then two per slot.
+// Int32 words: a header, then three per slot.
 const ENABLED = 0;
-const KNOWN = 1;
 const HEAD_WORDS = 2;
 const SLOT_KEY = 0;
 const SLOT_LOCK = 1;
-const SLOT_INTS = 2;
+const SLOT_STATE = 2;
+const SLOT_INTS = 3;
+
+/**
+ * A key's state: its calls are counted until its first answer says whether
+ * the provider announces a budget (COUNTING: the answer to a call sent
+ * before then must know what was sent after it); then PACED, or SILENT (an
+ * answer without the headers: nothing more is done for it).
+ */
+export const BUDGET_COUNTING = 0;
+export const BUDGET_PACED = 1;
+export const BUDGET_SILENT = 2;
 const INT_WORDS = HEAD_WORDS + BUDGET_SLOTS * SLOT_INTS;
 
 // Float64 words per slot.
@@ -130,15 +140,45 @@ export class SharedBudgets {
     return Atomics.load(this.i32, ENABLED) === 1;
   }
 
-  /** The slot of a key whose budget is known (headers seen), else -1. Cheap when none is. */
+  /** The slot of a key seen so far, else -1. */
   slotOf(key: number): number {
-    if (Atomics.load(this.i32, KNOWN) === 0) return -1;
     for (let s = 0; s < BUDGET_SLOTS; s++) {
       const k = Atomics.load(this.i32, HEAD_WORDS + s * SLOT_INTS + SLOT_KEY);
       if (k === key) return s;
       if (k === 0) return -1;
     }
     return -1;
+  }
+
+  /** The slot of a key, claimed the first time it is seen; -1 when every slot is taken. */
+  enter(key: number): number {
+    return this.claim(key);
+  }
+
+  /** BUDGET_COUNTING, BUDGET_PACED or BUDGET_SILENT. */
+  state(slot: number): number {
+    return Atomics.load(this.i32, HEAD_WORDS + slot * SLOT_INTS + SLOT_STATE);
+  }
+
+  /** An answer without the headers while still counting: the provider announces no budget for this key. */
+  silence(key: number): void {
+    const slot = this.slotOf(key);
+    if (slot >= 0)
+      Atomics.compareExchange(
+        this.i32,
+        HEAD_WORDS + slot * SLOT_INTS + SLOT_STATE,
+        BUDGET_COUNTING,
+        BUDGET_SILENT,
+      );
+  }
+
+  /** A call sent while its key's budget is not known yet: counted, so the first answers know what came after them. */
+  sentUnknown(slot: number, tokens: number): ReservationMark {
+    return this.locked(slot, (f) => {
+      f[TOKENS_SENT] = f[TOKENS_SENT]! + tokens;
+      f[REQUESTS_SENT] = f[REQUESTS_SENT]! + 1;
+      return { tokens: f[TOKENS_SENT]!, requests: f[REQUESTS_SENT]! };
+    });
   }
 
   /**
@@ -186,10 +226,11 @@ export class SharedBudgets {
 
   /**
    * An answer's headers: learns the key's limits (claiming a slot the first
-   * time) and what is left of them. `mark`: the call they answer, when it
-   * was paced. What they announce was left when that call arrived: the
-   * calls this process sent after it, and those it has reserved and not
-   * sent, are taken off it (none: everything sent so far came after).
+   * time) and what is left of them. `mark`: the call they answer (none:
+   * sent before this key was counted, so everything sent since came after
+   * it). What they announce was left when that call arrived: the calls this
+   * process sent after it, and those it has reserved and not sent, are taken
+   * off it.
    */
   learn(key: number, budget: AnnouncedBudget, now: number, mark?: ReservationMark): void {
     const slot = this.claim(key);
@@ -208,6 +249,7 @@ export class SharedBudgets {
       }
       f[REFILLED_AT] = now;
     });
+    Atomics.store(this.i32, HEAD_WORDS + slot * SLOT_INTS + SLOT_STATE, BUDGET_PACED);
   }
 
   /**
@@ -221,6 +263,7 @@ export class SharedBudgets {
     for (let slot = 0; slot < BUDGET_SLOTS; slot++) {
       const key = Atomics.load(this.i32, HEAD_WORDS + slot * SLOT_INTS + SLOT_KEY);
       if (key === 0) break;
+      if (this.state(slot) !== BUDGET_PACED) continue;
       reports.push(
         this.locked(slot, (f) => {
           const report: BudgetReport = {
@@ -256,7 +299,7 @@ export class SharedBudgets {
    */
   shareOf(key: number, left: { tokens?: number; requests?: number }, sharers: number, now: number): void {
     const slot = this.slotOf(key);
-    if (slot < 0) return;
+    if (slot < 0 || this.state(slot) !== BUDGET_PACED) return;
     const share = 1 / Math.max(1, sharers);
     this.locked(slot, (f) => {
       this.refill(f, now);
@@ -271,7 +314,7 @@ export class SharedBudgets {
   /** A key's buckets, for tests and logs; undefined when its budget is not known. */
   snapshot(key: number, now: number): BudgetSnapshot | undefined {
     const slot = this.slotOf(key);
-    if (slot < 0) return undefined;
+    if (slot < 0 || this.state(slot) !== BUDGET_PACED) return undefined;
     return this.locked(slot, (f) => {
       this.refill(f, now);
       return {
@@ -291,11 +334,7 @@ export class SharedBudgets {
       if (k === key) return s;
       if (k === 0) {
         const was = Atomics.compareExchange(this.i32, at, 0, key);
-        if (was === 0) {
-          Atomics.add(this.i32, KNOWN, 1);
-          return s;
-        }
-        if (was === key) return s;
+        if (was === 0 || was === key) return s;
       }
     }
     return -1;

@@ -25,7 +25,15 @@ import { epochMs, epochUs } from '../runtime/epoch-clock.js';
 import { BREAKER_BYTES, SharedBreaker } from './breaker.js';
 import type { Gate, GateOutcome } from './gate.js';
 import type { PaceTicket } from './gate-budget.js';
-import { BUDGET_BYTES, type BudgetReport, type BudgetSnapshot, SharedBudgets } from './gate-budget.js';
+import {
+  BUDGET_BYTES,
+  BUDGET_COUNTING,
+  BUDGET_PACED,
+  BUDGET_SILENT,
+  type BudgetReport,
+  type BudgetSnapshot,
+  SharedBudgets,
+} from './gate-budget.js';
 import { checkOptions, type SharedGateOptions } from './gate-options.js';
 import { announcedBudget } from './rate-headers.js';
 import { sleep } from './retry.js';
@@ -135,13 +143,18 @@ export class SharedGate implements Gate {
   acquire(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> | undefined {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (ticket !== undefined && this.budgets.enabled) {
-      const slot = this.budgets.slotOf(ticket.key);
-      if (slot >= 0) return this.paced(slot, ticket, signal, false);
-      // The budget may become known while this attempt waits for its slot (a run's first answers).
-      return this.admit(signal)?.then(() => {
-        const learned = this.budgets.slotOf(ticket.key);
-        return learned >= 0 ? this.paced(learned, ticket, signal, true) : undefined;
-      });
+      const slot = this.budgets.enter(ticket.key);
+      const state = slot < 0 ? BUDGET_SILENT : this.budgets.state(slot);
+      if (state === BUDGET_PACED) return this.paced(slot, ticket, signal, false);
+      if (state === BUDGET_COUNTING) {
+        // Not known yet: counted when sent, and paced if the budget became known while it waited for a slot.
+        const go = () =>
+          this.budgets.state(slot) === BUDGET_PACED
+            ? this.paced(slot, ticket, signal, true)
+            : this.sentUnknown(slot, ticket);
+        const held = this.admit(signal);
+        return held ? held.then(go) : go();
+      }
     }
     return this.admit(signal);
   }
@@ -209,6 +222,11 @@ export class SharedGate implements Gate {
     }, giveBack);
   }
 
+  private sentUnknown(slot: number, ticket: PaceTicket): undefined {
+    ticket.mark = this.budgets.sentUnknown(slot, ticket.tokens());
+    return undefined;
+  }
+
   /** Every known budget since the last call, for a relay across processes (scale/rate-bucket.ts BudgetRelay). */
   drainBudgets(): BudgetReport[] {
     return this.budgets.drain();
@@ -238,6 +256,8 @@ export class SharedGate implements Gate {
     if (headers !== undefined && ticket !== undefined && this.budgets.enabled) {
       const budget = announcedBudget(headers);
       if (budget) this.budgets.learn(ticket.key, budget, epochMs(), ticket.mark);
+      // An answer without the headers: this provider announces no budget for this model.
+      else if (status >= 200 && status < 300) this.budgets.silence(ticket.key);
     }
     if (outcome === 'throttled') this.decrease();
     else if (outcome === 'ok') this.maybeIncrease();
