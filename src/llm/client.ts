@@ -365,7 +365,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       headers,
       signal,
       timeoutMs,
-      // What it draws on the budget the provider announces (gate-budget.ts); counted only when paced.
+      // What it draws on the budget the provider announces (gate-budget.ts); never counted once its answers show none.
       pace: paceTicket(host, model, request),
     }).then((reply) => retryable(reply, host, clean));
   }
