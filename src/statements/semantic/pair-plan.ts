@@ -168,6 +168,9 @@ function planGroup(
   };
 }
 
+/** Packed prompts measured for the packed plan's estimate at most (each is rendered and counted). */
+const SAMPLED_CHUNKS = 16;
+
 /** Chat markup: system and user messages (3 + the role's 1 each) and the reply's priming (src/llm/token-count.ts). */
 const CHAT_TOKENS = 2 * (3 + 1) + 3;
 
@@ -242,22 +245,25 @@ function pairCost(
       tokensOut: ts.length * answer(0),
     };
   }
-  // A packed prompt of n pairs costs fixed + n·row + its values: fixed and row from prompts of 1 and of n.
-  const n = Math.min(perPrompt, ts.length);
-  const measure = (k: number) => {
-    const chunk = ts.slice(0, k);
+  // A packed prompt costs its text without the values (what its pairs share is stated once, so that
+  // depends on which pairs a prompt holds) and its pairs' values: the text measured on up to
+  // SAMPLED_CHUNKS prompts spread over the pairs, in the order the run cuts them.
+  const calls = Math.ceil(ts.length / perPrompt);
+  const step = Math.max(1, Math.floor(calls / SAMPLED_CHUNKS));
+  let bare = 0;
+  let sampled = 0;
+  for (let c = 0; c < calls; c += step) {
+    const chunk = ts.slice(c * perPrompt, (c + 1) * perPrompt);
     const text = packedPrompt(chunk.map(prompt));
     const v = chunk.reduce((sum, t) => sum + values(t), 0);
-    return counter.request(packedSchema(item, k).schema, counter.of(text)) - v;
-  };
-  const one = measure(1);
-  const row = n > 1 ? (measure(n) - one) / (n - 1) : 0;
-  const calls = Math.ceil(ts.length / perPrompt);
+    bare += (counter.request(packedSchema(item, chunk.length).schema, counter.of(text)) - v) / chunk.length;
+    sampled++;
+  }
   const last = ts.length - (calls - 1) * perPrompt;
   return {
     kind: 'packed',
     calls,
-    tokensIn: Math.round(calls * (one - row) + ts.length * row + allValues),
+    tokensIn: Math.round((bare / sampled) * ts.length + allValues),
     tokensOut: (calls - 1) * answer(perPrompt) + answer(last),
   };
 }

@@ -3,8 +3,8 @@
  * when one side of the recorded pairs has at most `limit` distinct values,
  * make one call per value of the other side that picks its matches from the
  * whole small side (`<candidates>`), instead of one call per pair. Record
- * mode has already revealed every pair, so the choice is made from counts,
- * not guesses.
+ * mode has already revealed every pair; whether the plan is taken is the
+ * pair planner's choice by tokens (pair-plan.ts).
  *
  * Two kinds of pair are planned this way:
  *  - `a ~ b` (the shipped `semantic_same`): the sides are its two args, asked
