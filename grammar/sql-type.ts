@@ -28,7 +28,7 @@ const MAX_DEPTH = 8;
 const MAX_FIELDS = 100;
 
 /** What RETURNING takes, as its messages list it. */
-export const RETURNING_TYPES = `${DUCK_NAMES.join(', ')}, STRUCT(name type, …) or a list type[]`;
+export const RETURNING_TYPES = `${DUCK_NAMES.join(', ')}, ENUM('a', 'b', …), STRUCT(name type, …) or a list type[]`;
 
 /** More labels than this is refused: a schema's enum that long is a lookup, not a choice. */
 const MAX_LABELS = 1000;

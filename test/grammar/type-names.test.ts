@@ -46,7 +46,7 @@ test('each family has one DuckDB result name; RETURNING lists them once each and
   ]);
   assert.is(
     RETURNING_TYPES,
-    'BOOLEAN, INTEGER, BIGINT, DOUBLE, VARCHAR, DATE, TIME, TIMESTAMP, JSON, STRUCT(name type, …) or a list type[]',
+    "BOOLEAN, INTEGER, BIGINT, DOUBLE, VARCHAR, DATE, TIME, TIMESTAMP, JSON, ENUM('a', 'b', …), STRUCT(name type, …) or a list type[]",
   );
   for (const name of TYPE_NAMES) {
     const parsed = parseSqlType(name);
@@ -54,6 +54,18 @@ test('each family has one DuckDB result name; RETURNING lists them once each and
     if (parsed.ok) assert.is(sqlTypeText(parsed.type), DUCK_NAME_OF[typeFamily(name)!], name);
   }
   assert.is(DUCK_NAME_OF.decimal, 'DOUBLE');
+});
+
+test("RETURNING's messages list ENUM among its types", () => {
+  const unknown = parseSqlType('MAP');
+  assert.equal(unknown, {
+    ok: false,
+    message:
+      "unknown type MAP: RETURNING takes BOOLEAN, INTEGER, BIGINT, DOUBLE, VARCHAR, DATE, TIME, TIMESTAMP, JSON, ENUM('a', 'b', …), STRUCT(name type, …) or a list type[]",
+    offset: 0,
+  });
+  const missing = parseSqlType('STRUCT(a)');
+  assert.ok(!missing.ok && missing.message.includes("ENUM('a', 'b', …)"), JSON.stringify(missing));
 });
 
 test.run();

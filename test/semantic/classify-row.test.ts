@@ -113,4 +113,32 @@ test('LLM_CLASSIFY is still the aggregate: one call per group', async ({ f }) =>
   assert.is(await f.requests(), 3);
 });
 
+test("CLASSIFY(x, '') is refused at its labels' line and column before any call (it answered free text)", async ({
+  f,
+}) => {
+  for (const [labels, column] of [
+    ["''", 18],
+    ["' , ,'", 18],
+  ] as const) {
+    const sql = `SELECT id,\n  CLASSIFY(body, ${labels}) AS c FROM docs`;
+    const e = (await f.engine.query(sql).then(
+      () => assert.unreachable('refused'),
+      (err: unknown) => err,
+    )) as { code: string; message: string; detail: { line: number; column: number } };
+    assert.is(e.code, 'E_BAD_AGGREGATE_ARGS', labels);
+    assert.is(
+      e.message.split('\n')[0],
+      `CLASSIFY: labels ${labels} lists no label: write them comma-separated, such as 'positive, negative'`,
+    );
+    assert.equal([e.detail.line, e.detail.column], [2, column]);
+  }
+  assert.is(await f.requests(), 0);
+  // A list from a column is each row's own: not refused before the run.
+  const rows = await f.rows(
+    `SELECT CLASSIFY(body, 'eco,' || category) AS c FROM docs WHERE id = 1`,
+    NO_CACHE,
+  );
+  assert.is(rows.length, 1);
+});
+
 test.run();

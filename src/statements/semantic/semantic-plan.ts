@@ -27,11 +27,12 @@ import { RvbbitError } from '../../../base/errors.js';
 import type { SqlStatement } from '../../../grammar/index.js';
 import { hasTopLevelLimit, scanSql } from '../../../grammar/index.js';
 import { isQuery } from '../../../grammar/statement-kind.js';
+import { enumValues, findEnumTemplates } from '../../cascade/enum-template.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
 import { type LimitWindow, limitWindow, withoutLimit } from './limit-window.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
-import { type Rewritten, rewriteSemantic } from './semantic-rewrite.js';
+import { type CallSite, type Rewritten, rewriteSemantic } from './semantic-rewrite.js';
 import { type Split, splitUnionAll } from './union-split.js';
 
 /** What rvbbit.queries.strategy and EXPLAIN say of a write with operators. */
@@ -169,6 +170,7 @@ export async function planSemantic(
       : undefined;
   const functions = [...new Set(rewritten.sites.map((site) => site.fn))];
   await loadCascades(functions, catalog);
+  for (const site of rewritten.sites) checkEnumArgs(site);
   return {
     stmt,
     options,
@@ -251,6 +253,29 @@ function pathOf(rw: PlannedSql, options: SemanticOptions, query: boolean, embeds
     blocks: calls,
     why,
   };
+}
+
+/**
+ * An argument written as a string literal that is the whole `enum` of its
+ * cascade's answer (`enum: "{{ input.labels }}"`, CLASSIFY's labels) must
+ * list a label: with none the enum is left out and the call answers free
+ * text (enum-template.ts), which is no classification.
+ */
+function checkEnumArgs(site: CallSite): void {
+  if (!site.literals) return;
+  for (const cell of site.fn.lazy.cascade.cells) {
+    if (cell.kind !== 'llm' || !cell.outputSchema) continue;
+    for (const t of findEnumTemplates(cell.outputSchema)) {
+      const name = t.kind === 'enum' ? /^\{\{\s*input\.(\w+)\s*\}\}$/.exec(t.source)?.[1] : undefined;
+      const literal = site.literals.find((l) => l.arg === name);
+      if (!literal || enumValues(literal.value).length > 0) continue;
+      throw new RvbbitError(
+        'E_BAD_AGGREGATE_ARGS',
+        `${site.word}: ${literal.arg} '${literal.value}' lists no label: write them comma-separated, such as 'positive, negative'`,
+        { line: literal.line, column: literal.column },
+      );
+    }
+  }
 }
 
 /**

@@ -43,6 +43,16 @@ export interface CallSite {
   readonly column: number;
   /** A pair predicate (`~`, `LLM_FILTER('…', a, b)`, `(a, b) MEANS '…'`): a prefilter chooses its pairs. */
   readonly pair?: true;
+  /** A function call's arguments written as string literals: their values and where (checked once its cascade loads). */
+  readonly literals?: readonly StringArg[];
+}
+
+/** An argument written as a string literal: the arg it fills, its value, and where it is. */
+export interface StringArg {
+  readonly arg: string;
+  readonly value: string;
+  readonly line: number;
+  readonly column: number;
 }
 
 export interface Rewritten {
@@ -214,6 +224,13 @@ export function rewriteSemantic(
       order.firstKey(a.span.start) &&
       order.descendingAfter(a.span.end);
     if (rankedCall) rankedOrders++;
+    const literals = a.args.flatMap((x, i): StringArg[] => {
+      const arg = fn.sql.args[i];
+      const m = /^'((?:[^']|'')*)'$/s.exec(source(x.span));
+      return arg && !arg.variadic && m
+        ? [{ arg: arg.name, value: m[1]!.replace(/''/g, "'"), ...pos(x.span) }]
+        : [];
+    });
     sites.push({
       kind: shape === 'scalar' ? 'operator' : shape,
       word: a.name,
@@ -221,6 +238,7 @@ export function rewriteSemantic(
       clause: shape === 'scalar' ? 'call' : 'select',
       ...pos(a.span),
       ...(pairCall ? { pair: true as const } : {}),
+      ...(literals.length > 0 ? { literals } : {}),
     });
     edits.push({
       start: a.span.start,
