@@ -293,7 +293,7 @@ async function estimateCalls(
           last.plan = `${last.plan}; ${r.line}`;
         }
       }
-      if (opts.proxy && !smallSide) {
+      if (opts.proxy && !smallSide && !blocks) {
         const unfit = proxyUnfitReason(fn);
         const model = opts.limits.model ?? engine.llm.defaultModel;
         const last = functions[functions.length - 1]!;

@@ -137,9 +137,12 @@ export function blockSide(batch: number): number {
  * order within a block: left by left.
  */
 export function tileBlocks(tuples: readonly Tuple[], reader: PairReader, side: number): PairBlock[] {
+  // Each tuple's sides read once (a condition's are parsed from its labelled text).
+  const sidesOf = new Map(tuples.map((t) => [t, reader.sides(t)!]));
+  const rightOf = (t: Tuple) => sidesOf.get(t)!.b;
   const byLeft = new Map<string, Tuple[]>();
   for (const t of tuples) {
-    const a = reader.sides(t)!.a;
+    const a = sidesOf.get(t)!.a;
     const g = byLeft.get(a);
     if (g) g.push(t);
     else byLeft.set(a, [t]);
@@ -151,7 +154,7 @@ export function tileBlocks(tuples: readonly Tuple[], reader: PairReader, side: n
     const rightOrder = new Map<string, number>();
     for (const l of chunk)
       for (const t of byLeft.get(l)!) {
-        const b = reader.sides(t)!.b;
+        const b = rightOf(t);
         if (!rightOrder.has(b)) rightOrder.set(b, rightOrder.size);
       }
     const rights = [...rightOrder.keys()];
@@ -167,10 +170,10 @@ export function tileBlocks(tuples: readonly Tuple[], reader: PairReader, side: n
       for (const l of chunk) {
         const own = byLeft
           .get(l)!
-          .filter((t) => tileRights.has(reader.sides(t)!.b))
-          .sort((x, y) => rightOrder.get(reader.sides(x)!.b)! - rightOrder.get(reader.sides(y)!.b)!);
+          .filter((t) => tileRights.has(rightOf(t)))
+          .sort((x, y) => rightOrder.get(rightOf(x))! - rightOrder.get(rightOf(y))!);
         for (const t of own) {
-          const b = reader.sides(t)!.b;
+          const b = rightOf(t);
           if (!leftAt.has(l)) leftAt.set(l, usedLefts.push(l) - 1);
           if (!rightAt.has(b)) rightAt.set(b, usedRights.push(b) - 1);
           pairs.push([leftAt.get(l)!, rightAt.get(b)!]);
