@@ -76,7 +76,15 @@ const TOKENS_ANNOUNCED = 13;
 const REQUESTS_ANNOUNCED = 14;
 /** The part of the budget this process may use (1 alone; 1/n of n processes sharing it through a relay). */
 const SHARE = 15;
-const SLOT_FLOATS = 16;
+/**
+ * With a relay: this process's part of what the relay last said is left for
+ * everyone, refilled at its part of the rate and spent by its reservations.
+ * An answer's count never lifts the bucket above it: the answer knows
+ * nothing of what the other hosts sent after its call.
+ */
+const TOKENS_RELAYED = 16;
+const REQUESTS_RELAYED = 17;
+const SLOT_FLOATS = 18;
 
 /** Bytes the budgets take in a shared buffer (a multiple of 8). */
 export const BUDGET_BYTES = Math.ceil((INT_WORDS * 4) / 8) * 8 + BUDGET_SLOTS * SLOT_FLOATS * 8;
@@ -192,6 +200,8 @@ export class SharedBudgets {
       const share = shareOf(f);
       const tokenWait = draw(f, TOKEN_LIMIT, f[TOKEN_RATE]! * share, TOKEN_AVAIL, want);
       const requestWait = draw(f, REQUEST_LIMIT, f[REQUEST_RATE]! * share, REQUEST_AVAIL, 1);
+      f[TOKENS_RELAYED] = f[TOKENS_RELAYED]! - want;
+      f[REQUESTS_RELAYED] = f[REQUESTS_RELAYED]! - 1;
       f[TOKENS_SPENT] = f[TOKENS_SPENT]! + want;
       f[REQUESTS_SPENT] = f[REQUESTS_SPENT]! + 1;
       f[TOKENS_PENDING] = f[TOKENS_PENDING]! + want;
@@ -217,6 +227,8 @@ export class SharedBudgets {
       this.refill(f, now);
       f[TOKEN_AVAIL] = Math.min(f[TOKEN_LIMIT]!, f[TOKEN_AVAIL]! + r.tokens);
       f[REQUEST_AVAIL] = Math.min(f[REQUEST_LIMIT]!, f[REQUEST_AVAIL]! + 1);
+      f[TOKENS_RELAYED] = f[TOKENS_RELAYED]! + r.tokens;
+      f[REQUESTS_RELAYED] = f[REQUESTS_RELAYED]! + 1;
       f[TOKENS_SPENT] = f[TOKENS_SPENT]! - r.tokens;
       f[REQUESTS_SPENT] = f[REQUESTS_SPENT]! - 1;
       f[TOKENS_PENDING] = Math.max(0, f[TOKENS_PENDING]! - r.tokens);
@@ -240,11 +252,13 @@ export class SharedBudgets {
       if (budget.tokens) {
         const since = f[TOKENS_SENT]! - (mark?.tokens ?? 0) + f[TOKENS_PENDING]!;
         adopt(f, TOKEN_LIMIT, TOKEN_RATE, TOKEN_AVAIL, since, budget.tokens);
+        if (f[SHARE]! > 0) f[TOKEN_AVAIL] = Math.min(f[TOKEN_AVAIL]!, f[TOKENS_RELAYED]!);
         f[TOKENS_ANNOUNCED] = lowest(f[TOKENS_ANNOUNCED]!, budget.tokens.remaining);
       }
       if (budget.requests) {
         const since = f[REQUESTS_SENT]! - (mark?.requests ?? 0) + f[REQUESTS_PENDING]!;
         adopt(f, REQUEST_LIMIT, REQUEST_RATE, REQUEST_AVAIL, since, budget.requests);
+        if (f[SHARE]! > 0) f[REQUEST_AVAIL] = Math.min(f[REQUEST_AVAIL]!, f[REQUESTS_RELAYED]!);
         f[REQUESTS_ANNOUNCED] = lowest(f[REQUESTS_ANNOUNCED]!, budget.requests.remaining);
       }
       f[REFILLED_AT] = now;
@@ -304,10 +318,15 @@ export class SharedBudgets {
     this.locked(slot, (f) => {
       this.refill(f, now);
       f[SHARE] = share;
-      if (left.tokens !== undefined && f[TOKEN_LIMIT]! > 0)
-        f[TOKEN_AVAIL] = Math.min(f[TOKEN_AVAIL]!, left.tokens * share);
-      if (left.requests !== undefined && f[REQUEST_LIMIT]! > 0)
-        f[REQUEST_AVAIL] = Math.min(f[REQUEST_AVAIL]!, left.requests * share);
+      // What was reserved here since the report the relay answers is not in what it says is left.
+      if (left.tokens !== undefined && f[TOKEN_LIMIT]! > 0) {
+        f[TOKENS_RELAYED] = left.tokens * share - f[TOKENS_SPENT]!;
+        f[TOKEN_AVAIL] = Math.min(f[TOKEN_AVAIL]!, f[TOKENS_RELAYED]!);
+      }
+      if (left.requests !== undefined && f[REQUEST_LIMIT]! > 0) {
+        f[REQUESTS_RELAYED] = left.requests * share - f[REQUESTS_SPENT]!;
+        f[REQUEST_AVAIL] = Math.min(f[REQUEST_AVAIL]!, f[REQUESTS_RELAYED]!);
+      }
     });
   }
 
@@ -343,10 +362,14 @@ export class SharedBudgets {
   private refill(f: Float64Array, now: number): void {
     const at = f[REFILLED_AT]!;
     const dt = (at === 0 ? 0 : Math.max(0, now - at)) * shareOf(f);
-    if (f[TOKEN_LIMIT]! > 0)
+    if (f[TOKEN_LIMIT]! > 0) {
       f[TOKEN_AVAIL] = Math.min(f[TOKEN_LIMIT]!, f[TOKEN_AVAIL]! + dt * f[TOKEN_RATE]!);
-    if (f[REQUEST_LIMIT]! > 0)
+      f[TOKENS_RELAYED] = Math.min(f[TOKEN_LIMIT]!, f[TOKENS_RELAYED]! + dt * f[TOKEN_RATE]!);
+    }
+    if (f[REQUEST_LIMIT]! > 0) {
       f[REQUEST_AVAIL] = Math.min(f[REQUEST_LIMIT]!, f[REQUEST_AVAIL]! + dt * f[REQUEST_RATE]!);
+      f[REQUESTS_RELAYED] = Math.min(f[REQUEST_LIMIT]!, f[REQUESTS_RELAYED]! + dt * f[REQUEST_RATE]!);
+    }
     f[REFILLED_AT] = now;
   }
 

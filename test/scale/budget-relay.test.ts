@@ -6,10 +6,12 @@
 import type { Redis } from 'ioredis';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createLlmClient } from '../../src/llm/client.js';
 import { budgetKey } from '../../src/llm/gate-budget.js';
 import { SharedGate } from '../../src/llm/shared-gate.js';
 import { BudgetRelay } from '../../src/scale/rate-bucket.js';
 import { openRedis } from '../../src/scale/redis-clients.js';
+import { startSimulator } from '../../src/sim/index.js';
 import { requires } from '../requires.js';
 import { type RedisHandle, startRedis } from './redis-server.js';
 
@@ -81,5 +83,47 @@ t('a host without headers reports nothing: the relay leaves it unpaced', async (
   assert.equal(gate.drainBudgets(), []);
   assert.is(await ctx.client.keys('rvbbit:budget:relay-none:*').then((k) => k.length), 0);
 });
+
+/** Two hosts' calls to one provider under TPM 300k: 1,000 tokens each (4,000 characters), 330 in all. */
+async function twoHosts(redis: Redis): Promise<{ refused: number; requests: number }> {
+  const sim = await startSimulator({ latencyMs: 20, tpm: 300_000 });
+  const hosts = ['host-a', 'host-b'].map((id) => {
+    const gate = new SharedGate({ maxConcurrency: 16 });
+    const relay = new BudgetRelay(gate, () => redis, id, `two-hosts-${Date.now()}`);
+    relay.start();
+    return { gate, relay, llm: createLlmClient({ baseUrl: sim.url, gate }) };
+  });
+  try {
+    await Promise.all(
+      hosts.map((h, n) =>
+        Promise.all(
+          Array.from({ length: 165 }, (_, i) =>
+            h.llm.chat({
+              model: 'sim-small',
+              messages: [{ role: 'user', content: `host ${n} row ${i} `.padEnd(4_000, 'z') }],
+            }),
+          ),
+        ),
+      ),
+    );
+    const s = sim.stats();
+    assert.is(s.completed, 330);
+    return { refused: s.rateLimitedTokens, requests: s.requests };
+  } finally {
+    for (const h of hosts) {
+      await h.relay.stop();
+      await h.llm.close();
+    }
+    await sim.close();
+  }
+}
+
+t(
+  'two hosts under one TPM limit: with the relay at most 5% of requests meet a 429 (without: 28 and 34 of ~360)',
+  async (ctx) => {
+    const shared = await twoHosts(ctx.client);
+    assert.ok(shared.refused <= shared.requests * 0.05, `${shared.refused} of ${shared.requests} met a 429`);
+  },
+);
 
 t.run();
