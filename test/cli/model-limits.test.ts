@@ -16,66 +16,49 @@ const ROWS = `SELECT range::INTEGER AS id,
        WHEN range % 2 = 0 THEN 'the battery died after a week' ELSE 'a soft strap' END AS text
   FROM range(10)`;
 
-test('rvbbit query: a MAP row over the window is its LLM_CONTEXT_TOO_LONG, the others answered', async () => {
+/** `rvbbit query --format csv SQL` against a simulator process holding every model to a 2,000-token window. */
+async function queryUnderWindow(sql: string, ...more: string[]) {
   const sim = await startSimulatorProcess({ contextWindow: 2000 });
   try {
-    const r = await rvbbit(
-      [
-        'query',
-        '--format',
-        'csv',
-        `RVBBIT MAP 'traits/extract_brand' USING (SELECT id, text AS product_name FROM (${ROWS})) WITH (cache = false)`,
-        '--provider-url',
-        sim.url,
-        '--model',
-        'sim-small',
-        '--cascades',
-        CASCADES,
-      ],
+    const ran = await rvbbit(
+      ['query', '--format', 'csv', sql, '--provider-url', sim.url, '--model', 'sim-small', ...more],
       { env: CLEAN },
     );
-    // 3: every statement ran, some MAP rows failed.
-    assert.is(r.code, 3, r.err);
-    const lines = r.out.trim().split('\n');
-    assert.is(lines.length, 11);
-    const failed = lines.filter((l) => l.includes('context window'));
-    assert.is(failed.length, 1);
-    // The cascade's own model (small-fast): the simulator holds every model to the window.
-    assert.match(failed[0]!, /^3,.*the prompt has \d+ tokens; small-fast's context window is 2000 tokens/);
-    const s = await sim.stats();
-    // The first ask of the contract is the provider's refusal; the other nine rows answered.
-    assert.is(s.contextRejected, 1);
-    assert.is(s.completed, 9);
+    return { ...ran, stats: await sim.stats() };
   } finally {
     await sim.close();
   }
+}
+
+test('rvbbit query: a MAP row over the window is its LLM_CONTEXT_TOO_LONG, the others answered', async () => {
+  const r = await queryUnderWindow(
+    `RVBBIT MAP 'traits/extract_brand' USING (SELECT id, text AS product_name FROM (${ROWS})) WITH (cache = false)`,
+    '--cascades',
+    CASCADES,
+  );
+  // 3: every statement ran, some MAP rows failed.
+  assert.is(r.code, 3, r.err);
+  const lines = r.out.trim().split('\n');
+  assert.is(lines.length, 11);
+  const failed = lines.filter((l) => l.includes('context window'));
+  assert.is(failed.length, 1);
+  // The cascade's own model (small-fast): the simulator holds every model to the window.
+  assert.match(failed[0]!, /^3,.*the prompt has \d+ tokens; small-fast's context window is 2000 tokens/);
+  // The first ask of the contract is the provider's refusal; the other nine rows answered.
+  assert.is(r.stats.contextRejected, 1);
+  assert.is(r.stats.completed, 9);
 });
 
 test('rvbbit query: an operator tuple over the window is NULL and stderr names it', async () => {
-  const sim = await startSimulatorProcess({ contextWindow: 2000 });
-  try {
-    const r = await rvbbit(
-      [
-        'query',
-        '--format',
-        'csv',
-        `-- @ cache: false\nSELECT id FROM (${ROWS}) WHERE text MEANS 'battery problems' ORDER BY id`,
-        '--provider-url',
-        sim.url,
-        '--model',
-        'sim-small',
-      ],
-      { env: CLEAN },
-    );
-    assert.is(r.code, 0, r.err);
-    assert.equal(r.out.trim().split('\n'), ['id', '0', '2', '4', '6', '8']);
-    assert.match(
-      r.err,
-      /semantic_means: input \d of 3 is NULL: LLM_CONTEXT_TOO_LONG: .*context window is 2000 tokens/,
-    );
-  } finally {
-    await sim.close();
-  }
+  const r = await queryUnderWindow(
+    `-- @ cache: false\nSELECT id FROM (${ROWS}) WHERE text MEANS 'battery problems' ORDER BY id`,
+  );
+  assert.is(r.code, 0, r.err);
+  assert.equal(r.out.trim().split('\n'), ['id', '0', '2', '4', '6', '8']);
+  assert.match(
+    r.err,
+    /semantic_means: input \d of 3 is NULL: LLM_CONTEXT_TOO_LONG: .*context window is 2000 tokens/,
+  );
 });
 
 test.run();

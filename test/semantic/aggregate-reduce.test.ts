@@ -3,48 +3,18 @@
  * hierarchically: no call over the window reaches the provider, the answer
  * is the same on every run, and each part is cached on its own.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEngine, type Engine } from '../../src/index.js';
-import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
-
-interface Fixture {
-  readonly engine: Engine;
-  readonly sim: SimulatorHandle;
-}
+import { windowSuite } from './window-fixture.js';
 
 const WINDOW = 16_000;
 
-/** A real engine whose client knows sim-small's window (as llm.models says), against a simulator that enforces it. */
-async function start(knownWindow: boolean): Promise<Fixture> {
-  const sim = await startSimulator({ contextWindow: WINDOW });
-  const engine = await createEngine({
-    cascadeRoots: [],
-    provider: {
-      baseUrl: sim.url,
-      model: 'sim-small',
-      maxConcurrency: 100,
-      backoff: { baseMs: 5, maxMs: 50 },
-      ...(knownWindow ? { models: { 'sim-small': { contextWindow: WINDOW } } } : {}),
-    },
-    threads: 2,
-  });
-  // 20,000 reviews in group 'big' (about 200k tokens), two small groups.
-  await engine.query(`CREATE TABLE reviews AS
+// 20,000 reviews in group 'big' (about 200k tokens), two small groups.
+const TABLES = `CREATE TABLE reviews AS
     SELECT CASE WHEN range < 20000 THEN 'big' WHEN range < 20010 THEN 'small' ELSE 'tiny' END AS grp,
            'review ' || range || ': the battery ' || CASE range % 3 WHEN 0 THEN 'lasts all day' WHEN 1 THEN 'died fast' ELSE 'is fine' END AS t
-    FROM range(20013)`);
-  return { engine, sim };
-}
+    FROM range(20013)`;
 
-const known = suite<{ f: Fixture }>('aggregates reduce to the window (window known)');
-known.before(async (ctx) => {
-  ctx.f = await start(true);
-});
-known.after(async ({ f }) => {
-  await f.engine.close();
-  await f.sim.close();
-});
+const known = windowSuite('aggregates reduce to the window (window known)', WINDOW, true, TABLES);
 
 known(
   'a 20,000-row LLM_SUMMARIZE under a 16k window: summaries of parts, then of summaries; no call over the window',
@@ -81,14 +51,12 @@ known(
 
 known.run();
 
-const learned = suite<{ f: Fixture }>('aggregates reduce to the window (window learned from the provider)');
-learned.before(async (ctx) => {
-  ctx.f = await start(false);
-});
-learned.after(async ({ f }) => {
-  await f.engine.close();
-  await f.sim.close();
-});
+const learned = windowSuite(
+  'aggregates reduce to the window (window learned from the provider)',
+  WINDOW,
+  false,
+  TABLES,
+);
 
 learned(
   'the first refusal teaches the window; the group is then reduced as if it had been known',

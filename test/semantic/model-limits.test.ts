@@ -4,35 +4,13 @@
  * tuple go on); packed prompts shrink for long rows instead of overflowing,
  * with the rows of the unpacked query.
  */
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEngine, type Engine } from '../../src/index.js';
-import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
-
-interface Fixture {
-  readonly engine: Engine;
-  readonly sim: SimulatorHandle;
-}
+import { windowSuite } from './window-fixture.js';
 
 const WINDOW = 2000;
 
-const limits = suite<{ f: Fixture }>('semantic: operators at the model’s window');
-
-limits.before(async (ctx) => {
-  const sim = await startSimulator({ contextWindow: WINDOW });
-  const engine = await createEngine({
-    cascadeRoots: [],
-    provider: {
-      baseUrl: sim.url,
-      model: 'sim-small',
-      maxConcurrency: 100,
-      backoff: { baseMs: 5, maxMs: 50 },
-      models: { 'sim-small': { contextWindow: WINDOW } },
-    },
-    threads: 2,
-  });
-  // 100 short notes, one of them a contract far over the window; 48 long notes (~300 tokens each).
-  await engine.query(`
+// 100 short notes, one of them a contract far over the window; 48 long notes (~300 tokens each).
+const TABLES = `
     CREATE TABLE notes AS SELECT range::INTEGER AS id,
       CASE WHEN range = 41 THEN repeat('the battery clause of a long contract ', 400)
            WHEN range % 3 = 0 THEN 'the battery died after a week'
@@ -40,14 +18,9 @@ limits.before(async (ctx) => {
     FROM range(100);
     CREATE TABLE long_notes AS SELECT range::INTEGER AS id,
       repeat(CASE WHEN range % 2 = 0 THEN 'the battery died fast and the charger broke ' ELSE 'a soft strap in a lovely colour that fits well ' END, 30) || range AS t
-    FROM range(48);`);
-  ctx.f = { engine, sim };
-});
-limits.after(async ({ f }) => {
-  await f.engine.close();
-  await f.sim.close();
-});
-limits.before.each(({ f }) => f.sim.resetStats());
+    FROM range(48);`;
+
+const limits = windowSuite('semantic: operators at the model’s window', WINDOW, true, TABLES);
 
 limits(
   'one tuple over the window among 100: NULL with a notice naming it; the other 99 answered',
