@@ -71,3 +71,38 @@ learned(
 );
 
 learned.run();
+
+// The issue's case on the openai profile: gpt-4o-mini's published 128,000-token window, which the
+// client knows from the same table, over one group of 60,000 reviews (over 900,000 tokens).
+const openai = windowSuite(
+  'aggregates reduce to the window (openai profile, gpt-4o-mini)',
+  128_000,
+  false,
+  `CREATE TABLE reviews AS SELECT 'review ' || range || ': the battery ' ||
+     CASE range % 3 WHEN 0 THEN 'lasts all day, I charge it every other night' WHEN 1 THEN 'died fast after the update' ELSE 'is fine for a week of walks' END AS t
+   FROM range(60000)`,
+  { profile: 'openai' },
+  'gpt-4o-mini',
+);
+
+openai(
+  '60,000 rows under gpt-4o-mini: EXPLAIN’s levels, then exactly those calls, none refused',
+  async ({ f }) => {
+    const sql = `SELECT LLM_SUMMARIZE(t) AS s FROM reviews`;
+    const explained = await f.engine.query(`EXPLAIN ${sql}`);
+    const line = String(explained.rows.find((row) => row.property === 'functions')?.value);
+    const m = /reduced: 1 group over gpt-4o-mini's 128000-token window in 2 levels \((\d+) \+ 1 calls\)/.exec(
+      line,
+    );
+    assert.ok(m, line);
+    const r = await f.engine.query(sql);
+    assert.type(r.rows[0]!.s, 'string');
+    const stats = f.sim.stats();
+    assert.is(stats.contextRejected, 0);
+    assert.ok(stats.maxPromptTokens <= 128_000, String(stats.maxPromptTokens));
+    assert.ok(stats.tokensIn > 7 * 128_000, String(stats.tokensIn));
+    assert.is(stats.requests, Number(m![1]) + 1);
+  },
+);
+
+openai.run();
