@@ -37,11 +37,28 @@ export function admissionTokens(request: ChatRequest): number {
   return Math.max(request.maxTokens ?? 0, Math.ceil(chars / CHARS_PER_TOKEN) + images);
 }
 
+/** Budget keys by host and model: an attempt looks its key up instead of hashing the names again. */
+const keys = new Map<string, Map<string, number>>();
+
+function keyOf(host: string, model: string): number {
+  let byModel = keys.get(host);
+  if (!byModel) {
+    byModel = new Map();
+    keys.set(host, byModel);
+  }
+  let key = byModel.get(model);
+  if (key === undefined) {
+    key = budgetKey(host, model);
+    byModel.set(model, key);
+  }
+  return key;
+}
+
 /** The ticket of one attempt of a chat call to `model` at `host`. */
 export function paceTicket(host: string, model: string, request: ChatRequest): PaceTicket {
   let counted: number | undefined;
   return {
-    key: budgetKey(host, model),
+    key: keyOf(host, model),
     tokens: () => {
       counted ??= admissionTokens(request);
       return counted;
