@@ -53,10 +53,7 @@ interface Run {
   readonly share429: string;
 }
 
-async function filterOnce(
-  url: string,
-  paceByHeaders: boolean,
-): Promise<{ ids: number[]; ms: number }> {
+async function filterOnce(url: string, paceByHeaders: boolean): Promise<{ ids: number[]; ms: number }> {
   const engine = await createEngine({
     cascadeRoots: [],
     threads: THREADS,
@@ -125,7 +122,16 @@ async function main(): Promise<void> {
     );
   }
   console.log(
-    JSON.stringify({ bench: 'limits', n: N, latencyMs: LATENCY, parallel: PARALLEL, chars: CHARS, calls, tokens, runs }),
+    JSON.stringify({
+      bench: 'limits',
+      n: N,
+      latencyMs: LATENCY,
+      parallel: PARALLEL,
+      chars: CHARS,
+      calls,
+      tokens,
+      runs,
+    }),
   );
 }
 
