@@ -171,7 +171,8 @@ export class SharedBudgets {
   /** An answer without the headers while still counting: the provider announces no budget for this key. */
   silence(key: number): void {
     const slot = this.slotOf(key);
-    if (slot >= 0)
+    // A load first: this runs on every answer of a provider without the headers.
+    if (slot >= 0 && this.state(slot) === BUDGET_COUNTING)
       Atomics.compareExchange(
         this.i32,
         HEAD_WORDS + slot * SLOT_INTS + SLOT_STATE,
