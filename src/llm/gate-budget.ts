@@ -211,6 +211,19 @@ export class SharedBudgets {
     });
   }
 
+  /** How long until the refill pays every reservation made so far (0: the bucket covers them all now). */
+  debtMs(slot: number, now: number): number {
+    return this.locked(slot, (f) => {
+      this.refill(f, now);
+      const share = shareOf(f);
+      const owed = (avail: number, rate: number) => (f[avail]! < 0 ? -f[avail]! / (f[rate]! * share) : 0);
+      return Math.max(
+        f[TOKEN_LIMIT]! > 0 ? owed(TOKEN_AVAIL, TOKEN_RATE) : 0,
+        f[REQUEST_LIMIT]! > 0 ? owed(REQUEST_AVAIL, REQUEST_RATE) : 0,
+      );
+    });
+  }
+
   /** A reservation's call goes now; its mark is what this process had sent, itself included. */
   sent(r: Reservation): ReservationMark {
     return this.locked(r.slot, (f) => {

@@ -62,6 +62,9 @@ const GATE_BYTES = INT_WORDS * 4 + BIG_WORDS * 8 + HOLDER_WORDS * 4;
 // The breaker's words follow (GATE_BYTES is a multiple of 8, as its BigInt64 words need), then the budgets'.
 const BYTES = GATE_BYTES + BREAKER_BYTES + BUDGET_BYTES;
 
+/** How often a call waiting for the provider's refill looks again at what is owed, ms. */
+const PACE_STEP_MS = 250;
+
 type WaitAsync = (
   ta: Int32Array,
   index: number,
@@ -216,10 +219,18 @@ export class SharedGate implements Gate {
       return slotWait ? slotWait.then(send, giveBack) : send();
     }
     if (holding) this.giveBack();
-    return sleep(reservation.waitMs, signal).then(() => {
+    // The wait was reckoned from what was known then. Each answer since may tell that less is
+    // owed (the first answers of a run disagree by the calls they arrived among): woken every
+    // PACE_STEP_MS, a call goes once the whole queue's debt is paid, if that comes first.
+    const due = epochMs() + reservation.waitMs;
+    const wake = (): Promise<void> | undefined => {
+      const now = epochMs();
+      const left = Math.min(due - now, this.budgets.debtMs(slot, now));
+      if (left > 0) return sleep(Math.min(left, PACE_STEP_MS), signal).then(wake, giveBack);
       const slotWait = this.admit(signal);
       return slotWait ? slotWait.then(send, giveBack) : send();
-    }, giveBack);
+    };
+    return wake();
   }
 
   private sentUnknown(slot: number, ticket: PaceTicket): undefined {

@@ -66,6 +66,29 @@ test(`TPM ${TPM / 1000}k: the same answers as unlimited, at most 5% of calls ref
   }
 });
 
+test('RPM 60: requests per minute pace too (65 calls: the full minute at once, then one a second), no 429', async () => {
+  const limited = await startSimulator({ latencyMs: 0, rpm: 60 });
+  try {
+    const gate = new SharedGate({ maxConcurrency: 16 });
+    const llm = createLlmClient({ baseUrl: limited.url, gate });
+    const short = (i: number): ChatRequest => ({
+      model: 'sim-small',
+      messages: [{ role: 'user', content: `q ${i}` }],
+    });
+    await Promise.all(Array.from({ length: 65 }, (_, i) => llm.chat(short(i))));
+    await llm.close();
+    const s = limited.stats();
+    assert.is(s.completed, 65);
+    assert.is(s.rateLimitedRequests, 0);
+    assert.is(s.requests, 65);
+    const budget = gate.budget(paceTicket(new URL(limited.url).hostname, 'sim-small', short(0)))!;
+    assert.is(budget.requestLimit, 60);
+    assert.is(budget.tokenLimit, 0, 'no token limit announced');
+  } finally {
+    await limited.close();
+  }
+});
+
 test('without headers nothing is paced; with pacing off the headers are not read', async () => {
   const free = await startSimulator({ latencyMs: 0 });
   const limited = await startSimulator({ latencyMs: 0, tpm: TPM });

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { budgetKey, SharedBudgets } from '../../src/llm/gate-budget.js';
 import { admissionTokens, paceTicket } from '../../src/llm/gate-ticket.js';
 import { announcedBudget, parseResetDuration } from '../../src/llm/rate-headers.js';
+import { SharedGate } from '../../src/llm/shared-gate.js';
 
 test('reset durations as OpenAI and Groq send them', () => {
   // OpenAI's rate-limits guide: "1s", "6m0s"; its answers: "12ms", "9ms"; Groq: "2m59.56s", "7.66s".
@@ -174,6 +175,44 @@ test('a request counts as OpenAI counts it on arrival: max(max_tokens, character
   const ticket = paceTicket('h', 'm', ask('x'.repeat(40)));
   assert.is(ticket.key, budgetKey('h', 'm'));
   assert.is(ticket.tokens(), 10);
+});
+
+test('budgets: what is owed shrinks when an answer says more is left than was counted', () => {
+  const b = budgets();
+  const key = budgetKey('h', 'm');
+  const t0 = 7_000_000;
+  b.learn(key, { requests: { limit: 60, remaining: 0, resetMs: undefined } }, t0);
+  const slot = b.slotOf(key);
+  assert.is(b.reserve(slot, 1, t0).waitMs, 1_000, 'one a second');
+  assert.is(b.reserve(slot, 1, t0).waitMs, 2_000);
+  assert.is(Math.round(b.debtMs(slot, t0)), 2_000);
+  // The provider had 30 left after all (an earlier count disagreed): nothing is owed.
+  b.learn(key, { requests: { limit: 60, remaining: 30, resetMs: undefined } }, t0);
+  assert.is(b.debtMs(slot, t0), 0);
+});
+
+test('gate: a call waiting for the refill goes once an answer says the debt is paid, not when first reckoned', async () => {
+  const gate = new SharedGate({ maxConcurrency: 4 });
+  const ticket = () => ({ key: budgetKey('h', 'm'), tokens: () => 1 });
+  const headers = (remaining: number) => ({
+    'x-ratelimit-limit-requests': '1',
+    'x-ratelimit-remaining-requests': String(remaining),
+  });
+  // Two calls out before any answer; the first's answer: one request a minute, none left.
+  const first = ticket();
+  const second = ticket();
+  await gate.acquire(undefined, first);
+  await gate.acquire(undefined, second);
+  gate.release('ok', 200, headers(0), first);
+  // A third is reckoned two minutes away (the second's request counted too).
+  const third = ticket();
+  const waiting = gate.acquire(undefined, third) ?? Promise.resolve();
+  // The second's answer: the provider has room for the third after all.
+  gate.release('ok', 200, headers(1), second);
+  const late = new Promise((r) => setTimeout(() => r('still waiting'), 10_000).unref());
+  assert.is(await Promise.race([waiting.then(() => 'sent'), late]), 'sent');
+  gate.release('ok', 200, headers(0), third);
+  assert.is(gate.snapshot().inFlight, 0);
 });
 
 test.run();
