@@ -43,6 +43,23 @@ const CASES: readonly { sql: string; tokensIn: number; value: unknown }[] = [
   { sql: `SELECT body ~ 'eco friendly bottle' AS v FROM t`, tokensIn: 92, value: true },
 ];
 
+test('TOPICS: the assign step asks without spelling its JSON (discover + assign: 2 calls, 191 input tokens; 200 before)', async ({
+  sim,
+  engine,
+}) => {
+  await sim.resetStats();
+  const r = await engine.query(
+    `-- @ cache: false\nSELECT TOPICS(body, 2) AS topic, count(*) AS n FROM t GROUP BY 1`,
+  );
+  assert.equal(
+    JSON.stringify(r.rows, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+    '[{"topic":"eco friendly bottle","n":1}]',
+  );
+  const s = await sim.stats();
+  assert.is(s.requests, 2);
+  assert.is(s.tokensIn, 191);
+});
+
 for (const c of CASES) {
   test(`${c.sql}: ${c.tokensIn} input tokens in one call, the same answer`, async ({ sim, engine }) => {
     await sim.resetStats();
