@@ -7,24 +7,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSimulatorProcess } from '../../src/sim/index.js';
+import { TPM_FILTER as FILTER, TPM } from '../fixtures/tpm-filter.js';
 import { rvbbit } from './helpers.js';
 
-const TPM = 300_000;
 const CLEAN = { RVBBIT_BASE_URL: '', RVBBIT_API_KEY: '', OPENAI_API_KEY: '', OPENROUTER_API_KEY: '' };
-/**
- * 150 rows of 8,000 characters (a third of them eco friendly): over 300,000
- * tokens as OpenAI counts them on arrival (characters / 4, the prompts' own
- * text included), past the full minute, so a part of the run must wait for
- * the refill; 50 calls at once, so without pacing some of them meet 429s.
- */
-const FILTER = `-- @ cache: false
--- @ parallel: 50
-SELECT id FROM (
-  SELECT range AS id, 'row ' || range
-    || CASE WHEN range % 3 = 0 THEN ': an eco friendly reusable bottle ' ELSE ': a plastic bag ' END
-    || repeat('z', 8000) AS text
-  FROM range(150)
-) WHERE text MEANS 'eco friendly' ORDER BY id`;
 
 async function query(url: string) {
   return rvbbit(['query', '--format', 'csv', FILTER, '--provider-url', url, '--model', 'sim-small'], {

@@ -6,21 +6,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { TPM_FILTER as FILTER, TPM } from '../fixtures/tpm-filter.js';
 import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
 import { psql } from './py-client.js';
 
 const psqlTest = requires(test, 'psql');
-const TPM = 300_000;
-/** Over 300,000 tokens as OpenAI counts them on arrival (see test/cli/pace-headers.test.ts), 50 calls at once. */
-const FILTER = `-- @ cache: false
--- @ parallel: 50
-SELECT id FROM (
-  SELECT range AS id, 'row ' || range
-    || CASE WHEN range % 3 = 0 THEN ': an eco friendly reusable bottle ' ELSE ': a plastic bag ' END
-    || repeat('z', 8000) AS text
-  FROM range(150)
-) WHERE text MEANS 'eco friendly' ORDER BY id`;
 
 async function rowsThrough(f: ServerFixture): Promise<string[]> {
   const r = await psql(f.port, ['-A', '-t', '-c', FILTER], undefined, 'rvbbit');
