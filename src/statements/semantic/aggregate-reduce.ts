@@ -40,12 +40,6 @@ const ANSWER_ROOM = 1024;
 /** Levels past which a reduction stops (each level divides the tokens by the parts it makes). */
 const MAX_LEVELS = 8;
 
-/** What a statement's reductions did: calls per level (level 1 reads the groups' values). */
-export interface ReduceReport {
-  readonly groups: number;
-  readonly callsByLevel: number[];
-}
-
 /** One group being reduced: its tuple, and the values of the level it is at. */
 interface Reduction {
   readonly index: number;
@@ -67,7 +61,6 @@ export async function runAggregates(
   inputs: readonly Record<string, unknown>[],
   listArg: string,
   answerText: (output: unknown) => string | null,
-  report?: ReduceReport,
 ): Promise<unknown[]> {
   const first = await runner.runWithinLimits(target, inputs);
   const reductions: Reduction[] = [];
@@ -81,7 +74,6 @@ export async function runAggregates(
     if (budget < 16) continue;
     reductions.push({ index: i, tuple: inputs[i]!, values: texts, budget });
   }
-  if (report) (report as { groups: number }).groups += reductions.length;
   let level = 0;
   let open = reductions;
   while (open.length > 0 && level < MAX_LEVELS) {
@@ -94,7 +86,6 @@ export async function runAggregates(
       if (parts.length === 1) whole.add(r);
       for (const part of parts) calls.push({ r, inputs: { ...r.tuple, [listArg]: part } });
     }
-    if (report) report.callsByLevel[level - 1] = (report.callsByLevel[level - 1] ?? 0) + calls.length;
     const outputs = await runner.runWithinLimits(
       target,
       calls.map((c) => c.inputs),
