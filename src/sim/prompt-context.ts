@@ -135,11 +135,14 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** A candidate: `<c>…</c>`, or numbered `<c n="3">…</c>` (the shipped small-side prompts, answered by number). */
+const CANDIDATE = /<c(?: n="\d+")?>([\s\S]*?)<\/c>/g;
+
 function readCandidates(blocks: ReadonlyMap<string, readonly string[]>): string[] {
   const block = blocks.get('candidates')?.[0];
   if (block === undefined) return [];
-  const items = readBlocks(block).get('c');
-  if (items) return items;
+  const items = [...block.matchAll(CANDIDATE)].map((m) => unlabelled(m[1]!));
+  if (items.length > 0) return items;
   return block
     .split('\n')
     .map((s) => s.trim())

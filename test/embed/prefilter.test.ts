@@ -94,23 +94,40 @@ test('a re-run is answered from the cache: 0 chat and 0 embedding calls', async 
   assert.is(again.length, LEFT);
 });
 
-test('EXPLAIN shows the pairs pruned and the bound on calls, making no call', async ({ f }) => {
+test('EXPLAIN shows the pairs pruned: planned from cached vectors, the run`s calls; uncached, the bound; making no call', async ({
+  f,
+}) => {
   await f.sim.resetStats();
-  const rows = await f.rows(`EXPLAIN ${JOIN}`, '-- @ prefilter: 2');
-  const prop = (k: string) => rows.find((r) => r['property'] === k)?.['value'];
-  assert.equal(String(prop('embeddings')).split('\n'), [
+  const explain = async (options: string) => {
+    const rows = await f.rows(`EXPLAIN ${JOIN}`, options);
+    return (k: string) => rows.find((r) => r['property'] === k)?.['value'];
+  };
+  const planned = await explain('-- @ prefilter: 2');
+  assert.equal(String(planned('embeddings')).split('\n'), [
     'prefilter 2: 40 left × 50 right values = 2000 pairs; 80 kept (top 2 per left value by embedding), 1920 pruned',
     // Embedded by the runs before (the cache holds every value).
     'prefilter embeddings (text-embedding-3-small): 90 distinct texts, 90 cached, 0 calls of up to 2048',
   ]);
-  assert.is(prop('est_calls'), '80');
-  // The 80 pair calls are priced: tokens and dollars of 80 runs of the operator's cascade.
-  const tokensIn = Number(prop('est_tokens_in'));
+  // The vectors are cached, so the kept pairs are planned as the run plans them: each a pair the runs
+  // before (top 3) answered, so no call, as the run below makes none.
+  assert.is(
+    planned('functions'),
+    'semantic_same: 80 distinct tuples, 80 cached, 0 calls; pairwise: one call per distinct tuple',
+  );
+  assert.is(planned('est_calls'), '0');
+  // Without the cache nothing is known of the kept pairs: the bound, 80 pair calls (and 1 call embedding
+  // the 90 values), priced as 80 runs.
+  const bound = await explain('-- @ prefilter: 2\n-- @ cache: false');
+  assert.is(bound('est_calls'), '81');
+  const tokensIn = Number(bound('est_tokens_in'));
   assert.ok(tokensIn > 0 && tokensIn % 80 === 0, `est_tokens_in ${tokensIn}`);
-  assert.ok(Number(prop('est_tokens_out')) > 0);
-  assert.ok(Number(prop('est_dollars')) > 0, `est_dollars ${prop('est_dollars')}`);
+  assert.ok(Number(bound('est_tokens_out')) > 0);
+  assert.ok(Number(bound('est_dollars')) > 0, `est_dollars ${bound('est_dollars')}`);
   const s = await f.sim.stats();
   assert.is(s.requests + s.embeddingRequests, 0);
+  await f.rows(JOIN, '-- @ prefilter: 2');
+  const run = await f.sim.stats();
+  assert.is(run.requests + run.embeddingRequests, 0);
 });
 
 test('a small side keeps today’s plan (one call per larger-side value)', async ({ f }) => {

@@ -79,4 +79,46 @@ test('no row of the first window passes the plain filters: est_calls_window is t
   assert.is(await f.requests(), 55);
 });
 
+test('vectors cached: EXPLAIN plans the prefilter as the run does; est_calls and est_calls_window are the run`s calls', async ({
+  f,
+}) => {
+  // Another condition over the same values embeds them all (cached); its answers are not this statement's.
+  await f.rows(SELF_JOIN(OPPOSITE), '-- @ prefilter: 8');
+  const options = '-- @ prefilter: 8';
+  const limited = `${SELF_JOIN(SAME)} LIMIT 5`;
+  await f.sim.resetStats();
+  const windowPlan = await explained(f, limited, options);
+  const wholePlan = await explained(f, SELF_JOIN(SAME), options);
+  assert.is(await f.requests(), 0);
+  // Uncached vectors (the test above): 6, one window's pairs bounded. Planned: the windows of 4 and 8 rows of
+  // each side cannot return 5 rows whatever the answers (0 and 1 kept pairs), the run's 16-row window asks 6 more.
+  assert.is(windowPlan.est_calls_window, '7');
+  assert.match(
+    windowPlan.limit_window!,
+    /^LIMIT 5 over the first 16 rows of each of rv a, rv b \(joined, 2 windowed items; the first 8 rows cannot return 5 rows whatever the answers, so the run grows the window to these \(1 of the calls are those smaller windows', each tuple asked once\)\): /,
+  );
+  assert.not.match(windowPlan.limit_window!, /not all cached/);
+  // The kept pairs, planned (not `at most`), their vectors from the cache; the pairs counted as the operator's tuples.
+  assert.is(
+    wholePlan.embeddings,
+    'prefilter 8: 257 left × 259 right values = 66563 pairs; 2056 kept (top 8 per left value by embedding), 64507 pruned\nprefilter embeddings (text-embedding-3-small): 263 distinct texts, 263 cached, 0 calls of up to 2048',
+  );
+  assert.is(
+    wholePlan.functions,
+    'llm_filter: 352 distinct tuples, 0 cached, 352 calls; pairwise: one call per distinct tuple',
+  );
+  assert.is(wholePlan.est_calls, '352');
+  await f.sim.resetStats();
+  await f.rows(limited, options);
+  const limitedStats = await f.sim.stats();
+  assert.is(limitedStats.requests, 7);
+  assert.is(limitedStats.embeddingRequests, 0);
+  await f.sim.resetStats();
+  await f.rows(SELF_JOIN(SAME), options);
+  const s = await f.sim.stats();
+  // The whole statement: its pairs not asked by the LIMIT run, as EXPLAIN planned them (the 7 are cached now).
+  assert.is(s.requests, Number(wholePlan.est_calls) - 7);
+  assert.is(s.embeddingRequests, 0);
+});
+
 test.run();

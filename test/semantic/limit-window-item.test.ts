@@ -50,8 +50,12 @@ test('both FROM orders: the window on x_ray, the same rows, the same calls', asy
   // Before: the window on patients (the first item) asked 263 x-rays, on x_ray 148.
   assert.is(a.calls, 148);
   assert.is(b.calls, 148);
+  // The first 10 x-rays give at most 3 rows past p.flag = 1 whatever the answers: the run grows the window, and so does EXPLAIN.
   for (const x of [a, b])
-    assert.match(x.line, /^LIMIT 5 over the first 10 rows of x_ray x \(more rows than that\)/);
+    assert.match(
+      x.line,
+      /^LIMIT 5 over the first 20 rows of x_ray x \(more rows than that; the first 10 rows cannot return 5 rows whatever the answers/,
+    );
 });
 
 test.run();

@@ -58,7 +58,7 @@ test('LLM_FILTER over 30 reviews × 3 phrases: 30 calls instead of 90, the same 
   assert.is(r.prompts.length, 30);
   assert.match(
     r.prompts[0]!,
-    /<candidates><c>I loved it, wonderful and moving<\/c><c>It was awful and boring<\/c><c>Great fun, I enjoyed it<\/c><\/candidates>/,
+    /<candidates><c n="0">I loved it, wonderful and moving<\/c><c n="1">It was awful and boring<\/c><c n="2">Great fun, I enjoyed it<\/c><\/candidates>/,
   );
   assert.match(
     r.prompts[0]!,

@@ -38,7 +38,7 @@ test('60 × 5: 60 calls instead of 300, and the same rows as pairwise', async ({
   assert.ok(a.every((r) => r.label !== null));
 });
 
-test('the candidate prompt lists the small side; one call per value of the larger side', async ({
+test('the candidate prompt lists the small side, numbered (answered by number); one call per value of the larger side', async ({
   small,
 }) => {
   await small.sim.setOptions({ record: true });
@@ -53,7 +53,7 @@ test('the candidate prompt lists the small side; one call per value of the large
   const user = prompts[0]!.messages.map((m) => m.content).join('\n');
   assert.match(
     user,
-    /<candidates><c>eco bottle<\/c><c>running shoe<\/c><c>phone battery<\/c><c>kitchen knife<\/c><c>yoga mat<\/c><\/candidates>/,
+    /<candidates><c n="0">eco bottle<\/c><c n="1">running shoe<\/c><c n="2">phone battery<\/c><c n="3">kitchen knife<\/c><c n="4">yoga mat<\/c><\/candidates>/,
   );
 });
 

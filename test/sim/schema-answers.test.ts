@@ -158,6 +158,13 @@ test('operator convention: semantic-join candidates, batch rows, sentiment enums
       { type: 'object', properties: { matches: { type: 'array', items: { type: 'integer' } } } },
     );
     assert.equal(idx, { matches: [0, 2] });
+    // Numbered candidates (the shipped small-side prompts): the same candidates, answered by number.
+    const numbered = await ask(
+      sim.url,
+      'Which?\n<a>IBM</a>\n<candidates><c n="0">IBM Corp</c><c n="1">Apple</c><c n="2">ibm</c></candidates>',
+      { type: 'object', properties: { matches: { type: 'array', items: { type: 'integer' } } } },
+    );
+    assert.equal(numbered, { matches: [0, 2] });
     const rows = await ask(
       sim.url,
       'For each row: is it about shoes?\n<criterion>shoes</criterion>\n<row>red running shoes</row>\n<row>a teapot</row>\n<row>shoe laces</row>',

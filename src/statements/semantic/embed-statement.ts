@@ -127,6 +127,30 @@ export async function resolveEmbeddings(st: EmbedStatement): Promise<boolean> {
   return did;
 }
 
+/**
+ * EXPLAIN: plans each prefilter over the values its passes met as the run
+ * would, from cached vectors only (no call): a prefilter that keeps every pair
+ * (a small side) needs none. True when every prefilter is planned, so the
+ * next passes ask about exactly the pairs the run asks about; false leaves
+ * the unplanned ones to EXPLAIN's bound (callsBound, sampledBound).
+ */
+export async function planPrefiltersFromCache(st: EmbedStatement): Promise<boolean> {
+  let all = true;
+  for (const p of [st.prefilter, st.ranking]) {
+    if (!p) continue;
+    const texts = [...new Set([...p.lefts.values(), ...p.rights.values()])];
+    const got = p.keepsAll(st.smallSideLimit)
+      ? new Map<string, number[]>()
+      : await st.embedder.cachedVectors(p.model, texts, st.ctx);
+    if (!got) {
+      all = false;
+      continue;
+    }
+    await p.replan(st.smallSideLimit, async () => (t) => got.get(t)!, st.ctx.signal);
+  }
+  return all;
+}
+
 /** Vectors of texts in the statement's default model, embedded (cached) as its prefilters' are. */
 export function textVectors(st: EmbedStatement): TextVectors {
   const model = st.defaultModel;
@@ -185,7 +209,8 @@ export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: st
     if (!p) continue;
     const limit = st.smallSideLimit;
     lines.push(p.describe(limit));
-    calls += p.callsBound(limit);
+    // A planned prefilter's pairs are counted as the operator's tuples (planPrefiltersFromCache).
+    if (!p.plan) calls += p.callsBound(limit);
     if (!p.keepsAll(limit))
       await count(p.model, [...new Set([...p.lefts.values(), ...p.rights.values()])], 'prefilter embeddings');
   }

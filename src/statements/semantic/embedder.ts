@@ -95,6 +95,30 @@ export class Embedder {
     return v.get(PROBE_TEXT)!.length;
   }
 
+  /**
+   * EXPLAIN's vectors (no call): every text's from the cache, peeked without
+   * counting a hit; undefined when the cache is off or any text is not in it.
+   */
+  async cachedVectors(
+    model: string,
+    texts: readonly string[],
+    ctx: EmbedContext,
+  ): Promise<Map<string, number[]> | undefined> {
+    if (ctx.limits.cache === false) return undefined;
+    const distinct = [...new Set(texts)].filter((t) => t !== '');
+    const keys = distinct.map((t) => embedCacheKey(model, t));
+    const found =
+      distinct.length > 0 ? await this.engine.cache.lookup(keys, false) : new Map<string, string>();
+    const out = new Map<string, number[]>();
+    for (const [i, t] of distinct.entries()) {
+      const v = found.get(keys[i]!);
+      if (v === undefined) return undefined;
+      out.set(t, decode(v));
+    }
+    if (texts.includes('')) out.set('', new Array<number>(this.dimsOf.get(model) ?? 1).fill(0));
+    return out;
+  }
+
   /** Vectors of distinct `texts` (as plain arrays: they go into DuckDB lists). */
   async vectors(model: string, texts: readonly string[], ctx: EmbedContext): Promise<Map<string, number[]>> {
     const out = new Map<string, number[]>();

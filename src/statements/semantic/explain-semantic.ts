@@ -33,6 +33,7 @@ import {
   closeEmbeddings,
   explainEmbeddings,
   openEmbeddings,
+  planPrefiltersFromCache,
   registerEmbedFunctions,
 } from './embed-statement.js';
 import { EMBED_BATCH } from './embedder.js';
@@ -81,9 +82,15 @@ export async function explainSemantic(
       registerFunctions(ctx.instance, con, catalog.functions.values());
       if (emb.state) registerEmbedFunctions(ctx.instance, con);
     });
-    const recorded = query
-      ? await recordPasses(s, rw.sql, ctx)
-      : await rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
+    const record = () =>
+      query ? recordPasses(s, rw.sql, ctx) : rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
+    let recorded = (await record()).tuples;
+    // Prefilters planned from cached vectors as the run plans them: the passes again, asking about the kept pairs only.
+    const prefilters = [emb.state?.prefilter, emb.state?.ranking].filter((p) => p !== undefined);
+    if (prefilters.length > 0) {
+      await planPrefiltersFromCache(emb.state!);
+      if (prefilters.some((p) => p.plan)) recorded = (await record()).tuples;
+    }
     const {
       functions,
       pairPlans,
@@ -103,14 +110,14 @@ export async function explainSemantic(
       [emb.state?.prefilter, rw.sites.find((x) => x.pair)?.fn],
       [emb.state?.ranking, rw.sites.find((x) => x.fn.name === RELEVANCE_FUNCTION)?.fn],
     ] as const) {
-      const pruned = prefilterEstimate(state, fn, opts, ctx, s.hint);
+      // A planned prefilter's pairs are the operator's recorded tuples, counted above.
+      const pruned = prefilterEstimate(state?.plan ? undefined : state, fn, opts, ctx, s.hint);
       tokensIn += pruned.tokensIn;
       tokensOut += pruned.tokensOut;
       dollars = addDeliveryDollars(dollars, pruned.dollars);
       if (pruned.line) functions.push(pruned.line);
     }
     // A LIMIT the run meets from the first rows of its source (limit-window.ts): the calls of the first window.
-    const prefilters = [emb.state?.prefilter, emb.state?.ranking].filter((p) => p !== undefined);
     const whole = calls + (embedPlan?.calls ?? 0);
     const window =
       plan.path.kind === 'batch' && query
@@ -407,8 +414,13 @@ async function windowEstimate(
   if (!(await windowApplies(window, s, ctx))) return unwindowed;
   const first = firstWindowRows(window, plan.options);
   const limit = plan.options.smallSide;
+  // A prefilter not planned (its vectors not cached) is read as NULL by the passes: rows it would keep are not seen.
+  const unplanned = statement.prefilters.some((p) => !p.plan);
+  // Tuples earlier windows asked: the run carries their answers over, so a window asks only the rest.
+  const asked = new Set<string>();
   let rows = first;
   let calls = 0;
+  let callsBefore = 0;
   for (; ; rows *= 2) {
     const have = await sourceRows(window, rows + 1, ctx);
     if (have === null) return unwindowed;
@@ -423,24 +435,35 @@ async function windowEstimate(
     }
     for (const p of statement.prefilters) p.sample();
     const recorded = await recordPasses(s, window.sql(rows), ctx);
-    calls = (await estimateCalls(recorded, plan.options, s.hint, ctx)).calls;
+    const fresh = new Map([...recorded.tuples].filter(([k]) => !asked.has(k)));
+    for (const k of recorded.tuples.keys()) asked.add(k);
+    callsBefore = calls;
+    calls += (await estimateCalls(fresh, plan.options, s.hint, ctx)).calls;
     for (const p of statement.prefilters) calls += p.sampledBound(limit);
-    if (calls > 0 || statement.whole === 0) break;
+    if (statement.whole === 0) break;
+    // The run grows a window that returns fewer than LIMIT rows: certainly one no answer lets LIMIT rows through.
+    if (unplanned ? calls > 0 : recorded.mostRows >= window.limit) break;
   }
   const grown =
     rows === first
       ? ''
-      : `; the first ${first} rows reach no operator, the plain filters passing none of them, so the run grows the window to these`;
+      : callsBefore === 0 && statement.prefilters.length === 0
+        ? `; the first ${first} rows reach no operator, the plain filters passing none of them, so the run grows the window to these`
+        : `; the first ${rows / 2} rows cannot return ${window.limit} rows whatever the answers, so the run grows the window to these (${callsBefore} of the calls are those smaller windows', each tuple asked once)`;
+  // Unplanned, a prefilter's window pairs are bounded (at most k per left value), not known.
+  const bound = unplanned
+    ? `; the pre-filtered pairs are chosen by embeddings not all cached, so est_calls_window bounds this window's pairs by k per left value; exact once the values' vectors are cached`
+    : '';
   const joined = window.items > 1;
   if (window.orderBy !== undefined) {
     return {
       calls,
-      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too${grown}): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)`,
+      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too${grown}): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)${bound}`,
     };
   }
   return {
     calls,
-    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most`,
+    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most${bound}`,
   };
 }
 
@@ -517,19 +540,16 @@ export const EXPLAIN_NOTE =
  * the union of the three is counted. The query is drained whole: under
  * `count(*)` DuckDB would prune the SELECT list, aggregates included.
  */
-async function recordPasses(
-  s: StatementCalls,
-  sql: string,
-  ctx: SemanticRunContext,
-): Promise<Map<string, Tuple>> {
+async function recordPasses(s: StatementCalls, sql: string, ctx: SemanticRunContext): Promise<Recorded> {
   const all = new Map<string, Tuple>();
+  let mostRows = 0;
   const modes: Placeholder[] = ['null', 'high', 'low'];
   for (const mode of modes) {
     s.placeholder = mode;
     startPass(s);
     try {
       // Record mode never calls a model; with EXPLAIN's own statement nothing else runs.
-      await ctx.q.run((con) => drain(con, sql, ctx.params));
+      mostRows = Math.max(mostRows, await ctx.q.run((con) => drain(con, sql, ctx.params)));
     } catch (err) {
       // The NULL pass is the run's own first pass: its error is the statement's.
       // A stand-in answer may fail where a real one would not (a cast): that pass counts what it saw.
@@ -539,19 +559,32 @@ async function recordPasses(
     for (const [k, t] of s.recorded) if (!all.has(k)) all.set(k, t);
   }
   s.placeholder = 'null';
-  return all;
+  return { tuples: all, mostRows };
 }
 
-/** Runs the query to its end, reading no value. */
+/** What EXPLAIN's record passes saw. */
+interface Recorded {
+  /** Every tuple an operator would be asked for, by key. */
+  readonly tuples: Map<string, Tuple>;
+  /**
+   * The most rows one pass returned (unanswered operators read as NULL, as true, as false): when it is
+   * under a LIMIT window's, no answer lets that many through and the run grows the window.
+   */
+  readonly mostRows: number;
+}
+
+/** Runs the query to its end, reading no value; its rows. */
 async function drain(
   con: Parameters<typeof streamUserResult>[0],
   sql: string,
   params: Parameters<typeof streamUserResult>[2],
-): Promise<void> {
+): Promise<number> {
   const result = await streamUserResult(con, sql, params);
+  let rows = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return;
+    if (!chunk || chunk.rowCount === 0) return rows;
+    rows += chunk.rowCount;
     releaseChunk(chunk);
   }
 }

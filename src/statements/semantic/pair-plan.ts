@@ -317,8 +317,8 @@ function smallSideCost(
   let tokensOut = 0;
   calls.values.forEach((_, i) => {
     tokensIn += fixed + listed(i);
-    // At most: every candidate listed back.
-    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i] }));
+    // At most: every candidate's number listed back (the prompt numbers them; the answer names them by number).
+    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, n) => n) }));
   });
   return { kind: 'small side', calls: calls.values.length, tokensIn, tokensOut };
 }

@@ -133,7 +133,8 @@ export class PrefilterState {
   sampledBound(smallSideLimit: number): number {
     const w = this.sampled;
     this.sampled = undefined;
-    if (!w) return 0;
+    // Planned (EXPLAIN from cached vectors): the window's kept pairs are recorded as the operator's tuples.
+    if (!w || this.plan) return 0;
     const pairs = w.pairs.size;
     if (this.keepsAll(smallSideLimit))
       return this.kind === 'ranking' ? pairs : Math.min(pairs, Math.max(w.lefts.size, w.rights.size));
