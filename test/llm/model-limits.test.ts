@@ -7,7 +7,7 @@ import {
   publishedLimits,
   statedContextWindow,
 } from '../../src/llm/model-limits.js';
-import { promptTokens, promptTokensUpperBound } from '../../src/llm/token-count.js';
+import { promptTokens, promptTokensUpperBound, textsTokens, textTokens } from '../../src/llm/token-count.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, codeOf, fast } from './helpers.js';
 
@@ -71,6 +71,28 @@ test("token counts: OpenAI's chat count (3 a message and its role, 3 priming the
   assert.ok(promptTokensUpperBound(messages) >= exact);
   // As the cookbook's num_tokens_from_messages and gpt-tokenizer's encodeChat count it.
   assert.is(await promptTokens([{ content: 'Hello world' }]), 2 + 4 + 3);
+});
+
+test('counting many texts lets the event loop turn between slices (an aggregate group of 20,000 values on the main thread)', async () => {
+  const texts = Array.from(
+    { length: 20_000 },
+    (_, i) =>
+      `Review ${i}: the pacing was slow but the acting, especially the lead's, carried it. ${'x'.repeat(i % 50)}`,
+  );
+  let turns = 0;
+  let counting = true;
+  const spin = () => {
+    if (!counting) return;
+    turns++;
+    setImmediate(spin);
+  };
+  setImmediate(spin);
+  const counts = await textsTokens(texts);
+  counting = false;
+  // Each count is the encoding's own; the loop turned while they were counted (before: not once).
+  assert.is(counts.length, texts.length);
+  for (const i of [0, 1, 9_999, 19_999]) assert.is(counts[i], await textTokens(texts[i]!));
+  assert.ok(turns >= 2, `the event loop turned ${turns} times while 20,000 texts were counted`);
 });
 
 test('a prompt over a known window is refused before it is sent: LLM_CONTEXT_TOO_LONG with its tokens and the window', async () => {

@@ -28,7 +28,7 @@ import type { Cascade } from '../../cascade/cascade-types.js';
 import { contextFigures } from '../../llm/call-fit.js';
 import { LLM_ERROR } from '../../llm/errors.js';
 import { ModelLimitsBook, type ModelLimitsTable } from '../../llm/model-limits.js';
-import { piecesOfTokens, textTokens } from '../../llm/token-count.js';
+import { piecesOfTokens, textsTokens, textTokens } from '../../llm/token-count.js';
 import { CallOverLimit, type CallRunner, type CallTarget } from './call-runner.js';
 
 /** Tokens a value costs in the list beyond its own: the `" | "` it is joined with. */
@@ -176,11 +176,12 @@ export async function reductionPlan(
   const texts = valuesOf(tuple, listArg);
   if (!texts) return [];
   const budget = await partBudget(cascade, tuple, listArg, window);
+  const counts = await textsTokens(texts);
   let used = 0;
-  for (const t of texts) used += (await textTokens(t)) + SEPARATOR_TOKENS;
+  for (const t of counts) used += t + SEPARATOR_TOKENS;
   if (used <= budget || budget < 16) return [];
   const levels: number[] = [];
-  let parts = (await partsOf(texts, budget)).length;
+  let parts = (await partsOf(texts, budget, counts)).length;
   levels.push(parts);
   // Answers of one level, of equal estimated length, cut greedily: so many to a part.
   const perPart = Math.max(1, Math.floor(budget / (answerTokens + SEPARATOR_TOKENS)));
@@ -191,13 +192,21 @@ export async function reductionPlan(
   return levels;
 }
 
-/** `values` cut greedily, in order, into lists of at most `budget` tokens; a longer value into pieces of its own. */
-async function partsOf(values: readonly string[], budget: number): Promise<string[][]> {
+/**
+ * `values` cut greedily, in order, into lists of at most `budget` tokens; a longer value into pieces of its own.
+ * `counts`: each value's tokens when the caller has them.
+ */
+async function partsOf(
+  values: readonly string[],
+  budget: number,
+  counts?: readonly number[],
+): Promise<string[][]> {
+  const tokens = counts ?? (await textsTokens(values));
   const parts: string[][] = [];
   let part: string[] = [];
   let used = 0;
-  for (const v of values) {
-    const t = (await textTokens(v)) + SEPARATOR_TOKENS;
+  for (const [i, v] of values.entries()) {
+    const t = tokens[i]! + SEPARATOR_TOKENS;
     if (t > budget) {
       if (part.length > 0) parts.push(part);
       for (const piece of await piecesOfTokens(v, budget - SEPARATOR_TOKENS)) parts.push([piece]);
