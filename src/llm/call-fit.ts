@@ -22,11 +22,22 @@ export interface FittedRequest {
   readonly promptTokens?: number;
 }
 
+/** A schema's JSON text, made once per schema object (a cascade's cell sends the same one on every call). */
+const schemaTexts = new WeakMap<object, { readonly content: string }>();
+
+function schemaText(schema: object): { readonly content: string } {
+  let text = schemaTexts.get(schema);
+  if (text === undefined) {
+    text = { content: JSON.stringify(schema) };
+    schemaTexts.set(schema, text);
+  }
+  return text;
+}
+
 /** The messages as the model reads them: the schema, when sent, costs tokens too. */
-function countedMessages(request: ChatRequest): { content: string }[] {
-  const messages = request.messages.map((m) => ({ content: m.content }));
-  if (request.responseFormat) messages.push({ content: JSON.stringify(request.responseFormat.schema) });
-  return messages;
+function countedMessages(request: ChatRequest): readonly { readonly content: string }[] {
+  const rf = request.responseFormat;
+  return rf ? [...request.messages, schemaText(rf.schema)] : request.messages;
 }
 
 /** `request` fitted to `limits`, or LLM_CONTEXT_TOO_LONG when its prompt alone fills the window. */

@@ -90,10 +90,25 @@ export function listedLimits(entry: unknown): ModelLimits | undefined {
 export class ModelLimitsBook {
   private readonly learned = new Map<string, ModelLimits>();
   private readonly listed = new Map<string, ModelLimits>();
+  /**
+   * limitsOf's answers, until the book learns something: every call asks it
+   * (twice), and merging four sources each time was ~1% of a worker's CPU at
+   * latency 0 (issue 56).
+   */
+  private readonly merged = new Map<string, ModelLimits>();
 
   constructor(private readonly configured: ModelLimitsTable = {}) {}
 
   limitsOf(model: string): ModelLimits {
+    let known = this.merged.get(model);
+    if (known === undefined) {
+      known = this.merge(model);
+      this.merged.set(model, known);
+    }
+    return known;
+  }
+
+  private merge(model: string): ModelLimits {
     const sources = [
       this.configured[model],
       this.learned.get(model),
@@ -109,12 +124,14 @@ export class ModelLimitsBook {
   learnWindow(model: string, window: number): boolean {
     if (this.learned.get(model)?.contextWindow === window) return false;
     this.learned.set(model, { ...this.learned.get(model), contextWindow: window });
+    this.merged.delete(model);
     return true;
   }
 
   /** The limits a provider's model list reports. */
   noteListed(model: string, limits: ModelLimits): void {
     this.listed.set(model, limits);
+    this.merged.delete(model);
   }
 }
 

@@ -63,6 +63,20 @@ test('the book: config over what the provider stated over the list over the tabl
   assert.equal(book.limitsOf('sim-small'), { contextWindow: 8000 });
 });
 
+test('the book: a model read before answers what its list or a refusal says next (limitsOf is memoised per model)', () => {
+  const book = new ModelLimitsBook();
+  assert.equal(book.limitsOf('m'), {});
+  assert.equal(book.limitsOf('m'), {});
+  book.noteListed('m', { contextWindow: 9000, maxOutputTokens: 512 });
+  assert.equal(book.limitsOf('m'), { contextWindow: 9000, maxOutputTokens: 512 });
+  assert.is(book.learnWindow('m', 4000), true);
+  assert.equal(book.limitsOf('m'), { contextWindow: 4000, maxOutputTokens: 512 });
+  // Another model's news leaves this one's answer as it was.
+  book.noteListed('other', { contextWindow: 100 });
+  assert.equal(book.limitsOf('m'), { contextWindow: 4000, maxOutputTokens: 512 });
+  assert.equal(book.limitsOf('other'), { contextWindow: 100 });
+});
+
 test("token counts: OpenAI's chat count (3 a message and its role, 3 priming the reply) and a byte bound above it", async () => {
   const messages = [{ content: 'Hello world' }, { content: 'héllo wörld, ünïcode' }];
   const exact = await promptTokens(messages);
