@@ -12,8 +12,8 @@ import { DocumentError } from './document-error.js';
 
 const BODY = 'word/document.xml';
 
-/** The most bytes of XML the body may inflate to (Word's own limit on a document is 512 MB of text; 256 MiB of XML is far past any real contract). */
-export const MAX_DOCX_XML_BYTES = 256 * 1024 * 1024;
+/** The most bytes of XML the body may inflate to (a 500-page contract is a few MB of XML). */
+export const MAX_DOCX_XML_BYTES = 64 * 1024 * 1024;
 
 export function docxText(bytes: Uint8Array, maxXmlBytes = MAX_DOCX_XML_BYTES): string {
   const chunks: Uint8Array[] = [];
