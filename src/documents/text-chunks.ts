@@ -98,12 +98,11 @@ function pack(text: string, level: number, budget: number, count: Count, out: st
   flush();
 }
 
-/** Keeps the pieces as one chunk if its exact count fits, else as the fewest runs that each fit. */
+/** Keeps the pieces as one chunk if its exact count fits (one piece was counted alone), else as runs that each fit. */
 function keepExact(run: string[], level: number, budget: number, count: Count, out: string[]): void {
   const joined = run.join('');
   if (run.length === 1 || count(joined) <= budget) {
-    if (count(joined) <= budget) out.push(joined);
-    else pack(joined, level + 1, budget, count, out);
+    out.push(joined);
     return;
   }
   let acc = '';

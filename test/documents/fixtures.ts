@@ -160,3 +160,51 @@ export function sparseFile(path: string, bytes: number): void {
   writeFileSync(path, '');
   truncateSync(path, bytes);
 }
+
+/** mulberry32: a small seeded generator, so every run sees the same texts. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = [
+  'the',
+  'supplier',
+  'indemnify',
+  'liability',
+  'capped',
+  '$1,000,000',
+  'Paris',
+  'naïve',
+  '契約',
+  '責任',
+  '🙂',
+  'co-operate',
+  'e.g.',
+  '(a)',
+  'Section',
+];
+
+/** Paragraphs of sentences of words (now and then a very long word), blank lines of varied shape between paragraphs. */
+export function generatedText(seed: number, chars: number): string {
+  const r = random(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  let out = '';
+  while (out.length < chars) {
+    const sentences = 1 + Math.floor(r() * 8);
+    for (let s = 0; s < sentences; s++) {
+      const words = 3 + Math.floor(r() * 25);
+      const ws: string[] = [];
+      for (let w = 0; w < words; w++)
+        ws.push(r() < 0.01 ? 'x'.repeat(50 + Math.floor(r() * 400)) : pick(WORDS));
+      out += `${ws.join(r() < 0.05 ? '  ' : ' ')}${pick(['.', '!', '?', '。'])}${pick([' ', ' ', '\n', '  '])}`;
+    }
+    out += pick(['\n\n', '\n\n\n', '\n \n', '\n\t\n  ']);
+  }
+  return out;
+}
