@@ -7,11 +7,35 @@
  */
 import { DocumentError } from './document-error.js';
 
-type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+/**
+ * The part of pdf.js this reads, typed here: its own declarations need the
+ * DOM's types (HTMLElement, Worker, …), which a Node package's type check,
+ * and its users' with skipLibCheck off, do not have.
+ */
+interface PdfJs {
+  getDocument(src: {
+    data: Uint8Array;
+    disableFontFace: boolean;
+    isEvalSupported: boolean;
+    useSystemFonts: boolean;
+    stopAtErrors: boolean;
+    verbosity: number;
+  }): { promise: Promise<PdfDocument> };
+}
+interface PdfDocument {
+  readonly numPages: number;
+  getPage(n: number): Promise<{
+    getTextContent(): Promise<{ items: readonly ({ str: string; hasEOL: boolean } | { type: string })[] }>;
+    cleanup(): void;
+  }>;
+  destroy(): Promise<void>;
+}
+/** A specifier in a variable: TypeScript then reads none of pdf.js's declarations. */
+const PDFJS_MODULE = 'pdfjs-dist/legacy/build/pdf.mjs';
 let pdfjs: Promise<PdfJs> | undefined;
 
 export async function pdfPages(bytes: Uint8Array): Promise<string[]> {
-  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs');
+  pdfjs ??= import(PDFJS_MODULE) as Promise<PdfJs>;
   const { getDocument } = await pdfjs;
   const task = getDocument({
     data: bytes,
@@ -22,7 +46,7 @@ export async function pdfPages(bytes: Uint8Array): Promise<string[]> {
     stopAtErrors: false,
     verbosity: 0,
   });
-  let doc: Awaited<typeof task.promise>;
+  let doc: PdfDocument;
   try {
     doc = await task.promise;
   } catch (err) {
