@@ -1,9 +1,10 @@
 /**
  * Documents: pages per second extracting a generated 200-page PDF (40 lines
- * a page) through DOCUMENT_PAGES, cold (the parser thread and pdf.js start)
- * and warm (a second copy, so the answer cache does not serve it), and how
- * long the main thread was held meanwhile (the longest gap of a 5 ms timer:
- * the parse blocks it, docs/documents.md says why); TEXT_CHUNKS over 10 MB
+ * a page) through DOCUMENT_PAGES, cold (the parser thread and pdf.js start),
+ * parsed ahead (a path the statement names) and in the call (a path from a
+ * column: DuckDB's call waits), each a copy so the answer cache does not
+ * serve it, and how long the main thread was held meanwhile (the longest gap
+ * of a 5 ms timer; docs/documents.md says why); TEXT_CHUNKS over 10 MB
  * of text, called directly and through SQL, in MB/s and chunks; the
  * process's peak RSS after each step.
  *
@@ -52,15 +53,22 @@ const lines = (p: number) =>
     (_, i) => `Page ${p + 1}, line ${i + 1}: the supplier shall indemnify the customer for all losses.`,
   );
 writeFileSync(join(dir, 'cold.pdf'), await pdfOf(Array.from({ length: PAGES }, (_, p) => lines(p))));
-copyFileSync(join(dir, 'cold.pdf'), join(dir, 'warm.pdf'));
+for (const copy of ['ahead.pdf', 'in-call.pdf']) copyFileSync(join(dir, 'cold.pdf'), join(dir, copy));
 line(`machine: ${process.version}, peak RSS before the engine ${peakMb()} MB`);
 
 const engine = await createEngine({ dataFolders: [dir] });
 try {
-  for (const file of ['cold.pdf', 'warm.pdf']) {
+  // cold: the parser thread starts; ahead: a path the statement names, parsed before it runs;
+  // in the call: a path from a column, parsed while DuckDB's call waits on the main thread.
+  const runs = [
+    ['cold.pdf', `SELECT len(DOCUMENT_PAGES('cold.pdf'))::INTEGER AS n`],
+    ['ahead.pdf', `SELECT len(DOCUMENT_PAGES('ahead.pdf'))::INTEGER AS n`],
+    ['in-call.pdf', `SELECT len(DOCUMENT_PAGES(f))::INTEGER AS n FROM (VALUES ('in-call.pdf')) t(f)`],
+  ] as const;
+  for (const [file, sql] of runs) {
     const held = holdWatch();
     const t0 = performance.now();
-    const r = await engine.query(`SELECT len(DOCUMENT_PAGES('${file}'))::INTEGER AS n`);
+    const r = await engine.query(sql);
     const ms = performance.now() - t0;
     const heldMs = await held.stop();
     const n = (r.rows[0] as { n: number }).n;

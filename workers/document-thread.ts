@@ -6,6 +6,7 @@
  * Started with a heap limit: a document that needs more memory ends this
  * thread, not the process.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { DocumentError, type DocumentErrorCode } from '../src/documents/document-error.js';
@@ -13,7 +14,11 @@ import { DOCUMENT_OPEN_FLAGS, documentTooLarge } from '../src/documents/document
 import type { DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
 import { documentPages } from '../src/documents/parse-document.js';
 
-const { port, flag } = workerData as { port: MessagePort; flag: SharedArrayBuffer };
+const { port, aheadPort, flag } = workerData as {
+  port: MessagePort;
+  aheadPort: MessagePort;
+  flag: SharedArrayBuffer;
+};
 const cell = new Int32Array(flag);
 
 port.on('message', (req: DocumentRequest) => {
@@ -23,13 +28,25 @@ port.on('message', (req: DocumentRequest) => {
     Atomics.notify(cell, 0);
   });
 });
+// Parses ahead of a statement: the main thread awaits these replies instead of blocking.
+aheadPort.on('message', (req: DocumentRequest) => {
+  void parse(req).then((reply) => aheadPort.postMessage(reply));
+});
 setInterval(() => Atomics.add(cell, 1, 1), 100).unref();
 Atomics.add(cell, 1, 1);
 
 async function parse(req: DocumentRequest): Promise<DocumentReply> {
+  let sha256: string | undefined;
   try {
     const bytes = req.bytes ?? readChecked(req.path!, req.shown ?? req.path!, req.maxBytes);
-    return { id: req.id, pages: await documentPages(bytes) };
+    // Hashed before pdf.js reads the bytes (it may take their buffer).
+    if (req.hash) sha256 = createHash('sha256').update(bytes).digest('hex');
+    // A file's bytes are never quoted in a message: only a BLOB's, which the statement holds already.
+    return {
+      id: req.id,
+      pages: await documentPages(bytes, req.bytes !== undefined),
+      ...(sha256 ? { sha256 } : {}),
+    };
   } catch (err) {
     const e =
       err instanceof DocumentError
@@ -40,6 +57,7 @@ async function parse(req: DocumentRequest): Promise<DocumentReply> {
           );
     return {
       id: req.id,
+      ...(sha256 ? { sha256 } : {}),
       error: { code: e.code as DocumentErrorCode, message: e.message, detail: { ...e.detail } },
     };
   }

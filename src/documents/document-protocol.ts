@@ -9,8 +9,11 @@ export interface DocumentRequest {
   /** The path as the statement wrote it, for messages. */
   readonly shown?: string;
   readonly maxBytes: number;
+  /** Ahead of a statement (the async port): the reply says the bytes' SHA-256, the key a BLOB is found by. */
+  readonly hash?: boolean;
 }
 
-export type DocumentReply =
+export type DocumentReply = (
   | { readonly id: number; readonly pages: string[] }
-  | { readonly id: number; readonly error: DocumentErrorData };
+  | { readonly id: number; readonly error: DocumentErrorData }
+) & { readonly sha256?: string };

@@ -8,7 +8,8 @@ import { docxText } from './docx-text.js';
 import { htmlText } from './html-text.js';
 import { pdfPages } from './pdf-text.js';
 
-export async function documentPages(bytes: Uint8Array): Promise<string[]> {
+/** `showBytes`: an unknown format's message quotes the first bytes (a BLOB's; never a file's). */
+export async function documentPages(bytes: Uint8Array, showBytes = true): Promise<string[]> {
   const format = sniffDocumentFormat(bytes);
   switch (format) {
     case 'pdf':
@@ -20,7 +21,9 @@ export async function documentPages(bytes: Uint8Array): Promise<string[]> {
     default:
       throw new DocumentError(
         'DOCUMENT_UNKNOWN_FORMAT',
-        `not a PDF, DOCX or HTML document (${describeFirstBytes(bytes)})`,
+        showBytes
+          ? `not a PDF, DOCX or HTML document (${describeFirstBytes(bytes)})`
+          : 'the file is not a PDF, DOCX or HTML document',
       );
   }
 }

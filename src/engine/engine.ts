@@ -333,6 +333,7 @@ export class Engine {
       owner,
       () => this.sessions.delete(session),
       { allowBlocking: options.allowBlocking ?? true, relativePaths: options.relativePaths ?? false },
+      this.documentParser,
     );
     this.sessions.add(session);
     await session.refreshOwnLogs('', true);
