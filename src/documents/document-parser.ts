@@ -84,9 +84,11 @@ export class DocumentParser {
   async parseAhead(
     files: readonly ({ readonly real: string } | { readonly asPath: string })[],
     maxFiles = 1000,
+    signal?: AbortSignal,
   ): Promise<void> {
     let chars = 0;
     for (const f of files.slice(0, maxFiles)) {
+      if (signal?.aborted) return;
       let pathKey: string | undefined;
       let real: string;
       if ('asPath' in f) {

@@ -67,6 +67,7 @@ export async function parseDocumentsAhead(
   sql: string,
   parser: DocumentParser,
   list: (pattern: string) => Promise<string[]>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { patterns, paths } = writtenReads(sql);
   if (patterns.length === 0 && paths.length === 0) return;
@@ -78,7 +79,8 @@ export async function parseDocumentsAhead(
       // Refused or malformed: the statement fails with DuckDB's own message.
     }
   }
-  await parser.parseAhead(files, MAX_FILES);
+  // A cancel (or a server's statement timeout) stops between files.
+  await parser.parseAhead(files, MAX_FILES, signal);
 }
 
 /** The SQL that lists a pattern's files (DuckDB's glob, as read_blob expands it). */

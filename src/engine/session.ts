@@ -73,10 +73,13 @@ export class Session {
   ) {}
 
   /** Documents the statement names, parsed off the main thread before it runs (documents-ahead.ts). */
-  private async documentsAhead(text: string): Promise<void> {
+  private async documentsAhead(text: string, signal?: AbortSignal): Promise<void> {
     if (!this.documents) return;
-    await parseDocumentsAhead(text, this.documents, async (pattern) =>
-      (await this.readOnConnection(listFilesSql(pattern))).rows.map((r) => String(r.file)),
+    await parseDocumentsAhead(
+      text,
+      this.documents,
+      async (pattern) => (await this.readOnConnection(listFilesSql(pattern))).rows.map((r) => String(r.file)),
+      signal,
     );
   }
 
@@ -154,7 +157,7 @@ export class Session {
     options: QueryOptions,
   ): AsyncGenerator<Record<string, unknown>[]> {
     await this.refreshOwnLogs(text);
-    await this.documentsAhead(text);
+    await this.documentsAhead(text, options.signal);
     const host = {
       shared: this.shared,
       owner: this.owner,
@@ -227,7 +230,7 @@ export class Session {
     options: QueryOptions,
   ): Promise<QueryResult> {
     await this.refreshOwnLogs(text);
-    await this.documentsAhead(text);
+    await this.documentsAhead(text, options.signal);
     const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
     // Queue notices (waiting for a worker) reach this statement's caller: the CLI, a server client.
     const unlisten = this.shared.queue?.listen(log.queryId, options.onNotice);

@@ -6,7 +6,9 @@
  * node-postgres) read inside the folder through read_blob, read_text,
  * DOCUMENT_TEXT and IMAGE, and nothing outside it (42501); a folder that holds
  * the server's database is refused at start; bad documents fail with their
- * SQLSTATE and the server and its other clients go on.
+ * SQLSTATE and the server and its other clients go on; while one client's
+ * 200-page PDF is parsed (ahead of its statement, on the parser thread),
+ * another client is answered again and again.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +26,7 @@ import {
   encryptedPdf,
   HTML_TEXT,
   PDF_TEXT_PAGES,
+  pdfOf,
 } from './fixtures.js';
 
 let dir: string;
@@ -35,6 +38,7 @@ test.before(async () => {
   ({ dir, outside } = await contractFolder());
   writeFileSync(join(dir, 'bomb.docx'), docxBomb(80));
   writeFileSync(join(dir, 'locked.pdf'), encryptedPdf());
+  writeFileSync(join(dir, 'long.pdf'), await pdfOf(Array.from({ length: 200 }, (_, i) => [`Page ${i + 1}`])));
   server = start(['serve', '--sim', '--port', '0', '--data-dir', dir]);
   await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
   port = Number(/127\.0\.0\.1:(\d+)/.exec(server.out())![1]);
@@ -162,6 +166,32 @@ test('node-postgres: the pages as a text[] of the rows psql sees; a bad document
     assert.is(denied.code, '42501');
     assert.equal((await b.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
     assert.equal((await a.query(`SELECT DOCUMENT_TEXT('c.html') AS t`)).rows, [{ t: HTML_TEXT }]);
+  } finally {
+    await a.end();
+    await b.end();
+  }
+});
+
+test('node-postgres: while one client reads a 200-page PDF (parsed ahead, off the main thread), another is answered again and again', async () => {
+  const a = new pg.Client({ host: '127.0.0.1', port, user: 'a', database: 'rvbbit', query_timeout: 60_000 });
+  const b = new pg.Client({ host: '127.0.0.1', port, user: 'b', database: 'rvbbit', query_timeout: 60_000 });
+  await a.connect();
+  await b.connect();
+  try {
+    let done = false;
+    const reading = a
+      .query(`SELECT len(DOCUMENT_PAGES(content))::INTEGER AS n FROM read_blob('${dir}/long.pdf')`)
+      .finally(() => {
+        done = true;
+      });
+    let answered = 0;
+    while (!done) {
+      assert.equal((await b.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+      answered++;
+    }
+    assert.equal((await reading).rows, [{ n: 200 }]);
+    // A parse on the main thread would answer b once or twice before a's rows; ahead, b goes on.
+    assert.ok(answered >= 20, `${answered} answers`);
   } finally {
     await a.end();
     await b.end();
