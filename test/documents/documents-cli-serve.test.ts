@@ -10,11 +10,13 @@
  * 200-page PDF is parsed (ahead of its statement, on the parser thread),
  * another client is answered again and again.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readCliConfig } from '../../src/config/cli-config.js';
 import { rvbbit, start, waitFor } from '../cli/helpers.js';
 import { requires } from '../requires.js';
 import { rejection } from '../server/helpers.js';
@@ -87,6 +89,34 @@ test('rvbbit query without --data-dir: a path is refused with the ways to allow 
   const bad = await rvbbit(['query', `SELECT DOCUMENT_TEXT(content) FROM read_blob('${dir}/locked.pdf')`]);
   assert.is(bad.code, 1);
   assert.match(bad.err, /DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read/);
+});
+
+test('data_dirs and max_document_bytes in rvbbit.config.yaml (relative to the file; image_dirs joined to it)', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'rvbbit-docs-config-'));
+  try {
+    mkdirSync(join(home, 'more'));
+    writeFileSync(
+      join(home, 'rvbbit.config.yaml'),
+      `rvbbit:\n  data_dirs: ${dir}\n  image_dirs: [more]\n  max_document_bytes: 1000\n`,
+    );
+    const config = readCliConfig(home, {});
+    assert.equal(config.imageDirs, [dir, join(home, 'more')]);
+    assert.is(config.maxDocumentBytes, 1000);
+    const r = await rvbbit(['query', '--format', 'json', `SELECT DOCUMENT_TEXT('b.docx') AS t`], {
+      cwd: home,
+    });
+    assert.is(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out), [{ t: DOCX_PARAGRAPHS.join('\n') }]);
+    // The 1,462-byte PDF is over the file's limit: refused by its size, before it is opened.
+    const big = await rvbbit(['query', `SELECT DOCUMENT_TEXT('a.pdf')`], { cwd: home });
+    assert.is(big.code, 1);
+    assert.match(
+      big.err,
+      /DOCUMENT_TEXT: file a\.pdf is 0\.0 MiB \(\d+ bytes\); documents are limited to 0\.0 MiB \(1000 bytes/,
+    );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 });
 
 const psqlTest = requires(test, 'psql');
