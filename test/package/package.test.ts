@@ -5,7 +5,9 @@
  * TypeScript type-checking against our .d.ts (NodeNext, bundler and
  * CommonJS resolution; strict, exactOptionalPropertyTypes, skipLibCheck off),
  * and the installed `rvbbit` bin (--version, a MAP, cascade validation with
- * the precompiled validator, serve + psql, and a worker entry that cannot load).
+ * the precompiled validator, serve + psql, and a worker entry that cannot load);
+ * documents (DOCUMENT_PAGES, TEXT_CHUNKS, --data-dir) with the parser thread
+ * loading from the build.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
