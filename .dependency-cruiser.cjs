@@ -37,6 +37,8 @@ const LAYERS = [
   { name: 'db', path: '^src/db/', uses: ['base', 'runtime', 'grammar'] },
   // The OpenAI-compatible HTTP client: chat, embeddings, retries, pricing.
   { name: 'llm', path: '^src/llm/', uses: ['base', 'runtime'] },
+  // Documents and long texts: PDF, DOCX and HTML to text on a parser thread, TEXT_CHUNKS.
+  { name: 'documents', path: '^src/documents/', uses: ['base', 'runtime', 'llm'] },
   // The cascade format and its runner (one run of one cascade over one input).
   { name: 'cascade', path: '^src/cascade/', uses: ['base', 'grammar', 'runtime', 'llm'] },
   // The statement log and metrics (unified_logs), written through DuckDB.
@@ -91,6 +93,7 @@ const LAYERS = [
       'map',
       'run',
       'semantic',
+      'documents',
     ],
   },
   // The Postgres-wire server, over the engine's sessions.
@@ -119,7 +122,7 @@ const LAYERS = [
   {
     name: 'workers',
     path: '^workers/',
-    uses: ['base', 'runtime', 'db', 'cache', 'llm', 'cascade', 'thread', 'semantic'],
+    uses: ['base', 'runtime', 'db', 'cache', 'llm', 'cascade', 'thread', 'semantic', 'documents'],
   },
   // The command line: everything.
   {

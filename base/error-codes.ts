@@ -196,6 +196,23 @@ export const ENGINE_ERROR_CODES = {
     "IMAGE() was given a file path outside the engine's allowed image folders (imageFolders, --image-dir), or none is allowed",
   IMAGE_NOT_FOUND: 'IMAGE() was given a path inside an allowed image folder where no readable file is',
 
+  // ── documents and long texts (src/documents/, src/engine/document-functions.ts) ──
+  DOCUMENT_BAD_ARGUMENT:
+    'DOCUMENT_TEXT, DOCUMENT_PAGES or TEXT_CHUNKS got an argument it cannot take (max_tokens below 16, an overlap not below max_tokens, an empty path)',
+  DOCUMENT_UNKNOWN_FORMAT:
+    'DOCUMENT_TEXT or DOCUMENT_PAGES got bytes that are not a PDF, a DOCX or an HTML page',
+  DOCUMENT_DAMAGED:
+    'a document that starts as a PDF, DOCX or HTML file but cannot be read as one (damaged, cut short, a zip that is no Word document)',
+  DOCUMENT_ENCRYPTED: 'a PDF that needs a password to read',
+  DOCUMENT_TOO_LARGE:
+    "a document over the engine's maxDocumentBytes (default 64 MiB), or one whose text unpacks past the parser's bounds (a zip bomb)",
+  DOCUMENT_PARSE_LIMIT:
+    "a document whose parsing took longer than the parser's deadline or more memory than its thread may use",
+  DOCUMENT_OUTSIDE_FOLDERS:
+    "DOCUMENT_TEXT or DOCUMENT_PAGES was given a file path outside the engine's data folders (dataFolders, --data-dir), or none is allowed",
+  DOCUMENT_NOT_FOUND:
+    'DOCUMENT_TEXT or DOCUMENT_PAGES was given a path inside a data folder where no readable regular file is',
+
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',
   MAP_ROW_FAILED: "a row failed and the MAP's on_error is 'fail'",

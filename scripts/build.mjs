@@ -35,6 +35,7 @@ const ENTRIES = {
   cli: 'src/cli/main.ts',
   'cascade-thread': 'workers/cascade-thread.ts',
   'semantic-sync-worker': 'workers/semantic-sync-worker.ts',
+  'document-thread': 'workers/document-thread.ts',
   'child-main': 'src/sim/child-main.ts',
   'thread-main': 'src/sim/thread-main.ts',
 };

@@ -29,7 +29,10 @@ export interface EngineFlags {
   redis?: string;
   workerWait?: number;
   rate?: string;
+  dataDir?: string[];
+  /** The older name of --data-dir: both lists are joined. */
   imageDir?: string[];
+  maxDocumentBytes?: number;
   maxImageBytes?: number;
   maxImageBytesInFlight?: number;
   smallSide?: number;
@@ -90,9 +93,15 @@ export function addEngineFlags(cmd: Command): Command {
       "with --redis: cascade runs per s, min or h across every worker, e.g. '600/min'",
     )
     .option(
-      '--image-dir <dir>',
-      "folder IMAGE('path') may read image files from (repeatable; default: none)",
+      '--data-dir <dir>',
+      "folder DOCUMENT_TEXT('path'), DOCUMENT_PAGES('path') and IMAGE('path') may read (repeatable; under serve, the only folders clients may read; default: none)",
       collectFolder,
+    )
+    .option('--image-dir <dir>', 'the older name of --data-dir (one list)', collectFolder)
+    .option(
+      '--max-document-bytes <n>',
+      'largest document DOCUMENT_TEXT() and DOCUMENT_PAGES() take (default 64 MiB)',
+      intArg('--max-document-bytes', 1, 2 ** 31),
     )
     .option(
       '--max-image-bytes <n>',
@@ -148,7 +157,8 @@ export async function engineFromFlags(
   if (flags.sim) provider = simulator;
   else if (flags.providerUrl || flags.model) provider = (await providerOfFlags(flags)) ?? simulator;
   const redis = flags.redis ?? (process.env.RVBBIT_REDIS_URL || undefined);
-  const imageFolders = flags.imageDir ?? config.imageDirs;
+  const imageFolders = dataFoldersOf(flags, config);
+  const maxDocumentBytes = flags.maxDocumentBytes ?? config.maxDocumentBytes;
   const maxImageBytes = flags.maxImageBytes ?? config.maxImageBytes;
   const maxImageBytesInFlight = flags.maxImageBytesInFlight ?? config.maxImageBytesInFlight;
   const smallSide = flags.smallSide ?? config.smallSide;
@@ -177,9 +187,19 @@ export async function engineFromFlags(
         }
       : {}),
     ...(extra.logs ? { logs: extra.logs } : {}),
-    ...(imageFolders ? { imageFolders } : {}),
+    ...(imageFolders ? { dataFolders: imageFolders } : {}),
+    ...(maxDocumentBytes !== undefined ? { maxDocumentBytes } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSideLimit: smallSide } : {}),
   });
+}
+
+/** The data folders: --data-dir and --image-dir joined, else the config file's data_dirs/image_dirs. */
+export function dataFoldersOf(
+  flags: Pick<EngineFlags, 'dataDir' | 'imageDir'>,
+  config: Pick<CliConfig, 'imageDirs'>,
+): string[] | undefined {
+  const given = [...(flags.dataDir ?? []), ...(flags.imageDir ?? [])];
+  return given.length > 0 ? [...new Set(given)] : config.imageDirs ? [...config.imageDirs] : undefined;
 }

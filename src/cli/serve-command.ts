@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
+import { addEngineFlags, dataFoldersOf, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
 import { printError } from './print-error.js';
 
 interface ServeFlags extends EngineFlags {
@@ -109,7 +109,15 @@ export function registerServe(program: Command): void {
         idleTimeoutMs: flags.idleTimeout ?? s.idleTimeoutMs,
         statementTimeoutMs: flags.statementTimeout ?? s.statementTimeoutMs,
         loginTimeoutMs: flags.loginTimeout,
-        allowFiles: flags.allowAllFiles ? 'all' : (flags.allowFiles ?? s.allowFiles),
+        // Clients read through DuckDB (read_blob, read_text, …) where rvbbit's own readers read: one rule.
+        allowFiles: flags.allowAllFiles
+          ? 'all'
+          : [
+              ...new Set([
+                ...(flags.allowFiles ?? s.allowFiles ?? []),
+                ...(dataFoldersOf(flags, config) ?? []).map((d) => resolve(d)),
+              ]),
+            ],
         allowBlockingStrategies: flags.allowBlockingStrategies,
         log: flags.logQueries ? (line) => process.stderr.write(`${line}\n`) : undefined,
       }).catch(async (err) => {

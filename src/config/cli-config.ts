@@ -3,7 +3,8 @@
  * section belongs to src/llm/config.ts). Flags win over the file.
  *
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10,
- *              image_dirs: [dir, …], max_image_bytes: n,
+ *              data_dirs: [dir, …] (image_dirs: its older name), max_image_bytes: n,
+ *              max_document_bytes: n,
  *              max_image_bytes_in_flight: n, small_side: n }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
@@ -19,8 +20,14 @@ export interface CliConfig {
   readonly db?: string;
   readonly cascades?: readonly string[];
   readonly parallel?: number;
-  /** Folders IMAGE('path') may read (`image_dirs`: a folder or a list). */
+  /**
+   * Folders rvbbit's file readers (DOCUMENT_TEXT('path'), IMAGE('path')) may
+   * read, and a server's clients may read through DuckDB (`data_dirs`, and
+   * `image_dirs`, its older name: a folder or a list; both lists joined).
+   */
   readonly imageDirs?: readonly string[];
+  /** Largest document DOCUMENT_TEXT takes (`max_document_bytes`). */
+  readonly maxDocumentBytes?: number;
   readonly maxImageBytes?: number;
   /** Image file bytes the process's LLM requests hold at once (`max_image_bytes_in_flight`). */
   readonly maxImageBytesInFlight?: number;
@@ -79,7 +86,12 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
   // Paths in the file are relative to the file.
   const here = (p: string | undefined) =>
     p === undefined || p === ':memory:' ? p : resolve(dirname(file), p);
-  const imageDirs = strings(r, 'image_dirs', bad, 'rvbbit')?.map((d) => here(d)!);
+  const dataDirs = [
+    ...(strings(r, 'data_dirs', bad, 'rvbbit') ?? []),
+    ...(strings(r, 'image_dirs', bad, 'rvbbit') ?? []),
+  ].map((d) => here(d)!);
+  const imageDirs = dataDirs.length > 0 ? [...new Set(dataDirs)] : undefined;
+  const maxDocumentBytes = int(r, 'max_document_bytes', 'rvbbit');
   const maxImageBytes = int(r, 'max_image_bytes', 'rvbbit');
   const maxImageBytesInFlight = int(r, 'max_image_bytes_in_flight', 'rvbbit');
   // Its bounds are the grammar's (MAX_SMALL_SIDE), checked where the engine is made from it (engine-flags.ts).
@@ -91,6 +103,7 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     // Present only when set: a file without them reads as it did before they existed.
     ...(imageDirs ? { imageDirs } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
+    ...(maxDocumentBytes !== undefined ? { maxDocumentBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSide } : {}),
     server: {
@@ -121,7 +134,7 @@ function passwordOf(s: Obj, bad: (key: string, want: string) => never): string |
   return String(pw);
 }
 
-/** A folder or a list of folders (`server.allow_files`, `rvbbit.image_dirs`). */
+/** A folder or a list of folders (`server.allow_files`, `rvbbit.data_dirs`, `rvbbit.image_dirs`). */
 function strings(
   s: Obj,
   key: string,

@@ -14,6 +14,7 @@ import { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
+import type { DocumentParser } from '../documents/document-parser.js';
 import type { BatchDelivering } from '../llm/client.js';
 import { createImageBytesBuffer, reclaimImageBytes, valueHoldsImageFile } from '../llm/image-files.js';
 import type { LlmClient } from '../llm/types.js';
@@ -30,6 +31,7 @@ import { createSemanticShared } from '../statements/semantic/semantic-shared.js'
 import { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
+import { documentSettings, registerDocumentFunctions } from './document-functions.js';
 import { imageSettings, registerImageFunction } from './image-function.js';
 import { type ProviderOption, resolveProvider, workerLlmConfigOf } from './provider.js';
 import type { QueryOptions } from './query-options.js';
@@ -79,6 +81,17 @@ export interface EngineOptions {
    * BLOBs, data: and https:// URLs only (docs/images.md).
    */
   readonly imageFolders?: readonly string[];
+  /**
+   * Folders rvbbit's own file readers may read: `DOCUMENT_TEXT('path')`,
+   * `DOCUMENT_PAGES('path')` and `IMAGE('path')` (one list: `imageFolders`
+   * is its older name, and both lists are joined). Each must exist; a file's
+   * real path must be inside one. Default: none (docs/documents.md).
+   */
+  readonly dataFolders?: readonly string[];
+  /** Largest document DOCUMENT_TEXT and DOCUMENT_PAGES take, in bytes (default 64 MiB). */
+  readonly maxDocumentBytes?: number;
+  /** Longest one document's parse may take before it fails with DOCUMENT_PARSE_LIMIT (default 60 s). */
+  readonly documentParseDeadlineMs?: number;
   /** Largest image IMAGE() takes, in bytes (default 20 MiB, OpenAI's limit per image). */
   readonly maxImageBytes?: number;
   /**
@@ -123,6 +136,7 @@ export class Engine {
   private poolInstance: CascadePool | undefined;
   private runnerInstance: ChunkRunner | undefined;
   private closed = false;
+  private documentParser: DocumentParser | undefined;
 
   private constructor(
     /**
@@ -187,7 +201,16 @@ export class Engine {
         `options.operatorBatch must be an integer from 1 to ${MAX_BATCH}`,
       );
     }
-    const images = imageSettings(options.imageFolders, options.maxImageBytes, options.maxImageBytesInFlight);
+    const folders = [...new Set([...(options.dataFolders ?? []), ...(options.imageFolders ?? [])])];
+    if (options.dataFolders !== undefined && !Array.isArray(options.dataFolders)) {
+      throw new RvbbitError('ENGINE_OPTION', 'options.dataFolders must be a list of folder paths');
+    }
+    const images = imageSettings(folders, options.maxImageBytes, options.maxImageBytesInFlight);
+    const documents = documentSettings(
+      images.folders,
+      options.maxDocumentBytes,
+      options.documentParseDeadlineMs,
+    );
     // Made once per engine, shared by its main thread's client and every worker's: the bound is the process's.
     const imageFiles: NonNullable<WorkerLlmConfig['images']> = {
       folders: images.folders.map((f) => f.real),
@@ -210,6 +233,10 @@ export class Engine {
     const system = new ConnectionQueue(await instance.connect());
     // IMAGE(): a plain function of the database, so every session's connection has it.
     await system.run(async (con) => registerImageFunction(instance, con, images));
+    // DOCUMENT_TEXT, DOCUMENT_PAGES, TEXT_CHUNKS: plain functions of the database too.
+    const documentParser = await system.run(async (con) =>
+      registerDocumentFunctions(instance, con, documents),
+    );
     await system.run(async (con) => registerWithoutSecrets(instance, con));
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
@@ -261,6 +288,7 @@ export class Engine {
       },
     };
     engine = new Engine(shared, options.threads, options.wrapRunner);
+    engine.documentParser = documentParser;
     if (options.queue) {
       // Loaded only with a queue: BullMQ is not needed by a local engine.
       const { QueueChunkRunner } = await import('../scale/queue-runner.js');
@@ -305,6 +333,7 @@ export class Engine {
       owner,
       () => this.sessions.delete(session),
       { allowBlocking: options.allowBlocking ?? true, relativePaths: options.relativePaths ?? false },
+      this.documentParser,
     );
     this.sessions.add(session);
     await session.refreshOwnLogs('', true);
@@ -377,6 +406,7 @@ export class Engine {
     this.shared.system.con.closeSync();
     this.shared.instance.closeSync();
     await this.shared.provider.simulator?.close();
+    this.documentParser?.close();
   }
 }
 

@@ -3,6 +3,7 @@
  * and transactions stay per session. Every statement goes grammar → plan →
  * exec; plain SQL passes to DuckDB byte for byte.
  */
+
 import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
@@ -10,9 +11,11 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
+import type { DocumentParser } from '../documents/document-parser.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { ERROR_COLUMN } from '../statements/map/map-output.js';
 import { withDialectSuggestion } from './did-you-mean.js';
+import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
 import { isPlainSql, type Plan } from './plan.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
@@ -65,7 +68,20 @@ export class Session {
     readonly owner: string | null,
     private readonly onClose: () => void,
     private readonly policy: SessionPolicy = OWN_PROCESS,
+    /** Parses what a statement's text says it reads before it runs (documents-ahead.ts). */
+    private readonly documents?: DocumentParser,
   ) {}
+
+  /** Documents the statement names, parsed off the main thread before it runs (documents-ahead.ts). */
+  private async documentsAhead(text: string, signal?: AbortSignal): Promise<void> {
+    if (!this.documents) return;
+    await parseDocumentsAhead(
+      text,
+      this.documents,
+      async (pattern) => (await this.readOnConnection(listFilesSql(pattern))).rows.map((r) => String(r.file)),
+      signal,
+    );
+  }
 
   /**
    * With private logs, this connection's views of the log tables show its own
@@ -141,6 +157,7 @@ export class Session {
     options: QueryOptions,
   ): AsyncGenerator<Record<string, unknown>[]> {
     await this.refreshOwnLogs(text);
+    await this.documentsAhead(text, options.signal);
     const host = {
       shared: this.shared,
       owner: this.owner,
@@ -213,6 +230,7 @@ export class Session {
     options: QueryOptions,
   ): Promise<QueryResult> {
     await this.refreshOwnLogs(text);
+    await this.documentsAhead(text, options.signal);
     const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
     // Queue notices (waiting for a worker) reach this statement's caller: the CLI, a server client.
     const unlisten = this.shared.queue?.listen(log.queryId, options.onNotice);

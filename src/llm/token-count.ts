@@ -15,6 +15,7 @@
  * them without it.
  */
 import { Buffer } from 'node:buffer';
+import { createRequire } from 'node:module';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
 
 /** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
@@ -40,6 +41,27 @@ export function loadEncoding(): Promise<Encoding> {
     decode: (tokens: readonly number[]) => m.decode(tokens),
   }));
   return encoding;
+}
+
+let encodingSync: Encoding | undefined;
+
+/**
+ * The same encoding, loaded synchronously (gpt-tokenizer's CommonJS build),
+ * for a caller that cannot await: TEXT_CHUNKS runs inside DuckDB's call.
+ */
+export function loadEncodingSync(): Encoding {
+  if (encodingSync) return encodingSync;
+  const m = createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as {
+    countTokens(text: string, o: typeof AS_TEXT): number;
+    encode(text: string, o: typeof AS_TEXT): number[];
+    decode(tokens: readonly number[]): string;
+  };
+  encodingSync = {
+    countTokens: (text: string) => m.countTokens(text, AS_TEXT),
+    encode: (text: string) => m.encode(text, AS_TEXT),
+    decode: (tokens: readonly number[]) => m.decode(tokens),
+  };
+  return encodingSync;
 }
 
 interface CountedMessage {

@@ -5,16 +5,19 @@
  * TypeScript type-checking against our .d.ts (NodeNext, bundler and
  * CommonJS resolution; strict, exactOptionalPropertyTypes, skipLibCheck off),
  * and the installed `rvbbit` bin (--version, a MAP, cascade validation with
- * the precompiled validator, serve + psql, and a worker entry that cannot load).
+ * the precompiled validator, serve + psql, and a worker entry that cannot load);
+ * documents (DOCUMENT_PAGES, TEXT_CHUNKS, --data-dir) with the parser thread
+ * loading from the build.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import { simulatorEnv } from '../../src/llm/config.js';
+import { contractFolder, DOCX_PARAGRAPHS, HTML_TEXT, PDF_TEXT_PAGES } from '../documents/fixtures.js';
 import { png } from '../images/png.js';
 import { PSQL, requires } from '../requires.js';
 import { installPackage } from './installed.js';
@@ -365,6 +368,24 @@ test('a plain .mjs runs semantic top-k, ENTITY and IMAGE from the installed pack
   } finally {
     await engine.close();
   }
+});
+
+test('the installed package reads documents: DOCUMENT_PAGES over read_blob, TEXT_CHUNKS, and the bin with --data-dir', async () => {
+  const { dir } = await contractFolder();
+  for (const f of ['a.pdf', 'b.docx', 'c.html']) copyFileSync(join(dir, f), join(pkg.dir, f));
+  rmSync(dirname(dir), { recursive: true, force: true });
+  const out = JSON.parse(
+    execFileSync(process.execPath, ['documents.mjs'], { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8' }),
+  ) as { pages: unknown[]; chunks: unknown[] };
+  assert.equal(out.pages, [
+    { file: 'a.pdf', pages: PDF_TEXT_PAGES },
+    { file: 'b.docx', pages: [DOCX_PARAGRAPHS.join('\n')] },
+    { file: 'c.html', pages: [HTML_TEXT] },
+  ]);
+  assert.equal(out.chunks, [{ partition: true, several: true }]);
+  const r = rvbbit(['query', '--data-dir', '.', '--format', 'json', `SELECT DOCUMENT_TEXT('b.docx') AS t`]);
+  assert.is(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out), [{ t: DOCX_PARAGRAPHS.join('\n') }]);
 });
 
 test.run();

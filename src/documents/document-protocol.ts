@@ -1,0 +1,19 @@
+/** What the main thread and the document thread (workers/document-thread.ts) send each other. */
+import type { DocumentErrorData } from './document-error.js';
+
+export interface DocumentRequest {
+  readonly id: number;
+  readonly bytes?: Uint8Array;
+  /** A real path the main thread checked (inside a data folder, a regular file within the size limit). */
+  readonly path?: string;
+  /** The path as the statement wrote it, for messages. */
+  readonly shown?: string;
+  readonly maxBytes: number;
+  /** Ahead of a statement (the async port): the reply says the bytes' SHA-256, the key a BLOB is found by. */
+  readonly hash?: boolean;
+}
+
+export type DocumentReply = (
+  | { readonly id: number; readonly pages: string[] }
+  | { readonly id: number; readonly error: DocumentErrorData }
+) & { readonly sha256?: string };

@@ -1,0 +1,157 @@
+/**
+ * DOCUMENT_TEXT(x), DOCUMENT_PAGES(x) and TEXT_CHUNKS(text, max_tokens
+ * [, overlap_tokens]): plain DuckDB scalar functions, registered once per
+ * database as IMAGE() is (image-function.ts), so every session, the CLI and
+ * a server's clients have them (docs/documents.md).
+ *
+ * x is a BLOB (`read_blob('contracts/*.pdf')`'s content) or a VARCHAR path
+ * of a file inside one of the engine's data folders (`dataFolders`,
+ * `--data-dir`; the same list IMAGE() reads). The parse runs on the document
+ * thread (documents/document-parser.ts); errors carry DOCUMENT_* codes
+ * (function-errors.ts brings the code through DuckDB). NULL gives NULL.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  BIGINT,
+  BLOB,
+  type DuckDBConnection,
+  DuckDBScalarFunction,
+  type DuckDBScalarMainFunction,
+  LIST,
+  listValue,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
+import { functionError } from '../db/function-errors.js';
+import type { DataFolder } from '../documents/document-files.js';
+import { DEFAULT_MAX_DOCUMENT_BYTES, DocumentParser } from '../documents/document-parser.js';
+import { textChunks } from '../documents/text-chunks.js';
+
+export interface DocumentSettings {
+  readonly folders: readonly DataFolder[];
+  readonly maxBytes: number;
+  readonly deadlineMs?: number;
+}
+
+/** The engine's document settings from its options; ENGINE_OPTION when a folder is missing or a limit is bad. */
+export function documentSettings(
+  folders: readonly DataFolder[],
+  maxBytes?: number,
+  deadlineMs?: number,
+): DocumentSettings {
+  const max = maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (!Number.isInteger(max) || max < 1) {
+    throw new RvbbitError('ENGINE_OPTION', 'options.maxDocumentBytes must be a positive integer');
+  }
+  if (deadlineMs !== undefined && (!Number.isInteger(deadlineMs) || deadlineMs < 1)) {
+    throw new RvbbitError('ENGINE_OPTION', 'options.documentParseDeadlineMs must be a positive integer');
+  }
+  return { folders, maxBytes: max, ...(deadlineMs !== undefined ? { deadlineMs } : {}) };
+}
+
+/** Each folder as given (resolved) and as its real path; ENGINE_OPTION when one is missing or not a folder. */
+export function dataFolders(folders: readonly string[]): DataFolder[] {
+  return folders.map((f) => {
+    const given = resolve(f);
+    let real: string;
+    try {
+      real = realpathSync(given);
+    } catch {
+      throw new RvbbitError('ENGINE_OPTION', `data folder not found: ${f}`);
+    }
+    if (!statSync(real).isDirectory())
+      throw new RvbbitError('ENGINE_OPTION', `data folder is not a folder: ${f}`);
+    return { given, real };
+  });
+}
+
+const registered = new WeakMap<object, DocumentParser>();
+
+/** Registers the three functions once per database (`db` identifies it); returns its parser (closed with the engine). */
+export function registerDocumentFunctions(
+  db: object,
+  con: DuckDBConnection,
+  settings: DocumentSettings,
+): DocumentParser {
+  const existing = registered.get(db);
+  if (existing) return existing;
+  const parser = new DocumentParser(settings);
+  const pagesOf = (value: unknown): string[] | null => {
+    if (value === null || value === undefined) return null;
+    if (typeof value === 'string') return parser.pagesOfFile(value);
+    const bytes = (value as { bytes?: unknown }).bytes;
+    if (!(bytes instanceof Uint8Array)) {
+      throw new RvbbitError(
+        'DOCUMENT_BAD_ARGUMENT',
+        'expects a BLOB (a file read with read_blob) or a file path',
+      );
+    }
+    return parser.pagesOfBytes(bytes);
+  };
+  for (const input of [BLOB, VARCHAR]) {
+    register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', (args) => {
+      const pages = pagesOf(args[0]);
+      return pages === null ? null : pages.join('\n\n');
+    });
+    register(con, 'document_pages', [input], LIST(VARCHAR), 'DOCUMENT_PAGES', (args) => {
+      const pages = pagesOf(args[0]);
+      return pages === null ? null : listValue(pages);
+    });
+  }
+  for (const withOverlap of [false, true]) {
+    register(
+      con,
+      'text_chunks',
+      withOverlap ? [VARCHAR, BIGINT, BIGINT] : [VARCHAR, BIGINT],
+      LIST(VARCHAR),
+      'TEXT_CHUNKS',
+      (args) => {
+        const [text, max, overlap] = args as [string | null, bigint | null, bigint | null | undefined];
+        if (text === null || max === null || overlap === null) return null;
+        return listValue(textChunks(text, Number(max), overlap === undefined ? 0 : Number(overlap)));
+      },
+    );
+  }
+  registered.set(db, parser);
+  return parser;
+}
+
+function register(
+  con: DuckDBConnection,
+  name: string,
+  parameterTypes: Parameters<typeof DuckDBScalarFunction.create>[0]['parameterTypes'],
+  returnType: Parameters<typeof DuckDBScalarFunction.create>[0]['returnType'],
+  shown: string,
+  body: (args: unknown[]) => unknown,
+): void {
+  const mainFunction: DuckDBScalarMainFunction = (info, chunk, output) => {
+    try {
+      const columns = (parameterTypes ?? []).map((_, i) => chunk.getColumnVector(i));
+      for (let r = 0; r < chunk.rowCount; r++) {
+        output.setItem(r, body(columns.map((c) => c.getItem(r))) as never);
+      }
+      output.flush();
+    } catch (err) {
+      const e =
+        err instanceof RvbbitError
+          ? new RvbbitError(
+              err.code,
+              err.message.startsWith(`${shown}:`) ? err.message : `${shown}: ${err.message}`,
+              { ...err.detail },
+            )
+          : new RvbbitError('INTERNAL', `${shown}: ${(err as Error)?.message ?? String(err)}`);
+      info.setError(functionError(e));
+    }
+  };
+  con.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name,
+      returnType,
+      parameterTypes,
+      // NULLs reach the body, which answers NULL for them.
+      specialHandling: true,
+      mainFunction,
+    }),
+  );
+}

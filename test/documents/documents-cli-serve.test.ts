@@ -1,0 +1,240 @@
+/**
+ * Documents through the CLI and the server, spawned as users run them:
+ * `rvbbit query --data-dir` reads the folder's PDF, DOCX and HTML with
+ * read_blob and by path (`--image-dir` is the same list; without either a
+ * path is refused); `rvbbit serve --data-dir` lets its clients (psql and
+ * node-postgres) read inside the folder through read_blob, read_text,
+ * DOCUMENT_TEXT and IMAGE, and nothing outside it (42501); a folder that holds
+ * the server's database is refused at start; bad documents fail with their
+ * SQLSTATE and the server and its other clients go on; while one client's
+ * 200-page PDF is parsed (ahead of its statement, on the parser thread),
+ * another client is answered again and again.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readCliConfig } from '../../src/config/cli-config.js';
+import { rvbbit, start, waitFor } from '../cli/helpers.js';
+import { requires } from '../requires.js';
+import { rejection } from '../server/helpers.js';
+import { psql } from '../server/py-client.js';
+import {
+  contractFolder,
+  DOCX_PARAGRAPHS,
+  docxBomb,
+  encryptedPdf,
+  HTML_TEXT,
+  PDF_TEXT_PAGES,
+  pdfOf,
+} from './fixtures.js';
+
+let dir: string;
+let outside: string;
+let server: ReturnType<typeof start> | undefined;
+let port = 0;
+
+test.before(async () => {
+  ({ dir, outside } = await contractFolder());
+  writeFileSync(join(dir, 'bomb.docx'), docxBomb(80));
+  writeFileSync(join(dir, 'locked.pdf'), encryptedPdf());
+  writeFileSync(join(dir, 'long.pdf'), await pdfOf(Array.from({ length: 200 }, (_, i) => [`Page ${i + 1}`])));
+  server = start(['serve', '--sim', '--port', '0', '--data-dir', dir]);
+  await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+  port = Number(/127\.0\.0\.1:(\d+)/.exec(server.out())![1]);
+});
+test.after(async () => {
+  server?.child.kill('SIGTERM');
+  await server?.done;
+  rmSync(dirname(dir), { recursive: true, force: true });
+});
+
+const PAGES_SQL = (d: string) =>
+  `SELECT parse_filename(filename) AS file, DOCUMENT_PAGES(content) AS pages FROM read_blob('${d}/*') WHERE parse_filename(filename) IN ('a.pdf', 'b.docx', 'c.html') ORDER BY file`;
+const EXPECTED = [
+  { file: 'a.pdf', pages: PDF_TEXT_PAGES },
+  { file: 'b.docx', pages: [DOCX_PARAGRAPHS.join('\n')] },
+  { file: 'c.html', pages: [HTML_TEXT] },
+];
+
+test('rvbbit query --data-dir: read_blob and paths, the exact pages; --image-dir is the same list', async () => {
+  for (const flag of ['--data-dir', '--image-dir']) {
+    const r = await rvbbit([
+      'query',
+      flag,
+      dir,
+      '--format',
+      'json',
+      '-c',
+      PAGES_SQL(dir),
+      '-c',
+      `SELECT DOCUMENT_TEXT('b.docx') AS t`,
+    ]);
+    assert.is(r.code, 0, r.err);
+    const [pages, text] = JSON.parse(r.out) as [unknown[], { t: string }[]];
+    assert.equal(pages, EXPECTED);
+    assert.equal(text, [{ t: DOCX_PARAGRAPHS.join('\n') }]);
+  }
+});
+
+test('rvbbit query without --data-dir: a path is refused with the ways to allow a folder; a bad document names its format', async () => {
+  const r = await rvbbit(['query', `SELECT DOCUMENT_TEXT('${dir}/a.pdf')`]);
+  assert.is(r.code, 1);
+  assert.match(
+    r.err,
+    /DOCUMENT_TEXT: reading files is not allowed: no data folder is configured .*rvbbit --data-dir <dir>/,
+  );
+  const bad = await rvbbit(['query', `SELECT DOCUMENT_TEXT(content) FROM read_blob('${dir}/locked.pdf')`]);
+  assert.is(bad.code, 1);
+  assert.match(bad.err, /DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read/);
+});
+
+test('data_dirs and max_document_bytes in rvbbit.config.yaml (relative to the file; image_dirs joined to it)', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'rvbbit-docs-config-'));
+  try {
+    mkdirSync(join(home, 'more'));
+    writeFileSync(
+      join(home, 'rvbbit.config.yaml'),
+      `rvbbit:\n  data_dirs: ${dir}\n  image_dirs: [more]\n  max_document_bytes: 1000\n`,
+    );
+    const config = readCliConfig(home, {});
+    assert.equal(config.imageDirs, [dir, join(home, 'more')]);
+    assert.is(config.maxDocumentBytes, 1000);
+    const r = await rvbbit(['query', '--format', 'json', `SELECT DOCUMENT_TEXT('b.docx') AS t`], {
+      cwd: home,
+    });
+    assert.is(r.code, 0, r.err);
+    assert.equal(JSON.parse(r.out), [{ t: DOCX_PARAGRAPHS.join('\n') }]);
+    // The 1,462-byte PDF is over the file's limit: refused by its size, before it is opened.
+    const big = await rvbbit(['query', `SELECT DOCUMENT_TEXT('a.pdf')`], { cwd: home });
+    assert.is(big.code, 1);
+    assert.match(
+      big.err,
+      /DOCUMENT_TEXT: file a\.pdf is 0\.0 MiB \(\d+ bytes\); documents are limited to 0\.0 MiB \(1000 bytes/,
+    );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+const psqlTest = requires(test, 'psql');
+
+psqlTest(
+  'psql: the folder read through read_blob, by path, read_text; outside it 42501 through every reader',
+  async () => {
+    const ok = await psql(port, [
+      '-At',
+      '-c',
+      `SELECT DOCUMENT_TEXT(content) FROM read_blob('${dir}/b.docx')`,
+    ]);
+    assert.is(ok.code, 0, ok.err);
+    assert.is(ok.out.trim(), DOCX_PARAGRAPHS.join('\n'));
+    const byPath = await psql(port, ['-At', '-c', `SELECT len(DOCUMENT_PAGES('a.pdf'))`]);
+    assert.is(byPath.out.trim(), '3', byPath.err);
+    const text = await psql(port, [
+      '-At',
+      '-c',
+      `SELECT length(content) > 0 FROM read_text('${dir}/c.html')`,
+    ]);
+    assert.is(text.out.trim(), 't', text.err);
+    for (const sql of [
+      `SELECT content FROM read_blob('${outside}/secret.html')`,
+      `SELECT content FROM read_text('${outside}/secret.html')`,
+      `SELECT DOCUMENT_TEXT('${outside}/secret.html')`,
+      `SELECT DOCUMENT_TEXT('../outside/secret.html')`,
+      `SELECT IMAGE('${outside}/secret.html')`,
+    ]) {
+      const r = await psql(port, ['-At', '-v', 'VERBOSITY=verbose', '-c', sql]);
+      assert.is(r.code, 1, sql);
+      assert.match(r.err, /ERROR:\s+42501/, `${sql}: ${r.err}`);
+    }
+  },
+);
+
+psqlTest(
+  'psql: a zip bomb is 54000, an encrypted PDF 22023, each naming format and reason; the session goes on',
+  async () => {
+    const r = await psql(port, [
+      '-At',
+      '-v',
+      'VERBOSITY=verbose',
+      '-c',
+      `SELECT DOCUMENT_TEXT('bomb.docx')`,
+      '-c',
+      `SELECT DOCUMENT_TEXT('locked.pdf')`,
+      '-c',
+      `SELECT DOCUMENT_TEXT('c.html') IS NOT NULL`,
+    ]);
+    assert.match(
+      r.err,
+      /ERROR:\s+54000: DOCUMENT_TEXT: DOCX: word\/document\.xml .* the limit is 67108864 bytes/,
+    );
+    assert.match(
+      r.err,
+      /ERROR:\s+22023: DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read/,
+    );
+    assert.is(r.out.trim(), 't');
+  },
+);
+
+test('node-postgres: the pages as a text[] of the rows psql sees; a bad document fails one query, another client goes on', async () => {
+  const a = new pg.Client({ host: '127.0.0.1', port, user: 'a', database: 'rvbbit', query_timeout: 30_000 });
+  const b = new pg.Client({ host: '127.0.0.1', port, user: 'b', database: 'rvbbit', query_timeout: 30_000 });
+  await a.connect();
+  await b.connect();
+  try {
+    const r = await a.query(PAGES_SQL(dir));
+    assert.equal(r.rows, EXPECTED);
+    const err = await rejection<{ code: string; message: string }>(
+      a.query(`SELECT DOCUMENT_TEXT('bomb.docx')`),
+    );
+    assert.is(err.code, '54000');
+    assert.match(err.message, /DOCX: word\/document\.xml/);
+    const denied = await rejection<{ code: string }>(a.query(`SELECT * FROM read_blob('${outside}/*')`));
+    assert.is(denied.code, '42501');
+    assert.equal((await b.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    assert.equal((await a.query(`SELECT DOCUMENT_TEXT('c.html') AS t`)).rows, [{ t: HTML_TEXT }]);
+  } finally {
+    await a.end();
+    await b.end();
+  }
+});
+
+test('node-postgres: while one client reads a 200-page PDF (parsed ahead, off the main thread), another is answered again and again', async () => {
+  const a = new pg.Client({ host: '127.0.0.1', port, user: 'a', database: 'rvbbit', query_timeout: 60_000 });
+  const b = new pg.Client({ host: '127.0.0.1', port, user: 'b', database: 'rvbbit', query_timeout: 60_000 });
+  await a.connect();
+  await b.connect();
+  try {
+    let done = false;
+    const reading = a
+      .query(`SELECT len(DOCUMENT_PAGES(content))::INTEGER AS n FROM read_blob('${dir}/long.pdf')`)
+      .finally(() => {
+        done = true;
+      });
+    let answered = 0;
+    while (!done) {
+      assert.equal((await b.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+      answered++;
+    }
+    assert.equal((await reading).rows, [{ n: 200 }]);
+    // A parse on the main thread would answer b once or twice before a's rows; ahead, b goes on.
+    assert.ok(answered >= 20, `${answered} answers`);
+  } finally {
+    await a.end();
+    await b.end();
+  }
+});
+
+test('rvbbit serve --data-dir refuses a folder that holds its database', async () => {
+  const db = join(dir, 'sub');
+  mkdirSync(db);
+  const r = await rvbbit(['serve', '--sim', '--port', '0', '--db', join(db, 'x.duckdb'), '--data-dir', dir]);
+  assert.is(r.code, 1);
+  assert.match(r.err, /holds the server's database files \(x\.duckdb and the WAL/);
+  rmSync(db, { recursive: true, force: true });
+});
+
+test.run();

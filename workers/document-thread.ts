@@ -1,0 +1,97 @@
+/**
+ * The document parser's thread: the main thread, inside a DuckDB function,
+ * posts one document (its bytes, or a checked file path to read here) and
+ * waits on a shared flag (src/documents/document-parser.ts); this thread
+ * parses it, posts the pages or the error as data and wakes the main thread.
+ * Started with a heap limit: a document that needs more memory ends this
+ * thread, not the process.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { type MessagePort, workerData } from 'node:worker_threads';
+import { DocumentError, type DocumentErrorCode } from '../src/documents/document-error.js';
+import { DOCUMENT_OPEN_FLAGS, documentTooLarge } from '../src/documents/document-files.js';
+import type { DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
+import { documentPages } from '../src/documents/parse-document.js';
+
+const { port, aheadPort, flag } = workerData as {
+  port: MessagePort;
+  aheadPort: MessagePort;
+  flag: SharedArrayBuffer;
+};
+const cell = new Int32Array(flag);
+
+port.on('message', (req: DocumentRequest) => {
+  void parse(req).then((reply) => {
+    port.postMessage(reply);
+    Atomics.store(cell, 0, 1);
+    Atomics.notify(cell, 0);
+  });
+});
+// Parses ahead of a statement: the main thread awaits these replies instead of blocking.
+aheadPort.on('message', (req: DocumentRequest) => {
+  void parse(req).then((reply) => aheadPort.postMessage(reply));
+});
+setInterval(() => Atomics.add(cell, 1, 1), 100).unref();
+Atomics.add(cell, 1, 1);
+
+async function parse(req: DocumentRequest): Promise<DocumentReply> {
+  let sha256: string | undefined;
+  try {
+    const bytes = req.bytes ?? readChecked(req.path!, req.shown ?? req.path!, req.maxBytes);
+    // Hashed before pdf.js reads the bytes (it may take their buffer).
+    if (req.hash) sha256 = createHash('sha256').update(bytes).digest('hex');
+    // A file's bytes are never quoted in a message: only a BLOB's, which the statement holds already.
+    return {
+      id: req.id,
+      pages: await documentPages(bytes, req.bytes !== undefined),
+      ...(sha256 ? { sha256 } : {}),
+    };
+  } catch (err) {
+    const e =
+      err instanceof DocumentError
+        ? err
+        : new DocumentError(
+            'DOCUMENT_DAMAGED',
+            `the document cannot be read: ${(err as Error)?.message ?? err}`,
+          );
+    return {
+      id: req.id,
+      ...(sha256 ? { sha256 } : {}),
+      error: { code: e.code as DocumentErrorCode, message: e.message, detail: { ...e.detail } },
+    };
+  }
+}
+
+/** The file, opened without following a link or waiting on a FIFO, still a regular file within the limit. */
+function readChecked(path: string, shown: string, maxBytes: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, DOCUMENT_OPEN_FLAGS);
+  } catch (err) {
+    throw new DocumentError(
+      'DOCUMENT_NOT_FOUND',
+      `cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      { path: shown },
+    );
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      throw new DocumentError('DOCUMENT_NOT_FOUND', `${shown} is not a regular file`, { path: shown });
+    if (st.size > maxBytes) {
+      throw documentTooLarge(`file ${shown}`, st.size, maxBytes, { path: shown });
+    }
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    // pdf.js takes a plain Uint8Array, not a Buffer.
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, got);
+  } finally {
+    closeSync(fd);
+  }
+}
