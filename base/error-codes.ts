@@ -196,6 +196,18 @@ export const ENGINE_ERROR_CODES = {
     "IMAGE() was given a file path outside the engine's allowed image folders (imageFolders, --image-dir), or none is allowed",
   IMAGE_NOT_FOUND: 'IMAGE() was given a path inside an allowed image folder where no readable file is',
 
+  // ── CREATE / DROP SEMANTIC FUNCTION (src/statements/semantic/sql-function-definition.ts) ──
+  SQLFN_TEMPLATE: "a semantic function's prompt template does not parse",
+  SQLFN_DEFINITION:
+    'a semantic function definition that cannot work: a prompt naming no argument or one it does not have, a duplicate argument, an operator form its arguments cannot take, a CASCADE whose YAML does not load',
+  SQLFN_BAD_TYPE: 'a semantic function names a type that does not exist',
+  SQLFN_UNSUPPORTED_TYPE: 'a semantic function names a type its arguments or result cannot be',
+  SQLFN_OPTION: "an option in a semantic function's WITH (…) it does not take, or a value it cannot be",
+  SQLFN_EXISTS:
+    'CREATE SEMANTIC FUNCTION of a name or word already taken: a DuckDB function, a keyword, an operator file, another function (OR REPLACE replaces only one defined in SQL)',
+  SQLFN_NOT_FOUND: 'DROP SEMANTIC FUNCTION of a function no CREATE SEMANTIC FUNCTION defined',
+  SQLFN_READ_ONLY: 'CREATE or DROP SEMANTIC FUNCTION on a server started with --read-only-functions',
+
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',
   MAP_ROW_FAILED: "a row failed and the MAP's on_error is 'fail'",

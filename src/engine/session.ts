@@ -48,6 +48,8 @@ export interface SessionPolicy {
   readonly allowBlocking: boolean;
   /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
   readonly relativePaths: boolean;
+  /** true: CREATE and DROP SEMANTIC FUNCTION fail (SQLFN_READ_ONLY): `rvbbit serve --read-only-functions`. */
+  readonly readOnlyFunctions?: boolean;
 }
 
 const OWN_PROCESS: SessionPolicy = { allowBlocking: true, relativePaths: false };
@@ -266,6 +268,7 @@ export class Session {
       q: this.q,
       owner: this.owner,
       allowBlocking: this.policy.allowBlocking,
+      readOnlyFunctions: this.policy.readOnlyFunctions ?? false,
       params,
       // A notice naming a cascade file (its ignored keys) shows the file as the client may see it.
       options:

@@ -33,6 +33,8 @@ export const SqlState = {
   undefinedTable: '42P01',
   duplicateCursor: '42P03',
   duplicateTable: '42P07',
+  duplicateFunction: '42723',
+  invalidFunctionDefinition: '42P13',
   indeterminateDatatype: '42P18',
   outOfMemory: '53200',
   tooManyConnections: '53300',
@@ -77,6 +79,16 @@ export const SQLSTATE_OF_CODE = {
   // Postgres's pg_read_file outside the allowed places: insufficient_privilege.
   IMAGE_OUTSIDE_FOLDERS: SqlState.insufficientPrivilege,
   IMAGE_NOT_FOUND: SqlState.ioError,
+  // CREATE FUNCTION's own: a body that does not parse, an unknown type, a name taken, no such function.
+  SQLFN_TEMPLATE: SqlState.syntaxError,
+  SQLFN_DEFINITION: SqlState.invalidFunctionDefinition,
+  SQLFN_BAD_TYPE: SqlState.undefinedObject,
+  SQLFN_UNSUPPORTED_TYPE: SqlState.invalidFunctionDefinition,
+  SQLFN_OPTION: SqlState.syntaxError,
+  SQLFN_EXISTS: SqlState.duplicateFunction,
+  SQLFN_NOT_FOUND: SqlState.undefinedFunction,
+  // Postgres refuses CREATE FUNCTION without the CREATE privilege on the schema so.
+  SQLFN_READ_ONLY: SqlState.insufficientPrivilege,
   MAP_BAD_OPTION: SqlState.invalidParameterValue,
   MAP_ROW_FAILED: SqlState.internalError,
   RUN_TABLE_EXISTS: SqlState.duplicateTable,
