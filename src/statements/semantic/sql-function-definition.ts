@@ -336,6 +336,7 @@ function loadDefinition(
   } catch (err) {
     return refuse(err);
   }
+  if (read && stmt.cascade) checkCascadeInputs(stmt, read.sql, fail);
   if (!read)
     return fail(
       'SQLFN_DEFINITION',
@@ -347,6 +348,26 @@ function loadDefinition(
   if (skipped)
     fail('SQLFN_DEFINITION', stmt.body.span.start, skipped.replace(`${file}:`, 'the cascade, line '));
   return read.sql;
+}
+
+/**
+ * An operator's runs get its args and `hint` as inputs, nothing else: a
+ * CASCADE's template reading another `input.X` would render it empty on every
+ * row, so it is refused here (a file without inputs_schema only warns when it runs).
+ */
+function checkCascadeInputs(stmt: CreateSemanticFunctionStatement, sql: SqlFunction, fail: Fail): void {
+  const known = new Set([...sql.args.map((a) => a.name), ...(sql.returning ? [sql.returning] : []), 'hint']);
+  const body = stmt.body.text;
+  for (const tag of body.matchAll(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g)) {
+    for (const m of tag[0].matchAll(/\binput\.([A-Za-z_]\w*)/g)) {
+      if (known.has(m[1]!)) continue;
+      fail(
+        'SQLFN_DEFINITION',
+        stmt.body.span.start + tag.index + m.index,
+        `input.${m[1]} is not an input of ${sql.name}: its runs read ${[...known].map((k) => `input.${k}`).join(', ')}`,
+      );
+    }
+  }
 }
 
 /** The name, its calls and its words against DuckDB's functions, the keywords and every other operator. */
