@@ -18,6 +18,7 @@ import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { CreateSemanticFunctionStatement, DropSemanticFunctionStatement } from '../../grammar/index.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import {
+  catalogListing,
   type OperatorCatalog,
   type SqlDefinedFunction,
   takenNames,
@@ -28,6 +29,7 @@ import {
   ensureSqlFunctionTable,
   readSqlFunctions,
   type SqlFunctionFiles,
+  writeFunctionListing,
   writeSqlFunction,
 } from '../plan/sql-functions.js';
 import { defineSqlFunction, wordsOf } from '../statements/semantic/sql-function-definition.js';
@@ -50,6 +52,7 @@ export async function loadSqlFunctions(
   }
   const out = withSqlFunctions(catalog, defined);
   for (const s of out.shadowed) warn(`${s.name}: an operator file overrides it (${s.why})`);
+  await writeFunctionListing(con, catalogListing(out));
   return out;
 }
 
@@ -87,7 +90,9 @@ export async function createSemanticFunction(
     });
     const written = shared.sqlFunctionFiles.write(def.name, def.cascadeYaml, def.contentHash);
     const others = mine.filter((d) => d.sql.name !== def.name);
-    shared.semantic.catalog = withSqlFunctions(catalog, [...others, written]);
+    const next = withSqlFunctions(catalog, [...others, written]);
+    await writeFunctionListing(con, catalogListing(next));
+    shared.semantic.catalog = next;
   });
 }
 
@@ -114,10 +119,12 @@ export async function dropSemanticFunction(
     const existed = await deleteSqlFunction(con, name);
     if (!existed && !stmt.ifExists)
       throw new RvbbitError('SQLFN_NOT_FOUND', `semantic function ${name} does not exist`, where);
-    shared.semantic.catalog = withSqlFunctions(
+    const next = withSqlFunctions(
       catalog,
       sqlDefined(catalog).filter((d) => d.sql.name !== name),
     );
+    await writeFunctionListing(con, catalogListing(next));
+    shared.semantic.catalog = next;
   });
 }
 

@@ -27,6 +27,7 @@ import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'n
 import { join, resolve } from 'node:path';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import {
+  AGGREGATES,
   type AggregateDef,
   createGrammar,
   DEFAULT_OPERATORS,
@@ -37,6 +38,7 @@ import type { Cascade, SqlFunction, SqlFunctionArg } from '../cascade/cascade-ty
 import { MAX_CASCADE_BYTES } from '../cascade/read-cascade.js';
 import { packagePath } from '../runtime/package-files.js';
 import { type Declared, declaredBy, readOperatorFile, salvage } from './operator-file.js';
+import type { FunctionListing } from './sql-functions.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
 
@@ -377,4 +379,39 @@ export function pairPlanOf(
 export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undefined {
   const fn = [...catalog.functions.values()].find((f) => f.sql.operators.some((o) => o.keywords[0] === '~'));
   return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;
+}
+
+/** Every operator of the catalog as rvbbit.functions lists it, by name (SIMILAR_TO too: it has no cascade). */
+export function catalogListing(catalog: OperatorCatalog): FunctionListing[] {
+  const rows: FunctionListing[] = [...catalog.functions.values()].map((fn) => {
+    const d = declaredBy(fn.sql);
+    return {
+      name: fn.name,
+      source: fn.source,
+      shape: fn.sql.shape,
+      args: fn.sql.args.map((a) => `${a.name} ${a.type}${a.optional ? ' (optional)' : ''}`).join(', '),
+      returns: fn.sql.returning === undefined ? fn.sql.returns : `${fn.sql.returns} (or RETURNING type)`,
+      operators: fn.sql.operators.map((o) => `${o.left} ${o.keywords.join(' ')} ${o.right}`),
+      calls: [...d.calls.map((c) => c.name), ...builtInCalls(fn.name)],
+      file: fn.source === 'sql' ? null : fn.cascadePath,
+      description: fn.sql.description ?? null,
+    };
+  });
+  rows.push({
+    name: SIMILAR_TO.functionName,
+    source: 'builtin',
+    shape: 'scalar',
+    args: 'a VARCHAR, b VARCHAR',
+    returns: SIMILAR_TO.returns,
+    operators: [`a ${SIMILAR_TO.word} b`],
+    calls: [],
+    file: null,
+    description: 'cosine similarity of the two values’ embeddings',
+  });
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** rvbbit's own call names of a shipped function (LLM_SUMMARIZE → llm_summarize), which declaredBy leaves to the grammar. */
+function builtInCalls(functionName: string): string[] {
+  return AGGREGATES.filter((a) => a.functionName === functionName).map((a) => a.name);
 }

@@ -139,3 +139,61 @@ export class SqlFunctionFiles {
     this.dir = undefined;
   }
 }
+
+export const FUNCTIONS_LISTING = 'rvbbit.functions';
+
+/** One row of rvbbit.functions: every operator the engine has now, wherever it is defined. */
+export interface FunctionListing {
+  readonly name: string;
+  /** `shipped` (rvbbit's cascades), `file` (an operator root's), `sql` (CREATE SEMANTIC FUNCTION), `builtin` (no cascade). */
+  readonly source: 'shipped' | 'file' | 'sql' | 'builtin';
+  readonly shape: string;
+  readonly args: string;
+  readonly returns: string;
+  /** The infix forms (`text MEANS criterion`). */
+  readonly operators: readonly string[];
+  /** The names it is called by (`MEANS(…)`, `LLM_SUMMARIZE(…)`). */
+  readonly calls: readonly string[];
+  /** The cascade file, null for one defined in SQL. */
+  readonly file: string | null;
+  readonly description: string | null;
+}
+
+/**
+ * Rewrites rvbbit.functions to `rows`: the engine does so at start and after
+ * each CREATE/DROP SEMANTIC FUNCTION, so `SELECT * FROM rvbbit.functions`
+ * lists what the next statement can call (a table, not a view: the catalog
+ * lives in the engine, not in DuckDB).
+ */
+export async function writeFunctionListing(
+  con: DuckDBConnection,
+  rows: readonly FunctionListing[],
+): Promise<void> {
+  await con.run(`CREATE TABLE IF NOT EXISTS ${FUNCTIONS_LISTING} (
+    name VARCHAR, source VARCHAR, shape VARCHAR, args VARCHAR, "returns" VARCHAR,
+    operators VARCHAR[], calls VARCHAR[], file VARCHAR, description VARCHAR)`);
+  await con.run('BEGIN TRANSACTION');
+  try {
+    await con.run(`DELETE FROM ${FUNCTIONS_LISTING}`);
+    for (const r of rows) {
+      await con.run(
+        `INSERT INTO ${FUNCTIONS_LISTING} VALUES ($1, $2, $3, $4, $5, $6::JSON::VARCHAR[], $7::JSON::VARCHAR[], $8, $9)`,
+        [
+          r.name,
+          r.source,
+          r.shape,
+          r.args,
+          r.returns,
+          JSON.stringify(r.operators),
+          JSON.stringify(r.calls),
+          r.file,
+          r.description,
+        ],
+      );
+    }
+    await con.run('COMMIT');
+  } catch (err) {
+    await con.run('ROLLBACK');
+    throw err;
+  }
+}

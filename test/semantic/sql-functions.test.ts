@@ -99,6 +99,23 @@ test('OPERATOR word: infix, parsed with the precedence of a file operator; WITH 
     rows.map((r) => r['id']),
     [2, 5],
   );
+  const listed = jsonRows(
+    (
+      await f.engine.query(
+        `SELECT name, source, operators, calls, file FROM rvbbit.functions WHERE name IN ('echoes', 'semantic_rhymes') ORDER BY name`,
+      )
+    ).rows,
+  );
+  assert.equal(listed, [
+    { name: 'echoes', source: 'sql', operators: ['a ECHOES b'], calls: ['ECHOES'], file: null },
+    {
+      name: 'semantic_rhymes',
+      source: 'file',
+      operators: ['text RHYMES other'],
+      calls: ['SEMANTIC_RHYMES', 'RHYMES'],
+      file: `${EXTRA_CASCADES}rhymes.yaml`,
+    },
+  ]);
   const seen = (await f.sim.stats()).promptsSeen ?? [];
   assert.is(seen.length, 6);
   assert.ok(seen.every((p) => p.model === 'sim-large'));
@@ -111,6 +128,7 @@ test('OPERATOR word: infix, parsed with the precedence of a file operator; WITH 
     ),
   );
   await f.engine.query('DROP SEMANTIC FUNCTION echoes');
+  assert.equal((await f.engine.query(`SELECT name FROM rvbbit.functions WHERE source = 'sql'`)).rows, []);
 });
 
 test('a file wins: its name and words are refused (42723), OR REPLACE does not replace it, DROP does not drop it', async ({
