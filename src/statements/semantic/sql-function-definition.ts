@@ -19,8 +19,10 @@
 import { createHash } from 'node:crypto';
 import { RvbbitError } from '../../../base/errors.js';
 import { DUCKDB_FUNCTIONS } from '../../../grammar/duckdb-functions.js';
+import { renderAt } from '../../../grammar/errors.js';
 import type { CreateSemanticFunctionStatement, SourceText, Span } from '../../../grammar/index.js';
 import { parseSqlType, typeFamily } from '../../../grammar/index.js';
+import { LineIndex } from '../../../grammar/span.js';
 import { CascadeError } from '../../cascade/cascade-error.js';
 import type { SqlFunction } from '../../cascade/cascade-types.js';
 import { loadCascadeText } from '../../cascade/load-cascade.js';
@@ -64,6 +66,18 @@ function at(stmt: { readonly span: Span }, offset: number, index: PositionOf): R
   return { offset: offset - stmt.span.start, ...index(offset) };
 }
 
+/** The refusal with the statement's line and a caret under the place, as a parse error shows it. */
+function refusal(
+  stmt: CreateSemanticFunctionStatement,
+  code: ConstructorParameters<typeof RvbbitError>[0],
+  offset: number,
+  message: string,
+  positionOf: PositionOf,
+): RvbbitError {
+  const rendered = renderAt(new LineIndex(stmt.text), code, message, offset - stmt.span.start);
+  return new RvbbitError(code, `${message}\n${rendered}`, at(stmt, offset, positionOf));
+}
+
 type PositionOf = (offset: number) => { line: number; column: number };
 
 /** Checks a CREATE SEMANTIC FUNCTION and makes its cascade; throws a positioned RvbbitError. */
@@ -77,7 +91,7 @@ export function defineSqlFunction(
     offset: number,
     message: string,
   ): never => {
-    throw new RvbbitError(code, message, at(stmt, offset, positionOf));
+    throw refusal(stmt, code, offset, message, positionOf);
   };
   const name = stmt.name.text;
   if (!NAME.test(name))
