@@ -256,6 +256,60 @@ $$`);
   await f.engine.query('DROP SEMANTIC FUNCTION triage');
 });
 
+test('inherited from the operator machinery: packed prompts, LIMIT windows, proxy models, an aggregate', async ({
+  f,
+}) => {
+  await f.engine.query(
+    `CREATE SEMANTIC FUNCTION is_eco(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} eco friendly?'`,
+  );
+  const ids = async (sql: string) => jsonRows((await f.engine.query(sql)).rows).map((r) => r['id']);
+  const packed = jsonRows(
+    (
+      await f.engine.query(
+        `-- @ batch: 4\n-- @ cache: false\nSELECT id, is_eco(body) AS e FROM docs WHERE id <= 8 ORDER BY id`,
+      )
+    ).rows,
+  );
+  assert.equal(
+    packed.map((r) => r['e']),
+    [true, false, true, false, true, true, false, false],
+  );
+  assert.is(await f.requests(), 2);
+  await f.sim.resetStats();
+  assert.equal(
+    await ids(`-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id LIMIT 2`),
+    [1, 3],
+  );
+  assert.is(await f.requests(), 4);
+  await f.sim.resetStats();
+  assert.equal(
+    await ids(
+      `-- @ proxy: sim-small confidence 0.9\n-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id`,
+    ),
+    [1, 3, 5, 6, 10, 11, 12],
+  );
+  assert.is(await f.requests(), 21);
+  await f.sim.resetStats();
+  await f.engine.query(
+    `CREATE SEMANTIC FUNCTION gist(texts VARCHAR[]) RETURNS VARCHAR WITH (shape = 'aggregate')
+       AS 'Say in three words what these share: {{ texts | join: " | " }}'`,
+  );
+  const groups = jsonRows(
+    (
+      await f.engine.query(
+        `SELECT category, gist(body) AS g FROM docs WHERE body IS NOT NULL GROUP BY category ORDER BY category`,
+      )
+    ).rows,
+  );
+  assert.equal(groups, [
+    { category: 'home', g: 'kitchen knife that' },
+    { category: 'sport', g: 'runs cushioned running' },
+    { category: 'tech', g: 'share battery pack' },
+  ]);
+  assert.is(await f.requests(), 3);
+  await f.engine.query('DROP SEMANTIC FUNCTION is_eco; DROP SEMANTIC FUNCTION gist');
+});
+
 test('a file database keeps its functions across a restart; their answers stay cached', async ({ f }) => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-sqlfn-'));
   const provider = { baseUrl: f.sim.url, model: 'sim-small' };
