@@ -71,6 +71,29 @@ test('created in one session, used by another at its next statement; cached; rep
   await b.close();
 });
 
+test('one text: the statements after a CREATE or DROP read the new definition', async ({ f }) => {
+  const r = await f.engine.query(
+    `CREATE SEMANTIC FUNCTION is_eco2(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} eco friendly?';
+     -- @ cache: false
+     SELECT count(*) AS n FROM docs WHERE id <= 3 AND is_eco2(body) IS NOT NULL`,
+  );
+  assert.equal(jsonRows(r.rows), [{ n: 3 }]);
+  assert.is(await f.requests(), 3);
+  const s = await f.engine.session();
+  // A statement prepared before the function existed runs with it once it does (the server's prepared statements).
+  const [prepared] = s.statements(
+    'SELECT count(*) AS n FROM docs WHERE id <= 2 AND is_eco3(body) IS NOT NULL',
+  );
+  await f.engine.query(`CREATE SEMANTIC FUNCTION is_eco3(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} green?'`);
+  assert.equal(jsonRows((await prepared!.run(undefined)).rows), [{ n: 2 }]);
+  const dropped = await refusal(
+    f.engine.query('DROP SEMANTIC FUNCTION is_eco2; SELECT is_eco2(body) FROM docs'),
+  );
+  assert.is(dropped.code, 'DUCKDB_CATALOG');
+  await f.engine.query('DROP SEMANTIC FUNCTION is_eco3');
+  await s.close();
+});
+
 test('OPERATOR word: infix, parsed with the precedence of a file operator; WITH (model) picks the model', async ({
   f,
 }) => {
