@@ -71,6 +71,40 @@ test('created in one session, used by another at its next statement; cached; rep
   await b.close();
 });
 
+test('every type RETURNING takes: a STRUCT, an ENUM and a list come back as that DuckDB type', async ({
+  f,
+}) => {
+  await f.engine.query(
+    `CREATE SEMANTIC FUNCTION judge(x VARCHAR) RETURNS STRUCT(label VARCHAR, score INTEGER) AS 'Label {{ x }} and score it';
+     CREATE SEMANTIC FUNCTION mood(x VARCHAR) RETURNS ENUM('up', 'down') AS 'Is {{ x }} up or down?';
+     CREATE SEMANTIC FUNCTION tags(x VARCHAR) RETURNS VARCHAR[] AS 'Tags of {{ x }}'`,
+  );
+  const rows = jsonRows(
+    (
+      await f.engine.query(
+        `SELECT id, judge(body) AS j, typeof(judge(body)) AS jt, mood(body) AS m, typeof(mood(body)) AS mt,
+                tags(body) AS g, typeof(tags(body)) AS gt
+         FROM docs WHERE id <= 2 ORDER BY id`,
+      )
+    ).rows,
+  );
+  assert.equal(
+    rows.map((r) => [r['jt'], r['mt'], r['gt']]),
+    [
+      ['STRUCT("label" VARCHAR, score INTEGER)', "ENUM('up', 'down')", 'VARCHAR[]'],
+      ['STRUCT("label" VARCHAR, score INTEGER)', "ENUM('up', 'down')", 'VARCHAR[]'],
+    ],
+  );
+  assert.equal(rows[0]!['j'], { label: 'recycled eco friendly', score: 16 });
+  assert.equal(rows[0]!['m'], 'up');
+  assert.equal(rows[0]!['g'], ['from plastic waste', 'eco friendly water', 'waste tags recycled']);
+  // Three functions, two rows: six calls (typeof reads the same answers).
+  assert.is(await f.requests(), 6);
+  await f.engine.query(
+    'DROP SEMANTIC FUNCTION judge; DROP SEMANTIC FUNCTION mood; DROP SEMANTIC FUNCTION tags',
+  );
+});
+
 test('one text: the statements after a CREATE or DROP read the new definition', async ({ f }) => {
   const r = await f.engine.query(
     `CREATE SEMANTIC FUNCTION is_eco2(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} eco friendly?';
@@ -189,7 +223,13 @@ const REFUSED: readonly [string, string, number][] = [
   ],
   [`CREATE SEMANTIC FUNCTION f(x VARCHAR, x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`, 'SQLFN_DEFINITION', 39],
   [`CREATE SEMANTIC FUNCTION f(x VARCHRR) RETURNS BOOLEAN AS '{{ x }}'`, 'SQLFN_BAD_TYPE', 30],
-  [`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS STRUCT(a INT) AS '{{ x }}'`, 'SQLFN_UNSUPPORTED_TYPE', 47],
+  [`CREATE SEMANTIC FUNCTION f(x STRUCT(a INT)) RETURNS BOOLEAN AS '{{ x }}'`, 'SQLFN_UNSUPPORTED_TYPE', 30],
+  [`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS STRUCT(a) AS '{{ x }}'`, 'SQLFN_BAD_TYPE', 47],
+  [
+    `CREATE SEMANTIC FUNCTION f(answer_type VARCHAR) RETURNS VARCHAR[] AS '{{ answer_type }}'`,
+    'SQLFN_DEFINITION',
+    28,
+  ],
   [`CREATE SEMANTIC FUNCTION lower(x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`, 'SQLFN_EXISTS', 26],
   [`CREATE SEMANTIC FUNCTION llm_summarize(x VARCHAR) RETURNS VARCHAR AS '{{ x }}'`, 'SQLFN_EXISTS', 26],
   [

@@ -21,7 +21,7 @@ import { RvbbitError } from '../../../base/errors.js';
 import { DUCKDB_FUNCTIONS } from '../../../grammar/duckdb-functions.js';
 import { renderAt } from '../../../grammar/errors.js';
 import type { CreateSemanticFunctionStatement, SourceText, Span } from '../../../grammar/index.js';
-import { parseSqlType, typeFamily } from '../../../grammar/index.js';
+import { parseSqlType, sqlTypeText, typeFamily } from '../../../grammar/index.js';
 import { LineIndex } from '../../../grammar/span.js';
 import { CascadeError } from '../../cascade/cascade-error.js';
 import type { SqlFunction } from '../../cascade/cascade-types.js';
@@ -168,7 +168,14 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
   const model = text('model');
   const description = text('description');
   const types = args.map((a, i) => argType(a.type, shape === 'aggregate' && i === 0, fail));
-  const returns = resultType(stmt.returns!, fail);
+  const { returns, typed } = resultType(stmt.returns!, fail);
+  const typeArg = args.find((a) => a.name.text === TYPE_INPUT);
+  if (typed && typeArg)
+    fail(
+      'SQLFN_DEFINITION',
+      typeArg.name.span.start,
+      `"${TYPE_INPUT}" carries the answer's type: name the argument otherwise`,
+    );
   if (shape === 'aggregate' && args.length === 0)
     fail(
       'SQLFN_DEFINITION',
@@ -183,11 +190,10 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
       ? `{%- set ${a.name.text} = input.${a.name.text} -%}`
       : `{%- assign ${a.name.text} = input.${a.name.text} -%}`,
   );
-  const schema = {
-    type: 'object',
-    required: ['result'],
-    properties: { result: returningType(declaredTree(returns)).schema },
-  };
+  // A STRUCT, list or ENUM answer is a typed function's (as LLM(… RETURNING …)): its schema reaches
+  // the run as an input, and the answer is read back as that type (semantic-rewrite.ts).
+  const resultSchema = typed ? `{{ input.${TYPE_INPUT} }}` : returningType(declaredTree(returns)).schema;
+  const schema = { type: 'object', required: ['result'], properties: { result: resultSchema } };
   const lines = [
     `cascade_id: ${stmt.name.text}`,
     `description: ${JSON.stringify(description ?? `CREATE SEMANTIC FUNCTION ${stmt.name.text}`)}`,
@@ -196,6 +202,7 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
     `  shape: ${shape}`,
     `  args: ${JSON.stringify(args.map((a, i) => ({ name: a.name.text, type: types[i] })))}`,
     `  returns: ${JSON.stringify(returns)}`,
+    ...(typed ? [`  returning: ${TYPE_INPUT}`] : []),
     ...(operator ? [`  operators: [${JSON.stringify(operator)}]`] : []),
     `  cache: ${cache?.value === false ? 'false' : 'true'}`,
     ...(onInvalid ? [`  on_invalid: ${onInvalid.toLowerCase()}`] : []),
@@ -234,11 +241,21 @@ function argType(type: SourceText, aggregate: boolean, fail: Fail): string {
   return unsupported(type, 'an argument', fail);
 }
 
-function resultType(type: SourceText, fail: Fail): string {
+/** The result type; `typed` for a STRUCT, list or ENUM (every type RETURNING takes). */
+function resultType(type: SourceText, fail: Fail): { returns: string; typed: boolean } {
   const written = type.text.trim().toUpperCase().replace(/\s+/g, '');
-  if (typeFamily(written) !== undefined) return written;
-  return unsupported(type, 'the result', fail);
+  if (typeFamily(written) !== undefined) return { returns: written, typed: false };
+  const parsed = parseSqlType(type.text);
+  if (parsed.ok) return { returns: sqlTypeText(parsed.type), typed: true };
+  return fail(
+    'SQLFN_BAD_TYPE',
+    type.span.start,
+    `type ${type.text.trim()} does not exist: ${parsed.message}`,
+  );
 }
+
+/** The input a STRUCT, list or ENUM function's runs get its answer's JSON Schema in. */
+const TYPE_INPUT = 'answer_type';
 
 /** A type the dialect has (a STRUCT, a list, an ENUM) but a semantic function cannot be, or none at all. */
 function unsupported(type: SourceText, what: string, fail: Fail): never {
