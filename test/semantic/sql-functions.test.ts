@@ -6,12 +6,13 @@
  * and position; the OPERATOR form parses as a file's word does; a CASCADE
  * definition runs a multi-cell cascade; EXPLAIN counts its calls.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import type { RvbbitError } from '../../base/errors.js';
 import { createEngine } from '../../src/index.js';
+import { SHIPPED_CASCADES } from '../../src/runtime/package-files.js';
 import { EXTRA_CASCADES, jsonRows, semSuite } from './semantic-fixture.js';
 
 const test = semSuite(
@@ -371,6 +372,28 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
   ]);
   assert.is(await f.requests(), 3);
   await f.engine.query('DROP SEMANTIC FUNCTION is_eco; DROP SEMANTIC FUNCTION gist');
+});
+
+test('CASCADE: a dimension (GROUP BY its label), its labels an input the engine gives', async ({ f }) => {
+  const yaml = readFileSync(join(SHIPPED_CASCADES, 'semantic/sentiment_dimension.yaml'), 'utf8').replace(
+    'name: sentiment',
+    'name: mood_of',
+  );
+  await f.engine.query(`CREATE SEMANTIC FUNCTION mood_of CASCADE AS $$${yaml}$$`);
+  const rows = jsonRows(
+    (
+      await f.engine.query(
+        'SELECT mood_of(body) AS m, count(*) AS n FROM docs WHERE body IS NOT NULL GROUP BY 1 ORDER BY 1',
+      )
+    ).rows,
+  );
+  assert.equal(rows, [
+    { m: 'negative', n: 3 },
+    { m: 'neutral', n: 7 },
+    { m: 'positive', n: 1 },
+  ]);
+  assert.is(await f.requests(), 1);
+  await f.engine.query('DROP SEMANTIC FUNCTION mood_of');
 });
 
 test('a file database keeps its functions across a restart; their answers stay cached', async ({ f }) => {

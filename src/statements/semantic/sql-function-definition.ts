@@ -387,7 +387,14 @@ function loadDefinition(
  * row, so it is refused here (a file without inputs_schema only warns when it runs).
  */
 function checkCascadeInputs(stmt: CreateSemanticFunctionStatement, sql: SqlFunction, fail: Fail): void {
-  const known = new Set([...sql.args.map((a) => a.name), ...(sql.returning ? [sql.returning] : []), 'hint']);
+  // A dimension's runs also get its labels and the values to map (dimension.ts).
+  const engine = sql.shape === 'dimension' ? ['labels', 'texts', 'use_indices'] : [];
+  const known = new Set([
+    ...sql.args.map((a) => a.name),
+    ...(sql.returning ? [sql.returning] : []),
+    'hint',
+    ...engine,
+  ]);
   const body = stmt.body.text;
   for (const tag of body.matchAll(/\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g)) {
     for (const m of tag[0].matchAll(/\binput\.([A-Za-z_]\w*)/g)) {
