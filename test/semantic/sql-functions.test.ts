@@ -396,6 +396,38 @@ test('CASCADE: a dimension (GROUP BY its label), its labels an input the engine 
   await f.engine.query('DROP SEMANTIC FUNCTION mood_of');
 });
 
+test('sessions creating at once: each definition is kept, the same name once (42723 for the other)', async ({
+  f,
+}) => {
+  const sessions = await Promise.all([1, 2, 3, 4].map(() => f.engine.session()));
+  await Promise.all(
+    sessions.map((s, i) =>
+      s.query(`CREATE SEMANTIC FUNCTION par_${i}(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} number ${i}?'`),
+    ),
+  );
+  const same = await Promise.allSettled(
+    sessions.map((s) =>
+      s.query(`CREATE SEMANTIC FUNCTION par_same(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} it?'`),
+    ),
+  );
+  assert.equal(same.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as RvbbitError).code)).sort(), [
+    'SQLFN_EXISTS',
+    'SQLFN_EXISTS',
+    'SQLFN_EXISTS',
+    'ok',
+  ]);
+  const names = await sessions[3]!.query(
+    `SELECT name FROM rvbbit.functions WHERE source = 'sql' ORDER BY name`,
+  );
+  assert.equal(
+    names.rows.map((r) => r['name']),
+    ['par_0', 'par_1', 'par_2', 'par_3', 'par_same'],
+  );
+  for (const n of ['par_0', 'par_1', 'par_2', 'par_3', 'par_same'])
+    await f.engine.query(`DROP SEMANTIC FUNCTION ${n}`);
+  await Promise.all(sessions.map((s) => s.close()));
+});
+
 test('a file database keeps its functions across a restart; their answers stay cached', async ({ f }) => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-sqlfn-'));
   const provider = { baseUrl: f.sim.url, model: 'sim-small' };
