@@ -58,6 +58,9 @@ export interface TakenWords {
   readonly sql: ReadonlyMap<string, readonly string[]>;
 }
 
+/** Names a prompt already reads (the run's scope and the statement's hint): no argument takes them. */
+const RESERVED_ARGS = ['input', 'outputs', 'state', 'hint'];
+
 const OPTION_KEYS = ['model', 'shape', 'description', 'cache', 'on_invalid'] as const;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -136,6 +139,12 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
       fail('SQLFN_DEFINITION', a.name.span.start, `"${a.name.text}" is not an argument name`);
     if (seen.has(a.name.text))
       fail('SQLFN_DEFINITION', a.name.span.start, `argument "${a.name.text}" is named twice`);
+    if (RESERVED_ARGS.includes(a.name.text))
+      fail(
+        'SQLFN_DEFINITION',
+        a.name.span.start,
+        `"${a.name.text}" is a name every prompt has (${RESERVED_ARGS.join(', ')}): name the argument otherwise`,
+      );
     seen.add(a.name.text);
   }
   const options = new Map<string, { value: unknown; at: number }>();
@@ -315,8 +324,8 @@ function checkPrompt(stmt: CreateSemanticFunctionStatement, engine: 'liquid' | '
     for (const m of inner.matchAll(/(?<![.\w'"|])([A-Za-z_]\w*)(?![\w'"])/g)) {
       const word = m[1]!;
       const before = inner.slice(0, m.index).trimEnd();
-      // A filter's name (`| upcase`) and its arguments' keywords are not variables.
-      if (before.endsWith('|') || before.endsWith(':')) continue;
+      // A filter's name (`| upcase`) is not a variable; its arguments may be (`| append: y`).
+      if (before.endsWith('|')) continue;
       if (names.has(word)) used.add(word);
     }
   }
