@@ -212,6 +212,17 @@ export const ENGINE_ERROR_CODES = {
     "DOCUMENT_TEXT or DOCUMENT_PAGES was given a file path outside the engine's data folders (dataFolders, --data-dir), or none is allowed",
   DOCUMENT_NOT_FOUND:
     'DOCUMENT_TEXT or DOCUMENT_PAGES was given a path inside a data folder where no readable regular file is',
+  // ── CREATE / DROP SEMANTIC FUNCTION (src/statements/semantic/sql-function-definition.ts) ──
+  SQLFN_TEMPLATE: "a semantic function's prompt template does not parse",
+  SQLFN_DEFINITION:
+    'a semantic function definition that cannot work: a prompt naming no argument or one it does not have, a duplicate argument, an operator form its arguments cannot take, a CASCADE whose YAML does not load',
+  SQLFN_BAD_TYPE: 'a semantic function names a type that does not exist',
+  SQLFN_UNSUPPORTED_TYPE: 'a semantic function names a type its arguments or result cannot be',
+  SQLFN_OPTION: "an option in a semantic function's WITH (…) it does not take, or a value it cannot be",
+  SQLFN_EXISTS:
+    'CREATE SEMANTIC FUNCTION of a name or word already taken: a DuckDB function, a keyword, an operator file, another function (OR REPLACE replaces only one defined in SQL)',
+  SQLFN_NOT_FOUND: 'DROP SEMANTIC FUNCTION of a function no CREATE SEMANTIC FUNCTION defined',
+  SQLFN_READ_ONLY: 'CREATE or DROP SEMANTIC FUNCTION on a server started with --read-only-functions',
 
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',

@@ -77,10 +77,10 @@ export const ANNOTATION_USE: Readonly<Record<Annotation['key'], Readonly<Record<
 
 const KIND_NAME: Readonly<Record<AnnotatedKind, string>> = { map: 'RVBBIT MAP', run: 'RVBBIT RUN' };
 
-/** The RVBBIT kind a statement is, for its annotations; null for SQL (semantic or plain). */
+/** The RVBBIT kind a statement is, for its annotations; null for SQL (semantic or plain) and CREATE/DROP SEMANTIC FUNCTION. */
 export function annotatedKind(stmt: Statement): AnnotatedKind | null {
   const { kind } = classifyParsed(stmt);
-  return kind === 'sql' ? null : kind;
+  return kind === 'sql' || kind === 'function' ? null : kind;
 }
 
 /** One E_ANNOTATION_NOT_ALLOWED per annotation the statement's kind does not take, at the annotation. */

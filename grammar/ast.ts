@@ -4,11 +4,19 @@
  * @see ../docs/dialect.md
  */
 import type { Annotation } from './annotation-node.js';
+import type { CreateSemanticFunctionStatement, DropSemanticFunctionStatement } from './semantic-function.js';
 import type { SemanticCalls } from './semantic-nodes.js';
 import type { Span } from './span.js';
 import type { WithOption } from './with-options.js';
 
 export type { Annotation } from './annotation-node.js';
+export type {
+  CreateSemanticFunctionStatement,
+  DropSemanticFunctionStatement,
+  SemanticFunctionArg,
+  SourceText,
+  WithValue,
+} from './semantic-function.js';
 export type {
   AggregateCall,
   Clause,
@@ -157,4 +165,6 @@ export type Statement =
   | RunStatement
   | ExplainStatement
   | CreateTableAsStatement
-  | SqlStatement;
+  | SqlStatement
+  | CreateSemanticFunctionStatement
+  | DropSemanticFunctionStatement;

@@ -35,6 +35,12 @@ export function makeError(
   return { code, message, offset: at, line, column, rendered: render(index, code, message, line, column) };
 }
 
+/** The caret block of a ParseError for any coded error at `offset` of `index`'s text (CREATE SEMANTIC FUNCTION's checks). */
+export function renderAt(index: LineIndex, code: string, message: string, offset: number): string {
+  const { line, column } = index.position(Math.max(0, Math.min(offset, index.text.length)));
+  return render(index, code, message, line, column);
+}
+
 function render(index: LineIndex, code: string, message: string, line: number, column: number): string {
   let src = index.lineText(line);
   let col = column;

@@ -52,6 +52,8 @@ function body(s: A.Statement): string {
     case 'CreateTableAsStatement':
       return `CREATE ${s.temporary ? 'TEMP ' : ''}TABLE ${s.table.map(ident).join('.')} AS ${formatMap(s.map)}`;
     case 'SqlStatement':
+    case 'CreateSemanticFunctionStatement':
+    case 'DropSemanticFunctionStatement':
       return s.text;
   }
 }

@@ -10,6 +10,7 @@ import type { Annotation, SqlStatement, Statement } from './ast.js';
 import { GrammarErrorCode, makeError, type ParseError } from './errors.js';
 import type { OperatorSet } from './operators.js';
 import { parseRvbbitStatement } from './rvbbit-statement.js';
+import { isSemanticFunctionStatement, parseSemanticFunction } from './semantic-function.js';
 import { findSemanticCalls, type SemanticError } from './semantic-ops.js';
 import { LineIndex } from './span.js';
 import { explainPrefix, isRvbbitStatement, type StatementChunk, splitStatements } from './split.js';
@@ -72,6 +73,9 @@ function statementOf(
   ops: OperatorSet,
   annotations: readonly Annotation[],
 ): Statement | SemanticError[] {
+  if (isSemanticFunctionStatement(index.text, chunk.tokens)) {
+    return parseSemanticFunction(index, chunk.tokens, annotations);
+  }
   if (isRvbbitStatement(index.text, chunk.tokens)) {
     const stmt = parseRvbbitStatement(index, chunk.start, chunk.end, ops, annotations, chunk.tokens);
     if (Array.isArray(stmt)) return stmt;

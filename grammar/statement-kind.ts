@@ -71,8 +71,11 @@ export function isQuery(text: string): boolean {
   return QUERY_WORDS.has(leadingWords(text, 1)[0] ?? '') && !mentionsWrite(text);
 }
 
-/** A parsed statement's kind: a MAP (CREATE TABLE … AS MAP too), a RUN, or SQL (semantic or plain). */
-export type StatementKind = 'map' | 'run' | 'sql';
+/**
+ * A parsed statement's kind: a MAP (CREATE TABLE … AS MAP too), a RUN, SQL
+ * (semantic or plain), or a CREATE/DROP SEMANTIC FUNCTION (`function`).
+ */
+export type StatementKind = 'map' | 'run' | 'sql' | 'function';
 
 /** The kind of `stmt` and whether it is under EXPLAIN (of a MAP or RUN, or `EXPLAIN` before SQL). */
 export function classifyParsed(stmt: Statement): { readonly kind: StatementKind; readonly explain: boolean } {
@@ -86,5 +89,8 @@ export function classifyParsed(stmt: Statement): { readonly kind: StatementKind;
       return { kind: stmt.target.kind === 'MapStatement' ? 'map' : 'run', explain: true };
     case 'SqlStatement':
       return { kind: 'sql', explain: explainPrefix(stmt.text) !== null };
+    case 'CreateSemanticFunctionStatement':
+    case 'DropSemanticFunctionStatement':
+      return { kind: 'function', explain: false };
   }
 }

@@ -9,6 +9,7 @@
  * @see ../../docs/cascades.md ("sql_function")
  */
 
+import { parseSqlType, sqlTypeText } from '../../grammar/sql-type.js';
 import { typeFamily } from '../../grammar/type-names.js';
 import type {
   SqlCallForm,
@@ -74,7 +75,9 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
     seen.add(a.name);
   });
   const returns = raw['returns'] as string;
-  if (!isSqlType(returns)) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
+  // A typed function (`returning`) may default to any type RETURNING takes (a STRUCT, a list, an ENUM).
+  const typed = raw['returning'] !== undefined && !isSqlType(returns) ? parseSqlType(returns) : undefined;
+  if (!isSqlType(returns) && !typed?.ok) problem([...base, 'returns'], `unknown SQL type "${returns}"`);
   const shape = ((raw['shape'] as string | undefined)?.toLowerCase() ?? 'scalar') as SqlFunction['shape'];
   const returning = raw['returning'] as string | undefined;
   if (returning !== undefined) {
@@ -112,7 +115,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
     shape,
     ...(dimension ? { dimension } : {}),
     args,
-    returns: returns.toUpperCase().replace(/\s+/g, ''),
+    returns: typed?.ok ? sqlTypeText(typed.type) : returns.toUpperCase().replace(/\s+/g, ''),
     ...(returning !== undefined ? { returning } : {}),
     ...(range ? { range } : {}),
     operators,

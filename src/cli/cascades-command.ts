@@ -35,6 +35,57 @@ interface Checked {
   readonly internal?: boolean;
   readonly sqlFunction?: SqlFunction;
   readonly templateEngine?: 'liquid' | 'jinja';
+  /** Defined by CREATE SEMANTIC FUNCTION: `file` says where it is stored. */
+  readonly stored?: boolean;
+}
+
+/**
+ * The functions CREATE SEMANTIC FUNCTION stored in the database file `db`
+ * (rvbbit.semantic_functions), each loaded from its stored cascade text as
+ * the engine loads it. The file is opened read-only: a running engine that
+ * holds it makes this fail with DuckDB's lock error, never change it.
+ */
+async function storedFunctions(db: string): Promise<Checked[]> {
+  const [{ DuckDBInstance }, { loadCascadeText }, { readOperatorFile }] = await Promise.all([
+    import('@duckdb/node-api'),
+    import('../cascade/load-cascade.js'),
+    import('../plan/operator-file.js'),
+  ]);
+  const instance = await DuckDBInstance.create(resolve(db), { access_mode: 'READ_ONLY' });
+  try {
+    const con = await instance.connect();
+    const has = await con.runAndReadAll(
+      "SELECT 1 FROM duckdb_tables() WHERE schema_name = 'rvbbit' AND table_name = 'semantic_functions'",
+    );
+    if (has.getRows().length === 0) return [];
+    const rows = (
+      await con.runAndReadAll('SELECT name, cascade_yaml FROM rvbbit.semantic_functions ORDER BY name')
+    ).getRowObjectsJS();
+    return rows.map((r) => {
+      const name = String(r['name']);
+      const file = `${db}: rvbbit.semantic_functions.${name}`;
+      const text = String(r['cascade_yaml']);
+      try {
+        const c = loadCascadeText(text, file);
+        const sql = readOperatorFile(file, text)?.sql ?? c.sqlFunction;
+        return {
+          file,
+          id: c.cascadeId,
+          cells: c.cells.length,
+          description: c.description,
+          problems: [],
+          warnings: [],
+          stored: true,
+          ...(sql ? { sqlFunction: sql } : {}),
+          ...(c.templateEngine ? { templateEngine: c.templateEngine } : {}),
+        };
+      } catch (err) {
+        return { file, problems: [(err as Error).message], warnings: [], stored: true };
+      }
+    });
+  } finally {
+    instance.closeSync();
+  }
 }
 
 async function check(file: string): Promise<Checked> {
@@ -107,20 +158,27 @@ export function registerCascades(program: Command): void {
     .command('list')
     .description('list the cascades in a folder (default: ./cascades and the shipped ones)')
     .argument('[dir]', 'folder or file')
-    .action(async (dir: string | undefined) => {
-      const all = await checkAll(dir);
-      if (!all) {
+    .option(
+      '--db <file>',
+      'also list the semantic functions defined in this database (CREATE SEMANTIC FUNCTION)',
+    )
+    .action(async (dir: string | undefined, flags: { db?: string }) => {
+      const files = await checkAll(dir);
+      if (!files) {
         process.exitCode = 1;
         return;
       }
+      const all = flags.db ? [...files, ...(await storedFunctions(flags.db))] : files;
       const rows = all.map((c) => {
         const fn = c.sqlFunction;
         return {
-          file: relative(process.cwd(), c.file) || c.file,
+          file: c.stored ? c.file : relative(process.cwd(), c.file) || c.file,
           cascade_id: c.id ?? '(invalid)',
           cells: c.cells ?? null,
           // An operator: its function, shape and larsql's `internal` mark.
-          function: fn ? `${fn.name} (${fn.shape}${c.internal ? ', internal' : ''})` : '',
+          function: fn
+            ? `${fn.name} (${fn.shape}${c.internal ? ', internal' : ''}${c.stored ? ', sql' : ''})`
+            : '',
           templates: c.templateEngine ?? '',
           description: (fn?.description ?? c.description ?? c.problems[0] ?? '').trim().slice(0, 60),
         };

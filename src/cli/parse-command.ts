@@ -98,5 +98,9 @@ function summary(s: Statement): string {
       const n = s.operators.length + s.relevance.length + s.aggregates.length;
       return `SQL passthrough, ${n} semantic call${n === 1 ? '' : 's'}`;
     }
+    case 'CreateSemanticFunctionStatement':
+      return `CREATE SEMANTIC FUNCTION ${s.name.text}${s.cascade ? ' CASCADE' : ''}`;
+    case 'DropSemanticFunctionStatement':
+      return `DROP SEMANTIC FUNCTION ${s.name.text}`;
   }
 }

@@ -25,6 +25,7 @@ interface ServeFlags extends EngineFlags {
   logQueries?: boolean;
   sharedLogs?: boolean;
   allowBlockingStrategies?: boolean;
+  readOnlyFunctions?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -73,6 +74,10 @@ export function registerServe(program: Command): void {
       '--allow-blocking-strategies',
       'let clients run the sequential, vectorized and union_all strategies, which block every other client while they run',
     )
+    .option(
+      '--read-only-functions',
+      'refuse CREATE and DROP SEMANTIC FUNCTION from clients (42501); functions already defined still run',
+    )
     .option('--log-queries', 'print every statement clients send to stderr')
     .option(
       '--shared-logs',
@@ -119,6 +124,7 @@ export function registerServe(program: Command): void {
               ]),
             ],
         allowBlockingStrategies: flags.allowBlockingStrategies,
+        readOnlyFunctions: flags.readOnlyFunctions,
         log: flags.logQueries ? (line) => process.stderr.write(`${line}\n`) : undefined,
       }).catch(async (err) => {
         await engine.close();

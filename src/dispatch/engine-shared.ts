@@ -16,6 +16,7 @@ import type { LogDatabase } from '../obs/private-logs.js';
 import type { CascadeResolver } from '../plan/cascade-resolver.js';
 import type { OperatorCatalog } from '../plan/operator-catalog.js';
 import type { PlanDefaults } from '../plan/plan-limits.js';
+import type { SqlFunctionFiles } from '../plan/sql-functions.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
 import type { ChunkResult, ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
@@ -35,6 +36,8 @@ export interface EngineShared {
   readonly defaults: PlanDefaults;
   /** Semantic operators: catalog, grammar, sync worker. */
   readonly semantic: SemanticShared;
+  /** Where the cascades of functions defined by CREATE SEMANTIC FUNCTION are written to run (plan/sql-functions.ts). */
+  readonly sqlFunctionFiles: SqlFunctionFiles;
   /** RUN ASYNC jobs still running, by session id. */
   readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
   /**
@@ -58,7 +61,12 @@ export interface EngineShared {
  * the operator catalog (and the grammar built from it) and the sync strategies' blocking worker, started on first use.
  */
 export interface SemanticShared {
-  readonly catalog: OperatorCatalog;
+  /**
+   * Replaced whole (never changed in place) when CREATE or DROP SEMANTIC
+   * FUNCTION changes the operators: every session reads it at its next
+   * statement, and a statement keeps the one it was planned with.
+   */
+  catalog: OperatorCatalog;
   /** The blocking runner of sequential / vectorized / union_all. */
   syncRunner(llm: WorkerLlmConfig): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
   close(): Promise<void>;

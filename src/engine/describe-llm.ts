@@ -44,6 +44,9 @@ export async function describePlan(
       return plan.json ? EXPLAIN_JSON : EXPLAIN_TEXT;
     case 'semantic':
       return semanticColumns(host.shared, host.q, plan.semantic, paramTypes);
+    case 'create-function':
+    case 'drop-function':
+      return [];
     default:
       return unreachable(plan);
   }

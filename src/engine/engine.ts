@@ -23,6 +23,7 @@ import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
+import { SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
@@ -36,6 +37,7 @@ import { imageSettings, registerImageFunction } from './image-function.js';
 import { type ProviderOption, resolveProvider, workerLlmConfigOf } from './provider.js';
 import type { QueryOptions } from './query-options.js';
 import { Session, type SessionPolicy } from './session.js';
+import { loadSqlFunctions } from './sql-function-statements.js';
 
 export interface EngineOptions {
   /** A DuckDB file path, or ':memory:' (default). */
@@ -241,6 +243,11 @@ export class Engine {
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );
+    // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
+    const sqlFunctionFiles = new SqlFunctionFiles();
+    semantic.catalog = await system.run((con) =>
+      loadSqlFunctions(con, catalog, sqlFunctionFiles, (m) => warn(`semantic function skipped: ${m}`)),
+    );
     const logDb: LogDatabase =
       options.logs === 'private'
         ? await openPrivateLogs(options.database, system, store)
@@ -260,7 +267,7 @@ export class Engine {
       ),
       logDb,
       resolver,
-      shownRoots: realRoots(roots),
+      shownRoots: realRoots(roots, sqlFunctionFiles.folder),
       provider,
       llm: { ...workerLlmConfigOf(provider), images: imageFiles },
       defaults: {
@@ -271,6 +278,7 @@ export class Engine {
         ...(options.embedModel ? { embedModel: options.embedModel } : {}),
       },
       semantic,
+      sqlFunctionFiles,
       jobs: new Map(),
       pool: (limits) => engine!.runner(limits),
       get queue() {
@@ -332,7 +340,11 @@ export class Engine {
       new ConnectionQueue(con),
       owner,
       () => this.sessions.delete(session),
-      { allowBlocking: options.allowBlocking ?? true, relativePaths: options.relativePaths ?? false },
+      {
+        allowBlocking: options.allowBlocking ?? true,
+        relativePaths: options.relativePaths ?? false,
+        readOnlyFunctions: options.readOnlyFunctions ?? false,
+      },
       this.documentParser,
     );
     this.sessions.add(session);
@@ -407,6 +419,7 @@ export class Engine {
     this.shared.instance.closeSync();
     await this.shared.provider.simulator?.close();
     this.documentParser?.close();
+    this.shared.sqlFunctionFiles.close();
   }
 }
 
@@ -416,9 +429,9 @@ export function createEngine(options?: EngineOptions): Promise<Engine> {
 }
 
 /** Path and operator roots and the shipped cascades, as real paths, longest first. */
-function realRoots(roots: readonly string[] | CascadeRoots): string[] {
+function realRoots(roots: readonly string[] | CascadeRoots, sqlFunctions: string): string[] {
   const { paths, operators } = asCascadeRoots(roots);
-  const real = [...paths, ...operators, SHIPPED_CASCADES].flatMap((r) => {
+  const real = [...paths, ...operators, SHIPPED_CASCADES, sqlFunctions].flatMap((r) => {
     try {
       return [realpathSync(resolve(r)).replace(/\/$/, '')];
     } catch {

@@ -19,7 +19,7 @@ import { parallelCapNotice } from '../plan/parallel-cap.js';
 import type { SemanticRunContext } from '../statements/semantic/semantic-run.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
-import { isPlainSql, type Plan, planPlainSql } from './plan.js';
+import { isPlainSql, type Plan, planFunctionStatement, planPlainSql } from './plan.js';
 import type { QueryOptions } from './query-options.js';
 import {
   autoLimitNotice,
@@ -40,6 +40,8 @@ export interface StatementRun {
   readonly owner: string | null;
   /** false: a statement that would block the main thread call by call fails (a server's session). */
   readonly allowBlocking: boolean;
+  /** true: CREATE/DROP SEMANTIC FUNCTION are refused (`rvbbit serve --read-only-functions`). */
+  readonly readOnlyFunctions: boolean;
   readonly params: readonly unknown[] | undefined;
   readonly options: QueryOptions;
   /** The statement's rvbbit.queries id. */
@@ -135,6 +137,20 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
     },
   },
+  'create-function': {
+    async run(plan, r) {
+      const { createSemanticFunction } = await import('./sql-function-statements.js');
+      await createSemanticFunction(plan.stmt, r.shared, r.readOnlyFunctions);
+      return { result: { columns: [], rows: [] }, kind: 'sql', ...NONE };
+    },
+  },
+  'drop-function': {
+    async run(plan, r) {
+      const { dropSemanticFunction } = await import('./sql-function-statements.js');
+      await dropSemanticFunction(plan.stmt, r.shared, r.readOnlyFunctions);
+      return { result: { columns: [], rows: [] }, kind: 'sql', ...NONE };
+    },
+  },
   explain: {
     async run(plan, r) {
       const { explainStatement } = await llmStatements();
@@ -147,6 +163,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
 /** Plain SQL is planned without loading the planner of the other kinds (see llm-statements.ts). */
 export async function planOf(shared: EngineShared, stmt: Statement): Promise<Plan> {
   if (isPlainSql(stmt)) return planPlainSql(stmt);
+  const fn = planFunctionStatement(stmt);
+  if (fn) return fn;
   const { planStatement } = await llmStatements();
   return planStatement(stmt, shared);
 }

@@ -16,7 +16,7 @@ import { type MapPlan, planMap } from '../statements/map/plan-map.js';
 import { planRun } from '../statements/run/plan-run.js';
 import { semanticOptions } from '../statements/semantic/semantic-options.js';
 import { planSemantic } from '../statements/semantic/semantic-plan.js';
-import { hasSemantics, type Plan, planPlainSql } from './plan.js';
+import { hasSemantics, type Plan, planFunctionStatement, planPlainSql } from './plan.js';
 
 export interface PlanContext {
   readonly resolver: CascadeResolver;
@@ -65,6 +65,9 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
             target: { kind: 'run', run: await planRun(t, ctx.resolver, ctx.defaults) },
           };
     }
+    case 'CreateSemanticFunctionStatement':
+    case 'DropSemanticFunctionStatement':
+      return planFunctionStatement(stmt)!;
     default:
       return unreachable(stmt);
   }

@@ -6,7 +6,12 @@
  * kinds in plan-statement.ts, which the engine imports with the first
  * statement that calls a model.
  */
-import type { SqlStatement, Statement } from '../../grammar/index.js';
+import type {
+  CreateSemanticFunctionStatement,
+  DropSemanticFunctionStatement,
+  SqlStatement,
+  Statement,
+} from '../../grammar/index.js';
 import type { MapPlan } from '../statements/map/plan-map.js';
 import type { RunPlan } from '../statements/run/plan-run.js';
 import type { SemanticPlan } from '../statements/semantic/semantic-plan.js';
@@ -26,6 +31,9 @@ export type Plan =
   /** RVBBIT MAP, and CREATE TABLE … AS RVBBIT MAP (then `map.asTable` is set). */
   | { readonly kind: 'map'; readonly map: MapPlan }
   | { readonly kind: 'run'; readonly run: RunPlan }
+  /** CREATE [OR REPLACE] SEMANTIC FUNCTION: checked and stored when it runs (sql-function-statements.ts). */
+  | { readonly kind: 'create-function'; readonly stmt: CreateSemanticFunctionStatement }
+  | { readonly kind: 'drop-function'; readonly stmt: DropSemanticFunctionStatement }
   | {
       readonly kind: 'explain';
       readonly json: boolean;
@@ -33,6 +41,13 @@ export type Plan =
         | { readonly kind: 'map'; readonly map: MapPlan }
         | { readonly kind: 'run'; readonly run: RunPlan };
     };
+
+/** CREATE/DROP SEMANTIC FUNCTION, planned without loading the model statements' planner. */
+export function planFunctionStatement(stmt: Statement): Plan | undefined {
+  if (stmt.kind === 'CreateSemanticFunctionStatement') return { kind: 'create-function', stmt };
+  if (stmt.kind === 'DropSemanticFunctionStatement') return { kind: 'drop-function', stmt };
+  return undefined;
+}
 
 /** True when a statement is DuckDB SQL with nothing for a model to do. */
 export function isPlainSql(stmt: Statement): stmt is SqlStatement {

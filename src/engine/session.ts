@@ -6,7 +6,7 @@
 
 import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import type { Statement } from '../../grammar/index.js';
+import type { Grammar, Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
@@ -51,7 +51,12 @@ export interface SessionPolicy {
   readonly allowBlocking: boolean;
   /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
   readonly relativePaths: boolean;
+  /** true: CREATE and DROP SEMANTIC FUNCTION fail (SQLFN_READ_ONLY): `rvbbit serve --read-only-functions`. */
+  readonly readOnlyFunctions?: boolean;
 }
+
+/** The grammar each statement was parsed with: one older than the engine's is parsed again before it runs. */
+const parsedWith = new WeakMap<Statement, Grammar>();
 
 const OWN_PROCESS: SessionPolicy = { allowBlocking: true, relativePaths: false };
 
@@ -151,11 +156,12 @@ export class Session {
   }
 
   private async *streamOne(
-    stmt: Statement,
+    parsed: Statement,
     text: string,
     params: readonly unknown[] | undefined,
     options: QueryOptions,
   ): AsyncGenerator<Record<string, unknown>[]> {
+    const stmt = this.current(parsed, text);
     await this.refreshOwnLogs(text);
     await this.documentsAhead(text, options.signal);
     const host = {
@@ -184,10 +190,11 @@ export class Session {
   }
 
   private async describeOne(
-    stmt: Statement,
+    parsed: Statement,
     text: string,
     paramTypes: readonly (string | undefined)[],
   ): Promise<ResultColumn[]> {
+    const stmt = this.current(parsed, text);
     await this.refreshOwnLogs(text);
     const { describeStatement } = await import('./describe-statement.js');
     try {
@@ -209,7 +216,8 @@ export class Session {
 
   private parse(sql: string): { stmt: Statement; text: string }[] {
     if (this.closed) throw new RvbbitError('SESSION_CLOSED', 'the session is closed');
-    const parsed = this.shared.semantic.catalog.grammar.parse(sql);
+    const grammar = this.shared.semantic.catalog.grammar;
+    const parsed = grammar.parse(sql);
     if (parsed.errors.length > 0) {
       const e = parsed.errors[0]!;
       throw new RvbbitError(e.code, `${e.message}\n${e.rendered}`, {
@@ -219,16 +227,44 @@ export class Session {
         errors: parsed.errors.length,
       });
     }
+    for (const stmt of parsed.statements) parsedWith.set(stmt, grammar);
     return parsed.statements.map((stmt) => ({ stmt, text: sql.slice(stmt.span.start, stmt.span.end) }));
+  }
+
+  /**
+   * The statement as the engine's operators read it now: one parsed before a
+   * CREATE or DROP SEMANTIC FUNCTION ran (a later statement of the same
+   * text, a prepared statement) is parsed again with the new grammar, its
+   * annotations kept, so the function it calls is the one defined now.
+   */
+  private current(stmt: Statement, text: string): Statement {
+    const grammar = this.shared.semantic.catalog.grammar;
+    const was = parsedWith.get(stmt);
+    if (was === undefined || was === grammar) return stmt;
+    const parsed = grammar.parse(text);
+    const again = parsed.statements[0];
+    if (parsed.errors.length > 0 || parsed.statements.length !== 1 || !again) {
+      const e = parsed.errors[0];
+      if (!e) return stmt;
+      throw new RvbbitError(e.code, `${e.message}\n${e.rendered}`, {
+        line: e.line,
+        column: e.column,
+        offset: e.offset,
+      });
+    }
+    const fresh = { ...again, annotations: stmt.annotations } as Statement;
+    parsedWith.set(fresh, grammar);
+    return fresh;
   }
 
   /** Runs one statement and writes its `rvbbit.queries` row, success or not. */
   private async logged(
-    stmt: Statement,
+    parsed: Statement,
     text: string,
     params: readonly unknown[] | undefined,
     options: QueryOptions,
   ): Promise<QueryResult> {
+    const stmt = this.current(parsed, text);
     await this.refreshOwnLogs(text);
     await this.documentsAhead(text, options.signal);
     const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
@@ -284,6 +320,7 @@ export class Session {
       q: this.q,
       owner: this.owner,
       allowBlocking: this.policy.allowBlocking,
+      readOnlyFunctions: this.policy.readOnlyFunctions ?? false,
       params,
       // A notice naming a cascade file (its ignored keys) shows the file as the client may see it.
       options:

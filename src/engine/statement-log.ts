@@ -20,6 +20,7 @@ import { hasSemantics } from './plan.js';
  */
 export function statementKind(stmt: Statement): QueryKind {
   const { kind, explain } = classifyParsed(stmt);
+  if (kind === 'function') return 'sql';
   if (kind === 'sql' && (stmt.kind !== 'SqlStatement' || !hasSemantics(stmt))) return 'sql';
   if (explain) return 'explain';
   return kind === 'sql' ? 'semantic' : kind;

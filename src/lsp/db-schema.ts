@@ -1,7 +1,9 @@
 /**
- * Table and column names of the `--db` file for completion, read with a
- * read-only DuckDB connection on first use and again when the file changes.
- * A file that cannot be opened (locked by a writer, missing) gives no names.
+ * Table and column names of the `--db` file for completion, and the semantic
+ * functions CREATE SEMANTIC FUNCTION stored in it (their words parse, complete
+ * and hover as an operator file's do), read with a read-only DuckDB
+ * connection on first use and again when the file changes. A file that
+ * cannot be opened (locked by a writer, missing) gives no names.
  */
 import { statSync } from 'node:fs';
 
@@ -9,9 +11,20 @@ export interface SchemaNames {
   readonly tables: readonly string[];
   /** Lower-case table name → its columns, in table order. */
   readonly columns: ReadonlyMap<string, readonly string[]>;
+  /** rvbbit.semantic_functions: each function's name and cascade text. */
+  readonly functions: readonly StoredFunctionText[];
 }
 
-const EMPTY: SchemaNames = { tables: [], columns: new Map() };
+export interface StoredFunctionText {
+  readonly name: string;
+  readonly cascadeYaml: string;
+  readonly contentHash: string;
+}
+
+const EMPTY: SchemaNames = { tables: [], columns: new Map(), functions: [] };
+
+const FUNCTIONS_SQL = `
+SELECT name, cascade_yaml, content_hash FROM rvbbit.semantic_functions ORDER BY name`;
 
 const COLUMNS_SQL = `
 SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal
@@ -46,7 +59,15 @@ export class DbSchema {
           columns.set(key, [...(columns.get(key) ?? []), String(column)]);
         }
         const tables = [...new Set(reader.getRows().map((r) => String(r[0])))];
-        this.names = { tables, columns };
+        const stored = columns.has('semantic_functions')
+          ? ((await con.runAndReadAll(FUNCTIONS_SQL).catch(() => undefined))?.getRows() ?? [])
+          : [];
+        const functions = stored.map(([name, cascadeYaml, contentHash]) => ({
+          name: String(name),
+          cascadeYaml: String(cascadeYaml),
+          contentHash: String(contentHash),
+        }));
+        this.names = { tables, columns, functions };
       } finally {
         con.closeSync();
         instance.closeSync();

@@ -7,7 +7,9 @@
 import { createGrammar, type Grammar } from '../../grammar/index.js';
 import type { CascadeRoots } from '../plan/cascade-roots.js';
 import type { CatalogGrammar } from '../plan/catalog-grammar.js';
-import { DbSchema } from './db-schema.js';
+import { type SqlDefinedFunction, withSqlFunctions } from '../plan/operator-catalog.js';
+import { SqlFunctionFiles } from '../plan/sql-functions.js';
+import { DbSchema, type StoredFunctionText } from './db-schema.js';
 
 const RESOLVE_TTL_MS = 2000;
 
@@ -27,6 +29,10 @@ export class LspContext {
   loadError: string | undefined;
   readonly db: DbSchema | undefined;
   private readonly resolved = new Map<string, { file: string | undefined; at: number }>();
+  /** The --db file's SQL-defined functions, and their content hashes (a change rebuilds the catalog). */
+  private dbFunctions: readonly StoredFunctionText[] = [];
+  private dbFunctionsKey = '';
+  private readonly sqlFunctionFiles = new SqlFunctionFiles();
 
   private constructor(
     readonly roots: CascadeRoots,
@@ -34,6 +40,8 @@ export class LspContext {
     db: string | undefined,
   ) {
     this.db = db ? new DbSchema(db) : undefined;
+    // The cascade texts of the database's functions are written to a folder of their own: gone with the server.
+    if (db) process.once('exit', () => this.sqlFunctionFiles.close());
   }
 
   /**
@@ -71,11 +79,39 @@ export class LspContext {
     this.resolved.clear();
   }
 
+  /**
+   * Reads the --db file's semantic functions (when it changed): a function
+   * created or dropped there since is in the catalog of the next request.
+   */
+  async syncDbFunctions(): Promise<void> {
+    if (!this.db) return;
+    const { functions } = await this.db.get();
+    const key = functions.map((f) => f.contentHash).join(',');
+    if (key === this.dbFunctionsKey) return;
+    this.dbFunctionsKey = key;
+    this.dbFunctions = functions;
+    this.catalogGrammar = undefined;
+    this.fallback = undefined;
+  }
+
   /** The catalog, or undefined when it cannot be read (then the default grammar is used). */
   get catalog(): CatalogGrammar | undefined {
     if (this.catalogGrammar || this.fallback) return this.catalogGrammar;
     try {
-      this.catalogGrammar = this.load(this.roots);
+      const files = this.load(this.roots);
+      if (this.dbFunctions.length === 0) this.catalogGrammar = files;
+      else {
+        const defined: SqlDefinedFunction[] = [];
+        for (const f of this.dbFunctions) {
+          try {
+            defined.push(this.sqlFunctionFiles.write(f.name, f.cascadeYaml, f.contentHash));
+          } catch {
+            // A stored function that no longer loads is left out, as the engine leaves it out.
+          }
+        }
+        const catalog = withSqlFunctions(files.catalog, defined);
+        this.catalogGrammar = { ...files, catalog, grammar: catalog.grammar };
+      }
     } catch (err) {
       const why = `cascade catalog not loaded: ${(err as Error).message}`;
       this.loadError = this.loadError ? `${this.loadError}; ${why}` : why;

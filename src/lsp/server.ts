@@ -36,7 +36,9 @@ export function startServer(options: LspOptions): Connection {
   });
   const ready = workspace.then(async (dir) => {
     const f = await import('./features.js');
-    return { f, ctx: await f.LspContext.create(options, dir) };
+    const ctx = await f.LspContext.create(options, dir);
+    await ctx.syncDbFunctions();
+    return { f, ctx };
   });
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
   const timers = new Map<string, NodeJS.Timeout>();
@@ -54,6 +56,7 @@ export function startServer(options: LspOptions): Connection {
     timers.delete(uri);
     void guard('diagnostics', undefined, async () => {
       const { f, ctx } = await ready;
+      await ctx.syncDbFunctions();
       const doc = documents.get(uri);
       if (!doc) return;
       const analysis = analyses.get(uri) ?? new f.ChunkedAnalysis();
@@ -106,6 +109,7 @@ export function startServer(options: LspOptions): Connection {
   ) =>
     guard(what, fallback, async () => {
       const { f, ctx } = await ready;
+      await ctx.syncDbFunctions();
       const doc = documents.get(uri);
       return doc ? run(f, ctx, doc) : fallback;
     });

@@ -27,6 +27,7 @@ import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'n
 import { join, resolve } from 'node:path';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import {
+  AGGREGATES,
   type AggregateDef,
   createGrammar,
   DEFAULT_OPERATORS,
@@ -37,6 +38,7 @@ import type { Cascade, SqlFunction, SqlFunctionArg } from '../cascade/cascade-ty
 import { MAX_CASCADE_BYTES } from '../cascade/read-cascade.js';
 import { packagePath } from '../runtime/package-files.js';
 import { type Declared, declaredBy, readOperatorFile, salvage } from './operator-file.js';
+import type { FunctionListing } from './sql-functions.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
 
@@ -64,9 +66,14 @@ export class LazyCascade {
   }
 }
 
+/** Where an operator comes from: rvbbit's own cascades, a cascade root's file, or CREATE SEMANTIC FUNCTION. */
+export type OperatorSource = 'shipped' | 'file' | 'sql';
+
 export interface SemanticFunction {
   readonly name: string;
   readonly cascadePath: string;
+  /** Where it is defined (rvbbit.functions shows it; OR REPLACE replaces only a `sql` one). */
+  readonly source: OperatorSource;
   readonly sql: SqlFunction;
   /** The function's cascade: call load() on it before a statement runs (loadUsed does). */
   readonly lazy: LazyCascade;
@@ -119,9 +126,19 @@ export interface OperatorCatalog {
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
   readonly shippedDir: string;
   readonly grammar: Grammar;
+  /** What the operator files declare (shipped first): withSqlFunctions() builds on them. */
+  readonly fileClaims: readonly Claim[];
+  /** Functions defined by CREATE SEMANTIC FUNCTION that a file's name or word overrides (the file wins), with why. */
+  readonly shadowed: readonly { readonly name: string; readonly why: string }[];
 }
 
-type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: BrokenOperatorFile });
+/** A function defined by CREATE SEMANTIC FUNCTION, its cascade text already written to `file` (sql-functions.ts). */
+export interface SqlDefinedFunction {
+  readonly file: string;
+  readonly sql: SqlFunction;
+}
+
+export type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: BrokenOperatorFile });
 
 const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
@@ -145,27 +162,81 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
     owner.set(claim.name, dir);
     claims.set(claim.name, claim);
   }
-  const functions = new Map<string, SemanticFunction>();
-  const unloaded = new Map<string, BrokenOperatorFile>();
-  for (const c of claims.values()) {
-    if ('fn' in c) functions.set(c.name, c.fn);
-    else unloaded.set(c.name, c.broken);
-  }
-  const grammar = createGrammar({
-    operators: operatorDefs(claims.values()),
-    calls: functionCalls(claims.values()),
-  });
-  return {
-    functions,
-    unloaded,
+  const base = {
     broken,
     warnings,
     candidates: new LazyCascade(CANDIDATES),
     conditionCandidates: new LazyCascade(CONDITION_CANDIDATES),
     pairBlocks: new LazyCascade(PAIR_BLOCKS),
     shippedDir: SHIPPED,
-    grammar,
   };
+  return build(base, [...claims.values()], []);
+}
+
+/**
+ * The catalog with the functions CREATE SEMANTIC FUNCTION defined, over its
+ * files' (the statement refuses a name or word a file has, so a clash
+ * here means a file came later: the file wins, the SQL function is left out
+ * and listed in `shadowed`).
+ */
+export function withSqlFunctions(
+  catalog: OperatorCatalog,
+  defined: readonly SqlDefinedFunction[],
+): OperatorCatalog {
+  return build(catalog, catalog.fileClaims, defined);
+}
+
+function build(
+  base: Omit<OperatorCatalog, 'functions' | 'unloaded' | 'grammar' | 'fileClaims' | 'shadowed'>,
+  fileClaims: readonly Claim[],
+  defined: readonly SqlDefinedFunction[],
+): OperatorCatalog {
+  const functions = new Map<string, SemanticFunction>();
+  const unloaded = new Map<string, BrokenOperatorFile>();
+  for (const c of fileClaims) {
+    if ('fn' in c) functions.set(c.name, c.fn);
+    else unloaded.set(c.name, c.broken);
+  }
+  const taken = takenNames(fileClaims);
+  const shadowed: { name: string; why: string }[] = [];
+  const sqlClaims: Claim[] = [];
+  for (const d of defined) {
+    const claim: Claim = {
+      ...declaredBy(d.sql),
+      fn: { name: d.sql.name, cascadePath: d.file, source: 'sql', sql: d.sql, lazy: new LazyCascade(d.file) },
+    };
+    const clash = [
+      claim.name.toUpperCase(),
+      ...claim.forms.map((f) => f[0]!),
+      ...claim.calls.map((c) => c.name),
+    ].find((w) => taken.has(w));
+    if (clash !== undefined) {
+      shadowed.push({ name: claim.name, why: `${clash} is defined by ${taken.get(clash)}` });
+      continue;
+    }
+    functions.set(claim.name, claim.fn);
+    sqlClaims.push(claim);
+  }
+  const all = [...fileClaims, ...sqlClaims];
+  const grammar = createGrammar({ operators: operatorDefs(all), calls: functionCalls(all) });
+  return { ...base, functions, unloaded, grammar, fileClaims, shadowed };
+}
+
+/** Every name and word the operator files and the built-in words hold (upper-cased) → who holds it. */
+export function takenNames(claims: readonly Claim[]): Map<string, string> {
+  const taken = new Map<string, string>();
+  for (const d of DEFAULT_OPERATORS) taken.set(d.word, `rvbbit (the ${d.word} operator)`);
+  taken.set(SIMILAR_TO.word, 'rvbbit (the SIMILAR_TO operator)');
+  for (const c of claims) {
+    const who =
+      'fn' in c && c.fn.source === 'shipped'
+        ? `rvbbit's own ${c.name}`
+        : `the file ${'fn' in c ? c.fn.cascadePath : c.broken.file}`;
+    taken.set(c.name.toUpperCase(), who);
+    for (const f of c.forms) taken.set(f[0]!, who);
+    for (const call of c.calls) taken.set(call.name, who);
+  }
+  return taken;
 }
 
 /** The error of a statement that uses `word` (MEANS, LLM_SUMMARIZE …) of a file that did not load. */
@@ -189,6 +260,7 @@ function readClaim(file: string): {
     return { skipped: { file, error: asError(file, err), functionName: undefined } };
   }
   if (!/^sql_function:/m.test(text)) return {};
+  const source: OperatorSource = file.startsWith(SHIPPED) ? 'shipped' : 'file';
   try {
     const read = readOperatorFile(file, text);
     if (!read) return {};
@@ -196,7 +268,7 @@ function readClaim(file: string): {
     return {
       claim: {
         ...declaredBy(sql),
-        fn: { name: sql.name, cascadePath: file, sql, lazy: new LazyCascade(file) },
+        fn: { name: sql.name, cascadePath: file, source, sql, lazy: new LazyCascade(file) },
       },
       warnings,
     };
@@ -307,4 +379,39 @@ export function pairPlanOf(
 export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undefined {
   const fn = [...catalog.functions.values()].find((f) => f.sql.operators.some((o) => o.keywords[0] === '~'));
   return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;
+}
+
+/** Every operator of the catalog as rvbbit.functions lists it, by name (SIMILAR_TO too: it has no cascade). */
+export function catalogListing(catalog: OperatorCatalog): FunctionListing[] {
+  const rows: FunctionListing[] = [...catalog.functions.values()].map((fn) => {
+    const d = declaredBy(fn.sql);
+    return {
+      name: fn.name,
+      source: fn.source,
+      shape: fn.sql.shape,
+      args: fn.sql.args.map((a) => `${a.name} ${a.type}${a.optional ? ' (optional)' : ''}`).join(', '),
+      returns: fn.sql.returning === undefined ? fn.sql.returns : `${fn.sql.returns} (or RETURNING type)`,
+      operators: fn.sql.operators.map((o) => `${o.left} ${o.keywords.join(' ')} ${o.right}`),
+      calls: [...d.calls.map((c) => c.name), ...builtInCalls(fn.name)],
+      file: fn.source === 'sql' ? null : fn.cascadePath,
+      description: fn.sql.description ?? null,
+    };
+  });
+  rows.push({
+    name: SIMILAR_TO.functionName,
+    source: 'builtin',
+    shape: 'scalar',
+    args: 'a VARCHAR, b VARCHAR',
+    returns: SIMILAR_TO.returns,
+    operators: [`a ${SIMILAR_TO.word} b`],
+    calls: [],
+    file: null,
+    description: 'cosine similarity of the two values’ embeddings',
+  });
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** rvbbit's own call names of a shipped function (LLM_SUMMARIZE → llm_summarize), which declaredBy leaves to the grammar. */
+function builtInCalls(functionName: string): string[] {
+  return AGGREGATES.filter((a) => a.functionName === functionName).map((a) => a.name);
 }

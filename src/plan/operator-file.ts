@@ -75,8 +75,13 @@ export function readOperatorFile(file: string, text: string): OperatorFile | und
   return { sql: kept, warnings };
 }
 
+/** Why an infix word cannot be the grammar's (a SQL keyword, not a word), or undefined. */
+export function wordRefusal(word: string): string | undefined {
+  return grammarRefusal([{ word: word.toUpperCase(), functionName: 'x', returns: 'BOOLEAN' }]);
+}
+
 /** Why a call name cannot be the grammar's, or undefined. */
-function callRefusal(name: string): string | undefined {
+export function callRefusal(name: string): string | undefined {
   const up = name.toUpperCase();
   if (DUCKDB_FUNCTIONS.has(up)) return `${up} is a DuckDB function`;
   if (BUILT_IN_CALL_NAMES.has(up)) return `${up} is one of rvbbit's own functions`;

@@ -47,8 +47,11 @@ export function completionOf(
       return { rows: false, tag: 'ROLLBACK' };
     default: {
       if (TWO_WORD.has(first)) {
+        // CREATE [OR REPLACE] SEMANTIC FUNCTION answers CREATE FUNCTION, as Postgres' CREATE FUNCTION does.
         const object =
-          words.slice(0, 4).filter((w) => !['OR', 'REPLACE', 'TEMP', 'TEMPORARY', 'UNIQUE'].includes(w))[1] ??
+          words
+            .slice(0, 4)
+            .filter((w) => !['OR', 'REPLACE', 'TEMP', 'TEMPORARY', 'UNIQUE', 'SEMANTIC'].includes(w))[1] ??
           words[1] ??
           '';
         if (first === 'CREATE' && onlyCount && object === 'TABLE' && cls.createAs) {

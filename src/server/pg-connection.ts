@@ -33,6 +33,8 @@ export interface ConnectionHost extends ClientHost {
   readonly authMethod: 'scram-sha-256' | 'md5';
   /** Clients may run statements that block the main thread (server-options.ts). */
   readonly allowBlockingStrategies: boolean;
+  /** CREATE/DROP SEMANTIC FUNCTION are refused (server-options.ts). */
+  readonly readOnlyFunctions: boolean;
   /** Counts the connection out (it is counted in at connect, logged in or not). */
   unregister(conn: PgConnection): void;
   /** A CancelRequest: cancels the statement of the connection with this key, if the key is right. */
@@ -311,6 +313,7 @@ export class PgConnection {
         owner: `${this.user}@${randomUUID()}`,
         allowBlocking: this.host.allowBlockingStrategies,
         relativePaths: true,
+        readOnlyFunctions: this.host.readOnlyFunctions,
       });
       // Before anything runs on it, the catalog set-up included.
       session.guardConnection((con) => guardConnection(con, this.host.fileGuard));

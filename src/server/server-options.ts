@@ -77,6 +77,12 @@ export interface ServerOptions extends Partial<ServerLimits> {
    * answers no other client. The benchmarks' strategies stay in the library.
    */
   readonly allowBlockingStrategies?: boolean;
+  /**
+   * Refuse CREATE and DROP SEMANTIC FUNCTION from clients (SQLFN_READ_ONLY,
+   * 42501): the operators are the ones the server's operator set up. Off by
+   * default: any client may define a function, as any may create a table.
+   */
+  readonly readOnlyFunctions?: boolean;
 }
 
 interface ResolvedServerOptions {
@@ -89,6 +95,7 @@ interface ResolvedServerOptions {
   readonly log?: (line: string) => void;
   readonly allowFiles: readonly string[] | 'all';
   readonly allowBlockingStrategies: boolean;
+  readonly readOnlyFunctions: boolean;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -127,6 +134,7 @@ export function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     log: o.log,
     allowFiles: allowedFiles(o.allowFiles),
     allowBlockingStrategies: o.allowBlockingStrategies === true,
+    readOnlyFunctions: o.readOnlyFunctions === true,
     limits: {
       maxConnections: positiveInt('maxConnections', o.maxConnections, 100),
       maxMessageBytes: positiveInt('maxMessageBytes', o.maxMessageBytes, 64 * 1024 * 1024, 1024),

@@ -47,6 +47,7 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
     limits: o.limits,
     log: o.log,
     allowBlockingStrategies: o.allowBlockingStrategies,
+    readOnlyFunctions: o.readOnlyFunctions,
     sharedSettings,
     fileGuard,
     logins: new LoginGate(LOGINS_AT_ONCE),

@@ -40,8 +40,10 @@ psqlTest('\\dt lists the tables', async () => {
 
 psqlTest('\\dt rvbbit.* lists the engine tables of another schema', async () => {
   const r = await psql(['-c', '\\dt rvbbit.*']);
-  assert.match(r.out, / rvbbit \| unified_logs \| table \| rvbbit\n/);
-  assert.match(r.out, /\(5 rows\)/);
+  assert.match(r.out, / rvbbit \| unified_logs +\| table \| rvbbit\n/);
+  // rvbbit.functions and rvbbit.semantic_functions: the operators, and those defined in SQL.
+  assert.match(r.out, / rvbbit \| semantic_functions \| table \| rvbbit\n/);
+  assert.match(r.out, /\(7 rows\)/);
 });
 
 psqlTest('\\d products describes its columns with Postgres type names', async () => {

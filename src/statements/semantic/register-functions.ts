@@ -20,19 +20,30 @@ import { registeredName } from './semantic-rewrite.js';
 import { duckType, inputValue } from './sql-types.js';
 import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple } from './statement-calls.js';
 
-const registered = new WeakMap<object, Set<string>>();
+/** Per database: each registered signature and the function it runs now. */
+const registered = new WeakMap<object, Map<string, { fn: SemanticFunction }>>();
 
-/** Registers every function not yet known to this database (`db` identifies it). */
+/**
+ * Registers every function not yet known to this database (`db` identifies
+ * it). A signature already registered runs `fns`' definition from now on: a
+ * function replaced by CREATE OR REPLACE SEMANTIC FUNCTION keeps its DuckDB
+ * function, which reads the current definition (its cascade, its cache key).
+ */
 export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterable<SemanticFunction>): void {
   let done = registered.get(db);
   if (!done) {
-    done = new Set();
+    done = new Map();
     registered.set(db, done);
   }
   for (const fn of fns) {
     const params = functionParams(fn.sql);
-    const signature = `${fn.name}(${params.map((a) => a.type).join(',')})`;
-    if (done.has(signature)) continue;
+    const signature = `${fn.name}(${params.map((a) => a.type).join(',')})->${registeredReturns(fn.sql)}`;
+    const known = done.get(signature);
+    if (known) {
+      known.fn = fn;
+      continue;
+    }
+    const current = { fn };
     con.registerScalarFunction(
       DuckDBScalarFunction.create({
         name: registeredName(fn.name),
@@ -52,16 +63,16 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
         volatile: true,
         mainFunction: (info, input, output) => {
           try {
-            evaluate(fn, input, output);
+            evaluate(current.fn, input, output);
           } catch (err) {
             const s = statementFor(Number(input.getColumnVector(0).getItem(0)));
             if (s) s.error ??= err;
-            info.setError(`${fn.name}: ${errorMessage(err)}`);
+            info.setError(`${current.fn.name}: ${errorMessage(err)}`);
           }
         },
       }),
     );
-    done.add(signature);
+    done.set(signature, current);
   }
 }
 

@@ -1,0 +1,199 @@
+/**
+ * Semantic functions defined in SQL (CREATE SEMANTIC FUNCTION), stored in the
+ * database: `rvbbit.semantic_functions`, one row per function, so they
+ * persist with a file database and every session of the engine sees them.
+ *
+ * Each function's cascade text is also written, once per content, to a
+ * private folder of the engine (`<tmp>/rvbbit-sql-functions-XXXX/<hash>/<name>.yaml`,
+ * mode 0700), from which it runs exactly as an operator file does: worker
+ * threads load it by path and content hash, and the queue runner sends its
+ * text to `rvbbit worker` hosts with each job (scale/queue-runner.ts reads
+ * the text by path). A replaced definition is a new folder, so a thread that
+ * loaded the old one never runs it for the new one. The folder is removed
+ * when the engine closes.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
+import type { SqlFunction } from '../cascade/cascade-types.js';
+import { readOperatorFile } from './operator-file.js';
+
+/** One row of rvbbit.semantic_functions. */
+export interface StoredSqlFunction {
+  readonly name: string;
+  readonly args: string;
+  readonly returns: string;
+  readonly operator: string | null;
+  readonly shape: string;
+  /** JSON of the WITH (…) options. */
+  readonly options: string;
+  readonly cascadeYaml: string;
+  readonly contentHash: string;
+  readonly definition: string;
+  /** 1 when created, +1 at each OR REPLACE. */
+  readonly version: number;
+}
+
+export const SQL_FUNCTIONS_TABLE = 'rvbbit.semantic_functions';
+
+const TABLE_SQL = `
+CREATE TABLE IF NOT EXISTS ${SQL_FUNCTIONS_TABLE} (
+  name VARCHAR PRIMARY KEY, args VARCHAR, "returns" VARCHAR, operator VARCHAR, shape VARCHAR,
+  options JSON, cascade_yaml VARCHAR, content_hash VARCHAR, definition VARCHAR,
+  version INTEGER, created_at TIMESTAMP, replaced_at TIMESTAMP
+)`;
+
+const COLUMNS =
+  'name, args, "returns", operator, shape, CAST(options AS VARCHAR) AS options, cascade_yaml, content_hash, definition, version';
+
+export async function ensureSqlFunctionTable(con: DuckDBConnection): Promise<void> {
+  await con.run(TABLE_SQL);
+}
+
+export async function readSqlFunctions(con: DuckDBConnection): Promise<StoredSqlFunction[]> {
+  const reader = await con.runAndReadAll(`SELECT ${COLUMNS} FROM ${SQL_FUNCTIONS_TABLE} ORDER BY name`);
+  return reader.getRowObjectsJS().map((r) => ({
+    name: String(r['name']),
+    args: String(r['args'] ?? ''),
+    returns: String(r['returns'] ?? ''),
+    operator: r['operator'] === null ? null : String(r['operator']),
+    shape: String(r['shape'] ?? 'scalar'),
+    options: String(r['options'] ?? '{}'),
+    cascadeYaml: String(r['cascade_yaml'] ?? ''),
+    contentHash: String(r['content_hash'] ?? ''),
+    definition: String(r['definition'] ?? ''),
+    version: Number(r['version'] ?? 1),
+  }));
+}
+
+/** Inserts or replaces one function's row; returns its version. */
+export async function writeSqlFunction(
+  con: DuckDBConnection,
+  fn: Omit<StoredSqlFunction, 'version'>,
+): Promise<number> {
+  const prev = await con.runAndReadAll(`SELECT version FROM ${SQL_FUNCTIONS_TABLE} WHERE name = $1`, [
+    fn.name,
+  ]);
+  const was = prev.getRowObjectsJS()[0];
+  const values = [
+    fn.name,
+    fn.args,
+    fn.returns,
+    fn.operator,
+    fn.shape,
+    fn.options,
+    fn.cascadeYaml,
+    fn.contentHash,
+    fn.definition,
+  ];
+  if (was === undefined) {
+    await con.run(
+      `INSERT INTO ${SQL_FUNCTIONS_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, now()::TIMESTAMP, NULL)`,
+      values,
+    );
+    return 1;
+  }
+  const version = Number(was['version']) + 1;
+  await con.run(
+    `UPDATE ${SQL_FUNCTIONS_TABLE} SET args = $2, "returns" = $3, operator = $4, shape = $5, options = $6,
+       cascade_yaml = $7, content_hash = $8, definition = $9, version = $10, replaced_at = now()::TIMESTAMP
+     WHERE name = $1`,
+    [...values, version],
+  );
+  return version;
+}
+
+/** Deletes one function's row; false when there was none. */
+export async function deleteSqlFunction(con: DuckDBConnection, name: string): Promise<boolean> {
+  const out = await con.runAndReadAll(`DELETE FROM ${SQL_FUNCTIONS_TABLE} WHERE name = $1 RETURNING name`, [
+    name,
+  ]);
+  return out.getRowObjectsJS().length > 0;
+}
+
+/** The engine's folder of SQL-defined cascades: each text written once per content. */
+export class SqlFunctionFiles {
+  private dir: string | undefined;
+
+  /** The folder (made on first use), so error paths can be shown relative to it. */
+  get folder(): string {
+    this.dir ??= mkdtempSync(join(tmpdir(), 'rvbbit-sql-functions-'));
+    return this.dir;
+  }
+
+  /** The file holding `yaml`, and its sql_function as an operator file's is read. */
+  write(name: string, yaml: string, contentHash: string): { file: string; sql: SqlFunction } {
+    const dir = join(this.folder, contentHash.slice(0, 16));
+    const file = join(dir, `${name}.yaml`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, yaml, { mode: 0o600 });
+    const read = readOperatorFile(file, yaml);
+    if (!read) throw new RvbbitError('ENGINE_ERROR', `${name}: its stored cascade has no sql_function`);
+    return { file, sql: read.sql };
+  }
+
+  close(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}
+
+export const FUNCTIONS_LISTING = 'rvbbit.functions';
+
+/** One row of rvbbit.functions: every operator the engine has now, wherever it is defined. */
+export interface FunctionListing {
+  readonly name: string;
+  /** `shipped` (rvbbit's cascades), `file` (an operator root's), `sql` (CREATE SEMANTIC FUNCTION), `builtin` (no cascade). */
+  readonly source: 'shipped' | 'file' | 'sql' | 'builtin';
+  readonly shape: string;
+  readonly args: string;
+  readonly returns: string;
+  /** The infix forms (`text MEANS criterion`). */
+  readonly operators: readonly string[];
+  /** The names it is called by (`MEANS(…)`, `LLM_SUMMARIZE(…)`). */
+  readonly calls: readonly string[];
+  /** The cascade file, null for one defined in SQL. */
+  readonly file: string | null;
+  readonly description: string | null;
+}
+
+/**
+ * Rewrites rvbbit.functions to `rows`: the engine does so at start and after
+ * each CREATE/DROP SEMANTIC FUNCTION, so `SELECT * FROM rvbbit.functions`
+ * lists what the next statement can call (a table, not a view: the catalog
+ * lives in the engine, not in DuckDB).
+ */
+export async function writeFunctionListing(
+  con: DuckDBConnection,
+  rows: readonly FunctionListing[],
+): Promise<void> {
+  await con.run(`CREATE TABLE IF NOT EXISTS ${FUNCTIONS_LISTING} (
+    name VARCHAR, source VARCHAR, shape VARCHAR, args VARCHAR, "returns" VARCHAR,
+    operators VARCHAR[], calls VARCHAR[], file VARCHAR, description VARCHAR)`);
+  await con.run('BEGIN TRANSACTION');
+  try {
+    await con.run(`DELETE FROM ${FUNCTIONS_LISTING}`);
+    for (const r of rows) {
+      await con.run(
+        `INSERT INTO ${FUNCTIONS_LISTING} VALUES ($1, $2, $3, $4, $5, $6::JSON::VARCHAR[], $7::JSON::VARCHAR[], $8, $9)`,
+        [
+          r.name,
+          r.source,
+          r.shape,
+          r.args,
+          r.returns,
+          JSON.stringify(r.operators),
+          JSON.stringify(r.calls),
+          r.file,
+          r.description,
+        ],
+      );
+    }
+    await con.run('COMMIT');
+  } catch (err) {
+    await con.run('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Semantic functions defined by clients of `rvbbit serve`, no file touched:
+ * node-postgres creates one, another connection uses it at once, OR REPLACE
+ * answers from the new prompt (new calls, the old answers unused), DROP
+ * removes it; refusals carry their SQLSTATE and position; psql shows the
+ * caret; a server started with readOnlyFunctions refuses CREATE and DROP
+ * with 42501 while the functions already defined still run.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { requires } from '../requires.js';
+import { rejection, type ServerFixture, startServerFixture } from './helpers.js';
+import { psql } from './py-client.js';
+
+let f: ServerFixture;
+test.before(async () => {
+  f = await startServerFixture();
+});
+test.after(async () => {
+  await f.close();
+});
+
+const Q = 'SELECT id, is_home(product_name) AS home FROM products WHERE id <= 6 ORDER BY id';
+
+test('node-postgres: create, use from another connection, replace, drop', async () => {
+  const a = await f.client();
+  const b = await f.client();
+  const created = await a.query(
+    `CREATE SEMANTIC FUNCTION is_home(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} something for the home?'`,
+  );
+  assert.is(created.command, 'CREATE');
+  f.sim.resetStats();
+  const first = (await b.query(Q)).rows.map((r) => r.home);
+  assert.is(first.length, 6);
+  assert.is(f.sim.stats().requests, 6);
+  assert.equal(
+    (await b.query(Q)).rows.map((r) => r.home),
+    first,
+  );
+  assert.is(f.sim.stats().requests, 6);
+  await a.query(
+    `CREATE OR REPLACE SEMANTIC FUNCTION is_home(x VARCHAR) RETURNS BOOLEAN AS $$Would {{ x }} go in a kitchen?$$`,
+  );
+  await b.query(Q);
+  assert.is(f.sim.stats().requests, 12);
+  const { rows } = await b.query('SELECT name, version FROM rvbbit.semantic_functions');
+  assert.equal(rows, [{ name: 'is_home', version: 2 }]);
+  const dropped = await a.query('DROP SEMANTIC FUNCTION is_home');
+  assert.is(dropped.command, 'DROP');
+  const gone = await rejection(b.query(Q));
+  assert.match(gone.message, /is_home does not exist/);
+});
+
+const REFUSED: readonly [string, string, string][] = [
+  [`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x  ripe?'`, '42601', '62'],
+  [`CREATE SEMANTIC FUNCTION f(x VARCHAR, y VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} ripe?'`, '42P13', '70'],
+  [`CREATE SEMANTIC FUNCTION f(x VARCHRR) RETURNS BOOLEAN AS '{{ x }}'`, '42704', '30'],
+  [`CREATE SEMANTIC FUNCTION lower(x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`, '42723', '26'],
+  [
+    `CREATE SEMANTIC FUNCTION f(a VARCHAR, b VARCHAR) RETURNS BOOLEAN OPERATOR 'MEANS' AS '{{ a }}{{ b }}'`,
+    '42723',
+    '76',
+  ],
+  [`CREATE SEMANTIC FUNCTION f(x VARCHAR) BOOLEAN AS '{{ x }}'`, '42601', '39'],
+  ['DROP SEMANTIC FUNCTION nothing_here', '42883', '24'],
+];
+
+test('node-postgres: each refusal has its SQLSTATE and position; the connection goes on', async () => {
+  const c = await f.client();
+  const seen: [string, string, string][] = [];
+  for (const [sql] of REFUSED) {
+    const e = await rejection(c.query(sql));
+    seen.push([sql, e.code, e.position]);
+  }
+  assert.equal(seen, REFUSED);
+  assert.equal((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+});
+
+requires(test, 'psql')(
+  'psql: defines a function, another psql uses it; a refusal shows its caret',
+  async () => {
+    const made = await psql(f.port, [
+      '-c',
+      `CREATE SEMANTIC FUNCTION is_cheap(p DOUBLE) RETURNS BOOLEAN AS 'Is a price of {{ p }} dollars cheap?'`,
+    ]);
+    assert.is(made.err, '');
+    assert.is(made.out, 'CREATE FUNCTION\n');
+    const used = await psql(f.port, [
+      '-A',
+      '-t',
+      '-c',
+      'SELECT count(*) FROM products WHERE id <= 4 AND is_cheap(price) IS NOT NULL',
+    ]);
+    // stderr holds the progress notices of the calls.
+    assert.is(used.code, 0);
+    assert.is(used.out, '4\n');
+    const bad = await psql(f.port, [
+      '-c',
+      `CREATE SEMANTIC FUNCTION g(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ y }} ok?'`,
+    ]);
+    assert.is(bad.code, 1);
+    assert.match(bad.err, /ERROR: {2}the prompt never reads argument "x"/);
+    assert.match(bad.err, /LINE 1: .*\n\s+\^/);
+    const dropped = await psql(f.port, ['-c', 'DROP SEMANTIC FUNCTION is_cheap']);
+    assert.is(dropped.out, 'DROP FUNCTION\n');
+  },
+);
+
+test('readOnlyFunctions: CREATE and DROP refused with 42501; defined functions still run', async () => {
+  await f.engine.query(
+    `CREATE SEMANTIC FUNCTION is_tech(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} a gadget?'`,
+  );
+  const { startServer } = await import('../../src/server/index.js');
+  const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
+  try {
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ host: '127.0.0.1', port: ro.port, user: 'tester', database: 'rvbbit' });
+    await c.connect();
+    try {
+      const create = await rejection(
+        c.query(`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`),
+      );
+      assert.is(create.code, '42501');
+      const drop = await rejection(c.query('DROP SEMANTIC FUNCTION is_tech'));
+      assert.is(drop.code, '42501');
+      const { rows } = await c.query(
+        'SELECT count(*)::INT AS n FROM products WHERE id <= 3 AND is_tech(product_name) IS NOT NULL',
+      );
+      assert.equal(rows, [{ n: 3 }]);
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await ro.close();
+    await f.engine.query('DROP SEMANTIC FUNCTION is_tech');
+  }
+});
+
+test.run();
