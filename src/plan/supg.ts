@@ -12,7 +12,8 @@
  * - τ− (recall): rows scoring under it are answered false by the proxy. SUPG's IS-RT:
  *   τ₀ is the highest score whose weighted sample recall reaches the target γ; the
  *   target is then raised to γ' = UB(positives above τ₀) / (UB(above) + LB(below)),
- *   the bounds at δ/4 each, and τ− is the highest score whose sample recall reaches γ'.
+ *   the bounds at δ/4 each, and τ− is the highest score whose sample recall reaches γ' (when γ'
+ *   reaches 1, half the lowest score of a sampled positive: see recallThreshold).
  * - τ+ (precision): rows scoring at or above it are answered true by the proxy. SUPG's
  *   IS-PT: among M candidate thresholds (quantiles of the sample's scores), the lowest
  *   whose lower bound on the weighted precision of the rows above it reaches the
@@ -183,7 +184,16 @@ function recallThreshold(
   const b = meanStd(z2);
   const ub1 = a.mean + (a.std / Math.sqrt(n)) * tail(delta / 2);
   const lb2 = Math.max(0, b.mean - (b.std / Math.sqrt(n)) * tail(delta / 2));
-  const corrected = ub1 + lb2 > 0 ? Math.min(1, ub1 / (ub1 + lb2)) : 1;
+  const corrected = ub1 + lb2 > 0 ? ub1 / (ub1 + lb2) : 1;
+  // A corrected target of 1 asks for every positive: the sample cannot say where the unseen ones
+  // score (under the lowest it saw, as the proxy's confident errors do), so nothing is rejected.
+  // A corrected target of 1 (the usual case with a few hundred draws: under ~10 sampled positives
+  // lie below τ₀, so the normal lower bound of Z2 is 0) would put τ− at the lowest positive the
+  // sample saw, and the positives it did not see, the proxy's confident errors, score lower still:
+  // without a margin the recall target failed in 20 of 100 trials at 0.95 (bench/guarantees.bench.ts).
+  // The margin, half that score, is this engine's own, not SUPG's; it holds the targets over the
+  // seeded trials of test/semantic/supg-guarantee.test.ts at the price of a wider band.
+  if (corrected >= 1) return highestReaching(1) / 2;
   return highestReaching(Math.max(target, corrected));
 }
 

@@ -65,7 +65,7 @@ test('recall 0.9 precision 0.9: targets met against the statement model; it answ
   assert.is(sampled! + band! + kept!, 2000);
   // The proxy answered a share of the tuples itself (false under the recall threshold, true over the
   // precision one when its bound was reached: ∞ when it was not); the statement's model skipped them.
-  assert.ok(kept! > 300, `kept ${kept}`);
+  assert.ok(kept! > 150, `kept ${kept}: ${strategy}`);
   let tp = 0;
   for (const id of got) if (alone.has(id)) tp++;
   assert.ok(tp / alone.size >= 0.9, `recall ${tp / alone.size}`);
