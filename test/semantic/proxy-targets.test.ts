@@ -72,6 +72,21 @@ test('recall 0.9 precision 0.9: targets met against the statement model; it answ
   assert.ok(tp / got.size >= 0.9, `precision ${tp / got.size}`);
 });
 
+test('packed (batch: 16): the same rows, every packed answer scored by its own logprobs', async ({ f }) => {
+  const annotations = '-- @ proxy: small-fast recall 0.9 precision 0.9';
+  const unpacked = await f.rows(sql('items'), `${NO_CACHE}\n${annotations}`);
+  const unpackedStrategy = await lastStrategy(f);
+  await f.sim.resetStats();
+  const packed = await f.rows(sql('items'), `${NO_CACHE}\n-- @ batch: 16\n${annotations}`);
+  // The simulator answers a packed row as it answers the row alone, logprobs included (packed.ts).
+  assert.equal(packed, unpacked);
+  const strategy = await lastStrategy(f);
+  assert.match(strategy, 'scores from logprobs;');
+  assert.is(strategy.replace(/^[^;]*; /, ''), unpackedStrategy.replace(/^[^;]*; /, ''));
+  // 2,000 tuples to the proxy in prompts of 16.
+  assert.is((await f.sim.stats()).byModel['small-fast'], 125);
+});
+
 test('a sample that cannot support the targets: every tuple goes to the statement model, and it says so', async ({
   f,
 }) => {
