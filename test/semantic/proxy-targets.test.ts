@@ -87,6 +87,23 @@ test('packed (batch: 16): the same rows, every packed answer scored by its own l
   assert.is((await f.sim.stats()).byModel['small-fast'], 125);
 });
 
+test('LIMIT windows: each window learns its own thresholds; the split sums over the windows', async ({
+  f,
+}) => {
+  const got = await f.rows(
+    `SELECT id FROM items WHERE body MEANS 'eco friendly' LIMIT 10`,
+    `${NO_CACHE}\n-- @ proxy: small-fast recall 0.9 precision 0.9`,
+  );
+  assert.is(got.length, 10);
+  const strategy = await lastStrategy(f);
+  const m = /sample (\d+) draws, (\d+) tuples to sim-small .* (\d+) of (\d+)/.exec(strategy);
+  assert.ok(m, strategy);
+  const calls = (await f.sim.stats()).byModel;
+  // The proxy answered every tuple of every window; the big model no more than them.
+  assert.is(calls['small-fast'], Number(m![4]));
+  assert.ok(calls['sim-small']! <= calls['small-fast']!);
+});
+
 test('a sample that cannot support the targets: every tuple goes to the statement model, and it says so', async ({
   f,
 }) => {
