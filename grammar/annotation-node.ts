@@ -33,11 +33,22 @@ export const ANNOTATION_KEYS = [
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
-/** `-- @ proxy: small-fast confidence 0.8`. */
+/** `-- @ proxy: small-fast confidence 0.8`, or with targets: `-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05`. */
 export interface ProxySpec {
   readonly model: string;
-  /** Proxy answers at or above this confidence (0..1) are kept. */
+  /** Proxy answers at or above this confidence (0..1) are kept (without targets). */
   readonly confidence: number;
+  /** Targets against the statement's model's answers, met with probability ≥ 1 − delta (SUPG, src/plan/supg.ts). */
+  readonly targets?: ProxyTargets;
+}
+
+export interface ProxyTargets {
+  readonly recall?: number;
+  readonly precision?: number;
+  /** Failure probability (default 0.05). */
+  readonly delta: number;
+  /** Draws of the first importance-sample round (default: 10% of the rows, 100..1,000). */
+  readonly sample?: number;
 }
 
 interface AnnotationBase {

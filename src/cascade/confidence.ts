@@ -4,10 +4,19 @@
  * required `confidence` number (0..1) and the prompt says what it means; the
  * engine keeps answers at or above the threshold and sends the rest to the
  * statement's model (src/statements/semantic/proxy.ts).
+ *
+ * The same run asks for the answer's logprobs: where the provider gives them, the
+ * probability of the token that decided the boolean (llm/logprobs.ts) replaces the
+ * self-reported number, and `confidence_source: 'logprobs'` says so; where it does
+ * not, the model's own word stands ('self-reported').
  */
 type Schema = Readonly<Record<string, unknown>>;
 
 const CONFIDENCE_KEY = 'confidence';
+const SOURCE_KEY = 'confidence_source';
+
+/** Where a proxy answer's confidence came from. */
+export type ConfidenceSource = 'logprobs' | 'self-reported';
 
 export const CONFIDENCE_LINE =
   '\n\nAlso give "confidence": how sure you are of this answer, from 0 (a guess) to 1 (certain).';
@@ -31,11 +40,56 @@ export function confidenceSchema(schema: Schema): Schema | undefined {
   return hit;
 }
 
-/** Splits a proxy answer into the operator's answer and its confidence (0 when missing). */
-export function splitConfidence(output: unknown): { readonly answer: unknown; readonly confidence: number } {
+/** Splits a proxy answer into the operator's answer, its confidence (0 when missing) and where that came from. */
+export function splitConfidence(output: unknown): {
+  readonly answer: unknown;
+  readonly confidence: number;
+  readonly source: ConfidenceSource;
+} {
   if (output === null || typeof output !== 'object' || Array.isArray(output)) {
-    return { answer: output, confidence: 0 };
+    return { answer: output, confidence: 0, source: 'self-reported' };
   }
-  const { [CONFIDENCE_KEY]: c, ...answer } = output as Record<string, unknown>;
-  return { answer, confidence: typeof c === 'number' && Number.isFinite(c) ? c : 0 };
+  const { [CONFIDENCE_KEY]: c, [SOURCE_KEY]: from, ...answer } = output as Record<string, unknown>;
+  return {
+    answer,
+    confidence: typeof c === 'number' && Number.isFinite(c) ? c : 0,
+    source: from === 'logprobs' ? 'logprobs' : 'self-reported',
+  };
+}
+
+/**
+ * The answer with each boolean `result`'s confidence taken from the logprobs:
+ * `trueProbabilities` holds P(true) for every boolean of the answer in order (a
+ * packed answer's rows included); a count that does not match leaves it as it was.
+ */
+export function withLogprobConfidence(value: unknown, trueProbabilities: readonly number[]): unknown {
+  let count = 0;
+  const countBooleans = (v: unknown): void => {
+    if (typeof v === 'boolean') count++;
+    else if (Array.isArray(v)) v.forEach(countBooleans);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(countBooleans);
+  };
+  countBooleans(value);
+  if (count !== trueProbabilities.length) return value;
+  let at = 0;
+  const rewrite = (v: unknown): unknown => {
+    if (typeof v === 'boolean') {
+      at++;
+      return v;
+    }
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    let pTrue: number | undefined;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === 'result' && typeof x === 'boolean') pTrue = trueProbabilities[at];
+      out[k] = rewrite(x);
+    }
+    if (pTrue !== undefined && CONFIDENCE_KEY in out && typeof out.result === 'boolean') {
+      out[CONFIDENCE_KEY] = out.result ? pTrue : 1 - pTrue;
+      out[SOURCE_KEY] = 'logprobs';
+    }
+    return out;
+  };
+  return rewrite(value);
 }

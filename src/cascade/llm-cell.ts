@@ -3,6 +3,7 @@
  * answer (retrying with the problem appended), loop turns until `loop_until`.
  */
 import type { ErrorCode } from '../../base/errors.js';
+import { PROXY_TOP_LOGPROBS } from '../llm/logprobs.js';
 import type { ChatMessage, ResponseFormat } from '../llm/types.js';
 import { parseJsonAnswer, textOrJson } from './answer-parse.js';
 import { countedSchema } from './batch-schema.js';
@@ -11,7 +12,7 @@ import { CascadeErrorCode } from './cascade-error.js';
 import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import { type CompiledCell, placeInFile } from './compile-cascade.js';
-import { CONFIDENCE_LINE, confidenceSchema } from './confidence.js';
+import { CONFIDENCE_LINE, confidenceSchema, withLogprobConfidence } from './confidence.js';
 import { JinjaRenderError } from './jinja-templates.js';
 import { callModel } from './model-call.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
@@ -192,6 +193,8 @@ async function runAttempts(
   let failure: CellFailure | undefined;
   // A packed answer that does not fit is split in half by the worker: that is its retry.
   const attempts = session.ctx.packRows ? 1 : cell.rules.maxAttempts;
+  // A proxy's run asks for logprobs too: where the provider gives them they score the answer (confidence.ts).
+  const logprobs = session.ctx.call?.askConfidence ? { topLogprobs: PROXY_TOP_LOGPROBS } : {};
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const logged = session.calls.length;
     const answer = await callModel(session, {
@@ -203,13 +206,16 @@ async function runAttempts(
       attempt,
       turn,
       ...(take !== undefined ? { take } : {}),
+      ...logprobs,
     });
     const checked = answer.rejected
       ? { ok: false as const, ...answer.rejected }
       : interpret(answer.content, { validate });
     if (checked.ok) {
       answer.remember();
-      return checked.value;
+      return answer.trueProbabilities && session.ctx.call?.askConfidence
+        ? withLogprobConfidence(checked.value, answer.trueProbabilities)
+        : checked.value;
     }
     failure = new CellFailure(
       checked.code,

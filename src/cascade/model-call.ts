@@ -20,10 +20,14 @@ export interface ModelCall {
   readonly attempt: number;
   readonly turn: number;
   readonly take?: number;
+  /** Ask for the answer's logprobs (a proxy's score, confidence.ts); `top_logprobs` alternatives per token. */
+  readonly topLogprobs?: number;
 }
 
 export interface ModelAnswer {
   readonly content: string;
+  /** With topLogprobs, when the provider gave them: P(true) of each boolean of the answer, in order. */
+  readonly trueProbabilities?: readonly number[];
   /** Set when the client refused the answer itself (not JSON, empty): counts as an invalid attempt. */
   readonly rejected?: { readonly code: ErrorCode; readonly why: string };
   /** Stores the answer in the result cache; call once it proved valid. */
@@ -80,8 +84,9 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
   const { ctx } = session;
   const key = ctx.cache ? cacheKey(session.cascade.contentHash, call) : undefined;
   if (ctx.cache && key) {
-    const hit = await ctx.cache.get(key);
-    if (hit !== undefined) {
+    const cached = await ctx.cache.get(key);
+    if (cached !== undefined) {
+      const hit = call.topLogprobs === undefined ? { content: cached } : fromEnvelope(cached);
       session.recordCacheHit();
       session.calls.push(
         record(call, call.model, Date.now(), 0, {
@@ -93,7 +98,7 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
           answered_by: 'cache',
         }),
       );
-      return { content: hit, remember: NOTHING };
+      return { ...hit, remember: NOTHING };
     }
   }
   const startedAt = Date.now();
@@ -105,6 +110,7 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
         messages: call.messages,
         responseFormat: call.responseFormat,
         ...(maxTokens === undefined ? {} : { maxTokens }),
+        ...(call.topLogprobs === undefined ? {} : { topLogprobs: call.topLogprobs }),
       },
       { signal: session.signal, retries: ctx.call?.limits?.retries },
     );
@@ -132,11 +138,15 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
         `the answer has ${content.length} characters; at most ${session.maxAnswerChars} are allowed`,
       );
     }
-    if (!ctx.cache || !key) return { content, remember: NOTHING };
+    const probabilities = result.trueProbabilities ? { trueProbabilities: result.trueProbabilities } : {};
+    if (!ctx.cache || !key) return { content, ...probabilities, remember: NOTHING };
     const cache = ctx.cache;
+    // A call that asked for logprobs keeps them with its answer (its key is its own, cacheKey).
+    const stored = call.topLogprobs === undefined ? content : JSON.stringify({ content, ...probabilities });
     return {
       content,
-      remember: () => void Promise.resolve(cache.set(key, content)).catch(() => {}),
+      ...probabilities,
+      remember: () => void Promise.resolve(cache.set(key, stored)).catch(() => {}),
     };
   } catch (err) {
     if (err instanceof CellFailure) throw err;
@@ -187,7 +197,25 @@ function cacheKey(contentHash: string, call: ModelCall): string {
         call.model,
         call.messages,
         call.responseFormat ?? null,
+        // An answer with logprobs is kept apart from one without (fromEnvelope).
+        ...(call.topLogprobs === undefined ? [] : ['logprobs']),
       ]),
     )
     .digest('hex');
+}
+
+/** A cached answer of a call that asked for logprobs: `{content, trueProbabilities?}` as JSON. */
+function fromEnvelope(text: string): { content: string; trueProbabilities?: readonly number[] } {
+  try {
+    const v = JSON.parse(text) as { content?: unknown; trueProbabilities?: unknown };
+    if (typeof v.content === 'string') {
+      const p = v.trueProbabilities;
+      return Array.isArray(p) && p.every((x) => typeof x === 'number')
+        ? { content: v.content, trueProbabilities: p as number[] }
+        : { content: v.content };
+    }
+  } catch {
+    // not an envelope: the plain answer
+  }
+  return { content: text };
 }

@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerCascades } from './cascades-command.js';
+import { registerEval } from './eval-command.js';
 import { registerExplain } from './explain-command.js';
 import { registerLsp } from './lsp-command.js';
 import { registerParse } from './parse-command.js';
@@ -39,6 +40,7 @@ bad argument); rvbbit query also 3 (some MAP rows failed) and 130 (cancelled).`,
   );
 
 registerQuery(program);
+registerEval(program);
 registerRepl(program);
 registerServe(program);
 registerExplain(program);

@@ -209,6 +209,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         answeredBy: done.answeredBy,
         ...(done.structured ? { structured: done.structured } : {}),
         ...(done.structuredWarning ? { structuredWarning: done.structuredWarning } : {}),
+        ...(done.trueProbabilities ? { trueProbabilities: done.trueProbabilities } : {}),
       };
       options.onCall?.({
         model,
@@ -454,6 +455,8 @@ function bodyOf(model: string, request: ChatRequest, mode: StructuredMode): stri
   let extra = '';
   if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
+  if (request.topLogprobs !== undefined)
+    extra += `,"logprobs":true,"top_logprobs":${Math.max(0, Math.min(20, Math.floor(request.topLogprobs)))}`;
   return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(withImageParts(messages))}${rf}${extra}}`;
 }
 

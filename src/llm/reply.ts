@@ -9,6 +9,7 @@ import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { contextTooLong, outputTruncated } from './call-fit.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 import type { HttpReply } from './http.js';
+import { booleanProbabilities } from './logprobs.js';
 import { statedContextWindow } from './model-limits.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
@@ -79,7 +80,11 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   if (!Array.isArray(choices) || choices.length === 0) {
     throw llmError(LLM_ERROR.BAD_RESPONSE, `the answer from ${host} has no choices`, { status: s });
   }
-  const first = choices[0] as { message?: { content?: unknown }; finish_reason?: unknown };
+  const first = choices[0] as {
+    message?: { content?: unknown };
+    finish_reason?: unknown;
+    logprobs?: unknown;
+  };
   // Cut at its token limit: never read as an answer (call-fit.ts tries once more with room).
   if (first?.finish_reason === 'length') {
     const out = (json.usage as { completion_tokens?: unknown } | undefined)?.completion_tokens;
@@ -99,10 +104,13 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
     });
   }
   const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
+  const trueProbabilities =
+    request.topLogprobs === undefined ? undefined : booleanProbabilities(first.logprobs);
   return {
     content,
     model: answered,
     usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
+    ...(trueProbabilities ? { trueProbabilities } : {}),
   };
 }

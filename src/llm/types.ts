@@ -23,6 +23,12 @@ export interface ChatRequest {
   readonly responseFormat?: ResponseFormat;
   readonly temperature?: number;
   readonly maxTokens?: number;
+  /**
+   * Ask for the answer's token log probabilities (`logprobs: true, top_logprobs: n`,
+   * n alternatives per token, 0..20): a proxy's score (logprobs.ts). A provider that
+   * does not give them answers without; the result then has no trueProbabilities.
+   */
+  readonly topLogprobs?: number;
 }
 
 export interface CallOptions {
@@ -70,6 +76,8 @@ export interface ChatResult {
   readonly structuredWarning?: string;
   /** `batch` when the answer came through the provider's Batch API. */
   readonly delivery?: 'batch';
+  /** With topLogprobs: P(true) of each boolean in the answer, in order, from the reply's logprobs (logprobs.ts). */
+  readonly trueProbabilities?: readonly number[];
 }
 
 export type StructuredMode = 'json_schema' | 'json_object' | 'prompt';

@@ -60,16 +60,34 @@
  */
 import type { SimChatBody, SimMessage } from './chat-request.js';
 import { unpackedRequests } from './packed.js';
-import { type ModelProfile, profiled } from './profile.js';
+import { answerProbability, type ModelProfile, profiled } from './profile.js';
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
 export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfile): string {
+  return answerWithBeliefs(body, seed, profile).text;
+}
+
+/**
+ * The answer's text and, for each boolean literal in it (in order), the
+ * probability the model gives that token (profile.ts answerProbability: the
+ * operator's `result` under a profile; 1 for any other boolean). logprobs.ts
+ * turns them into OpenAI's `logprobs.content`.
+ */
+export function answerWithBeliefs(
+  body: SimChatBody,
+  seed: number,
+  profile?: ModelProfile,
+): { readonly text: string; readonly beliefs: readonly number[] } {
   const rows = unpackedRequests(body);
   if (rows) {
-    return JSON.stringify({ answers: rows.map((r) => JSON.parse(answerFor(r, seed, profile)) as unknown) });
+    const parts = rows.map((r) => answerWithBeliefs(r, seed, profile));
+    return {
+      text: JSON.stringify({ answers: parts.map((p) => JSON.parse(p.text) as unknown) }),
+      beliefs: parts.flatMap((p) => p.beliefs),
+    };
   }
   // Keyed by what the answers read (an image as its description): a packed row's request, made of
   // text alone (packed.ts), draws as the same request alone does.
@@ -85,17 +103,37 @@ export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfil
   const ctx = readPrompt(body.messages);
   const schema = body.schema ?? schemaInPrompt(body.messages);
   if (schema) {
-    const value = valueForSchema(schema, ctx, rng);
-    return JSON.stringify(profile ? profiled(value, profile, key) : value);
+    const raw = valueForSchema(schema, ctx, rng);
+    const value = profile ? profiled(raw, profile, key) : raw;
+    const belief = () => answerProbability(profile, key);
+    return { text: JSON.stringify(value), beliefs: booleanBeliefs(value, belief) };
   }
   // JSON mode without a schema: an object, as OpenAI's JSON mode answers.
-  if (body.json) return JSON.stringify(smallObject(ctx, rng));
+  if (body.json) return plain(JSON.stringify(smallObject(ctx, rng)));
   const only = onlyValue(ctx, rng);
-  if (only !== undefined) return only;
-  if (/\bjson\b/i.test(ctx.all)) return JSON.stringify(smallObject(ctx, rng));
-  if (ctx.verdict) return `${ctx.verdict.result ? 'Yes.' : 'No.'} (score ${ctx.verdict.score})`;
+  if (only !== undefined) return plain(only);
+  if (/\bjson\b/i.test(ctx.all)) return plain(JSON.stringify(smallObject(ctx, rng)));
+  if (ctx.verdict) return plain(`${ctx.verdict.result ? 'Yes.' : 'No.'} (score ${ctx.verdict.score})`);
   const words = ctx.subject.split(/\s+/).filter((w) => w.length > 0);
-  return `Simulated answer: ${words.slice(0, 24).join(' ')}${words.length > 24 ? ' …' : ''}`;
+  return plain(`Simulated answer: ${words.slice(0, 24).join(' ')}${words.length > 24 ? ' …' : ''}`);
+}
+
+/** An answer whose every token is certain (no belief listed: probability 1). */
+function plain(text: string): { readonly text: string; readonly beliefs: readonly number[] } {
+  return { text, beliefs: [] };
+}
+
+/** One probability per boolean of `value`, in JSON.stringify's order: the top-level `result`'s is the model's. */
+function booleanBeliefs(value: unknown, belief: () => number): number[] {
+  const out: number[] = [];
+  const walk = (v: unknown, top: boolean, key: string) => {
+    if (typeof v === 'boolean') out.push(top && key === 'result' ? belief() : 1);
+    else if (Array.isArray(v)) for (const x of v) walk(x, false, '');
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) walk(x, v === value, k);
+  };
+  walk(value, false, '');
+  return out;
 }
 
 /** The bare value a prompt's closing words ask for ("Return ONLY true or false", "ONLY the number"), if they do. */

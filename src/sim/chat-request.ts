@@ -11,6 +11,7 @@
  * as its description, in its place in `content`; it counts its own tokens,
  * not the description's.
  */
+
 import {
   type ImageRefusal,
   MAX_IMAGE_BYTES_PER_REQUEST,
@@ -18,6 +19,7 @@ import {
   readImagePart,
   type SimImage,
 } from './image-input.js';
+import { MAX_TOP_LOGPROBS } from './logprobs.js';
 
 export interface SimMessage {
   readonly role: string;
@@ -66,6 +68,8 @@ export interface SimChatRequest {
    * the official SDKs send now), else the older `max_tokens`; undefined: none sent.
    */
   readonly maxTokens: { readonly value: number; readonly param: MaxTokensParam } | undefined;
+  /** `logprobs: true`: the answer's token log probabilities, with `topLogprobs` alternatives each (logprobs.ts). */
+  readonly logprobs?: { readonly top: number };
 }
 
 export type MaxTokensParam = 'max_completion_tokens' | 'max_tokens';
@@ -96,6 +100,8 @@ export function readChatRequestOrParam(
     tool_choice?: unknown;
     max_tokens?: unknown;
     max_completion_tokens?: unknown;
+    logprobs?: unknown;
+    top_logprobs?: unknown;
   };
   try {
     body = JSON.parse(raw);
@@ -142,6 +148,8 @@ export function readChatRequestOrParam(
   }
   const maxTokens = readMaxTokens(body);
   if (maxTokens && 'error' in maxTokens) return maxTokens;
+  const logprobs = readLogprobs(body);
+  if (logprobs && 'error' in logprobs) return logprobs;
   const rf = body.response_format;
   const responseFormat =
     rf !== null && typeof rf === 'object' && !Array.isArray(rf) ? (rf as Record<string, unknown>) : undefined;
@@ -157,7 +165,49 @@ export function readChatRequestOrParam(
     tools,
     toolChoice: toolChoice as SimToolChoice,
     maxTokens,
+    ...(logprobs ? { logprobs } : {}),
   };
+}
+
+/**
+ * `logprobs` (a boolean) and `top_logprobs` (an integer 0..20, only with
+ * `logprobs: true`), as the official SDK's types state them
+ * (ChatCompletionCreateParams: "An integer between 0 and 20 … `logprobs` must be
+ * set to `true` if this parameter is used"). OpenAI answers a violation with a 400 naming the parameter.
+ */
+function readLogprobs(body: {
+  logprobs?: unknown;
+  top_logprobs?: unknown;
+}):
+  | { readonly top: number }
+  | undefined
+  | { readonly error: string; readonly param: string; readonly code: string } {
+  const on = body.logprobs;
+  const top = body.top_logprobs;
+  if (on !== undefined && on !== null && typeof on !== 'boolean') {
+    return {
+      error: `Invalid type for 'logprobs': expected a boolean, but got a ${typeof on} instead.`,
+      param: 'logprobs',
+      code: 'invalid_type',
+    };
+  }
+  if (top !== undefined && top !== null) {
+    if (typeof top !== 'number' || !Number.isInteger(top) || top < 0 || top > MAX_TOP_LOGPROBS) {
+      return {
+        error: `Invalid 'top_logprobs': expected an integer from 0 to ${MAX_TOP_LOGPROBS}, got ${JSON.stringify(top)}.`,
+        param: 'top_logprobs',
+        code: 'invalid_value',
+      };
+    }
+    if (on !== true) {
+      return {
+        error: "Invalid value for 'top_logprobs': 'logprobs' must be set to true if 'top_logprobs' is used.",
+        param: 'top_logprobs',
+        code: 'invalid_value',
+      };
+    }
+  }
+  return on === true ? { top: typeof top === 'number' ? top : 0 } : undefined;
 }
 
 /**

@@ -12,8 +12,9 @@
  * with a null value"), then `data: [DONE]`. Azure sends its
  * `prompt_filter_results` first in a chunk without choices.
  */
-import { answerFor } from './answer.js';
+import { answerWithBeliefs } from './answer.js';
 import type { SimChatRequest, SimMessage } from './chat-request.js';
+import { logprobsContent, type TokenLogprob } from './logprobs.js';
 import { answerBudget, countsExactly, limitsOf } from './model-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
 import { priceAnswer } from './prices.js';
@@ -38,6 +39,8 @@ export interface Completion {
   readonly noChoices: boolean;
   /** `length` when the answer was cut at max_tokens or the model's limits (model-limits.ts). */
   readonly finishReason: 'stop' | 'tool_calls' | 'length';
+  /** `choices[0].logprobs.content` when the request asked for logprobs and the provider gives them (logprobs.ts). */
+  readonly logprobs?: TokenLogprob[];
 }
 
 /** A prompt's tokens (images' included) and, of them, the images'. */
@@ -93,6 +96,7 @@ export function completionFor(
   const { model, messages } = req;
   let toolCall = toolCallFor(req, opts.seed, profile.honoursToolChoice);
   let content: string | null = null;
+  let beliefs: readonly number[] = [];
   if (!toolCall) {
     let f = format;
     if (f === undefined) {
@@ -100,11 +104,11 @@ export function completionFor(
       f = d.ok ? d : { schema: req.schema, json: false };
     }
     const schema = f.schema && ignoresEnum(quirk, messages) ? withoutEnums(f.schema) : f.schema;
-    content = answerFor(
+    ({ text: content, beliefs } = answerWithBeliefs(
       { model, messages, ...(schema ? { schema } : {}), ...(f.json && !schema ? { json: true } : {}) },
       opts.seed,
       opts.profiles[model],
-    );
+    ));
     if (quirk === 'empty') content = '';
     else if (quirk === 'truncated-json')
       content = content.slice(0, Math.max(1, Math.floor(content.length / 2)));
@@ -154,6 +158,10 @@ export function completionFor(
     tokensIn,
     tokensOut,
     imageTokens,
+    // A provider that ignores the parameter (opts.logprobs false) answers without them.
+    ...(req.logprobs && opts.logprobs && content !== null
+      ? { logprobs: logprobsContent(content, beliefs, req.logprobs.top) }
+      : {}),
   };
   return { ...c, body: completionBody(c, profile, opts, 0) };
 }
@@ -222,7 +230,8 @@ export function completionBody(
     message,
     finish_reason: c.finishReason,
   };
-  if (profile.openaiFields) choice['logprobs'] = null;
+  if (c.logprobs) choice['logprobs'] = { content: c.logprobs, refusal: null };
+  else if (profile.openaiFields) choice['logprobs'] = null;
   if (profile.contentFilter) choice['content_filter_results'] = SAFE;
   const body: Record<string, unknown> = {
     id: c.id,

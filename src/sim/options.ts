@@ -137,6 +137,13 @@ export interface SimulatorOptions {
   readonly rpm?: number | null;
   /** Tokens of a `verbose` answer (default 2,000). */
   readonly verboseTokens?: number;
+  /**
+   * Answer `logprobs: true` with the tokens' log probabilities (logprobs.ts; default true,
+   * as OpenAI, Azure OpenAI, vLLM and Ollama's OpenAI endpoint do). false: the parameter
+   * is ignored and `logprobs` is null, as a provider without them answers (Anthropic's
+   * OpenAI SDK compatibility layer lists `logprobs` as ignored).
+   */
+  readonly logprobs?: boolean;
 }
 
 /** The options that are a positive integer or null (no limit). */
@@ -187,6 +194,7 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   tpm: null,
   rpm: null,
   verboseTokens: 2000,
+  logprobs: true,
 };
 
 function bad(key: string, want: string): never {
@@ -271,6 +279,7 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
     !(Number.isSafeInteger(patch.verboseTokens) && patch.verboseTokens > 0)
   )
     bad('verboseTokens', 'a positive integer');
+  if (patch.logprobs !== undefined && typeof patch.logprobs !== 'boolean') bad('logprobs', 'true or false');
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   return { ...base, ...defined } as ResolvedSimOptions;
 }

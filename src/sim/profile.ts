@@ -6,6 +6,15 @@
  * field the schema asks for says how sure it is: wrong answers in [0.2, 0.7)
  * (except a `confidentErrors` share of them, in [0.8, 0.95)), right answers in
  * [0.7, 1.0). A model without a profile is always right, with confidence = its score.
+ *
+ * The token probability of a boolean answer (what `logprobs` report, logprobs.ts) is
+ * calibrated: among a model's answers given probability ≈ x, about x are right. The
+ * probability p of the answer given is drawn from g(p) on [0.5, 1] whose mean is the
+ * accuracy a (p = 0.5 + 0.5·u^k, u uniform, k = 1/(2a − 1) − 1); a right answer
+ * draws p from p·g(p)/a and a wrong one from (1 − p)·g(p)/(1 − a). By Bayes,
+ * P(right | p) = a·(p·g/a) / (a·(p·g/a) + (1 − a)·((1 − p)·g/(1 − a))) = p. Wrong
+ * answers stay the same ones as without logprobs (the `wrong` draw above), and some
+ * of them come with p near 1: confident errors, as real models make.
  */
 import { hashSeed, mulberry32 } from './rng.js';
 
@@ -23,7 +32,7 @@ const unit = (text: string): number => mulberry32(hashSeed(text))();
 export function profiled(value: unknown, profile: ModelProfile, key: string): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const out = { ...(value as Record<string, unknown>) };
-  const wrong = unit(`wrong\u0000${key}`) >= profile.accuracy;
+  const wrong = isWrong(profile, key);
   if (wrong) {
     if (typeof out.result === 'boolean') out.result = !out.result;
     if (typeof out.score === 'number') out.score = Math.round((1 - out.score) * 1000) / 1000;
@@ -35,4 +44,32 @@ export function profiled(value: unknown, profile: ModelProfile, key: string): un
     out.confidence = Math.round(c * 1000) / 1000;
   }
   return out;
+}
+
+function isWrong(profile: ModelProfile, key: string): boolean {
+  return unit(`wrong\u0000${key}`) >= profile.accuracy;
+}
+
+/** Accuracy is kept inside (0.5, 1): a model at 0.5 or below knows nothing its probabilities could say. */
+const MIN_ACCURACY = 0.55;
+
+/**
+ * The probability the model gives its own boolean answer to the request `key`
+ * (calibrated, see the head of this file); 1 for a model without a profile (always right).
+ */
+export function answerProbability(profile: ModelProfile | undefined, key: string): number {
+  if (!profile || profile.accuracy >= 1) return 1;
+  const a = Math.max(MIN_ACCURACY, profile.accuracy);
+  const k = 1 / (2 * a - 1) - 1;
+  const wrong = isWrong(profile, key);
+  const rng = mulberry32(hashSeed(`belief\u0000${key}`));
+  // Rejection sampling from p·g(p) (right) or (1 − p)·g(p) (wrong); the acceptance is
+  // p or (1 − p)/0.5, both ≤ 1 on [0.5, 1]. 1000 rounds never run out in practice.
+  let p = 0.5;
+  for (let i = 0; i < 1000; i++) {
+    p = 0.5 + 0.5 * rng() ** k;
+    const accept = wrong ? (1 - p) / 0.5 : p;
+    if (rng() < accept) break;
+  }
+  return Math.round(p * 1e6) / 1e6;
 }

@@ -284,6 +284,43 @@ test('batch and proxy: values, errors and canonical text', () => {
   );
 });
 
+test('proxy targets: values, defaults, errors and canonical text', () => {
+  assert.equal(notes('-- @ proxy: small-fast recall 0.9 precision 0.8\nSELECT 1'), [
+    {
+      kind: 'Annotation',
+      key: 'proxy',
+      value: { model: 'small-fast', confidence: 0.8, targets: { recall: 0.9, precision: 0.8, delta: 0.05 } },
+    },
+  ]);
+  assert.equal(notes('-- @ proxy: m precision 0.95 delta 0.1 sample 300\nSELECT 1'), [
+    {
+      kind: 'Annotation',
+      key: 'proxy',
+      value: { model: 'm', confidence: 0.8, targets: { precision: 0.95, delta: 0.1, sample: 300 } },
+    },
+  ]);
+  for (const [note, message] of [
+    ['m recall', "got 'm recall'"],
+    ['m recall 0.9 recall 0.9', "got 'recall' in 'm recall 0.9 recall 0.9'"],
+    ['m delta 0.1', "got 'm delta 0.1' (no recall or precision)"],
+    ['m recall x', "got recall 'x'"],
+    ['m recall 0.9 sample 0', "got sample '0'"],
+    ['m recall 0.9 delta 0', "got delta '0'"],
+  ] as const) {
+    const e = err(`-- @ proxy: ${note}\nSELECT 1`);
+    assert.is(e.code, 'E_BAD_ANNOTATION_VALUE', note);
+    assert.ok(
+      e.message.startsWith("proxy targets are 'model recall r precision p [delta d] [sample n]'"),
+      e.message,
+    );
+    assert.ok(e.message.endsWith(message), `${note}: ${e.message}`);
+  }
+  assert.is(
+    format(ok('-- @ proxy: m precision 0.9 recall 0.8\nSELECT 1')),
+    '-- @ proxy: m recall 0.8 precision 0.9 delta 0.05\nSELECT 1;',
+  );
+});
+
 test('prefixLimit: a LIMIT a prefix of the scan can meet', () => {
   const at = (sql: string) => prefixLimit(sql, scanSql(sql).tokens);
   assert.equal(at('SELECT * FROM t WHERE x LIMIT 10'), { limit: 10, offset: 0 });

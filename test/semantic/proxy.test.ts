@@ -2,7 +2,10 @@
  * `-- @ proxy: m confidence t` (src/statements/semantic/proxy.ts): the proxy model
  * answers every tuple with a confidence; only the unsure ones reach the
  * statement's model. The simulator gives `small-fast` a profile (80% right,
- * wrong answers unsure) and `loud-fast` one whose errors are often confident.
+ * wrong answers unsure when self-reported; calibrated logprobs, with confident
+ * errors, src/sim/profile.ts) and `loud-fast` one whose errors are often confident.
+ * A provider without logprobs (simulator option `logprobs: false`) leaves the
+ * self-reported confidence, and the strategy says so.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -47,9 +50,20 @@ async function lastStrategy(f: SemFixture): Promise<string> {
   return String(r[0]?.strategy);
 }
 
-test('the proxy answers every tuple; only unsure answers reach the statement model; same rows', async ({
-  f,
-}) => {
+test('without logprobs: the self-reported confidence; only unsure answers reach the statement model; same rows', async () => {
+  const f = await startSemFixture(
+    { defaultParallel: 32 },
+    { profiles: { 'small-fast': { accuracy: 0.8 } }, logprobs: false },
+  );
+  try {
+    await f.engine.query(ITEMS);
+    await selfReported(f);
+  } finally {
+    await f.close();
+  }
+});
+
+async function selfReported(f: SemFixture) {
   const alone = await f.rows(SQL, NO_CACHE);
   assert.equal(await byModel(f), { 'sim-small': 1000 });
   await f.sim.resetStats();
@@ -62,7 +76,7 @@ test('the proxy answers every tuple; only unsure answers reach the statement mod
   const kept = Number(/kept (\d+) of 1000/.exec(strategy)?.[1]);
   assert.match(
     strategy,
-    /^batch; semantic_means: proxy small-fast kept \d+ of 1000 answers \(confidence ≥ 0\.8\), \d+ went to sim-small$/,
+    /^batch; semantic_means: proxy small-fast kept \d+ of 1000 answers \(confidence ≥ 0\.8, self-reported confidence \(the provider gave no logprobs\)\), \d+ went to sim-small$/,
   );
   // Expensive calls are exactly the unsure share, well under all tuples (about 20% wrong + a third of the right).
   assert.is(calls['sim-small'], 1000 - kept);
@@ -76,6 +90,29 @@ test('the proxy answers every tuple; only unsure answers reach the statement mod
     { model: 'sim-small', n: 1000 - kept },
     { model: 'small-fast', n: 1000 },
   ]);
+}
+
+test('with logprobs: the proxy is scored by them; the calibrated errors that pass are few and measured', async ({
+  f,
+}) => {
+  const alone = new Set((await f.rows(SQL, NO_CACHE)).map((r) => r.id));
+  await f.sim.resetStats();
+  const proxied = new Set(
+    (await f.rows(SQL, `${NO_CACHE}\n-- @ proxy: small-fast confidence 0.8`)).map((r) => r.id),
+  );
+  const strategy = await lastStrategy(f);
+  assert.match(
+    strategy,
+    /^batch; semantic_means: proxy small-fast kept \d+ of 1000 answers \(confidence ≥ 0\.8, scores from logprobs\), \d+ went to sim-small$/,
+  );
+  const kept = Number(/kept (\d+) of 1000/.exec(strategy)?.[1]);
+  const calls = await byModel(f);
+  assert.is(calls['small-fast'], 1000);
+  assert.is(calls['sim-small'], 1000 - kept);
+  let disagree = 0;
+  for (let id = 0; id < 1000; id++) if (alone.has(id) !== proxied.has(id)) disagree++;
+  // Calibrated: the kept answers (p ≥ 0.8) are right about 90% of the time (mean p over [0.8, 1]).
+  assert.ok(disagree > 0 && disagree < 0.15 * kept, `disagree ${disagree} of ${kept} kept`);
 });
 
 test('confident errors pass through: agreement with the large model alone is measured, not assumed', async ({
@@ -112,7 +149,10 @@ test('a proxy on an operator that is not a filter or score is ignored, and EXPLA
   assert.match(fns, 'no proxy: ');
   const e = await f.engine.query(`-- @ proxy: small-fast confidence 0.9\nEXPLAIN ${SQL}`);
   const plan = String(e.rows.find((x) => x.property === 'functions')?.value);
-  assert.match(plan, 'proxy small-fast answers first, the answers under confidence 0.9 go to sim-small');
+  assert.match(
+    plan,
+    'proxy small-fast answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence 0.9 go to sim-small',
+  );
   assert.equal(await byModel(f), {});
 });
 

@@ -92,13 +92,41 @@ export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): num
 
 type FunctionSplit = ProxySplit & { readonly fn: string };
 
+/** Two passes' splits of one function as one: counts summed, the later pass's thresholds (each pass learns its own). */
+function merged(was: FunctionSplit, x: FunctionSplit): FunctionSplit {
+  const sum = (a?: Readonly<Record<string, number>>, b?: Readonly<Record<string, number>>) =>
+    a && b
+      ? {
+          logprobs: (a.logprobs ?? 0) + (b.logprobs ?? 0),
+          'self-reported': (a['self-reported'] ?? 0) + (b['self-reported'] ?? 0),
+        }
+      : (b ?? a);
+  const g =
+    was.guarantee && x.guarantee
+      ? {
+          ...x.guarantee,
+          draws: was.guarantee.draws + x.guarantee.draws,
+          sampled: was.guarantee.sampled + x.guarantee.sampled,
+          positives: was.guarantee.positives + x.guarantee.positives,
+        }
+      : (x.guarantee ?? was.guarantee);
+  const scored = sum(was.scored, x.scored);
+  return {
+    ...x,
+    tuples: was.tuples + x.tuples,
+    kept: was.kept + x.kept,
+    ...(scored ? { scored: scored as FunctionSplit['scored'] } : {}),
+    ...(g ? { guarantee: g } : {}),
+  };
+}
+
 /** The strategy with each function's proxy split, summed over passes. */
 function withSplits(strategy: string, splits: readonly FunctionSplit[], model: string): string {
   if (splits.length === 0) return strategy;
   const byFn = new Map<string, FunctionSplit>();
   for (const x of splits) {
     const was = byFn.get(x.fn);
-    byFn.set(x.fn, was ? { ...x, tuples: was.tuples + x.tuples, kept: was.kept + x.kept } : x);
+    byFn.set(x.fn, was ? merged(was, x) : x);
   }
   return `${strategy}; ${[...byFn.values()].map((x) => describeSplit(x.fn, x, model)).join('; ')}`;
 }

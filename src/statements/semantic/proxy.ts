@@ -1,18 +1,52 @@
 /**
- * Proxy-model cascades (`-- @ proxy: small-fast confidence 0.8`): a cheap
- * model answers every tuple of a filter or score operator, saying how sure it
- * is (cascade/confidence.ts); answers at or above the threshold are kept, the
- * rest go to the statement's model. A proxy call that fails or answers out of
- * shape counts as unsure. Both models' calls are logged under their own model
- * name; the split is reported in the statement's strategy and by EXPLAIN.
+ * Proxy-model cascades. Two kinds:
+ * - A threshold (`-- @ proxy: small-fast confidence 0.8`): a cheap model answers
+ *   every tuple of a filter or score operator, saying how sure it is
+ *   (cascade/confidence.ts); answers at or above the threshold are kept, the
+ *   rest go to the statement's model.
+ * - Targets (`-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05`), for a
+ *   filter: the proxy scores every tuple with P(true) (its logprobs where the
+ *   provider gives them, else its self-reported confidence); the statement's model
+ *   labels an importance sample; SUPG thresholds (src/plan/supg.ts) learnt from it
+ *   let the proxy answer the confident rest, and only the uncertain band goes to the
+ *   statement's model. A sample that cannot support the targets sends every tuple to
+ *   the statement's model, and the strategy says so.
+ * A proxy call that fails or answers out of shape counts as unsure. Both models'
+ * calls are logged under their own model name; the split is reported in the
+ * statement's strategy (rvbbit.queries) and by EXPLAIN.
  */
 import { BOOLEAN, DOUBLE } from '@duckdb/node-api';
-import type { ProxySpec } from '../../../grammar/index.js';
-import { splitConfidence } from '../../cascade/confidence.js';
+import type { ProxySpec, ProxyTargets } from '../../../grammar/index.js';
+import { type ConfidenceSource, splitConfidence } from '../../cascade/confidence.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
+import {
+  type Draw,
+  decide,
+  defaultSampleSize,
+  learnThresholds,
+  MAX_SAMPLE_SHARE,
+  MIN_SAMPLE_POSITIVES,
+  needsMoreSample,
+  sampleRound,
+} from '../../plan/supg.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { duckType } from './sql-types.js';
+
+/** What a run with targets learnt (rvbbit.queries' strategy and EXPLAIN ANALYZE report it). */
+export interface GuaranteeReport {
+  readonly targets: ProxyTargets;
+  /** Draws of the importance sample, and the distinct tuples they labelled. */
+  readonly draws: number;
+  readonly sampled: number;
+  /** Of the sampled tuples, those the statement's model answered true. */
+  readonly positives: number;
+  /** Scores under `reject` answered false by the proxy, at or above `accept` true. */
+  readonly reject?: number;
+  readonly accept?: number;
+  /** Why the sample could not support the targets (every tuple went to the statement's model). */
+  readonly fallback?: string;
+}
 
 /** How a function's tuples split between the proxy and the statement's model. */
 export interface ProxySplit {
@@ -20,20 +54,29 @@ export interface ProxySplit {
   readonly confidence: number;
   /** Tuples the proxy answered (the cache included). */
   readonly tuples: number;
-  /** Of them, answers kept (confidence at or above the threshold). */
+  /** Of them, answers kept (not sent to the statement's model). */
   readonly kept: number;
+  /** Proxy answers scored by logprobs and by the model's own word. */
+  readonly scored?: Readonly<Record<ConfidenceSource, number>>;
+  readonly guarantee?: GuaranteeReport;
 }
 
-/** Why `fn` cannot take a proxy, or null when it can: a filter or score with one LLM cell. */
-export function proxyUnfitReason(fn: SemanticFunction): string | null {
+/** Why `fn` cannot take a proxy, or null when it can: a filter or score with one LLM cell (a filter for targets). */
+export function proxyUnfitReason(fn: SemanticFunction, proxy?: ProxySpec): string | null {
   const type = duckType(fn.sql.returns);
   if (fn.sql.shape !== 'scalar' || (type !== BOOLEAN && type !== DOUBLE)) {
     return `${fn.name} is not a filter or a score (returns ${fn.sql.returns})`;
+  }
+  if (proxy?.targets && type !== BOOLEAN) {
+    return `${fn.name} is a score (returns ${fn.sql.returns}): recall and precision targets need a filter (BOOLEAN)`;
   }
   const why = unpackableReason(fn.lazy.cascade);
   if (why) return `${fn.name}'s cascade cannot say its confidence: ${why}`;
   return null;
 }
+
+/** Reads the statement's model's boolean answer from an output (the operator's result). */
+export type TruthOf = (output: unknown) => boolean;
 
 /** Outputs for every input: the proxy's sure answers, the statement's model for the rest. */
 export async function runWithProxy(
@@ -41,37 +84,162 @@ export async function runWithProxy(
   inputs: readonly Record<string, unknown>[],
   runner: CallRunner,
   proxy: ProxySpec,
+  truthOf: TruthOf,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const guesses = await runner.run(
     { ...target, call: { ...target.call, model: proxy.model, askConfidence: true }, nullOnInvalid: true },
     inputs,
   );
+  const parts = guesses.map((g) => splitConfidence(g));
+  const scored = { logprobs: 0, 'self-reported': 0 };
+  guesses.forEach((g, i) => {
+    if (g !== null) scored[parts[i]!.source]++;
+  });
+  if (proxy.targets)
+    return withTargets(target, inputs, runner, proxy, proxy.targets, guesses, truthOf, scored);
   const outputs = new Array<unknown>(inputs.length);
   const unsure: number[] = [];
   guesses.forEach((g, i) => {
-    const { answer, confidence } = splitConfidence(g);
+    const { answer, confidence } = parts[i]!;
     if (g !== null && confidence >= proxy.confidence) outputs[i] = answer;
     else unsure.push(i);
   });
-  if (unsure.length > 0) {
-    const checked = await runner.run(
-      target,
-      unsure.map((i) => inputs[i]!),
-    );
-    unsure.forEach((at, j) => {
-      outputs[at] = checked[j];
-    });
-  }
+  await ask(target, inputs, runner, unsure, outputs);
   const split = {
     model: proxy.model,
     confidence: proxy.confidence,
     tuples: inputs.length,
     kept: inputs.length - unsure.length,
+    scored,
   };
   return { outputs, split };
 }
 
-/** `proxy small-fast kept 640 of 1000 answers (confidence ≥ 0.8)`, for the strategy and EXPLAIN. */
+/** The statement's model's answers for `rows`, written into `outputs`. */
+async function ask(
+  target: CallTarget,
+  inputs: readonly Record<string, unknown>[],
+  runner: CallRunner,
+  rows: readonly number[],
+  outputs: unknown[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const checked = await runner.run(
+    target,
+    rows.map((i) => inputs[i]!),
+  );
+  rows.forEach((at, j) => {
+    outputs[at] = checked[j];
+  });
+}
+
+/** A proxy answer's P(true), or undefined when it has no boolean result (a failed or invalid call). */
+function trueScore(guess: unknown): number | undefined {
+  if (guess === null) return undefined;
+  const { answer, confidence } = splitConfidence(guess);
+  const result = (answer as { result?: unknown } | null)?.result;
+  if (typeof result !== 'boolean') return undefined;
+  const c = Math.min(1, Math.max(0, confidence));
+  return result ? c : 1 - c;
+}
+
+/** The seed of a run's importance sample: runs of the same statement over the same tuples draw alike. */
+const SAMPLE_SEED = 54;
+
+async function withTargets(
+  target: CallTarget,
+  inputs: readonly Record<string, unknown>[],
+  runner: CallRunner,
+  proxy: ProxySpec,
+  targets: ProxyTargets,
+  guesses: readonly unknown[],
+  truthOf: TruthOf,
+  scored: Readonly<Record<ConfidenceSource, number>>,
+): Promise<{ outputs: unknown[]; split: ProxySplit }> {
+  const n = inputs.length;
+  const maybe = guesses.map(trueScore);
+  // An unscored tuple is drawn as an even guess and always asked of the statement's model.
+  const scores = maybe.map((s) => s ?? 0.5);
+  const outputs = new Array<unknown>(n);
+  const labelled = new Set<number>();
+  const draws: Draw[] = [];
+  const perRound = targets.sample ?? defaultSampleSize(n);
+  for (let round = 0; ; round++) {
+    const more = sampleRound(scores, perRound, SAMPLE_SEED, round);
+    draws.push(...more);
+    const fresh = [...new Set(more.map((d) => d.row))].filter((r) => !labelled.has(r));
+    await ask(target, inputs, runner, fresh, outputs);
+    for (const r of fresh) labelled.add(r);
+    const positives = draws.filter((d) => truthOf(outputs[d.row])).length;
+    if (!needsMoreSample(draws.length, positives, n, targets)) break;
+  }
+  const labels = draws.map((d) => truthOf(outputs[d.row]));
+  const learnt = learnThresholds(draws, labels, targets);
+  const band: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (labelled.has(i)) continue;
+    const d = learnt.ok && maybe[i] !== undefined ? decide(maybe[i]!, learnt) : 'oracle';
+    if (d === 'oracle') band.push(i);
+    else outputs[i] = { ...(splitConfidence(guesses[i]).answer as Record<string, unknown>), result: d };
+  }
+  await ask(target, inputs, runner, band, outputs);
+  const guarantee: GuaranteeReport = {
+    targets,
+    draws: draws.length,
+    sampled: labelled.size,
+    positives: [...labelled].filter((r) => truthOf(outputs[r])).length,
+    ...(learnt.ok ? { reject: learnt.reject, accept: learnt.accept } : { fallback: learnt.reason }),
+  };
+  const split = {
+    model: proxy.model,
+    confidence: proxy.confidence,
+    tuples: n,
+    kept: n - labelled.size - band.length,
+    scored,
+    guarantee,
+  };
+  return { outputs, split };
+}
+
+const fixed = (x: number) => (Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : x > 0 ? '∞' : '−∞');
+
+/** `proxy small-fast recall 0.9 precision 0.9 delta 0.05`, the targets as written. */
+export function describeTargets(t: ProxyTargets): string {
+  return [
+    ...(t.recall !== undefined ? [`recall ${t.recall}`] : []),
+    ...(t.precision !== undefined ? [`precision ${t.precision}`] : []),
+    `delta ${t.delta}`,
+  ].join(' ');
+}
+
+/** How the proxy's answers were scored: `scores from logprobs`, or the fallback said plainly. */
+function describeScoring(s: ProxySplit): string {
+  const by = s.scored ?? { logprobs: 0, 'self-reported': 0 };
+  if (by['self-reported'] === 0) return 'scores from logprobs';
+  if (by.logprobs === 0) return 'self-reported confidence (the provider gave no logprobs)';
+  return `scores from logprobs (${by['self-reported']} self-reported: no logprobs with them)`;
+}
+
+/** The strategy's and EXPLAIN ANALYZE's line for one function's proxy split. */
 export function describeSplit(fn: string, s: ProxySplit, model: string): string {
-  return `${fn}: proxy ${s.model} kept ${s.kept} of ${s.tuples} answers (confidence ≥ ${s.confidence}), ${s.tuples - s.kept} went to ${model}`;
+  const g = s.guarantee;
+  if (!g) {
+    return `${fn}: proxy ${s.model} kept ${s.kept} of ${s.tuples} answers (confidence ≥ ${s.confidence}, ${describeScoring(s)}), ${s.tuples - s.kept} went to ${model}`;
+  }
+  const head = `${fn}: proxy ${s.model} targets ${describeTargets(g.targets)} (SUPG), ${describeScoring(s)}; sample ${g.draws} draws, ${g.sampled} tuples to ${model} (${g.positives} true)`;
+  if (g.fallback) {
+    return `${head}; the sample cannot support the targets: ${g.fallback}; all ${s.tuples} tuples went to ${model}`;
+  }
+  return `${head}; thresholds: false under ${fixed(g.reject!)}, true at or above ${fixed(g.accept!)}; proxy answered ${s.kept} of ${s.tuples}, ${s.tuples - s.kept - g.sampled} more went to ${model}`;
+}
+
+/**
+ * EXPLAIN's line for a proxy with targets over `tuples` uncached tuples: the
+ * targets, the sample, and the statement model's calls (the band is known once run).
+ */
+export function explainTargets(proxy: ProxySpec, model: string, tuples: number): string {
+  const t = proxy.targets!;
+  const draws = t.sample ?? defaultSampleSize(tuples);
+  const first = Math.min(tuples, draws);
+  return `proxy ${proxy.model} scores all ${tuples} tuples (logprobs where the provider gives them, else its own confidence); targets ${describeTargets(t)} against ${model}'s answers (SUPG importance sampling): a sample of ${draws} draws (at most ${first} tuples, more rounds while it holds under ${MIN_SAMPLE_POSITIVES} true answers, up to ${Math.round(MAX_SAMPLE_SHARE * 100)}% of tuples) goes to ${model}, then only the uncertain band: ${model} answers ${first} to ${tuples} tuples (saves up to ${tuples - first} of ${tuples} calls, known once run); a sample that cannot support the targets sends every tuple to ${model}`;
 }

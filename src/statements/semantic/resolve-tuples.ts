@@ -223,8 +223,10 @@ export async function resolveTuples(
         };
         const reduced = await runAggregates(runner, targetOf(fn), inputs, fn.sql.args[0]!.name, answerText);
         outputs = runner.nullOverLimits(targetOf(fn), inputs.length, reduced);
-      } else if (proxy && proxyUnfitReason(fn) === null) {
-        const r = await runWithProxy(targetOf(fn), inputs, runner, proxy);
+      } else if (proxy && proxyUnfitReason(fn, proxy) === null) {
+        const returns = registeredReturns(fn.sql);
+        const truthOf = (o: unknown) => outputValue(o, returns) === true;
+        const r = await runWithProxy(targetOf(fn), inputs, runner, proxy, truthOf);
         outputs = r.outputs;
         splits.push({ fn: fn.name, ...r.split });
       } else {

@@ -1,0 +1,112 @@
+/**
+ * `rvbbit eval` (src/cli/eval-command.ts), spawned against a simulator whose
+ * `small-fast` is profiled 85% accurate: on a seeded sample of 400 rows, a
+ * cheaper model's agreement reproduces its profile (within ±0.05), packing
+ * (`-- @ batch: 16`) changes no answer and makes 16× fewer calls, and a proxy
+ * with targets meets them against the reference; `--format json` is an array,
+ * one object per candidate.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { agreement, onSample, spearman } from '../../src/cli/eval-command.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { rvbbit } from './helpers.js';
+
+const SETUP = `CREATE TABLE items AS SELECT range::INTEGER AS id,
+  CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body
+  FROM range(3000)`;
+
+test('rvbbit eval --format json: calls, tokens, dollars and agreement per candidate', async () => {
+  const sim = await startSimulator({
+    profiles: { 'small-fast': { accuracy: 0.85 } },
+    prices: { 'sim-small': { in: 0.15, out: 0.6 }, 'small-fast': { in: 0.015, out: 0.06 } },
+  });
+  try {
+    const r = await rvbbit(
+      [
+        'eval',
+        "SELECT id FROM items WHERE body MEANS 'eco friendly'",
+        '--setup',
+        SETUP,
+        '--table',
+        'items',
+        '--sample',
+        '400',
+        '--seed',
+        '7',
+        '--candidate',
+        '-- @ model: small-fast',
+        '--candidate',
+        '-- @ batch: 16',
+        '--candidate',
+        '-- @ proxy: small-fast recall 0.9 precision 0.9',
+        '--format',
+        'json',
+      ],
+      { env: { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' } },
+    );
+    assert.is(r.code, 0, r.err);
+    const out = JSON.parse(r.out) as Record<string, number | string | null>[];
+    assert.equal(
+      out.map((o) => o.candidate),
+      ['-- @ model: small-fast', '-- @ batch: 16', '-- @ proxy: small-fast recall 0.9 precision 0.9'],
+    );
+    const [cheap, packed, proxy] = out as [
+      Record<string, number>,
+      Record<string, number>,
+      Record<string, number>,
+    ];
+    // A cheaper model: its profile's accuracy, one call per row.
+    assert.is(cheap.calls, 400);
+    assert.ok(Math.abs(cheap.agreement! - 0.85) <= 0.05, `agreement ${cheap.agreement}`);
+    assert.ok(cheap.tokens_in > 0 && cheap.tokens_out > 0 && cheap.dollars > 0);
+    // Packing: the same answers, 25 calls for 400 distinct tuples.
+    assert.is(packed.calls, 25);
+    assert.is(packed.agreement, 1);
+    assert.equal([packed.precision, packed.recall, packed.f1], [1, 1, 1]);
+    // The proxy with targets: both proxy and big-model calls, the targets met against the reference.
+    assert.ok(proxy.calls > 400 && proxy.calls < 800, `calls ${proxy.calls}`);
+    assert.ok(proxy.precision! >= 0.9 && proxy.recall! >= 0.9, JSON.stringify(proxy));
+    for (const o of out)
+      for (const k of ['calls', 'tokens_in', 'tokens_out', 'dollars', 'agreement']) assert.ok(k in o, k);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('rvbbit eval: bad usage is exit 2 naming what is missing', async () => {
+  const r = await rvbbit(['eval', 'SELECT 1', '--candidate', '-- @ batch: 4']);
+  assert.is(r.code, 2);
+  assert.match(r.err, '--table <name> names the input table to sample');
+});
+
+test('onSample reads the table from the sample, not words in strings or other names', () => {
+  assert.is(
+    onSample(
+      `SELECT id FROM items WHERE body MEANS 'items like these' AND items.id > 0 AND my_items = 1`,
+      'items',
+    ),
+    `SELECT id FROM rvbbit_eval_sample WHERE body MEANS 'items like these' AND rvbbit_eval_sample.id > 0 AND my_items = 1`,
+  );
+});
+
+test('agreement: sets, booleans, labels and scores', () => {
+  const ids = (xs: number[]) => xs.map((id) => ({ id }));
+  assert.equal(agreement(ids([1, 2, 3, 4]), ids([2, 3, 4, 5, 6]), 10), {
+    agreement: 0.7,
+    precision: 0.6,
+    recall: 0.75,
+    f1: 0.6667,
+  });
+  const labels = (xs: string[]) => xs.map((v, id) => ({ id, v }));
+  assert.equal(agreement(labels(['a', 'b', 'c', 'a']), labels(['a', 'b', 'a', 'a']), 4), { agreement: 0.75 });
+  const scores = (xs: number[]) => xs.map((v, id) => ({ id, v }));
+  assert.equal(agreement(scores([0.1, 0.5, 0.9]), scores([0.2, 0.4, 0.8]), 3), {
+    agreement: 1,
+    mae: 0.1,
+    rank_correlation: 1,
+  });
+  assert.is(spearman([1, 2, 3], [3, 2, 1]), -1);
+});
+
+test.run();
