@@ -39,6 +39,30 @@ interface Checked {
   readonly stored?: boolean;
 }
 
+/** A cascade that loaded: what list and validate show of it. */
+function loaded(
+  file: string,
+  c: {
+    cascadeId: string;
+    cells: readonly unknown[];
+    description?: string;
+    templateEngine?: 'liquid' | 'jinja';
+  },
+  sqlFunction: SqlFunction | undefined,
+  more: { warnings: readonly string[]; internal?: boolean; stored?: boolean },
+): Checked {
+  return {
+    file,
+    id: c.cascadeId,
+    cells: c.cells.length,
+    ...(c.description !== undefined ? { description: c.description } : {}),
+    problems: [],
+    ...more,
+    ...(sqlFunction ? { sqlFunction } : {}),
+    ...(c.templateEngine ? { templateEngine: c.templateEngine } : {}),
+  };
+}
+
 /**
  * The functions CREATE SEMANTIC FUNCTION stored in the database file `db`
  * (rvbbit.semantic_functions), each loaded from its stored cascade text as
@@ -68,17 +92,7 @@ async function storedFunctions(db: string): Promise<Checked[]> {
       try {
         const c = loadCascadeText(text, file);
         const sql = readOperatorFile(file, text)?.sql ?? c.sqlFunction;
-        return {
-          file,
-          id: c.cascadeId,
-          cells: c.cells.length,
-          description: c.description,
-          problems: [],
-          warnings: [],
-          stored: true,
-          ...(sql ? { sqlFunction: sql } : {}),
-          ...(c.templateEngine ? { templateEngine: c.templateEngine } : {}),
-        };
+        return loaded(file, c, sql, { warnings: [], stored: true });
       } catch (err) {
         return { file, problems: [(err as Error).message], warnings: [], stored: true };
       }
@@ -105,17 +119,7 @@ async function check(file: string): Promise<Checked> {
     const warnings = [
       ...new Set([...c.loadWarnings, ...(op?.warnings ?? []).map((w) => w.slice(file.length + 1))]),
     ];
-    return {
-      file,
-      id: c.cascadeId,
-      cells: c.cells.length,
-      description: c.description,
-      problems: [],
-      warnings,
-      ...(c.internal ? { internal: true } : {}),
-      ...(c.sqlFunction ? { sqlFunction: c.sqlFunction } : {}),
-      ...(c.templateEngine ? { templateEngine: c.templateEngine } : {}),
-    };
+    return loaded(file, c, c.sqlFunction, { warnings, ...(c.internal ? { internal: true } : {}) });
   } catch (err) {
     const d = err instanceof RvbbitError ? err.detail : {};
     const problems =
