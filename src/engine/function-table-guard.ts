@@ -12,17 +12,26 @@
  * SQL that writes: its query() table function parses one SELECT only
  * (checked on DuckDB 1.5: `SELECT * FROM query('INSERT INTO t VALUES (1)')`
  * fails with "Expected a single SELECT statement"), views are not
- * insertable, and a PREPARE that writes the table names it itself.
+ * insertable, a table cannot be moved into a schema (ALTER … SET SCHEMA is
+ * not implemented) and a PREPARE that writes the table names it itself.
+ * Two statements replace the table without naming it, so they are refused
+ * by their leading words: DROP SCHEMA of its schema (CASCADE drops it) and
+ * COPY FROM DATABASE, which copies another database's rvbbit schema, its
+ * semantic_functions included, into one that has none (both checked on
+ * DuckDB 1.5).
  */
 
 import { RvbbitError } from '../../base/errors.js';
 import { splitStatements } from '../../grammar/split.js';
 import { SqlTok, type SqlToken } from '../../grammar/sql-scan.js';
-import { isQuery } from '../../grammar/statement-kind.js';
+import { isQuery, leadingWords } from '../../grammar/statement-kind.js';
 import { SQL_FUNCTIONS_TABLE } from '../plan/sql-functions.js';
 
+const DOT = SQL_FUNCTIONS_TABLE.lastIndexOf('.');
 /** The table's own name, without its schema: `semantic_functions`. */
-const TABLE_NAME = SQL_FUNCTIONS_TABLE.slice(SQL_FUNCTIONS_TABLE.lastIndexOf('.') + 1);
+const TABLE_NAME = SQL_FUNCTIONS_TABLE.slice(DOT + 1);
+/** Its schema: `rvbbit`. */
+const SCHEMA_NAME = SQL_FUNCTIONS_TABLE.slice(0, DOT);
 
 /** A word or quoted name token's identifier, as DuckDB matches it (case-insensitively, quoted or not). */
 function identifier(text: string, t: SqlToken): string | undefined {
@@ -36,12 +45,18 @@ function identifier(text: string, t: SqlToken): string | undefined {
 
 /**
  * Throws SQLFN_READ_ONLY (42501) if any statement of `sql` is not a pure
- * query and names the semantic functions' table.
+ * query and names the semantic functions' table, drops its schema, or is a
+ * COPY FROM DATABASE.
  */
 export function refuseFunctionTableWrite(sql: string): void {
   for (const chunk of splitStatements(sql).chunks) {
-    if (!chunk.tokens.some((t) => identifier(sql, t) === TABLE_NAME)) continue;
-    if (isQuery(sql.slice(chunk.start, chunk.end))) continue;
+    const text = sql.slice(chunk.start, chunk.end);
+    const names = (name: string) => chunk.tokens.some((t) => identifier(sql, t) === name);
+    // Leading words, so `EXPLAIN ANALYZE DROP SCHEMA …` and `PREPARE p AS COPY FROM DATABASE …` count.
+    const head = ` ${leadingWords(text, 7).join(' ')} `;
+    const replaces =
+      head.includes(' COPY FROM DATABASE ') || (head.includes(' DROP SCHEMA ') && names(SCHEMA_NAME));
+    if (!replaces && (!names(TABLE_NAME) || isQuery(text))) continue;
     throw new RvbbitError(
       'SQLFN_READ_ONLY',
       `semantic functions are read-only on this server (rvbbit serve --read-only-functions): a statement that writes ${SQL_FUNCTIONS_TABLE}, or is not a plain query naming it, is refused`,

@@ -471,6 +471,10 @@ test('readOnlyFunctions session: writes of rvbbit.semantic_functions refused, re
     'ALTER TABLE rvbbit.semantic_functions RENAME TO kept',
     `COPY rvbbit.semantic_functions FROM 'functions.csv'`,
     'SELECT 1; TRUNCATE rvbbit.semantic_functions',
+    // These replace the table without naming it: refused by their leading words.
+    'DROP SCHEMA rvbbit CASCADE',
+    'EXPLAIN ANALYZE DROP SCHEMA "RVBBIT" CASCADE',
+    'COPY FROM DATABASE other TO memory',
   ];
   const codes: string[] = [];
   for (const sql of writes) codes.push((await refusal(ro.query(sql))).code);
@@ -486,6 +490,8 @@ test('readOnlyFunctions session: writes of rvbbit.semantic_functions refused, re
   );
   assert.is(streamed.code, 'SQLFN_READ_ONLY');
   assert.equal(jsonRows((await ro.query(content)).rows), before);
+  // Another schema is still the client's to make and drop.
+  await ro.query('CREATE SCHEMA scratch; DROP SCHEMA scratch');
   // A session without the policy (the library's default) writes the table as any other.
   const rw = await f.engine.session();
   await rw.query(`UPDATE rvbbit.semantic_functions SET version = version WHERE name = 'is_fruit'`);
