@@ -76,7 +76,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--read-only-functions',
-      'refuse CREATE and DROP SEMANTIC FUNCTION from clients (42501); functions already defined still run',
+      'refuse CREATE and DROP SEMANTIC FUNCTION and writes of rvbbit.semantic_functions from clients (42501); functions already defined still run',
     )
     .option('--log-queries', 'print every statement clients send to stderr')
     .option(

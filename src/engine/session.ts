@@ -16,6 +16,7 @@ import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { ERROR_COLUMN } from '../statements/map/map-output.js';
 import { withDialectSuggestion } from './did-you-mean.js';
 import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
+import { refuseFunctionTableWrite } from './function-table-guard.js';
 import { isPlainSql, type Plan } from './plan.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
@@ -51,7 +52,11 @@ export interface SessionPolicy {
   readonly allowBlocking: boolean;
   /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
   readonly relativePaths: boolean;
-  /** true: CREATE and DROP SEMANTIC FUNCTION fail (SQLFN_READ_ONLY): `rvbbit serve --read-only-functions`. */
+  /**
+   * true: CREATE and DROP SEMANTIC FUNCTION fail (SQLFN_READ_ONLY), and so does any statement
+   * but a query that names rvbbit.semantic_functions (function-table-guard.ts):
+   * `rvbbit serve --read-only-functions`.
+   */
   readonly readOnlyFunctions?: boolean;
 }
 
@@ -162,6 +167,7 @@ export class Session {
     options: QueryOptions,
   ): AsyncGenerator<Record<string, unknown>[]> {
     const stmt = this.current(parsed, text);
+    this.refuseFunctionTableWrite(text);
     await this.refreshOwnLogs(text);
     await this.documentsAhead(text, options.signal);
     const host = {
@@ -207,6 +213,11 @@ export class Session {
       const e = this.duckdbError(err);
       throw this.policy.relativePaths ? withRelativePaths(e, this.shared.shownRoots) : e;
     }
+  }
+
+  /** Under readOnlyFunctions, a statement that may write the semantic functions' table fails (function-table-guard.ts). */
+  private refuseFunctionTableWrite(text: string): void {
+    if (this.policy.readOnlyFunctions) refuseFunctionTableWrite(text);
   }
 
   /** A failure as an RvbbitError, DuckDB's "did you mean" widened to the dialect's words (did-you-mean.ts). */
@@ -275,6 +286,7 @@ export class Session {
     const interrupt = () => this.q.con.interrupt();
     options.signal?.addEventListener('abort', interrupt, { once: true });
     try {
+      this.refuseFunctionTableWrite(text);
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
       await this.reportSpent(stmt, log.queryId, options);

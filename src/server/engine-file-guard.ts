@@ -30,6 +30,7 @@ import { basename } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Engine } from '../engine/engine.js';
+import { refuseFunctionTableWrite } from '../engine/function-table-guard.js';
 import {
   candidates,
   type EngineFiles,
@@ -306,16 +307,27 @@ const LOADS = /^\s*(ATTACH|LOAD|INSTALL|FORCE\s+INSTALL)\b/i;
 /**
  * Puts the guard in front of every way `con` takes SQL: `run` without
  * values (sent as is), `extractStatements` (`run` with values, `stream`,
- * `start`) and `prepare`.
+ * `start`) and `prepare`. With `readOnlyFunctions`, a statement that may
+ * write rvbbit.semantic_functions is refused there too: the session refuses
+ * its statements already (function-table-guard.ts), and this catches the
+ * SQL the server runs on its own, a COPY … FROM STDIN's INSERT batches.
  */
-export function guardConnection(con: DuckDBConnection, guard: EngineFileGuard): void {
+export function guardConnection(
+  con: DuckDBConnection,
+  guard: EngineFileGuard,
+  readOnlyFunctions = false,
+): void {
   if (guarded.has(con)) return;
   guarded.add(con);
   const run = con.run.bind(con);
   const extract = con.extractStatements.bind(con);
   const prepare = con.prepare.bind(con);
+  const check = async (sql: string) => {
+    if (readOnlyFunctions) refuseFunctionTableWrite(sql);
+    await guard.check(sql);
+  };
   con.run = async (sql, values, types) => {
-    if (values === undefined) await guard.check(sql);
+    if (values === undefined) await check(sql);
     try {
       return await run(sql, values, types);
     } finally {
@@ -324,11 +336,11 @@ export function guardConnection(con: DuckDBConnection, guard: EngineFileGuard): 
     }
   };
   con.extractStatements = async (sql) => {
-    await guard.check(sql);
+    await check(sql);
     return extract(sql);
   };
   con.prepare = async (sql) => {
-    await guard.check(sql);
+    await check(sql);
     return prepare(sql);
   };
 }

@@ -316,7 +316,9 @@ export class PgConnection {
         readOnlyFunctions: this.host.readOnlyFunctions,
       });
       // Before anything runs on it, the catalog set-up included.
-      session.guardConnection((con) => guardConnection(con, this.host.fileGuard));
+      session.guardConnection((con) =>
+        guardConnection(con, this.host.fileGuard, this.host.readOnlyFunctions),
+      );
       const context = clientContext(this.host, session, this.user, this.params, this.pid);
       // The catalog is made inside the gate too: it is most of a login's DuckDB time.
       await ensureCatalog(session).catch(() => undefined);

@@ -79,7 +79,9 @@ export interface ServerOptions extends Partial<ServerLimits> {
   readonly allowBlockingStrategies?: boolean;
   /**
    * Refuse CREATE and DROP SEMANTIC FUNCTION from clients (SQLFN_READ_ONLY,
-   * 42501): the operators are the ones the server's operator set up. Off by
+   * 42501), and every statement but a query that names the table they are
+   * stored in (engine/function-table-guard.ts): the operators are the ones
+   * the server's operator set up. Off by
    * default: any client may define a function, as any may create a table.
    */
   readonly readOnlyFunctions?: boolean;

@@ -93,4 +93,29 @@ test('rvbbit serve takes RVBBIT_PASSWORD, and refuses an empty password file', a
   await run.done;
 });
 
+test('rvbbit serve --read-only-functions refuses CREATE and writes of rvbbit.semantic_functions (42501); SELECT runs', async () => {
+  const run = start(['serve', '--port', '0', '--sim', '--read-only-functions']);
+  await waitFor(run.out, /listening on/);
+  const port = Number(/:(\d+) /.exec(run.out())![1]);
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'cli', database: 'rvbbit' });
+  await c.connect();
+  const codeOf = (sql: string, values?: unknown[]) =>
+    c.query(sql, values).then(
+      () => 'ok',
+      (e: { code: string }) => e.code,
+    );
+  assert.equal(
+    [
+      await codeOf(`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`),
+      await codeOf(`INSERT INTO rvbbit.semantic_functions (name, definition) VALUES ($1, $2)`, ['f', 'x']),
+      await codeOf(`ALTER TABLE "rvbbit"."semantic_functions" RENAME TO kept`),
+    ],
+    ['42501', '42501', '42501'],
+  );
+  assert.equal((await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions')).rows, [{ n: 0 }]);
+  await c.end();
+  run.child.kill('SIGTERM');
+  assert.is((await run.done).code, 0);
+});
+
 test.run();

@@ -456,4 +456,49 @@ test('a file database keeps its functions across a restart; their answers stay c
   }
 });
 
+test('readOnlyFunctions session: writes of rvbbit.semantic_functions refused, reads run; other sessions may write', async ({
+  f,
+}) => {
+  await f.engine.query(FRUIT);
+  const content = 'SELECT name, definition, version FROM rvbbit.semantic_functions ORDER BY name';
+  const before = jsonRows((await f.engine.query(content)).rows);
+  const ro = await f.engine.session({ readOnlyFunctions: true });
+  const writes = [
+    `INSERT INTO rvbbit.semantic_functions (name) VALUES ('evil')`,
+    `UPDATE "RVBBIT"."SEMANTIC_FUNCTIONS" SET definition = 'x'`,
+    'DELETE FROM rvbbit.semantic_functions',
+    'DROP TABLE rvbbit.semantic_functions',
+    'ALTER TABLE rvbbit.semantic_functions RENAME TO kept',
+    `COPY rvbbit.semantic_functions FROM 'functions.csv'`,
+    'SELECT 1; TRUNCATE rvbbit.semantic_functions',
+    // These replace the table without naming it: refused by their leading words.
+    'DROP SCHEMA rvbbit CASCADE',
+    'EXPLAIN ANALYZE DROP SCHEMA "RVBBIT" CASCADE',
+    'COPY FROM DATABASE other TO memory',
+  ];
+  const codes: string[] = [];
+  for (const sql of writes) codes.push((await refusal(ro.query(sql))).code);
+  assert.equal(
+    codes,
+    writes.map(() => 'SQLFN_READ_ONLY'),
+  );
+  // The streaming path is refused the same, before a row is read.
+  const streamed = await refusal(
+    (async () => {
+      for await (const _ of ro.stream(`DELETE FROM rvbbit.semantic_functions`)) break;
+    })(),
+  );
+  assert.is(streamed.code, 'SQLFN_READ_ONLY');
+  assert.equal(jsonRows((await ro.query(content)).rows), before);
+  // Another schema is still the client's to make and drop.
+  await ro.query('CREATE SCHEMA scratch; DROP SCHEMA scratch');
+  // A session without the policy (the library's default) writes the table as any other.
+  const rw = await f.engine.session();
+  await rw.query(`UPDATE rvbbit.semantic_functions SET version = version WHERE name = 'is_fruit'`);
+  assert.equal(jsonRows((await rw.query(content)).rows), before);
+  await ro.close();
+  await rw.close();
+  await f.engine.query('DROP SEMANTIC FUNCTION is_fruit');
+});
+
 test.run();

@@ -4,7 +4,9 @@
  * answers from the new prompt (new calls, the old answers unused), DROP
  * removes it; refusals carry their SQLSTATE and position; psql shows the
  * caret; a server started with readOnlyFunctions refuses CREATE and DROP
- * with 42501 while the functions already defined still run.
+ * with 42501 while the functions already defined still run, and refuses
+ * every statement that would write rvbbit.semantic_functions directly (its
+ * rows become functions at the next start) while SELECTs of it still run.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -134,6 +136,126 @@ test('readOnlyFunctions: CREATE and DROP refused with 42501; defined functions s
     await ro.close();
     await f.engine.query('DROP SEMANTIC FUNCTION is_tech');
   }
+});
+
+/** Statements that would write rvbbit.semantic_functions, each refused under readOnlyFunctions. */
+const TABLE_WRITES: readonly string[] = [
+  `INSERT INTO rvbbit.semantic_functions (name, cascade_yaml) VALUES ('evil', 'x')`,
+  `INSERT INTO "RVBBIT"."SEMANTIC_FUNCTIONS" (name) VALUES ('evil')`,
+  `UPDATE rvbbit.semantic_functions SET definition = 'x'`,
+  'DELETE FROM Rvbbit.Semantic_Functions',
+  'DROP TABLE rvbbit.semantic_functions',
+  'ALTER TABLE rvbbit.semantic_functions RENAME TO kept',
+  `CREATE OR REPLACE TABLE rvbbit.semantic_functions AS SELECT 'evil' AS name`,
+  `WITH x AS (SELECT 1) INSERT INTO semantic_functions (name) SELECT 'evil' FROM x`,
+  // Which database the catalog is under does not matter: a name qualified by it is still the table.
+  `DELETE FROM memory.rvbbit."semantic_functions"`,
+  // One statement of several: the SELECT before it runs, the DELETE is refused.
+  'SELECT 1; DELETE FROM rvbbit.semantic_functions',
+];
+
+const CONTENT = 'SELECT name, definition, version FROM rvbbit.semantic_functions ORDER BY name';
+
+test('readOnlyFunctions: every write of rvbbit.semantic_functions is refused (42501); reads still run', async () => {
+  await f.engine.query(`CREATE SEMANTIC FUNCTION is_kept(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} kept?'`);
+  const before = (await f.engine.query(CONTENT)).rows;
+  assert.is(before.length, 1);
+  const { startServer } = await import('../../src/server/index.js');
+  const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
+  try {
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ host: '127.0.0.1', port: ro.port, user: 'tester', database: 'rvbbit' });
+    await c.connect();
+    try {
+      const seen: [string, string, string][] = [];
+      for (const sql of TABLE_WRITES) {
+        const e = await rejection(c.query(sql));
+        seen.push([sql, e.code, e.message]);
+      }
+      const message =
+        'semantic functions are read-only on this server (rvbbit serve --read-only-functions): a statement that writes rvbbit.semantic_functions, or is not a plain query naming it, is refused';
+      assert.equal(
+        seen,
+        TABLE_WRITES.map((sql) => [sql, '42501', message]),
+      );
+      // The extended protocol, a parameter bound: refused the same.
+      const bound = await rejection(
+        c.query('INSERT INTO rvbbit.semantic_functions (name, definition) VALUES ($1, $2)', ['evil', 'x']),
+      );
+      assert.is(bound.code, '42501');
+      const updated = await rejection(
+        c.query('UPDATE rvbbit.semantic_functions SET definition = $1 WHERE name = $2', ['x', 'is_kept']),
+      );
+      assert.is(updated.code, '42501');
+      // Reads go on: plain, with a parameter, and the content is unchanged.
+      assert.equal((await c.query(CONTENT)).rows, before);
+      assert.equal(
+        (
+          await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions WHERE name = $1', [
+            'is_kept',
+          ])
+        ).rows,
+        [{ n: 1 }],
+      );
+    } finally {
+      await c.end();
+    }
+    assert.equal((await f.engine.query(CONTENT)).rows, before);
+  } finally {
+    await ro.close();
+    await f.engine.query('DROP SEMANTIC FUNCTION is_kept');
+  }
+});
+
+requires(test, 'psql')(
+  'psql under readOnlyFunctions: quoted names, several statements and COPY FROM STDIN are refused; SELECT runs',
+  async () => {
+    await f.engine.query(`CREATE SEMANTIC FUNCTION is_kept(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} kept?'`);
+    const before = (await f.engine.query(CONTENT)).rows;
+    const { startServer } = await import('../../src/server/index.js');
+    const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
+    try {
+      const quoted = await psql(ro.port, ['-c', `DELETE FROM "RVBBIT"."SEMANTIC_FUNCTIONS"`]);
+      assert.is(quoted.code, 1);
+      assert.match(quoted.err, /ERROR: {2}semantic functions are read-only on this server/);
+      const several = await psql(ro.port, [
+        '-A',
+        '-t',
+        '-c',
+        `SELECT 7; UPDATE rvbbit.semantic_functions SET definition = 'x'; SELECT 8`,
+      ]);
+      assert.is(several.code, 1);
+      assert.match(several.err, /rvbbit\.semantic_functions/);
+      const copied = await psql(
+        ro.port,
+        ['-c', 'COPY rvbbit.semantic_functions (name, definition) FROM STDIN'],
+        'evil\tx\n\\.\n',
+      );
+      assert.is(copied.code, 1);
+      assert.match(copied.err, /read-only-functions/);
+      const read = await psql(ro.port, ['-A', '-t', '-c', 'SELECT count(*) FROM rvbbit.semantic_functions']);
+      assert.is(read.code, 0);
+      assert.is(read.out, '1\n');
+      assert.equal((await f.engine.query(CONTENT)).rows, before);
+    } finally {
+      await ro.close();
+      await f.engine.query('DROP SEMANTIC FUNCTION is_kept');
+    }
+  },
+);
+
+test("without readOnlyFunctions the table is the client's to write: an INSERT is not refused", async () => {
+  const c = await f.client();
+  const n = async () =>
+    (await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions')).rows[0].n as number;
+  const was = await n();
+  const inserted = await c.query(
+    `INSERT INTO rvbbit.semantic_functions (name, definition) VALUES ('written_row', 'x')`,
+  );
+  assert.is(inserted.rowCount, 1);
+  assert.is(await n(), was + 1);
+  await c.query(`DELETE FROM rvbbit.semantic_functions WHERE name = 'written_row'`);
+  assert.is(await n(), was);
 });
 
 test.run();
