@@ -60,8 +60,17 @@ export interface SessionPolicy {
   readonly readOnlyFunctions?: boolean;
 }
 
-/** The grammar each statement was parsed with: one older than the engine's is parsed again before it runs. */
-const parsedWith = new WeakMap<Statement, Grammar>();
+/**
+ * A statement and the grammar it was parsed with: one older than the engine's
+ * is parsed again before it runs (`current`). Carried beside the statement,
+ * not in a WeakMap keyed by it: the server parses every statement of a message
+ * before any runs (a million for a 9 MB script), and a million ephemeron
+ * entries made its peak memory swing by hundreds of MB with GC timing.
+ */
+interface ParsedStatement {
+  readonly stmt: Statement;
+  readonly grammar: Grammar;
+}
 
 const OWN_PROCESS: SessionPolicy = { allowBlocking: true, relativePaths: false };
 
@@ -105,10 +114,10 @@ export class Session {
 
   async query(sql: string, params?: readonly unknown[], options: QueryOptions = {}): Promise<QueryResult> {
     let last: QueryResult = { columns: [], rows: [] };
-    for (const { stmt, text } of this.parse(sql)) {
+    for (const { parsed, text } of this.parse(sql)) {
       // A cancel stops the statements still to come, not only the one running.
       if (options.signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
-      last = await this.logged(stmt, text, params, options);
+      last = await this.logged(parsed, text, params, options);
     }
     return last;
   }
@@ -120,14 +129,14 @@ export class Session {
    * the first grammar error, with its line and column.
    */
   statements(sql: string): SessionStatement[] {
-    return this.parse(sql).map(({ stmt, text }) => ({
+    return this.parse(sql).map(({ parsed, text }) => ({
       text,
-      kind: stmt.kind,
-      plainSql: isPlainSql(stmt),
-      annotated: stmt.annotations.length > 0,
-      run: (params, options = {}) => this.logged(stmt, text, params, options),
-      stream: (params, options = {}) => this.streamOne(stmt, text, params, options),
-      describe: (paramTypes = []) => this.describeOne(stmt, text, paramTypes),
+      kind: parsed.stmt.kind,
+      plainSql: isPlainSql(parsed.stmt),
+      annotated: parsed.stmt.annotations.length > 0,
+      run: (params, options = {}) => this.logged(parsed, text, params, options),
+      stream: (params, options = {}) => this.streamOne(parsed, text, params, options),
+      describe: (paramTypes = []) => this.describeOne(parsed, text, paramTypes),
     }));
   }
 
@@ -144,8 +153,8 @@ export class Session {
     const statements = this.parse(sql);
     const last = statements.pop();
     if (!last) return;
-    for (const { stmt, text } of statements) await this.logged(stmt, text, params, options);
-    yield* this.streamOne(last.stmt, last.text, params, options);
+    for (const { parsed, text } of statements) await this.logged(parsed, text, params, options);
+    yield* this.streamOne(last.parsed, last.text, params, options);
   }
 
   /**
@@ -157,11 +166,11 @@ export class Session {
    */
   async describe(sql: string, paramTypes: readonly (string | undefined)[] = []): Promise<ResultColumn[]> {
     const last = this.parse(sql).at(-1);
-    return last ? this.describeOne(last.stmt, last.text, paramTypes) : [];
+    return last ? this.describeOne(last.parsed, last.text, paramTypes) : [];
   }
 
   private async *streamOne(
-    parsed: Statement,
+    parsed: ParsedStatement,
     text: string,
     params: readonly unknown[] | undefined,
     options: QueryOptions,
@@ -196,7 +205,7 @@ export class Session {
   }
 
   private async describeOne(
-    parsed: Statement,
+    parsed: ParsedStatement,
     text: string,
     paramTypes: readonly (string | undefined)[],
   ): Promise<ResultColumn[]> {
@@ -225,7 +234,7 @@ export class Session {
     return withDialectSuggestion(plainDuckdbError(err), this.shared.semantic.catalog.grammar);
   }
 
-  private parse(sql: string): { stmt: Statement; text: string }[] {
+  private parse(sql: string): { parsed: ParsedStatement; text: string }[] {
     if (this.closed) throw new RvbbitError('SESSION_CLOSED', 'the session is closed');
     const grammar = this.shared.semantic.catalog.grammar;
     const parsed = grammar.parse(sql);
@@ -238,8 +247,10 @@ export class Session {
         errors: parsed.errors.length,
       });
     }
-    for (const stmt of parsed.statements) parsedWith.set(stmt, grammar);
-    return parsed.statements.map((stmt) => ({ stmt, text: sql.slice(stmt.span.start, stmt.span.end) }));
+    return parsed.statements.map((stmt) => ({
+      parsed: { stmt, grammar },
+      text: sql.slice(stmt.span.start, stmt.span.end),
+    }));
   }
 
   /**
@@ -248,10 +259,9 @@ export class Session {
    * text, a prepared statement) is parsed again with the new grammar, its
    * annotations kept, so the function it calls is the one defined now.
    */
-  private current(stmt: Statement, text: string): Statement {
+  private current({ stmt, grammar: was }: ParsedStatement, text: string): Statement {
     const grammar = this.shared.semantic.catalog.grammar;
-    const was = parsedWith.get(stmt);
-    if (was === undefined || was === grammar) return stmt;
+    if (was === grammar) return stmt;
     const parsed = grammar.parse(text);
     const again = parsed.statements[0];
     if (parsed.errors.length > 0 || parsed.statements.length !== 1 || !again) {
@@ -264,13 +274,12 @@ export class Session {
       });
     }
     const fresh = { ...again, annotations: stmt.annotations } as Statement;
-    parsedWith.set(fresh, grammar);
     return fresh;
   }
 
   /** Runs one statement and writes its `rvbbit.queries` row, success or not. */
   private async logged(
-    parsed: Statement,
+    parsed: ParsedStatement,
     text: string,
     params: readonly unknown[] | undefined,
     options: QueryOptions,
