@@ -26,6 +26,13 @@ interface ChildServer {
   stop(): Promise<void>;
 }
 
+/** Child servers not yet stopped: a failed assertion skips a test's own stop, and a live child keeps the run from ending. */
+const running = new Set<ChildServer>();
+
+test.after.each(async () => {
+  for (const server of running) await server.stop();
+});
+
 async function childServer(options: Record<string, number> = {}): Promise<ChildServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -40,19 +47,24 @@ async function childServer(options: Record<string, number> = {}): Promise<ChildS
     child.once('exit', (code) => reject(new Error(`server child exited with ${code}`)));
   });
   const pid = child.pid!;
-  return {
+  const server: ChildServer = {
     port,
     pid,
     memory(field) {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]) / 1024;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: () => {
+      running.delete(server);
+      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      });
+    },
   };
+  running.add(server);
+  return server;
 }
 
 async function loggedIn(port: number): Promise<RawClient> {
