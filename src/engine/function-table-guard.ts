@@ -12,8 +12,8 @@
  * SQL that writes: its query() table function parses one SELECT only
  * (checked on DuckDB 1.5: `SELECT * FROM query('INSERT INTO t VALUES (1)')`
  * fails with "Expected a single SELECT statement"), views are not
- * insertable, a table cannot be moved into a schema (ALTER … SET SCHEMA is
- * not implemented) and a PREPARE that writes the table names it itself.
+ * insertable, a table cannot be moved into a schema (DuckDB refuses ALTER …
+ * SET SCHEMA) and a PREPARE that writes the table names it itself.
  * Two statements replace the table without naming it, so they are refused
  * by their leading words: DROP SCHEMA of its schema (CASCADE drops it) and
  * COPY FROM DATABASE, which copies another database's rvbbit schema, its

@@ -108,32 +108,49 @@ requires(test, 'psql')(
   },
 );
 
+/** A server over the fixture's engine with readOnlyFunctions, closed after `body`. */
+async function withReadOnlyServer(body: (port: number) => Promise<void>): Promise<void> {
+  const { startServer } = await import('../../src/server/index.js');
+  const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
+  try {
+    await body(ro.port);
+  } finally {
+    await ro.close();
+  }
+}
+
+/** A node-postgres client of `port`, ended after `body`. */
+async function withClient(port: number, body: (c: import('pg').Client) => Promise<void>): Promise<void> {
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ host: '127.0.0.1', port, user: 'tester', database: 'rvbbit' });
+  await c.connect();
+  try {
+    await body(c);
+  } finally {
+    await c.end();
+  }
+}
+
 test('readOnlyFunctions: CREATE and DROP refused with 42501; defined functions still run', async () => {
   await f.engine.query(
     `CREATE SEMANTIC FUNCTION is_tech(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} a gadget?'`,
   );
-  const { startServer } = await import('../../src/server/index.js');
-  const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
   try {
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ host: '127.0.0.1', port: ro.port, user: 'tester', database: 'rvbbit' });
-    await c.connect();
-    try {
-      const create = await rejection(
-        c.query(`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`),
-      );
-      assert.is(create.code, '42501');
-      const drop = await rejection(c.query('DROP SEMANTIC FUNCTION is_tech'));
-      assert.is(drop.code, '42501');
-      const { rows } = await c.query(
-        'SELECT count(*)::INT AS n FROM products WHERE id <= 3 AND is_tech(product_name) IS NOT NULL',
-      );
-      assert.equal(rows, [{ n: 3 }]);
-    } finally {
-      await c.end();
-    }
+    await withReadOnlyServer((port) =>
+      withClient(port, async (c) => {
+        const create = await rejection(
+          c.query(`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS BOOLEAN AS '{{ x }}'`),
+        );
+        assert.is(create.code, '42501');
+        const drop = await rejection(c.query('DROP SEMANTIC FUNCTION is_tech'));
+        assert.is(drop.code, '42501');
+        const { rows } = await c.query(
+          'SELECT count(*)::INT AS n FROM products WHERE id <= 3 AND is_tech(product_name) IS NOT NULL',
+        );
+        assert.equal(rows, [{ n: 3 }]);
+      }),
+    );
   } finally {
-    await ro.close();
     await f.engine.query('DROP SEMANTIC FUNCTION is_tech');
   }
 });
@@ -160,49 +177,43 @@ test('readOnlyFunctions: every write of rvbbit.semantic_functions is refused (42
   await f.engine.query(`CREATE SEMANTIC FUNCTION is_kept(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} kept?'`);
   const before = (await f.engine.query(CONTENT)).rows;
   assert.is(before.length, 1);
-  const { startServer } = await import('../../src/server/index.js');
-  const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
   try {
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ host: '127.0.0.1', port: ro.port, user: 'tester', database: 'rvbbit' });
-    await c.connect();
-    try {
-      const seen: [string, string, string][] = [];
-      for (const sql of TABLE_WRITES) {
-        const e = await rejection(c.query(sql));
-        seen.push([sql, e.code, e.message]);
-      }
-      const message =
-        'semantic functions are read-only on this server (rvbbit serve --read-only-functions): a statement that writes rvbbit.semantic_functions, or is not a plain query naming it, is refused';
-      assert.equal(
-        seen,
-        TABLE_WRITES.map((sql) => [sql, '42501', message]),
-      );
-      // The extended protocol, a parameter bound: refused the same.
-      const bound = await rejection(
-        c.query('INSERT INTO rvbbit.semantic_functions (name, definition) VALUES ($1, $2)', ['evil', 'x']),
-      );
-      assert.is(bound.code, '42501');
-      const updated = await rejection(
-        c.query('UPDATE rvbbit.semantic_functions SET definition = $1 WHERE name = $2', ['x', 'is_kept']),
-      );
-      assert.is(updated.code, '42501');
-      // Reads go on: plain, with a parameter, and the content is unchanged.
-      assert.equal((await c.query(CONTENT)).rows, before);
-      assert.equal(
-        (
-          await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions WHERE name = $1', [
-            'is_kept',
-          ])
-        ).rows,
-        [{ n: 1 }],
-      );
-    } finally {
-      await c.end();
-    }
+    await withReadOnlyServer((port) =>
+      withClient(port, async (c) => {
+        const seen: [string, string, string][] = [];
+        for (const sql of TABLE_WRITES) {
+          const e = await rejection(c.query(sql));
+          seen.push([sql, e.code, e.message]);
+        }
+        const message =
+          'semantic functions are read-only on this server (rvbbit serve --read-only-functions): a statement that writes rvbbit.semantic_functions, or is not a plain query naming it, is refused';
+        assert.equal(
+          seen,
+          TABLE_WRITES.map((sql) => [sql, '42501', message]),
+        );
+        // The extended protocol, a parameter bound: refused the same.
+        const bound = await rejection(
+          c.query('INSERT INTO rvbbit.semantic_functions (name, definition) VALUES ($1, $2)', ['evil', 'x']),
+        );
+        assert.is(bound.code, '42501');
+        const updated = await rejection(
+          c.query('UPDATE rvbbit.semantic_functions SET definition = $1 WHERE name = $2', ['x', 'is_kept']),
+        );
+        assert.is(updated.code, '42501');
+        // Reads go on: plain, with a parameter, and the content is unchanged.
+        assert.equal((await c.query(CONTENT)).rows, before);
+        assert.equal(
+          (
+            await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions WHERE name = $1', [
+              'is_kept',
+            ])
+          ).rows,
+          [{ n: 1 }],
+        );
+      }),
+    );
     assert.equal((await f.engine.query(CONTENT)).rows, before);
   } finally {
-    await ro.close();
     await f.engine.query('DROP SEMANTIC FUNCTION is_kept');
   }
 });
@@ -212,33 +223,32 @@ requires(test, 'psql')(
   async () => {
     await f.engine.query(`CREATE SEMANTIC FUNCTION is_kept(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} kept?'`);
     const before = (await f.engine.query(CONTENT)).rows;
-    const { startServer } = await import('../../src/server/index.js');
-    const ro = await startServer({ engine: f.engine, port: 0, readOnlyFunctions: true });
     try {
-      const quoted = await psql(ro.port, ['-c', `DELETE FROM "RVBBIT"."SEMANTIC_FUNCTIONS"`]);
-      assert.is(quoted.code, 1);
-      assert.match(quoted.err, /ERROR: {2}semantic functions are read-only on this server/);
-      const several = await psql(ro.port, [
-        '-A',
-        '-t',
-        '-c',
-        `SELECT 7; UPDATE rvbbit.semantic_functions SET definition = 'x'; SELECT 8`,
-      ]);
-      assert.is(several.code, 1);
-      assert.match(several.err, /rvbbit\.semantic_functions/);
-      const copied = await psql(
-        ro.port,
-        ['-c', 'COPY rvbbit.semantic_functions (name, definition) FROM STDIN'],
-        'evil\tx\n\\.\n',
-      );
-      assert.is(copied.code, 1);
-      assert.match(copied.err, /read-only-functions/);
-      const read = await psql(ro.port, ['-A', '-t', '-c', 'SELECT count(*) FROM rvbbit.semantic_functions']);
-      assert.is(read.code, 0);
-      assert.is(read.out, '1\n');
+      await withReadOnlyServer(async (port) => {
+        const quoted = await psql(port, ['-c', `DELETE FROM "RVBBIT"."SEMANTIC_FUNCTIONS"`]);
+        assert.is(quoted.code, 1);
+        assert.match(quoted.err, /ERROR: {2}semantic functions are read-only on this server/);
+        const several = await psql(port, [
+          '-A',
+          '-t',
+          '-c',
+          `SELECT 7; UPDATE rvbbit.semantic_functions SET definition = 'x'; SELECT 8`,
+        ]);
+        assert.is(several.code, 1);
+        assert.match(several.err, /rvbbit\.semantic_functions/);
+        const copied = await psql(
+          port,
+          ['-c', 'COPY rvbbit.semantic_functions (name, definition) FROM STDIN'],
+          'evil\tx\n\\.\n',
+        );
+        assert.is(copied.code, 1);
+        assert.match(copied.err, /read-only-functions/);
+        const read = await psql(port, ['-A', '-t', '-c', 'SELECT count(*) FROM rvbbit.semantic_functions']);
+        assert.is(read.code, 0);
+        assert.is(read.out, '1\n');
+      });
       assert.equal((await f.engine.query(CONTENT)).rows, before);
     } finally {
-      await ro.close();
       await f.engine.query('DROP SEMANTIC FUNCTION is_kept');
     }
   },
