@@ -1,18 +1,21 @@
 /**
- * The document parser's thread: the main thread, inside a DuckDB function,
- * posts one document (its bytes, or a checked file path to read here) and
- * waits on a shared flag (src/documents/document-parser.ts); this thread
- * parses it, posts the pages or the error as data and wakes the main thread.
+ * The document parser's thread: the main thread posts one document (its
+ * bytes, or a checked file path to read here), or a long text to cut with
+ * TEXT_CHUNKS, and awaits the reply (ahead of a statement, or between a
+ * documents pass and the next: src/documents/document-parser.ts) or, inside
+ * a DuckDB function, waits on a shared flag; this thread parses it, posts
+ * the pages (the chunks) or the error as data and wakes the main thread.
  * Started with a heap limit: a document that needs more memory ends this
  * thread, not the process.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type MessagePort, workerData } from 'node:worker_threads';
-import { DocumentError, type DocumentErrorCode } from '../src/documents/document-error.js';
+import { DocumentError } from '../src/documents/document-error.js';
 import { DOCUMENT_OPEN_FLAGS, documentTooLarge } from '../src/documents/document-files.js';
 import type { DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
 import { documentPages } from '../src/documents/parse-document.js';
+import { textChunks } from '../src/documents/text-chunks.js';
 
 const { port, aheadPort, flag } = workerData as {
   port: MessagePort;
@@ -38,6 +41,10 @@ Atomics.add(cell, 1, 1);
 async function parse(req: DocumentRequest): Promise<DocumentReply> {
   let sha256: string | undefined;
   try {
+    if (req.chunks) {
+      const { text, maxTokens, overlapTokens } = req.chunks;
+      return { id: req.id, pages: textChunks(text, maxTokens, overlapTokens) };
+    }
     const bytes = req.bytes ?? readChecked(req.path!, req.shown ?? req.path!, req.maxBytes);
     // Hashed before pdf.js reads the bytes (it may take their buffer).
     if (req.hash) sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -58,7 +65,7 @@ async function parse(req: DocumentRequest): Promise<DocumentReply> {
     return {
       id: req.id,
       ...(sha256 ? { sha256 } : {}),
-      error: { code: e.code as DocumentErrorCode, message: e.message, detail: { ...e.detail } },
+      error: e.data(),
     };
   }
 }

@@ -10,6 +10,11 @@ export class DocumentError extends RvbbitError {
   constructor(code: DocumentErrorCode, message: string, detail: Record<string, unknown> = {}) {
     super(code, message, detail);
   }
+
+  /** The error as data, to keep or to cross a thread. */
+  data(): DocumentErrorData {
+    return { code: this.code as DocumentErrorCode, message: this.message, detail: { ...this.detail } };
+  }
 }
 
 export interface DocumentErrorData {

@@ -1,9 +1,11 @@
 /**
- * Parses documents for the DuckDB functions, which run synchronously on the
- * main thread: the parse itself runs on a dedicated thread
- * (workers/document-thread.ts) while the main thread waits on a shared flag
- * (the synckit technique, as statements/semantic/sync-runner.ts). Why
- * blocking, and its bounds: see docs/documents.md ("How parsing runs").
+ * Parses documents, and cuts long texts, for the DuckDB functions, which run
+ * synchronously on the main thread. The work runs on a dedicated thread
+ * (workers/document-thread.ts): ahead of a statement and between the passes
+ * of a documents pass (document-pass.ts) the main thread awaits it and serves
+ * others meanwhile; inside a DuckDB call outside a pass it waits on a shared
+ * flag (the synckit technique, as statements/semantic/sync-runner.ts). Why,
+ * and the bounds: see docs/documents.md ("How parsing runs").
  *
  * - A document is at most `maxBytes` (refused before any parse);
  * - a parse gets `deadlineMs`; past it the thread is ended (DOCUMENT_PARSE_LIMIT);
@@ -16,10 +18,20 @@
  */
 import { createHash } from 'node:crypto';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
+import { RvbbitError } from '../../base/errors.js';
 import { startEntryWorker } from '../runtime/entry-worker.js';
 import { DocumentError, type DocumentErrorData } from './document-error.js';
 import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
+import {
+  CALL_INLINE_CHARS,
+  DocumentPass,
+  INLINE_CHUNK_CHARS,
+  type Outcome,
+  outcomeChars,
+  type PassInput,
+} from './document-pass.js';
 import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import { checkChunkArguments, textChunks } from './text-chunks.js';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PARSE_DEADLINE_MS = 60_000;
@@ -49,27 +61,83 @@ export class DocumentParser {
   private ahead: { port: MessagePort; waiting: Map<number, (r: DocumentReply) => void> } | undefined;
   /** Parses done while a statement's function waited, and ahead of statements (for tests and the bench). */
   readonly stats = { blocking: 0, ahead: 0 };
+  /** Documents parsed and texts cut on the thread between a documents pass and the next. */
+  readonly passed = { documents: 0, chunks: 0 };
+  /** The documents pass running on each DuckDB connection (by its connection id). */
+  private readonly passes = new Map<number, DocumentPass>();
 
   constructor(readonly options: DocumentParserOptions) {}
 
-  /** The pages of a document given as bytes. */
-  pagesOfBytes(bytes: Uint8Array): string[] {
+  /** Starts a statement's documents pass on a connection: its functions record what they miss. */
+  openPass(connectionId: number): DocumentPass {
+    const pass = new DocumentPass(connectionId);
+    this.passes.set(connectionId, pass);
+    return pass;
+  }
+
+  closePass(pass: DocumentPass): void {
+    if (this.passes.get(pass.connectionId) === pass) this.passes.delete(pass.connectionId);
+  }
+
+  /** The pass running on a connection, if any (a DuckDB function's bind data names its connection). */
+  passOn(connectionId: number | undefined): DocumentPass | undefined {
+    return connectionId === undefined ? undefined : this.passes.get(connectionId);
+  }
+
+  /** The pages of a document given as bytes; null when a record pass recorded it. */
+  pagesOfBytes(bytes: Uint8Array, pass?: DocumentPass): string[] | null {
     if (bytes.length > this.options.maxBytes)
       throw documentTooLarge('the BLOB', bytes.length, this.options.maxBytes);
     const key = `b:${createHash('sha256').update(bytes).digest('hex')}`;
-    return pagesOf(
-      this.cached(key) ?? this.keep(key, this.run({ id: 0, bytes, maxBytes: this.options.maxBytes })),
+    return this.answer(key, pass, { kind: 'bytes', bytes }, () =>
+      this.run({ id: 0, bytes, maxBytes: this.options.maxBytes }),
     );
   }
 
-  /** The pages of a file inside a data folder. */
-  pagesOfFile(path: string): string[] {
+  /** The pages of a file inside a data folder; null when a record pass recorded it. */
+  pagesOfFile(path: string, pass?: DocumentPass): string[] | null {
     const file = checkedDocumentFile(path, this.options.folders, this.options.maxBytes);
     const key = `f:${file.version}`;
-    return pagesOf(
-      this.cached(key) ??
-        this.keep(key, this.run({ id: 0, path: file.real, shown: path, maxBytes: this.options.maxBytes })),
+    return this.answer(key, pass, { kind: 'file', real: file.real, shown: path }, () =>
+      this.run({ id: 0, path: file.real, shown: path, maxBytes: this.options.maxBytes }),
     );
+  }
+
+  /**
+   * TEXT_CHUNKS: cut here when there is no pass, or the text is short and
+   * this DuckDB call has cut little; else found cut (by the text's hash and
+   * the limits), or recorded for the thread (null).
+   */
+  chunksOf(text: string, maxTokens: number, overlapTokens: number, pass?: DocumentPass): string[] | null {
+    checkChunkArguments(maxTokens, overlapTokens);
+    if (pass === undefined) return textChunks(text, maxTokens, overlapTokens);
+    if (text.length <= INLINE_CHUNK_CHARS && pass.inlineChars + text.length <= CALL_INLINE_CHARS) {
+      pass.inlineChars += text.length;
+      return textChunks(text, maxTokens, overlapTokens);
+    }
+    const key = `c:${maxTokens}:${overlapTokens}:${createHash('sha256').update(text).digest('hex')}`;
+    return this.answer(key, pass, { kind: 'chunks', text, maxTokens, overlapTokens }, () => ({
+      pages: textChunks(text, maxTokens, overlapTokens),
+    }));
+  }
+
+  /**
+   * Parses (cuts) what a record pass recorded, on the thread, one at a time
+   * while the main thread serves others, and keeps the answers for the
+   * statement; false when the statement's answers are full (its next pass
+   * then parses the rest in the call).
+   */
+  async resolvePass(pass: DocumentPass, signal?: AbortSignal): Promise<boolean> {
+    for (const [key, input] of pass.recorded) {
+      if (signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
+      const { outcome, limitOfThread } = await this.offThread(input);
+      if (input.kind === 'chunks') this.passed.chunks++;
+      else this.passed.documents++;
+      // A deadline or the heap is this parse's fate, not the document's answer: the engine does not keep it.
+      if (!limitOfThread) this.keep(key, outcome);
+      if (!pass.keep(key, outcome)) return false;
+    }
+    return true;
   }
 
   /**
@@ -120,6 +188,63 @@ export class DocumentParser {
     }
   }
 
+  /** One recorded input parsed (cut) on the thread, awaited; a thread that stopped under it is tried once more. */
+  private async offThread(input: PassInput): Promise<{ outcome: Outcome; limitOfThread: boolean }> {
+    const maxBytes = this.options.maxBytes;
+    const request: DocumentRequest =
+      input.kind === 'bytes'
+        ? { id: 0, bytes: input.bytes, maxBytes }
+        : input.kind === 'file'
+          ? { id: 0, path: input.real, shown: input.shown, maxBytes }
+          : {
+              id: 0,
+              maxBytes,
+              chunks: { text: input.text, maxTokens: input.maxTokens, overlapTokens: input.overlapTokens },
+            };
+    for (let attempt = 1; ; attempt++) {
+      const reply = await this.post(request);
+      if (reply === 'deadline')
+        return { outcome: { error: deadlineError(this.deadlineMs).data() }, limitOfThread: true };
+      if (reply === 'out-of-memory') return { outcome: { error: heapError().data() }, limitOfThread: true };
+      // Stopped by another statement's parse past its deadline, or the engine closing: tried once more.
+      if (reply === 'stopped') {
+        if (attempt < 2) continue;
+        return { outcome: { error: STOPPED }, limitOfThread: true };
+      }
+      return {
+        outcome: 'error' in reply ? { error: reply.error } : { pages: reply.pages },
+        limitOfThread: false,
+      };
+    }
+  }
+
+  private get deadlineMs(): number {
+    return this.options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS;
+  }
+
+  /** What a function answers: the pass's or the engine's kept outcome, else recorded (null) or parsed in the call. */
+  private answer(
+    key: string,
+    pass: DocumentPass | undefined,
+    input: PassInput,
+    parseHere: () => Outcome,
+  ): string[] | null {
+    const hit = pass?.answers.get(key) ?? this.cached(key);
+    if (pass?.mode === 'record') {
+      if (hit === undefined) {
+        pass.record(key, input);
+        return null;
+      }
+      // A kept error fails the statement only in a pass that answered every row before it: the row the
+      // statement meets it at is the one it failed at when parsed in the call.
+      if ('error' in hit && pass.missed > 0) {
+        pass.missed++;
+        return null;
+      }
+    }
+    return pagesOf(hit ?? this.keep(key, parseHere()));
+  }
+
   close(): void {
     void this.thread?.worker.terminate();
     this.thread = undefined;
@@ -152,19 +277,29 @@ export class DocumentParser {
     return outcome;
   }
 
-  /** One request on the ahead port, awaited; undefined when the thread stopped. */
-  private runAhead(request: DocumentRequest): Promise<DocumentReply | undefined> {
+  /** One request on the ahead port, awaited; undefined when the thread stopped or the deadline passed. */
+  private async runAhead(request: DocumentRequest): Promise<DocumentReply | undefined> {
+    const reply = await this.post(request);
+    return typeof reply === 'string' ? undefined : reply;
+  }
+
+  /** One request on the ahead port, awaited: its reply, or past the deadline (the thread ended), or the thread stopped. */
+  private post(request: DocumentRequest): Promise<DocumentReply | 'deadline' | 'stopped' | 'out-of-memory'> {
     this.thread ??= this.start();
     const ahead = this.ahead!;
     const id = this.nextId++;
-    const deadline = this.options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS;
     return new Promise((resolve) => {
       // Past the deadline the thread is ended, as a blocking parse's is.
-      const timer = setTimeout(() => this.close(), deadline);
+      const timer = setTimeout(() => {
+        ahead.waiting.delete(id);
+        resolve('deadline');
+        this.close();
+      }, this.deadlineMs);
       timer.unref();
       ahead.waiting.set(id, (reply) => {
         clearTimeout(timer);
-        resolve(reply.id === 0 ? undefined : reply);
+        if (reply.id !== 0) resolve(reply);
+        else resolve('error' in reply && reply.error === OUT_OF_MEMORY ? 'out-of-memory' : 'stopped');
       });
       ahead.port.postMessage({ ...request, id });
     });
@@ -187,11 +322,14 @@ export class DocumentParser {
       transferList: [port2, aheadChannel.port2],
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
     });
-    worker.on('error', () => {
-      // Seen as silence by the waiting main thread; the next parse starts a new thread.
+    let outOfMemory = false;
+    worker.on('error', (err) => {
+      // Seen as silence by a main thread waiting in a call; the next parse starts a new thread.
+      outOfMemory ||= (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
     });
     worker.on('exit', () => {
-      for (const settle of waiting.values()) settle({ id: 0, error: STOPPED });
+      const stopped = outOfMemory ? OUT_OF_MEMORY : STOPPED;
+      for (const settle of waiting.values()) settle({ id: 0, error: stopped });
       waiting.clear();
       if (this.thread?.worker === worker) {
         this.thread = undefined;
@@ -211,7 +349,7 @@ export class DocumentParser {
     const id = this.nextId++;
     Atomics.store(flag, 0, 0);
     port.postMessage({ ...request, id });
-    const deadline = this.options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS;
+    const deadline = this.deadlineMs;
     const started = Date.now();
     let beat = Atomics.load(flag, 1);
     let beatAt = started;
@@ -231,27 +369,21 @@ export class DocumentParser {
         beatAt = now;
       } else if (now - beatAt > SILENCE_MS) {
         this.close();
-        throw new DocumentError(
-          'DOCUMENT_PARSE_LIMIT',
-          `the document parser stopped while reading this document: it needs more than the parser thread's ${HEAP_MB} MB of memory, or is built to exhaust it`,
-          { heapMb: HEAP_MB },
-        );
+        throw heapError();
       }
       if (now - started > deadline) {
         this.close();
-        throw new DocumentError(
-          'DOCUMENT_PARSE_LIMIT',
-          `the document took longer than ${deadline} ms to parse (engine option documentParseDeadlineMs)`,
-          { deadlineMs: deadline },
-        );
+        throw deadlineError(deadline);
       }
     }
   }
 }
 
-type Outcome = { readonly pages: string[] } | { readonly error: DocumentErrorData };
-
 const STOPPED: DocumentErrorData = { code: 'DOCUMENT_PARSE_LIMIT', message: 'the document parser stopped' };
+const OUT_OF_MEMORY: DocumentErrorData = {
+  code: 'DOCUMENT_PARSE_LIMIT',
+  message: 'the document parser ran out of memory',
+};
 
 function pagesOf(outcome: Outcome): string[] {
   if ('error' in outcome) {
@@ -261,6 +393,18 @@ function pagesOf(outcome: Outcome): string[] {
   return outcome.pages;
 }
 
-function outcomeChars(outcome: Outcome): number {
-  return 'error' in outcome ? outcome.error.message.length : outcome.pages.reduce((n, p) => n + p.length, 0);
+function heapError(): DocumentError {
+  return new DocumentError(
+    'DOCUMENT_PARSE_LIMIT',
+    `the document parser stopped while reading this document: it needs more than the parser thread's ${HEAP_MB} MB of memory, or is built to exhaust it`,
+    { heapMb: HEAP_MB },
+  );
+}
+
+function deadlineError(deadlineMs: number): DocumentError {
+  return new DocumentError(
+    'DOCUMENT_PARSE_LIMIT',
+    `the document took longer than ${deadlineMs} ms to parse (engine option documentParseDeadlineMs)`,
+    { deadlineMs },
+  );
 }

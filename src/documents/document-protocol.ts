@@ -11,8 +11,17 @@ export interface DocumentRequest {
   readonly maxBytes: number;
   /** Ahead of a statement (the async port): the reply says the bytes' SHA-256, the key a BLOB is found by. */
   readonly hash?: boolean;
+  /** A TEXT_CHUNKS call to compute here (a documents pass): the reply's `pages` are its chunks. */
+  readonly chunks?: ChunksRequest;
 }
 
+export interface ChunksRequest {
+  readonly text: string;
+  readonly maxTokens: number;
+  readonly overlapTokens: number;
+}
+
+/** `pages`: a document's pages, or a chunks request's chunks. */
 export type DocumentReply = (
   | { readonly id: number; readonly pages: string[] }
   | { readonly id: number; readonly error: DocumentErrorData }

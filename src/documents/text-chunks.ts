@@ -28,6 +28,19 @@ const WORD_END = /\s+/g;
 const LEVELS = [PARAGRAPH_END, SENTENCE_END, WORD_END] as const;
 
 export function textChunks(text: string, maxTokens: number, overlapTokens = 0): string[] {
+  checkChunkArguments(maxTokens, overlapTokens);
+  if (text === '') return [];
+  const count = loadEncodingSync().countTokens;
+  const chunks: string[] = [];
+  pack(text, 0, maxTokens - overlapTokens, count, chunks);
+  if (overlapTokens === 0) return chunks;
+  return chunks.map((chunk, i) =>
+    i === 0 ? chunk : withOverlap(chunks[i - 1]!, chunk, overlapTokens, maxTokens, count),
+  );
+}
+
+/** DOCUMENT_BAD_ARGUMENT unless the limits are ones textChunks takes (checked before a text is sent to be cut). */
+export function checkChunkArguments(maxTokens: number, overlapTokens: number): void {
   if (!Number.isInteger(maxTokens) || maxTokens < MIN_CHUNK_TOKENS) {
     throw new DocumentError(
       'DOCUMENT_BAD_ARGUMENT',
@@ -40,14 +53,6 @@ export function textChunks(text: string, maxTokens: number, overlapTokens = 0): 
       `TEXT_CHUNKS: overlap_tokens must be an integer from 0 to half of max_tokens (${Math.floor(maxTokens / 2)}), got ${overlapTokens}`,
     );
   }
-  if (text === '') return [];
-  const count = loadEncodingSync().countTokens;
-  const chunks: string[] = [];
-  pack(text, 0, maxTokens - overlapTokens, count, chunks);
-  if (overlapTokens === 0) return chunks;
-  return chunks.map((chunk, i) =>
-    i === 0 ? chunk : withOverlap(chunks[i - 1]!, chunk, overlapTokens, maxTokens, count),
-  );
 }
 
 type Count = (text: string) => number;

@@ -9,6 +9,11 @@
  * `--data-dir`; the same list IMAGE() reads). The parse runs on the document
  * thread (documents/document-parser.ts); errors carry DOCUMENT_* codes
  * (function-errors.ts brings the code through DuckDB). NULL gives NULL.
+ *
+ * Each call knows its connection (bound at planning from DuckDB's client
+ * context): while a session runs a documents pass there
+ * (engine/documents-pass.ts), the functions record what is not parsed yet
+ * instead of parsing it in the call.
  */
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,6 +22,7 @@ import {
   BLOB,
   type DuckDBConnection,
   DuckDBScalarFunction,
+  type DuckDBScalarFunctionInfo,
   type DuckDBScalarMainFunction,
   LIST,
   listValue,
@@ -26,7 +32,7 @@ import { RvbbitError } from '../../base/errors.js';
 import { functionError } from '../db/function-errors.js';
 import type { DataFolder } from '../documents/document-files.js';
 import { DEFAULT_MAX_DOCUMENT_BYTES, DocumentParser } from '../documents/document-parser.js';
-import { textChunks } from '../documents/text-chunks.js';
+import type { DocumentPass } from '../documents/document-pass.js';
 
 export interface DocumentSettings {
   readonly folders: readonly DataFolder[];
@@ -68,6 +74,10 @@ export function dataFolders(folders: readonly string[]): DataFolder[] {
 
 const registered = new WeakMap<object, DocumentParser>();
 
+interface ConnectionBound {
+  readonly connectionId: number;
+}
+
 /** Registers the three functions once per database (`db` identifies it); returns its parser (closed with the engine). */
 export function registerDocumentFunctions(
   db: object,
@@ -77,9 +87,9 @@ export function registerDocumentFunctions(
   const existing = registered.get(db);
   if (existing) return existing;
   const parser = new DocumentParser(settings);
-  const pagesOf = (value: unknown): string[] | null => {
+  const pagesOf = (value: unknown, pass: DocumentPass | undefined): string[] | null => {
     if (value === null || value === undefined) return null;
-    if (typeof value === 'string') return parser.pagesOfFile(value);
+    if (typeof value === 'string') return parser.pagesOfFile(value, pass);
     const bytes = (value as { bytes?: unknown }).bytes;
     if (!(bytes instanceof Uint8Array)) {
       throw new RvbbitError(
@@ -87,15 +97,17 @@ export function registerDocumentFunctions(
         'expects a BLOB (a file read with read_blob) or a file path',
       );
     }
-    return parser.pagesOfBytes(bytes);
+    return parser.pagesOfBytes(bytes, pass);
   };
+  const passOf = (info: DuckDBScalarFunctionInfo): DocumentPass | undefined =>
+    parser.passOn((info.bindData as ConnectionBound | undefined)?.connectionId);
   for (const input of [BLOB, VARCHAR]) {
-    register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', (args) => {
-      const pages = pagesOf(args[0]);
+    register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', passOf, (args, pass) => {
+      const pages = pagesOf(args[0], pass);
       return pages === null ? null : pages.join('\n\n');
     });
-    register(con, 'document_pages', [input], LIST(VARCHAR), 'DOCUMENT_PAGES', (args) => {
-      const pages = pagesOf(args[0]);
+    register(con, 'document_pages', [input], LIST(VARCHAR), 'DOCUMENT_PAGES', passOf, (args, pass) => {
+      const pages = pagesOf(args[0], pass);
       return pages === null ? null : listValue(pages);
     });
   }
@@ -106,10 +118,12 @@ export function registerDocumentFunctions(
       withOverlap ? [VARCHAR, BIGINT, BIGINT] : [VARCHAR, BIGINT],
       LIST(VARCHAR),
       'TEXT_CHUNKS',
-      (args) => {
+      passOf,
+      (args, pass) => {
         const [text, max, overlap] = args as [string | null, bigint | null, bigint | null | undefined];
         if (text === null || max === null || overlap === null) return null;
-        return listValue(textChunks(text, Number(max), overlap === undefined ? 0 : Number(overlap)));
+        const chunks = parser.chunksOf(text, Number(max), overlap === undefined ? 0 : Number(overlap), pass);
+        return chunks === null ? null : listValue(chunks);
       },
     );
   }
@@ -123,13 +137,22 @@ function register(
   parameterTypes: Parameters<typeof DuckDBScalarFunction.create>[0]['parameterTypes'],
   returnType: Parameters<typeof DuckDBScalarFunction.create>[0]['returnType'],
   shown: string,
-  body: (args: unknown[]) => unknown,
+  passOf: (info: DuckDBScalarFunctionInfo) => DocumentPass | undefined,
+  body: (args: unknown[], pass: DocumentPass | undefined) => unknown,
 ): void {
   const mainFunction: DuckDBScalarMainFunction = (info, chunk, output) => {
     try {
+      const pass = passOf(info);
+      pass?.startCall();
       const columns = (parameterTypes ?? []).map((_, i) => chunk.getColumnVector(i));
       for (let r = 0; r < chunk.rowCount; r++) {
-        output.setItem(r, body(columns.map((c) => c.getItem(r))) as never);
+        output.setItem(
+          r,
+          body(
+            columns.map((c) => c.getItem(r)),
+            pass,
+          ) as never,
+        );
       }
       output.flush();
     } catch (err) {
@@ -151,6 +174,9 @@ function register(
       parameterTypes,
       // NULLs reach the body, which answers NULL for them.
       specialHandling: true,
+      // Which connection calls: the documents pass running there, if any, decides what a miss does.
+      bindFunction: (bind) =>
+        bind.setBindData({ connectionId: bind.clientContext.connectionId } satisfies ConnectionBound),
       mainFunction,
     }),
   );

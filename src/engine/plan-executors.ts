@@ -17,6 +17,7 @@ import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import type { SemanticRunContext } from '../statements/semantic/semantic-run.js';
+import { openDocumentPasses, type StatementDocuments } from './documents-pass.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
 import { isPlainSql, type Plan, planFunctionStatement, planPlainSql } from './plan.js';
@@ -48,6 +49,8 @@ export interface StatementRun {
   readonly queryId: string;
   /** RUN ASYNC: the session keeps its connection (and the job's TEMP input table) until `done`. */
   holdFor(done: Promise<void>): void;
+  /** The document parser and this session's connection: plain SQL runs documents passes (documents-pass.ts). */
+  readonly documents?: StatementDocuments;
 }
 
 interface Executor<P extends Plan> {
@@ -62,15 +65,34 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   sql: {
     async run(plan, r) {
       const values = toDuckValues(r.params);
-      const result = await r.q.run((con) =>
-        readUserResult(con, plan.sql, values, r.options.exactValues).catch((err) => {
-          throw duckdbError(err, plan.origin, undefined, '');
-        }),
-      );
-      return { result, kind: 'sql', ...NONE };
+      const runOnce = () =>
+        r.q.run((con) =>
+          readUserResult(con, plan.sql, values, r.options.exactValues).catch((err) => {
+            throw duckdbError(err, plan.origin, undefined, '');
+          }),
+        );
+      const passes = await openDocumentPasses(r.documents, plan.sql, r.q, r.options.signal);
+      try {
+        const result = await (passes ? passes.run(runOnce) : runOnce());
+        return { result, kind: 'sql', ...NONE };
+      } finally {
+        passes?.close();
+      }
     },
     async *stream(plan, r) {
-      yield* streamSql(r, plan.sql, plan.origin);
+      const passes = await openDocumentPasses(r.documents, plan.sql, r.q, r.options.signal);
+      try {
+        if (passes) {
+          // The passes run the statement with its rows let go (its memory stays a stream's), then it streams.
+          await passes.run(async () => {
+            for await (const _ of streamSql(r, plan.sql, plan.origin));
+          }, false);
+          passes.inCall();
+        }
+        yield* streamSql(r, plan.sql, plan.origin);
+      } finally {
+        passes?.close();
+      }
       return { kind: 'sql', ...NONE };
     },
   },

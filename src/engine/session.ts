@@ -350,6 +350,9 @@ export class Session {
           : options,
       queryId,
       holdFor: (done) => this.holdFor(done),
+      ...(this.documents
+        ? { documents: { parser: this.documents, connectionId: this.q.con.clientContext.connectionId } }
+        : {}),
     };
   }
 
