@@ -110,6 +110,10 @@ export class DocumentParser {
    */
   chunksOf(text: string, maxTokens: number, overlapTokens: number, pass?: DocumentPass): string[] | null {
     checkChunkArguments(maxTokens, overlapTokens);
+    // The document limit bounds a text to cut too (its copy on the thread, the chunks it makes).
+    const max = this.options.maxBytes;
+    if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text) > max))
+      throw documentTooLarge('the text', Buffer.byteLength(text), max);
     if (pass === undefined) return textChunks(text, maxTokens, overlapTokens);
     if (text.length <= INLINE_CHUNK_CHARS && pass.inlineChars + text.length <= CALL_INLINE_CHARS) {
       pass.inlineChars += text.length;

@@ -15,12 +15,20 @@
  * Packing sums the pieces' counts (one count per piece, linear in the text)
  * and checks each chunk's exact count before it is kept: a BPE count of a
  * concatenation can differ from the sum of its parts.
+ *
+ * Memory: it runs on the parser thread under its heap cap, where one array
+ * grown past the cap aborts the whole process, not the thread (Node's
+ * resourceLimits are best-effort: nodejs/node#47224). So pieces are produced
+ * one at a time, never as an array of a long text's words or characters,
+ * and a text is cut into at most MAX_CHUNKS chunks.
  */
 import { loadEncodingSync } from '../llm/token-count.js';
 import { DocumentError } from './document-error.js';
 
 /** Smallest max_tokens: a code point is at most 4 UTF-8 bytes, so at most 4 tokens, and the overlap leaves at least half. */
 export const MIN_CHUNK_TOKENS = 8;
+/** Chunks of one text at most (a larger max_tokens makes fewer). */
+export const MAX_CHUNKS = 1_000_000;
 
 const PARAGRAPH_END = /\n[ \t]*\n\s*/g;
 const SENTENCE_END = /[.!?\u3002\uff01\uff1f]+["'\u201d\u2019)\]]*\s+/g;
@@ -57,29 +65,33 @@ export function checkChunkArguments(maxTokens: number, overlapTokens: number): v
 
 type Count = (text: string) => number;
 
-/** `text` split after each separator of `level` (the separator stays with the piece before it). */
-function pieces(text: string, level: number): string[] {
-  if (level >= LEVELS.length) return Array.from(text);
-  const re = LEVELS[level]!;
-  re.lastIndex = 0;
-  const out: string[] = [];
+/** `text` split after each separator of `level` (the separator stays with the piece before it), one at a time. */
+function* pieces(text: string, level: number): Generator<string> {
+  if (level >= LEVELS.length) {
+    yield* text; // code points
+    return;
+  }
+  // Its own regex state: a level's pieces may be asked for again while these are still being read.
+  const re = new RegExp(LEVELS[level]!);
   let from = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const end = m.index + m[0].length;
     if (end === from) continue;
-    out.push(text.slice(from, end));
+    yield text.slice(from, end);
     from = end;
   }
-  if (from < text.length) out.push(text.slice(from));
-  return out;
+  if (from < text.length) yield text.slice(from);
 }
 
 function pack(text: string, level: number, budget: number, count: Count, out: string[]): void {
-  let current: string[] = [];
+  // The run of pieces packed so far, joined, and how many there are.
+  let current = '';
+  let n = 0;
   let sum = 0;
   const flush = () => {
-    if (current.length > 0) keepExact(current, level, budget, count, out);
-    current = [];
+    if (n > 0) keepExact(current, n, level, budget, count, out);
+    current = '';
+    n = 0;
     sum = 0;
   };
   for (const piece of pieces(text, level)) {
@@ -97,34 +109,56 @@ function pack(text: string, level: number, budget: number, count: Count, out: st
       continue;
     }
     if (sum + tokens > budget) flush();
-    current.push(piece);
+    current += piece;
+    n++;
     sum += tokens;
   }
   flush();
 }
 
-/** Keeps the pieces as one chunk if its exact count fits (one piece was counted alone), else as runs that each fit. */
-function keepExact(run: string[], level: number, budget: number, count: Count, out: string[]): void {
-  const joined = run.join('');
-  if (run.length === 1 || count(joined) <= budget) {
-    out.push(joined);
+/**
+ * Keeps a run of `n` pieces of `level` (joined) as one chunk if its exact
+ * count fits (one piece was counted alone), else as runs that each fit: the
+ * same pieces, split again (a level's cuts in a run are the cuts in the text).
+ */
+function keepExact(
+  joined: string,
+  n: number,
+  level: number,
+  budget: number,
+  count: Count,
+  out: string[],
+): void {
+  if (n === 1 || count(joined) <= budget) {
+    keep(joined, out);
     return;
   }
   let acc = '';
-  for (const piece of run) {
+  for (const piece of pieces(joined, level)) {
     if (acc !== '' && count(acc + piece) > budget) {
-      out.push(acc);
+      keep(acc, out);
       acc = '';
     }
     acc += piece;
   }
-  if (count(acc) <= budget) out.push(acc);
+  if (count(acc) <= budget) keep(acc, out);
   else pack(acc, level + 1, budget, count, out);
+}
+
+function keep(chunk: string, out: string[]): void {
+  if (out.length >= MAX_CHUNKS) {
+    throw new DocumentError(
+      'DOCUMENT_TOO_LARGE',
+      `TEXT_CHUNKS: the text makes more than ${MAX_CHUNKS} chunks; a larger max_tokens makes fewer`,
+      { limit: MAX_CHUNKS },
+    );
+  }
+  out.push(chunk);
 }
 
 /** The chunk after the last words of the one before: as many as fit in `overlap` tokens and keep it within `max`. */
 function withOverlap(previous: string, chunk: string, overlap: number, max: number, count: Count): string {
-  const words = pieces(previous, LEVELS.length - 1);
+  const words = Array.from(pieces(previous, LEVELS.length - 1));
   let tail = '';
   for (let i = words.length - 1; i >= 0; i--) {
     const longer = words[i] + tail;
