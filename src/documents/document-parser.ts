@@ -35,7 +35,7 @@ import { checkChunkArguments, textChunks } from './text-chunks.js';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_PARSE_DEADLINE_MS = 60_000;
-const HEAP_MB = 512;
+export const DEFAULT_PARSER_HEAP_MB = 512;
 const CACHE_CHARS = 64 * 1024 * 1024;
 /** No heartbeat for this long: the thread died (out of memory, most likely). Its boot counts too. */
 const SILENCE_MS = 10_000;
@@ -44,6 +44,8 @@ export interface DocumentParserOptions {
   readonly folders: readonly DataFolder[];
   readonly maxBytes: number;
   readonly deadlineMs?: number;
+  /** The parser thread's heap cap (tests lower it to reach it with a small document). */
+  readonly heapMb?: number;
 }
 
 interface Thread {
@@ -209,7 +211,7 @@ export class DocumentParser {
       const reply = await this.post(request);
       if (reply === 'deadline')
         return { outcome: { error: deadlineError(this.deadlineMs).data() }, limitOfThread: true };
-      if (reply === 'out-of-memory') return { outcome: { error: heapError().data() }, limitOfThread: true };
+      if (reply === 'out-of-memory') return { outcome: { error: heapError(this.heapMb).data() }, limitOfThread: true };
       // Stopped by another statement's parse past its deadline, or the engine closing: tried once more.
       if (reply === 'stopped') {
         if (attempt < 2) continue;
@@ -220,6 +222,10 @@ export class DocumentParser {
         limitOfThread: false,
       };
     }
+  }
+
+  private get heapMb(): number {
+    return this.options.heapMb ?? DEFAULT_PARSER_HEAP_MB;
   }
 
   private get deadlineMs(): number {
@@ -299,7 +305,7 @@ export class DocumentParser {
         resolve('deadline');
         this.close();
       }, this.deadlineMs);
-      timer.unref();
+      // Not unref'd: while a reply is awaited, its timer keeps the process alive (the thread and ports are unref'd).
       ahead.waiting.set(id, (reply) => {
         clearTimeout(timer);
         if (reply.id !== 0) resolve(reply);
@@ -324,7 +330,7 @@ export class DocumentParser {
     const { worker } = startEntryWorker('workers/document-thread.ts', {
       workerData: { port: port2, aheadPort: aheadChannel.port2, flag: shared },
       transferList: [port2, aheadChannel.port2],
-      resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
     });
     let outOfMemory = false;
     worker.on('error', (err) => {
@@ -373,7 +379,7 @@ export class DocumentParser {
         beatAt = now;
       } else if (now - beatAt > SILENCE_MS) {
         this.close();
-        throw heapError();
+        throw heapError(this.heapMb);
       }
       if (now - started > deadline) {
         this.close();
@@ -397,11 +403,11 @@ function pagesOf(outcome: Outcome): string[] {
   return outcome.pages;
 }
 
-function heapError(): DocumentError {
+function heapError(heapMb: number): DocumentError {
   return new DocumentError(
     'DOCUMENT_PARSE_LIMIT',
-    `the document parser stopped while reading this document: it needs more than the parser thread's ${HEAP_MB} MB of memory, or is built to exhaust it`,
-    { heapMb: HEAP_MB },
+    `the document parser stopped while reading this document: it needs more than the parser thread's ${heapMb} MB of memory, or is built to exhaust it`,
+    { heapMb },
   );
 }
 

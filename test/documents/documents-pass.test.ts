@@ -13,7 +13,7 @@ import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { DocumentParser } from '../../src/documents/document-parser.js';
+import { DocumentParser } from '../../src/documents/document-parser.js';
 import { textChunks } from '../../src/documents/text-chunks.js';
 import { createEngine, type Engine, RvbbitError } from '../../src/index.js';
 import {
@@ -170,6 +170,45 @@ test('a bad document in a column fails the statement with its code and message, 
   assert.equal(await rows(`SELECT i, DOCUMENT_TEXT(path) AS t FROM badpaths WHERE i = 1`), [
     { i: 1, t: HTML_TEXT },
   ]);
+});
+
+test('a document that needs more than the parser thread’s heap: DOCUMENT_PARSE_LIMIT naming the cap; the next parse runs on a fresh thread', async () => {
+  // 40 MB of HTML, 100,000 paragraphs: its lines outgrow a 64 MB heap one string at a time, which Node
+  // stops as the thread's own out-of-memory (one array grown past the cap would abort the process).
+  writeFileSync(
+    join(dir, 'heavy.html'),
+    `<html><body>${`<p>${'word '.repeat(80)}</p>`.repeat(100_000)}</body></html>`,
+  );
+  const small = new DocumentParser({ folders: [{ given: dir, real: dir }], maxBytes: 64 << 20, heapMb: 64 });
+  const thread = () => (small as unknown as { thread?: { worker: unknown } }).thread?.worker;
+  try {
+    const pass = small.openPass(1);
+    assert.is(small.pagesOfFile('heavy.html', pass), null);
+    assert.ok(await small.resolvePass(pass));
+    const first = thread();
+    assert.is(first, undefined, 'the thread ended');
+    pass.startPass(); // the statement's next pass
+    try {
+      small.pagesOfFile('heavy.html', pass);
+      assert.unreachable();
+    } catch (err) {
+      assert.is((err as RvbbitError).code, 'DOCUMENT_PARSE_LIMIT');
+      assert.is(
+        (err as RvbbitError).message,
+        "the document parser stopped while reading this document: it needs more than the parser thread's 64 MB of memory, or is built to exhaust it",
+      );
+    }
+    small.closePass(pass);
+    const next = small.openPass(1);
+    assert.is(small.pagesOfFile('c.html', next), null);
+    assert.ok(await small.resolvePass(next));
+    assert.ok(thread(), 'a fresh thread');
+    next.startPass();
+    assert.equal(small.pagesOfFile('c.html', next), [HTML_TEXT]);
+  } finally {
+    small.close();
+    rmSync(join(dir, 'heavy.html'));
+  }
 });
 
 test.run();
