@@ -17,6 +17,7 @@ import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readCliConfig } from '../../src/config/cli-config.js';
+import { textChunks } from '../../src/documents/text-chunks.js';
 import { rvbbit, start, waitFor } from '../cli/helpers.js';
 import { requires } from '../requires.js';
 import { rejection } from '../server/helpers.js';
@@ -26,6 +27,7 @@ import {
   DOCX_PARAGRAPHS,
   docxBomb,
   encryptedPdf,
+  generatedText,
   HTML_TEXT,
   PDF_TEXT_PAGES,
   pdfOf,
@@ -222,6 +224,58 @@ test('node-postgres: while one client reads a 200-page PDF (parsed ahead, off th
     assert.equal((await reading).rows, [{ n: 200 }]);
     // A parse on the main thread would answer b once or twice before a's rows; ahead, b goes on.
     assert.ok(answered >= 20, `${answered} answers`);
+  } finally {
+    await a.end();
+    await b.end();
+  }
+});
+
+/** How many times `b` is answered `SELECT 1` while `work` runs on another client. */
+async function answeredDuring<T>(b: pg.Client, work: Promise<T>): Promise<{ out: T; answered: number }> {
+  let done = false;
+  const running = work.finally(() => {
+    done = true;
+  });
+  let answered = 0;
+  while (!done) {
+    assert.equal((await b.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+    answered++;
+  }
+  return { out: await running, answered };
+}
+
+test('node-postgres: while one client reads a 200-page PDF only a column names, and chunks 4 MB of text, another is answered again and again', async () => {
+  const a = new pg.Client({ host: '127.0.0.1', port, user: 'a', database: 'rvbbit', query_timeout: 60_000 });
+  const b = new pg.Client({ host: '127.0.0.1', port, user: 'b', database: 'rvbbit', query_timeout: 60_000 });
+  await a.connect();
+  await b.connect();
+  try {
+    // Written now, so no statement before read it (a read_blob('dir/*') lists every file, parsed ahead).
+    const pdf = await pdfOf(Array.from({ length: 200 }, (_, i) => [`Column page ${i + 1}`]));
+    writeFileSync(join(dir, 'column.pdf'), pdf);
+    // Nothing in the statement names the file: its BLOB comes from a table (the documents pass parses it).
+    await a.query(`CREATE TABLE column_docs AS SELECT content FROM read_blob('${dir}/column.pdf')`);
+    const pages = await answeredDuring(
+      b,
+      a.query(
+        `SELECT DOCUMENT_PAGES(content)[200] AS last, len(DOCUMENT_PAGES(content))::INTEGER AS n FROM column_docs`,
+      ),
+    );
+    assert.equal(pages.out.rows, [{ last: 'Column page 200', n: 200 }]);
+    // Parsed in DuckDB's call, the main thread would answer b once or twice before a's rows.
+    assert.ok(pages.answered >= 20, `${pages.answered} answers while the PDF was parsed`);
+
+    const text = generatedText(53, 4_000_000);
+    await a.query(`CREATE TABLE column_texts AS SELECT $1::VARCHAR AS t`, [text]);
+    const chunks = await answeredDuring(
+      b,
+      a.query(
+        `SELECT len(TEXT_CHUNKS(t, 500))::INTEGER AS n, TEXT_CHUNKS(t, 500)[1] AS first FROM column_texts`,
+      ),
+    );
+    const expected = textChunks(text, 500);
+    assert.equal(chunks.out.rows, [{ n: expected.length, first: expected[0] }]);
+    assert.ok(chunks.answered >= 20, `${chunks.answered} answers while 4 MB were chunked`);
   } finally {
     await a.end();
     await b.end();
