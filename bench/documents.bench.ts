@@ -1,12 +1,15 @@
 /**
  * Documents: pages per second extracting a generated 200-page PDF (40 lines
- * a page) through DOCUMENT_PAGES, cold (the parser thread and pdf.js start),
- * parsed ahead (a path the statement names) and in the call (a path from a
- * column: DuckDB's call waits), each a copy so the answer cache does not
- * serve it, and how long the main thread was held meanwhile (the longest gap
- * of a 5 ms timer; docs/documents.md says why); TEXT_CHUNKS over 10 MB
- * of text, called directly and through SQL, in MB/s and chunks; the
- * process's peak RSS after each step.
+ * a page) through DOCUMENT_PAGES, cold (the parser thread and pdf.js
+ * start), parsed ahead (a path the statement names), by the documents pass
+ * (a path from a column, a BLOB from a table) and in the call (a write from a
+ * column inside BEGIN … COMMIT, the one path left that waits in DuckDB's
+ * call), each a copy so the answer cache does not serve it, and how long the
+ * main thread was held meanwhile (the longest gap of a 5 ms timer;
+ * docs/documents.md says why); TEXT_CHUNKS over 10 MB of text, called
+ * directly and through SQL (on the parser thread, by the documents pass), in
+ * MB/s and chunks, the main thread's hold too; the process's peak RSS after
+ * each step.
  *
  *   node --import tsx bench/documents.bench.ts [--pages 200] [--mb 10] [--max 500]
  */
@@ -53,17 +56,27 @@ const lines = (p: number) =>
     (_, i) => `Page ${p + 1}, line ${i + 1}: the supplier shall indemnify the customer for all losses.`,
   );
 writeFileSync(join(dir, 'cold.pdf'), await pdfOf(Array.from({ length: PAGES }, (_, p) => lines(p))));
-for (const copy of ['ahead.pdf', 'in-call.pdf']) copyFileSync(join(dir, 'cold.pdf'), join(dir, copy));
+for (const copy of ['ahead.pdf', 'column.pdf', 'in-call.pdf'])
+  copyFileSync(join(dir, 'cold.pdf'), join(dir, copy));
+// Other bytes: a copy's BLOB would be found by the hash the ahead parse kept.
+writeFileSync(join(dir, 'blob.pdf'), await pdfOf(Array.from({ length: PAGES }, (_, p) => lines(p + PAGES))));
 line(`machine: ${process.version}, peak RSS before the engine ${peakMb()} MB`);
 
 const engine = await createEngine({ dataFolders: [dir] });
 try {
+  await engine.query(`CREATE TABLE blobs AS SELECT content FROM read_blob('${join(dir, 'blob.pdf')}')`);
   // cold: the parser thread starts; ahead: a path the statement names, parsed before it runs;
-  // in the call: a path from a column, parsed while DuckDB's call waits on the main thread.
+  // column and blob: the documents pass (recorded, parsed on the thread, the statement run again);
+  // in the call: a write inside the client's transaction, parsed while DuckDB's call waits.
   const runs = [
     ['cold.pdf', `SELECT len(DOCUMENT_PAGES('cold.pdf'))::INTEGER AS n`],
     ['ahead.pdf', `SELECT len(DOCUMENT_PAGES('ahead.pdf'))::INTEGER AS n`],
-    ['in-call.pdf', `SELECT len(DOCUMENT_PAGES(f))::INTEGER AS n FROM (VALUES ('in-call.pdf')) t(f)`],
+    ['column.pdf', `SELECT len(DOCUMENT_PAGES(f))::INTEGER AS n FROM (VALUES ('column.pdf')) t(f)`],
+    ['blob.pdf (a table)', `SELECT len(DOCUMENT_PAGES(content))::INTEGER AS n FROM blobs`],
+    [
+      'in-call.pdf (write in BEGIN … COMMIT)',
+      `BEGIN; CREATE TABLE in_call AS SELECT len(DOCUMENT_PAGES(f))::INTEGER AS n FROM (VALUES ('in-call.pdf')) t(f); COMMIT; SELECT n FROM in_call`,
+    ],
   ] as const;
   for (const [file, sql] of runs) {
     const held = holdWatch();
@@ -85,11 +98,13 @@ try {
     `TEXT_CHUNKS direct: ${(bytes / 1e6).toFixed(1)} MB into ${chunks.length} chunks of ≤ ${MAX_TOKENS} tokens in ${ms.toFixed(0)} ms = ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s; peak RSS ${peakMb()} MB`,
   );
   await engine.query('CREATE TABLE t AS SELECT $1::VARCHAR AS body', [text]);
+  const held = holdWatch();
   t0 = performance.now();
   const r = await engine.query(`SELECT len(TEXT_CHUNKS(body, ${MAX_TOKENS}))::INTEGER AS n FROM t`);
   ms = performance.now() - t0;
+  const heldMs = await held.stop();
   line(
-    `TEXT_CHUNKS in SQL: ${(r.rows[0] as { n: number }).n} chunks in ${ms.toFixed(0)} ms = ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s; peak RSS ${peakMb()} MB`,
+    `TEXT_CHUNKS in SQL: ${(r.rows[0] as { n: number }).n} chunks in ${ms.toFixed(0)} ms = ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s; main thread held up to ${heldMs.toFixed(0)} ms; peak RSS ${peakMb()} MB`,
   );
 } finally {
   await engine.close();
