@@ -20,10 +20,12 @@ import { resolve } from 'node:path';
 import {
   BIGINT,
   BLOB,
+  DuckDBBlobVector,
   type DuckDBConnection,
   DuckDBScalarFunction,
   type DuckDBScalarFunctionInfo,
   type DuckDBScalarMainFunction,
+  type DuckDBVector,
   LIST,
   listValue,
   VARCHAR,
@@ -90,7 +92,7 @@ export function registerDocumentFunctions(
   const pagesOf = (value: unknown, pass: DocumentPass | undefined): string[] | null => {
     if (value === null || value === undefined) return null;
     if (typeof value === 'string') return parser.pagesOfFile(value, pass);
-    const bytes = (value as { bytes?: unknown }).bytes;
+    const bytes = value instanceof Uint8Array ? value : (value as { bytes?: unknown }).bytes;
     if (!(bytes instanceof Uint8Array)) {
       throw new RvbbitError(
         'DOCUMENT_BAD_ARGUMENT',
@@ -131,6 +133,17 @@ export function registerDocumentFunctions(
   return parser;
 }
 
+/**
+ * A row's value; a BLOB as its bytes copied once (getItem copies twice), and
+ * a short one (held inline in the vector, which DuckDB reuses) copied out,
+ * since a documents pass keeps what it records past the call.
+ */
+function itemOf(vector: DuckDBVector, row: number): unknown {
+  if (!(vector instanceof DuckDBBlobVector)) return vector.getItem(row);
+  const bytes = vector.getItemBytes(row);
+  return bytes === null ? null : bytes.length <= 12 ? new Uint8Array(bytes) : bytes;
+}
+
 function register(
   con: DuckDBConnection,
   name: string,
@@ -149,7 +162,7 @@ function register(
         output.setItem(
           r,
           body(
-            columns.map((c) => c.getItem(r)),
+            columns.map((c) => itemOf(c, r)),
             pass,
           ) as never,
         );
