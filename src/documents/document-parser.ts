@@ -211,7 +211,8 @@ export class DocumentParser {
       const reply = await this.post(request);
       if (reply === 'deadline')
         return { outcome: { error: deadlineError(this.deadlineMs).data() }, limitOfThread: true };
-      if (reply === 'out-of-memory') return { outcome: { error: heapError(this.heapMb).data() }, limitOfThread: true };
+      if (reply === 'out-of-memory')
+        return { outcome: { error: heapError(this.heapMb).data() }, limitOfThread: true };
       // Stopped by another statement's parse past its deadline, or the engine closing: tried once more.
       if (reply === 'stopped') {
         if (attempt < 2) continue;
