@@ -21,6 +21,7 @@ import { type DuckDBConnection, StatementType } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { DocumentParser } from '../documents/document-parser.js';
 import { type DocumentPass, MAX_PASSES } from '../documents/document-pass.js';
+import type { PassDocuments } from '../statements/semantic/semantic-run.js';
 
 const NAMES_A_PASSED_FUNCTION = /\b(?:document_(?:text|pages)|text_chunks)\s*\(/i;
 
@@ -100,6 +101,37 @@ export class DocumentPasses {
   close(): void {
     this.parser.closePass(this.pass);
   }
+}
+
+/**
+ * A semantic statement's documents pass: its record passes record documents
+ * (statements/semantic/batch-passes.ts), its other queries parse in the call.
+ */
+export function semanticDocuments(
+  docs: StatementDocuments | undefined,
+): (PassDocuments & { close(): void }) | undefined {
+  if (docs === undefined) return undefined;
+  const { parser } = docs;
+  const pass = parser.openPass(docs.connectionId);
+  pass.mode = 'in-call';
+  let resolved = 0;
+  let recording = true;
+  return {
+    record() {
+      pass.startPass();
+      if (recording) pass.mode = 'record';
+    },
+    missed: () => pass.mode === 'record' && pass.missed > 0,
+    stop() {
+      pass.mode = 'in-call';
+    },
+    async resolve(signal) {
+      const allKept = await parser.resolvePass(pass, signal);
+      // The statement's answers are full, or passes keep meeting new inputs: the rest in the call.
+      if (!allKept || ++resolved >= MAX_PASSES) recording = false;
+    },
+    close: () => parser.closePass(pass),
+  };
 }
 
 async function passHow(q: ConnectionQueue, sql: string): Promise<PassHow> {

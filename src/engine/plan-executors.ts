@@ -17,7 +17,7 @@ import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import type { SemanticRunContext } from '../statements/semantic/semantic-run.js';
-import { openDocumentPasses, type StatementDocuments } from './documents-pass.js';
+import { openDocumentPasses, type StatementDocuments, semanticDocuments } from './documents-pass.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
 import { isPlainSql, type Plan, planFunctionStatement, planPlainSql } from './plan.js';
@@ -100,7 +100,16 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     async run(plan, r) {
       const { runSemantic } = await llmStatements();
       noticeParallelCap(plan.semantic.options.limits.parallel, r);
-      const out = await runSemantic(plan.semantic, semanticContext(r, plan.semantic.options.limits));
+      const documents = semanticDocuments(r.documents);
+      let out: Awaited<ReturnType<typeof runSemantic>>;
+      try {
+        out = await runSemantic(plan.semantic, {
+          ...semanticContext(r, plan.semantic.options.limits),
+          ...(documents ? { documents } : {}),
+        });
+      } finally {
+        documents?.close();
+      }
       const { calls, cacheHits, cost, strategy } = out;
       return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
     },

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { DocumentParser } from '../../src/documents/document-parser.js';
 import { createEngine, startSimulator } from '../../src/index.js';
 import { rvbbit } from '../cli/helpers.js';
 import { docxOf, pdfOf } from './fixtures.js';
@@ -92,6 +93,39 @@ test('the library on the simulator: the same rows, 5 requests by its counter', a
     assert.is(sim.stats().requests - before, 5);
   } finally {
     await engine.close();
+    await sim.close();
+  }
+});
+
+test('over a table of BLOBs (only a column names the documents), as a query and as a write: the same rows, 5 requests, no parse in DuckDB’s call', async () => {
+  const sim = await startSimulator({});
+  try {
+    for (const write of [false, true]) {
+      // A fresh engine each time: a fresh parser, whose counters say where each document was parsed.
+      const engine = await createEngine({
+        provider: { baseUrl: sim.url, model: 'sim-small' },
+        dataFolders: [join(root, 'contracts')],
+        cache: false,
+      });
+      const parser = (engine as unknown as { documentParser: DocumentParser }).documentParser;
+      try {
+        await engine.query(
+          `CREATE TABLE docs AS SELECT filename, content FROM read_blob('${join(root, 'contracts')}/*')`,
+        );
+        const question = SQL.replace("read_blob('contracts/*')", 'docs').replace(/;\s*$/, '');
+        const before = sim.stats().requests;
+        const r = write
+          ? await engine.query(`CREATE TABLE caps AS ${question}; SELECT * FROM caps ORDER BY contract`)
+          : await engine.query(question);
+        assert.equal(r.rows, ANSWER, write ? 'write' : 'query');
+        assert.is(sim.stats().requests - before, 5, write ? 'write' : 'query');
+        assert.equal(parser.stats, { blocking: 0, ahead: 0 });
+        assert.equal(parser.passed, { documents: 3, chunks: 0 });
+      } finally {
+        await engine.close();
+      }
+    }
+  } finally {
     await sim.close();
   }
 });

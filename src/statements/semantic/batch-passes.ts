@@ -221,9 +221,25 @@ export async function recordUntilAnswered(
   p: PassContext,
 ): Promise<{ result: QueryResult; passes: number }> {
   const { rw, s, runner, ctx, plans, emb, more, opts } = p;
+  const docs = ctx.documents;
   for (let pass = 1; ; pass++) {
     startPass(s);
-    const result = await (p.runPass ? p.runPass(sql) : query(rw, s, ctx, sql));
+    docs?.record();
+    let result: QueryResult;
+    let documentsMissed: boolean;
+    try {
+      result = await (p.runPass ? p.runPass(sql) : query(rw, s, ctx, sql));
+      documentsMissed = docs?.missed() ?? false;
+    } finally {
+      docs?.stop();
+    }
+    // Documents (and texts to chunk) a pass missed are parsed first; its tuples are asked again next
+    // pass, so no call is made for an input a document's NULL placeholder made.
+    if (documentsMissed) {
+      ctx.signal?.throwIfAborted();
+      await docs!.resolve(ctx.signal);
+      continue;
+    }
     if (s.missed.size === 0) return { result, passes: pass };
     // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
     const embedded = emb ? await resolveEmbeddings(emb) : false;

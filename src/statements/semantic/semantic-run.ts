@@ -18,6 +18,25 @@ export interface SemanticRunContext extends StatementContext {
    * while one blocks, no other client is answered).
    */
   readonly allowBlocking?: boolean;
+  /**
+   * The statement's documents pass (engine/documents-pass.ts): its record
+   * passes let DOCUMENT_TEXT, DOCUMENT_PAGES and TEXT_CHUNKS record what is
+   * not parsed yet; those are parsed before the pass's tuples are resolved.
+   * Its other queries parse in the call.
+   */
+  readonly documents?: PassDocuments;
+}
+
+/** A semantic statement's side of its documents pass. */
+export interface PassDocuments {
+  /** The functions record what they miss, from now until `stop`. */
+  record(): void;
+  /** They missed something since `record`. */
+  missed(): boolean;
+  /** They parse in the call again. */
+  stop(): void;
+  /** Parses what they recorded, on the parser thread. */
+  resolve(signal?: AbortSignal): Promise<void>;
 }
 
 export interface SemanticOutcome {

@@ -49,7 +49,8 @@ export function runWrite(p: PassContext): Promise<{ result: QueryResult; passes:
       await end('ROLLBACK');
       throw err;
     }
-    await end(s.missed.size === 0 ? 'COMMIT' : 'ROLLBACK');
+    // A pass that missed a document ran with a NULL in its place: rolled back too.
+    await end(s.missed.size === 0 && !(ctx.documents?.missed() ?? false) ? 'COMMIT' : 'ROLLBACK');
     return result;
   };
   return recordUntilAnswered(rw.sql, { ...p, runPass });
