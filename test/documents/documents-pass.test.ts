@@ -97,6 +97,20 @@ test('a column of paths: DOCUMENT_TEXT in the table’s own row order, NULL for 
   assert.equal(since(was), { blocking: 0, documents: 3, chunks: 0 });
 });
 
+test('streamed: the passes run first with their rows let go, then the rows stream, exact and in order', async () => {
+  for (const f of ['a.pdf', 'c.html']) copyFileSync(join(dir, f), join(dir, `s-${f}`));
+  await rows(`CREATE TABLE spaths AS SELECT * FROM (VALUES (1, 's-c.html'), (2, 's-a.pdf')) t(i, path)`);
+  const was = now();
+  const got: Record<string, unknown>[] = [];
+  for await (const batch of engine.stream(`SELECT i, DOCUMENT_TEXT(path) AS t FROM spaths`))
+    got.push(...batch);
+  assert.equal(got, [
+    { i: 1, t: HTML_TEXT },
+    { i: 2, t: PDF_TEXT_PAGES.join('\n\n') },
+  ]);
+  assert.equal(since(was), { blocking: 0, documents: 2, chunks: 0 });
+});
+
 test('TEXT_CHUNKS over a column of long texts: the chunks cut in the call would give, each text cut on the thread', async () => {
   const texts = [generatedText(11, 300_000), 'A short one. Cut in the call.', generatedText(12, 200_000)];
   await rows(`CREATE TABLE texts (i INTEGER, t VARCHAR)`);
