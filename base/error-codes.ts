@@ -205,7 +205,7 @@ export const ENGINE_ERROR_CODES = {
     'a document that starts as a PDF, DOCX or HTML file but cannot be read as one (damaged, cut short, a zip that is no Word document)',
   DOCUMENT_ENCRYPTED: 'a PDF that needs a password to read',
   DOCUMENT_TOO_LARGE:
-    "a document over the engine's maxDocumentBytes (default 64 MiB), or one whose text unpacks past the parser's bounds (a zip bomb)",
+    "a document over the engine's maxDocumentBytes (default 64 MiB), or one whose text unpacks past the parser's bounds (a zip bomb); a TEXT_CHUNKS text over maxDocumentBytes or cut into more than 1,000,000 chunks",
   DOCUMENT_PARSE_LIMIT:
     "a document whose parsing took longer than the parser's deadline or more memory than its thread may use",
   DOCUMENT_OUTSIDE_FOLDERS:

@@ -49,7 +49,7 @@ export interface StatementRun {
   readonly queryId: string;
   /** RUN ASYNC: the session keeps its connection (and the job's TEMP input table) until `done`. */
   holdFor(done: Promise<void>): void;
-  /** The document parser and this session's connection: plain SQL runs documents passes (documents-pass.ts). */
+  /** The document parser and this session's connection: plain SQL and operator passes run documents passes (documents-pass.ts). */
   readonly documents?: StatementDocuments;
 }
 
