@@ -210,6 +210,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         ...(done.structured ? { structured: done.structured } : {}),
         ...(done.structuredWarning ? { structuredWarning: done.structuredWarning } : {}),
         ...(done.trueProbabilities ? { trueProbabilities: done.trueProbabilities } : {}),
+        ...(done.labelProbabilities ? { labelProbabilities: done.labelProbabilities } : {}),
       };
       options.onCall?.({
         model,

@@ -9,7 +9,7 @@ import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { contextTooLong, outputTruncated } from './call-fit.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 import type { HttpReply } from './http.js';
-import { booleanProbabilities } from './logprobs.js';
+import { booleanProbabilities, stringProbabilities } from './logprobs.js';
 import { statedContextWindow } from './model-limits.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
@@ -106,11 +106,14 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
   const trueProbabilities =
     request.topLogprobs === undefined ? undefined : booleanProbabilities(first.logprobs);
+  const labelProbabilities =
+    request.topLogprobs === undefined ? undefined : stringProbabilities(first.logprobs);
   return {
     content,
     model: answered,
     usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
     ...(trueProbabilities ? { trueProbabilities } : {}),
+    ...(labelProbabilities ? { labelProbabilities } : {}),
   };
 }
