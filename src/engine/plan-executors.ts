@@ -79,8 +79,17 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       const { runSemantic } = await llmStatements();
       noticeParallelCap(plan.semantic.options.limits.parallel, r);
       const out = await runSemantic(plan.semantic, semanticContext(r, plan.semantic.options.limits));
-      const { calls, cacheHits, cost, strategy } = out;
-      return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
+      const { calls, cacheHits, cost, strategy, guarantee } = out;
+      return {
+        result: out.result,
+        kind: 'semantic',
+        rowsIn: 0,
+        calls,
+        cacheHits,
+        cost,
+        strategy,
+        ...(guarantee ? { guarantee } : {}),
+      };
     },
   },
   'explain-semantic': {

@@ -57,9 +57,37 @@ test('accuracy 0.9: met against the statement model; it answers only the sample 
       strategy,
     );
   assert.ok(m, strategy);
-  const [sampled, , , , kept, band] = m!.slice(1).map(Number) as number[];
+  const [sampled, agreed, accept, bound, kept, band] = m!.slice(1).map(Number) as number[];
   const calls = (await f.sim.stats()).byModel;
   assert.is(calls['small-fast'], 2000);
+  // rvbbit.queries holds the same figures in columns of their own.
+  const [row] = await f.rows(
+    `SELECT proxy_model, target_recall, target_precision, target_accuracy, target_delta, sample_draws::INTEGER AS draws,
+       sample_tuples::INTEGER AS tuples, sample_positives, sample_agreement, threshold_reject, threshold_accept,
+       error_bound, proxy_answered::INTEGER AS answered, big_model_tuples::INTEGER AS big, guarantee_fallback
+     FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+  );
+  assert.equal(
+    { ...row, sample_agreement: Number(row!.sample_agreement), error_bound: Number(row!.error_bound) },
+    {
+      proxy_model: 'small-fast',
+      target_recall: null,
+      target_precision: null,
+      target_accuracy: 0.9,
+      target_delta: 0.05,
+      draws: 200,
+      tuples: sampled,
+      sample_positives: null,
+      sample_agreement: agreed! / sampled!,
+      threshold_reject: null,
+      threshold_accept: accept,
+      error_bound: Number(row!.error_bound),
+      answered: kept,
+      big: sampled! + band!,
+      guarantee_fallback: null,
+    },
+  );
+  assert.is(Math.round(Number(row!.error_bound) * 1000) / 10, bound);
   // The statement's model answered exactly the sampled tuples and the unsure rest: no other call.
   assert.is(calls['sim-small'], sampled! + band!);
   assert.is(sampled! + band! + kept!, 2000);
@@ -78,6 +106,17 @@ test('a sample that cannot support the target: every tuple to the statement mode
   const got = await f.rows(CLASSIFY, `${NO_CACHE}\n-- @ proxy: small-fast accuracy 0.999 sample 100`);
   assert.equal(got, alone);
   assert.equal((await f.sim.stats()).byModel, { 'small-fast': 2000, 'sim-small': 2000 });
+  const [row] = await f.rows(
+    `SELECT threshold_accept, proxy_answered::INTEGER AS answered, big_model_tuples::INTEGER AS big, guarantee_fallback
+     FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+  );
+  assert.equal(row, {
+    threshold_accept: null,
+    answered: 0,
+    big: 2000,
+    guarantee_fallback:
+      "classify: a sample of 100 bounds the error of even the proxy's surest answers at 2.95% (Clopper-Pearson, delta 0.05), over the 0.1% accuracy 0.999 allows",
+  });
   assert.match(
     await lastStrategy(f),
     /; the sample cannot support the target: a sample of 100 bounds the error of even the proxy's surest answers at 2\.95% \(Clopper-Pearson, delta 0\.05\), over the 0\.1% accuracy 0\.999 allows; all 2000 tuples went to sim-small$/,

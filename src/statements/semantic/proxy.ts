@@ -25,6 +25,7 @@ import type { ProxySpec, ProxyTargets } from '../../../grammar/index.js';
 import { typeFamily } from '../../../grammar/index.js';
 import { type ConfidenceSource, splitConfidence } from '../../cascade/confidence.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
+import type { GuaranteeColumns } from '../../obs/guarantee-columns.js';
 import { learnAccuracyThreshold, uniformSample } from '../../plan/accuracy-cascade.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
 import {
@@ -325,6 +326,42 @@ export function describeSplit(fn: string, s: ProxySplit, model: string): string 
     return `${head}; the sample cannot support the targets: ${g.fallback}; all ${s.tuples} tuples went to ${model}`;
   }
   return `${head}; thresholds: false under ${fixed(g.reject!)}, true at or above ${fixed(g.accept!)}; proxy answered ${s.kept} of ${s.tuples}, ${s.tuples - s.kept - g.sampled} more went to ${model}`;
+}
+
+/**
+ * rvbbit.queries' guarantee columns from a statement's splits (one per function and pass):
+ * counts summed; thresholds and the error bound when one split learnt them, else null.
+ */
+export function guaranteeColumns(
+  splits: readonly (ProxySplit & { readonly fn: string })[],
+): GuaranteeColumns | undefined {
+  const runs = splits.filter((s) => s.guarantee);
+  const first = runs[0];
+  if (!first) return undefined;
+  const t = first.guarantee!.targets;
+  const total = (f: (s: ProxySplit, g: GuaranteeReport) => number) =>
+    runs.reduce((a, s) => a + f(s, s.guarantee!), 0);
+  const one = runs.length === 1 ? first.guarantee! : undefined;
+  const sampled = total((_, g) => g.sampled);
+  const reasons = runs.flatMap((s) => (s.guarantee!.fallback ? [`${s.fn}: ${s.guarantee!.fallback}`] : []));
+  return {
+    proxy_model: first.model,
+    target_recall: t.recall ?? null,
+    target_precision: t.precision ?? null,
+    target_accuracy: t.accuracy ?? null,
+    target_delta: t.delta,
+    sample_draws: total((_, g) => g.draws),
+    sample_tuples: sampled,
+    sample_positives: t.accuracy === undefined ? total((_, g) => g.positives) : null,
+    sample_agreement:
+      t.accuracy !== undefined && sampled > 0 ? total((_, g) => g.agreed ?? 0) / sampled : null,
+    threshold_reject: one?.reject ?? null,
+    threshold_accept: one?.accept ?? null,
+    error_bound: one?.errorBound ?? null,
+    proxy_answered: total((s) => s.kept),
+    big_model_tuples: total((s) => s.tuples - s.kept),
+    guarantee_fallback: reasons.length > 0 ? reasons.join('; ') : null,
+  };
 }
 
 const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
