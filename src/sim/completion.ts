@@ -273,9 +273,12 @@ export function completionEvents(
     const chunk = { ...head, choices, ...(includeUsage ? { usage: null } : {}), ...extra };
     events.push(`data: ${JSON.stringify(chunk)}\n\n`);
   };
-  const delta = (d: Record<string, unknown>, finish: string | null = null) => {
+  const delta = (d: Record<string, unknown>, finish: string | null = null, tokens?: readonly unknown[]) => {
     const choice: Record<string, unknown> = { index: 0, delta: d };
-    if (profile.openaiFields) choice['logprobs'] = null;
+    // A chunk's own tokens' logprobs, as OpenAI streams them (the official SDK's
+    // ChatCompletionChunk.Choice.Logprobs, resources/chat/completions: `{content, refusal}`).
+    if (tokens) choice['logprobs'] = { content: tokens, refusal: null };
+    else if (profile.openaiFields) choice['logprobs'] = null;
     choice['finish_reason'] = finish;
     return [choice];
   };
@@ -308,7 +311,9 @@ export function completionEvents(
             : { role: 'assistant', content: '' },
         ),
       );
-      for (const piece of pieces(c.content ?? '')) push(delta({ content: piece }));
+      // With logprobs each token is a chunk of its own, carrying its logprob (the tokens partition the text).
+      if (c.logprobs) for (const t of c.logprobs) push(delta({ content: t.token }, null, [t]));
+      else for (const piece of pieces(c.content ?? '')) push(delta({ content: piece }));
       push(delta({}, c.finishReason));
     }
   }
