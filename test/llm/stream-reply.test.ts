@@ -4,9 +4,14 @@
  * and logprob-read probabilities; a garbled event stream is a transport fault, retried,
  * and an error naming the host when it stays garbled; an `error` event is one too.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { providerOptionFromConfig, resolveProvider } from '../../src/engine/provider.js';
 import { createLlmClient } from '../../src/llm/client.js';
+import { resolveLlmConfig } from '../../src/llm/config.js';
 import { PROXY_TOP_LOGPROBS } from '../../src/llm/logprobs.js';
 import { assembleStream } from '../../src/llm/stream-reply.js';
 import { startSimulator } from '../../src/sim/index.js';
@@ -63,6 +68,35 @@ test('a garbled stream is retried, then an error naming the host; the other call
     assert.is(sim.stats().malformed, 2);
   } finally {
     await llm.close();
+    await sim.close();
+  }
+});
+
+test('llm.stream in the config file reaches the provider; anything but a boolean is refused at its line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-stream-'));
+  const sim = await startSimulator({});
+  try {
+    writeFileSync(join(dir, 'rvbbit.config.yaml'), 'llm:\n  stream: true\n');
+    const env = { RVBBIT_BASE_URL: sim.url };
+    assert.is(resolveLlmConfig(env, dir).stream, true);
+    assert.is(resolveLlmConfig(env, tmpdir()).stream, undefined, 'absent: the default (off)');
+    const option = providerOptionFromConfig(resolveLlmConfig(env, dir))!;
+    const provider = await resolveProvider(option, dir);
+    const llm = createLlmClient({ ...provider, gate: provider.gate });
+    await llm.chat(ask('hello'));
+    await llm.close();
+    assert.is(sim.stats().streamed, 1);
+    writeFileSync(join(dir, 'rvbbit.config.yaml'), 'llm:\n  model: m\n  stream: "yes"\n');
+    let refused: { code?: string; message?: string } = {};
+    try {
+      resolveLlmConfig(env, dir);
+    } catch (err) {
+      refused = err as typeof refused;
+    }
+    assert.is(refused.code, 'LLM_CONFIG');
+    assert.match(refused.message ?? '', /rvbbit\.config\.yaml:3: llm\.stream: expected true or false/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
     await sim.close();
   }
 });
