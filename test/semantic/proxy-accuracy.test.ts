@@ -240,7 +240,11 @@ test('bad WITH proxy options: each refused at its key, naming it; nothing stored
     ],
     ["(proxy = 'small-fast', recall = '0.9')", "recall must be a number from 0 to 1, got '0.9'", 'recall'],
     ['(recall = 0.9)', "recall is a proxy's: give proxy = 'model' with it", 'recall'],
-    ["(proxy = 'small-fast', accuracy = 0.9)", 'accuracy is a classification', 'accuracy'],
+    [
+      "(proxy = 'small-fast', accuracy = 0.9)",
+      'bad_fn is not a classification (returns BOOLEAN): an accuracy target needs a label (VARCHAR or ENUM)',
+      'accuracy',
+    ],
     ["(proxy = 'small-fast', sample = 0, recall = 0.9)", 'sample must be a whole number of draws', 'sample'],
     ["(proxy = 'small-fast', delta = 0.1)", 'delta needs a target', 'proxy'],
   ] as const) {

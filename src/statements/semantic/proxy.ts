@@ -76,28 +76,40 @@ export function proxyFor(fn: SemanticFunction, statement?: ProxySpec): ProxySpec
   return statement ?? fn.sql.proxy;
 }
 
-/** A function whose answer is a label: scalar, VARCHAR or an ENUM (CLASSIFY, `RETURNS ENUM(…)`). */
-function answersLabel(fn: SemanticFunction): boolean {
-  return (
-    fn.sql.shape === 'scalar' && (typeFamily(fn.sql.returns) === 'text' || /^ENUM\s*\(/i.test(fn.sql.returns))
-  );
+/**
+ * Why a function of this shape and result cannot take `proxy`, or null: a threshold needs a
+ * filter or a score (BOOLEAN or DOUBLE), recall and precision a filter, accuracy a label
+ * (VARCHAR or an ENUM: CLASSIFY, `RETURNS ENUM(…)`). Checked when a statement runs (proxyUnfitReason)
+ * and when CREATE SEMANTIC FUNCTION … WITH (proxy = …) defines one (sql-function-definition.ts).
+ */
+export function proxyResultUnfit(
+  name: string,
+  sql: { readonly shape: string; readonly returns: string },
+  proxy?: ProxySpec,
+): string | null {
+  const family = typeFamily(sql.returns);
+  if (proxy?.targets?.accuracy !== undefined) {
+    const label = sql.shape === 'scalar' && (family === 'text' || /^ENUM\s*\(/i.test(sql.returns));
+    return label
+      ? null
+      : `${name} is not a classification (returns ${sql.returns}): an accuracy target needs a label (VARCHAR or ENUM)`;
+  }
+  if (sql.shape !== 'scalar' || (family !== 'boolean' && family !== 'double')) {
+    return `${name} is not a filter or a score (returns ${sql.returns})`;
+  }
+  if (proxy?.targets && family !== 'boolean') {
+    return `${name} is a score (returns ${sql.returns}): recall and precision targets need a filter (BOOLEAN)`;
+  }
+  return null;
 }
 
 /**
- * Why `fn` cannot take a proxy, or null when it can: a filter or score with one LLM cell
- * (a filter for recall and precision, a classification for accuracy).
+ * Why `fn` cannot take a proxy, or null when it can: a result that fits (proxyResultUnfit)
+ * and one LLM cell that can say its confidence.
  */
 export function proxyUnfitReason(fn: SemanticFunction, proxy?: ProxySpec): string | null {
-  const family = typeFamily(fn.sql.returns);
-  if (proxy?.targets?.accuracy !== undefined) {
-    if (!answersLabel(fn)) {
-      return `${fn.name} is not a classification (returns ${fn.sql.returns}): an accuracy target needs a label (VARCHAR or ENUM)`;
-    }
-  } else if (fn.sql.shape !== 'scalar' || (family !== 'boolean' && family !== 'double')) {
-    return `${fn.name} is not a filter or a score (returns ${fn.sql.returns})`;
-  } else if (proxy?.targets && family !== 'boolean') {
-    return `${fn.name} is a score (returns ${fn.sql.returns}): recall and precision targets need a filter (BOOLEAN)`;
-  }
+  const unfit = proxyResultUnfit(fn.name, fn.sql, proxy);
+  if (unfit) return unfit;
   const why = unpackableReason(fn.lazy.cascade);
   if (why) return `${fn.name}'s cascade cannot say its confidence: ${why}`;
   return null;

@@ -37,6 +37,7 @@ import { loadCascadeText } from '../../cascade/load-cascade.js';
 import { detectTemplateEngine } from '../../cascade/template-engine.js';
 import { compileTemplate, TemplateSyntaxError } from '../../cascade/templates.js';
 import { callRefusal, declaredBy, readOperatorFile, wordRefusal } from '../../plan/operator-file.js';
+import { proxyResultUnfit } from './proxy.js';
 import { declaredTree, returningType } from './returning-type.js';
 
 /** What CREATE SEMANTIC FUNCTION stores (rvbbit.semantic_functions) and the catalog loads. */
@@ -201,7 +202,7 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
       "an aggregate takes its group's values as its first argument",
     );
   const operator = stmt.operator ? operatorForm(stmt, shape, fail) : undefined;
-  const proxy = proxyOption(options, returns, shape, fail);
+  const proxy = proxyOption(stmt.name.text, options, returns, shape, fail);
   const engine = detectTemplateEngine([stmt.body.text]);
   checkPrompt(stmt, engine, fail);
   const assign = args.map((a) =>
@@ -245,10 +246,11 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
  * `WITH (proxy = 'small-fast', recall = 0.9, precision = 0.9, delta = 0.05)`: the proxy a
  * call of the function uses when its statement names none, as the annotation's text
  * (`small-fast recall 0.9 precision 0.9 delta 0.05`), built by the annotation's own
- * proxySpecOf and checked against the result: recall and precision need a BOOLEAN, accuracy a
- * label (VARCHAR or ENUM), a confidence threshold a BOOLEAN or a number; refused at the key.
+ * proxySpecOf and checked against the result as a statement's proxy is (proxyResultUnfit);
+ * refused at the target's key.
  */
 function proxyOption(
+  name: string,
   options: ReadonlyMap<string, { value: unknown; at: number }>,
   returns: string,
   shape: string,
@@ -268,23 +270,9 @@ function proxyOption(
     fail('SQLFN_OPTION', model.at, 'proxy is the name of a model (one word, a string)');
   const spec = proxySpecOf(model.value as string, pairs, model.at);
   if (isProxyError(spec)) return fail('SQLFN_OPTION', spec.at, spec.message);
-  const family = typeFamily(returns);
-  const label = family === 'text' || /^ENUM\s*\(/i.test(returns);
   const t = spec.targets;
-  const why =
-    shape !== 'scalar'
-      ? 'a proxy answers per row: the function must be scalar'
-      : t?.accuracy !== undefined
-        ? label
-          ? undefined
-          : `accuracy is a classification's target: the function returns ${returns}, not a label (VARCHAR or ENUM)`
-        : t
-          ? family === 'boolean'
-            ? undefined
-            : `recall and precision are a filter's targets: the function returns ${returns}, not BOOLEAN`
-          : family === 'boolean' || family === 'double'
-            ? undefined
-            : `a proxy's confidence threshold needs a BOOLEAN or DOUBLE result, not ${returns}`;
+  // The rule a statement's proxy meets when it runs, here when the function is defined.
+  const why = proxyResultUnfit(name, { shape, returns }, spec);
   if (why)
     fail(
       'SQLFN_OPTION',
