@@ -187,6 +187,16 @@ test('WITH (proxy = …, recall = …, precision = …): the same rows, calls an
   assert.ok(withCalls['sim-small']! < 2000, JSON.stringify(withCalls));
   assert.is(withStrategy.replace('eco_proxied', 'eco_plain'), annotatedStrategy);
   assert.match(withStrategy, 'proxy small-fast targets recall 0.9 precision 0.9 delta 0.05 (SUPG)');
+  // EXPLAIN states the function's own proxy as it states a statement's, before any call.
+  await f.sim.resetStats();
+  const plan = (await f.engine.query('EXPLAIN SELECT id FROM items WHERE eco_proxied(body)')).rows.find(
+    (x) => x.property === 'functions',
+  )?.value;
+  assert.match(
+    String(plan),
+    "targets recall 0.9 precision 0.9 delta 0.05 against sim-small's answers (SUPG importance sampling)",
+  );
+  assert.equal((await f.sim.stats()).byModel, {});
   // The statement's annotation wins over the function's own proxy.
   await f.sim.resetStats();
   await f.rows(
