@@ -33,7 +33,11 @@ export const ANNOTATION_KEYS = [
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
-/** `-- @ proxy: small-fast confidence 0.8`, or with targets: `-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05`. */
+/**
+ * `-- @ proxy: small-fast confidence 0.8`, or with targets: `-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05`
+ * (a filter), `-- @ proxy: small-fast accuracy 0.9` (a classification); the same as a function's
+ * `WITH (proxy = 'small-fast', recall = 0.9, …)` (proxy-spec.ts builds both).
+ */
 export interface ProxySpec {
   readonly model: string;
   /** Proxy answers at or above this confidence (0..1) are kept (without targets). */
@@ -45,6 +49,8 @@ export interface ProxySpec {
 export interface ProxyTargets {
   readonly recall?: number;
   readonly precision?: number;
+  /** A classification's target: share of answers the same as the statement model's, 0..1 (src/plan/accuracy-cascade.ts). */
+  readonly accuracy?: number;
   /** Failure probability (default 0.05). */
   readonly delta: number;
   /** Draws of the first importance-sample round (default: 10% of the rows, 100..1,000). */

@@ -2,10 +2,11 @@
  * Reads `-- @ …` comment lines into Annotation nodes.
  * @see ./annotation-node.ts for what counts as a `key:`.
  */
-import type { Annotation, AnnotationKey, ProxySpec, Strategy } from './annotation-node.js';
+import type { Annotation, AnnotationKey, Strategy } from './annotation-node.js';
 import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
 import { wordDistance } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
+import { formatProxy, isProxyError, proxySpecOf, proxyTextPairs } from './proxy-spec.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
 import type { Delivery, Duration } from './with-options.js';
@@ -167,78 +168,44 @@ function typed(
   }
 }
 
-/** The proxy's confidence when the annotation names none. */
-export const DEFAULT_PROXY_CONFIDENCE = 0.8;
-
-/** The failure probability of proxy targets when the annotation names none. */
-export const DEFAULT_PROXY_DELTA = 0.05;
-/** The most draws a proxy's sample may name. */
-const MAX_PROXY_SAMPLE = 100_000;
-
-/** `model [confidence t]`: the model name is one word (no spaces), t in 0..1. */
+/** `model [confidence t]`: the model name is one word (no spaces), t in 0..1; or the targets form. */
 function proxySpec(value: string, span: Annotation['span'], at: number): Annotation | SemanticError {
-  if (/\s(recall|precision|delta|sample)\s/i.test(` ${value} `)) return proxyTargets(value, span, at);
+  if (/\s(recall|precision|accuracy|delta|sample)\s/i.test(` ${value} `))
+    return proxyTargets(value, span, at);
   const m = /^(\S+)(?:\s+confidence\s+(\S+))?$/i.exec(value);
-  const t = m?.[2] === undefined ? DEFAULT_PROXY_CONFIDENCE : Number(m[2]);
-  if (!m || !(t >= 0 && t <= 1) || (m[2] !== undefined && !/^[0-9.eE+-]+$/.test(m[2]))) {
+  const built = m
+    ? proxySpecOf(m[1]!, m[2] === undefined ? [] : [{ key: 'confidence', value: m[2], at }], at)
+    : null;
+  if (!built || isProxyError(built)) {
     return bad(`proxy must be 'model' or 'model confidence t' with t from 0 to 1, got '${value}'`, at);
   }
-  return { kind: 'Annotation', key: 'proxy', value: { model: m[1]!, confidence: t }, span };
+  return { kind: 'Annotation', key: 'proxy', value: built, span };
 }
 
-/** `model recall r precision p [delta d] [sample n]` (each at most once, recall or precision required). */
+/**
+ * `model recall r precision p [delta d] [sample n]` or `model accuracy a [delta d] [sample n]`
+ * (each at most once): checked by proxySpecOf, as CREATE SEMANTIC FUNCTION's WITH (proxy = …) is.
+ */
 function proxyTargets(value: string, span: Annotation['span'], at: number): Annotation | SemanticError {
-  const usage = `proxy targets are 'model recall r precision p [delta d] [sample n]' (r, p in 0..1, at least one of them; d in (0, 0.5]; n a whole number of draws)`;
-  const [model, ...rest] = value.split(/\s+/);
-  if (!model || rest.length % 2 !== 0 || /^(recall|precision|delta|sample)$/i.test(model)) {
+  const usage = `proxy targets are 'model recall r precision p [delta d] [sample n]' (r, p in 0..1, at least one of them; d in (0, 0.5]; n a whole number of draws), or 'model accuracy a [delta d] [sample n]' for a classification`;
+  const words = proxyTextPairs(value, at);
+  if (!words || /^(recall|precision|accuracy|delta|sample)$/i.test(words.model)) {
     return bad(`${usage}, got '${value}'`, at);
   }
-  const seen: Record<string, number> = {};
-  for (let i = 0; i < rest.length; i += 2) {
-    const key = rest[i]!.toLowerCase();
-    const raw = rest[i + 1]!;
-    const n = Number(raw);
-    if (!['recall', 'precision', 'delta', 'sample'].includes(key) || key in seen) {
-      return bad(`${usage}, got '${rest[i]}' in '${value}'`, at);
-    }
-    const ok =
-      /^[0-9.eE+-]+$/.test(raw) &&
-      (key === 'sample'
-        ? Number.isInteger(n) && n >= 1 && n <= MAX_PROXY_SAMPLE
-        : key === 'delta'
-          ? n > 0 && n <= 0.5
-          : n >= 0 && n <= 1);
-    if (!ok) return bad(`${usage}, got ${key} '${raw}'`, at);
-    seen[key] = n;
+  const built = proxySpecOf(words.model, words.pairs, at);
+  if (!isProxyError(built)) return { kind: 'Annotation', key: 'proxy', value: built, span };
+  const pair = words.pairs.find((p) => p.at === built.at);
+  switch (built.reason) {
+    case 'value':
+      return bad(`${usage}, got ${built.key} '${String(pair?.value)}'`, at);
+    case 'unknown':
+    case 'twice':
+      return bad(`${usage}, got '${pair?.key ?? built.key}' in '${value}'`, at);
+    case 'none':
+      return bad(`${usage}, got '${value}' (no recall, precision or accuracy)`, at);
+    case 'mixed':
+      return bad(`${usage}, got '${value}' (${built.message})`, at);
   }
-  if (seen.recall === undefined && seen.precision === undefined) {
-    return bad(`${usage}, got '${value}' (no recall or precision)`, at);
-  }
-  const targets = {
-    ...(seen.recall !== undefined ? { recall: seen.recall } : {}),
-    ...(seen.precision !== undefined ? { precision: seen.precision } : {}),
-    delta: seen.delta ?? DEFAULT_PROXY_DELTA,
-    ...(seen.sample !== undefined ? { sample: seen.sample } : {}),
-  };
-  return {
-    kind: 'Annotation',
-    key: 'proxy',
-    value: { model, confidence: DEFAULT_PROXY_CONFIDENCE, targets },
-    span,
-  };
-}
-
-/** `small-fast recall 0.9 precision 0.9 delta 0.05` (format's canonical text of a proxy). */
-export function formatProxy(p: ProxySpec): string {
-  if (!p.targets) return `${p.model} confidence ${p.confidence}`;
-  const t = p.targets;
-  return [
-    p.model,
-    ...(t.recall !== undefined ? [`recall ${t.recall}`] : []),
-    ...(t.precision !== undefined ? [`precision ${t.precision}`] : []),
-    `delta ${t.delta}`,
-    ...(t.sample !== undefined ? [`sample ${t.sample}`] : []),
-  ].join(' ');
 }
 
 /** A prefilter keeps this many candidates per left value at most (past it, pruning saves little). */

@@ -22,6 +22,16 @@ export {
   RELEVANCE_FUNCTION,
 } from './operators.js';
 export type { ParseResult } from './parse.js';
+export {
+  DEFAULT_PROXY_DELTA,
+  formatProxy,
+  isProxyError,
+  PROXY_KEYS,
+  type ProxyError,
+  type ProxyPair,
+  proxySpecOf,
+  proxyTextPairs,
+} from './proxy-spec.js';
 export { mayBeAliased, type SelectItem, selectItems } from './select-items.js';
 export { hasTopLevelLimit, matchParen, prefixLimit } from './sql-balance.js';
 export { SqlTok, type SqlToken, scanSql } from './sql-scan.js';

@@ -151,6 +151,13 @@ const sqlFunction = {
       maximum: 1000,
       'x-expect': 'how many distinct values the discovery sees (1..1000)',
     },
+    /** The proxy a call uses when its statement names none, as `-- @ proxy:` writes it (grammar/proxy-spec.ts). */
+    proxy: {
+      type: 'string',
+      minLength: 1,
+      'x-expect':
+        "a proxy as -- @ proxy: writes it: 'small-fast recall 0.9 precision 0.9', 'small-fast accuracy 0.9'",
+    },
     on_invalid: {
       enum: ['null', 'fail'],
       'x-expect': "'null' or 'fail' (quoted: a bare null is YAML's null)",

@@ -3,6 +3,7 @@
  * live beside it (see compiled-cascade.ts), never inside it.
  * @see ../../docs/cascades.md
  */
+import type { ProxySpec } from '../../grammar/annotation-node.js';
 
 /** Built-in tools a cell can call instead of a model. */
 export const ToolName = { SqlData: 'sql_data', Echo: 'echo' } as const;
@@ -162,6 +163,11 @@ export interface SqlFunction {
    * call's value NULL (its calls are logged with status 'error').
    */
   readonly onInvalid: 'null' | 'fail';
+  /**
+   * The proxy a call of this function uses when its statement names none (`proxy:
+   * 'small-fast accuracy 0.9'`; CREATE SEMANTIC FUNCTION … WITH (proxy = …, accuracy = …)).
+   */
+  readonly proxy?: ProxySpec;
 }
 
 export interface Cascade {

@@ -93,3 +93,42 @@ export function withLogprobConfidence(value: unknown, trueProbabilities: readonl
   };
   return rewrite(value);
 }
+
+/**
+ * The answer with each label's confidence taken from the logprobs (a classification's
+ * proxy: `{"label": "positive", "confidence": …}`): `labelProbabilities` holds the
+ * probability of every string value of the answer in order (llm/logprobs.ts); an
+ * object with a `confidence` and no boolean `result` takes its first string value's.
+ * A count that does not match leaves the answer as it was.
+ */
+export function withLabelConfidence(value: unknown, labelProbabilities: readonly number[]): unknown {
+  let count = 0;
+  const countStrings = (v: unknown): void => {
+    if (typeof v === 'string') count++;
+    else if (Array.isArray(v)) v.forEach(countStrings);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(countStrings);
+  };
+  countStrings(value);
+  if (count !== labelProbabilities.length) return value;
+  let at = 0;
+  const rewrite = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      at++;
+      return v;
+    }
+    if (Array.isArray(v)) return v.map(rewrite);
+    if (v === null || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    let p: number | undefined;
+    for (const [k, x] of Object.entries(v)) {
+      if (p === undefined && typeof x === 'string' && k !== SOURCE_KEY) p = labelProbabilities[at];
+      out[k] = rewrite(x);
+    }
+    if (p !== undefined && CONFIDENCE_KEY in out && typeof out.result !== 'boolean') {
+      out[CONFIDENCE_KEY] = p;
+      out[SOURCE_KEY] = 'logprobs';
+    }
+    return out;
+  };
+  return rewrite(value);
+}

@@ -12,7 +12,12 @@ import { CascadeErrorCode } from './cascade-error.js';
 import type { LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import { type CompiledCell, placeInFile } from './compile-cascade.js';
-import { CONFIDENCE_LINE, confidenceSchema, withLogprobConfidence } from './confidence.js';
+import {
+  CONFIDENCE_LINE,
+  confidenceSchema,
+  withLabelConfidence,
+  withLogprobConfidence,
+} from './confidence.js';
 import { JinjaRenderError } from './jinja-templates.js';
 import { callModel } from './model-call.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
@@ -213,9 +218,12 @@ async function runAttempts(
       : interpret(answer.content, { validate });
     if (checked.ok) {
       answer.remember();
-      return answer.trueProbabilities && session.ctx.call?.askConfidence
+      if (!session.ctx.call?.askConfidence) return checked.value;
+      const scored = answer.trueProbabilities
         ? withLogprobConfidence(checked.value, answer.trueProbabilities)
         : checked.value;
+      // A label's answer (no boolean result) is scored by its label's tokens.
+      return answer.labelProbabilities ? withLabelConfidence(scored, answer.labelProbabilities) : scored;
     }
     failure = new CellFailure(
       checked.code,

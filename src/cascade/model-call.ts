@@ -28,6 +28,8 @@ export interface ModelAnswer {
   readonly content: string;
   /** With topLogprobs, when the provider gave them: P(true) of each boolean of the answer, in order. */
   readonly trueProbabilities?: readonly number[];
+  /** With topLogprobs, when the provider gave them: the probability of each string value (a label), in order. */
+  readonly labelProbabilities?: readonly number[];
   /** Set when the client refused the answer itself (not JSON, empty): counts as an invalid attempt. */
   readonly rejected?: { readonly code: ErrorCode; readonly why: string };
   /** Stores the answer in the result cache; call once it proved valid. */
@@ -138,7 +140,10 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
         `the answer has ${content.length} characters; at most ${session.maxAnswerChars} are allowed`,
       );
     }
-    const probabilities = result.trueProbabilities ? { trueProbabilities: result.trueProbabilities } : {};
+    const probabilities = {
+      ...(result.trueProbabilities ? { trueProbabilities: result.trueProbabilities } : {}),
+      ...(result.labelProbabilities ? { labelProbabilities: result.labelProbabilities } : {}),
+    };
     if (!ctx.cache || !key) return { content, ...probabilities, remember: NOTHING };
     const cache = ctx.cache;
     // A call that asked for logprobs keeps them with its answer (its key is its own, cacheKey).
@@ -204,15 +209,25 @@ function cacheKey(contentHash: string, call: ModelCall): string {
     .digest('hex');
 }
 
-/** A cached answer of a call that asked for logprobs: `{content, trueProbabilities?}` as JSON. */
-function fromEnvelope(text: string): { content: string; trueProbabilities?: readonly number[] } {
+/** A cached answer of a call that asked for logprobs: `{content, trueProbabilities?, labelProbabilities?}` as JSON. */
+function fromEnvelope(text: string): {
+  content: string;
+  trueProbabilities?: readonly number[];
+  labelProbabilities?: readonly number[];
+} {
+  const numbers = (p: unknown): p is number[] => Array.isArray(p) && p.every((x) => typeof x === 'number');
   try {
-    const v = JSON.parse(text) as { content?: unknown; trueProbabilities?: unknown };
+    const v = JSON.parse(text) as {
+      content?: unknown;
+      trueProbabilities?: unknown;
+      labelProbabilities?: unknown;
+    };
     if (typeof v.content === 'string') {
-      const p = v.trueProbabilities;
-      return Array.isArray(p) && p.every((x) => typeof x === 'number')
-        ? { content: v.content, trueProbabilities: p as number[] }
-        : { content: v.content };
+      return {
+        content: v.content,
+        ...(numbers(v.trueProbabilities) ? { trueProbabilities: v.trueProbabilities } : {}),
+        ...(numbers(v.labelProbabilities) ? { labelProbabilities: v.labelProbabilities } : {}),
+      };
     }
   } catch {
     // not an envelope: the plain answer

@@ -9,6 +9,7 @@
  * @see ../../docs/cascades.md ("sql_function")
  */
 
+import { isProxyError, proxySpecOf, proxyTextPairs } from '../../grammar/proxy-spec.js';
 import { parseSqlType, sqlTypeText } from '../../grammar/sql-type.js';
 import { typeFamily } from '../../grammar/type-names.js';
 import type {
@@ -110,6 +111,7 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
       problem([...base, key], `${key} applies only to a sql_function with shape: dimension`);
     }
   }
+  const proxy = readProxy(raw['proxy'], problem);
   return {
     name: raw['name'] as string,
     shape,
@@ -131,7 +133,20 @@ export function normalizeSqlFunction(raw: Raw, problem: Problem, warn: Warn): Sq
     ),
     cache: (raw['cache'] as boolean | undefined) ?? true,
     onInvalid: (raw['on_invalid'] as 'null' | 'fail' | undefined) ?? 'fail',
+    ...(proxy ? { proxy } : {}),
   };
+}
+
+/** `proxy: 'small-fast accuracy 0.9'`: read as `-- @ proxy:` is (grammar/proxy-spec.ts). */
+function readProxy(raw: unknown, problem: Problem): SqlFunction['proxy'] {
+  if (typeof raw !== 'string') return undefined;
+  const words = proxyTextPairs(raw, 0);
+  const spec = words ? proxySpecOf(words.model, words.pairs, 0) : undefined;
+  if (!spec || isProxyError(spec)) {
+    problem(['sql_function', 'proxy'], spec ? spec.message : `'${raw}' is not 'model [key value]…'`);
+    return undefined;
+  }
+  return spec;
 }
 
 /** One operator form, or why it cannot be used. */

@@ -110,8 +110,17 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       } finally {
         documents?.close();
       }
-      const { calls, cacheHits, cost, strategy } = out;
-      return { result: out.result, kind: 'semantic', rowsIn: 0, calls, cacheHits, cost, strategy };
+      const { calls, cacheHits, cost, strategy, guarantee } = out;
+      return {
+        result: out.result,
+        kind: 'semantic',
+        rowsIn: 0,
+        calls,
+        cacheHits,
+        cost,
+        strategy,
+        ...(guarantee ? { guarantee } : {}),
+      };
     },
   },
   'explain-semantic': {

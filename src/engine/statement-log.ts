@@ -8,6 +8,7 @@ import type { Statement } from '../../grammar/index.js';
 import { classifyParsed } from '../../grammar/statement-kind.js';
 import type { QueryResult } from '../db/query-result.js';
 import { imageSummary } from '../llm/images.js';
+import type { GuaranteeColumns } from '../obs/guarantee-columns.js';
 import type { LogWriter, QueryKind } from '../obs/log-writer.js';
 import type { MapRowsRun } from '../statements/map/map-rows.js';
 import type { MapPlan } from '../statements/map/plan-map.js';
@@ -35,6 +36,8 @@ export interface StatementTotals {
   readonly cost: number | null;
   /** For rvbbit.queries; default: null for plain SQL, else 'batch'. */
   readonly strategy?: string;
+  /** A proxy with targets: rvbbit.queries' guarantee columns. */
+  readonly guarantee?: GuaranteeColumns;
 }
 
 export interface Outcome extends StatementTotals {
@@ -95,6 +98,7 @@ export class StatementLog {
       error: null,
       owner: this.owner,
       chunks_by: this.chunksBy(),
+      guarantee: totals.guarantee ?? null,
     });
   }
 

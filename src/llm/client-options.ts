@@ -70,6 +70,13 @@ export interface ProviderSettings {
   readonly deadlineMs?: number;
   /** Backoff between attempts (default base 250 ms, max 20 s, Retry-After cap 60 s; tests shorten it). */
   readonly backoff?: Partial<BackoffOptions>;
+  /**
+   * Ask for answers as server-sent events (`stream: true`, with `stream_options:
+   * {include_usage: true}` for the usage), read whole before use (stream-reply.ts);
+   * logprobs come from each chunk. For gateways that answer only streamed calls.
+   * Default false. Batch API lines never stream.
+   */
+  readonly stream?: boolean;
 }
 
 /**

@@ -210,6 +210,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         ...(done.structured ? { structured: done.structured } : {}),
         ...(done.structuredWarning ? { structuredWarning: done.structuredWarning } : {}),
         ...(done.trueProbabilities ? { trueProbabilities: done.trueProbabilities } : {}),
+        ...(done.labelProbabilities ? { labelProbabilities: done.labelProbabilities } : {}),
       };
       options.onCall?.({
         model,
@@ -358,7 +359,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     files?: ImageFiles,
   ): Promise<HttpReply> {
     counter.attempts++;
-    const body = bodyOf(model, request, mode);
+    const body = bodyOf(model, request, mode, options.stream === true);
     return send({
       path: chatPath(model),
       // Made per attempt (a structured-output fallback changes the body); the files' bytes are read once.
@@ -442,7 +443,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
 }
 
 /** The request body as JSON text; the response_format part is serialised once per schema object. */
-function bodyOf(model: string, request: ChatRequest, mode: StructuredMode): string {
+function bodyOf(model: string, request: ChatRequest, mode: StructuredMode, stream = false): string {
   let messages: readonly ChatMessage[] = request.messages;
   let rf = '';
   if (request.responseFormat) {
@@ -457,6 +458,8 @@ function bodyOf(model: string, request: ChatRequest, mode: StructuredMode): stri
   if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
   if (request.topLogprobs !== undefined)
     extra += `,"logprobs":true,"top_logprobs":${Math.max(0, Math.min(20, Math.floor(request.topLogprobs)))}`;
+  // OpenAI sends the usage only in a last chunk, and only when asked (stream_options.include_usage).
+  if (stream) extra += ',"stream":true,"stream_options":{"include_usage":true}';
   return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(withImageParts(messages))}${rf}${extra}}`;
 }
 

@@ -62,6 +62,7 @@ const LLM_KEYS = [
   'models',
   'azure_api_version',
   'pace_by_headers',
+  'stream',
 ] as const;
 const PRICE_KEYS = ['in', 'out', 'cached_in', 'batch_discount'] as const;
 const LIMIT_KEYS = [
@@ -84,6 +85,8 @@ interface FileConfig {
   baseUrl?: string;
   azureApiVersion?: string;
   paceByHeaders?: boolean;
+  /** `llm.stream`: ask for server-sent events (client-options.ts ProviderSettings.stream). */
+  stream?: boolean;
   model?: string;
   aliases?: Record<string, string>;
   prices?: Record<string, ModelPrice>;
@@ -132,6 +135,7 @@ export function resolveLlmConfig(
     deadlineMs: l.deadline_ms,
     breaker: l.down_after_ms === undefined ? undefined : { downAfterMs: l.down_after_ms },
     paceByHeaders: fromFile?.paceByHeaders,
+    stream: fromFile?.stream,
     configFile: fromFile ? file : undefined,
   };
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
@@ -204,6 +208,10 @@ function readConfigFile(file: string): FileConfig {
     if (typeof section['pace_by_headers'] !== 'boolean')
       fail(['llm', 'pace_by_headers'], 'expected true or false');
     out.paceByHeaders = section['pace_by_headers'] as boolean;
+  }
+  if (section['stream'] !== undefined) {
+    if (typeof section['stream'] !== 'boolean') fail(['llm', 'stream'], 'expected true or false');
+    out.stream = section['stream'] as boolean;
   }
   if (section['model'] !== undefined) {
     if (typeof section['model'] !== 'string' || section['model'] === '')

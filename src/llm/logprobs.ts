@@ -53,3 +53,51 @@ export function booleanProbabilities(logprobs: unknown): number[] | undefined {
   }
   return out;
 }
+
+/**
+ * The probability of each string *value* of a JSON answer (not a key), in order: a
+ * classification's label (`{"label": "positive", …}`). The tokens' texts joined are
+ * the answer; a value's probability is the product of the probabilities of the tokens
+ * that overlap it and its quotes (a BPE token may hold a quote and more), e^Σlogprob: the
+ * chance the model writes that value, given what came before it. Undefined when the
+ * reply carries no usable logprobs.
+ */
+export function stringProbabilities(logprobs: unknown): number[] | undefined {
+  const content = (logprobs as { content?: unknown } | null | undefined)?.content;
+  if (!Array.isArray(content) || content.length === 0) return undefined;
+  const starts: number[] = [];
+  const lps: number[] = [];
+  let text = '';
+  for (const raw of content as Entry[]) {
+    const token = typeof raw?.token === 'string' ? raw.token : '';
+    starts.push(text.length);
+    lps.push(typeof raw?.logprob === 'number' && Number.isFinite(raw.logprob) ? Math.min(0, raw.logprob) : 0);
+    text += token;
+  }
+  const out: number[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] !== '"') {
+      i++;
+      continue;
+    }
+    const open = i + 1;
+    let j = open;
+    while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+    const close = Math.min(j, text.length);
+    let k = close + 1;
+    while (k < text.length && /\s/.test(text[k]!)) k++;
+    if (text[k] !== ':') {
+      // A value: the tokens overlapping it, its quotes included (what a token of `":"` holds is certain in JSON).
+      let sum = 0;
+      for (let t = 0; t < starts.length; t++) {
+        const from = starts[t]!;
+        const to = t + 1 < starts.length ? starts[t + 1]! : text.length;
+        if (to > open - 1 && from < close + 1) sum += lps[t]!;
+      }
+      out.push(Math.exp(sum));
+    }
+    i = close + 1;
+  }
+  return out;
+}

@@ -9,10 +9,11 @@ import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { contextTooLong, outputTruncated } from './call-fit.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure } from './errors.js';
 import type { HttpReply } from './http.js';
-import { booleanProbabilities } from './logprobs.js';
+import { booleanProbabilities, stringProbabilities } from './logprobs.js';
 import { statedContextWindow } from './model-limits.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
+import { assembleStream, isEventStream } from './stream-reply.js';
 import { parseJsonAnswer } from './structured.js';
 import type { ChatRequest, ChatResult } from './types.js';
 import { usageOf } from './usage.js';
@@ -70,11 +71,22 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   if (s < 200 || s >= 300)
     throw llmError(LLM_ERROR.HTTP_ERROR, `unexpected HTTP ${s} from ${host}`, { status: s });
   let json: { choices?: unknown; usage?: unknown; model?: unknown };
+  // A streamed answer (`stream: true`) is read back into the body a plain call returns.
+  const streamed = isEventStream(reply.headers['content-type']);
   try {
-    json = JSON.parse(reply.text);
+    if (!streamed) json = JSON.parse(reply.text);
+    else {
+      const assembled = assembleStream(reply.text);
+      if (assembled === null) throw new Error('unreadable events');
+      json = assembled;
+    }
   } catch {
     // A cut or garbled body is a transport fault: worth another attempt.
-    throw new RetryableFailure(LLM_ERROR.BAD_RESPONSE, `the body from ${host} is not valid JSON`, s);
+    throw new RetryableFailure(
+      LLM_ERROR.BAD_RESPONSE,
+      `the body from ${host} is not valid ${streamed ? 'server-sent events' : 'JSON'}`,
+      s,
+    );
   }
   const choices = json?.choices;
   if (!Array.isArray(choices) || choices.length === 0) {
@@ -106,11 +118,14 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   const answered = typeof json.model === 'string' && json.model.length > 0 ? json.model : model;
   const trueProbabilities =
     request.topLogprobs === undefined ? undefined : booleanProbabilities(first.logprobs);
+  const labelProbabilities =
+    request.topLogprobs === undefined ? undefined : stringProbabilities(first.logprobs);
   return {
     content,
     model: answered,
     usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
     ...(trueProbabilities ? { trueProbabilities } : {}),
+    ...(labelProbabilities ? { labelProbabilities } : {}),
   };
 }

@@ -78,6 +78,8 @@ export interface ChatResult {
   readonly delivery?: 'batch';
   /** With topLogprobs: P(true) of each boolean in the answer, in order, from the reply's logprobs (logprobs.ts). */
   readonly trueProbabilities?: readonly number[];
+  /** With topLogprobs: the probability of each string value of the answer (a label), in order (logprobs.ts). */
+  readonly labelProbabilities?: readonly number[];
 }
 
 export type StructuredMode = 'json_schema' | 'json_object' | 'prompt';

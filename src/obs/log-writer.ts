@@ -7,6 +7,7 @@ import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { CallRowsAppender, type LoggedCall } from './call-rows.js';
+import { GUARANTEE_COLUMNS, type GuaranteeColumns } from './guarantee-columns.js';
 import { FILE_STORE, type RvbbitStore } from './schema.js';
 
 /** Where a call came from, shared by every row a statement logs. */
@@ -78,6 +79,8 @@ export interface QueryLog {
   readonly owner: string | null;
   /** Scale-out: JSON `{"host:pid": chunks}` of the workers that ran its chunks; null when none did. */
   readonly chunks_by?: string | null;
+  /** A proxy with targets: what was asked and learnt (null columns when the statement had none). */
+  readonly guarantee?: GuaranteeColumns | null;
 }
 
 type Appender = DuckDBAppender;
@@ -243,6 +246,15 @@ export class LogWriter {
       text(a, log.error);
       text(a, log.owner);
       text(a, log.chunks_by);
+      const g = log.guarantee ?? undefined;
+      for (const [key, type] of GUARANTEE_COLUMNS) {
+        const v = g?.[key];
+        if (v === null || v === undefined) a.appendNull();
+        else if (type === 'VARCHAR') a.appendVarchar(String(v));
+        else if (type === 'BIGINT') a.appendBigInt(BigInt(v as number));
+        // A threshold may be ±infinity (the proxy never / always kept): DuckDB's DOUBLE holds it.
+        else a.appendDouble(v as number);
+      }
       a.endRow();
     });
     await this.flush();

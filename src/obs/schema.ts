@@ -3,6 +3,7 @@
  * same engine (design.md, "Cache, sessions, observability").
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { GUARANTEE_COLUMNS } from './guarantee-columns.js';
 
 /** Where the rvbbit tables live; SQL names them `rvbbit.<table>` either way. */
 export interface RvbbitStore {
@@ -46,6 +47,8 @@ export type LogTable = (typeof LOG_TABLES)[number];
 // ALTER TABLE, in the same order, so the appender's column order holds for both.
 // jobs' `progress` (a RUN ASYNC under delivery: batch: its batch's status and
 // counts, as the provider last reported them) is last.
+// queries' proxy-guarantee columns (targets, sample, thresholds, split: log-writer.ts
+// GUARANTEE_COLUMNS) come after `chunks_by`, added by ALTER TABLE to new and old files alike.
 const LOG_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
   session_id VARCHAR, caller_id VARCHAR, query_id VARCHAR, cascade_id VARCHAR, cell VARCHAR,
@@ -72,6 +75,7 @@ ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS response_format VARCHAR
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS delivery VARCHAR;
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
+${GUARANTEE_COLUMNS.map(([name, type]) => `ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n')}
 `;
 
 /**

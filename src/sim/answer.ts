@@ -59,8 +59,9 @@
  * prompts).
  */
 import type { SimChatBody, SimMessage } from './chat-request.js';
+import type { LabelBelief } from './logprobs.js';
 import { unpackedRequests } from './packed.js';
-import { answerProbability, type ModelProfile, profiled } from './profile.js';
+import { answerProbability, labelField, type ModelProfile, profiled } from './profile.js';
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
@@ -76,17 +77,14 @@ export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfil
  * operator's `result` under a profile; 1 for any other boolean). logprobs.ts
  * turns them into OpenAI's `logprobs.content`.
  */
-export function answerWithBeliefs(
-  body: SimChatBody,
-  seed: number,
-  profile?: ModelProfile,
-): { readonly text: string; readonly beliefs: readonly number[] } {
+export function answerWithBeliefs(body: SimChatBody, seed: number, profile?: ModelProfile): Answer {
   const rows = unpackedRequests(body);
   if (rows) {
     const parts = rows.map((r) => answerWithBeliefs(r, seed, profile));
     return {
       text: JSON.stringify({ answers: parts.map((p) => JSON.parse(p.text) as unknown) }),
       beliefs: parts.flatMap((p) => p.beliefs),
+      labels: parts.flatMap((p) => p.labels ?? []),
     };
   }
   // Keyed by what the answers read (an image as its description): a packed row's request, made of
@@ -104,9 +102,17 @@ export function answerWithBeliefs(
   const schema = body.schema ?? schemaInPrompt(body.messages);
   if (schema) {
     const raw = valueForSchema(schema, ctx, rng);
-    const value = profile ? profiled(raw, profile, key) : raw;
+    const value = profile ? profiled(raw, profile, key, schema) : raw;
     const belief = () => answerProbability(profile, key);
-    return { text: JSON.stringify(value), beliefs: booleanBeliefs(value, belief) };
+    const label =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? labelField(value as Record<string, unknown>, schema)
+        : undefined;
+    return {
+      text: JSON.stringify(value),
+      beliefs: booleanBeliefs(value, belief),
+      ...(label ? { labels: [labelBelief(value as Record<string, unknown>, label, belief(), key)] } : []),
+    };
   }
   // JSON mode without a schema: an object, as OpenAI's JSON mode answers.
   if (body.json) return plain(JSON.stringify(smallObject(ctx, rng)));
@@ -118,9 +124,29 @@ export function answerWithBeliefs(
   return plain(`Simulated answer: ${words.slice(0, 24).join(' ')}${words.length > 24 ? ' …' : ''}`);
 }
 
+/** The answer's text and what its logprobs say (logprobs.ts): each boolean's probability, each label's. */
+export interface Answer {
+  readonly text: string;
+  readonly beliefs: readonly number[];
+  readonly labels?: readonly LabelBelief[];
+}
+
 /** An answer whose every token is certain (no belief listed: probability 1). */
-function plain(text: string): { readonly text: string; readonly beliefs: readonly number[] } {
+function plain(text: string): Answer {
   return { text, beliefs: [] };
+}
+
+/** A label's probability (the model's belief, calibrated: profile.ts) and the label its alternative token starts. */
+function labelBelief(
+  value: Readonly<Record<string, unknown>>,
+  label: { readonly name: string; readonly values: readonly string[] },
+  p: number,
+  key: string,
+): LabelBelief {
+  const chosen = value[label.name] as string;
+  const others = label.values.filter((v) => v !== chosen);
+  const alternative = others[(hashSeed(`alternative\u0000${key}`) >>> 0) % others.length]!;
+  return { value: chosen, p, alternative };
 }
 
 /** One probability per boolean of `value`, in JSON.stringify's order: the top-level `result`'s is the model's. */

@@ -317,6 +317,7 @@ function respond(
     state.stats.imageTokens += done.imageTokens;
     state.stats.tokensOut += done.tokensOut;
     state.stats.tokensCached += cached;
+    if (chat.stream) state.stats.streamed++;
     if (chat.stream)
       state.sendStream(res, completionEvents(done, profile, opts, cached, chat.includeUsage), limitHeaders);
     else

@@ -14,7 +14,7 @@
  */
 import { answerWithBeliefs } from './answer.js';
 import type { SimChatRequest, SimMessage } from './chat-request.js';
-import { logprobsContent, type TokenLogprob } from './logprobs.js';
+import { type LabelBelief, logprobsContent, type TokenLogprob } from './logprobs.js';
 import { answerBudget, countsExactly, limitsOf } from './model-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
 import { priceAnswer } from './prices.js';
@@ -97,6 +97,7 @@ export function completionFor(
   let toolCall = toolCallFor(req, opts.seed, profile.honoursToolChoice);
   let content: string | null = null;
   let beliefs: readonly number[] = [];
+  let labels: readonly LabelBelief[] = [];
   if (!toolCall) {
     let f = format;
     if (f === undefined) {
@@ -104,7 +105,11 @@ export function completionFor(
       f = d.ok ? d : { schema: req.schema, json: false };
     }
     const schema = f.schema && ignoresEnum(quirk, messages) ? withoutEnums(f.schema) : f.schema;
-    ({ text: content, beliefs } = answerWithBeliefs(
+    ({
+      text: content,
+      beliefs,
+      labels = [],
+    } = answerWithBeliefs(
       { model, messages, ...(schema ? { schema } : {}), ...(f.json && !schema ? { json: true } : {}) },
       opts.seed,
       opts.profiles[model],
@@ -160,7 +165,7 @@ export function completionFor(
     imageTokens,
     // A provider that ignores the parameter (opts.logprobs false) answers without them.
     ...(req.logprobs && opts.logprobs && content !== null
-      ? { logprobs: logprobsContent(content, beliefs, req.logprobs.top) }
+      ? { logprobs: logprobsContent(content, beliefs, req.logprobs.top, labels) }
       : {}),
   };
   return { ...c, body: completionBody(c, profile, opts, 0) };
@@ -268,9 +273,12 @@ export function completionEvents(
     const chunk = { ...head, choices, ...(includeUsage ? { usage: null } : {}), ...extra };
     events.push(`data: ${JSON.stringify(chunk)}\n\n`);
   };
-  const delta = (d: Record<string, unknown>, finish: string | null = null) => {
+  const delta = (d: Record<string, unknown>, finish: string | null = null, tokens?: readonly unknown[]) => {
     const choice: Record<string, unknown> = { index: 0, delta: d };
-    if (profile.openaiFields) choice['logprobs'] = null;
+    // A chunk's own tokens' logprobs, as OpenAI streams them (the official SDK's
+    // ChatCompletionChunk.Choice.Logprobs, resources/chat/completions: `{content, refusal}`).
+    if (tokens) choice['logprobs'] = { content: tokens, refusal: null };
+    else if (profile.openaiFields) choice['logprobs'] = null;
     choice['finish_reason'] = finish;
     return [choice];
   };
@@ -303,7 +311,9 @@ export function completionEvents(
             : { role: 'assistant', content: '' },
         ),
       );
-      for (const piece of pieces(c.content ?? '')) push(delta({ content: piece }));
+      // With logprobs each token is a chunk of its own, carrying its logprob (the tokens partition the text).
+      if (c.logprobs) for (const t of c.logprobs) push(delta({ content: t.token }, null, [t]));
+      else for (const piece of pieces(c.content ?? '')) push(delta({ content: piece }));
       push(delta({}, c.finishReason));
     }
   }

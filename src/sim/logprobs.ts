@@ -15,6 +15,9 @@
 /** OpenAI's stand-in logprob for a token outside the top 20. */
 const UNLIKELY = -9999;
 
+/** The simulator's tokens: words, numbers, white space, each other character (an escape whole). */
+const TOKEN = /\\.|[A-Za-z_]+|\d+|\s+|[^\sA-Za-z_\d]/g;
+
 /** The most `top_logprobs` OpenAI takes. */
 export const MAX_TOP_LOGPROBS = 20;
 
@@ -38,7 +41,7 @@ const entry = (token: string, p: number): TopLogprob => ({
 export function answerTokens(text: string): { readonly token: string; readonly deciding: boolean }[] {
   const out: { token: string; deciding: boolean }[] = [];
   let inString = false;
-  for (const m of text.matchAll(/\\.|[A-Za-z_]+|\d+|\s+|[^\sA-Za-z_\d]/g)) {
+  for (const m of text.matchAll(TOKEN)) {
     const token = m[0];
     if (token === '"') inString = !inString;
     out.push({ token, deciding: !inString && (token === 'true' || token === 'false') });
@@ -46,13 +49,61 @@ export function answerTokens(text: string): { readonly token: string; readonly d
   return out;
 }
 
+/** A label's belief: the value written, its probability, and the label the alternative token starts. */
+export interface LabelBelief {
+  readonly value: string;
+  readonly p: number;
+  readonly alternative: string;
+}
+
+/**
+ * The token index that decides each label: the first token inside the next string
+ * *value* (not a key: no `:` follows it) whose text is the label, in order.
+ */
+function labelTokens(tokens: readonly string[], labels: readonly LabelBelief[]): Map<number, LabelBelief> {
+  const out = new Map<number, LabelBelief>();
+  let next = 0;
+  for (let i = 0; i < tokens.length && next < labels.length; i++) {
+    if (tokens[i] !== '"') continue;
+    let j = i + 1;
+    while (j < tokens.length && tokens[j] !== '"') j++;
+    let k = j + 1;
+    while (k < tokens.length && /^\s+$/.test(tokens[k]!)) k++;
+    const inner = tokens.slice(i + 1, j).join('');
+    const want = labels[next]!;
+    if (tokens[k] !== ':' && j > i + 1 && inner === JSON.stringify(want.value).slice(1, -1)) {
+      out.set(i + 1, want);
+      next++;
+    }
+    i = j;
+  }
+  return out;
+}
+
 /**
  * `logprobs.content` for an answer: `beliefs[i]` is the probability of the i-th
- * deciding token (missing: 1); `top` alternatives per position (0..20).
+ * deciding boolean token (missing: 1), `labels` each label's (its first token carries
+ * it, the alternative label's first token has the rest); `top` alternatives per position (0..20).
  */
-export function logprobsContent(text: string, beliefs: readonly number[], top: number): TokenLogprob[] {
+export function logprobsContent(
+  text: string,
+  beliefs: readonly number[],
+  top: number,
+  labels: readonly LabelBelief[] = [],
+): TokenLogprob[] {
   let b = 0;
-  return answerTokens(text).map(({ token, deciding }) => {
+  const tokens = answerTokens(text);
+  const deciders = labelTokens(
+    tokens.map((t) => t.token),
+    labels,
+  );
+  return tokens.map(({ token, deciding }, i) => {
+    const label = deciders.get(i);
+    if (label) {
+      const chosen = entry(token, label.p);
+      const other = entry(label.alternative.match(TOKEN)?.[0] ?? label.alternative, 1 - label.p);
+      return { ...chosen, top_logprobs: [chosen, other].slice(0, top) };
+    }
     const p = deciding ? (beliefs[b++] ?? 1) : 1;
     const chosen = entry(token, p);
     const alternatives = deciding ? [chosen, entry(token === 'true' ? 'false' : 'true', 1 - p)] : [chosen];

@@ -15,6 +15,12 @@
  * P(right | p) = a·(p·g/a) / (a·(p·g/a) + (1 − a)·((1 − p)·g/(1 − a))) = p. Wrong
  * answers stay the same ones as without logprobs (the `wrong` draw above), and some
  * of them come with p near 1: confident errors, as real models make.
+ *
+ * A label (a top-level string property whose schema has an `enum` of two or more
+ * values: CLASSIFY's `label`, an ENUM function's `result`) is wrong for the same
+ * requests: another of the enum's values, a seeded pick. Its first token carries the
+ * same calibrated probability (labelBelief), so a classification's proxy is scored by
+ * its logprobs as a filter's is.
  */
 import { hashSeed, mulberry32 } from './rng.js';
 
@@ -29,13 +35,23 @@ export interface ModelProfile {
 const unit = (text: string): number => mulberry32(hashSeed(text))();
 
 /** `value` (the answer to one request) as a model with `profile` gives it; `key` identifies the request. */
-export function profiled(value: unknown, profile: ModelProfile, key: string): unknown {
+export function profiled(
+  value: unknown,
+  profile: ModelProfile,
+  key: string,
+  schema?: Readonly<Record<string, unknown>>,
+): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   const out = { ...(value as Record<string, unknown>) };
   const wrong = isWrong(profile, key);
   if (wrong) {
     if (typeof out.result === 'boolean') out.result = !out.result;
     if (typeof out.score === 'number') out.score = Math.round((1 - out.score) * 1000) / 1000;
+    const label = labelField(out, schema);
+    if (label) {
+      const others = label.values.filter((v) => v !== out[label.name]);
+      out[label.name] = others[Math.floor(unit(`label\u0000${key}`) * others.length)]!;
+    }
   }
   if ('confidence' in out) {
     const u = unit(`confidence\u0000${key}`);
@@ -44,6 +60,27 @@ export function profiled(value: unknown, profile: ModelProfile, key: string): un
     out.confidence = Math.round(c * 1000) / 1000;
   }
   return out;
+}
+
+/** The answer's label: its first top-level string property whose schema has an enum of two or more strings. */
+export function labelField(
+  value: Readonly<Record<string, unknown>>,
+  schema: Readonly<Record<string, unknown>> | undefined,
+): { readonly name: string; readonly values: readonly string[] } | undefined {
+  const props = schema?.properties as Record<string, { enum?: unknown }> | undefined;
+  if (!props) return undefined;
+  for (const [name, v] of Object.entries(value)) {
+    const values = props[name]?.enum;
+    if (
+      typeof v === 'string' &&
+      Array.isArray(values) &&
+      values.length >= 2 &&
+      values.every((x) => typeof x === 'string')
+    ) {
+      return { name, values: values as string[] };
+    }
+  }
+  return undefined;
 }
 
 function isWrong(profile: ModelProfile, key: string): boolean {

@@ -29,6 +29,8 @@ export interface SimulatorStats {
   byStatus: Record<string, number>;
   /** Chat requests by the model they named. */
   byModel: Record<string, number>;
+  /** Of `completed`, the answers sent as server-sent events (`stream: true`). */
+  streamed: number;
   /** Sockets destroyed on purpose. */
   resets: number;
   /** Requests left without an answer on purpose. */
@@ -84,6 +86,7 @@ export function emptyStats(record: boolean): SimulatorStats {
     maxInFlight: 0,
     byStatus: {},
     byModel: {},
+    streamed: 0,
     resets: 0,
     hangs: 0,
     malformed: 0,

@@ -302,7 +302,7 @@ test('proxy targets: values, defaults, errors and canonical text', () => {
   for (const [note, message] of [
     ['m recall', "got 'm recall'"],
     ['m recall 0.9 recall 0.9', "got 'recall' in 'm recall 0.9 recall 0.9'"],
-    ['m delta 0.1', "got 'm delta 0.1' (no recall or precision)"],
+    ['m delta 0.1', "got 'm delta 0.1' (no recall, precision or accuracy)"],
     ['m recall x', "got recall 'x'"],
     ['m recall 0.9 sample 0', "got sample '0'"],
     ['m recall 0.9 delta 0', "got delta '0'"],

@@ -142,7 +142,7 @@ test('bad targets are errors naming the value', async ({ f }) => {
   for (const [note, what] of [
     ['small-fast recall 1.5', "got recall '1.5'"],
     ['small-fast recall 0.9 recall 0.8', "got 'recall' in"],
-    ['small-fast delta 0.1', '(no recall or precision)'],
+    ['small-fast delta 0.1', '(no recall, precision or accuracy)'],
     ['small-fast precision 0.9 delta 0.9', "got delta '0.9'"],
   ] as const) {
     try {

@@ -144,6 +144,51 @@ test('logprobs: bad values are 400s naming the parameter; a provider without log
   }
 });
 
+test('streamed (stream: true): each chunk carries its own tokens in choices[0].logprobs.content, as the SDK types a ChatCompletionChunk; together the non-streamed logprobs', async () => {
+  const sim = await startSimulator({ profiles: { 'small-fast': { accuracy: 0.8 } } });
+  try {
+    const client = new OpenAI({ baseURL: sim.url, apiKey: 'sim-key', maxRetries: 0 });
+    const LABELS = {
+      type: 'object',
+      properties: { label: { type: 'string', enum: ['billing', 'shipping', 'refund'] } },
+      required: ['label'],
+      additionalProperties: false,
+    };
+    for (const [schema, content] of [
+      [RESULT_SCHEMA, meansPrompt('review 3: the shoes are comfortable', 'shoes')],
+      [LABELS, 'Which label fits? <text>ticket 9 asks about billing</text>'],
+    ] as const) {
+      const body = {
+        model: 'small-fast',
+        messages: [{ role: 'user' as const, content }],
+        response_format: { type: 'json_schema' as const, json_schema: { name: 'a', schema, strict: true } },
+        logprobs: true,
+        top_logprobs: 2,
+      };
+      const whole = await client.chat.completions.create(body);
+      const stream = await client.chat.completions.create({ ...body, stream: true });
+      let text = '';
+      const tokens: OpenAI.ChatCompletionTokenLogprob[] = [];
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        const piece = choice.delta.content ?? '';
+        text += piece;
+        const lp = choice.logprobs?.content ?? [];
+        // A chunk's logprobs are its own content's tokens.
+        assert.is(lp.map((t) => t.token).join(''), piece);
+        tokens.push(...lp);
+      }
+      assert.is(text, whole.choices[0]!.message.content);
+      assert.equal(tokens, whole.choices[0]!.logprobs!.content);
+      // The deciding token is uncertain: a boolean's, or the label's first.
+      assert.ok(tokens.some((t) => t.logprob < 0 && t.top_logprobs.length === 2));
+    }
+  } finally {
+    await sim.close();
+  }
+});
+
 test('answerTokens: booleans inside JSON strings do not decide', () => {
   const tokens = answerTokens('{"note":"true or false \\" true","result":false}');
   assert.equal(

@@ -14,7 +14,7 @@ import { type EmbedStatement, entityBlocking, resolveEmbeddings } from './embed-
 import { describeEntities } from './entities.js';
 import type { LimitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
-import { describeSplit, type ProxySplit } from './proxy.js';
+import { describeSplit, guaranteeColumns, type ProxySplit } from './proxy.js';
 import { type PlanNote, resolveTuples, type StatementExtras, statementExtras } from './resolve-tuples.js';
 import type { SemanticOptions } from './semantic-options.js';
 import type { PlannedSql, SemanticPlan } from './semantic-plan.js';
@@ -45,6 +45,7 @@ export async function runBatch(
     ].join('; '),
     passes,
     plans: p.plans,
+    ...guaranteeOf(more.splits),
   });
   let passes = 0;
   let window = rw.limitWindow;
@@ -92,6 +93,12 @@ export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): num
 
 type FunctionSplit = ProxySplit & { readonly fn: string };
 
+/** The statement's guarantee columns (rvbbit.queries), when a proxy with targets ran. */
+function guaranteeOf(splits: readonly FunctionSplit[]) {
+  const g = guaranteeColumns(splits);
+  return g ? { guarantee: g } : {};
+}
+
 /** Two passes' splits of one function as one: counts summed, the later pass's thresholds (each pass learns its own). */
 function merged(was: FunctionSplit, x: FunctionSplit): FunctionSplit {
   const sum = (a?: Readonly<Record<string, number>>, b?: Readonly<Record<string, number>>) =>
@@ -108,6 +115,9 @@ function merged(was: FunctionSplit, x: FunctionSplit): FunctionSplit {
           draws: was.guarantee.draws + x.guarantee.draws,
           sampled: was.guarantee.sampled + x.guarantee.sampled,
           positives: was.guarantee.positives + x.guarantee.positives,
+          ...(x.guarantee.agreed !== undefined
+            ? { agreed: (was.guarantee.agreed ?? 0) + x.guarantee.agreed }
+            : {}),
         }
       : (x.guarantee ?? was.guarantee);
   const scored = sum(was.scored, x.scored);

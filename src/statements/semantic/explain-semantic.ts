@@ -41,7 +41,7 @@ import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
 import { blockInputs } from './pair-blocks.js';
 import type { PairChoice } from './pair-plan.js';
 import type { PrefilterState } from './prefilter-state.js';
-import { explainTargets, proxyUnfitReason } from './proxy.js';
+import { explainTargets, proxyFor, proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { planTuples } from './resolve-tuples.js';
 import type { SemanticOptions } from './semantic-options.js';
@@ -300,15 +300,16 @@ async function estimateCalls(
           last.plan = `${last.plan}; ${r.line}`;
         }
       }
-      if (opts.proxy && !smallSide && !blocks) {
-        const unfit = proxyUnfitReason(fn, opts.proxy);
+      const proxy = proxyFor(fn, opts.proxy);
+      if (proxy && !smallSide && !blocks) {
+        const unfit = proxyUnfitReason(fn, proxy);
         const model = opts.limits.model ?? engine.llm.defaultModel;
         const last = functions[functions.length - 1]!;
         last.plan = unfit
           ? `${last.plan}; no proxy: ${unfit}`
-          : opts.proxy.targets
-            ? `${last.plan}; ${explainTargets(opts.proxy, model, misses)}`
-            : `${last.plan}; proxy ${opts.proxy.model} answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence ${opts.proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+          : proxy.targets
+            ? `${last.plan}; ${explainTargets(proxy, model, misses)}`
+            : `${last.plan}; proxy ${proxy.model} answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence ${proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
       }
     }
   return { functions, pairPlans, calls, tokensIn, tokensOut, dollars, models: allModels };

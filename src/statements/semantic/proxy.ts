@@ -11,14 +11,22 @@
  *   let the proxy answer the confident rest, and only the uncertain band goes to the
  *   statement's model. A sample that cannot support the targets sends every tuple to
  *   the statement's model, and the strategy says so.
+ * - An accuracy target (`-- @ proxy: small-fast accuracy 0.9`), for a classification
+ *   (CLASSIFY, a function returning VARCHAR or an ENUM): the proxy's score is its
+ *   probability of the label it chose; a uniform sample labelled by the statement's model
+ *   sets the threshold above which the proxy's labels stand (src/plan/accuracy-cascade.ts).
+ * The proxy is the statement's (`-- @ proxy:`), else the function's own (`sql_function.proxy`,
+ * CREATE SEMANTIC FUNCTION … WITH (proxy = …)): proxyFor.
  * A proxy call that fails or answers out of shape counts as unsure. Both models'
  * calls are logged under their own model name; the split is reported in the
  * statement's strategy (rvbbit.queries) and by EXPLAIN.
  */
-import { BOOLEAN, DOUBLE } from '@duckdb/node-api';
 import type { ProxySpec, ProxyTargets } from '../../../grammar/index.js';
+import { typeFamily } from '../../../grammar/index.js';
 import { type ConfidenceSource, splitConfidence } from '../../cascade/confidence.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
+import type { GuaranteeColumns } from '../../obs/guarantee-columns.js';
+import { learnAccuracyThreshold, uniformSample } from '../../plan/accuracy-cascade.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
 import {
   type Draw,
@@ -31,7 +39,6 @@ import {
   sampleRound,
 } from '../../plan/supg.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
-import { duckType } from './sql-types.js';
 
 /** What a run with targets learnt (rvbbit.queries' strategy and EXPLAIN ANALYZE report it). */
 export interface GuaranteeReport {
@@ -46,6 +53,9 @@ export interface GuaranteeReport {
   readonly accept?: number;
   /** Why the sample could not support the targets (every tuple went to the statement's model). */
   readonly fallback?: string;
+  /** An accuracy target's: sampled tuples whose proxy label was the statement model's, and the bound on the error kept. */
+  readonly agreed?: number;
+  readonly errorBound?: number;
 }
 
 /** How a function's tuples split between the proxy and the statement's model. */
@@ -61,22 +71,52 @@ export interface ProxySplit {
   readonly guarantee?: GuaranteeReport;
 }
 
-/** Why `fn` cannot take a proxy, or null when it can: a filter or score with one LLM cell (a filter for targets). */
+/** The proxy a function's calls use: the statement's, else the function's own (sql_function.proxy). */
+export function proxyFor(fn: SemanticFunction, statement?: ProxySpec): ProxySpec | undefined {
+  return statement ?? fn.sql.proxy;
+}
+
+/**
+ * Why a function of this shape and result cannot take `proxy`, or null: a threshold needs a
+ * filter or a score (BOOLEAN or DOUBLE), recall and precision a filter, accuracy a label
+ * (VARCHAR or an ENUM: CLASSIFY, `RETURNS ENUM(…)`). Checked when a statement runs (proxyUnfitReason)
+ * and when CREATE SEMANTIC FUNCTION … WITH (proxy = …) defines one (sql-function-definition.ts).
+ */
+export function proxyResultUnfit(
+  name: string,
+  sql: { readonly shape: string; readonly returns: string },
+  proxy?: ProxySpec,
+): string | null {
+  const family = typeFamily(sql.returns);
+  if (proxy?.targets?.accuracy !== undefined) {
+    const label = sql.shape === 'scalar' && (family === 'text' || /^ENUM\s*\(/i.test(sql.returns));
+    return label
+      ? null
+      : `${name} is not a classification (returns ${sql.returns}): an accuracy target needs a label (VARCHAR or ENUM)`;
+  }
+  if (sql.shape !== 'scalar' || (family !== 'boolean' && family !== 'double')) {
+    return `${name} is not a filter or a score (returns ${sql.returns})`;
+  }
+  if (proxy?.targets && family !== 'boolean') {
+    return `${name} is a score (returns ${sql.returns}): recall and precision targets need a filter (BOOLEAN)`;
+  }
+  return null;
+}
+
+/**
+ * Why `fn` cannot take a proxy, or null when it can: a result that fits (proxyResultUnfit)
+ * and one LLM cell that can say its confidence.
+ */
 export function proxyUnfitReason(fn: SemanticFunction, proxy?: ProxySpec): string | null {
-  const type = duckType(fn.sql.returns);
-  if (fn.sql.shape !== 'scalar' || (type !== BOOLEAN && type !== DOUBLE)) {
-    return `${fn.name} is not a filter or a score (returns ${fn.sql.returns})`;
-  }
-  if (proxy?.targets && type !== BOOLEAN) {
-    return `${fn.name} is a score (returns ${fn.sql.returns}): recall and precision targets need a filter (BOOLEAN)`;
-  }
+  const unfit = proxyResultUnfit(fn.name, fn.sql, proxy);
+  if (unfit) return unfit;
   const why = unpackableReason(fn.lazy.cascade);
   if (why) return `${fn.name}'s cascade cannot say its confidence: ${why}`;
   return null;
 }
 
-/** Reads the statement's model's boolean answer from an output (the operator's result). */
-export type TruthOf = (output: unknown) => boolean;
+/** Reads an output's SQL value (the operator's result: a boolean for a filter, a label for a classification). */
+export type AnswerValue = (output: unknown) => unknown;
 
 /** Outputs for every input: the proxy's sure answers, the statement's model for the rest. */
 export async function runWithProxy(
@@ -84,8 +124,9 @@ export async function runWithProxy(
   inputs: readonly Record<string, unknown>[],
   runner: CallRunner,
   proxy: ProxySpec,
-  truthOf: TruthOf,
+  answerValue: AnswerValue,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
+  const truthOf = (o: unknown) => answerValue(o) === true;
   const guesses = await runner.run(
     { ...target, call: { ...target.call, model: proxy.model, askConfidence: true }, nullOnInvalid: true },
     inputs,
@@ -95,6 +136,8 @@ export async function runWithProxy(
   guesses.forEach((g, i) => {
     if (g !== null) scored[parts[i]!.source]++;
   });
+  if (proxy.targets?.accuracy !== undefined)
+    return withAccuracy(target, inputs, runner, proxy, proxy.targets, guesses, answerValue, scored);
   if (proxy.targets)
     return withTargets(target, inputs, runner, proxy, proxy.targets, guesses, truthOf, scored);
   const outputs = new Array<unknown>(inputs.length);
@@ -153,7 +196,7 @@ async function withTargets(
   proxy: ProxySpec,
   targets: ProxyTargets,
   guesses: readonly unknown[],
-  truthOf: TruthOf,
+  truthOf: (output: unknown) => boolean,
   scored: Readonly<Record<ConfidenceSource, number>>,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const n = inputs.length;
@@ -201,6 +244,68 @@ async function withTargets(
   return { outputs, split };
 }
 
+/**
+ * An accuracy target: every tuple's proxy label scored by its probability; a uniform sample
+ * to the statement's model; its labels stand at or above the learnt threshold, the rest go
+ * to the statement's model (accuracy-cascade.ts).
+ */
+async function withAccuracy(
+  target: CallTarget,
+  inputs: readonly Record<string, unknown>[],
+  runner: CallRunner,
+  proxy: ProxySpec,
+  targets: ProxyTargets,
+  guesses: readonly unknown[],
+  answerValue: AnswerValue,
+  scored: Readonly<Record<ConfidenceSource, number>>,
+): Promise<{ outputs: unknown[]; split: ProxySplit }> {
+  const n = inputs.length;
+  const parts = guesses.map((g) => (g === null ? undefined : splitConfidence(g)));
+  // A proxy answer without a label (failed, invalid, NULL) is never kept.
+  const labels = parts.map((p) => (p === undefined ? undefined : answerValue(p.answer)));
+  const scores = parts.map((p, i) =>
+    p === undefined || labels[i] === null || labels[i] === undefined
+      ? undefined
+      : Math.min(1, Math.max(0, p.confidence)),
+  );
+  const outputs = new Array<unknown>(n);
+  const draws = uniformSample(n, targets.sample ?? defaultSampleSize(n), SAMPLE_SEED);
+  const sampled = [...new Set(draws)];
+  await ask(target, inputs, runner, sampled, outputs);
+  const wrong = draws.map((r) => labels[r] === undefined || labels[r] !== answerValue(outputs[r]));
+  const learnt = learnAccuracyThreshold(
+    draws.map((r) => scores[r]),
+    wrong,
+    { accuracy: targets.accuracy!, delta: targets.delta },
+  );
+  const taken = new Set(sampled);
+  const band: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (taken.has(i)) continue;
+    if (learnt.ok && scores[i] !== undefined && scores[i]! >= learnt.accept) outputs[i] = parts[i]!.answer;
+    else band.push(i);
+  }
+  await ask(target, inputs, runner, band, outputs);
+  const guarantee: GuaranteeReport = {
+    targets,
+    draws: draws.length,
+    sampled: sampled.length,
+    positives: 0,
+    agreed: sampled.filter((r) => labels[r] !== undefined && labels[r] === answerValue(outputs[r])).length,
+    errorBound: learnt.errorBound,
+    ...(learnt.ok ? { accept: learnt.accept } : { fallback: learnt.reason }),
+  };
+  const split = {
+    model: proxy.model,
+    confidence: proxy.confidence,
+    tuples: n,
+    kept: n - sampled.length - band.length,
+    scored,
+    guarantee,
+  };
+  return { outputs, split };
+}
+
 const fixed = (x: number) => (Number.isFinite(x) ? String(Math.round(x * 1000) / 1000) : x > 0 ? '∞' : '−∞');
 
 /** `proxy small-fast recall 0.9 precision 0.9 delta 0.05`, the targets as written. */
@@ -208,6 +313,7 @@ export function describeTargets(t: ProxyTargets): string {
   return [
     ...(t.recall !== undefined ? [`recall ${t.recall}`] : []),
     ...(t.precision !== undefined ? [`precision ${t.precision}`] : []),
+    ...(t.accuracy !== undefined ? [`accuracy ${t.accuracy}`] : []),
     `delta ${t.delta}`,
   ].join(' ');
 }
@@ -226,11 +332,59 @@ export function describeSplit(fn: string, s: ProxySplit, model: string): string 
   if (!g) {
     return `${fn}: proxy ${s.model} kept ${s.kept} of ${s.tuples} answers (confidence ≥ ${s.confidence}, ${describeScoring(s)}), ${s.tuples - s.kept} went to ${model}`;
   }
+  if (g.targets.accuracy !== undefined) return describeAccuracySplit(fn, s, g, model);
   const head = `${fn}: proxy ${s.model} targets ${describeTargets(g.targets)} (SUPG), ${describeScoring(s)}; sample ${g.draws} draws, ${g.sampled} tuples to ${model} (${g.positives} true)`;
   if (g.fallback) {
     return `${head}; the sample cannot support the targets: ${g.fallback}; all ${s.tuples} tuples went to ${model}`;
   }
   return `${head}; thresholds: false under ${fixed(g.reject!)}, true at or above ${fixed(g.accept!)}; proxy answered ${s.kept} of ${s.tuples}, ${s.tuples - s.kept - g.sampled} more went to ${model}`;
+}
+
+/**
+ * rvbbit.queries' guarantee columns from a statement's splits (one per function and pass):
+ * counts summed; thresholds and the error bound when one split learnt them, else null.
+ */
+export function guaranteeColumns(
+  splits: readonly (ProxySplit & { readonly fn: string })[],
+): GuaranteeColumns | undefined {
+  const runs = splits.filter((s) => s.guarantee);
+  const first = runs[0];
+  if (!first) return undefined;
+  const t = first.guarantee!.targets;
+  const total = (f: (s: ProxySplit, g: GuaranteeReport) => number) =>
+    runs.reduce((a, s) => a + f(s, s.guarantee!), 0);
+  const one = runs.length === 1 ? first.guarantee! : undefined;
+  const sampled = total((_, g) => g.sampled);
+  const reasons = runs.flatMap((s) => (s.guarantee!.fallback ? [`${s.fn}: ${s.guarantee!.fallback}`] : []));
+  return {
+    proxy_model: first.model,
+    target_recall: t.recall ?? null,
+    target_precision: t.precision ?? null,
+    target_accuracy: t.accuracy ?? null,
+    target_delta: t.delta,
+    sample_draws: total((_, g) => g.draws),
+    sample_tuples: sampled,
+    sample_positives: t.accuracy === undefined ? total((_, g) => g.positives) : null,
+    sample_agreement:
+      t.accuracy !== undefined && sampled > 0 ? total((_, g) => g.agreed ?? 0) / sampled : null,
+    threshold_reject: one?.reject ?? null,
+    threshold_accept: one?.accept ?? null,
+    error_bound: one?.errorBound ?? null,
+    proxy_answered: total((s) => s.kept),
+    big_model_tuples: total((s) => s.tuples - s.kept),
+    guarantee_fallback: reasons.length > 0 ? reasons.join('; ') : null,
+  };
+}
+
+const percent = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+/** The strategy's line for an accuracy target's split. */
+function describeAccuracySplit(fn: string, s: ProxySplit, g: GuaranteeReport, model: string): string {
+  const head = `${fn}: proxy ${s.model} targets ${describeTargets(g.targets)} (Clopper-Pearson, fixed-sequence thresholds), ${describeScoring(s)}; sample ${g.draws} draws, ${g.sampled} tuples to ${model} (the proxy agreed on ${g.agreed})`;
+  if (g.fallback) {
+    return `${head}; the sample cannot support the target: ${g.fallback}; all ${s.tuples} tuples went to ${model}`;
+  }
+  return `${head}; threshold: the proxy's label kept at or above ${fixed(g.accept!)} (error bound ${percent(g.errorBound!)}); proxy answered ${s.kept} of ${s.tuples}, ${s.tuples - s.kept - g.sampled} more went to ${model}`;
 }
 
 /**
@@ -241,5 +395,8 @@ export function explainTargets(proxy: ProxySpec, model: string, tuples: number):
   const t = proxy.targets!;
   const draws = t.sample ?? defaultSampleSize(tuples);
   const first = Math.min(tuples, draws);
+  if (t.accuracy !== undefined) {
+    return `proxy ${proxy.model} labels all ${tuples} tuples, each scored by its probability of its label (logprobs where the provider gives them, else its own confidence); target ${describeTargets(t)} against ${model}'s answers (a uniform sample, Clopper-Pearson bound, fixed-sequence thresholds): a sample of ${draws} draws (at most ${first} tuples) goes to ${model}, then the tuples the proxy is unsure of: ${model} answers ${first} to ${tuples} tuples (saves up to ${tuples - first} of ${tuples} calls, known once run); a sample that cannot support the target sends every tuple to ${model}`;
+  }
   return `proxy ${proxy.model} scores all ${tuples} tuples (logprobs where the provider gives them, else its own confidence); targets ${describeTargets(t)} against ${model}'s answers (SUPG importance sampling): a sample of ${draws} draws (at most ${first} tuples, more rounds while it holds under ${MIN_SAMPLE_POSITIVES} true answers, up to ${Math.round(MAX_SAMPLE_SHARE * 100)}% of tuples) goes to ${model}, then only the uncertain band: ${model} answers ${first} to ${tuples} tuples (saves up to ${tuples - first} of ${tuples} calls, known once run); a sample that cannot support the targets sends every tuple to ${model}`;
 }

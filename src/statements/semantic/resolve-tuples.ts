@@ -20,7 +20,7 @@ import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from './entities.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from './pair-blocks.js';
 import { type PlannedGroup, planPairs } from './pair-plan.js';
-import { type ProxySplit, proxyUnfitReason, runWithProxy } from './proxy.js';
+import { type ProxySplit, proxyFor, proxyUnfitReason, runWithProxy } from './proxy.js';
 import { candidateInputs, pairResults, type SmallSidePlan } from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
@@ -223,10 +223,10 @@ export async function resolveTuples(
         };
         const reduced = await runAggregates(runner, targetOf(fn), inputs, fn.sql.args[0]!.name, answerText);
         outputs = runner.nullOverLimits(targetOf(fn), inputs.length, reduced);
-      } else if (proxy && proxyUnfitReason(fn, proxy) === null) {
+      } else if (proxyFor(fn, proxy) && proxyUnfitReason(fn, proxyFor(fn, proxy)) === null) {
         const returns = registeredReturns(fn.sql);
-        const truthOf = (o: unknown) => outputValue(o, returns) === true;
-        const r = await runWithProxy(targetOf(fn), inputs, runner, proxy, truthOf);
+        const answerValue = (o: unknown) => outputValue(o, returns);
+        const r = await runWithProxy(targetOf(fn), inputs, runner, proxyFor(fn, proxy)!, answerValue);
         outputs = r.outputs;
         splits.push({ fn: fn.name, ...r.split });
       } else {

@@ -5,6 +5,7 @@
  */
 import type { QueryResult } from '../../db/query-result.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
+import type { GuaranteeColumns } from '../../obs/guarantee-columns.js';
 import type { PlanNote } from './resolve-tuples.js';
 import type { SemanticEngine } from './semantic-engine.js';
 
@@ -48,4 +49,6 @@ export interface SemanticOutcome {
   readonly cost: number | null;
   readonly passes: number;
   readonly plans: readonly PlanNote[];
+  /** A proxy with targets: rvbbit.queries' guarantee columns. */
+  readonly guarantee?: GuaranteeColumns;
 }

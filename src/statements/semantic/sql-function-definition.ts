@@ -21,7 +21,15 @@ import { RvbbitError } from '../../../base/errors.js';
 import { DUCKDB_FUNCTIONS } from '../../../grammar/duckdb-functions.js';
 import { renderAt } from '../../../grammar/errors.js';
 import type { CreateSemanticFunctionStatement, SourceText, Span } from '../../../grammar/index.js';
-import { parseSqlType, sqlTypeText, typeFamily } from '../../../grammar/index.js';
+import {
+  formatProxy,
+  isProxyError,
+  PROXY_KEYS,
+  parseSqlType,
+  proxySpecOf,
+  sqlTypeText,
+  typeFamily,
+} from '../../../grammar/index.js';
 import { LineIndex } from '../../../grammar/span.js';
 import { CascadeError } from '../../cascade/cascade-error.js';
 import type { SqlFunction } from '../../cascade/cascade-types.js';
@@ -29,6 +37,7 @@ import { loadCascadeText } from '../../cascade/load-cascade.js';
 import { detectTemplateEngine } from '../../cascade/template-engine.js';
 import { compileTemplate, TemplateSyntaxError } from '../../cascade/templates.js';
 import { callRefusal, declaredBy, readOperatorFile, wordRefusal } from '../../plan/operator-file.js';
+import { proxyResultUnfit } from './proxy.js';
 import { declaredTree, returningType } from './returning-type.js';
 
 /** What CREATE SEMANTIC FUNCTION stores (rvbbit.semantic_functions) and the catalog loads. */
@@ -61,7 +70,8 @@ export interface TakenWords {
 /** Names a prompt already reads (the run's scope and the statement's hint): no argument takes them. */
 const RESERVED_ARGS = ['input', 'outputs', 'state', 'hint'];
 
-const OPTION_KEYS = ['model', 'shape', 'description', 'cache', 'on_invalid'] as const;
+/** The function's own options, then a proxy's (`proxy = 'model'` and its targets: grammar/proxy-spec.ts). */
+const OPTION_KEYS = ['model', 'shape', 'description', 'cache', 'on_invalid', 'proxy', ...PROXY_KEYS] as const;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Where a piece of the statement is, as an error's detail (offset inside the statement, line and column in the input). */
@@ -192,6 +202,7 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
       "an aggregate takes its group's values as its first argument",
     );
   const operator = stmt.operator ? operatorForm(stmt, shape, fail) : undefined;
+  const proxy = proxyOption(stmt.name.text, options, returns, shape, fail);
   const engine = detectTemplateEngine([stmt.body.text]);
   checkPrompt(stmt, engine, fail);
   const assign = args.map((a) =>
@@ -215,6 +226,7 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
     ...(operator ? [`  operators: [${JSON.stringify(operator)}]`] : []),
     `  cache: ${cache?.value === false ? 'false' : 'true'}`,
     ...(onInvalid ? [`  on_invalid: ${onInvalid.toLowerCase()}`] : []),
+    ...(proxy ? [`  proxy: ${JSON.stringify(proxy)}`] : []),
     'cells:',
     '  - name: answer',
     ...(model ? [`    model: ${JSON.stringify(model)}`] : []),
@@ -228,6 +240,49 @@ function inlineCascade(stmt: CreateSemanticFunctionStatement, fail: Fail): strin
     '      {%- endif %}',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `WITH (proxy = 'small-fast', recall = 0.9, precision = 0.9, delta = 0.05)`: the proxy a
+ * call of the function uses when its statement names none, as the annotation's text
+ * (`small-fast recall 0.9 precision 0.9 delta 0.05`), built by the annotation's own
+ * proxySpecOf and checked against the result as a statement's proxy is (proxyResultUnfit);
+ * refused at the target's key.
+ */
+function proxyOption(
+  name: string,
+  options: ReadonlyMap<string, { value: unknown; at: number }>,
+  returns: string,
+  shape: string,
+  fail: Fail,
+): string | undefined {
+  const pairs = PROXY_KEYS.flatMap((key) => {
+    const o = options.get(key);
+    return o ? [{ key, value: o.value as string | number | boolean | null, at: o.at, literal: true }] : [];
+  });
+  const model = options.get('proxy');
+  if (!model) {
+    if (pairs[0])
+      fail('SQLFN_OPTION', pairs[0].at, `${pairs[0].key} is a proxy's: give proxy = 'model' with it`);
+    return undefined;
+  }
+  if (typeof model.value !== 'string' || !/^\S+$/.test(model.value))
+    fail('SQLFN_OPTION', model.at, 'proxy is the name of a model (one word, a string)');
+  const spec = proxySpecOf(model.value as string, pairs, model.at);
+  if (isProxyError(spec)) return fail('SQLFN_OPTION', spec.at, spec.message);
+  const t = spec.targets;
+  // The rule a statement's proxy meets when it runs, here when the function is defined.
+  const why = proxyResultUnfit(name, { shape, returns }, spec);
+  if (why)
+    fail(
+      'SQLFN_OPTION',
+      (t?.accuracy !== undefined
+        ? options.get('accuracy')
+        : (options.get('recall') ?? options.get('precision'))
+      )?.at ?? model.at,
+      why,
+    );
+  return formatProxy(spec);
 }
 
 /** YAML line of the prompt's first line in inlineCascade's text (1-based). */
