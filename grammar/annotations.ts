@@ -2,8 +2,15 @@
  * Reads `-- @ …` comment lines into Annotation nodes.
  * @see ./annotation-node.ts for what counts as a `key:`.
  */
-import type { Annotation, AnnotationKey, ProxySpec, Strategy } from './annotation-node.js';
-import { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
+import {
+  ANNOTATION_KEYS,
+  type Annotation,
+  type AnnotationKey,
+  EMBEDDING_PROXY,
+  type ProxySpec,
+  STRATEGIES,
+  type Strategy,
+} from './annotation-node.js';
 import { wordDistance } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
 import type { SemanticError } from './semantic-ops.js';
@@ -180,6 +187,13 @@ function proxySpec(value: string, span: Annotation['span'], at: number): Annotat
   if (/\s(recall|precision|delta|sample)\s/i.test(` ${value} `)) return proxyTargets(value, span, at);
   const m = /^(\S+)(?:\s+confidence\s+(\S+))?$/i.exec(value);
   const t = m?.[2] === undefined ? DEFAULT_PROXY_CONFIDENCE : Number(m[2]);
+  // An embedding similarity is no confidence: there is no threshold to keep answers above, only targets.
+  if (m?.[1]?.toLowerCase() === EMBEDDING_PROXY) {
+    return bad(
+      `the embedding proxy needs targets: 'embedding recall r precision p [delta d] [sample n]', got '${value}'`,
+      at,
+    );
+  }
   if (!m || !(t >= 0 && t <= 1) || (m[2] !== undefined && !/^[0-9.eE+-]+$/.test(m[2]))) {
     return bad(`proxy must be 'model' or 'model confidence t' with t from 0 to 1, got '${value}'`, at);
   }
