@@ -4,7 +4,7 @@
  * answers, dollars against the big model alone, and the achieved recall and
  * precision against the big model's own answers (mean and worst over the trials).
  *
- *   node --import tsx bench/guarantees.bench.ts [--trials 100] [--rows 2000]
+ *   node --import tsx bench/guarantees.bench.ts [--trials 100] [--rows 2000] [--proxy model|embedding]
  *
  * Each trial is test/fixtures/supg-trials.ts: 2,000 distinct rows, a prevalence
  * among 0.05..0.5 (by trial), the simulator's own completion code in-process
@@ -21,14 +21,16 @@
  * as a chat call's (an over-count: the text is only part of the prompt).
  */
 import { SIM_PRICES } from '../src/sim/prices.js';
-import { embeddingAnswersFor, runEmbeddingTrial } from '../test/fixtures/supg-embedding-trials.js';
-import { runTrial, type TrialResult } from '../test/fixtures/supg-trials.js';
+import { embeddingAnswersFor } from '../test/fixtures/supg-embedding-trials.js';
+import { runCascade, runTrial, type TrialResult } from '../test/fixtures/supg-trials.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const TRIALS = arg('trials', 100);
+/** `--proxy model` or `--proxy embedding` runs that proxy's rows alone (default: both). */
+const only = process.argv.includes('--proxy') ? process.argv[process.argv.indexOf('--proxy') + 1] : undefined;
 const ROWS = arg('rows', 2000);
 const PREVALENCES = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5];
 const price = (m: string) => SIM_PRICES[m]!.in + SIM_PRICES[m]!.out;
@@ -63,7 +65,7 @@ const lines = [
 ];
 const targetsOf = (target: number) => ({ recall: target, precision: target, delta: 0.05 });
 const prevalence = (t: number) => PREVALENCES[t % PREVALENCES.length]!;
-for (const target of [0.8, 0.9, 0.95]) {
+for (const target of only === 'embedding' ? [] : [0.8, 0.9, 0.95]) {
   for (const accuracy of [0.75, 0.85, 0.95]) {
     lines.push(
       row(`model, accuracy ${accuracy}`, target, price('sim-small'), (t) =>
@@ -90,20 +92,20 @@ function auc(noise: number): number {
   return wins / (pos.length * neg.length);
 }
 const embeddingPrice = SIM_PRICES['text-embedding-3-small']!.in;
-for (const target of [0.8, 0.9, 0.95]) {
-  for (const noise of [0, 0.5, 1, 1.5]) {
-    lines.push(
+const embeddingLines: string[][] = [[], [], []];
+for (const noise of only === 'model' ? [] : [0, 0.5, 1, 1.5]) {
+  // A trial's answers and scores are the same for every target: made once, cut three ways.
+  const answers = Array.from({ length: TRIALS }, (_, t) =>
+    embeddingAnswersFor({ seed: 5000 + t, rows: ROWS, prevalence: prevalence(t), noise }),
+  );
+  [0.8, 0.9, 0.95].forEach((target, i) => {
+    embeddingLines[i]!.push(
       row(`embedding, σ ${noise} (AUC ${auc(noise).toFixed(2)})`, target, embeddingPrice, (t) =>
-        runEmbeddingTrial({
-          seed: 5000 + t,
-          rows: ROWS,
-          prevalence: prevalence(t),
-          noise,
-          targets: targetsOf(target),
-        }),
+        runCascade(answers[t]!.truth, answers[t]!.scores, 5000 + t, targetsOf(target)),
       ),
     );
-    console.error(lines.at(-1));
-  }
+    console.error(embeddingLines[i]!.at(-1));
+  });
 }
+lines.push(...embeddingLines.flat());
 console.log(lines.join('\n'));
