@@ -4,7 +4,7 @@
  * answers, dollars against the big model alone, and the achieved recall and
  * precision against the big model's own answers (mean and worst over the trials).
  *
- *   node --import tsx bench/guarantees.bench.ts [--trials 100] [--rows 2000]
+ *   node --import tsx bench/guarantees.bench.ts [--trials 100] [--rows 2000] [--proxy model|embedding]
  *
  * Each trial is test/fixtures/supg-trials.ts: 2,000 distinct rows, a prevalence
  * among 0.05..0.5 (by trial), the simulator's own completion code in-process
@@ -12,53 +12,100 @@
  * Dollars: the proxy is sim-small (gpt-4o-mini's prices), the big model
  * sim-large (gpt-4o's), the same tokens per call (a proxy prompt's confidence
  * line is ignored), so dollars / big-only = (N·small + big calls·large) / (N·large).
+ *
+ * The embedding proxy (`-- @ proxy: embedding …`) in rows of its own: the trials of
+ * test/fixtures/supg-embedding-trials.ts, whose embedding model's quality is the
+ * simulator's embeddingNoise σ (0: word vectors alone … 1.5: much noise), the AUC of
+ * its similarity against the big model's answers printed beside it. Its dollars count
+ * each row's text once at text-embedding-3-small's price per token, for as many tokens
+ * as a chat call's (an over-count: the text is only part of the prompt).
  */
 import { SIM_PRICES } from '../src/sim/prices.js';
-import { runTrial } from '../test/fixtures/supg-trials.js';
+import { embeddingAnswersFor } from '../test/fixtures/supg-embedding-trials.js';
+import { runCascade, runTrial, type TrialResult } from '../test/fixtures/supg-trials.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const TRIALS = arg('trials', 100);
+/** `--proxy model` or `--proxy embedding` runs that proxy's rows alone (default: both). */
+const only = process.argv.includes('--proxy') ? process.argv[process.argv.indexOf('--proxy') + 1] : undefined;
 const ROWS = arg('rows', 2000);
 const PREVALENCES = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5];
 const price = (m: string) => SIM_PRICES[m]!.in + SIM_PRICES[m]!.out;
 
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** One table row: the mean share, dollars, mean and worst recall and precision, and the trials meeting both. */
+function row(first: string, target: number, proxyPrice: number, run: (t: number) => TrialResult): string {
+  let share = 0;
+  let recall = 0;
+  let precision = 0;
+  let worstR = 1;
+  let worstP = 1;
+  let met = 0;
+  for (let t = 0; t < TRIALS; t++) {
+    const r = run(t);
+    share += r.bigRows / ROWS;
+    recall += r.recall;
+    precision += r.precision;
+    worstR = Math.min(worstR, r.recall);
+    worstP = Math.min(worstP, r.precision);
+    if (r.recall >= target && r.precision >= target) met++;
+  }
+  share /= TRIALS;
+  const dollars = (proxyPrice + share * price('sim-large')) / price('sim-large');
+  return `| ${target} | ${first} | ${pct(share)} | ${pct(dollars)} | ${(recall / TRIALS).toFixed(3)} / ${worstR.toFixed(3)} | ${(precision / TRIALS).toFixed(3)} / ${worstP.toFixed(3)} | ${met} of ${TRIALS} |`;
+}
+
 const lines = [
-  '| target (recall = precision) | proxy accuracy | rows to big model | dollars vs big only | recall mean / worst | precision mean / worst | targets met |',
+  '| target (recall = precision) | proxy | rows to big model | dollars vs big only | recall mean / worst | precision mean / worst | targets met |',
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
-for (const target of [0.8, 0.9, 0.95]) {
+const targetsOf = (target: number) => ({ recall: target, precision: target, delta: 0.05 });
+const prevalence = (t: number) => PREVALENCES[t % PREVALENCES.length]!;
+for (const target of only === 'embedding' ? [] : [0.8, 0.9, 0.95]) {
   for (const accuracy of [0.75, 0.85, 0.95]) {
-    let share = 0;
-    let recall = 0;
-    let precision = 0;
-    let worstR = 1;
-    let worstP = 1;
-    let met = 0;
-    for (let t = 0; t < TRIALS; t++) {
-      const r = runTrial({
-        seed: 5000 + t,
-        rows: ROWS,
-        prevalence: PREVALENCES[t % PREVALENCES.length]!,
-        accuracy,
-        targets: { recall: target, precision: target, delta: 0.05 },
-      });
-      share += r.bigRows / ROWS;
-      recall += r.recall;
-      precision += r.precision;
-      worstR = Math.min(worstR, r.recall);
-      worstP = Math.min(worstP, r.precision);
-      if (r.recall >= target && r.precision >= target) met++;
-    }
-    share /= TRIALS;
-    const dollars = (price('sim-small') + share * price('sim-large')) / price('sim-large');
-    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
     lines.push(
-      `| ${target} | ${accuracy} | ${pct(share)} | ${pct(dollars)} | ${(recall / TRIALS).toFixed(3)} / ${worstR.toFixed(3)} | ${(precision / TRIALS).toFixed(3)} / ${worstP.toFixed(3)} | ${met} of ${TRIALS} |`,
+      row(`model, accuracy ${accuracy}`, target, price('sim-small'), (t) =>
+        runTrial({
+          seed: 5000 + t,
+          rows: ROWS,
+          prevalence: prevalence(t),
+          accuracy,
+          targets: targetsOf(target),
+        }),
+      ),
     );
     console.error(lines.at(-1));
   }
 }
+
+/** The AUC of an embedding model's similarity against the big model's answers (one seeded table). */
+function auc(noise: number): number {
+  const { truth, scores } = embeddingAnswersFor({ seed: 1, rows: ROWS, prevalence: 0.3, noise });
+  const pos = scores.filter((_, i) => truth[i]);
+  const neg = scores.filter((_, i) => !truth[i]);
+  let wins = 0;
+  for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
+  return wins / (pos.length * neg.length);
+}
+const embeddingPrice = SIM_PRICES['text-embedding-3-small']!.in;
+const embeddingLines: string[][] = [[], [], []];
+for (const noise of only === 'model' ? [] : [0, 0.5, 1, 1.5]) {
+  // A trial's answers and scores are the same for every target: made once, cut three ways.
+  const answers = Array.from({ length: TRIALS }, (_, t) =>
+    embeddingAnswersFor({ seed: 5000 + t, rows: ROWS, prevalence: prevalence(t), noise }),
+  );
+  [0.8, 0.9, 0.95].forEach((target, i) => {
+    embeddingLines[i]!.push(
+      row(`embedding, σ ${noise} (AUC ${auc(noise).toFixed(2)})`, target, embeddingPrice, (t) =>
+        runCascade(answers[t]!.truth, answers[t]!.scores, 5000 + t, targetsOf(target)),
+      ),
+    );
+    console.error(embeddingLines[i]!.at(-1));
+  });
+}
+lines.push(...embeddingLines.flat());
 console.log(lines.join('\n'));

@@ -33,6 +33,9 @@ export const ANNOTATION_KEYS = [
 ] as const;
 export type AnnotationKey = (typeof ANNOTATION_KEYS)[number];
 
+/** The proxy name meaning the statement's embedding model (its similarity scores rows; targets only). */
+export const EMBEDDING_PROXY = 'embedding';
+
 /**
  * `-- @ proxy: small-fast confidence 0.8`, or with targets: `-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05`
  * (a filter), `-- @ proxy: small-fast accuracy 0.9` (a classification); the same as a function's

@@ -176,6 +176,7 @@ function proxySpec(value: string, span: Annotation['span'], at: number): Annotat
   const built = m
     ? proxySpecOf(m[1]!, m[2] === undefined ? [] : [{ key: 'confidence', value: m[2], at }], at)
     : null;
+  if (built && isProxyError(built) && built.reason === 'embedding') return bad(built.message, at);
   if (!built || isProxyError(built)) {
     return bad(`proxy must be 'model' or 'model confidence t' with t from 0 to 1, got '${value}'`, at);
   }
@@ -205,6 +206,8 @@ function proxyTargets(value: string, span: Annotation['span'], at: number): Anno
       return bad(`${usage}, got '${value}' (no recall, precision or accuracy)`, at);
     case 'mixed':
       return bad(`${usage}, got '${value}' (${built.message})`, at);
+    case 'embedding':
+      return bad(built.message, at);
   }
 }
 

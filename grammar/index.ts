@@ -7,7 +7,7 @@
 import { createGrammar } from './grammar.js';
 
 export type { AnnotationKey, ProxySpec, ProxyTargets, Strategy } from './annotation-node.js';
-export { ANNOTATION_KEYS, STRATEGIES } from './annotation-node.js';
+export { ANNOTATION_KEYS, EMBEDDING_PROXY, STRATEGIES } from './annotation-node.js';
 export type * from './ast.js';
 export type { Completion, CompletionKind } from './complete.js';
 export { GrammarErrorCode, type ParseError, toRvbbitError } from './errors.js';

@@ -8,7 +8,7 @@
  * same ProxySpec (and formatProxy writes the annotation text back).
  * @see ../docs/semantic-sql.md ("Proxy models with targets")
  */
-import type { ProxySpec, ProxyTargets } from './annotation-node.js';
+import { EMBEDDING_PROXY, type ProxySpec, type ProxyTargets } from './annotation-node.js';
 
 /** The proxy's confidence when none is named (the threshold form). */
 export const DEFAULT_PROXY_CONFIDENCE = 0.8;
@@ -50,7 +50,7 @@ export interface ProxyPair {
 
 /** Why a proxy's pairs are refused: `key` names the option (absent for the whole), `at` where it is. */
 export interface ProxyError {
-  readonly reason: 'unknown' | 'twice' | 'value' | 'none' | 'mixed';
+  readonly reason: 'unknown' | 'twice' | 'value' | 'none' | 'mixed' | 'embedding';
   readonly key?: string;
   readonly message: string;
   readonly at: number;
@@ -94,6 +94,16 @@ export function proxySpecOf(model: string, pairs: readonly ProxyPair[], at: numb
   const precision = seen.get('precision');
   const accuracy = seen.get('accuracy');
   const targeted = recall !== undefined || precision !== undefined || accuracy !== undefined;
+  // An embedding similarity is no confidence and no label: there is no threshold to keep answers
+  // above, only a filter's targets to learn thresholds for.
+  if (model.toLowerCase() === EMBEDDING_PROXY && (accuracy !== undefined || !targeted)) {
+    return {
+      reason: 'embedding',
+      key: accuracy !== undefined ? 'accuracy' : 'proxy',
+      at,
+      message: `the embedding proxy needs targets: 'embedding recall r precision p [delta d] [sample n]', got '${[model, ...pairs.map((p) => `${p.key} ${p.value}`)].join(' ')}'`,
+    };
+  }
   if (!targeted) {
     const extra = (['delta', 'sample'] as const).find((k) => seen.has(k));
     if (extra) {

@@ -5,30 +5,45 @@
  * two-threshold form LOTUS's `sem_filter` cascade uses (lotus-data/lotus,
  * lotus/sem_ops/cascade_utils.py: importance_sampling, learn_cascade_thresholds).
  *
- * A cheap proxy scores every row with P(true); the statement's model (the
- * "oracle") labels an importance sample drawn by √score (mixed with 10% uniform so
- * no row has a zero chance; each draw carries the weight 1/(N·q) that undoes the
- * bias). From the sample two thresholds are learnt:
- * - τ− (recall): rows scoring under it are answered false by the proxy. SUPG's IS-RT:
- *   τ₀ is the highest score whose weighted sample recall reaches the target γ; the
- *   target is then raised to γ' = UB(positives above τ₀) / (UB(above) + LB(below)),
- *   the bounds at δ/4 each, and τ− is the highest score whose sample recall reaches γ' (when γ'
- *   reaches 1, half the lowest score of a sampled positive: see recallThreshold).
- * - τ+ (precision): rows scoring at or above it are answered true by the proxy. SUPG's
- *   IS-PT: among M candidate thresholds (quantiles of the sample's scores), the lowest
- *   whose lower bound on the weighted precision of the rows above it reaches the
- *   target, each bound at δ/(2M) (Bonferroni over the candidates).
+ * A cheap proxy scores every row (a model's P(true), or an embedding similarity,
+ * embedding-proxy.ts); the statement's model (the "oracle") labels an importance
+ * sample drawn by √score (mixed with 10% uniform so no row has a zero chance; each
+ * draw carries the weight 1/(N·q) that undoes the bias). From the sample two
+ * thresholds are learnt, each by fixed-sequence testing (recallThreshold,
+ * precisionThreshold) with Wilson's bound on a weighted share (wilsonLower):
+ * - τ− (recall): rows scoring under it are answered false by the proxy; the highest
+ *   τ whose lower bound on the share of the oracle's positives at or above it
+ *   reaches the recall target.
+ * - τ+ (precision): rows scoring at or above it are answered true by the proxy; the
+ *   lowest τ whose lower bound on the answer's precision (the accepted rows and the
+ *   oracle's positives) reaches the precision target.
  * Rows between go to the oracle, and the sampled rows keep the oracle's labels
  * (SUPG returns the union with the labelled positives), so precision and recall are
- * against the oracle's own answers, each met with probability ≥ 1 − δ.
+ * against the oracle's own answers, each met with probability ≥ 1 − δ (δ/2 each
+ * when both are set).
  *
- * The bounds are sub-Gaussian tail bounds, mean ± σ/√n·√(2 ln(1/δ)), as LOTUS's
- * UB/LB write them (a normal approximation's tail, with a constant that is safe
- * for every δ); the ratio's standard error is the delta method's (Cochran,
- * Sampling Techniques, 3rd ed., §6.4). No statistics package is needed for four
- * formulas. A sample that cannot support the targets (too few oracle positives to
- * bound recall) is not guessed from: the caller sends every row to the oracle.
+ * What differs from SUPG's IS-RT/IS-PT and LOTUS's code, and why (the bench's 100
+ * trials per cell, bench/guarantees.bench.ts, measured each):
+ * - The normal bounds mean ± σ/√n·z that SUPG and LOTUS write collapse to the point
+ *   estimate when the draws all agree (σ = 0): the recall bound then said nothing
+ *   about positives under the lowest sampled one (the proxy's confident errors), and
+ *   the precision bound passed any top group that happened to be all positive.
+ *   Wilson's bound does not collapse. The engine had patched the recall side with a
+ *   margin of its own (half the lowest sampled positive's score); the bench then sent
+ *   75% of rows to the big model at proxy accuracy 0.85 and targets 0.9, and met
+ *   target 0.95 at proxy 0.95 in only 93 of 100 trials.
+ * - Fixed-sequence testing instead of a corrected target (IS-RT) or Bonferroni over
+ *   candidates (IS-PT): nested hypotheses tested in an order fixed before the labels
+ *   are seen cost no multiplicity correction.
+ * - Precision counts the oracle's positives in the answer, as LOTUS's sample
+ *   precision does, so the accepted rows may be less precise than the target as long
+ *   as the answer is not.
+ * - The sample grows (sampleRound, more rounds) until it holds enough positives for
+ *   Wilson's bound to allow rejecting anything (positivesFor), up to MAX_SAMPLE_SHARE.
+ * A sample that cannot support the targets (under MIN_SAMPLE_POSITIVES oracle
+ * positives for recall) is not guessed from: the caller sends every row to the oracle.
  */
+import jStat from 'jstat';
 import { hashSeed, mulberry32 } from '../../base/rng.js';
 
 export interface Targets {
@@ -50,17 +65,15 @@ export interface Draw {
 /** The share of draws from the √score proposal (SUPG's and LOTUS's defensive mixing: the rest uniform). */
 const IS_MIX = 0.9;
 /**
- * Oracle positives the sample must hold to bound recall: the normal-style bounds
- * say nothing about positives the sample never saw, and with few positives a
- * tail of low-scored ones (the proxy's confident errors) is easily missed
- * altogether. Under it the sample grows by another round (sampleRound), up to
- * MAX_SAMPLE_SHARE of the rows; then the run falls back to the oracle for every row.
+ * Oracle positives the sample must hold to bound recall at all: with fewer, a tail
+ * of low-scored ones (the proxy's confident errors) is easily missed altogether.
+ * The sample grows by rounds (sampleRound) toward positivesFor, up to
+ * MAX_SAMPLE_SHARE of the rows; under this many then, the run falls back to the
+ * oracle for every row.
  */
 export const MIN_SAMPLE_POSITIVES = 30;
 /** The most of the rows the importance sample may draw before the run gives up on the proxy. */
 export const MAX_SAMPLE_SHARE = 0.4;
-/** Candidate thresholds tried for precision (the Bonferroni count; SUPG's IS-PT steps through a few). */
-const PRECISION_CANDIDATES = 20;
 
 /** The sample size a proxy run asks of the oracle when the annotation names none: 10% of rows, 100..1,000 draws. */
 export function defaultSampleSize(rows: number): number {
@@ -74,7 +87,11 @@ export function sampleRound(scores: readonly number[], n: number, seed: number, 
 
 /** Whether the sample needs another round: too few positives to bound recall, and room to draw. */
 export function needsMoreSample(draws: number, positives: number, rows: number, targets: Targets): boolean {
-  return targets.recall !== undefined && positives < MIN_SAMPLE_POSITIVES && draws < MAX_SAMPLE_SHARE * rows;
+  return (
+    targets.recall !== undefined &&
+    positives < positivesFor(targets.recall, targetDelta(targets)) &&
+    draws < MAX_SAMPLE_SHARE * rows
+  );
 }
 
 /** `n` draws with replacement, ∝ 0.9·√score/Σ√score + 0.1/N, seeded. */
@@ -111,14 +128,57 @@ export type Thresholds =
   | { readonly ok: true; readonly reject: number; readonly accept: number }
   | { readonly ok: false; readonly reason: string };
 
-const tail = (delta: number) => Math.sqrt(2 * Math.log(1 / delta));
+/** The one-sided normal quantile z with P(Z > z) = delta (jstat's normal.inv: exact to double precision). */
+const zOf = (delta: number): number => jStat.normal.inv(1 - delta, 0, 1);
 
-function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const n = xs.length;
-  if (n === 0) return { mean: 0, std: 0 };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const v = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / n;
-  return { mean, std: Math.sqrt(v) };
+/**
+ * Wilson's lower confidence bound (Wilson, JASA 1927; Brown, Cai & DasGupta,
+ * Statistical Science 2001, who recommend it over the normal "Wald" bound) on the
+ * weighted share of `hits` among `draws`, with Kish's effective sample size
+ * n = (Σw)²/Σw² standing for the count (Kish, Survey Sampling, 1965, §11.7). Unlike
+ * the normal bound SUPG writes (mean − z·σ/√n), it does not collapse to the point
+ * estimate when every draw agrees: with k positives seen and none under a threshold,
+ * the recall it allows is k/(k + z²), not 1. That is what an importance sample
+ * cannot see, the proxy's confident errors under every sampled positive, priced in.
+ */
+function wilsonLower(weights: readonly number[], hits: readonly boolean[], z: number): number {
+  let sum = 0;
+  let sumSq = 0;
+  let hit = 0;
+  for (let k = 0; k < weights.length; k++) {
+    sum += weights[k]!;
+    sumSq += weights[k]! ** 2;
+    if (hits[k]) hit += weights[k]!;
+  }
+  if (sum === 0) return 0;
+  const p = hit / sum;
+  // The ratio's linearised variance Σw²(y − p)²/(Σw)² (Cochran, Sampling Techniques, §6.4)
+  // is larger than Kish's p(1 − p)/n when the weights go with the misses, as they do here
+  // (the positives under a threshold are the rarely drawn, heavily weighted ones).
+  let linear = 0;
+  for (let k = 0; k < weights.length; k++) linear += weights[k]! ** 2 * ((hits[k] ? 1 : 0) - p) ** 2;
+  linear /= sum * sum;
+  const kish = (sum * sum) / sumSq;
+  const n = linear > 0 ? Math.min(kish, (p * (1 - p)) / linear) : kish;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * n);
+  const spread = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return (centre - spread) / (1 + z2 / n);
+}
+
+/**
+ * Oracle positives the sample should hold to bound recall `target` at `delta`: with
+ * none under a threshold Wilson's bound is k/(k + z²), so k = z²·γ/(1 − γ) positives
+ * only just certify rejecting nothing; twice that lets the bound reject a tail.
+ */
+export function positivesFor(target: number, delta: number): number {
+  const z = zOf(delta);
+  return Math.max(MIN_SAMPLE_POSITIVES, Math.ceil((2 * z * z * target) / (1 - target)));
+}
+
+/** The share of `delta` each target gets: half each when both are set (a union bound). */
+export function targetDelta(targets: Targets): number {
+  return targets.recall !== undefined && targets.precision !== undefined ? targets.delta / 2 : targets.delta;
 }
 
 /**
@@ -133,8 +193,7 @@ export function learnThresholds(
   labels: readonly boolean[],
   targets: Targets,
 ): Thresholds {
-  const both = targets.recall !== undefined && targets.precision !== undefined;
-  const delta = both ? targets.delta / 2 : targets.delta;
+  const delta = targetDelta(targets);
   let reject = Number.NEGATIVE_INFINITY;
   if (targets.recall !== undefined) {
     const positives = labels.filter(Boolean).length;
@@ -147,87 +206,101 @@ export function learnThresholds(
     reject = recallThreshold(draws, labels, targets.recall, delta);
   }
   let accept = Number.POSITIVE_INFINITY;
-  if (targets.precision !== undefined) accept = precisionThreshold(draws, labels, targets.precision, delta);
+  if (targets.precision !== undefined)
+    accept = precisionThreshold(draws, labels, targets.precision, delta, reject);
   else accept = reject;
   // Without a recall target the proxy's own false answers (score < 0.5) stand below τ+.
   if (targets.recall === undefined) reject = Math.min(accept, 0.5);
   return { ok: true, reject, accept: Math.max(accept, reject) };
 }
 
-/** SUPG IS-RT: the highest threshold whose weighted sample recall reaches the corrected target. */
+/** The draws' distinct scores, ascending. */
+const distinctScores = (draws: readonly Draw[]): number[] =>
+  [...new Set(draws.map((d) => d.score))].sort((x, y) => x - y);
+
+/**
+ * τ− by fixed-sequence testing (Bauer, Statistics in Medicine 1991; the "Learn then
+ * Test" form, Angelopoulos, Bates, Candès, Jordan & Lei 2021, §4): the candidate
+ * thresholds, the sample's distinct scores, are tested from the lowest up, each at
+ * the full `delta`, against H₀ "recall(τ) < γ"; the first one whose Wilson bound on
+ * the weighted sample recall (the positives' share at or above τ) falls under γ stops
+ * the scan, and τ− is the last one that passed. Recall only falls as τ rises, so the
+ * hypotheses are nested and the chance any true H₀ is rejected is ≤ delta with no
+ * Bonferroni cost. SUPG's IS-RT reaches the same place through a corrected target
+ * (γ' = UB/(UB + LB) at one τ₀) whose normal bounds say nothing when few sampled
+ * positives lie under τ₀; this engine had answered that case with a margin of its
+ * own (half the lowest sampled positive), which sent 75% of rows to the big model at
+ * proxy accuracy 0.85 (bench/guarantees.bench.ts).
+ */
 function recallThreshold(
   draws: readonly Draw[],
   labels: readonly boolean[],
   target: number,
   delta: number,
 ): number {
-  const order = draws.map((_, k) => k).sort((a, b) => draws[b]!.score - draws[a]!.score);
-  const total = draws.reduce((acc, d, k) => acc + (labels[k] ? d.weight : 0), 0);
-  /** The highest score τ such that positives at or above τ are ≥ γ of all (weighted). */
-  const highestReaching = (gamma: number): number => {
-    let above = 0;
-    for (let i = 0; i < order.length; i++) {
-      const k = order[i]!;
-      if (labels[k]) above += draws[k]!.weight;
-      const next = order[i + 1];
-      // Ties: a threshold sits between distinct scores.
-      if (next !== undefined && draws[next]!.score === draws[k]!.score) continue;
-      if (above >= gamma * total - 1e-12) return draws[k]!.score;
-    }
-    return Number.NEGATIVE_INFINITY;
-  };
-  const tau0 = highestReaching(target);
-  const n = draws.length;
-  const z1 = draws.map((d, k) => (labels[k] && d.score >= tau0 ? d.weight : 0));
-  const z2 = draws.map((d, k) => (labels[k] && d.score < tau0 ? d.weight : 0));
-  const a = meanStd(z1);
-  const b = meanStd(z2);
-  const ub1 = a.mean + (a.std / Math.sqrt(n)) * tail(delta / 2);
-  const lb2 = Math.max(0, b.mean - (b.std / Math.sqrt(n)) * tail(delta / 2));
-  const corrected = ub1 + lb2 > 0 ? ub1 / (ub1 + lb2) : 1;
-  // A corrected target of 1 asks for every positive: the sample cannot say where the unseen ones
-  // score (under the lowest it saw, as the proxy's confident errors do), so nothing is rejected.
-  // A corrected target of 1 (the usual case with a few hundred draws: under ~10 sampled positives
-  // lie below τ₀, so the normal lower bound of Z2 is 0) would put τ− at the lowest positive the
-  // sample saw, and the positives it did not see, the proxy's confident errors, score lower still:
-  // without a margin the recall target failed in 20 of 100 trials at 0.95 (bench/guarantees.bench.ts).
-  // The margin, half that score, is this engine's own, not SUPG's; it holds the targets over the
-  // seeded trials of test/semantic/supg-guarantee.test.ts at the price of a wider band.
-  if (corrected >= 1) return highestReaching(1) / 2;
-  return highestReaching(Math.max(target, corrected));
+  const positives = draws.filter((_, k) => labels[k]);
+  const weights = positives.map((d) => d.weight);
+  const z = zOf(delta);
+  let reject = Number.NEGATIVE_INFINITY;
+  for (const tau of distinctScores(positives)) {
+    if (
+      wilsonLower(
+        weights,
+        positives.map((d) => d.score >= tau),
+        z,
+      ) < target
+    )
+      break;
+    reject = tau;
+  }
+  return reject;
 }
 
-/** SUPG IS-PT: the lowest candidate threshold whose precision's lower bound reaches the target. */
+/**
+ * τ+ by fixed-sequence testing from the highest candidate down, each at the full
+ * `delta`, against H₀ "precision(τ) < target", where precision is the answer's: the
+ * rows answered true are the proxy's at or above τ and the oracle's positives (the
+ * band's and the sample's), so the only false positives are the negatives at or above
+ * τ. On the sample that is the weighted share of positives among the draws that are
+ * positives at or above τ− (the answer keeps them: accepted, or the oracle's) or
+ * negatives at or above τ, bounded by Wilson as recall is. SUPG's IS-PT bounds the
+ * precision of the proxy's accepted rows alone, with Bonferroni over M candidates
+ * (LOTUS: over every sampled score); counting the oracle's positives, as LOTUS's
+ * sample precision does, is what lets the two-threshold form accept rows at all when
+ * the proxy's own top answers are under the target. As τ falls only negatives join,
+ * so the hypotheses are nested and the order is fixed by the scores alone.
+ */
 function precisionThreshold(
   draws: readonly Draw[],
   labels: readonly boolean[],
   target: number,
   delta: number,
+  reject: number,
 ): number {
-  const scores = [...new Set(draws.map((d) => d.score))].sort((x, y) => y - x);
-  const m = Math.min(PRECISION_CANDIDATES, scores.length);
-  const z = tail(delta / Math.max(1, m));
-  let best = Number.POSITIVE_INFINITY;
-  for (let c = 1; c <= m; c++) {
-    const tau = scores[Math.min(scores.length - 1, Math.ceil((c * scores.length) / m) - 1)]!;
-    let wSum = 0;
-    let wPos = 0;
-    for (let k = 0; k < draws.length; k++) {
-      if (draws[k]!.score < tau) continue;
-      wSum += draws[k]!.weight;
-      if (labels[k]) wPos += draws[k]!.weight;
+  const z = zOf(delta);
+  const weights: number[] = [];
+  const hits: boolean[] = [];
+  draws.forEach((d, k) => {
+    if (labels[k] && d.score >= reject) {
+      weights.push(d.weight);
+      hits.push(true);
     }
-    if (wSum === 0) continue;
-    const p = wPos / wSum;
-    let v = 0;
-    for (let k = 0; k < draws.length; k++) {
-      if (draws[k]!.score < tau) continue;
-      v += (draws[k]!.weight * ((labels[k] ? 1 : 0) - p)) ** 2;
+  });
+  const negatives = draws.map((_, k) => k).filter((k) => !labels[k]);
+  negatives.sort((x, y) => draws[y]!.score - draws[x]!.score);
+  const candidates = [...new Set(draws.map((d) => d.score))].sort((x, y) => y - x);
+  let accept = Number.POSITIVE_INFINITY;
+  let next = 0;
+  for (const tau of candidates) {
+    while (next < negatives.length && draws[negatives[next]!]!.score >= tau) {
+      weights.push(draws[negatives[next]!]!.weight);
+      hits.push(false);
+      next++;
     }
-    const se = Math.sqrt(v) / wSum;
-    if (p - z * se >= target && tau < best) best = tau;
+    if (wilsonLower(weights, hits, z) < target) break;
+    accept = tau;
   }
-  return best;
+  return accept;
 }
 
 /** The proxy's answer for a row the sample did not label, or 'oracle' for the uncertain band. */

@@ -6,6 +6,17 @@
  * hashed to a dimension and a sign, normalised to length 1: two texts with
  * no stem in common are orthogonal (up to hash collisions), the same stems
  * give cosine 1, and k shared of m and n stems give about k / sqrt(m·n).
+ *
+ * An embedding model with a profile (`profiles: { 'emb-small': { embeddingNoise: 1 } }`,
+ * profile.ts) is a weaker one: a real embedding model gives related texts a higher
+ * similarity, but how much higher varies from text to text and does not follow the
+ * chat model's judgement exactly (an embedding proxy's scores rank a chat model's
+ * answers imperfectly). Its vector is the word vector plus σ·g, g a Gaussian vector
+ * of per-component variance 1/dims seeded by the simulator's seed, the model and the
+ * text (the same text always gets the same vector), normalised again: the cosine of
+ * two texts is then about (their word cosine + σ·N(0, 2/dims) + σ²·N(0, 1/dims)) / (1 + σ²),
+ * still higher for related texts on average, with σ setting how noisily (σ = 1 on
+ * 256 dimensions: about ±0.09 around the word cosine's half).
  * Faults, outages and the rate limit apply as to chat requests.
  *
  * `encoding_format` (Embeddings API reference): `float` (the default) sends
@@ -26,7 +37,7 @@ import { azureRateLimited } from './openai-rate-limits.js';
 import type { ResolvedSimOptions, SimLimitKey } from './options.js';
 import { priceAnswer } from './prices.js';
 import { profileOf, providerError, unknownModel } from './provider-profiles.js';
-import { fnv1a } from './rng.js';
+import { fnv1a, hashSeed, mulberry32, normal } from './rng.js';
 import type { SimState } from './sim-state.js';
 import { textTokens } from './token-count.js';
 import { contentStems, tokens } from './words.js';
@@ -38,8 +49,15 @@ const MAX_EMBED_TOKENS = 300_000;
 /** Dimensions of every simulated embedding model. */
 export const SIM_EMBEDDING_DIMS = 256;
 
+/** A weaker model's noise (see the head of this file): σ and what seeds it. */
+export interface EmbeddingNoise {
+  readonly sigma: number;
+  readonly seed: number;
+  readonly model: string;
+}
+
 /** The simulator's vector for `text` (a plain array: it goes into JSON). */
-export function simEmbedding(text: string, dims = SIM_EMBEDDING_DIMS): number[] {
+export function simEmbedding(text: string, dims = SIM_EMBEDDING_DIMS, noise?: EmbeddingNoise): number[] {
   let features: Iterable<string> = contentStems(text);
   if ((features as Set<string>).size === 0) {
     // Only stop-words, or none: the words themselves, else the exact text.
@@ -50,6 +68,14 @@ export function simEmbedding(text: string, dims = SIM_EMBEDDING_DIMS): number[] 
   for (const f of features) {
     const h = fnv1a(f);
     v[h % dims]! += h & 0x80000000 ? -1 : 1;
+  }
+  if (noise && noise.sigma > 0) {
+    let words = 0;
+    for (const x of v) words += x * x;
+    // The word vector's own length, so σ is relative to a unit word vector.
+    const scale = (noise.sigma * Math.sqrt(words)) / Math.sqrt(dims);
+    const rng = mulberry32(hashSeed(`embedding noise\u0000${noise.seed}\u0000${noise.model}\u0000${text}`));
+    for (let i = 0; i < dims; i++) v[i]! += scale * normal(rng);
   }
   let norm = 0;
   for (const x of v) norm += x * x;
@@ -191,7 +217,7 @@ export type EmbeddingsAnswer =
 export function embeddingsAnswer(
   raw: string,
   opts: Pick<ResolvedSimOptions, 'costPerMillion'> &
-    Partial<Pick<ResolvedSimOptions, 'profile' | 'models' | 'prices' | SimLimitKey>>,
+    Partial<Pick<ResolvedSimOptions, 'profile' | 'models' | 'prices' | 'profiles' | 'seed' | SimLimitKey>>,
   pathModel?: string,
 ): EmbeddingsAnswer {
   const profile = profileOf(opts.profile ?? 'default');
@@ -268,8 +294,11 @@ export function embeddingsAnswer(
   if (opts.costPerMillion && profile.reportsCost) usage['cost'] = (tokensIn * opts.costPerMillion.in) / 1e6;
   else if (profile.reportsCost && opts.prices?.[model])
     usage['cost'] = priceAnswer(opts.prices[model]!, tokensIn, 0, 0, false);
+  const sigma = opts.profiles?.[model]?.embeddingNoise;
+  const noise = sigma ? { sigma, seed: opts.seed ?? 0, model } : undefined;
   const data = (input as string[]).map((s, index) => {
-    const v = typeof dims === 'number' ? shortened(simEmbedding(s), dims) : simEmbedding(s);
+    const full = simEmbedding(s, SIM_EMBEDDING_DIMS, noise);
+    const v = typeof dims === 'number' ? shortened(full, dims) : full;
     return { object: 'embedding', index, embedding: format === 'base64' ? embeddingBase64(v) : v };
   });
   return {

@@ -25,10 +25,15 @@
 import { hashSeed, mulberry32 } from './rng.js';
 
 export interface ModelProfile {
-  /** Share of answers that are right, 0..1. */
-  readonly accuracy: number;
+  /** Share of answers that are right, 0..1 (absent: 1, as an embedding model's profile may leave it). */
+  readonly accuracy?: number;
   /** Share of wrong answers given high confidence (default 0). */
   readonly confidentErrors?: number;
+  /**
+   * For an embedding model: σ of the seeded noise added to its vectors (embeddings.ts),
+   * relative to a unit word vector; 0 or absent: the word vectors alone.
+   */
+  readonly embeddingNoise?: number;
 }
 
 /** A well-mixed draw in [0, 1) per text. */
@@ -84,7 +89,7 @@ export function labelField(
 }
 
 function isWrong(profile: ModelProfile, key: string): boolean {
-  return unit(`wrong\u0000${key}`) >= profile.accuracy;
+  return unit(`wrong\u0000${key}`) >= (profile.accuracy ?? 1);
 }
 
 /** Accuracy is kept inside (0.5, 1): a model at 0.5 or below knows nothing its probabilities could say. */
@@ -95,8 +100,9 @@ const MIN_ACCURACY = 0.55;
  * (calibrated, see the head of this file); 1 for a model without a profile (always right).
  */
 export function answerProbability(profile: ModelProfile | undefined, key: string): number {
-  if (!profile || profile.accuracy >= 1) return 1;
-  const a = Math.max(MIN_ACCURACY, profile.accuracy);
+  if (!profile || (profile.accuracy ?? 1) >= 1) return 1;
+  const accuracy = profile.accuracy ?? 1;
+  const a = Math.max(MIN_ACCURACY, accuracy);
   const k = 1 / (2 * a - 1) - 1;
   const wrong = isWrong(profile, key);
   const rng = mulberry32(hashSeed(`belief\u0000${key}`));

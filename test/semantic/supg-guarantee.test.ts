@@ -26,14 +26,14 @@ function trials(targets: { recall?: number; precision?: number; delta: number },
   return out;
 }
 
-test('recall 0.9 precision 0.9 delta 0.05: both met in ≥ 95% of 120 trials; the big model sees ≤ 85% of rows at accuracy 0.85, fewer at 0.95', () => {
+test('recall 0.9 precision 0.9 delta 0.05: both met in ≥ 95% of 120 trials; the big model sees ≤ 60% of rows at accuracy 0.85, fewer at 0.95', () => {
   const runs = trials({ recall: 0.9, precision: 0.9, delta: 0.05 }, TRIALS);
   const met = runs.filter((r) => r.recall >= 0.9 && r.precision >= 0.9).length;
   assert.ok(met >= 0.95 * TRIALS, `both targets met in ${met} of ${TRIALS}`);
   const at85 = runs.filter((r) => r.accuracy === 0.85);
   const share = at85.reduce((a, r) => a + r.bigRows / ROWS, 0) / at85.length;
-  // The margin under the lowest sampled positive (supg.ts recallThreshold) costs calls: about 80%.
-  assert.ok(share <= 0.85, `big-model share at accuracy 0.85: ${share.toFixed(3)}`);
+  // The issue's figure (52% on these seeds; 59% over the bench's 100 trials at these targets).
+  assert.ok(share <= 0.6, `big-model share at accuracy 0.85: ${share.toFixed(3)}`);
   // The proxy saves more calls the better it is.
   const at95 = runs.filter((r) => r.accuracy === 0.95);
   const share95 = at95.reduce((a, r) => a + r.bigRows / ROWS, 0) / at95.length;

@@ -10,7 +10,12 @@ import { RvbbitError } from '../../../base/errors.js';
 import { type QueryResult, readResult, readUserResult } from '../../db/query-result.js';
 import type { CallRunner } from './call-runner.js';
 import { describeLabels } from './dimension.js';
-import { type EmbedStatement, entityBlocking, resolveEmbeddings } from './embed-statement.js';
+import {
+  type EmbedStatement,
+  entityBlocking,
+  proxyEmbeddings,
+  resolveEmbeddings,
+} from './embed-statement.js';
 import { describeEntities } from './entities.js';
 import type { LimitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
@@ -34,7 +39,7 @@ export async function runBatch(
   emb?: EmbedStatement,
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   const opts = plan.options;
-  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter));
+  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb));
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
@@ -121,8 +126,18 @@ function merged(was: FunctionSplit, x: FunctionSplit): FunctionSplit {
         }
       : (x.guarantee ?? was.guarantee);
   const scored = sum(was.scored, x.scored);
+  const embedding =
+    was.embedding && x.embedding
+      ? {
+          ...x.embedding,
+          texts: was.embedding.texts + x.embedding.texts,
+          calls: was.embedding.calls + x.embedding.calls,
+          cacheHits: was.embedding.cacheHits + x.embedding.cacheHits,
+        }
+      : (x.embedding ?? was.embedding);
   return {
     ...x,
+    ...(embedding ? { embedding } : {}),
     tuples: was.tuples + x.tuples,
     kept: was.kept + x.kept,
     ...(scored ? { scored: scored as FunctionSplit['scored'] } : {}),

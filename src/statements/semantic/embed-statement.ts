@@ -31,6 +31,7 @@ import {
 } from './embedder.js';
 import { ENTITY_NEIGHBOURS, type TextVectors } from './entities.js';
 import { PrefilterState } from './prefilter-state.js';
+import type { ProxyEmbeddings } from './proxy.js';
 import type { PlannedSql, SemanticPlan } from './semantic-plan.js';
 import type { SemanticRunContext } from './semantic-run.js';
 import { type StatementCalls, statementFor } from './statement-calls.js';
@@ -161,6 +162,12 @@ export function textVectors(st: EmbedStatement): TextVectors {
     );
     return (t) => st.vectors.get(`${model}\u0000${t}`)!;
   };
+}
+
+/** What the embedding proxy scores with (proxy.ts): the statement's default model, its vectors and counters. */
+export function proxyEmbeddings(st: EmbedStatement | undefined): ProxyEmbeddings | undefined {
+  if (!st) return undefined;
+  return { model: st.defaultModel, vectors: textVectors(st), counters: st.counters };
 }
 
 /** How ENTITY blocks (entities.ts): by the statement's embeddings, `-- @ prefilter: k` nearest values or ENTITY_NEIGHBOURS. */

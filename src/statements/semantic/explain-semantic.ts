@@ -44,7 +44,7 @@ import type { PrefilterState } from './prefilter-state.js';
 import { explainTargets, proxyFor, proxyUnfitReason } from './proxy.js';
 import { registerFunctions } from './register-functions.js';
 import { planTuples } from './resolve-tuples.js';
-import type { SemanticOptions } from './semantic-options.js';
+import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type PlannedSql, type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from './semantic-plan.js';
 import type { SemanticRunContext } from './semantic-run.js';
 import { candidateInputs } from './small-side.js';
@@ -308,7 +308,7 @@ async function estimateCalls(
         last.plan = unfit
           ? `${last.plan}; no proxy: ${unfit}`
           : proxy.targets
-            ? `${last.plan}; ${explainTargets(proxy, model, misses)}`
+            ? `${last.plan}; ${explainTargets(proxy, model, misses, opts.embedModel ?? DEFAULT_EMBED_MODEL)}`
             : `${last.plan}; proxy ${proxy.model} answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence ${proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
       }
     }

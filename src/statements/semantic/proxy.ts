@@ -15,18 +15,25 @@
  *   (CLASSIFY, a function returning VARCHAR or an ENUM): the proxy's score is its
  *   probability of the label it chose; a uniform sample labelled by the statement's model
  *   sets the threshold above which the proxy's labels stand (src/plan/accuracy-cascade.ts).
+ * - The embedding proxy (`-- @ proxy: embedding recall 0.9 precision 0.9`), targets
+ *   only: the statement's embedding model scores every tuple by the similarity of its
+ *   first argument to the others (src/plan/embedding-proxy.ts), with no chat call, and
+ *   SUPG runs on those scores as on a model's. Its vectors are the statement's
+ *   embeddings (cached per model and text); its calls are counted apart.
  * The proxy is the statement's (`-- @ proxy:`), else the function's own (`sql_function.proxy`,
  * CREATE SEMANTIC FUNCTION … WITH (proxy = …)): proxyFor.
  * A proxy call that fails or answers out of shape counts as unsure. Both models'
  * calls are logged under their own model name; the split is reported in the
  * statement's strategy (rvbbit.queries) and by EXPLAIN.
  */
+import { RvbbitError } from '../../../base/errors.js';
 import type { ProxySpec, ProxyTargets } from '../../../grammar/index.js';
 import { typeFamily } from '../../../grammar/index.js';
 import { type ConfidenceSource, splitConfidence } from '../../cascade/confidence.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { GuaranteeColumns } from '../../obs/guarantee-columns.js';
 import { learnAccuracyThreshold, uniformSample } from '../../plan/accuracy-cascade.js';
+import { EMBEDDING_PROXY, proxyTexts, similarityScore } from '../../plan/embedding-proxy.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
 import {
   type Draw,
@@ -34,11 +41,14 @@ import {
   defaultSampleSize,
   learnThresholds,
   MAX_SAMPLE_SHARE,
-  MIN_SAMPLE_POSITIVES,
   needsMoreSample,
+  positivesFor,
   sampleRound,
+  targetDelta,
 } from '../../plan/supg.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
+import { EMBED_BATCH, type EmbedCounters } from './embedder.js';
+import type { TextVectors } from './entities.js';
 
 /** What a run with targets learnt (rvbbit.queries' strategy and EXPLAIN ANALYZE report it). */
 export interface GuaranteeReport {
@@ -58,6 +68,22 @@ export interface GuaranteeReport {
   readonly errorBound?: number;
 }
 
+/** What the embedding proxy scores with: the statement's embedding model, its vectors and call counters. */
+export interface ProxyEmbeddings {
+  readonly model: string;
+  readonly vectors: TextVectors;
+  readonly counters: EmbedCounters;
+}
+
+/** The embedding proxy's own calls (rvbbit.queries' strategy counts them apart from the chat calls). */
+export interface EmbeddingScoring {
+  readonly model: string;
+  /** Distinct texts scored (the tuples' values and what they are judged against). */
+  readonly texts: number;
+  readonly calls: number;
+  readonly cacheHits: number;
+}
+
 /** How a function's tuples split between the proxy and the statement's model. */
 export interface ProxySplit {
   readonly model: string;
@@ -68,6 +94,8 @@ export interface ProxySplit {
   readonly kept: number;
   /** Proxy answers scored by logprobs and by the model's own word. */
   readonly scored?: Readonly<Record<ConfidenceSource, number>>;
+  /** The embedding proxy's scoring (no chat call). */
+  readonly embedding?: EmbeddingScoring;
   readonly guarantee?: GuaranteeReport;
 }
 
@@ -110,6 +138,13 @@ export function proxyResultUnfit(
 export function proxyUnfitReason(fn: SemanticFunction, proxy?: ProxySpec): string | null {
   const unfit = proxyResultUnfit(fn.name, fn.sql, proxy);
   if (unfit) return unfit;
+  if (proxy?.model === EMBEDDING_PROXY) {
+    // Nothing of the cascade runs for a score: only its arguments are compared.
+    if (fn.sql.args.length < 2) {
+      return `${fn.name} takes one argument: the embedding proxy compares a row's first argument with the others`;
+    }
+    return null;
+  }
   const why = unpackableReason(fn.lazy.cascade);
   if (why) return `${fn.name}'s cascade cannot say its confidence: ${why}`;
   return null;
@@ -125,8 +160,15 @@ export async function runWithProxy(
   runner: CallRunner,
   proxy: ProxySpec,
   answerValue: AnswerValue,
+  by: { readonly args: readonly string[]; readonly embeddings?: ProxyEmbeddings },
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const truthOf = (o: unknown) => answerValue(o) === true;
+  if (proxy.model === EMBEDDING_PROXY && proxy.targets) {
+    if (!by.embeddings)
+      throw new RvbbitError('ENGINE_ERROR', "the embedding proxy ran without the statement's embeddings");
+    const { scores, embedding } = await embeddingScores(inputs, by.args, by.embeddings);
+    return withTargets(target, inputs, runner, proxy, proxy.targets, scores, truthOf, { embedding });
+  }
   const guesses = await runner.run(
     { ...target, call: { ...target.call, model: proxy.model, askConfidence: true }, nullOnInvalid: true },
     inputs,
@@ -138,8 +180,11 @@ export async function runWithProxy(
   });
   if (proxy.targets?.accuracy !== undefined)
     return withAccuracy(target, inputs, runner, proxy, proxy.targets, guesses, answerValue, scored);
-  if (proxy.targets)
-    return withTargets(target, inputs, runner, proxy, proxy.targets, guesses, truthOf, scored);
+  if (proxy.targets) {
+    const maybe = guesses.map(trueScore);
+    const answers = (i: number) => splitConfidence(guesses[i]).answer as Record<string, unknown>;
+    return withTargets(target, inputs, runner, proxy, proxy.targets, maybe, truthOf, { scored }, answers);
+  }
   const outputs = new Array<unknown>(inputs.length);
   const unsure: number[] = [];
   guesses.forEach((g, i) => {
@@ -186,6 +231,27 @@ function trueScore(guess: unknown): number | undefined {
   return result ? c : 1 - c;
 }
 
+/** Each input's similarity score (embedding-proxy.ts), its texts embedded as the statement's embeddings are. */
+async function embeddingScores(
+  inputs: readonly Record<string, unknown>[],
+  args: readonly string[],
+  embeddings: ProxyEmbeddings,
+): Promise<{ scores: number[]; embedding: EmbeddingScoring }> {
+  const pairs = inputs.map((input) => proxyTexts(args, input));
+  const texts = [...new Set(pairs.flatMap((p) => [p.value, p.against]))];
+  const { counters } = embeddings;
+  const before = { calls: counters.calls, cacheHits: counters.cacheHits };
+  const vectorOf = await embeddings.vectors(texts);
+  const scores = pairs.map((p) => similarityScore(vectorOf(p.value), vectorOf(p.against)));
+  const embedding = {
+    model: embeddings.model,
+    texts: texts.length,
+    calls: counters.calls - before.calls,
+    cacheHits: counters.cacheHits - before.cacheHits,
+  };
+  return { scores, embedding };
+}
+
 /** The seed of a run's importance sample: runs of the same statement over the same tuples draw alike. */
 const SAMPLE_SEED = 54;
 
@@ -195,12 +261,13 @@ async function withTargets(
   runner: CallRunner,
   proxy: ProxySpec,
   targets: ProxyTargets,
-  guesses: readonly unknown[],
+  maybe: readonly (number | undefined)[],
   truthOf: (output: unknown) => boolean,
-  scored: Readonly<Record<ConfidenceSource, number>>,
+  scoring: Pick<ProxySplit, 'scored' | 'embedding'>,
+  /** The proxy's own answer for tuple i (a model's keeps its other fields); an embedding has none but the verdict. */
+  answers: (i: number) => Record<string, unknown> = () => ({}),
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const n = inputs.length;
-  const maybe = guesses.map(trueScore);
   // An unscored tuple is drawn as an even guess and always asked of the statement's model.
   const scores = maybe.map((s) => s ?? 0.5);
   const outputs = new Array<unknown>(n);
@@ -223,7 +290,7 @@ async function withTargets(
     if (labelled.has(i)) continue;
     const d = learnt.ok && maybe[i] !== undefined ? decide(maybe[i]!, learnt) : 'oracle';
     if (d === 'oracle') band.push(i);
-    else outputs[i] = { ...(splitConfidence(guesses[i]).answer as Record<string, unknown>), result: d };
+    else outputs[i] = { ...answers(i), result: d };
   }
   await ask(target, inputs, runner, band, outputs);
   const guarantee: GuaranteeReport = {
@@ -238,7 +305,7 @@ async function withTargets(
     confidence: proxy.confidence,
     tuples: n,
     kept: n - labelled.size - band.length,
-    scored,
+    ...scoring,
     guarantee,
   };
   return { outputs, split };
@@ -320,6 +387,10 @@ export function describeTargets(t: ProxyTargets): string {
 
 /** How the proxy's answers were scored: `scores from logprobs`, or the fallback said plainly. */
 function describeScoring(s: ProxySplit): string {
+  const e = s.embedding;
+  if (e) {
+    return `scores from ${e.model} similarity (${e.texts} texts: ${e.calls} embedding call${e.calls === 1 ? '' : 's'}, ${e.cacheHits} cached; no chat call)`;
+  }
   const by = s.scored ?? { logprobs: 0, 'self-reported': 0 };
   if (by['self-reported'] === 0) return 'scores from logprobs';
   if (by.logprobs === 0) return 'self-reported confidence (the provider gave no logprobs)';
@@ -333,7 +404,8 @@ export function describeSplit(fn: string, s: ProxySplit, model: string): string 
     return `${fn}: proxy ${s.model} kept ${s.kept} of ${s.tuples} answers (confidence ≥ ${s.confidence}, ${describeScoring(s)}), ${s.tuples - s.kept} went to ${model}`;
   }
   if (g.targets.accuracy !== undefined) return describeAccuracySplit(fn, s, g, model);
-  const head = `${fn}: proxy ${s.model} targets ${describeTargets(g.targets)} (SUPG), ${describeScoring(s)}; sample ${g.draws} draws, ${g.sampled} tuples to ${model} (${g.positives} true)`;
+  const proxyName = s.embedding ? `embedding (${s.embedding.model})` : s.model;
+  const head = `${fn}: proxy ${proxyName} targets ${describeTargets(g.targets)} (SUPG), ${describeScoring(s)}; sample ${g.draws} draws, ${g.sampled} tuples to ${model} (${g.positives} true)`;
   if (g.fallback) {
     return `${head}; the sample cannot support the targets: ${g.fallback}; all ${s.tuples} tuples went to ${model}`;
   }
@@ -391,12 +463,21 @@ function describeAccuracySplit(fn: string, s: ProxySplit, g: GuaranteeReport, mo
  * EXPLAIN's line for a proxy with targets over `tuples` uncached tuples: the
  * targets, the sample, and the statement model's calls (the band is known once run).
  */
-export function explainTargets(proxy: ProxySpec, model: string, tuples: number): string {
+export function explainTargets(proxy: ProxySpec, model: string, tuples: number, embedModel: string): string {
   const t = proxy.targets!;
   const draws = t.sample ?? defaultSampleSize(tuples);
   const first = Math.min(tuples, draws);
   if (t.accuracy !== undefined) {
     return `proxy ${proxy.model} labels all ${tuples} tuples, each scored by its probability of its label (logprobs where the provider gives them, else its own confidence); target ${describeTargets(t)} against ${model}'s answers (a uniform sample, Clopper-Pearson bound, fixed-sequence thresholds): a sample of ${draws} draws (at most ${first} tuples) goes to ${model}, then the tuples the proxy is unsure of: ${model} answers ${first} to ${tuples} tuples (saves up to ${tuples - first} of ${tuples} calls, known once run); a sample that cannot support the target sends every tuple to ${model}`;
   }
-  return `proxy ${proxy.model} scores all ${tuples} tuples (logprobs where the provider gives them, else its own confidence); targets ${describeTargets(t)} against ${model}'s answers (SUPG importance sampling): a sample of ${draws} draws (at most ${first} tuples, more rounds while it holds under ${MIN_SAMPLE_POSITIVES} true answers, up to ${Math.round(MAX_SAMPLE_SHARE * 100)}% of tuples) goes to ${model}, then only the uncertain band: ${model} answers ${first} to ${tuples} tuples (saves up to ${tuples - first} of ${tuples} calls, known once run); a sample that cannot support the targets sends every tuple to ${model}`;
+  const scoring =
+    proxy.model === EMBEDDING_PROXY
+      ? `proxy embedding (${embedModel}) scores all ${tuples} tuples by the similarity of their first argument to the others (embedding calls of up to ${EMBED_BATCH} texts, cached texts free; no chat call)`
+      : `proxy ${proxy.model} scores all ${tuples} tuples (logprobs where the provider gives them, else its own confidence)`;
+  // Only a recall target grows the sample (supg.ts needsMoreSample).
+  const rounds =
+    t.recall === undefined
+      ? ''
+      : `more rounds while it holds under ${positivesFor(t.recall, targetDelta(t))} true answers, `;
+  return `${scoring}; targets ${describeTargets(t)} against ${model}'s answers (SUPG importance sampling): a sample of ${draws} draws (at most ${first} tuples, ${rounds}up to ${Math.round(MAX_SAMPLE_SHARE * 100)}% of tuples) goes to ${model}, then only the uncertain band: ${model} answers ${first} to ${tuples} tuples (saves up to ${tuples - first} of ${tuples} calls, known once run); a sample that cannot support the targets sends every tuple to ${model}`;
 }

@@ -20,7 +20,7 @@ import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from './entities.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from './pair-blocks.js';
 import { type PlannedGroup, planPairs } from './pair-plan.js';
-import { type ProxySplit, proxyFor, proxyUnfitReason, runWithProxy } from './proxy.js';
+import { type ProxyEmbeddings, type ProxySplit, proxyFor, proxyUnfitReason, runWithProxy } from './proxy.js';
 import { candidateInputs, pairResults, type SmallSidePlan } from './small-side.js';
 import { outputValue } from './sql-types.js';
 import type { SqlValue, Tuple } from './statement-calls.js';
@@ -42,15 +42,22 @@ export interface StatementExtras {
     /** The statement's: blocking stops when it is cancelled. */
     readonly signal?: AbortSignal;
   };
+  /** The statement's embeddings, for the embedding proxy's scores (proxy.ts). */
+  readonly embeddings?: ProxyEmbeddings;
 }
 
-export function statementExtras(proxy?: ProxySpec, blocking?: StatementExtras['blocking']): StatementExtras {
+export function statementExtras(
+  proxy?: ProxySpec,
+  blocking?: StatementExtras['blocking'],
+  embeddings?: ProxyEmbeddings,
+): StatementExtras {
   return {
     splits: [],
     labels: new Map(),
     entities: new Map(),
     ...(proxy ? { proxy } : {}),
     ...(blocking ? { blocking } : {}),
+    ...(embeddings ? { embeddings } : {}),
   };
 }
 
@@ -226,7 +233,10 @@ export async function resolveTuples(
       } else if (proxyFor(fn, proxy) && proxyUnfitReason(fn, proxyFor(fn, proxy)) === null) {
         const returns = registeredReturns(fn.sql);
         const answerValue = (o: unknown) => outputValue(o, returns);
-        const r = await runWithProxy(targetOf(fn), inputs, runner, proxyFor(fn, proxy)!, answerValue);
+        const r = await runWithProxy(targetOf(fn), inputs, runner, proxyFor(fn, proxy)!, answerValue, {
+          args: fn.sql.args.map((a) => a.name),
+          ...(more.embeddings ? { embeddings: more.embeddings } : {}),
+        });
         outputs = r.outputs;
         splits.push({ fn: fn.name, ...r.split });
       } else {

@@ -25,6 +25,7 @@ import {
   closeEmbeddings,
   entityBlocking,
   openEmbeddings,
+  proxyEmbeddings,
   registerEmbedFunctions,
 } from './embed-statement.js';
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
@@ -91,7 +92,11 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
         out = await runBatch(plan, rewritten, s, runner, ctx, emb.state);
         break;
       case 'write': {
-        const more = statementExtras(opts.proxy, entityBlocking(emb.state, opts.prefilter));
+        const more = statementExtras(
+          opts.proxy,
+          entityBlocking(emb.state, opts.prefilter),
+          proxyEmbeddings(emb.state),
+        );
         const plans: PlanNote[] = [];
         const { result, passes } = await runWrite({
           rw: rewritten,

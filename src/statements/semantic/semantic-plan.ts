@@ -23,11 +23,14 @@
  * it, so `render` gives the same rewrite with the dimensions in), and whether
  * the client's own transaction is open (a write then takes `writeInTransaction`).
  */
+
 import { RvbbitError } from '../../../base/errors.js';
 import type { SqlStatement } from '../../../grammar/index.js';
 import { hasTopLevelLimit, scanSql } from '../../../grammar/index.js';
 import { isQuery } from '../../../grammar/statement-kind.js';
 import { enumValues, findEnumTemplates } from '../../cascade/enum-template.js';
+import { EMBEDDING_PROXY } from '../../plan/embedding-proxy.js';
+import { proxyFor } from './proxy.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
 import { type LimitWindow, limitWindow, withoutLimit } from './limit-window.js';
@@ -164,8 +167,11 @@ export async function planSemantic(
   const ranking = rewritten.rankedOrders > 0 ? options.prefilter : undefined;
   // ENTITY blocks its values by embedding (src/statements/semantic/entities.ts).
   const entities = rewritten.sites.some((x) => x.fn.sql.dimension?.mode === 'entities');
+  // The embedding proxy (the statement's, or a function's own WITH (proxy = 'embedding', …)) scores
+  // rows by the default model's vectors (src/plan/embedding-proxy.ts).
+  const embeddingProxy = rewritten.sites.some((x) => proxyFor(x.fn, options.proxy)?.model === EMBEDDING_PROXY);
   const embed =
-    models.size > 0 || prefilter !== undefined || ranking !== undefined || entities
+    models.size > 0 || prefilter !== undefined || ranking !== undefined || entities || embeddingProxy
       ? { models, defaultModel, prefilter, ranking }
       : undefined;
   const functions = [...new Set(rewritten.sites.map((site) => site.fn))];
