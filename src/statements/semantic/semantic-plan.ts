@@ -30,10 +30,10 @@ import { hasTopLevelLimit, scanSql } from '../../../grammar/index.js';
 import { isQuery } from '../../../grammar/statement-kind.js';
 import { enumValues, findEnumTemplates } from '../../cascade/enum-template.js';
 import { EMBEDDING_PROXY } from '../../plan/embedding-proxy.js';
-import { proxyFor } from './proxy.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { embedHooks, embedModels } from './embed-rewrite.js';
 import { type LimitWindow, limitWindow, withoutLimit } from './limit-window.js';
+import { proxyFor } from './proxy.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type CallSite, type Rewritten, rewriteSemantic } from './semantic-rewrite.js';
 import { type Split, splitUnionAll } from './union-split.js';
@@ -169,7 +169,9 @@ export async function planSemantic(
   const entities = rewritten.sites.some((x) => x.fn.sql.dimension?.mode === 'entities');
   // The embedding proxy (the statement's, or a function's own WITH (proxy = 'embedding', …)) scores
   // rows by the default model's vectors (src/plan/embedding-proxy.ts).
-  const embeddingProxy = rewritten.sites.some((x) => proxyFor(x.fn, options.proxy)?.model === EMBEDDING_PROXY);
+  const embeddingProxy = rewritten.sites.some(
+    (x) => proxyFor(x.fn, options.proxy)?.model === EMBEDDING_PROXY,
+  );
   const embed =
     models.size > 0 || prefilter !== undefined || ranking !== undefined || entities || embeddingProxy
       ? { models, defaultModel, prefilter, ranking }
