@@ -4,7 +4,9 @@
  * (workers/document-thread.ts): ahead of a statement and between the passes
  * of a documents pass (document-pass.ts) the main thread awaits it and serves
  * others meanwhile; inside a DuckDB call outside a pass it waits on a shared
- * flag (the synckit technique, as statements/semantic/sync-runner.ts). Why,
+ * flag (the synckit technique, as statements/semantic/sync-runner.ts), unless
+ * the connection's session must not block (`mustNotBlock`, a server's), where
+ * that parse is refused with DOCUMENT_PARSE_BLOCKS. Why,
  * and the bounds: see docs/documents.md ("How parsing runs").
  *
  * - A document is at most `maxBytes` (refused before any parse);

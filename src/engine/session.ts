@@ -48,7 +48,11 @@ export interface SessionStatement {
 
 /** What a session may do and show; who opens it decides (a server's client gets the strict side of each). */
 export interface SessionPolicy {
-  /** false: statements that would block the main thread fail (statements/semantic/run-semantic.ts). */
+  /**
+   * false: statements that would block the main thread fail: a blocking strategy
+   * (statements/semantic/run-semantic.ts), a document parsed in DuckDB's call
+   * (DOCUMENT_PARSE_BLOCKS, documents/document-parser.ts).
+   */
   readonly allowBlocking: boolean;
   /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
   readonly relativePaths: boolean;
