@@ -5,6 +5,8 @@
  * naming the function and what to do instead; the connection goes on, the
  * same write outside the transaction parses on the parser thread, and once
  * the documents are parsed the write inside a transaction answers from them.
+ * A view that calls the functions (no pass: its statement's text names none)
+ * and a long text to cut are refused the same way; a short text is cut.
  * A server started with --allow-blocking-strategies parses in the call.
  * Through node-postgres against spawned servers.
  */
@@ -80,6 +82,13 @@ test('a write inside BEGIN … COMMIT that would parse in the call: 0A000 DOCUME
       { i: 11, t: TEXTS[0]!.t },
       { i: 12, t: HTML_TEXT },
     ]);
+    // A view that calls the function: the statement's text does not name it, so no pass runs; refused the same way.
+    await c.query(`CREATE VIEW v AS SELECT DOCUMENT_TEXT(path) AS t FROM (VALUES ('b.docx')) p(path)`);
+    const view = await rejection<{ code: string; message: string }>(c.query('SELECT t FROM v'));
+    assert.is(view.code, '0A000');
+    assert.match(view.message, /^DOCUMENT_TEXT: parsing b\.docx would run inside DuckDB's call/);
+    await c.query(`SELECT DOCUMENT_TEXT(path) FROM (VALUES ('b.docx')) p(path)`);
+    assert.equal((await c.query('SELECT t FROM v')).rows, [{ t: DOCX_PARAGRAPHS.join('\n') }]);
     // A long text to cut is refused the same way; a short one is cut in the call.
     await c.query('BEGIN');
     const cut = await rejection<{ code: string; message: string }>(
