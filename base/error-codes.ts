@@ -208,6 +208,8 @@ export const ENGINE_ERROR_CODES = {
     "a document over the engine's maxDocumentBytes (default 64 MiB), or one whose text unpacks past the parser's bounds (a zip bomb); a TEXT_CHUNKS text over maxDocumentBytes or cut into more than 1,000,000 chunks",
   DOCUMENT_PARSE_LIMIT:
     "a document whose parsing took longer than the parser's deadline or more memory than its thread may use",
+  DOCUMENT_PARSE_BLOCKS:
+    "DOCUMENT_TEXT, DOCUMENT_PAGES or TEXT_CHUNKS would parse a document (or cut a long text) inside DuckDB's call, blocking the main thread, in a session that must not block (a server's, unless started with --allow-blocking-strategies): a write inside an open transaction, a query an operator statement runs outside its record passes",
   DOCUMENT_OUTSIDE_FOLDERS:
     "DOCUMENT_TEXT or DOCUMENT_PAGES was given a file path outside the engine's data folders (dataFolders, --data-dir), or none is allowed",
   DOCUMENT_NOT_FOUND:

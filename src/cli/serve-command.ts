@@ -72,7 +72,7 @@ export function registerServe(program: Command): void {
     .option('--allow-all-files', "give clients DuckDB's full file access (trusted clients only)")
     .option(
       '--allow-blocking-strategies',
-      'let clients run the sequential, vectorized and union_all strategies, which block every other client while they run',
+      "let clients run the sequential, vectorized and union_all strategies and parse documents inside DuckDB's call (a write inside a transaction), which block every other client while they run",
     )
     .option(
       '--read-only-functions',

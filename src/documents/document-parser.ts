@@ -4,7 +4,9 @@
  * (workers/document-thread.ts): ahead of a statement and between the passes
  * of a documents pass (document-pass.ts) the main thread awaits it and serves
  * others meanwhile; inside a DuckDB call outside a pass it waits on a shared
- * flag (the synckit technique, as statements/semantic/sync-runner.ts). Why,
+ * flag (the synckit technique, as statements/semantic/sync-runner.ts), unless
+ * the connection's session must not block (`mustNotBlock`, a server's), where
+ * that parse is refused with DOCUMENT_PARSE_BLOCKS. Why,
  * and the bounds: see docs/documents.md ("How parsing runs").
  *
  * - A document is at most `maxBytes` (refused before any parse);
@@ -67,6 +69,8 @@ export class DocumentParser {
   readonly passed = { documents: 0, chunks: 0 };
   /** The documents pass running on each DuckDB connection (by its connection id). */
   private readonly passes = new Map<number, DocumentPass>();
+  /** Connections of sessions that must not block (a server's): a parse in DuckDB's call is refused there. */
+  private readonly nonBlocking = new Set<number>();
 
   constructor(readonly options: DocumentParserOptions) {}
 
@@ -81,26 +85,37 @@ export class DocumentParser {
     if (this.passes.get(pass.connectionId) === pass) this.passes.delete(pass.connectionId);
   }
 
+  /**
+   * A session that must stay responsive (a server client's, unless started
+   * with --allow-blocking-strategies) on this connection: what its statements
+   * would parse inside DuckDB's call fails with DOCUMENT_PARSE_BLOCKS instead
+   * (a document parsed already still answers). `false` when the session ends.
+   */
+  mustNotBlock(connectionId: number, on: boolean): void {
+    if (on) this.nonBlocking.add(connectionId);
+    else this.nonBlocking.delete(connectionId);
+  }
+
   /** The pass running on a connection, if any (a DuckDB function's bind data names its connection). */
   passOn(connectionId: number | undefined): DocumentPass | undefined {
     return connectionId === undefined ? undefined : this.passes.get(connectionId);
   }
 
   /** The pages of a document given as bytes; null when a record pass recorded it. */
-  pagesOfBytes(bytes: Uint8Array, pass?: DocumentPass): string[] | null {
+  pagesOfBytes(bytes: Uint8Array, pass?: DocumentPass, connectionId = pass?.connectionId): string[] | null {
     if (bytes.length > this.options.maxBytes)
       throw documentTooLarge('the BLOB', bytes.length, this.options.maxBytes);
     const key = `b:${createHash('sha256').update(bytes).digest('hex')}`;
-    return this.answer(key, pass, { kind: 'bytes', bytes }, () =>
+    return this.answer(key, pass, connectionId, { kind: 'bytes', bytes }, () =>
       this.run({ id: 0, bytes, maxBytes: this.options.maxBytes }),
     );
   }
 
   /** The pages of a file inside a data folder; null when a record pass recorded it. */
-  pagesOfFile(path: string, pass?: DocumentPass): string[] | null {
+  pagesOfFile(path: string, pass?: DocumentPass, connectionId = pass?.connectionId): string[] | null {
     const file = checkedDocumentFile(path, this.options.folders, this.options.maxBytes);
     const key = `f:${file.version}`;
-    return this.answer(key, pass, { kind: 'file', real: file.real, shown: path }, () =>
+    return this.answer(key, pass, connectionId, { kind: 'file', real: file.real, shown: path }, () =>
       this.run({ id: 0, path: file.real, shown: path, maxBytes: this.options.maxBytes }),
     );
   }
@@ -110,19 +125,30 @@ export class DocumentParser {
    * this DuckDB call has cut little; else found cut (by the text's hash and
    * the limits), or recorded for the thread (null).
    */
-  chunksOf(text: string, maxTokens: number, overlapTokens: number, pass?: DocumentPass): string[] | null {
+  chunksOf(
+    text: string,
+    maxTokens: number,
+    overlapTokens: number,
+    pass?: DocumentPass,
+    connectionId = pass?.connectionId,
+  ): string[] | null {
     checkChunkArguments(maxTokens, overlapTokens);
     // The document limit bounds a text to cut too (its copy on the thread, the chunks it makes).
     const max = this.options.maxBytes;
     if (text.length > max || (text.length * 3 > max && Buffer.byteLength(text) > max))
       throw documentTooLarge('the text', Buffer.byteLength(text), max);
-    if (pass === undefined) return textChunks(text, maxTokens, overlapTokens);
-    if (text.length <= INLINE_CHUNK_CHARS && pass.inlineChars + text.length <= CALL_INLINE_CHARS) {
-      pass.inlineChars += text.length;
+    const refuses = connectionId !== undefined && this.nonBlocking.has(connectionId);
+    if (pass === undefined && !refuses) return textChunks(text, maxTokens, overlapTokens);
+    // Short texts cut here cost less than a pass; a session that must not block counts them per call only in a pass.
+    if (
+      text.length <= INLINE_CHUNK_CHARS &&
+      (pass === undefined || pass.inlineChars + text.length <= CALL_INLINE_CHARS)
+    ) {
+      if (pass) pass.inlineChars += text.length;
       return textChunks(text, maxTokens, overlapTokens);
     }
     const key = `c:${maxTokens}:${overlapTokens}:${createHash('sha256').update(text).digest('hex')}`;
-    return this.answer(key, pass, { kind: 'chunks', text, maxTokens, overlapTokens }, () => ({
+    return this.answer(key, pass, connectionId, { kind: 'chunks', text, maxTokens, overlapTokens }, () => ({
       pages: textChunks(text, maxTokens, overlapTokens),
     }));
   }
@@ -233,10 +259,15 @@ export class DocumentParser {
     return this.options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS;
   }
 
-  /** What a function answers: the pass's or the engine's kept outcome, else recorded (null) or parsed in the call. */
+  /**
+   * What a function answers: the pass's or the engine's kept outcome, else
+   * recorded (null), or parsed in the call, or on a connection that must not
+   * block, refused (DOCUMENT_PARSE_BLOCKS).
+   */
   private answer(
     key: string,
     pass: DocumentPass | undefined,
+    connectionId: number | undefined,
     input: PassInput,
     parseHere: () => Outcome,
   ): string[] | null {
@@ -253,7 +284,9 @@ export class DocumentParser {
         return null;
       }
     }
-    return pagesOf(hit ?? this.keep(key, parseHere()));
+    if (hit !== undefined) return pagesOf(hit);
+    if (connectionId !== undefined && this.nonBlocking.has(connectionId)) throw parseBlocks(input);
+    return pagesOf(this.keep(key, parseHere()));
   }
 
   close(): void {
@@ -402,6 +435,20 @@ function pagesOf(outcome: Outcome): string[] {
     throw new DocumentError(e.code, e.message, e.detail);
   }
   return outcome.pages;
+}
+
+function parseBlocks(input: PassInput): RvbbitError {
+  const what =
+    input.kind === 'chunks'
+      ? `cutting this text (${input.text.length} characters)`
+      : input.kind === 'file'
+        ? `parsing ${input.shown}`
+        : `parsing this document (a BLOB of ${input.bytes.length} bytes)`;
+  return new RvbbitError(
+    'DOCUMENT_PARSE_BLOCKS',
+    `${what} would run inside DuckDB's call here (a write inside an open transaction, or a query an operator statement runs outside its record passes), and while it runs this server answers no other client; run the write outside the transaction, or parse the documents into a table first in a statement of their own (CREATE TABLE pages AS SELECT filename, DOCUMENT_PAGES(content) AS pages FROM read_blob('…')), or start the server with --allow-blocking-strategies`,
+    { kind: input.kind },
+  );
 }
 
 function heapError(heapMb: number): DocumentError {

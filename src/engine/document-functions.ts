@@ -80,6 +80,12 @@ interface ConnectionBound {
   readonly connectionId: number;
 }
 
+/** Where a call runs: its connection, and the documents pass running there, if any. */
+interface DocumentCall {
+  readonly pass: DocumentPass | undefined;
+  readonly connectionId: number | undefined;
+}
+
 /** Registers the three functions once per database (`db` identifies it); returns its parser (closed with the engine). */
 export function registerDocumentFunctions(
   db: object,
@@ -89,9 +95,9 @@ export function registerDocumentFunctions(
   const existing = registered.get(db);
   if (existing) return existing;
   const parser = new DocumentParser(settings);
-  const pagesOf = (value: unknown, pass: DocumentPass | undefined): string[] | null => {
+  const pagesOf = (value: unknown, { pass, connectionId }: DocumentCall): string[] | null => {
     if (value === null || value === undefined) return null;
-    if (typeof value === 'string') return parser.pagesOfFile(value, pass);
+    if (typeof value === 'string') return parser.pagesOfFile(value, pass, connectionId);
     const bytes = value instanceof Uint8Array ? value : (value as { bytes?: unknown }).bytes;
     if (!(bytes instanceof Uint8Array)) {
       throw new RvbbitError(
@@ -99,17 +105,19 @@ export function registerDocumentFunctions(
         'expects a BLOB (a file read with read_blob) or a file path',
       );
     }
-    return parser.pagesOfBytes(bytes, pass);
+    return parser.pagesOfBytes(bytes, pass, connectionId);
   };
-  const passOf = (info: DuckDBScalarFunctionInfo): DocumentPass | undefined =>
-    parser.passOn((info.bindData as ConnectionBound | undefined)?.connectionId);
+  const callOf = (info: DuckDBScalarFunctionInfo): DocumentCall => {
+    const connectionId = (info.bindData as ConnectionBound | undefined)?.connectionId;
+    return { pass: parser.passOn(connectionId), connectionId };
+  };
   for (const input of [BLOB, VARCHAR]) {
-    register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', passOf, (args, pass) => {
-      const pages = pagesOf(args[0], pass);
+    register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', callOf, (args, call) => {
+      const pages = pagesOf(args[0], call);
       return pages === null ? null : pages.join('\n\n');
     });
-    register(con, 'document_pages', [input], LIST(VARCHAR), 'DOCUMENT_PAGES', passOf, (args, pass) => {
-      const pages = pagesOf(args[0], pass);
+    register(con, 'document_pages', [input], LIST(VARCHAR), 'DOCUMENT_PAGES', callOf, (args, call) => {
+      const pages = pagesOf(args[0], call);
       return pages === null ? null : listValue(pages);
     });
   }
@@ -120,11 +128,12 @@ export function registerDocumentFunctions(
       withOverlap ? [VARCHAR, BIGINT, BIGINT] : [VARCHAR, BIGINT],
       LIST(VARCHAR),
       'TEXT_CHUNKS',
-      passOf,
-      (args, pass) => {
+      callOf,
+      (args, { pass, connectionId }) => {
         const [text, max, overlap] = args as [string | null, bigint | null, bigint | null | undefined];
         if (text === null || max === null || overlap === null) return null;
-        const chunks = parser.chunksOf(text, Number(max), overlap === undefined ? 0 : Number(overlap), pass);
+        const overlapTokens = overlap === undefined ? 0 : Number(overlap);
+        const chunks = parser.chunksOf(text, Number(max), overlapTokens, pass, connectionId);
         return chunks === null ? null : listValue(chunks);
       },
     );
@@ -150,20 +159,20 @@ function register(
   parameterTypes: Parameters<typeof DuckDBScalarFunction.create>[0]['parameterTypes'],
   returnType: Parameters<typeof DuckDBScalarFunction.create>[0]['returnType'],
   shown: string,
-  passOf: (info: DuckDBScalarFunctionInfo) => DocumentPass | undefined,
-  body: (args: unknown[], pass: DocumentPass | undefined) => unknown,
+  callOf: (info: DuckDBScalarFunctionInfo) => DocumentCall,
+  body: (args: unknown[], call: DocumentCall) => unknown,
 ): void {
   const mainFunction: DuckDBScalarMainFunction = (info, chunk, output) => {
     try {
-      const pass = passOf(info);
-      pass?.startCall();
+      const call = callOf(info);
+      call.pass?.startCall();
       const columns = (parameterTypes ?? []).map((_, i) => chunk.getColumnVector(i));
       for (let r = 0; r < chunk.rowCount; r++) {
         output.setItem(
           r,
           body(
             columns.map((c) => itemOf(c, r)),
-            pass,
+            call,
           ) as never,
         );
       }

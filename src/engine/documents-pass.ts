@@ -15,7 +15,9 @@
  * something, committed when it did not (as statements/semantic/write-passes.ts;
  * a COPY TO file is written again by the last pass). Inside the client's own
  * transaction none can be opened (DuckDB has no savepoints): such a statement
- * parses in the call, as before passes, bounded by the parse deadline.
+ * parses in the call, as before passes, bounded by the parse deadline; a
+ * session that must not block (a server's) refuses that parse
+ * (DOCUMENT_PARSE_BLOCKS, documents/document-parser.ts).
  */
 import { type DuckDBConnection, StatementType } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../db/connection-queue.js';
@@ -105,7 +107,8 @@ export class DocumentPasses {
 
 /**
  * A semantic statement's documents pass: its record passes record documents
- * (statements/semantic/batch-passes.ts), its other queries parse in the call.
+ * (statements/semantic/batch-passes.ts), its other queries parse in the call
+ * (or, in a session that must not block, are refused).
  */
 export function semanticDocuments(
   docs: StatementDocuments | undefined,

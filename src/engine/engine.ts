@@ -322,7 +322,8 @@ export class Engine {
    * are per session). `owner` tags its rvbbit.queries rows (a server client).
    * `allowBlocking: false` makes statements that would block the main thread
    * call by call (the sequential, vectorized and union_all strategies) fail
-   * with STRATEGY_BLOCKS: what a server's clients get, since while one
+   * with STRATEGY_BLOCKS, and a document parse inside DuckDB's call with
+   * DOCUMENT_PARSE_BLOCKS: what a server's clients get, since while one
    * blocks no other is answered. `relativePaths: true` shows cascade paths in
    * errors relative to their root (a server's clients see none of its folders).
    */

@@ -16,8 +16,14 @@ import { readUserResult, STREAM_BATCH_ROWS, streamRowObjects, streamUserResult }
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
+import { limitedUsingSql } from '../plan/using-input.js';
 import type { SemanticRunContext } from '../statements/semantic/semantic-run.js';
-import { openDocumentPasses, type StatementDocuments, semanticDocuments } from './documents-pass.js';
+import {
+  type DocumentPasses,
+  openDocumentPasses,
+  type StatementDocuments,
+  semanticDocuments,
+} from './documents-pass.js';
 import { llmStatements } from './llm-statements-loader.js';
 import { toDuckValues } from './params.js';
 import { isPlainSql, type Plan, planFunctionStatement, planPlainSql } from './plan.js';
@@ -136,13 +142,19 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       noticeLoadWarnings(plan.map.cascade, r);
       noticeParallelCap(plan.map.limits.parallel, r);
       const ctx = statementContext(r, {}, plan.map.limits);
-      // A plain MAP is the stream, collected, holding the session's connection meanwhile.
-      const out = streamable(plan.map)
-        ? await withLease(r, async (con) => {
-            const { collectMap } = await llmStatements();
-            return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
-          })
-        : mapOutcome(await runMapStatement(plan.map, ctx));
+      const passes = await usingPassed(r, limitedUsingSql(plan.map));
+      let out: Outcome;
+      try {
+        // A plain MAP is the stream, collected, holding the session's connection meanwhile.
+        out = streamable(plan.map)
+          ? await withLease(r, async (con) => {
+              const { collectMap } = await llmStatements();
+              return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
+            })
+          : mapOutcome(await runMapStatement(plan.map, ctx));
+      } finally {
+        passes?.close();
+      }
       const cut = autoLimitNotice(plan.map, out.rowsIn);
       if (cut) r.options.onNotice?.(cut);
       return out;
@@ -151,12 +163,17 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       const { streamable, streamMap } = await llmStatements();
       if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r));
       noticeLoadWarnings(plan.map.cascade, r);
-      const lease = await r.q.lease();
+      const passes = await usingPassed(r, limitedUsingSql(plan.map));
       try {
-        const ctx = { ...statementContext(r, {}, plan.map.limits), con: lease.con };
-        return mapTotals(yield* streamMap(plan.map, ctx));
+        const lease = await r.q.lease();
+        try {
+          const ctx = { ...statementContext(r, {}, plan.map.limits), con: lease.con };
+          return mapTotals(yield* streamMap(plan.map, ctx));
+        } finally {
+          lease.release();
+        }
       } finally {
-        lease.release();
+        passes?.close();
       }
     },
   },
@@ -164,15 +181,21 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     async run(plan, r) {
       const { runRunStatement } = await llmStatements();
       noticeLoadWarnings(plan.run.cascade, r);
-      const out = await runRunStatement(
-        plan.run,
-        r.shared,
-        statementContext(
-          r,
-          { onJob: (done: Promise<void>) => r.holdFor(done), owner: r.owner },
-          plan.run.limits,
-        ),
-      );
+      const passes = await usingPassed(r, plan.run.usingSql);
+      let out: Awaited<ReturnType<typeof runRunStatement>>;
+      try {
+        out = await runRunStatement(
+          plan.run,
+          r.shared,
+          statementContext(
+            r,
+            { onJob: (done: Promise<void>) => r.holdFor(done), owner: r.owner },
+            plan.run.limits,
+          ),
+        );
+      } finally {
+        passes?.close();
+      }
       const { rowsIn, calls, cacheHits, cost } = out;
       return { result: out.result, kind: 'run', rowsIn, calls, cacheHits, cost };
     },
@@ -272,6 +295,34 @@ function statementContext<X extends object>(
 /** Semantic SQL takes the engine's semantic services too (statements/semantic/semantic-engine.ts), never the engine. */
 function semanticContext(r: StatementRun, limits?: Pick<CallLimits, 'delivery'>): SemanticRunContext {
   return statementContext(r, { engine: r.shared, allowBlocking: r.allowBlocking }, limits);
+}
+
+/**
+ * A MAP's or a RUN's USING query that calls DOCUMENT_TEXT, DOCUMENT_PAGES or
+ * TEXT_CHUNKS runs first as a documents pass of its own (documents-pass.ts),
+ * its rows let go, so what it parses is parsed on the parser thread while the
+ * main thread serves others. The pass stays open, its answers pinned, while
+ * the statement reads the query as before; anything new there parses in the
+ * call. An error is left to the statement's own run, which meets it at the
+ * same row with its own message; undefined when the query names none.
+ */
+async function usingPassed(r: StatementRun, usingSql: string): Promise<DocumentPasses | undefined> {
+  // The same SELECT the MAP's and RUN's readers run (map-stream-input.ts, run-input-table.ts).
+  const sql = `SELECT * FROM (\n${usingSql}\n)`;
+  const passes = await openDocumentPasses(r.documents, sql, r.q, r.options.signal);
+  if (!passes) return undefined;
+  try {
+    await passes.run(async () => {
+      for await (const _ of streamSql(r, sql, { line: 1, column: 1 }));
+    });
+  } catch (err) {
+    if (r.options.signal?.aborted) {
+      passes.close();
+      throw err;
+    }
+  }
+  passes.inCall();
+  return passes;
 }
 
 async function withLease<T>(r: StatementRun, use: (con: DuckDBConnection) => Promise<T>): Promise<T> {

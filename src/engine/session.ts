@@ -48,7 +48,11 @@ export interface SessionStatement {
 
 /** What a session may do and show; who opens it decides (a server's client gets the strict side of each). */
 export interface SessionPolicy {
-  /** false: statements that would block the main thread fail (statements/semantic/run-semantic.ts). */
+  /**
+   * false: statements that would block the main thread fail: a blocking strategy
+   * (statements/semantic/run-semantic.ts), a document parsed in DuckDB's call
+   * (DOCUMENT_PARSE_BLOCKS, documents/document-parser.ts).
+   */
   readonly allowBlocking: boolean;
   /** true: cascade paths in errors are shown relative to their cascade root, not as the host's folders. */
   readonly relativePaths: boolean;
@@ -89,7 +93,14 @@ export class Session {
     private readonly policy: SessionPolicy = OWN_PROCESS,
     /** Parses what a statement's text says it reads before it runs (documents-ahead.ts). */
     private readonly documents?: DocumentParser,
-  ) {}
+  ) {
+    // A session that must not block refuses a parse inside DuckDB's call (DOCUMENT_PARSE_BLOCKS).
+    if (!policy.allowBlocking) documents?.mustNotBlock(this.connectionId, true);
+  }
+
+  private get connectionId(): number {
+    return this.q.con.clientContext.connectionId;
+  }
 
   /** Documents the statement names, parsed off the main thread before it runs (documents-ahead.ts). */
   private async documentsAhead(text: string, signal?: AbortSignal): Promise<void> {
@@ -350,9 +361,7 @@ export class Session {
           : options,
       queryId,
       holdFor: (done) => this.holdFor(done),
-      ...(this.documents
-        ? { documents: { parser: this.documents, connectionId: this.q.con.clientContext.connectionId } }
-        : {}),
+      ...(this.documents ? { documents: { parser: this.documents, connectionId: this.connectionId } } : {}),
     };
   }
 
@@ -380,9 +389,11 @@ export class Session {
     // The close itself waits its turn on the connection: closing it under an
     // operation still queued or running there (a server client's catalog
     // setup when it leaves at once) crashes DuckDB.
+    const connectionId = this.connectionId;
     this.connectionClosed = Promise.allSettled([...this.jobs])
       .then(() => this.q.run((con) => con.closeSync()))
-      .catch(() => undefined);
+      .catch(() => undefined)
+      .finally(() => this.documents?.mustNotBlock(connectionId, false));
     this.onClose();
     return this.connectionClosed;
   }

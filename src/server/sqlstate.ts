@@ -85,6 +85,7 @@ export const SQLSTATE_OF_CODE = {
   DOCUMENT_ENCRYPTED: SqlState.invalidParameterValue,
   DOCUMENT_TOO_LARGE: SqlState.programLimitExceeded,
   DOCUMENT_PARSE_LIMIT: SqlState.programLimitExceeded,
+  DOCUMENT_PARSE_BLOCKS: SqlState.featureNotSupported,
   DOCUMENT_OUTSIDE_FOLDERS: SqlState.insufficientPrivilege,
   DOCUMENT_NOT_FOUND: SqlState.ioError,
   // CREATE FUNCTION's own: a body that does not parse, an unknown type, a name taken, no such function.
