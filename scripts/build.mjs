@@ -7,8 +7,9 @@
  *   Runtime dependencies stay external imports; chevrotain (with its ~600
  *   lodash-es modules) is bundled in: loading it as separate ES modules
  *   took ~260 ms of every CLI start, bundled ~60 ms.
- * - The cascade file's JSON Schema validator is ajv's standalone code,
- *   generated here (src/cascade/fixed-validators.ts says why).
+ * - The cascade file's JSON Schema validator and the JSON Schema meta-schema's
+ *   are ajv's standalone code, generated here (src/cascade/fixed-validators.ts
+ *   and json-schema-validator.ts say why).
  * - Types: tsc emits declarations into dist/types (esbuild emits none).
  * - dist/grammar.browser.js: rvbbit/grammar for browsers (the "browser"
  *   condition of ./grammar, and ./grammar/browser): one self-contained ESM
@@ -46,14 +47,20 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const { standaloneModule } = await tsImport('../src/cascade/fixed-validators.ts', import.meta.url);
-const validatorsCode = await standaloneModule();
-/** Puts the precompiled validator in place of the module that compiles it at run time. */
+/** Modules the build replaces with ajv's standalone code of the validator they would compile at run time. */
+const PRECOMPILED = ['fixed-validators', 'json-schema-validator'];
+const precompiledCode = new Map();
+for (const name of PRECOMPILED) {
+  const { standaloneModule } = await tsImport(`../src/cascade/${name}.ts`, import.meta.url);
+  precompiledCode.set(name, await standaloneModule());
+}
+/** Puts each precompiled validator in place of the module that compiles it at run time. */
 const precompiledValidators = {
   name: 'precompiled-validators',
   setup(b) {
-    b.onLoad({ filter: /src[\\/]cascade[\\/]fixed-validators\.ts$/ }, () => ({
-      contents: validatorsCode,
+    const filter = new RegExp(`src[\\\\/]cascade[\\\\/](${PRECOMPILED.join('|')})\\.ts$`);
+    b.onLoad({ filter }, (args) => ({
+      contents: precompiledCode.get(args.path.replace(/^.*[\\/]/, '').replace(/\.ts$/, '')),
       loader: 'js',
       resolveDir: root,
     }));
