@@ -4,9 +4,14 @@
  * - JavaScript: esbuild bundles each entry point (library, grammar, CLI, the
  *   worker and simulator entries) into dist/, flat, with shared code split
  *   into chunks beside them (src/runtime/package-files.ts relies on that depth).
- *   Runtime dependencies stay external imports; chevrotain (with its ~600
- *   lodash-es modules) is bundled in: loading it as separate ES modules
- *   took ~260 ms of every CLI start, bundled ~60 ms.
+ *   chevrotain (with its ~600 lodash-es modules) is bundled in: loading it as
+ *   separate ES modules took ~260 ms of every CLI start, bundled ~60 ms. So are
+ *   the CommonJS dependencies every start loads (BUNDLED): Node read, lexed
+ *   (for their named exports) and resolved their ~250 files one by one, in the
+ *   main thread and again in each pool thread; bundled, a 10-row MAP took
+ *   0.83x the CPU. The other runtime dependencies stay external imports:
+ *   native code (DuckDB), files loaded by path (Piscina's and pdf.js's
+ *   workers), ES modules, and what only some commands load.
  * - The cascade file's JSON Schema validator and the JSON Schema meta-schema's
  *   are ajv's standalone code, generated here (src/cascade/fixed-validators.ts
  *   and json-schema-validator.ts say why).
@@ -27,7 +32,19 @@ import { tsImport } from 'tsx/esm/api';
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const external = Object.keys(pkg.dependencies ?? {});
+/** Dependencies bundled into dist/ (see above). They stay in `dependencies`: the declarations in dist/types import their types. */
+const BUNDLED = new Set([
+  'undici',
+  'ajv',
+  'yaml',
+  'liquidjs',
+  'commander',
+  'cli-table3',
+  'cli-progress',
+  'fastest-levenshtein',
+]);
+const dependencies = Object.keys(pkg.dependencies ?? {});
+const external = dependencies.filter((d) => !BUNDLED.has(d));
 
 /** Entry name (its file in dist/) → source; the name is the source file's, see entryModule(). */
 const ENTRIES = {
@@ -73,6 +90,10 @@ await build({
   entryPoints: ENTRIES,
   outdir: 'dist',
   chunkNames: 'chunk-[hash]',
+  // Bundled CommonJS packages require() Node's built-ins; an ES module has no `require` of its own.
+  banner: {
+    js: "import { createRequire as __rvbbitRequire } from 'node:module'; const require = __rvbbitRequire(import.meta.url);",
+  },
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -90,7 +111,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.18',
-  external: [...external, 'rvbbit', 'rvbbit/*'],
+  external: [...dependencies, 'rvbbit', 'rvbbit/*'],
   logLevel: 'warning',
 });
 const { grammarBrowserScript, moduleLoads } = await tsImport('./playground/bundles.ts', import.meta.url);
