@@ -69,11 +69,17 @@ export class RvbbitParser extends CstParser {
     { ALT: () => this.CONSUME(T.Null) },
   ];
 
-  constructor() {
+  /**
+   * `validate`: run Chevrotain's checks of the grammar (ambiguities, left
+   * recursion…). Off by default: the grammar is fixed in code, so they say the
+   * same at every start (test/grammar/definitions.test.ts runs them).
+   */
+  constructor(options: { readonly validate?: boolean } = {}) {
     super(T.allTokens, {
       recoveryEnabled: false,
       maxLookahead: 3,
       errorMessageProvider: parserMessages,
+      skipValidations: !options.validate,
     });
     this.performSelfAnalysis();
   }

@@ -4,11 +4,17 @@
  * - JavaScript: esbuild bundles each entry point (library, grammar, CLI, the
  *   worker and simulator entries) into dist/, flat, with shared code split
  *   into chunks beside them (src/runtime/package-files.ts relies on that depth).
- *   Runtime dependencies stay external imports; chevrotain (with its ~600
- *   lodash-es modules) is bundled in: loading it as separate ES modules
- *   took ~260 ms of every CLI start, bundled ~60 ms.
- * - The cascade file's JSON Schema validator is ajv's standalone code,
- *   generated here (src/cascade/fixed-validators.ts says why).
+ *   chevrotain (with its ~600 lodash-es modules) is bundled in: loading it as
+ *   separate ES modules took ~260 ms of every CLI start, bundled ~60 ms. So are
+ *   the CommonJS dependencies every start loads (BUNDLED): Node read, lexed
+ *   (for their named exports) and resolved their ~250 files one by one, in the
+ *   main thread and again in each pool thread; bundled, a 10-row MAP took
+ *   0.83x the CPU. The other runtime dependencies stay external imports:
+ *   native code (DuckDB), files loaded by path (Piscina's and pdf.js's
+ *   workers), ES modules, and what only some commands load.
+ * - The cascade file's JSON Schema validator and the JSON Schema meta-schema's
+ *   are ajv's standalone code, generated here (src/cascade/fixed-validators.ts
+ *   and json-schema-validator.ts say why).
  * - Types: tsc emits declarations into dist/types (esbuild emits none).
  * - dist/grammar.browser.js: rvbbit/grammar for browsers (the "browser"
  *   condition of ./grammar, and ./grammar/browser): one self-contained ESM
@@ -19,6 +25,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
@@ -26,7 +33,19 @@ import { tsImport } from 'tsx/esm/api';
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
-const external = Object.keys(pkg.dependencies ?? {});
+/** Dependencies bundled into dist/ (see above). They stay in `dependencies`: the declarations in dist/types import their types. */
+const BUNDLED = new Set([
+  'undici',
+  'ajv',
+  'yaml',
+  'liquidjs',
+  'commander',
+  'cli-table3',
+  'cli-progress',
+  'fastest-levenshtein',
+]);
+const dependencies = Object.keys(pkg.dependencies ?? {});
+const external = dependencies.filter((d) => !BUNDLED.has(d));
 
 /** Entry name (its file in dist/) → source; the name is the source file's, see entryModule(). */
 const ENTRIES = {
@@ -46,14 +65,69 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-const { standaloneModule } = await tsImport('../src/cascade/fixed-validators.ts', import.meta.url);
-const validatorsCode = await standaloneModule();
-/** Puts the precompiled validator in place of the module that compiles it at run time. */
+/** Modules the build replaces with ajv's standalone code of the validator they would compile at run time. */
+const PRECOMPILED = ['fixed-validators', 'json-schema-validator'];
+const precompiledCode = new Map();
+for (const name of PRECOMPILED) {
+  const { standaloneModule } = await tsImport(`../src/cascade/${name}.ts`, import.meta.url);
+  precompiledCode.set(name, await standaloneModule());
+}
+/** Puts each precompiled validator in place of the module that compiles it at run time. */
 const precompiledValidators = {
   name: 'precompiled-validators',
   setup(b) {
-    b.onLoad({ filter: /src[\\/]cascade[\\/]fixed-validators\.ts$/ }, () => ({
-      contents: validatorsCode,
+    const filter = new RegExp(`src[\\\\/]cascade[\\\\/](${PRECOMPILED.join('|')})\\.ts$`);
+    b.onLoad({ filter }, (args) => ({
+      contents: precompiledCode.get(args.path.replace(/^.*[\\/]/, '').replace(/\.ts$/, '')),
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
+ * External CommonJS dependencies loaded with require() in place of an ES
+ * import. Node's import of a CommonJS module lexes it, and every module it
+ * re-exports, for their named exports: @duckdb/node-api re-exports ~40 files,
+ * ~100 ms of every start's main thread. require() reads the same files
+ * without lexing them; the module's exports are the same (listed here at build).
+ */
+const REQUIRED = ['@duckdb/node-api'];
+const requiredNotImported = {
+  name: 'required-not-imported',
+  setup(b) {
+    const filter = new RegExp(`^(${REQUIRED.join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'required' }));
+    b.onLoad({ filter: /.*/, namespace: 'required' }, ({ path }) => {
+      const names = Object.keys(createRequire(import.meta.url)(path)).filter(
+        (n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n),
+      );
+      return {
+        contents: [
+          "import { createRequire } from 'node:module';",
+          `const cjs = createRequire(import.meta.url)(${JSON.stringify(path)});`,
+          'export default cjs;',
+          `export const { ${names.join(', ')} } = cjs;`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * The shipped code uses one class of undici, Pool (src/llm/client.ts); its
+ * index loads the whole library (fetch, WebSocket, cookies, caches…): ~90 ms
+ * of CPU in every thread that makes an LLM client, against ~45 ms for Pool's
+ * own modules. The build points `undici` at Pool alone; an import of anything
+ * else from it fails the build, naming the export.
+ */
+const undiciPoolOnly = {
+  name: 'undici-pool-only',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-pool' }));
+    b.onLoad({ filter: /.*/, namespace: 'undici-pool' }, () => ({
+      contents: "import Pool from 'undici/lib/dispatcher/pool.js';\nexport { Pool };",
       loader: 'js',
       resolveDir: root,
     }));
@@ -62,10 +136,14 @@ const precompiledValidators = {
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  plugins: [precompiledValidators],
+  plugins: [precompiledValidators, requiredNotImported, undiciPoolOnly],
   entryPoints: ENTRIES,
   outdir: 'dist',
   chunkNames: 'chunk-[hash]',
+  // Bundled CommonJS packages require() Node's built-ins; an ES module has no `require` of its own.
+  banner: {
+    js: "import { createRequire as __rvbbitRequire } from 'node:module'; const require = __rvbbitRequire(import.meta.url);",
+  },
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -83,7 +161,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.18',
-  external: [...external, 'rvbbit', 'rvbbit/*'],
+  external: [...dependencies, 'rvbbit', 'rvbbit/*'],
   logLevel: 'warning',
 });
 const { grammarBrowserScript, moduleLoads } = await tsImport('./playground/bundles.ts', import.meta.url);
