@@ -58,40 +58,78 @@ export function splitConfidence(output: unknown): {
 }
 
 /**
- * The answer with each boolean `result`'s confidence taken from the logprobs:
- * `trueProbabilities` holds P(true) for every boolean of the answer in order (a
- * packed answer's rows included); a count that does not match leaves it as it was.
+ * How one kind of answer takes its confidence from the logprobs: which leaves the
+ * probabilities are counted over (in the answer's order, a packed answer's rows
+ * included), which of an object's entries carries its probability, and what an
+ * object with a `confidence` then records.
  */
-export function withLogprobConfidence(value: unknown, trueProbabilities: readonly number[]): unknown {
+interface LeafRule {
+  readonly isLeaf: (v: unknown) => boolean;
+  /** The entry whose leaf's probability the object takes (the first that matches). */
+  readonly decides: (key: string, v: unknown) => boolean;
+  /** The object's confidence from that probability; undefined leaves it as it was. */
+  readonly confidence: (out: Record<string, unknown>, p: number) => number | undefined;
+}
+
+/** A boolean `result` decides: its confidence is P(the answer given). */
+const BOOLEAN_RESULT: LeafRule = {
+  isLeaf: (v) => typeof v === 'boolean',
+  decides: (k, v) => k === 'result' && typeof v === 'boolean',
+  confidence: (out, pTrue) =>
+    typeof out.result === 'boolean' ? (out.result ? pTrue : 1 - pTrue) : undefined,
+};
+
+/** A label (a classification's proxy): the object's first string value decides, when it has no boolean `result`. */
+const FIRST_LABEL: LeafRule = {
+  isLeaf: (v) => typeof v === 'string',
+  decides: (k, v) => typeof v === 'string' && k !== SOURCE_KEY,
+  confidence: (out, p) => (typeof out.result !== 'boolean' ? p : undefined),
+};
+
+/**
+ * The answer with every object's confidence taken from the leaf probabilities,
+ * one per leaf in order; a count that does not match leaves the answer as it was.
+ */
+function withLeafConfidence(value: unknown, probabilities: readonly number[], rule: LeafRule): unknown {
   let count = 0;
-  const countBooleans = (v: unknown): void => {
-    if (typeof v === 'boolean') count++;
-    else if (Array.isArray(v)) v.forEach(countBooleans);
-    else if (v !== null && typeof v === 'object') Object.values(v).forEach(countBooleans);
+  const countLeaves = (v: unknown): void => {
+    if (rule.isLeaf(v)) count++;
+    else if (Array.isArray(v)) v.forEach(countLeaves);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(countLeaves);
   };
-  countBooleans(value);
-  if (count !== trueProbabilities.length) return value;
+  countLeaves(value);
+  if (count !== probabilities.length) return value;
   let at = 0;
   const rewrite = (v: unknown): unknown => {
-    if (typeof v === 'boolean') {
+    if (rule.isLeaf(v)) {
       at++;
       return v;
     }
     if (Array.isArray(v)) return v.map(rewrite);
     if (v === null || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
-    let pTrue: number | undefined;
+    let p: number | undefined;
     for (const [k, x] of Object.entries(v)) {
-      if (k === 'result' && typeof x === 'boolean') pTrue = trueProbabilities[at];
+      if (p === undefined && rule.decides(k, x)) p = probabilities[at];
       out[k] = rewrite(x);
     }
-    if (pTrue !== undefined && CONFIDENCE_KEY in out && typeof out.result === 'boolean') {
-      out[CONFIDENCE_KEY] = out.result ? pTrue : 1 - pTrue;
+    const confidence = p === undefined || !(CONFIDENCE_KEY in out) ? undefined : rule.confidence(out, p);
+    if (confidence !== undefined) {
+      out[CONFIDENCE_KEY] = confidence;
       out[SOURCE_KEY] = 'logprobs';
     }
     return out;
   };
   return rewrite(value);
+}
+
+/**
+ * The answer with each boolean `result`'s confidence taken from the logprobs:
+ * `trueProbabilities` holds P(true) for every boolean of the answer in order (a
+ * packed answer's rows included); a count that does not match leaves it as it was.
+ */
+export function withLogprobConfidence(value: unknown, trueProbabilities: readonly number[]): unknown {
+  return withLeafConfidence(value, trueProbabilities, BOOLEAN_RESULT);
 }
 
 /**
@@ -102,33 +140,5 @@ export function withLogprobConfidence(value: unknown, trueProbabilities: readonl
  * A count that does not match leaves the answer as it was.
  */
 export function withLabelConfidence(value: unknown, labelProbabilities: readonly number[]): unknown {
-  let count = 0;
-  const countStrings = (v: unknown): void => {
-    if (typeof v === 'string') count++;
-    else if (Array.isArray(v)) v.forEach(countStrings);
-    else if (v !== null && typeof v === 'object') Object.values(v).forEach(countStrings);
-  };
-  countStrings(value);
-  if (count !== labelProbabilities.length) return value;
-  let at = 0;
-  const rewrite = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      at++;
-      return v;
-    }
-    if (Array.isArray(v)) return v.map(rewrite);
-    if (v === null || typeof v !== 'object') return v;
-    const out: Record<string, unknown> = {};
-    let p: number | undefined;
-    for (const [k, x] of Object.entries(v)) {
-      if (p === undefined && typeof x === 'string' && k !== SOURCE_KEY) p = labelProbabilities[at];
-      out[k] = rewrite(x);
-    }
-    if (p !== undefined && CONFIDENCE_KEY in out && typeof out.result !== 'boolean') {
-      out[CONFIDENCE_KEY] = p;
-      out[SOURCE_KEY] = 'logprobs';
-    }
-    return out;
-  };
-  return rewrite(value);
+  return withLeafConfidence(value, labelProbabilities, FIRST_LABEL);
 }
