@@ -104,44 +104,36 @@ function guaranteeOf(splits: readonly FunctionSplit[]) {
   return g ? { guarantee: g } : {};
 }
 
+/**
+ * The later pass's record with the named counts added to the earlier's (a count
+ * one side lacks counts 0; a count neither has stays absent). Either record
+ * missing: the other one.
+ */
+function summedCounts<T extends object>(
+  earlier: T | undefined,
+  later: T | undefined,
+  counts: readonly (keyof T)[],
+) {
+  if (!earlier || !later) return later ?? earlier;
+  const out: Record<keyof T, unknown> = { ...later };
+  for (const k of counts) {
+    const a = earlier[k] as number | undefined;
+    const b = later[k] as number | undefined;
+    if (a !== undefined || b !== undefined) out[k] = (a ?? 0) + (b ?? 0);
+  }
+  return out as T;
+}
+
 /** Two passes' splits of one function as one: counts summed, the later pass's thresholds (each pass learns its own). */
 function merged(was: FunctionSplit, x: FunctionSplit): FunctionSplit {
-  const sum = (a?: Readonly<Record<string, number>>, b?: Readonly<Record<string, number>>) =>
-    a && b
-      ? {
-          logprobs: (a.logprobs ?? 0) + (b.logprobs ?? 0),
-          'self-reported': (a['self-reported'] ?? 0) + (b['self-reported'] ?? 0),
-        }
-      : (b ?? a);
-  const g =
-    was.guarantee && x.guarantee
-      ? {
-          ...x.guarantee,
-          draws: was.guarantee.draws + x.guarantee.draws,
-          sampled: was.guarantee.sampled + x.guarantee.sampled,
-          positives: was.guarantee.positives + x.guarantee.positives,
-          ...(x.guarantee.agreed !== undefined
-            ? { agreed: (was.guarantee.agreed ?? 0) + x.guarantee.agreed }
-            : {}),
-        }
-      : (x.guarantee ?? was.guarantee);
-  const scored = sum(was.scored, x.scored);
-  const embedding =
-    was.embedding && x.embedding
-      ? {
-          ...x.embedding,
-          texts: was.embedding.texts + x.embedding.texts,
-          calls: was.embedding.calls + x.embedding.calls,
-          cacheHits: was.embedding.cacheHits + x.embedding.cacheHits,
-        }
-      : (x.embedding ?? was.embedding);
+  const scored = summedCounts(was.scored, x.scored, ['logprobs', 'self-reported']);
+  const guarantee = summedCounts(was.guarantee, x.guarantee, ['draws', 'sampled', 'positives', 'agreed']);
+  const embedding = summedCounts(was.embedding, x.embedding, ['texts', 'calls', 'cacheHits']);
   return {
-    ...x,
+    ...summedCounts(was, x, ['tuples', 'kept'])!,
     ...(embedding ? { embedding } : {}),
-    tuples: was.tuples + x.tuples,
-    kept: was.kept + x.kept,
-    ...(scored ? { scored: scored as FunctionSplit['scored'] } : {}),
-    ...(g ? { guarantee: g } : {}),
+    ...(scored ? { scored } : {}),
+    ...(guarantee ? { guarantee } : {}),
   };
 }
 
