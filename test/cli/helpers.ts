@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { simulatorEnv } from '../../src/llm/config.js';
+import { type SimulatorOptions, type SimulatorStats, startSimulator } from '../../src/sim/index.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Node arguments that run the CLI from source, from ROOT. */
@@ -56,6 +57,26 @@ export function rvbbit(
   opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<Ran> {
   return start(args, opts).done;
+}
+
+/**
+ * `rvbbit query --format csv STATEMENT` (spawned) on a simulator of its own with
+ * these options: the CSV's data rows (its header dropped) and what that simulator
+ * counted, to hold against the library's run of the same statement.
+ */
+export async function queryOnOwnSimulator(
+  statement: string,
+  simulator: SimulatorOptions,
+): Promise<Ran & { readonly rows: string[]; readonly stats: SimulatorStats }> {
+  const sim = await startSimulator(simulator);
+  try {
+    const r = await rvbbit(['query', '--format', 'csv', statement], {
+      env: { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' },
+    });
+    return { ...r, rows: r.out.trim().split('\n').slice(1), stats: sim.stats() };
+  } finally {
+    await sim.close();
+  }
 }
 
 /** Resolves once `get()` matches `pattern` (polling), or rejects after `ms`. */

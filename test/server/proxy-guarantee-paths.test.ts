@@ -8,8 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startSimulator } from '../../src/sim/index.js';
-import { rvbbit } from '../cli/helpers.js';
+import { queryOnOwnSimulator } from '../cli/helpers.js';
 import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
 import { psql } from './py-client.js';
@@ -77,26 +76,14 @@ for (const kind of Object.keys(STATEMENTS) as Kind[]) {
   });
 
   test(`rvbbit query (the CLI, spawned), ${kind}: the library's rows and calls on its own simulator`, async () => {
-    const sim = await startSimulator({ profiles: PROFILES });
-    try {
-      const r = await rvbbit(['query', '--format', 'csv', STATEMENTS[kind]], {
-        env: { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' },
-      });
-      assert.is(r.code, 0, r.err);
-      assert.equal(
-        r.out
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((x) => x.replaceAll(',', '|')),
-        library[kind].rows,
-      );
-      const s = sim.stats();
-      assert.equal(s.byModel, library[kind].byModel);
-      assert.is(s.embeddingRequests, library[kind].embeddingRequests);
-    } finally {
-      await sim.close();
-    }
+    const r = await queryOnOwnSimulator(STATEMENTS[kind], { profiles: PROFILES });
+    assert.is(r.code, 0, r.err);
+    assert.equal(
+      r.rows.map((x) => x.replaceAll(',', '|')),
+      library[kind].rows,
+    );
+    assert.equal(r.stats.byModel, library[kind].byModel);
+    assert.is(r.stats.embeddingRequests, library[kind].embeddingRequests);
   });
 }
 

@@ -8,8 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startSimulator } from '../../src/sim/index.js';
-import { rvbbit } from '../cli/helpers.js';
+import { queryOnOwnSimulator } from '../cli/helpers.js';
 import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
 import { psql } from './py-client.js';
@@ -81,24 +80,13 @@ psqlTest('psql through the server: the same rows', async () => {
 });
 
 test('rvbbit query (the CLI, spawned): the same rows, the same calls on its own simulator', async () => {
-  const sim = await startSimulator({ profiles: PROFILES });
-  try {
-    const r = await rvbbit(['query', '--format', 'csv', STATEMENT], {
-      env: { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' },
-    });
-    assert.is(r.code, 0, r.err);
-    assert.equal(
-      r.out
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((x) => Number(x)),
-      libraryIds,
-    );
-    assert.equal(sim.stats().byModel, libraryCalls);
-  } finally {
-    await sim.close();
-  }
+  const r = await queryOnOwnSimulator(STATEMENT, { profiles: PROFILES });
+  assert.is(r.code, 0, r.err);
+  assert.equal(
+    r.rows.map((x) => Number(x)),
+    libraryIds,
+  );
+  assert.equal(r.stats.byModel, libraryCalls);
 });
 
 test.run();
