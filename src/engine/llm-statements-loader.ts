@@ -1,5 +1,18 @@
-/** Imports llm-statements.ts on first use (see there why it is loaded late). */
-export const llmStatements = () => import('./llm-statements.js');
+/**
+ * Imports llm-statements.ts on first use (see there why it is loaded late).
+ * The module's promise is kept: every LLM statement asks for it twice (plan,
+ * run), and an `import()` of a module already loaded still goes through the
+ * loader's resolve (under tsx, a round trip to its hooks thread: 1–3 ms of a
+ * statement's wall on a loaded machine). A failed import is asked again.
+ */
+let statements: Promise<typeof import('./llm-statements.js')> | undefined;
+export const llmStatements = (): Promise<typeof import('./llm-statements.js')> => {
+  statements ??= import('./llm-statements.js').catch((err: unknown) => {
+    statements = undefined;
+    throw err;
+  });
+  return statements;
+};
 
 /**
  * Every module the engine loads on first use (the LLM statements' planner,

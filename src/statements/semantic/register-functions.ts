@@ -22,6 +22,23 @@ import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple }
 
 /** Per database: each registered signature and the function it runs now. */
 const registered = new WeakMap<object, Map<string, { fn: SemanticFunction }>>();
+/**
+ * Each definition's DuckDB signature, worked out once: every operator
+ * statement registers the whole catalog (dozens of functions), and building
+ * the signatures anew was most of that step's half millisecond. A definition
+ * is not changed in place (CREATE OR REPLACE makes a new one).
+ */
+const signatures = new WeakMap<SemanticFunction, string>();
+
+function signatureOf(fn: SemanticFunction): string {
+  let signature = signatures.get(fn);
+  if (signature === undefined) {
+    const types = functionParams(fn.sql).map((a) => a.type);
+    signature = `${fn.name}(${types.join(',')})->${registeredReturns(fn.sql)}`;
+    signatures.set(fn, signature);
+  }
+  return signature;
+}
 
 /**
  * Registers every function not yet known to this database (`db` identifies
@@ -36,13 +53,13 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
     registered.set(db, done);
   }
   for (const fn of fns) {
-    const params = functionParams(fn.sql);
-    const signature = `${fn.name}(${params.map((a) => a.type).join(',')})->${registeredReturns(fn.sql)}`;
+    const signature = signatureOf(fn);
     const known = done.get(signature);
     if (known) {
       known.fn = fn;
       continue;
     }
+    const params = functionParams(fn.sql);
     const current = { fn };
     con.registerScalarFunction(
       DuckDBScalarFunction.create({
