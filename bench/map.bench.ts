@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/map.bench.ts [latency|overhead|memory|cache|all]
  *
- * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency
+ * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency; the wall split
+ *             at the simulator's first arrival and last answer, and raw undici making the same calls
  * - overhead: N=20,000 at 0 ms → MAP rows/s ≥ 0.6 × raw undici req/s (same simulator, same run)
  * - memory:   engine.stream of a MAP over N=10k and 100k generated rows of 1 KB at 0 ms, each in its
  *             own process (map-memory.child.mjs) → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
@@ -114,6 +115,11 @@ if (which === 'all' || which === 'latency') {
   const ideal = Math.ceil(n / p) * 0.1;
   const run = await timed(mapSql(n, p, false), { parallel: p, latencyMs: 100 });
   const ratio = run.seconds / ideal;
+  // The same requests from raw undici at the same PARALLEL: what the machine and the
+  // simulator allow any client on this run (on a busy machine far above the ideal).
+  await sim.resetStats();
+  const rawSeconds = n / (await rawUndici(n, p));
+  const rawLate = await sim.stats();
   results.latency = {
     n,
     parallel: p,
@@ -123,6 +129,8 @@ if (which === 'all' || which === 'latency') {
     ratioToIdeal: ratio,
     calls: run.calls,
     split: run.split,
+    rawUndiciS: rawSeconds,
+    ratioToRawUndici: run.seconds / rawSeconds,
   };
   const { startMs, callsMs, endMs, lateMsPerAnswer, idleMsPerCall } = run.split;
   console.log(
@@ -130,7 +138,10 @@ if (which === 'all' || which === 'latency') {
       `wall/ideal ${ratio.toFixed(3)} (target ≤ 1.1), calls ${run.calls}\n` +
       `  start to first call ${startMs.toFixed(1)} ms, first call to last answer ${callsMs.toFixed(1)} ms ` +
       `(${(callsMs / (ideal * 1000)).toFixed(3)} × ideal), last answer to end ${endMs.toFixed(1)} ms; ` +
-      `answers sent ${lateMsPerAnswer.toFixed(2)} ms after due on average; slots idle ${idleMsPerCall.toFixed(2)} ms per call`,
+      `answers sent ${lateMsPerAnswer.toFixed(2)} ms after due on average; slots idle ${idleMsPerCall.toFixed(2)} ms per call\n` +
+      `  raw undici, the same requests at P ${p}: ${rawSeconds.toFixed(2)} s (${(rawSeconds / ideal).toFixed(3)} × ideal, ` +
+      `answers ${(rawLate.answeredLateMs / Math.max(1, rawLate.completed)).toFixed(2)} ms after due); ` +
+      `MAP / raw undici ${(run.seconds / rawSeconds).toFixed(3)}`,
   );
   await sim.setOptions({ latencyMs: 0 });
 }
