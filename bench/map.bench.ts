@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/map.bench.ts [latency|overhead|memory|cache|all]
  *
- * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency
+ * - latency:  N=2000, 100 ms per call, PARALLEL 100 → wall ≤ 1.1 × ceil(N/P) × latency; the wall split
+ *             at the simulator's first arrival and last answer, and raw undici making the same calls
  * - overhead: N=20,000 at 0 ms → MAP rows/s ≥ 0.6 × raw undici req/s (same simulator, same run)
  * - memory:   engine.stream of a MAP over N=10k and 100k generated rows of 1 KB at 0 ms, each in its
  *             own process (map-memory.child.mjs) → peak RSS ≤ 400 MB, RSS(100k) ≤ 1.3 × RSS(10k)
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import type { SimulatorStats } from '../src/sim/stats.js';
 import { createEngine, engineBuild, startSimulatorProcess } from './engine-under-test.js';
 
 const which = process.argv[2] ?? 'all';
@@ -35,12 +37,69 @@ function mapSql(n: number, parallel: number, cache: boolean): string {
     WITH (limit = 0${cache ? '' : ', cache = false'})`;
 }
 
-async function timed(sql: string): Promise<{ seconds: number; calls: number; rows: number }> {
+async function timed(
+  sql: string,
+  shape: { readonly parallel: number; readonly latencyMs: number } = { parallel: 1, latencyMs: 0 },
+): Promise<{
+  seconds: number;
+  calls: number;
+  rows: number;
+  /** Where the wall time went, from the simulator's clock (see latencySplit). */
+  split: LatencySplit;
+}> {
   await sim.resetStats();
   const t0 = performance.now();
   const r = await engine.query(sql);
-  const seconds = (performance.now() - t0) / 1000;
-  return { seconds, calls: (await sim.stats()).requests, rows: r.rows.length };
+  const t1 = performance.now();
+  const stats = await sim.stats();
+  const seconds = (t1 - t0) / 1000;
+  return {
+    seconds,
+    calls: stats.requests,
+    rows: r.rows.length,
+    split: latencySplit(t0, t1, stats, shape.parallel, shape.latencyMs),
+  };
+}
+
+interface LatencySplit {
+  /** From the query's start to the first request's arrival at the simulator. */
+  readonly startMs: number;
+  /** From the first request's arrival to the last answer sent. */
+  readonly callsMs: number;
+  /** From the last answer sent to the query's end (reading it, the last chunk, the result). */
+  readonly endMs: number;
+  /** Mean time an answer went out after its due time (the simulator's timers and busy loop). */
+  readonly lateMsPerAnswer: number;
+  /**
+   * Slot time left idle within the calls' span, per call: PARALLEL × span, less every
+   * call's latency and lateness, over the calls. What is left is the engine's turnaround
+   * (an answer read, the row finished, the next request built and sent) and the first
+   * wave's and last wave's stagger.
+   */
+  readonly idleMsPerCall: number;
+}
+
+/** The wall time cut at the simulator's first arrival and last answer (both on the machine's epoch clock). */
+function latencySplit(
+  t0: number,
+  t1: number,
+  stats: SimulatorStats,
+  parallel: number,
+  latencyMs: number,
+): LatencySplit {
+  const origin = performance.timeOrigin;
+  const first = stats.firstRequestAt ?? origin + t0;
+  const last = stats.lastAnswerAt ?? origin + t1;
+  return {
+    startMs: first - (origin + t0),
+    callsMs: last - first,
+    endMs: origin + t1 - last,
+    lateMsPerAnswer: stats.completed > 0 ? stats.answeredLateMs / stats.completed : 0,
+    idleMsPerCall:
+      stats.completed > 0
+        ? (parallel * (last - first) - stats.completed * latencyMs - stats.answeredLateMs) / stats.completed
+        : 0,
+  };
 }
 
 await engine.query(
@@ -54,8 +113,13 @@ if (which === 'all' || which === 'latency') {
   const n = 2000;
   const p = 100;
   const ideal = Math.ceil(n / p) * 0.1;
-  const run = await timed(mapSql(n, p, false));
+  const run = await timed(mapSql(n, p, false), { parallel: p, latencyMs: 100 });
   const ratio = run.seconds / ideal;
+  // The same requests from raw undici at the same PARALLEL: what the machine and the
+  // simulator allow any client on this run (on a busy machine far above the ideal).
+  await sim.resetStats();
+  const rawSeconds = n / (await rawUndici(n, p));
+  const rawLate = await sim.stats();
   results.latency = {
     n,
     parallel: p,
@@ -64,10 +128,20 @@ if (which === 'all' || which === 'latency') {
     wallS: run.seconds,
     ratioToIdeal: ratio,
     calls: run.calls,
+    split: run.split,
+    rawUndiciS: rawSeconds,
+    ratioToRawUndici: run.seconds / rawSeconds,
   };
+  const { startMs, callsMs, endMs, lateMsPerAnswer, idleMsPerCall } = run.split;
   console.log(
     `latency-bound: N=${n} P=${p} 100 ms: wall ${run.seconds.toFixed(2)} s, ideal ${ideal.toFixed(2)} s, ` +
-      `wall/ideal ${ratio.toFixed(3)} (target ≤ 1.1), calls ${run.calls}`,
+      `wall/ideal ${ratio.toFixed(3)} (target ≤ 1.1), calls ${run.calls}\n` +
+      `  start to first call ${startMs.toFixed(1)} ms, first call to last answer ${callsMs.toFixed(1)} ms ` +
+      `(${(callsMs / (ideal * 1000)).toFixed(3)} × ideal), last answer to end ${endMs.toFixed(1)} ms; ` +
+      `answers sent ${lateMsPerAnswer.toFixed(2)} ms after due on average; slots idle ${idleMsPerCall.toFixed(2)} ms per call\n` +
+      `  raw undici, the same requests at P ${p}: ${rawSeconds.toFixed(2)} s (${(rawSeconds / ideal).toFixed(3)} × ideal, ` +
+      `answers ${(rawLate.answeredLateMs / Math.max(1, rawLate.completed)).toFixed(2)} ms after due); ` +
+      `MAP / raw undici ${(run.seconds / rawSeconds).toFixed(3)}`,
   );
   await sim.setOptions({ latencyMs: 0 });
 }

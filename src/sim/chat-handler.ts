@@ -48,6 +48,7 @@ export function handleChat(
   route: ChatRoute = {},
 ): void {
   state.stats.requests++;
+  state.stats.firstRequestAt ??= performance.timeOrigin + performance.now();
   state.stats.inFlight++;
   if (state.stats.inFlight > state.stats.maxInFlight) state.stats.maxInFlight = state.stats.inFlight;
   let done = false;

@@ -48,7 +48,10 @@ export class SimState {
     chat = true,
   ): void {
     if (res.destroyed) return;
-    if (chat) this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+    if (chat) {
+      this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+      this.stats.lastAnswerAt = performance.timeOrigin + performance.now();
+    }
     res.writeHead(status, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
@@ -67,6 +70,7 @@ export class SimState {
   sendStream(res: ServerResponse, events: readonly string[], headers: Record<string, string> = {}): void {
     if (res.destroyed) return;
     this.stats.byStatus[200] = (this.stats.byStatus[200] ?? 0) + 1;
+    this.stats.lastAnswerAt = performance.timeOrigin + performance.now();
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -105,8 +109,10 @@ export class SimState {
 
   /** Runs `fn` at `due` (a performance.now() time), at once if it has passed. */
   at(due: number, fn: () => void): void {
-    const left = due - performance.now();
+    const now = performance.now();
+    const left = due - now;
     if (left <= 0) {
+      this.stats.answeredLateMs -= left;
       fn();
       return;
     }

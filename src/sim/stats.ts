@@ -25,6 +25,17 @@ export interface SimulatorStats {
   /** Chat requests being handled now (including hangs not yet closed by the client). */
   inFlight: number;
   maxInFlight: number;
+  /**
+   * When the first chat request since the last reset arrived and when the last
+   * answer was sent (ms since the epoch, `performance.timeOrigin + performance.now()`,
+   * so a client on the same machine can place them on its own clock); null before any.
+   * With `answeredLateMs`, a bench tells the engine's time from the simulator's:
+   * start-up before the first call, the calls' span, the end after the last answer.
+   */
+  firstRequestAt: number | null;
+  lastAnswerAt: number | null;
+  /** Summed over answers sent when due (SimState.at): how long after its due time each went out (timer granularity, a busy loop). */
+  answeredLateMs: number;
   /** Responses sent, by HTTP status (a malformed body counts under its 200). */
   byStatus: Record<string, number>;
   /** Chat requests by the model they named. */
@@ -84,6 +95,9 @@ export function emptyStats(record: boolean): SimulatorStats {
     completed: 0,
     inFlight: 0,
     maxInFlight: 0,
+    firstRequestAt: null,
+    lastAnswerAt: null,
+    answeredLateMs: 0,
     byStatus: {},
     byModel: {},
     streamed: 0,

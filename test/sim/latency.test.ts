@@ -34,6 +34,8 @@ test('work longer than the latency: the answer goes at once', () => {
     sent = true;
   });
   assert.ok(sent);
+  // Due 20 ms after arrival, sent after 40 ms of work: at least 20 ms late, counted.
+  assert.ok(state.stats.answeredLateMs >= 20, `late ${state.stats.answeredLateMs} ms`);
 });
 
 test('latency 0: at once', () => {
@@ -73,6 +75,33 @@ test('over HTTP: no chat or embeddings answer of a burst comes before its latenc
     }
     assert.is(sim.stats().requests, 20);
     assert.is(sim.stats().embeddingRequests, 4);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('stats place the first arrival and the last answer on the epoch clock, null after a reset', async () => {
+  const sim = await startSimulator({ latencyMs: 50 });
+  try {
+    const now = () => performance.timeOrigin + performance.now();
+    assert.is(sim.stats().firstRequestAt, null);
+    assert.is(sim.stats().lastAnswerAt, null);
+    const t0 = now();
+    await postChat(sim.url, { model: 'm', messages: user('one') });
+    const between = now();
+    await postChat(sim.url, { model: 'm', messages: user('two') });
+    const t1 = now();
+    const { firstRequestAt, lastAnswerAt, answeredLateMs, completed } = sim.stats();
+    assert.is(completed, 2);
+    assert.ok(firstRequestAt !== null && firstRequestAt >= t0 && firstRequestAt <= between - 50);
+    // The second answer, sent 50 ms after a request made once the first had come back.
+    assert.ok(lastAnswerAt !== null && lastAnswerAt >= between + 50 && lastAnswerAt <= t1);
+    assert.ok(lastAnswerAt - firstRequestAt >= 100);
+    assert.ok(answeredLateMs >= 0 && Number.isFinite(answeredLateMs));
+    sim.resetStats();
+    assert.is(sim.stats().firstRequestAt, null);
+    assert.is(sim.stats().lastAnswerAt, null);
+    assert.is(sim.stats().answeredLateMs, 0);
   } finally {
     await sim.close();
   }
