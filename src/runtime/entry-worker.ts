@@ -6,7 +6,7 @@
  * does).
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { entryModule, loaderFlags, RUNS_FROM_SOURCE } from './package-files.js';
+import { entryLoaderFlags, entryModule } from './package-files.js';
 
 const SOURCE_BOOT = new URL('../../workers/thread-boot.mjs', import.meta.url);
 
@@ -23,11 +23,12 @@ export function startEntryWorker(
 ): EntryWorker {
   const entry = entryModule(sourcePath);
   const file = decodeURIComponent(entry.pathname);
-  if (!RUNS_FROM_SOURCE) return { worker: new Worker(entry, options), file };
+  const flags = entryLoaderFlags(sourcePath);
+  if (flags.length === 0) return { worker: new Worker(entry, options), file };
   const worker = new Worker(SOURCE_BOOT, {
     ...options,
     workerData: { ...options.workerData, entry: entry.href },
-    execArgv: [...loaderFlags(), ...(options.execArgv ?? [])],
+    execArgv: [...flags, ...(options.execArgv ?? [])],
   });
   return { worker, file };
 }

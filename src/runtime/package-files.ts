@@ -7,6 +7,7 @@
  * From source this module sits two levels below the root (src/runtime/);
  * bundled, one (dist/). Shipped data (cascades/) stays at the root in both.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const RUNS_FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -22,14 +23,34 @@ export function packagePath(relative: string): string {
 }
 
 /**
- * A module that runs on its own (a worker thread's or child process's entry):
- * its source file, or the bundle's entry of the same name (scripts/build.mjs
- * names every entry after its source file).
+ * Whether an entry module runs built: always in the build; from source too when
+ * RVBBIT_ENTRIES=dist and the build has that entry. The test runner
+ * (scripts/run-tests.mjs) sets it when dist/ is newer than every source: the
+ * tests import the sources, but a thread or process started through tsx costs
+ * about a second more CPU, and the suite starts hundreds. An entry the build
+ * does not make (a test's own thread) still runs from source.
  */
-export function entryModule(sourcePath: string): URL {
-  if (RUNS_FROM_SOURCE) return new URL(sourcePath, PACKAGE_ROOT);
+function runsBuilt(sourcePath: string): boolean {
+  return !RUNS_FROM_SOURCE || (process.env.RVBBIT_ENTRIES === 'dist' && existsSync(builtEntry(sourcePath)));
+}
+
+/** The build's entry for a source entry (scripts/build.mjs names every entry after its source file). */
+function builtEntry(sourcePath: string): URL {
   const name = sourcePath.slice(sourcePath.lastIndexOf('/') + 1).replace(/\.ts$/, '.js');
   return new URL(`dist/${name}`, PACKAGE_ROOT);
+}
+
+/**
+ * A module that runs on its own (a worker thread's or child process's entry):
+ * its source file, or the bundle's entry of the same name.
+ */
+export function entryModule(sourcePath: string): URL {
+  return runsBuilt(sourcePath) ? builtEntry(sourcePath) : new URL(sourcePath, PACKAGE_ROOT);
+}
+
+/** Node flags the thread or process of an entry module needs (loaderFlags when it runs from source). */
+export function entryLoaderFlags(sourcePath: string): string[] {
+  return runsBuilt(sourcePath) ? [] : loaderFlags();
 }
 
 /**

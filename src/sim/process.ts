@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { RvbbitError } from '../../base/errors.js';
-import { entryModule, loaderFlags } from '../runtime/package-files.js';
+import { entryLoaderFlags, entryModule } from '../runtime/package-files.js';
 import type { SimulatorOptions } from './options.js';
 import { type RemoteSimulatorHandle, remoteSimulatorHandle } from './remote-handle.js';
 
@@ -22,12 +22,13 @@ function profileFlags(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-const CHILD = fileURLToPath(entryModule('src/sim/child-main.ts'));
+const CHILD_SOURCE = 'src/sim/child-main.ts';
+const CHILD = fileURLToPath(entryModule(CHILD_SOURCE));
 
 export async function startSimulatorProcess(options: SimulatorOptions = {}): Promise<SimulatorProcessHandle> {
   const child = spawn(
     process.execPath,
-    [...profileFlags(), ...loaderFlags(), CHILD, JSON.stringify(options)],
+    [...profileFlags(), ...entryLoaderFlags(CHILD_SOURCE), CHILD, JSON.stringify(options)],
     {
       // stdin stays open while this process lives: the child exits when it
       // closes, so a crashed parent never leaves a simulator running.

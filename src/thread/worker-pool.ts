@@ -8,7 +8,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { RvbbitError } from '../../base/errors.js';
-import { entryModule, loaderFlags } from '../runtime/package-files.js';
+import { entryLoaderFlags, entryModule } from '../runtime/package-files.js';
 import { isLoadedAnnouncement } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -53,7 +53,7 @@ export class WorkerPool {
       // Per-task run and wait histograms: nobody reads them.
       recordTiming: false,
       // From source, workers load TypeScript through tsx's require hook (see entry-worker.ts).
-      execArgv: [...loaderFlags(), ...(options.execArgv ?? [])],
+      execArgv: [...entryLoaderFlags(options.entry), ...(options.execArgv ?? [])],
       workerData: options.workerData,
     });
     this.piscina.on('message', (message: unknown) => {

@@ -1,50 +1,24 @@
 /**
  * Runs the `rvbbit` CLI as a real child process: the build (bin/rvbbit.js →
- * dist/) when it is current, else from source (`node --import tsx
+ * dist/) when the test runner found it current, else from source (`node --import tsx
  * src/cli/main.ts …`). test/package/ runs the build from an installed tarball.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simulatorEnv } from '../../src/llm/config.js';
 import { type SimulatorOptions, type SimulatorStats, startSimulator } from '../../src/sim/index.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** What the build is made from (scripts/build.mjs): a change to any of it makes dist/ stale. */
-const BUILD_INPUTS = ['base', 'grammar', 'src', 'workers', 'scripts/build.mjs', 'package.json'];
-
-/** The newest modification time under `path` (a file or a folder, recursively). */
-function newestChange(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const e of readdirSync(path)) newest = Math.max(newest, newestChange(join(path, e)));
-  return newest;
-}
-
 /**
- * Whether the tests spawn the build: forced by RVBBIT_TEST_CLI=build|source, else
- * when dist/cli.js is newer than every build input (`npm test` builds first; a
- * targeted run after an edit falls back to the source). The build starts with a
- * third of the CPU a spawn through tsx takes (1.9 s against 6.9 s of user time on
- * a loaded 2-core machine), and the CLI tests spawn it hundreds of times.
+ * The build when the test runner says it is current (RVBBIT_ENTRIES=dist, see
+ * scripts/run-tests.mjs): it starts with a third of the CPU a run through tsx takes.
  */
-function spawnsBuild(): boolean {
-  const forced = process.env.RVBBIT_TEST_CLI;
-  if (forced === 'build' || forced === 'source') return forced === 'build';
-  try {
-    const built = statSync(join(ROOT, 'dist/cli.js')).mtimeMs;
-    return BUILD_INPUTS.every((p) => newestChange(join(ROOT, p)) <= built);
-  } catch {
-    return false;
-  }
-}
-
-export const CLI_IS_BUILT = spawnsBuild();
+export const CLI_IS_BUILT = process.env.RVBBIT_ENTRIES === 'dist';
 /** Node arguments that run the CLI, from ROOT. */
-export const CLI: readonly string[] = CLI_IS_BUILT ? ['bin/rvbbit.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+export const CLI: readonly string[] = CLI_IS_BUILT
+  ? ['bin/rvbbit.js']
+  : ['--import', 'tsx', 'src/cli/main.ts'];
 /** The same from any working directory (tsx resolved from this package, not from there). */
 const CLI_ANYWHERE = CLI_IS_BUILT
   ? [`${ROOT}bin/rvbbit.js`]
