@@ -12,12 +12,16 @@
  * await engine.close();
  */
 
+import type { ServerHandle } from './server/server.js';
+import type { ServerOptions } from './server/server-options.js';
+
 export { RvbbitError } from '../base/errors.js';
 export type { Cascade } from './cascade/cascade-types.js';
 export { loadCascade } from './cascade/load-cascade.js';
 export { runCascade } from './cascade/run-cascade.js';
 export type { RunContext, RunResult, RunUsage } from './cascade/run-types.js';
 export type { QueryResult, ResultColumn } from './db/query-result.js';
+
 export type { Progress } from './dispatch/progress.js';
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { ProviderOption } from './engine/provider.js';
@@ -25,7 +29,7 @@ export type { QueryOptions, Session } from './engine/session.js';
 export { createLlmClient, type LlmClientOptions } from './llm/client.js';
 export { type ResolvedLlmConfig, resolveLlmConfig } from './llm/config.js';
 export type { LlmClient } from './llm/types.js';
-export { type ServerHandle, startServer } from './server/server.js';
+export type { ServerHandle } from './server/server.js';
 export type { ServerLimits, ServerOptions } from './server/server-options.js';
 export {
   type SimulatorHandle,
@@ -33,3 +37,13 @@ export {
   startSimulator,
   startSimulatorProcess,
 } from './sim/index.js';
+
+/**
+ * Starts the Postgres server. Loaded on the first call, as `startSimulator`
+ * is (sim/index.ts): an engine used from code never pays for the server's
+ * modules.
+ */
+export async function startServer(options: ServerOptions): Promise<ServerHandle> {
+  const server = await import('./server/server.js');
+  return server.startServer(options);
+}

@@ -1,4 +1,7 @@
 /** The LLM simulator: an OpenAI-compatible server for the quick start, tests and benchmarks. */
+import type { SimulatorOptions } from './options.js';
+import type { SimulatorHandle } from './server.js';
+
 export type {
   LatencyDistribution,
   SimOutage,
@@ -7,5 +10,17 @@ export type {
   SimulatorOptions,
 } from './options.js';
 export { type SimulatorProcessHandle, startSimulatorProcess } from './process.js';
-export { type SimulatorHandle, startSimulator } from './server.js';
+export type { SimulatorHandle } from './server.js';
 export type { SeenRequest, SimulatorStats } from './stats.js';
+
+/**
+ * Starts the simulator in this process. Its server is loaded on the first
+ * call, not with the package: it counts tokens with both of OpenAI's
+ * encodings (token-count.ts), whose sources and rank tables are ~17 MB of
+ * heap (measured in a heap snapshot of `createEngine()`'s main thread) that
+ * every process importing rvbbit held, simulator or not.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const server = await import('./server.js');
+  return server.startSimulator(options);
+}
