@@ -237,8 +237,10 @@ export const CATALOG_SETUP: readonly string[] = [
        NULL::VARCHAR AS rolpassword, NULL::VARCHAR[] AS rolconfig)`,
   `CREATE OR REPLACE TEMP VIEW pg_auth_members AS SELECT 0::BIGINT AS oid, 0::BIGINT AS roleid, 0::BIGINT AS member,
      0::BIGINT AS grantor, false AS admin_option WHERE false`,
-  // psql \df: the functions (macros) a user created; DuckDB's built-ins are pg_catalog's, as Postgres's are.
-  `CREATE OR REPLACE TEMP VIEW pg_proc AS SELECT function_oid::BIGINT AS oid, function_name AS proname,
+  // psql \df: the functions a user created, macros and semantic functions (their operator files' and
+  // CREATE SEMANTIC FUNCTION's, rvbbit.functions: the engine rewrites their calls, so DuckDB does not list
+  // them); DuckDB's built-ins and the shipped operators are pg_catalog's, as Postgres's built-ins are.
+  `CREATE OR REPLACE TEMP VIEW pg_proc AS SELECT * FROM (SELECT function_oid::BIGINT AS oid, function_name AS proname,
      (SELECT oid FROM pg_namespace rvbbit_n WHERE rvbbit_n.nspname = CASE WHEN f.database_name = 'temp' THEN 'pg_temp_1' ELSE f.schema_name END LIMIT 1) AS pronamespace,
      10::BIGINT AS proowner, CASE WHEN function_type = 'aggregate' THEN 'a' ELSE 'f' END AS prokind,
      function_type = 'aggregate' AS proisagg, false AS proretset, len(parameters)::SMALLINT AS pronargs,
@@ -247,7 +249,16 @@ export const CATALOG_SETUP: readonly string[] = [
      NULL::VARCHAR AS prosrc, 0::BIGINT AS prolang
      FROM duckdb_functions() f WHERE NOT internal AND function_name NOT LIKE 'rvbbit_%' ESCAPE ''
        AND function_name NOT LIKE 'pg_%' ESCAPE '' AND function_name NOT IN ('obj_description', 'col_description',
-       'shobj_description', 'format_type', 'array_upper', 'array_lower', 'current_schemas', '_pg_expandarray', 'quote_ident', 'to_regtype', 'to_regclass')`,
+       'shobj_description', 'format_type', 'array_upper', 'array_lower', 'current_schemas', '_pg_expandarray', 'quote_ident', 'to_regtype', 'to_regclass')
+     UNION ALL
+     -- Oids past DuckDB's own (which count up from 0), stable per name. Arguments are counted at the top
+     -- level: a STRUCT's fields (two levels of parentheses) are not arguments.
+     SELECT 3000000000 + (hash(name) % 1000000000)::BIGINT, name,
+       (SELECT oid FROM pg_namespace rvbbit_n WHERE rvbbit_n.nspname = 'main' LIMIT 1),
+       10::BIGINT, 'f', false, false,
+       CASE WHEN args = '' THEN 0 ELSE len(string_split(regexp_replace(regexp_replace(args, '\\([^()]*\\)', '', 'g'), '\\([^()]*\\)', '', 'g'), ',')) END::SMALLINT,
+       returns, args, 0::BIGINT, 'v', 'u', false, false, NULL::VARCHAR, 0::BIGINT
+     FROM rvbbit.functions WHERE source IN ('sql', 'file'))`,
   `CREATE OR REPLACE TEMP MACRO pg_get_function_result(o) AS (SELECT rvbbit_p.rvbbit_result FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_get_function_arguments(o) AS (SELECT rvbbit_p.rvbbit_arguments FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_function_is_visible(o) AS true`,

@@ -61,6 +61,50 @@ psqlTest('psql meta-commands answer (\\l \\du \\df \\dt+ \\dn \\dv)', async () =
   assert.equal((await run('\\dv')).slice(1), ['Schema|Name|Type|Owner', 'main|cheap|view|rvbbit', '(1 row)']);
 });
 
+psqlTest(
+  'psql \\df lists semantic functions made with CREATE SEMANTIC FUNCTION, and forgets a dropped one',
+  async () => {
+    const run = async (cmd: string) => {
+      const r = await psql(f.port, ['-A', '-F', '|', '-c', cmd]);
+      assert.is(r.err, '', `${cmd}: ${r.err}`);
+      assert.is(r.code, 0);
+      return r.out.trim().split('\n');
+    };
+    await run(
+      "CREATE SEMANTIC FUNCTION praises_acting(review VARCHAR) RETURNS BOOLEAN AS 'Does this review praise the acting? {{ review }}'",
+    );
+    await run(
+      "CREATE SEMANTIC FUNCTION echoes(a VARCHAR, b VARCHAR) RETURNS BOOLEAN OPERATOR 'ECHOES' AS 'Does {{ a }} echo {{ b }}?'",
+    );
+    try {
+      assert.equal((await run('\\df')).slice(1), [
+        'Schema|Name|Result data type|Argument data types|Type',
+        'main|add_one|ANY|x|func',
+        'main|echoes|BOOLEAN|a VARCHAR, b VARCHAR|func',
+        'main|praises_acting|BOOLEAN|review VARCHAR|func',
+        '(3 rows)',
+      ]);
+      const c = await f.client();
+      const r = await c.query(
+        `SELECT proname, pronargs FROM pg_catalog.pg_proc WHERE proname IN ('echoes', 'praises_acting') ORDER BY proname`,
+      );
+      assert.equal(
+        r.rows.map((x) => `${x.proname}/${x.pronargs}`),
+        ['echoes/2', 'praises_acting/1'],
+      );
+      await run('DROP SEMANTIC FUNCTION echoes');
+      assert.equal((await run('\\df')).slice(2, 5), [
+        'main|add_one|ANY|x|func',
+        'main|praises_acting|BOOLEAN|review VARCHAR|func',
+        '(2 rows)',
+      ]);
+    } finally {
+      await f.engine.query('DROP SEMANTIC FUNCTION IF EXISTS echoes');
+      await f.engine.query('DROP SEMANTIC FUNCTION IF EXISTS praises_acting');
+    }
+  },
+);
+
 test('current_database(), current_user, session_user, version(), pg_backend_pid() answer as Postgres does', async () => {
   const c = await f.client({ user: 'alice', database: 'shop' });
   const pid = (c as unknown as { processID: number }).processID;
