@@ -43,7 +43,10 @@ function markdownOf(sym: SymbolAt): string | undefined {
         fn.sql.description ?? info?.description ?? '',
         described.length > 0 ? `Arguments:\n${described.join('\n')}` : '',
         forms ? `Forms: ${forms}` : '',
-        `Cascade: \`${fn.cascadePath}\``,
+        // A SQL-defined function's cascade is a file the engine wrote for its run, not the user's.
+        fn.source === 'sql'
+          ? 'Defined in SQL (`CREATE SEMANTIC FUNCTION`, stored in `rvbbit.semantic_functions`)'
+          : `Cascade: \`${fn.cascadePath}\``,
       ]
         .filter((l) => l !== '')
         .join('\n\n');

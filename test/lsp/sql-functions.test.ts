@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CompletionRequest, type Hover, HoverRequest } from 'vscode-languageserver-protocol/node';
+import {
+  CompletionRequest,
+  DefinitionRequest,
+  type Hover,
+  HoverRequest,
+} from 'vscode-languageserver-protocol/node';
 import { createEngine } from '../../src/index.js';
 import { LspClient } from './lsp-client.js';
 
@@ -34,6 +39,14 @@ test('--db: a stored function parses, hovers and completes; dropped, its word is
     const hover = (h?.contents as { value: string } | undefined)?.value ?? '';
     assert.match(hover, /echoes\(a VARCHAR, b VARCHAR\) → BOOLEAN/);
     assert.match(hover, /Does a echo the idea of b\?/);
+    // Where it was defined: in SQL, not the cascade file the engine writes for its runs.
+    assert.match(hover, 'Defined in SQL (`CREATE SEMANTIC FUNCTION`, stored in `rvbbit.semantic_functions`)');
+    assert.not.match(hover, 'Cascade:');
+    const def = await lsp.connection.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri },
+      position: { line: 0, character: 32 },
+    });
+    assert.is(def, null);
     await lsp.change(uri, [{ text: 'SELECT ECH' }]);
     const r = await lsp.connection.sendRequest(CompletionRequest.type, {
       textDocument: { uri },
