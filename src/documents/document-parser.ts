@@ -1,7 +1,7 @@
 /**
  * Parses documents, and cuts long texts, for the DuckDB functions, which run
  * synchronously on the main thread. The work runs on a dedicated thread
- * (workers/document-thread.ts): ahead of a statement and between the passes
+ * (parser-thread.ts, workers/document-thread.ts): ahead of a statement and between the passes
  * of a documents pass (document-pass.ts) the main thread awaits it and serves
  * others meanwhile; inside a DuckDB call outside a pass it waits on a shared
  * flag (the synckit technique, as statements/semantic/sync-runner.ts), unless
@@ -19,10 +19,8 @@
  *   DOCUMENT_TEXT, or a statement's second pass, parses nothing again.
  */
 import { createHash } from 'node:crypto';
-import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { RvbbitError } from '../../base/errors.js';
-import { startEntryWorker } from '../runtime/entry-worker.js';
-import { DocumentError, type DocumentErrorData } from './document-error.js';
+import { DocumentError } from './document-error.js';
 import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
 import {
   CALL_INLINE_CHARS,
@@ -33,14 +31,18 @@ import {
   type PassInput,
 } from './document-pass.js';
 import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import {
+  DEFAULT_PARSE_DEADLINE_MS,
+  DEFAULT_PARSER_HEAP_MB,
+  deadlineError,
+  heapError,
+  ParserThread,
+  STOPPED,
+} from './parser-thread.js';
 import { checkChunkArguments, textChunks } from './text-chunks.js';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_PARSE_DEADLINE_MS = 60_000;
-export const DEFAULT_PARSER_HEAP_MB = 512;
 const CACHE_CHARS = 64 * 1024 * 1024;
-/** No heartbeat for this long: the thread died (out of memory, most likely). Its boot counts too. */
-const SILENCE_MS = 10_000;
 
 export interface DocumentParserOptions {
   readonly folders: readonly DataFolder[];
@@ -50,19 +52,10 @@ export interface DocumentParserOptions {
   readonly heapMb?: number;
 }
 
-interface Thread {
-  readonly worker: Worker;
-  readonly port: MessagePort;
-  readonly flag: Int32Array;
-}
-
 export class DocumentParser {
-  private thread: Thread | undefined;
-  private nextId = 1;
   /** Pages, or the error as data (a bad document fails again without a second parse). */
   private readonly cache = new Map<string, Outcome>();
   private cachedChars = 0;
-  private ahead: { port: MessagePort; waiting: Map<number, (r: DocumentReply) => void> } | undefined;
   /** Parses done while a statement's function waited, and ahead of statements (for tests and the bench). */
   readonly stats = { blocking: 0, ahead: 0 };
   /** Documents parsed and texts cut on the thread between a documents pass and the next. */
@@ -72,7 +65,14 @@ export class DocumentParser {
   /** Connections of sessions that must not block (a server's): a parse in DuckDB's call is refused there. */
   private readonly nonBlocking = new Set<number>();
 
-  constructor(readonly options: DocumentParserOptions) {}
+  private readonly thread: ParserThread;
+
+  constructor(readonly options: DocumentParserOptions) {
+    this.thread = new ParserThread(
+      options.heapMb ?? DEFAULT_PARSER_HEAP_MB,
+      options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS,
+    );
+  }
 
   /** Starts a statement's documents pass on a connection: its functions record what they miss. */
   openPass(connectionId: number): DocumentPass {
@@ -107,7 +107,7 @@ export class DocumentParser {
       throw documentTooLarge('the BLOB', bytes.length, this.options.maxBytes);
     const key = `b:${createHash('sha256').update(bytes).digest('hex')}`;
     return this.answer(key, pass, connectionId, { kind: 'bytes', bytes }, () =>
-      this.run({ id: 0, bytes, maxBytes: this.options.maxBytes }),
+      this.runBlocking({ id: 0, bytes, maxBytes: this.options.maxBytes }),
     );
   }
 
@@ -116,7 +116,7 @@ export class DocumentParser {
     const file = checkedDocumentFile(path, this.options.folders, this.options.maxBytes);
     const key = `f:${file.version}`;
     return this.answer(key, pass, connectionId, { kind: 'file', real: file.real, shown: path }, () =>
-      this.run({ id: 0, path: file.real, shown: path, maxBytes: this.options.maxBytes }),
+      this.runBlocking({ id: 0, path: file.real, shown: path, maxBytes: this.options.maxBytes }),
     );
   }
 
@@ -234,11 +234,11 @@ export class DocumentParser {
               chunks: { text: input.text, maxTokens: input.maxTokens, overlapTokens: input.overlapTokens },
             };
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.post(request);
+      const reply = await this.thread.post(request);
       if (reply === 'deadline')
-        return { outcome: { error: deadlineError(this.deadlineMs).data() }, limitOfThread: true };
+        return { outcome: { error: deadlineError(this.thread.deadlineMs).data() }, limitOfThread: true };
       if (reply === 'out-of-memory')
-        return { outcome: { error: heapError(this.heapMb).data() }, limitOfThread: true };
+        return { outcome: { error: heapError(this.thread.heapMb).data() }, limitOfThread: true };
       // Stopped by another statement's parse past its deadline, or the engine closing: tried once more.
       if (reply === 'stopped') {
         if (attempt < 2) continue;
@@ -249,14 +249,6 @@ export class DocumentParser {
         limitOfThread: false,
       };
     }
-  }
-
-  private get heapMb(): number {
-    return this.options.heapMb ?? DEFAULT_PARSER_HEAP_MB;
-  }
-
-  private get deadlineMs(): number {
-    return this.options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS;
   }
 
   /**
@@ -290,10 +282,7 @@ export class DocumentParser {
   }
 
   close(): void {
-    void this.thread?.worker.terminate();
-    this.thread = undefined;
-    if (this.ahead) for (const settle of this.ahead.waiting.values()) settle({ id: 0, error: STOPPED });
-    this.ahead = undefined;
+    this.thread.close();
   }
 
   private cached(key: string): Outcome | undefined {
@@ -323,111 +312,16 @@ export class DocumentParser {
 
   /** One request on the ahead port, awaited; undefined when the thread stopped or the deadline passed. */
   private async runAhead(request: DocumentRequest): Promise<DocumentReply | undefined> {
-    const reply = await this.post(request);
+    const reply = await this.thread.post(request);
     return typeof reply === 'string' ? undefined : reply;
   }
 
-  /** One request on the ahead port, awaited: its reply, or past the deadline (the thread ended), or the thread stopped. */
-  private post(request: DocumentRequest): Promise<DocumentReply | 'deadline' | 'stopped' | 'out-of-memory'> {
-    this.thread ??= this.start();
-    const ahead = this.ahead!;
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      // Past the deadline the thread is ended, as a blocking parse's is.
-      const timer = setTimeout(() => {
-        ahead.waiting.delete(id);
-        resolve('deadline');
-        this.close();
-      }, this.deadlineMs);
-      // Not unref'd: while a reply is awaited, its timer keeps the process alive (the thread and ports are unref'd).
-      ahead.waiting.set(id, (reply) => {
-        clearTimeout(timer);
-        if (reply.id !== 0) resolve(reply);
-        else resolve('error' in reply && reply.error === OUT_OF_MEMORY ? 'out-of-memory' : 'stopped');
-      });
-      ahead.port.postMessage({ ...request, id });
-    });
-  }
-
-  private start(): Thread {
-    const { port1, port2 } = new MessageChannel();
-    const aheadChannel = new MessageChannel();
-    const waiting = new Map<number, (r: DocumentReply) => void>();
-    aheadChannel.port1.on('message', (reply: DocumentReply) => {
-      waiting.get(reply.id)?.(reply);
-      waiting.delete(reply.id);
-    });
-    aheadChannel.port1.unref();
-    this.ahead = { port: aheadChannel.port1, waiting };
-    // [0] reply ready, [1] heartbeat.
-    const shared = new SharedArrayBuffer(8);
-    const { worker } = startEntryWorker('workers/document-thread.ts', {
-      workerData: { port: port2, aheadPort: aheadChannel.port2, flag: shared },
-      transferList: [port2, aheadChannel.port2],
-      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
-    });
-    let outOfMemory = false;
-    worker.on('error', (err) => {
-      // Seen as silence by a main thread waiting in a call; the next parse starts a new thread.
-      outOfMemory ||= (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
-    });
-    worker.on('exit', () => {
-      const stopped = outOfMemory ? OUT_OF_MEMORY : STOPPED;
-      for (const settle of waiting.values()) settle({ id: 0, error: stopped });
-      waiting.clear();
-      if (this.thread?.worker === worker) {
-        this.thread = undefined;
-        this.ahead = undefined;
-      }
-    });
-    worker.unref();
-    port1.unref();
-    return { worker, port: port1, flag: new Int32Array(shared) };
-  }
-
-  /** Posts one request and blocks until its reply (the main thread cannot await inside DuckDB's call). */
-  private run(request: DocumentRequest): Outcome {
-    this.thread ??= this.start();
+  /** One parse inside DuckDB's call: blocks the main thread until the thread answers (counted for tests and the bench). */
+  private runBlocking(request: DocumentRequest): Outcome {
     this.stats.blocking++;
-    const { port, flag } = this.thread;
-    const id = this.nextId++;
-    Atomics.store(flag, 0, 0);
-    port.postMessage({ ...request, id });
-    const deadline = this.deadlineMs;
-    const started = Date.now();
-    let beat = Atomics.load(flag, 1);
-    let beatAt = started;
-    for (;;) {
-      Atomics.wait(flag, 0, 0, 200);
-      const msg = receiveMessageOnPort(port);
-      if (msg) {
-        const reply = msg.message as DocumentReply;
-        if (reply.id !== id) continue;
-        return 'error' in reply ? { error: reply.error } : { pages: reply.pages };
-      }
-      Atomics.store(flag, 0, 0);
-      const now = Date.now();
-      const current = Atomics.load(flag, 1);
-      if (current !== beat) {
-        beat = current;
-        beatAt = now;
-      } else if (now - beatAt > SILENCE_MS) {
-        this.close();
-        throw heapError(this.heapMb);
-      }
-      if (now - started > deadline) {
-        this.close();
-        throw deadlineError(deadline);
-      }
-    }
+    return this.thread.run(request);
   }
 }
-
-const STOPPED: DocumentErrorData = { code: 'DOCUMENT_PARSE_LIMIT', message: 'the document parser stopped' };
-const OUT_OF_MEMORY: DocumentErrorData = {
-  code: 'DOCUMENT_PARSE_LIMIT',
-  message: 'the document parser ran out of memory',
-};
 
 function pagesOf(outcome: Outcome): string[] {
   if ('error' in outcome) {
@@ -448,21 +342,5 @@ function parseBlocks(input: PassInput): RvbbitError {
     'DOCUMENT_PARSE_BLOCKS',
     `${what} would run inside DuckDB's call here (a write inside an open transaction, or a query an operator statement runs outside its record passes), and while it runs this server answers no other client; run the write outside the transaction, or parse the documents into a table first in a statement of their own (CREATE TABLE pages AS SELECT filename, DOCUMENT_PAGES(content) AS pages FROM read_blob('…')), or start the server with --allow-blocking-strategies`,
     { kind: input.kind },
-  );
-}
-
-function heapError(heapMb: number): DocumentError {
-  return new DocumentError(
-    'DOCUMENT_PARSE_LIMIT',
-    `the document parser stopped while reading this document: it needs more than the parser thread's ${heapMb} MB of memory, or is built to exhaust it`,
-    { heapMb },
-  );
-}
-
-function deadlineError(deadlineMs: number): DocumentError {
-  return new DocumentError(
-    'DOCUMENT_PARSE_LIMIT',
-    `the document took longer than ${deadlineMs} ms to parse (engine option documentParseDeadlineMs)`,
-    { deadlineMs },
   );
 }
