@@ -194,7 +194,8 @@ test('a document that needs more than the parser thread’s heap: DOCUMENT_PARSE
     `<html><body>${`<p>${'word '.repeat(80)}</p>`.repeat(100_000)}</body></html>`,
   );
   const small = new DocumentParser({ folders: [{ given: dir, real: dir }], maxBytes: 64 << 20, heapMb: 64 });
-  const thread = () => (small as unknown as { thread?: { worker: unknown } }).thread?.worker;
+  // The parser's thread (src/documents/parser-thread.ts ParserThread), while one runs.
+  const thread = () => (small as unknown as { thread: { thread?: { worker: unknown } } }).thread.thread?.worker;
   try {
     const pass = small.openPass(1);
     assert.is(small.pagesOfFile('heavy.html', pass), null);
