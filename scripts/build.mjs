@@ -116,8 +116,8 @@ const requiredNotImported = {
 };
 
 /**
- * The shipped code uses one class of undici, Pool (src/llm/client.ts); its
- * index loads the whole library (fetch, WebSocket, cookies, caches…): ~90 ms
+ * The shipped code uses one class of undici, Pool (src/llm/client.ts), and
+ * the API methods undici's index puts on every dispatcher; its index loads the whole library (fetch, WebSocket, cookies, caches…): ~90 ms
  * of CPU in every thread that makes an LLM client, against ~45 ms for Pool's
  * own modules. The build points `undici` at Pool alone; an import of anything
  * else from it fails the build, naming the export.
@@ -127,7 +127,15 @@ const undiciPoolOnly = {
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'undici-pool' }));
     b.onLoad({ filter: /.*/, namespace: 'undici-pool' }, () => ({
-      contents: "import Pool from 'undici/lib/dispatcher/pool.js';\nexport { Pool };",
+      // undici's index also gives every dispatcher its API methods (`Object.assign(Dispatcher.prototype,
+      // api)`), which the shipped code calls too (pool.request: the model list, src/llm/client.ts).
+      contents: [
+        "import Pool from 'undici/lib/dispatcher/pool.js';",
+        "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
+        "import api from 'undici/lib/api/index.js';",
+        'Object.assign(Dispatcher.prototype, api);',
+        'export { Pool };',
+      ].join('\n'),
       loader: 'js',
       resolveDir: root,
     }));
