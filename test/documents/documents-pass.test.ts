@@ -195,7 +195,8 @@ test('a document that needs more than the parser thread’s heap: DOCUMENT_PARSE
   );
   const small = new DocumentParser({ folders: [{ given: dir, real: dir }], maxBytes: 64 << 20, heapMb: 64 });
   // The parser's thread (src/documents/parser-thread.ts ParserThread), while one runs.
-  const thread = () => (small as unknown as { thread: { thread?: { worker: unknown } } }).thread.thread?.worker;
+  const thread = () =>
+    (small as unknown as { thread: { thread?: { worker: unknown } } }).thread.thread?.worker;
   try {
     const pass = small.openPass(1);
     assert.is(small.pagesOfFile('heavy.html', pass), null);
