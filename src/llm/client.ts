@@ -14,7 +14,7 @@ import { BatchSession, type BatchSessionDeps, type BatchSessionOptions } from '.
 import { type FittedRequest, fitRequest, largerMaxTokens } from './call-fit.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';
-import { excerpt, LLM_ERROR, llmError, RetryableFailure, redact } from './errors.js';
+import { excerpt, LLM_ERROR, llmError, namedDown, RetryableFailure, redact, toLlmError } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { paceTicket } from './gate-ticket.js';
 import { type HttpReply, httpSend } from './http.js';
@@ -25,23 +25,16 @@ import {
   inlineImageFiles,
   withImageFiles,
 } from './image-files.js';
-import { contentParts, mayHoldImage } from './images.js';
-import { LISTING_THRESHOLD_TOKENS, listedLimits, ModelLimitsBook } from './model-limits.js';
+import { ModelLimitsBook } from './model-limits.js';
+import { LISTING_THRESHOLD_TOKENS, readListedLimits } from './model-list.js';
 import { type Answer, readReply, retryable } from './reply.js';
+import { bodyOf } from './request-body.js';
 import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
 import { SharedGate } from './shared-gate.js';
-import {
-  answerInOriginalShape,
-  JSON_OBJECT_FORMAT,
-  rejectsResponseFormat,
-  responseFormatJson,
-  STRUCTURED_MODES,
-  schemaInstruction,
-} from './structured.js';
+import { answerInOriginalShape, rejectsResponseFormat, STRUCTURED_MODES } from './structured.js';
 import { promptTokensUpperBound } from './token-count.js';
 import type {
   CallOptions,
-  ChatMessage,
   ChatRequest,
   ChatResult,
   EmbeddingClient,
@@ -123,27 +116,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   /** The provider's model list, read once (single-flight) when a long prompt's model has no known window. */
   let listingRead: Promise<void> | undefined;
   const readModelList = (): Promise<void> =>
-    (listingRead ??= pool
-      .request({
-        method: 'GET',
-        path: `${prefix}/models${base.search}`,
-        headers,
-        headersTimeout: 10_000,
-        bodyTimeout: 10_000,
-      })
-      .then(async (res) => {
-        const text = await res.body.text();
-        if (res.statusCode !== 200) return;
-        const data = (JSON.parse(text) as { data?: unknown }).data;
-        if (!Array.isArray(data)) return;
-        for (const entry of data) {
-          const id = (entry as { id?: unknown })?.id;
-          const listed = listedLimits(entry);
-          if (typeof id === 'string' && listed) limits.noteListed(id, listed);
-        }
-      })
-      // A provider without a list (or a broken one) just has no listed limits.
-      .catch(() => {}));
+    (listingRead ??= readListedLimits(pool, `${prefix}/models${base.search}`, headers, limits));
   let closed = false;
 
   const clean = (text: string) => redact(text, key);
@@ -440,64 +413,4 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       await pool.close();
     },
   };
-}
-
-/** The request body as JSON text; the response_format part is serialised once per schema object. */
-function bodyOf(model: string, request: ChatRequest, mode: StructuredMode, stream = false): string {
-  let messages: readonly ChatMessage[] = request.messages;
-  let rf = '';
-  if (request.responseFormat) {
-    if (mode === 'json_schema') rf = `,"response_format":${responseFormatJson(request.responseFormat)}`;
-    else {
-      messages = [schemaInstruction(request.responseFormat, mode), ...messages];
-      if (mode === 'json_object') rf = `,"response_format":${JSON_OBJECT_FORMAT}`;
-    }
-  }
-  let extra = '';
-  if (request.temperature !== undefined) extra += `,"temperature":${Number(request.temperature)}`;
-  if (request.maxTokens !== undefined) extra += `,"max_tokens":${Math.floor(request.maxTokens)}`;
-  if (request.topLogprobs !== undefined)
-    extra += `,"logprobs":true,"top_logprobs":${Math.max(0, Math.min(20, Math.floor(request.topLogprobs)))}`;
-  // OpenAI sends the usage only in a last chunk, and only when asked (stream_options.include_usage).
-  if (stream) extra += ',"stream":true,"stream_options":{"include_usage":true}';
-  return `{"model":${JSON.stringify(model)},"messages":${JSON.stringify(withImageParts(messages))}${rf}${extra}}`;
-}
-
-/**
- * User messages holding `<image>URL</image>` markers (IMAGE() in SQL) as
- * content arrays of text and image_url parts (images.ts); the messages as
- * they are when none does, so a request without images is unchanged. Only
- * user messages carry images (OpenAI refuses an image in any other role).
- */
-function withImageParts(messages: readonly ChatMessage[]): readonly unknown[] {
-  if (!messages.some((m) => m.role === 'user' && mayHoldImage(m.content))) return messages;
-  return messages.map((m) => {
-    if (m.role !== 'user' || !mayHoldImage(m.content)) return m;
-    const content = contentParts(m.content);
-    return typeof content === 'string' ? m : { role: m.role, content };
-  });
-}
-
-/** The breaker's error (it knows no host) with the endpoint named. */
-function namedDown(e: RvbbitError, host: string): RvbbitError {
-  return llmError(LLM_ERROR.ENDPOINT_DOWN, `LLM endpoint ${host} is down: ${e.message}`, {
-    ...e.detail,
-    host,
-  });
-}
-
-/** Anything thrown during a call → an RvbbitError with an LLM_ code. */
-function toLlmError(err: unknown, signal: AbortSignal | undefined): RvbbitError {
-  if (signal?.aborted) {
-    const reason = signal.reason as { name?: string } | undefined;
-    if (reason?.name === 'TimeoutError')
-      return llmError(LLM_ERROR.TIMEOUT, 'the LLM call timed out (caller deadline)');
-    return llmError(LLM_ERROR.ABORTED, 'the LLM call was aborted');
-  }
-  // IMAGE_NOT_FOUND: an image file gone or changed since IMAGE() checked it (image-files.ts).
-  if (err instanceof RvbbitError && (err.code.startsWith('LLM_') || err.code.startsWith('IMAGE_')))
-    return err;
-  // Never pass a foreign message through unredacted: it could carry anything.
-  const code = (err as { code?: unknown })?.code;
-  return llmError(LLM_ERROR.HTTP_ERROR, `LLM request failed${typeof code === 'string' ? ` (${code})` : ''}`);
 }

@@ -38,3 +38,27 @@ export class RetryableFailure extends Error {
 
 /** Replaces every occurrence of `secret` in a text (see base/secrets.ts for the forms matched). */
 export { redact } from '../../base/secrets.js';
+
+/** The breaker's error (it knows no host) with the endpoint named. */
+export function namedDown(e: RvbbitError, host: string): RvbbitError {
+  return llmError(LLM_ERROR.ENDPOINT_DOWN, `LLM endpoint ${host} is down: ${e.message}`, {
+    ...e.detail,
+    host,
+  });
+}
+
+/** Anything thrown during a call → an RvbbitError with an LLM_ code. */
+export function toLlmError(err: unknown, signal: AbortSignal | undefined): RvbbitError {
+  if (signal?.aborted) {
+    const reason = signal.reason as { name?: string } | undefined;
+    if (reason?.name === 'TimeoutError')
+      return llmError(LLM_ERROR.TIMEOUT, 'the LLM call timed out (caller deadline)');
+    return llmError(LLM_ERROR.ABORTED, 'the LLM call was aborted');
+  }
+  // IMAGE_NOT_FOUND: an image file gone or changed since IMAGE() checked it (image-files.ts).
+  if (err instanceof RvbbitError && (err.code.startsWith('LLM_') || err.code.startsWith('IMAGE_')))
+    return err;
+  // Never pass a foreign message through unredacted: it could carry anything.
+  const code = (err as { code?: unknown })?.code;
+  return llmError(LLM_ERROR.HTTP_ERROR, `LLM request failed${typeof code === 'string' ? ` (${code})` : ''}`);
+}

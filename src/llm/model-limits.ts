@@ -64,26 +64,6 @@ export function statedContextWindow(text: string): number | undefined {
 }
 
 /**
- * A prompt of at most this many tokens fits every chat model's window in
- * use (4,096: the smallest, old local models'), so the provider's model list
- * is read only for a longer one whose model has no known window.
- */
-export const LISTING_THRESHOLD_TOKENS = 4096;
-
-/** Limits a `GET /models` entry reports (vLLM, OpenRouter), if any. */
-export function listedLimits(entry: unknown): ModelLimits | undefined {
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  const e = entry as Record<string, unknown>;
-  const positive = (v: unknown) =>
-    typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
-  const window = positive(e['max_model_len']) ?? positive(e['context_length']);
-  const top = e['top_provider'] as Record<string, unknown> | undefined;
-  const cap = positive(top?.['max_completion_tokens']);
-  if (window === undefined && cap === undefined) return undefined;
-  return { ...(window ? { contextWindow: window } : {}), ...(cap ? { maxOutputTokens: cap } : {}) };
-}
-
-/**
  * One client's book of model limits: the config's, then what the provider
  * stated, then its model list, then the published table, field by field.
  */

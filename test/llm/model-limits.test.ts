@@ -1,12 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmClient } from '../../src/llm/client.js';
-import {
-  listedLimits,
-  ModelLimitsBook,
-  publishedLimits,
-  statedContextWindow,
-} from '../../src/llm/model-limits.js';
+import { ModelLimitsBook, publishedLimits, statedContextWindow } from '../../src/llm/model-limits.js';
+import { listedLimits } from '../../src/llm/model-list.js';
 import { promptTokens, promptTokensUpperBound, textsTokens, textTokens } from '../../src/llm/token-count.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, codeOf, fast } from './helpers.js';

@@ -18,7 +18,10 @@ test('parseRetryAfter reads delta-seconds and HTTP-dates', () => {
 
 for (const format of ['seconds', 'date'] as const) {
   test(`a 429 storm (Retry-After as ${format}) finishes, and every wait honours Retry-After`, async () => {
-    const sim = await startSimulator({ rateLimit: { rps: 20 }, retryAfterFormat: format });
+    // A burst of 5, not 20: the 40 calls' arrivals spread over a few hundred ms
+    // on a loaded machine, and a bucket of 20 refilled meanwhile let so many
+    // through that fewer than 20 met a 429 (16–19 seen under load).
+    const sim = await startSimulator({ rateLimit: { rps: 20, burst: 5 }, retryAfterFormat: format });
     const retries: RetryEvent[] = [];
     const llm = createLlmClient({
       baseUrl: sim.url,
