@@ -13,13 +13,13 @@ import { type QueryResult, type ResultColumn, readResult, typeName } from '../db
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
-import { ERROR_COLUMN } from '../statements/map/map-output.js';
 import { withDialectSuggestion } from './did-you-mean.js';
 import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
 import { refuseFunctionTableWrite } from './function-table-guard.js';
 import { isPlainSql, type Plan } from './plan.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
+import { rowsWithRelativePaths, stripRoots, withRelativePaths } from './relative-paths.js';
 import { type Outcome, StatementLog, statementKind } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
 
@@ -470,56 +470,3 @@ export class Session {
 }
 
 export type { DuckDBValue };
-
-/**
- * The error with every cascade root's absolute path taken out of its message
- * and string details: `/srv/app/cascades/traits/x.yaml:3:1` reads
- * `traits/x.yaml:3:1`, as the client wrote it, and a bare root reads
- * `<cascade root>`. `roots` is longest first, so a root inside another wins.
- */
-export function withRelativePaths(err: RvbbitError, roots: readonly string[]): RvbbitError {
-  const strip = (text: string) => stripRoots(text, roots);
-  const message = strip(err.message);
-  const detail = Object.fromEntries(
-    Object.entries(err.detail).map(([k, v]) => [
-      k,
-      typeof v === 'string'
-        ? strip(v)
-        : Array.isArray(v)
-          ? v.map((x) => (typeof x === 'string' ? strip(x) : x))
-          : v,
-    ]),
-  );
-  if (message === err.message && JSON.stringify(detail) === JSON.stringify(err.detail)) return err;
-  return new RvbbitError(err.code, message, detail, { cause: err });
-}
-
-/** `text` with each root's absolute path taken out (`/srv/c/traits/x.yaml` → `traits/x.yaml`). */
-function stripRoots(text: string, roots: readonly string[]): string {
-  return roots.reduce((t, root) => t.split(`${root}/`).join('').split(root).join('<cascade root>'), text);
-}
-
-/**
- * Rows with cascade paths relative to their roots where a statement puts a
- * path in its data: a MAP row's `_error` (a template's `file:line:col`), a
- * RUN's `error` and EXPLAIN's `cascade_file`. Rows are copied only where a
- * path was taken out; a plain query's data is the client's and left alone.
- */
-export function rowsWithRelativePaths(
-  rows: readonly Record<string, unknown>[],
-  roots: readonly string[],
-  stmt: Statement,
-): Record<string, unknown>[] {
-  const errorColumn = stmt.kind === 'RunStatement' ? 'error' : ERROR_COLUMN;
-  return rows.map((row) => {
-    const error = row[errorColumn];
-    if (typeof error === 'string') {
-      const shown = stripRoots(error, roots);
-      if (shown !== error) return { ...row, [errorColumn]: shown };
-    }
-    if (row.property === 'cascade_file' && typeof row.value === 'string') {
-      return { ...row, value: stripRoots(row.value, roots) };
-    }
-    return row;
-  });
-}
