@@ -46,8 +46,9 @@ import {
   modelOf,
   type OutcomeSink,
 } from './dispatch-spec.js';
+import { LedFlights } from './led-flights.js';
 import { ProgressTracker } from './progress.js';
-import { answeredByModel, RowBookkeeping } from './row-bookkeeping.js';
+import { RowBookkeeping } from './row-bookkeeping.js';
 import { needsSqlHost, StatementHost } from './statement-host.js';
 
 export class RowDispatch {
@@ -73,8 +74,7 @@ export class RowDispatch {
   private readonly onHalt = new Set<() => void>();
   /** A statement that bypasses the cache shares calls among its own rows only. */
   private readonly ownFlights = new AnswerFlights();
-  /** The flights this statement leads, by target and row index (indexes repeat across an operator's functions). */
-  private readonly leading = new Map<DispatchTarget, Map<number, Flight>>();
+  private readonly led = new LedFlights();
   private chunkIndex = 0;
   private sqlHost: StatementHost | undefined;
   // Counters, not Sets of promises: a Set's table is rehashed as chunks come
@@ -192,7 +192,7 @@ export class RowDispatch {
       return;
     }
     const flights = cacheOf(target) === false ? this.ownFlights : this.ctx.cache.flights;
-    const leading = this.leadingFor(target);
+    const leading = this.led.of(target);
     const leaders: ChunkRow[] = [];
     const followers = new Map<Flight, ChunkRow[]>();
     const landed: ChunkRow[] = [];
@@ -221,7 +221,7 @@ export class RowDispatch {
       try {
         this.dispatch(target, origin, sink, leaders);
       } catch (err) {
-        this.abandon(target, leaders);
+        this.led.abandon(target, leaders);
         throw err;
       }
     }
@@ -383,7 +383,7 @@ export class RowDispatch {
             });
         },
         (err) => {
-          this.abandon(target, rows);
+          this.led.abandon(target, rows);
           this.fail(err);
         },
       )
@@ -407,7 +407,7 @@ export class RowDispatch {
     try {
       cached = this.books.cacheAnswers(target, outcomes);
     } finally {
-      this.land(target, outcomes);
+      this.led.land(target, outcomes);
     }
     try {
       await sink.accept(outcomes);
@@ -428,40 +428,6 @@ export class RowDispatch {
     const outcomes = answers.map((a) => okOutcome(a.index, a.output, { sessionId: '', calls: [], cost: 0 }));
     this.books.logShared(origin, answers);
     await this.finish(target, origin, sink, outcomes, outcomes.length);
-  }
-
-  /** The flights this statement leads for `target`'s rows. */
-  private leadingFor(target: DispatchTarget): Map<number, Flight> {
-    let leading = this.leading.get(target);
-    if (!leading) {
-      leading = new Map();
-      this.leading.set(target, leading);
-    }
-    return leading;
-  }
-
-  /** Lands the flights these outcomes' rows lead: the rows waiting on them take the answer. */
-  private land(target: DispatchTarget, outcomes: readonly RowOutcome[]): void {
-    const leading = this.leading.get(target);
-    if (!leading || leading.size === 0) return;
-    for (const o of outcomes) {
-      const flight = leading.get(o.index);
-      if (!flight) continue;
-      leading.delete(o.index);
-      flight.land(flightAnswer(o));
-    }
-  }
-
-  /** Lands the flights of rows whose call will not be made: the rows waiting on them go their own way. */
-  private abandon(target: DispatchTarget, rows: readonly ChunkRow[]): void {
-    const leading = this.leading.get(target);
-    if (!leading) return;
-    for (const row of rows) {
-      const flight = leading.get(row.index);
-      if (!flight) continue;
-      leading.delete(row.index);
-      flight.land(undefined);
-    }
   }
 
   private noteFailures(target: DispatchTarget, outcomes: readonly RowOutcome[]): void {
@@ -506,13 +472,6 @@ const HALTED = Symbol('halted');
  * bounded by pages, and a page of one repeated input still makes one call.
  */
 const FOLLOWING_ROWS = 2048;
-
-/** A row's outcome as the rows waiting on its call see it. */
-function flightAnswer(o: RowOutcome): FlightAnswer {
-  return o.ok
-    ? { ok: true, output: o.output, sessionId: o.sessionId, cacheable: answeredByModel(o) }
-    : { ok: false, errorCode: o.errorCode, error: o.error };
-}
 
 function originOf(target: DispatchTarget, queryId: string): CallOrigin {
   const model = modelOf(target);
