@@ -51,6 +51,15 @@ export function canonicalJson(value: unknown): string {
   return `${out}}`;
 }
 
+/**
+ * The cache version of a proxy's answers (a cascade asked for its confidence): never served to a
+ * plain run of the cascade, nor a plain answer to the proxy. The dispatcher keys them so, and
+ * EXPLAIN peeks them so.
+ */
+export function confidenceVersion(contentHash: string): string {
+  return `${contentHash}+confidence`;
+}
+
 /** sha256 of `contentHash \0 model \0 canonical inputs`, hex (one-shot `hash`: one call per row, no Hash object). */
 export function rowCacheKey(contentHash: string, model: string | undefined, inputs: unknown): string {
   return hash('sha256', `${contentHash}\u0000${model ?? ''}\u0000${canonicalJson(inputs)}`, 'hex');

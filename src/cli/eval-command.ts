@@ -12,6 +12,8 @@
  * - a key and a value (the first and last columns): booleans → precision/recall/F1
  *   of true and accuracy; labels → accuracy; numbers → mean absolute error and
  *   Spearman's rank correlation (agreement = the rank correlation).
+ * A candidate whose proxy has targets also shows how its tuples split: `proxy_answered` and
+ * `big_model_tuples` (the statement model's sample and band), from rvbbit.queries.
  * `--format json` prints an array, one object per candidate.
  * Exit status: 0 done; 1 an error; 2 bad usage.
  */
@@ -43,6 +45,12 @@ export interface EvalResult {
   readonly f1?: number | null;
   readonly mae?: number;
   readonly rank_correlation?: number | null;
+  /**
+   * A proxy with targets (rvbbit.queries' guarantee columns): distinct tuples the proxy answered,
+   * and those the statement's model answered (its sample and band): the share that decides the saving.
+   */
+  readonly proxy_answered?: number;
+  readonly big_model_tuples?: number;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -120,7 +128,7 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
     const run = async (annotations: string) => {
       const r = await e.query(`-- @ cache: false\n${annotations}\n${statement}`);
       const q = await e.query(
-        `SELECT q.calls, coalesce(q.cost, 0) AS cost,
+        `SELECT q.calls, coalesce(q.cost, 0) AS cost, q.proxy_answered, q.big_model_tuples,
                 coalesce((SELECT sum(tokens_in) FROM rvbbit.unified_logs l WHERE l.query_id = q.query_id), 0) AS tin,
                 coalesce((SELECT sum(tokens_out) FROM rvbbit.unified_logs l WHERE l.query_id = q.query_id), 0) AS tout
            FROM rvbbit.queries q ORDER BY q.started_at DESC LIMIT 1`,
@@ -132,6 +140,11 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
         dollars: Number(s.cost ?? 0),
         tokensIn: Number(s.tin ?? 0),
         tokensOut: Number(s.tout ?? 0),
+        // Only a statement whose proxy had targets fills them.
+        split:
+          s.big_model_tuples == null
+            ? {}
+            : { proxy_answered: Number(s.proxy_answered), big_model_tuples: Number(s.big_model_tuples) },
       };
     };
     const reference = await run(flags.reference);
@@ -146,6 +159,7 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
         dollars: round(c.dollars, 6),
         rows: c.rows.length,
         ...agreement(reference.rows, c.rows, sampled),
+        ...c.split,
       });
     }
     const head = {
@@ -266,6 +280,8 @@ function table(rows: readonly EvalResult[], n: number): string {
     'f1',
     'mae',
     'rank_correlation',
+    'proxy_answered',
+    'big_model_tuples',
   ] as const;
   const used = cols.filter((c) => rows.some((r) => r[c] !== undefined));
   const cells = rows.map((r) => used.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c]))));

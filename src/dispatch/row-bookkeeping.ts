@@ -4,7 +4,7 @@
  * logs, the cache write, the progress counters and the cost. One place, for
  * MAP rows and operator tuples alike (row-dispatch.ts).
  */
-import { rowCacheKey } from '../cache/cache-key.js';
+import { confidenceVersion, rowCacheKey } from '../cache/cache-key.js';
 import type { CacheWrite, ResultCache } from '../cache/result-cache.js';
 import type { LoggedCall } from '../obs/call-rows.js';
 import type { CallOrigin, LogWriter } from '../obs/log-writer.js';
@@ -72,7 +72,7 @@ export class RowBookkeeping {
   private keysOf(target: DispatchTarget, rows: readonly ChunkRow[]): string[] {
     // A proxy's answers hold a confidence: never served to a plain run, nor a plain answer to it.
     const version = target.spec.askConfidence
-      ? `${target.cascade.contentHash}+confidence`
+      ? confidenceVersion(target.cascade.contentHash)
       : target.cascade.contentHash;
     const model = modelOf(target);
     return rows.map((r) => rowCacheKey(version, model, r.inputs));

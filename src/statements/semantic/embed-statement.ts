@@ -28,6 +28,7 @@ import {
   type Embedder,
   embedCacheKey,
   embedderOf,
+  embeddingCalls,
 } from './embedder.js';
 import { ENTITY_NEIGHBOURS, type TextVectors } from './entities.js';
 import { PrefilterState } from './prefilter-state.js';
@@ -186,27 +187,16 @@ export function entityBlocking(
 
 /**
  * What EXPLAIN shows and counts: the texts to embed (the cache peeked, not
- * counted) as calls of EMBED_BATCH, and a pre-filtered `~`'s pairs, whose
+ * counted) as the calls the embedder would batch them into, and a pre-filtered `~`'s pairs, whose
  * calls EXPLAIN's passes never reach (the pairs are chosen by embeddings): its bound.
  */
 export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: string[]; calls: number }> {
   const lines: string[] = [];
   let calls = 0;
   const count = async (model: string, texts: readonly string[], what: string) => {
-    const cached =
-      st.ctx.limits.cache === false
-        ? 0
-        : (
-            await st.cache.lookup(
-              texts.map((t) => embedCacheKey(model, t)),
-              false,
-            )
-          ).size;
-    const n = Math.ceil((texts.length - cached) / EMBED_BATCH);
-    calls += n;
-    lines.push(
-      `${what} (${model}): ${texts.length} distinct texts, ${cached} cached, ${n} calls of up to ${EMBED_BATCH}`,
-    );
+    const planned = await explainEmbedCalls(st.cache, st.ctx.limits, model, texts, what);
+    calls += planned.calls;
+    lines.push(planned.line);
   };
   const byModel = new Map<string, string[]>();
   for (const { model, text } of st.missing.values())
@@ -222,6 +212,31 @@ export async function explainEmbeddings(st: EmbedStatement): Promise<{ lines: st
       await count(p.model, [...new Set([...p.lefts.values(), ...p.rights.values()])], 'prefilter embeddings');
   }
   return { lines, calls };
+}
+
+/**
+ * EXPLAIN's line and count for embedding these distinct texts in one model: the cache peeked (not
+ * counted as a hit), the rest in the calls Embedder.vectors would make (embeddingCalls).
+ * `what` names who needs them: `embeddings`, `prefilter embeddings`, `proxy embeddings for f`.
+ */
+export async function explainEmbedCalls(
+  cache: ResultCache,
+  limits: EmbedContext['limits'],
+  model: string,
+  texts: readonly string[],
+  what: string,
+): Promise<{ line: string; calls: number }> {
+  const keys = texts.map((t) => embedCacheKey(model, t));
+  const found =
+    limits.cache === false || texts.length === 0
+      ? new Map<string, string>()
+      : await cache.lookup(keys, false);
+  const uncached = texts.filter((_, i) => !found.has(keys[i]!));
+  const calls = embeddingCalls(uncached);
+  return {
+    line: `${what} (${model}): ${texts.length} distinct texts, ${texts.length - uncached.length} cached, ${calls} calls of up to ${EMBED_BATCH}`,
+    calls,
+  };
 }
 
 /** Vectors for these texts into the statement's map (the ones it lacks), by model. */

@@ -267,6 +267,11 @@ function overBudget(ctx: EmbedContext): 'budget_dollars' | 'budget_tokens' | und
  */
 const EMBED_BATCH_CHARS = 600_000;
 
+/** The `/embeddings` calls that embed these distinct texts, as Embedder.vectors batches them (EXPLAIN counts by it). */
+export function embeddingCalls(texts: readonly string[]): number {
+  return batchesOf(texts.filter((t) => t !== '')).length;
+}
+
 /** Texts in calls of at most EMBED_BATCH inputs and EMBED_BATCH_CHARS characters (a longer text alone). */
 function batchesOf(texts: readonly string[]): string[][] {
   const out: string[][] = [];

@@ -10,11 +10,12 @@
 import { RvbbitError } from '../../../base/errors.js';
 import { RELEVANCE_FUNCTION } from '../../../grammar/index.js';
 import { leadingWords } from '../../../grammar/statement-kind.js';
-import { rowCacheKey } from '../../cache/cache-key.js';
+import { confidenceVersion, rowCacheKey } from '../../cache/cache-key.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
+import { EMBEDDING_PROXY, proxyTexts } from '../../plan/embedding-proxy.js';
 import {
   addDeliveryDollars,
   type DeliveryDollars,
@@ -31,6 +32,7 @@ import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
   closeEmbeddings,
+  explainEmbedCalls,
   explainEmbeddings,
   openEmbeddings,
   planPrefiltersFromCache,
@@ -94,6 +96,7 @@ export async function explainSemantic(
     const {
       functions,
       pairPlans,
+      embeddingLines,
       calls,
       tokensIn: fnTokensIn,
       tokensOut: fnTokensOut,
@@ -104,6 +107,7 @@ export async function explainSemantic(
     let tokensOut = fnTokensOut;
     let dollars = fnDollars;
     const embedPlan = emb.state ? await explainEmbeddings(emb.state) : undefined;
+    const embeddings = [...(embedPlan?.lines ?? []), ...embeddingLines];
     // A pre-filtered `~`'s pairs; a pre-filtered relevance order's texts (left: its topic).
     // Every pair predicate is pre-filtered (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…'): the site marked pair.
     for (const [state, fn] of [
@@ -139,7 +143,7 @@ export async function explainSemantic(
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
       ...(pairPlans.length > 0 ? { pair_plans: pairPlans } : {}),
-      ...(embedPlan && embedPlan.lines.length > 0 ? { embeddings: embedPlan.lines } : {}),
+      ...(embeddings.length > 0 ? { embeddings } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: whole,
       ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
@@ -184,6 +188,9 @@ async function estimateCalls(
   functions: Record<string, string | number>[];
   /** How each group of pairs was planned (pair-plan.ts): every plan priced, the chosen one first. */
   pairPlans: string[];
+  /** The embedding proxy's embedding calls, one line per function (EXPLAIN's `embeddings`), counted in `calls`. */
+  embeddingLines: string[];
+  /** Operator calls (a model proxy's included) and the embedding proxy's embedding calls: the run's at most. */
   calls: number;
   tokensIn: number;
   tokensOut: number;
@@ -202,6 +209,7 @@ async function estimateCalls(
   );
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
+  const embeddingLines: string[] = [];
   const allModels = new Set<string>();
   let calls = 0;
   let tokensIn = 0;
@@ -305,14 +313,56 @@ async function estimateCalls(
         const unfit = proxyUnfitReason(fn, proxy);
         const model = opts.limits.model ?? engine.llm.defaultModel;
         const last = functions[functions.length - 1]!;
+        const embedModel = opts.embedModel ?? DEFAULT_EMBED_MODEL;
         last.plan = unfit
           ? `${last.plan}; no proxy: ${unfit}`
           : proxy.targets
-            ? `${last.plan}; ${explainTargets(proxy, model, misses, opts.embedModel ?? DEFAULT_EMBED_MODEL)}`
+            ? `${last.plan}; ${explainTargets(proxy, model, misses, embedModel)}`
             : `${last.plan}; proxy ${proxy.model} answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence ${proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+        if (!unfit && proxy.model === EMBEDDING_PROXY) {
+          // The embedding proxy's calls: its texts embedded as the run embeds them (proxy.ts embeddingScores).
+          const args = fn.sql.args.map((a) => a.name);
+          const texts = [
+            ...new Set(
+              ts.flatMap((t) => {
+                const p = proxyTexts(args, t.inputs);
+                return [p.value, p.against];
+              }),
+            ),
+          ].filter((t) => t !== '');
+          const e = await explainEmbedCalls(
+            ctx.cache,
+            opts.limits,
+            embedModel,
+            texts,
+            `proxy embeddings for ${fn.name}`,
+          );
+          calls += e.calls;
+          embeddingLines.push(e.line);
+        } else if (!unfit) {
+          // A model proxy answers every tuple first (its own cache key: confidenceVersion), packed as the
+          // statement's model is: its calls come on top of the statement model's, which est_calls bounds.
+          const proxyKeys = inputs.map((i) =>
+            rowCacheKey(confidenceVersion(cascade.contentHash), proxy.model, i),
+          );
+          const proxyHits =
+            opts.limits.cache === false || !fn.sql.cache
+              ? 0
+              : (await ctx.cache.lookup(proxyKeys, false)).size;
+          const proxyMisses = inputs.length - proxyHits;
+          const proxyCalls = packs ? Math.ceil(proxyMisses / perPrompt) : proxyMisses;
+          const [pIn, pOut] = [proxyMisses * per.tokensIn, proxyMisses * per.tokensOut];
+          calls += proxyCalls;
+          tokensIn += pIn;
+          tokensOut += pOut;
+          dollars = addDeliveryDollars(dollars, deliveryDollars(engine.llm, [proxy.model], pIn, pOut));
+          allModels.add(proxy.model);
+          last.calls_expected = Number(last.calls_expected) + proxyCalls;
+          last.plan = `${last.plan}; calls: ${proxyCalls} to ${proxy.model} (${proxyHits} of its answers cached), then at most ${n} to ${model}`;
+        }
       }
     }
-  return { functions, pairPlans, calls, tokensIn, tokensOut, dollars, models: allModels };
+  return { functions, pairPlans, embeddingLines, calls, tokensIn, tokensOut, dollars, models: allModels };
 }
 
 /** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */
