@@ -14,28 +14,19 @@
  * - larsql's own filters: from_json, to_json / tojson / json, fingerprint.
  * Whitespace follows Jinja2's defaults (no trim_blocks, no lstrip_blocks).
  */
-import { createRequire } from 'node:module';
+import {
+  Environment,
+  Interpreter,
+  type Node,
+  type Program,
+  parse,
+  runtime,
+  runtimeValue,
+  tokenize,
+  type Value,
+} from './jinja-library.js';
+import { evaluateFor } from './jinja-loop.js';
 import { RenderBudget, RenderOverrun, RenderStopped } from './render-bounds.js';
-
-type Program = { readonly type: 'Program'; readonly body: readonly unknown[] };
-type Node = { readonly type: string; readonly [key: string]: unknown };
-type Value = { readonly type: string; readonly value: unknown; toString(): string };
-interface Environment {
-  set(name: string, value: unknown): void;
-  lookupVariable(name: string): Value;
-}
-/** The parts of @huggingface/jinja used here. */
-interface JinjaLibrary {
-  tokenize(source: string, options: { lstrip_blocks: boolean; trim_blocks: boolean }): unknown;
-  parse(tokens: unknown): Program;
-  Environment: new (parent?: Environment) => Environment;
-  Interpreter: new (env: Environment) => { run(p: Program): Value };
-}
-// Loaded untyped: the library's typings import their own files without extensions, which a
-// NodeNext declaration build (tsconfig.build.json checks library typings) refuses (TS2834).
-const { tokenize, parse, Environment, Interpreter } = createRequire(import.meta.url)(
-  '@huggingface/jinja',
-) as JinjaLibrary;
 
 /** Where a Jinja template fails, inside the template (1-based). */
 export interface JinjaPosition {
@@ -264,11 +255,10 @@ function strictInterpreter(
   const base = Interpreter.prototype as unknown as Methods;
   const own = interpreter as unknown as Methods;
   const call = (name: string, ...args: unknown[]): Value => base[name]!.apply(interpreter, args);
+  const baseEvaluate = base['evaluate']!;
   const undefinedAt = (node: Node): never => {
     throw undefinedError(source, node);
   };
-  // The library's own text value, to build the block's output with.
-  const TextValue = call('evaluateBlock', [], env).constructor as new (text: string) => Value;
   let steps = 0;
   const step = (): void => {
     if (++steps > MAX_STEPS) throw new RenderOverrun(`the template ran over its bound of ${MAX_STEPS} steps`);
@@ -279,31 +269,41 @@ function strictInterpreter(
       throw new RenderOverrun(`the template made a text over its bound of ${MAX_TEXT_CHARS} characters`);
   };
 
-  own['evaluate'] = (node, scope) => {
+  const evaluate = (node: Node, scope: Environment): Value => {
     step();
-    const value = call('evaluate', node, scope);
+    const value = baseEvaluate.call(interpreter, node, scope);
     if (value.type === 'StringValue') tooLong(value.value as string);
     return value;
   };
-  own['evaluateBlock'] = (statements, scope) => {
+  const blockText = (statements: readonly Node[], scope: Environment): string => {
     step();
     let text = '';
-    for (const s of statements as Node[]) {
-      const value = own['evaluate']!(s, scope);
+    for (const s of statements) {
+      // The template's own text: a step, as evaluating it is, without the value the library would make.
+      if (s.type === 'StringLiteral') {
+        step();
+        text += String(s['value']);
+        tooLong(text);
+        continue;
+      }
+      const value = evaluate(s, scope);
       if (value.type === 'UndefinedValue' && !STATEMENT_TYPES.has(s.type)) undefinedAt(s);
       if (value.type !== 'NullValue' && value.type !== 'UndefinedValue') {
         text += value.toString();
         tooLong(text);
       }
     }
-    return new TextValue(text);
+    return text;
   };
+  own['evaluate'] = evaluate as RuntimeFn;
+  own['evaluateBlock'] = ((statements: readonly Node[], scope: Environment) =>
+    new runtime.StringValue(blockText(statements, scope))) as RuntimeFn;
   // Undefined results are rare: only then is the object evaluated again, to tell `x.y` of an
   // undefined x (an error) from a missing y (undefined, lenient until used).
   own['evaluateMemberExpression'] = (node, scope) => {
     const value = call('evaluateMemberExpression', node, scope);
     const object = (node as Node)['object'] as Node;
-    if (value.type === 'UndefinedValue' && own['evaluate']!(object, scope).type === 'UndefinedValue')
+    if (value.type === 'UndefinedValue' && evaluate(object, scope as Environment).type === 'UndefinedValue')
       undefinedAt(object);
     return value;
   };
@@ -311,7 +311,7 @@ function strictInterpreter(
     String(f.type === 'CallExpression' ? (f['callee'] as Node)['value'] : f['value']);
   own['evaluateFilterExpression'] = (node, scope) => {
     const { operand, filter } = node as { operand: Node; filter: Node };
-    const value = own['evaluate']!(operand, scope);
+    const value = evaluate(operand, scope as Environment);
     const name = filterName(filter);
     if (value.type === 'UndefinedValue' && name !== 'default' && name !== 'd') undefinedAt(operand);
     return own['applyFilter']!(value, filter, scope);
@@ -322,17 +322,19 @@ function strictInterpreter(
     if (!larsql) return call('applyFilter', operand, filter, scope);
     const args =
       f.type === 'CallExpression'
-        ? (f['args'] as Node[]).map((a) => toPlain(own['evaluate']!(a, scope)))
+        ? (f['args'] as Node[]).map((a) => toPlain(evaluate(a, scope as Environment)))
         : [];
     return toValue(larsql(toPlain(operand as Value), ...args));
   };
+  // The library's loop, without its per-iteration cost (jinja-loop.ts).
+  const loop = { evaluate, blockText };
   own['evaluateFor'] = (node, scope) => {
     try {
-      return call('evaluateFor', node, scope);
+      return evaluateFor(node as Node, scope as Environment, loop);
     } catch (err) {
       // The library's "Expected iterable" names no variable: an undefined one is named here.
       const iterable = (node as Node)['iterable'] as Node;
-      if (!passesGuard(err) && own['evaluate']!(iterable, scope).type === 'UndefinedValue')
+      if (!passesGuard(err) && evaluate(iterable, scope as Environment).type === 'UndefinedValue')
         undefinedAt(iterable);
       throw err;
     }
@@ -340,12 +342,8 @@ function strictInterpreter(
   return interpreter as unknown as { run(p: Program): Value; evaluate: RuntimeFn };
 }
 
-/** A JavaScript value as the library's runtime value (its converter is not exported). */
-function toValue(value: unknown): Value {
-  const env = new Environment();
-  env.set('v', toJinjaData(value));
-  return env.lookupVariable('v') as unknown as Value;
-}
+/** A JavaScript value as the library's runtime value. */
+const toValue = (value: unknown): Value => runtimeValue(toJinjaData(value));
 
 /** Filters larsql registers on its Jinja environment (lars/prompts.py). */
 const LARSQL_FILTERS: Record<string, (value: unknown, ...args: unknown[]) => unknown> = {

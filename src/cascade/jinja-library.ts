@@ -1,0 +1,66 @@
+/**
+ * The parts of @huggingface/jinja that rvbbit's Jinja builds on: its parser,
+ * its interpreter and environment, and the runtime value classes its
+ * interpreter makes and checks with `instanceof` (the library exports none of
+ * them, so each is taken from a value the library itself made).
+ */
+import { createRequire } from 'node:module';
+
+export type Program = { readonly type: 'Program'; readonly body: readonly unknown[] };
+export type Node = { readonly type: string; readonly [key: string]: unknown };
+export interface Value {
+  readonly type: string;
+  readonly value: unknown;
+  toString(): string;
+  __bool__(): Value;
+}
+export interface Environment {
+  set(name: string, value: unknown): void;
+  setVariable(name: string, value: Value): Value;
+  resolve(name: string): Environment;
+  lookupVariable(name: string): Value;
+}
+type ValueClass = new (value?: unknown) => Value;
+
+interface JinjaLibrary {
+  tokenize(source: string, options: { lstrip_blocks: boolean; trim_blocks: boolean }): unknown;
+  parse(tokens: unknown): Program;
+  Environment: new (parent?: Environment) => Environment;
+  Interpreter: new (env: Environment) => { run(p: Program): Value; evaluate(n: Node, e: Environment): Value };
+}
+// Loaded untyped: the library's typings import their own files without extensions, which a
+// NodeNext declaration build (tsconfig.build.json checks library typings) refuses (TS2834).
+export const { tokenize, parse, Environment, Interpreter } = createRequire(import.meta.url)(
+  '@huggingface/jinja',
+) as JinjaLibrary;
+
+/** Plain JSON data as the library's runtime value (its own converter, which it does not export). */
+export function runtimeValue(data: unknown): Value {
+  const env = new Environment();
+  env.set('v', data);
+  return env.lookupVariable('v');
+}
+
+/** The class of the error the library's interpreter throws for a `break` or `continue` statement. */
+function controlOf(type: 'Break' | 'Continue'): abstract new () => Error {
+  try {
+    new Interpreter(new Environment()).evaluate({ type }, new Environment());
+  } catch (control) {
+    return (control as Error).constructor as abstract new () => Error;
+  }
+  throw new Error(`@huggingface/jinja: a ${type} statement threw nothing`);
+}
+
+/** The library's runtime classes, as its interpreter makes and checks them. */
+export const runtime = {
+  StringValue: runtimeValue('').constructor as ValueClass,
+  IntegerValue: runtimeValue(0).constructor as ValueClass,
+  BooleanValue: runtimeValue(true).constructor as ValueClass,
+  /** TupleValue extends it. */
+  ArrayValue: runtimeValue([]).constructor as ValueClass,
+  /** KeywordArgumentsValue and NamespaceValue extend it. */
+  ObjectValue: runtimeValue({}).constructor as ValueClass,
+  UndefinedValue: new Environment().lookupVariable('an undeclared name').constructor as ValueClass,
+  BreakControl: controlOf('Break'),
+  ContinueControl: controlOf('Continue'),
+} as const;
