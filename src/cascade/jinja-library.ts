@@ -34,6 +34,9 @@ export const { tokenize, parse, Environment, Interpreter } = createRequire(impor
   '@huggingface/jinja',
 ) as JinjaLibrary;
 
+/** rvbbit's whitespace: Jinja2's defaults (no trim_blocks, no lstrip_blocks). */
+export const TOKENIZE_OPTIONS = { lstrip_blocks: false, trim_blocks: false } as const;
+
 /** Plain JSON data as the library's runtime value (its own converter, which it does not export). */
 export function runtimeValue(data: unknown): Value {
   const env = new Environment();
@@ -64,3 +67,34 @@ export const runtime = {
   BreakControl: controlOf('Break'),
   ContinueControl: controlOf('Continue'),
 } as const;
+
+/** Data as the library can hold it: plain JSON (bigint as number or text, dates as ISO text). */
+export function toJinjaData(value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+  if (typeof value !== 'object') return typeof value === 'function' ? null : value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toJinjaData);
+  if (value instanceof Map)
+    return Object.fromEntries([...value].map(([k, v]) => [String(k), toJinjaData(v)]));
+  if (ArrayBuffer.isView(value)) return String(value);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = toJinjaData(v);
+  return out;
+}
+
+/** A runtime value as plain JavaScript data (a list stays a list, a mapping an object). */
+export function toPlain(v: Value): unknown {
+  switch (v.type) {
+    case 'ArrayValue':
+      return (v.value as Value[]).map(toPlain);
+    case 'ObjectValue':
+    case 'KeywordArgumentsValue':
+      return Object.fromEntries([...(v.value as Map<string, Value>)].map(([k, x]) => [k, toPlain(x)]));
+    case 'NullValue':
+    case 'UndefinedValue':
+      return null;
+    default:
+      return v.value;
+  }
+}

@@ -18,7 +18,8 @@
  */
 import { didYouMean, meaning } from '../../grammar/did-you-mean.js';
 import type { Cascade } from './cascade-types.js';
-import { type JinjaTemplate, positionOfName } from './jinja-templates.js';
+import { positionOfName } from './jinja-positions.js';
+import type { JinjaTemplate } from './jinja-templates.js';
 import { type CompiledTemplate, liquid } from './templates.js';
 
 /** Inputs the engine gives a run besides a MAP row's columns and an operator's args. */
