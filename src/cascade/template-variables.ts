@@ -14,7 +14,7 @@
  * `if` and `default` do not make an unsuppliable name suppliable: it is a
  * typo there too. liquidjs's static analysis finds a Liquid template's
  * names; of a Jinja template (larsql's) only `input.X` and `outputs.X` are
- * checked here, the rest when it renders (jinja-templates.ts).
+ * checked here, the rest when it renders (jinja-interpreter.ts).
  */
 import { didYouMean, meaning } from '../../grammar/did-you-mean.js';
 import type { Cascade } from './cascade-types.js';
