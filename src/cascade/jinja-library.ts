@@ -1,8 +1,9 @@
 /**
  * The parts of @huggingface/jinja that rvbbit's Jinja builds on: its parser,
- * its interpreter and environment, and the runtime value classes its
- * interpreter makes and checks with `instanceof` (the library exports none of
- * them, so each is taken from a value the library itself made).
+ * its interpreter and environment, the runtime value classes its interpreter
+ * makes and checks with `instanceof` (the library exports none of them, so
+ * each is taken from a value the library itself made), and the conversions
+ * between JavaScript data and those values.
  */
 import { createRequire } from 'node:module';
 
@@ -61,7 +62,7 @@ export const runtime = {
   BooleanValue: runtimeValue(true).constructor as ValueClass,
   /** TupleValue extends it. */
   ArrayValue: runtimeValue([]).constructor as ValueClass,
-  /** KeywordArgumentsValue and NamespaceValue extend it. */
+  /** KeywordArgumentsValue extends it (a namespace() is no ObjectValue). */
   ObjectValue: runtimeValue({}).constructor as ValueClass,
   UndefinedValue: new Environment().lookupVariable('an undeclared name').constructor as ValueClass,
   BreakControl: controlOf('Break'),
