@@ -18,7 +18,7 @@ import {
   withLabelConfidence,
   withLogprobConfidence,
 } from './confidence.js';
-import { JinjaRenderError } from './jinja-templates.js';
+import { JinjaRenderError } from './jinja-positions.js';
 import { callModel } from './model-call.js';
 import { compileOutputSchema, type OutputValidator } from './output-validator.js';
 import { packedPrompt, packedSchema } from './packed-prompt.js';

@@ -1,6 +1,6 @@
 /**
  * What bounds a template's render besides the template's own limits (steps,
- * size: jinja-templates.ts, templates.ts): its time, the statement it renders
+ * size: jinja-interpreter.ts, templates.ts): its time, the statement it renders
  * for, and what that statement's earlier renders did.
  *
  * A render is synchronous: it holds its thread until it ends, and an

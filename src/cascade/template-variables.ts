@@ -14,11 +14,12 @@
  * `if` and `default` do not make an unsuppliable name suppliable: it is a
  * typo there too. liquidjs's static analysis finds a Liquid template's
  * names; of a Jinja template (larsql's) only `input.X` and `outputs.X` are
- * checked here, the rest when it renders (jinja-templates.ts).
+ * checked here, the rest when it renders (jinja-interpreter.ts).
  */
 import { didYouMean, meaning } from '../../grammar/did-you-mean.js';
 import type { Cascade } from './cascade-types.js';
-import { type JinjaTemplate, positionOfName } from './jinja-templates.js';
+import { positionOfName } from './jinja-positions.js';
+import type { JinjaTemplate } from './jinja-templates.js';
 import { type CompiledTemplate, liquid } from './templates.js';
 
 /** Inputs the engine gives a run besides a MAP row's columns and an operator's args. */
