@@ -29,7 +29,8 @@ test.after(async () => {
   await sim.close();
 });
 
-const evalRun = (seed: number) =>
+/** `rvbbit eval` of STATEMENT over a seeded sample of `tickets`, against the simulator. */
+const evalOf = (sample: number, seed: number, extra: readonly string[]) =>
   rvbbit(
     [
       'eval',
@@ -41,16 +42,14 @@ const evalRun = (seed: number) =>
       '--table',
       'tickets',
       '--sample',
-      '200',
+      String(sample),
       '--seed',
       String(seed),
-      '--candidate',
-      CANDIDATE,
-      '--format',
-      'json',
+      ...extra,
     ],
     { env: { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' } },
   );
+const evalRun = (seed: number) => evalOf(200, seed, ['--candidate', CANDIDATE, '--format', 'json']);
 
 /** The library's reference and candidate rows over the sample eval draws (its SQL, the same seed). */
 async function libraryAgreement(
@@ -117,27 +116,12 @@ test('rvbbit eval, an accuracy target on an ENUM function: exact calls, the spli
 });
 
 test('rvbbit eval prints the split as columns of its table, for a candidate with targets only', async () => {
-  const r = await rvbbit(
-    [
-      'eval',
-      STATEMENT,
-      '--setup',
-      SETUP,
-      '--setup',
-      FUNCTION,
-      '--table',
-      'tickets',
-      '--sample',
-      '30',
-      '--seed',
-      '3',
-      '--candidate',
-      '-- @ proxy: small-fast accuracy 0.999 sample 30',
-      '--candidate',
-      '-- @ model: small-fast',
-    ],
-    { env: { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' } },
-  );
+  const r = await evalOf(30, 3, [
+    '--candidate',
+    '-- @ proxy: small-fast accuracy 0.999 sample 30',
+    '--candidate',
+    '-- @ model: small-fast',
+  ]);
   assert.is(r.code, 0, r.err);
   const lines = r.out.trimEnd().split('\n');
   assert.match(
