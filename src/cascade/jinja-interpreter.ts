@@ -136,7 +136,7 @@ export function strictInterpreter(
     return toValue(larsql(toPlain(operand as Value), ...args));
   };
   // The library's loop, without its per-iteration cost (jinja-loop.ts).
-  const loop = { evaluate, blockText };
+  const loop = { evaluate, blockText, checkText: tooLong };
   own['evaluateFor'] = (node, scope) => {
     try {
       return evaluateFor(node as Node, scope as Environment, loop);

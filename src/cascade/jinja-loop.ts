@@ -34,6 +34,8 @@ export interface LoopEvaluation {
   evaluate(node: Node, scope: Environment): Value;
   /** A block's text; the block counts as one step, as each of its statements. */
   blockText(statements: readonly Node[], scope: Environment): string;
+  /** Throws the render's size bound when `text` is over it (checked as the loop's text grows). */
+  checkText(text: string): void;
 }
 
 const { ArrayValue, ObjectValue, IntegerValue, BooleanValue, UndefinedValue, StringValue } = runtime;
@@ -148,6 +150,9 @@ export function evaluateFor(node: Node, environment: Environment, run: LoopEvalu
     bind(loopvar, scope, items[i]!);
     try {
       text += run.blockText(node['body'] as Node[], scope);
+      // Each body is within the bound; their sum is checked here, before it
+      // reaches V8's longest string (an "Invalid string length" naming no bound).
+      run.checkText(text);
     } catch (err) {
       if (err instanceof runtime.ContinueControl) continue;
       if (err instanceof runtime.BreakControl) break;
@@ -155,6 +160,9 @@ export function evaluateFor(node: Node, environment: Environment, run: LoopEvalu
     }
     noIteration = false;
   }
-  if (noIteration) text += run.blockText(node['defaultBlock'] as Node[], scope);
+  if (noIteration) {
+    text += run.blockText(node['defaultBlock'] as Node[], scope);
+    run.checkText(text);
+  }
   return new StringValue(text);
 }

@@ -226,6 +226,24 @@ onMain('a Liquid range too big to make in one step is refused before it is made'
   assert.ok(ms < RENDER_MS_ON.main, `took ${Math.round(ms)} ms`);
 });
 
+onMain('a Jinja loop whose text grows past the size bound is refused, naming it', () => {
+  // Each body's 1,000,000 characters are within the bound; 600 of them are over V8's longest
+  // string, which an unchecked sum met first ("Invalid string length", naming no bound).
+  const big = 'x'.repeat(1_000_000);
+  for (const source of [
+    '{% for i in range(600) %}{{ big }}{% endfor %}',
+    '{% for i in [] %}{% else %}{% for j in range(600) %}{{ big }}{% endfor %}{% endfor %}',
+  ]) {
+    try {
+      renderTemplate(compileTemplate(source, 'jinja'), { big }, () => undefined);
+      assert.unreachable(`rendered: ${source}`);
+    } catch (err) {
+      assert.instance(err, RenderOverrun, source);
+      assert.is((err as Error).message, 'the template made a text over its bound of 16000000 characters');
+    }
+  }
+});
+
 onMain('legit loops of 10,000 iterations with output still render, in full', () => {
   const expected = Array.from({ length: 10_000 }, (_, i) => `${i},`).join('');
   for (const [engine, source] of [
