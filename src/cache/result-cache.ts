@@ -38,9 +38,24 @@ export interface CacheWrite {
   readonly value: string;
   /** Time to live in ms; undefined = never expires. */
   readonly ttlMs?: number;
+  /** The run that made the answer, named in the log rows of rows that find it just landed (recall). */
+  readonly sessionId?: string;
+}
+
+/** An answer in memory, as a row that finds it just landed takes it: its text and the run that made it. */
+export interface Recalled {
+  readonly value: string;
+  /** '' when the run is not known any more (older than the last RECENT_SESSIONS answers). */
+  readonly sessionId: string;
 }
 
 const NEVER = Number.POSITIVE_INFINITY;
+/**
+ * Answers whose run this process remembers for recall: a row finds an answer
+ * just landed within one input page of its call's landing, so a few pages'
+ * worth suffice, and the memory stays a bounded ~0.5 MB however long the MAP.
+ */
+const RECENT_SESSIONS = 4096;
 
 /** Entries stored together, with when they were stored and when they expire (ms; NEVER = no expiry). */
 interface StoredBatch {
@@ -62,6 +77,8 @@ export class ResultCache {
   private readonly rows: BufferedAppender;
   /** Stored but not yet flushed to rvbbit.cache: found here, so a lookup never forces a commit. */
   private readonly unflushed = new Map<string, { readonly value: string; readonly expiresAt: number }>();
+  /** The run that made each of the last RECENT_SESSIONS answers stored, oldest first. */
+  private readonly recentSessions = new Map<string, string>();
   /** Batches stored and not committed to the table yet, in the order stored. */
   private uncommitted: StoredBatch[] = [];
   /** The answer log, once open (a database file only). */
@@ -167,10 +184,11 @@ export class ResultCache {
    * lookup checks again here when it finds no call in flight, since one may
    * have landed while the lookup read the table.
    */
-  recall(key: string): string | undefined {
+  recall(key: string): Recalled | undefined {
     const now = Date.now();
     const pending = this.unflushed.get(key);
-    return this.lru.get(key, now) ?? (pending && pending.expiresAt > now ? pending.value : undefined);
+    const value = this.lru.get(key, now) ?? (pending && pending.expiresAt > now ? pending.value : undefined);
+    return value === undefined ? undefined : { value, sessionId: this.recentSessions.get(key) ?? '' };
   }
 
   /**
@@ -206,6 +224,7 @@ export class ResultCache {
     }));
     let lines = '';
     for (const e of stored) {
+      if (e.sessionId) this.rememberSession(e.key, e.sessionId);
       this.lru.set(e.key, e.value, e.key.length + e.value.length, e.expiresAt);
       this.unflushed.set(e.key, { value: e.value, expiresAt: e.expiresAt });
       if (this.logging) lines += answerLine({ ...e, expiresAt: e.expiresAt === NEVER ? null : e.expiresAt });
@@ -218,6 +237,14 @@ export class ResultCache {
       batch.appended = true;
       for (const e of stored) appendRow(appender, e);
     });
+  }
+
+  private rememberSession(key: string, sessionId: string): void {
+    this.recentSessions.delete(key);
+    this.recentSessions.set(key, sessionId);
+    if (this.recentSessions.size > RECENT_SESSIONS) {
+      this.recentSessions.delete(this.recentSessions.keys().next().value as string);
+    }
   }
 
   /**

@@ -118,6 +118,7 @@ export class RowBookkeeping {
           cascadeId: target.cascade.cascadeId,
           value: JSON.stringify(o.output ?? null),
           ttlMs: cache,
+          sessionId: o.sessionId,
         });
       }
     }

@@ -14,6 +14,7 @@
  */
 import { RvbbitError } from '../../base/errors.js';
 import { AnswerFlights, type Flight, type FlightAnswer } from '../cache/answer-flights.js';
+import type { Recalled } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { CallOrigin } from '../obs/log-writer.js';
 import { createAbortBuffer, isAborted, raiseAbort } from '../thread/abort-flag.js';
@@ -196,7 +197,7 @@ export class RowDispatch {
     const leaders: ChunkRow[] = [];
     const followers = new Map<Flight, ChunkRow[]>();
     const landed: ChunkRow[] = [];
-    const landedValues: unknown[] = [];
+    const landedAnswers: Recalled[] = [];
     for (const row of chunk) {
       const key = this.books.keyOf(target, row.index);
       const flight = flights.find(key);
@@ -207,13 +208,13 @@ export class RowDispatch {
         continue;
       }
       // A call may have landed while this row's lookup read the table: its answer is in memory then.
-      const value = cacheOf(target) === false ? undefined : this.ctx.cache.recall(key);
-      if (value === undefined) {
+      const recalled = cacheOf(target) === false ? undefined : this.ctx.cache.recall(key);
+      if (recalled === undefined) {
         leaders.push(row);
         leading.set(row.index, flights.lead(key, this));
       } else {
         landed.push(row);
-        landedValues.push(JSON.parse(value));
+        landedAnswers.push(recalled);
       }
     }
     for (const [flight, rows] of followers) this.follow(target, origin, sink, flight, rows);
@@ -226,7 +227,12 @@ export class RowDispatch {
       }
     }
     if (landed.length > 0) {
-      const answers = landed.map((row, i) => ({ index: row.index, sessionId: '', output: landedValues[i] }));
+      // Logged as shared, naming the run that made the answer, as the rows that waited on its flight are.
+      const answers = landed.map((row, i) => ({
+        index: row.index,
+        sessionId: landedAnswers[i]!.sessionId,
+        output: JSON.parse(landedAnswers[i]!.value),
+      }));
       await this.finishShared(target, origin, sink, answers);
     }
     while (

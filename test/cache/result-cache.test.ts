@@ -52,6 +52,36 @@ test('result cache survives a new in-memory front (persistent table) and honours
   con.closeSync();
 });
 
+test('recall names the run that made an answer, for the last 4,096 answers stored; counts nothing', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  await ensureRvbbitSchema(con);
+  const cache = new ResultCache(new ConnectionQueue(con));
+  await cache.store([
+    { key: 'k0', cascadeId: 'c', value: '"zero"', sessionId: 's0' },
+    { key: 'plain', cascadeId: 'c', value: '"p"' },
+  ]);
+  assert.equal(cache.recall('k0'), { value: '"zero"', sessionId: 's0' });
+  // An answer stored without its run (a cache write of no run) is recalled with none.
+  assert.equal(cache.recall('plain'), { value: '"p"', sessionId: '' });
+  assert.is(cache.recall('nope'), undefined);
+  // 4,096 later answers: k0's run is forgotten (the memory stays bounded), its answer is not.
+  await cache.store(
+    Array.from({ length: 4096 }, (_, i) => ({
+      key: `k${i + 1}`,
+      cascadeId: 'c',
+      value: `${i + 1}`,
+      sessionId: `s${i + 1}`,
+    })),
+  );
+  assert.equal(cache.recall('k0'), { value: '"zero"', sessionId: '' });
+  assert.equal(cache.recall('k1'), { value: '1', sessionId: 's1' });
+  assert.equal(cache.recall('k4096'), { value: '4096', sessionId: 's4096' });
+  assert.equal(cache.stats().hits + cache.stats().misses, 0);
+  await cache.close();
+  con.closeSync();
+});
+
 test('a lookup finds rows still buffered for the table without flushing them, and honours their TTL', async () => {
   const instance = await DuckDBInstance.create(':memory:');
   const con = await instance.connect();

@@ -77,6 +77,42 @@ t(
   },
 );
 
+t(
+  'a row whose answer landed after its page missed the cache logs the session that made it',
+  async ({ f }) => {
+    // Row 40 repeats row 0's text, in the same input page (64 rows at PARALLEL 2), whose lookup
+    // missed both. At PARALLEL 2 the dispatch window (8 one-row chunks) holds row 40 back until
+    // 33 rows are done, row 0 among the first two: row 40 finds no flight left to wait on and the
+    // answer in the cache's memory, and shares it, logged like a row that waited on the flight.
+    f.sim.setOptions({ latencyMs: 2 });
+    const r = await f.engine.query(
+      `RVBBIT MAP PARALLEL 2 'label' AS label
+     USING (SELECT CASE WHEN range IN (0, 40) THEN 'Echo Lamp' ELSE 'Echo Lamp ' || range END AS text
+            FROM range(64) ORDER BY range)`,
+    );
+    assert.is(f.sim.stats().requests, 63);
+    assert.is(r.rows[40]!.label, r.rows[0]!.label);
+    const q = await f.engine.query(
+      `SELECT query_id FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`,
+    );
+    const logs = await f.engine.query(
+      `SELECT row_index::INTEGER AS row_index, answered_by, cache_hit, session_id
+     FROM rvbbit.unified_logs WHERE query_id = $1 AND row_index IN (0, 40) ORDER BY row_index`,
+      [q.rows[0]!.query_id as string],
+    );
+    const [first, repeat] = logs.rows as {
+      row_index: number;
+      answered_by: string;
+      cache_hit: boolean;
+      session_id: string;
+    }[];
+    assert.equal([first!.row_index, first!.cache_hit], [0, false]);
+    assert.equal([repeat!.row_index, repeat!.answered_by, repeat!.cache_hit], [40, 'shared', true]);
+    assert.ok(first!.session_id.length > 0);
+    assert.is(repeat!.session_id, first!.session_id);
+  },
+);
+
 t('cache = false: identical rows share within the statement, never across statements', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 30 });
   const sql = `RVBBIT MAP PARALLEL 4 'label' AS label
