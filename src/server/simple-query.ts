@@ -128,8 +128,15 @@ interface Checked {
  * (a script of a million INSERTs, which belongs in a COPY) has the rest parsed
  * again as they run, so the server holds a bounded number of parses, not one
  * per statement (~1.7 KB each when kept).
+ *
+ * 64, not more: with 1,024 kept, V8 let the garbage of every later statement's
+ * check reach its old generation, which filled to ~320 MB before each full GC
+ * (live ~75 MB) — the server's peak RSS grew 240–260 MB over a 9 MB Query of
+ * a million statements (test/server/query-limits.test.ts bounds it at 256).
+ * With 64 (or 16, or none) kept: 28–31 MB and no full GC. A message of up to
+ * 64 statements is still parsed once.
  */
-const KEPT_PARSES = 1024;
+const KEPT_PARSES = 64;
 
 type Check =
   | { readonly plain: boolean; readonly kept: readonly (ParsedSql | undefined)[] }
