@@ -36,6 +36,21 @@ export function proxyTexts(
   return { value: text(input[first!]), against: rest.map((a) => text(input[a])).join('\n') };
 }
 
+/**
+ * Each input's pair of texts and the distinct texts among them: what the
+ * embedding proxy embeds (each once) and what EXPLAIN counts its calls by.
+ */
+export function proxyTextPairs(
+  args: readonly string[],
+  inputs: readonly Readonly<Record<string, unknown>>[],
+): {
+  readonly pairs: readonly { readonly value: string; readonly against: string }[];
+  readonly texts: string[];
+} {
+  const pairs = inputs.map((input) => proxyTexts(args, input));
+  return { pairs, texts: [...new Set(pairs.flatMap((p) => [p.value, p.against]))] };
+}
+
 /** The proxy score of two vectors: their cosine similarity mapped onto 0..1, (1 + cos)/2. */
 export function similarityScore(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;

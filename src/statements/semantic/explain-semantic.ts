@@ -15,7 +15,7 @@ import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
-import { EMBEDDING_PROXY, proxyTexts } from '../../plan/embedding-proxy.js';
+import { EMBEDDING_PROXY, proxyTextPairs } from '../../plan/embedding-proxy.js';
 import {
   addDeliveryDollars,
   type DeliveryDollars,
@@ -322,14 +322,10 @@ async function estimateCalls(
         if (!unfit && proxy.model === EMBEDDING_PROXY) {
           // The embedding proxy's calls: its texts embedded as the run embeds them (proxy.ts embeddingScores).
           const args = fn.sql.args.map((a) => a.name);
-          const texts = [
-            ...new Set(
-              ts.flatMap((t) => {
-                const p = proxyTexts(args, t.inputs);
-                return [p.value, p.against];
-              }),
-            ),
-          ].filter((t) => t !== '');
+          const texts = proxyTextPairs(
+            args,
+            ts.map((t) => t.inputs),
+          ).texts.filter((t) => t !== '');
           const e = await explainEmbedCalls(
             ctx.cache,
             opts.limits,

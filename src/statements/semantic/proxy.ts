@@ -33,7 +33,7 @@ import { type ConfidenceSource, splitConfidence } from '../../cascade/confidence
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { GuaranteeColumns } from '../../obs/guarantee-columns.js';
 import { learnAccuracyThreshold, uniformSample } from '../../plan/accuracy-cascade.js';
-import { EMBEDDING_PROXY, proxyTexts, similarityScore } from '../../plan/embedding-proxy.js';
+import { EMBEDDING_PROXY, proxyTextPairs, similarityScore } from '../../plan/embedding-proxy.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
 import {
   type Draw,
@@ -237,8 +237,7 @@ async function embeddingScores(
   args: readonly string[],
   embeddings: ProxyEmbeddings,
 ): Promise<{ scores: number[]; embedding: EmbeddingScoring }> {
-  const pairs = inputs.map((input) => proxyTexts(args, input));
-  const texts = [...new Set(pairs.flatMap((p) => [p.value, p.against]))];
+  const { pairs, texts } = proxyTextPairs(args, inputs);
   const { counters } = embeddings;
   const before = { calls: counters.calls, cacheHits: counters.cacheHits };
   const vectorOf = await embeddings.vectors(texts);
