@@ -24,6 +24,7 @@ import { DocumentError } from './document-error.js';
 import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
 import {
   CALL_INLINE_CHARS,
+  type CallWork,
   DocumentPass,
   INLINE_CHUNK_CHARS,
   type Outcome,
@@ -121,9 +122,11 @@ export class DocumentParser {
   }
 
   /**
-   * TEXT_CHUNKS: cut here when there is no pass, or the text is short and
-   * this DuckDB call has cut little; else found cut (by the text's hash and
-   * the limits), or recorded for the thread (null).
+   * TEXT_CHUNKS: cut here when there is no pass and the connection may block;
+   * else cut here when the text is short and this DuckDB call (`call`) has
+   * cut little; else found cut (by the text's hash and the limits), or
+   * recorded for the thread (null), or refused on a connection that must not
+   * block (DOCUMENT_PARSE_BLOCKS).
    */
   chunksOf(
     text: string,
@@ -131,6 +134,7 @@ export class DocumentParser {
     overlapTokens: number,
     pass?: DocumentPass,
     connectionId = pass?.connectionId,
+    call: CallWork = { inlineChars: 0 },
   ): string[] | null {
     checkChunkArguments(maxTokens, overlapTokens);
     // The document limit bounds a text to cut too (its copy on the thread, the chunks it makes).
@@ -139,12 +143,9 @@ export class DocumentParser {
       throw documentTooLarge('the text', Buffer.byteLength(text), max);
     const refuses = connectionId !== undefined && this.nonBlocking.has(connectionId);
     if (pass === undefined && !refuses) return textChunks(text, maxTokens, overlapTokens);
-    // Short texts cut here cost less than a pass; a session that must not block counts them per call only in a pass.
-    if (
-      text.length <= INLINE_CHUNK_CHARS &&
-      (pass === undefined || pass.inlineChars + text.length <= CALL_INLINE_CHARS)
-    ) {
-      if (pass) pass.inlineChars += text.length;
+    // Short texts cut here cost less than a pass; what one call cuts here is bounded, pass or not (a macro has none).
+    if (text.length <= INLINE_CHUNK_CHARS && call.inlineChars + text.length <= CALL_INLINE_CHARS) {
+      call.inlineChars += text.length;
       return textChunks(text, maxTokens, overlapTokens);
     }
     const key = `c:${maxTokens}:${overlapTokens}:${createHash('sha256').update(text).digest('hex')}`;

@@ -22,10 +22,21 @@ export const RECORD_BYTES = 128 * 1024 * 1024;
 export const ANSWER_CHARS = 64 * 1024 * 1024;
 /** Record passes at most; then one in the call. Nested functions take one each (pages, then their chunks). */
 export const MAX_PASSES = 8;
-/** TEXT_CHUNKS of a text this short is cut in the call (about 6 ms at 0.35 s per MB)… */
+/** TEXT_CHUNKS of a text this short is cut in the call (about 6 ms of prose; 180 ms at worst, 16 K of '!')… */
 export const INLINE_CHUNK_CHARS = 16 * 1024;
-/** …while one DuckDB call (a chunk of rows) has cut less than this (about 90 ms). */
-export const CALL_INLINE_CHARS = 256 * 1024;
+/**
+ * …while one DuckDB call (a chunk of up to 2,048 rows) has cut less than
+ * this (about 12 ms of prose, 0.4 s at worst): between calls the main thread
+ * turns its event loop, so other clients, statement_timeout and cancel get
+ * in. It held for a pass only, and a macro (no pass) cut 20 texts of 16 K
+ * CJK in one call: 127 s under load, statement_timeout unable to fire.
+ */
+export const CALL_INLINE_CHARS = 32 * 1024;
+
+/** What one DuckDB call (a chunk of rows) has cut on the main thread: characters of TEXT_CHUNKS' texts. */
+export interface CallWork {
+  inlineChars: number;
+}
 
 /** Pages (or chunks), or the error as data (a bad document fails again without a second parse). */
 export type Outcome = { readonly pages: string[] } | { readonly error: DocumentErrorData };
@@ -48,8 +59,6 @@ export class DocumentPass {
   /** Misses this pass, recorded or not. */
   missed = 0;
   private recordedBytes = 0;
-  /** Characters cut in the current DuckDB call (TEXT_CHUNKS of short texts). */
-  inlineChars = 0;
   /** Answers parsed for this statement, kept until it ends. */
   readonly answers = new Map<string, Outcome>();
   private answerChars = 0;
@@ -60,11 +69,6 @@ export class DocumentPass {
     this.recorded.clear();
     this.missed = 0;
     this.recordedBytes = 0;
-  }
-
-  /** A DuckDB call (one chunk of rows) starts. */
-  startCall(): void {
-    this.inlineChars = 0;
   }
 
   /** A miss: recorded while the pass's inputs fit, else only counted (a later pass records it). */

@@ -31,7 +31,13 @@ export const MIN_CHUNK_TOKENS = 8;
 export const MAX_CHUNKS = 1_000_000;
 
 const PARAGRAPH_END = /\n[ \t]*\n\s*/g;
-const SENTENCE_END = /[.!?\u3002\uff01\uff1f]+["'\u201d\u2019)\]]*\s+/g;
+/**
+ * A run of sentence marks, closing quotes, then space. Matched from the run's
+ * first mark only (the lookbehind) and taken whole (the lookahead's capture,
+ * an atomic group): else a long run of marks with no space after it (a text
+ * of 200,000 '!') is tried again from each of its marks, n².
+ */
+const SENTENCE_END = /(?<![.!?\u3002\uff01\uff1f])(?=([.!?\u3002\uff01\uff1f]+))\1["'\u201d\u2019)\]]*\s+/g;
 const WORD_END = /\s+/g;
 const LEVELS = [PARAGRAPH_END, SENTENCE_END, WORD_END] as const;
 
@@ -40,7 +46,7 @@ export function textChunks(text: string, maxTokens: number, overlapTokens = 0): 
   if (text === '') return [];
   const count = loadEncodingSync().countTokens;
   const chunks: string[] = [];
-  pack(text, 0, maxTokens - overlapTokens, count, chunks);
+  pack(text, 0, maxTokens - overlapTokens, count, chunks, false);
   if (overlapTokens === 0) return chunks;
   return chunks.map((chunk, i) =>
     i === 0 ? chunk : withOverlap(chunks[i - 1]!, chunk, overlapTokens, maxTokens, count),
@@ -83,7 +89,13 @@ function* pieces(text: string, level: number): Generator<string> {
   if (from < text.length) yield text.slice(from);
 }
 
-function pack(text: string, level: number, budget: number, count: Count, out: string[]): void {
+/**
+ * Packs `text`'s pieces of `level` into chunks. `over`: the caller counted
+ * `text` already and it is over the budget, so when it is one piece at this
+ * level too (a long word has no sentence end) it is not counted again: a
+ * count per level would be four passes over a 30 MB word.
+ */
+function pack(text: string, level: number, budget: number, count: Count, out: string[], over: boolean): void {
   // The run of pieces packed so far, joined, and how many there are.
   let current = '';
   let n = 0;
@@ -95,7 +107,8 @@ function pack(text: string, level: number, budget: number, count: Count, out: st
     sum = 0;
   };
   for (const piece of pieces(text, level)) {
-    const tokens = count(piece);
+    const tokens =
+      over && piece.length === text.length && level < LEVELS.length ? Number.POSITIVE_INFINITY : count(piece);
     if (tokens > budget) {
       flush();
       if (level >= LEVELS.length) {
@@ -105,7 +118,7 @@ function pack(text: string, level: number, budget: number, count: Count, out: st
           `TEXT_CHUNKS: one character is ${tokens} tokens, over ${budget}`,
         );
       }
-      pack(piece, level + 1, budget, count, out);
+      pack(piece, level + 1, budget, count, out, true);
       continue;
     }
     if (sum + tokens > budget) flush();
@@ -142,7 +155,7 @@ function keepExact(
     acc += piece;
   }
   if (count(acc) <= budget) keep(acc, out);
-  else pack(acc, level + 1, budget, count, out);
+  else pack(acc, level + 1, budget, count, out, true);
 }
 
 function keep(chunk: string, out: string[]): void {

@@ -34,7 +34,7 @@ import { RvbbitError } from '../../base/errors.js';
 import { functionError } from '../db/function-errors.js';
 import type { DataFolder } from '../documents/document-files.js';
 import { DEFAULT_MAX_DOCUMENT_BYTES, DocumentParser } from '../documents/document-parser.js';
-import type { DocumentPass } from '../documents/document-pass.js';
+import type { CallWork, DocumentPass } from '../documents/document-pass.js';
 
 export interface DocumentSettings {
   readonly folders: readonly DataFolder[];
@@ -80,10 +80,11 @@ interface ConnectionBound {
   readonly connectionId: number;
 }
 
-/** Where a call runs: its connection, and the documents pass running there, if any. */
+/** Where a call runs: its connection, the documents pass running there, if any, and what the call has cut. */
 interface DocumentCall {
   readonly pass: DocumentPass | undefined;
   readonly connectionId: number | undefined;
+  readonly work: CallWork;
 }
 
 /** Registers the three functions once per database (`db` identifies it); returns its parser (closed with the engine). */
@@ -109,7 +110,7 @@ export function registerDocumentFunctions(
   };
   const callOf = (info: DuckDBScalarFunctionInfo): DocumentCall => {
     const connectionId = (info.bindData as ConnectionBound | undefined)?.connectionId;
-    return { pass: parser.passOn(connectionId), connectionId };
+    return { pass: parser.passOn(connectionId), connectionId, work: { inlineChars: 0 } };
   };
   for (const input of [BLOB, VARCHAR]) {
     register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', callOf, (args, call) => {
@@ -129,11 +130,11 @@ export function registerDocumentFunctions(
       LIST(VARCHAR),
       'TEXT_CHUNKS',
       callOf,
-      (args, { pass, connectionId }) => {
+      (args, { pass, connectionId, work }) => {
         const [text, max, overlap] = args as [string | null, bigint | null, bigint | null | undefined];
         if (text === null || max === null || overlap === null) return null;
         const overlapTokens = overlap === undefined ? 0 : Number(overlap);
-        const chunks = parser.chunksOf(text, Number(max), overlapTokens, pass, connectionId);
+        const chunks = parser.chunksOf(text, Number(max), overlapTokens, pass, connectionId, work);
         return chunks === null ? null : listValue(chunks);
       },
     );
@@ -164,8 +165,8 @@ function register(
 ): void {
   const mainFunction: DuckDBScalarMainFunction = (info, chunk, output) => {
     try {
+      // One DuckDB call, one chunk of rows: what it may cut on the main thread starts anew.
       const call = callOf(info);
-      call.pass?.startCall();
       const columns = (parameterTypes ?? []).map((_, i) => chunk.getColumnVector(i));
       for (let r = 0; r < chunk.rowCount; r++) {
         output.setItem(
