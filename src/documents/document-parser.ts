@@ -20,10 +20,11 @@
  */
 import { createHash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
+import { tokenSteps } from '../llm/bpe-merge.js';
 import { DocumentError } from './document-error.js';
 import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
 import {
-  CALL_INLINE_CHARS,
+  CALL_INLINE_STEPS,
   type CallWork,
   DocumentPass,
   INLINE_CHUNK_CHARS,
@@ -134,7 +135,7 @@ export class DocumentParser {
     overlapTokens: number,
     pass?: DocumentPass,
     connectionId = pass?.connectionId,
-    call: CallWork = { inlineChars: 0 },
+    call: CallWork = { inlineSteps: 0 },
   ): string[] | null {
     checkChunkArguments(maxTokens, overlapTokens);
     // The document limit bounds a text to cut too (its copy on the thread, the chunks it makes).
@@ -144,9 +145,13 @@ export class DocumentParser {
     const refuses = connectionId !== undefined && this.nonBlocking.has(connectionId);
     if (pass === undefined && !refuses) return textChunks(text, maxTokens, overlapTokens);
     // Short texts cut here cost less than a pass; what one call cuts here is bounded, pass or not (a macro has none).
-    if (text.length <= INLINE_CHUNK_CHARS && call.inlineChars + text.length <= CALL_INLINE_CHARS) {
-      call.inlineChars += text.length;
-      return textChunks(text, maxTokens, overlapTokens);
+    if (text.length <= INLINE_CHUNK_CHARS && call.inlineSteps < CALL_INLINE_STEPS) {
+      const before = tokenSteps();
+      try {
+        return textChunks(text, maxTokens, overlapTokens);
+      } finally {
+        call.inlineSteps += tokenSteps() - before;
+      }
     }
     const key = `c:${maxTokens}:${overlapTokens}:${createHash('sha256').update(text).digest('hex')}`;
     return this.answer(key, pass, connectionId, { kind: 'chunks', text, maxTokens, overlapTokens }, () => ({
@@ -341,7 +346,7 @@ function parseBlocks(input: PassInput): RvbbitError {
         : `parsing this document (a BLOB of ${input.bytes.length} bytes)`;
   return new RvbbitError(
     'DOCUMENT_PARSE_BLOCKS',
-    `${what} would run inside DuckDB's call here (a write inside an open transaction, or a query an operator statement runs outside its record passes), and while it runs this server answers no other client; run the write outside the transaction, or parse the documents into a table first in a statement of their own (CREATE TABLE pages AS SELECT filename, DOCUMENT_PAGES(content) AS pages FROM read_blob('…')), or start the server with --allow-blocking-strategies`,
+    `${what} would run inside DuckDB's call here (a write inside an open transaction, a view or macro that calls the function, which the statement's text does not name, or a query an operator statement runs outside its record passes), and while it runs this server answers no other client; run the write outside the transaction, or parse the documents into a table first in a statement of their own (CREATE TABLE pages AS SELECT filename, DOCUMENT_PAGES(content) AS pages FROM read_blob('…')), or start the server with --allow-blocking-strategies`,
     { kind: input.kind },
   );
 }

@@ -22,20 +22,23 @@ export const RECORD_BYTES = 128 * 1024 * 1024;
 export const ANSWER_CHARS = 64 * 1024 * 1024;
 /** Record passes at most; then one in the call. Nested functions take one each (pages, then their chunks). */
 export const MAX_PASSES = 8;
-/** TEXT_CHUNKS of a text this short is cut in the call (about 6 ms of prose; 180 ms at worst, 16 K of '!')… */
+/** TEXT_CHUNKS of a text this short may be cut in the call (prose: about 60,000 token-counter steps)… */
 export const INLINE_CHUNK_CHARS = 16 * 1024;
 /**
- * …while one DuckDB call (a chunk of up to 2,048 rows) has cut less than
- * this (about 12 ms of prose, 0.4 s at worst): between calls the main thread
+ * …while one DuckDB call (a chunk of up to 2,048 rows) has spent fewer
+ * token-counter steps than this cutting (llm/bpe-merge.ts tokenSteps: about
+ * 0.3–0.7 µs each, so 60–140 ms, and one more text over it at most: a
+ * 16 K-character CJK word is about 270,000). Between calls the main thread
  * turns its event loop, so other clients, statement_timeout and cancel get
- * in. It held for a pass only, and a macro (no pass) cut 20 texts of 16 K
- * CJK in one call: 127 s under load, statement_timeout unable to fire.
+ * in. Counted for a pass only before, and in characters: a macro (no pass)
+ * cut 20 texts of 16 K CJK in one call, 127 s under load, and
+ * statement_timeout could not fire.
  */
-export const CALL_INLINE_CHARS = 32 * 1024;
+export const CALL_INLINE_STEPS = 200_000;
 
-/** What one DuckDB call (a chunk of rows) has cut on the main thread: characters of TEXT_CHUNKS' texts. */
+/** What one DuckDB call (a chunk of rows) has spent cutting texts on the main thread, in token-counter steps. */
 export interface CallWork {
-  inlineChars: number;
+  inlineSteps: number;
 }
 
 /** Pages (or chunks), or the error as data (a bad document fails again without a second parse). */

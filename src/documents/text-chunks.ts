@@ -71,6 +71,20 @@ export function checkChunkArguments(maxTokens: number, overlapTokens: number): v
 
 type Count = (text: string) => number;
 
+/** Code points' counts, kept: a word cut between code points asks the same few again for each one. */
+const pointCounts = new Map<string, number>();
+/** Code points kept at most (a text of many distinct ones counts the rest each time). */
+const POINT_COUNTS_KEPT = 4096;
+
+function pointTokens(point: string, count: Count): number {
+  let n = pointCounts.get(point);
+  if (n === undefined) {
+    n = count(point);
+    if (pointCounts.size < POINT_COUNTS_KEPT) pointCounts.set(point, n);
+  }
+  return n;
+}
+
 /** `text` split after each separator of `level` (the separator stays with the piece before it), one at a time. */
 function* pieces(text: string, level: number): Generator<string> {
   if (level >= LEVELS.length) {
@@ -108,7 +122,11 @@ function pack(text: string, level: number, budget: number, count: Count, out: st
   };
   for (const piece of pieces(text, level)) {
     const tokens =
-      over && piece.length === text.length && level < LEVELS.length ? Number.POSITIVE_INFINITY : count(piece);
+      level >= LEVELS.length
+        ? pointTokens(piece, count)
+        : over && piece.length === text.length
+          ? Number.POSITIVE_INFINITY
+          : count(piece);
     if (tokens > budget) {
       flush();
       if (level >= LEVELS.length) {

@@ -110,7 +110,7 @@ export function registerDocumentFunctions(
   };
   const callOf = (info: DuckDBScalarFunctionInfo): DocumentCall => {
     const connectionId = (info.bindData as ConnectionBound | undefined)?.connectionId;
-    return { pass: parser.passOn(connectionId), connectionId, work: { inlineChars: 0 } };
+    return { pass: parser.passOn(connectionId), connectionId, work: { inlineSteps: 0 } };
   };
   for (const input of [BLOB, VARCHAR]) {
     register(con, 'document_text', [input], VARCHAR, 'DOCUMENT_TEXT', callOf, (args, call) => {

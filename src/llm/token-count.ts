@@ -16,7 +16,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { mergeBytes } from './bpe-merge.js';
+import { mergeBytes, tokenWork } from './bpe-merge.js';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
 
 /** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
@@ -101,11 +101,13 @@ function boundedEncoding(library: LibraryEncoding): Encoding {
   };
   return {
     countTokens(text) {
+      tokenWork.chars += text.length;
       let n = 0;
       for (const [m] of text.matchAll(core.tokenSplitRegex)) n += preToken(m);
       return n;
     },
     encode(text) {
+      tokenWork.chars += text.length;
       const out: number[] = [];
       for (const [m] of text.matchAll(core.tokenSplitRegex)) preToken(m, out);
       return out;
