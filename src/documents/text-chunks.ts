@@ -22,6 +22,7 @@
  * one at a time, never as an array of a long text's words or characters,
  * and a text is cut into at most MAX_CHUNKS chunks.
  */
+import { Buffer } from 'node:buffer';
 import { loadEncodingSync } from '../llm/token-count.js';
 import { DocumentError } from './document-error.js';
 
@@ -44,6 +45,9 @@ const LEVELS = [PARAGRAPH_END, SENTENCE_END, WORD_END] as const;
 export function textChunks(text: string, maxTokens: number, overlapTokens = 0): string[] {
   checkChunkArguments(maxTokens, overlapTokens);
   if (text === '') return [];
+  // A token is at least one UTF-8 byte (a UTF-16 unit at most three): a text this short is one chunk, uncounted.
+  if (text.length * 3 <= maxTokens || (text.length <= maxTokens && Buffer.byteLength(text) <= maxTokens))
+    return [text];
   const count = loadEncodingSync().countTokens;
   const chunks: string[] = [];
   pack(text, 0, maxTokens - overlapTokens, count, chunks, false);

@@ -16,9 +16,17 @@ export const llmStatements = (): Promise<typeof import('./llm-statements.js')> =
 
 /**
  * Every module the engine loads on first use (the LLM statements' planner,
- * the LLM client with undici, DESCRIBE's planner), loaded now. A library or
- * CLI run pays for what it uses; a server loads them at start, since each is
- * 100–250 ms of main-thread work that would land on every client at once.
+ * the LLM client with undici, DESCRIBE's planner, the token encoding that
+ * TEXT_CHUNKS and prompt limits count with), loaded now. A library or CLI
+ * run pays for what it uses; a server loads them at start, since each is
+ * 100–250 ms of main-thread work that would land on every client at once
+ * (the encoding, loaded inside DuckDB's call by a server's first short
+ * TEXT_CHUNKS, held the other clients 2.2 s under load).
  */
 export const loadDeferredModules = (): Promise<unknown> =>
-  Promise.all([llmStatements(), import('../llm/client.js'), import('./describe-statement.js')]);
+  Promise.all([
+    llmStatements(),
+    import('../llm/client.js'),
+    import('./describe-statement.js'),
+    import('../llm/token-count.js').then((m) => m.loadEncoding()),
+  ]);

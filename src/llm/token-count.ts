@@ -99,17 +99,26 @@ function boundedEncoding(library: LibraryEncoding): Encoding {
     // A token is at least one byte (promptTokensUpperBound's premise), margin or not.
     return Math.min(n, bytes);
   };
+  // Its own copy, read with exec: matchAll clones the pattern on every call, most of a short text's cost.
+  // (Counting calls nothing that counts again, so one lastIndex serves every call.)
+  const split = new RegExp(core.tokenSplitRegex.source, core.tokenSplitRegex.flags);
+  const preTokens = (text: string, each: (preToken: string) => void) => {
+    tokenWork.chars += text.length;
+    split.lastIndex = 0;
+    // Every alternative of the pattern takes at least one character: no empty match to step over.
+    for (let m = split.exec(text); m !== null; m = split.exec(text)) each(m[0]);
+  };
   return {
     countTokens(text) {
-      tokenWork.chars += text.length;
       let n = 0;
-      for (const [m] of text.matchAll(core.tokenSplitRegex)) n += preToken(m);
+      preTokens(text, (p) => {
+        n += preToken(p);
+      });
       return n;
     },
     encode(text) {
-      tokenWork.chars += text.length;
       const out: number[] = [];
-      for (const [m] of text.matchAll(core.tokenSplitRegex)) preToken(m, out);
+      preTokens(text, (p) => preToken(p, out));
       return out;
     },
     decode: (tokens) => library.decode(tokens),
@@ -120,28 +129,26 @@ function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
-let encoding: Promise<Encoding> | undefined;
+let encoding: Encoding | undefined;
 
-/** The o200k_base encoding, loaded once per thread. */
-export function loadEncoding(): Promise<Encoding> {
-  encoding ??= import('gpt-tokenizer/encoding/o200k_base').then((m) =>
-    boundedEncoding(m.default as unknown as LibraryEncoding),
+/**
+ * The o200k_base encoding, loaded once per thread (gpt-tokenizer's CommonJS
+ * build: TEXT_CHUNKS runs inside DuckDB's call and cannot await, and one
+ * copy of its 200,000 ranks serves both callers). Its load is main-thread
+ * work either way (about 250 ms idle, seconds under load): a server loads it
+ * at start (engine/llm-statements-loader.ts).
+ */
+export function loadEncodingSync(): Encoding {
+  encoding ??= boundedEncoding(
+    (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { default: LibraryEncoding })
+      .default,
   );
   return encoding;
 }
 
-let encodingSync: Encoding | undefined;
-
-/**
- * The same encoding, loaded synchronously (gpt-tokenizer's CommonJS build),
- * for a caller that cannot await: TEXT_CHUNKS runs inside DuckDB's call.
- */
-export function loadEncodingSync(): Encoding {
-  encodingSync ??= boundedEncoding(
-    (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { default: LibraryEncoding })
-      .default,
-  );
-  return encodingSync;
+/** The same encoding, for callers that await. */
+export async function loadEncoding(): Promise<Encoding> {
+  return loadEncodingSync();
 }
 
 interface CountedMessage {

@@ -1,0 +1,13 @@
+import { createEngine } from './src/index.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+const engine = await createEngine();
+await engine.query(`CREATE MACRO short_chunks(t) AS TEXT_CHUNKS(t, 8)`);
+const t0 = performance.now();
+await engine.query(`SELECT TEXT_CHUNKS('warm up', 8)`);
+console.log('first (loads encoding)', (performance.now() - t0).toFixed(0));
+const h = monitorEventLoopDelay({ resolution: 5 }); h.enable();
+const t1 = performance.now();
+const r = await engine.query(`SELECT sum(len(short_chunks('row number ' || range || ' of many'))) AS n FROM range(200000)`);
+h.disable();
+console.log(String(r.rows[0].n), (performance.now() - t1).toFixed(0), 'ms; loop delay max', (h.max / 1e6).toFixed(0), 'p99', (h.percentile(99) / 1e6).toFixed(0));
+await engine.close();
