@@ -25,6 +25,7 @@ import {
   DuckDBScalarFunction,
   type DuckDBScalarFunctionInfo,
   type DuckDBScalarMainFunction,
+  DuckDBVarCharVector,
   type DuckDBVector,
   LIST,
   listValue,
@@ -32,7 +33,7 @@ import {
 } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import { functionError } from '../db/function-errors.js';
-import type { DataFolder } from '../documents/document-files.js';
+import { type DataFolder, documentTooLarge } from '../documents/document-files.js';
 import { DEFAULT_MAX_DOCUMENT_BYTES, DocumentParser } from '../documents/document-parser.js';
 import type { CallWork, DocumentPass } from '../documents/document-pass.js';
 
@@ -137,6 +138,7 @@ export function registerDocumentFunctions(
         const chunks = parser.chunksOf(text, Number(max), overlapTokens, pass, connectionId, work);
         return chunks === null ? null : listValue(chunks);
       },
+      settings.maxBytes,
     );
   }
   registered.set(db, parser);
@@ -146,12 +148,35 @@ export function registerDocumentFunctions(
 /**
  * A row's value; a BLOB as its bytes copied once (getItem copies twice), and
  * a short one (held inline in the vector, which DuckDB reuses) copied out,
- * since a documents pass keeps what it records past the call.
+ * since a documents pass keeps what it records past the call. A VARCHAR
+ * longer than `maxStringBytes` is refused by the length DuckDB holds, before
+ * it is copied: getItem copies it twice (bytes, then a JS string), and one
+ * over V8's longest string (2^29 - 24 characters) failed as INTERNAL.
  */
-function itemOf(vector: DuckDBVector, row: number): unknown {
+function itemOf(vector: DuckDBVector, row: number, maxStringBytes: number | undefined): unknown {
+  if (maxStringBytes !== undefined) {
+    const bytes = varcharBytes(vector, row);
+    if (bytes !== undefined && bytes > maxStringBytes)
+      throw documentTooLarge('the text', bytes, maxStringBytes);
+  }
   if (!(vector instanceof DuckDBBlobVector)) return vector.getItem(row);
   const bytes = vector.getItemBytes(row);
   return bytes === null ? null : bytes.length <= 12 ? new Uint8Array(bytes) : bytes;
+}
+
+/**
+ * A VARCHAR's length in UTF-8 bytes as DuckDB holds it (a string_t starts
+ * with its length), read without copying the string; undefined for NULL, or
+ * when the vector is not laid out so (node-api's internals: then the text
+ * is checked after its copy, as before).
+ */
+function varcharBytes(vector: DuckDBVector, row: number): number | undefined {
+  if (!(vector instanceof DuckDBVarCharVector)) return undefined;
+  const inside = vector as unknown as { dataView?: unknown; validity?: { itemValid?: unknown } };
+  const { dataView, validity } = inside;
+  if (!(dataView instanceof DataView) || typeof validity?.itemValid !== 'function') return undefined;
+  if (!(validity.itemValid as (i: number) => boolean).call(validity, row)) return undefined;
+  return dataView.getUint32(row * 16, true);
 }
 
 function register(
@@ -162,6 +187,8 @@ function register(
   shown: string,
   callOf: (info: DuckDBScalarFunctionInfo) => DocumentCall,
   body: (args: unknown[], call: DocumentCall) => unknown,
+  /** The first argument's longest VARCHAR (TEXT_CHUNKS' text), checked before it is copied. */
+  maxTextBytes?: number,
 ): void {
   const mainFunction: DuckDBScalarMainFunction = (info, chunk, output) => {
     try {
@@ -172,7 +199,7 @@ function register(
         output.setItem(
           r,
           body(
-            columns.map((c) => itemOf(c, r)),
+            columns.map((c, i) => itemOf(c, r, i === 0 ? maxTextBytes : undefined)),
             call,
           ) as never,
         );
