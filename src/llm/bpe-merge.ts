@@ -13,8 +13,7 @@
  * entry whose rank still matches its part's current pair is that pair.
  */
 
-/** A token's rank from its bytes (undefined: not a token). */
-export type RankOf = (bytes: Uint8Array) => number | undefined;
+import type { RankOf } from './bpe-ranks.js';
 
 /**
  * The token counter's work since the thread started: characters it read and
@@ -80,7 +79,7 @@ export function mergeBytes(bytes: Uint8Array, rankOf: RankOf, out?: number[]): n
       return;
     }
     tokenWork.lookups++;
-    const rank = rankOf(bytes.subarray(i, next[j]!));
+    const rank = rankOf(bytes, i, next[j]!);
     pairRank[i] = rank ?? NO_PAIR;
     if (rank !== undefined) push(rank * POSITION_SPAN + i);
   };
@@ -110,7 +109,7 @@ export function mergeBytes(bytes: Uint8Array, rankOf: RankOf, out?: number[]): n
 
   if (out) {
     for (let i = 0; i < n; i = next[i]!) {
-      const rank = rankOf(bytes.subarray(i, next[i]!));
+      const rank = rankOf(bytes, i, next[i]!);
       if (rank === undefined) throw new Error(`byte-pair merge left a part that is not a token at ${i}`);
       out.push(rank);
     }

@@ -17,6 +17,7 @@
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { mergeBytes, tokenWork } from './bpe-merge.js';
+import { byteRanks } from './bpe-ranks.js';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
 
 /** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
@@ -34,8 +35,9 @@ interface LibraryEncoding {
   decode(tokens: readonly number[]): string;
   readonly bytePairEncodingCoreProcessor: {
     readonly tokenSplitRegex: RegExp;
+    /** Rank i's token: a string (its UTF-8) or its bytes. */
+    readonly bytePairRankDecoder: readonly (string | readonly number[])[];
     getBpeRankFromString(text: string): number | undefined;
-    getBpeRankFromBytes(bytes: Uint8Array): number | undefined;
     bytePairEncode(text: string): number[];
   };
 }
@@ -72,7 +74,7 @@ const utf8 = new TextEncoder();
  */
 function boundedEncoding(library: LibraryEncoding): Encoding {
   const core = library.bytePairEncodingCoreProcessor;
-  const rankOf = (bytes: Uint8Array) => core.getBpeRankFromBytes(bytes);
+  const rankOf = byteRanks(core.bytePairRankDecoder);
   const preToken = (text: string, out?: number[]): number => {
     const rank = core.getBpeRankFromString(text);
     if (rank !== undefined) {
