@@ -19,8 +19,15 @@ function hash(bytes: Uint8Array, start: number, end: number): number {
   return h >>> 0;
 }
 
+/** A vocabulary's ranks by bytes, and tokens back to bytes. */
+export interface ByteRanks {
+  readonly rankOf: RankOf;
+  /** The bytes of `tokens` in order; undefined when one is no rank here (a special token). */
+  bytes(tokens: readonly number[]): Uint8Array | undefined;
+}
+
 /** The lookup for a rank list as gpt-tokenizer holds it: rank i's token as a string (UTF-8) or its bytes. */
-export function byteRanks(tokens: readonly (string | readonly number[] | undefined)[]): RankOf {
+export function byteRanks(tokens: readonly (string | readonly number[] | undefined)[]): ByteRanks {
   const utf8 = new TextEncoder();
   // At most 3 bytes per UTF-16 unit; written in place (most tokens are ASCII, copied byte by byte).
   let room = 0;
@@ -54,7 +61,7 @@ export function byteRanks(tokens: readonly (string | readonly number[] | undefin
     table[slot] = rank;
   }
 
-  return (bytes, start, end) => {
+  const rankOf: RankOf = (bytes, start, end) => {
     const length = end - start;
     let slot = hash(bytes, start, end) & mask;
     for (;;) {
@@ -74,4 +81,19 @@ export function byteRanks(tokens: readonly (string | readonly number[] | undefin
       slot = (slot + 1) & mask;
     }
   };
+  const bytes = (ranks: readonly number[]): Uint8Array | undefined => {
+    let length = 0;
+    for (const r of ranks) {
+      if (!Number.isInteger(r) || r < 0 || r >= tokens.length) return undefined;
+      length += offset[r + 1]! - offset[r]!;
+    }
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const r of ranks) {
+      out.set(pool.subarray(offset[r]!, offset[r + 1]!), at);
+      at += offset[r + 1]! - offset[r]!;
+    }
+    return out;
+  };
+  return { rankOf, bytes };
 }

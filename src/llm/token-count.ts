@@ -16,122 +16,14 @@
  */
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
-import { mergeBytes, tokenWork } from './bpe-merge.js';
-import { byteRanks } from './bpe-ranks.js';
+import { type BoundedEncoding, boundedEncoding, type LibraryEncoding } from './bounded-encoding.js';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
 
 /** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
 const TOKENS_PER_MESSAGE = 3 + 1;
 const REPLY_PRIMING = 3;
 
-interface Encoding {
-  countTokens(text: string): number;
-  encode(text: string): number[];
-  decode(tokens: readonly number[]): string;
-}
-
-/** gpt-tokenizer's encoding object, and the parts of its core (private in its types) the bounded count reads. */
-interface LibraryEncoding {
-  decode(tokens: readonly number[]): string;
-  readonly bytePairEncodingCoreProcessor: {
-    readonly tokenSplitRegex: RegExp;
-    /** Rank i's token: a string (its UTF-8) or its bytes. */
-    readonly bytePairRankDecoder: readonly (string | readonly number[])[];
-    getBpeRankFromString(text: string): number | undefined;
-    bytePairEncode(text: string): number[];
-  };
-}
-
-/**
- * A pre-token this short goes to gpt-tokenizer's own merge (n², cached by
- * the pre-token: at most its 100,000 entries of this many characters); a
- * longer one to the n log n merge (bpe-merge.ts).
- */
-const LIBRARY_MERGE_MAX_CHARS = 32;
-/**
- * A pre-token longer than this (UTF-16 units; a long word of letters, CJK or
- * emoji, a run of spaces) is merged in pieces of this size, cut between code
- * points, so one merge's arrays are bounded (about 1 MB) whatever the text.
- */
-export const MERGE_PIECE_CHARS = 8192;
-/**
- * Added to the count for each such cut: a cut stops merges across it, so a
- * piecewise count is at least the whole one in every case measured (random
- * letters, CJK, emoji, punctuation, spaces: 0 to 1.4 tokens more per cut),
- * and the margin keeps it at or above the exact count where a cut could save
- * one. Only words over 8,192 characters are counted so; others are exact.
- */
-export const MERGE_CUT_MARGIN = 1;
-
-const utf8 = new TextEncoder();
-
-/**
- * o200k_base as gpt-tokenizer encodes (its pre-token split, its ranks),
- * linear in the text: each pre-token merged in n log n steps, a pre-token
- * longer than MERGE_PIECE_CHARS in pieces. Exact for every text without such
- * a word (tested against gpt-tokenizer); with one, at most a few tokens over
- * per 8,192 characters of it, never under. Special tokens are plain text.
- */
-function boundedEncoding(library: LibraryEncoding): Encoding {
-  const core = library.bytePairEncodingCoreProcessor;
-  const rankOf = byteRanks(core.bytePairRankDecoder);
-  const preToken = (text: string, out?: number[]): number => {
-    const rank = core.getBpeRankFromString(text);
-    if (rank !== undefined) {
-      out?.push(rank);
-      return 1;
-    }
-    if (text.length <= LIBRARY_MERGE_MAX_CHARS) {
-      const tokens = core.bytePairEncode(text);
-      if (out) for (const t of tokens) out.push(t);
-      return tokens.length;
-    }
-    let n = 0;
-    let bytes = 0;
-    for (let at = 0; at < text.length; ) {
-      let end = Math.min(at + MERGE_PIECE_CHARS, text.length);
-      // Never between the halves of a surrogate pair.
-      if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end--;
-      if (at > 0) n += MERGE_CUT_MARGIN;
-      const piece = utf8.encode(text.slice(at, end));
-      n += mergeBytes(piece, rankOf, out);
-      bytes += piece.length;
-      at = end;
-    }
-    // A token is at least one byte (promptTokensUpperBound's premise), margin or not.
-    return Math.min(n, bytes);
-  };
-  // Its own copy, read with exec: matchAll clones the pattern on every call, most of a short text's cost.
-  // (Counting calls nothing that counts again, so one lastIndex serves every call.)
-  const split = new RegExp(core.tokenSplitRegex.source, core.tokenSplitRegex.flags);
-  const preTokens = (text: string, each: (preToken: string) => void) => {
-    tokenWork.chars += text.length;
-    split.lastIndex = 0;
-    // Every alternative of the pattern takes at least one character: no empty match to step over.
-    for (let m = split.exec(text); m !== null; m = split.exec(text)) each(m[0]);
-  };
-  return {
-    countTokens(text) {
-      let n = 0;
-      preTokens(text, (p) => {
-        n += preToken(p);
-      });
-      return n;
-    },
-    encode(text) {
-      const out: number[] = [];
-      preTokens(text, (p) => preToken(p, out));
-      return out;
-    },
-    decode: (tokens) => library.decode(tokens),
-  };
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
-
-let encoding: Encoding | undefined;
+let encoding: BoundedEncoding | undefined;
 
 /**
  * The o200k_base encoding, loaded once per thread (gpt-tokenizer's CommonJS
@@ -140,7 +32,7 @@ let encoding: Encoding | undefined;
  * work either way (about 250 ms idle, seconds under load): a server loads it
  * at start (engine/llm-statements-loader.ts).
  */
-export function loadEncodingSync(): Encoding {
+export function loadEncodingSync(): BoundedEncoding {
   encoding ??= boundedEncoding(
     (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { default: LibraryEncoding })
       .default,
@@ -149,7 +41,7 @@ export function loadEncodingSync(): Encoding {
 }
 
 /** The same encoding, for callers that await. */
-export async function loadEncoding(): Promise<Encoding> {
+export async function loadEncoding(): Promise<BoundedEncoding> {
   return loadEncodingSync();
 }
 
@@ -215,12 +107,11 @@ export async function textTokens(text: string): Promise<number> {
   return (await loadEncoding()).countTokens(text);
 }
 
-/** `text` cut into pieces of at most `maxTokens` tokens each, in order, at token boundaries. */
+/**
+ * `text` cut into pieces of at most `maxTokens` tokens each, in order, at
+ * token boundaries (a character two pieces' tokens share goes to the later).
+ */
 export async function piecesOfTokens(text: string, maxTokens: number): Promise<string[]> {
   const enc = await loadEncoding();
-  const tokens = enc.encode(text);
-  const pieces: string[] = [];
-  for (let at = 0; at < tokens.length; at += maxTokens)
-    pieces.push(enc.decode(tokens.slice(at, at + maxTokens)));
-  return pieces;
+  return enc.decodeRuns(enc.encode(text), maxTokens);
 }

@@ -10,13 +10,9 @@
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { MERGE_CUT_MARGIN, MERGE_PIECE_CHARS } from '../../src/llm/bounded-encoding.js';
 import { mergeBytes, tokenWork } from '../../src/llm/bpe-merge.js';
-import {
-  loadEncoding,
-  loadEncodingSync,
-  MERGE_CUT_MARGIN,
-  MERGE_PIECE_CHARS,
-} from '../../src/llm/token-count.js';
+import { loadEncoding, loadEncodingSync } from '../../src/llm/token-count.js';
 import { CJK, EMOJI, LATIN, longWord, mixedText } from '../fixtures/long-words.js';
 
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
