@@ -14,6 +14,8 @@
  * text. Special tokens in the text (`<|endoftext|>`) count as the text they
  * are, as OpenAI reads a user's text.
  */
+
+import { decoder as sharedDecoder } from 'gpt-tokenizer/BytePairEncodingCore';
 import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
 import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
 
@@ -29,16 +31,91 @@ function encodingOf(model: string): { enc: Encoding; chatModel: 'gpt-4o' | 'gpt-
     : { enc: o200k, chatModel: 'gpt-4o' };
 }
 
+/**
+ * A run of more characters than this, all space or all not (one pre-token,
+ * most likely: a long word, CJK or emoji without a break, a run of spaces),
+ * is counted in pieces of RUN_PIECE_CHARS: gpt-tokenizer's merge is n² in
+ * one pre-token (a 16,000-character CJK word was ~2 s of the simulator's
+ * CPU, a 500,000-character one hours). Such a run's count is then a few
+ * tokens off per piece; every other text is counted exactly. The client
+ * counts with its own code (llm/bounded-encoding.ts): the simulator must
+ * not lean on the code it tests.
+ */
+const LONG_RUN_CHARS = 1024;
+const RUN_PIECE_CHARS = 64;
+
+/** `text` as segments to count (or encode) alone: the text between long runs, and each long run in pieces. */
+function segments(text: string): string[] {
+  const out: string[] = [];
+  let from = 0;
+  let runStart = 0;
+  let runSpace = false;
+  const close = (end: number) => {
+    if (end - runStart <= LONG_RUN_CHARS) return;
+    if (runStart > from) out.push(text.slice(from, runStart));
+    for (let at = runStart; at < end; ) {
+      let stop = Math.min(at + RUN_PIECE_CHARS, end);
+      const last = text.charCodeAt(stop - 1);
+      if (stop < end && last >= 0xd800 && last <= 0xdbff) stop--; // never between a surrogate pair's halves
+      out.push(text.slice(at, stop));
+      at = stop;
+    }
+    from = end;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i));
+    if (i > runStart && space !== runSpace) {
+      close(i);
+      runStart = i;
+    }
+    runSpace = space;
+  }
+  close(text.length);
+  if (from < text.length) out.push(from === 0 ? text : text.slice(from));
+  return out;
+}
+
+/** `\s` as JavaScript's regular expressions read it, by code unit. */
+function isSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 /** Tokens of `text` alone (an answer, an embedding input). */
 export function textTokens(text: string, model: string): number {
   if (text.length === 0) return 0;
-  return encodingOf(model).enc.countTokens(text, AS_TEXT);
+  const { enc } = encodingOf(model);
+  let n = 0;
+  for (const segment of segments(text)) n += enc.countTokens(segment, AS_TEXT);
+  return n;
 }
 
-/** The first `n` tokens of `text` (an answer cut at max_tokens), and whether it was cut. */
+/**
+ * The first `n` tokens of `text` (an answer cut at max_tokens). gpt-tokenizer
+ * decodes through one shared streaming TextDecoder, so the bytes of a
+ * character cut at the end would begin the next answer decoded: flushed.
+ */
 export function firstTokens(text: string, n: number, model: string): string {
   const { enc } = encodingOf(model);
-  return enc.decode(enc.encode(text, AS_TEXT).slice(0, n));
+  const tokens: number[] = [];
+  for (const segment of segments(text)) {
+    for (const t of enc.encode(segment, AS_TEXT)) tokens.push(t);
+    if (tokens.length >= n) break;
+  }
+  const first = enc.decode(tokens.slice(0, n));
+  sharedDecoder.decode();
+  return first;
 }
 
 const markupCache = new Map<string, number>();
