@@ -8,19 +8,25 @@
 import { createRequire } from 'node:module';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
+import { type BoundedEncoding, boundedEncoding, type LibraryEncoding } from '../llm/bounded-encoding.js';
 import { imageRefTokens, splitImages } from '../llm/images.js';
 import { costFromTable, formatDollars, type PriceOptions, type PriceTable } from '../llm/pricing.js';
 
 // An encoding's rank table is megabytes of heap held for the engine's life:
 // only EXPLAIN counts with it, so it is loaded (synchronously) on first use.
 const requireEncoding = createRequire(import.meta.url);
-let encoder: { countTokens(text: string, options?: object): number } | undefined;
-/** Special tokens in a value are text, as a provider reads a user's text. */
-const AS_TEXT = { disallowedSpecial: new Set<string>() };
+let encoder: BoundedEncoding | undefined;
 
+/**
+ * A value's tokens, special tokens as text (as a provider reads a user's
+ * text), linear in the text (llm/bounded-encoding.ts: gpt-tokenizer's own
+ * count is n² in one long word, and EXPLAIN counts on the main thread).
+ */
 export function countTokens(text: string): number {
-  encoder ??= requireEncoding('gpt-tokenizer/encoding/cl100k_base') as NonNullable<typeof encoder>;
-  return encoder.countTokens(text, AS_TEXT);
+  encoder ??= boundedEncoding(
+    (requireEncoding('gpt-tokenizer/encoding/cl100k_base') as { default: LibraryEncoding }).default,
+  );
+  return encoder.countTokens(text);
 }
 
 /**
