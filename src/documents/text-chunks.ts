@@ -73,7 +73,8 @@ export function checkChunkArguments(maxTokens: number, overlapTokens: number): v
   }
 }
 
-type Count = (text: string) => number;
+/** A text's tokens; past `over`, some number over it (bounded-encoding.ts). */
+type Count = (text: string, over?: number) => number;
 
 /** Code points' counts, kept: a word cut between code points asks the same few again for each one. */
 const pointCounts = new Map<string, number>();
@@ -130,7 +131,7 @@ function pack(text: string, level: number, budget: number, count: Count, out: st
         ? pointTokens(piece, count)
         : over && piece.length === text.length
           ? Number.POSITIVE_INFINITY
-          : count(piece);
+          : count(piece, budget);
     if (tokens > budget) {
       flush();
       if (level >= LEVELS.length) {
@@ -164,19 +165,19 @@ function keepExact(
   count: Count,
   out: string[],
 ): void {
-  if (n === 1 || count(joined) <= budget) {
+  if (n === 1 || count(joined, budget) <= budget) {
     keep(joined, out);
     return;
   }
   let acc = '';
   for (const piece of pieces(joined, level)) {
-    if (acc !== '' && count(acc + piece) > budget) {
+    if (acc !== '' && count(acc + piece, budget) > budget) {
       keep(acc, out);
       acc = '';
     }
     acc += piece;
   }
-  if (count(acc) <= budget) keep(acc, out);
+  if (count(acc, budget) <= budget) keep(acc, out);
   else pack(acc, level + 1, budget, count, out, true);
 }
 
@@ -197,7 +198,7 @@ function withOverlap(previous: string, chunk: string, overlap: number, max: numb
   let tail = '';
   for (let i = words.length - 1; i >= 0; i--) {
     const longer = words[i] + tail;
-    if (count(longer) > overlap || count(longer + chunk) > max) break;
+    if (count(longer, overlap) > overlap || count(longer + chunk, max) > max) break;
     tail = longer;
   }
   return tail + chunk;

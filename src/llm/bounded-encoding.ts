@@ -11,7 +11,13 @@ import { byteRanks } from './bpe-ranks.js';
 
 /** What callers count and encode with. */
 export interface BoundedEncoding {
-  countTokens(text: string): number;
+  /**
+   * The text's tokens; with `over`, counting stops once the count passes it
+   * (a number over `over` is all the caller learns): a count is a sum over
+   * pre-tokens, so a running count past `over` only grows. TEXT_CHUNKS asks
+   * whether a piece is over its budget, and a 30 MB word is over it early.
+   */
+  countTokens(text: string, over?: number): number;
   encode(text: string): number[];
   /**
    * The text of `tokens`. Decoded afresh each call: gpt-tokenizer's decode
@@ -74,7 +80,7 @@ export function boundedEncoding(library: LibraryEncoding): BoundedEncoding {
   const core = library.bytePairEncodingCoreProcessor;
   const ranks = byteRanks(core.bytePairRankDecoder);
   const rankOf = ranks.rankOf;
-  const preToken = (text: string, out?: number[]): number => {
+  const preToken = (text: string, out?: number[], over = Number.POSITIVE_INFINITY): number => {
     const rank = core.getBpeRankFromString(text);
     if (rank !== undefined) {
       out?.push(rank);
@@ -96,6 +102,7 @@ export function boundedEncoding(library: LibraryEncoding): BoundedEncoding {
       n += mergeBytes(piece, rankOf, out);
       bytes += piece.length;
       at = end;
+      if (n > over) return n;
     }
     // A token is at least one byte (promptTokensUpperBound's premise), margin or not.
     return Math.min(n, bytes);
@@ -103,23 +110,25 @@ export function boundedEncoding(library: LibraryEncoding): BoundedEncoding {
   // Its own copy, read with exec: matchAll clones the pattern on every call, most of a short text's cost.
   // (Counting calls nothing that counts again, so one lastIndex serves every call.)
   const split = new RegExp(core.tokenSplitRegex.source, core.tokenSplitRegex.flags);
-  const preTokens = (text: string, each: (preToken: string) => void) => {
-    tokenWork.chars += text.length;
-    split.lastIndex = 0;
-    // Every alternative of the pattern takes at least one character: no empty match to step over.
-    for (let m = split.exec(text); m !== null; m = split.exec(text)) each(m[0]);
-  };
   return {
-    countTokens(text) {
+    countTokens(text, over = Number.POSITIVE_INFINITY) {
+      split.lastIndex = 0;
       let n = 0;
-      preTokens(text, (p) => {
-        n += preToken(p);
-      });
+      let read = 0;
+      // Every alternative of the pattern takes at least one character: no empty match to step over.
+      for (let m = split.exec(text); m !== null; m = split.exec(text)) {
+        n += preToken(m[0], undefined, over - n);
+        read = split.lastIndex;
+        if (n > over) break;
+      }
+      tokenWork.chars += read;
       return n;
     },
     encode(text) {
+      tokenWork.chars += text.length;
       const out: number[] = [];
-      preTokens(text, (p) => preToken(p, out));
+      split.lastIndex = 0;
+      for (let m = split.exec(text); m !== null; m = split.exec(text)) preToken(m[0], out);
       return out;
     },
     decode(tokens) {
