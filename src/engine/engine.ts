@@ -27,6 +27,8 @@ import { SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
+import { registerEmbedFunctions } from '../statements/semantic/embed-statement.js';
+import { registerFunctions } from '../statements/semantic/register-functions.js';
 import { DEFAULT_SMALL_SIDE } from '../statements/semantic/semantic-options.js';
 import { createSemanticShared } from '../statements/semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
@@ -248,6 +250,12 @@ export class Engine {
     semantic.catalog = await system.run((con) =>
       loadSqlFunctions(con, catalog, sqlFunctionFiles, (m) => warn(`semantic function skipped: ${m}`)),
     );
+    // Every operator's DuckDB function, and EMBED's, now, on the system connection: the engine's,
+    // outside any client's transaction (register-functions.ts says why).
+    await system.run(async (con) => {
+      registerFunctions(instance, con, semantic.catalog.functions.values());
+      registerEmbedFunctions(instance, con);
+    });
     const logDb: LogDatabase =
       options.logs === 'private'
         ? await openPrivateLogs(options.database, system, store)

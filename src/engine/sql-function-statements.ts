@@ -32,6 +32,7 @@ import {
   writeFunctionListing,
   writeSqlFunction,
 } from '../plan/sql-functions.js';
+import { registerFunctions } from '../statements/semantic/register-functions.js';
 import { defineSqlFunction, wordsOf } from '../statements/semantic/sql-function-definition.js';
 
 /** The functions stored in this database, added to `catalog`; one that no longer loads is skipped with `warn`. */
@@ -92,6 +93,9 @@ export async function createSemanticFunction(
     const others = mine.filter((d) => d.sql.name !== def.name);
     const next = withSqlFunctions(catalog, [...others, written]);
     await writeFunctionListing(con, catalogListing(next));
+    // On the system connection, outside any client's transaction (register-functions.ts).
+    const fn = next.functions.get(def.name);
+    if (fn) registerFunctions(shared.instance, con, [fn]);
     shared.semantic.catalog = next;
   });
 }

@@ -201,10 +201,7 @@ function build(
   const shadowed: { name: string; why: string }[] = [];
   const sqlClaims: Claim[] = [];
   for (const d of defined) {
-    const claim: Claim = {
-      ...declaredBy(d.sql),
-      fn: { name: d.sql.name, cascadePath: d.file, source: 'sql', sql: d.sql, lazy: new LazyCascade(d.file) },
-    };
+    const claim = sqlClaim(d);
     const clash = [
       claim.name.toUpperCase(),
       ...claim.forms.map((f) => f[0]!),
@@ -220,6 +217,27 @@ function build(
   const all = [...fileClaims, ...sqlClaims];
   const grammar = createGrammar({ operators: operatorDefs(all), calls: functionCalls(all) });
   return { ...base, functions, unloaded, grammar, fileClaims, shadowed };
+}
+
+/**
+ * Each SQL-defined function's claim, made once per definition (its
+ * SqlFunction, read once from its file): a catalog rebuilt by a CREATE or
+ * DROP of another function keeps this one's SemanticFunction, which DuckDB's
+ * registered function runs (register-functions.ts) and whose cascade a
+ * statement loaded, and does not declare it again.
+ */
+const sqlClaims = new WeakMap<SqlFunction, Claim & { readonly fn: SemanticFunction }>();
+
+function sqlClaim(d: SqlDefinedFunction): Claim & { readonly fn: SemanticFunction } {
+  let claim = sqlClaims.get(d.sql);
+  if (claim === undefined || claim.fn.cascadePath !== d.file) {
+    claim = {
+      ...declaredBy(d.sql),
+      fn: { name: d.sql.name, cascadePath: d.file, source: 'sql', sql: d.sql, lazy: new LazyCascade(d.file) },
+    };
+    sqlClaims.set(d.sql, claim);
+  }
+  return claim;
 }
 
 /** Every name and word the operator files and the built-in words hold (upper-cased) → who holds it. */

@@ -1,6 +1,13 @@
 /**
  * One DuckDB scalar function per semantic function, registered once per
- * database (DuckDB's catalog is shared by every connection). Its signature is
+ * database (DuckDB's catalog is shared by every connection), always on the
+ * engine's system connection, at engine start and at CREATE SEMANTIC
+ * FUNCTION, never on a client's: DuckDB adds a function inside the
+ * connection's open transaction, so one registered in a client's
+ * BEGIN … ROLLBACK was gone for every client while this module still
+ * counted it registered (42P01 "rvbbit_semantic_means does not exist" until
+ * restart). The system connection's own transactions all commit or roll
+ * back before it registers anything. Its signature is
  * (statement token, the cascade's args): DuckDB type-checks operands against
  * the cascade's declared types. The body looks each row's tuple up in the
  * statement's result map; on a miss it records (batch) or runs it (sync).
