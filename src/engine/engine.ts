@@ -248,7 +248,9 @@ export class Engine {
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
     semantic.catalog = await system.run((con) =>
-      loadSqlFunctions(con, catalog, sqlFunctionFiles, (m) => warn(`semantic function skipped: ${m}`)),
+      loadSqlFunctions(con, instance, catalog, sqlFunctionFiles, (m) =>
+        warn(`semantic function skipped: ${m}`),
+      ),
     );
     // Every operator's DuckDB function, and EMBED's, now, on the system connection: the engine's,
     // outside any client's transaction (register-functions.ts says why).

@@ -34,6 +34,7 @@ export const SqlState = {
   duplicateCursor: '42P03',
   duplicateTable: '42P07',
   duplicateFunction: '42723',
+  reservedName: '42939',
   invalidFunctionDefinition: '42P13',
   indeterminateDatatype: '42P18',
   outOfMemory: '53200',
@@ -95,6 +96,7 @@ export const SQLSTATE_OF_CODE = {
   SQLFN_UNSUPPORTED_TYPE: SqlState.invalidFunctionDefinition,
   SQLFN_OPTION: SqlState.syntaxError,
   SQLFN_EXISTS: SqlState.duplicateFunction,
+  SQLFN_RESERVED: SqlState.reservedName,
   SQLFN_NOT_FOUND: SqlState.undefinedFunction,
   // Postgres refuses CREATE FUNCTION without the CREATE privilege on the schema so.
   SQLFN_READ_ONLY: SqlState.insufficientPrivilege,

@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type ServerFixture, startServerFixture } from './helpers.js';
+import { rejection, type ServerFixture, startServerFixture } from './helpers.js';
 
 let f: ServerFixture;
 test.before(async () => {
@@ -39,6 +39,82 @@ test('first semantic calls inside BEGIN … ROLLBACK: every other client still h
   await a.query('BEGIN');
   for (const sql of USES) assert.equal((await a.query(sql)).rows, [{ n: 3 }], sql);
   await a.query('COMMIT');
+});
+
+/** Names and operator words DuckDB or rvbbit hold, the SQLSTATE of their refusal, and the reason's words. */
+const SHADOWS: readonly [string, string, RegExp][] = [
+  ['coalesce', '42939', /name COALESCE is a SQL keyword/],
+  ['cast', '42939', /name CAST is a SQL keyword \(reserved\)/],
+  ['extract', '42939', /name EXTRACT is a SQL keyword/],
+  ['date', '42939', /name DATE is a DuckDB type name/],
+  ['document_text', '42723', /name DOCUMENT_TEXT is a scalar function in DuckDB's catalog/],
+  ['image', '42723', /name IMAGE is a scalar function in DuckDB's catalog/],
+  ['range', '42723', /RANGE is a .*function/],
+  ['embed', '42723', /EMBED is one of rvbbit's own functions/],
+  [
+    'without_secrets',
+    '42723',
+    /its DuckDB function rvbbit_without_secrets would take the place of a scalar function/,
+  ],
+  // The server's Postgres catalog macros, which catalog-rewrite.ts calls for version().
+  ['rvbbit_pg_version', '42723', /RVBBIT_PG_VERSION is a macro of this database/],
+  ['rvbbit_mine', '42939', /starts with RVBBIT_, which names rvbbit's own functions/],
+];
+/** Operator words: DuckDB's unreserved keywords (42939); OVER and FILTER the grammar itself refuses (42723, as before). */
+const WORDS: readonly [string, string][] = [
+  ['RANGE', '42939'],
+  ['ROWS', '42939'],
+  ['NULLS', '42939'],
+  ['EXCLUDE', '42939'],
+  ['ZONE', '42939'],
+  ['ESCAPE', '42939'],
+  ['OVER', '42723'],
+  ['FILTER', '42723'],
+];
+
+test('CREATE SEMANTIC FUNCTION of a name or word DuckDB or rvbbit holds: refused with the reason; built-ins still work', async () => {
+  const { startServer } = await import('../../src/server/index.js');
+  // Without --read-only-functions: any client may CREATE.
+  const open = await startServer({ engine: f.engine, port: 0 });
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ host: '127.0.0.1', port: open.port, user: 'tester', database: 'rvbbit' });
+  await c.connect();
+  try {
+    const seen: [string, string, boolean | string][] = [];
+    for (const [name, , why] of SHADOWS) {
+      const e = await rejection(
+        c.query(`CREATE SEMANTIC FUNCTION ${name}(x VARCHAR) RETURNS VARCHAR AS 'Say {{ x }}'`),
+      );
+      seen.push([name, e.code, why.test(e.message) || e.message]);
+    }
+    assert.equal(
+      seen,
+      SHADOWS.map(([n, code]) => [n, code, true]),
+    );
+    const words: [string, string, string][] = [];
+    for (const [word] of WORDS) {
+      const e = await rejection(
+        c.query(
+          `CREATE SEMANTIC FUNCTION f_${word.toLowerCase()}(a VARCHAR, b VARCHAR) RETURNS BOOLEAN OPERATOR '${word}' AS '{{ a }} vs {{ b }}'`,
+        ),
+      );
+      words.push([word, e.code, e.message.split('\n')[0]!]);
+    }
+    assert.equal(
+      words.map(([w, code]) => [w, code]),
+      WORDS,
+    );
+    assert.match(words[0]![2], /operator word RANGE is a SQL keyword \(unreserved\)/);
+    const { rows } = await c.query(
+      `SELECT (SELECT count(*) FROM range(5))::INT AS n, coalesce(NULL, 'b') AS b`,
+    );
+    assert.equal(rows, [{ n: 5, b: 'b' }]);
+    const stored = await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions');
+    assert.equal(stored.rows, [{ n: 1 }]);
+  } finally {
+    await c.end();
+    await open.close();
+  }
 });
 
 test.run();

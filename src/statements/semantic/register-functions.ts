@@ -29,6 +29,13 @@ import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple }
 
 /** Per database: each registered signature and the function it runs now. */
 const registered = new WeakMap<object, Map<string, { fn: SemanticFunction }>>();
+/** Per database: the DuckDB names registered (`rvbbit_<name>`), kept after a DROP (DuckDB keeps the function). */
+const registeredNames = new WeakMap<object, Set<string>>();
+
+/** Whether `duckdbName` is an operator's function this module registered in `db`. */
+export function isOperatorFunction(db: object, duckdbName: string): boolean {
+  return registeredNames.get(db)?.has(duckdbName.toLowerCase()) ?? false;
+}
 /**
  * Each definition's DuckDB signature, worked out once: every operator
  * statement registers the whole catalog (dozens of functions), and building
@@ -97,6 +104,9 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
       }),
     );
     done.set(signature, current);
+    const names = registeredNames.get(db) ?? new Set<string>();
+    names.add(registeredName(fn.name).toLowerCase());
+    registeredNames.set(db, names);
   }
 }
 
