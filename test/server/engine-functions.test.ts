@@ -117,4 +117,52 @@ test('CREATE SEMANTIC FUNCTION of a name or word DuckDB or rvbbit holds: refused
   }
 });
 
+/** Statements that drop or alter the engine's schema or its objects. */
+const SCHEMA_CHANGES: readonly string[] = [
+  'DROP SCHEMA rvbbit CASCADE',
+  'DROP TABLE rvbbit.semantic_functions',
+  'DROP TABLE IF EXISTS "RVBBIT".queries',
+  'ALTER TABLE rvbbit.functions RENAME TO kept',
+  'TRUNCATE rvbbit.unified_logs',
+  `CREATE OR REPLACE TABLE rvbbit.semantic_functions AS SELECT 'evil' AS name`,
+  'EXPLAIN ANALYZE DROP SCHEMA rvbbit CASCADE',
+];
+
+test("the rvbbit schema is the engine's: DROP / ALTER / TRUNCATE / replace refused with 42501 without --read-only-functions; CREATE still works", async () => {
+  const { startServer } = await import('../../src/server/index.js');
+  const open = await startServer({ engine: f.engine, port: 0 });
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ host: '127.0.0.1', port: open.port, user: 'tester', database: 'rvbbit' });
+  await c.connect();
+  try {
+    const seen: [string, string][] = [];
+    for (const sql of SCHEMA_CHANGES) seen.push([sql, (await rejection(c.query(sql))).code]);
+    // Unqualified, after USE rvbbit: the engine's table all the same.
+    await c.query('USE rvbbit');
+    seen.push([
+      'DROP TABLE semantic_functions',
+      (await rejection(c.query('DROP TABLE semantic_functions'))).code,
+    ]);
+    await c.query('USE memory.main');
+    assert.equal(
+      seen,
+      [...SCHEMA_CHANGES, 'DROP TABLE semantic_functions'].map((sql) => [sql, '42501']),
+    );
+    const e = await rejection(c.query('DROP SCHEMA rvbbit CASCADE'));
+    assert.match(e.message, /the rvbbit schema is the engine's/);
+    // Every other schema is still the client's; the engine's tables may be read.
+    await c.query('CREATE SCHEMA scratch; CREATE TABLE scratch.t (x INT); DROP SCHEMA scratch CASCADE');
+    assert.equal((await c.query('SELECT count(*)::INT AS n FROM rvbbit.semantic_functions')).rows, [
+      { n: 1 },
+    ]);
+    await c.query(
+      `CREATE SEMANTIC FUNCTION is_garden(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} for a garden?'`,
+    );
+    await c.query('DROP SEMANTIC FUNCTION is_garden');
+  } finally {
+    await c.end();
+    await open.close();
+  }
+});
+
 test.run();
