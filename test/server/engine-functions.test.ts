@@ -47,17 +47,17 @@ const SHADOWS: readonly [string, string, RegExp][] = [
   ['cast', '42939', /name CAST is a SQL keyword \(reserved\)/],
   ['extract', '42939', /name EXTRACT is a SQL keyword/],
   ['date', '42939', /name DATE is a DuckDB type name/],
-  ['document_text', '42723', /name DOCUMENT_TEXT is a scalar function in DuckDB's catalog/],
-  ['image', '42723', /name IMAGE is a scalar function in DuckDB's catalog/],
+  ['document_text', '42723', /name DOCUMENT_TEXT is a function in DuckDB's catalog/],
+  ['image', '42723', /name IMAGE is a function in DuckDB's catalog/],
   ['range', '42723', /RANGE is a .*function/],
   ['embed', '42723', /EMBED is one of rvbbit's own functions/],
   [
     'without_secrets',
     '42723',
-    /its DuckDB function rvbbit_without_secrets would take the place of a scalar function/,
+    /its DuckDB function rvbbit_without_secrets would take the place of a function in DuckDB's catalog/,
   ],
   // The server's Postgres catalog macros, which catalog-rewrite.ts calls for version().
-  ['rvbbit_pg_version', '42723', /RVBBIT_PG_VERSION is a macro of this database/],
+  ['rvbbit_pg_version', '42723', /RVBBIT_PG_VERSION is a function in DuckDB's catalog/],
   ['rvbbit_mine', '42939', /starts with RVBBIT_, which names rvbbit's own functions/],
 ];
 /** Operator words: DuckDB's unreserved keywords (42939); OVER and FILTER the grammar itself refuses (42723, as before). */
