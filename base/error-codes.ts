@@ -227,6 +227,8 @@ export const ENGINE_ERROR_CODES = {
     "CREATE SEMANTIC FUNCTION of a name or operator word that is a SQL keyword or a type name in DuckDB, or starts with rvbbit_ (rvbbit's own functions' prefix)",
   SQLFN_NOT_FOUND: 'DROP SEMANTIC FUNCTION of a function no CREATE SEMANTIC FUNCTION defined',
   SQLFN_READ_ONLY: 'CREATE or DROP SEMANTIC FUNCTION on a server started with --read-only-functions',
+  CANCEL_NOT_SERVED:
+    'pg_cancel_backend called from a session that is no client of rvbbit serve (it cancels a client of the server)',
   ENGINE_SCHEMA:
     "a statement that drops, alters, truncates or replaces the rvbbit schema or one of its objects (the engine's own)",
 

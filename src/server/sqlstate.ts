@@ -101,6 +101,7 @@ export const SQLSTATE_OF_CODE = {
   // Postgres refuses CREATE FUNCTION without the CREATE privilege on the schema so.
   SQLFN_READ_ONLY: SqlState.insufficientPrivilege,
   ENGINE_SCHEMA: SqlState.insufficientPrivilege,
+  CANCEL_NOT_SERVED: SqlState.featureNotSupported,
   MAP_BAD_OPTION: SqlState.invalidParameterValue,
   MAP_ROW_FAILED: SqlState.internalError,
   RUN_TABLE_EXISTS: SqlState.duplicateTable,

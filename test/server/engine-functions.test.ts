@@ -165,4 +165,50 @@ test("the rvbbit schema is the engine's: DROP / ALTER / TRUNCATE / replace refus
   }
 });
 
+test('pg_cancel_backend under an alias, with a bound pid, over rows, pg_catalog-qualified; not from a library session', async () => {
+  const victim = await f.client();
+  const other = await f.client();
+  const pid = (victim as unknown as { processID: number }).processID;
+  const running = victim
+    .query('SELECT sum(a.range * b.range) AS s FROM range(1000000) a, range(1000000) b')
+    .then(
+      () => undefined,
+      (e: Error & { code: string }) => e,
+    );
+  // Cancelled again until it has stopped: a cancel before the statement starts cancels nothing.
+  const answers: unknown[] = [];
+  let settled: (Error & { code: string }) | undefined | 'running' = 'running';
+  void running.then((e) => {
+    settled = e;
+  });
+  while (settled === 'running') {
+    answers.push((await other.query('SELECT pg_cancel_backend($1) AS ok', [pid])).rows);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(answers[0], [{ ok: true }]);
+  assert.is((await running)?.code, '57014');
+  assert.equal((await victim.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+  assert.equal((await other.query('SELECT pg_cancel_backend(999999) AS ok')).rows, [{ ok: false }]);
+  assert.equal((await other.query('SELECT pg_catalog.pg_cancel_backend(999999) AS ok')).rows, [
+    { ok: false },
+  ]);
+  assert.equal(
+    (
+      await other.query(
+        `SELECT pid, pg_cancel_backend(pid) AS ok FROM (VALUES (${pid}), (999999)) v(pid) ORDER BY ok DESC`,
+      )
+    ).rows,
+    [
+      { pid, ok: true },
+      { pid: 999999, ok: false },
+    ],
+  );
+  // The bare form keeps Postgres's column name.
+  assert.equal((await other.query('SELECT pg_cancel_backend(999999)')).rows, [{ pg_cancel_backend: false }]);
+  const library = await rejection<Error & { code: string }>(
+    f.engine.query('SELECT pg_cancel_backend(1) AS ok'),
+  );
+  assert.is(library.code, 'CANCEL_NOT_SERVED');
+});
+
 test.run();
