@@ -23,7 +23,7 @@ import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
-import { SqlFunctionFiles } from '../plan/sql-functions.js';
+import { removeOrphanedFolders, SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
@@ -247,6 +247,8 @@ export class Engine {
     );
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
+    // What a crashed engine left in the temp folder (never a running one's).
+    removeOrphanedFolders();
     semantic.catalog = await system.run((con) =>
       loadSqlFunctions(con, instance, catalog, sqlFunctionFiles, (m) =>
         warn(`semantic function skipped: ${m}`),

@@ -11,13 +11,17 @@
  * rvbbit.functions, so its cost grew with the count (1,371 CREATEs took
  * 900 s in issue 65); one row each, the two costs are alike.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine, type Engine } from '../../src/index.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let sim: SimulatorHandle;
 let dir: string;
@@ -84,7 +88,10 @@ test('CREATE costs alike with 100 and with 1,000 functions defined (CPU time, ra
   const at100 = Math.min(await createCpu(small, count), await createCpu(small, count));
   const at1000 = Math.min(await createCpu(large, count), await createCpu(large, count));
   const ratio = at1000 / at100;
-  assert.ok(ratio < 2, `CPU of ${count} CREATEs: ${at100} µs at 100 functions, ${at1000} µs at 1,000 (×${ratio.toFixed(2)})`);
+  assert.ok(
+    ratio < 2,
+    `CPU of ${count} CREATEs: ${at100} µs at 100 functions, ${at1000} µs at 1,000 (×${ratio.toFixed(2)})`,
+  );
   // Every function is listed, the created ones too.
   const engine = await open(large);
   const { rows } = await engine.query(`SELECT count(*)::INT AS n FROM rvbbit.functions WHERE source = 'sql'`);
@@ -119,10 +126,62 @@ test('stored functions that shadow DuckDB (an older rvbbit took them) are skippe
     assert.equal(rows, [{ b: 'b', listed: ['fn_0'] }]);
     await engine.query('DROP SEMANTIC FUNCTION coalesce');
     await engine.query('DROP SEMANTIC FUNCTION image');
-    const left = await engine.query('SELECT list(name ORDER BY name) AS names FROM rvbbit.semantic_functions');
+    const left = await engine.query(
+      'SELECT list(name ORDER BY name) AS names FROM rvbbit.semantic_functions',
+    );
     assert.equal(left.rows, [{ names: ['fn_0'] }]);
   } finally {
     await engine.close();
+  }
+});
+
+/** Runs `code` (an ES module importing the engine from `engine`) in a child node with TMPDIR = `tmp`; its exit. */
+function child(code: string, tmp: string): { status: number | null; signal: string | null; stdout: string } {
+  const engine = pathToFileURL(join(ROOT, 'src/index.ts')).href;
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', code.replaceAll('ENGINE', JSON.stringify(engine))],
+    { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 120_000 },
+  );
+  return { status: r.status, signal: r.signal, stdout: r.stdout };
+}
+
+test("a crashed engine's function folder is removed when the next engine starts; a running process's is kept", async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'rvbbit-fn-tmp-'));
+  try {
+    // An engine that defines a function (its folder is made) and dies without closing.
+    const crashed = child(
+      `const { createEngine } = await import(ENGINE);
+       const e = await createEngine({ threads: 1 });
+       await e.query("CREATE SEMANTIC FUNCTION gone(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} gone?'");
+       process.stdout.write(String(process.pid));
+       process.kill(process.pid, 'SIGKILL');`,
+      tmp,
+    );
+    assert.is(crashed.signal, 'SIGKILL');
+    // Only this module's folders (tsx keeps its cache in TMPDIR too).
+    const ours = () =>
+      readdirSync(tmp)
+        .filter((n) => n.startsWith('rvbbit-'))
+        .sort();
+    const left = ours();
+    assert.equal(
+      left.map((n) => n.replace(/-[A-Za-z0-9]+$/, '')),
+      [`rvbbit-sql-functions-${crashed.stdout}`],
+    );
+    // A running process's folder (this test's), and one not of this module's shape.
+    mkdirSync(join(tmp, `rvbbit-sql-functions-${process.pid}-Abc123`));
+    mkdirSync(join(tmp, 'rvbbit-sql-functions-other'));
+    const next = child(
+      `const { createEngine } = await import(ENGINE);
+       const e = await createEngine({ threads: 1 });
+       await e.close();`,
+      tmp,
+    );
+    assert.is(next.status, 0);
+    assert.equal(ours(), [`rvbbit-sql-functions-${process.pid}-Abc123`, 'rvbbit-sql-functions-other']);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 });
 
