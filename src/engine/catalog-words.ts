@@ -74,7 +74,10 @@ export async function catalogHolders(
   for (const n of own) {
     const what = functions.get(n);
     if (what && !out.has(n.toUpperCase()))
-      out.set(n.toUpperCase(), { code: 'SQLFN_EXISTS', why: `its DuckDB function ${n} would take the place of ${what}` });
+      out.set(n.toUpperCase(), {
+        code: 'SQLFN_EXISTS',
+        why: `its DuckDB function ${n} would take the place of ${what}`,
+      });
   }
   return out;
 }
@@ -106,14 +109,7 @@ async function functionsNamed(con: DuckDBConnection, names: readonly string[]): 
       const kind = String(row['kind']);
       // Worded as the probe words it, whichever way the name was found.
       if (!out.has(name) || kind === 'table')
-        out.set(
-          name,
-          kind.endsWith('macro')
-            ? 'a macro'
-            : kind === 'table'
-              ? TABLE_FUNCTION
-              : FUNCTION,
-        );
+        out.set(name, kind.endsWith('macro') ? 'a macro' : kind === 'table' ? TABLE_FUNCTION : FUNCTION);
     }
     return out;
   }
