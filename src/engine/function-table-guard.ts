@@ -65,7 +65,8 @@ export function refuseFunctionTableWrite(sql: string): void {
 }
 
 /** Leading words of a statement that drops, alters or replaces an object (under EXPLAIN [ANALYZE] or PREPARE p AS too). */
-const CHANGES_OBJECTS = /^ (EXPLAIN (ANALYZE )?|PREPARE \S+ AS )?(DROP|ALTER|TRUNCATE|COMMENT ON|CREATE OR REPLACE) /;
+const CHANGES_OBJECTS =
+  /^ (EXPLAIN (ANALYZE )?|PREPARE \S+ AS )?(DROP|ALTER|TRUNCATE|COMMENT ON|CREATE OR REPLACE) /;
 
 /**
  * Throws ENGINE_SCHEMA (42501) if a statement of `sql` drops, alters,
