@@ -223,8 +223,14 @@ export const ENGINE_ERROR_CODES = {
   SQLFN_OPTION: "an option in a semantic function's WITH (…) it does not take, or a value it cannot be",
   SQLFN_EXISTS:
     'CREATE SEMANTIC FUNCTION of a name or word already taken: a DuckDB function, a keyword, an operator file, another function (OR REPLACE replaces only one defined in SQL)',
+  SQLFN_RESERVED:
+    "CREATE SEMANTIC FUNCTION of a name or operator word that is a SQL keyword or a type name in DuckDB, or starts with rvbbit_ (rvbbit's own functions' prefix)",
   SQLFN_NOT_FOUND: 'DROP SEMANTIC FUNCTION of a function no CREATE SEMANTIC FUNCTION defined',
   SQLFN_READ_ONLY: 'CREATE or DROP SEMANTIC FUNCTION on a server started with --read-only-functions',
+  CANCEL_NOT_SERVED:
+    'pg_cancel_backend called from a session that is no client of rvbbit serve (it cancels a client of the server)',
+  ENGINE_SCHEMA:
+    "a statement that drops, alters, truncates or replaces the rvbbit schema or one of its objects (the engine's own)",
 
   // ── running cascades over rows ──
   MAP_BAD_OPTION: 'a RVBBIT MAP option that does not fit its USING query (e.g. dedupe_by not a column)',

@@ -23,10 +23,12 @@ import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
-import { SqlFunctionFiles } from '../plan/sql-functions.js';
+import { removeOrphanedFolders, SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
+import { registerEmbedFunctions } from '../statements/semantic/embed-statement.js';
+import { registerFunctions } from '../statements/semantic/register-functions.js';
 import { DEFAULT_SMALL_SIDE } from '../statements/semantic/semantic-options.js';
 import { createSemanticShared } from '../statements/semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
@@ -245,9 +247,19 @@ export class Engine {
     );
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
+    // What a crashed engine left in the temp folder (never a running one's).
+    removeOrphanedFolders();
     semantic.catalog = await system.run((con) =>
-      loadSqlFunctions(con, catalog, sqlFunctionFiles, (m) => warn(`semantic function skipped: ${m}`)),
+      loadSqlFunctions(con, instance, catalog, sqlFunctionFiles, (m) =>
+        warn(`semantic function skipped: ${m}`),
+      ),
     );
+    // Every operator's DuckDB function, and EMBED's, now, on the system connection: the engine's,
+    // outside any client's transaction (register-functions.ts says why).
+    await system.run(async (con) => {
+      registerFunctions(instance, con, semantic.catalog.functions.values());
+      registerEmbedFunctions(instance, con);
+    });
     const logDb: LogDatabase =
       options.logs === 'private'
         ? await openPrivateLogs(options.database, system, store)

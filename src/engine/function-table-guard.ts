@@ -63,3 +63,36 @@ export function refuseFunctionTableWrite(sql: string): void {
     );
   }
 }
+
+/** Leading words of a statement that drops, alters or replaces an object (under EXPLAIN [ANALYZE] or PREPARE p AS too). */
+const CHANGES_OBJECTS =
+  /^ (EXPLAIN (ANALYZE )?|PREPARE \S+ AS )?(DROP|ALTER|TRUNCATE|COMMENT ON|CREATE OR REPLACE) /;
+
+/**
+ * Throws ENGINE_SCHEMA (42501) if a statement of `sql` drops, alters,
+ * truncates or replaces an object of the engine's schema (`rvbbit`): the
+ * schema itself (DROP SCHEMA rvbbit CASCADE made every later CREATE
+ * SEMANTIC FUNCTION fail for every client), its tables (semantic_functions,
+ * the logs, the cache) and views. Whatever the session's policy: the schema
+ * is the engine's, which writes it on its own connection. The rule is a
+ * token check, as above: such a statement naming `rvbbit` as an identifier
+ * anywhere is refused; one naming no schema is refused when `searchesEngineSchema`
+ * says the session's schema or search_path is rvbbit (`USE rvbbit`), where an
+ * unqualified name is the engine's object.
+ */
+export async function refuseEngineSchemaChange(
+  sql: string,
+  searchesEngineSchema: () => Promise<boolean>,
+): Promise<void> {
+  for (const chunk of splitStatements(sql).chunks) {
+    const text = sql.slice(chunk.start, chunk.end);
+    const head = ` ${leadingWords(text, 7).join(' ')} `;
+    if (!CHANGES_OBJECTS.test(head)) continue;
+    const names = chunk.tokens.some((t) => identifier(sql, t) === SCHEMA_NAME);
+    if (!names && !(await searchesEngineSchema())) continue;
+    throw new RvbbitError(
+      'ENGINE_SCHEMA',
+      `the ${SCHEMA_NAME} schema is the engine's: a statement that drops, alters, truncates or replaces it or one of its objects is refused (its tables may be read)`,
+    );
+  }
+}

@@ -203,7 +203,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   'create-function': {
     async run(plan, r) {
       const { createSemanticFunction } = await import('./sql-function-statements.js');
-      await createSemanticFunction(plan.stmt, r.shared, r.readOnlyFunctions);
+      await createSemanticFunction(plan.stmt, r.shared, r.q, r.readOnlyFunctions);
       return { result: { columns: [], rows: [] }, kind: 'sql', ...NONE };
     },
   },

@@ -15,7 +15,7 @@ import type { DocumentParser } from '../documents/document-parser.js';
 import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
 import { withDialectSuggestion } from './did-you-mean.js';
 import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
-import { refuseFunctionTableWrite } from './function-table-guard.js';
+import { refuseEngineSchemaChange, refuseFunctionTableWrite } from './function-table-guard.js';
 import { isPlainSql, type Plan } from './plan.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
@@ -187,7 +187,7 @@ export class Session {
     options: QueryOptions,
   ): AsyncGenerator<Record<string, unknown>[]> {
     const stmt = this.current(parsed, text);
-    this.refuseFunctionTableWrite(text);
+    await this.refuseFunctionTableWrite(text);
     await this.refreshOwnLogs(text);
     await this.documentsAhead(text, options.signal);
     const host = {
@@ -235,9 +235,21 @@ export class Session {
     }
   }
 
-  /** Under readOnlyFunctions, a statement that may write the semantic functions' table fails (function-table-guard.ts). */
-  private refuseFunctionTableWrite(text: string): void {
+  /**
+   * Under readOnlyFunctions, a statement that may write the semantic functions' table fails; under
+   * any policy, one that drops or alters the engine's schema (function-table-guard.ts).
+   */
+  private async refuseFunctionTableWrite(text: string): Promise<void> {
     if (this.policy.readOnlyFunctions) refuseFunctionTableWrite(text);
+    await refuseEngineSchemaChange(text, () => this.searchesEngineSchema());
+  }
+
+  /** The session's current schema or search_path is the engine's (`USE rvbbit`). */
+  private async searchesEngineSchema(): Promise<boolean> {
+    const r = await this.readOnConnection(
+      `SELECT current_schema() = 'rvbbit' OR regexp_matches(lower(current_setting('search_path')), '(^|[s,."])rvbbit($|[s,."])') AS engine`,
+    );
+    return r.rows[0]?.['engine'] === true;
   }
 
   /** A failure as an RvbbitError, DuckDB's "did you mean" widened to the dialect's words (did-you-mean.ts). */
@@ -306,7 +318,7 @@ export class Session {
     const interrupt = () => this.q.con.interrupt();
     options.signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      this.refuseFunctionTableWrite(text);
+      await this.refuseFunctionTableWrite(text);
       const out = await this.execute(stmt, params, options, log.queryId);
       await log.ok(out, out.result.rows.length);
       await this.reportSpent(stmt, log.queryId, options);

@@ -9,16 +9,27 @@
  *
  * A file's operator wins over SQL: CREATE refuses a name or word an operator
  * file (or rvbbit) has, and OR REPLACE replaces only a function defined in
- * SQL. A file added later that takes a stored function's name or word
+ * SQL. DuckDB's catalog wins too: a name or word that is a DuckDB function,
+ * macro, keyword or type is refused at CREATE (catalog-words.ts), and a
+ * stored one that is (defined by an older rvbbit) is skipped at load with a
+ * warning naming it; its row stays, so DROP SEMANTIC FUNCTION removes it.
+ *
+ * A CREATE or DROP costs the same however many functions exist: it writes
+ * its own row of rvbbit.functions, not the listing (which rewrote every row
+ * per CREATE: 1,371 CREATEs took 900 s), and the catalog keeps every other
+ * function's definition as it was (operator-catalog.ts). A file added later that takes a stored function's name or word
  * shadows it at the next engine start (warned; the row stays, so removing
  * the file brings the function back).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import type { CreateSemanticFunctionStatement, DropSemanticFunctionStatement } from '../../grammar/index.js';
+import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import {
   catalogListing,
+  definedWords,
+  functionListing,
   type OperatorCatalog,
   type SqlDefinedFunction,
   takenNames,
@@ -30,26 +41,48 @@ import {
   readSqlFunctions,
   type SqlFunctionFiles,
   writeFunctionListing,
+  writeFunctionListingRow,
   writeSqlFunction,
 } from '../plan/sql-functions.js';
-import { defineSqlFunction, wordsOf } from '../statements/semantic/sql-function-definition.js';
+import { isOperatorFunction, registerFunctions } from '../statements/semantic/register-functions.js';
+import { registeredName } from '../statements/semantic/semantic-rewrite.js';
+import { candidateWords, defineSqlFunction } from '../statements/semantic/sql-function-definition.js';
+import { catalogHolders } from './catalog-words.js';
 
-/** The functions stored in this database, added to `catalog`; one that no longer loads is skipped with `warn`. */
+/**
+ * The functions stored in this database, added to `catalog`; one that no
+ * longer loads, or whose name or word DuckDB's catalog holds, is skipped
+ * with `warn`.
+ */
 export async function loadSqlFunctions(
   con: DuckDBConnection,
+  db: object,
   catalog: OperatorCatalog,
   files: SqlFunctionFiles,
   warn: (message: string) => void,
 ): Promise<OperatorCatalog> {
   await ensureSqlFunctionTable(con);
-  const defined: SqlDefinedFunction[] = [];
+  const loaded: SqlDefinedFunction[] = [];
   for (const row of await readSqlFunctions(con)) {
     try {
-      defined.push(files.write(row.name, row.cascadeYaml, row.contentHash));
+      loaded.push(files.write(row.name, row.cascadeYaml, row.contentHash));
     } catch (err) {
       warn(`${row.name}: ${errorMessage(err)}`);
     }
   }
+  // One look at DuckDB's catalog for every stored function's words.
+  const held = await catalogHolders(
+    con,
+    loaded.flatMap(definedWords),
+    loaded.map((d) => registeredName(d.sql.name)),
+    (n) => isOperatorFunction(db, n),
+  );
+  const defined = loaded.filter((d) => {
+    const words = [...definedWords(d), registeredName(d.sql.name).toUpperCase()];
+    const first = words.map((w) => held.get(w)).find((h) => h);
+    if (first) warn(`${d.sql.name}: ${first.why}; DROP SEMANTIC FUNCTION ${d.sql.name} removes it`);
+    return !first;
+  });
   const out = withSqlFunctions(catalog, defined);
   for (const s of out.shadowed) warn(`${s.name}: an operator file overrides it (${s.why})`);
   await writeFunctionListing(con, catalogListing(out));
@@ -58,25 +91,45 @@ export async function loadSqlFunctions(
 
 /** The functions defined in SQL that the current catalog holds, as the catalog was built from them. */
 function sqlDefined(catalog: OperatorCatalog): SqlDefinedFunction[] {
-  return [...catalog.functions.values()]
-    .filter((f) => f.source === 'sql')
-    .map((f) => ({ file: f.cascadePath, sql: f.sql }));
+  const out: SqlDefinedFunction[] = [];
+  for (const f of catalog.functions.values())
+    if (f.source === 'sql') out.push({ file: f.cascadePath, sql: f.sql });
+  return out;
 }
 
+/**
+ * `session` is the connection of the session that creates: DuckDB's catalog
+ * is read there, so its TEMP macros (a server client's Postgres catalog
+ * macros, which the grammar must not take over either) count.
+ */
 export async function createSemanticFunction(
   stmt: CreateSemanticFunctionStatement,
   shared: EngineShared,
+  session: ConnectionQueue,
   readOnly: boolean,
 ): Promise<void> {
   refuseIfReadOnly(readOnly, stmt);
+  const db = shared.instance;
+  const registered = (n: string) => isOperatorFunction(db, n);
+  const words = candidateWords(stmt);
+  const held = await session.run((con) =>
+    catalogHolders(con, words, [registeredName(stmt.name.text)], registered),
+  );
   await shared.system.run(async (con) => {
     const catalog = shared.semantic.catalog;
-    const mine = sqlDefined(catalog);
-    const taken = {
-      files: takenNames(catalog.fileClaims),
-      sql: new Map(mine.map((d) => [d.sql.name, wordsOf(d.sql)])),
-    };
+    const taken = { files: takenNames(catalog.fileClaims), sql: catalog.sqlWords, catalog: held };
     const def = defineSqlFunction(stmt, taken, positionIn(stmt));
+    // A CASCADE's operator words are in its YAML, not among the statement's words looked up above.
+    const unread = def.words.filter((w) => !words.some((c) => c.toUpperCase() === w));
+    if (unread.length > 0) {
+      const more = await catalogHolders(con, unread, [], registered);
+      const first = unread.map((w) => more.get(w)).find((h) => h);
+      if (first)
+        throw new RvbbitError(first.code, `operator word ${first.why}`, {
+          offset: stmt.body.span.start - stmt.span.start,
+          ...positionIn(stmt)(stmt.body.span.start),
+        });
+    }
     await writeSqlFunction(con, {
       name: def.name,
       args: def.args,
@@ -89,9 +142,12 @@ export async function createSemanticFunction(
       definition: def.definition,
     });
     const written = shared.sqlFunctionFiles.write(def.name, def.cascadeYaml, def.contentHash);
-    const others = mine.filter((d) => d.sql.name !== def.name);
+    const others = sqlDefined(catalog).filter((d) => d.sql.name !== def.name);
     const next = withSqlFunctions(catalog, [...others, written]);
-    await writeFunctionListing(con, catalogListing(next));
+    const fn = next.functions.get(def.name);
+    await writeFunctionListingRow(con, def.name, fn && functionListing(fn));
+    // On the system connection, outside any client's transaction (register-functions.ts).
+    if (fn) registerFunctions(db, con, [fn]);
     shared.semantic.catalog = next;
   });
 }
@@ -123,7 +179,7 @@ export async function dropSemanticFunction(
       catalog,
       sqlDefined(catalog).filter((d) => d.sql.name !== name),
     );
-    await writeFunctionListing(con, catalogListing(next));
+    await writeFunctionListingRow(con, name, undefined);
     shared.semantic.catalog = next;
   });
 }

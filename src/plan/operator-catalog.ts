@@ -130,6 +130,8 @@ export interface OperatorCatalog {
   readonly fileClaims: readonly Claim[];
   /** Functions defined by CREATE SEMANTIC FUNCTION that a file's name or word overrides (the file wins), with why. */
   readonly shadowed: readonly { readonly name: string; readonly why: string }[];
+  /** Each upper-cased name, call and operator word of a function defined in SQL → that function's name. */
+  readonly sqlWords: ReadonlyMap<string, string>;
 }
 
 /** A function defined by CREATE SEMANTIC FUNCTION, its cascade text already written to `file` (sql-functions.ts). */
@@ -187,7 +189,7 @@ export function withSqlFunctions(
 }
 
 function build(
-  base: Omit<OperatorCatalog, 'functions' | 'unloaded' | 'grammar' | 'fileClaims' | 'shadowed'>,
+  base: Omit<OperatorCatalog, 'functions' | 'unloaded' | 'grammar' | 'fileClaims' | 'shadowed' | 'sqlWords'>,
   fileClaims: readonly Claim[],
   defined: readonly SqlDefinedFunction[],
 ): OperatorCatalog {
@@ -200,26 +202,52 @@ function build(
   const taken = takenNames(fileClaims);
   const shadowed: { name: string; why: string }[] = [];
   const sqlClaims: Claim[] = [];
+  const sqlWords = new Map<string, string>();
   for (const d of defined) {
-    const claim: Claim = {
-      ...declaredBy(d.sql),
-      fn: { name: d.sql.name, cascadePath: d.file, source: 'sql', sql: d.sql, lazy: new LazyCascade(d.file) },
-    };
-    const clash = [
-      claim.name.toUpperCase(),
-      ...claim.forms.map((f) => f[0]!),
-      ...claim.calls.map((c) => c.name),
-    ].find((w) => taken.has(w));
+    const claim = sqlClaim(d);
+    const clash = claimWords(claim).find((w) => taken.has(w));
     if (clash !== undefined) {
       shadowed.push({ name: claim.name, why: `${clash} is defined by ${taken.get(clash)}` });
       continue;
     }
     functions.set(claim.name, claim.fn);
     sqlClaims.push(claim);
+    for (const w of claimWords(claim)) sqlWords.set(w, claim.name);
   }
   const all = [...fileClaims, ...sqlClaims];
   const grammar = createGrammar({ operators: operatorDefs(all), calls: functionCalls(all) });
-  return { ...base, functions, unloaded, grammar, fileClaims, shadowed };
+  return { ...base, functions, unloaded, grammar, fileClaims, shadowed, sqlWords };
+}
+
+/** The upper-cased name, operator words and call names a function holds. */
+function claimWords(claim: Declared): string[] {
+  return [claim.name.toUpperCase(), ...claim.forms.map((f) => f[0]!), ...claim.calls.map((c) => c.name)];
+}
+
+/** The upper-cased name, operator words and call names a function defined in SQL holds. */
+export function definedWords(d: SqlDefinedFunction): string[] {
+  return claimWords(sqlClaim(d));
+}
+
+/**
+ * Each SQL-defined function's claim, made once per definition (its
+ * SqlFunction, read once from its file): a catalog rebuilt by a CREATE or
+ * DROP of another function keeps this one's SemanticFunction, which DuckDB's
+ * registered function runs (register-functions.ts) and whose cascade a
+ * statement loaded, and does not declare it again.
+ */
+const sqlClaims = new WeakMap<SqlFunction, Claim & { readonly fn: SemanticFunction }>();
+
+function sqlClaim(d: SqlDefinedFunction): Claim & { readonly fn: SemanticFunction } {
+  let claim = sqlClaims.get(d.sql);
+  if (claim === undefined || claim.fn.cascadePath !== d.file) {
+    claim = {
+      ...declaredBy(d.sql),
+      fn: { name: d.sql.name, cascadePath: d.file, source: 'sql', sql: d.sql, lazy: new LazyCascade(d.file) },
+    };
+    sqlClaims.set(d.sql, claim);
+  }
+  return claim;
 }
 
 /** Every name and word the operator files and the built-in words hold (upper-cased) → who holds it. */
@@ -383,20 +411,7 @@ export function sameFunction(catalog: OperatorCatalog): SemanticFunction | undef
 
 /** Every operator of the catalog as rvbbit.functions lists it, by name (SIMILAR_TO too: it has no cascade). */
 export function catalogListing(catalog: OperatorCatalog): FunctionListing[] {
-  const rows: FunctionListing[] = [...catalog.functions.values()].map((fn) => {
-    const d = declaredBy(fn.sql);
-    return {
-      name: fn.name,
-      source: fn.source,
-      shape: fn.sql.shape,
-      args: fn.sql.args.map((a) => `${a.name} ${a.type}${a.optional ? ' (optional)' : ''}`).join(', '),
-      returns: fn.sql.returning === undefined ? fn.sql.returns : `${fn.sql.returns} (or RETURNING type)`,
-      operators: fn.sql.operators.map((o) => `${o.left} ${o.keywords.join(' ')} ${o.right}`),
-      calls: [...d.calls.map((c) => c.name), ...builtInCalls(fn.name)],
-      file: fn.source === 'sql' ? null : fn.cascadePath,
-      description: fn.sql.description ?? null,
-    };
-  });
+  const rows: FunctionListing[] = [...catalog.functions.values()].map(functionListing);
   rows.push({
     name: SIMILAR_TO.functionName,
     source: 'builtin',
@@ -409,6 +424,22 @@ export function catalogListing(catalog: OperatorCatalog): FunctionListing[] {
     description: 'cosine similarity of the two values’ embeddings',
   });
   return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One operator's row of rvbbit.functions. */
+export function functionListing(fn: SemanticFunction): FunctionListing {
+  const d = declaredBy(fn.sql);
+  return {
+    name: fn.name,
+    source: fn.source,
+    shape: fn.sql.shape,
+    args: fn.sql.args.map((a) => `${a.name} ${a.type}${a.optional ? ' (optional)' : ''}`).join(', '),
+    returns: fn.sql.returning === undefined ? fn.sql.returns : `${fn.sql.returns} (or RETURNING type)`,
+    operators: fn.sql.operators.map((o) => `${o.left} ${o.keywords.join(' ')} ${o.right}`),
+    calls: [...d.calls.map((c) => c.name), ...builtInCalls(fn.name)],
+    file: fn.source === 'sql' ? null : fn.cascadePath,
+    description: fn.sql.description ?? null,
+  };
 }
 
 /** rvbbit's own call names of a shipped function (LLM_SUMMARIZE → llm_summarize), which declaredBy leaves to the grammar. */

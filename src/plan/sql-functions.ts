@@ -10,9 +10,12 @@
  * text to `rvbbit worker` hosts with each job (scale/queue-runner.ts reads
  * the text by path). A replaced definition is a new folder, so a thread that
  * loaded the old one never runs it for the new one. The folder is removed
- * when the engine closes.
+ * when the engine closes; its name carries the process id
+ * (`rvbbit-sql-functions-<pid>-XXXX`), so one a crashed process left behind
+ * is removed when the next engine starts (removeOrphanedFolders), and a
+ * running process's never is.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, opendirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -113,13 +116,62 @@ export async function deleteSqlFunction(con: DuckDBConnection, name: string): Pr
   return out.getRowObjectsJS().length > 0;
 }
 
+const FOLDER_PREFIX = 'rvbbit-sql-functions-';
+/** A folder of this module's, and the process that made it. */
+const OWNED_FOLDER = new RegExp(`^${FOLDER_PREFIX}(\\d+)-[A-Za-z0-9]+$`);
+/** Entries of the temp folder looked at per start, and orphans removed: a huge /tmp costs a bounded scan. */
+const SCAN_AT_MOST = 100_000;
+const REMOVE_AT_MOST = 256;
+
+/**
+ * Removes the folders of `parent` (the temp folder) that this module made
+ * in a process that is gone (a crashed engine's), owned by this user; keeps
+ * every other, a running process's included. Returns the removed paths.
+ */
+export function removeOrphanedFolders(parent: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  let dir: ReturnType<typeof opendirSync>;
+  try {
+    dir = opendirSync(parent);
+  } catch {
+    return removed;
+  }
+  try {
+    for (let seen = 0; seen < SCAN_AT_MOST && removed.length < REMOVE_AT_MOST; seen++) {
+      const entry = dir.readSync();
+      if (entry === null) break;
+      const pid = OWNED_FOLDER.exec(entry.name)?.[1];
+      if (pid === undefined || !entry.isDirectory() || processAlive(Number(pid))) continue;
+      const path = join(parent, entry.name);
+      // Only this user's: another's is not ours to judge (and its pid may be in another namespace).
+      if (process.getuid !== undefined && lstatSync(path).uid !== process.getuid()) continue;
+      rmSync(path, { recursive: true, force: true });
+      removed.push(path);
+    }
+  } finally {
+    dir.closeSync();
+  }
+  return removed;
+}
+
+/** Whether a process with this id runs (one of another user counts: signalling it is refused, not unknown). */
+function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 /** The engine's folder of SQL-defined cascades: each text written once per content. */
 export class SqlFunctionFiles {
   private dir: string | undefined;
 
   /** The folder (made on first use), so error paths can be shown relative to it. */
   get folder(): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'rvbbit-sql-functions-'));
+    this.dir ??= mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
     return this.dir;
   }
 
@@ -160,10 +212,9 @@ export interface FunctionListing {
 }
 
 /**
- * Rewrites rvbbit.functions to `rows`: the engine does so at start and after
- * each CREATE/DROP SEMANTIC FUNCTION, so `SELECT * FROM rvbbit.functions`
- * lists what the next statement can call (a table, not a view: the catalog
- * lives in the engine, not in DuckDB).
+ * Rewrites rvbbit.functions to `rows`, at engine start, so
+ * `SELECT * FROM rvbbit.functions` lists what the next statement can call (a
+ * table, not a view: the catalog lives in the engine, not in DuckDB).
  */
 export async function writeFunctionListing(
   con: DuckDBConnection,
@@ -172,25 +223,50 @@ export async function writeFunctionListing(
   await con.run(`CREATE TABLE IF NOT EXISTS ${FUNCTIONS_LISTING} (
     name VARCHAR, source VARCHAR, shape VARCHAR, args VARCHAR, "returns" VARCHAR,
     operators VARCHAR[], calls VARCHAR[], file VARCHAR, description VARCHAR)`);
+  await inTransaction(con, async () => {
+    await con.run(`DELETE FROM ${FUNCTIONS_LISTING}`);
+    for (const r of rows) await insertListing(con, r);
+  });
+}
+
+/**
+ * Replaces one function's row of rvbbit.functions (none: `row` undefined),
+ * after CREATE or DROP SEMANTIC FUNCTION. One row, not the whole listing: a
+ * CREATE that rewrote every row cost time growing with the functions that
+ * exist (1,371 CREATEs took 900 s, each slower than the last).
+ */
+export async function writeFunctionListingRow(
+  con: DuckDBConnection,
+  name: string,
+  row: FunctionListing | undefined,
+): Promise<void> {
+  await inTransaction(con, async () => {
+    await con.run(`DELETE FROM ${FUNCTIONS_LISTING} WHERE name = $1`, [name]);
+    if (row) await insertListing(con, row);
+  });
+}
+
+async function insertListing(con: DuckDBConnection, r: FunctionListing): Promise<void> {
+  await con.run(
+    `INSERT INTO ${FUNCTIONS_LISTING} VALUES ($1, $2, $3, $4, $5, $6::JSON::VARCHAR[], $7::JSON::VARCHAR[], $8, $9)`,
+    [
+      r.name,
+      r.source,
+      r.shape,
+      r.args,
+      r.returns,
+      JSON.stringify(r.operators),
+      JSON.stringify(r.calls),
+      r.file,
+      r.description,
+    ],
+  );
+}
+
+async function inTransaction(con: DuckDBConnection, body: () => Promise<void>): Promise<void> {
   await con.run('BEGIN TRANSACTION');
   try {
-    await con.run(`DELETE FROM ${FUNCTIONS_LISTING}`);
-    for (const r of rows) {
-      await con.run(
-        `INSERT INTO ${FUNCTIONS_LISTING} VALUES ($1, $2, $3, $4, $5, $6::JSON::VARCHAR[], $7::JSON::VARCHAR[], $8, $9)`,
-        [
-          r.name,
-          r.source,
-          r.shape,
-          r.args,
-          r.returns,
-          JSON.stringify(r.operators),
-          JSON.stringify(r.calls),
-          r.file,
-          r.description,
-        ],
-      );
-    }
+    await body();
     await con.run('COMMIT');
   } catch (err) {
     await con.run('ROLLBACK');

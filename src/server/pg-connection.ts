@@ -10,6 +10,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { RvbbitError } from '../../base/errors.js';
 import type { Session } from '../engine/session.js';
+import { installCancelFunction } from './cancel-function.js';
 import { ensureCatalog } from './catalog-setup.js';
 import { type ClientHost, clientContext } from './client-context.js';
 import type { CopyInSink } from './copy-in.js';
@@ -67,6 +68,8 @@ export class PgConnection {
   private user = '';
   private params: Record<string, string> = {};
   private auth: PasswordAuth | undefined;
+  /** Removes this client's pg_cancel_backend (cancel-function.ts) when it leaves. */
+  private uninstallCancel: (() => void) | undefined;
   private queries: QueryProtocols | undefined;
   /** While a COPY FROM STDIN runs, the client's messages are its data. */
   private copyIn: CopyInSink | undefined;
@@ -129,6 +132,7 @@ export class PgConnection {
     this.reader.dispose();
     this.queries?.executor.close();
     this.host.unregister(this);
+    this.uninstallCancel?.();
     // The session's DuckDB connection must not close under a running statement: wait for it.
     const session = this.session;
     this.session = undefined;
@@ -316,9 +320,13 @@ export class PgConnection {
         readOnlyFunctions: this.host.readOnlyFunctions,
       });
       // Before anything runs on it, the catalog set-up included.
-      session.guardConnection((con) =>
-        guardConnection(con, this.host.fileGuard, this.host.readOnlyFunctions),
-      );
+      session.guardConnection((con) => {
+        guardConnection(con, this.host.fileGuard, this.host.readOnlyFunctions);
+        // Outside any transaction of the client's: none has begun (cancel-function.ts).
+        this.uninstallCancel = installCancelFunction(this.host.engine, con, (pid) =>
+          this.host.cancelBackend(pid),
+        );
+      });
       const context = clientContext(this.host, session, this.user, this.params, this.pid);
       // The catalog is made inside the gate too: it is most of a login's DuckDB time.
       await ensureCatalog(session).catch(() => undefined);

@@ -9,8 +9,7 @@ import { userSqlError } from '../../db/duckdb-error.js';
 import { preparedColumns } from '../../db/prepared-columns.js';
 import type { ResultColumn } from '../../db/query-result.js';
 import type { EngineShared } from '../../dispatch/engine-shared.js';
-import { closeEmbeddings, openEmbeddings, registerEmbedFunctions } from './embed-statement.js';
-import { registerFunctions } from './register-functions.js';
+import { closeEmbeddings, openEmbeddings } from './embed-statement.js';
 import type { SemanticPlan } from './semantic-plan.js';
 import { closeStatement, openStatement } from './statement-calls.js';
 
@@ -31,8 +30,6 @@ export async function semanticColumns(
     );
     const rw = emb.rewritten;
     return await q.run(async (con) => {
-      registerFunctions(shared.instance, con, shared.semantic.catalog.functions.values());
-      if (emb.state) registerEmbedFunctions(shared.instance, con);
       // Prepared, never run: the functions are not called.
       return preparedColumns(con, rw.sql, paramTypes).catch((err: unknown) => {
         throw userSqlError(err, rw.sql, rw.user);

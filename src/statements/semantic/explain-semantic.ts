@@ -36,7 +36,6 @@ import {
   explainEmbeddings,
   openEmbeddings,
   planPrefiltersFromCache,
-  registerEmbedFunctions,
 } from './embed-statement.js';
 import { EMBED_BATCH } from './embedder.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
@@ -44,7 +43,6 @@ import { blockInputs } from './pair-blocks.js';
 import type { PairChoice } from './pair-plan.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { explainTargets, proxyFor, proxyUnfitReason } from './proxy.js';
-import { registerFunctions } from './register-functions.js';
 import { planTuples } from './resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type PlannedSql, type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from './semantic-plan.js';
@@ -66,7 +64,6 @@ export async function explainSemantic(
   ctx: SemanticRunContext,
 ): Promise<QueryResult> {
   const { engine } = ctx;
-  const { catalog } = engine.semantic;
   const { stmt, options: opts, query } = plan;
   const s = openStatement(plan.token, opts.hint);
   try {
@@ -80,10 +77,6 @@ export async function explainSemantic(
       );
     }
     const strategy = explainedPath(plan.path);
-    await ctx.q.run((con) => {
-      registerFunctions(ctx.instance, con, catalog.functions.values());
-      if (emb.state) registerEmbedFunctions(ctx.instance, con);
-    });
     const record = () =>
       query ? recordPasses(s, rw.sql, ctx) : rolledBack(ctx, () => recordPasses(s, rw.sql, ctx));
     let recorded = (await record()).tuples;

@@ -1,6 +1,13 @@
 /**
  * One DuckDB scalar function per semantic function, registered once per
- * database (DuckDB's catalog is shared by every connection). Its signature is
+ * database (DuckDB's catalog is shared by every connection), always on the
+ * engine's system connection, at engine start and at CREATE SEMANTIC
+ * FUNCTION, never on a client's: DuckDB adds a function inside the
+ * connection's open transaction, so one registered in a client's
+ * BEGIN … ROLLBACK was gone for every client while this module still
+ * counted it registered (42P01 "rvbbit_semantic_means does not exist" until
+ * restart). The system connection's own transactions all commit or roll
+ * back before it registers anything. Its signature is
  * (statement token, the cascade's args): DuckDB type-checks operands against
  * the cascade's declared types. The body looks each row's tuple up in the
  * statement's result map; on a miss it records (batch) or runs it (sync).
@@ -22,6 +29,13 @@ import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple }
 
 /** Per database: each registered signature and the function it runs now. */
 const registered = new WeakMap<object, Map<string, { fn: SemanticFunction }>>();
+/** Per database: the DuckDB names registered (`rvbbit_<name>`), kept after a DROP (DuckDB keeps the function). */
+const registeredNames = new WeakMap<object, Set<string>>();
+
+/** Whether `duckdbName` is an operator's function this module registered in `db`. */
+export function isOperatorFunction(db: object, duckdbName: string): boolean {
+  return registeredNames.get(db)?.has(duckdbName.toLowerCase()) ?? false;
+}
 /**
  * Each definition's DuckDB signature, worked out once: every operator
  * statement registers the whole catalog (dozens of functions), and building
@@ -90,6 +104,9 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
       }),
     );
     done.set(signature, current);
+    const names = registeredNames.get(db) ?? new Set<string>();
+    names.add(registeredName(fn.name).toLowerCase());
+    registeredNames.set(db, names);
   }
 }
 

@@ -21,16 +21,9 @@ import { RvbbitError } from '../../../base/errors.js';
 import { registeredReturns } from '../../plan/operator-catalog.js';
 import { runBatch } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
-import {
-  closeEmbeddings,
-  entityBlocking,
-  openEmbeddings,
-  proxyEmbeddings,
-  registerEmbedFunctions,
-} from './embed-statement.js';
+import { closeEmbeddings, entityBlocking, openEmbeddings, proxyEmbeddings } from './embed-statement.js';
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
 import { query } from './pass-query.js';
-import { registerFunctions } from './register-functions.js';
 import { byFunction, type PlanNote, statementExtras, targetOf } from './resolve-tuples.js';
 import {
   type BlockingPath,
@@ -72,10 +65,6 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
   // One spend account for the statement: embedding calls add to it, every budget check reads it.
   if (emb.state) emb.state.ctx.spend = runner.spend;
   try {
-    await ctx.q.run((con) => {
-      registerFunctions(ctx.instance, con, engine.semantic.catalog.functions.values());
-      if (emb.state) registerEmbedFunctions(ctx.instance, con);
-    });
     let out: Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>;
     // Outside the batch loop, embeddings are fetched first (embed-write.ts), in record passes.
     const prefetched =

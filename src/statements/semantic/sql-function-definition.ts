@@ -39,6 +39,7 @@ import { compileTemplate, TemplateSyntaxError } from '../../cascade/templates.js
 import { callRefusal, declaredBy, readOperatorFile, wordRefusal } from '../../plan/operator-file.js';
 import { proxyResultUnfit } from './proxy.js';
 import { declaredTree, returningType } from './returning-type.js';
+import { registeredName } from './semantic-rewrite.js';
 
 /** What CREATE SEMANTIC FUNCTION stores (rvbbit.semantic_functions) and the catalog loads. */
 export interface SqlFunctionDefinition {
@@ -57,14 +58,39 @@ export interface SqlFunctionDefinition {
   readonly contentHash: string;
   /** The CREATE statement as written. */
   readonly definition: string;
+  /** Its upper-cased name, call names and operator words (what it takes from every other function). */
+  readonly words: readonly string[];
 }
 
-/** What the engine's operators already hold, for the clash checks. */
+/** What the engine's operators and DuckDB's catalog already hold, for the clash checks. */
 export interface TakenWords {
   /** Upper-cased names and words of rvbbit's and the operator files' functions → who has it. */
   readonly files: ReadonlyMap<string, string>;
-  /** Functions defined in SQL: name → its upper-cased names and words. */
-  readonly sql: ReadonlyMap<string, readonly string[]>;
+  /** Upper-cased names, calls and operator words of the functions defined in SQL → that function's name. */
+  readonly sql: ReadonlyMap<string, string>;
+  /**
+   * Upper-cased words of candidateWords() that DuckDB's catalog holds (a
+   * function, macro, keyword or type: engine/catalog-words.ts) → why and
+   * the code; and the holder of the DuckDB function it is registered as
+   * (`RVBBIT_<NAME>`), if that is not an operator's.
+   */
+  readonly catalog: ReadonlyMap<
+    string,
+    { readonly code: 'SQLFN_EXISTS' | 'SQLFN_RESERVED'; readonly why: string }
+  >;
+}
+
+/**
+ * Every word of the statement the function would hold, for the catalog
+ * lookup before the checks (TakenWords.catalog): its name, the name without
+ * `semantic_` (the grammar's call form of such a name, operator-file.ts),
+ * its operator words.
+ */
+export function candidateWords(stmt: CreateSemanticFunctionStatement): string[] {
+  const name = stmt.name.text;
+  const words = [name, name.replace(/^semantic_/i, '')];
+  if (stmt.operator) words.push(...stmt.operator.text.trim().split(/\s+/));
+  return words.filter((w) => w !== '');
 }
 
 /** Names a prompt already reads (the run's scope and the statement's hint): no argument takes them. */
@@ -135,6 +161,7 @@ export function defineSqlFunction(
     cascadeYaml: yaml,
     contentHash: createHash('sha256').update(yaml).digest('hex'),
     definition: stmt.text,
+    words: clashWords(stmt, sql).map((w) => w.word),
   };
 }
 
@@ -472,6 +499,24 @@ function checkCascadeInputs(stmt: CreateSemanticFunctionStatement, sql: SqlFunct
   }
 }
 
+/** The function's name, calls and operator words, each where the statement says it. */
+function clashWords(
+  stmt: CreateSemanticFunctionStatement,
+  sql: SqlFunction,
+): { word: string; at: number; kind: string }[] {
+  const nameAt = stmt.name.span.start;
+  const declared = declaredBy(sql);
+  return [
+    { word: sql.name.toUpperCase(), at: nameAt, kind: 'name' },
+    ...declared.calls.map((c) => ({ word: c.name, at: nameAt, kind: 'call' })),
+    ...declared.forms.map((f) => ({
+      word: f[0]!,
+      at: stmt.operator?.span.start ?? stmt.body.span.start,
+      kind: 'operator word',
+    })),
+  ];
+}
+
 /** The name, its calls and its words against DuckDB's functions, the keywords and every other operator. */
 function checkClashes(
   stmt: CreateSemanticFunctionStatement,
@@ -482,39 +527,27 @@ function checkClashes(
   const nameAt = stmt.name.span.start;
   const up = sql.name.toUpperCase();
   if (DUCKDB_FUNCTIONS.has(up)) fail('SQLFN_EXISTS', nameAt, `${up} is a DuckDB function`);
-  const previous = taken.sql.get(sql.name);
+  const previous = taken.sql.get(up) === sql.name;
   if (previous && !stmt.orReplace)
     fail(
       'SQLFN_EXISTS',
       nameAt,
       `semantic function ${sql.name} already exists (CREATE OR REPLACE replaces it)`,
     );
-  const declared = declaredBy(sql);
-  const words: { word: string; at: number; kind: string }[] = [
-    { word: up, at: nameAt, kind: 'name' },
-    ...declared.calls.map((c) => ({ word: c.name, at: nameAt, kind: 'call' })),
-    ...declared.forms.map((f) => ({
-      word: f[0]!,
-      at: stmt.operator?.span.start ?? stmt.body.span.start,
-      kind: 'operator word',
-    })),
-  ];
-  for (const w of words) {
+  for (const w of clashWords(stmt, sql)) {
     const file = taken.files.get(w.word);
     if (file) fail('SQLFN_EXISTS', w.at, `${w.word} is defined by ${file}`);
-    for (const [other, its] of taken.sql) {
-      if (other !== sql.name && its.includes(w.word))
-        fail('SQLFN_EXISTS', w.at, `${w.word} is the ${w.kind} of semantic function ${other}`);
-    }
+    const other = taken.sql.get(w.word);
+    if (other !== undefined && other !== sql.name)
+      fail('SQLFN_EXISTS', w.at, `${w.word} is the ${w.kind} of semantic function ${other}`);
     if (w.kind === 'name') {
       const refused = callRefusal(w.word);
       if (refused && !DUCKDB_FUNCTIONS.has(w.word)) fail('SQLFN_EXISTS', w.at, refused);
     }
+    // After rvbbit's own words, so MEANS says who defines it rather than that it is no keyword.
+    const held = taken.catalog.get(w.word);
+    if (held) fail(held.code, w.at, `${w.kind} ${held.why}`);
   }
-}
-
-/** The upper-cased names and words a SQL-defined function holds (TakenWords.sql). */
-export function wordsOf(sql: SqlFunction): string[] {
-  const d = declaredBy(sql);
-  return [sql.name.toUpperCase(), ...d.calls.map((c) => c.name), ...d.forms.map((f) => f[0]!)];
+  const registered = taken.catalog.get(registeredName(sql.name).toUpperCase());
+  if (registered) fail(registered.code, nameAt, `name ${sql.name}: ${registered.why}`);
 }
