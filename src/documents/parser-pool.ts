@@ -1,0 +1,130 @@
+/**
+ * The parser threads that awaited parses run on (ahead of a statement,
+ * between the passes of a documents pass): up to `size` threads, each
+ * running one parse at a time, so one client's slow document holds one
+ * thread, not every client's parse. Parses wait their turn per owner (a
+ * DuckDB connection: one session's statements) in rotation: when a thread
+ * frees, the next owner in turn that has a parse waiting gets it, so a
+ * client with many documents queued takes turns with one that has one.
+ *
+ * A parse ends its thread (the thread's memory, heap and buffers, goes
+ * with it; the next parse there starts a fresh one) when its statement is
+ * cancelled or times out (the abort signal), at its deadline, when it runs
+ * out of its heap, and after it failed at a bound (DOCUMENT_TOO_LARGE),
+ * since what it built up to the bound is garbage a live thread keeps its
+ * pages for. A parse still waiting for a thread when its statement is
+ * cancelled leaves the queue.
+ */
+import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import { ParserThread, type PostFailure } from './parser-thread.js';
+
+export const DEFAULT_PARSER_THREADS = 4;
+
+export type PoolReply = DocumentReply | PostFailure | 'cancelled';
+
+interface Job {
+  readonly request: DocumentRequest;
+  readonly signal: AbortSignal | undefined;
+  readonly onHash: ((sha256: string) => void) | undefined;
+  readonly settle: (reply: PoolReply) => void;
+}
+
+export class ParserPool {
+  private readonly threads: ParserThread[] = [];
+  private readonly busy = new Set<ParserThread>();
+  /** Waiting parses by owner; the Map's order is the rotation (an owner served goes to its end). */
+  private readonly waiting = new Map<number, Job[]>();
+  /** For tests and the bench: parses run, threads ended under a parse (cancel, deadline, heap, a bound). */
+  readonly stats = { parsed: 0, ended: 0, mostAtOnce: 0 };
+
+  constructor(
+    readonly size: number,
+    private readonly heapMb: number,
+    private readonly deadlineMs: number,
+  ) {}
+
+  /** One parse for `owner`, when a thread is free and it is the owner's turn (`onHash`: the bytes' hash, before the parse). */
+  parse(
+    owner: number,
+    request: DocumentRequest,
+    signal?: AbortSignal,
+    onHash?: (sha256: string) => void,
+  ): Promise<PoolReply> {
+    if (signal?.aborted) return Promise.resolve('cancelled');
+    return new Promise((resolve) => {
+      const job: Job = {
+        request,
+        signal,
+        onHash,
+        settle: (reply) => {
+          signal?.removeEventListener('abort', leave);
+          resolve(reply);
+        },
+      };
+      // Cancelled while it waits: it leaves the queue.
+      const leave = () => {
+        const jobs = this.waiting.get(owner);
+        const at = jobs?.indexOf(job) ?? -1;
+        if (at < 0) return;
+        jobs!.splice(at, 1);
+        if (jobs!.length === 0) this.waiting.delete(owner);
+        job.settle('cancelled');
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      const jobs = this.waiting.get(owner);
+      if (jobs) jobs.push(job);
+      else this.waiting.set(owner, [job]);
+      this.dispatch();
+    });
+  }
+
+  close(): void {
+    for (const t of this.threads) t.close();
+    for (const jobs of this.waiting.values()) for (const j of jobs) j.settle('stopped');
+    this.waiting.clear();
+  }
+
+  private dispatch(): void {
+    for (;;) {
+      const thread = this.freeThread();
+      if (thread === undefined) return;
+      const next = this.waiting.entries().next();
+      if (next.done) return;
+      const [owner, jobs] = next.value;
+      const job = jobs.shift()!;
+      // The owner goes to the end of the rotation (or leaves it).
+      this.waiting.delete(owner);
+      if (jobs.length > 0) this.waiting.set(owner, jobs);
+      void this.run(thread, job);
+    }
+  }
+
+  private freeThread(): ParserThread | undefined {
+    const idle = this.threads.find((t) => !this.busy.has(t));
+    if (idle) return idle;
+    if (this.threads.length >= this.size) return undefined;
+    const t = new ParserThread(this.heapMb, this.deadlineMs);
+    this.threads.push(t);
+    return t;
+  }
+
+  private async run(thread: ParserThread, job: Job): Promise<void> {
+    this.busy.add(thread);
+    this.stats.mostAtOnce = Math.max(this.stats.mostAtOnce, this.busy.size);
+    let reply: PoolReply;
+    try {
+      reply = await thread.post(job.request, job.signal, job.onHash);
+    } finally {
+      this.busy.delete(thread);
+    }
+    this.stats.parsed++;
+    // Ended already (deadline, cancel, out of memory); after a bound, ended here to let its memory go.
+    if (typeof reply === 'string') this.stats.ended++;
+    else if ('error' in reply && reply.error.code === 'DOCUMENT_TOO_LARGE') {
+      thread.close();
+      this.stats.ended++;
+    }
+    job.settle(reply);
+    this.dispatch();
+  }
+}
