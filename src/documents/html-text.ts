@@ -5,9 +5,17 @@
  * built as it is read, counted against the document's bound (TextBudget):
  * no array of its lines, which 60 MiB of newlines in a <pre> made 63 million
  * long, past the parser thread's heap in one allocation.
+ *
+ * Elements nest at most MAX_HTML_DEPTH deep: htmlparser2 keeps its open
+ * elements in an array it `unshift`s at each open tag, so each costs the
+ * depth, and a million nested tags took hours (100,000 took 16 s).
  */
 import { Parser } from 'htmlparser2';
+import { DocumentError } from './document-error.js';
 import { TextBudget } from './document-limits.js';
+
+/** Open elements at most (Chromium's HTML parser nests at most 512 deep too); past it the page is refused. */
+export const MAX_HTML_DEPTH = 512;
 
 const SKIPPED = new Set(['script', 'style', 'template', 'noscript', 'svg', 'head']);
 const KEPT_IN_HEAD = 'title';
@@ -59,6 +67,8 @@ export function htmlText(html: string, maxChars: number): string {
   let skipping = 0;
   let inTitle = false;
   let pre = 0;
+  // Elements open (htmlparser2 reports every open element's close, implied ones and void elements' too).
+  let depth = 0;
   const breakLine = () => {
     const t = pre > 0 ? line : line.trim();
     if (t !== '') emit(t);
@@ -67,6 +77,13 @@ export function htmlText(html: string, maxChars: number): string {
   const parser = new Parser(
     {
       onopentagname(name) {
+        if (++depth > MAX_HTML_DEPTH) {
+          throw new DocumentError(
+            'DOCUMENT_TOO_LARGE',
+            `HTML: elements nested more than ${MAX_HTML_DEPTH} deep (each open element costs the parser its depth; a page of nested tags is built to exhaust it)`,
+            { depth: MAX_HTML_DEPTH },
+          );
+        }
         if (name === KEPT_IN_HEAD) inTitle = true;
         if (SKIPPED.has(name)) skipping++;
         if (name === 'pre') pre++;
@@ -86,6 +103,7 @@ export function htmlText(html: string, maxChars: number): string {
         }
       },
       onclosetag(name) {
+        depth--;
         if (BLOCKS.has(name)) breakLine();
         if (name === 'pre') pre = Math.max(0, pre - 1);
         if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);
