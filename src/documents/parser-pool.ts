@@ -3,9 +3,9 @@
  * between the passes of a documents pass): up to `size` threads, each
  * running one parse at a time, so one client's slow document holds one
  * thread, not every client's parse. Parses wait their turn per owner (a
- * DuckDB connection: one session's statements) in rotation: when a thread
- * frees, the next owner in turn that has a parse waiting gets it, so a
- * client with many documents queued takes turns with one that has one.
+ * DuckDB connection: one session's statements): when a thread frees, the
+ * waiting owner served least recently gets it, so a client with many
+ * documents queued takes turns with one that has one.
  *
  * A parse ends its thread (the thread's memory, heap and buffers, goes
  * with it; the next parse there starts a fresh one) when its statement is
@@ -32,8 +32,13 @@ interface Job {
 export class ParserPool {
   private readonly threads: ParserThread[] = [];
   private readonly busy = new Set<ParserThread>();
-  /** Waiting parses by owner; the Map's order is the rotation (an owner served goes to its end). */
+  /** Waiting parses by owner. */
   private readonly waiting = new Map<number, Job[]>();
+  /** When each owner with parses waiting or running was last served (a count of dispatches). */
+  private readonly served = new Map<number, number>();
+  /** Parses running per owner. */
+  private readonly running = new Map<number, number>();
+  private dispatches = 0;
   /** For tests and the bench: parses run, threads ended under a parse (cancel, deadline, heap, a bound). */
   readonly stats = { parsed: 0, ended: 0, mostAtOnce: 0 };
 
@@ -85,18 +90,31 @@ export class ParserPool {
   }
 
   private dispatch(): void {
-    for (;;) {
+    while (this.waiting.size > 0) {
       const thread = this.freeThread();
       if (thread === undefined) return;
-      const next = this.waiting.entries().next();
-      if (next.done) return;
-      const [owner, jobs] = next.value;
+      // The waiting owner served least recently (one never served first; ties in the order they came).
+      let owner: number | undefined;
+      let when = Number.POSITIVE_INFINITY;
+      for (const o of this.waiting.keys()) {
+        const w = this.served.get(o) ?? -1;
+        if (w < when) [owner, when] = [o, w];
+      }
+      const jobs = this.waiting.get(owner!)!;
       const job = jobs.shift()!;
-      // The owner goes to the end of the rotation (or leaves it).
-      this.waiting.delete(owner);
-      if (jobs.length > 0) this.waiting.set(owner, jobs);
-      void this.run(thread, job);
+      if (jobs.length === 0) this.waiting.delete(owner!);
+      this.served.set(owner!, this.dispatches++);
+      this.running.set(owner!, (this.running.get(owner!) ?? 0) + 1);
+      void this.run(thread, job, owner!);
     }
+  }
+
+  /** An owner's parse ended: one with nothing waiting or running is forgotten (the map stays as small as the queue). */
+  private finished(owner: number): void {
+    const n = (this.running.get(owner) ?? 1) - 1;
+    if (n > 0) this.running.set(owner, n);
+    else this.running.delete(owner);
+    if (n <= 0 && !this.waiting.has(owner)) this.served.delete(owner);
   }
 
   private freeThread(): ParserThread | undefined {
@@ -108,7 +126,7 @@ export class ParserPool {
     return t;
   }
 
-  private async run(thread: ParserThread, job: Job): Promise<void> {
+  private async run(thread: ParserThread, job: Job, owner: number): Promise<void> {
     this.busy.add(thread);
     this.stats.mostAtOnce = Math.max(this.stats.mostAtOnce, this.busy.size);
     let reply: PoolReply;
@@ -116,6 +134,7 @@ export class ParserPool {
       reply = await thread.post(job.request, job.signal, job.onHash);
     } finally {
       this.busy.delete(thread);
+      this.finished(owner);
     }
     this.stats.parsed++;
     // Ended already (deadline, cancel, out of memory); after a bound, ended here to let its memory go.

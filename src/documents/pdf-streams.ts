@@ -271,7 +271,9 @@ function flate(out: Sink): Stage {
         header = undefined;
         if (bad) return;
       }
-      if (data.length > 0) inflate.push(data, false);
+      // In slices: a stage after another gets that one's output in chunks of up to ~1 MiB.
+      for (let at = 0; at < data.length; at += SLICE_BYTES)
+        inflate.push(data.subarray(at, at + SLICE_BYTES), false);
     },
     end() {
       if (done || bad || header !== undefined) return;
