@@ -39,6 +39,8 @@ export class ParserPool {
   /** Parses running per owner. */
   private readonly running = new Map<number, number>();
   private dispatches = 0;
+  /** Closed with its engine: a parse asked after that is 'stopped', and starts no thread. */
+  private closed = false;
   /** For tests and the bench: parses run, threads ended under a parse (cancel, deadline, heap, a bound). */
   readonly stats = { parsed: 0, ended: 0, mostAtOnce: 0 };
 
@@ -56,6 +58,7 @@ export class ParserPool {
     onHash?: (sha256: string) => void,
   ): Promise<PoolReply> {
     if (signal?.aborted) return Promise.resolve('cancelled');
+    if (this.closed) return Promise.resolve('stopped');
     return new Promise((resolve) => {
       const job: Job = {
         request,
@@ -84,6 +87,7 @@ export class ParserPool {
   }
 
   close(): void {
+    this.closed = true;
     for (const t of this.threads) t.close();
     for (const jobs of this.waiting.values()) for (const j of jobs) j.settle('stopped');
     this.waiting.clear();
