@@ -37,6 +37,7 @@ interface Stage {
 /** Inflates (counts) every stream of `pdf` against `budget`; throws its DOCUMENT_TOO_LARGE past the bound. */
 export function countPdfStreams(pdf: Uint8Array, budget: InflateBudget): void {
   const buf = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
+  const refs = new Map<string, string>();
   let from = 0;
   for (;;) {
     const at = buf.indexOf('stream', from, 'latin1');
@@ -59,7 +60,7 @@ export function countPdfStreams(pdf: Uint8Array, budget: InflateBudget): void {
       /^\s*endstream/.test(buf.toString('latin1', start + length, Math.min(buf.length, start + length + 16)))
     )
       end = start + length;
-    const filters = head.dict === undefined ? ['FlateDecode'] : filtersOf(buf, head.dict);
+    const filters = head.dict === undefined ? ['FlateDecode'] : filtersOf(buf, head.dict, refs);
     const part =
       head.object === undefined ? `the stream at byte ${at}` : `the stream of object ${head.object}`;
     decodeCounted(buf.subarray(start, end), filters, budget, part);
@@ -166,30 +167,39 @@ function directInt(dict: string, name: string): number | undefined {
 }
 
 /** The stream's filters, in order (references looked up; one that cannot be read is 'FlateDecode'). */
-function filtersOf(buf: Buffer, dict: string): string[] {
+function filtersOf(buf: Buffer, dict: string, refs: Map<string, string>): string[] {
   const entries = topLevel(dict);
   const value = entries.get('Filter') ?? entries.get('F');
   if (value === undefined) return [];
-  const resolved = resolveRef(buf, value);
+  const resolved = resolveRef(buf, value, refs);
   const items = resolved.startsWith('[') ? resolved.slice(1, resolved.lastIndexOf(']')) : resolved;
   const names: string[] = [];
   const tokens = items.match(/\/[^\s/<>[\]()%]+|\d+\s+\d+\s+R/g) ?? [];
   for (const t of tokens) {
-    const name = resolveRef(buf, t);
+    const name = resolveRef(buf, t, refs);
     names.push(name.startsWith('/') ? name.slice(1) : 'FlateDecode');
   }
   return names.length > 0 ? names : ['FlateDecode'];
 }
 
-/** `N G R` as the value its object holds (trimmed), else the text as it is. */
-function resolveRef(buf: Buffer, value: string): string {
+/** `N G R` as the value its object holds (trimmed), else the text as it is; looked up once per document. */
+function resolveRef(buf: Buffer, value: string, refs: Map<string, string>): string {
   const ref = /^(\d+)\s+(\d+)\s+R$/.exec(value.trim());
   if (!ref) return value.trim();
-  const at = buf.indexOf(`${ref[1]} ${ref[2]} obj`, 0, 'latin1');
-  if (at < 0) return value.trim();
-  const body = buf.toString('latin1', at, Math.min(buf.length, at + 4096));
-  const m = /obj\s*([\s\S]*?)\s*endobj/.exec(body);
-  return m ? m[1]!.trim() : value.trim();
+  const key = `${ref[1]} ${ref[2]}`;
+  const known = refs.get(key);
+  if (known !== undefined) return known;
+  let found = value.trim();
+  const head = `${key} obj`;
+  for (let at = buf.indexOf(head, 0, 'latin1'); at >= 0; at = buf.indexOf(head, at + 1, 'latin1')) {
+    // `2 0 obj` is no match inside `12 0 obj`.
+    if (at > 0 && buf[at - 1]! >= 0x30 && buf[at - 1]! <= 0x39) continue;
+    const m = /obj\s*([\s\S]*?)\s*endobj/.exec(buf.toString('latin1', at, Math.min(buf.length, at + 4096)));
+    if (m) found = m[1]!.trim();
+    break;
+  }
+  refs.set(key, found);
+  return found;
 }
 
 /** Runs the data through its filters, each stage's output counted; a stage that fails ends the count (pdf.js stops there too). */

@@ -98,6 +98,10 @@ test('a PDF content stream of 64 MiB of zeros stops at the inflate bound before 
     );
     const inflated = e.detail.bytes as number;
     assert.ok(inflated > MiB && inflated <= MiB + ONE_STEP, `stopped after ${inflated} bytes`);
+    // Stopped at a bound, its thread is ended: what it built up to the bound goes with it.
+    const threads = (parser.pool as unknown as { threads: { thread?: unknown }[] }).threads;
+    assert.is(threads[0]!.thread, undefined, 'its thread ended');
+    assert.is(parser.pool.stats.ended, 1);
   } finally {
     parser.close();
   }
