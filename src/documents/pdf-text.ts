@@ -66,6 +66,7 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
   } catch (err) {
     throw pdfError(err);
   }
+  let failed = false;
   try {
     const pages: string[] = [];
     let chars = 0;
@@ -84,8 +85,10 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
           }
         }
       } catch (err) {
-        // Past the bound: pdf.js stops reading the page's content.
-        await reader.cancel().catch(() => undefined);
+        // Past the bound: pdf.js is told to stop reading the page's content, not waited for (its cancel
+        // may wait on work it never finishes); the pool ends this thread after a bound anyway.
+        void reader.cancel().catch(() => undefined);
+        failed = true;
         throw err;
       }
       const pageText = withoutTrailingNewlines(text.toString());
@@ -97,7 +100,9 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
   } catch (err) {
     throw err instanceof DocumentError ? err : pdfError(err);
   } finally {
-    await doc.destroy();
+    // After a bound, not waited for either (the read it cancelled may hold it).
+    if (failed) void doc.destroy().catch(() => undefined);
+    else await doc.destroy();
   }
 }
 
