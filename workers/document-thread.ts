@@ -13,7 +13,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { DocumentError } from '../src/documents/document-error.js';
 import { DOCUMENT_OPEN_FLAGS, documentTooLarge } from '../src/documents/document-files.js';
-import type { DocumentReply, DocumentRequest, HashedNotice } from '../src/documents/document-protocol.js';
+import type { AheadNotice, DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
 import { documentPages } from '../src/documents/parse-document.js';
 import { textChunks } from '../src/documents/text-chunks.js';
 
@@ -33,7 +33,8 @@ port.on('message', (req: DocumentRequest) => {
 });
 // Parses ahead of a statement: the main thread awaits these replies instead of blocking.
 aheadPort.on('message', (req: DocumentRequest) => {
-  void parse(req, (hashed) => aheadPort.postMessage({ id: req.id, hashed } satisfies HashedNotice)).then(
+  aheadPort.postMessage({ id: req.id, started: true } satisfies AheadNotice);
+  void parse(req, (hashed) => aheadPort.postMessage({ id: req.id, hashed } satisfies AheadNotice)).then(
     (reply) => aheadPort.postMessage(reply),
   );
 });

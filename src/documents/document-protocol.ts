@@ -29,8 +29,12 @@ export type DocumentReply = (
   | { readonly id: number; readonly error: DocumentErrorData }
 ) & { readonly sha256?: string };
 
-/** Ahead of a statement, before the parse: the bytes' SHA-256, so a parse its thread's limit ends is still known by it. */
-export interface HashedNotice {
-  readonly id: number;
-  readonly hashed: string;
-}
+/**
+ * On the ahead port, before the reply: the thread started the request (its
+ * deadline runs from here, not from a thread still booting), and, when asked,
+ * the bytes' SHA-256 before the parse, so a parse its thread's limit ends is
+ * still known by it.
+ */
+export type AheadNotice =
+  | { readonly id: number; readonly started: true }
+  | { readonly id: number; readonly hashed: string };

@@ -12,7 +12,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } f
 import { startEntryWorker } from '../runtime/entry-worker.js';
 import { DocumentError, type DocumentErrorData } from './document-error.js';
 import type { Outcome } from './document-pass.js';
-import type { DocumentReply, DocumentRequest, HashedNotice } from './document-protocol.js';
+import type { AheadNotice, DocumentReply, DocumentRequest } from './document-protocol.js';
 
 export const DEFAULT_PARSE_DEADLINE_MS = 60_000;
 export const DEFAULT_PARSER_HEAP_MB = 512;
@@ -36,6 +36,7 @@ export class ParserThread {
         port: MessagePort;
         waiting: Map<number, (r: DocumentReply) => void>;
         hashed: Map<number, (sha256: string) => void>;
+        started: Map<number, () => void>;
       }
     | undefined;
 
@@ -73,11 +74,17 @@ export class ParserThread {
         signal?.removeEventListener('abort', cancel);
         ahead.waiting.delete(id);
         ahead.hashed.delete(id);
+        ahead.started.delete(id);
         resolve(failure);
         this.close();
       };
-      // Past the deadline the thread is ended, as a blocking parse's is.
-      const timer = setTimeout(() => end('deadline'), this.deadlineMs);
+      // Past the deadline the thread is ended, as a blocking parse's is. It runs from the parse's start: a
+      // thread still booting (seconds from source on a loaded machine) has SILENCE_MS more.
+      let timer = setTimeout(() => end('deadline'), this.deadlineMs + SILENCE_MS);
+      ahead.started.set(id, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => end('deadline'), this.deadlineMs);
+      });
       // A parse cannot be stopped from outside but by ending its thread: a cancel does that.
       const cancel = () => end('cancelled');
       signal?.addEventListener('abort', cancel, { once: true });
@@ -87,6 +94,7 @@ export class ParserThread {
         clearTimeout(timer);
         signal?.removeEventListener('abort', cancel);
         ahead.hashed.delete(id);
+        ahead.started.delete(id);
         if (reply.id !== 0) resolve(reply);
         else resolve('error' in reply && reply.error === OUT_OF_MEMORY ? 'out-of-memory' : 'stopped');
       });
@@ -99,7 +107,12 @@ export class ParserThread {
     const aheadChannel = new MessageChannel();
     const waiting = new Map<number, (r: DocumentReply) => void>();
     const hashed = new Map<number, (sha256: string) => void>();
-    aheadChannel.port1.on('message', (reply: DocumentReply | HashedNotice) => {
+    const started = new Map<number, () => void>();
+    aheadChannel.port1.on('message', (reply: DocumentReply | AheadNotice) => {
+      if ('started' in reply) {
+        started.get(reply.id)?.();
+        return;
+      }
       if ('hashed' in reply) {
         hashed.get(reply.id)?.(reply.hashed);
         return;
@@ -108,7 +121,7 @@ export class ParserThread {
       waiting.delete(reply.id);
     });
     aheadChannel.port1.unref();
-    this.ahead = { port: aheadChannel.port1, waiting, hashed };
+    this.ahead = { port: aheadChannel.port1, waiting, hashed, started };
     // [0] reply ready, [1] heartbeat.
     const shared = new SharedArrayBuffer(8);
     const { worker } = startEntryWorker('workers/document-thread.ts', {
