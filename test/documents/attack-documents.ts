@@ -53,6 +53,27 @@ function onePage(font: string, content: PdfObject, more: readonly PdfObject[] = 
   ]);
 }
 
+/** A page whose content stream is `data` under these filters (`/Filter …` as written in its dict). */
+export function pdfWithContent(filter: string, data: Uint8Array): Uint8Array {
+  return onePage(HELVETICA, { dict: `/Filter ${filter}`, data });
+}
+
+/**
+ * LZW codes all ones (0xFF bytes): each code is past the decoder's table, so
+ * pdf.js repeats its sequence one byte longer each time: output quadratic in
+ * the input (8 KB makes tens of MB).
+ */
+export function lzwQuadraticBomb(bytes: number): Uint8Array {
+  return Buffer.alloc(bytes, 0xff);
+}
+
+/** RunLength pairs (257 − 129 = 128 copies of a byte): 64 times the input. */
+export function runLengthBomb(bytes: number): Uint8Array {
+  const out = Buffer.alloc(bytes - (bytes % 2));
+  for (let i = 0; i < out.length; i += 2) out[i] = 129;
+  return out;
+}
+
 /** A page whose content stream is `mib` MiB of zeros, deflated (a few KB). */
 export function pdfZeroBomb(mib: number): Uint8Array {
   const zeros = deflateSync(Buffer.alloc(mib * 1024 * 1024), { level: 9 });

@@ -18,6 +18,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DocumentParser } from '../../src/documents/document-parser.js';
@@ -25,12 +26,15 @@ import type { PoolReply } from '../../src/documents/parser-pool.js';
 import { createEngine, RvbbitError } from '../../src/index.js';
 import {
   lyingDocxBomb,
+  lzwQuadraticBomb,
   manyPagePdf,
   nestedHtml,
   pdfFontBomb,
   pdfTextBomb,
+  pdfWithContent,
   pdfZeroBomb,
   preNewlinesHtml,
+  runLengthBomb,
 } from './attack-documents.js';
 
 const MiB = 1024 * 1024;
@@ -117,6 +121,28 @@ test('a PDF font compressed twice ([/FlateDecode /FlateDecode], 64 MiB) is count
       /^PDF: the stream of object 7 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
     );
     assert.ok((e.detail.bytes as number) <= MiB + ONE_STEP, `${e.detail.bytes}`);
+  } finally {
+    parser.close();
+  }
+});
+
+test('LZW (pdf.js repeats a sequence past its table one byte longer each time), RunLength and ASCIIHex-then-Flate streams are counted through their filters', async () => {
+  const parser = parserWith();
+  try {
+    const zeros = deflateSync(Buffer.alloc(64 * MiB), { level: 9 });
+    for (const [filter, data] of [
+      ['/LZWDecode', lzwQuadraticBomb(8 * 1024)],
+      ['/RunLengthDecode', runLengthBomb(64 * 1024)],
+      ['[/ASCIIHexDecode /FlateDecode]', Buffer.from(`${zeros.toString('hex')}>`, 'latin1')],
+    ] as const) {
+      const e = failed(await parse(parser, pdfWithContent(filter, data)));
+      assert.is(e.code, 'DOCUMENT_TOO_LARGE', `${filter}: ${e.message}`);
+      assert.match(
+        e.message,
+        /^PDF: the stream of object 5 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
+      );
+      assert.ok((e.detail.bytes as number) <= MiB + ONE_STEP, `${filter}: ${e.detail.bytes}`);
+    }
   } finally {
     parser.close();
   }
