@@ -13,12 +13,15 @@
  * out of its heap, and after it failed at a bound (DOCUMENT_TOO_LARGE),
  * since what it built up to the bound is garbage a live thread keeps its
  * pages for. A parse still waiting for a thread when its statement is
- * cancelled leaves the queue.
+ * cancelled leaves the queue. A thread idle for `idleMs` is ended too: what a
+ * large document left in its heap is returned, not kept for the next parse.
  */
 import type { DocumentReply, DocumentRequest } from './document-protocol.js';
 import { ParserThread, type PostFailure } from './parser-thread.js';
 
 export const DEFAULT_PARSER_THREADS = 4;
+/** A parser thread idle this long is ended (the next parse starts a fresh one, ~0.1 s built). */
+export const DEFAULT_PARSER_IDLE_MS = 30_000;
 
 export type PoolReply = DocumentReply | PostFailure | 'cancelled';
 
@@ -44,10 +47,14 @@ export class ParserPool {
   /** For tests and the bench: parses run, threads ended under a parse (cancel, deadline, heap, a bound). */
   readonly stats = { parsed: 0, ended: 0, mostAtOnce: 0 };
 
+  /** Each idle thread's timer to end it. */
+  private readonly idleTimers = new Map<ParserThread, NodeJS.Timeout>();
+
   constructor(
     readonly size: number,
     private readonly heapMb: number,
     private readonly deadlineMs: number,
+    private readonly idleMs = DEFAULT_PARSER_IDLE_MS,
   ) {}
 
   /** One parse for `owner`, when a thread is free and it is the owner's turn (`onHash`: the bytes' hash, before the parse). */
@@ -88,6 +95,8 @@ export class ParserPool {
 
   close(): void {
     this.closed = true;
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
     for (const t of this.threads) t.close();
     for (const jobs of this.waiting.values()) for (const j of jobs) j.settle('stopped');
     this.waiting.clear();
@@ -131,6 +140,8 @@ export class ParserPool {
   }
 
   private async run(thread: ParserThread, job: Job, owner: number): Promise<void> {
+    clearTimeout(this.idleTimers.get(thread));
+    this.idleTimers.delete(thread);
     this.busy.add(thread);
     this.stats.mostAtOnce = Math.max(this.stats.mostAtOnce, this.busy.size);
     let reply: PoolReply;
@@ -149,5 +160,14 @@ export class ParserPool {
     }
     job.settle(reply);
     this.dispatch();
+    if (!this.busy.has(thread) && !this.closed) {
+      const timer = setTimeout(() => {
+        this.idleTimers.delete(thread);
+        if (!this.busy.has(thread)) thread.close();
+      }, this.idleMs);
+      // An idle thread's timer keeps no process alive.
+      timer.unref();
+      this.idleTimers.set(thread, timer);
+    }
   }
 }

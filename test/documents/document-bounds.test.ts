@@ -261,6 +261,21 @@ test('a cancel ends the parse at once: its thread is ended (its memory with it),
   }
 });
 
+test('a thread idle past its idle time is ended: a large parse leaves no heap behind', async () => {
+  const parser = parserWith();
+  (parser.pool as unknown as { idleMs: number }).idleMs = 300;
+  const threads = () => (parser.pool as unknown as { threads: { thread?: { worker: unknown } }[] }).threads;
+  try {
+    assert.equal(pages(await parse(parser, TINY_HTML)), ['tiny']);
+    assert.ok(threads()[0]!.thread, 'the thread stays for the next parse');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.is(threads()[0]!.thread, undefined, 'ended once idle');
+    assert.equal(pages(await parse(parser, TINY_HTML)), ['tiny']);
+  } finally {
+    parser.close();
+  }
+});
+
 test('a document that meets its deadline ahead of the statement fails it with DOCUMENT_PARSE_LIMIT: parsed once, not again by its documents pass', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-bounds-'));
   writeFileSync(join(dir, 'slow.pdf'), manyPagePdf(1500));
