@@ -13,7 +13,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { DocumentError } from '../src/documents/document-error.js';
 import { DOCUMENT_OPEN_FLAGS, documentTooLarge } from '../src/documents/document-files.js';
-import type { DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
+import type { AheadNotice, DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
 import { documentPages } from '../src/documents/parse-document.js';
 import { textChunks } from '../src/documents/text-chunks.js';
 
@@ -33,25 +33,31 @@ port.on('message', (req: DocumentRequest) => {
 });
 // Parses ahead of a statement: the main thread awaits these replies instead of blocking.
 aheadPort.on('message', (req: DocumentRequest) => {
-  void parse(req).then((reply) => aheadPort.postMessage(reply));
+  aheadPort.postMessage({ id: req.id, started: true } satisfies AheadNotice);
+  void parse(req, (hashed) => aheadPort.postMessage({ id: req.id, hashed } satisfies AheadNotice)).then(
+    (reply) => aheadPort.postMessage(reply),
+  );
 });
 setInterval(() => Atomics.add(cell, 1, 1), 100).unref();
 Atomics.add(cell, 1, 1);
 
-async function parse(req: DocumentRequest): Promise<DocumentReply> {
+async function parse(req: DocumentRequest, onHash?: (sha256: string) => void): Promise<DocumentReply> {
   let sha256: string | undefined;
   try {
     if (req.chunks) {
       const { text, maxTokens, overlapTokens } = req.chunks;
       return { id: req.id, pages: textChunks(text, maxTokens, overlapTokens) };
     }
-    const bytes = req.bytes ?? readChecked(req.path!, req.shown ?? req.path!, req.maxBytes);
+    const bytes = req.bytes ?? readChecked(req.path!, req.shown ?? req.path!, req.limits.maxBytes);
     // Hashed before pdf.js reads the bytes (it may take their buffer).
-    if (req.hash) sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (req.hash) {
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+      onHash?.(sha256);
+    }
     // A file's bytes are never quoted in a message: only a BLOB's, which the statement holds already.
     return {
       id: req.id,
-      pages: await documentPages(bytes, req.bytes !== undefined),
+      pages: await documentPages(bytes, req.limits, req.bytes !== undefined),
       ...(sha256 ? { sha256 } : {}),
     };
   } catch (err) {
@@ -102,3 +108,7 @@ function readChecked(path: string, shown: string, maxBytes: number): Uint8Array 
     closeSync(fd);
   }
 }
+// pdf.js, its text read cancelled past the text bound, still enqueues a batch into the closed stream: a
+// rejection no one awaits, which by default ends this thread (sometimes before the parse's reply is sent:
+// 'the document parser stopped'). A parse's outcome is its own promise's; a stray rejection is not it.
+process.on('unhandledRejection', () => undefined);

@@ -33,6 +33,10 @@ export interface EngineFlags {
   /** The older name of --data-dir: both lists are joined. */
   imageDir?: string[];
   maxDocumentBytes?: number;
+  maxDocumentInflateBytes?: number;
+  documentParseDeadlineMs?: number;
+  documentParserThreads?: number;
+  documentParserHeapMb?: number;
   maxImageBytes?: number;
   maxImageBytesInFlight?: number;
   smallSide?: number;
@@ -102,6 +106,26 @@ export function addEngineFlags(cmd: Command): Command {
       '--max-document-bytes <n>',
       'largest document DOCUMENT_TEXT() and DOCUMENT_PAGES() take (default 64 MiB)',
       intArg('--max-document-bytes', 1, 2 ** 31),
+    )
+    .option(
+      '--max-document-inflate-bytes <n>',
+      "bytes a document's compressed parts (a DOCX body, a PDF's streams) may inflate to, in all (default 64 MiB)",
+      intArg('--max-document-inflate-bytes', 1, 2 ** 31),
+    )
+    .option(
+      '--document-parse-deadline-ms <ms>',
+      "longest one document's parse may take (default 60000)",
+      intArg('--document-parse-deadline-ms', 1, 2 ** 31),
+    )
+    .option(
+      '--document-parser-threads <n>',
+      'documents parsed at once, a thread each (default 4)',
+      intArg('--document-parser-threads', 1, 64),
+    )
+    .option(
+      '--document-parser-heap-mb <n>',
+      "each document parser thread's heap cap (default 512)",
+      intArg('--document-parser-heap-mb', 16, 16384),
     )
     .option(
       '--max-image-bytes <n>',
@@ -189,6 +213,16 @@ export async function engineFromFlags(
     ...(extra.logs ? { logs: extra.logs } : {}),
     ...(imageFolders ? { dataFolders: imageFolders } : {}),
     ...(maxDocumentBytes !== undefined ? { maxDocumentBytes } : {}),
+    ...(flags.maxDocumentInflateBytes !== undefined
+      ? { maxDocumentInflateBytes: flags.maxDocumentInflateBytes }
+      : {}),
+    ...(flags.documentParseDeadlineMs !== undefined
+      ? { documentParseDeadlineMs: flags.documentParseDeadlineMs }
+      : {}),
+    ...(flags.documentParserThreads !== undefined
+      ? { documentParserThreads: flags.documentParserThreads }
+      : {}),
+    ...(flags.documentParserHeapMb !== undefined ? { documentParserHeapMb: flags.documentParserHeapMb } : {}),
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSideLimit: smallSide } : {}),

@@ -1,16 +1,21 @@
 /**
  * Parses documents, and cuts long texts, for the DuckDB functions, which run
- * synchronously on the main thread. The work runs on a dedicated thread
- * (parser-thread.ts, workers/document-thread.ts): ahead of a statement and between the passes
- * of a documents pass (document-pass.ts) the main thread awaits it and serves
- * others meanwhile; inside a DuckDB call outside a pass it waits on a shared
+ * synchronously on the main thread. The work runs on parser threads
+ * (parser-thread.ts, workers/document-thread.ts): ahead of a statement and
+ * between the passes of a documents pass (document-pass.ts) on a pool of them
+ * (parser-pool.ts: a parse per thread, owners served in turn), which the
+ * main thread awaits, serving others meanwhile; inside a DuckDB call outside
+ * a pass, on a thread of its own, on which it waits on a shared
  * flag (the synckit technique, as statements/semantic/sync-runner.ts), unless
  * the connection's session must not block (`mustNotBlock`, a server's), where
  * that parse is refused with DOCUMENT_PARSE_BLOCKS. Why,
  * and the bounds: see docs/documents.md ("How parsing runs").
  *
- * - A document is at most `maxBytes` (refused before any parse);
- * - a parse gets `deadlineMs`; past it the thread is ended (DOCUMENT_PARSE_LIMIT);
+ * - A document is at most `maxBytes` (refused before any parse), inflates to
+ *   at most `maxInflateBytes` and gives at most `maxBytes` characters of text
+ *   (document-limits.ts);
+ * - a parse gets `deadlineMs`; past it the thread is ended (DOCUMENT_PARSE_LIMIT),
+ *   and the statement's cancel or timeout ends it at once;
  * - the thread's heap is capped (`heapMb`): a document that needs more ends
  *   the thread, and the statement gets DOCUMENT_PARSE_LIMIT; the next parse
  *   starts a fresh thread;
@@ -23,6 +28,7 @@ import { RvbbitError } from '../../base/errors.js';
 import { tokenSteps } from '../llm/bpe-merge.js';
 import { DocumentError } from './document-error.js';
 import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
+import { DEFAULT_MAX_INFLATE_BYTES, type DocumentLimits } from './document-limits.js';
 import {
   CALL_INLINE_STEPS,
   type CallWork,
@@ -33,6 +39,7 @@ import {
   type PassInput,
 } from './document-pass.js';
 import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import { DEFAULT_PARSER_THREADS, ParserPool, type PoolReply } from './parser-pool.js';
 import {
   DEFAULT_PARSE_DEADLINE_MS,
   DEFAULT_PARSER_HEAP_MB,
@@ -43,15 +50,20 @@ import {
 } from './parser-thread.js';
 import { checkChunkArguments, textChunks } from './text-chunks.js';
 
-export const DEFAULT_MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_MAX_DOCUMENT_BYTES } from './document-limits.js';
+
 const CACHE_CHARS = 64 * 1024 * 1024;
 
 export interface DocumentParserOptions {
   readonly folders: readonly DataFolder[];
   readonly maxBytes: number;
+  /** The bytes a document's compressed parts may inflate to, in all (default 64 MiB). */
+  readonly maxInflateBytes?: number;
   readonly deadlineMs?: number;
-  /** The parser thread's heap cap (tests lower it to reach it with a small document). */
+  /** Each parser thread's heap cap (tests lower it to reach it with a small document). */
   readonly heapMb?: number;
+  /** Parser threads for awaited parses, each one parse at a time (default 4). */
+  readonly threads?: number;
 }
 
 export class DocumentParser {
@@ -67,18 +79,34 @@ export class DocumentParser {
   /** Connections of sessions that must not block (a server's): a parse in DuckDB's call is refused there. */
   private readonly nonBlocking = new Set<number>();
 
+  /** Parses inside DuckDB's call (the main thread blocks on it). */
   private readonly thread: ParserThread;
+  /** Awaited parses: ahead of statements, between passes. */
+  readonly pool: ParserPool;
+  readonly limits: DocumentLimits;
+  /**
+   * A parse ahead of a statement that met a limit of its thread (deadline,
+   * heap): kept for that statement only (its pass gets it), so its documents
+   * pass does not parse the same document for another deadline.
+   */
+  private readonly aheadLimits = new Map<number, Map<string, Outcome>>();
 
   constructor(readonly options: DocumentParserOptions) {
-    this.thread = new ParserThread(
-      options.heapMb ?? DEFAULT_PARSER_HEAP_MB,
-      options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS,
-    );
+    const heapMb = options.heapMb ?? DEFAULT_PARSER_HEAP_MB;
+    const deadlineMs = options.deadlineMs ?? DEFAULT_PARSE_DEADLINE_MS;
+    this.thread = new ParserThread(heapMb, deadlineMs);
+    this.pool = new ParserPool(options.threads ?? DEFAULT_PARSER_THREADS, heapMb, deadlineMs);
+    this.limits = {
+      maxBytes: options.maxBytes,
+      maxInflateBytes: options.maxInflateBytes ?? DEFAULT_MAX_INFLATE_BYTES,
+    };
   }
 
   /** Starts a statement's documents pass on a connection: its functions record what they miss. */
   openPass(connectionId: number): DocumentPass {
     const pass = new DocumentPass(connectionId);
+    for (const [key, outcome] of this.aheadLimits.get(connectionId) ?? []) pass.keep(key, outcome);
+    this.aheadLimits.delete(connectionId);
     this.passes.set(connectionId, pass);
     return pass;
   }
@@ -109,7 +137,7 @@ export class DocumentParser {
       throw documentTooLarge('the BLOB', bytes.length, this.options.maxBytes);
     const key = `b:${createHash('sha256').update(bytes).digest('hex')}`;
     return this.answer(key, pass, connectionId, { kind: 'bytes', bytes }, () =>
-      this.runBlocking({ id: 0, bytes, maxBytes: this.options.maxBytes }),
+      this.runBlocking({ id: 0, bytes, limits: this.limits }),
     );
   }
 
@@ -118,7 +146,7 @@ export class DocumentParser {
     const file = checkedDocumentFile(path, this.options.folders, this.options.maxBytes);
     const key = `f:${file.version}`;
     return this.answer(key, pass, connectionId, { kind: 'file', real: file.real, shown: path }, () =>
-      this.runBlocking({ id: 0, path: file.real, shown: path, maxBytes: this.options.maxBytes }),
+      this.runBlocking({ id: 0, path: file.real, shown: path, limits: this.limits }),
     );
   }
 
@@ -167,8 +195,8 @@ export class DocumentParser {
    */
   async resolvePass(pass: DocumentPass, signal?: AbortSignal): Promise<boolean> {
     for (const [key, input] of pass.recorded) {
-      if (signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
-      const { outcome, limitOfThread } = await this.offThread(input);
+      if (signal?.aborted) throw cancelled();
+      const { outcome, limitOfThread } = await this.offThread(pass.connectionId, input, signal);
       if (input.kind === 'chunks') this.passed.chunks++;
       else this.passed.documents++;
       // A deadline or the heap is this parse's fate, not the document's answer: the engine does not keep it.
@@ -185,16 +213,21 @@ export class DocumentParser {
    * its bytes' hash, which a BLOB of the same bytes is found by; `asPath`
    * files (a path the statement names inside a data folder) under the path's
    * key too. Stops at `maxFiles` or when the cache would be full; a file that
-   * fails is kept as its error.
+   * fails is kept as its error. A parse that meets its thread's deadline or
+   * heap ends the parsing ahead, and its error is kept for the statement
+   * (`connectionId`'s next pass), which then fails with it without parsing
+   * the document again; a cancel ends it with CANCELLED.
    */
   async parseAhead(
+    connectionId: number,
     files: readonly ({ readonly real: string } | { readonly asPath: string })[],
     maxFiles = 1000,
     signal?: AbortSignal,
   ): Promise<void> {
+    this.aheadLimits.delete(connectionId);
     let chars = 0;
     for (const f of files.slice(0, maxFiles)) {
-      if (signal?.aborted) return;
+      if (signal?.aborted) throw cancelled();
       let pathKey: string | undefined;
       let real: string;
       if ('asPath' in f) {
@@ -208,14 +241,25 @@ export class DocumentParser {
         if (this.cache.has(pathKey)) continue;
       } else real = f.real;
       const shown = 'asPath' in f ? f.asPath : f.real;
-      const reply = await this.runAhead({
-        id: 0,
-        path: real,
-        shown,
-        maxBytes: this.options.maxBytes,
-        hash: true,
-      });
-      if (reply === undefined) return;
+      let sha256: string | undefined;
+      const reply = await this.pool.parse(
+        connectionId,
+        { id: 0, path: real, shown, limits: this.limits, hash: true },
+        signal,
+        (hash) => {
+          sha256 = hash;
+        },
+      );
+      if (reply === 'cancelled') throw cancelled();
+      if (typeof reply === 'string') {
+        // The statement meets the file by its path, or as the BLOB read_blob gives (by its bytes' hash,
+        // which the thread said before it parsed): either way it fails with this, parsing nothing again.
+        const limit = this.threadFailure(reply);
+        const pinned = this.aheadLimitFor(connectionId);
+        if (sha256 !== undefined) pinned.set(`b:${sha256}`, limit);
+        if (pathKey !== undefined) pinned.set(pathKey, limit);
+        return;
+      }
       this.stats.ahead++;
       const outcome: Outcome = 'error' in reply ? { error: reply.error } : { pages: reply.pages };
       if (reply.sha256 !== undefined && !('error' in reply && reply.error.code === 'DOCUMENT_NOT_FOUND'))
@@ -226,30 +270,48 @@ export class DocumentParser {
     }
   }
 
-  /** One recorded input parsed (cut) on the thread, awaited; a thread that stopped under it is tried once more. */
-  private async offThread(input: PassInput): Promise<{ outcome: Outcome; limitOfThread: boolean }> {
-    const maxBytes = this.options.maxBytes;
+  private aheadLimitFor(connectionId: number): Map<string, Outcome> {
+    const kept = this.aheadLimits.get(connectionId);
+    if (kept) return kept;
+    const made = new Map<string, Outcome>();
+    this.aheadLimits.set(connectionId, made);
+    return made;
+  }
+
+  /** What a parse that its thread's limit ended answers. */
+  private threadFailure(reply: Exclude<PoolReply, DocumentReply | 'cancelled'>): Outcome {
+    if (reply === 'deadline') return { error: deadlineError(this.thread.deadlineMs).data() };
+    if (reply === 'out-of-memory') return { error: heapError(this.thread.heapMb).data() };
+    return { error: STOPPED };
+  }
+
+  /**
+   * One recorded input parsed (cut) on a pool thread, awaited, in the
+   * owner's turn; a thread that stopped under it is tried once more; a
+   * cancel (the statement's signal) ends it with CANCELLED.
+   */
+  private async offThread(
+    owner: number,
+    input: PassInput,
+    signal: AbortSignal | undefined,
+  ): Promise<{ outcome: Outcome; limitOfThread: boolean }> {
+    const limits = this.limits;
     const request: DocumentRequest =
       input.kind === 'bytes'
-        ? { id: 0, bytes: input.bytes, maxBytes }
+        ? { id: 0, bytes: input.bytes, limits }
         : input.kind === 'file'
-          ? { id: 0, path: input.real, shown: input.shown, maxBytes }
+          ? { id: 0, path: input.real, shown: input.shown, limits }
           : {
               id: 0,
-              maxBytes,
+              limits,
               chunks: { text: input.text, maxTokens: input.maxTokens, overlapTokens: input.overlapTokens },
             };
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.thread.post(request);
-      if (reply === 'deadline')
-        return { outcome: { error: deadlineError(this.thread.deadlineMs).data() }, limitOfThread: true };
-      if (reply === 'out-of-memory')
-        return { outcome: { error: heapError(this.thread.heapMb).data() }, limitOfThread: true };
-      // Stopped by another statement's parse past its deadline, or the engine closing: tried once more.
-      if (reply === 'stopped') {
-        if (attempt < 2) continue;
-        return { outcome: { error: STOPPED }, limitOfThread: true };
-      }
+      const reply = await this.pool.parse(owner, request, signal);
+      if (reply === 'cancelled') throw cancelled();
+      // Stopped by the engine closing, or the thread's exit: tried once more.
+      if (reply === 'stopped' && attempt < 2) continue;
+      if (typeof reply === 'string') return { outcome: this.threadFailure(reply), limitOfThread: true };
       return {
         outcome: 'error' in reply ? { error: reply.error } : { pages: reply.pages },
         limitOfThread: false,
@@ -289,6 +351,7 @@ export class DocumentParser {
 
   close(): void {
     this.thread.close();
+    this.pool.close();
   }
 
   private cached(key: string): Outcome | undefined {
@@ -316,17 +379,15 @@ export class DocumentParser {
     return outcome;
   }
 
-  /** One request on the ahead port, awaited; undefined when the thread stopped or the deadline passed. */
-  private async runAhead(request: DocumentRequest): Promise<DocumentReply | undefined> {
-    const reply = await this.thread.post(request);
-    return typeof reply === 'string' ? undefined : reply;
-  }
-
   /** One parse inside DuckDB's call: blocks the main thread until the thread answers (counted for tests and the bench). */
   private runBlocking(request: DocumentRequest): Outcome {
     this.stats.blocking++;
     return this.thread.run(request);
   }
+}
+
+function cancelled(): RvbbitError {
+  return new RvbbitError('CANCELLED', 'statement cancelled');
 }
 
 function pagesOf(outcome: Outcome): string[] {

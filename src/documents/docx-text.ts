@@ -2,22 +2,26 @@
  * A DOCX file's text: its body (`word/document.xml`, ECMA-376 Part 1 §17.2),
  * a line per paragraph (`w:p`), `w:t` runs joined, `w:tab` a tab, `w:br` and
  * `w:cr` a line break. The zip is read with fflate's streaming Unzip: only
- * that one entry is inflated, and it is inflated chunk by chunk with a count,
- * so a zip bomb (a few KB that inflate to gigabytes) is stopped at the bound
- * whatever sizes its headers declare.
+ * that one entry is inflated, chunk by chunk with a count, so a zip bomb (a
+ * few KB that inflate to gigabytes) is stopped at the bound whatever sizes
+ * its headers declare. The zip is pushed in slices of ZIP_SLICE_BYTES: fflate
+ * inflates all of a push at once before it hands over a byte, so the whole
+ * file pushed at once (a 4 MB bomb whose header lies) inflated to gigabytes
+ * before the count saw any; a slice inflates to at most ~1,032 times its size (about 1 MiB).
  */
 import { Unzip, type UnzipFile, UnzipInflate } from 'fflate';
 import { Parser } from 'htmlparser2';
 import { DocumentError } from './document-error.js';
+import { type DocumentLimits, InflateBudget, inflateTooLarge, TextBudget } from './document-limits.js';
 
 const BODY = 'word/document.xml';
 
-/** The most bytes of XML the body may inflate to (a 500-page contract is a few MB of XML). */
-export const MAX_DOCX_XML_BYTES = 64 * 1024 * 1024;
+/** The zip is pushed to the inflater this much at a time: one push inflates to at most ~1,032 times this (deflate's ratio). */
+export const ZIP_SLICE_BYTES = 1024;
 
-export function docxText(bytes: Uint8Array, maxXmlBytes = MAX_DOCX_XML_BYTES): string {
+export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
+  const budget = new InflateBudget('DOCX', limits.maxInflateBytes);
   const chunks: Uint8Array[] = [];
-  let inflated = 0;
   let found = false;
   let names = 0;
   let failure: DocumentError | undefined;
@@ -25,8 +29,8 @@ export function docxText(bytes: Uint8Array, maxXmlBytes = MAX_DOCX_XML_BYTES): s
     names++;
     if (file.name !== BODY || failure) return;
     found = true;
-    if (file.originalSize !== undefined && file.originalSize > maxXmlBytes) {
-      failure = tooLarge(file.originalSize, maxXmlBytes, 'declares');
+    if (file.originalSize !== undefined && file.originalSize > budget.limit) {
+      failure = inflateTooLarge('DOCX', BODY, 'declares', file.originalSize, budget.limit);
       return;
     }
     file.ondata = (err, chunk, _final) => {
@@ -36,9 +40,10 @@ export function docxText(bytes: Uint8Array, maxXmlBytes = MAX_DOCX_XML_BYTES): s
         file.terminate();
         return;
       }
-      inflated += chunk.length;
-      if (inflated > maxXmlBytes) {
-        failure = tooLarge(inflated, maxXmlBytes, 'inflates to more than');
+      try {
+        budget.spend(chunk.length, BODY);
+      } catch (e) {
+        failure = e as DocumentError;
         file.terminate();
         return;
       }
@@ -48,7 +53,11 @@ export function docxText(bytes: Uint8Array, maxXmlBytes = MAX_DOCX_XML_BYTES): s
   });
   unzip.register(UnzipInflate);
   try {
-    unzip.push(bytes, true);
+    for (let at = 0; at < bytes.length && !failure; at += ZIP_SLICE_BYTES) {
+      const end = Math.min(at + ZIP_SLICE_BYTES, bytes.length);
+      unzip.push(bytes.subarray(at, end), end === bytes.length);
+    }
+    if (bytes.length === 0) unzip.push(bytes, true);
   } catch (err) {
     if (failure) throw failure;
     throw new DocumentError('DOCUMENT_DAMAGED', `DOCX: the zip is damaged: ${(err as Error).message}`);
@@ -62,20 +71,19 @@ export function docxText(bytes: Uint8Array, maxXmlBytes = MAX_DOCX_XML_BYTES): s
         : `DOCX: the zip holds no ${BODY}: it is a zip but not a Word document`,
     );
   }
-  return bodyText(Buffer.concat(chunks).toString('utf8'));
+  return bodyText(Buffer.concat(chunks).toString('utf8'), limits.maxBytes);
 }
 
-function tooLarge(size: number, limit: number, verb: string): DocumentError {
-  return new DocumentError(
-    'DOCUMENT_TOO_LARGE',
-    `DOCX: ${BODY} ${verb} ${size} bytes; the limit is ${limit} bytes (a zip bomb, or a document far larger than any text)`,
-    { bytes: size, limit },
-  );
-}
-
-function bodyText(xml: string): string {
-  const paragraphs: string[] = [];
-  let current = '';
+/** The body's paragraphs, a line each, counted against the document's text bound. */
+function bodyText(xml: string, maxChars: number): string {
+  const out = new TextBudget('DOCX', maxChars);
+  let paragraphs = 0;
+  const paragraph = (text: string) => {
+    if (paragraphs++ > 0) out.append('\n');
+    out.append(text);
+  };
+  // A paragraph's runs, joined at its end (`+=` of a million runs keeps a tree of a million pieces).
+  const current: string[] = [];
   let inText = false;
   let inBody = false;
   const parser = new Parser(
@@ -83,17 +91,17 @@ function bodyText(xml: string): string {
       onopentagname(name) {
         if (name === 'w:body') inBody = true;
         else if (name === 'w:t') inText = true;
-        else if (name === 'w:tab') current += '\t';
-        else if (name === 'w:br' || name === 'w:cr') current += '\n';
+        else if (name === 'w:tab') current.push('\t');
+        else if (name === 'w:br' || name === 'w:cr') current.push('\n');
       },
       ontext(text) {
-        if (inText) current += text;
+        if (inText) current.push(text);
       },
       onclosetag(name) {
         if (name === 'w:t') inText = false;
         else if (name === 'w:p' && inBody) {
-          paragraphs.push(current);
-          current = '';
+          paragraph(current.join(''));
+          current.length = 0;
         }
       },
     },
@@ -101,6 +109,6 @@ function bodyText(xml: string): string {
   );
   parser.write(xml);
   parser.end();
-  if (current !== '') paragraphs.push(current);
-  return paragraphs.join('\n');
+  if (current.length > 0) paragraph(current.join(''));
+  return out.toString();
 }

@@ -12,7 +12,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } f
 import { startEntryWorker } from '../runtime/entry-worker.js';
 import { DocumentError, type DocumentErrorData } from './document-error.js';
 import type { Outcome } from './document-pass.js';
-import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import type { AheadNotice, DocumentReply, DocumentRequest } from './document-protocol.js';
 
 export const DEFAULT_PARSE_DEADLINE_MS = 60_000;
 export const DEFAULT_PARSER_HEAP_MB = 512;
@@ -31,7 +31,14 @@ export type PostFailure = 'deadline' | 'stopped' | 'out-of-memory';
 export class ParserThread {
   private thread: Thread | undefined;
   private nextId = 1;
-  private ahead: { port: MessagePort; waiting: Map<number, (r: DocumentReply) => void> } | undefined;
+  private ahead:
+    | {
+        port: MessagePort;
+        waiting: Map<number, (r: DocumentReply) => void>;
+        hashed: Map<number, (sha256: string) => void>;
+        started: Map<number, () => void>;
+      }
+    | undefined;
 
   constructor(
     /** The thread's heap cap. */
@@ -47,21 +54,47 @@ export class ParserThread {
     this.ahead = undefined;
   }
 
-  /** One request on the ahead port, awaited: its reply, or past the deadline (the thread ended), or the thread stopped. */
-  post(request: DocumentRequest): Promise<DocumentReply | PostFailure> {
+  /**
+   * One request on the ahead port, awaited: its reply, or past the deadline
+   * (the thread ended), or the thread stopped; `signal` (the statement's
+   * cancel or timeout) ends the thread at once: 'cancelled'.
+   */
+  post(
+    request: DocumentRequest,
+    signal?: AbortSignal,
+    onHash?: (sha256: string) => void,
+  ): Promise<DocumentReply | PostFailure | 'cancelled'> {
+    if (signal?.aborted) return Promise.resolve('cancelled');
     this.thread ??= this.start();
     const ahead = this.ahead!;
     const id = this.nextId++;
     return new Promise((resolve) => {
-      // Past the deadline the thread is ended, as a blocking parse's is.
-      const timer = setTimeout(() => {
+      const end = (failure: PostFailure | 'cancelled') => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', cancel);
         ahead.waiting.delete(id);
-        resolve('deadline');
+        ahead.hashed.delete(id);
+        ahead.started.delete(id);
+        resolve(failure);
         this.close();
-      }, this.deadlineMs);
+      };
+      // Past the deadline the thread is ended, as a blocking parse's is. It runs from the parse's start: a
+      // thread still booting (seconds from source on a loaded machine) has SILENCE_MS more.
+      let timer = setTimeout(() => end('deadline'), this.deadlineMs + SILENCE_MS);
+      ahead.started.set(id, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => end('deadline'), this.deadlineMs);
+      });
+      // A parse cannot be stopped from outside but by ending its thread: a cancel does that.
+      const cancel = () => end('cancelled');
+      signal?.addEventListener('abort', cancel, { once: true });
       // Not unref'd: while a reply is awaited, its timer keeps the process alive (the thread and ports are unref'd).
+      if (onHash) ahead.hashed.set(id, onHash);
       ahead.waiting.set(id, (reply) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', cancel);
+        ahead.hashed.delete(id);
+        ahead.started.delete(id);
         if (reply.id !== 0) resolve(reply);
         else resolve('error' in reply && reply.error === OUT_OF_MEMORY ? 'out-of-memory' : 'stopped');
       });
@@ -73,12 +106,22 @@ export class ParserThread {
     const { port1, port2 } = new MessageChannel();
     const aheadChannel = new MessageChannel();
     const waiting = new Map<number, (r: DocumentReply) => void>();
-    aheadChannel.port1.on('message', (reply: DocumentReply) => {
+    const hashed = new Map<number, (sha256: string) => void>();
+    const started = new Map<number, () => void>();
+    aheadChannel.port1.on('message', (reply: DocumentReply | AheadNotice) => {
+      if ('started' in reply) {
+        started.get(reply.id)?.();
+        return;
+      }
+      if ('hashed' in reply) {
+        hashed.get(reply.id)?.(reply.hashed);
+        return;
+      }
       waiting.get(reply.id)?.(reply);
       waiting.delete(reply.id);
     });
     aheadChannel.port1.unref();
-    this.ahead = { port: aheadChannel.port1, waiting };
+    this.ahead = { port: aheadChannel.port1, waiting, hashed, started };
     // [0] reply ready, [1] heartbeat.
     const shared = new SharedArrayBuffer(8);
     const { worker } = startEntryWorker('workers/document-thread.ts', {

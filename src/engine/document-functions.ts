@@ -34,29 +34,49 @@ import {
 import { RvbbitError } from '../../base/errors.js';
 import { functionError } from '../db/function-errors.js';
 import { type DataFolder, documentTooLarge } from '../documents/document-files.js';
-import { DEFAULT_MAX_DOCUMENT_BYTES, DocumentParser } from '../documents/document-parser.js';
+import {
+  DEFAULT_MAX_DOCUMENT_BYTES,
+  DocumentParser,
+  type DocumentParserOptions,
+} from '../documents/document-parser.js';
 import type { CallWork, DocumentPass } from '../documents/document-pass.js';
 
-export interface DocumentSettings {
-  readonly folders: readonly DataFolder[];
-  readonly maxBytes: number;
-  readonly deadlineMs?: number;
+export type DocumentSettings = DocumentParserOptions;
+
+/** The engine's options that set the document limits. */
+export interface DocumentOptions {
+  readonly maxDocumentBytes?: number;
+  readonly maxDocumentInflateBytes?: number;
+  readonly documentParseDeadlineMs?: number;
+  readonly documentParserThreads?: number;
+  readonly documentParserHeapMb?: number;
 }
 
-/** The engine's document settings from its options; ENGINE_OPTION when a folder is missing or a limit is bad. */
-export function documentSettings(
-  folders: readonly DataFolder[],
-  maxBytes?: number,
-  deadlineMs?: number,
-): DocumentSettings {
-  const max = maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
-  if (!Number.isInteger(max) || max < 1) {
-    throw new RvbbitError('ENGINE_OPTION', 'options.maxDocumentBytes must be a positive integer');
-  }
-  if (deadlineMs !== undefined && (!Number.isInteger(deadlineMs) || deadlineMs < 1)) {
-    throw new RvbbitError('ENGINE_OPTION', 'options.documentParseDeadlineMs must be a positive integer');
-  }
-  return { folders, maxBytes: max, ...(deadlineMs !== undefined ? { deadlineMs } : {}) };
+/** The engine's document settings from its options; ENGINE_OPTION when a limit is bad. */
+export function documentSettings(folders: readonly DataFolder[], options: DocumentOptions): DocumentSettings {
+  const max = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const positive = (name: keyof DocumentOptions, v: number | undefined, most = Number.MAX_SAFE_INTEGER) => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > most))
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.${name} must be a positive integer${most < Number.MAX_SAFE_INTEGER ? ` up to ${most}` : ''}`,
+      );
+  };
+  positive('maxDocumentBytes', max);
+  positive('maxDocumentInflateBytes', options.maxDocumentInflateBytes);
+  positive('documentParseDeadlineMs', options.documentParseDeadlineMs);
+  positive('documentParserThreads', options.documentParserThreads, 64);
+  positive('documentParserHeapMb', options.documentParserHeapMb);
+  return {
+    folders,
+    maxBytes: max,
+    ...(options.maxDocumentInflateBytes !== undefined
+      ? { maxInflateBytes: options.maxDocumentInflateBytes }
+      : {}),
+    ...(options.documentParseDeadlineMs !== undefined ? { deadlineMs: options.documentParseDeadlineMs } : {}),
+    ...(options.documentParserThreads !== undefined ? { threads: options.documentParserThreads } : {}),
+    ...(options.documentParserHeapMb !== undefined ? { heapMb: options.documentParserHeapMb } : {}),
+  };
 }
 
 /** Each folder as given (resolved) and as its real path; ENGINE_OPTION when one is missing or not a folder. */

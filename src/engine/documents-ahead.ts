@@ -66,6 +66,7 @@ export function writtenReads(sql: string): WrittenReads {
 export async function parseDocumentsAhead(
   sql: string,
   parser: DocumentParser,
+  connectionId: number,
   list: (pattern: string) => Promise<string[]>,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -79,8 +80,8 @@ export async function parseDocumentsAhead(
       // Refused or malformed: the statement fails with DuckDB's own message.
     }
   }
-  // A cancel (or a server's statement timeout) stops between files.
-  await parser.parseAhead(files, MAX_FILES, signal);
+  // A cancel (or a server's statement timeout) ends the parse running and the statement (CANCELLED).
+  await parser.parseAhead(connectionId, files, MAX_FILES, signal);
 }
 
 /** The SQL that lists a pattern's files (DuckDB's glob, as read_blob expands it). */

@@ -96,6 +96,12 @@ export interface EngineOptions {
   readonly maxDocumentBytes?: number;
   /** Longest one document's parse may take before it fails with DOCUMENT_PARSE_LIMIT (default 60 s). */
   readonly documentParseDeadlineMs?: number;
+  /** Bytes a document's compressed parts (a DOCX body, a PDF's streams) may inflate to, in all (default 64 MiB). */
+  readonly maxDocumentInflateBytes?: number;
+  /** Documents parsed at once off the main thread, a parser thread each (default 4; docs/documents.md). */
+  readonly documentParserThreads?: number;
+  /** Each parser thread's heap cap in MB (default 512). */
+  readonly documentParserHeapMb?: number;
   /** Largest image IMAGE() takes, in bytes (default 20 MiB, OpenAI's limit per image). */
   readonly maxImageBytes?: number;
   /**
@@ -210,11 +216,7 @@ export class Engine {
       throw new RvbbitError('ENGINE_OPTION', 'options.dataFolders must be a list of folder paths');
     }
     const images = imageSettings(folders, options.maxImageBytes, options.maxImageBytesInFlight);
-    const documents = documentSettings(
-      images.folders,
-      options.maxDocumentBytes,
-      options.documentParseDeadlineMs,
-    );
+    const documents = documentSettings(images.folders, options);
     // Made once per engine, shared by its main thread's client and every worker's: the bound is the process's.
     const imageFiles: NonNullable<WorkerLlmConfig['images']> = {
       folders: images.folders.map((f) => f.real),

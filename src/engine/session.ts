@@ -108,6 +108,7 @@ export class Session {
     await parseDocumentsAhead(
       text,
       this.documents,
+      this.connectionId,
       async (pattern) => (await this.readOnConnection(listFilesSql(pattern))).rows.map((r) => String(r.file)),
       signal,
     );

@@ -193,10 +193,15 @@ test('a document that needs more than the parser thread’s heap: DOCUMENT_PARSE
     join(dir, 'heavy.html'),
     `<html><body>${`<p>${'word '.repeat(80)}</p>`.repeat(100_000)}</body></html>`,
   );
-  const small = new DocumentParser({ folders: [{ given: dir, real: dir }], maxBytes: 64 << 20, heapMb: 64 });
-  // The parser's thread (src/documents/parser-thread.ts ParserThread), while one runs.
+  const small = new DocumentParser({
+    folders: [{ given: dir, real: dir }],
+    maxBytes: 64 << 20,
+    heapMb: 64,
+    threads: 1,
+  });
+  // The thread a pass's parse runs on (the pool's only one here: src/documents/parser-pool.ts), while one runs.
   const thread = () =>
-    (small as unknown as { thread: { thread?: { worker: unknown } } }).thread.thread?.worker;
+    (small.pool as unknown as { threads: { thread?: { worker: unknown } }[] }).threads[0]?.thread?.worker;
   try {
     const pass = small.openPass(1);
     assert.is(small.pagesOfFile('heavy.html', pass), null);

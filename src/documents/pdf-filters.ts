@@ -1,0 +1,292 @@
+/**
+ * PDF stream filters as counting decoders (pdf-streams.ts feeds them): each
+ * stage takes its input in pieces and hands on its output in pieces of at
+ * most ~1 MiB (Flate, given 1 KiB at a time) or 64 KiB (the others), so
+ * what a stream decodes to is counted as it grows and never held. Flate
+ * (fflate's raw inflater after the zlib header pdf.js checks), LZW as pdf.js
+ * decodes it, RunLength, ASCIIHex, ASCII85; image codecs are none of these.
+ */
+import { Inflate } from 'fflate';
+
+/** Input is fed to an inflater this much at a time: one push inflates to at most ~1,032 times it (about 1 MiB). */
+export const SLICE_BYTES = 1024;
+
+export type Sink = (chunk: Uint8Array) => void;
+export interface Stage {
+  push(chunk: Uint8Array): void;
+  end(): void;
+}
+
+/** The counting decoder of a filter pdf.js decodes for text, or undefined (an image codec, an unknown name). */
+export function stageOf(name: string, out: Sink): Stage | undefined {
+  switch (name) {
+    case 'Fl':
+    case 'FlateDecode':
+      return flate(out);
+    case 'LZW':
+    case 'LZWDecode':
+      return lzw(out);
+    case 'RL':
+    case 'RunLengthDecode':
+      return runLength(out);
+    case 'AHx':
+    case 'ASCIIHexDecode':
+      return asciiHex(out);
+    case 'A85':
+    case 'ASCII85Decode':
+      return ascii85(out);
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * FlateDecode: a zlib stream. Its 2-byte header checked as pdf.js checks it
+ * (a bad one: pdf.js reads the stream as empty), then raw deflate.
+ */
+function flate(out: Sink): Stage {
+  let header: number[] | undefined = [];
+  let bad = false;
+  let done = false;
+  const inflate = new Inflate((chunk) => out(chunk));
+  return {
+    push(chunk) {
+      if (done || bad) return;
+      let data = chunk;
+      if (header !== undefined) {
+        const need = 2 - header.length;
+        header.push(...data.subarray(0, need));
+        data = data.subarray(need);
+        if (header.length < 2) return;
+        const [cmf, flg] = header as [number, number];
+        bad = (cmf & 0x0f) !== 8 || ((cmf << 8) + flg) % 31 !== 0 || (flg & 0x20) !== 0;
+        header = undefined;
+        if (bad) return;
+      }
+      // In slices: a stage after another gets that one's output in chunks of up to ~1 MiB.
+      for (let at = 0; at < data.length; at += SLICE_BYTES)
+        inflate.push(data.subarray(at, at + SLICE_BYTES), false);
+    },
+    end() {
+      if (done || bad || header !== undefined) return;
+      done = true;
+      try {
+        inflate.push(new Uint8Array(0), true);
+      } catch (err) {
+        // A stream cut short: counted as far as it went.
+        if ((err as { code?: string }).code === 'DOCUMENT_TOO_LARGE') throw err;
+      }
+    },
+  };
+}
+
+/** Output gathered to this size before it is handed on (LZW, RunLength, ASCII). */
+const OUT_BYTES = 64 * 1024;
+
+function buffered(out: Sink): {
+  byte(b: number): void;
+  bytes(src: Uint8Array, from: number, to: number): void;
+  flush(): void;
+} {
+  let buf = new Uint8Array(OUT_BYTES);
+  let n = 0;
+  const flush = () => {
+    if (n === 0) return;
+    out(buf.subarray(0, n));
+    buf = new Uint8Array(OUT_BYTES);
+    n = 0;
+  };
+  return {
+    byte(b) {
+      buf[n++] = b;
+      if (n === OUT_BYTES) flush();
+    },
+    bytes(src, from, to) {
+      for (let i = from; i < to; i++) {
+        buf[n++] = src[i]!;
+        if (n === OUT_BYTES) flush();
+      }
+    },
+    flush,
+  };
+}
+
+/**
+ * LZWDecode as pdf.js decodes it (its LZWStream, EarlyChange 1), so the
+ * count is of what pdf.js would make: a code past the table repeats the
+ * current sequence one byte longer each time (no error), which makes output
+ * quadratic in the codes; that is counted too, and stopped at the bound.
+ */
+function lzw(out: Sink): Stage {
+  const o = buffered(out);
+  const SIZE = 4096;
+  const values = new Uint8Array(SIZE);
+  const lengths = new Uint16Array(SIZE);
+  const prevCodes = new Uint16Array(SIZE);
+  const sequence = new Uint8Array(SIZE);
+  for (let i = 0; i < 256; i++) {
+    values[i] = i;
+    lengths[i] = 1;
+  }
+  let sequenceLength = 0;
+  let nextCode = 258;
+  let codeLength = 9;
+  let prevCode = 0;
+  let cached = 0;
+  let bitsCached = 0;
+  let ended = false;
+  const code = (c: number) => {
+    const hasPrev = sequenceLength > 0;
+    if (c < 256) {
+      sequence[0] = c;
+      sequenceLength = 1;
+    } else if (c >= 258) {
+      if (c < nextCode) {
+        sequenceLength = lengths[c]!;
+        for (let j = sequenceLength - 1, q = c; j >= 0; j--) {
+          if (j < SIZE) sequence[j] = values[q]!;
+          q = prevCodes[q]!;
+        }
+      } else {
+        if (sequenceLength < SIZE) sequence[sequenceLength] = sequence[0]!;
+        sequenceLength++;
+      }
+    } else if (c === 256) {
+      codeLength = 9;
+      nextCode = 258;
+      sequenceLength = 0;
+      return;
+    } else {
+      ended = true;
+      return;
+    }
+    if (hasPrev) {
+      if (nextCode < SIZE) {
+        prevCodes[nextCode] = prevCode;
+        lengths[nextCode] = lengths[prevCode]! + 1;
+        values[nextCode] = sequence[0]!;
+      }
+      nextCode++;
+      const n = nextCode + 1;
+      codeLength = n & (n - 1) ? codeLength : Math.min(Math.log2(n) + 1, 12) | 0;
+    }
+    prevCode = c;
+    for (let j = 0; j < sequenceLength; j++) o.byte(j < SIZE ? sequence[j]! : 0);
+  };
+  return {
+    push(chunk) {
+      for (let i = 0; i < chunk.length && !ended; i++) {
+        cached = ((cached << 8) | chunk[i]!) >>> 0;
+        bitsCached += 8;
+        while (bitsCached >= codeLength && !ended) {
+          bitsCached -= codeLength;
+          code((cached >>> bitsCached) & ((1 << codeLength) - 1));
+        }
+        cached &= (1 << bitsCached) - 1;
+      }
+    },
+    end: () => o.flush(),
+  };
+}
+
+/** RunLengthDecode: a length byte, then that many + 1 bytes, or 257 − it copies of the next; 128 ends. */
+function runLength(out: Sink): Stage {
+  const o = buffered(out);
+  let state: { kind: 'len' } | { kind: 'copy'; left: number } | { kind: 'repeat'; times: number } = {
+    kind: 'len',
+  };
+  let ended = false;
+  return {
+    push(chunk) {
+      for (let i = 0; i < chunk.length && !ended; i++) {
+        const b = chunk[i]!;
+        if (state.kind === 'len') {
+          if (b === 128) ended = true;
+          else if (b < 128) state = { kind: 'copy', left: b + 1 };
+          else state = { kind: 'repeat', times: 257 - b };
+        } else if (state.kind === 'copy') {
+          o.byte(b);
+          if (--state.left === 0) state = { kind: 'len' };
+        } else {
+          for (let k = 0; k < state.times; k++) o.byte(b);
+          state = { kind: 'len' };
+        }
+      }
+    },
+    end: () => o.flush(),
+  };
+}
+
+/** ASCIIHexDecode: two hex digits a byte, whitespace skipped, `>` ends. */
+function asciiHex(out: Sink): Stage {
+  const o = buffered(out);
+  let high = -1;
+  let ended = false;
+  return {
+    push(chunk) {
+      for (let i = 0; i < chunk.length && !ended; i++) {
+        const c = chunk[i]!;
+        if (c === 0x3e) {
+          ended = true;
+          break;
+        }
+        const d = hexDigit(c);
+        if (d < 0) continue;
+        if (high < 0) high = d;
+        else {
+          o.byte((high << 4) | d);
+          high = -1;
+        }
+      }
+    },
+    end() {
+      if (high >= 0) o.byte(high << 4);
+      o.flush();
+    },
+  };
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** ASCII85Decode: five characters four bytes, `z` four zeros, `~>` ends. */
+function ascii85(out: Sink): Stage {
+  const o = buffered(out);
+  const group: number[] = [];
+  let ended = false;
+  const flushGroup = () => {
+    if (group.length < 2) return;
+    const n = group.length;
+    while (group.length < 5) group.push(84);
+    let v = 0;
+    for (const g of group) v = v * 85 + g;
+    for (let k = 0; k < n - 1; k++) o.byte((v >>> (24 - 8 * k)) & 0xff);
+    group.length = 0;
+  };
+  return {
+    push(chunk) {
+      for (let i = 0; i < chunk.length && !ended; i++) {
+        const c = chunk[i]!;
+        if (c === 0x7e) {
+          ended = true;
+          break;
+        }
+        if (c === 0x7a && group.length === 0) {
+          for (let k = 0; k < 4; k++) o.byte(0);
+          continue;
+        }
+        if (c < 0x21 || c > 0x75) continue;
+        group.push(c - 0x21);
+        if (group.length === 5) flushGroup();
+      }
+    },
+    end() {
+      flushGroup();
+      o.flush();
+    },
+  };
+}

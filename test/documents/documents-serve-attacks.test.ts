@@ -1,0 +1,267 @@
+/**
+ * `rvbbit serve` against documents built to take it down, through
+ * node-postgres: the server process survives each attack statement, each
+ * fails alone with its code (54000, naming the bound) or answers exactly,
+ * and a client connected before keeps answering `SELECT 1` throughout (the
+ * probes answered during each attack are counted, the longest held to the
+ * 1 s others-answered.test.ts promises). A bytea parameter, read_blob and
+ * a path reach the parser alike. One client's slow document does not hold
+ * another's tiny page (it answers while the slow one parses), and a cancel
+ * or a statement_timeout stops a parse at once: the server's own CPU time
+ * from the cancel to the error is measured, not a wall clock (a parse left
+ * running burns a core until its deadline).
+ *
+ * Small bombs and low caps: --max-document-inflate-bytes 1 MiB,
+ * --max-document-bytes 8 MiB, --document-parser-heap-mb 64.
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type Running, start, waitFor } from '../cli/helpers.js';
+import { rejection } from '../server/helpers.js';
+import {
+  lyingDocxBomb,
+  manyPagePdf,
+  nestedHtml,
+  pdfFontBomb,
+  pdfTextBomb,
+  pdfZeroBomb,
+  preNewlinesHtml,
+} from './attack-documents.js';
+import { contractFolder } from './fixtures.js';
+
+const MiB = 1024 * 1024;
+/** Another client's SELECT 1 answers within this, whatever the others do (others-answered.test.ts). */
+const PROMISE_MS = 1_000;
+/** A parse's deadline here: a parse a cancel did not stop would run (and burn a core) this long. */
+const DEADLINE_MS = 30_000;
+/** CPU the server may spend from a cancel to the client's error: the parse's thread ended, not run on. */
+const CANCEL_CPU_MS = 3_000;
+
+let dir: string;
+let serve: Running;
+let port: number;
+let probe: pg.Client;
+const clients: pg.Client[] = [];
+
+async function client(): Promise<pg.Client> {
+  const c = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'tester',
+    database: 'rvbbit',
+    query_timeout: 120_000,
+  });
+  c.on('error', () => undefined);
+  await c.connect();
+  clients.push(c);
+  return c;
+}
+
+/** The server process's CPU time so far, in ms (all its threads), from /proc. */
+function serverCpuMs(): number {
+  const stat = readFileSync(`/proc/${serve.child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, fields 14 and 15 of stat (11 and 12 after the name), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Runs `work` while the probe client asks SELECT 1 every 10 ms: what it gave, probes answered, the longest. */
+async function probed<T>(work: () => Promise<T>): Promise<{ value: T; probes: number; maxMs: number }> {
+  let stop = false;
+  let probes = 0;
+  let maxMs = 0;
+  const loop = (async () => {
+    while (!stop) {
+      const began = performance.now();
+      const { rows } = await probe.query('SELECT 1 AS one');
+      assert.equal(rows, [{ one: 1 }]);
+      maxMs = Math.max(maxMs, performance.now() - began);
+      probes++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  try {
+    return { value: await work(), probes, maxMs };
+  } finally {
+    stop = true;
+    await loop;
+  }
+}
+
+function sendCancel(pid: number, secret: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = tcpConnect(port, '127.0.0.1', () => {
+      const b = Buffer.alloc(16);
+      b.writeInt32BE(16, 0);
+      b.writeInt32BE(80877102, 4);
+      b.writeInt32BE(pid, 8);
+      b.writeInt32BE(secret, 12);
+      s.end(b);
+    });
+    s.on('close', () => resolve());
+    s.on('error', reject);
+  });
+}
+
+test.before(async () => {
+  ({ dir } = await contractFolder());
+  writeFileSync(join(dir, 'lying.docx'), lyingDocxBomb(64));
+  writeFileSync(join(dir, 'pre.html'), preNewlinesHtml(4_000_000));
+  writeFileSync(join(dir, 'slow.pdf'), manyPagePdf(2000));
+  writeFileSync(join(dir, 'tiny.html'), '<html><body><p>tiny</p></body></html>');
+  serve = start([
+    'serve',
+    '--sim',
+    '--port',
+    '0',
+    '--data-dir',
+    dir,
+    '--max-document-inflate-bytes',
+    String(MiB),
+    '--max-document-bytes',
+    String(8 * MiB),
+    '--document-parser-heap-mb',
+    '64',
+    '--document-parse-deadline-ms',
+    String(DEADLINE_MS),
+  ]);
+  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 60_000);
+  port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.out())![1]);
+  probe = await client();
+});
+
+test.after(async () => {
+  await Promise.allSettled(clients.map((c) => c.end()));
+  serve.child.kill('SIGTERM');
+  await serve.done;
+  rmSync(dirname(dir), { recursive: true, force: true });
+});
+
+function assertServerUp(): void {
+  assert.is(serve.child.exitCode, null, `the server exited: ${serve.err()}`);
+  assert.is(serve.child.signalCode, null, `the server was killed: ${serve.err()}`);
+}
+
+test('bombs as a bytea parameter: each fails alone with 54000 naming its bound, the server lives, the probe answers', async () => {
+  const c = await client();
+  const cases: [string, Uint8Array, RegExp][] = [
+    [
+      'PDF content stream of zeros',
+      pdfZeroBomb(64),
+      /^DOCUMENT_TEXT: PDF: the stream of object 5 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
+    ],
+    [
+      'PDF font compressed twice',
+      pdfFontBomb(64),
+      /^DOCUMENT_TEXT: PDF: the stream of object 7 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
+    ],
+    // 10 MB of text operators deflated to 40 KB (the issue's 5.2 MB PDF of compressed text): its stream
+    // inflates past the 1 MiB bound first (the text bound is document-bounds.test.ts's).
+    [
+      'PDF page of compressed text',
+      pdfTextBomb(10_000),
+      /^DOCUMENT_TEXT: PDF: the stream of object 5 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
+    ],
+    [
+      'DOCX whose headers lie',
+      lyingDocxBomb(64),
+      /^DOCUMENT_TEXT: DOCX: word\/document\.xml inflates to more than/,
+    ],
+    ['100,000 nested tags', nestedHtml(100_000), /^DOCUMENT_TEXT: HTML: elements nested more than 512 deep/],
+  ];
+  for (const [what, bytes, message] of cases) {
+    const r = await probed(() =>
+      rejection(c.query('SELECT DOCUMENT_TEXT($1::BLOB) AS t', [Buffer.from(bytes)])),
+    );
+    assert.is(r.value.code, '54000', `${what}: ${r.value.message}`);
+    assert.match(r.value.message, message, what);
+    assert.ok(r.probes >= 1, `${what}: the probe answered during it`);
+    assert.ok(r.maxMs < PROMISE_MS, `${what}: the probe waited ${Math.round(r.maxMs)} ms`);
+    assertServerUp();
+  }
+  assert.equal((await c.query('SELECT 1 AS ok')).rows, [{ ok: 1 }]);
+});
+
+test('read_blob and a path: a lying DOCX fails with 54000; 4 million newlines in a <pre> parse in a 64 MB thread heap, exactly', async () => {
+  const c = await client();
+  const docx = await probed(() =>
+    rejection(c.query(`SELECT DOCUMENT_TEXT(content) FROM read_blob('${dir}/lying.docx')`)),
+  );
+  assert.is(docx.value.code, '54000');
+  assert.match(
+    docx.value.message,
+    /^DOCUMENT_TEXT: DOCX: word\/document\.xml inflates to more than \d+ bytes/,
+  );
+  const expected = { n: 3_999_999, newlines: true };
+  const blob = await probed(() =>
+    c.query(
+      `SELECT length(t)::INTEGER AS n, t = repeat(chr(10), 3999999) AS newlines FROM (SELECT DOCUMENT_TEXT(content) AS t FROM read_blob('${dir}/pre.html'))`,
+    ),
+  );
+  assert.equal(blob.value.rows, [expected]);
+  const path = await probed(() =>
+    c.query(
+      `SELECT length(t)::INTEGER AS n, t = repeat(chr(10), 3999999) AS newlines FROM (SELECT DOCUMENT_TEXT('pre.html') AS t)`,
+    ),
+  );
+  assert.equal(path.value.rows, [expected]);
+  for (const r of [docx, blob, path]) {
+    assert.ok(r.probes >= 1);
+    assert.ok(r.maxMs < PROMISE_MS, `the probe waited ${Math.round(r.maxMs)} ms`);
+  }
+  assertServerUp();
+});
+
+test("a slow document does not hold another client's tiny page; a CancelRequest then ends the slow parse at once", async () => {
+  const slowClient = await client();
+  const other = await client();
+  const order: string[] = [];
+  const slow = rejection(
+    slowClient.query(`SELECT length(DOCUMENT_TEXT(content)) AS n FROM read_blob('${dir}/slow.pdf')`),
+  ).then((e) => {
+    order.push('slow');
+    return e;
+  });
+  const r = await probed(async () => {
+    const tiny = await other.query(`SELECT DOCUMENT_TEXT(content) AS t FROM read_blob('${dir}/tiny.html')`);
+    order.push('tiny');
+    return tiny.rows;
+  });
+  assert.equal(r.value, [{ t: 'tiny' }]);
+  assert.equal(order, ['tiny'], 'the slow document still parses');
+  assert.ok(r.maxMs < PROMISE_MS, `the probe waited ${Math.round(r.maxMs)} ms`);
+  const ids = slowClient as unknown as { processID: number; secretKey: number };
+  const cpuAtCancel = serverCpuMs();
+  await sendCancel(ids.processID, ids.secretKey);
+  const err = await slow;
+  const cpuToError = serverCpuMs() - cpuAtCancel;
+  assert.is(err.code, '57014', err.message);
+  assert.is(err.message, 'statement cancelled');
+  assert.ok(
+    cpuToError < CANCEL_CPU_MS,
+    `the server spent ${cpuToError} ms of CPU from the cancel to the error`,
+  );
+  assert.equal((await slowClient.query('SELECT 1 AS ok')).rows, [{ ok: 1 }]);
+  assertServerUp();
+});
+
+test('statement_timeout stops a parse at its timeout, not at the parse deadline: 57014, the thread ended', async () => {
+  const c = await client();
+  await c.query(`SET statement_timeout = '1s'`);
+  const cpuAtStart = serverCpuMs();
+  const err = await rejection(c.query(`SELECT length(DOCUMENT_TEXT('slow.pdf')) AS n`));
+  const cpuToError = serverCpuMs() - cpuAtStart;
+  assert.is(err.code, '57014', err.message);
+  assert.is(err.message, 'canceling statement due to statement timeout');
+  // 1 s of the parse, its thread's start, the statement: well under the 30 s a parse left to its deadline burns.
+  assert.ok(cpuToError < 1_000 + CANCEL_CPU_MS, `the server spent ${cpuToError} ms of CPU`);
+  await c.query(`SET statement_timeout = 0`);
+  assert.equal((await c.query(`SELECT DOCUMENT_TEXT('tiny.html') AS t`)).rows, [{ t: 'tiny' }]);
+  assertServerUp();
+});
+
+test.run();
