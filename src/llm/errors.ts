@@ -62,3 +62,15 @@ export function toLlmError(err: unknown, signal: AbortSignal | undefined): Rvbbi
   const code = (err as { code?: unknown })?.code;
   return llmError(LLM_ERROR.HTTP_ERROR, `LLM request failed${typeof code === 'string' ? ` (${code})` : ''}`);
 }
+
+/**
+ * A call's error with what the caller logs of the call added to its detail:
+ * `attemptsSent` (requests that reached the wire; 0 when the client refused
+ * the call itself) and any `providerWarning` of its model.
+ */
+export function withCallDetail(
+  e: RvbbitError,
+  extra: { readonly attemptsSent: number; readonly providerWarning?: string },
+): RvbbitError {
+  return new RvbbitError(e.code, e.message, { ...e.detail, ...extra }, { cause: e.cause });
+}
