@@ -12,8 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
+import type { RetryEvent } from '../../src/llm/retry.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { ask, codeOf } from './helpers.js';
+import { ask, wait } from './helpers.js';
 
 /** The call deadline the tests configure: the bound of every wait header. */
 const DEADLINE_MS = 1_500;
@@ -79,30 +80,49 @@ test("a reset of 999999 s stalls a model only up to the call deadline: another s
   }
 });
 
-test('a Retry-After of 999999 s pauses the model only up to the call deadline; the next call goes out', async () => {
+test('a Retry-After of 999999 s is read as the deadline and said once; a healthy probe ends the pause for everyone', async () => {
   // One request per 1000 s: the first is answered, the next meets a 429 whose Retry-After says 999999.
   const sim = await startSimulator({ rateLimit: { rps: 0.001, burst: 1 } });
+  // A deadline past the longest Retry-After honoured (60 s): the 429's call sleeps 60 s and pauses everyone.
+  const deadlineMs = 120_000;
+  const retries: RetryEvent[] = [];
   const llm = createLlmClient({
     baseUrl: sim.url,
-    deadlineMs: DEADLINE_MS,
+    deadlineMs,
     backoff: { baseMs: 5, maxMs: 50 },
+    onRetry: (e) => retries.push(e),
   });
+  const stopped = new AbortController();
   try {
     await llm.chat(ask('first'));
     sim.setOptions({ answerHeaders: { 'retry-after': '999999' } });
-    const refused = await codeOf(llm.chat(ask('second')));
-    assert.is(refused.code, 'LLM_RETRIES_EXHAUSTED');
-    assert.match(refused.message, `deadline ${DEADLINE_MS} ms`);
-    assert.match(String(refused.detail['providerWarning']), /retry-after: 999999 for sim-small/);
-    const refusedRequests = sim.stats().requests;
-    assert.is(sim.stats().byStatus[429], refusedRequests - 1);
-    // Healthy again: the next call goes out once the bounded pause is over, at its first attempt.
+    const throttled = llm.chat(ask('second'), { signal: stopped.signal }).catch((e: unknown) => e);
+    while (retries.length === 0) await wait(10);
+    // Read as the deadline (then held to the longest honoured, 60 s), not as 11 days.
+    assert.is(retries[0]!.retryAfterMs, deadlineMs);
+    assert.is(retries[0]!.delayMs, 60_000);
+    assert.is(sim.stats().requests, 2);
+    // Healthy again: another call goes out as the pause's probe, PAUSE_PROBE_MS into it, not 60 s.
     sim.setOptions({ rateLimit: null, answerHeaders: null });
-    const next = await within(llm.chat(ask('third')), 'the call after the 429');
-    assert.is(next.attempts, 1);
-    assert.is(next.providerWarning, undefined);
-    assert.is(sim.stats().requests, refusedRequests + 1);
+    const probe = await within(llm.chat(ask('third')), 'the call after the 429');
+    assert.is(probe.attempts, 1);
+    // Said with the first call of the model to finish after the header came.
+    assert.match(
+      String(probe.providerWarning),
+      /sent retry-after: 999999 for sim-small, past the call deadline: read as 120 s/,
+    );
+    // Its healthy answer ended the pause: the next calls go at once, no warning again.
+    const after = await within(
+      Promise.all([llm.chat(ask('fourth')), llm.chat(ask('fifth'))]),
+      'the calls after the probe',
+    );
+    assert.ok(after.every((r) => r.attempts === 1 && r.providerWarning === undefined));
+    assert.is(sim.stats().requests, 5);
+    assert.is(sim.stats().byStatus[429], 1);
+    stopped.abort();
+    assert.is(((await throttled) as { code?: string }).code, 'LLM_ABORTED');
   } finally {
+    stopped.abort();
     await llm.close();
     await sim.close();
   }
