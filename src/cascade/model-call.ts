@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type ErrorCode, errorMessage, RvbbitError } from '../../base/errors.js';
+import { FailedCallError } from '../llm/errors.js';
 import type { ChatMessage, ChatResult, ResponseFormat } from '../llm/types.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import { CellFailure } from './cell-failure.js';
@@ -157,7 +158,7 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
   } catch (err) {
     if (err instanceof CellFailure) throw err;
     const failure = session.signal.aborted ? session.stopFailure() : toFailure(err);
-    const detail = err instanceof RvbbitError ? err.detail : {};
+    const sent = err instanceof FailedCallError ? err : undefined;
     const failed: { -readonly [K in keyof CallRecord]: CallRecord[K] } = record(
       call,
       call.model,
@@ -173,8 +174,8 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
       },
     );
     // Refused by the client itself (over a limit it knows): logged with its error, not counted as a call.
-    if (detail['attemptsSent'] === 0) failed.sent = false;
-    const warning = callWarning(undefined, detail['providerWarning'] as string | undefined, undefined);
+    if (sent?.attemptsSent === 0) failed.sent = false;
+    const warning = callWarning(undefined, sent?.providerWarning, undefined);
     if (warning !== undefined) failed.warning = warning;
     session.calls.push(failed);
     const rejected = rejectedAnswer(failure);

@@ -16,13 +16,13 @@ import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';
 import {
   excerpt,
+  FailedCallError,
   LLM_ERROR,
   llmError,
   namedDown,
   RetryableFailure,
   redact,
   toLlmError,
-  withCallDetail,
 } from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { paceTicket } from './gate-ticket.js';
@@ -233,10 +233,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       if (e.code === LLM_ERROR.ENDPOINT_DOWN && e.detail['host'] === undefined) e = namedDown(e, base.host);
       // How many requests the call sent (none: refused here, over a known limit), and what to log with it.
       const providerWarning = takeWarning(model);
-      e = withCallDetail(e, {
-        attemptsSent: counter.attempts,
-        ...(providerWarning ? { providerWarning } : {}),
-      });
+      e = new FailedCallError(e, counter.attempts, providerWarning);
       options.onCall?.({
         model,
         ok: false,

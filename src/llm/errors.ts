@@ -64,13 +64,17 @@ export function toLlmError(err: unknown, signal: AbortSignal | undefined): Rvbbi
 }
 
 /**
- * A call's error with what the caller logs of the call added to its detail:
- * `attemptsSent` (requests that reached the wire; 0 when the client refused
- * the call itself) and any `providerWarning` of its model.
+ * A failed call's error (the same code, message and detail) with what its
+ * caller logs of the call: `attemptsSent`, the requests that went out (0 when
+ * the client refused the call itself, over a limit it knows), and any
+ * `providerWarning` of its model (header-bounds.ts).
  */
-export function withCallDetail(
-  e: RvbbitError,
-  extra: { readonly attemptsSent: number; readonly providerWarning?: string },
-): RvbbitError {
-  return new RvbbitError(e.code, e.message, { ...e.detail, ...extra }, { cause: e.cause });
+export class FailedCallError extends RvbbitError {
+  constructor(
+    e: RvbbitError,
+    readonly attemptsSent: number,
+    readonly providerWarning: string | undefined,
+  ) {
+    super(e.code, e.message, e.detail, { cause: e.cause });
+  }
 }
