@@ -68,6 +68,7 @@ export async function embedCall(
         headers: deps.headers,
         signal,
         timeoutMs: call.timeoutMs ?? deps.defaultTimeoutMs,
+        model,
       })
       .then((reply) => readEmbeddings(retryable(reply, deps.host, deps.clean), model, request.input, deps));
   };

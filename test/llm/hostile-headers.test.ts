@@ -12,7 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import { createLlmClient } from '../../src/llm/client.js';
+import { paceTicket } from '../../src/llm/gate-ticket.js';
 import type { RetryEvent } from '../../src/llm/retry.js';
+import { SharedGate } from '../../src/llm/shared-gate.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { ask, wait } from './helpers.js';
 
@@ -76,6 +78,30 @@ test("a reset of 999999 s stalls a model only up to the call deadline: another s
     assert.is(logged.rows[0]!.n, 1);
   } finally {
     await engine.close();
+    await sim.close();
+  }
+});
+
+test('the bound as a rate: after a 999999 s reset the bucket refills in the call deadline, the next healthy answer sets what is left', async () => {
+  const sim = await startSimulator({ tpm: 150_000, rpm: 60, answerHeaders: EXHAUSTED_FOR_DAYS });
+  const gate = new SharedGate({ maxConcurrency: 8 });
+  const llm = createLlmClient({ baseUrl: sim.url, deadlineMs: DEADLINE_MS, gate });
+  const ticket = paceTicket('127.0.0.1', 'sim-small', ask('x'));
+  try {
+    await llm.chat(ask('first'));
+    const stalled = gate.budget(ticket)!;
+    // The whole limit back within the deadline: 150,000 tokens per 1.5 s (not per 999999 s).
+    assert.is(stalled.tokenLimit, 150_000);
+    assert.is(stalled.tokensPerMinute, (150_000 / DEADLINE_MS) * 60_000);
+    sim.setOptions({ answerHeaders: null });
+    await llm.chat(ask('second'));
+    // The healthy answer's own figures: nearly the whole limit left.
+    const healthy = gate.budget(ticket)!;
+    assert.ok(healthy.tokensAvailable > 149_000, String(healthy.tokensAvailable));
+    assert.is(healthy.requestLimit, 60);
+    assert.is(sim.stats().requests, 2);
+  } finally {
+    await llm.close();
     await sim.close();
   }
 });
