@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type ErrorCode, errorMessage, RvbbitError } from '../../base/errors.js';
+import { FailedCallError } from '../llm/errors.js';
 import type { ChatMessage, ChatResult, ResponseFormat } from '../llm/types.js';
 import { CascadeErrorCode } from './cascade-error.js';
 import { CellFailure } from './cell-failure.js';
@@ -75,7 +76,8 @@ function record(
     // route (and why a weaker one), Batch API delivery.
     if (result.usage.tokensCached) r.tokens_cached = result.usage.tokensCached;
     if (result.structured !== undefined) r.response_format = result.structured;
-    if (result.structuredWarning !== undefined) r.warning = result.structuredWarning;
+    const warning = callWarning(result.structuredWarning, result.providerWarning, result.usage.estimated);
+    if (warning !== undefined) r.warning = warning;
     if (result.delivery !== undefined) r.delivery = result.delivery;
   }
   return r;
@@ -156,16 +158,26 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
   } catch (err) {
     if (err instanceof CellFailure) throw err;
     const failure = session.signal.aborted ? session.stopFailure() : toFailure(err);
-    session.calls.push(
-      record(call, call.model, startedAt, Date.now() - startedAt, {
+    const sent = err instanceof FailedCallError ? err : undefined;
+    const failed: { -readonly [K in keyof CallRecord]: CallRecord[K] } = record(
+      call,
+      call.model,
+      startedAt,
+      Date.now() - startedAt,
+      {
         tokens_in: 0,
         tokens_out: 0,
         cost: 0,
         status: 'error',
         error: `${failure.code}: ${failure.message}`,
         cache_hit: false,
-      }),
+      },
     );
+    // Refused by the client itself (over a limit it knows): logged with its error, not counted as a call.
+    if (sent?.attemptsSent === 0) failed.sent = false;
+    const warning = callWarning(undefined, sent?.providerWarning, undefined);
+    if (warning !== undefined) failed.warning = warning;
+    session.calls.push(failed);
     const rejected = rejectedAnswer(failure);
     if (rejected) return { content: '', rejected, remember: NOTHING };
     throw failure;
@@ -173,6 +185,25 @@ export async function callModel(session: RunSession, call: ModelCall): Promise<M
 }
 
 const NOTHING = (): void => {};
+
+/**
+ * A call's `warning` for its log row: a refused response_format, a provider
+ * header cut to the deadline, token figures counted from the text because the
+ * provider's were no counts; undefined when none.
+ */
+function callWarning(
+  structured: string | undefined,
+  provider: string | undefined,
+  usageEstimated: string | undefined,
+): string | undefined {
+  const parts = [
+    structured,
+    provider,
+    usageEstimated === undefined ? undefined : `usage estimated: ${usageEstimated}`,
+  ];
+  const said = parts.filter((p): p is string => p !== undefined);
+  return said.length === 0 ? undefined : said.join('; ');
+}
 
 function toFailure(err: unknown): CellFailure {
   if (!(err instanceof RvbbitError)) return new CellFailure('LLM_ERROR', errorMessage(err));

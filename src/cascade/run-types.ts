@@ -95,6 +95,12 @@ export interface CallRecord {
   readonly warning?: string;
   /** 'batch' when the answer came through the provider's Batch API (priced with its batch_discount). */
   readonly delivery?: 'batch';
+  /**
+   * false: the client refused the call without sending it (over a limit it
+   * knows); logged with its error, but not one of the statement's calls,
+   * which count requests sent (absent: sent, or a cache hit).
+   */
+  readonly sent?: false;
 }
 
 export interface RunResult {

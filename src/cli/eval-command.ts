@@ -18,11 +18,12 @@
  * Exit status: 0 done; 1 an error; 2 bad usage.
  */
 import type { Command } from 'commander';
-import { addEngineFlags, type EngineFlags, engineFromFlags } from './engine-flags.js';
+import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
+import { type EvalTable, tableArg, writingStatementProblem } from './eval-input.js';
 import { printError } from './print-error.js';
 
 interface EvalFlags extends EngineFlags {
-  table?: string;
+  table?: EvalTable;
   sample: number;
   seed: number;
   reference: string;
@@ -55,15 +56,25 @@ export interface EvalResult {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const SAMPLE_TABLE = 'rvbbit_eval_sample';
+/** The largest sample: every row of it is a call per set-up. */
+const MAX_SAMPLE = 1_000_000;
+/** REPEATABLE's seed is a 32-bit integer in DuckDB. */
+const MAX_SEED = 2 ** 31 - 1;
 
 export function registerEval(program: Command): void {
   const cmd = program
     .command('eval')
     .description("compare a statement's answers and cost under candidate set-ups on a sample of its input")
     .argument('<sql>', 'the statement (a semantic SELECT over --table)')
-    .option('--table <name>', 'the input table the sample is drawn from (required)')
-    .option('--sample <n>', 'rows of the sample (default 200)', (v) => positive('--sample', v), 200)
-    .option('--seed <n>', "the sample's seed (default 1)", (v) => positive('--seed', v), 1)
+    // A usage error is one line and where to read more, not the whole help.
+    .showHelpAfterError('(rvbbit eval --help for usage)')
+    .option(
+      '--table <name>',
+      'the input table the sample is drawn from (required; schema.name, "quoted names")',
+      tableArg,
+    )
+    .option('--sample <n>', 'rows of the sample (default 200)', intArg('--sample', 1, MAX_SAMPLE), 200)
+    .option('--seed <n>', "the sample's seed (default 1)", intArg('--seed', 0, MAX_SEED), 1)
     .option('--reference <annotations>', 'the reference set-up (default: the statement as written)', '')
     .option(
       '--candidate <annotations>',
@@ -89,12 +100,6 @@ export function registerEval(program: Command): void {
   });
 }
 
-function positive(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${v}'`);
-  return n;
-}
-
 /** The statement with every unquoted `table` identifier read from the sample instead. */
 export function onSample(sql: string, table: string): string {
   const word = new RegExp(`(?<![\\w."])${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w"])`, 'gi');
@@ -114,16 +119,21 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
     process.stderr.write('rvbbit eval: give at least one --candidate "<annotations>"\n');
     return 2;
   }
+  const writes = writingStatementProblem(sql);
+  if (writes) {
+    process.stderr.write(`rvbbit eval: the statement is refused: ${writes}\n`);
+    return 2;
+  }
   let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
   try {
     const { readCliConfig } = await import('../config/cli-config.js');
     engine = await engineFromFlags(flags, readCliConfig());
     for (const s of flags.setup ?? []) await engine.query(s);
     await engine.query(
-      `CREATE OR REPLACE TABLE ${SAMPLE_TABLE} AS SELECT * FROM ${flags.table} USING SAMPLE reservoir(${flags.sample} ROWS) REPEATABLE (${flags.seed})`,
+      `CREATE OR REPLACE TABLE ${SAMPLE_TABLE} AS SELECT * FROM ${flags.table.quoted} USING SAMPLE reservoir(${flags.sample} ROWS) REPEATABLE (${flags.seed})`,
     );
     const sampled = Number((await engine.query(`SELECT count(*) AS n FROM ${SAMPLE_TABLE}`)).rows[0]?.n);
-    const statement = onSample(sql, flags.table);
+    const statement = onSample(sql, flags.table.written);
     const e = engine;
     const run = async (annotations: string) => {
       const r = await e.query(`-- @ cache: false\n${annotations}\n${statement}`);

@@ -136,7 +136,8 @@ export class RowBookkeeping {
     let dollars = 0;
     let unpriced = false;
     for (const o of outcomes) {
-      calls += o.calls.length;
+      // A call counts once it was sent: one the client refused itself is logged, not counted.
+      for (const c of o.calls) if (c.sent !== false) calls++;
       if (o.cost === null) {
         this.costKnown = false;
         if (o.calls.length > 0) unpriced = true;

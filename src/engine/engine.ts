@@ -17,6 +17,7 @@ import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
 import type { BatchDelivering } from '../llm/client.js';
 import { createImageBytesBuffer, reclaimImageBytes, valueHoldsImageFile } from '../llm/image-files.js';
+import { isStructuredRefusal } from '../llm/structured.js';
 import type { LlmClient } from '../llm/types.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
@@ -273,10 +274,13 @@ export class Engine {
       instance,
       system,
       cache: new ResultCache(system, cacheOpt, store),
-      // A provider's refusal of response_format is said once per model, never silent (llm/structured.ts).
-      logs: new LogWriter(logDb.q, logDb.store, (_model, warning) =>
+      // A provider's refusal of response_format is said once per model, never silent (llm/structured.ts);
+      // so is a header cut to the deadline (llm/header-bounds.ts) and usage that was no count (llm/usage.ts).
+      logs: new LogWriter(logDb.q, logDb.store, (model, warning) =>
         providerWarn(
-          `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`,
+          isStructuredRefusal(warning)
+            ? `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`
+            : `provider (${model}): ${warning}`,
         ),
       ),
       logDb,

@@ -116,7 +116,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       } finally {
         documents?.close();
       }
-      const { calls, cacheHits, cost, strategy, guarantee } = out;
+      const { calls, cacheHits, cost, strategy, guarantee, nullOnFailure } = out;
       return {
         result: out.result,
         kind: 'semantic',
@@ -126,6 +126,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
         cost,
         strategy,
         ...(guarantee ? { guarantee } : {}),
+        ...(nullOnFailure ? { nullOnFailure } : {}),
       };
     },
   },

@@ -38,6 +38,8 @@ export interface StatementTotals {
   readonly strategy?: string;
   /** A proxy with targets: rvbbit.queries' guarantee columns. */
   readonly guarantee?: GuaranteeColumns;
+  /** Inputs answered NULL because their calls failed: the statement ran, but its status is `partial`. */
+  readonly nullOnFailure?: number;
 }
 
 export interface Outcome extends StatementTotals {
@@ -94,8 +96,13 @@ export class StatementLog {
       cost: totals.cost,
       started_at: this.startedAt,
       duration_ms: performance.now() - this.t0,
-      status: 'ok',
-      error: null,
+      // Rows of NULL from failed calls are no plain success: said in the status, counted in the error.
+      ...(totals.nullOnFailure
+        ? {
+            status: 'partial' as const,
+            error: `${totals.nullOnFailure} input${totals.nullOnFailure === 1 ? ' is' : 's are'} NULL: their calls failed (the statement's notices and rvbbit.unified_logs say why)`,
+          }
+        : { status: 'ok' as const, error: null }),
       owner: this.owner,
       chunks_by: this.chunksBy(),
       guarantee: totals.guarantee ?? null,

@@ -14,9 +14,19 @@ import { BatchSession, type BatchSessionDeps, type BatchSessionOptions } from '.
 import { type FittedRequest, fitRequest, largerMaxTokens } from './call-fit.js';
 import { checkClientOptions, type LlmClientOptions } from './client-options.js';
 import { type EmbedDeps, embedCall } from './embed-call.js';
-import { excerpt, LLM_ERROR, llmError, namedDown, RetryableFailure, redact, toLlmError } from './errors.js';
+import {
+  excerpt,
+  FailedCallError,
+  LLM_ERROR,
+  llmError,
+  namedDown,
+  RetryableFailure,
+  redact,
+  toLlmError,
+} from './errors.js';
 import { type Gate, withGate } from './gate.js';
 import { paceTicket } from './gate-ticket.js';
+import { boundedHeaderWarning, withBoundedWaits } from './header-bounds.js';
 import { type HttpReply, httpSend } from './http.js';
 import {
   bodyWithImageFiles,
@@ -94,7 +104,29 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       ...(options.breaker ? { breaker: options.breaker } : {}),
       ...(options.paceByHeaders === undefined ? {} : { paceByHeaders: options.paceByHeaders }),
     });
-  const send = withGate(httpSend(pool, maxBytes), gate);
+  /**
+   * Warnings to log with the next call of each model (its record's `warning`):
+   * a provider header cut to the deadline, said once per model and header.
+   */
+  const pendingWarnings = new Map<string, string>();
+  const saidBounded = new Set<string>();
+  const send = withGate(
+    withBoundedWaits(httpSend(pool, maxBytes), options.deadlineMs ?? DEFAULT_DEADLINE_MS, (b) => {
+      const said = `${b.model}\n${b.header}`;
+      if (saidBounded.has(said)) return;
+      saidBounded.add(said);
+      const text = boundedHeaderWarning(b, host);
+      const earlier = pendingWarnings.get(b.model);
+      pendingWarnings.set(b.model, earlier ? `${earlier}; ${text}` : text);
+    }),
+    gate,
+  );
+  /** The warnings waiting for `model`'s next call, taken. */
+  const takeWarning = (model: string): string | undefined => {
+    const w = pendingWarnings.get(model);
+    if (w !== undefined) pendingWarnings.delete(model);
+    return w;
+  };
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (key) {
     if (azureVersion === undefined) headers['authorization'] = `Bearer ${key}`;
@@ -173,6 +205,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       const done = holdsImageFiles(request.messages)
         ? await withImageFiles(request.messages, options.images, signal, within)
         : await within();
+      const providerWarning = takeWarning(model);
       const result: ChatResult = {
         content: done.content,
         model: done.model,
@@ -180,6 +213,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
         durationMs: performance.now() - started,
         attempts: counter.attempts,
         answeredBy: done.answeredBy,
+        ...(providerWarning ? { providerWarning } : {}),
         ...(done.structured ? { structured: done.structured } : {}),
         ...(done.structuredWarning ? { structuredWarning: done.structuredWarning } : {}),
         ...(done.trueProbabilities ? { trueProbabilities: done.trueProbabilities } : {}),
@@ -197,6 +231,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     } catch (err) {
       let e = toLlmError(err, signal);
       if (e.code === LLM_ERROR.ENDPOINT_DOWN && e.detail['host'] === undefined) e = namedDown(e, base.host);
+      // How many requests the call sent (none: refused here, over a known limit), and what to log with it.
+      const providerWarning = takeWarning(model);
+      e = new FailedCallError(e, counter.attempts, providerWarning);
       options.onCall?.({
         model,
         ok: false,
@@ -340,6 +377,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       headers,
       signal,
       timeoutMs,
+      model,
       // What it draws on the budget the provider announces (gate-budget.ts); never counted once its answers show none.
       pace: paceTicket(host, model, request),
     }).then((reply) => retryable(reply, host, clean));

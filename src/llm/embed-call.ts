@@ -12,6 +12,7 @@ import type { HttpReply, Send } from './http.js';
 import type { PriceTable } from './pricing.js';
 import { retryable } from './reply.js';
 import { type RetryPolicy, withRetry } from './retry.js';
+import { textTokensNow } from './token-count.js';
 import type { CallOptions, EmbedRequest, EmbedResult } from './types.js';
 import { usageOf } from './usage.js';
 
@@ -67,10 +68,9 @@ export async function embedCall(
         headers: deps.headers,
         signal,
         timeoutMs: call.timeoutMs ?? deps.defaultTimeoutMs,
+        model,
       })
-      .then((reply) =>
-        readEmbeddings(retryable(reply, deps.host, deps.clean), model, request.input.length, deps),
-      );
+      .then((reply) => readEmbeddings(retryable(reply, deps.host, deps.clean), model, request.input, deps));
   };
   try {
     const done = await withRetry(() => once(), {
@@ -127,10 +127,11 @@ function vectorOf(embedding: unknown): Float32Array | undefined {
 function readEmbeddings(
   reply: HttpReply,
   model: string,
-  count: number,
+  inputs: readonly string[],
   ctx: { readonly host: string; readonly clean: (t: string) => string; readonly prices?: PriceTable },
 ): EmbedAnswer {
   const { host } = ctx;
+  const count = inputs.length;
   const s = reply.status;
   if (s >= 400 && s < 500)
     throw llmError(`LLM_HTTP_${s}`, `HTTP ${s} from ${host}: ${ctx.clean(reply.text).slice(0, 300)}`, {
@@ -165,7 +166,10 @@ function readEmbeddings(
   return {
     vectors,
     model: answered,
-    usage: usageOf(json.usage, ctx.prices, [model, answered]),
+    usage: usageOf(json.usage, ctx.prices, [model, answered], {}, () => ({
+      tokensIn: inputs.reduce((n, text) => n + textTokensNow(text), 0),
+      tokensOut: 0,
+    })),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
   };
 }

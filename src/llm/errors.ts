@@ -62,3 +62,19 @@ export function toLlmError(err: unknown, signal: AbortSignal | undefined): Rvbbi
   const code = (err as { code?: unknown })?.code;
   return llmError(LLM_ERROR.HTTP_ERROR, `LLM request failed${typeof code === 'string' ? ` (${code})` : ''}`);
 }
+
+/**
+ * A failed call's error (the same code, message and detail) with what its
+ * caller logs of the call: `attemptsSent`, the requests that went out (0 when
+ * the client refused the call itself, over a limit it knows), and any
+ * `providerWarning` of its model (header-bounds.ts).
+ */
+export class FailedCallError extends RvbbitError {
+  constructor(
+    e: RvbbitError,
+    readonly attemptsSent: number,
+    readonly providerWarning: string | undefined,
+  ) {
+    super(e.code, e.message, e.detail, { cause: e.cause });
+  }
+}

@@ -34,6 +34,8 @@ interface HttpAttempt {
   readonly timeoutMs: number;
   /** What the attempt draws on the provider's announced budget (the gate reads it; HTTP ignores it). */
   readonly pace?: PaceTicket;
+  /** The model asked (for what the layers above HTTP log about its answers; HTTP ignores it). */
+  readonly model?: string;
 }
 
 export interface HttpReply {

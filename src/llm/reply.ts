@@ -15,6 +15,7 @@ import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
 import { assembleStream, isEventStream } from './stream-reply.js';
 import { parseJsonAnswer } from './structured.js';
+import { promptTokensNow, textTokensNow } from './token-count.js';
 import type { ChatRequest, ChatResult } from './types.js';
 import { usageOf } from './usage.js';
 
@@ -123,7 +124,10 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
   return {
     content,
     model: answered,
-    usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }),
+    usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }, () => ({
+      tokensIn: promptTokensNow(request.messages),
+      tokensOut: textTokensNow(content),
+    })),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,
     ...(trueProbabilities ? { trueProbabilities } : {}),
     ...(labelProbabilities ? { labelProbabilities } : {}),

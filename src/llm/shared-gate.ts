@@ -9,7 +9,10 @@
  * Adaptive (AIMD): a 429 halves the allowed concurrency (at most once per
  * `decreaseHoldMs`, since the 429s of one burst arrive together), and every
  * `increaseEvery` successes add one back, up to the ceiling. Rate: attempts
- * start at least 1/rps apart, and never before a pause (Retry-After) ends.
+ * start at least 1/rps apart, and never before a pause (Retry-After) ends,
+ * except one probe per PAUSE_PROBE_MS once a pause has lasted that long: its
+ * answer, if healthy, ends the pause for everyone (a provider that asked for
+ * a minute, or 999999 s, and is well again in two is not waited out).
  * Waiters of one thread queue locally (FIFO); only one waits on the shared
  * word per thread, with Atomics.waitAsync.
  *
@@ -54,7 +57,9 @@ const INT_WORDS = 8;
 const NEXT_START = 0;
 const PAUSED_UNTIL = 1;
 const LAST_DECREASE = 2;
-const BIG_WORDS = 3;
+/** During a pause: when the next probe may start (0: no pause). */
+const PROBE_AT = 3;
+const BIG_WORDS = 4;
 // Int32 words after the BigInt64 words: slots held per thread (threadId % HOLDER_WORDS),
 // so the slots of a worker that died can be reclaimed.
 const HOLDER_WORDS = 128;
@@ -64,6 +69,12 @@ const BYTES = GATE_BYTES + BREAKER_BYTES + BUDGET_BYTES;
 
 /** How often a call waiting for the provider's refill looks again at what is owed, ms. */
 const PACE_STEP_MS = 250;
+
+/**
+ * A pause is honoured whole for this long; past it, one attempt per this
+ * long goes as a probe, and a healthy answer to it ends the pause.
+ */
+export const PAUSE_PROBE_MS = 2_000;
 
 type WaitAsync = (
   ta: Int32Array,
@@ -93,6 +104,8 @@ export class SharedGate implements Gate {
   private readonly me: number;
   private readonly queue: Waiter[] = [];
   private pumping = false;
+  /** This thread's attempts sent as a pause's probe (by their ticket): a healthy answer to one ends the pause. */
+  private readonly probes = new WeakSet<PaceTicket>();
 
   constructor(options: SharedGateOptions | SharedArrayBuffer) {
     if (options instanceof SharedArrayBuffer) {
@@ -155,26 +168,27 @@ export class SharedGate implements Gate {
           this.budgets.state(slot) === BUDGET_PACED
             ? this.paced(slot, ticket, signal, true)
             : this.sentUnknown(slot, ticket);
-        const held = this.admit(signal);
+        const held = this.admit(signal, ticket);
         return held ? held.then(go) : go();
       }
     }
-    return this.admit(signal);
+    return this.admit(signal, ticket);
   }
 
   /** A slot, after the breaker lets the attempt through. */
-  private admit(signal?: AbortSignal): Promise<void> | undefined {
+  private admit(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> | undefined {
     // An open breaker holds new attempts back (and lets a probe through) before they take a slot.
-    if (!this.breaker.isClosed()) return this.breaker.admit(signal).then(() => this.acquireSlot(signal));
-    return this.acquireSlot(signal);
+    if (!this.breaker.isClosed())
+      return this.breaker.admit(signal).then(() => this.acquireSlot(signal, ticket));
+    return this.acquireSlot(signal, ticket);
   }
 
-  private acquireSlot(signal?: AbortSignal): Promise<void> | undefined {
+  private acquireSlot(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> | undefined {
     // Fast path, no promise: nobody queued here, a slot free, no rate limit or pause.
     if (this.queue.length === 0 && this.tryTake()) {
       if (Atomics.load(this.i32, MILLI_RPS) === 0 && Atomics.load(this.big, PAUSED_UNTIL) === 0n)
         return undefined;
-      return this.afterTake(signal);
+      return this.afterTake(signal, ticket);
     }
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { resolve, reject, signal, onAbort: undefined };
@@ -188,7 +202,7 @@ export class SharedGate implements Gate {
       }
       this.queue.push(w);
       void this.pump();
-    }).then(() => this.afterTake(signal));
+    }).then(() => this.afterTake(signal, ticket));
   }
 
   /**
@@ -215,7 +229,7 @@ export class SharedGate implements Gate {
     if (reservation.waitMs <= 0 && holding) return send();
     if (reservation.waitMs <= 0) {
       // Covered now: as cheap as an unpaced call (no promise when a slot is free).
-      const slotWait = this.admit(signal);
+      const slotWait = this.admit(signal, ticket);
       return slotWait ? slotWait.then(send, giveBack) : send();
     }
     if (holding) this.giveBack();
@@ -227,7 +241,7 @@ export class SharedGate implements Gate {
       const now = epochMs();
       const left = Math.min(due - now, this.budgets.debtMs(slot, now));
       if (left > 0) return sleep(Math.min(left, PACE_STEP_MS), signal).then(wake, giveBack);
-      const slotWait = this.admit(signal);
+      const slotWait = this.admit(signal, ticket);
       return slotWait ? slotWait.then(send, giveBack) : send();
     };
     return wake();
@@ -249,9 +263,9 @@ export class SharedGate implements Gate {
   }
 
   /** Holding a slot: waits for a rate slot, giving the slot back if that wait is aborted. */
-  private async afterTake(signal: AbortSignal | undefined): Promise<void> {
+  private async afterTake(signal: AbortSignal | undefined, ticket?: PaceTicket): Promise<void> {
     try {
-      await this.rateSlot(signal);
+      await this.rateSlot(signal, ticket);
     } catch (err) {
       this.giveBack();
       throw err;
@@ -272,6 +286,11 @@ export class SharedGate implements Gate {
     }
     if (outcome === 'throttled') this.decrease();
     else if (outcome === 'ok') this.maybeIncrease();
+    // A pause's probe answered: the provider is well again, whatever its Retry-After said.
+    if (ticket !== undefined && this.probes.has(ticket)) {
+      this.probes.delete(ticket);
+      if (outcome === 'ok') this.endPause();
+    }
     // Any HTTP answer below 500 (a 4xx too) shows the endpoint is up; a deadline or an abort says nothing.
     if (outcome === 'down') this.breaker.failed(status);
     else if (outcome !== 'failed' || status > 0) this.breaker.answered();
@@ -279,11 +298,22 @@ export class SharedGate implements Gate {
   }
 
   pause(ms: number): void {
-    const until = epochUs() + BigInt(Math.round(ms * 1000));
+    const now = epochUs();
+    const until = now + BigInt(Math.round(ms * 1000));
     for (;;) {
       const cur = Atomics.load(this.big, PAUSED_UNTIL);
-      if (cur >= until || Atomics.compareExchange(this.big, PAUSED_UNTIL, cur, until) === cur) return;
+      if (cur >= until) return;
+      if (Atomics.compareExchange(this.big, PAUSED_UNTIL, cur, until) === cur) break;
     }
+    // The first probe PAUSE_PROBE_MS into the pause (a pause already probed keeps its schedule).
+    Atomics.compareExchange(this.big, PROBE_AT, 0n, now + BigInt(PAUSE_PROBE_MS * 1000));
+  }
+
+  /** Ends a pause at once (its probe was answered). */
+  private endPause(): void {
+    Atomics.store(this.big, PAUSED_UNTIL, 0n);
+    Atomics.store(this.big, PROBE_AT, 0n);
+    this.bump();
   }
 
   /**
@@ -348,31 +378,58 @@ export class SharedGate implements Gate {
     }
   }
 
-  private async rateSlot(signal?: AbortSignal): Promise<void> {
+  private async rateSlot(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> {
     const milli = Atomics.load(this.i32, MILLI_RPS);
-    const paused = Atomics.load(this.big, PAUSED_UNTIL);
-    if (milli === 0 && paused === 0n) return;
-    // A pause that has ended is cleared, so acquire() takes its fast path again.
-    if (paused !== 0n && paused <= epochUs()) Atomics.compareExchange(this.big, PAUSED_UNTIL, paused, 0n);
-    const interval = milli === 0 ? 0n : BigInt(Math.round(1e9 / milli));
+    if (milli === 0 && Atomics.load(this.big, PAUSED_UNTIL) === 0n) return;
+    await this.pauseOver(signal, ticket);
+    if (milli === 0) return;
+    const interval = BigInt(Math.round(1e9 / milli));
     let wait: bigint;
     for (;;) {
       const now = epochUs();
       const next = Atomics.load(this.big, NEXT_START);
-      const pausedUntil = Atomics.load(this.big, PAUSED_UNTIL);
+      // BigInt: no Math.max.
       let start = now;
       if (next > start) start = next;
-      if (pausedUntil > start) start = pausedUntil;
-      if (interval === 0n) {
-        wait = start - now;
-        break;
-      }
       if (Atomics.compareExchange(this.big, NEXT_START, next, start + interval) === next) {
         wait = start - now;
         break;
       }
     }
     if (wait > 0n) await sleep(Number(wait) / 1000, signal);
+  }
+
+  /**
+   * Waits until no pause holds attempts back, or until this attempt may go as
+   * the pause's probe (one per PAUSE_PROBE_MS, marked by its ticket).
+   */
+  private async pauseOver(signal?: AbortSignal, ticket?: PaceTicket): Promise<void> {
+    for (;;) {
+      const now = epochUs();
+      const pausedUntil = Atomics.load(this.big, PAUSED_UNTIL);
+      if (pausedUntil === 0n) return;
+      if (pausedUntil <= now) {
+        // A pause that has ended is cleared, so acquire() takes its fast path again.
+        if (Atomics.compareExchange(this.big, PAUSED_UNTIL, pausedUntil, 0n) === pausedUntil)
+          Atomics.store(this.big, PROBE_AT, 0n);
+        return;
+      }
+      const probeAt = Atomics.load(this.big, PROBE_AT);
+      const probeNext = now + BigInt(PAUSE_PROBE_MS * 1000);
+      if (
+        ticket !== undefined &&
+        probeAt !== 0n &&
+        probeAt <= now &&
+        Atomics.compareExchange(this.big, PROBE_AT, probeAt, probeNext) === probeAt
+      ) {
+        this.probes.add(ticket);
+        return;
+      }
+      // Looked at again when the pause ends or the next probe may go (it may have ended the pause).
+      const probeWake = probeAt > now ? probeAt : probeNext;
+      const wakeAt = probeWake < pausedUntil ? probeWake : pausedUntil;
+      await sleep(Number(wakeAt - now) / 1000 + 1, signal);
+    }
   }
 
   private decrease(): void {

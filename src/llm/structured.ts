@@ -16,6 +16,11 @@ import { fromStrictAnswer, type StrictSchema, toStrictSchema, WRAP_KEY } from '.
 import type { ChatMessage, ResponseFormat, StructuredMode } from './types.js';
 
 /** The modes in the order they are tried. */
+/** Whether a call's warning is a provider's refusal of a structured-output mode (client.ts says it so). */
+export function isStructuredRefusal(warning: string): boolean {
+  return /^json_(schema|object) refused by /.test(warning);
+}
+
 export const STRUCTURED_MODES: readonly StructuredMode[] = ['json_schema', 'json_object', 'prompt'];
 
 const STRICT = new WeakMap<ResponseFormat, StrictSchema>();

@@ -77,6 +77,26 @@ export async function promptTokens(messages: readonly CountedMessage[]): Promise
   return n;
 }
 
+/**
+ * The same count without awaiting (the encoding loaded synchronously, once
+ * per thread): for a reply read synchronously whose provider reported no
+ * usable count (usage.ts).
+ */
+export function promptTokensNow(messages: readonly CountedMessage[]): number {
+  const enc = loadEncodingSync();
+  let n = REPLY_PRIMING;
+  for (const m of messages) {
+    const p = parts(m);
+    n += TOKENS_PER_MESSAGE + enc.countTokens(p.text) + p.imageTokens;
+  }
+  return n;
+}
+
+/** A text's tokens (o200k_base), without awaiting. */
+export function textTokensNow(text: string): number {
+  return loadEncodingSync().countTokens(text);
+}
+
 /** How long counting may hold the thread before it lets other work (a server's clients) run. */
 const COUNT_SLICE_MS = 8;
 

@@ -50,6 +50,12 @@ export interface ChatUsage {
   readonly tokensCached?: number;
   /** Dollars; null when neither the provider nor the price table knows the price. */
   readonly cost: number | null;
+  /**
+   * Set when the provider's figures were not token counts (negative, not a
+   * whole number, over MAX_REPORTED_TOKENS): which, and that tokensIn and
+   * tokensOut were counted from the text instead (usage.ts).
+   */
+  readonly estimated?: string;
 }
 
 export interface ChatResult {
@@ -62,6 +68,8 @@ export interface ChatResult {
   readonly attempts: number;
   /** Which endpoint answered: 'simulator' or the provider's host name (never a key). */
   readonly answeredBy: string;
+  /** What the client did about its model's provider that the log should say (a header cut to the deadline: header-bounds.ts). */
+  readonly providerWarning?: string;
   /**
    * How the request's output schema reached the model: `json_schema` (the
    * provider's structured output), `json_object` (JSON mode, the schema in a

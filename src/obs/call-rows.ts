@@ -169,6 +169,9 @@ function finite(v: number | null | undefined): number | null {
   return v === null || v === undefined || !Number.isFinite(v) ? null : v;
 }
 
+/** INTEGER's range: a count past it is NULL in the row, never an append that fails and loses the chunk. */
+const INTEGER_MAX = 2 ** 31 - 1;
+
 function whole(v: number): number | null {
-  return Number.isFinite(v) ? Math.round(v) : null;
+  return Number.isFinite(v) && Math.abs(v) <= INTEGER_MAX ? Math.round(v) : null;
 }

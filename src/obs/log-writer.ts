@@ -73,7 +73,8 @@ export interface QueryLog {
   readonly cost: number | null;
   readonly started_at: number;
   readonly duration_ms: number;
-  readonly status: 'ok' | 'error' | 'cancelled';
+  /** `partial`: the statement ran, but some inputs are NULL because their calls failed (`error` says how many). */
+  readonly status: 'ok' | 'partial' | 'error' | 'cancelled';
   readonly error: string | null;
   /** The server client that ran it (null in-process): private logs show a client only its own. */
   readonly owner: string | null;

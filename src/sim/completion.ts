@@ -201,6 +201,8 @@ function usageOf(
   } else if (profile.reportsCost && opts.prices?.[c.model]) {
     usage['cost'] = priceAnswer(opts.prices[c.model]!, c.tokensIn, c.tokensOut, cached, false);
   }
+  // A hostile provider's figures, last: they replace the true ones (options.ts usageOverride).
+  if (opts.usageOverride) Object.assign(usage, opts.usageOverride);
   return usage;
 }
 

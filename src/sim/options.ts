@@ -144,6 +144,20 @@ export interface SimulatorOptions {
    * OpenAI SDK compatibility layer lists `logprobs` as ignored).
    */
   readonly logprobs?: boolean;
+  /**
+   * A hostile provider's headers: sent on every chat answer (a 429 too), over
+   * the ones the simulator computes, e.g. `{'x-ratelimit-remaining-tokens':
+   * '0', 'x-ratelimit-reset-tokens': '999999s'}` or `{'retry-after':
+   * '999999'}`. Names in lower case; null (default): none. A test knob, not a
+   * provider's rule.
+   */
+  readonly answerHeaders?: Readonly<Record<string, string>> | null;
+  /**
+   * A hostile provider's arithmetic: these fields replace the ones of every
+   * answer's `usage` (e.g. `{prompt_tokens: -5}`, `{completion_tokens:
+   * 'many'}`, `{prompt_tokens: 1e18}`); null (default): the true counts.
+   */
+  readonly usageOverride?: Readonly<Record<string, unknown>> | null;
 }
 
 /** The options that are a positive integer or null (no limit). */
@@ -153,9 +167,19 @@ export type SimLimitKey = (typeof SIM_LIMIT_KEYS)[number];
 export type ResolvedSimOptions = Required<
   Omit<
     SimulatorOptions,
-    'latency' | 'rateLimit' | 'costPerMillion' | 'prices' | 'outage' | 'azureApiKey' | SimLimitKey
+    | 'latency'
+    | 'rateLimit'
+    | 'costPerMillion'
+    | 'prices'
+    | 'outage'
+    | 'azureApiKey'
+    | 'answerHeaders'
+    | 'usageOverride'
+    | SimLimitKey
   >
 > & { readonly [K in SimLimitKey]: number | null } & {
+  readonly answerHeaders: Readonly<Record<string, string>> | null;
+  readonly usageOverride: Readonly<Record<string, unknown>> | null;
   readonly prices: Readonly<Record<string, SimPrice>> | null;
   readonly azureApiKey: string | null;
   readonly outage: SimOutage | null;
@@ -195,6 +219,8 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   rpm: null,
   verboseTokens: 2000,
   logprobs: true,
+  answerHeaders: null,
+  usageOverride: null,
 };
 
 function bad(key: string, want: string): never {
@@ -280,6 +306,17 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
   )
     bad('verboseTokens', 'a positive integer');
   if (patch.logprobs !== undefined && typeof patch.logprobs !== 'boolean') bad('logprobs', 'true or false');
+  if (patch.answerHeaders) {
+    for (const [name, value] of Object.entries(patch.answerHeaders))
+      if (!/^[a-z0-9-]+$/.test(name) || typeof value !== 'string' || /[\r\n]/.test(value))
+        bad(`answerHeaders.${name}`, 'a lower-case header name with a one-line string value');
+  }
+  if (
+    patch.usageOverride !== undefined &&
+    patch.usageOverride !== null &&
+    (typeof patch.usageOverride !== 'object' || Array.isArray(patch.usageOverride))
+  )
+    bad('usageOverride', 'an object of usage fields or null');
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   return { ...base, ...defined } as ResolvedSimOptions;
 }

@@ -57,6 +57,8 @@ export class SimState {
       'content-length': Buffer.byteLength(body),
       [SIM_HEADER]: '1',
       ...headers,
+      // A hostile provider's headers win over the true ones (options.ts answerHeaders).
+      ...(chat ? this.opts.answerHeaders : null),
     });
     res.end(body);
   }
@@ -76,6 +78,7 @@ export class SimState {
       'cache-control': 'no-cache',
       [SIM_HEADER]: '1',
       ...headers,
+      ...this.opts.answerHeaders,
     });
     for (const e of events) res.write(e);
     res.end();
@@ -153,6 +156,7 @@ export class SimState {
       partial.costPerMillion !== undefined ||
       partial.prices !== undefined ||
       partial.verboseTokens !== undefined ||
+      partial.usageOverride !== undefined ||
       SIM_LIMIT_KEYS.some((k) => partial[k] !== undefined) ||
       (partial.profile !== undefined && partial.profile !== this.opts.profile)
     ) {

@@ -107,7 +107,13 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
     // Embedding calls count as calls of the statement (they are logged and priced alike).
     const e = emb.state?.counters ?? { calls: 0, cacheHits: 0, cost: 0 };
     const cost = runner.cost === null ? null : runner.cost + e.cost;
-    return { ...out, calls: runner.calls + e.calls, cacheHits: runner.cacheHits + e.cacheHits, cost };
+    return {
+      ...out,
+      calls: runner.calls + e.calls,
+      cacheHits: runner.cacheHits + e.cacheHits,
+      cost,
+      ...(runner.overLimits > 0 ? { nullOnFailure: runner.overLimits } : {}),
+    };
   } catch (err) {
     // Cancelled calls fail as data in the workers; the statement's error is the cancellation.
     if (ctx.signal?.aborted) {

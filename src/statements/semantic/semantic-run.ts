@@ -47,6 +47,8 @@ export interface SemanticOutcome {
   readonly calls: number;
   readonly cacheHits: number;
   readonly cost: number | null;
+  /** Inputs answered NULL because their calls failed (over the model's limits, each named in a notice). */
+  readonly nullOnFailure?: number;
   readonly passes: number;
   readonly plans: readonly PlanNote[];
   /** A proxy with targets: rvbbit.queries' guarantee columns. */
