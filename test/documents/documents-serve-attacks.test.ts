@@ -15,13 +15,13 @@
  * --max-document-bytes 8 MiB, --document-parser-heap-mb 64.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type Running, start, waitFor } from '../cli/helpers.js';
 import { rejection } from '../server/helpers.js';
+import { probed, sendCancel } from '../server/probe.js';
 import {
   lyingDocxBomb,
   manyPagePdf,
@@ -67,44 +67,6 @@ function serverCpuMs(): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime, fields 14 and 15 of stat (11 and 12 after the name), in clock ticks of 10 ms.
   return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-/** Runs `work` while the probe client asks SELECT 1 every 10 ms: what it gave, probes answered, the longest. */
-async function probed<T>(work: () => Promise<T>): Promise<{ value: T; probes: number; maxMs: number }> {
-  let stop = false;
-  let probes = 0;
-  let maxMs = 0;
-  const loop = (async () => {
-    while (!stop) {
-      const began = performance.now();
-      const { rows } = await probe.query('SELECT 1 AS one');
-      assert.equal(rows, [{ one: 1 }]);
-      maxMs = Math.max(maxMs, performance.now() - began);
-      probes++;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  try {
-    return { value: await work(), probes, maxMs };
-  } finally {
-    stop = true;
-    await loop;
-  }
-}
-
-function sendCancel(pid: number, secret: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = tcpConnect(port, '127.0.0.1', () => {
-      const b = Buffer.alloc(16);
-      b.writeInt32BE(16, 0);
-      b.writeInt32BE(80877102, 4);
-      b.writeInt32BE(pid, 8);
-      b.writeInt32BE(secret, 12);
-      s.end(b);
-    });
-    s.on('close', () => resolve());
-    s.on('error', reject);
-  });
 }
 
 test.before(async () => {
@@ -174,7 +136,7 @@ test('bombs as a bytea parameter: each fails alone with 54000 naming its bound, 
     ['100,000 nested tags', nestedHtml(100_000), /^DOCUMENT_TEXT: HTML: elements nested more than 512 deep/],
   ];
   for (const [what, bytes, message] of cases) {
-    const r = await probed(() =>
+    const r = await probed(probe, () =>
       rejection(c.query('SELECT DOCUMENT_TEXT($1::BLOB) AS t', [Buffer.from(bytes)])),
     );
     assert.is(r.value.code, '54000', `${what}: ${r.value.message}`);
@@ -188,7 +150,7 @@ test('bombs as a bytea parameter: each fails alone with 54000 naming its bound, 
 
 test('read_blob and a path: a lying DOCX fails with 54000; 4 million newlines in a <pre> parse in a 64 MB thread heap, exactly', async () => {
   const c = await client();
-  const docx = await probed(() =>
+  const docx = await probed(probe, () =>
     rejection(c.query(`SELECT DOCUMENT_TEXT(content) FROM read_blob('${dir}/lying.docx')`)),
   );
   assert.is(docx.value.code, '54000');
@@ -197,13 +159,13 @@ test('read_blob and a path: a lying DOCX fails with 54000; 4 million newlines in
     /^DOCUMENT_TEXT: DOCX: word\/document\.xml inflates to more than \d+ bytes/,
   );
   const expected = { n: 3_999_999, newlines: true };
-  const blob = await probed(() =>
+  const blob = await probed(probe, () =>
     c.query(
       `SELECT length(t)::INTEGER AS n, t = repeat(chr(10), 3999999) AS newlines FROM (SELECT DOCUMENT_TEXT(content) AS t FROM read_blob('${dir}/pre.html'))`,
     ),
   );
   assert.equal(blob.value.rows, [expected]);
-  const path = await probed(() =>
+  const path = await probed(probe, () =>
     c.query(
       `SELECT length(t)::INTEGER AS n, t = repeat(chr(10), 3999999) AS newlines FROM (SELECT DOCUMENT_TEXT('pre.html') AS t)`,
     ),
@@ -226,7 +188,7 @@ test("a slow document does not hold another client's tiny page; a CancelRequest 
     order.push('slow');
     return e;
   });
-  const r = await probed(async () => {
+  const r = await probed(probe, async () => {
     const tiny = await other.query(`SELECT DOCUMENT_TEXT(content) AS t FROM read_blob('${dir}/tiny.html')`);
     order.push('tiny');
     return tiny.rows;
@@ -236,7 +198,7 @@ test("a slow document does not hold another client's tiny page; a CancelRequest 
   assert.ok(r.maxMs < PROMISE_MS, `the probe waited ${Math.round(r.maxMs)} ms`);
   const ids = slowClient as unknown as { processID: number; secretKey: number };
   const cpuAtCancel = serverCpuMs();
-  await sendCancel(ids.processID, ids.secretKey);
+  await sendCancel(port, ids.processID, ids.secretKey);
   const err = await slow;
   const cpuToError = serverCpuMs() - cpuAtCancel;
   assert.is(err.code, '57014', err.message);

@@ -21,6 +21,7 @@ import * as assert from 'uvu/assert';
 import { type Running, start, waitFor } from '../cli/helpers.js';
 import { CJK, longWord } from '../fixtures/long-words.js';
 import { rejection } from '../server/helpers.js';
+import { probed } from '../server/probe.js';
 
 /** Another client's SELECT 1 must answer within this, whatever the others do. */
 const PROMISE_MS = 1_000;
@@ -35,27 +36,6 @@ async function connect(): Promise<pg.Client> {
   await c.connect();
   clients.push(c);
   return c;
-}
-
-/** Runs `work` while `probe` asks SELECT 1 every 10 ms; the longest answer and what `work` gave. */
-async function probed<T>(probe: pg.Client, work: () => Promise<T>): Promise<{ maxMs: number; value: T }> {
-  let maxMs = 0;
-  let stop = false;
-  const loop = (async () => {
-    while (!stop) {
-      const began = performance.now();
-      assert.equal((await probe.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
-      maxMs = Math.max(maxMs, performance.now() - began);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  try {
-    return { value: await work(), maxMs };
-  } finally {
-    stop = true;
-    await loop;
-    if (process.env.PROBE_LOG) console.log(`probe max ${Math.round(maxMs)} ms`);
-  }
 }
 
 async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; ms: number }> {

@@ -1,7 +1,7 @@
-import { connect } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejection, type ServerFixture, startServerFixture } from './helpers.js';
+import { sendCancel } from './probe.js';
 
 let f: ServerFixture;
 test.before(async () => {
@@ -10,22 +10,6 @@ test.before(async () => {
 test.after(async () => {
   await f.close();
 });
-
-/** Sends a CancelRequest on a fresh socket, as libpq does. */
-function sendCancel(port: number, pid: number, secret: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => {
-      const b = Buffer.alloc(16);
-      b.writeInt32BE(16, 0);
-      b.writeInt32BE(80877102, 4);
-      b.writeInt32BE(pid, 8);
-      b.writeInt32BE(secret, 12);
-      s.end(b);
-    });
-    s.on('close', () => resolve());
-    s.on('error', reject);
-  });
-}
 
 test('a CancelRequest aborts the running MAP: 57014, in-flight calls stopped, the session goes on', async () => {
   const c = await f.client();

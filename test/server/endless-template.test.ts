@@ -11,13 +11,13 @@
  * Every query and login here has a timeout, so a render that is not stopped
  * fails the test instead of hanging it, and the server is killed at the end.
  */
-import { connect } from 'node:net';
 import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GIVEN_UP_NOTE, OVERRUNS_PER_STATEMENT, RENDER_MS_ON } from '../../src/cascade/render-bounds.js';
 import { ROOT, type Running, start, waitFor } from '../cli/helpers.js';
 import { rejection } from './helpers.js';
+import { cancelClient } from './probe.js';
 import { query, rawClient, startupMessage } from './raw-socket.js';
 
 const CASCADES = `${ROOT}test/fixtures/cascades/endless`;
@@ -104,23 +104,6 @@ async function selectsDuring(c: pg.Client, busy: Promise<unknown>): Promise<numb
   return took;
 }
 
-/** Sends a CancelRequest on a fresh socket, as libpq does. */
-function sendCancel(port: number, c: pg.Client): Promise<void> {
-  const { processID, secretKey } = c as unknown as { processID: number; secretKey: number };
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => {
-      const b = Buffer.alloc(16);
-      b.writeInt32BE(16, 0);
-      b.writeInt32BE(80877102, 4);
-      b.writeInt32BE(processID, 8);
-      b.writeInt32BE(secretKey, 12);
-      s.end(b);
-    });
-    s.on('close', () => resolve());
-    s.on('error', reject);
-  });
-}
-
 /** What `p` resolves to, and how long it took. */
 async function timed<T>(p: Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = performance.now();
@@ -191,7 +174,7 @@ t('a CancelRequest stops the render in the worker within 1 s; the session goes o
   const running = a.query(endlessMap('endless_jinja.yaml', 3, 'cancel'));
   await sleep(400);
   const t0 = performance.now();
-  await sendCancel(ctx.port, a);
+  await cancelClient(ctx.port, a);
   const err = await rejection(running);
   const took = performance.now() - t0;
   assert.is(err.code, '57014', err.message);
@@ -275,7 +258,7 @@ t('RUN: a CancelRequest while it renders ends it within 1 s', async (ctx) => {
   // Before or during the render.
   await sleep(100);
   const t0 = performance.now();
-  await sendCancel(ctx.port, a);
+  await cancelClient(ctx.port, a);
   const outcome = await running;
   const took = performance.now() - t0;
   assertCancelledRun(outcome);

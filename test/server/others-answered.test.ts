@@ -12,6 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CASCADES, type Running, start, waitFor } from '../cli/helpers.js';
 import { entityRecords, entityTableSql } from '../fixtures/entity-records.js';
+import { probed } from './probe.js';
 
 /** Another client's SELECT 1 must answer within this, whatever the others do. */
 const PROMISE_MS = 1_000;
@@ -26,36 +27,6 @@ async function connect(user = 'tester'): Promise<pg.Client> {
   await c.connect();
   clients.push(c);
   return c;
-}
-
-/**
- * Runs `work` while `probe` asks SELECT 1 every 10 ms; the longest answer,
- * the answers counted, and what `work` gave.
- */
-async function probed<T>(
-  probe: pg.Client,
-  work: () => Promise<T>,
-): Promise<{ maxMs: number; probes: number; value: T }> {
-  let maxMs = 0;
-  let probes = 0;
-  let stop = false;
-  const loop = (async () => {
-    while (!stop) {
-      const began = performance.now();
-      const { rows } = await probe.query('SELECT 1 AS one');
-      assert.equal(rows, [{ one: 1 }]);
-      maxMs = Math.max(maxMs, performance.now() - began);
-      probes++;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  try {
-    return { value: await work(), maxMs, probes };
-  } finally {
-    stop = true;
-    await loop;
-    if (process.env.PROBE_LOG) console.log(`probe max ${Math.round(maxMs)} ms over ${probes}`);
-  }
 }
 
 test.before(async () => {
