@@ -211,7 +211,9 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   'drop-function': {
     async run(plan, r) {
       const { dropSemanticFunction } = await import('./sql-function-statements.js');
-      await dropSemanticFunction(plan.stmt, r.shared, r.readOnlyFunctions);
+      const dropped = await dropSemanticFunction(plan.stmt, r.shared, r.readOnlyFunctions);
+      // Postgres's notice for DROP FUNCTION IF EXISTS of a missing function.
+      if (!dropped) r.options.onNotice?.(`semantic function ${plan.stmt.name.text} does not exist, skipping`);
       return { result: { columns: [], rows: [] }, kind: 'sql', ...NONE };
     },
   },

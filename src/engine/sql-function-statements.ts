@@ -152,13 +152,17 @@ export async function createSemanticFunction(
   });
 }
 
+/**
+ * Drops a function defined in SQL. Resolves false when `IF EXISTS` found none
+ * to drop (the caller says so, as Postgres's NOTICE "… does not exist, skipping").
+ */
 export async function dropSemanticFunction(
   stmt: DropSemanticFunctionStatement,
   shared: EngineShared,
   readOnly: boolean,
-): Promise<void> {
+): Promise<boolean> {
   refuseIfReadOnly(readOnly, stmt);
-  await shared.system.run(async (con) => {
+  return shared.system.run(async (con) => {
     const name = stmt.name.text;
     const catalog = shared.semantic.catalog;
     const fn = catalog.functions.get(name);
@@ -175,12 +179,14 @@ export async function dropSemanticFunction(
     const existed = await deleteSqlFunction(con, name);
     if (!existed && !stmt.ifExists)
       throw new RvbbitError('SQLFN_NOT_FOUND', `semantic function ${name} does not exist`, where);
+    if (!existed) return false;
     const next = withSqlFunctions(
       catalog,
       sqlDefined(catalog).filter((d) => d.sql.name !== name),
     );
     await writeFunctionListingRow(con, name, undefined);
     shared.semantic.catalog = next;
+    return true;
   });
 }
 

@@ -48,9 +48,11 @@ export function completionOf(
     default: {
       if (TWO_WORD.has(first)) {
         // CREATE [OR REPLACE] SEMANTIC FUNCTION answers CREATE FUNCTION, as Postgres' CREATE FUNCTION does.
+        // The object is the first word after CREATE that is no modifier: `CREATE OR REPLACE
+        // SEMANTIC FUNCTION` has four words before it (the first four alone answered `CREATE OR`).
         const object =
           words
-            .slice(0, 4)
+            .slice(0, 5)
             .filter((w) => !['OR', 'REPLACE', 'TEMP', 'TEMPORARY', 'UNIQUE', 'SEMANTIC'].includes(w))[1] ??
           words[1] ??
           '';

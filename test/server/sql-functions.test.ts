@@ -53,6 +53,18 @@ test('node-postgres: create, use from another connection, replace, drop', async 
   assert.match(gone.message, /is_home does not exist/);
 });
 
+test('node-postgres: DROP … IF EXISTS of a missing function says so (the engine\'s notices reach clients as WARNING)', async () => {
+  const c = await f.client();
+  const notices: string[] = [];
+  c.on('notice', (n) => notices.push(`${n.severity}: ${n.message}`));
+  const dropped = await c.query('DROP SEMANTIC FUNCTION IF EXISTS never_defined');
+  assert.is(dropped.command, 'DROP');
+  assert.equal(notices, ['WARNING: semantic function never_defined does not exist, skipping']);
+  await c.query(`CREATE SEMANTIC FUNCTION is_bright(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} bright?'`);
+  await c.query('DROP SEMANTIC FUNCTION IF EXISTS is_bright');
+  assert.is(notices.length, 1);
+});
+
 const REFUSED: readonly [string, string, string][] = [
   [`CREATE SEMANTIC FUNCTION f(x VARCHAR) RETURNS BOOLEAN AS 'Is {{ x  ripe?'`, '42601', '62'],
   [`CREATE SEMANTIC FUNCTION f(x VARCHAR, y VARCHAR) RETURNS BOOLEAN AS 'Is {{ x }} ripe?'`, '42P13', '70'],

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { skipSpaceAndComments } from '../../grammar/sql-scan.js';
+import { completionOf } from '../../src/server/command-tag.js';
 import { classifyStatement, readsOnly, sendsRows } from '../../src/server/statement-class.js';
 import { isEmptyQuery } from '../../src/server/statement-shape.js';
 
@@ -97,6 +98,20 @@ test('an empty query: only blanks, comments and semicolons', () => {
   assert.ok(isEmptyQuery(' -- x\n ; /* y /* z */ */ ;'));
   assert.not.ok(isEmptyQuery('/* never closed'));
   assert.not.ok(isEmptyQuery('; SELECT 1'));
+});
+
+test("command tags name the object after CREATE's modifiers (CREATE OR REPLACE SEMANTIC FUNCTION answered 'CREATE OR')", () => {
+  const none = { columns: [], rows: [] } as unknown as Parameters<typeof completionOf>[1];
+  const tag = (sql: string) => completionOf(sql, none).tag;
+  assert.is(
+    tag("CREATE OR REPLACE SEMANTIC FUNCTION f(t VARCHAR) RETURNS BOOLEAN AS 'x'"),
+    'CREATE FUNCTION',
+  );
+  assert.is(tag("create semantic function f(t VARCHAR) RETURNS BOOLEAN AS 'x'"), 'CREATE FUNCTION');
+  assert.is(tag('DROP SEMANTIC FUNCTION IF EXISTS f'), 'DROP FUNCTION');
+  assert.is(tag('CREATE OR REPLACE TEMP MACRO m(a) AS a'), 'CREATE MACRO');
+  assert.is(tag('CREATE UNIQUE INDEX i ON t(a)'), 'CREATE INDEX');
+  assert.is(tag('CREATE OR REPLACE TABLE t (a INT)'), 'CREATE TABLE');
 });
 
 test.run();
