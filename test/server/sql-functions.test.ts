@@ -53,7 +53,7 @@ test('node-postgres: create, use from another connection, replace, drop', async 
   assert.match(gone.message, /is_home does not exist/);
 });
 
-test('node-postgres: DROP … IF EXISTS of a missing function says so (the engine\'s notices reach clients as WARNING)', async () => {
+test("node-postgres: DROP … IF EXISTS of a missing function says so (the engine's notices reach clients as WARNING)", async () => {
   const c = await f.client();
   const notices: string[] = [];
   c.on('notice', (n) => notices.push(`${n.severity}: ${n.message}`));
