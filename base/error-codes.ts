@@ -282,6 +282,10 @@ export const ENGINE_ERROR_CODES = {
   INVALID_UTF8: 'a query, parameter or COPY data that is not valid UTF-8 (or holds a NUL byte)',
   UNKNOWN_TYPE_OID: 'Parse declared a parameter type OID that is no type the server knows',
   UNSUPPORTED_FORMAT_CODE: 'Bind gave a parameter or result format code other than 0 (text) or 1 (binary)',
+  STARTUP_OPTION:
+    "a switch in the startup packet's options (PGOPTIONS) that is no setting (-c name=value, --name=value), or a setting's bad value",
+  STARTUP_OPTION_UNKNOWN:
+    "a setting in the startup packet's options (PGOPTIONS) that is no Postgres session setting rvbbit takes",
   SERVER_OUT_OF_MEMORY:
     "a client's message would take the clients' buffered messages past the server's budget (maxServerInputBytes)",
 

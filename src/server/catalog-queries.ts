@@ -35,18 +35,15 @@ export function serverParameters(user: string, appName: string): Record<string, 
   };
 }
 
+/** What SHOW answers for read-only facts (the settings a client may SET have their defaults below). */
 const SHOW_EXTRA: Readonly<Record<string, string>> = {
   transaction_isolation: 'repeatable read',
   'transaction isolation level': 'repeatable read',
-  search_path: '"$user", public',
   max_identifier_length: '63',
   server_version_num: '150000',
   lc_collate: 'C',
   lc_ctype: 'C',
-  default_transaction_isolation: 'repeatable read',
-  default_transaction_read_only: 'off',
   transaction_read_only: 'off',
-  statement_timeout: '0',
 };
 
 type Special =
@@ -54,35 +51,46 @@ type Special =
   | { readonly kind: 'rows'; readonly result: QueryResult }
   | { readonly kind: 'sql'; readonly sql: string };
 
-/** Settings DuckDB does not have; SET on them is acknowledged and remembered for SHOW. */
-const PG_ONLY_SETTINGS = new Set([
-  'extra_float_digits',
-  'application_name',
-  'client_encoding',
-  'datestyle',
-  'intervalstyle',
-  'client_min_messages',
-  'statement_timeout',
-  'lock_timeout',
-  'idle_in_transaction_session_timeout',
-  'bytea_output',
-  'standard_conforming_strings',
-  'session characteristics',
-  'search_path',
-  'lc_messages',
-  'lc_monetary',
-  'lc_numeric',
-  'lc_time',
-  'join_collapse_limit',
-  'jit',
-  'default_transaction_isolation',
-  'default_transaction_read_only',
-  'transaction',
-  'row_security',
-  'synchronize_seqscans',
-  'quote_all_identifiers',
-  'escape_string_warning',
+/**
+ * Settings DuckDB does not have: SET on them (and `-c name=value` in the
+ * startup packet's options, startup-options.ts) is acknowledged and
+ * remembered for SHOW, which answers Postgres 15's default until then
+ * (postgresql.org/docs/15/runtime-config-client.html; undefined where the
+ * name is a statement's form, not a setting SHOW knows).
+ */
+const PG_ONLY_SETTINGS: ReadonlyMap<string, string | undefined> = new Map([
+  ['extra_float_digits', '1'],
+  ['application_name', ''],
+  ['client_encoding', 'UTF8'],
+  ['datestyle', 'ISO, MDY'],
+  ['intervalstyle', 'postgres'],
+  ['client_min_messages', 'notice'],
+  ['statement_timeout', '0'],
+  ['lock_timeout', '0'],
+  ['idle_in_transaction_session_timeout', '0'],
+  ['bytea_output', 'hex'],
+  ['standard_conforming_strings', 'on'],
+  ['session characteristics', undefined],
+  ['search_path', '"$user", public'],
+  ['lc_messages', 'C'],
+  ['lc_monetary', 'C'],
+  ['lc_numeric', 'C'],
+  ['lc_time', 'C'],
+  ['join_collapse_limit', '8'],
+  ['jit', 'on'],
+  ['default_transaction_isolation', 'repeatable read'],
+  ['default_transaction_read_only', 'off'],
+  ['transaction', undefined],
+  ['row_security', 'on'],
+  ['synchronize_seqscans', 'on'],
+  ['quote_all_identifiers', 'off'],
+  ['escape_string_warning', 'on'],
 ]);
+
+/** A setting a client may SET here (a Postgres-only one, or a dotted custom name): it is remembered, not sent to DuckDB. */
+export function isSessionSetting(name: string): boolean {
+  return PG_ONLY_SETTINGS.has(name) || name.includes('.');
+}
 
 const CATALOG_HINT =
   /\b(pg_catalog|information_schema|pg_class|pg_namespace|pg_type|pg_attribute|pg_proc|pg_settings|pg_database|pg_roles|pg_user|pg_am|pg_index|pg_constraint|pg_description|pg_tables|pg_views|pg_extension|pg_enum|pg_range|pg_inherits|pg_stat_activity|pg_backend_pid|pg_total_relation_size|pg_relation_size|pg_get_keywords|pg_get_\w+|current_schema|format_type|pg_encoding_to_char|txid_current|has_\w+_privilege|obj_description|col_description|current_database|current_catalog|current_user|session_user|to_regtype|to_regclass)\b/i;
@@ -102,7 +110,7 @@ export function specialQuery(
     );
   if (set) {
     const name = set[1]!.toLowerCase();
-    if (PG_ONLY_SETTINGS.has(name) || name.includes('.')) {
+    if (isSessionSetting(name)) {
       const value = set[2]!.trim().replace(/^'(.*)'$/, '$1');
       // A bad timeout fails its SET, as in Postgres, not the statements after it.
       if (name === 'statement_timeout' && !/^default$/i.test(value)) parsePgDuration(name, value);
@@ -118,7 +126,8 @@ export function specialQuery(
     const value =
       settings.get(key) ??
       Object.entries(params).find(([k]) => k.toLowerCase() === key)?.[1] ??
-      SHOW_EXTRA[key];
+      SHOW_EXTRA[key] ??
+      PG_ONLY_SETTINGS.get(key);
     if (value !== undefined) {
       const column = key === 'transaction isolation level' ? 'transaction_isolation' : key;
       return {

@@ -44,12 +44,13 @@ export function clientContext(
   user: string,
   startup: Readonly<Record<string, string>>,
   pid: number,
+  settings: Map<string, string> = new Map(),
 ): { client: ClientContext; status: Record<string, string> } {
   // The server's values win over the client's where both exist (server_version, encodings).
   const status = serverParameters(user, startup.application_name ?? '');
   const client: ClientContext = {
     session,
-    settings: new Map<string, string>(),
+    settings,
     params: { ...status, ...startup, ...status },
     pid,
     limits: host.limits,

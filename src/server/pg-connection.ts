@@ -24,7 +24,8 @@ import { PasswordAuth } from './password-auth.js';
 import { Frontend } from './protocol-codes.js';
 import { ReplyBuffer } from './reply-buffer.js';
 import { simpleQuery } from './simple-query.js';
-import { errorFields, SqlState, type SqlStateCode } from './sqlstate.js';
+import { errorFields, SqlState, type SqlStateCode, sqlStateOf } from './sqlstate.js';
+import { startupSettings } from './startup-options.js';
 import { readStartupPacket } from './startup-packet.js';
 import { StatementExecutor } from './statement-executor.js';
 
@@ -310,6 +311,15 @@ export class PgConnection {
     clearTimeout(this.loginTimer);
     this.reader.maxMessageBytes = this.host.limits.maxMessageBytes;
     this.replies.send(msg.authOk());
+    // PGOPTIONS ('-c client_min_messages=warning'): the session's first settings, or the login's end.
+    let settings: Map<string, string>;
+    try {
+      settings = startupSettings(this.params.options);
+    } catch (err) {
+      const e = err as RvbbitError;
+      this.fatal(sqlStateOf(e.code), e.message);
+      return;
+    }
     const made = await this.host.logins.run(async () => {
       if (this.phase === 'closed') return undefined;
       // Unique across restarts: private logs show a client the rows of its own owner only.
@@ -327,7 +337,7 @@ export class PgConnection {
           this.host.cancelBackend(pid),
         );
       });
-      const context = clientContext(this.host, session, this.user, this.params, this.pid);
+      const context = clientContext(this.host, session, this.user, this.params, this.pid, settings);
       // The catalog is made inside the gate too: it is most of a login's DuckDB time.
       await ensureCatalog(session).catch(() => undefined);
       return { session, context };

@@ -148,6 +148,9 @@ export const SQLSTATE_OF_CODE = {
   UNSUPPORTED_FORMAT_CODE: SqlState.invalidParameterValue,
   // ── CLI and simulator (raised before any client could see them) ──
   CLI_CONFIG: SqlState.internalError,
+  // Postgres answers both at login: invalid_parameter_value, and undefined_object for an unknown name.
+  STARTUP_OPTION: SqlState.invalidParameterValue,
+  STARTUP_OPTION_UNKNOWN: SqlState.undefinedObject,
   SIM_BAD_OPTION: SqlState.internalError,
   SIM_START: SqlState.internalError,
   SIM_LISTEN: SqlState.internalError,
