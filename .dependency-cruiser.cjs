@@ -48,7 +48,7 @@ const LAYERS = [
   // The answer cache and calls in flight.
   { name: 'cache', path: '^src/cache/', uses: ['base', 'runtime', 'db', 'obs'] },
   // rvbbit.config.yaml, read by the CLI and the language server.
-  { name: 'config', path: '^src/config/', uses: ['base', 'llm'] },
+  { name: 'config', path: '^src/config/', uses: ['base', 'grammar', 'llm'] },
   // Piscina and threads: the worker pool, the chunk protocol, shared semaphores and abort flags.
   { name: 'thread', path: '^src/thread/', uses: ['base', 'runtime', 'cascade'] },
   // The LLM simulator: an OpenAI-compatible server. It shares nothing with the client but runtime/.

@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RvbbitError } from '../../base/errors.js';
+import { didYouMean } from '../../grammar/did-you-mean.js';
 import { CONFIG_FILE } from '../llm/config.js';
 
 export interface CliConfig {
@@ -49,6 +50,64 @@ export interface CliConfig {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Each section of the file and its keys (the `llm:` section's are src/llm/config.ts's, which checks them). */
+const SECTION_KEYS: Readonly<Record<string, readonly string[] | undefined>> = {
+  llm: undefined,
+  rvbbit: [
+    'db',
+    'cascades',
+    'parallel',
+    'data_dirs',
+    'image_dirs',
+    'max_image_bytes',
+    'max_document_bytes',
+    'max_image_bytes_in_flight',
+    'small_side',
+  ],
+  server: [
+    'host',
+    'port',
+    'password',
+    'auth',
+    'max_connections',
+    'max_message_bytes',
+    'idle_timeout_ms',
+    'statement_timeout_ms',
+    'allow_files',
+  ],
+};
+
+/**
+ * An unknown key is an error naming it and the nearest valid key: a misspelled
+ * section (`rvbit:`), a section's key at the top level (`data_dirs:` belongs
+ * under `rvbbit:`), a misspelled key (`data_dir`). Ignored, it silently did nothing.
+ */
+function checkKeys(root: Obj, bad: (key: string, want: string) => never): void {
+  const sections = Object.keys(SECTION_KEYS);
+  for (const key of Object.keys(root)) {
+    const keys = SECTION_KEYS[key];
+    if (Object.hasOwn(SECTION_KEYS, key)) {
+      if (keys === undefined || root[key] === undefined || root[key] === null) continue;
+      if (!isObj(root[key])) bad(key, 'expected a section of keys');
+      for (const inner of Object.keys(root[key] as Obj)) {
+        if (keys.includes(inner)) continue;
+        const near = didYouMean(inner, keys);
+        bad(
+          `${key}.${inner}`,
+          `unknown key${near ? `: did you mean ${key}.${near}?` : ''} (${key}: takes ${keys.join(', ')})`,
+        );
+      }
+      continue;
+    }
+    const home = sections.find((sec) => SECTION_KEYS[sec]?.includes(key));
+    const near = home ? `${home}.${key}` : didYouMean(key, sections);
+    bad(
+      key,
+      `unknown top-level key${near ? `: did you mean ${near}?` : ''} (the file's sections are ${sections.join(', ')})`,
+    );
+  }
+}
+
 export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig {
   const file = env.RVBBIT_CONFIG ? resolve(cwd, env.RVBBIT_CONFIG) : resolve(cwd, CONFIG_FILE);
   if (!existsSync(file)) return { server: {} };
@@ -59,11 +118,12 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     throw new RvbbitError('CLI_CONFIG', `${file}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (!isObj(root)) return { server: {} };
-  const r = isObj(root.rvbbit) ? root.rvbbit : {};
-  const s = isObj(root.server) ? root.server : {};
   const bad = (key: string, want: string): never => {
     throw new RvbbitError('CLI_CONFIG', `${file}: ${key}: ${want}`);
   };
+  checkKeys(root, bad);
+  const r = isObj(root.rvbbit) ? root.rvbbit : {};
+  const s = isObj(root.server) ? root.server : {};
   const str = (o: Obj, k: string, section: string): string | undefined =>
     o[k] === undefined
       ? undefined

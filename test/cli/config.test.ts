@@ -12,7 +12,7 @@ function configDir(text: string): string {
   return dir;
 }
 
-test('the rvbbit: and server: sections are read; llm: and other keys are left alone', () => {
+test('the rvbbit: and server: sections are read; llm: is left to the LLM settings', () => {
   const dir = configDir(
     'llm:\n  model: x\nrvbbit:\n  db: data.duckdb\n  cascades: [a, b]\n  parallel: 8\nserver:\n  port: 6543\n  password: pw\n  auth: md5\n  max_connections: 5\n  idle_timeout_ms: 1000\n  statement_timeout_ms: 30000\n  allow_files: [shared]\n',
   );
@@ -45,6 +45,37 @@ test('an empty server.password is an error, not the password "null" or none', ()
 test('a wrong type names the key and the file', () => {
   const dir = configDir('server:\n  port: "high"\n');
   assert.throws(() => readCliConfig(dir, {}), /rvbbit\.config\.yaml: server\.port: expected an integer/);
+});
+
+test('an unknown key is an error naming the file, the key and the nearest valid one', () => {
+  const cases: [string, RegExp][] = [
+    [
+      'data_dirs: [docs]\n',
+      /rvbbit\.config\.yaml: data_dirs: unknown top-level key: did you mean rvbbit\.data_dirs\? \(the file's sections are llm, rvbbit, server\)/,
+    ],
+    ['rvbit:\n  db: x.duckdb\n', /rvbbit\.config\.yaml: rvbit: unknown top-level key: did you mean rvbbit\?/],
+    [
+      'rvbbit:\n  data_dir: docs\n',
+      /rvbbit\.config\.yaml: rvbbit\.data_dir: unknown key: did you mean rvbbit\.data_dirs\? \(rvbbit: takes db, /,
+    ],
+    ['server:\n  prot: 5432\n', /server\.prot: unknown key: did you mean server\.port\?/],
+    ['server:\n  colour: blue\n', /server\.colour: unknown key \(server: takes host, /],
+    ['rvbbit: 5\n', /rvbbit\.config\.yaml: rvbbit: expected a section of keys/],
+  ];
+  for (const [text, message] of cases) assert.throws(() => readCliConfig(configDir(text), {}), message, text);
+  // Empty sections and the llm: section are not this reader's to refuse.
+  assert.equal(readCliConfig(configDir('rvbbit:\nserver:\nllm:\n  model: m\n'), {}).parallel, undefined);
+});
+
+test('the CLI says an unknown key in one line and exits 1 (an error, as others), before doing anything', async () => {
+  const dir = configDir('rvbbit:\n  data_dir: docs\n');
+  const r = await rvbbit(['query', '--sim', 'SELECT 1'], {
+    env: { RVBBIT_CONFIG: join(dir, 'rvbbit.config.yaml') },
+  });
+  assert.is(r.out, '');
+  assert.match(r.err, /rvbbit\.data_dir: unknown key: did you mean rvbbit\.data_dirs\?/);
+  assert.is(r.err.trim().split('\n').length, 1, r.err);
+  assert.is(r.code, 1);
 });
 
 test('the config file supplies the --db default, relative to the file', async () => {
