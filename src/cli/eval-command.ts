@@ -66,8 +66,6 @@ export function registerEval(program: Command): void {
     .command('eval')
     .description("compare a statement's answers and cost under candidate set-ups on a sample of its input")
     .argument('<sql>', 'the statement (a semantic SELECT over --table)')
-    // A usage error is one line and where to read more, not the whole help.
-    .showHelpAfterError('(rvbbit eval --help for usage)')
     .option(
       '--table <name>',
       'the input table the sample is drawn from (required; schema.name, "quoted names")',

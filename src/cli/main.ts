@@ -51,6 +51,16 @@ registerSim(program);
 registerScripts(program);
 registerWorker(program);
 
+/**
+ * A usage error is its one line and where the help is, not the error above
+ * the whole help (50 lines under which `--data-dir nodir`'s message was lost).
+ */
+function pointToHelp(cmd: Command, path: string): void {
+  cmd.showHelpAfterError(`(${path} --help for usage)`);
+  for (const sub of cmd.commands) pointToHelp(sub, `${path} ${sub.name()}`);
+}
+pointToHelp(program, 'rvbbit');
+
 // `rvbbit query … | head` closes our stdout early: that ends the output, not in a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);

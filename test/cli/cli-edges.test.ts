@@ -132,6 +132,24 @@ test('usage errors exit 2 with the message on stderr: unknown option or command,
   }
 });
 
+test("a usage error is its line and a pointer to the command's --help, not the whole help", async () => {
+  const cases: [string[], string][] = [
+    [['query', '--data-dir', 'nodir', 'SELECT 1'], 'rvbbit query --help'],
+    [['query', '--bogus', 'SELECT 1'], 'rvbbit query --help'],
+    [['serve', '--port', 'x'], 'rvbbit serve --help'],
+    [['cascades', 'test', '--bogus'], 'rvbbit cascades test --help'],
+    [['--bogus'], 'rvbbit --help'],
+  ];
+  for (const [args, help] of cases) {
+    const r = await rvbbit(args, { input: '' });
+    assert.is(r.code, 2, `rvbbit ${args.join(' ')}: ${r.err}`);
+    const lines = r.err.trim().split('\n');
+    assert.is(lines.length, 2, `rvbbit ${args.join(' ')}: ${r.err}`);
+    assert.match(lines[0]!, /^error: /);
+    assert.is(lines[1], `(${help} for usage)`);
+  }
+});
+
 test('--help documents the exit statuses and exits 0, as --version does', async () => {
   const help = await rvbbit(['--help']);
   assert.is(help.code, 0);
