@@ -12,9 +12,9 @@
  * 900 s in issue 65); one row each, the two costs are alike.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -138,12 +138,23 @@ test('stored functions that shadow DuckDB (an older rvbbit took them) are skippe
 /** Runs `code` (an ES module importing the engine from `engine`) in a child node with TMPDIR = `tmp`; its exit. */
 function child(code: string, tmp: string): { status: number | null; signal: string | null; stdout: string } {
   const engine = pathToFileURL(join(ROOT, 'src/index.ts')).href;
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', code.replaceAll('ENGINE', JSON.stringify(engine))],
-    { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 120_000 },
-  );
-  return { status: r.status, signal: r.signal, stdout: r.stdout };
+  // A file, not `--input-type=module -e`: worker threads inherit the process's
+  // execArgv, and a thread started from a file (the build's, as the suite runs
+  // them) refuses --input-type.
+  const script = join(mkdtempSync(join(tmpdir(), 'rvbbit-fn-child-')), 'child.mjs');
+  writeFileSync(script, code.replaceAll('ENGINE', JSON.stringify(engine)));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      cwd: ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    if (r.status !== 0 && r.signal === null) process.stderr.write(r.stderr);
+    return { status: r.status, signal: r.signal, stdout: r.stdout };
+  } finally {
+    rmSync(dirname(script), { recursive: true, force: true });
+  }
 }
 
 test("a crashed engine's function folder is removed when the next engine starts; a running process's is kept", async () => {
