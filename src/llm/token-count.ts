@@ -66,21 +66,10 @@ export function promptTokensUpperBound(messages: readonly CountedMessage[]): num
   return n;
 }
 
-/** The prompt's tokens as OpenAI counts them. */
-export async function promptTokens(messages: readonly CountedMessage[]): Promise<number> {
-  const enc = await loadEncoding();
-  let n = REPLY_PRIMING;
-  for (const m of messages) {
-    const p = parts(m);
-    n += TOKENS_PER_MESSAGE + enc.countTokens(p.text) + p.imageTokens;
-  }
-  return n;
-}
-
 /**
- * The same count without awaiting (the encoding loaded synchronously, once
- * per thread): for a reply read synchronously whose provider reported no
- * usable count (usage.ts).
+ * The prompt's tokens as OpenAI counts them, without awaiting (the encoding
+ * loaded synchronously, once per thread): also for a reply read
+ * synchronously whose provider reported no usable count (usage.ts).
  */
 export function promptTokensNow(messages: readonly CountedMessage[]): number {
   const enc = loadEncodingSync();
@@ -90,6 +79,11 @@ export function promptTokensNow(messages: readonly CountedMessage[]): number {
     n += TOKENS_PER_MESSAGE + enc.countTokens(p.text) + p.imageTokens;
   }
   return n;
+}
+
+/** The prompt's tokens as OpenAI counts them. */
+export async function promptTokens(messages: readonly CountedMessage[]): Promise<number> {
+  return promptTokensNow(messages);
 }
 
 /** A text's tokens (o200k_base), without awaiting. */
@@ -124,7 +118,7 @@ export async function textsTokens(texts: readonly string[]): Promise<number[]> {
 
 /** A text's tokens (o200k_base). */
 export async function textTokens(text: string): Promise<number> {
-  return (await loadEncoding()).countTokens(text);
+  return textTokensNow(text);
 }
 
 /**
