@@ -1,0 +1,142 @@
+/**
+ * Bounded at any size (issue 66): the peak RSS and rows per second of every path a user takes
+ * through a large LLM statement, each run in its own process under GNU time (`/usr/bin/time -f
+ * %M`: the largest resident set of that process, every thread and DuckDB included), at two sizes.
+ * Rows are ~1 KB of text, the simulator answers at 0 ms in its own process.
+ *
+ *   node --import tsx bench/paths-memory.bench.ts [path,path|all] [small=100000] [large=1000000]
+ *
+ * Targets (issue 66): each path's peak RSS at `large` ≤ 400 MB and ≤ 1.2 × its own run at
+ * `small`; rows/s at `large` ≥ rows/s at `small`. Measure the build (`npm run build` first): a CLI
+ * through tsx would count the TypeScript loader's memory.
+ *
+ * A path is a command (the CLI, psql against `rvbbit serve`, a node script) and the SQL it runs;
+ * add a path to PATHS, not a new harness.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSimulatorProcess } from '../src/sim/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'bin/rvbbit.js');
+const CASCADES = join(ROOT, 'bench/cascades');
+
+/** N generated rows of ~1 KB text: the input of every path. */
+export const usingRows = (n: number) =>
+  `SELECT range AS id, repeat('lorem ipsum dolor sit amet ', 37) || range AS text FROM range(${n})`;
+
+/** A MAP over N rows at PARALLEL 64, its answers neither read from nor written to the cache. */
+export const mapOver = (n: number) =>
+  `RVBBIT MAP PARALLEL 64 'bench_label' USING (${usingRows(n)}) WITH (limit = 0, cache = false)`;
+
+export interface PathRun {
+  readonly peakRssMb: number;
+  readonly seconds: number;
+  /** Bytes the command wrote to stdout (read and dropped, as a pipe's reader would). */
+  readonly stdoutBytes: number;
+}
+
+export interface PathContext {
+  readonly simUrl: string;
+  /** A fresh folder for this run (a database file, an output file); removed after it. */
+  readonly dir: string;
+}
+
+export interface MemoryPath {
+  readonly name: string;
+  /** What the user runs: argv (argv[0] the program) for N rows. */
+  command(n: number, ctx: PathContext): readonly string[];
+  /** Checks the run's outcome (row count in a file, a printed count); throws when it is wrong. */
+  check?(n: number, ctx: PathContext, run: PathRun): Promise<void> | void;
+}
+
+/** `rvbbit query` with the simulator at `simUrl` and the bench cascades. */
+export const cli = (ctx: PathContext, ...args: string[]) => [
+  process.execPath,
+  CLI,
+  'query',
+  '--provider-url',
+  ctx.simUrl,
+  '--cascades',
+  CASCADES,
+  '--no-cost',
+  ...args,
+];
+
+export const PATHS: readonly MemoryPath[] = [
+  {
+    name: 'cli-csv-pipe',
+    command: (n, ctx) => cli(ctx, '--format', 'csv', mapOver(n)),
+    check(n, _ctx, run) {
+      // ~1 KB text + a label + the header: fewer bytes means rows went missing.
+      if (run.stdoutBytes < n * 1000)
+        throw new Error(`cli-csv-pipe printed ${run.stdoutBytes} bytes for ${n} rows`);
+    },
+  },
+];
+
+/** Runs argv under GNU time; its stdout is read and dropped. */
+export async function runMeasured(argv: readonly string[], cwd: string): Promise<PathRun> {
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', ...argv], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let stdoutBytes = 0;
+  child.stdout.on('data', (b: Buffer) => {
+    stdoutBytes += b.length;
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-20_000);
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const seconds = (performance.now() - t0) / 1000;
+  const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
+  if (code !== 0 || !Number.isFinite(kb))
+    throw new Error(`${argv.slice(0, 4).join(' ')} … exited ${code}:\n${stderr}`);
+  return { peakRssMb: Math.round(kb / 1024), seconds: Number(seconds.toFixed(2)), stdoutBytes };
+}
+
+async function main(): Promise<void> {
+  const [which = 'all', small = '100000', large = '1000000'] = process.argv.slice(2);
+  const chosen = which === 'all' ? PATHS : PATHS.filter((p) => which.split(',').includes(p.name));
+  if (chosen.length === 0)
+    throw new Error(`no such path: ${which} (paths: ${PATHS.map((p) => p.name).join(', ')})`);
+  const sim = await startSimulatorProcess({ latencyMs: 0 });
+  try {
+    for (const path of chosen) {
+      const runs: { n: number; run: PathRun }[] = [];
+      for (const n of [Number(small), Number(large)]) {
+        const dir = mkdtempSync(join(tmpdir(), 'rvbbit-paths-'));
+        try {
+          const ctx = { simUrl: sim.url, dir };
+          const run = await runMeasured(path.command(n, ctx), dir);
+          await path.check?.(n, ctx, run);
+          runs.push({ n, run });
+          console.log(
+            `${path.name} n=${n}: peak RSS ${run.peakRssMb} MB, ${run.seconds} s, ${Math.round(n / run.seconds)} rows/s`,
+          );
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      const [a, b] = runs as [{ n: number; run: PathRun }, { n: number; run: PathRun }];
+      const growth = b.run.peakRssMb / a.run.peakRssMb;
+      const rate = b.n / b.run.seconds / (a.n / a.run.seconds);
+      const ok = b.run.peakRssMb <= 400 && growth <= 1.2 && rate >= 1;
+      console.log(
+        `${ok ? 'PASS' : 'FAIL'} ${path.name}: ${b.run.peakRssMb} MB at ${b.n} (target ≤ 400), ` +
+          `${growth.toFixed(2)}× its ${a.n} run (target ≤ 1.2), rows/s ${rate.toFixed(2)}× (target ≥ 1)`,
+      );
+    }
+  } finally {
+    await sim.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
