@@ -43,7 +43,8 @@
  * A sample that cannot support the targets (under MIN_SAMPLE_POSITIVES oracle
  * positives for recall) is not guessed from: the caller sends every row to the oracle.
  */
-import jStat from 'jstat';
+import { createRequire } from 'node:module';
+import type JStat from 'jstat';
 import { hashSeed, mulberry32 } from '../../base/rng.js';
 
 export interface Targets {
@@ -129,7 +130,18 @@ export type Thresholds =
   | { readonly ok: false; readonly reason: string };
 
 /** The one-sided normal quantile z with P(Z > z) = delta (jstat's normal.inv: exact to double precision). */
-const zOf = (delta: number): number => jStat.normal.inv(1 - delta, 0, 1);
+const zOf = (delta: number): number => jStat().normal.inv(1 - delta, 0, 1);
+
+/**
+ * jstat, required on the first quantile, not imported: every engine start
+ * loads this module (CREATE SEMANTIC FUNCTION's proxy), few statements use
+ * SUPG, and the library costs ~70 ms of CPU to load.
+ */
+let jStatLibrary: typeof JStat | undefined;
+function jStat(): typeof JStat {
+  jStatLibrary ??= createRequire(import.meta.url)('jstat') as typeof JStat;
+  return jStatLibrary;
+}
 
 /**
  * Wilson's lower confidence bound (Wilson, JASA 1927; Brown, Cai & DasGupta,

@@ -5,8 +5,9 @@
  * (the caller may re-run the task on a fresh worker) and an entry module that
  * cannot load (WORKER_START, naming the file; re-running would only fail again).
  */
+import { createRequire } from 'node:module';
 import type { TransferListItem } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { RvbbitError } from '../../base/errors.js';
 import { entryLoaderFlags, entryModule } from '../runtime/package-files.js';
 import { isLoadedAnnouncement } from './worker-entry.js';
@@ -32,6 +33,14 @@ export function isWorkerStartFailure(err: unknown): boolean {
   return err instanceof RvbbitError && err.code === 'WORKER_START';
 }
 
+/**
+ * Piscina, required when the first pool is made, not imported: a start that
+ * runs no chunk (plain SQL, EXPLAIN, a cached statement) never pays its load
+ * (~45 ms of CPU). Its CommonJS build, so the load is synchronous.
+ */
+const loadPiscina = (): typeof Piscina =>
+  (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
+
 export class WorkerPool {
   private readonly piscina: Piscina;
   /** The entry file the workers run, for error messages. */
@@ -42,7 +51,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     const entry = entryModule(options.entry);
     this.file = decodeURIComponent(entry.pathname);
-    this.piscina = new Piscina({
+    this.piscina = new (loadPiscina())({
       filename: entry.href,
       minThreads: options.threads,
       maxThreads: options.threads,
