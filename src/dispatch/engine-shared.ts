@@ -32,7 +32,16 @@ export interface EngineShared {
   /** Every cascade root as a real path, longest first: what errors shown to server clients leave out. */
   readonly shownRoots: readonly string[];
   readonly provider: ResolvedProvider;
+  /** Every LLM client's settings; `baseUrl` is '' until startProvider() has started the built-in simulator. */
   readonly llm: WorkerLlmConfig;
+  /** Whether `llm.baseUrl` is set: a configured provider's always; the built-in simulator's once started. */
+  readonly llmReady: boolean;
+  /**
+   * Starts what LLM calls need and plain SQL never does (the built-in
+   * simulator's thread), once: every statement that is not plain SQL awaits
+   * it before it is planned (plan-executors.ts planOf).
+   */
+  startProvider(): Promise<void>;
   readonly defaults: PlanDefaults;
   /** Semantic operators: catalog, grammar, sync worker. */
   readonly semantic: SemanticShared;

@@ -267,9 +267,26 @@ export class Engine {
       options.logs === 'private'
         ? await openPrivateLogs(options.database, system, store)
         : { q: system, store, instance: null };
-    const provider = await resolveProvider(options.provider, process.cwd());
+    const provider = await resolveProvider(options.provider, process.cwd(), 'on-first-use');
     let engine: Engine | undefined;
     let mainLlm: (LlmClient & BatchDelivering) | undefined;
+    // The built-in simulator's URL is known once its thread listens: until then baseUrl is ''.
+    let llm: WorkerLlmConfig = { ...workerLlmConfigOf(provider), images: imageFiles };
+    let providerReady: Promise<void> | undefined;
+    const startProvider = async (): Promise<void> => {
+      const start = provider.startSimulator;
+      if (start === undefined) return;
+      providerReady ??= start().then(
+        (baseUrl) => {
+          llm = { ...llm, baseUrl };
+        },
+        (err: unknown) => {
+          providerReady = undefined;
+          throw err;
+        },
+      );
+      await providerReady;
+    };
     const shared: EngineShared = {
       instance,
       system,
@@ -287,7 +304,13 @@ export class Engine {
       resolver,
       shownRoots: realRoots(roots, sqlFunctionFiles.folder),
       provider,
-      llm: { ...workerLlmConfigOf(provider), images: imageFiles },
+      get llm() {
+        return llm;
+      },
+      get llmReady() {
+        return llm.baseUrl !== '';
+      },
+      startProvider,
       defaults: {
         parallel,
         cache: options.cache === false ? false : ttl,
@@ -303,6 +326,7 @@ export class Engine {
         return engine!.queueRunner;
       },
       mainLlm: async () => {
+        await startProvider();
         const { createLlmClient } = await import('../llm/client.js');
         // The workers' settings, with the process gate itself instead of its buffer.
         const { gateBuffer: _buffer, ...settings } = shared.llm;
@@ -402,6 +426,10 @@ export class Engine {
 
   /** The local pool (made once; `entry`: see EngineOptions.wrapRunner). */
   private pool(entry?: string): CascadePool {
+    if (!this.shared.llmReady) {
+      // Each worker thread takes the provider's URL when it starts: never '' (plan-executors.ts planOf starts it).
+      throw new RvbbitError('INTERNAL', 'the worker pool was asked for before the LLM provider started');
+    }
     const gate = this.shared.provider.gate;
     const images = this.shared.llm.images;
     this.poolInstance ??= new CascadePool({

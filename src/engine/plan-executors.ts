@@ -231,6 +231,7 @@ export async function planOf(shared: EngineShared, stmt: Statement): Promise<Pla
   if (isPlainSql(stmt)) return planPlainSql(stmt);
   const fn = planFunctionStatement(stmt);
   if (fn) return fn;
+  await shared.startProvider();
   const { planStatement } = await llmStatements();
   return planStatement(stmt, shared);
 }

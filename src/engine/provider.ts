@@ -1,6 +1,7 @@
 /**
  * Which LLM endpoint the engine talks to. With no provider configured and no
- * API key in the environment, the engine starts the built-in simulator, so a
+ * API key in the environment, the engine starts the built-in simulator (at
+ * its first LLM statement: plain SQL never needs it), so a
  * fresh machine runs everything; output always says which one answered.
  */
 // Not the llm/ barrel: it loads the HTTP client (undici), which the main thread needs only for RUN.
@@ -70,21 +71,43 @@ export function providerOptionFromConfig(c: ResolvedLlmConfig): ProviderOption |
 }
 
 /** What the pool's worker threads get of a provider: its settings, whole, and the process gate's buffer. */
-export function workerLlmConfigOf(provider: ResolvedProvider): WorkerLlmConfig {
-  const { answeredBy: _answeredBy, gate, simulator: _simulator, ...settings } = provider;
+export function workerLlmConfigOf(provider: DeferredProvider): WorkerLlmConfig {
+  const {
+    answeredBy: _answeredBy,
+    gate,
+    simulator: _simulator,
+    startSimulator: _startSimulator,
+    ...settings
+  } = provider;
   return { ...settings, gateBuffer: gate.buffer };
 }
 
 /** The simulator's prices (sim/prices.ts): the one table its calls are priced from, here and in the answers it reports. */
 export { SIM_PRICES } from '../sim/prices.js';
 
+/**
+ * A provider whose built-in simulator has not started yet: `baseUrl` is ''
+ * until `startSimulator()` (once; later calls share the first) gives its URL.
+ */
+export interface DeferredProvider extends ResolvedProvider {
+  readonly startSimulator?: () => Promise<string>;
+}
+
+/**
+ * The provider, with the built-in simulator started now (a worker, a test),
+ * or, with `simulatorStart: 'on-first-use'`, when `startSimulator()` is first
+ * called: the engine does so before it plans its first LLM statement, so a
+ * start that runs plain SQL pays for no simulator thread (~70 MB of RSS and
+ * its tokenizer encodings, loaded on that thread).
+ */
 export async function resolveProvider(
   option: ProviderOption | undefined,
   cwd: string,
-): Promise<ResolvedProvider> {
+  simulatorStart: 'now' | 'on-first-use' = 'now',
+): Promise<DeferredProvider> {
   if (option === undefined) {
     const configured = providerOptionFromConfig(resolveLlmConfig(process.env, cwd));
-    if (configured !== undefined) return resolveProvider(configured, cwd);
+    if (configured !== undefined) return resolveProvider(configured, cwd, simulatorStart);
   }
   if (option !== undefined && option !== 'simulator' && 'baseUrl' in option) {
     // The gate's limits go to the process gate; the rest is every client's settings.
@@ -109,11 +132,27 @@ export async function resolveProvider(
   const defaultModel = simulatorModel(sim?.model, simOptions.models ?? SIM_DEFAULTS.models, cwd);
   // One table: the simulator reports these prices as usage.cost and the engine estimates with them.
   const prices: PriceTable = { ...SIM_PRICES, ...sim?.prices };
-  const { startSimulatorThread } = await import('../sim/sim-thread.js');
-  const simulator = await startSimulatorThread({ prices, ...simOptions });
+  let started: Promise<{ readonly url: string; close(): Promise<void> }> | undefined;
+  const startSimulator = async (): Promise<string> => {
+    started ??= import('../sim/sim-thread.js')
+      .then((m) => m.startSimulatorThread({ prices, ...simOptions }))
+      .catch((err: unknown) => {
+        started = undefined;
+        throw err;
+      });
+    return (await started).url;
+  };
+  const simulator = {
+    async close(): Promise<void> {
+      const running = await started?.catch(() => undefined);
+      await running?.close();
+    },
+  };
+  const url = simulatorStart === 'now' ? await startSimulator() : '';
   const models = sim?.models ?? resolveLlmConfig(process.env, cwd).models;
   return {
-    baseUrl: simulator.url,
+    baseUrl: url,
+    ...(simulatorStart === 'now' ? {} : { startSimulator }),
     defaultModel,
     ...(models ? { models } : {}),
     answeredBy: 'simulator',

@@ -24,7 +24,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { RvbbitError } from '../../base/errors.js';
 import { checkedApiKey } from './api-key.js';
 import type { LlmClientOptions } from './client-options.js';
-import { checkedModelLimits, type ModelLimits } from './model-limits.js';
+import { checkedModelLimits, type ModelLimits } from './model-limits-config.js';
 import type { ModelPrice, PriceTable } from './pricing.js';
 
 export const CONFIG_FILE = 'rvbbit.config.yaml';
