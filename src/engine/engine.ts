@@ -40,7 +40,7 @@ import { imageSettings, registerImageFunction } from './image-function.js';
 import { type ProviderOption, resolveProvider, workerLlmConfigOf } from './provider.js';
 import type { QueryOptions } from './query-options.js';
 import { Session, type SessionPolicy } from './session.js';
-import { loadSqlFunctions } from './sql-function-statements.js';
+import { loadSqlFunctions } from './sql-function-load.js';
 
 export interface EngineOptions {
   /** A DuckDB file path, or ':memory:' (default). */

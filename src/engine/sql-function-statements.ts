@@ -19,75 +19,25 @@
  * per CREATE: 1,371 CREATEs took 900 s), and the catalog keeps every other
  * function's definition as it was (operator-catalog.ts). A file added later that takes a stored function's name or word
  * shadows it at the next engine start (warned; the row stays, so removing
- * the file brings the function back).
+ * the file brings the function back). Loading the stored functions at start
+ * is sql-function-load.ts.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
-import { errorMessage, RvbbitError } from '../../base/errors.js';
+import { RvbbitError } from '../../base/errors.js';
 import type { CreateSemanticFunctionStatement, DropSemanticFunctionStatement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import {
-  catalogListing,
-  definedWords,
   functionListing,
   type OperatorCatalog,
   type SqlDefinedFunction,
   takenNames,
   withSqlFunctions,
 } from '../plan/operator-catalog.js';
-import {
-  deleteSqlFunction,
-  ensureSqlFunctionTable,
-  readSqlFunctions,
-  type SqlFunctionFiles,
-  writeFunctionListing,
-  writeFunctionListingRow,
-  writeSqlFunction,
-} from '../plan/sql-functions.js';
+import { deleteSqlFunction, writeFunctionListingRow, writeSqlFunction } from '../plan/sql-functions.js';
 import { isOperatorFunction, registerFunctions } from '../statements/semantic/register-functions.js';
 import { registeredName } from '../statements/semantic/semantic-rewrite.js';
 import { candidateWords, defineSqlFunction } from '../statements/semantic/sql-function-definition.js';
 import { catalogHolders } from './catalog-words.js';
-
-/**
- * The functions stored in this database, added to `catalog`; one that no
- * longer loads, or whose name or word DuckDB's catalog holds, is skipped
- * with `warn`.
- */
-export async function loadSqlFunctions(
-  con: DuckDBConnection,
-  db: object,
-  catalog: OperatorCatalog,
-  files: SqlFunctionFiles,
-  warn: (message: string) => void,
-): Promise<OperatorCatalog> {
-  await ensureSqlFunctionTable(con);
-  const loaded: SqlDefinedFunction[] = [];
-  for (const row of await readSqlFunctions(con)) {
-    try {
-      loaded.push(files.write(row.name, row.cascadeYaml, row.contentHash));
-    } catch (err) {
-      warn(`${row.name}: ${errorMessage(err)}`);
-    }
-  }
-  // One look at DuckDB's catalog for every stored function's words.
-  const held = await catalogHolders(
-    con,
-    loaded.flatMap(definedWords),
-    loaded.map((d) => registeredName(d.sql.name)),
-    (n) => isOperatorFunction(db, n),
-  );
-  const defined = loaded.filter((d) => {
-    const words = [...definedWords(d), registeredName(d.sql.name).toUpperCase()];
-    const first = words.map((w) => held.get(w)).find((h) => h);
-    if (first) warn(`${d.sql.name}: ${first.why}; DROP SEMANTIC FUNCTION ${d.sql.name} removes it`);
-    return !first;
-  });
-  const out = withSqlFunctions(catalog, defined);
-  for (const s of out.shadowed) warn(`${s.name}: an operator file overrides it (${s.why})`);
-  await writeFunctionListing(con, catalogListing(out));
-  return out;
-}
 
 /** The functions defined in SQL that the current catalog holds, as the catalog was built from them. */
 function sqlDefined(catalog: OperatorCatalog): SqlDefinedFunction[] {
