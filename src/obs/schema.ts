@@ -49,6 +49,16 @@ export type LogTable = (typeof LOG_TABLES)[number];
 // counts, as the provider last reported them) is last.
 // queries' proxy-guarantee columns (targets, sample, thresholds, split: log-writer.ts
 // GUARANTEE_COLUMNS) come after `chunks_by`, added by ALTER TABLE to new and old files alike.
+/**
+ * One run's calls are found through this index (an ART of session ids), not a
+ * scan: session ids are random (cascade/session-id.ts), so DuckDB's min/max
+ * per row group prunes nothing and `WHERE session_id = …` read every row of
+ * the log, ~100 ms at a million calls on the 2-core machine
+ * (bench/logs-query.bench.ts). DuckDB picks it for an equality on session_id
+ * (EXPLAIN ANALYZE says `Type: Index Scan`).
+ */
+export const SESSION_INDEX = 'unified_logs_session';
+
 const LOG_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
   session_id VARCHAR, caller_id VARCHAR, query_id VARCHAR, cascade_id VARCHAR, cell VARCHAR,
@@ -76,6 +86,7 @@ ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS delivery VARCHAR;
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
 ${GUARANTEE_COLUMNS.map(([name, type]) => `ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n')}
+CREATE INDEX IF NOT EXISTS ${SESSION_INDEX} ON rvbbit.unified_logs (session_id);
 `;
 
 /**
