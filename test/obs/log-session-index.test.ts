@@ -50,7 +50,10 @@ for (const inMemory of [true, false]) {
     const con = await db.connect();
     await logCalls(con, inMemory);
     assert.equal(await countBySession(con, 'udf-misty-owl-000abc'), { n: 1, scans: ['Index Scan'] });
-    assert.equal(await countBySession(con, 'udf-misty-owl-000abc-not-logged'), { n: 0, scans: ['Index Scan'] });
+    assert.equal(await countBySession(con, 'udf-misty-owl-000abc-not-logged'), {
+      n: 0,
+      scans: ['Index Scan'],
+    });
     con.closeSync();
     db.closeSync();
   });
