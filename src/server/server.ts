@@ -35,7 +35,7 @@ export interface ServerHandle {
 
 export async function startServer(options: ServerOptions): Promise<ServerHandle> {
   const o = resolveServerOptions(options);
-  await loadDeferredModules();
+  await loadDeferredModules(o.engine.shared);
   const { shared: sharedSettings, fileGuard } = await closeFilesToClients(o.engine, o.allowFiles);
   const live = new Map<number, PgConnection>();
   const sockets = new Set<Socket>();
