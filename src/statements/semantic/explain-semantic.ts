@@ -293,6 +293,7 @@ async function estimateCalls(
           engine.llm,
           model,
           per.tokensOut,
+          engine.semantic.learnedWindows,
         );
         if (r) {
           const last = functions[functions.length - 1]!;
