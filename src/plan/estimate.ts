@@ -204,6 +204,14 @@ export function deliveryReport(delivery: CallLimits['delivery'], d: DeliveryDoll
   };
 }
 
+/**
+ * EXPLAIN's text table is at most this many columns wide where people read
+ * it (the CLI's `--format table`, psql): its long values (the note, the
+ * rewritten SQL, a function's plan) wrap (QueryResult.wrapAt); its rows and
+ * FORMAT JSON keep each value on one line.
+ */
+export const EXPLAIN_TABLE_WIDTH = 100;
+
 /** A figure of EXPLAIN's text: null is `unknown`; dollars rounded as people read them (FORMAT JSON keeps the number). */
 export function explainText(property: string, v: unknown): string {
   if (property.startsWith('est_dollars') && (v === null || typeof v === 'number')) return dollarsText(v);

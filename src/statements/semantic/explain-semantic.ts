@@ -21,6 +21,7 @@ import {
   type DeliveryDollars,
   deliveryDollars,
   deliveryReport,
+  EXPLAIN_TABLE_WIDTH,
   explainText,
   modelsOf,
   NO_DOLLARS,
@@ -164,6 +165,7 @@ export async function explainSemantic(
         property,
         value: Array.isArray(v) ? v.join('\n') : explainText(property, v),
       })),
+      wrapAt: EXPLAIN_TABLE_WIDTH,
     };
   } finally {
     closeEmbeddings(s);
