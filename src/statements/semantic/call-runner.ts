@@ -77,6 +77,9 @@ export class CallOverLimit {
 
 const LIMIT_CODES: readonly string[] = [LLM_ERROR.CONTEXT_TOO_LONG, LLM_ERROR.OUTPUT_TRUNCATED];
 
+/** Models whose learned window EXPLAIN remembers (SemanticShared.learnedWindows), at most. */
+export const MAX_LEARNED_WINDOWS = 256;
+
 /** At most this many notices name a statement's tuples over the model's limits; then one says how many more. */
 const LIMIT_NOTICES = 10;
 
@@ -167,7 +170,13 @@ export class CallRunner {
   private overLimit(code: string, message: string): CallOverLimit {
     if (code === LLM_ERROR.CONTEXT_TOO_LONG && this.o.learnedWindows) {
       const figures = contextFigures(message);
-      if (figures) this.o.learnedWindows.set(figures.model, figures.window);
+      if (figures) {
+        const learned = this.o.learnedWindows;
+        // Models are named by clients: the engine keeps the latest few, the oldest forgotten first.
+        learned.delete(figures.model);
+        if (learned.size >= MAX_LEARNED_WINDOWS) learned.delete(learned.keys().next().value!);
+        learned.set(figures.model, figures.window);
+      }
     }
     return new CallOverLimit(code, message);
   }
