@@ -14,10 +14,13 @@
  *   Spearman's rank correlation (agreement = the rank correlation).
  * A candidate whose proxy has targets also shows how its tuples split: `proxy_answered` and
  * `big_model_tuples` (the statement model's sample and band), from rvbbit.queries.
- * `--format json` prints an array, one object per candidate.
+ * `--format json` prints an array, one object per candidate. Dollars are
+ * rvbbit.queries' cost: null in JSON and `unknown` in the table when a call's
+ * model has no price (never 0, which would read as free).
  * Exit status: 0 done; 1 an error; 2 bad usage.
  */
 import type { Command } from 'commander';
+import { dollarsText } from '../../base/dollars.js';
 import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
 import { type EvalTable, tableArg, writingStatementProblem } from './eval-input.js';
 import { printError } from './print-error.js';
@@ -38,7 +41,8 @@ export interface EvalResult {
   readonly calls: number;
   readonly tokens_in: number;
   readonly tokens_out: number;
-  readonly dollars: number;
+  /** null: a call's model has no price (rvbbit.queries.cost is NULL). */
+  readonly dollars: number | null;
   readonly rows: number;
   readonly agreement: number | null;
   readonly precision?: number | null;
@@ -136,7 +140,7 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
     const run = async (annotations: string) => {
       const r = await e.query(`-- @ cache: false\n${annotations}\n${statement}`);
       const q = await e.query(
-        `SELECT q.calls, coalesce(q.cost, 0) AS cost, q.proxy_answered, q.big_model_tuples,
+        `SELECT q.calls, q.cost, q.proxy_answered, q.big_model_tuples,
                 coalesce((SELECT sum(tokens_in) FROM rvbbit.unified_logs l WHERE l.query_id = q.query_id), 0) AS tin,
                 coalesce((SELECT sum(tokens_out) FROM rvbbit.unified_logs l WHERE l.query_id = q.query_id), 0) AS tout
            FROM rvbbit.queries q ORDER BY q.started_at DESC LIMIT 1`,
@@ -145,7 +149,7 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
       return {
         rows: r.rows as Record<string, unknown>[],
         calls: Number(s.calls ?? 0),
-        dollars: Number(s.cost ?? 0),
+        dollars: s.cost == null ? null : Number(s.cost),
         tokensIn: Number(s.tin ?? 0),
         tokensOut: Number(s.tout ?? 0),
         // Only a statement whose proxy had targets fills them.
@@ -164,7 +168,7 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
         calls: c.calls,
         tokens_in: c.tokensIn,
         tokens_out: c.tokensOut,
-        dollars: round(c.dollars, 6),
+        dollars: c.dollars,
         rows: c.rows.length,
         ...agreement(reference.rows, c.rows, sampled),
         ...c.split,
@@ -175,7 +179,7 @@ async function runEval(sql: string, flags: EvalFlags, debug: boolean): Promise<n
       calls: reference.calls,
       tokens_in: reference.tokensIn,
       tokens_out: reference.tokensOut,
-      dollars: round(reference.dollars, 6),
+      dollars: reference.dollars,
       rows: reference.rows.length,
       agreement: 1,
     };
@@ -292,7 +296,13 @@ function table(rows: readonly EvalResult[], n: number): string {
     'big_model_tuples',
   ] as const;
   const used = cols.filter((c) => rows.some((r) => r[c] !== undefined));
-  const cells = rows.map((r) => used.map((c) => (r[c] === undefined || r[c] === null ? '' : String(r[c]))));
+  const cells = rows.map((r) =>
+    used.map((c) => {
+      if (c === 'dollars') return dollarsText(r.dollars);
+      const v = r[c];
+      return v === undefined || v === null ? '' : String(v);
+    }),
+  );
   const width = used.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const line = (vals: readonly string[]) =>
     vals

@@ -4,8 +4,8 @@
  * call had no price), ETA.
  */
 import { SingleBar } from 'cli-progress';
+import { formatCost } from '../../base/dollars.js';
 import type { Progress } from '../dispatch/progress.js';
-import { formatDollars } from '../llm/pricing.js';
 
 export interface ProgressView {
   readonly onProgress: (p: Progress) => void;
@@ -22,7 +22,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
         calls: p.calls,
         hits: p.cacheHits,
         // A provider's model with no price: not $0, which would read as free.
-        dollars: p.unpriced ? '$ unknown' : `$${formatDollars(p.dollars)}`,
+        dollars: formatCost(p.unpriced ? null : p.dollars),
         etaText: p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)}s`,
       };
       if (!bar) {

@@ -5,11 +5,11 @@
  * plans model work go to stderr.
  */
 
+import { formatCost } from '../../base/dollars.js';
 import { RvbbitError } from '../../base/errors.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { StatementSpend } from '../engine/query-options.js';
 import type { Session } from '../engine/session.js';
-import { formatDollars } from '../llm/pricing.js';
 import { type OutputFormat, renderJsonResults, renderResult } from '../output/render-result.js';
 import { completionOf } from '../server/command-tag.js';
 import { ERROR_COLUMN } from '../statements/map/map-output.js';
@@ -33,8 +33,7 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * and the statement's wall time.
  */
 export function costLine(s: StatementSpend, ms: number): string {
-  const dollars = s.dollars === null ? '$ unknown' : `$${formatDollars(s.dollars)}`;
-  return `cost: ${plural(s.calls, 'call', 'calls')}, ${plural(s.cacheHits, 'cache hit', 'cache hits')}, ${s.tokensIn} tokens in, ${s.tokensOut} tokens out, ${dollars}, ${ms.toFixed(1)} ms\n`;
+  return `cost: ${plural(s.calls, 'call', 'calls')}, ${plural(s.cacheHits, 'cache hit', 'cache hits')}, ${s.tokensIn} tokens in, ${s.tokensOut} tokens out, ${formatCost(s.dollars)}, ${ms.toFixed(1)} ms\n`;
 }
 
 export class ResultPrinter {

@@ -43,6 +43,12 @@ export function rowKeys(columns: readonly ResultColumn[]): string[] {
 export interface QueryResult {
   readonly columns: readonly ResultColumn[];
   readonly rows: readonly Record<string, unknown>[];
+  /**
+   * Shown to people (the CLI's table, a Postgres client's rows) at most this
+   * many columns wide: the last column's text wrapped (output/wrap-result.ts).
+   * EXPLAIN's text sets it; the rows here keep their one-line values.
+   */
+  readonly wrapAt?: number;
 }
 
 export async function readResult(

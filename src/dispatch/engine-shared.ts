@@ -78,5 +78,13 @@ export interface SemanticShared {
   catalog: OperatorCatalog;
   /** The blocking runner of sequential / vectorized / union_all. */
   syncRunner(llm: WorkerLlmConfig): Promise<{ readonly runner: (task: ChunkTask) => ChunkResult }>;
+  /**
+   * Context windows a run learned, by model id: the window a refusal stated
+   * (the provider's context-length 400, then the workers' clients refusing
+   * unsent). The workers' clients keep theirs; this copy is EXPLAIN's, so
+   * its count of an aggregate's reduction after a learned limit is the run's.
+   * The latest 256 models (call-runner.ts MAX_LEARNED_WINDOWS): clients name models.
+   */
+  readonly learnedWindows: Map<string, number>;
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { QueryResult } from '../db/query-result.js';
 import { readResult } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
-import { explainText } from '../plan/estimate.js';
+import { EXPLAIN_TABLE_WIDTH, explainText } from '../plan/estimate.js';
 import { explainMap } from '../statements/map/explain-map.js';
 import { explainRun } from '../statements/run/explain-run.js';
 import type { Plan } from './plan.js';
@@ -38,5 +38,6 @@ export async function explainStatement(
       { name: 'value', type: 'VARCHAR' },
     ],
     rows,
+    wrapAt: EXPLAIN_TABLE_WIDTH,
   };
 }

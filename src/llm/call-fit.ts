@@ -63,10 +63,12 @@ export async function fitRequest(
   return counted === undefined ? { request: fitted } : { request: fitted, promptTokens: counted };
 }
 
-/** The prompt's tokens and the window a contextTooLong message states (it crosses threads as text). */
-export function contextFigures(message: string): { tokens: number; window: number } | undefined {
-  const m = /the prompt has (\d+) tokens; .*'s context window is (\d+) tokens/.exec(message);
-  return m ? { tokens: Number(m[1]), window: Number(m[2]) } : undefined;
+/** The prompt's tokens, the model and its window a contextTooLong message states (it crosses threads as text). */
+export function contextFigures(
+  message: string,
+): { tokens: number; model: string; window: number } | undefined {
+  const m = /the prompt has (\d+) tokens; (.*)'s context window is (\d+) tokens/.exec(message);
+  return m ? { tokens: Number(m[1]), model: m[2]!, window: Number(m[3]) } : undefined;
 }
 
 export function contextTooLong(model: string, tokens: number, window: number, provider?: string) {

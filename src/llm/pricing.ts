@@ -47,18 +47,3 @@ export function costFromTable(
     ((tokens.tokensIn - cached) * p.in + cached * (p.cached_in ?? p.in) + tokens.tokensOut * p.out) / 1e6;
   return options.batch && p.batch_discount ? dollars * (1 - p.batch_discount) : dollars;
 }
-
-/**
- * Dollars as people read them: four significant digits, and cents at least
- * (never an exponent, no trailing zeros): 0.00008190000000000001 →
- * "0.0000819", 12.3456 → "12.35", 1234.567 → "1234.57", 0 → "0". EXPLAIN's
- * text, the CLI's cost line and its progress bar print dollars this way;
- * FORMAT JSON keeps the number.
- */
-export function formatDollars(dollars: number): string {
-  if (!Number.isFinite(dollars)) return String(dollars);
-  if (dollars === 0) return '0';
-  const magnitude = Math.floor(Math.log10(Math.abs(dollars)));
-  const text = dollars.toFixed(Math.min(100, Math.max(2, 3 - magnitude)));
-  return text.replace(/\.?0+$/, '');
-}

@@ -43,6 +43,7 @@ export type LoggedCall = Pick<
   | 'response_format'
   | 'delivery'
   | 'warning'
+  | 'sent'
 > & {
   readonly session_id: string;
   readonly caller_id: string;
@@ -75,6 +76,7 @@ const TYPES = [
   VARCHAR, // response_format
   VARCHAR, // delivery
   VARCHAR, // warning
+  BOOLEAN, // sent
 ];
 const CHUNK_ROWS = 2048;
 
@@ -144,6 +146,8 @@ export class CallRowsAppender {
     this.text(17, k, r.response_format ?? null);
     this.text(18, k, r.delivery ?? null);
     this.text(19, k, r.warning ?? null);
+    // A request went to the provider: not a cache hit, nor a call the client refused itself.
+    v[20]!.setItem(k, !r.cache_hit && r.sent !== false);
   }
 
   /** Writes a text cell unless the vector already holds that value there. */

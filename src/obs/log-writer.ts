@@ -50,6 +50,7 @@ export function loggedCall(
     response_format: call?.response_format,
     delivery: call?.delivery,
     warning: call?.warning,
+    ...(call?.sent === false ? { sent: false as const } : {}),
   };
 }
 
@@ -171,7 +172,7 @@ export class LogWriter {
         .run(
           `INSERT INTO rvbbit.unified_logs
            SELECT '', $1, $2, $3, '', i, $5, epoch_ms($6::BIGINT), 0, 0, 0, 0, true, 'ok', NULL, 'cache',
-             0, NULL, NULL, NULL
+             0, NULL, NULL, NULL, false
            FROM (SELECT unnest(range(r[1], r[2] + 1)) AS i
                  FROM (SELECT string_split(unnest(string_split($4, ',')), '-')::BIGINT[] AS r))`,
           // Runs of indexes as 'lo-hi' text: a bound list converts every element on the way in.
@@ -182,8 +183,8 @@ export class LogWriter {
   }
 
   /**
-   * What a statement's logged calls add up to: model calls (rows that are not
-   * cache hits), cache hits, and dollars (null when no call had a price); the
+   * What a statement's logged calls add up to: model calls (requests sent:
+   * rows neither cache hits nor refused by the client unsent), cache hits, and dollars (null when no call had a price); the
    * calls' tokens, and how many of them had tokens but no price (`unpriced`).
    * Flushes first, so calls still buffered are counted.
    */
@@ -198,7 +199,7 @@ export class LogWriter {
     await this.callRows.flush();
     const r = await this.q.run((con) =>
       con.runAndReadAll(
-        `SELECT count(*) FILTER (WHERE NOT cache_hit)::DOUBLE AS calls,
+        `SELECT count(*) FILTER (WHERE NOT cache_hit AND sent IS DISTINCT FROM false)::DOUBLE AS calls,
            count(*) FILTER (WHERE cache_hit)::DOUBLE AS hits,
            sum(cost) FILTER (WHERE NOT cache_hit) AS cost,
            coalesce(sum(tokens_in) FILTER (WHERE NOT cache_hit), 0)::DOUBLE AS tokens_in,

@@ -45,6 +45,9 @@ export type LogTable = (typeof LOG_TABLES)[number];
 // provider's prompt cache, how the schema reached the model, Batch API delivery,
 // a refused response_format) came after `answered_by`: older files get them by
 // ALTER TABLE, in the same order, so the appender's column order holds for both.
+// unified_logs' `sent` (a request went to the provider; false for a cache hit and
+// for a call the client refused itself, over a window it knows) is after them;
+// older rows hold NULL there, read as sent when not a cache hit.
 // jobs' `progress` (a RUN ASYNC under delivery: batch: its batch's status and
 // counts, as the provider last reported them) is last.
 // queries' proxy-guarantee columns (targets, sample, thresholds, split: log-writer.ts
@@ -84,6 +87,7 @@ ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS tokens_cached INTEGER;
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS response_format VARCHAR;
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS delivery VARCHAR;
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS sent BOOLEAN;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
 ${GUARANTEE_COLUMNS.map(([name, type]) => `ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n')}
 CREATE INDEX IF NOT EXISTS ${SESSION_INDEX} ON rvbbit.unified_logs (session_id);

@@ -9,13 +9,14 @@ import Table from 'cli-table3';
 import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { OutputFormat } from './output-format.js';
 import { valueText } from './value-text.js';
+import { wrappedResult } from './wrap-result.js';
 
 export { isOutputFormat, OUTPUT_FORMATS, type OutputFormat } from './output-format.js';
 
 export function renderResult(result: QueryResult, format: OutputFormat): string {
   switch (format) {
     case 'table':
-      return renderTable(result);
+      return renderTable(wrappedResult(result));
     case 'csv':
       return renderCsv(result);
     case 'json':

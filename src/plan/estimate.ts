@@ -6,11 +6,12 @@
  * Estimates never call a model.
  */
 import { createRequire } from 'node:module';
+import { dollarsText } from '../../base/dollars.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { type BoundedEncoding, boundedEncoding, type LibraryEncoding } from '../llm/bounded-encoding.js';
 import { imageRefTokens, splitImages } from '../llm/images.js';
-import { costFromTable, formatDollars, type PriceOptions, type PriceTable } from '../llm/pricing.js';
+import { costFromTable, type PriceOptions, type PriceTable } from '../llm/pricing.js';
 
 // An encoding's rank table is megabytes of heap held for the engine's life:
 // only EXPLAIN counts with it, so it is loaded (synchronously) on first use.
@@ -203,9 +204,17 @@ export function deliveryReport(delivery: CallLimits['delivery'], d: DeliveryDoll
   };
 }
 
+/**
+ * EXPLAIN's text table is at most this many columns wide where people read
+ * it (the CLI's `--format table`, psql): its long values (the note, the
+ * rewritten SQL, a function's plan) wrap (QueryResult.wrapAt); its rows and
+ * FORMAT JSON keep each value on one line.
+ */
+export const EXPLAIN_TABLE_WIDTH = 100;
+
 /** A figure of EXPLAIN's text: null is `unknown`; dollars rounded as people read them (FORMAT JSON keeps the number). */
 export function explainText(property: string, v: unknown): string {
+  if (property.startsWith('est_dollars') && (v === null || typeof v === 'number')) return dollarsText(v);
   if (v === null) return 'unknown';
-  if (typeof v === 'number' && property.startsWith('est_dollars')) return formatDollars(v);
   return String(v);
 }

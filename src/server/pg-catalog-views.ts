@@ -239,7 +239,9 @@ export const CATALOG_SETUP: readonly string[] = [
      0::BIGINT AS grantor, false AS admin_option WHERE false`,
   // psql \df: the functions a user created, macros and semantic functions (their operator files' and
   // CREATE SEMANTIC FUNCTION's, rvbbit.functions: the engine rewrites their calls, so DuckDB does not list
-  // them); DuckDB's built-ins and the shipped operators are pg_catalog's, as Postgres's built-ins are.
+  // them) in schema main; the shipped semantic functions (LLM_SUMMARIZE, semantic_means behind MEANS, …)
+  // in schema rvbbit, beside rvbbit.functions, so a plain \df shows them with their signatures, as a
+  // new user expects; DuckDB's own built-ins are pg_catalog's, as Postgres's built-ins are.
   `CREATE OR REPLACE TEMP VIEW pg_proc AS SELECT * FROM (SELECT function_oid::BIGINT AS oid, function_name AS proname,
      (SELECT oid FROM pg_namespace rvbbit_n WHERE rvbbit_n.nspname = CASE WHEN f.database_name = 'temp' THEN 'pg_temp_1' ELSE f.schema_name END LIMIT 1) AS pronamespace,
      10::BIGINT AS proowner, CASE WHEN function_type = 'aggregate' THEN 'a' ELSE 'f' END AS prokind,
@@ -254,11 +256,12 @@ export const CATALOG_SETUP: readonly string[] = [
      -- Oids past DuckDB's own (which count up from 0), stable per name. Arguments are counted at the top
      -- level: a STRUCT's fields (two levels of parentheses) are not arguments.
      SELECT 3000000000 + (hash(name) % 1000000000)::BIGINT, name,
-       (SELECT oid FROM pg_namespace rvbbit_n WHERE rvbbit_n.nspname = 'main' LIMIT 1),
-       10::BIGINT, 'f', false, false,
+       (SELECT oid FROM pg_namespace rvbbit_n
+         WHERE rvbbit_n.nspname = CASE WHEN source IN ('sql', 'file') THEN 'main' ELSE 'rvbbit' END LIMIT 1),
+       10::BIGINT, CASE WHEN shape = 'aggregate' THEN 'a' ELSE 'f' END, shape = 'aggregate', false,
        CASE WHEN args = '' THEN 0 ELSE len(string_split(regexp_replace(regexp_replace(args, '\\([^()]*\\)', '', 'g'), '\\([^()]*\\)', '', 'g'), ',')) END::SMALLINT,
        returns, args, 0::BIGINT, 'v', 'u', false, false, NULL::VARCHAR, 0::BIGINT
-     FROM rvbbit.functions WHERE source IN ('sql', 'file'))`,
+     FROM rvbbit.functions)`,
   `CREATE OR REPLACE TEMP MACRO pg_get_function_result(o) AS (SELECT rvbbit_p.rvbbit_result FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_get_function_arguments(o) AS (SELECT rvbbit_p.rvbbit_arguments FROM pg_proc rvbbit_p WHERE rvbbit_p.oid = o)`,
   `CREATE OR REPLACE TEMP MACRO pg_function_is_visible(o) AS true`,

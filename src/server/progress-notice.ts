@@ -1,4 +1,6 @@
 /** A statement's progress as NOTICE fields (the CLI draws the same numbers as a bar; `$ unknown` for an unpriced model). */
+
+import { formatCost } from '../../base/dollars.js';
 import type { Progress } from '../dispatch/progress.js';
 import type { NoticeFields } from './message-writer.js';
 
@@ -6,7 +8,7 @@ function progressLine(p: Progress): string {
   const eta = p.etaMs === null ? '?' : `${(p.etaMs / 1000).toFixed(1)}s`;
   return (
     `rvbbit progress: ${p.rowsDone}/${p.rowsTotal} rows, ${p.rowsPerSec.toFixed(1)} rows/s, ` +
-    `${p.calls} calls, ${p.cacheHits} cache hits, ${p.unpriced ? '$ unknown' : `$${p.dollars.toFixed(4)}`}, ETA ${eta}`
+    `${p.calls} calls, ${p.cacheHits} cache hits, ${formatCost(p.unpriced ? null : p.dollars)}, ETA ${eta}`
   );
 }
 

@@ -9,6 +9,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { Progress } from '../dispatch/progress.js';
+import { wrappedResult } from '../output/wrap-result.js';
 import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
 import { Cursors } from './cursors.js';
@@ -211,12 +212,9 @@ export class StatementExecutor {
    * Queues DataRows for rows `from` up to `from + max` (all when `max` is 0)
    * and returns the index after the last row sent, where an Execute resumes.
    */
-  async sendRows(
-    result: QueryResult,
-    formats: readonly number[],
-    from: number,
-    max: number,
-  ): Promise<number> {
+  async sendRows(shown: QueryResult, formats: readonly number[], from: number, max: number): Promise<number> {
+    // EXPLAIN's text is wrapped for psql as for the CLI's table (a few rows: wrapped again per Execute).
+    const result = wrappedResult(shown);
     const cols = result.columns;
     // By position: same-named columns (`SELECT 1 AS a, 2 AS a`) are keyed a, a:1 in a row.
     const keys = rowKeys(cols);

@@ -11,7 +11,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatDollars } from '../../src/llm/pricing.js';
+import { formatDollars } from '../../base/dollars.js';
 import { type SimulatorHandle, startSimulator } from '../../src/sim/index.js';
 import { requires, SCRIPT } from '../requires.js';
 import { CASCADES, CLI, ROOT, rvbbit, start, waitFor } from './helpers.js';

@@ -8,6 +8,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { formatDollars } from '../../base/dollars.js';
 import { agreement, onSample, spearman } from '../../src/cli/eval-command.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { rvbbit } from './helpers.js';
@@ -78,6 +79,64 @@ test('rvbbit eval: bad usage is exit 2 naming what is missing', async () => {
   const r = await rvbbit(['eval', 'SELECT 1', '--candidate', '-- @ batch: 4']);
   assert.is(r.code, 2);
   assert.match(r.err, '--table <name> names the input table to sample');
+});
+
+/** The built-in simulator (no provider from the outer environment): it prices sim-small, not small-fast. */
+const BUILT_IN = {
+  RVBBIT_BASE_URL: '',
+  RVBBIT_API_KEY: '',
+  OPENAI_API_KEY: '',
+  OPENROUTER_API_KEY: '',
+  RVBBIT_MODEL: '',
+  RVBBIT_CONFIG: '',
+};
+
+test("rvbbit eval: an unpriced model's dollars stay unknown (null in JSON, unknown in the table), never 0", async () => {
+  const evalArgs = (format: string) => [
+    'eval',
+    "SELECT id FROM items WHERE body MEANS 'eco friendly'",
+    '--setup',
+    SETUP,
+    '--table',
+    'items',
+    '--sample',
+    '12',
+    '--candidate',
+    '-- @ model: sim-small',
+    '--candidate',
+    '-- @ model: small-fast',
+    '--format',
+    format,
+  ];
+  const json = await rvbbit(evalArgs('json'), { env: BUILT_IN });
+  assert.is(json.code, 0, json.err);
+  const [priced, unpriced] = JSON.parse(json.out) as [Record<string, unknown>, Record<string, unknown>];
+  assert.is(unpriced.calls, 12);
+  assert.is(unpriced.dollars, null);
+  assert.is(priced.calls, 12);
+  assert.ok(typeof priced.dollars === 'number' && priced.dollars > 0, String(priced.dollars));
+  const table = await rvbbit(evalArgs('table'), { env: BUILT_IN });
+  assert.is(table.code, 0, table.err);
+  const cells = (candidate: string) =>
+    table.out
+      .split('\n')
+      .find((l) => l.startsWith(candidate))!
+      .slice(candidate.length)
+      .trim()
+      .split(/ +/);
+  // calls, tokens_in, tokens_out, dollars, …: the same number formatDollars prints everywhere.
+  assert.equal(cells('-- @ model: sim-small').slice(0, 4), [
+    '12',
+    String(priced.tokens_in),
+    String(priced.tokens_out),
+    formatDollars(priced.dollars as number),
+  ]);
+  assert.equal(cells('-- @ model: small-fast').slice(0, 4), [
+    '12',
+    String(unpriced.tokens_in),
+    String(unpriced.tokens_out),
+    'unknown',
+  ]);
 });
 
 test('onSample reads the table from the sample, not words in strings or other names', () => {

@@ -2,7 +2,10 @@
  * The model's limits through the real CLI (issue 52): `rvbbit query
  * --provider-url` against a simulator process with a 2,000-token window. A
  * MAP row over the window is that row's error, the other rows answered; an
- * operator's tuple over it is NULL, and stderr names it.
+ * operator's tuple over it is NULL, and stderr names it. Issue 69: with the
+ * window learned at run time, the cost line counts the requests the provider
+ * saw (not the calls the client refused unsent), and EXPLAIN after the run
+ * counts the calls the next run makes.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -59,6 +62,46 @@ test('rvbbit query: an operator tuple over the window is NULL and stderr names i
     r.err,
     /semantic_means: input \d of 3 is NULL: LLM_CONTEXT_TOO_LONG: .*context window is 2000 tokens/,
   );
+});
+
+/** Two groups of 400 reviews, each ~5,500 tokens: over a 2,000-token window, reduced in parts. */
+const GROUPS = `SELECT g, LLM_SUMMARIZE(t) IS NOT NULL AS s
+  FROM (SELECT range % 2 AS g, 'review ' || range || ': the battery died fast' AS t FROM range(800))
+  GROUP BY g ORDER BY g`;
+const costCalls = (err: string) => [...err.matchAll(/^cost: (\d+) calls?,/gm)].map((m) => Number(m[1]));
+
+test('rvbbit query: with a window learned at run time, cost-line calls are the requests the provider saw, and EXPLAIN counts the next run', async () => {
+  const sim = await startSimulatorProcess({ contextWindow: 2000 });
+  try {
+    const args = ['--provider-url', sim.url, '--model', 'sim-small', '--format', 'csv'];
+    // One statement, run alone: its cost line against the provider's own counter.
+    const first = await rvbbit(['query', ...args, `-- @ cache: false\n${GROUPS}`], { env: CLEAN });
+    assert.is(first.code, 0, first.err);
+    assert.equal(first.out.trim().split('\n'), ['g,s', '0,true', '1,true']);
+    const seen = await sim.stats();
+    // The first group's ask is the provider's refusal (the window learned); the second's is refused unsent.
+    assert.is(seen.contextRejected, 1);
+    assert.equal(costCalls(first.err), [seen.requests]);
+
+    // In one session: the run (learns the window), EXPLAIN (reads it), the run again.
+    const session = await rvbbit(
+      ['query', ...args, `-- @ cache: false\n${GROUPS};\nEXPLAIN ${GROUPS};\n-- @ cache: false\n${GROUPS}`],
+      { env: CLEAN },
+    );
+    assert.is(session.code, 0, session.err);
+    const after = await sim.stats();
+    const [run1, run2] = costCalls(session.err) as [number, number];
+    assert.is(run1 + run2, after.requests - seen.requests);
+    // A new process learns the window again (one refusal in its first run); its second run sends no whole group.
+    assert.is(after.contextRejected, 2);
+    const estCalls = /^est_calls,(\d+)$/m.exec(session.out);
+    assert.ok(estCalls, session.out);
+    assert.is(Number(estCalls[1]), run2);
+    assert.is(run2, run1 - 1);
+    assert.match(session.out, /reduced: 2 groups over sim-small's 2000-token window/);
+  } finally {
+    await sim.close();
+  }
 });
 
 test.run();

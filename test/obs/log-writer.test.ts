@@ -39,6 +39,19 @@ const records: LoggedCall[] = [
     status: 'error',
     error: 'LLM_TIMEOUT: no answer, "quoted", a,b',
   },
+  // Refused by the client itself, never sent (a prompt over a window it knows).
+  {
+    ...base,
+    session_id: 's3 unsent',
+    row_index: 3,
+    tokens_in: 0,
+    tokens_out: 0,
+    cost: 0,
+    status: 'error',
+    error: "LLM_CONTEXT_TOO_LONG: the prompt has 5000 tokens; sim-small's context window is 2000 tokens",
+    answered_by: undefined,
+    sent: false,
+  },
   {
     ...base,
     session_id: '',
@@ -69,7 +82,7 @@ const records: LoggedCall[] = [
 
 const SELECT = `SELECT session_id, caller_id, query_id, cascade_id, cell, row_index, model, epoch_ms("timestamp") AS t,
   duration_ms, tokens_in, tokens_out, cost, cache_hit, status, error, answered_by,
-  tokens_cached, response_format, delivery, warning
+  tokens_cached, response_format, delivery, warning, sent
   FROM rvbbit.unified_logs ORDER BY row_index NULLS LAST, session_id`;
 
 function expected(rs: readonly LoggedCall[]) {
@@ -96,6 +109,8 @@ function expected(rs: readonly LoggedCall[]) {
       response_format: r.response_format ?? null,
       delivery: r.delivery ?? null,
       warning: r.warning ?? null,
+      // A request went out: not a cache hit, not refused unsent by the client.
+      sent: !r.cache_hit && r.sent !== false,
     }));
 }
 
@@ -233,6 +248,7 @@ test('a database file made before: unified_logs gains the four columns last, its
         { column_name: 'response_format', column_type: 'VARCHAR' },
         { column_name: 'delivery', column_type: 'VARCHAR' },
         { column_name: 'warning', column_type: 'VARCHAR' },
+        { column_name: 'sent', column_type: 'BOOLEAN' },
       ]);
       const logs = new LogWriter(new ConnectionQueue(con), store);
       await logs.calls([
@@ -241,7 +257,7 @@ test('a database file made before: unified_logs gains the four columns last, its
       await logs.cacheHits({ callerId: 'map', queryId: 'q1', cascadeId: 'label' }, [2], 1);
       await logs.flush();
       const r = await con.runAndReadAll(
-        `SELECT session_id, row_index::INTEGER AS i, tokens_in, answered_by, tokens_cached, response_format, delivery, warning
+        `SELECT session_id, row_index::INTEGER AS i, tokens_in, answered_by, tokens_cached, response_format, delivery, warning, sent
          FROM rvbbit.unified_logs ORDER BY row_index`,
       );
       assert.equal(r.getRowObjectsJS(), [
@@ -254,6 +270,7 @@ test('a database file made before: unified_logs gains the four columns last, its
           response_format: null,
           delivery: null,
           warning: null,
+          sent: null,
         },
         {
           session_id: 'new',
@@ -264,6 +281,7 @@ test('a database file made before: unified_logs gains the four columns last, its
           response_format: 'json_schema',
           delivery: null,
           warning: null,
+          sent: true,
         },
         {
           session_id: '',
@@ -274,6 +292,7 @@ test('a database file made before: unified_logs gains the four columns last, its
           response_format: null,
           delivery: null,
           warning: null,
+          sent: false,
         },
       ]);
       await logs.close();
@@ -284,6 +303,18 @@ test('a database file made before: unified_logs gains the four columns last, its
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('spentBy counts the calls sent: a call the client refused unsent is logged, not counted', async () => {
+  const { logs } = await writer(true);
+  const q = (r: LoggedCall) => ({ ...r, query_id: 'spent' });
+  await logs.calls(records.slice(0, 6).map(q));
+  // base, s1 (unpriced), s2, s3 (a sent failure) and s3 unsent; s4 is a cache hit.
+  const spent = await logs.spentBy('spent');
+  assert.equal(
+    { calls: spent.calls, cacheHits: spent.cacheHits, unpriced: spent.unpriced },
+    { calls: 4, cacheHits: 1, unpriced: 1 },
+  );
 });
 
 test('a long MAP logs every call: 20,000 rows in chunks of 16, all visible after flush', async () => {

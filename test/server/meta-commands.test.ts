@@ -23,6 +23,19 @@ test.after(async () => {
   await f.close();
 });
 
+/**
+ * psql \\df's rows for the shipped semantic functions, in schema rvbbit: each
+ * as rvbbit.functions states its signature (aggregates as `agg`).
+ */
+async function shippedDf(): Promise<string[]> {
+  const r = await f.engine.query(
+    `SELECT name, returns, args, shape FROM rvbbit.functions WHERE source NOT IN ('sql', 'file') ORDER BY name`,
+  );
+  return r.rows.map(
+    (x) => `rvbbit|${x.name}|${x.returns}|${x.args}|${x.shape === 'aggregate' ? 'agg' : 'func'}`,
+  );
+}
+
 psqlTest('psql meta-commands answer (\\l \\du \\df \\dt+ \\dn \\dv)', async () => {
   const run = async (cmd: string) => {
     const r = await psql(f.port, ['-A', '-F', '|', '-c', cmd]);
@@ -40,10 +53,12 @@ psqlTest('psql meta-commands answer (\\l \\du \\df \\dt+ \\dn \\dv)', async () =
     'rvbbit|Superuser, Create role, Create DB|{}',
   ]);
   const df = await run('\\df');
+  const shipped = await shippedDf();
   assert.equal(df.slice(1), [
     'Schema|Name|Result data type|Argument data types|Type',
     'main|add_one|ANY|x|func',
-    '(1 row)',
+    ...shipped,
+    `(${1 + shipped.length} rows)`,
   ]);
   const dtPlus = await run('\\dt+');
   assert.equal(dtPlus.slice(1), [
@@ -77,12 +92,14 @@ psqlTest(
       "CREATE SEMANTIC FUNCTION echoes(a VARCHAR, b VARCHAR) RETURNS BOOLEAN OPERATOR 'ECHOES' AS 'Does {{ a }} echo {{ b }}?'",
     );
     try {
+      const shipped = await shippedDf();
       assert.equal((await run('\\df')).slice(1), [
         'Schema|Name|Result data type|Argument data types|Type',
         'main|add_one|ANY|x|func',
         'main|echoes|BOOLEAN|a VARCHAR, b VARCHAR|func',
         'main|praises_acting|BOOLEAN|review VARCHAR|func',
-        '(3 rows)',
+        ...shipped,
+        `(${3 + shipped.length} rows)`,
       ]);
       const c = await f.client();
       const r = await c.query(
@@ -93,15 +110,42 @@ psqlTest(
         ['echoes/2', 'praises_acting/1'],
       );
       await run('DROP SEMANTIC FUNCTION echoes');
-      assert.equal((await run('\\df')).slice(2, 5), [
+      assert.equal((await run('\\df')).slice(2), [
         'main|add_one|ANY|x|func',
         'main|praises_acting|BOOLEAN|review VARCHAR|func',
-        '(2 rows)',
+        ...shipped,
+        `(${2 + shipped.length} rows)`,
       ]);
     } finally {
       await f.engine.query('DROP SEMANTIC FUNCTION IF EXISTS echoes');
       await f.engine.query('DROP SEMANTIC FUNCTION IF EXISTS praises_acting');
     }
+  },
+);
+
+psqlTest(
+  'psql \\df lists the shipped semantic functions with their signatures (LLM_SUMMARIZE, MEANS behind semantic_means)',
+  async () => {
+    const run = async (cmd: string) => {
+      const r = await psql(f.port, ['-A', '-F', '|', '-c', cmd]);
+      assert.is(r.err, '', `${cmd}: ${r.err}`);
+      assert.is(r.code, 0);
+      return r.out.trim().split('\n');
+    };
+    assert.equal((await run('\\df llm_summarize')).slice(1), [
+      'Schema|Name|Result data type|Argument data types|Type',
+      'rvbbit|llm_summarize|VARCHAR|texts VARCHAR[], prompt VARCHAR|agg',
+      '(1 row)',
+    ]);
+    assert.equal((await run('\\df rvbbit.semantic_m*')).slice(1), [
+      'Schema|Name|Result data type|Argument data types|Type',
+      'rvbbit|semantic_means|BOOLEAN|text VARCHAR, criterion VARCHAR|func',
+      '(1 row)',
+    ]);
+    // Every shipped function is listed by a plain \\df, none twice.
+    const listed = (await run('\\df')).filter((l) => l.startsWith('rvbbit|'));
+    assert.equal(listed, await shippedDf());
+    assert.ok(listed.length >= 19, `${listed.length} rows`);
   },
 );
 

@@ -238,9 +238,10 @@ export interface ReductionEstimate {
 
 /**
  * The reductions an aggregate's tuples will need under the window the engine
- * knows for `model` (config, published table: a window only the provider can
- * state is learned by the run, and EXPLAIN cannot know it); undefined when
- * none is known or every group fits.
+ * knows for `model` (config, then a window an earlier run of this engine
+ * learned from a refusal, then the published table: a window only the
+ * provider can state is unknown until a run meets it); undefined when none
+ * is known or every group fits.
  */
 export async function explainReductions(
   cascade: Cascade,
@@ -249,9 +250,13 @@ export async function explainReductions(
   provider: { readonly models?: ModelLimitsTable; readonly aliases?: Readonly<Record<string, string>> },
   model: string,
   answerTokens: number,
+  learnedWindows: ReadonlyMap<string, number> = new Map(),
 ): Promise<ReductionEstimate | undefined> {
   const id = provider.aliases?.[model] ?? model;
-  const window = new ModelLimitsBook(provider.models).limitsOf(id).contextWindow;
+  const book = new ModelLimitsBook(provider.models);
+  const learned = learnedWindows.get(id);
+  if (learned !== undefined) book.learnWindow(id, learned);
+  const window = book.limitsOf(id).contextWindow;
   if (window === undefined) return undefined;
   const byLevel: number[] = [];
   let groups = 0;

@@ -17,6 +17,7 @@ import type { Cascade } from '../../cascade/cascade-types.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { DispatchContext, DispatchTarget } from '../../dispatch/dispatch-spec.js';
 import { RowDispatch } from '../../dispatch/row-dispatch.js';
+import { contextFigures } from '../../llm/call-fit.js';
 import type {
   ChunkResult,
   ChunkRow,
@@ -31,6 +32,8 @@ export interface CallRunnerOptions {
   readonly batch?: number;
   /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
   readonly runSync?: (task: ChunkTask) => ChunkResult;
+  /** Where a window stated by a context-length refusal is noted for EXPLAIN (SemanticShared.learnedWindows). */
+  readonly learnedWindows?: Map<string, number>;
 }
 
 /** What a cascade is run as: its file, loaded form, and the function name its sessions carry. */
@@ -73,6 +76,9 @@ export class CallOverLimit {
 }
 
 const LIMIT_CODES: readonly string[] = [LLM_ERROR.CONTEXT_TOO_LONG, LLM_ERROR.OUTPUT_TRUNCATED];
+
+/** Models whose learned window EXPLAIN remembers (SemanticShared.learnedWindows), at most. */
+export const MAX_LEARNED_WINDOWS = 256;
 
 /** At most this many notices name a statement's tuples over the model's limits; then one says how many more. */
 const LIMIT_NOTICES = 10;
@@ -129,7 +135,7 @@ export class CallRunner {
           answered++;
           if (o.ok) out[o.index] = o.output;
           else if (nullInstead(target, o)) out[o.index] = null;
-          else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = new CallOverLimit(o.errorCode, o.error);
+          else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = this.overLimit(o.errorCode, o.error);
           else failed ??= o;
         }
       },
@@ -160,6 +166,21 @@ export class CallRunner {
   /** Tuples answered NULL because their calls were over the model's limits. */
   overLimits = 0;
 
+  /** A tuple over the model's limits; the window a context-length refusal states is noted for EXPLAIN. */
+  private overLimit(code: string, message: string): CallOverLimit {
+    if (code === LLM_ERROR.CONTEXT_TOO_LONG && this.o.learnedWindows) {
+      const figures = contextFigures(message);
+      if (figures) {
+        const learned = this.o.learnedWindows;
+        // Models are named by clients: the engine keeps the latest few, the oldest forgotten first.
+        learned.delete(figures.model);
+        if (learned.size >= MAX_LEARNED_WINDOWS) learned.delete(learned.keys().next().value!);
+        learned.set(figures.model, figures.window);
+      }
+    }
+    return new CallOverLimit(code, message);
+  }
+
   /** The same, blocking the main thread (inside a DuckDB function); cache writes and logs wait for `flush`. */
   runBlocking(target: CallTarget, inputs: readonly Record<string, unknown>[]): unknown[] {
     const out = new Array<unknown>(inputs.length);
@@ -167,7 +188,7 @@ export class CallRunner {
     for (const o of this.rows.runBlocking(this.dispatchTarget(target), rows, this.o.runSync!)) {
       if (o.ok) out[o.index] = o.output;
       else if (nullInstead(target, o)) out[o.index] = null;
-      else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = new CallOverLimit(o.errorCode, o.error);
+      else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = this.overLimit(o.errorCode, o.error);
       else throw callFailed(target, o);
     }
     return this.nullOverLimits(target, inputs.length, out);

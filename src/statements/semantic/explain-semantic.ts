@@ -21,6 +21,7 @@ import {
   type DeliveryDollars,
   deliveryDollars,
   deliveryReport,
+  EXPLAIN_TABLE_WIDTH,
   explainText,
   modelsOf,
   NO_DOLLARS,
@@ -164,6 +165,7 @@ export async function explainSemantic(
         property,
         value: Array.isArray(v) ? v.join('\n') : explainText(property, v),
       })),
+      wrapAt: EXPLAIN_TABLE_WIDTH,
     };
   } finally {
     closeEmbeddings(s);
@@ -293,6 +295,7 @@ async function estimateCalls(
           engine.llm,
           model,
           per.tokensOut,
+          engine.semantic.learnedWindows,
         );
         if (r) {
           const last = functions[functions.length - 1]!;

@@ -57,6 +57,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
   const { rewritten } = emb;
   const runner = new CallRunner(ctx, opts.limits, {
     batch: opts.batch,
+    learnedWindows: engine.semantic.learnedWindows,
     runSync:
       path.kind === 'blocking' && path.blocks
         ? (await engine.semantic.syncRunner(engine.llm)).runner

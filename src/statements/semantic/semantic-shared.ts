@@ -14,6 +14,7 @@ export async function createSemanticShared(catalog: OperatorCatalog): Promise<Se
   let started: Promise<SyncRunner> | undefined;
   return {
     catalog,
+    learnedWindows: new Map(),
     async syncRunner(llm) {
       started ??= SyncRunner.start(llm);
       const r = await started;
