@@ -26,7 +26,7 @@
 import { createHash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
 import { tokenSteps } from '../llm/bpe-merge.js';
-import { DocumentError } from './document-error.js';
+import { DocumentError, type DocumentErrorData } from './document-error.js';
 import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
 import { DEFAULT_MAX_INFLATE_BYTES, type DocumentLimits } from './document-limits.js';
 import {
@@ -39,6 +39,7 @@ import {
   type PassInput,
 } from './document-pass.js';
 import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import { aboutDocument, documentSubject } from './document-subject.js';
 import { DEFAULT_PARSER_THREADS, ParserPool, type PoolReply } from './parser-pool.js';
 import {
   DEFAULT_PARSE_DEADLINE_MS,
@@ -254,7 +255,7 @@ export class DocumentParser {
       if (typeof reply === 'string') {
         // The statement meets the file by its path, or as the BLOB read_blob gives (by its bytes' hash,
         // which the thread said before it parsed): either way it fails with this, parsing nothing again.
-        const limit = this.threadFailure(reply);
+        const limit = this.threadFailure(reply, { id: 0, path: real, shown, limits: this.limits });
         const pinned = this.aheadLimitFor(connectionId);
         if (sha256 !== undefined) pinned.set(`b:${sha256}`, limit);
         if (pathKey !== undefined) pinned.set(pathKey, limit);
@@ -278,11 +279,18 @@ export class DocumentParser {
     return made;
   }
 
-  /** What a parse that its thread's limit ended answers. */
-  private threadFailure(reply: Exclude<PoolReply, DocumentReply | 'cancelled'>): Outcome {
-    if (reply === 'deadline') return { error: deadlineError(this.thread.deadlineMs).data() };
-    if (reply === 'out-of-memory') return { error: heapError(this.thread.heapMb).data() };
-    return { error: STOPPED };
+  /** What a parse that its thread's limit ended answers, naming the document (`request`). */
+  private threadFailure(
+    reply: Exclude<PoolReply, DocumentReply | 'cancelled'>,
+    request: DocumentRequest,
+  ): Outcome {
+    const error: DocumentErrorData =
+      reply === 'deadline'
+        ? deadlineError(this.thread.deadlineMs).data()
+        : reply === 'out-of-memory'
+          ? heapError(this.thread.heapMb).data()
+          : STOPPED;
+    return { error: aboutDocument(error, subjectOf(request)) };
   }
 
   /**
@@ -311,7 +319,8 @@ export class DocumentParser {
       if (reply === 'cancelled') throw cancelled();
       // Stopped by the engine closing, or the thread's exit: tried once more.
       if (reply === 'stopped' && attempt < 2) continue;
-      if (typeof reply === 'string') return { outcome: this.threadFailure(reply), limitOfThread: true };
+      if (typeof reply === 'string')
+        return { outcome: this.threadFailure(reply, request), limitOfThread: true };
       return {
         outcome: 'error' in reply ? { error: reply.error } : { pages: reply.pages },
         limitOfThread: false,
@@ -382,8 +391,23 @@ export class DocumentParser {
   /** One parse inside DuckDB's call: blocks the main thread until the thread answers (counted for tests and the bench). */
   private runBlocking(request: DocumentRequest): Outcome {
     this.stats.blocking++;
-    return this.thread.run(request);
+    let outcome: Outcome;
+    try {
+      outcome = this.thread.run(request);
+    } catch (err) {
+      if (!(err instanceof DocumentError)) throw err;
+      // The thread's deadline or heap: named here (the thread named what it answered itself).
+      const named = aboutDocument(err.data(), subjectOf(request));
+      throw new DocumentError(named.code, named.message, named.detail);
+    }
+    return 'error' in outcome ? { error: aboutDocument(outcome.error, subjectOf(request)) } : outcome;
   }
+}
+
+/** The document a request parses, for its errors: the file as named, or the BLOB and its first bytes. */
+function subjectOf(request: DocumentRequest): string {
+  if (request.chunks) return `a text of ${request.chunks.text.length} characters`;
+  return documentSubject(request.shown ?? request.path, request.bytes);
 }
 
 function cancelled(): RvbbitError {

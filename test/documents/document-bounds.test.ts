@@ -282,9 +282,9 @@ test('a document that meets its deadline ahead of the statement fails it with DO
   const engine = await createEngine({ dataFolders: [dir], threads: 1, documentParseDeadlineMs: 1000 });
   const parser = (engine as unknown as { documentParser: DocumentParser }).documentParser;
   try {
-    for (const [sql, parses] of [
-      [`SELECT length(DOCUMENT_TEXT(content)) AS n FROM read_blob('${dir}/slow.pdf')`, 1],
-      [`SELECT length(DOCUMENT_TEXT('slow.pdf')) AS n`, 2],
+    for (const [sql, parses, file] of [
+      [`SELECT length(DOCUMENT_TEXT(content)) AS n FROM read_blob('${dir}/slow.pdf')`, 1, `${dir}/slow.pdf`],
+      [`SELECT length(DOCUMENT_TEXT('slow.pdf')) AS n`, 2, 'slow.pdf'],
     ] as const) {
       try {
         await engine.query(sql);
@@ -294,7 +294,7 @@ test('a document that meets its deadline ahead of the statement fails it with DO
         assert.is((err as RvbbitError).code, 'DOCUMENT_PARSE_LIMIT', (err as Error).message);
         assert.is(
           (err as RvbbitError).message,
-          'DOCUMENT_TEXT: the document took longer than 1000 ms to parse (engine option documentParseDeadlineMs)',
+          `DOCUMENT_TEXT: the document took longer than 1000 ms to parse (engine option documentParseDeadlineMs) (file ${file})`,
         );
       }
       assert.is(parser.pool.stats.parsed, parses, sql);
