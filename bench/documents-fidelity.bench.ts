@@ -65,7 +65,6 @@ function common(a: Map<string, number>, b: Map<string, number>): number {
   return n;
 }
 const total = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters counted are control characters
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 function cpuNow(): number {

@@ -54,10 +54,10 @@ async function parse(req: DocumentRequest, onHash?: (sha256: string) => void): P
       sha256 = createHash('sha256').update(bytes).digest('hex');
       onHash?.(sha256);
     }
-    // An error names the file as the statement wrote it (or the BLOB) and its first bytes.
+    // An error's detail says what the first bytes look like; the engine names the file or the BLOB.
     return {
       id: req.id,
-      pages: await documentPages(bytes, req.limits, req.bytes === undefined ? (req.shown ?? req.path) : undefined),
+      pages: await documentPages(bytes, req.limits),
       ...(sha256 ? { sha256 } : {}),
     };
   } catch (err) {

@@ -27,7 +27,12 @@ import { createHash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
 import { tokenSteps } from '../llm/bpe-merge.js';
 import { DocumentError, type DocumentErrorData } from './document-error.js';
-import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
+import {
+  type CheckedFile,
+  checkedDocumentFile,
+  type DataFolder,
+  documentTooLarge,
+} from './document-files.js';
 import { DEFAULT_MAX_INFLATE_BYTES, type DocumentLimits } from './document-limits.js';
 import {
   CALL_INLINE_STEPS,
@@ -54,6 +59,8 @@ import { checkChunkArguments, textChunks } from './text-chunks.js';
 export { DEFAULT_MAX_DOCUMENT_BYTES } from './document-limits.js';
 
 const CACHE_CHARS = 64 * 1024 * 1024;
+/** Files whose bytes' hash is remembered by their path key (an entry is about 250 bytes). */
+const HASHES_KEPT = 10_000;
 
 export interface DocumentParserOptions {
   readonly folders: readonly DataFolder[];
@@ -91,6 +98,8 @@ export class DocumentParser {
    * pass does not parse the same document for another deadline.
    */
   private readonly aheadLimits = new Map<number, Map<string, Outcome>>();
+  /** A listed file's path key → its bytes' key: parsed ahead once, a file is known both ways. */
+  private readonly hashOfFile = new Map<string, string>();
 
   constructor(readonly options: DocumentParserOptions) {
     const heapMb = options.heapMb ?? DEFAULT_PARSER_HEAP_MB;
@@ -229,19 +238,24 @@ export class DocumentParser {
     let chars = 0;
     for (const f of files.slice(0, maxFiles)) {
       if (signal?.aborted) throw cancelled();
-      let pathKey: string | undefined;
-      let real: string;
-      if ('asPath' in f) {
-        try {
-          const file = checkedDocumentFile(f.asPath, this.options.folders, this.options.maxBytes);
-          pathKey = `f:${file.version}`;
-          real = file.real;
-        } catch {
-          continue;
-        }
-        if (this.cache.has(pathKey)) continue;
-      } else real = f.real;
-      const shown = 'asPath' in f ? f.asPath : f.real;
+      const named = 'asPath' in f ? f.asPath : f.real;
+      // The file as DOCUMENT_TEXT('path') would find it: a listed file inside a data folder is kept under
+      // its path's key too, so the glob + path pattern finds it parsed (issue 69: it was parsed twice).
+      let file: CheckedFile | undefined;
+      try {
+        file = checkedDocumentFile(named, this.options.folders, this.options.maxBytes);
+      } catch {
+        // Outside the folders (a CLI's read_blob may read anywhere), missing: listed files are still read.
+        if ('asPath' in f) continue;
+      }
+      const pathKey = file === undefined ? undefined : `f:${file.version}`;
+      const real = file?.real ?? named;
+      if (pathKey !== undefined && this.cache.has(pathKey)) {
+        // Parsed already: by its path, and (a listed file) by its bytes too.
+        const hashKey = this.hashOfFile.get(pathKey);
+        if ('asPath' in f || (hashKey !== undefined && this.cache.has(hashKey))) continue;
+      }
+      const shown = named;
       let sha256: string | undefined;
       const reply = await this.pool.parse(
         connectionId,
@@ -255,7 +269,7 @@ export class DocumentParser {
       if (typeof reply === 'string') {
         // The statement meets the file by its path, or as the BLOB read_blob gives (by its bytes' hash,
         // which the thread said before it parsed): either way it fails with this, parsing nothing again.
-        const limit = this.threadFailure(reply, { id: 0, path: real, shown, limits: this.limits });
+        const limit = this.threadFailure(reply);
         const pinned = this.aheadLimitFor(connectionId);
         if (sha256 !== undefined) pinned.set(`b:${sha256}`, limit);
         if (pathKey !== undefined) pinned.set(pathKey, limit);
@@ -265,10 +279,20 @@ export class DocumentParser {
       const outcome: Outcome = 'error' in reply ? { error: reply.error } : { pages: reply.pages };
       if (reply.sha256 !== undefined && !('error' in reply && reply.error.code === 'DOCUMENT_NOT_FOUND'))
         this.keep(`b:${reply.sha256}`, outcome);
-      if (pathKey !== undefined) this.keep(pathKey, outcome);
+      if (pathKey !== undefined) {
+        this.keep(pathKey, outcome);
+        if (reply.sha256 !== undefined) this.rememberHash(pathKey, `b:${reply.sha256}`);
+      }
       chars += outcomeChars(outcome);
       if (chars > CACHE_CHARS / 2) return;
     }
+  }
+
+  /** A file version's bytes' key, remembered for at most HASHES_KEPT files (the oldest forgotten first). */
+  private rememberHash(pathKey: string, hashKey: string): void {
+    this.hashOfFile.delete(pathKey);
+    this.hashOfFile.set(pathKey, hashKey);
+    if (this.hashOfFile.size > HASHES_KEPT) this.hashOfFile.delete(this.hashOfFile.keys().next().value!);
   }
 
   private aheadLimitFor(connectionId: number): Map<string, Outcome> {
@@ -279,18 +303,11 @@ export class DocumentParser {
     return made;
   }
 
-  /** What a parse that its thread's limit ended answers, naming the document (`request`). */
-  private threadFailure(
-    reply: Exclude<PoolReply, DocumentReply | 'cancelled'>,
-    request: DocumentRequest,
-  ): Outcome {
-    const error: DocumentErrorData =
-      reply === 'deadline'
-        ? deadlineError(this.thread.deadlineMs).data()
-        : reply === 'out-of-memory'
-          ? heapError(this.thread.heapMb).data()
-          : STOPPED;
-    return { error: aboutDocument(error, subjectOf(request)) };
+  /** What a parse that its thread's limit ended answers. */
+  private threadFailure(reply: Exclude<PoolReply, DocumentReply | 'cancelled'>): Outcome {
+    if (reply === 'deadline') return { error: deadlineError(this.thread.deadlineMs).data() };
+    if (reply === 'out-of-memory') return { error: heapError(this.thread.heapMb).data() };
+    return { error: STOPPED };
   }
 
   /**
@@ -319,8 +336,7 @@ export class DocumentParser {
       if (reply === 'cancelled') throw cancelled();
       // Stopped by the engine closing, or the thread's exit: tried once more.
       if (reply === 'stopped' && attempt < 2) continue;
-      if (typeof reply === 'string')
-        return { outcome: this.threadFailure(reply, request), limitOfThread: true };
+      if (typeof reply === 'string') return { outcome: this.threadFailure(reply), limitOfThread: true };
       return {
         outcome: 'error' in reply ? { error: reply.error } : { pages: reply.pages },
         limitOfThread: false,
@@ -353,9 +369,9 @@ export class DocumentParser {
         return null;
       }
     }
-    if (hit !== undefined) return pagesOf(hit);
+    if (hit !== undefined) return pagesOf(hit, input);
     if (connectionId !== undefined && this.nonBlocking.has(connectionId)) throw parseBlocks(input);
-    return pagesOf(this.keep(key, parseHere()));
+    return pagesOf(this.keep(key, parseHere()), input);
   }
 
   close(): void {
@@ -391,35 +407,38 @@ export class DocumentParser {
   /** One parse inside DuckDB's call: blocks the main thread until the thread answers (counted for tests and the bench). */
   private runBlocking(request: DocumentRequest): Outcome {
     this.stats.blocking++;
-    let outcome: Outcome;
     try {
-      outcome = this.thread.run(request);
+      return this.thread.run(request);
     } catch (err) {
-      if (!(err instanceof DocumentError)) throw err;
-      // The thread's deadline or heap: named here (the thread named what it answered itself).
-      const named = aboutDocument(err.data(), subjectOf(request));
-      throw new DocumentError(named.code, named.message, named.detail);
+      // The thread's deadline or heap: an answer as data, named where the statement meets it (pagesOf).
+      if (err instanceof DocumentError) return { error: err.data() };
+      throw err;
     }
-    return 'error' in outcome ? { error: aboutDocument(outcome.error, subjectOf(request)) } : outcome;
   }
-}
-
-/** The document a request parses, for its errors: the file as named, or the BLOB and its first bytes. */
-function subjectOf(request: DocumentRequest): string {
-  if (request.chunks) return `a text of ${request.chunks.text.length} characters`;
-  return documentSubject(request.shown ?? request.path, request.bytes);
 }
 
 function cancelled(): RvbbitError {
   return new RvbbitError('CANCELLED', 'statement cancelled');
 }
 
-function pagesOf(outcome: Outcome): string[] {
+/** The pages, or the error thrown naming the input as the statement gave it (the file, the BLOB). */
+function pagesOf(outcome: Outcome, input: PassInput): string[] {
   if ('error' in outcome) {
-    const e = outcome.error;
+    const e =
+      input.kind === 'chunks'
+        ? outcome.error
+        : aboutDocument(outcome.error, subjectOfInput(input, outcome.error));
     throw new DocumentError(e.code, e.message, e.detail);
   }
   return outcome.pages;
+}
+
+/** `file a.pdf, which starts with "%PDF-1.7…"` or `a BLOB of 43 bytes, which starts with "GIF89a…"`. */
+function subjectOfInput(input: Exclude<PassInput, { kind: 'chunks' }>, error: DocumentErrorData): string {
+  const starts = typeof error.detail?.starts === 'string' ? error.detail.starts : undefined;
+  return input.kind === 'file'
+    ? documentSubject(input.shown, undefined, starts)
+    : documentSubject(undefined, input.bytes, starts);
 }
 
 function parseBlocks(input: PassInput): RvbbitError {

@@ -7,7 +7,7 @@
  * (`starts with "GIF89a"`), escaped so a message never carries a control
  * character. A file is named only to a statement allowed to read it.
  */
-import { type DocumentErrorData } from './document-error.js';
+import type { DocumentErrorData } from './document-error.js';
 
 /** Bytes of a document quoted at most. */
 const QUOTED_BYTES = 12;
@@ -24,18 +24,23 @@ export function firstBytesLook(bytes: Uint8Array): string {
   return `starts with "${quoted}${bytes.length > QUOTED_BYTES ? '…' : ''}"`;
 }
 
-/** `file a.pdf` or `a BLOB of 43 bytes`, then what its bytes look like, when they are at hand. */
-export function documentSubject(file: string | undefined, bytes: Uint8Array | undefined): string {
+/** What an input is, for its error: `file a.pdf` or `a BLOB of 43 bytes`, then what its first bytes look like. */
+export function documentSubject(
+  file: string | undefined,
+  bytes: Uint8Array | undefined,
+  starts?: string,
+): string {
   const name = file !== undefined ? `file ${file}` : `a BLOB of ${bytes?.length ?? 0} bytes`;
-  return bytes === undefined ? name : `${name}, which ${firstBytesLook(bytes)}`;
+  const look = starts ?? (bytes === undefined ? undefined : firstBytesLook(bytes));
+  return look === undefined ? name : `${name}, which ${look}`;
 }
 
 /**
- * The error with its subject appended, once: an error the parser thread named
- * (with the first bytes, which it read) is not named again by the main thread.
+ * The error with its subject appended. Errors are kept (and cross the parser
+ * thread) without it, so the same bytes met as a file and as a BLOB are each
+ * named as the statement gave them; the parser thread, which read the bytes,
+ * leaves what they look like in `detail.starts`.
  */
 export function aboutDocument(error: DocumentErrorData, subject: string): DocumentErrorData {
-  const name = subject.split(', which ')[0]!;
-  if (error.message.includes(` (${name}`)) return error;
   return { ...error, message: `${error.message} (${subject})` };
 }

@@ -1,7 +1,8 @@
 /**
  * An HTML page's text as a reader sees it: no script, style, template,
  * noscript or svg content, entities decoded (htmlparser2), block elements
- * on lines of their own, runs of spaces collapsed outside <pre>. The text is
+ * on lines of their own, a table row's cells on its line with a tab between
+ * them, runs of spaces collapsed outside <pre>. The text is
  * built as it is read, counted against the document's bound (TextBudget):
  * no array of its lines, which 60 MiB of newlines in a <pre> made 63 million
  * long, past the parser thread's heap in one allocation.
@@ -64,6 +65,8 @@ export function htmlText(html: string, maxChars: number): string {
     out.append(withoutTrailingSpaces(l));
   };
   let line = '';
+  /** Cells begun in the table row being read: a cell after the first starts with a tab. */
+  let cellsInRow = 0;
   let skipping = 0;
   let inTitle = false;
   let pre = 0;
@@ -88,10 +91,17 @@ export function htmlText(html: string, maxChars: number): string {
         if (SKIPPED.has(name)) skipping++;
         if (name === 'pre') pre++;
         if (BLOCKS.has(name)) breakLine();
+        if (name === 'tr') cellsInRow = 0;
+        else if (name === 'td' || name === 'th') {
+          // Cells of a row on its line, apart: `smallint<TAB>2 bytes`, not `smallint2 bytes`.
+          if (cellsInRow++ > 0) line = `${withoutTrailingSpaces(line)}\t`;
+        }
       },
       ontext(text) {
         if (skipping > 0 && !inTitle) return;
-        line += pre > 0 ? text : text.replace(/\s+/g, ' ');
+        const piece = pre > 0 ? text : text.replace(/\s+/g, ' ');
+        // A cell's leading space after the tab that opens it is no part of it.
+        line += line.endsWith('\t') && pre === 0 ? piece.trimStart() : piece;
         if (pre > 0) {
           // Each line of a <pre> as it ends, empty ones too.
           let from = 0;

@@ -2,24 +2,21 @@
  * A document's pages of text: PDF a page each, DOCX and HTML one (they have
  * no fixed pages). The format is sniffed from the bytes (document-format.ts).
  */
-import { DocumentError } from './document-error.js';
-import { sniffDocumentFormat } from './document-format.js';
-import type { DocumentLimits } from './document-limits.js';
-import { aboutDocument, documentSubject } from './document-subject.js';
+import { DocumentError, type DocumentErrorCode } from './document-error.js';
+import { cleanText } from './clean-text.js';
+import { FORMAT_NAME, sniffDocumentFormat } from './document-format.js';
+import { type DocumentLimits, textTooLarge } from './document-limits.js';
+import { firstBytesLook } from './document-subject.js';
 import { docxText } from './docx-text.js';
 import { htmlText } from './html-text.js';
 import { pdfPages } from './pdf-text.js';
 
 /**
- * Every failure is a DocumentError whose message ends with what it is about:
- * `file` (the path as the statement named it) or the BLOB, and its first
- * bytes (document-subject.ts).
+ * Every failure is a DocumentError; its detail's `starts` says what the
+ * first bytes look like (document-subject.ts), for the message the engine
+ * gives the statement, which names the file or the BLOB.
  */
-export async function documentPages(
-  bytes: Uint8Array,
-  limits: DocumentLimits,
-  file?: string,
-): Promise<string[]> {
+export async function documentPages(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
   try {
     return await pagesOf(bytes, limits);
   } catch (err) {
@@ -30,21 +27,25 @@ export async function documentPages(
             'DOCUMENT_DAMAGED',
             `the document cannot be read: ${(err as Error)?.message ?? err}`,
           );
-    const named = aboutDocument(e.data(), documentSubject(file, bytes));
-    throw new DocumentError(named.code, named.message, named.detail);
+    throw new DocumentError(e.code as DocumentErrorCode, e.message, {
+      ...e.detail,
+      starts: firstBytesLook(bytes),
+    });
   }
 }
 
 async function pagesOf(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
   const format = sniffDocumentFormat(bytes);
-  switch (format) {
-    case 'pdf':
-      return pdfPages(bytes, limits);
-    case 'docx':
-      return [docxText(bytes, limits)];
-    case 'html':
-      return [htmlText(new TextDecoder('utf-8').decode(bytes), limits.maxBytes)];
-    default:
-      throw new DocumentError('DOCUMENT_UNKNOWN_FORMAT', 'not a PDF, DOCX or HTML document');
-  }
+  if (format === undefined) throw new DocumentError('DOCUMENT_UNKNOWN_FORMAT', 'not a PDF, DOCX or HTML document');
+  const raw =
+    format === 'pdf'
+      ? await pdfPages(bytes, limits)
+      : format === 'docx'
+        ? [docxText(bytes, limits)]
+        : [htmlText(new TextDecoder('utf-8').decode(bytes), limits.maxBytes)];
+  // Cleaned last (clean-text.ts), and counted again: a ligature's letters make the text longer.
+  const pages = raw.map(cleanText);
+  const chars = pages.reduce((n, p) => n + p.length, 0) + 2 * Math.max(0, pages.length - 1);
+  if (chars > limits.maxBytes) throw textTooLarge(FORMAT_NAME[format], limits.maxBytes);
+  return pages;
 }

@@ -3,7 +3,8 @@
  * JavaScript; its legacy build runs on Node 20). Runs in the document
  * thread (document-thread.ts), never on the main thread: pdf.js is
  * asynchronous and a long PDF takes seconds. A text item ends a line where
- * pdf.js says one ends (`hasEOL`).
+ * pdf.js says one ends (`hasEOL`); two on one line are kept apart by a space
+ * where they stand apart (separatorBetween).
  *
  * Bounds (document-limits.ts): before pdf.js reads the file its streams are
  * inflated with a count (pdf-streams.ts: pdf.js's own buffers have no bound);
@@ -34,12 +35,44 @@ interface PdfDocument {
   readonly numPages: number;
   getPage(n: number): Promise<{
     streamTextContent(): ReadableStream<{
-      items: readonly ({ str: string; hasEOL: boolean } | { type: string })[];
+      items: readonly (PdfTextItem | { type: string })[];
     }>;
     cleanup(): void;
   }>;
   destroy(): Promise<void>;
 }
+/** A run of text on a page: where it starts (transform[4], [5]), how wide and tall (the font's size). */
+interface PdfTextItem {
+  readonly str: string;
+  readonly hasEOL: boolean;
+  readonly transform: readonly number[];
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Two runs on one line more than this many font sizes apart are two words or
+ * two cells (pdf.js joins runs it sees as one flow itself, and leaves a run
+ * apart, a table's next column, with no space between).
+ */
+const GAP_FONT_SIZES = 0.1;
+
+/**
+ * What goes between two runs on one line: a space where the next starts
+ * apart from where the last ended (a gap, or back to the left: another
+ * column), unless either has the space already.
+ */
+function separatorBetween(last: PdfTextItem | undefined, next: PdfTextItem): string {
+  if (last === undefined || last.hasEOL || last.str === '' || next.str === '') return '';
+  if (/\s$/.test(last.str) || /^\s/.test(next.str)) return '';
+  const size = Math.max(last.height, next.height);
+  if (size <= 0) return '';
+  const lastEnd = (last.transform[4] ?? 0) + last.width;
+  const nextStart = next.transform[4] ?? 0;
+  // A sub- or superscript right after its base (x₁) stays joined, as pdftotext joins it.
+  return nextStart - lastEnd > GAP_FONT_SIZES * size || nextStart < (last.transform[4] ?? 0) ? ' ' : '';
+}
+
 /** A specifier in a variable: TypeScript then reads none of pdf.js's declarations. */
 const PDFJS_MODULE = 'pdfjs-dist/legacy/build/pdf.mjs';
 let pdfjs: Promise<PdfJs> | undefined;
@@ -74,14 +107,17 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
       const page = await doc.getPage(n);
       const text = new TextBudget('PDF', limits.maxBytes, chars);
       const reader = page.streamTextContent().getReader();
+      let last: PdfTextItem | undefined;
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
           for (const item of value.items) {
             if (!('str' in item)) continue;
+            text.append(separatorBetween(last, item));
             text.append(item.str);
             if (item.hasEOL) text.append('\n');
+            if (item.str !== '' || item.hasEOL) last = item;
           }
         }
       } catch (err) {

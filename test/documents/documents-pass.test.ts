@@ -179,7 +179,10 @@ test('a bad document in a column fails the statement with its code and message, 
   const damaged = await failure(`SELECT i, DOCUMENT_TEXT(path) AS t FROM badpaths WHERE i <> 2`);
   assert.is(damaged.code, 'DOCUMENT_DAMAGED');
   assert.match(damaged.message, /^DOCUMENT_TEXT: PDF: the file cannot be read \(damaged or cut short\)/);
-  assert.ok(damaged.message.endsWith(' (file bad.pdf, which starts with "%PDF-1.7\\x0athis …")'), damaged.message);
+  assert.ok(
+    damaged.message.endsWith(' (file bad.pdf, which starts with "%PDF-1.7\\x0athis …")'),
+    damaged.message,
+  );
   // A BLOB of the damaged bytes from a table: the same code and message, naming the BLOB for the file.
   await rows(`CREATE TABLE badblobs AS SELECT content FROM read_blob('${dir}/bad.pdf')`);
   const blobErr = await failure(`SELECT DOCUMENT_TEXT(content) FROM badblobs`);
