@@ -46,11 +46,13 @@ const ACCENT_CLASS = Object.keys(SPACING_ACCENTS).join('');
 /** A spacing accent right before a letter. */
 const ACCENT_BEFORE_LETTER = new RegExp(`([${ACCENT_CLASS}])(\\p{L})`, 'gu');
 /** A ligature; \r\n or \r; a control character but \t and \n. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const UNCLEAN = /[\ufb00-\ufb06]|\r\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function cleanText(text: string): string {
-  let out = text.replace(ACCENT_BEFORE_LETTER, (_, accent: string, letter: string) => letter + SPACING_ACCENTS[accent]);
+  let out = text.replace(
+    ACCENT_BEFORE_LETTER,
+    (_, accent: string, letter: string) => letter + SPACING_ACCENTS[accent],
+  );
   out = out.replace(UNCLEAN, (m) => {
     const ligature = LIGATURES[m];
     if (ligature !== undefined) return ligature;

@@ -2,8 +2,9 @@
  * A document's pages of text: PDF a page each, DOCX and HTML one (they have
  * no fixed pages). The format is sniffed from the bytes (document-format.ts).
  */
-import { DocumentError, type DocumentErrorCode } from './document-error.js';
+
 import { cleanText } from './clean-text.js';
+import { DocumentError, type DocumentErrorCode } from './document-error.js';
 import { FORMAT_NAME, sniffDocumentFormat } from './document-format.js';
 import { type DocumentLimits, textTooLarge } from './document-limits.js';
 import { firstBytesLook } from './document-subject.js';
@@ -36,7 +37,8 @@ export async function documentPages(bytes: Uint8Array, limits: DocumentLimits): 
 
 async function pagesOf(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
   const format = sniffDocumentFormat(bytes);
-  if (format === undefined) throw new DocumentError('DOCUMENT_UNKNOWN_FORMAT', 'not a PDF, DOCX or HTML document');
+  if (format === undefined)
+    throw new DocumentError('DOCUMENT_UNKNOWN_FORMAT', 'not a PDF, DOCX or HTML document');
   const raw =
     format === 'pdf'
       ? await pdfPages(bytes, limits)
