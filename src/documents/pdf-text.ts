@@ -75,14 +75,40 @@ function separatorBetween(last: PdfTextItem | undefined, next: PdfTextItem): str
 
 /** A specifier in a variable: TypeScript then reads none of pdf.js's declarations. */
 const PDFJS_MODULE = 'pdfjs-dist/legacy/build/pdf.mjs';
+const PDFJS_WORKER_MODULE = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
 let pdfjs: Promise<PdfJs> | undefined;
+
+/**
+ * pdf.js's legacy build (the one that runs on Node 20) brings core-js, which
+ * replaces two of the platform's own functions whose edge cases V8 does not
+ * follow to the letter: Array.prototype.push (for arrays of 2^32 elements or
+ * a frozen length) and JSON.parse (a reviver's source text). Its push, in
+ * JavaScript, ran under every push in the thread, pdf.js's own included:
+ * profiled at a quarter of a PDF's parse. Neither edge is one pdf.js or
+ * rvbbit meets, so the platform's own are put back once pdf.js has loaded
+ * (what core-js only adds, Promise.withResolvers and the like, stays: pdf.js
+ * needs those).
+ */
+async function loadPdfJs(): Promise<PdfJs> {
+  const push = Object.getOwnPropertyDescriptor(Array.prototype, 'push')!;
+  const parse = Object.getOwnPropertyDescriptor(JSON, 'parse')!;
+  try {
+    const pdf = (await import(PDFJS_MODULE)) as PdfJs;
+    // Its worker half runs in this thread (pdf.js's "fake worker"), loaded here so the same restore covers it.
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= await import(PDFJS_WORKER_MODULE);
+    return pdf;
+  } finally {
+    Object.defineProperty(Array.prototype, 'push', push);
+    Object.defineProperty(JSON, 'parse', parse);
+  }
+}
 
 /** Characters a page adds to the text besides its own: DOCUMENT_TEXT joins pages with a blank line. */
 const PAGE_SEPARATOR_CHARS = 2;
 
 export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
   countPdfStreams(bytes, new InflateBudget('PDF', limits.maxInflateBytes));
-  pdfjs ??= import(PDFJS_MODULE) as Promise<PdfJs>;
+  pdfjs ??= loadPdfJs();
   const { getDocument } = await pdfjs;
   const task = getDocument({
     data: bytes,
