@@ -5,7 +5,8 @@
  *
  * - ligature characters become their letters (ﬁ → fi, ﬀ ﬂ ﬃ ﬄ ﬅ ﬆ);
  * - a spacing accent written before its letter, as TeX's fonts place it
- *   (`Br¨oker`), becomes the combining accent after it, then
+ *   (`Br¨oker`; in a word, or before a lower-case letter), becomes the
+ *   combining accent after it, then
  * - everything is composed (Unicode NFC): `Bröker`, one character per letter;
  * - \r\n and \r become \n; \v and \f a space; every other control character
  *   (C0 but \t and \n, DEL, C1) becomes U+FFFD: a glyph the document gives no
@@ -31,7 +32,6 @@ const SPACING_ACCENTS: Record<string, string> = {
   '\u00a8': '\u0308', // ¨ diaeresis
   '\u00b4': '\u0301', // ´ acute
   '\u02dc': '\u0303', // ˜ tilde
-  '\u02c6': '\u0302', // ˆ circumflex
   '\u02c7': '\u030c', // ˇ caron
   '\u02d8': '\u0306', // ˘ breve
   '\u02da': '\u030a', // ˚ ring
@@ -43,15 +43,24 @@ const SPACING_ACCENTS: Record<string, string> = {
 };
 
 const ACCENT_CLASS = Object.keys(SPACING_ACCENTS).join('');
-/** A spacing accent right before a letter. */
-const ACCENT_BEFORE_LETTER = new RegExp(`([${ACCENT_CLASS}])(\\p{L})`, 'gu');
+/**
+ * A spacing accent between two letters (`Br¨oker`), or before a lower-case
+ * one (`´etude`): TeX's. One alone before a capital is left (`ˆC`, a
+ * control key in a manual; TeX's `´Emile` stays too). The circumflex ˆ is
+ * never composed: manuals set `^` with it (`${parameter^pattern}`).
+ */
+const ACCENT_BEFORE_LETTER = new RegExp(
+  `(?<=\\p{L})([${ACCENT_CLASS}])(\\p{L})|([${ACCENT_CLASS}])(\\p{Ll})`,
+  'gu',
+);
 /** A ligature; \r\n or \r; a control character but \t and \n. */
 const UNCLEAN = /[\ufb00-\ufb06]|\r\n?|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 export function cleanText(text: string): string {
   let out = text.replace(
     ACCENT_BEFORE_LETTER,
-    (_, accent: string, letter: string) => letter + SPACING_ACCENTS[accent],
+    (_, inWord: string | undefined, letter: string | undefined, starting: string, lower: string) =>
+      inWord !== undefined ? letter! + SPACING_ACCENTS[inWord] : lower + SPACING_ACCENTS[starting],
   );
   out = out.replace(UNCLEAN, (m) => {
     const ligature = LIGATURES[m];

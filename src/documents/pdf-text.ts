@@ -153,7 +153,7 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
         failed = true;
         throw err;
       }
-      const pageText = withoutTrailingNewlines(text.toString());
+      const pageText = joinedHyphens(withoutTrailingNewlines(text.toString()));
       chars += pageText.length + (n > 1 ? PAGE_SEPARATOR_CHARS : 0);
       pages.push(pageText);
       page.cleanup();
@@ -166,6 +166,16 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
     if (failed) void doc.destroy().catch(() => undefined);
     else await doc.destroy();
   }
+}
+
+/**
+ * A word a line's end cut with a hyphen, joined again as pdftotext joins it:
+ * a letter, a hyphen (-, U+2010, a soft hyphen) and the line's end, then a
+ * letter (`com-` / `mand` → `command`, `EVALUA-` / `TION`). Typeset
+ * lines are the layout's, not the author's, so the break goes with it.
+ */
+function joinedHyphens(page: string): string {
+  return page.replace(/(\p{L})[-\u2010\u00ad]\n(?=\p{L})/gu, '$1');
 }
 
 /** `/\n+$/` rescans each run of newlines from each of its starts: quadratic on a page of them. */
