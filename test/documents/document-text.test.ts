@@ -10,7 +10,7 @@
  * cleaning lengthens it (ﬃ → ffi).
  */
 import { strToU8, zipSync } from 'fflate';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cleanText } from '../../src/documents/clean-text.js';
@@ -42,14 +42,37 @@ test('HTML: a table row is one line, its cells apart by a tab (th and td, spaces
   assert.is(t, 'Name\tStorage Size\nsmallint\t2 bytes\tsmall-range integer');
 });
 
-test('PDF: two runs on one line that stand apart (a table’s columns) are apart by a space', async () => {
+/** A one-page PDF whose content stream is `ops` (Helvetica as /F1): runs placed as a typesetter places them. */
+async function pdfWithOperators(ops: string): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
   const page = doc.addPage([612, 792]);
-  page.drawText('task-xfce-desktop', { x: 50, y: 700, size: 11, font });
-  page.drawText('I:97', { x: 300, y: 700, size: 11, font });
-  page.drawText('next line', { x: 50, y: 680, size: 11, font });
-  assert.is(await textOf(await doc.save()), 'task-xfce-desktop I:97\nnext line');
+  page.node.setFontDictionary(PDFName.of('F1'), font.ref);
+  page.node.set(PDFName.of('Contents'), doc.context.register(doc.context.flateStream(ops)));
+  return doc.save();
+}
+
+test('PDF: runs of one text object that stand apart (a table’s columns) are apart by a space; a hyphenated word is joined', async () => {
+  // One BT … ET, as a table typesetter writes a row: the second column moved to with Td, no space drawn.
+  const row = await pdfWithOperators(
+    'BT /F1 11 Tf 50 700 Td (task-xfce-desktop) Tj 250 0 Td (I:97) Tj -250 -20 Td (next) Tj ET',
+  );
+  assert.is(await textOf(row), 'task-xfce-desktop I:97\nnext');
+  const hyphenated = await pdfWithOperators(
+    'BT /F1 11 Tf 50 700 Td (the com-) Tj 0 -14 Td (mand runs) Tj 0 -14 Td (EVALUA-) Tj 0 -14 Td (TION) Tj ET',
+  );
+  assert.is(await textOf(hyphenated), 'the command runs\nEVALUATION');
+});
+
+test('HTML: an ordered list numbered from its start, as a browser shows it', async () => {
+  assert.is(
+    await textOf(
+      html(
+        '<ol start="0"><li>Normal return.</li><li>Input error.</li></ol><ul><li>dot</li></ul><ol><li>one</li></ol>',
+      ),
+    ),
+    '0. Normal return.\n1. Input error.\ndot\n1. one',
+  );
 });
 
 test('ligatures as letters, TeX spacing accents and decomposed letters composed, control characters never passed', async () => {
