@@ -56,6 +56,8 @@ interface PdfTextItem {
  * apart, a table's next column, with no space between).
  */
 const GAP_FONT_SIZES = 0.1;
+/** Two touching runs whose baselines are more than this many font sizes apart are two cells, not a script. */
+const BASELINE_SHIFT_FONT_SIZES = 0.5;
 
 /**
  * What goes between two runs on one line: a space where the next starts
@@ -69,8 +71,11 @@ function separatorBetween(last: PdfTextItem | undefined, next: PdfTextItem): str
   if (size <= 0) return '';
   const lastEnd = (last.transform[4] ?? 0) + last.width;
   const nextStart = next.transform[4] ?? 0;
-  // A sub- or superscript right after its base (x₁) stays joined, as pdftotext joins it.
-  return nextStart - lastEnd > GAP_FONT_SIZES * size || nextStart < (last.transform[4] ?? 0) ? ' ' : '';
+  if (nextStart - lastEnd > GAP_FONT_SIZES * size || nextStart < (last.transform[4] ?? 0)) return ' ';
+  // Touching, on another baseline: a sub- or superscript (x₁, shifted less than half the size) stays
+  // joined, as pdftotext joins it; a table's next cell set lower or higher (`task-xfce-desktop` / `I:97`) not.
+  const shift = Math.abs((next.transform[5] ?? 0) - (last.transform[5] ?? 0));
+  return shift > BASELINE_SHIFT_FONT_SIZES * size ? ' ' : '';
 }
 
 /** A specifier in a variable: TypeScript then reads none of pdf.js's declarations. */
