@@ -58,9 +58,13 @@ test('PDF: runs of one text object that stand apart (a table’s columns) are ap
     'BT /F1 11 Tf 50 700 Td (task-xfce-desktop) Tj 250 0 Td (I:97) Tj -250 -20 Td (next) Tj ET',
   );
   assert.is(await textOf(row), 'task-xfce-desktop I:97\nnext');
-  // Touching, the next cell set 6 points lower (debian-reference.en.pdf's task table); a subscript stays joined.
+  // Touching (half a point after the first ends), the next cell set 6 points lower: debian-reference.en.pdf's
+  // task table, which read `task-xfce-desktopI:97`; a subscript right after its base stays joined.
+  const helvetica = await (await PDFDocument.create()).embedFont(StandardFonts.Helvetica);
+  const touching = (68 + helvetica.widthOfTextAtSize('task-xfce-desktop', 10) + 0.5).toFixed(2);
+  const xEnd = (68 + helvetica.widthOfTextAtSize('x', 10)).toFixed(2);
   const lower = await pdfWithOperators(
-    'BT /F1 10 Tf 68 458.5 Td (task-xfce-desktop) Tj ET BT /F1 10 Tf 170.4 452.5 Td (I:97) Tj ET BT /F1 10 Tf 68 400 Td (x) Tj ET BT /F1 7 Tf 73 398 Td (1) Tj ET',
+    `BT /F1 10 Tf 68 458.5 Td (task-xfce-desktop) Tj ET BT /F1 10 Tf ${touching} 452.5 Td (I:97) Tj ET BT /F1 10 Tf 68 400 Td (x) Tj ET BT /F1 7 Tf ${xEnd} 398 Td (1) Tj ET`,
   );
   assert.is(await textOf(lower), 'task-xfce-desktop I:97\nx1');
   const hyphenated = await pdfWithOperators(
