@@ -18,6 +18,8 @@ import { pdfPages } from './pdf-text.js';
  * gives the statement, which names the file or the BLOB.
  */
 export async function documentPages(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
+  // Before the parse: pdf.js may take the bytes' buffer (it is then empty).
+  const starts = firstBytesLook(bytes);
   try {
     return await pagesOf(bytes, limits);
   } catch (err) {

@@ -226,7 +226,7 @@ test('a document that needs more than the parser thread’s heap: DOCUMENT_PARSE
       assert.is((err as RvbbitError).code, 'DOCUMENT_PARSE_LIMIT');
       assert.is(
         (err as RvbbitError).message,
-        "the document parser stopped while reading this document: it needs more than the parser thread's 64 MB of memory, or is built to exhaust it",
+        "the document parser stopped while reading this document: it needs more than the parser thread's 64 MB of memory, or is built to exhaust it (file heavy.html)",
       );
     }
     small.closePass(pass);
