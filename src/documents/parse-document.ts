@@ -32,7 +32,7 @@ export async function documentPages(bytes: Uint8Array, limits: DocumentLimits): 
           );
     throw new DocumentError(e.code as DocumentErrorCode, e.message, {
       ...e.detail,
-      starts: firstBytesLook(bytes),
+      starts,
     });
   }
 }
