@@ -173,14 +173,14 @@ test('a bad document in a column fails the statement with its code and message, 
   assert.is(err.code, 'DOCUMENT_ENCRYPTED');
   assert.is(
     err.message,
-    'DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read (file locked.pdf, which starts with "%PDF-1.4\\x0a1 0 o…")',
+    'DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read (file locked.pdf, which starts with "%PDF-1.4\\x0a1 0…")',
   );
   assert.equal(since(was), { blocking: 0, documents: 2, chunks: 0 });
   const damaged = await failure(`SELECT i, DOCUMENT_TEXT(path) AS t FROM badpaths WHERE i <> 2`);
   assert.is(damaged.code, 'DOCUMENT_DAMAGED');
   assert.match(damaged.message, /^DOCUMENT_TEXT: PDF: the file cannot be read \(damaged or cut short\)/);
   assert.ok(
-    damaged.message.endsWith(' (file bad.pdf, which starts with "%PDF-1.7\\x0athis …")'),
+    damaged.message.endsWith(' (file bad.pdf, which starts with "%PDF-1.7\\x0athi…")'),
     damaged.message,
   );
   // A BLOB of the damaged bytes from a table: the same code and message, naming the BLOB for the file.
