@@ -24,7 +24,13 @@ export interface RenderAsk {
  */
 export type RenderReply =
   | { readonly id: number; readonly started: true; readonly tid: number }
-  | { readonly id: number; readonly ms: number; readonly cpuMs: number; readonly cpuEndMs: number; readonly text: string }
+  | {
+      readonly id: number;
+      readonly ms: number;
+      readonly cpuMs: number;
+      readonly cpuEndMs: number;
+      readonly text: string;
+    }
   | {
       readonly id: number;
       readonly ms: number;
