@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Running, start, waitFor } from '../cli/helpers.js';
+import { type Running, SERVER_START_MS, start, waitFor } from '../cli/helpers.js';
 import { rejection } from '../server/helpers.js';
 import { type MainThreadWatch, mainThreadWatch, probed, processCpuMs, sendCancel } from '../server/probe.js';
 import {
@@ -94,7 +94,7 @@ test.before(async () => {
     ],
     { env: watch.env },
   );
-  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 60_000);
+  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, SERVER_START_MS);
   port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.out())![1]);
   probe = await client();
 });

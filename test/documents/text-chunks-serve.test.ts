@@ -18,7 +18,7 @@
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Running, start, waitFor } from '../cli/helpers.js';
+import { type Running, SERVER_START_MS, start, waitFor } from '../cli/helpers.js';
 import { CJK, longWord } from '../fixtures/long-words.js';
 import { rejection } from '../server/helpers.js';
 import { type MainThreadWatch, mainThreadWatch, probed, processCpuMs } from '../server/probe.js';
@@ -48,7 +48,7 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; message: st
 test.before(async () => {
   watch = mainThreadWatch();
   serve = start(['serve', '--sim', '--port', '0', '--max-document-bytes', '2000000'], { env: watch.env });
-  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, SERVER_START_MS);
   port = Number(/127\.0\.0\.1:(\d+)/.exec(serve.out())![1]);
 });
 

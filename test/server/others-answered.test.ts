@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CASCADES, type Running, start, waitFor } from '../cli/helpers.js';
+import { CASCADES, type Running, SERVER_START_MS, start, waitFor } from '../cli/helpers.js';
 import { entityRecords, entityTableSql } from '../fixtures/entity-records.js';
 import { type MainThreadWatch, mainThreadWatch, probed, processCpuMs } from './probe.js';
 
@@ -40,7 +40,7 @@ test.before(async () => {
   serve = start(['serve', '--port', '0', '--sim', '--max-connections', '300', '--cascades', CASCADES], {
     env: watch.env,
   });
-  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+  await waitFor(serve.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, SERVER_START_MS);
   port = Number(/:(\d+) /.exec(serve.out())![1]);
 });
 
