@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'uvu/parse';
 import { buildIsCurrent } from './build-current.mjs';
@@ -40,10 +40,13 @@ const known = readDurations();
 const { suites } = await parse(dir, pattern, { cwd: root });
 /** Every file in uvu's order (its output is printed in this order), with what it shares. */
 const files = suites.map((s, index) => ({
+  /** As uvu names it: relative to `dir`. */
   name: s.name,
   file: s.file,
+  /** Relative to the repository, whatever `dir` was: the key of its time and resources. */
+  path: relative(root, s.file).split(sep).join('/'),
   index,
-  resources: resourcesOf(s.name),
+  resources: resourcesOf(relative(root, s.file).split(sep).join('/')),
   /** Its output once it has run, and the exit code uvu set for it. */
   out: null,
   code: 0,
@@ -52,7 +55,7 @@ const files = suites.map((s, index) => ({
 // Longest first, a file not timed yet before all: the last to end are the short ones.
 const queue = [...files].sort(
   (a, b) =>
-    (known[b.name] ?? Number.POSITIVE_INFINITY) - (known[a.name] ?? Number.POSITIVE_INFINITY) ||
+    (known[b.path] ?? Number.POSITIVE_INFINITY) - (known[a.path] ?? Number.POSITIVE_INFINITY) ||
     a.index - b.index,
 );
 /** Resource → the running file that holds it. */
@@ -182,7 +185,7 @@ function readDurations() {
 
 function saveDurations() {
   const next = { ...known };
-  for (const f of files) if (f.out !== null) next[f.name] = Math.round(f.ms);
+  for (const f of files) if (f.out !== null) next[f.path] = Math.round(f.ms);
   try {
     mkdirSync(dirname(DURATIONS), { recursive: true });
     writeFileSync(DURATIONS, `${JSON.stringify(next, null, 1)}\n`);

@@ -7,22 +7,16 @@
 
 export const ALONE = 'the whole machine';
 
-/** [resource, the files (relative to test/, as uvu names them) that use it, why]. */
+/** [resource, the files (relative to the repository) that use it, why]. */
 export const SHARED_RESOURCES = [
   [
     "npm's cache",
-    /^package\/(package|pack-manifest)\.test\.ts$/,
+    /^test\/package\/(package|pack-manifest)\.test\.ts$/,
     'npm pack and npm install into temp projects, through the one npm cache and its index',
-  ],
-  [
-    'the cores',
-    /^runner\/requires\.test\.ts$/,
-    'it runs scripts/run-tests.mjs itself, with a test process per core of its own',
   ],
 ];
 
-/** The resources the file `name` (relative to test/) uses. */
-export function resourcesOf(name) {
-  const path = name.split('\\').join('/');
+/** The resources the file `path` (relative to the repository, with '/') uses. */
+export function resourcesOf(path) {
   return SHARED_RESOURCES.filter(([, files]) => files.test(path)).map(([resource]) => resource);
 }
