@@ -147,8 +147,8 @@ test('bombs as a bytea parameter: each fails alone with 54000 naming its bound, 
     assert.match(r.value.message, message, what);
     assert.ok(r.probes >= 1, `${what}: the probe answered during it`);
     assert.ok(
-      r.held.heldMs < PROMISE_MS,
-      `${what}: the server's main thread was held ${Math.round(r.held.heldMs)} ms`,
+      r.held.cpuMs < PROMISE_MS,
+      `${what}: the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
     );
     assertServerUp();
   }
@@ -181,8 +181,8 @@ test('read_blob and a path: a lying DOCX fails with 54000; 4 million newlines in
   for (const r of [docx, blob, path]) {
     assert.ok(r.probes >= 1);
     assert.ok(
-      r.held.heldMs < PROMISE_MS,
-      `the server's main thread was held ${Math.round(r.held.heldMs)} ms`,
+      r.held.cpuMs < PROMISE_MS,
+      `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
     );
   }
   assertServerUp();
@@ -205,7 +205,10 @@ test("a slow document does not hold another client's tiny page; a CancelRequest 
   });
   assert.equal(r.value, [{ t: 'tiny' }]);
   assert.equal(order, ['tiny'], 'the slow document still parses');
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
   const ids = slowClient as unknown as { processID: number; secretKey: number };
   const cpuAtCancel = serverCpuMs();
   await sendCancel(port, ids.processID, ids.secretKey);

@@ -68,7 +68,10 @@ test('one 1 MB word is cut and answers, the server lives; over the bound, DOCUME
     return rows;
   });
   assert.equal(r.value, [{ n: 10_000 }]);
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
   const big = await failure(c.query(`SELECT len(TEXT_CHUNKS(repeat('abcde', 600000), 100)) AS n`));
   assert.is(big.code, '54000');
   assert.match(
@@ -95,7 +98,10 @@ test('a macro over 20 rows of one 16,000-character CJK word: refused after a bou
     r.value.message,
     /^TEXT_CHUNKS: cutting this text \(16000 characters\) would run inside DuckDB's call here \(a write inside an open transaction, a view or macro that calls the function/,
   );
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
   // Named in the statement's text, the same rows run as a documents pass: cut on the parser thread.
   await c.query('SET statement_timeout = 0');
   const { rows } = await c.query(
@@ -113,8 +119,8 @@ test('a macro over 10 million short rows: statement_timeout and a cancel stop it
   const timedOut = await probed(probe, watch, () => failure(c.query(many)));
   assert.is(timedOut.value.code, '57014', timedOut.value.message);
   assert.ok(
-    timedOut.held.heldMs < PROMISE_MS,
-    `the server's main thread was held ${Math.round(timedOut.held.heldMs)} ms`,
+    timedOut.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(timedOut.held.cpuMs)} ms of CPU in one turn`,
   );
   await c.query(`SET statement_timeout = 0`);
   const ids = c as unknown as { processID: number };
@@ -133,8 +139,8 @@ test('a macro over 10 million short rows: statement_timeout and a cancel stop it
     `the server spent ${cancelled.value.cpuAfterCancelMs} ms of CPU from the cancel to the error`,
   );
   assert.ok(
-    cancelled.held.heldMs < PROMISE_MS,
-    `the server's main thread was held ${Math.round(cancelled.held.heldMs)} ms`,
+    cancelled.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(cancelled.held.cpuMs)} ms of CPU in one turn`,
   );
   assert.equal((await c.query('SELECT 3 AS three')).rows, [{ three: 3 }]);
 });

@@ -1,10 +1,11 @@
 // Preloaded into a spawned `rvbbit serve` (NODE_OPTIONS=--import, probe.ts mainThreadWatch):
-// logs how long the server's main thread was held between two turns of a 10 ms timer, less the
-// time it waited for a core. That is what holds every other client's answer, the thread's own
-// work (CPU) or its own blocking wait; unlike a client's wall time it does not grow when the
-// machine is busy (a SELECT 1 took 1,508 ms at load 6-10 while the server's longest hold was well
-// under that). Each line: the turn's end (Date.now()), `heldMs`, and its parts `cpuMs` (ran),
-// `waitMs` (runnable, waiting for a core) and `wallMs` (past the timer's period).
+// logs each turn of the server's event loop (between two firings of a 10 ms timer) that held its
+// main thread: the CPU the thread ran in it, which is what holds every other client's answer and,
+// unlike a client's wall time, does not grow when the machine is busy and the process waits for a
+// core (a SELECT 1 took 1,508 ms at load 6-10, 7,153 ms at load 15, while the server's longest
+// turn ran under 0.5 s). Each line: the turn's end (Date.now()), `cpuMs`, `waitMs` (runnable,
+// waiting for a core), `wallMs` (past the timer's period) and `heldMs` (the wall time less the
+// wait for a core: CPU and blocking waits, which at load include locks whose holders wait).
 // Plain JavaScript: the server may run from the build, without tsx.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';

@@ -66,7 +66,10 @@ test('200 logins at once: each logs in and answers, and a client already in wait
     Array.from({ length: 200 }, (_, i) => i),
   );
   assert.ok(r.probes > 5, `probed ${r.probes} times`);
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
   await Promise.all(clients.splice(1).map((c) => c.end()));
 });
 
@@ -79,7 +82,10 @@ test('ENTITY over 5,000 values: the known entities, and another client waits und
     c.query('-- @ cache: false\nSELECT count(DISTINCT ENTITY(name))::INTEGER AS n FROM records'),
   );
   assert.equal(r.value.rows, [{ n: new Set(records.map((x) => x.entity)).size }]);
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
 });
 
 test('ENTITY over 20,000 values: another client waits under 1 s; a cancel stops it within 1 s', async () => {
@@ -110,7 +116,10 @@ SELECT count(DISTINCT ENTITY(v)) AS n FROM (SELECT 'catalog item ' || range || '
     r.value.cpuAfterCancelMs < PROMISE_MS,
     `the server spent ${r.value.cpuAfterCancelMs} ms of CPU from the cancel to the error`,
   );
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
   assert.equal((await c.query('SELECT 2 AS two')).rows, [{ two: 2 }]);
 });
 
@@ -134,7 +143,10 @@ test("40 clients' MAPs at once: every row answered, and another client waits und
       JSON.stringify(result.rows[0]),
     );
   }
-  assert.ok(r.held.heldMs < PROMISE_MS, `the server's main thread was held ${Math.round(r.held.heldMs)} ms`);
+  assert.ok(
+    r.held.cpuMs < PROMISE_MS,
+    `the server's main thread ran ${Math.round(r.held.cpuMs)} ms of CPU in one turn`,
+  );
 });
 
 test.run();
