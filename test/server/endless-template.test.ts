@@ -21,7 +21,7 @@ import * as assert from 'uvu/assert';
 import { GIVEN_UP_NOTE, OVERRUNS_PER_STATEMENT, RENDER_MS_ON } from '../../src/cascade/render-bounds.js';
 import { ROOT, type Running, SERVER_START_MS, start, waitFor } from '../cli/helpers.js';
 import { rejection } from './helpers.js';
-import { cancelClient, type MainThreadWatch, mainThreadWatch, processCpuMs } from './probe.js';
+import { cancelClient, cpuUntilExit, type MainThreadWatch, mainThreadWatch, processCpuMs } from './probe.js';
 import { query, rawClient, startupMessage } from './raw-socket.js';
 
 const CASCADES = `${ROOT}test/fixtures/cascades/endless`;
@@ -303,24 +303,6 @@ t("RUN: a client that leaves while it renders does not hold up another client's 
 
 t.run();
 
-/** The CPU the server `run` spends from now until it exits (its last reading, every 10 ms, before). */
-async function cpuUntilExit(run: Running): Promise<number> {
-  const pid = run.child.pid!;
-  const cpu0 = processCpuMs(pid);
-  let last = cpu0;
-  let exited = false;
-  void run.done.then(() => (exited = true));
-  while (!exited) {
-    try {
-      last = processCpuMs(pid);
-    } catch {
-      break; // gone
-    }
-    await sleep(10);
-  }
-  return last - cpu0;
-}
-
 const sig = suite('server: SIGTERM while a template renders');
 
 for (const [where, sql, wait] of [
@@ -341,7 +323,7 @@ for (const [where, sql, wait] of [
       await a.readyCount(1);
       a.socket.write(query(sql));
       await sleep(wait);
-      const stopping = cpuUntilExit(run);
+      const stopping = cpuUntilExit(run.child.pid!, run.done);
       run.child.kill('SIGTERM');
       const exit = await Promise.race([run.done, sleep(HUNG_MS).then(() => undefined)]);
       a.socket.destroy();

@@ -147,6 +147,26 @@ export function processCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/**
+ * The CPU process `pid` spends from now until it exits (`exited` settles): its last reading,
+ * taken every 10 ms, before it was gone.
+ */
+export async function cpuUntilExit(pid: number, exited: Promise<unknown>): Promise<number> {
+  const cpu0 = processCpuMs(pid);
+  let last = cpu0;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!gone) {
+    try {
+      last = processCpuMs(pid);
+    } catch {
+      break; // reaped
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return last - cpu0;
+}
+
 /** Sends a CancelRequest for the session `pid`/`secret` on a fresh socket, as libpq does. */
 export function sendCancel(port: number, pid: number, secret: number): Promise<void> {
   return new Promise((resolve, reject) => {
