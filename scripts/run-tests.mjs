@@ -1,13 +1,23 @@
 #!/usr/bin/env node
 // Runs every uvu test (ESM, through tsx) and ends with the line CI reads:
-// "N passed, N failed, N skipped". uvu prints Total/Passed/Skipped; we add the summary,
+// "N passed, N failed, N skipped". The test files run in one test process per core
+// (scripts/uvu-lane.mjs; RVBBIT_TEST_JOBS=N says how many), each process one file at a time,
+// longest first by the last run's times (.cache/test-durations.json); files that share a
+// resource (scripts/test-resources.mjs) never run at once. Each file's output is printed whole,
+// in the files' order. uvu prints Total/Passed/Skipped per file; we add the summary,
 // with the hooks that failed (file and error: scripts/uvu-hooks/ makes uvu say them) and
 // the programs whose tests were skipped (test/requires.ts), and exit non-zero on any failure.
 // Each failure's report is repeated under the summary with its file: uvu prints it beside its
 // suite, which a long run's tail (all a CI log may keep) no longer shows.
 import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'uvu/parse';
 import { buildIsCurrent } from './build-current.mjs';
+import { ALONE, resourcesOf } from './test-resources.mjs';
+import { FILE_DONE } from './uvu-lane.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -20,49 +30,169 @@ const pattern = args[1] ?? '\\.test\\.ts$';
 // RVBBIT_ENTRIES=source (or dist) in the environment decides instead.
 const entries = process.env.RVBBIT_ENTRIES ?? (buildIsCurrent(root) ? 'dist' : 'source');
 console.log(`threads, processes and CLI runs from ${entries === 'dist' ? 'the build (dist/)' : 'source'}`);
-const child = spawn(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--import',
-    './scripts/uvu-hooks/register.mjs',
-    'node_modules/uvu/bin.js',
-    dir,
-    pattern,
-  ],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RVBBIT_ENTRIES: entries } },
+
+/** Test processes at once: one per core (the files' own threads and children share them). */
+const JOBS = Math.max(1, Number(process.env.RVBBIT_TEST_JOBS) || availableParallelism());
+/** Each file's wall time in the last run that ran it, to start the longest first. */
+const DURATIONS = join(root, '.cache/test-durations.json');
+
+const known = readDurations();
+const { suites } = await parse(dir, pattern, { cwd: root });
+/** Every file in uvu's order (its output is printed in this order), with what it shares. */
+const files = suites.map((s, index) => ({
+  /** As uvu names it: relative to `dir`. */
+  name: s.name,
+  file: s.file,
+  /** Relative to the repository, whatever `dir` was: the key of its time and resources. */
+  path: relative(root, s.file).split(sep).join('/'),
+  index,
+  resources: resourcesOf(relative(root, s.file).split(sep).join('/')),
+  /** Its output once it has run, and the exit code uvu set for it. */
+  out: null,
+  code: 0,
+  ms: 0,
+}));
+// Longest first, a file not timed yet before all: the last to end are the short ones.
+const queue = [...files].sort(
+  (a, b) =>
+    (known[b.path] ?? Number.POSITIVE_INFINITY) - (known[a.path] ?? Number.POSITIVE_INFINITY) ||
+    a.index - b.index,
 );
-let out = '';
-child.stdout.on('data', (b) => {
-  process.stdout.write(b);
-  out += b.toString();
-});
-child.on('close', (code, signal) => {
-  // Strip ANSI colours before reading uvu's totals.
-  const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
-  // uvu's totals are its last lines: a failed test's message may quote another run's.
-  const last = (re) => Number([...plain.matchAll(re)].at(-1)?.[1] ?? 0);
-  const total = last(/^ {2}Total:\s+(\d+)$/gm);
-  const passed = last(/^ {2}Passed:\s+(\d+)$/gm);
-  const skipped = last(/^ {2}Skipped:\s+(\d+)$/gm);
-  const hooks = [...plain.matchAll(/^ {2}hook failed: (.*)$/gm)].map((m) => m[1]);
+/** Resource → the running file that holds it. */
+const held = new Map();
+const lanes = new Set();
+let printed = 0;
+
+const startable = (f) =>
+  !held.has(ALONE) &&
+  (f.resources.includes(ALONE)
+    ? held.size === 0 && runningFiles() === 0
+    : f.resources.every((r) => !held.has(r)));
+const runningFiles = () => [...lanes].filter((l) => l.file !== null).length;
+
+function startLane() {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './scripts/uvu-hooks/register.mjs', 'scripts/uvu-lane.mjs'],
+    {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      // FORCE_COLOR as uvu's bin sets it.
+      env: { ...process.env, RVBBIT_ENTRIES: entries, FORCE_COLOR: '1' },
+    },
+  );
+  const lane = { child, file: null, out: '', began: 0 };
+  lanes.add(lane);
+  child.stdout.on('data', (b) => {
+    lane.out += b.toString();
+    for (let at = lane.out.indexOf(FILE_DONE); at >= 0; at = lane.out.indexOf(FILE_DONE)) {
+      const eol = lane.out.indexOf('\n', at);
+      if (eol < 0) break;
+      const code = Number(lane.out.slice(at + FILE_DONE.length, eol).trim());
+      const out = lane.out.slice(0, at).replace(/\n$/, '');
+      lane.out = lane.out.slice(eol + 1);
+      finish(lane, out, code);
+    }
+  });
+  child.on('close', (code, signal) => {
+    lanes.delete(lane);
+    if (lane.file !== null) {
+      // The process ended inside a file: that file failed, the others go on in a new one.
+      const how = signal ? `by ${signal}` : `with exit code ${code}`;
+      finish(lane, `${lane.out}\n   FAIL  ${lane.file.name}  "the test process ended ${how}"\n\n\n`, 1);
+      if (queue.length > 0) dispatch(startLane());
+    }
+    if (lanes.size === 0) summarize();
+  });
+  return lane;
+}
+
+/** Gives `lane` the next file it may run now; ends it when none is left. */
+function dispatch(lane) {
+  if (lane.file !== null) return;
+  const i = queue.findIndex(startable);
+  if (i < 0) {
+    if (queue.length === 0) lane.child.stdin.end();
+    return;
+  }
+  const [f] = queue.splice(i, 1);
+  for (const r of f.resources) held.set(r, f);
+  lane.file = f;
+  lane.began = performance.now();
+  lane.child.stdin.write(`${JSON.stringify({ name: f.name, file: f.file })}\n`);
+}
+
+function finish(lane, out, code) {
+  const f = lane.file;
+  lane.file = null;
+  f.out = out;
+  f.code = code;
+  f.ms = performance.now() - lane.began;
+  for (const r of f.resources) held.delete(r);
+  // Printed whole and in order: a file's lines never mix with another's.
+  while (printed < files.length && files[printed].out !== null)
+    process.stdout.write(`${files[printed++].out}\n`);
+  for (const l of lanes) dispatch(l);
+}
+
+if (files.length === 0) summarize();
+else for (let i = 0; i < Math.min(JOBS, files.length); i++) dispatch(startLane());
+
+function summarize() {
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  const hooks = [];
+  const plains = [];
+  for (const f of files) {
+    // Strip ANSI colours before reading uvu's totals.
+    const plain = (f.out ?? '').replace(/\x1b\[[0-9;]*m/g, '');
+    plains.push(plain);
+    // uvu's totals are the file's last lines: a failed test's message may quote another run's.
+    const last = (re) => Number([...plain.matchAll(re)].at(-1)?.[1] ?? 0);
+    const total = last(/^ {2}Total:\s+(\d+)$/gm);
+    const filePassed = last(/^ {2}Passed:\s+(\d+)$/gm);
+    const fileHooks = [...plain.matchAll(/^ {2}hook failed: (.*)$/gm)].map((m) => m[1]);
+    // uvu's Total is the tests that were to run (not the skipped ones); a failed `before` hook
+    // leaves its suite's tests unrun, counted in Total only.
+    const notRun = total - filePassed;
+    passed += filePassed;
+    skipped += last(/^ {2}Skipped:\s+(\d+)$/gm);
+    failed += f.code === 0 && fileHooks.length === 0 ? notRun : Math.max(1, notRun);
+    hooks.push(...fileHooks);
+  }
+  const all = plains.join('\n');
   const missing = [
-    ...new Set([...plain.matchAll(/^ {2}skipped .+? of \S+: (.*)$/gm)].flatMap((m) => m[1].split('; '))),
+    ...new Set([...all.matchAll(/^ {2}skipped .+? of \S+: (.*)$/gm)].flatMap((m) => m[1].split('; '))),
   ];
-  // uvu's Total is the tests that were to run (not the skipped ones); a failed `before` hook
-  // leaves its suite's tests unrun, counted in Total only.
-  const notRun = total - passed;
-  const failures = failureReports(plain);
+  const failures = failureReports(all);
   if (failures.length > 0) console.log(`\nfailed:\n${failures.join('\n')}`);
-  const failed = code === 0 && hooks.length === 0 ? notRun : Math.max(1, notRun);
   if (missing.length > 0)
     console.log(`\nskipped for missing programs (CI=true fails them): ${missing.join('; ')}`);
   for (const h of hooks) console.log(`${missing.length > 0 ? '' : '\n'}hook failed: ${h}`);
   console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-  if (signal) console.error(`test process ended by ${signal}`);
-  process.exit(failed > 0 ? code || 1 : (code ?? 1));
-});
+  saveDurations();
+  process.exit(failed > 0 ? 1 : 0);
+}
+
+function readDurations() {
+  try {
+    return JSON.parse(readFileSync(DURATIONS, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function saveDurations() {
+  const next = { ...known };
+  for (const f of files) if (f.out !== null) next[f.path] = Math.round(f.ms);
+  try {
+    mkdirSync(dirname(DURATIONS), { recursive: true });
+    writeFileSync(DURATIONS, `${JSON.stringify(next, null, 1)}\n`);
+  } catch {
+    // Only the order of the next run depends on it.
+  }
+}
 
 /** uvu's failure blocks ("   FAIL  suite  \"test\"" and the lines under it), each with its test file. */
 function failureReports(plain) {

@@ -10,6 +10,9 @@
  * The endless templates render in a real worker thread under a statement
  * signal made as the pool's workers make it, so that a render that is not
  * bounded fails the test (the thread is terminated) instead of hanging it.
+ * How long a render ran is the CPU time of the thread that rendered it
+ * (test/thread-cpu.ts): on a busy machine its wall time is mostly waiting for
+ * a core (a cancelled render "took" 1,403 ms at load 6-10).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,6 +26,7 @@ import {
 import { compileTemplate, renderTemplate, type TemplateEngine } from '../../src/cascade/templates.js';
 import { startEntryWorker } from '../../src/runtime/entry-worker.js';
 import { createAbortBuffer, raiseAbort } from '../../src/thread/abort-flag.js';
+import { threadCpuMs } from '../thread-cpu.js';
 import type { RenderAsk, RenderReply } from './render-thread.js';
 
 const JINJA_ENDLESS = '{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}';
@@ -73,12 +77,12 @@ type Done = Exclude<RenderReply, { started: true }>;
 class RenderThread {
   private readonly worker = startEntryWorker('test/cascade/render-thread.ts').worker;
   private next = 0;
-  private readonly waiting = new Map<number, { started(): void; done(r: Done): void }>();
+  private readonly waiting = new Map<number, { started(tid: number): void; done(r: Done): void }>();
 
   constructor() {
     this.worker.on('message', (r: RenderReply) => {
       const w = this.waiting.get(r.id);
-      if ('started' in r) return w?.started();
+      if ('started' in r) return w?.started(r.tid);
       this.waiting.delete(r.id);
       w?.done(r);
     });
@@ -88,7 +92,7 @@ class RenderThread {
     source: string,
     engine: TemplateEngine,
     abort: SharedArrayBuffer,
-    onStart = () => {},
+    onStart: (tid: number) => void = () => {},
   ): Promise<Done> {
     const id = this.next++;
     return new Promise<Done>((resolve, reject) => {
@@ -114,7 +118,8 @@ class RenderThread {
 }
 
 const errorOf = (r: Done): { name: string; message: string } => {
-  if (!('error' in r)) throw new Error(`rendered ${r.text.length} characters in ${Math.round(r.ms)} ms`);
+  if (!('error' in r))
+    throw new Error(`rendered ${r.text.length} characters in ${Math.round(r.cpuMs)} ms of CPU`);
   return r.error;
 };
 
@@ -132,8 +137,9 @@ for (const [what, engine, source] of ENDLESS) {
     const error = errorOf(r);
     assert.is(error.name, 'RenderOverrun');
     assert.match(error.message, WORKER_OVERRUN);
-    // Generous: the machine is shared; unbounded, this takes hours.
-    assert.ok(r.ms < 3 * WORKER_MS, `the render took ${Math.round(r.ms)} ms`);
+    // Generous: the time bound is the wall clock's, within which the thread runs at most as long;
+    // unbounded, this takes hours.
+    assert.ok(r.cpuMs < 3 * WORKER_MS, `the render ran ${Math.round(r.cpuMs)} ms of CPU`);
   });
 }
 
@@ -143,20 +149,21 @@ for (const [engine, source] of [
 ] as const) {
   inWorker(`${engine}: a cancelled statement's render stops at once (RenderStopped)`, async ({ thread }) => {
     const abort = createAbortBuffer();
-    let raisedAt = 0;
-    const r = await thread.render(source, engine, abort, () => {
+    let cpuAtFlag = Number.NaN;
+    const r = await thread.render(source, engine, abort, (tid) => {
       // Raised from this thread while the worker's render holds its own: only the poll can see it.
       setTimeout(() => {
-        raisedAt = performance.now();
+        cpuAtFlag = threadCpuMs(tid);
         raiseAbort(abort);
       }, 200);
     });
-    const stoppedAfter = performance.now() - raisedAt;
     const error = errorOf(r);
     assert.equal(error, { name: 'RenderStopped', message: 'the statement was cancelled' });
-    // It stopped for the flag, not its time bound (that would be a RenderOverrun), and promptly.
-    assert.ok(r.ms < WORKER_MS, `the render took ${Math.round(r.ms)} ms`);
-    assert.ok(stoppedAfter < 500, `stopped ${Math.round(stoppedAfter)} ms after the flag`);
+    // It stopped for the flag, not its time bound (that would be a RenderOverrun), and promptly:
+    // the render thread's CPU time after the flag, which waiting for a core does not stretch.
+    const ranAfterFlag = r.cpuEndMs - cpuAtFlag;
+    assert.ok(r.cpuMs < WORKER_MS, `the render ran ${Math.round(r.cpuMs)} ms of CPU`);
+    assert.ok(ranAfterFlag < 500, `the render ran ${Math.round(ranAfterFlag)} ms of CPU after the flag`);
   });
 }
 
@@ -174,7 +181,7 @@ inWorker(
     }
     for (const r of results.slice(OVERRUNS_PER_STATEMENT)) {
       assert.equal(errorOf(r), { name: 'RenderOverrun', message: first + GIVEN_UP_NOTE });
-      assert.ok(r.ms < 100, `a given-up render took ${Math.round(r.ms)} ms`);
+      assert.ok(r.cpuMs < 100, `a given-up render ran ${Math.round(r.cpuMs)} ms of CPU`);
     }
     const other = await thread.render(JINJA_ENDLESS, 'jinja', createAbortBuffer());
     assert.match(errorOf(other).message, WORKER_OVERRUN);
@@ -186,16 +193,16 @@ inWorker.run();
 
 const onMain = suite('render bounds on the main thread');
 
-/** The error a render throws on this thread, and how long it took. */
+/** The error a render throws on this thread, and the CPU time this thread spent on it. */
 function overrun(source: string, engine: TemplateEngine): { error: Error; ms: number } {
   const template = compileTemplate(source, engine);
-  const t0 = performance.now();
+  const cpu0 = threadCpuMs();
   try {
     renderTemplate(template, {}, () => undefined);
   } catch (err) {
-    return { error: err as Error, ms: performance.now() - t0 };
+    return { error: err as Error, ms: threadCpuMs() - cpu0 };
   }
-  throw new Error(`rendered in ${Math.round(performance.now() - t0)} ms: ${source}`);
+  throw new Error(`rendered in ${Math.round(threadCpuMs() - cpu0)} ms of CPU: ${source}`);
 }
 
 onMain(`a long loop stops at the main thread's ${RENDER_MS_ON.main} ms bound, in both engines`, () => {
@@ -211,7 +218,7 @@ onMain(`a long loop stops at the main thread's ${RENDER_MS_ON.main} ms bound, in
       error.message,
       new RegExp(`^the template ran over its time bound of ${RENDER_MS_ON.main} ms$`),
     );
-    assert.ok(ms < 3 * RENDER_MS_ON.main, `${engine}: the render took ${Math.round(ms)} ms`);
+    assert.ok(ms < 3 * RENDER_MS_ON.main, `${engine}: the render ran ${Math.round(ms)} ms of CPU`);
   }
 });
 
@@ -223,7 +230,7 @@ onMain('a Liquid range too big to make in one step is refused before it is made'
     error.message,
     'the template ran over its bound of 16000000 characters or list items made at once (60000000)',
   );
-  assert.ok(ms < RENDER_MS_ON.main, `took ${Math.round(ms)} ms`);
+  assert.ok(ms < RENDER_MS_ON.main, `ran ${Math.round(ms)} ms of CPU`);
 });
 
 onMain('a Jinja loop whose text grows past the size bound is refused, naming it', () => {
@@ -244,6 +251,9 @@ onMain('a Jinja loop whose text grows past the size bound is refused, naming it'
   }
 });
 
+/** Renders of a legit loop the main thread's time bound may cut on a busy machine before one is in full. */
+const LEGIT_ATTEMPTS = 5;
+
 onMain('legit loops of 10,000 iterations with output still render, in full', () => {
   const expected = Array.from({ length: 10_000 }, (_, i) => `${i},`).join('');
   for (const [engine, source] of [
@@ -251,20 +261,34 @@ onMain('legit loops of 10,000 iterations with output still render, in full', () 
     ['liquid', '{% for i in (0..9999) %}{{ i }},{% endfor %}'],
   ] as const) {
     const template = compileTemplate(source, engine);
-    // The step and size bounds never cut it. The time bound may cut a first
-    // render on a loaded machine: liquidjs's 10,000 iterations take ~75 ms
-    // warm here and ~200 ms on a cold thread at a load of 5, against the
-    // 250 ms bound (bench/template-loop.bench.ts). Then the error is the time
-    // bound's, and the next render, warm, is in full.
-    let rendered: string;
-    try {
-      rendered = renderTemplate(template, {}, () => undefined);
-    } catch (err) {
-      assert.instance(err, RenderOverrun, engine);
-      assert.is((err as Error).message, `the template ran over its time bound of ${RENDER_MS_ON.main} ms`);
-      rendered = renderTemplate(template, {}, () => undefined);
+    // The step and size bounds never cut it. The time bound (the wall clock's:
+    // how long other clients wait) may cut a render on a loaded machine:
+    // liquidjs's 10,000 iterations take ~75 ms warm here and ~200 ms on a cold
+    // thread at a load of 5, against the 250 ms bound
+    // (bench/template-loop.bench.ts), and at a load of 10 this thread gets a
+    // core a third of the time. Then the error is the time bound's, and a
+    // later render, warm, is in full.
+    // A render the time bound cut ran less than the bound on this thread's CPU: the loop's own
+    // work fits; what cut it was the wait for a core (at load 20 every attempt may be cut).
+    for (let attempt = 1; attempt <= LEGIT_ATTEMPTS; attempt++) {
+      const cpu0 = threadCpuMs();
+      try {
+        assert.is(
+          renderTemplate(template, {}, () => undefined),
+          expected,
+          engine,
+        );
+        break;
+      } catch (err) {
+        const ran = threadCpuMs() - cpu0;
+        assert.instance(err, RenderOverrun, engine);
+        assert.is((err as Error).message, `the template ran over its time bound of ${RENDER_MS_ON.main} ms`);
+        assert.ok(
+          ran < RENDER_MS_ON.main,
+          `${engine}: cut by the time bound after ${Math.round(ran)} ms of CPU`,
+        );
+      }
     }
-    assert.is(rendered, expected, engine);
   }
 });
 

@@ -89,6 +89,12 @@ export async function queryOnOwnSimulator(
   }
 }
 
+/**
+ * How long a test waits for `rvbbit serve` to say it listens before calling it hung: it starts in
+ * ~2 s on an idle machine, and took 23 s from source at load 15 (a wait, not a bound it promises).
+ */
+export const SERVER_START_MS = 120_000;
+
 /** Resolves once `get()` matches `pattern` (polling), or rejects after `ms`. */
 export async function waitFor(get: () => string, pattern: RegExp, ms = 10_000): Promise<void> {
   const t0 = Date.now();

@@ -1,0 +1,36 @@
+// One test process of scripts/run-tests.mjs: runs the test files the runner sends on stdin (one
+// JSON line each, { name, file }), one at a time, each as uvu's own runner would (uvu's exec over
+// that file's suites), and ends each file's output with a line the runner splits on, carrying
+// whether uvu failed it. Run with `--import tsx --import ./scripts/uvu-hooks/register.mjs`, as
+// uvu's bin was.
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+
+/** The line that ends a file's output: `${FILE_DONE} <exit code uvu set>`. */
+export const FILE_DONE = '\u0001uvu-lane: file done';
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  // As uvu's bin: suites wait for exec instead of running when their file calls .run().
+  globalThis.UVU_DEFER = 1;
+  const uvu = await import('uvu');
+  for await (const line of createInterface({ input: process.stdin })) {
+    const { name, file } = JSON.parse(line);
+    // uvu's queue: one group per file, its name first (scripts/uvu-hooks/uvu.mjs reads it too).
+    globalThis.UVU_QUEUE = [[name]];
+    globalThis.UVU_INDEX = 0;
+    process.exitCode = 0;
+    try {
+      await import(pathToFileURL(file).href);
+      await uvu.exec();
+    } catch (err) {
+      // A file that fails to load: uvu's bin printed this and ended the whole run.
+      process.stdout.write(
+        `${name}\n   FAIL  ${name}  "the file failed to load"\n    ${err?.stack ?? err}\n\n\n`,
+      );
+      process.exitCode = 1;
+    }
+    const code = process.exitCode ?? 0;
+    process.exitCode = 0;
+    process.stdout.write(`\n${FILE_DONE} ${code}\n`);
+  }
+}
