@@ -8,7 +8,10 @@
  * private folder of its own (db/owned-folders.ts), removed when it closes.
  */
 import { rmSync } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 import { makeOwnedFolder } from './owned-folders.js';
+import { quoteString } from './sql-text.js';
 
 /**
  * DuckDB's memory_limit unless the engine is told another (EngineOptions.memoryLimit):
@@ -19,8 +22,14 @@ import { makeOwnedFolder } from './owned-folders.js';
 export const DEFAULT_MEMORY_LIMIT = '256MB';
 
 export interface DatabaseSpill {
-  /** The DuckDB settings the database opens with. */
+  /** The DuckDB settings the database opens with (the spill folder: set before anything spills). */
   readonly config: Readonly<Record<string, string>>;
+  /**
+   * Sets the memory bound on the database's first connection: set so, a value
+   * DuckDB cannot read is DuckDB's own message ("Unknown unit…"), where a
+   * config given at open says only "Failed to set config".
+   */
+  bound(con: DuckDBConnection): Promise<void>;
   /** The in-memory database's spill folder (undefined for a file's: DuckDB's `<file>.tmp`). */
   readonly tempDirectory: string | undefined;
   /** Removes the spill folder the engine made; after the database closed. */
@@ -30,8 +39,18 @@ export interface DatabaseSpill {
 export function databaseSpill(inMemory: boolean, memoryLimit: string = DEFAULT_MEMORY_LIMIT): DatabaseSpill {
   const tempDirectory = inMemory ? makeOwnedFolder('rvbbit-duckdb-temp-') : undefined;
   return {
-    config: { memory_limit: memoryLimit, ...(tempDirectory ? { temp_directory: tempDirectory } : {}) },
+    config: tempDirectory ? { temp_directory: tempDirectory } : {},
     tempDirectory,
+    async bound(con) {
+      try {
+        await con.run(`SET GLOBAL memory_limit = ${quoteString(memoryLimit)}`);
+      } catch (err) {
+        throw new RvbbitError(
+          'ENGINE_OPTION',
+          `options.memoryLimit: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    },
     close() {
       if (tempDirectory) rmSync(tempDirectory, { recursive: true, force: true });
     },

@@ -11,8 +11,8 @@ import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } 
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
-import type { QueryResult } from '../db/query-result.js';
 import { removeOrphanedFolders } from '../db/owned-folders.js';
+import type { QueryResult } from '../db/query-result.js';
 import { type DatabaseSpill, databaseSpill } from '../db/spill-settings.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
@@ -253,13 +253,16 @@ export class Engine {
     const instance = await DuckDBInstance.create(options.database ?? ':memory:', spill.config).catch(
       (err: unknown) => {
         spill.close();
-        const message = err instanceof Error ? err.message : String(err);
-        if (options.memoryLimit !== undefined && /memory/i.test(message))
-          throw new RvbbitError('ENGINE_OPTION', `options.memoryLimit: ${message}`);
         throw err;
       },
     );
     const system = new ConnectionQueue(await instance.connect());
+    await spill.bound(system.con).catch((err: unknown) => {
+      system.con.closeSync();
+      instance.closeSync();
+      spill.close();
+      throw err;
+    });
     // IMAGE(): a plain function of the database, so every session's connection has it.
     await system.run(async (con) => registerImageFunction(instance, con, images));
     // DOCUMENT_TEXT, DOCUMENT_PAGES, TEXT_CHUNKS: plain functions of the database too.

@@ -19,8 +19,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
-import { makeOwnedFolder } from '../db/owned-folders.js';
 import type { SqlFunction } from '../cascade/cascade-types.js';
+import { makeOwnedFolder } from '../db/owned-folders.js';
 import { readOperatorFile } from './operator-file.js';
 
 /** One row of rvbbit.semantic_functions. */
