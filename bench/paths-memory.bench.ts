@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { startSimulatorProcess } from '../src/sim/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -37,6 +38,8 @@ export interface PathRun {
   readonly seconds: number;
   /** Bytes the command wrote to stdout (read and dropped, as a pipe's reader would). */
   readonly stdoutBytes: number;
+  /** The last 4 KB of stdout (a printed count, a metadata row). */
+  readonly stdoutTail: string;
 }
 
 export interface PathContext {
@@ -66,6 +69,29 @@ export const cli = (ctx: PathContext, ...args: string[]) => [
   ...args,
 ];
 
+/** The rows of `table` in the DuckDB file `db` (or of the file `from`, e.g. `'x.parquet'`), read by DuckDB itself. */
+export async function countRows(db: string, from: string): Promise<number> {
+  const instance = await DuckDBInstance.create(db, db === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
+  const con = await instance.connect();
+  try {
+    const reader = await con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${from}`);
+    return Number(reader.getRowObjectsJS()[0]!.n);
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Throws unless `got` is `n`. */
+function expectRows(path: string, n: number, got: number): void {
+  if (got !== n) throw new Error(`${path} wrote ${got} rows for ${n}`);
+}
+
+/** The row count a CSV-printed query ended with (its last line). */
+function lastPrintedCount(run: PathRun): number {
+  return Number(run.stdoutTail.trim().split('\n').at(-1));
+}
+
 export const PATHS: readonly MemoryPath[] = [
   {
     name: 'cli-csv-pipe',
@@ -74,6 +100,49 @@ export const PATHS: readonly MemoryPath[] = [
       // ~1 KB text + a label + the header: fewer bytes means rows went missing.
       if (run.stdoutBytes < n * 1000)
         throw new Error(`cli-csv-pipe printed ${run.stdoutBytes} bytes for ${n} rows`);
+    },
+  },
+  {
+    // CREATE TABLE … AS RVBBIT MAP into a database file: the table is read back from the file.
+    name: 'ctas-file-db',
+    command: (n, ctx) => cli(ctx, '--db', join(ctx.dir, 'f.duckdb'), `CREATE TABLE out AS ${mapOver(n)}`),
+    async check(n, ctx) {
+      expectRows('ctas-file-db', n, await countRows(join(ctx.dir, 'f.duckdb'), 'out'));
+    },
+  },
+  {
+    // The same into the in-memory database (which spills to its temp_directory); the count is printed.
+    name: 'ctas-memory',
+    command: (n, ctx) =>
+      cli(ctx, '--format', 'csv', `CREATE TABLE out AS ${mapOver(n)}; SELECT count(*) FROM out`),
+    check(n, _ctx, run) {
+      expectRows('ctas-memory', n, lastPrintedCount(run));
+    },
+  },
+  {
+    // The grammar has no COPY (RVBBIT MAP …): the MAP is written to a TEMP table and copied out.
+    name: 'copy-parquet',
+    command: (n, ctx) =>
+      cli(
+        ctx,
+        `CREATE TEMP TABLE m AS ${mapOver(n)}; COPY m TO '${join(ctx.dir, 'x.parquet')}' (FORMAT parquet)`,
+      ),
+    async check(n, ctx) {
+      expectRows('copy-parquet', n, await countRows(':memory:', `'${join(ctx.dir, 'x.parquet')}'`));
+    },
+  },
+  {
+    // A typed generation written with CTAS (semantic SQL's write path), in the in-memory database.
+    name: 'ctas-llm-returning',
+    command: (n, ctx) =>
+      cli(
+        ctx,
+        '--format',
+        'csv',
+        `-- @ parallel: 64\n-- @ cache: false\nCREATE TABLE out AS SELECT id, LLM('Give a short label for the text', text RETURNING VARCHAR) AS label FROM (${usingRows(n)});\nSELECT count(*) FROM out`,
+      ),
+    check(n, _ctx, run) {
+      expectRows('ctas-llm-returning', n, lastPrintedCount(run));
     },
   },
 ];
@@ -87,8 +156,10 @@ export async function runMeasured(argv: readonly string[], cwd: string): Promise
     env: { ...process.env, NO_COLOR: '1' },
   });
   let stdoutBytes = 0;
+  let stdoutTail = '';
   child.stdout.on('data', (b: Buffer) => {
     stdoutBytes += b.length;
+    stdoutTail = (stdoutTail + b.toString()).slice(-4096);
   });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => {
@@ -99,7 +170,12 @@ export async function runMeasured(argv: readonly string[], cwd: string): Promise
   const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
   if (code !== 0 || !Number.isFinite(kb))
     throw new Error(`${argv.slice(0, 4).join(' ')} … exited ${code}:\n${stderr}`);
-  return { peakRssMb: Math.round(kb / 1024), seconds: Number(seconds.toFixed(2)), stdoutBytes };
+  return {
+    peakRssMb: Math.round(kb / 1024),
+    seconds: Number(seconds.toFixed(2)),
+    stdoutBytes,
+    stdoutTail,
+  };
 }
 
 async function main(): Promise<void> {

@@ -11,7 +11,9 @@ import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } 
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
+import { removeOrphanedFolders } from '../db/owned-folders.js';
 import type { QueryResult } from '../db/query-result.js';
+import { type DatabaseSpill, databaseSpill } from '../db/spill-settings.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
@@ -24,7 +26,7 @@ import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
-import { removeOrphanedFolders, SqlFunctionFiles } from '../plan/sql-functions.js';
+import { SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
@@ -73,6 +75,13 @@ export interface EngineOptions {
    * a statement does not say `-- @ small_side: n` (default 64; 0 to 1024, 0 = never).
    */
   readonly smallSideLimit?: number;
+  /**
+   * DuckDB's `memory_limit` (its size text: '256MB', '2GB'); default 256MB
+   * (db/spill-settings.ts). What a statement holds in DuckDB past it spills:
+   * a database file's to `<file>.tmp`, the in-memory database's to a private
+   * folder under the system's temp folder, removed when the engine closes.
+   */
+  readonly memoryLimit?: string;
   /**
    * Distinct tuples of one operator packed into one prompt when a statement
    * does not say `-- @ batch: n` (default 1: one call per tuple; packing
@@ -148,6 +157,8 @@ export class Engine {
   private runnerInstance: ChunkRunner | undefined;
   private closed = false;
   private documentParser: DocumentParser | undefined;
+  /** The database's spill folder, removed once the database is closed. */
+  private spill: DatabaseSpill | undefined;
 
   private constructor(
     /**
@@ -236,8 +247,22 @@ export class Engine {
       options.onWarning ?? ((m: string) => process.emitWarning(m, { code: 'RVBBIT_PROVIDER_REFUSED' }));
     for (const w of catalog.warnings) warn(`operator cascade: ${w}`);
     const semantic = await createSemanticShared(catalog);
-    const instance = await DuckDBInstance.create(options.database ?? ':memory:');
+    // What a crashed engine left in the temp folder (never a running one's).
+    removeOrphanedFolders();
+    const spill = databaseSpill(isInMemory(options.database), options.memoryLimit);
+    const instance = await DuckDBInstance.create(options.database ?? ':memory:', spill.config).catch(
+      (err: unknown) => {
+        spill.close();
+        throw err;
+      },
+    );
     const system = new ConnectionQueue(await instance.connect());
+    await spill.bound(system.con).catch((err: unknown) => {
+      system.con.closeSync();
+      instance.closeSync();
+      spill.close();
+      throw err;
+    });
     // IMAGE(): a plain function of the database, so every session's connection has it.
     await system.run(async (con) => registerImageFunction(instance, con, images));
     // DOCUMENT_TEXT, DOCUMENT_PAGES, TEXT_CHUNKS: plain functions of the database too.
@@ -250,8 +275,6 @@ export class Engine {
     );
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
-    // What a crashed engine left in the temp folder (never a running one's).
-    removeOrphanedFolders();
     semantic.catalog = await system.run((con) =>
       loadSqlFunctions(con, instance, catalog, sqlFunctionFiles, (m) =>
         warn(`semantic function skipped: ${m}`),
@@ -339,6 +362,7 @@ export class Engine {
     };
     engine = new Engine(shared, options.threads, options.wrapRunner);
     engine.documentParser = documentParser;
+    engine.spill = spill;
     if (options.queue) {
       // Loaded only with a queue: BullMQ is not needed by a local engine.
       const { QueueChunkRunner } = await import('../scale/queue-runner.js');
@@ -464,6 +488,7 @@ export class Engine {
     }
     this.shared.system.con.closeSync();
     this.shared.instance.closeSync();
+    this.spill?.close();
     await this.shared.provider.simulator?.close();
     this.documentParser?.close();
     this.shared.sqlFunctionFiles.close();

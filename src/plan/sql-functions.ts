@@ -12,15 +12,15 @@
  * loaded the old one never runs it for the new one. The folder is removed
  * when the engine closes; its name carries the process id
  * (`rvbbit-sql-functions-<pid>-XXXX`), so one a crashed process left behind
- * is removed when the next engine starts (removeOrphanedFolders), and a
+ * is removed when the next engine starts (db/owned-folders.ts), and a
  * running process's never is.
  */
-import { lstatSync, mkdirSync, mkdtempSync, opendirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { SqlFunction } from '../cascade/cascade-types.js';
+import { makeOwnedFolder } from '../db/owned-folders.js';
 import { readOperatorFile } from './operator-file.js';
 
 /** One row of rvbbit.semantic_functions. */
@@ -116,62 +116,13 @@ export async function deleteSqlFunction(con: DuckDBConnection, name: string): Pr
   return out.getRowObjectsJS().length > 0;
 }
 
-const FOLDER_PREFIX = 'rvbbit-sql-functions-';
-/** A folder of this module's, and the process that made it. */
-const OWNED_FOLDER = new RegExp(`^${FOLDER_PREFIX}(\\d+)-[A-Za-z0-9]+$`);
-/** Entries of the temp folder looked at per start, and orphans removed: a huge /tmp costs a bounded scan. */
-const SCAN_AT_MOST = 100_000;
-const REMOVE_AT_MOST = 256;
-
-/**
- * Removes the folders of `parent` (the temp folder) that this module made
- * in a process that is gone (a crashed engine's), owned by this user; keeps
- * every other, a running process's included. Returns the removed paths.
- */
-export function removeOrphanedFolders(parent: string = tmpdir()): string[] {
-  const removed: string[] = [];
-  let dir: ReturnType<typeof opendirSync>;
-  try {
-    dir = opendirSync(parent);
-  } catch {
-    return removed;
-  }
-  try {
-    for (let seen = 0; seen < SCAN_AT_MOST && removed.length < REMOVE_AT_MOST; seen++) {
-      const entry = dir.readSync();
-      if (entry === null) break;
-      const pid = OWNED_FOLDER.exec(entry.name)?.[1];
-      if (pid === undefined || !entry.isDirectory() || processAlive(Number(pid))) continue;
-      const path = join(parent, entry.name);
-      // Only this user's: another's is not ours to judge (and its pid may be in another namespace).
-      if (process.getuid !== undefined && lstatSync(path).uid !== process.getuid()) continue;
-      rmSync(path, { recursive: true, force: true });
-      removed.push(path);
-    }
-  } finally {
-    dir.closeSync();
-  }
-  return removed;
-}
-
-/** Whether a process with this id runs (one of another user counts: signalling it is refused, not unknown). */
-function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
 /** The engine's folder of SQL-defined cascades: each text written once per content. */
 export class SqlFunctionFiles {
   private dir: string | undefined;
 
   /** The folder (made on first use), so error paths can be shown relative to it. */
   get folder(): string {
-    this.dir ??= mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
+    this.dir ??= makeOwnedFolder('rvbbit-sql-functions-');
     return this.dir;
   }
 

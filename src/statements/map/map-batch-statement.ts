@@ -9,7 +9,7 @@ import { qualifiedName, quoteString } from '../../db/sql-text.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
 import { executeMap, type MapRun } from './map-batch.js';
 import { inputNamesOut } from './map-names.js';
-import { ERROR_COLUMN, INDEX_COLUMN, resultSelect } from './map-output.js';
+import { ERROR_COLUMN, INDEX_COLUMN, inOrderSelect, resultSelect } from './map-output.js';
 import type { MapPlan } from './plan-map.js';
 
 export interface MapStatementResult {
@@ -35,6 +35,22 @@ async function hasErrors(
   return Number(errors.getRowObjectsJS()[0]!.n) > 0;
 }
 
+/**
+ * Whether every input row has exactly one outcome, the outcomes' indexes
+ * being the input's rowids: then the result is read in order without sorting
+ * it (map-output.ts, inOrderSelect). A run always gives that; a run that did
+ * not falls back to the join sorted by index, which is right whatever.
+ */
+async function oneOutcomePerRow(run: MapRun, ctx: StatementContext): Promise<boolean> {
+  const reader = await ctx.q.run((con) =>
+    con.runAndReadAll(
+      `SELECT (SELECT count(*) FROM ${run.outputTable}) = (SELECT count(*) FROM ${run.inputTable})
+         AND NOT EXISTS (SELECT 1 FROM ${run.inputTable} i ANTI JOIN ${run.outputTable} o ON o.idx = i.rowid) AS ok`,
+    ),
+  );
+  return reader.getRowObjectsJS()[0]!.ok === true;
+}
+
 export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Promise<MapStatementResult> {
   const run = await executeMap(plan, ctx);
   const q = ctx.q;
@@ -42,10 +58,16 @@ export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Pro
     // The join is cheap to run twice; materialising it would hold a third copy of the rows.
     const renamed = inputNamesOut(run.inputColumns, plan.output);
     const inputColumns = run.inputColumns.map((name, i) => ({ name, as: renamed[i]! }));
-    const joined = resultSelect(run.inputTable, run.outputTable, plan.output, inputColumns);
+    const inOrder = await oneOutcomePerRow(run, ctx);
+    const joined = (inOrder ? inOrderSelect : resultSelect)(
+      run.inputTable,
+      run.outputTable,
+      plan.output,
+      inputColumns,
+    );
     const anyError = await hasErrors(plan, run, joined, ctx);
     const drop = anyError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
-    const select = `SELECT * EXCLUDE (${drop}) FROM (${joined}) ORDER BY ${INDEX_COLUMN}`;
+    const select = `SELECT * EXCLUDE (${drop}) FROM (${joined})${inOrder ? '' : ` ORDER BY ${INDEX_COLUMN}`}`;
     if (!plan.asTable) return { result: await q.run((con) => readResult(con, select)), run };
     const table = qualifiedName(plan.asTable);
     const temp = plan.asTableTemporary ? 'TEMP ' : '';

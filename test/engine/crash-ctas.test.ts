@@ -1,0 +1,117 @@
+/**
+ * A MAP written to a table of a database file survives kill -9: `rvbbit
+ * query --db file` runs `CREATE TABLE out AS RVBBIT MAP …` against a
+ * simulator in another process and is killed with SIGKILL when about half
+ * the rows are answered. Then the same statement again pays only for the rows
+ * not answered before the kill (the answers the killed run had in hand are in
+ * the database's cache or in the answer log beside it, answer-log.ts) and
+ * writes exactly the table an uninterrupted run writes, rows in input order.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { answerLogPath, readAnswerLog } from '../../src/cache/answer-log.js';
+import { startSimulatorProcess } from '../../src/sim/index.js';
+import { CASCADES, start } from '../cli/helpers.js';
+
+const N = 2000;
+// PARALLEL 20 at 40 ms a call: ~500 calls/s.
+const CTAS = `CREATE TABLE out AS RVBBIT MAP PARALLEL 20 'traits/extract_brand.yaml'
+  USING (SELECT range AS id, 'Brand' || range || ' phone' AS product_name FROM range(${N})) WITH (limit = 0)`;
+
+function ctas(db: string, simUrl: string) {
+  return start([
+    'query',
+    '--db',
+    db,
+    '--cascades',
+    CASCADES,
+    '--provider-url',
+    simUrl,
+    '--model',
+    'sim-small',
+    CTAS,
+  ]);
+}
+
+/** Runs `use` on the database file `db`, opened by DuckDB alone (the CLI is not running). */
+async function withDatabase<T>(
+  db: string,
+  use: (read: (sql: string) => Promise<Record<string, unknown>[]>) => Promise<T>,
+) {
+  const instance = await DuckDBInstance.create(db);
+  const con = await instance.connect();
+  try {
+    return await use(async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS());
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The distinct answers a killed run left: in the cache table and in the answer log beside the file. */
+async function answersLeft(db: string): Promise<number> {
+  const keys = new Set(readAnswerLog(answerLogPath(db)).map((a) => a.key));
+  await withDatabase(db, async (read) => {
+    const tables = await read(
+      `SELECT count(*)::INT AS n FROM duckdb_tables() WHERE schema_name = 'rvbbit' AND table_name = 'cache'`,
+    );
+    if (Number(tables[0]!.n) === 0) return;
+    for (const row of await read('SELECT key FROM rvbbit.cache')) keys.add(String(row.key));
+  });
+  return keys.size;
+}
+
+/** The table `out` as text, row by row in its stored order. */
+function tableRows(db: string): Promise<string[]> {
+  return withDatabase(db, async (read) =>
+    (await read('SELECT * FROM out')).map((r) =>
+      JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? Number(v) : v)),
+    ),
+  );
+}
+
+test('kill -9 mid CREATE TABLE … AS RVBBIT MAP: the re-run pays only for the rows not answered, and writes the exact table', async () => {
+  const sim = await startSimulatorProcess({ latencyMs: 40 });
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-crash-ctas-'));
+  const db = join(dir, 'k.duckdb');
+  const clean = join(dir, 'clean.duckdb');
+  try {
+    const first = ctas(db, sim.url);
+    while ((await sim.stats()).completed < N / 2) {
+      if (first.child.exitCode !== null) throw new Error(`query ended early: ${first.err()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    const answered = await answersLeft(db);
+    assert.ok(answered > 0 && answered < N, `killed mid-way (${answered} of ${N} answered)`);
+    // The statement never committed: no half-written table.
+    assert.is(
+      await withDatabase(db, async (read) =>
+        Number((await read(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'out'`))[0]!.n),
+      ),
+      0,
+    );
+
+    await sim.resetStats();
+    const second = await ctas(db, sim.url).done;
+    assert.is(second.code, 0, second.err);
+    assert.is((await sim.stats()).requests, N - answered);
+
+    // An uninterrupted run into a fresh file: the same rows, in the same order.
+    const whole = await ctas(clean, sim.url).done;
+    assert.is(whole.code, 0, whole.err);
+    const expected = await tableRows(clean);
+    assert.is(expected.length, N);
+    assert.equal(await tableRows(db), expected);
+  } finally {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
