@@ -19,7 +19,7 @@
  */
 import { RvbbitError } from '../../../base/errors.js';
 import { registeredReturns } from '../../plan/operator-catalog.js';
-import { runBatch } from './batch-passes.js';
+import { runBatch, withHeldTuples } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
 import { closeEmbeddings, entityBlocking, openEmbeddings, proxyEmbeddings } from './embed-statement.js';
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
@@ -87,7 +87,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           proxyEmbeddings(emb.state),
         );
         const plans: PlanNote[] = [];
-        const { result, passes } = await runWrite({
+        const written = await runWrite({
           rw: rewritten,
           s,
           runner,
@@ -97,7 +97,8 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           more,
           emb: emb.state,
         });
-        out = { result, strategy: WRITE_STRATEGY, passes, plans };
+        const { result, passes } = written;
+        out = { result, strategy: withHeldTuples(WRITE_STRATEGY, written), passes, plans };
         break;
       }
       case 'blocking':
