@@ -38,10 +38,11 @@ export async function runBatch(
   runner: CallRunner,
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
+  runPass?: PassContext['runPass'],
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   const opts = plan.options;
   const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb));
-  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
+  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
     strategy: [
