@@ -47,7 +47,7 @@ export async function drain(
 /**
  * One pass's rows, a DuckDB chunk at a time, holding the session's
  * connection until the last (another statement on it would end the stream);
- * `rows` false: each chunk is freed unread and nothing is yielded.
+ * `rows` false: each chunk is freed unread (an empty batch each).
  */
 export async function* streamPass(
   rw: Rewritten,
@@ -75,12 +75,13 @@ export async function* streamPass(
   }
 }
 
-/** Fetches every chunk of `result` and frees it unread. */
+/** Fetches every chunk of `result` and frees it unread: an empty batch for each. */
 async function* freedChunks(result: DuckDBResult): AsyncGenerator<Record<string, unknown>[]> {
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
     releaseChunk(chunk);
+    yield [];
   }
 }
 
