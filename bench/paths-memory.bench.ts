@@ -145,7 +145,65 @@ export const PATHS: readonly MemoryPath[] = [
       expectRows('ctas-llm-returning', n, lastPrintedCount(run));
     },
   },
+  // Semantic operators: the statement's per-tuple state and its final SQL's rows.
+  {
+    name: 'means-count',
+    command: (n, ctx) =>
+      cli(
+        ctx,
+        '--format',
+        'csv',
+        semantic(`SELECT count(*) AS n FROM (${usingRows(n)}) WHERE text MEANS 'positive review'`),
+      ),
+    check(_n, _ctx, run) {
+      // One number and its header.
+      if (run.stdoutBytes === 0 || run.stdoutBytes > 64)
+        throw new Error(`means-count printed ${run.stdoutBytes} bytes, not one count`);
+    },
+  },
+  {
+    name: 'means-print-all',
+    command: (n, ctx) =>
+      cli(
+        ctx,
+        '--format',
+        'csv',
+        semantic(`SELECT id, text FROM (${usingRows(n)}) WHERE text MEANS 'positive review'`),
+      ),
+  },
+  {
+    name: 'aligns-score',
+    command: (n, ctx) =>
+      cli(
+        ctx,
+        '--format',
+        'csv',
+        semantic(`SELECT id, text ALIGNS WITH 'SQL is good for AI' AS score FROM (${usingRows(n)})`),
+      ),
+    check(n, _ctx, run) {
+      if (run.stdoutBytes < n * 4)
+        throw new Error(`aligns-score printed ${run.stdoutBytes} bytes for ${n} rows`);
+    },
+  },
+  {
+    name: 'classify',
+    command: (n, ctx) =>
+      cli(
+        ctx,
+        '--format',
+        'csv',
+        semantic(`SELECT id, CLASSIFY(text, 'praise,complaint,question') AS label FROM (${usingRows(n)})`),
+      ),
+    check(n, _ctx, run) {
+      if (run.stdoutBytes < n * 6) throw new Error(`classify printed ${run.stdoutBytes} bytes for ${n} rows`);
+    },
+  },
 ];
+
+/** A semantic statement at PARALLEL 64, its answers neither read from nor written to the cache. */
+function semantic(sql: string): string {
+  return `-- @ parallel: 64\n-- @ cache: false\n${sql}`;
+}
 
 /** Runs argv under GNU time; its stdout is read and dropped. */
 export async function runMeasured(argv: readonly string[], cwd: string): Promise<PathRun> {

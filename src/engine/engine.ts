@@ -32,7 +32,7 @@ import type { QueueOptions } from '../scale/queue-link.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
 import { registerEmbedFunctions } from '../statements/semantic/embed-statement.js';
 import { registerFunctions } from '../statements/semantic/register-functions.js';
-import { DEFAULT_SMALL_SIDE } from '../statements/semantic/semantic-options.js';
+import { DEFAULT_SMALL_SIDE, DEFAULT_TUPLES_PER_PASS } from '../statements/semantic/semantic-options.js';
 import { createSemanticShared } from '../statements/semantic/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
@@ -82,6 +82,13 @@ export interface EngineOptions {
    * folder under the system's temp folder, removed when the engine closes.
    */
   readonly memoryLimit?: string;
+  /**
+   * Distinct operator tuples one record pass of a semantic statement holds
+   * waiting for their answers (default 32768; at least 1): past it, the
+   * pass's other tuples wait for the next pass, so a million-row statement
+   * holds at most this many inputs at once (docs/performance.md).
+   */
+  readonly tuplesPerPass?: number;
   /**
    * Distinct tuples of one operator packed into one prompt when a statement
    * does not say `-- @ batch: n` (default 1: one call per tuple; packing
@@ -216,6 +223,13 @@ export class Engine {
         `options.smallSideLimit must be an integer from 0 to ${MAX_SMALL_SIDE}, got ${String(smallSide)}`,
       );
     }
+    const tuplesPerPass = options.tuplesPerPass ?? DEFAULT_TUPLES_PER_PASS;
+    if (!Number.isInteger(tuplesPerPass) || tuplesPerPass < 1) {
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.tuplesPerPass must be a positive integer, got ${String(tuplesPerPass)}`,
+      );
+    }
     const operatorBatch = options.operatorBatch ?? 1;
     if (!Number.isInteger(operatorBatch) || operatorBatch < 1 || operatorBatch > MAX_BATCH) {
       throw new RvbbitError(
@@ -339,6 +353,7 @@ export class Engine {
         cache: options.cache === false ? false : ttl,
         operatorBatch,
         smallSide,
+        tuplesPerPass,
         ...(options.embedModel ? { embedModel: options.embedModel } : {}),
       },
       semantic,

@@ -10,6 +10,6 @@ export { streamable, streamMap } from '../statements/map/map-stream.js';
 export { collectMap } from '../statements/map/map-stream-collect.js';
 export { runRunStatement } from '../statements/run/run-statement.js';
 export { explainSemantic } from '../statements/semantic/explain-semantic.js';
-export { runSemantic } from '../statements/semantic/run-semantic.js';
+export { runSemantic, streamSemantic, streamsRows } from '../statements/semantic/run-semantic.js';
 export { explainStatement } from './explain.js';
 export { planStatement } from './plan-statement.js';

@@ -17,7 +17,7 @@ import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import { limitedUsingSql } from '../plan/using-input.js';
-import type { SemanticRunContext } from '../statements/semantic/semantic-run.js';
+import type { SemanticOutcome, SemanticRunContext } from '../statements/semantic/semantic-run.js';
 import {
   type DocumentPasses,
   openDocumentPasses,
@@ -116,18 +116,23 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       } finally {
         documents?.close();
       }
-      const { calls, cacheHits, cost, strategy, guarantee, nullOnFailure } = out;
-      return {
-        result: out.result,
-        kind: 'semantic',
-        rowsIn: 0,
-        calls,
-        cacheHits,
-        cost,
-        strategy,
-        ...(guarantee ? { guarantee } : {}),
-        ...(nullOnFailure ? { nullOnFailure } : {}),
-      };
+      return { result: out.result, ...semanticTotals(out) };
+    },
+    // The record passes let their rows go; the answered statement streams out of DuckDB (run-semantic.ts).
+    async *stream(plan, r) {
+      const { streamSemantic, streamsRows } = await llmStatements();
+      if (!streamsRows(plan.semantic)) return yield* inBatches(await this.run(plan, r));
+      noticeParallelCap(plan.semantic.options.limits.parallel, r);
+      const documents = semanticDocuments(r.documents);
+      try {
+        const out = yield* streamSemantic(plan.semantic, {
+          ...semanticContext(r, plan.semantic.options.limits),
+          ...(documents ? { documents } : {}),
+        });
+        return semanticTotals(out);
+      } finally {
+        documents?.close();
+      }
     },
   },
   'explain-semantic': {
@@ -361,6 +366,21 @@ async function* streamSql(
   } finally {
     lease.release();
   }
+}
+
+/** A semantic statement's line in rvbbit.queries. */
+function semanticTotals(out: Omit<SemanticOutcome, 'result'>): StatementTotals {
+  const { calls, cacheHits, cost, strategy, guarantee, nullOnFailure } = out;
+  return {
+    kind: 'semantic',
+    rowsIn: 0,
+    calls,
+    cacheHits,
+    cost,
+    strategy,
+    ...(guarantee ? { guarantee } : {}),
+    ...(nullOnFailure ? { nullOnFailure } : {}),
+  };
 }
 
 async function* inBatches(out: Outcome): AsyncGenerator<Rows, StatementTotals> {

@@ -20,6 +20,8 @@ export interface PlanDefaults {
    * take the small-side plan when a statement does not say (`-- @ small_side: n`); 0 = never.
    */
   readonly smallSide?: number;
+  /** Distinct tuples a semantic statement's record pass holds waiting for answers (engine option tuplesPerPass). */
+  readonly tuplesPerPass?: number;
 }
 
 type AnnotationValues = { readonly [A in Annotation as A['key']]: A['value'] };

@@ -8,6 +8,7 @@
 
 import { RvbbitError } from '../../../base/errors.js';
 import { type QueryResult, readResult, readUserResult } from '../../db/query-result.js';
+import { sameFunction } from '../../plan/operator-catalog.js';
 import type { CallRunner } from './call-runner.js';
 import { describeLabels } from './dimension.js';
 import {
@@ -19,7 +20,7 @@ import {
 import { describeEntities } from './entities.js';
 import type { LimitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
-import { describeSplit, guaranteeColumns, type ProxySplit } from './proxy.js';
+import { describeSplit, guaranteeColumns, type ProxySplit, proxyFor } from './proxy.js';
 import { type PlanNote, resolveTuples, type StatementExtras, statementExtras } from './resolve-tuples.js';
 import type { SemanticOptions } from './semantic-options.js';
 import type { PlannedSql, SemanticPlan } from './semantic-plan.js';
@@ -37,10 +38,11 @@ export async function runBatch(
   runner: CallRunner,
   ctx: SemanticRunContext,
   emb?: EmbedStatement,
+  runPass?: PassContext['runPass'],
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   const opts = plan.options;
   const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb));
-  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb };
+  const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
     strategy: [
@@ -83,7 +85,44 @@ export async function runBatch(
     s.budget = Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
   }
   const out = await recordUntilAnswered(rw.sql, p);
-  return done(out.result, 'batch', passes + out.passes);
+  return done(out.result, withHeldTuples('batch', out), passes + out.passes);
+}
+
+/** The strategy with how the statement's tuples were held, when a pass held all it may. */
+export function withHeldTuples(strategy: string, out: Passes): string {
+  if (out.fullPasses === 0) return strategy;
+  return `${strategy} (at most ${out.heldPerPass} tuples held per pass: ${out.passes} passes)`;
+}
+
+/** How a statement's record passes went. */
+export interface Passes {
+  readonly passes: number;
+  /** Passes that held `heldPerPass` tuples and left others for a later pass. */
+  readonly fullPasses: number;
+  readonly heldPerPass: number;
+}
+
+/**
+ * The distinct tuples one record pass of this statement may hold waiting for
+ * their answers, or Infinity. Bounded only when every operator answers each
+ * tuple on its own, so that answering them in several passes makes the same
+ * calls with the same answers: not a pair predicate (its plan, pairwise,
+ * blocks or small side, is chosen over all of a pass's pairs), a dimension or
+ * entity (labels and clusters are found over the values met together), a
+ * proxy (its thresholds and guarantee sample are drawn from the pass's
+ * tuples), or embeddings (a prefilter plans over the values a pass met).
+ */
+export function tuplesPerPassOf(p: PassContext): number {
+  const { rw, opts, emb, ctx } = p;
+  if (emb !== undefined) return Number.POSITIVE_INFINITY;
+  for (const site of rw.sites) {
+    const fn = site.fn;
+    // A pair site's function may be a one-value operator's too (`(a, b) MEANS '…'`): the site says.
+    if (site.pair || fn === sameFunction(ctx.engine.semantic.catalog)) return Number.POSITIVE_INFINITY;
+    if (fn.sql.shape === 'dimension' || fn.sql.dimension !== undefined) return Number.POSITIVE_INFINITY;
+    if (proxyFor(fn, opts.proxy) !== undefined) return Number.POSITIVE_INFINITY;
+  }
+  return opts.tuplesPerPass;
 }
 
 /**
@@ -232,13 +271,20 @@ export interface PassContext {
   readonly runPass?: (sql: string) => Promise<QueryResult>;
 }
 
-/** Record passes over `sql` until one misses nothing; that pass's rows are the answer. */
+/**
+ * Record passes over `sql` until one misses nothing; that pass's rows are the
+ * answer. A pass holds at most `tuplesPerPassOf` tuples waiting for their
+ * answers (the rest wait for a later pass).
+ */
 export async function recordUntilAnswered(
   sql: string,
   p: PassContext,
-): Promise<{ result: QueryResult; passes: number }> {
+): Promise<{ result: QueryResult } & Passes> {
   const { rw, s, runner, ctx, plans, emb, more, opts } = p;
   const docs = ctx.documents;
+  const held = tuplesPerPassOf(p);
+  s.budget = Math.min(s.budget, held);
+  let fullPasses = 0;
   for (let pass = 1; ; pass++) {
     startPass(s);
     docs?.record();
@@ -257,13 +303,17 @@ export async function recordUntilAnswered(
       await docs!.resolve(ctx.signal);
       continue;
     }
-    if (s.missed.size === 0) return { result, passes: pass };
+    if (s.missed.size === 0) return { result, passes: pass, fullPasses, heldPerPass: held };
     // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
     const embedded = emb ? await resolveEmbeddings(emb) : false;
     if (s.recorded.size === 0 && embedded) continue;
     if (s.recorded.size === 0)
       throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
-    if (s.recorded.size < s.missed.size) s.budget *= 2;
+    if (s.recorded.size < s.missed.size) {
+      // A LIMIT's budget grows pass by pass; the bound on held tuples does not.
+      if (s.recorded.size >= held) fullPasses++;
+      s.budget = Math.min(s.budget * 2, held);
+    }
     ctx.signal?.throwIfAborted();
     const answers = await resolveTuples(
       s.recorded.values(),

@@ -5,9 +5,16 @@
  * what the user wrote, not the rewritten SQL.
  */
 
+import type { DuckDBResult } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../../base/errors.js';
 import { userSqlError } from '../../db/duckdb-error.js';
-import { type QueryResult, readUserResult } from '../../db/query-result.js';
+import {
+  type QueryResult,
+  readUserResult,
+  releaseChunk,
+  streamRowObjects,
+  streamUserResult,
+} from '../../db/query-result.js';
 import { type CallSite, type Rewritten, registeredName } from './semantic-rewrite.js';
 import type { SemanticRunContext } from './semantic-run.js';
 import type { StatementCalls } from './statement-calls.js';
@@ -22,9 +29,65 @@ export async function query(
   try {
     return await ctx.q.run((con) => readUserResult(con, sql, ctx.params));
   } catch (err) {
-    if (s.error !== undefined) throw s.error;
-    throw operandTypeError(err, rw.sites) ?? userSqlError(err, rw.sql, rw.user);
+    throw passError(err, rw, s);
   }
+}
+
+/** A record pass whose rows are let go chunk by chunk as DuckDB makes them: only its calls matter. */
+export async function drain(
+  rw: Rewritten,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+  sql: string,
+): Promise<QueryResult> {
+  for await (const _ of streamPass(rw, s, ctx, sql, false));
+  return { columns: [], rows: [] };
+}
+
+/**
+ * One pass's rows, a DuckDB chunk at a time, holding the session's
+ * connection until the last (another statement on it would end the stream);
+ * `rows` false: each chunk is freed unread (an empty batch each).
+ */
+export async function* streamPass(
+  rw: Rewritten,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+  sql: string,
+  rows = true,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const lease = await ctx.q.lease();
+  try {
+    const result = await streamUserResult(lease.con, sql, ctx.params).catch((err) => {
+      throw passError(err, rw, s);
+    });
+    const chunks = rows ? streamRowObjects(result) : freedChunks(result);
+    for (;;) {
+      ctx.signal?.throwIfAborted();
+      const next = await chunks.next().catch((err) => {
+        throw passError(err, rw, s);
+      });
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    lease.release();
+  }
+}
+
+/** Fetches every chunk of `result` and frees it unread: an empty batch for each. */
+async function* freedChunks(result: DuckDBResult): AsyncGenerator<Record<string, unknown>[]> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    releaseChunk(chunk);
+    yield [];
+  }
+}
+
+function passError(err: unknown, rw: Rewritten, s: StatementCalls): unknown {
+  if (s.error !== undefined) return s.error;
+  return operandTypeError(err, rw.sites) ?? userSqlError(err, rw.sql, rw.user);
 }
 
 /** DuckDB's "No function matches rvbbit_semantic_means(INTEGER, …)" as the operator's own error. */

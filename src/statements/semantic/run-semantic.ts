@@ -19,11 +19,11 @@
  */
 import { RvbbitError } from '../../../base/errors.js';
 import { registeredReturns } from '../../plan/operator-catalog.js';
-import { runBatch } from './batch-passes.js';
+import { runBatch, withHeldTuples } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
 import { closeEmbeddings, entityBlocking, openEmbeddings, proxyEmbeddings } from './embed-statement.js';
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
-import { query } from './pass-query.js';
+import { drain, query, streamPass } from './pass-query.js';
 import { byFunction, type PlanNote, statementExtras, targetOf } from './resolve-tuples.js';
 import {
   type BlockingPath,
@@ -34,37 +34,20 @@ import {
 } from './semantic-plan.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 import { outputValue } from './sql-types.js';
-import { closeStatement, openStatement, type StatementCalls, type Tuple } from './statement-calls.js';
+import {
+  closeStatement,
+  openStatement,
+  type StatementCalls,
+  startPass,
+  type Tuple,
+} from './statement-calls.js';
 import { inExplicitTransaction, runWrite } from './write-passes.js';
 
 export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): Promise<SemanticOutcome> {
-  const { engine } = ctx;
-  const opts = plan.options;
-  const s = openStatement(plan.token, opts.hint);
-  let emb: Awaited<ReturnType<typeof openEmbeddings>>;
-  let path = plan.path;
-  try {
-    emb = await openEmbeddings(plan, s, ctx);
-    // The one fact of the path only the connection knows: a write cannot open its own transaction in the client's.
-    if (path.kind === 'write' && (await inExplicitTransaction(ctx.q))) path = writeInTransaction();
-    if (path.kind === 'blocking' && path.blocks && ctx.allowBlocking === false) throw blockingRefused(path);
-  } catch (err) {
-    // Nothing ran yet: only the statement's state to drop.
-    closeEmbeddings(s);
-    closeStatement(s);
-    throw err;
-  }
+  const run = await openRun(plan, ctx);
+  const { s, runner, emb, path } = run;
   const { rewritten } = emb;
-  const runner = new CallRunner(ctx, opts.limits, {
-    batch: opts.batch,
-    learnedWindows: engine.semantic.learnedWindows,
-    runSync:
-      path.kind === 'blocking' && path.blocks
-        ? (await engine.semantic.syncRunner(engine.llm)).runner
-        : undefined,
-  });
-  // One spend account for the statement: embedding calls add to it, every budget check reads it.
-  if (emb.state) emb.state.ctx.spend = runner.spend;
+  const opts = plan.options;
   try {
     let out: Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>;
     // Outside the batch loop, embeddings are fetched first (embed-write.ts), in record passes.
@@ -88,7 +71,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           proxyEmbeddings(emb.state),
         );
         const plans: PlanNote[] = [];
-        const { result, passes } = await runWrite({
+        const written = await runWrite({
           rw: rewritten,
           s,
           runner,
@@ -98,39 +81,132 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           more,
           emb: emb.state,
         });
-        out = { result, strategy: WRITE_STRATEGY, passes, plans };
+        const { result, passes } = written;
+        out = { result, strategy: withHeldTuples(WRITE_STRATEGY, written), passes, plans };
         break;
       }
       case 'blocking':
         out = await runSync(rewritten, path, s, runner, ctx);
         break;
     }
-    // Embedding calls count as calls of the statement (they are logged and priced alike).
-    const e = emb.state?.counters ?? { calls: 0, cacheHits: 0, cost: 0 };
-    const cost = runner.cost === null ? null : runner.cost + e.cost;
-    return {
-      ...out,
-      calls: runner.calls + e.calls,
-      cacheHits: runner.cacheHits + e.cacheHits,
-      cost,
-      ...(runner.overLimits > 0 ? { nullOnFailure: runner.overLimits } : {}),
-    };
+    return { ...out, ...totalsOf(run) };
   } catch (err) {
-    // Cancelled calls fail as data in the workers; the statement's error is the cancellation.
-    if (ctx.signal?.aborted) {
-      throw new RvbbitError(
-        'CANCELLED',
-        `statement cancelled after ${runner.calls} operator calls`,
-        {},
-        { cause: err },
-      );
-    }
-    throw err;
+    throw runError(err, run, ctx);
   } finally {
+    await closeRun(run);
+  }
+}
+
+/**
+ * Whether the statement's rows can stream out of DuckDB: a query on the batch
+ * path without a top-level LIMIT (a LIMIT's passes run over windows, and the
+ * pass that answers it is known only once it has run).
+ */
+export function streamsRows(plan: SemanticPlan): boolean {
+  return plan.path.kind === 'batch' && plan.query && !plan.topLevelLimit;
+}
+
+/**
+ * A `streamsRows` statement's rows as they come: its record passes run with
+ * their rows let go chunk by chunk, until one misses nothing; then, every
+ * answer known, the statement runs once more and its rows stream out of
+ * DuckDB a chunk at a time, never the whole result in JavaScript. Ends with
+ * the statement's totals. That last run asks for no new call when the rows
+ * depend only on the answers; one that does (random(), say) fails the
+ * statement rather than give rows with NULLs in place of answers.
+ */
+export async function* streamSemantic(
+  plan: SemanticPlan,
+  ctx: SemanticRunContext,
+): AsyncGenerator<Record<string, unknown>[], Omit<SemanticOutcome, 'result'>> {
+  const run = await openRun(plan, ctx);
+  const { s, runner, emb } = run;
+  const { rewritten } = emb;
+  try {
+    const out = await runBatch(plan, rewritten, s, runner, ctx, emb.state, (sql) =>
+      drain(rewritten, s, ctx, sql),
+    );
+    startPass(s);
+    yield* streamPass(rewritten, s, ctx, rewritten.sql);
+    if (s.missed.size > 0)
+      throw new RvbbitError(
+        'ENGINE_ERROR',
+        `the statement's rows asked for ${s.missed.size} new operator calls after every call was answered: they depend on more than the answers (random(), a sample?); run it with engine.query`,
+      );
+    const { result: _, ...rest } = out;
+    return { ...rest, ...totalsOf(run) };
+  } catch (err) {
+    throw runError(err, run, ctx);
+  } finally {
+    await closeRun(run);
+  }
+}
+
+/** What a run opens: the statement's call state, its embeddings, its call runner, the path it takes. */
+interface SemanticRunState {
+  readonly s: StatementCalls;
+  readonly emb: Awaited<ReturnType<typeof openEmbeddings>>;
+  readonly runner: CallRunner;
+  readonly path: SemanticPlan['path'];
+}
+
+async function openRun(plan: SemanticPlan, ctx: SemanticRunContext): Promise<SemanticRunState> {
+  const { engine } = ctx;
+  const opts = plan.options;
+  const s = openStatement(plan.token, opts.hint);
+  let emb: Awaited<ReturnType<typeof openEmbeddings>>;
+  let path = plan.path;
+  try {
+    emb = await openEmbeddings(plan, s, ctx);
+    // The one fact of the path only the connection knows: a write cannot open its own transaction in the client's.
+    if (path.kind === 'write' && (await inExplicitTransaction(ctx.q))) path = writeInTransaction();
+    if (path.kind === 'blocking' && path.blocks && ctx.allowBlocking === false) throw blockingRefused(path);
+  } catch (err) {
+    // Nothing ran yet: only the statement's state to drop.
     closeEmbeddings(s);
     closeStatement(s);
-    await runner.flush();
+    throw err;
   }
+  const runner = new CallRunner(ctx, opts.limits, {
+    batch: opts.batch,
+    learnedWindows: engine.semantic.learnedWindows,
+    runSync:
+      path.kind === 'blocking' && path.blocks
+        ? (await engine.semantic.syncRunner(engine.llm)).runner
+        : undefined,
+  });
+  // One spend account for the statement: embedding calls add to it, every budget check reads it.
+  if (emb.state) emb.state.ctx.spend = runner.spend;
+  return { s, emb, runner, path };
+}
+
+/** The run's calls, cache hits and cost; embedding calls count as calls of the statement (logged and priced alike). */
+function totalsOf({ runner, emb }: SemanticRunState) {
+  const e = emb.state?.counters ?? { calls: 0, cacheHits: 0, cost: 0 };
+  const cost = runner.cost === null ? null : runner.cost + e.cost;
+  return {
+    calls: runner.calls + e.calls,
+    cacheHits: runner.cacheHits + e.cacheHits,
+    cost,
+    ...(runner.overLimits > 0 ? { nullOnFailure: runner.overLimits } : {}),
+  };
+}
+
+/** Cancelled calls fail as data in the workers; the statement's error is the cancellation. */
+function runError(err: unknown, { runner }: SemanticRunState, ctx: SemanticRunContext): unknown {
+  if (!ctx.signal?.aborted) return err;
+  return new RvbbitError(
+    'CANCELLED',
+    `statement cancelled after ${runner.calls} operator calls`,
+    {},
+    { cause: err },
+  );
+}
+
+async function closeRun({ s, runner }: SemanticRunState): Promise<void> {
+  closeEmbeddings(s);
+  closeStatement(s);
+  await runner.flush();
 }
 
 async function runSync(

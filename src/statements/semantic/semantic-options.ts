@@ -32,6 +32,12 @@ export interface SemanticOptions {
    * option `smallSideLimit`; 0 = never): small-side.ts.
    */
   readonly smallSide: number;
+  /**
+   * Distinct tuples one record pass holds waiting for their answers, when
+   * every operator of the statement answers each tuple on its own
+   * (batch-passes.ts `tuplesPerPassOf`); engine option `tuplesPerPass`.
+   */
+  readonly tuplesPerPass: number;
 }
 
 /** The small-side limit when neither the statement nor the engine says. */
@@ -39,12 +45,23 @@ export const DEFAULT_SMALL_SIDE = 64;
 
 export const DEFAULT_THRESHOLD = 0.5;
 
+/**
+ * Tuples a record pass holds when the engine does not say: ~1.3 KB each for
+ * a 1 KB text (its inputs, its key, its place in the pass's map), ~45 MB at
+ * most; a million distinct tuples take 31 passes, each a DuckDB scan that
+ * costs far less than the calls it answers.
+ */
+export const DEFAULT_TUPLES_PER_PASS = 32_768;
+
 /** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
 export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
 
 export function semanticOptions(
   annotations: readonly Annotation[],
-  defaults: Pick<PlanDefaults, 'parallel' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide'>,
+  defaults: Pick<
+    PlanDefaults,
+    'parallel' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide' | 'tuplesPerPass'
+  >,
 ): SemanticOptions {
   let threshold = DEFAULT_THRESHOLD;
   let strategy: Strategy = 'batch';
@@ -93,5 +110,6 @@ export function semanticOptions(
     proxy,
     embedModel,
     smallSide,
+    tuplesPerPass: defaults.tuplesPerPass ?? DEFAULT_TUPLES_PER_PASS,
   };
 }

@@ -4,6 +4,7 @@
  * and could not answer. DuckDB calls the functions on the main JS thread, so
  * a plain Map keyed by the statement's token is enough.
  */
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../../cache/cache-key.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
 
@@ -77,9 +78,13 @@ export function statementFor(token: number): StatementCalls | undefined {
 }
 
 /**
- * The key of a call within its statement: the function and its operand
- * values in argument order (the hint, the other input, is the statement's own).
- * Plain values take JSON.stringify; a bigint or a list takes canonicalJson.
+ * The key of a call within its statement: the function and a digest of its
+ * operand values in argument order (the hint, the other input, is the
+ * statement's own). Plain values take JSON.stringify; a bigint or a list
+ * takes canonicalJson. A digest, not the values' text: the statement keeps
+ * one key per distinct tuple for its whole run (the result map, the misses
+ * of a pass), and a key holding a 1 KB review held 1 KB per row answered
+ * (issue 66); a SHA-256 is 44 characters whatever the operands' size.
  */
 export function callKey(fn: SemanticFunction, values: readonly unknown[]): string {
   let plain = true;
@@ -90,7 +95,7 @@ export function callKey(fn: SemanticFunction, values: readonly unknown[]): strin
       break;
     }
   }
-  return `${fn.name}\u0000${plain ? JSON.stringify(values) : canonicalJson(values)}`;
+  return `${fn.name}\u0000${hash('sha256', plain ? JSON.stringify(values) : canonicalJson(values), 'base64')}`;
 }
 
 /** Starts a record pass: forget last pass's misses, keep every answer. */

@@ -16,7 +16,7 @@
  */
 import type { ConnectionQueue } from '../../db/connection-queue.js';
 import type { QueryResult } from '../../db/query-result.js';
-import { type PassContext, recordUntilAnswered } from './batch-passes.js';
+import { type PassContext, type Passes, recordUntilAnswered } from './batch-passes.js';
 import { query } from './pass-query.js';
 
 /**
@@ -37,7 +37,7 @@ export async function inExplicitTransaction(q: ConnectionQueue): Promise<boolean
   });
 }
 
-export function runWrite(p: PassContext): Promise<{ result: QueryResult; passes: number }> {
+export function runWrite(p: PassContext): Promise<{ result: QueryResult } & Passes> {
   const { rw, s, ctx } = p;
   const end = (how: 'COMMIT' | 'ROLLBACK') => ctx.q.run((con) => con.run(how));
   const runPass = async (sql: string): Promise<QueryResult> => {

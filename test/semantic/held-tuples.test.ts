@@ -1,0 +1,94 @@
+/**
+ * What a semantic statement holds while it runs (issue 66): each distinct
+ * tuple's key is a digest of a fixed size whatever its operands' size, and a
+ * record pass holds at most `tuplesPerPass` tuples waiting for their answers
+ * (engine option): past it, the rest wait for the next pass. The bound is
+ * shown as steps (the passes the strategy names), and the statement still
+ * makes exactly one call per distinct tuple and gives the unbounded rows.
+ */
+import * as assert from 'uvu/assert';
+import { createEngine } from '../../src/index.js';
+import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
+import { callKey } from '../../src/statements/semantic/statement-calls.js';
+import { type SemFixture, semSuite } from './semantic-fixture.js';
+
+const ITEMS = `CREATE TABLE items AS SELECT range::INTEGER AS id,
+  CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body
+  FROM range(1000);`;
+
+const test = semSuite('semantic: tuples held per pass', { tuplesPerPass: 100 }, {}, ITEMS);
+
+async function lastStrategy(f: SemFixture) {
+  const r = await f.engine.query(
+    `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+  );
+  return (r.rows[0] as { strategy: string }).strategy;
+}
+
+/** The same statement's rows from an engine without the bound (its own cache off too). */
+async function unboundedRows(url: string, sql: string) {
+  const e = await createEngine({
+    cascadeRoots: [],
+    provider: { baseUrl: url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+  });
+  try {
+    await e.query(ITEMS);
+    return (await e.query(sql)).rows;
+  } finally {
+    await e.close();
+  }
+}
+
+test('a key is a digest: the same size for a 1 MB operand as for one letter, and distinct per value', () => {
+  const fn = { name: 'means' } as SemanticFunction;
+  const big = 'x'.repeat(1 << 20);
+  const k = callKey(fn, [big, 'positive']);
+  assert.is(k.length, callKey(fn, ['x', 'positive']).length);
+  assert.ok(k.length <= 64, `key of ${k.length} characters`);
+  assert.is.not(k, callKey(fn, [`${big}y`, 'positive']));
+  assert.is(k, callKey(fn, [big, 'positive']));
+  // Arguments stay apart: ('ab', 'c') is not ('a', 'bc').
+  assert.is.not(callKey(fn, ['ab', 'c']), callKey(fn, ['a', 'bc']));
+});
+
+test('a filter over 1000 distinct texts holds 100 tuples a pass: 11 passes, 1000 calls, the unbounded rows', async ({
+  f,
+}) => {
+  const sql = `-- @ cache: false\nSELECT id FROM items WHERE body MEANS 'eco friendly bottle' ORDER BY id`;
+  const rows = await f.rows(sql);
+  assert.is(await f.requests(), 1000);
+  assert.is(await lastStrategy(f), 'batch (at most 100 tuples held per pass: 11 passes)');
+  assert.equal(rows, await unboundedRows(f.sim.url, sql));
+  assert.is(rows.length, 200);
+});
+
+test('CLASSIFY over 1000 texts: 1000 calls, 100 held per pass, the unbounded labels', async ({ f }) => {
+  const sql = `-- @ cache: false\nSELECT id, CLASSIFY(body, 'eco,steel') AS label FROM items ORDER BY id`;
+  const rows = await f.rows(sql);
+  assert.is(await f.requests(), 1000);
+  assert.is(await lastStrategy(f), 'batch (at most 100 tuples held per pass: 11 passes)');
+  assert.equal(rows, await unboundedRows(f.sim.url, sql));
+});
+
+test('a statement within the bound runs as before: one record pass, strategy batch', async ({ f }) => {
+  await f.rows(
+    `-- @ cache: false\nSELECT count(*) FROM items WHERE id < 50 AND body MEANS 'eco friendly bottle'`,
+  );
+  assert.is(await f.requests(), 50);
+  assert.is(await lastStrategy(f), 'batch');
+});
+
+test('tuplesPerPass must be a positive integer', async () => {
+  for (const tuplesPerPass of [0, 1.5, -3]) {
+    try {
+      await createEngine({ cascadeRoots: [], tuplesPerPass });
+      assert.unreachable(`tuplesPerPass ${tuplesPerPass} was taken`);
+    } catch (err) {
+      assert.is((err as { code?: string }).code, 'ENGINE_OPTION');
+      assert.match(String(err), /tuplesPerPass must be a positive integer/);
+    }
+  }
+});
+
+test.run();
