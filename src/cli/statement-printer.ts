@@ -191,15 +191,16 @@ export class ResultPrinter {
     else if (this.several && mayReturnRows(stmt)) await this.write(`${this.jsonPrefix()}[]`);
   }
 
-  private writer(): ResultWriter {
-    return resultWriter(
-      this.o.format,
-      () =>
+  /** `errorColumn`: the position of a streamed MAP's `_error` (see WriterOptions). */
+  private writer(errorColumn?: number): ResultWriter {
+    return resultWriter(this.o.format, {
+      onBlocks: () =>
         process.stderr.write(
           `NOTICE: the table format holds ${TABLE_HOLD_ROWS} rows to size its columns; the rest print in blocks of ${TABLE_HOLD_ROWS} rows (--format csv or ndjson prints any size as it comes)\n`,
         ),
-      this.several ? 1 : 0,
-    );
+      depth: this.several ? 1 : 0,
+      ...(errorColumn === undefined ? {} : { errorColumn }),
+    });
   }
 
   /** json: what goes before a result's array (the document's `[`, or the comma after the last result). */

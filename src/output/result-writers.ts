@@ -28,21 +28,44 @@ export interface ResultWriter {
  */
 export const TABLE_HOLD_ROWS = 1000;
 
-/**
- * A writer for `format`. `depth`: json only, how deep the array of rows sits
- * in the document (1 inside the array of several results), for its indent.
- */
-export function resultWriter(format: OutputFormat, onBlocks: () => void, depth = 0): ResultWriter {
+export interface WriterOptions {
+  /** table: told once when a result outgrows TABLE_HOLD_ROWS and prints in blocks. */
+  readonly onBlocks: () => void;
+  /** json: how deep the array of rows sits in the document (1 inside the array of several results), for its indent. */
+  readonly depth?: number;
+  /**
+   * The position of a MAP's `_error` column, which `engine.query` shows only
+   * when some row failed: json and ndjson leave it out of a row that did not
+   * fail, the table leaves it out of a result it held whole with none failed.
+   * CSV keeps it: its header is written before any row is known.
+   */
+  readonly errorColumn?: number;
+}
+
+/** A writer for `format`. */
+export function resultWriter(format: OutputFormat, o: WriterOptions): ResultWriter {
   switch (format) {
     case 'table':
-      return new TableWriter(onBlocks);
+      return new TableWriter(o.onBlocks, o.errorColumn);
     case 'csv':
       return new CsvWriter();
     case 'json':
-      return new JsonArrayWriter(depth);
+      return new JsonArrayWriter(o.depth ?? 0, o.errorColumn);
     case 'ndjson':
-      return new NdjsonWriter();
+      return new NdjsonWriter(o.errorColumn);
   }
+}
+
+/** A row as JSON values, without the `_error` key when it is null. */
+function jsonRowWithout(
+  columns: readonly ResultColumn[],
+  keys: readonly string[],
+  row: Row,
+  errorColumn: number | undefined,
+): Row {
+  const json = jsonRowOf(columns, keys, row);
+  if (errorColumn !== undefined && json[keys[errorColumn]!] === null) delete json[keys[errorColumn]!];
+  return json;
 }
 
 class CsvWriter implements ResultWriter {
@@ -62,6 +85,7 @@ class CsvWriter implements ResultWriter {
 class NdjsonWriter implements ResultWriter {
   private columns: readonly ResultColumn[] = [];
   private keys: readonly string[] = [];
+  constructor(private readonly errorColumn: number | undefined) {}
   begin(columns: readonly ResultColumn[]): string {
     this.columns = columns;
     this.keys = rowKeys(columns);
@@ -69,7 +93,8 @@ class NdjsonWriter implements ResultWriter {
   }
   rows(rows: readonly Row[]): string {
     let text = '';
-    for (const row of rows) text += `${JSON.stringify(jsonRowOf(this.columns, this.keys, row))}\n`;
+    for (const row of rows)
+      text += `${JSON.stringify(jsonRowWithout(this.columns, this.keys, row, this.errorColumn))}\n`;
     return text;
   }
   end(): string {
@@ -84,7 +109,10 @@ class JsonArrayWriter implements ResultWriter {
   private empty = true;
   private readonly pad: string;
 
-  constructor(private readonly depth: number) {
+  constructor(
+    private readonly depth: number,
+    private readonly errorColumn: number | undefined,
+  ) {
     this.pad = '  '.repeat(depth + 1);
   }
   begin(columns: readonly ResultColumn[]): string {
@@ -96,10 +124,11 @@ class JsonArrayWriter implements ResultWriter {
     let text = '';
     for (const row of rows) {
       // A newline inside a JSON string is escaped, so every newline here is layout.
-      const json = JSON.stringify(jsonRowOf(this.columns, this.keys, row), null, 2).replace(
-        /\n/g,
-        `\n${this.pad}`,
-      );
+      const json = JSON.stringify(
+        jsonRowWithout(this.columns, this.keys, row, this.errorColumn),
+        null,
+        2,
+      ).replace(/\n/g, `\n${this.pad}`);
       text += `${this.empty ? '' : ','}\n${this.pad}${json}`;
       this.empty = false;
     }
@@ -121,7 +150,10 @@ class TableWriter implements ResultWriter {
   private count = 0;
   private inBlocks = false;
 
-  constructor(private readonly onBlocks: () => void) {}
+  constructor(
+    private readonly onBlocks: () => void,
+    private readonly errorColumn: number | undefined,
+  ) {}
 
   begin(columns: readonly ResultColumn[]): string {
     this.columns = columns;
@@ -143,10 +175,19 @@ class TableWriter implements ResultWriter {
   }
   end(): string {
     if (this.columns.length === 0) return '';
+    if (!this.inBlocks && this.errorColumn !== undefined && !this.anyFailed()) {
+      // Held whole and no row failed: the table engine.query would give, without `_error`.
+      this.columns = this.columns.filter((_, i) => i !== this.errorColumn);
+    }
     const last = this.held.length > 0 || !this.inBlocks ? this.block() : '';
     return `${last}${rowCountLine(this.count)}`;
   }
+  private anyFailed(): boolean {
+    const key = rowKeys(this.columns)[this.errorColumn!]!;
+    return this.held.some((r) => r[key] !== null && r[key] !== undefined);
+  }
   private block(): string {
+    // Rows are keyed by rowKeys of every column; a dropped last column leaves the others' keys as they were.
     const text = tableBlock({ columns: this.columns, rows: this.held });
     this.held = [];
     return text;
