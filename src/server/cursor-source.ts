@@ -94,7 +94,11 @@ export class StreamSource implements RowSource {
     return this.ended && this.buffer.length === 0;
   }
 
-  /** Reads `n` rows; `signal` (the FETCH's cancel) stops the stream. */
+  /**
+   * Up to `n` rows, reading until `readAtLeast` are buffered (all `n` unless
+   * told: 1 takes what the stream has ready); `signal` (the FETCH's cancel)
+   * stops the stream.
+   */
   async fetch(n: number, signal?: AbortSignal, readAtLeast = n): Promise<Row[]> {
     const onAbort = () => this.controller.abort();
     signal?.addEventListener('abort', onAbort);

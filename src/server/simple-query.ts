@@ -241,8 +241,8 @@ function* withLast<T>(items: Iterable<T>): Generator<[T, boolean]> {
 
 /**
  * A MAP's rows sent as they come (cursor-source.ts): a batch is read only
- * once the one before it was taken by the socket (flushIfLarge waits for it
- * to drain), so a client that does not read stops the MAP at its small
+ * once the one before it was taken by the socket (flush waits for it to
+ * drain), so a client that does not read stops the MAP at its small
  * window of rows in flight instead of the server holding its whole result.
  * False: not a MAP (or in a failed block, where it fails as any statement
  * does), so it runs whole.
@@ -266,10 +266,12 @@ async function streamedMap(
   try {
     replies.send(msg.rowDescription(fieldsOf({ columns: source.columns, rows: [] }, [])));
     while (!source.done) {
-      const rows = await executor.guard((signal) => source.fetch(SEND_BATCH_ROWS, signal));
+      // What is ready now, up to a batch: a MAP's first rows are not held back to fill one.
+      const rows = await executor.guard((signal) => source.fetch(SEND_BATCH_ROWS, signal, 1));
       sent += rows.length;
       await executor.sendRows({ columns: source.columns, rows }, [], 0, 0);
-      await replies.flushIfLarge();
+      // Each batch goes out as it comes (a MAP's rows come slowly), and waits until the socket takes it.
+      await replies.flush();
     }
   } finally {
     await source.close();
