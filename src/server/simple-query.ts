@@ -27,6 +27,7 @@ import { errorFields } from './sqlstate.js';
 import { classifyStatement, type StatementClass } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { fieldsOf } from './statement-shape.js';
+import { statementTimeoutMs } from './statement-timeout.js';
 
 /** A statement's text and where it starts in the query string (for the error position `P`). */
 interface Piece {
@@ -255,9 +256,20 @@ async function streamedMap(
   parsed: ParsedSql | undefined,
 ): Promise<boolean> {
   if (!cls.rvbbit || !cls.query || executor.txStatus === 'E') return false;
-  const { session, settings, params, log, pid } = executor.client;
+  const { session, settings, params, log, pid, limits } = executor.client;
   await executor.cursors.beforeStatement(false);
-  const source = await executor.guard((signal) =>
+  // statement_timeout spans the whole statement, every batch's read and send (57014, as a run).
+  const timeoutMs = statementTimeoutMs(settings, limits.statementTimeoutMs);
+  const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  const timed = <T>(read: (signal: AbortSignal) => Promise<T>) =>
+    executor
+      .guard((signal) => read(timeout ? AbortSignal.any([signal, timeout]) : signal))
+      .catch((err: unknown) => {
+        if (timeout?.aborted)
+          throw new RvbbitError('CANCELLED', 'canceling statement due to statement timeout');
+        throw err;
+      });
+  const source = await timed((signal) =>
     openStream(session, piece.text, undefined, settings, params, parsed, signal),
   );
   if (!source) return false;
@@ -267,7 +279,7 @@ async function streamedMap(
     replies.send(msg.rowDescription(fieldsOf({ columns: source.columns, rows: [] }, [])));
     while (!source.done) {
       // What is ready now, up to a batch: a MAP's first rows are not held back to fill one.
-      const rows = await executor.guard((signal) => source.fetch(SEND_BATCH_ROWS, signal, 1));
+      const rows = await timed((signal) => source.fetch(SEND_BATCH_ROWS, signal, 1));
       sent += rows.length;
       await executor.sendRows({ columns: source.columns, rows }, [], 0, 0);
       // Each batch goes out as it comes (a MAP's rows come slowly), and waits until the socket takes it.
