@@ -163,6 +163,8 @@ export class ResultPrinter {
     };
     let columns: readonly ResultColumn[] = [];
     for await (const rows of stmt.stream(undefined, { ...options, onColumns: (c) => (columns = c) })) {
+      // Rows that end after Ctrl-C are the cancel's (`_error`: cancelled), not results: none is printed.
+      if (this.o.signal.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
       if (!writer) await begin(columns);
       if (errorKey !== undefined && !this.rowsFailed)
         this.rowsFailed = rows.some((r) => r[errorKey!] !== null && r[errorKey!] !== undefined);

@@ -12,12 +12,15 @@
 import { RvbbitError } from '../../base/errors.js';
 import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
-import type { Session, SessionStatement } from '../engine/session.js';
+import type { QueryOptions, Session, SessionStatement } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
 import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import { classifyStatement } from './statement-class.js';
 
 type Row = Record<string, unknown>;
+
+/** What a streamed statement tells the client as it runs: progress and notices (NOTICE messages). */
+export type StreamHooks = Pick<QueryOptions, 'onProgress' | 'onNotice'>;
 
 export interface RowSource {
   readonly columns: readonly ResultColumn[];
@@ -69,9 +72,11 @@ export class StreamSource implements RowSource {
     private readonly known: readonly ResultColumn[] | undefined,
     statement: SessionStatement,
     values: readonly unknown[] | undefined,
+    hooks: StreamHooks = {},
   ) {
     // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
     this.batches = statement.stream(values, {
+      ...hooks,
       signal: this.controller.signal,
       exactValues: true,
       onColumns: (columns) => {
@@ -154,6 +159,8 @@ export async function openStream(
   parsed: ParsedSql = parseOnce(session, sql),
   /** Cancels a MAP's opening (its first rows are computed before its columns are known). */
   signal?: AbortSignal,
+  /** A MAP's progress and notices, told to the client as a whole run's are. */
+  hooks?: StreamHooks,
 ): Promise<StreamSource | undefined> {
   if (!classifyStatement(sql).query) return undefined;
   if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
@@ -168,7 +175,7 @@ export async function openStream(
   if (stmt.kind === 'MapStatement') {
     // A MAP that does not stream (DISTINCT, dedupe_by, as_table) arrives as one result, cut in batches.
     toDuckValues(values);
-    return new StreamSource(undefined, stmt, values).open(signal);
+    return new StreamSource(undefined, stmt, values, hooks).open(signal);
   }
   if (!stmt.plainSql || stmt.annotated) return undefined;
   // DuckDB's prepare knows a query's columns without running it.

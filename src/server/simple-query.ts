@@ -270,7 +270,7 @@ async function streamedMap(
         throw err;
       });
   const source = await timed((signal) =>
-    openStream(session, piece.text, undefined, settings, params, parsed, signal),
+    openStream(session, piece.text, undefined, settings, params, parsed, signal, executor.noticeHooks()),
   );
   if (!source) return false;
   log?.(`[${pid}] ${piece.text}`);

@@ -11,6 +11,7 @@ import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { Progress } from '../dispatch/progress.js';
 import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
+import type { StreamHooks } from './cursor-source.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import type { ParsedSql } from './parsed-sql.js';
@@ -247,6 +248,12 @@ export class StatementExecutor {
     } finally {
       this.running = undefined;
     }
+  }
+
+  /** The progress and notice hooks a run gets (NOTICEs to the client), for a stream read outside run(). */
+  noticeHooks(): StreamHooks {
+    const { onProgress, onNotice } = this.context(new AbortController());
+    return { onProgress, ...(onNotice ? { onNotice } : {}) };
   }
 
   private context(controller: AbortController): RunContext {
