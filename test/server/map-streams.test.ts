@@ -19,8 +19,8 @@ const mapOver = (n: number, text = `'Brand' || range || ' phone'`) =>
 
 let f: ServerFixture;
 test.before(async () => {
-  // 4 in flight at 20 ms: the MAP's calls take ~1.5 s, long enough to see its first rows early.
-  f = await startServerFixture({}, { latencyMs: 20 });
+  // 4 in flight at 50 ms: the MAP's calls take ~4 s, long enough to see its first rows early on a loaded machine.
+  f = await startServerFixture({}, { latencyMs: 50 });
 });
 test.after(async () => {
   await f.close();
@@ -127,7 +127,7 @@ test('a client that stops reading stops the MAP: the server does not run ahead a
     assert.is(received, many);
     assert.is(f.sim.stats().requests, many);
   } finally {
-    f.sim.setOptions({ latencyMs: 20 });
+    f.sim.setOptions({ latencyMs: 50 });
   }
 });
 
