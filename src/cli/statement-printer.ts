@@ -153,12 +153,12 @@ export class ResultPrinter {
     let writer: ResultWriter | undefined;
     let errorKey: string | undefined;
     const begin = async (columns: readonly ResultColumn[]) => {
-      writer = this.writer();
       // `_error` is a MAP's (or RUN's) last column; plain SQL's `_error` is the user's own.
       errorKey =
         stmt.kind !== 'SqlStatement' && columns.at(-1)?.name === ERROR_COLUMN
           ? rowKeys(columns).at(-1)
           : undefined;
+      writer = this.writer(errorKey === undefined ? undefined : columns.length - 1);
       await this.write(this.jsonPrefix() + writer.begin(columns), bar);
     };
     let columns: readonly ResultColumn[] = [];
