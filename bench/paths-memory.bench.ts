@@ -92,15 +92,45 @@ function lastPrintedCount(run: PathRun): number {
   return Number(run.stdoutTail.trim().split('\n').at(-1));
 }
 
+/** At least ~1 KB of text a row reached stdout: fewer bytes means rows went missing. */
+const printedRows = (name: string) => (n: number, _ctx: PathContext, run: PathRun) => {
+  if (run.stdoutBytes < n * 1000) throw new Error(`${name} printed ${run.stdoutBytes} bytes for ${n} rows`);
+};
+
+/** psql against `rvbbit serve` (psql-map.child.mjs): the server's peak RSS is what is measured. */
+const psqlMap = (fetchCount: number) => (n: number, ctx: PathContext) => [
+  process.execPath,
+  join(ROOT, 'bench/psql-map.child.mjs'),
+  ctx.simUrl,
+  CASCADES,
+  String(fetchCount),
+  mapOver(n),
+];
+
 export const PATHS: readonly MemoryPath[] = [
   {
     name: 'cli-csv-pipe',
     command: (n, ctx) => cli(ctx, '--format', 'csv', mapOver(n)),
-    check(n, _ctx, run) {
-      // ~1 KB text + a label + the header: fewer bytes means rows went missing.
-      if (run.stdoutBytes < n * 1000)
-        throw new Error(`cli-csv-pipe printed ${run.stdoutBytes} bytes for ${n} rows`);
-    },
+    check: printedRows('cli-csv-pipe'),
+  },
+  {
+    name: 'cli-ndjson-pipe',
+    command: (n, ctx) => cli(ctx, '--format', 'ndjson', mapOver(n)),
+    check: printedRows('cli-ndjson-pipe'),
+  },
+  {
+    name: 'cli-json-pipe',
+    command: (n, ctx) => cli(ctx, '--format', 'json', mapOver(n)),
+    check: printedRows('cli-json-pipe'),
+  },
+  // psql without FETCH_COUNT: one simple query, the rows sent as they come.
+  { name: 'psql-map', command: psqlMap(0), check: printedRows('psql-map') },
+  // psql with FETCH_COUNT: DECLARE … CURSOR and FETCH 1000 at a time.
+  { name: 'psql-map-fetch', command: psqlMap(1000), check: printedRows('psql-map-fetch') },
+  {
+    // The library: engine.stream, its batches counted and dropped (map-memory.child.mjs).
+    name: 'engine-stream',
+    command: (n, ctx) => [process.execPath, join(ROOT, 'bench/map-memory.child.mjs'), String(n), ctx.simUrl],
   },
   {
     // CREATE TABLE … AS RVBBIT MAP into a database file: the table is read back from the file.
@@ -225,6 +255,7 @@ export async function runMeasured(argv: readonly string[], cwd: string): Promise
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const seconds = (performance.now() - t0) / 1000;
+  // The first: a command that measures another process (psql-map.child.mjs: the server) prints its figure first.
   const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
   if (code !== 0 || !Number.isFinite(kb))
     throw new Error(`${argv.slice(0, 4).join(' ')} … exited ${code}:\n${stderr}`);

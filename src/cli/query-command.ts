@@ -120,18 +120,16 @@ async function runQuery(
   process.on('SIGINT', onSigint);
   let engine: Awaited<ReturnType<typeof engineFromFlags>> | undefined;
   try {
-    const [{ readCliConfig }, { ResultPrinter }] = await Promise.all([
+    const [{ readCliConfig }, { ResultPrinter, jsonResultsExpected }] = await Promise.all([
       import('../config/cli-config.js'),
       import('./statement-printer.js'),
     ]);
     engine = await engineFromFlags(flags, readCliConfig());
     const session = await engine.session();
-    const printer = new ResultPrinter({
-      format: flags.format,
-      signal: controller.signal,
-      timer: flags.timer,
-      cost: flags.cost,
-    });
+    const printer = new ResultPrinter(
+      { format: flags.format, signal: controller.signal, timer: flags.timer, cost: flags.cost },
+      flags.format === 'json' ? jsonResultsExpected(session, texts) : 1,
+    );
     for (const text of texts) await printer.run(session, text);
     printer.end();
     session.close();

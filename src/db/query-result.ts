@@ -120,6 +120,12 @@ export async function streamUserResult(
   }
 }
 
+/** A streaming result's columns, named and typed as `engine.query` reports them. */
+export function resultColumns(result: DuckDBResult): ResultColumn[] {
+  const names = result.columnNames();
+  return result.columnTypes().map((t, i) => ({ name: names[i]!, type: typeName(t) }));
+}
+
 /**
  * Rows of a streaming result, one DuckDB chunk at a time, as `engine.query`
  * gives them; `exact`: as DuckDB's own values (node-api's DuckDBValue:

@@ -489,4 +489,4 @@ function originOf(target: DispatchTarget, queryId: string): CallOrigin {
  * session, whose rounds are the batches, so the chunk holds as many rows as
  * a batch takes lines (OpenAI: 50,000 requests per batch).
  */
-const BATCH_DELIVERY_ROWS = 50_000;
+export const BATCH_DELIVERY_ROWS = 50_000;

@@ -12,7 +12,14 @@ import type { Statement } from '../../grammar/index.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
-import { readUserResult, STREAM_BATCH_ROWS, streamRowObjects, streamUserResult } from '../db/query-result.js';
+import {
+  type ResultColumn,
+  readUserResult,
+  resultColumns,
+  STREAM_BATCH_ROWS,
+  streamRowObjects,
+  streamUserResult,
+} from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
@@ -95,7 +102,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
           }, false);
           passes.inCall();
         }
-        yield* streamSql(r, plan.sql, plan.origin);
+        yield* streamSql(r, plan.sql, plan.origin, r.options.onColumns);
       } finally {
         passes?.close();
       }
@@ -121,7 +128,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     // The record passes let their rows go; the answered statement streams out of DuckDB (run-semantic.ts).
     async *stream(plan, r) {
       const { streamSemantic, streamsRows } = await llmStatements();
-      if (!streamsRows(plan.semantic)) return yield* inBatches(await this.run(plan, r));
+      if (!streamsRows(plan.semantic)) return yield* inBatches(await this.run(plan, r), r);
       noticeParallelCap(plan.semantic.options.limits.parallel, r);
       const documents = semanticDocuments(r.documents);
       try {
@@ -167,14 +174,18 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     },
     async *stream(plan, r) {
       const { streamable, streamMap } = await llmStatements();
-      if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r));
+      if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r), r);
       noticeLoadWarnings(plan.map.cascade, r);
+      noticeParallelCap(plan.map.limits.parallel, r);
       const passes = await usingPassed(r, limitedUsingSql(plan.map));
       try {
         const lease = await r.q.lease();
         try {
           const ctx = { ...statementContext(r, {}, plan.map.limits), con: lease.con };
-          return mapTotals(yield* streamMap(plan.map, ctx));
+          const totals = mapTotals(yield* streamMap(plan.map, ctx, undefined, r.options.onColumns));
+          const cut = autoLimitNotice(plan.map, totals.rowsIn);
+          if (cut) r.options.onNotice?.(cut);
+          return totals;
         } finally {
           lease.release();
         }
@@ -251,7 +262,7 @@ export function runPlan(plan: Plan, r: StatementRun): Promise<Outcome> {
 export async function* streamPlan(plan: Plan, r: StatementRun): AsyncGenerator<Rows, StatementTotals> {
   const executor = EXECUTORS[plan.kind] as Executor<Plan>;
   if (executor.stream) return yield* executor.stream(plan, r);
-  return yield* inBatches(await executor.run(plan, r));
+  return yield* inBatches(await executor.run(plan, r), r);
 }
 
 /**
@@ -347,6 +358,8 @@ async function* streamSql(
   r: StatementRun,
   sql: string,
   origin: { line: number; column: number },
+  /** The caller's onColumns: not a pass's run, whose rows are let go. */
+  onColumns?: (columns: readonly ResultColumn[]) => void,
 ): AsyncGenerator<Rows> {
   const lease = await r.q.lease();
   const signal = r.options.signal;
@@ -354,6 +367,7 @@ async function* streamSql(
     const result = await streamUserResult(lease.con, sql, toDuckValues(r.params)).catch((err) => {
       throw duckdbError(err, origin, undefined, '');
     });
+    onColumns?.(resultColumns(result));
     const chunks = streamRowObjects(result, r.options.exactValues);
     for (;;) {
       if (signal?.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
@@ -383,7 +397,8 @@ function semanticTotals(out: Omit<SemanticOutcome, 'result'>): StatementTotals {
   };
 }
 
-async function* inBatches(out: Outcome): AsyncGenerator<Rows, StatementTotals> {
+async function* inBatches(out: Outcome, r: StatementRun): AsyncGenerator<Rows, StatementTotals> {
+  r.options.onColumns?.(out.result.columns);
   for (let i = 0; i < out.result.rows.length; i += STREAM_BATCH_ROWS)
     yield out.result.rows.slice(i, i + STREAM_BATCH_ROWS) as Rows;
   return out;

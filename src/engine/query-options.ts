@@ -1,4 +1,5 @@
 /** How a caller runs one statement: cancel it, watch its progress, hear its notices. */
+import type { ResultColumn } from '../db/query-result.js';
 import type { Progress } from '../dispatch/progress.js';
 
 export interface QueryOptions {
@@ -21,6 +22,13 @@ export interface QueryOptions {
    * `rvbbit.unified_logs` rows say: the CLI's cost line.
    */
   readonly onSpent?: (spent: StatementSpend) => void;
+  /**
+   * `stream` only: called once, before the first batch, with the columns the
+   * rows are keyed by (rowKeys), so a printer can write a header before any
+   * row arrives. A streamed MAP's end in `_error` (a stream cannot know that
+   * no later row fails); a kind that runs whole gives its result's columns.
+   */
+  readonly onColumns?: (columns: readonly ResultColumn[]) => void;
 }
 
 /** What one statement's model calls spent. */

@@ -197,22 +197,26 @@ export class Session {
       options,
       runFor: (queryId: string) => this.statementRun(params, options, queryId),
     };
-    if (!this.policy.relativePaths) {
-      try {
-        yield* streamStatement(host, stmt, text);
-      } catch (err) {
-        throw err instanceof RvbbitError
-          ? withDialectSuggestion(err, this.shared.semantic.catalog.grammar)
-          : err;
-      }
-      return;
-    }
-    const roots = this.shared.shownRoots;
+    // As logged() does for a whole result: queue notices reach the caller, an
+    // abort interrupts DuckDB, and onSpent hears what the statement spent.
+    const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
+    const unlisten = this.shared.queue?.listen(log.queryId, options.onNotice);
+    const interrupt = () => this.q.con.interrupt();
+    options.signal?.addEventListener('abort', interrupt, { once: true });
+    const roots = this.policy.relativePaths ? this.shared.shownRoots : undefined;
     try {
-      for await (const rows of streamStatement(host, stmt, text))
-        yield rowsWithRelativePaths(rows, roots, stmt);
+      for await (const rows of streamStatement(host, stmt, text, log))
+        yield roots ? rowsWithRelativePaths(rows, roots, stmt) : rows;
     } catch (err) {
-      throw withRelativePaths(this.duckdbError(err), roots);
+      const e =
+        err instanceof RvbbitError ? withDialectSuggestion(err, this.shared.semantic.catalog.grammar) : err;
+      if (options.signal?.aborted && e instanceof RvbbitError && e.code === 'DUCKDB_INTERRUPT')
+        throw new RvbbitError('CANCELLED', 'statement cancelled', {}, { cause: err });
+      throw roots ? withRelativePaths(this.duckdbError(e), roots) : e;
+    } finally {
+      options.signal?.removeEventListener('abort', interrupt);
+      unlisten?.();
+      await this.reportSpent(stmt, log.queryId, options).catch(() => undefined);
     }
   }
 

@@ -31,8 +31,8 @@ export async function* streamStatement(
   host: StreamHost,
   stmt: Statement,
   text: string,
+  log: StatementLog = new StatementLog(host.shared.logs, text, stmt, host.owner, host.shared.queue),
 ): AsyncGenerator<Rows> {
-  const log = new StatementLog(host.shared.logs, text, stmt, host.owner, host.shared.queue);
   const inner = openStream(host, stmt, log.queryId);
   let rowsOut = 0;
   let settled = false;

@@ -6,7 +6,7 @@
  * (`a`, `a:1`), as `engine.query` gives them.
  */
 import Table from 'cli-table3';
-import { type QueryResult, rowKeys } from '../db/query-result.js';
+import { type QueryResult, type ResultColumn, rowKeys } from '../db/query-result.js';
 import type { OutputFormat } from './output-format.js';
 import { valueText } from './value-text.js';
 import { wrappedResult } from './wrap-result.js';
@@ -43,6 +43,16 @@ const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DOUBLE|FLOAT|REAL
 
 function renderTable(result: QueryResult): string {
   if (result.columns.length === 0) return '';
+  return `${tableBlock(result)}${rowCountLine(result.rows.length)}`;
+}
+
+/** The footer under a table: how many rows it had. */
+export function rowCountLine(n: number): string {
+  return `(${n} row${n === 1 ? '' : 's'})\n`;
+}
+
+/** The aligned table of a result's columns and rows, without the row count under it. */
+export function tableBlock(result: QueryResult): string {
   // cli-table3 separates every row or none; draw none and add the line under the header.
   const table = new Table({
     style: { head: [], border: [] },
@@ -57,22 +67,30 @@ function renderTable(result: QueryResult): string {
   const lines = table.toString().split('\n');
   const top = lines[0]!;
   lines.splice(2, 0, top.replace('┌', '├').replace(/┬/g, '┼').replace('┐', '┤'));
-  const text = lines.join('\n');
-  const n = result.rows.length;
-  return `${text}\n(${n} row${n === 1 ? '' : 's'})\n`;
+  return `${lines.join('\n')}\n`;
 }
 
-function csvField(s: string): string {
+export function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function renderCsv(result: QueryResult): string {
-  const lines = [result.columns.map((c) => csvField(c.name)).join(',')];
-  const keys = rowKeys(result.columns);
-  for (const row of result.rows) {
-    lines.push(result.columns.map((c, i) => csvField(valueText(row[keys[i]!], c.type) ?? '')).join(','));
+  return `${csvHeader(result.columns)}${csvLines(result.columns, result.rows)}`;
+}
+
+/** The CSV header line: the column names. */
+export function csvHeader(columns: readonly ResultColumn[]): string {
+  return `${columns.map((c) => csvField(c.name)).join(',')}\n`;
+}
+
+/** CSV lines of rows keyed by `columns` (rowKeys); NULL is an empty field. */
+export function csvLines(columns: readonly ResultColumn[], rows: readonly Record<string, unknown>[]): string {
+  const keys = rowKeys(columns);
+  let text = '';
+  for (const row of rows) {
+    text += `${columns.map((c, i) => csvField(valueText(row[keys[i]!], c.type) ?? '')).join(',')}\n`;
   }
-  return `${lines.join('\n')}\n`;
+  return text;
 }
 
 /** JSON keeps numbers, booleans and nesting; BIGINT, dates and blobs become DuckDB's text. */
@@ -93,6 +111,14 @@ function jsonValue(value: unknown, type: string): unknown {
 }
 
 function jsonRow(result: QueryResult, row: Record<string, unknown>): Record<string, unknown> {
-  const keys = rowKeys(result.columns);
-  return Object.fromEntries(result.columns.map((c, i) => [keys[i]!, jsonValue(row[keys[i]!], c.type)]));
+  return jsonRowOf(result.columns, rowKeys(result.columns), row);
+}
+
+/** A row as JSON values, keyed by `keys` (rowKeys of `columns`). */
+export function jsonRowOf(
+  columns: readonly ResultColumn[],
+  keys: readonly string[],
+  row: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(columns.map((c, i) => [keys[i]!, jsonValue(row[keys[i]!], c.type)]));
 }

@@ -1,20 +1,26 @@
 /**
- * Rows a cursor or a portal hands out a few at a time. Plain SQL streams out
- * of DuckDB through the session statement's `stream` (chunks computed as they are fetched,
- * the statement logged in rvbbit.queries as any other), its columns known
- * from DuckDB's prepare before a row is read; anything else (RVBBIT,
- * semantic SELECTs, catalog queries) runs to completion first and is paged.
+ * Rows a cursor, a portal or a simple query hands out a few at a time. Plain
+ * SQL streams out of DuckDB through the session statement's `stream` (chunks
+ * computed as they are fetched, the statement logged in rvbbit.queries as any
+ * other), its columns known from DuckDB's prepare before a row is read; a
+ * MAP streams too (its rows computed as they are read, so a client that
+ * does not read holds the MAP, not its rows), its columns the stream's own,
+ * known once it opened. Anything else (RUN, semantic SELECTs, catalog
+ * queries) runs to completion first and is paged.
  */
 
 import { RvbbitError } from '../../base/errors.js';
 import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/query-result.js';
 import { toDuckValues } from '../engine/params.js';
-import type { Session, SessionStatement } from '../engine/session.js';
+import type { QueryOptions, Session, SessionStatement } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
 import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import { classifyStatement } from './statement-class.js';
 
 type Row = Record<string, unknown>;
+
+/** What a streamed statement tells the client as it runs: progress and notices (NOTICE messages). */
+export type StreamHooks = Pick<QueryOptions, 'onProgress' | 'onNotice'>;
 
 export interface RowSource {
   readonly columns: readonly ResultColumn[];
@@ -59,29 +65,50 @@ export class StreamSource implements RowSource {
   private ended = false;
   private readonly controller = new AbortController();
   private readonly batches: AsyncGenerator<Row[]>;
+  private streamed: readonly ResultColumn[] = [];
 
+  /** `columns`: known before it runs (DuckDB's prepare); else the stream's own, once open() read its first batch. */
   constructor(
-    readonly columns: readonly ResultColumn[],
+    private readonly known: readonly ResultColumn[] | undefined,
     statement: SessionStatement,
     values: readonly unknown[] | undefined,
+    hooks: StreamHooks = {},
   ) {
     // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
     this.batches = statement.stream(values, {
+      ...hooks,
       signal: this.controller.signal,
       exactValues: true,
+      onColumns: (columns) => {
+        this.streamed = columns;
+      },
     });
+  }
+
+  get columns(): readonly ResultColumn[] {
+    return this.known ?? this.streamed;
+  }
+
+  /** Starts the statement and reads its first batch: its columns are known after. */
+  async open(signal?: AbortSignal): Promise<this> {
+    await this.fetch(0, signal, 1);
+    return this;
   }
 
   get done(): boolean {
     return this.ended && this.buffer.length === 0;
   }
 
-  /** Reads `n` rows; `signal` (the FETCH's cancel) stops the stream. */
-  async fetch(n: number, signal?: AbortSignal): Promise<Row[]> {
+  /**
+   * Up to `n` rows, reading until `readAtLeast` are buffered (all `n` unless
+   * told: 1 takes what the stream has ready); `signal` (the FETCH's cancel)
+   * stops the stream.
+   */
+  async fetch(n: number, signal?: AbortSignal, readAtLeast = n): Promise<Row[]> {
     const onAbort = () => this.controller.abort();
     signal?.addEventListener('abort', onAbort);
     try {
-      while (this.buffer.length < n && !this.ended) {
+      while (this.buffer.length < readAtLeast && !this.ended) {
         const next = await this.batches.next();
         if (next.done) this.ended = true;
         else this.buffer = this.buffer.length === 0 ? next.value : this.buffer.concat(next.value);
@@ -130,6 +157,10 @@ export async function openStream(
   settings: Map<string, string>,
   params: Record<string, string>,
   parsed: ParsedSql = parseOnce(session, sql),
+  /** Cancels a MAP's opening (its first rows are computed before its columns are known). */
+  signal?: AbortSignal,
+  /** A MAP's progress and notices, told to the client as a whole run's are. */
+  hooks?: StreamHooks,
 ): Promise<StreamSource | undefined> {
   if (!classifyStatement(sql).query) return undefined;
   if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
@@ -140,7 +171,13 @@ export async function openStream(
     return undefined; // the run reports the error
   }
   const stmt = statements[0];
-  if (statements.length !== 1 || !stmt || !stmt.plainSql || stmt.annotated) return undefined;
+  if (statements.length !== 1 || !stmt) return undefined;
+  if (stmt.kind === 'MapStatement') {
+    // A MAP that does not stream (DISTINCT, dedupe_by, as_table) arrives as one result, cut in batches.
+    toDuckValues(values);
+    return new StreamSource(undefined, stmt, values, hooks).open(signal);
+  }
+  if (!stmt.plainSql || stmt.annotated) return undefined;
   // DuckDB's prepare knows a query's columns without running it.
   const columns = await session
     .preparedShape(stmt.text)

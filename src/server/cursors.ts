@@ -209,7 +209,10 @@ export class Cursors {
     }
     if (this.open.has(name)) throw new RvbbitError('DUPLICATE_CURSOR', `cursor "${name}" already exists`);
     const { session, settings, params } = ctx;
-    const stream = await openStream(session, query, values, settings, params);
+    const stream = await openStream(session, query, values, settings, params, undefined, ctx.signal, {
+      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+      ...(ctx.onNotice ? { onNotice: ctx.onNotice } : {}),
+    });
     const source = stream ?? new ArraySource((await runQuery(query)).result);
     const binary = /\bBINARY\b/.test(options);
     this.open.set(name, { source, hold, binary, statement: statement.trim(), created: new Date() });

@@ -281,13 +281,16 @@ export class ExtendedQuery {
     await this.replies.flush();
   }
 
-  /** A portal over plain SQL streams (outside a failed block, where it must fail as any statement). */
+  /** A portal over plain SQL or a MAP streams (outside a failed block, where it must fail as any statement). */
   private async streamOf(portal: Portal): Promise<StreamSource | undefined> {
     if (portal.stream || portal.outcome || this.executor.txStatus === 'E') return portal.stream;
     const { session, settings, params, log, pid } = this.executor.client;
     await this.executor.cursors.beforeStatement(false);
     const { sql, parsed } = portal.statement;
-    portal.stream = await openStream(session, sql, portal.values, settings, params, parsed);
+    // Under guard: a MAP's first rows are computed as it opens, and a cancel stops that.
+    portal.stream = await this.executor.guard((signal) =>
+      openStream(session, sql, portal.values, settings, params, parsed, signal, this.executor.noticeHooks()),
+    );
     if (portal.stream) {
       log?.(`[${pid}] ${portal.statement.sql}`);
       this.executor.cursors.track(portal.stream);

@@ -16,6 +16,7 @@ import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { RvbbitError } from '../../base/errors.js';
 import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';
+import { openStream, SEND_BATCH_ROWS } from './cursor-source.js';
 import { BodyReader, type Frame } from './frame-reader.js';
 import { ImplicitTransaction } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
@@ -26,6 +27,7 @@ import { errorFields } from './sqlstate.js';
 import { classifyStatement, type StatementClass } from './statement-class.js';
 import type { StatementExecutor } from './statement-executor.js';
 import { fieldsOf } from './statement-shape.js';
+import { statementTimeoutMs } from './statement-timeout.js';
 
 /** A statement's text and where it starts in the query string (for the error position `P`). */
 interface Piece {
@@ -238,6 +240,59 @@ function* withLast<T>(items: Iterable<T>): Generator<[T, boolean]> {
   }
 }
 
+/**
+ * A MAP's rows sent as they come (cursor-source.ts): a batch is read only
+ * once the one before it was taken by the socket (flush waits for it to
+ * drain), so a client that does not read stops the MAP at its small
+ * window of rows in flight instead of the server holding its whole result.
+ * False: not a MAP (or in a failed block, where it fails as any statement
+ * does), so it runs whole.
+ */
+async function streamedMap(
+  piece: Piece,
+  cls: StatementClass,
+  executor: StatementExecutor,
+  replies: ReplyBuffer,
+  parsed: ParsedSql | undefined,
+): Promise<boolean> {
+  if (!cls.rvbbit || !cls.query || executor.txStatus === 'E') return false;
+  const { session, settings, params, log, pid, limits } = executor.client;
+  await executor.cursors.beforeStatement(false);
+  // statement_timeout spans the whole statement, every batch's read and send (57014, as a run).
+  const timeoutMs = statementTimeoutMs(settings, limits.statementTimeoutMs);
+  const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
+  const timed = <T>(read: (signal: AbortSignal) => Promise<T>) =>
+    executor
+      .guard((signal) => read(timeout ? AbortSignal.any([signal, timeout]) : signal))
+      .catch((err: unknown) => {
+        if (timeout?.aborted)
+          throw new RvbbitError('CANCELLED', 'canceling statement due to statement timeout');
+        throw err;
+      });
+  const source = await timed((signal) =>
+    openStream(session, piece.text, undefined, settings, params, parsed, signal, executor.noticeHooks()),
+  );
+  if (!source) return false;
+  log?.(`[${pid}] ${piece.text}`);
+  let sent = 0;
+  try {
+    replies.send(msg.rowDescription(fieldsOf({ columns: source.columns, rows: [] }, [])));
+    while (!source.done) {
+      // What is ready now, up to a batch: a MAP's first rows are not held back to fill one.
+      const rows = await timed((signal) => source.fetch(SEND_BATCH_ROWS, signal, 1));
+      sent += rows.length;
+      await executor.sendRows({ columns: source.columns, rows }, [], 0, 0);
+      // Each batch goes out as it comes (a MAP's rows come slowly), and waits until the socket takes it.
+      await replies.flush();
+    }
+  } finally {
+    await source.close();
+  }
+  replies.send(msg.commandComplete(`SELECT ${sent}`));
+  await replies.flushIfLarge();
+  return true;
+}
+
 /** Runs one statement and queues its reply; false when it failed (the rest of the query is skipped). */
 async function runPiece(
   piece: Piece,
@@ -258,6 +313,7 @@ async function runPiece(
       replies.send(msg.commandComplete(`COPY ${await copyOut(copy, executor, replies)}`));
       return true;
     }
+    if (await streamedMap(piece, cls, executor, replies, parsed)) return true;
     const { result, completion } = await executor.run(piece.text, undefined, cls, parsed);
     if (completion.rows) {
       replies.send(msg.rowDescription(fieldsOf(result, [])));

@@ -12,6 +12,7 @@ import type { Progress } from '../dispatch/progress.js';
 import { wrappedResult } from '../output/wrap-result.js';
 import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
+import type { StreamHooks } from './cursor-source.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import type { ParsedSql } from './parsed-sql.js';
@@ -245,6 +246,12 @@ export class StatementExecutor {
     } finally {
       this.running = undefined;
     }
+  }
+
+  /** The progress and notice hooks a run gets (NOTICEs to the client), for a stream read outside run(). */
+  noticeHooks(): StreamHooks {
+    const { onProgress, onNotice } = this.context(new AbortController());
+    return { onProgress, ...(onNotice ? { onNotice } : {}) };
   }
 
   private context(controller: AbortController): RunContext {

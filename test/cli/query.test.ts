@@ -84,9 +84,10 @@ test('a MAP over the example products with --cascades', async () => {
     r.err,
     /^cost: 3 calls, 0 cache hits, \d+ tokens in, \d+ tokens out, \$ unknown, \d+\.\d ms\n$/,
   );
+  // CSV prints as rows come, its header first: a MAP's `_error` column is there, empty for a row that did not fail.
   assert.is(
     r.out,
-    'id,product_name,brand,confidence\n1,IKEA MALM Dresser 6-drawer,IKEA,0.377\n2,OXO Pour-Over Coffee Maker - Graphite,OXO,0.642\n3,Ninja Creami Ice Cream Maker,Ninja,0.07\n',
+    'id,product_name,brand,confidence,_error\n1,IKEA MALM Dresser 6-drawer,IKEA,0.377,\n2,OXO Pour-Over Coffee Maker - Graphite,OXO,0.642,\n3,Ninja Creami Ice Cream Maker,Ninja,0.07,\n',
   );
 });
 

@@ -13,7 +13,7 @@ import {
   type DispatchTarget,
   type OutcomeSink,
 } from '../../dispatch/dispatch-spec.js';
-import { RowDispatch } from '../../dispatch/row-dispatch.js';
+import { BATCH_DELIVERY_ROWS, RowDispatch } from '../../dispatch/row-dispatch.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
 import type { ChunkRow } from '../../thread/chunk-protocol.js';
 import type { MapPlan } from './plan-map.js';
@@ -31,6 +31,9 @@ export interface MapRowsRun {
 /** Rows one MAP may have dispatched whose outcomes have not come back yet. */
 export function rowsInFlightFor(plan: MapPlan, threads: number): number {
   const { parallel } = plan.limits;
+  // Batch delivery holds a whole batch's rows before it sends one (row-dispatch.ts): a
+  // stream that let fewer in would wait for a batch that waits for rows.
+  if (plan.limits.delivery === 'batch') return BATCH_DELIVERY_ROWS;
   const chunkSize = plan.batch ?? chunkSizeFor(parallel, threads);
   return chunkWindowFor(parallel, plan.batch ? 1 : chunkSize, threads) * chunkSize;
 }

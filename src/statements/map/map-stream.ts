@@ -56,6 +56,8 @@ export async function* streamMap(
   plan: MapPlan,
   ctx: MapStreamContext,
   collect?: CollectMode,
+  /** engine.stream's onColumns (QueryOptions): the streamed columns, `_error` last. */
+  onColumns?: (columns: readonly ResultColumn[]) => void,
 ): AsyncGenerator<Record<string, unknown>[], MapRowsRun> {
   // Fired when the consumer stops early: the runner sees it as a cancel.
   const stop = new AbortController();
@@ -63,7 +65,9 @@ export async function* streamMap(
   const input = await MapInputStream.open(ctx.con, plan, ctx.params);
   const caster = plan.output.kind === 'typed' ? await TypedCaster.open(ctx.instance, plan.output) : undefined;
   const names = outputNames(input.columnNames(), plan.output);
-  collect?.onColumns(resultColumns(input, plan.output, caster));
+  const columns = resultColumns(input, plan.output, caster);
+  collect?.onColumns(columns);
+  onColumns?.(columns);
   const rows = new OrderedRows();
   // Reading pauses while this many rows are read but not consumed: twice
   // what the window keeps in flight, so a slow row can hold up the prefix for
