@@ -132,10 +132,14 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       noticeParallelCap(plan.semantic.options.limits.parallel, r);
       const documents = semanticDocuments(r.documents);
       try {
-        const out = yield* streamSemantic(plan.semantic, {
-          ...semanticContext(r, plan.semantic.options.limits),
-          ...(documents ? { documents } : {}),
-        });
+        const out = yield* streamSemantic(
+          plan.semantic,
+          {
+            ...semanticContext(r, plan.semantic.options.limits),
+            ...(documents ? { documents } : {}),
+          },
+          r.options.onColumns,
+        );
         return semanticTotals(out);
       } finally {
         documents?.close();

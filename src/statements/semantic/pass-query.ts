@@ -10,8 +10,10 @@ import { errorMessage, RvbbitError } from '../../../base/errors.js';
 import { userSqlError } from '../../db/duckdb-error.js';
 import {
   type QueryResult,
+  type ResultColumn,
   readUserResult,
   releaseChunk,
+  resultColumns,
   streamRowObjects,
   streamUserResult,
 } from '../../db/query-result.js';
@@ -55,12 +57,15 @@ export async function* streamPass(
   ctx: SemanticRunContext,
   sql: string,
   rows = true,
+  /** The consumer's onColumns (engine.stream): told the columns before the first batch. */
+  onColumns?: (columns: readonly ResultColumn[]) => void,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const lease = await ctx.q.lease();
   try {
     const result = await streamUserResult(lease.con, sql, ctx.params).catch((err) => {
       throw passError(err, rw, s);
     });
+    onColumns?.(resultColumns(result));
     const chunks = rows ? streamRowObjects(result) : freedChunks(result);
     for (;;) {
       ctx.signal?.throwIfAborted();

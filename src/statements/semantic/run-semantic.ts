@@ -17,7 +17,9 @@
  * (a few DuckDB vectors' worth, doubling each pass), so it calls about what
  * DuckDB's chunked evaluation would have, not every row.
  */
+
 import { RvbbitError } from '../../../base/errors.js';
+import type { ResultColumn } from '../../db/query-result.js';
 import { registeredReturns } from '../../plan/operator-catalog.js';
 import { runBatch, withHeldTuples } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
@@ -118,6 +120,7 @@ export function streamsRows(plan: SemanticPlan): boolean {
 export async function* streamSemantic(
   plan: SemanticPlan,
   ctx: SemanticRunContext,
+  onColumns?: (columns: readonly ResultColumn[]) => void,
 ): AsyncGenerator<Record<string, unknown>[], Omit<SemanticOutcome, 'result'>> {
   const run = await openRun(plan, ctx);
   const { s, runner, emb } = run;
@@ -127,7 +130,7 @@ export async function* streamSemantic(
       drain(rewritten, s, ctx, sql),
     );
     startPass(s);
-    yield* streamPass(rewritten, s, ctx, rewritten.sql);
+    yield* streamPass(rewritten, s, ctx, rewritten.sql, true, onColumns);
     if (s.missed.size > 0)
       throw new RvbbitError(
         'ENGINE_ERROR',
