@@ -16,6 +16,7 @@ import type { StatementSpend } from '../engine/query-options.js';
 import type { Session, SessionStatement } from '../engine/session.js';
 import type { OutputFormat } from '../output/output-format.js';
 import { type ResultWriter, resultWriter, TABLE_HOLD_ROWS } from '../output/result-writers.js';
+import { wrappedResult } from '../output/wrap-result.js';
 import { completionOf } from '../server/command-tag.js';
 import { classifyStatement } from '../server/statement-class.js';
 import { ERROR_COLUMN } from '../statements/map/map-output.js';
@@ -112,8 +113,10 @@ export class ResultPrinter {
       };
       try {
         if (this.o.signal.aborted) throw new RvbbitError('CANCELLED', 'statement cancelled');
-        // A query streams; anything else (its rows, if any, are few: a count, a plan) runs whole.
-        if (classifyStatement(stmt.text).query) await this.streamed(stmt, options, bar);
+        // A query streams; anything else (its rows, if any, are few: a count, a plan) runs whole,
+        // EXPLAIN too: its report asks the table to wrap it (QueryResult.wrapAt), which needs it whole.
+        const cls = classifyStatement(stmt.text);
+        if (cls.query && cls.first !== 'EXPLAIN') await this.streamed(stmt, options, bar);
         else {
           const result = await stmt.run(undefined, options);
           bar.stop();
@@ -174,9 +177,10 @@ export class ResultPrinter {
   }
 
   /** A statement that ran whole: its rows if it sends any (INSERT … RETURNING), else its tag (table format). */
-  private async printWhole(stmt: SessionStatement, result: QueryResult): Promise<void> {
-    const done = completionOf(stmt.text, result);
+  private async printWhole(stmt: SessionStatement, whole: QueryResult): Promise<void> {
+    const done = completionOf(stmt.text, whole);
     if (done.rows) {
+      const result = this.o.format === 'table' ? wrappedResult(whole) : whole;
       const writer = this.writer();
       await this.write(
         this.jsonPrefix() +

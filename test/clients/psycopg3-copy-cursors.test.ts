@@ -183,11 +183,12 @@ print(json.dumps(res))
       [1, 0.5],
       [2, 1],
     ],
+    // A MAP streamed to a cursor has its `_error` column whatever its rows (docs/server.md, cursors).
     map: [
-      ['id', 'product_name', 'brand'],
+      ['id', 'product_name', 'brand', '_error'],
       [
-        [1, 'IKEA MALM Dresser 6-drawer', 'IKEA'],
-        [2, 'OXO Pour-Over Coffee Maker - Graphite', 'OXO'],
+        [1, 'IKEA MALM Dresser 6-drawer', 'IKEA', null],
+        [2, 'OXO Pour-Over Coffee Maker - Graphite', 'OXO', null],
       ],
     ],
     pg_cursors: [
