@@ -17,9 +17,12 @@ import { quoteString } from './sql-text.js';
  * DuckDB's memory_limit unless the engine is told another (EngineOptions.memoryLimit):
  * what a million-row MAP written to a table holds in DuckDB (its input, its answers, the
  * sort into input order) spills past it. 128 MB ran out of memory sorting 200k 1 KB rows
- * into a table (DuckDB keeps insertion order); 256 MB did not.
+ * into a table (DuckDB keeps insertion order); 256 MB did not, but under 256 MB one large
+ * value (a 600 MB string a statement builds) fails as DuckDB's out-of-memory before the
+ * engine's own bound can name it: 1 GB keeps both, and still spills where DuckDB's own
+ * default (80% of the machine) never does.
  */
-export const DEFAULT_MEMORY_LIMIT = '256MB';
+export const DEFAULT_MEMORY_LIMIT = '1GB';
 
 export interface DatabaseSpill {
   /** The DuckDB settings the database opens with (the spill folder: set before anything spills). */

@@ -12,15 +12,25 @@ import type { DocumentErrorData } from './document-error.js';
 /** Bytes of a document quoted at most. */
 const QUOTED_BYTES = 12;
 
-/** `starts with "PK\x03\x04…"`: printable ASCII as itself, other bytes as \xNN. */
+/**
+ * `starts with "%PDF-1.4\x0a1 0…"`: the leading text of the first bytes, printable ASCII
+ * as itself and \t \n \r as \xNN, up to the first other byte: `starts with "GIF89a", then
+ * binary data`. Binary bytes are never quoted: a file in a data folder may be anything (a
+ * hard link to the engine's database), and its bytes are not the client's to read.
+ */
 export function firstBytesLook(bytes: Uint8Array): string {
   if (bytes.length === 0) return 'is empty';
   let quoted = '';
-  for (const b of bytes.subarray(0, QUOTED_BYTES)) {
+  let i = 0;
+  for (; i < Math.min(bytes.length, QUOTED_BYTES); i++) {
+    const b = bytes[i]!;
     if (b === 0x22 || b === 0x5c) quoted += `\\${String.fromCharCode(b)}`;
     else if (b >= 0x20 && b < 0x7f) quoted += String.fromCharCode(b);
-    else quoted += `\\x${b.toString(16).padStart(2, '0')}`;
+    else if (b === 0x09 || b === 0x0a || b === 0x0d) quoted += `\\x${b.toString(16).padStart(2, '0')}`;
+    else break;
   }
+  if (i === 0) return 'starts with binary data';
+  if (i < Math.min(bytes.length, QUOTED_BYTES)) return `starts with "${quoted}", then binary data`;
   return `starts with "${quoted}${bytes.length > QUOTED_BYTES ? '…' : ''}"`;
 }
 

@@ -76,7 +76,7 @@ export interface EngineOptions {
    */
   readonly smallSideLimit?: number;
   /**
-   * DuckDB's `memory_limit` (its size text: '256MB', '2GB'); default 256MB
+   * DuckDB's `memory_limit` (its size text: '256MB', '2GB'); default 1GB
    * (db/spill-settings.ts). What a statement holds in DuckDB past it spills:
    * a database file's to `<file>.tmp`, the in-memory database's to a private
    * folder under the system's temp folder, removed when the engine closes.

@@ -100,8 +100,9 @@ test('the CLI csv shows the rename', async () => {
     /^cost: 1 call, 0 cache hits, \d+ tokens in, \d+ tokens out, \$ unknown, \d+\.\d ms\n$/,
   );
   const [header, row] = r.out.split('\n');
-  assert.is(header, 'brand_input,product_name,brand');
-  assert.match(row!, /^from input,Acme Widget,\w+/);
+  // A streamed MAP's csv ends in `_error`, empty when the row did not fail (docs/cli.md).
+  assert.is(header, 'brand_input,product_name,brand,_error');
+  assert.match(row!, /^from input,Acme Widget,\w+[^,]*,$/);
   assert.not.match(row!, /^from input,Acme Widget,from input$/);
 });
 
@@ -113,7 +114,7 @@ test('through the server: node-postgres and psql see brand_input and the answer'
     const r = await c.query({ text: sql, rowMode: 'array' });
     assert.equal(
       r.fields.map((x) => x.name),
-      ['brand_input', 'product_name', 'brand'],
+      ['brand_input', 'product_name', 'brand', '_error'],
     );
     const row = r.rows[0] as string[];
     assert.equal(row.slice(0, 2), ['from input', 'Acme Widget']);
@@ -140,8 +141,8 @@ test('through the server: node-postgres and psql see brand_input and the answer'
       ],
       { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '10' } },
     );
-    assert.is(out.split('\n')[0], 'brand_input,product_name,brand');
-    assert.is(out.split('\n')[1], `from input,Acme Widget,${row[2]}`);
+    assert.is(out.split('\n')[0], 'brand_input,product_name,brand,_error');
+    assert.is(out.split('\n')[1], `from input,Acme Widget,${row[2]},`);
   } finally {
     await sf.close();
   }
