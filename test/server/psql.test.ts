@@ -69,11 +69,12 @@ psqlTest('a MAP over the example products, with typed output columns', async () 
   ]);
   assert.is(r.code, 0);
   assert.equal(r.out.split('\n'), [
-    ' id |             product_name              | brand ',
-    '----+---------------------------------------+-------',
-    '  1 | IKEA MALM Dresser 6-drawer            | IKEA',
-    '  2 | OXO Pour-Over Coffee Maker - Graphite | OXO',
-    '  3 | Ninja Creami Ice Cream Maker          | Ninja',
+    // A MAP streams to psql with its `_error` column, empty where no row failed (docs/server.md).
+    ' id |             product_name              | brand | _error ',
+    '----+---------------------------------------+-------+--------',
+    '  1 | IKEA MALM Dresser 6-drawer            | IKEA  | ',
+    '  2 | OXO Pour-Over Coffee Maker - Graphite | OXO   | ',
+    '  3 | Ninja Creami Ice Cream Maker          | Ninja | ',
     '(3 rows)',
     '',
     '',
