@@ -9,6 +9,13 @@
  * one promise and one abort listener each (EventTarget removal scans the list)
  * made the semaphore the largest cost of a chunk after HTTP itself.
  *
+ * The hand-over stops while another thread's pump waits (the PUMPS cell): the
+ * permit goes to the shared count instead, where that pump takes it. Without
+ * this, a thread with a queue kept every permit it had until its queue ran
+ * dry, and the other thread's rows waited that long: a streamed MAP's row 0
+ * sat in the starved thread while the other ran 256 of 300 rows, so the first
+ * rows came out only near the end (test/server/map-streams.test.ts).
+ *
  * A leased semaphore (createLeasedSemaphoreBuffer) is fed from outside the
  * threads: on an `rvbbit worker`, the permits are tokens of the statement's
  * PARALLEL that the process leases from Redis (scale/permit-lease.ts). Its
@@ -35,8 +42,13 @@ export const CHANGED = 3;
 export const REUSE = 4;
 const LEASED_BYTES = bytesWithId(LEASED_CELLS);
 
+/** The cells of a plain buffer: permits available now, then PUMPS. */
+const PLAIN_CELLS = 2;
+/** Threads whose pump waits on the shared count: while another thread's does, a release does not hand over locally. */
+export const PUMPS = 1;
+
 export function createSemaphoreBuffer(permits: number): SharedArrayBuffer {
-  const buffer = bufferWithId(1);
+  const buffer = bufferWithId(PLAIN_CELLS);
   new Int32Array(buffer)[0] = permits; // permits available now
   return buffer;
 }
@@ -68,11 +80,13 @@ export class SharedSemaphore {
   private waiters: Waiter[] = [];
   private head = 0;
   private pumping = false;
+  /** Whether this thread's pump is counted in PUMPS (waiting on the shared count). */
+  private pumpWaits = false;
   private readonly watched = new WeakSet<AbortSignal>();
 
   /** This thread's semaphore over `buffer` (one per thread, so its waiters share a queue). */
   static of(buffer: SharedArrayBuffer): SharedSemaphore {
-    const id = bufferId(buffer, isLeased(buffer) ? LEASED_CELLS : 1);
+    const id = bufferId(buffer, isLeased(buffer) ? LEASED_CELLS : PLAIN_CELLS);
     let s = id === undefined ? semaphoresByBuffer.get(buffer) : semaphoresById.get(id);
     if (s) return s;
     s = new SharedSemaphore(buffer);
@@ -88,7 +102,7 @@ export class SharedSemaphore {
 
   constructor(buffer: SharedArrayBuffer) {
     this.leased = isLeased(buffer);
-    this.cells = new Int32Array(buffer, 0, this.leased ? LEASED_CELLS : 1);
+    this.cells = new Int32Array(buffer, 0, this.leased ? LEASED_CELLS : PLAIN_CELLS);
   }
 
   /**
@@ -117,11 +131,12 @@ export class SharedSemaphore {
       if (count > handed) this.changeLeased(RETURNED, count - handed);
       return;
     }
-    count -= this.handOver(count);
+    // Another thread's pump waits: the permit is its turn, not this thread's next row's.
+    if (Atomics.load(this.cells, PUMPS) - (this.pumpWaits ? 1 : 0) <= 0) count -= this.handOver(count);
     if (count === 0) return;
     Atomics.add(this.cells, 0, count);
-    // One pump per thread waits on the word, so waking `count` of them is enough.
-    Atomics.notify(this.cells, 0, count);
+    // Every waiting pump is woken: the one of another thread must not sleep through its turn while this thread's takes it.
+    Atomics.notify(this.cells, 0);
   }
 
   /** Local hand-over: up to `count` permits move from one row of this thread to the next; how many did. */
@@ -194,14 +209,23 @@ export class SharedSemaphore {
           head.resolve();
           continue;
         }
+        this.countPump(true);
         // Bounded wait: a wake-up spent on a thread that just died is never
         // fatal, the next check is at most WAIT_MS away.
         const waiter = Atomics.waitAsync(this.cells, 0, Atomics.load(this.cells, 0), WAIT_MS);
         if (waiter.async) await waiter.value;
       }
     } finally {
+      this.countPump(false);
       this.pumping = false;
     }
+  }
+
+  /** Counts this thread's pump in PUMPS while it waits on the shared count (plain buffers: a leaseholder serves leased ones). */
+  private countPump(waits: boolean): void {
+    if (this.leased || this.pumpWaits === waits) return;
+    this.pumpWaits = waits;
+    Atomics.add(this.cells, PUMPS, waits ? 1 : -1);
   }
 
   /** One listener per signal: on abort, its waiters leave the queue with the reason. */

@@ -1,6 +1,6 @@
 /**
  * The PARALLEL semaphore on its own: the bound is exact, waiters are served in
- * order by local hand-over, an abort rejects only its own waiters, and a dead
+ * order by local hand-over (but never while another thread waits), an abort rejects only its own waiters, and a dead
  * chunk's permits come back. A leased semaphore (the queue workers') counts
  * its waiting rows for the leaseholder and hands a released permit to the
  * next row only while the leaseholder allows it.
@@ -123,6 +123,35 @@ test('a permit released by another thread wakes the waiting thread', async () =>
   await waiting;
   assert.is(got, true);
   assert.is(permitsLeft(buffer), 0);
+});
+
+test('while another thread waits, a release goes to it, not to this thread\'s next row', async () => {
+  // Two semaphores over one buffer stand for two threads. Before, a thread with a
+  // queue handed every permit it released to its own next row, and the other
+  // thread's rows waited until that queue ran dry (a streamed MAP's row 0 among them).
+  const buffer = createSemaphoreBuffer(2);
+  const a = SharedSemaphore.of(buffer);
+  const b = new SharedSemaphore(buffer);
+  await a.acquire();
+  await a.acquire();
+  const served: string[] = [];
+  const bWaits = b.acquire().then(() => served.push('b'));
+  await new Promise((r) => setTimeout(r, 10));
+  const aWait = Array.from({ length: 5 }, (_, i) => a.acquire().then(() => served.push(`a${i}`)));
+  await new Promise((r) => setTimeout(r, 10));
+  a.release();
+  // Bounded, so the old behaviour fails here instead of hanging: b was never served while a's rows waited.
+  await Promise.race([bWaits, new Promise((r) => setTimeout(r, 2000))]);
+  assert.equal(served, ['b']);
+  // With no other thread waiting, a's releases serve a's rows in order again.
+  a.release();
+  b.release();
+  for (let i = 0; i < 5; i++) {
+    await aWait[i];
+    a.release();
+  }
+  assert.equal(served, ['b', 'a0', 'a1', 'a2', 'a3', 'a4']);
+  assert.is(permitsLeft(buffer), 2);
 });
 
 test('leased: rows wait for granted permits; a release goes back to the leaseholder unless REUSE', async () => {
