@@ -125,7 +125,7 @@ test('a permit released by another thread wakes the waiting thread', async () =>
   assert.is(permitsLeft(buffer), 0);
 });
 
-test('while another thread waits, a release goes to it, not to this thread\'s next row', async () => {
+test("while another thread waits, a release goes to it, not to this thread's next row", async () => {
   // Two semaphores over one buffer stand for two threads. Before, a thread with a
   // queue handed every permit it released to its own next row, and the other
   // thread's rows waited until that queue ran dry (a streamed MAP's row 0 among them).
