@@ -31,6 +31,14 @@ import type { TxStatus } from './protocol-codes.js';
 import type { SavepointKind } from './statement-class.js';
 import type { StatementOutcome } from './statement-runner.js';
 
+/** What any statement but the block's end gets in a failed transaction block (25P02, as in Postgres). */
+export function failedBlockError(): RvbbitError {
+  return new RvbbitError(
+    'IN_FAILED_TRANSACTION',
+    'current transaction is aborted, commands ignored until end of transaction block',
+  );
+}
+
 /** The savepoint's name as written (for messages), as Postgres matches it: unquoted names lower-cased. */
 export function savepointName(sql: string): string {
   const m = /(?:SAVEPOINT|RELEASE|TO)\s+(?:SAVEPOINT\s+)?("(?:[^"]|"")*"|[^\s;]+)\s*;?\s*$/i.exec(sql.trim());
@@ -133,12 +141,7 @@ export async function savepointStatement(
     }
     return done;
   }
-  if (tx === 'E') {
-    throw new RvbbitError(
-      'IN_FAILED_TRANSACTION',
-      'current transaction is aborted, commands ignored until end of transaction block',
-    );
-  }
+  if (tx === 'E') throw failedBlockError();
   if (kind === 'SAVEPOINT') savepoints.set(name);
   else savepoints.release(name);
   return done;

@@ -22,6 +22,7 @@ import { ImplicitTransaction } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
 import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import type { ReplyBuffer } from './reply-buffer.js';
+import { failedBlockError } from './savepoints.js';
 import { type SqlPiece, sqlPieces } from './sql-pieces.js';
 import { errorFields } from './sqlstate.js';
 import { classifyStatement, type StatementClass } from './statement-class.js';
@@ -304,12 +305,7 @@ async function runPiece(
   try {
     const copy = parseCopyOut(piece.text);
     if (copy) {
-      if (executor.txStatus === 'E') {
-        throw new RvbbitError(
-          'IN_FAILED_TRANSACTION',
-          'current transaction is aborted, commands ignored until end of transaction block',
-        );
-      }
+      if (executor.txStatus === 'E') throw failedBlockError();
       replies.send(msg.commandComplete(`COPY ${await copyOut(copy, executor, replies)}`));
       return true;
     }
@@ -343,12 +339,7 @@ async function startCopyIn(
     if (!last) {
       throw new RvbbitError('UNSUPPORTED_MESSAGE', 'COPY FROM STDIN must be the last statement of its query');
     }
-    if (executor.txStatus === 'E') {
-      throw new RvbbitError(
-        'IN_FAILED_TRANSACTION',
-        'current transaction is aborted, commands ignored until end of transaction block',
-      );
-    }
+    if (executor.txStatus === 'E') throw failedBlockError();
     // The statements before it are in the implicit block: the COPY commits them with its rows.
     const sink = await CopyInSink.start(copy, executor, block?.handOver() ?? false);
     replies.send(msg.copyInResponse(sink.columnCount, sink.format));

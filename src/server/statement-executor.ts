@@ -19,7 +19,7 @@ import type { ParsedSql } from './parsed-sql.js';
 import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
-import { Savepoints, savepointStatement } from './savepoints.js';
+import { failedBlockError, Savepoints, savepointStatement } from './savepoints.js';
 import { SqlState } from './sqlstate.js';
 import { classifyStatement, readsOnly, type StatementClass } from './statement-class.js';
 import { type RunContext, runStatement, type StatementOutcome } from './statement-runner.js';
@@ -135,10 +135,7 @@ export class StatementExecutor {
     if (this.tx === 'T' && !readsOnly(cls, sql)) this.savepoints.wrote();
     if (this.tx === 'E') {
       if (!cls.endsBlock) {
-        throw new RvbbitError(
-          'IN_FAILED_TRANSACTION',
-          'current transaction is aborted, commands ignored until end of transaction block',
-        );
+        throw failedBlockError();
       }
       // Any end of a failed block, COMMIT included, rolls it back.
       await this.cursors.beforeStatement(true);
