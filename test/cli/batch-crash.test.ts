@@ -10,27 +10,14 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSimulatorProcess } from '../../src/sim/index.js';
-import { CASCADES, rvbbit, start } from './helpers.js';
+import { dbOnSimulator, rvbbit, start } from './helpers.js';
 
 const N = 1000;
 const MAP = `RVBBIT MAP 'traits/extract_brand.yaml' AS (brand VARCHAR)
   USING (SELECT range AS id, 'Brand' || range || ' phone' AS product_name FROM range(${N}))
   WITH (delivery = 'batch')`;
 
-const args = (db: string, url: string) => [
-  'query',
-  '--db',
-  db,
-  '--cascades',
-  CASCADES,
-  '--provider-url',
-  url,
-  '--model',
-  'sim-small',
-  '--format',
-  'csv',
-  MAP,
-];
+const args = (db: string, url: string) => ['query', ...dbOnSimulator(db, url), '--format', 'csv', MAP];
 
 test('kill -9 while polling a batch: the same statement picks the batch up instead of submitting again', async () => {
   // Long enough that the first process is surely still polling when it is killed.

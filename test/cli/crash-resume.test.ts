@@ -10,7 +10,7 @@ import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSimulatorProcess } from '../../src/sim/index.js';
-import { CASCADES, start, waitFor } from './helpers.js';
+import { dbOnSimulator, SERVER_START_MS, start, waitFor } from './helpers.js';
 
 // 25 calls/s (PARALLEL 5, 200 ms each): the 250 ms durability window holds a handful of calls.
 const N = 400;
@@ -18,20 +18,8 @@ const MAP = `RVBBIT MAP PARALLEL 5 'traits/extract_brand.yaml'
   USING (SELECT 'Brand' || range || ' phone' AS product_name FROM range(${N}))`;
 
 async function serve(db: string, simUrl: string) {
-  const run = start([
-    'serve',
-    '--port',
-    '0',
-    '--db',
-    db,
-    '--cascades',
-    CASCADES,
-    '--provider-url',
-    simUrl,
-    '--model',
-    'sim-small',
-  ]);
-  await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
+  const run = start(['serve', '--port', '0', ...dbOnSimulator(db, simUrl)]);
+  await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, SERVER_START_MS);
   const port = Number(/:(\d+) /.exec(run.out())![1]);
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'crash', database: 'rvbbit' });
   await client.connect();
@@ -45,7 +33,15 @@ test('kill -9 mid-MAP: after a restart the re-run reuses >= 95% of the completed
     const first = await serve(db, sim.url);
     first.client.on('error', () => undefined);
     void first.client.query(MAP).catch(() => undefined);
-    while ((await sim.stats()).completed < 300) await new Promise((r) => setTimeout(r, 20));
+    // A wait, not a bound: a MAP that stopped answering fails here instead of hanging the run.
+    const giveUp = Date.now() + SERVER_START_MS;
+    while ((await sim.stats()).completed < 300) {
+      assert.ok(
+        Date.now() < giveUp,
+        `the MAP completed ${(await sim.stats()).completed} calls, then stopped`,
+      );
+      await new Promise((r) => setTimeout(r, 20));
+    }
     first.run.child.kill('SIGKILL');
     const completedAtKill = (await sim.stats()).completed;
     await first.run.done;

@@ -69,6 +69,11 @@ export function rvbbit(
   return start(args, opts).done;
 }
 
+/** The flags of a CLI run on the database file `db`, the example cascades and the simulator at `simUrl`. */
+export function dbOnSimulator(db: string, simUrl: string): string[] {
+  return ['--db', db, '--cascades', CASCADES, '--provider-url', simUrl, '--model', 'sim-small'];
+}
+
 /**
  * `rvbbit query --format csv STATEMENT` (spawned) on a simulator of its own with
  * these options: the CSV's data rows (its header dropped) and what that simulator

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startSimulatorProcess } from '../../src/sim/index.js';
-import { CASCADES, start } from '../cli/helpers.js';
+import { dbOnSimulator, start } from '../cli/helpers.js';
 
 const N = 600;
 // PARALLEL 20 at 100 ms a call: ~200 calls/s.
@@ -20,20 +20,7 @@ const MAP = `RVBBIT MAP PARALLEL 20 'traits/extract_brand.yaml'
   USING (SELECT 'Brand' || range || ' phone' AS product_name FROM range(${N}))`;
 
 function query(db: string, simUrl: string) {
-  return start([
-    'query',
-    '--db',
-    db,
-    '--cascades',
-    CASCADES,
-    '--provider-url',
-    simUrl,
-    '--model',
-    'sim-small',
-    '--format',
-    'csv',
-    MAP,
-  ]);
+  return start(['query', ...dbOnSimulator(db, simUrl), '--format', 'csv', MAP]);
 }
 
 test('kill -9 mid-MAP at ~200 calls/s: the re-run reuses >= 95% of the calls finished before the kill', async () => {

@@ -15,7 +15,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { answerLogPath, readAnswerLog } from '../../src/cache/answer-log.js';
 import { startSimulatorProcess } from '../../src/sim/index.js';
-import { CASCADES, start } from '../cli/helpers.js';
+import { dbOnSimulator, start } from '../cli/helpers.js';
 
 const N = 2000;
 // PARALLEL 20 at 40 ms a call: ~500 calls/s.
@@ -23,18 +23,7 @@ const CTAS = `CREATE TABLE out AS RVBBIT MAP PARALLEL 20 'traits/extract_brand.y
   USING (SELECT range AS id, 'Brand' || range || ' phone' AS product_name FROM range(${N})) WITH (limit = 0)`;
 
 function ctas(db: string, simUrl: string) {
-  return start([
-    'query',
-    '--db',
-    db,
-    '--cascades',
-    CASCADES,
-    '--provider-url',
-    simUrl,
-    '--model',
-    'sim-small',
-    CTAS,
-  ]);
+  return start(['query', ...dbOnSimulator(db, simUrl), CTAS]);
 }
 
 /** Runs `use` on the database file `db`, opened by DuckDB alone (the CLI is not running). */
