@@ -9,7 +9,7 @@
  * and the folders; a bad file's error names the file and its first bytes,
  * and TRY(DOCUMENT_TEXT(file)) skips it while every other row comes back.
  */
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
@@ -157,6 +157,75 @@ test('a bad file among good ones: its error names it and its first bytes; TRY(DO
   );
   assert.equal(skippedBlobs, skipped);
   rmSync(mixed, { recursive: true });
+});
+
+/**
+ * What a quoted start may be: nothing, or up to 12 bytes of printable ASCII (\t \n \r as \xNN) and
+ * then, where other bytes follow, "then binary data": never a binary byte, escaped or not.
+ */
+const TEXT_THEN_BINARY =
+  /which starts with (?:binary data|"(?:[ -[\]-~]|\\x0[9ad]|\\[\\"]){1,12}", then binary data)\)$/;
+
+test('a hard link to the engine’s database in a data folder: its error quotes no byte of the file (binary data)', async () => {
+  const home = join(root, 'linked');
+  const data = join(home, 'data');
+  mkdirSync(data, { recursive: true });
+  const db = join(home, 'x.duckdb');
+  const owner = await createEngine({ database: db, dataFolders: [data], threads: 1 });
+  try {
+    await owner.query(`CREATE TABLE secrets AS SELECT 'hunter2' AS password`);
+    await owner.query('CHECKPOINT');
+    // Made after the engine started: the folder held no database file when it was checked.
+    linkSync(db, join(data, 'notes.pdf'));
+    for (const sql of [
+      `SELECT DOCUMENT_TEXT('notes.pdf')`,
+      `SELECT DOCUMENT_TEXT(content) FROM read_blob('${data}/notes.pdf')`,
+    ]) {
+      try {
+        await owner.query(sql);
+        assert.unreachable(sql);
+      } catch (err) {
+        const e = err as RvbbitError;
+        assert.is(e.code, 'DOCUMENT_UNKNOWN_FORMAT', sql);
+        assert.match(
+          e.message,
+          /^DOCUMENT_TEXT: not a PDF, DOCX or HTML document \((?:file notes\.pdf|a BLOB of \d+ bytes), /,
+        );
+        // The header's checksum, then DuckDB's magic and version: at most the checksum's leading printable bytes.
+        assert.match(e.message, TEXT_THEN_BINARY, e.message);
+        assert.not.match(e.message, /DUCK/, e.message);
+      }
+    }
+  } finally {
+    await owner.close();
+  }
+});
+
+test('what the first bytes look like: the leading text, then "binary data"; never a binary byte', async () => {
+  const folder = join(dir, 'starts');
+  mkdirSync(folder);
+  const NOT_A_DOCUMENT = 'not a PDF, DOCX or HTML document';
+  // Each file: its bytes, what its error says, what its first bytes look like.
+  const files: Record<string, [Buffer, string, string]> = {
+    'text-then-binary.pdf': [
+      Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3', 'latin1'),
+      'PDF: the file cannot be read (damaged or cut short): Invalid PDF structure.',
+      '"%PDF-1.4\\x0a%", then binary data',
+    ],
+    'binary.bin': [Buffer.from('\u0000\u0001text after', 'latin1'), NOT_A_DOCUMENT, 'binary data'],
+    'all-text.txt': [
+      Buffer.from('just "some" text, longer than twelve bytes', 'latin1'),
+      NOT_A_DOCUMENT,
+      '"just \\"some\\" …"',
+    ],
+    'short.txt': [Buffer.from('tiny', 'latin1'), NOT_A_DOCUMENT, '"tiny"'],
+  };
+  for (const [name, [bytes]] of Object.entries(files)) writeFileSync(join(folder, name), bytes);
+  for (const [name, [, reason, look]] of Object.entries(files)) {
+    const e = await failure(`SELECT DOCUMENT_TEXT('starts/${name}')`);
+    assert.is(e.message, `DOCUMENT_TEXT: ${reason} (file starts/${name}, which starts with ${look})`);
+  }
+  rmSync(folder, { recursive: true });
 });
 
 const GLOB_SQL = (name: string) =>
