@@ -54,10 +54,10 @@ async function parse(req: DocumentRequest, onHash?: (sha256: string) => void): P
       sha256 = createHash('sha256').update(bytes).digest('hex');
       onHash?.(sha256);
     }
-    // A file's bytes are never quoted in a message: only a BLOB's, which the statement holds already.
+    // An error's detail says what the first bytes look like; the engine names the file or the BLOB.
     return {
       id: req.id,
-      pages: await documentPages(bytes, req.limits, req.bytes !== undefined),
+      pages: await documentPages(bytes, req.limits),
       ...(sha256 ? { sha256 } : {}),
     };
   } catch (err) {

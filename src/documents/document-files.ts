@@ -1,6 +1,7 @@
 /**
  * The data folders DOCUMENT_TEXT('path') and DOCUMENT_PAGES('path') read
- * files from: the engine's one list of readable folders (`dataFolders`, the
+ * files from (a relative path from each folder, then from the working
+ * directory: checkedDocumentFile): the engine's one list of readable folders (`dataFolders`, the
  * same list IMAGE() reads: `--data-dir`, alias `--image-dir`). The checks
  * are IMAGE()'s (src/engine/image-function.ts): the path as written inside a
  * folder, then its real path (symlinks resolved), stat'ed before it is
@@ -32,6 +33,14 @@ function inside(path: string, folder: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/**
+ * A file a path names, checked. An absolute path is taken as it is; a
+ * relative one as the user wrote it, from each data folder in order, then
+ * from the working directory (DuckDB's `glob('contracts/*')` lists
+ * `contracts/a.pdf` from there): the first of these that exists, inside a
+ * folder, is the file. A candidate outside every folder is never touched; one
+ * that exists but whose real path leads outside (a symlink) is refused.
+ */
 export function checkedDocumentFile(
   path: string,
   folders: readonly DataFolder[],
@@ -45,26 +54,49 @@ export function checkedDocumentFile(
       { path },
     );
   }
-  const target = isAbsolute(path) ? resolve(path) : resolve(folders[0]!.given, path);
+  const shownFolders = folders.map((f) => f.given).join(', ');
   const outside = () =>
     new DocumentError(
       'DOCUMENT_OUTSIDE_FOLDERS',
-      `file ${path} is outside the data folders (${folders.map((f) => f.given).join(', ')})`,
+      `file ${path} is outside the data folders (${shownFolders})`,
       { path },
     );
-  if (!folders.some((f) => inside(target, f.given) || inside(target, f.real))) throw outside();
-  let real: string;
-  try {
-    real = realpathSync(target);
-  } catch {
-    throw new DocumentError('DOCUMENT_NOT_FOUND', `no such file: ${path}`, { path });
+  const candidates = pathCandidates(path, folders).filter((c) =>
+    folders.some((f) => inside(c, f.given) || inside(c, f.real)),
+  );
+  if (candidates.length === 0) throw outside();
+  let escaped = false;
+  for (const target of candidates) {
+    let real: string;
+    try {
+      real = realpathSync(target);
+    } catch {
+      continue;
+    }
+    if (!folders.some((f) => inside(real, f.real))) {
+      escaped = true;
+      continue;
+    }
+    const st = statSync(real, { bigint: true });
+    if (!st.isFile())
+      throw new DocumentError('DOCUMENT_NOT_FOUND', `${path} is not a regular file`, { path });
+    const size = Number(st.size);
+    if (size > maxBytes) throw documentTooLarge(`file ${path}`, size, maxBytes, { path });
+    return { real, size, version: `${real}\u0000${st.size}\u0000${st.mtimeNs}\u0000${st.ino}` };
   }
-  if (!folders.some((f) => inside(real, f.real))) throw outside();
-  const st = statSync(real, { bigint: true });
-  if (!st.isFile()) throw new DocumentError('DOCUMENT_NOT_FOUND', `${path} is not a regular file`, { path });
-  const size = Number(st.size);
-  if (size > maxBytes) throw documentTooLarge(`file ${path}`, size, maxBytes, { path });
-  return { real, size, version: `${real}\u0000${st.size}\u0000${st.mtimeNs}\u0000${st.ino}` };
+  if (escaped) throw outside();
+  throw new DocumentError(
+    'DOCUMENT_NOT_FOUND',
+    `no such file: ${path} (tried ${candidates.join(', ')}; data folders: ${shownFolders})`,
+    { path, tried: candidates },
+  );
+}
+
+/** Where a path may name a file: itself if absolute; else from each folder, then from the working directory. */
+function pathCandidates(path: string, folders: readonly DataFolder[]): string[] {
+  if (isAbsolute(path)) return [resolve(path)];
+  const all = [...folders.map((f) => resolve(f.given, path)), resolve(path)];
+  return [...new Set(all)];
 }
 
 export function documentTooLarge(

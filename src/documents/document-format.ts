@@ -30,12 +30,3 @@ export function sniffDocumentFormat(bytes: Uint8Array): DocumentFormat | undefin
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   return bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b);
 }
-
-/** The first bytes, in hex and as text: what the value seems to be. */
-export function describeFirstBytes(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'it is empty';
-  const head = bytes.subarray(0, 8);
-  const hex = [...head].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-  const text = [...head].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
-  return `its first bytes are ${hex}: "${text}"`;
-}

@@ -26,8 +26,13 @@
 import { createHash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
 import { tokenSteps } from '../llm/bpe-merge.js';
-import { DocumentError } from './document-error.js';
-import { checkedDocumentFile, type DataFolder, documentTooLarge } from './document-files.js';
+import { DocumentError, type DocumentErrorData } from './document-error.js';
+import {
+  type CheckedFile,
+  checkedDocumentFile,
+  type DataFolder,
+  documentTooLarge,
+} from './document-files.js';
 import { DEFAULT_MAX_INFLATE_BYTES, type DocumentLimits } from './document-limits.js';
 import {
   CALL_INLINE_STEPS,
@@ -39,6 +44,7 @@ import {
   type PassInput,
 } from './document-pass.js';
 import type { DocumentReply, DocumentRequest } from './document-protocol.js';
+import { aboutDocument, documentSubject } from './document-subject.js';
 import { DEFAULT_PARSER_THREADS, ParserPool, type PoolReply } from './parser-pool.js';
 import {
   DEFAULT_PARSE_DEADLINE_MS,
@@ -53,6 +59,8 @@ import { checkChunkArguments, textChunks } from './text-chunks.js';
 export { DEFAULT_MAX_DOCUMENT_BYTES } from './document-limits.js';
 
 const CACHE_CHARS = 64 * 1024 * 1024;
+/** Files whose bytes' hash is remembered by their path key (an entry is about 250 bytes). */
+const HASHES_KEPT = 10_000;
 
 export interface DocumentParserOptions {
   readonly folders: readonly DataFolder[];
@@ -90,6 +98,8 @@ export class DocumentParser {
    * pass does not parse the same document for another deadline.
    */
   private readonly aheadLimits = new Map<number, Map<string, Outcome>>();
+  /** A listed file's path key → its bytes' key: parsed ahead once, a file is known both ways. */
+  private readonly hashOfFile = new Map<string, string>();
 
   constructor(readonly options: DocumentParserOptions) {
     const heapMb = options.heapMb ?? DEFAULT_PARSER_HEAP_MB;
@@ -228,19 +238,24 @@ export class DocumentParser {
     let chars = 0;
     for (const f of files.slice(0, maxFiles)) {
       if (signal?.aborted) throw cancelled();
-      let pathKey: string | undefined;
-      let real: string;
-      if ('asPath' in f) {
-        try {
-          const file = checkedDocumentFile(f.asPath, this.options.folders, this.options.maxBytes);
-          pathKey = `f:${file.version}`;
-          real = file.real;
-        } catch {
-          continue;
-        }
-        if (this.cache.has(pathKey)) continue;
-      } else real = f.real;
-      const shown = 'asPath' in f ? f.asPath : f.real;
+      const named = 'asPath' in f ? f.asPath : f.real;
+      // The file as DOCUMENT_TEXT('path') would find it: a listed file inside a data folder is kept under
+      // its path's key too, so the glob + path pattern finds it parsed (issue 69: it was parsed twice).
+      let file: CheckedFile | undefined;
+      try {
+        file = checkedDocumentFile(named, this.options.folders, this.options.maxBytes);
+      } catch {
+        // Outside the folders (a CLI's read_blob may read anywhere), missing: listed files are still read.
+        if ('asPath' in f) continue;
+      }
+      const pathKey = file === undefined ? undefined : `f:${file.version}`;
+      const real = file?.real ?? named;
+      if (pathKey !== undefined && this.cache.has(pathKey)) {
+        // Parsed already: by its path, and (a listed file) by its bytes too.
+        const hashKey = this.hashOfFile.get(pathKey);
+        if ('asPath' in f || (hashKey !== undefined && this.cache.has(hashKey))) continue;
+      }
+      const shown = named;
       let sha256: string | undefined;
       const reply = await this.pool.parse(
         connectionId,
@@ -264,10 +279,20 @@ export class DocumentParser {
       const outcome: Outcome = 'error' in reply ? { error: reply.error } : { pages: reply.pages };
       if (reply.sha256 !== undefined && !('error' in reply && reply.error.code === 'DOCUMENT_NOT_FOUND'))
         this.keep(`b:${reply.sha256}`, outcome);
-      if (pathKey !== undefined) this.keep(pathKey, outcome);
+      if (pathKey !== undefined) {
+        this.keep(pathKey, outcome);
+        if (reply.sha256 !== undefined) this.rememberHash(pathKey, `b:${reply.sha256}`);
+      }
       chars += outcomeChars(outcome);
       if (chars > CACHE_CHARS / 2) return;
     }
+  }
+
+  /** A file version's bytes' key, remembered for at most HASHES_KEPT files (the oldest forgotten first). */
+  private rememberHash(pathKey: string, hashKey: string): void {
+    this.hashOfFile.delete(pathKey);
+    this.hashOfFile.set(pathKey, hashKey);
+    if (this.hashOfFile.size > HASHES_KEPT) this.hashOfFile.delete(this.hashOfFile.keys().next().value!);
   }
 
   private aheadLimitFor(connectionId: number): Map<string, Outcome> {
@@ -344,9 +369,9 @@ export class DocumentParser {
         return null;
       }
     }
-    if (hit !== undefined) return pagesOf(hit);
+    if (hit !== undefined) return pagesOf(hit, input);
     if (connectionId !== undefined && this.nonBlocking.has(connectionId)) throw parseBlocks(input);
-    return pagesOf(this.keep(key, parseHere()));
+    return pagesOf(this.keep(key, parseHere()), input);
   }
 
   close(): void {
@@ -382,7 +407,13 @@ export class DocumentParser {
   /** One parse inside DuckDB's call: blocks the main thread until the thread answers (counted for tests and the bench). */
   private runBlocking(request: DocumentRequest): Outcome {
     this.stats.blocking++;
-    return this.thread.run(request);
+    try {
+      return this.thread.run(request);
+    } catch (err) {
+      // The thread's deadline or heap: an answer as data, named where the statement meets it (pagesOf).
+      if (err instanceof DocumentError) return { error: err.data() };
+      throw err;
+    }
   }
 }
 
@@ -390,12 +421,24 @@ function cancelled(): RvbbitError {
   return new RvbbitError('CANCELLED', 'statement cancelled');
 }
 
-function pagesOf(outcome: Outcome): string[] {
+/** The pages, or the error thrown naming the input as the statement gave it (the file, the BLOB). */
+function pagesOf(outcome: Outcome, input: PassInput): string[] {
   if ('error' in outcome) {
-    const e = outcome.error;
+    const e =
+      input.kind === 'chunks'
+        ? outcome.error
+        : aboutDocument(outcome.error, subjectOfInput(input, outcome.error));
     throw new DocumentError(e.code, e.message, e.detail);
   }
   return outcome.pages;
+}
+
+/** `file a.pdf, which starts with "%PDF-1.7…"` or `a BLOB of 43 bytes, which starts with "GIF89a…"`. */
+function subjectOfInput(input: Exclude<PassInput, { kind: 'chunks' }>, error: DocumentErrorData): string {
+  const starts = typeof error.detail?.starts === 'string' ? error.detail.starts : undefined;
+  return input.kind === 'file'
+    ? documentSubject(input.shown, undefined, starts)
+    : documentSubject(undefined, input.bytes, starts);
 }
 
 function parseBlocks(input: PassInput): RvbbitError {

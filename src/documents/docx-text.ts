@@ -1,8 +1,9 @@
 /**
  * A DOCX file's text: its body (`word/document.xml`, ECMA-376 Part 1 §17.2),
- * a line per paragraph (`w:p`), `w:t` runs joined, `w:tab` a tab, `w:br` and
- * `w:cr` a line break. The zip is read with fflate's streaming Unzip: only
- * that one entry is inflated, chunk by chunk with a count, so a zip bomb (a
+ * headers, footers, footnotes and endnotes (§17.10, §17.11; PART_ORDER says
+ * in what order), a line per paragraph (`w:p`), `w:t` runs joined, `w:tab` a
+ * tab, `w:br` and `w:cr` a line break. The zip is read with fflate's
+ * streaming Unzip: only those entries are inflated, chunk by chunk with a count, so a zip bomb (a
  * few KB that inflate to gigabytes) is stopped at the bound whatever sizes
  * its headers declare. The zip is pushed in slices of ZIP_SLICE_BYTES: fflate
  * inflates all of a push at once before it hands over a byte, so the whole
@@ -16,32 +17,57 @@ import { type DocumentLimits, InflateBudget, inflateTooLarge, TextBudget } from 
 
 const BODY = 'word/document.xml';
 
+/**
+ * The parts read besides the body, and the order the text gives them in:
+ * what a printed page shows at its top (headers), the body, what it shows at
+ * its foot (footnotes), what the document ends with (endnotes), then footers;
+ * a blank line between parts. Headers and footers are read each once, in
+ * their parts' names' order (header1.xml, header2.xml, …: a section's first,
+ * even and default pages may each have one).
+ */
+const PART_ORDER = [
+  /^word\/header\d*\.xml$/,
+  BODY,
+  'word/footnotes.xml',
+  'word/endnotes.xml',
+  /^word\/footer\d*\.xml$/,
+];
+
+/** Where a part goes in the text (PART_ORDER), or -1 when it is not read. */
+function partRank(name: string): number {
+  return PART_ORDER.findIndex((p) => (typeof p === 'string' ? p === name : p.test(name)));
+}
+
 /** The zip is pushed to the inflater this much at a time: one push inflates to at most ~1,032 times this (deflate's ratio). */
 export const ZIP_SLICE_BYTES = 1024;
 
 export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
   const budget = new InflateBudget('DOCX', limits.maxInflateBytes);
-  const chunks: Uint8Array[] = [];
-  let found = false;
+  /** Each part read, its inflated chunks (all parts together within the budget). */
+  const parts = new Map<string, Uint8Array[]>();
   let names = 0;
   let failure: DocumentError | undefined;
   const unzip = new Unzip((file: UnzipFile) => {
     names++;
-    if (file.name !== BODY || failure) return;
-    found = true;
+    if (partRank(file.name) < 0 || parts.has(file.name) || failure) return;
+    const chunks: Uint8Array[] = [];
+    parts.set(file.name, chunks);
     if (file.originalSize !== undefined && file.originalSize > budget.limit) {
-      failure = inflateTooLarge('DOCX', BODY, 'declares', file.originalSize, budget.limit);
+      failure = inflateTooLarge('DOCX', file.name, 'declares', file.originalSize, budget.limit);
       return;
     }
     file.ondata = (err, chunk, _final) => {
       if (failure) return;
       if (err) {
-        failure = new DocumentError('DOCUMENT_DAMAGED', `DOCX: ${BODY} does not inflate: ${err.message}`);
+        failure = new DocumentError(
+          'DOCUMENT_DAMAGED',
+          `DOCX: ${file.name} does not inflate: ${err.message}`,
+        );
         file.terminate();
         return;
       }
       try {
-        budget.spend(chunk.length, BODY);
+        budget.spend(chunk.length, file.name);
       } catch (e) {
         failure = e as DocumentError;
         file.terminate();
@@ -63,7 +89,7 @@ export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
     throw new DocumentError('DOCUMENT_DAMAGED', `DOCX: the zip is damaged: ${(err as Error).message}`);
   }
   if (failure) throw failure;
-  if (!found) {
+  if (!parts.has(BODY)) {
     throw new DocumentError(
       'DOCUMENT_DAMAGED',
       names === 0
@@ -71,12 +97,28 @@ export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
         : `DOCX: the zip holds no ${BODY}: it is a zip but not a Word document`,
     );
   }
-  return bodyText(Buffer.concat(chunks).toString('utf8'), limits.maxBytes);
+  const ordered = [...parts.keys()].sort(
+    (a, b) => partRank(a) - partRank(b) || a.localeCompare(b, 'en', { numeric: true }),
+  );
+  const out = new TextBudget('DOCX', limits.maxBytes);
+  for (const name of ordered) {
+    const xml = Buffer.concat(parts.get(name)!).toString('utf8');
+    parts.delete(name);
+    // Each part counted against what the document has left; one with no text (a header of an image alone) adds nothing.
+    const text = partText(xml, new TextBudget('DOCX', limits.maxBytes, out.length), name === BODY);
+    if (text.trim() === '' && name !== BODY) continue;
+    if (out.length > 0) out.append('\n\n');
+    out.append(text);
+  }
+  return out.toString();
 }
 
-/** The body's paragraphs, a line each, counted against the document's text bound. */
-function bodyText(xml: string, maxChars: number): string {
-  const out = new TextBudget('DOCX', maxChars);
+/**
+ * A part's paragraphs, a line each, counted in `out`. The body's paragraphs are
+ * those inside w:body; a notes part's are its notes' but the separators
+ * Word keeps there (w:footnote w:type="separator", …).
+ */
+function partText(xml: string, out: TextBudget, isBody: boolean): string {
   let paragraphs = 0;
   const paragraph = (text: string) => {
     if (paragraphs++ > 0) out.append('\n');
@@ -85,12 +127,17 @@ function bodyText(xml: string, maxChars: number): string {
   // A paragraph's runs, joined at its end (`+=` of a million runs keeps a tree of a million pieces).
   const current: string[] = [];
   let inText = false;
-  let inBody = false;
+  let reading = !isBody;
+  /** Inside a separator note (w:type other than normal): its paragraphs are not text. */
+  let separator = false;
   const parser = new Parser(
     {
-      onopentagname(name) {
-        if (name === 'w:body') inBody = true;
-        else if (name === 'w:t') inText = true;
+      onopentag(name, attributes) {
+        if (name === 'w:body') reading = true;
+        else if (name === 'w:footnote' || name === 'w:endnote') {
+          const type = attributes['w:type'];
+          separator = type !== undefined && type !== 'normal';
+        } else if (name === 'w:t') inText = true;
         else if (name === 'w:tab') current.push('\t');
         else if (name === 'w:br' || name === 'w:cr') current.push('\n');
       },
@@ -99,8 +146,9 @@ function bodyText(xml: string, maxChars: number): string {
       },
       onclosetag(name) {
         if (name === 'w:t') inText = false;
-        else if (name === 'w:p' && inBody) {
-          paragraph(current.join(''));
+        else if (name === 'w:footnote' || name === 'w:endnote') separator = false;
+        else if (name === 'w:p') {
+          if (reading && !separator) paragraph(current.join(''));
           current.length = 0;
         }
       },
@@ -109,6 +157,6 @@ function bodyText(xml: string, maxChars: number): string {
   );
   parser.write(xml);
   parser.end();
-  if (current.length > 0) paragraph(current.join(''));
+  if (current.length > 0 && reading && !separator) paragraph(current.join(''));
   return out.toString();
 }

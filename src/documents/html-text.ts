@@ -1,7 +1,9 @@
 /**
  * An HTML page's text as a reader sees it: no script, style, template,
  * noscript or svg content, entities decoded (htmlparser2), block elements
- * on lines of their own, runs of spaces collapsed outside <pre>. The text is
+ * on lines of their own, a table row's cells on its line with a tab between
+ * them, an ordered list's items numbered (`1. `, from its `start`), runs of
+ * spaces collapsed outside <pre>. The text is
  * built as it is read, counted against the document's bound (TextBudget):
  * no array of its lines, which 60 MiB of newlines in a <pre> made 63 million
  * long, past the parser thread's heap in one allocation.
@@ -64,6 +66,10 @@ export function htmlText(html: string, maxChars: number): string {
     out.append(withoutTrailingSpaces(l));
   };
   let line = '';
+  /** Cells begun in the table row being read: a cell after the first starts with a tab. */
+  let cellsInRow = 0;
+  /** Lists open, innermost last: an ordered list's next number, or undefined for a bulleted one. */
+  const lists: (number | undefined)[] = [];
   let skipping = 0;
   let inTitle = false;
   let pre = 0;
@@ -76,7 +82,7 @@ export function htmlText(html: string, maxChars: number): string {
   };
   const parser = new Parser(
     {
-      onopentagname(name) {
+      onopentag(name, attributes) {
         if (++depth > MAX_HTML_DEPTH) {
           throw new DocumentError(
             'DOCUMENT_TOO_LARGE',
@@ -88,10 +94,29 @@ export function htmlText(html: string, maxChars: number): string {
         if (SKIPPED.has(name)) skipping++;
         if (name === 'pre') pre++;
         if (BLOCKS.has(name)) breakLine();
+        if (name === 'ol') {
+          const start = Number.parseInt(attributes.start ?? '1', 10);
+          lists.push(Number.isFinite(start) ? start : 1);
+        } else if (name === 'ul' || name === 'menu') lists.push(undefined);
+        else if (name === 'li' && lists.length > 0) {
+          // An ordered list's item starts with its number, as a browser shows it (`<ol start="0">` too).
+          const next = lists[lists.length - 1];
+          if (next !== undefined) {
+            line += `${next}. `;
+            lists[lists.length - 1] = next + 1;
+          }
+        }
+        if (name === 'tr') cellsInRow = 0;
+        else if (name === 'td' || name === 'th') {
+          // Cells of a row on its line, apart: `smallint<TAB>2 bytes`, not `smallint2 bytes`.
+          if (cellsInRow++ > 0) line = `${withoutTrailingSpaces(line)}\t`;
+        }
       },
       ontext(text) {
         if (skipping > 0 && !inTitle) return;
-        line += pre > 0 ? text : text.replace(/\s+/g, ' ');
+        const piece = pre > 0 ? text : text.replace(/\s+/g, ' ');
+        // A cell's leading space after the tab that opens it is no part of it.
+        line += line.endsWith('\t') && pre === 0 ? piece.trimStart() : piece;
         if (pre > 0) {
           // Each line of a <pre> as it ends, empty ones too.
           let from = 0;
@@ -104,6 +129,7 @@ export function htmlText(html: string, maxChars: number): string {
       },
       onclosetag(name) {
         depth--;
+        if (name === 'ol' || name === 'ul' || name === 'menu') lists.pop();
         if (BLOCKS.has(name)) breakLine();
         if (name === 'pre') pre = Math.max(0, pre - 1);
         if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);

@@ -3,7 +3,8 @@
  * JavaScript; its legacy build runs on Node 20). Runs in the document
  * thread (document-thread.ts), never on the main thread: pdf.js is
  * asynchronous and a long PDF takes seconds. A text item ends a line where
- * pdf.js says one ends (`hasEOL`).
+ * pdf.js says one ends (`hasEOL`); two on one line are kept apart by a space
+ * where they stand apart (separatorBetween).
  *
  * Bounds (document-limits.ts): before pdf.js reads the file its streams are
  * inflated with a count (pdf-streams.ts: pdf.js's own buffers have no bound);
@@ -34,22 +35,85 @@ interface PdfDocument {
   readonly numPages: number;
   getPage(n: number): Promise<{
     streamTextContent(): ReadableStream<{
-      items: readonly ({ str: string; hasEOL: boolean } | { type: string })[];
+      items: readonly (PdfTextItem | { type: string })[];
     }>;
     cleanup(): void;
   }>;
   destroy(): Promise<void>;
 }
+/** A run of text on a page: where it starts (transform[4], [5]), how wide and tall (the font's size). */
+interface PdfTextItem {
+  readonly str: string;
+  readonly hasEOL: boolean;
+  readonly transform: readonly number[];
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Two runs on one line more than this many font sizes apart are two words or
+ * two cells (pdf.js joins runs it sees as one flow itself, and leaves a run
+ * apart, a table's next column, with no space between).
+ */
+const GAP_FONT_SIZES = 0.1;
+/** Two touching runs whose baselines are more than this many font sizes apart are two cells, not a script. */
+const BASELINE_SHIFT_FONT_SIZES = 0.5;
+
+/**
+ * What goes between two runs on one line: a space where the next starts
+ * apart from where the last ended (a gap, or back to the left: another
+ * column), unless either has the space already.
+ */
+function separatorBetween(last: PdfTextItem | undefined, next: PdfTextItem): string {
+  if (last === undefined || last.hasEOL || last.str === '' || next.str === '') return '';
+  if (/\s$/.test(last.str) || /^\s/.test(next.str)) return '';
+  const size = Math.max(last.height, next.height);
+  if (size <= 0) return '';
+  const lastEnd = (last.transform[4] ?? 0) + last.width;
+  const nextStart = next.transform[4] ?? 0;
+  if (nextStart - lastEnd > GAP_FONT_SIZES * size || nextStart < (last.transform[4] ?? 0)) return ' ';
+  // Touching, on another baseline: a sub- or superscript (x₁, shifted less than half the size) stays
+  // joined, as pdftotext joins it; a table's next cell set lower or higher (`task-xfce-desktop` / `I:97`) not.
+  const shift = Math.abs((next.transform[5] ?? 0) - (last.transform[5] ?? 0));
+  return shift > BASELINE_SHIFT_FONT_SIZES * size ? ' ' : '';
+}
+
 /** A specifier in a variable: TypeScript then reads none of pdf.js's declarations. */
 const PDFJS_MODULE = 'pdfjs-dist/legacy/build/pdf.mjs';
+const PDFJS_WORKER_MODULE = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
 let pdfjs: Promise<PdfJs> | undefined;
+
+/**
+ * pdf.js's legacy build (the one that runs on Node 20) brings core-js, which
+ * replaces two of the platform's own functions whose edge cases V8 does not
+ * follow to the letter: Array.prototype.push (for arrays of 2^32 elements or
+ * a frozen length) and JSON.parse (a reviver's source text). Its push, in
+ * JavaScript, ran under every push in the thread, pdf.js's own included:
+ * profiled at a quarter of a PDF's parse. Neither edge is one pdf.js or
+ * rvbbit meets, so the platform's own are put back once pdf.js has loaded
+ * (what core-js only adds, Promise.withResolvers and the like, stays: pdf.js
+ * needs those).
+ */
+async function loadPdfJs(): Promise<PdfJs> {
+  const push = Object.getOwnPropertyDescriptor(Array.prototype, 'push')!;
+  const parse = Object.getOwnPropertyDescriptor(JSON, 'parse')!;
+  try {
+    const pdf = (await import(PDFJS_MODULE)) as PdfJs;
+    // Its worker half runs in this thread (pdf.js's "fake worker"), loaded here so the same restore covers it.
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= await import(PDFJS_WORKER_MODULE);
+    return pdf;
+  } finally {
+    Object.defineProperty(Array.prototype, 'push', push);
+    Object.defineProperty(JSON, 'parse', parse);
+  }
+}
 
 /** Characters a page adds to the text besides its own: DOCUMENT_TEXT joins pages with a blank line. */
 const PAGE_SEPARATOR_CHARS = 2;
 
 export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
   countPdfStreams(bytes, new InflateBudget('PDF', limits.maxInflateBytes));
-  pdfjs ??= import(PDFJS_MODULE) as Promise<PdfJs>;
+  pdfjs ??= loadPdfJs();
   const { getDocument } = await pdfjs;
   const task = getDocument({
     data: bytes,
@@ -74,14 +138,17 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
       const page = await doc.getPage(n);
       const text = new TextBudget('PDF', limits.maxBytes, chars);
       const reader = page.streamTextContent().getReader();
+      let last: PdfTextItem | undefined;
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;
           for (const item of value.items) {
             if (!('str' in item)) continue;
+            text.append(separatorBetween(last, item));
             text.append(item.str);
             if (item.hasEOL) text.append('\n');
+            if (item.str !== '' || item.hasEOL) last = item;
           }
         }
       } catch (err) {
@@ -91,7 +158,7 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
         failed = true;
         throw err;
       }
-      const pageText = withoutTrailingNewlines(text.toString());
+      const pageText = joinedHyphens(withoutTrailingNewlines(text.toString()));
       chars += pageText.length + (n > 1 ? PAGE_SEPARATOR_CHARS : 0);
       pages.push(pageText);
       page.cleanup();
@@ -104,6 +171,16 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
     if (failed) void doc.destroy().catch(() => undefined);
     else await doc.destroy();
   }
+}
+
+/**
+ * A word a line's end cut with a hyphen, joined again as pdftotext joins it:
+ * a letter, a hyphen (-, U+2010, a soft hyphen) and the line's end, then a
+ * letter (`com-` / `mand` → `command`, `EVALUA-` / `TION`). Typeset
+ * lines are the layout's, not the author's, so the break goes with it.
+ */
+function joinedHyphens(page: string): string {
+  return page.replace(/(\p{L})[-\u2010\u00ad]\n(?=\p{L})/gu, '$1');
 }
 
 /** `/\n+$/` rescans each run of newlines from each of its starts: quadratic on a page of them. */

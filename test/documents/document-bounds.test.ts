@@ -22,6 +22,7 @@ import { deflateSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DocumentParser } from '../../src/documents/document-parser.js';
+import { firstBytesLook } from '../../src/documents/document-subject.js';
 import type { PoolReply } from '../../src/documents/parser-pool.js';
 import { createEngine, RvbbitError } from '../../src/index.js';
 import {
@@ -278,13 +279,19 @@ test('a thread idle past its idle time is ended: a large parse leaves no heap be
 
 test('a document that meets its deadline ahead of the statement fails it with DOCUMENT_PARSE_LIMIT: parsed once, not again by its documents pass', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-bounds-'));
-  writeFileSync(join(dir, 'slow.pdf'), manyPagePdf(1500));
+  const slow = manyPagePdf(1500);
+  writeFileSync(join(dir, 'slow.pdf'), slow);
   const engine = await createEngine({ dataFolders: [dir], threads: 1, documentParseDeadlineMs: 1000 });
   const parser = (engine as unknown as { documentParser: DocumentParser }).documentParser;
   try {
-    for (const [sql, parses] of [
-      [`SELECT length(DOCUMENT_TEXT(content)) AS n FROM read_blob('${dir}/slow.pdf')`, 1],
-      [`SELECT length(DOCUMENT_TEXT('slow.pdf')) AS n`, 2],
+    // The thread's limit, met as a BLOB (named by its size and first bytes) and as a file (by its path).
+    for (const [sql, parses, subject] of [
+      [
+        `SELECT length(DOCUMENT_TEXT(content)) AS n FROM read_blob('${dir}/slow.pdf')`,
+        1,
+        `a BLOB of ${slow.length} bytes, which ${firstBytesLook(slow)}`,
+      ],
+      [`SELECT length(DOCUMENT_TEXT('slow.pdf')) AS n`, 2, 'file slow.pdf'],
     ] as const) {
       try {
         await engine.query(sql);
@@ -294,7 +301,7 @@ test('a document that meets its deadline ahead of the statement fails it with DO
         assert.is((err as RvbbitError).code, 'DOCUMENT_PARSE_LIMIT', (err as Error).message);
         assert.is(
           (err as RvbbitError).message,
-          'DOCUMENT_TEXT: the document took longer than 1000 ms to parse (engine option documentParseDeadlineMs)',
+          `DOCUMENT_TEXT: the document took longer than 1000 ms to parse (engine option documentParseDeadlineMs) (${subject})`,
         );
       }
       assert.is(parser.pool.stats.parsed, parses, sql);

@@ -171,16 +171,26 @@ test('a bad document in a column fails the statement with its code and message, 
   const was = now();
   const err = await failure(`SELECT i, DOCUMENT_TEXT(path) AS t FROM badpaths`);
   assert.is(err.code, 'DOCUMENT_ENCRYPTED');
-  assert.is(err.message, 'DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read');
+  assert.is(
+    err.message,
+    'DOCUMENT_TEXT: PDF: the file is encrypted and needs a password to read (file locked.pdf, which starts with "%PDF-1.4\\x0a1 0…")',
+  );
   assert.equal(since(was), { blocking: 0, documents: 2, chunks: 0 });
   const damaged = await failure(`SELECT i, DOCUMENT_TEXT(path) AS t FROM badpaths WHERE i <> 2`);
   assert.is(damaged.code, 'DOCUMENT_DAMAGED');
   assert.match(damaged.message, /^DOCUMENT_TEXT: PDF: the file cannot be read \(damaged or cut short\)/);
-  // A BLOB of the damaged bytes from a table: the same code and message.
+  assert.ok(
+    damaged.message.endsWith(' (file bad.pdf, which starts with "%PDF-1.7\\x0athi…")'),
+    damaged.message,
+  );
+  // A BLOB of the damaged bytes from a table: the same code and message, naming the BLOB for the file.
   await rows(`CREATE TABLE badblobs AS SELECT content FROM read_blob('${dir}/bad.pdf')`);
   const blobErr = await failure(`SELECT DOCUMENT_TEXT(content) FROM badblobs`);
   assert.is(blobErr.code, 'DOCUMENT_DAMAGED');
-  assert.is(blobErr.message, damaged.message);
+  assert.is(
+    blobErr.message,
+    damaged.message.replace('(file bad.pdf,', `(a BLOB of ${damagedPdf().length} bytes,`),
+  );
   assert.equal(await rows(`SELECT i, DOCUMENT_TEXT(path) AS t FROM badpaths WHERE i = 1`), [
     { i: 1, t: HTML_TEXT },
   ]);
@@ -216,7 +226,7 @@ test('a document that needs more than the parser thread’s heap: DOCUMENT_PARSE
       assert.is((err as RvbbitError).code, 'DOCUMENT_PARSE_LIMIT');
       assert.is(
         (err as RvbbitError).message,
-        "the document parser stopped while reading this document: it needs more than the parser thread's 64 MB of memory, or is built to exhaust it",
+        "the document parser stopped while reading this document: it needs more than the parser thread's 64 MB of memory, or is built to exhaust it (file heavy.html)",
       );
     }
     small.closePass(pass);

@@ -1,0 +1,141 @@
+/**
+ * What the text is (issue 69, docs/documents.md "What the text is"), through
+ * DOCUMENT_TEXT on a BLOB, parsed on the engine's real parser thread:
+ * HTML table cells on their row's line with a tab between them; two runs of
+ * a PDF line that stand apart (a table's columns) with a space; ligatures as
+ * their letters; TeX-style spacing accents and decomposed letters composed
+ * (NFC); no control character but \n and \t (U+FFFD for one the document
+ * gives); a DOCX's headers, body, footnotes, endnotes and footers, in that
+ * order, its separator notes left out. The text's bound holds after the
+ * cleaning lengthens it (ﬃ → ffi).
+ */
+import { strToU8, zipSync } from 'fflate';
+import { PDFDocument, PDFName, StandardFonts } from 'pdf-lib';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cleanText } from '../../src/documents/clean-text.js';
+import { DEFAULT_MAX_INFLATE_BYTES } from '../../src/documents/document-limits.js';
+import { documentPages } from '../../src/documents/parse-document.js';
+import { createEngine, type Engine, RvbbitError } from '../../src/index.js';
+
+let engine: Engine;
+test.before(async () => {
+  engine = await createEngine();
+});
+test.after(async () => {
+  await engine.close();
+});
+
+const hex = (bytes: Uint8Array) => `from_hex('${Buffer.from(bytes).toString('hex')}')`;
+async function textOf(bytes: Uint8Array): Promise<string> {
+  const r = await engine.query(`SELECT DOCUMENT_TEXT(${hex(bytes)}) AS t`);
+  return (r.rows[0] as { t: string }).t;
+}
+const html = (body: string) => strToU8(`<!DOCTYPE html><html><body>${body}</body></html>`);
+
+test('HTML: a table row is one line, its cells apart by a tab (th and td, spaces around cells dropped)', async () => {
+  const t = await textOf(
+    html(
+      '<table><tr><th>Name</th><th>Storage Size</th></tr><tr><td>smallint</td><td> 2 bytes </td><td>small-range integer</td></tr></table>',
+    ),
+  );
+  assert.is(t, 'Name\tStorage Size\nsmallint\t2 bytes\tsmall-range integer');
+});
+
+/** A one-page PDF whose content stream is `ops` (Helvetica as /F1): runs placed as a typesetter places them. */
+async function pdfWithOperators(ops: string): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([612, 792]);
+  page.node.setFontDictionary(PDFName.of('F1'), font.ref);
+  page.node.set(PDFName.of('Contents'), doc.context.register(doc.context.flateStream(ops)));
+  return doc.save();
+}
+
+test('PDF: runs of one text object that stand apart (a table’s columns) are apart by a space; a hyphenated word is joined', async () => {
+  // One BT … ET, as a table typesetter writes a row: the second column moved to with Td, no space drawn.
+  const row = await pdfWithOperators(
+    'BT /F1 11 Tf 50 700 Td (task-xfce-desktop) Tj 250 0 Td (I:97) Tj -250 -20 Td (next) Tj ET',
+  );
+  assert.is(await textOf(row), 'task-xfce-desktop I:97\nnext');
+  // Touching (half a point after the first ends), the next cell set 6 points lower: debian-reference.en.pdf's
+  // task table, which read `task-xfce-desktopI:97`; a subscript right after its base stays joined.
+  const helvetica = await (await PDFDocument.create()).embedFont(StandardFonts.Helvetica);
+  const touching = (68 + helvetica.widthOfTextAtSize('task-xfce-desktop', 10) + 0.5).toFixed(2);
+  const xEnd = (68 + helvetica.widthOfTextAtSize('x', 10)).toFixed(2);
+  const lower = await pdfWithOperators(
+    `BT /F1 10 Tf 68 458.5 Td (task-xfce-desktop) Tj ET BT /F1 10 Tf ${touching} 452.5 Td (I:97) Tj ET BT /F1 10 Tf 68 400 Td (x) Tj ET BT /F1 7 Tf ${xEnd} 398 Td (1) Tj ET`,
+  );
+  assert.is(await textOf(lower), 'task-xfce-desktop I:97\nx1');
+  const hyphenated = await pdfWithOperators(
+    'BT /F1 11 Tf 50 700 Td (the com-) Tj 0 -14 Td (mand runs) Tj 0 -14 Td (EVALUA-) Tj 0 -14 Td (TION) Tj ET',
+  );
+  assert.is(await textOf(hyphenated), 'the command runs\nEVALUATION');
+});
+
+test('HTML: an ordered list numbered from its start, as a browser shows it', async () => {
+  assert.is(
+    await textOf(
+      html(
+        '<ol start="0"><li>Normal return.</li><li>Input error.</li></ol><ul><li>dot</li></ul><ol><li>one</li></ol>',
+      ),
+    ),
+    '0. Normal return.\n1. Input error.\ndot\n1. one',
+  );
+});
+
+test('ligatures as letters, TeX spacing accents and decomposed letters composed, control characters never passed', async () => {
+  const t = await textOf(
+    html(
+      '<p>speci\ufb01ed e\ufb00ect \ufb02ow o\ufb03ce wa\ufb04e</p><p>Br\u00a8oker Erd\u02ddos Ce\u00b8ska caf\u00b4e cafe\u0301</p><pre>a\u0000b\u0001c\u0014d\u001be\u007ff\u0085g\th\r\ni\u000cj</pre>',
+    ),
+  );
+  assert.is(
+    t,
+    'specified effect flow office waffle\nBröker Erdős Ceşka café café\na\ufffdb\ufffdc\ufffdd\ufffde\ufffdf\ufffdg\th\ni j',
+  );
+  assert.not.match(t, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  // The same rules on their own, one source for all three formats.
+  assert.is(cleanText('\ufb01\r\u00a8u'), 'fi\nü');
+});
+
+const W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+const para = (text: string) => `<w:p><w:r><w:t xml:space="preserve">${text}</w:t></w:r></w:p>`;
+const notes = (kind: 'footnote' | 'endnote', texts: string[]) =>
+  `<?xml version="1.0"?><w:${kind}s ${W}><w:${kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:${kind}><w:${kind} w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/></w:r></w:p></w:${kind}>${texts
+    .map((t, i) => `<w:${kind} w:id="${i + 1}">${para(t)}</w:${kind}>`)
+    .join('')}</w:${kind}s>`;
+
+test('DOCX: headers, body, footnotes, endnotes, footers, in that order; separator notes and empty parts left out', async () => {
+  const docx = zipSync({
+    '[Content_Types].xml': strToU8('<?xml version="1.0"?><Types/>'),
+    'word/footer1.xml': strToU8(`<w:ftr ${W}>${para('Page footer')}</w:ftr>`),
+    'word/endnotes.xml': strToU8(notes('endnote', ['An endnote.'])),
+    'word/document.xml': strToU8(
+      `<w:document ${W}><w:body>${para('Body first.')}<w:p><w:r><w:t>Body second</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r></w:p></w:body></w:document>`,
+    ),
+    'word/header2.xml': strToU8(`<w:hdr ${W}><w:p/></w:hdr>`),
+    'word/footnotes.xml': strToU8(notes('footnote', ['First footnote.', 'Second footnote.'])),
+    'word/header1.xml': strToU8(`<w:hdr ${W}>${para('Running head')}</w:hdr>`),
+  });
+  assert.is(
+    await textOf(docx),
+    'Running head\n\nBody first.\nBody second\n\nFirst footnote.\nSecond footnote.\n\nAn endnote.\n\nPage footer',
+  );
+});
+
+test('the text bound holds after cleaning lengthens it: 300 ﬃ under a 500-character bound is DOCUMENT_TOO_LARGE', async () => {
+  const page = html(`<p>${'\ufb03'.repeat(300)}</p>`);
+  const limits = { maxBytes: 500, maxInflateBytes: DEFAULT_MAX_INFLATE_BYTES };
+  try {
+    await documentPages(page, limits);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RvbbitError);
+    assert.is((err as RvbbitError).code, 'DOCUMENT_TOO_LARGE');
+    assert.match((err as RvbbitError).message, /^HTML: the document's text is more than 500 characters/);
+  }
+  assert.is((await documentPages(page, { ...limits, maxBytes: 900 }))[0], 'ffi'.repeat(300));
+});
+
+test.run();
