@@ -102,7 +102,10 @@ export class PrefilterState {
     let rights = met.byLeft.get(a);
     if (rights?.has(b)) return true;
     if (met.count >= s.budget) return false;
-    if (!rights) met.byLeft.set(a, (rights = new Set()));
+    if (!rights) {
+      rights = new Set();
+      met.byLeft.set(a, rights);
+    }
     rights.add(b);
     met.count++;
     return true;
