@@ -51,4 +51,27 @@ test('prefilter 2: fewer calls than before, and the rows are rows of the stateme
   for (const r of limited) assert.ok(all.has(key(r)), `${key(r)} is not a row of the unlimited statement`);
 });
 
+test('vectors cached: EXPLAIN`s est_calls_window is the first pass`s calls, the run`s when that pass meets the LIMIT', async ({
+  f,
+}) => {
+  // Another condition over the same values embeds them all (cached); its answers are not this statement's.
+  const OPPOSITE = JOIN.replace('the same sentiment', 'opposite sentiments');
+  await f.rows(`${OPPOSITE} LIMIT 10`, '-- @ prefilter: 10');
+  await f.sim.resetStats();
+  const options = '-- @ prefilter: 10';
+  const r = await f.engine.query(`${options}\nEXPLAIN ${JOIN} LIMIT 10`);
+  const plan = Object.fromEntries(r.rows.map((x) => [String(x.property), String(x.value)]));
+  assert.is(await f.requests(), 0);
+  // Before: no est_calls_window (the LIMIT is not windowed: only est_calls, the bound).
+  assert.is(plan.est_calls_window, '38');
+  assert.match(
+    plan.limit_window!,
+    /^none: this LIMIT is not met from the first rows of the source; the run reads it in passes of a bounded number of new calls, the first 2048 pairs the prefilter meets asking about the 67 it keeps: /,
+  );
+  await f.rows(`${JOIN} LIMIT 10`, options);
+  const s = await f.sim.stats();
+  assert.is(s.requests, Number(plan.est_calls_window));
+  assert.is(s.embeddingRequests, 0);
+});
+
 test.run();

@@ -83,7 +83,7 @@ export async function runBatch(
       }
     }
   } else if (plan.topLevelLimit) {
-    s.budget = Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
+    s.budget = firstPassBudget(opts);
   }
   const out = await recordUntilAnswered(rw.sql, p);
   return done(out.result, withHeldTuples('batch', out), passes + out.passes);
@@ -124,6 +124,11 @@ export function tuplesPerPassOf(p: PassContext): number {
     if (proxyFor(fn, opts.proxy) !== undefined) return Number.POSITIVE_INFINITY;
   }
   return opts.tuplesPerPass;
+}
+
+/** New calls the first pass of a LIMIT met pass by pass may record (EXPLAIN counts its calls). */
+export function firstPassBudget(opts: SemanticOptions): number {
+  return Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
 }
 
 /**
