@@ -518,8 +518,9 @@ async function windowEstimate(
  * A LIMIT met pass by pass under a planned prefilter: the calls of the run's
  * first pass, its tuples recorded as the run records them (a budget of new
  * calls, every pair the prefilter meets counted against it:
- * prefilter-state.ts), when that pass meets the LIMIT. Any other
- * statement's first pass depends on which vectors DuckDB reads first: only the bound.
+ * prefilter-state.ts), when that pass meets the LIMIT and DuckDB meets the
+ * pairs in the same order (its threads may interleave them otherwise).
+ * Without a planned prefilter: only the bound, as before.
  */
 async function firstPassEstimate(
   plan: SemanticPlan,
