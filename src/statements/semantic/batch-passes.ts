@@ -20,6 +20,7 @@ import {
 import { describeEntities } from './entities.js';
 import type { LimitWindow } from './limit-window.js';
 import { query } from './pass-query.js';
+import { PAIRS_PAST_BUDGET } from './prefilter-state.js';
 import { describeSplit, guaranteeColumns, type ProxySplit, proxyFor } from './proxy.js';
 import { type PlanNote, resolveTuples, type StatementExtras, statementExtras } from './resolve-tuples.js';
 import type { SemanticOptions } from './semantic-options.js';
@@ -82,7 +83,7 @@ export async function runBatch(
       }
     }
   } else if (plan.topLevelLimit) {
-    s.budget = Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
+    s.budget = firstPassBudget(opts);
   }
   const out = await recordUntilAnswered(rw.sql, p);
   return done(out.result, withHeldTuples('batch', out), passes + out.passes);
@@ -123,6 +124,11 @@ export function tuplesPerPassOf(p: PassContext): number {
     if (proxyFor(fn, opts.proxy) !== undefined) return Number.POSITIVE_INFINITY;
   }
   return opts.tuplesPerPass;
+}
+
+/** New calls the first pass of a LIMIT met pass by pass may record (EXPLAIN counts its calls). */
+export function firstPassBudget(opts: SemanticOptions): number {
+  return Math.max(FIRST_BUDGET, opts.limits.parallel * 4);
 }
 
 /**
@@ -307,13 +313,15 @@ export async function recordUntilAnswered(
     // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
     const embedded = emb ? await resolveEmbeddings(emb) : false;
     if (s.recorded.size === 0 && embedded) continue;
-    if (s.recorded.size === 0)
-      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
     if (s.recorded.size < s.missed.size) {
       // A LIMIT's budget grows pass by pass; the bound on held tuples does not.
       if (s.recorded.size >= held) fullPasses++;
       s.budget = Math.min(s.budget * 2, held);
     }
+    // A budget's pairs all pruned by the prefilter: the next pass reads the pairs past them.
+    if (s.recorded.size === 0 && s.missed.has(PAIRS_PAST_BUDGET)) continue;
+    if (s.recorded.size === 0)
+      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
     ctx.signal?.throwIfAborted();
     const answers = await resolveTuples(
       s.recorded.values(),

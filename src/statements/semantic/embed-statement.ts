@@ -321,7 +321,7 @@ export function registerEmbedFunctions(db: object, con: DuckDBConnection): void 
         mainFunction: (info, input, output) => {
           try {
             const { s, st, sync } = stateOf(Number(input.getColumnVector(0).getItem(0)));
-            st[which]!.evaluate(input, output, s.missed, sync);
+            st[which]!.evaluate(input, output, s, sync);
           } catch (err) {
             keepError(input.getColumnVector(0).getItem(0), err);
             info.setError(`prefilter: ${errorMessage(err)}`);

@@ -29,7 +29,7 @@ import {
 } from '../../plan/estimate.js';
 import { pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { explainReductions } from './aggregate-reduce.js';
-import { firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
+import { firstPassBudget, firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
   closeEmbeddings,
@@ -455,8 +455,10 @@ async function windowEstimate(
     calls: null,
     line: 'none: this LIMIT is not met from the first rows of the source (ORDER BY other than plain columns of the source, GROUP BY, DISTINCT, a set operation, a row-adding join, calls in the source…); the run reads the source whole, in passes of a bounded number of new calls, stopping when the LIMIT is met: est_calls is the bound',
   };
-  if (!window) return plan.topLevelLimit ? unwindowed : undefined;
-  if (!(await windowApplies(window, s, ctx))) return unwindowed;
+  if (!window)
+    return plan.topLevelLimit ? await firstPassEstimate(plan, rw, s, ctx, statement, unwindowed) : undefined;
+  if (!(await windowApplies(window, s, ctx)))
+    return await firstPassEstimate(plan, rw, s, ctx, statement, unwindowed);
   const first = firstWindowRows(window, plan.options);
   const limit = plan.options.smallSide;
   // A prefilter not planned (its vectors not cached) is read as NULL by the passes: rows it would keep are not seen.
@@ -509,6 +511,42 @@ async function windowEstimate(
   return {
     calls,
     line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most${bound}`,
+  };
+}
+
+/**
+ * A LIMIT met pass by pass under a planned prefilter: the calls of the run's
+ * first pass, its tuples recorded as the run records them (a budget of new
+ * calls, every pair the prefilter meets counted against it:
+ * prefilter-state.ts), when that pass meets the LIMIT and DuckDB meets the
+ * pairs in the same order (its threads may interleave them otherwise).
+ * Without a planned prefilter: only the bound, as before.
+ */
+async function firstPassEstimate(
+  plan: SemanticPlan,
+  rw: PlannedSql,
+  s: StatementCalls,
+  ctx: SemanticRunContext,
+  statement: { readonly prefilters: readonly PrefilterState[] },
+  unwindowed: { calls: null; line: string },
+): Promise<{ calls: number | null; line: string }> {
+  const prefilter = statement.prefilters.find((p) => p.kind === 'pairs');
+  if (!prefilter?.plan || statement.prefilters.some((p) => !p.plan)) return unwindowed;
+  const budget = firstPassBudget(plan.options);
+  s.budget = budget;
+  let tuples: Map<string, Tuple>;
+  try {
+    startPass(s);
+    await ctx.q.run((con) => drain(con, rw.sql, ctx.params));
+    tuples = new Map(s.recorded);
+  } finally {
+    s.budget = Number.POSITIVE_INFINITY;
+    startPass(s);
+  }
+  const calls = (await estimateCalls(tuples, plan.options, s.hint, ctx)).calls;
+  return {
+    calls,
+    line: `none: this LIMIT is not met from the first rows of the source; the run reads it in passes of a bounded number of new calls, the first ${budget} pairs the prefilter meets asking about the ${tuples.size} it keeps: est_calls_window calls if that pass meets the LIMIT; else passes of twice the pairs, est_calls at most`,
   };
 }
 

@@ -11,6 +11,20 @@
  */
 import type { DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import { describePlan, type PrefilterKind, type PrefilterPlan, topK } from './prefilter.js';
+import type { StatementCalls } from './statement-calls.js';
+
+/**
+ * A pass's miss for pairs past its LIMIT budget (batch-passes.ts): the next
+ * pass, its budget doubled, reads them.
+ */
+export const PAIRS_PAST_BUDGET = 'prefilter: pairs past the pass budget';
+
+/**
+ * Pairs one pass counts against its budget at most: past that budget the
+ * prefilter lets every pair through to its plan, as without a budget. A
+ * bound on `pairsMet` (about 30 bytes a pair: a few MB).
+ */
+export const MAX_BUDGETED_PAIRS = 131_072;
 
 export class PrefilterState {
   /** Texts by hash, per side. */
@@ -33,8 +47,10 @@ export class PrefilterState {
   /**
    * Columns: token, hash(a), hash(b), a, b. NULL side → true (`~` answers NULL itself, no call).
    * In a sync strategy (`sync`) there is no later pass to plan in: a pair the plan never saw goes to the model.
+   * Under a pass budget (a LIMIT the window does not meet: batch-passes.ts) a pair past it is a miss (NULL).
    */
-  evaluate(input: DuckDBDataChunk, output: DuckDBVector, missed: Set<string>, sync: boolean): void {
+  evaluate(input: DuckDBDataChunk, output: DuckDBVector, s: StatementCalls, sync: boolean): void {
+    const { missed } = s;
     const ha = input.getColumnVector(1);
     const hb = input.getColumnVector(2);
     for (let r = 0; r < input.rowCount; r++) {
@@ -64,9 +80,35 @@ export class PrefilterState {
       if (this.stale) {
         missed.add('prefilter');
         output.setItem(r, null);
+      } else if (!sync && !this.withinBudget(a, b, s)) {
+        missed.add(PAIRS_PAST_BUDGET);
+        output.setItem(r, null);
       } else output.setItem(r, this.allowed === 'all' || this.allowed.get(a)?.has(b) === true);
     }
     output.flush();
+  }
+
+  /**
+   * Whether the pair is within the pass's budget. Without the prefilter a
+   * LIMIT's budgeted pass asks about the first `budget` pairs DuckDB meets
+   * (register-functions.ts `record`), and with it about the pairs kept among
+   * those, never more: each distinct pair met counts, kept or pruned. A
+   * relevance order is read whole whatever the budget (its first rows need
+   * every score): not counted.
+   */
+  private withinBudget(a: number, b: number, s: StatementCalls): boolean {
+    if (this.kind !== 'pairs' || !(s.budget <= MAX_BUDGETED_PAIRS)) return true;
+    const met = s.pairsMet;
+    let rights = met.byLeft.get(a);
+    if (rights?.has(b)) return true;
+    if (met.count >= s.budget) return false;
+    if (!rights) {
+      rights = new Set();
+      met.byLeft.set(a, rights);
+    }
+    rights.add(b);
+    met.count++;
+    return true;
   }
 
   /**

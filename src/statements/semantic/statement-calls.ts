@@ -32,6 +32,14 @@ export interface StatementCalls {
   missed: Set<string>;
   /** New tuples one pass may record; the rest wait for the next pass (LIMIT exactness). */
   budget: number;
+  /**
+   * The distinct pairs a prefilter met this pass, kept or pruned, by their
+   * texts' hashes (left → rights; prefilter-state.ts): under a `budget` each
+   * counts as the call its pair would make without the prefilter, so a pass
+   * reads the same span of pairs with or without `-- @ prefilter` and asks
+   * about the kept ones only.
+   */
+  readonly pairsMet: PairsMet;
   /** Set in sync mode. */
   sync?: SyncRun;
   /** vectorized: one blocking run per DuckDB chunk; otherwise one per call. */
@@ -50,6 +58,12 @@ export interface StatementCalls {
 
 export type Placeholder = 'null' | 'high' | 'low';
 
+/** Distinct pairs of hashes, left → rights, and how many. */
+export interface PairsMet {
+  readonly byLeft: Map<number, Set<number>>;
+  count: number;
+}
+
 const live = new Map<number, StatementCalls>();
 
 /** The state of the statement the planner numbered `token` (statements/semantic/semantic-plan.ts). */
@@ -62,6 +76,7 @@ export function openStatement(token: number, hint: string): StatementCalls {
     recorded: new Map(),
     missed: new Set(),
     budget: Number.POSITIVE_INFINITY,
+    pairsMet: { byLeft: new Map(), count: 0 },
     perChunk: false,
     placeholder: 'null',
   };
@@ -102,4 +117,6 @@ export function callKey(fn: SemanticFunction, values: readonly unknown[]): strin
 export function startPass(s: StatementCalls): void {
   s.recorded.clear();
   s.missed = new Set();
+  s.pairsMet.byLeft.clear();
+  s.pairsMet.count = 0;
 }
