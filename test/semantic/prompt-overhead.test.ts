@@ -30,7 +30,12 @@ async function side(options: SimulatorOptions): Promise<Side> {
   const engine = await createEngine({
     cascadeRoots: [],
     threads: 1,
-    provider: { baseUrl: sim.url, model: 'gpt-4o-mini', apiKey: 'sk-test', backoff: { baseMs: 5, maxMs: 50 } },
+    provider: {
+      baseUrl: sim.url,
+      model: 'gpt-4o-mini',
+      apiKey: 'sk-test',
+      backoff: { baseMs: 5, maxMs: 50 },
+    },
     onWarning: () => {},
   });
   // 'eco friendly bottle 12' is 5 o200k tokens.
