@@ -78,18 +78,6 @@ function confidenceValidated(schema: Readonly<Record<string, unknown>>) {
   return hit;
 }
 
-const instructionBySchema = new WeakMap<object, string>();
-
-/** The system message that states a schema; built once per schema object, not per run. */
-export function schemaInstructionFor(schema: object): string {
-  let text = instructionBySchema.get(schema);
-  if (text === undefined) {
-    text = `Answer only with JSON that matches this JSON Schema:\n${JSON.stringify(schema)}`;
-    instructionBySchema.set(schema, text);
-  }
-  return text;
-}
-
 const formatBySchema = new WeakMap<object, Map<string, ResponseFormat>>();
 
 /**
@@ -123,13 +111,11 @@ export async function runTurns(
   for (let turn = 1; turn <= maxTurns; turn++) {
     const state = { turn, ...(turn > 1 ? { previous } : {}), ...(take ? { take: take.index } : {}) };
     const prompt = render(session, cell, compiled, state);
-    const messages: ChatMessage[] = [];
-    const { schema } = effective(session, cell, compiled);
-    if (schema) messages.push({ role: 'system', content: schemaInstructionFor(schema) });
-    messages.push({
-      role: 'user',
-      content: take ? `${prompt}\n\n(Take ${take.index + 1} of ${take.of}.)` : prompt,
-    });
+    // The output schema is not stated here: the client sends it as response_format, or states it in a
+    // system message for a model that does not take one (llm/request-body.ts), never both.
+    const messages: ChatMessage[] = [
+      { role: 'user', content: take ? `${prompt}\n\n(Take ${take.index + 1} of ${take.of}.)` : prompt },
+    ];
     if (turn > 1) {
       messages.push({ role: 'assistant', content: asText(previous) });
       const until = loopUntil ? `; set "${loopUntil}" to true when the task is done` : '';

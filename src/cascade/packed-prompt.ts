@@ -97,7 +97,7 @@ export const ROW_SLOT = '<row/>';
  * is stated once in a `<shared>` block with {@link ROW_SLOT} where the rows
  * differ, and each `<row>` block holds only its tuple's differing text:
  *
- *     There are 2 separate tasks below, one per <row> block. …
+ *     2 tasks, one per <row>: each is the <shared> text with its row in place of <row/>. …
  *
  *     <shared>
  *     Does the text satisfy the criterion? …
@@ -122,17 +122,16 @@ export const ROW_SLOT = '<row/>';
 export function packedPrompt(prompts: readonly string[]): string {
   const n = prompts.length;
   const rows = (texts: readonly string[]) => texts.map((p) => `<row>\n${p}\n</row>`).join('\n');
-  const answerLine =
-    `Do each task on its own, exactly as if it were the only one. Answer with JSON {"answers": [...]} ` +
-    `holding exactly ${n} answers, the i-th answering the i-th row, each in the form its task asks for.`;
-  const plain = `There are ${n} separate tasks below, one per <row> block. ${answerLine}\n\n${rows(prompts)}`;
+  // The answers' JSON (an `answers` array of exactly n items) is the schema's to state: it goes as
+  // response_format, or in the client's system message (llm/request-body.ts), never here too.
+  const answerLine = 'Answer each on its own; answer i is for row i.';
+  const plain = `${n} tasks, one per <row>. ${answerLine}\n\n${rows(prompts)}`;
   const split = n > 1 ? sharedSplit(prompts) : undefined;
   if (!split) return plain;
   const { prefix, suffix } = split;
   const middles = prompts.map((p) => p.slice(prefix.length, p.length - suffix.length));
   const shared =
-    `There are ${n} separate tasks below, one per <row> block. Their instructions are stated once, ` +
-    `in the <shared> block: each task is that text with its row's text in place of ${ROW_SLOT}. ` +
+    `${n} tasks, one per <row>: each is the <shared> text with its row in place of ${ROW_SLOT}. ` +
     `${answerLine}\n\n<shared>\n${prefix}${ROW_SLOT}${suffix}\n</shared>\n${rows(middles)}`;
   return shared.length < plain.length ? shared : plain;
 }

@@ -609,8 +609,13 @@ export class BatchApi {
     );
     const stats = this.state.stats;
     if (verdict.req && stats.promptsSeen) {
-      const { model, messages, hasResponseFormat } = verdict.req;
-      stats.promptsSeen.push({ model, messages, hasResponseFormat });
+      const { model, messages, hasResponseFormat, responseFormat } = verdict.req;
+      stats.promptsSeen.push({
+        model,
+        messages,
+        hasResponseFormat,
+        ...(responseFormat ? { responseFormat } : {}),
+      });
     }
     // A line over the model's window or cap is answered as the endpoint answers it (its 400 in the error file).
     countVerdict(stats, verdict);

@@ -243,6 +243,7 @@ function respond(
         model,
         messages: req.messages,
         hasResponseFormat: req.hasResponseFormat,
+        ...(req.responseFormat ? { responseFormat: req.responseFormat } : {}),
       });
     }
   }

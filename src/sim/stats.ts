@@ -15,6 +15,8 @@ export interface SeenRequest {
     }[];
   }[];
   readonly hasResponseFormat: boolean;
+  /** The response_format object as sent, when there was one: what the model was told of the answer's shape besides the messages. */
+  readonly responseFormat?: Readonly<Record<string, unknown>>;
 }
 
 export interface SimulatorStats {

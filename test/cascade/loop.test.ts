@@ -47,7 +47,8 @@ test('each later turn is fed the previous output', async () => {
   try {
     await runCascade(refine(5), { topic: 'tea' }, { llm: rig.llm, defaultModel: 'm' });
     const second = rig.requests[1]!.messages;
-    assert.equal(second.slice(1), [
+    // The first message is the prompt itself: the schema goes as response_format, in no system message (issue 67).
+    assert.equal(second, [
       { role: 'user', content: 'Write a slogan for tea (turn 2)' },
       { role: 'assistant', content: '{"text":"v1","done":false}' },
       {
@@ -55,7 +56,6 @@ test('each later turn is fed the previous output', async () => {
         content: 'Turn 2 of 5: continue from your previous answer; set "done" to true when the task is done.',
       },
     ]);
-    assert.is(second[0]!.role, 'system');
   } finally {
     await rig.close();
   }

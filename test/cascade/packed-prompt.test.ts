@@ -42,7 +42,9 @@ test('the shared instructions are stated once; each row holds only its own text'
   const prompts = ['bamboo toothbrush', 'steel knife', 'glass bottle'].map(means);
   const p = packedPrompt(prompts);
   assert.is(p.split('Decide whether the text satisfies').length, 2, 'instructions once');
-  assert.ok(p.startsWith('There are 3 separate tasks below, one per <row> block.'));
+  assert.ok(
+    p.startsWith('3 tasks, one per <row>: each is the <shared> text with its row in place of <row/>.'),
+  );
   assert.match(p, '<shared>\nDecide whether');
   assert.match(
     p,

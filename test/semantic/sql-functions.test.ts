@@ -40,9 +40,11 @@ test('created in one session, used by another at its next statement; cached; rep
   await a.query(FRUIT);
   const q = `SELECT id, is_fruit(title) AS fruit FROM docs WHERE id <= 5 ORDER BY id`;
   const first = jsonRows(await b.query(q).then((r) => r.rows));
+  // The simulator answers a prompt without operator blocks by seeded draws, seeded by the messages: they changed when
+  // the schema left the messages (issue 67); the old draws in brackets.
   assert.equal(
     first.map((r) => r['fruit']),
-    [false, false, false, true, false],
+    [false, true, false, true, true], // [false, false, false, true, false]
   );
   assert.is(await f.requests(), 5);
   // The same statement again: every answer from the cache.
@@ -56,7 +58,7 @@ test('created in one session, used by another at its next statement; cached; rep
   assert.is(await f.requests(), 10);
   assert.equal(
     replaced.map((r) => r['fruit']),
-    [true, true, false, true, true],
+    [false, false, false, false, false], // [true, true, false, true, true]
   );
   const stored = jsonRows(
     (await b.query(`SELECT name, version, "returns", operator FROM rvbbit.semantic_functions`)).rows,
@@ -96,9 +98,12 @@ test('every type RETURNING takes: a STRUCT, an ENUM and a list come back as that
       ['STRUCT("label" VARCHAR, score INTEGER)', "ENUM('up', 'down')", 'VARCHAR[]'],
     ],
   );
-  assert.equal(rows[0]!['j'], { label: 'recycled eco friendly', score: 16 });
+  // The simulator answers a prompt without operator blocks by seeded draws, seeded by the messages: they changed when
+  // the schema left the messages (issue 67); the old draws in brackets.
+  // [{ label: 'recycled eco friendly', score: 16 }, 'up', ['from plastic waste', 'eco friendly water', 'waste tags recycled']]
+  assert.equal(rows[0]!['j'], { label: 'and score label', score: 89 });
   assert.equal(rows[0]!['m'], 'up');
-  assert.equal(rows[0]!['g'], ['from plastic waste', 'eco friendly water', 'waste tags recycled']);
+  assert.equal(rows[0]!['g'], ['friendly water bottle', 'friendly water bottle', 'water bottle made']);
   // Three functions, two rows: six calls (typeof reads the same answers).
   assert.is(await f.requests(), 6);
   await f.engine.query(
@@ -153,9 +158,11 @@ test('OPERATOR word: infix, parsed with the precedence of a file operator; WITH 
     (await f.engine.query(`SELECT id FROM docs WHERE id <= 6 AND body ECHOES 'eco friendly' ORDER BY id`))
       .rows,
   );
+  // The simulator answers a prompt without operator blocks by seeded draws, seeded by the messages: they changed when
+  // the schema left the messages (issue 67); the old draws in brackets.
   assert.equal(
     rows.map((r) => r['id']),
-    [2, 5],
+    [1, 2, 4], // [2, 5]
   );
   const listed = jsonRows(
     (
@@ -337,13 +344,14 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
   );
   assert.equal(
     packed.map((r) => r['e']),
-    [true, false, true, false, true, true, false, false],
+    // Seeded draws, seeded by the messages (issue 67 took the schema out of them): [true, false, true, false, true, true, false, false] before.
+    [true, false, false, true, false, true, false, false],
   );
   assert.is(await f.requests(), 2);
   await f.sim.resetStats();
   assert.equal(
     await ids(`-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id LIMIT 2`),
-    [1, 3],
+    [1, 4], // [1, 3] before issue 67 (seeded)
   );
   assert.is(await f.requests(), 4);
   await f.sim.resetStats();
@@ -351,8 +359,9 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
     `-- @ proxy: sim-small confidence 0.9\n-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id`,
   );
   // The proxy scores by its logprobs (issue 54): the simulator's seeded, calibrated probabilities keep some of its
-  // confident errors (7, 8) and send the unsure rest to the statement's model: 11 proxy calls, none above 0.9 unsure.
-  assert.equal(proxied, [3, 5, 6, 7, 8, 11]);
+  // confident errors and send the unsure rest to the statement's model: 11 proxy calls, none above 0.9 unsure.
+  // Seeded by the messages: [3, 5, 6, 7, 8, 11] before issue 67 took the schema out of them.
+  assert.equal(proxied, [2, 4, 5, 7, 10, 11]);
   assert.is(await f.requests(), 11);
   await f.sim.resetStats();
   await f.engine.query(
@@ -366,10 +375,11 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
       )
     ).rows,
   );
+  // Seeded words (before issue 67: 'kitchen knife that', 'runs cushioned running', 'share battery pack').
   assert.equal(groups, [
-    { category: 'home', g: 'kitchen knife that' },
-    { category: 'sport', g: 'runs cushioned running' },
-    { category: 'tech', g: 'share battery pack' },
+    { category: 'home', g: 'water bottle made' },
+    { category: 'sport', g: 'light running shoe' },
+    { category: 'tech', g: 'terrible headphones the' },
   ]);
   assert.is(await f.requests(), 3);
   await f.engine.query('DROP SEMANTIC FUNCTION is_eco; DROP SEMANTIC FUNCTION gist');

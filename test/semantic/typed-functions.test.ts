@@ -28,13 +28,20 @@ test('LLM_SCORE with whole bounds is an INTEGER within them; one call per row; t
   );
   assert.equal(
     rows.map((r) => r.s),
-    [4, 1, 3, 2, 3, 3, 3, 5, 2, 2, 4, 3],
+    // The simulator's seeded scores (the rubric is no block it reads), seeded by the messages: [4, 1, 3, 2, 3, 3, 3, 5, 2, 2, 4, 3]
+    // while each call also stated its schema in a system message (before issue 67).
+    [3, 3, 4, 1, 2, 3, 2, 2, 2, 2, 1, 3],
   );
   const stats = await f.sim.stats();
   assert.is(stats.requests, 12);
   const prompt = stats.promptsSeen!.map((p) => p.messages.map((m) => m.content).join('\n'))[0]!;
   assert.match(prompt, /from 1 \(the lowest\) to 5 \(the highest\)/);
-  assert.match(prompt, /\{"type":"integer","minimum":1,"maximum":5\}/);
+  // The schema's bounds go in the response_format, and only there (issue 67).
+  assert.match(
+    JSON.stringify(stats.promptsSeen![0]!.responseFormat),
+    /\{"type":"integer","minimum":1,"maximum":5\}/,
+  );
+  assert.not.match(prompt, /"type"/);
   assert.ok(stats.promptsSeen!.every((p) => p.hasResponseFormat));
   const [t] = await f.rows(
     `SELECT typeof(LLM_SCORE(review, 'how positive', 1, 5)) AS i, typeof(LLM_SCORE(review, 'how positive', 0, 1.5)) AS d,
@@ -188,8 +195,13 @@ test("RETURNING ENUM: the labels are the schema's enum, the column is DuckDB's E
   const stats = await f.sim.stats();
   assert.is(stats.requests, 10);
   assert.ok(stats.promptsSeen!.every((p) => p.hasResponseFormat));
+  // The labels go once, as the enum of the response_format; no message restates them (issue 67).
   const prompt = stats.promptsSeen!.map((p) => p.messages.map((m) => m.content).join('\n'))[0]!;
-  assert.match(prompt, '{"type":"string","enum":["positive","negative","neutral"]}');
+  assert.match(
+    JSON.stringify(stats.promptsSeen![0]!.responseFormat),
+    '{"type":"string","enum":["positive","negative","neutral"]}',
+  );
+  assert.not.match(prompt, '"enum"');
   const [t] = await f.rows(
     `SELECT typeof(${SENTIMENT}) AS t,
             typeof(LLM('Tag', review RETURNING STRUCT(tone ENUM('warm', 'it''s cold'), tags ENUM('a', 'b')[]))) AS s
@@ -224,11 +236,12 @@ test('RETURNING ENUM over all 300 reviews: every answer is a label, the counts a
      GROUP BY g ORDER BY g`,
     NO_CACHE,
   );
+  // Seeded by the messages: 83, 75, 79, 63 while each call also stated its schema in a system message (before issue 67).
   assert.equal(byGenre, [
-    { g: 'comedy', n: 83 },
-    { g: 'drama', n: 75 },
-    { g: "it's other", n: 79 },
-    { g: 'thriller', n: 63 },
+    { g: 'comedy', n: 78 },
+    { g: 'drama', n: 63 },
+    { g: "it's other", n: 83 },
+    { g: 'thriller', n: 76 },
   ]);
   // One call per distinct (movie, review).
   assert.is(await f.requests(), 263 + 297);

@@ -12,21 +12,19 @@
  * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
  * once: each prompt's text without its values, counted as the provider
  * counts (plan/estimate.ts countTokens), plus each distinct value's tokens
- * times its uses, plus the chat's markup and the schema's system message; the
- * answers as the JSON the schema asks for (a small side's: every candidate
+ * times its uses, plus the chat's markup (the schema goes as response_format,
+ * not in the messages: llm/request-body.ts); the answers as the JSON the schema asks for (a small side's: every candidate
  * listed, the most it can be).
  */
 
 import type { Cascade } from '../../cascade/cascade-types.js';
 import { compiledOf } from '../../cascade/compile-cascade.js';
-import { schemaInstructionFor } from '../../cascade/llm-cell.js';
-import { packedPrompt, packedSchema } from '../../cascade/packed-prompt.js';
+import { packedPrompt } from '../../cascade/packed-prompt.js';
 import { renderTemplate } from '../../cascade/templates.js';
 import { countTokens } from '../../plan/estimate.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import {
   answerSchema,
-  blockAnswers,
   blockable,
   blockPrompt,
   blockSide,
@@ -171,8 +169,8 @@ function planGroup(
 /** Packed prompts measured for the packed plan's estimate at most (each is rendered and counted). */
 const SAMPLED_CHUNKS = 16;
 
-/** Chat markup: system and user messages (3 + the role's 1 each) and the reply's priming (src/llm/token-count.ts). */
-const CHAT_TOKENS = 2 * (3 + 1) + 3;
+/** Chat markup: the one user message (3 + the role's 1) and the reply's priming (src/llm/token-count.ts). */
+const CHAT_TOKENS = 3 + 1 + 3;
 
 /** Token counts of texts, each distinct text counted once. */
 class TokenCounter {
@@ -185,9 +183,9 @@ class TokenCounter {
     }
     return n;
   }
-  /** A request's prompt: its system message stating `schema` and its user message. */
-  request(schema: object, prompt: number): number {
-    return CHAT_TOKENS + this.of(schemaInstructionFor(schema)) + prompt;
+  /** A request's prompt: its user message of `prompt` tokens (the cell states no schema: llm-cell.ts). */
+  request(prompt: number): number {
+    return CHAT_TOKENS + prompt;
   }
 }
 
@@ -237,7 +235,7 @@ function pairCost(
     counter.of(JSON.stringify(n === 0 ? sampleAnswer(item) : { answers: Array(n).fill(sampleAnswer(item)) }));
   if (perPrompt <= 1) {
     const first = ts[0]!;
-    const fixed = counter.request(item, counter.of(prompt(first))) - values(first);
+    const fixed = counter.request(counter.of(prompt(first))) - values(first);
     return {
       kind: 'pairwise',
       calls: ts.length,
@@ -256,7 +254,7 @@ function pairCost(
     const chunk = ts.slice(c * perPrompt, (c + 1) * perPrompt);
     const text = packedPrompt(chunk.map(prompt));
     const v = chunk.reduce((sum, t) => sum + values(t), 0);
-    bare += (counter.request(packedSchema(item, chunk.length).schema, counter.of(text)) - v) / chunk.length;
+    bare += (counter.request(counter.of(text)) - v) / chunk.length;
     sampled++;
   }
   const last = ts.length - (calls - 1) * perPrompt;
@@ -282,22 +280,12 @@ function blocksCost(plan: BlockPlan, counter: TokenCounter): PlanCost {
     let v = 0;
     for (const x of b.lefts) v += counter.of(x);
     for (const x of b.rights) v += counter.of(x);
-    tokensIn += counter.request(blockSchema(template, b.pairs.length), counter.of(bare)) + v;
+    tokensIn += counter.request(counter.of(bare)) + v;
     tokensOut += counter.of(
       JSON.stringify({ answers: Array(b.pairs.length).fill(sampleAnswer(template.item)) }),
     );
   }
   return { kind: 'blocks', calls: plan.blocks.length, tokensIn, tokensOut };
-}
-
-/** The block cascade's schema for k pairs, as its run renders it (cascades/semantic/pair_block.yaml). */
-export function blockSchema(template: PairTemplate, k: number): Record<string, unknown> {
-  return {
-    type: 'object',
-    required: ['answers'],
-    additionalProperties: false,
-    properties: { answers: blockAnswers(template, k) },
-  };
 }
 
 /** The small side: each candidates call's prompt measured on the first call, values and candidates added per call. */
@@ -308,11 +296,10 @@ function smallSideCost(
   counter: TokenCounter,
 ): PlanCost {
   const calls = candidateInputs(group, hint);
-  const item = answerSchema(cascade);
   const mark = counter.of('<c></c>');
   const listed = (i: number) =>
     counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
-  const fixed = counter.request(item, counter.of(renderPrompt(cascade, calls.inputs[0]!))) - listed(0);
+  const fixed = counter.request(counter.of(renderPrompt(cascade, calls.inputs[0]!))) - listed(0);
   let tokensIn = 0;
   let tokensOut = 0;
   calls.values.forEach((_, i) => {
