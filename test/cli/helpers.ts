@@ -100,8 +100,12 @@ export async function queryOnOwnSimulator(
  */
 export const SERVER_START_MS = 120_000;
 
-/** Resolves once `get()` matches `pattern` (polling), or rejects after `ms`. */
-export async function waitFor(get: () => string, pattern: RegExp, ms = 10_000): Promise<void> {
+/**
+ * Resolves once `get()` matches `pattern` (polling), or rejects after `ms`: a wait, not a bound,
+ * so by default as long as a server's start may take on a loaded machine (10 s was too short:
+ * seven serve tests timed out waiting for "listening" at load 10).
+ */
+export async function waitFor(get: () => string, pattern: RegExp, ms = SERVER_START_MS): Promise<void> {
   const t0 = Date.now();
   while (!pattern.test(get())) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${pattern}: ${get()}`);
