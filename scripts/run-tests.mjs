@@ -73,7 +73,16 @@ const runningFiles = () => [...lanes].filter((l) => l.file !== null).length;
 function startLane() {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './scripts/uvu-hooks/register.mjs', 'scripts/uvu-lane.mjs'],
+    // As file URLs, not `tsx` and `./scripts/…`: worker threads inherit these flags and resolve them from
+    // the working directory when they start, which a test may have changed (process.chdir): the
+    // document parser's thread then failed to load ("the document parser stopped").
+    [
+      '--import',
+      import.meta.resolve('tsx'),
+      '--import',
+      new URL('./uvu-hooks/register.mjs', import.meta.url).href,
+      'scripts/uvu-lane.mjs',
+    ],
     {
       cwd: root,
       stdio: ['pipe', 'pipe', 'inherit'],
