@@ -25,7 +25,9 @@ const TICKETS = `(SELECT range::INTEGER AS id, CASE range % 3 WHEN 0 THEN 'my ca
 
 const STATEMENTS = {
   'embedding proxy': `-- @ cache: false\n-- @ proxy: embedding recall 0.9 precision 0.9\nSELECT id FROM ${ITEMS} WHERE body MEANS 'eco friendly' ORDER BY id`,
-  'accuracy target': `-- @ cache: false\n-- @ proxy: small-fast accuracy 0.9\nSELECT id, CLASSIFY(body, 'billing,shipping,refund') AS topic FROM ${TICKETS} ORDER BY id`,
+  // Under the proxy's profiled accuracy (0.85), so the split does not hang on the seeded draws: at a target of 0.9
+  // the proxy answered 27 of 600 rows while the cell restated its schema, none after issue 67's messages.
+  'accuracy target': `-- @ cache: false\n-- @ proxy: small-fast accuracy 0.8\nSELECT id, CLASSIFY(body, 'billing,shipping,refund') AS topic FROM ${TICKETS} ORDER BY id`,
 } as const;
 type Kind = keyof typeof STATEMENTS;
 
