@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type MessagePort, workerData } from 'node:worker_threads';
-import { DocumentError } from '../src/documents/document-error.js';
+import { asDocumentError, DocumentError } from '../src/documents/document-error.js';
 import { DOCUMENT_OPEN_FLAGS, documentTooLarge } from '../src/documents/document-files.js';
 import type { AheadNotice, DocumentReply, DocumentRequest } from '../src/documents/document-protocol.js';
 import { documentPages } from '../src/documents/parse-document.js';
@@ -61,13 +61,7 @@ async function parse(req: DocumentRequest, onHash?: (sha256: string) => void): P
       ...(sha256 ? { sha256 } : {}),
     };
   } catch (err) {
-    const e =
-      err instanceof DocumentError
-        ? err
-        : new DocumentError(
-            'DOCUMENT_DAMAGED',
-            `the document cannot be read: ${(err as Error)?.message ?? err}`,
-          );
+    const e = asDocumentError(err);
     return {
       id: req.id,
       ...(sha256 ? { sha256 } : {}),

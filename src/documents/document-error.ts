@@ -17,6 +17,15 @@ export class DocumentError extends RvbbitError {
   }
 }
 
+/** `err` as a DocumentError: a parser library's own error means the document cannot be read (DOCUMENT_DAMAGED). */
+export function asDocumentError(err: unknown): DocumentError {
+  if (err instanceof DocumentError) return err;
+  return new DocumentError(
+    'DOCUMENT_DAMAGED',
+    `the document cannot be read: ${(err as Error)?.message ?? err}`,
+  );
+}
+
 export interface DocumentErrorData {
   readonly code: DocumentErrorCode;
   readonly message: string;

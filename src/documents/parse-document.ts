@@ -4,7 +4,7 @@
  */
 
 import { cleanText } from './clean-text.js';
-import { DocumentError, type DocumentErrorCode } from './document-error.js';
+import { asDocumentError, DocumentError, type DocumentErrorCode } from './document-error.js';
 import { FORMAT_NAME, sniffDocumentFormat } from './document-format.js';
 import { type DocumentLimits, textTooLarge } from './document-limits.js';
 import { firstBytesLook } from './document-subject.js';
@@ -23,13 +23,7 @@ export async function documentPages(bytes: Uint8Array, limits: DocumentLimits): 
   try {
     return await pagesOf(bytes, limits);
   } catch (err) {
-    const e =
-      err instanceof DocumentError
-        ? err
-        : new DocumentError(
-            'DOCUMENT_DAMAGED',
-            `the document cannot be read: ${(err as Error)?.message ?? err}`,
-          );
+    const e = asDocumentError(err);
     throw new DocumentError(e.code as DocumentErrorCode, e.message, {
       ...e.detail,
       starts,
