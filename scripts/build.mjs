@@ -15,6 +15,9 @@
  * - The cascade file's JSON Schema validator and the JSON Schema meta-schema's
  *   are ajv's standalone code, generated here (src/cascade/fixed-validators.ts
  *   and json-schema-validator.ts say why).
+ * - The shipped operator files (cascades/semantic/) are read here, and the
+ *   catalog takes each read whose file is unchanged (src/plan/preread-operators.ts):
+ *   reading them cost ~150–220 ms of every start.
  * - Types: tsc emits declarations into dist/types (esbuild emits none).
  * - dist/grammar.browser.js: rvbbit/grammar for browsers (the "browser"
  *   condition of ./grammar, and ./grammar/browser): one self-contained ESM
@@ -86,6 +89,23 @@ const precompiledValidators = {
 };
 
 /**
+ * The shipped operator files, read here (src/plan/preread-operators.ts says
+ * why): the module that reads them at run time is swapped for their reads.
+ */
+const { prereadModule } = await tsImport('../src/plan/preread-operators.ts', import.meta.url);
+const prereadCode = await prereadModule(`${root}cascades/semantic`);
+const prereadOperators = {
+  name: 'preread-operators',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]plan[\\/]preread-operators\.ts$/ }, () => ({
+      contents: prereadCode,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
+/**
  * External CommonJS dependencies loaded with require() in place of an ES
  * import. Node's import of a CommonJS module lexes it, and every module it
  * re-exports, for their named exports: @duckdb/node-api re-exports ~40 files,
@@ -144,7 +164,7 @@ const undiciPoolOnly = {
 
 rmSync('dist', { recursive: true, force: true });
 await build({
-  plugins: [precompiledValidators, requiredNotImported, undiciPoolOnly],
+  plugins: [precompiledValidators, prereadOperators, requiredNotImported, undiciPoolOnly],
   entryPoints: ENTRIES,
   outdir: 'dist',
   chunkNames: 'chunk-[hash]',

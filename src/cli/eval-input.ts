@@ -5,7 +5,7 @@
  * per set-up, so a DELETE or an INSERT would run that many times.
  */
 import { InvalidArgumentError } from 'commander';
-import { SqlTok, scanSql } from '../../grammar/index.js';
+import { SqlTok, scanSql } from '../../grammar/sql-scan.js';
 
 /** Parts of a qualified name: catalog.schema.table at most. */
 const MAX_NAME_PARTS = 3;

@@ -24,7 +24,7 @@
  * @see ../../docs/cascades.md ("sql_function")
  */
 import { readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { errorMessage, RvbbitError } from '../../base/errors.js';
 import {
   AGGREGATES,
@@ -37,7 +37,8 @@ import {
 import type { Cascade, SqlFunction, SqlFunctionArg } from '../cascade/cascade-types.js';
 import { MAX_CASCADE_BYTES } from '../cascade/read-cascade.js';
 import { packagePath } from '../runtime/package-files.js';
-import { type Declared, declaredBy, readOperatorFile, salvage } from './operator-file.js';
+import { type Declared, declaredBy, type OperatorFile, readOperatorFile, salvage } from './operator-file.js';
+import { PREREAD_OPERATORS, textHash } from './preread-operators.js';
 import type { FunctionListing } from './sql-functions.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
@@ -290,7 +291,7 @@ function readClaim(file: string): {
   if (!/^sql_function:/m.test(text)) return {};
   const source: OperatorSource = file.startsWith(SHIPPED) ? 'shipped' : 'file';
   try {
-    const read = readOperatorFile(file, text);
+    const read = (source === 'shipped' && prereadOf(file, text)) || readOperatorFile(file, text);
     if (!read) return {};
     const { sql, warnings } = read;
     return {
@@ -305,6 +306,13 @@ function readClaim(file: string): {
     const skipped = { file, error: asError(file, err), functionName: declared?.name };
     return { skipped, ...(declared ? { claim: { ...declared, broken: skipped } } : {}) };
   }
+}
+
+/** A shipped file's read from the build, when its text is still what was read (preread-operators.ts). */
+function prereadOf(file: string, text: string): OperatorFile | undefined {
+  const preread = PREREAD_OPERATORS.get(relative(SHIPPED, file));
+  if (preread === undefined || preread.sha256 !== textHash(text)) return undefined;
+  return preread.read ?? undefined;
 }
 
 function asError(file: string, err: unknown): RvbbitError {

@@ -10,6 +10,7 @@
 
 import { isRvbbitWord } from '../../grammar/keywords.js';
 import type { QueryResult } from '../db/query-result.js';
+import { quoteIdent, quoteString } from '../db/sql-text.js';
 import { rewriteCatalogSql } from './catalog-rewrite.js';
 import { rewriteSerialColumns } from './serial-rewrite.js';
 import { classifyStatement } from './statement-class.js';
@@ -87,6 +88,29 @@ const PG_ONLY_SETTINGS: ReadonlyMap<string, string | undefined> = new Map([
   ['escape_string_warning', 'on'],
 ]);
 
+/** DuckDB's SHOW of a list (`SHOW TABLES`), not of a setting. */
+const DUCKDB_SHOW_LISTS = new Set(['tables', 'databases', 'schemas']);
+
+/**
+ * `SHOW ALL` as Postgres answers it (name, setting, description): the session's
+ * own settings and the server's parameters first, then the rest of pg_settings.
+ */
+function showAllSql(settings: Map<string, string>, params: Record<string, string>): string {
+  const own = new Map<string, string>();
+  for (const [name, value] of PG_ONLY_SETTINGS) if (value !== undefined) own.set(name, value);
+  for (const [name, value] of Object.entries(SHOW_EXTRA)) if (!name.includes(' ')) own.set(name, value);
+  for (const [name, value] of Object.entries(params)) own.set(name.toLowerCase(), value);
+  for (const [name, value] of settings) own.set(name, value);
+  const rows = [...own].map(([name, value]) => `(${quoteString(name)}, ${quoteString(value)})`).join(', ');
+  return `SELECT name, setting, description FROM (
+      SELECT o.name, o.setting, coalesce(s.short_desc, '') AS description
+        FROM (VALUES ${rows}) o(name, setting) LEFT JOIN pg_settings s ON lower(s.name) = o.name
+      UNION ALL
+      SELECT name, setting, coalesce(short_desc, '') FROM pg_settings
+        WHERE lower(name) NOT IN (SELECT name FROM (VALUES ${rows}) o(name, setting)))
+    ORDER BY lower(name)`;
+}
+
 /** A setting a client may SET here (a Postgres-only one, or a dotted custom name): it is remembered, not sent to DuckDB. */
 export function isSessionSetting(name: string): boolean {
   return PG_ONLY_SETTINGS.has(name) || name.includes('.');
@@ -134,6 +158,13 @@ export function specialQuery(
         kind: 'rows',
         result: { columns: [{ name: column, type: 'VARCHAR' }], rows: [{ [column]: value }] },
       };
+    }
+    if (key === 'all') return { kind: 'sql', sql: showAllSql(settings, params) };
+    // Any other setting pg_settings lists (DuckDB's included), or Postgres's 42704 (sqlstate.ts). Over
+    // the Postgres wire SHOW is Postgres's: DuckDB's `SHOW tbl` (a table's columns) is `DESCRIBE tbl`;
+    // its SHOW TABLES / DATABASES / SCHEMAS, which Postgres has not, go to DuckDB.
+    if (/^[a-z_][a-z0-9_.$]*$/.test(key) && !DUCKDB_SHOW_LISTS.has(key)) {
+      return { kind: 'sql', sql: `SELECT rvbbit_current_setting(${quoteString(key)}) AS ${quoteIdent(key)}` };
     }
     return undefined;
   }

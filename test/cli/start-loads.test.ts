@@ -4,9 +4,10 @@
  * and starts no thread (no worker pool, no built-in simulator). The child's
  * every module and thread is traced by preloads (test/fixtures/module-trace).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROOT, rvbbit } from './helpers.js';
@@ -74,6 +75,20 @@ test('SELECT 1 loads none of the libraries kept for first use, and starts no thr
     r.trace.filter((l) => l.startsWith('worker ')),
     [],
   );
+});
+
+test('--version loads no SQL grammar: the parser (chevrotain) is loaded by commands that parse', async () => {
+  const r = await traced(['--version']);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /^\d+\.\d+\.\d+/);
+  // Every file the process loaded, from source or the build's chunks (which bundle chevrotain in).
+  const files = [...new Set(r.trace.map((l) => l.replace(/^(module|require|worker) /, '')))].map((f) =>
+    f.startsWith('file:') ? fileURLToPath(f) : f,
+  );
+  const parsers = files.filter(
+    (f) => existsSync(f) && readFileSync(f, 'utf8').includes('performSelfAnalysis'),
+  );
+  assert.equal(parsers, []);
 });
 
 test('an LLM statement still starts the simulator and the pool, and loads what it uses', async () => {

@@ -24,6 +24,36 @@ test('session settings clients send on connect are acknowledged and readable wit
   assert.equal((await c.query('SHOW server_version')).rows, [{ server_version: '15.0 (rvbbit)' }]);
 });
 
+test('SHOW answers any setting pg_settings lists, SHOW ALL lists them as Postgres does, an unknown one is 42704', async () => {
+  const c = await f.client();
+  // A Postgres fact from pg_settings and a DuckDB setting (DuckDB itself reads `SHOW x` as DESCRIBE x).
+  assert.equal((await c.query('SHOW max_index_keys')).rows, [{ max_index_keys: '32' }]);
+  const threads = await c.query("SELECT setting FROM pg_settings WHERE name = 'threads'");
+  assert.equal((await c.query('SHOW threads')).rows, [{ threads: threads.rows[0].setting }]);
+  const unknown = await c.query('SHOW no_such_setting').catch((e: { code: string; message: string }) => e);
+  assert.is((unknown as { code: string }).code, '42704');
+  assert.match(
+    (unknown as { message: string }).message,
+    /unrecognized configuration parameter "no_such_setting"/,
+  );
+  // SHOW ALL: Postgres's three columns; a SET value and the server's parameters among them.
+  await c.query('SET statement_timeout = 5000');
+  const all = await c.query('SHOW ALL');
+  assert.equal(
+    all.fields.map((x) => x.name),
+    ['name', 'setting', 'description'],
+  );
+  const byName = new Map(all.rows.map((r) => [r.name as string, r.setting as string]));
+  assert.is(byName.get('statement_timeout'), '5000');
+  assert.is(byName.get('client_min_messages'), 'notice');
+  assert.is(byName.get('max_index_keys'), '32');
+  assert.is(byName.get('threads'), threads.rows[0].setting);
+  assert.is(all.rows.filter((r) => r.name === 'statement_timeout').length, 1);
+  // DuckDB's SHOW TABLES still lists tables.
+  await c.query('CREATE TABLE show_me (x INTEGER)');
+  assert.ok((await c.query('SHOW TABLES')).rows.some((r) => r.name === 'show_me'));
+});
+
 test('type lookups by OID answer with Postgres type names', async () => {
   const c = await f.client();
   const r = await c.query(
