@@ -16,7 +16,7 @@ import { simulatorEnv } from '../../src/llm/config.js';
 import { requires } from '../requires.js';
 import { type MainThreadWatch, mainThreadWatch } from '../server/probe.js';
 import { psql } from '../server/py-client.js';
-import { rvbbit, start, waitFor } from './helpers.js';
+import { rvbbit, SERVER_START_MS, start, waitFor } from './helpers.js';
 
 const ENV = simulatorEnv();
 /** 20 rows; the simulator answers `t MEANS 'eco friendly'` true for the 4 that say so. */
@@ -219,7 +219,7 @@ server(
 );
 
 server(
-  '--allow-blocking-strategies runs them; SIGTERM mid-statement stops the server within 2 s',
+  '--allow-blocking-strategies runs them; SIGTERM mid-statement stops the server and the statement',
   async () => {
     const { run, port } = await serve(['--allow-blocking-strategies']);
     try {
@@ -243,13 +243,15 @@ server(
         'rvbbit',
       );
       await new Promise((res) => setTimeout(res, 700));
-      const t0 = performance.now();
       run.child.kill('SIGTERM');
-      const exit = await within(5000, run.done, 'server exit after SIGTERM');
-      const took = performance.now() - t0;
-      assert.ok(took < 2000, `the server took ${Math.round(took)} ms to stop`);
+      // Stopped mid-statement, not after it: the client's statement (20,000 calls) ends in an error,
+      // which a server that waited for it would not give; measured by that rather than the clock,
+      // which a busy machine stretches (the wait below only keeps a hang from stalling the suite).
+      const exit = await within(SERVER_START_MS, run.done, 'server exit after SIGTERM');
       assert.ok(exit.code !== null, 'the server was killed, not stopped');
-      await long;
+      const cut = await long;
+      assert.is.not(cut.code, 0, `the statement ran to its end: ${cut.out}`);
+      assert.match(cut.err, /terminat|closed|connection/i);
     } finally {
       if (run.child.exitCode === null) run.child.kill('SIGKILL');
     }
