@@ -32,7 +32,10 @@
  *   (not/no/never/n't) on both sides, CONTRADICTS needs score ≥ 0.2 and opposite
  *   negation; `~` needs score ≥ 0.5.
  * - A number field named like score/confidence/relevance gets the score scaled into
- *   its [minimum, maximum] (default 0..1); a boolean field gets the result.
+ *   its [minimum, maximum] (default 0..1); a boolean field gets the result. A number
+ *   the schema does not bound is drawn within a range the question states ("from 1
+ *   to 5", "on a scale of 1 to 10", "out of 10"; schema-answer.ts statedRange), else
+ *   0..1 for a score, 0..100 otherwise.
  * - Enums: positive/negative/neutral from a tiny sentiment lexicon; otherwise the
  *   label sharing most words with the text; otherwise a seeded pick. A string
  *   field named label/topic/category/group picks the same way among the

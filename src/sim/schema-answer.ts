@@ -226,7 +226,8 @@ function genNumber(schema: Schema, name: string, ctx: PromptContext, rng: Rng, i
   if (xlo !== undefined) lo = Math.max(lo ?? -Infinity, xlo + step);
   if (xhi !== undefined) hi = Math.min(hi ?? Infinity, xhi - step);
   const scoreLike = SCORE_FIELD.test(name);
-  if (lo === undefined && hi === undefined) [lo, hi] = scoreLike && !integer ? [0, 1] : [0, 100];
+  if (lo === undefined && hi === undefined)
+    [lo, hi] = statedRange(questionOf(ctx)) ?? (scoreLike && !integer ? [0, 1] : [0, 100]);
   else if (lo === undefined) lo = Math.min(0, hi!);
   else if (hi === undefined) hi = lo + 100;
   if (integer) {
@@ -246,6 +247,40 @@ function genNumber(schema: Schema, name: string, ctx: PromptContext, rng: Rng, i
     v = Number((k * m).toPrecision(12));
   }
   return v;
+}
+
+/**
+ * A range the question states when the schema bounds nothing ("Rate it from 1 to
+ * 5 stars", "on a scale of 1 to 10", "between 0 and 100", "a 1-5 scale", "out of
+ * 10"): a model answers within it, so the simulator does too (issue 68: it
+ * answered 40, 67, 85 to "from 1 to 5"). Read from the question only: tagged
+ * blocks and labelled values are the data, whose numbers are not an instruction.
+ */
+const STATED_RANGES: readonly RegExp[] = [
+  /\b(?:from|between)\s+(-?\d+(?:\.\d+)?)\s+(?:to|and)\s+(-?\d+(?:\.\d+)?)\b/i,
+  /\bscale\s+of\s+(-?\d+(?:\.\d+)?)\s*(?:to|-|–)\s*(-?\d+(?:\.\d+)?)\b/i,
+  /\b(-?\d+(?:\.\d+)?)\s*(?:-|–)\s*(\d+(?:\.\d+)?)\s+(?:scale|stars?|points?)\b/i,
+];
+const OUT_OF = /\bout\s+of\s+(\d+(?:\.\d+)?)\b/i;
+const DATA = /<([a-z_]+)(?:\s[^>]*)?>[\s\S]*?<\/\1>/g;
+
+/** Blocks that hold the question (the shipped cascades' `<task>`, `<criterion>` …), not the data. */
+const QUESTION_BLOCKS = ['task', 'question', 'criterion', 'topic', 'statement'];
+
+/** The question a prompt asks: its question blocks, else the last user message. */
+function questionOf(ctx: PromptContext): string {
+  const asked = QUESTION_BLOCKS.flatMap((tag) => ctx.blocks.get(tag) ?? []);
+  return asked.length > 0 ? asked.join('\n') : ctx.user;
+}
+
+export function statedRange(question: string): [number, number] | undefined {
+  const text = question.replace(DATA, ' ');
+  for (const re of STATED_RANGES) {
+    const m = re.exec(text);
+    if (m && Number(m[1]) < Number(m[2])) return [Number(m[1]), Number(m[2])];
+  }
+  const out = OUT_OF.exec(text);
+  return out && Number(out[1]) > 0 ? [0, Number(out[1])] : undefined;
 }
 
 function genBoolean(name: string, ctx: PromptContext, rng: Rng): boolean {
