@@ -37,7 +37,11 @@ test('abort during a request: rejects at once, and no further request reaches th
 
 test('abort during a backoff wait: no wait for the backoff, no further attempt', async () => {
   const sim = await startSimulator({ errorRate: 1 });
-  const llm = createLlmClient({ baseUrl: sim.url, retries: 5, backoff: { baseMs: A_MINUTE, maxMs: A_MINUTE } });
+  const llm = createLlmClient({
+    baseUrl: sim.url,
+    retries: 5,
+    backoff: { baseMs: A_MINUTE, maxMs: A_MINUTE },
+  });
   try {
     const ac = new AbortController();
     const started = performance.now();
