@@ -8,6 +8,7 @@ import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { CallRowsAppender, type LoggedCall } from './call-rows.js';
 import { GUARANTEE_COLUMNS, type GuaranteeColumns } from './guarantee-columns.js';
+import { LogRetention } from './log-retention.js';
 import { FILE_STORE, type RvbbitStore } from './schema.js';
 
 /** Where a call came from, shared by every row a statement logs. */
@@ -128,6 +129,9 @@ export class LogWriter {
    * said once through `onProviderWarning`.
    */
   readonly providerWarnings = new Map<string, string>();
+  /** An in-memory store's bound on each log table's rows (undefined: every row kept). */
+  private readonly callsKept: LogRetention | undefined;
+  private readonly queriesKept: LogRetention | undefined;
 
   constructor(
     private readonly q: ConnectionQueue,
@@ -143,12 +147,19 @@ export class LogWriter {
       catalog: store.catalog,
       maxDelayMs: store.durableWithinMs,
     });
+    if (store.maxLogRows !== undefined) {
+      this.callsKept = new LogRetention(q, 'rvbbit.unified_logs', store.maxLogRows);
+      this.queriesKept = new LogRetention(q, 'rvbbit.queries', store.maxLogRows);
+    }
   }
 
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */
   calls(records: readonly LoggedCall[]): Promise<void> {
     for (const r of records) if (r.warning) this.noteWarning(r.model, r.warning);
-    return this.callRows.append(records);
+    const appended = this.callRows.append(records);
+    const kept = this.callsKept;
+    if (kept === undefined || records.length === 0) return appended;
+    return appended.then(() => kept.added(records.length, () => this.callRows.flush()));
   }
 
   /** A provider's refusal, said once per model and message (workers each learn it; the engine says it once). */
@@ -165,9 +176,9 @@ export class LogWriter {
    * need no flush. Callers batch a statement's hits (one INSERT per page cost
    * more than it saved).
    */
-  cacheHits(origin: CallOrigin, indexes: readonly number[], at = Date.now()): Promise<void> {
-    if (indexes.length === 0) return Promise.resolve();
-    return this.q.run((con) =>
+  async cacheHits(origin: CallOrigin, indexes: readonly number[], at = Date.now()): Promise<void> {
+    if (indexes.length === 0) return;
+    await this.q.run((con) =>
       con
         .run(
           `INSERT INTO rvbbit.unified_logs
@@ -180,6 +191,7 @@ export class LogWriter {
         )
         .then(() => undefined),
     );
+    await this.callsKept?.added(indexes.length, () => this.callRows.flush());
   }
 
   /**
@@ -260,6 +272,10 @@ export class LogWriter {
       a.endRow();
     });
     await this.flush();
+    // A statement's end: each log table back to its newest rows within the bound.
+    await this.queriesKept?.added(1, () => this.queryRows.flush());
+    await this.callsKept?.settle(() => this.callRows.flush());
+    await this.queriesKept?.settle(() => this.queryRows.flush());
   }
 }
 
