@@ -11,8 +11,10 @@ import { createEngine } from '../../src/index.js';
 import { loggedCall } from '../../src/obs/log-writer.js';
 import { productsSql, startFixture } from '../engine/engine-fixture.js';
 
-const count = async (run: (sql: string) => Promise<{ rows: Record<string, unknown>[] }>, sql: string) =>
-  Number((await run(sql)).rows[0]!.n);
+const count = async (
+  run: (sql: string) => Promise<{ readonly rows: readonly Record<string, unknown>[] }>,
+  sql: string,
+) => Number((await run(sql)).rows[0]!.n);
 
 test('a MAP of 1,000 calls under maxLogRows 400: the log keeps the newest 400; the next run is all there, found by session', async () => {
   const f = await startFixture({}, { maxLogRows: 400 });
