@@ -7,6 +7,8 @@
  * the JS heap minus DuckDB's buffers is the rest: native allocations, stacks, code.
  *
  *   node bench/paths-breakdown.child.mjs <stream|ctas|means-count> <N> <simulator url> [database file]
+ *
+ * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit).
  */
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +21,7 @@ const engine = await createEngine({
   cascadeRoots: [fileURLToPath(new URL('./cascades/', import.meta.url))],
   provider: { baseUrl, maxConcurrency: 256 },
   ...(database ? { database } : {}),
+  ...(process.env.RVBBIT_BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.RVBBIT_BENCH_MEMORY_LIMIT } : {}),
 });
 const probe = await engine.shared.instance.connect();
 const peak = { rss: 0, heap: 0, external: 0, duckdb: 0, byTag: {} };
