@@ -24,6 +24,8 @@ const engine = await createEngine({
   ...(process.env.RVBBIT_BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.RVBBIT_BENCH_MEMORY_LIMIT } : {}),
 });
 const probe = await engine.shared.instance.connect();
+// RVBBIT_BENCH_DUCKDB_SET='SET GLOBAL x = …; …': DuckDB settings to try against the engine's own.
+if (process.env.RVBBIT_BENCH_DUCKDB_SET) await probe.run(process.env.RVBBIT_BENCH_DUCKDB_SET);
 const peak = { rss: 0, heap: 0, external: 0, duckdb: 0, byTag: {} };
 const duckdbNow = async () => {
   const r = await probe.runAndReadAll('SELECT tag, memory_usage_bytes::DOUBLE AS b FROM duckdb_memory()');

@@ -9,7 +9,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { CallRowsAppender, type LoggedCall } from './call-rows.js';
 import { GUARANTEE_COLUMNS, type GuaranteeColumns } from './guarantee-columns.js';
 import { LogRetention } from './log-retention.js';
-import { FILE_STORE, type RvbbitStore } from './schema.js';
+import { FILE_STORE, type RvbbitStore, SESSION_INDEX } from './schema.js';
 
 /** Where a call came from, shared by every row a statement logs. */
 export interface CallOrigin {
@@ -148,8 +148,20 @@ export class LogWriter {
       maxDelayMs: store.durableWithinMs,
     });
     if (store.maxLogRows !== undefined) {
-      this.callsKept = new LogRetention(q, 'rvbbit.unified_logs', store.maxLogRows);
-      this.queriesKept = new LogRetention(q, 'rvbbit.queries', store.maxLogRows);
+      this.callsKept = new LogRetention(
+        q,
+        {
+          table: 'rvbbit.unified_logs',
+          index: { name: SESSION_INDEX, column: 'session_id' },
+          closeWriter: () => this.callRows.closeNow(),
+        },
+        store.maxLogRows,
+      );
+      this.queriesKept = new LogRetention(
+        q,
+        { table: 'rvbbit.queries', closeWriter: () => this.queryRows.closeNow() },
+        store.maxLogRows,
+      );
     }
   }
 
@@ -159,7 +171,7 @@ export class LogWriter {
     const appended = this.callRows.append(records);
     const kept = this.callsKept;
     if (kept === undefined || records.length === 0) return appended;
-    return appended.then(() => kept.added(records.length, () => this.callRows.flush()));
+    return appended.then(() => kept.added(records.length));
   }
 
   /** A provider's refusal, said once per model and message (workers each learn it; the engine says it once). */
@@ -191,7 +203,7 @@ export class LogWriter {
         )
         .then(() => undefined),
     );
-    await this.callsKept?.added(indexes.length, () => this.callRows.flush());
+    await this.callsKept?.added(indexes.length);
   }
 
   /**
@@ -273,9 +285,9 @@ export class LogWriter {
     });
     await this.flush();
     // A statement's end: each log table back to its newest rows within the bound.
-    await this.queriesKept?.added(1, () => this.queryRows.flush());
-    await this.callsKept?.settle(() => this.callRows.flush());
-    await this.queriesKept?.settle(() => this.queryRows.flush());
+    await this.queriesKept?.added(1);
+    await this.callsKept?.settle();
+    await this.queriesKept?.settle();
   }
 }
 

@@ -74,7 +74,7 @@ test('rvbbit.queries keeps its newest maxLogRows statements', async () => {
   }
 });
 
-test('within one long statement the log never holds more than 1.125 × the bound (20,000 calls, bound 1,000)', async () => {
+test('within one long statement the log never holds 2 × the bound (20,000 calls, bound 1,000): it is replaced by a copy of its newest rows', async () => {
   const engine = await createEngine({ maxLogRows: 1000 });
   try {
     const logs = engine.shared.logs;
@@ -92,7 +92,7 @@ test('within one long statement the log never holds more than 1.125 × the bound
         await count((sql) => engine.query(sql), 'SELECT count(*) AS n FROM rvbbit.unified_logs'),
       );
     }
-    assert.ok(most <= 1125, `the log held ${most} rows`);
+    assert.ok(most < 2000, `the log held ${most} rows`);
     // The newest call is there; the first is not.
     assert.is(
       await count(
