@@ -60,19 +60,21 @@ test('a MAP of 1,000 calls under maxLogRows 400: the log keeps the newest 400; t
   }
 });
 
-test('rvbbit.queries keeps its newest maxLogRows statements', async () => {
-  const engine = await createEngine({ maxLogRows: 3 });
-  try {
-    for (let i = 1; i <= 5; i++) await engine.query(`SELECT ${i} AS n`);
-    assert.equal((await engine.query('SELECT text FROM rvbbit.queries ORDER BY rowid')).rows, [
-      { text: 'SELECT 3 AS n' },
-      { text: 'SELECT 4 AS n' },
-      { text: 'SELECT 5 AS n' },
-    ]);
-  } finally {
-    await engine.close();
-  }
-});
+for (const logs of ['shared', 'private'] as const) {
+  test(`rvbbit.queries keeps its newest maxLogRows statements (${logs} logs)`, async () => {
+    const engine = await createEngine({ maxLogRows: 3, logs });
+    try {
+      for (let i = 1; i <= 5; i++) await engine.query(`SELECT ${i} AS n`);
+      assert.equal((await engine.query('SELECT text FROM rvbbit.queries ORDER BY text')).rows, [
+        { text: 'SELECT 3 AS n' },
+        { text: 'SELECT 4 AS n' },
+        { text: 'SELECT 5 AS n' },
+      ]);
+    } finally {
+      await engine.close();
+    }
+  });
+}
 
 test('within one long statement the log never holds 2 × the bound (20,000 calls, bound 1,000): it is replaced by a copy of its newest rows', async () => {
   const engine = await createEngine({ maxLogRows: 1000 });
