@@ -51,12 +51,19 @@ export class BufferedAppender {
   }
 
   async close(): Promise<void> {
+    await this.q.run(() => this.closeNow());
+  }
+
+  /**
+   * Flushes and closes the appender now, inside a task of the connection's
+   * queue (its caller's): the next append opens a new one, on the table the
+   * name then means (a table replaced meanwhile: obs/log-retention.ts).
+   */
+  closeNow(): void {
     clearTimeout(this.timer);
-    await this.q.run(() => {
-      this.flushNow();
-      this.appender?.closeSync();
-      this.appender = undefined;
-    });
+    this.flushNow();
+    this.appender?.closeSync();
+    this.appender = undefined;
   }
 
   private flushNow(): void {

@@ -46,6 +46,13 @@ export interface EngineOptions {
    */
   readonly memoryLimit?: string;
   /**
+   * Rows each log table (`rvbbit.unified_logs`, `rvbbit.queries`) of an
+   * in-memory database keeps: the newest, older ones deleted (default
+   * 200,000; at least 1; obs/log-retention.ts). A database file's log keeps
+   * every row (it is on disk).
+   */
+  readonly maxLogRows?: number;
+  /**
    * Distinct operator tuples one record pass of a semantic statement holds
    * waiting for their answers (default 32768; at least 1): past it, the
    * pass's other tuples wait for the next pass, so a million-row statement

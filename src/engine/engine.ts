@@ -21,6 +21,7 @@ import type { BatchDelivering } from '../llm/client.js';
 import { createImageBytesBuffer, reclaimImageBytes, valueHoldsImageFile } from '../llm/image-files.js';
 import { isStructuredRefusal } from '../llm/structured.js';
 import type { LlmClient } from '../llm/types.js';
+import { DEFAULT_MAX_LOG_ROWS } from '../obs/log-retention.js';
 import { LogWriter } from '../obs/log-writer.js';
 import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
@@ -118,6 +119,13 @@ export class Engine {
       throw new RvbbitError(
         'ENGINE_OPTION',
         `options.tuplesPerPass must be a positive integer, got ${String(tuplesPerPass)}`,
+      );
+    }
+    const maxLogRows = options.maxLogRows ?? DEFAULT_MAX_LOG_ROWS;
+    if (!Number.isInteger(maxLogRows) || maxLogRows < 1) {
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.maxLogRows must be a positive integer, got ${String(maxLogRows)}`,
       );
     }
     const operatorBatch = options.operatorBatch ?? 1;
@@ -220,12 +228,16 @@ export class Engine {
       cache: new ResultCache(system, cacheOpt, store),
       // A provider's refusal of response_format is said once per model, never silent (llm/structured.ts);
       // so is a header cut to the deadline (llm/header-bounds.ts) and usage that was no count (llm/usage.ts).
-      logs: new LogWriter(logDb.q, logDb.store, (model, warning) =>
-        providerWarn(
-          isStructuredRefusal(warning)
-            ? `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`
-            : `provider (${model}): ${warning}`,
-        ),
+      // An in-memory log keeps its newest rows (obs/log-retention.ts); a file's keeps every one.
+      logs: new LogWriter(
+        logDb.q,
+        logDb.store.maxLogRows === undefined ? logDb.store : { ...logDb.store, maxLogRows },
+        (model, warning) =>
+          providerWarn(
+            isStructuredRefusal(warning)
+              ? `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`
+              : `provider (${model}): ${warning}`,
+          ),
       ),
       logDb,
       resolver,

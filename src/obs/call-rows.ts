@@ -117,6 +117,11 @@ export class CallRowsAppender {
     return this.rows.close();
   }
 
+  /** Appends what is held and closes the appender, inside a task of the connection's queue (BufferedAppender.closeNow). */
+  closeNow(): void {
+    this.rows.closeNow();
+  }
+
   private write(r: LoggedCall): void {
     if (!this.chunk) {
       this.chunk = DuckDBDataChunk.create(TYPES, CHUNK_ROWS);

@@ -8,7 +8,8 @@ import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { CallRowsAppender, type LoggedCall } from './call-rows.js';
 import { GUARANTEE_COLUMNS, type GuaranteeColumns } from './guarantee-columns.js';
-import { FILE_STORE, type RvbbitStore } from './schema.js';
+import { LogRetention } from './log-retention.js';
+import { FILE_STORE, type RvbbitStore, SESSION_INDEX } from './schema.js';
 
 /** Where a call came from, shared by every row a statement logs. */
 export interface CallOrigin {
@@ -128,6 +129,9 @@ export class LogWriter {
    * said once through `onProviderWarning`.
    */
   readonly providerWarnings = new Map<string, string>();
+  /** An in-memory store's bound on each log table's rows (undefined: every row kept). */
+  private readonly callsKept: LogRetention | undefined;
+  private readonly queriesKept: LogRetention | undefined;
 
   constructor(
     private readonly q: ConnectionQueue,
@@ -143,12 +147,31 @@ export class LogWriter {
       catalog: store.catalog,
       maxDelayMs: store.durableWithinMs,
     });
+    if (store.maxLogRows !== undefined) {
+      this.callsKept = new LogRetention(
+        q,
+        {
+          table: 'rvbbit.unified_logs',
+          index: { name: SESSION_INDEX, column: 'session_id' },
+          closeWriter: () => this.callRows.closeNow(),
+        },
+        store.maxLogRows,
+      );
+      this.queriesKept = new LogRetention(
+        q,
+        { table: 'rvbbit.queries', closeWriter: () => this.queryRows.closeNow() },
+        store.maxLogRows,
+      );
+    }
   }
 
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */
   calls(records: readonly LoggedCall[]): Promise<void> {
     for (const r of records) if (r.warning) this.noteWarning(r.model, r.warning);
-    return this.callRows.append(records);
+    const appended = this.callRows.append(records);
+    const kept = this.callsKept;
+    if (kept === undefined || records.length === 0) return appended;
+    return appended.then(() => kept.added(records.length));
   }
 
   /** A provider's refusal, said once per model and message (workers each learn it; the engine says it once). */
@@ -165,9 +188,9 @@ export class LogWriter {
    * need no flush. Callers batch a statement's hits (one INSERT per page cost
    * more than it saved).
    */
-  cacheHits(origin: CallOrigin, indexes: readonly number[], at = Date.now()): Promise<void> {
-    if (indexes.length === 0) return Promise.resolve();
-    return this.q.run((con) =>
+  async cacheHits(origin: CallOrigin, indexes: readonly number[], at = Date.now()): Promise<void> {
+    if (indexes.length === 0) return;
+    await this.q.run((con) =>
       con
         .run(
           `INSERT INTO rvbbit.unified_logs
@@ -180,6 +203,7 @@ export class LogWriter {
         )
         .then(() => undefined),
     );
+    await this.callsKept?.added(indexes.length);
   }
 
   /**
@@ -260,6 +284,10 @@ export class LogWriter {
       a.endRow();
     });
     await this.flush();
+    // A statement's end: each log table back to its newest rows within the bound.
+    await this.queriesKept?.added(1);
+    await this.callsKept?.settle();
+    await this.queriesKept?.settle();
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GUARANTEE_COLUMNS } from './guarantee-columns.js';
+import { DEFAULT_MAX_LOG_ROWS } from './log-retention.js';
 
 /** Where the rvbbit tables live; SQL names them `rvbbit.<table>` either way. */
 export interface RvbbitStore {
@@ -17,12 +18,17 @@ export interface RvbbitStore {
    * everything in a crash anyway, and each commit there costs memory).
    */
   readonly durableWithinMs?: number;
+  /**
+   * The newest rows each log table keeps (obs/log-retention.ts); absent:
+   * every row (a database file's log, on disk).
+   */
+  readonly maxLogRows?: number;
 }
 
 /** In a database file: schema `rvbbit`, so the cache and logs persist with the data. */
 export const FILE_STORE: RvbbitStore = { catalog: null, schema: 'rvbbit', durableWithinMs: 250 };
 /** In-memory: a compressed in-memory database attached as `rvbbit` (see ensureRvbbitSchema). */
-const MEMORY_STORE: RvbbitStore = { catalog: 'rvbbit', schema: 'main' };
+const MEMORY_STORE: RvbbitStore = { catalog: 'rvbbit', schema: 'main', maxLogRows: DEFAULT_MAX_LOG_ROWS };
 
 const CACHE_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.cache (

@@ -1,0 +1,96 @@
+/**
+ * Where one large statement's memory goes (issue 66): runs it on the built engine
+ * (dist/) in this process and samples, every 100 ms, the JS heap
+ * (process.memoryUsage()), DuckDB's buffer manager by tag (duckdb_memory(), read
+ * on a connection of its own) and the process's RSS; prints the peaks, what
+ * DuckDB holds at the end by tag, and the log tables' row counts. RSS minus
+ * the JS heap minus DuckDB's buffers is the rest: native allocations, stacks, code.
+ *
+ *   node bench/paths-breakdown.child.mjs <stream|ctas|means-count> <N> <simulator url> [database file]
+ *
+ * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit).
+ */
+import { fileURLToPath } from 'node:url';
+
+const { createEngine } = await import('../dist/index.js');
+const [what, nText, baseUrl, database] = process.argv.slice(2);
+const n = Number(nText);
+const rows = `SELECT range AS id, repeat('lorem ipsum dolor sit amet ', 37) || range AS text FROM range(${n})`;
+const map = `RVBBIT MAP PARALLEL 64 'bench_label' USING (${rows}) WITH (limit = 0, cache = false)`;
+const engine = await createEngine({
+  cascadeRoots: [fileURLToPath(new URL('./cascades/', import.meta.url))],
+  provider: { baseUrl, maxConcurrency: 256 },
+  ...(database ? { database } : {}),
+  ...(process.env.RVBBIT_BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.RVBBIT_BENCH_MEMORY_LIMIT } : {}),
+});
+const probe = await engine.shared.instance.connect();
+// RVBBIT_BENCH_DUCKDB_SET='SET GLOBAL x = …; …': DuckDB settings to try against the engine's own.
+if (process.env.RVBBIT_BENCH_DUCKDB_SET) await probe.run(process.env.RVBBIT_BENCH_DUCKDB_SET);
+const peak = { rss: 0, heap: 0, external: 0, duckdb: 0, byTag: {} };
+const duckdbNow = async () => {
+  const r = await probe.runAndReadAll('SELECT tag, memory_usage_bytes::DOUBLE AS b FROM duckdb_memory()');
+  return Object.fromEntries(r.getRowObjectsJS().map((t) => [t.tag, Number(t.b)]));
+};
+let sampling = true;
+const sampler = (async () => {
+  while (sampling) {
+    const m = process.memoryUsage();
+    peak.rss = Math.max(peak.rss, m.rss);
+    peak.heap = Math.max(peak.heap, m.heapUsed);
+    peak.external = Math.max(peak.external, m.external);
+    const tags = await duckdbNow();
+    const total = Object.values(tags).reduce((a, b) => a + b, 0);
+    if (total > peak.duckdb) {
+      peak.duckdb = total;
+      peak.byTag = tags;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})();
+const t0 = performance.now();
+let out = 0;
+if (what === 'stream') for await (const b of engine.stream(map)) out += b.length;
+else if (what === 'ctas') await engine.query(`CREATE TABLE out AS ${map}`);
+else if (what === 'means-count')
+  out = Number(
+    (
+      await engine.query(
+        `-- @ parallel: 64\n-- @ cache: false\nSELECT count(*) AS n FROM (${rows}) WHERE text MEANS 'positive review'`,
+      )
+    ).rows[0].n,
+  );
+else throw new Error(`no such statement: ${what}`);
+const seconds = (performance.now() - t0) / 1000;
+sampling = false;
+await sampler;
+const mb = (b) => Math.round(b / 2 ** 20);
+const atEnd = await duckdbNow();
+const logRows = await engine.query(
+  'SELECT (SELECT count(*) FROM rvbbit.unified_logs)::DOUBLE AS calls, (SELECT count(*) FROM rvbbit.queries)::DOUBLE AS queries',
+);
+console.log(
+  JSON.stringify({
+    what,
+    n,
+    out,
+    seconds: Number(seconds.toFixed(1)),
+    peakRssMb: mb(Math.max(peak.rss, process.resourceUsage().maxRSS * 1024)),
+    peakHeapMb: mb(peak.heap),
+    peakExternalMb: mb(peak.external),
+    peakDuckdbMb: mb(peak.duckdb),
+    peakDuckdbByTagMb: Object.fromEntries(
+      Object.entries(peak.byTag)
+        .filter(([, b]) => b > 0)
+        .map(([t, b]) => [t, mb(b)]),
+    ),
+    duckdbAtEndByTagMb: Object.fromEntries(
+      Object.entries(atEnd)
+        .filter(([, b]) => b > 0)
+        .map(([t, b]) => [t, mb(b)]),
+    ),
+    heapAtEndMb: mb(process.memoryUsage().heapUsed),
+    logRows: logRows.rows[0],
+  }),
+);
+probe.closeSync();
+await engine.close();
