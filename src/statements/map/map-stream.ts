@@ -32,10 +32,11 @@ export interface MapStreamContext extends StatementContext {
 /**
  * Whether a MAP runs through the stream (engine.stream, and engine.query via
  * map-stream-collect.ts). DISTINCT and dedupe_by need the whole input before the
- * first row; as_table and CREATE TABLE … AS write a table.
+ * first row; as_table, CREATE TABLE … AS, INSERT INTO … and COPY (…) TO
+ * write a table or file.
  */
 export function streamable(plan: MapPlan): boolean {
-  return !plan.asTable && !plan.distinct && plan.dedupeBy === undefined;
+  return !plan.asTable && !plan.write && !plan.distinct && plan.dedupeBy === undefined;
 }
 
 /** How `engine.query` uses the stream (map-stream-collect.ts). */
