@@ -20,13 +20,23 @@ export interface MapRun extends MapRowsRun {
   readonly inputColumns: readonly string[];
 }
 
-export async function executeMap(plan: MapPlan, ctx: StatementContext): Promise<MapRun> {
+/** The run's temp tables once the input is in, before any row runs. */
+export type MapTables = Pick<MapRun, 'inputTable' | 'outputTable' | 'inputColumns'>;
+
+/** `beforeRun`: checks that need the tables (INSERT's target, map-write.ts); a throw stops the MAP before its first call. */
+export async function executeMap(
+  plan: MapPlan,
+  ctx: StatementContext,
+  beforeRun?: (tables: MapTables) => Promise<void>,
+): Promise<MapRun> {
   const id = randomBytes(4).toString('hex');
   const inputTable = `__rvbbit_in_${id}`;
   const outputTable = `__rvbbit_out_${id}`;
   try {
     const input = await materializeInput(ctx.q, plan, inputTable, ctx.params);
     await createOutputTable(ctx.q, outputTable);
+    const inputColumns = input.columns.map((c) => c.name);
+    await beforeRun?.({ inputTable, outputTable, inputColumns });
     const out = new BufferedAppender(ctx.q, outputTable, { schema: 'main', catalog: 'temp' });
     const typed = plan.output.kind === 'typed';
     const sink = { accept: (o: readonly RowOutcome[]) => appendOutcomes(out, o, plan.onError, typed) };
@@ -38,7 +48,7 @@ export async function executeMap(plan: MapPlan, ctx: StatementContext): Promise<
       throw err;
     }
     await out.close();
-    return { ...run, inputTable, outputTable, inputColumns: input.columns.map((c) => c.name) };
+    return { ...run, inputTable, outputTable, inputColumns };
   } catch (err) {
     // A failed or cancelled MAP leaves nothing behind in the session.
     await ctx.q
