@@ -10,6 +10,7 @@ import { type QueryResult, readResult } from '../../db/query-result.js';
 import { qualifiedName, quoteString } from '../../db/sql-text.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
 import { executeMap, type MapRun, type MapTables } from './map-batch.js';
+import { rowIndexSql } from './map-batch-input.js';
 import { inputNamesOut } from './map-names.js';
 import { ERROR_COLUMN, INDEX_COLUMN, inOrderSelect, resultSelect } from './map-output.js';
 import { checkWrite, runWrite } from './map-write.js';
@@ -48,7 +49,8 @@ async function oneOutcomePerRow(run: MapRun, ctx: StatementContext): Promise<boo
   const reader = await ctx.q.run((con) =>
     con.runAndReadAll(
       `SELECT (SELECT count(*) FROM ${run.outputTable}) = (SELECT count(*) FROM ${run.inputTable})
-         AND NOT EXISTS (SELECT 1 FROM ${run.inputTable} i ANTI JOIN ${run.outputTable} o ON o.idx = i.rowid) AS ok`,
+         AND NOT EXISTS (SELECT 1 FROM ${run.inputTable} i ANTI JOIN ${run.outputTable} o
+           ON o.idx = ${rowIndexSql('i', run.rowBase)}) AS ok`,
     ),
   );
   return reader.getRowObjectsJS()[0]!.ok === true;
@@ -58,12 +60,9 @@ async function oneOutcomePerRow(run: MapRun, ctx: StatementContext): Promise<boo
 function joinedSelect(plan: MapPlan, tables: MapTables, inOrder: boolean): string {
   const renamed = inputNamesOut(tables.inputColumns, plan.output);
   const inputColumns = tables.inputColumns.map((name, i) => ({ name, as: renamed[i]! }));
-  return (inOrder ? inOrderSelect : resultSelect)(
-    tables.inputTable,
-    tables.outputTable,
-    plan.output,
-    inputColumns,
-  );
+  return inOrder
+    ? inOrderSelect(tables.inputTable, tables.outputTable, plan.output, inputColumns)
+    : resultSelect(tables.inputTable, tables.outputTable, plan.output, inputColumns, tables.rowBase);
 }
 
 /** The result's SELECT, in input order, with `_error` or without. */
