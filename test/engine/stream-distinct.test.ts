@@ -7,7 +7,7 @@
  * consumer stops early. Real engine, real DuckDB, real simulator.
  */
 import * as assert from 'uvu/assert';
-import { engineSuite, productsSql } from './engine-fixture.js';
+import { engineSuite, type Fixture, productsSql } from './engine-fixture.js';
 
 type Row = Record<string, unknown>;
 const st = engineSuite('engine: stream of DISTINCT and dedupe_by');
@@ -22,7 +22,7 @@ const dedupeMap = (how: 'DISTINCT' | 'dedupe_by') =>
 
 const withoutError = ({ _error, ...row }: Row) => row;
 
-async function tempTables(f: { engine: { query(sql: string): Promise<{ rows: Row[] }> } }): Promise<number> {
+async function tempTables(f: Fixture): Promise<number> {
   const r = await f.engine.query(
     `SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name LIKE '__rvbbit_in_%'`,
   );
