@@ -150,15 +150,25 @@ export const PATHS: readonly MemoryPath[] = [
     },
   },
   {
-    // The grammar has no COPY (RVBBIT MAP …): the MAP is written to a TEMP table and copied out.
+    // COPY (RVBBIT MAP …) TO a parquet file: DuckDB writes it from the MAP's temp tables.
     name: 'copy-parquet',
+    command: (n, ctx) => cli(ctx, `COPY (${mapOver(n)}) TO '${join(ctx.dir, 'x.parquet')}' (FORMAT parquet)`),
+    async check(n, ctx) {
+      expectRows('copy-parquet', n, await countRows(':memory:', `'${join(ctx.dir, 'x.parquet')}'`));
+    },
+  },
+  {
+    // INSERT INTO an existing table of a database file: the table is read back from the file.
+    name: 'insert-file-db',
     command: (n, ctx) =>
       cli(
         ctx,
-        `CREATE TEMP TABLE m AS ${mapOver(n)}; COPY m TO '${join(ctx.dir, 'x.parquet')}' (FORMAT parquet)`,
+        '--db',
+        join(ctx.dir, 'f.duckdb'),
+        `CREATE TABLE out (id BIGINT, text VARCHAR, result VARCHAR); INSERT INTO out ${mapOver(n)}`,
       ),
     async check(n, ctx) {
-      expectRows('copy-parquet', n, await countRows(':memory:', `'${join(ctx.dir, 'x.parquet')}'`));
+      expectRows('insert-file-db', n, await countRows(join(ctx.dir, 'f.duckdb'), 'out'));
     },
   },
   {

@@ -42,7 +42,11 @@ class AstBuilder extends BaseVisitor {
       ? this.rvbbitStatement(kids(ch, 'rvbbitStatement'), cx)
       : ch.explainStatement
         ? this.explainStatement(kids(ch, 'explainStatement'), cx)
-        : this.createStatement(kids(ch, 'createStatement'), cx);
+        : ch.createStatement
+          ? this.createStatement(kids(ch, 'createStatement'), cx)
+          : ch.insertStatement
+            ? this.insertStatement(kids(ch, 'insertStatement'), cx)
+            : this.copyStatement(kids(ch, 'copyStatement'), cx);
     // Set in place (the key already exists, so key order holds): copying the statement cost more.
     (stmt as { annotations: readonly A.Annotation[] }).annotations = cx.annotations;
     return stmt;
@@ -157,15 +161,54 @@ class AstBuilder extends BaseVisitor {
     const map = this.mapBody(kids(ch, 'mapBody'), cx);
     const span = cx.index.span(cx.base + tok(ch, 'Create').startOffset, map.span.end);
     const temporary = ch.Temp !== undefined || ch.Temporary !== undefined;
-    if (map.with?.options.some((o) => o.key === 'as_table')) {
+    refuseAsTable(map, 'CREATE TABLE … AS (the table is already named)', cx);
+    return { kind: 'CreateTableAsStatement', annotations: [], temporary, table, map, span };
+  }
+
+  insertStatement(ch: Children, cx: BuildContext): A.InsertMapStatement {
+    const table = this.qualifiedName(kids(ch, 'qualifiedName'), cx);
+    cx.start = tok(ch, 'Rvbbit').startOffset;
+    const map = this.mapBody(kids(ch, 'mapBody'), cx);
+    const span = cx.index.span(cx.base + tok(ch, 'Insert').startOffset, map.span.end);
+    const columns = ch.LParen ? ((ch.Name ?? []) as IToken[]).map((t) => identifier(t, cx)) : null;
+    const seen = new Set<string>();
+    for (const c of columns ?? []) {
+      const key = c.name.toLowerCase();
+      if (seen.has(key))
+        fail(cx, GrammarErrorCode.DUPLICATE_COLUMN, `column ${c.name} is named twice`, c.span.start);
+      seen.add(key);
+    }
+    refuseAsTable(map, 'INSERT INTO (the table is already named)', cx);
+    return { kind: 'InsertMapStatement', annotations: [], table, columns, map, span };
+  }
+
+  copyStatement(ch: Children, cx: BuildContext): A.CopyMapStatement {
+    cx.start = tok(ch, 'Rvbbit').startOffset;
+    const map = this.mapBody(kids(ch, 'mapBody'), cx);
+    const file = tok(ch, 'StringLiteral');
+    const path = unquote(file.image);
+    if (path.trim() === '')
+      fail(cx, GrammarErrorCode.UNEXPECTED_TOKEN, 'COPY … TO needs a file name', cx.base + file.startOffset);
+    const block = ch.CopyOptions ? tok(ch, 'CopyOptions') : undefined;
+    if (block && !(block.payload as { closed: boolean }).closed)
       fail(
         cx,
-        GrammarErrorCode.CONFLICTING_OPTION,
-        'as_table cannot be used with CREATE TABLE … AS (the table is already named)',
-        map.with.span.start,
+        GrammarErrorCode.UNBALANCED_PAREN,
+        "unbalanced parentheses in COPY's options: this '(' is never closed",
+        cx.base + block.startOffset,
       );
-    }
-    return { kind: 'CreateTableAsStatement', annotations: [], temporary, table, map, span };
+    const last = block ?? file;
+    const span = spanOfTokens(tok(ch, 'Copy'), last, cx);
+    refuseAsTable(map, 'COPY … TO (the rows go to a file)', cx);
+    return {
+      kind: 'CopyMapStatement',
+      annotations: [],
+      map,
+      path,
+      pathSpan: tokSpan(file, cx),
+      options: block?.image ?? null,
+      span,
+    };
   }
 
   qualifiedName(ch: Children, cx: BuildContext): A.Identifier[] {
@@ -250,6 +293,12 @@ class AstBuilder extends BaseVisitor {
 
   withOption(): void {}
   literal(): void {}
+}
+
+/** `WITH (as_table = …)` names a table the statement around the MAP already says where its rows go. */
+function refuseAsTable(map: A.MapStatement, why: string, cx: BuildContext): void {
+  if (map.with?.options.some((o) => o.key === 'as_table'))
+    fail(cx, GrammarErrorCode.CONFLICTING_OPTION, `as_table cannot be used with ${why}`, map.with.span.start);
 }
 
 /** The shared builder (validated once against the parser's rules). */

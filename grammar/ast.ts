@@ -152,6 +152,34 @@ export interface CreateTableAsStatement {
   readonly span: Span;
 }
 
+/**
+ * `INSERT INTO name [(column, …)] RVBBIT MAP …`: the MAP's rows appended to
+ * an existing table, columns matched by position as INSERT … SELECT matches them.
+ */
+export interface InsertMapStatement {
+  readonly kind: 'InsertMapStatement';
+  readonly annotations: readonly Annotation[];
+  /** Dotted name parts: `main.t` is two identifiers. */
+  readonly table: readonly Identifier[];
+  /** The column list, or null when none was written (every column of the table, in order). */
+  readonly columns: readonly Identifier[] | null;
+  readonly map: MapStatement;
+  readonly span: Span;
+}
+
+/** `COPY (RVBBIT MAP …) TO 'file' [[WITH] (options)]`: the MAP's rows written to a file by DuckDB's COPY. */
+export interface CopyMapStatement {
+  readonly kind: 'CopyMapStatement';
+  readonly annotations: readonly Annotation[];
+  readonly map: MapStatement;
+  /** The file, unquoted. */
+  readonly path: string;
+  readonly pathSpan: Span;
+  /** The options' exact text with its parentheses (`(FORMAT parquet)`), or null; DuckDB reads them. */
+  readonly options: string | null;
+  readonly span: Span;
+}
+
 /** Any other SQL, passed through byte for byte: `text` is the exact source. */
 export interface SqlStatement extends SemanticCalls {
   readonly kind: 'SqlStatement';
@@ -165,6 +193,8 @@ export type Statement =
   | RunStatement
   | ExplainStatement
   | CreateTableAsStatement
+  | InsertMapStatement
+  | CopyMapStatement
   | SqlStatement
   | CreateSemanticFunctionStatement
   | DropSemanticFunctionStatement;

@@ -51,6 +51,12 @@ function body(s: A.Statement): string {
     }
     case 'CreateTableAsStatement':
       return `CREATE ${s.temporary ? 'TEMP ' : ''}TABLE ${s.table.map(ident).join('.')} AS ${formatMap(s.map)}`;
+    case 'InsertMapStatement': {
+      const columns = s.columns ? ` (${s.columns.map(ident).join(', ')})` : '';
+      return `INSERT INTO ${s.table.map(ident).join('.')}${columns}\n${formatMap(s.map)}`;
+    }
+    case 'CopyMapStatement':
+      return `COPY (${formatMap(s.map)}) TO ${quote(s.path)}${s.options ? ` ${s.options}` : ''}`;
     case 'SqlStatement':
     case 'CreateSemanticFunctionStatement':
     case 'DropSemanticFunctionStatement':

@@ -16,6 +16,8 @@ export class RvbbitParser extends CstParser {
     { ALT: () => this.SUBRULE(this.rvbbitStatement) },
     { ALT: () => this.SUBRULE(this.explainStatement) },
     { ALT: () => this.SUBRULE(this.createStatement) },
+    { ALT: () => this.SUBRULE(this.insertStatement) },
+    { ALT: () => this.SUBRULE(this.copyStatement) },
   ];
   private readonly bodyAlts: IOrAlt<unknown>[] = [
     { ALT: () => this.SUBRULE(this.mapBody) },
@@ -55,6 +57,7 @@ export class RvbbitParser extends CstParser {
     },
     { ALT: () => this.CONSUME(T.Name) },
   ];
+  private readonly nameList = { SEP: T.Comma, DEF: () => this.CONSUME(T.Name) };
   private readonly withOptionList = { SEP: T.Comma, DEF: () => this.SUBRULE(this.withOption) };
   private readonly literalAlts: IOrAlt<unknown>[] = [
     { ALT: () => this.CONSUME(T.StringLiteral) },
@@ -134,6 +137,35 @@ export class RvbbitParser extends CstParser {
     this.CONSUME(T.As);
     this.CONSUME(T.Rvbbit);
     this.SUBRULE(this.mapBody);
+  });
+
+  /** `INSERT INTO name [(column, …)] RVBBIT MAP …` */
+  insertStatement = this.RULE('insertStatement', () => {
+    this.CONSUME(T.Insert);
+    this.CONSUME(T.Into);
+    this.SUBRULE(this.qualifiedName);
+    this.OPTION(() => {
+      this.CONSUME(T.LParen);
+      this.AT_LEAST_ONE_SEP3(this.nameList);
+      this.CONSUME(T.RParen);
+    });
+    this.CONSUME(T.Rvbbit);
+    this.SUBRULE(this.mapBody);
+  });
+
+  /** `COPY (RVBBIT MAP …) TO 'file' [[WITH] (options)]` */
+  copyStatement = this.RULE('copyStatement', () => {
+    this.CONSUME(T.Copy);
+    this.CONSUME(T.LParen);
+    this.CONSUME(T.Rvbbit);
+    this.SUBRULE(this.mapBody);
+    this.CONSUME(T.RParen);
+    this.CONSUME(T.To);
+    this.CONSUME(T.StringLiteral);
+    this.OPTION2(() => {
+      this.OPTION3(() => this.CONSUME(T.With));
+      this.CONSUME(T.CopyOptions);
+    });
   });
 
   qualifiedName = this.RULE('qualifiedName', () => {

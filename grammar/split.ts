@@ -70,7 +70,8 @@ function chunk(leading: SqlToken[], sig: SqlToken[]): StatementChunk {
 
 /**
  * True when the statement is RVBBIT dialect (MAP/RUN, EXPLAIN of one, CREATE
- * TABLE … AS RVBBIT), RVBBIT written either way (`RVBBIT` or larsql's `LARS`).
+ * TABLE … AS RVBBIT, INSERT INTO t [(…)] RVBBIT, COPY (RVBBIT …) TO), RVBBIT
+ * written either way (`RVBBIT` or larsql's `LARS`).
  */
 export function isRvbbitStatement(text: string, toks: readonly SqlToken[]): boolean {
   const rvbbitAt = (i: number) => isRvbbitWord(word(text, toks, i));
@@ -90,7 +91,26 @@ export function isRvbbitStatement(text: string, toks: readonly SqlToken[]): bool
       if (word(text, toks, i) === 'AS') return rvbbitAt(i + 1);
     }
   }
+  if (first === 'COPY') return toks[1]?.type === SqlTok.LParen && rvbbitAt(2);
+  if (first === 'INSERT' && word(text, toks, 1) === 'INTO') return rvbbitAt(afterInsertTarget(toks));
   return false;
+}
+
+/** The most tokens of `INSERT INTO name (columns)` read to find the RVBBIT after them. */
+const INSERT_HEAD_TOKENS = 200;
+
+/** The index of the token after `INSERT INTO name [(columns)]`: past the dotted name and one parenthesised list. */
+function afterInsertTarget(toks: readonly SqlToken[]): number {
+  // toks[2] is the name's first part; `a.b.c` goes on while a dot follows.
+  let i = 2;
+  while (toks[i + 1]?.type === SqlTok.Dot) i += 2;
+  i++;
+  if (toks[i]?.type !== SqlTok.LParen) return i;
+  for (let j = i + 1; j < toks.length && j < INSERT_HEAD_TOKENS; j++) {
+    if (toks[j]!.type === SqlTok.RParen) return j + 1;
+    if (toks[j]!.type === SqlTok.LParen) return -1;
+  }
+  return -1;
 }
 
 function word(text: string, toks: readonly SqlToken[], i: number): string {

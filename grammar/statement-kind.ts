@@ -72,7 +72,7 @@ export function isQuery(text: string): boolean {
 }
 
 /**
- * A parsed statement's kind: a MAP (CREATE TABLE … AS MAP too), a RUN, SQL
+ * A parsed statement's kind: a MAP (CREATE TABLE … AS, INSERT INTO … and COPY (…) TO of one too), a RUN, SQL
  * (semantic or plain), or a CREATE/DROP SEMANTIC FUNCTION (`function`).
  */
 export type StatementKind = 'map' | 'run' | 'sql' | 'function';
@@ -82,6 +82,8 @@ export function classifyParsed(stmt: Statement): { readonly kind: StatementKind;
   switch (stmt.kind) {
     case 'MapStatement':
     case 'CreateTableAsStatement':
+    case 'InsertMapStatement':
+    case 'CopyMapStatement':
       return { kind: 'map', explain: false };
     case 'RunStatement':
       return { kind: 'run', explain: false };

@@ -81,6 +81,10 @@ export const Create = keyword('CREATE');
 export const Temp = keyword('TEMP');
 export const Temporary = keyword('TEMPORARY');
 export const Table = keyword('TABLE');
+export const Insert = keyword('INSERT');
+export const Into = keyword('INTO');
+export const Copy = keyword('COPY');
+export const To = keyword('TO');
 export const True = keyword('TRUE');
 export const False = keyword('FALSE');
 export const Null = keyword('NULL');
@@ -124,6 +128,34 @@ export const SqlBlock = createToken({
   },
 });
 
+/**
+ * The whole `( … )` of options after `COPY (…) TO 'file' [WITH]`, as one
+ * token kept byte for byte: DuckDB reads the options (FORMAT, COMPRESSION …),
+ * so the engine passes them on as written. Matched as SqlBlock is.
+ */
+export const CopyOptions = createToken({
+  name: 'CopyOptions',
+  label: '( copy options )',
+  line_breaks: true,
+  start_chars_hint: ['('],
+  pattern: {
+    exec: (text: string, offset: number, tokens: { tokenType: TokenType }[]) => {
+      if (text.charCodeAt(offset) !== 40 || !afterCopyTarget(tokens)) return null;
+      const end = matchParen(text, offset);
+      const match = [text.slice(offset, end < 0 ? text.length : end)] as [string] & { payload?: unknown };
+      match.payload = { closed: end >= 0 };
+      return match;
+    },
+  },
+});
+
+/** The tokens so far end with `TO 'file'` or `TO 'file' WITH`. */
+function afterCopyTarget(tokens: readonly { tokenType: TokenType }[]): boolean {
+  const n = tokens.length;
+  const at = (i: number) => tokens[n - i]?.tokenType;
+  return at(1) === With ? at(2) === StringLiteral && at(3) === To : at(1) === StringLiteral && at(2) === To;
+}
+
 export const LParen = createToken({ name: 'LParen', label: "'('", pattern: '(' });
 export const RParen = createToken({ name: 'RParen', label: "')'", pattern: ')' });
 export const Comma = createToken({ name: 'Comma', label: "','", pattern: ',' });
@@ -153,6 +185,10 @@ export const allTokens: TokenType[] = [
   Temp,
   Temporary,
   Table,
+  Insert,
+  Into,
+  Copy,
+  To,
   True,
   False,
   Null,
@@ -162,6 +198,7 @@ export const allTokens: TokenType[] = [
   QuotedIdentifier,
   NumberLiteral,
   SqlBlock,
+  CopyOptions,
   LParen,
   RParen,
   Comma,

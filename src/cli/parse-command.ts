@@ -94,6 +94,10 @@ function summary(s: Statement): string {
       return `EXPLAIN ${s.target.kind === 'MapStatement' ? 'MAP' : 'RUN'} '${s.target.cascade.value}'`;
     case 'CreateTableAsStatement':
       return `CREATE TABLE ${s.table.map((p) => p.name).join('.')} AS MAP '${s.map.cascade.value}'`;
+    case 'InsertMapStatement':
+      return `INSERT INTO ${s.table.map((p) => p.name).join('.')} MAP '${s.map.cascade.value}'`;
+    case 'CopyMapStatement':
+      return `COPY MAP '${s.map.cascade.value}' TO '${s.path}'`;
     case 'SqlStatement': {
       const n = s.operators.length + s.relevance.length + s.aggregates.length;
       return `SQL passthrough, ${n} semantic call${n === 1 ? '' : 's'}`;

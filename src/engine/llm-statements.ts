@@ -6,7 +6,7 @@
  */
 
 export { runMapStatement } from '../statements/map/map-batch-statement.js';
-export { streamable, streamMap } from '../statements/map/map-stream.js';
+export { streamable, streamMap, streamsOnStream } from '../statements/map/map-stream.js';
 export { collectMap } from '../statements/map/map-stream-collect.js';
 export { runRunStatement } from '../statements/run/run-statement.js';
 export { explainSemantic } from '../statements/semantic/explain-semantic.js';

@@ -177,8 +177,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       return out;
     },
     async *stream(plan, r) {
-      const { streamable, streamMap } = await llmStatements();
-      if (!streamable(plan.map)) return yield* inBatches(await this.run(plan, r), r);
+      const { streamsOnStream, streamMap } = await llmStatements();
+      if (!streamsOnStream(plan.map)) return yield* inBatches(await this.run(plan, r), r);
       noticeLoadWarnings(plan.map.cascade, r);
       noticeParallelCap(plan.map.limits.parallel, r);
       const passes = await usingPassed(r, limitedUsingSql(plan.map));

@@ -42,8 +42,10 @@ export async function planStatement(stmt: Statement, ctx: PlanContext): Promise<
     }
     case 'MapStatement':
       return { kind: 'map', map: priced(await planMap(stmt, ctx.resolver, ctx.defaults), ctx) };
-    case 'CreateTableAsStatement': {
-      // As for EXPLAIN: the annotations before CREATE are its MAP's.
+    case 'CreateTableAsStatement':
+    case 'InsertMapStatement':
+    case 'CopyMapStatement': {
+      // As for EXPLAIN: the annotations before CREATE, INSERT or COPY are its MAP's.
       const map = { ...stmt.map, annotations: stmt.annotations };
       return { kind: 'map', map: priced(await planMap(map, ctx.resolver, ctx.defaults, stmt), ctx) };
     }

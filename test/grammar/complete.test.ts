@@ -14,8 +14,10 @@ test('statement start: the dialect keywords', () => {
     { label: 'RVBBIT', kind: 'keyword' },
     { label: 'EXPLAIN', kind: 'keyword' },
     { label: 'CREATE', kind: 'keyword' },
+    { label: 'INSERT', kind: 'keyword' },
+    { label: 'COPY', kind: 'keyword' },
   ]);
-  assert.equal(labels('SELECT 1; |'), ['RVBBIT', 'EXPLAIN', 'CREATE']);
+  assert.equal(labels('SELECT 1; |'), ['RVBBIT', 'EXPLAIN', 'CREATE', 'INSERT', 'COPY']);
 });
 
 test('after RVBBIT and after MAP (from content assist)', () => {
@@ -150,7 +152,8 @@ test('inside strings and comments: nothing; bad offsets are clamped; never throw
   assert.equal(labels("SELECT 'abc |"), []);
   assert.equal(labels('SELECT 1 -- abc |'), []);
   assert.equal(complete('RVBBIT ', 999).length, 2);
-  assert.equal(complete('RVBBIT ', -5).length, 3);
+  // Clamped to 0: the statement start's keywords (RVBBIT, EXPLAIN, CREATE, INSERT, COPY).
+  assert.equal(complete('RVBBIT ', -5).length, 5);
   assert.equal(complete('RVBBIT ', Number.NaN).length, 2);
   assert.equal(labels("RVBBIT MAP 'x' AS (a VARCHR) |"), ['USING']);
 });

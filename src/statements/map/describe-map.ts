@@ -3,7 +3,8 @@
  * (DuckDB's prepare), renamed where they clash with the result
  * (map-names.ts), then the result column(s) as map-output.ts writes them,
  * then `_error`, which `engine.query` adds only when a row failed. With
- * `as_table` (or CREATE TABLE … AS) the metadata row of map-batch-statement.ts.
+ * `as_table` (or CREATE TABLE … AS) the metadata row of map-batch-statement.ts;
+ * INSERT INTO … and COPY (…) TO of a MAP, DuckDB's `Count`.
  */
 import type { ConnectionQueue } from '../../db/connection-queue.js';
 import { withUserSqlErrors } from '../../db/duckdb-error.js';
@@ -25,12 +26,16 @@ const MAP_INTO_TABLE = [
   col('session_id', 'VARCHAR'),
 ];
 
+/** DuckDB's answer to INSERT and COPY, which map-write.ts passes on. */
+const MAP_WRITTEN = [col('Count', 'BIGINT')];
+
 export async function mapColumns(
   q: ConnectionQueue,
   map: MapPlan,
   paramTypes: readonly (string | undefined)[],
 ): Promise<ResultColumn[]> {
   if (map.asTable) return MAP_INTO_TABLE;
+  if (map.write) return MAP_WRITTEN;
   const usingSql = limitedUsingSql(map);
   const { input, results } = await q.run(async (con) => {
     // The SELECT the MAP reads its rows with (map-stream-input.ts), so names and types match.

@@ -1,8 +1,16 @@
 /**
  * MAP input: the USING rows are materialised once into a temp table, whose
- * dense insertion-ordered `rowid` is the row index every result is
- * reassembled by. Pages are then read by `rowid` (keyset), so no streaming
- * result is held open while results are appended on the same connection.
+ * dense insertion-ordered `rowid`, counted from the table's first, is the row
+ * index every result is reassembled by. Pages are then read by `rowid`
+ * (keyset), so no streaming result is held open while results are appended
+ * on the same connection.
+ *
+ * Counted from the first rowid, not from 0: a table created inside an open
+ * transaction has transaction-local rowids from 2^55 on (DuckDB's
+ * MAX_ROW_ID) until it commits. Read from 0, the pages walked 2^55 / 2,048
+ * empty ranges (the MAP hung inside BEGIN … COMMIT), and such an index is
+ * past what a JavaScript number holds exactly. The first rowid stays in SQL
+ * as a BIGINT literal; the index that reaches JavaScript is small.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../../base/errors.js';
@@ -22,6 +30,13 @@ export interface MapInput {
   readonly table: string;
   readonly columns: readonly InputColumn[];
   readonly rowCount: number;
+  /** The table's first rowid, a BIGINT literal (see the file's comment). */
+  readonly rowBase: string;
+}
+
+/** A row's index, from the rowid of `alias` (a table or its alias) and the table's first rowid. */
+export function rowIndexSql(alias: string, rowBase: string): string {
+  return `(${alias}.rowid - ${rowBase})`;
 }
 
 export async function materializeInput(
@@ -57,8 +72,12 @@ export async function materializeInput(
       ),
     );
   }
-  const count = await q.run((con) => con.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${table}`));
-  return { table, columns, rowCount: Number(count.getRowObjectsJS()[0]!.n) };
+  // DISTINCT keeps each group's first rowid, so the first row, and so the first rowid, stays.
+  const count = await q.run((con) =>
+    con.runAndReadAll(`SELECT count(*)::DOUBLE AS n, coalesce(min(rowid), 0)::VARCHAR AS base FROM ${table}`),
+  );
+  const row = count.getRowObjectsJS()[0]!;
+  return { table, columns, rowCount: Number(row.n), rowBase: String(row.base) };
 }
 
 /**
@@ -91,13 +110,17 @@ export async function* readInputPages(
 ): AsyncGenerator<InputRow[]> {
   if (input.rowCount === 0) return;
   const bounds = await q.run((con) =>
-    con.runAndReadAll(`SELECT max(rowid)::DOUBLE AS last FROM ${input.table}`),
+    con.runAndReadAll(
+      `SELECT max(${rowIndexSql(input.table, input.rowBase)})::DOUBLE AS last FROM ${input.table}`,
+    ),
   );
+  const base = input.rowBase;
   const last = Number(bounds.getRowObjectsJS()[0]!.last);
   for (let from = 0; from <= last; from += pageSize) {
     const reader = await q.run((con) =>
       con.runAndReadAll(
-        `SELECT rowid AS __rvbbit_idx, * FROM ${input.table} WHERE rowid BETWEEN ${from} AND ${from + pageSize - 1}`,
+        `SELECT ${rowIndexSql(input.table, base)} AS __rvbbit_idx, * FROM ${input.table}
+         WHERE rowid BETWEEN ${base} + ${from} AND ${base} + ${from + pageSize - 1}`,
       ),
     );
     // Built from whole converted columns (see rowsFromColumns); column 0 is the index.

@@ -1,15 +1,19 @@
 /**
  * A whole MAP statement: run the LLM part, then one SELECT in input order.
  * The `_error` column appears only when some row failed (spec §1); with
- * `as_table` the rows go to that table and one metadata row comes back.
+ * `as_table` the rows go to that table and one metadata row comes back; with
+ * INSERT INTO … or COPY (…) TO, map-write.ts writes them and DuckDB's count
+ * comes back.
  */
 
 import { type QueryResult, readResult } from '../../db/query-result.js';
 import { qualifiedName, quoteString } from '../../db/sql-text.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
-import { executeMap, type MapRun } from './map-batch.js';
+import { executeMap, type MapRun, type MapTables } from './map-batch.js';
+import { rowIndexSql } from './map-batch-input.js';
 import { inputNamesOut } from './map-names.js';
 import { ERROR_COLUMN, INDEX_COLUMN, inOrderSelect, resultSelect } from './map-output.js';
+import { checkWrite, runWrite } from './map-write.js';
 import type { MapPlan } from './plan-map.js';
 
 export interface MapStatementResult {
@@ -45,29 +49,51 @@ async function oneOutcomePerRow(run: MapRun, ctx: StatementContext): Promise<boo
   const reader = await ctx.q.run((con) =>
     con.runAndReadAll(
       `SELECT (SELECT count(*) FROM ${run.outputTable}) = (SELECT count(*) FROM ${run.inputTable})
-         AND NOT EXISTS (SELECT 1 FROM ${run.inputTable} i ANTI JOIN ${run.outputTable} o ON o.idx = i.rowid) AS ok`,
+         AND NOT EXISTS (SELECT 1 FROM ${run.inputTable} i ANTI JOIN ${run.outputTable} o
+           ON o.idx = ${rowIndexSql('i', run.rowBase)}) AS ok`,
     ),
   );
   return reader.getRowObjectsJS()[0]!.ok === true;
 }
 
+/** The MAP's rows with index and error columns, joined from its tables; `inOrder` when read by position (oneOutcomePerRow). */
+function joinedSelect(plan: MapPlan, tables: MapTables, inOrder: boolean): string {
+  const renamed = inputNamesOut(tables.inputColumns, plan.output);
+  const inputColumns = tables.inputColumns.map((name, i) => ({ name, as: renamed[i]! }));
+  return inOrder
+    ? inOrderSelect(tables.inputTable, tables.outputTable, plan.output, inputColumns)
+    : resultSelect(tables.inputTable, tables.outputTable, plan.output, inputColumns, tables.rowBase);
+}
+
+/** The result's SELECT, in input order, with `_error` or without. */
+function resultInOrder(joined: string, inOrder: boolean, withError: boolean): string {
+  const drop = withError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
+  return `SELECT * EXCLUDE (${drop}) FROM (${joined})${inOrder ? '' : ` ORDER BY ${INDEX_COLUMN}`}`;
+}
+
 export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Promise<MapStatementResult> {
-  const run = await executeMap(plan, ctx);
+  const write = plan.write;
+  // Whether an INSERT's target takes `_error`, found before the first call (map-write.ts).
+  let insertError = false;
+  const check = write
+    ? async (tables: MapTables) => {
+        const select = (withError: boolean) =>
+          resultInOrder(joinedSelect(plan, tables, false), false, withError);
+        insertError = await checkWrite(plan, write, { select }, tables.inputColumns.length, ctx);
+      }
+    : undefined;
+  const run = await executeMap(plan, ctx, check);
   const q = ctx.q;
   try {
     // The join is cheap to run twice; materialising it would hold a third copy of the rows.
-    const renamed = inputNamesOut(run.inputColumns, plan.output);
-    const inputColumns = run.inputColumns.map((name, i) => ({ name, as: renamed[i]! }));
     const inOrder = await oneOutcomePerRow(run, ctx);
-    const joined = (inOrder ? inOrderSelect : resultSelect)(
-      run.inputTable,
-      run.outputTable,
-      plan.output,
-      inputColumns,
-    );
-    const anyError = await hasErrors(plan, run, joined, ctx);
-    const drop = anyError ? INDEX_COLUMN : `${INDEX_COLUMN}, ${ERROR_COLUMN}`;
-    const select = `SELECT * EXCLUDE (${drop}) FROM (${joined})${inOrder ? '' : ` ORDER BY ${INDEX_COLUMN}`}`;
+    const joined = joinedSelect(plan, run, inOrder);
+    const withError = write?.kind === 'insert' ? insertError : await hasErrors(plan, run, joined, ctx);
+    const select = resultInOrder(joined, inOrder, withError);
+    if (write) {
+      const result = await runWrite(write, select, (sql) => q.run((con) => readResult(con, sql)));
+      return { result, run };
+    }
     if (!plan.asTable) return { result: await q.run((con) => readResult(con, select)), run };
     const table = qualifiedName(plan.asTable);
     const temp = plan.asTableTemporary ? 'TEMP ' : '';

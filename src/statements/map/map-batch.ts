@@ -18,15 +18,28 @@ export interface MapRun extends MapRowsRun {
   readonly outputTable: string;
   /** The input table's column names, in order. */
   readonly inputColumns: readonly string[];
+  /** The input table's first rowid: row indexes count from it (map-batch-input.ts). */
+  readonly rowBase: string;
 }
 
-export async function executeMap(plan: MapPlan, ctx: StatementContext): Promise<MapRun> {
+/** The run's temp tables once the input is in, before any row runs. */
+export type MapTables = Pick<MapRun, 'inputTable' | 'outputTable' | 'inputColumns' | 'rowBase'>;
+
+/** `beforeRun`: checks that need the tables (INSERT's target, map-write.ts); a throw stops the MAP before its first call. */
+export async function executeMap(
+  plan: MapPlan,
+  ctx: StatementContext,
+  beforeRun?: (tables: MapTables) => Promise<void>,
+): Promise<MapRun> {
   const id = randomBytes(4).toString('hex');
   const inputTable = `__rvbbit_in_${id}`;
   const outputTable = `__rvbbit_out_${id}`;
   try {
     const input = await materializeInput(ctx.q, plan, inputTable, ctx.params);
     await createOutputTable(ctx.q, outputTable);
+    const inputColumns = input.columns.map((c) => c.name);
+    const rowBase = input.rowBase;
+    await beforeRun?.({ inputTable, outputTable, inputColumns, rowBase });
     const out = new BufferedAppender(ctx.q, outputTable, { schema: 'main', catalog: 'temp' });
     const typed = plan.output.kind === 'typed';
     const sink = { accept: (o: readonly RowOutcome[]) => appendOutcomes(out, o, plan.onError, typed) };
@@ -38,7 +51,7 @@ export async function executeMap(plan: MapPlan, ctx: StatementContext): Promise<
       throw err;
     }
     await out.close();
-    return { ...run, inputTable, outputTable, inputColumns: input.columns.map((c) => c.name) };
+    return { ...run, inputTable, outputTable, inputColumns, rowBase };
   } catch (err) {
     // A failed or cancelled MAP leaves nothing behind in the session.
     await ctx.q

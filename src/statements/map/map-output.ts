@@ -15,6 +15,7 @@ import type { ConnectionQueue } from '../../db/connection-queue.js';
 import { quoteIdent, quoteString } from '../../db/sql-text.js';
 import { WITHOUT_SECRETS_FUNCTION } from '../../db/without-secrets-function.js';
 import type { RowOutcome } from '../../thread/chunk-protocol.js';
+import { rowIndexSql } from './map-batch-input.js';
 import type { MapOutput, TypedColumn } from './plan-map.js';
 
 export const INDEX_COLUMN = '__rvbbit_idx';
@@ -145,9 +146,11 @@ export function resultSelect(
   outputTable: string,
   output: MapOutput,
   inputColumns: readonly { readonly name: string; readonly as: string }[],
+  rowBase: string,
 ): string {
-  return `SELECT ${inputList(inputColumns)}, ${outputColumns(output, 'o')}, i.rowid AS ${INDEX_COLUMN}
-    FROM ${inputTable} i LEFT JOIN ${outputTable} o ON o.idx = i.rowid`;
+  const index = rowIndexSql('i', rowBase);
+  return `SELECT ${inputList(inputColumns)}, ${outputColumns(output, 'o')}, ${index} AS ${INDEX_COLUMN}
+    FROM ${inputTable} i LEFT JOIN ${outputTable} o ON o.idx = ${index}`;
 }
 
 /**

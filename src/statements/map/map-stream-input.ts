@@ -42,6 +42,16 @@ export class MapInputStream {
     return new MapInputStream(con, usingSql, plan.usingOrigin, result);
   }
 
+  /**
+   * Reads a table the MAP's input was copied into (DISTINCT and dedupe_by,
+   * map-batch-input.ts): DuckDB scans it in insertion order, the order the
+   * batch path pairs answers by (map-output.ts, inOrderSelect).
+   */
+  static async openTable(con: DuckDBConnection, table: string): Promise<MapInputStream> {
+    const sql = `SELECT * FROM ${table}`;
+    return new MapInputStream(con, sql, undefined, await streamUserResult(con, sql, undefined));
+  }
+
   /** Column types as `engine.query` reports them (JSON by its alias). */
   columnTypes(): string[] {
     return this.result.columnTypes().map(typeName);

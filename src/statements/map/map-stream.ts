@@ -6,13 +6,17 @@
  * plus the reorder buffer, never by N. Every row carries `_error` (NULL when
  * it did not fail): a stream cannot know in advance that no later row fails.
  * A consumer that stops early cancels the MAP like a cancelled statement.
+ * DISTINCT and dedupe_by read their deduplicated input from a TEMP table the
+ * same way (dedupedInput).
  */
+import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { ConnectionQueue } from '../../db/connection-queue.js';
 import { type ResultColumn, STREAM_BATCH_ROWS } from '../../db/query-result.js';
 import { ChangeSignal } from '../../dispatch/change-signal.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
 import type { RowOutcome } from '../../thread/chunk-protocol.js';
-import type { InputRow } from './map-batch-input.js';
+import { type InputRow, materializeInput } from './map-batch-input.js';
 import { addedNames, inputNamesOut } from './map-names.js';
 import { outcomeCells } from './map-output.js';
 import { type MapRowsRun, rowsInFlightFor, runMapRows } from './map-rows.js';
@@ -30,12 +34,53 @@ export interface MapStreamContext extends StatementContext {
 }
 
 /**
+ * Whether `engine.stream` streams a MAP's rows: every MAP that writes no table
+ * or file. DISTINCT and dedupe_by first copy their input into a TEMP table,
+ * deduplicated there (map-batch-input.ts), then stream it (dedupedInput).
+ */
+export function streamsOnStream(plan: MapPlan): boolean {
+  return !plan.asTable && !plan.write;
+}
+
+/** DISTINCT or dedupe_by: the input needs the whole USING result before its first row. */
+function dedupes(plan: MapPlan): boolean {
+  return plan.distinct || plan.dedupeBy !== undefined;
+}
+
+/**
+ * The deduplicated input of a DISTINCT or dedupe_by MAP: copied into a TEMP
+ * table on the stream's leased connection (DuckDB holds it, and spills it),
+ * then read back in input order a chunk at a time. `drop` removes the table.
+ */
+async function dedupedInput(
+  ctx: MapStreamContext,
+  plan: MapPlan,
+): Promise<{ input: MapInputStream; drop: () => Promise<void> }> {
+  const table = `__rvbbit_in_${randomBytes(4).toString('hex')}`;
+  // The connection is leased to this stream: its own queue, not the session's (which waits for the lease).
+  const q = new ConnectionQueue(ctx.con);
+  const drop = () =>
+    ctx.con.run(`DROP TABLE IF EXISTS ${table}`).then(
+      () => undefined,
+      () => undefined,
+    );
+  try {
+    await materializeInput(q, plan, table, ctx.params);
+    return { input: await MapInputStream.openTable(ctx.con, table), drop };
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+}
+
+/**
  * Whether a MAP runs through the stream (engine.stream, and engine.query via
  * map-stream-collect.ts). DISTINCT and dedupe_by need the whole input before the
- * first row; as_table and CREATE TABLE … AS write a table.
+ * first row; as_table, CREATE TABLE … AS, INSERT INTO … and COPY (…) TO
+ * write a table or file.
  */
 export function streamable(plan: MapPlan): boolean {
-  return !plan.asTable && !plan.distinct && plan.dedupeBy === undefined;
+  return !plan.asTable && !plan.write && !plan.distinct && plan.dedupeBy === undefined;
 }
 
 /** How `engine.query` uses the stream (map-stream-collect.ts). */
@@ -62,7 +107,8 @@ export async function* streamMap(
   // Fired when the consumer stops early: the runner sees it as a cancel.
   const stop = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
-  const input = await MapInputStream.open(ctx.con, plan, ctx.params);
+  const deduped = dedupes(plan) ? await dedupedInput(ctx, plan) : undefined;
+  const input = deduped?.input ?? (await MapInputStream.open(ctx.con, plan, ctx.params));
   const caster = plan.output.kind === 'typed' ? await TypedCaster.open(ctx.instance, plan.output) : undefined;
   const names = outputNames(input.columnNames(), plan.output);
   const columns = resultColumns(input, plan.output, caster);
@@ -120,6 +166,7 @@ export async function* streamMap(
     // The read-ahead stops at its next page; the connection is not let go mid-fetch.
     await ahead?.total.catch(() => undefined);
     caster?.close();
+    await deduped?.drop();
   }
 }
 

@@ -7,7 +7,9 @@
 import { RvbbitError } from '../../../base/errors.js';
 import type { OnError } from '../../../grammar/index.js';
 import {
+  type CopyMapStatement,
   type CreateTableAsStatement,
+  type InsertMapStatement,
   type MapStatement,
   type TypeRef,
   withValues,
@@ -45,8 +47,27 @@ export interface MapPlan extends UsingInput {
   readonly asTable?: string;
   /** CREATE TEMP TABLE … AS RVBBIT MAP. */
   readonly asTableTemporary?: boolean;
+  /** INSERT INTO … RVBBIT MAP or COPY (RVBBIT MAP …) TO. */
+  readonly write?: MapWrite;
   readonly onError: OnError;
 }
+
+/** Where a statement around the MAP writes its rows, with the place it was named (for errors). */
+export type MapWrite =
+  | {
+      readonly kind: 'insert';
+      /** The table as written (dotted parts), and its column list or undefined. */
+      readonly table: readonly string[];
+      readonly columns?: readonly string[];
+      readonly at: { readonly line: number; readonly column: number };
+    }
+  | {
+      readonly kind: 'copy';
+      readonly path: string;
+      /** The options' text with its parentheses, passed to DuckDB as written. */
+      readonly options?: string;
+      readonly at: { readonly line: number; readonly column: number };
+    };
 
 export const DEFAULT_MAP_LIMIT = 1000;
 
@@ -58,8 +79,9 @@ export async function planMap(
   stmt: MapStatement,
   resolver: CascadeResolver,
   defaults: PlanDefaults,
-  createAs?: CreateTableAsStatement,
+  around?: CreateTableAsStatement | InsertMapStatement | CopyMapStatement,
 ): Promise<MapPlan> {
+  const createAs = around?.kind === 'CreateTableAsStatement' ? around : undefined;
   const given = withValues(stmt.with?.options);
   const w = withOrAnnotated(given, stmt.annotations);
   const cascadePath = resolver.resolve(stmt.cascade.value);
@@ -90,7 +112,26 @@ export async function planMap(
     output,
     asTable,
     asTableTemporary: createAs?.temporary ?? false,
+    ...(around && around.kind !== 'CreateTableAsStatement' ? { write: mapWrite(around) } : {}),
     onError: w.on_error ?? 'keep',
+  };
+}
+
+function mapWrite(stmt: InsertMapStatement | CopyMapStatement): MapWrite {
+  if (stmt.kind === 'InsertMapStatement') {
+    const at = stmt.table[0]!.span;
+    return {
+      kind: 'insert',
+      table: stmt.table.map((p) => p.name),
+      ...(stmt.columns ? { columns: stmt.columns.map((c) => c.name) } : {}),
+      at: { line: at.line, column: at.column },
+    };
+  }
+  return {
+    kind: 'copy',
+    path: stmt.path,
+    ...(stmt.options ? { options: stmt.options } : {}),
+    at: { line: stmt.pathSpan.line, column: stmt.pathSpan.column },
   };
 }
 

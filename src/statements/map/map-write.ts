@@ -1,0 +1,114 @@
+/**
+ * `INSERT INTO t [(cols)] RVBBIT MAP …` and `COPY (RVBBIT MAP …) TO 'file'
+ * (…)`: the MAP runs as the batch path runs it (input and outcomes in DuckDB
+ * temp tables, the outcomes appended chunk by chunk as they finish), then one
+ * DuckDB statement writes the rows, in input order, from those tables — the
+ * same SELECT, and so the same typing, as CREATE TABLE … AS. No row passes
+ * through JavaScript on the way out, and the write is one statement: all of
+ * it or nothing, and inside an open transaction it rolls back with it.
+ *
+ * What can be checked before a row runs is checked then, so a wrong target
+ * pays for no call: the table, its column list and column count (DuckDB binds
+ * the INSERT over the empty outcome table), COPY's format and options (DuckDB
+ * binds the COPY). A value DuckDB cannot cast into the target's type, or a
+ * file it cannot open, fails at the write itself: still no row written, the
+ * answers kept in the cache for a re-run.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbErrorCode } from '../../../base/error-codes.js';
+import { errorMessage, RvbbitError } from '../../../base/errors.js';
+import { quoteIdent, quoteString } from '../../db/sql-text.js';
+import type { StatementContext } from '../../dispatch/statement-context.js';
+import { addedNames } from './map-names.js';
+import type { MapPlan, MapWrite } from './plan-map.js';
+
+/** What the write needs of the MAP's run: its SELECT in input order, and whether `_error` goes in. */
+export interface WriteShape {
+  /** The MAP's result columns then `_error`, in input order (map-batch-statement.ts). */
+  readonly select: (withError: boolean) => string;
+}
+
+/** The statement that writes `select`'s rows to the target. */
+function writeSql(write: MapWrite, select: string): string {
+  if (write.kind === 'insert') {
+    const columns = write.columns ? ` (${write.columns.map(quoteIdent).join(', ')})` : '';
+    return `INSERT INTO ${write.table.map(quoteIdent).join('.')}${columns} ${select}`;
+  }
+  return `COPY (${select}) TO ${quoteString(write.path)}${write.options ? ` ${write.options}` : ''}`;
+}
+
+/** `INSERT INTO main.t` / `COPY … TO 'x.parquet'`, as the error names the target. */
+function targetText(write: MapWrite): string {
+  return write.kind === 'insert'
+    ? `INSERT INTO ${write.table.join('.')}`
+    : `COPY … TO ${quoteString(write.path)}`;
+}
+
+/** DuckDB's refusal of the write, naming the target and where it was written; its code kept (a missing table stays 42P01). */
+function writeError(write: MapWrite, err: unknown): RvbbitError {
+  if (err instanceof RvbbitError) return err;
+  const message = errorMessage(err);
+  const kind = /^([A-Za-z]+(?: [A-Za-z]+){0,2}) Error:/.exec(message)?.[1];
+  // The first line: DuckDB's caret points into SQL the engine wrote, not the user's text.
+  const first = message.split('\n')[0]!;
+  const { line, column } = write.at;
+  return new RvbbitError(
+    duckdbErrorCode(kind),
+    `${targetText(write)} (line ${line}, column ${column}): ${first}`,
+    { line, column },
+    { cause: err },
+  );
+}
+
+/**
+ * Whether the INSERT's target takes `_error` too: the table (or its column
+ * list) has exactly one column more than the MAP's input and result columns.
+ * COPY writes `_error` as CREATE TABLE … AS does: only when some row failed.
+ */
+async function insertTakesError(
+  con: DuckDBConnection,
+  write: Extract<MapWrite, { kind: 'insert' }>,
+  mapColumns: number,
+): Promise<boolean> {
+  if (write.columns) return write.columns.length === mapColumns + 1;
+  const table = write.table.map(quoteIdent).join('.');
+  const reader = await con.runAndReadAll(`SELECT count(*)::INT AS n FROM (DESCRIBE ${table})`);
+  return Number(reader.getRowObjectsJS()[0]!.n) === mapColumns + 1;
+}
+
+/**
+ * Before any row runs: DuckDB binds the write over the (still empty) outcome
+ * table, so a missing table or column, a wrong column count or a bad COPY
+ * option fails now. Returns whether an INSERT writes `_error`.
+ */
+export async function checkWrite(
+  plan: MapPlan,
+  write: MapWrite,
+  shape: WriteShape,
+  inputColumns: number,
+  ctx: StatementContext,
+): Promise<boolean> {
+  const mapColumns = inputColumns + addedNames(plan.output).length - 1;
+  return ctx.q.run(async (con) => {
+    try {
+      const withError = write.kind === 'insert' ? await insertTakesError(con, write, mapColumns) : true;
+      await con.prepare(writeSql(write, shape.select(withError)));
+      return withError;
+    } catch (err) {
+      throw writeError(write, err);
+    }
+  });
+}
+
+/** Writes the rows; DuckDB's answer is the count (`Count`), which the server tags `INSERT 0 n` / `COPY n`. */
+export async function runWrite<T>(
+  write: MapWrite,
+  select: string,
+  read: (sql: string) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read(writeSql(write, select));
+  } catch (err) {
+    throw writeError(write, err);
+  }
+}
