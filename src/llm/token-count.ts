@@ -129,3 +129,26 @@ export async function piecesOfTokens(text: string, maxTokens: number): Promise<s
   const enc = await loadEncoding();
   return enc.decodeRuns(enc.encode(text), maxTokens);
 }
+
+/** Keys OpenAI's prompt_tokens do not grow with (openai-cookbook#2140, measured against the API's usage). */
+const UNCOUNTED_SCHEMA_KEYS = new Set(['required', 'additionalProperties', '$schema']);
+
+/** Tokens around the schema (the same measurement: the schema's text + 9). */
+const SCHEMA_FRAME_TOKENS = 9;
+
+/**
+ * The prompt tokens a json_schema response_format adds, as sent (its strict
+ * form, structured.ts): OpenAI counts the schema it enforces in
+ * prompt_tokens (openai-cookbook, "How to count tokens with tiktoken", §8
+ * "Counting tokens for structured responses", proposed in
+ * openai/openai-cookbook#2133); by the rule measured in
+ * openai/openai-cookbook#2140, the schema as compact JSON without
+ * `required`, `additionalProperties` and `$schema`, plus 9. The simulator
+ * counts by the same rule in its own code (src/sim/token-count.ts).
+ */
+export function schemaTokensNow(schema: Readonly<Record<string, unknown>>): number {
+  const counted = JSON.stringify(schema, (key, value: unknown) =>
+    UNCOUNTED_SCHEMA_KEYS.has(key) ? undefined : value,
+  );
+  return textTokensNow(counted) + SCHEMA_FRAME_TOKENS;
+}

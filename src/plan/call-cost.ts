@@ -1,0 +1,119 @@
+/**
+ * What an operator's calls cost, from the run's own code: each call's user
+ * message rendered by the cell's prompt rule (cascade/llm-cell.ts
+ * promptFor; packed prompts by packed-prompt.ts, in the groups the worker
+ * packs), its schema by the run's schema rule (llm-cell.ts schemaFor) in the
+ * strict form the client sends (llm/structured.ts), counted as the client
+ * counts a request (llm/token-count.ts: o200k_base, the chat markup, each
+ * image at its detail by OpenAI's rule in llm/images.ts, and the
+ * response_format's schema); the answer as the smallest JSON the schema
+ * allows. EXPLAIN prints these and the pair planner picks by them.
+ */
+import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
+import { compiledOf } from '../cascade/compile-cascade.js';
+import { promptFor, schemaFor } from '../cascade/llm-cell.js';
+import { packGroups } from '../cascade/packed-prompt.js';
+import { strictFormOf } from '../llm/structured.js';
+import { promptTokensNow, schemaTokensNow, textTokensNow } from '../llm/token-count.js';
+import { tokensPerRun } from './estimate.js';
+
+export interface CallsCost {
+  readonly calls: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+}
+
+type Inputs = Readonly<Record<string, unknown>>;
+
+/** A render problem is the run's to report: the estimate renders quietly. */
+const QUIET = () => {};
+
+/** The cascade's one model call, when it makes exactly one a run (one LLM cell, one turn, one take). */
+function singleCall(cascade: Cascade): LlmCell | undefined {
+  const llm = cascade.cells.filter((c): c is LlmCell => c.kind === 'llm');
+  if (cascade.cells.length !== 1 || llm.length !== 1) return undefined;
+  const cell = llm[0]!;
+  return cell.takes || cell.rules.maxTurns > 1 ? undefined : cell;
+}
+
+/**
+ * One call's request, as the run makes it for `rows` (one tuple: an
+ * ordinary call; more: one packed prompt): its prompt tokens (the
+ * response_format's schema included) and its answer's at least.
+ */
+export function requestCost(
+  cascade: Cascade,
+  rows: readonly Inputs[],
+): { tokensIn: number; tokensOut: number } {
+  const cell = singleCall(cascade);
+  if (!cell) return tokensPerRun(cascade, rows[0]);
+  const compiled = compiledOf(cascade).cells[cell.index]!;
+  const packed = rows.length > 1;
+  const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
+  const prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
+  const { schema } = schemaFor(cascade, cell, compiled, {
+    scope,
+    pack: packed ? rows.length : undefined,
+    warn: QUIET,
+  });
+  let tokensIn = promptTokensNow([{ content: prompt }]);
+  let tokensOut = 0;
+  if (schema) {
+    tokensIn += schemaTokensNow(strictFormOf({ name: `${cell.name}_output`, schema }).schema);
+    tokensOut = textTokensNow(JSON.stringify(smallestAnswer(schema)));
+  } else tokensOut = textTokensNow('x');
+  return { tokensIn, tokensOut };
+}
+
+/**
+ * The calls for `tuples` of one operator: one each, or `perPrompt` to a
+ * packed prompt within the groups of one schema (packGroups, as the worker
+ * packs; a pack of one is an ordinary call).
+ */
+export function tuplesCost(cascade: Cascade, tuples: readonly Inputs[], perPrompt: number): CallsCost {
+  let calls = 0;
+  let tokensIn = 0;
+  let tokensOut = 0;
+  const add = (rows: readonly Inputs[]) => {
+    const c = requestCost(cascade, rows);
+    calls++;
+    tokensIn += c.tokensIn;
+    tokensOut += c.tokensOut;
+  };
+  if (perPrompt <= 1) {
+    for (const t of tuples) add([t]);
+    return { calls, tokensIn, tokensOut };
+  }
+  for (const group of packGroups(
+    cascade,
+    tuples.map((inputs) => ({ inputs })),
+  )) {
+    for (let at = 0; at < group.length; at += perPrompt)
+      add(group.slice(at, at + perPrompt).map((r) => r.inputs));
+  }
+  return { calls, tokensIn, tokensOut };
+}
+
+/** A value the schema allows, as small as any answer (its first label, false, 0, "x", []): the answer's tokens. */
+export function smallestAnswer(schema: unknown): unknown {
+  const s = (schema ?? {}) as Record<string, unknown>;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  switch (s.type) {
+    case 'object': {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, smallestAnswer(v)]));
+    }
+    case 'boolean':
+      return false;
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'array': {
+      // A packed answer's `answers` holds exactly its items (minItems = maxItems = n).
+      const n = typeof s.minItems === 'number' ? s.minItems : 0;
+      return Array.from({ length: n }, () => smallestAnswer(s.items));
+    }
+    default:
+      return 'x';
+  }
+}
