@@ -51,7 +51,10 @@ function shapes(): Shape[] {
     { name: 'ABOUT packed', annotations: packed, sql: about },
     { name: 'ALIGNS unpacked', sql: aligns },
     { name: 'ALIGNS packed', annotations: packed, sql: aligns },
-    { name: 'LLM RETURNING VARCHAR', sql: `SELECT id, LLM('The product named', review) AS p FROM r ORDER BY id` },
+    {
+      name: 'LLM RETURNING VARCHAR',
+      sql: `SELECT id, LLM('The product named', review) AS p FROM r ORDER BY id`,
+    },
     {
       name: 'LLM RETURNING INTEGER',
       sql: `SELECT id, LLM('Stars out of five', review RETURNING INTEGER) AS p FROM r ORDER BY id`,
@@ -73,13 +76,21 @@ function shapes(): Shape[] {
       name: 'CLASSIFY',
       sql: `SELECT id, CLASSIFY(review, 'battery,shipping,price,screen') AS c FROM r ORDER BY id`,
     },
-    { name: 'CLASSIFY packed', annotations: packed, sql: `SELECT id, CLASSIFY(review, 'battery,shipping,price,screen') AS c FROM r ORDER BY id` },
+    {
+      name: 'CLASSIFY packed',
+      annotations: packed,
+      sql: `SELECT id, CLASSIFY(review, 'battery,shipping,price,screen') AS c FROM r ORDER BY id`,
+    },
     { name: 'pairs pairwise', annotations: '-- @ small_side: 0', sql: pairs },
     { name: 'pairs blocks', annotations: `${packed}\n-- @ small_side: 0`, sql: pairs },
     { name: 'pairs small side', annotations: '-- @ small_side: 256', sql: pairs },
     { name: 'pairs IMAGE low', annotations: '-- @ small_side: 0', sql: imagePairs('low') },
     { name: 'pairs IMAGE high', annotations: '-- @ small_side: 0', sql: imagePairs('high') },
-    { name: 'pairs IMAGE auto blocks', annotations: `${packed}\n-- @ small_side: 0`, sql: imagePairs('auto') },
+    {
+      name: 'pairs IMAGE auto blocks',
+      annotations: `${packed}\n-- @ small_side: 0`,
+      sql: imagePairs('auto'),
+    },
     { name: 'pairs IMAGE auto small side', annotations: '-- @ small_side: 256', sql: imagePairs('auto') },
     {
       name: 'prefiltered pairs LIMIT',
@@ -115,7 +126,11 @@ interface Row {
   readonly bound: boolean;
 }
 
-async function measure(engine: Engine, sim: Awaited<ReturnType<typeof startSimulatorProcess>>, s: Shape): Promise<Row> {
+async function measure(
+  engine: Engine,
+  sim: Awaited<ReturnType<typeof startSimulatorProcess>>,
+  s: Shape,
+): Promise<Row> {
   const head = `-- @ cache: false\n${s.annotations ?? ''}`;
   const explained = await engine.query(`${head}\nEXPLAIN ${s.sql}`);
   const prop = (p: string) => Number(explained.rows.find((x) => x.property === p)?.value ?? Number.NaN);
@@ -134,11 +149,23 @@ async function measure(engine: Engine, sim: Awaited<ReturnType<typeof startSimul
   };
 }
 
-const ratio = (est: number, run: number) => (run === 0 ? (est === 0 ? 1 : Number.POSITIVE_INFINITY) : est / run);
+const ratio = (est: number, run: number) =>
+  run === 0 ? (est === 0 ? 1 : Number.POSITIVE_INFINITY) : est / run;
 const within = (est: number, run: number) => Math.abs(ratio(est, run) - 1) <= 0.05;
 
 function table(rows: readonly Row[]): string {
-  const head = ['shape', 'est_calls', 'calls', 'est_in', 'in', 'in ratio', 'est_out', 'out', 'out ratio', 'target'];
+  const head = [
+    'shape',
+    'est_calls',
+    'calls',
+    'est_in',
+    'in',
+    'in ratio',
+    'est_out',
+    'out',
+    'out ratio',
+    'target',
+  ];
   const lines = rows.map((r) => {
     const callsOk = r.bound ? r.estCalls >= r.calls : r.estCalls === r.calls;
     const ok = callsOk && within(r.estIn, r.tokensIn) && within(r.estOut, r.tokensOut);

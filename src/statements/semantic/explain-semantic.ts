@@ -15,7 +15,7 @@ import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
-import { tuplesCost } from '../../plan/call-cost.js';
+import { requestCost, tuplesCost } from '../../plan/call-cost.js';
 import { EMBEDDING_PROXY, proxyTextPairs } from '../../plan/embedding-proxy.js';
 import {
   addDeliveryDollars,
@@ -412,7 +412,9 @@ function entityEstimate(
   const embeddings = Math.ceil(n / EMBED_BATCH);
   const chat = Math.ceil(bound / ENTITY_BATCH);
   const { [source]: _v, ...rest } = ts[0]?.inputs ?? {};
-  const per = tokensPerRun(fn.lazy.cascade, { ...rest, text: values[0] ?? '', other: values[1] ?? '', hint });
+  const per = requestCost(fn.lazy.cascade, [
+    { ...rest, text: values[0] ?? '', other: values[1] ?? '', hint },
+  ]);
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
   const [tokensIn, tokensOut] = [bound * per.tokensIn, bound * per.tokensOut];
   return {
@@ -608,7 +610,7 @@ function prefilterEstimate(
     ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),
     hint,
   };
-  const per = tokensPerRun(fn.lazy.cascade, sample);
+  const per = requestCost(fn.lazy.cascade, [sample]);
   const tokensIn = calls * per.tokensIn;
   const tokensOut = calls * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);

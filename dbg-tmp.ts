@@ -1,0 +1,15 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from './src/index.js';
+import { startSimulatorProcess } from './src/sim/index.js';
+import { IMAGES } from './test/images/fifty.js';
+const sim = await startSimulatorProcess({ profile: 'openai' });
+const dir = mkdtempSync(join(tmpdir(), 'dbg-'));
+for (const img of IMAGES.slice(0, 8)) writeFileSync(join(dir, `img-${img.id}.png`), img.png);
+const e = await createEngine({ cascadeRoots: [], threads: 2, provider: { baseUrl: sim.url, model: 'sim-small' } });
+await e.query(`CREATE TABLE reviews AS SELECT * FROM read_csv('examples/data/reviews.csv'); CREATE TABLE photos AS SELECT regexp_extract(filename, 'img-([0-9]+)', 1)::INTEGER AS id, content AS png FROM read_blob('${dir}/*.png');`);
+await e.query(`-- @ cache: false\n-- @ batch: 16\n-- @ small_side: 0\nSELECT r.id AS x, p.id AS y FROM reviews r, photos p WHERE r.id <= 12 AND LLM_FILTER('The review describes the picture', r.review, IMAGE(p.png)) ORDER BY x, y`);
+const l = await e.query(`SELECT * FROM rvbbit.unified_logs ORDER BY 1 DESC LIMIT 1`);
+console.log(JSON.stringify(l.rows[0], (_k, v) => typeof v === 'bigint' ? Number(v) : v).slice(0, 3000));
+await e.close(); await sim.close();
