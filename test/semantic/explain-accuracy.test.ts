@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { IMAGES } from '../images/fifty.js';
+import { COLOURS, png } from '../images/png.js';
 import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
 
 const test = suite<{ f: SemFixture; dir: string }>('semantic: EXPLAIN estimates what the run spends');
@@ -24,12 +25,19 @@ const TOLERANCE = 0.05;
 test.before(async (ctx) => {
   ctx.dir = mkdtempSync(join(tmpdir(), 'rvbbit-explain-accuracy-'));
   for (const img of IMAGES.slice(0, 8)) writeFileSync(join(ctx.dir, `img-${img.id}.png`), img.png);
+  // 64 pictures of 1024 × 1024: 765 tokens each at detail auto (4 tiles + 85).
+  for (let id = 1; id <= 64; id++)
+    writeFileSync(
+      join(ctx.dir, `big-${id}.png`),
+      png({ width: 1024, height: 1024, rgb: COLOURS.red!, description: `picture ${id}` }),
+    );
   ctx.f = await startSemFixture(
-    { smallSideLimit: 256, defaultParallel: 8 },
+    { smallSideLimit: 256, defaultParallel: 8, imageFolders: [ctx.dir] },
     { profile: 'openai' },
     `${TABLES}
     CREATE TABLE photos AS SELECT regexp_extract(filename, 'img-([0-9]+)', 1)::INTEGER AS id, content AS png
-      FROM read_blob('${ctx.dir}/*.png');`,
+      FROM read_blob('${ctx.dir}/img-*.png');
+    CREATE TABLE pictures AS SELECT range::INTEGER AS id, 'big-' || range || '.png' AS file FROM range(1, 65);`,
   );
 });
 test.after(async (ctx) => {
@@ -128,21 +136,25 @@ test('a summary reduced in levels: every level’s calls and tokens', async ({ f
 test('the pair planner picks the plan that is cheaper when run, images priced at their detail', async ({
   f,
 }) => {
-  // The issue's 200 × 135 image join, smaller: texts against pictures, both plans allowed.
-  const sql = imageJoin(24, 8);
+  // The issue's 135 × 200 image join, smaller: 48 reviews × 64 pictures of 765 tokens each. Blocks
+  // (16 × 16 values a prompt) state each picture in 3 blocks; the small side lists the 48 reviews in one
+  // call per picture, each picture stated once.
+  const sql = `SELECT r.id AS x, p.id AS y FROM reviews r, pictures p
+    WHERE r.id <= 48 AND LLM_FILTER('The review describes the picture', r.review, IMAGE(p.file)) ORDER BY x, y`;
   const both = await compare(f, '-- @ batch: 16\n-- @ small_side: 256', sql);
-  const chosen = /^\S+: [^:]+: (\w+(?: side)?) /.exec(both.est.pairPlans)?.[1];
+  const chosen = /\((\d+) pairs\): (blocks|small side) /.exec(both.est.pairPlans)?.[2];
   const blocks = await compare(f, '-- @ batch: 16\n-- @ small_side: 0', sql);
   const small = await compare(f, '-- @ small_side: 256', sql);
   const spent = (c: Compared) => c.run.tokensIn + c.run.tokensOut;
-  const cheaper = spent(blocks) <= spent(small) ? 'blocks' : 'small side';
-  assert.is(
-    chosen,
-    cheaper,
-    `pair_plans: ${both.est.pairPlans}; blocks ${spent(blocks)}, small side ${spent(small)}`,
-  );
-  // The chosen plan is the one run.
-  assert.is(spent(both), cheaper === 'blocks' ? spent(blocks) : spent(small));
+  const figures = `pair_plans: ${both.est.pairPlans}; run: blocks ${spent(blocks)}, small side ${spent(small)}`;
+  assert.ok(spent(small) < spent(blocks), `the small side is the cheaper plan here: ${figures}`);
+  assert.is(chosen, 'small side', figures);
+  // The chosen plan is the one run, and EXPLAIN prices its calls and prompts as it runs. Its answers
+  // are priced at the least the schema allows (no candidate matched): the matches are the model's.
+  assert.is(spent(both), spent(small));
+  assert.is(both.est.calls, both.run.calls, figures);
+  assert.ok(Math.abs(both.est.tokensIn / both.run.tokensIn - 1) <= TOLERANCE, figures);
+  assert.ok(both.est.tokensOut <= both.run.tokensOut, figures);
 });
 
 test.run();
