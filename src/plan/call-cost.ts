@@ -25,6 +25,9 @@ export interface CallsCost {
 
 type Inputs = Readonly<Record<string, unknown>>;
 
+/** A schema's tokens in the request and its least answer's, counted once per schema object (the run's are shared). */
+const SCHEMA_COST = new WeakMap<object, { tokensIn: number; tokensOut: number }>();
+
 /** A render problem is the run's to report: the estimate renders quietly. */
 const QUIET = () => {};
 
@@ -59,8 +62,16 @@ export function requestCost(
   let tokensIn = promptTokensNow([{ content: prompt }]);
   let tokensOut = 0;
   if (schema) {
-    tokensIn += schemaTokensNow(strictFormOf({ name: `${cell.name}_output`, schema }).schema);
-    tokensOut = textTokensNow(JSON.stringify(smallestAnswer(schema)));
+    let counted = SCHEMA_COST.get(schema);
+    if (!counted) {
+      counted = {
+        tokensIn: schemaTokensNow(strictFormOf({ name: `${cell.name}_output`, schema }).schema),
+        tokensOut: textTokensNow(JSON.stringify(smallestAnswer(schema))),
+      };
+      SCHEMA_COST.set(schema, counted);
+    }
+    tokensIn += counted.tokensIn;
+    tokensOut = counted.tokensOut;
   } else tokensOut = textTokensNow('x');
   return { tokensIn, tokensOut };
 }
@@ -70,29 +81,41 @@ export function requestCost(
  * packed prompt within the groups of one schema (packGroups, as the worker
  * packs; a pack of one is an ordinary call).
  */
-export function tuplesCost(cascade: Cascade, tuples: readonly Inputs[], perPrompt: number): CallsCost {
-  let calls = 0;
+export async function tuplesCost(
+  cascade: Cascade,
+  tuples: readonly Inputs[],
+  perPrompt: number,
+): Promise<CallsCost> {
+  const requests: (readonly Inputs[])[] = [];
+  if (perPrompt <= 1) for (const t of tuples) requests.push([t]);
+  else {
+    for (const group of packGroups(
+      cascade,
+      tuples.map((inputs) => ({ inputs })),
+    )) {
+      for (let at = 0; at < group.length; at += perPrompt)
+        requests.push(group.slice(at, at + perPrompt).map((r) => r.inputs));
+    }
+  }
   let tokensIn = 0;
   let tokensOut = 0;
-  const add = (rows: readonly Inputs[]) => {
+  let sliceStart = performance.now();
+  for (const rows of requests) {
     const c = requestCost(cascade, rows);
-    calls++;
     tokensIn += c.tokensIn;
     tokensOut += c.tokensOut;
-  };
-  if (perPrompt <= 1) {
-    for (const t of tuples) add([t]);
-    return { calls, tokensIn, tokensOut };
+    // Every call's prompt is rendered and counted on the thread EXPLAIN runs on (a server's main
+    // thread): in slices, other work (other clients) running between them.
+    if (performance.now() - sliceStart >= PRICE_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
   }
-  for (const group of packGroups(
-    cascade,
-    tuples.map((inputs) => ({ inputs })),
-  )) {
-    for (let at = 0; at < group.length; at += perPrompt)
-      add(group.slice(at, at + perPrompt).map((r) => r.inputs));
-  }
-  return { calls, tokensIn, tokensOut };
+  return { calls: requests.length, tokensIn, tokensOut };
 }
+
+/** How long pricing may hold the thread before other work runs (as llm/token-count.ts textsTokens). */
+const PRICE_SLICE_MS = 8;
 
 /** A value the schema allows, as small as any answer (its first label, false, 0, "x", []): the answer's tokens. */
 export function smallestAnswer(schema: unknown): unknown {

@@ -251,7 +251,7 @@ async function estimateCalls(
       const mapping = dim?.mode === 'mapping';
       // A plain operator's calls as the run makes them: its prompts rendered, packed as the worker packs (call-cost.ts).
       const plain = !dim && !blocks && !smallSide && fn.sql.shape !== 'aggregate';
-      const run = plain ? tuplesCost(cascade, missed, packs ? perPrompt : 1) : undefined;
+      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1) : undefined;
       const n = run
         ? run.calls
         : mapping
