@@ -53,12 +53,20 @@ export function requestCost(
   const compiled = compiledOf(cascade).cells[cell.index]!;
   const packed = rows.length > 1;
   const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
-  const prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
-  const { schema } = schemaFor(cascade, cell, compiled, {
-    scope,
-    pack: packed ? rows.length : undefined,
-    warn: QUIET,
-  });
+  let prompt: string;
+  let schema: Readonly<Record<string, unknown>> | undefined;
+  try {
+    prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
+    ({ schema } = schemaFor(cascade, cell, compiled, {
+      scope,
+      pack: packed ? rows.length : undefined,
+      warn: QUIET,
+    }));
+  } catch {
+    // A template that does not render (or overruns its bounds) fails that call when run, which reports why;
+    // the estimate prices the call by its instructions and values instead.
+    return tokensPerRun(cascade, rows[0]);
+  }
   let tokensIn = promptTokensNow([{ content: prompt }]);
   let tokensOut = 0;
   if (schema) {

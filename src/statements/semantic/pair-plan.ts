@@ -251,8 +251,9 @@ function blocksCost(cascade: Cascade, plan: BlockPlan): PlanCost {
 
 /**
  * The small side: each candidates call's request measured on the first call,
- * values and candidates added per call; its answer the smallest the schema
- * allows (no match), as every plan's is.
+ * values and candidates added per call; its answer at most every candidate's
+ * number listed (the prompt numbers them; the answer names them by number):
+ * how many match is the model's answer.
  */
 function smallSideCost(
   cascade: Cascade,
@@ -264,16 +265,12 @@ function smallSideCost(
   const mark = counter.of('<c></c>');
   const listed = (i: number) =>
     counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
-  const first = requestCost(cascade, [calls.inputs[0]!]);
-  const fixed = first.tokensIn - listed(0);
+  const fixed = requestCost(cascade, [calls.inputs[0]!]).tokensIn - listed(0);
   let tokensIn = 0;
+  let tokensOut = 0;
   calls.values.forEach((_, i) => {
     tokensIn += fixed + listed(i);
+    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, n) => n) }));
   });
-  return {
-    kind: 'small side',
-    calls: calls.values.length,
-    tokensIn,
-    tokensOut: calls.values.length * first.tokensOut,
-  };
+  return { kind: 'small side', calls: calls.values.length, tokensIn, tokensOut };
 }
