@@ -10,11 +10,12 @@
  *  - small side: one call per value of the large side listing the small side
  *    (at most `-- @ small_side` values) as candidates (small-side.ts).
  * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
- * once: each prompt's text without its values, counted as the provider
- * counts (plan/estimate.ts countTokens), plus each distinct value's tokens
- * times its uses, plus the chat's markup (the schema goes as response_format,
- * not in the messages: llm/request-body.ts); the answers as the JSON the schema asks for (a small side's: every candidate
- * listed, the most it can be).
+ * once, by the run's own request rule (plan/call-cost.ts requestCost: the
+ * prompt the cell renders, the chat's markup, the response_format's schema,
+ * as OpenAI counts them): a plan's request without its values, plus each
+ * distinct value's tokens (an image at its detail) times its uses; the
+ * answers as the least JSON the schema asks for (a small side's: every
+ * candidate listed, the most it can be).
  */
 
 import type { Cascade } from '../../cascade/cascade-types.js';
