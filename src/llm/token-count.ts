@@ -18,6 +18,8 @@ import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { type BoundedEncoding, boundedEncoding, type LibraryEncoding } from './bounded-encoding.js';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
+import { schemaInstruction, strictFormOf } from './structured.js';
+import type { ChatRequest, StructuredMode } from './types.js';
 
 /** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
 const TOKENS_PER_MESSAGE = 3 + 1;
@@ -151,4 +153,22 @@ export function schemaTokensNow(schema: Readonly<Record<string, unknown>>): numb
     UNCOUNTED_SCHEMA_KEYS.has(key) ? undefined : value,
   );
   return textTokensNow(counted) + SCHEMA_FRAME_TOKENS;
+}
+
+/**
+ * A request's prompt tokens as OpenAI counts them, in the structured-output
+ * mode it goes in (request-body.ts): its messages, the schema's system
+ * message in json_object and prompt modes, or the json_schema
+ * response_format's schema (strict form, as sent). The one rule for a
+ * reply without a usable usage (reply.ts) and for EXPLAIN (plan/call-cost.ts).
+ */
+export function requestTokensNow(
+  request: Pick<ChatRequest, 'messages' | 'responseFormat'>,
+  mode: StructuredMode,
+): number {
+  const rf = request.responseFormat;
+  if (!rf) return promptTokensNow(request.messages);
+  if (mode === 'json_schema')
+    return promptTokensNow(request.messages) + schemaTokensNow(strictFormOf(rf).schema);
+  return promptTokensNow([schemaInstruction(rf, mode), ...request.messages]);
 }

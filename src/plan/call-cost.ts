@@ -13,8 +13,7 @@ import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { compiledOf } from '../cascade/compile-cascade.js';
 import { promptFor, schemaFor } from '../cascade/llm-cell.js';
 import { packGroups } from '../cascade/packed-prompt.js';
-import { strictFormOf } from '../llm/structured.js';
-import { promptTokensNow, schemaTokensNow, textTokensNow } from '../llm/token-count.js';
+import { requestTokensNow, textTokensNow } from '../llm/token-count.js';
 import { tokensPerRun } from './estimate.js';
 
 export interface CallsCost {
@@ -67,21 +66,26 @@ export function requestCost(
     // the estimate prices the call by its instructions and values instead.
     return tokensPerRun(cascade, rows[0]);
   }
-  let tokensIn = promptTokensNow([{ content: prompt }]);
-  let tokensOut = 0;
-  if (schema) {
-    let counted = SCHEMA_COST.get(schema);
-    if (!counted) {
-      counted = {
-        tokensIn: schemaTokensNow(strictFormOf({ name: `${cell.name}_output`, schema }).schema),
-        tokensOut: textTokensNow(JSON.stringify(smallestAnswer(schema))),
-      };
-      SCHEMA_COST.set(schema, counted);
-    }
-    tokensIn += counted.tokensIn;
-    tokensOut = counted.tokensOut;
-  } else tokensOut = textTokensNow('x');
-  return { tokensIn, tokensOut };
+  // The request as the client sends it to a model at json_schema (the mode a model starts at).
+  const messages = [{ role: 'user' as const, content: prompt }];
+  if (!schema)
+    return { tokensIn: requestTokensNow({ messages }, 'json_schema'), tokensOut: textTokensNow('x') };
+  let counted = SCHEMA_COST.get(schema);
+  if (!counted) {
+    const responseFormat = { name: `${cell.name}_output`, schema };
+    counted = {
+      // The schema's share of a request: the request with it less the request without it.
+      tokensIn:
+        requestTokensNow({ messages: [], responseFormat }, 'json_schema') -
+        requestTokensNow({ messages: [] }, 'json_schema'),
+      tokensOut: textTokensNow(JSON.stringify(smallestAnswer(schema))),
+    };
+    SCHEMA_COST.set(schema, counted);
+  }
+  return {
+    tokensIn: requestTokensNow({ messages }, 'json_schema') + counted.tokensIn,
+    tokensOut: counted.tokensOut,
+  };
 }
 
 /**
