@@ -9,7 +9,7 @@ import { parseJsonAnswer, textOrJson } from './answer-parse.js';
 import { countedSchema } from './batch-schema.js';
 import { modelOverride } from './call-spec.js';
 import { CascadeErrorCode } from './cascade-error.js';
-import type { LlmCell } from './cascade-types.js';
+import type { Cascade, LlmCell } from './cascade-types.js';
 import { CellFailure } from './cell-failure.js';
 import { type CompiledCell, placeInFile } from './compile-cascade.js';
 import {
@@ -38,28 +38,52 @@ export function modelFor(session: RunSession, cell: LlmCell): string {
  * last cell, and enum templates rendered for this run (enum-template.ts).
  */
 function effective(session: RunSession, cell: LlmCell, compiled: CompiledCell) {
-  const pack = session.ctx.packRows;
-  const askConfidence = session.ctx.call?.askConfidence;
   const warn = (w: string) => session.warn(`cell "${cell.name}": output_schema template: ${w}`);
-  const signal = session.statementSignal;
-  const forScope = (templated: NonNullable<CompiledCell['templated']>, n?: number) => {
-    try {
-      return templated.forScope(session.scope(), warn, n, signal);
-    } catch (err) {
-      throw session.renderFailure(err, 'output_schema');
-    }
-  };
+  try {
+    return schemaFor(session.cascade, cell, compiled, {
+      scope: session.scope(),
+      pack: session.ctx.packRows?.length,
+      askConfidence: session.ctx.call?.askConfidence === true,
+      outputItems: session.ctx.call?.outputItems,
+      warn,
+      signal: session.statementSignal,
+    });
+  } catch (err) {
+    throw session.renderFailure(err, 'output_schema');
+  }
+}
+
+/** What a call's schema depends on besides the cell: the run's scope and how it calls. */
+export interface CallShape {
+  readonly scope: Record<string, unknown>;
+  /** Tuples in the packed prompt (packed-prompt.ts), or undefined: one tuple. */
+  readonly pack?: number | undefined;
+  readonly askConfidence?: boolean;
+  /** BATCH's item count for the last cell. */
+  readonly outputItems?: number | undefined;
+  readonly warn: (w: string) => void;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * The schema a call of `cell` sends and its validator: the run's (effective)
+ * and EXPLAIN's (plan/call-cost.ts) one rule. A template's render error is thrown.
+ */
+export function schemaFor(cascade: Cascade, cell: LlmCell, compiled: CompiledCell, shape: CallShape) {
+  const { pack, askConfidence, warn, signal } = shape;
+  const forScope = (templated: NonNullable<CompiledCell['templated']>, n?: number) =>
+    templated.forScope(shape.scope, warn, n, signal);
   // A templated schema renders from this run's inputs (a packed run's are its first tuple's: the
   // worker packs only tuples whose schema renders the same, packed-prompt.ts packGroups).
   const base =
     (pack || askConfidence) && compiled.templated ? forScope(compiled.templated).schema : cell.outputSchema;
   const own = askConfidence && base ? confidenceSchema(base) : undefined;
-  if (pack && base) return packedSchema(own ?? base, pack.length);
+  if (pack && base) return packedSchema(own ?? base, pack);
   if (own) return confidenceValidated(own);
-  const n = session.ctx.call?.outputItems;
-  const isLast = cell.index === session.cascade.cells.length - 1;
+  const n = shape.outputItems;
+  const isLast = cell.index === cascade.cells.length - 1;
   if (compiled.templated) return forScope(compiled.templated, isLast ? n : undefined);
-  const counted = n !== undefined && isLast ? countedSchema(session.cascade, cell, n) : undefined;
+  const counted = n !== undefined && isLast ? countedSchema(cascade, cell, n) : undefined;
   return counted ?? { schema: cell.outputSchema, validate: compiled.validate };
 }
 
@@ -138,17 +162,14 @@ function render(
   state: Record<string, unknown>,
 ): string {
   const warn = (w: string) => session.warn(`cell "${cell.name}": instructions: ${w}`);
-  const signal = session.statementSignal;
   try {
-    const pack = session.ctx.packRows;
-    const tail = session.ctx.call?.askConfidence && cell.outputSchema ? CONFIDENCE_LINE : '';
-    if (pack) {
-      const scope = session.scope(state);
-      return packedPrompt(
-        pack.map((input) => renderTemplate(compiled.instructions!, { ...scope, input }, warn, signal) + tail),
-      );
-    }
-    return renderTemplate(compiled.instructions!, session.scope(state), warn, signal) + tail;
+    return promptFor(cell, compiled, {
+      scope: session.scope(state),
+      packRows: session.ctx.packRows,
+      askConfidence: session.ctx.call?.askConfidence === true,
+      warn,
+      signal: session.statementSignal,
+    });
   } catch (err) {
     if (err instanceof RenderStopped) throw session.stopFailure();
     // A Jinja render error knows its line:column in the template; the cell knows where that starts in the
@@ -166,6 +187,33 @@ function render(
     }
     throw new CellFailure(CascadeErrorCode.Template, `instructions: ${(err as Error).message}`);
   }
+}
+
+/**
+ * A call's user message before any retry: the cell's instructions rendered
+ * for the run's scope, or each packed tuple's in one packed prompt. The run's
+ * (render) and EXPLAIN's (plan/call-cost.ts) one rule. A render error is thrown.
+ */
+export function promptFor(
+  cell: LlmCell,
+  compiled: CompiledCell,
+  o: {
+    readonly scope: Record<string, unknown>;
+    readonly packRows?: readonly Readonly<Record<string, unknown>>[] | undefined;
+    readonly askConfidence?: boolean;
+    readonly warn: (w: string) => void;
+    readonly signal?: AbortSignal | undefined;
+  },
+): string {
+  const tail = o.askConfidence && cell.outputSchema ? CONFIDENCE_LINE : '';
+  if (o.packRows) {
+    return packedPrompt(
+      o.packRows.map(
+        (input) => renderTemplate(compiled.instructions!, { ...o.scope, input }, o.warn, o.signal) + tail,
+      ),
+    );
+  }
+  return renderTemplate(compiled.instructions!, o.scope, o.warn, o.signal) + tail;
 }
 
 /** Calls until an answer passes validation or attempts run out. */

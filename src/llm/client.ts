@@ -335,6 +335,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
       prices: options.prices,
       checkJson: options.checkJson,
       batch,
+      mode,
     });
     const rf = request.responseFormat;
     if (!rf) return batch ? { ...answer, delivery: 'batch' } : answer;

@@ -15,8 +15,8 @@ import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
 import { assembleStream, isEventStream } from './stream-reply.js';
 import { parseJsonAnswer } from './structured.js';
-import { promptTokensNow, textTokensNow } from './token-count.js';
-import type { ChatRequest, ChatResult } from './types.js';
+import { requestTokensNow, textTokensNow } from './token-count.js';
+import type { ChatRequest, ChatResult, StructuredMode } from './types.js';
 import { usageOf } from './usage.js';
 
 export type Answer = Omit<ChatResult, 'durationMs' | 'attempts'>;
@@ -29,6 +29,8 @@ export interface ReplyContext {
   readonly checkJson?: boolean;
   /** The reply is a Batch API line: priced at the batch price. */
   readonly batch?: boolean;
+  /** How the request's schema went (structured.ts): what its prompt held, for a count from its text. */
+  readonly mode?: StructuredMode;
 }
 
 export function retryable(reply: HttpReply, host: string, clean: (text: string) => string): HttpReply {
@@ -125,7 +127,7 @@ export function readReply(reply: HttpReply, model: string, request: ChatRequest,
     content,
     model: answered,
     usage: usageOf(json.usage, ctx.prices, [model, answered], { batch: ctx.batch === true }, () => ({
-      tokensIn: promptTokensNow(request.messages),
+      tokensIn: requestTokensNow(request, ctx.mode ?? 'json_schema'),
       tokensOut: textTokensNow(content),
     })),
     answeredBy: reply.headers[SIM_HEADER] === '1' ? 'simulator' : host,

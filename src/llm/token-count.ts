@@ -18,6 +18,8 @@ import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { type BoundedEncoding, boundedEncoding, type LibraryEncoding } from './bounded-encoding.js';
 import { imageRefTokens, mayHoldImage, splitImages } from './images.js';
+import { schemaInstruction, strictFormOf } from './structured.js';
+import type { ChatRequest, StructuredMode } from './types.js';
 
 /** Per message: its markup and its role's one token; and priming the answer (OpenAI cookbook). */
 const TOKENS_PER_MESSAGE = 3 + 1;
@@ -128,4 +130,45 @@ export async function textTokens(text: string): Promise<number> {
 export async function piecesOfTokens(text: string, maxTokens: number): Promise<string[]> {
   const enc = await loadEncoding();
   return enc.decodeRuns(enc.encode(text), maxTokens);
+}
+
+/** Keys OpenAI's prompt_tokens do not grow with (openai-cookbook#2140, measured against the API's usage). */
+const UNCOUNTED_SCHEMA_KEYS = new Set(['required', 'additionalProperties', '$schema']);
+
+/** Tokens around the schema (the same measurement: the schema's text + 9). */
+const SCHEMA_FRAME_TOKENS = 9;
+
+/**
+ * The prompt tokens a json_schema response_format adds, as sent (its strict
+ * form, structured.ts): OpenAI counts the schema it enforces in
+ * prompt_tokens (openai-cookbook, "How to count tokens with tiktoken", §8
+ * "Counting tokens for structured responses", proposed in
+ * openai/openai-cookbook#2133); by the rule measured in
+ * openai/openai-cookbook#2140, the schema as compact JSON without
+ * `required`, `additionalProperties` and `$schema`, plus 9. The simulator
+ * counts by the same rule in its own code (src/sim/token-count.ts).
+ */
+export function schemaTokensNow(schema: Readonly<Record<string, unknown>>): number {
+  const counted = JSON.stringify(schema, (key, value: unknown) =>
+    UNCOUNTED_SCHEMA_KEYS.has(key) ? undefined : value,
+  );
+  return textTokensNow(counted) + SCHEMA_FRAME_TOKENS;
+}
+
+/**
+ * A request's prompt tokens as OpenAI counts them, in the structured-output
+ * mode it goes in (request-body.ts): its messages, the schema's system
+ * message in json_object and prompt modes, or the json_schema
+ * response_format's schema (strict form, as sent). The one rule for a
+ * reply without a usable usage (reply.ts) and for EXPLAIN (plan/call-cost.ts).
+ */
+export function requestTokensNow(
+  request: Pick<ChatRequest, 'messages' | 'responseFormat'>,
+  mode: StructuredMode,
+): number {
+  const rf = request.responseFormat;
+  if (!rf) return promptTokensNow(request.messages);
+  if (mode === 'json_schema')
+    return promptTokensNow(request.messages) + schemaTokensNow(strictFormOf(rf).schema);
+  return promptTokensNow([schemaInstruction(rf, mode), ...request.messages]);
 }

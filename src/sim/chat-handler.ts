@@ -173,7 +173,7 @@ export function checkChatRequest(raw: string, opts: ResolvedSimOptions, route: C
   }
   // The model's limits, last: OpenAI weighs them on a request otherwise valid (model-limits.ts).
   const limits = limitsOf(req.model, opts);
-  const prompt = promptTokensOf(req.model, req.messages, opts);
+  const prompt = promptTokensOf(req, opts);
   const overCap = capRefusal(req.maxTokens, limits);
   if (overCap)
     return { ok: false, status: 400, body: overCap, req, formatRefusal: false, limit: 'cap', prompt };

@@ -13,14 +13,14 @@
  * `prompt_filter_results` first in a chunk without choices.
  */
 import { answerWithBeliefs } from './answer.js';
-import type { SimChatRequest, SimMessage } from './chat-request.js';
+import type { SimChatRequest } from './chat-request.js';
 import { type LabelBelief, logprobsContent, type TokenLogprob } from './logprobs.js';
 import { answerBudget, countsExactly, limitsOf } from './model-limits.js';
 import type { ResolvedSimOptions, SimQuirk } from './options.js';
 import { priceAnswer } from './prices.js';
 import { type ProviderProfile, profileOf, responseFormatDecision } from './provider-profiles.js';
 import { fnv1a } from './rng.js';
-import { chatPromptTokens, firstTokens, textTokens } from './token-count.js';
+import { chatPromptTokens, firstTokens, schemaPromptTokens, textTokens } from './token-count.js';
 import { type SimToolCall, toolCallFor } from './tool-calls.js';
 
 export interface Completion {
@@ -52,20 +52,23 @@ export interface PromptTokens {
 /**
  * A prompt's tokens: as OpenAI counts chat messages where it counts exactly
  * (model-limits.ts countsExactly; token-count.ts), else its text's characters
- * / 4; each image adds its own tokens (image-input.ts), not its description's.
+ * / 4; each image adds its own tokens (image-input.ts), not its description's;
+ * a json_schema response_format adds its schema's (token-count.ts
+ * schemaPromptTokens; characters / 4 where counting is not exact).
  */
 export function promptTokensOf(
-  model: string,
-  messages: readonly SimMessage[],
+  req: Pick<SimChatRequest, 'model' | 'messages' | 'schema'>,
   opts: ResolvedSimOptions,
 ): PromptTokens {
+  const { model, messages, schema } = req;
   let imageTokens = 0;
   for (const m of messages) if (m.images) for (const image of m.images) imageTokens += image.tokens;
   if (countsExactly(model, opts)) {
     const texts = messages.map((m) => ({ role: m.role, text: m.text ?? m.content }));
-    return { tokens: chatPromptTokens(texts, model) + imageTokens, imageTokens };
+    const schemaTokens = schema ? schemaPromptTokens(schema, model) : 0;
+    return { tokens: chatPromptTokens(texts, model) + schemaTokens + imageTokens, imageTokens };
   }
-  let promptChars = 0;
+  let promptChars = schema ? JSON.stringify(schema).length : 0;
   for (const m of messages) promptChars += (m.text ?? m.content).length;
   return { tokens: Math.max(1, Math.ceil(promptChars / 4) + imageTokens), imageTokens };
 }
@@ -120,7 +123,7 @@ export function completionFor(
     else if (quirk === 'huge') content = 'x'.repeat(opts.hugeBytes);
     else if (quirk === 'short-batch') content = dropLastOfLongList(content);
   }
-  const prompt = promptTokens ?? promptTokensOf(model, messages, opts);
+  const prompt = promptTokens ?? promptTokensOf(req, opts);
   const exact = countsExactly(model, opts);
   let finishReason: Completion['finishReason'] = toolCall ? 'tool_calls' : 'stop';
   let tokensOut: number;

@@ -139,3 +139,30 @@ export function chatPromptTokens(messages: readonly { role: string; text: string
   for (const m of messages) n += markupTokens(m.role, model) + textTokens(m.text, model);
   return n;
 }
+
+/**
+ * Keys left out of a response_format schema's count: OpenAI's prompt_tokens
+ * grow with the schema's text without them (openai-cookbook issue #2140,
+ * measured against the API's usage).
+ */
+const UNCOUNTED_SCHEMA_KEYS = new Set(['required', 'additionalProperties', '$schema']);
+
+/** Tokens OpenAI adds around the schema (the same measurement: the schema's text + 9). */
+const SCHEMA_FRAME_TOKENS = 9;
+
+/**
+ * The prompt tokens a `json_schema` response_format adds: OpenAI counts the
+ * schema it enforces in prompt_tokens too (openai-cookbook, "How to count
+ * tokens with tiktoken", §8 "Counting tokens for structured responses",
+ * proposed in openai/openai-cookbook#2133: "the model uses additional tokens
+ * to enforce the schema"). Its size follows the rule measured in
+ * openai/openai-cookbook#2140: the schema as compact JSON without
+ * `required`, `additionalProperties` and `$schema` (at any depth), plus 9.
+ * The schema is the request's, already parsed within the body's bound.
+ */
+export function schemaPromptTokens(schema: Readonly<Record<string, unknown>>, model: string): number {
+  const counted = JSON.stringify(schema, (key, value: unknown) =>
+    UNCOUNTED_SCHEMA_KEYS.has(key) ? undefined : value,
+  );
+  return textTokens(counted, model) + SCHEMA_FRAME_TOKENS;
+}

@@ -153,8 +153,10 @@ test('the REPL prints the cost line after each such statement; .cost off (or --n
 });
 
 test("EXPLAIN's text rounds dollars to four significant digits; FORMAT JSON keeps the number", async () => {
-  // Three rows on sim-small: 0.00006615000000000001 as a double (0.00006795 before issue 67's prompts without a
-  // restated schema, 0.00007740000000000001 before issue 51's shorter MEANS prompt).
+  // Three rows on sim-small: 0.00003509999999999999 as a double (0.00006615000000000001 before issue 67's cost
+  // model, which prices the run's rendered prompt with its schema and the least answer, not 20 tokens guessed a
+  // call; 0.00006795 before issue 67's prompts without a restated schema, 0.00007740000000000001 before issue 51's
+  // shorter MEANS prompt).
   const sql = "SELECT x MEANS 'car' AS m FROM range(3) t(i), LATERAL (SELECT 'w' || i AS x)";
   const text = await rvbbit(['query', '--format', 'csv', `EXPLAIN ${sql}`], { env: CLEAN });
   const json = await rvbbit(['query', '--format', 'json', `EXPLAIN (FORMAT JSON) ${sql}`], { env: CLEAN });
@@ -165,10 +167,11 @@ test("EXPLAIN's text rounds dollars to four significant digits; FORMAT JSON keep
       est_dollars: number;
     }
   ).est_dollars;
-  assert.is(String(exact), '0.00006615000000000001');
-  assert.match(text.out, /\nest_dollars,0\.00006615\n/);
-  assert.is(formatDollars(exact), '0.00006615');
-  // The rounding itself, on the double the old prompt priced at.
+  assert.is(String(exact), '0.00003509999999999999');
+  assert.match(text.out, /\nest_dollars,0\.0000351\n/);
+  assert.is(formatDollars(exact), '0.0000351');
+  // The rounding itself, on the doubles the older estimates priced at.
+  assert.is(formatDollars(0.00006615000000000001), '0.00006615');
   assert.is(formatDollars(0.00007740000000000001), '0.0000774');
 });
 

@@ -52,7 +52,10 @@ async function measured(sql: string, requests: number, imageTokens = IMAGE_TOKEN
   assert.is(after.imageTokens - before.imageTokens, imageTokens, 'image tokens');
   let expected = 0;
   for (const p of after.promptsSeen!.slice(seenBefore)) {
-    let chars = 0;
+    // A json_schema response_format's schema counts too, as OpenAI counts it (src/sim/completion.ts promptTokensOf).
+    const rf = p.responseFormat as { type?: string; json_schema?: { schema?: unknown } } | undefined;
+    let chars =
+      rf?.type === 'json_schema' && rf.json_schema?.schema ? JSON.stringify(rf.json_schema.schema).length : 0;
     for (const m of p.messages) {
       chars += (m.text ?? m.content).length;
       for (const image of m.images ?? []) expected += image.tokens;
@@ -61,7 +64,7 @@ async function measured(sql: string, requests: number, imageTokens = IMAGE_TOKEN
   }
   const tokensIn = after.tokensIn - before.tokensIn;
   const tokensOut = after.tokensOut - before.tokensOut;
-  assert.is(tokensIn, expected, 'prompt tokens = text / 4 + image tokens');
+  assert.is(tokensIn, expected, 'prompt tokens = (text + schema) / 4 + image tokens');
   const logged = (
     await engine.query(
       `SELECT count(*)::INTEGER AS calls, sum(tokens_in)::BIGINT AS t_in, sum(tokens_out)::BIGINT AS t_out, sum(cost) AS cost

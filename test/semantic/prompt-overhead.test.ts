@@ -8,7 +8,10 @@
  * it (the simulator's openai profile on gpt-4o-mini counts o200k tokens of
  * the chat messages, src/sim/token-count.ts): exact input tokens of one
  * unpacked call each, the same rows, the fixed instructions before the row's
- * values (prompt caching reuses a prefix).
+ * values (prompt caching reuses a prefix). Since issue 67's cost model the
+ * simulator counts the response_format's schema in prompt_tokens too, as
+ * OpenAI does (token-count.ts schemaPromptTokens): each figure is the
+ * messages' tokens (the targets, as before) plus the schema's.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,6 +21,8 @@ import {
   type SimulatorProcessHandle,
   startSimulatorProcess,
 } from '../../src/sim/index.js';
+import type { SeenRequest } from '../../src/sim/stats.js';
+import { schemaPromptTokens } from '../../src/sim/token-count.js';
 
 interface Side {
   readonly sim: SimulatorProcessHandle;
@@ -41,6 +46,15 @@ async function side(options: SimulatorOptions): Promise<Side> {
   // 'eco friendly bottle 12' is 5 o200k tokens.
   await engine.query(`CREATE TABLE t AS SELECT 'eco friendly bottle 12' AS body`);
   return { sim, engine };
+}
+
+/** The prompt tokens a request's json_schema response_format added (none without one). */
+function schemaTokens(seen: SeenRequest): number {
+  const rf = seen.responseFormat as
+    | { type?: string; json_schema?: { schema?: Record<string, unknown> } }
+    | undefined;
+  const schema = rf?.type === 'json_schema' ? rf.json_schema?.schema : undefined;
+  return schema ? schemaPromptTokens(schema, 'gpt-4o-mini') : 0;
 }
 
 /** One statement, its cache off: its values, the simulator's counters and the requests it saw. */
@@ -76,24 +90,30 @@ const AS_VARCHAR = `SELECT LLM(${QUESTION}) AS v FROM t`;
 const AS_ENUM = `SELECT LLM(${QUESTION} RETURNING ENUM(${LABELS.map((l) => `'${l}'`).join(', ')})) AS v FROM t`;
 
 /**
- * One call of each operator on the same row: its input tokens and answer.
+ * One call of each operator on the same row: its messages' input tokens, the
+ * response_format schema's, and its answer.
  * Before issue 67 (the schema in a system message too, "Answer as JSON." in
  * the prompt): 79, 98, 95, 77, 81, 92, 92, 111, 136; before issue 51: 100,
- * 111, 108, 96, 100, 113, 113.
+ * 111, 108, 96, 100, 113, 113 (messages alone: the simulator did not count the schema).
  */
-const CASES: readonly { sql: string; tokensIn: number; value: unknown }[] = [
-  { sql: `SELECT body MEANS 'eco friendly' AS v FROM t`, tokensIn: 40, value: true },
-  { sql: `SELECT body ABOUT 'eco friendly' AS v FROM t`, tokensIn: 53, value: 1 },
-  { sql: `SELECT body ALIGNS WITH 'eco friendly' AS v FROM t`, tokensIn: 50, value: 1 },
-  { sql: `SELECT body IMPLIES 'it is eco friendly' AS v FROM t`, tokensIn: 40, value: true },
-  { sql: `SELECT body CONTRADICTS 'it is not eco friendly' AS v FROM t`, tokensIn: 44, value: true },
-  { sql: `SELECT LLM_FILTER('is eco friendly', body) AS v FROM t`, tokensIn: 53, value: true },
-  { sql: `SELECT body ~ 'eco friendly bottle' AS v FROM t`, tokensIn: 55, value: true },
-  { sql: CLASSIFY, tokensIn: 28, value: 'eco bottle' },
-  { sql: AS_ENUM, tokensIn: 48, value: 'eco bottle' },
+const CASES: readonly { sql: string; messages: number; schema: number; value: unknown }[] = [
+  { sql: `SELECT body MEANS 'eco friendly' AS v FROM t`, messages: 40, schema: 23, value: true },
+  { sql: `SELECT body ABOUT 'eco friendly' AS v FROM t`, messages: 53, schema: 31, value: 1 },
+  { sql: `SELECT body ALIGNS WITH 'eco friendly' AS v FROM t`, messages: 50, schema: 31, value: 1 },
+  { sql: `SELECT body IMPLIES 'it is eco friendly' AS v FROM t`, messages: 40, schema: 23, value: true },
+  {
+    sql: `SELECT body CONTRADICTS 'it is not eco friendly' AS v FROM t`,
+    messages: 44,
+    schema: 23,
+    value: true,
+  },
+  { sql: `SELECT LLM_FILTER('is eco friendly', body) AS v FROM t`, messages: 53, schema: 23, value: true },
+  { sql: `SELECT body ~ 'eco friendly bottle' AS v FROM t`, messages: 55, schema: 23, value: true },
+  { sql: CLASSIFY, messages: 28, schema: 36, value: 'eco bottle' },
+  { sql: AS_ENUM, messages: 48, schema: 36, value: 'eco bottle' },
 ];
 
-test('TOPICS: the assign step asks without spelling its JSON (discover + assign: 2 calls, 108 input tokens; 191 before issue 67, 200 before issue 51)', async ({
+test('TOPICS: the assign step asks without spelling its JSON (discover + assign: 2 calls, 171 input tokens with both schemas, 108 in the messages; 191 before issue 67, 200 before issue 51)', async ({
   openai,
 }) => {
   const { sim, engine } = openai;
@@ -108,17 +128,19 @@ test('TOPICS: the assign step asks without spelling its JSON (discover + assign:
   );
   const s = await sim.stats();
   assert.is(s.requests, 2);
-  assert.is(s.tokensIn, 108);
+  assert.is(s.tokensIn, 171);
+  assert.is(s.tokensIn - s.promptsSeen!.reduce((n, seen) => n + schemaTokens(seen), 0), 108);
 });
 
 for (const c of CASES) {
-  test(`${c.sql}: ${c.tokensIn} input tokens in one call, one user message, the same answer`, async ({
+  test(`${c.sql}: ${c.messages} + ${c.schema} (schema) input tokens in one call, one user message, the same answer`, async ({
     openai,
   }) => {
     const { values, stats, seen } = await run(openai, c.sql);
     assert.equal(values, [c.value]);
     assert.is(stats.requests, 1);
-    assert.is(stats.tokensIn, c.tokensIn);
+    assert.is(stats.tokensIn, c.messages + c.schema);
+    assert.is(schemaTokens(seen[0]!), c.schema);
     // The schema went as response_format and nowhere else: no system message restating it.
     assert.is(seen[0]!.hasResponseFormat, true);
     assert.equal(
@@ -133,21 +155,26 @@ for (const c of CASES) {
   });
 }
 
-test('one unpacked MEANS call over a 5-token text: ≤ 40 input tokens (76–79 before issue 67)', async ({
+test('one unpacked MEANS call over a 5-token text: ≤ 40 input tokens in its messages (76–79 before issue 67), 23 more its schema', async ({
   openai,
 }) => {
-  const { stats } = await run(openai, `SELECT body MEANS 'eco friendly' AS v FROM t`);
-  assert.ok(stats.tokensIn <= 40, String(stats.tokensIn));
+  const { stats, seen } = await run(openai, `SELECT body MEANS 'eco friendly' AS v FROM t`);
+  const messages = stats.tokensIn - schemaTokens(seen[0]!);
+  assert.ok(messages <= 40, String(messages));
+  assert.is(stats.tokensIn, 63);
 });
 
-test('labels are stated once: an ENUM question costs ≤ 1.1× the same question returning VARCHAR (48 vs 48; 136 vs 110 before)', async ({
+test('labels are stated once: an ENUM question’s messages cost ≤ 1.1× the same question returning VARCHAR (48 vs 48; 136 vs 110 before); with the schemas, where the labels are, 84 vs 71', async ({
   openai,
 }) => {
   const asText = await run(openai, AS_VARCHAR);
   const asLabel = await run(openai, AS_ENUM);
-  assert.is(asText.stats.tokensIn, 48);
-  assert.is(asLabel.stats.tokensIn, 48);
-  assert.ok(asLabel.stats.tokensIn <= 1.1 * asText.stats.tokensIn);
+  const messages = (r: typeof asText) => r.stats.tokensIn - schemaTokens(r.seen[0]!);
+  assert.is(messages(asText), 48);
+  assert.is(messages(asLabel), 48);
+  assert.ok(messages(asLabel) <= 1.1 * messages(asText));
+  assert.is(asText.stats.tokensIn, 71);
+  assert.is(asLabel.stats.tokensIn, 84);
   // The labels reached the model in response_format alone: the answer is one of them, by the text's words.
   assert.equal(asLabel.values, ['eco bottle']);
   for (const l of LABELS) assert.not.ok(asLabel.seen[0]!.messages.some((m) => m.content.includes(l)));

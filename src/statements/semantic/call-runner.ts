@@ -56,6 +56,19 @@ export interface CallTarget {
   readonly batch?: number;
 }
 
+/**
+ * Tuples of `target` per prompt under the statement's `-- @ batch`: its own
+ * batch or the statement's when n ≥ 2 and the cascade can be packed, else 1.
+ * The one packing rule: the run's (CallRunner.perPrompt) and EXPLAIN's.
+ */
+export function tuplesPerPrompt(
+  target: Pick<CallTarget, 'batch' | 'noPack' | 'cascade'>,
+  statementBatch: number | undefined,
+): number {
+  const batch = target.batch ?? statementBatch ?? 1;
+  return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null ? batch : 1;
+}
+
 /** Whether a failed call gives NULL instead of failing the statement. */
 function nullInstead(target: CallTarget, o: FailedOutcome): boolean {
   return target.nullOnInvalid && o.errorCode === CascadeErrorCode.OutputInvalid;
@@ -223,13 +236,12 @@ export class CallRunner {
 
   /** Tuples of `target` per prompt: the statement's batch when they go packed, else 1. */
   perPrompt(target: CallTarget): number {
-    return this.packsFor(target) ? (target.batch ?? this.o.batch ?? 1) : 1;
+    return tuplesPerPrompt(target, this.o.batch);
   }
 
   /** Whether `target`'s tuples go packed (`-- @ batch: n`, n ≥ 2, and a cascade that can be). */
   packsFor(target: CallTarget): boolean {
-    const batch = target.batch ?? this.o.batch ?? 1;
-    return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null;
+    return this.perPrompt(target) > 1;
   }
 
   /** Why some tuples got no answer: the statement stopped (an error, a cancel, another function's failure). */

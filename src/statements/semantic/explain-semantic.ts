@@ -15,6 +15,7 @@ import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
+import { requestCost, tuplesCost } from '../../plan/call-cost.js';
 import { EMBEDDING_PROXY, proxyTextPairs } from '../../plan/embedding-proxy.js';
 import {
   addDeliveryDollars,
@@ -30,6 +31,7 @@ import {
 import { pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { explainReductions } from './aggregate-reduce.js';
 import { firstPassBudget, firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
+import { tuplesPerPrompt } from './call-runner.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
   closeEmbeddings,
@@ -44,7 +46,7 @@ import { blockInputs } from './pair-blocks.js';
 import type { PairChoice } from './pair-plan.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { explainTargets, proxyFor, proxyUnfitReason } from './proxy.js';
-import { planTuples } from './resolve-tuples.js';
+import { planTuples, targetOf } from './resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type PlannedSql, type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from './semantic-plan.js';
 import type { SemanticRunContext } from './semantic-run.js';
@@ -198,8 +200,7 @@ async function estimateCalls(
     recorded.values(),
     catalog,
     opts.smallSide,
-    (fn) =>
-      opts.batch > 1 && !fn.sql.dimension && unpackableReason(fn.lazy.cascade) === null ? opts.batch : 1,
+    (fn) => packedPerPrompt(fn, opts),
     hint,
   );
   const functions: Record<string, string | number>[] = [];
@@ -238,29 +239,37 @@ async function estimateCalls(
       const labels = fn.sql.dimension ? await knownLabels(fn, ts, ctx.cache, opts.limits.model) : undefined;
       const keyed = labels ? inputs.map((i) => ({ ...i, labels })) : inputs;
       const keys = keyed.map((i) => rowCacheKey(cascade.contentHash, opts.limits.model, i));
-      const hits =
-        opts.limits.cache === false || !fn.sql.cache ? 0 : (await ctx.cache.lookup(keys, false)).size;
+      const cached =
+        opts.limits.cache === false || !fn.sql.cache ? undefined : await ctx.cache.lookup(keys, false);
+      const hits = cached?.size ?? 0;
       const misses = inputs.length - hits;
-      // Packed tuples share a call; tokens stay per tuple (each tuple's prompt is in the packed one).
+      const missed = cached ? keyed.filter((_, i) => !cached.has(keys[i]!)) : keyed;
       const dim = fn.sql.dimension;
-      const perPrompt = dim ? DIMENSION_BATCH : opts.batch;
+      const perPrompt = dim ? DIMENSION_BATCH : packedPerPrompt(fn, opts);
       const packs = !smallSide && !blocks && perPrompt > 1 && unpackableReason(cascade) === null;
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
       const mapping = dim?.mode === 'mapping';
-      const n = mapping
-        ? Math.min(misses, 1)
-        : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+      // A plain operator's calls as the run makes them: its prompts rendered, packed as the worker packs (call-cost.ts).
+      const plain = !dim && !blocks && !smallSide && fn.sql.shape !== 'aggregate';
+      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1) : undefined;
+      const n = run
+        ? run.calls
+        : mapping
+          ? Math.min(misses, 1)
+          : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       // Pairs: the planner's estimate of the chosen plan (pair-plan.ts), its share not cached.
       const chosen =
         choices && choices.reduce((sum, c) => sum + c.pairs, 0) === ts.length ? choices : undefined;
       const share = inputs.length === 0 ? 0 : misses / inputs.length;
       const per = tokensPerRun(cascade, inputs[0]);
-      const [fnIn, fnOut] = chosen
-        ? [
-            Math.round(share * chosen.reduce((sum, c) => sum + c.costs[0]!.tokensIn, 0)),
-            Math.round(share * chosen.reduce((sum, c) => sum + c.costs[0]!.tokensOut, 0)),
-          ]
-        : [misses * per.tokensIn, misses * per.tokensOut];
+      const [fnIn, fnOut] = run
+        ? [run.tokensIn, run.tokensOut]
+        : chosen
+          ? [
+              Math.round(share * chosen.reduce((sum, c) => sum + c.costs[0]!.tokensIn, 0)),
+              Math.round(share * chosen.reduce((sum, c) => sum + c.costs[0]!.tokensOut, 0)),
+            ]
+          : [misses * per.tokensIn, misses * per.tokensOut];
       const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
       for (const m of models) allModels.add(m);
       const cost = deliveryDollars(engine.llm, models, fnIn, fnOut);
@@ -357,6 +366,11 @@ async function estimateCalls(
   return { functions, pairPlans, embeddingLines, calls, tokensIn, tokensOut, dollars, models: allModels };
 }
 
+/** Tuples of `fn` per prompt, by the run's packing rule (call-runner.ts tuplesPerPrompt). */
+function packedPerPrompt(fn: SemanticFunction, opts: SemanticOptions): number {
+  return tuplesPerPrompt(targetOf(fn), opts.batch);
+}
+
 /** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */
 function describeChoice(c: PairChoice): string {
   const plans = c.costs.map(
@@ -398,7 +412,9 @@ function entityEstimate(
   const embeddings = Math.ceil(n / EMBED_BATCH);
   const chat = Math.ceil(bound / ENTITY_BATCH);
   const { [source]: _v, ...rest } = ts[0]?.inputs ?? {};
-  const per = tokensPerRun(fn.lazy.cascade, { ...rest, text: values[0] ?? '', other: values[1] ?? '', hint });
+  const per = requestCost(fn.lazy.cascade, [
+    { ...rest, text: values[0] ?? '', other: values[1] ?? '', hint },
+  ]);
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
   const [tokensIn, tokensOut] = [bound * per.tokensIn, bound * per.tokensOut];
   return {
@@ -594,7 +610,7 @@ function prefilterEstimate(
     ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),
     hint,
   };
-  const per = tokensPerRun(fn.lazy.cascade, sample);
+  const per = requestCost(fn.lazy.cascade, [sample]);
   const tokensIn = calls * per.tokensIn;
   const tokensOut = calls * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);

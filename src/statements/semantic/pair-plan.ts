@@ -10,23 +10,22 @@
  *  - small side: one call per value of the large side listing the small side
  *    (at most `-- @ small_side` values) as candidates (small-side.ts).
  * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
- * once: each prompt's text without its values, counted as the provider
- * counts (plan/estimate.ts countTokens), plus each distinct value's tokens
- * times its uses, plus the chat's markup (the schema goes as response_format,
- * not in the messages: llm/request-body.ts); the answers as the JSON the schema asks for (a small side's: every candidate
- * listed, the most it can be).
+ * once, by the run's own request rule (plan/call-cost.ts requestCost: the
+ * prompt the cell renders, the chat's markup, the response_format's schema,
+ * as OpenAI counts them): a plan's request without its values, plus each
+ * distinct value's tokens (an image at its detail) times its uses; the
+ * answers as the least JSON the schema asks for (a small side's: every
+ * candidate listed, the most it can be).
  */
 
 import type { Cascade } from '../../cascade/cascade-types.js';
-import { compiledOf } from '../../cascade/compile-cascade.js';
-import { packedPrompt } from '../../cascade/packed-prompt.js';
-import { renderTemplate } from '../../cascade/templates.js';
-import { countTokens } from '../../plan/estimate.js';
+import { imageRefTokens, splitImages } from '../../llm/images.js';
+import { textTokensNow } from '../../llm/token-count.js';
+import { requestCost } from '../../plan/call-cost.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import {
-  answerSchema,
   blockable,
-  blockPrompt,
+  blockInputs,
   blockSide,
   type PairBlock,
   type PairTemplate,
@@ -146,7 +145,7 @@ function planGroup(
     else {
       const side = blockSide(o.perPrompt);
       blocks = { template: made.template, side, blocks: tileBlocks(ts, reader, side) };
-      costs.push(blocksCost(blocks, counter));
+      costs.push(blocksCost(catalog.pairBlocks.cascade, blocks));
     }
   }
   const small = smallSidePlan(reader, ts, o.smallSide);
@@ -169,53 +168,28 @@ function planGroup(
 /** Packed prompts measured for the packed plan's estimate at most (each is rendered and counted). */
 const SAMPLED_CHUNKS = 16;
 
-/** Chat markup: the one user message (3 + the role's 1) and the reply's priming (src/llm/token-count.ts). */
-const CHAT_TOKENS = 3 + 1 + 3;
-
-/** Token counts of texts, each distinct text counted once. */
+/** Token counts of values as a prompt carries them (an image marker as its image), each distinct text counted once. */
 class TokenCounter {
   private readonly seen = new Map<string, number>();
   of(text: string): number {
     let n = this.seen.get(text);
     if (n === undefined) {
-      n = countTokens(text);
+      const { text: rest, images } = splitImages(text);
+      n = textTokensNow(rest);
+      for (const image of images) n += imageRefTokens(image);
       if (text.length < 4096) this.seen.set(text, n);
     }
     return n;
   }
-  /** A request's prompt: its user message of `prompt` tokens (the cell states no schema: llm-cell.ts). */
-  request(prompt: number): number {
-    return CHAT_TOKENS + prompt;
-  }
 }
 
-/** A value the schema allows, as small as any answer (false, 0, "x", []): the answer's tokens. */
-function sampleAnswer(schema: unknown): unknown {
-  const s = (schema ?? {}) as Record<string, unknown>;
-  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
-  switch (s.type) {
-    case 'object': {
-      const props = (s.properties ?? {}) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, sampleAnswer(v)]));
-    }
-    case 'boolean':
-      return false;
-    case 'number':
-    case 'integer':
-      return 0;
-    case 'array':
-      return [];
-    default:
-      return 'x';
-  }
-}
-
-function renderPrompt(cascade: Cascade, inputs: Record<string, unknown>): string {
-  const instructions = compiledOf(cascade).cells[0]!.instructions!;
-  return renderTemplate(instructions, { input: inputs, outputs: {}, state: { turn: 1 } }, () => {});
-}
-
-/** Pairwise (perPrompt 1) or packed: a prompt's text but its values measured on the first pairs, the values added per pair. */
+/**
+ * Pairwise (perPrompt 1) or packed: a request's cost (call-cost.ts) without
+ * its values measured on the first pairs (a packed one on up to
+ * SAMPLED_CHUNKS prompts spread over the pairs, in the order the run cuts
+ * them: what its pairs share is stated once, so that depends on which pairs
+ * a prompt holds), each pair's values added.
+ */
 function pairCost(
   cascade: Cascade,
   reader: PairReader,
@@ -223,72 +197,65 @@ function pairCost(
   perPrompt: number,
   counter: TokenCounter,
 ): PlanCost {
-  const item = answerSchema(cascade);
   const values = (t: Tuple) => {
     const s = reader.sides(t)!;
     return counter.of(s.a) + counter.of(s.b);
   };
   let allValues = 0;
   for (const t of ts) allValues += values(t);
-  const prompt = (t: Tuple) => renderPrompt(cascade, t.inputs as Record<string, unknown>);
-  const answer = (n: number) =>
-    counter.of(JSON.stringify(n === 0 ? sampleAnswer(item) : { answers: Array(n).fill(sampleAnswer(item)) }));
+  const request = (chunk: readonly Tuple[]) =>
+    requestCost(
+      cascade,
+      chunk.map((t) => t.inputs),
+    );
   if (perPrompt <= 1) {
     const first = ts[0]!;
-    const fixed = counter.request(counter.of(prompt(first))) - values(first);
+    const one = request([first]);
     return {
       kind: 'pairwise',
       calls: ts.length,
-      tokensIn: ts.length * fixed + allValues,
-      tokensOut: ts.length * answer(0),
+      tokensIn: ts.length * (one.tokensIn - values(first)) + allValues,
+      tokensOut: ts.length * one.tokensOut,
     };
   }
-  // A packed prompt costs its text without the values (what its pairs share is stated once, so that
-  // depends on which pairs a prompt holds) and its pairs' values: the text measured on up to
-  // SAMPLED_CHUNKS prompts spread over the pairs, in the order the run cuts them.
   const calls = Math.ceil(ts.length / perPrompt);
   const step = Math.max(1, Math.floor(calls / SAMPLED_CHUNKS));
   let bare = 0;
   let sampled = 0;
   for (let c = 0; c < calls; c += step) {
     const chunk = ts.slice(c * perPrompt, (c + 1) * perPrompt);
-    const text = packedPrompt(chunk.map(prompt));
     const v = chunk.reduce((sum, t) => sum + values(t), 0);
-    bare += (counter.request(counter.of(text)) - v) / chunk.length;
+    bare += (request(chunk).tokensIn - v) / chunk.length;
     sampled++;
   }
   const last = ts.length - (calls - 1) * perPrompt;
+  const outOf = (n: number) => request(ts.slice(0, n)).tokensOut;
   return {
     kind: 'packed',
     calls,
     tokensIn: Math.round((bare / sampled) * ts.length + allValues),
-    tokensOut: (calls - 1) * answer(perPrompt) + answer(last),
+    tokensOut: (calls - 1) * outOf(Math.min(perPrompt, ts.length)) + outOf(last),
   };
 }
 
-/** Blocks: each block's prompt without its values, counted, and its values' tokens. */
-function blocksCost(plan: BlockPlan, counter: TokenCounter): PlanCost {
-  const { template } = plan;
+/** Blocks: each block's request as the run makes it (the blocks cascade over the block's inputs). */
+function blocksCost(cascade: Cascade, plan: BlockPlan): PlanCost {
   let tokensIn = 0;
   let tokensOut = 0;
   for (const b of plan.blocks) {
-    const bare = blockPrompt(template, {
-      ...b,
-      lefts: b.lefts.map(() => ''),
-      rights: b.rights.map(() => ''),
-    });
-    let v = 0;
-    for (const x of b.lefts) v += counter.of(x);
-    for (const x of b.rights) v += counter.of(x);
-    tokensIn += counter.request(counter.of(bare)) + v;
-    tokensOut += counter.of(
-      JSON.stringify({ answers: Array(b.pairs.length).fill(sampleAnswer(template.item)) }),
-    );
+    const c = requestCost(cascade, [blockInputs(plan.template, b)]);
+    tokensIn += c.tokensIn;
+    tokensOut += c.tokensOut;
   }
   return { kind: 'blocks', calls: plan.blocks.length, tokensIn, tokensOut };
 }
 
-/** The small side: each candidates call's prompt measured on the first call, values and candidates added per call. */
+/**
+ * The small side: each candidates call's request measured on the first call,
+ * values and candidates added per call; its answer at most every candidate's
+ * number listed (the prompt numbers them; the answer names them by number):
+ * how many match is the model's answer.
+ */
 function smallSideCost(
   cascade: Cascade,
   group: { plan: SmallSidePlan; tuples: readonly Tuple[]; reader: PairReader },
@@ -299,12 +266,11 @@ function smallSideCost(
   const mark = counter.of('<c></c>');
   const listed = (i: number) =>
     counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
-  const fixed = counter.request(counter.of(renderPrompt(cascade, calls.inputs[0]!))) - listed(0);
+  const fixed = requestCost(cascade, [calls.inputs[0]!]).tokensIn - listed(0);
   let tokensIn = 0;
   let tokensOut = 0;
   calls.values.forEach((_, i) => {
     tokensIn += fixed + listed(i);
-    // At most: every candidate's number listed back (the prompt numbers them; the answer names them by number).
     tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, n) => n) }));
   });
   return { kind: 'small side', calls: calls.values.length, tokensIn, tokensOut };

@@ -1,0 +1,154 @@
+/**
+ * What an operator's calls cost, from the run's own code: each call's user
+ * message rendered by the cell's prompt rule (cascade/llm-cell.ts
+ * promptFor; packed prompts by packed-prompt.ts, in the groups the worker
+ * packs), its schema by the run's schema rule (llm-cell.ts schemaFor) in the
+ * strict form the client sends (llm/structured.ts), counted as the client
+ * counts a request (llm/token-count.ts: o200k_base, the chat markup, each
+ * image at its detail by OpenAI's rule in llm/images.ts, and the
+ * response_format's schema); the answer as the smallest JSON the schema
+ * allows. EXPLAIN prints these and the pair planner picks by them.
+ */
+import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
+import { compiledOf } from '../cascade/compile-cascade.js';
+import { promptFor, schemaFor } from '../cascade/llm-cell.js';
+import { packGroups } from '../cascade/packed-prompt.js';
+import { requestTokensNow, textTokensNow } from '../llm/token-count.js';
+import { tokensPerRun } from './estimate.js';
+
+export interface CallsCost {
+  readonly calls: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+}
+
+type Inputs = Readonly<Record<string, unknown>>;
+
+/** A schema's tokens in the request and its least answer's, counted once per schema object (the run's are shared). */
+const SCHEMA_COST = new WeakMap<object, { tokensIn: number; tokensOut: number }>();
+
+/** A render problem is the run's to report: the estimate renders quietly. */
+const QUIET = () => {};
+
+/** The cascade's one model call, when it makes exactly one a run (one LLM cell, one turn, one take). */
+function singleCall(cascade: Cascade): LlmCell | undefined {
+  const llm = cascade.cells.filter((c): c is LlmCell => c.kind === 'llm');
+  if (cascade.cells.length !== 1 || llm.length !== 1) return undefined;
+  const cell = llm[0]!;
+  return cell.takes || cell.rules.maxTurns > 1 ? undefined : cell;
+}
+
+/**
+ * One call's request, as the run makes it for `rows` (one tuple: an
+ * ordinary call; more: one packed prompt): its prompt tokens (the
+ * response_format's schema included) and its answer's at least.
+ */
+export function requestCost(
+  cascade: Cascade,
+  rows: readonly Inputs[],
+): { tokensIn: number; tokensOut: number } {
+  const cell = singleCall(cascade);
+  if (!cell) return tokensPerRun(cascade, rows[0]);
+  const compiled = compiledOf(cascade).cells[cell.index]!;
+  const packed = rows.length > 1;
+  const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
+  let prompt: string;
+  let schema: Readonly<Record<string, unknown>> | undefined;
+  try {
+    prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
+    ({ schema } = schemaFor(cascade, cell, compiled, {
+      scope,
+      pack: packed ? rows.length : undefined,
+      warn: QUIET,
+    }));
+  } catch {
+    // A template that does not render (or overruns its bounds) fails that call when run, which reports why;
+    // the estimate prices the call by its instructions and values instead.
+    return tokensPerRun(cascade, rows[0]);
+  }
+  // The request as the client sends it to a model at json_schema (the mode a model starts at).
+  const messages = [{ role: 'user' as const, content: prompt }];
+  if (!schema)
+    return { tokensIn: requestTokensNow({ messages }, 'json_schema'), tokensOut: textTokensNow('x') };
+  let counted = SCHEMA_COST.get(schema);
+  if (!counted) {
+    const responseFormat = { name: `${cell.name}_output`, schema };
+    counted = {
+      // The schema's share of a request: the request with it less the request without it.
+      tokensIn:
+        requestTokensNow({ messages: [], responseFormat }, 'json_schema') -
+        requestTokensNow({ messages: [] }, 'json_schema'),
+      tokensOut: textTokensNow(JSON.stringify(smallestAnswer(schema))),
+    };
+    SCHEMA_COST.set(schema, counted);
+  }
+  return {
+    tokensIn: requestTokensNow({ messages }, 'json_schema') + counted.tokensIn,
+    tokensOut: counted.tokensOut,
+  };
+}
+
+/**
+ * The calls for `tuples` of one operator: one each, or `perPrompt` to a
+ * packed prompt within the groups of one schema (packGroups, as the worker
+ * packs; a pack of one is an ordinary call).
+ */
+export async function tuplesCost(
+  cascade: Cascade,
+  tuples: readonly Inputs[],
+  perPrompt: number,
+): Promise<CallsCost> {
+  const requests: (readonly Inputs[])[] = [];
+  if (perPrompt <= 1) for (const t of tuples) requests.push([t]);
+  else {
+    for (const group of packGroups(
+      cascade,
+      tuples.map((inputs) => ({ inputs })),
+    )) {
+      for (let at = 0; at < group.length; at += perPrompt)
+        requests.push(group.slice(at, at + perPrompt).map((r) => r.inputs));
+    }
+  }
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let sliceStart = performance.now();
+  for (const rows of requests) {
+    const c = requestCost(cascade, rows);
+    tokensIn += c.tokensIn;
+    tokensOut += c.tokensOut;
+    // Every call's prompt is rendered and counted on the thread EXPLAIN runs on (a server's main
+    // thread): in slices, other work (other clients) running between them.
+    if (performance.now() - sliceStart >= PRICE_SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+  }
+  return { calls: requests.length, tokensIn, tokensOut };
+}
+
+/** How long pricing may hold the thread before other work runs (as llm/token-count.ts textsTokens). */
+const PRICE_SLICE_MS = 8;
+
+/** A value the schema allows, as small as any answer (its first label, false, 0, "x", []): the answer's tokens. */
+export function smallestAnswer(schema: unknown): unknown {
+  const s = (schema ?? {}) as Record<string, unknown>;
+  if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
+  switch (s.type) {
+    case 'object': {
+      const props = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, smallestAnswer(v)]));
+    }
+    case 'boolean':
+      return false;
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'array': {
+      // A packed answer's `answers` holds exactly its items (minItems = maxItems = n).
+      const n = typeof s.minItems === 'number' ? s.minItems : 0;
+      return Array.from({ length: n }, () => smallestAnswer(s.items));
+    }
+    default:
+      return 'x';
+  }
+}

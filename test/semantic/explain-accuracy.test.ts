@@ -1,0 +1,167 @@
+/**
+ * EXPLAIN's estimates equal the run (issue 67): est_calls is the simulator's
+ * request count and est_tokens_in / est_tokens_out are within 5% of its
+ * token counters, for a packed MEANS filter, an ENUM answer, pairs with
+ * IMAGE() (blocks and the small side) and a summary reduced in levels. The
+ * simulator runs the openai profile: its tokens are OpenAI's count (o200k,
+ * the chat markup, images at their detail, the response_format's schema).
+ * And the pair planner, pricing images at their detail, picks the plan that
+ * is cheaper when each is run.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { IMAGES } from '../images/fifty.js';
+import { COLOURS, png } from '../images/png.js';
+import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
+
+const test = suite<{ f: SemFixture; dir: string }>('semantic: EXPLAIN estimates what the run spends');
+
+/** The issue's target: tokens within 5%. */
+const TOLERANCE = 0.05;
+
+test.before(async (ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rvbbit-explain-accuracy-'));
+  for (const img of IMAGES.slice(0, 8)) writeFileSync(join(ctx.dir, `img-${img.id}.png`), img.png);
+  // 64 pictures of 1024 × 1024: 765 tokens each at detail auto (4 tiles + 85).
+  for (let id = 1; id <= 64; id++)
+    writeFileSync(
+      join(ctx.dir, `big-${id}.png`),
+      png({ width: 1024, height: 1024, rgb: COLOURS.red!, description: `picture ${id}` }),
+    );
+  ctx.f = await startSemFixture(
+    { smallSideLimit: 256, defaultParallel: 8, imageFolders: [ctx.dir] },
+    { profile: 'openai' },
+    `${TABLES}
+    CREATE TABLE photos AS SELECT regexp_extract(filename, 'img-([0-9]+)', 1)::INTEGER AS id, content AS png
+      FROM read_blob('${ctx.dir}/img-*.png');
+    CREATE TABLE pictures AS SELECT range::INTEGER AS id, 'big-' || range || '.png' AS file FROM range(1, 65);`,
+  );
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+  rmSync(ctx.dir, { recursive: true, force: true });
+});
+
+interface Compared {
+  readonly est: { calls: number; tokensIn: number; tokensOut: number; pairPlans: string };
+  readonly run: { calls: number; tokensIn: number; tokensOut: number };
+}
+
+/** EXPLAIN's figures, then the statement's run's simulator counters (cache off). */
+async function compare(f: SemFixture, annotations: string, sql: string): Promise<Compared> {
+  const head = `-- @ cache: false\n${annotations}`;
+  const explained = (await f.rows(`EXPLAIN ${sql}`, head)) as { property: string; value: string }[];
+  const prop = (p: string) => explained.find((x) => x.property === p)?.value ?? '';
+  await f.sim.resetStats();
+  await f.rows(sql, head);
+  const s = await f.sim.stats();
+  return {
+    est: {
+      calls: Number(prop('est_calls')),
+      tokensIn: Number(prop('est_tokens_in')),
+      tokensOut: Number(prop('est_tokens_out')),
+      pairPlans: prop('pair_plans'),
+    },
+    run: { calls: s.requests, tokensIn: s.tokensIn, tokensOut: s.tokensOut },
+  };
+}
+
+function assertClose(c: Compared, what: string): void {
+  const { est, run } = c;
+  const figures = `${what}: est ${JSON.stringify(est)} run ${JSON.stringify(run)}`;
+  assert.is(est.calls, run.calls, `calls, ${figures}`);
+  assert.ok(Math.abs(est.tokensIn / run.tokensIn - 1) <= TOLERANCE, `tokens in, ${figures}`);
+  assert.ok(Math.abs(est.tokensOut / run.tokensOut - 1) <= TOLERANCE, `tokens out, ${figures}`);
+}
+
+test('a packed MEANS filter: its calls and tokens as the run packs them', async ({ f }) => {
+  const c = await compare(
+    f,
+    '-- @ batch: 16',
+    `SELECT id FROM reviews WHERE id <= 119 AND review MEANS 'the reviewer liked the film' ORDER BY id`,
+  );
+  // 119 distinct reviews, 16 to a prompt.
+  assert.is(c.run.calls, 8);
+  assertClose(c, 'packed MEANS');
+});
+
+test('an ENUM answer: its labels in the schema, counted once', async ({ f }) => {
+  const c = await compare(
+    f,
+    '',
+    `SELECT id, LLM('The sentiment', review RETURNING ENUM('positive', 'negative', 'neutral')) AS s
+      FROM reviews WHERE id <= 40 ORDER BY id`,
+  );
+  assert.is(c.run.calls, 40);
+  assertClose(c, 'ENUM');
+});
+
+/** Reviews × pictures (each picture 1 to 4 tiles at detail auto, fifty.ts). */
+const imageJoin = (
+  reviews: number,
+  pictures: number,
+  detail = '',
+) => `SELECT r.id AS x, p.id AS y FROM reviews r, photos p
+  WHERE r.id <= ${reviews} AND p.id <= ${pictures}
+    AND LLM_FILTER('The review describes the picture', r.review, IMAGE(p.png${detail ? `, '${detail}'` : ''})) ORDER BY x, y`;
+
+test('pairs with IMAGE(): each image at its detail, in blocks, on the small side and pairwise', async ({
+  f,
+}) => {
+  // 48 pairs: a block's answer stays under the 1,024 characters past which the simulator counts a run
+  // without spaces in pieces (src/sim/token-count.ts), a few tokens over OpenAI's count.
+  for (const [what, annotations, detail] of [
+    ['blocks', '-- @ batch: 16\n-- @ small_side: 0', ''],
+    ['small side', '-- @ small_side: 256', ''],
+    ['pairwise, detail low', '-- @ small_side: 0', 'low'],
+    ['pairwise, detail high', '-- @ small_side: 0', 'high'],
+  ] as const) {
+    const c = await compare(f, annotations, imageJoin(12, 4, detail));
+    if (what !== 'small side') assertClose(c, what);
+    else {
+      // A small side's answers are priced at their most, every candidate listed: how many match is the model's.
+      const figures = `${what}: est ${JSON.stringify(c.est)} run ${JSON.stringify(c.run)}`;
+      assert.is(c.est.calls, c.run.calls, figures);
+      assert.ok(Math.abs(c.est.tokensIn / c.run.tokensIn - 1) <= TOLERANCE, figures);
+      assert.ok(c.est.tokensOut >= c.run.tokensOut, figures);
+    }
+  }
+});
+
+test('a summary reduced in levels: every level’s calls and tokens', async ({ f }) => {
+  const c = await compare(
+    f,
+    '',
+    `SELECT movie, LLM_SUMMARIZE(review) AS s FROM reviews WHERE id <= 60 GROUP BY movie ORDER BY movie`,
+  );
+  assertClose(c, 'LLM_SUMMARIZE');
+});
+
+test('the pair planner picks the plan that is cheaper when run, images priced at their detail', async ({
+  f,
+}) => {
+  // The issue's 135 × 200 image join, smaller: 48 reviews × 64 pictures of 765 tokens each. Blocks
+  // (16 × 16 values a prompt) state each picture in 3 blocks; the small side lists the 48 reviews in one
+  // call per picture, each picture stated once.
+  const sql = `SELECT r.id AS x, p.id AS y FROM reviews r, pictures p
+    WHERE r.id <= 48 AND LLM_FILTER('The review describes the picture', r.review, IMAGE(p.file)) ORDER BY x, y`;
+  const both = await compare(f, '-- @ batch: 16\n-- @ small_side: 256', sql);
+  const chosen = /\((\d+) pairs\): (blocks|small side) /.exec(both.est.pairPlans)?.[2];
+  const blocks = await compare(f, '-- @ batch: 16\n-- @ small_side: 0', sql);
+  const small = await compare(f, '-- @ small_side: 256', sql);
+  const spent = (c: Compared) => c.run.tokensIn + c.run.tokensOut;
+  const figures = `pair_plans: ${both.est.pairPlans}; run: blocks ${spent(blocks)}, small side ${spent(small)}`;
+  assert.ok(spent(small) < spent(blocks), `the small side is the cheaper plan here: ${figures}`);
+  assert.is(chosen, 'small side', figures);
+  // The chosen plan is the one run, and EXPLAIN prices its calls and prompts as it runs. Its answers
+  // are priced at their most (every candidate listed): how many match is the model's answer.
+  assert.is(spent(both), spent(small));
+  assert.is(both.est.calls, both.run.calls, figures);
+  assert.ok(Math.abs(both.est.tokensIn / both.run.tokensIn - 1) <= TOLERANCE, figures);
+  assert.ok(both.est.tokensOut >= both.run.tokensOut, figures);
+});
+
+test.run();
