@@ -328,6 +328,8 @@ export const ENGINE_ERROR_CODES = {
   DUCKDB_INVALID_INPUT: 'DuckDB: an invalid input (e.g. a parameter count that does not match)',
   DUCKDB_OUT_OF_RANGE: 'DuckDB: a value out of the range of its type',
   DUCKDB_OUT_OF_MEMORY: 'DuckDB: the memory limit was reached',
+  DUCKDB_STREAM_FAILED:
+    'DuckDB: a streamed query failed part-way (its streaming reader gives no message; engine.query shows it)',
   DUCKDB_NOT_IMPLEMENTED: 'DuckDB: a feature DuckDB does not implement',
   DUCKDB_MISSING_EXTENSION: 'DuckDB: a function or type of an extension that is not loaded',
   DUCKDB_INVALID_CONFIGURATION: 'DuckDB: an invalid configuration',

@@ -11,7 +11,9 @@ import {
   type DuckDBType,
   type DuckDBValue,
   JSDuckDBValueConverter,
+  StatementType,
 } from '@duckdb/node-api';
+import { RvbbitError } from '../../base/errors.js';
 
 /** Rows per batch an `engine.stream` yields. */
 export const STREAM_BATCH_ROWS = 2048;
@@ -104,24 +106,140 @@ export async function runUserStatement(
 /**
  * A streaming result of a user statement, parameters bound as above. DuckDB
  * computes chunks as they are fetched; running anything else on `con` ends it,
- * so the caller holds the connection's lease until it is read.
+ * so the caller holds the connection's lease until it is read, and then (or
+ * when it stops reading early) closes it.
  */
 export async function streamUserResult(
   con: DuckDBConnection,
   sql: string,
   params: readonly DuckDBValue[] | undefined,
-): Promise<DuckDBResult> {
+): Promise<CheckedResult> {
   const prepared = await (params && params.length > 0 ? preparedWith(con, sql, params) : con.prepare(sql));
   try {
-    return await prepared.stream();
+    // Only a SELECT's rows come as they are computed; other statements run whole before their result.
+    if (prepared.statementType !== StatementType.SELECT)
+      return new CheckedResult(con, await prepared.stream(), 'unchecked');
+    const watch = await transactionWatch(con);
+    try {
+      return new CheckedResult(con, await prepared.stream(), watch);
+    } catch (err) {
+      if (watch === 'own') await con.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   } finally {
     // The result outlives its prepared statement (node-api's con.stream does the same).
     prepared.destroySync();
   }
 }
 
+/**
+ * How a stream's failure is seen: in the session's transaction, in one the
+ * stream opens for itself, or not at all (not a SELECT, or a transaction
+ * already aborted, where the statement fails on its own).
+ */
+type Watch = 'session' | 'own' | 'unchecked';
+
+/**
+ * Whether `con` is inside a transaction, without disturbing it (a BEGIN that
+ * fails would abort the session's): two reads of txid_current() agree only
+ * inside one. Outside, the stream opens its own.
+ */
+async function transactionWatch(con: DuckDBConnection): Promise<Watch> {
+  const txid = async () => (await con.runAndReadAll('SELECT txid_current()')).getRows()[0]![0];
+  let first: unknown;
+  try {
+    first = await txid();
+  } catch {
+    return 'unchecked';
+  }
+  if ((await txid()) === first) return 'session';
+  await con.run('BEGIN TRANSACTION');
+  return 'own';
+}
+
+/**
+ * A streaming result that does not end short in silence. DuckDB's streaming
+ * fetch (`duckdb_stream_fetch_chunk`) ends the same way on an error as at the
+ * end, the error only in `duckdb_result_error`, which @duckdb/node-api does not
+ * expose (1.5.6-r.1; duckdb-rs mended the same, duckdb/duckdb-rs#664): a SELECT
+ * that failed at row 172,032 of 600,000 came out as a shorter, successful
+ * result. An error does abort the transaction the stream runs in, though, so a
+ * SELECT streams inside a transaction (the session's, or its own) and, at its
+ * end, a probe on the connection tells a failed stream from a finished one.
+ */
+export class CheckedResult {
+  private ended = false;
+  private rows = 0;
+
+  constructor(
+    private readonly con: DuckDBConnection,
+    private readonly result: DuckDBResult,
+    private readonly watch: Watch,
+  ) {}
+
+  columnNames(): string[] {
+    return this.result.columnNames();
+  }
+
+  deduplicatedColumnNames(): string[] {
+    return this.result.deduplicatedColumnNames();
+  }
+
+  columnTypes(): DuckDBType[] {
+    return this.result.columnTypes();
+  }
+
+  /** The next chunk; at the end, an empty chunk or null, or DUCKDB_STREAM_FAILED when DuckDB stopped on an error. */
+  async fetchChunk(): Promise<DuckDBDataChunk | null> {
+    if (this.ended) return null;
+    let chunk: DuckDBDataChunk | null;
+    try {
+      chunk = await this.result.fetchChunk();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    if (chunk && chunk.rowCount > 0) {
+      this.rows += chunk.rowCount;
+      return chunk;
+    }
+    this.ended = true;
+    await this.settle(true);
+    return chunk;
+  }
+
+  /** Ends what the stream opened when its reader stops before the end (a LIMIT met, a cancel); idempotent. */
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.settle(false);
+  }
+
+  private async settle(atEnd: boolean): Promise<void> {
+    if (this.watch === 'unchecked') return;
+    let failed = false;
+    if (atEnd) {
+      try {
+        await this.con.run('SELECT 1');
+      } catch {
+        failed = true;
+      }
+    }
+    // A SELECT wrote nothing: its own transaction commits (sequences' nextval() kept) unless aborted.
+    if (this.watch === 'own')
+      await this.con.run(failed ? 'ROLLBACK' : 'COMMIT').catch(() => this.con.run('ROLLBACK'));
+    if (failed) {
+      throw new RvbbitError(
+        'DUCKDB_STREAM_FAILED',
+        `the query failed after ${this.rows} rows: DuckDB's streaming reader ends on an error without its message (engine.query runs the query whole and shows it)`,
+        { rows: this.rows },
+      );
+    }
+  }
+}
+
 /** A streaming result's columns, named and typed as `engine.query` reports them. */
-export function resultColumns(result: DuckDBResult): ResultColumn[] {
+export function resultColumns(result: CheckedResult): ResultColumn[] {
   const names = result.columnNames();
   return result.columnTypes().map((t, i) => ({ name: names[i]!, type: typeName(t) }));
 }
@@ -133,7 +251,7 @@ export function resultColumns(result: DuckDBResult): ResultColumn[] {
  * JS values would cut (a Date holds milliseconds, a number 15 digits).
  */
 export async function* streamRowObjects(
-  result: DuckDBResult,
+  result: CheckedResult,
   exact = false,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const names = result.deduplicatedColumnNames();

@@ -13,6 +13,7 @@ import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
 import {
+  type CheckedResult,
   type ResultColumn,
   readUserResult,
   resultColumns,
@@ -367,8 +368,9 @@ async function* streamSql(
 ): AsyncGenerator<Rows> {
   const lease = await r.q.lease();
   const signal = r.options.signal;
+  let result: CheckedResult | undefined;
   try {
-    const result = await streamUserResult(lease.con, sql, toDuckValues(r.params)).catch((err) => {
+    result = await streamUserResult(lease.con, sql, toDuckValues(r.params)).catch((err) => {
       throw duckdbError(err, origin, undefined, '');
     });
     onColumns?.(resultColumns(result));
@@ -382,6 +384,8 @@ async function* streamSql(
       yield next.value;
     }
   } finally {
+    // A reader that stopped early (a cursor closed, a cancel) ends the transaction its stream opened.
+    await result?.close().catch(() => undefined);
     lease.release();
   }
 }

@@ -164,6 +164,7 @@ export const SQLSTATE_OF_CODE = {
   DUCKDB_DECIMAL: SqlState.dataException,
   DUCKDB_DEPENDENCY: SqlState.dependentObjectsStillExist,
   DUCKDB_EXECUTOR: SqlState.internalError,
+  DUCKDB_STREAM_FAILED: SqlState.internalError,
   DUCKDB_EXPRESSION: SqlState.internalError,
   DUCKDB_FATAL: SqlState.internalError,
   DUCKDB_HTTP: SqlState.ioError,

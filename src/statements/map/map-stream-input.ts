@@ -6,13 +6,12 @@
  */
 import {
   type DuckDBConnection,
-  type DuckDBResult,
   type DuckDBValue,
   JSDuckDBValueConverter,
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import { withUserSqlErrors } from '../../db/duckdb-error.js';
-import { releaseChunk, streamUserResult, typeName } from '../../db/query-result.js';
+import { type CheckedResult, releaseChunk, streamUserResult, typeName } from '../../db/query-result.js';
 import { limitedUsingSql } from '../../plan/using-input.js';
 import { InputRow } from './map-batch-input.js';
 import type { MapPlan } from './plan-map.js';
@@ -25,7 +24,7 @@ export class MapInputStream {
     private readonly con: DuckDBConnection,
     private readonly usingSql: string,
     private readonly origin: MapPlan['usingOrigin'],
-    private readonly result: DuckDBResult,
+    private readonly result: CheckedResult,
   ) {}
 
   /** Starts the USING query; a DuckDB error in it names the user's line and column. */
@@ -50,6 +49,11 @@ export class MapInputStream {
   static async openTable(con: DuckDBConnection, table: string): Promise<MapInputStream> {
     const sql = `SELECT * FROM ${table}`;
     return new MapInputStream(con, sql, undefined, await streamUserResult(con, sql, undefined));
+  }
+
+  /** Ends what the USING query's stream opened, when the MAP stops reading before its end (idempotent). */
+  close(): Promise<void> {
+    return this.result.close();
   }
 
   /** Column types as `engine.query` reports them (JSON by its alias). */

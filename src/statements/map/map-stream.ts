@@ -166,6 +166,8 @@ export async function* streamMap(
     // The read-ahead stops at its next page; the connection is not let go mid-fetch.
     await ahead?.total.catch(() => undefined);
     caster?.close();
+    // Before anything else runs on the connection: the input's stream ends its own transaction.
+    await input.close().catch(() => undefined);
     await deduped?.drop();
   }
 }

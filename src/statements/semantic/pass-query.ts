@@ -5,10 +5,10 @@
  * what the user wrote, not the rewritten SQL.
  */
 
-import type { DuckDBResult } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../../base/errors.js';
 import { userSqlError } from '../../db/duckdb-error.js';
 import {
+  type CheckedResult,
   type QueryResult,
   type ResultColumn,
   readUserResult,
@@ -61,8 +61,9 @@ export async function* streamPass(
   onColumns?: (columns: readonly ResultColumn[]) => void,
 ): AsyncGenerator<Record<string, unknown>[]> {
   const lease = await ctx.q.lease();
+  let result: CheckedResult | undefined;
   try {
-    const result = await streamUserResult(lease.con, sql, ctx.params).catch((err) => {
+    result = await streamUserResult(lease.con, sql, ctx.params).catch((err) => {
       throw passError(err, rw, s);
     });
     onColumns?.(resultColumns(result));
@@ -76,12 +77,14 @@ export async function* streamPass(
       yield next.value;
     }
   } finally {
+    // A pass stopped early (a LIMIT met, a cancel) ends the transaction its stream opened.
+    await result?.close().catch(() => undefined);
     lease.release();
   }
 }
 
 /** Fetches every chunk of `result` and frees it unread: an empty batch for each. */
-async function* freedChunks(result: DuckDBResult): AsyncGenerator<Record<string, unknown>[]> {
+async function* freedChunks(result: CheckedResult): AsyncGenerator<Record<string, unknown>[]> {
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) return;
