@@ -105,6 +105,11 @@ export function statementFor(token: number): StatementCalls | undefined {
   return live.get(token);
 }
 
+/** The statements running now: what their passes hold can be read while they run (test/semantic/held-tuples.test.ts). */
+export function liveStatements(): IterableIterator<StatementCalls> {
+  return live.values();
+}
+
 /**
  * The key of a call within its statement: a 128-bit digest (KEY_CHARS Latin-1
  * characters of a SHA-256) of the function's name and its operand values in
