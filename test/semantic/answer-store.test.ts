@@ -4,8 +4,9 @@
  * answers would hold shown at 250,000 as bytes: next to nothing on the JS
  * heap, at most 64 bytes an answer in typed arrays.
  */
-import { runInNewContext } from 'node:vm';
+
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';

@@ -113,24 +113,26 @@ export function liveStatements(): IterableIterator<StatementCalls> {
 /**
  * The key of a call within its statement: a 128-bit digest (KEY_CHARS Latin-1
  * characters of a SHA-256) of the function's name and its operand values in
- * argument order (the hint, the other input, is the statement's own). Plain
- * values take JSON.stringify; a bigint or a list takes canonicalJson. A
+ * argument order (the hint, the other input, is the statement's own). A
  * digest, not the values' text: the statement keeps every answer for its
  * whole run (answer-store.ts), and a key holding a 1 KB review held 1 KB per
  * row answered (issue 66). 128 bits: two of a million tuples share a key with
- * a chance of ~10⁻²⁷.
+ * a chance of ~10⁻²⁷. Every pass computes every row's key, so the text hashed
+ * is cheap to build: a string, number or boolean as its type, length and text
+ * (apart however they split: ('ab', 'c') is not ('a', 'bc')); JSON.stringify
+ * of a 1 KB text cost twice the SHA-256 itself. A bigint or a list takes
+ * canonicalJson.
  */
 export function callKey(fn: SemanticFunction, values: readonly unknown[]): string {
-  let plain = true;
+  let text = fn.name;
   for (const v of values) {
     const t = typeof v;
-    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-      plain = false;
-      break;
-    }
+    if (t === 'string' || t === 'number' || t === 'boolean') {
+      const plain = String(v);
+      text += `\u0000${t[0]}${plain.length}:${plain}`;
+    } else text += `\u0000j:${canonicalJson(v)}`;
   }
-  const operands = plain ? JSON.stringify(values) : canonicalJson(values);
-  return hash('sha256', `${fn.name}\u0000${operands}`, 'binary').slice(0, KEY_CHARS);
+  return hash('sha256', text, 'binary').slice(0, KEY_CHARS);
 }
 
 /** Whether the current pass missed anything: a tuple (recorded or past the budget), a text to embed, a plan. */
