@@ -62,7 +62,9 @@ test('250,000 answers of a statement: under 4 bytes each on the JS heap, at most
   const s = openStatement(-1, '');
   try {
     // Booleans and a few repeated labels (a filter's and a classifier's answers).
-    keys.forEach((k, i) => s.results.set(k, i % 3 === 0 ? ['praise', 'complaint'][i % 2]! : i % 2 === 0));
+    keys.forEach((k, i) => {
+      s.results.set(k, i % 3 === 0 ? ['praise', 'complaint'][i % 2]! : i % 2 === 0);
+    });
     await gc();
     const after = process.memoryUsage();
     const heapPerAnswer = (after.heapUsed - before.heapUsed) / n;
