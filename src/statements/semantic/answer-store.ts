@@ -10,7 +10,8 @@
  * a typed answer's few shapes): up to INTERNED distinct texts share one copy.
  */
 
-import type { SqlValue } from './statement-calls.js';
+/** An operator's answer as DuckDB receives it. */
+export type SqlValue = string | number | boolean | null;
 
 /** Distinct text answers kept as one shared copy each; past them a text is kept as it comes. */
 const INTERNED = 4096;

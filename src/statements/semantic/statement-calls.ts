@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../cache/cache-key.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
-import { AnswerStore, KEY_CHARS } from './answer-store.js';
+import { AnswerStore, KEY_CHARS, type SqlValue } from './answer-store.js';
 
 /** One operator call: a function and its named inputs (what the cascade run receives). */
 export interface Tuple {
@@ -16,7 +16,7 @@ export interface Tuple {
   readonly inputs: Readonly<Record<string, unknown>>;
 }
 
-export type SqlValue = string | number | boolean | null;
+export type { SqlValue };
 
 /** Runs tuples synchronously (sequential, vectorized): blocks the main thread until every answer is in. */
 export type SyncRun = (tuples: readonly Tuple[]) => SqlValue[];
