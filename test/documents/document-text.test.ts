@@ -52,6 +52,16 @@ async function pdfWithOperators(ops: string): Promise<Uint8Array> {
   return doc.save();
 }
 
+test('HTML: an inline SVG drawing gives its <text> labels (a syntax diagram’s keywords), not its title, style or paths', async () => {
+  // sqlite's lang_select.html draws its grammar as 135 such diagrams: 29% of the page's words.
+  const t = await textOf(
+    html(
+      '<p>Syntax:</p><div><svg viewBox="0 0 9 9"><title>select-stmt</title><style>.k{fill:red}</style><path d="M0 0L9 9"/><text x="1" y="2">SELECT</text><text x="5" y="2">DISTINCT <tspan>ALL</tspan></text></svg></div><p>after</p>',
+    ),
+  );
+  assert.is(t, 'Syntax:\nSELECT DISTINCT ALL\nafter');
+});
+
 test('PDF: runs of one text object that stand apart (a table’s columns) are apart by a space; a hyphenated word is joined', async () => {
   // One BT … ET, as a table typesetter writes a row: the second column moved to with Td, no space drawn.
   const row = await pdfWithOperators(
