@@ -142,15 +142,16 @@ const level = (ilvl: number, format: string, text: string, start?: number) =>
 
 test('DOCX: list paragraphs start with their labels from numbering.xml; notes carry their marks, as Word shows them', async () => {
   // pandoc writes `<ol start="0">` (octave's Special Functions: error codes 0–5) as a list whose level starts at 0;
-  // a list (numId 2) on the same abstract numbering restarts by its override; bullets have no label.
-  const numbering = `<w:numbering ${W}><w:abstractNum w:abstractNumId="7">${level(0, 'decimal', '%1.', 0)}${level(1, 'lowerLetter', '%1.%2)')}</w:abstractNum><w:abstractNum w:abstractNumId="8">${level(0, 'bullet', '•')}</w:abstractNum><w:abstractNum w:abstractNumId="9">${level(0, 'upperRoman', '%1 -')}</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="7"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num><w:num w:numId="3"><w:abstractNumId w:val="8"/></w:num><w:num w:numId="4"><w:abstractNumId w:val="9"/></w:num></w:numbering>`;
+  // a list (numId 2) on the same abstract numbering restarts by its override; bullets have no label; a letter
+  // count of a billion (the file's w:start) is given as a number, not built as a billion-letter label.
+  const numbering = `<w:numbering ${W}><w:abstractNum w:abstractNumId="7">${level(0, 'decimal', '%1.', 0)}${level(1, 'lowerLetter', '%1.%2)')}</w:abstractNum><w:abstractNum w:abstractNumId="8">${level(0, 'bullet', '•')}</w:abstractNum><w:abstractNum w:abstractNumId="9">${level(0, 'upperRoman', '%1 -')}</w:abstractNum><w:abstractNum w:abstractNumId="10">${level(0, 'lowerLetter', '%1)', 1_000_000_000)}</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="7"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num><w:num w:numId="3"><w:abstractNumId w:val="8"/></w:num><w:num w:numId="4"><w:abstractNumId w:val="9"/></w:num><w:num w:numId="5"><w:abstractNumId w:val="10"/></w:num></w:numbering>`;
   const note = (kind: 'footnote' | 'endnote', id: number, text: string) =>
     `<w:${kind} w:id="${id}"><w:p><w:r><w:${kind}Ref/></w:r><w:r><w:t xml:space="preserve"> ${text}</w:t></w:r></w:p></w:${kind}>`;
   const ref = (kind: 'footnote' | 'endnote', id: number) => `<w:r><w:${kind}Reference w:id="${id}"/></w:r>`;
   const docx = zipSync({
     'word/numbering.xml': strToU8(numbering),
     'word/document.xml': strToU8(
-      `<w:document ${W}><w:body>${item(1, 0, 'Normal return.')}${item(1, 1, 'sub one')}${item(1, 1, 'sub two')}${item(1, 0, 'Input error.')}${item(1, 1, 'sub again')}${item(3, 0, 'a bullet')}${item(2, 0, 'restarted')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(99, 0, 'no such list')}<w:p><w:r><w:t>See</w:t></w:r>${ref('footnote', 20)}<w:r><w:t xml:space="preserve"> and</w:t></w:r>${ref('endnote', 3)}${ref('footnote', 9)}</w:p></w:body></w:document>`,
+      `<w:document ${W}><w:body>${item(1, 0, 'Normal return.')}${item(1, 1, 'sub one')}${item(1, 1, 'sub two')}${item(1, 0, 'Input error.')}${item(1, 1, 'sub again')}${item(3, 0, 'a bullet')}${item(2, 0, 'restarted')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(99, 0, 'no such list')}${item(5, 0, 'a billion letters? no')}<w:p><w:r><w:t>See</w:t></w:r>${ref('footnote', 20)}<w:r><w:t xml:space="preserve"> and</w:t></w:r>${ref('endnote', 3)}${ref('footnote', 9)}</w:p></w:body></w:document>`,
     ),
     'word/footnotes.xml': strToU8(
       `<w:footnotes ${W}>${note('footnote', 9, 'Second.')}${note('footnote', 20, 'First.')}${note('footnote', 30, 'Never referred to.')}</w:footnotes>`,
@@ -159,7 +160,7 @@ test('DOCX: list paragraphs start with their labels from numbering.xml; notes ca
   });
   assert.is(
     await textOf(docx),
-    '0. Normal return.\n0.a) sub one\n0.b) sub two\n1. Input error.\n1.a) sub again\na bullet\n5. restarted\nI - Part\nII - Part\nIII - Part\nIV - Part\nno such list\nSee[1] and[i][2]\n\n[2] Second.\n[1] First.\n Never referred to.\n\n[i] An endnote.',
+    '0. Normal return.\n0.a) sub one\n0.b) sub two\n1. Input error.\n1.a) sub again\na bullet\n5. restarted\nI - Part\nII - Part\nIII - Part\nIV - Part\nno such list\n1000000000) a billion letters? no\nSee[1] and[i][2]\n\n[2] Second.\n[1] First.\n Never referred to.\n\n[i] An endnote.',
   );
 });
 
