@@ -17,6 +17,7 @@ import { cleanText } from '../../src/documents/clean-text.js';
 import { DEFAULT_MAX_INFLATE_BYTES } from '../../src/documents/document-limits.js';
 import { documentPages } from '../../src/documents/parse-document.js';
 import { createEngine, type Engine, RvbbitError } from '../../src/index.js';
+import { texLigaturePdf } from './tex-font.js';
 
 let engine: Engine;
 test.before(async () => {
@@ -81,6 +82,13 @@ test('PDF: runs of one text object that stand apart (a table’s columns) are ap
     'BT /F1 11 Tf 50 700 Td (the com-) Tj 0 -14 Td (mand runs) Tj 0 -14 Td (EVALUA-) Tj 0 -14 Td (TION) Tj ET',
   );
   assert.is(await textOf(hyphenated), 'the command runs\nEVALUATION');
+});
+
+test('PDF: TeX’s ligatures (OT1 codes 11–15) in an embedded font with no Unicode map are read from its glyph names', async () => {
+  // pdf.js takes a Type 1 program's own encoding (its glyphs' names) when the font has no ToUnicode. One whose
+  // ToUnicode leaves them out (texLigaturePdf(…, true), glpk's manuals) is pdf.js's limit: docs/documents.md.
+  const pdf = await texLigaturePdf('speci\x0ced e\x0bect \x0dow o\x0ece wa\x0fe', false);
+  assert.is(await textOf(pdf), 'specified effect flow office waffle');
 });
 
 test('HTML: an ordered list numbered from its start, as a browser shows it', async () => {
