@@ -161,6 +161,8 @@ function partText(xml: string, out: TextBudget, isBody: boolean, marks: DocxMark
   /** The paragraph's list (w:numPr), its label put before its runs at its end. */
   let numId: string | undefined;
   let ilvl: string | undefined;
+  /** Inside a tracked change's record of the paragraph's old properties (w:pPrChange): its list is not the paragraph's. */
+  let oldProperties = false;
   const parser = new Parser(
     {
       onopentag(name, attributes) {
@@ -179,8 +181,9 @@ function partText(xml: string, out: TextBudget, isBody: boolean, marks: DocxMark
           // A note no text refers to has no number to show.
           const n = marks[note.kind].get(note.id);
           if (n !== undefined) current.push(noteMark(note.kind, n));
-        } else if (name === 'w:numId') numId = attributes['w:val'];
-        else if (name === 'w:ilvl') ilvl = attributes['w:val'];
+        } else if (name === 'w:pPrChange') oldProperties = true;
+        else if (name === 'w:numId' && !oldProperties) numId = attributes['w:val'];
+        else if (name === 'w:ilvl' && !oldProperties) ilvl = attributes['w:val'];
         else if (name === 'w:t') inText = true;
         else if (name === 'w:tab') current.push('\t');
         else if (name === 'w:br' || name === 'w:cr') current.push('\n');
@@ -190,6 +193,7 @@ function partText(xml: string, out: TextBudget, isBody: boolean, marks: DocxMark
       },
       onclosetag(name) {
         if (name === 'w:t') inText = false;
+        else if (name === 'w:pPrChange') oldProperties = false;
         else if (name === 'w:footnote' || name === 'w:endnote') {
           separator = false;
           note = undefined;

@@ -159,7 +159,7 @@ test('DOCX: list paragraphs start with their labels from numbering.xml; notes ca
   const docx = zipSync({
     'word/numbering.xml': strToU8(numbering),
     'word/document.xml': strToU8(
-      `<w:document ${W}><w:body>${item(1, 0, 'Normal return.')}${item(1, 1, 'sub one')}${item(1, 1, 'sub two')}${item(1, 0, 'Input error.')}${item(1, 1, 'sub again')}${item(3, 0, 'a bullet')}${item(2, 0, 'restarted')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(99, 0, 'no such list')}${item(5, 0, 'a billion letters? no')}<w:p><w:r><w:t>See</w:t></w:r>${ref('footnote', 20)}<w:r><w:t xml:space="preserve"> and</w:t></w:r>${ref('endnote', 3)}${ref('footnote', 9)}</w:p></w:body></w:document>`,
+      `<w:document ${W}><w:body>${item(1, 0, 'Normal return.')}${item(1, 1, 'sub one')}${item(1, 1, 'sub two')}${item(1, 0, 'Input error.')}${item(1, 1, 'sub again')}${item(3, 0, 'a bullet')}${item(2, 0, 'restarted')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(99, 0, 'no such list')}${item(5, 0, 'a billion letters? no')}<w:p><w:pPr><w:pPrChange w:id="1" w:author="x"><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr></w:pPrChange></w:pPr><w:r><w:t>was a list item, tracked</w:t></w:r></w:p><w:p><w:r><w:t>See</w:t></w:r>${ref('footnote', 20)}<w:r><w:t xml:space="preserve"> and</w:t></w:r>${ref('endnote', 3)}${ref('footnote', 9)}</w:p></w:body></w:document>`,
     ),
     'word/footnotes.xml': strToU8(
       `<w:footnotes ${W}>${note('footnote', 9, 'Second.')}${note('footnote', 20, 'First.')}${note('footnote', 30, 'Never referred to.')}</w:footnotes>`,
@@ -168,7 +168,7 @@ test('DOCX: list paragraphs start with their labels from numbering.xml; notes ca
   });
   assert.is(
     await textOf(docx),
-    '0. Normal return.\n0.a) sub one\n0.b) sub two\n1. Input error.\n1.a) sub again\na bullet\n5. restarted\nI - Part\nII - Part\nIII - Part\nIV - Part\nno such list\n1000000000) a billion letters? no\nSee[1] and[i][2]\n\n[2] Second.\n[1] First.\n Never referred to.\n\n[i] An endnote.',
+    '0. Normal return.\n0.a) sub one\n0.b) sub two\n1. Input error.\n1.a) sub again\na bullet\n5. restarted\nI - Part\nII - Part\nIII - Part\nIV - Part\nno such list\n1000000000) a billion letters? no\nwas a list item, tracked\nSee[1] and[i][2]\n\n[2] Second.\n[1] First.\n Never referred to.\n\n[i] An endnote.',
   );
 });
 
