@@ -17,7 +17,13 @@ import type { StreamHooks } from './cursor-source.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import type { ParsedSql } from './parsed-sql.js';
-import { engineNotice, engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
+import {
+  engineNotice,
+  engineWarning,
+  noticesWanted,
+  progressNotice,
+  warningsWanted,
+} from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { failedBlockError, Savepoints, savepointStatement } from './savepoints.js';
