@@ -166,7 +166,10 @@ export async function openStream(
   // A PRAGMA answers rows but sets a setting: it runs whole, through runStatement's check of
   // the settings every session shares (client-access.ts), never around it.
   if (!classifyStatement(sql).query || settingNamed(sql) !== undefined) return undefined;
-  if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
+  // Answered by the server itself (SHOW, pg_backend_pid(), pg_cancel_backend(n), a catalog rewrite): it runs
+  // whole (runStatement). Asked on a copy of the settings and with a cancel that cancels nothing, so that
+  // asking has no effect: the run does it.
+  if (specialQuery(sql, new Map(settings), params, 0, () => false) !== undefined) return undefined;
   let statements: readonly SessionStatement[];
   try {
     statements = parsed();
