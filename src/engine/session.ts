@@ -374,7 +374,11 @@ export class Session {
       // A notice naming a cascade file (its ignored keys) shows the file as the client may see it.
       options:
         this.policy.relativePaths && options.onNotice
-          ? { ...options, onNotice: (text, severity) => options.onNotice!(stripRoots(text, this.shared.shownRoots), severity) }
+          ? {
+              ...options,
+              onNotice: (text, severity) =>
+                options.onNotice!(stripRoots(text, this.shared.shownRoots), severity),
+            }
           : options,
       queryId,
       holdFor: (done) => this.holdFor(done),
