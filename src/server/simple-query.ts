@@ -17,6 +17,7 @@ import { RvbbitError } from '../../base/errors.js';
 import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';
 import { openStream, SEND_BATCH_ROWS } from './cursor-source.js';
+import { Cursors } from './cursors.js';
 import { BodyReader, type Frame } from './frame-reader.js';
 import { ImplicitTransaction } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
@@ -260,7 +261,8 @@ async function streamedQuery(
   replies: ReplyBuffer,
   parsed: ParsedSql | undefined,
 ): Promise<boolean> {
-  if (!cls.query || executor.txStatus === 'E') return false;
+  // Cursor statements and readers of pg_cursors are the cursors' (executor.run writes the view first).
+  if (!cls.query || executor.txStatus === 'E' || Cursors.handles(piece.text, cls)) return false;
   const { session, settings, params, log, pid, limits } = executor.client;
   await executor.cursors.beforeStatement(false);
   // statement_timeout spans the whole statement, every batch's read and send (57014, as a run).
