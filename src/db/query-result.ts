@@ -113,13 +113,15 @@ export async function streamUserResult(
   con: DuckDBConnection,
   sql: string,
   params: readonly DuckDBValue[] | undefined,
+  /** Whether `con` is in a transaction block, when the caller knows (QueryOptions.inTransactionBlock). */
+  inTransactionBlock?: boolean,
 ): Promise<CheckedResult> {
   const prepared = await (params && params.length > 0 ? preparedWith(con, sql, params) : con.prepare(sql));
   try {
     // Only a SELECT's rows come as they are computed; other statements run whole before their result.
     if (prepared.statementType !== StatementType.SELECT)
       return new CheckedResult(con, await prepared.stream(), 'unchecked');
-    const watch = await transactionWatch(con);
+    const watch = await transactionWatch(con, inTransactionBlock);
     try {
       return new CheckedResult(con, await prepared.stream(), watch);
     } catch (err) {
@@ -140,19 +142,26 @@ export async function streamUserResult(
 type Watch = 'session' | 'own' | 'unchecked';
 
 /**
- * Whether `con` is inside a transaction, without disturbing it (a BEGIN that
- * fails would abort the session's): two reads of txid_current() agree only
- * inside one. Outside, the stream opens its own.
+ * Whether `con` is inside a transaction block, without disturbing it (a BEGIN
+ * that fails would abort the block): two reads of txid_current() agree only
+ * inside one. Undefined when the reads fail: an aborted transaction, where the
+ * next statement fails on its own.
  */
-async function transactionWatch(con: DuckDBConnection): Promise<Watch> {
+export async function inTransactionBlock(con: DuckDBConnection): Promise<boolean | undefined> {
   const txid = async () => (await con.runAndReadAll('SELECT txid_current()')).getRows()[0]![0];
-  let first: unknown;
   try {
-    first = await txid();
+    const first = await txid();
+    return (await txid()) === first;
   } catch {
-    return 'unchecked';
+    return undefined;
   }
-  if ((await txid()) === first) return 'session';
+}
+
+/** A SELECT's watch: inside the session's block, or in a transaction the stream opens for itself. */
+async function transactionWatch(con: DuckDBConnection, known: boolean | undefined): Promise<Watch> {
+  const inside = known ?? (await inTransactionBlock(con));
+  if (inside === undefined) return 'unchecked';
+  if (inside) return 'session';
   await con.run('BEGIN TRANSACTION');
   return 'own';
 }
@@ -217,17 +226,21 @@ export class CheckedResult {
 
   private async settle(atEnd: boolean): Promise<void> {
     if (this.watch === 'unchecked') return;
+    // A SELECT wrote nothing: its own transaction commits (sequences' nextval() kept) unless aborted.
+    // At the end, the probe and the COMMIT go in one call (one trip to DuckDB's thread, not two):
+    // an aborted transaction fails the probe, and so the call, before the COMMIT runs.
+    const probe = atEnd ? (this.watch === 'own' ? 'SELECT 1; COMMIT' : 'SELECT 1') : undefined;
     let failed = false;
-    if (atEnd) {
+    if (probe) {
       try {
-        await this.con.run('SELECT 1');
+        await this.con.run(probe);
       } catch {
         failed = true;
       }
     }
-    // A SELECT wrote nothing: its own transaction commits (sequences' nextval() kept) unless aborted.
-    if (this.watch === 'own')
+    if (this.watch === 'own' && (failed || !probe)) {
       await this.con.run(failed ? 'ROLLBACK' : 'COMMIT').catch(() => this.con.run('ROLLBACK'));
+    }
     if (failed) {
       throw new RvbbitError(
         'DUCKDB_STREAM_FAILED',

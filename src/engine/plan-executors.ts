@@ -371,7 +371,12 @@ async function* streamSql(
   const signal = r.options.signal;
   let result: CheckedResult | undefined;
   try {
-    result = await streamUserResult(lease.con, sql, toDuckValues(r.params)).catch((err) => {
+    result = await streamUserResult(
+      lease.con,
+      sql,
+      toDuckValues(r.params),
+      r.options.inTransactionBlock,
+    ).catch((err) => {
       throw duckdbError(err, origin, undefined, '');
     });
     onColumns?.(resultColumns(result));

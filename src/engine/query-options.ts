@@ -37,6 +37,15 @@ export interface QueryOptions {
    * no later row fails); a kind that runs whole gives its result's columns.
    */
   readonly onColumns?: (columns: readonly ResultColumn[]) => void;
+  /**
+   * `stream` only, for a caller that tracks the session's transaction block
+   * itself (the Postgres server: its ReadyForQuery status): whether one is
+   * open. A streamed SELECT runs inside a transaction so that its failure can
+   * be told from its end (db/query-result.ts CheckedResult); told this, it
+   * skips the two reads that find out. Wrong, it would BEGIN inside a block
+   * (which aborts it) or miss a failure: only a caller that knows may say.
+   */
+  readonly inTransactionBlock?: boolean;
 }
 
 /** What one statement's model calls spent. */

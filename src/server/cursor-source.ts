@@ -20,8 +20,11 @@ import { classifyStatement } from './statement-class.js';
 
 type Row = Record<string, unknown>;
 
-/** What a streamed statement tells the client as it runs: progress and notices (NOTICE messages). */
-export type StreamHooks = Pick<QueryOptions, 'onProgress' | 'onNotice'>;
+/**
+ * How a streamed statement runs for its client: what it tells the client as it runs (progress,
+ * NOTICE messages), and whether the client's transaction block is open (the server knows).
+ */
+export type StreamRunOptions = Pick<QueryOptions, 'onProgress' | 'onNotice' | 'inTransactionBlock'>;
 
 export interface RowSource {
   readonly columns: readonly ResultColumn[];
@@ -73,11 +76,11 @@ export class StreamSource implements RowSource {
     private readonly known: readonly ResultColumn[] | undefined,
     statement: SessionStatement,
     values: readonly unknown[] | undefined,
-    hooks: StreamHooks = {},
+    how: StreamRunOptions = {},
   ) {
     // DuckDB's own values, which the server sends exactly (types/value-codec.ts).
     this.batches = statement.stream(values, {
-      ...hooks,
+      ...how,
       signal: this.controller.signal,
       exactValues: true,
       onColumns: (columns) => {
@@ -160,8 +163,8 @@ export async function openStream(
   parsed: ParsedSql = parseOnce(session, sql),
   /** Cancels a MAP's opening (its first rows are computed before its columns are known). */
   signal?: AbortSignal,
-  /** A MAP's progress and notices, told to the client as a whole run's are. */
-  hooks?: StreamHooks,
+  /** Progress and notices, told to the client as a whole run's are; the transaction block's state. */
+  how?: StreamRunOptions,
 ): Promise<StreamSource | undefined> {
   // A PRAGMA answers rows but sets a setting: it runs whole, through runStatement's check of
   // the settings every session shares (client-access.ts), never around it.
@@ -181,18 +184,14 @@ export async function openStream(
   if (stmt.kind === 'MapStatement') {
     // A MAP that does not stream (DISTINCT, dedupe_by, as_table) arrives as one result, cut in batches.
     toDuckValues(values);
-    return new StreamSource(undefined, stmt, values, hooks).open(signal);
+    return new StreamSource(undefined, stmt, values, how).open(signal);
   }
   if (!stmt.plainSql || stmt.annotated) return undefined;
-  // DuckDB's prepare knows a query's columns without running it.
-  const columns = await session
-    .preparedShape(stmt.text)
-    .then((shape) => shape.columns)
-    .catch(() => undefined);
-  if (!columns || columns.length === 0) return undefined;
-  // Binding now reports a bad parameter before any row is promised.
+  // Binding reports a bad parameter before any row is promised.
   toDuckValues(values);
-  return new StreamSource(columns, stmt, values);
+  // Opened at once, as a MAP is: its columns are the stream's own, and an error before its first rows
+  // (DuckDB's, with its message) comes before anything is sent. The caller reads its rows next anyway.
+  return new StreamSource(undefined, stmt, values, how).open(signal);
 }
 
 export function cursorError(code: 'UNKNOWN_PORTAL', name: string): RvbbitError {

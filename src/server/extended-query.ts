@@ -289,7 +289,16 @@ export class ExtendedQuery {
     const { sql, parsed } = portal.statement;
     // Under guard: a MAP's first rows are computed as it opens, and a cancel stops that.
     portal.stream = await this.executor.guard((signal) =>
-      openStream(session, sql, portal.values, settings, params, parsed, signal, this.executor.noticeHooks()),
+      openStream(
+        session,
+        sql,
+        portal.values,
+        settings,
+        params,
+        parsed,
+        signal,
+        this.executor.streamRunOptions(),
+      ),
     );
     if (portal.stream) {
       log?.(`[${pid}] ${portal.statement.sql}`);

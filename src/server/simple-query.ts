@@ -277,7 +277,7 @@ async function streamedQuery(
         throw err;
       });
   const source = await timed((signal) =>
-    openStream(session, piece.text, undefined, settings, params, parsed, signal, executor.noticeHooks()),
+    openStream(session, piece.text, undefined, settings, params, parsed, signal, executor.streamRunOptions()),
   );
   if (!source) return false;
   log?.(`[${pid}] ${piece.text}`);

@@ -13,7 +13,7 @@ import type { NoticeSeverity } from '../engine/session.js';
 import { wrappedResult } from '../output/wrap-result.js';
 import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
-import type { StreamHooks } from './cursor-source.js';
+import type { StreamRunOptions } from './cursor-source.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import type { ParsedSql } from './parsed-sql.js';
@@ -252,10 +252,14 @@ export class StatementExecutor {
     }
   }
 
-  /** The progress and notice hooks a run gets (NOTICEs to the client), for a stream read outside run(). */
-  noticeHooks(): StreamHooks {
+  /**
+   * For a stream read outside run(): the progress and notice hooks a run gets (NOTICEs to the
+   * client), and whether DuckDB holds a transaction for the client's block or the implicit one.
+   */
+  streamRunOptions(): StreamRunOptions {
     const { onProgress, onNotice } = this.context(new AbortController());
-    return { onProgress, ...(onNotice ? { onNotice } : {}) };
+    const inTransactionBlock = this.tx === 'T' || this.implicitBlock;
+    return { onProgress, ...(onNotice ? { onNotice } : {}), inTransactionBlock };
   }
 
   private context(controller: AbortController): RunContext {

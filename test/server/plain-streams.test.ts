@@ -126,6 +126,30 @@ test('a cursor over a query that fails part-way: FETCH fails (XX000, DUCKDB_STRE
   assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
 });
 
+test('a part-way failure inside a block and inside a Query of several statements: caught, and the block rolls back', async () => {
+  // The server tells the stream whether DuckDB holds a transaction (the client's block or the
+  // Query's implicit one): inside, the stream checks the session's; outside, it opens its own.
+  const c = await f.client();
+  const failing = `SELECT CASE WHEN range < 1000000 THEN range ELSE error('boom') END::BIGINT AS i FROM range(2000000)`;
+  await c.query('BEGIN');
+  await c.query('CREATE TABLE in_block AS SELECT 1 AS x');
+  const inBlock = await rowsThenEnd(c, failing);
+  assert.match(inBlock.error?.message ?? '', /failed after \d+ rows/);
+  assert.is((await rowsThenEnd(c, 'SELECT 1 AS x')).error?.code, '25P02');
+  await c.query('ROLLBACK');
+  // The implicit block of `CREATE …; SELECT …` rolls back at the SELECT's failure: no table.
+  const implicit = await rowsThenEnd(c, `CREATE TABLE in_implicit AS SELECT 1 AS x; ${failing}`);
+  assert.match(implicit.error?.message ?? '', /failed after \d+ rows/);
+  const tables = await c.query(
+    "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name IN ('in_block', 'in_implicit')",
+  );
+  assert.equal(tables.rows, [{ n: 0 }]);
+  // Outside a block, the stream's own transaction: a finished SELECT leaves none open.
+  assert.equal((await c.query('SELECT 42 AS x')).rows, [{ x: 42 }]);
+  await c.query('BEGIN');
+  await c.query('COMMIT');
+});
+
 /** Fails at row 300,000 of 600,000: rows go out first, then the ErrorResponse. */
 const FAILS_PART_WAY = `SELECT CASE WHEN range < 300000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(600000)`;
 

@@ -15,27 +15,15 @@
  * has no savepoints): the caller falls back to the blocking path.
  */
 import type { ConnectionQueue } from '../../db/connection-queue.js';
-import type { QueryResult } from '../../db/query-result.js';
+import { inTransactionBlock, type QueryResult } from '../../db/query-result.js';
 import { type PassContext, type Passes, recordUntilAnswered } from './batch-passes.js';
 import { query } from './pass-query.js';
 import { passMissed } from './statement-calls.js';
 
-/**
- * True when the session is inside an explicit transaction (BEGIN … COMMIT).
- * DuckDB says so nowhere, and a probe BEGIN would abort the client's
- * transaction; but outside one every statement is a transaction of its own,
- * so two reads of txid_current() differ, and inside one they are equal.
- */
+/** True when the session is inside an explicit transaction (BEGIN … COMMIT): db/query-result.ts inTransactionBlock. */
 export async function inExplicitTransaction(q: ConnectionQueue): Promise<boolean> {
-  return q.run(async (con) => {
-    try {
-      const id = async () => (await con.runAndReadAll('SELECT txid_current()')).getRows()[0]![0];
-      const first = await id();
-      return first === (await id());
-    } catch {
-      return true; // an aborted transaction: the statement will say so itself
-    }
-  });
+  // An aborted transaction counts as one: the statement will say so itself.
+  return q.run(async (con) => (await inTransactionBlock(con)) ?? true);
 }
 
 export function runWrite(p: PassContext): Promise<{ result: QueryResult } & Passes> {
