@@ -392,7 +392,11 @@ async function answerSpilled(spill: TupleSpill, p: PassContext, held: number): P
   };
   for await (const miss of spill.read()) {
     if (s.recorded.has(miss.key) || s.results.has(miss.key)) continue;
-    s.recorded.set(miss.key, { key: miss.key, fn: miss.fn, inputs: namedInputs(miss.fn, miss.values, s.hint) });
+    s.recorded.set(miss.key, {
+      key: miss.key,
+      fn: miss.fn,
+      inputs: namedInputs(miss.fn, miss.values, s.hint),
+    });
     if (s.recorded.size >= held) await ask();
   }
   if (s.recorded.size > 0) await ask();

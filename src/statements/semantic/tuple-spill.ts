@@ -116,7 +116,9 @@ export class TupleSpill {
         const size = buf.readUInt32LE(at);
         const fn = this.fns[buf.readUInt16LE(at + 4)]!;
         const key = buf.toString('latin1', at + HEAD_BYTES, at + HEAD_BYTES + KEY_CHARS);
-        const values = JSON.parse(buf.toString('utf8', at + HEAD_BYTES + KEY_CHARS, at + 4 + size)) as unknown[];
+        const values = JSON.parse(
+          buf.toString('utf8', at + HEAD_BYTES + KEY_CHARS, at + 4 + size),
+        ) as unknown[];
         at += 4 + size;
         // A record larger than the block had its own buffer: back to the block's size.
         if (at === have && buf.length > SPILL_BLOCK_BYTES) {
