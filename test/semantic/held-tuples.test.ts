@@ -6,8 +6,9 @@
  * shown as steps (the passes the strategy names), and the statement still
  * makes exactly one call per distinct tuple and gives the unbounded rows.
  */
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
@@ -54,7 +55,7 @@ test('a key is a digest: the same size for a 1 MB operand as for one letter, and
   assert.is.not(callKey(fn, ['ab', 'c']), callKey(fn, ['a', 'bc']));
 });
 
-test('a filter over 1000 distinct texts holds 100 tuples a pass: 11 passes, 1000 calls, the unbounded rows', async ({
+test('a filter over 1000 distinct texts holds 100 tuples at once: 2 passes, 1000 calls, the unbounded rows', async ({
   f,
 }) => {
   const sql = `-- @ cache: false\nSELECT id FROM items WHERE body MEANS 'eco friendly bottle' ORDER BY id`;
@@ -92,7 +93,7 @@ async function heldWhile(run: () => Promise<unknown>): Promise<{ most: number; s
   return { most, samples };
 }
 
-test('a count over 1000 distinct texts holds at most 100 tuple keys at any moment: misses past the 100 of a pass are counted, not kept', async ({
+test('a count over 1000 distinct texts holds at most 100 tuple keys at any moment: misses past the 100 of a pass are spilled to a file, not kept', async ({
   f,
 }) => {
   const sql = `-- @ cache: false\nSELECT count(*)::INTEGER AS n FROM items WHERE body MEANS 'eco friendly bottle'`;
@@ -185,6 +186,40 @@ test('nested operators (CLASSIFY of a generation) over 1000 texts at 100 held: 3
   assert.equal(rows, await unboundedRows(f.sim.url, sql));
   assert.is((await f.requests()) - calls, calls, 'the unbounded run made as many calls');
   assert.ok(calls > 1000, `${calls} calls: 1000 generations and their labels`);
+});
+
+test('CTAS into a file database over 1000 texts at 100 held: 2 passes (one rolled back), 1000 calls, every row written once committed', async ({
+  f,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-held-ctas-'));
+  const e = await createEngine({
+    cascadeRoots: [],
+    database: join(dir, 'f.duckdb'),
+    provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+    tuplesPerPass: 100,
+  });
+  try {
+    await e.query(ITEMS);
+    await e.query(
+      `-- @ cache: false\nCREATE TABLE marked AS SELECT id, body MEANS 'eco friendly bottle' AS eco FROM items`,
+    );
+    assert.is(await f.requests(), 1000);
+    const r = await e.query(
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, count(*) FILTER (eco)::INTEGER AS eco FROM marked`,
+    );
+    assert.equal(r.rows, [{ n: 1000, ids: 1000, eco: 200 }]);
+    const strategy = await e.query(
+      `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+    );
+    assert.is(
+      (strategy.rows[0] as { strategy: string }).strategy,
+      'batch (a write: passes that missed calls rolled back) (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
+    );
+  } finally {
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the spill folder is removed after the statement, and after one that fails', async ({ f }) => {
