@@ -76,6 +76,21 @@ test('100,000 distinct generated texts: the JS heap holds under 8 bytes of each 
   assert.is(store.get(keys[99_999]!), 'a short generated label for review number 99999');
 });
 
+test("250,000 boolean answers (a filter's) hold no slots for numbers: under 40 bytes an answer in typed arrays", async () => {
+  const n = 250_000;
+  const keys = Array.from({ length: n }, (_, i) => callKey(means, [`review ${i}`]));
+  await gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const store = new AnswerStore();
+  keys.forEach((k, i) => {
+    store.set(k, i % 2 === 0);
+  });
+  await gc();
+  const typedPerAnswer = (process.memoryUsage().arrayBuffers - before) / n;
+  assert.ok(typedPerAnswer < 40, `${typedPerAnswer.toFixed(1)} bytes of typed arrays an answer`);
+  assert.is(store.get(keys[1]!), false);
+});
+
 test('a key that is not a digest of callKey is refused', () => {
   assert.throws(() => new AnswerStore().get('means\u0000abc'), /an answer's key is 16 characters/);
 });

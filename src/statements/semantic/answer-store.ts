@@ -43,9 +43,9 @@ export class AnswerStore {
   private keys = new Uint32Array(FIRST_CAPACITY * 4);
   private tags = new Uint8Array(FIRST_CAPACITY);
   /** A NUMBER's value, a TEXT's index in `texts`, or a PAGED text's place. */
-  private numbers = new Float64Array(FIRST_CAPACITY);
+  private numbers: Float64Array | null = null;
   /** A PAGED text's bytes. */
-  private lengths = new Uint32Array(FIRST_CAPACITY);
+  private lengths: Uint32Array | null = null;
   /** The interned texts (at most INTERNED). */
   private readonly texts: string[] = [];
   private readonly interned = new Map<string, number>();
@@ -112,13 +112,13 @@ export class AnswerStore {
       case TRUE:
         return true;
       case NUMBER:
-        return this.numbers[slot]!;
+        return this.numbers![slot]!;
       case TEXT:
-        return this.texts[this.numbers[slot]!]!;
+        return this.texts[this.numbers![slot]!]!;
       default: {
-        const place = this.numbers[slot]!;
+        const place = this.numbers![slot]!;
         const at = place % PAGE_SPAN;
-        return this.pages[(place - at) / PAGE_SPAN]!.toString('utf8', at, at + this.lengths[slot]!);
+        return this.pages[(place - at) / PAGE_SPAN]!.toString('utf8', at, at + this.lengths![slot]!);
       }
     }
   }
@@ -129,18 +129,28 @@ export class AnswerStore {
     else if (value === false) this.tags[slot] = FALSE;
     else if (typeof value === 'number') {
       this.tags[slot] = NUMBER;
-      this.numbers[slot] = value;
+      this.numberSlots()[slot] = value;
     } else {
       const known = this.interned.get(value);
       if (known !== undefined || this.interned.size < INTERNED) {
         this.tags[slot] = TEXT;
-        this.numbers[slot] = known ?? this.intern(value);
+        this.numberSlots()[slot] = known ?? this.intern(value);
       } else {
         this.tags[slot] = PAGED;
-        this.numbers[slot] = this.page(value);
+        this.numberSlots()[slot] = this.page(value);
+        this.lengths ??= new Uint32Array(this.tags.length);
         this.lengths[slot] = Buffer.byteLength(value);
       }
     }
+  }
+
+  /**
+   * The numbers' slots, made at the first number or text: a filter's answers
+   * are booleans, and a million of them need no 8 bytes a slot (16 MB at 2^21).
+   */
+  private numberSlots(): Float64Array {
+    this.numbers ??= new Float64Array(this.tags.length);
+    return this.numbers;
   }
 
   private intern(text: string): number {
@@ -174,8 +184,8 @@ export class AnswerStore {
     const capacity = tags.length * 2;
     this.keys = new Uint32Array(capacity * 4);
     this.tags = new Uint8Array(capacity);
-    this.numbers = new Float64Array(capacity);
-    this.lengths = new Uint32Array(capacity);
+    this.numbers = numbers && new Float64Array(capacity);
+    this.lengths = lengths && new Uint32Array(capacity);
     const mask = capacity - 1;
     for (let old = 0; old < tags.length; old++) {
       if (tags[old] === EMPTY) continue;
@@ -184,8 +194,8 @@ export class AnswerStore {
       while (this.tags[slot] !== EMPTY) slot = (slot + 1) & mask;
       this.keys.set(keys.subarray(k, k + 4), slot * 4);
       this.tags[slot] = tags[old]!;
-      this.numbers[slot] = numbers[old]!;
-      this.lengths[slot] = lengths[old]!;
+      if (numbers) this.numbers![slot] = numbers[old]!;
+      if (lengths) this.lengths![slot] = lengths[old]!;
     }
   }
 }
