@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Every prefix an owned folder may have: the orphan scan knows them all. */
-export const OWNED_FOLDER_PREFIXES = ['rvbbit-sql-functions-', 'rvbbit-duckdb-temp-'] as const;
+export const OWNED_FOLDER_PREFIXES = [
+  'rvbbit-sql-functions-',
+  'rvbbit-duckdb-temp-',
+  'rvbbit-tuple-spill-',
+] as const;
 export type OwnedFolderPrefix = (typeof OWNED_FOLDER_PREFIXES)[number];
 
 /** An owned folder (`<tmp>/<prefix><pid>-XXXX`, mode 0700: mkdtemp's). */

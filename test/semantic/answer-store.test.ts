@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { AnswerStore } from '../../src/statements/semantic/answer-store.js';
+import { AnswerStore, PAGE_BYTES } from '../../src/statements/semantic/answer-store.js';
 import {
   callKey,
   closeStatement,
@@ -48,6 +48,47 @@ test('every kind of value reads back as written, through growth, and a key not s
   store.set(callKey(means, ['text 1']), 'again');
   assert.is(store.get(callKey(means, ['text 1'])), 'again');
   assert.is(store.size, n);
+});
+
+test('texts past the interned ones read back as written: distinct, non-Latin-1, empty, longer than a page, across pages and growth', () => {
+  const store = new AnswerStore();
+  const n = 20_000; // past INTERNED (4096) distinct texts, over several pages
+  const text = (i: number) =>
+    i % 1000 === 7 ? '' : `a generated label nº ${i} — 日本 ${'x'.repeat(i % 300)}`;
+  const huge = 'é'.repeat(PAGE_BYTES); // 2 MB of UTF-8: a page of its own
+  for (let i = 0; i < n; i++) store.set(callKey(means, [`t ${i}`]), i === 12_345 ? huge : text(i));
+  for (let i = 0; i < n; i++) assert.is(store.get(callKey(means, [`t ${i}`])), i === 12_345 ? huge : text(i));
+  // Set again over a paged text: the new text reads back.
+  store.set(callKey(means, ['t 19999']), 'again');
+  assert.is(store.get(callKey(means, ['t 19999'])), 'again');
+});
+
+test('100,000 distinct generated texts: the JS heap holds under 8 bytes of each (the texts are in pages)', async () => {
+  const n = 100_000;
+  const keys = Array.from({ length: n }, (_, i) => callKey(means, [`review number ${i}`]));
+  await gc();
+  const before = process.memoryUsage().heapUsed;
+  const store = new AnswerStore();
+  for (let i = 0; i < n; i++) store.set(keys[i]!, `a short generated label for review number ${i}`);
+  await gc();
+  const heapPerAnswer = (process.memoryUsage().heapUsed - before) / n;
+  assert.ok(heapPerAnswer < 8, `${heapPerAnswer.toFixed(1)} bytes of JS heap an answer`);
+  assert.is(store.get(keys[99_999]!), 'a short generated label for review number 99999');
+});
+
+test("250,000 boolean answers (a filter's) hold no slots for numbers: under 40 bytes an answer in typed arrays", async () => {
+  const n = 250_000;
+  const keys = Array.from({ length: n }, (_, i) => callKey(means, [`review ${i}`]));
+  await gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const store = new AnswerStore();
+  keys.forEach((k, i) => {
+    store.set(k, i % 2 === 0);
+  });
+  await gc();
+  const typedPerAnswer = (process.memoryUsage().arrayBuffers - before) / n;
+  assert.ok(typedPerAnswer < 40, `${typedPerAnswer.toFixed(1)} bytes of typed arrays an answer`);
+  assert.is(store.get(keys[1]!), false);
 });
 
 test('a key that is not a digest of callKey is refused', () => {

@@ -6,6 +6,9 @@
  * shown as steps (the passes the strategy names), and the statement still
  * makes exactly one call per distinct tuple and gives the unbounded rows.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
@@ -52,13 +55,16 @@ test('a key is a digest: the same size for a 1 MB operand as for one letter, and
   assert.is.not(callKey(fn, ['ab', 'c']), callKey(fn, ['a', 'bc']));
 });
 
-test('a filter over 1000 distinct texts holds 100 tuples a pass: 11 passes, 1000 calls, the unbounded rows', async ({
+test('a filter over 1000 distinct texts holds 100 tuples at once: 2 passes, 1000 calls, the unbounded rows', async ({
   f,
 }) => {
   const sql = `-- @ cache: false\nSELECT id FROM items WHERE body MEANS 'eco friendly bottle' ORDER BY id`;
   const rows = await f.rows(sql);
   assert.is(await f.requests(), 1000);
-  assert.is(await lastStrategy(f), 'batch (at most 100 tuples held per pass: 11 passes)');
+  assert.is(
+    await lastStrategy(f),
+    'batch (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
+  );
   assert.equal(rows, await unboundedRows(f.sim.url, sql));
   assert.is(rows.length, 200);
 });
@@ -87,7 +93,7 @@ async function heldWhile(run: () => Promise<unknown>): Promise<{ most: number; s
   return { most, samples };
 }
 
-test('a count over 1000 distinct texts holds at most 100 tuple keys at any moment: misses past the 100 of a pass are counted, not kept', async ({
+test('a count over 1000 distinct texts holds at most 100 tuple keys at any moment: misses past the 100 of a pass are spilled to a file, not kept', async ({
   f,
 }) => {
   const sql = `-- @ cache: false\nSELECT count(*)::INTEGER AS n FROM items WHERE body MEANS 'eco friendly bottle'`;
@@ -100,14 +106,20 @@ test('a count over 1000 distinct texts holds at most 100 tuple keys at any momen
   assert.is(held.most, 100);
   assert.equal(rows, [{ n: 200 }]);
   assert.is(await f.requests(), 1000);
-  assert.is(await lastStrategy(f), 'batch (at most 100 tuples held per pass: 11 passes)');
+  assert.is(
+    await lastStrategy(f),
+    'batch (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
+  );
 });
 
 test('CLASSIFY over 1000 texts: 1000 calls, 100 held per pass, the unbounded labels', async ({ f }) => {
   const sql = `-- @ cache: false\nSELECT id, CLASSIFY(body, 'eco,steel') AS label FROM items ORDER BY id`;
   const rows = await f.rows(sql);
   assert.is(await f.requests(), 1000);
-  assert.is(await lastStrategy(f), 'batch (at most 100 tuples held per pass: 11 passes)');
+  assert.is(
+    await lastStrategy(f),
+    'batch (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
+  );
   assert.equal(rows, await unboundedRows(f.sim.url, sql));
 });
 
@@ -117,6 +129,111 @@ test('a statement within the bound runs as before: one record pass, strategy bat
   );
   assert.is(await f.requests(), 50);
   assert.is(await lastStrategy(f), 'batch');
+});
+
+test('passes do not grow with rows: 300 or 1000 distinct texts at 100 held take 2 passes, the misses past 100 asked from the spill file', async ({
+  f,
+}) => {
+  for (const n of [300, 1000]) {
+    await f.sim.resetStats();
+    const sql = `-- @ cache: false\nSELECT count(*)::INTEGER AS n FROM items WHERE id < ${n} AND body MEANS 'eco friendly bottle'`;
+    assert.equal(await f.rows(sql), [{ n: n / 5 }]);
+    assert.is(await f.requests(), n);
+    assert.is(
+      await lastStrategy(f),
+      `batch (at most 100 tuples held at once, ${n - 100} more asked from a spill file: 2 passes)`,
+    );
+  }
+});
+
+test('a tuple met many times past the bound is asked once: 5 distinct texts over 1000 rows at 2 held', async ({
+  f,
+}) => {
+  const e = await createEngine({
+    cascadeRoots: [],
+    provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+    tuplesPerPass: 2,
+  });
+  try {
+    const r = await e.query(
+      `-- @ cache: false\nSELECT count(*)::INTEGER AS n FROM range(1000) t(i) WHERE (['eco friendly bottle', 'plain steel part', 'rusty iron nail', 'oak chair leg', 'glass window pane'][i % 5 + 1]) MEANS 'eco friendly bottle'`,
+    );
+    assert.equal(r.rows, [{ n: 200 }]);
+    assert.is(await f.requests(), 5);
+    const strategy = await e.query(
+      `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+    );
+    assert.is(
+      (strategy.rows[0] as { strategy: string }).strategy,
+      'batch (at most 2 tuples held at once, 3 more asked from a spill file: 2 passes)',
+    );
+  } finally {
+    await e.close();
+  }
+});
+
+test('nested operators (CLASSIFY of a generation) over 1000 texts at 100 held: 3 passes, the unbounded rows and calls', async ({
+  f,
+}) => {
+  const sql = `-- @ cache: false\nSELECT id, CLASSIFY(LLM('A short title for the text', body RETURNING VARCHAR), 'eco,steel') AS label FROM items ORDER BY id`;
+  const rows = await f.rows(sql);
+  const calls = await f.requests();
+  assert.match(
+    await lastStrategy(f),
+    /^batch \(at most 100 tuples held at once, \d+ more asked from a spill file: 3 passes\)$/,
+  );
+  assert.equal(rows, await unboundedRows(f.sim.url, sql));
+  assert.is((await f.requests()) - calls, calls, 'the unbounded run made as many calls');
+  assert.ok(calls > 1000, `${calls} calls: 1000 generations and their labels`);
+});
+
+test('CTAS into a file database over 1000 texts at 100 held: 2 passes (one rolled back), 1000 calls, every row written once committed', async ({
+  f,
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-held-ctas-'));
+  const e = await createEngine({
+    cascadeRoots: [],
+    database: join(dir, 'f.duckdb'),
+    provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+    tuplesPerPass: 100,
+  });
+  try {
+    await e.query(ITEMS);
+    await e.query(
+      `-- @ cache: false\nCREATE TABLE marked AS SELECT id, body MEANS 'eco friendly bottle' AS eco FROM items`,
+    );
+    assert.is(await f.requests(), 1000);
+    const r = await e.query(
+      `SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, count(*) FILTER (eco)::INTEGER AS eco FROM marked`,
+    );
+    assert.equal(r.rows, [{ n: 1000, ids: 1000, eco: 200 }]);
+    const strategy = await e.query(
+      `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+    );
+    assert.is(
+      (strategy.rows[0] as { strategy: string }).strategy,
+      'batch (a write: passes that missed calls rolled back) (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
+    );
+  } finally {
+    await e.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the spill folder is removed after the statement, and after one that fails', async ({ f }) => {
+  const mine = () => readdirSync(tmpdir()).filter((x) => x.startsWith(`rvbbit-tuple-spill-${process.pid}-`));
+  await f.rows(`-- @ cache: false\nSELECT count(*) FROM items WHERE body MEANS 'steel part'`);
+  assert.equal(mine(), []);
+  try {
+    await f.rows(
+      `-- @ cache: false\nSELECT count(*) FROM items WHERE body MEANS 'steel part' AND 1 / (id - 999) > 5`,
+    );
+  } catch {
+    // either way, no folder left
+  }
+  assert.equal(mine(), []);
 });
 
 test('tuplesPerPass must be a positive integer', async () => {

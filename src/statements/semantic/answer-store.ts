@@ -8,6 +8,10 @@
  * bytes an answer at most (the table doubles at half full), outside the JS
  * heap. Text answers are kept once each when they repeat (a label, a class,
  * a typed answer's few shapes): up to INTERNED distinct texts share one copy.
+ * Past them a text (a generation: each one distinct) is kept as its UTF-8
+ * bytes in pages of PAGE_BYTES, not as a JS string: a million generated
+ * labels as strings were a million objects on the heap the collector walks
+ * (and two bytes a character for any text not Latin-1).
  */
 
 /** An operator's answer as DuckDB receives it. */
@@ -16,6 +20,10 @@ export type SqlValue = string | number | boolean | null;
 /** Distinct text answers kept as one shared copy each; past them a text is kept as it comes. */
 const INTERNED = 4096;
 const FIRST_CAPACITY = 1024;
+/** Bytes of one page of text answers; a longer text has a page of its own. */
+export const PAGE_BYTES = 1 << 20;
+/** A PAGED text's place: page × PAGE_SPAN + offset in the page (exact in a double up to 2^32 pages). */
+const PAGE_SPAN = 2 ** 21;
 
 /** What a slot holds (tags). */
 const EMPTY = 0;
@@ -24,6 +32,8 @@ const FALSE = 2;
 const TRUE = 3;
 const NUMBER = 4;
 const TEXT = 5;
+/** A text past the interned ones: its UTF-8 bytes in `pages`. */
+const PAGED = 6;
 
 /** Characters of a key the table reads: callKey's digest, 16 Latin-1 characters (128 bits). */
 export const KEY_CHARS = 16;
@@ -32,10 +42,16 @@ export class AnswerStore {
   /** 4 × 32 bits of each slot's key. */
   private keys = new Uint32Array(FIRST_CAPACITY * 4);
   private tags = new Uint8Array(FIRST_CAPACITY);
-  /** A NUMBER's value, or a TEXT's index in `texts`. */
-  private numbers = new Float64Array(FIRST_CAPACITY);
+  /** A NUMBER's value, a TEXT's index in `texts`, or a PAGED text's place. */
+  private numbers: Float64Array | null = null;
+  /** A PAGED text's bytes. */
+  private lengths: Uint32Array | null = null;
+  /** The interned texts (at most INTERNED). */
   private readonly texts: string[] = [];
   private readonly interned = new Map<string, number>();
+  private readonly pages: Buffer[] = [];
+  /** Bytes used of the last page. */
+  private pageUsed = PAGE_BYTES;
   private count = 0;
 
   get size(): number {
@@ -96,9 +112,14 @@ export class AnswerStore {
       case TRUE:
         return true;
       case NUMBER:
-        return this.numbers[slot]!;
-      default:
-        return this.texts[this.numbers[slot]!]!;
+        return this.numbers![slot]!;
+      case TEXT:
+        return this.texts[this.numbers![slot]!]!;
+      default: {
+        const place = this.numbers![slot]!;
+        const at = place % PAGE_SPAN;
+        return this.pages[(place - at) / PAGE_SPAN]!.toString('utf8', at, at + this.lengths![slot]!);
+      }
     }
   }
 
@@ -108,28 +129,63 @@ export class AnswerStore {
     else if (value === false) this.tags[slot] = FALSE;
     else if (typeof value === 'number') {
       this.tags[slot] = NUMBER;
-      this.numbers[slot] = value;
+      this.numberSlots()[slot] = value;
     } else {
-      this.tags[slot] = TEXT;
-      this.numbers[slot] = this.textIndex(value);
+      const known = this.interned.get(value);
+      if (known !== undefined || this.interned.size < INTERNED) {
+        this.tags[slot] = TEXT;
+        this.numberSlots()[slot] = known ?? this.intern(value);
+      } else {
+        this.tags[slot] = PAGED;
+        this.numberSlots()[slot] = this.page(value);
+        this.lengths ??= new Uint32Array(this.tags.length);
+        this.lengths[slot] = Buffer.byteLength(value);
+      }
     }
   }
 
-  private textIndex(text: string): number {
-    const known = this.interned.get(text);
-    if (known !== undefined) return known;
+  /**
+   * The numbers' slots, made at the first number or text: a filter's answers
+   * are booleans, and a million of them need no 8 bytes a slot (16 MB at 2^21).
+   */
+  private numberSlots(): Float64Array {
+    this.numbers ??= new Float64Array(this.tags.length);
+    return this.numbers;
+  }
+
+  private intern(text: string): number {
     const index = this.texts.push(text) - 1;
-    if (this.interned.size < INTERNED) this.interned.set(text, index);
+    this.interned.set(text, index);
     return index;
+  }
+
+  /** Writes `text` into the pages; its place. (A text set again over a PAGED one leaves the old bytes unused.) */
+  private page(text: string): number {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > PAGE_BYTES) {
+      // A page of its own; the next text starts a new page (what the last one left is less than this text).
+      this.pages.push(Buffer.from(text, 'utf8'));
+      this.pageUsed = PAGE_BYTES;
+      return (this.pages.length - 1) * PAGE_SPAN;
+    }
+    if (this.pageUsed + bytes > PAGE_BYTES) {
+      this.pages.push(Buffer.allocUnsafe(PAGE_BYTES));
+      this.pageUsed = 0;
+    }
+    const at = this.pageUsed;
+    this.pages.at(-1)!.write(text, at, 'utf8');
+    this.pageUsed += bytes;
+    return (this.pages.length - 1) * PAGE_SPAN + at;
   }
 
   /** Twice the slots, every key placed again. */
   private grow(): void {
-    const { keys, tags, numbers } = this;
+    const { keys, tags, numbers, lengths } = this;
     const capacity = tags.length * 2;
     this.keys = new Uint32Array(capacity * 4);
     this.tags = new Uint8Array(capacity);
-    this.numbers = new Float64Array(capacity);
+    this.numbers = numbers && new Float64Array(capacity);
+    this.lengths = lengths && new Uint32Array(capacity);
     const mask = capacity - 1;
     for (let old = 0; old < tags.length; old++) {
       if (tags[old] === EMPTY) continue;
@@ -138,7 +194,8 @@ export class AnswerStore {
       while (this.tags[slot] !== EMPTY) slot = (slot + 1) & mask;
       this.keys.set(keys.subarray(k, k + 4), slot * 4);
       this.tags[slot] = tags[old]!;
-      this.numbers[slot] = numbers[old]!;
+      if (numbers) this.numbers![slot] = numbers[old]!;
+      if (lengths) this.lengths![slot] = lengths[old]!;
     }
   }
 }

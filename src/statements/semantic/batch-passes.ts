@@ -27,7 +27,14 @@ import type { SemanticOptions } from './semantic-options.js';
 import type { PlannedSql, SemanticPlan } from './semantic-plan.js';
 import type { Rewritten } from './semantic-rewrite.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
-import { missesLeftOver, passMissed, type StatementCalls, startPass } from './statement-calls.js';
+import {
+  missesLeftOver,
+  namedInputs,
+  passMissed,
+  type StatementCalls,
+  startPass,
+} from './statement-calls.js';
+import { TupleSpill } from './tuple-spill.js';
 
 /** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */
 const FIRST_BUDGET = 2048;
@@ -84,6 +91,9 @@ export async function runBatch(
     }
   } else if (plan.topLevelLimit) {
     s.budget = firstPassBudget(opts);
+    // A LIMIT's budget stops a pass asking rows the LIMIT may not need: its misses past it are not spilled.
+    const out = await recordUntilAnswered(rw.sql, { ...p, spills: false });
+    return done(out.result, withHeldTuples('batch', out), passes + out.passes);
   }
   const out = await recordUntilAnswered(rw.sql, p);
   return done(out.result, withHeldTuples('batch', out), passes + out.passes);
@@ -91,6 +101,8 @@ export async function runBatch(
 
 /** The strategy with how the statement's tuples were held, when a pass held all it may. */
 export function withHeldTuples(strategy: string, out: Passes): string {
+  if (out.spilled > 0)
+    return `${strategy} (at most ${out.heldPerPass} tuples held at once, ${out.spilled} more asked from a spill file: ${out.passes} passes)`;
   if (out.fullPasses === 0) return strategy;
   return `${strategy} (at most ${out.heldPerPass} tuples held per pass: ${out.passes} passes)`;
 }
@@ -98,9 +110,11 @@ export function withHeldTuples(strategy: string, out: Passes): string {
 /** How a statement's record passes went. */
 export interface Passes {
   readonly passes: number;
-  /** Passes that held `heldPerPass` tuples and left others for a later pass. */
+  /** Passes that held `heldPerPass` tuples and left others for a later pass (a LIMIT's budget: none spilled). */
   readonly fullPasses: number;
   readonly heldPerPass: number;
+  /** Distinct tuples asked from the passes' spill files (past `heldPerPass` in a pass). */
+  readonly spilled: number;
 }
 
 /**
@@ -275,63 +289,116 @@ export interface PassContext {
   readonly emb?: EmbedStatement;
   /** How one pass runs `sql` (a write's passes each run in a transaction: write-passes.ts); default: a query. */
   readonly runPass?: (sql: string) => Promise<QueryResult>;
+  /**
+   * Whether a pass's misses past its bound are spilled and asked after it
+   * (tuple-spill.ts; default), or only counted and met again next pass (false:
+   * a LIMIT's budget, whose point is not to ask what the LIMIT may not need).
+   */
+  readonly spills?: boolean;
 }
 
 /**
  * Record passes over `sql` until one misses nothing; that pass's rows are the
  * answer. A pass holds at most `tuplesPerPassOf` tuples waiting for their
- * answers (the rest wait for a later pass).
+ * answers. Its misses past them are spilled to a file (tuple-spill.ts) and
+ * asked right after the pass, the same bound of them at a time, so one pass
+ * per level of nesting meets every tuple of its level, however many rows;
+ * without spilling (`spills` false) they wait for a later pass.
  */
 export async function recordUntilAnswered(
   sql: string,
   p: PassContext,
 ): Promise<{ result: QueryResult } & Passes> {
-  const { rw, s, runner, ctx, plans, emb, more, opts } = p;
+  const { s, ctx, emb } = p;
   const docs = ctx.documents;
   const held = tuplesPerPassOf(p);
   s.budget = Math.min(s.budget, held);
+  const spill = p.spills !== false && Number.isFinite(held) ? new TupleSpill() : undefined;
+  s.spill = spill;
   let fullPasses = 0;
-  for (let pass = 1; ; pass++) {
-    startPass(s);
-    docs?.record();
-    let result: QueryResult;
-    let documentsMissed: boolean;
-    try {
-      result = await (p.runPass ? p.runPass(sql) : query(rw, s, ctx, sql));
-      documentsMissed = docs?.missed() ?? false;
-    } finally {
-      docs?.stop();
+  let spilled = 0;
+  try {
+    for (let pass = 1; ; pass++) {
+      startPass(s);
+      spill?.clear();
+      docs?.record();
+      let result: QueryResult;
+      let documentsMissed: boolean;
+      try {
+        result = await (p.runPass ? p.runPass(sql) : query(p.rw, s, ctx, sql));
+        documentsMissed = docs?.missed() ?? false;
+      } finally {
+        docs?.stop();
+      }
+      // Documents (and texts to chunk) a pass missed are parsed first; its tuples are asked again next
+      // pass, so no call is made for an input a document's NULL placeholder made.
+      if (documentsMissed) {
+        ctx.signal?.throwIfAborted();
+        await docs!.resolve(ctx.signal);
+        continue;
+      }
+      if (!passMissed(s)) return { result, passes: pass, fullPasses, heldPerPass: held, spilled };
+      // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
+      const embedded = emb ? await resolveEmbeddings(emb) : false;
+      if (s.recorded.size === 0 && embedded) continue;
+      if (missesLeftOver(s)) {
+        // A LIMIT's budget grows pass by pass; the bound on held tuples does not.
+        if (s.recorded.size >= held && !spill?.records) fullPasses++;
+        s.budget = Math.min(s.budget * 2, held);
+      }
+      // A budget's pairs all pruned by the prefilter: the next pass reads the pairs past them.
+      if (s.recorded.size === 0 && s.missed.has(PAIRS_PAST_BUDGET)) continue;
+      if (s.recorded.size === 0)
+        throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
+      await answerRecorded(p);
+      if (spill && spill.records > 0) spilled += await answerSpilled(spill, p, held);
     }
-    // Documents (and texts to chunk) a pass missed are parsed first; its tuples are asked again next
-    // pass, so no call is made for an input a document's NULL placeholder made.
-    if (documentsMissed) {
-      ctx.signal?.throwIfAborted();
-      await docs!.resolve(ctx.signal);
-      continue;
-    }
-    if (!passMissed(s)) return { result, passes: pass, fullPasses, heldPerPass: held };
-    // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
-    const embedded = emb ? await resolveEmbeddings(emb) : false;
-    if (s.recorded.size === 0 && embedded) continue;
-    if (missesLeftOver(s)) {
-      // A LIMIT's budget grows pass by pass; the bound on held tuples does not.
-      if (s.recorded.size >= held) fullPasses++;
-      s.budget = Math.min(s.budget * 2, held);
-    }
-    // A budget's pairs all pruned by the prefilter: the next pass reads the pairs past them.
-    if (s.recorded.size === 0 && s.missed.has(PAIRS_PAST_BUDGET)) continue;
-    if (s.recorded.size === 0)
-      throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
-    ctx.signal?.throwIfAborted();
-    const answers = await resolveTuples(
-      s.recorded.values(),
-      runner,
-      ctx.engine.semantic.catalog,
-      opts.smallSide,
-      s.hint,
-      plans,
-      more,
-    );
-    for (const [k, v] of answers) s.results.set(k, v);
+  } finally {
+    s.spill = undefined;
+    spill?.close();
   }
+}
+
+/** Asks the pass's recorded tuples; their answers join the statement's. */
+async function answerRecorded(p: PassContext): Promise<void> {
+  const { s, runner, ctx, opts, plans, more } = p;
+  ctx.signal?.throwIfAborted();
+  const answers = await resolveTuples(
+    s.recorded.values(),
+    runner,
+    ctx.engine.semantic.catalog,
+    opts.smallSide,
+    s.hint,
+    plans,
+    more,
+  );
+  for (const [k, v] of answers) s.results.set(k, v);
+}
+
+/**
+ * The pass's spilled misses, read back in order and asked `held` distinct
+ * unanswered tuples at a time (held in `recorded`, as a pass's are): a tuple
+ * spilled twice, or answered by an earlier chunk, is asked once. Returns the
+ * tuples asked.
+ */
+async function answerSpilled(spill: TupleSpill, p: PassContext, held: number): Promise<number> {
+  const { s } = p;
+  let asked = 0;
+  s.recorded.clear();
+  const ask = async () => {
+    asked += s.recorded.size;
+    await answerRecorded(p);
+    s.recorded.clear();
+  };
+  for await (const miss of spill.read()) {
+    if (s.recorded.has(miss.key) || s.results.has(miss.key)) continue;
+    s.recorded.set(miss.key, {
+      key: miss.key,
+      fn: miss.fn,
+      inputs: namedInputs(miss.fn, miss.values, s.hint),
+    });
+    if (s.recorded.size >= held) await ask();
+  }
+  if (s.recorded.size > 0) await ask();
+  return asked;
 }

@@ -25,7 +25,14 @@ import { typeFamily } from '../../../grammar/type-names.js';
 import { functionParams, registeredReturns, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { registeredName } from './semantic-rewrite.js';
 import { duckType, inputValue } from './sql-types.js';
-import { callKey, type SqlValue, type StatementCalls, statementFor, type Tuple } from './statement-calls.js';
+import {
+  callKey,
+  namedInputs,
+  type SqlValue,
+  type StatementCalls,
+  statementFor,
+  type Tuple,
+} from './statement-calls.js';
 
 /** Per database: each registered signature and the function it runs now. */
 const registered = new WeakMap<object, Map<string, { fn: SemanticFunction }>>();
@@ -158,30 +165,20 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
   output.flush();
 }
 
-/** The cascade's inputs: its args by name, and the statement's hint. */
-function namedInputs(
-  fn: SemanticFunction,
-  values: readonly unknown[],
-  hint: string,
-): Record<string, unknown> {
-  const inputs: Record<string, unknown> = {};
-  functionParams(fn.sql).forEach((a, i) => {
-    inputs[a.name] = values[i];
-  });
-  inputs['hint'] = hint;
-  return inputs;
-}
-
 /**
- * A miss in record mode: recorded within the pass's budget, else counted for
- * the next pass (its inputs not built); answered by the placeholder.
+ * A miss in record mode: recorded within the pass's budget, else counted and,
+ * when the pass spills (tuple-spill.ts), written to its spill file to be asked
+ * after the pass (its inputs not built here); answered by the placeholder.
  */
 function record(s: StatementCalls, fn: SemanticFunction, key: string, values: readonly unknown[]): SqlValue {
   let t = s.recorded.get(key);
   if (t === undefined && s.recorded.size < s.budget) {
     t = { key, fn, inputs: namedInputs(fn, values, s.hint) };
     s.recorded.set(key, t);
-  } else if (t === undefined) s.pastBudget++;
+  } else if (t === undefined) {
+    s.pastBudget++;
+    s.spill?.append(fn, key, values);
+  }
   // The placeholder: a filter drops the row, so nothing downstream (LIMIT) stops early.
   if (s.placeholder === 'null') return null;
   return placeholderValue(

@@ -6,8 +6,9 @@
  */
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../cache/cache-key.js';
-import type { SemanticFunction } from '../../plan/operator-catalog.js';
+import { functionParams, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { AnswerStore, KEY_CHARS, type SqlValue } from './answer-store.js';
+import type { TupleSpill } from './tuple-spill.js';
 
 /** One operator call: a function and its named inputs (what the cascade run receives). */
 export interface Tuple {
@@ -36,6 +37,12 @@ export interface StatementCalls {
    * (issue 66). Their tuples are met again by the next pass.
    */
   pastBudget: number;
+  /**
+   * Where a pass that asks every tuple it meets writes its misses past
+   * `budget` (batch-passes.ts asks them right after the pass); unset, they are
+   * only counted and met again by the next pass (a LIMIT's budget).
+   */
+  spill?: TupleSpill;
   /**
    * What else the current pass missed, by name: texts to embed, a prefilter to
    * plan, pairs past a budget (embed-statement.ts, prefilter-state.ts). Not
@@ -133,6 +140,20 @@ export function callKey(fn: SemanticFunction, values: readonly unknown[]): strin
     } else text += `\u0000j:${canonicalJson(v)}`;
   }
   return hash('sha256', text, 'binary').slice(0, KEY_CHARS);
+}
+
+/** The cascade's inputs: its args by name, and the statement's hint. */
+export function namedInputs(
+  fn: SemanticFunction,
+  values: readonly unknown[],
+  hint: string,
+): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  functionParams(fn.sql).forEach((a, i) => {
+    inputs[a.name] = values[i];
+  });
+  inputs['hint'] = hint;
+  return inputs;
 }
 
 /** Whether the current pass missed anything: a tuple (recorded or past the budget), a text to embed, a plan. */
