@@ -33,4 +33,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exitCode = 0;
     process.stdout.write(`\n${FILE_DONE} ${code}\n`);
   }
+  // No file is left: end now. A failed test may have left a server or a timer running (its
+  // close never reached), which would keep this process, and the runner waiting for it, alive.
+  process.exit(0);
 }

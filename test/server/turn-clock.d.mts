@@ -10,3 +10,8 @@ export interface Turn {
 export declare const TICK_MS: number;
 export declare function watchTurns(onTurn: (turn: Turn) => void): () => void;
 export declare function mainThreadCpuMs(): number;
+export declare function mainThreadClocks(): {
+  readonly cpuMs: number;
+  readonly waitMs: number;
+  readonly wallMs: number;
+};
