@@ -2,7 +2,7 @@
 // Runs every uvu test (ESM, through tsx) and ends with the line CI reads:
 // "N passed, N failed, N skipped". The test files run in one test process per core
 // (scripts/uvu-lane.mjs; RVBBIT_TEST_JOBS=N says how many), each process one file at a time,
-// longest first by the last run's times (.cache/test-durations.json); files that share a
+// longest first by the last run's times (scripts/test-durations.mjs); files that share a
 // resource (scripts/test-resources.mjs) never run at once. Each file's output is printed whole,
 // in the files' order. uvu prints Total/Passed/Skipped per file; we add the summary,
 // with the hooks that failed (file and error: scripts/uvu-hooks/ makes uvu say them) and
@@ -10,12 +10,12 @@
 // Each failure's report is repeated under the summary with its file: uvu prints it beside its
 // suite, which a long run's tail (all a CI log may keep) no longer shows.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'uvu/parse';
 import { buildIsCurrent } from './build-current.mjs';
+import { knownDurations, saveLocalDurations } from './test-durations.mjs';
 import { ALONE, resourcesOf } from './test-resources.mjs';
 import { FILE_DONE } from './uvu-lane.mjs';
 
@@ -34,9 +34,7 @@ console.log(`threads, processes and CLI runs from ${entries === 'dist' ? 'the bu
 /** Test processes at once: one per core (the files' own threads and children share them). */
 const JOBS = Math.max(1, Number(process.env.RVBBIT_TEST_JOBS) || availableParallelism());
 /** Each file's wall time in the last run that ran it, to start the longest first. */
-const DURATIONS = join(root, '.cache/test-durations.json');
-
-const known = readDurations();
+const known = knownDurations();
 const { suites } = await parse(dir, pattern, { cwd: root });
 /** Every file in uvu's order (its output is printed in this order), with what it shares. */
 const files = suites.map((s, index) => ({
@@ -184,23 +182,10 @@ function summarize() {
   process.exit(failed > 0 ? 1 : 0);
 }
 
-function readDurations() {
-  try {
-    return JSON.parse(readFileSync(DURATIONS, 'utf8'));
-  } catch {
-    return {};
-  }
-}
-
 function saveDurations() {
-  const next = { ...known };
-  for (const f of files) if (f.out !== null) next[f.path] = Math.round(f.ms);
-  try {
-    mkdirSync(dirname(DURATIONS), { recursive: true });
-    writeFileSync(DURATIONS, `${JSON.stringify(next, null, 1)}\n`);
-  } catch {
-    // Only the order of the next run depends on it.
-  }
+  saveLocalDurations(
+    Object.fromEntries(files.filter((f) => f.out !== null).map((f) => [f.path, Math.round(f.ms)])),
+  );
 }
 
 /** uvu's failure blocks ("   FAIL  suite  \"test\"" and the lines under it), each with its test file. */
