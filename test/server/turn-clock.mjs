@@ -44,3 +44,11 @@ export function mainThreadClocks() {
 export function mainThreadCpuMs() {
   return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
+
+/**
+ * The wall time between two mainThreadClocks() readings less the main thread's waits for a core:
+ * how long a deadline this thread owns took by its own clock, which a busy machine does not stretch.
+ */
+export function ownWallMs(from, to) {
+  return to.wallMs - from.wallMs - (to.waitMs - from.waitMs);
+}
