@@ -49,6 +49,8 @@ const files = suites.map((s, index) => ({
   out: null,
   code: 0,
   ms: 0,
+  /** The CPU its test process and that process's ended children used while it ran (uvu-lane.mjs). */
+  cpuMs: 0,
 }));
 // Longest first, a file not timed yet before all: the last to end are the short ones.
 const queue = [...files].sort(
@@ -95,10 +97,14 @@ function startLane() {
     for (let at = lane.out.indexOf(FILE_DONE); at >= 0; at = lane.out.indexOf(FILE_DONE)) {
       const eol = lane.out.indexOf('\n', at);
       if (eol < 0) break;
-      const code = Number(lane.out.slice(at + FILE_DONE.length, eol).trim());
+      const [code, cpu] = lane.out
+        .slice(at + FILE_DONE.length, eol)
+        .trim()
+        .split(' ')
+        .map(Number);
       const out = lane.out.slice(0, at).replace(/\n$/, '');
       lane.out = lane.out.slice(eol + 1);
-      finish(lane, out, code);
+      finish(lane, out, code, cpu);
     }
   });
   child.on('close', (code, signal) => {
@@ -129,12 +135,13 @@ function dispatch(lane) {
   lane.child.stdin.write(`${JSON.stringify({ name: f.name, file: f.file })}\n`);
 }
 
-function finish(lane, out, code) {
+function finish(lane, out, code, cpuMs = 0) {
   const f = lane.file;
   lane.file = null;
   f.out = out;
   f.code = code;
   f.ms = performance.now() - lane.began;
+  f.cpuMs = cpuMs;
   for (const r of f.resources) held.delete(r);
   // Printed whole and in order: a file's lines never mix with another's.
   while (printed < files.length && files[printed].out !== null)
@@ -177,9 +184,22 @@ function summarize() {
   if (missing.length > 0)
     console.log(`\nskipped for missing programs (CI=true fails them): ${missing.join('; ')}`);
   for (const h of hooks) console.log(`${missing.length > 0 ? '' : '\n'}hook failed: ${h}`);
+  console.log(`\n${timeLine()}`);
   console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   saveDurations();
   process.exit(failed > 0 ? 1 : 0);
+}
+
+/**
+ * The run's wall time against its files' wall and CPU times: CPU well under lanes × wall means the
+ * files mostly wait (on children, timers, the network) and more lanes than cores may pay.
+ */
+function timeLine() {
+  const s = (ms) => `${Math.round(ms / 1000)} s`;
+  const ran = files.filter((f) => f.out !== null);
+  const wall = ran.reduce((sum, f) => sum + f.ms, 0);
+  const cpu = ran.reduce((sum, f) => sum + f.cpuMs, 0);
+  return `time: ${s(performance.now())} over ${JOBS} lanes; files ${s(wall)} of wall, ${s(cpu)} of CPU (${availableParallelism()} cores)`;
 }
 
 function saveDurations() {
