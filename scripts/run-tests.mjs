@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every uvu test (ESM, through tsx) and ends with the line CI reads:
 // "N passed, N failed, N skipped". The test files run in one test process per core
-// (scripts/uvu-lane.mjs; RVBBIT_TEST_JOBS=N says how many), each process one file at a time,
+// (scripts/uvu-lane.mjs; RVBBIT_TEST_JOBS=N says how many) and one more that runs only the files
+// that mostly wait (their last CPU under WAITING_SHARE of their wall), each process one file at a time,
 // longest first by the last run's times (scripts/test-durations.mjs); files that share a
 // resource (scripts/test-resources.mjs) never run at once. Each file's output is printed whole,
 // in the files' order. uvu prints Total/Passed/Skipped per file; we add the summary,
@@ -31,8 +32,15 @@ const pattern = args[1] ?? '\\.test\\.ts$';
 const entries = process.env.RVBBIT_ENTRIES ?? (buildIsCurrent(root) ? 'dist' : 'source');
 console.log(`threads, processes and CLI runs from ${entries === 'dist' ? 'the build (dist/)' : 'source'}`);
 
-/** Test processes at once: one per core (the files' own threads and children share them). */
+/** Test processes that run any file: one per core (the files' own threads and children share them). */
 const JOBS = Math.max(1, Number(process.env.RVBBIT_TEST_JOBS) || availableParallelism());
+/**
+ * A file whose last run used less CPU than this share of its wall time mostly waits (on its
+ * children, timers, the network): such files may also run in one lane beyond the cores, whose
+ * work then fits in what the busy lanes leave idle. Set RVBBIT_TEST_JOBS for exactly N lanes.
+ */
+const WAITING_SHARE = 0.5;
+const WAITING_LANES = process.env.RVBBIT_TEST_JOBS ? 0 : 1;
 /** Each file's wall time in the last run that ran it, to start the longest first. */
 const known = knownDurations();
 const { suites } = await parse(dir, pattern, { cwd: root });
@@ -55,7 +63,7 @@ const files = suites.map((s, index) => ({
 // Longest first, a file not timed yet before all: the last to end are the short ones.
 const queue = [...files].sort(
   (a, b) =>
-    (known[b.path] ?? Number.POSITIVE_INFINITY) - (known[a.path] ?? Number.POSITIVE_INFINITY) ||
+    (known[b.path]?.ms ?? Number.POSITIVE_INFINITY) - (known[a.path]?.ms ?? Number.POSITIVE_INFINITY) ||
     a.index - b.index,
 );
 /** Resource → the running file that holds it. */
@@ -70,7 +78,14 @@ const startable = (f) =>
     : f.resources.every((r) => !held.has(r)));
 const runningFiles = () => [...lanes].filter((l) => l.file !== null).length;
 
-function startLane() {
+/** The file's last run used under WAITING_SHARE of a core: it may run in a waiting lane. */
+const waits = (f) => {
+  const t = known[f.path];
+  return t?.cpuMs !== undefined && t.cpuMs < WAITING_SHARE * t.ms;
+};
+
+/** A test process; `waitingOnly`: it takes only files that mostly wait. */
+function startLane(waitingOnly = false) {
   const child = spawn(
     process.execPath,
     // As file URLs, not `tsx` and `./scripts/…`: worker threads inherit these flags and resolve them from
@@ -90,7 +105,7 @@ function startLane() {
       env: { ...process.env, RVBBIT_ENTRIES: entries, FORCE_COLOR: '1' },
     },
   );
-  const lane = { child, file: null, out: '', began: 0 };
+  const lane = { child, file: null, out: '', began: 0, waitingOnly };
   lanes.add(lane);
   child.stdout.on('data', (b) => {
     lane.out += b.toString();
@@ -113,7 +128,7 @@ function startLane() {
       // The process ended inside a file: that file failed, the others go on in a new one.
       const how = signal ? `by ${signal}` : `with exit code ${code}`;
       finish(lane, `${lane.out}\n   FAIL  ${lane.file.name}  "the test process ended ${how}"\n\n\n`, 1);
-      if (queue.length > 0) dispatch(startLane());
+      if (queue.length > 0) dispatch(startLane(waitingOnly));
     }
     if (lanes.size === 0) summarize();
   });
@@ -123,7 +138,7 @@ function startLane() {
 /** Gives `lane` the next file it may run now; ends it when none is left. */
 function dispatch(lane) {
   if (lane.file !== null) return;
-  const i = queue.findIndex(startable);
+  const i = queue.findIndex((f) => startable(f) && (!lane.waitingOnly || waits(f)));
   if (i < 0) {
     if (queue.length === 0) lane.child.stdin.end();
     return;
@@ -150,7 +165,10 @@ function finish(lane, out, code, cpuMs = 0) {
 }
 
 if (files.length === 0) summarize();
-else for (let i = 0; i < Math.min(JOBS, files.length); i++) dispatch(startLane());
+else {
+  for (let i = 0; i < Math.min(JOBS, files.length); i++) dispatch(startLane());
+  if (WAITING_LANES > 0 && queue.some(waits)) dispatch(startLane(true));
+}
 
 function summarize() {
   let passed = 0;
@@ -199,12 +217,17 @@ function timeLine() {
   const ran = files.filter((f) => f.out !== null);
   const wall = ran.reduce((sum, f) => sum + f.ms, 0);
   const cpu = ran.reduce((sum, f) => sum + f.cpuMs, 0);
-  return `time: ${s(performance.now())} over ${JOBS} lanes; files ${s(wall)} of wall, ${s(cpu)} of CPU (${availableParallelism()} cores)`;
+  const waiting = WAITING_LANES > 0 && files.some(waits) ? ` (+${WAITING_LANES} for waiting files)` : '';
+  return `time: ${s(performance.now())} over ${JOBS} lanes${waiting}; files ${s(wall)} of wall, ${s(cpu)} of CPU (${availableParallelism()} cores)`;
 }
 
 function saveDurations() {
   saveLocalDurations(
-    Object.fromEntries(files.filter((f) => f.out !== null).map((f) => [f.path, Math.round(f.ms)])),
+    Object.fromEntries(
+      files
+        .filter((f) => f.out !== null)
+        .map((f) => [f.path, { ms: Math.round(f.ms), cpuMs: Math.round(f.cpuMs) }]),
+    ),
   );
 }
 
