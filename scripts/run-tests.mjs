@@ -197,12 +197,13 @@ function summarize() {
   const missing = [
     ...new Set([...all.matchAll(/^ {2}skipped .+? of \S+: (.*)$/gm)].flatMap((m) => m[1].split('; '))),
   ];
+  // Under the files' output, above what a run's tail must show (the failures, the line CI reads).
+  console.log(`\n${timeLine()}`);
   const failures = failureReports(all);
   if (failures.length > 0) console.log(`\nfailed:\n${failures.join('\n')}`);
   if (missing.length > 0)
     console.log(`\nskipped for missing programs (CI=true fails them): ${missing.join('; ')}`);
   for (const h of hooks) console.log(`${missing.length > 0 ? '' : '\n'}hook failed: ${h}`);
-  console.log(`\n${timeLine()}`);
   console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
   saveDurations();
   process.exit(failed > 0 ? 1 : 0);
