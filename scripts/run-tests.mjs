@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs every uvu test (ESM, through tsx) and ends with the line CI reads:
 // "N passed, N failed, N skipped". The test files run in one test process per core
-// (scripts/uvu-lane.mjs; RVBBIT_TEST_JOBS=N says how many), each process one file at a time,
-// longest first by the last run's times (.cache/test-durations.json); files that share a
+// (scripts/uvu-lane.mjs; RVBBIT_TEST_JOBS=N says how many) and one more that runs only the files
+// that mostly wait (their last CPU under WAITING_SHARE of their wall), each process one file at a time,
+// longest first by the last run's times (scripts/test-durations.mjs); files that share a
 // resource (scripts/test-resources.mjs) never run at once. Each file's output is printed whole,
 // in the files' order. uvu prints Total/Passed/Skipped per file; we add the summary,
 // with the hooks that failed (file and error: scripts/uvu-hooks/ makes uvu say them) and
@@ -10,12 +11,12 @@
 // Each failure's report is repeated under the summary with its file: uvu prints it beside its
 // suite, which a long run's tail (all a CI log may keep) no longer shows.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'uvu/parse';
 import { buildIsCurrent } from './build-current.mjs';
+import { knownDurations, saveLocalDurations } from './test-durations.mjs';
 import { ALONE, resourcesOf } from './test-resources.mjs';
 import { FILE_DONE } from './uvu-lane.mjs';
 
@@ -31,12 +32,17 @@ const pattern = args[1] ?? '\\.test\\.ts$';
 const entries = process.env.RVBBIT_ENTRIES ?? (buildIsCurrent(root) ? 'dist' : 'source');
 console.log(`threads, processes and CLI runs from ${entries === 'dist' ? 'the build (dist/)' : 'source'}`);
 
-/** Test processes at once: one per core (the files' own threads and children share them). */
+/** Test processes that run any file: one per core (the files' own threads and children share them). */
 const JOBS = Math.max(1, Number(process.env.RVBBIT_TEST_JOBS) || availableParallelism());
+/**
+ * A file whose last run used less CPU than this share of its wall time mostly waits (on its
+ * children, timers, the network): such files may also run in one lane beyond the cores, whose
+ * work then fits in what the busy lanes leave idle. Set RVBBIT_TEST_JOBS for exactly N lanes.
+ */
+const WAITING_SHARE = 0.5;
+const WAITING_LANES = process.env.RVBBIT_TEST_JOBS ? 0 : 1;
 /** Each file's wall time in the last run that ran it, to start the longest first. */
-const DURATIONS = join(root, '.cache/test-durations.json');
-
-const known = readDurations();
+const known = knownDurations();
 const { suites } = await parse(dir, pattern, { cwd: root });
 /** Every file in uvu's order (its output is printed in this order), with what it shares. */
 const files = suites.map((s, index) => ({
@@ -51,11 +57,13 @@ const files = suites.map((s, index) => ({
   out: null,
   code: 0,
   ms: 0,
+  /** The CPU its test process and that process's ended children used while it ran (uvu-lane.mjs). */
+  cpuMs: 0,
 }));
 // Longest first, a file not timed yet before all: the last to end are the short ones.
 const queue = [...files].sort(
   (a, b) =>
-    (known[b.path] ?? Number.POSITIVE_INFINITY) - (known[a.path] ?? Number.POSITIVE_INFINITY) ||
+    (known[b.path]?.ms ?? Number.POSITIVE_INFINITY) - (known[a.path]?.ms ?? Number.POSITIVE_INFINITY) ||
     a.index - b.index,
 );
 /** Resource → the running file that holds it. */
@@ -70,7 +78,14 @@ const startable = (f) =>
     : f.resources.every((r) => !held.has(r)));
 const runningFiles = () => [...lanes].filter((l) => l.file !== null).length;
 
-function startLane() {
+/** The file's last run used under WAITING_SHARE of a core: it may run in a waiting lane. */
+const waits = (f) => {
+  const t = known[f.path];
+  return t?.cpuMs !== undefined && t.cpuMs < WAITING_SHARE * t.ms;
+};
+
+/** A test process; `waitingOnly`: it takes only files that mostly wait. */
+function startLane(waitingOnly = false) {
   const child = spawn(
     process.execPath,
     // As file URLs, not `tsx` and `./scripts/…`: worker threads inherit these flags and resolve them from
@@ -90,17 +105,21 @@ function startLane() {
       env: { ...process.env, RVBBIT_ENTRIES: entries, FORCE_COLOR: '1' },
     },
   );
-  const lane = { child, file: null, out: '', began: 0 };
+  const lane = { child, file: null, out: '', began: 0, waitingOnly };
   lanes.add(lane);
   child.stdout.on('data', (b) => {
     lane.out += b.toString();
     for (let at = lane.out.indexOf(FILE_DONE); at >= 0; at = lane.out.indexOf(FILE_DONE)) {
       const eol = lane.out.indexOf('\n', at);
       if (eol < 0) break;
-      const code = Number(lane.out.slice(at + FILE_DONE.length, eol).trim());
+      const [code, cpu] = lane.out
+        .slice(at + FILE_DONE.length, eol)
+        .trim()
+        .split(' ')
+        .map(Number);
       const out = lane.out.slice(0, at).replace(/\n$/, '');
       lane.out = lane.out.slice(eol + 1);
-      finish(lane, out, code);
+      finish(lane, out, code, cpu);
     }
   });
   child.on('close', (code, signal) => {
@@ -109,7 +128,7 @@ function startLane() {
       // The process ended inside a file: that file failed, the others go on in a new one.
       const how = signal ? `by ${signal}` : `with exit code ${code}`;
       finish(lane, `${lane.out}\n   FAIL  ${lane.file.name}  "the test process ended ${how}"\n\n\n`, 1);
-      if (queue.length > 0) dispatch(startLane());
+      if (queue.length > 0) dispatch(startLane(waitingOnly));
     }
     if (lanes.size === 0) summarize();
   });
@@ -119,7 +138,7 @@ function startLane() {
 /** Gives `lane` the next file it may run now; ends it when none is left. */
 function dispatch(lane) {
   if (lane.file !== null) return;
-  const i = queue.findIndex(startable);
+  const i = queue.findIndex((f) => startable(f) && (!lane.waitingOnly || waits(f)));
   if (i < 0) {
     if (queue.length === 0) lane.child.stdin.end();
     return;
@@ -131,12 +150,13 @@ function dispatch(lane) {
   lane.child.stdin.write(`${JSON.stringify({ name: f.name, file: f.file })}\n`);
 }
 
-function finish(lane, out, code) {
+function finish(lane, out, code, cpuMs = 0) {
   const f = lane.file;
   lane.file = null;
   f.out = out;
   f.code = code;
   f.ms = performance.now() - lane.began;
+  f.cpuMs = cpuMs;
   for (const r of f.resources) held.delete(r);
   // Printed whole and in order: a file's lines never mix with another's.
   while (printed < files.length && files[printed].out !== null)
@@ -145,7 +165,10 @@ function finish(lane, out, code) {
 }
 
 if (files.length === 0) summarize();
-else for (let i = 0; i < Math.min(JOBS, files.length); i++) dispatch(startLane());
+else {
+  for (let i = 0; i < Math.min(JOBS, files.length); i++) dispatch(startLane());
+  if (WAITING_LANES > 0 && queue.some(waits)) dispatch(startLane(true));
+}
 
 function summarize() {
   let passed = 0;
@@ -174,6 +197,8 @@ function summarize() {
   const missing = [
     ...new Set([...all.matchAll(/^ {2}skipped .+? of \S+: (.*)$/gm)].flatMap((m) => m[1].split('; '))),
   ];
+  // Under the files' output, above what a run's tail must show (the failures, the line CI reads).
+  console.log(`\n${timeLine()}`);
   const failures = failureReports(all);
   if (failures.length > 0) console.log(`\nfailed:\n${failures.join('\n')}`);
   if (missing.length > 0)
@@ -184,23 +209,27 @@ function summarize() {
   process.exit(failed > 0 ? 1 : 0);
 }
 
-function readDurations() {
-  try {
-    return JSON.parse(readFileSync(DURATIONS, 'utf8'));
-  } catch {
-    return {};
-  }
+/**
+ * The run's wall time against its files' wall and CPU times: CPU well under lanes × wall means the
+ * files mostly wait (on children, timers, the network) and more lanes than cores may pay.
+ */
+function timeLine() {
+  const s = (ms) => `${Math.round(ms / 1000)} s`;
+  const ran = files.filter((f) => f.out !== null);
+  const wall = ran.reduce((sum, f) => sum + f.ms, 0);
+  const cpu = ran.reduce((sum, f) => sum + f.cpuMs, 0);
+  const waiting = WAITING_LANES > 0 && files.some(waits) ? ` (+${WAITING_LANES} for waiting files)` : '';
+  return `time: ${s(performance.now())} over ${JOBS} lanes${waiting}; files ${s(wall)} of wall, ${s(cpu)} of CPU (${availableParallelism()} cores)`;
 }
 
 function saveDurations() {
-  const next = { ...known };
-  for (const f of files) if (f.out !== null) next[f.path] = Math.round(f.ms);
-  try {
-    mkdirSync(dirname(DURATIONS), { recursive: true });
-    writeFileSync(DURATIONS, `${JSON.stringify(next, null, 1)}\n`);
-  } catch {
-    // Only the order of the next run depends on it.
-  }
+  saveLocalDurations(
+    Object.fromEntries(
+      files
+        .filter((f) => f.out !== null)
+        .map((f) => [f.path, { ms: Math.round(f.ms), cpuMs: Math.round(f.cpuMs) }]),
+    ),
+  );
 }
 
 /** uvu's failure blocks ("   FAIL  suite  \"test\"" and the lines under it), each with its test file. */

@@ -108,12 +108,20 @@ export class PgConnection {
     this.loginTimer = setTimeout(loginTimeout, host.limits.loginTimeoutMs).unref();
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
-    if (host.limits.idleTimeoutMs > 0) {
-      socket.setTimeout(host.limits.idleTimeoutMs, () => {
-        if (this.queries?.executor.busy) return;
-        this.fatal(SqlState.idleSessionTimeout, 'terminating connection due to idle timeout');
-      });
-    }
+  }
+
+  /**
+   * From the first ReadyForQuery on, a socket quiet this long ends the session. Not before: until
+   * then the login timeout bounds the client, and the server's own work (a login waiting for its
+   * slot, its session and catalog being made: seconds on a busy machine) is not the client idle.
+   */
+  private startIdleTimer(): void {
+    const { idleTimeoutMs } = this.host.limits;
+    if (idleTimeoutMs <= 0) return;
+    this.socket.setTimeout(idleTimeoutMs, () => {
+      if (this.queries?.executor.busy) return;
+      this.fatal(SqlState.idleSessionTimeout, 'terminating connection due to idle timeout');
+    });
   }
 
   /** Aborts the running statement, if any (CancelRequest). */
@@ -357,6 +365,7 @@ export class PgConnection {
     for (const [k, v] of Object.entries(status)) this.replies.send(msg.parameterStatus(k, v));
     this.replies.send(msg.backendKeyData(this.pid, this.secret));
     this.replies.send(msg.readyForQuery(executor.txStatus));
+    this.startIdleTimer();
     await this.replies.flush();
   }
 }

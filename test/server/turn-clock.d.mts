@@ -10,3 +10,10 @@ export interface Turn {
 export declare const TICK_MS: number;
 export declare function watchTurns(onTurn: (turn: Turn) => void): () => void;
 export declare function mainThreadCpuMs(): number;
+export interface MainThreadClocks {
+  readonly cpuMs: number;
+  readonly waitMs: number;
+  readonly wallMs: number;
+}
+export declare function mainThreadClocks(): MainThreadClocks;
+export declare function ownWallMs(from: MainThreadClocks, to: MainThreadClocks): number;

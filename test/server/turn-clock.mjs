@@ -15,26 +15,40 @@ export const TICK_MS = 10;
  * gives the nanoseconds the main thread (whose id is the pid) has run and waited for a core.
  */
 export function watchTurns(onTurn) {
-  const schedstat = `/proc/self/task/${process.pid}/schedstat`;
-  const clocks = () => {
-    const [ran, waited] = readFileSync(schedstat, 'utf8').split(' ');
-    return { cpu: Number(ran) / 1e6, wait: Number(waited) / 1e6, wall: performance.now() };
-  };
-  let last = clocks();
+  let last = mainThreadClocks();
   const timer = setInterval(() => {
-    const now = clocks();
-    const cpuMs = now.cpu - last.cpu;
-    const waitMs = now.wait - last.wait;
-    const wallMs = now.wall - last.wall - TICK_MS;
+    const now = mainThreadClocks();
+    const cpuMs = now.cpuMs - last.cpuMs;
+    const waitMs = now.waitMs - last.waitMs;
+    const wallMs = now.wallMs - last.wallMs - TICK_MS;
     onTurn({ at: Date.now(), heldMs: Math.max(cpuMs, wallMs - waitMs), cpuMs, waitMs, wallMs });
     // What onTurn did (the log's write) is not the watched work.
-    last = clocks();
+    last = mainThreadClocks();
   }, TICK_MS);
   timer.unref();
   return () => clearInterval(timer);
 }
 
+/**
+ * This process's main thread's clocks now, in ms: the CPU it has run, the time it has waited
+ * runnable for a core (schedstat, which gives both in ns) and performance.now(). Between two
+ * readings, wall less wait is the time the thread had a core or was not asking for one: what a
+ * busy machine does not stretch.
+ */
+export function mainThreadClocks() {
+  const [ran, waited] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+  return { cpuMs: Number(ran) / 1e6, waitMs: Number(waited) / 1e6, wallMs: performance.now() };
+}
+
 /** The CPU milliseconds this process's main thread has run (schedstat), to measure a piece of work done on it. */
 export function mainThreadCpuMs() {
   return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/**
+ * The wall time between two mainThreadClocks() readings less the main thread's waits for a core:
+ * how long a deadline this thread owns took by its own clock, which a busy machine does not stretch.
+ */
+export function ownWallMs(from, to) {
+  return to.wallMs - from.wallMs - (to.waitMs - from.waitMs);
 }

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Each test file's wall time and CPU, for scripts/run-tests.mjs to start the longest first (so a
+// run does not end with one lane on a long file while the others wait) and to tell the files that
+// mostly wait (a lane beyond the cores runs only those): this checkout's last run
+// (.cache/test-durations.json, written by the runner) or, where it has not run a file (a fresh
+// clone, CI, has no .cache), the committed scripts/test-durations.json.
+// Run as a script, it refreshes the committed file (after a whole `npm test` on an idle machine):
+//   node scripts/test-durations.mjs           from this checkout's last run, CPU included
+//   node scripts/test-durations.mjs ci.log    from a run's output (each file's name, then uvu's "Duration:")
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const LOCAL = fileURLToPath(new URL('../.cache/test-durations.json', import.meta.url));
+const COMMITTED = fileURLToPath(new URL('./test-durations.json', import.meta.url));
+
+/**
+ * File (relative to the repository, with '/') → { ms, cpuMs }: the wall time of the last local run,
+ * else the committed one; the CPU from the committed file only, refreshed after a whole run on an
+ * idle machine: on a busy one every file waits for a core, and its CPU against its wall time would
+ * call it a waiting file. `cpuMs` is absent where the CPU is not known (a run's log gives none).
+ */
+export function knownDurations() {
+  const committed = normalized(readJson(COMMITTED));
+  const local = normalized(readJson(LOCAL));
+  const out = { ...committed };
+  for (const [file, t] of Object.entries(local)) out[file] = { ...committed[file], ms: t.ms };
+  return out;
+}
+
+/** A bare number is the wall time alone (the files of runs before the CPU was kept). */
+function normalized(durations) {
+  return Object.fromEntries(
+    Object.entries(durations).map(([file, t]) => [file, typeof t === 'number' ? { ms: t } : t]),
+  );
+}
+
+/** Keeps this run's times (`ran`: file → { ms, cpuMs }) over the last local run's. */
+export function saveLocalDurations(ran) {
+  try {
+    mkdirSync(dirname(LOCAL), { recursive: true });
+    writeFileSync(LOCAL, linePerFile({ ...readJson(LOCAL), ...ran }));
+  } catch {
+    // Only the order of the next run depends on it.
+  }
+}
+
+/** JSON with one file a line: a refresh's diff shows the files whose times changed. */
+function linePerFile(durations) {
+  const lines = Object.entries(durations).map(
+    ([file, t]) => `  ${JSON.stringify(file)}: ${JSON.stringify(t)}`,
+  );
+  return `{\n${lines.join(',\n')}\n}\n`;
+}
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** File → ms from run-tests' output: a file's name line, then its uvu "Duration:" line. */
+function fromLog(path) {
+  const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+  const out = {};
+  let file;
+  for (const line of plain.split('\n')) {
+    const name = /^(\S+\.test\.[cm]?[jt]s)$/.exec(line);
+    if (name) file = `test/${name[1]}`;
+    const took = /^ {2}Duration:\s+([\d.]+)ms$/.exec(line);
+    if (took && file !== undefined) {
+      out[file] = { ms: Math.round(Number(took[1])) };
+      file = undefined;
+    }
+  }
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const log = process.argv[2];
+  const durations = log === undefined ? readJson(LOCAL) : fromLog(log);
+  const sorted = Object.fromEntries(Object.entries(durations).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(COMMITTED, linePerFile(sorted));
+  console.log(`${Object.keys(sorted).length} files' durations written to ${COMMITTED}`);
+}
