@@ -10,8 +10,8 @@
  * outside the V8 heap the thread's cap limits. So the instance may grow to
  * `memoryCapBytes` and no further (its grow request refused: PDFium's
  * allocation fails and it aborts, which ends the parse with
- * DOCUMENT_PARSE_LIMIT), and an instance that grew past RETAINED_MEMORY_BYTES,
- * or aborted, is dropped after the document: the next one starts from a
+ * DOCUMENT_PARSE_LIMIT), and an instance that grew past half its cap, or
+ * failed, is dropped after the document: the next one starts from a
  * fresh instance (the compiled module is kept: 3 ms to instantiate, 0.1 s to
  * compile).
  */
@@ -45,8 +45,12 @@ export interface PdfiumExports {
 export const FPDF_ERR_PASSWORD = 4;
 export const FPDF_ERR_SECURITY = 5;
 
-/** After a document, an instance whose memory grew past this is dropped (the next document gets a fresh one). */
-export const RETAINED_MEMORY_BYTES = 128 * 1024 * 1024;
+/**
+ * After a document, an instance whose memory grew past this share of its cap
+ * is dropped (the next document gets a fresh one): a thread keeps at most
+ * half its PDFium cap between documents.
+ */
+const RETAINED_SHARE_OF_CAP = 0.5;
 
 /** The memory cap when the thread has no heap cap of its own (the library in the caller's thread): the parser thread's default. */
 export const DEFAULT_MEMORY_CAP_BYTES = 512 * 1024 * 1024;
@@ -59,6 +63,7 @@ export class PdfiumMemoryError extends Error {
 
 interface Instance {
   readonly exports: PdfiumExports;
+  readonly capBytes: number;
   /** Set when a grow was refused: PDFium may be in any state after that, so the instance is not reused. */
   refused: boolean;
 }
@@ -74,7 +79,7 @@ async function instantiate(capBytes: number): Promise<Instance> {
   compiled ??= new WebAssembly.Module(readFileSync(require.resolve('@hyzyla/pdfium/pdfium.wasm')));
   const wasm = compiled;
   const { PDFiumModule } = (await import('@hyzyla/pdfium')) as unknown as { PDFiumModule: VendorModule };
-  const instance: { exports?: PdfiumExports; refused: boolean } = { refused: false };
+  const instance: { exports?: PdfiumExports; capBytes: number; refused: boolean } = { capBytes, refused: false };
   await PDFiumModule({
     // The glue's messages (a refused grow, PDFium's abort) would go to the process's stdout and stderr.
     print: () => undefined,
@@ -106,10 +111,11 @@ async function instantiate(capBytes: number): Promise<Instance> {
 /**
  * Runs `read` with this thread's PDFium; afterwards, an instance that was
  * refused memory, failed inside (a trap, an abort) or grew past
- * RETAINED_MEMORY_BYTES is dropped. A refused grow is reported as
+ * half its cap is dropped. A refused grow is reported as
  * PdfiumMemoryError whatever PDFium did next.
  */
 export async function withPdfium<T>(capBytes: number, read: (pdfium: PdfiumExports) => T | Promise<T>): Promise<T> {
+  if (current !== undefined && current.capBytes !== capBytes) current = undefined;
   current ??= await instantiate(capBytes);
   const instance = current;
   let healthy = false;
@@ -122,7 +128,8 @@ export async function withPdfium<T>(capBytes: number, read: (pdfium: PdfiumExpor
     if (instance.refused) throw new PdfiumMemoryError(capBytes);
     throw err;
   } finally {
-    if (!healthy || instance.exports.memory.buffer.byteLength > RETAINED_MEMORY_BYTES) {
+    const grown = instance.exports.memory.buffer.byteLength > RETAINED_SHARE_OF_CAP * instance.capBytes;
+    if (!healthy || grown) {
       if (current === instance) current = undefined;
     }
   }

@@ -210,7 +210,7 @@ test("another owner's tiny page is not queued behind a slow document: it answers
   const order: string[] = [];
   const slowCancel = new AbortController();
   try {
-    // 1,500 pages: pdf.js takes seconds (quadratic in the pages of one flat page tree).
+    // 1,500 pages of 5,000 strokes each: seconds of the parser's CPU.
     const slow = ordered(order, 'slow', parse(parser, manyPagePdf(1500), 1, slowCancel.signal));
     const tiny = ordered(order, 'tiny', parse(parser, TINY_HTML, 2));
     assert.equal(pages(await tiny), ['tiny']);
