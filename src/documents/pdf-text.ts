@@ -34,8 +34,10 @@ import {
   withPdfium,
 } from './pdfium.js';
 
-/** Two touching text objects whose baselines are more than this many font sizes apart are two cells, not a script. */
+/** Two text objects on baselines more than this many font sizes apart are two cells, not a script. */
 const BASELINE_SHIFT_FONT_SIZES = 0.5;
+/** Two text objects on one line more than this many font sizes apart are two words or two cells. */
+const GAP_FONT_SIZES = 0.1;
 /** Characters a page adds to the text besides its own: DOCUMENT_TEXT joins pages with a blank line. */
 const PAGE_SEPARATOR_CHARS = 2;
 /** The thread's event loop runs (its heartbeat: parser-thread.ts) after this many pages. */
@@ -105,7 +107,7 @@ function pageText(pdfium: PdfiumExports, doc: number, n: number, room: number, l
     // Counted before it is copied out: a character is a UTF-16 unit or two, and the text's bound is in units.
     if (count > room) throw textTooLarge('PDF', limit);
     const raw = charsOf(pdfium, textPage, count);
-    return tidied(withCellsApart(pdfium, textPage, raw));
+    return tidied(withRunsApart(pdfium, textPage, raw));
   } finally {
     if (textPage !== 0) pdfium.FPDFText_ClosePage(textPage);
     pdfium.FPDF_ClosePage(page);
@@ -126,12 +128,12 @@ function charsOf(pdfium: PdfiumExports, textPage: number, count: number): string
 }
 
 /**
- * The page's text with a space where two text objects touch on baselines
- * more than half the font size apart (see the top). `chars` is PDFium's
- * text, a character per index when its length is the count (else PDFium's
- * text is given as it is: there is no index to add at).
+ * The page's text with a space where two text objects that PDFium put side
+ * by side stand apart (see the top). `chars` is PDFium's text, a character
+ * per index when its length is the count (else it is given as it is: there
+ * is no index to add at).
  */
-function withCellsApart(pdfium: PdfiumExports, textPage: number, chars: string[]): string {
+function withRunsApart(pdfium: PdfiumExports, textPage: number, chars: string[]): string {
   const count = pdfium.FPDFText_CountChars(textPage);
   if (chars.length !== count) return chars.join('');
   let apart: number[] | undefined;
@@ -139,7 +141,7 @@ function withCellsApart(pdfium: PdfiumExports, textPage: number, chars: string[]
   for (let i = 0; i < count; i++) {
     const object = pdfium.FPDFText_GetTextObject(textPage, i);
     // PDFium's own spaces and line ends have no object: the two around one are apart already.
-    if (object !== 0 && lastObject !== 0 && object !== lastObject && touchingCells(pdfium, textPage, i, chars)) {
+    if (object !== 0 && lastObject !== 0 && object !== lastObject && standApart(pdfium, textPage, i, chars)) {
       (apart ??= []).push(i);
     }
     lastObject = object;
@@ -150,34 +152,39 @@ function withCellsApart(pdfium: PdfiumExports, textPage: number, chars: string[]
 }
 
 /**
- * Characters i - 1 and i (of two text objects), neither a space nor PDFium's
- * mark of a line-end hyphen it joined (U+FFFE: the next line's word goes on),
- * on baselines more than half a font size apart.
+ * Characters i - 1 and i, of two text objects, neither a space nor PDFium's
+ * mark of a line-end hyphen it joined (U+FFFE: the next line's word goes
+ * on), stand apart: the next starts more than GAP_FONT_SIZES of the last
+ * one's font size after the last one's advance ends, or on a baseline more
+ * than BASELINE_SHIFT_FONT_SIZES of it away. The last one's size, as
+ * pdftotext measures: x then a smaller 1 just below stay `x1`, a small
+ * raised footnote mark then the line's first word are apart.
  */
-function touchingCells(pdfium: PdfiumExports, textPage: number, i: number, chars: string[]): boolean {
+function standApart(pdfium: PdfiumExports, textPage: number, i: number, chars: string[]): boolean {
   const last = chars[i - 1]!;
   if (last === HYPHEN_JOINED || /\s/.test(last) || /\s/.test(chars[i]!)) return false;
   const at = scratch(pdfium);
+  // Origins: x, y as doubles; loose boxes (the advance across, the font's ascent to descent up): FS_RECTF's
+  // left, top, right, bottom as floats.
   pdfium.FPDFText_GetCharOrigin(textPage, i - 1, at, at + 8);
-  pdfium.FPDFText_GetLooseCharBox(textPage, i - 1, at + 16);
-  const view = new Float64Array(pdfium.memory.buffer, at, 4);
-  const lastY = view[1]!;
-  // FS_RECTF: left, top, right, bottom as floats.
-  const box = new Float32Array(pdfium.memory.buffer, at + 16, 4);
-  const lastSize = box[1]! - box[3]!;
-  pdfium.FPDFText_GetCharOrigin(textPage, i, at, at + 8);
-  pdfium.FPDFText_GetLooseCharBox(textPage, i, at + 16);
-  const y = new Float64Array(pdfium.memory.buffer, at, 4)[1]!;
-  const size = Math.max(lastSize, box[1]! - box[3]!);
-  return size > 0 && Math.abs(y - lastY) > BASELINE_SHIFT_FONT_SIZES * size;
+  pdfium.FPDFText_GetLooseCharBox(textPage, i - 1, at + 32);
+  pdfium.FPDFText_GetCharOrigin(textPage, i, at + 16, at + 24);
+  pdfium.FPDFText_GetLooseCharBox(textPage, i, at + 48);
+  const origins = new Float64Array(pdfium.memory.buffer, at, 4);
+  const boxes = new Float32Array(pdfium.memory.buffer, at + 32, 8);
+  const size = boxes[1]! - boxes[3]!;
+  if (!(size > 0)) return false;
+  if (Math.abs(origins[3]! - origins[1]!) > BASELINE_SHIFT_FONT_SIZES * size) return true;
+  const gap = boxes[4]! - boxes[2]!;
+  return boxes[4]! >= boxes[0]! && gap > GAP_FONT_SIZES * size;
 }
 
-/** 32 bytes of PDFium's memory for its out-parameters, per instance (the memory's buffer changes as it grows). */
+/** 64 bytes of PDFium's memory for its out-parameters, per instance (the memory's buffer changes as it grows). */
 const scratchOf = new WeakMap<PdfiumExports, number>();
 function scratch(pdfium: PdfiumExports): number {
   let at = scratchOf.get(pdfium);
   if (at === undefined) {
-    at = pdfium.malloc(32);
+    at = pdfium.malloc(64);
     if (at === 0) throw new PdfiumMemoryError(0);
     scratchOf.set(pdfium, at);
   }
