@@ -209,7 +209,7 @@ function decodeCounted(
       budget.spend(chunk.length, part);
       next(chunk);
     };
-    const stage = stageOf(filters[i]!, counted);
+    const stage = stageOf(filters[i]!, counted, budget.limit - budget.inflated);
     if (stage === undefined) {
       // An image codec or an unknown filter: what follows it is not decoded for text.
       stages.length = 0;
