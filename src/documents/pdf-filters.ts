@@ -83,7 +83,10 @@ function flate(out: Sink, room: number): Stage {
       let inflated: Buffer;
       try {
         // A stream cut short gives what it has (a sync flush at its end), not an error.
-        inflated = inflateRawSync(compressed, { maxOutputLength: room + 1, finishFlush: constants.Z_SYNC_FLUSH });
+        inflated = inflateRawSync(compressed, {
+          maxOutputLength: room + 1,
+          finishFlush: constants.Z_SYNC_FLUSH,
+        });
       } catch (err) {
         if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
           // Past the room left: counted as one byte more than it, which ends the budget.
@@ -94,7 +97,8 @@ function flate(out: Sink, room: number): Stage {
         return;
       }
       // Handed on in pieces: a stage after this one takes its input as it comes.
-      for (let at = 0; at < inflated.length; at += OUT_PIECE_BYTES) out(inflated.subarray(at, at + OUT_PIECE_BYTES));
+      for (let at = 0; at < inflated.length; at += OUT_PIECE_BYTES)
+        out(inflated.subarray(at, at + OUT_PIECE_BYTES));
     },
   };
 }
@@ -105,7 +109,8 @@ const OUT_PIECE_BYTES = 1024 * 1024;
 /** Hands on `room + 1` zero bytes' count, a piece at a time: the counting sink throws past its budget. */
 function countPast(room: number, out: Sink): void {
   const piece = new Uint8Array(Math.min(room + 1, OUT_PIECE_BYTES));
-  for (let left = room + 1; left > 0; left -= piece.length) out(piece.subarray(0, Math.min(left, piece.length)));
+  for (let left = room + 1; left > 0; left -= piece.length)
+    out(piece.subarray(0, Math.min(left, piece.length)));
 }
 
 /** A raw deflate stream zlib found damaged, inflated as far as it goes with fflate, 1 KiB of input at a time. */

@@ -68,7 +68,11 @@ export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promi
   }
 }
 
-async function readPages(pdfium: PdfiumExports, bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
+async function readPages(
+  pdfium: PdfiumExports,
+  bytes: Uint8Array,
+  limits: DocumentLimits,
+): Promise<string[]> {
   // PDFium reads the file from its own memory, for as long as the document is open.
   const data = pdfium.malloc(Math.max(1, bytes.length));
   if (data === 0) throw new PdfiumMemoryError(0);
@@ -136,18 +140,15 @@ function charsOf(pdfium: PdfiumExports, textPage: number, count: number): string
 function withRunsApart(pdfium: PdfiumExports, textPage: number, chars: string[]): string {
   const count = pdfium.FPDFText_CountChars(textPage);
   if (chars.length !== count) return chars.join('');
-  let apart: number[] | undefined;
   let lastObject = 0;
   for (let i = 0; i < count; i++) {
     const object = pdfium.FPDFText_GetTextObject(textPage, i);
     // PDFium's own spaces and line ends have no object: the two around one are apart already.
     if (object !== 0 && lastObject !== 0 && object !== lastObject && standApart(pdfium, textPage, i, chars)) {
-      (apart ??= []).push(i);
+      chars[i] = ` ${chars[i]}`;
     }
     lastObject = object;
   }
-  if (apart === undefined) return chars.join('');
-  for (const i of apart) chars[i] = ` ${chars[i]}`;
   return chars.join('');
 }
 
@@ -161,7 +162,8 @@ function withRunsApart(pdfium: PdfiumExports, textPage: number, chars: string[])
  * raised footnote mark then the line's first word are apart.
  */
 function standApart(pdfium: PdfiumExports, textPage: number, i: number, chars: string[]): boolean {
-  const last = chars[i - 1]!;
+  // Its last character: a space may have been put before it.
+  const last = chars[i - 1]!.slice(-1);
   if (last === HYPHEN_JOINED || /\s/.test(last) || /\s/.test(chars[i]!)) return false;
   const at = scratch(pdfium);
   // Origins: x, y as doubles; loose boxes (the advance across, the font's ascent to descent up): FS_RECTF's

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 
 /** The exports pdf-text.ts calls: pointers and handles are numbers (wasm32). */
 export interface PdfiumExports {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: { readonly buffer: ArrayBuffer };
   malloc(bytes: number): number;
   free(ptr: number): void;
   FPDF_InitLibrary(): void;
@@ -68,7 +68,17 @@ interface Instance {
   refused: boolean;
 }
 
-let compiled: WebAssembly.Module | undefined;
+/**
+ * The part of the platform's WebAssembly this uses, typed here: the project's
+ * type check has no DOM library, where TypeScript declares it.
+ */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+let compiled: object | undefined;
 let current: Instance | undefined;
 
 type VendorModule = (options: Record<string, unknown>) => Promise<unknown>;
@@ -76,18 +86,21 @@ type VendorModule = (options: Record<string, unknown>) => Promise<unknown>;
 /** A fresh PDFium instance whose memory may grow to `capBytes`, no further. */
 async function instantiate(capBytes: number): Promise<Instance> {
   const require = createRequire(import.meta.url);
-  compiled ??= new WebAssembly.Module(readFileSync(require.resolve('@hyzyla/pdfium/pdfium.wasm')));
-  const wasm = compiled;
+  compiled ??= new wasm.Module(readFileSync(require.resolve('@hyzyla/pdfium/pdfium.wasm')));
+  const module = compiled;
   const { PDFiumModule } = (await import('@hyzyla/pdfium')) as unknown as { PDFiumModule: VendorModule };
-  const instance: { exports?: PdfiumExports; capBytes: number; refused: boolean } = { capBytes, refused: false };
+  const instance: { exports?: PdfiumExports; capBytes: number; refused: boolean } = {
+    capBytes,
+    refused: false,
+  };
   await PDFiumModule({
     // The glue's messages (a refused grow, PDFium's abort) would go to the process's stdout and stderr.
     print: () => undefined,
     printErr: () => undefined,
     instantiateWasm(
       imports: { env: Record<string, unknown> },
-      done: (instance: WebAssembly.Instance) => void,
-    ): WebAssembly.Exports {
+      done: (instance: { readonly exports: object }) => void,
+    ): object {
       // Every growth of the heap goes through this import (emscripten's sbrk): refused past the cap.
       const grow = imports.env.emscripten_resize_heap as (requested: number) => number | boolean;
       imports.env.emscripten_resize_heap = (requested: number) => {
@@ -97,7 +110,7 @@ async function instantiate(capBytes: number): Promise<Instance> {
         }
         return grow(requested);
       };
-      const created = new WebAssembly.Instance(wasm, imports as WebAssembly.Imports);
+      const created = new wasm.Instance(module, imports);
       done(created);
       return created.exports;
     },
@@ -114,7 +127,10 @@ async function instantiate(capBytes: number): Promise<Instance> {
  * half its cap is dropped. A refused grow is reported as
  * PdfiumMemoryError whatever PDFium did next.
  */
-export async function withPdfium<T>(capBytes: number, read: (pdfium: PdfiumExports) => T | Promise<T>): Promise<T> {
+export async function withPdfium<T>(
+  capBytes: number,
+  read: (pdfium: PdfiumExports) => T | Promise<T>,
+): Promise<T> {
   if (current !== undefined && current.capBytes !== capBytes) current = undefined;
   current ??= await instantiate(capBytes);
   const instance = current;

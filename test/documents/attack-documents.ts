@@ -129,7 +129,13 @@ export function manyPagePdf(pages: number, strokes = 5_000): Uint8Array {
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`,
     HELVETICA,
-    { dict: '', data: Buffer.from(`BT /F1 12 Tf 50 700 Td (page text) Tj ET ${'0 0 m 1 1 l S '.repeat(strokes)}`, 'latin1') },
+    {
+      dict: '',
+      data: Buffer.from(
+        `BT /F1 12 Tf 50 700 Td (page text) Tj ET ${'0 0 m 1 1 l S '.repeat(strokes)}`,
+        'latin1',
+      ),
+    },
     ...Array.from({ length: pages }, () => page),
   ]);
 }

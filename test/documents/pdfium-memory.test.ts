@@ -29,10 +29,7 @@ test('an allocation past the cap is refused: the memory stays within the cap, th
   assert.ok(inside > 0 && inside <= CAP, `memory ${inside} bytes`);
   assert.is(pdfiumMemoryBytes(), 0, 'the refused instance is dropped');
   // The next read has a fresh instance.
-  assert.is(
-    await withPdfium(CAP, (pdfium) => pdfium.malloc(MiB) !== 0),
-    true,
-  );
+  assert.is(await withPdfium(CAP, (pdfium) => pdfium.malloc(MiB) !== 0), true);
   assert.ok(pdfiumMemoryBytes() > 0, 'a small read keeps its instance');
 });
 
