@@ -1,17 +1,18 @@
 /**
  * PDF stream filters as counting decoders (pdf-streams.ts feeds them): each
  * stage takes its input in pieces and hands on its output in pieces of at
- * most ~1 MiB (Flate, given 1 KiB at a time) or 64 KiB (the others), so
- * what a stream decodes to is counted as it grows and never held. Flate
- * (Node's zlib after the zlib header pdf.js checks, stopped once its output
- * passes the budget left; fflate's streaming inflater for a stream zlib
- * finds damaged), LZW as pdf.js decodes it, RunLength, ASCIIHex, ASCII85;
- * image codecs are none of these.
+ * most 1 MiB (Flate) or 64 KiB (the others), so what a stream decodes to is
+ * counted as it is made. Flate (Node's zlib after the zlib header pdf.js
+ * checks, its output held up to the budget left and stopped past it: the
+ * memory it takes is at most the inflate bound; fflate's streaming inflater
+ * for a stream zlib finds damaged), LZW as pdf.js decodes it, RunLength,
+ * ASCIIHex, ASCII85 (these hold a 64 KiB window); image codecs are none of
+ * these.
  */
 import { constants, inflateRawSync } from 'node:zlib';
 import { Inflate } from 'fflate';
 
-/** Input is fed to an inflater this much at a time: one push inflates to at most ~1,032 times it (about 1 MiB). */
+/** Input is fed to a stage this much at a time. */
 export const SLICE_BYTES = 1024;
 
 export type Sink = (chunk: Uint8Array) => void;
@@ -51,8 +52,8 @@ export function stageOf(name: string, out: Sink, room: number): Stage | undefine
  * no more: past it zlib stops, 16 KiB past at most, and the stage hands on
  * `room + 1` bytes' count, which ends the budget. 20 times faster than
  * fflate's streaming inflater fed 1 KiB at a time (debian-reference.en.pdf:
- * 24 ms against 547), which counts a stream zlib finds damaged (a stream cut
- * short or corrupt counts as far as it inflates).
+ * 24 ms against 547), which counts a stream zlib finds damaged (zlib gives
+ * nothing of it: its output up to the damage counts, see `streamed`).
  */
 function flate(out: Sink, room: number): Stage {
   let header: number[] | undefined = [];
@@ -113,12 +114,19 @@ function countPast(room: number, out: Sink): void {
     out(piece.subarray(0, Math.min(left, piece.length)));
 }
 
-/** A raw deflate stream zlib found damaged, inflated as far as it goes with fflate, 1 KiB of input at a time. */
+/**
+ * A damaged stream is fed to fflate this much at a time: the push that meets
+ * the damage hands on nothing (fflate emits a push's output as it ends), so a
+ * damaged stream counts to within ~64 KiB of what it inflates to.
+ */
+const DAMAGED_SLICE_BYTES = 64;
+
+/** A raw deflate stream zlib found damaged, inflated with fflate as far as it goes and counted. */
 function streamed(compressed: Uint8Array, out: Sink): void {
   const inflate = new Inflate((chunk) => out(chunk));
   try {
-    for (let at = 0; at < compressed.length; at += SLICE_BYTES)
-      inflate.push(compressed.subarray(at, at + SLICE_BYTES), false);
+    for (let at = 0; at < compressed.length; at += DAMAGED_SLICE_BYTES)
+      inflate.push(compressed.subarray(at, at + DAMAGED_SLICE_BYTES), false);
     inflate.push(new Uint8Array(0), true);
   } catch (err) {
     // Corrupt or cut short: counted as far as it went.

@@ -5,7 +5,7 @@
  * pages), a DOCX whose zip headers lie about its body, an HTML page of
  * newlines in a <pre>, and one of nested tags.
  */
-import { deflateSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, constants as zlibConstants } from 'node:zlib';
 import { docxBomb } from './fixtures.js';
 
 type PdfObject = string | { readonly dict: string; readonly data: Uint8Array };
@@ -56,6 +56,26 @@ function onePage(font: string, content: PdfObject, more: readonly PdfObject[] = 
 /** A page whose content stream is `data` under these filters (`/Filter …` as written in its dict). */
 export function pdfWithContent(filter: string, data: Uint8Array): Uint8Array {
   return onePage(HELVETICA, { dict: `/Filter ${filter}`, data });
+}
+
+/**
+ * A page whose content stream, and `streams - 1` more streams, are each
+ * `kib` KiB of zeros deflated and then damaged: a zlib header, deflate
+ * blocks that are not the last, then a block of the reserved type (an
+ * error after the zeros inflate). A reader inflates each up to the damage.
+ */
+export function damagedFlatePdf(streams: number, kib: number): Uint8Array {
+  const blocks = deflateRawSync(Buffer.alloc(kib * 1024), {
+    level: 9,
+    finishFlush: zlibConstants.Z_SYNC_FLUSH,
+  });
+  const data = Buffer.concat([Buffer.from([0x78, 0x9c]), blocks, Buffer.from([0x07, 0xff, 0xff])]);
+  const stream = { dict: '/Filter /FlateDecode', data };
+  return onePage(
+    HELVETICA,
+    stream,
+    Array.from({ length: streams - 1 }, () => stream),
+  );
 }
 
 /**

@@ -26,6 +26,7 @@ import { firstBytesLook } from '../../src/documents/document-subject.js';
 import type { PoolReply } from '../../src/documents/parser-pool.js';
 import { createEngine, RvbbitError } from '../../src/index.js';
 import {
+  damagedFlatePdf,
   lyingDocxBomb,
   lzwQuadraticBomb,
   manyPagePdf,
@@ -144,6 +145,22 @@ test('LZW (pdf.js repeats a sequence past its table one byte longer each time), 
       );
       assert.ok((e.detail.bytes as number) <= MiB + ONE_STEP, `${filter}: ${e.detail.bytes}`);
     }
+  } finally {
+    parser.close();
+  }
+});
+
+test('PDF streams zlib finds damaged count as far as they inflate: two of 0.6 MiB each pass a 1 MiB bound together', async () => {
+  const parser = parserWith();
+  try {
+    // One alone is within the bound: read (its content is zeros: no text).
+    assert.equal(pages(await parse(parser, damagedFlatePdf(1, 600))), ['']);
+    const e = failed(await parse(parser, damagedFlatePdf(2, 600)));
+    assert.is(e.code, 'DOCUMENT_TOO_LARGE');
+    assert.match(
+      e.message,
+      /^PDF: the stream of object 6 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
+    );
   } finally {
     parser.close();
   }
