@@ -98,16 +98,18 @@ test('PDF: a small raised footnote mark and the line’s first word are apart; r
   const helvetica = await (await PDFDocument.create()).embedFont(StandardFonts.Helvetica);
   // graphs.pdf's footnotes read `2GLPK implementation…`: the mark (6 pt, 3.8 pt up) touches the word.
   const markEnd = (72 + helvetica.widthOfTextAtSize('2', 6)).toFixed(2);
-  // Σ cᵢⱼ xᵢⱼ as TeX sets it: the subscript, then the next symbol 2 pt (0.2 of its size) after it.
+  // Σ cᵢⱼ xᵢⱼ as TeX sets it: the subscript, then the next symbol 1.2 pt after it (PDFium joins them: `cijx`);
+  // two words of one size 2 pt apart (PDFium: `wordnext`).
   const subEnd = 100 + helvetica.widthOfTextAtSize('c', 10) + helvetica.widthOfTextAtSize('ij', 7);
   const pdf = await pdfWithOperators(
     [
       `BT /F1 6 Tf 72 703.8 Td (2) Tj ET BT /F1 9 Tf ${markEnd} 700 Td (GLPK implementation) Tj ET`,
       `BT /F1 10 Tf 100 650 Td (c) Tj ET BT /F1 7 Tf ${(100 + helvetica.widthOfTextAtSize('c', 10)).toFixed(2)} 648 Td (ij) Tj ET`,
-      `BT /F1 10 Tf ${(subEnd + 2).toFixed(2)} 650 Td (x) Tj ET`,
+      `BT /F1 10 Tf ${(subEnd + 1.2).toFixed(2)} 650 Td (x) Tj ET`,
+      `BT /F1 10 Tf 100 600 Td (word) Tj ET BT /F1 10 Tf ${(102 + helvetica.widthOfTextAtSize('word', 10)).toFixed(2)} 600 Td (next) Tj ET`,
     ].join(' '),
   );
-  assert.is(await textOf(pdf), '2 GLPK implementation\ncij x');
+  assert.is(await textOf(pdf), '2 GLPK implementation\ncij x\nword next');
 });
 
 test('HTML: an ordered list numbered from its start, as a browser shows it', async () => {
