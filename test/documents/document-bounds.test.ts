@@ -93,7 +93,7 @@ test('a DOCX whose headers lie about its 64 MiB body stops at the 1 MiB inflate 
   }
 });
 
-test('a PDF content stream of 64 MiB of zeros stops at the inflate bound before pdf.js reads it, naming its object', async () => {
+test('a PDF content stream of 64 MiB of zeros stops at the inflate bound before PDFium reads it, naming its object', async () => {
   const parser = parserWith();
   try {
     const e = failed(await parse(parser, pdfZeroBomb(64)));
