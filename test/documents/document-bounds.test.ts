@@ -150,6 +150,22 @@ test('LZW (pdf.js repeats a sequence past its table one byte longer each time), 
   }
 });
 
+test("PDFium's memory stops at the thread's cap: a 64 MiB content stream under a higher inflate bound fails alone, and the thread reads on", async () => {
+  const parser = parserWith({ heapMb: 48, maxInflateBytes: 256 * MiB });
+  try {
+    const e = failed(await parse(parser, pdfZeroBomb(64)));
+    assert.is(e.code, 'DOCUMENT_PARSE_LIMIT');
+    assert.match(
+      e.message,
+      /^PDF: reading the document needs more than the parser's 50331648 bytes of PDFium memory \(the parser thread's memory cap, engine option documentParserHeapMb\)/,
+    );
+    assert.is(parser.pool.stats.ended, 0, 'its thread goes on');
+    assert.equal(pages(await parse(parser, manyPagePdf(2, 0))), ['page text', 'page text']);
+  } finally {
+    parser.close();
+  }
+});
+
 test('PDF streams zlib finds damaged count as far as they inflate: two of 0.6 MiB each pass a 1 MiB bound together', async () => {
   const parser = parserWith();
   try {
