@@ -15,7 +15,7 @@
  *   gives `coefficient`, one word);
  * - control characters in the engine's text (C0 but \n and \t, DEL, C1);
  * - CPU seconds: the engine's (this process's user + system around the parse,
- *   after a warm-up parse that loads pdf.js) against the tool's (its child's
+ *   after a warm-up parse that loads PDFium) against the tool's (its child's
  *   user + system from GNU time), PDFs compared with pdftotext.
  *
  * Heavy (tens of seconds of CPU): run it under the shared lock.
@@ -80,7 +80,7 @@ function cpuNow(): number {
 const files = readdirSync(folder)
   .filter((f) => ['.pdf', '.html', '.htm', '.docx'].includes(extname(f).toLowerCase()))
   .sort();
-// Warm-up: pdf.js loaded, the JIT warm, before any file is measured.
+// Warm-up: PDFium loaded (its WebAssembly compiled), the JIT warm, before any file is measured.
 const firstPdf = files.find((f) => f.endsWith('.pdf'));
 if (firstPdf) await documentPages(new Uint8Array(readFileSync(join(folder, firstPdf))), limits);
 

@@ -18,7 +18,7 @@ import { pdfPages } from './pdf-text.js';
  * gives the statement, which names the file or the BLOB.
  */
 export async function documentPages(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
-  // Before the parse: pdf.js may take the bytes' buffer (it is then empty).
+  // Before the parse, from the bytes as given.
   const starts = firstBytesLook(bytes);
   try {
     return await pagesOf(bytes, limits);

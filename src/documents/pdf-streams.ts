@@ -1,15 +1,19 @@
 /**
- * A PDF's streams, inflated here with a count before pdf.js reads the file,
- * and the file refused past the document's inflate bound: pdf.js inflates a
- * stream into one buffer that doubles as it grows (outside the V8 heap the
- * parser thread's cap limits) and has no bound of its own, so a 4 MB content
- * stream of zeros, or an embedded font, reached gigabytes. Every stream the
- * file holds counts (a content stream, a font, an object stream, an image: a
- * stream's role is no safe guide, pdf.js reads /Contents whatever its dict
- * says), through its chain of filters: FlateDecode and LZWDecode (the
- * expanding ones), RunLengthDecode, ASCIIHexDecode and ASCII85Decode, each
- * stage's output counted (pdf.js holds each stage's buffer; the decoders: pdf-filters.ts). Output is only
- * counted, never kept: memory here is a slice and a stage's window.
+ * A PDF's streams, inflated here with a count before PDFium reads the file,
+ * and the file refused past the document's inflate bound
+ * (maxDocumentInflateBytes, DOCUMENT_TOO_LARGE naming the stream). Written
+ * for pdf.js, the reader before, which inflated a stream into one buffer
+ * that doubled as it grew with no bound of its own (a 4 MB content stream of
+ * zeros, or an embedded font, reached gigabytes); PDFium's memory has a cap
+ * of its own (pdfium.ts), so this is the bound a document's inflating is
+ * held to and the cap the backstop for what this does not see. Every stream
+ * the file holds counts (a content stream, a font, an object stream, an
+ * image: a stream's role is no safe guide, a reader may take /Contents
+ * whatever its dict says), through its chain of filters: FlateDecode and
+ * LZWDecode (the expanding ones), RunLengthDecode, ASCIIHexDecode and
+ * ASCII85Decode, each stage's output counted (the decoders:
+ * pdf-filters.ts). Output is counted, not kept: a Flate stage's output is
+ * held up to the budget left, the others' a 64 KiB window.
  *
  * Streams are found as pdf.js finds their data: the keyword `stream` (not
  * `endstream`), data from the next line on, for its dict's /Length when
@@ -209,7 +213,7 @@ function decodeCounted(
       budget.spend(chunk.length, part);
       next(chunk);
     };
-    const stage = stageOf(filters[i]!, counted);
+    const stage = stageOf(filters[i]!, counted, budget.limit - budget.inflated);
     if (stage === undefined) {
       // An image codec or an unknown filter: what follows it is not decoded for text.
       stages.length = 0;

@@ -1,186 +1,207 @@
 /**
- * A PDF's text, page by page, with Mozilla's pdf.js (pdfjs-dist, pure
- * JavaScript; its legacy build runs on Node 20). Runs in the document
- * thread (document-thread.ts), never on the main thread: pdf.js is
- * asynchronous and a long PDF takes seconds. A text item ends a line where
- * pdf.js says one ends (`hasEOL`); two on one line are kept apart by a space
- * where they stand apart (separatorBetween).
+ * A PDF's text, page by page, with PDFium (pdfium.ts: WebAssembly, one
+ * instance per parser thread). Runs in the document thread
+ * (workers/document-thread.ts), never on the main thread. Each page's text
+ * is PDFium's own (FPDFText_GetText: its lines, its spaces where characters
+ * stand apart, its reading of a font's codes, ligatures and TeX fonts
+ * without a Unicode map included), with one thing added: where PDFium puts
+ * two text objects side by side with nothing between, touching but on
+ * baselines more than half the font size apart, a space (a table's next
+ * cell set lower, `task-xfce-desktop` / `I:97`; a subscript right after its
+ * base stays joined, as pdftotext joins it). Only the characters where the
+ * text object changes are looked at (two positions each), not every
+ * character's: the page's text costs one call per character.
  *
- * Bounds (document-limits.ts): before pdf.js reads the file its streams are
- * inflated with a count (pdf-streams.ts: pdf.js's own buffers have no bound);
- * the text is read as pdf.js streams it, a batch of items at a time, counted
- * (the page separators too), and the read cancelled past the bound, so a
- * page of a billion characters is never built as one list of items.
+ * Bounds (document-limits.ts): before PDFium reads the file its streams are
+ * inflated with a count (pdf-streams.ts: a deflate bomb is refused before
+ * PDFium holds any of it); a page's characters are counted against the
+ * text's bound before its text is copied out; PDFium's memory has a cap
+ * (the thread's heap cap, pdfium.ts): past it the parse ends with
+ * DOCUMENT_PARSE_LIMIT. The thread's deadline (parser-thread.ts) ends a
+ * parse that takes too long; between pages this yields to the thread's
+ * event loop so its heartbeat goes on.
  */
+import { resourceLimits } from 'node:worker_threads';
 import { DocumentError } from './document-error.js';
-import { type DocumentLimits, InflateBudget, TextBudget } from './document-limits.js';
+import { type DocumentLimits, InflateBudget, textTooLarge } from './document-limits.js';
 import { countPdfStreams } from './pdf-streams.js';
+import {
+  DEFAULT_MEMORY_CAP_BYTES,
+  FPDF_ERR_PASSWORD,
+  FPDF_ERR_SECURITY,
+  type PdfiumExports,
+  PdfiumMemoryError,
+  withPdfium,
+} from './pdfium.js';
 
-/**
- * The part of pdf.js this reads, typed here: its own declarations need the
- * DOM's types (HTMLElement, Worker, …), which a Node package's type check,
- * and its users' with skipLibCheck off, do not have.
- */
-interface PdfJs {
-  getDocument(src: {
-    data: Uint8Array;
-    disableFontFace: boolean;
-    isEvalSupported: boolean;
-    useSystemFonts: boolean;
-    stopAtErrors: boolean;
-    verbosity: number;
-  }): { promise: Promise<PdfDocument> };
-}
-interface PdfDocument {
-  readonly numPages: number;
-  getPage(n: number): Promise<{
-    streamTextContent(): ReadableStream<{
-      items: readonly (PdfTextItem | { type: string })[];
-    }>;
-    cleanup(): void;
-  }>;
-  destroy(): Promise<void>;
-}
-/** A run of text on a page: where it starts (transform[4], [5]), how wide and tall (the font's size). */
-interface PdfTextItem {
-  readonly str: string;
-  readonly hasEOL: boolean;
-  readonly transform: readonly number[];
-  readonly width: number;
-  readonly height: number;
-}
-
-/**
- * Two runs on one line more than this many font sizes apart are two words or
- * two cells (pdf.js joins runs it sees as one flow itself, and leaves a run
- * apart, a table's next column, with no space between).
- */
-const GAP_FONT_SIZES = 0.1;
-/** Two touching runs whose baselines are more than this many font sizes apart are two cells, not a script. */
+/** Two text objects on baselines more than this many font sizes apart are two cells, not a script. */
 const BASELINE_SHIFT_FONT_SIZES = 0.5;
-
-/**
- * What goes between two runs on one line: a space where the next starts
- * apart from where the last ended (a gap, or back to the left: another
- * column), unless either has the space already.
- */
-function separatorBetween(last: PdfTextItem | undefined, next: PdfTextItem): string {
-  if (last === undefined || last.hasEOL || last.str === '' || next.str === '') return '';
-  if (/\s$/.test(last.str) || /^\s/.test(next.str)) return '';
-  const size = Math.max(last.height, next.height);
-  if (size <= 0) return '';
-  const lastEnd = (last.transform[4] ?? 0) + last.width;
-  const nextStart = next.transform[4] ?? 0;
-  if (nextStart - lastEnd > GAP_FONT_SIZES * size || nextStart < (last.transform[4] ?? 0)) return ' ';
-  // Touching, on another baseline: a sub- or superscript (x₁, shifted less than half the size) stays
-  // joined, as pdftotext joins it; a table's next cell set lower or higher (`task-xfce-desktop` / `I:97`) not.
-  const shift = Math.abs((next.transform[5] ?? 0) - (last.transform[5] ?? 0));
-  return shift > BASELINE_SHIFT_FONT_SIZES * size ? ' ' : '';
-}
-
-/** A specifier in a variable: TypeScript then reads none of pdf.js's declarations. */
-const PDFJS_MODULE = 'pdfjs-dist/legacy/build/pdf.mjs';
-const PDFJS_WORKER_MODULE = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
-let pdfjs: Promise<PdfJs> | undefined;
-
-/**
- * pdf.js's legacy build (the one that runs on Node 20) brings core-js, which
- * replaces two of the platform's own functions whose edge cases V8 does not
- * follow to the letter: Array.prototype.push (for arrays of 2^32 elements or
- * a frozen length) and JSON.parse (a reviver's source text). Its push, in
- * JavaScript, ran under every push in the thread, pdf.js's own included:
- * profiled at a quarter of a PDF's parse. Neither edge is one pdf.js or
- * rvbbit meets, so the platform's own are put back once pdf.js has loaded
- * (what core-js only adds, Promise.withResolvers and the like, stays: pdf.js
- * needs those).
- */
-async function loadPdfJs(): Promise<PdfJs> {
-  const push = Object.getOwnPropertyDescriptor(Array.prototype, 'push')!;
-  const parse = Object.getOwnPropertyDescriptor(JSON, 'parse')!;
-  try {
-    const pdf = (await import(PDFJS_MODULE)) as PdfJs;
-    // Its worker half runs in this thread (pdf.js's "fake worker"), loaded here so the same restore covers it.
-    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= await import(PDFJS_WORKER_MODULE);
-    return pdf;
-  } finally {
-    Object.defineProperty(Array.prototype, 'push', push);
-    Object.defineProperty(JSON, 'parse', parse);
-  }
-}
-
+/** Two text objects on one line more than this many font sizes apart are two words or two cells. */
+const GAP_FONT_SIZES = 0.1;
 /** Characters a page adds to the text besides its own: DOCUMENT_TEXT joins pages with a blank line. */
 const PAGE_SEPARATOR_CHARS = 2;
+/** The thread's event loop runs (its heartbeat: parser-thread.ts) after this many pages. */
+const PAGES_BETWEEN_YIELDS = 8;
+
+const utf16 = new TextDecoder('utf-16le');
+/** What PDFium gives for a hyphen at a line's end it joined to the next line's word (`com-` / `mand`). */
+const HYPHEN_JOINED = '\ufffe';
+
+/** PDFium's memory cap: the parser thread's heap cap (one setting for the thread's memory), else the default. */
+function memoryCapBytes(): number {
+  const heapMb = resourceLimits.maxOldGenerationSizeMb;
+  return heapMb !== undefined && heapMb > 0 ? heapMb * 1024 * 1024 : DEFAULT_MEMORY_CAP_BYTES;
+}
 
 export async function pdfPages(bytes: Uint8Array, limits: DocumentLimits): Promise<string[]> {
   countPdfStreams(bytes, new InflateBudget('PDF', limits.maxInflateBytes));
-  pdfjs ??= loadPdfJs();
-  const { getDocument } = await pdfjs;
-  const task = getDocument({
-    data: bytes,
-    // Text only: no fonts loaded into the page, no eval, no network.
-    disableFontFace: true,
-    isEvalSupported: false,
-    useSystemFonts: false,
-    stopAtErrors: false,
-    verbosity: 0,
-  });
-  let doc: PdfDocument;
+  const cap = memoryCapBytes();
   try {
-    doc = await task.promise;
+    return await withPdfium(cap, (pdfium) => readPages(pdfium, bytes, limits));
   } catch (err) {
-    throw pdfError(err);
+    if (err instanceof DocumentError) throw err;
+    if (err instanceof PdfiumMemoryError) throw memoryError(cap);
+    throw new DocumentError(
+      'DOCUMENT_DAMAGED',
+      `PDF: the file cannot be read (damaged or cut short): ${(err as Error)?.message ?? err}`,
+    );
   }
-  let failed = false;
+}
+
+async function readPages(
+  pdfium: PdfiumExports,
+  bytes: Uint8Array,
+  limits: DocumentLimits,
+): Promise<string[]> {
+  // PDFium reads the file from its own memory, for as long as the document is open.
+  const data = pdfium.malloc(Math.max(1, bytes.length));
+  if (data === 0) throw new PdfiumMemoryError(0);
+  let doc = 0;
   try {
+    new Uint8Array(pdfium.memory.buffer, data, bytes.length).set(bytes);
+    doc = pdfium.FPDF_LoadMemDocument(data, bytes.length, 0);
+    if (doc === 0) throw loadError(pdfium.FPDF_GetLastError());
+    const count = pdfium.FPDF_GetPageCount(doc);
     const pages: string[] = [];
     let chars = 0;
-    for (let n = 1; n <= doc.numPages; n++) {
-      const page = await doc.getPage(n);
-      const text = new TextBudget('PDF', limits.maxBytes, chars);
-      const reader = page.streamTextContent().getReader();
-      let last: PdfTextItem | undefined;
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          for (const item of value.items) {
-            if (!('str' in item)) continue;
-            text.append(separatorBetween(last, item));
-            text.append(item.str);
-            if (item.hasEOL) text.append('\n');
-            if (item.str !== '' || item.hasEOL) last = item;
-          }
-        }
-      } catch (err) {
-        // Past the bound: pdf.js is told to stop reading the page's content, not waited for (its cancel
-        // may wait on work it never finishes); the pool ends this thread after a bound anyway.
-        void reader.cancel().catch(() => undefined);
-        failed = true;
-        throw err;
-      }
-      const pageText = joinedHyphens(withoutTrailingNewlines(text.toString()));
-      chars += pageText.length + (n > 1 ? PAGE_SEPARATOR_CHARS : 0);
-      pages.push(pageText);
-      page.cleanup();
+    for (let n = 0; n < count; n++) {
+      if (n > 0 && n % PAGES_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
+      const already = chars + (n > 0 ? PAGE_SEPARATOR_CHARS : 0);
+      const text = pageText(pdfium, doc, n, limits.maxBytes - already, limits.maxBytes);
+      chars = already + text.length;
+      if (chars > limits.maxBytes) throw textTooLarge('PDF', limits.maxBytes);
+      pages.push(text);
     }
     return pages;
-  } catch (err) {
-    throw err instanceof DocumentError ? err : pdfError(err);
   } finally {
-    // After a bound, not waited for either (the read it cancelled may hold it).
-    if (failed) void doc.destroy().catch(() => undefined);
-    else await doc.destroy();
+    if (doc !== 0) pdfium.FPDF_CloseDocument(doc);
+    pdfium.free(data);
+  }
+}
+
+/** Page `n`'s text (a page PDFium cannot load gives none); past `room` characters (of the text's `limit`), DOCUMENT_TOO_LARGE. */
+function pageText(pdfium: PdfiumExports, doc: number, n: number, room: number, limit: number): string {
+  const page = pdfium.FPDF_LoadPage(doc, n);
+  if (page === 0) return '';
+  const textPage = pdfium.FPDFText_LoadPage(page);
+  try {
+    if (textPage === 0) return '';
+    const count = pdfium.FPDFText_CountChars(textPage);
+    if (count <= 0) return '';
+    // Counted before it is copied out: a character is a UTF-16 unit or two, and the text's bound is in units.
+    if (count > room) throw textTooLarge('PDF', limit);
+    const raw = charsOf(pdfium, textPage, count);
+    return tidied(withRunsApart(pdfium, textPage, raw));
+  } finally {
+    if (textPage !== 0) pdfium.FPDFText_ClosePage(textPage);
+    pdfium.FPDF_ClosePage(page);
+  }
+}
+
+/** The page's characters as PDFium gives them: one string per character (a surrogate pair is one). */
+function charsOf(pdfium: PdfiumExports, textPage: number, count: number): string[] {
+  const out = pdfium.malloc((count + 1) * 2);
+  if (out === 0) throw new PdfiumMemoryError(0);
+  try {
+    const units = pdfium.FPDFText_GetText(textPage, 0, count, out);
+    const text = units > 1 ? utf16.decode(new Uint8Array(pdfium.memory.buffer, out, (units - 1) * 2)) : '';
+    return Array.from(text);
+  } finally {
+    pdfium.free(out);
   }
 }
 
 /**
- * A word a line's end cut with a hyphen, joined again as pdftotext joins it:
- * a letter, a hyphen (-, U+2010, a soft hyphen) and the line's end, then a
- * letter (`com-` / `mand` → `command`, `EVALUA-` / `TION`). Typeset
- * lines are the layout's, not the author's, so the break goes with it.
+ * The page's text with a space where two text objects that PDFium put side
+ * by side stand apart (see the top). `chars` is PDFium's text, a character
+ * per index when its length is the count (else it is given as it is: there
+ * is no index to add at).
  */
-function joinedHyphens(page: string): string {
-  return page.replace(/(\p{L})[-\u2010\u00ad]\n(?=\p{L})/gu, '$1');
+function withRunsApart(pdfium: PdfiumExports, textPage: number, chars: string[]): string {
+  const count = pdfium.FPDFText_CountChars(textPage);
+  if (chars.length !== count) return chars.join('');
+  let lastObject = 0;
+  for (let i = 0; i < count; i++) {
+    const object = pdfium.FPDFText_GetTextObject(textPage, i);
+    // PDFium's own spaces and line ends have no object: the two around one are apart already.
+    if (object !== 0 && lastObject !== 0 && object !== lastObject && standApart(pdfium, textPage, i, chars)) {
+      chars[i] = ` ${chars[i]}`;
+    }
+    lastObject = object;
+  }
+  return chars.join('');
+}
+
+/**
+ * Characters i - 1 and i, of two text objects, neither a space nor PDFium's
+ * mark of a line-end hyphen it joined (U+FFFE: the next line's word goes
+ * on), stand apart: the next starts more than GAP_FONT_SIZES of the last
+ * one's font size after the last one's advance ends, or on a baseline more
+ * than BASELINE_SHIFT_FONT_SIZES of it away. The last one's size, as
+ * pdftotext measures: x then a smaller 1 just below stay `x1`, a small
+ * raised footnote mark then the line's first word are apart.
+ */
+function standApart(pdfium: PdfiumExports, textPage: number, i: number, chars: string[]): boolean {
+  // Its last character: a space may have been put before it.
+  const last = chars[i - 1]!.slice(-1);
+  if (last === HYPHEN_JOINED || /\s/.test(last) || /\s/.test(chars[i]!)) return false;
+  const at = scratch(pdfium);
+  // Origins: x, y as doubles; loose boxes (the advance across, the font's ascent to descent up): FS_RECTF's
+  // left, top, right, bottom as floats.
+  pdfium.FPDFText_GetCharOrigin(textPage, i - 1, at, at + 8);
+  pdfium.FPDFText_GetLooseCharBox(textPage, i - 1, at + 32);
+  pdfium.FPDFText_GetCharOrigin(textPage, i, at + 16, at + 24);
+  pdfium.FPDFText_GetLooseCharBox(textPage, i, at + 48);
+  const origins = new Float64Array(pdfium.memory.buffer, at, 4);
+  const boxes = new Float32Array(pdfium.memory.buffer, at + 32, 8);
+  const size = boxes[1]! - boxes[3]!;
+  if (!(size > 0)) return false;
+  if (Math.abs(origins[3]! - origins[1]!) > BASELINE_SHIFT_FONT_SIZES * size) return true;
+  const gap = boxes[4]! - boxes[2]!;
+  return boxes[4]! >= boxes[0]! && gap > GAP_FONT_SIZES * size;
+}
+
+/** 64 bytes of PDFium's memory for its out-parameters, per instance (the memory's buffer changes as it grows). */
+const scratchOf = new WeakMap<PdfiumExports, number>();
+function scratch(pdfium: PdfiumExports): number {
+  let at = scratchOf.get(pdfium);
+  if (at === undefined) {
+    at = pdfium.malloc(64);
+    if (at === 0) throw new PdfiumMemoryError(0);
+    scratchOf.set(pdfium, at);
+  }
+  return at;
+}
+
+/**
+ * PDFium's text as the other formats': `\r\n` line ends as `\n`, no U+FFFE
+ * (PDFium's mark where it took a line-end hyphen away, the word joined), a
+ * word a line's end cut with a hyphen PDFium kept (`com-` / `mand`, U+2010,
+ * a soft hyphen) joined as pdftotext joins it, no trailing line ends.
+ */
+function tidied(page: string): string {
+  const lines = page.replace(/\r\n?/g, '\n').replaceAll(HYPHEN_JOINED, '');
+  return withoutTrailingNewlines(lines.replace(/(\p{L})[-\u2010\u00ad]\n(?=\p{L})/gu, '$1'));
 }
 
 /** `/\n+$/` rescans each run of newlines from each of its starts: quadratic on a page of them. */
@@ -190,14 +211,28 @@ function withoutTrailingNewlines(t: string): string {
   return end === t.length ? t : t.slice(0, end);
 }
 
-function pdfError(err: unknown): DocumentError {
-  const e = err as { name?: string; message?: string };
-  if (e?.name === 'PasswordException') {
+function loadError(code: number): DocumentError {
+  if (code === FPDF_ERR_PASSWORD || code === FPDF_ERR_SECURITY) {
     return new DocumentError('DOCUMENT_ENCRYPTED', 'PDF: the file is encrypted and needs a password to read');
   }
-  const reason = e?.message ?? String(err);
   return new DocumentError(
     'DOCUMENT_DAMAGED',
-    `PDF: the file cannot be read (damaged or cut short): ${reason}`,
+    `PDF: the file cannot be read (damaged or cut short): ${LOAD_ERRORS[code] ?? `PDFium error ${code}`}`,
+  );
+}
+
+/** FPDF_GetLastError's codes but the password ones, in words (fpdfview.h). */
+const LOAD_ERRORS: Record<number, string> = {
+  1: 'unknown error',
+  2: 'the file cannot be opened',
+  3: 'not in PDF format, or corrupted',
+  6: 'a page or its content is missing',
+};
+
+function memoryError(capBytes: number): DocumentError {
+  return new DocumentError(
+    'DOCUMENT_PARSE_LIMIT',
+    `PDF: reading the document needs more than the parser's ${capBytes} bytes of PDFium memory (the parser thread's memory cap, engine option documentParserHeapMb); a document built to exhaust it, or one far larger than any text`,
+    { capBytes },
   );
 }

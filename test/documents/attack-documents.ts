@@ -5,7 +5,7 @@
  * pages), a DOCX whose zip headers lie about its body, an HTML page of
  * newlines in a <pre>, and one of nested tags.
  */
-import { deflateSync } from 'node:zlib';
+import { deflateRawSync, deflateSync, constants as zlibConstants } from 'node:zlib';
 import { docxBomb } from './fixtures.js';
 
 type PdfObject = string | { readonly dict: string; readonly data: Uint8Array };
@@ -56,6 +56,26 @@ function onePage(font: string, content: PdfObject, more: readonly PdfObject[] = 
 /** A page whose content stream is `data` under these filters (`/Filter …` as written in its dict). */
 export function pdfWithContent(filter: string, data: Uint8Array): Uint8Array {
   return onePage(HELVETICA, { dict: `/Filter ${filter}`, data });
+}
+
+/**
+ * A page whose content stream, and `streams - 1` more streams, are each
+ * `kib` KiB of zeros deflated and then damaged: a zlib header, deflate
+ * blocks that are not the last, then a block of the reserved type (an
+ * error after the zeros inflate). A reader inflates each up to the damage.
+ */
+export function damagedFlatePdf(streams: number, kib: number): Uint8Array {
+  const blocks = deflateRawSync(Buffer.alloc(kib * 1024), {
+    level: 9,
+    finishFlush: zlibConstants.Z_SYNC_FLUSH,
+  });
+  const data = Buffer.concat([Buffer.from([0x78, 0x9c]), blocks, Buffer.from([0x07, 0xff, 0xff])]);
+  const stream = { dict: '/Filter /FlateDecode', data };
+  return onePage(
+    HELVETICA,
+    stream,
+    Array.from({ length: streams - 1 }, () => stream),
+  );
 }
 
 /**
@@ -115,8 +135,13 @@ export function pdfTextBomb(lines: number): Uint8Array {
   });
 }
 
-/** `pages` pages sharing one content stream ("page text"): pdf.js takes time quadratic in them. */
-export function manyPagePdf(pages: number): Uint8Array {
+/**
+ * `pages` pages sharing one content stream: "page text" and `strokes` line
+ * strokes. A slow document in little space: the parser reads the stream
+ * again for each page (PDFium: about 1 ms of CPU a page per 1,000 strokes,
+ * 7.5 s for the default 1,500 pages of 5,000), and its text stays small.
+ */
+export function manyPagePdf(pages: number, strokes = 5_000): Uint8Array {
   const kids = Array.from({ length: pages }, (_, i) => `${5 + i} 0 R`).join(' ');
   const page =
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>';
@@ -124,7 +149,13 @@ export function manyPagePdf(pages: number): Uint8Array {
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${kids}] /Count ${pages} >>`,
     HELVETICA,
-    { dict: '', data: Buffer.from('BT /F1 12 Tf 50 700 Td (page text) Tj ET', 'latin1') },
+    {
+      dict: '',
+      data: Buffer.from(
+        `BT /F1 12 Tf 50 700 Td (page text) Tj ET ${'0 0 m 1 1 l S '.repeat(strokes)}`,
+        'latin1',
+      ),
+    },
     ...Array.from({ length: pages }, () => page),
   ]);
 }

@@ -26,6 +26,7 @@ import { firstBytesLook } from '../../src/documents/document-subject.js';
 import type { PoolReply } from '../../src/documents/parser-pool.js';
 import { createEngine, RvbbitError } from '../../src/index.js';
 import {
+  damagedFlatePdf,
   lyingDocxBomb,
   lzwQuadraticBomb,
   manyPagePdf,
@@ -92,7 +93,7 @@ test('a DOCX whose headers lie about its 64 MiB body stops at the 1 MiB inflate 
   }
 });
 
-test('a PDF content stream of 64 MiB of zeros stops at the inflate bound before pdf.js reads it, naming its object', async () => {
+test('a PDF content stream of 64 MiB of zeros stops at the inflate bound before PDFium reads it, naming its object', async () => {
   const parser = parserWith();
   try {
     const e = failed(await parse(parser, pdfZeroBomb(64)));
@@ -144,6 +145,38 @@ test('LZW (pdf.js repeats a sequence past its table one byte longer each time), 
       );
       assert.ok((e.detail.bytes as number) <= MiB + ONE_STEP, `${filter}: ${e.detail.bytes}`);
     }
+  } finally {
+    parser.close();
+  }
+});
+
+test("PDFium's memory stops at the thread's cap: a 64 MiB content stream under a higher inflate bound fails alone, and the thread reads on", async () => {
+  const parser = parserWith({ heapMb: 48, maxInflateBytes: 256 * MiB });
+  try {
+    const e = failed(await parse(parser, pdfZeroBomb(64)));
+    assert.is(e.code, 'DOCUMENT_PARSE_LIMIT');
+    assert.match(
+      e.message,
+      /^PDF: reading the document needs more than the parser's 50331648 bytes of PDFium memory \(the parser thread's memory cap, engine option documentParserHeapMb\)/,
+    );
+    assert.is(parser.pool.stats.ended, 0, 'its thread goes on');
+    assert.equal(pages(await parse(parser, manyPagePdf(2, 0))), ['page text', 'page text']);
+  } finally {
+    parser.close();
+  }
+});
+
+test('PDF streams zlib finds damaged count as far as they inflate: two of 0.6 MiB each pass a 1 MiB bound together', async () => {
+  const parser = parserWith();
+  try {
+    // One alone is within the bound: read (its content is zeros: no text).
+    assert.equal(pages(await parse(parser, damagedFlatePdf(1, 600))), ['']);
+    const e = failed(await parse(parser, damagedFlatePdf(2, 600)));
+    assert.is(e.code, 'DOCUMENT_TOO_LARGE');
+    assert.match(
+      e.message,
+      /^PDF: the stream of object 6 0 inflates to more than \d+ bytes; the limit is 1048576 bytes/,
+    );
   } finally {
     parser.close();
   }
@@ -210,7 +243,7 @@ test("another owner's tiny page is not queued behind a slow document: it answers
   const order: string[] = [];
   const slowCancel = new AbortController();
   try {
-    // 1,500 pages: pdf.js takes seconds (quadratic in the pages of one flat page tree).
+    // 1,500 pages of 5,000 strokes each: seconds of the parser's CPU.
     const slow = ordered(order, 'slow', parse(parser, manyPagePdf(1500), 1, slowCancel.signal));
     const tiny = ordered(order, 'tiny', parse(parser, TINY_HTML, 2));
     assert.equal(pages(await tiny), ['tiny']);

@@ -84,11 +84,32 @@ test('PDF: runs of one text object that stand apart (a table’s columns) are ap
   assert.is(await textOf(hyphenated), 'the command runs\nEVALUATION');
 });
 
-test('PDF: TeX’s ligatures (OT1 codes 11–15) in an embedded font with no Unicode map are read from its glyph names', async () => {
-  // pdf.js takes a Type 1 program's own encoding (its glyphs' names) when the font has no ToUnicode. One whose
-  // ToUnicode leaves them out (texLigaturePdf(…, true), glpk's manuals) is pdf.js's limit: docs/documents.md.
-  const pdf = await texLigaturePdf('speci\x0ced e\x0bect \x0dow o\x0ece wa\x0fe', false);
-  assert.is(await textOf(pdf), 'specified effect flow office waffle');
+test('PDF: TeX’s ligatures (OT1 codes 11–15) in an embedded font with no Unicode map, or one that maps only some, are read from its glyph names', async () => {
+  // The font's own encoding (its glyphs' names) where the ToUnicode map says nothing. One whose map leaves
+  // `fi`, `fl`, `ffl` out (texLigaturePdf(…, true), dvipdfmx's Computer Modern in glpk's manuals) read
+  // `speci ed ow o�ce` with pdf.js: PDFium reads it.
+  for (const partialMap of [false, true]) {
+    const pdf = await texLigaturePdf('speci\x0ced e\x0bect \x0dow o\x0ece wa\x0fe', partialMap);
+    assert.is(await textOf(pdf), 'specified effect flow office waffle', `partial map: ${partialMap}`);
+  }
+});
+
+test('PDF: a small raised footnote mark and the line’s first word are apart; runs a tenth of a font size apart are two words', async () => {
+  const helvetica = await (await PDFDocument.create()).embedFont(StandardFonts.Helvetica);
+  // graphs.pdf's footnotes read `2GLPK implementation…`: the mark (6 pt, 3.8 pt up) touches the word.
+  const markEnd = (72 + helvetica.widthOfTextAtSize('2', 6)).toFixed(2);
+  // Σ cᵢⱼ xᵢⱼ as TeX sets it: the subscript, then the next symbol 1.2 pt after it (PDFium joins them: `cijx`);
+  // two words of one size 2 pt apart (PDFium: `wordnext`).
+  const subEnd = 100 + helvetica.widthOfTextAtSize('c', 10) + helvetica.widthOfTextAtSize('ij', 7);
+  const pdf = await pdfWithOperators(
+    [
+      `BT /F1 6 Tf 72 703.8 Td (2) Tj ET BT /F1 9 Tf ${markEnd} 700 Td (GLPK implementation) Tj ET`,
+      `BT /F1 10 Tf 100 650 Td (c) Tj ET BT /F1 7 Tf ${(100 + helvetica.widthOfTextAtSize('c', 10)).toFixed(2)} 648 Td (ij) Tj ET`,
+      `BT /F1 10 Tf ${(subEnd + 1.2).toFixed(2)} 650 Td (x) Tj ET`,
+      `BT /F1 10 Tf 100 600 Td (word) Tj ET BT /F1 10 Tf ${(102 + helvetica.widthOfTextAtSize('word', 10)).toFixed(2)} 600 Td (next) Tj ET`,
+    ].join(' '),
+  );
+  assert.is(await textOf(pdf), '2 GLPK implementation\ncij x\nword next');
 });
 
 test('HTML: an ordered list numbered from its start, as a browser shows it', async () => {

@@ -212,7 +212,7 @@ test('what the first bytes look like: the leading text, then "binary data"; neve
   const files: Record<string, [Buffer, string, string]> = {
     'text-then-binary.pdf': [
       Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3', 'latin1'),
-      'PDF: the file cannot be read (damaged or cut short): Invalid PDF structure.',
+      'PDF: the file cannot be read (damaged or cut short): not in PDF format, or corrupted',
       '"%PDF-1.4\\x0a%", then binary data',
     ],
     'binary.bin': [Buffer.from('\u0000\u0001text after', 'latin1'), NOT_A_DOCUMENT, 'binary data'],

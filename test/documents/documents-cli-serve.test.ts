@@ -250,7 +250,7 @@ test('node-postgres: while one client reads a 200-page PDF (parsed ahead, off th
 /**
  * The CPU this process's main thread spends on `work`: about what a server doing that work on its
  * main thread would hold every client for (the same machine and code, CPU time, which a busy
- * machine does not stretch). A warm-up parse first, so pdf.js's loading is not counted.
+ * machine does not stretch). A warm-up parse first, so PDFium's loading is not counted.
  */
 async function mainThreadCost(work: () => unknown): Promise<number> {
   await documentPages(await pdfOf([['warm-up']]), PARSE_LIMITS);
