@@ -49,7 +49,7 @@ async function parse(req: DocumentRequest, onHash?: (sha256: string) => void): P
       return { id: req.id, pages: textChunks(text, maxTokens, overlapTokens) };
     }
     const bytes = req.bytes ?? readChecked(req.path!, req.shown ?? req.path!, req.limits.maxBytes);
-    // Hashed before pdf.js reads the bytes (it may take their buffer).
+    // Hashed before the parse, which may fail: a file that fails is still keyed by its content.
     if (req.hash) {
       sha256 = createHash('sha256').update(bytes).digest('hex');
       onHash?.(sha256);
@@ -96,13 +96,12 @@ function readChecked(path: string, shown: string, maxBytes: number): Uint8Array 
       if (n === 0) break;
       got += n;
     }
-    // pdf.js takes a plain Uint8Array, not a Buffer.
+    // The parsers take a plain Uint8Array view of what was read.
     return new Uint8Array(bytes.buffer, bytes.byteOffset, got);
   } finally {
     closeSync(fd);
   }
 }
-// pdf.js, its text read cancelled past the text bound, still enqueues a batch into the closed stream: a
-// rejection no one awaits, which by default ends this thread (sometimes before the parse's reply is sent:
-// 'the document parser stopped'). A parse's outcome is its own promise's; a stray rejection is not it.
+// A parse's outcome is its own promise's; a stray rejection (pdf.js's cancelled text read once made one)
+// would by default end this thread, sometimes before the parse's reply is sent: 'the document parser stopped'.
 process.on('unhandledRejection', () => undefined);

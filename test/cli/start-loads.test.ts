@@ -21,7 +21,7 @@ const LOADED_ON_FIRST_USE = [
   'piscina', // the worker pool: the first chunk of LLM calls
   '@huggingface/jinja', // Jinja templates: cascades, CREATE SEMANTIC FUNCTION
   'liquidjs', // Liquid templates (bundled into dist/: seen from source only)
-  'pdfjs-dist', // DOCUMENT_TEXT of a PDF
+  '@hyzyla/pdfium', // DOCUMENT_TEXT of a PDF
   'htmlparser2', // DOCUMENT_TEXT of HTML
   'fflate', // DOCX
   'bullmq', // the queue
