@@ -29,7 +29,7 @@ export const AUTO_PACK_MAX = 16;
  */
 const FIT_SHARE = 0.9;
 
-/** Tuples per prompt and why: what EXPLAIN prints. */
+/** Tuples per prompt and why: what EXPLAIN prints ('' when there is no choice to explain). */
 export interface PackChoice {
   readonly perPrompt: number;
   readonly why: string;
@@ -43,7 +43,8 @@ export type SizedModel = ModelLimits & { readonly id: string };
 export function autoPackSize(cascade: Cascade, inputs: readonly Inputs[], model: SizedModel): PackChoice {
   const unpackable = unpackableReason(cascade);
   if (unpackable !== null) return { perPrompt: 1, why: `auto: not packed, ${unpackable}` };
-  if (inputs.length < 2) return { perPrompt: 1, why: 'auto: not packed, one tuple to ask' };
+  // One tuple is one call either way: nothing to explain.
+  if (inputs.length < 2) return { perPrompt: 1, why: '' };
   const { contextWindow: window, maxOutputTokens: cap } = model;
   const limits = `${model.id}: context ${window ?? 'unknown'}, output ${cap ?? 'unknown'}`;
   const longest = longestInputs(inputs, AUTO_PACK_MAX);

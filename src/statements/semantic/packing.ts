@@ -74,11 +74,12 @@ export class StatementPacking {
       return { pairs: explicit, of: () => explicit };
     }
     if (fn.sql.shape !== 'scalar' || fn.sql.dimension) {
-      const unpacked = { perPrompt: 1, why: `auto: not packed, a ${fn.sql.shape} function` };
+      // Not a choice to explain: these functions are never packed automatically (their EXPLAIN lines say their plans).
+      const unpacked = { perPrompt: 1, why: '' };
       return { pairs: unpacked, of: () => unpacked };
     }
     return {
-      pairs: { perPrompt: 1, why: 'auto: pairs not packed (one call each, or the small side)' },
+      pairs: { perPrompt: 1, why: '' },
       of: (tuples) =>
         autoPackSize(
           cascade,
