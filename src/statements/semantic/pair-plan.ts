@@ -108,7 +108,7 @@ export function planPairs(
   if (!split) return [{ tuples, reader: null, plan: null, ...packed(o.packing.of(tuples)) }];
   const { reader, groups, single } = split;
   const out: PlannedGroup[] = [];
-  const plain: Tuple[] = [];
+  let plain: Tuple[] = [];
   const plainChoices: PairChoice[] = [];
   for (const ts of groups) {
     const g = planGroup(fn, catalog, reader, ts, o);
@@ -123,7 +123,7 @@ export function planPairs(
   const pairs = o.packing.pairs;
   if (singles && singles.perPrompt !== pairs.perPrompt) {
     out.push({ tuples: single, reader: null, plan: null, ...packed(singles) });
-  } else plain.unshift(...single);
+  } else plain = single.concat(plain);
   if (plain.length > 0)
     out.push({
       tuples: plain,
