@@ -11,7 +11,7 @@
 import type { Cascade } from '../cascade/cascade-types.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { ModelLimits } from '../llm/model-limits-config.js';
-import { requestCost } from './call-cost.js';
+import { requestBound, requestCost } from './call-cost.js';
 
 /**
  * The most tuples an automatic pack holds: measured on the simulator, a
@@ -48,8 +48,23 @@ export function autoPackSize(cascade: Cascade, inputs: readonly Inputs[], model:
   const { contextWindow: window, maxOutputTokens: cap } = model;
   const limits = `${model.id}: context ${window ?? 'unknown'}, output ${cap ?? 'unknown'}`;
   const longest = longestInputs(inputs, AUTO_PACK_MAX);
+  // A limit the engine does not know bounds nothing: every size fits.
+  if (window === undefined && cap === undefined)
+    return {
+      perPrompt: longest.length,
+      why: `auto: the largest pack ≤ ${AUTO_PACK_MAX} that fits (${limits})`,
+    };
   for (let n = longest.length; n >= 2; n--) {
-    const { tokensIn, tokensOut } = requestCost(cascade, longest.slice(0, n));
+    const rows = longest.slice(0, n);
+    // The tokenizer only when the bound without it does not fit (a long text, a small window, an image).
+    const bound = requestBound(cascade, rows);
+    const boundFits =
+      bound !== undefined &&
+      (window === undefined || bound.tokensIn + bound.tokensOut <= window * FIT_SHARE) &&
+      (cap === undefined || bound.tokensOut <= cap * FIT_SHARE);
+    if (boundFits)
+      return { perPrompt: n, why: `auto: the largest pack ≤ ${AUTO_PACK_MAX} that fits (${limits})` };
+    const { tokensIn, tokensOut } = requestCost(cascade, rows);
     const fitsWindow = window === undefined || tokensIn + tokensOut <= window * FIT_SHARE;
     const fitsOutput = cap === undefined || tokensOut <= cap * FIT_SHARE;
     if (fitsWindow && fitsOutput)
