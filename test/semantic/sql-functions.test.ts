@@ -355,7 +355,9 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
     await ids(`-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id LIMIT 2`),
     [1, 4], // [1, 3] before issue 67 (seeded)
   );
-  assert.is(await f.requests(), 4);
+  // The first window's 8 rows, 8 calls (4 before issue 67): w₀ = max(2 × LIMIT, PARALLEL), and PARALLEL is 8 by
+  // default now (min(8, the provider's concurrency cap)), not 1.
+  assert.is(await f.requests(), 8);
   await f.sim.resetStats();
   const proxied = await ids(
     `-- @ proxy: sim-small confidence 0.9\n-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id`,
