@@ -109,8 +109,7 @@ function sqlAsOperands(argv: readonly string[], valueFlags: ReadonlySet<string>)
   const head = end < 0 ? args : args.slice(0, end);
   const tail = end < 0 ? [] : args.slice(end + 1);
   // An option's value (`-c '-- @ …'`) stays where it is.
-  const isSql = (a: string, i: number) =>
-    /^-/.test(a) && /\s/.test(a) && !valueFlags.has(head[i - 1] ?? '');
+  const isSql = (a: string, i: number) => /^-/.test(a) && /\s/.test(a) && !valueFlags.has(head[i - 1] ?? '');
   const sql = head.filter(isSql);
   if (sql.length === 0) return [...argv];
   return [node!, script!, ...head.filter((a, i) => !isSql(a, i)), '--', ...sql, ...tail];

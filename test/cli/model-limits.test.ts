@@ -90,7 +90,11 @@ test('rvbbit query: with a window learned at run time, cost-line calls are the r
 
     // In one session: the run (learns the window), EXPLAIN (reads it), the run again.
     const session = await rvbbit(
-      ['query', ...args, `${ONE_AT_A_TIME}${GROUPS};\n-- @ parallel: 1\nEXPLAIN ${GROUPS};\n${ONE_AT_A_TIME}${GROUPS}`],
+      [
+        'query',
+        ...args,
+        `${ONE_AT_A_TIME}${GROUPS};\n-- @ parallel: 1\nEXPLAIN ${GROUPS};\n${ONE_AT_A_TIME}${GROUPS}`,
+      ],
       { env: CLEAN },
     );
     assert.is(session.code, 0, session.err);
