@@ -135,7 +135,8 @@ test("rvbbit eval: an unpriced model's dollars stay unknown (null in JSON, unkno
     formatDollars(priced.dollars as number),
   ]);
   assert.equal(cells('-- @ model: small-fast').slice(0, 4), [
-    '12',
+    // 1 packed call (was 12, one per row; issue 67).
+    '1',
     String(unpriced.tokens_in),
     String(unpriced.tokens_out),
     'unknown',
