@@ -10,7 +10,9 @@
  *   parse DOCUMENT_TEXT runs on its parser thread, here in this process;
  * - word recall (reference words the engine gave) and precision (engine
  *   words the reference has), as multisets of words (runs of letters and
- *   digits, NFC on both sides, case kept);
+ *   digits, NFC on both sides, case kept, ligature characters as their
+ *   letters on both sides: pdftotext keeps `coeﬃcient`'s ﬃ, the engine
+ *   gives `coefficient`, one word);
  * - control characters in the engine's text (C0 but \n and \t, DEL, C1);
  * - CPU seconds: the engine's (this process's user + system around the parse,
  *   after a warm-up parse that loads pdf.js) against the tool's (its child's
@@ -54,9 +56,12 @@ function reference(file: string): { text: string; cpu: number } {
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
+/** ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ: NFKC makes each its letters; only these are folded (NFKC of the whole text would also fold ², ½, full-width letters). */
+const LIGATURE = /[\ufb00-\ufb06]/g;
 function words(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const [w] of text.normalize('NFC').matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const letters = text.normalize('NFC').replace(LIGATURE, (l) => l.normalize('NFKC'));
+  for (const [w] of letters.matchAll(WORD)) counts.set(w, (counts.get(w) ?? 0) + 1);
   return counts;
 }
 function common(a: Map<string, number>, b: Map<string, number>): number {

@@ -6,7 +6,10 @@
  * DuckDB holds at the end by tag, and the log tables' row counts. RSS minus
  * the JS heap minus DuckDB's buffers is the rest: native allocations, stacks, code.
  *
- *   node bench/paths-breakdown.child.mjs <stream|ctas|means-count> <N> <simulator url> [database file]
+ *   node bench/paths-breakdown.child.mjs <stream|ctas|means-count|means-print|ctas-llm> <N> <simulator url> [database file]
+ *
+ * means-print: the MEANS filter's matching rows through engine.stream, counted and dropped;
+ * ctas-llm: CREATE TABLE … AS SELECT id, LLM(…, text RETURNING VARCHAR) (paths-memory.bench.ts's paths).
  *
  * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit).
  */
@@ -58,6 +61,15 @@ else if (what === 'means-count')
         `-- @ parallel: 64\n-- @ cache: false\nSELECT count(*) AS n FROM (${rows}) WHERE text MEANS 'positive review'`,
       )
     ).rows[0].n,
+  );
+else if (what === 'means-print')
+  for await (const b of engine.stream(
+    `-- @ parallel: 64\n-- @ cache: false\nSELECT id, text FROM (${rows}) WHERE text MEANS 'positive review'`,
+  ))
+    out += b.length;
+else if (what === 'ctas-llm')
+  await engine.query(
+    `-- @ parallel: 64\n-- @ cache: false\nCREATE TABLE out AS SELECT id, LLM('Give a short label for the text', text RETURNING VARCHAR) AS label FROM (${rows})`,
   );
 else throw new Error(`no such statement: ${what}`);
 const seconds = (performance.now() - t0) / 1000;

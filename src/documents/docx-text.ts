@@ -2,7 +2,11 @@
  * A DOCX file's text: its body (`word/document.xml`, ECMA-376 Part 1 §17.2),
  * headers, footers, footnotes and endnotes (§17.10, §17.11; PART_ORDER says
  * in what order), a line per paragraph (`w:p`), `w:t` runs joined, `w:tab` a
- * tab, `w:br` and `w:cr` a line break. The zip is read with fflate's
+ * tab, `w:br` and `w:cr` a line break; a numbered paragraph starts with its
+ * list's label (docx-numbering.ts, from `word/numbering.xml`), a note's
+ * reference and the note itself with its mark as Word numbers them (`[1]`:
+ * footnotes 1, 2, 3 …, endnotes i, ii, iii …, in the order the text refers
+ * to them). The zip is read with fflate's
  * streaming Unzip: only those entries are inflated, chunk by chunk with a count, so a zip bomb (a
  * few KB that inflate to gigabytes) is stopped at the bound whatever sizes
  * its headers declare. The zip is pushed in slices of ZIP_SLICE_BYTES: fflate
@@ -14,8 +18,11 @@ import { Unzip, type UnzipFile, UnzipInflate } from 'fflate';
 import { Parser } from 'htmlparser2';
 import { DocumentError } from './document-error.js';
 import { type DocumentLimits, InflateBudget, inflateTooLarge, TextBudget } from './document-limits.js';
+import { DocxNumbering, roman } from './docx-numbering.js';
 
 const BODY = 'word/document.xml';
+/** Read for the lists' labels, not for text. */
+const NUMBERING = 'word/numbering.xml';
 
 /**
  * The parts read besides the body, and the order the text gives them in:
@@ -49,7 +56,7 @@ export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
   let failure: DocumentError | undefined;
   const unzip = new Unzip((file: UnzipFile) => {
     names++;
-    if (partRank(file.name) < 0 || parts.has(file.name) || failure) return;
+    if ((partRank(file.name) < 0 && file.name !== NUMBERING) || parts.has(file.name) || failure) return;
     const chunks: Uint8Array[] = [];
     parts.set(file.name, chunks);
     if (file.originalSize !== undefined && file.originalSize > budget.limit) {
@@ -97,6 +104,13 @@ export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
         : `DOCX: the zip holds no ${BODY}: it is a zip but not a Word document`,
     );
   }
+  const numbering = parts.get(NUMBERING);
+  parts.delete(NUMBERING);
+  const marks: DocxMarks = {
+    numbering: new DocxNumbering(numbering && Buffer.concat(numbering).toString('utf8')),
+    footnote: new Map(),
+    endnote: new Map(),
+  };
   const ordered = [...parts.keys()].sort(
     (a, b) => partRank(a) - partRank(b) || a.localeCompare(b, 'en', { numeric: true }),
   );
@@ -105,7 +119,7 @@ export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
     const xml = Buffer.concat(parts.get(name)!).toString('utf8');
     parts.delete(name);
     // Each part counted against what the document has left; one with no text (a header of an image alone) adds nothing.
-    const text = partText(xml, new TextBudget('DOCX', limits.maxBytes, out.length), name === BODY);
+    const text = partText(xml, new TextBudget('DOCX', limits.maxBytes, out.length), name === BODY, marks);
     if (text.trim() === '' && name !== BODY) continue;
     if (out.length > 0) out.append('\n\n');
     out.append(text);
@@ -113,12 +127,24 @@ export function docxText(bytes: Uint8Array, limits: DocumentLimits): string {
   return out.toString();
 }
 
+/** What the parts share: the lists' counts, and each note's number (its id → the order it was first referred to). */
+interface DocxMarks {
+  numbering: DocxNumbering;
+  footnote: Map<string, number>;
+  endnote: Map<string, number>;
+}
+
+/** A note's mark as Word shows it by default: footnotes 1, 2, 3 …; endnotes i, ii, iii …. */
+function noteMark(kind: 'footnote' | 'endnote', n: number): string {
+  return `[${kind === 'footnote' ? n : roman(n).toLowerCase()}]`;
+}
+
 /**
  * A part's paragraphs, a line each, counted in `out`. The body's paragraphs are
  * those inside w:body; a notes part's are its notes' but the separators
  * Word keeps there (w:footnote w:type="separator", …).
  */
-function partText(xml: string, out: TextBudget, isBody: boolean): string {
+function partText(xml: string, out: TextBudget, isBody: boolean, marks: DocxMarks): string {
   let paragraphs = 0;
   const paragraph = (text: string) => {
     if (paragraphs++ > 0) out.append('\n');
@@ -130,6 +156,13 @@ function partText(xml: string, out: TextBudget, isBody: boolean): string {
   let reading = !isBody;
   /** Inside a separator note (w:type other than normal): its paragraphs are not text. */
   let separator = false;
+  /** The note being read (a notes part): its mark goes where its w:footnoteRef / w:endnoteRef stands. */
+  let note: { kind: 'footnote' | 'endnote'; id: string } | undefined;
+  /** The paragraph's list (w:numPr), its label put before its runs at its end. */
+  let numId: string | undefined;
+  let ilvl: string | undefined;
+  /** Inside a tracked change's record of the paragraph's old properties (w:pPrChange): its list is not the paragraph's. */
+  let oldProperties = false;
   const parser = new Parser(
     {
       onopentag(name, attributes) {
@@ -137,7 +170,21 @@ function partText(xml: string, out: TextBudget, isBody: boolean): string {
         else if (name === 'w:footnote' || name === 'w:endnote') {
           const type = attributes['w:type'];
           separator = type !== undefined && type !== 'normal';
-        } else if (name === 'w:t') inText = true;
+          note = { kind: name === 'w:footnote' ? 'footnote' : 'endnote', id: attributes['w:id'] ?? '' };
+        } else if (name === 'w:footnoteReference' || name === 'w:endnoteReference') {
+          const kind = name === 'w:footnoteReference' ? 'footnote' : 'endnote';
+          const numbers = marks[kind];
+          const id = attributes['w:id'] ?? '';
+          if (!numbers.has(id)) numbers.set(id, numbers.size + 1);
+          current.push(noteMark(kind, numbers.get(id)!));
+        } else if ((name === 'w:footnoteRef' || name === 'w:endnoteRef') && note !== undefined) {
+          // A note no text refers to has no number to show.
+          const n = marks[note.kind].get(note.id);
+          if (n !== undefined) current.push(noteMark(note.kind, n));
+        } else if (name === 'w:pPrChange') oldProperties = true;
+        else if (name === 'w:numId' && !oldProperties) numId = attributes['w:val'];
+        else if (name === 'w:ilvl' && !oldProperties) ilvl = attributes['w:val'];
+        else if (name === 'w:t') inText = true;
         else if (name === 'w:tab') current.push('\t');
         else if (name === 'w:br' || name === 'w:cr') current.push('\n');
       },
@@ -146,10 +193,18 @@ function partText(xml: string, out: TextBudget, isBody: boolean): string {
       },
       onclosetag(name) {
         if (name === 'w:t') inText = false;
-        else if (name === 'w:footnote' || name === 'w:endnote') separator = false;
-        else if (name === 'w:p') {
-          if (reading && !separator) paragraph(current.join(''));
+        else if (name === 'w:pPrChange') oldProperties = false;
+        else if (name === 'w:footnote' || name === 'w:endnote') {
+          separator = false;
+          note = undefined;
+        } else if (name === 'w:p') {
+          // Counted only where it is shown: a list's paragraph outside the body's text does not move its count.
+          const label =
+            numId !== undefined && reading && !separator ? marks.numbering.label(numId, ilvl) : '';
+          if (reading && !separator) paragraph(label + current.join(''));
           current.length = 0;
+          numId = undefined;
+          ilvl = undefined;
         }
       },
     },

@@ -1,6 +1,8 @@
 /**
- * An HTML page's text as a reader sees it: no script, style, template,
- * noscript or svg content, entities decoded (htmlparser2), block elements
+ * An HTML page's text as a reader sees it: no script, style, template or
+ * noscript content, of an inline SVG drawing only its <text> labels (a
+ * syntax diagram's keywords are words on the page: w3m and a browser show
+ * them), entities decoded (htmlparser2), block elements
  * on lines of their own, a table row's cells on its line with a tab between
  * them, an ordered list's items numbered (`1. `, from its `start`), runs of
  * spaces collapsed outside <pre>. The text is
@@ -19,7 +21,9 @@ import { TextBudget } from './document-limits.js';
 /** Open elements at most (Chromium's HTML parser nests at most 512 deep too); past it the page is refused. */
 export const MAX_HTML_DEPTH = 512;
 
-const SKIPPED = new Set(['script', 'style', 'template', 'noscript', 'svg', 'head']);
+const SKIPPED = new Set(['script', 'style', 'template', 'noscript', 'head']);
+/** In an inline SVG drawing, the elements whose text is drawn on the page (its <title>, <desc>, <style> are not). */
+const SVG_LABELS = new Set(['text', 'tspan', 'textpath']);
 const KEPT_IN_HEAD = 'title';
 const BLOCKS = new Set([
   'address',
@@ -72,6 +76,9 @@ export function htmlText(html: string, maxChars: number): string {
   const lists: (number | undefined)[] = [];
   let skipping = 0;
   let inTitle = false;
+  /** SVG drawings open, and labels open inside them: a drawing's text outside a label is none of the page's. */
+  let svg = 0;
+  let svgLabels = 0;
   let pre = 0;
   // Elements open (htmlparser2 reports every open element's close, implied ones and void elements' too).
   let depth = 0;
@@ -90,7 +97,12 @@ export function htmlText(html: string, maxChars: number): string {
             { depth: MAX_HTML_DEPTH },
           );
         }
-        if (name === KEPT_IN_HEAD) inTitle = true;
+        if (name === 'svg') svg++;
+        if (svg > 0 && SVG_LABELS.has(name)) {
+          // A label is a piece of the drawing: apart from the one before, as w3m shows each.
+          if (svgLabels++ === 0) line = `${withoutTrailingSpaces(line)} `;
+        }
+        if (name === KEPT_IN_HEAD && svg === 0) inTitle = true;
         if (SKIPPED.has(name)) skipping++;
         if (name === 'pre') pre++;
         if (BLOCKS.has(name)) breakLine();
@@ -114,6 +126,7 @@ export function htmlText(html: string, maxChars: number): string {
       },
       ontext(text) {
         if (skipping > 0 && !inTitle) return;
+        if (svg > 0 && svgLabels === 0) return;
         const piece = pre > 0 ? text : text.replace(/\s+/g, ' ');
         // A cell's leading space after the tab that opens it is no part of it.
         line += line.endsWith('\t') && pre === 0 ? piece.trimStart() : piece;
@@ -134,6 +147,11 @@ export function htmlText(html: string, maxChars: number): string {
         if (name === 'pre') pre = Math.max(0, pre - 1);
         if (SKIPPED.has(name)) skipping = Math.max(0, skipping - 1);
         if (name === KEPT_IN_HEAD) inTitle = false;
+        if (svg > 0 && SVG_LABELS.has(name)) svgLabels = Math.max(0, svgLabels - 1);
+        if (name === 'svg') {
+          svg = Math.max(0, svg - 1);
+          if (svg === 0) svgLabels = 0;
+        }
       },
     },
     { decodeEntities: true, lowerCaseTags: true },

@@ -234,7 +234,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       const { dropSemanticFunction } = await import('./sql-function-statements.js');
       const dropped = await dropSemanticFunction(plan.stmt, r.shared, r.readOnlyFunctions);
       // Postgres's notice for DROP FUNCTION IF EXISTS of a missing function.
-      if (!dropped) r.options.onNotice?.(`semantic function ${plan.stmt.name.text} does not exist, skipping`);
+      if (!dropped)
+        r.options.onNotice?.(`semantic function ${plan.stmt.name.text} does not exist, skipping`, 'notice');
       return { result: { columns: [], rows: [] }, kind: 'sql', ...NONE };
     },
   },

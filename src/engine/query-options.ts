@@ -2,12 +2,20 @@
 import type { ResultColumn } from '../db/query-result.js';
 import type { Progress } from '../dispatch/progress.js';
 
+/** How a notice is shown: Postgres's NOTICE or WARNING (psql prints the word before it). */
+export type NoticeSeverity = 'notice' | 'warning';
+
 export interface QueryOptions {
   /** Aborting stops new work and aborts in-flight LLM calls; finished rows stay cached. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: Progress) => void;
-  /** Things worth telling the user that are not errors (a MAP's auto-LIMIT cut its input). */
-  readonly onNotice?: (text: string) => void;
+  /**
+   * Things worth telling the user that are not errors: a warning when what ran
+   * differs from what was asked (a MAP's auto-LIMIT cut its input, PARALLEL
+   * capped), a notice where Postgres says NOTICE (DROP … IF EXISTS of nothing).
+   * Omitted severity is a warning.
+   */
+  readonly onNotice?: (text: string, severity?: NoticeSeverity) => void;
   /**
    * Plain SQL's rows carry DuckDB's own values (@duckdb/node-api's
    * DuckDBValue: timestamps in microseconds, DuckDBDecimalValue,

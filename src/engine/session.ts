@@ -23,7 +23,7 @@ import { rowsWithRelativePaths, stripRoots, withRelativePaths } from './relative
 import { type Outcome, StatementLog, statementKind } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
 
-export type { QueryOptions } from './query-options.js';
+export type { NoticeSeverity, QueryOptions } from './query-options.js';
 
 /**
  * One statement of a session's SQL text, parsed once and ready to run,
@@ -374,7 +374,11 @@ export class Session {
       // A notice naming a cascade file (its ignored keys) shows the file as the client may see it.
       options:
         this.policy.relativePaths && options.onNotice
-          ? { ...options, onNotice: (text) => options.onNotice!(stripRoots(text, this.shared.shownRoots)) }
+          ? {
+              ...options,
+              onNotice: (text, severity) =>
+                options.onNotice!(stripRoots(text, this.shared.shownRoots), severity),
+            }
           : options,
       queryId,
       holdFor: (done) => this.holdFor(done),

@@ -66,15 +66,20 @@ export async function closeFilesToClients(
   return { shared, fileGuard: await engineFileGuard(engine, files) };
 }
 
+/** The setting a `SET`, `RESET` or `PRAGMA` names (lower case); undefined for any other statement. */
+export function settingNamed(sql: string): string | undefined {
+  const text = withoutLeadingComments(sql);
+  const m = /^\s*(?:SET|RESET|PRAGMA)\s+(?:(?:GLOBAL|SESSION|LOCAL)\s+)?"?([A-Za-z_]\w*)"?/i.exec(text);
+  return m?.[1]?.toLowerCase();
+}
+
 /**
  * Refuses `SET`, `RESET` and `PRAGMA` of a setting all sessions share: one
  * client must not change threads, memory or access for the others. Postgres
  * answers "permission denied to set parameter" (42501) the same way.
  */
 export function refuseSharedSetting(sql: string, shared: SharedSettings): void {
-  const text = withoutLeadingComments(sql);
-  const m = /^\s*(?:SET|RESET|PRAGMA)\s+(?:(?:GLOBAL|SESSION|LOCAL)\s+)?"?([A-Za-z_]\w*)"?/i.exec(text);
-  const name = m?.[1]?.toLowerCase();
+  const name = settingNamed(sql);
   if (name === undefined || !shared.has(name)) return;
   throw new RvbbitError(
     'SETTING_NOT_ALLOWED',

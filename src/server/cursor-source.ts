@@ -14,6 +14,7 @@ import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/qu
 import { toDuckValues } from '../engine/params.js';
 import type { QueryOptions, Session, SessionStatement } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
+import { settingNamed } from './client-access.js';
 import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import { classifyStatement } from './statement-class.js';
 
@@ -162,8 +163,13 @@ export async function openStream(
   /** A MAP's progress and notices, told to the client as a whole run's are. */
   hooks?: StreamHooks,
 ): Promise<StreamSource | undefined> {
-  if (!classifyStatement(sql).query) return undefined;
-  if (specialQuery(sql, new Map(settings), params) !== undefined) return undefined;
+  // A PRAGMA answers rows but sets a setting: it runs whole, through runStatement's check of
+  // the settings every session shares (client-access.ts), never around it.
+  if (!classifyStatement(sql).query || settingNamed(sql) !== undefined) return undefined;
+  // Answered by the server itself (SHOW, pg_backend_pid(), pg_cancel_backend(n), a catalog rewrite): it runs
+  // whole (runStatement). Asked on a copy of the settings and with a cancel that cancels nothing, so that
+  // asking has no effect: the run does it.
+  if (specialQuery(sql, new Map(settings), params, 0, () => false) !== undefined) return undefined;
   let statements: readonly SessionStatement[];
   try {
     statements = parsed();

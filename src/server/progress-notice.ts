@@ -27,6 +27,11 @@ export function engineWarning(text: string): NoticeFields {
   return { S: 'WARNING', V: 'WARNING', C: '01000', M: text };
 }
 
+/** A notice of the engine where Postgres sends NOTICE (DROP … IF EXISTS of a missing object), as psql shows `NOTICE:  …`. */
+export function engineNotice(text: string): NoticeFields {
+  return { S: 'NOTICE', V: 'NOTICE', C: '00000', M: text };
+}
+
 /** False when the session's `SET client_min_messages` is `error`: no warnings either. */
 export function warningsWanted(settings: ReadonlyMap<string, string>): boolean {
   const level = settings.get('client_min_messages')?.trim().toLowerCase();

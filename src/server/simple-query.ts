@@ -17,6 +17,7 @@ import { RvbbitError } from '../../base/errors.js';
 import { CopyInSink, parseCopyIn } from './copy-in.js';
 import { copyOut, parseCopyOut } from './copy-out.js';
 import { openStream, SEND_BATCH_ROWS } from './cursor-source.js';
+import { Cursors } from './cursors.js';
 import { BodyReader, type Frame } from './frame-reader.js';
 import { ImplicitTransaction } from './implicit-transaction.js';
 import * as msg from './message-writer.js';
@@ -242,21 +243,26 @@ function* withLast<T>(items: Iterable<T>): Generator<[T, boolean]> {
 }
 
 /**
- * A MAP's rows sent as they come (cursor-source.ts): a batch is read only
- * once the one before it was taken by the socket (flush waits for it to
- * drain), so a client that does not read stops the MAP at its small
- * window of rows in flight instead of the server holding its whole result.
- * False: not a MAP (or in a failed block, where it fails as any statement
- * does), so it runs whole.
+ * A query's rows sent as they come (cursor-source.ts): a MAP's as it answers
+ * them, plain SQL's as DuckDB's streaming result gives them. A batch is read
+ * only once the one before it was taken by the socket (flush waits for it to
+ * drain), so a client that does not read stops the MAP at its small window
+ * of rows in flight, and DuckDB at its chunk, instead of the server holding
+ * the whole result (`SELECT * FROM range(10000000)` over psql). An error
+ * after some rows went out is an ErrorResponse after those DataRows, as
+ * Postgres sends it. False: no query openStream streams (semantic SQL, a
+ * statement of the pg catalog, a command), or in a failed block, where it
+ * fails as any statement does: it runs whole.
  */
-async function streamedMap(
+async function streamedQuery(
   piece: Piece,
   cls: StatementClass,
   executor: StatementExecutor,
   replies: ReplyBuffer,
   parsed: ParsedSql | undefined,
 ): Promise<boolean> {
-  if (!cls.rvbbit || !cls.query || executor.txStatus === 'E') return false;
+  // Cursor statements and readers of pg_cursors are the cursors' (executor.run writes the view first).
+  if (!cls.query || executor.txStatus === 'E' || Cursors.handles(piece.text, cls)) return false;
   const { session, settings, params, log, pid, limits } = executor.client;
   await executor.cursors.beforeStatement(false);
   // statement_timeout spans the whole statement, every batch's read and send (57014, as a run).
@@ -309,7 +315,7 @@ async function runPiece(
       replies.send(msg.commandComplete(`COPY ${await copyOut(copy, executor, replies)}`));
       return true;
     }
-    if (await streamedMap(piece, cls, executor, replies, parsed)) return true;
+    if (await streamedQuery(piece, cls, executor, replies, parsed)) return true;
     const { result, completion } = await executor.run(piece.text, undefined, cls, parsed);
     if (completion.rows) {
       replies.send(msg.rowDescription(fieldsOf(result, [])));

@@ -9,6 +9,7 @@
 import { RvbbitError } from '../../base/errors.js';
 import { type QueryResult, rowKeys } from '../db/query-result.js';
 import type { Progress } from '../dispatch/progress.js';
+import type { NoticeSeverity } from '../engine/session.js';
 import { wrappedResult } from '../output/wrap-result.js';
 import type { ClientContext } from './client-context.js';
 import { completionOf } from './command-tag.js';
@@ -16,7 +17,13 @@ import type { StreamHooks } from './cursor-source.js';
 import { Cursors } from './cursors.js';
 import * as msg from './message-writer.js';
 import type { ParsedSql } from './parsed-sql.js';
-import { engineWarning, noticesWanted, progressNotice, warningsWanted } from './progress-notice.js';
+import {
+  engineNotice,
+  engineWarning,
+  noticesWanted,
+  progressNotice,
+  warningsWanted,
+} from './progress-notice.js';
 import type { TxStatus } from './protocol-codes.js';
 import type { ReplyBuffer } from './reply-buffer.js';
 import { failedBlockError, Savepoints, savepointStatement } from './savepoints.js';
@@ -272,8 +279,10 @@ export class StatementExecutor {
         this.replies.send(msg.noticeResponse(progressNotice(p)));
         void this.replies.flush();
       },
-      onNotice: (text: string) => {
-        if (warningsWanted(settings)) this.replies.send(msg.noticeResponse(engineWarning(text)));
+      onNotice: (text: string, severity: NoticeSeverity = 'warning') => {
+        if (severity === 'notice') {
+          if (noticesWanted(settings)) this.replies.send(msg.noticeResponse(engineNotice(text)));
+        } else if (warningsWanted(settings)) this.replies.send(msg.noticeResponse(engineWarning(text)));
       },
     };
   }

@@ -9,7 +9,7 @@ import { duckdbError } from '../db/duckdb-error.js';
 import type { QueryResult } from '../db/query-result.js';
 import type { Progress } from '../dispatch/progress.js';
 import { toDuckValues } from '../engine/params.js';
-import type { Session } from '../engine/session.js';
+import type { QueryOptions, Session } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
 import { renameIdentityColumns } from './catalog-rewrite.js';
 import { ensureCatalog } from './catalog-setup.js';
@@ -35,8 +35,8 @@ export interface RunContext {
   readonly sharedSettings?: SharedSettings;
   readonly signal: AbortSignal;
   readonly onProgress: (p: Progress) => void;
-  /** The engine's warnings (PARALLEL above the provider's cap, an auto-LIMIT that cut the input). */
-  readonly onNotice?: (text: string) => void;
+  /** The engine's warnings (PARALLEL above the provider's cap, an auto-LIMIT that cut the input) and notices. */
+  readonly onNotice?: QueryOptions['onNotice'];
   /** Called with every statement before it runs (the server's query log). */
   readonly log?: (sql: string) => void;
 }

@@ -16,7 +16,7 @@ import { simulatorEnv } from '../../src/llm/config.js';
 import { requires } from '../requires.js';
 import { type MainThreadWatch, mainThreadWatch } from '../server/probe.js';
 import { psql } from '../server/py-client.js';
-import { rvbbit, SERVER_START_MS, start, waitFor } from './helpers.js';
+import { rvbbit, SERVER_START_MS, start, waitFor, within } from './helpers.js';
 
 const ENV = simulatorEnv();
 /** 20 rows; the simulator answers `t MEANS 'eco friendly'` true for the 4 that say so. */
@@ -46,15 +46,6 @@ const CASES: readonly { name: string; sql: string; check: string; want: string }
   })),
 ];
 const SETUP = `${DOCS}; CREATE TABLE ins (id BIGINT)`;
-
-/** Rejects if `p` takes longer than `ms` (a hang fails the test instead of the run). */
-function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 const lib = suite('defaults: createEngine() with no options');
 

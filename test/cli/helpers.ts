@@ -101,6 +101,18 @@ export async function queryOnOwnSimulator(
 export const SERVER_START_MS = 120_000;
 
 /**
+ * Rejects if `p` takes longer than `ms`: a hang fails the test instead of stalling the run. A
+ * wait, not a bound: a test measures what it bounds by steps or CPU, never by this clock.
+ */
+export function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Resolves once `get()` matches `pattern` (polling), or rejects after `ms`: a wait, not a bound,
  * so by default as long as a server's start may take on a loaded machine (10 s was too short:
  * seven serve tests timed out waiting for "listening" at load 10).

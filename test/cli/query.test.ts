@@ -106,4 +106,23 @@ test('a bad --format is refused with the valid choices (bad usage: exit 2)', asy
   assert.match(r.err, /--format must be one of table, csv, json, ndjson/);
 });
 
+test('a streamed query that fails part-way: the rows so far, then the error and exit 1, never a shorter result that ends well', async () => {
+  for (const format of ['csv', 'ndjson']) {
+    const r = await rvbbit([
+      'query',
+      '--format',
+      format,
+      `SELECT CASE WHEN range < 300000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(600000)`,
+    ]);
+    assert.is(r.code, 1, `${format}: exit ${r.code}`);
+    assert.match(r.err, /DUCKDB_STREAM_FAILED|failed after \d+ rows/);
+    // The rows printed before the failure are rows of the query, in order, fewer than the 300,000 before it.
+    const lines = r.out.split('\n').filter((l) => l !== '');
+    const rows =
+      format === 'csv' ? lines.slice(1) : lines.map((l) => String((JSON.parse(l) as { i: number }).i));
+    assert.ok(rows.length < 300000, `${format}: ${rows.length} rows`);
+    assert.equal(rows.slice(0, 3), ['0', '1', '2']);
+  }
+});
+
 test.run();

@@ -17,6 +17,7 @@ import { cleanText } from '../../src/documents/clean-text.js';
 import { DEFAULT_MAX_INFLATE_BYTES } from '../../src/documents/document-limits.js';
 import { documentPages } from '../../src/documents/parse-document.js';
 import { createEngine, type Engine, RvbbitError } from '../../src/index.js';
+import { texLigaturePdf } from './tex-font.js';
 
 let engine: Engine;
 test.before(async () => {
@@ -52,6 +53,16 @@ async function pdfWithOperators(ops: string): Promise<Uint8Array> {
   return doc.save();
 }
 
+test('HTML: an inline SVG drawing gives its <text> labels (a syntax diagram’s keywords), not its title, style or paths', async () => {
+  // sqlite's lang_select.html draws its grammar as 135 such diagrams: 29% of the page's words.
+  const t = await textOf(
+    html(
+      '<p>Syntax:</p><div><svg viewBox="0 0 9 9"><title>select-stmt</title><style>.k{fill:red}</style><path d="M0 0L9 9"/><text x="1" y="2">SELECT</text><text x="5" y="2">DISTINCT <tspan>ALL</tspan></text></svg></div><p>after</p>',
+    ),
+  );
+  assert.is(t, 'Syntax:\nSELECT DISTINCT ALL\nafter');
+});
+
 test('PDF: runs of one text object that stand apart (a table’s columns) are apart by a space; a hyphenated word is joined', async () => {
   // One BT … ET, as a table typesetter writes a row: the second column moved to with Td, no space drawn.
   const row = await pdfWithOperators(
@@ -71,6 +82,13 @@ test('PDF: runs of one text object that stand apart (a table’s columns) are ap
     'BT /F1 11 Tf 50 700 Td (the com-) Tj 0 -14 Td (mand runs) Tj 0 -14 Td (EVALUA-) Tj 0 -14 Td (TION) Tj ET',
   );
   assert.is(await textOf(hyphenated), 'the command runs\nEVALUATION');
+});
+
+test('PDF: TeX’s ligatures (OT1 codes 11–15) in an embedded font with no Unicode map are read from its glyph names', async () => {
+  // pdf.js takes a Type 1 program's own encoding (its glyphs' names) when the font has no ToUnicode. One whose
+  // ToUnicode leaves them out (texLigaturePdf(…, true), glpk's manuals) is pdf.js's limit: docs/documents.md.
+  const pdf = await texLigaturePdf('speci\x0ced e\x0bect \x0dow o\x0ece wa\x0fe', false);
+  assert.is(await textOf(pdf), 'specified effect flow office waffle');
 });
 
 test('HTML: an ordered list numbered from its start, as a browser shows it', async () => {
@@ -120,7 +138,37 @@ test('DOCX: headers, body, footnotes, endnotes, footers, in that order; separato
   });
   assert.is(
     await textOf(docx),
-    'Running head\n\nBody first.\nBody second\n\nFirst footnote.\nSecond footnote.\n\nAn endnote.\n\nPage footer',
+    'Running head\n\nBody first.\nBody second[1]\n\nFirst footnote.\nSecond footnote.\n\nAn endnote.\n\nPage footer',
+  );
+});
+
+/** A paragraph of list `numId` at level `ilvl`. */
+const item = (numId: number, ilvl: number, text: string) =>
+  `<w:p><w:pPr><w:numPr><w:ilvl w:val="${ilvl}"/><w:numId w:val="${numId}"/></w:numPr></w:pPr><w:r><w:t>${text}</w:t></w:r></w:p>`;
+const level = (ilvl: number, format: string, text: string, start?: number) =>
+  `<w:lvl w:ilvl="${ilvl}">${start === undefined ? '' : `<w:start w:val="${start}"/>`}<w:numFmt w:val="${format}"/><w:lvlText w:val="${text}"/></w:lvl>`;
+
+test('DOCX: list paragraphs start with their labels from numbering.xml; notes carry their marks, as Word shows them', async () => {
+  // pandoc writes `<ol start="0">` (octave's Special Functions: error codes 0–5) as a list whose level starts at 0;
+  // a list (numId 2) on the same abstract numbering restarts by its override; bullets have no label; a letter
+  // count of a billion (the file's w:start) is given as a number, not built as a billion-letter label.
+  const numbering = `<w:numbering ${W}><w:abstractNum w:abstractNumId="7">${level(0, 'decimal', '%1.', 0)}${level(1, 'lowerLetter', '%1.%2)')}</w:abstractNum><w:abstractNum w:abstractNumId="8">${level(0, 'bullet', '•')}</w:abstractNum><w:abstractNum w:abstractNumId="9">${level(0, 'upperRoman', '%1 -')}</w:abstractNum><w:abstractNum w:abstractNumId="10">${level(0, 'lowerLetter', '%1)', 1_000_000_000)}</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="7"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="5"/></w:lvlOverride></w:num><w:num w:numId="3"><w:abstractNumId w:val="8"/></w:num><w:num w:numId="4"><w:abstractNumId w:val="9"/></w:num><w:num w:numId="5"><w:abstractNumId w:val="10"/></w:num></w:numbering>`;
+  const note = (kind: 'footnote' | 'endnote', id: number, text: string) =>
+    `<w:${kind} w:id="${id}"><w:p><w:r><w:${kind}Ref/></w:r><w:r><w:t xml:space="preserve"> ${text}</w:t></w:r></w:p></w:${kind}>`;
+  const ref = (kind: 'footnote' | 'endnote', id: number) => `<w:r><w:${kind}Reference w:id="${id}"/></w:r>`;
+  const docx = zipSync({
+    'word/numbering.xml': strToU8(numbering),
+    'word/document.xml': strToU8(
+      `<w:document ${W}><w:body>${item(1, 0, 'Normal return.')}${item(1, 1, 'sub one')}${item(1, 1, 'sub two')}${item(1, 0, 'Input error.')}${item(1, 1, 'sub again')}${item(3, 0, 'a bullet')}${item(2, 0, 'restarted')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(4, 0, 'Part')}${item(99, 0, 'no such list')}${item(5, 0, 'a billion letters? no')}<w:p><w:pPr><w:pPrChange w:id="1" w:author="x"><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr></w:pPrChange></w:pPr><w:r><w:t>was a list item, tracked</w:t></w:r></w:p><w:p><w:r><w:t>See</w:t></w:r>${ref('footnote', 20)}<w:r><w:t xml:space="preserve"> and</w:t></w:r>${ref('endnote', 3)}${ref('footnote', 9)}</w:p></w:body></w:document>`,
+    ),
+    'word/footnotes.xml': strToU8(
+      `<w:footnotes ${W}>${note('footnote', 9, 'Second.')}${note('footnote', 20, 'First.')}${note('footnote', 30, 'Never referred to.')}</w:footnotes>`,
+    ),
+    'word/endnotes.xml': strToU8(`<w:endnotes ${W}>${note('endnote', 3, 'An endnote.')}</w:endnotes>`),
+  });
+  assert.is(
+    await textOf(docx),
+    '0. Normal return.\n0.a) sub one\n0.b) sub two\n1. Input error.\n1.a) sub again\na bullet\n5. restarted\nI - Part\nII - Part\nIII - Part\nIV - Part\nno such list\n1000000000) a billion letters? no\nwas a list item, tracked\nSee[1] and[i][2]\n\n[2] Second.\n[1] First.\n Never referred to.\n\n[i] An endnote.',
   );
 });
 

@@ -52,6 +52,9 @@ test('a client cannot change access or a setting every session shares; its own s
     const err = await rejection(c.query(sql));
     assert.is(err.code, '42501', sql);
     assert.match(err.message, /^permission denied to set parameter "\w+"/, sql);
+    // Through the extended protocol too (a named statement): a portal streams its rows, never around the check.
+    const prepared = await rejection(c.query({ name: `p${sql.length}`, text: sql, values: [] }));
+    assert.is(prepared.code, '42501', `prepared: ${sql}`);
   }
   await c.query(`SET search_path = 'main'`);
   await c.query(`SET VARIABLE mine = 42`);

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { start, waitFor } from '../cli/helpers.js';
+import { SERVER_START_MS, start, waitFor, within } from '../cli/helpers.js';
 import { COLOURS, png } from '../images/png.js';
 import { rejection } from './helpers.js';
 import { type MainThreadWatch, mainThreadWatch, probed } from './probe.js';
@@ -82,11 +82,13 @@ function memory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 }
 
 /** Probes `SELECT 1` every ~10 ms until `until` settles; resolves to the longest wait, in ms. */
-async function stop(s: Served): Promise<number> {
-  const t0 = performance.now();
+/**
+ * SIGTERM, and the server's exit: a thread stuck in a FIFO's open() would keep it from exiting
+ * at all, which the wait turns into a failure (a wait, not a bound: a busy machine stretches it).
+ */
+async function stop(s: Served): Promise<void> {
   s.run.child.kill('SIGTERM');
-  await s.run.done;
-  return performance.now() - t0;
+  await within(SERVER_START_MS, s.run.done, 'the server after SIGTERM');
 }
 
 test('a FIFO, a FIFO behind a symlink, a folder: 58030 at once; /dev/zero behind a symlink: 42501; others answered; SIGTERM ends it', async () => {
@@ -125,8 +127,7 @@ test('a FIFO, a FIFO behind a symlink, a folder: 58030 at once; /dev/zero behind
     assert.is(err.code, '58030');
     assert.equal((await a.query(`SELECT IMAGE('red.png') MEANS 'red' AS red`)).rows, [{ red: true }]);
     await Promise.allSettled([a.end(), b.end()]);
-    const ms = await stop(s);
-    assert.ok(ms < 5000, `SIGTERM took ${ms.toFixed(0)} ms`);
+    await stop(s);
     assert.is(s.run.child.exitCode, 0);
   } finally {
     if (s.run.child.exitCode === null) s.run.child.kill('SIGKILL');

@@ -1,18 +1,22 @@
 /**
- * Why plain SQL in a simple query is not streamed yet (issue 66): DuckDB's
- * streaming fetch returns an empty chunk both at the end and on an error
- * (duckdb_stream_fetch_chunk; @duckdb/node-api does not expose
- * duckdb_result_error), so a streamed query that fails part-way would look
- * like a shorter, successful result. Run whole, the client gets the error and
- * no rows; this test keeps it so until the stream can tell the two apart.
- * A cursor reads engine.stream, which now does (db/query-result.ts
- * CheckedResult): its FETCH fails instead (it ended after 290,816 of 600,000
- * rows, no error, before). Real server, real DuckDB, node-postgres.
+ * Plain SQL in a simple query streams (issue 66): its rows go out as DuckDB
+ * gives them, so the server never holds a whole result (`SELECT * FROM
+ * range(10000000000)` over psql), and a failure part-way is an ErrorResponse
+ * after the rows that went out, as Postgres sends it, never a shorter,
+ * successful result. DuckDB's streaming fetch ends the same way on an error
+ * as at the end (@duckdb/node-api does not expose duckdb_result_error); the
+ * engine tells them apart (db/query-result.ts CheckedResult, XX000
+ * DUCKDB_STREAM_FAILED, its text unreadable). A failure before DuckDB's first
+ * rows comes from DuckDB's first fetch with its own message. A cursor reads the same stream: its
+ * FETCH fails (it ended after 290,816 of 600,000 rows, no error, before).
+ * Real server, real DuckDB, node-postgres.
  */
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SERVER_START_MS, within } from '../cli/helpers.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
+import { cancelClient } from './probe.js';
 
 let f: ServerFixture;
 test.before(async () => {
@@ -22,19 +26,74 @@ test.after(async () => {
   await f.close();
 });
 
-test('a simple query that fails part-way is an ErrorResponse, never a shorter result', async () => {
-  const c = await f.client();
+/** Runs `sql` as a simple query: the rows that arrived, then how it ended (its error, if any). */
+async function rowsThenEnd(
+  c: pg.Client,
+  sql: string,
+): Promise<{ rows: number; error?: { code?: string; message: string } }> {
   let rows = 0;
-  const query = new pg.Query(
-    `SELECT CASE WHEN range < 1000000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(2000000)`,
-  );
+  const query = new pg.Query(sql);
   query.on('row', () => rows++);
-  const outcome = await new Promise<string>((resolve) => {
-    query.on('end', () => resolve(`ended after ${rows} rows`));
-    query.on('error', (err: Error) => resolve(err.message));
+  return new Promise((resolve) => {
+    query.on('end', () => resolve({ rows }));
+    query.on('error', (error: Error) => resolve({ rows, error }));
     c.query(query);
   });
-  assert.match(outcome, /boom at 1000000/);
+}
+
+test('a simple query that fails part-way: its rows so far, then an ErrorResponse (XX000), never a shorter result', async () => {
+  const c = await f.client();
+  const out = await rowsThenEnd(
+    c,
+    `SELECT CASE WHEN range < 1000000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(2000000)`,
+  );
+  assert.ok(out.error, `ended after ${out.rows} rows without an error`);
+  assert.is(out.error.code, 'XX000');
+  assert.match(out.error.message, /failed after \d+ rows/);
+  // Streamed: rows went out before the failure, as Postgres sends them; fewer than the 1,000,000 before it.
+  assert.ok(out.rows > 0 && out.rows <= 1000000, `${out.rows} rows`);
+  assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+});
+
+/** Fails at row 500,000 and matches no row before it: no row goes out before the failure. */
+const FAILS_BEFORE_A_ROW = `SELECT * FROM (SELECT CASE WHEN range < 500000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(2000000)) WHERE i < 0`;
+
+test("a simple query that fails before any row went out says DuckDB's own message, no rows; in a block too, which it aborts", async () => {
+  const c = await f.client();
+  const out = await rowsThenEnd(c, FAILS_BEFORE_A_ROW);
+  assert.is(out.rows, 0);
+  assert.match(out.error?.message ?? '', /boom at 500000/);
+  // Inside a block, the failure aborts it (25P02 next), as Postgres does.
+  await c.query('BEGIN');
+  const inBlock = await rowsThenEnd(c, FAILS_BEFORE_A_ROW);
+  assert.match(inBlock.error?.message ?? '', /boom at 500000/);
+  const next = await rowsThenEnd(c, 'SELECT 1 AS x');
+  assert.is(next.error?.code, '25P02');
+  await c.query('ROLLBACK');
+  assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+});
+
+test('a simple query of ten billion rows: its first 100,000 arrive while DuckDB is still reading, and a cancel stops it (57014)', async () => {
+  const c = await f.client();
+  let rows = 0;
+  let cancelled: Promise<void> | undefined;
+  const query = new pg.Query('SELECT range AS i FROM range(10000000000)');
+  query.on('row', () => {
+    // Run whole, no row would come before all ten billion were held (the server would die first).
+    if (++rows === 100000) cancelled = cancelClient(f.port, c);
+  });
+  const error = await within(
+    SERVER_START_MS,
+    new Promise<{ code?: string }>((resolve) => {
+      query.on('end', () => resolve({ code: 'ended' }));
+      query.on('error', (err: Error & { code?: string }) => resolve(err));
+      c.query(query);
+    }),
+    'the first 100,000 rows and the cancel',
+  );
+  await cancelled;
+  assert.is(error.code, '57014');
+  assert.ok(rows >= 100000, `${rows} rows`);
   assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
 });
 

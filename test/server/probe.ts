@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import * as assert from 'uvu/assert';
+import { TICK_MS, watchTurns } from './turn-clock.mjs';
 
 /**
  * A spawned `rvbbit serve` started with `env` logs how long its main thread is held
@@ -37,8 +38,6 @@ export interface Held {
   readonly wallMs: number;
 }
 
-/** main-thread-watch.mjs's timer period. */
-const WATCH_TICK_MS = 10;
 /** How long heldDuring waits for the watch's log to reach a time (it logs a turn every ~200 ms). */
 const WATCH_LOG_WAIT_MS = 30_000;
 
@@ -74,7 +73,7 @@ export function mainThreadWatch(): MainThreadWatch {
         logged = turns();
       }
       // A turn began its timer's period and its wall time past it before it was logged.
-      const during = logged.filter((t) => t.at >= from && t.at - t.wallMs - WATCH_TICK_MS <= to);
+      const during = logged.filter((t) => t.at >= from && t.at - t.wallMs - TICK_MS <= to);
       const longest = during.reduce((a, t) => (t.heldMs > a.heldMs ? t : a), {
         heldMs: 0,
         waitMs: 0,
@@ -91,6 +90,28 @@ export function mainThreadWatch(): MainThreadWatch {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The longest turn of this process's main thread while `work` runs, for a server in the test's
+ * own process (startServerFixture): its CPU is the server's hold on every other client (and
+ * the test's own, small, client work), which a busy machine does not stretch.
+ */
+export async function heldInProcess<T>(work: () => Promise<T>): Promise<{ value: T; held: Held }> {
+  const held = { cpuMs: 0, heldMs: 0, waitMs: 0, wallMs: 0 };
+  const stop = watchTurns((turn) => {
+    held.cpuMs = Math.max(held.cpuMs, turn.cpuMs);
+    if (turn.heldMs > held.heldMs)
+      Object.assign(held, { heldMs: turn.heldMs, waitMs: turn.waitMs, wallMs: turn.wallMs });
+  });
+  try {
+    const value = await work();
+    // The turn `work` ended in is timed at the timer's next firing.
+    await new Promise((r) => setTimeout(r, 2 * TICK_MS));
+    return { value, held };
+  } finally {
+    stop();
+  }
 }
 
 /**

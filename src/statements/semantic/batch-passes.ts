@@ -27,7 +27,7 @@ import type { SemanticOptions } from './semantic-options.js';
 import type { PlannedSql, SemanticPlan } from './semantic-plan.js';
 import type { Rewritten } from './semantic-rewrite.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
-import { type StatementCalls, startPass } from './statement-calls.js';
+import { missesLeftOver, passMissed, type StatementCalls, startPass } from './statement-calls.js';
 
 /** First pass budget with a top-level LIMIT: a few DuckDB vectors' worth of new tuples. */
 const FIRST_BUDGET = 2048;
@@ -241,7 +241,7 @@ async function tiesAside(window: LimitWindow, rows: number, p: PassContext): Pro
   startPass(p.s);
   try {
     const r = await query(p.rw, p.s, p.ctx, window.tiesSql(rows));
-    return p.s.missed.size === 0 && Number((r.rows[0] as { n: number }).n) === 0;
+    return !passMissed(p.s) && Number((r.rows[0] as { n: number }).n) === 0;
   } catch {
     p.s.error = undefined;
     return false;
@@ -309,11 +309,11 @@ export async function recordUntilAnswered(
       await docs!.resolve(ctx.signal);
       continue;
     }
-    if (s.missed.size === 0) return { result, passes: pass, fullPasses, heldPerPass: held };
+    if (!passMissed(s)) return { result, passes: pass, fullPasses, heldPerPass: held };
     // Texts to embed and a prefilter to plan are misses too: they are resolved first, then the tuples.
     const embedded = emb ? await resolveEmbeddings(emb) : false;
     if (s.recorded.size === 0 && embedded) continue;
-    if (s.recorded.size < s.missed.size) {
+    if (missesLeftOver(s)) {
       // A LIMIT's budget grows pass by pass; the bound on held tuples does not.
       if (s.recorded.size >= held) fullPasses++;
       s.budget = Math.min(s.budget * 2, held);

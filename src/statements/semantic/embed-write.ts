@@ -17,7 +17,7 @@ import type { ConnectionQueue } from '../../db/connection-queue.js';
 import { duckdbError } from '../../db/duckdb-error.js';
 import { type QueryResult, readUserResult } from '../../db/query-result.js';
 import { type EmbedStatement, resolveEmbeddings } from './embed-statement.js';
-import { type StatementCalls, startPass } from './statement-calls.js';
+import { passMissed, type StatementCalls, startPass } from './statement-calls.js';
 
 /** Record passes until every text is embedded (and the prefilter planned); the number of passes. */
 export async function prefetchEmbeddings(
@@ -50,7 +50,7 @@ export async function runOnce(
 ): Promise<QueryResult> {
   startPass(s);
   const result = await run(q, s, sql, params);
-  if (s.missed.size > 0)
+  if (passMissed(s))
     throw new RvbbitError('ENGINE_ERROR', 'a statement embedded a text its record passes did not see');
   return result;
 }

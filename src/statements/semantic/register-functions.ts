@@ -112,8 +112,9 @@ export function registerFunctions(db: object, con: DuckDBConnection, fns: Iterab
 
 /**
  * One DuckDB chunk: each row's key from its operand values (no object per
- * row); an answered key is a map lookup, and only a miss becomes a Tuple with
- * its named inputs (the replay pass of a 10,000-row filter builds none).
+ * row); an answered key is a lookup, and only a miss the pass records becomes
+ * a Tuple with its named inputs (the replay pass of a 10,000-row filter builds
+ * none, nor does a miss past the pass's budget).
  */
 function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVector): void {
   const n = input.rowCount;
@@ -149,12 +150,10 @@ function evaluate(fn: SemanticFunction, input: DuckDBDataChunk, output: DuckDBVe
     const key = callKey(fn, values);
     const hit = s.results.get(key);
     if (hit !== undefined) out[r] = hit;
+    else if (s.mode === 'record') out[r] = record(s, fn, key, values);
     else misses.push({ row: r, tuple: { key, fn, inputs: namedInputs(fn, values, s.hint) } });
   }
-  if (misses.length > 0) {
-    if (s.mode === 'record') for (const m of misses) out[m.row] = record(s, m.tuple);
-    else runNow(s, misses, out);
-  }
+  if (misses.length > 0) runNow(s, misses, out);
   for (let r = 0; r < n; r++) output.setItem(r, out[r]!);
   output.flush();
 }
@@ -173,12 +172,22 @@ function namedInputs(
   return inputs;
 }
 
-/** A miss in record mode: recorded (within the pass's budget), answered by the placeholder. */
-function record(s: StatementCalls, t: Tuple): SqlValue {
-  s.missed.add(t.key);
-  if (!s.recorded.has(t.key) && s.recorded.size < s.budget) s.recorded.set(t.key, t);
+/**
+ * A miss in record mode: recorded within the pass's budget, else counted for
+ * the next pass (its inputs not built); answered by the placeholder.
+ */
+function record(s: StatementCalls, fn: SemanticFunction, key: string, values: readonly unknown[]): SqlValue {
+  let t = s.recorded.get(key);
+  if (t === undefined && s.recorded.size < s.budget) {
+    t = { key, fn, inputs: namedInputs(fn, values, s.hint) };
+    s.recorded.set(key, t);
+  } else if (t === undefined) s.pastBudget++;
   // The placeholder: a filter drops the row, so nothing downstream (LIMIT) stops early.
-  return s.placeholder === 'null' ? null : placeholderValue(t, s.placeholder === 'high');
+  if (s.placeholder === 'null') return null;
+  return placeholderValue(
+    t ?? { key, fn, inputs: namedInputs(fn, values, s.hint) },
+    s.placeholder === 'high',
+  );
 }
 
 /**

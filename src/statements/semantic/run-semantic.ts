@@ -40,6 +40,7 @@ import { outputValue } from './sql-types.js';
 import {
   closeStatement,
   openStatement,
+  passMissed,
   type StatementCalls,
   startPass,
   type Tuple,
@@ -132,10 +133,10 @@ export async function* streamSemantic(
     );
     startPass(s);
     yield* streamPass(rewritten, s, ctx, rewritten.sql, true, onColumns);
-    if (s.missed.size > 0)
+    if (passMissed(s))
       throw new RvbbitError(
         'ENGINE_ERROR',
-        `the statement's rows asked for ${s.missed.size} new operator calls after every call was answered: they depend on more than the answers (random(), a sample?); run it with engine.query`,
+        `the statement's rows asked for ${s.recorded.size + s.pastBudget + s.missed.size} new operator calls after every call was answered: they depend on more than the answers (random(), a sample?); run it with engine.query`,
       );
     const { result: _, ...rest } = out;
     return { ...rest, ...totalsOf(run) };

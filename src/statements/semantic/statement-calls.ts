@@ -7,6 +7,7 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../../cache/cache-key.js';
 import type { SemanticFunction } from '../../plan/operator-catalog.js';
+import { AnswerStore, KEY_CHARS, type SqlValue } from './answer-store.js';
 
 /** One operator call: a function and its named inputs (what the cascade run receives). */
 export interface Tuple {
@@ -15,7 +16,7 @@ export interface Tuple {
   readonly inputs: Readonly<Record<string, unknown>>;
 }
 
-export type SqlValue = string | number | boolean | null;
+export type { SqlValue };
 
 /** Runs tuples synchronously (sequential, vectorized): blocks the main thread until every answer is in. */
 export type SyncRun = (tuples: readonly Tuple[]) => SqlValue[];
@@ -25,10 +26,21 @@ export interface StatementCalls {
   /** record: answer from the map or record a miss; sync: run misses now through `sync`. */
   mode: 'record' | 'sync';
   readonly hint: string;
-  readonly results: Map<string, SqlValue>;
-  /** Misses recorded during the current pass (record mode), de-duplicated. */
+  /** Every answer the statement has, for its whole run (answer-store.ts: compact, outside the JS heap). */
+  readonly results: AnswerStore;
+  /** Misses recorded during the current pass (record mode), de-duplicated: at most `budget`. */
   readonly recorded: Map<string, Tuple>;
-  /** Distinct misses of the current pass, recorded or not. */
+  /**
+   * Tuple misses of the current pass not recorded (past `budget`), counted,
+   * not kept: a pass over a million rows past its budget held a key for each
+   * (issue 66). Their tuples are met again by the next pass.
+   */
+  pastBudget: number;
+  /**
+   * What else the current pass missed, by name: texts to embed, a prefilter to
+   * plan, pairs past a budget (embed-statement.ts, prefilter-state.ts). Not
+   * the operators' tuples (`recorded`, `pastBudget`).
+   */
   missed: Set<string>;
   /** New tuples one pass may record; the rest wait for the next pass (LIMIT exactness). */
   budget: number;
@@ -72,8 +84,9 @@ export function openStatement(token: number, hint: string): StatementCalls {
     token,
     mode: 'record',
     hint,
-    results: new Map(),
+    results: new AnswerStore(),
     recorded: new Map(),
+    pastBudget: 0,
     missed: new Set(),
     budget: Number.POSITIVE_INFINITY,
     pairsMet: { byLeft: new Map(), count: 0 },
@@ -92,30 +105,50 @@ export function statementFor(token: number): StatementCalls | undefined {
   return live.get(token);
 }
 
+/** The statements running now: what their passes hold can be read while they run (test/semantic/held-tuples.test.ts). */
+export function liveStatements(): IterableIterator<StatementCalls> {
+  return live.values();
+}
+
 /**
- * The key of a call within its statement: the function and a digest of its
- * operand values in argument order (the hint, the other input, is the
- * statement's own). Plain values take JSON.stringify; a bigint or a list
- * takes canonicalJson. A digest, not the values' text: the statement keeps
- * one key per distinct tuple for its whole run (the result map, the misses
- * of a pass), and a key holding a 1 KB review held 1 KB per row answered
- * (issue 66); a SHA-256 is 44 characters whatever the operands' size.
+ * The key of a call within its statement: a 128-bit digest (KEY_CHARS Latin-1
+ * characters of a SHA-256) of the function's name and its operand values in
+ * argument order (the hint, the other input, is the statement's own). A
+ * digest, not the values' text: the statement keeps every answer for its
+ * whole run (answer-store.ts), and a key holding a 1 KB review held 1 KB per
+ * row answered (issue 66). 128 bits: two of a million tuples share a key with
+ * a chance of ~10⁻²⁷. Every pass computes every row's key, so the text hashed
+ * is cheap to build: a string, number or boolean as its type, length and text
+ * (apart however they split: ('ab', 'c') is not ('a', 'bc')); JSON.stringify
+ * of a 1 KB text cost twice the SHA-256 itself. A bigint or a list takes
+ * canonicalJson.
  */
 export function callKey(fn: SemanticFunction, values: readonly unknown[]): string {
-  let plain = true;
+  let text = fn.name;
   for (const v of values) {
     const t = typeof v;
-    if (t !== 'string' && t !== 'number' && t !== 'boolean') {
-      plain = false;
-      break;
-    }
+    if (t === 'string' || t === 'number' || t === 'boolean') {
+      const plain = String(v);
+      text += `\u0000${t[0]}${plain.length}:${plain}`;
+    } else text += `\u0000j:${canonicalJson(v)}`;
   }
-  return `${fn.name}\u0000${hash('sha256', plain ? JSON.stringify(values) : canonicalJson(values), 'base64')}`;
+  return hash('sha256', text, 'binary').slice(0, KEY_CHARS);
+}
+
+/** Whether the current pass missed anything: a tuple (recorded or past the budget), a text to embed, a plan. */
+export function passMissed(s: StatementCalls): boolean {
+  return s.recorded.size > 0 || s.pastBudget > 0 || s.missed.size > 0;
+}
+
+/** Whether the current pass left misses for a later one beyond those it recorded. */
+export function missesLeftOver(s: StatementCalls): boolean {
+  return s.pastBudget > 0 || s.missed.size > 0;
 }
 
 /** Starts a record pass: forget last pass's misses, keep every answer. */
 export function startPass(s: StatementCalls): void {
   s.recorded.clear();
+  s.pastBudget = 0;
   s.missed = new Set();
   s.pairsMet.byLeft.clear();
   s.pairsMet.count = 0;

@@ -18,6 +18,7 @@ import type { ConnectionQueue } from '../../db/connection-queue.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { type PassContext, type Passes, recordUntilAnswered } from './batch-passes.js';
 import { query } from './pass-query.js';
+import { passMissed } from './statement-calls.js';
 
 /**
  * True when the session is inside an explicit transaction (BEGIN … COMMIT).
@@ -50,7 +51,7 @@ export function runWrite(p: PassContext): Promise<{ result: QueryResult } & Pass
       throw err;
     }
     // A pass that missed a document ran with a NULL in its place: rolled back too.
-    await end(s.missed.size === 0 && !(ctx.documents?.missed() ?? false) ? 'COMMIT' : 'ROLLBACK');
+    await end(!passMissed(s) && !(ctx.documents?.missed() ?? false) ? 'COMMIT' : 'ROLLBACK');
     return result;
   };
   return recordUntilAnswered(rw.sql, { ...p, runPass });
