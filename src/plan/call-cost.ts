@@ -13,6 +13,7 @@ import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { compiledOf } from '../cascade/compile-cascade.js';
 import { promptFor, schemaFor } from '../cascade/llm-cell.js';
 import { packGroups } from '../cascade/packed-prompt.js';
+import { imageBoundedBatches } from '../llm/image-files.js';
 import { splitImages } from '../llm/images.js';
 import { requestTokensNow, textTokensNow } from '../llm/token-count.js';
 import { tokensPerRun } from './estimate.js';
@@ -133,14 +134,17 @@ export function requestBound(
 const CHAT_MARKUP_TOKENS = 64;
 
 /**
- * The calls for `tuples` of one operator: one each, or `perPrompt` to a
- * packed prompt within the groups of one schema (packGroups, as the worker
- * packs; a pack of one is an ordinary call).
+ * The calls for `tuples` of one operator: one each, or up to `perPrompt` to
+ * a packed prompt within the groups of one schema (packGroups), cut where a
+ * pack's image files would hold more than `imageLimit` bytes, as the worker
+ * packs (llm/image-files.ts imageBoundedBatches); a pack of one is an
+ * ordinary call.
  */
 export async function tuplesCost(
   cascade: Cascade,
   tuples: readonly Inputs[],
   perPrompt: number,
+  imageLimit?: number,
 ): Promise<CallsCost> {
   const requests: (readonly Inputs[])[] = [];
   if (perPrompt <= 1) for (const t of tuples) requests.push([t]);
@@ -149,8 +153,8 @@ export async function tuplesCost(
       cascade,
       tuples.map((inputs) => ({ inputs })),
     )) {
-      for (let at = 0; at < group.length; at += perPrompt)
-        requests.push(group.slice(at, at + perPrompt).map((r) => r.inputs));
+      for (const pack of imageBoundedBatches(group, perPrompt, imageLimit))
+        requests.push(pack.map((r) => r.inputs));
     }
   }
   let tokensIn = 0;

@@ -14,6 +14,7 @@ import { confidenceVersion, rowCacheKey } from '../../cache/cache-key.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
+import { imageBytesLimit } from '../../llm/image-files.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
 import { requestCost, tuplesCost } from '../../plan/call-cost.js';
 import { EMBEDDING_PROXY, proxyTextPairs } from '../../plan/embedding-proxy.js';
@@ -215,6 +216,8 @@ async function estimateCalls(
   const { engine } = ctx;
   const { catalog } = engine.semantic;
   const packing = statementPacking(opts, engine);
+  // Packs are cut to the process's bound on image bytes in flight, as the worker cuts them.
+  const imageLimit = engine.llm.images ? imageBytesLimit(engine.llm.images.inFlight) : undefined;
   const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) => packing.forFunction(fn), hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
@@ -267,7 +270,7 @@ async function estimateCalls(
       const mapping = dim?.mode === 'mapping';
       // A plain operator's calls as the run makes them: its prompts rendered, packed as the worker packs (call-cost.ts).
       const plain = !dim && !blocks && !smallSide && fn.sql.shape !== 'aggregate';
-      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1) : undefined;
+      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1, imageLimit) : undefined;
       // Packing the statement did not ask for: what one call per tuple would cost instead (EXPLAIN's est_unpacked).
       const unpacked =
         run && packs && packing.batch === 'auto' ? await tuplesCost(cascade, missed, 1) : undefined;
