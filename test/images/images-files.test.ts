@@ -32,6 +32,7 @@ import { createEngine, createLlmClient, type Engine } from '../../src/index.js';
 import {
   bodyWithImageFiles,
   createImageBytesBuffer,
+  imageBoundedBatches,
   imageBytesHeld,
   imageBytesPeak,
   inlineImageFiles,
@@ -451,6 +452,43 @@ test('the bound across threads: waits while full, wakes on release; a thread tha
   } finally {
     await hanging.close();
   }
+});
+
+test('batches cut at the image bound: at most `size` rows, their files together within it, each file counted once, a row over it alone', () => {
+  const marker = (name: string, bytes: number) =>
+    `<image>file:///srv/p/${name}.png?bytes=${bytes}&mtime=1&ino=1&type=png&width=1&height=1</image>`;
+  const row = (...files: [string, number][]) => ({
+    inputs: { photo: files.map(([n, b]) => marker(n, b)).join(' ') },
+  });
+  const sizes = (batches: { inputs: { photo: string } }[][]) =>
+    batches.map((b) => b.map((r) => r.inputs.photo.match(/\/(\w+)\.png/g)!.join('+')));
+  const rows = [
+    row(['a', 40]),
+    row(['b', 40]),
+    row(['a', 40]),
+    row(['c', 30]),
+    row(['big', 500]),
+    row(['d', 10]),
+    row(),
+  ];
+  assert.equal(sizes(imageBoundedBatches(rows.slice(0, 6), 16, 100)), [
+    // a, b and a again: 80 bytes (a once); c would make 110.
+    ['/a.png', '/b.png', '/a.png'],
+    ['/c.png'],
+    // Over the bound alone: a batch of its own, rather than never.
+    ['/big.png'],
+    ['/d.png'],
+  ]);
+  // The row count still cuts; a row without files adds nothing.
+  assert.equal(
+    imageBoundedBatches(rows, 2, 100).map((b) => b.length),
+    [2, 2, 1, 2],
+  );
+  // No bound (a client that reads no image files): batches of `size`.
+  assert.equal(
+    imageBoundedBatches(rows, 4, undefined).map((b) => b.length),
+    [4, 3],
+  );
 });
 
 test('which chunk rows name an image file (they stay on the coordinator under a queue)', () => {
