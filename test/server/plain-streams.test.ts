@@ -15,8 +15,12 @@ import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SERVER_START_MS, within } from '../cli/helpers.js';
+import { requires } from '../requires.js';
 import { type ServerFixture, startServerFixture } from './helpers.js';
 import { cancelClient } from './probe.js';
+import { psql } from './py-client.js';
+
+const psqlTest = requires(test, 'psql');
 
 let f: ServerFixture;
 test.before(async () => {
@@ -121,5 +125,51 @@ test('a cursor over a query that fails part-way: FETCH fails (XX000, DUCKDB_STRE
   await c.query('ROLLBACK');
   assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
 });
+
+/** Fails at row 300,000 of 600,000: rows go out first, then the ErrorResponse. */
+const FAILS_PART_WAY = `SELECT CASE WHEN range < 300000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(600000)`;
+
+psqlTest(
+  'psql: a plain SELECT that fails part-way prints the error, no rows, exit 1, and the next command runs',
+  async () => {
+    // psql without FETCH_COUNT keeps a result's rows until it completes (libpq's PQexec), so a
+    // failure part-way must reach it as an error: it then prints none of the rows, as against Postgres.
+    const r = await psql(f.port, ['-At', '-v', 'ON_ERROR_STOP=1', '-c', FAILS_PART_WAY]);
+    assert.is(r.code, 1, r.err);
+    assert.is(r.out, '');
+    assert.match(r.err, /^ERROR: {2}.*failed after \d+ rows/m);
+    // Without ON_ERROR_STOP, psql goes on to the next command on the same connection.
+    const next = await psql(f.port, ['-At', '-c', FAILS_PART_WAY, '-c', 'SELECT 41 + 1']);
+    assert.is(next.out, '42\n');
+    assert.match(next.err, /failed after \d+ rows/);
+  },
+);
+
+psqlTest(
+  'psql with FETCH_COUNT: the rows before the failure are printed, then the error, exit 1',
+  async () => {
+    // FETCH_COUNT makes psql read through a cursor (DECLARE … FETCH 1000): it prints each page as it comes.
+    const r = await psql(f.port, [
+      '-At',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-v',
+      'FETCH_COUNT=1000',
+      '-c',
+      FAILS_PART_WAY,
+    ]);
+    assert.is(r.code, 1, r.err);
+    const printed = r.out === '' ? [] : r.out.trimEnd().split('\n');
+    // Whole pages of the rows DuckDB gave before it failed (290,000 here), in order from 0,
+    // fewer than the 300,000 rows before the failure.
+    assert.ok(
+      printed.length >= 1000 && printed.length % 1000 === 0 && printed.length < 300000,
+      `${printed.length} rows printed`,
+    );
+    assert.equal(printed.slice(0, 3), ['0', '1', '2']);
+    assert.is(printed.at(-1), String(printed.length - 1));
+    assert.match(r.err, /failed after \d+ rows/);
+  },
+);
 
 test.run();
