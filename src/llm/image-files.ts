@@ -16,9 +16,9 @@
  * engine's `maxImageBytesInFlight`, 64 MiB by default),
  * so a statement over many large images holds a few of them at a time,
  * whatever its row count or PARALLEL. A packed prompt (or a MAP BATCH) is
- * cut so that its files fit the bound together (imageBoundedBatches); only a
- * request whose one tuple names more than the whole bound runs alone, rather
- * than never.
+ * cut so that its files hold no more than one image may, within the bound
+ * (imageBoundedBatches, batchImageBytes); only a request whose one tuple
+ * names more than the whole bound runs alone, rather than never.
  */
 import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
@@ -146,9 +146,17 @@ export async function acquireImageBytes(
   }
 }
 
-/** The process's bound on image bytes in flight: what no request's files may exceed together (imageBoundedBatches). */
-export function imageBytesLimit(buffer: SharedArrayBuffer): number {
-  return Atomics.load(new Int32Array(buffer), LIMIT);
+/**
+ * The most image-file bytes one batch of rows (a packed prompt, a MAP
+ * BATCH: imageBoundedBatches) may hold together: the process's bound on
+ * bytes in flight, and no more than one image may be (maxImageBytes), so a
+ * batch holds no more than one unpacked request could. A request's bytes
+ * are held as garbage a while after its answer (its files, its body): at
+ * 3 × 19 MB a pack, 40 rows of a 19 MB image grew `rvbbit serve`'s peak
+ * RSS by 372 MiB, against ~160 MiB one image a request.
+ */
+export function batchImageBytes(access: ImageFileAccess): number {
+  return Math.min(Atomics.load(new Int32Array(access.inFlight), LIMIT), access.maxBytes);
 }
 
 export function releaseImageBytes(buffer: SharedArrayBuffer, taken: number): void {
@@ -337,10 +345,10 @@ export function imageFilesOf(
 /**
  * `rows` in order, cut into batches (one request each: a packed prompt, a
  * MAP BATCH) of at most `size` rows whose image files hold at most `limit`
- * bytes together, each file counted once: a batch of large images would
- * otherwise take the whole bound alone (acquireImageBytes lets a request
- * over it through rather than never) and hold up to `size` files and their
- * bodies at once. A row whose own files are over `limit` goes alone. The
+ * bytes together (batchImageBytes), each file counted once: a batch of large
+ * images would otherwise take the whole bound alone (acquireImageBytes lets
+ * a request over it through rather than never) and hold up to `size` files
+ * and their bodies at once. A row whose own files are over `limit` goes alone. The
  * one rule the worker (workers/cascade-worker.ts) and EXPLAIN's pricing
  * (plan/call-cost.ts tuplesCost) cut by. `limit` undefined: no image bound
  * (a client that reads no image files), batches of `size`.

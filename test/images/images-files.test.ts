@@ -228,36 +228,39 @@ test('the bound: at 1.5 images in flight the provider sees one request at a time
   assert.is(imageBytesHeld(wide.shared.llm.images!.inFlight), 0);
 });
 
-test('packs are cut to the image bound: at 2.5 files in flight, 12 images go 2 to a request, unannotated or -- @ batch: 4; EXPLAIN counts those calls; the same rows', async () => {
+test('packs are cut to the image bound: at 2.5 files in flight, or 2.5 files as the largest image, 12 images go 2 to a request, unannotated or -- @ batch: 4; EXPLAIN counts those calls; the same rows', async () => {
   // The files differ by a few bytes (their widths): two fit 2.5 of the smallest, three do not.
   const limit = Math.floor(pngOf(1).length * 2.5);
   assert.ok(pngOf(N - 1).length + pngOf(N).length <= limit);
-  const e = await engineWith({ maxImageBytesInFlight: limit });
   const red = Array.from({ length: N }, (_, i) => i + 1).filter((id) => colourOf(id) === 'red');
   const means = `SELECT id FROM range(1, ${N + 1}) t(id) WHERE IMAGE('img-' || id || '.png') MEANS 'red' ORDER BY id`;
-  // Unannotated, the automatic pack (up to 16) would put all 12 files in one request; batch: 4, 4 in each of 3.
-  for (const annotation of ['', '-- @ batch: 4\n']) {
-    const sql = `-- @ cache: false\n${annotation}${means}`;
-    const explained = await e.query(`EXPLAIN ${sql}`);
-    const estCalls = explained.rows.find((r) => r.property === 'est_calls')?.value;
-    sim.resetStats();
-    const rows = await e.query(sql);
-    assert.equal(
-      rows.rows.map((r) => Number(r.id)),
-      red,
-    );
-    const requests = sim.stats().promptsSeen!.map((p) => p.messages.flatMap((m) => m.images ?? []));
-    assert.equal(
-      requests.map((images) => images.length),
-      [2, 2, 2, 2, 2, 2],
-      annotation,
-    );
-    for (const images of requests) {
-      const bytes = images.reduce((sum, i) => sum + i.bytes, 0);
-      assert.ok(bytes <= limit, `a request held ${bytes} bytes of images over the bound ${limit}`);
+  // The bound in flight; and the largest image (a pack holds no more than one unpacked request may).
+  for (const options of [{ maxImageBytesInFlight: limit }, { maxImageBytes: limit }]) {
+    const e = await engineWith(options);
+    // Unannotated, the automatic pack (up to 16) would put all 12 files in one request; batch: 4, 4 in each of 3.
+    for (const annotation of ['', '-- @ batch: 4\n']) {
+      const sql = `-- @ cache: false\n${annotation}${means}`;
+      const explained = await e.query(`EXPLAIN ${sql}`);
+      const estCalls = explained.rows.find((r) => r.property === 'est_calls')?.value;
+      sim.resetStats();
+      const rows = await e.query(sql);
+      assert.equal(
+        rows.rows.map((r) => Number(r.id)),
+        red,
+      );
+      const requests = sim.stats().promptsSeen!.map((p) => p.messages.flatMap((m) => m.images ?? []));
+      assert.equal(
+        requests.map((images) => images.length),
+        [2, 2, 2, 2, 2, 2],
+        `${JSON.stringify(options)} ${annotation}`,
+      );
+      for (const images of requests) {
+        const bytes = images.reduce((sum, i) => sum + i.bytes, 0);
+        assert.ok(bytes <= limit, `a request held ${bytes} bytes of images over the bound ${limit}`);
+      }
+      assert.is(String(estCalls), '6', annotation);
+      assert.is(imageBytesHeld(e.shared.llm.images!.inFlight), 0);
     }
-    assert.is(String(estCalls), '6', annotation);
-    assert.is(imageBytesHeld(e.shared.llm.images!.inFlight), 0);
   }
 });
 

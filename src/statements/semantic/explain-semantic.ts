@@ -14,7 +14,7 @@ import { confidenceVersion, rowCacheKey } from '../../cache/cache-key.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
-import { imageBytesLimit } from '../../llm/image-files.js';
+import { batchImageBytes } from '../../llm/image-files.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
 import { requestCost, tuplesCost } from '../../plan/call-cost.js';
 import { EMBEDDING_PROXY, proxyTextPairs } from '../../plan/embedding-proxy.js';
@@ -216,8 +216,8 @@ async function estimateCalls(
   const { engine } = ctx;
   const { catalog } = engine.semantic;
   const packing = statementPacking(opts, engine);
-  // Packs are cut to the process's bound on image bytes in flight, as the worker cuts them.
-  const imageLimit = engine.llm.images ? imageBytesLimit(engine.llm.images.inFlight) : undefined;
+  // Packs are cut where their image files would hold more than one request may, as the worker cuts them.
+  const imageLimit = engine.llm.images ? batchImageBytes(engine.llm.images) : undefined;
   const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) => packing.forFunction(fn), hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
