@@ -45,7 +45,8 @@ try {
   ) => `RVBBIT MAP ${parallel}'traits/extract_brand.yaml' AS (brand VARCHAR, confidence DOUBLE)
 USING (SELECT id, product_name FROM products ORDER BY id LIMIT 60)
 WITH (cache = false)`;
-  const sequential = await step('MAP, one call at a time (PARALLEL 1)', map(''), false);
+  // Said, not left to the default: an unannotated MAP runs min(8, the provider's concurrency cap) calls at once.
+  const sequential = await step('MAP, one call at a time (PARALLEL 1)', map('PARALLEL 1 '), false);
   const parallel = await step(
     'The same MAP with PARALLEL 20: 20 calls in flight, rows still in input order',
     map('PARALLEL 20 '),

@@ -13,6 +13,7 @@ import { packGroups } from '../src/cascade/packed-prompt.js';
 import { runCascade } from '../src/cascade/run-cascade.js';
 import type { RunContext, RunResult } from '../src/cascade/run-types.js';
 import type { BatchSession } from '../src/llm/batch-delivery.js';
+import { batchImageBytes, imageBoundedBatches } from '../src/llm/image-files.js';
 import { signalFor } from '../src/thread/abort-flag.js';
 import { addSpend, budgetMessage, budgetSpent } from '../src/thread/budget.js';
 import {
@@ -252,7 +253,9 @@ async function runChunkRows(task: ChunkTask): Promise<ChunkResult> {
       rows: await Promise.all(task.rows.map((row) => runRow(scope, row))),
     };
   }
-  const groups: Promise<RowOutcome[]>[] = [];
-  for (let i = 0; i < task.rows.length; i += size) groups.push(runBatch(scope, task.rows.slice(i, i + size)));
+  // Batches of `size`, cut where their image files would hold more than one request may (batchImageBytes).
+  const images = engineWorkerData().llm.images;
+  const limit = images ? batchImageBytes(images) : undefined;
+  const groups = imageBoundedBatches(task.rows, size, limit).map((rows) => runBatch(scope, rows));
   return { chunkIndex: task.chunkIndex, rows: (await Promise.all(groups)).flat() };
 }

@@ -67,7 +67,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const argv = sqlAsOperands(process.argv);
+const argv = sqlAsOperands(process.argv, flagsTakingValues(program));
 if (argv.slice(2).every((arg) => arg === '--debug')) {
   // No command: on a terminal the shell opens, as psql and duckdb do. Without
   // one there is no one to type into it: help on stderr (stdout may be a file)
@@ -84,18 +84,32 @@ if (argv.slice(2).every((arg) => arg === '--debug')) {
 await program.parseAsync(argv);
 
 /**
+ * The flags (`--cascades`, `-c`) of every command that take a value: SQL behind
+ * one of them is that option's value; behind a switch (`--sim`) it is an operand.
+ */
+function flagsTakingValues(cmd: Command): Set<string> {
+  const flags = new Set<string>();
+  for (const option of cmd.options) {
+    if (!option.required && !option.optional) continue;
+    if (option.long) flags.add(option.long);
+    if (option.short) flags.add(option.short);
+  }
+  for (const sub of cmd.commands) for (const flag of flagsTakingValues(sub)) flags.add(flag);
+  return flags;
+}
+
+/**
  * SQL that starts with `-` (a `-- @ parallel: 5` annotation, a comment) is an
  * operand, not an option: an option never holds whitespace. Such arguments
  * move behind a `--`, after which Commander reads only operands.
  */
-function sqlAsOperands(argv: readonly string[]): string[] {
+function sqlAsOperands(argv: readonly string[], valueFlags: ReadonlySet<string>): string[] {
   const [node, script, ...args] = argv;
   const end = args.indexOf('--');
   const head = end < 0 ? args : args.slice(0, end);
   const tail = end < 0 ? [] : args.slice(end + 1);
   // An option's value (`-c '-- @ …'`) stays where it is.
-  const isSql = (a: string, i: number) =>
-    /^-/.test(a) && /\s/.test(a) && !/^-[a-zA-Z]$|^--[a-z-]+$/.test(head[i - 1] ?? '');
+  const isSql = (a: string, i: number) => /^-/.test(a) && /\s/.test(a) && !valueFlags.has(head[i - 1] ?? '');
   const sql = head.filter(isSql);
   if (sql.length === 0) return [...argv];
   return [node!, script!, ...head.filter((a, i) => !isSql(a, i)), '--', ...sql, ...tail];

@@ -61,8 +61,11 @@ export interface EngineOptions {
   readonly tuplesPerPass?: number;
   /**
    * Distinct tuples of one operator packed into one prompt when a statement
-   * does not say `-- @ batch: n` (default 1: one call per tuple; packing
-   * trades some answer quality on real models for fewer calls, so it is opted into).
+   * does not say `-- @ batch: n` (1: one call per tuple). Default: chosen per
+   * operator, one-value operators packed up to 16 to a prompt within the
+   * model's context window and output cap (docs/semantic-sql.md "Packing";
+   * a packed prompt is not what a model sees of one row alone: check it on
+   * your data with `rvbbit eval --candidate "-- @ batch: 1"`).
    */
   readonly operatorBatch?: number;
   /**

@@ -27,6 +27,7 @@ import { type LogDatabase, openPrivateLogs } from '../obs/private-logs.js';
 import { ensureRvbbitSchema, isInMemory } from '../obs/schema.js';
 import { asCascadeRoots, type CascadeRoots, cascadeRootsFor, missingRoot } from '../plan/cascade-roots.js';
 import { grammarForCascades } from '../plan/catalog-grammar.js';
+import { autoParallel } from '../plan/parallel-cap.js';
 import { SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
@@ -87,8 +88,8 @@ export class Engine {
   private queueRunner: QueueChunkRunner | undefined;
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
-    const parallel = options.defaultParallel ?? 1;
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL) {
+    const given = options.defaultParallel;
+    if (given !== undefined && (!Number.isInteger(given) || given < 1 || given > MAX_PARALLEL)) {
       throw new RvbbitError(
         'ENGINE_OPTION',
         `options.defaultParallel must be an integer from 1 to ${MAX_PARALLEL}`,
@@ -128,8 +129,12 @@ export class Engine {
         `options.maxLogRows must be a positive integer, got ${String(maxLogRows)}`,
       );
     }
-    const operatorBatch = options.operatorBatch ?? 1;
-    if (!Number.isInteger(operatorBatch) || operatorBatch < 1 || operatorBatch > MAX_BATCH) {
+    // Unsaid, each statement's packing is chosen per operator for its model (statements/semantic/packing.ts).
+    const operatorBatch = options.operatorBatch;
+    if (
+      operatorBatch !== undefined &&
+      (!Number.isInteger(operatorBatch) || operatorBatch < 1 || operatorBatch > MAX_BATCH)
+    ) {
       throw new RvbbitError(
         'ENGINE_OPTION',
         `options.operatorBatch must be an integer from 1 to ${MAX_BATCH}`,
@@ -203,6 +208,14 @@ export class Engine {
         ? await openPrivateLogs(options.database, system, store)
         : { q: system, store, instance: null };
     const provider = await resolveProvider(options.provider, process.cwd(), 'on-first-use');
+    // Unsaid, PARALLEL is the engine's default for the provider it talks to (plan/parallel-cap.ts).
+    const parallel =
+      given === undefined
+        ? autoParallel(provider.gate.snapshot().ceiling)
+        : {
+            parallel: given,
+            why: 'the engine option defaultParallel (the CLI’s --parallel, the config’s parallel)',
+          };
     let engine: Engine | undefined;
     let mainLlm: (LlmClient & BatchDelivering) | undefined;
     // The built-in simulator's URL is known once its thread listens: until then baseUrl is ''.
@@ -251,7 +264,8 @@ export class Engine {
       },
       startProvider,
       defaults: {
-        parallel,
+        parallel: parallel.parallel,
+        parallelChosen: parallel.why,
         cache: options.cache === false ? false : ttl,
         operatorBatch,
         smallSide,

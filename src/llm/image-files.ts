@@ -15,8 +15,10 @@
  * bytes for every thread of the process at once (acquireImageBytes: the
  * engine's `maxImageBytesInFlight`, 64 MiB by default),
  * so a statement over many large images holds a few of them at a time,
- * whatever its row count or PARALLEL. A request needing more than the whole
- * bound (a packed prompt of many images) runs alone rather than never.
+ * whatever its row count or PARALLEL. A packed prompt (or a MAP BATCH) is
+ * cut so that its files hold no more than one image may, within the bound
+ * (imageBoundedBatches, batchImageBytes); only a request whose one tuple
+ * names more than the whole bound runs alone, rather than never.
  */
 import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
@@ -142,6 +144,19 @@ export async function acquireImageBytes(
     const waiting = Atomics.waitAsync(cells, HELD, held, WAIT_MS);
     if (waiting.async) await waiting.value;
   }
+}
+
+/**
+ * The most image-file bytes one batch of rows (a packed prompt, a MAP
+ * BATCH: imageBoundedBatches) may hold together: the process's bound on
+ * bytes in flight, and no more than one image may be (maxImageBytes), so a
+ * batch holds no more than one unpacked request could. A request's bytes
+ * are held as garbage a while after its answer (its files, its body): at
+ * 3 × 19 MB a pack, 40 rows of a 19 MB image grew `rvbbit serve`'s peak
+ * RSS by 372 MiB, against ~160 MiB one image a request.
+ */
+export function batchImageBytes(access: ImageFileAccess): number {
+  return Math.min(Atomics.load(new Int32Array(access.inFlight), LIMIT), access.maxBytes);
 }
 
 export function releaseImageBytes(buffer: SharedArrayBuffer, taken: number): void {
@@ -301,6 +316,70 @@ export function valueHoldsImageFile(value: unknown, depth = 0): boolean {
     if (valueHoldsImageFile(v, depth + 1)) return true;
   }
   return false;
+}
+
+/**
+ * The image files a value names (a chunk row's input, walked as
+ * valueHoldsImageFile walks it), by URL, with the bytes its marker says
+ * (IMAGE() wrote them from the file's size): added to `into`. A marker that
+ * is not one IMAGE() writes counts 0 here; its request refuses it.
+ */
+export function imageFilesOf(
+  value: unknown,
+  into = new Map<string, number>(),
+  depth = 0,
+): Map<string, number> {
+  if (typeof value === 'string') {
+    if (!mayHoldImage(value) || !value.includes('>file:///')) return into;
+    for (const match of value.matchAll(FILE_MARKER)) {
+      const url = match[2]!;
+      if (!into.has(url)) into.set(url, imageFileRef(url)?.bytes ?? 0);
+    }
+    return into;
+  }
+  if (typeof value !== 'object' || value === null || depth > 32 || ArrayBuffer.isView(value)) return into;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) imageFilesOf(v, into, depth + 1);
+  return into;
+}
+
+/**
+ * `rows` in order, cut into batches (one request each: a packed prompt, a
+ * MAP BATCH) of at most `size` rows whose image files hold at most `limit`
+ * bytes together (batchImageBytes), each file counted once: a batch of large
+ * images would otherwise take the whole bound alone (acquireImageBytes lets
+ * a request over it through rather than never) and hold up to `size` files
+ * and their bodies at once. A row whose own files are over `limit` goes alone. The
+ * one rule the worker (workers/cascade-worker.ts) and EXPLAIN's pricing
+ * (plan/call-cost.ts tuplesCost) cut by. `limit` undefined: no image bound
+ * (a client that reads no image files), batches of `size`.
+ */
+export function imageBoundedBatches<T extends { readonly inputs: unknown }>(
+  rows: readonly T[],
+  size: number,
+  limit: number | undefined,
+): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let files = new Map<string, number>();
+  let bytes = 0;
+  for (const row of rows) {
+    const own = limit === undefined ? undefined : imageFilesOf(row.inputs);
+    let added = 0;
+    for (const [url, n] of own ?? []) if (!files.has(url)) added += n;
+    if (batch.length >= size || (limit !== undefined && batch.length > 0 && bytes + added > limit)) {
+      batches.push(batch);
+      batch = [];
+      files = new Map();
+      bytes = 0;
+      added = 0;
+      for (const n of own?.values() ?? []) added += n;
+    }
+    batch.push(row);
+    for (const [url, n] of own ?? []) files.set(url, n);
+    bytes += added;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 /**

@@ -58,6 +58,25 @@ export function statedContextWindow(text: string): number | undefined {
 }
 
 /**
+ * The limits the engine knows for `model` before it calls it, as its main
+ * thread plans (EXPLAIN, the automatic pack size, an aggregate's reduction):
+ * the config, then a window an earlier run of this engine learned from a
+ * refusal, then the published table. The provider's model list is not read
+ * (that takes a call). `id` is the model an alias names.
+ */
+export function knownLimits(
+  provider: { readonly models?: ModelLimitsTable; readonly aliases?: Readonly<Record<string, string>> },
+  model: string,
+  learnedWindows: ReadonlyMap<string, number> = new Map(),
+): ModelLimits & { readonly id: string } {
+  const id = provider.aliases?.[model] ?? model;
+  const book = new ModelLimitsBook(provider.models);
+  const learned = learnedWindows.get(id);
+  if (learned !== undefined) book.learnWindow(id, learned);
+  return { id, ...book.limitsOf(id) };
+}
+
+/**
  * One client's book of model limits: the config's, then what the provider
  * stated, then its model list, then the published table, field by field.
  */

@@ -13,6 +13,8 @@ import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { compiledOf } from '../cascade/compile-cascade.js';
 import { promptFor, schemaFor } from '../cascade/llm-cell.js';
 import { packGroups } from '../cascade/packed-prompt.js';
+import { imageBoundedBatches } from '../llm/image-files.js';
+import { splitImages } from '../llm/images.js';
 import { requestTokensNow, textTokensNow } from '../llm/token-count.js';
 import { tokensPerRun } from './estimate.js';
 
@@ -89,14 +91,60 @@ export function requestCost(
 }
 
 /**
- * The calls for `tuples` of one operator: one each, or `perPrompt` to a
- * packed prompt within the groups of one schema (packGroups, as the worker
- * packs; a pack of one is an ordinary call).
+ * An upper bound on requestCost without the tokenizer (whose o200k_base
+ * ranks take ~20 MB of the main thread's heap and a load): no token is
+ * shorter than one UTF-8 byte, so a request's tokens are at most its
+ * prompt's bytes, its schema's twice over (the response_format's framing
+ * and the least answer drawn from it) and the chat markup's few. Undefined
+ * when a value holds an image (its tokens are its tiles', not its bytes) or
+ * the cascade is not one call.
+ */
+export function requestBound(
+  cascade: Cascade,
+  rows: readonly Inputs[],
+): { tokensIn: number; tokensOut: number } | undefined {
+  const cell = singleCall(cascade);
+  if (!cell) return undefined;
+  if (
+    rows.some((r) => Object.values(r).some((v) => typeof v === 'string' && splitImages(v).images.length > 0))
+  )
+    return undefined;
+  const compiled = compiledOf(cascade).cells[cell.index]!;
+  const packed = rows.length > 1;
+  const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
+  try {
+    const prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
+    const { schema } = schemaFor(cascade, cell, compiled, {
+      scope,
+      pack: packed ? rows.length : undefined,
+      warn: QUIET,
+    });
+    const schemaBytes = schema ? Buffer.byteLength(JSON.stringify(schema)) : 0;
+    const answerBytes = schema ? Buffer.byteLength(JSON.stringify(smallestAnswer(schema))) : 1;
+    return {
+      tokensIn: Buffer.byteLength(prompt) + 2 * schemaBytes + CHAT_MARKUP_TOKENS,
+      tokensOut: answerBytes,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** More than the chat markup of one user message and a response_format's name ever counts. */
+const CHAT_MARKUP_TOKENS = 64;
+
+/**
+ * The calls for `tuples` of one operator: one each, or up to `perPrompt` to
+ * a packed prompt within the groups of one schema (packGroups), cut where a
+ * pack's image files would hold more than `imageLimit` bytes, as the worker
+ * packs (llm/image-files.ts imageBoundedBatches); a pack of one is an
+ * ordinary call.
  */
 export async function tuplesCost(
   cascade: Cascade,
   tuples: readonly Inputs[],
   perPrompt: number,
+  imageLimit?: number,
 ): Promise<CallsCost> {
   const requests: (readonly Inputs[])[] = [];
   if (perPrompt <= 1) for (const t of tuples) requests.push([t]);
@@ -105,8 +153,8 @@ export async function tuplesCost(
       cascade,
       tuples.map((inputs) => ({ inputs })),
     )) {
-      for (let at = 0; at < group.length; at += perPrompt)
-        requests.push(group.slice(at, at + perPrompt).map((r) => r.inputs));
+      for (const pack of imageBoundedBatches(group, perPrompt, imageLimit))
+        requests.push(pack.map((r) => r.inputs));
     }
   }
   let tokensIn = 0;

@@ -9,6 +9,8 @@ import type { CallLimits, RunLimits } from '../cascade/call-limits.js';
 
 export interface PlanDefaults {
   readonly parallel: number;
+  /** Why the engine's PARALLEL is what it is (chosen for the provider, or an option): EXPLAIN's words. */
+  readonly parallelChosen?: string;
   /** Engine-wide cache switch and TTL (ms; undefined = no expiry). */
   readonly cache: false | number | undefined;
   /** Operator tuples per prompt when a statement does not say (`-- @ batch: n`); 1 = one call per tuple. */

@@ -25,8 +25,9 @@ const CLEAN = {
   RVBBIT_MODEL: '',
   RVBBIT_CONFIG: '',
 };
-/** Three rows, one call each on sim-small (priced). */
-const MEANS = "SELECT x MEANS 'car' AS m FROM (VALUES ('a red car'), ('a bike'), ('a truck')) v(x)";
+/** Three rows, one call each on sim-small (priced): unpacked (-- @ batch: 1), since issue 67 packs unannotated statements. */
+const MEANS =
+  "-- @ batch: 1\nSELECT x MEANS 'car' AS m FROM (VALUES ('a red car'), ('a bike'), ('a truck')) v(x)";
 /** What the statement's calls logged: calls, tokens and dollars. */
 const SPENT =
   'SELECT count(*) AS calls, sum(tokens_in) AS tokens_in, sum(tokens_out) AS tokens_out, sum(cost) AS cost FROM rvbbit.unified_logs WHERE NOT cache_hit';
@@ -157,9 +158,12 @@ test("EXPLAIN's text rounds dollars to four significant digits; FORMAT JSON keep
   // model, which prices the run's rendered prompt with its schema and the least answer, not 20 tokens guessed a
   // call; 0.00006795 before issue 67's prompts without a restated schema, 0.00007740000000000001 before issue 51's
   // shorter MEANS prompt).
+  // Unpacked (-- @ batch: 1): issue 67 packs unannotated statements; these figures are one call per row.
   const sql = "SELECT x MEANS 'car' AS m FROM range(3) t(i), LATERAL (SELECT 'w' || i AS x)";
-  const text = await rvbbit(['query', '--format', 'csv', `EXPLAIN ${sql}`], { env: CLEAN });
-  const json = await rvbbit(['query', '--format', 'json', `EXPLAIN (FORMAT JSON) ${sql}`], { env: CLEAN });
+  const text = await rvbbit(['query', '--format', 'csv', `-- @ batch: 1\nEXPLAIN ${sql}`], { env: CLEAN });
+  const json = await rvbbit(['query', '--format', 'json', `-- @ batch: 1\nEXPLAIN (FORMAT JSON) ${sql}`], {
+    env: CLEAN,
+  });
   assert.is(text.code, 0, text.err);
   assert.is(json.code, 0, json.err);
   const exact = (

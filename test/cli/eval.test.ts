@@ -57,8 +57,9 @@ test('rvbbit eval --format json: calls, tokens, dollars and agreement per candid
       Record<string, number>,
       Record<string, number>,
     ];
-    // A cheaper model: its profile's accuracy, one call per row.
-    assert.is(cheap.calls, 400);
+    // A cheaper model: its profile's accuracy; 25 packed calls (400, one per row, before issue 67 packed
+    // unannotated statements: the reference and this candidate go 16 rows to a prompt).
+    assert.is(cheap.calls, 25);
     assert.ok(Math.abs(cheap.agreement! - 0.85) <= 0.05, `agreement ${cheap.agreement}`);
     assert.ok(cheap.tokens_in > 0 && cheap.tokens_out > 0 && cheap.dollars > 0);
     // Packing: the same answers, 25 calls for 400 distinct tuples.
@@ -66,7 +67,8 @@ test('rvbbit eval --format json: calls, tokens, dollars and agreement per candid
     assert.is(packed.agreement, 1);
     assert.equal([packed.precision, packed.recall, packed.f1], [1, 1, 1]);
     // The proxy with targets: both proxy and big-model calls, the targets met against the reference.
-    assert.ok(proxy.calls > 400 && proxy.calls < 800, `calls ${proxy.calls}`);
+    // Packed 16 a prompt since issue 67, the proxy's calls and the statement model's alike (before: > 400, < 800).
+    assert.ok(proxy.calls > 25 && proxy.calls < 50, `calls ${proxy.calls}`);
     assert.ok(proxy.precision! >= 0.9 && proxy.recall! >= 0.9, JSON.stringify(proxy));
     for (const o of out)
       for (const k of ['calls', 'tokens_in', 'tokens_out', 'dollars', 'agreement']) assert.ok(k in o, k);
@@ -111,9 +113,10 @@ test("rvbbit eval: an unpriced model's dollars stay unknown (null in JSON, unkno
   const json = await rvbbit(evalArgs('json'), { env: BUILT_IN });
   assert.is(json.code, 0, json.err);
   const [priced, unpriced] = JSON.parse(json.out) as [Record<string, unknown>, Record<string, unknown>];
-  assert.is(unpriced.calls, 12);
+  // 1 packed call each (12, one per row, before issue 67 packed unannotated statements).
+  assert.is(unpriced.calls, 1);
   assert.is(unpriced.dollars, null);
-  assert.is(priced.calls, 12);
+  assert.is(priced.calls, 1);
   assert.ok(typeof priced.dollars === 'number' && priced.dollars > 0, String(priced.dollars));
   const table = await rvbbit(evalArgs('table'), { env: BUILT_IN });
   assert.is(table.code, 0, table.err);
@@ -126,13 +129,14 @@ test("rvbbit eval: an unpriced model's dollars stay unknown (null in JSON, unkno
       .split(/ +/);
   // calls, tokens_in, tokens_out, dollars, …: the same number formatDollars prints everywhere.
   assert.equal(cells('-- @ model: sim-small').slice(0, 4), [
-    '12',
+    '1',
     String(priced.tokens_in),
     String(priced.tokens_out),
     formatDollars(priced.dollars as number),
   ]);
   assert.equal(cells('-- @ model: small-fast').slice(0, 4), [
-    '12',
+    // 1 packed call (was 12, one per row; issue 67).
+    '1',
     String(unpriced.tokens_in),
     String(unpriced.tokens_out),
     'unknown',

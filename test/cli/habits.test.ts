@@ -32,7 +32,8 @@ t(
       'query',
       '--format',
       'csv',
-      `-- @ parallel: 5\n-- @ cache: false\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM ${TWEETS} ORDER BY id LIMIT 10`,
+      // Unpacked (-- @ batch: 1): issue 67 packs unannotated statements, and 5 in flight needs 5 calls.
+      `-- @ parallel: 5\n-- @ batch: 1\n-- @ cache: false\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM ${TWEETS} ORDER BY id LIMIT 10`,
       ...viaSim(sim),
     ]);
     await sim.setOptions({ latencyMs: 0 });

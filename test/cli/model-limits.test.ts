@@ -68,6 +68,11 @@ test('rvbbit query: an operator tuple over the window is NULL and stderr names i
 const GROUPS = `SELECT g, LLM_SUMMARIZE(t) IS NOT NULL AS s
   FROM (SELECT range % 2 AS g, 'review ' || range || ': the battery died fast' AS t FROM range(800))
   GROUP BY g ORDER BY g`;
+/**
+ * One call in flight (-- @ parallel: 1): the test is about the order of the groups' asks (the first
+ * refused by the provider, the next refused unsent); issue 67's default PARALLEL 8 sends both at once.
+ */
+const ONE_AT_A_TIME = '-- @ cache: false\n-- @ parallel: 1\n';
 const costCalls = (err: string) => [...err.matchAll(/^cost: (\d+) calls?,/gm)].map((m) => Number(m[1]));
 
 test('rvbbit query: with a window learned at run time, cost-line calls are the requests the provider saw, and EXPLAIN counts the next run', async () => {
@@ -75,7 +80,7 @@ test('rvbbit query: with a window learned at run time, cost-line calls are the r
   try {
     const args = ['--provider-url', sim.url, '--model', 'sim-small', '--format', 'csv'];
     // One statement, run alone: its cost line against the provider's own counter.
-    const first = await rvbbit(['query', ...args, `-- @ cache: false\n${GROUPS}`], { env: CLEAN });
+    const first = await rvbbit(['query', ...args, `${ONE_AT_A_TIME}${GROUPS}`], { env: CLEAN });
     assert.is(first.code, 0, first.err);
     assert.equal(first.out.trim().split('\n'), ['g,s', '0,true', '1,true']);
     const seen = await sim.stats();
@@ -85,7 +90,11 @@ test('rvbbit query: with a window learned at run time, cost-line calls are the r
 
     // In one session: the run (learns the window), EXPLAIN (reads it), the run again.
     const session = await rvbbit(
-      ['query', ...args, `-- @ cache: false\n${GROUPS};\nEXPLAIN ${GROUPS};\n-- @ cache: false\n${GROUPS}`],
+      [
+        'query',
+        ...args,
+        `${ONE_AT_A_TIME}${GROUPS};\n-- @ parallel: 1\nEXPLAIN ${GROUPS};\n${ONE_AT_A_TIME}${GROUPS}`,
+      ],
       { env: CLEAN },
     );
     assert.is(session.code, 0, session.err);

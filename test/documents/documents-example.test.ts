@@ -1,10 +1,10 @@
 /**
  * docs/documents.md's example, run as written: "which of these contracts cap
  * indemnity above $1M" over a generated folder (a 3-page PDF, a DOCX, an HTML
- * page) — documents → pages → chunks → one MEANS call per chunk → bool_or per
- * file — through `rvbbit query --sim --data-dir` (the rows the page shows, and
- * the cost line's 5 calls), EXPLAIN's est_calls before any call, and the
- * library on the simulator, whose request counter says 5 calls.
+ * page) — documents → pages → chunks → MEANS over the chunks, packed into one
+ * call → bool_or per file — through `rvbbit query --sim --data-dir` (the rows
+ * the page shows, and the cost line's 1 call), EXPLAIN's est_calls before any
+ * call, and the library on the simulator, whose request counter says 1 call.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,11 +60,12 @@ const ANSWER = [
   { contract: 'gamma.html', caps_above_1m: true },
 ];
 
-test('rvbbit query --sim --data-dir contracts -f contracts.sql: the page’s rows and 5 calls; EXPLAIN says 5 first', async () => {
+test('rvbbit query --sim --data-dir contracts -f contracts.sql: the page’s rows and 1 call; EXPLAIN says 1 first', async () => {
   const r = await rvbbit(['query', '--sim', '--data-dir', 'contracts', '-f', 'contracts.sql'], { cwd: root });
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /│ acme\.pdf\s+│ true\s+│\n│ beta\.docx\s+│ false\s+│\n│ gamma\.html\s+│ true\s+│/);
-  assert.match(r.err + r.out, /cost: 5 calls, 0 cache hits/);
+  // 5 chunks in one packed call: unannotated statements pack since issue 67 (was 5, one call per chunk).
+  assert.match(r.err + r.out, /cost: 1 call, 0 cache hits/);
   const ex = await rvbbit(
     ['query', '--sim', '--data-dir', 'contracts', '--format', 'json', '-c', `EXPLAIN ${SQL}`],
     {
@@ -75,10 +76,10 @@ test('rvbbit query --sim --data-dir contracts -f contracts.sql: the page’s row
   const props = Object.fromEntries(
     (JSON.parse(ex.out) as { property: string; value: string }[]).map((p) => [p.property, p.value]),
   );
-  assert.is(String(props.est_calls), '5');
+  assert.is(String(props.est_calls), '1');
 });
 
-test('the library on the simulator: the same rows, 5 requests by its counter', async () => {
+test('the library on the simulator: the same rows, 1 request by its counter', async () => {
   const sim = await startSimulator({});
   const engine = await createEngine({
     provider: { baseUrl: sim.url, model: 'sim-small' },
@@ -90,14 +91,15 @@ test('the library on the simulator: the same rows, 5 requests by its counter', a
     const before = sim.stats().requests;
     const r = await engine.query(sql);
     assert.equal(r.rows, ANSWER);
-    assert.is(sim.stats().requests - before, 5);
+    // 5 chunks in one packed call: unannotated statements pack since issue 67 (was 5, one call per chunk).
+    assert.is(sim.stats().requests - before, 1);
   } finally {
     await engine.close();
     await sim.close();
   }
 });
 
-test('over a table of BLOBs (only a column names the documents), as a query and as a write: the same rows, 5 requests, no parse in DuckDB’s call', async () => {
+test('over a table of BLOBs (only a column names the documents), as a query and as a write: the same rows, 1 request, no parse in DuckDB’s call', async () => {
   const sim = await startSimulator({});
   try {
     for (const write of [false, true]) {
@@ -118,7 +120,8 @@ test('over a table of BLOBs (only a column names the documents), as a query and 
           ? await engine.query(`CREATE TABLE caps AS ${question}; SELECT * FROM caps ORDER BY contract`)
           : await engine.query(question);
         assert.equal(r.rows, ANSWER, write ? 'write' : 'query');
-        assert.is(sim.stats().requests - before, 5, write ? 'write' : 'query');
+        // 5 chunks in one packed call: unannotated statements pack since issue 67 (was 5, one call per chunk).
+        assert.is(sim.stats().requests - before, 1, write ? 'write' : 'query');
         assert.equal(parser.stats, { blocking: 0, ahead: 0 });
         assert.equal(parser.passed, { documents: 3, chunks: 0 });
       } finally {

@@ -10,7 +10,9 @@
 import * as assert from 'uvu/assert';
 import { engineSuite, type Fixture } from './engine-fixture.js';
 
-const c = engineSuite('engine: always-failing calls are counted and reported');
+// Pinned unpacked (operatorBatch: 1): these count each tuple's failing call; unannotated statements pack since
+// issue 67 (test/semantic/auto-packing.test.ts).
+const c = engineSuite('engine: always-failing calls are counted and reported', { operatorBatch: 1 });
 
 const TABLE = `CREATE OR REPLACE TABLE things AS SELECT range AS id, 'thing number ' || range AS body FROM range(20)`;
 const MEANS = `-- @ cache: false\nSELECT id, body MEANS 'eco friendly' AS m FROM things`;

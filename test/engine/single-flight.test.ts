@@ -174,7 +174,8 @@ t(
     const left = ['eco bottle', 'steel knife', 'solar charger', 'eco bottle', 'trail shoe'];
     const right = ['solar charger', 'trail shoe', 'yoga mat', 'eco bottle', 'yoga mat'];
     const sql = (xs: string[]) =>
-      `-- @ parallel: 4
+      // Unpacked (-- @ batch: 1; unannotated statements pack since issue 67): each tuple's call is shared on its own.
+      `-- @ parallel: 4\n-- @ batch: 1
      SELECT t, t MEANS 'good for the planet' AS green FROM (VALUES ${texts(xs)}) v(t)`;
     const [a, b] = await Promise.all([clients[0]!.query(sql(left)), clients[1]!.query(sql(right))]);
     for (const s of clients) s.close();

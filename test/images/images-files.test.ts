@@ -32,6 +32,7 @@ import { createEngine, createLlmClient, type Engine } from '../../src/index.js';
 import {
   bodyWithImageFiles,
   createImageBytesBuffer,
+  imageBoundedBatches,
   imageBytesHeld,
   imageBytesPeak,
   inlineImageFiles,
@@ -227,6 +228,42 @@ test('the bound: at 1.5 images in flight the provider sees one request at a time
   assert.is(imageBytesHeld(wide.shared.llm.images!.inFlight), 0);
 });
 
+test('packs are cut to the image bound: at 2.5 files in flight, or 2.5 files as the largest image, 12 images go 2 to a request, unannotated or -- @ batch: 4; EXPLAIN counts those calls; the same rows', async () => {
+  // The files differ by a few bytes (their widths): two fit 2.5 of the smallest, three do not.
+  const limit = Math.floor(pngOf(1).length * 2.5);
+  assert.ok(pngOf(N - 1).length + pngOf(N).length <= limit);
+  const red = Array.from({ length: N }, (_, i) => i + 1).filter((id) => colourOf(id) === 'red');
+  const means = `SELECT id FROM range(1, ${N + 1}) t(id) WHERE IMAGE('img-' || id || '.png') MEANS 'red' ORDER BY id`;
+  // The bound in flight; and the largest image (a pack holds no more than one unpacked request may).
+  for (const options of [{ maxImageBytesInFlight: limit }, { maxImageBytes: limit }]) {
+    const e = await engineWith(options);
+    // Unannotated, the automatic pack (up to 16) would put all 12 files in one request; batch: 4, 4 in each of 3.
+    for (const annotation of ['', '-- @ batch: 4\n']) {
+      const sql = `-- @ cache: false\n${annotation}${means}`;
+      const explained = await e.query(`EXPLAIN ${sql}`);
+      const estCalls = explained.rows.find((r) => r.property === 'est_calls')?.value;
+      sim.resetStats();
+      const rows = await e.query(sql);
+      assert.equal(
+        rows.rows.map((r) => Number(r.id)),
+        red,
+      );
+      const requests = sim.stats().promptsSeen!.map((p) => p.messages.flatMap((m) => m.images ?? []));
+      assert.equal(
+        requests.map((images) => images.length),
+        [2, 2, 2, 2, 2, 2],
+        `${JSON.stringify(options)} ${annotation}`,
+      );
+      for (const images of requests) {
+        const bytes = images.reduce((sum, i) => sum + i.bytes, 0);
+        assert.ok(bytes <= limit, `a request held ${bytes} bytes of images over the bound ${limit}`);
+      }
+      assert.is(String(estCalls), '6', annotation);
+      assert.is(imageBytesHeld(e.shared.llm.images!.inFlight), 0);
+    }
+  }
+});
+
 test('files in packed prompts (4 images a call) and through the sequential strategy (its own worker): the same rows', async () => {
   const e = engines[0]!;
   const red = Array.from({ length: N }, (_, i) => i + 1).filter((id) => colourOf(id) === 'red');
@@ -418,6 +455,43 @@ test('the bound across threads: waits while full, wakes on release; a thread tha
   } finally {
     await hanging.close();
   }
+});
+
+test('batches cut at the image bound: at most `size` rows, their files together within it, each file counted once, a row over it alone', () => {
+  const marker = (name: string, bytes: number) =>
+    `<image>file:///srv/p/${name}.png?bytes=${bytes}&mtime=1&ino=1&type=png&width=1&height=1</image>`;
+  const row = (...files: [string, number][]) => ({
+    inputs: { photo: files.map(([n, b]) => marker(n, b)).join(' ') },
+  });
+  const sizes = (batches: { inputs: { photo: string } }[][]) =>
+    batches.map((b) => b.map((r) => r.inputs.photo.match(/\/(\w+)\.png/g)!.join('+')));
+  const rows = [
+    row(['a', 40]),
+    row(['b', 40]),
+    row(['a', 40]),
+    row(['c', 30]),
+    row(['big', 500]),
+    row(['d', 10]),
+    row(),
+  ];
+  assert.equal(sizes(imageBoundedBatches(rows.slice(0, 6), 16, 100)), [
+    // a, b and a again: 80 bytes (a once); c would make 110.
+    ['/a.png', '/b.png', '/a.png'],
+    ['/c.png'],
+    // Over the bound alone: a batch of its own, rather than never.
+    ['/big.png'],
+    ['/d.png'],
+  ]);
+  // The row count still cuts; a row without files adds nothing.
+  assert.equal(
+    imageBoundedBatches(rows, 2, 100).map((b) => b.length),
+    [2, 2, 1, 2],
+  );
+  // No bound (a client that reads no image files): batches of `size`.
+  assert.equal(
+    imageBoundedBatches(rows, 4, undefined).map((b) => b.length),
+    [4, 3],
+  );
 });
 
 test('which chunk rows name an image file (they stay on the coordinator under a queue)', () => {

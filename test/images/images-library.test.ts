@@ -80,21 +80,23 @@ async function measured(sql: string, requests: number, imageTokens = IMAGE_TOKEN
 
 const ids = (rows: readonly Record<string, unknown>[]) => rows.map((r) => Number(r.id));
 
-test('50 PNGs in a BLOB column: WHERE IMAGE(png) MEANS ‘red’ is exactly the red ones, 50 calls', async () => {
+test('50 PNGs in a BLOB column: WHERE IMAGE(png) MEANS ‘red’ is exactly the red ones, 4 packed calls', async () => {
   const rows = await measured(
     `-- @ cache: false\nSELECT id FROM imgs WHERE IMAGE(png) MEANS 'red' ORDER BY id`,
-    50,
+    // 4 calls (was 50, one per image): unannotated statements pack since issue 67: 16 images a prompt, 50 in 16 + 16 + 16 + 2.
+    4,
   );
   assert.equal(ids(rows), RED_IDS);
   assert.equal(RED_IDS, [1, 6, 11, 16, 21, 26, 31, 36, 41, 46]);
-  // One image per request, at its own size: 255, 425, 595 and 765 tokens all occur.
+  // Each image at its own size: 255, 425, 595 and 765 tokens all occur.
   assert.equal([...new Set(IMAGES.map((m) => m.tokens))].sort(), [255, 425, 595, 765]);
 });
 
 test('the same 50 as files in the allowed folder: WHERE IMAGE(path) MEANS ‘red’', async () => {
   const rows = await measured(
     `-- @ cache: false\nSELECT id FROM files WHERE IMAGE(path) MEANS 'red' ORDER BY id`,
-    50,
+    // 4 calls (was 50): unannotated statements pack since issue 67: 16 images a prompt, 50 in 16 + 16 + 16 + 2 (the files, 2-3 KB each, far under the image bytes bound).
+    4,
   );
   assert.equal(ids(rows), RED_IDS);
   const absolute = await engine.query(
@@ -131,7 +133,8 @@ test('a MAP over the 50 reads colour and shape off each image, 50 calls (BLOBs, 
 test('LLM() typed over an image, and detail low: 85 tokens an image', async () => {
   const rows = await measured(
     `-- @ cache: false\nSELECT id, LLM('is the shape red', IMAGE(png, 'low') RETURNING BOOLEAN) AS red FROM imgs ORDER BY id`,
-    50,
+    // 4 calls (was 50): unannotated statements pack since issue 67: 16 images a prompt, 50 in 16 + 16 + 16 + 2; still 85 tokens each image.
+    4,
     50 * 85,
   );
   assert.equal(
@@ -158,7 +161,8 @@ test('Batch API delivery: the 50 images go as image parts in batch lines, with t
   );
   const after = sim.stats();
   assert.equal(ids(r.rows), RED_IDS);
-  assert.is(after.batchLines - before.batchLines, 50);
+  // 4 lines (was 50, one per image): unannotated statements pack since issue 67: 16 images a prompt, 50 in 16 + 16 + 16 + 2.
+  assert.is(after.batchLines - before.batchLines, 4);
   assert.is(after.requests - before.requests, 0);
   assert.is(after.imageTokens - before.imageTokens, IMAGE_TOKENS);
 });
@@ -218,7 +222,8 @@ test('a cached re-run makes no call; rvbbit.queries logs an image written in SQL
   const twice = await engine.query(`SELECT id FROM imgs WHERE IMAGE(png) MEANS 'red' ORDER BY id`);
   assert.equal(ids(again.rows), RED_IDS);
   assert.equal(ids(twice.rows), RED_IDS);
-  assert.is(sim.stats().requests - before, 50);
+  // 4 calls, the first run's (was 50): unannotated statements pack since issue 67: 16 images a prompt, 50 in 16 + 16 + 16 + 2.
+  assert.is(sim.stats().requests - before, 4);
   const b64 = IMAGES[0]!.png.toString('base64');
   const r = await engine.query(`SELECT IMAGE('data:image/png;base64,${b64}') MEANS 'red' AS red`);
   assert.equal(r.rows, [{ red: true }]);

@@ -58,8 +58,10 @@ test("a reset of 999999 s stalls a model only up to the call deadline: another s
     assert.is(sim.stats().requests, 1);
     // The provider is healthy again; another statement's calls go out within the bound, all of them.
     sim.setOptions({ answerHeaders: null });
+    // One call per row (-- @ batch: 1): the gate's pacing of 10 calls after the reset is what is tested,
+    // and unannotated statements pack since issue 67 (the 10 rows would be 1 call).
     const next = await within(
-      engine.query(`-- @ cache: false\nSELECT id, body MEANS 'eco friendly' AS m FROM t`),
+      engine.query(`-- @ cache: false\n-- @ batch: 1\nSELECT id, body MEANS 'eco friendly' AS m FROM t`),
       'the MEANS after the reset',
     );
     assert.is(next.rows.length, 10);

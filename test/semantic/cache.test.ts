@@ -6,7 +6,9 @@ import { type SemFixture, startSemFixture } from './semantic-fixture.js';
 const test = suite<{ f: SemFixture }>('semantic: cache');
 
 test.before(async (ctx) => {
-  ctx.f = await startSemFixture({ defaultParallel: 4 });
+  // Pinned unpacked (operatorBatch: 1): a cached run is compared with one call per distinct tuple; unannotated statements pack since issue 67
+  // (test/semantic/auto-packing.test.ts).
+  ctx.f = await startSemFixture({ defaultParallel: 4, operatorBatch: 1 });
 });
 test.after(async (ctx) => {
   await ctx.f.close();

@@ -15,8 +15,10 @@ CREATE TABLE moods AS SELECT * FROM (VALUES (1, 'I loved it, wonderful and movin
 const test = suite<{ small: SemFixture; pairwise: SemFixture }>('semantic: small-side plan for conditions');
 
 test.before(async (ctx) => {
-  ctx.small = await startSemFixture({ defaultParallel: 8 }, { record: true }, DATA);
-  ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0 }, {}, DATA);
+  // Pinned unpacked (operatorBatch: 1): the pairs' plans are priced against one call per pair, and a value that is no pair asks alone; unannotated statements pack since issue 67
+  // (test/semantic/auto-packing.test.ts).
+  ctx.small = await startSemFixture({ defaultParallel: 8, operatorBatch: 1 }, { record: true }, DATA);
+  ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0, operatorBatch: 1 }, {}, DATA);
 });
 test.after(async (ctx) => {
   await ctx.small.close();

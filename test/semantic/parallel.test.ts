@@ -13,7 +13,9 @@ CREATE TABLE tweets AS SELECT range::INTEGER AS id, 'tweet about sql and ai numb
 const test = suite<{ f: SemFixture }>('semantic: PARALLEL bound');
 
 test.before(async (ctx) => {
-  ctx.f = await startSemFixture({}, { latencyMs: 40 }, ROWS);
+  // Pinned unpacked (operatorBatch: 1): PARALLEL's bound is shown with one call per tuple (40 calls); unannotated statements pack since issue 67
+  // (test/semantic/auto-packing.test.ts).
+  ctx.f = await startSemFixture({ operatorBatch: 1 }, { latencyMs: 40 }, ROWS);
 });
 test.after(async (ctx) => {
   await ctx.f.close();

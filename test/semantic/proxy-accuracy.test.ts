@@ -21,7 +21,12 @@ CREATE TABLE items AS SELECT range::INTEGER AS id,
   FROM range(2000);`;
 
 test.before(async (ctx) => {
-  ctx.f = await startSemFixture({ defaultParallel: 32 }, { profiles: { 'small-fast': { accuracy: 0.85 } } });
+  // Pinned unpacked (operatorBatch: 1): the proxy's sample and unsure rows are counted as one big-model call per tuple; unannotated statements pack since issue 67
+  // (test/semantic/auto-packing.test.ts).
+  ctx.f = await startSemFixture(
+    { defaultParallel: 32, operatorBatch: 1 },
+    { profiles: { 'small-fast': { accuracy: 0.85 } } },
+  );
   await ctx.f.engine.query(TABLES);
 });
 test.after(async (ctx) => {

@@ -25,7 +25,9 @@ const ITEMS = `CREATE TABLE gear AS SELECT range::INTEGER AS id,
 test.before(async (ctx) => {
   // A noisy embedding model (profile.ts embeddingNoise): its similarity ranks the big model's answers imperfectly.
   ctx.f = await startSemFixture(
-    { defaultParallel: 32 },
+    // Pinned unpacked (operatorBatch: 1): the statement model's sample and band are counted as one call per tuple; unannotated statements pack since issue 67
+    // (test/semantic/auto-packing.test.ts).
+    { defaultParallel: 32, operatorBatch: 1 },
     { profiles: { 'text-embedding-3-small': { embeddingNoise: 1 } } },
   );
   await ctx.f.engine.query(ITEMS);

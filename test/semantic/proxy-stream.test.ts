@@ -25,6 +25,9 @@ CREATE TABLE tickets AS SELECT range::INTEGER AS id,
 
 async function engine(url: string, stream: boolean): Promise<Engine> {
   const e = await createEngine({
+    // Pinned unpacked (operatorBatch: 1): the proxy's calls are compared one per tuple, streamed and not;
+    // unannotated statements pack since issue 67 (test/semantic/auto-packing.test.ts).
+    operatorBatch: 1,
     cascadeRoots: [],
     provider: {
       baseUrl: url,

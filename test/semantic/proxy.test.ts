@@ -19,7 +19,9 @@ const ITEMS = `CREATE TABLE items AS SELECT range::INTEGER AS id,
 
 test.before(async (ctx) => {
   ctx.f = await startSemFixture(
-    { defaultParallel: 32 },
+    // Pinned unpacked (operatorBatch: 1): the proxy's and the statement model's calls are counted one per tuple;
+    // unannotated statements pack since issue 67 (test/semantic/auto-packing.test.ts).
+    { defaultParallel: 32, operatorBatch: 1 },
     {
       profiles: {
         'small-fast': { accuracy: 0.8 },
@@ -52,7 +54,9 @@ async function lastStrategy(f: SemFixture): Promise<string> {
 
 test('without logprobs: the self-reported confidence; only unsure answers reach the statement model; same rows', async () => {
   const f = await startSemFixture(
-    { defaultParallel: 32 },
+    // Pinned unpacked (operatorBatch: 1): the proxy's and the statement model's calls are counted one per tuple;
+    // unannotated statements pack since issue 67 (test/semantic/auto-packing.test.ts).
+    { defaultParallel: 32, operatorBatch: 1 },
     { profiles: { 'small-fast': { accuracy: 0.8 } }, logprobs: false },
   );
   try {

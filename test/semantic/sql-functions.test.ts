@@ -17,7 +17,9 @@ import { EXTRA_CASCADES, jsonRows, semSuite } from './semantic-fixture.js';
 
 const test = semSuite(
   'semantic: CREATE / DROP SEMANTIC FUNCTION',
-  { cascadeRoots: [EXTRA_CASCADES] },
+  // Pinned unpacked (operatorBatch: 1): these count a defined function's calls, one per tuple, as a file operator's; unannotated statements pack since issue 67
+  // (test/semantic/auto-packing.test.ts).
+  { cascadeRoots: [EXTRA_CASCADES], operatorBatch: 1 },
   { record: true },
 );
 
@@ -353,7 +355,9 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
     await ids(`-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id LIMIT 2`),
     [1, 4], // [1, 3] before issue 67 (seeded)
   );
-  assert.is(await f.requests(), 4);
+  // The first window's 8 rows, 8 calls (4 before issue 67): w₀ = max(2 × LIMIT, PARALLEL), and PARALLEL is 8 by
+  // default now (min(8, the provider's concurrency cap)), not 1.
+  assert.is(await f.requests(), 8);
   await f.sim.resetStats();
   const proxied = await ids(
     `-- @ proxy: sim-small confidence 0.9\n-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id`,
@@ -444,7 +448,7 @@ test('a file database keeps its functions across a restart; their answers stay c
   const provider = { baseUrl: f.sim.url, model: 'sim-small' };
   const database = join(dir, 'fn.duckdb');
   try {
-    let e = await createEngine({ database, provider, cascadeRoots: [], threads: 1 });
+    let e = await createEngine({ database, provider, cascadeRoots: [], threads: 1, operatorBatch: 1 });
     await e.query(
       `CREATE TABLE t AS SELECT * FROM (VALUES (1, 'apple'), (2, 'car'), (3, 'banana')) v(id, x)`,
     );
@@ -453,12 +457,12 @@ test('a file database keeps its functions across a restart; their answers stay c
     const before = jsonRows((await e.query(q)).rows);
     assert.is(await f.requests(), 3);
     await e.close();
-    e = await createEngine({ database, provider, cascadeRoots: [], threads: 1 });
+    e = await createEngine({ database, provider, cascadeRoots: [], threads: 1, operatorBatch: 1 });
     assert.equal(jsonRows((await e.query(q)).rows), before);
     assert.is(await f.requests(), 3);
     await e.query('DROP SEMANTIC FUNCTION is_fruit');
     await e.close();
-    e = await createEngine({ database, provider, cascadeRoots: [], threads: 1 });
+    e = await createEngine({ database, provider, cascadeRoots: [], threads: 1, operatorBatch: 1 });
     assert.is((await refusal(e.query(q))).code, 'DUCKDB_CATALOG');
     await e.close();
   } finally {

@@ -30,9 +30,12 @@ test.after(async () => {
   await f.close();
 });
 
-/** The seed query (seed 004's diagnostic) over one case's table. */
+/**
+ * The seed query (seed 004's diagnostic) over one case's table. One call per row (-- @ batch: 1):
+ * 10 calls to hold 5 in flight; issue 67 packs unannotated statements (10 rows, one call).
+ */
 const seed = (table: string) =>
-  `-- @ parallel: 5\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM notes_${table} LIMIT 10`;
+  `-- @ parallel: 5\n-- @ batch: 1\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM notes_${table} LIMIT 10`;
 
 function resetSim(): void {
   f.sim.resetStats();
@@ -94,7 +97,8 @@ test('-- @ threshold gives the same rows through psycopg2 and psql as through th
 
 test('a free-text -- @ hint reaches every operator prompt', async () => {
   resetSim();
-  const sql = `-- @ answer as a careful librarian\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM notes_e WHERE id < 3`;
+  // One call per row (-- @ batch: 1): the hint is in each of the 3 prompts, not one packed prompt (issue 67).
+  const sql = `-- @ answer as a careful librarian\n-- @ batch: 1\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM notes_e WHERE id < 3`;
   if (psycopg2Test.available()) {
     const r = await psycopg2(
       f.port,

@@ -11,7 +11,9 @@ import { type ServerFixture, startServerFixture } from './helpers.js';
 
 // 1,000 distinct texts, every fifth naming the criterion's words, written inline.
 const SOURCE = `(SELECT range::INTEGER AS id, CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body FROM range(1000)) t`;
-const STATEMENT = `-- @ cache: false\n-- @ proxy: embedding recall 0.9 precision 0.9\nSELECT id FROM ${SOURCE} WHERE body MEANS 'eco friendly' ORDER BY id`;
+// One call per tuple (-- @ batch: 1): the statement model's calls are counted as the split's tuples;
+// issue 67 packs unannotated statements, 16 tuples a call.
+const STATEMENT = `-- @ cache: false\n-- @ batch: 1\n-- @ proxy: embedding recall 0.9 precision 0.9\nSELECT id FROM ${SOURCE} WHERE body MEANS 'eco friendly' ORDER BY id`;
 const STRATEGY_OF_LAST = `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`;
 const SPLIT =
   /scores from text-embedding-3-small similarity \(1001 texts: 1 embedding call, 0 cached; no chat call\); sample \d+ draws, (\d+) tuples to sim-small .*proxy answered (\d+) of 1000, (\d+) more went to sim-small$/;

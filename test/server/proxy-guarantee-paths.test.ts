@@ -23,11 +23,13 @@ const PROFILES = {
 const ITEMS = `(SELECT range::INTEGER AS id, CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body FROM range(600)) t`;
 const TICKETS = `(SELECT range::INTEGER AS id, CASE range % 3 WHEN 0 THEN 'my card was charged twice, ticket ' WHEN 1 THEN 'the parcel has not arrived, ticket ' ELSE 'please return my money, ticket ' END || range AS body FROM range(600)) t`;
 
+// One call per tuple (-- @ batch: 1): each model's calls are counted as the split's tuples;
+// issue 67 packs unannotated statements, 16 tuples a call.
 const STATEMENTS = {
-  'embedding proxy': `-- @ cache: false\n-- @ proxy: embedding recall 0.9 precision 0.9\nSELECT id FROM ${ITEMS} WHERE body MEANS 'eco friendly' ORDER BY id`,
+  'embedding proxy': `-- @ cache: false\n-- @ batch: 1\n-- @ proxy: embedding recall 0.9 precision 0.9\nSELECT id FROM ${ITEMS} WHERE body MEANS 'eco friendly' ORDER BY id`,
   // Under the proxy's profiled accuracy (0.85), so the split does not hang on the seeded draws: at a target of 0.9
   // the proxy answered 27 of 600 rows while the cell restated its schema, none after issue 67's messages.
-  'accuracy target': `-- @ cache: false\n-- @ proxy: small-fast accuracy 0.8\nSELECT id, CLASSIFY(body, 'billing,shipping,refund') AS topic FROM ${TICKETS} ORDER BY id`,
+  'accuracy target': `-- @ cache: false\n-- @ batch: 1\n-- @ proxy: small-fast accuracy 0.8\nSELECT id, CLASSIFY(body, 'billing,shipping,refund') AS topic FROM ${TICKETS} ORDER BY id`,
 } as const;
 type Kind = keyof typeof STATEMENTS;
 

@@ -15,14 +15,16 @@ import { type ServerFixture, startServerFixture } from './helpers.js';
 const ITEMS = `(SELECT range::INTEGER AS id, CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body FROM range(400)) t`;
 const TICKETS = `(SELECT range::INTEGER AS id, 'ticket ' || range || ' asks about ' || CASE range % 3 WHEN 0 THEN 'billing' WHEN 1 THEN 'shipping' ELSE 'refund' END AS body FROM range(400)) t`;
 
+// One call per tuple (-- @ batch: 1): each model's calls are counted as the split's tuples;
+// issue 67 packs unannotated statements, 16 tuples a call.
 const CASES = {
   'recall and precision': {
-    sql: `-- @ cache: false\n-- @ proxy: small-fast recall 0.9 precision 0.9\nSELECT id FROM ${ITEMS} WHERE body MEANS 'eco friendly' ORDER BY id`,
+    sql: `-- @ cache: false\n-- @ batch: 1\n-- @ proxy: small-fast recall 0.9 precision 0.9\nSELECT id FROM ${ITEMS} WHERE body MEANS 'eco friendly' ORDER BY id`,
     split:
       /^batch; semantic_means: proxy small-fast targets recall 0\.9 precision 0\.9 delta 0\.05 \(SUPG\), self-reported confidence \(the provider gave no logprobs\); sample (\d+) draws, (\d+) tuples to sim-small \(\d+ true\); thresholds: false under [\d.]+, true at or above [\d.]+; proxy answered (\d+) of 400, (\d+) more went to sim-small$/,
   },
   accuracy: {
-    sql: `-- @ cache: false\n-- @ proxy: small-fast accuracy 0.9\nSELECT id, CLASSIFY(body, 'billing,shipping,refund') AS topic FROM ${TICKETS} ORDER BY id`,
+    sql: `-- @ cache: false\n-- @ batch: 1\n-- @ proxy: small-fast accuracy 0.9\nSELECT id, CLASSIFY(body, 'billing,shipping,refund') AS topic FROM ${TICKETS} ORDER BY id`,
     split:
       /^batch; classify: proxy small-fast targets accuracy 0\.9 delta 0\.05 \(Clopper-Pearson, fixed-sequence thresholds\), self-reported confidence \(the provider gave no logprobs\); sample (\d+) draws, (\d+) tuples to sim-small \(the proxy agreed on \d+\); threshold: the proxy's label kept at or above [\d.]+ \(error bound [\d.]+%\); proxy answered (\d+) of 400, (\d+) more went to sim-small$/,
   },

@@ -18,7 +18,9 @@ const PROFILES = { 'small-fast': { accuracy: 0.85 } };
 
 // 400 distinct texts, every fifth about eco-friendly things, written inline so the CLI needs no table.
 const SOURCE = `(SELECT range::INTEGER AS id, CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body FROM range(400)) t`;
-const STATEMENT = `-- @ proxy: small-fast recall 0.9 precision 0.9\nSELECT id FROM ${SOURCE} WHERE body MEANS 'eco friendly' ORDER BY id`;
+// One call per tuple (-- @ batch: 1): each model's calls are counted as the split's tuples;
+// issue 67 packs unannotated statements, 16 tuples a call.
+const STATEMENT = `-- @ batch: 1\n-- @ proxy: small-fast recall 0.9 precision 0.9\nSELECT id FROM ${SOURCE} WHERE body MEANS 'eco friendly' ORDER BY id`;
 
 let f: ServerFixture;
 let libraryIds: number[];

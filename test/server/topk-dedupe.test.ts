@@ -20,7 +20,10 @@ const DOCS = `CREATE TABLE docs AS SELECT range::INTEGER AS id,
 const PEOPLE = `CREATE TABLE people AS SELECT * FROM (VALUES
   (1, 'Maria Kowalczyk, Brightline Labs'), (2, 'maria kowalczyk brightline labs'),
   (3, 'Tomas Ferreira, Quillon Foods'), (4, 'Ferreira Tomas Quillon'), (5, 'Anna Berg, Velora Studio')) v(id, name)`;
+// One call per tuple (-- @ batch: 1): the prefilter's 10 candidates show as 10 calls; issue 67 packs
+// unannotated statements (10 candidates, one call).
 const TOPK = `-- @ prefilter: 10
+-- @ batch: 1
 -- @ cache: false
 SELECT id FROM docs ORDER BY body RELEVANCE TO 'solar lantern kettle' LIMIT 3`;
 const ENTITIES = `-- @ cache: false
@@ -57,7 +60,7 @@ test('extended protocol: the topic and the criterion as parameters give the same
   const c = await f.client();
   f.sim.resetStats();
   const topk = await c.query(
-    `-- @ prefilter: 10\n-- @ cache: false\nSELECT id FROM docs ORDER BY body RELEVANCE TO $1 LIMIT 3`,
+    `-- @ prefilter: 10\n-- @ batch: 1\n-- @ cache: false\nSELECT id FROM docs ORDER BY body RELEVANCE TO $1 LIMIT 3`,
     ['solar lantern kettle'],
   );
   assert.equal(topk.rows, [{ id: 17 }, { id: 90 }, { id: 151 }]);

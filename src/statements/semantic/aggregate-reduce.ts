@@ -27,7 +27,7 @@
 import type { Cascade } from '../../cascade/cascade-types.js';
 import { contextFigures } from '../../llm/call-fit.js';
 import { LLM_ERROR } from '../../llm/errors.js';
-import { ModelLimitsBook, type ModelLimitsTable } from '../../llm/model-limits.js';
+import { knownLimits, type ModelLimitsTable } from '../../llm/model-limits.js';
 import { piecesOfTokens, textsTokens, textTokens } from '../../llm/token-count.js';
 import { CallOverLimit, type CallRunner, type CallTarget } from './call-runner.js';
 
@@ -252,11 +252,7 @@ export async function explainReductions(
   answerTokens: number,
   learnedWindows: ReadonlyMap<string, number> = new Map(),
 ): Promise<ReductionEstimate | undefined> {
-  const id = provider.aliases?.[model] ?? model;
-  const book = new ModelLimitsBook(provider.models);
-  const learned = learnedWindows.get(id);
-  if (learned !== undefined) book.learnWindow(id, learned);
-  const window = book.limitsOf(id).contextWindow;
+  const { id, contextWindow: window } = knownLimits(provider, model, learnedWindows);
   if (window === undefined) return undefined;
   const byLevel: number[] = [];
   let groups = 0;

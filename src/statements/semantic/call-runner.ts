@@ -14,7 +14,6 @@ import type { CallLimits } from '../../cascade/call-limits.js';
 import type { TargetCall } from '../../cascade/call-spec.js';
 import { CascadeErrorCode } from '../../cascade/cascade-error.js';
 import type { Cascade } from '../../cascade/cascade-types.js';
-import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { DispatchContext, DispatchTarget } from '../../dispatch/dispatch-spec.js';
 import { RowDispatch } from '../../dispatch/row-dispatch.js';
 import { contextFigures } from '../../llm/call-fit.js';
@@ -25,11 +24,17 @@ import type {
   FailedOutcome,
   RowOutcome,
 } from '../../thread/chunk-protocol.js';
+import { StatementPacking, tuplesPerPrompt } from './packing.js';
 
 /** How the operator calls of a statement run, beside its context and limits. */
 export interface CallRunnerOptions {
-  /** `-- @ batch: n`: up to n tuples of one operator per prompt (1 = one call per tuple). */
-  readonly batch?: number;
+  /**
+   * How the statement packs its tuples (packing.ts): `-- @ batch: n` packs
+   * every target n to a prompt; unsaid, the planner sizes each function's
+   * groups (PlannedGroup.perPrompt, given as the target's `batch`) and other
+   * targets go one tuple to a call.
+   */
+  readonly packing?: StatementPacking;
   /** Blocking runner for the sync strategies (sequential, vectorized, union_all). */
   readonly runSync?: (task: ChunkTask) => ChunkResult;
   /** Where a window stated by a context-length refusal is noted for EXPLAIN (SemanticShared.learnedWindows). */
@@ -56,18 +61,11 @@ export interface CallTarget {
   readonly batch?: number;
 }
 
-/**
- * Tuples of `target` per prompt under the statement's `-- @ batch`: its own
- * batch or the statement's when n ≥ 2 and the cascade can be packed, else 1.
- * The one packing rule: the run's (CallRunner.perPrompt) and EXPLAIN's.
- */
-export function tuplesPerPrompt(
-  target: Pick<CallTarget, 'batch' | 'noPack' | 'cascade'>,
-  statementBatch: number | undefined,
-): number {
-  const batch = target.batch ?? statementBatch ?? 1;
-  return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null ? batch : 1;
-}
+/** A runner given no packing: one tuple per call. */
+const UNPACKED = new StatementPacking(1, undefined, {
+  llm: { defaultModel: '' },
+  learnedWindows: new Map(),
+});
 
 /** Whether a failed call gives NULL instead of failing the statement. */
 function nullInstead(target: CallTarget, o: FailedOutcome): boolean {
@@ -234,9 +232,14 @@ export class CallRunner {
     return t;
   }
 
-  /** Tuples of `target` per prompt: the statement's batch when they go packed, else 1. */
+  /** The statement's packing rule (one call per tuple when the runner was given none). */
+  get packing(): StatementPacking {
+    return this.o.packing ?? UNPACKED;
+  }
+
+  /** Tuples of `target` per prompt: its own batch, else the statement's explicit one, when they go packed; else 1. */
   perPrompt(target: CallTarget): number {
-    return tuplesPerPrompt(target, this.o.batch);
+    return tuplesPerPrompt(target, this.packing.explicit);
   }
 
   /** Whether `target`'s tuples go packed (`-- @ batch: n`, n ≥ 2, and a cascade that can be). */

@@ -14,6 +14,7 @@ import { confidenceVersion, rowCacheKey } from '../../cache/cache-key.js';
 import { unpackableReason } from '../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../db/query-result.js';
+import { batchImageBytes } from '../../llm/image-files.js';
 import { structuredRefusals } from '../../obs/log-writer.js';
 import { requestCost, tuplesCost } from '../../plan/call-cost.js';
 import { EMBEDDING_PROXY, proxyTextPairs } from '../../plan/embedding-proxy.js';
@@ -31,7 +32,6 @@ import {
 import { pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
 import { explainReductions } from './aggregate-reduce.js';
 import { firstPassBudget, firstWindowRows, sourceRows, windowApplies } from './batch-passes.js';
-import { tuplesPerPrompt } from './call-runner.js';
 import { DIMENSION_BATCH, knownLabels } from './dimension.js';
 import {
   closeEmbeddings,
@@ -42,11 +42,12 @@ import {
 } from './embed-statement.js';
 import { EMBED_BATCH } from './embedder.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from './entities.js';
+import { statementPacking } from './packing.js';
 import { blockInputs } from './pair-blocks.js';
 import type { PairChoice } from './pair-plan.js';
 import type { PrefilterState } from './prefilter-state.js';
 import { explainTargets, proxyFor, proxyUnfitReason } from './proxy.js';
-import { planTuples, targetOf } from './resolve-tuples.js';
+import { planTuples } from './resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from './semantic-options.js';
 import { type PlannedSql, type SemanticPath, type SemanticPlan, WRITE_STRATEGY } from './semantic-plan.js';
 import type { SemanticRunContext } from './semantic-run.js';
@@ -98,6 +99,7 @@ export async function explainSemantic(
       tokensOut: fnTokensOut,
       dollars: fnDollars,
       models: allModels,
+      unpackedExtra,
     } = await estimateCalls(recorded, opts, s.hint, ctx);
     let tokensIn = fnTokensIn;
     let tokensOut = fnTokensOut;
@@ -131,6 +133,12 @@ export async function explainSemantic(
       strategy,
       parallel: opts.limits.parallel,
       delivery,
+      chosen: [
+        `parallel ${opts.limits.parallel}: ${opts.parallelChosen}`,
+        opts.batch === 'auto'
+          ? 'batch: auto, per operator: one-value operators packed up to 16 tuples per prompt within the model’s context window and output cap (each function’s line says its pack; -- @ batch: 1 turns packing off, -- @ batch: n sets it)'
+          : `batch ${opts.batch}: ${opts.batch === 1 ? 'unpacked, ' : ''}-- @ batch (or the engine option operatorBatch)`,
+      ],
       operators: rw.sites.map(
         (x) => `${x.word} → ${x.fn.name} (${x.clause}, line ${x.line} col ${x.column})`,
       ),
@@ -147,6 +155,15 @@ export async function explainSemantic(
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
       ...priced,
+      ...(unpackedExtra
+        ? {
+            est_unpacked: unpackedLine(
+              { calls: whole, tokensIn, tokensOut, dollars },
+              unpackedExtra,
+              opts.limits.delivery,
+            ),
+          }
+        : {}),
       note: EXPLAIN_NOTE,
       answered_by: queue?.answeredBy ?? engine.provider.answeredBy,
       ...structuredRefusals(ctx.logs, [...allModels]),
@@ -193,16 +210,15 @@ async function estimateCalls(
   tokensOut: number;
   dollars: DeliveryDollars;
   models: Set<string>;
+  /** What the groups packed automatically would cost more one call per tuple (est_unpacked); undefined when none was. */
+  unpackedExtra?: { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars };
 }> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
-  const plans = planTuples(
-    recorded.values(),
-    catalog,
-    opts.smallSide,
-    (fn) => packedPerPrompt(fn, opts),
-    hint,
-  );
+  const packing = statementPacking(opts, engine);
+  // Packs are cut where their image files would hold more than one request may, as the worker cuts them.
+  const imageLimit = engine.llm.images ? batchImageBytes(engine.llm.images) : undefined;
+  const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) => packing.forFunction(fn), hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
   const embeddingLines: string[] = [];
@@ -211,6 +227,9 @@ async function estimateCalls(
   let tokensIn = 0;
   let tokensOut = 0;
   let dollars: DeliveryDollars = NO_DOLLARS;
+  let unpackedExtra:
+    | { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars }
+    | undefined;
   for (const { fn, groups } of plans)
     for (const group of groups) {
       const { plan: smallSide, tuples: ts, blocks, choices } = group;
@@ -245,13 +264,16 @@ async function estimateCalls(
       const misses = inputs.length - hits;
       const missed = cached ? keyed.filter((_, i) => !cached.has(keys[i]!)) : keyed;
       const dim = fn.sql.dimension;
-      const perPrompt = dim ? DIMENSION_BATCH : packedPerPrompt(fn, opts);
+      const perPrompt = dim ? DIMENSION_BATCH : group.perPrompt;
       const packs = !smallSide && !blocks && perPrompt > 1 && unpackableReason(cascade) === null;
       // A discovered dimension makes one discovery call before it assigns (fixed labels make none).
       const mapping = dim?.mode === 'mapping';
       // A plain operator's calls as the run makes them: its prompts rendered, packed as the worker packs (call-cost.ts).
       const plain = !dim && !blocks && !smallSide && fn.sql.shape !== 'aggregate';
-      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1) : undefined;
+      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1, imageLimit) : undefined;
+      // Packing the statement did not ask for: what one call per tuple would cost instead (EXPLAIN's est_unpacked).
+      const unpacked =
+        run && packs && packing.batch === 'auto' ? await tuplesCost(cascade, missed, 1) : undefined;
       const n = run
         ? run.calls
         : mapping
@@ -277,6 +299,20 @@ async function estimateCalls(
       tokensIn += fnIn;
       tokensOut += fnOut;
       dollars = addDeliveryDollars(dollars, cost);
+      if (unpacked && run) {
+        const extraIn = unpacked.tokensIn - run.tokensIn;
+        const extraOut = unpacked.tokensOut - run.tokensOut;
+        const before = unpackedExtra ?? { calls: 0, tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
+        unpackedExtra = {
+          calls: before.calls + unpacked.calls - run.calls,
+          tokensIn: before.tokensIn + extraIn,
+          tokensOut: before.tokensOut + extraOut,
+          dollars: addDeliveryDollars(
+            before.dollars,
+            subtractDollars(deliveryDollars(engine.llm, models, unpacked.tokensIn, unpacked.tokensOut), cost),
+          ),
+        };
+      }
       functions.push({
         function: fn.name,
         distinct_tuples: ts.length,
@@ -291,8 +327,16 @@ async function estimateCalls(
               : dim
                 ? `dimension: ${labels ? `labels ${labels.join(' | ')}` : `labels discovered from up to ${dim.sample} distinct values (1 call; shown here once cached)`}, then each distinct value assigned, ${DIMENSION_BATCH} per prompt`
                 : packs
-                  ? `packed: up to ${opts.batch} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)`
-                  : `pairwise: one call per distinct tuple${opts.batch > 1 ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})` : ''}`,
+                  ? `packed: up to ${perPrompt} tuples per prompt (${misses} tuples in ${n} calls, more if an answer does not fit and its batch is split)${packing.batch === 'auto' ? `; ${group.packing}` : ''}${unpacked ? `; unpacked: ${unpacked.calls} calls, ~${unpacked.tokensIn} in + ${unpacked.tokensOut} out tokens` : ''}`
+                  : `pairwise: one call per distinct tuple${
+                      packing.batch === 'auto'
+                        ? group.packing
+                          ? ` (${group.packing})`
+                          : ''
+                        : packing.batch > 1
+                          ? ` (not packed: ${unpackableReason(cascade) ?? 'small-side plan'})`
+                          : ''
+                    }`,
       });
       if (fn.sql.shape === 'aggregate' && misses > 0) {
         // Groups over the window the engine knows reduce in levels (aggregate-reduce.ts): their calls, as the run makes them.
@@ -363,12 +407,23 @@ async function estimateCalls(
         }
       }
     }
-  return { functions, pairPlans, embeddingLines, calls, tokensIn, tokensOut, dollars, models: allModels };
+  return {
+    functions,
+    pairPlans,
+    embeddingLines,
+    calls,
+    tokensIn,
+    tokensOut,
+    dollars,
+    models: allModels,
+    ...(unpackedExtra ? { unpackedExtra } : {}),
+  };
 }
 
-/** Tuples of `fn` per prompt, by the run's packing rule (call-runner.ts tuplesPerPrompt). */
-function packedPerPrompt(fn: SemanticFunction, opts: SemanticOptions): number {
-  return tuplesPerPrompt(targetOf(fn), opts.batch);
+/** `a` less `b`, at each delivery (null stays null). */
+function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollars {
+  const minus = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
+  return { sync: minus(a.sync, b.sync), batch: minus(a.batch, b.batch), undiscounted: a.undiscounted };
 }
 
 /** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */
@@ -564,6 +619,16 @@ async function firstPassEstimate(
     calls,
     line: `none: this LIMIT is not met from the first rows of the source; the run reads it in passes of a bounded number of new calls, the first ${budget} pairs the prefilter meets asking about the ${tuples.size} it keeps: est_calls_window calls if that pass meets the LIMIT; else passes of twice the pairs, est_calls at most`,
   };
+}
+
+/** EXPLAIN's `est_unpacked`: the statement's estimate with its automatically packed groups one call per tuple. */
+function unpackedLine(
+  packed: { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars },
+  extra: { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars },
+  delivery: SemanticOptions['limits']['delivery'],
+): string {
+  const dollars = deliveryReport(delivery, addDeliveryDollars(packed.dollars, extra.dollars)).est_dollars;
+  return `${packed.calls + extra.calls} calls, ~${packed.tokensIn + extra.tokensIn} in + ${packed.tokensOut + extra.tokensOut} out tokens, ${dollars === null ? 'dollars unknown' : `$${dollars.toFixed(4)}`} with -- @ batch: 1 (one call per tuple; what the model sees of each row alone)`;
 }
 
 /** What EXPLAIN says of the path the statement will take. */

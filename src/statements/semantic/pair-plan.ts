@@ -23,6 +23,8 @@ import { imageRefTokens, splitImages } from '../../llm/images.js';
 import { textTokensNow } from '../../llm/token-count.js';
 import { requestCost } from '../../plan/call-cost.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../plan/operator-catalog.js';
+import type { PackChoice } from '../../plan/pack-size.js';
+import type { FunctionPacking } from './packing.js';
 import {
   blockable,
   blockInputs,
@@ -80,13 +82,17 @@ export interface PlannedGroup {
   readonly plan: SmallSidePlan | null;
   readonly blocks?: BlockPlan;
   readonly choices?: readonly PairChoice[];
+  /** Tuples per prompt when the group runs as the function's tuples (packing.ts); 1 for a small side's or blocks' group. */
+  readonly perPrompt: number;
+  /** Why that many (EXPLAIN's words). */
+  readonly packing: string;
 }
 
 export interface PairPlanOptions {
   /** `-- @ small_side`: the most distinct values of a small side. */
   readonly smallSide: number;
-  /** Pairs per prompt when the function's tuples pack (`-- @ batch` and a packable cascade), else 1. */
-  readonly perPrompt: number;
+  /** How the function's tuples pack (packing.ts): its pairs' size (blocks priced when above 1) and its other tuples'. */
+  readonly packing: FunctionPacking;
   /** The statement's hint: the small side's candidate calls carry it. */
   readonly hint: string;
 }
@@ -99,10 +105,10 @@ export function planPairs(
   o: PairPlanOptions,
 ): PlannedGroup[] {
   const split = pairGroups(fn, tuples, catalog);
-  if (!split) return [{ tuples, reader: null, plan: null }];
+  if (!split) return [{ tuples, reader: null, plan: null, ...packed(o.packing.of(tuples)) }];
   const { reader, groups, single } = split;
   const out: PlannedGroup[] = [];
-  const plain: Tuple[] = [...single];
+  let plain: Tuple[] = [];
   const plainChoices: PairChoice[] = [];
   for (const ts of groups) {
     const g = planGroup(fn, catalog, reader, ts, o);
@@ -112,12 +118,19 @@ export function planPairs(
       plainChoices.push(...(g.choices ?? []));
     }
   }
+  // One-value tuples go with the pairs run as the function's tuples when they pack alike (an explicit batch), else alone.
+  const singles = single.length > 0 ? o.packing.of(single) : undefined;
+  const pairs = o.packing.pairs;
+  if (singles && singles.perPrompt !== pairs.perPrompt) {
+    out.push({ tuples: single, reader: null, plan: null, ...packed(singles) });
+  } else plain = single.concat(plain);
   if (plain.length > 0)
     out.push({
       tuples: plain,
       reader: null,
       plan: null,
       ...(plainChoices.length > 0 ? { choices: plainChoices } : {}),
+      ...packed(pairs),
     });
   return out;
 }
@@ -133,8 +146,9 @@ function planGroup(
   const counter = new TokenCounter();
   const [la, lb] = reader.names(ts[0]!);
   const sides = `${la} × ${lb}`;
-  const packs = o.perPrompt > 1;
-  const costs: PlanCost[] = [pairCost(cascade, reader, ts, packs ? o.perPrompt : 1, counter)];
+  const perPrompt = o.packing.pairs.perPrompt;
+  const packs = perPrompt > 1;
+  const costs: PlanCost[] = [pairCost(cascade, reader, ts, packs ? perPrompt : 1, counter)];
   let blocks: BlockPlan | undefined;
   let noBlocks: string | undefined;
   // Blocks take the tuples whose values hold no block markup: all of them, or the group is not priced so.
@@ -143,7 +157,7 @@ function planGroup(
     if ('why' in made) noBlocks = made.why;
     else if (!ts.every((t) => blockable(reader, t))) noBlocks = 'a value holds the block markup';
     else {
-      const side = blockSide(o.perPrompt);
+      const side = blockSide(perPrompt);
       blocks = { template: made.template, side, blocks: tileBlocks(ts, reader, side) };
       costs.push(blocksCost(catalog.pairBlocks.cascade, blocks));
     }
@@ -162,7 +176,15 @@ function planGroup(
     plan: chosen === 'small side' ? small : null,
     ...(chosen === 'blocks' && blocks ? { blocks } : {}),
     choices: [choice],
+    // A group run as the function's tuples (neither plan taken) joins the function's plain group, packed as it is.
+    perPrompt: 1,
+    packing: '',
   };
+}
+
+/** A group's pack fields from a pack choice. */
+function packed(c: PackChoice): Pick<PlannedGroup, 'perPrompt' | 'packing'> {
+  return { perPrompt: c.perPrompt, packing: c.why };
 }
 
 /** Packed prompts measured for the packed plan's estimate at most (each is rendered and counted). */

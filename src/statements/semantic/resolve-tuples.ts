@@ -18,6 +18,7 @@ import { runAggregates } from './aggregate-reduce.js';
 import type { CallRunner, CallTarget } from './call-runner.js';
 import { assignLabels, type DimensionLabels } from './dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from './entities.js';
+import type { FunctionPacking } from './packing.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from './pair-blocks.js';
 import { type PlannedGroup, planPairs } from './pair-plan.js';
 import { type ProxyEmbeddings, type ProxySplit, proxyFor, proxyUnfitReason, runWithProxy } from './proxy.js';
@@ -95,12 +96,12 @@ export function planTuples(
   tuples: Iterable<Tuple>,
   catalog: OperatorCatalog,
   smallSide: number,
-  perPrompt: (fn: SemanticFunction) => number,
+  packing: (fn: SemanticFunction) => FunctionPacking,
   hint: string,
 ): { fn: SemanticFunction; groups: PlannedGroup[] }[] {
   return [...byFunction(tuples)].map(([fn, ts]) => ({
     fn,
-    groups: planPairs(fn, ts, catalog, { smallSide, perPrompt: perPrompt(fn), hint }),
+    groups: planPairs(fn, ts, catalog, { smallSide, packing: packing(fn), hint }),
   }));
 }
 
@@ -171,10 +172,12 @@ export async function resolveTuples(
 ): Promise<Map<string, SqlValue>> {
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
-  const perPrompt = (fn: SemanticFunction) => runner.perPrompt(targetOf(fn));
-  const run = planTuples(tuples, catalog, smallSideLimit, perPrompt, hint).flatMap(({ fn, groups }) =>
+  const packing = (fn: SemanticFunction) => runner.packing.forFunction(fn);
+  const run = planTuples(tuples, catalog, smallSideLimit, packing, hint).flatMap(({ fn, groups }) =>
     groups.map(async (group) => {
       const { plan, tuples: ts, reader, blocks } = group;
+      // The group's tuples per prompt, as the planner chose (packing.ts): the one EXPLAIN prints.
+      const packed = { ...targetOf(fn), batch: group.perPrompt };
       notes.push({
         fn: fn.name,
         tuples: ts.length,
@@ -233,14 +236,14 @@ export async function resolveTuples(
       } else if (proxyFor(fn, proxy) && proxyUnfitReason(fn, proxyFor(fn, proxy)) === null) {
         const returns = registeredReturns(fn.sql);
         const answerValue = (o: unknown) => outputValue(o, returns);
-        const r = await runWithProxy(targetOf(fn), inputs, runner, proxyFor(fn, proxy)!, answerValue, {
+        const r = await runWithProxy(packed, inputs, runner, proxyFor(fn, proxy)!, answerValue, {
           args: fn.sql.args.map((a) => a.name),
           ...(more.embeddings ? { embeddings: more.embeddings } : {}),
         });
         outputs = r.outputs;
         splits.push({ fn: fn.name, ...r.split });
       } else {
-        outputs = await runner.run(targetOf(fn), inputs);
+        outputs = await runner.run(packed, inputs);
       }
       ts.forEach((t, i) => {
         results.set(t.key, outputValue(outputs[i], registeredReturns(fn.sql)));

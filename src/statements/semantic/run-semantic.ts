@@ -25,6 +25,7 @@ import { runBatch, withHeldTuples } from './batch-passes.js';
 import { CallRunner } from './call-runner.js';
 import { closeEmbeddings, entityBlocking, openEmbeddings, proxyEmbeddings } from './embed-statement.js';
 import { prefetchEmbeddings, runOnce } from './embed-write.js';
+import { statementPacking } from './packing.js';
 import { drain, query, streamPass } from './pass-query.js';
 import { byFunction, type PlanNote, statementExtras, targetOf } from './resolve-tuples.js';
 import {
@@ -172,7 +173,7 @@ async function openRun(plan: SemanticPlan, ctx: SemanticRunContext): Promise<Sem
     throw err;
   }
   const runner = new CallRunner(ctx, opts.limits, {
-    batch: opts.batch,
+    packing: statementPacking(opts, engine),
     learnedWindows: engine.semantic.learnedWindows,
     runSync:
       path.kind === 'blocking' && path.blocks

@@ -6,6 +6,7 @@
 import type { Annotation, ProxySpec, Strategy } from '../../../grammar/index.js';
 import type { CallLimits } from '../../cascade/call-limits.js';
 import { type PlanDefaults, planLimits } from '../../plan/plan-limits.js';
+import type { BatchSetting } from './packing.js';
 
 export interface SemanticOptions {
   /**
@@ -14,14 +15,20 @@ export interface SemanticOptions {
    * to every operator chunk task and embedding call.
    */
   readonly limits: CallLimits;
+  /** Why `limits.parallel` is what it is: the statement's annotation or the engine's default (EXPLAIN's words). */
+  readonly parallelChosen: string;
   readonly threshold: number;
   readonly strategy: Strategy;
   /** Free-text annotations, appended to every operator prompt. */
   readonly hint: string;
   /** `~` asks only about each left value's k nearest right values by embedding (`-- @ prefilter: k`). */
   readonly prefilter?: number;
-  /** Distinct tuples of one operator packed into one prompt (`-- @ batch: n`); 1 = unpacked. */
-  readonly batch: number;
+  /**
+   * Distinct tuples of one operator packed into one prompt (`-- @ batch: n`,
+   * engine option `operatorBatch`); 1 = unpacked; 'auto' when neither says:
+   * sized per operator for its model (packing.ts).
+   */
+  readonly batch: BatchSetting;
   /** A cheap model answers first; only its unsure answers go to the statement's model (`-- @ proxy: m confidence t`). */
   readonly proxy?: ProxySpec;
   /** The embedding model when a statement names none (`-- @ embed_model: m`, engine option `embedModel`). */
@@ -60,14 +67,14 @@ export function semanticOptions(
   annotations: readonly Annotation[],
   defaults: Pick<
     PlanDefaults,
-    'parallel' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide' | 'tuplesPerPass'
+    'parallel' | 'parallelChosen' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide' | 'tuplesPerPass'
   >,
 ): SemanticOptions {
   let threshold = DEFAULT_THRESHOLD;
   let strategy: Strategy = 'batch';
   const hints: string[] = [];
   let prefilter: number | undefined;
-  let batch = defaults.operatorBatch ?? 1;
+  let batch: BatchSetting = defaults.operatorBatch ?? 'auto';
   let proxy: ProxySpec | undefined;
   let embedModel = defaults.embedModel;
   let smallSide = defaults.smallSide ?? DEFAULT_SMALL_SIDE;
@@ -102,6 +109,9 @@ export function semanticOptions(
   }
   return {
     limits: planLimits({}, annotations, defaults),
+    parallelChosen: annotations.some((a) => a.key === 'parallel')
+      ? '-- @ parallel'
+      : (defaults.parallelChosen ?? 'the engine’s default'),
     threshold,
     strategy,
     hint: hints.join('\n'),
