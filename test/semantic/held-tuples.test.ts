@@ -36,6 +36,7 @@ async function unboundedRows(url: string, sql: string) {
     cascadeRoots: [],
     provider: { baseUrl: url, model: 'sim-small', maxConcurrency: 1000 },
     threads: 2,
+    operatorBatch: 1,
   });
   try {
     await e.query(ITEMS);
@@ -156,6 +157,7 @@ test('a tuple met many times past the bound is asked once: 5 distinct texts over
     provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
     threads: 2,
     tuplesPerPass: 2,
+    operatorBatch: 1,
   });
   try {
     const r = await e.query(
@@ -200,6 +202,7 @@ test('CTAS into a file database over 1000 texts at 100 held: 2 passes (one rolle
     provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
     threads: 2,
     tuplesPerPass: 100,
+    operatorBatch: 1,
   });
   try {
     await e.query(ITEMS);
