@@ -38,10 +38,11 @@ for (const strategy of ['batch', 'sequential'] as const) {
     f,
   }) => {
     // One call costs far more than this budget: the first call spends it, no other starts.
+    // Pinned unpacked (-- @ batch: 1): the budget is checked call by call; unannotated statements pack since issue 67.
     const e = await failure(
       f,
       FILTER,
-      `-- @ strategy: ${strategy}\n-- @ parallel: 1\n-- @ cache: false\n-- @ budget_dollars: 0.000000001`,
+      `-- @ strategy: ${strategy}\n-- @ batch: 1\n-- @ parallel: 1\n-- @ cache: false\n-- @ budget_dollars: 0.000000001`,
     );
     assert.is(e.code, 'SEMANTIC_CALL_FAILED');
     assert.is(e.detail.cause, 'BUDGET_EXCEEDED');
@@ -51,7 +52,8 @@ for (const strategy of ['batch', 'sequential'] as const) {
 }
 
 test('a budget the statement stays within changes nothing', async ({ f }) => {
-  const rows = await f.rows(`${FILTER} ORDER BY id`, '-- @ cache: false\n-- @ budget_dollars: 10');
+  // Pinned unpacked (-- @ batch: 1): one call per row, as without a budget; unannotated statements pack since issue 67.
+  const rows = await f.rows(`${FILTER} ORDER BY id`, '-- @ cache: false\n-- @ batch: 1\n-- @ budget_dollars: 10');
   assert.equal(
     rows.map((r) => r.id),
     [1, 4, 6, 10, 11],

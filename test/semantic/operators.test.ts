@@ -41,7 +41,8 @@ test('a new infix word parses and runs its cascade', async ({ extra }) => {
   await extra.sim.resetStats();
   const rows = await extra.rows(
     `SELECT id, title RHYMES 'eco bottle' AS r FROM docs WHERE id IN (1, 2) ORDER BY id`,
-    '-- @ cache: false',
+    // Pinned unpacked: each row's prompt is the cascade's own; unannotated statements pack since issue 67.
+    '-- @ cache: false\n-- @ batch: 1',
   );
   assert.equal(rows, [
     { id: 1, r: true },
@@ -78,7 +79,8 @@ test('-- @ model: reaches every call', async ({ shipped }) => {
   await shipped.sim.resetStats();
   await shipped.rows(
     `SELECT id FROM docs WHERE id < 3 AND body MEANS 'eco'`,
-    '-- @ model: sim-large\n-- @ cache: false',
+    // Pinned unpacked, so that there is more than one call to reach; unannotated statements pack since issue 67.
+    '-- @ model: sim-large\n-- @ cache: false\n-- @ batch: 1',
   );
   const seen = await prompts(shipped);
   assert.equal(
