@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ServerFixture, startServerFixture } from './helpers.js';
 import { heldInProcess } from './probe.js';
-import { firstError, message, query, type RawClient, rawClient, startupMessage } from './raw-socket.js';
+import { firstError, loggedIn, message, query, type RawClient } from './raw-socket.js';
 
 const MiB = 1024 * 1024;
 
@@ -20,14 +20,6 @@ test.before(async () => {
 test.after(async () => {
   await f.close();
 });
-
-async function loggedIn(port: number): Promise<RawClient> {
-  const raw = await rawClient(port);
-  raw.socket.setNoDelay(true);
-  raw.socket.write(startupMessage());
-  await raw.readyCount(1);
-  return raw;
-}
 
 /** Whether a message of `type` has arrived after byte `from`. */
 function hasArrived(raw: RawClient, type: string, from: number): boolean {
@@ -70,7 +62,7 @@ const TEXT_ROWS = Array.from({ length: 20 }, (_, i) => `é€😀 ${i} ñ`);
 test('text and CSV COPY: rows of multibyte characters cut at every byte boundary arrive byte for byte', async () => {
   const c = await f.client();
   await c.query('CREATE TABLE mb (id INT, s VARCHAR)');
-  const raw = await loggedIn(f.port);
+  const raw = await loggedIn(f.port, true);
   for (const format of ['text', 'csv'] as const) {
     const sep = format === 'csv' ? ',' : '\t';
     const data = Buffer.from(TEXT_ROWS.map((s, i) => `${i}${sep}${s}\n`).join(''));
@@ -96,7 +88,7 @@ test('text and CSV COPY: rows of multibyte characters cut at every byte boundary
 test("a 50 MB line is refused with 54000 naming its line, once its limit's bytes are in; another client is answered meanwhile, the server's main thread held < 1 s of CPU at a time; nothing is inserted", async () => {
   const c = await f.client();
   await c.query('CREATE TABLE long_line (id INT, s VARCHAR)');
-  const raw = await loggedIn(f.port);
+  const raw = await loggedIn(f.port, true);
   const from = raw.received().length;
   raw.socket.write(query('COPY long_line FROM STDIN'));
   await arrived(raw, 'G', from);
@@ -150,7 +142,7 @@ test('maxCopyLineBytes: a CSV record over the limit is refused with 54000 naming
   const small = await startServerFixture({ maxCopyLineBytes: 64 * 1024 });
   const c = await small.client();
   await c.query('CREATE TABLE csv_line (id INT, s VARCHAR)');
-  const raw = await loggedIn(small.port);
+  const raw = await loggedIn(small.port, true);
   const long = Buffer.from(`1,ok\n2,"${'q'.repeat(200_000)}"\n3,after\n`);
   const chunks = Array.from({ length: Math.ceil(long.length / 8192) }, (_, i) =>
     long.subarray(i * 8192, (i + 1) * 8192),
@@ -166,7 +158,7 @@ test('maxCopyLineBytes: a CSV record over the limit is refused with 54000 naming
 test('COPY data that is not UTF-8 fails with 22021 naming the bytes and the line (text and CSV, across messages)', async () => {
   const c = await f.client();
   await c.query('CREATE TABLE bad_bytes (id INT, s VARCHAR)');
-  const raw = await loggedIn(f.port);
+  const raw = await loggedIn(f.port, true);
   const text = Buffer.concat([Buffer.from('1\tok\n2\tbad'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]);
   const e1 = await copyIn(raw, 'COPY bad_bytes FROM STDIN', [text.subarray(0, 11), text.subarray(11)]);
   assert.is(e1?.C, '22021');

@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejection, startServerFixture } from './helpers.js';
 import { mainThreadWatch } from './probe.js';
-import { firstError, message, query, type RawClient, rawClient, startupMessage } from './raw-socket.js';
+import { firstError, loggedIn, message, query, type RawClient } from './raw-socket.js';
 
 const MiB = 1024 * 1024;
 const CHILD = fileURLToPath(new URL('./serve-child.ts', import.meta.url));
@@ -70,13 +70,6 @@ async function childServer(
   };
   running.add(server);
   return server;
-}
-
-async function loggedIn(port: number): Promise<RawClient> {
-  const raw = await rawClient(port);
-  raw.socket.write(startupMessage());
-  await raw.readyCount(1);
-  return raw;
 }
 
 /** Resolves when the socket has taken all of `data` (the server is reading it). */

@@ -76,6 +76,21 @@ export function rawClient(port: number): Promise<RawClient> {
 }
 
 /** The ErrorResponse fields in a byte stream (code letter → value), first error only. */
+/**
+ * How long a raw login may take before the test calls it hung: a wait, not a bound the server
+ * promises (six logins to a child server at load 14 took over 5 s; its own login timeout is 10 s).
+ */
+export const LOGIN_WAIT_MS = 60_000;
+
+/** A raw client past its login: the startup message sent and its ReadyForQuery read. */
+export async function loggedIn(port: number, noDelay = false): Promise<RawClient> {
+  const raw = await rawClient(port);
+  if (noDelay) raw.socket.setNoDelay(true);
+  raw.socket.write(startupMessage());
+  await raw.readyCount(1, LOGIN_WAIT_MS);
+  return raw;
+}
+
 export function firstError(data: Buffer): Record<string, string> | undefined {
   let i = 0;
   while (i + 5 <= data.length) {
