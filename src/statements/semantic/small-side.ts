@@ -30,6 +30,8 @@ export interface SmallSidePlan {
   readonly largeValues: number;
   readonly smallValues: number;
   readonly pairs: number;
+  /** The most candidates one call lists: `smallValues` when each large value is paired with the whole small side. */
+  readonly mostCandidates: number;
 }
 
 /** A tuple's two sides as a plan reads them. */
@@ -156,6 +158,7 @@ export function smallSidePlans(reader: PairReader, tuples: readonly Tuple[], lim
     largeValues: largeFirst ? pa.values : pb.values,
     smallValues: largeFirst ? pb.values : pa.values,
     pairs: tuples.length,
+    mostCandidates: largeFirst ? pa.most : pb.most,
   });
   const firstIsLarge = pa.values >= pb.values;
   return [firstIsLarge, !firstIsLarge]
