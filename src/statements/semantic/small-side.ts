@@ -143,7 +143,10 @@ export function smallSidePlans(reader: PairReader, tuples: readonly Tuple[], lim
       const s = reader.sides(t)!;
       const [v, c] = first ? [s.a, s.b] : [s.b, s.a];
       let cs = by.get(v);
-      if (!cs) by.set(v, (cs = new Set()));
+      if (!cs) {
+        cs = new Set();
+        by.set(v, cs);
+      }
       cs.add(c);
       most = Math.max(most, cs.size);
     }
