@@ -34,7 +34,9 @@ test.after(async (ctx) => {
   await ctx.f.close();
 });
 
-test('same rows as pairwise, calls = left (40, each listing its k kept) instead of left × right (2,000)', async ({ f }) => {
+test('same rows as pairwise, calls = left (40, each listing its k kept) instead of left × right (2,000)', async ({
+  f,
+}) => {
   await f.sim.resetStats();
   const pairwise = await f.rows(JOIN, '-- @ cache: false');
   assert.is(await f.requests(), LEFT * RIGHT);
