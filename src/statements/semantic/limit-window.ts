@@ -15,7 +15,9 @@
  * windowed instead (the x-rays a filter reads, not the patients they join
  * to): the rows asked about are then the window's whatever the FROM order.
  * A prefilter's pairs are planned over the statement without its LIMIT
- * before any window runs (batch-passes.ts).
+ * before any window runs (batch-passes.ts), and a pre-filtered pair
+ * predicate's window is its left side's item alone, each row with its k kept
+ * pairs (`prefilterLeft`).
  *
  * Exactness, the rule the LIMIT tests check: the rows returned are LIMIT rows
  * of the statement's full evaluation (its rows with every answer known, no
