@@ -3,7 +3,9 @@
  * value's k nearest right values by embedding. The data is built so that the
  * true match of every left value is its nearest right value (three shared
  * words), and decoys share one word (too few for `~`): the rows equal the
- * pairwise plan's, with left × k calls instead of left × right.
+ * pairwise plan's, with one call per left value listing its k kept right
+ * values (the small side: pair-plan.ts prices it per call) instead of left ×
+ * right calls; left × k calls before issue 67, the kept pairs asked pairwise.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -32,7 +34,9 @@ test.after(async (ctx) => {
   await ctx.f.close();
 });
 
-test('same rows as pairwise, calls = left × k (80) instead of left × right (2,000)', async ({ f }) => {
+test('same rows as pairwise, calls = left (40, each listing its k kept) instead of left × right (2,000)', async ({
+  f,
+}) => {
   await f.sim.resetStats();
   const pairwise = await f.rows(JOIN, '-- @ cache: false');
   assert.is(await f.requests(), LEFT * RIGHT);
@@ -44,7 +48,8 @@ test('same rows as pairwise, calls = left × k (80) instead of left × right (2,
   const pruned = await f.rows(JOIN, '-- @ cache: false\n-- @ prefilter: 2');
   const s = await f.sim.stats();
   assert.equal(pruned, pairwise);
-  assert.is(s.requests, LEFT * 2);
+  // LEFT * 2 (80) before issue 67: each kept pair its own call.
+  assert.is(s.requests, LEFT);
   // The 90 distinct values in one batch (cache off: nothing reused; a prefilter needs no dimension probe).
   assert.is(s.embeddingRequests, 1);
   assert.is(s.embeddingInputs, LEFT + RIGHT);
@@ -60,7 +65,7 @@ test('a large ~ in WHERE over a cross join is pre-filtered too; a NULL side answ
     rows,
     Array.from({ length: LEFT }, (_, i) => ({ l: i, r: i })),
   );
-  assert.is(await f.requests(), LEFT * 2);
+  assert.is(await f.requests(), LEFT); // LEFT * 2 before issue 67 (see the first test)
   await f.sim.resetStats();
   const nulls = await f.rows(
     `SELECT l.id, (CASE WHEN l.id = 0 THEN NULL ELSE l.name END) ~ r.label AS same
@@ -108,13 +113,16 @@ test('EXPLAIN shows the pairs pruned: planned from cached vectors, the run`s cal
     // Embedded by the runs before (the cache holds every value).
     'prefilter embeddings (text-embedding-3-small): 90 distinct texts, 90 cached, 0 calls of up to 2048',
   ]);
-  // The vectors are cached, so the kept pairs are planned as the run plans them: each a pair the runs
-  // before (top 3) answered, so no call, as the run below makes none.
+  // The vectors are cached, so the kept pairs are planned as the run plans them: one small side call per left
+  // value listing its 2 kept right values, 40 calls, as the run below makes. The runs before (top 3) asked each left
+  // value's 3 candidates in one call, a cached answer of its own, not of these pairs. (Before issue 67 priced the
+  // small side per call: `80 cached, 0 calls; pairwise`, the pairs answered pairwise by the runs before, and the
+  // run below made no call.)
   assert.is(
     planned('functions'),
-    'semantic_same: 80 distinct tuples, 80 cached, 0 calls; pairwise: one call per distinct tuple',
+    'semantic_same: 80 distinct tuples, 0 cached, 40 calls; small side: up to 2 of 46 distinct b values as candidates (those paired with it), one call per a value (40 calls instead of 80 pairs)',
   );
-  assert.is(planned('est_calls'), '0');
+  assert.is(planned('est_calls'), '40');
   // Without the cache nothing is known of the kept pairs: the bound, 80 pair calls (and 1 call embedding
   // the 90 values), priced as 80 runs.
   const bound = await explain('-- @ prefilter: 2\n-- @ cache: false');
@@ -127,7 +135,8 @@ test('EXPLAIN shows the pairs pruned: planned from cached vectors, the run`s cal
   assert.is(s.requests + s.embeddingRequests, 0);
   await f.rows(JOIN, '-- @ prefilter: 2');
   const run = await f.sim.stats();
-  assert.is(run.requests + run.embeddingRequests, 0);
+  assert.is(run.requests, Number(planned('est_calls')));
+  assert.is(run.embeddingRequests, 0);
 });
 
 test('a small side keeps today’s plan (one call per larger-side value)', async ({ f }) => {
@@ -166,7 +175,8 @@ test('a condition over two values is pre-filtered as ~ is: LLM_FILTER and a tupl
     assert.is(pairwise.length, LEFT * LEFT, predicate);
     await f.sim.setOptions({ record: true });
     await f.sim.resetStats();
-    const pruned = await f.rows(sql, '-- @ cache: false\n-- @ prefilter: 2');
+    // Pairwise (small_side: 0), so each prompt is one pair this reads; the small side would ask them as one call per left value.
+    const pruned = await f.rows(sql, '-- @ cache: false\n-- @ prefilter: 2\n-- @ small_side: 0');
     const pairs = await asked();
     await f.sim.setOptions({ record: false });
     assert.is(pairs.length, LEFT * 2, predicate);

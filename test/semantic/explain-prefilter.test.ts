@@ -58,16 +58,14 @@ test('prefilter 8, LIMIT 5: est_calls_window bounds the first window`s pre-filte
   const options = `${NO_CACHE}\n-- @ prefilter: 8`;
   const sql = `${SELF_JOIN(SAME)} LIMIT 5`;
   const plan = await explained(f, sql, options);
-  // Before: 0 (EXPLAIN's passes never reach a pre-filtered pair). The first window's pairs: 6, at most 8 per left value.
-  assert.is(plan.est_calls_window, '6');
-  assert.match(
-    plan.limit_window!,
-    /^LIMIT 5 over the first 4 rows of each of rv a, rv b \(joined, 2 windowed items\): /,
-  );
+  // Before: 0 (EXPLAIN's passes never reach a pre-filtered pair). The first window's pairs: 16, at most 8 per left
+  // value of its 2 rows (6 before issue 67 windowed the pair's left item alone: the first 4 rows of each side).
+  assert.is(plan.est_calls_window, '16');
+  assert.match(plan.limit_window!, /^LIMIT 5 over the first 2 rows of rv a \(more rows than that\): /);
   await f.rows(sql, options);
-  // 6 before pair plans were chosen by tokens: the run's second pass asks its 6 pairs pairwise (~966 tokens), not as 5
-  // candidate calls (~1,064), after 1 pair in its first pass; the window's estimate counts one pass's pairs.
-  assert.is(await f.requests(), 7);
+  // 7 before issue 67 (a window of 4 rows of each side, its 7 kept pairs pairwise): now the first 2 left rows'
+  // kept pairs, one small side call per left value listing its kept right values; within the bound above.
+  assert.is(await f.requests(), 2);
 });
 
 test('no row of the first window passes the plain filters: est_calls_window is the first window with calls, the run`s', async ({
@@ -97,34 +95,34 @@ test('vectors cached: EXPLAIN plans the prefilter as the run does; est_calls and
   const windowPlan = await explained(f, limited, options);
   const wholePlan = await explained(f, SELF_JOIN(SAME), options);
   assert.is(await f.requests(), 0);
-  // Uncached vectors (the test above): 6, one window's pairs bounded. Planned: the windows of 4 and 8 rows of
-  // each side cannot return 5 rows whatever the answers (0 and 1 kept pairs), the run's 16-row window asks 6 more.
-  assert.is(windowPlan.est_calls_window, '7');
-  assert.match(
-    windowPlan.limit_window!,
-    /^LIMIT 5 over the first 16 rows of each of rv a, rv b \(joined, 2 windowed items; the first 8 rows cannot return 5 rows whatever the answers, so the run grows the window to these \(1 of the calls are those smaller windows', each tuple asked once\)\): /,
-  );
+  // Uncached vectors (the test above): 16, one window's pairs bounded. Planned: the first 2 left rows' kept pairs,
+  // one small side call per left value. (7 before issue 67 windowed the pair's left item alone: the windows of 4
+  // and 8 rows of each side could not return 5 rows whatever the answers, the 16-row window asked 6 more.)
+  assert.is(windowPlan.est_calls_window, '2');
+  assert.match(windowPlan.limit_window!, /^LIMIT 5 over the first 2 rows of rv a \(more rows than that\): /);
   assert.not.match(windowPlan.limit_window!, /not all cached/);
   // The kept pairs, planned (not `at most`), their vectors from the cache; the pairs counted as the operator's tuples.
   assert.is(
     wholePlan.embeddings,
     'prefilter 8: 257 left × 259 right values = 66563 pairs; 2056 kept (top 8 per left value by embedding), 64507 pruned\nprefilter embeddings (text-embedding-3-small): 263 distinct texts, 263 cached, 0 calls of up to 2048',
   );
+  // 352 calls pairwise before issue 67 priced the small side per call (each b.t value lists the a.t values that kept it).
   assert.is(
     wholePlan.functions,
-    'llm_filter: 352 distinct tuples, 0 cached, 352 calls; pairwise: one call per distinct tuple',
+    'llm_filter: 352 distinct tuples, 0 cached, 139 calls; small side: up to 10 of 154 distinct a.t values as candidates (those paired with it), one call per b.t value (139 calls instead of 352 pairs)',
   );
-  assert.is(wholePlan.est_calls, '352');
+  assert.is(wholePlan.est_calls, '139');
   await f.sim.resetStats();
   await f.rows(limited, options);
   const limitedStats = await f.sim.stats();
-  assert.is(limitedStats.requests, 7);
+  assert.is(limitedStats.requests, 2); // 7 before issue 67: see est_calls_window above
   assert.is(limitedStats.embeddingRequests, 0);
   await f.sim.resetStats();
   await f.rows(SELF_JOIN(SAME), options);
   const s = await f.sim.stats();
-  // The whole statement: its pairs not asked by the LIMIT run, as EXPLAIN planned them (the 7 are cached now).
-  assert.is(s.requests, Number(wholePlan.est_calls) - 7);
+  // The whole statement as EXPLAIN planned it: one call per b.t value, each of which still has pairs the LIMIT run
+  // did not ask (before issue 67: pairwise, its pairs less the 7 the LIMIT run asked, 345).
+  assert.is(s.requests, Number(wholePlan.est_calls));
   assert.is(s.embeddingRequests, 0);
 });
 

@@ -97,9 +97,13 @@ test('a join packs its pairs when that is fewer calls than the small side`s cand
     );
     return String(r.rows.find((x) => x.property === 'functions')?.value);
   };
-  // 12 titles × 5 labels = 60 pairs. Batch 2: 12 candidate calls cost fewer tokens than 30 blocks of 2 × 2 or
-  // 30 packed prompts of 2. Batch 8 (before: 8 packed prompts of 8): 2 blocks of 8 titles × 5 labels, fewest tokens.
-  assert.match(await explain(2), /12 calls; small side: 5 distinct b values as candidates/);
+  // 12 titles × 5 labels = 60 pairs. Batch 2: 5 candidate calls (one per label listing the 12 titles) cost fewer
+  // tokens than 30 blocks of 2 × 2 or 30 packed prompts of 2 (before issue 67 priced both orientations: 12 calls,
+  // one per title listing the 5 labels). Batch 8 (before: 8 packed prompts of 8): 2 blocks of 8 titles × 5 labels, fewest tokens.
+  assert.match(
+    await explain(2),
+    /5 calls; small side: 12 distinct a values as candidates, one call per b value/,
+  );
   assert.match(
     await explain(8),
     /60 distinct tuples, 0 cached, 2 calls; blocks: up to 8 × 8 values per prompt, each stated once/,

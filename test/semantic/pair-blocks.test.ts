@@ -108,17 +108,18 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
     pw.pair_plans,
     /^llm_filter: a\.review × b\.review \(400 pairs\): pairwise 400 calls, ~\d+ in \+ 2000 out tokens \(chosen: fewest tokens\)$/,
   );
-  // The small side: 30 reviews × 3 phrases, no batch.
+  // The small side: 30 reviews × 3 phrases, no batch. One call per phrase listing the 30 reviews (within small_side)
+  // costs fewer tokens than one per review listing the 3 phrases: 30 calls before issue 67 priced both orientations.
   const small = await explain(ctx.f, MOODS, '');
   const smallRun = await run(ctx.f, MOODS, '');
-  assert.is(smallRun.calls, 30);
-  assert.is(Number(small.est_calls), 30);
+  assert.is(smallRun.calls, 3);
+  assert.is(Number(small.est_calls), 3);
   assert.ok(Math.abs(Number(small.est_tokens_in) - smallRun.tokensIn) <= 0.02 * smallRun.tokensIn);
   // Its answers list the matches: EXPLAIN's out is the most they can be, every candidate listed.
   assert.ok(Number(small.est_tokens_out) >= smallRun.tokensOut);
   assert.match(
     small.pair_plans,
-    /^llm_filter: r\.review × m\.phrase \(90 pairs\): small side 30 calls, .* \(chosen: fewest tokens\); pairwise 90 calls/,
+    /^llm_filter: r\.review × m\.phrase \(90 pairs\): small side 3 calls, .* \(chosen: fewest tokens\); pairwise 90 calls/,
   );
   // Blocks: batch 16, the same statement.
   const bl = await explain(ctx.f, MOODS, '-- @ batch: 16');
@@ -128,7 +129,8 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
   assert.equal(blRun.rows, smallRun.rows);
   assert.match(
     bl.pair_plans,
-    /: blocks 2 calls, .* \(chosen: fewest tokens\); packed 6 calls, .*; small side 30 calls/,
+    // Before issue 67: `…; packed 6 calls, …; small side 30 calls` (the small side one call per review; now per phrase).
+    /: blocks 2 calls, .* \(chosen: fewest tokens\); small side 3 calls, .*; packed 6 calls, /,
   );
   // Packed: a value holding the block markup (`</left>`) cannot go in a block; EXPLAIN says so.
   const marked = `SELECT a.id AS x, b.id AS y FROM marked a, marked b

@@ -152,6 +152,9 @@ export function firstPassBudget(opts: SemanticOptions): number {
  */
 export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): number {
   const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
+  // A pre-filtered pair predicate's left rows: each meets its k kept pairs (limit-window.ts).
+  if (window.prefilterLeft && opts.prefilter !== undefined)
+    return Math.max(1, Math.ceil(combinations / opts.prefilter));
   return Math.max(1, Math.ceil(combinations ** (1 / window.items) - 1e-9));
 }
 

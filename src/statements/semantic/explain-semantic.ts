@@ -321,7 +321,7 @@ async function estimateCalls(
         plan: blocks
           ? `blocks: up to ${blocks.side} × ${blocks.side} values per prompt, each stated once (${ts.length} pairs in ${n} calls, more if an answer does not fit and its block is split)`
           : smallSide
-            ? `small side: ${smallSide.smallValues} distinct ${smallSide.small} values as candidates, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
+            ? `small side: ${smallSide.mostCandidates < smallSide.smallValues ? `up to ${smallSide.mostCandidates} of ${smallSide.smallValues} distinct ${smallSide.small} values as candidates (those paired with it)` : `${smallSide.smallValues} distinct ${smallSide.small} values as candidates`}, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
             : mapping
               ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
               : dim

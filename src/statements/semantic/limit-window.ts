@@ -15,7 +15,9 @@
  * windowed instead (the x-rays a filter reads, not the patients they join
  * to): the rows asked about are then the window's whatever the FROM order.
  * A prefilter's pairs are planned over the statement without its LIMIT
- * before any window runs (batch-passes.ts).
+ * before any window runs (batch-passes.ts), and a pre-filtered pair
+ * predicate's window is its left side's item alone, each row with its k kept
+ * pairs (`prefilterLeft`).
  *
  * Exactness, the rule the LIMIT tests check: the rows returned are LIMIT rows
  * of the statement's full evaluation (its rows with every answer known, no
@@ -58,6 +60,7 @@
  */
 import { prefixLimit, SqlTok, type SqlToken, scanSql } from '../../../grammar/index.js';
 import { QUERY_WORDS } from '../../../grammar/statement-kind.js';
+import { PREFILTER_FN } from './embed-rewrite.js';
 import { registeredName } from './semantic-rewrite.js';
 
 export interface LimitWindow {
@@ -72,6 +75,11 @@ export interface LimitWindow {
   readonly source: string;
   /** How many items are windowed: a window of w rows holds up to w^items combinations. */
   readonly items: number;
+  /**
+   * The one windowed item is the left side of the statement's pre-filtered pair predicates: each
+   * of its rows meets its k kept right values (`-- @ prefilter: k`), k pairs a row.
+   */
+  readonly prefilterLeft?: boolean;
   /** The statement over the first `rows` rows of each windowed item. */
   sql(rows: number): string;
   /** A query of one row, `n`: how many rows the largest windowed item has, counted up to `atMost`. */
@@ -223,6 +231,22 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
     if (read !== null && read !== source && !callsSemantic(prefix + text(read.start, read.end)))
       windowed = [read];
   }
+  // A pre-filtered pair predicate keeps each left value's k nearest right values among all the
+  // statement's values (its plan is made over the unlimited statement first: batch-passes.ts). A
+  // window of the first w rows of both items holds only the kept pairs whose right value is among
+  // the first w too (about k·w/N of each left row's k); a window of the left item's rows alone holds
+  // every kept pair of each of its rows: k pairs a row, w·k in all. So that item alone is windowed
+  // (every row over its first rows is a row over the whole items, as above: the source, or any item
+  // when every join is inner), and its first window counts k pairs a row (firstWindowRows).
+  const left = prefilterLeftItem(r, [source, ...joins.map((j) => j.item)]);
+  if (
+    left !== null &&
+    windowed.length > 1 &&
+    windowed.includes(left) &&
+    (left === source || joins.every((j) => j.inner))
+  )
+    windowed = [left];
+  const prefilterLeft = left !== null && windowed.length === 1 && windowed[0] === left;
   const sourceText = text(source.start, source.end);
   // Rows the window reads must be rows without semantic calls of their own (see above).
   if (callsSemantic(prefix + sourceText)) return null;
@@ -255,6 +279,7 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
     wanted: asked.limit + asked.offset,
     source: items.map((w) => w.text).join(', '),
     items: items.length,
+    ...(prefilterLeft ? { prefilterLeft } : {}),
     sql: (rows: number) => windowText(rows, 0, sql.length),
     ...(order && orderBy !== undefined
       ? {
@@ -300,6 +325,32 @@ function itemReadByCalls(r: Reader, items: readonly FromItem[]): FromItem | null
   return read.size === 1 ? [...read][0]! : null;
 }
 
+/**
+ * The one FROM item whose columns every pre-filtered pair predicate's left
+ * value reads (`rvbbit_prefilter(token, hash(a), hash(b), a, b)`: its fourth
+ * argument, embed-rewrite.ts), by qualified names; null when there is no such
+ * predicate, or the left values read no item by name, or more than one.
+ */
+function prefilterLeftItem(r: Reader, items: readonly FromItem[]): FromItem | null {
+  const byName = new Map<string, FromItem>();
+  for (const it of items) if (it.name !== null) byName.set(unquoted(it.name), it);
+  const read = new Set<FromItem>();
+  let calls = 0;
+  for (const [start, end] of r.semanticCalls()) {
+    if (r.word(start) !== PREFILTER_FN.toUpperCase()) continue;
+    calls++;
+    const left = r.argument(start + 1, end, 3);
+    if (left === null) return null;
+    for (let i = left[0]; i < left[1]; i++) {
+      if (!r.is(i + 1, SqlTok.Dot)) continue;
+      const name = r.nameAt(i);
+      const it = name === null ? undefined : byName.get(name);
+      if (it) read.add(it);
+    }
+  }
+  return calls > 0 && read.size === 1 ? [...read][0]! : null;
+}
+
 function unquoted(name: string): string {
   return (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name).toLowerCase();
 }
@@ -338,6 +389,20 @@ class Reader {
       if (close > 0) out.push([i, close]);
     }
     return out;
+  }
+
+  /** Token range [start, end) of argument `n` (0-based) of the call whose parenthesis opens at `open` and closes at `close`. */
+  argument(open: number, close: number, n: number): [number, number] | null {
+    const d = this.depth[open]! + 1;
+    let start = open + 1;
+    let at = 0;
+    for (let i = open + 1; i <= close; i++) {
+      if (i < close && !(this.is(i, SqlTok.Comma) && this.depth[i] === d)) continue;
+      if (at === n) return [start, i];
+      at++;
+      start = i + 1;
+    }
+    return null;
   }
 
   /** The identifier at `i` as DuckDB matches it (unquoted, lower-cased), or null for any other token. */

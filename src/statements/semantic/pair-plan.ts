@@ -39,7 +39,7 @@ import {
   type PairReader,
   pairGroups,
   type SmallSidePlan,
-  smallSidePlan,
+  smallSidePlans,
 } from './small-side.js';
 import type { Tuple } from './statement-calls.js';
 
@@ -162,12 +162,16 @@ function planGroup(
       costs.push(blocksCost(catalog.pairBlocks.cascade, blocks));
     }
   }
-  const small = smallSidePlan(reader, ts, o.smallSide);
-  if (small) {
+  // Each orientation of the small side priced; the cheaper kept (its cost is the one listed).
+  let small: SmallSidePlan | null = null;
+  let smallCost: PlanCost | undefined;
+  for (const plan of smallSidePlans(reader, ts, o.smallSide)) {
     const pairs = pairPlanOf(fn, catalog)!;
-    costs.push(smallSideCost(pairs.cascade.cascade, { plan: small, tuples: ts, reader }, o.hint, counter));
+    const c = smallSideCost(pairs.cascade.cascade, { plan, tuples: ts, reader }, o.hint, counter);
+    if (!smallCost || cheaper(c, smallCost)) [small, smallCost] = [plan, c];
   }
-  costs.sort((x, y) => x.tokensIn + x.tokensOut - (y.tokensIn + y.tokensOut) || x.calls - y.calls);
+  if (smallCost) costs.push(smallCost);
+  costs.sort((x, y) => (cheaper(x, y) ? -1 : cheaper(y, x) ? 1 : 0));
   const chosen = costs[0]!.kind;
   const choice: PairChoice = { sides, pairs: ts.length, costs, ...(noBlocks ? { noBlocks } : {}) };
   return {
@@ -180,6 +184,12 @@ function planGroup(
     perPrompt: 1,
     packing: '',
   };
+}
+
+/** Fewer estimated tokens (in + out); on a tie, fewer calls. */
+function cheaper(x: PlanCost, y: PlanCost): boolean {
+  const d = x.tokensIn + x.tokensOut - (y.tokensIn + y.tokensOut);
+  return d < 0 || (d === 0 && x.calls < y.calls);
 }
 
 /** A group's pack fields from a pack choice. */

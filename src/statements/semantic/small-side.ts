@@ -30,6 +30,8 @@ export interface SmallSidePlan {
   readonly largeValues: number;
   readonly smallValues: number;
   readonly pairs: number;
+  /** The most candidates one call lists: `smallValues` when each large value is paired with the whole small side. */
+  readonly mostCandidates: number;
 }
 
 /** A tuple's two sides as a plan reads them. */
@@ -119,32 +121,52 @@ export function pairGroups(
 }
 
 /**
- * The small-side plan of a group, or null when it has none: one side has at
- * most `limit` distinct values, and the two values carry different labels.
- * Whether it is taken is the planner's choice by tokens (pair-plan.ts).
+ * The small-side plans of a group, in each orientation that has one: one call
+ * per value of one side (the large side), its candidates the other side's
+ * values it is paired with, at most `limit` of them in any call (the whole
+ * small side when it has at most `limit` values; a pre-filtered pair join's
+ * left value lists only its k kept right values, however many the right side
+ * has). None when the two values carry one label. The orientation with more
+ * distinct values on the calls' side comes first (it was the only one
+ * priced before a call's candidates were bounded per call); which is taken
+ * is the planner's choice by tokens (pair-plan.ts).
  */
-export function smallSidePlan(
-  reader: PairReader,
-  tuples: readonly Tuple[],
-  limit: number,
-): SmallSidePlan | null {
+export function smallSidePlans(reader: PairReader, tuples: readonly Tuple[], limit: number): SmallSidePlan[] {
   const [a, b] = reader.names(tuples[0]!);
   // Two values under one label cannot say which is which in the candidates prompt.
-  if (a === b) return null;
-  const as = new Set(tuples.map((t) => reader.sides(t)!.a));
-  const bs = new Set(tuples.map((t) => reader.sides(t)!.b));
-  const largeFirst = as.size >= bs.size;
-  const [large, small, nl, ns] = largeFirst ? [a, b, as.size, bs.size] : [b, a, bs.size, as.size];
-  if (ns > limit) return null;
-  return {
-    kind: reader.kind,
-    large,
-    small,
-    largeFirst,
-    largeValues: nl,
-    smallValues: ns,
-    pairs: tuples.length,
+  if (a === b) return [];
+  // Candidates per value of each side, counted until one passes the limit.
+  const partners = (first: boolean) => {
+    const by = new Map<string, Set<string>>();
+    let most = 0;
+    for (const t of tuples) {
+      const s = reader.sides(t)!;
+      const [v, c] = first ? [s.a, s.b] : [s.b, s.a];
+      let cs = by.get(v);
+      if (!cs) {
+        cs = new Set();
+        by.set(v, cs);
+      }
+      cs.add(c);
+      most = Math.max(most, cs.size);
+    }
+    return { values: by.size, most };
   };
+  const [pa, pb] = [partners(true), partners(false)];
+  const plan = (largeFirst: boolean): SmallSidePlan => ({
+    kind: reader.kind,
+    large: largeFirst ? a : b,
+    small: largeFirst ? b : a,
+    largeFirst,
+    largeValues: largeFirst ? pa.values : pb.values,
+    smallValues: largeFirst ? pb.values : pa.values,
+    pairs: tuples.length,
+    mostCandidates: largeFirst ? pa.most : pb.most,
+  });
+  const firstIsLarge = pa.values >= pb.values;
+  return [firstIsLarge, !firstIsLarge]
+    .filter((largeFirst) => (largeFirst ? pa.most : pb.most) <= limit)
+    .map(plan);
 }
 
 /** A group under the small-side plan: its tuples and how to read them. */
