@@ -114,6 +114,26 @@ test('while 100,000 answers arrive, the typed arrays never hold more than the ta
   assert.is(store.get(keys[77_777]!), 77_777);
 });
 
+test('keys made to share the bits that choose their segment are refused with a message, after a directory of at most 2^22 places', () => {
+  const store = new AnswerStore();
+  // Characters 4–7 (the word that chooses the segment) the same in every key, the first word distinct.
+  const key = (i: number) => String.fromCharCode(i & 255, (i >> 8) & 255, 0, 0) + 'same'.padEnd(12, '.');
+  let error: unknown;
+  let held = 0;
+  try {
+    for (; held < 10_000; held++) store.set(key(held), true);
+  } catch (err) {
+    error = err;
+  }
+  assert.match(
+    String(error),
+    /the statement's answers: 3072 keys share the 22 bits that choose their segment/,
+  );
+  // What it held before stays readable.
+  assert.is(held, 3072);
+  assert.is(store.get(key(3071)), true);
+});
+
 test('a key that is not a digest of callKey is refused', () => {
   assert.throws(() => new AnswerStore().get('means\u0000abc'), /an answer's key is 16 characters/);
 });
