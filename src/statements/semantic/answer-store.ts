@@ -9,10 +9,12 @@
  * hashing): a full segment splits in two, half its keys moving to one new
  * segment, so no growth copies the whole table or holds it twice (a table
  * that doubled held its old and new arrays at once: ~51 MB for a moment at a
- * million boolean answers, where it then kept 34), and every slot array is
- * a segment's size, between half and three quarters full once there are
- * several: ~31 bytes a boolean answer, ~45 with a number or text. Text answers are kept once each when they repeat (a label, a class,
- * a typed answer's few shapes): up to INTERNED distinct texts share one copy.
+ * million boolean answers, where it then kept 34): growth allocates one
+ * segment at a time. Segments are 3/8 to 3/4 full (they split in near
+ * lockstep, the digests being uniform): 23–45 bytes a boolean answer, 33–67
+ * with a number or text. Text answers are kept once each when they repeat (a
+ * label, a class, a typed answer's few shapes): up to INTERNED distinct texts
+ * share one copy.
  * Past them a text (a generation: each one distinct) is kept as its UTF-8
  * bytes in pages of PAGE_BYTES, not as a JS string: a million generated
  * labels as strings were a million objects on the heap the collector walks
@@ -25,7 +27,7 @@ export type SqlValue = string | number | boolean | null;
 /** Distinct text answers kept as one shared copy each; past them a text is kept as it comes. */
 const INTERNED = 4096;
 /** Slots of one segment: what the table allocates at a time (68 KB of keys and tags, 116 KB with numbers and lengths). */
-export const SEGMENT_SLOTS = 4096;
+const SEGMENT_SLOTS = 4096;
 /**
  * Answers a segment holds before it splits: three quarters of its slots (linear
  * probing, a uniform digest: ~2.5 slots read to find a key, ~8.5 to miss one).
