@@ -91,6 +91,49 @@ test("250,000 boolean answers (a filter's) hold no slots for numbers: under 40 b
   assert.is(store.get(keys[1]!), false);
 });
 
+test('while 100,000 answers arrive, the typed arrays never hold more than the table keeps at the end plus one segment (no growth holds the table twice)', async () => {
+  const n = 100_000;
+  const keys = Array.from({ length: n }, (_, i) => callKey(means, [`row ${i}`]));
+  await gc();
+  const base = process.memoryUsage().arrayBuffers;
+  const store = new AnswerStore();
+  let peak = 0;
+  keys.forEach((k, i) => {
+    store.set(k, i);
+    // Read right after each set, before a collection can free what a growth dropped.
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+  });
+  await gc();
+  const kept = process.memoryUsage().arrayBuffers - base;
+  // One segment: 4,096 slots × (16 + 1 + 8) bytes = 100 KB (answer-store.ts SEGMENT_BYTES less the lengths, no text here).
+  const segment = 4096 * 25;
+  assert.ok(peak <= kept + segment, `peak ${peak} bytes, ${kept} kept at the end: ${peak - kept} past it`);
+  // Slots sized to what they hold: a segment splits at 3/4 full into two at 3/8, so at most 8/3 slots of
+  // 25 bytes an answer, and the split's scratch segment (a table that doubles at half full holds 2–4 slots).
+  assert.ok(kept <= (n * 8 * 25) / 3 + segment, `${(kept / n).toFixed(1)} bytes of typed arrays an answer`);
+  assert.is(store.get(keys[77_777]!), 77_777);
+});
+
+test('keys made to share the bits that choose their segment are refused with a message, after a directory of at most 2^22 places', () => {
+  const store = new AnswerStore();
+  // Characters 4–7 (the word that chooses the segment) the same in every key, the first word distinct.
+  const key = (i: number) => String.fromCharCode(i & 255, (i >> 8) & 255, 0, 0) + 'same'.padEnd(12, '.');
+  let error: unknown;
+  let held = 0;
+  try {
+    for (; held < 10_000; held++) store.set(key(held), true);
+  } catch (err) {
+    error = err;
+  }
+  assert.match(
+    String(error),
+    /the statement's answers: 3072 keys share the 22 bits that choose their segment/,
+  );
+  // What it held before stays readable.
+  assert.is(held, 3072);
+  assert.is(store.get(key(3071)), true);
+});
+
 test('a key that is not a digest of callKey is refused', () => {
   assert.throws(() => new AnswerStore().get('means\u0000abc'), /an answer's key is 16 characters/);
 });

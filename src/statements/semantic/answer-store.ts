@@ -4,10 +4,17 @@
  * as a Map of string keys that was ~125 bytes of JS heap an answer, every one
  * an object the garbage collector walks on each full collection. Here a key
  * is its 128-bit digest (callKey's 16 characters) in an open-addressed table
- * of typed arrays, and a value is a tag and a number in typed arrays too: ~50
- * bytes an answer at most (the table doubles at half full), outside the JS
- * heap. Text answers are kept once each when they repeat (a label, a class,
- * a typed answer's few shapes): up to INTERNED distinct texts share one copy.
+ * of typed arrays, and a value is a tag and a number in typed arrays too,
+ * outside the JS heap. The table grows a segment at a time (extendible
+ * hashing): a full segment splits in two, half its keys moving to one new
+ * segment, so no growth copies the whole table or holds it twice (a table
+ * that doubled held its old and new arrays at once: ~51 MB for a moment at a
+ * million boolean answers, where it then kept 34): growth allocates one
+ * segment at a time. Segments are 3/8 to 3/4 full (they split in near
+ * lockstep, the digests being uniform): 23–45 bytes a boolean answer, 33–67
+ * with a number or text. Text answers are kept once each when they repeat (a
+ * label, a class, a typed answer's few shapes): up to INTERNED distinct texts
+ * share one copy.
  * Past them a text (a generation: each one distinct) is kept as its UTF-8
  * bytes in pages of PAGE_BYTES, not as a JS string: a million generated
  * labels as strings were a million objects on the heap the collector walks
@@ -19,7 +26,19 @@ export type SqlValue = string | number | boolean | null;
 
 /** Distinct text answers kept as one shared copy each; past them a text is kept as it comes. */
 const INTERNED = 4096;
-const FIRST_CAPACITY = 1024;
+/** Slots of one segment: what the table allocates at a time (68 KB of keys and tags, 116 KB with numbers and lengths). */
+const SEGMENT_SLOTS = 4096;
+/**
+ * Answers a segment holds before it splits: three quarters of its slots (linear
+ * probing, a uniform digest: ~2.5 slots read to find a key, ~8.5 to miss one).
+ */
+const SEGMENT_FULL = (SEGMENT_SLOTS * 3) / 4;
+/**
+ * Bits of a key's second word that choose its segment at most: a directory of
+ * 2^22 places (32 MB of references) reaches ~10^10 answers of uniform digests;
+ * only keys made to share their bits go deeper, and are refused, not held.
+ */
+const MAX_DEPTH = 22;
 /** Bytes of one page of text answers; a longer text has a page of its own. */
 export const PAGE_BYTES = 1 << 20;
 /** A PAGED text's place: page × PAGE_SPAN + offset in the page (exact in a double up to 2^32 pages). */
@@ -38,14 +57,54 @@ const PAGED = 6;
 /** Characters of a key the table reads: callKey's digest, 16 Latin-1 characters (128 bits). */
 export const KEY_CHARS = 16;
 
-export class AnswerStore {
+/**
+ * SEGMENT_SLOTS slots: the keys whose second word's low `depth` bits are its
+ * place in the directory, placed by their first word (linear probing).
+ */
+class Segment {
   /** 4 × 32 bits of each slot's key. */
-  private keys = new Uint32Array(FIRST_CAPACITY * 4);
-  private tags = new Uint8Array(FIRST_CAPACITY);
-  /** A NUMBER's value, a TEXT's index in `texts`, or a PAGED text's place. */
-  private numbers: Float64Array | null = null;
-  /** A PAGED text's bytes. */
-  private lengths: Uint32Array | null = null;
+  readonly keys = new Uint32Array(SEGMENT_SLOTS * 4);
+  readonly tags = new Uint8Array(SEGMENT_SLOTS);
+  /** A NUMBER's value, a TEXT's index in `texts`, or a PAGED text's place; made at the segment's first. */
+  numbers: Float64Array | null = null;
+  /** A PAGED text's bytes; made at the segment's first. */
+  lengths: Uint32Array | null = null;
+  count = 0;
+  constructor(public depth: number) {}
+
+  /** The slot holding the key (a, b, c, d), or the empty slot where it would go. */
+  find(a: number, b: number, c: number, d: number): number {
+    const { keys, tags } = this;
+    // The key is a digest: its first word is already uniform.
+    for (let slot = a & (SEGMENT_SLOTS - 1); ; slot = (slot + 1) & (SEGMENT_SLOTS - 1)) {
+      if (tags[slot] === EMPTY) return slot;
+      const k = slot * 4;
+      if (keys[k] === a && keys[k + 1] === b && keys[k + 2] === c && keys[k + 3] === d) return slot;
+    }
+  }
+
+  numberSlots(): Float64Array {
+    this.numbers ??= new Float64Array(SEGMENT_SLOTS);
+    return this.numbers;
+  }
+
+  lengthSlots(): Uint32Array {
+    this.lengths ??= new Uint32Array(SEGMENT_SLOTS);
+    return this.lengths;
+  }
+}
+
+export class AnswerStore {
+  /**
+   * Segment of each value of a key's second word's low `depth` bits; a
+   * segment of a lesser depth fills every place that ends in its bits.
+   */
+  private directory: Segment[] = [new Segment(0)];
+  private depth = 0;
+  /** The segment of the last `locate`. */
+  private located: Segment = this.directory[0]!;
+  /** A split segment's entries while they are placed again: one segment's arrays, made at the first split. */
+  private scratch: Segment | null = null;
   /** The interned texts (at most INTERNED). */
   private readonly texts: string[] = [];
   private readonly interned = new Map<string, number>();
@@ -59,52 +118,97 @@ export class AnswerStore {
   }
 
   get(key: string): SqlValue | undefined {
-    const slot = this.find(key);
-    return this.tags[slot] === EMPTY ? undefined : this.valueAt(slot);
+    const slot = this.locate(key);
+    const segment = this.located;
+    return segment.tags[slot] === EMPTY ? undefined : this.valueAt(segment, slot);
   }
 
   has(key: string): boolean {
-    return this.tags[this.find(key)] !== EMPTY;
+    const slot = this.locate(key);
+    return this.located.tags[slot] !== EMPTY;
   }
 
   set(key: string, value: SqlValue): this {
-    let slot = this.find(key);
-    if (this.tags[slot] === EMPTY) {
-      if ((this.count + 1) * 2 > this.tags.length) {
-        this.grow();
-        slot = this.find(key);
+    let slot = this.locate(key);
+    let segment = this.located;
+    if (segment.tags[slot] === EMPTY) {
+      while (segment.count >= SEGMENT_FULL) {
+        this.split(segment);
+        slot = this.locate(key);
+        segment = this.located;
       }
+      segment.count++;
       this.count++;
       const k = slot * 4;
-      this.keys[k] = word(key, 0);
-      this.keys[k + 1] = word(key, 4);
-      this.keys[k + 2] = word(key, 8);
-      this.keys[k + 3] = word(key, 12);
+      segment.keys[k] = word(key, 0);
+      segment.keys[k + 1] = word(key, 4);
+      segment.keys[k + 2] = word(key, 8);
+      segment.keys[k + 3] = word(key, 12);
     }
-    this.put(slot, value);
+    this.put(segment, slot, value);
     return this;
   }
 
-  /** The slot holding `key`, or the empty slot where it would go (linear probing). */
-  private find(key: string): number {
+  /**
+   * The slot holding `key` (or the empty slot where it would go) in the segment
+   * it sets `located` to: a field, not a pair returned, so a lookup allocates nothing.
+   */
+  private locate(key: string): number {
     if (key.length !== KEY_CHARS)
       throw new Error(`an answer's key is ${KEY_CHARS} characters, got ${key.length}`);
-    const a = word(key, 0);
     const b = word(key, 4);
-    const c = word(key, 8);
-    const d = word(key, 12);
-    const mask = this.tags.length - 1;
-    // The key is a digest: its first word is already uniform.
-    for (let slot = a & mask; ; slot = (slot + 1) & mask) {
-      if (this.tags[slot] === EMPTY) return slot;
+    this.located = this.directory[b & ((1 << this.depth) - 1)]!;
+    return this.located.find(word(key, 0), b, word(key, 8), word(key, 12));
+  }
+
+  /**
+   * Parts `full` in two by the next bit of its keys' second word: the keys
+   * with it set move to a new segment, the others are placed again in `full`
+   * (taking keys out of a linear-probed table breaks the runs of the rest).
+   */
+  private split(full: Segment): void {
+    if (full.depth >= MAX_DEPTH)
+      throw new Error(
+        `the statement's answers: ${full.count} keys share the ${MAX_DEPTH} bits that choose their segment`,
+      );
+    if (full.depth === this.depth) {
+      this.directory = this.directory.concat(this.directory);
+      this.depth++;
+    }
+    const bit = 1 << full.depth;
+    const fresh = new Segment(full.depth + 1);
+    full.depth++;
+    // Every place that ended in full's bits and has the new bit set is fresh's now.
+    for (let place = 0; place < this.directory.length; place++)
+      if (this.directory[place] === full && (place & bit) !== 0) this.directory[place] = fresh;
+    // full's entries into the scratch segment, full emptied, each entry placed again.
+    this.scratch ??= new Segment(0);
+    const old = this.scratch;
+    old.keys.set(full.keys);
+    old.tags.set(full.tags);
+    const numbers = full.numbers && old.numberSlots();
+    const lengths = full.lengths && old.lengthSlots();
+    if (numbers) numbers.set(full.numbers!);
+    if (lengths) lengths.set(full.lengths!);
+    full.tags.fill(EMPTY);
+    full.count = 0;
+    for (let slot = 0; slot < SEGMENT_SLOTS; slot++) {
+      if (old.tags[slot] === EMPTY) continue;
       const k = slot * 4;
-      if (this.keys[k] === a && this.keys[k + 1] === b && this.keys[k + 2] === c && this.keys[k + 3] === d)
-        return slot;
+      const a = old.keys[k]!;
+      const b = old.keys[k + 1]!;
+      const to = (b & bit) !== 0 ? fresh : full;
+      const at = to.find(a, b, old.keys[k + 2]!, old.keys[k + 3]!);
+      to.keys.set(old.keys.subarray(k, k + 4), at * 4);
+      to.tags[at] = old.tags[slot]!;
+      to.count++;
+      if (numbers) to.numberSlots()[at] = numbers[slot]!;
+      if (lengths) to.lengthSlots()[at] = lengths[slot]!;
     }
   }
 
-  private valueAt(slot: number): SqlValue {
-    switch (this.tags[slot]) {
+  private valueAt(segment: Segment, slot: number): SqlValue {
+    switch (segment.tags[slot]) {
       case NULL:
         return null;
       case FALSE:
@@ -112,45 +216,35 @@ export class AnswerStore {
       case TRUE:
         return true;
       case NUMBER:
-        return this.numbers![slot]!;
+        return segment.numbers![slot]!;
       case TEXT:
-        return this.texts[this.numbers![slot]!]!;
+        return this.texts[segment.numbers![slot]!]!;
       default: {
-        const place = this.numbers![slot]!;
+        const place = segment.numbers![slot]!;
         const at = place % PAGE_SPAN;
-        return this.pages[(place - at) / PAGE_SPAN]!.toString('utf8', at, at + this.lengths![slot]!);
+        return this.pages[(place - at) / PAGE_SPAN]!.toString('utf8', at, at + segment.lengths![slot]!);
       }
     }
   }
 
-  private put(slot: number, value: SqlValue): void {
-    if (value === null) this.tags[slot] = NULL;
-    else if (value === true) this.tags[slot] = TRUE;
-    else if (value === false) this.tags[slot] = FALSE;
+  private put(segment: Segment, slot: number, value: SqlValue): void {
+    if (value === null) segment.tags[slot] = NULL;
+    else if (value === true) segment.tags[slot] = TRUE;
+    else if (value === false) segment.tags[slot] = FALSE;
     else if (typeof value === 'number') {
-      this.tags[slot] = NUMBER;
-      this.numberSlots()[slot] = value;
+      segment.tags[slot] = NUMBER;
+      segment.numberSlots()[slot] = value;
     } else {
       const known = this.interned.get(value);
       if (known !== undefined || this.interned.size < INTERNED) {
-        this.tags[slot] = TEXT;
-        this.numberSlots()[slot] = known ?? this.intern(value);
+        segment.tags[slot] = TEXT;
+        segment.numberSlots()[slot] = known ?? this.intern(value);
       } else {
-        this.tags[slot] = PAGED;
-        this.numberSlots()[slot] = this.page(value);
-        this.lengths ??= new Uint32Array(this.tags.length);
-        this.lengths[slot] = Buffer.byteLength(value);
+        segment.tags[slot] = PAGED;
+        segment.numberSlots()[slot] = this.page(value);
+        segment.lengthSlots()[slot] = Buffer.byteLength(value);
       }
     }
-  }
-
-  /**
-   * The numbers' slots, made at the first number or text: a filter's answers
-   * are booleans, and a million of them need no 8 bytes a slot (16 MB at 2^21).
-   */
-  private numberSlots(): Float64Array {
-    this.numbers ??= new Float64Array(this.tags.length);
-    return this.numbers;
   }
 
   private intern(text: string): number {
@@ -176,27 +270,6 @@ export class AnswerStore {
     this.pages.at(-1)!.write(text, at, 'utf8');
     this.pageUsed += bytes;
     return (this.pages.length - 1) * PAGE_SPAN + at;
-  }
-
-  /** Twice the slots, every key placed again. */
-  private grow(): void {
-    const { keys, tags, numbers, lengths } = this;
-    const capacity = tags.length * 2;
-    this.keys = new Uint32Array(capacity * 4);
-    this.tags = new Uint8Array(capacity);
-    this.numbers = numbers && new Float64Array(capacity);
-    this.lengths = lengths && new Uint32Array(capacity);
-    const mask = capacity - 1;
-    for (let old = 0; old < tags.length; old++) {
-      if (tags[old] === EMPTY) continue;
-      const k = old * 4;
-      let slot = keys[k]! & mask;
-      while (this.tags[slot] !== EMPTY) slot = (slot + 1) & mask;
-      this.keys.set(keys.subarray(k, k + 4), slot * 4);
-      this.tags[slot] = tags[old]!;
-      if (numbers) this.numbers![slot] = numbers[old]!;
-      if (lengths) this.lengths![slot] = lengths[old]!;
-    }
   }
 }
 
