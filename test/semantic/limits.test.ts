@@ -53,7 +53,10 @@ for (const strategy of ['batch', 'sequential'] as const) {
 
 test('a budget the statement stays within changes nothing', async ({ f }) => {
   // Pinned unpacked (-- @ batch: 1): one call per row, as without a budget; unannotated statements pack since issue 67.
-  const rows = await f.rows(`${FILTER} ORDER BY id`, '-- @ cache: false\n-- @ batch: 1\n-- @ budget_dollars: 10');
+  const rows = await f.rows(
+    `${FILTER} ORDER BY id`,
+    '-- @ cache: false\n-- @ batch: 1\n-- @ budget_dollars: 10',
+  );
   assert.equal(
     rows.map((r) => r.id),
     [1, 4, 6, 10, 11],
