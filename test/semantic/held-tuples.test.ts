@@ -23,8 +23,9 @@ const ITEMS = `CREATE TABLE items AS SELECT range::INTEGER AS id,
 // (test/semantic/auto-packing.test.ts).
 const test = semSuite('semantic: tuples held per pass', { tuplesPerPass: 100, operatorBatch: 1 }, {}, ITEMS);
 
-async function lastStrategy(f: SemFixture) {
-  const r = await f.engine.query(
+/** The strategy rvbbit.queries records for `engine`'s last semantic statement. */
+async function lastStrategy(engine: Pick<SemFixture['engine'], 'query'>) {
+  const r = await engine.query(
     `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
   );
   return (r.rows[0] as { strategy: string }).strategy;
@@ -65,7 +66,7 @@ test('a filter over 1000 distinct texts holds 100 tuples at once: 2 passes, 1000
   const rows = await f.rows(sql);
   assert.is(await f.requests(), 1000);
   assert.is(
-    await lastStrategy(f),
+    await lastStrategy(f.engine),
     'batch (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
   );
   assert.equal(rows, await unboundedRows(f.sim.url, sql));
@@ -110,7 +111,7 @@ test('a count over 1000 distinct texts holds at most 100 tuple keys at any momen
   assert.equal(rows, [{ n: 200 }]);
   assert.is(await f.requests(), 1000);
   assert.is(
-    await lastStrategy(f),
+    await lastStrategy(f.engine),
     'batch (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
   );
 });
@@ -120,7 +121,7 @@ test('CLASSIFY over 1000 texts: 1000 calls, 100 held per pass, the unbounded lab
   const rows = await f.rows(sql);
   assert.is(await f.requests(), 1000);
   assert.is(
-    await lastStrategy(f),
+    await lastStrategy(f.engine),
     'batch (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
   );
   assert.equal(rows, await unboundedRows(f.sim.url, sql));
@@ -131,7 +132,7 @@ test('a statement within the bound runs as before: one record pass, strategy bat
     `-- @ cache: false\nSELECT count(*) FROM items WHERE id < 50 AND body MEANS 'eco friendly bottle'`,
   );
   assert.is(await f.requests(), 50);
-  assert.is(await lastStrategy(f), 'batch');
+  assert.is(await lastStrategy(f.engine), 'batch');
 });
 
 test('passes do not grow with rows: 300 or 1000 distinct texts at 100 held take 2 passes, the misses past 100 asked from the spill file', async ({
@@ -143,7 +144,7 @@ test('passes do not grow with rows: 300 or 1000 distinct texts at 100 held take 
     assert.equal(await f.rows(sql), [{ n: n / 5 }]);
     assert.is(await f.requests(), n);
     assert.is(
-      await lastStrategy(f),
+      await lastStrategy(f.engine),
       `batch (at most 100 tuples held at once, ${n - 100} more asked from a spill file: 2 passes)`,
     );
   }
@@ -165,11 +166,8 @@ test('a tuple met many times past the bound is asked once: 5 distinct texts over
     );
     assert.equal(r.rows, [{ n: 200 }]);
     assert.is(await f.requests(), 5);
-    const strategy = await e.query(
-      `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
-    );
     assert.is(
-      (strategy.rows[0] as { strategy: string }).strategy,
+      await lastStrategy(e),
       'batch (at most 2 tuples held at once, 3 more asked from a spill file: 2 passes)',
     );
   } finally {
@@ -184,7 +182,7 @@ test('nested operators (CLASSIFY of a generation) over 1000 texts at 100 held: 3
   const rows = await f.rows(sql);
   const calls = await f.requests();
   assert.match(
-    await lastStrategy(f),
+    await lastStrategy(f.engine),
     /^batch \(at most 100 tuples held at once, \d+ more asked from a spill file: 3 passes\)$/,
   );
   assert.equal(rows, await unboundedRows(f.sim.url, sql));
@@ -214,11 +212,8 @@ test('CTAS into a file database over 1000 texts at 100 held: 2 passes (one rolle
       `SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, count(*) FILTER (eco)::INTEGER AS eco FROM marked`,
     );
     assert.equal(r.rows, [{ n: 1000, ids: 1000, eco: 200 }]);
-    const strategy = await e.query(
-      `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
-    );
     assert.is(
-      (strategy.rows[0] as { strategy: string }).strategy,
+      await lastStrategy(e),
       'batch (a write: passes that missed calls rolled back) (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
     );
   } finally {
