@@ -3,15 +3,19 @@
 // run does not end with one lane on a long file while the others wait) and to tell the files that
 // mostly wait (a lane beyond the cores runs only those): this checkout's last run
 // (.cache/test-durations.json, written by the runner) or, where it has not run a file (a fresh
-// clone, CI, has no .cache), the committed scripts/test-durations.json.
+// clone, CI, has no .cache), the committed scripts/test-durations.json. RVBBIT_TEST_DURATIONS names
+// another file for "the last run" (read and written): the runner's own tests (test/runner) run it
+// over fixture suites and a few files with programs hidden, whose times must not replace the real ones.
 // Run as a script, it refreshes the committed file (after a whole `npm test` on an idle machine):
 //   node scripts/test-durations.mjs           from this checkout's last run, CPU included
 //   node scripts/test-durations.mjs ci.log    from a run's output (each file's name, then uvu's "Duration:")
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const LOCAL = fileURLToPath(new URL('../.cache/test-durations.json', import.meta.url));
+const LOCAL = process.env.RVBBIT_TEST_DURATIONS
+  ? resolve(process.env.RVBBIT_TEST_DURATIONS)
+  : fileURLToPath(new URL('../.cache/test-durations.json', import.meta.url));
 const COMMITTED = fileURLToPath(new URL('./test-durations.json', import.meta.url));
 
 /**

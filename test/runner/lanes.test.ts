@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { within } from '../cli/helpers.js';
+import { scratchDurationsFile } from './durations-file.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** How long the run may take before it is called a hang: a wait, not a bound. */
@@ -19,6 +20,8 @@ test('a test that leaves a server listening: its file passes and the run ends wi
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
+      // The fixture's times kept apart from the checkout's real ones.
+      env: { ...process.env, RVBBIT_TEST_DURATIONS: scratchDurationsFile() },
       // Its own process group, to end with its test processes if it hangs.
       detached: true,
     },

@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scratchDurationsFile } from './durations-file.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HIDDEN = {
@@ -40,7 +41,8 @@ function runTests(dir: string, pattern: string, env: NodeJS.ProcessEnv): Promise
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['scripts/run-tests.mjs', dir, pattern], {
       cwd: ROOT,
-      env: { ...rest, ...env },
+      // Its times (of files run with programs hidden) kept apart from the checkout's real ones.
+      env: { ...rest, RVBBIT_TEST_DURATIONS: scratchDurationsFile(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
