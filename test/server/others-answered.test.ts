@@ -10,7 +10,7 @@
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CASCADES, type Running, SERVER_START_MS, start, waitFor } from '../cli/helpers.js';
+import { CASCADES, type Running, SERVER_START_MS, start, waitFor, within } from '../cli/helpers.js';
 import { entityRecords, entityTableSql } from '../fixtures/entity-records.js';
 import { type MainThreadWatch, mainThreadWatch, probed, processCpuMs } from './probe.js';
 
@@ -22,10 +22,35 @@ import { type MainThreadWatch, mainThreadWatch, probed, processCpuMs } from './p
  */
 const PROMISE_MS = 1_000;
 
+/**
+ * The server's CPU from the ENTITY over 20,000 values to its cancel: its embeddings took 2.5 s of
+ * the server's CPU (the same 20,000 values through EMBED, 2026-11-27), blocking's
+ * 20,000 × 20,000 cosines minutes; at this much it is well into blocking, however long a busy
+ * machine makes that take (a fixed 8 s sleep was the embeddings' wall time and more on an
+ * idle machine, and at load 20 still inside them).
+ */
+const CPU_BEFORE_CANCEL_MS = 5_000;
+
 let serve: Running;
 let watch: MainThreadWatch;
 let port: number;
 const clients: pg.Client[] = [];
+
+/** Resolves once `done()` holds (polled every 20 ms); a hang fails the test. A wait for a signal, not a bound. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  let waiting = true;
+  try {
+    await within(
+      SERVER_START_MS,
+      (async () => {
+        while (waiting && !done()) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      what,
+    );
+  } finally {
+    waiting = false;
+  }
+}
 
 async function connect(user = 'tester'): Promise<pg.Client> {
   const c = new pg.Client({ host: '127.0.0.1', port, user, database: 'rvbbit' });
@@ -93,6 +118,7 @@ test('ENTITY over 20,000 values: another client waits under 1 s; a cancel stops 
   const c = await connect();
   const ids = c as unknown as { processID: number };
   const r = await probed(probe, watch, async () => {
+    const cpuAtStart = processCpuMs(serve.child.pid!);
     const running = c
       .query(
         `-- @ cache: false
@@ -102,8 +128,10 @@ SELECT count(DISTINCT ENTITY(v)) AS n FROM (SELECT 'catalog item ' || range || '
         () => undefined,
         (e: Error & { code?: string }) => e,
       );
-    // The embeddings are made by now, and blocking's 20,000 × 20,000 cosines are well under way.
-    await new Promise((done) => setTimeout(done, 8_000));
+    await until(
+      () => processCpuMs(serve.child.pid!) - cpuAtStart >= CPU_BEFORE_CANCEL_MS,
+      'the ENTITY well into blocking',
+    );
     const other = await connect();
     const cpuAtCancel = processCpuMs(serve.child.pid!);
     await other.query(`SELECT pg_cancel_backend(${ids.processID})`);
