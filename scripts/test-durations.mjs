@@ -9,6 +9,11 @@
 // Run as a script, it refreshes the committed file (after a whole `npm test` on an idle machine):
 //   node scripts/test-durations.mjs           from this checkout's last run, CPU included
 //   node scripts/test-durations.mjs ci.log    from a run's output (each file's name, then uvu's "Duration:")
+//   node scripts/test-durations.mjs --cpu-from run.json
+//                                             the committed wall times kept (an idle run's), each file's
+//                                             CPU taken from a run's record (its .cache/test-durations.json):
+//                                             CPU hardly depends on the machine's load, wall time does, so a
+//                                             busy machine's run (a CI run beside others) gives the CPU figures
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -65,6 +70,8 @@ function readJson(path) {
   }
 }
 
+const TEST_FILE = /\.test\.[cm]?[jt]s$/;
+
 /** File → ms from run-tests' output: a file's name line, then its uvu "Duration:" line. */
 function fromLog(path) {
   const plain = readFileSync(path, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
@@ -82,9 +89,26 @@ function fromLog(path) {
   return out;
 }
 
+/**
+ * The committed wall times with each file's CPU from the run's record at `path`: a file the run did
+ * not time keeps its figures, a file new to the record comes with the run's (its only wall time).
+ */
+function withCpuFrom(path) {
+  // Test files only: a record written before RVBBIT_TEST_DURATIONS kept the runner's fixtures out holds theirs.
+  const run = Object.fromEntries(
+    Object.entries(normalized(readJson(path))).filter(([file]) => TEST_FILE.test(file)),
+  );
+  const committed = normalized(readJson(COMMITTED));
+  const out = { ...run, ...committed };
+  for (const [file, t] of Object.entries(committed))
+    if (run[file]?.cpuMs !== undefined) out[file] = { ms: t.ms, cpuMs: run[file].cpuMs };
+  return out;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const log = process.argv[2];
-  const durations = log === undefined ? readJson(LOCAL) : fromLog(log);
+  const [arg, cpuRun] = process.argv.slice(2);
+  const durations =
+    arg === '--cpu-from' ? withCpuFrom(cpuRun) : arg === undefined ? readJson(LOCAL) : fromLog(arg);
   const sorted = Object.fromEntries(Object.entries(durations).sort(([a], [b]) => a.localeCompare(b)));
   writeFileSync(COMMITTED, linePerFile(sorted));
   console.log(`${Object.keys(sorted).length} files' durations written to ${COMMITTED}`);
