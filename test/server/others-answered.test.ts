@@ -26,8 +26,8 @@ const PROMISE_MS = 1_000;
  * The server's CPU from the ENTITY over 20,000 values to its cancel: its embeddings took 2.5 s of
  * the server's CPU (the same 20,000 values through EMBED, 2026-11-27), blocking's
  * 20,000 × 20,000 cosines minutes; at this much it is well into blocking, however long a busy
- * machine makes that take (a fixed 8 s sleep was the embeddings' wall time and more on an
- * idle machine, and at load 20 still inside them).
+ * machine makes that take. A fixed 8 s sleep was twice the wall time needed on an idle machine,
+ * and at load 15 the embeddings alone took 5.3 s of wall time: little margin.
  */
 const CPU_BEFORE_CANCEL_MS = 5_000;
 
