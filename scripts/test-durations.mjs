@@ -107,6 +107,10 @@ function withCpuFrom(path) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [arg, cpuRun] = process.argv.slice(2);
+  if (arg === '--cpu-from' && cpuRun === undefined) {
+    console.error('--cpu-from needs the run record to take the CPU from, e.g. .cache/test-durations.json');
+    process.exit(2);
+  }
   const durations =
     arg === '--cpu-from' ? withCpuFrom(cpuRun) : arg === undefined ? readJson(LOCAL) : fromLog(arg);
   const sorted = Object.fromEntries(Object.entries(durations).sort(([a], [b]) => a.localeCompare(b)));
