@@ -7,7 +7,7 @@ import type { Annotation } from './annotation-node.js';
 import type { CreateSemanticFunctionStatement, DropSemanticFunctionStatement } from './semantic-function.js';
 import type { SemanticCalls } from './semantic-nodes.js';
 import type { Span } from './span.js';
-import type { WithOption } from './with-options.js';
+import type { WithOption } from './statement-options.js';
 
 export type { Annotation } from './annotation-node.js';
 export type {
@@ -27,14 +27,8 @@ export type {
   SemanticJoin,
 } from './semantic-nodes.js';
 export type { Span } from './span.js';
-export type {
-  CacheSetting,
-  Duration,
-  OnError,
-  WithKey,
-  WithOption,
-  WithOptionValues,
-} from './with-options.js';
+export type { WithKey, WithOption, WithOptionValues } from './statement-options.js';
+export type { CacheSetting, Duration, OnError } from './with-options.js';
 
 /** A bare or double-quoted identifier; `name` is unescaped. */
 export interface Identifier {

@@ -23,7 +23,7 @@ import { findSemanticCalls, NO_CALLS } from './semantic-ops.js';
 import type { Span } from './span.js';
 import { hasTopLevelLimit } from './sql-balance.js';
 import {
-  checkOptionValue,
+  checkWithValue,
   MAP_KEYS,
   MAP_ONLY_KEYS,
   RUN_KEYS,
@@ -31,7 +31,7 @@ import {
   WITH_KEYS,
   type WithKey,
   type WithOption,
-} from './with-options.js';
+} from './statement-options.js';
 
 /** Each WITH key's place in the canonical order (and whether a word is a key at all). */
 const WITH_KEY_ORDER = new Map<string, number>(WITH_KEYS.map((k, i) => [k, i]));
@@ -122,7 +122,7 @@ export function buildWithClause(ch: Children, cx: BuildContext): A.WithClause {
     }
     seen.set(key, span);
     const lit = literalValue(literal);
-    const checked = checkOptionValue(key as WithKey, lit);
+    const checked = checkWithValue(key as WithKey, lit);
     if ('error' in checked) {
       fail(cx, GrammarErrorCode.BAD_WITH_VALUE, checked.error, cx.base + literalAt.first.startOffset);
       continue;

@@ -10,8 +10,9 @@ import { rvbbitLexer } from './lexer.js';
 import type { OperatorSet } from './operators.js';
 import { rvbbitParser } from './parser.js';
 import { SqlTok, type SqlToken, scanSql } from './sql-scan.js';
+import { MAP_KEYS, RUN_KEYS } from './statement-options.js';
 import { TYPE_NAMES } from './type-names.js';
-import { DELIVERY_VALUES, MAP_KEYS, ON_ERROR_VALUES, RUN_KEYS } from './with-options.js';
+import { DELIVERY_VALUES, ON_ERROR_VALUES } from './with-options.js';
 
 export type CompletionKind =
   | 'keyword'

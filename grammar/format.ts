@@ -7,7 +7,7 @@
 import { formatAnnotation } from './annotations.js';
 import type * as A from './ast.js';
 import type { ParseResult } from './parse.js';
-import { WITH_KEYS, type WithOption } from './with-options.js';
+import { WITH_KEYS, type WithOption } from './statement-options.js';
 
 /** Formats one statement, a list of statements, or a parse result. */
 export function format(ast: A.Statement | readonly A.Statement[] | ParseResult): string {

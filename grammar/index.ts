@@ -42,23 +42,28 @@ export {
   type SqlTypeTree,
   sqlTypeText,
 } from './sql-type.js';
+export {
+  MAP_KEYS,
+  MAP_ONLY_KEYS,
+  type OptionKey,
+  optionDoc,
+  RUN_KEYS,
+  RUN_ONLY_KEYS,
+  STATEMENT_OPTIONS,
+  WITH_KEYS,
+  withValues,
+} from './statement-options.js';
 export { stripSpans } from './strip-spans.js';
 export { TYPE_NAMES, type TypeFamily, type TypeName, typeFamily } from './type-names.js';
 export {
   DELIVERY_VALUES,
   type Delivery,
-  MAP_KEYS,
-  MAP_ONLY_KEYS,
   MAX_BATCH,
   MAX_PARALLEL,
   MAX_SMALL_SIDE,
   ON_ERROR_VALUES,
   type OnError,
   parseDuration,
-  RUN_KEYS,
-  RUN_ONLY_KEYS,
-  WITH_KEYS,
-  withValues,
 } from './with-options.js';
 
 const defaults = createGrammar();

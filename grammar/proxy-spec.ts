@@ -8,7 +8,33 @@
  * same ProxySpec (and formatProxy writes the annotation text back).
  * @see ../docs/semantic-sql.md ("Proxy models with targets")
  */
-import { EMBEDDING_PROXY, type ProxySpec, type ProxyTargets } from './annotation-node.js';
+
+/** The proxy name meaning the statement's embedding model (its similarity scores rows; targets only). */
+export const EMBEDDING_PROXY = 'embedding';
+
+/**
+ * `-- @ proxy: small-fast confidence 0.8`, or with targets: `-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05`
+ * (a filter), `-- @ proxy: small-fast accuracy 0.9` (a classification); the same as a function's
+ * `WITH (proxy = 'small-fast', recall = 0.9, …)` (proxy-spec.ts builds both).
+ */
+export interface ProxySpec {
+  readonly model: string;
+  /** Proxy answers at or above this confidence (0..1) are kept (without targets). */
+  readonly confidence: number;
+  /** Targets against the statement's model's answers, met with probability ≥ 1 − delta (SUPG, src/plan/supg.ts). */
+  readonly targets?: ProxyTargets;
+}
+
+export interface ProxyTargets {
+  readonly recall?: number;
+  readonly precision?: number;
+  /** A classification's target: share of answers the same as the statement model's, 0..1 (src/plan/accuracy-cascade.ts). */
+  readonly accuracy?: number;
+  /** Failure probability (default 0.05). */
+  readonly delta: number;
+  /** Draws of the first importance-sample round (default: 10% of the rows, 100..1,000). */
+  readonly sample?: number;
+}
 
 /** The proxy's confidence when none is named (the threshold form). */
 export const DEFAULT_PROXY_CONFIDENCE = 0.8;
@@ -176,4 +202,46 @@ export function proxyTextPairs(
     pairs.push({ key: rest[i]![0], value: rest[i + 1]![0], at: at + rest[i]!.index });
   }
   return { model: model[0], pairs };
+}
+
+/**
+ * `-- @ proxy: …`'s text: `model [confidence t]`, or the targets form `model recall r
+ * precision p [delta d] [sample n]` / `model accuracy a [delta d] [sample n]` (each key at
+ * most once), checked by proxySpecOf as CREATE SEMANTIC FUNCTION's WITH (proxy = …) is.
+ */
+export function proxyAnnotation(text: string): { readonly value: ProxySpec } | { readonly message: string } {
+  if (/\s(recall|precision|accuracy|delta|sample)\s/i.test(` ${text} `)) return proxyTargetsText(text);
+  const m = /^(\S+)(?:\s+confidence\s+(\S+))?$/i.exec(text);
+  const built = m
+    ? proxySpecOf(m[1]!, m[2] === undefined ? [] : [{ key: 'confidence', value: m[2], at: 0 }], 0)
+    : null;
+  if (built && isProxyError(built) && built.reason === 'embedding') return { message: built.message };
+  if (!built || isProxyError(built)) {
+    return { message: `proxy must be 'model' or 'model confidence t' with t from 0 to 1, got '${text}'` };
+  }
+  return { value: built };
+}
+
+function proxyTargetsText(text: string): { readonly value: ProxySpec } | { readonly message: string } {
+  const usage = `proxy targets are 'model recall r precision p [delta d] [sample n]' (r, p in 0..1, at least one of them; d in (0, 0.5]; n a whole number of draws), or 'model accuracy a [delta d] [sample n]' for a classification`;
+  const words = proxyTextPairs(text, 0);
+  if (!words || /^(recall|precision|accuracy|delta|sample)$/i.test(words.model)) {
+    return { message: `${usage}, got '${text}'` };
+  }
+  const built = proxySpecOf(words.model, words.pairs, 0);
+  if (!isProxyError(built)) return { value: built };
+  const pair = words.pairs.find((p) => p.at === built.at);
+  switch (built.reason) {
+    case 'value':
+      return { message: `${usage}, got ${built.key} '${String(pair?.value)}'` };
+    case 'unknown':
+    case 'twice':
+      return { message: `${usage}, got '${pair?.key ?? built.key}' in '${text}'` };
+    case 'none':
+      return { message: `${usage}, got '${text}' (no recall, precision or accuracy)` };
+    case 'mixed':
+      return { message: `${usage}, got '${text}' (${built.message})` };
+    case 'embedding':
+      return { message: built.message };
+  }
 }

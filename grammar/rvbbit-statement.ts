@@ -18,8 +18,9 @@ import { rvbbitParser } from './parser.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
 import type { SqlToken } from './sql-scan.js';
+import { WITH_KEYS } from './statement-options.js';
 import { TYPE_NAMES } from './type-names.js';
-import { MAX_BATCH, MAX_PARALLEL, WITH_KEYS } from './with-options.js';
+import { MAX_BATCH, MAX_PARALLEL } from './with-options.js';
 
 /** Parses `[start, end)` of the input as an RVBBIT statement. */
 export function parseRvbbitStatement(

@@ -1,42 +1,13 @@
 /**
- * WITH ( key = literal, … ): the keys, their value types, and their checks.
- * Values are typed here, at the edge, so the planner never re-validates.
+ * The values statement options take: durations, word lists, ranges. Which
+ * keys there are and how each value is checked is statement-options.ts's
+ * table; values are typed at the edge, so the planner never re-validates.
  * @see ../docs/dialect.md §1 "WITH options"
  */
-import type { Span } from './span.js';
 
-/** Canonical order: `format()` writes options in this order. */
-export const WITH_KEYS = [
-  'as_table',
-  'persist',
-  'replace',
-  'result_column',
-  'infer_schema',
-  'dedupe_by',
-  'limit',
-  'cache',
-  'model',
-  'on_error',
-  'timeout',
-  'budget_dollars',
-  'budget_tokens',
-  'retries',
-  'max_tokens',
-  'delivery',
-] as const;
-export type WithKey = (typeof WITH_KEYS)[number];
-
-/** Keys that only make sense for MAP. */
-export const MAP_ONLY_KEYS: ReadonlySet<WithKey> = new Set([
-  'result_column',
-  'infer_schema',
-  'dedupe_by',
-  'on_error',
-]);
-/** Keys that only make sense for RUN (its input table's lifetime). */
-export const RUN_ONLY_KEYS: ReadonlySet<WithKey> = new Set(['persist', 'replace']);
-export const RUN_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !MAP_ONLY_KEYS.has(k));
-export const MAP_KEYS: readonly WithKey[] = WITH_KEYS.filter((k) => !RUN_ONLY_KEYS.has(k));
+/** How semantic operators run inside DuckDB (`-- @ strategy:`). */
+export const STRATEGIES = ['batch', 'sequential', 'union_all', 'vectorized'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 export const ON_ERROR_VALUES = ['null', 'fail', 'keep'] as const;
 export type OnError = (typeof ON_ERROR_VALUES)[number];
@@ -61,6 +32,8 @@ export const MAX_BATCH = 256;
  * context window (gpt-4o's, in gpt-tokenizer's model specs) with room for the answer.
  */
 export const MAX_SMALL_SIDE = 1024;
+/** A prefilter keeps this many candidates per left value at most (past it, pruning saves little). */
+export const MAX_PREFILTER = 1000;
 
 /** A duration as written (`'30m'`) and in milliseconds. */
 export interface Duration {
@@ -73,41 +46,6 @@ export interface CacheSetting {
   readonly ttl: Duration | null;
 }
 
-export interface WithOptionValues {
-  readonly as_table: string;
-  /** RUN: the as_table input table outlives the session (otherwise it is TEMP). */
-  readonly persist: boolean;
-  /** RUN: an existing as_table is replaced (otherwise RUN_TABLE_EXISTS). */
-  readonly replace: boolean;
-  readonly result_column: string;
-  /** MAP without AS: typed result columns from the cascade's output_schema (larsql's option). */
-  readonly infer_schema: boolean;
-  readonly dedupe_by: string;
-  readonly limit: number;
-  readonly cache: CacheSetting;
-  readonly model: string;
-  readonly on_error: OnError;
-  readonly timeout: Duration;
-  readonly budget_dollars: number;
-  /** Tokens (in + out) the statement may spend; works for models without a price. */
-  readonly budget_tokens: number;
-  readonly retries: number;
-  /** Tokens one answer may have (`max_tokens` of each call; the client lowers it to the model's cap and window). */
-  readonly max_tokens: number;
-  /** 'batch': the calls go through the provider's Batch API; 'sync' (the default): one call each. */
-  readonly delivery: Delivery;
-}
-
-/** One option, its value typed by its key. */
-export type WithOption = {
-  readonly [K in WithKey]: {
-    readonly kind: 'WithOption';
-    readonly key: K;
-    readonly value: WithOptionValues[K];
-    readonly span: Span;
-  };
-}[WithKey];
-
 /** A literal as the grammar read it. */
 export type LiteralValue = string | number | boolean | null;
 
@@ -119,77 +57,4 @@ export function parseDuration(text: string): Duration | null {
   if (!m) return null;
   const ms = Math.round(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
   return ms > 0 ? { text, ms } : null;
-}
-
-const describe = (v: LiteralValue): string =>
-  v === null ? 'NULL' : typeof v === 'string' ? `'${v}'` : String(v).toUpperCase();
-
-function bad(key: WithKey, v: LiteralValue, want: string): { error: string } {
-  return { error: `${key} must be ${want}, got ${describe(v)}` };
-}
-
-/**
- * Checks one value against its key; returns the typed value or an error text
- * naming the key and what it takes.
- */
-export function checkOptionValue(key: WithKey, v: LiteralValue): { value: unknown } | { error: string } {
-  switch (key) {
-    case 'as_table':
-    case 'result_column':
-    case 'dedupe_by':
-    case 'model':
-      return typeof v === 'string' && v.trim() !== '' ? { value: v } : bad(key, v, 'a non-empty string');
-    case 'persist':
-    case 'replace':
-    case 'infer_schema':
-      return typeof v === 'boolean' ? { value: v } : bad(key, v, 'TRUE or FALSE');
-    case 'limit':
-      return typeof v === 'number' && Number.isInteger(v) && v >= 0
-        ? { value: v }
-        : bad(key, v, 'an integer ≥ 0');
-    case 'retries':
-      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_RETRIES
-        ? { value: v }
-        : bad(key, v, `an integer from 0 to ${MAX_RETRIES}`);
-    case 'budget_dollars':
-      return typeof v === 'number' && v > 0 && Number.isFinite(v)
-        ? { value: v }
-        : bad(key, v, 'a number > 0');
-    case 'budget_tokens':
-      return typeof v === 'number' && Number.isSafeInteger(v) && v > 0
-        ? { value: v }
-        : bad(key, v, 'an integer > 0');
-    case 'max_tokens':
-      return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_ANSWER_TOKENS
-        ? { value: v }
-        : bad(key, v, `an integer from 1 to ${MAX_ANSWER_TOKENS}`);
-    case 'on_error':
-      return typeof v === 'string' && (ON_ERROR_VALUES as readonly string[]).includes(v)
-        ? { value: v }
-        : bad(key, v, `one of ${ON_ERROR_VALUES.map((x) => `'${x}'`).join(', ')}`);
-    case 'delivery': {
-      const d = typeof v === 'string' ? v.toLowerCase() : undefined;
-      return d !== undefined && (DELIVERY_VALUES as readonly string[]).includes(d)
-        ? { value: d }
-        : bad(key, v, `one of ${DELIVERY_VALUES.map((x) => `'${x}'`).join(', ')}`);
-    }
-    case 'timeout': {
-      const d = typeof v === 'string' ? parseDuration(v) : null;
-      return d ? { value: d } : bad(key, v, "a duration such as '30s', '5m', '2h' or '1d'");
-    }
-    case 'cache': {
-      if (typeof v === 'boolean') return { value: { enabled: v, ttl: null } };
-      const d = typeof v === 'string' ? parseDuration(v) : null;
-      return d
-        ? { value: { enabled: true, ttl: d } }
-        : bad(key, v, "TRUE, FALSE or a duration such as '60s' or '1d'");
-    }
-  }
-}
-
-/** The options of a WITH clause as one typed record (absent keys are missing). */
-export function withValues(options: readonly WithOption[] | undefined): Partial<WithOptionValues> {
-  const out: Record<string, unknown> = {};
-  for (const o of options ?? []) out[o.key] = o.value;
-  return out as Partial<WithOptionValues>;
 }

@@ -1,14 +1,14 @@
 /**
  * Hover: an operator's description, arguments and return type (from its
  * cascade's sql_function); a cascade path's description, inputs and cells; a
- * WITH key's type and meaning.
+ * WITH key's or an annotation key's type and meaning (grammar/statement-options.ts).
  */
 import type { Hover } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { optionDoc } from '../../grammar/index.js';
 import { cascadeInfo } from './cascade-info.js';
 import type { LspContext } from './lsp-context.js';
 import { type SymbolAt, symbolAt } from './symbols.js';
-import { withKeyDoc } from './with-key-docs.js';
 
 export function hoverAt(ctx: LspContext, doc: TextDocument, offset: number): Hover | null {
   const sym = symbolAt(ctx, doc.getText(), offset);
@@ -23,7 +23,9 @@ export function hoverAt(ctx: LspContext, doc: TextDocument, offset: number): Hov
 function markdownOf(sym: SymbolAt): string | undefined {
   switch (sym.kind) {
     case 'with_key':
-      return withKeyDoc(sym.key);
+      return optionDoc(sym.key, 'with');
+    case 'annotation_key':
+      return optionDoc(sym.key, 'annotation');
     case 'operator': {
       const { fn } = sym;
       const args = fn

@@ -1,7 +1,8 @@
 /**
  * What is under the cursor, for hover and go-to-definition: a cascade path in
  * MAP/RUN, a semantic operator word of the catalog, a function called by
- * name (LLM_SUMMARIZE, a cascade's function or its call forms), or a WITH key.
+ * name (LLM_SUMMARIZE, a cascade's function or its call forms), a WITH key,
+ * or the key of a `-- @ key:` annotation.
  */
 import type { SemanticFunction } from '../plan/operator-catalog.js';
 import type { LspContext } from './lsp-context.js';
@@ -22,7 +23,7 @@ export type SymbolAt =
       start: number;
       end: number;
     }
-  | { kind: 'with_key'; key: string; start: number; end: number };
+  | { kind: 'with_key' | 'annotation_key'; key: string; start: number; end: number };
 
 export function symbolAt(ctx: LspContext, text: string, offset: number): SymbolAt | undefined {
   const path = cascadePathAt(text, offset);
@@ -30,6 +31,13 @@ export function symbolAt(ctx: LspContext, text: string, offset: number): SymbolA
   const tilde = text[offset] === '~' ? offset : text[offset - 1] === '~' ? offset - 1 : -1;
   const w = tilde >= 0 ? { word: '~', start: tilde, end: tilde + 1 } : wordAt(text, offset);
   if (!w) return undefined;
+  const lineStart = text.lastIndexOf('\n', w.start - 1) + 1;
+  if (
+    /^\s*--[ \t]*@[ \t]*$/.test(text.slice(lineStart, w.start)) &&
+    /^[ \t]*:/.test(text.slice(w.end, w.end + 40))
+  ) {
+    return { kind: 'annotation_key', key: w.word.toLowerCase(), start: w.start, end: w.end };
+  }
   const up = w.word.toUpperCase();
   const def = ctx.grammar.operators.find((o) => o.word === up);
   // A call by name: LLM_SUMMARIZE, or a cascade's function by its name, alias or call form (CLEAN, TIDY).

@@ -39,7 +39,7 @@ export function annotationValue<K extends Annotation['key']>(
 
 /**
  * The limits an RVBBIT statement's annotations give where its WITH options
- * are silent (grammar/annotation-use.ts says which keys MAP and RUN take): the
+ * are silent (grammar/statement-options.ts says which keys MAP and RUN take): the
  * WITH option wins, as PARALLEL wins over `-- @ parallel`. `-- @ cache:
  * true` is the default spelt out; `false` is WITH (cache = false).
  */

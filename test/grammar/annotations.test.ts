@@ -161,11 +161,12 @@ test('bad values', () => {
   assert.is(err('-- @ cache: maybe\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
   assert.is(err('-- @ model:\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
   assert.is(err('-- @ model\nSELECT 1').code, 'E_BAD_ANNOTATION_VALUE');
-  assert.is(err('-- @ budget_dollars: 0\nSELECT 1').message, 'budget_dollars must be a number > 0, got 0');
-  assert.is(err('-- @ retries: 21\nSELECT 1').message, 'retries must be an integer from 0 to 20, got 21');
+  // An annotation's error quotes the text as written, for every key (these three said `got 0`, `got 21`, `got 0`).
+  assert.is(err('-- @ budget_dollars: 0\nSELECT 1').message, "budget_dollars must be a number > 0, got '0'");
+  assert.is(err('-- @ retries: 21\nSELECT 1').message, "retries must be an integer from 0 to 20, got '21'");
   assert.is(
     err('-- @ max_tokens: 0\nSELECT 1').message,
-    'max_tokens must be an integer from 1 to 1000000, got 0',
+    "max_tokens must be an integer from 1 to 1000000, got '0'",
   );
   assert.is(
     err('-- @ timeout: soon\nSELECT 1').message,

@@ -73,18 +73,19 @@ test('inside AS ( : types after a column name', () => {
 });
 
 test('annotation keys after -- @, strategies after strategy:', () => {
+  // The options' order in grammar/statement-options.ts (WITH's canonical order, annotation-only keys after), then prompt.
   assert.equal(at('-- @ |'), [
     { label: 'parallel', kind: 'annotation_key' },
-    { label: 'model', kind: 'annotation_key' },
-    { label: 'threshold', kind: 'annotation_key' },
-    { label: 'strategy', kind: 'annotation_key' },
     { label: 'cache', kind: 'annotation_key' },
+    { label: 'model', kind: 'annotation_key' },
+    { label: 'timeout', kind: 'annotation_key' },
     { label: 'budget_dollars', kind: 'annotation_key' },
     { label: 'budget_tokens', kind: 'annotation_key' },
-    { label: 'timeout', kind: 'annotation_key' },
     { label: 'retries', kind: 'annotation_key' },
     { label: 'max_tokens', kind: 'annotation_key' },
     { label: 'delivery', kind: 'annotation_key' },
+    { label: 'threshold', kind: 'annotation_key' },
+    { label: 'strategy', kind: 'annotation_key' },
     { label: 'prefilter', kind: 'annotation_key' },
     { label: 'batch', kind: 'annotation_key' },
     { label: 'proxy', kind: 'annotation_key' },

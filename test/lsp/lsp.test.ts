@@ -203,6 +203,24 @@ test('hover on a cascade path shows its inputs and cells; on a WITH key, its typ
   );
 });
 
+test('hover on an annotation key shows its type, the statements that take it and its meaning; hint text shows nothing', async () => {
+  const uri = nextUri();
+  const text = '-- @ small_side: 128 -- note: be brief\nSELECT 1';
+  await lsp.open(uri, text);
+  assert.is(
+    await hover(uri, 7),
+    '**-- @ small_side** — `int (0..1024); 0: never` (semantic SQL)\n\na pair predicate whose one side has at most n distinct values asks one call per value of the other side.',
+  );
+  // `note:` in the trailing comment is no annotation key: no hover.
+  assert.is(await hover(uri, text.indexOf('note') + 1), '');
+  const map = nextUri();
+  await lsp.open(map, "-- @ retries: 2\nRVBBIT MAP 'traits/extract_brand.yaml' USING (SELECT 1)");
+  assert.is(
+    await hover(map, 6),
+    '**-- @ retries** — `int (0..20)` (semantic SQL, RVBBIT MAP, RVBBIT RUN)\n\nattempts for a failed LLM call (default 3).',
+  );
+});
+
 async function formatting(uri: string): Promise<TextEdit[]> {
   return (
     (await lsp.connection.sendRequest(DocumentFormattingRequest.type, {

@@ -67,7 +67,7 @@ export async function planRun(
 
 /**
  * WITH (budget_dollars = …) or (budget_tokens = …) on a RUN: refused, as
- * `-- @ budget_dollars` before one is (grammar/annotation-use.ts). A budget
+ * `-- @ budget_dollars` before one is (grammar/statement-options.ts). A budget
  * stops runs not yet started (MAP rows, operator calls: thread/budget.ts
  * checks it before each run), and a RUN starts one, so it could never stop
  * anything: accepted, it would be a promise not kept.
