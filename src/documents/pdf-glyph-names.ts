@@ -66,9 +66,13 @@ const MAX_TYPE1_CLEAR_TEXT_BYTES = 256 * 1024;
 /** Bytes FPDFFont_GetBaseFontName may write (a PDF name is at most 127 bytes). */
 const FONT_NAME_BYTES = 256;
 
+/** The lowest code point of a Zapf Dingbats glyph (→, a161): every character below is let through at one comparison. */
+const LOWEST_DINGBAT = Math.min(...ZAPF_NAME_OF.keys());
+
 /** True when `char` is a code point PDFium reads from a Zapf Dingbats glyph name: the only ones to check. */
 export function mayBeNumberedGlyph(char: string): boolean {
-  return ZAPF_NAME_OF.has(char.codePointAt(0)!);
+  const code = char.charCodeAt(0);
+  return code >= LOWEST_DINGBAT && ZAPF_NAME_OF.has(code);
 }
 
 /**
