@@ -24,6 +24,7 @@
 import { resourceLimits } from 'node:worker_threads';
 import { DocumentError } from './document-error.js';
 import { type DocumentLimits, InflateBudget, textTooLarge } from './document-limits.js';
+import { mayBeNumberedGlyph, NumberedGlyphs } from './pdf-glyph-names.js';
 import { countPdfStreams } from './pdf-streams.js';
 import {
   DEFAULT_MEMORY_CAP_BYTES,
@@ -44,6 +45,8 @@ const PAGE_SEPARATOR_CHARS = 2;
 const PAGES_BETWEEN_YIELDS = 8;
 
 const utf16 = new TextDecoder('utf-16le');
+/** What the text gives for a glyph with no character (as clean-text.ts does). */
+const NO_CHARACTER = '\ufffd';
 /** What PDFium gives for a hyphen at a line's end it joined to the next line's word (`com-` / `mand`). */
 const HYPHEN_JOINED = '\ufffe';
 
@@ -82,12 +85,13 @@ async function readPages(
     doc = pdfium.FPDF_LoadMemDocument(data, bytes.length, 0);
     if (doc === 0) throw loadError(pdfium.FPDF_GetLastError());
     const count = pdfium.FPDF_GetPageCount(doc);
+    const glyphs = new NumberedGlyphs(pdfium);
     const pages: string[] = [];
     let chars = 0;
     for (let n = 0; n < count; n++) {
       if (n > 0 && n % PAGES_BETWEEN_YIELDS === 0) await new Promise((resolve) => setImmediate(resolve));
       const already = chars + (n > 0 ? PAGE_SEPARATOR_CHARS : 0);
-      const text = pageText(pdfium, doc, n, limits.maxBytes - already, limits.maxBytes);
+      const text = pageText(pdfium, glyphs, doc, n, limits.maxBytes - already, limits.maxBytes);
       chars = already + text.length;
       if (chars > limits.maxBytes) throw textTooLarge('PDF', limits.maxBytes);
       pages.push(text);
@@ -100,7 +104,14 @@ async function readPages(
 }
 
 /** Page `n`'s text (a page PDFium cannot load gives none); past `room` characters (of the text's `limit`), DOCUMENT_TOO_LARGE. */
-function pageText(pdfium: PdfiumExports, doc: number, n: number, room: number, limit: number): string {
+function pageText(
+  pdfium: PdfiumExports,
+  glyphs: NumberedGlyphs,
+  doc: number,
+  n: number,
+  room: number,
+  limit: number,
+): string {
   const page = pdfium.FPDF_LoadPage(doc, n);
   if (page === 0) return '';
   const textPage = pdfium.FPDFText_LoadPage(page);
@@ -111,7 +122,7 @@ function pageText(pdfium: PdfiumExports, doc: number, n: number, room: number, l
     // Counted before it is copied out: a character is a UTF-16 unit or two, and the text's bound is in units.
     if (count > room) throw textTooLarge('PDF', limit);
     const raw = charsOf(pdfium, textPage, count);
-    return tidied(withRunsApart(pdfium, textPage, raw));
+    return tidied(withRunsApart(pdfium, glyphs, textPage, raw));
   } finally {
     if (textPage !== 0) pdfium.FPDFText_ClosePage(textPage);
     pdfium.FPDF_ClosePage(page);
@@ -133,16 +144,23 @@ function charsOf(pdfium: PdfiumExports, textPage: number, count: number): string
 
 /**
  * The page's text with a space where two text objects that PDFium put side
- * by side stand apart (see the top). `chars` is PDFium's text, a character
- * per index when its length is the count (else it is given as it is: there
- * is no index to add at).
+ * by side stand apart (see the top), and U+FFFD for a glyph its font names
+ * only by a number (pdf-glyph-names.ts). `chars` is PDFium's text, a
+ * character per index when its length is the count (else it is given as it
+ * is: there is no index to add at).
  */
-function withRunsApart(pdfium: PdfiumExports, textPage: number, chars: string[]): string {
+function withRunsApart(
+  pdfium: PdfiumExports,
+  glyphs: NumberedGlyphs,
+  textPage: number,
+  chars: string[],
+): string {
   const count = pdfium.FPDFText_CountChars(textPage);
   if (chars.length !== count) return chars.join('');
   let lastObject = 0;
   for (let i = 0; i < count; i++) {
     const object = pdfium.FPDFText_GetTextObject(textPage, i);
+    if (mayBeNumberedGlyph(chars[i]!) && glyphs.hasNoCharacter(object, chars[i]!)) chars[i] = NO_CHARACTER;
     // PDFium's own spaces and line ends have no object: the two around one are apart already.
     if (object !== 0 && lastObject !== 0 && object !== lastObject && standApart(pdfium, textPage, i, chars)) {
       chars[i] = ` ${chars[i]}`;

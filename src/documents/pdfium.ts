@@ -40,6 +40,11 @@ export interface PdfiumExports {
   FPDFText_IsGenerated(textPage: number, index: number): number;
   FPDFText_GetCharOrigin(textPage: number, index: number, x: number, y: number): number;
   FPDFText_GetLooseCharBox(textPage: number, index: number, rect: number): number;
+  FPDFTextObj_GetFont(textObject: number): number;
+  /** Writes the font's BaseFont name and a NUL if `length` holds them; returns the bytes it needs, NUL included. */
+  FPDFFont_GetBaseFontName(font: number, buffer: number, length: number): number;
+  /** The font's program, decoded: copied when `length` holds it; its size written at `size` (a size_t, 4 bytes). */
+  FPDFFont_GetFontData(font: number, buffer: number, length: number, size: number): number;
 }
 
 /** FPDF_GetLastError's codes (fpdfview.h). */

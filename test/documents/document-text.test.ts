@@ -17,7 +17,7 @@ import { cleanText } from '../../src/documents/clean-text.js';
 import { DEFAULT_MAX_INFLATE_BYTES } from '../../src/documents/document-limits.js';
 import { documentPages } from '../../src/documents/parse-document.js';
 import { createEngine, type Engine, RvbbitError } from '../../src/index.js';
-import { texLigaturePdf } from './tex-font.js';
+import { numberedGlyphPdf, texLigaturePdf } from './tex-font.js';
 
 let engine: Engine;
 test.before(async () => {
@@ -92,6 +92,15 @@ test('PDF: TeX’s ligatures (OT1 codes 11–15) in an embedded font with no Uni
     const pdf = await texLigaturePdf('speci\x0ced e\x0bect \x0dow o\x0ece wa\x0fe', partialMap);
     assert.is(await textOf(pdf), 'specified effect flow office waffle', `partial map: ${partialMap}`);
   }
+});
+
+test('PDF: glyphs a font names only by a number (xy-pic’s arrow pieces, mf2pt1’s a66) have no character: U+FFFD, not the Zapf Dingbats PDFium reads; a Zapf Dingbats font keeps its dingbats', async () => {
+  // graphs.pdf's XYDASH: PDFium read `a66 a124 a12` as ❇ ⑤ ☞ (Zapf Dingbats' names), pdftotext as `B|!`
+  // (the code: poppler maps those names as dingbats only in a font named ZapfDingbats).
+  const xy = await numberedGlyphPdf('arrow BB|! end', 'ABCDEF+XYDASH-Medium');
+  assert.is(await textOf(xy), 'arrow \ufffd\ufffd\ufffd\ufffd end');
+  const zapf = await numberedGlyphPdf('arrow BB|! end', 'ABCDEF+ZapfDingbats');
+  assert.is(await textOf(zapf), 'arrow \u2747\u2747\u2464\u261e end');
 });
 
 test('PDF: a small raised footnote mark and the line’s first word are apart; runs a tenth of a font size apart are two words', async () => {

@@ -33,10 +33,20 @@ function encrypt(plain: Uint8Array, key: number, skip: number): Uint8Array {
 /** `0 500 hsbw endchar`: 0 is 139, 500 is 248 136 (§6.2), hsbw 13, endchar 14. */
 const EMPTY_GLYPH = encrypt(Uint8Array.of(139, 248, 136, 13, 14), 4330, 4);
 
-function type1Program(): { program: Uint8Array; length1: number; length2: number } {
+/** The ligature font's glyphs: the letters a–z, space, and TeX's five ligatures at OT1's codes. */
+function ligatureGlyphs(): Record<number, string> {
   const names: Record<number, string> = { ...LIGATURE_CODES };
   for (let c = 0x61; c <= 0x7a; c++) names[c] = String.fromCharCode(c);
   names[0x20] = 'space';
+  return names;
+}
+
+/** A Type 1 program whose built-in encoding gives code → glyph name as `names` says. */
+function type1Program(names: Record<number, string>): {
+  program: Uint8Array;
+  length1: number;
+  length2: number;
+} {
   const clear = Buffer.from(
     [
       '%!PS-AdobeFont-1.0: TeXLigatures 001',
@@ -90,8 +100,31 @@ function type1Program(): { program: Uint8Array; length1: number; length2: number
  * 11 (ff → U+FB00), as glpk's; without, the font has no ToUnicode.
  */
 export async function texLigaturePdf(text: string, partialUnicodeMap: boolean): Promise<Uint8Array> {
+  return type1FontPdf(text, { fontName: 'ABCDEF+CMR10', glyphs: ligatureGlyphs(), partialUnicodeMap });
+}
+
+/**
+ * A one-page PDF drawing `text` in a font like the METAFONT fonts mf2pt1
+ * converts (xy-pic's XYDASH, in graphs.pdf): a Type 1 program whose glyphs
+ * are named by a number (here a66 at code 66, `B`; a124 at 124, `|`; a12 at
+ * 33, `!`: names ITC Zapf Dingbats also has), no ToUnicode map, named
+ * `fontName`; and the letters a–z and space named as letters.
+ */
+export async function numberedGlyphPdf(text: string, fontName: string): Promise<Uint8Array> {
+  const glyphs: Record<number, string> = { ...ligatureGlyphs(), 66: 'a66', 124: 'a124', 33: 'a12' };
+  return type1FontPdf(text, { fontName, glyphs, partialUnicodeMap: false });
+}
+
+async function type1FontPdf(
+  text: string,
+  {
+    fontName,
+    glyphs,
+    partialUnicodeMap,
+  }: { fontName: string; glyphs: Record<number, string>; partialUnicodeMap: boolean },
+): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
-  const { program, length1, length2 } = type1Program();
+  const { program, length1, length2 } = type1Program(glyphs);
   const fontFile = doc.context.flateStream(program, {
     Length1: length1,
     Length2: length2,
@@ -99,7 +132,7 @@ export async function texLigaturePdf(text: string, partialUnicodeMap: boolean): 
   });
   const descriptor = doc.context.obj({
     Type: 'FontDescriptor',
-    FontName: PDFName.of('ABCDEF+CMR10'),
+    FontName: PDFName.of(fontName),
     Flags: 4,
     FontBBox: [0, 0, 500, 700],
     ItalicAngle: 0,
@@ -115,7 +148,7 @@ export async function texLigaturePdf(text: string, partialUnicodeMap: boolean): 
   const font = doc.context.obj({
     Type: 'Font',
     Subtype: 'Type1',
-    BaseFont: PDFName.of('ABCDEF+CMR10'),
+    BaseFont: PDFName.of(fontName),
     FirstChar: 0,
     LastChar: 255,
     Widths: new Array(256).fill(PDFNumber.of(500)),

@@ -12,11 +12,12 @@
  * Real server, real DuckDB, node-postgres.
  */
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SERVER_START_MS, within } from '../cli/helpers.js';
 import { requires } from '../requires.js';
-import { type ServerFixture, startServerFixture } from './helpers.js';
+import { rejection, type ServerFixture, startServerFixture } from './helpers.js';
 import { cancelClient } from './probe.js';
 import { psql } from './py-client.js';
 
@@ -152,6 +153,85 @@ test('a part-way failure inside a block and inside a Query of several statements
 
 /** Fails at row 300,000 of 600,000: rows go out first, then the ErrorResponse. */
 const FAILS_PART_WAY = `SELECT CASE WHEN range < 300000 THEN range ELSE error('boom at ' || range) END::BIGINT AS i FROM range(600000)`;
+
+/**
+ * Reads `sql` through pg-cursor (the extended protocol: Parse, Bind, then an Execute with a row
+ * limit of `page` per read, PortalSuspended between) until it ends: the rows read, its error, and
+ * the transaction status of every ReadyForQuery the client got meanwhile ('I', 'T' or 'E').
+ */
+async function cursorThenEnd(
+  c: pg.Client,
+  sql: string,
+  page: number,
+): Promise<{ rows: number; error?: { code?: string; message: string }; ready: string[] }> {
+  const ready: string[] = [];
+  const connection = (c as unknown as { connection: NodeJS.EventEmitter }).connection;
+  const onReady = (m: { status: string }) => ready.push(m.status);
+  connection.on('readyForQuery', onReady);
+  const cursor = c.query(new Cursor(sql));
+  let rows = 0;
+  try {
+    for (;;) {
+      const got = await cursor.read(page);
+      if (got.length === 0) break;
+      rows += got.length;
+    }
+    await cursor.close();
+    return { rows, ready };
+  } catch (err) {
+    // The ErrorResponse rejects the read; pg-cursor's Sync then ends the exchange.
+    if (ready.length === 0) await new Promise((resolve) => connection.once('readyForQuery', resolve));
+    return { rows, error: err as { code?: string; message: string }, ready };
+  } finally {
+    connection.off('readyForQuery', onReady);
+  }
+}
+
+test('an extended-protocol portal (Execute with a row limit) failing part-way inside BEGIN: XX000 after its pages, the block aborted (25P02), ROLLBACK undoes it, the connection goes on', async () => {
+  const c = await f.client();
+  await c.query('BEGIN');
+  await c.query('CREATE TABLE portal_block AS SELECT 1 AS x');
+  const out = await cursorThenEnd(c, FAILS_PART_WAY, 50000);
+  assert.is(out.error?.code, 'XX000', `ended after ${out.rows} rows: ${out.error?.message}`);
+  assert.match(out.error!.message, /failed after \d+ rows/);
+  // Whole pages went out before the failure (PortalSuspended between), fewer than the 300,000 rows before it.
+  assert.ok(out.rows > 0 && out.rows % 50000 === 0 && out.rows < 300000, `${out.rows} rows`);
+  // The exchange ends at the client's Sync with the block failed, as Postgres ends it.
+  assert.equal(out.ready, ['E']);
+  const next = await rejection(c.query('SELECT 1 AS x'));
+  assert.is(next.code, '25P02');
+  // Through the extended protocol too (a parameter makes node-postgres Parse/Bind/Execute).
+  assert.is((await rejection(c.query('SELECT $1::INT AS x', [1]))).code, '25P02');
+  await c.query('ROLLBACK');
+  const tables = await c.query(
+    "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE table_name = 'portal_block'",
+  );
+  assert.equal(tables.rows, [{ n: 0 }]);
+  assert.equal((await c.query('SELECT $1::INT AS x', [7])).rows, [{ x: 7 }]);
+  // A new block works: nothing of the failed one is left open.
+  await c.query('BEGIN');
+  assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+  await c.query('COMMIT');
+});
+
+test('an extended-protocol portal failing part-way outside a block: XX000, its implicit transaction ends at Sync (I), the next statements run', async () => {
+  const c = await f.client();
+  const out = await cursorThenEnd(c, FAILS_PART_WAY, 50000);
+  assert.is(out.error?.code, 'XX000', `ended after ${out.rows} rows: ${out.error?.message}`);
+  assert.match(out.error!.message, /failed after \d+ rows/);
+  assert.ok(out.rows > 0 && out.rows % 50000 === 0 && out.rows < 300000, `${out.rows} rows`);
+  assert.equal(out.ready, ['I']);
+  assert.equal((await c.query('SELECT 1 AS x')).rows, [{ x: 1 }]);
+  assert.equal((await c.query('SELECT $1::INT AS x', [2])).rows, [{ x: 2 }]);
+  // No transaction was left open: BEGIN starts one (DuckDB refuses a BEGIN inside one).
+  await c.query('BEGIN');
+  await c.query('CREATE TABLE after_portal AS SELECT 1 AS x');
+  await c.query('COMMIT');
+  assert.equal((await c.query('SELECT x FROM after_portal')).rows, [{ x: 1 }]);
+  // The same portal read whole afterwards, on the same connection: all its pages, in order.
+  const whole = await cursorThenEnd(c, 'SELECT range AS i FROM range(120000)', 50000);
+  assert.equal(whole, { rows: 120000, ready: ['I'] });
+});
 
 psqlTest(
   'psql: a plain SELECT that fails part-way prints the error, no rows, exit 1, and the next command runs',

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rejection, startServerFixture } from './helpers.js';
-import { mainThreadWatch } from './probe.js';
+import { type MainThreadWatch, mainThreadWatch } from './probe.js';
 import { firstError, loggedIn, message, query, type RawClient } from './raw-socket.js';
 
 const MiB = 1024 * 1024;
@@ -24,8 +24,23 @@ interface ChildServer {
   readonly pid: number;
   /** VmRSS or VmHWM in MiB. */
   memory(field: 'VmRSS' | 'VmHWM'): number;
-  stop(): Promise<void>;
+  /**
+   * SIGTERM, and how the child ended: STOPPED_CLEANLY when it ran until this stop and shut
+   * down cleanly (serve-child.ts exits 0 on SIGTERM); a child that had ended before (or crashed
+   * while shutting down: an uncaught error, its main-thread watch's log gone) says so.
+   */
+  stop(): Promise<ChildEnd>;
 }
+
+interface ChildEnd {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** It had ended before the test stopped it. */
+  readonly beforeStop: boolean;
+}
+
+/** The end of a server that ran until the test stopped it and shut down cleanly. */
+const STOPPED_CLEANLY: ChildEnd = { code: 0, signal: null, beforeStop: false };
 
 /** Child servers not yet stopped: a failed assertion skips a test's own stop, and a live child keeps the run from ending. */
 const running = new Set<ChildServer>();
@@ -34,13 +49,17 @@ test.after.each(async () => {
   for (const server of running) await server.stop();
 });
 
+/**
+ * A server in a child process; with a `watch`, the child logs its main thread's turns into the
+ * watch's folder, which goes when the child has exited (stop): it writes there until then.
+ */
 async function childServer(
   options: Record<string, number> = {},
-  env?: NodeJS.ProcessEnv,
+  watch?: MainThreadWatch,
 ): Promise<ChildServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    ...(env ? { env: { ...process.env, ...env } } : {}),
+    ...(watch ? { env: { ...process.env, ...watch.env } } : {}),
   });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -59,13 +78,17 @@ async function childServer(
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]) / 1024;
     },
-    stop: () => {
+    stop: async () => {
       running.delete(server);
-      if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      const ended =
+        child.exitCode !== null || child.signalCode !== null
+          ? { code: child.exitCode, signal: child.signalCode, beforeStop: true }
+          : await new Promise<ChildEnd>((resolve) => {
+              child.once('exit', (code, signal) => resolve({ code, signal, beforeStop: false }));
+              child.kill('SIGTERM');
+            });
+      watch?.close();
+      return ended;
     },
   };
   running.add(server);
@@ -94,7 +117,7 @@ async function pgClient(port: number): Promise<pg.Client> {
 
 test('a 60 MB Query is refused with 54000 naming its size and the limit; the server grows < 256 MB and serves others, its main thread held < 1 s of CPU at a time', async () => {
   const watch = mainThreadWatch();
-  const server = await childServer({}, watch.env);
+  const server = await childServer({}, watch);
   const other = await pgClient(server.port);
   const raw = await loggedIn(server.port);
   await selectOne(other);
@@ -127,10 +150,9 @@ test('a 60 MB Query is refused with 54000 naming its size and the limit; the ser
     held.cpuMs < 1000,
     `the server's main thread ran ${Math.round(held.cpuMs)} ms of CPU in one turn`,
   );
-  watch.close();
   raw.socket.destroy();
   await other.end();
-  await server.stop();
+  assert.equal(await server.stop(), STOPPED_CLEANLY);
 });
 
 test('six 50 MB Queries at once are all refused; the server grows < 256 MB', async () => {
@@ -143,7 +165,7 @@ test('six 50 MB Queries at once are all refused; the server grows < 256 MB', asy
   const growth = server.memory('VmHWM') - baseline;
   assert.ok(growth < 256, `server peak RSS grew ${growth.toFixed(0)} MB`);
   for (const raw of clients) raw.socket.destroy();
-  await server.stop();
+  assert.equal(await server.stop(), STOPPED_CLEANLY);
 });
 
 test('a 9 MB Query of a million statements is checked one statement at a time (< 256 MB); a syntax error at its end runs none', async () => {
@@ -161,7 +183,7 @@ test('a 9 MB Query of a million statements is checked one statement at a time (<
   assert.ok(growth < 256, `server peak RSS grew ${growth.toFixed(0)} MB`);
   assert.equal((await c.query('SELECT count(*)::INT AS n FROM ran')).rows, [{ n: 0 }]);
   await c.end();
-  await server.stop();
+  assert.equal(await server.stop(), STOPPED_CLEANLY);
 });
 
 test('limits per message: a Query over maxQueryBytes and a statement over maxStatementBytes are refused (54000); the session goes on', async () => {
