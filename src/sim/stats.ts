@@ -100,6 +100,7 @@ export function emptyStats(record: boolean): SimulatorStats {
     firstRequestAt: null,
     lastAnswerAt: null,
     answeredLateMs: 0,
+    gateTimedOut: false,
     byStatus: {},
     byModel: {},
     streamed: 0,
