@@ -25,7 +25,12 @@ async function withEngine(
   body: (engine: Engine, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<void>,
 ) {
   const sim = await startSimulator({});
-  const engine = await createEngine({ provider: { baseUrl: sim.url, model: 'sim-small' }, threads: 1 });
+  // Pinned unpacked (operatorBatch: 1): these count pairwise and small-side calls; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
+  const engine = await createEngine({
+    provider: { baseUrl: sim.url, model: 'sim-small' },
+    threads: 1,
+    operatorBatch: 1,
+  });
   try {
     await engine.query(`CREATE TABLE reviews AS SELECT * FROM read_csv('${REVIEWS_CSV}');
       CREATE TABLE l AS SELECT id, review AS t FROM reviews WHERE id <= 200;
