@@ -20,7 +20,11 @@ test.before(async (ctx) => {
   const sim = { profile: 'openai' as const, record: true, quirks: { 'sim-dropper': 'short-batch' as const } };
   // Pinned unpacked (operatorBatch: 1): unannotated, these count the pairwise and small-side plans' calls, one per pair or value; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
   ctx.f = await startSemFixture({ defaultParallel: 8, operatorBatch: 1 }, sim, DATA);
-  ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0, operatorBatch: 1 }, sim, DATA);
+  ctx.pairwise = await startSemFixture(
+    { defaultParallel: 8, smallSideLimit: 0, operatorBatch: 1 },
+    sim,
+    DATA,
+  );
 });
 test.after(async (ctx) => {
   await ctx.f.close();
