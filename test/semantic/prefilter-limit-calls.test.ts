@@ -109,6 +109,21 @@ test('a prefiltered pair join without LIMIT: its kept pairs in one small side ca
   });
 });
 
+test('vectors not cached: EXPLAIN counts the calls the run makes, from k and the sides` sizes (1,871 before)', async () => {
+  await withEngine(async (engine, sim) => {
+    const e = await explained(engine, `${NO_CACHE}\n${PREFILTER}\n${OPPOSITE}`);
+    assert.is(sim.stats().requests, 0);
+    sim.resetStats();
+    await engine.query(`${NO_CACHE}\n${PREFILTER}\n${OPPOSITE}`);
+    const s = sim.stats();
+    // 187 × 96 distinct values, 10 kept per left value: 1,870 kept pairs, about 19 kept lefts per right value,
+    // within the small side: one call per right value (96), as the run plans them once embedded (1 request).
+    assert.is(s.requests, 96);
+    assert.is(s.embeddingRequests, 1);
+    assert.is(Number(e.est_calls), s.requests + s.embeddingRequests);
+  });
+});
+
 test('vectors cached: EXPLAIN prices the plans the run takes; est_calls and est_calls_window are the run`s calls', async () => {
   await withEngine(async (engine, sim) => {
     // Another condition over the same values embeds them all (cached); its answers are not this statement's.

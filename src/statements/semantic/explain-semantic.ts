@@ -709,8 +709,10 @@ function prefilterEstimate(
     hint,
   };
   const per = requestCost(fn.lazy.cascade, [sample]);
-  const tokensIn = calls * per.tokensIn;
-  const tokensOut = calls * per.tokensOut;
+  // Each kept pair priced as one call over the sample pair: a bound on the calls that ask them.
+  const pairs = p.pairsBound(opts.smallSide);
+  const tokensIn = pairs * per.tokensIn;
+  const tokensOut = pairs * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
   const limit = opts.smallSide;
   const line = {
