@@ -137,7 +137,7 @@ export async function explainSemantic(
       chosen: [
         `parallel ${opts.limits.parallel}: ${opts.parallelChosen}`,
         opts.batch === 'auto'
-          ? 'batch: auto, per operator: one-value operators packed up to 16 tuples per prompt within the model’s context window and output cap (each function’s line says its pack; -- @ batch: 1 turns packing off, -- @ batch: n sets it)'
+          ? 'batch: auto, per operator: one-value operators packed up to 16 tuples per prompt within the model’s context window and output cap, a pair predicate’s pairs too (packed pairs and blocks then priced beside the small side, pair_plans) (each function’s line says its pack; -- @ batch: 1 turns packing off, -- @ batch: n sets it)'
           : `batch ${opts.batch}: ${opts.batch === 1 ? 'unpacked, ' : ''}-- @ batch (or the engine option operatorBatch)`,
       ],
       operators: rw.sites.map(
