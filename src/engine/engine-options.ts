@@ -62,7 +62,8 @@ export interface EngineOptions {
   /**
    * Distinct tuples of one operator packed into one prompt when a statement
    * does not say `-- @ batch: n` (1: one call per tuple). Default: chosen per
-   * operator, one-value operators packed up to 16 to a prompt within the
+   * operator, one-value operators packed up to 16 to a prompt (a pair
+   * predicate's pairs too, its blocks priced then) within the
    * model's context window and output cap (docs/semantic-sql.md "Packing";
    * a packed prompt is not what a model sees of one row alone: check it on
    * your data with `rvbbit eval --candidate "-- @ batch: 1"`).

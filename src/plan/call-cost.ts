@@ -7,7 +7,13 @@
  * counts a request (llm/token-count.ts: o200k_base, the chat markup, each
  * image at its detail by OpenAI's rule in llm/images.ts, and the
  * response_format's schema); the answer as the smallest JSON the schema
- * allows. EXPLAIN prints these and the pair planner picks by them.
+ * allows — its true size when the schema fixes it (a boolean, a label, a
+ * packed answer's n items). A free-text answer (a string with no labels,
+ * an array of no fixed length: LLM(… RETURNING VARCHAR), a summary) is as
+ * long as the model makes it: the run asks for no length but the
+ * statement's max_tokens, so that is its price when set (the most the run
+ * lets it have), else its least; EXPLAIN says which (freeTextCalls).
+ * EXPLAIN prints these and the pair planner picks by them.
  */
 import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { compiledOf } from '../cascade/compile-cascade.js';
@@ -22,12 +28,21 @@ export interface CallsCost {
   readonly calls: number;
   readonly tokensIn: number;
   readonly tokensOut: number;
+  /** Of `calls`, those whose answer is free text: priced at max_tokens when given, else at their least. */
+  readonly freeTextCalls: number;
+}
+
+/** One request's price; `freeText` when its answer's length is the model's (see the header). */
+export interface RequestCost {
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly freeText: boolean;
 }
 
 type Inputs = Readonly<Record<string, unknown>>;
 
 /** A schema's tokens in the request and its least answer's, counted once per schema object (the run's are shared). */
-const SCHEMA_COST = new WeakMap<object, { tokensIn: number; tokensOut: number }>();
+const SCHEMA_COST = new WeakMap<object, RequestCost>();
 
 /** A render problem is the run's to report: the estimate renders quietly. */
 const QUIET = () => {};
@@ -45,12 +60,15 @@ function singleCall(cascade: Cascade): LlmCell | undefined {
  * ordinary call; more: one packed prompt): its prompt tokens (the
  * response_format's schema included) and its answer's at least.
  */
-export function requestCost(
-  cascade: Cascade,
-  rows: readonly Inputs[],
-): { tokensIn: number; tokensOut: number } {
+export function requestCost(cascade: Cascade, rows: readonly Inputs[], maxTokens?: number): RequestCost {
+  const cost = leastRequestCost(cascade, rows);
+  // The run sends max_tokens on every call: a free-text answer may fill it.
+  return cost.freeText && maxTokens !== undefined ? { ...cost, tokensOut: maxTokens } : cost;
+}
+
+function leastRequestCost(cascade: Cascade, rows: readonly Inputs[]): RequestCost {
   const cell = singleCall(cascade);
-  if (!cell) return tokensPerRun(cascade, rows[0]);
+  if (!cell) return { ...tokensPerRun(cascade, rows[0]), freeText: true };
   const compiled = compiledOf(cascade).cells[cell.index]!;
   const packed = rows.length > 1;
   const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
@@ -66,12 +84,16 @@ export function requestCost(
   } catch {
     // A template that does not render (or overruns its bounds) fails that call when run, which reports why;
     // the estimate prices the call by its instructions and values instead.
-    return tokensPerRun(cascade, rows[0]);
+    return { ...tokensPerRun(cascade, rows[0]), freeText: !cell.outputSchema };
   }
   // The request as the client sends it to a model at json_schema (the mode a model starts at).
   const messages = [{ role: 'user' as const, content: prompt }];
   if (!schema)
-    return { tokensIn: requestTokensNow({ messages }, 'json_schema'), tokensOut: textTokensNow('x') };
+    return {
+      tokensIn: requestTokensNow({ messages }, 'json_schema'),
+      tokensOut: textTokensNow('x'),
+      freeText: true,
+    };
   let counted = SCHEMA_COST.get(schema);
   if (!counted) {
     const responseFormat = { name: `${cell.name}_output`, schema };
@@ -81,12 +103,14 @@ export function requestCost(
         requestTokensNow({ messages: [], responseFormat }, 'json_schema') -
         requestTokensNow({ messages: [] }, 'json_schema'),
       tokensOut: textTokensNow(JSON.stringify(smallestAnswer(schema))),
+      freeText: isFreeText(schema),
     };
     SCHEMA_COST.set(schema, counted);
   }
   return {
     tokensIn: requestTokensNow({ messages }, 'json_schema') + counted.tokensIn,
     tokensOut: counted.tokensOut,
+    freeText: counted.freeText,
   };
 }
 
@@ -145,6 +169,8 @@ export async function tuplesCost(
   tuples: readonly Inputs[],
   perPrompt: number,
   imageLimit?: number,
+  /** The statement's max_tokens, sent on every call: a free-text answer's price (see the header). */
+  maxTokens?: number,
 ): Promise<CallsCost> {
   const requests: (readonly Inputs[])[] = [];
   if (perPrompt <= 1) for (const t of tuples) requests.push([t]);
@@ -159,11 +185,13 @@ export async function tuplesCost(
   }
   let tokensIn = 0;
   let tokensOut = 0;
+  let freeTextCalls = 0;
   let sliceStart = performance.now();
   for (const rows of requests) {
-    const c = requestCost(cascade, rows);
+    const c = requestCost(cascade, rows, maxTokens);
     tokensIn += c.tokensIn;
     tokensOut += c.tokensOut;
+    if (c.freeText) freeTextCalls++;
     // Every call's prompt is rendered and counted on the thread EXPLAIN runs on (a server's main
     // thread): in slices, other work (other clients) running between them.
     if (performance.now() - sliceStart >= PRICE_SLICE_MS) {
@@ -171,11 +199,34 @@ export async function tuplesCost(
       sliceStart = performance.now();
     }
   }
-  return { calls: requests.length, tokensIn, tokensOut };
+  return { calls: requests.length, tokensIn, tokensOut, freeTextCalls };
 }
 
 /** How long pricing may hold the thread before other work runs (as llm/token-count.ts textsTokens). */
 const PRICE_SLICE_MS = 8;
+
+/**
+ * Whether an answer to `schema` has a length the schema leaves to the model:
+ * a string without labels (enum/const), or an array whose item count is not
+ * fixed (minItems = maxItems), or any such part of an object or array.
+ */
+export function isFreeText(schema: unknown): boolean {
+  const s = (schema ?? {}) as Record<string, unknown>;
+  if (Array.isArray(s.enum) || 'const' in s) return false;
+  switch (s.type) {
+    case 'object':
+      return Object.values((s.properties ?? {}) as Record<string, unknown>).some(isFreeText);
+    case 'array':
+      return !(typeof s.minItems === 'number' && s.minItems === s.maxItems) || isFreeText(s.items);
+    case 'boolean':
+    case 'number':
+    case 'integer':
+    case 'null':
+      return false;
+    default:
+      return true;
+  }
+}
 
 /** A value the schema allows, as small as any answer (its first label, false, 0, "x", []): the answer's tokens. */
 export function smallestAnswer(schema: unknown): unknown {

@@ -93,7 +93,7 @@ export function handleChat(
       return;
     }
     const raw = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-    respond(state, raw, u, due, res, route);
+    state.gated(() => respond(state, raw, u, due, res, route));
   });
 }
 

@@ -158,7 +158,19 @@ export interface SimulatorOptions {
    * 'many'}`, `{prompt_tokens: 1e18}`); null (default): the true counts.
    */
   readonly usageOverride?: Readonly<Record<string, unknown>> | null;
+  /**
+   * A test's gate (null, the default: none): every chat answer is held until
+   * `requests` requests are held at once, then all of them go on (each at its
+   * due time) and later requests pass; after `timeoutMs` (default 30,000) the
+   * held ones go on anyway and `stats().gateTimedOut` says so. "N calls in
+   * flight" is then exact: the gate fills only if the engine sends N at once,
+   * however long answers take. Setting the option again arms a new gate.
+   */
+  readonly gate?: SimGate | null;
 }
+
+/** See SimulatorOptions.gate. */
+export type SimGate = { readonly requests: number; readonly timeoutMs?: number };
 
 /** The options that are a positive integer or null (no limit). */
 export const SIM_LIMIT_KEYS = ['contextWindow', 'maxOutputTokens', 'tpm', 'rpm'] as const;
@@ -175,11 +187,13 @@ export type ResolvedSimOptions = Required<
     | 'azureApiKey'
     | 'answerHeaders'
     | 'usageOverride'
+    | 'gate'
     | SimLimitKey
   >
 > & { readonly [K in SimLimitKey]: number | null } & {
   readonly answerHeaders: Readonly<Record<string, string>> | null;
   readonly usageOverride: Readonly<Record<string, unknown>> | null;
+  readonly gate: SimGate | null;
   readonly prices: Readonly<Record<string, SimPrice>> | null;
   readonly azureApiKey: string | null;
   readonly outage: SimOutage | null;
@@ -221,6 +235,7 @@ export const SIM_DEFAULTS: ResolvedSimOptions = {
   logprobs: true,
   answerHeaders: null,
   usageOverride: null,
+  gate: null,
 };
 
 function bad(key: string, want: string): never {
@@ -317,6 +332,15 @@ export function mergeSimOptions(base: ResolvedSimOptions, patch: SimulatorOption
     (typeof patch.usageOverride !== 'object' || Array.isArray(patch.usageOverride))
   )
     bad('usageOverride', 'an object of usage fields or null');
+  if (patch.gate) {
+    if (!(Number.isSafeInteger(patch.gate.requests) && patch.gate.requests > 0))
+      bad('gate.requests', 'a positive integer');
+    if (
+      patch.gate.timeoutMs !== undefined &&
+      !(Number.isSafeInteger(patch.gate.timeoutMs) && patch.gate.timeoutMs > 0)
+    )
+      bad('gate.timeoutMs', 'a positive integer');
+  }
   const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
   return { ...base, ...defined } as ResolvedSimOptions;
 }

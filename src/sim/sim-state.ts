@@ -29,6 +29,9 @@ export class SimState {
   /** Prompt prefixes seen, for `cached_tokens` (profiles that report it). */
   readonly promptCache = new PromptPrefixCache();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The armed gate's held answers (options.ts gate); null when no gate is armed or it has opened. */
+  private gateHeld: (() => void)[] | null = null;
+  private gateTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SimulatorOptions) {
     this.opts = mergeSimOptions(SIM_DEFAULTS, options);
@@ -37,6 +40,34 @@ export class SimState {
     this.latencyRng = mulberry32(this.opts.seed ^ 0x9e3779b9);
     this.bucket = bucketOf(this.opts);
     this.rateLimits = OpenAiRateLimits.of(this.opts);
+    if (this.opts.gate) this.gateHeld = [];
+  }
+
+  /**
+   * Runs `fn` (a request's answering) now, or, while a gate is armed, once
+   * `gate.requests` requests are held or its timeout passes, whichever first.
+   */
+  gated(fn: () => void): void {
+    const held = this.gateHeld;
+    const gate = this.opts.gate;
+    if (!held || !gate) {
+      fn();
+      return;
+    }
+    held.push(fn);
+    if (held.length === 1)
+      this.gateTimer = setTimeout(() => {
+        this.stats.gateTimedOut = true;
+        this.openGate();
+      }, gate.timeoutMs ?? GATE_TIMEOUT_MS);
+    if (held.length >= gate.requests) this.openGate();
+  }
+
+  private openGate(): void {
+    const held = this.gateHeld ?? [];
+    this.gateHeld = null;
+    clearTimeout(this.gateTimer);
+    for (const fn of held) fn();
   }
 
   /** Sends a response; only chat answers (`chat`) count in byStatus. */
@@ -164,13 +195,24 @@ export class SimState {
     }
     if (partial.profile !== undefined && partial.profile !== this.opts.profile) this.promptCache.clear();
     this.opts = next;
+    // Saying `gate` again arms a new one (answers held by an earlier gate go on now).
+    if (partial.gate !== undefined) {
+      this.openGate();
+      if (next.gate) this.gateHeld = [];
+    }
   }
 
   clearTimers(): void {
+    // Closing: answers still held by a gate are dropped with their sockets.
+    clearTimeout(this.gateTimer);
+    this.gateHeld = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }
 }
+
+/** How long a gate holds answers when it does not fill (options.ts gate.timeoutMs). */
+const GATE_TIMEOUT_MS = 30_000;
 
 function bucketOf(opts: ResolvedOptions): TokenBucket | null {
   return opts.rateLimit ? new TokenBucket(opts.rateLimit.rps, opts.rateLimit.burst) : null;

@@ -38,6 +38,8 @@ export interface SimulatorStats {
   lastAnswerAt: number | null;
   /** Summed over answers sent when due (SimState.at): how long after its due time each went out (timer granularity, a busy loop). */
   answeredLateMs: number;
+  /** The gate (options.ts gate) opened on its timeout, not because its requests were all held at once. */
+  gateTimedOut: boolean;
   /** Responses sent, by HTTP status (a malformed body counts under its 200). */
   byStatus: Record<string, number>;
   /** Chat requests by the model they named. */
@@ -100,6 +102,7 @@ export function emptyStats(record: boolean): SimulatorStats {
     firstRequestAt: null,
     lastAnswerAt: null,
     answeredLateMs: 0,
+    gateTimedOut: false,
     byStatus: {},
     byModel: {},
     streamed: 0,

@@ -46,7 +46,7 @@ test.after(async (ctx) => {
 });
 
 interface Compared {
-  readonly est: { calls: number; tokensIn: number; tokensOut: number; pairPlans: string };
+  readonly est: { calls: number; tokensIn: number; tokensOut: number; pairPlans: string; outBasis: string };
   readonly run: { calls: number; tokensIn: number; tokensOut: number };
 }
 
@@ -64,6 +64,7 @@ async function compare(f: SemFixture, annotations: string, sql: string): Promise
       tokensIn: Number(prop('est_tokens_in')),
       tokensOut: Number(prop('est_tokens_out')),
       pairPlans: prop('pair_plans'),
+      outBasis: prop('est_tokens_out_basis'),
     },
     run: { calls: s.requests, tokensIn: s.tokensIn, tokensOut: s.tokensOut },
   };
@@ -163,6 +164,64 @@ test('the pair planner picks the plan that is cheaper when run, images priced at
   assert.is(both.est.calls, both.run.calls, figures);
   assert.ok(Math.abs(both.est.tokensIn / both.run.tokensIn - 1) <= TOLERANCE, figures);
   assert.ok(both.est.tokensOut >= both.run.tokensOut, figures);
+});
+
+test('an unannotated pair join: packed pairs and blocks priced beside the small side, the cheapest taken and run as priced', async ({
+  f,
+}) => {
+  const sql = `SELECT a.id AS x, b.id AS y FROM reviews a, reviews b
+    WHERE a.id <= 8 AND b.id <= 6 AND LLM_FILTER('The two reviews express the same sentiment', a.review, b.review) ORDER BY x, y`;
+  const auto = await compare(f, '', sql);
+  // 48 pairs (an answer under the 1,024 characters the simulator counts exactly, as above): one block of
+  // 8 × 6 values, priced with the other plans the planner lists.
+  assert.match(
+    auto.est.pairPlans,
+    /\(48 pairs\): blocks 1 calls, [^;]*\(chosen: fewest tokens\); small side 6 calls, [^;]*; packed 3 calls/,
+  );
+  assertClose(auto, 'unannotated pairs');
+  assert.is(auto.run.calls, 1);
+  // Each alternative run: the chosen plan spent the fewest tokens.
+  const spent = (c: Compared) => c.run.tokensIn + c.run.tokensOut;
+  const pairwise = await compare(f, '-- @ batch: 1\n-- @ small_side: 0', sql);
+  const small = await compare(f, '-- @ batch: 1\n-- @ small_side: 256', sql);
+  assert.is(pairwise.run.calls, 48);
+  assert.is(small.run.calls, 6);
+  assert.ok(
+    spent(auto) < spent(small) && spent(small) < spent(pairwise),
+    `${spent(auto)} ${spent(small)} ${spent(pairwise)}`,
+  );
+});
+
+test('free-text answers: priced at -- @ max_tokens (a bound on the run), else at their least, and EXPLAIN says which', async ({
+  f,
+}) => {
+  const sql = `SELECT id, LLM('The film named', review) AS p FROM reviews WHERE id <= 40 ORDER BY id`;
+  const capped = await compare(f, '-- @ batch: 1\n-- @ max_tokens: 60', sql);
+  assert.is(capped.est.calls, 40);
+  assert.is(capped.run.calls, 40);
+  // Every call's answer at most the max_tokens the run sends it.
+  assert.is(capped.est.tokensOut, 40 * 60);
+  assert.ok(capped.run.tokensOut <= capped.est.tokensOut, JSON.stringify(capped));
+  assert.ok(Math.abs(capped.est.tokensIn / capped.run.tokensIn - 1) <= TOLERANCE, JSON.stringify(capped));
+  assert.match(capped.est.outBasis, '40 calls answer in free text');
+  assert.match(
+    capped.est.outBasis,
+    'each priced at max_tokens 60, the most the run lets it have: est_tokens_out is a bound',
+  );
+  const floor = await compare(f, '-- @ batch: 1', sql);
+  assert.match(floor.est.outBasis, 'each priced at its least (one token a text)');
+  assert.ok(floor.est.tokensOut <= floor.run.tokensOut, JSON.stringify(floor));
+  // A boolean's answer is the size its schema fixes: no free text.
+  const means = await compare(
+    f,
+    '-- @ batch: 1',
+    `SELECT id FROM reviews WHERE id <= 20 AND review MEANS 'a good film'`,
+  );
+  assert.match(
+    means.est.outBasis,
+    /^answers at the JSON their schema asks for .*: the run's answers are that size$/,
+  );
+  assertClose(means, 'MEANS');
 });
 
 test.run();

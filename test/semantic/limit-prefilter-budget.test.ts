@@ -11,7 +11,11 @@
 import * as assert from 'uvu/assert';
 import { semSuite } from './semantic-fixture.js';
 
-const test = semSuite('semantic: a prefilter under a LIMIT met pass by pass', { defaultParallel: 8 });
+// Pinned unpacked (operatorBatch: 1): these count a pass's pairwise and small-side calls; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
+const test = semSuite('semantic: a prefilter under a LIMIT met pass by pass', {
+  defaultParallel: 8,
+  operatorBatch: 1,
+});
 
 const SAME = `LLM_FILTER('The two reviews express the same sentiment', a.review, b.review)`;
 /** The pair join in a CTE with a predicate of its own: no LIMIT window, the budgeted passes. */

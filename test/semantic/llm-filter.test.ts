@@ -19,7 +19,11 @@ const test = suite<{ f: SemFixture }>('semantic: LLM_FILTER and tuples');
 
 test.before(async (ctx) => {
   // Pairwise: the small-side plan of two-value conditions is pair-small-side.test.ts's.
-  ctx.f = await startSemFixture({ defaultParallel: 4, smallSideLimit: 0 }, { record: true });
+  // Pinned unpacked (operatorBatch: 1): these count one call per row's tuple; unannotated pair predicates pack since issue 67
+  ctx.f = await startSemFixture(
+    { defaultParallel: 4, smallSideLimit: 0, operatorBatch: 1 },
+    { record: true },
+  );
 });
 test.after(async (ctx) => {
   await ctx.f.close();

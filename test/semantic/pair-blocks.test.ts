@@ -18,8 +18,13 @@ const test = suite<{ f: SemFixture; pairwise: SemFixture }>('semantic: block-pac
 
 test.before(async (ctx) => {
   const sim = { profile: 'openai' as const, record: true, quirks: { 'sim-dropper': 'short-batch' as const } };
-  ctx.f = await startSemFixture({ defaultParallel: 8 }, sim, DATA);
-  ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0 }, sim, DATA);
+  // Pinned unpacked (operatorBatch: 1): unannotated, these count the pairwise and small-side plans' calls, one per pair or value; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
+  ctx.f = await startSemFixture({ defaultParallel: 8, operatorBatch: 1 }, sim, DATA);
+  ctx.pairwise = await startSemFixture(
+    { defaultParallel: 8, smallSideLimit: 0, operatorBatch: 1 },
+    sim,
+    DATA,
+  );
 });
 test.after(async (ctx) => {
   await ctx.f.close();

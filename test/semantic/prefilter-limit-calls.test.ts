@@ -25,7 +25,12 @@ async function withEngine(
   body: (engine: Engine, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<void>,
 ) {
   const sim = await startSimulator({});
-  const engine = await createEngine({ provider: { baseUrl: sim.url, model: 'sim-small' }, threads: 1 });
+  // Pinned unpacked (operatorBatch: 1): these count pairwise and small-side calls; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
+  const engine = await createEngine({
+    provider: { baseUrl: sim.url, model: 'sim-small' },
+    threads: 1,
+    operatorBatch: 1,
+  });
   try {
     await engine.query(`CREATE TABLE reviews AS SELECT * FROM read_csv('${REVIEWS_CSV}');
       CREATE TABLE l AS SELECT id, review AS t FROM reviews WHERE id <= 200;
@@ -101,6 +106,21 @@ test('a prefiltered pair join without LIMIT: its kept pairs in one small side ca
     assert.is(s.requests, 96);
     assert.is(s.embeddingRequests, 1);
     assert.is(rows.rows.length, 207);
+  });
+});
+
+test('vectors not cached: EXPLAIN counts the calls the run makes, from k and the sides` sizes (1,871 before)', async () => {
+  await withEngine(async (engine, sim) => {
+    const e = await explained(engine, `${NO_CACHE}\n${PREFILTER}\n${OPPOSITE}`);
+    assert.is(sim.stats().requests, 0);
+    sim.resetStats();
+    await engine.query(`${NO_CACHE}\n${PREFILTER}\n${OPPOSITE}`);
+    const s = sim.stats();
+    // 187 × 96 distinct values, 10 kept per left value: 1,870 kept pairs, about 19 kept lefts per right value,
+    // within the small side: one call per right value (96), as the run plans them once embedded (1 request).
+    assert.is(s.requests, 96);
+    assert.is(s.embeddingRequests, 1);
+    assert.is(Number(e.est_calls), s.requests + s.embeddingRequests);
   });
 });
 

@@ -100,6 +100,7 @@ export async function explainSemantic(
       dollars: fnDollars,
       models: allModels,
       unpackedExtra,
+      freeTextCalls,
     } = await estimateCalls(recorded, opts, s.hint, ctx);
     let tokensIn = fnTokensIn;
     let tokensOut = fnTokensOut;
@@ -136,7 +137,7 @@ export async function explainSemantic(
       chosen: [
         `parallel ${opts.limits.parallel}: ${opts.parallelChosen}`,
         opts.batch === 'auto'
-          ? 'batch: auto, per operator: one-value operators packed up to 16 tuples per prompt within the model’s context window and output cap (each function’s line says its pack; -- @ batch: 1 turns packing off, -- @ batch: n sets it)'
+          ? 'batch: auto, per operator: one-value operators packed up to 16 tuples per prompt within the model’s context window and output cap, a pair predicate’s pairs too (packed pairs and blocks then priced beside the small side, pair_plans) (each function’s line says its pack; -- @ batch: 1 turns packing off, -- @ batch: n sets it)'
           : `batch ${opts.batch}: ${opts.batch === 1 ? 'unpacked, ' : ''}-- @ batch (or the engine option operatorBatch)`,
       ],
       operators: rw.sites.map(
@@ -154,6 +155,7 @@ export async function explainSemantic(
       ...(window ? { limit_window: window.line } : {}),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
+      est_tokens_out_basis: outputBasis(freeTextCalls, opts.limits.maxTokens),
       ...priced,
       ...(unpackedExtra
         ? {
@@ -208,6 +210,8 @@ async function estimateCalls(
   calls: number;
   tokensIn: number;
   tokensOut: number;
+  /** Of `calls`, those answered in free text (call-cost.ts isFreeText): est_tokens_out_basis. */
+  freeTextCalls: number;
   dollars: DeliveryDollars;
   models: Set<string>;
   /** What the groups packed automatically would cost more one call per tuple (est_unpacked); undefined when none was. */
@@ -226,6 +230,8 @@ async function estimateCalls(
   let calls = 0;
   let tokensIn = 0;
   let tokensOut = 0;
+  let freeTextCalls = 0;
+  const { maxTokens } = opts.limits;
   let dollars: DeliveryDollars = NO_DOLLARS;
   let unpackedExtra:
     | { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars }
@@ -270,10 +276,14 @@ async function estimateCalls(
       const mapping = dim?.mode === 'mapping';
       // A plain operator's calls as the run makes them: its prompts rendered, packed as the worker packs (call-cost.ts).
       const plain = !dim && !blocks && !smallSide && fn.sql.shape !== 'aggregate';
-      const run = plain ? await tuplesCost(cascade, missed, packs ? perPrompt : 1, imageLimit) : undefined;
+      const run = plain
+        ? await tuplesCost(cascade, missed, packs ? perPrompt : 1, imageLimit, maxTokens)
+        : undefined;
       // Packing the statement did not ask for: what one call per tuple would cost instead (EXPLAIN's est_unpacked).
       const unpacked =
-        run && packs && packing.batch === 'auto' ? await tuplesCost(cascade, missed, 1) : undefined;
+        run && packs && packing.batch === 'auto'
+          ? await tuplesCost(cascade, missed, 1, undefined, maxTokens)
+          : undefined;
       const n = run
         ? run.calls
         : mapping
@@ -283,7 +293,11 @@ async function estimateCalls(
       const chosen =
         choices && choices.reduce((sum, c) => sum + c.pairs, 0) === ts.length ? choices : undefined;
       const share = inputs.length === 0 ? 0 : misses / inputs.length;
-      const per = tokensPerRun(cascade, inputs[0]);
+      // An aggregate's answer (a summary) is free text as a plain call's may be: priced at max_tokens when given.
+      const aggregateFree =
+        fn.sql.shape === 'aggregate' && inputs[0] !== undefined && requestCost(cascade, [inputs[0]]).freeText;
+      const least = tokensPerRun(cascade, inputs[0]);
+      const per = aggregateFree && maxTokens !== undefined ? { ...least, tokensOut: maxTokens } : least;
       const [fnIn, fnOut] = run
         ? [run.tokensIn, run.tokensOut]
         : chosen
@@ -298,6 +312,7 @@ async function estimateCalls(
       calls += n;
       tokensIn += fnIn;
       tokensOut += fnOut;
+      freeTextCalls += run ? run.freeTextCalls : aggregateFree ? n : 0;
       dollars = addDeliveryDollars(dollars, cost);
       if (unpacked && run) {
         const extraIn = unpacked.tokensIn - run.tokensIn;
@@ -353,6 +368,7 @@ async function estimateCalls(
         if (r) {
           const last = functions[functions.length - 1]!;
           calls += r.calls - r.groups;
+          if (aggregateFree) freeTextCalls += r.calls - r.groups;
           last.calls_expected = n + r.calls - r.groups;
           last.plan = `${last.plan}; ${r.line}`;
         }
@@ -414,10 +430,27 @@ async function estimateCalls(
     calls,
     tokensIn,
     tokensOut,
+    freeTextCalls,
     dollars,
     models: allModels,
     ...(unpackedExtra ? { unpackedExtra } : {}),
   };
+}
+
+/**
+ * What est_tokens_out rests on: answers whose size the schema fixes are
+ * priced at it; free-text answers (call-cost.ts isFreeText) at the
+ * statement's max_tokens when it gives one (the most the run lets an answer
+ * have), else at their least, since their length is the model's.
+ */
+function outputBasis(freeTextCalls: number, maxTokens: number | undefined): string {
+  const fixed =
+    'answers at the JSON their schema asks for (a boolean, a label, a number, n items of a packed answer)';
+  if (freeTextCalls === 0) return `${fixed}: the run's answers are that size`;
+  const free = `${freeTextCalls} calls answer in free text (a text without labels, a list of no fixed length, a summary)`;
+  return maxTokens !== undefined
+    ? `${fixed}; ${free}, each priced at max_tokens ${maxTokens}, the most the run lets it have: est_tokens_out is a bound`
+    : `${fixed}; ${free}, each priced at its least (one token a text): its length is the model's, so est_tokens_out is a floor; -- @ max_tokens: n prices each at n, the most`;
 }
 
 /** `a` less `b`, at each delivery (null stays null). */
@@ -676,8 +709,10 @@ function prefilterEstimate(
     hint,
   };
   const per = requestCost(fn.lazy.cascade, [sample]);
-  const tokensIn = calls * per.tokensIn;
-  const tokensOut = calls * per.tokensOut;
+  // Each kept pair priced as one call over the sample pair: a bound on the calls that ask them.
+  const pairs = p.pairsBound(opts.smallSide);
+  const tokensIn = pairs * per.tokensIn;
+  const tokensOut = pairs * per.tokensOut;
   const models = modelsOf(fn.lazy.cascade, opts.limits.model, engine.llm.defaultModel);
   const limit = opts.smallSide;
   const line = {

@@ -6,8 +6,9 @@
  *    that can be packed, its pairs too (pair-plan.ts prices blocks then);
  *    `-- @ batch: 1` turns packing off.
  *  - said nowhere: one-value operators' tuples are packed at the size
- *    plan/pack-size.ts chooses for the model; pair predicates stay unpacked
- *    (pairwise or the small side, pair-plan.ts), as do aggregates (their
+ *    plan/pack-size.ts chooses for the model, and so are pair predicates'
+ *    pairs (that size prices packed pairs and blocks beside the small side,
+ *    pair-plan.ts, which takes the cheapest); aggregates stay unpacked (their
  *    groups are long prompts of their own, reduced to fit: aggregate-reduce.ts);
  *    dimensions and ENTITY pack at their own sizes, whatever the statement says.
  */
@@ -38,7 +39,7 @@ export type BatchSetting = number | 'auto';
 /** How one function's tuples pack. */
 export interface FunctionPacking {
   /** Pairs per prompt for its pair groups (more than 1: packed, and blocks priced), and why. */
-  readonly pairs: PackChoice;
+  pairsOf(pairs: readonly Tuple[]): PackChoice;
   /** Tuples per prompt for its other tuples, and why. */
   of(tuples: readonly Tuple[]): PackChoice;
 }
@@ -71,22 +72,21 @@ export class StatementPacking {
     if (this.batch !== 'auto') {
       const n = tuplesPerPrompt({ cascade }, this.batch);
       const explicit = { perPrompt: n, why: `-- @ batch: ${this.batch}` };
-      return { pairs: explicit, of: () => explicit };
+      return { pairsOf: () => explicit, of: () => explicit };
     }
     if (fn.sql.shape !== 'scalar' || fn.sql.dimension) {
       // Not a choice to explain: these functions are never packed automatically (their EXPLAIN lines say their plans).
       const unpacked = { perPrompt: 1, why: '' };
-      return { pairs: unpacked, of: () => unpacked };
+      return { pairsOf: () => unpacked, of: () => unpacked };
     }
-    return {
-      pairs: { perPrompt: 1, why: '' },
-      of: (tuples) =>
-        autoPackSize(
-          cascade,
-          tuples.map((t) => t.inputs),
-          this.sizedModel(fn),
-        ),
-    };
+    // Pairs as one-value tuples: the largest pack that fits (a pair's prompt states both its values).
+    const of = (tuples: readonly Tuple[]) =>
+      autoPackSize(
+        cascade,
+        tuples.map((t) => t.inputs),
+        this.sizedModel(fn),
+      );
+    return { pairsOf: of, of };
   }
 
   /** The model `fn`'s calls go to, with the limits the engine knows (the tightest when its cascade names several). */

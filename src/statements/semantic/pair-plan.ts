@@ -3,8 +3,8 @@
  * MEANS '…'`): for each group of pairs that may share a plan it prices every
  * plan the statement allows and takes the one of fewest estimated tokens
  * (in + out; on a tie, fewer calls):
- *  - pairwise: one call per pair (no `-- @ batch`);
- *  - packed: `batch` pairs per prompt, both values of each stated (packed-prompt.ts);
+ *  - pairwise: one call per pair (`-- @ batch: 1`, or a cascade that cannot be packed);
+ *  - packed: `batch` pairs per prompt (unsaid: the size packing.ts chooses), both values of each stated (packed-prompt.ts);
  *  - blocks: up to `batch` left × `batch` right values per prompt, each
  *    stated once, one answer per pair (pair-blocks.ts);
  *  - small side: one call per value of the large side listing the small side
@@ -91,7 +91,7 @@ export interface PlannedGroup {
 export interface PairPlanOptions {
   /** `-- @ small_side`: the most distinct values of a small side. */
   readonly smallSide: number;
-  /** How the function's tuples pack (packing.ts): its pairs' size (blocks priced when above 1) and its other tuples'. */
+  /** How the function's tuples pack (packing.ts): its pairs' size (packed pairs and blocks priced when above 1) and its other tuples'. */
   readonly packing: FunctionPacking;
   /** The statement's hint: the small side's candidate calls carry it. */
   readonly hint: string;
@@ -107,11 +107,13 @@ export function planPairs(
   const split = pairGroups(fn, tuples, catalog);
   if (!split) return [{ tuples, reader: null, plan: null, ...packed(o.packing.of(tuples)) }];
   const { reader, groups, single } = split;
+  // One pack size for every pair group of the function: its packed groups run together, as one.
+  const pairs = o.packing.pairsOf(groups.flat());
   const out: PlannedGroup[] = [];
   let plain: Tuple[] = [];
   const plainChoices: PairChoice[] = [];
   for (const ts of groups) {
-    const g = planGroup(fn, catalog, reader, ts, o);
+    const g = planGroup(fn, catalog, reader, ts, o, pairs.perPrompt);
     if (g.plan || g.blocks) out.push(g);
     else {
       plain.push(...ts);
@@ -120,7 +122,6 @@ export function planPairs(
   }
   // One-value tuples go with the pairs run as the function's tuples when they pack alike (an explicit batch), else alone.
   const singles = single.length > 0 ? o.packing.of(single) : undefined;
-  const pairs = o.packing.pairs;
   if (singles && singles.perPrompt !== pairs.perPrompt) {
     out.push({ tuples: single, reader: null, plan: null, ...packed(singles) });
   } else plain = single.concat(plain);
@@ -141,12 +142,13 @@ function planGroup(
   reader: PairReader,
   ts: readonly Tuple[],
   o: PairPlanOptions,
+  /** Pairs per prompt when packed (packing.ts pairsOf): more than 1 prices packed pairs and blocks. */
+  perPrompt: number,
 ): PlannedGroup {
   const cascade = fn.lazy.cascade;
   const counter = new TokenCounter();
   const [la, lb] = reader.names(ts[0]!);
   const sides = `${la} × ${lb}`;
-  const perPrompt = o.packing.pairs.perPrompt;
   const packs = perPrompt > 1;
   const costs: PlanCost[] = [pairCost(cascade, reader, ts, packs ? perPrompt : 1, counter)];
   let blocks: BlockPlan | undefined;

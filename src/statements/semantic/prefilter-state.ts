@@ -153,12 +153,36 @@ export class PrefilterState {
     return describePlan(this.plan ?? { ...base, kept });
   }
 
-  /** EXPLAIN's bound on the calls: left values × k, or the small-side plan's one call per larger-side value. */
+  /**
+   * EXPLAIN's calls before the vectors are cached (the kept pairs unknown), as
+   * the run will plan them (pair-plan.ts): a small side keeping every pair,
+   * one call per larger-side value; else the l × k kept pairs (each left value
+   * keeps its k nearest rights), asked on the small side when they fit it —
+   * one call per left value listing its k rights, or one per right value
+   * listing its kept lefts (l × k / r of them on average), whichever makes
+   * fewer calls (the same candidates stated, so fewer tokens too) — else one
+   * call per kept pair.
+   */
   callsBound(smallSideLimit: number): number {
     const [l, r] = [this.lefts.size, this.rights.size];
     if (this.keepsAll(smallSideLimit))
       return this.kind === 'ranking' ? l * r : Math.min(l * r, Math.max(l, r));
-    return Math.min(l * r, l * this.k);
+    const kept = Math.min(l * r, l * this.k);
+    if (this.kind === 'ranking') return kept;
+    const perLeft = this.k <= smallSideLimit ? l : kept;
+    const perRight = r > 0 && Math.ceil(kept / r) <= smallSideLimit ? r : kept;
+    return Math.min(kept, perLeft, perRight);
+  }
+
+  /**
+   * EXPLAIN's bound on the pairs asked before the vectors are cached: every
+   * pair a small side keeps (priced as its calls), else the l × k kept pairs.
+   * What prices the calls' tokens: a small-side call states its candidates,
+   * the kept pairs' values, once each.
+   */
+  pairsBound(smallSideLimit: number): number {
+    if (this.keepsAll(smallSideLimit)) return this.callsBound(smallSideLimit);
+    return Math.min(this.lefts.size * this.rights.size, this.lefts.size * this.k);
   }
 
   /** EXPLAIN: sample the pairs the next passes meet (one LIMIT window's), until `sampledBound`. */
