@@ -17,7 +17,13 @@ const test = suite<{ small: SemFixture; pairwise: SemFixture }>('semantic: small
 test.before(async (ctx) => {
   // Pinned unpacked (operatorBatch: 1): the pairs' plans are priced against one call per pair, and a value that is no pair asks alone; unannotated statements pack since issue 67
   // (test/semantic/auto-packing.test.ts).
-  ctx.small = await startSemFixture({ defaultParallel: 8, operatorBatch: 1 }, { record: true }, DATA);
+  // smallSideLimit 3: only the 3 phrases are a small side (no set of 10 to 30 reviews is), so each
+  // case sees the orientation it names; both sides small is priced both ways (small-side.test.ts).
+  ctx.small = await startSemFixture(
+    { defaultParallel: 8, operatorBatch: 1, smallSideLimit: 3 },
+    { record: true },
+    DATA,
+  );
   ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0, operatorBatch: 1 }, {}, DATA);
 });
 test.after(async (ctx) => {
@@ -139,7 +145,7 @@ test('EXPLAIN names the plan; pairs that share no side, or a side too large, sta
 });
 
 test('-- @ small_side: n bounds the small side per statement, over the engine default either way', async (ctx) => {
-  // The default engine (64): 3 phrases are a small side; small_side 2 makes them too many, 0 never plans one.
+  // The engine's limit (3): 3 phrases are a small side; small_side 2 makes them too many, 0 never plans one.
   for (const [annotation, calls] of [
     ['', 30],
     ['-- @ small_side: 2', 90],

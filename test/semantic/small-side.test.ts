@@ -18,7 +18,9 @@ const test = suite<{ small: SemFixture; pairwise: SemFixture }>('semantic: small
 
 test.before(async (ctx) => {
   // Pinned unpacked (operatorBatch: 1): these count the pairwise and small-side plans' calls, one per pair or value; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
-  ctx.small = await startSemFixture({ defaultParallel: 8, operatorBatch: 1 }, {}, DATA);
+  // smallSideLimit 5: only the 5 categories are a small side (no set of products is), so these
+  // cases see one orientation; both sides small is the last case's.
+  ctx.small = await startSemFixture({ defaultParallel: 8, operatorBatch: 1, smallSideLimit: 5 }, {}, DATA);
   ctx.pairwise = await startSemFixture({ defaultParallel: 8, smallSideLimit: 0, operatorBatch: 1 }, {}, DATA);
 });
 test.after(async (ctx) => {
@@ -37,6 +39,17 @@ test('60 × 5: 60 calls instead of 300, and the same rows as pairwise', async ({
   // Every product but the desk lamps (every 6th) matches exactly one category.
   assert.is(a.length, 50);
   assert.ok(a.every((r) => r.label !== null));
+});
+
+test('both sides small (-- @ small_side: 64): the cheaper orientation, one call per category listing the 60 products; the same rows', async ({
+  small,
+  pairwise,
+}) => {
+  await small.sim.resetStats();
+  const a = await small.rows(JOIN, '-- @ cache: false\n-- @ small_side: 64');
+  assert.is(await small.requests(), 5);
+  await pairwise.sim.resetStats();
+  assert.equal(a, await pairwise.rows(JOIN, '-- @ cache: false'));
 });
 
 test('the candidate prompt lists the small side, numbered (answered by number); one call per value of the larger side', async ({
@@ -58,10 +71,19 @@ test('the candidate prompt lists the small side, numbered (answered by number); 
   );
 });
 
-test('~ between columns of one row stays pairwise (no small side to exploit)', async ({ small }) => {
+test('~ between columns of one row: one call per category, its own titles as candidates (4 calls, not 12 pairs)', async ({
+  small,
+}) => {
+  // Was 12 (pairwise) before both orientations were priced (limit67): each of the 4 categories pairs
+  // with at most 4 titles, so one call per category lists only the titles paired with it.
+  const e = await small.rows(`EXPLAIN SELECT id, title ~ category AS s FROM docs`);
+  assert.is(
+    String(e.find((r) => r.property === 'functions')!.value),
+    'semantic_same: 12 distinct tuples, 0 cached, 4 calls; small side: up to 4 of 12 distinct a values as candidates (those paired with it), one call per b value (4 calls instead of 12 pairs)',
+  );
   await small.sim.resetStats();
   await small.rows(`SELECT id, title ~ category AS s FROM docs`, '-- @ cache: false');
-  assert.is(await small.requests(), 12);
+  assert.is(await small.requests(), 4);
 });
 
 test('EXPLAIN names the choice and the call count, with no call made', async ({ small, pairwise }) => {
