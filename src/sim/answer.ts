@@ -68,6 +68,7 @@ import { answerProbability, labelField, type ModelProfile, profiled } from './pr
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
+import { askedOf, modelKey } from './world.js';
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
 export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfile): string {
@@ -104,17 +105,22 @@ export function answerWithBeliefs(body: SimChatBody, seed: number, profile?: Mod
   const ctx = readPrompt(body.messages);
   const schema = body.schema ?? schemaInPrompt(body.messages);
   if (schema) {
-    const raw = valueForSchema(schema, ctx, rng);
-    const value = profile ? profiled(raw, profile, key, schema) : raw;
-    const belief = () => answerProbability(profile, key);
+    // The truth (world.ts); a profiled model gives it at its accuracy, its errors keyed by the
+    // model, the seed and the (question, text) asked: not by the prompt's wording or packing.
+    const truth = valueForSchema(schema, ctx, rng);
     const label =
-      value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? labelField(value as Record<string, unknown>, schema)
+      truth !== null && typeof truth === 'object' && !Array.isArray(truth)
+        ? labelField(truth as Record<string, unknown>, schema)
         : undefined;
+    const modelAnswerKey = modelKey(body.model, seed, askedOf(ctx, label?.values));
+    const value = profile ? profiled(truth, profile, modelAnswerKey, schema) : truth;
+    const belief = () => answerProbability(profile, modelAnswerKey);
     return {
       text: JSON.stringify(value),
       beliefs: booleanBeliefs(value, belief),
-      ...(label ? { labels: [labelBelief(value as Record<string, unknown>, label, belief(), key)] } : []),
+      ...(label
+        ? { labels: [labelBelief(value as Record<string, unknown>, label, belief(), modelAnswerKey)] }
+        : []),
     };
   }
   // JSON mode without a schema: an object, as OpenAI's JSON mode answers.
