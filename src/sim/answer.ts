@@ -68,7 +68,7 @@ import { answerProbability, labelField, type ModelProfile, profiled } from './pr
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
-import { askedOf, modelKey } from './world.js';
+import { askedOf, modelKey, sortedLabels } from './world.js';
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
 export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfile): string {
@@ -153,7 +153,7 @@ function labelBelief(
   key: string,
 ): LabelBelief {
   const chosen = value[label.name] as string;
-  const others = label.values.filter((v) => v !== chosen);
+  const others = sortedLabels(label.values).filter((v) => v !== chosen);
   const alternative = others[(hashSeed(`alternative\u0000${key}`) >>> 0) % others.length]!;
   return { value: chosen, p, alternative };
 }

@@ -23,6 +23,7 @@
  * its logprobs as a filter's is.
  */
 import { hashSeed, mulberry32 } from './rng.js';
+import { sortedLabels } from './world.js';
 
 export interface ModelProfile {
   /** Share of answers that are right, 0..1 (absent: 1, as an embedding model's profile may leave it). */
@@ -54,7 +55,7 @@ export function profiled(
     if (typeof out.score === 'number') out.score = Math.round((1 - out.score) * 1000) / 1000;
     const label = labelField(out, schema);
     if (label) {
-      const others = label.values.filter((v) => v !== out[label.name]);
+      const others = sortedLabels(label.values).filter((v) => v !== out[label.name]);
       out[label.name] = others[Math.floor(unit(`label\u0000${key}`) * others.length)]!;
     }
   }

@@ -7,7 +7,15 @@
 import { forRow, matchingCandidates, type PromptContext, readBlocks } from './prompt-context.js';
 import type { Rng } from './rng.js';
 import { contentStems, sentimentLabel, tokens } from './words.js';
-import { askedOf, labelQuestion, questionOf, TAGGED_DATA, worldText, worldUnit } from './world.js';
+import {
+  askedOf,
+  labelQuestion,
+  questionOf,
+  sortedLabels,
+  TAGGED_DATA,
+  worldText,
+  worldUnit,
+} from './world.js';
 
 type Schema = Readonly<Record<string, unknown>>;
 
@@ -135,22 +143,24 @@ function pickEnum(values: readonly unknown[], ctx: PromptContext): unknown {
   if (ctx.verdict && /^(yes|true)$/.test(labels[0] ?? '') && labels.length === 2) {
     return values[ctx.verdict.result ? 0 : 1];
   }
-  // The label sharing most words with the subject, else the world's pick for these labels
-  // and this text (world.ts): the same for every model and every form of the question.
+  // The label sharing most words with the subject (a tie: the first in sorted order), else
+  // the world's pick for these labels and this text (world.ts): the same for every model and
+  // every form of the question, whatever order the form lists the labels in.
+  const sorted = sortedLabels(values);
   const have = contentStems(ctx.subject);
-  let best = -1;
+  let best: unknown;
   let bestHits = 0;
-  labels.forEach((label, i) => {
+  for (const label of sorted) {
     let hits = 0;
-    for (const w of contentStems(label)) if (have.has(w)) hits++;
+    for (const w of contentStems(String(label))) if (have.has(w)) hits++;
     if (hits > bestHits) {
-      best = i;
+      best = label;
       bestHits = hits;
     }
-  });
-  if (best >= 0) return values[best];
+  }
+  if (bestHits > 0) return best;
   const asked = { question: labelQuestion(values.map(String)), text: worldText(ctx) };
-  return values[Math.floor(worldUnit(asked, 'label') * values.length)];
+  return sorted[Math.floor(worldUnit(asked, 'label') * sorted.length)];
 }
 
 const BRAND_FIELD = /brand|company|manufacturer|maker|vendor|organi[sz]ation|^name$|person|author/i;

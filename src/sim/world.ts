@@ -89,6 +89,11 @@ export function labelQuestion(labels: readonly string[]): string {
     .join('\n')}`;
 }
 
+/** A label list in one order (by its text), so no draw depends on the order a form lists it in. */
+export function sortedLabels<T>(labels: readonly T[]): T[] {
+  return [...labels].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+}
+
 /**
  * A well-mixed draw in [0, 1) that the world fixes for (question, text, what): the
  * truth where the structure leaves an answer open. No model and no seed in it.

@@ -1,0 +1,133 @@
+/**
+ * The simulator's one world (src/sim/world.ts, issue 68): every (question, text) has one
+ * true answer, and a model gives it at its profiled accuracy whatever the operator form,
+ * the packing or the model's name. Through the engine (its real prompts, packed as it
+ * packs them) against the simulator in a child process: `sim-small` profiled at 0.85
+ * stands in for a proxy, `gpt-4o-mini` (no profile: accuracy 1) for the statement model.
+ *
+ * Every text is drawn from a seeded generator, so each count below is exact and
+ * reproducible; the statistical claim (agreement = profiled accuracy ± 0.03 over ≥ 1,000
+ * texts) is asserted alongside the exact counts.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mulberry32 } from '../../base/rng.js';
+import { type SemFixture, startSemFixture } from './semantic-fixture.js';
+
+const ACCURACY = 0.85;
+const TEXTS = 1200;
+const SEED = 68;
+
+const TOPIC_WORDS = ['invoice charge', 'billing error', 'parcel shipping', 'late shipping', 'refund please', ''];
+const TONE = ['great service', 'terrible support', 'not good. fast reply', 'slow and bad', 'it was fine', ''];
+const FILLER = ['customer', 'order', 'account', 'week', 'eco', 'friendly', 'packaging', 'box', 'today', 'plastic'];
+
+/** `n` short tickets from a seeded generator: a topic phrase or none, a tone or none, filler words. */
+function tickets(n: number, seed: number): string[] {
+  const rng = mulberry32(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const filler = Array.from({ length: 2 + Math.floor(rng() * 4) }, () => pick(FILLER)).join(' ');
+    out.push([`ticket ${i}`, pick(TOPIC_WORDS), filler, pick(TONE)].filter((s) => s !== '').join(' '));
+  }
+  return out;
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const TABLES = `CREATE TABLE tickets AS SELECT * FROM (VALUES ${tickets(TEXTS, SEED)
+  .map((t, i) => `(${i}, ${sqlString(t)})`)
+  .join(', ')}) v(id, t);
+CREATE SEMANTIC FUNCTION topic_of(t VARCHAR) RETURNS ENUM('billing', 'shipping', 'refund')
+  AS 'Which topic is this ticket about? {{ t }}';`;
+
+const test = suite<{ f: SemFixture }>('semantic: one world across models and operator forms');
+
+test.before(async (ctx) => {
+  ctx.f = await startSemFixture(
+    { defaultParallel: 16 },
+    { profiles: { 'sim-small': { accuracy: ACCURACY } } },
+    TABLES,
+  );
+});
+test.after(async (ctx) => {
+  await ctx.f.close();
+});
+
+const ask = (f: SemFixture, model: string, select: string) =>
+  f.rows(`SELECT id, ${select} AS a FROM tickets ORDER BY id`, `-- @ model: ${model}\n-- @ cache: false`);
+
+const FORMS = {
+  MEANS: `t MEANS 'eco friendly packaging'`,
+  CLASSIFY: `CLASSIFY(t, 'billing,shipping,refund')`,
+  ENUM: `topic_of(t)::VARCHAR`,
+} as const;
+
+test("sim-small agrees with the statement model at its profiled accuracy ± 0.03, for MEANS, CLASSIFY and ENUM alike (1,200 seeded texts)", async ({
+  f,
+}) => {
+  const agreed: Record<string, number> = {};
+  for (const [form, select] of Object.entries(FORMS)) {
+    const big = await ask(f, 'gpt-4o-mini', select);
+    const small = await ask(f, 'sim-small', select);
+    assert.is(big.length, TEXTS);
+    assert.is(small.length, TEXTS);
+    agreed[form] = big.filter((r, i) => r.a === small[i]!.a).length;
+    assert.ok(
+      Math.abs(agreed[form]! / TEXTS - ACCURACY) <= 0.03,
+      `${form}: ${agreed[form]} of ${TEXTS} agree, profiled accuracy ${ACCURACY}`,
+    );
+  }
+  // Exact and reproducible (the texts and the errors are seeded); CLASSIFY and the ENUM
+  // function ask one question (the label list) of one text, so sim-small errs on the same rows.
+  assert.equal(agreed, { MEANS: 1019, CLASSIFY: 1027, ENUM: 1027 });
+});
+
+test('the statement model answers the truth on every form: CLASSIFY, the ENUM function and LLM(… RETURNING ENUM) give one label per text, MEANS and LLM_FILTER one verdict', async ({
+  f,
+}) => {
+  for (const model of ['gpt-4o-mini', 'sim-small']) {
+    const classify = await ask(f, model, FORMS.CLASSIFY);
+    const fn = await ask(f, model, FORMS.ENUM);
+    const llm = await ask(f, model, `LLM('Which topic?', t RETURNING ENUM('refund', 'billing', 'shipping'))::VARCHAR`);
+    assert.equal(fn, classify, `${model}: the ENUM function`);
+    assert.equal(llm, classify, `${model}: LLM RETURNING ENUM`);
+    const means = await ask(f, model, FORMS.MEANS);
+    const filter = await ask(f, model, `LLM_FILTER('eco friendly packaging', t)`);
+    assert.equal(filter, means, `${model}: LLM_FILTER`);
+  }
+  // Texts naming no topic get the world's pick: every label turns up.
+  const labels = (await ask(f, 'gpt-4o-mini', FORMS.CLASSIFY)).map((r) => r.a);
+  assert.equal(new Set(labels), new Set(['billing', 'shipping', 'refund']));
+});
+
+test('a packed and an unpacked MEANS give the same answers, the proxy model`s errors included', async ({ f }) => {
+  for (const model of ['gpt-4o-mini', 'sim-small']) {
+    const packed = await f.rows(
+      `SELECT id, ${FORMS.MEANS} AS a FROM tickets ORDER BY id`,
+      `-- @ model: ${model}\n-- @ cache: false\n-- @ batch: 16`,
+    );
+    await f.sim.resetStats();
+    const unpacked = await f.rows(
+      `SELECT id, ${FORMS.MEANS} AS a FROM tickets WHERE id < 300 ORDER BY id`,
+      `-- @ model: ${model}\n-- @ cache: false\n-- @ batch: 1`,
+    );
+    assert.is((await f.sim.stats()).requests, 300);
+    assert.equal(unpacked, packed.slice(0, 300), model);
+  }
+});
+
+test('"from 1 to 5 stars" answers stay in 1..5, and two models give each text the same rating', async ({ f }) => {
+  const rate = `LLM('Rate this ticket from 1 to 5 stars', t RETURNING INTEGER)`;
+  const big = await ask(f, 'gpt-4o-mini', rate);
+  const other = await ask(f, 'sim-large', rate);
+  const stars = big.map((r) => Number(r.a));
+  assert.ok(
+    stars.every((s) => Number.isInteger(s) && s >= 1 && s <= 5),
+    String(stars),
+  );
+  assert.equal(new Set(stars), new Set([1, 2, 3, 4, 5]));
+  assert.equal(other, big);
+});
+
+test.run();
