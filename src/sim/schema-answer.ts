@@ -13,6 +13,7 @@ import {
   questionOf,
   sortedLabels,
   TAGGED_DATA,
+  worldNumberUnit,
   worldText,
   worldUnit,
 } from './world.js';
@@ -243,11 +244,12 @@ function genNumber(schema: Schema, name: string, ctx: PromptContext, integer: bo
     hi = Math.max(lo, Math.floor(hi!));
   }
   // A score follows the verdict; any other number is the world's for (question, text, field,
-  // range): every model that is right gives the same one (world.ts).
+  // range): every model that is right gives the same one (world.ts), a rating in the part of
+  // the range the text's sentiment puts it.
   const unit =
     scoreLike && ctx.verdict
       ? ctx.verdict.score
-      : worldUnit(askedOf(ctx), `number ${name} ${lo} ${hi} ${integer ? 'integer' : 'number'}`);
+      : worldNumberUnit(ctx, `number ${name} ${lo} ${hi} ${integer ? 'integer' : 'number'}`);
   let v = lo! + unit * (hi! - lo!);
   v = integer ? Math.round(v) : Math.round(v * 1000) / 1000;
   v = Math.min(hi!, Math.max(lo!, v));

@@ -30,6 +30,7 @@
  */
 import type { PromptContext } from './prompt-context.js';
 import { hashSeed, mulberry32 } from './rng.js';
+import { sentimentLabel } from './words.js';
 
 /** The question a request asks and the text it asks it of: the world's key. */
 export interface Asked {
@@ -37,8 +38,8 @@ export interface Asked {
   readonly text: string;
 }
 
-/** Blocks that hold the question (the shipped cascades' `<task>`, `<criterion>` …), not the data. */
-const QUESTION_BLOCKS = ['task', 'question', 'criterion', 'topic', 'statement'];
+/** Blocks that hold the question (the shipped cascades' `<task>`, `<criterion>`, LLM_SCORE's `<rubric>` …), not the data. */
+const QUESTION_BLOCKS = ['task', 'question', 'criterion', 'topic', 'statement', 'rubric'];
 /** The verdict's reference blocks, in the order prompt-context.ts judges them. */
 const REFERENCE_BLOCKS = ['criterion', 'topic', 'statement', 'task'];
 /** A tagged block: data, whose words (and numbers) are not the question's. */
@@ -108,4 +109,27 @@ export function worldUnit(asked: Asked, what: string): number {
  */
 export function modelKey(model: string, seed: number, asked: Asked): string {
   return JSON.stringify([model, seed, asked.question, asked.text]);
+}
+
+/** A question that asks how good or how positive something is (a rating, a "how positive" score). */
+const RATING_QUESTION = /\b(rate|rating|rated|stars?|positive|sentiment|satisf\w*|liked?)\b/i;
+/** …asked the other way round ("how negative", "how bad"): the sentiment's end of the range flips. */
+const INVERTED_RATING = /\b(negative|bad|dissatisf\w*|unhappy|disliked?)\b/i;
+
+/**
+ * The world's number for a request, as a share of its range (0..1): a rating of a text
+ * with a sentiment (words.ts sentimentLabel) in the top quarter when positive, the bottom
+ * quarter when negative ("how negative …": the other way round), so a rating agrees with
+ * the text's sentiment label; any other number, or a neutral text, anywhere in the range.
+ * Drawn from (question, text, what) alone.
+ */
+export function worldNumberUnit(ctx: PromptContext, what: string): number {
+  const asked = askedOf(ctx);
+  const u = worldUnit(asked, what);
+  const question = questionOf(ctx).replace(TAGGED_DATA, ' ');
+  if (!RATING_QUESTION.test(question) && !INVERTED_RATING.test(question)) return u;
+  const label = sentimentLabel(ctx.subject);
+  if (label === 'neutral') return u;
+  const high = (label === 'positive') !== (INVERTED_RATING.test(question) && !RATING_QUESTION.test(question));
+  return high ? 0.75 + 0.25 * u : 0.25 * u;
 }
