@@ -11,49 +11,15 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mulberry32 } from '../../base/rng.js';
+import { ONE_WORLD_CRITERION, ONE_WORLD_LABELS, oneWorldTexts } from '../fixtures/one-world-texts.js';
 import { REVIEWS_CSV, type SemFixture, startSemFixture } from './semantic-fixture.js';
 
 const ACCURACY = 0.85;
 const TEXTS = 1200;
 const SEED = 68;
 
-const TOPIC_WORDS = [
-  'invoice charge',
-  'billing error',
-  'parcel shipping',
-  'late shipping',
-  'refund please',
-  '',
-];
-const TONE = ['great service', 'terrible support', 'not good. fast reply', 'slow and bad', 'it was fine', ''];
-const FILLER = [
-  'customer',
-  'order',
-  'account',
-  'week',
-  'eco',
-  'friendly',
-  'packaging',
-  'box',
-  'today',
-  'plastic',
-];
-
-/** `n` short tickets from a seeded generator: a topic phrase or none, a tone or none, filler words. */
-function tickets(n: number, seed: number): string[] {
-  const rng = mulberry32(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
-  const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const filler = Array.from({ length: 2 + Math.floor(rng() * 4) }, () => pick(FILLER)).join(' ');
-    out.push([`ticket ${i}`, pick(TOPIC_WORDS), filler, pick(TONE)].filter((s) => s !== '').join(' '));
-  }
-  return out;
-}
-
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const TABLES = `CREATE TABLE tickets AS SELECT * FROM (VALUES ${tickets(TEXTS, SEED)
+const TABLES = `CREATE TABLE tickets AS SELECT * FROM (VALUES ${oneWorldTexts(TEXTS, SEED)
   .map((t, i) => `(${i}, ${sqlString(t)})`)
   .join(', ')}) v(id, t);
 CREATE TABLE reviews AS SELECT id, stars, review FROM read_csv('${REVIEWS_CSV}') WHERE id % 12 = 1;
@@ -77,8 +43,8 @@ const ask = (f: SemFixture, model: string, select: string) =>
   f.rows(`SELECT id, ${select} AS a FROM tickets ORDER BY id`, `-- @ model: ${model}\n-- @ cache: false`);
 
 const FORMS = {
-  MEANS: `t MEANS 'eco friendly packaging'`,
-  CLASSIFY: `CLASSIFY(t, 'billing,shipping,refund')`,
+  MEANS: `t MEANS '${ONE_WORLD_CRITERION}'`,
+  CLASSIFY: `CLASSIFY(t, '${ONE_WORLD_LABELS.join(',')}')`,
   ENUM: `topic_of(t)::VARCHAR`,
 } as const;
 
@@ -116,7 +82,7 @@ test('the statement model answers the truth on every form: CLASSIFY, the ENUM fu
     assert.equal(fn, classify, `${model}: the ENUM function`);
     assert.equal(llm, classify, `${model}: LLM RETURNING ENUM`);
     const means = await ask(f, model, FORMS.MEANS);
-    const filter = await ask(f, model, `LLM_FILTER('eco friendly packaging', t)`);
+    const filter = await ask(f, model, `LLM_FILTER('${ONE_WORLD_CRITERION}', t)`);
     assert.equal(filter, means, `${model}: LLM_FILTER`);
   }
   // Texts naming no topic get the world's pick: every label turns up.
