@@ -1,6 +1,9 @@
 /**
  * The simulator's answers: deterministic (same model + messages + schema →
- * same answer), shaped by the request.
+ * same answer), shaped by the request. Operator answers are the world's truth for the
+ * (question, text) asked (world.ts), the same for every model; a profiled model gives it
+ * at its accuracy (profile.ts), its errors keyed by the model, the seed and the
+ * (question, text), not by the prompt's wording or packing.
  *
  * ## Operator-prompt convention (the semantic-operator cascades follow it)
  *
@@ -35,9 +38,11 @@
  *   its [minimum, maximum] (default 0..1); a boolean field gets the result. A number
  *   the schema does not bound is drawn within a range the question states ("from 1
  *   to 5", "on a scale of 1 to 10", "out of 10"; schema-answer.ts statedRange), else
- *   0..1 for a score, 0..100 otherwise.
- * - Enums: positive/negative/neutral from a tiny sentiment lexicon; otherwise the
- *   label sharing most words with the text; otherwise a seeded pick. A string
+ *   0..1 for a score, 0..100 otherwise: the world's value for (question, text, field,
+ *   range), a rating following the text's sentiment (world.ts worldNumberUnit).
+ * - Enums: positive/negative/neutral from a tiny sentiment lexicon (polarity sentence
+ *   by sentence, the rule the pair judge uses); otherwise the label sharing most words
+ *   with the text; otherwise the world's pick for (labels, text) (world.ts). A string
  *   field named label/topic/category/group picks the same way among the
  *   prompt's `<labels><l>…</l></labels>` (a dimension's assign step).
  * - Strings: a field named brand/company/maker/name gets the first capitalised
