@@ -3,7 +3,7 @@
  * statement model (`gpt-4o-mini`, no profile: accuracy 1) over a sample of texts, per
  * operator form, against sim-small's profiled accuracy; and "from 1 to 5 stars" answers.
  *
- *   node --import tsx bench/one-world.bench.ts [--trials 100] [--texts 1000]
+ *   node --import tsx bench/one-world.bench.ts [--trials 100] [--texts 1000] [--accuracies 1,0.95,0.85,0.7]
  *
  * Each trial draws its texts (test/fixtures/one-world-texts.ts) and the simulator's seed
  * from the trial number, and asks each text through the simulator's own answer code
@@ -22,6 +22,10 @@ const arg = (name: string, fallback: number): number => {
 };
 const TRIALS = arg('trials', 100);
 const TEXTS = arg('texts', 1000);
+const ACCURACIES = (() => {
+  const i = process.argv.indexOf('--accuracies');
+  return i > 0 ? process.argv[i + 1]!.split(',').map(Number) : [1, 0.95, 0.85, 0.7];
+})();
 const STATEMENT_MODEL = 'gpt-4o-mini';
 const PROXY = 'sim-small';
 
@@ -66,7 +70,7 @@ const lines = [
   `| form | ${PROXY} accuracy | agreement with ${STATEMENT_MODEL}: mean | min / max over trials | trials within ±0.03 |`,
   '| --- | --- | --- | --- | --- |',
 ];
-for (const accuracy of [1, 0.95, 0.85, 0.7]) {
+for (const accuracy of ACCURACIES) {
   // accuracy 1: the simulator's default (no profile for any model name).
   const profile = accuracy < 1 ? { accuracy } : undefined;
   for (const [form, prompt] of Object.entries(FORMS)) {
