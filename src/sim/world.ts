@@ -26,9 +26,10 @@
  * LLM_FILTER's labelled one are one text), else the `<a>`/`<b>` pair, else, for a
  * prompt with no tags (a CREATE SEMANTIC FUNCTION template such as
  * 'Which topic is this ticket about? {{ t }}'), what follows the prompt's first "?" or
- * ":" — the simulator cannot tell a template's words from its value otherwise.
+ * ":" — the simulator cannot tell a template's words from its value otherwise. A closing
+ * line asking for another field (a proxy's `Also give "confidence": …`) is no part of it.
  */
-import type { PromptContext } from './prompt-context.js';
+import { type PromptContext, withoutFieldRequest } from './prompt-context.js';
 import { hashSeed, mulberry32 } from './rng.js';
 import { sentimentLabel } from './words.js';
 
@@ -62,10 +63,11 @@ export function worldText(ctx: PromptContext): string {
   const a = ctx.blocks.get('a')?.[0];
   const b = ctx.blocks.get('b')?.[0];
   if (a !== undefined) return normal(b === undefined ? a : `${a}\n${b}`);
-  if (ctx.subject !== ctx.user) return normal(ctx.subject);
-  const end = QUESTION_END.exec(ctx.user);
-  const rest = end ? ctx.user.slice(end.index + end[0].length) : '';
-  return normal(rest.trim().length > 0 ? rest : ctx.user);
+  const user = withoutFieldRequest(ctx.user);
+  if (ctx.subject !== user) return normal(ctx.subject);
+  const end = QUESTION_END.exec(user);
+  const rest = end ? user.slice(end.index + end[0].length) : '';
+  return normal(rest.trim().length > 0 ? rest : user);
 }
 
 /** The (question, text) a request asks; `labels`: the answer's label list, when it has one. */
