@@ -50,10 +50,10 @@ const QUESTION_END = /[?:]\s+/;
 
 const normal = (s: string): string => s.replace(/\s+/g, ' ').trim().toLowerCase();
 
-/** The question a prompt asks: its question blocks, else the last user message. */
+/** The question a prompt asks: its question blocks, else the last user message (without a closing field request). */
 export function questionOf(ctx: PromptContext): string {
   const asked = QUESTION_BLOCKS.flatMap((tag) => ctx.blocks.get(tag) ?? []);
-  return asked.length > 0 ? asked.join('\n') : ctx.user;
+  return asked.length > 0 ? asked.join('\n') : withoutFieldRequest(ctx.user);
 }
 
 /** The text a prompt asks about (see the head of this file). */
