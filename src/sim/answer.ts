@@ -1,6 +1,9 @@
 /**
  * The simulator's answers: deterministic (same model + messages + schema →
- * same answer), shaped by the request.
+ * same answer), shaped by the request. Operator answers are the world's truth for the
+ * (question, text) asked (world.ts), the same for every model; a profiled model gives it
+ * at its accuracy (profile.ts), its errors keyed by the model, the seed and the
+ * (question, text), not by the prompt's wording or packing.
  *
  * ## Operator-prompt convention (the semantic-operator cascades follow it)
  *
@@ -35,9 +38,11 @@
  *   its [minimum, maximum] (default 0..1); a boolean field gets the result. A number
  *   the schema does not bound is drawn within a range the question states ("from 1
  *   to 5", "on a scale of 1 to 10", "out of 10"; schema-answer.ts statedRange), else
- *   0..1 for a score, 0..100 otherwise.
- * - Enums: positive/negative/neutral from a tiny sentiment lexicon; otherwise the
- *   label sharing most words with the text; otherwise a seeded pick. A string
+ *   0..1 for a score, 0..100 otherwise: the world's value for (question, text, field,
+ *   range), a rating following the text's sentiment (world.ts worldNumberUnit).
+ * - Enums: positive/negative/neutral from a tiny sentiment lexicon (polarity sentence
+ *   by sentence, the rule the pair judge uses); otherwise the label sharing most words
+ *   with the text; otherwise the world's pick for (labels, text) (world.ts). A string
  *   field named label/topic/category/group picks the same way among the
  *   prompt's `<labels><l>…</l></labels>` (a dimension's assign step).
  * - Strings: a field named brand/company/maker/name gets the first capitalised
@@ -68,6 +73,7 @@ import { answerProbability, labelField, type ModelProfile, profiled } from './pr
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
 import { valueForSchema } from './schema-answer.js';
+import { askedOf, modelKey, sortedLabels } from './world.js';
 
 /** The answer's text for one chat request. `seed` mixes into the choices. */
 export function answerFor(body: SimChatBody, seed: number, profile?: ModelProfile): string {
@@ -104,17 +110,22 @@ export function answerWithBeliefs(body: SimChatBody, seed: number, profile?: Mod
   const ctx = readPrompt(body.messages);
   const schema = body.schema ?? schemaInPrompt(body.messages);
   if (schema) {
-    const raw = valueForSchema(schema, ctx, rng);
-    const value = profile ? profiled(raw, profile, key, schema) : raw;
-    const belief = () => answerProbability(profile, key);
+    // The truth (world.ts); a profiled model gives it at its accuracy, its errors keyed by the
+    // model, the seed and the (question, text) asked: not by the prompt's wording or packing.
+    const truth = valueForSchema(schema, ctx, rng);
     const label =
-      value !== null && typeof value === 'object' && !Array.isArray(value)
-        ? labelField(value as Record<string, unknown>, schema)
+      truth !== null && typeof truth === 'object' && !Array.isArray(truth)
+        ? labelField(truth as Record<string, unknown>, schema)
         : undefined;
+    const modelAnswerKey = modelKey(body.model, seed, askedOf(ctx, label?.values));
+    const value = profile ? profiled(truth, profile, modelAnswerKey, schema) : truth;
+    const belief = () => answerProbability(profile, modelAnswerKey);
     return {
       text: JSON.stringify(value),
       beliefs: booleanBeliefs(value, belief),
-      ...(label ? { labels: [labelBelief(value as Record<string, unknown>, label, belief(), key)] } : []),
+      ...(label
+        ? { labels: [labelBelief(value as Record<string, unknown>, label, belief(), modelAnswerKey)] }
+        : []),
     };
   }
   // JSON mode without a schema: an object, as OpenAI's JSON mode answers.
@@ -147,7 +158,7 @@ function labelBelief(
   key: string,
 ): LabelBelief {
   const chosen = value[label.name] as string;
-  const others = label.values.filter((v) => v !== chosen);
+  const others = sortedLabels(label.values).filter((v) => v !== chosen);
   const alternative = others[(hashSeed(`alternative\u0000${key}`) >>> 0) % others.length]!;
   return { value: chosen, p, alternative };
 }

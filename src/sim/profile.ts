@@ -2,7 +2,10 @@
  * A model's accuracy/confidence profile (`profiles: { 'small-fast': { accuracy: 0.85 } }`):
  * the simulator's stand-in for a cheap model. Its operator answers (a boolean
  * `result`, a number `score`) are wrong for a deterministic (1 − accuracy)
- * share of requests: the verdict flipped, the score mirrored. A `confidence`
+ * share of the (question, text) pairs it is asked (the key: world.ts modelKey, the
+ * model, the seed and the pair, so every form and packing of one question errs alike):
+ * the verdict flipped, the score mirrored. A model without a profile (every name by
+ * default) answers the truth. A `confidence`
  * field the schema asks for says how sure it is: wrong answers in [0.2, 0.7)
  * (except a `confidentErrors` share of them, in [0.8, 0.95)), right answers in
  * [0.7, 1.0). A model without a profile is always right, with confidence = its score.
@@ -18,11 +21,12 @@
  *
  * A label (a top-level string property whose schema has an `enum` of two or more
  * values: CLASSIFY's `label`, an ENUM function's `result`) is wrong for the same
- * requests: another of the enum's values, a seeded pick. Its first token carries the
+ * requests: another of the enum's values, a seeded pick over the sorted values. Its first token carries the
  * same calibrated probability (labelBelief), so a classification's proxy is scored by
  * its logprobs as a filter's is.
  */
 import { hashSeed, mulberry32 } from './rng.js';
+import { sortedLabels } from './world.js';
 
 export interface ModelProfile {
   /** Share of answers that are right, 0..1 (absent: 1, as an embedding model's profile may leave it). */
@@ -54,7 +58,7 @@ export function profiled(
     if (typeof out.score === 'number') out.score = Math.round((1 - out.score) * 1000) / 1000;
     const label = labelField(out, schema);
     if (label) {
-      const others = label.values.filter((v) => v !== out[label.name]);
+      const others = sortedLabels(label.values).filter((v) => v !== out[label.name]);
       out[label.name] = others[Math.floor(unit(`label\u0000${key}`) * others.length)]!;
     }
   }

@@ -63,6 +63,16 @@ export function readBlocks(text: string): Map<string, string[]> {
   return out;
 }
 
+/**
+ * A closing line asking for one more answer field (the engine's self-reported confidence,
+ * src/cascade/confidence.ts: `Also give "confidence": how sure …`): an instruction about
+ * the answer, neither the prompt's subject (its quoted word is a key) nor its text.
+ */
+const FIELD_REQUEST = /\n+Also give "[A-Za-z_]+":[^\n]*\s*$/;
+
+/** A user message without its closing field request, if it has one. */
+export const withoutFieldRequest = (text: string): string => text.replace(FIELD_REQUEST, '');
+
 function firstQuoted(text: string): string | undefined {
   return /"([^"\n]{1,400})"/.exec(text)?.[1] ?? /“([^”\n]{1,400})”/.exec(text)?.[1];
 }
@@ -160,7 +170,8 @@ export function readPrompt(messages: readonly { role: string; content: string }[
   }
   if (user === '') user = all;
   const blocks = readBlocks(all);
-  const subject = blocks.get('text')?.[0] ?? blocks.get('a')?.[0] ?? firstQuoted(user) ?? user;
+  const asked = withoutFieldRequest(user);
+  const subject = blocks.get('text')?.[0] ?? blocks.get('a')?.[0] ?? firstQuoted(asked) ?? asked;
   return { all, user, blocks, subject, verdict: judge(blocks, all), candidates: readCandidates(blocks) };
 }
 

@@ -6,7 +6,17 @@
  */
 import { forRow, matchingCandidates, type PromptContext, readBlocks } from './prompt-context.js';
 import type { Rng } from './rng.js';
-import { contentStems, sentiment, tokens } from './words.js';
+import { contentStems, sentimentLabel, tokens } from './words.js';
+import {
+  askedOf,
+  labelQuestion,
+  questionOf,
+  sortedLabels,
+  TAGGED_DATA,
+  worldNumberUnit,
+  worldText,
+  worldUnit,
+} from './world.js';
 
 type Schema = Readonly<Record<string, unknown>>;
 
@@ -43,7 +53,7 @@ function typeOf(schema: Schema): string | undefined {
 function gen(g: Gen, raw: Schema, name: string, ctx: PromptContext, depth: number): unknown {
   const schema = resolve(g, raw);
   if ('const' in schema) return schema['const'];
-  if (Array.isArray(schema['enum'])) return pickEnum(schema['enum'], name, ctx, g.rng);
+  if (Array.isArray(schema['enum'])) return pickEnum(schema['enum'], ctx);
   const alt = (schema['anyOf'] ?? schema['oneOf']) as Schema[] | undefined;
   if (Array.isArray(alt) && alt.length > 0) {
     const nonNull = alt.find((s) => resolve(g, s)['type'] !== 'null') ?? alt[0]!;
@@ -63,11 +73,11 @@ function gen(g: Gen, raw: Schema, name: string, ctx: PromptContext, depth: numbe
     case 'string':
       return genString(schema, name, ctx, g.rng);
     case 'number':
-      return genNumber(schema, name, ctx, g.rng, false);
+      return genNumber(schema, name, ctx, false);
     case 'integer':
-      return genNumber(schema, name, ctx, g.rng, true);
+      return genNumber(schema, name, ctx, true);
     case 'boolean':
-      return genBoolean(name, ctx, g.rng);
+      return genBoolean(name, ctx);
     case 'null':
       return null;
     default:
@@ -124,40 +134,40 @@ function singular(name: string): string {
   return name.endsWith('s') ? name.slice(0, -1) : name;
 }
 
-function pickEnum(values: readonly unknown[], name: string, ctx: PromptContext, rng: Rng): unknown {
+function pickEnum(values: readonly unknown[], ctx: PromptContext): unknown {
   if (values.length === 0) return null;
   const labels = values.map((v) => String(v).toLowerCase());
   if (labels.includes('positive') || labels.includes('negative')) {
-    const s = sentiment(ctx.subject);
-    const want = s > 0 ? 'positive' : s < 0 ? 'negative' : 'neutral';
-    const i = labels.indexOf(want);
+    const i = labels.indexOf(sentimentLabel(ctx.subject));
     if (i >= 0) return values[i];
   }
   if (ctx.verdict && /^(yes|true)$/.test(labels[0] ?? '') && labels.length === 2) {
     return values[ctx.verdict.result ? 0 : 1];
   }
-  // The label sharing most words with the subject, else a seeded pick.
+  // The label sharing most words with the subject (a tie: the first in sorted order), else
+  // the world's pick for these labels and this text (world.ts): the same for every model and
+  // every form of the question, whatever order the form lists the labels in.
+  const sorted = sortedLabels(values);
   const have = contentStems(ctx.subject);
-  let best = -1;
+  let best: unknown;
   let bestHits = 0;
-  labels.forEach((label, i) => {
+  for (const label of sorted) {
     let hits = 0;
-    for (const w of contentStems(label)) if (have.has(w)) hits++;
+    for (const w of contentStems(String(label))) if (have.has(w)) hits++;
     if (hits > bestHits) {
-      best = i;
+      best = label;
       bestHits = hits;
     }
-  });
-  void name;
-  return values[best >= 0 ? best : Math.floor(rng() * values.length)];
+  }
+  if (bestHits > 0) return best;
+  const asked = { question: labelQuestion(values.map(String)), text: worldText(ctx) };
+  return sorted[Math.floor(worldUnit(asked, 'label') * sorted.length)];
 }
 
 const BRAND_FIELD = /brand|company|manufacturer|maker|vendor|organi[sz]ation|^name$|person|author/i;
 const SUMMARY_FIELD = /summary|description|text|answer|content|title|headline/i;
 const REASON_FIELD = /reason|explanation|rationale|justification|why/i;
 const SCORE_FIELD = /score|confidence|probability|similarity|relevance|alignment|certainty|likelihood/i;
-const VERDICT_FIELD =
-  /^(result|match|matches|means|answer|is_?\w*|same|entails|implies|contradicts|aligned)$/i;
 
 function firstCapitalised(text: string): string | undefined {
   for (const m of text.matchAll(/[\p{Lu}][\p{L}\p{N}&'-]*/gu)) {
@@ -199,10 +209,9 @@ function genString(schema: Schema, name: string, ctx: PromptContext, rng: Rng): 
   else if (BRAND_FIELD.test(name))
     s = firstCapitalised(ctx.subject) ?? firstCapitalised(ctx.user) ?? 'Unknown';
   else if (LABEL_FIELD.test(name) && labelChoices(ctx).length > 0) {
-    s = String(pickEnum(labelChoices(ctx), name, ctx, rng));
+    s = String(pickEnum(labelChoices(ctx), ctx));
   } else if (/sentiment/i.test(name)) {
-    const v = sentiment(ctx.subject);
-    s = v > 0 ? 'positive' : v < 0 ? 'negative' : 'neutral';
+    s = sentimentLabel(ctx.subject);
   } else if (REASON_FIELD.test(name) && ctx.verdict) {
     s = `word overlap ${ctx.verdict.score} between the text and the reference`;
   } else if (SUMMARY_FIELD.test(name)) {
@@ -217,7 +226,7 @@ function genString(schema: Schema, name: string, ctx: PromptContext, rng: Rng): 
   return s;
 }
 
-function genNumber(schema: Schema, name: string, ctx: PromptContext, rng: Rng, integer: boolean): number {
+function genNumber(schema: Schema, name: string, ctx: PromptContext, integer: boolean): number {
   let lo = typeof schema['minimum'] === 'number' ? schema['minimum'] : undefined;
   let hi = typeof schema['maximum'] === 'number' ? schema['maximum'] : undefined;
   const xlo = typeof schema['exclusiveMinimum'] === 'number' ? schema['exclusiveMinimum'] : undefined;
@@ -234,7 +243,13 @@ function genNumber(schema: Schema, name: string, ctx: PromptContext, rng: Rng, i
     lo = Math.ceil(lo!);
     hi = Math.max(lo, Math.floor(hi!));
   }
-  const unit = scoreLike && ctx.verdict ? ctx.verdict.score : rng();
+  // A score follows the verdict; any other number is the world's for (question, text, field,
+  // range): every model that is right gives the same one (world.ts), a rating in the part of
+  // the range the text's sentiment puts it.
+  const unit =
+    scoreLike && ctx.verdict
+      ? ctx.verdict.score
+      : worldNumberUnit(ctx, `number ${name} ${lo} ${hi} ${integer ? 'integer' : 'number'}`);
   let v = lo! + unit * (hi! - lo!);
   v = integer ? Math.round(v) : Math.round(v * 1000) / 1000;
   v = Math.min(hi!, Math.max(lo!, v));
@@ -262,19 +277,9 @@ const STATED_RANGES: readonly RegExp[] = [
   /\b(-?\d+(?:\.\d+)?)\s*(?:-|–)\s*(\d+(?:\.\d+)?)\s+(?:scale|stars?|points?)\b/i,
 ];
 const OUT_OF = /\bout\s+of\s+(\d+(?:\.\d+)?)\b/i;
-const DATA = /<([a-z_]+)(?:\s[^>]*)?>[\s\S]*?<\/\1>/g;
-
-/** Blocks that hold the question (the shipped cascades' `<task>`, `<criterion>` …), not the data. */
-const QUESTION_BLOCKS = ['task', 'question', 'criterion', 'topic', 'statement'];
-
-/** The question a prompt asks: its question blocks, else the last user message. */
-function questionOf(ctx: PromptContext): string {
-  const asked = QUESTION_BLOCKS.flatMap((tag) => ctx.blocks.get(tag) ?? []);
-  return asked.length > 0 ? asked.join('\n') : ctx.user;
-}
 
 export function statedRange(question: string): [number, number] | undefined {
-  const text = question.replace(DATA, ' ');
+  const text = question.replace(TAGGED_DATA, ' ');
   for (const re of STATED_RANGES) {
     const m = re.exec(text);
     if (m && Number(m[1]) < Number(m[2])) return [Number(m[1]), Number(m[2])];
@@ -283,8 +288,8 @@ export function statedRange(question: string): [number, number] | undefined {
   return out && Number(out[1]) > 0 ? [0, Number(out[1])] : undefined;
 }
 
-function genBoolean(name: string, ctx: PromptContext, rng: Rng): boolean {
-  if (ctx.verdict && (VERDICT_FIELD.test(name) || name === '')) return ctx.verdict.result;
+function genBoolean(name: string, ctx: PromptContext): boolean {
   if (ctx.verdict) return ctx.verdict.result;
-  return rng() < 0.5;
+  // No criterion to judge by: the world's yes or no for (question, text, field) (world.ts).
+  return worldUnit(askedOf(ctx), `boolean ${name}`) < 0.5;
 }

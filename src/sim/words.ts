@@ -111,3 +111,13 @@ export function polarity(text: string): -1 | 0 | 1 {
     .reduce((a, b) => a + b, 0);
   return sum > 0 ? 1 : sum < 0 ? -1 : 0;
 }
+
+/**
+ * A text's sentiment as a label: its polarity's sign (sentence by sentence). One rule for
+ * every form that asks it (a positive/negative/neutral label, a `sentiment` field, a pair
+ * condition comparing two sides' sentiments: prompt-context.ts), so they agree (world.ts).
+ */
+export function sentimentLabel(text: string): 'positive' | 'negative' | 'neutral' {
+  const p = polarity(text);
+  return p > 0 ? 'positive' : p < 0 ? 'negative' : 'neutral';
+}

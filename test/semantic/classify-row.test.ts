@@ -28,21 +28,22 @@ test('a label per row from the list, the list the enum of every request; NULL te
   );
   assert.equal(
     jsonRows<{ id: number; c: string | null }>(rows).map((r) => [r.id, r.c]),
-    // Rows sharing no word with a label get the simulator's seeded pick, seeded by the messages: before issue 67
-    // (the schema also in a system message) rows 3, 7, 12 drew eco, eco, eco.
+    // Rows sharing no word with a label get the world's pick for (labels, text), the same for every model
+    // (src/sim/world.ts, issue 68). Before issue 68 the pick was seeded by the model and the messages:
+    // rows 2, 8, 12 drew sport, sport, tech; before issue 67 rows 3, 7, 12 drew eco, eco, eco.
     [
       [1, 'eco'],
-      [2, 'sport'],
+      [2, 'tech'],
       [3, 'sport'],
       [4, 'eco'],
       [5, 'tech'],
       [6, 'eco'],
       [7, 'sport'],
-      [8, 'sport'],
+      [8, 'tech'],
       [9, null],
       [10, 'eco'],
       [11, 'eco'],
-      [12, 'tech'],
+      [12, 'eco'],
     ],
   );
   const stats = await f.sim.stats();
@@ -64,10 +65,14 @@ test('over 300 reviews every answer is a label, unpacked and packed alike (batch
 }) => {
   const q = `SELECT c, count(*)::INTEGER AS n FROM (SELECT CLASSIFY(review, 'positive,negative,neutral') AS c FROM reviews)
              GROUP BY c ORDER BY c`;
+  // A label is the text's polarity sentence by sentence, the rule the pair judge uses (issue 68: one world).
+  // Before issue 68 it was the whole text's lexicon sum with any negation flipping it, so "Not worth the
+  // ticket price." made a one-star review positive: negative 68, neutral 28, positive 204 (224 of 300
+  // reviews agreed with their stars, ≥ 4 positive, ≤ 2 negative; now 274).
   const counts = [
-    { c: 'negative', n: 68 },
-    { c: 'neutral', n: 28 },
-    { c: 'positive', n: 204 },
+    { c: 'negative', n: 124 },
+    { c: 'neutral', n: 27 },
+    { c: 'positive', n: 149 },
   ];
   assert.equal(await f.rows(q, NO_CACHE), counts);
   // One call per distinct review (263 of the 300).
@@ -86,8 +91,9 @@ test('the labels may come from a column: each row chooses among its own', async 
   for (const r of rows) assert.ok([r.category, 'other'].includes(r.c), JSON.stringify(r));
   assert.equal(
     rows.map((r) => r.c),
-    // Seeded picks (see above); before issue 67: other, other, tech, home, home, tech, other, other, other, other, tech.
-    ['home', 'sport', 'other', 'home', 'other', 'other', 'sport', 'other', 'home', 'sport', 'other'],
+    // The world's picks (see above). Before issue 68: home, sport, other, home, other, other, sport, other, home,
+    // sport, other; before issue 67: other, other, tech, home, home, tech, other, other, other, other, tech.
+    ['other', 'other', 'tech', 'home', 'other', 'tech', 'sport', 'tech', 'home', 'sport', 'tech'],
   );
   assert.is(await f.requests(), 11);
 });

@@ -42,11 +42,12 @@ test('created in one session, used by another at its next statement; cached; rep
   await a.query(FRUIT);
   const q = `SELECT id, is_fruit(title) AS fruit FROM docs WHERE id <= 5 ORDER BY id`;
   const first = jsonRows(await b.query(q).then((r) => r.rows));
-  // The simulator answers a prompt without operator blocks by seeded draws, seeded by the messages: they changed when
-  // the schema left the messages (issue 67); the old draws in brackets.
+  // The simulator answers a prompt without operator blocks by the world's draws for (question, text) (issue 68:
+  // the same for every model); before, seeded by the model and the messages: [false, true, false, true, true],
+  // and before issue 67 (the schema in the messages) [false, false, false, true, false].
   assert.equal(
     first.map((r) => r['fruit']),
-    [false, true, false, true, true], // [false, false, false, true, false]
+    [true, false, true, true, true],
   );
   assert.is(await f.requests(), 5);
   // The same statement again: every answer from the cache.
@@ -60,7 +61,9 @@ test('created in one session, used by another at its next statement; cached; rep
   assert.is(await f.requests(), 10);
   assert.equal(
     replaced.map((r) => r['fruit']),
-    [false, false, false, false, false], // [true, true, false, true, true]
+    // The world's draws since issue 68; [false, false, false, false, false] before, [true, true, false, true, true]
+    // before issue 67.
+    [false, true, true, true, true],
   );
   const stored = jsonRows(
     (await b.query(`SELECT name, version, "returns", operator FROM rvbbit.semantic_functions`)).rows,
@@ -103,8 +106,9 @@ test('every type RETURNING takes: a STRUCT, an ENUM and a list come back as that
   // The simulator answers a prompt without operator blocks by seeded draws, seeded by the messages: they changed when
   // the schema left the messages (issue 67); the old draws in brackets.
   // [{ label: 'recycled eco friendly', score: 16 }, 'up', ['from plastic waste', 'eco friendly water', 'waste tags recycled']]
-  assert.equal(rows[0]!['j'], { label: 'and score label', score: 89 });
-  assert.equal(rows[0]!['m'], 'up');
+  // The score is the world's draw for (question, text) since issue 68 (89 before, seeded by the model and the messages).
+  assert.equal(rows[0]!['j'], { label: 'and score label', score: 39 });
+  assert.equal(rows[0]!['m'], 'down'); // 'up' before issue 68 (seeded by the model and the messages)
   assert.equal(rows[0]!['g'], ['friendly water bottle', 'friendly water bottle', 'water bottle made']);
   // Three functions, two rows: six calls (typeof reads the same answers).
   assert.is(await f.requests(), 6);
@@ -160,11 +164,11 @@ test('OPERATOR word: infix, parsed with the precedence of a file operator; WITH 
     (await f.engine.query(`SELECT id FROM docs WHERE id <= 6 AND body ECHOES 'eco friendly' ORDER BY id`))
       .rows,
   );
-  // The simulator answers a prompt without operator blocks by seeded draws, seeded by the messages: they changed when
-  // the schema left the messages (issue 67); the old draws in brackets.
+  // The simulator answers a prompt without operator blocks by the world's draws for (question, text) since issue 68
+  // ([1, 2, 4] before, seeded by the model and the messages; [2, 5] before issue 67 took the schema out of them).
   assert.equal(
     rows.map((r) => r['id']),
-    [1, 2, 4], // [2, 5]
+    [1, 4, 6],
   );
   const listed = jsonRows(
     (
@@ -346,14 +350,17 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
   );
   assert.equal(
     packed.map((r) => r['e']),
-    // Seeded draws, seeded by the messages (issue 67 took the schema out of them): [true, false, true, false, true, true, false, false] before.
-    [true, false, false, true, false, true, false, false],
+    // The world's draws for (question, text) since issue 68; seeded by the model and the messages before:
+    // [true, false, false, true, false, true, false, false] (and [true, false, true, false, true, true, false, false]
+    // before issue 67 took the schema out of them).
+    [true, false, true, true, true, false, true, false],
   );
   assert.is(await f.requests(), 2);
   await f.sim.resetStats();
+  await f.sim.resetStats();
   assert.equal(
     await ids(`-- @ cache: false\nSELECT id FROM docs WHERE is_eco(body) ORDER BY id LIMIT 2`),
-    [1, 4], // [1, 3] before issue 67 (seeded)
+    [1, 3], // the world's since issue 68; [1, 4] before, [1, 3] before issue 67 (seeded)
   );
   // The first window's 8 rows, 8 calls (4 before issue 67): w₀ = max(2 × LIMIT, PARALLEL), and PARALLEL is 8 by
   // default now (min(8, the provider's concurrency cap)), not 1.
@@ -364,8 +371,10 @@ test('inherited from the operator machinery: packed prompts, LIMIT windows, prox
   );
   // The proxy scores by its logprobs (issue 54): the simulator's seeded, calibrated probabilities keep some of its
   // confident errors and send the unsure rest to the statement's model: 11 proxy calls, none above 0.9 unsure.
-  // Seeded by the messages: [3, 5, 6, 7, 8, 11] before issue 67 took the schema out of them.
-  assert.equal(proxied, [2, 4, 5, 7, 10, 11]);
+  // Since issue 68 the proxy (sim-small, the statement's own model) answers the world's truth, the rows the
+  // statement model alone gives (the packed run above). Seeded by the model and the messages before: [2, 4, 5, 7, 10, 11],
+  // and [3, 5, 6, 7, 8, 11] before issue 67 took the schema out of them.
+  assert.equal(proxied, [1, 3, 4, 5, 7, 10]);
   assert.is(await f.requests(), 11);
   await f.sim.resetStats();
   await f.engine.query(

@@ -30,9 +30,11 @@ test('LLM_SCORE with whole bounds is an INTEGER within them; one call per row; t
   );
   assert.equal(
     rows.map((r) => r.s),
-    // The simulator's seeded scores (the rubric is no block it reads), seeded by the messages: [4, 1, 3, 2, 3, 3, 3, 5, 2, 2, 4, 3]
-    // while each call also stated its schema in a system message (before issue 67).
-    [3, 3, 4, 1, 2, 3, 2, 2, 2, 2, 1, 3],
+    // The world's scores (src/sim/world.ts, issue 68): the rubric asks how positive, so each review's
+    // sentiment puts it in the top quarter of 1..5 (all twelve read positive). Before issue 68, seeded by the
+    // model and the messages: [3, 3, 4, 1, 2, 3, 2, 2, 2, 2, 1, 3]; before issue 67 (the schema also in a
+    // system message): [4, 1, 3, 2, 3, 3, 3, 5, 2, 2, 4, 3].
+    [4, 4, 5, 5, 4, 4, 5, 4, 4, 5, 4, 4],
   );
   const stats = await f.sim.stats();
   assert.is(stats.requests, 12);
@@ -224,10 +226,12 @@ test('RETURNING ENUM over all 300 reviews: every answer is a label, the counts a
     `SELECT s::VARCHAR AS s, count(*)::INTEGER AS n FROM (SELECT ${SENTIMENT} AS s FROM reviews) GROUP BY s ORDER BY s`,
     NO_CACHE,
   );
+  // Polarity sentence by sentence, as CLASSIFY and the pair judge read it (issue 68; before: 68, 28, 204,
+  // the whole text's negation flipping "Not worth the ticket price." reviews to positive).
   assert.equal(bySentiment, [
-    { s: 'negative', n: 68 },
-    { s: 'neutral', n: 28 },
-    { s: 'positive', n: 204 },
+    { s: 'negative', n: 124 },
+    { s: 'neutral', n: 27 },
+    { s: 'positive', n: 149 },
   ]);
   // One call per distinct review text (263 of the 300 are distinct).
   assert.is(await f.requests(), 263);
@@ -238,12 +242,13 @@ test('RETURNING ENUM over all 300 reviews: every answer is a label, the counts a
      GROUP BY g ORDER BY g`,
     NO_CACHE,
   );
-  // Seeded by the messages: 83, 75, 79, 63 while each call also stated its schema in a system message (before issue 67).
+  // The world's picks for (labels, text) (issue 68). Seeded by the model and the messages before issue 68:
+  // 78, 63, 83, 76; before issue 67 (the schema also in a system message): 83, 75, 79, 63.
   assert.equal(byGenre, [
-    { g: 'comedy', n: 78 },
-    { g: 'drama', n: 63 },
-    { g: "it's other", n: 83 },
-    { g: 'thriller', n: 76 },
+    { g: 'comedy', n: 60 },
+    { g: 'drama', n: 84 },
+    { g: "it's other", n: 75 },
+    { g: 'thriller', n: 81 },
   ]);
   // One call per distinct (movie, review).
   assert.is(await f.requests(), 263 + 297);
