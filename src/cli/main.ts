@@ -4,8 +4,6 @@
  * small modules; what a command runs (engine, server, grammar…) is imported
  * when it runs, so `--version` and `--help` start like a shell.
  */
-// First: the heap flags reach every thread the command starts.
-import './heap-flags.js';
 import { Command } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { registerCascades } from './cascades-command.js';
