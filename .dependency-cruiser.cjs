@@ -160,6 +160,61 @@ const LAYERS = [
   },
 ];
 
+/**
+ * Rooms inside semantic SQL (src/statements/semantic/<room>/), bottom to top, and which rooms each
+ * may import: a room per concept, so that EXPLAIN reads plans rather than planning on its own
+ * and nothing but the engine reads EXPLAIN. Every file of the kind is in a room.
+ */
+const SEMANTIC_ROOMS = [
+  // A statement's tuples and answers: the answer store, spilled misses, the calls it records, SQL types.
+  { name: 'state', uses: [] },
+  // The SQL a statement runs as: operator calls rewritten to functions, RETURNING types, UNION splits, LIMIT windows.
+  { name: 'rewrite', uses: [] },
+  // The cost model's packing rule (with src/plan/pack-size.ts and call-cost.ts).
+  { name: 'cost', uses: ['state'] },
+  // Operator calls through the row dispatcher, and the blocking runner of the in-DuckDB strategies.
+  { name: 'calls', uses: ['cost'] },
+  // Embedding vectors for prefilters, SIMILAR_TO and the embedding proxy.
+  { name: 'embeddings', uses: [] },
+  // Pair predicates: pairwise, blocks, the small side, prefilters.
+  { name: 'pairs', uses: ['state', 'rewrite', 'cost'] },
+  // LLM aggregates and their reductions, dimensions, entities.
+  { name: 'aggregates', uses: ['state', 'calls', 'pairs'] },
+  // Proxy models and guarantees.
+  { name: 'proxies', uses: ['calls', 'embeddings', 'aggregates'] },
+  // Planning a statement: its options, its plan, which tuples to ask how.
+  { name: 'plan', uses: ['state', 'rewrite', 'cost', 'calls', 'pairs', 'aggregates', 'proxies'] },
+  // Running it: record passes, spills, writes, EMBED statements.
+  {
+    name: 'run',
+    uses: ['state', 'rewrite', 'cost', 'calls', 'embeddings', 'pairs', 'aggregates', 'proxies', 'plan'],
+  },
+  // CREATE SEMANTIC FUNCTION: a function's definition and its cascade.
+  { name: 'functions', uses: ['rewrite', 'proxies'] },
+  // EXPLAIN and DESCRIBE: readers of plans.
+  {
+    name: 'explain',
+    uses: [
+      'state',
+      'rewrite',
+      'cost',
+      'calls',
+      'embeddings',
+      'pairs',
+      'aggregates',
+      'proxies',
+      'plan',
+      'run',
+    ],
+  },
+];
+SEMANTIC_ROOMS.forEach((r, i) => {
+  for (const u of r.uses)
+    if (!SEMANTIC_ROOMS.slice(0, i).some((below) => below.name === u))
+      throw new Error(`semantic room ${r.name} uses ${u}, which is not a room below it`);
+});
+const roomPath = (name) => `^src/statements/semantic/${name}/`;
+
 const byName = new Map(LAYERS.map((l) => [l.name, l]));
 // A layer uses only layers listed before it: the list is an order, so no two folders can import each other.
 LAYERS.forEach((l, i) => {
@@ -183,6 +238,20 @@ const config = {
       from: { path: l.path },
       to: { path: '^(base|grammar|src|workers)/', pathNot: allowedPaths(l) },
     })),
+    ...SEMANTIC_ROOMS.map((r) => ({
+      name: `semantic-room-${r.name}`,
+      comment: `semantic/${r.name}/ may import only the rooms: ${[r.name, ...r.uses].join(', ')} (.dependency-cruiser.cjs)`,
+      severity: 'error',
+      from: { path: roomPath(r.name) },
+      to: { path: '^src/statements/semantic/', pathNot: [r.name, ...r.uses].map(roomPath) },
+    })),
+    {
+      name: 'semantic-file-in-a-room',
+      comment: 'every file of semantic SQL is in a room (src/statements/semantic/<room>/)',
+      severity: 'error',
+      from: { path: '^src/statements/semantic/[^/]+$' },
+      to: {},
+    },
     {
       // Also for a kind folder not yet listed: what two kinds share goes down to dispatch/ or plan/.
       name: 'no-kind-imports-another-kind',
@@ -230,5 +299,6 @@ const config = {
 // reads only enumerable keys), so docs/architecture.md's table is drawn from it
 // (scripts/layers-doc.mjs) and cannot drift from what is enforced.
 Object.defineProperty(config, 'layers', { value: LAYERS, enumerable: false });
+Object.defineProperty(config, 'semanticRooms', { value: SEMANTIC_ROOMS, enumerable: false });
 
 module.exports = config;

@@ -214,7 +214,7 @@ export const ENGINE_ERROR_CODES = {
     "DOCUMENT_TEXT or DOCUMENT_PAGES was given a file path outside the engine's data folders (dataFolders, --data-dir), or none is allowed",
   DOCUMENT_NOT_FOUND:
     'DOCUMENT_TEXT or DOCUMENT_PAGES was given a path inside a data folder where no readable regular file is',
-  // ── CREATE / DROP SEMANTIC FUNCTION (src/statements/semantic/sql-function-definition.ts) ──
+  // ── CREATE / DROP SEMANTIC FUNCTION (src/statements/semantic/functions/sql-function-definition.ts) ──
   SQLFN_TEMPLATE: "a semantic function's prompt template does not parse",
   SQLFN_DEFINITION:
     'a semantic function definition that cannot work: a prompt naming no argument or one it does not have, a duplicate argument, an operator form its arguments cannot take, a CASCADE whose YAML does not load',

@@ -52,9 +52,9 @@ export const AGGREGATES: readonly AggregateDef[] = [
   // Dimensions (a label per row, for GROUP BY): TOPICS(col, n [, sample]) discovers n labels, SENTIMENT(col) has three.
   { name: 'TOPICS', functionName: 'topics', minArgs: 2, maxArgs: 3, returns: 'VARCHAR' },
   { name: 'SENTIMENT', functionName: 'sentiment', minArgs: 1, maxArgs: 1, returns: 'VARCHAR' },
-  // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/statements/semantic/embed-rewrite.ts).
+  // Not aggregates, and no cascade behind them: function calls the engine rewrites (src/statements/semantic/rewrite/embed-rewrite.ts).
   { name: 'EMBED', functionName: 'embed', minArgs: 1, maxArgs: 2, returns: 'FLOAT[]' },
-  // (q, table, column, k [, 'model']), or larsql's (q, table.column, k): src/statements/semantic/embed-rewrite.ts tells them apart.
+  // (q, table, column, k [, 'model']), or larsql's (q, table.column, k): src/statements/semantic/rewrite/embed-rewrite.ts tells them apart.
   { name: 'VECTOR_SEARCH', functionName: 'vector_search', minArgs: 3, maxArgs: 5, returns: 'TABLE' },
 ];
 

@@ -2,7 +2,7 @@
  * A proxy model and its targets, from either form a user writes them in:
  * - the annotation `-- @ proxy: small-fast recall 0.9 precision 0.9 delta 0.05` (annotations.ts);
  * - the options of CREATE SEMANTIC FUNCTION, `WITH (proxy = 'small-fast', recall = 0.9,
- *   precision = 0.9, delta = 0.05)` (src/statements/semantic/sql-function-definition.ts).
+ *   precision = 0.9, delta = 0.05)` (src/statements/semantic/functions/sql-function-definition.ts).
  * Both give their key/value pairs to proxySpecOf, the one place that says which keys a
  * proxy takes, what each accepts and what the defaults are, so both forms build the
  * same ProxySpec (and formatProxy writes the annotation text back).

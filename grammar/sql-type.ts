@@ -5,7 +5,7 @@
  * spelling: the answer is one of them), a STRUCT of named fields, or a list
  * `T[]`, nested freely. Parsed here so the grammar reports a bad type at its
  * column and the engine derives the answer's JSON Schema and DuckDB type
- * from one tree (src/statements/semantic/returning-type.ts).
+ * from one tree (src/statements/semantic/rewrite/returning-type.ts).
  */
 import { DUCK_NAME_OF, DUCK_NAMES, type TypeFamily, typeFamily } from './type-names.js';
 

@@ -5,7 +5,7 @@
  * statements take it, and what hover says of it. The grammar's validation
  * (build-clauses.ts for WITH, annotations.ts), the canonical order `format()`
  * writes, completion and the LSP's hover all read this table. A new option
- * is its entry here, its reader (src/statements/semantic/semantic-options.ts
+ * is its entry here, its reader (src/statements/semantic/plan/semantic-options.ts
  * or src/plan/plan-limits.ts) and its line in docs/dialect.md.
  * @see ../docs/dialect.md §1 "WITH options", §2 "Annotations"
  */

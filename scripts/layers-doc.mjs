@@ -1,5 +1,5 @@
 /**
- * docs/architecture.md's layer table and diagram, drawn from the layers that
+ * docs/architecture.md's layer table and diagram (and semantic SQL's rooms), drawn from the layers that
  * dependency-cruiser enforces (.dependency-cruiser.cjs), so the document
  * cannot say another thing than CI checks.
  *
@@ -35,7 +35,15 @@ export function layersBlock() {
   for (const l of layers)
     for (const u of l.uses)
       if (!l.uses.some((v) => v !== u && reaches(v, u))) edges.push(`  ${l.name} --> ${u}`);
-  return [BEGIN, ...table, '', '```mermaid', 'graph TD', ...edges, '```', END].join('\n');
+  const { semanticRooms } = require('../.dependency-cruiser.cjs');
+  const rooms = [
+    "Semantic SQL's rooms (`src/statements/semantic/<room>/`), bottom to top; each may import only the rooms named:",
+    '',
+    '| room | may import |',
+    '| --- | --- |',
+    ...semanticRooms.map((r) => `| ${r.name} | ${r.uses.join(', ') || '(no other room)'} |`),
+  ];
+  return [BEGIN, ...table, '', '```mermaid', 'graph TD', ...edges, '```', '', ...rooms, END].join('\n');
 }
 
 const text = readFileSync(DOC, 'utf8');

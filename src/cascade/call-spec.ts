@@ -3,7 +3,7 @@
  * cascade it runs, the statement's limits, and what the target it serves asks
  * of each call (its own model, packing, confidence, list answers). Made once
  * where a statement's target is made (statements/map/map-rows.ts for MAP,
- * statements/semantic/call-runner.ts for operators, statements/run/plan-run.ts for RUN) and
+ * statements/semantic/calls/call-runner.ts for operators, statements/run/plan-run.ts for RUN) and
  * carried whole, as one field, through the row dispatcher, the chunk task
  * (thread/chunk-protocol.ts), the queue job (scale/queue-protocol.ts) and into
  * the cascade run (run-types.ts RunContext.call); each consumer reads the

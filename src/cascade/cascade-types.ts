@@ -114,7 +114,7 @@ export interface SqlDimension {
    * distinct value (`texts`, with the other args by name) and answers
    * `{mapping: {"<index>": label}}`. entities: each distinct value is given
    * the representative of its cluster of values naming the same entity
-   * (src/statements/semantic/entities.ts); the cascade judges one pair, `text` and `other`.
+   * (src/statements/semantic/aggregates/entities.ts); the cascade judges one pair, `text` and `other`.
    */
   readonly mode: 'assign' | 'mapping' | 'entities';
   /** The arg whose values are labelled: the one with `role: dimension_source`, else the first. */

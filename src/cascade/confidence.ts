@@ -3,7 +3,7 @@
  * operator's own answer plus how sure the model is of it. The schema gains a
  * required `confidence` number (0..1) and the prompt says what it means; the
  * engine keeps answers at or above the threshold and sends the rest to the
- * statement's model (src/statements/semantic/proxy.ts).
+ * statement's model (src/statements/semantic/proxies/proxy.ts).
  *
  * The same run asks for the answer's logprobs: where the provider gives them, the
  * probability of the token that decided the boolean (llm/logprobs.ts) replaces the

@@ -6,7 +6,7 @@
  * - a whole subschema where one is expected (`properties: { value: "{{
  *   input.schema }}" }`, `items`, `additionalProperties`): the value is a
  *   JSON Schema, as an object or as JSON text (the typed functions pass the
- *   schema of the type the caller chose, src/statements/semantic/returning-type.ts).
+ *   schema of the type the caller chose, src/statements/semantic/rewrite/returning-type.ts).
  * The run's schema carries the result, so it reaches the model as
  * response_format (constrained output), and an answer outside it fails
  * validation and is retried as any invalid answer is.

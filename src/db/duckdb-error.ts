@@ -90,7 +90,7 @@ export async function withUserSqlErrors<T>(
   }
 }
 
-/** What the user wrote of a statement the engine rewrote before DuckDB ran it (statements/semantic/semantic-rewrite.ts). */
+/** What the user wrote of a statement the engine rewrote before DuckDB ran it (statements/semantic/rewrite/semantic-rewrite.ts). */
 export interface UserText {
   readonly text: string;
   /** 1-based line and column of the text's start in the user's input. */

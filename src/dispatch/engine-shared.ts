@@ -66,7 +66,7 @@ export interface EngineShared {
 }
 
 /**
- * What the engine keeps for semantic SQL (made by statements/semantic/semantic-shared.ts):
+ * What the engine keeps for semantic SQL (made by statements/semantic/run/semantic-shared.ts):
  * the operator catalog (and the grammar built from it) and the sync strategies' blocking worker, started on first use.
  */
 export interface SemanticShared {

@@ -6,7 +6,7 @@
  * (parser-pool.ts: a parse per thread, owners served in turn), which the
  * main thread awaits, serving others meanwhile; inside a DuckDB call outside
  * a pass, on a thread of its own, on which it waits on a shared
- * flag (the synckit technique, as statements/semantic/sync-runner.ts), unless
+ * flag (the synckit technique, as statements/semantic/calls/sync-runner.ts), unless
  * the connection's session must not block (`mustNotBlock`, a server's), where
  * that parse is refused with DOCUMENT_PARSE_BLOCKS. Why,
  * and the bounds: see docs/documents.md ("How parsing runs").

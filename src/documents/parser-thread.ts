@@ -3,7 +3,7 @@
  * the main thread talks to it: `post`, awaited on the "ahead" port while the
  * main thread serves others (ahead of a statement, between the passes of a
  * documents pass), and `run`, which blocks on a shared flag inside a DuckDB
- * call (the synckit technique, as statements/semantic/sync-runner.ts). Both
+ * call (the synckit technique, as statements/semantic/calls/sync-runner.ts). Both
  * end the thread past the parse deadline; the thread's heap is capped, and a
  * thread that goes silent (out of memory, most likely) is ended too. The next
  * request starts a fresh thread. What is parsed and kept: document-parser.ts.

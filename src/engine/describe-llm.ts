@@ -3,7 +3,7 @@
  * (describe-statement.ts): no row is read, no model called.
  *
  * Each kind describes its own (statements/map/describe-map.ts,
- * statements/run/describe-run.ts, statements/semantic/describe-semantic.ts);
+ * statements/run/describe-run.ts, statements/semantic/explain/describe-semantic.ts);
  * EXPLAIN's are its property/value rows, or one JSON column with FORMAT JSON.
  */
 
@@ -13,7 +13,7 @@ import type { ResultColumn } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import { mapColumns } from '../statements/map/describe-map.js';
 import { RUN_COLUMNS } from '../statements/run/describe-run.js';
-import { semanticColumns } from '../statements/semantic/describe-semantic.js';
+import { semanticColumns } from '../statements/semantic/explain/describe-semantic.js';
 import type { Plan } from './plan.js';
 
 /** What the session lends a description. */

@@ -1,7 +1,7 @@
 /**
  * The documents pass of a plain SQL statement that calls DOCUMENT_TEXT,
  * DOCUMENT_PAGES or TEXT_CHUNKS, as the operators' record passes
- * (statements/semantic/run-semantic.ts): the statement runs with the
+ * (statements/semantic/run/run-semantic.ts): the statement runs with the
  * functions recording what is not parsed (cut) yet and answering NULL, the
  * recorded inputs are parsed on the parser thread while the main thread
  * serves others, and the statement runs again, until a pass records nothing;
@@ -12,7 +12,7 @@
  *
  * A statement with effects (CREATE TABLE … AS, INSERT, UPDATE, COPY … TO)
  * runs each pass in a transaction of its own, rolled back when it recorded
- * something, committed when it did not (as statements/semantic/write-passes.ts;
+ * something, committed when it did not (as statements/semantic/run/write-passes.ts;
  * a COPY TO file is written again by the last pass). Inside the client's own
  * transaction none can be opened (DuckDB has no savepoints): such a statement
  * parses in the call, as before passes, bounded by the parse deadline; a
@@ -23,7 +23,7 @@ import { type DuckDBConnection, StatementType } from '@duckdb/node-api';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { DocumentParser } from '../documents/document-parser.js';
 import { type DocumentPass, MAX_PASSES } from '../documents/document-pass.js';
-import type { PassDocuments } from '../statements/semantic/semantic-run.js';
+import type { PassDocuments } from '../statements/semantic/run/semantic-run.js';
 
 const NAMES_A_PASSED_FUNCTION = /\b(?:document_(?:text|pages)|text_chunks)\s*\(/i;
 
@@ -107,7 +107,7 @@ export class DocumentPasses {
 
 /**
  * A semantic statement's documents pass: its record passes record documents
- * (statements/semantic/batch-passes.ts), its other queries parse in the call
+ * (statements/semantic/run/batch-passes.ts), its other queries parse in the call
  * (or, in a session that must not block, are refused).
  */
 export function semanticDocuments(
@@ -142,7 +142,7 @@ async function passHow(q: ConnectionQueue, sql: string): Promise<PassHow> {
   // Unpreparable: the statement's own run fails with DuckDB's message.
   if (type === undefined || type === StatementType.SELECT) return 'query';
   // Loaded only for a write, as the operators' statements are (plain SQL does not load them).
-  const { inExplicitTransaction } = await import('../statements/semantic/write-passes.js');
+  const { inExplicitTransaction } = await import('../statements/semantic/run/write-passes.js');
   return (await inExplicitTransaction(q)) ? 'in-call' : 'transaction';
 }
 

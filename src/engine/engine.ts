@@ -31,10 +31,10 @@ import { autoParallel } from '../plan/parallel-cap.js';
 import { SqlFunctionFiles } from '../plan/sql-functions.js';
 import { SHIPPED_CASCADES } from '../runtime/package-files.js';
 import type { QueueChunkRunner } from '../scale/queue-runner.js';
-import { registerEmbedFunctions } from '../statements/semantic/embed-statement.js';
-import { registerFunctions } from '../statements/semantic/register-functions.js';
-import { DEFAULT_SMALL_SIDE, DEFAULT_TUPLES_PER_PASS } from '../statements/semantic/semantic-options.js';
-import { createSemanticShared } from '../statements/semantic/semantic-shared.js';
+import { DEFAULT_SMALL_SIDE, DEFAULT_TUPLES_PER_PASS } from '../statements/semantic/plan/semantic-options.js';
+import { registerEmbedFunctions } from '../statements/semantic/run/embed-statement.js';
+import { registerFunctions } from '../statements/semantic/run/register-functions.js';
+import { createSemanticShared } from '../statements/semantic/run/semantic-shared.js';
 import { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
@@ -129,7 +129,7 @@ export class Engine {
         `options.maxLogRows must be a positive integer, got ${String(maxLogRows)}`,
       );
     }
-    // Unsaid, each statement's packing is chosen per operator for its model (statements/semantic/packing.ts).
+    // Unsaid, each statement's packing is chosen per operator for its model (statements/semantic/cost/packing.ts).
     const operatorBatch = options.operatorBatch;
     if (
       operatorBatch !== undefined &&

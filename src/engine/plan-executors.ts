@@ -25,7 +25,7 @@ import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { StatementContext } from '../dispatch/statement-context.js';
 import { parallelCapNotice } from '../plan/parallel-cap.js';
 import { limitedUsingSql } from '../plan/using-input.js';
-import type { SemanticOutcome, SemanticRunContext } from '../statements/semantic/semantic-run.js';
+import type { SemanticOutcome, SemanticRunContext } from '../statements/semantic/run/semantic-run.js';
 import {
   type DocumentPasses,
   openDocumentPasses,
@@ -318,7 +318,7 @@ function statementContext<X extends object>(
   };
 }
 
-/** Semantic SQL takes the engine's semantic services too (statements/semantic/semantic-engine.ts), never the engine. */
+/** Semantic SQL takes the engine's semantic services too (statements/semantic/state/semantic-engine.ts), never the engine. */
 function semanticContext(r: StatementRun, limits?: Pick<CallLimits, 'delivery'>): SemanticRunContext {
   return statementContext(r, { engine: r.shared, allowBlocking: r.allowBlocking }, limits);
 }

@@ -14,8 +14,8 @@ import {
 } from '../statements/map/budget-check.js';
 import { type MapPlan, planMap } from '../statements/map/plan-map.js';
 import { planRun } from '../statements/run/plan-run.js';
-import { semanticOptions } from '../statements/semantic/semantic-options.js';
-import { planSemantic } from '../statements/semantic/semantic-plan.js';
+import { semanticOptions } from '../statements/semantic/plan/semantic-options.js';
+import { planSemantic } from '../statements/semantic/plan/semantic-plan.js';
 import { hasSemantics, type Plan, planFunctionStatement, planPlainSql } from './plan.js';
 
 export interface PlanContext {

@@ -14,7 +14,7 @@ import type {
 } from '../../grammar/index.js';
 import type { MapPlan } from '../statements/map/plan-map.js';
 import type { RunPlan } from '../statements/run/plan-run.js';
-import type { SemanticPlan } from '../statements/semantic/semantic-plan.js';
+import type { SemanticPlan } from '../statements/semantic/plan/semantic-plan.js';
 
 export interface SqlOrigin {
   readonly line: number;

@@ -50,7 +50,7 @@ export interface SessionStatement {
 export interface SessionPolicy {
   /**
    * false: statements that would block the main thread fail: a blocking strategy
-   * (statements/semantic/run-semantic.ts), a document parsed in DuckDB's call
+   * (statements/semantic/run/run-semantic.ts), a document parsed in DuckDB's call
    * (DOCUMENT_PARSE_BLOCKS, documents/document-parser.ts).
    */
   readonly allowBlocking: boolean;

@@ -20,8 +20,8 @@ import {
   type SqlFunctionFiles,
   writeFunctionListing,
 } from '../plan/sql-functions.js';
-import { isOperatorFunction } from '../statements/semantic/register-functions.js';
-import { registeredName } from '../statements/semantic/semantic-rewrite.js';
+import { registeredName } from '../statements/semantic/rewrite/semantic-rewrite.js';
+import { isOperatorFunction } from '../statements/semantic/run/register-functions.js';
 import { catalogHolders } from './catalog-words.js';
 
 /**

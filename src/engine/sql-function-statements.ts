@@ -1,6 +1,6 @@
 /**
  * CREATE [OR REPLACE] SEMANTIC FUNCTION and DROP SEMANTIC FUNCTION: checked
- * (statements/semantic/sql-function-definition.ts), stored in
+ * (statements/semantic/functions/sql-function-definition.ts), stored in
  * rvbbit.semantic_functions (plan/sql-functions.ts), and the engine's
  * operator catalog replaced with one that has (or lacks) the function, so
  * the next statement of every session parses and runs with it. Each runs on
@@ -34,9 +34,12 @@ import {
   withSqlFunctions,
 } from '../plan/operator-catalog.js';
 import { deleteSqlFunction, writeFunctionListingRow, writeSqlFunction } from '../plan/sql-functions.js';
-import { isOperatorFunction, registerFunctions } from '../statements/semantic/register-functions.js';
-import { registeredName } from '../statements/semantic/semantic-rewrite.js';
-import { candidateWords, defineSqlFunction } from '../statements/semantic/sql-function-definition.js';
+import {
+  candidateWords,
+  defineSqlFunction,
+} from '../statements/semantic/functions/sql-function-definition.js';
+import { registeredName } from '../statements/semantic/rewrite/semantic-rewrite.js';
+import { isOperatorFunction, registerFunctions } from '../statements/semantic/run/register-functions.js';
 import { catalogHolders } from './catalog-words.js';
 
 /** The functions defined in SQL that the current catalog holds, as the catalog was built from them. */

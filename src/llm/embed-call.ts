@@ -2,7 +2,7 @@
  * `/embeddings` calls: the same layers as chat (retry( gate( http ) ), the
  * API key redacted, usage priced by the table), a different body and reply.
  * One call embeds a batch of inputs; splitting a long list into batches is the
- * caller's choice (src/statements/semantic/embedder.ts), as is caching.
+ * caller's choice (src/statements/semantic/embeddings/embedder.ts), as is caching.
  */
 import type { RvbbitError } from '../../base/errors.js';
 import { SIM_HEADER } from '../runtime/simulator-mark.js';

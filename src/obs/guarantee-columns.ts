@@ -1,6 +1,6 @@
 /**
  * rvbbit.queries' columns of a proxy run with targets (`-- @ proxy: m recall 0.9 …`,
- * src/statements/semantic/proxy.ts), summed over the statement's proxied functions and
+ * src/statements/semantic/proxies/proxy.ts), summed over the statement's proxied functions and
  * LIMIT windows; the thresholds are the one learnt when one function learnt one, else null
  * (the strategy text lists each). The order is the table's (GUARANTEE_COLUMNS).
  */

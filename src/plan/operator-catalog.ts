@@ -43,7 +43,7 @@ import type { FunctionListing } from './sql-functions.js';
 
 /** A cascade loaded on first use; `cascade` is there once load() has resolved. */
 
-/** `a SIMILAR_TO b`: cosine of embeddings, no cascade (statements/semantic/embed-rewrite.ts rewrites it). */
+/** `a SIMILAR_TO b`: cosine of embeddings, no cascade (statements/semantic/rewrite/embed-rewrite.ts rewrites it). */
 export const SIMILAR_TO: OperatorDef = {
   word: 'SIMILAR_TO',
   functionName: 'embed_similarity',

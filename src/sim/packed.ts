@@ -7,7 +7,7 @@
  * … `</shared>`), that text with the row's in place of `<row/>`. So packed
  * and unpacked answers agree exactly, seeded choices included.
  *
- * A block of pairs (src/statements/semantic/pair-blocks.ts) is read the same
+ * A block of pairs (src/statements/semantic/pairs/pair-blocks.ts) is read the same
  * way: its `<shared>` text holds `<left/>` and `<right/>`, its values are the
  * `<left>` and `<right>` blocks in order, and `<pairs>` lists the tasks, one
  * line per left value (`i: j a-b …`, 1-based); task k is the shared text

@@ -24,7 +24,7 @@ export interface SimPrice {
 export const SIM_PRICES: Readonly<Record<string, SimPrice>> = {
   'sim-small': { in: 0.15, out: 0.6, cached_in: 0.075, batch_discount: 0.5 },
   'sim-large': { in: 2.5, out: 10, cached_in: 1.25, batch_discount: 0.5 },
-  // The engine's default embedding model (statements/semantic/semantic-options.ts), at OpenAI's price for it.
+  // The engine's default embedding model (statements/semantic/plan/semantic-options.ts), at OpenAI's price for it.
   'text-embedding-3-small': { in: 0.02, out: 0, batch_discount: 0.5 },
 };
 

@@ -2,7 +2,7 @@
  * `startSimulatorThread()`: the built-in simulator on a worker thread of its
  * own, which is how an engine with no provider runs it. On the engine's main
  * thread it would deadlock the strategies that block that thread while a
- * worker waits for an answer (statements/semantic/sync-runner.ts, Atomics.wait), and any
+ * worker waits for an answer (statements/semantic/calls/sync-runner.ts, Atomics.wait), and any
  * busy stretch of the main thread (a server client's statement) would delay
  * every answer. A thread, unlike a child process, cannot outlive its process
  * and starts in tens of milliseconds.

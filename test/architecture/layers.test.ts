@@ -98,17 +98,41 @@ test('a statement kind never imports another, nor a kind folder not yet listed; 
       "import { D } from '../../dispatch/row-dispatch.js';\nexport const M = D;\n",
     'src/statements/run/run-statement.ts':
       "import { M } from '../map/map-rows.js';\nimport { D } from '../../dispatch/row-dispatch.js';\nexport const R = M + D;\n",
-    'src/statements/semantic/a.ts': "import { B } from './b.js';\nexport const A = B;\n",
-    'src/statements/semantic/b.ts': 'export const B = 1;\n',
-    'src/statements/newkind/x.ts': "import { B } from '../semantic/b.js';\nexport const X = B;\n",
+    'src/statements/semantic/state/a.ts': "import { B } from './b.js';\nexport const A = B;\n",
+    'src/statements/semantic/state/b.ts': 'export const B = 1;\n',
+    'src/statements/newkind/x.ts': "import { B } from '../semantic/state/b.js';\nexport const X = B;\n",
   });
   const rules = found.map((v) => `${v.rule}: ${v.from} → ${v.to}`);
   assert.equal(
     rules.filter((r) => !r.startsWith('no-unlayered-source')),
     [
-      'no-kind-imports-another-kind: src/statements/newkind/x.ts → src/statements/semantic/b.ts',
+      'no-kind-imports-another-kind: src/statements/newkind/x.ts → src/statements/semantic/state/b.ts',
       'layer-run: src/statements/run/run-statement.ts → src/statements/map/map-rows.ts',
       'no-kind-imports-another-kind: src/statements/run/run-statement.ts → src/statements/map/map-rows.ts',
+    ],
+  );
+});
+
+test("semantic SQL's rooms import only the rooms below them, and every file of the kind is in a room", () => {
+  const found = cruise({
+    'src/statements/semantic/state/answers.ts': 'export const A = 1;\n',
+    'src/statements/semantic/plan/plan.ts': "import { A } from '../state/answers.js';\nexport const P = A;\n",
+    'src/statements/semantic/explain/explain.ts':
+      "import { P } from '../plan/plan.js';\nexport const E = P;\n",
+    // Upward: the plan reads EXPLAIN; the state reads the plan.
+    'src/statements/semantic/plan/reads-explain.ts':
+      "import { E } from '../explain/explain.js';\nexport const R = E;\n",
+    'src/statements/semantic/state/reads-plan.ts':
+      "import { P } from '../plan/plan.js';\nexport const S = P;\n",
+    // In no room.
+    'src/statements/semantic/loose.ts': "import { A } from './state/answers.js';\nexport const L = A;\n",
+  });
+  assert.equal(
+    found.map((v) => `${v.rule}: ${v.from} → ${v.to}`),
+    [
+      'semantic-file-in-a-room: src/statements/semantic/loose.ts → src/statements/semantic/state/answers.ts',
+      'semantic-room-plan: src/statements/semantic/plan/reads-explain.ts → src/statements/semantic/explain/explain.ts',
+      'semantic-room-state: src/statements/semantic/state/reads-plan.ts → src/statements/semantic/plan/plan.ts',
     ],
   );
 });

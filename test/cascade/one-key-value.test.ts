@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { oneKeyValue } from '../../src/cascade/answer-parse.js';
 import { cleanValue } from '../../src/statements/map/map-output.js';
-import { outputValue } from '../../src/statements/semantic/sql-types.js';
+import { outputValue } from '../../src/statements/semantic/state/sql-types.js';
 
 test('a one-key object is its value; anything else is itself', () => {
   assert.is(oneKeyValue({ brand: 'Acme' }), 'Acme');

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { explainText } from '../../src/cli/explain-command.js';
 import { wrapText } from '../../src/output/wrap-result.js';
 import { EXPLAIN_TABLE_WIDTH } from '../../src/plan/estimate.js';
-import { EXPLAIN_NOTE } from '../../src/statements/semantic/explain-semantic.js';
+import { EXPLAIN_NOTE } from '../../src/statements/semantic/explain/explain-semantic.js';
 import { CASCADES, rvbbit } from './helpers.js';
 
 test('EXPLAIN is added unless present; --json asks for FORMAT JSON', () => {

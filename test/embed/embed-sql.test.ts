@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SIM_EMBEDDING_DIMS, simEmbedding } from '../../src/sim/embeddings.js';
-import { EMBED_BATCH } from '../../src/statements/semantic/embedder.js';
+import { EMBED_BATCH } from '../../src/statements/semantic/embeddings/embedder.js';
 import { type SemFixture, startSemFixture } from '../semantic/semantic-fixture.js';
 import { cos } from './cosine.js';
 

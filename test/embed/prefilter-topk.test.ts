@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simEmbedding } from '../../src/sim/embeddings.js';
-import { topK } from '../../src/statements/semantic/prefilter.js';
+import { topK } from '../../src/statements/semantic/pairs/prefilter.js';
 import { cos } from './cosine.js';
 
 const WORDS = 'red blue green shoe boot lamp desk chair eco bottle glass steel'.split(' ');

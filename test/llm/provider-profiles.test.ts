@@ -21,7 +21,7 @@ import { createLlmClient } from '../../src/llm/client.js';
 import type { StructuredFallback } from '../../src/llm/client-options.js';
 import type { ResponseFormat } from '../../src/llm/types.js';
 import { type SimProfileName, startSimulator } from '../../src/sim/index.js';
-import { returningType } from '../../src/statements/semantic/returning-type.js';
+import { returningType } from '../../src/statements/semantic/rewrite/returning-type.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHIPPED = join(ROOT, 'cascades/semantic');

@@ -12,7 +12,7 @@ import type { Plan } from '../../src/engine/plan.js';
 import { planStatement } from '../../src/engine/plan-statement.js';
 import { CascadeResolver } from '../../src/plan/cascade-resolver.js';
 import type { OperatorCatalog } from '../../src/plan/operator-catalog.js';
-import { semanticOptions } from '../../src/statements/semantic/semantic-options.js';
+import { semanticOptions } from '../../src/statements/semantic/plan/semantic-options.js';
 import { ENGINE_CASCADES } from '../engine/engine-fixture.js';
 
 const ctx = {

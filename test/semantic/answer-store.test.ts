@@ -10,13 +10,13 @@ import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { AnswerStore, PAGE_BYTES } from '../../src/statements/semantic/answer-store.js';
+import { AnswerStore, PAGE_BYTES } from '../../src/statements/semantic/state/answer-store.js';
 import {
   callKey,
   closeStatement,
   openStatement,
   type SqlValue,
-} from '../../src/statements/semantic/statement-calls.js';
+} from '../../src/statements/semantic/state/statement-calls.js';
 
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;

@@ -2,7 +2,7 @@
  * Packing and parallelism chosen for the user (issue 67): a statement that
  * says neither `-- @ batch` nor `-- @ parallel` packs its one-value
  * operators' tuples up to 16 to a prompt within the model's context window
- * and output cap (statements/semantic/packing.ts, plan/pack-size.ts) and runs
+ * and output cap (statements/semantic/cost/packing.ts, plan/pack-size.ts) and runs
  * up to 8 calls at once (plan/parallel-cap.ts autoParallel). An explicit
  * number wins; EXPLAIN says what was chosen, why, and what one call per
  * tuple would cost. Counts are the simulator's.

@@ -8,7 +8,7 @@ import { hash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { callKey } from '../../src/statements/semantic/statement-calls.js';
+import { callKey } from '../../src/statements/semantic/state/statement-calls.js';
 
 const means = { name: 'means' } as SemanticFunction;
 

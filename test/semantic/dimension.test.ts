@@ -1,5 +1,5 @@
 /**
- * Semantic GROUP BY (src/statements/semantic/dimension.ts): TOPICS(col, n) discovers n
+ * Semantic GROUP BY (src/statements/semantic/aggregates/dimension.ts): TOPICS(col, n) discovers n
  * labels from a sample (one call), then assigns each distinct value, 16 per
  * prompt; SENTIMENT(col) has fixed labels. Every row gets exactly one label.
  */

@@ -1,5 +1,5 @@
 /**
- * The batch strategy's exactness rule (src/statements/semantic/run-semantic.ts): calls
+ * The batch strategy's exactness rule (src/statements/semantic/run/run-semantic.ts): calls
  * are the distinct tuples evaluation asks for, no more. Checked against the
  * simulator's request counter, and against the sequential strategy, which
  * calls exactly when DuckDB evaluates.
@@ -139,7 +139,7 @@ test('LIMIT with OFFSET counts both; ORDER BY id reads the first rows by id', as
   );
   const expected = await f.rows(`SELECT id FROM tenk2 WHERE body LIKE 'eco%' ORDER BY id LIMIT 3`);
   assert.equal(ordered, expected);
-  // The first max(2 × 3, PARALLEL) rows by id, doubled until 3 pass (src/statements/semantic/limit-window.ts).
+  // The first max(2 × 3, PARALLEL) rows by id, doubled until 3 pass (src/statements/semantic/rewrite/limit-window.ts).
   const [q] = await f.rows(
     `SELECT strategy, calls::INTEGER AS calls FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
   );

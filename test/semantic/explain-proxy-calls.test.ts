@@ -1,5 +1,5 @@
 /**
- * EXPLAIN's `est_calls` with a proxy (src/statements/semantic/explain-semantic.ts): the proxy's
+ * EXPLAIN's `est_calls` with a proxy (src/statements/semantic/explain/explain-semantic.ts): the proxy's
  * own calls are counted, never left out. The embedding proxy's `/embeddings` requests are
  * an `embeddings` line and part of `est_calls`, counted as the embedder batches them (at most
  * 2,048 texts and 600,000 characters per request); a model proxy's chat calls are in its

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { callKey, liveStatements } from '../../src/statements/semantic/statement-calls.js';
+import { callKey, liveStatements } from '../../src/statements/semantic/state/statement-calls.js';
 import { type SemFixture, semSuite } from './semantic-fixture.js';
 
 const ITEMS = `CREATE TABLE items AS SELECT range::INTEGER AS id,

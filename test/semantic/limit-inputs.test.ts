@@ -1,5 +1,5 @@
 /**
- * LIMIT-aware evaluation over any input (src/statements/semantic/limit-window.ts): a
+ * LIMIT-aware evaluation over any input (src/statements/semantic/rewrite/limit-window.ts): a
  * subquery, a CTE, a view, `range`, a join and `read_csv`, 3,000 rows of which
  * about 10% match, with and without OFFSET. Calls are the simulator's own
  * count; rows are checked against full evaluation by the LIMIT exactness rule.

@@ -1,7 +1,7 @@
-/** Which statements run over growing windows of their source (src/statements/semantic/limit-window.ts). */
+/** Which statements run over growing windows of their source (src/statements/semantic/rewrite/limit-window.ts). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { limitWindow } from '../../src/statements/semantic/limit-window.js';
+import { limitWindow } from '../../src/statements/semantic/rewrite/limit-window.js';
 
 const windowed = (sql: string) => limitWindow(sql, sql)?.sql(40) ?? null;
 

@@ -1,5 +1,5 @@
 /**
- * `ORDER BY <plain columns> LIMIT k` over an operator (src/statements/semantic/limit-window.ts):
+ * `ORDER BY <plain columns> LIMIT k` over an operator (src/statements/semantic/rewrite/limit-window.ts):
  * the run reads the source's first rows in that order (every row tied with the
  * last included), growing the window until the LIMIT is met, so it asks about
  * those rows, not every row. 3,000 rows, about 10% of which match, in an order

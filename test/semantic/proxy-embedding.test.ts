@@ -1,6 +1,6 @@
 /**
  * `-- @ proxy: embedding recall r precision p [delta d]` end to end through the
- * library (src/statements/semantic/proxy.ts, src/plan/embedding-proxy.ts): the
+ * library (src/statements/semantic/proxies/proxy.ts, src/plan/embedding-proxy.ts): the
  * statement's embedding model scores every tuple by the similarity of its text to
  * the criterion (no chat call), the statement's model answers the importance sample
  * and the uncertain band only, the rows meet the targets against the statement

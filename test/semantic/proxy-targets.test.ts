@@ -1,6 +1,6 @@
 /**
  * `-- @ proxy: m recall r precision p [delta d]` end to end through the library
- * (src/statements/semantic/proxy.ts, SUPG thresholds src/plan/supg.ts): the
+ * (src/statements/semantic/proxies/proxy.ts, SUPG thresholds src/plan/supg.ts): the
  * proxy scores every tuple by its logprobs, the statement's model answers the
  * importance sample and the uncertain band only, the rows meet the targets
  * against the statement model's own rows, and the strategy (rvbbit.queries) and

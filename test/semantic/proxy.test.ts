@@ -1,5 +1,5 @@
 /**
- * `-- @ proxy: m confidence t` (src/statements/semantic/proxy.ts): the proxy model
+ * `-- @ proxy: m confidence t` (src/statements/semantic/proxies/proxy.ts): the proxy model
  * answers every tuple with a confidence; only the unsure ones reach the
  * statement's model. The simulator gives `small-fast` a profile (80% right,
  * wrong answers unsure when self-reported; calibrated logprobs, with confident

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SyncRunner } from '../../src/statements/semantic/sync-runner.js';
+import { SyncRunner } from '../../src/statements/semantic/calls/sync-runner.js';
 import { createAbortBuffer } from '../../src/thread/abort-flag.js';
 import type { ChunkTask } from '../../src/thread/chunk-protocol.js';
 import { createSemaphoreBuffer } from '../../src/thread/shared-semaphore.js';

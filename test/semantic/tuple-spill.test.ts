@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { SPILL_BLOCK_BYTES, TupleSpill } from '../../src/statements/semantic/tuple-spill.js';
+import { SPILL_BLOCK_BYTES, TupleSpill } from '../../src/statements/semantic/state/tuple-spill.js';
 
 const means = { name: 'means' } as SemanticFunction;
 const classify = { name: 'classify' } as SemanticFunction;

@@ -1,7 +1,7 @@
 /**
  * Statements that write (CREATE TABLE … AS, INSERT … SELECT, UPDATE … SET,
  * COPY (query) TO) with semantic operators run on the batch path
- * (src/statements/semantic/write-passes.ts): calls in parallel, exactly the distinct
+ * (src/statements/semantic/run/write-passes.ts): calls in parallel, exactly the distinct
  * tuples, the effect landing once; inside a client's own transaction they
  * fall back to the blocking path, which a session that must not block
  * refuses, as it refuses the blocking strategies.

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EXPLAIN_TABLE_WIDTH } from '../../src/plan/estimate.js';
-import { EXPLAIN_NOTE } from '../../src/statements/semantic/explain-semantic.js';
+import { EXPLAIN_NOTE } from '../../src/statements/semantic/explain/explain-semantic.js';
 import { requires } from '../requires.js';
 import { startServerFixture } from './helpers.js';
 import { psql } from './py-client.js';

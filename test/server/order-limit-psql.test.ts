@@ -1,7 +1,7 @@
 /**
  * docs/server.md's psql session: `… WHERE product_name MEANS 'kitchen
  * appliance' ORDER BY id LIMIT 3` over the 225 example products reads the
- * products in id order until 3 match (src/statements/semantic/limit-window.ts), not all
+ * products in id order until 3 match (src/statements/semantic/rewrite/limit-window.ts), not all
  * 225, and returns the rows the docs show. Real psql (skipped without it,
  * test/requires.ts); calls are the simulator's count.
  */

@@ -1,0 +1,124 @@
+/**
+ * How a statement's operator tuples are packed into prompts: the one rule
+ * the run (resolve-tuples.ts, through CallRunner.packing) and EXPLAIN
+ * (explain-semantic.ts) both read.
+ *  - `-- @ batch: n` (or the engine's operatorBatch): n for every operator
+ *    that can be packed, its pairs too (pair-plan.ts prices blocks then);
+ *    `-- @ batch: 1` turns packing off.
+ *  - said nowhere: one-value operators' tuples are packed at the size
+ *    plan/pack-size.ts chooses for the model, and so are pair predicates'
+ *    pairs (that size prices packed pairs and blocks beside the small side,
+ *    pair-plan.ts, which takes the cheapest); aggregates stay unpacked (their
+ *    groups are long prompts of their own, reduced to fit: aggregate-reduce.ts);
+ *    dimensions and ENTITY pack at their own sizes, whatever the statement says.
+ */
+import type { Cascade } from '../../../cascade/cascade-types.js';
+import { unpackableReason } from '../../../cascade/packed-prompt.js';
+import { knownLimits, type ModelLimitsTable } from '../../../llm/model-limits.js';
+import { modelsOf } from '../../../plan/estimate.js';
+import type { SemanticFunction } from '../../../plan/operator-catalog.js';
+import { autoPackSize, type PackChoice, type SizedModel } from '../../../plan/pack-size.js';
+import type { Tuple } from '../state/statement-calls.js';
+
+/**
+ * Tuples of `target` per prompt under the statement's `-- @ batch`: its own
+ * batch or the statement's when n ≥ 2 and the cascade can be packed, else 1.
+ * The rule for a target run outside the planner's groups (an explicit batch, a dimension's own, blocks never).
+ */
+export function tuplesPerPrompt(
+  target: { readonly batch?: number; readonly noPack?: boolean; readonly cascade: Cascade },
+  statementBatch: number | undefined,
+): number {
+  const batch = target.batch ?? statementBatch ?? 1;
+  return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null ? batch : 1;
+}
+
+/** A statement's `batch`: the number it or the engine gave, or 'auto' when neither said. */
+export type BatchSetting = number | 'auto';
+
+/** How one function's tuples pack. */
+export interface FunctionPacking {
+  /** Pairs per prompt for its pair groups (more than 1: packed, and blocks priced), and why. */
+  pairsOf(pairs: readonly Tuple[]): PackChoice;
+  /** Tuples per prompt for its other tuples, and why. */
+  of(tuples: readonly Tuple[]): PackChoice;
+}
+
+/** What packing needs of the engine: the provider's model table and aliases, its default model, windows learned. */
+export interface PackingEngine {
+  readonly llm: {
+    readonly defaultModel: string;
+    readonly models?: ModelLimitsTable;
+    readonly aliases?: Readonly<Record<string, string>>;
+  };
+  readonly learnedWindows: ReadonlyMap<string, number>;
+}
+
+export class StatementPacking {
+  constructor(
+    readonly batch: BatchSetting,
+    /** The statement's `-- @ model`, over each cascade's own. */
+    private readonly model: string | undefined,
+    private readonly engine: PackingEngine,
+  ) {}
+
+  /** The statement's explicit batch (undefined: chosen per operator), for targets run outside planTuples. */
+  get explicit(): number | undefined {
+    return this.batch === 'auto' ? undefined : this.batch;
+  }
+
+  forFunction(fn: SemanticFunction): FunctionPacking {
+    const cascade = fn.lazy.cascade;
+    if (this.batch !== 'auto') {
+      const n = tuplesPerPrompt({ cascade }, this.batch);
+      const explicit = { perPrompt: n, why: `-- @ batch: ${this.batch}` };
+      return { pairsOf: () => explicit, of: () => explicit };
+    }
+    if (fn.sql.shape !== 'scalar' || fn.sql.dimension) {
+      // Not a choice to explain: these functions are never packed automatically (their EXPLAIN lines say their plans).
+      const unpacked = { perPrompt: 1, why: '' };
+      return { pairsOf: () => unpacked, of: () => unpacked };
+    }
+    // Pairs as one-value tuples: the largest pack that fits (a pair's prompt states both its values).
+    const of = (tuples: readonly Tuple[]) =>
+      autoPackSize(
+        cascade,
+        tuples.map((t) => t.inputs),
+        this.sizedModel(fn),
+      );
+    return { pairsOf: of, of };
+  }
+
+  /** The model `fn`'s calls go to, with the limits the engine knows (the tightest when its cascade names several). */
+  private sizedModel(fn: SemanticFunction): SizedModel {
+    const { llm, learnedWindows } = this.engine;
+    const known = modelsOf(fn.lazy.cascade, this.model, llm.defaultModel).map((m) =>
+      knownLimits(llm, m, learnedWindows),
+    );
+    const least = (pick: (m: SizedModel) => number | undefined) => {
+      const figures = known.map(pick).filter((x): x is number => x !== undefined);
+      return figures.length > 0 ? Math.min(...figures) : undefined;
+    };
+    const contextWindow = least((m) => m.contextWindow);
+    const maxOutputTokens = least((m) => m.maxOutputTokens);
+    return {
+      id: known.map((m) => m.id).join(', '),
+      ...(contextWindow !== undefined ? { contextWindow } : {}),
+      ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+    };
+  }
+}
+
+/** The statement's packing, from its options and the engine it runs on. */
+export function statementPacking(
+  opts: { readonly batch: BatchSetting; readonly limits: { readonly model?: string } },
+  engine: {
+    readonly llm: PackingEngine['llm'];
+    readonly semantic: { readonly learnedWindows: ReadonlyMap<string, number> };
+  },
+): StatementPacking {
+  return new StatementPacking(opts.batch, opts.limits.model, {
+    llm: engine.llm,
+    learnedWindows: engine.semantic.learnedWindows,
+  });
+}

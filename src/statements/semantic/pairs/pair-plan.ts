@@ -1,0 +1,311 @@
+/**
+ * The planner of pair predicates (`a ~ b`, `LLM_FILTER('…', a, b)`, `(a, b)
+ * MEANS '…'`): for each group of pairs that may share a plan it prices every
+ * plan the statement allows and takes the one of fewest estimated tokens
+ * (in + out; on a tie, fewer calls):
+ *  - pairwise: one call per pair (`-- @ batch: 1`, or a cascade that cannot be packed);
+ *  - packed: `batch` pairs per prompt (unsaid: the size packing.ts chooses), both values of each stated (packed-prompt.ts);
+ *  - blocks: up to `batch` left × `batch` right values per prompt, each
+ *    stated once, one answer per pair (pair-blocks.ts);
+ *  - small side: one call per value of the large side listing the small side
+ *    (at most `-- @ small_side` values) as candidates (small-side.ts).
+ * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
+ * once, by the run's own request rule (plan/call-cost.ts requestCost: the
+ * prompt the cell renders, the chat's markup, the response_format's schema,
+ * as OpenAI counts them): a plan's request without its values, plus each
+ * distinct value's tokens (an image at its detail) times its uses; the
+ * answers as the least JSON the schema asks for (a small side's: every
+ * candidate listed, the most it can be).
+ */
+
+import type { Cascade } from '../../../cascade/cascade-types.js';
+import { imageRefTokens, splitImages } from '../../../llm/images.js';
+import { textTokensNow } from '../../../llm/token-count.js';
+import { requestCost } from '../../../plan/call-cost.js';
+import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
+import type { PackChoice } from '../../../plan/pack-size.js';
+import type { FunctionPacking } from '../cost/packing.js';
+import type { Tuple } from '../state/statement-calls.js';
+import {
+  blockable,
+  blockInputs,
+  blockSide,
+  type PairBlock,
+  type PairTemplate,
+  pairTemplate,
+  tileBlocks,
+} from './pair-blocks.js';
+import {
+  candidateInputs,
+  type PairReader,
+  pairGroups,
+  type SmallSidePlan,
+  smallSidePlans,
+} from './small-side.js';
+
+export type PairPlanKind = 'pairwise' | 'packed' | 'blocks' | 'small side';
+
+/** A plan's estimate for a group: calls and tokens when nothing is cached. */
+export interface PlanCost {
+  readonly kind: PairPlanKind;
+  readonly calls: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+}
+
+/** The block plan of a group: the pair prompt's template and the blocks, `side` values per side at most. */
+export interface BlockPlan {
+  readonly template: PairTemplate;
+  readonly side: number;
+  readonly blocks: readonly PairBlock[];
+}
+
+/** How a group of pairs was planned: the plans priced, the chosen one first (EXPLAIN's `pair_plans`). */
+export interface PairChoice {
+  /** The pair's two expressions (`r.review × m.phrase`). */
+  readonly sides: string;
+  readonly pairs: number;
+  readonly costs: readonly PlanCost[];
+  /** Why blocks were not priced when `-- @ batch` asked for packing. */
+  readonly noBlocks?: string;
+}
+
+/**
+ * A function's tuples in groups that share a plan: a small side's group
+ * (`plan`), a block plan's (`blocks`), or the rest, run as the function's
+ * tuples are (pairwise, or packed under `-- @ batch`). `choices` says how
+ * the pair groups in it were planned.
+ */
+export interface PlannedGroup {
+  readonly tuples: readonly Tuple[];
+  readonly reader: PairReader | null;
+  readonly plan: SmallSidePlan | null;
+  readonly blocks?: BlockPlan;
+  readonly choices?: readonly PairChoice[];
+  /** Tuples per prompt when the group runs as the function's tuples (packing.ts); 1 for a small side's or blocks' group. */
+  readonly perPrompt: number;
+  /** Why that many (EXPLAIN's words). */
+  readonly packing: string;
+}
+
+export interface PairPlanOptions {
+  /** `-- @ small_side`: the most distinct values of a small side. */
+  readonly smallSide: number;
+  /** How the function's tuples pack (packing.ts): its pairs' size (packed pairs and blocks priced when above 1) and its other tuples'. */
+  readonly packing: FunctionPacking;
+  /** The statement's hint: the small side's candidate calls carry it. */
+  readonly hint: string;
+}
+
+/** The plan of each group of one function's tuples. */
+export function planPairs(
+  fn: SemanticFunction,
+  tuples: readonly Tuple[],
+  catalog: OperatorCatalog,
+  o: PairPlanOptions,
+): PlannedGroup[] {
+  const split = pairGroups(fn, tuples, catalog);
+  if (!split) return [{ tuples, reader: null, plan: null, ...packed(o.packing.of(tuples)) }];
+  const { reader, groups, single } = split;
+  // One pack size for every pair group of the function: its packed groups run together, as one.
+  const pairs = o.packing.pairsOf(groups.flat());
+  const out: PlannedGroup[] = [];
+  let plain: Tuple[] = [];
+  const plainChoices: PairChoice[] = [];
+  for (const ts of groups) {
+    const g = planGroup(fn, catalog, reader, ts, o, pairs.perPrompt);
+    if (g.plan || g.blocks) out.push(g);
+    else {
+      plain.push(...ts);
+      plainChoices.push(...(g.choices ?? []));
+    }
+  }
+  // One-value tuples go with the pairs run as the function's tuples when they pack alike (an explicit batch), else alone.
+  const singles = single.length > 0 ? o.packing.of(single) : undefined;
+  if (singles && singles.perPrompt !== pairs.perPrompt) {
+    out.push({ tuples: single, reader: null, plan: null, ...packed(singles) });
+  } else plain = single.concat(plain);
+  if (plain.length > 0)
+    out.push({
+      tuples: plain,
+      reader: null,
+      plan: null,
+      ...(plainChoices.length > 0 ? { choices: plainChoices } : {}),
+      ...packed(pairs),
+    });
+  return out;
+}
+
+function planGroup(
+  fn: SemanticFunction,
+  catalog: OperatorCatalog,
+  reader: PairReader,
+  ts: readonly Tuple[],
+  o: PairPlanOptions,
+  /** Pairs per prompt when packed (packing.ts pairsOf): more than 1 prices packed pairs and blocks. */
+  perPrompt: number,
+): PlannedGroup {
+  const cascade = fn.lazy.cascade;
+  const counter = new TokenCounter();
+  const [la, lb] = reader.names(ts[0]!);
+  const sides = `${la} × ${lb}`;
+  const packs = perPrompt > 1;
+  const costs: PlanCost[] = [pairCost(cascade, reader, ts, packs ? perPrompt : 1, counter)];
+  let blocks: BlockPlan | undefined;
+  let noBlocks: string | undefined;
+  // Blocks take the tuples whose values hold no block markup: all of them, or the group is not priced so.
+  if (packs) {
+    const made = pairTemplate(cascade, reader, ts[0]!);
+    if ('why' in made) noBlocks = made.why;
+    else if (!ts.every((t) => blockable(reader, t))) noBlocks = 'a value holds the block markup';
+    else {
+      const side = blockSide(perPrompt);
+      blocks = { template: made.template, side, blocks: tileBlocks(ts, reader, side) };
+      costs.push(blocksCost(catalog.pairBlocks.cascade, blocks));
+    }
+  }
+  // Each orientation of the small side priced; the cheaper kept (its cost is the one listed).
+  let small: SmallSidePlan | null = null;
+  let smallCost: PlanCost | undefined;
+  for (const plan of smallSidePlans(reader, ts, o.smallSide)) {
+    const pairs = pairPlanOf(fn, catalog)!;
+    const c = smallSideCost(pairs.cascade.cascade, { plan, tuples: ts, reader }, o.hint, counter);
+    if (!smallCost || cheaper(c, smallCost)) [small, smallCost] = [plan, c];
+  }
+  if (smallCost) costs.push(smallCost);
+  costs.sort((x, y) => (cheaper(x, y) ? -1 : cheaper(y, x) ? 1 : 0));
+  const chosen = costs[0]!.kind;
+  const choice: PairChoice = { sides, pairs: ts.length, costs, ...(noBlocks ? { noBlocks } : {}) };
+  return {
+    tuples: ts,
+    reader,
+    plan: chosen === 'small side' ? small : null,
+    ...(chosen === 'blocks' && blocks ? { blocks } : {}),
+    choices: [choice],
+    // A group run as the function's tuples (neither plan taken) joins the function's plain group, packed as it is.
+    perPrompt: 1,
+    packing: '',
+  };
+}
+
+/** Fewer estimated tokens (in + out); on a tie, fewer calls. */
+function cheaper(x: PlanCost, y: PlanCost): boolean {
+  const d = x.tokensIn + x.tokensOut - (y.tokensIn + y.tokensOut);
+  return d < 0 || (d === 0 && x.calls < y.calls);
+}
+
+/** A group's pack fields from a pack choice. */
+function packed(c: PackChoice): Pick<PlannedGroup, 'perPrompt' | 'packing'> {
+  return { perPrompt: c.perPrompt, packing: c.why };
+}
+
+/** Packed prompts measured for the packed plan's estimate at most (each is rendered and counted). */
+const SAMPLED_CHUNKS = 16;
+
+/** Token counts of values as a prompt carries them (an image marker as its image), each distinct text counted once. */
+class TokenCounter {
+  private readonly seen = new Map<string, number>();
+  of(text: string): number {
+    let n = this.seen.get(text);
+    if (n === undefined) {
+      const { text: rest, images } = splitImages(text);
+      n = textTokensNow(rest);
+      for (const image of images) n += imageRefTokens(image);
+      if (text.length < 4096) this.seen.set(text, n);
+    }
+    return n;
+  }
+}
+
+/**
+ * Pairwise (perPrompt 1) or packed: a request's cost (call-cost.ts) without
+ * its values measured on the first pairs (a packed one on up to
+ * SAMPLED_CHUNKS prompts spread over the pairs, in the order the run cuts
+ * them: what its pairs share is stated once, so that depends on which pairs
+ * a prompt holds), each pair's values added.
+ */
+function pairCost(
+  cascade: Cascade,
+  reader: PairReader,
+  ts: readonly Tuple[],
+  perPrompt: number,
+  counter: TokenCounter,
+): PlanCost {
+  const values = (t: Tuple) => {
+    const s = reader.sides(t)!;
+    return counter.of(s.a) + counter.of(s.b);
+  };
+  let allValues = 0;
+  for (const t of ts) allValues += values(t);
+  const request = (chunk: readonly Tuple[]) =>
+    requestCost(
+      cascade,
+      chunk.map((t) => t.inputs),
+    );
+  if (perPrompt <= 1) {
+    const first = ts[0]!;
+    const one = request([first]);
+    return {
+      kind: 'pairwise',
+      calls: ts.length,
+      tokensIn: ts.length * (one.tokensIn - values(first)) + allValues,
+      tokensOut: ts.length * one.tokensOut,
+    };
+  }
+  const calls = Math.ceil(ts.length / perPrompt);
+  const step = Math.max(1, Math.floor(calls / SAMPLED_CHUNKS));
+  let bare = 0;
+  let sampled = 0;
+  for (let c = 0; c < calls; c += step) {
+    const chunk = ts.slice(c * perPrompt, (c + 1) * perPrompt);
+    const v = chunk.reduce((sum, t) => sum + values(t), 0);
+    bare += (request(chunk).tokensIn - v) / chunk.length;
+    sampled++;
+  }
+  const last = ts.length - (calls - 1) * perPrompt;
+  const outOf = (n: number) => request(ts.slice(0, n)).tokensOut;
+  return {
+    kind: 'packed',
+    calls,
+    tokensIn: Math.round((bare / sampled) * ts.length + allValues),
+    tokensOut: (calls - 1) * outOf(Math.min(perPrompt, ts.length)) + outOf(last),
+  };
+}
+
+/** Blocks: each block's request as the run makes it (the blocks cascade over the block's inputs). */
+function blocksCost(cascade: Cascade, plan: BlockPlan): PlanCost {
+  let tokensIn = 0;
+  let tokensOut = 0;
+  for (const b of plan.blocks) {
+    const c = requestCost(cascade, [blockInputs(plan.template, b)]);
+    tokensIn += c.tokensIn;
+    tokensOut += c.tokensOut;
+  }
+  return { kind: 'blocks', calls: plan.blocks.length, tokensIn, tokensOut };
+}
+
+/**
+ * The small side: each candidates call's request measured on the first call,
+ * values and candidates added per call; its answer at most every candidate's
+ * number listed (the prompt numbers them; the answer names them by number):
+ * how many match is the model's answer.
+ */
+function smallSideCost(
+  cascade: Cascade,
+  group: { plan: SmallSidePlan; tuples: readonly Tuple[]; reader: PairReader },
+  hint: string,
+  counter: TokenCounter,
+): PlanCost {
+  const calls = candidateInputs(group, hint);
+  const mark = counter.of('<c></c>');
+  const listed = (i: number) =>
+    counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
+  const fixed = requestCost(cascade, [calls.inputs[0]!]).tokensIn - listed(0);
+  let tokensIn = 0;
+  let tokensOut = 0;
+  calls.values.forEach((_, i) => {
+    tokensIn += fixed + listed(i);
+    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, n) => n) }));
+  });
+  return { kind: 'small side', calls: calls.values.length, tokensIn, tokensOut };
+}

@@ -1,0 +1,125 @@
+/**
+ * A semantic statement's options, read once from its `-- @` annotations
+ * (the grammar has already checked keys and values) and the engine defaults.
+ * @see ../../docs/dialect.md §2 "Annotations"
+ */
+import type { Annotation, ProxySpec, Strategy } from '../../../../grammar/index.js';
+import type { CallLimits } from '../../../cascade/call-limits.js';
+import { type PlanDefaults, planLimits } from '../../../plan/plan-limits.js';
+import type { BatchSetting } from '../cost/packing.js';
+
+export interface SemanticOptions {
+  /**
+   * `-- @ parallel`, `model`, `cache`, `timeout`, `retries`, `budget_dollars`,
+   * `budget_tokens`, `delivery` over the engine's defaults: carried unchanged
+   * to every operator chunk task and embedding call.
+   */
+  readonly limits: CallLimits;
+  /** Why `limits.parallel` is what it is: the statement's annotation or the engine's default (EXPLAIN's words). */
+  readonly parallelChosen: string;
+  readonly threshold: number;
+  readonly strategy: Strategy;
+  /** Free-text annotations, appended to every operator prompt. */
+  readonly hint: string;
+  /** `~` asks only about each left value's k nearest right values by embedding (`-- @ prefilter: k`). */
+  readonly prefilter?: number;
+  /**
+   * Distinct tuples of one operator packed into one prompt (`-- @ batch: n`,
+   * engine option `operatorBatch`); 1 = unpacked; 'auto' when neither says:
+   * sized per operator for its model (packing.ts).
+   */
+  readonly batch: BatchSetting;
+  /** A cheap model answers first; only its unsure answers go to the statement's model (`-- @ proxy: m confidence t`). */
+  readonly proxy?: ProxySpec;
+  /** The embedding model when a statement names none (`-- @ embed_model: m`, engine option `embedModel`). */
+  readonly embedModel?: string;
+  /**
+   * A pair predicate whose one side has at most this many distinct values may
+   * ask one call per value of the other side (`-- @ small_side: n`, engine
+   * option `smallSideLimit`; 0 = never): small-side.ts.
+   */
+  readonly smallSide: number;
+  /**
+   * Distinct tuples one record pass holds waiting for their answers, when
+   * every operator of the statement answers each tuple on its own
+   * (batch-passes.ts `tuplesPerPassOf`); engine option `tuplesPerPass`.
+   */
+  readonly tuplesPerPass: number;
+}
+
+/** The small-side limit when neither the statement nor the engine says. */
+export const DEFAULT_SMALL_SIDE = 64;
+
+export const DEFAULT_THRESHOLD = 0.5;
+
+/**
+ * Tuples a record pass holds when the engine does not say: ~1.3 KB each for
+ * a 1 KB text (its inputs, its key, its place in the pass's map), ~45 MB at
+ * most; a million distinct tuples take 31 passes, each a DuckDB scan that
+ * costs far less than the calls it answers.
+ */
+export const DEFAULT_TUPLES_PER_PASS = 32_768;
+
+/** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
+export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';
+
+export function semanticOptions(
+  annotations: readonly Annotation[],
+  defaults: Pick<
+    PlanDefaults,
+    'parallel' | 'parallelChosen' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide' | 'tuplesPerPass'
+  >,
+): SemanticOptions {
+  let threshold = DEFAULT_THRESHOLD;
+  let strategy: Strategy = 'batch';
+  const hints: string[] = [];
+  let prefilter: number | undefined;
+  let batch: BatchSetting = defaults.operatorBatch ?? 'auto';
+  let proxy: ProxySpec | undefined;
+  let embedModel = defaults.embedModel;
+  let smallSide = defaults.smallSide ?? DEFAULT_SMALL_SIDE;
+  // The limits' keys (parallel, model, cache, timeout, retries, budgets, delivery) are read by planLimits.
+  for (const a of annotations) {
+    switch (a.key) {
+      case 'threshold':
+        threshold = a.value;
+        break;
+      case 'strategy':
+        strategy = a.value;
+        break;
+      case 'hint':
+        hints.push(a.value);
+        break;
+      case 'prefilter':
+        prefilter = a.value;
+        break;
+      case 'batch':
+        batch = a.value;
+        break;
+      case 'proxy':
+        proxy = a.value;
+        break;
+      case 'embed_model':
+        embedModel = a.value;
+        break;
+      case 'small_side':
+        smallSide = a.value;
+        break;
+    }
+  }
+  return {
+    limits: planLimits({}, annotations, defaults),
+    parallelChosen: annotations.some((a) => a.key === 'parallel')
+      ? '-- @ parallel'
+      : (defaults.parallelChosen ?? 'the engine’s default'),
+    threshold,
+    strategy,
+    hint: hints.join('\n'),
+    prefilter,
+    batch,
+    proxy,
+    embedModel,
+    smallSide,
+    tuplesPerPass: defaults.tuplesPerPass ?? DEFAULT_TUPLES_PER_PASS,
+  };
+}
