@@ -88,7 +88,9 @@ test('the config file supplies the --db default, relative to the file', async ()
 });
 
 test("rvbbit.small_side and --small-side set the engine's small-side limit (the flag wins); out of range names the key", async () => {
-  const pairs = `EXPLAIN SELECT a.x, b.y FROM (VALUES ('good'), ('bad'), ('fine')) a(x), (VALUES ('nice'), ('awful')) b(y)
+  // Unpacked (-- @ batch: 1): the subject is which side may be small, not packed pairs or blocks.
+  const pairs = `-- @ batch: 1
+EXPLAIN SELECT a.x, b.y FROM (VALUES ('good'), ('bad'), ('fine')) a(x), (VALUES ('nice'), ('awful')) b(y)
     WHERE LLM_FILTER('the same sentiment', a.x, b.y)`;
   const plan = async (args: string[], config?: string) => {
     const env = config ? { RVBBIT_CONFIG: join(configDir(config), 'rvbbit.config.yaml') } : {};
@@ -97,8 +99,9 @@ test("rvbbit.small_side and --small-side set the engine's small-side limit (the 
     const rows = JSON.parse(r.out) as { property: string; value: string }[];
     return rows.find((x) => x.property === 'functions')!.value;
   };
-  // 3 × 2 pairs: the 2 values of b.y are a small side under the default (64).
-  assert.match(await plan([]), /3 calls; small side: 2 distinct b\.y values/);
+  // 3 × 2 pairs: under the default (64) both sides are small and the cheaper one is taken, the 3
+  // values of a.x as candidates (2 calls; was b.y's 3 calls before both orientations were priced).
+  assert.match(await plan([]), /2 calls; small side: 3 distinct a\.x values/);
   assert.match(await plan(['--small-side', '1']), /6 calls; pairwise/);
   assert.match(await plan([], 'rvbbit:\n  small_side: 1\n'), /6 calls; pairwise/);
   assert.match(await plan(['--small-side', '2'], 'rvbbit:\n  small_side: 1\n'), /3 calls; small side/);
