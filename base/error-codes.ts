@@ -166,6 +166,8 @@ export const ENGINE_ERROR_CODES = {
 
   // ── engine and sessions ──
   ENGINE_OPTION: 'createEngine() got an invalid option',
+  TUNE_ARGUMENT:
+    'tune() got an invalid argument (the table, the target, the sample, the seed, the confidence)',
   ENGINE_CLOSED: 'a session was asked of a closed engine',
   SESSION_CLOSED: 'a statement was run on a closed session',
   BAD_PARAMETER: 'a statement parameter ($n) of a type or encoding that cannot be bound',

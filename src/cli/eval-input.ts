@@ -6,9 +6,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { SqlTok, scanSql } from '../../grammar/sql-scan.js';
-
-/** Parts of a qualified name: catalog.schema.table at most. */
-const MAX_NAME_PARTS = 3;
+import { quotedTableName as quotedName } from '../engine/evaluate.js';
 
 /** `--table` as written (the statement names it so) and as the quoted name the sampling SQL uses. */
 export interface EvalTable {
@@ -21,33 +19,14 @@ export function tableArg(value: string): EvalTable {
   return { written: value, quoted: quotedTableName(value) };
 }
 
-/**
- * `--table`'s value as a quoted (qualified) name: `items` → `"items"`,
- * `main.items` → `"main"."items"`, `"my table"` → `"my table"`. Each part is
- * a bare word or a double-quoted name; anything else is bad usage.
- */
+/** `--table`'s value as a quoted (qualified) name (evaluate.ts); bad usage unless it names a table. */
 export function quotedTableName(value: string): string {
-  const parts: string[] = [];
-  const part = /\s*(?:"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))\s*(\.|$)/y;
-  let at = 0;
-  while (at < value.length) {
-    part.lastIndex = at;
-    const m = part.exec(value);
-    if (!m) break;
-    parts.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!);
-    at = part.lastIndex;
-    if (m[3] === '') break;
-    if (at === value.length) return badTable(value);
-  }
-  if (at !== value.length || parts.length === 0 || parts.length > MAX_NAME_PARTS || parts.includes(''))
-    return badTable(value);
-  return parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
-}
-
-function badTable(value: string): never {
-  throw new InvalidArgumentError(
-    `--table must name a table (name, schema.name or catalog.schema.name; a part with other characters in double quotes), got '${value}'`,
-  );
+  const quoted = quotedName(value);
+  if (quoted === undefined)
+    throw new InvalidArgumentError(
+      `--table must name a table (name, schema.name or catalog.schema.name; a part with other characters in double quotes), got '${value}'`,
+    );
+  return quoted;
 }
 
 /**

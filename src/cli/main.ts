@@ -16,6 +16,7 @@ import { registerRepl } from './repl-command.js';
 import { registerScripts } from './script-commands.js';
 import { registerServe } from './serve-command.js';
 import { registerSim } from './sim-command.js';
+import { registerTune } from './tune-command.js';
 import { registerWorker } from './worker-command.js';
 
 /** Exit status of bad usage, as `--help` and the README document it (psql and grep use 2 too). */
@@ -41,6 +42,7 @@ bad argument); rvbbit query also 3 (some MAP rows failed) and 130 (cancelled).`,
 
 registerQuery(program);
 registerEval(program);
+registerTune(program);
 registerRepl(program);
 registerServe(program);
 registerExplain(program);

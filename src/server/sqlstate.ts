@@ -61,6 +61,7 @@ export const SQLSTATE_OF_CODE = {
   ENGINE_ERROR: SqlState.internalError,
   CANCELLED: SqlState.queryCanceled,
   ENGINE_OPTION: SqlState.internalError,
+  TUNE_ARGUMENT: SqlState.invalidParameterValue,
   ENGINE_CLOSED: SqlState.internalError,
   SESSION_CLOSED: SqlState.internalError,
   BAD_PARAMETER: SqlState.dataException,

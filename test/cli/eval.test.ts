@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { formatDollars } from '../../base/dollars.js';
-import { agreement, onSample, spearman } from '../../src/cli/eval-command.js';
+import { agreement, onTable, SAMPLE_TABLE, spearman } from '../../src/engine/evaluate.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { rvbbit } from './helpers.js';
 
@@ -143,11 +143,12 @@ test("rvbbit eval: an unpriced model's dollars stay unknown (null in JSON, unkno
   ]);
 });
 
-test('onSample reads the table from the sample, not words in strings or other names', () => {
+test('onTable reads the table from the sample, not words in strings or other names', () => {
   assert.is(
-    onSample(
+    onTable(
       `SELECT id FROM items WHERE body MEANS 'items like these' AND items.id > 0 AND my_items = 1`,
       'items',
+      SAMPLE_TABLE,
     ),
     `SELECT id FROM rvbbit_eval_sample WHERE body MEANS 'items like these' AND rvbbit_eval_sample.id > 0 AND my_items = 1`,
   );

@@ -1,0 +1,154 @@
+/**
+ * `rvbbit tune` and the library's `tune()` (src/engine/tune.ts) against a simulator whose
+ * cheaper models are profiled 85%, 97% and 99% accurate and priced cheapest first, the
+ * statement's model (sim-large) answering the one world's truth: over a 2,000-row filter, the
+ * cheapest model whose agreement clears 0.9 by its lower bound is chosen, in ≤ 2× the calls of
+ * one candidate's `rvbbit eval`, each model's calls exactly what the simulator counted.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createEngine, defaultCandidates, RvbbitError, tune } from '../../src/index.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { rvbbit } from './helpers.js';
+
+const SETUP = `CREATE TABLE items AS SELECT range::INTEGER AS id,
+  CASE WHEN range % 5 = 0 THEN 'eco friendly bottle number ' ELSE 'plain steel part number ' END || range AS body
+  FROM range(2000)`;
+const FILTER = "SELECT id FROM items WHERE body MEANS 'eco friendly'";
+const MODELS = ['cheap-a', 'cheap-b', 'cheap-c'];
+const CANDIDATES = MODELS.map((m) => `-- @ model: ${m}`);
+const SIMULATOR = {
+  profiles: { 'cheap-a': { accuracy: 0.85 }, 'cheap-b': { accuracy: 0.97 }, 'cheap-c': { accuracy: 0.99 } },
+  prices: {
+    'sim-large': { in: 2.5, out: 10 },
+    'cheap-a': { in: 0.05, out: 0.2 },
+    'cheap-b': { in: 0.15, out: 0.6 },
+    'cheap-c': { in: 0.6, out: 2.4 },
+  },
+};
+
+test('rvbbit tune --format json: the cheapest model clearing 0.9 by its bound, in ≤ 2× one evaluation', async () => {
+  const sim = await startSimulator(SIMULATOR);
+  const env = { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-large' };
+  try {
+    const args = ['--setup', SETUP, '--table', 'items', '--format', 'json'];
+    const r = await rvbbit(
+      ['tune', FILTER, '--target', '0.9', ...args, ...CANDIDATES.flatMap((c) => ['--candidate', c])],
+      { env },
+    );
+    assert.is(r.code, 0, r.err);
+    const rows = JSON.parse(r.out) as Record<string, unknown>[];
+    assert.equal(
+      rows.map((o) => [o.candidate, o.rows, o.calls, o.chosen, o.verdict]),
+      [
+        // The reference ran rounds of 50, 100 and 200 rows (4 + 7 + 13 packed calls).
+        ['(reference: as written)', 350, 24, false, 'reference'],
+        // 37 of 50 agree: its upper bound is under 0.9 after the first round.
+        ['-- @ model: cheap-a', 50, 4, false, 'under the target'],
+        ['-- @ model: cheap-b', 350, 24, true, 'chosen'],
+        // Its first round priced it above cheap-b: it never needed more rows.
+        ['-- @ model: cheap-c', 50, 4, false, 'dearer than the chosen'],
+      ],
+    );
+    const chosen = rows[2]!;
+    assert.equal([chosen.agreement, chosen.agreement_bound], [0.9686, 0.9351]);
+    for (const o of rows)
+      for (const k of ['tokens_in', 'tokens_out', 'dollars', 'agreement', 'agreement_bound'])
+        assert.ok(typeof o[k] === 'number', `${o.candidate} ${k}: ${o[k]}`);
+    // Every call counted is one the simulator answered.
+    assert.equal(sim.stats().byModel, { 'sim-large': 24, 'cheap-a': 4, 'cheap-b': 24, 'cheap-c': 4 });
+    const tuned = rows.reduce((s, o) => s + (o.calls as number), 0);
+
+    // One candidate's evaluation on the same sample: the reference and the candidate over its 400 rows.
+    const one = await rvbbit(['eval', FILTER, ...args, '--sample', '400', '--candidate', CANDIDATES[1]!], {
+      env,
+    });
+    assert.is(one.code, 0, one.err);
+    const [evaluated] = JSON.parse(one.out) as [{ calls: number }];
+    const evaluation = evaluated.calls * 2; // the reference runs the same statement, packed alike
+    assert.is(evaluation, 50);
+    assert.ok(tuned <= 2 * evaluation, `tune made ${tuned} calls, one evaluation ${evaluation}`);
+    assert.is(tuned, 56);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('rvbbit tune (table): the lines, the chosen annotations; a target none clears keeps the statement', async () => {
+  const sim = await startSimulator(SIMULATOR);
+  const env = { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-large' };
+  try {
+    const base = ['tune', FILTER, '--setup', SETUP, '--table', 'items', '--sample', '100'];
+    const clears = await rvbbit([...base, '--target', '0.8', '--candidate', CANDIDATES[2]!], { env });
+    assert.is(clears.code, 0, clears.err);
+    const lines = clears.out.trimEnd().split('\n');
+    assert.match(
+      lines[0]!,
+      /^candidate +rows +calls +tokens_in +tokens_out +dollars +agreement +agreement_bound +chosen +verdict$/,
+    );
+    assert.match(lines[2]!, /^-- @ model: cheap-c +\d+ +\d+ .* yes +chosen$/);
+    assert.equal(lines.slice(-2), [
+      'chosen: put these annotations before the statement:',
+      '-- @ model: cheap-c',
+    ]);
+    const none = await rvbbit([...base, '--target', '0.999', '--candidate', CANDIDATES[0]!], { env });
+    assert.is(none.code, 0, none.err);
+    assert.match(none.out, /^\(reference: as written\) .* yes +chosen: no candidate clears the target$/m);
+    assert.match(none.out, /^-- @ model: cheap-a .* under the target$/m);
+    assert.match(none.out, /chosen: the statement as written \(no candidate clears the target for less\)\n$/);
+  } finally {
+    await sim.close();
+  }
+});
+
+test('tune() from code: the default candidates (other priced models, batch 32); a model dearer than the reference is out', async () => {
+  const engine = await createEngine({ provider: { simulator: {} } });
+  try {
+    await engine.query(SETUP);
+    assert.equal(defaultCandidates(engine), ['-- @ model: sim-large', '-- @ batch: 32']);
+    const r = await tune(engine, FILTER, { table: 'items', target: 0.9, sample: 100 });
+    assert.equal(
+      r.rows.map((o) => [o.candidate, o.chosen, o.verdict]),
+      [
+        ['(reference: as written)', false, 'reference'],
+        ['-- @ model: sim-large', false, 'costs no less than the reference'],
+        // The one world answers every packing alike: agreement 1, fewer prompts a row.
+        ['-- @ batch: 32', true, 'chosen'],
+      ],
+    );
+    assert.is(r.chosen, '-- @ batch: 32');
+    assert.is(r.rows[2]!.agreement, 1);
+    // Bad arguments are TUNE_ARGUMENT, naming what was wrong; nothing runs.
+    for (const [options, message] of [
+      [{ table: 'items', target: 0 }, 'the target is an agreement in (0, 1], got 0'],
+      [{ table: 'items; DROP TABLE items', target: 0.9 }, "got 'items; DROP TABLE items'"],
+      [
+        { table: 'items', target: 0.9, sample: 0 },
+        'the sample is a whole number of rows from 1 to 1000000, got 0',
+      ],
+    ] as const) {
+      const err = await tune(engine, FILTER, options).catch((e: unknown) => e);
+      assert.ok(err instanceof RvbbitError && err.code === 'TUNE_ARGUMENT', String(err));
+      assert.match((err as Error).message, message);
+    }
+  } finally {
+    await engine.close();
+  }
+});
+
+test('rvbbit tune: bad usage is exit 2, one line naming it', async () => {
+  const noTarget = await rvbbit(['tune', FILTER, '--table', 'items']);
+  assert.is(noTarget.code, 2);
+  assert.is(
+    noTarget.err,
+    'rvbbit tune: --target <share> is the agreement to clear, e.g. 0.9 (rvbbit tune --help for usage)\n',
+  );
+  const badTarget = await rvbbit(['tune', FILTER, '--table', 'items', '--target', '1.5']);
+  assert.is(badTarget.code, 2);
+  assert.match(badTarget.err, "--target must be a number greater than 0 and at most 1, got '1.5'");
+  const writes = await rvbbit(['tune', 'DELETE FROM items', '--table', 'items', '--target', '0.9']);
+  assert.is(writes.code, 2);
+  assert.match(writes.err, 'rvbbit tune: the statement is refused: it is a DELETE statement');
+});
+
+test.run();
