@@ -20,9 +20,16 @@
  * Exit status: 0 done; 1 an error; 2 bad usage.
  */
 import type { Command } from 'commander';
-import { agreement, drawSample, onTable, runSetup, SAMPLE_TABLE } from '../engine/evaluate.js';
+import {
+  type AgreementFigures,
+  agreement,
+  drawSample,
+  onTable,
+  runSetup,
+  SAMPLE_TABLE,
+} from '../engine/evaluate.js';
 import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
-import { type EvalTable, tableArg, writingStatementProblem } from './eval-input.js';
+import { addSetupOptions, type EvalTable, tableArg, writingStatementProblem } from './eval-input.js';
 import { figuresTable } from './figures-table.js';
 import { printError } from './print-error.js';
 
@@ -37,7 +44,7 @@ interface EvalFlags extends EngineFlags {
 }
 
 /** One candidate's figures (the JSON object `--format json` prints). */
-export interface EvalResult {
+export interface EvalResult extends AgreementFigures {
   readonly candidate: string;
   readonly calls: number;
   readonly tokens_in: number;
@@ -45,12 +52,6 @@ export interface EvalResult {
   /** null: a call's model has no price (rvbbit.queries.cost is NULL). */
   readonly dollars: number | null;
   readonly rows: number;
-  readonly agreement: number | null;
-  readonly precision?: number | null;
-  readonly recall?: number | null;
-  readonly f1?: number | null;
-  readonly mae?: number;
-  readonly rank_correlation?: number | null;
   /**
    * A proxy with targets (rvbbit.queries' guarantee columns): distinct tuples the proxy answered,
    * and those the statement's model answered (its sample and band): the share that decides the saving.
@@ -59,7 +60,6 @@ export interface EvalResult {
   readonly big_model_tuples?: number;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 /** The largest sample: every row of it is a call per set-up. */
 const MAX_SAMPLE = 1_000_000;
 /** REPEATABLE's seed is a 32-bit integer in DuckDB. */
@@ -76,27 +76,8 @@ export function registerEval(program: Command): void {
       tableArg,
     )
     .option('--sample <n>', 'rows of the sample (default 200)', intArg('--sample', 1, MAX_SAMPLE), 200)
-    .option('--seed <n>', "the sample's seed (default 1)", intArg('--seed', 0, MAX_SEED), 1)
-    .option('--reference <annotations>', 'the reference set-up (default: the statement as written)', '')
-    .option(
-      '--candidate <annotations>',
-      'a set-up to compare, e.g. "-- @ model: small-fast" (repeatable)',
-      collect,
-    )
-    .option(
-      '--setup <sql>',
-      'SQL run first, e.g. CREATE TABLE … AS SELECT * FROM read_csv(…) (repeatable)',
-      collect,
-    )
-    .option(
-      '--format <fmt>',
-      'table | json',
-      (v) => {
-        if (v !== 'table' && v !== 'json') throw new Error(`--format must be table or json, got '${v}'`);
-        return v;
-      },
-      'table',
-    );
+    .option('--seed <n>', "the sample's seed (default 1)", intArg('--seed', 0, MAX_SEED), 1);
+  addSetupOptions(cmd, 'a set-up to compare, e.g. "-- @ model: small-fast" (repeatable)');
   addEngineFlags(cmd).action(async (sql: string, flags: EvalFlags, command: Command) => {
     process.exitCode = await runEval(sql, flags, Boolean(command.optsWithGlobals().debug));
   });

@@ -4,7 +4,7 @@
  * text pasted in) and the statement, which must only read: eval runs it once
  * per set-up, so a DELETE or an INSERT would run that many times.
  */
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { SqlTok, scanSql } from '../../grammar/sql-scan.js';
 import { quotedTableName as quotedName } from '../engine/evaluate.js';
 
@@ -65,4 +65,31 @@ export function writingStatementProblem(sql: string): string | undefined {
     }
   }
   return first === undefined ? 'it is empty: give eval one SELECT' : undefined;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The options eval and tune share after their sample's: the reference set-up, the candidates
+ * (`candidateHelp` says what eval and tune do with one), SQL run first, and the output format.
+ */
+export function addSetupOptions(cmd: Command, candidateHelp: string): Command {
+  return cmd
+    .option('--reference <annotations>', 'the reference set-up (default: the statement as written)', '')
+    .option('--candidate <annotations>', candidateHelp, collect)
+    .option(
+      '--setup <sql>',
+      'SQL run first, e.g. CREATE TABLE … AS SELECT * FROM read_csv(…) (repeatable)',
+      collect,
+    )
+    .option(
+      '--format <fmt>',
+      'table | json',
+      (v) => {
+        if (v !== 'table' && v !== 'json')
+          throw new InvalidArgumentError(`--format must be table or json, got '${v}'`);
+        return v;
+      },
+      'table',
+    );
 }

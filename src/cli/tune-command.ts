@@ -12,7 +12,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import type { TuneRow } from '../engine/tune.js';
 import { addEngineFlags, type EngineFlags, engineFromFlags, intArg } from './engine-flags.js';
-import { type EvalTable, tableArg, writingStatementProblem } from './eval-input.js';
+import { addSetupOptions, type EvalTable, tableArg, writingStatementProblem } from './eval-input.js';
 import { figuresTable } from './figures-table.js';
 import { printError } from './print-error.js';
 
@@ -27,8 +27,6 @@ interface TuneFlags extends EngineFlags {
   setup?: string[];
   format: 'table' | 'json';
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** A share in (0, 1] (`--target`) or (0, 1) (`--confidence`). */
 function shareArg(name: string, closedAtOne: boolean) {
@@ -80,28 +78,8 @@ export function registerTune(program: Command): void {
       intArg('--sample', 1, 1_000_000),
       400,
     )
-    .option('--seed <n>', "the sample's seed (default 1)", intArg('--seed', 0, 2 ** 31 - 1), 1)
-    .option('--reference <annotations>', 'the reference set-up (default: the statement as written)', '')
-    .option(
-      '--candidate <annotations>',
-      'a set-up to try, e.g. "-- @ model: small-fast" (repeatable)',
-      collect,
-    )
-    .option(
-      '--setup <sql>',
-      'SQL run first, e.g. CREATE TABLE … AS SELECT * FROM read_csv(…) (repeatable)',
-      collect,
-    )
-    .option(
-      '--format <fmt>',
-      'table | json',
-      (v) => {
-        if (v !== 'table' && v !== 'json')
-          throw new InvalidArgumentError(`--format must be table or json, got '${v}'`);
-        return v;
-      },
-      'table',
-    );
+    .option('--seed <n>', "the sample's seed (default 1)", intArg('--seed', 0, 2 ** 31 - 1), 1);
+  addSetupOptions(cmd, 'a set-up to try, e.g. "-- @ model: small-fast" (repeatable)');
   addEngineFlags(cmd).action(async (sql: string, flags: TuneFlags, command: Command) => {
     process.exitCode = await runTune(sql, flags, Boolean(command.optsWithGlobals().debug));
   });
