@@ -22,7 +22,7 @@
  */
 import { SIM_PRICES } from '../src/sim/prices.js';
 import { embeddingAnswersFor } from '../test/fixtures/supg-embedding-trials.js';
-import { runCascade, runTrial, type TrialResult } from '../test/fixtures/supg-trials.js';
+import { runCascade, runTrial, runTrialWithPayoff, type TrialResult } from '../test/fixtures/supg-trials.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -108,4 +108,45 @@ for (const noise of only === 'model' ? [] : [0, 0.5, 1, 1.5]) {
   });
 }
 lines.push(...embeddingLines.flat());
+
+// The pay-off rule (proxy-payoff.ts): a pilot of 5% of the rows to both models, then the proxy only if
+// ratio + predicted share < 1. Target 0.9 each; the price ratio is the proxy's a call over the big model's
+// (0.06: the bench's gpt-4o-mini over gpt-4o; 0.5 and 0.9: dearer proxies).
+lines.push(
+  '',
+  '| proxy | price ratio | trials the proxy ran | rows to big model | dollars vs big only: mean / worst | recall mean / worst | targets met |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+);
+for (const accuracy of only === 'embedding' ? [] : [0.6, 0.85, 0.95]) {
+  for (const ratio of [0.06, 0.5, 0.9]) {
+    let ran = 0;
+    let share = 0;
+    let cost = 0;
+    let worst = 0;
+    let recall = 0;
+    let worstR = 1;
+    let met = 0;
+    for (let t = 0; t < TRIALS; t++) {
+      const spec = {
+        seed: 5000 + t,
+        rows: ROWS,
+        prevalence: prevalence(t),
+        accuracy,
+        targets: targetsOf(0.9),
+      };
+      const r = runTrialWithPayoff(spec, ratio);
+      if (r.proxied) ran++;
+      share += r.bigRows / ROWS;
+      cost += r.cost;
+      worst = Math.max(worst, r.cost);
+      recall += r.recall;
+      worstR = Math.min(worstR, r.recall);
+      if (r.recall >= 0.9 && r.precision >= 0.9) met++;
+    }
+    lines.push(
+      `| model, accuracy ${accuracy} | ${ratio} | ${ran} of ${TRIALS} | ${pct(share / TRIALS)} | ${(cost / TRIALS).toFixed(3)}× / ${worst.toFixed(3)}× | ${(recall / TRIALS).toFixed(3)} / ${worstR.toFixed(3)} | ${met} of ${TRIALS} |`,
+    );
+    console.error(lines.at(-1));
+  }
+}
 console.log(lines.join('\n'));

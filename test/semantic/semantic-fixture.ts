@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
+import type { PriceTable } from '../../src/llm/pricing.js';
 import {
   type SimulatorOptions,
   type SimulatorProcessHandle,
@@ -58,11 +59,13 @@ CREATE TABLE reviews AS SELECT * FROM read_csv('${REVIEWS_CSV}');
 `;
 
 export async function startSemFixture(
-  engine: EngineOptions = {},
+  /** `prices`: the provider's price table (none by default: every model unpriced). */
+  engine: EngineOptions & { readonly prices?: PriceTable } = {},
   sim: SimulatorOptions = {},
   tables = TABLES,
 ): Promise<SemFixture> {
   const simulator = await startSimulatorProcess({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
+  const { prices, ...options } = engine;
   const e = await createEngine({
     cascadeRoots: [],
     provider: {
@@ -70,9 +73,10 @@ export async function startSemFixture(
       model: 'sim-small',
       maxConcurrency: 1000,
       backoff: { baseMs: 5, maxMs: 50 },
+      ...(prices ? { prices } : {}),
     },
     threads: 2,
-    ...engine,
+    ...options,
   });
   await e.query(tables);
   return {

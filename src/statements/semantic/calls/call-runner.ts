@@ -94,6 +94,12 @@ export const MAX_LEARNED_WINDOWS = 256;
 /** At most this many notices name a statement's tuples over the model's limits; then one says how many more. */
 const LIMIT_NOTICES = 10;
 
+/** What one run's calls cost (a cached answer costs nothing); `unpriced`: rows whose cost is unknown. */
+export interface DollarTally {
+  dollars: number;
+  unpriced: number;
+}
+
 export class CallRunner {
   private readonly rows: RowDispatch;
   private readonly targets = new Map<CallTarget, DispatchTarget>();
@@ -128,14 +134,19 @@ export class CallRunner {
    * Outputs of the cascade for every input, in order (cache first, misses on
    * the pool); a tuple over the model's limits is NULL, and a notice names it.
    */
-  async run(target: CallTarget, inputs: readonly Record<string, unknown>[]): Promise<unknown[]> {
-    return this.nullOverLimits(target, inputs.length, await this.runWithinLimits(target, inputs));
+  async run(
+    target: CallTarget,
+    inputs: readonly Record<string, unknown>[],
+    tally?: DollarTally,
+  ): Promise<unknown[]> {
+    return this.nullOverLimits(target, inputs.length, await this.runWithinLimits(target, inputs, tally));
   }
 
   /** The same, with a tuple over the model's limits as its CallOverLimit. */
   async runWithinLimits(
     target: CallTarget,
     inputs: readonly Record<string, unknown>[],
+    tally?: DollarTally,
   ): Promise<(unknown | CallOverLimit)[]> {
     const out = new Array<unknown>(inputs.length);
     let answered = 0;
@@ -144,6 +155,10 @@ export class CallRunner {
       accept: (outcomes: readonly RowOutcome[]) => {
         for (const o of outcomes) {
           answered++;
+          if (tally) {
+            if (o.cost === null) tally.unpriced++;
+            else tally.dollars += o.cost;
+          }
           if (o.ok) out[o.index] = o.output;
           else if (nullInstead(target, o)) out[o.index] = null;
           else if (LIMIT_CODES.includes(o.errorCode)) out[o.index] = this.overLimit(o.errorCode, o.error);

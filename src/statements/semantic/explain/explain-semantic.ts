@@ -48,6 +48,7 @@ import {
   WRITE_STRATEGY,
 } from '../plan/semantic-plan.js';
 import { explainTargets, proxyFor, proxyUnfitReason } from '../proxies/proxy.js';
+import { describePayoff, explainPilot, proxyPriceRatio } from '../proxies/proxy-payoff.js';
 import { firstPassBudget, firstWindowRows, sourceRows, windowApplies } from '../run/batch-passes.js';
 import {
   closeEmbeddings,
@@ -384,11 +385,19 @@ async function estimateCalls(
         const model = opts.limits.model ?? engine.llm.defaultModel;
         const last = functions[functions.length - 1]!;
         const embedModel = opts.embedModel ?? DEFAULT_EMBED_MODEL;
+        // The pay-off rule (proxy-payoff.ts): a proxy as dear a call is never asked; a cheaper one runs past a pilot.
+        const ratio =
+          unfit || proxy.model === EMBEDDING_PROXY
+            ? undefined
+            : proxyPriceRatio(engine.llm, proxy.model, model);
+        const dear = ratio !== undefined && ratio >= 1;
         last.plan = unfit
           ? `${last.plan}; no proxy: ${unfit}`
-          : proxy.targets
-            ? `${last.plan}; ${explainTargets(proxy, model, misses, embedModel)}`
-            : `${last.plan}; proxy ${proxy.model} answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence ${proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
+          : dear
+            ? `${last.plan}; ${describePayoff(proxy.model, model, { ratio, pilot: 0, ran: false })}`
+            : proxy.targets
+              ? `${last.plan}; ${explainTargets(proxy, model, misses, embedModel)}`
+              : `${last.plan}; proxy ${proxy.model} answers first (scored by logprobs where the provider gives them, else its own confidence), the answers under confidence ${proxy.confidence} go to ${model} (at most ${misses} more calls, known once run)`;
         if (!unfit && proxy.model === EMBEDDING_PROXY) {
           // The embedding proxy's calls: its texts embedded as the run embeds them (proxy.ts embeddingScores).
           const args = fn.sql.args.map((a) => a.name);
@@ -405,7 +414,7 @@ async function estimateCalls(
           );
           calls += e.calls;
           embeddingLines.push(e.line);
-        } else if (!unfit) {
+        } else if (!unfit && !dear) {
           // A model proxy answers every tuple first (its own cache key: confidenceVersion), packed as the
           // statement's model is: its calls come on top of the statement model's, which est_calls bounds.
           const proxyKeys = inputs.map((i) =>
@@ -425,6 +434,9 @@ async function estimateCalls(
           allModels.add(proxy.model);
           last.calls_expected = Number(last.calls_expected) + proxyCalls;
           last.plan = `${last.plan}; calls: ${proxyCalls} to ${proxy.model} (${proxyHits} of its answers cached), then at most ${n} to ${model}`;
+          const pilot =
+            ratio !== undefined && ratio > 0 ? explainPilot(proxy.model, model, ratio, misses) : null;
+          if (pilot) last.plan = `${last.plan}; ${pilot}`;
         }
       }
     }

@@ -51,12 +51,15 @@ export interface StatementExtras {
   };
   /** The statement's embeddings, for the embedding proxy's scores (proxy.ts). */
   readonly embeddings?: ProxyEmbeddings;
+  /** A proxy's price a call over the statement model's, undefined when either has none (proxy-payoff.ts). */
+  readonly proxyPriceRatio?: (proxyModel: string) => number | undefined;
 }
 
 export function statementExtras(
   proxy?: ProxySpec,
   blocking?: StatementExtras['blocking'],
   embeddings?: ProxyEmbeddings,
+  proxyPriceRatio?: StatementExtras['proxyPriceRatio'],
 ): StatementExtras {
   return {
     splits: [],
@@ -65,6 +68,7 @@ export function statementExtras(
     ...(proxy ? { proxy } : {}),
     ...(blocking ? { blocking } : {}),
     ...(embeddings ? { embeddings } : {}),
+    ...(proxyPriceRatio ? { proxyPriceRatio } : {}),
   };
 }
 
@@ -242,9 +246,12 @@ export async function resolveTuples(
       } else if (proxyFor(fn, proxy) && proxyUnfitReason(fn, proxyFor(fn, proxy)) === null) {
         const returns = registeredReturns(fn.sql);
         const answerValue = (o: unknown) => outputValue(o, returns);
-        const r = await runWithProxy(packed, inputs, runner, proxyFor(fn, proxy)!, answerValue, {
+        const spec = proxyFor(fn, proxy)!;
+        const priceRatio = more.proxyPriceRatio?.(spec.model);
+        const r = await runWithProxy(packed, inputs, runner, spec, answerValue, {
           args: fn.sql.args.map((a) => a.name),
           ...(more.embeddings ? { embeddings: more.embeddings } : {}),
+          ...(priceRatio !== undefined ? { priceRatio } : {}),
         });
         outputs = r.outputs;
         splits.push({ fn: fn.name, ...r.split });

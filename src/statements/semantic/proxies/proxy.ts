@@ -47,8 +47,18 @@ import {
   targetDelta,
 } from '../../../plan/supg.js';
 import type { TextVectors } from '../aggregates/entities.js';
-import type { CallRunner, CallTarget } from '../calls/call-runner.js';
+import type { CallRunner, CallTarget, DollarTally } from '../calls/call-runner.js';
 import { EMBED_BATCH, type EmbedCounters } from '../embeddings/embedder.js';
+import {
+  describePayoff,
+  type PayoffReport,
+  PILOT_MIN,
+  paysOff,
+  pilotRows,
+  predictAccuracyShare,
+  predictTargetsShare,
+  predictThresholdShare,
+} from './proxy-payoff.js';
 
 /** What a run with targets learnt (rvbbit.queries' strategy and EXPLAIN ANALYZE report it). */
 export interface GuaranteeReport {
@@ -97,6 +107,14 @@ export interface ProxySplit {
   /** The embedding proxy's scoring (no chat call). */
   readonly embedding?: EmbeddingScoring;
   readonly guarantee?: GuaranteeReport;
+  /** What the pay-off rule decided (proxy-payoff.ts); absent when a model has no price. */
+  readonly payoff?: PayoffReport;
+}
+
+/** The statement model's answers a pilot got before the proxy run: `known` rows of `outputs`. */
+interface Pilot {
+  readonly outputs: unknown[];
+  readonly known: ReadonlySet<number>;
 }
 
 /** The proxy a function's calls use: the statement's, else the function's own (sql_function.proxy). */
@@ -153,6 +171,11 @@ export function proxyUnfitReason(fn: SemanticFunction, proxy?: ProxySpec): strin
 /** Reads an output's SQL value (the operator's result: a boolean for a filter, a label for a classification). */
 export type AnswerValue = (output: unknown) => unknown;
 
+/** How the proxy's price compares with the statement model's (proxy-payoff.ts); undefined: a model has no price. */
+export interface ProxyCosts {
+  readonly priceRatio?: number;
+}
+
 /** Outputs for every input: the proxy's sure answers, the statement's model for the rest. */
 export async function runWithProxy(
   target: CallTarget,
@@ -160,7 +183,7 @@ export async function runWithProxy(
   runner: CallRunner,
   proxy: ProxySpec,
   answerValue: AnswerValue,
-  by: { readonly args: readonly string[]; readonly embeddings?: ProxyEmbeddings },
+  by: { readonly args: readonly string[]; readonly embeddings?: ProxyEmbeddings } & ProxyCosts,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const truthOf = (o: unknown) => answerValue(o) === true;
   if (proxy.model === EMBEDDING_PROXY && proxy.targets) {
@@ -169,25 +192,82 @@ export async function runWithProxy(
     const { scores, embedding } = await embeddingScores(inputs, by.args, by.embeddings);
     return withTargets(target, inputs, runner, proxy, proxy.targets, scores, truthOf, { embedding });
   }
-  const guesses = await runner.run(
-    { ...target, call: { ...target.call, model: proxy.model, askConfidence: true }, nullOnInvalid: true },
-    inputs,
-  );
+  const n = inputs.length;
+  const outputs = new Array<unknown>(n);
+  const ratio = by.priceRatio;
+  const unused = async (payoff: PayoffReport, known: ReadonlySet<number>) => {
+    const rest: number[] = [];
+    for (let i = 0; i < n; i++) if (!known.has(i)) rest.push(i);
+    await ask(target, inputs, runner, rest, outputs);
+    return {
+      outputs,
+      split: { model: proxy.model, confidence: proxy.confidence, tuples: n, kept: 0, payoff },
+    };
+  };
+  if (ratio !== undefined && ratio >= 1) return unused({ ratio, pilot: 0, ran: false }, new Set());
+  const guesses = new Array<unknown>(n);
+  const guess = async (rows: readonly number[], tally?: DollarTally) => {
+    if (rows.length === 0) return;
+    const got = await runner.run(
+      { ...target, call: { ...target.call, model: proxy.model, askConfidence: true }, nullOnInvalid: true },
+      rows.map((i) => inputs[i]!),
+      tally,
+    );
+    rows.forEach((r, j) => {
+      guesses[r] = got[j];
+    });
+  };
+  // The statement model's answers the pilot got: kept, never asked again.
+  const known = new Set<number>();
+  let payoff: PayoffReport | undefined;
+  const pilot = ratio !== undefined && ratio > 0 && n > PILOT_MIN ? pilotRows(n, SAMPLE_SEED) : [];
+  if (pilot.length > 0) {
+    // One after the other, each with its own tally: what each model's calls cost on the same tuples.
+    const proxyTally = { dollars: 0, unpriced: 0 };
+    const modelTally = { dollars: 0, unpriced: 0 };
+    await guess(pilot, proxyTally);
+    await ask(target, inputs, runner, pilot, outputs, modelTally);
+    for (const r of pilot) known.add(r);
+    const measured = measuredRatio(proxyTally, modelTally) ?? ratio!;
+    const predicted = predictShare(proxy, pilot, guesses, outputs, answerValue, n);
+    payoff = {
+      ratio: measured,
+      pilot: pilot.length,
+      predictedShare: predicted,
+      ran: paysOff(measured, predicted),
+    };
+    if (!payoff.ran) return unused(payoff, known);
+  }
+  const piloted = new Set(pilot);
+  await guess(Array.from({ length: n }, (_, i) => i).filter((i) => !piloted.has(i)));
+  const withPayoff = <T extends { split: ProxySplit }>(r: T): T =>
+    payoff ? { ...r, split: { ...r.split, payoff } } : r;
   const parts = guesses.map((g) => splitConfidence(g));
   const scored = { logprobs: 0, 'self-reported': 0 };
   guesses.forEach((g, i) => {
     if (g !== null) scored[parts[i]!.source]++;
   });
-  if (proxy.targets?.accuracy !== undefined)
-    return withAccuracy(target, inputs, runner, proxy, proxy.targets, guesses, answerValue, scored);
+  if (proxy.targets?.accuracy !== undefined) {
+    return withPayoff(
+      await withAccuracy(target, inputs, runner, proxy, proxy.targets, guesses, answerValue, scored, {
+        outputs,
+        known,
+      }),
+    );
+  }
   if (proxy.targets) {
     const maybe = guesses.map(trueScore);
     const answers = (i: number) => splitConfidence(guesses[i]).answer as Record<string, unknown>;
-    return withTargets(target, inputs, runner, proxy, proxy.targets, maybe, truthOf, { scored }, answers);
+    return withPayoff(
+      await withTargets(target, inputs, runner, proxy, proxy.targets, maybe, truthOf, { scored }, answers, {
+        outputs,
+        known,
+      }),
+    );
   }
-  const outputs = new Array<unknown>(inputs.length);
   const unsure: number[] = [];
   guesses.forEach((g, i) => {
+    if (known.has(i)) return;
     const { answer, confidence } = parts[i]!;
     if (g !== null && confidence >= proxy.confidence) outputs[i] = answer;
     else unsure.push(i);
@@ -197,10 +277,60 @@ export async function runWithProxy(
     model: proxy.model,
     confidence: proxy.confidence,
     tuples: inputs.length,
-    kept: inputs.length - unsure.length,
+    kept: inputs.length - unsure.length - known.size,
     scored,
+    ...(payoff ? { payoff } : {}),
   };
   return { outputs, split };
+}
+
+/**
+ * The share of tuples the statement's model would answer with `proxy`, from the
+ * pilot's proxy guesses (and, under targets, the statement model's answers).
+ */
+function predictShare(
+  proxy: ProxySpec,
+  pilot: readonly number[],
+  guesses: readonly unknown[],
+  outputs: readonly unknown[],
+  answerValue: AnswerValue,
+  n: number,
+): number {
+  const t = proxy.targets;
+  if (t?.accuracy !== undefined) {
+    const pairs = pilot.map((r) => {
+      const g = guesses[r];
+      const label = g === null ? undefined : answerValue(splitConfidence(g).answer);
+      const score =
+        g === null || label === null || label === undefined
+          ? undefined
+          : Math.min(1, Math.max(0, splitConfidence(g).confidence));
+      return { score, wrong: label === undefined || label !== answerValue(outputs[r]) };
+    });
+    const target = { accuracy: t.accuracy, delta: t.delta };
+    return predictAccuracyShare(pairs, n, target, t.sample ?? defaultSampleSize(n), SAMPLE_SEED);
+  }
+  if (t) {
+    const pairs = pilot.map((r) => ({
+      score: trueScore(guesses[r]),
+      truth: answerValue(outputs[r]) === true,
+    }));
+    return predictTargetsShare(pairs, n, t, t.sample ?? defaultSampleSize(n), SAMPLE_SEED);
+  }
+  return predictThresholdShare(
+    pilot.map((r) => guesses[r] !== null && splitConfidence(guesses[r]).confidence >= proxy.confidence),
+    n,
+  );
+}
+
+/**
+ * The proxy's price a call over the statement model's as the pilot paid them
+ * (the same tuples, the proxy's prompt asking its confidence too), or undefined
+ * when a cost is unknown or the statement model's answers were all cached.
+ */
+function measuredRatio(proxy: DollarTally, model: DollarTally): number | undefined {
+  if (proxy.unpriced > 0 || model.unpriced > 0 || model.dollars <= 0) return undefined;
+  return proxy.dollars / model.dollars;
 }
 
 /** The statement's model's answers for `rows`, written into `outputs`. */
@@ -210,11 +340,13 @@ async function ask(
   runner: CallRunner,
   rows: readonly number[],
   outputs: unknown[],
+  tally?: DollarTally,
 ): Promise<void> {
   if (rows.length === 0) return;
   const checked = await runner.run(
     target,
     rows.map((i) => inputs[i]!),
+    tally,
   );
   rows.forEach((at, j) => {
     outputs[at] = checked[j];
@@ -265,12 +397,14 @@ async function withTargets(
   scoring: Pick<ProxySplit, 'scored' | 'embedding'>,
   /** The proxy's own answer for tuple i (a model's keeps its other fields); an embedding has none but the verdict. */
   answers: (i: number) => Record<string, unknown> = () => ({}),
+  /** The statement model's answers so far (the pilot's: proxy-payoff.ts), kept and never asked again. */
+  pilot: Pilot = { outputs: new Array<unknown>(inputs.length), known: new Set() },
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const n = inputs.length;
   // An unscored tuple is drawn as an even guess and always asked of the statement's model.
   const scores = maybe.map((s) => s ?? 0.5);
-  const outputs = new Array<unknown>(n);
-  const labelled = new Set<number>();
+  const { outputs } = pilot;
+  const labelled = new Set<number>(pilot.known);
   const draws: Draw[] = [];
   const perRound = targets.sample ?? defaultSampleSize(n);
   for (let round = 0; ; round++) {
@@ -324,6 +458,7 @@ async function withAccuracy(
   guesses: readonly unknown[],
   answerValue: AnswerValue,
   scored: Readonly<Record<ConfidenceSource, number>>,
+  pilot: Pilot,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const n = inputs.length;
   const parts = guesses.map((g) => (g === null ? undefined : splitConfidence(g)));
@@ -334,17 +469,23 @@ async function withAccuracy(
       ? undefined
       : Math.min(1, Math.max(0, p.confidence)),
   );
-  const outputs = new Array<unknown>(n);
+  const { outputs, known } = pilot;
   const draws = uniformSample(n, targets.sample ?? defaultSampleSize(n), SAMPLE_SEED);
   const sampled = [...new Set(draws)];
-  await ask(target, inputs, runner, sampled, outputs);
+  await ask(
+    target,
+    inputs,
+    runner,
+    sampled.filter((r) => !known.has(r)),
+    outputs,
+  );
   const wrong = draws.map((r) => labels[r] === undefined || labels[r] !== answerValue(outputs[r]));
   const learnt = learnAccuracyThreshold(
     draws.map((r) => scores[r]),
     wrong,
     { accuracy: targets.accuracy!, delta: targets.delta },
   );
-  const taken = new Set(sampled);
+  const taken = new Set([...sampled, ...known]);
   const band: number[] = [];
   for (let i = 0; i < n; i++) {
     if (taken.has(i)) continue;
@@ -365,7 +506,7 @@ async function withAccuracy(
     model: proxy.model,
     confidence: proxy.confidence,
     tuples: n,
-    kept: n - sampled.length - band.length,
+    kept: n - taken.size - band.length,
     scored,
     guarantee,
   };
@@ -398,6 +539,13 @@ function describeScoring(s: ProxySplit): string {
 
 /** The strategy's and EXPLAIN ANALYZE's line for one function's proxy split. */
 export function describeSplit(fn: string, s: ProxySplit, model: string): string {
+  const p = s.payoff;
+  if (p && !p.ran) return `${fn}: ${describePayoff(s.model, model, p)}`;
+  const line = describeRun(fn, s, model);
+  return p ? `${line}; ${describePayoff(s.model, model, p)}` : line;
+}
+
+function describeRun(fn: string, s: ProxySplit, model: string): string {
   const g = s.guarantee;
   if (!g) {
     return `${fn}: proxy ${s.model} kept ${s.kept} of ${s.tuples} answers (confidence ≥ ${s.confidence}, ${describeScoring(s)}), ${s.tuples - s.kept} went to ${model}`;

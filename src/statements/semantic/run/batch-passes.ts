@@ -22,6 +22,7 @@ import {
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { PlannedSql, SemanticPlan } from '../plan/semantic-plan.js';
 import { describeSplit, guaranteeColumns, type ProxySplit, proxyFor } from '../proxies/proxy.js';
+import { proxyPriceRatios } from '../proxies/proxy-payoff.js';
 import type { LimitWindow } from '../rewrite/limit-window.js';
 import type { Rewritten } from '../rewrite/semantic-rewrite.js';
 import {
@@ -54,7 +55,12 @@ export async function runBatch(
   runPass?: PassContext['runPass'],
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   const opts = plan.options;
-  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb));
+  const more = statementExtras(
+    opts.proxy,
+    entityBlocking(emb, opts.prefilter),
+    proxyEmbeddings(emb),
+    proxyPriceRatios(ctx.engine.llm, opts.limits.model),
+  );
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,

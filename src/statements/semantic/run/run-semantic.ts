@@ -31,6 +31,7 @@ import {
   WRITE_STRATEGY,
   writeInTransaction,
 } from '../plan/semantic-plan.js';
+import { proxyPriceRatios } from '../proxies/proxy-payoff.js';
 import { outputValue } from '../state/sql-types.js';
 import {
   closeStatement,
@@ -73,6 +74,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           opts.proxy,
           entityBlocking(emb.state, opts.prefilter),
           proxyEmbeddings(emb.state),
+          proxyPriceRatios(ctx.engine.llm, opts.limits.model),
         );
         const plans: PlanNote[] = [];
         const written = await runWrite({
