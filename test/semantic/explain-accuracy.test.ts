@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SIM_PRICES } from '../../src/sim/prices.js';
 import { IMAGES } from '../images/fifty.js';
 import { COLOURS, png } from '../images/png.js';
 import { type SemFixture, startSemFixture, TABLES } from './semantic-fixture.js';
@@ -166,6 +167,48 @@ test('the pair planner picks the plan that is cheaper when run, images priced at
   assert.ok(both.est.tokensOut >= both.run.tokensOut, figures);
 });
 
+test('the pair planner compares dollars, not tokens: of an image join, the plan cheaper in dollars when each is run', async ({
+  f,
+}) => {
+  // 32 reviews × 16 pictures of 765 tokens each (1024 × 1024, detail auto): blocks (16 × 16 values a prompt) are
+  // fewer tokens than the small side (one call per picture listing the 32 reviews), but each block answers all its
+  // 256 pairs, and an output token costs 4× an input token (sim-small: $0.15 / $0.60 per 1M, gpt-4o-mini's).
+  // Compared by tokens (before) the planner took the blocks, the dearer plan in dollars.
+  const sql = `SELECT r.id AS x, p.id AS y FROM reviews r, pictures p
+    WHERE r.id <= 32 AND p.id <= 16 AND LLM_FILTER('The review describes the picture', r.review, IMAGE(p.file)) ORDER BY x, y`;
+  const both = await compare(f, '-- @ batch: 16\n-- @ small_side: 256', sql);
+  const blocks = await compare(f, '-- @ batch: 16\n-- @ small_side: 0', sql);
+  const small = await compare(f, '-- @ batch: 1\n-- @ small_side: 256', sql);
+  const price = SIM_PRICES['sim-small']!;
+  const dollars = (x: { tokensIn: number; tokensOut: number }) =>
+    (x.tokensIn * price.in + x.tokensOut * price.out) / 1e6;
+  const figures = `pair_plans: ${both.est.pairPlans}; run: blocks ${JSON.stringify(blocks.run)}, small side ${JSON.stringify(small.run)}`;
+  // EXPLAIN lists both, blocks the fewer tokens, the small side the fewer dollars, and takes the small side.
+  const listed = (kind: string) => {
+    const m = new RegExp(`${kind} (\\d+) calls, ~(\\d+) in \\+ (\\d+) out tokens, ~\\$([\\d.]+)`).exec(
+      both.est.pairPlans,
+    );
+    assert.ok(m, `${kind} listed: ${figures}`);
+    return { calls: Number(m[1]), tokensIn: Number(m[2]), tokensOut: Number(m[3]), dollars: Number(m[4]) };
+  };
+  const [estBlocks, estSmall] = [listed('blocks'), listed('small side')];
+  assert.ok(estBlocks.tokensIn + estBlocks.tokensOut < estSmall.tokensIn + estSmall.tokensOut, figures);
+  assert.ok(estSmall.dollars < estBlocks.dollars, figures);
+  assert.match(
+    both.est.pairPlans,
+    /^llm_filter: r\.review × IMAGE\(p\.file\) \(512 pairs\): small side 16 calls, [^;]*\(chosen: fewest dollars\); blocks 2 calls/,
+  );
+  // Each forced and run (exact calls): the small side is the cheaper in dollars, though not in tokens.
+  assert.is(small.run.calls, 16);
+  assert.is(blocks.run.calls, 2);
+  assert.ok(dollars(small.run) < dollars(blocks.run), figures);
+  assert.ok(small.run.tokensIn + small.run.tokensOut > blocks.run.tokensIn + blocks.run.tokensOut, figures);
+  // The chosen plan is the one run, priced as it runs: its calls exactly, its tokens within 5% (each image at its detail).
+  assert.equal(both.run, small.run);
+  assertClose(both, 'the small side chosen by dollars');
+  assertClose(small, 'the small side forced');
+});
+
 test('an unannotated pair join: packed pairs and blocks priced beside the small side, the cheapest taken and run as priced', async ({
   f,
 }) => {
@@ -176,11 +219,11 @@ test('an unannotated pair join: packed pairs and blocks priced beside the small 
   // 8 × 6 values, priced with the other plans the planner lists.
   assert.match(
     auto.est.pairPlans,
-    /\(48 pairs\): blocks 1 calls, [^;]*\(chosen: fewest tokens\); small side 6 calls, [^;]*; packed 3 calls/,
+    /\(48 pairs\): blocks 1 calls, [^;]*\(chosen: fewest dollars\); small side 6 calls, [^;]*; packed 3 calls/,
   );
   assertClose(auto, 'unannotated pairs');
   assert.is(auto.run.calls, 1);
-  // Each alternative run: the chosen plan spent the fewest tokens.
+  // Each alternative run: the chosen plan spent the fewest tokens (and dollars).
   const spent = (c: Compared) => c.run.tokensIn + c.run.tokensOut;
   const pairwise = await compare(f, '-- @ batch: 1\n-- @ small_side: 0', sql);
   const small = await compare(f, '-- @ batch: 1\n-- @ small_side: 256', sql);

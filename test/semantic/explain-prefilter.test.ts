@@ -53,20 +53,23 @@ test('a pair LLM_FILTER under prefilter 2: its functions line, tokens and calls 
   assert.ok(s.requests + s.embeddingRequests <= Number(plan.est_calls));
 });
 
-test('prefilter 8, LIMIT 5: est_calls_window bounds the first window`s pre-filtered pairs, not 0', async ({
+test('prefilter 8, LIMIT 5: est_calls_window counts the first window`s pre-filtered pairs as the run asks them (not 0, not one call a pair)', async ({
   f,
 }) => {
   const options = `${NO_CACHE}\n-- @ prefilter: 8`;
   const sql = `${SELF_JOIN(SAME)} LIMIT 5`;
   const plan = await explained(f, sql, options);
-  // Before: 0 (EXPLAIN's passes never reach a pre-filtered pair). The first window's pairs: 16, at most 8 per left
-  // value of its 2 rows (6 before issue 67 windowed the pair's left item alone: the first 4 rows of each side).
-  assert.is(plan.est_calls_window, '16');
+  // Before: 0 (EXPLAIN's passes never reach a pre-filtered pair). The first window's 2 left rows, each with its at
+  // most 8 kept pairs, asked as the run asks them: one small side call per left value listing its kept right values
+  // (prefilter-state.ts keptPairCalls, the rule of the statement's bound too). 16 before, the window's pairs counted
+  // one call each (6 before issue 67 windowed the pair's left item alone: the first 4 rows of each side).
+  assert.is(plan.est_calls_window, '2');
   assert.match(plan.limit_window!, /^LIMIT 5 over the first 2 rows of rv a \(more rows than that\): /);
   await f.rows(sql, options);
   // 7 before issue 67 (a window of 4 rows of each side, its 7 kept pairs pairwise): now the first 2 left rows'
-  // kept pairs, one small side call per left value listing its kept right values; within the bound above.
+  // kept pairs, one small side call per left value listing its kept right values: EXPLAIN's est_calls_window.
   assert.is(await f.requests(), 2);
+  assert.is(await f.requests(), Number(plan.est_calls_window));
 });
 
 test('no row of the first window passes the plain filters: est_calls_window is the first window with calls, the run`s', async ({
@@ -96,7 +99,7 @@ test('vectors cached: EXPLAIN plans the prefilter as the run does; est_calls and
   const windowPlan = await explained(f, limited, options);
   const wholePlan = await explained(f, SELF_JOIN(SAME), options);
   assert.is(await f.requests(), 0);
-  // Uncached vectors (the test above): 16, one window's pairs bounded. Planned: the first 2 left rows' kept pairs,
+  // Uncached vectors (the test above): 2, the window's left rows' kept pairs bounded by k each. Planned: the first 2 left rows' kept pairs,
   // one small side call per left value. (7 before issue 67 windowed the pair's left item alone: the windows of 4
   // and 8 rows of each side could not return 5 rows whatever the answers, the 16-row window asked 6 more.)
   assert.is(windowPlan.est_calls_window, '2');

@@ -99,14 +99,17 @@ test('a join packs its pairs when that is fewer calls than the small side`s cand
   };
   // 12 titles × 5 labels = 60 pairs. Batch 2: 5 candidate calls (one per label listing the 12 titles) cost fewer
   // tokens than 30 blocks of 2 × 2 or 30 packed prompts of 2 (before issue 67 priced both orientations: 12 calls,
-  // one per title listing the 5 labels). Batch 8 (before: 8 packed prompts of 8): 2 blocks of 8 titles × 5 labels, fewest tokens.
+  // one per title listing the 5 labels). Batch 8 (before: 8 packed prompts of 8): the small side's 5 calls too, by
+  // dollars (pair-plan.ts): 2 blocks of 8 titles × 5 labels were fewer tokens (~791 in + 250 out against ~1,152 +
+  // 135) and the plan taken when plans were compared by tokens, but each block answers all 60 pairs, at 4× an
+  // input token's price; run, the small side took 951 + 22 tokens ($0.000156), the blocks 688 + 260 ($0.000259).
   assert.match(
     await explain(2),
     /5 calls; small side: 12 distinct a values as candidates, one call per b value/,
   );
   assert.match(
     await explain(8),
-    /60 distinct tuples, 0 cached, 2 calls; blocks: up to 8 × 8 values per prompt, each stated once/,
+    /60 distinct tuples, 0 cached, 5 calls; small side: 12 distinct a values as candidates, one call per b value/,
   );
   assert.is(await f.requests(), 0);
 });

@@ -111,7 +111,7 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
   assert.match(pw.functions, /400 calls; pairwise: one call per distinct tuple/);
   assert.match(
     pw.pair_plans,
-    /^llm_filter: a\.review × b\.review \(400 pairs\): pairwise 400 calls, ~\d+ in \+ 2000 out tokens \(chosen: fewest tokens\)$/,
+    /^llm_filter: a\.review × b\.review \(400 pairs\): pairwise 400 calls, ~\d+ in \+ 2000 out tokens, ~\$\d+\.\d{6} \(chosen: fewest dollars\)$/,
   );
   // The small side: 30 reviews × 3 phrases, no batch. One call per phrase listing the 30 reviews (within small_side)
   // costs fewer tokens than one per review listing the 3 phrases: 30 calls before issue 67 priced both orientations.
@@ -124,7 +124,7 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
   assert.ok(Number(small.est_tokens_out) >= smallRun.tokensOut);
   assert.match(
     small.pair_plans,
-    /^llm_filter: r\.review × m\.phrase \(90 pairs\): small side 3 calls, .* \(chosen: fewest tokens\); pairwise 90 calls/,
+    /^llm_filter: r\.review × m\.phrase \(90 pairs\): small side 3 calls, .* \(chosen: fewest dollars\); pairwise 90 calls/,
   );
   // Blocks: batch 16, the same statement.
   const bl = await explain(ctx.f, MOODS, '-- @ batch: 16');
@@ -135,7 +135,7 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
   assert.match(
     bl.pair_plans,
     // Before issue 67: `…; packed 6 calls, …; small side 30 calls` (the small side one call per review; now per phrase).
-    /: blocks 2 calls, .* \(chosen: fewest tokens\); small side 3 calls, .*; packed 6 calls, /,
+    /: blocks 2 calls, .* \(chosen: fewest dollars\); small side 3 calls, .*; packed 6 calls, /,
   );
   // Packed: a value holding the block markup (`</left>`) cannot go in a block; EXPLAIN says so.
   const marked = `SELECT a.id AS x, b.id AS y FROM marked a, marked b
@@ -146,7 +146,7 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
   assert.is(pkRun.calls, 9);
   assert.match(
     pk.pair_plans,
-    /: packed 9 calls, .* \(chosen: fewest tokens\); no blocks: a value holds the block markup$/,
+    /: packed 9 calls, .* \(chosen: fewest dollars\); no blocks: a value holds the block markup$/,
   );
   assert.equal(pkRun.rows, (await run(ctx.pairwise, marked, '')).rows);
 });

@@ -23,13 +23,14 @@ const NO_CACHE = '-- @ cache: false';
 
 async function withEngine(
   body: (engine: Engine, sim: Awaited<ReturnType<typeof startSimulator>>) => Promise<void>,
+  packing: { operatorBatch?: number } = { operatorBatch: 1 },
 ) {
   const sim = await startSimulator({});
-  // Pinned unpacked (operatorBatch: 1): these count pairwise and small-side calls; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
+  // Pinned unpacked (operatorBatch: 1) unless a test says: these count pairwise and small-side calls; unannotated pair predicates pack since issue 67 (pair-plan.ts prices packed pairs and blocks then)
   const engine = await createEngine({
     provider: { baseUrl: sim.url, model: 'sim-small' },
     threads: 1,
-    operatorBatch: 1,
+    ...packing,
   });
   try {
     await engine.query(`CREATE TABLE reviews AS SELECT * FROM read_csv('${REVIEWS_CSV}');
@@ -137,7 +138,7 @@ test('vectors cached: EXPLAIN prices the plans the run takes; est_calls and est_
     assert.is(whole.est_calls, '96');
     assert.is(
       whole.pair_plans,
-      'llm_filter: l.t × r.t (1870 pairs): small side 96 calls, ~64639 in + 4028 out tokens (chosen: fewest tokens); pairwise 1870 calls, ~225924 in + 9350 out tokens',
+      'llm_filter: l.t × r.t (1870 pairs): small side 96 calls, ~64639 in + 4028 out tokens, ~$0.012113 (chosen: fewest dollars); pairwise 1870 calls, ~225924 in + 9350 out tokens, ~$0.039499',
     );
     assert.is(limited.est_calls_window, '2');
     assert.match(
@@ -160,6 +161,35 @@ test('vectors cached: EXPLAIN prices the plans the run takes; est_calls and est_
     assert.is(sim.stats().requests, Number(whole.est_calls));
     assert.is(sim.stats().embeddingRequests, 0);
   });
+});
+
+test('packed by default: EXPLAIN`s first window is the run`s calls; the prefilter still costs a LIMIT more calls than blocks do', async () => {
+  await withEngine(async (engine, sim) => {
+    // Without the prefilter the windows of 5 × 5 and 10 × 10 rows go in one block each (their pairs dense: every
+    // left against every right of the window, each value stated once). With it, the first 2, 4 and 8 left rows
+    // each bring their 10 kept rights, scattered over the right side: one small side call per left row is the
+    // cheapest plan (pair-plan.ts, by dollars), 2 + 2 + 4. The target "a prefilter never raises a LIMIT's calls"
+    // is not met here: sparse kept pairs cannot share a block's values.
+    sim.resetStats();
+    assert.is((await engine.query(`${NO_CACHE}\n${OPPOSITE} LIMIT 10`)).rows.length, 10);
+    assert.is(sim.stats().requests, 2);
+    for (const [limit, firstWindow, calls] of [
+      [2, 1, 1],
+      [10, 2, 8],
+    ] as const) {
+      const sql = `${NO_CACHE}\n${PREFILTER}\n${OPPOSITE} LIMIT ${limit}`;
+      const e = await explained(engine, sql);
+      sim.resetStats();
+      assert.is((await engine.query(sql)).rows.length, limit);
+      const s = sim.stats();
+      assert.is(s.embeddingRequests, 1);
+      assert.is(s.requests, calls, `LIMIT ${limit}`);
+      // The first window's left rows, each with its k kept pairs, one small side call each (before: 1 and 20, the
+      // window's pairs counted one call each); LIMIT 2 is met there, so the run's calls are EXPLAIN's.
+      assert.is(Number(e.est_calls_window), firstWindow, `LIMIT ${limit}`);
+      assert.match(e.limit_window!, new RegExp(`^LIMIT ${limit} over the first ${firstWindow} rows of l `));
+    }
+  }, {});
 });
 
 test.run();

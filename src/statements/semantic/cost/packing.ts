@@ -15,7 +15,8 @@
 import type { Cascade } from '../../../cascade/cascade-types.js';
 import { unpackableReason } from '../../../cascade/packed-prompt.js';
 import { knownLimits, type ModelLimitsTable } from '../../../llm/model-limits.js';
-import { modelsOf } from '../../../plan/estimate.js';
+import type { PriceTable } from '../../../llm/pricing.js';
+import { estimateDollars, modelsOf } from '../../../plan/estimate.js';
 import type { SemanticFunction } from '../../../plan/operator-catalog.js';
 import { autoPackSize, type PackChoice, type SizedModel } from '../../../plan/pack-size.js';
 import type { Tuple } from '../state/statement-calls.js';
@@ -50,6 +51,8 @@ export interface PackingEngine {
     readonly defaultModel: string;
     readonly models?: ModelLimitsTable;
     readonly aliases?: Readonly<Record<string, string>>;
+    /** The provider's prices (llm/pricing.ts): what the pair planner compares its plans by (`dollars`). */
+    readonly prices?: PriceTable;
   };
   readonly learnedWindows: ReadonlyMap<string, number>;
 }
@@ -65,6 +68,23 @@ export class StatementPacking {
   /** The statement's explicit batch (undefined: chosen per operator), for targets run outside planTuples. */
   get explicit(): number | undefined {
     return this.batch === 'auto' ? undefined : this.batch;
+  }
+
+  /**
+   * Dollars for `tokensIn` + `tokensOut` of calls to `cascade`, at the prices
+   * of the models its calls go to (the statement's `-- @ model` over the
+   * cascade's own, else the engine's default; estimate.ts estimateDollars,
+   * the rule EXPLAIN's est_dollars and the run's logged cost use), or null
+   * when a model has no price. The pair planner's measure (pair-plan.ts).
+   */
+  dollars(cascade: Cascade, tokensIn: number, tokensOut: number): number | null {
+    const { llm } = this.engine;
+    const pricing = {
+      prices: llm.prices ?? {},
+      defaultModel: llm.defaultModel,
+      ...(llm.aliases ? { aliases: llm.aliases } : {}),
+    };
+    return estimateDollars(pricing, modelsOf(cascade, this.model, llm.defaultModel), tokensIn, tokensOut);
   }
 
   forFunction(fn: SemanticFunction): FunctionPacking {

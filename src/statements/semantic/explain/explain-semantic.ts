@@ -36,7 +36,7 @@ import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from '../aggregates/entities.js';
 import { statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
-import type { PairChoice } from '../pairs/pair-plan.js';
+import { chosenBy, type PairChoice } from '../pairs/pair-plan.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
 import { candidateInputs } from '../pairs/small-side.js';
 import { planTuples } from '../plan/resolve-tuples.js';
@@ -228,7 +228,7 @@ async function estimateCalls(
   const packing = statementPacking(opts, engine);
   // Packs are cut where their image files would hold more than one request may, as the worker cuts them.
   const imageLimit = engine.llm.images ? batchImageBytes(engine.llm.images) : undefined;
-  const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) => packing.forFunction(fn), hint);
+  const plans = planTuples(recorded.values(), catalog, opts.smallSide, packing, hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
   const embeddingLines: string[] = [];
@@ -476,11 +476,16 @@ function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollar
   return { sync: minus(a.sync, b.sync), batch: minus(a.batch, b.batch), undiscounted: a.undiscounted };
 }
 
-/** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */
+/**
+ * A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls,
+ * tokens and dollars (when priced), the chosen one first, and what it was
+ * chosen by (pair-plan.ts: dollars when every plan is priced, else tokens).
+ */
 function describeChoice(c: PairChoice): string {
+  const by = chosenBy(c.costs);
   const plans = c.costs.map(
     (x, i) =>
-      `${x.kind} ${x.calls} calls, ~${x.tokensIn} in + ${x.tokensOut} out tokens${i === 0 ? ' (chosen: fewest tokens)' : ''}`,
+      `${x.kind} ${x.calls} calls, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${i === 0 ? ` (chosen: fewest ${by})` : ''}`,
   );
   return `${c.sides} (${c.pairs} pairs): ${plans.join('; ')}${c.noBlocks ? `; no blocks: ${c.noBlocks}` : ''}`;
 }

@@ -1,8 +1,13 @@
 /**
  * The planner of pair predicates (`a ~ b`, `LLM_FILTER('…', a, b)`, `(a, b)
  * MEANS '…'`): for each group of pairs that may share a plan it prices every
- * plan the statement allows and takes the one of fewest estimated tokens
- * (in + out; on a tie, fewer calls):
+ * plan the statement allows and takes the one of fewest estimated dollars,
+ * input and output each at its model's price (a small side's and blocks'
+ * cascades may name other models than the function's: each plan is priced
+ * at its own); when a model has no price, the fewest tokens (in + out). On a
+ * tie, fewer calls. Dollars, not tokens: an output token costs 4× an input
+ * token on gpt-4o-mini (sim-small), and blocks answer every pair in their
+ * output where the small side lists only the matches:
  *  - pairwise: one call per pair (`-- @ batch: 1`, or a cascade that cannot be packed);
  *  - packed: `batch` pairs per prompt (unsaid: the size packing.ts chooses), both values of each stated (packed-prompt.ts);
  *  - blocks: up to `batch` left × `batch` right values per prompt, each
@@ -51,7 +56,12 @@ export interface PlanCost {
   readonly calls: number;
   readonly tokensIn: number;
   readonly tokensOut: number;
+  /** The tokens at the model's prices; null when a model it calls has no price. */
+  readonly dollars: number | null;
 }
+
+/** Dollars for tokens of calls to a cascade at its models' prices, null when one has none (packing.ts StatementPacking.dollars). */
+export type PlanPricer = (cascade: Cascade, tokensIn: number, tokensOut: number) => number | null;
 
 /** The block plan of a group: the pair prompt's template and the blocks, `side` values per side at most. */
 export interface BlockPlan {
@@ -95,6 +105,8 @@ export interface PairPlanOptions {
   readonly packing: FunctionPacking;
   /** The statement's hint: the small side's candidate calls carry it. */
   readonly hint: string;
+  /** Prices a plan's tokens (absent: nothing priced, plans compared by tokens). */
+  readonly dollars?: PlanPricer;
 }
 
 /** The plan of each group of one function's tuples. */
@@ -150,7 +162,11 @@ function planGroup(
   const [la, lb] = reader.names(ts[0]!);
   const sides = `${la} × ${lb}`;
   const packs = perPrompt > 1;
-  const costs: PlanCost[] = [pairCost(cascade, reader, ts, packs ? perPrompt : 1, counter)];
+  const price = (c: Omit<PlanCost, 'dollars'>, priced: Cascade): PlanCost => ({
+    ...c,
+    dollars: o.dollars?.(priced, c.tokensIn, c.tokensOut) ?? null,
+  });
+  const costs: PlanCost[] = [price(pairCost(cascade, reader, ts, packs ? perPrompt : 1, counter), cascade)];
   let blocks: BlockPlan | undefined;
   let noBlocks: string | undefined;
   // Blocks take the tuples whose values hold no block markup: all of them, or the group is not priced so.
@@ -161,15 +177,15 @@ function planGroup(
     else {
       const side = blockSide(perPrompt);
       blocks = { template: made.template, side, blocks: tileBlocks(ts, reader, side) };
-      costs.push(blocksCost(catalog.pairBlocks.cascade, blocks));
+      costs.push(price(blocksCost(catalog.pairBlocks.cascade, blocks), catalog.pairBlocks.cascade));
     }
   }
   // Each orientation of the small side priced; the cheaper kept (its cost is the one listed).
   let small: SmallSidePlan | null = null;
   let smallCost: PlanCost | undefined;
   for (const plan of smallSidePlans(reader, ts, o.smallSide)) {
-    const pairs = pairPlanOf(fn, catalog)!;
-    const c = smallSideCost(pairs.cascade.cascade, { plan, tuples: ts, reader }, o.hint, counter);
+    const candidates = pairPlanOf(fn, catalog)!.cascade.cascade;
+    const c = price(smallSideCost(candidates, { plan, tuples: ts, reader }, o.hint, counter), candidates);
     if (!smallCost || cheaper(c, smallCost)) [small, smallCost] = [plan, c];
   }
   if (smallCost) costs.push(smallCost);
@@ -188,10 +204,19 @@ function planGroup(
   };
 }
 
-/** Fewer estimated tokens (in + out); on a tie, fewer calls. */
+/**
+ * Fewer estimated dollars when both plans are priced, else fewer tokens (in
+ * + out); on a tie, fewer tokens, then fewer calls.
+ */
 function cheaper(x: PlanCost, y: PlanCost): boolean {
+  if (x.dollars !== null && y.dollars !== null && x.dollars !== y.dollars) return x.dollars < y.dollars;
   const d = x.tokensIn + x.tokensOut - (y.tokensIn + y.tokensOut);
   return d < 0 || (d === 0 && x.calls < y.calls);
+}
+
+/** What the chosen plan was chosen by: dollars when every plan listed is priced. */
+export function chosenBy(costs: readonly PlanCost[]): 'dollars' | 'tokens' {
+  return costs.every((c) => c.dollars !== null) ? 'dollars' : 'tokens';
 }
 
 /** A group's pack fields from a pack choice. */
@@ -230,7 +255,7 @@ function pairCost(
   ts: readonly Tuple[],
   perPrompt: number,
   counter: TokenCounter,
-): PlanCost {
+): Omit<PlanCost, 'dollars'> {
   const values = (t: Tuple) => {
     const s = reader.sides(t)!;
     return counter.of(s.a) + counter.of(s.b);
@@ -273,7 +298,7 @@ function pairCost(
 }
 
 /** Blocks: each block's request as the run makes it (the blocks cascade over the block's inputs). */
-function blocksCost(cascade: Cascade, plan: BlockPlan): PlanCost {
+function blocksCost(cascade: Cascade, plan: BlockPlan): Omit<PlanCost, 'dollars'> {
   let tokensIn = 0;
   let tokensOut = 0;
   for (const b of plan.blocks) {
@@ -295,7 +320,7 @@ function smallSideCost(
   group: { plan: SmallSidePlan; tuples: readonly Tuple[]; reader: PairReader },
   hint: string,
   counter: TokenCounter,
-): PlanCost {
+): Omit<PlanCost, 'dollars'> {
   const calls = candidateInputs(group, hint);
   const mark = counter.of('<c></c>');
   const listed = (i: number) =>

@@ -157,11 +157,7 @@ export class PrefilterState {
    * EXPLAIN's calls before the vectors are cached (the kept pairs unknown), as
    * the run will plan them (pair-plan.ts): a small side keeping every pair,
    * one call per larger-side value; else the l × k kept pairs (each left value
-   * keeps its k nearest rights), asked on the small side when they fit it —
-   * one call per left value listing its k rights, or one per right value
-   * listing its kept lefts (l × k / r of them on average), whichever makes
-   * fewer calls (the same candidates stated, so fewer tokens too) — else one
-   * call per kept pair.
+   * keeps its k nearest rights), asked as keptPairCalls says.
    */
   callsBound(smallSideLimit: number): number {
     const [l, r] = [this.lefts.size, this.rights.size];
@@ -169,6 +165,18 @@ export class PrefilterState {
       return this.kind === 'ranking' ? l * r : Math.min(l * r, Math.max(l, r));
     const kept = Math.min(l * r, l * this.k);
     if (this.kind === 'ranking') return kept;
+    return this.keptPairCalls(l, r, kept, smallSideLimit);
+  }
+
+  /**
+   * Calls for `kept` pairs, at most k for each of `l` left values, over `r`
+   * right values, before the vectors say which: on the small side when they
+   * fit it — one call per left value listing its k rights, or one per right
+   * value listing its kept lefts (kept / r of them on average), whichever
+   * makes fewer calls — else one call per kept pair. The one rule for the
+   * statement's (callsBound) and a LIMIT window's (sampledBound).
+   */
+  private keptPairCalls(l: number, r: number, kept: number, smallSideLimit: number): number {
     const perLeft = this.k <= smallSideLimit ? l : kept;
     const perRight = r > 0 && Math.ceil(kept / r) <= smallSideLimit ? r : kept;
     return Math.min(kept, perLeft, perRight);
@@ -193,7 +201,10 @@ export class PrefilterState {
   /**
    * EXPLAIN's bound on the sampled window's calls, under the plan of every
    * value the statement has (a window's pairs are chosen by it: batch-passes.ts):
-   * its pairs, at most k per left value, or the small-side plan's one call per
+   * its pairs, at most k per left value, asked as the statement's kept pairs
+   * are (keptPairCalls: one small-side call per left value when k fits the
+   * small side, as a pre-filtered LIMIT window's left rows each bring their k
+   * kept pairs: limit-window.ts), or the small-side plan's one call per
    * larger-side value. Ends the sample.
    */
   sampledBound(smallSideLimit: number): number {
@@ -204,7 +215,9 @@ export class PrefilterState {
     const pairs = w.pairs.size;
     if (this.keepsAll(smallSideLimit))
       return this.kind === 'ranking' ? pairs : Math.min(pairs, Math.max(w.lefts.size, w.rights.size));
-    return Math.min(pairs, w.lefts.size * this.k);
+    const kept = Math.min(pairs, w.lefts.size * this.k);
+    if (this.kind === 'ranking') return kept;
+    return this.keptPairCalls(w.lefts.size, w.rights.size, kept, smallSideLimit);
   }
 
   private base() {

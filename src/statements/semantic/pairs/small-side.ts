@@ -4,7 +4,7 @@
  * make one call per value of the other side that picks its matches from the
  * whole small side (`<candidates>`), instead of one call per pair. Record
  * mode has already revealed every pair; whether the plan is taken is the
- * pair planner's choice by tokens (pair-plan.ts).
+ * pair planner's choice by dollars (pair-plan.ts).
  *
  * Two kinds of pair are planned this way:
  *  - `a ~ b` (the shipped `semantic_same`): the sides are its two args, asked
@@ -129,7 +129,7 @@ export function pairGroups(
  * has). None when the two values carry one label. The orientation with more
  * distinct values on the calls' side comes first (it was the only one
  * priced before a call's candidates were bounded per call); which is taken
- * is the planner's choice by tokens (pair-plan.ts).
+ * is the planner's choice by dollars (pair-plan.ts).
  */
 export function smallSidePlans(reader: PairReader, tuples: readonly Tuple[], limit: number): SmallSidePlan[] {
   const [a, b] = reader.names(tuples[0]!);

@@ -18,7 +18,7 @@ import { runAggregates } from '../aggregates/aggregate-reduce.js';
 import { assignLabels, type DimensionLabels } from '../aggregates/dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from '../aggregates/entities.js';
 import type { CallRunner, CallTarget } from '../calls/call-runner.js';
-import type { FunctionPacking } from '../cost/packing.js';
+import type { StatementPacking } from '../cost/packing.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from '../pairs/pair-blocks.js';
 import { type PlannedGroup, planPairs } from '../pairs/pair-plan.js';
 import { candidateInputs, pairResults, type SmallSidePlan } from '../pairs/small-side.js';
@@ -106,12 +106,13 @@ export function planTuples(
   tuples: Iterable<Tuple>,
   catalog: OperatorCatalog,
   smallSide: number,
-  packing: (fn: SemanticFunction) => FunctionPacking,
+  packing: StatementPacking,
   hint: string,
 ): { fn: SemanticFunction; groups: PlannedGroup[] }[] {
+  const dollars = packing.dollars.bind(packing);
   return [...byFunction(tuples)].map(([fn, ts]) => ({
     fn,
-    groups: planPairs(fn, ts, catalog, { smallSide, packing: packing(fn), hint }),
+    groups: planPairs(fn, ts, catalog, { smallSide, packing: packing.forFunction(fn), hint, dollars }),
   }));
 }
 
@@ -182,8 +183,7 @@ export async function resolveTuples(
 ): Promise<Map<string, SqlValue>> {
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
-  const packing = (fn: SemanticFunction) => runner.packing.forFunction(fn);
-  const run = planTuples(tuples, catalog, smallSideLimit, packing, hint).flatMap(({ fn, groups }) =>
+  const run = planTuples(tuples, catalog, smallSideLimit, runner.packing, hint).flatMap(({ fn, groups }) =>
     groups.map(async (group) => {
       const { plan, tuples: ts, reader, blocks } = group;
       // The group's tuples per prompt, as the planner chose (packing.ts): the one EXPLAIN prints.
