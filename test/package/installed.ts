@@ -11,14 +11,24 @@
  * with this clone's node_modules linked in), not the clone itself: the build
  * deletes and rewrites dist/, and the clone's `rvbbit` must keep working while
  * the tests run.
+ *
+ * The tarball is made once per tree, not once per test process: the runner
+ * runs package.test.ts and readme-snippets.test.ts in processes of their own,
+ * and each `npm pack` (the whole build) took ~27 s of CPU. It is kept in the
+ * temporary folder under the SHA-256 of the tree's file names and contents;
+ * the first process to take the lock (a directory, made atomically) packs,
+ * another waits for it. Each process installs into a consumer folder of its
+ * own (package.test.ts overwrites installed files to test a broken install).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -81,13 +91,7 @@ function distStamp(): string {
 /** A copy of the working tree to pack: git's tracked and untracked-but-not-ignored files, node_modules linked. */
 function copyOfTree(): string {
   const copy = mkdtempSync(join(tmpdir(), 'rvbbit-pack-'));
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  })
-    .split('\0')
-    .filter((f) => f !== '' && existsSync(join(ROOT, f)));
-  for (const f of files) {
+  for (const f of treeFiles()) {
     mkdirSync(dirname(join(copy, f)), { recursive: true });
     copyFileSync(join(ROOT, f), join(copy, f));
   }
@@ -95,14 +99,74 @@ function copyOfTree(): string {
   return copy;
 }
 
-function packAndInstall(): Installed {
-  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-consumer-'));
+/** The tree's files: git's tracked and untracked-but-not-ignored ones that exist. */
+function treeFiles(): string[] {
+  return execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  })
+    .split('\0')
+    .filter((f) => f !== '' && existsSync(join(ROOT, f)));
+}
+
+/** What one `npm pack` made: the tarball, what npm said of it, and the clone's dist/ around the packing. */
+interface Packed {
+  readonly tarball: string;
+  readonly version: string;
+  readonly files: readonly string[];
+  readonly cloneDist: { readonly before: string; readonly after: string };
+}
+
+/** A synchronous sleep (installPackage is synchronous: test files call it at import). */
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** A lock older than this is a dead packer's: taken over. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+/** The tree's tarball, packed by this process or found made by another for the same tree. */
+function sharedPack(): Packed {
+  const files = treeFiles();
+  const digest = createHash('sha256');
+  for (const f of files)
+    digest
+      .update(`${f}\0`)
+      .update(readFileSync(join(ROOT, f)))
+      .update('\0');
+  const home = join(tmpdir(), `rvbbit-tarball-${digest.digest('hex').slice(0, 16)}`);
+  const record = join(home, 'packed.json');
+  const lock = `${home}.lock`;
+  for (;;) {
+    if (existsSync(record)) return JSON.parse(readFileSync(record, 'utf8')) as Packed;
+    try {
+      mkdirSync(lock);
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+      else sleep(200);
+      continue;
+    }
+    try {
+      if (existsSync(record)) continue;
+      rmSync(home, { recursive: true, force: true });
+      mkdirSync(home);
+      const packed = pack(home);
+      // Written whole, then renamed: a waiting process never reads half a record.
+      writeFileSync(`${record}.part`, JSON.stringify(packed));
+      renameSync(`${record}.part`, record);
+      return packed;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+function pack(into: string): Packed {
   const before = distStamp();
   const copy = copyOfTree();
   let packed: { filename: string; version: string; files: { path: string }[] }[];
   try {
     packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
+      execFileSync('npm', ['pack', '--json', '--pack-destination', into], {
         cwd: copy,
         env: NPM_ENV,
         encoding: 'utf8',
@@ -114,9 +178,18 @@ function packAndInstall(): Installed {
     unlinkSync(join(copy, 'node_modules'));
     rmSync(copy, { recursive: true, force: true });
   }
-  const cloneDist = { before, after: distStamp() };
   const { filename, version, files } = packed[0]!;
-  const tarball = join(dir, filename);
+  return {
+    tarball: join(into, filename),
+    version,
+    files: files.map((f) => f.path),
+    cloneDist: { before, after: distStamp() },
+  };
+}
+
+function packAndInstall(): Installed {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-consumer-'));
+  const { tarball, version, files, cloneDist } = sharedPack();
   writeFileSync(
     join(dir, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
@@ -137,7 +210,7 @@ function packAndInstall(): Installed {
     installWarnings: install.stderr,
     dir,
     tarball,
-    files: files.map((f) => f.path),
+    files,
     version,
     bin: join(dir, 'node_modules', '.bin', 'rvbbit'),
     cloneDist,
