@@ -11,7 +11,8 @@
  * means-print: the MEANS filter's matching rows through engine.stream, counted and dropped;
  * ctas-llm: CREATE TABLE … AS SELECT id, LLM(…, text RETURNING VARCHAR) (paths-memory.bench.ts's paths).
  *
- * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit).
+ * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit);
+ * RVBBIT_BENCH_TUPLES_PER_PASS=8192 its tuplesPerPass (a semantic pass's tuples held at once).
  */
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +26,9 @@ const engine = await createEngine({
   provider: { baseUrl, maxConcurrency: 256 },
   ...(database ? { database } : {}),
   ...(process.env.RVBBIT_BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.RVBBIT_BENCH_MEMORY_LIMIT } : {}),
+  ...(process.env.RVBBIT_BENCH_TUPLES_PER_PASS
+    ? { tuplesPerPass: Number(process.env.RVBBIT_BENCH_TUPLES_PER_PASS) }
+    : {}),
 });
 const probe = await engine.shared.instance.connect();
 // RVBBIT_BENCH_DUCKDB_SET='SET GLOBAL x = …; …': DuckDB settings to try against the engine's own.

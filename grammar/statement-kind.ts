@@ -71,6 +71,91 @@ export function isQuery(text: string): boolean {
   return QUERY_WORDS.has(leadingWords(text, 1)[0] ?? '') && !mentionsWrite(text);
 }
 
+/** Where a write's query is in its text: `text.slice(start, end)`. */
+export interface TextSpan {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The query a write statement writes, as a span of `text`, when the write is
+ * that query's rows and nothing else: `CREATE [OR REPLACE] [TEMP] TABLE t AS
+ * <query>`, `INSERT [OR …] INTO t [(cols)] [BY NAME] <query>` and `COPY
+ * (<query>) TO …`. A semantic write runs its record passes over this query
+ * alone and writes once (statements/semantic/run/write-passes.ts). Null for
+ * any other statement (UPDATE, DELETE, `WITH … INSERT`, a CREATE VIEW), and
+ * for an INSERT that does more than add the query's rows (ON CONFLICT,
+ * RETURNING) or whose query is in parentheses: those run every pass as the
+ * write.
+ */
+export function writtenQuery(text: string): TextSpan | null {
+  const { tokens, error } = scanSql(text);
+  if (error) return null;
+  const toks = tokens.filter((t) => t.type !== SqlTok.LineComment && t.type !== SqlTok.BlockComment);
+  const word = (i: number) => {
+    const t = toks[i];
+    return t?.type === SqlTok.Word ? text.slice(t.start, t.end).toUpperCase() : '';
+  };
+  // The statement's end: its first semicolon outside parentheses.
+  let last = toks.length;
+  for (let i = 0, depth = 0; i < toks.length; i++) {
+    const type = toks[i]!.type;
+    if (type === SqlTok.LParen) depth++;
+    else if (type === SqlTok.RParen) depth--;
+    else if (type === SqlTok.Semicolon && depth === 0) {
+      last = i;
+      break;
+    }
+  }
+  if (last === 0) return null;
+  const querySpan = (from: number, to: number): TextSpan | null => {
+    if (from >= to) return null;
+    const span = { start: toks[from]!.start, end: toks[to - 1]!.end };
+    // A query by the one rule (`(SELECT …)` too: leading words are read past opening parentheses).
+    return isQuery(text.slice(span.start, span.end)) ? span : null;
+  };
+  // The first token at depth 0 from `from` that `is` accepts; -1 if none.
+  const atDepth0 = (from: number, is: (i: number) => boolean): number => {
+    for (let i = from, depth = 0; i < last; i++) {
+      const type = toks[i]!.type;
+      if (depth === 0 && is(i)) return i;
+      if (type === SqlTok.LParen) depth++;
+      else if (type === SqlTok.RParen) depth--;
+    }
+    return -1;
+  };
+  switch (word(0)) {
+    case 'COPY': {
+      if (toks[1]?.type !== SqlTok.LParen) return null;
+      // The parenthesis that closes the one after COPY: the first at depth 0 past it.
+      const match = atDepth0(2, (i) => toks[i]!.type === SqlTok.RParen);
+      if (match < 0 || word(match + 1) !== 'TO') return null;
+      return querySpan(2, match);
+    }
+    case 'CREATE': {
+      const as = atDepth0(1, (i) => word(i) === 'AS');
+      if (as < 0) return null;
+      // Only a table: `CREATE VIEW v AS …` stores its query, it does not write its rows.
+      for (let i = 1; i < as; i++) if (word(i) === 'TABLE') return querySpan(as + 1, last);
+      return null;
+    }
+    case 'INSERT': {
+      const into = atDepth0(1, (i) => word(i) === 'INTO');
+      if (into < 0) return null;
+      const query = atDepth0(into + 2, (i) => QUERY_WORDS.has(word(i)));
+      // `INSERT INTO t DEFAULT VALUES` has no query.
+      if (query < 0 || word(query - 1) === 'DEFAULT') return null;
+      const more = atDepth0(
+        query,
+        (i) => word(i) === 'RETURNING' || (word(i) === 'ON' && word(i + 1) === 'CONFLICT'),
+      );
+      return more >= 0 ? null : querySpan(query, last);
+    }
+    default:
+      return null;
+  }
+}
+
 /**
  * A parsed statement's kind: a MAP (CREATE TABLE … AS, INSERT INTO … and COPY (…) TO of one too), a RUN, SQL
  * (semantic or plain), or a CREATE/DROP SEMANTIC FUNCTION (`function`).

@@ -14,6 +14,7 @@ export const OWNED_FOLDER_PREFIXES = [
   'rvbbit-sql-functions-',
   'rvbbit-duckdb-temp-',
   'rvbbit-tuple-spill-',
+  'rvbbit-answer-texts-',
 ] as const;
 export type OwnedFolderPrefix = (typeof OWNED_FOLDER_PREFIXES)[number];
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from '../../grammar/index.js';
-import { classifyParsed, isQuery, leadingWords } from '../../grammar/statement-kind.js';
+import { classifyParsed, isQuery, leadingWords, writtenQuery } from '../../grammar/statement-kind.js';
 
 test('leading words: past comments, blanks and opening parentheses, up to the first non-word', () => {
   assert.equal(leadingWords('  -- a\n/* b /* c */ d */ ( select 1)'), ['SELECT']);
@@ -53,6 +53,43 @@ test('parsed kinds: MAP, RUN, SQL, and EXPLAIN of each', () => {
   assert.equal(kind(`EXPLAIN RVBBIT RUN 'c.yaml' USING (SELECT 1)`), { kind: 'run', explain: true });
   assert.equal(kind(`EXPLAIN SELECT 1`), { kind: 'sql', explain: true });
   assert.equal(kind(`SELECT 1`), { kind: 'sql', explain: false });
+});
+
+test('the query a write writes: CREATE TABLE … AS, INSERT … SELECT, COPY (…) TO; null for any other write', () => {
+  const written = (text: string) => {
+    const span = writtenQuery(text);
+    return span && text.slice(span.start, span.end);
+  };
+  assert.is(written('CREATE TABLE out AS SELECT id, f(x) AS y FROM t;'), 'SELECT id, f(x) AS y FROM t');
+  assert.is(written('-- c\nCREATE OR REPLACE TEMP TABLE t AS (SELECT 1)'), '(SELECT 1)');
+  assert.is(
+    written('CREATE TABLE t AS WITH a AS (SELECT 1) SELECT * FROM a'),
+    'WITH a AS (SELECT 1) SELECT * FROM a',
+  );
+  assert.is(written('INSERT INTO t (a, b) SELECT 1, 2'), 'SELECT 1, 2');
+  assert.is(written('INSERT OR REPLACE INTO main.t BY NAME SELECT 1 AS a'), 'SELECT 1 AS a');
+  assert.is(
+    written('INSERT INTO t SELECT a FROM x JOIN y ON x.a = y.a'),
+    'SELECT a FROM x JOIN y ON x.a = y.a',
+  );
+  assert.is(written('INSERT INTO t VALUES (1)'), 'VALUES (1)');
+  assert.is(
+    written("COPY (SELECT id FROM d ORDER BY id) TO 'x.csv' (HEADER)"),
+    'SELECT id FROM d ORDER BY id',
+  );
+  for (const other of [
+    'CREATE VIEW v AS SELECT 1',
+    'INSERT INTO t SELECT 1 ON CONFLICT DO NOTHING',
+    'INSERT INTO t SELECT 1 RETURNING *',
+    'INSERT INTO t DEFAULT VALUES',
+    'INSERT INTO t (SELECT 1)',
+    "COPY t TO 'x.csv'",
+    'WITH d AS (SELECT 1) INSERT INTO t SELECT * FROM d',
+    'UPDATE t SET a = 1',
+    'DELETE FROM t',
+    "CREATE TABLE t AS SELECT 'unterminated",
+  ])
+    assert.is(written(other), null, other);
 });
 
 test.run();

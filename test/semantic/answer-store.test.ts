@@ -5,12 +5,15 @@
  * heap, at most 64 bytes an answer in typed arrays.
  */
 
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { AnswerStore, PAGE_BYTES } from '../../src/statements/semantic/state/answer-store.js';
+import { AnswerStore } from '../../src/statements/semantic/state/answer-store.js';
+import { TAIL_BYTES, WINDOW_BYTES } from '../../src/statements/semantic/state/answer-texts.js';
 import {
   callKey,
   closeStatement,
@@ -50,20 +53,21 @@ test('every kind of value reads back as written, through growth, and a key not s
   assert.is(store.size, n);
 });
 
-test('texts past the interned ones read back as written: distinct, non-Latin-1, empty, longer than a page, across pages and growth', () => {
+test('texts past the interned ones read back as written: distinct, non-Latin-1, empty, longer than the tail, from the file and growth', () => {
   const store = new AnswerStore();
   const n = 20_000; // past INTERNED (4096) distinct texts, over several pages
   const text = (i: number) =>
     i % 1000 === 7 ? '' : `a generated label nº ${i} — 日本 ${'x'.repeat(i % 300)}`;
-  const huge = 'é'.repeat(PAGE_BYTES); // 2 MB of UTF-8: a page of its own
+  const huge = 'é'.repeat(TAIL_BYTES); // 2 MB of UTF-8: past the tail, written on its own
   for (let i = 0; i < n; i++) store.set(callKey(means, [`t ${i}`]), i === 12_345 ? huge : text(i));
   for (let i = 0; i < n; i++) assert.is(store.get(callKey(means, [`t ${i}`])), i === 12_345 ? huge : text(i));
   // Set again over a paged text: the new text reads back.
   store.set(callKey(means, ['t 19999']), 'again');
   assert.is(store.get(callKey(means, ['t 19999'])), 'again');
+  store.close();
 });
 
-test('100,000 distinct generated texts: the JS heap holds under 8 bytes of each (the texts are in pages)', async () => {
+test('100,000 distinct generated texts: the JS heap holds under 8 bytes of each (the texts are in a file)', async () => {
   const n = 100_000;
   const keys = Array.from({ length: n }, (_, i) => callKey(means, [`review number ${i}`]));
   await gc();
@@ -74,6 +78,48 @@ test('100,000 distinct generated texts: the JS heap holds under 8 bytes of each 
   const heapPerAnswer = (process.memoryUsage().heapUsed - before) / n;
   assert.ok(heapPerAnswer < 8, `${heapPerAnswer.toFixed(1)} bytes of JS heap an answer`);
   assert.is(store.get(keys[99_999]!), 'a short generated label for review number 99999');
+  store.close();
+});
+
+test("100,000 distinct generated texts of ~200 bytes: their bytes are in the statement's file, memory holds the table and two fixed buffers; read back in any order; the file is gone at close", async () => {
+  const n = 100_000;
+  const text = (i: number) => `a generated answer for review ${i}: ${'lorem ipsum '.repeat(14)}${i}`;
+  const keys = Array.from({ length: n }, (_, i) => callKey(means, [`review ${i}`]));
+  await gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const s = openStatement(-2, '');
+  const folders = () =>
+    readdirSync(tmpdir()).filter((x) => x.startsWith(`rvbbit-answer-texts-${process.pid}-`));
+  let bytes = 0;
+  try {
+    keys.forEach((k, i) => {
+      s.results.set(k, text(i));
+      // The first 4,096 distinct texts are interned (kept once each, as strings); the rest are paged.
+      if (i >= 4096) bytes += Buffer.byteLength(text(i));
+    });
+    await gc();
+    const held = process.memoryUsage().arrayBuffers - before;
+    // The table's typed arrays (slots of 16 + 1 + 8 + 4 bytes, 3/8 to 3/4 full, and the split's scratch segment),
+    // the tail and the window: ~8 MB, not the texts' ~21 MB more (held in pages of memory before).
+    const table = (n * 8 * 29) / 3 + 4096 * 29;
+    assert.ok(
+      held <= table + TAIL_BYTES + WINDOW_BYTES,
+      `${held} bytes of typed arrays for ${bytes} of texts`,
+    );
+    assert.ok(bytes > 150 * n, `${bytes} bytes of texts`);
+    assert.ok(
+      s.results.textBytesOnDisk >= bytes - TAIL_BYTES,
+      `${s.results.textBytesOnDisk} bytes on disk of ${bytes}`,
+    );
+    assert.equal(folders().length, 1, "one file of texts, the statement's");
+    // In order (a window at a time), backwards, and from the tail.
+    for (let i = 0; i < n; i += 7) assert.is(s.results.get(keys[i]!), text(i));
+    for (let i = n - 1; i >= 0; i -= 1013) assert.is(s.results.get(keys[i]!), text(i));
+    assert.is(s.results.get(keys[n - 1]!), text(n - 1));
+  } finally {
+    closeStatement(s);
+  }
+  assert.equal(folders(), []);
 });
 
 test("250,000 boolean answers (a filter's) hold no slots for numbers: under 40 bytes an answer in typed arrays", async () => {

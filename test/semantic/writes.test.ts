@@ -96,6 +96,51 @@ test('WITH … INSERT is a write: each row inserted once, not once per record pa
   assert.is(await lastStrategy(f), 'batch (a write: passes that missed calls rolled back)');
 });
 
+test('INSERT … SELECT writes once: its record passes read the query, so a sequence the write draws from is drawn once a row', async ({
+  f,
+}) => {
+  // DuckDB's sequences are not rolled back with a transaction: a record pass run as the INSERT itself
+  // (then rolled back) drew ids 1-6 for nothing, and the rows written got 7-12 (issue 66).
+  await f.rows(
+    `CREATE SEQUENCE ins_ids; CREATE TABLE ins_seq (n BIGINT DEFAULT nextval('ins_ids'), id INTEGER, eco BOOLEAN)`,
+  );
+  await f.rows(
+    `INSERT INTO ins_seq (id, eco) SELECT id, body MEANS 'eco friendly' FROM docs WHERE id <= 6`,
+    NO_CACHE,
+  );
+  assert.is(await f.requests(), 6);
+  assert.equal(await f.rows(`SELECT n::INT AS n, id, eco FROM ins_seq ORDER BY n`), [
+    { n: 1, id: 1, eco: true },
+    { n: 2, id: 2, eco: false },
+    { n: 3, id: 3, eco: false },
+    { n: 4, id: 4, eco: true },
+    { n: 5, id: 5, eco: false },
+    { n: 6, id: 6, eco: true },
+  ]);
+  assert.equal(await f.rows(`SELECT currval('ins_ids')::INT AS n`), [{ n: 6 }]);
+  // Every answer cached: the first pass reads the query, misses nothing, and the write follows in the same pass.
+  await f.sim.resetStats();
+  // Another phrase: the later tests count 'eco friendly' calls with nothing cached.
+  const cached = `INSERT INTO ins_seq (id, eco) SELECT id, body MEANS 'sustainable product' FROM docs WHERE id <= 6`;
+  await f.rows(cached);
+  await f.rows(cached);
+  assert.is(await f.requests(), 6, 'the first cached INSERT asks, the second reads the cache');
+  assert.equal(
+    await f.rows(
+      `SELECT currval('ins_ids')::INT AS n, count(*)::INT AS rows, count(eco)::INT AS answered FROM ins_seq`,
+    ),
+    [{ n: 18, rows: 18, answered: 18 }],
+  );
+  // The cached INSERT wrote the answers the asking one got: ids 13-18 repeat 7-12.
+  assert.equal(
+    await f.rows(
+      `SELECT count(*)::INT AS differ FROM (SELECT n + 6 AS n, id, eco FROM ins_seq WHERE n BETWEEN 7 AND 12
+         EXCEPT SELECT n, id, eco FROM ins_seq WHERE n > 12)`,
+    ),
+    [{ differ: 0 }],
+  );
+});
+
 test('UPDATE … SET c = operator(…) updates with the answers', async ({ f }) => {
   await f.rows(`CREATE TABLE upd AS SELECT id, body, NULL::BOOLEAN AS eco FROM docs`);
   await f.rows(`UPDATE upd SET eco = body MEANS 'eco friendly' WHERE id BETWEEN 3 AND 8`, NO_CACHE);

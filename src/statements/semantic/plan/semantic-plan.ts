@@ -27,7 +27,7 @@
 import { RvbbitError } from '../../../../base/errors.js';
 import type { SqlStatement } from '../../../../grammar/index.js';
 import { hasTopLevelLimit, scanSql } from '../../../../grammar/index.js';
-import { isQuery } from '../../../../grammar/statement-kind.js';
+import { isQuery, writtenQuery } from '../../../../grammar/statement-kind.js';
 import { enumValues, findEnumTemplates } from '../../../cascade/enum-template.js';
 import { EMBEDDING_PROXY } from '../../../plan/embedding-proxy.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
@@ -99,6 +99,12 @@ export interface PlannedSql extends Rewritten {
   readonly unlimitedSql: string | null;
   /** Strategy union_all: the query split into `limits.parallel` branches, or why it cannot be (union-split.ts). */
   readonly unionSplit: Split | undefined;
+  /**
+   * A write whose effect is one query's rows (CREATE TABLE … AS, INSERT … SELECT, COPY (…) TO):
+   * that query, rewritten (grammar/statement-kind.ts writtenQuery). Its record passes run over it,
+   * read and let go, and the statement writes once (write-passes.ts); null otherwise.
+   */
+  readonly writtenSql: string | null;
 }
 
 export interface SemanticPlan {
@@ -158,6 +164,7 @@ export async function planSemantic(
       unlimitedSql: query && topLevelLimit ? withoutLimit(rw.sql) : null,
       unionSplit:
         options.strategy === 'union_all' ? splitUnionAll(rw.sql, options.limits.parallel) : undefined,
+      writtenSql: query ? null : writtenSqlOf(rw.sql),
     };
   };
   const rewritten = render(new Map());
@@ -191,6 +198,12 @@ export async function planSemantic(
     embed,
     path: pathOf(rewritten, options, query, embed !== undefined),
   };
+}
+
+/** The query a write of the rewritten `sql` writes, or null (grammar/statement-kind.ts writtenQuery). */
+function writtenSqlOf(sql: string): string | null {
+  const span = writtenQuery(sql);
+  return span ? sql.slice(span.start, span.end) : null;
 }
 
 /** A write's path when the client's own transaction is open: no transaction of its own can be opened in it. */

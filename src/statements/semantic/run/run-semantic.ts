@@ -77,16 +77,19 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           proxyPriceRatios(ctx.engine.llm, opts.limits.model),
         );
         const plans: PlanNote[] = [];
-        const written = await runWrite({
-          rw: rewritten,
-          s,
-          runner,
-          opts,
-          ctx,
-          plans,
-          more,
-          emb: emb.state,
-        });
+        const written = await runWrite(
+          {
+            rw: rewritten,
+            s,
+            runner,
+            opts,
+            ctx,
+            plans,
+            more,
+            emb: emb.state,
+          },
+          rewritten.writtenSql,
+        );
         const { result, passes } = written;
         out = { result, strategy: withHeldTuples(WRITE_STRATEGY, written), passes, plans };
         break;

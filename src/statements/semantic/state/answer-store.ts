@@ -16,10 +16,13 @@
  * label, a class, a typed answer's few shapes): up to INTERNED distinct texts
  * share one copy.
  * Past them a text (a generation: each one distinct) is kept as its UTF-8
- * bytes in pages of PAGE_BYTES, not as a JS string: a million generated
- * labels as strings were a million objects on the heap the collector walks
- * (and two bytes a character for any text not Latin-1).
+ * bytes in a file of the statement's own (answer-texts.ts), not as a JS
+ * string: a million generated labels as strings were a million objects on
+ * the heap the collector walks (and two bytes a character for any text not
+ * Latin-1), and as bytes in memory they still grew with every answer.
  */
+
+import { AnswerTexts } from './answer-texts.js';
 
 /** An operator's answer as DuckDB receives it. */
 export type SqlValue = string | number | boolean | null;
@@ -39,10 +42,6 @@ const SEGMENT_FULL = (SEGMENT_SLOTS * 3) / 4;
  * only keys made to share their bits go deeper, and are refused, not held.
  */
 const MAX_DEPTH = 22;
-/** Bytes of one page of text answers; a longer text has a page of its own. */
-export const PAGE_BYTES = 1 << 20;
-/** A PAGED text's place: page × PAGE_SPAN + offset in the page (exact in a double up to 2^32 pages). */
-const PAGE_SPAN = 2 ** 21;
 
 /** What a slot holds (tags). */
 const EMPTY = 0;
@@ -51,7 +50,7 @@ const FALSE = 2;
 const TRUE = 3;
 const NUMBER = 4;
 const TEXT = 5;
-/** A text past the interned ones: its UTF-8 bytes in `pages`. */
+/** A text past the interned ones: its UTF-8 bytes in the statement's answer texts (answer-texts.ts). */
 const PAGED = 6;
 
 /** Characters of a key the table reads: callKey's digest, 16 Latin-1 characters (128 bits). */
@@ -65,7 +64,7 @@ class Segment {
   /** 4 × 32 bits of each slot's key. */
   readonly keys = new Uint32Array(SEGMENT_SLOTS * 4);
   readonly tags = new Uint8Array(SEGMENT_SLOTS);
-  /** A NUMBER's value, a TEXT's index in `texts`, or a PAGED text's place; made at the segment's first. */
+  /** A NUMBER's value, a TEXT's index in `texts`, or a PAGED text's byte offset; made at the segment's first. */
   numbers: Float64Array | null = null;
   /** A PAGED text's bytes; made at the segment's first. */
   lengths: Uint32Array | null = null;
@@ -108,13 +107,21 @@ export class AnswerStore {
   /** The interned texts (at most INTERNED). */
   private readonly texts: string[] = [];
   private readonly interned = new Map<string, number>();
-  private readonly pages: Buffer[] = [];
-  /** Bytes used of the last page. */
-  private pageUsed = PAGE_BYTES;
+  private readonly paged = new AnswerTexts();
   private count = 0;
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes of PAGED texts written to the statement's file, not held in memory. */
+  get textBytesOnDisk(): number {
+    return this.paged.onDisk;
+  }
+
+  /** Removes the file of PAGED texts (the statement ended). */
+  close(): void {
+    this.paged.close();
   }
 
   get(key: string): SqlValue | undefined {
@@ -219,11 +226,8 @@ export class AnswerStore {
         return segment.numbers![slot]!;
       case TEXT:
         return this.texts[segment.numbers![slot]!]!;
-      default: {
-        const place = segment.numbers![slot]!;
-        const at = place % PAGE_SPAN;
-        return this.pages[(place - at) / PAGE_SPAN]!.toString('utf8', at, at + segment.lengths![slot]!);
-      }
+      default:
+        return this.paged.get(segment.numbers![slot]!, segment.lengths![slot]!);
     }
   }
 
@@ -240,9 +244,10 @@ export class AnswerStore {
         segment.tags[slot] = TEXT;
         segment.numberSlots()[slot] = known ?? this.intern(value);
       } else {
+        const { place, length } = this.paged.add(value);
         segment.tags[slot] = PAGED;
-        segment.numberSlots()[slot] = this.page(value);
-        segment.lengthSlots()[slot] = Buffer.byteLength(value);
+        segment.numberSlots()[slot] = place;
+        segment.lengthSlots()[slot] = length;
       }
     }
   }
@@ -251,25 +256,6 @@ export class AnswerStore {
     const index = this.texts.push(text) - 1;
     this.interned.set(text, index);
     return index;
-  }
-
-  /** Writes `text` into the pages; its place. (A text set again over a PAGED one leaves the old bytes unused.) */
-  private page(text: string): number {
-    const bytes = Buffer.byteLength(text);
-    if (bytes > PAGE_BYTES) {
-      // A page of its own; the next text starts a new page (what the last one left is less than this text).
-      this.pages.push(Buffer.from(text, 'utf8'));
-      this.pageUsed = PAGE_BYTES;
-      return (this.pages.length - 1) * PAGE_SPAN;
-    }
-    if (this.pageUsed + bytes > PAGE_BYTES) {
-      this.pages.push(Buffer.allocUnsafe(PAGE_BYTES));
-      this.pageUsed = 0;
-    }
-    const at = this.pageUsed;
-    this.pages.at(-1)!.write(text, at, 'utf8');
-    this.pageUsed += bytes;
-    return (this.pages.length - 1) * PAGE_SPAN + at;
   }
 }
 

@@ -106,6 +106,7 @@ export function openStatement(token: number, hint: string): StatementCalls {
 
 export function closeStatement(s: StatementCalls): void {
   live.delete(s.token);
+  s.results.close();
 }
 
 export function statementFor(token: number): StatementCalls | undefined {
