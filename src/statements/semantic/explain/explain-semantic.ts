@@ -29,7 +29,7 @@ import {
   NO_DOLLARS,
   tokensPerRun,
 } from '../../../plan/estimate.js';
-import { pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
+import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
 import { explainReductions } from '../aggregates/aggregate-reduce.js';
 import { DIMENSION_BATCH, knownLabels } from '../aggregates/dimension.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from '../aggregates/entities.js';
@@ -37,6 +37,7 @@ import { statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
 import type { PairChoice } from '../pairs/pair-plan.js';
+import { MAX_SAMPLE, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
 import { candidateInputs } from '../pairs/small-side.js';
 import { planTuples } from '../plan/resolve-tuples.js';
@@ -244,7 +245,11 @@ async function estimateCalls(
   for (const { fn, groups } of plans)
     for (const group of groups) {
       const { plan: smallSide, tuples: ts, blocks, choices } = group;
-      for (const c of choices ?? []) pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
+      for (const c of choices ?? []) {
+        pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
+        if (pairPlanOf(fn, catalog)?.kind === 'condition')
+          pairPlans.push(`${fn.name}: ${explainSplit(c, opts, catalog)}`);
+      }
       if (fn.sql.dimension?.mode === 'entities') {
         const e = entityEstimate(fn, ts, opts, hint, ctx);
         calls += e.calls;
@@ -462,6 +467,19 @@ function outputBasis(freeTextCalls: number, maxTokens: number | undefined): stri
 function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollars {
   const minus = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
   return { sync: minus(a.sync, b.sync), batch: minus(a.batch, b.batch), undiscounted: a.undiscounted };
+}
+
+/**
+ * A condition's pair group and the split plan (pair-split.ts): why it is not
+ * offered, or how the run decides (the question and the sample check are calls
+ * EXPLAIN does not make; the estimates above are the plan it falls back to).
+ */
+function explainSplit(c: PairChoice, opts: SemanticOptions, catalog: OperatorCatalog): string {
+  const s = opts.pairSplit;
+  const refusal = splitRefusal(c.pairs, { setting: s, prefiltered: opts.prefilter !== undefined, catalog });
+  const head = `${c.sides} (${c.pairs} pairs): split`;
+  if (refusal !== null) return `${head} ${refusal}`;
+  return `${head} offered: the run asks once (pair_split.yaml) whether the condition compares one attribute of each side; if it does, a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked as chosen above checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else the plan chosen above runs (rvbbit.queries' strategy says which)`;
 }
 
 /** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */

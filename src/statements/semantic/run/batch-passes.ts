@@ -12,6 +12,7 @@ import { sameFunction } from '../../../plan/operator-catalog.js';
 import { describeLabels } from '../aggregates/dimension.js';
 import { describeEntities } from '../aggregates/entities.js';
 import type { CallRunner } from '../calls/call-runner.js';
+import { describePairSplit } from '../pairs/pair-split.js';
 import { PAIRS_PAST_BUDGET } from '../pairs/prefilter-state.js';
 import {
   type PlanNote,
@@ -54,12 +55,16 @@ export async function runBatch(
   runPass?: PassContext['runPass'],
 ): Promise<Omit<SemanticOutcome, 'calls' | 'cacheHits' | 'cost'>> {
   const opts = plan.options;
-  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb));
+  const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb), {
+    setting: opts.pairSplit,
+    prefiltered: opts.prefilter !== undefined,
+  });
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };
   const done = (result: QueryResult, strategy: string, passes: number) => ({
     result,
     strategy: [
       withSplits(strategy, more.splits, opts.limits.model ?? ctx.engine.llm.defaultModel),
+      ...more.pairSplits.map(describePairSplit),
       ...describeLabels(more.labels),
       ...describeEntities(more.entities),
     ].join('; '),
