@@ -37,7 +37,7 @@ import { statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
 import type { PairChoice } from '../pairs/pair-plan.js';
-import { MAX_SAMPLE, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
+import { MAX_SAMPLE, MIN_SPLIT_PAIRS, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
 import { candidateInputs } from '../pairs/small-side.js';
 import { planTuples } from '../plan/resolve-tuples.js';
@@ -99,6 +99,7 @@ export async function explainSemantic(
     const {
       functions,
       pairPlans,
+      pairSplit,
       embeddingLines,
       calls,
       tokensIn: fnTokensIn,
@@ -154,6 +155,7 @@ export async function explainSemantic(
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
       ...(pairPlans.length > 0 ? { pair_plans: pairPlans } : {}),
+      ...(pairSplit.length > 0 ? { pair_split: pairSplit } : {}),
       ...(embeddings.length > 0 ? { embeddings } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: whole,
@@ -210,6 +212,8 @@ async function estimateCalls(
   functions: Record<string, string | number>[];
   /** How each group of pairs was planned (pair-plan.ts): every plan priced, the chosen one first. */
   pairPlans: string[];
+  /** EXPLAIN's `pair_split`: each condition's pair group of MIN_SPLIT_PAIRS or more, and the split plan. */
+  pairSplit: string[];
   /** The embedding proxy's embedding calls, one line per function (EXPLAIN's `embeddings`), counted in `calls`. */
   embeddingLines: string[];
   /** Operator calls (a model proxy's included) and the embedding proxy's embedding calls: the run's at most. */
@@ -231,6 +235,7 @@ async function estimateCalls(
   const plans = planTuples(recorded.values(), catalog, opts.smallSide, (fn) => packing.forFunction(fn), hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
+  const pairSplit: string[] = [];
   const embeddingLines: string[] = [];
   const allModels = new Set<string>();
   let calls = 0;
@@ -247,8 +252,9 @@ async function estimateCalls(
       const { plan: smallSide, tuples: ts, blocks, choices } = group;
       for (const c of choices ?? []) {
         pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
-        if (pairPlanOf(fn, catalog)?.kind === 'condition')
-          pairPlans.push(`${fn.name}: ${explainSplit(c, opts, catalog)}`);
+        // The split plan's line, for a condition's group large enough to be offered it (or refused by choice).
+        if (pairPlanOf(fn, catalog)?.kind === 'condition' && c.pairs >= MIN_SPLIT_PAIRS)
+          pairSplit.push(`${fn.name}: ${explainSplit(c, opts, catalog)}`);
       }
       if (fn.sql.dimension?.mode === 'entities') {
         const e = entityEstimate(fn, ts, opts, hint, ctx);
@@ -436,6 +442,7 @@ async function estimateCalls(
   return {
     functions,
     pairPlans,
+    pairSplit,
     embeddingLines,
     calls,
     tokensIn,
