@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_PAIR_SPLIT, parse } from '../../grammar/index.js';
 import { pairSplitAnswer } from '../../src/sim/pair-split.js';
 import { compareLabels, readSplitAnswer, tally } from '../../src/statements/semantic/pairs/pair-split.js';
+import { semanticOptions } from '../../src/statements/semantic/plan/semantic-options.js';
 import type { Tuple } from '../../src/statements/semantic/state/statement-calls.js';
 import { semSuite } from './semantic-fixture.js';
 
@@ -159,6 +160,14 @@ test('-- @ pair_split reads off, on and targets; anything else is refused naming
     value('accuracy 0.9'),
     "pair_split takes off, on, or recall/precision/delta targets, not 'accuracy'",
   );
+});
+
+test('the engine option pairSplit: false is the statement’s default; -- @ pair_split wins', () => {
+  const defaults = { parallel: 8, cache: undefined, pairSplit: false } as const;
+  assert.is(semanticOptions([], defaults).pairSplit.on, false);
+  assert.is(semanticOptions([], { parallel: 8, cache: undefined }).pairSplit.on, true);
+  const annotated = parse('-- @ pair_split: on\nSELECT 1').statements[0]!.annotations;
+  assert.is(semanticOptions(annotated, defaults).pairSplit.on, true);
 });
 
 test('the simulator splits by the condition’s words: sentiment or language with same/opposite; nothing else', () => {
