@@ -39,7 +39,7 @@ import { blockInputs } from '../pairs/pair-blocks.js';
 import type { PairChoice } from '../pairs/pair-plan.js';
 import { MAX_SAMPLE, MIN_SPLIT_PAIRS, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
-import { candidateInputs } from '../pairs/small-side.js';
+import { candidateInputs, pairReader } from '../pairs/small-side.js';
 import { planTuples } from '../plan/resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from '../plan/semantic-options.js';
 import {
@@ -108,7 +108,7 @@ export async function explainSemantic(
       models: allModels,
       unpackedExtra,
       freeTextCalls,
-    } = await estimateCalls(recorded, opts, s.hint, ctx);
+    } = await estimateCalls(recorded, opts, s.hint, ctx, plan.topLevelLimit);
     let tokensIn = fnTokensIn;
     let tokensOut = fnTokensOut;
     let dollars = fnDollars;
@@ -208,6 +208,8 @@ async function estimateCalls(
   opts: SemanticOptions,
   hint: string,
   ctx: SemanticRunContext,
+  /** The statement has a top-level LIMIT (no pair split then: pair-split.ts splitRefusal). */
+  limited: boolean,
 ): Promise<{
   functions: Record<string, string | number>[];
   /** How each group of pairs was planned (pair-plan.ts): every plan priced, the chosen one first. */
@@ -253,8 +255,26 @@ async function estimateCalls(
       for (const c of choices ?? []) {
         pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
         // The split plan's line, for a condition's group large enough to be offered it (or refused by choice).
-        if (pairPlanOf(fn, catalog)?.kind === 'condition' && c.pairs >= MIN_SPLIT_PAIRS)
-          pairSplit.push(`${fn.name}: ${explainSplit(c, opts, catalog)}`);
+        if (pairPlanOf(fn, catalog)?.kind === 'condition' && c.pairs >= MIN_SPLIT_PAIRS) {
+          pairSplit.push(`${fn.name}: ${explainSplit(c, opts, catalog, limited)}`);
+          // Offered: the run asks the split question once, whatever the answer (counted as a miss).
+          const reader = pairReader(fn, catalog);
+          const sample = ts.find((t) => reader?.sides(t) && reader.names(t).join(' × ') === c.sides);
+          if (reader && sample && splitOffered(c.pairs, opts, catalog, limited)) {
+            const [left, right] = reader.names(sample);
+            const q = requestCost(catalog.pairSplit.cascade, [
+              { condition: reader.condition(sample), left_label: left, right_label: right },
+            ]);
+            const models = modelsOf(catalog.pairSplit.cascade, opts.limits.model, engine.llm.defaultModel);
+            calls += 1;
+            tokensIn += q.tokensIn;
+            tokensOut += q.tokensOut;
+            dollars = addDeliveryDollars(
+              dollars,
+              deliveryDollars(engine.llm, models, q.tokensIn, q.tokensOut),
+            );
+          }
+        }
       }
       if (fn.sql.dimension?.mode === 'entities') {
         const e = entityEstimate(fn, ts, opts, hint, ctx);
@@ -481,12 +501,39 @@ function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollar
  * offered, or how the run decides (the question and the sample check are calls
  * EXPLAIN does not make; the estimates above are the plan it falls back to).
  */
-function explainSplit(c: PairChoice, opts: SemanticOptions, catalog: OperatorCatalog): string {
+function explainSplit(
+  c: PairChoice,
+  opts: SemanticOptions,
+  catalog: OperatorCatalog,
+  limited: boolean,
+): string {
   const s = opts.pairSplit;
-  const refusal = splitRefusal(c.pairs, { setting: s, prefiltered: opts.prefilter !== undefined, catalog });
+  const refusal = splitRefusal(c.pairs, {
+    setting: s,
+    prefiltered: opts.prefilter !== undefined,
+    limited,
+    catalog,
+  });
   const head = `${c.sides} (${c.pairs} pairs): split`;
   if (refusal !== null) return `${head} ${refusal}`;
   return `${head} offered: the run asks once (pair_split.yaml) whether the condition compares one attribute of each side; if it does, a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked as chosen above checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else the plan chosen above runs (rvbbit.queries' strategy says which)`;
+}
+
+/** Whether the run asks a group's split question (splitRefusal is null). */
+function splitOffered(
+  pairs: number,
+  opts: SemanticOptions,
+  catalog: OperatorCatalog,
+  limited: boolean,
+): boolean {
+  return (
+    splitRefusal(pairs, {
+      setting: opts.pairSplit,
+      prefiltered: opts.prefilter !== undefined,
+      limited,
+      catalog,
+    }) === null
+  );
 }
 
 /** A pair group's plans as EXPLAIN's `pair_plans` line: each with its calls and tokens, the chosen one first. */
@@ -619,7 +666,7 @@ async function windowEstimate(
     const fresh = new Map([...recorded.tuples].filter(([k]) => !asked.has(k)));
     for (const k of recorded.tuples.keys()) asked.add(k);
     callsBefore = calls;
-    calls += (await estimateCalls(fresh, plan.options, s.hint, ctx)).calls;
+    calls += (await estimateCalls(fresh, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
     for (const p of statement.prefilters) calls += p.sampledBound(limit);
     if (statement.whole === 0) break;
     // The run grows a window that returns fewer than LIMIT rows: certainly one no answer lets LIMIT rows through.
@@ -677,7 +724,7 @@ async function firstPassEstimate(
     s.budget = Number.POSITIVE_INFINITY;
     startPass(s);
   }
-  const calls = (await estimateCalls(tuples, plan.options, s.hint, ctx)).calls;
+  const calls = (await estimateCalls(tuples, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
   return {
     calls,
     line: `none: this LIMIT is not met from the first rows of the source; the run reads it in passes of a bounded number of new calls, the first ${budget} pairs the prefilter meets asking about the ${tuples.size} it keeps: est_calls_window calls if that pass meets the LIMIT; else passes of twice the pairs, est_calls at most`,

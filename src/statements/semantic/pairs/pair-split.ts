@@ -113,10 +113,17 @@ export function labeller(catalog: OperatorCatalog): SemanticFunction | undefined
  */
 export function splitRefusal(
   pairs: number,
-  o: { readonly setting: PairSplitSetting; readonly prefiltered: boolean; readonly catalog: OperatorCatalog },
+  o: {
+    readonly setting: PairSplitSetting;
+    readonly prefiltered: boolean;
+    readonly limited: boolean;
+    readonly catalog: OperatorCatalog;
+  },
 ): string | null {
   if (!o.setting.on) return 'off (-- @ pair_split: off, or the engine option pairSplit: false)';
   if (o.prefiltered) return 'not under -- @ prefilter (it already cut the pairs)';
+  if (o.limited)
+    return 'not under a top-level LIMIT (its passes ask only the pairs the LIMIT needs; labelling every value would cost more)';
   if (pairs < MIN_SPLIT_PAIRS)
     return `not offered under ${MIN_SPLIT_PAIRS} pairs (its check would cost what it saves)`;
   if (!labeller(o.catalog)) return 'CLASSIFY is overridden, and the split labels with the shipped one';

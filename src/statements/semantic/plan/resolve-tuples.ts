@@ -54,7 +54,11 @@ export interface StatementExtras {
   /** The statement's embeddings, for the embedding proxy's scores (proxy.ts). */
   readonly embeddings?: ProxyEmbeddings;
   /** Whether pair conditions may split into labels (pair-split.ts); absent: never (EXPLAIN's record passes). */
-  readonly pairSplit?: { readonly setting: PairSplitSetting; readonly prefiltered: boolean };
+  readonly pairSplit?: {
+    readonly setting: PairSplitSetting;
+    readonly prefiltered: boolean;
+    readonly limited: boolean;
+  };
   /** Each condition's split question, asked once per statement, and how each pair group was planned. */
   readonly splitAnswers: SplitContext['answers'];
   readonly pairSplits: PairSplitReport[];
@@ -193,6 +197,7 @@ export async function resolveTuples(
         hint,
         setting: more.pairSplit.setting,
         prefiltered: more.pairSplit.prefiltered,
+        limited: more.pairSplit.limited,
         answers: more.splitAnswers,
         reports: more.pairSplits,
       },

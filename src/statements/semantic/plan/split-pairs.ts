@@ -43,6 +43,8 @@ export interface SplitContext {
   readonly setting: PairSplitSetting;
   /** The statement has `-- @ prefilter` (no split then). */
   readonly prefiltered: boolean;
+  /** The statement has a top-level LIMIT (no split then). */
+  readonly limited: boolean;
   /** What each condition's split question answered, per statement (asked once, whatever the passes). */
   readonly answers: Map<string, Promise<SplitAnswer | { why: string }>>;
   readonly reports: PairSplitReport[];
@@ -72,8 +74,10 @@ export async function splitPairs(
       const refusal = splitRefusal(group.length, c);
       if (refusal !== null) {
         rest.push(...group);
-        // A group too small for the split is the usual case: only refusals that were a choice are reported.
-        if (group.length >= MIN_SPLIT_PAIRS) c.reports.push(reportHead(fn, split.reader, group, c, refusal));
+        // Only the user's choice is reported (pair_split: off); a group too small, prefiltered or under a
+        // LIMIT is the usual case, and EXPLAIN's pair_split says why.
+        if (group.length >= MIN_SPLIT_PAIRS && !c.setting.on)
+          c.reports.push(reportHead(fn, split.reader, group, c, refusal));
         continue;
       }
       runs.push(

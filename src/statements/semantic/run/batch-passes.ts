@@ -58,6 +58,7 @@ export async function runBatch(
   const more = statementExtras(opts.proxy, entityBlocking(emb, opts.prefilter), proxyEmbeddings(emb), {
     setting: opts.pairSplit,
     prefiltered: opts.prefilter !== undefined,
+    limited: plan.topLevelLimit,
   });
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };
   const done = (result: QueryResult, strategy: string, passes: number) => ({

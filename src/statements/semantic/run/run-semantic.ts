@@ -74,7 +74,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           opts.proxy,
           entityBlocking(emb.state, opts.prefilter),
           proxyEmbeddings(emb.state),
-          { setting: opts.pairSplit, prefiltered: opts.prefilter !== undefined },
+          { setting: opts.pairSplit, prefiltered: opts.prefilter !== undefined, limited: plan.topLevelLimit },
         );
         const plans: PlanNote[] = [];
         const written = await runWrite({
