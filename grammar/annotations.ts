@@ -6,6 +6,7 @@ import type { Annotation, AnnotationKey } from './annotation-node.js';
 import { ANNOTATION_KEYS } from './annotation-node.js';
 import { wordDistance } from './did-you-mean.js';
 import { GrammarErrorCode } from './errors.js';
+import { formatPairSplit } from './pair-split-spec.js';
 import { formatProxy } from './proxy-spec.js';
 import type { SemanticError } from './semantic-ops.js';
 import type { LineIndex } from './span.js';
@@ -112,6 +113,7 @@ export function formatAnnotation(a: Annotation): string {
   if (a.key === 'parallel' && a.value === null) return '-- @ parallel';
   if (a.key === 'timeout') return `-- @ timeout: ${a.value.text}`;
   if (a.key === 'proxy') return `-- @ proxy: ${formatProxy(a.value)}`;
+  if (a.key === 'pair_split') return `-- @ pair_split: ${formatPairSplit(a.value)}`;
   return `-- @ ${a.key}: ${String(a.value)}`;
 }
 

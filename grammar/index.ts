@@ -21,6 +21,12 @@ export {
   type OperatorDef,
   RELEVANCE_FUNCTION,
 } from './operators.js';
+export {
+  DEFAULT_PAIR_SPLIT,
+  formatPairSplit,
+  type PairSplitSetting,
+  pairSplitAnnotation,
+} from './pair-split-spec.js';
 export type { ParseResult } from './parse.js';
 export {
   DEFAULT_PROXY_DELTA,

@@ -9,6 +9,7 @@
  * or src/plan/plan-limits.ts) and its line in docs/dialect.md.
  * @see ../docs/dialect.md §1 "WITH options", §2 "Annotations"
  */
+import { type PairSplitSetting, pairSplitAnnotation } from './pair-split-spec.js';
 import { type ProxySpec, proxyAnnotation } from './proxy-spec.js';
 import type { Span } from './span.js';
 import {
@@ -305,6 +306,16 @@ export const STATEMENT_OPTIONS = {
         MAX_SMALL_SIDE,
         " (the most distinct values of a pair predicate's side asked as one call's candidates; 0: never)",
       ).read,
+    },
+  },
+  pair_split: {
+    type: "off | on | 'recall r precision p [delta d]'",
+    doc: 'a pair condition comparing one attribute of each side (opposite sentiments, same language) may run as per-row labels compared, once a sample of pairs shows it agrees with the pairwise answers (default on: recall 0.9, precision 0.9, delta 0.05); off: never.',
+    annotation: {
+      use: semanticOnly(
+        "it lets a semantic pair condition (LLM_FILTER('…', a, b)) run as per-row labels compared",
+      ),
+      read: (text: string): Checked<PairSplitSetting> => pairSplitAnnotation(text),
     },
   },
 } as const satisfies Readonly<Record<string, OptionDecl>>;

@@ -226,6 +226,7 @@ export async function engineFromFlags(
     ...(maxImageBytes !== undefined ? { maxImageBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSideLimit: smallSide } : {}),
+    ...(config.pairSplit !== undefined ? { pairSplit: config.pairSplit } : {}),
   });
 }
 

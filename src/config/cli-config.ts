@@ -5,7 +5,7 @@
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10,
  *              data_dirs: [dir, …] (image_dirs: its older name), max_image_bytes: n,
  *              max_document_bytes: n,
- *              max_image_bytes_in_flight: n, small_side: n }   (paths relative to the file)
+ *              max_image_bytes_in_flight: n, small_side: n, pair_split: on | off }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
  *              allow_files: [dir, …] }
@@ -34,6 +34,8 @@ export interface CliConfig {
   readonly maxImageBytesInFlight?: number;
   /** The engine's small-side limit of pair predicates (`small_side`: 0 to MAX_SMALL_SIDE; `-- @ small_side` wins). */
   readonly smallSide?: number;
+  /** Whether pair conditions may split into per-row labels (`pair_split: on | off`; `-- @ pair_split` wins). */
+  readonly pairSplit?: boolean;
   readonly server: {
     readonly host?: string;
     readonly port?: number;
@@ -63,6 +65,7 @@ const SECTION_KEYS: Readonly<Record<string, readonly string[] | undefined>> = {
     'max_document_bytes',
     'max_image_bytes_in_flight',
     'small_side',
+    'pair_split',
   ],
   server: [
     'host',
@@ -156,6 +159,16 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
   const maxImageBytesInFlight = int(r, 'max_image_bytes_in_flight', 'rvbbit');
   // Its bounds are the grammar's (MAX_SMALL_SIDE), checked where the engine is made from it (engine-flags.ts).
   const smallSide = int(r, 'small_side', 'rvbbit');
+  // on/off as YAML writes it (true/false, or the words): -- @ pair_split wins.
+  const split = r.pair_split;
+  const pairSplit =
+    split === undefined
+      ? undefined
+      : split === true || split === 'on'
+        ? true
+        : split === false || split === 'off'
+          ? false
+          : bad('rvbbit.pair_split', 'expected on or off');
   return {
     db: here(str(r, 'db', 'rvbbit')),
     cascades: (cascades as string[] | undefined)?.map((c) => here(c)!),
@@ -166,6 +179,7 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     ...(maxDocumentBytes !== undefined ? { maxDocumentBytes } : {}),
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSide } : {}),
+    ...(pairSplit !== undefined ? { pairSplit } : {}),
     server: {
       host: str(s, 'host', 'server'),
       port: int(s, 'port', 'server'),

@@ -39,6 +39,12 @@ export interface EngineOptions {
    */
   readonly smallSideLimit?: number;
   /**
+   * false: a pair condition is never split into per-row labels compared, when a
+   * statement does not say `-- @ pair_split` (default true: split when a sample of
+   * pairs shows it agrees with the pairwise answers; pair-split.ts).
+   */
+  readonly pairSplit?: boolean;
+  /**
    * DuckDB's `memory_limit` (its size text: '256MB', '2GB'); default 1GB
    * (db/spill-settings.ts). What a statement holds in DuckDB past it spills:
    * a database file's to `<file>.tmp`, the in-memory database's to a private

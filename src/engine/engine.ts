@@ -270,6 +270,7 @@ export class Engine {
         operatorBatch,
         smallSide,
         tuplesPerPass,
+        ...(options.pairSplit !== undefined ? { pairSplit: options.pairSplit } : {}),
         ...(options.embedModel ? { embedModel: options.embedModel } : {}),
       },
       semantic,

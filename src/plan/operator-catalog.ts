@@ -124,6 +124,8 @@ export interface OperatorCatalog {
   readonly conditionCandidates: LazyCascade;
   /** The block plan's cascade for any pair predicate: m × n values, each stated once, one answer per listed pair. */
   readonly pairBlocks: LazyCascade;
+  /** Whether a pair condition compares one attribute of each side (pair-split.ts asks it once per condition). */
+  readonly pairSplit: LazyCascade;
   /** The shipped cascades' folder (the small-side plan applies to the shipped `~` only). */
   readonly shippedDir: string;
   readonly grammar: Grammar;
@@ -147,6 +149,7 @@ const SHIPPED = realpathSync(packagePath('cascades/semantic/'));
 const CANDIDATES = join(SHIPPED, 'same_candidates.yaml');
 const CONDITION_CANDIDATES = join(SHIPPED, 'filter_candidates.yaml');
 const PAIR_BLOCKS = join(SHIPPED, 'pair_block.yaml');
+const PAIR_SPLIT = join(SHIPPED, 'pair_split.yaml');
 
 /** Loads the catalog from the shipped operators and `roots` (operator roots: see the rule above). */
 export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
@@ -171,6 +174,7 @@ export function loadOperatorCatalog(roots: readonly string[]): OperatorCatalog {
     candidates: new LazyCascade(CANDIDATES),
     conditionCandidates: new LazyCascade(CONDITION_CANDIDATES),
     pairBlocks: new LazyCascade(PAIR_BLOCKS),
+    pairSplit: new LazyCascade(PAIR_SPLIT),
     shippedDir: SHIPPED,
   };
   return build(base, [...claims.values()], []);

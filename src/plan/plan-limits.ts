@@ -22,6 +22,8 @@ export interface PlanDefaults {
    * take the small-side plan when a statement does not say (`-- @ small_side: n`); 0 = never.
    */
   readonly smallSide?: number;
+  /** false: pair conditions are never split into per-row labels when a statement does not say (`-- @ pair_split`). */
+  readonly pairSplit?: boolean;
   /** Distinct tuples a semantic statement's record pass holds waiting for answers (engine option tuplesPerPass). */
   readonly tuplesPerPass?: number;
 }

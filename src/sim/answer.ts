@@ -19,6 +19,7 @@
  * | `a ~ b`                    | `<a>…</a>` `<b>…</b>`                        | `{ "result": boolean }` |
  * | SEMANTIC JOIN, small side  | `<a>…</a>` `<candidates><c>…</c>…</candidates>` | `{ "matches": string[] }` (or integer[] = 0-based indexes) |
  * | a condition's small side   | the same, and `<criterion>…</criterion>`     | `{ "matches": string[] }`: each candidate judged with `<a>` as the pair call would be |
+ * | pair split (pair_split.yaml) | `<pair_condition>…</pair_condition>`     | `{ splits, question, labels, comparison, compared_labels }`: from the condition's words (pair-split.ts) |
  * | BATCH of N rows            | N × `<row>…</row>` (each may hold `<text>` etc.) | an array with `minItems = maxItems = N` |
  *
  * - score = word overlap: lowercase words, stop-words dropped, crude stems
@@ -69,6 +70,7 @@
 import type { SimChatBody, SimMessage } from './chat-request.js';
 import type { LabelBelief } from './logprobs.js';
 import { unpackedRequests } from './packed.js';
+import { pairSplitAnswer } from './pair-split.js';
 import { answerProbability, labelField, type ModelProfile, profiled } from './profile.js';
 import { readPrompt } from './prompt-context.js';
 import { hashSeed, mulberry32, type Rng } from './rng.js';
@@ -109,6 +111,9 @@ export function answerWithBeliefs(body: SimChatBody, seed: number, profile?: Mod
   const rng = mulberry32(hashSeed(key));
   const ctx = readPrompt(body.messages);
   const schema = body.schema ?? schemaInPrompt(body.messages);
+  // The pair-split question (cascades/semantic/pair_split.yaml): decided from the condition's words (pair-split.ts).
+  const splitCondition = ctx.blocks.get('pair_condition')?.[0];
+  if (schema && splitCondition !== undefined) return plain(JSON.stringify(pairSplitAnswer(splitCondition)));
   if (schema) {
     // The truth (world.ts); a profiled model gives it at its accuracy, its errors keyed by the
     // model, the seed and the (question, text) asked: not by the prompt's wording or packing.

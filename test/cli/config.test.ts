@@ -114,4 +114,15 @@ EXPLAIN SELECT a.x, b.y FROM (VALUES ('good'), ('bad'), ('fine')) a(x), (VALUES 
   assert.match(flag.err, /--small-side must be an integer from 0 to 1024/);
 });
 
+test('rvbbit.pair_split: on or off (YAML booleans too); anything else names the key', async () => {
+  assert.is(readCliConfig(configDir('rvbbit:\n  pair_split: off\n'), {}).pairSplit, false);
+  assert.is(readCliConfig(configDir('rvbbit:\n  pair_split: false\n'), {}).pairSplit, false);
+  assert.is(readCliConfig(configDir('rvbbit:\n  pair_split: on\n'), {}).pairSplit, true);
+  assert.is(readCliConfig(configDir('rvbbit:\n  db: x.duckdb\n'), {}).pairSplit, undefined);
+  assert.throws(
+    () => readCliConfig(configDir('rvbbit:\n  pair_split: sometimes\n'), {}),
+    /rvbbit\.pair_split: expected on or off/,
+  );
+});
+
 test.run();

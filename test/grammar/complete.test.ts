@@ -91,6 +91,7 @@ test('annotation keys after -- @, strategies after strategy:', () => {
     { label: 'proxy', kind: 'annotation_key' },
     { label: 'embed_model', kind: 'annotation_key' },
     { label: 'small_side', kind: 'annotation_key' },
+    { label: 'pair_split', kind: 'annotation_key' },
     { label: 'prompt', kind: 'annotation_key' },
   ]);
   assert.equal(labels('SELECT 1;\n-- @ th|'), ['threshold']);

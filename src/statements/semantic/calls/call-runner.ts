@@ -17,6 +17,7 @@ import type { Cascade } from '../../../cascade/cascade-types.js';
 import type { DispatchContext, DispatchTarget } from '../../../dispatch/dispatch-spec.js';
 import { RowDispatch } from '../../../dispatch/row-dispatch.js';
 import { contextFigures } from '../../../llm/call-fit.js';
+import type { SemanticFunction } from '../../../plan/operator-catalog.js';
 import type {
   ChunkResult,
   ChunkRow,
@@ -59,6 +60,17 @@ export interface CallTarget {
   readonly call?: TargetCall;
   /** Tuples per prompt for this target, instead of the statement's `batch`. */
   readonly batch?: number;
+}
+
+/** A function's own calls: its cascade, logged under its name, cached and NULL on an invalid answer as it declares. */
+export function targetOf(fn: SemanticFunction): CallTarget {
+  return {
+    path: fn.cascadePath,
+    cascade: fn.lazy.cascade,
+    name: fn.name,
+    cacheable: fn.sql.cache,
+    nullOnInvalid: fn.sql.onInvalid === 'null',
+  };
 }
 
 /** A runner given no packing: one tuple per call. */

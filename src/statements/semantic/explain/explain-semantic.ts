@@ -29,7 +29,7 @@ import {
   NO_DOLLARS,
   tokensPerRun,
 } from '../../../plan/estimate.js';
-import { pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
+import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
 import { explainReductions } from '../aggregates/aggregate-reduce.js';
 import { DIMENSION_BATCH, knownLabels } from '../aggregates/dimension.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from '../aggregates/entities.js';
@@ -37,8 +37,9 @@ import { statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
 import { chosenBy, type PairChoice } from '../pairs/pair-plan.js';
+import { MAX_SAMPLE, MIN_SPLIT_PAIRS, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
-import { candidateInputs } from '../pairs/small-side.js';
+import { candidateInputs, pairReader } from '../pairs/small-side.js';
 import { planTuples } from '../plan/resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from '../plan/semantic-options.js';
 import {
@@ -99,6 +100,7 @@ export async function explainSemantic(
     const {
       functions,
       pairPlans,
+      pairSplit,
       embeddingLines,
       calls,
       tokensIn: fnTokensIn,
@@ -107,7 +109,7 @@ export async function explainSemantic(
       models: allModels,
       unpackedExtra,
       freeTextCalls,
-    } = await estimateCalls(recorded, opts, s.hint, ctx);
+    } = await estimateCalls(recorded, opts, s.hint, ctx, plan.topLevelLimit);
     let tokensIn = fnTokensIn;
     let tokensOut = fnTokensOut;
     let dollars = fnDollars;
@@ -154,6 +156,7 @@ export async function explainSemantic(
           `${f.function}: ${f.distinct_tuples} distinct tuples, ${f.cache_hits_expected} cached, ${f.calls_expected} calls; ${f.plan}`,
       ),
       ...(pairPlans.length > 0 ? { pair_plans: pairPlans } : {}),
+      ...(pairSplit.length > 0 ? { pair_split: pairSplit } : {}),
       ...(embeddings.length > 0 ? { embeddings } : {}),
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: whole,
@@ -206,10 +209,14 @@ async function estimateCalls(
   opts: SemanticOptions,
   hint: string,
   ctx: SemanticRunContext,
+  /** The statement has a top-level LIMIT (no pair split then: pair-split.ts splitRefusal). */
+  limited: boolean,
 ): Promise<{
   functions: Record<string, string | number>[];
   /** How each group of pairs was planned (pair-plan.ts): every plan priced, the chosen one first. */
   pairPlans: string[];
+  /** EXPLAIN's `pair_split`: each condition's pair group of MIN_SPLIT_PAIRS or more, and the split plan. */
+  pairSplit: string[];
   /** The embedding proxy's embedding calls, one line per function (EXPLAIN's `embeddings`), counted in `calls`. */
   embeddingLines: string[];
   /** Operator calls (a model proxy's included) and the embedding proxy's embedding calls: the run's at most. */
@@ -231,6 +238,7 @@ async function estimateCalls(
   const plans = planTuples(recorded.values(), catalog, opts.smallSide, packing, hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
+  const pairSplit: string[] = [];
   const embeddingLines: string[] = [];
   const allModels = new Set<string>();
   let calls = 0;
@@ -245,7 +253,30 @@ async function estimateCalls(
   for (const { fn, groups } of plans)
     for (const group of groups) {
       const { plan: smallSide, tuples: ts, blocks, choices } = group;
-      for (const c of choices ?? []) pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
+      for (const c of choices ?? []) {
+        pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
+        // The split plan's line, for a condition's group large enough to be offered it (or refused by choice).
+        if (pairPlanOf(fn, catalog)?.kind === 'condition' && c.pairs >= MIN_SPLIT_PAIRS) {
+          pairSplit.push(`${fn.name}: ${explainSplit(c, opts, catalog, limited)}`);
+          // Offered: the run asks the split question once, whatever the answer (counted as a miss).
+          const reader = pairReader(fn, catalog);
+          const sample = ts.find((t) => reader?.sides(t) && reader.names(t).join(' × ') === c.sides);
+          if (reader && sample && splitOffered(c.pairs, opts, catalog, limited)) {
+            const [left, right] = reader.names(sample);
+            const q = requestCost(catalog.pairSplit.cascade, [
+              { condition: reader.condition(sample), left_label: left, right_label: right },
+            ]);
+            const models = modelsOf(catalog.pairSplit.cascade, opts.limits.model, engine.llm.defaultModel);
+            calls += 1;
+            tokensIn += q.tokensIn;
+            tokensOut += q.tokensOut;
+            dollars = addDeliveryDollars(
+              dollars,
+              deliveryDollars(engine.llm, models, q.tokensIn, q.tokensOut),
+            );
+          }
+        }
+      }
       if (fn.sql.dimension?.mode === 'entities') {
         const e = entityEstimate(fn, ts, opts, hint, ctx);
         calls += e.calls;
@@ -443,6 +474,7 @@ async function estimateCalls(
   return {
     functions,
     pairPlans,
+    pairSplit,
     embeddingLines,
     calls,
     tokensIn,
@@ -474,6 +506,46 @@ function outputBasis(freeTextCalls: number, maxTokens: number | undefined): stri
 function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollars {
   const minus = (x: number | null, y: number | null) => (x === null || y === null ? null : x - y);
   return { sync: minus(a.sync, b.sync), batch: minus(a.batch, b.batch), undiscounted: a.undiscounted };
+}
+
+/**
+ * A condition's pair group and the split plan (pair-split.ts): why it is not
+ * offered, or how the run decides (the question and the sample check are calls
+ * EXPLAIN does not make; the estimates above are the plan it falls back to).
+ */
+function explainSplit(
+  c: PairChoice,
+  opts: SemanticOptions,
+  catalog: OperatorCatalog,
+  limited: boolean,
+): string {
+  const s = opts.pairSplit;
+  const refusal = splitRefusal(c.pairs, {
+    setting: s,
+    prefiltered: opts.prefilter !== undefined,
+    limited,
+    catalog,
+  });
+  const head = `${c.sides} (${c.pairs} pairs): split`;
+  if (refusal !== null) return `${head} ${refusal}`;
+  return `${head} offered: the run asks once (pair_split.yaml) whether the condition compares one attribute of each side; if it does, a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked as chosen above checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else the plan chosen above runs (rvbbit.queries' strategy says which)`;
+}
+
+/** Whether the run asks a group's split question (splitRefusal is null). */
+function splitOffered(
+  pairs: number,
+  opts: SemanticOptions,
+  catalog: OperatorCatalog,
+  limited: boolean,
+): boolean {
+  return (
+    splitRefusal(pairs, {
+      setting: opts.pairSplit,
+      prefiltered: opts.prefilter !== undefined,
+      limited,
+      catalog,
+    }) === null
+  );
 }
 
 /**
@@ -611,7 +683,7 @@ async function windowEstimate(
     const fresh = new Map([...recorded.tuples].filter(([k]) => !asked.has(k)));
     for (const k of recorded.tuples.keys()) asked.add(k);
     callsBefore = calls;
-    calls += (await estimateCalls(fresh, plan.options, s.hint, ctx)).calls;
+    calls += (await estimateCalls(fresh, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
     for (const p of statement.prefilters) calls += p.sampledBound(limit);
     if (statement.whole === 0) break;
     // The run grows a window that returns fewer than LIMIT rows: certainly one no answer lets LIMIT rows through.
@@ -669,7 +741,7 @@ async function firstPassEstimate(
     s.budget = Number.POSITIVE_INFINITY;
     startPass(s);
   }
-  const calls = (await estimateCalls(tuples, plan.options, s.hint, ctx)).calls;
+  const calls = (await estimateCalls(tuples, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
   return {
     calls,
     line: `none: this LIMIT is not met from the first rows of the source; the run reads it in passes of a bounded number of new calls, the first ${budget} pairs the prefilter meets asking about the ${tuples.size} it keeps: est_calls_window calls if that pass meets the LIMIT; else passes of twice the pairs, est_calls at most`,

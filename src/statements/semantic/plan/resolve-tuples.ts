@@ -7,7 +7,7 @@
  */
 
 import { RvbbitError } from '../../../../base/errors.js';
-import type { ProxySpec } from '../../../../grammar/index.js';
+import type { PairSplitSetting, ProxySpec } from '../../../../grammar/index.js';
 import {
   type OperatorCatalog,
   pairPlanOf,
@@ -17,10 +17,11 @@ import {
 import { runAggregates } from '../aggregates/aggregate-reduce.js';
 import { assignLabels, type DimensionLabels } from '../aggregates/dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from '../aggregates/entities.js';
-import type { CallRunner, CallTarget } from '../calls/call-runner.js';
+import { type CallRunner, targetOf } from '../calls/call-runner.js';
 import type { StatementPacking } from '../cost/packing.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from '../pairs/pair-blocks.js';
 import { type PlannedGroup, planPairs } from '../pairs/pair-plan.js';
+import type { PairSplitReport } from '../pairs/pair-split.js';
 import { candidateInputs, pairResults, type SmallSidePlan } from '../pairs/small-side.js';
 import {
   type ProxyEmbeddings,
@@ -31,6 +32,7 @@ import {
 } from '../proxies/proxy.js';
 import { outputValue } from '../state/sql-types.js';
 import type { SqlValue, Tuple } from '../state/statement-calls.js';
+import { type SplitContext, splitPairs } from './split-pairs.js';
 
 /**
  * What a statement's later passes share: its proxy and the splits it made,
@@ -53,16 +55,29 @@ export interface StatementExtras {
   readonly embeddings?: ProxyEmbeddings;
   /** A proxy's price a call over the statement model's, undefined when either has none (proxy-payoff.ts). */
   readonly proxyPriceRatio?: (proxyModel: string) => number | undefined;
+  /** Whether pair conditions may split into labels (pair-split.ts); absent: never (EXPLAIN's record passes). */
+  readonly pairSplit?: {
+    readonly setting: PairSplitSetting;
+    readonly prefiltered: boolean;
+    readonly limited: boolean;
+  };
+  /** Each condition's split question, asked once per statement, and how each pair group was planned. */
+  readonly splitAnswers: SplitContext['answers'];
+  readonly pairSplits: PairSplitReport[];
 }
 
 export function statementExtras(
   proxy?: ProxySpec,
   blocking?: StatementExtras['blocking'],
   embeddings?: ProxyEmbeddings,
+  pairSplit?: StatementExtras['pairSplit'],
   proxyPriceRatio?: StatementExtras['proxyPriceRatio'],
 ): StatementExtras {
   return {
     splits: [],
+    splitAnswers: new Map(),
+    pairSplits: [],
+    ...(pairSplit ? { pairSplit } : {}),
     labels: new Map(),
     entities: new Map(),
     ...(proxy ? { proxy } : {}),
@@ -80,15 +95,7 @@ export interface PlanNote {
   readonly blocks?: number;
 }
 
-export function targetOf(fn: SemanticFunction): CallTarget {
-  return {
-    path: fn.cascadePath,
-    cascade: fn.lazy.cascade,
-    name: fn.name,
-    cacheable: fn.sql.cache,
-    nullOnInvalid: fn.sql.onInvalid === 'null',
-  };
-}
+export { targetOf };
 
 /** Groups tuples by function, in first-seen order. */
 export function byFunction(tuples: Iterable<Tuple>): Map<SemanticFunction, Tuple[]> {
@@ -183,7 +190,25 @@ export async function resolveTuples(
 ): Promise<Map<string, SqlValue>> {
   const { proxy, splits } = more;
   const results = new Map<string, SqlValue>();
-  const run = planTuples(tuples, catalog, smallSideLimit, runner.packing, hint).flatMap(({ fn, groups }) =>
+  let asked = [...tuples];
+  if (more.pairSplit) {
+    // Pair conditions that split run as labels compared (pair-split.ts); the rest are planned as before.
+    asked = await splitPairs(
+      byFunction(asked),
+      {
+        runner,
+        catalog,
+        hint,
+        setting: more.pairSplit.setting,
+        prefiltered: more.pairSplit.prefiltered,
+        limited: more.pairSplit.limited,
+        answers: more.splitAnswers,
+        reports: more.pairSplits,
+      },
+      results,
+    );
+  }
+  const run = planTuples(asked, catalog, smallSideLimit, runner.packing, hint).flatMap(({ fn, groups }) =>
     groups.map(async (group) => {
       const { plan, tuples: ts, reader, blocks } = group;
       // The group's tuples per prompt, as the planner chose (packing.ts): the one EXPLAIN prints.

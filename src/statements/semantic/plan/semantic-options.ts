@@ -3,7 +3,13 @@
  * (the grammar has already checked keys and values) and the engine defaults.
  * @see ../../docs/dialect.md §2 "Annotations"
  */
-import type { Annotation, ProxySpec, Strategy } from '../../../../grammar/index.js';
+import {
+  type Annotation,
+  DEFAULT_PAIR_SPLIT,
+  type PairSplitSetting,
+  type ProxySpec,
+  type Strategy,
+} from '../../../../grammar/index.js';
 import type { CallLimits } from '../../../cascade/call-limits.js';
 import { type PlanDefaults, planLimits } from '../../../plan/plan-limits.js';
 import type { BatchSetting } from '../cost/packing.js';
@@ -40,6 +46,12 @@ export interface SemanticOptions {
    */
   readonly smallSide: number;
   /**
+   * Whether a pair condition comparing one attribute of each side may run as
+   * per-row labels compared, and the targets of its sample check
+   * (`-- @ pair_split`, engine option `pairSplit`): pair-split.ts.
+   */
+  readonly pairSplit: PairSplitSetting;
+  /**
    * Distinct tuples one record pass holds waiting for their answers, when
    * every operator of the statement answers each tuple on its own
    * (batch-passes.ts `tuplesPerPassOf`); engine option `tuplesPerPass`.
@@ -67,7 +79,14 @@ export function semanticOptions(
   annotations: readonly Annotation[],
   defaults: Pick<
     PlanDefaults,
-    'parallel' | 'parallelChosen' | 'cache' | 'operatorBatch' | 'embedModel' | 'smallSide' | 'tuplesPerPass'
+    | 'parallel'
+    | 'parallelChosen'
+    | 'cache'
+    | 'operatorBatch'
+    | 'embedModel'
+    | 'smallSide'
+    | 'tuplesPerPass'
+    | 'pairSplit'
   >,
 ): SemanticOptions {
   let threshold = DEFAULT_THRESHOLD;
@@ -78,6 +97,8 @@ export function semanticOptions(
   let proxy: ProxySpec | undefined;
   let embedModel = defaults.embedModel;
   let smallSide = defaults.smallSide ?? DEFAULT_SMALL_SIDE;
+  let pairSplit: PairSplitSetting =
+    defaults.pairSplit === false ? { ...DEFAULT_PAIR_SPLIT, on: false } : DEFAULT_PAIR_SPLIT;
   // The limits' keys (parallel, model, cache, timeout, retries, budgets, delivery) are read by planLimits.
   for (const a of annotations) {
     switch (a.key) {
@@ -105,6 +126,9 @@ export function semanticOptions(
       case 'small_side':
         smallSide = a.value;
         break;
+      case 'pair_split':
+        pairSplit = a.value;
+        break;
     }
   }
   return {
@@ -120,6 +144,7 @@ export function semanticOptions(
     proxy,
     embedModel,
     smallSide,
+    pairSplit,
     tuplesPerPass: defaults.tuplesPerPass ?? DEFAULT_TUPLES_PER_PASS,
   };
 }

@@ -301,7 +301,8 @@ function checkEnumArgs(site: CallSite): void {
 
 /**
  * Loads the cascades of the functions a statement calls (and the candidates
- * and block cascades when a pair predicate may take the small-side or block plan) before it runs; a broken
+ * and block cascades when a pair predicate may take the small-side or block plan, and a condition's split
+ * question and CLASSIFY) before it runs; a broken
  * cascade fails the statement here, naming its file and line.
  */
 async function loadCascades(fns: readonly SemanticFunction[], catalog: OperatorCatalog): Promise<void> {
@@ -312,6 +313,12 @@ async function loadCascades(fns: readonly SemanticFunction[], catalog: OperatorC
     if (pairs) {
       loads.add(pairs.cascade.load());
       loads.add(catalog.pairBlocks.load());
+      if (pairs.kind === 'condition') {
+        // The split plan's question and its labeller (pair-split.ts).
+        loads.add(catalog.pairSplit.load());
+        const classify = catalog.functions.get('classify');
+        if (classify) loads.add(classify.lazy.load());
+      }
     }
   }
   await Promise.all(loads);

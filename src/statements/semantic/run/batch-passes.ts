@@ -12,6 +12,7 @@ import { sameFunction } from '../../../plan/operator-catalog.js';
 import { describeLabels } from '../aggregates/dimension.js';
 import { describeEntities } from '../aggregates/entities.js';
 import type { CallRunner } from '../calls/call-runner.js';
+import { describePairSplit } from '../pairs/pair-split.js';
 import { PAIRS_PAST_BUDGET } from '../pairs/prefilter-state.js';
 import {
   type PlanNote,
@@ -59,6 +60,7 @@ export async function runBatch(
     opts.proxy,
     entityBlocking(emb, opts.prefilter),
     proxyEmbeddings(emb),
+    { setting: opts.pairSplit, prefiltered: opts.prefilter !== undefined, limited: plan.topLevelLimit },
     proxyPriceRatios(ctx.engine.llm, opts.limits.model),
   );
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };
@@ -66,6 +68,7 @@ export async function runBatch(
     result,
     strategy: [
       withSplits(strategy, more.splits, opts.limits.model ?? ctx.engine.llm.defaultModel),
+      ...more.pairSplits.map(describePairSplit),
       ...describeLabels(more.labels),
       ...describeEntities(more.entities),
     ].join('; '),

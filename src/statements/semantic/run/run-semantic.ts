@@ -23,6 +23,7 @@ import type { ResultColumn } from '../../../db/query-result.js';
 import { registeredReturns } from '../../../plan/operator-catalog.js';
 import { CallRunner } from '../calls/call-runner.js';
 import { statementPacking } from '../cost/packing.js';
+import { describePairSplit } from '../pairs/pair-split.js';
 import { byFunction, type PlanNote, statementExtras, targetOf } from '../plan/resolve-tuples.js';
 import {
   type BlockingPath,
@@ -74,6 +75,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           opts.proxy,
           entityBlocking(emb.state, opts.prefilter),
           proxyEmbeddings(emb.state),
+          { setting: opts.pairSplit, prefiltered: opts.prefilter !== undefined, limited: plan.topLevelLimit },
           proxyPriceRatios(ctx.engine.llm, opts.limits.model),
         );
         const plans: PlanNote[] = [];
@@ -91,7 +93,14 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           rewritten.writtenSql,
         );
         const { result, passes } = written;
-        out = { result, strategy: withHeldTuples(WRITE_STRATEGY, written), passes, plans };
+        out = {
+          result,
+          strategy: [withHeldTuples(WRITE_STRATEGY, written), ...more.pairSplits.map(describePairSplit)].join(
+            '; ',
+          ),
+          passes,
+          plans,
+        };
         break;
       }
       case 'blocking':

@@ -1,0 +1,229 @@
+/**
+ * The split plan of a pair condition (issue 68): a condition over one value of
+ * each side (`LLM_FILTER('the two reviews express opposite sentiments', r1.t,
+ * r2.t)`, a pair MEANS) that only compares one attribute of each side is asked
+ * as per-row labels instead of pair by pair: every distinct value of each side
+ * is labelled once (the shipped CLASSIFY, labels from the split), and each pair's
+ * answer is the comparison of its two labels (`=` or `<>`). L × R pairs cost
+ * L + R labels instead of L·R answers (blocks state L + R values per block, but
+ * still answer every pair).
+ *
+ * Whether a condition splits is the model's call, asked once per condition
+ * (cascades/semantic/pair_split.yaml; cached like any call): the attribute's
+ * question, its labels, the comparison, and the labels between which the
+ * comparison can hold (a neutral review has no opposite sentiment).
+ *
+ * Running it is plan/split-pairs.ts's. Under a guarantee: before the split answers anything, a seeded uniform sample
+ * of the group's pairs is asked the function's own way (the reference: what the
+ * pairwise, packed or block plans answer) and the split's answers on it are
+ * compared, in rounds of SAMPLE_ROUND pairs, up to MAX_SAMPLE. The check passes
+ * when Clopper-Pearson lower bounds (accuracy-cascade.ts, at δ/2 each: together
+ * at 1 − δ) on the split's recall (the share of the sample's true pairs it
+ * keeps) and its precision (the share of its true pairs the reference agrees
+ * with) reach the targets (`-- @ pair_split`, default 0.9, 0.9, δ 0.05). A
+ * uniform sample of pairs is a simple random sample of each population counted,
+ * so the binomial bound holds as it does for the accuracy proxy. The sampled
+ * pairs keep their reference answers. A failed check runs the group as it would
+ * have run (pair-plan.ts: pairwise, packed, blocks or small side).
+ *
+ * Offered only for MIN_SPLIT_PAIRS pairs or more, without `-- @ prefilter`
+ * (a prefilter already cut the pairs to each value's nearest), and when the
+ * shipped CLASSIFY labels (an overridden one has semantics of its own).
+ *
+ * The record pass has already listed every pair the statement's join makes,
+ * so the split answers each listed pair from its two labels (a lookup): the
+ * same rows a DuckDB join on the labels gives, without rewriting the user's SQL.
+ */
+import type { PairSplitSetting } from '../../../../grammar/index.js';
+import { clopperPearsonUpper } from '../../../plan/accuracy-cascade.js';
+import type { OperatorCatalog, SemanticFunction } from '../../../plan/operator-catalog.js';
+import type { Tuple } from '../state/statement-calls.js';
+
+/**
+ * Pairs a group needs before the split is offered. The split's fixed cost is
+ * one question, a sample of 64–256 pairs asked the function's way and the
+ * labels of the sample's values (up to 2 per pair); under ~512 pairs (about
+ * 23 × 23 values) that sample is half the pairs or more, and the labels of
+ * L + R ≈ 46 values save little against blocks of 23 × 23: the split could not
+ * pay for its check.
+ */
+export const MIN_SPLIT_PAIRS = 2048;
+/** Pairs drawn per round of the check. */
+export const SAMPLE_ROUND = 64;
+/** Pairs the check asks at most (4 rounds). */
+export const MAX_SAMPLE = 256;
+/** Labels a split may name: 2 at least (one label compares nothing), 16 at most (a label list is one enum). */
+const MAX_LABELS = 16;
+
+/** What the model said the condition compares (pair_split.yaml's answer, checked). */
+export interface SplitAnswer {
+  readonly question: string;
+  readonly labels: readonly string[];
+  readonly comparison: '=' | '<>';
+  readonly compared: readonly string[];
+}
+
+/** The sample check's figures. */
+export interface SplitCheck {
+  /** Pairs drawn, and those with a reference answer (true or false). */
+  readonly draws: number;
+  readonly answered: number;
+  /** Sampled pairs the reference answered true; of them, those the split answered false. */
+  readonly positives: number;
+  readonly missed: number;
+  /** Sampled pairs the split answered true; of them, those the reference answered false. */
+  readonly splitPositives: number;
+  readonly falseAlarms: number;
+  /** Sampled pairs on which split and reference agree. */
+  readonly agreed: number;
+  /** Clopper-Pearson lower bounds (δ/2 each). */
+  readonly recallBound: number;
+  readonly precisionBound: number;
+  readonly passed: boolean;
+}
+
+/** How one pair group was planned with respect to the split (rvbbit.queries' strategy, EXPLAIN ANALYZE). */
+export interface PairSplitReport {
+  readonly fn: string;
+  /** The pair's two sides (`r1.t × r2.t`) and its condition. */
+  readonly sides: string;
+  readonly condition: string;
+  readonly pairs: number;
+  /** true: the group ran as labels compared. */
+  readonly split: boolean;
+  /** Why not split (when not), in words. */
+  readonly why?: string;
+  readonly answer?: SplitAnswer;
+  readonly check?: SplitCheck;
+  readonly setting: PairSplitSetting;
+  /** Distinct values labelled, and pairs asked the function's way after all (a value with no label). */
+  readonly labelled?: number;
+  readonly askedAlone?: number;
+}
+
+/** The shipped CLASSIFY, the split's labeller; undefined when a file or CREATE SEMANTIC FUNCTION overrides it. */
+export function labeller(catalog: OperatorCatalog): SemanticFunction | undefined {
+  const fn = catalog.functions.get('classify');
+  return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;
+}
+
+/**
+ * Why a pair group of this many pairs is not offered the split, or null when it is
+ * (the question and the check decide then). EXPLAIN states the same.
+ */
+export function splitRefusal(
+  pairs: number,
+  o: {
+    readonly setting: PairSplitSetting;
+    readonly prefiltered: boolean;
+    readonly limited: boolean;
+    readonly catalog: OperatorCatalog;
+  },
+): string | null {
+  if (!o.setting.on) return 'off (-- @ pair_split: off, or the engine option pairSplit: false)';
+  if (o.prefiltered) return 'not under -- @ prefilter (it already cut the pairs)';
+  if (o.limited)
+    return 'not under a top-level LIMIT (its passes ask only the pairs the LIMIT needs; labelling every value would cost more)';
+  if (pairs < MIN_SPLIT_PAIRS)
+    return `not offered under ${MIN_SPLIT_PAIRS} pairs (its check would cost what it saves)`;
+  if (!labeller(o.catalog)) return 'CLASSIFY is overridden, and the split labels with the shipped one';
+  return null;
+}
+
+/** pair_split.yaml's answer as a split, or why it is none. */
+export function readSplitAnswer(output: unknown): SplitAnswer | { why: string } {
+  if (output === null || typeof output !== 'object') return { why: 'the split question had no answer' };
+  const o = output as Record<string, unknown>;
+  if (o['splits'] !== true)
+    return { why: 'the model says the condition does not compare one attribute of each side' };
+  const strings = (v: unknown) =>
+    Array.isArray(v) ? v.map((x) => String(x).trim()).filter((x) => x.length > 0) : [];
+  const labels = [...new Set(strings(o['labels']))];
+  const compared = [...new Set(strings(o['compared_labels']))];
+  const comparison = o['comparison'];
+  if (labels.length < 2 || labels.length > MAX_LABELS)
+    return { why: `the split named ${labels.length} labels (2 to ${MAX_LABELS} compare anything)` };
+  if (labels.some((l) => l.includes(',')))
+    return { why: 'a label of the split holds a comma (CLASSIFY splits its labels on commas)' };
+  if (comparison !== '=' && comparison !== '<>')
+    return { why: `the split's comparison is ${String(comparison)}` };
+  const unknown = compared.find((c) => !labels.includes(c));
+  if (unknown !== undefined)
+    return { why: `the compared label '${unknown}' is not one of the split's labels` };
+  return {
+    question: typeof o['question'] === 'string' ? o['question'] : '',
+    labels,
+    comparison,
+    compared: compared.length > 0 ? compared : labels,
+  };
+}
+
+/** A pair's answer under the split: its two labels compared (false when either is outside the compared labels). */
+export function compareLabels(a: string, b: string, s: SplitAnswer): boolean {
+  if (!s.compared.includes(a) || !s.compared.includes(b)) return false;
+  return s.comparison === '=' ? a === b : a !== b;
+}
+
+/** Clopper-Pearson's lower bound on a share: `bad` of `n` failed, at level δ. 0 when nothing was seen. */
+export function lowerBound(bad: number, n: number, delta: number): number {
+  return n === 0 ? 0 : 1 - clopperPearsonUpper(bad, n, delta);
+}
+
+/** The check's figures over the sample so far. */
+export function tally(
+  reference: ReadonlyMap<Tuple, boolean | null>,
+  splitOf: (t: Tuple) => boolean | null,
+  recall: number,
+  precision: number,
+  delta: number,
+): SplitCheck {
+  let answered = 0;
+  let positives = 0;
+  let missed = 0;
+  let splitPositives = 0;
+  let falseAlarms = 0;
+  let agreed = 0;
+  for (const [t, truth] of reference) {
+    if (truth === null) continue;
+    answered++;
+    // A value with no label counts against the split: it would be asked again, but the check does not assume so.
+    const s = splitOf(t) ?? !truth;
+    if (truth) positives++;
+    if (truth && !s) missed++;
+    if (s) splitPositives++;
+    if (s && !truth) falseAlarms++;
+    if (s === truth) agreed++;
+  }
+  const recallBound = lowerBound(missed, positives, delta / 2);
+  const precisionBound = lowerBound(falseAlarms, splitPositives, delta / 2);
+  return {
+    draws: reference.size,
+    answered,
+    positives,
+    missed,
+    splitPositives,
+    falseAlarms,
+    agreed,
+    recallBound,
+    precisionBound,
+    passed: recallBound >= recall && precisionBound >= precision,
+  };
+}
+
+export const fixed = (x: number) => String(Math.round(x * 1000) / 1000);
+
+/** The strategy's line for one group (rvbbit.queries, EXPLAIN ANALYZE). */
+export function describePairSplit(r: PairSplitReport): string {
+  const head = `${r.fn} ${r.sides} (${r.pairs} pairs)`;
+  const a = r.answer;
+  const how = a
+    ? `labels ${a.labels.join('/')} compared by ${a.comparison}${a.compared.length < a.labels.length ? ` between ${a.compared.join('/')}` : ''}`
+    : '';
+  const k = r.check;
+  const sample = k
+    ? `; sample of ${k.answered} pairs agreed on ${k.agreed} (recall ≥ ${fixed(k.recallBound)}, precision ≥ ${fixed(k.precisionBound)} at delta ${r.setting.delta}; targets ${r.setting.recall}, ${r.setting.precision})`
+    : '';
+  if (r.split)
+    return `pair split: ${head} ran as ${how}: ${r.labelled} values labelled${sample}${r.askedAlone ? `; ${r.askedAlone} pairs with an unlabelled value asked alone` : ''}`;
+  return `pair split: ${head} not split: ${r.why ?? ''}${how ? ` (${how})` : ''}${sample}`;
+}

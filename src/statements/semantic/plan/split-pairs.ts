@@ -1,0 +1,239 @@
+/**
+ * Running the split plan of pair conditions (pairs/pair-split.ts states the plan,
+ * its check and why): the split question asked once per condition, the sample
+ * of pairs asked the function's way, the labels, and each pair answered from its
+ * two labels. Runs before the other pair plans (resolve-tuples.ts): what it does
+ * not answer is planned as before.
+ */
+import { hashSeed, mulberry32 } from '../../../../base/rng.js';
+import type { PairSplitSetting } from '../../../../grammar/index.js';
+import {
+  type OperatorCatalog,
+  registeredReturns,
+  type SemanticFunction,
+} from '../../../plan/operator-catalog.js';
+import { type CallRunner, type CallTarget, targetOf } from '../calls/call-runner.js';
+import {
+  compareLabels,
+  fixed,
+  labeller,
+  lowerBound,
+  MAX_SAMPLE,
+  MIN_SPLIT_PAIRS,
+  type PairSplitReport,
+  readSplitAnswer,
+  SAMPLE_ROUND,
+  type SplitAnswer,
+  type SplitCheck,
+  splitRefusal,
+  tally,
+} from '../pairs/pair-split.js';
+import { type PairReader, pairGroups } from '../pairs/small-side.js';
+import { outputValue } from '../state/sql-types.js';
+import type { SqlValue, Tuple } from '../state/statement-calls.js';
+
+/** The sample's seed: runs of the same statement over the same pairs draw alike. */
+const SAMPLE_SEED = 68;
+
+/** What the split plan needs of the statement. */
+export interface SplitContext {
+  readonly runner: CallRunner;
+  readonly catalog: OperatorCatalog;
+  readonly hint: string;
+  readonly setting: PairSplitSetting;
+  /** The statement has `-- @ prefilter` (no split then). */
+  readonly prefiltered: boolean;
+  /** The statement has a top-level LIMIT (no split then). */
+  readonly limited: boolean;
+  /** What each condition's split question answered, per statement (asked once, whatever the passes). */
+  readonly answers: Map<string, Promise<SplitAnswer | { why: string }>>;
+  readonly reports: PairSplitReport[];
+}
+
+/**
+ * Runs every pair group of the tuples that the split answers (answers into
+ * `results`), and returns the tuples left for the other plans (pair-plan.ts):
+ * groups not offered, not split, or whose check failed (less their sampled
+ * pairs, answered already), and values the labeller could not label.
+ */
+export async function splitPairs(
+  byFn: ReadonlyMap<SemanticFunction, readonly Tuple[]>,
+  c: SplitContext,
+  results: Map<string, SqlValue>,
+): Promise<Tuple[]> {
+  const rest: Tuple[] = [];
+  const runs: Promise<void>[] = [];
+  for (const [fn, ts] of byFn) {
+    const split = pairGroups(fn, ts, c.catalog);
+    if (split?.reader.kind !== 'condition') {
+      rest.push(...ts);
+      continue;
+    }
+    rest.push(...split.single);
+    for (const group of split.groups) {
+      const refusal = splitRefusal(group.length, c);
+      if (refusal !== null) {
+        rest.push(...group);
+        // Only the user's choice is reported (pair_split: off); a group too small, prefiltered or under a
+        // LIMIT is the usual case, and EXPLAIN's pair_split says why.
+        if (group.length >= MIN_SPLIT_PAIRS && !c.setting.on)
+          c.reports.push(reportHead(fn, split.reader, group, c, refusal));
+        continue;
+      }
+      runs.push(
+        splitGroup(fn, split.reader, group, c, results).then((left) => {
+          rest.push(...left);
+        }),
+      );
+    }
+  }
+  await Promise.all(runs);
+  return rest;
+}
+
+function reportHead(
+  fn: SemanticFunction,
+  reader: PairReader,
+  group: readonly Tuple[],
+  c: SplitContext,
+  why?: string,
+): PairSplitReport {
+  const [a, b] = reader.names(group[0]!);
+  return {
+    fn: fn.name,
+    sides: `${a} × ${b}`,
+    condition: reader.condition(group[0]!),
+    pairs: group.length,
+    split: false,
+    setting: c.setting,
+    ...(why ? { why } : {}),
+  };
+}
+
+/** The split question of a group's condition, asked once per statement. */
+function askSplit(
+  reader: PairReader,
+  sample: Tuple,
+  c: SplitContext,
+  fn: SemanticFunction,
+): Promise<SplitAnswer | { why: string }> {
+  const [left, right] = reader.names(sample);
+  const inputs = { condition: reader.condition(sample), left_label: left, right_label: right };
+  const key = JSON.stringify(inputs);
+  let asked = c.answers.get(key);
+  if (!asked) {
+    const target: CallTarget = {
+      path: c.catalog.pairSplit.path,
+      cascade: c.catalog.pairSplit.cascade,
+      name: fn.name,
+      cacheable: true,
+      // An answer out of shape is no split (the group runs as it would have), never the statement's failure.
+      nullOnInvalid: true,
+      noPack: true,
+    };
+    asked = c.runner.run(target, [inputs]).then(([out]) => readSplitAnswer(out));
+    c.answers.set(key, asked);
+  }
+  return asked;
+}
+
+/** The first `n` of a seeded shuffle of 0..size-1 (a partial Fisher-Yates: a sample without replacement). */
+function sampleOrder(size: number, n: number, seed: string): number[] {
+  const rng = mulberry32(hashSeed(`pair split\u0000${SAMPLE_SEED}\u0000${seed}`));
+  const idx = Array.from({ length: size }, (_, i) => i);
+  const m = Math.min(n, size);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng() * (size - i));
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, m);
+}
+
+async function splitGroup(
+  fn: SemanticFunction,
+  reader: PairReader,
+  group: readonly Tuple[],
+  c: SplitContext,
+  results: Map<string, SqlValue>,
+): Promise<Tuple[]> {
+  const head = reportHead(fn, reader, group, c);
+  const answer = await askSplit(reader, group[0]!, c, fn);
+  if ('why' in answer) {
+    c.reports.push({ ...head, why: answer.why });
+    return [...group];
+  }
+  const returns = registeredReturns(fn.sql);
+  const classify = labeller(c.catalog)!;
+  const labels = new Map<string, string | null>();
+  const label = async (values: readonly string[]) => {
+    const fresh = [...new Set(values)].filter((v) => !labels.has(v));
+    if (fresh.length === 0) return;
+    const hint = [`The labels answer the question: ${answer.question}`, c.hint]
+      .filter((h) => h.trim())
+      .join('\n');
+    const inputs = fresh.map((text) => ({ text, labels: answer.labels.join(','), hint }));
+    const tuples = inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i }));
+    const batch = c.runner.packing.forFunction(classify).of(tuples).perPrompt;
+    const outs = await c.runner.run({ ...targetOf(classify), batch }, inputs);
+    fresh.forEach((v, k) => {
+      const l = outputValue(outs[k], 'VARCHAR');
+      labels.set(v, typeof l === 'string' && answer.labels.includes(l) ? l : null);
+    });
+  };
+  const splitOf = (t: Tuple): boolean | null => {
+    const s = reader.sides(t)!;
+    const [a, b] = [labels.get(s.a), labels.get(s.b)];
+    return a == null || b == null ? null : compareLabels(a, b, answer);
+  };
+
+  // The check: rounds of sampled pairs, each asked the function's way (packed as its pairs pack).
+  const { recall, precision, delta } = c.setting;
+  const cap = Math.min(MAX_SAMPLE, Math.floor(group.length / 2));
+  const order = sampleOrder(group.length, cap, reader.group(group[0]!));
+  const reference = new Map<Tuple, boolean | null>();
+  const packing = c.runner.packing.forFunction(fn);
+  let check: SplitCheck | undefined;
+  for (let drawn = 0; drawn < cap; ) {
+    const round = order.slice(drawn, drawn + SAMPLE_ROUND).map((i) => group[i]!);
+    drawn += round.length;
+    const batch = packing.pairsOf(round).perPrompt;
+    const outs = await c.runner.run(
+      { ...targetOf(fn), batch },
+      round.map((t) => t.inputs as Record<string, unknown>),
+    );
+    round.forEach((t, k) => {
+      const v = outputValue(outs[k], returns);
+      results.set(t.key, v);
+      reference.set(t, typeof v === 'boolean' ? v : null);
+    });
+    await label(round.flatMap((t) => [reader.sides(t)!.a, reader.sides(t)!.b]));
+    check = tally(reference, splitOf, recall, precision, delta);
+    if (check.passed) break;
+    // Hopeless: even if every pair still to draw were true and agreed, a bound would stay under its target.
+    const left = cap - drawn;
+    const best = (bad: number, n: number) => lowerBound(bad, n + left, delta / 2);
+    if (
+      best(check.missed, check.positives) < recall ||
+      best(check.falseAlarms, check.splitPositives) < precision
+    )
+      break;
+  }
+  const sampled = new Set(reference.keys());
+  const unsampled = group.filter((t) => !sampled.has(t));
+  if (!check?.passed) {
+    const why = check
+      ? `the sample of ${check.answered} pairs bounds recall at ${fixed(check.recallBound)} and precision at ${fixed(check.precisionBound)}, under the targets`
+      : 'no sample could be drawn';
+    c.reports.push({ ...head, answer, ...(check ? { check } : {}), why });
+    return unsampled;
+  }
+  await label(unsampled.flatMap((t) => [reader.sides(t)!.a, reader.sides(t)!.b]));
+  const alone: Tuple[] = [];
+  for (const t of unsampled) {
+    const v = splitOf(t);
+    if (v === null) alone.push(t);
+    else results.set(t.key, v);
+  }
+  c.reports.push({ ...head, split: true, answer, check, labelled: labels.size, askedAlone: alone.length });
+  return alone;
+}
