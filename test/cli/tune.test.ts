@@ -106,6 +106,20 @@ test('tune() from code: the default candidates (other priced models, batch 32); 
   try {
     await engine.query(SETUP);
     assert.equal(defaultCandidates(engine), ['-- @ model: sim-large', '-- @ batch: 32']);
+    // A model cheaper than the default is tried as itself and as a proxy with the default targets.
+    const priced = await createEngine({
+      provider: { simulator: {}, prices: { tiny: { in: 0.01, out: 0.04 } } },
+    });
+    try {
+      assert.equal(defaultCandidates(priced), [
+        '-- @ model: sim-large',
+        '-- @ model: tiny',
+        '-- @ proxy: tiny recall 0.9 precision 0.9',
+        '-- @ batch: 32',
+      ]);
+    } finally {
+      await priced.close();
+    }
     const r = await tune(engine, FILTER, { table: 'items', target: 0.9, sample: 100 });
     assert.equal(
       r.rows.map((o) => [o.candidate, o.chosen, o.verdict]),
