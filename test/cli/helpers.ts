@@ -117,10 +117,19 @@ export function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
  * so by default as long as a server's start may take on a loaded machine (10 s was too short:
  * seven serve tests timed out waiting for "listening" at load 10).
  */
-export async function waitFor(get: () => string, pattern: RegExp, ms = SERVER_START_MS): Promise<void> {
+export async function waitFor(
+  get: () => string,
+  pattern: RegExp,
+  ms = SERVER_START_MS,
+  /** What else to say when it times out (a child's stderr): a server that exited says why. */
+  context?: () => string,
+): Promise<void> {
   const t0 = Date.now();
   while (!pattern.test(get())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${pattern}: ${get()}`);
+    if (Date.now() - t0 > ms) {
+      const more = context ? `; besides: ${context().slice(-2000)}` : '';
+      throw new Error(`timed out waiting for ${pattern}: ${get()}${more}`);
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }

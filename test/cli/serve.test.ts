@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rvbbit, start, waitFor } from './helpers.js';
+import { rvbbit, SERVER_START_MS, start, waitFor } from './helpers.js';
 
 test('rvbbit serve --port 0 prints its address, serves clients, and stops on SIGTERM', async () => {
   const run = start(['serve', '--port', '0', '--sim', '--log-queries']);
@@ -83,7 +83,12 @@ test('rvbbit serve takes RVBBIT_PASSWORD, and refuses an empty password file', a
   assert.is(empty.code, 1);
   assert.match(empty.err, /--password-file .*empty: the file is empty/);
   const run = start(['serve', '--port', '0', '--sim'], { env: { RVBBIT_PASSWORD: 'env-pw' } });
-  await waitFor(run.out, /listening on/);
+  // Its stderr and exit code with a timeout: once (CI, load ~3) it printed nothing for 120 s.
+  let exited = 'running';
+  void run.done.then((r) => {
+    exited = `exited ${r.code}`;
+  });
+  await waitFor(run.out, /listening on/, SERVER_START_MS, () => `${exited}, stderr: ${run.err()}`);
   const port = Number(/:(\d+) /.exec(run.out())![1]);
   const c = new pg.Client({ host: '127.0.0.1', port, user: 'cli', password: 'env-pw' });
   await c.connect();
