@@ -14,6 +14,7 @@ import { type QueryResult, type ResultColumn, STREAM_BATCH_ROWS } from '../db/qu
 import { toDuckValues } from '../engine/params.js';
 import type { QueryOptions, Session, SessionStatement } from '../engine/session.js';
 import { specialQuery } from './catalog-queries.js';
+import { ensureCatalog } from './catalog-setup.js';
 import { settingNamed } from './client-access.js';
 import { type ParsedSql, parseOnce } from './parsed-sql.js';
 import { classifyStatement } from './statement-class.js';
@@ -181,6 +182,8 @@ export async function openStream(
   }
   const stmt = statements[0];
   if (statements.length !== 1 || !stmt) return undefined;
+  // A plain query may name the emulated catalog's macros (quote_ident, array_upper …): made first.
+  await ensureCatalog(session, sql, params);
   if (stmt.kind === 'MapStatement') {
     // A MAP that does not stream (DISTINCT, dedupe_by, as_table) arrives as one result, cut in batches.
     toDuckValues(values);

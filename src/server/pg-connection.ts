@@ -346,8 +346,8 @@ export class PgConnection {
         );
       });
       const context = clientContext(this.host, session, this.user, this.params, this.pid, settings);
-      // The catalog is made inside the gate too: it is most of a login's DuckDB time.
-      await ensureCatalog(session).catch(() => undefined);
+      // The client's identity is set inside the gate too (its catalog is made as statements name it).
+      await ensureCatalog(session, '').catch(() => undefined);
       return { session, context };
     });
     if (made === undefined) return;

@@ -52,8 +52,8 @@ export async function statementColumns(
   const paramTypes = paramOids.map(boundType);
   let columns: readonly ResultColumn[];
   try {
+    await ensureCatalog(session, special?.kind === 'sql' ? special.sql : sql, params, pid);
     if (special?.kind === 'sql') {
-      await ensureCatalog(session, params, pid);
       const prepared = await session.preparedColumns(special.sql, paramTypes);
       columns = renameIdentityColumns({ columns: prepared, rows: [] }).columns;
     } else columns = (await statement.parsed().at(-1)?.describe(paramTypes)) ?? [];

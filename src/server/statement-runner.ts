@@ -59,9 +59,9 @@ export async function runStatement(
   }
   if (ctx.sharedSettings) refuseSharedSetting(sql, ctx.sharedSettings);
   let result: QueryResult;
+  await ensureCatalog(ctx.session, special?.kind === 'sql' ? special.sql : sql, ctx.params, ctx.pid);
   if (special?.kind === 'sql') {
     const rewritten = special.sql;
-    await ensureCatalog(ctx.session, ctx.params, ctx.pid);
     const bound = values && values.length > 0 ? (toDuckValues(values) ?? []) : undefined;
     result = await ctx.session.readOnConnection(rewritten, bound).catch((err: unknown) => {
       throw duckdbError(err);

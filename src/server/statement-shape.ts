@@ -73,7 +73,7 @@ export async function describeStatement(
   }
   const sql = special?.kind === 'sql' ? special.sql : statement.sql;
   try {
-    if (special?.kind === 'sql') await ensureCatalog(session, params, pid);
+    await ensureCatalog(session, sql, params, pid);
     const { paramTypes } = await session.preparedShape(sql);
     // One DuckDB cannot type (`SELECT $1`) is text, as Postgres takes an unknown.
     const paramOids = paramTypes.map((t, i) => {

@@ -107,4 +107,65 @@ test('version(), current_schema() and pg_backend_pid() answer as Postgres client
   assert.equal((await c.query('SELECT pg_backend_pid()')).rows, [{ pg_backend_pid: pid }]);
 });
 
+/** The session's temporary views (the emulated catalog's views and its batch markers among them). */
+async function tempViews(c: { query: (sql: string) => Promise<{ rows: Record<string, unknown>[] }> }) {
+  const { rows } = await c.query(
+    'SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal ORDER BY view_name',
+  );
+  return rows.map((r) => r.view_name as string);
+}
+
+test('a login makes no catalog; a statement makes what it names, with what that needs (it made 78 views and macros at every login)', async () => {
+  const c = await f.client();
+  assert.equal(await tempViews(c), []);
+  assert.equal((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+  assert.equal(await tempViews(c), []);
+  // One macro and its batch's marker view.
+  assert.equal((await c.query('SELECT current_schema() AS s')).rows, [{ s: 'main' }]);
+  assert.equal(await tempViews(c), ['pg_rvbbit_catalog_batch_0']);
+  // pg_namespace, and nothing it does not read.
+  await c.query('CREATE TABLE lazy_catalog (x INTEGER)');
+  const ns = await c.query("SELECT nspname FROM pg_namespace WHERE nspname = 'main'");
+  assert.equal(ns.rows, [{ nspname: 'main' }]);
+  assert.equal(await tempViews(c), [
+    'pg_namespace',
+    'pg_rvbbit_catalog_batch_0',
+    'pg_rvbbit_catalog_batch_1',
+  ]);
+  // pg_class reads pg_namespace (made), the keys' views and more: made in a third batch.
+  const cls = await c.query("SELECT relname FROM pg_class WHERE relname = 'lazy_catalog'");
+  assert.equal(cls.rows, [{ relname: 'lazy_catalog' }]);
+  const views = await tempViews(c);
+  assert.ok(views.includes('pg_class') && views.includes('pg_rvbbit_catalog_batch_2'), views.join());
+  assert.not.ok(views.includes('pg_database'), views.join());
+  // A plain query naming one of its macros (not a catalog query: it streams) finds it made.
+  assert.equal((await c.query("SELECT quote_ident('A b') AS q")).rows, [{ q: '"A b"' }]);
+});
+
+test("a ROLLBACK takes the catalog made inside the block: the next statement makes it again (psycopg2's first statements)", async () => {
+  const c = await f.client();
+  await c.query('BEGIN');
+  assert.equal(
+    (await c.query("SELECT count(*)::INTEGER AS n FROM pg_namespace WHERE nspname = 'main'")).rows,
+    [{ n: 1 }],
+  );
+  assert.ok((await tempViews(c)).includes('pg_namespace'));
+  await c.query('ROLLBACK');
+  assert.equal(await tempViews(c), []);
+  assert.equal(
+    (await c.query("SELECT count(*)::INTEGER AS n FROM pg_namespace WHERE nspname = 'main'")).rows,
+    [{ n: 1 }],
+  );
+  assert.equal(await tempViews(c), ['pg_namespace', 'pg_rvbbit_catalog_batch_1']);
+  // Made outside a block, it outlives a later ROLLBACK.
+  await c.query('BEGIN');
+  await c.query('SELECT 1');
+  await c.query('ROLLBACK');
+  assert.equal(
+    (await c.query("SELECT count(*)::INTEGER AS n FROM pg_namespace WHERE nspname = 'main'")).rows,
+    [{ n: 1 }],
+  );
+  assert.equal(await tempViews(c), ['pg_namespace', 'pg_rvbbit_catalog_batch_1']);
+});
+
 test.run();
