@@ -4,6 +4,7 @@
 // `before`, `after` or `after.each` hook prints one line naming its test file and error
 // (scripts/run-tests.mjs repeats these lines in its summary and fails the run); a failed
 // `before` still stops its suite's tests, a failed `after` no longer stops the other files.
+import { readFileSync } from 'node:fs';
 import * as uvu from 'uvu';
 
 export const HOOK_FAILED = 'hook failed:';
@@ -42,6 +43,34 @@ function named(t, suite) {
   return t;
 }
 
-export const test = named(uvu.test, '');
-export const suite = (name, state) => named(uvu.suite(name, state), name);
+/**
+ * RVBBIT_TEST_TIMES=1: each test prints its wall time and the CPU of this process and of the
+ * children it waited for (/proc/self/stat's utime+stime+cutime+cstime), to find where a
+ * file's time goes.
+ */
+const TIMES = process.env.RVBBIT_TEST_TIMES === '1';
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+function cpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICK_MS;
+}
+function timed(t) {
+  if (!TIMES) return t;
+  const wrapped = (name, handler) =>
+    t(name, async (ctx) => {
+      const wall = performance.now();
+      const cpu = cpuMs();
+      try {
+        await handler(ctx);
+      } finally {
+        const w = Math.round(performance.now() - wall);
+        process.stdout.write(`\n  test time: ${w} ms wall, ${cpuMs() - cpu} ms CPU: ${name}\n`);
+      }
+    });
+  return Object.assign(wrapped, t);
+}
+
+export const test = timed(named(uvu.test, ''));
+export const suite = (name, state) => timed(named(uvu.suite(name, state), name));
 export const exec = uvu.exec;

@@ -19,12 +19,25 @@ export interface RemoteSimulatorHandle {
 
 export function remoteSimulatorHandle(url: string, close: () => Promise<void>): RemoteSimulatorHandle {
   const root = url.replace(/(\/openai)?\/v1$/, '');
-  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    const res = await fetch(root + path, {
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(root + path, {
       method,
       body: body === undefined ? undefined : JSON.stringify(body),
       headers: { 'content-type': 'application/json' },
     });
+  const call = async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    let res: Response;
+    try {
+      res = await send(method, path, body);
+    } catch {
+      // Every route is idempotent, so a request that found no answer is sent once more: at load ~7
+      // one failed as a bare "fetch failed" (habits.test.ts, 2026-11-27), its cause not kept. A
+      // second failure names its cause.
+      res = await send(method, path, body).catch((err: unknown) => {
+        const cause = (err as { cause?: { message?: string } }).cause?.message;
+        throw new Error(`the simulator at ${root} did not answer ${method} ${path}: ${cause ?? String(err)}`);
+      });
+    }
     const json: unknown = await res.json();
     if (!res.ok)
       throw new RvbbitError(
