@@ -275,6 +275,28 @@ test('CTAS of a typed generation over 1000 texts at 100 held: at most 100 tuples
   }
 });
 
+test('a failed round ends a spilled pass with its error: no round read after it, the spill folder removed', async ({
+  f,
+}) => {
+  const mine = () => readdirSync(tmpdir()).filter((x) => x.startsWith(`rvbbit-tuple-spill-${process.pid}-`));
+  await f.sim.setOptions({ errorRate: 1 });
+  try {
+    await f.engine.query(
+      `-- @ cache: false\n-- @ retries: 1\nSELECT count(*) FROM items WHERE body MEANS 'eco friendly bottle'`,
+    );
+    assert.unreachable('the statement ran with every call failing');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'SEMANTIC_CALL_FAILED');
+    assert.match(String(err), /HTTP 500/);
+  } finally {
+    await f.sim.setOptions({ errorRate: 0 });
+  }
+  // The pass held 100 (two rounds of 50, one attempt each at most); the 900 spilled were never asked.
+  const calls = await f.requests();
+  assert.ok(calls >= 1 && calls <= 100, `${calls} calls`);
+  assert.equal(mine(), []);
+});
+
 test('the spill folder is removed after the statement, and after one that fails', async ({ f }) => {
   const mine = () => readdirSync(tmpdir()).filter((x) => x.startsWith(`rvbbit-tuple-spill-${process.pid}-`));
   await f.rows(`-- @ cache: false\nSELECT count(*) FROM items WHERE body MEANS 'steel part'`);
