@@ -60,7 +60,7 @@ export interface EngineOptions {
   readonly maxLogRows?: number;
   /**
    * Distinct operator tuples one record pass of a semantic statement holds
-   * waiting for their answers (default 32768; at least 1): past it, the
+   * waiting for their answers (default 8192; at least 1): past it, the
    * pass's other tuples wait for the next pass, so a million-row statement
    * holds at most this many inputs at once (docs/performance.md).
    */

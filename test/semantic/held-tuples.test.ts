@@ -222,6 +222,81 @@ test('CTAS into a file database over 1000 texts at 100 held: 2 passes (one rolle
   }
 });
 
+/** The most rounds of a spilled pass a live statement had out at once, sampled every millisecond while `run` runs. */
+async function roundsOutWhile(run: () => Promise<unknown>): Promise<number> {
+  let most = 0;
+  const sampler = setInterval(() => {
+    for (const s of liveStatements()) most = Math.max(most, s.roundsOut);
+  }, 1);
+  try {
+    await run();
+  } finally {
+    clearInterval(sampler);
+  }
+  return most;
+}
+
+test('CTAS of a typed generation over 1000 texts at 100 held: at most 100 tuples held at any moment, two rounds of 50 out at once, 1000 calls, the unbounded table', async ({
+  f,
+}) => {
+  const sql = `-- @ cache: false\nCREATE TABLE titled AS SELECT id, LLM('A short title for the text', body RETURNING VARCHAR) AS title FROM items`;
+  let rounds = 0;
+  const held = await heldWhile(async () => {
+    rounds = await roundsOutWhile(() => f.engine.query(sql));
+  });
+  // The pass held its first 100 (the bound); the spill's 900 were asked 50 at a time, a round
+  // started while the one before it still had calls out: never all 1000, never a round alone.
+  assert.is(held.most, 100);
+  assert.is(rounds, 2);
+  assert.is(await f.requests(), 1000);
+  assert.is(
+    await lastStrategy(f.engine),
+    'batch (a write: passes that missed calls rolled back) (at most 100 tuples held at once, 900 more asked from a spill file: 2 passes)',
+  );
+  const read = `SELECT id, title FROM titled ORDER BY id`;
+  const rows = (await f.engine.query(read)).rows;
+  assert.is(rows.length, 1000);
+  assert.ok(
+    rows.every((r) => typeof r['title'] === 'string' && r['title'] !== ''),
+    'every row has its title',
+  );
+  const e = await createEngine({
+    cascadeRoots: [],
+    provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+    operatorBatch: 1,
+  });
+  try {
+    await e.query(ITEMS);
+    await e.query(sql);
+    assert.equal(rows, (await e.query(read)).rows);
+  } finally {
+    await e.close();
+  }
+});
+
+test('a failed round ends a spilled pass with its error: no round read after it, the spill folder removed', async ({
+  f,
+}) => {
+  const mine = () => readdirSync(tmpdir()).filter((x) => x.startsWith(`rvbbit-tuple-spill-${process.pid}-`));
+  await f.sim.setOptions({ errorRate: 1 });
+  try {
+    await f.engine.query(
+      `-- @ cache: false\n-- @ retries: 1\nSELECT count(*) FROM items WHERE body MEANS 'eco friendly bottle'`,
+    );
+    assert.unreachable('the statement ran with every call failing');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'SEMANTIC_CALL_FAILED');
+    assert.match(String(err), /HTTP 500/);
+  } finally {
+    await f.sim.setOptions({ errorRate: 0 });
+  }
+  // The pass held 100 (two rounds of 50, one attempt each at most); the 900 spilled were never asked.
+  const calls = await f.requests();
+  assert.ok(calls >= 1 && calls <= 100, `${calls} calls`);
+  assert.equal(mine(), []);
+});
+
 test('the spill folder is removed after the statement, and after one that fails', async ({ f }) => {
   const mine = () => readdirSync(tmpdir()).filter((x) => x.startsWith(`rvbbit-tuple-spill-${process.pid}-`));
   await f.rows(`-- @ cache: false\nSELECT count(*) FROM items WHERE body MEANS 'steel part'`);

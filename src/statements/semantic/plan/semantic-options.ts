@@ -66,11 +66,16 @@ export const DEFAULT_THRESHOLD = 0.5;
 
 /**
  * Tuples a record pass holds when the engine does not say: ~1.3 KB each for
- * a 1 KB text (its inputs, its key, its place in the pass's map), ~45 MB at
- * most; a million distinct tuples take 31 passes, each a DuckDB scan that
- * costs far less than the calls it answers.
+ * a 1 KB text (its inputs, its key, its place in the pass's map), and while
+ * they are asked their pages, cache keys and answers too. Past it a pass
+ * spills, and the spill is asked in overlapping rounds (run/held-rounds.ts),
+ * so a smaller bound costs no throughput: a 100,000-row CTAS of a typed
+ * generation (bench/paths-breakdown.child.mjs ctas-llm) peaked at 365 MB RSS
+ * and 96 MB of JS heap in 56.7 s at 8,192, 453 MB and 186 MB in 65.1 s at
+ * 32,768 (the default before: its rounds' tuples lived long enough to be
+ * promoted, and the old generation filled with them between full collections).
  */
-export const DEFAULT_TUPLES_PER_PASS = 32_768;
+export const DEFAULT_TUPLES_PER_PASS = 8192;
 
 /** Used when EMBED names no model (and by SIMILAR_TO and `-- @ prefilter`). */
 export const DEFAULT_EMBED_MODEL = 'text-embedding-3-small';

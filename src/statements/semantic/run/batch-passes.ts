@@ -14,25 +14,14 @@ import { describeEntities } from '../aggregates/entities.js';
 import type { CallRunner } from '../calls/call-runner.js';
 import { describePairSplit } from '../pairs/pair-split.js';
 import { PAIRS_PAST_BUDGET } from '../pairs/prefilter-state.js';
-import {
-  type PlanNote,
-  resolveTuples,
-  type StatementExtras,
-  statementExtras,
-} from '../plan/resolve-tuples.js';
+import { type PlanNote, type StatementExtras, statementExtras } from '../plan/resolve-tuples.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { PlannedSql, SemanticPlan } from '../plan/semantic-plan.js';
 import { describeSplit, guaranteeColumns, type ProxySplit, proxyFor } from '../proxies/proxy.js';
 import { proxyPriceRatios } from '../proxies/proxy-payoff.js';
 import type { LimitWindow } from '../rewrite/limit-window.js';
 import type { Rewritten } from '../rewrite/semantic-rewrite.js';
-import {
-  missesLeftOver,
-  namedInputs,
-  passMissed,
-  type StatementCalls,
-  startPass,
-} from '../state/statement-calls.js';
+import { missesLeftOver, passMissed, type StatementCalls, startPass } from '../state/statement-calls.js';
 import { TupleSpill } from '../state/tuple-spill.js';
 import {
   type EmbedStatement,
@@ -40,6 +29,7 @@ import {
   proxyEmbeddings,
   resolveEmbeddings,
 } from './embed-statement.js';
+import { answerInRounds, answerRecorded } from './held-rounds.js';
 import { query } from './pass-query.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 
@@ -318,7 +308,8 @@ export interface PassContext {
  * Record passes over `sql` until one misses nothing; that pass's rows are the
  * answer. A pass holds at most `tuplesPerPassOf` tuples waiting for their
  * answers. Its misses past them are spilled to a file (tuple-spill.ts) and
- * asked right after the pass, the same bound of them at a time, so one pass
+ * asked right after the pass, with the ones it held, in overlapping rounds
+ * that together hold no more than the bound (held-rounds.ts), so one pass
  * per level of nesting meets every tuple of its level, however many rows;
  * without spilling (`spills` false) they wait for a later pass.
  */
@@ -367,55 +358,12 @@ export async function recordUntilAnswered(
       if (s.recorded.size === 0 && s.missed.has(PAIRS_PAST_BUDGET)) continue;
       if (s.recorded.size === 0)
         throw new RvbbitError('ENGINE_ERROR', 'a record pass missed calls but recorded none');
-      await answerRecorded(p);
-      if (spill && spill.records > 0) spilled += await answerSpilled(spill, p, held);
+      // A pass that spilled asks what it held and what it spilled in overlapping rounds (held-rounds.ts).
+      if (spill && spill.records > 0) spilled += await answerInRounds(p, spill, held);
+      else await answerRecorded(p);
     }
   } finally {
     s.spill = undefined;
     spill?.close();
   }
-}
-
-/** Asks the pass's recorded tuples; their answers join the statement's. */
-async function answerRecorded(p: PassContext): Promise<void> {
-  const { s, runner, ctx, opts, plans, more } = p;
-  ctx.signal?.throwIfAborted();
-  const answers = await resolveTuples(
-    s.recorded.values(),
-    runner,
-    ctx.engine.semantic.catalog,
-    opts.smallSide,
-    s.hint,
-    plans,
-    more,
-  );
-  for (const [k, v] of answers) s.results.set(k, v);
-}
-
-/**
- * The pass's spilled misses, read back in order and asked `held` distinct
- * unanswered tuples at a time (held in `recorded`, as a pass's are): a tuple
- * spilled twice, or answered by an earlier chunk, is asked once. Returns the
- * tuples asked.
- */
-async function answerSpilled(spill: TupleSpill, p: PassContext, held: number): Promise<number> {
-  const { s } = p;
-  let asked = 0;
-  s.recorded.clear();
-  const ask = async () => {
-    asked += s.recorded.size;
-    await answerRecorded(p);
-    s.recorded.clear();
-  };
-  for await (const miss of spill.read()) {
-    if (s.recorded.has(miss.key) || s.results.has(miss.key)) continue;
-    s.recorded.set(miss.key, {
-      key: miss.key,
-      fn: miss.fn,
-      inputs: namedInputs(miss.fn, miss.values, s.hint),
-    });
-    if (s.recorded.size >= held) await ask();
-  }
-  if (s.recorded.size > 0) await ask();
-  return asked;
 }

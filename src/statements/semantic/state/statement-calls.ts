@@ -29,8 +29,14 @@ export interface StatementCalls {
   readonly hint: string;
   /** Every answer the statement has, for its whole run (answer-store.ts: compact, outside the JS heap). */
   readonly results: AnswerStore;
-  /** Misses recorded during the current pass (record mode), de-duplicated: at most `budget`. */
+  /**
+   * Misses recorded during the current pass (record mode), de-duplicated: at
+   * most `budget`; after a pass that spilled, the tuples held waiting for
+   * answers (run/held-rounds.ts: the rounds out and the one being read).
+   */
   readonly recorded: Map<string, Tuple>;
+  /** Rounds of a spilled pass's tuples whose calls are out now (run/held-rounds.ts); 0 between rounds. */
+  roundsOut: number;
   /**
    * Tuple misses of the current pass not recorded (past `budget`), counted,
    * not kept: a pass over a million rows past its budget held a key for each
@@ -93,6 +99,7 @@ export function openStatement(token: number, hint: string): StatementCalls {
     hint,
     results: new AnswerStore(),
     recorded: new Map(),
+    roundsOut: 0,
     pastBudget: 0,
     missed: new Set(),
     budget: Number.POSITIVE_INFINITY,
