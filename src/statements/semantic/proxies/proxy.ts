@@ -268,8 +268,7 @@ export async function runWithProxy(
   const unsure: number[] = [];
   guesses.forEach((g, i) => {
     if (known.has(i)) return;
-    const { answer, confidence } = parts[i]!;
-    if (g !== null && confidence >= proxy.confidence) outputs[i] = answer;
+    if (sure(g, proxy)) outputs[i] = parts[i]!.answer;
     else unsure.push(i);
   });
   await ask(target, inputs, runner, unsure, outputs);
@@ -299,12 +298,7 @@ function predictShare(
   const t = proxy.targets;
   if (t?.accuracy !== undefined) {
     const pairs = pilot.map((r) => {
-      const g = guesses[r];
-      const label = g === null ? undefined : answerValue(splitConfidence(g).answer);
-      const score =
-        g === null || label === null || label === undefined
-          ? undefined
-          : Math.min(1, Math.max(0, splitConfidence(g).confidence));
+      const { label, score } = labelScore(guesses[r], answerValue);
       return { score, wrong: label === undefined || label !== answerValue(outputs[r]) };
     });
     const target = { accuracy: t.accuracy, delta: t.delta };
@@ -318,9 +312,27 @@ function predictShare(
     return predictTargetsShare(pairs, n, t, t.sample ?? defaultSampleSize(n), SAMPLE_SEED);
   }
   return predictThresholdShare(
-    pilot.map((r) => guesses[r] !== null && splitConfidence(guesses[r]).confidence >= proxy.confidence),
+    pilot.map((r) => sure(guesses[r], proxy)),
     n,
   );
+}
+
+/** Whether a threshold proxy's answer stands: a call that answered, at or above the proxy's confidence. */
+function sure(guess: unknown, proxy: ProxySpec): boolean {
+  return guess !== null && splitConfidence(guess).confidence >= proxy.confidence;
+}
+
+/**
+ * A classification proxy's label (undefined for a failed or invalid call) and its score, its
+ * probability of that label clamped to 0..1. A guess without a label (undefined or NULL) has
+ * no score: it is never kept.
+ */
+function labelScore(guess: unknown, answerValue: AnswerValue): { label: unknown; score: number | undefined } {
+  if (guess === null) return { label: undefined, score: undefined };
+  const { answer, confidence } = splitConfidence(guess);
+  const label = answerValue(answer);
+  const score = label === null || label === undefined ? undefined : Math.min(1, Math.max(0, confidence));
+  return { label, score };
 }
 
 /**
@@ -461,14 +473,10 @@ async function withAccuracy(
   pilot: Pilot,
 ): Promise<{ outputs: unknown[]; split: ProxySplit }> {
   const n = inputs.length;
-  const parts = guesses.map((g) => (g === null ? undefined : splitConfidence(g)));
-  // A proxy answer without a label (failed, invalid, NULL) is never kept.
-  const labels = parts.map((p) => (p === undefined ? undefined : answerValue(p.answer)));
-  const scores = parts.map((p, i) =>
-    p === undefined || labels[i] === null || labels[i] === undefined
-      ? undefined
-      : Math.min(1, Math.max(0, p.confidence)),
-  );
+  // A proxy answer without a label (failed, invalid, NULL) is never kept (labelScore).
+  const read = guesses.map((g) => labelScore(g, answerValue));
+  const labels = read.map((r) => r.label);
+  const scores = read.map((r) => r.score);
   const { outputs, known } = pilot;
   const draws = uniformSample(n, targets.sample ?? defaultSampleSize(n), SAMPLE_SEED);
   const sampled = [...new Set(draws)];
@@ -489,7 +497,8 @@ async function withAccuracy(
   const band: number[] = [];
   for (let i = 0; i < n; i++) {
     if (taken.has(i)) continue;
-    if (learnt.ok && scores[i] !== undefined && scores[i]! >= learnt.accept) outputs[i] = parts[i]!.answer;
+    if (learnt.ok && scores[i] !== undefined && scores[i]! >= learnt.accept)
+      outputs[i] = splitConfidence(guesses[i]).answer;
     else band.push(i);
   }
   await ask(target, inputs, runner, band, outputs);
