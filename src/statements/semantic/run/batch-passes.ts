@@ -90,7 +90,8 @@ export async function runBatch(
     else passes += await planPrefiltersWhole(rw.unlimitedSql, p, emb);
   }
   if (window && (await windowApplies(window, s, ctx))) {
-    for (let rows = firstWindowRows(window, opts); ; rows *= 2) {
+    for (let j = 0; ; j++) {
+      const rows = windowRows(window, opts, j);
       // A window holding every row of the source is the statement itself: run that.
       const have = await sourceRows(window, rows + 1, ctx);
       if (have === null || have <= rows) break;
@@ -160,16 +161,28 @@ export function firstPassBudget(opts: SemanticOptions): number {
 }
 
 /**
- * Rows of the first LIMIT window, per windowed item: enough that the window
- * holds twice the rows wanted, at least PARALLEL, as rows of one source or as
- * combinations of joined items (w² pairs of a self-join). EXPLAIN counts its calls.
+ * Rows of LIMIT window `j` (0, 1, …) per windowed item, the one schedule of
+ * the run's windows and EXPLAIN's (which counts each window's calls). The
+ * first: enough that the window holds twice the rows wanted, at least
+ * PARALLEL, as rows of one source or as combinations of n joined items (w²
+ * pairs of a self-join); then twice as many rows, each time, of each item.
+ * A pre-filtered pair predicate windows its left item alone, each row with
+ * its k kept pairs (limit-window.ts): its first window holds as many left
+ * rows as ask the pairs the first window of the n paired items would (w₀^n,
+ * at k a row), and each next one 2^n times as many, as theirs grow (×4 a
+ * step for two items, not ×2): each window asks at least the pairs it would
+ * without the prefilter, the likelier matches among them, so the prefilter
+ * needs no more windows than they when its kept pairs match as often; and
+ * as few calls, a window's kept pairs sharing a prompt (pair-plan.ts).
  */
-export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): number {
+export function windowRows(window: LimitWindow, opts: SemanticOptions, j: number): number {
   const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
-  // A pre-filtered pair predicate's left rows: each meets its k kept pairs (limit-window.ts).
-  if (window.prefilterLeft && opts.prefilter !== undefined)
-    return Math.max(1, Math.ceil(combinations / opts.prefilter));
-  return Math.max(1, Math.ceil(combinations ** (1 / window.items) - 1e-9));
+  const k = window.prefilterLeft ? opts.prefilter : undefined;
+  const n = k === undefined ? window.items : (window.pairedItems ?? 1);
+  const first = Math.max(1, Math.ceil(combinations ** (1 / n) - 1e-9));
+  if (k === undefined) return first * 2 ** j;
+  // The paired items' window asks first^n pairs, then 2^n times as many a step: k per left row.
+  return Math.max(1, Math.ceil(first ** n / k)) * 2 ** (n * j);
 }
 
 type FunctionSplit = ProxySplit & { readonly fn: string };
