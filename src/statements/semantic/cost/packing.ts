@@ -69,6 +69,14 @@ export class StatementPacking {
     /** The statement's `-- @ model`, over each cascade's own. */
     private readonly model: string | undefined,
     private readonly engine: PackingEngine,
+    /**
+     * The statement pre-filters its pairs (`-- @ prefilter`): its small side's
+     * calls may pack (`candidatesOf`). Each lists its value's own k kept
+     * candidates, where a small side without the prefilter lists the same
+     * candidates in every call and its rival, blocks, states each value once:
+     * there the calls stay one a prompt, as the block plans were measured.
+     */
+    private readonly packsCandidates = false,
   ) {}
 
   /** The statement's explicit batch (undefined: chosen per operator), for targets run outside planTuples. */
@@ -103,7 +111,7 @@ export class StatementPacking {
         pairsOf: () => explicit,
         of: () => explicit,
         candidatesOf: (candidates) => ({
-          perPrompt: tuplesPerPrompt({ cascade: candidates }, batch),
+          perPrompt: this.packsCandidates ? tuplesPerPrompt({ cascade: candidates }, batch) : 1,
           why: `-- @ batch: ${batch}`,
         }),
       };
@@ -122,7 +130,9 @@ export class StatementPacking {
       );
     // The small side's calls, each listing its candidates: packed by the same rule, sized for their own cascade.
     const candidatesOf = (candidates: Cascade, inputs: readonly Readonly<Record<string, unknown>>[]) =>
-      autoPackSize(candidates, inputs, this.sizedModel(candidates));
+      this.packsCandidates
+        ? autoPackSize(candidates, inputs, this.sizedModel(candidates))
+        : { perPrompt: 1, why: '' };
     return { pairsOf: of, of, candidatesOf };
   }
 
@@ -148,14 +158,24 @@ export class StatementPacking {
 
 /** The statement's packing, from its options and the engine it runs on. */
 export function statementPacking(
-  opts: { readonly batch: BatchSetting; readonly limits: { readonly model?: string } },
+  opts: {
+    readonly batch: BatchSetting;
+    readonly limits: { readonly model?: string };
+    /** `-- @ prefilter: k`: the small side's calls may pack. */
+    readonly prefilter?: number;
+  },
   engine: {
     readonly llm: PackingEngine['llm'];
     readonly semantic: { readonly learnedWindows: ReadonlyMap<string, number> };
   },
 ): StatementPacking {
-  return new StatementPacking(opts.batch, opts.limits.model, {
-    llm: engine.llm,
-    learnedWindows: engine.semantic.learnedWindows,
-  });
+  return new StatementPacking(
+    opts.batch,
+    opts.limits.model,
+    {
+      llm: engine.llm,
+      learnedWindows: engine.semantic.learnedWindows,
+    },
+    opts.prefilter !== undefined,
+  );
 }

@@ -167,22 +167,24 @@ export function firstPassBudget(opts: SemanticOptions): number {
  * PARALLEL, as rows of one source or as combinations of n joined items (w²
  * pairs of a self-join); then twice as many rows, each time, of each item.
  * A pre-filtered pair predicate windows its left item alone, each row with
- * its k kept pairs (limit-window.ts): its first window holds as many left
- * rows as ask the pairs the first window of the n paired items would (w₀^n,
- * at k a row), and each next one 2^n times as many, as theirs grow (×4 a
- * step for two items, not ×2): each window asks at least the pairs it would
- * without the prefilter, the likelier matches among them, so the prefilter
- * needs no more windows than they when its kept pairs match as often; and
- * as few calls, a window's kept pairs sharing a prompt (pair-plan.ts).
+ * its k kept pairs (limit-window.ts): its window j holds the left rows window
+ * j of the n paired items would hold without the prefilter (w, of each), or
+ * as many as ask its w^n pairs, k a row, when that is more (×4 a step for
+ * two items, not ×2). So when the prefilter prunes no pair the condition
+ * holds for, each window holds every match the window without it holds (its
+ * left rows are among these, each with all its kept pairs), and the LIMIT is
+ * met in no more windows; with one ORDER BY item the windows are the very
+ * rows, and the rows come back the same, in the same order. Each window's
+ * kept pairs share prompts (pair-plan.ts: the small side packed).
  */
 export function windowRows(window: LimitWindow, opts: SemanticOptions, j: number): number {
   const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
   const k = window.prefilterLeft ? opts.prefilter : undefined;
   const n = k === undefined ? window.items : (window.pairedItems ?? 1);
-  const first = Math.max(1, Math.ceil(combinations ** (1 / n) - 1e-9));
-  if (k === undefined) return first * 2 ** j;
-  // The paired items' window asks first^n pairs, then 2^n times as many a step: k per left row.
-  return Math.max(1, Math.ceil(first ** n / k)) * 2 ** (n * j);
+  const rows = Math.max(1, Math.ceil(combinations ** (1 / n) - 1e-9)) * 2 ** j;
+  if (k === undefined) return rows;
+  // The paired items' window: its rows of each, rows^n pairs (k per left row here), whichever holds more left rows.
+  return Math.max(rows, Math.ceil(rows ** n / k));
 }
 
 type FunctionSplit = ProxySplit & { readonly fn: string };
