@@ -71,9 +71,8 @@ test('a pair join under LIMIT 10: -- @ prefilter: 10 makes fewer calls than with
     const pre = await engine.query(`${NO_CACHE}\n${PREFILTER}\n${OPPOSITE} LIMIT 10`);
     const s = sim.stats();
     // Before: 62 calls, the window grown to the first 40 rows of each side, every kept pair its own call.
-    // Then the first 2, 4 and 8 left rows (8 calls); now the left rows the windows without the prefilter
-    // hold, 5 and 10 (batch-passes.ts windowRows), one call per left row listing its 10 kept rights: 5 + 5.
-    assert.is(s.requests, 10);
+    // Now the first 2, 4 and 8 left rows, one call per left row listing its 10 kept rights: 2 + 2 + 4.
+    assert.is(s.requests, 8);
     assert.is(s.embeddingRequests, 1);
     assert.ok(s.requests <= 15);
     assert.equal(keys(pre.rows).sort(), [
@@ -91,7 +90,7 @@ test('a pair join under LIMIT 10: -- @ prefilter: 10 makes fewer calls than with
     const strategy = await engine.query(
       `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
     );
-    assert.is(strategy.rows[0]!.strategy, 'batch (LIMIT met from the first 10 rows)');
+    assert.is(strategy.rows[0]!.strategy, 'batch (LIMIT met from the first 8 rows)');
     // Issue 51's rule: a LIMIT answer is rows of the unlimited prefiltered statement.
     const whole = new Set(keys((await engine.query(`${NO_CACHE}\n${PREFILTER}\n${OPPOSITE}`)).rows));
     assert.ok(keys(pre.rows).every((k) => whole.has(k)));
@@ -141,23 +140,20 @@ test('vectors cached: EXPLAIN prices the plans the run takes; est_calls and est_
       whole.pair_plans,
       'llm_filter: l.t × r.t (1870 pairs): small side 96 calls, ~64639 in + 4028 out tokens, ~$0.012113 (chosen: fewest dollars); pairwise 1870 calls, ~225924 in + 9350 out tokens, ~$0.039499',
     );
-    assert.is(limited.est_calls_window, '5');
+    assert.is(limited.est_calls_window, '2');
     assert.match(
       limited.limit_window!,
-      /^LIMIT 10 over the first 5 rows of l \(more rows than that\): est_calls_window calls if 10 of them pass; else 10, 40, … rows/,
+      /^LIMIT 10 over the first 2 rows of l \(more rows than that\): est_calls_window calls if 10 of them pass; else 4, 8, … rows/,
     );
-    // Every later window's calls, as the run would have made them by then (answers carry over).
-    assert.match(limited.est_calls_windows!, /^5 rows: 5; 10 rows: 10; 40 rows: 40; /);
-    assert.is(first.est_calls_window, '3');
-    // LIMIT 2: the first window (3 left rows, as many as the window without the prefilter) meets it, in the 3
-    // calls EXPLAIN counted (1 before, from 1 left row; its first window without the prefilter made 3 of its 9 calls).
+    assert.is(first.est_calls_window, '1');
+    // LIMIT 2: the first window (1 left row) meets it, in the 1 call EXPLAIN counted.
     sim.resetStats();
     assert.is((await engine.query(`${PREFILTER}\n${OPPOSITE} LIMIT 2`)).rows.length, 2);
-    assert.is(sim.stats().requests, 3);
-    // LIMIT 10: the windows of 5 and 10 rows, as the lines say: 10 calls, the first 3 rows' answers carried over.
+    assert.is(sim.stats().requests, 1);
+    // LIMIT 10: the windows of 2, 4 and 8 rows, as the line says: 2 calls, then the rows each adds (answers carry over).
     sim.resetStats();
     assert.is((await engine.query(`${PREFILTER}\n${OPPOSITE} LIMIT 10`)).rows.length, 10);
-    assert.is(sim.stats().requests, 10 - 3);
+    assert.is(sim.stats().requests, 8 - 1);
     // The whole statement: the calls EXPLAIN counted. The 8 left rows' pairs the LIMIT runs asked are cached, but
     // each right value still has kept pairs not asked: one call each, as before.
     sim.resetStats();

@@ -175,11 +175,16 @@ export function firstPassBudget(opts: SemanticOptions): number {
  * left rows are among these, each with all its kept pairs), and the LIMIT is
  * met in no more windows; with one ORDER BY item the windows are the very
  * rows, and the rows come back the same, in the same order. Each window's
- * kept pairs share prompts (pair-plan.ts: the small side packed).
+ * kept pairs share prompts (pair-plan.ts: the small side packed), so its
+ * calls go by windows. Unpacked (`-- @ batch: 1`) they go by left rows, one
+ * small side call each: there the windows stay the fewest left rows that ask
+ * twice LIMIT + OFFSET kept pairs, k a row, doubling.
  */
 export function windowRows(window: LimitWindow, opts: SemanticOptions, j: number): number {
   const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
   const k = window.prefilterLeft ? opts.prefilter : undefined;
+  // One small side call a left row (`-- @ batch: 1`): a window's calls are its rows, so it grows as few as it may.
+  if (k !== undefined && opts.batch === 1) return Math.max(1, Math.ceil(combinations / k)) * 2 ** j;
   const n = k === undefined ? window.items : (window.pairedItems ?? 1);
   const rows = Math.max(1, Math.ceil(combinations ** (1 / n) - 1e-9)) * 2 ** j;
   if (k === undefined) return rows;
