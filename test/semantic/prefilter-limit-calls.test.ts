@@ -163,32 +163,60 @@ test('vectors cached: EXPLAIN prices the plans the run takes; est_calls and est_
   });
 });
 
-test('packed by default: EXPLAIN`s first window is the run`s calls; the prefilter still costs a LIMIT more calls than blocks do', async () => {
+/** The left rows of the window a LIMIT was met from (the statement's strategy in rvbbit.queries). */
+async function metFrom(engine: Engine): Promise<number> {
+  const r = await engine.query(
+    `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+  );
+  const m = /LIMIT met from the first (\d+) rows/.exec(String(r.rows[0]!.strategy));
+  assert.ok(m, String(r.rows[0]!.strategy));
+  return Number(m[1]);
+}
+
+test('packed by default: adding the prefilter raises no LIMIT`s calls at 2 and 10 (8 against 2 before), and EXPLAIN counts every window`s calls as the run makes them', async () => {
   await withEngine(async (engine, sim) => {
-    // Without the prefilter the windows of 5 × 5 and 10 × 10 rows go in one block each (their pairs dense: every
-    // left against every right of the window, each value stated once). With it, the first 2, 4 and 8 left rows
-    // each bring their 10 kept rights, scattered over the right side: one small side call per left row is the
-    // cheapest plan (pair-plan.ts, by dollars), 2 + 2 + 4. The target "a prefilter never raises a LIMIT's calls"
-    // is not met here: sparse kept pairs cannot share a block's values.
-    sim.resetStats();
-    assert.is((await engine.query(`${NO_CACHE}\n${OPPOSITE} LIMIT 10`)).rows.length, 10);
-    assert.is(sim.stats().requests, 2);
-    for (const [limit, firstWindow, calls] of [
-      [2, 1, 1],
-      [10, 2, 8],
+    // Without the prefilter the windows of w × w rows go in one block each (every left against every right of
+    // the window, each value stated once). With it, each window holds the left rows that window holds (or w²/k,
+    // more), each with its 10 kept rights scattered over the right side; its small side calls are packed, the
+    // window's kept candidate lists in one prompt (pair-plan.ts). Before: windows of 2, 4 and 8 left rows, one
+    // small side call each row (2 + 2 + 4 = 8 calls at LIMIT 10).
+    for (const [limit, without, withPrefilter, rows] of [
+      [2, 2, 1, 3],
+      [10, 2, 2, 10],
     ] as const) {
+      sim.resetStats();
+      assert.is((await engine.query(`${NO_CACHE}\n${OPPOSITE} LIMIT ${limit}`)).rows.length, limit);
+      assert.is(sim.stats().requests, without, `LIMIT ${limit} without the prefilter`);
       const sql = `${NO_CACHE}\n${PREFILTER}\n${OPPOSITE} LIMIT ${limit}`;
       const e = await explained(engine, sql);
       sim.resetStats();
       assert.is((await engine.query(sql)).rows.length, limit);
       const s = sim.stats();
       assert.is(s.embeddingRequests, 1);
-      assert.is(s.requests, calls, `LIMIT ${limit}`);
-      // The first window's left rows, each with its k kept pairs, one small side call each (before: 1 and 20, the
-      // window's pairs counted one call each); LIMIT 2 is met there, so the run's calls are EXPLAIN's.
-      assert.is(Number(e.est_calls_window), firstWindow, `LIMIT ${limit}`);
-      assert.match(e.limit_window!, new RegExp(`^LIMIT ${limit} over the first ${firstWindow} rows of l `));
+      assert.is(s.requests, withPrefilter, `LIMIT ${limit}`);
+      assert.ok(s.requests <= without);
+      assert.is(await metFrom(engine), rows);
+      // EXPLAIN = run: the calls it lists for the window the run met the LIMIT from (vectors not cached: the
+      // window's left rows each with k kept pairs, packed as the run packs them).
+      assert.ok(
+        e.est_calls_windows!.split('; ').includes(`${rows} rows: ${withPrefilter}`),
+        e.est_calls_windows,
+      );
+      assert.is(Number(e.est_calls_window), 1, `LIMIT ${limit}`);
     }
+    // Not met at LIMIT 30: the 10 reviews nearest a review by embedding rarely express the opposite sentiment,
+    // so 30 matches take 103 left rows' 1,030 kept pairs (8 calls; 25 before), where the first 16 rows of each
+    // side, 256 pairs, hold them without the prefilter (2 calls). EXPLAIN counted the 8.
+    sim.resetStats();
+    assert.is((await engine.query(`${NO_CACHE}\n${OPPOSITE} LIMIT 30`)).rows.length, 30);
+    assert.is(sim.stats().requests, 2);
+    const sql = `${NO_CACHE}\n${PREFILTER}\n${OPPOSITE} LIMIT 30`;
+    const e = await explained(engine, sql);
+    sim.resetStats();
+    assert.is((await engine.query(sql)).rows.length, 30);
+    assert.is(sim.stats().requests, 8);
+    assert.is(await metFrom(engine), 103);
+    assert.match(e.est_calls_windows!, /^8 rows: 1; 26 rows: 3; 103 rows: 8; /);
   }, {});
 });
 

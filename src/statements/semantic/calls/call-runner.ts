@@ -50,7 +50,7 @@ export interface CallTarget {
   readonly cacheable: boolean;
   /** sql_function on_invalid = 'null': an answer that never matched the output schema is NULL, not a failure. */
   readonly nullOnInvalid: boolean;
-  /** Never packed, whatever `batch` says (the small-side plan's calls already hold many values). */
+  /** Never packed, whatever `batch` says (a small side planned one call per prompt: pair-plan.ts). */
   readonly noPack?: boolean;
   /**
    * What this target asks of each call beyond the statement's spec

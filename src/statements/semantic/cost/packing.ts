@@ -43,6 +43,12 @@ export interface FunctionPacking {
   pairsOf(pairs: readonly Tuple[]): PackChoice;
   /** Tuples per prompt for its other tuples, and why. */
   of(tuples: readonly Tuple[]): PackChoice;
+  /**
+   * Calls per prompt of its small side (pair-plan.ts): the candidates
+   * cascade's calls (`inputs`: one per large-side value) packed as any
+   * operator's are, by the same rule.
+   */
+  candidatesOf(cascade: Cascade, inputs: readonly Readonly<Record<string, unknown>>[]): PackChoice;
 }
 
 /** What packing needs of the engine: the provider's model table and aliases, its default model, windows learned. */
@@ -63,6 +69,14 @@ export class StatementPacking {
     /** The statement's `-- @ model`, over each cascade's own. */
     private readonly model: string | undefined,
     private readonly engine: PackingEngine,
+    /**
+     * The statement pre-filters its pairs (`-- @ prefilter`): its small side's
+     * calls may pack (`candidatesOf`). Each lists its value's own k kept
+     * candidates, where a small side without the prefilter lists the same
+     * candidates in every call and its rival, blocks, states each value once:
+     * there the calls stay one a prompt, as the block plans were measured.
+     */
+    private readonly packsCandidates = false,
   ) {}
 
   /** The statement's explicit batch (undefined: chosen per operator), for targets run outside planTuples. */
@@ -92,27 +106,40 @@ export class StatementPacking {
     if (this.batch !== 'auto') {
       const n = tuplesPerPrompt({ cascade }, this.batch);
       const explicit = { perPrompt: n, why: `-- @ batch: ${this.batch}` };
-      return { pairsOf: () => explicit, of: () => explicit };
+      const batch = this.batch;
+      return {
+        pairsOf: () => explicit,
+        of: () => explicit,
+        candidatesOf: (candidates) => ({
+          perPrompt: this.packsCandidates ? tuplesPerPrompt({ cascade: candidates }, batch) : 1,
+          why: `-- @ batch: ${batch}`,
+        }),
+      };
     }
     if (fn.sql.shape !== 'scalar' || fn.sql.dimension) {
       // Not a choice to explain: these functions are never packed automatically (their EXPLAIN lines say their plans).
       const unpacked = { perPrompt: 1, why: '' };
-      return { pairsOf: () => unpacked, of: () => unpacked };
+      return { pairsOf: () => unpacked, of: () => unpacked, candidatesOf: () => unpacked };
     }
     // Pairs as one-value tuples: the largest pack that fits (a pair's prompt states both its values).
     const of = (tuples: readonly Tuple[]) =>
       autoPackSize(
         cascade,
         tuples.map((t) => t.inputs),
-        this.sizedModel(fn),
+        this.sizedModel(cascade),
       );
-    return { pairsOf: of, of };
+    // The small side's calls, each listing its candidates: packed by the same rule, sized for their own cascade.
+    const candidatesOf = (candidates: Cascade, inputs: readonly Readonly<Record<string, unknown>>[]) =>
+      this.packsCandidates
+        ? autoPackSize(candidates, inputs, this.sizedModel(candidates))
+        : { perPrompt: 1, why: '' };
+    return { pairsOf: of, of, candidatesOf };
   }
 
-  /** The model `fn`'s calls go to, with the limits the engine knows (the tightest when its cascade names several). */
-  private sizedModel(fn: SemanticFunction): SizedModel {
+  /** The model a cascade's calls go to, with the limits the engine knows (the tightest when it names several). */
+  private sizedModel(cascade: Cascade): SizedModel {
     const { llm, learnedWindows } = this.engine;
-    const known = modelsOf(fn.lazy.cascade, this.model, llm.defaultModel).map((m) =>
+    const known = modelsOf(cascade, this.model, llm.defaultModel).map((m) =>
       knownLimits(llm, m, learnedWindows),
     );
     const least = (pick: (m: SizedModel) => number | undefined) => {
@@ -131,14 +158,24 @@ export class StatementPacking {
 
 /** The statement's packing, from its options and the engine it runs on. */
 export function statementPacking(
-  opts: { readonly batch: BatchSetting; readonly limits: { readonly model?: string } },
+  opts: {
+    readonly batch: BatchSetting;
+    readonly limits: { readonly model?: string };
+    /** `-- @ prefilter: k`: the small side's calls may pack. */
+    readonly prefilter?: number;
+  },
   engine: {
     readonly llm: PackingEngine['llm'];
     readonly semantic: { readonly learnedWindows: ReadonlyMap<string, number> };
   },
 ): StatementPacking {
-  return new StatementPacking(opts.batch, opts.limits.model, {
-    llm: engine.llm,
-    learnedWindows: engine.semantic.learnedWindows,
-  });
+  return new StatementPacking(
+    opts.batch,
+    opts.limits.model,
+    {
+      llm: engine.llm,
+      learnedWindows: engine.semantic.learnedWindows,
+    },
+    opts.prefilter !== undefined,
+  );
 }

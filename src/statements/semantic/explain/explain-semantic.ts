@@ -50,7 +50,7 @@ import {
 } from '../plan/semantic-plan.js';
 import { explainTargets, proxyFor, proxyUnfitReason } from '../proxies/proxy.js';
 import { describePayoff, explainPilot, proxyPriceRatio } from '../proxies/proxy-payoff.js';
-import { firstPassBudget, firstWindowRows, sourceRows, windowApplies } from '../run/batch-passes.js';
+import { firstPassBudget, sourceRows, windowApplies, windowRows } from '../run/batch-passes.js';
 import {
   closeEmbeddings,
   explainEmbedCalls,
@@ -161,6 +161,7 @@ export async function explainSemantic(
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: whole,
       ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
+      ...(window?.windows ? { est_calls_windows: window.windows } : {}),
       ...(window ? { limit_window: window.line } : {}),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
@@ -325,7 +326,9 @@ async function estimateCalls(
         ? run.calls
         : mapping
           ? Math.min(misses, 1)
-          : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
+          : smallSide
+            ? Math.ceil(misses / group.perPrompt)
+            : (packs ? Math.ceil(misses / perPrompt) : misses) + (dim && !labels && misses > 0 ? 1 : 0);
       // Pairs: the planner's estimate of the chosen plan (pair-plan.ts), its share not cached.
       const chosen =
         choices && choices.reduce((sum, c) => sum + c.pairs, 0) === ts.length ? choices : undefined;
@@ -373,7 +376,7 @@ async function estimateCalls(
         plan: blocks
           ? `blocks: up to ${blocks.side} × ${blocks.side} values per prompt, each stated once (${ts.length} pairs in ${n} calls, more if an answer does not fit and its block is split)`
           : smallSide
-            ? `small side: ${smallSide.mostCandidates < smallSide.smallValues ? `up to ${smallSide.mostCandidates} of ${smallSide.smallValues} distinct ${smallSide.small} values as candidates (those paired with it)` : `${smallSide.smallValues} distinct ${smallSide.small} values as candidates`}, one call per ${smallSide.large} value (${smallSide.largeValues} calls instead of ${smallSide.pairs} pairs)`
+            ? `small side: ${smallSide.mostCandidates < smallSide.smallValues ? `up to ${smallSide.mostCandidates} of ${smallSide.smallValues} distinct ${smallSide.small} values as candidates (those paired with it)` : `${smallSide.smallValues} distinct ${smallSide.small} values as candidates`}, ${group.perPrompt > 1 ? `one task per ${smallSide.large} value, up to ${group.perPrompt} per prompt (${n} calls for ${smallSide.largeValues} values` : `one call per ${smallSide.large} value (${smallSide.largeValues} calls`} instead of ${smallSide.pairs} pairs)`
             : mapping
               ? `dimension (mapping): the ${ts.length} distinct values in one call per set of its other args; its answer maps each to a label`
               : dim
@@ -557,7 +560,7 @@ function describeChoice(c: PairChoice): string {
   const by = chosenBy(c.costs);
   const plans = c.costs.map(
     (x, i) =>
-      `${x.kind} ${x.calls} calls, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${i === 0 ? ` (chosen: fewest ${by})` : ''}`,
+      `${x.kind} ${x.calls} calls${x.perPrompt ? ` (${x.perPrompt} per prompt)` : ''}, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${i === 0 ? ` (chosen: fewest ${by})` : ''}`,
   );
   return `${c.sides} (${c.pairs} pairs): ${plans.join('; ')}${c.noBlocks ? `; no blocks: ${c.noBlocks}` : ''}`;
 }
@@ -647,7 +650,7 @@ async function windowEstimate(
   s: StatementCalls,
   ctx: SemanticRunContext,
   statement: { readonly prefilters: readonly PrefilterState[]; readonly whole: number },
-): Promise<{ calls: number | null; line: string } | undefined> {
+): Promise<{ calls: number | null; line: string; windows?: string } | undefined> {
   const window = rw.limitWindow;
   const unwindowed = {
     calls: null,
@@ -657,16 +660,30 @@ async function windowEstimate(
     return plan.topLevelLimit ? await firstPassEstimate(plan, rw, s, ctx, statement, unwindowed) : undefined;
   if (!(await windowApplies(window, s, ctx)))
     return await firstPassEstimate(plan, rw, s, ctx, statement, unwindowed);
-  const first = firstWindowRows(window, plan.options);
+  // The run's windows, one schedule (batch-passes.ts windowRows).
+  const rowsOf = (j: number) => windowRows(window, plan.options, j);
+  const first = rowsOf(0);
   const limit = plan.options.smallSide;
   // A prefilter not planned (its vectors not cached) is read as NULL by the passes: rows it would keep are not seen.
   const unplanned = statement.prefilters.some((p) => !p.plan);
   // Tuples earlier windows asked: the run carries their answers over, so a window asks only the rest.
   const asked = new Set<string>();
+  /** The calls window `rows` adds to the windows before it: its tuples not asked there, planned as the run plans them. */
+  const windowCalls = async (rows: number) => {
+    for (const p of statement.prefilters) p.sample();
+    const recorded = await recordPasses(s, window.sql(rows), ctx);
+    const fresh = new Map([...recorded.tuples].filter(([k]) => !asked.has(k)));
+    for (const k of recorded.tuples.keys()) asked.add(k);
+    let calls = (await estimateCalls(fresh, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
+    for (const p of statement.prefilters) calls += p.sampledBound(limit);
+    return { calls, mostRows: recorded.mostRows };
+  };
+  let j = 0;
   let rows = first;
   let calls = 0;
   let callsBefore = 0;
-  for (; ; rows *= 2) {
+  for (; ; j++) {
+    rows = rowsOf(j);
     const have = await sourceRows(window, rows + 1, ctx);
     if (have === null) return unwindowed;
     if (have <= rows) {
@@ -675,26 +692,41 @@ async function windowEstimate(
         line:
           rows === first
             ? `none: the source has ${have} rows, no more than the first window's ${rows}, so the statement runs whole (est_calls)`
-            : `none: the first ${rows / 2} rows reach no operator (the plain filters pass none of them); the source has ${have} rows, so the run grows the window until the statement runs whole (est_calls)`,
+            : `none: the first ${rowsOf(j - 1)} rows reach no operator (the plain filters pass none of them); the source has ${have} rows, so the run grows the window until the statement runs whole (est_calls)`,
       };
     }
-    for (const p of statement.prefilters) p.sample();
-    const recorded = await recordPasses(s, window.sql(rows), ctx);
-    const fresh = new Map([...recorded.tuples].filter(([k]) => !asked.has(k)));
-    for (const k of recorded.tuples.keys()) asked.add(k);
+    const w = await windowCalls(rows);
     callsBefore = calls;
-    calls += (await estimateCalls(fresh, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
-    for (const p of statement.prefilters) calls += p.sampledBound(limit);
+    calls += w.calls;
     if (statement.whole === 0) break;
     // The run grows a window that returns fewer than LIMIT rows: certainly one no answer lets LIMIT rows through.
-    if (unplanned ? calls > 0 : recorded.mostRows >= window.limit) break;
+    if (unplanned ? calls > 0 : w.mostRows >= window.limit) break;
+  }
+  // A pre-filtered pair predicate's later windows (its window's LIMIT met only as its kept pairs answer): the calls
+  // the run has made when the LIMIT is met from each, counted window by window as the first, up to the statement whole.
+  let windows: string | undefined;
+  if (statement.prefilters.some((p) => p.kind === 'pairs')) {
+    const each = [`${rows} rows: ${calls}`];
+    let total = calls;
+    for (let later = j + 1; ; later++) {
+      const r = rowsOf(later);
+      const have = await sourceRows(window, r + 1, ctx);
+      if (have === null || have <= r) {
+        each.push('then the statement whole: est_calls more at most');
+        break;
+      }
+      total += (await windowCalls(r)).calls;
+      each.push(`${r} rows: ${total}`);
+    }
+    windows = each.join('; ');
   }
   const grown =
     rows === first
       ? ''
       : callsBefore === 0 && statement.prefilters.length === 0
         ? `; the first ${first} rows reach no operator, the plain filters passing none of them, so the run grows the window to these`
-        : `; the first ${rows / 2} rows cannot return ${window.limit} rows whatever the answers, so the run grows the window to these (${callsBefore} of the calls are those smaller windows', each tuple asked once)`;
+        : `; the first ${rowsOf(j - 1)} rows cannot return ${window.limit} rows whatever the answers, so the run grows the window to these (${callsBefore} of the calls are those smaller windows', each tuple asked once)`;
+  const next = `${rowsOf(j + 1)}, ${rowsOf(j + 2)}, …`;
   // Unplanned, a prefilter's window pairs are bounded (at most k per left value), not known.
   const bound = unplanned
     ? `; the pre-filtered pairs are chosen by embeddings not all cached, so est_calls_window bounds this window's pairs by k per left value; exact once the values' vectors are cached`
@@ -703,12 +735,14 @@ async function windowEstimate(
   if (window.orderBy !== undefined) {
     return {
       calls,
-      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too${grown}): est_calls_window calls if ${window.wanted} of them pass; else ${rows * 2}, ${rows * 4}, … rows, the calls of those rows (answers carry over), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)${bound}`,
+      line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too${grown}): est_calls_window calls if ${window.wanted} of them pass; else ${next} rows, the calls of those rows (answers carry over${windows ? ': est_calls_windows' : ''}), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)${bound}`,
+      ...(windows ? { windows } : {}),
     };
   }
   return {
     calls,
-    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${rows * 2}, ${rows * 4}, … rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over), est_calls at most${bound}`,
+    line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${next} rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over${windows ? ': est_calls_windows' : ''}), est_calls at most${bound}`,
+    ...(windows ? { windows } : {}),
   };
 }
 

@@ -41,6 +41,7 @@ import {
   tileBlocks,
 } from './pair-blocks.js';
 import {
+  type CandidateCalls,
   candidateInputs,
   type PairReader,
   pairGroups,
@@ -58,6 +59,8 @@ export interface PlanCost {
   readonly tokensOut: number;
   /** The tokens at the model's prices; null when a model it calls has no price. */
   readonly dollars: number | null;
+  /** Calls per prompt when a small side's calls are packed (more than 1). */
+  readonly perPrompt?: number;
 }
 
 /** Dollars for tokens of calls to a cascade at its models' prices, null when one has none (packing.ts StatementPacking.dollars). */
@@ -92,7 +95,7 @@ export interface PlannedGroup {
   readonly plan: SmallSidePlan | null;
   readonly blocks?: BlockPlan;
   readonly choices?: readonly PairChoice[];
-  /** Tuples per prompt when the group runs as the function's tuples (packing.ts); 1 for a small side's or blocks' group. */
+  /** Tuples per prompt when the group runs as the function's tuples (packing.ts); a small side's candidate calls per prompt; 1 for blocks. */
   readonly perPrompt: number;
   /** Why that many (EXPLAIN's words). */
   readonly packing: string;
@@ -180,13 +183,19 @@ function planGroup(
       costs.push(price(blocksCost(catalog.pairBlocks.cascade, blocks), catalog.pairBlocks.cascade));
     }
   }
-  // Each orientation of the small side priced; the cheaper kept (its cost is the one listed).
+  // Each orientation of the small side priced, one call per prompt and packed as the statement packs (a
+  // window's left rows each listing its k kept rights share one prompt); the cheapest kept (its cost is the one listed).
   let small: SmallSidePlan | null = null;
   let smallCost: PlanCost | undefined;
+  let smallPack = 1;
+  const candidates = pairPlanOf(fn, catalog)!.cascade.cascade;
   for (const plan of smallSidePlans(reader, ts, o.smallSide)) {
-    const candidates = pairPlanOf(fn, catalog)!.cascade.cascade;
-    const c = price(smallSideCost(candidates, { plan, tuples: ts, reader }, o.hint, counter), candidates);
-    if (!smallCost || cheaper(c, smallCost)) [small, smallCost] = [plan, c];
+    const calls = candidateInputs({ plan, tuples: ts, reader }, o.hint);
+    const pack = o.packing.candidatesOf(candidates, calls.inputs).perPrompt;
+    for (const n of pack > 1 ? [1, pack] : [1]) {
+      const c = price(smallSideCost(candidates, calls, n, counter), candidates);
+      if (!smallCost || cheaper(c, smallCost)) [small, smallCost, smallPack] = [plan, c, n];
+    }
   }
   if (smallCost) costs.push(smallCost);
   costs.sort((x, y) => (cheaper(x, y) ? -1 : cheaper(y, x) ? 1 : 0));
@@ -198,8 +207,9 @@ function planGroup(
     plan: chosen === 'small side' ? small : null,
     ...(chosen === 'blocks' && blocks ? { blocks } : {}),
     choices: [choice],
-    // A group run as the function's tuples (neither plan taken) joins the function's plain group, packed as it is.
-    perPrompt: 1,
+    // A small side's candidate calls per prompt; a group run as the function's tuples (neither plan taken) joins
+    // the function's plain group, packed as it is.
+    perPrompt: chosen === 'small side' ? smallPack : 1,
     packing: '',
   };
 }
@@ -310,27 +320,48 @@ function blocksCost(cascade: Cascade, plan: BlockPlan): Omit<PlanCost, 'dollars'
 }
 
 /**
- * The small side: each candidates call's request measured on the first call,
- * values and candidates added per call; its answer at most every candidate's
- * number listed (the prompt numbers them; the answer names them by number):
- * how many match is the model's answer.
+ * The small side: its candidate calls' requests, one call per prompt or
+ * `perPrompt` packed (packed-prompt.ts: what the calls share stated once),
+ * measured as packed pairs are (the request without its values on up to
+ * SAMPLED_CHUNKS prompts, in the run's order), values and candidates added
+ * per call; each call's answer at most every candidate's number listed (the
+ * prompt numbers them; the answer names them by number), in a packed
+ * prompt's `{"answers": [...]}`: how many match is the model's answer.
  */
 function smallSideCost(
   cascade: Cascade,
-  group: { plan: SmallSidePlan; tuples: readonly Tuple[]; reader: PairReader },
-  hint: string,
+  calls: CandidateCalls,
+  perPrompt: number,
   counter: TokenCounter,
 ): Omit<PlanCost, 'dollars'> {
-  const calls = candidateInputs(group, hint);
   const mark = counter.of('<c></c>');
   const listed = (i: number) =>
     counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
-  const fixed = requestCost(cascade, [calls.inputs[0]!]).tokensIn - listed(0);
-  let tokensIn = 0;
-  let tokensOut = 0;
+  const n = calls.values.length;
+  const prompts = Math.ceil(n / perPrompt);
+  // One call per prompt: its request measured on the first call alone (what the calls share is all of it but the values).
+  const step = perPrompt > 1 ? Math.max(1, Math.floor(prompts / SAMPLED_CHUNKS)) : prompts;
+  let bare = 0;
+  let sampled = 0;
+  for (let p = 0; p < prompts; p += step) {
+    const from = p * perPrompt;
+    const chunk = calls.inputs.slice(from, from + perPrompt);
+    let values = 0;
+    for (let i = from; i < from + chunk.length; i++) values += listed(i);
+    bare += (requestCost(cascade, chunk).tokensIn - values) / chunk.length;
+    sampled++;
+  }
+  let tokensIn = (bare / sampled) * n;
+  let tokensOut = perPrompt > 1 ? prompts * counter.of('{"answers":[]}') + (n - prompts) : 0;
   calls.values.forEach((_, i) => {
-    tokensIn += fixed + listed(i);
-    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, n) => n) }));
+    tokensIn += listed(i);
+    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, m) => m) }));
   });
-  return { kind: 'small side', calls: calls.values.length, tokensIn, tokensOut };
+  return {
+    kind: 'small side',
+    calls: prompts,
+    tokensIn: Math.round(tokensIn),
+    tokensOut,
+    ...(perPrompt > 1 ? { perPrompt } : {}),
+  };
 }

@@ -35,13 +35,21 @@ export class PrefilterState {
   /** Right hashes kept per left hash; 'all' when a small side keeps today's plan. */
   private allowed: Map<number, Set<number>> | 'all' = new Map();
   plan: PrefilterPlan | undefined;
-  /** EXPLAIN's sample of one LIMIT window's pairs (`sample`): its values per side and its distinct pairs. */
-  private sampled: { lefts: Set<number>; rights: Set<number>; pairs: Set<string> } | undefined;
+  /** EXPLAIN's sample of one LIMIT window's pairs (`sample`): the right values met per left value. */
+  private sampled: Map<number, Set<number>> | undefined;
+  /** Left values of the windows EXPLAIN sampled before: the run asked their pairs there (answers carry over). */
+  private readonly sampledBefore = new Set<number>();
 
   constructor(
     readonly k: number,
     readonly model: string,
     readonly kind: PrefilterKind = 'pairs',
+    /**
+     * Small-side tasks per prompt at most (the statement's `-- @ batch`, or
+     * the automatic pack's largest): EXPLAIN's bounds before the vectors are
+     * cached count the kept pairs' small-side calls packed so (pair-plan.ts).
+     */
+    readonly candidatesPerPrompt = 1,
   ) {}
 
   /**
@@ -60,10 +68,10 @@ export class PrefilterState {
         output.setItem(r, true);
         continue;
       }
-      if (this.sampled) {
-        this.sampled.lefts.add(a);
-        this.sampled.rights.add(b);
-        this.sampled.pairs.add(`${a}/${b}`);
+      if (this.sampled && !this.sampledBefore.has(a)) {
+        const rights = this.sampled.get(a);
+        if (rights) rights.add(b);
+        else this.sampled.set(a, new Set([b]));
       }
       if (sync && (!this.lefts.has(a) || !this.rights.has(b))) {
         output.setItem(r, true);
@@ -160,25 +168,33 @@ export class PrefilterState {
    * keeps its k nearest rights), asked as keptPairCalls says.
    */
   callsBound(smallSideLimit: number): number {
+    const perPrompt = this.candidatesPerPrompt;
     const [l, r] = [this.lefts.size, this.rights.size];
     if (this.keepsAll(smallSideLimit))
-      return this.kind === 'ranking' ? l * r : Math.min(l * r, Math.max(l, r));
+      return this.kind === 'ranking' ? l * r : Math.min(l * r, Math.ceil(Math.max(l, r) / perPrompt));
     const kept = Math.min(l * r, l * this.k);
     if (this.kind === 'ranking') return kept;
-    return this.keptPairCalls(l, r, kept, smallSideLimit);
+    return this.keptPairCalls(l, r, kept, smallSideLimit, perPrompt);
   }
 
   /**
    * Calls for `kept` pairs, at most k for each of `l` left values, over `r`
    * right values, before the vectors say which: on the small side when they
-   * fit it — one call per left value listing its k rights, or one per right
+   * fit it — one task per left value listing its k rights, or one per right
    * value listing its kept lefts (kept / r of them on average), whichever
-   * makes fewer calls — else one call per kept pair. The one rule for the
-   * statement's (callsBound) and a LIMIT window's (sampledBound).
+   * makes fewer calls, `perPrompt` tasks a prompt (pair-plan.ts packs them
+   * as the statement packs) — else one call per kept pair. The one rule for
+   * the statement's (callsBound) and a LIMIT window's (sampledBound).
    */
-  private keptPairCalls(l: number, r: number, kept: number, smallSideLimit: number): number {
-    const perLeft = this.k <= smallSideLimit ? l : kept;
-    const perRight = r > 0 && Math.ceil(kept / r) <= smallSideLimit ? r : kept;
+  private keptPairCalls(
+    l: number,
+    r: number,
+    kept: number,
+    smallSideLimit: number,
+    perPrompt: number,
+  ): number {
+    const perLeft = this.k <= smallSideLimit ? Math.ceil(l / perPrompt) : kept;
+    const perRight = r > 0 && Math.ceil(kept / r) <= smallSideLimit ? Math.ceil(r / perPrompt) : kept;
     return Math.min(kept, perLeft, perRight);
   }
 
@@ -189,13 +205,18 @@ export class PrefilterState {
    * the kept pairs' values, once each.
    */
   pairsBound(smallSideLimit: number): number {
-    if (this.keepsAll(smallSideLimit)) return this.callsBound(smallSideLimit);
+    if (this.keepsAll(smallSideLimit))
+      return Math.min(this.lefts.size * this.rights.size, Math.max(this.lefts.size, this.rights.size));
     return Math.min(this.lefts.size * this.rights.size, this.lefts.size * this.k);
   }
 
-  /** EXPLAIN: sample the pairs the next passes meet (one LIMIT window's), until `sampledBound`. */
+  /**
+   * EXPLAIN: sample the pairs the next passes meet (one LIMIT window's), until
+   * `sampledBound`; those of left values an earlier window sampled are not
+   * counted again (the run asked them there).
+   */
   sample(): void {
-    this.sampled = { lefts: new Set(), rights: new Set(), pairs: new Set() };
+    this.sampled = new Map();
   }
 
   /**
@@ -208,16 +229,25 @@ export class PrefilterState {
    * larger-side value. Ends the sample.
    */
   sampledBound(smallSideLimit: number): number {
+    const perPrompt = this.candidatesPerPrompt;
     const w = this.sampled;
     this.sampled = undefined;
+    if (!w) return 0;
+    for (const a of w.keys()) this.sampledBefore.add(a);
     // Planned (EXPLAIN from cached vectors): the window's kept pairs are recorded as the operator's tuples.
-    if (!w || this.plan) return 0;
-    const pairs = w.pairs.size;
+    if (this.plan) return 0;
+    let pairs = 0;
+    const rights = new Set<number>();
+    for (const rs of w.values()) {
+      pairs += rs.size;
+      for (const b of rs) rights.add(b);
+    }
+    const [l, r] = [w.size, rights.size];
     if (this.keepsAll(smallSideLimit))
-      return this.kind === 'ranking' ? pairs : Math.min(pairs, Math.max(w.lefts.size, w.rights.size));
-    const kept = Math.min(pairs, w.lefts.size * this.k);
+      return this.kind === 'ranking' ? pairs : Math.min(pairs, Math.ceil(Math.max(l, r) / perPrompt));
+    const kept = Math.min(pairs, l * this.k);
     if (this.kind === 'ranking') return kept;
-    return this.keptPairCalls(w.lefts.size, w.rights.size, kept, smallSideLimit);
+    return this.keptPairCalls(l, r, kept, smallSideLimit, perPrompt);
   }
 
   private base() {

@@ -232,7 +232,8 @@ export async function resolveTuples(
           name: fn.name,
           cacheable: fn.sql.cache,
           nullOnInvalid: false,
-          noPack: true,
+          // Packed as the planner chose (pair-plan.ts): several values' candidate lists in one prompt.
+          ...(group.perPrompt > 1 ? { batch: group.perPrompt } : { noPack: true }),
         };
         const outputs = await runner.run(target, calls.inputs);
         for (const [k, v] of pairResults({ plan, tuples: ts, reader }, calls, outputs)) results.set(k, v);

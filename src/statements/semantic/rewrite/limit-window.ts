@@ -80,6 +80,13 @@ export interface LimitWindow {
    * of its rows meets its k kept right values (`-- @ prefilter: k`), k pairs a row.
    */
   readonly prefilterLeft?: boolean;
+  /**
+   * With `prefilterLeft`: the items the statement would window without the
+   * prefilter (the left item and the items paired with it: 2 for a join of
+   * two tables ON a pair predicate). A window of w rows of each asks w^n
+   * pairs; the pre-filtered window is sized to ask as many (batch-passes.ts windowRows).
+   */
+  readonly pairedItems?: number;
   /** The statement over the first `rows` rows of each windowed item. */
   sql(rows: number): string;
   /** A query of one row, `n`: how many rows the largest windowed item has, counted up to `atMost`. */
@@ -237,8 +244,10 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
   // the first w too (about k·w/N of each left row's k); a window of the left item's rows alone holds
   // every kept pair of each of its rows: k pairs a row, w·k in all. So that item alone is windowed
   // (every row over its first rows is a row over the whole items, as above: the source, or any item
-  // when every join is inner), and its first window counts k pairs a row (firstWindowRows).
+  // when every join is inner), each window of as many rows as ask the pairs the windows of every
+  // paired item would (batch-passes.ts windowRows).
   const left = prefilterLeftItem(r, [source, ...joins.map((j) => j.item)]);
+  const pairedItems = windowed.length;
   if (
     left !== null &&
     windowed.length > 1 &&
@@ -279,7 +288,7 @@ export function limitWindow(statementText: string, sql: string): LimitWindow | n
     wanted: asked.limit + asked.offset,
     source: items.map((w) => w.text).join(', '),
     items: items.length,
-    ...(prefilterLeft ? { prefilterLeft } : {}),
+    ...(prefilterLeft ? { prefilterLeft, pairedItems } : {}),
     sql: (rows: number) => windowText(rows, 0, sql.length),
     ...(order && orderBy !== undefined
       ? {

@@ -80,7 +80,8 @@ export async function runBatch(
     else passes += await planPrefiltersWhole(rw.unlimitedSql, p, emb);
   }
   if (window && (await windowApplies(window, s, ctx))) {
-    for (let rows = firstWindowRows(window, opts); ; rows *= 2) {
+    for (let j = 0; ; j++) {
+      const rows = windowRows(window, opts, j);
       // A window holding every row of the source is the statement itself: run that.
       const have = await sourceRows(window, rows + 1, ctx);
       if (have === null || have <= rows) break;
@@ -150,16 +151,35 @@ export function firstPassBudget(opts: SemanticOptions): number {
 }
 
 /**
- * Rows of the first LIMIT window, per windowed item: enough that the window
- * holds twice the rows wanted, at least PARALLEL, as rows of one source or as
- * combinations of joined items (w² pairs of a self-join). EXPLAIN counts its calls.
+ * Rows of LIMIT window `j` (0, 1, …) per windowed item, the one schedule of
+ * the run's windows and EXPLAIN's (which counts each window's calls). The
+ * first: enough that the window holds twice the rows wanted, at least
+ * PARALLEL, as rows of one source or as combinations of n joined items (w²
+ * pairs of a self-join); then twice as many rows, each time, of each item.
+ * A pre-filtered pair predicate windows its left item alone, each row with
+ * its k kept pairs (limit-window.ts): its window j holds the left rows window
+ * j of the n paired items would hold without the prefilter (w, of each), or
+ * as many as ask its w^n pairs, k a row, when that is more (×4 a step for
+ * two items, not ×2). So when the prefilter prunes no pair the condition
+ * holds for, each window holds every match the window without it holds (its
+ * left rows are among these, each with all its kept pairs), and the LIMIT is
+ * met in no more windows; with one ORDER BY item the windows are the very
+ * rows, and the rows come back the same, in the same order. Each window's
+ * kept pairs share prompts (pair-plan.ts: the small side packed), so its
+ * calls go by windows. Unpacked (`-- @ batch: 1`) they go by left rows, one
+ * small side call each: there the windows stay the fewest left rows that ask
+ * twice LIMIT + OFFSET kept pairs, k a row, doubling.
  */
-export function firstWindowRows(window: LimitWindow, opts: SemanticOptions): number {
+export function windowRows(window: LimitWindow, opts: SemanticOptions, j: number): number {
   const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
-  // A pre-filtered pair predicate's left rows: each meets its k kept pairs (limit-window.ts).
-  if (window.prefilterLeft && opts.prefilter !== undefined)
-    return Math.max(1, Math.ceil(combinations / opts.prefilter));
-  return Math.max(1, Math.ceil(combinations ** (1 / window.items) - 1e-9));
+  const k = window.prefilterLeft ? opts.prefilter : undefined;
+  // One small side call a left row (`-- @ batch: 1`): a window's calls are its rows, so it grows as few as it may.
+  if (k !== undefined && opts.batch === 1) return Math.max(1, Math.ceil(combinations / k)) * 2 ** j;
+  const n = k === undefined ? window.items : (window.pairedItems ?? 1);
+  const rows = Math.max(1, Math.ceil(combinations ** (1 / n) - 1e-9)) * 2 ** j;
+  if (k === undefined) return rows;
+  // The paired items' window: its rows of each, rows^n pairs (k per left row here), whichever holds more left rows.
+  return Math.max(rows, Math.ceil(rows ** n / k));
 }
 
 type FunctionSplit = ProxySplit & { readonly fn: string };

@@ -20,6 +20,7 @@ import {
 } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../../../base/errors.js';
 import type { ResultCache } from '../../../cache/result-cache.js';
+import { AUTO_PACK_MAX } from '../../../plan/pack-size.js';
 import { ENTITY_NEIGHBOURS, type TextVectors } from '../aggregates/entities.js';
 import {
   EMBED_BATCH,
@@ -98,7 +99,14 @@ export async function openEmbeddings(
     vectors: new Map(),
     missing: new Map(),
     prefilter:
-      embed.prefilter === undefined ? undefined : new PrefilterState(embed.prefilter, embed.defaultModel),
+      embed.prefilter === undefined
+        ? undefined
+        : new PrefilterState(
+            embed.prefilter,
+            embed.defaultModel,
+            'pairs',
+            options.batch === 'auto' ? AUTO_PACK_MAX : options.batch,
+          ),
     ranking:
       embed.ranking === undefined
         ? undefined
