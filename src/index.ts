@@ -26,7 +26,14 @@ export type { Progress } from './dispatch/progress.js';
 export { createEngine, Engine, type EngineOptions } from './engine/engine.js';
 export type { ProviderOption } from './engine/provider.js';
 export type { NoticeSeverity, QueryOptions, Session } from './engine/session.js';
-export { defaultCandidates, type TuneOptions, type TuneResult, type TuneRow, tune } from './engine/tune.js';
+export {
+  defaultCandidates,
+  PAIR_SPLIT_OFF,
+  type TuneOptions,
+  type TuneResult,
+  type TuneRow,
+  tune,
+} from './engine/tune.js';
 export { createLlmClient, type LlmClientOptions } from './llm/client.js';
 export { type ResolvedLlmConfig, resolveLlmConfig } from './llm/config.js';
 export type { LlmClient } from './llm/types.js';

@@ -5,8 +5,9 @@
  * set-up (calls, tokens, dollars, agreement and its bound, the verdict) and the annotations to
  * put before the statement; `--format json` is an array of objects with `candidate`, `rows`,
  * `calls`, `tokens_in`, `tokens_out`, `dollars`, `agreement`, `agreement_bound`, `chosen` and
- * `verdict`. With no `--candidate`, it tries every other model the engine prices and
- * `-- @ batch: 32`.
+ * `verdict`. With no `--candidate`, it tries every other model the engine prices,
+ * `-- @ batch: 32` and, when a pair condition's split is offered, `-- @ pair_split: off`
+ * (src/engine/tune.ts).
  * Exit status: 0 done; 1 an error; 2 bad usage.
  */
 import { type Command, InvalidArgumentError } from 'commander';

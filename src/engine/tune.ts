@@ -24,6 +24,10 @@
  * Hartley and Pearson's variance 1.06/(n − 3) (Biometrika 1957). Each bound is one-sided at
  * δ / (candidates × rounds), Bonferroni over every look at every candidate, so the chosen set-up
  * clears the target with probability ≥ 1 − δ whichever look chose it.
+ *
+ * The pair split (pair-split.ts) is on by default, so the reference runs it wherever it is
+ * offered; the default candidates then add `-- @ pair_split: off`, to show what it saves and
+ * what agreement it costs. Offered is EXPLAIN's word on the first round's rows (splitOffered).
  */
 import { createRequire } from 'node:module';
 import type JStat from 'jstat';
@@ -38,13 +42,17 @@ import {
   type SetupRun,
   spearman as spearmanOf,
 } from './evaluate.js';
+import { llmStatements } from './llm-statements-loader.js';
 
 export interface TuneOptions {
   /** The input table as the statement names it (`items`, `main.items`, `"odd name"`): the sample is drawn from it. */
   readonly table: string;
   /** The agreement with the reference a set-up must clear by its lower bound, in (0, 1]. */
   readonly target: number;
-  /** The set-ups tried, each a block of `-- @` annotations (default: defaultCandidates()). */
+  /**
+   * The set-ups tried, each a block of `-- @` annotations (default: defaultCandidates(), and
+   * PAIR_SPLIT_OFF when the reference is offered a pair condition's split on the first round).
+   */
   readonly candidates?: readonly string[];
   /** The reference's annotations (default: none, the statement as written). */
   readonly reference?: string;
@@ -125,6 +133,23 @@ export function defaultCandidates(engine: Engine): string[] {
   ];
 }
 
+/** The candidate that runs a statement's pair conditions pair by pair, as if the split did not exist. */
+export const PAIR_SPLIT_OFF = '-- @ pair_split: off';
+
+/**
+ * Whether the statement under `annotations`, over the rows it reads now, has a pair group the
+ * split is offered for: EXPLAIN's `pair_split` lines say so by the run's own rules
+ * (pair-split.ts splitRefusal, MIN_SPLIT_PAIRS). EXPLAIN asks no model (its passes record the
+ * tuples); a statement EXPLAIN has no semantic plan for has no such line.
+ */
+export async function splitOffered(engine: Engine, statement: string, annotations: string): Promise<boolean> {
+  const { SPLIT_OFFERED } = await llmStatements();
+  const explained = await engine.query(`${annotations}\nEXPLAIN ${statement}`);
+  return explained.rows.some(
+    (r) => r['property'] === 'pair_split' && String(r['value']).includes(SPLIT_OFFERED),
+  );
+}
+
 interface Tally {
   readonly label: string;
   readonly annotations: string;
@@ -177,8 +202,8 @@ export async function tune(engine: Engine, sql: string, options: TuneOptions): P
       'TUNE_ARGUMENT',
       `tune: the table must be a name (name, schema.name or catalog.schema.name; a part with other characters in double quotes), got '${o.table}'`,
     );
-  const candidates = options.candidates ?? defaultCandidates(engine);
-  if (candidates.length === 0) throw new RvbbitError('TUNE_ARGUMENT', 'tune: no candidate set-up to try');
+  if (options.candidates?.length === 0)
+    throw new RvbbitError('TUNE_ARGUMENT', 'tune: no candidate set-up to try');
   const drawn = await drawSample(engine, quoted, o.sample, o.seed, `${SAMPLE}_drawn`);
   // The sample in the seed's order: each round takes the next rows, so no row is asked twice.
   await engine.query(
@@ -186,7 +211,19 @@ export async function tune(engine: Engine, sql: string, options: TuneOptions): P
   );
   await engine.query(`DROP TABLE ${SAMPLE}_drawn`);
   const statement = onTable(sql, o.table, ROUND);
-  const reference = tally(options.reference ? options.reference : REFERENCE_LABEL, options.reference ?? '');
+  const referenceAnnotations = options.reference ?? '';
+  const reference = tally(options.reference ? options.reference : REFERENCE_LABEL, referenceAnnotations);
+  const rowsBetween = (from: number, to: number) =>
+    engine.query(
+      `CREATE OR REPLACE TABLE ${ROUND} AS SELECT * EXCLUDE (${RANK}) FROM ${SAMPLE} WHERE ${RANK} > ${from} AND ${RANK} <= ${to} ORDER BY ${RANK}`,
+    );
+  let candidates = options.candidates;
+  if (candidates === undefined) {
+    // The split is judged on the first round, the one every candidate runs and is priced on.
+    await rowsBetween(0, Math.min(ROUND_ROWS, drawn));
+    const offered = await splitOffered(engine, statement, referenceAnnotations);
+    candidates = [...defaultCandidates(engine), ...(offered ? [PAIR_SPLIT_OFF] : [])];
+  }
   const tallies = candidates.map((c) => tally(c, c));
   const bounds = boundsFor(tallies.length, roundsFor(drawn), 1 - o.confidence);
   // The reference's rows of each round, to compare a candidate over the rows it ran.
@@ -194,10 +231,6 @@ export async function tune(engine: Engine, sql: string, options: TuneOptions): P
   const referenceRows = (upTo: number) =>
     referenceRounds.filter((r) => r.upTo <= upTo).flatMap((r) => r.rows);
   let done = 0;
-  const rowsBetween = (from: number, to: number) =>
-    engine.query(
-      `CREATE OR REPLACE TABLE ${ROUND} AS SELECT * EXCLUDE (${RANK}) FROM ${SAMPLE} WHERE ${RANK} > ${from} AND ${RANK} <= ${to} ORDER BY ${RANK}`,
-    );
   const byDollars = () => [reference, ...tallies].every((t) => t.dollars !== null);
   /** Runs `t` over the rows it has not seen and judges it: out when it cannot clear the target or saves nothing. */
   const catchUp = async (t: Tally): Promise<void> => {

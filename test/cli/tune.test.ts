@@ -7,7 +7,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createEngine, defaultCandidates, RvbbitError, tune } from '../../src/index.js';
+import { createEngine, defaultCandidates, PAIR_SPLIT_OFF, RvbbitError, tune } from '../../src/index.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { rvbbit } from './helpers.js';
 
@@ -147,6 +147,117 @@ test('tune() from code: the default candidates (other priced models, batch 32); 
     }
   } finally {
     await engine.close();
+  }
+});
+
+// 50 short reviews a round: 2,500 pairs, over MIN_SPLIT_PAIRS (2,048), so the split is offered.
+const REVIEWS = `CREATE TABLE reviews AS SELECT range::INTEGER AS id, 'review ' || range || ': ' ||
+  CASE range % 3 WHEN 0 THEN 'I loved it, wonderful and great' WHEN 1 THEN 'I hated it, terrible and awful'
+  ELSE 'it arrived on a tuesday' END AS review FROM range(200)`;
+// Each pair's answer beside its key, so agreement is counted pair by pair (flags).
+const OPPOSITE = `SELECT a.id || '-' || b.id AS pair,
+  LLM_FILTER('The two reviews express opposite sentiments', a.review, b.review) AS opposite
+  FROM reviews a, reviews b ORDER BY a.id, b.id`;
+
+test('tune() from code: a pair statement the split is offered for also tries -- @ pair_split: off; a filter tries what it did, no call more', async () => {
+  const sim = await startSimulator({});
+  const engine = await createEngine({
+    provider: { baseUrl: sim.url, apiKey: 'sim-key', model: 'sim-small' },
+  });
+  try {
+    await engine.query(REVIEWS);
+    const byCandidate = (r: Awaited<ReturnType<typeof tune>>) =>
+      r.rows.map((o) => [
+        o.candidate,
+        o.calls,
+        o.tokens_in,
+        o.tokens_out,
+        o.agreement,
+        o.agreement_bound,
+        o.verdict,
+      ]);
+    await sim.resetStats();
+    const pairs = await tune(engine, OPPOSITE, { table: 'reviews', target: 0.9, sample: 50 });
+    assert.equal(byCandidate(pairs), [
+      // The split: 1 question, a sample of pairs asked the blocks' way, 50 values labelled.
+      ['(reference: as written)', 17, 11_687, 1_162, 1, 1, 'reference'],
+      ['-- @ model: sim-large', 17, 11_687, 1_162, 1, 0.9984, 'costs no less than the reference'],
+      ['-- @ batch: 32', 10, 10_670, 1_137, 1, 0.9984, 'chosen'],
+      // Blocks over the 2,500 pairs: 1.6× the split's tokens, and every pair answered alike.
+      ['-- @ pair_split: off', 16, 10_499, 10_520, 1, 0.9984, 'costs no less than the reference'],
+    ]);
+    assert.is(pairs.chosen, '-- @ batch: 32');
+    // EXPLAIN, which says the split is offered, asks no model: every call is a set-up's.
+    assert.is(sim.stats().requests, 17 + 17 + 10 + 16);
+
+    await sim.resetStats();
+    const filter = await tune(engine, "SELECT id FROM reviews WHERE review MEANS 'positive'", {
+      table: 'reviews',
+      target: 0.9,
+      sample: 50,
+    });
+    assert.equal(
+      filter.rows.map((o) => [o.candidate, o.calls]),
+      [
+        ['(reference: as written)', 4],
+        ['-- @ model: sim-large', 4],
+        ['-- @ batch: 32', 2],
+      ],
+    );
+    assert.is(sim.stats().requests, 4 + 4 + 2);
+
+    // The reference already off: nothing to compare the split against, no candidate added.
+    const off = await tune(engine, OPPOSITE, {
+      table: 'reviews',
+      target: 0.9,
+      sample: 50,
+      reference: PAIR_SPLIT_OFF,
+    });
+    assert.equal(
+      off.rows.map((o) => o.candidate),
+      [PAIR_SPLIT_OFF, '-- @ model: sim-large', '-- @ batch: 32'],
+    );
+  } finally {
+    await engine.close();
+    await sim.close();
+  }
+});
+
+test('rvbbit tune (json) over a pair statement: the pair_split: off line beside the default candidates, its calls, tokens and agreement', async () => {
+  const sim = await startSimulator({});
+  const env = { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' };
+  try {
+    const r = await rvbbit(
+      [
+        'tune',
+        OPPOSITE,
+        '--setup',
+        REVIEWS,
+        '--table',
+        'reviews',
+        '--target',
+        '0.9',
+        '--sample',
+        '50',
+        '--format',
+        'json',
+      ],
+      { env },
+    );
+    assert.is(r.code, 0, r.err);
+    const rows = JSON.parse(r.out) as Record<string, unknown>[];
+    assert.equal(
+      rows.map((o) => [o.candidate, o.calls, o.tokens_in, o.tokens_out, o.agreement, o.chosen]),
+      [
+        ['(reference: as written)', 17, 11_687, 1_162, 1, false],
+        // The CLI's provider by URL prices only what a config file prices (none here): no other model is tried.
+        ['-- @ batch: 32', 10, 10_670, 1_137, 1, true],
+        ['-- @ pair_split: off', 16, 10_499, 10_520, 1, false],
+      ],
+    );
+    assert.is(sim.stats().requests, 17 + 10 + 16);
+  } finally {
+    await sim.close();
   }
 });
 

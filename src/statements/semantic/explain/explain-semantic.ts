@@ -512,6 +512,13 @@ function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollar
 }
 
 /**
+ * What a `pair_split` line says after the group's pairs when the group is offered the split
+ * (splitRefusal is null): `rvbbit tune` reads EXPLAIN's lines by it (engine/tune.ts) rather
+ * than judge the split's rules a second time.
+ */
+export const SPLIT_OFFERED = ': split offered:';
+
+/**
  * A condition's pair group and the split plan (pair-split.ts): why it is not
  * offered, or how the run decides (the question and the sample check are calls
  * EXPLAIN does not make; the estimates above are the plan it falls back to).
@@ -529,9 +536,9 @@ function explainSplit(
     limited,
     catalog,
   });
-  const head = `${c.sides} (${c.pairs} pairs): split`;
-  if (refusal !== null) return `${head} ${refusal}`;
-  return `${head} offered: the run asks once (pair_split.yaml) whether the condition compares one attribute of each side; if it does, a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked as chosen above checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else the plan chosen above runs (rvbbit.queries' strategy says which)`;
+  const head = `${c.sides} (${c.pairs} pairs)`;
+  if (refusal !== null) return `${head}: split ${refusal}`;
+  return `${head}${SPLIT_OFFERED} the run asks once (pair_split.yaml) whether the condition compares one attribute of each side; if it does, a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked as chosen above checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else the plan chosen above runs (rvbbit.queries' strategy says which)`;
 }
 
 /** Whether the run asks a group's split question (splitRefusal is null). */
