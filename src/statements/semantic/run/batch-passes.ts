@@ -14,7 +14,7 @@ import { describeEntities } from '../aggregates/entities.js';
 import type { CallRunner } from '../calls/call-runner.js';
 import { describePairSplit } from '../pairs/pair-split.js';
 import { PAIRS_PAST_BUDGET } from '../pairs/prefilter-state.js';
-import { type PlanNote, type StatementExtras, statementExtras } from '../plan/resolve-tuples.js';
+import { statementExtras } from '../plan/resolve-tuples.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { PlannedSql, SemanticPlan } from '../plan/semantic-plan.js';
 import { describeSplit, guaranteeColumns, type ProxySplit, proxyFor } from '../proxies/proxy.js';
@@ -29,7 +29,7 @@ import {
   proxyEmbeddings,
   resolveEmbeddings,
 } from './embed-statement.js';
-import { answerInRounds, answerRecorded } from './held-rounds.js';
+import { type AskContext, answerInRounds, answerRecorded } from './held-rounds.js';
 import { query } from './pass-query.js';
 import type { SemanticOutcome, SemanticRunContext } from './semantic-run.js';
 
@@ -305,14 +305,8 @@ async function planPrefiltersWhole(unlimited: string, p: PassContext, emb: Embed
 }
 
 /** What every record pass of a statement shares. */
-export interface PassContext {
+export interface PassContext extends AskContext {
   readonly rw: Rewritten;
-  readonly s: StatementCalls;
-  readonly runner: CallRunner;
-  readonly opts: SemanticOptions;
-  readonly ctx: SemanticRunContext;
-  readonly plans: PlanNote[];
-  readonly more: StatementExtras;
   readonly emb?: EmbedStatement;
   /** How one pass runs `sql` (a write's passes each run in a transaction: write-passes.ts); default: a query. */
   readonly runPass?: (sql: string) => Promise<QueryResult>;
