@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { loadCascadeText } from '../../src/cascade/load-cascade.js';
 import { runCascade } from '../../src/cascade/run-cascade.js';
 import type { LlmClient } from '../../src/llm/types.js';
+import { until } from '../llm/helpers.js';
 import { lastUser, startScripted, startSimRig } from './helpers.js';
 
 const twoCells = loadCascadeText(
@@ -153,13 +154,16 @@ test('abort mid-call: the call is cut, ABORTED, no further calls', async () => {
   const rig = await startSimRig({ latencyMs: 60_000 });
   try {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
     const started = Date.now();
-    const r = await runCascade(
+    const running = runCascade(
       twoCells,
       { thing: 'owls' },
       { llm: rig.llm, defaultModel: 'm', signal: controller.signal },
     );
+    // Aborted once the call is out (a fixed 50 ms was too soon at load ~10: no request had reached it).
+    await until(() => rig.sim.stats().requests === 1, 'the first call reached the simulator');
+    controller.abort();
+    const r = await running;
     assert.is(rig.sim.stats().completed, 0);
     assert.ok(Date.now() - started < 30_000);
     assert.equal(r.errors, [{ cell: 'a', code: 'ABORTED', message: 'the run was cancelled' }]);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createLlmClient } from '../../src/llm/client.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { ask, codeOf, wait } from './helpers.js';
+import { ask, codeOf, until, wait } from './helpers.js';
 
 /**
  * What "at once" means here: long before the answer or the backoff would end,
@@ -18,7 +18,7 @@ test('abort during a request: rejects at once, and no further request reaches th
     const ac = new AbortController();
     const started = performance.now();
     const p = codeOf(llm.chat(ask('slow'), { signal: ac.signal }));
-    await wait(50);
+    await until(() => sim.stats().requests === 1, 'the request reached the simulator');
     ac.abort();
     const e = await p;
     assert.is(e.code, 'LLM_ABORTED');
@@ -37,16 +37,20 @@ test('abort during a request: rejects at once, and no further request reaches th
 
 test('abort during a backoff wait: no wait for the backoff, no further attempt', async () => {
   const sim = await startSimulator({ errorRate: 1 });
+  let backingOff = false;
   const llm = createLlmClient({
     baseUrl: sim.url,
     retries: 5,
     backoff: { baseMs: A_MINUTE, maxMs: A_MINUTE },
+    onRetry: () => {
+      backingOff = true;
+    },
   });
   try {
     const ac = new AbortController();
     const started = performance.now();
     const p = codeOf(llm.chat(ask('x'), { signal: ac.signal }));
-    await wait(60);
+    await until(() => backingOff, 'the first attempt failed and its backoff began');
     ac.abort();
     const e = await p;
     assert.is(e.code, 'LLM_ABORTED');

@@ -20,3 +20,16 @@ export async function codeOf(
 }
 
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Resolves once `done()` holds, polled every 5 ms; rejects naming `what` after `limitMs` (a hang,
+ * not a bound). Tests that act "once the request is out" wait for that, not for a fixed delay:
+ * at load ~10 a request had not reached the simulator 50 ms after it was made.
+ */
+export async function until(done: () => boolean, what: string, limitMs = 30_000): Promise<void> {
+  const started = performance.now();
+  while (!done()) {
+    if (performance.now() - started > limitMs) throw new Error(`not within ${limitMs} ms: ${what}`);
+    await wait(5);
+  }
+}
