@@ -11,16 +11,8 @@
 import type { Cascade } from '../cascade/cascade-types.js';
 import { unpackableReason } from '../cascade/packed-prompt.js';
 import type { ModelLimits } from '../llm/model-limits-config.js';
+import { AUTO_PACK_MAX } from './auto-pack-max.js';
 import { requestBound, requestCost } from './call-cost.js';
-
-/**
- * The most tuples an automatic pack holds: measured on the simulator, a
- * 200-row MEANS filter takes 0.35× the input tokens of one call per row at
- * 16 (docs/semantic-sql.md "Packing"); more saves little (the instructions
- * are already stated once for 16) and asks a real model to keep more answers
- * in order.
- */
-export const AUTO_PACK_MAX = 16;
 
 /**
  * The share of the window and the output cap a pack may fill: the estimate

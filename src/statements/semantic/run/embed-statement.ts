@@ -20,7 +20,7 @@ import {
 } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../../../base/errors.js';
 import type { ResultCache } from '../../../cache/result-cache.js';
-import { AUTO_PACK_MAX } from '../../../plan/pack-size.js';
+import { AUTO_PACK_MAX } from '../../../plan/auto-pack-max.js';
 import { ENTITY_NEIGHBOURS, type TextVectors } from '../aggregates/entities.js';
 import {
   EMBED_BATCH,

@@ -1,0 +1,11 @@
+/**
+ * The most tuples an automatic pack holds: measured on the simulator, a
+ * 200-row MEANS filter takes 0.35× the input tokens of one call per row at
+ * 16 (docs/semantic-sql.md "Packing"); more saves little (the instructions
+ * are already stated once for 16) and asks a real model to keep more answers
+ * in order. A module of its own: pack-size.ts reads the cascade's packed
+ * prompt, and what only needs the number (embed-statement.ts, on the
+ * engine's start-up path) must not load the cascade layer and its template
+ * libraries with it (start-loads.test.ts).
+ */
+export const AUTO_PACK_MAX = 16;
