@@ -12,6 +12,8 @@ const EARLY_WRITE_BYTES = 256 * 1024;
 export class ReplyBuffer {
   private queued: Buffer[] = [];
   private queuedBytes = 0;
+  /** The socket's next 'drain' (or 'close'), while a write is waiting for it. */
+  private drained: Promise<void> | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -24,22 +26,29 @@ export class ReplyBuffer {
     this.queuedBytes += message.length;
   }
 
-  /** Writes everything queued; resolves once the socket takes more (or closes), so a slow client slows us down. */
+  /**
+   * Writes everything queued; resolves once the socket takes more (or closes), so a slow client slows us down.
+   * Flushes that find the socket full wait for the same drain: a progress notice flushes without
+   * waiting (statement-executor.ts), and a listener pair per such flush piled up on a client that
+   * did not read (MaxListenersExceededWarning: 11 close listeners added to [Socket]).
+   */
   async flush(): Promise<void> {
     if (this.queued.length === 0 || this.closed()) return;
     const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
     this.queued = [];
     this.queuedBytes = 0;
     if (this.socket.write(data)) return;
-    await new Promise<void>((resolve) => {
+    this.drained ??= new Promise<void>((resolve) => {
       const done = () => {
         this.socket.off('drain', done);
         this.socket.off('close', done);
+        this.drained = undefined;
         resolve();
       };
       this.socket.on('drain', done);
       this.socket.on('close', done);
     });
+    await this.drained;
   }
 
   /** Flushes only when enough is queued: called between rows of a large result. */
