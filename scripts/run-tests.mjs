@@ -40,10 +40,10 @@ const JOBS = Math.max(1, Number(process.env.RVBBIT_TEST_JOBS) || availableParall
  * children, timers, the network): such files may also run in one lane beyond the cores, whose
  * work then fits in what the busy lanes leave idle. Set RVBBIT_TEST_JOBS for exactly N lanes.
  * 0.75, with the core lanes leaving those files to the waiting lane while others are queued
- * (scripts/lane-choice.mjs): replaying ci-e's times (an idle fresh clone, 1,247 s against 1,172 s
- * of CPU over 2 cores) through a processor-sharing model of the lanes, which gave 1,251 s for the
- * old choice (0.5, any file to a core lane), gives 1,195 s; the core lanes had taken map-faults
- * (115 s of wall, 25 s of CPU) and the like at the start, a core mostly idle while they waited.
+ * (scripts/lane-choice.mjs): ci-e's times (an idle fresh clone, 1,247 s for 1,173 s of CPU per
+ * core) replayed by scripts/replay-lanes.mjs give 1,228 s for the old choice (0.5, the longest file
+ * to any lane) and 1,185 s for this one; the core lanes had taken map-faults (115 s of wall, 25 s
+ * of CPU) and the like at the start, a core mostly idle while they waited.
  */
 const WAITING_SHARE = 0.75;
 const WAITING_LANES = process.env.RVBBIT_TEST_JOBS ? 0 : 1;
