@@ -371,6 +371,45 @@ test('a plain .mjs runs semantic top-k, ENTITY and IMAGE from the installed pack
   }
 });
 
+test("the pay-off rule from the installed package: a dearer proxy is never asked, a cheaper one after its pilot; the in-repo library's result", async () => {
+  type Out = Record<string, { ids: number[]; strategy: string; calls: Record<string, number> }>;
+  const { statements, out } = JSON.parse(
+    execFileSync(process.execPath, ['payoff.mjs'], { cwd: pkg.dir, env: NO_PROVIDER, encoding: 'utf8' }),
+  ) as { statements: Record<string, string>; out: Out };
+  assert.equal(out['dearer']!.calls, { 'sim-small': 300 });
+  assert.match(
+    out['dearer']!.strategy,
+    'proxy sim-large not used: a call of it costs 16.667× one of sim-small',
+  );
+  assert.is(out['cheaper']!.calls['sim-small'], 300);
+  assert.ok(out['cheaper']!.calls['sim-large']! < 300, JSON.stringify(out['cheaper']!.calls));
+  assert.match(out['cheaper']!.strategy, 'proxy sim-small pays off by its pilot of 40 tuples');
+  const engine = await createEngine();
+  try {
+    for (const [name, sql] of Object.entries(statements)) {
+      const ids = (await engine.query(sql)).rows.map((r) => r.id);
+      const last = (
+        await engine.query(
+          `SELECT query_id, strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+        )
+      ).rows[0]!;
+      const calls = (
+        await engine.query(
+          `SELECT model, count(*)::INTEGER AS n FROM rvbbit.unified_logs WHERE query_id = $1 AND NOT cache_hit GROUP BY model ORDER BY model`,
+          [last.query_id as string],
+        )
+      ).rows;
+      assert.equal(
+        { ids, strategy: last.strategy, calls: Object.fromEntries(calls.map((c) => [c.model, c.n])) },
+        out[name],
+        name,
+      );
+    }
+  } finally {
+    await engine.close();
+  }
+});
+
 test('the installed package reads documents: DOCUMENT_PAGES over read_blob, TEXT_CHUNKS, and the bin with --data-dir', async () => {
   const { dir } = await contractFolder();
   for (const f of ['a.pdf', 'b.docx', 'c.html']) copyFileSync(join(dir, f), join(pkg.dir, f));

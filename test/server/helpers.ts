@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createEngine, type Engine } from '../../src/index.js';
+import type { PriceTable } from '../../src/llm/pricing.js';
 import { type ServerHandle, type ServerOptions, startServer } from '../../src/server/index.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 
@@ -25,11 +26,18 @@ export interface ServerFixture {
 export async function startServerFixture(
   options: Partial<Omit<ServerOptions, 'engine'>> = {},
   sim: SimulatorOptions = {},
+  /** The provider's price table (none by default: every model unpriced). */
+  prices?: PriceTable,
 ): Promise<ServerFixture> {
   const simulator = await startSimulator({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
   const engine = await createEngine({
     cascadeRoots: [EXAMPLE_CASCADES],
-    provider: { baseUrl: simulator.url, model: 'sim-small', maxConcurrency: 1000 },
+    provider: {
+      baseUrl: simulator.url,
+      model: 'sim-small',
+      maxConcurrency: 1000,
+      ...(prices ? { prices } : {}),
+    },
     threads: 2,
   });
   await engine.query(`CREATE TABLE products AS SELECT * FROM read_csv('${PRODUCTS_CSV}')`);
