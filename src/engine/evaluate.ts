@@ -100,6 +100,12 @@ export async function runSetup(engine: Engine, statement: string, annotations: s
  * How a candidate's rows compare with the reference's, by the shape of the result:
  * - `rows`: one column (a filter's keys): the rows as sets over a sample of `compared` rows;
  *   `agreed` are the sample's rows both keep or both drop;
+ * - `matches`: rows that are not one per sample row (the first column repeats, or more distinct
+ *   rows than the sample has: a pair statement that returns only the pairs it keeps,
+ *   `SELECT a.id, b.id … JOIN … ON LLM_FILTER(…)`): whole rows as sets, `agreed` those both
+ *   keep out of `compared`, those either keeps. The pairs neither keeps are left out: their
+ *   count is not in the result, and over a self-join of n rows they are nearly all of n², so
+ *   counting them would call almost any two answers alike;
  * - `flags` / `labels`: a key and a value (the first and last columns), booleans or anything
  *   else compared for equality, over the keys both answered;
  * - `ranks`: a key and a number: the paired values;
@@ -107,7 +113,7 @@ export async function runSetup(engine: Engine, statement: string, annotations: s
  */
 export type Comparison =
   | {
-      readonly kind: 'rows' | 'flags';
+      readonly kind: 'rows' | 'matches' | 'flags';
       readonly agreed: number;
       readonly compared: number;
       /** Kept by both (true in both), kept by the candidate, kept by the reference. */
@@ -119,6 +125,20 @@ export type Comparison =
   | { readonly kind: 'ranks'; readonly xs: readonly number[]; readonly ys: readonly number[] }
   | { readonly kind: 'none' };
 
+const jsonOf = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x));
+
+/** Whether `rows` are not one per sample row of `n`: their first column repeats, or there are more than n. */
+function notOnePerRow(rows: readonly Record<string, unknown>[], first: string, n: number): boolean {
+  if (rows.length > n) return true;
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const k = jsonOf(r[first]);
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
 /** Compares a candidate's rows with the reference's over a sample of `n` rows. */
 export function compareRows(
   reference: readonly Record<string, unknown>[],
@@ -126,8 +146,15 @@ export function compareRows(
   n: number,
 ): Comparison {
   const cols = Object.keys(reference[0] ?? candidate[0] ?? {});
-  const key = (r: Record<string, unknown>) =>
-    JSON.stringify(r[cols[0]!], (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+  const key = (r: Record<string, unknown>) => jsonOf(r[cols[0]!]);
+  if (notOnePerRow(reference, cols[0]!, n) || notOnePerRow(candidate, cols[0]!, n)) {
+    const whole = (r: Record<string, unknown>) => jsonOf(cols.map((c) => r[c]));
+    const ref = new Set(reference.map(whole));
+    const got = new Set(candidate.map(whole));
+    const both = [...got].filter((k) => ref.has(k)).length;
+    const either = ref.size + got.size - both;
+    return { kind: 'matches', agreed: both, compared: either, both, predicted: got.size, actual: ref.size };
+  }
   if (cols.length <= 1) {
     const ref = new Set(reference.map(key));
     const got = new Set(candidate.map(key));
@@ -170,8 +197,9 @@ const ratio = (a: number, b: number) => (b === 0 ? null : round(a / b));
 
 /**
  * Agreement of a candidate's rows with the reference's over a sample of `n` rows: for a filter
- * the share of rows both keep or both drop, with precision, recall and F1; for booleans the
- * same over the keys; labels the share equal; numbers Spearman's rank correlation and the mean
+ * the share of rows both keep or both drop, with precision, recall and F1; for the pairs a
+ * statement keeps, the share both keep of those either keeps (Jaccard's), with the same; for
+ * booleans the same as a filter's over the keys; labels the share equal; numbers Spearman's rank correlation and the mean
  * absolute error.
  */
 export function agreement(

@@ -173,4 +173,41 @@ test('agreement: sets, booleans, labels and scores', () => {
   assert.is(spearman([1, 2, 3], [3, 2, 1]), -1);
 });
 
+test('agreement of the pairs a statement keeps: whole rows as sets, both keep over either keeps (its first column repeats, or more rows than the sample)', () => {
+  const pairs = (xs: [number, number][]) => xs.map(([a, b]) => ({ a, b }));
+  // a repeats: a pair join's kept pairs, not one row per sample row. Both keep 3 of the 5 either keeps.
+  assert.equal(
+    agreement(
+      pairs([
+        [1, 2],
+        [1, 3],
+        [2, 3],
+        [4, 5],
+      ]),
+      pairs([
+        [1, 2],
+        [1, 3],
+        [2, 3],
+        [2, 4],
+      ]),
+      10,
+    ),
+    {
+      agreement: 0.6,
+      precision: 0.75,
+      recall: 0.75,
+      f1: 0.75,
+    },
+  );
+  // One column, but 6 rows over a sample of 5: pairs, not a filter's rows (as one, 6 - 4 differing
+  // rows would agree on 1 of 5). Both keep 2 of the 6 either keeps.
+  const single = (xs: string[]) => xs.map((p) => ({ p }));
+  assert.equal(agreement(single(['1-2', '1-3', '2-3', '4-5', '5-1', '3-1']), single(['1-2', '1-3']), 5), {
+    agreement: 0.3333,
+    precision: 1,
+    recall: 0.3333,
+    f1: 0.5,
+  });
+});
+
 test.run();

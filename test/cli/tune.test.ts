@@ -223,6 +223,37 @@ test('tune() from code: a pair statement the split is offered for also tries -- 
   }
 });
 
+// Only the pairs kept, no answer column: compared as sets of pairs (evaluate.ts `matches`).
+const KEPT = `SELECT a.id AS a, b.id AS b FROM reviews a JOIN reviews b
+  ON LLM_FILTER('The two reviews express opposite sentiments', a.review, b.review) ORDER BY a.id, b.id`;
+
+test('tune() over a pair statement that returns only the pairs it keeps: agreement over the kept pairs, the same choice as with the answer beside its key', async () => {
+  const sim = await startSimulator({});
+  const engine = await createEngine({
+    provider: { baseUrl: sim.url, apiKey: 'sim-key', model: 'sim-small' },
+  });
+  try {
+    await engine.query(REVIEWS);
+    const r = await tune(engine, KEPT, { table: 'reviews', target: 0.9, sample: 50 });
+    // Read as a key (a) and a number (b), this was a rank correlation of -0.0915 and every
+    // candidate "under the target", though each kept the reference's pairs exactly.
+    assert.equal(
+      r.rows.map((o) => [o.candidate, o.calls, o.agreement, o.agreement_bound, o.verdict]),
+      [
+        ['(reference: as written)', 17, 1, 1, 'reference'],
+        ['-- @ model: sim-large', 17, 1, 0.9937, 'costs no less than the reference'],
+        ['-- @ batch: 32', 10, 1, 0.9937, 'chosen'],
+        ['-- @ pair_split: off', 16, 1, 0.9937, 'costs no less than the reference'],
+      ],
+    );
+    assert.is(r.chosen, '-- @ batch: 32');
+    assert.is(sim.stats().requests, 17 + 17 + 10 + 16);
+  } finally {
+    await engine.close();
+    await sim.close();
+  }
+});
+
 test('rvbbit tune (json) over a pair statement: the pair_split: off line beside the default candidates, its calls, tokens and agreement', async () => {
   const sim = await startSimulator({});
   const env = { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' };
