@@ -67,6 +67,24 @@
  * - Other proposals: half the draws uniform 61.3% with 28 of 30 met; ∝ score^¼ 62.8%,
  *   28 of 30.
  * - A larger sample, 15–30% of the rows a round: 60.1–61.9% (63.6% at 10%).
+ * - A two-phase sample with exact bounds (bench/supg-two-phase.bench.ts runs it beside this
+ *   one): τ+ first, the rows between 0.3 and τ+ labelled, then a simple random sample without
+ *   replacement of the unlabelled rows under 0.3, and τ− by fixed-sequence testing with the
+ *   exact hypergeometric upper bound on the positives under it. Certifying at most m misses
+ *   in a region where the sample sees none takes a sampled share of about ln(1/δ)/m of it
+ *   (m = 10 at prevalence 0.05: 40% of the low rows), so under 40 allowed misses the run kept
+ *   this method. 60 trials a cell: 59.6% against 62.9% (recall 0.966 against 0.977) at
+ *   targets 0.9 and accuracy 0.85, 70.8% against 73.1% at 0.75, 31.4% against 33.6% at 0.95,
+ *   75.3% against 75.8% at target 0.95, but 45.1% against 41.2% at target 0.8; met as often
+ *   (100 trials at 0.9 and 0.85: 59.1% against 61.1%, recall 0.967, 98 of 100 met). The band
+ *   left is then mostly the precision side's ([0.3, τ+) is 18–32% of the rows at prevalence
+ *   ≥ 0.3), and with τ+ at an oracle's it still gave 57.4% (30 trials): the low prevalences
+ *   (89% and 70% at 0.05 and 0.1) are out of reach of an exact recall bound. Neither variant
+ *   helped (30 trials, 61.5% for the above): the split read from phase 1 (the score under
+ *   which its estimate puts 1–2× the allowed misses) 62.2–63.3%, and 46–50% at target 0.8;
+ *   an exact precision side the same way (a simple random sample of the rows at or above
+ *   0.3, τ+ down their scores under the hypergeometric bound on the negatives above it)
+ *   stopped τ+ at 0.82–0.93, where Wilson's stops, and its draws above τ+ cost rows: 62.6%.
  * At prevalence 0.05 (≈ 100 positives in 2,000 rows) recall 0.9 allows 10 misses: the
  * sample grows to 70 positives (~30% of the rows) and a hidden count of a few positives
  * cannot be told from 10 without labelling most of the low rows: those trials send 69% of
@@ -94,7 +112,7 @@ export interface Draw {
 }
 
 /** The share of draws from the √score proposal (SUPG's and LOTUS's defensive mixing: the rest uniform). */
-const IS_MIX = 0.9;
+export const IS_MIX = 0.9;
 /**
  * Oracle positives the sample must hold to bound recall at all: with fewer, a tail
  * of low-scored ones (the proxy's confident errors) is easily missed altogether.
@@ -168,7 +186,7 @@ const zOf = (delta: number): number => jStat().normal.inv(1 - delta, 0, 1);
  * SUPG, and the library costs ~70 ms of CPU to load.
  */
 let jStatLibrary: typeof JStat | undefined;
-function jStat(): typeof JStat {
+export function jStat(): typeof JStat {
   jStatLibrary ??= createRequire(import.meta.url)('jstat') as typeof JStat;
   return jStatLibrary;
 }
@@ -312,7 +330,7 @@ function recallThreshold(
  * the proxy's own top answers are under the target. As τ falls only negatives join,
  * so the hypotheses are nested and the order is fixed by the scores alone.
  */
-function precisionThreshold(
+export function precisionThreshold(
   draws: readonly Draw[],
   labels: readonly boolean[],
   target: number,
