@@ -13,7 +13,11 @@
  *  - blocks: up to `batch` left × `batch` right values per prompt, each
  *    stated once, one answer per pair (pair-blocks.ts);
  *  - small side: one call per value of the large side listing the small side
- *    (at most `-- @ small_side` values) as candidates (small-side.ts).
+ *    (at most `-- @ small_side` values) as candidates (small-side.ts), priced
+ *    one call a prompt and packed as the statement packs (packing.ts
+ *    candidatesOf): without a prefilter every call lists the same candidates,
+ *    which a packed prompt states once (packed-prompt.ts), so n calls' prompt
+ *    is about one block of n × the small side answering only the matches.
  * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
  * once, by the run's own request rule (plan/call-cost.ts requestCost: the
  * prompt the cell renders, the chat's markup, the response_format's schema,
@@ -183,8 +187,9 @@ function planGroup(
       costs.push(price(blocksCost(catalog.pairBlocks.cascade, blocks), catalog.pairBlocks.cascade));
     }
   }
-  // Each orientation of the small side priced, one call per prompt and packed as the statement packs (a
-  // window's left rows each listing its k kept rights share one prompt); the cheapest kept (its cost is the one listed).
+  // Each orientation of the small side priced, one call per prompt and packed as the statement packs (the calls'
+  // shared candidates stated once a prompt; under a prefilter a window's left rows, each listing its k kept rights,
+  // share one); the cheapest kept (its cost is the one listed).
   let small: SmallSidePlan | null = null;
   let smallCost: PlanCost | undefined;
   let smallPack = 1;
