@@ -9,3 +9,15 @@
  * libraries with it (start-loads.test.ts).
  */
 export const AUTO_PACK_MAX = 16;
+
+/**
+ * The most tuples one prompt packs under a statement's `batch` before its
+ * tuples are known: an explicit n, else the automatic pack's largest
+ * (pack-size.ts may choose fewer, for long texts). What a pre-filtered LIMIT
+ * window fills with left rows (batch-passes.ts windowRows) and what EXPLAIN's
+ * bounds count a prompt's small-side calls by before the vectors are cached
+ * (prefilter-state.ts).
+ */
+export function mostPerPrompt(batch: number | 'auto'): number {
+  return batch === 'auto' ? AUTO_PACK_MAX : batch;
+}

@@ -170,10 +170,11 @@ test('the pair planner picks the plan that is cheaper when run, images priced at
 test('the pair planner compares dollars, not tokens: of an image join, the plan cheaper in dollars when each is run', async ({
   f,
 }) => {
-  // 32 reviews × 16 pictures of 765 tokens each (1024 × 1024, detail auto): blocks (16 × 16 values a prompt) are
-  // fewer tokens than the small side (one call per picture listing the 32 reviews), but each block answers all its
-  // 256 pairs, and an output token costs 4× an input token (sim-small: $0.15 / $0.60 per 1M, gpt-4o-mini's).
-  // Compared by tokens (before) the planner took the blocks, the dearer plan in dollars.
+  // 32 reviews × 16 pictures of 765 tokens each (1024 × 1024, detail auto). Blocks (16 × 16 values a prompt) are
+  // fewer tokens than the small side unpacked (one call per picture listing the 32 reviews), but each block answers
+  // all its 256 pairs, and an output token costs 4× an input token (sim-small: $0.15 / $0.60 per 1M, gpt-4o-mini's):
+  // compared by tokens the planner took the blocks, the dearer plan in dollars. Since issue 67 the small side's 16
+  // calls also pack, in one prompt stating the 32 reviews once: fewer tokens and dollars than either, and chosen.
   const sql = `SELECT r.id AS x, p.id AS y FROM reviews r, pictures p
     WHERE r.id <= 32 AND p.id <= 16 AND LLM_FILTER('The review describes the picture', r.review, IMAGE(p.file)) ORDER BY x, y`;
   const both = await compare(f, '-- @ batch: 16\n-- @ small_side: 256', sql);
@@ -182,30 +183,40 @@ test('the pair planner compares dollars, not tokens: of an image join, the plan 
   const price = SIM_PRICES['sim-small']!;
   const dollars = (x: { tokensIn: number; tokensOut: number }) =>
     (x.tokensIn * price.in + x.tokensOut * price.out) / 1e6;
-  const figures = `pair_plans: ${both.est.pairPlans}; run: blocks ${JSON.stringify(blocks.run)}, small side ${JSON.stringify(small.run)}`;
-  // EXPLAIN lists both, blocks the fewer tokens, the small side the fewer dollars, and takes the small side.
-  const listed = (kind: string) => {
-    const m = new RegExp(`${kind} (\\d+) calls, ~(\\d+) in \\+ (\\d+) out tokens, ~\\$([\\d.]+)`).exec(
-      both.est.pairPlans,
-    );
+  const figures = `pair_plans: ${both.est.pairPlans}; run: blocks ${JSON.stringify(blocks.run)}, small side ${JSON.stringify(small.run)}, chosen ${JSON.stringify(both.run)}`;
+  const listed = (kind: string, c: Compared = both) => {
+    const m = new RegExp(
+      `${kind} (\\d+) calls(?: \\(\\d+ per prompt\\))?, ~(\\d+) in \\+ (\\d+) out tokens, ~\\$([\\d.]+)`,
+    ).exec(c.est.pairPlans);
     assert.ok(m, `${kind} listed: ${figures}`);
     return { calls: Number(m[1]), tokensIn: Number(m[2]), tokensOut: Number(m[3]), dollars: Number(m[4]) };
   };
-  const [estBlocks, estSmall] = [listed('blocks'), listed('small side')];
+  // Unpacked (batch 1: blocks not offered), EXPLAIN lists the small side's 16 calls; blocks are the fewer tokens.
+  const [estBlocks, estSmall, estPacked] = [
+    listed('blocks'),
+    listed('small side', small),
+    listed('small side'),
+  ];
+  assert.is(estSmall.calls, 16);
   assert.ok(estBlocks.tokensIn + estBlocks.tokensOut < estSmall.tokensIn + estSmall.tokensOut, figures);
   assert.ok(estSmall.dollars < estBlocks.dollars, figures);
+  assert.ok(estPacked.dollars < estSmall.dollars, figures);
   assert.match(
     both.est.pairPlans,
-    /^llm_filter: r\.review × IMAGE\(p\.file\) \(512 pairs\): small side 16 calls, [^;]*\(chosen: fewest dollars\); blocks 2 calls/,
+    /^llm_filter: r\.review × IMAGE\(p\.file\) \(512 pairs\): small side 1 calls \(16 per prompt\), [^;]*\(chosen: fewest dollars\); blocks 2 calls/,
   );
-  // Each forced and run (exact calls): the small side is the cheaper in dollars, though not in tokens.
+  // Each forced and run (exact calls): the small side unpacked is the cheaper in dollars, though not in tokens.
   assert.is(small.run.calls, 16);
   assert.is(blocks.run.calls, 2);
   assert.ok(dollars(small.run) < dollars(blocks.run), figures);
   assert.ok(small.run.tokensIn + small.run.tokensOut > blocks.run.tokensIn + blocks.run.tokensOut, figures);
-  // The chosen plan is the one run, priced as it runs: its calls exactly, its tokens within 5% (each image at its detail).
-  assert.equal(both.run, small.run);
-  assertClose(both, 'the small side chosen by dollars');
+  // The chosen plan, packed, is the cheapest run, priced as it runs: its calls exactly, its input within 5% (each
+  // image at its detail), its answers at their most (every candidate listed: how many match is the model's answer).
+  assert.is(both.run.calls, 1);
+  assert.ok(dollars(both.run) < dollars(small.run), figures);
+  assert.is(both.est.calls, both.run.calls, figures);
+  assert.ok(Math.abs(both.est.tokensIn / both.run.tokensIn - 1) <= TOLERANCE, figures);
+  assert.ok(both.est.tokensOut >= both.run.tokensOut, figures);
   assertClose(small, 'the small side forced');
 });
 
@@ -215,11 +226,13 @@ test('an unannotated pair join: packed pairs and blocks priced beside the small 
   const sql = `SELECT a.id AS x, b.id AS y FROM reviews a, reviews b
     WHERE a.id <= 8 AND b.id <= 6 AND LLM_FILTER('The two reviews express the same sentiment', a.review, b.review) ORDER BY x, y`;
   const auto = await compare(f, '', sql);
-  // 48 pairs (an answer under the 1,024 characters the simulator counts exactly, as above): one block of
-  // 8 × 6 values, priced with the other plans the planner lists.
+  // 48 pairs (an answer under the 1,024 characters the simulator counts exactly, as above): the small side's 6
+  // calls in one prompt (each of 6 values listing the 8 others, stated once), priced with the other plans the
+  // planner lists. Before issue 67 (its calls never packed): `blocks 1 calls … (chosen …); small side 6 calls`.
   assert.match(
     auto.est.pairPlans,
-    /\(48 pairs\): blocks 1 calls, [^;]*\(chosen: fewest dollars\); small side 6 calls, [^;]*; packed 3 calls/,
+    /\(48 pairs\): small side 1 calls \(6 per prompt\), [^;]*\(chosen: fewest dollars\); blocks 1 calls, [^;]*; packed 3 calls/,
+    auto.est.pairPlans,
   );
   assertClose(auto, 'unannotated pairs');
   assert.is(auto.run.calls, 1);

@@ -88,7 +88,7 @@ test('EXPLAIN shows the packed plan and ceil(tuples / n) calls', async ({ f }) =
   assert.is(await f.requests(), 0);
 });
 
-test('a join packs its pairs when that is fewer calls than the small side`s candidates (never packed), and EXPLAIN says which', async ({
+test('a join`s small side packs its candidate calls as the statement packs, when that is the fewest dollars, and EXPLAIN says which', async ({
   f,
 }) => {
   const explain = async (batch: number) => {
@@ -97,19 +97,21 @@ test('a join packs its pairs when that is fewer calls than the small side`s cand
     );
     return String(r.rows.find((x) => x.property === 'functions')?.value);
   };
-  // 12 titles × 5 labels = 60 pairs. Batch 2: 5 candidate calls (one per label listing the 12 titles) cost fewer
-  // tokens than 30 blocks of 2 × 2 or 30 packed prompts of 2 (before issue 67 priced both orientations: 12 calls,
-  // one per title listing the 5 labels). Batch 8 (before: 8 packed prompts of 8): the small side's 5 calls too, by
-  // dollars (pair-plan.ts): 2 blocks of 8 titles × 5 labels were fewer tokens (~791 in + 250 out against ~1,152 +
-  // 135) and the plan taken when plans were compared by tokens, but each block answers all 60 pairs, at 4× an
-  // input token's price; run, the small side took 951 + 22 tokens ($0.000156), the blocks 688 + 260 ($0.000259).
+  // 12 titles × 5 labels = 60 pairs: the small side's 5 candidate calls (one per label listing the 12 titles) go
+  // `batch` a prompt, the 12 titles (the same in every call) stated once a prompt (packed-prompt.ts). Before issue 67
+  // they never packed: 5 calls at batch 2 and 8, which were already fewer dollars than 30 blocks of 2 × 2 or 30
+  // packed prompts of 2, and than 2 blocks of 8 titles × 5 labels (fewer tokens, ~791 in + 250 out against
+  // ~1,152 + 135, but each block answers all 60 pairs, at 4× an input token's price).
+  const [two, eight] = [await explain(2), await explain(8)];
   assert.match(
-    await explain(2),
-    /5 calls; small side: 12 distinct a values as candidates, one call per b value/,
+    two,
+    /60 distinct tuples, 0 cached, 3 calls; small side: 12 distinct a values as candidates, one task per b value, up to 2 per prompt \(3 calls for 5 values instead of 60 pairs\)/,
+    two,
   );
   assert.match(
-    await explain(8),
-    /60 distinct tuples, 0 cached, 5 calls; small side: 12 distinct a values as candidates, one call per b value/,
+    eight,
+    /60 distinct tuples, 0 cached, 1 calls; small side: 12 distinct a values as candidates, one task per b value, up to 8 per prompt \(1 calls for 5 values instead of 60 pairs\)/,
+    eight,
   );
   assert.is(await f.requests(), 0);
 });

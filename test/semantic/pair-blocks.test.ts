@@ -80,7 +80,9 @@ let pairwise400: Run | undefined;
 test('all pairs of 20 reviews under batch 16: 4 blocks (16 × 16, 16 × 4, 4 × 16, 4 × 4), the same rows as 400 pairwise calls at ≤ 0.15× their tokens', async (ctx) => {
   pairwise400 = await run(ctx.pairwise, ALL_PAIRS, '');
   assert.is(pairwise400.calls, 400);
-  const blocks = await run(ctx.f, ALL_PAIRS, '-- @ batch: 16');
+  // The blocks forced (`-- @ small_side: 0`): since issue 67 the small side's calls pack, and its plan is cheaper
+  // here (the next test).
+  const blocks = await run(ctx.f, ALL_PAIRS, '-- @ batch: 16\n-- @ small_side: 0');
   assert.is(blocks.calls, 4);
   assert.equal(blocks.rows, pairwise400.rows);
   // Some pairs hold and some do not (the sentiment lexicon's verdicts).
@@ -102,6 +104,28 @@ test('all pairs of 20 reviews under batch 16: 4 blocks (16 × 16, 16 × 4, 4 × 
     first,
     /<shared>\n[\s\S]*<input name="a\.review"><left\/><\/input>\n<input name="b\.review"><right\/><\/input>/,
   );
+});
+
+test('all pairs of 20 reviews under batch 16, unforced: the small side packed, 2 prompts listing the 20 reviews once each, cheaper than the 4 blocks, the same rows', async (ctx) => {
+  // Issue 67: the small side's 20 calls (one per review of one side, each listing the other side's 20) pack 16
+  // and 4 a prompt, the candidates (the same in every call) stated once in each (packed-prompt.ts); before, its
+  // calls never packed and the 4 blocks above were the plan.
+  const packed = await run(ctx.f, ALL_PAIRS, '-- @ batch: 16');
+  const blocks = await run(ctx.f, ALL_PAIRS, '-- @ batch: 16\n-- @ small_side: 0');
+  const e = await explain(ctx.f, ALL_PAIRS, '-- @ batch: 16');
+  assert.is(packed.calls, 2);
+  assert.is(Number(e.est_calls), 2);
+  assert.match(
+    e.pair_plans,
+    /\(400 pairs\): small side 2 calls \(16 per prompt\), .* \(chosen: fewest dollars\); blocks 4 calls, /,
+  );
+  assert.equal(packed.rows, pairwise400?.rows ?? blocks.rows);
+  assert.equal(packed.rows, blocks.rows);
+  assert.ok(
+    packed.tokensIn + packed.tokensOut < blocks.tokensIn + blocks.tokensOut,
+    `${packed.tokensIn} + ${packed.tokensOut} vs ${blocks.tokensIn} + ${blocks.tokensOut}`,
+  );
+  assert.is(packed.prompts.filter((p) => p.includes('<shared>')).length, 2);
 });
 
 test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, packed; pair_plans says why', async (ctx) => {
@@ -126,17 +150,30 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
     small.pair_plans,
     /^llm_filter: r\.review × m\.phrase \(90 pairs\): small side 3 calls, .* \(chosen: fewest dollars\); pairwise 90 calls/,
   );
-  // Blocks: batch 16, the same statement.
-  const bl = await explain(ctx.f, MOODS, '-- @ batch: 16');
-  const blRun = await run(ctx.f, MOODS, '-- @ batch: 16');
+  // Blocks: batch 16, the same statement, the small side not offered (`-- @ small_side: 0`).
+  const bl = await explain(ctx.f, MOODS, '-- @ batch: 16\n-- @ small_side: 0');
+  const blRun = await run(ctx.f, MOODS, '-- @ batch: 16\n-- @ small_side: 0');
   matches(bl, blRun, 'blocks');
   assert.is(blRun.calls, 2);
   assert.equal(blRun.rows, smallRun.rows);
+  assert.match(bl.pair_plans, /: blocks 2 calls, .* \(chosen: fewest dollars\); packed 6 calls, /);
+  // Offered, the small side's 3 calls pack into one prompt (the 30 reviews each lists stated once): cheaper than
+  // the blocks. Before (its calls never packed): `blocks 2 calls … (chosen …); small side 3 calls, …; packed 6 calls`.
+  const sp = await explain(ctx.f, MOODS, '-- @ batch: 16');
+  const spRun = await run(ctx.f, MOODS, '-- @ batch: 16');
   assert.match(
-    bl.pair_plans,
-    // Before issue 67: `…; packed 6 calls, …; small side 30 calls` (the small side one call per review; now per phrase).
-    /: blocks 2 calls, .* \(chosen: fewest dollars\); small side 3 calls, .*; packed 6 calls, /,
+    sp.pair_plans,
+    /: small side 1 calls \(16 per prompt\), .* \(chosen: fewest dollars\); blocks 2 calls, .*; packed 6 calls, /,
   );
+  assert.is(spRun.calls, 1);
+  assert.is(Number(sp.est_calls), 1);
+  assert.ok(
+    Math.abs(Number(sp.est_tokens_in) - spRun.tokensIn) <= 0.02 * spRun.tokensIn,
+    `${sp.est_tokens_in} vs ${spRun.tokensIn}`,
+  );
+  assert.ok(Number(sp.est_tokens_out) >= spRun.tokensOut);
+  assert.ok(spRun.tokensIn + spRun.tokensOut < blRun.tokensIn + blRun.tokensOut);
+  assert.equal(spRun.rows, smallRun.rows);
   // Packed: a value holding the block markup (`</left>`) cannot go in a block; EXPLAIN says so.
   const marked = `SELECT a.id AS x, b.id AS y FROM marked a, marked b
     WHERE LLM_FILTER('The two reviews express the same sentiment', a.review, b.review) ORDER BY x, y`;
@@ -153,7 +190,8 @@ test('EXPLAIN prices each plan as the run spends: pairwise, small side, blocks, 
 
 test('a block whose answer drops a pair is split in halves, down to answers that fit: the same rows', async (ctx) => {
   // sim-dropper leaves out the last item of any list of more than 4: blocks of 16 × 3 → 8 × 3 → 4 × 3 → 2 × 3 → 1 × 3.
-  const dropped = await run(ctx.f, MOODS, '-- @ batch: 16\n-- @ model: sim-dropper');
+  // The blocks forced (`-- @ small_side: 0`): the small side's one packed prompt is cheaper (the test above).
+  const dropped = await run(ctx.f, MOODS, '-- @ batch: 16\n-- @ small_side: 0\n-- @ model: sim-dropper');
   const pairwise = await run(ctx.pairwise, MOODS, '-- @ model: sim-dropper');
   assert.equal(dropped.rows, pairwise.rows);
   // Blocks of 16 and 14 reviews × 3 phrases fail (2 calls), then their halves of 8 and 7 (4), of 4 and 3 (8),

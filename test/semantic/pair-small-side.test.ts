@@ -75,20 +75,23 @@ test('LLM_FILTER over 30 reviews × 3 phrases: 30 calls instead of 90, the same 
   assert.match(r.prompts[0]!, /<criterion>These two texts express the same sentiment<\/criterion>/);
 });
 
-test('under -- @ batch the cheaper plan wins: blocks (2 prompts of 16 × 3 values, packed pairs would be 6) or candidates (30, blocks of 2 × 2 would be 30 longer prompts)', async (ctx) => {
+test('under -- @ batch the cheaper plan wins: the candidate calls packed, n reviews a prompt, the 3 phrases stated once each (batch 16: 2 prompts, as many as the blocks of 16 × 3; batch 2: 15 prompts, 30 before they packed)', async (ctx) => {
   await ctx.small.sim.resetStats();
   const packed = await ctx.small.rows(SAME, `${NO_CACHE}\n-- @ batch: 16`);
   assert.is(await ctx.small.requests(), 2);
   await ctx.small.sim.resetStats();
   const candidates = await ctx.small.rows(SAME, `${NO_CACHE}\n-- @ batch: 2`);
-  assert.is(await ctx.small.requests(), 30);
+  assert.is(await ctx.small.requests(), 15);
   const pairwise = await ctx.pairwise.rows(SAME, NO_CACHE);
   assert.equal(packed, pairwise);
   assert.equal(candidates, pairwise);
   const explained = await ctx.small.engine.query(`-- @ batch: 16\nEXPLAIN ${SAME}`);
+  const fns = explained.rows.find((x) => x.property === 'functions')!.value as string;
+  // Before issue 67 (the candidate calls never packed): `2 calls; blocks: up to 16 × 16 values per prompt, …`.
   assert.match(
-    explained.rows.find((x) => x.property === 'functions')!.value as string,
-    /^llm_filter: 90 distinct tuples, 0 cached, 2 calls; blocks: up to 16 × 16 values per prompt, each stated once/,
+    fns,
+    /^llm_filter: 90 distinct tuples, 0 cached, 2 calls; small side: 3 distinct m\.phrase values as candidates, one task per r\.review value, up to 16 per prompt \(2 calls for 30 values instead of 90 pairs\)/,
+    fns,
   );
 });
 

@@ -3,7 +3,10 @@
  * over one value of each side that compares one attribute of each ("opposite
  * sentiments") runs as per-row labels compared, once a seeded sample of pairs
  * shows the split agrees with the pairwise answers; `-- @ pair_split: off`
- * restores the blocks plan; a condition that does not split runs as before;
+ * restores the plan without it (here the blocks plan, `-- @ small_side: 0`
+ * keeping it: since the small side's calls pack, the reviews each call
+ * lists stated once a prompt, that plan is 3 calls here); a condition
+ * that does not split runs as before;
  * a check that fails falls back. 48 × 48 reviews (2,208 distinct pairs: some
  * reviews repeat), over MIN_SPLIT_PAIRS (2,048).
  */
@@ -45,7 +48,7 @@ test('opposite sentiments over 48 × 48 reviews: the split gives the blocks plan
   f,
 }) => {
   const split = await counted(f, OPPOSITE, NO_CACHE);
-  const blocks = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: off`);
+  const blocks = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: off\n-- @ small_side: 0`);
   assert.equal(split.rows, blocks.rows);
   assert.is(split.rows.length, 901);
   // 1 question, 2 rounds of 64 sampled pairs packed (8 prompts), 93 values labelled packed (6 prompts) … and blocks' 9 calls.
@@ -74,8 +77,8 @@ test('opposite sentiments over 48 × 48 reviews: the split gives the blocks plan
 test('a condition that does not compare one attribute of each side is never split: the blocks plan runs, one question more', async ({
   f,
 }) => {
-  const asked = await counted(f, ANSWERS, NO_CACHE);
-  const off = await counted(f, ANSWERS, `${NO_CACHE}\n-- @ pair_split: off`);
+  const asked = await counted(f, ANSWERS, `${NO_CACHE}\n-- @ small_side: 0`);
+  const off = await counted(f, ANSWERS, `${NO_CACHE}\n-- @ pair_split: off\n-- @ small_side: 0`);
   assert.equal(asked.rows, off.rows);
   assert.is(asked.requests, off.requests + 1);
   assert.is(off.requests, 9);
@@ -89,7 +92,7 @@ test('a check that fails falls back: "same language" splits by the model’s wor
   f,
 }) => {
   const failed = await counted(f, LANGUAGE, NO_CACHE);
-  const off = await counted(f, LANGUAGE, `${NO_CACHE}\n-- @ pair_split: off`);
+  const off = await counted(f, LANGUAGE, `${NO_CACHE}\n-- @ pair_split: off\n-- @ small_side: 0`);
   assert.equal(failed.rows, off.rows);
   assert.is(failed.rows.length, 455);
   assert.match(

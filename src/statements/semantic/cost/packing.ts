@@ -8,7 +8,8 @@
  *  - said nowhere: one-value operators' tuples are packed at the size
  *    plan/pack-size.ts chooses for the model, and so are pair predicates'
  *    pairs (that size prices packed pairs and blocks beside the small side,
- *    pair-plan.ts, which takes the cheapest); aggregates stay unpacked (their
+ *    pair-plan.ts, which takes the cheapest) and the small side's candidate
+ *    calls (sized for their own cascade); aggregates stay unpacked (their
  *    groups are long prompts of their own, reduced to fit: aggregate-reduce.ts);
  *    dimensions and ENTITY pack at their own sizes, whatever the statement says.
  */
@@ -69,14 +70,6 @@ export class StatementPacking {
     /** The statement's `-- @ model`, over each cascade's own. */
     private readonly model: string | undefined,
     private readonly engine: PackingEngine,
-    /**
-     * The statement pre-filters its pairs (`-- @ prefilter`): its small side's
-     * calls may pack (`candidatesOf`). Each lists its value's own k kept
-     * candidates, where a small side without the prefilter lists the same
-     * candidates in every call and its rival, blocks, states each value once:
-     * there the calls stay one a prompt, as the block plans were measured.
-     */
-    private readonly packsCandidates = false,
   ) {}
 
   /** The statement's explicit batch (undefined: chosen per operator), for targets run outside planTuples. */
@@ -111,7 +104,7 @@ export class StatementPacking {
         pairsOf: () => explicit,
         of: () => explicit,
         candidatesOf: (candidates) => ({
-          perPrompt: this.packsCandidates ? tuplesPerPrompt({ cascade: candidates }, batch) : 1,
+          perPrompt: tuplesPerPrompt({ cascade: candidates }, batch),
           why: `-- @ batch: ${batch}`,
         }),
       };
@@ -129,10 +122,10 @@ export class StatementPacking {
         this.sizedModel(cascade),
       );
     // The small side's calls, each listing its candidates: packed by the same rule, sized for their own cascade.
+    // Without a prefilter every call lists the same candidates, which a packed prompt then states once
+    // (packed-prompt.ts: the text the calls share); under one each lists its value's own k kept candidates.
     const candidatesOf = (candidates: Cascade, inputs: readonly Readonly<Record<string, unknown>>[]) =>
-      this.packsCandidates
-        ? autoPackSize(candidates, inputs, this.sizedModel(candidates))
-        : { perPrompt: 1, why: '' };
+      autoPackSize(candidates, inputs, this.sizedModel(candidates));
     return { pairsOf: of, of, candidatesOf };
   }
 
@@ -161,21 +154,14 @@ export function statementPacking(
   opts: {
     readonly batch: BatchSetting;
     readonly limits: { readonly model?: string };
-    /** `-- @ prefilter: k`: the small side's calls may pack. */
-    readonly prefilter?: number;
   },
   engine: {
     readonly llm: PackingEngine['llm'];
     readonly semantic: { readonly learnedWindows: ReadonlyMap<string, number> };
   },
 ): StatementPacking {
-  return new StatementPacking(
-    opts.batch,
-    opts.limits.model,
-    {
-      llm: engine.llm,
-      learnedWindows: engine.semantic.learnedWindows,
-    },
-    opts.prefilter !== undefined,
-  );
+  return new StatementPacking(opts.batch, opts.limits.model, {
+    llm: engine.llm,
+    learnedWindows: engine.semantic.learnedWindows,
+  });
 }

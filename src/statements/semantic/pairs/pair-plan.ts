@@ -13,7 +13,11 @@
  *  - blocks: up to `batch` left × `batch` right values per prompt, each
  *    stated once, one answer per pair (pair-blocks.ts);
  *  - small side: one call per value of the large side listing the small side
- *    (at most `-- @ small_side` values) as candidates (small-side.ts).
+ *    (at most `-- @ small_side` values) as candidates (small-side.ts), priced
+ *    one call a prompt and packed as the statement packs (packing.ts
+ *    candidatesOf): without a prefilter every call lists the same candidates,
+ *    which a packed prompt states once (packed-prompt.ts), so n calls' prompt
+ *    is about one block of n × the small side answering only the matches.
  * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
  * once, by the run's own request rule (plan/call-cost.ts requestCost: the
  * prompt the cell renders, the chat's markup, the response_format's schema,
@@ -183,8 +187,9 @@ function planGroup(
       costs.push(price(blocksCost(catalog.pairBlocks.cascade, blocks), catalog.pairBlocks.cascade));
     }
   }
-  // Each orientation of the small side priced, one call per prompt and packed as the statement packs (a
-  // window's left rows each listing its k kept rights share one prompt); the cheapest kept (its cost is the one listed).
+  // Each orientation of the small side priced, one call per prompt and packed as the statement packs (the calls'
+  // shared candidates stated once a prompt; under a prefilter a window's left rows, each listing its k kept rights,
+  // share one); the cheapest kept (its cost is the one listed).
   let small: SmallSidePlan | null = null;
   let smallCost: PlanCost | undefined;
   let smallPack = 1;
@@ -322,11 +327,18 @@ function blocksCost(cascade: Cascade, plan: BlockPlan): Omit<PlanCost, 'dollars'
 /**
  * The small side: its candidate calls' requests, one call per prompt or
  * `perPrompt` packed (packed-prompt.ts: what the calls share stated once),
- * measured as packed pairs are (the request without its values on up to
- * SAMPLED_CHUNKS prompts, in the run's order), values and candidates added
- * per call; each call's answer at most every candidate's number listed (the
- * prompt numbers them; the answer names them by number), in a packed
- * prompt's `{"answers": [...]}`: how many match is the model's answer.
+ * the values and candidates counted per call and added to what each prompt
+ * costs beyond them: one call's, times the calls, unpacked; packed, the
+ * mean of up to SAMPLED_CHUNKS full prompts (in the run's order) times the
+ * full prompts, plus the last, part-filled prompt's own. A prompt's cost
+ * beyond its calls' listed values is negative when they share candidates
+ * (stated once, listed per call), by about the candidates times the calls
+ * it holds less one: so it is priced per prompt, not per call (a mean per
+ * call over a full and a part-filled prompt priced 24 calls of 16 + 8 at
+ * 2.25 prompts' shared text, 9% over the run's input). Each call's answer
+ * at most every candidate's number listed (the prompt numbers them; the
+ * answer names them by number), in a packed prompt's `{"answers": [...]}`:
+ * how many match is the model's answer.
  */
 function smallSideCost(
   cascade: Cascade,
@@ -339,19 +351,28 @@ function smallSideCost(
     counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
   const n = calls.values.length;
   const prompts = Math.ceil(n / perPrompt);
-  // One call per prompt: its request measured on the first call alone (what the calls share is all of it but the values).
-  const step = perPrompt > 1 ? Math.max(1, Math.floor(prompts / SAMPLED_CHUNKS)) : prompts;
-  let bare = 0;
-  let sampled = 0;
-  for (let p = 0; p < prompts; p += step) {
-    const from = p * perPrompt;
-    const chunk = calls.inputs.slice(from, from + perPrompt);
+  /** The prompt of calls from..from+size: its request's input tokens beyond its calls' listed values. */
+  const beyondValues = (from: number, size: number) => {
+    const chunk = calls.inputs.slice(from, from + size);
     let values = 0;
     for (let i = from; i < from + chunk.length; i++) values += listed(i);
-    bare += (requestCost(cascade, chunk).tokensIn - values) / chunk.length;
-    sampled++;
+    return requestCost(cascade, chunk).tokensIn - values;
+  };
+  let tokensIn: number;
+  if (perPrompt <= 1) tokensIn = n * beyondValues(0, 1);
+  else {
+    const full = Math.floor(n / perPrompt);
+    const step = Math.max(1, Math.floor(full / SAMPLED_CHUNKS));
+    let sum = 0;
+    let sampled = 0;
+    for (let p = 0; p < full; p += step) {
+      sum += beyondValues(p * perPrompt, perPrompt);
+      sampled++;
+    }
+    tokensIn = sampled > 0 ? (sum / sampled) * full : 0;
+    const rest = n - full * perPrompt;
+    if (rest > 0) tokensIn += beyondValues(full * perPrompt, rest);
   }
-  let tokensIn = (bare / sampled) * n;
   let tokensOut = perPrompt > 1 ? prompts * counter.of('{"answers":[]}') + (n - prompts) : 0;
   calls.values.forEach((_, i) => {
     tokensIn += listed(i);

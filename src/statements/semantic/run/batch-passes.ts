@@ -8,6 +8,7 @@
 
 import { RvbbitError } from '../../../../base/errors.js';
 import { type QueryResult, readResult, readUserResult } from '../../../db/query-result.js';
+import { mostPerPrompt } from '../../../plan/auto-pack-max.js';
 import { sameFunction } from '../../../plan/operator-catalog.js';
 import { describeLabels } from '../aggregates/dimension.js';
 import { describeEntities } from '../aggregates/entities.js';
@@ -165,10 +166,16 @@ export function firstPassBudget(opts: SemanticOptions): number {
  * left rows are among these, each with all its kept pairs), and the LIMIT is
  * met in no more windows; with one ORDER BY item the windows are the very
  * rows, and the rows come back the same, in the same order. Each window's
- * kept pairs share prompts (pair-plan.ts: the small side packed), so its
- * calls go by windows. Unpacked (`-- @ batch: 1`) they go by left rows, one
- * small side call each: there the windows stay the fewest left rows that ask
- * twice LIMIT + OFFSET kept pairs, k a row, doubling.
+ * kept pairs share prompts (pair-plan.ts: the small side packed, a left row's
+ * candidate list a task), so a window's calls go by whole prompts: it is
+ * rounded up to fill them (mostPerPrompt: the statement's batch, or the
+ * automatic pack's largest), a prompt's rows then costing their own tokens
+ * and no call. Measured on a 200 × 100 review join (docs/semantic-sql.md):
+ * at `LIMIT 30` the first 29 left rows hold the matches; windows of 8, 26 and
+ * 103 rows made 1 + 2 + 5 calls, windows of 16 and 32 make 1 + 1, as many as
+ * the windows without the prefilter. Unpacked (`-- @ batch: 1`) they go by
+ * left rows, one small side call each: there the windows stay the fewest left
+ * rows that ask twice LIMIT + OFFSET kept pairs, k a row, doubling.
  */
 export function windowRows(window: LimitWindow, opts: SemanticOptions, j: number): number {
   const combinations = Math.max(2 * window.wanted, opts.limits.parallel);
@@ -178,8 +185,10 @@ export function windowRows(window: LimitWindow, opts: SemanticOptions, j: number
   const n = k === undefined ? window.items : (window.pairedItems ?? 1);
   const rows = Math.max(1, Math.ceil(combinations ** (1 / n) - 1e-9)) * 2 ** j;
   if (k === undefined) return rows;
-  // The paired items' window: its rows of each, rows^n pairs (k per left row here), whichever holds more left rows.
-  return Math.max(rows, Math.ceil(rows ** n / k));
+  // The paired items' window: its rows of each, rows^n pairs (k per left row here), whichever holds more left rows,
+  // in whole prompts of left rows' candidate lists.
+  const perPrompt = mostPerPrompt(opts.batch);
+  return Math.ceil(Math.max(rows, Math.ceil(rows ** n / k)) / perPrompt) * perPrompt;
 }
 
 type FunctionSplit = ProxySplit & { readonly fn: string };

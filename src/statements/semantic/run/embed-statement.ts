@@ -20,7 +20,7 @@ import {
 } from '@duckdb/node-api';
 import { errorMessage, RvbbitError } from '../../../../base/errors.js';
 import type { ResultCache } from '../../../cache/result-cache.js';
-import { AUTO_PACK_MAX } from '../../../plan/auto-pack-max.js';
+import { mostPerPrompt } from '../../../plan/auto-pack-max.js';
 import { ENTITY_NEIGHBOURS, type TextVectors } from '../aggregates/entities.js';
 import {
   EMBED_BATCH,
@@ -101,12 +101,7 @@ export async function openEmbeddings(
     prefilter:
       embed.prefilter === undefined
         ? undefined
-        : new PrefilterState(
-            embed.prefilter,
-            embed.defaultModel,
-            'pairs',
-            options.batch === 'auto' ? AUTO_PACK_MAX : options.batch,
-          ),
+        : new PrefilterState(embed.prefilter, embed.defaultModel, 'pairs', mostPerPrompt(options.batch)),
     ranking:
       embed.ranking === undefined
         ? undefined
