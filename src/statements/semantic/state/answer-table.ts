@@ -154,6 +154,16 @@ export class MemoryAnswers {
     return [...found];
   }
 
+  /** Calls `visit` with each key's four words. */
+  forEachKey(visit: (a: number, b: number, c: number, d: number) => void): void {
+    for (const s of new Set(this.directory))
+      for (let slot = 0; slot < SEGMENT_SLOTS; slot++) {
+        if (s.tags[slot] === EMPTY) continue;
+        const k = slot * 4;
+        visit(s.keys[k]!, s.keys[k + 1]!, s.keys[k + 2]!, s.keys[k + 3]!);
+      }
+  }
+
   /** Empties the table, keeping its segments for its next answers. */
   clear(): void {
     const all = new Set(this.directory);
