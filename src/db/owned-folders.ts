@@ -15,6 +15,7 @@ export const OWNED_FOLDER_PREFIXES = [
   'rvbbit-duckdb-temp-',
   'rvbbit-tuple-spill-',
   'rvbbit-answer-texts-',
+  'rvbbit-answer-table-',
 ] as const;
 export type OwnedFolderPrefix = (typeof OWNED_FOLDER_PREFIXES)[number];
 

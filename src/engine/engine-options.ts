@@ -66,6 +66,13 @@ export interface EngineOptions {
    */
   readonly tuplesPerPass?: number;
   /**
+   * Answers a semantic statement holds in memory (default 65,536; at least
+   * 1): past them they move to a file of the statement's own, read back
+   * from there, so a million-row statement's answers do not grow its memory
+   * (docs/performance.md).
+   */
+  readonly answersInMemory?: number;
+  /**
    * Distinct tuples of one operator packed into one prompt when a statement
    * does not say `-- @ batch: n` (1: one call per tuple). Default: chosen per
    * operator, one-value operators packed up to 16 to a prompt (a pair

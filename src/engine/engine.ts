@@ -35,6 +35,7 @@ import { DEFAULT_SMALL_SIDE, DEFAULT_TUPLES_PER_PASS } from '../statements/seman
 import { registerEmbedFunctions } from '../statements/semantic/run/embed-statement.js';
 import { registerFunctions } from '../statements/semantic/run/register-functions.js';
 import { createSemanticShared } from '../statements/semantic/run/semantic-shared.js';
+import { ANSWERS_IN_MEMORY } from '../statements/semantic/state/answer-store.js';
 import { CascadePool } from '../thread/cascade-pool.js';
 import type { ChunkTask, WorkerLlmConfig } from '../thread/chunk-protocol.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
@@ -120,6 +121,13 @@ export class Engine {
       throw new RvbbitError(
         'ENGINE_OPTION',
         `options.tuplesPerPass must be a positive integer, got ${String(tuplesPerPass)}`,
+      );
+    }
+    const answersInMemory = options.answersInMemory ?? ANSWERS_IN_MEMORY;
+    if (!Number.isInteger(answersInMemory) || answersInMemory < 1) {
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.answersInMemory must be a positive integer, got ${String(answersInMemory)}`,
       );
     }
     const maxLogRows = options.maxLogRows ?? DEFAULT_MAX_LOG_ROWS;
@@ -270,6 +278,7 @@ export class Engine {
         operatorBatch,
         smallSide,
         tuplesPerPass,
+        answersInMemory,
         ...(options.pairSplit !== undefined ? { pairSplit: options.pairSplit } : {}),
         ...(options.embedModel ? { embedModel: options.embedModel } : {}),
       },

@@ -26,6 +26,8 @@ export interface PlanDefaults {
   readonly pairSplit?: boolean;
   /** Distinct tuples a semantic statement's record pass holds waiting for answers (engine option tuplesPerPass). */
   readonly tuplesPerPass?: number;
+  /** Answers a semantic statement holds in memory before they move to its file (engine option answersInMemory). */
+  readonly answersInMemory?: number;
 }
 
 type AnnotationValues = { readonly [A in Annotation as A['key']]: A['value'] };

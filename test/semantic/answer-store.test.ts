@@ -180,6 +180,81 @@ test('keys made to share the bits that choose their segment are refused with a m
   assert.is(store.get(key(3071)), true);
 });
 
+test("past `inMemory` answers, they move to the statement's file: every kind of value reads back as written, from memory or the file, set again or not, and memory never holds more than the bound", () => {
+  const inMemory = 1000;
+  const store = new AnswerStore(inMemory);
+  const expected = new Map<string, SqlValue>();
+  const n = 60_000; // 60 moves; the file grows past one segment many times (a segment splits at 3,072)
+  const value = (i: number): SqlValue => {
+    switch (i % 7) {
+      case 0:
+        return null;
+      case 1:
+        return i % 2 === 0;
+      case 2:
+        return i * 1.5 - 7;
+      case 3:
+        return ['praise', 'complaint'][i % 2]!;
+      default:
+        // Distinct texts: past the interned 4,096, their bytes are paged too.
+        return `a generated label nº ${i} — 日本`;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const key = callKey(means, [`text ${i}`]);
+    store.set(key, value(i));
+    expected.set(key, value(i));
+    assert.ok(store.heldInMemory <= inMemory, `${store.heldInMemory} answers in memory`);
+  }
+  assert.is(store.mostInMemory, inMemory);
+  assert.is(store.size, n);
+  assert.ok(store.inFile >= n - inMemory, `${store.inFile} answers in the file`);
+  // Set again: a key in the file (the first) and one in memory (the last); each counted once.
+  for (const i of [0, 17, n - 1]) {
+    const key = callKey(means, [`text ${i}`]);
+    store.set(key, `again ${i}`);
+    expected.set(key, `again ${i}`);
+  }
+  assert.is(store.size, n);
+  // Moved once more (the memory filled again): the file's copy is replaced, not added.
+  for (let i = n; i < n + inMemory; i++) {
+    const key = callKey(means, [`text ${i}`]);
+    store.set(key, i);
+    expected.set(key, i);
+  }
+  assert.is(store.size, n + inMemory);
+  for (const [key, v] of expected) {
+    assert.is(store.get(key), v);
+    assert.ok(store.has(key));
+  }
+  assert.is(store.get(callKey(about, ['text 1'])), undefined);
+  assert.not.ok(store.has(callKey(means, [`text ${n + inMemory}`])));
+  store.close();
+});
+
+test("a statement's answer file is made only past the bound, and removed when the statement ends", () => {
+  // Stores of the tests above that are not closed keep theirs: only this statement's count.
+  const earlier = new Set(readdirSync(tmpdir()));
+  const folders = () =>
+    readdirSync(tmpdir()).filter(
+      (x) => x.startsWith(`rvbbit-answer-table-${process.pid}-`) && !earlier.has(x),
+    );
+  const s = openStatement(-3, '', 100);
+  try {
+    for (let i = 0; i < 100; i++) s.results.set(callKey(means, [`row ${i}`]), i % 2 === 0);
+    assert.is(s.results.inFile, 0);
+    assert.equal(folders(), [], 'no file within the bound');
+    s.results.set(callKey(means, ['row 100']), true);
+    assert.is(s.results.inFile, 100);
+    assert.is(s.results.heldInMemory, 1);
+    assert.is(folders().length, 1);
+    assert.is(s.results.get(callKey(means, ['row 3'])), false);
+  } finally {
+    closeStatement(s);
+  }
+  assert.equal(folders(), []);
+});
+
 test('a key that is not a digest of callKey is refused', () => {
   assert.throws(() => new AnswerStore().get('means\u0000abc'), /an answer's key is 16 characters/);
 });

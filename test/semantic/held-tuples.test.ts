@@ -311,6 +311,78 @@ test('the spill folder is removed after the statement, and after one that fails'
   assert.equal(mine(), []);
 });
 
+/** Sampled every millisecond while `run` runs: the most answers a live statement held in memory, and in its file. */
+async function answersWhile(run: () => Promise<unknown>): Promise<{ inMemory: number; inFile: number }> {
+  const most = { inMemory: 0, inFile: 0 };
+  const sampler = setInterval(() => {
+    for (const s of liveStatements()) {
+      // mostInMemory is the store's own high-water mark: a sample misses no moment of it.
+      most.inMemory = Math.max(most.inMemory, s.results.mostInMemory, s.results.heldInMemory);
+      most.inFile = Math.max(most.inFile, s.results.inFile);
+    }
+  }, 1);
+  try {
+    await run();
+  } finally {
+    clearInterval(sampler);
+  }
+  return most;
+}
+
+test("CTAS of a typed generation over 1000 texts at 100 answers in memory: never more held, the rest read back from the statement's file, 1000 calls, the unbounded table; within the bound no file", async ({
+  f,
+}) => {
+  const sql = `-- @ cache: false\nCREATE TABLE titled AS SELECT id, LLM('A short title for the text', body RETURNING VARCHAR) AS title FROM items`;
+  const read = `SELECT id, title FROM titled ORDER BY id`;
+  const e = await createEngine({
+    cascadeRoots: [],
+    provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
+    threads: 2,
+    tuplesPerPass: 100,
+    answersInMemory: 100,
+    operatorBatch: 1,
+  });
+  try {
+    await e.query(ITEMS);
+    const answers = await answersWhile(() => e.query(sql));
+    assert.is(answers.inMemory, 100);
+    // The 1000 answers moved out 100 at a time: the last move left 900 in the file, 100 in memory.
+    assert.is(answers.inFile, 900);
+    assert.is(await f.requests(), 1000);
+    const rows = (await e.query(read)).rows;
+    assert.is(rows.length, 1000);
+    const unbounded = await createEngine({
+      cascadeRoots: [],
+      provider: { baseUrl: f.sim.url, model: 'sim-small', maxConcurrency: 1000 },
+      threads: 2,
+      operatorBatch: 1,
+    });
+    try {
+      await unbounded.query(ITEMS);
+      const within = await answersWhile(() => unbounded.query(sql));
+      // The default bound (65,536) holds these 1000: no file.
+      assert.equal(within, { inMemory: 1000, inFile: 0 });
+      assert.equal(rows, (await unbounded.query(read)).rows);
+    } finally {
+      await unbounded.close();
+    }
+  } finally {
+    await e.close();
+  }
+});
+
+test('answersInMemory must be a positive integer', async () => {
+  for (const answersInMemory of [0, 2.5, -1]) {
+    try {
+      await createEngine({ cascadeRoots: [], answersInMemory });
+      assert.unreachable(`answersInMemory ${answersInMemory} was taken`);
+    } catch (err) {
+      assert.is((err as { code?: string }).code, 'ENGINE_OPTION');
+      assert.match(String(err), /answersInMemory must be a positive integer/);
+    }
+  }
+});
+
 test('tuplesPerPass must be a positive integer', async () => {
   for (const tuplesPerPass of [0, 1.5, -3]) {
     try {

@@ -19,7 +19,7 @@ export async function semanticColumns(
   plan: SemanticPlan,
   paramTypes: readonly (string | undefined)[],
 ): Promise<ResultColumn[]> {
-  const s = openStatement(plan.token, plan.options.hint);
+  const s = openStatement(plan.token, plan.options.hint, plan.options.answersInMemory);
   try {
     // explain: an embedding model's dimension is not probed (no call).
     const emb = await openEmbeddings(

@@ -76,7 +76,7 @@ export async function explainSemantic(
 ): Promise<QueryResult> {
   const { engine } = ctx;
   const { stmt, options: opts, query } = plan;
-  const s = openStatement(plan.token, opts.hint);
+  const s = openStatement(plan.token, opts.hint, opts.answersInMemory);
   try {
     const emb = await openEmbeddings(plan, s, ctx, true);
     const rw = emb.rewritten;

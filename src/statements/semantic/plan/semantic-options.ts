@@ -13,6 +13,7 @@ import {
 import type { CallLimits } from '../../../cascade/call-limits.js';
 import { type PlanDefaults, planLimits } from '../../../plan/plan-limits.js';
 import type { BatchSetting } from '../cost/packing.js';
+import { ANSWERS_IN_MEMORY } from '../state/answer-store.js';
 
 export interface SemanticOptions {
   /**
@@ -57,6 +58,11 @@ export interface SemanticOptions {
    * (batch-passes.ts `tuplesPerPassOf`); engine option `tuplesPerPass`.
    */
   readonly tuplesPerPass: number;
+  /**
+   * Answers the statement holds in memory; past them they move to a file of
+   * its own (state/answer-store.ts); engine option `answersInMemory`.
+   */
+  readonly answersInMemory: number;
 }
 
 /** The small-side limit when neither the statement nor the engine says. */
@@ -91,6 +97,7 @@ export function semanticOptions(
     | 'embedModel'
     | 'smallSide'
     | 'tuplesPerPass'
+    | 'answersInMemory'
     | 'pairSplit'
   >,
 ): SemanticOptions {
@@ -151,5 +158,6 @@ export function semanticOptions(
     smallSide,
     pairSplit,
     tuplesPerPass: defaults.tuplesPerPass ?? DEFAULT_TUPLES_PER_PASS,
+    answersInMemory: defaults.answersInMemory ?? ANSWERS_IN_MEMORY,
   };
 }

@@ -172,7 +172,7 @@ interface SemanticRunState {
 async function openRun(plan: SemanticPlan, ctx: SemanticRunContext): Promise<SemanticRunState> {
   const { engine } = ctx;
   const opts = plan.options;
-  const s = openStatement(plan.token, opts.hint);
+  const s = openStatement(plan.token, opts.hint, opts.answersInMemory);
   let emb: Awaited<ReturnType<typeof openEmbeddings>>;
   let path = plan.path;
   try {

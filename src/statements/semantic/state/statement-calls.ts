@@ -27,7 +27,7 @@ export interface StatementCalls {
   /** record: answer from the map or record a miss; sync: run misses now through `sync`. */
   mode: 'record' | 'sync';
   readonly hint: string;
-  /** Every answer the statement has, for its whole run (answer-store.ts: compact, outside the JS heap). */
+  /** Every answer the statement has, for its whole run (answer-store.ts: a bounded number in memory, the rest in a file). */
   readonly results: AnswerStore;
   /**
    * Misses recorded during the current pass (record mode), de-duplicated: at
@@ -92,12 +92,12 @@ export interface PairsMet {
 const live = new Map<number, StatementCalls>();
 
 /** The state of the statement the planner numbered `token` (statements/semantic/plan/semantic-plan.ts). */
-export function openStatement(token: number, hint: string): StatementCalls {
+export function openStatement(token: number, hint: string, answersInMemory?: number): StatementCalls {
   const s: StatementCalls = {
     token,
     mode: 'record',
     hint,
-    results: new AnswerStore(),
+    results: new AnswerStore(answersInMemory),
     recorded: new Map(),
     roundsOut: 0,
     pastBudget: 0,
