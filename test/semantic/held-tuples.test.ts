@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { callKey, liveStatements } from '../../src/statements/semantic/state/statement-calls.js';
+import { callKey, liveStatements, type StatementCalls } from '../../src/statements/semantic/state/statement-calls.js';
 import { type SemFixture, semSuite } from './semantic-fixture.js';
 
 const ITEMS = `CREATE TABLE items AS SELECT range::INTEGER AS id,
@@ -79,21 +79,29 @@ test('a filter over 1000 distinct texts holds 100 tuples at once: 2 passes, 1000
  * pass holding some: the main thread is free between DuckDB's chunks and
  * while a pass's calls are out, so the samples see every pass.
  */
-async function heldWhile(run: () => Promise<unknown>): Promise<{ most: number; samples: number }> {
-  let most = 0;
-  let samples = 0;
+/** Calls `sample` with each live statement every millisecond while `run` runs. */
+async function sampleWhile(
+  run: () => Promise<unknown>,
+  sample: (s: StatementCalls) => void,
+): Promise<void> {
   const sampler = setInterval(() => {
-    for (const s of liveStatements()) {
-      const held = s.recorded.size + s.missed.size;
-      if (held > 0) samples++;
-      most = Math.max(most, held);
-    }
+    for (const s of liveStatements()) sample(s);
   }, 1);
   try {
     await run();
   } finally {
     clearInterval(sampler);
   }
+}
+
+async function heldWhile(run: () => Promise<unknown>): Promise<{ most: number; samples: number }> {
+  let most = 0;
+  let samples = 0;
+  await sampleWhile(run, (s) => {
+    const held = s.recorded.size + s.missed.size;
+    if (held > 0) samples++;
+    most = Math.max(most, held);
+  });
   return { most, samples };
 }
 
@@ -225,14 +233,9 @@ test('CTAS into a file database over 1000 texts at 100 held: 2 passes (one rolle
 /** The most rounds of a spilled pass a live statement had out at once, sampled every millisecond while `run` runs. */
 async function roundsOutWhile(run: () => Promise<unknown>): Promise<number> {
   let most = 0;
-  const sampler = setInterval(() => {
-    for (const s of liveStatements()) most = Math.max(most, s.roundsOut);
-  }, 1);
-  try {
-    await run();
-  } finally {
-    clearInterval(sampler);
-  }
+  await sampleWhile(run, (s) => {
+    most = Math.max(most, s.roundsOut);
+  });
   return most;
 }
 
@@ -314,18 +317,11 @@ test('the spill folder is removed after the statement, and after one that fails'
 /** Sampled every millisecond while `run` runs: the most answers a live statement held in memory, and in its file. */
 async function answersWhile(run: () => Promise<unknown>): Promise<{ inMemory: number; inFile: number }> {
   const most = { inMemory: 0, inFile: 0 };
-  const sampler = setInterval(() => {
-    for (const s of liveStatements()) {
-      // mostInMemory is the store's own high-water mark: a sample misses no moment of it.
-      most.inMemory = Math.max(most.inMemory, s.results.mostInMemory, s.results.heldInMemory);
-      most.inFile = Math.max(most.inFile, s.results.inFile);
-    }
-  }, 1);
-  try {
-    await run();
-  } finally {
-    clearInterval(sampler);
-  }
+  await sampleWhile(run, (s) => {
+    // mostInMemory is the store's own high-water mark: a sample misses no moment of it.
+    most.inMemory = Math.max(most.inMemory, s.results.mostInMemory, s.results.heldInMemory);
+    most.inFile = Math.max(most.inFile, s.results.inFile);
+  });
   return most;
 }
 
