@@ -12,7 +12,11 @@ import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
-import { callKey, liveStatements, type StatementCalls } from '../../src/statements/semantic/state/statement-calls.js';
+import {
+  callKey,
+  liveStatements,
+  type StatementCalls,
+} from '../../src/statements/semantic/state/statement-calls.js';
 import { type SemFixture, semSuite } from './semantic-fixture.js';
 
 const ITEMS = `CREATE TABLE items AS SELECT range::INTEGER AS id,
@@ -74,16 +78,11 @@ test('a filter over 1000 distinct texts holds 100 tuples at once: 2 passes, 1000
 });
 
 /**
- * Samples, every millisecond while `run` runs, the most tuple keys a live
- * statement held at once (recorded and missed), and how many samples saw a
- * pass holding some: the main thread is free between DuckDB's chunks and
- * while a pass's calls are out, so the samples see every pass.
+ * Calls `sample` with each live statement every millisecond while `run` runs:
+ * the main thread is free between DuckDB's chunks and while a pass's calls are
+ * out, so the samples see every pass.
  */
-/** Calls `sample` with each live statement every millisecond while `run` runs. */
-async function sampleWhile(
-  run: () => Promise<unknown>,
-  sample: (s: StatementCalls) => void,
-): Promise<void> {
+async function sampleWhile(run: () => Promise<unknown>, sample: (s: StatementCalls) => void): Promise<void> {
   const sampler = setInterval(() => {
     for (const s of liveStatements()) sample(s);
   }, 1);
@@ -94,6 +93,7 @@ async function sampleWhile(
   }
 }
 
+/** The most tuple keys a live statement held at once (recorded and missed), and how many samples saw a pass holding some. */
 async function heldWhile(run: () => Promise<unknown>): Promise<{ most: number; samples: number }> {
   let most = 0;
   let samples = 0;
