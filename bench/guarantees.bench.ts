@@ -142,7 +142,7 @@ for (const accuracy of only === 'embedding' ? [] : [0.6, 0.85, 0.95]) {
         targets: targetsOf(0.9),
         ...sized,
       };
-      const r = runTrialWithPayoff(spec, ratio);
+      const r = await runTrialWithPayoff(spec, ratio);
       if (r.proxied) ran++;
       share += r.bigRows / ROWS;
       cost += r.cost;

@@ -50,6 +50,7 @@ import type { TextVectors } from '../aggregates/entities.js';
 import type { CallRunner, CallTarget, DollarTally } from '../calls/call-runner.js';
 import { EMBED_BATCH, type EmbedCounters } from '../embeddings/embedder.js';
 import {
+  baggedShare,
   describePayoff,
   type PayoffReport,
   PILOT_MIN,
@@ -229,7 +230,7 @@ export async function runWithProxy(
     await ask(target, inputs, runner, pilot, outputs, modelTally);
     for (const r of pilot) known.add(r);
     const measured = measuredRatio(proxyTally, modelTally) ?? ratio!;
-    const predicted = predictShare(proxy, pilot, guesses, outputs, answerValue, n);
+    const predicted = await predictShare(proxy, pilot, guesses, outputs, answerValue, n);
     payoff = {
       ratio: measured,
       pilot: pilot.length,
@@ -287,14 +288,14 @@ export async function runWithProxy(
  * The share of tuples the statement's model would answer with `proxy`, from the
  * pilot's proxy guesses (and, under targets, the statement model's answers).
  */
-function predictShare(
+async function predictShare(
   proxy: ProxySpec,
   pilot: readonly number[],
   guesses: readonly unknown[],
   outputs: readonly unknown[],
   answerValue: AnswerValue,
   n: number,
-): number {
+): Promise<number> {
   const t = proxy.targets;
   if (t?.accuracy !== undefined) {
     const pairs = pilot.map((r) => {
@@ -302,14 +303,18 @@ function predictShare(
       return { score, wrong: label === undefined || label !== answerValue(outputs[r]) };
     });
     const target = { accuracy: t.accuracy, delta: t.delta };
-    return predictAccuracyShare(pairs, n, target, t.sample ?? defaultSampleSize(n), SAMPLE_SEED);
+    return baggedShare(pairs, SAMPLE_SEED, (resampled, seed) =>
+      predictAccuracyShare(resampled, n, target, t.sample ?? defaultSampleSize(n), seed),
+    );
   }
   if (t) {
     const pairs = pilot.map((r) => ({
       score: trueScore(guesses[r]),
       truth: answerValue(outputs[r]) === true,
     }));
-    return predictTargetsShare(pairs, n, t, t.sample ?? defaultSampleSize(n), SAMPLE_SEED);
+    return baggedShare(pairs, SAMPLE_SEED, (resampled, seed) =>
+      predictTargetsShare(resampled, n, t, t.sample ?? defaultSampleSize(n), seed),
+    );
   }
   return predictThresholdShare(
     pilot.map((r) => sure(guesses[r], proxy)),
