@@ -33,6 +33,26 @@ test('every left value’s k nearest, as a full sort gives them (with ties)', as
   }
 });
 
+test('one list on both sides (ENTITY): each pair computed once gives what two lists give, to the bit', async () => {
+  // Ties by the hundred (1–3 words of 12), so the tie rule is exercised, and a zero vector ('').
+  const values = [
+    '',
+    ...new Set(
+      Array.from({ length: 90 }, (_, i) =>
+        [WORDS[(i * 7) % 12], WORDS[(i * 5 + 3) % 12], WORDS[(i * 11 + 1) % 12]]
+          .slice(0, 1 + (i % 3))
+          .join(' '),
+      ),
+    ),
+  ];
+  const vec = new Map(values.map((t) => [t, simEmbedding(t)]));
+  for (const k of [1, 2, 5, values.length + 3]) {
+    const within = await topK(values, values, (t) => vec.get(t)!, k);
+    const between = await topK(values, [...values], (t) => vec.get(t)!, k);
+    assert.equal(within, between, `k ${k}`);
+  }
+});
+
 test('k larger than the right side keeps every right value', async () => {
   const got = await topK(['a b'], ['a', 'b', 'c'], (t) => simEmbedding(t), 10);
   assert.equal(got[0]!.slice().sort(), [0, 1, 2]);

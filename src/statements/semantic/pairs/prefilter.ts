@@ -54,6 +54,13 @@ const YIELD_EVERY = 4_000_000;
  * on the main thread and yields to the event loop every few milliseconds:
  * 10,000 × 10,000 values take tens of seconds, in which a server must go on
  * answering its other clients.
+ *
+ * The same list on both sides (ENTITY's blocking, entities.ts) is symmetric:
+ * each pair's cosine is computed once and offered to both values' lists, half
+ * the multiply-adds (5,000 values: 21 s of a test's CPU). The answer is the
+ * same to the bit: a cosine is the same products summed in the same order
+ * either way round, and every value's list is still offered its candidates in
+ * sorted order, so ties break as they do between two lists.
  */
 export async function topK(
   lefts: readonly string[],
@@ -71,51 +78,105 @@ export async function topK(
   // Rights as one unit-normalised matrix: the inner loop is a dot product over a flat array.
   const m = new Float32Array(order.length * dims);
   for (let j = 0; j < order.length; j++) normalizeInto(vectorOf(rights[order[j]!]!), m, j * dims, dims);
+  const pause = pauser(signal);
+  if (lefts === rights) {
+    const lists = new NearestLists(order.length, k);
+    for (let i = 0; i < order.length; i++) {
+      await pause((order.length - i) * dims);
+      for (let j = i; j < order.length; j++) {
+        const cos = dot(m, i * dims, m, j * dims, dims);
+        lists.offer(i, j, cos);
+        if (j !== i) lists.offer(j, i, cos);
+      }
+    }
+    const out: number[][] = new Array(order.length);
+    order.forEach((original, i) => {
+      out[original] = lists.of(i).map((j) => order[j]!);
+    });
+    return out;
+  }
   const q = new Float32Array(dims);
-  const bestI = new Int32Array(k);
-  const bestS = new Float64Array(k);
+  const list = new NearestLists(1, k);
   const out: number[][] = [];
-  let work = 0;
   for (const l of lefts) {
-    work += order.length * dims;
-    if (work >= YIELD_EVERY) {
-      work = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      // A cancelled statement (cancel, disconnect, statement_timeout) stops here, not minutes later.
-      if (signal?.aborted) throw stopped(signal);
-    }
+    await pause(order.length * dims);
     normalizeInto(vectorOf(l), q, 0, dims);
-    let n = 0;
-    for (let j = 0; j < order.length; j++) {
-      const off = j * dims;
-      // Four running sums: independent multiply-adds V8 can overlap (about twice a single sum's speed).
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      let d = 0;
-      for (; d + 3 < dims; d += 4) {
-        d0 += q[d]! * m[off + d]!;
-        d1 += q[d + 1]! * m[off + d + 1]!;
-        d2 += q[d + 2]! * m[off + d + 2]!;
-        d3 += q[d + 3]! * m[off + d + 3]!;
-      }
-      for (; d < dims; d++) d0 += q[d]! * m[off + d]!;
-      const dot = d0 + d1 + d2 + d3;
-      if (n === k && dot <= bestS[k - 1]!) continue;
-      // Insert keeping the list sorted by score, descending (an earlier j wins a tie).
-      let at = n < k ? n++ : k - 1;
-      while (at > 0 && bestS[at - 1]! < dot) {
-        bestS[at] = bestS[at - 1]!;
-        bestI[at] = bestI[at - 1]!;
-        at--;
-      }
-      bestS[at] = dot;
-      bestI[at] = j;
-    }
-    out.push(Array.from(bestI.subarray(0, n), (j) => order[j]!));
+    list.clear();
+    for (let j = 0; j < order.length; j++) list.offer(0, j, dot(q, 0, m, j * dims, dims));
+    out.push(list.of(0).map((j) => order[j]!));
   }
   return out;
+}
+
+/** Counts multiply-adds and yields to the event loop past YIELD_EVERY; a cancelled statement stops there. */
+function pauser(signal: AbortSignal | undefined): (work: number) => Promise<void> {
+  let work = 0;
+  return async (more) => {
+    work += more;
+    if (work < YIELD_EVERY) return;
+    work = 0;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    // A cancelled statement (cancel, disconnect, statement_timeout) stops here, not minutes later.
+    if (signal?.aborted) throw stopped(signal);
+  };
+}
+
+/** x[xo, xo + dims) · y[yo, yo + dims). */
+function dot(x: Float32Array, xo: number, y: Float32Array, yo: number, dims: number): number {
+  // Four running sums: independent multiply-adds V8 can overlap (about twice a single sum's speed).
+  let d0 = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  let d = 0;
+  for (; d + 3 < dims; d += 4) {
+    d0 += x[xo + d]! * y[yo + d]!;
+    d1 += x[xo + d + 1]! * y[yo + d + 1]!;
+    d2 += x[xo + d + 2]! * y[yo + d + 2]!;
+    d3 += x[xo + d + 3]! * y[yo + d + 3]!;
+  }
+  for (; d < dims; d++) d0 += x[xo + d]! * y[yo + d]!;
+  return d0 + d1 + d2 + d3;
+}
+
+/** For each of `rows` lists, its k best candidates by score, descending; among equal scores the first offered stays first. */
+class NearestLists {
+  private readonly index: Int32Array;
+  private readonly score: Float64Array;
+  private readonly count: Int32Array;
+
+  constructor(
+    rows: number,
+    private readonly k: number,
+  ) {
+    this.index = new Int32Array(rows * k);
+    this.score = new Float64Array(rows * k);
+    this.count = new Int32Array(rows);
+  }
+
+  offer(row: number, candidate: number, score: number): void {
+    const base = row * this.k;
+    const n = this.count[row]!;
+    if (n === this.k && score <= this.score[base + this.k - 1]!) return;
+    // Insert keeping the list sorted by score, descending (an earlier candidate wins a tie).
+    let at = n < this.k ? n : this.k - 1;
+    if (n < this.k) this.count[row] = n + 1;
+    while (at > 0 && this.score[base + at - 1]! < score) {
+      this.score[base + at] = this.score[base + at - 1]!;
+      this.index[base + at] = this.index[base + at - 1]!;
+      at--;
+    }
+    this.score[base + at] = score;
+    this.index[base + at] = candidate;
+  }
+
+  of(row: number): number[] {
+    return Array.from(this.index.subarray(row * this.k, row * this.k + this.count[row]!));
+  }
+
+  clear(): void {
+    this.count.fill(0);
+  }
 }
 
 function stopped(signal: AbortSignal): unknown {
