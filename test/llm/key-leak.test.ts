@@ -35,12 +35,15 @@ test('the API key appears in no error, log record or result, on every error path
   const log = (x: unknown) => seen.push(JSON.stringify(x));
   const opts = { apiKey: KEY, backoff: fast, retries: 2, timeoutMs: 100, onCall: log, onRetry: log };
   const llm = createLlmClient({ baseUrl: sim.url, ...opts });
-  const echoing = createLlmClient({ baseUrl: `${echoUrl}/v1`, ...opts });
-  const echoing500 = createLlmClient({ baseUrl: `${echoUrl}/500/v1`, ...opts });
+  // The clients of servers that answer at once wait as long as a busy machine needs: at 100 ms, a run
+  // at load 10 timed the echo's 401 out and retried it (LLM_RETRIES_EXHAUSTED, not LLM_HTTP_401).
+  const patient = { ...opts, timeoutMs: 30_000 };
+  const echoing = createLlmClient({ baseUrl: `${echoUrl}/v1`, ...patient });
+  const echoing500 = createLlmClient({ baseUrl: `${echoUrl}/500/v1`, ...patient });
   const closed = await startSimulator();
   const refusedUrl = closed.url;
   await closed.close();
-  const refused = createLlmClient({ baseUrl: refusedUrl, ...opts });
+  const refused = createLlmClient({ baseUrl: refusedUrl, ...patient });
   const rf = { name: 'r', schema: { type: 'object', properties: { a: { type: 'string' } } } };
   try {
     const calls: Promise<unknown>[] = [
