@@ -511,7 +511,8 @@ function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollar
 
 /**
  * What a `pair_split` line says after the group's pairs when the group is offered the split
- * (splitRefusal is null): `rvbbit tune` reads EXPLAIN's lines by it (engine/tune.ts) rather
+ * (splitRefusal is null) and the run would ask its question (priced under the best pair plan,
+ * or forced by `-- @ pair_split`): `rvbbit tune` reads EXPLAIN's lines by it (engine/tune.ts) rather
  * than judge the split's rules a second time.
  */
 export const SPLIT_OFFERED = ': split offered:';

@@ -28,7 +28,9 @@
  *
  * Offered only for MIN_SPLIT_PAIRS pairs or more, without `-- @ prefilter`
  * (a prefilter already cut the pairs to each value's nearest), and when the
- * shipped CLASSIFY labels (an overridden one has semantics of its own).
+ * shipped CLASSIFY labels (an overridden one has semantics of its own); then
+ * taken only when priced under the best pair plan (split-cost.ts, issue 67),
+ * unless `-- @ pair_split` forces it (PairSplitChoice).
  *
  * The record pass has already listed every pair the statement's join makes,
  * so the split answers each listed pair from its two labels (a lookup): the
