@@ -176,22 +176,28 @@ export async function splitCost(
   };
 }
 
-/** The split and the best pair plan of one group, priced alike, and which is cheaper. */
+/**
+ * The split and the best pair plan of one group, priced alike, and which is
+ * cheaper. `plans`: the group's pair plans priced already (the run prices the
+ * split again once the model has named its labels; the pair plans stay as they were).
+ */
 export async function priceSplit(
   fn: SemanticFunction,
   reader: PairReader,
   group: readonly Tuple[],
   c: SplitPriceContext,
   answer?: Pick<SplitAnswer, 'question' | 'labels'>,
+  pairPlans?: readonly PlanCost[],
 ): Promise<SplitPricing> {
   const split = await splitCost(fn, reader, group, c, answer);
-  const planned = planPairs(fn, group, c.catalog, {
-    smallSide: c.smallSide,
-    packing: c.packing.forFunction(fn),
-    hint: c.hint,
-    dollars: c.packing.dollars.bind(c.packing),
-  });
-  const plans = planned.flatMap((g) => g.choices ?? [])[0]!.costs;
+  const plans =
+    pairPlans ??
+    planPairs(fn, group, c.catalog, {
+      smallSide: c.smallSide,
+      packing: c.packing.forFunction(fn),
+      hint: c.hint,
+      dollars: c.packing.dollars.bind(c.packing),
+    }).flatMap((g) => g.choices ?? [])[0]!.costs;
   const best = plans[0]!;
   return { split, best, plans, cheaper: cheaper(split, best) };
 }

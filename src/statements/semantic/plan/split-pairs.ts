@@ -11,6 +11,7 @@ import {
   type SemanticFunction,
 } from '../../../plan/operator-catalog.js';
 import { type CallRunner, type CallTarget, targetOf } from '../calls/call-runner.js';
+import type { PlanCost } from '../pairs/pair-plan.js';
 import {
   compareLabels,
   fixed,
@@ -105,14 +106,13 @@ async function priceThenSplit(
   c: SplitContext,
   results: Map<string, SqlValue>,
 ): Promise<Tuple[]> {
-  if (!c.setting.forced) {
-    const priced = await priceSplit(fn, reader, group, priceContext(c));
-    if (!priced.cheaper) {
-      c.reports.push(reportHead(fn, reader, group, c, dearerWhy(priced)));
-      return [...group];
-    }
+  if (c.setting.forced) return splitGroup(fn, reader, group, c, results);
+  const priced = await priceSplit(fn, reader, group, priceContext(c));
+  if (!priced.cheaper) {
+    c.reports.push(reportHead(fn, reader, group, c, dearerWhy(priced)));
+    return [...group];
   }
-  return splitGroup(fn, reader, group, c, results);
+  return splitGroup(fn, reader, group, c, results, priced.plans);
 }
 
 /** What pricing the split needs, from the run's context: the runner's packing, the statement's small side and hint. */
@@ -171,6 +171,8 @@ async function splitGroup(
   group: readonly Tuple[],
   c: SplitContext,
   results: Map<string, SqlValue>,
+  /** The group's pair plans as priced before the question (absent: the split is forced, never priced). */
+  pairPlans?: readonly PlanCost[],
 ): Promise<Tuple[]> {
   const head = reportHead(fn, reader, group, c);
   const answer = await askSplit(reader, group[0]!, c, fn);
@@ -178,9 +180,9 @@ async function splitGroup(
     c.reports.push({ ...head, why: answer.why });
     return [...group];
   }
-  if (!c.setting.forced) {
+  if (pairPlans) {
     // The model's labels and question priced: taken only when the split is still the cheaper.
-    const priced = await priceSplit(fn, reader, group, priceContext(c), answer);
+    const priced = await priceSplit(fn, reader, group, priceContext(c), answer, pairPlans);
     if (!priced.cheaper) {
       c.reports.push({ ...head, answer, why: dearerWhy(priced) });
       return [...group];
