@@ -12,8 +12,8 @@
  *    sampleCap(pairs) (MAX_SAMPLE), drawn in the run's seeded order and asked
  *    the function's way, each round packed as the run packs it (pairsOf). The
  *    check may pass after fewer rounds (two, over the test's reviews): the
- *    price is the most the check asks, so a split taken is never dearer than
- *    priced for it;
+ *    price is the most the check asks, so a passed check's sample costs no
+ *    more than priced (pairs whose value got no label, asked alone, are not priced);
  *  - the labels: every distinct value of each side labelled by CLASSIFY,
  *    round by round as the run labels them (a round's new values, then the
  *    values of the pairs not sampled), each batch packed as the run packs it.
