@@ -9,7 +9,13 @@
  * A shape whose planner chooses among plans (pairs) is also run under each
  * alternative's annotations: the `alternatives` column gives each run's
  * tokens (in + out), and `cheapest` says whether the chosen plan's run spent
- * no more than any of them.
+ * no more than any of them (by dollars when priced).
+ * Dollars: EXPLAIN's est_dollars beside the run's tokens priced at the same
+ * prices (the provider's, sim-small's: a proxy's calls to its own model are
+ * priced at sim-small's too, the simulator counting tokens, not models).
+ * The pair split (issue 67, split-cost.ts) is a shape under the planner and
+ * forced (`-- @ pair_split: on`): its estimate prices the check's sample at
+ * its bound (4 rounds), so its calls and tokens are a bound.
  *
  *   node --import tsx bench/explain-accuracy.bench.ts [--n 200] [--batch 16] [--only regex]
  */
@@ -18,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine } from '../src/index.js';
+import { estimateDollars } from '../src/plan/estimate.js';
 import { startSimulatorProcess } from '../src/sim/index.js';
 import { pdfOf } from '../test/documents/fixtures.js';
 import { IMAGES } from '../test/images/fifty.js';
@@ -29,6 +36,7 @@ const arg = (name: string, fallback: string): string => {
 const N = Number(arg('n', '200'));
 const BATCH = Number(arg('batch', '16'));
 const ONLY = new RegExp(arg('only', '.'));
+const MODEL = 'sim-small';
 const REVIEWS = fileURLToPath(new URL('../examples/data/reviews.csv', import.meta.url));
 
 /** A statement shape: its annotations and SQL (EXPLAIN is put before the SQL). */
@@ -63,6 +71,14 @@ function shapes(): Shape[] {
   const aligns = `SELECT id, review ALIGNS WITH 'the product is worth its price' AS s FROM r ORDER BY id`;
   const pairs = `SELECT a.id AS x, b.id AS y FROM r a, r b
     WHERE a.id <= 24 AND b.id <= 24 AND LLM_FILTER('The two reviews express the same sentiment', a.review, b.review) ORDER BY x, y`;
+  // "Opposite sentiments" over n × n reviews (n ≤ 100, N ≥ 100 + n): the split priced beside the pair plans.
+  const opposite = (n: number) => `SELECT a.id AS x, b.id AS y FROM r a JOIN r b
+    ON LLM_FILTER('The two reviews express opposite sentiments', a.review, b.review)
+    WHERE a.id <= ${n} AND b.id > 100 AND b.id <= ${100 + n} ORDER BY x, y`;
+  const splitAlternatives = {
+    'pair_split: off': '-- @ pair_split: off',
+    'split forced': '-- @ pair_split: on',
+  };
   const imagePairs = (detail: string) => `SELECT a.id AS x, p.id AS y FROM r a, photos p
     WHERE a.id <= 12 AND LLM_FILTER('The review describes the picture', a.review, IMAGE(p.png, '${detail}')) ORDER BY x, y`;
   return [
@@ -112,6 +128,9 @@ function shapes(): Shape[] {
       annotations: packed,
       sql: `SELECT id, CLASSIFY(review, 'battery,shipping,price,screen') AS c FROM r ORDER BY id`,
     },
+    { name: 'pair split 48×48 (planner)', sql: opposite(48), alternatives: splitAlternatives },
+    { name: 'pair split 64×64 (planner)', sql: opposite(64), alternatives: splitAlternatives, bound: true },
+    { name: 'pair split 64×64 forced', annotations: '-- @ pair_split: on', sql: opposite(64), bound: true },
     { name: 'pairs pairwise', annotations: `${unpacked}\n-- @ small_side: 0`, sql: pairs },
     { name: 'pairs auto (planner)', sql: pairs, alternatives: pairAlternatives },
     { name: 'pairs blocks', annotations: `${packed}\n-- @ small_side: 0`, sql: pairs },
@@ -170,6 +189,8 @@ interface Row {
   readonly tokensIn: number;
   readonly estOut: number;
   readonly tokensOut: number;
+  readonly estDollars: number | null;
+  readonly dollars: number | null;
   readonly bound: boolean;
   readonly freeText: boolean;
   /** Each alternative's run, tokens in + out, and whether the chosen plan's run spent no more than any. */
@@ -182,11 +203,13 @@ async function runSpent(
   sim: Awaited<ReturnType<typeof startSimulatorProcess>>,
   annotations: string,
   sql: string,
-): Promise<{ requests: number; tokensIn: number; tokensOut: number }> {
+): Promise<{ requests: number; tokensIn: number; tokensOut: number; dollars: number | null }> {
   await sim.resetStats();
   await engine.query(`-- @ cache: false\n${annotations}\n${sql}`);
   const st = await sim.stats();
-  return { requests: st.requests, tokensIn: st.tokensIn, tokensOut: st.tokensOut };
+  const pricing = { prices: engine.shared.provider.prices ?? {}, defaultModel: MODEL };
+  const dollars = estimateDollars(pricing, [MODEL], st.tokensIn, st.tokensOut);
+  return { requests: st.requests, tokensIn: st.tokensIn, tokensOut: st.tokensOut, dollars };
 }
 
 async function measure(
@@ -197,16 +220,21 @@ async function measure(
   const head = `-- @ cache: false\n${s.annotations ?? ''}`;
   const explained = await engine.query(`${head}\nEXPLAIN ${s.sql}`);
   const prop = (p: string) => Number(explained.rows.find((x) => x.property === p)?.value ?? Number.NaN);
+  const estDollars = prop('est_dollars');
   const st = await runSpent(engine, sim, s.annotations ?? '', s.sql);
   let alternatives: Row['alternatives'];
   if (s.alternatives) {
-    const spent = (x: { tokensIn: number; tokensOut: number }) => x.tokensIn + x.tokensOut;
+    // Dollars when priced (the planner's measure), else tokens in + out.
+    const spent = (x: { tokensIn: number; tokensOut: number; dollars: number | null }) =>
+      x.dollars ?? x.tokensIn + x.tokensOut;
     const runs: string[] = [];
     let least = Number.POSITIVE_INFINITY;
     for (const [label, annotations] of Object.entries(s.alternatives)) {
-      const alt = spent(await runSpent(engine, sim, annotations, s.sql));
-      least = Math.min(least, alt);
-      runs.push(`${label} ${alt}`);
+      const alt = await runSpent(engine, sim, annotations, s.sql);
+      least = Math.min(least, spent(alt));
+      runs.push(
+        `${label} ${alt.tokensIn + alt.tokensOut}${alt.dollars === null ? '' : ` ($${alt.dollars.toFixed(6)})`}`,
+      );
     }
     alternatives = { runs: runs.join('; '), cheapest: spent(st) <= least };
   }
@@ -219,6 +247,8 @@ async function measure(
     tokensIn: st.tokensIn,
     estOut: prop('est_tokens_out'),
     tokensOut: st.tokensOut,
+    estDollars: Number.isNaN(estDollars) ? null : estDollars,
+    dollars: st.dollars,
     bound: s.bound === true,
     freeText: s.freeText === true,
     ...(alternatives ? { alternatives } : {}),
@@ -240,8 +270,11 @@ function table(rows: readonly Row[]): string {
     'est_out',
     'out',
     'out ratio',
+    'est_$',
+    'run_$',
+    '$ ratio',
     'target',
-    'alternatives run (in + out)',
+    'alternatives run (in + out, $)',
     'cheapest',
   ];
   const lines = rows.map((r) => {
@@ -262,6 +295,9 @@ function table(rows: readonly Row[]): string {
       String(r.estOut),
       String(r.tokensOut),
       ratio(r.estOut, r.tokensOut).toFixed(3),
+      r.estDollars === null ? '' : r.estDollars.toFixed(6),
+      r.dollars === null ? '' : r.dollars.toFixed(6),
+      r.estDollars === null || r.dollars === null ? '' : ratio(r.estDollars, r.dollars).toFixed(3),
       ok ? (r.bound ? 'met (bound)' : r.freeText ? 'met (calls, in)' : 'met') : 'MISSED',
       r.alternatives?.runs ?? '',
       r.alternatives ? (r.alternatives.cheapest ? 'yes' : 'NO') : '',
@@ -283,7 +319,7 @@ async function main(): Promise<void> {
     threads: 2,
     defaultParallel: 16,
     smallSideLimit: 256,
-    provider: { baseUrl: sim.url, model: 'sim-small', maxConcurrency: 1000 },
+    provider: { baseUrl: sim.url, model: MODEL, maxConcurrency: 1000 },
   });
   try {
     for (const img of IMAGES.slice(0, 12)) writeFileSync(join(images, `img-${img.id}.png`), img.png);

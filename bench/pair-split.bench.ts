@@ -11,7 +11,8 @@
  * `short`, 2N one-line reviews drawn from the trial's seed (a tone phrase or none, filler
  * words: shortReviews below), N on each side. The simulator gets the trial's seed. Each
  * trial runs the join twice: with
- * the split (the default) and with `-- @ pair_split: off` (blocks: every pair answered as
+ * the split (forced, `-- @ pair_split: on`: unsaid, it is taken only where priced under the
+ * best pair plan) and with `-- @ pair_split: off` (blocks: every pair answered as
  * the pair plan answers it, the reference). It reports both runs' calls and tokens (the
  * openai profile: tokens as OpenAI counts them), whether the split ran (its sample check
  * may fall back), and the split run's recall and precision against the reference's pairs.
@@ -127,7 +128,8 @@ async function main(): Promise<void> {
         await engine.query(`CREATE TABLE lefts AS SELECT id, review FROM read_csv('${REVIEWS}') ORDER BY ${order} LIMIT ${N};
           CREATE VIEW rights AS SELECT * FROM lefts;`);
       }
-      const split = await run(engine, sim, '');
+      // Forced: unsaid, the split is taken only where priced under the best pair plan (issue 67, split-cost.ts).
+      const split = await run(engine, sim, '-- @ pair_split: on');
       const blocks = await run(engine, sim, '-- @ pair_split: off');
       const kept = [...blocks.pairs].filter((p) => split.pairs.has(p)).length;
       const row = {

@@ -5,6 +5,9 @@
  * labels, and the targets its sample check must meet against the pairwise
  * answers (src/statements/semantic/pairs/pair-split.ts). The engine option
  * `pairSplit` (config `pair_split: off`) sets the default; the annotation wins.
+ * Written in a statement (on or targets), it forces the split wherever it is
+ * offered; unsaid, the planner takes it only when priced under the best pair
+ * plan (src/statements/semantic/pairs/split-cost.ts, semantic-options.ts `forced`).
  * @see ../docs/semantic-sql.md ("Pair conditions split into labels")
  */
 

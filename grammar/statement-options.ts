@@ -310,7 +310,7 @@ export const STATEMENT_OPTIONS = {
   },
   pair_split: {
     type: "off | on | 'recall r precision p [delta d]'",
-    doc: 'a pair condition comparing one attribute of each side (opposite sentiments, same language) may run as per-row labels compared, once a sample of pairs shows it agrees with the pairwise answers (default on: recall 0.9, precision 0.9, delta 0.05); off: never.',
+    doc: 'a pair condition comparing one attribute of each side (opposite sentiments, same language) may run as per-row labels compared, once a sample of pairs shows it agrees with the pairwise answers (targets recall 0.9, precision 0.9, delta 0.05 by default). Unsaid, the split is taken only when priced under the best pair plan; on (or targets): taken wherever offered, whatever its price; off: never.',
     annotation: {
       use: semanticOnly(
         "it lets a semantic pair condition (LLM_FILTER('…', a, b)) run as per-row labels compared",

@@ -26,8 +26,9 @@
  * clears the target with probability ≥ 1 − δ whichever look chose it.
  *
  * The pair split (pair-split.ts) is on by default, so the reference runs it wherever it is
- * offered; the default candidates then add `-- @ pair_split: off`, to show what it saves and
- * what agreement it costs. Offered is EXPLAIN's word on the first round's rows (splitOffered).
+ * offered and priced under the best pair plan (split-cost.ts); the default candidates then add
+ * `-- @ pair_split: off`, to show what it saves and what agreement it costs. Offered is
+ * EXPLAIN's word on the first round's rows (splitOffered).
  */
 import { createRequire } from 'node:module';
 import type JStat from 'jstat';
@@ -139,7 +140,7 @@ export const PAIR_SPLIT_OFF = '-- @ pair_split: off';
 /**
  * Whether the statement under `annotations`, over the rows it reads now, has a pair group the
  * split is offered for: EXPLAIN's `pair_split` lines say so by the run's own rules
- * (pair-split.ts splitRefusal, MIN_SPLIT_PAIRS). EXPLAIN asks no model (its passes record the
+ * (pair-split.ts splitRefusal, MIN_SPLIT_PAIRS, and split-cost.ts's price against the best pair plan). EXPLAIN asks no model (its passes record the
  * tuples); a statement EXPLAIN has no semantic plan for has no such line.
  */
 export async function splitOffered(engine: Engine, statement: string, annotations: string): Promise<boolean> {

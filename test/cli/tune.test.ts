@@ -150,7 +150,11 @@ test('tune() from code: the default candidates (other priced models, batch 32); 
   }
 });
 
-// 50 short reviews a round: 2,500 pairs, over MIN_SPLIT_PAIRS (2,048), so the split is offered.
+// 50 short reviews a round: 2,500 pairs, over MIN_SPLIT_PAIRS (2,048), so the split is offered. Priced (an engine
+// from code knows sim-small's prices), it is taken by dollars (issue 67): the small side's estimate prices its
+// answers at every candidate listed, output at 4x input, and the split's is under it; the run then shows the small
+// side cheaper (4 calls against 17), which tune reports by choosing pair_split: off. Unpriced (the CLI's test below),
+// tokens decide and the small side is taken as written.
 const REVIEWS = `CREATE TABLE reviews AS SELECT range::INTEGER AS id, 'review ' || range || ': ' ||
   CASE range % 3 WHEN 0 THEN 'I loved it, wonderful and great' WHEN 1 THEN 'I hated it, terrible and awful'
   ELSE 'it arrived on a tuesday' END AS review FROM range(200)`;
@@ -256,7 +260,7 @@ test('tune() over a pair statement that returns only the pairs it keeps: agreeme
   }
 });
 
-test('rvbbit tune (json) over a pair statement: the pair_split: off line beside the default candidates, its calls, tokens and agreement', async () => {
+test('rvbbit tune (json) over a pair statement, no price known: the split is priced by tokens over the small side’s and not taken, so the reference is what pair_split: off was, and no pair_split: off line', async () => {
   const sim = await startSimulator({});
   const env = { RVBBIT_BASE_URL: sim.url, RVBBIT_API_KEY: 'sim-key', RVBBIT_MODEL: 'sim-small' };
   try {
@@ -282,14 +286,16 @@ test('rvbbit tune (json) over a pair statement: the pair_split: off line beside 
     assert.equal(
       rows.map((o) => [o.candidate, o.calls, o.tokens_in, o.tokens_out, o.agreement, o.chosen]),
       [
-        ['(reference: as written)', 17, 11_687, 1_162, 1, false],
-        // The CLI's provider by URL prices only what a config file prices (none here): no other model is tried.
-        ['-- @ batch: 32', 10, 10_670, 1_137, 1, false],
-        // The small side packed (issue 67; blocks before: 16 calls, 10,499 + 10,520 tokens).
-        ['-- @ pair_split: off', 4, 4_351, 650, 1, true],
+        // The CLI's provider by URL prices only what a config file prices (none here): plans are compared by tokens,
+        // and the split (its sample at its bound) is dearer than the packed small side, so the statement as written
+        // runs the small side: what -- @ pair_split: off ran before (4 calls, 4,351 + 650), and no such candidate is
+        // added. Before the split was priced (issue 67): the split, 17 calls, 11,687 + 1,162, and the off line chosen.
+        ['(reference: as written)', 4, 4_351, 650, 1, false],
+        // No other model is tried (none priced); 32 candidate calls a prompt: 2 prompts.
+        ['-- @ batch: 32', 2, 2_558, 642, 1, true],
       ],
     );
-    assert.is(sim.stats().requests, 17 + 10 + 4);
+    assert.is(sim.stats().requests, 4 + 2);
   } finally {
     await sim.close();
   }

@@ -2,7 +2,10 @@
  * Pair conditions split under a guarantee (issue 68, pair-split.ts): a condition
  * over one value of each side that compares one attribute of each ("opposite
  * sentiments") runs as per-row labels compared, once a seeded sample of pairs
- * shows the split agrees with the pairwise answers; `-- @ pair_split: off`
+ * shows the split agrees with the pairwise answers. Unsaid, the split is taken
+ * only when priced under the best pair plan (issue 67, split-cost.ts): over
+ * 48 × 48 reviews the packed small side is the cheaper, so the tests of the
+ * split itself force it with `-- @ pair_split: on`; `-- @ pair_split: off`
  * restores the plan without it (here the blocks plan, `-- @ small_side: 0`
  * keeping it: since the small side's calls pack, the reviews each call
  * lists stated once a prompt, that plan is 3 calls here); a condition
@@ -44,10 +47,10 @@ async function counted(f: Parameters<Parameters<typeof test>[1]>[0]['f'], sql: s
   return { rows, requests: st.requests, tokens: st.tokensIn + st.tokensOut, strategy: await lastStrategy(f) };
 }
 
-test('opposite sentiments over 48 × 48 reviews: the split gives the blocks plan’s 901 rows at 0.78× its tokens; under batch 1, 222 calls against the small side’s 46 … and pairwise 2,208', async ({
+test('opposite sentiments over 48 × 48 reviews: the split, forced, gives the blocks plan’s 901 rows at 0.78× its tokens; under batch 1, 222 calls against the small side’s 46 … and pairwise 2,208', async ({
   f,
 }) => {
-  const split = await counted(f, OPPOSITE, NO_CACHE);
+  const split = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: on`);
   const blocks = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: off\n-- @ small_side: 0`);
   assert.equal(split.rows, blocks.rows);
   assert.is(split.rows.length, 901);
@@ -62,7 +65,7 @@ test('opposite sentiments over 48 × 48 reviews: the split gives the blocks plan
   );
   assert.match(blocks.strategy, 'not split: off (-- @ pair_split: off');
   // Unpacked: one call per sampled pair and per value, against one per pair.
-  const one = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ batch: 1`);
+  const one = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ batch: 1\n-- @ pair_split: on`);
   assert.equal(one.rows, blocks.rows);
   assert.is(one.requests, 1 + 128 + 93);
   const pairwise = await counted(
@@ -72,6 +75,55 @@ test('opposite sentiments over 48 × 48 reviews: the split gives the blocks plan
   );
   assert.equal(pairwise.rows, blocks.rows);
   assert.is(pairwise.requests, 2208);
+});
+
+test('unsaid, the split is priced beside the pair plans (issue 67): over 48 × 48 reviews it is dearer than the packed small side, which runs as under pair_split: off (3 calls, not the question)', async ({
+  f,
+}) => {
+  const planned = await counted(f, OPPOSITE, NO_CACHE);
+  const off = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: off`);
+  assert.equal(planned.rows, off.rows);
+  assert.is(planned.rows.length, 901);
+  assert.is(planned.requests, 3);
+  assert.is(off.requests, 3);
+  assert.is(planned.tokens, off.tokens);
+  assert.is(planned.tokens, 5_789 + 761);
+  // Its price at its bound (4 rounds of 64 sampled pairs, 2 labels assumed) against the small side's estimate.
+  assert.match(
+    planned.strategy,
+    'pair split: llm_filter a.review × b.review (2208 pairs) not split: dearer than small side: $0.004422 against $0.003626 (split 26 calls, ~23321 in + 1539 out tokens, ~$0.004422: 1 question, a sample of up to 256 pairs in 16 calls, 93 values labelled in 9 calls; assuming 2 one-word labels',
+  );
+});
+
+test('at 64 × 64 reviews (3,720 pairs) the split is priced under the small side and taken: the same rows as pair_split: off, 18 calls', async ({
+  f,
+}) => {
+  const wide = OPPOSITE.replace('a.id <= 48', 'a.id <= 64').replace('b.id <= 148', 'b.id <= 164');
+  const planned = await counted(f, wide, NO_CACHE);
+  const off = await counted(f, wide, `${NO_CACHE}\n-- @ pair_split: off`);
+  assert.equal(planned.rows, off.rows);
+  assert.is(planned.rows.length, 1775);
+  assert.is(planned.requests, 18);
+  assert.is(planned.tokens, 15_401 + 1_258);
+  // The small side's 4 packed calls, whose answers the estimate prices at every candidate listed (7,700 out tokens; 1,358 run).
+  assert.is(off.requests, 4);
+  assert.is(off.tokens, 9_243 + 1_358);
+  assert.match(
+    planned.strategy,
+    'pair split: llm_filter a.review × b.review (3720 pairs) ran as labels positive/negative/neutral compared by <> between positive/negative: 119 values labelled; sample of 128 pairs agreed on 128',
+  );
+  const explained = await f.rows(`EXPLAIN ${wide}`);
+  const line = (p: string) => String(explained.find((r) => r['property'] === p)?.['value']);
+  assert.match(
+    line('pair_split'),
+    /^llm_filter: a\.review × b\.review \(3720 pairs\): split offered: priced under the best pair plan, small side: \$0\.004641 against \$0\.005983 \(split 27 calls/,
+  );
+  assert.match(
+    line('pair_plans'),
+    'llm_filter: a.review × b.review (3720 pairs): split 27 calls, ~24348 in + 1648 out tokens, ~$0.004641 (chosen: fewest dollars); small side 4 calls (16 per prompt)',
+  );
+  // The split's estimate at its bound (4 rounds): its calls are the run's at most.
+  assert.is(line('est_calls'), '27');
 });
 
 test('a condition that does not compare one attribute of each side is never split: the blocks plan runs, one question more', async ({
@@ -91,7 +143,7 @@ test('a condition that does not compare one attribute of each side is never spli
 test('a check that fails falls back: "same language" splits by the model’s word, but the sample’s pairwise answers disagree; the blocks plan gives the rows', async ({
   f,
 }) => {
-  const failed = await counted(f, LANGUAGE, NO_CACHE);
+  const failed = await counted(f, LANGUAGE, `${NO_CACHE}\n-- @ pair_split: on`);
   const off = await counted(f, LANGUAGE, `${NO_CACHE}\n-- @ pair_split: off\n-- @ small_side: 0`);
   assert.equal(failed.rows, off.rows);
   assert.is(failed.rows.length, 455);
@@ -124,14 +176,20 @@ test('targets from -- @ pair_split: 0.95 needs a third round of 64 pairs; 0.97 n
   );
 });
 
-test('EXPLAIN says the split is offered, or why not', async ({ f }) => {
+test('EXPLAIN says the split is offered, or why not: dearer than the best pair plan unless forced', async ({
+  f,
+}) => {
   const explain = async (annotations: string) => {
     const rows = await f.rows(`EXPLAIN ${OPPOSITE}`, annotations);
     return rows.find((r) => r['property'] === 'pair_split')?.['value'];
   };
   assert.match(
     String(await explain('')),
-    /^llm_filter: a\.review × b\.review \(2208 pairs\): split offered: the run asks once \(pair_split\.yaml\)/,
+    /^llm_filter: a\.review × b\.review \(2208 pairs\): split dearer than small side: \$0\.004422 against \$0\.003626 \(split 26 calls/,
+  );
+  assert.match(
+    String(await explain('-- @ pair_split: on')),
+    /^llm_filter: a\.review × b\.review \(2208 pairs\): split offered: forced by -- @ pair_split \(\$0\.004422; the best pair plan, small side, \$0\.003626\) .*The run asks once \(pair_split\.yaml\)/,
   );
   assert.is(
     await explain('-- @ pair_split: off'),
@@ -165,12 +223,18 @@ test('-- @ pair_split reads off, on and targets; anything else is refused naming
   );
 });
 
-test('the engine option pairSplit: false is the statement’s default; -- @ pair_split wins', () => {
+test('the engine option pairSplit: false is the statement’s default; -- @ pair_split wins, and forces the split (unsaid, it is priced)', () => {
   const defaults = { parallel: 8, cache: undefined, pairSplit: false } as const;
   assert.is(semanticOptions([], defaults).pairSplit.on, false);
   assert.is(semanticOptions([], { parallel: 8, cache: undefined }).pairSplit.on, true);
+  assert.is(semanticOptions([], { parallel: 8, cache: undefined }).pairSplit.forced, false);
   const annotated = parse('-- @ pair_split: on\nSELECT 1').statements[0]!.annotations;
   assert.is(semanticOptions(annotated, defaults).pairSplit.on, true);
+  assert.is(semanticOptions(annotated, defaults).pairSplit.forced, true);
+  const targets = parse('-- @ pair_split: recall 0.95 precision 0.95\nSELECT 1').statements[0]!.annotations;
+  assert.is(semanticOptions(targets, defaults).pairSplit.forced, true);
+  const off = parse('-- @ pair_split: off\nSELECT 1').statements[0]!.annotations;
+  assert.is(semanticOptions(off, { parallel: 8, cache: undefined }).pairSplit.forced, false);
 });
 
 test('the simulator splits by the condition’s words: sentiment or language with same/opposite; nothing else', () => {

@@ -29,7 +29,7 @@ import {
   NO_DOLLARS,
   tokensPerRun,
 } from '../../../plan/estimate.js';
-import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
+import { pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
 import { explainReductions } from '../aggregates/aggregate-reduce.js';
 import { DIMENSION_BATCH, knownLabels } from '../aggregates/dimension.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from '../aggregates/entities.js';
@@ -39,8 +39,9 @@ import { blockInputs } from '../pairs/pair-blocks.js';
 import { chosenBy, type PairChoice } from '../pairs/pair-plan.js';
 import { MAX_SAMPLE, MIN_SPLIT_PAIRS, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
-import { candidateInputs, pairReader } from '../pairs/small-side.js';
-import { planTuples } from '../plan/resolve-tuples.js';
+import { candidateInputs, pairGroups } from '../pairs/small-side.js';
+import { dearerWhy, describeSplitCost, priceSplit, priceWords, type SplitCost } from '../pairs/split-cost.js';
+import { byFunction, planTuples } from '../plan/resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from '../plan/semantic-options.js';
 import {
   type PlannedSql,
@@ -236,10 +237,8 @@ async function estimateCalls(
   const packing = statementPacking(opts, engine);
   // Packs are cut where their image files would hold more than one request may, as the worker cuts them.
   const imageLimit = engine.llm.images ? batchImageBytes(engine.llm.images) : undefined;
-  const plans = planTuples(recorded.values(), catalog, opts.smallSide, packing, hint);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
-  const pairSplit: string[] = [];
   const embeddingLines: string[] = [];
   const allModels = new Set<string>();
   let calls = 0;
@@ -251,33 +250,32 @@ async function estimateCalls(
   let unpackedExtra:
     | { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars }
     | undefined;
+  // The split plan first, as the run decides it (split-pairs.ts): the groups it takes leave the pair plans.
+  const splits = await explainSplits(recorded.values(), opts, hint, ctx, limited);
+  const pairSplit = splits.lines;
+  for (const t of splits.taken) {
+    for (const p of t.split.parts) {
+      const models = modelsOf(p.cascade, opts.limits.model, engine.llm.defaultModel);
+      for (const m of models) allModels.add(m);
+      dollars = addDeliveryDollars(dollars, deliveryDollars(engine.llm, models, p.tokensIn, p.tokensOut));
+    }
+    calls += t.split.calls;
+    tokensIn += t.split.tokensIn;
+    tokensOut += t.split.tokensOut;
+    pairPlans.push(`${t.fn.name}: ${describeChoice(t.choice, t.forced)}`);
+    functions.push({
+      function: t.fn.name,
+      distinct_tuples: t.choice.pairs,
+      cache_hits_expected: 0,
+      calls_expected: t.split.calls,
+      plan: `pair split: ${describeSplitCost(t.split)}; at most (the check may pass after fewer rounds of ${SAMPLE_ROUND} pairs)`,
+    });
+  }
+  const plans = planTuples(splits.rest, catalog, opts.smallSide, packing, hint);
   for (const { fn, groups } of plans)
     for (const group of groups) {
       const { plan: smallSide, tuples: ts, blocks, choices } = group;
-      for (const c of choices ?? []) {
-        pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
-        // The split plan's line, for a condition's group large enough to be offered it (or refused by choice).
-        if (pairPlanOf(fn, catalog)?.kind === 'condition' && c.pairs >= MIN_SPLIT_PAIRS) {
-          pairSplit.push(`${fn.name}: ${explainSplit(c, opts, catalog, limited)}`);
-          // Offered: the run asks the split question once, whatever the answer (counted as a miss).
-          const reader = pairReader(fn, catalog);
-          const sample = ts.find((t) => reader?.sides(t) && reader.names(t).join(' × ') === c.sides);
-          if (reader && sample && splitOffered(c.pairs, opts, catalog, limited)) {
-            const [left, right] = reader.names(sample);
-            const q = requestCost(catalog.pairSplit.cascade, [
-              { condition: reader.condition(sample), left_label: left, right_label: right },
-            ]);
-            const models = modelsOf(catalog.pairSplit.cascade, opts.limits.model, engine.llm.defaultModel);
-            calls += 1;
-            tokensIn += q.tokensIn;
-            tokensOut += q.tokensOut;
-            dollars = addDeliveryDollars(
-              dollars,
-              deliveryDollars(engine.llm, models, q.tokensIn, q.tokensOut),
-            );
-          }
-        }
-      }
+      for (const c of choices ?? []) pairPlans.push(`${fn.name}: ${describeChoice(c)}`);
       if (fn.sql.dimension?.mode === 'entities') {
         const e = entityEstimate(fn, ts, opts, hint, ctx);
         calls += e.calls;
@@ -513,49 +511,96 @@ function subtractDollars(a: DeliveryDollars, b: DeliveryDollars): DeliveryDollar
 
 /**
  * What a `pair_split` line says after the group's pairs when the group is offered the split
- * (splitRefusal is null): `rvbbit tune` reads EXPLAIN's lines by it (engine/tune.ts) rather
+ * (splitRefusal is null) and the run would ask its question (priced under the best pair plan,
+ * or forced by `-- @ pair_split`): `rvbbit tune` reads EXPLAIN's lines by it (engine/tune.ts) rather
  * than judge the split's rules a second time.
  */
 export const SPLIT_OFFERED = ': split offered:';
 
-/**
- * A condition's pair group and the split plan (pair-split.ts): why it is not
- * offered, or how the run decides (the question and the sample check are calls
- * EXPLAIN does not make; the estimates above are the plan it falls back to).
- */
-function explainSplit(
-  c: PairChoice,
-  opts: SemanticOptions,
-  catalog: OperatorCatalog,
-  limited: boolean,
-): string {
-  const s = opts.pairSplit;
-  const refusal = splitRefusal(c.pairs, {
-    setting: s,
-    prefiltered: opts.prefilter !== undefined,
-    limited,
-    catalog,
-  });
-  const head = `${c.sides} (${c.pairs} pairs)`;
-  if (refusal !== null) return `${head}: split ${refusal}`;
-  return `${head}${SPLIT_OFFERED} the run asks once (pair_split.yaml) whether the condition compares one attribute of each side; if it does, a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked as chosen above checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else the plan chosen above runs (rvbbit.queries' strategy says which)`;
+/** A group the split takes (as the run would, before its question): its price and the pair plans it beats. */
+interface SplitTaken {
+  readonly fn: SemanticFunction;
+  readonly split: SplitCost;
+  /** The split beside the group's pair plans, the split first (pair_plans' line). */
+  readonly choice: PairChoice;
+  readonly forced: boolean;
 }
 
-/** Whether the run asks a group's split question (splitRefusal is null). */
-function splitOffered(
-  pairs: number,
+/**
+ * The split plan of each condition's pair group of MIN_SPLIT_PAIRS or more, decided
+ * as the run decides it (split-pairs.ts): refused (pair-split.ts splitRefusal), or
+ * priced beside the best pair plan (split-cost.ts priceSplit, the labels assumed:
+ * EXPLAIN asks no model) and taken when cheaper or forced by `-- @ pair_split`.
+ * The groups taken leave the pair plans (`rest` holds every other tuple).
+ */
+async function explainSplits(
+  tuples: Iterable<Tuple>,
   opts: SemanticOptions,
-  catalog: OperatorCatalog,
+  hint: string,
+  ctx: SemanticRunContext,
   limited: boolean,
-): boolean {
-  return (
-    splitRefusal(pairs, {
-      setting: opts.pairSplit,
-      prefiltered: opts.prefilter !== undefined,
-      limited,
-      catalog,
-    }) === null
-  );
+): Promise<{ lines: string[]; taken: SplitTaken[]; rest: Tuple[] }> {
+  const { engine } = ctx;
+  const { catalog } = engine.semantic;
+  const packing = statementPacking(opts, engine);
+  const s = opts.pairSplit;
+  const lines: string[] = [];
+  const taken: SplitTaken[] = [];
+  const rest: Tuple[] = [];
+  for (const [fn, ts] of byFunction(tuples)) {
+    const split = pairGroups(fn, ts, catalog);
+    if (split?.reader.kind !== 'condition') {
+      rest.push(...ts);
+      continue;
+    }
+    rest.push(...split.single);
+    for (const group of split.groups) {
+      // A group under MIN_SPLIT_PAIRS has no line (the usual case: no choice was made).
+      if (group.length < MIN_SPLIT_PAIRS) {
+        rest.push(...group);
+        continue;
+      }
+      const [a, b] = split.reader.names(group[0]!);
+      const sides = `${a} × ${b}`;
+      const head = `${fn.name}: ${sides} (${group.length} pairs)`;
+      const refusal = splitRefusal(group.length, {
+        setting: s,
+        prefiltered: opts.prefilter !== undefined,
+        limited,
+        catalog,
+      });
+      if (refusal !== null) {
+        lines.push(`${head}: split ${refusal}`);
+        rest.push(...group);
+        continue;
+      }
+      const priced = await priceSplit(fn, split.reader, group, {
+        catalog,
+        packing,
+        smallSide: opts.smallSide,
+        hint,
+      });
+      if (!s.forced && !priced.cheaper) {
+        lines.push(`${head}: split ${dearerWhy(priced)}`);
+        rest.push(...group);
+        continue;
+      }
+      const [splitPrice, bestPrice] = priceWords(priced.split, priced.best);
+      const why = s.forced
+        ? `forced by -- @ pair_split (${splitPrice}; the best pair plan, ${priced.best.kind}, ${bestPrice})`
+        : `priced under the best pair plan, ${priced.best.kind}: ${splitPrice} against ${bestPrice}`;
+      lines.push(
+        `${head}${SPLIT_OFFERED} ${why} (${describeSplitCost(priced.split)}). The run asks once (pair_split.yaml) whether the condition compares one attribute of each side;${s.forced ? '' : ' if it does, the model’s labels are priced again and the split taken only if still the cheaper;'} a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked the function’s way checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else ${priced.best.kind} runs (rvbbit.queries' strategy says which)`,
+      );
+      taken.push({
+        fn,
+        split: priced.split,
+        choice: { sides, pairs: group.length, costs: [priced.split, ...priced.plans] },
+        forced: s.forced,
+      });
+    }
+  }
+  return { lines, taken, rest };
 }
 
 /**
@@ -563,11 +608,11 @@ function splitOffered(
  * tokens and dollars (when priced), the chosen one first, and what it was
  * chosen by (pair-plan.ts: dollars when every plan is priced, else tokens).
  */
-function describeChoice(c: PairChoice): string {
-  const by = chosenBy(c.costs);
+function describeChoice(c: PairChoice, forced = false): string {
+  const chosen = forced ? '-- @ pair_split' : `fewest ${chosenBy(c.costs)}`;
   const plans = c.costs.map(
     (x, i) =>
-      `${x.kind} ${x.calls} calls${x.perPrompt ? ` (${x.perPrompt} per prompt)` : ''}, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${i === 0 ? ` (chosen: fewest ${by})` : ''}`,
+      `${x.kind} ${x.calls} calls${x.perPrompt ? ` (${x.perPrompt} per prompt)` : ''}, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${i === 0 ? ` (chosen: ${chosen})` : ''}`,
   );
   return `${c.sides} (${c.pairs} pairs): ${plans.join('; ')}${c.noBlocks ? `; no blocks: ${c.noBlocks}` : ''}`;
 }

@@ -53,7 +53,8 @@ import {
   smallSidePlans,
 } from './small-side.js';
 
-export type PairPlanKind = 'pairwise' | 'packed' | 'blocks' | 'small side';
+/** The pair plans planPairs prices, and the split (split-cost.ts), priced beside them. */
+export type PairPlanKind = 'pairwise' | 'packed' | 'blocks' | 'small side' | 'split';
 
 /** A plan's estimate for a group: calls and tokens when nothing is cached. */
 export interface PlanCost {
@@ -223,7 +224,7 @@ function planGroup(
  * Fewer estimated dollars when both plans are priced, else fewer tokens (in
  * + out); on a tie, fewer tokens, then fewer calls.
  */
-function cheaper(x: PlanCost, y: PlanCost): boolean {
+export function cheaper(x: PlanCost, y: PlanCost): boolean {
   if (x.dollars !== null && y.dollars !== null && x.dollars !== y.dollars) return x.dollars < y.dollars;
   const d = x.tokensIn + x.tokensOut - (y.tokensIn + y.tokensOut);
   return d < 0 || (d === 0 && x.calls < y.calls);

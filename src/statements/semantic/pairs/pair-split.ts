@@ -28,16 +28,20 @@
  *
  * Offered only for MIN_SPLIT_PAIRS pairs or more, without `-- @ prefilter`
  * (a prefilter already cut the pairs to each value's nearest), and when the
- * shipped CLASSIFY labels (an overridden one has semantics of its own).
+ * shipped CLASSIFY labels (an overridden one has semantics of its own); then
+ * taken only when priced under the best pair plan (split-cost.ts, issue 67),
+ * unless `-- @ pair_split` forces it (PairSplitChoice).
  *
  * The record pass has already listed every pair the statement's join makes,
  * so the split answers each listed pair from its two labels (a lookup): the
  * same rows a DuckDB join on the labels gives, without rewriting the user's SQL.
  */
+import { hashSeed, mulberry32 } from '../../../../base/rng.js';
 import type { PairSplitSetting } from '../../../../grammar/index.js';
 import { clopperPearsonUpper } from '../../../plan/accuracy-cascade.js';
 import type { OperatorCatalog, SemanticFunction } from '../../../plan/operator-catalog.js';
 import type { Tuple } from '../state/statement-calls.js';
+import type { PairReader } from './small-side.js';
 
 /**
  * Pairs a group needs before the split is offered. The split's fixed cost is
@@ -52,8 +56,21 @@ export const MIN_SPLIT_PAIRS = 2048;
 export const SAMPLE_ROUND = 64;
 /** Pairs the check asks at most (4 rounds). */
 export const MAX_SAMPLE = 256;
+/** The sample's seed: runs of the same statement over the same pairs draw alike. */
+const SAMPLE_SEED = 68;
 /** Labels a split may name: 2 at least (one label compares nothing), 16 at most (a label list is one enum). */
 const MAX_LABELS = 16;
+
+/**
+ * The statement's pair_split setting and whether the statement said it:
+ * `forced` (`-- @ pair_split: on` or targets) takes the split wherever it is
+ * offered, the check still guarding it; unsaid (the default, or the engine's
+ * pairSplit), the planner takes it only when priced under the best pair plan
+ * (split-cost.ts).
+ */
+export interface PairSplitChoice extends PairSplitSetting {
+  readonly forced: boolean;
+}
 
 /** What the model said the condition compares (pair_split.yaml's answer, checked). */
 export interface SplitAnswer {
@@ -105,6 +122,45 @@ export interface PairSplitReport {
 export function labeller(catalog: OperatorCatalog): SemanticFunction | undefined {
   const fn = catalog.functions.get('classify');
   return fn?.cascadePath.startsWith(catalog.shippedDir) ? fn : undefined;
+}
+
+/** The split question's inputs for a group (pair_split.yaml), from one of its pairs. */
+export function questionInputs(reader: PairReader, sample: Tuple): Record<string, string> {
+  const [left, right] = reader.names(sample);
+  return { condition: reader.condition(sample), left_label: left, right_label: right };
+}
+
+/** CLASSIFY's inputs labelling `values` by the split's labels, the split's question in the hint. */
+export function labelInputs(
+  values: readonly string[],
+  answer: { readonly question: string; readonly labels: readonly string[] },
+  statementHint: string,
+): Record<string, string>[] {
+  const hint = [`The labels answer the question: ${answer.question}`, statementHint]
+    .filter((h) => h.trim())
+    .join('\n');
+  return values.map((text) => ({ text, labels: answer.labels.join(','), hint }));
+}
+
+/** Pairs the check draws at most from a group of `pairs`: MAX_SAMPLE, or half the group when smaller. */
+export function sampleCap(pairs: number): number {
+  return Math.min(MAX_SAMPLE, Math.floor(pairs / 2));
+}
+
+/**
+ * The check's draws in order: the first `n` of a seeded shuffle of the group's
+ * indexes (a partial Fisher-Yates: a sample without replacement), seeded by the
+ * group's key, so the run and its price (split-cost.ts) draw alike.
+ */
+export function sampleOrder(size: number, n: number, seed: string): number[] {
+  const rng = mulberry32(hashSeed(`pair split\u0000${SAMPLE_SEED}\u0000${seed}`));
+  const idx = Array.from({ length: size }, (_, i) => i);
+  const m = Math.min(n, size);
+  for (let i = 0; i < m; i++) {
+    const j = i + Math.floor(rng() * (size - i));
+    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+  }
+  return idx.slice(0, m);
 }
 
 /**

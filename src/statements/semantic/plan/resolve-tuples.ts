@@ -7,7 +7,7 @@
  */
 
 import { RvbbitError } from '../../../../base/errors.js';
-import type { PairSplitSetting, ProxySpec } from '../../../../grammar/index.js';
+import type { ProxySpec } from '../../../../grammar/index.js';
 import {
   type OperatorCatalog,
   pairPlanOf,
@@ -21,7 +21,7 @@ import { type CallRunner, targetOf } from '../calls/call-runner.js';
 import type { StatementPacking } from '../cost/packing.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from '../pairs/pair-blocks.js';
 import { type PlannedGroup, planPairs } from '../pairs/pair-plan.js';
-import type { PairSplitReport } from '../pairs/pair-split.js';
+import type { PairSplitChoice, PairSplitReport } from '../pairs/pair-split.js';
 import { candidateInputs, pairResults, type SmallSidePlan } from '../pairs/small-side.js';
 import {
   type ProxyEmbeddings,
@@ -57,7 +57,7 @@ export interface StatementExtras {
   readonly proxyPriceRatio?: (proxyModel: string) => number | undefined;
   /** Whether pair conditions may split into labels (pair-split.ts); absent: never (EXPLAIN's record passes). */
   readonly pairSplit?: {
-    readonly setting: PairSplitSetting;
+    readonly setting: PairSplitChoice;
     readonly prefiltered: boolean;
     readonly limited: boolean;
   };
@@ -202,6 +202,7 @@ export async function resolveTuples(
         setting: more.pairSplit.setting,
         prefiltered: more.pairSplit.prefiltered,
         limited: more.pairSplit.limited,
+        smallSide: smallSideLimit,
         answers: more.splitAnswers,
         reports: more.pairSplits,
       },

@@ -6,13 +6,13 @@
 import {
   type Annotation,
   DEFAULT_PAIR_SPLIT,
-  type PairSplitSetting,
   type ProxySpec,
   type Strategy,
 } from '../../../../grammar/index.js';
 import type { CallLimits } from '../../../cascade/call-limits.js';
 import { type PlanDefaults, planLimits } from '../../../plan/plan-limits.js';
 import type { BatchSetting } from '../cost/packing.js';
+import type { PairSplitChoice } from '../pairs/pair-split.js';
 import { ANSWERS_IN_MEMORY } from '../state/answer-store.js';
 
 export interface SemanticOptions {
@@ -49,9 +49,11 @@ export interface SemanticOptions {
   /**
    * Whether a pair condition comparing one attribute of each side may run as
    * per-row labels compared, and the targets of its sample check
-   * (`-- @ pair_split`, engine option `pairSplit`): pair-split.ts.
+   * (`-- @ pair_split`, engine option `pairSplit`): pair-split.ts. `forced`
+   * when the statement says on or targets: the split is then taken wherever it
+   * is offered; unsaid, only when priced under the best pair plan (split-cost.ts).
    */
-  readonly pairSplit: PairSplitSetting;
+  readonly pairSplit: PairSplitChoice;
   /**
    * Distinct tuples one record pass holds waiting for their answers, when
    * every operator of the statement answers each tuple on its own
@@ -109,8 +111,11 @@ export function semanticOptions(
   let proxy: ProxySpec | undefined;
   let embedModel = defaults.embedModel;
   let smallSide = defaults.smallSide ?? DEFAULT_SMALL_SIDE;
-  let pairSplit: PairSplitSetting =
-    defaults.pairSplit === false ? { ...DEFAULT_PAIR_SPLIT, on: false } : DEFAULT_PAIR_SPLIT;
+  let pairSplit: PairSplitChoice = {
+    ...DEFAULT_PAIR_SPLIT,
+    on: defaults.pairSplit !== false,
+    forced: false,
+  };
   // The limits' keys (parallel, model, cache, timeout, retries, budgets, delivery) are read by planLimits.
   for (const a of annotations) {
     switch (a.key) {
@@ -139,7 +144,8 @@ export function semanticOptions(
         smallSide = a.value;
         break;
       case 'pair_split':
-        pairSplit = a.value;
+        // Said by the statement: its word wins over the planner's price, as an explicit batch does.
+        pairSplit = { ...a.value, forced: a.value.on };
         break;
     }
   }

@@ -5,46 +5,49 @@
  * two labels. Runs before the other pair plans (resolve-tuples.ts): what it does
  * not answer is planned as before.
  */
-import { hashSeed, mulberry32 } from '../../../../base/rng.js';
-import type { PairSplitSetting } from '../../../../grammar/index.js';
 import {
   type OperatorCatalog,
   registeredReturns,
   type SemanticFunction,
 } from '../../../plan/operator-catalog.js';
 import { type CallRunner, type CallTarget, targetOf } from '../calls/call-runner.js';
+import type { PlanCost } from '../pairs/pair-plan.js';
 import {
   compareLabels,
   fixed,
+  labelInputs,
   labeller,
   lowerBound,
-  MAX_SAMPLE,
   MIN_SPLIT_PAIRS,
+  type PairSplitChoice,
   type PairSplitReport,
+  questionInputs,
   readSplitAnswer,
   SAMPLE_ROUND,
   type SplitAnswer,
   type SplitCheck,
+  sampleCap,
+  sampleOrder,
   splitRefusal,
   tally,
 } from '../pairs/pair-split.js';
 import { type PairReader, pairGroups } from '../pairs/small-side.js';
+import { dearerWhy, priceSplit } from '../pairs/split-cost.js';
 import { outputValue } from '../state/sql-types.js';
 import type { SqlValue, Tuple } from '../state/statement-calls.js';
-
-/** The sample's seed: runs of the same statement over the same pairs draw alike. */
-const SAMPLE_SEED = 68;
 
 /** What the split plan needs of the statement. */
 export interface SplitContext {
   readonly runner: CallRunner;
   readonly catalog: OperatorCatalog;
   readonly hint: string;
-  readonly setting: PairSplitSetting;
+  readonly setting: PairSplitChoice;
   /** The statement has `-- @ prefilter` (no split then). */
   readonly prefiltered: boolean;
   /** The statement has a top-level LIMIT (no split then). */
   readonly limited: boolean;
+  /** `-- @ small_side`: the pair plans the split is priced against are planned with it (pair-plan.ts). */
+  readonly smallSide: number;
   /** What each condition's split question answered, per statement (asked once, whatever the passes). */
   readonly answers: Map<string, Promise<SplitAnswer | { why: string }>>;
   readonly reports: PairSplitReport[];
@@ -81,7 +84,7 @@ export async function splitPairs(
         continue;
       }
       runs.push(
-        splitGroup(fn, split.reader, group, c, results).then((left) => {
+        priceThenSplit(fn, split.reader, group, c, results).then((left) => {
           rest.push(...left);
         }),
       );
@@ -89,6 +92,32 @@ export async function splitPairs(
   }
   await Promise.all(runs);
   return rest;
+}
+
+/**
+ * A group offered the split: unless `-- @ pair_split` forces it, priced first
+ * against the best pair plan (split-cost.ts, the labels assumed): dearer, it
+ * is not asked at all, and the group goes to the pair plans.
+ */
+async function priceThenSplit(
+  fn: SemanticFunction,
+  reader: PairReader,
+  group: readonly Tuple[],
+  c: SplitContext,
+  results: Map<string, SqlValue>,
+): Promise<Tuple[]> {
+  if (c.setting.forced) return splitGroup(fn, reader, group, c, results);
+  const priced = await priceSplit(fn, reader, group, priceContext(c));
+  if (!priced.cheaper) {
+    c.reports.push(reportHead(fn, reader, group, c, dearerWhy(priced)));
+    return [...group];
+  }
+  return splitGroup(fn, reader, group, c, results, priced.plans);
+}
+
+/** What pricing the split needs, from the run's context: the runner's packing, the statement's small side and hint. */
+function priceContext(c: SplitContext) {
+  return { catalog: c.catalog, packing: c.runner.packing, smallSide: c.smallSide, hint: c.hint };
 }
 
 function reportHead(
@@ -117,8 +146,7 @@ function askSplit(
   c: SplitContext,
   fn: SemanticFunction,
 ): Promise<SplitAnswer | { why: string }> {
-  const [left, right] = reader.names(sample);
-  const inputs = { condition: reader.condition(sample), left_label: left, right_label: right };
+  const inputs = questionInputs(reader, sample);
   const key = JSON.stringify(inputs);
   let asked = c.answers.get(key);
   if (!asked) {
@@ -137,24 +165,14 @@ function askSplit(
   return asked;
 }
 
-/** The first `n` of a seeded shuffle of 0..size-1 (a partial Fisher-Yates: a sample without replacement). */
-function sampleOrder(size: number, n: number, seed: string): number[] {
-  const rng = mulberry32(hashSeed(`pair split\u0000${SAMPLE_SEED}\u0000${seed}`));
-  const idx = Array.from({ length: size }, (_, i) => i);
-  const m = Math.min(n, size);
-  for (let i = 0; i < m; i++) {
-    const j = i + Math.floor(rng() * (size - i));
-    [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-  }
-  return idx.slice(0, m);
-}
-
 async function splitGroup(
   fn: SemanticFunction,
   reader: PairReader,
   group: readonly Tuple[],
   c: SplitContext,
   results: Map<string, SqlValue>,
+  /** The group's pair plans as priced before the question (absent: the split is forced, never priced). */
+  pairPlans?: readonly PlanCost[],
 ): Promise<Tuple[]> {
   const head = reportHead(fn, reader, group, c);
   const answer = await askSplit(reader, group[0]!, c, fn);
@@ -162,16 +180,21 @@ async function splitGroup(
     c.reports.push({ ...head, why: answer.why });
     return [...group];
   }
+  if (pairPlans) {
+    // The model's labels and question priced: taken only when the split is still the cheaper.
+    const priced = await priceSplit(fn, reader, group, priceContext(c), answer, pairPlans);
+    if (!priced.cheaper) {
+      c.reports.push({ ...head, answer, why: dearerWhy(priced) });
+      return [...group];
+    }
+  }
   const returns = registeredReturns(fn.sql);
   const classify = labeller(c.catalog)!;
   const labels = new Map<string, string | null>();
   const label = async (values: readonly string[]) => {
     const fresh = [...new Set(values)].filter((v) => !labels.has(v));
     if (fresh.length === 0) return;
-    const hint = [`The labels answer the question: ${answer.question}`, c.hint]
-      .filter((h) => h.trim())
-      .join('\n');
-    const inputs = fresh.map((text) => ({ text, labels: answer.labels.join(','), hint }));
+    const inputs = labelInputs(fresh, answer, c.hint);
     const tuples = inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i }));
     const batch = c.runner.packing.forFunction(classify).of(tuples).perPrompt;
     const outs = await c.runner.run({ ...targetOf(classify), batch }, inputs);
@@ -188,7 +211,7 @@ async function splitGroup(
 
   // The check: rounds of sampled pairs, each asked the function's way (packed as its pairs pack).
   const { recall, precision, delta } = c.setting;
-  const cap = Math.min(MAX_SAMPLE, Math.floor(group.length / 2));
+  const cap = sampleCap(group.length);
   const order = sampleOrder(group.length, cap, reader.group(group[0]!));
   const reference = new Map<Tuple, boolean | null>();
   const packing = c.runner.packing.forFunction(fn);
