@@ -3,7 +3,7 @@
  * from the engine's workings (engine.ts) so the one can be read without the other.
  */
 import type { CascadeRoots } from '../plan/cascade-roots.js';
-import type { QueueOptions } from '../scale/queue-link.js';
+import type { QueueOptions } from '../scale/queue-options.js';
 import type { ChunkRunner } from '../thread/chunk-runner.js';
 import type { ProviderOption } from './provider.js';
 

@@ -84,6 +84,12 @@ export class Session {
   /** RUN ASYNC jobs still reading their TEMP input table on this session's connection. */
   private readonly jobs = new Set<Promise<void>>();
 
+  /**
+   * Made by the engine (Engine.session, the server), never by a user: internal, so the
+   * package's declarations do not name EngineShared and everything it reaches (the scale-out
+   * queue's ioredis and BullMQ types among it) for a user's `tsc` to read.
+   * @internal
+   */
   constructor(
     private readonly shared: EngineShared,
     readonly q: ConnectionQueue,

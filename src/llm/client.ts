@@ -27,7 +27,7 @@ import {
 import { type Gate, withGate } from './gate.js';
 import { paceTicket } from './gate-ticket.js';
 import { boundedHeaderWarning, withBoundedWaits } from './header-bounds.js';
-import { type HttpReply, httpSend } from './http.js';
+import { httpSend } from './http.js';
 import {
   bodyWithImageFiles,
   holdsImageFiles,
@@ -40,6 +40,7 @@ import { LISTING_THRESHOLD_TOKENS, readListedLimits } from './model-list.js';
 import { type Answer, readReply, retryable } from './reply.js';
 import { bodyOf } from './request-body.js';
 import { DEFAULT_BACKOFF, DEFAULT_DEADLINE_MS, type RetryPolicy, withRetry } from './retry.js';
+import type { HttpReply } from './send.js';
 import { SharedGate } from './shared-gate.js';
 import { answerInOriginalShape, rejectsResponseFormat, STRUCTURED_MODES } from './structured.js';
 import { promptTokensUpperBound } from './token-count.js';

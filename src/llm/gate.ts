@@ -6,7 +6,7 @@
  */
 import { LLM_ERROR, RetryableFailure } from './errors.js';
 import type { PaceTicket } from './gate-budget.js';
-import type { Send } from './http.js';
+import type { Send } from './send.js';
 
 /**
  * How an attempt went: answered (`ok`), rate-limited (`throttled`), the

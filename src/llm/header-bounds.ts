@@ -11,9 +11,10 @@
  * A layer over Send, below the gate (which reads the headers) and the retry
  * layer (which reads Retry-After): both see the bounded values only.
  */
-import type { Send } from './http.js';
+
 import { parseResetDuration, RATE_LIMIT_HEADERS } from './rate-headers.js';
 import { parseRetryAfter } from './retry.js';
+import type { Send } from './send.js';
 
 /** The headers that say how long to wait, and how each is read as ms. */
 const WAIT_HEADERS: readonly (readonly [string, (value: string) => number | undefined])[] = [

@@ -7,8 +7,8 @@ import type { Dispatcher, Pool } from 'undici';
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { AttemptAbort } from './attempt-abort.js';
 import { LLM_ERROR, llmError, RetryableFailure } from './errors.js';
-import type { PaceTicket } from './gate-budget.js';
 import { RATE_LIMIT_HEADERS } from './rate-headers.js';
+import type { HttpAttempt, HttpReply, Send } from './send.js';
 
 /** Response headers the client reads; the others are never decoded. */
 const WANTED = new Set<string>([
@@ -22,33 +22,6 @@ const WANTED_LENGTHS = new Set([...WANTED].map((h) => h.length));
 
 /** The reason an attempt's own deadline aborts it with. */
 const DEADLINE = new Error('attempt deadline');
-
-interface HttpAttempt {
-  readonly path: string;
-  /** JSON text; bytes when image files were written into it (image-files.ts bodyWithImageFiles). */
-  readonly body: string | Buffer;
-  readonly headers: Record<string, string>;
-  /** The caller's signal: aborts the attempt (and is re-thrown as is). */
-  readonly signal?: AbortSignal;
-  /** Deadline of this attempt; starts when the attempt starts (after any gate wait). */
-  readonly timeoutMs: number;
-  /** What the attempt draws on the provider's announced budget (the gate reads it; HTTP ignores it). */
-  readonly pace?: PaceTicket;
-  /** The model asked (for what the layers above HTTP log about its answers; HTTP ignores it). */
-  readonly model?: string;
-}
-
-export interface HttpReply {
-  readonly status: number;
-  /**
-   * The response headers the client reads (content-length, content-type,
-   * retry-after, the rate-limit budget's, the simulator's mark), names in lower case.
-   */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly text: string;
-}
-
-export type Send = (attempt: HttpAttempt) => Promise<HttpReply>;
 
 const CONNECTION_CODES = new Set([
   'ECONNRESET',

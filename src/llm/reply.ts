@@ -8,11 +8,11 @@
 import { SIM_HEADER } from '../runtime/simulator-mark.js';
 import { contextTooLong, outputTruncated } from './call-fit.js';
 import { excerpt, LLM_ERROR, llmError, RetryableFailure } from './errors.js';
-import type { HttpReply } from './http.js';
 import { booleanProbabilities, stringProbabilities } from './logprobs.js';
 import { statedContextWindow } from './model-limits.js';
 import type { PriceTable } from './pricing.js';
 import { parseRetryAfter } from './retry.js';
+import type { HttpReply } from './send.js';
 import { assembleStream, isEventStream } from './stream-reply.js';
 import { parseJsonAnswer } from './structured.js';
 import { requestTokensNow, textTokensNow } from './token-count.js';

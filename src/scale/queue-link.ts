@@ -11,29 +11,11 @@ import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RvbbitError } from '../../base/errors.js';
 import { noWorker, redisLost, redisRestarted } from './queue-errors.js';
+import type { QueueOptions } from './queue-options.js';
 import { CANCEL_CHANNEL, CHUNK_QUEUE, type ChunkJob, type ChunkJobResult } from './queue-protocol.js';
 import { bullmqConnection, isReady, openRedis, redisUrlForDisplay } from './redis-clients.js';
 import { errText, retryFor, withTimeout } from './wait-helpers.js';
 import { liveWorkers, recentStartErrors } from './worker-registry.js';
-
-export interface QueueOptions {
-  /** redis://host:port of the chunk queue. */
-  readonly redis: string;
-  /** A statement fails once no live worker was seen for this long while it had jobs queued (default 60 s). */
-  readonly noWorkerTimeoutMs?: number;
-  /** A statement fails once Redis was unreachable for this long (default 5 s). */
-  readonly redisDownMs?: number;
-  /**
-   * Where progress notices go (waiting for a worker) when the waiting
-   * statement has no notice callback of its own (QueryOptions.onNotice: the
-   * CLI's stderr, a server client's NOTICE); default stderr.
-   */
-  readonly onNotice?: (message: string) => void;
-  /** Cascade runs started per unit of time across every worker, e.g. '600/min' (scale/rate-bucket.ts). */
-  readonly rate?: string;
-  /** The rate's bucket: coordinators naming the same key share one limit (default 'default'). */
-  readonly rateKey?: string;
-}
 
 interface Waiter {
   readonly resolve: (result: ChunkJobResult) => void;

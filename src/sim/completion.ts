@@ -171,7 +171,17 @@ export function completionFor(
       ? { logprobs: logprobsContent(content, beliefs, req.logprobs.top, labels) }
       : {}),
   };
-  return { ...c, body: completionBody(c, profile, opts, 0) };
+  // The body is made when first read: the server sends it, while code that reads the answer's
+  // facts alone (the statistical tests' trials, test/fixtures/*-trials.ts: 480,000 answers a
+  // run) never pays for serialising it.
+  let body: string | undefined;
+  return {
+    ...c,
+    get body() {
+      body ??= completionBody(c, profile, opts, 0);
+      return body;
+    },
+  };
 }
 
 type CompletionFacts = Omit<Completion, 'body'>;
@@ -222,6 +232,17 @@ function toolCallsOf(call: SimToolCall) {
   return [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }];
 }
 
+/**
+ * A choice's `logprobs` as the body carries them (OpenAI's chat.completion: `content`, one
+ * entry per token, and `refusal`): what a client's logprob reader reads (llm/logprobs.ts).
+ */
+export function choiceLogprobs(content: readonly TokenLogprob[]): {
+  content: readonly TokenLogprob[];
+  refusal: null;
+} {
+  return { content, refusal: null };
+}
+
 /** The chat.completion body; `cached` prompt tokens are reported where the profile reports them. */
 export function completionBody(
   c: CompletionFacts,
@@ -240,7 +261,7 @@ export function completionBody(
     message,
     finish_reason: c.finishReason,
   };
-  if (c.logprobs) choice['logprobs'] = { content: c.logprobs, refusal: null };
+  if (c.logprobs) choice['logprobs'] = choiceLogprobs(c.logprobs);
   else if (profile.openaiFields) choice['logprobs'] = null;
   if (profile.contentFilter) choice['content_filter_results'] = SAFE;
   const body: Record<string, unknown> = {

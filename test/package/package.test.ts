@@ -10,7 +10,7 @@
  * loading from the build.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'uvu';
@@ -217,17 +217,56 @@ test('browsers get dist/grammar.browser.js: by the "browser" condition of rvbbit
   assert.equal(JSON.parse(out), [0, "RVBBIT MAP PARALLEL 5 'a.yaml'\nUSING (SELECT 1);"]);
 });
 
-for (const config of ['nodenext', 'bundler', 'commonjs']) {
-  test(`TypeScript (${config} resolution, strict, exactOptionalPropertyTypes, skipLibCheck off) type-checks against the .d.ts`, () => {
-    const tsc = join(pkg.dir, 'node_modules/typescript/bin/tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', `tsconfig.${config}.json`], {
-      cwd: pkg.dir,
-      encoding: 'utf8',
-    });
-    assert.is(r.stdout + r.stderr, '');
-    assert.is(r.status, 0);
+const RESOLUTIONS = ['nodenext', 'bundler', 'commonjs'];
+/** Packages our declarations must not make a user's `tsc` read: the scale-out queue's and the HTTP stack's. */
+const UNREAD_TYPES = ['ioredis', 'bullmq', 'undici'];
+test(`TypeScript (${RESOLUTIONS.join(', ')} resolution, strict, exactOptionalPropertyTypes, skipLibCheck off) type-checks against the .d.ts, reading no type of ${UNREAD_TYPES.join(', ')}`, () => {
+  // One `tsc -b` over the consumer's three projects (its tsconfig.json references them): each is
+  // checked whole, as its own `tsc -p` would, in one process that parses the shared files
+  // (TypeScript's lib, @types/node) once. Each project lists the files it read (listFiles).
+  const tsc = join(pkg.dir, 'node_modules/typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-b', '--force', '--verbose'], {
+    cwd: pkg.dir,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
   });
-}
+  const printed = r.stdout + r.stderr;
+  const lines = printed.split(/\r?\n/);
+  // Nothing but --verbose's account of the build and the files read: no error, no warning.
+  const verbose =
+    /^$|^ {4}\* tsconfig(\.\w+)?\.json$| - (Projects in this build: |Project '.*' is being forcibly rebuilt$|Building project '.*'\.\.\.$)/;
+  const read = lines.filter((line) => line.startsWith(`${pkg.dir}/`) && existsSync(line));
+  assert.equal(
+    lines.filter((line) => !verbose.test(line) && !read.includes(line)),
+    [],
+    printed,
+  );
+  assert.is(r.status, 0, printed);
+  const built = [...printed.matchAll(/Building project '(.*)'\.\.\./g)].map((m) => m[1]);
+  assert.equal(
+    built,
+    RESOLUTIONS.map((config) => join(pkg.dir, `tsconfig.${config}.json`)),
+  );
+  // Each project read the consumer's file and our declarations, and no file of those packages.
+  for (const consumer of ['consumer.ts', 'consumer-cjs.ts'])
+    assert.ok(read.includes(join(pkg.dir, consumer)), consumer);
+  assert.ok(read.includes(join(pkg.dir, 'node_modules/rvbbit/dist/types/src/index.d.ts')));
+  const modules = `${pkg.dir}/node_modules/`;
+  const packagesRead = new Set(
+    read
+      .filter((f) => f.startsWith(modules))
+      .map((f) =>
+        f
+          .slice(modules.length)
+          .split('/')
+          .slice(0, f.slice(modules.length).startsWith('@') ? 2 : 1)
+          .join('/'),
+      ),
+  );
+  assert.ok(packagesRead.has('@duckdb/node-api'), [...packagesRead].join(' '));
+  for (const name of UNREAD_TYPES)
+    assert.not.ok(packagesRead.has(name), `${name} is read: ${[...packagesRead].join(' ')}`);
+});
 
 test('the installed bin: --version prints the package version', () => {
   const r = rvbbit(['--version']);

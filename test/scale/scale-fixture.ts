@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
-import type { QueueOptions } from '../../src/scale/queue-link.js';
+import type { QueueOptions } from '../../src/scale/queue-options.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 import { type Running, start, waitFor } from '../cli/helpers.js';
 import { type RedisHandle, startRedis } from './redis-server.js';
