@@ -21,6 +21,9 @@ import { isAbsolute, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { quoteIdent, quoteString } from './sql-text.js';
 
+/** The scratch file's row group size (a multiple of DuckDB's 2,048-row vector). */
+const SCRATCH_ROW_GROUP_ROWS = 16_384;
+
 /** What DuckDB puts beside a database file (its WAL and their recovery files). */
 const BESIDE = ['', '.wal', '.wal.checkpoint', '.wal.recovery', '.tmp'];
 
@@ -48,7 +51,12 @@ export class ScratchDatabase {
       const dir = setting === '' ? tmpdir() : isAbsolute(setting) ? setting : join(process.cwd(), setting);
       mkdirSync(dir, { recursive: true });
       path = join(dir, `rvbbit-scratch-${process.pid}-${name.slice(-8)}.duckdb`);
-      await con.run(`ATTACH ${quoteString(path)} AS ${quoteIdent(name)}`);
+      // Row groups of 16,384 rows, not 122,880: an open transaction holds its last row group
+      // uncompressed in memory until it fills (measured at 300,000 rows of ~1 KB appended in one
+      // transaction: 129 MB of DuckDB's IN_MEMORY_TABLE at the default, 29 MB at 16,384; peak RSS 535 → 338 MB).
+      await con.run(
+        `ATTACH ${quoteString(path)} AS ${quoteIdent(name)} (ROW_GROUP_SIZE ${SCRATCH_ROW_GROUP_ROWS})`,
+      );
       return new ScratchDatabase(con, quoteIdent(name), name, path);
     } catch {
       con.closeSync();

@@ -164,21 +164,21 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       let out: Outcome;
       try {
         // A plain MAP is the stream, collected, holding the session's connection meanwhile;
-        // a MAP that writes streams into a scratch file when it can (map-stream-write.ts).
-        const scratch = streamable(plan.map) ? undefined : await openStreamedWrite(plan.map, ctx);
+        // a MAP that writes streams into its table, or a scratch file, when it can (map-stream-write.ts).
+        const streamed = streamable(plan.map) ? undefined : await openStreamedWrite(plan.map, ctx);
         try {
           out = streamable(plan.map)
             ? await withLease(r, async (con) => {
                 const { collectMap } = await llmStatements();
                 return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
               })
-            : scratch
+            : streamed
               ? await withLease(r, async (con) =>
-                  mapOutcome(await writeMapStreamed(plan.map, { ...ctx, con }, scratch)),
+                  mapOutcome(await writeMapStreamed(plan.map, { ...ctx, con }, streamed)),
                 )
               : mapOutcome(await runMapStatement(plan.map, ctx));
         } finally {
-          await scratch?.close();
+          await streamed?.close();
         }
       } finally {
         passes?.close();

@@ -50,7 +50,9 @@ s(
     );
     assert.is(f.sim.stats().requests, N);
     assert.is(streamedWrites.started, before.started + 1);
-    assert.is(streamedWrites.scratchRows, before.scratchRows + N);
+    // Appended straight into the new table: no scratch file between.
+    assert.is(streamedWrites.directRows, before.directRows + N);
+    assert.is(streamedWrites.scratchRows, before.scratchRows);
     const stored = plain((await e.query('SELECT * FROM labelled')).rows);
     assert.equal(ids(stored), inOrder);
     // The rows engine.query gives for the same MAP (its answers now from the cache: no call).
@@ -63,7 +65,7 @@ s(
     await e.query('CREATE TABLE appended (id INTEGER, text VARCHAR, label VARCHAR)');
     const r = await e.query(`INSERT INTO appended ${LABEL()}`);
     assert.equal(plain(r.rows), [{ Count: N }]);
-    assert.is(streamedWrites.scratchRows, before.scratchRows + 2 * N);
+    assert.is(streamedWrites.scratchRows, before.scratchRows + N);
     assert.equal(plain((await e.query('SELECT * FROM appended')).rows), read);
     // The batch path's input and outcome tables were never made; the scratch database is gone.
     const left = await e.query(
@@ -119,6 +121,7 @@ s(
   'a typed MAP streamed into CTAS: typed as the batch path types it; a cast problem writes _error',
   async ({ f }) => {
     const e = f.engine;
+    const before = { ...streamedWrites };
     const typed = `RVBBIT MAP PARALLEL 16 'brand' AS (brand VARCHAR, confidence DOUBLE)
     USING (SELECT id, product_name FROM (${productsSql(N)})) WITH (limit = 0)`;
     await e.query(`CREATE TABLE branded AS ${typed}`);
@@ -142,6 +145,33 @@ s(
     assert.equal(shaped, plain((await e.query(wrong)).rows));
     assert.equal(Object.keys(shaped[0]!), ['text', 'when', 'size', '_error']);
     assert.match(String(shaped[0]!._error), /^column when: cannot cast \w+ to DATE$/);
+    assert.is(streamedWrites.directRows, before.directRows + N + 3000);
+
+    // A TEMP table goes through the scratch file (the appending connection cannot see it): the same rows.
+    await e.query(`CREATE TEMP TABLE shaped_temp AS ${wrong}`);
+    assert.is(streamedWrites.scratchRows, before.scratchRows + 3000);
+    assert.equal(plain((await e.query('SELECT * FROM shaped_temp')).rows), shaped);
+  },
+);
+
+s(
+  'CREATE TABLE … AS of a table that exists fails before the first call; the table is untouched',
+  async ({ f }) => {
+    const e = f.engine;
+    await e.query('CREATE TABLE taken AS SELECT 1 AS one');
+    f.sim.resetStats();
+    try {
+      await e.query(`CREATE TABLE taken AS ${LABEL()}`);
+      assert.unreachable('created');
+    } catch (err) {
+      assert.match((err as Error).message, /Table with name "?taken"? already exists/);
+    }
+    assert.is(f.sim.stats().requests, 0);
+    assert.equal(plain((await e.query('SELECT * FROM taken')).rows), [{ one: 1 }]);
+    // The failed write left nothing behind: once the old table is dropped, the same CTAS makes it.
+    await e.query('DROP TABLE taken');
+    await e.query(`CREATE TABLE taken AS ${LABEL()}`);
+    assert.equal(ids(plain((await e.query('SELECT id FROM taken')).rows)), inOrder);
   },
 );
 

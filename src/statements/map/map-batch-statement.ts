@@ -82,9 +82,14 @@ export async function createAsTable(
   select: string,
   queryId: string,
 ): Promise<QueryResult> {
-  const table = qualifiedName(plan.asTable!);
   const temp = plan.asTableTemporary ? 'TEMP ' : '';
-  await con.run(`CREATE ${temp}TABLE ${table} AS ${select}`);
+  await con.run(`CREATE ${temp}TABLE ${qualifiedName(plan.asTable!)} AS ${select}`);
+  return tableCreated(con, plan, queryId);
+}
+
+/** The metadata row of a table a MAP created (`plan.asTable`). */
+export function tableCreated(con: DuckDBConnection, plan: MapPlan, queryId: string): Promise<QueryResult> {
+  const table = qualifiedName(plan.asTable!);
   return readResult(
     con,
     `SELECT 'success' AS status, ${quoteString(plan.asTable!)} AS table_created,
