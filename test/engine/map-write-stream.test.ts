@@ -175,6 +175,26 @@ s(
   },
 );
 
+s('DISTINCT and as_table stream too: the first row of each value, in input order', async ({ f }) => {
+  const e = f.engine;
+  const before = { ...streamedWrites };
+  // 5,000 rows, 3,000 distinct names: DISTINCT keeps each name's first row.
+  const distinct = `RVBBIT MAP DISTINCT PARALLEL 16 'label' AS label
+    USING (SELECT product_name AS text FROM (${productsSql(N, 3000)})) WITH (limit = 0)`;
+  await e.query(`CREATE TABLE firsts AS ${distinct}`);
+  assert.is(streamedWrites.directRows, before.directRows + 3000);
+  const stored = plain((await e.query('SELECT * FROM firsts')).rows) as { text: string }[];
+  assert.equal(
+    stored.map((r) => r.text),
+    Array.from({ length: 3000 }, (_, i) => `Acme Widget ${i}`),
+  );
+  assert.equal(stored, plain((await e.query(distinct)).rows));
+  // as_table with a schema-qualified name: through the scratch file.
+  await e.query(`${distinct.replace('WITH (limit = 0)', "WITH (limit = 0, as_table = 'main.firsts_too')")}`);
+  assert.is(streamedWrites.scratchRows, before.scratchRows + 3000);
+  assert.equal(plain((await e.query('SELECT * FROM main.firsts_too')).rows), stored);
+});
+
 s('inside a transaction block the batch path writes (the streamed write is not taken)', async ({ f }) => {
   const e = f.engine;
   const before = { ...streamedWrites };
