@@ -133,7 +133,7 @@ export const PATHS: readonly MemoryPath[] = [
     command: (n, ctx) => [process.execPath, join(ROOT, 'bench/map-memory.child.mjs'), String(n), ctx.simUrl],
   },
   {
-    // CREATE TABLE … AS RVBBIT MAP into a database file: the table is read back from the file.
+    // CREATE TABLE … AS RVBBIT MAP into a database file (appended as rows finish): the table is read back from the file.
     name: 'ctas-file-db',
     command: (n, ctx) => cli(ctx, '--db', join(ctx.dir, 'f.duckdb'), `CREATE TABLE out AS ${mapOver(n)}`),
     async check(n, ctx) {
@@ -150,7 +150,7 @@ export const PATHS: readonly MemoryPath[] = [
     },
   },
   {
-    // COPY (RVBBIT MAP …) TO a parquet file: DuckDB writes it from the MAP's temp tables.
+    // COPY (RVBBIT MAP …) TO a parquet file: DuckDB writes it from the MAP's scratch table (map-stream-write.ts).
     name: 'copy-parquet',
     command: (n, ctx) => cli(ctx, `COPY (${mapOver(n)}) TO '${join(ctx.dir, 'x.parquet')}' (FORMAT parquet)`),
     async check(n, ctx) {

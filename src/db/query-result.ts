@@ -80,6 +80,20 @@ export async function readUserResult(
   return toResult(reader, exact);
 }
 
+/** A user query's column names and DuckDB types, run with no rows (`LIMIT 0`), parameters bound as above. */
+export async function userQueryColumns(
+  con: DuckDBConnection,
+  sql: string,
+  params: readonly DuckDBValue[] | undefined,
+): Promise<{ readonly names: string[]; readonly types: DuckDBType[] }> {
+  const empty = `SELECT * FROM (\n${sql}\n) LIMIT 0`;
+  const reader =
+    params && params.length > 0
+      ? await (await preparedWith(con, empty, params)).runAndReadAll()
+      : await con.runAndReadAll(empty);
+  return { names: reader.columnNames(), types: reader.columnTypes() };
+}
+
 /** Rows as JSON-safe objects (what templates and cache keys see), parameters bound as above. */
 export async function readUserRowsJson(
   con: DuckDBConnection,

@@ -8,6 +8,7 @@
 export { runMapStatement } from '../statements/map/map-batch-statement.js';
 export { streamable, streamMap, streamsOnStream } from '../statements/map/map-stream.js';
 export { collectMap } from '../statements/map/map-stream-collect.js';
+export { openStreamedWrite, writeMapStreamed } from '../statements/map/map-stream-write.js';
 export { runRunStatement } from '../statements/run/run-statement.js';
 export { explainSemantic, SPLIT_OFFERED } from '../statements/semantic/explain/explain-semantic.js';
 export { runSemantic, streamSemantic, streamsRows } from '../statements/semantic/run/run-semantic.js';

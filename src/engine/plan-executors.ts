@@ -156,20 +156,30 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
   },
   map: {
     async run(plan, r) {
-      const { runMapStatement, streamable } = await llmStatements();
+      const { runMapStatement, streamable, openStreamedWrite, writeMapStreamed } = await llmStatements();
       noticeLoadWarnings(plan.map.cascade, r);
       noticeParallelCap(plan.map.limits.parallel, r);
       const ctx = statementContext(r, {}, plan.map.limits);
       const passes = await usingPassed(r, limitedUsingSql(plan.map));
       let out: Outcome;
       try {
-        // A plain MAP is the stream, collected, holding the session's connection meanwhile.
-        out = streamable(plan.map)
-          ? await withLease(r, async (con) => {
-              const { collectMap } = await llmStatements();
-              return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
-            })
-          : mapOutcome(await runMapStatement(plan.map, ctx));
+        // A plain MAP is the stream, collected, holding the session's connection meanwhile;
+        // a MAP that writes streams into its table, or a scratch file, when it can (map-stream-write.ts).
+        const streamed = streamable(plan.map) ? undefined : await openStreamedWrite(plan.map, ctx);
+        try {
+          out = streamable(plan.map)
+            ? await withLease(r, async (con) => {
+                const { collectMap } = await llmStatements();
+                return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
+              })
+            : streamed
+              ? await withLease(r, async (con) =>
+                  mapOutcome(await writeMapStreamed(plan.map, { ...ctx, con }, streamed)),
+                )
+              : mapOutcome(await runMapStatement(plan.map, ctx));
+        } finally {
+          await streamed?.close();
+        }
       } finally {
         passes?.close();
       }

@@ -6,6 +6,7 @@
  * comes back.
  */
 
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { type QueryResult, readResult } from '../../db/query-result.js';
 import { qualifiedName, quoteString } from '../../db/sql-text.js';
 import type { StatementContext } from '../../dispatch/statement-context.js';
@@ -71,6 +72,33 @@ function resultInOrder(joined: string, inOrder: boolean, withError: boolean): st
   return `SELECT * EXCLUDE (${drop}) FROM (${joined})${inOrder ? '' : ` ORDER BY ${INDEX_COLUMN}`}`;
 }
 
+/**
+ * CREATE [TEMP] TABLE … AS RVBBIT MAP (or WITH (as_table = …)): the table
+ * made from `select`, and the one metadata row that comes back.
+ */
+export async function createAsTable(
+  con: DuckDBConnection,
+  plan: MapPlan,
+  select: string,
+  queryId: string,
+): Promise<QueryResult> {
+  const temp = plan.asTableTemporary ? 'TEMP ' : '';
+  await con.run(`CREATE ${temp}TABLE ${qualifiedName(plan.asTable!)} AS ${select}`);
+  return tableCreated(con, plan, queryId);
+}
+
+/** The metadata row of a table a MAP created (`plan.asTable`). */
+export function tableCreated(con: DuckDBConnection, plan: MapPlan, queryId: string): Promise<QueryResult> {
+  const table = qualifiedName(plan.asTable!);
+  return readResult(
+    con,
+    `SELECT 'success' AS status, ${quoteString(plan.asTable!)} AS table_created,
+       (SELECT count(*) FROM ${table}) AS row_count,
+       (SELECT to_json(list(column_name)) FROM (DESCRIBE ${table})) AS columns,
+       ${quoteString(queryId)} AS session_id`,
+  );
+}
+
 export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Promise<MapStatementResult> {
   const write = plan.write;
   // Whether an INSERT's target takes `_error`, found before the first call (map-write.ts).
@@ -95,19 +123,7 @@ export async function runMapStatement(plan: MapPlan, ctx: StatementContext): Pro
       return { result, run };
     }
     if (!plan.asTable) return { result: await q.run((con) => readResult(con, select)), run };
-    const table = qualifiedName(plan.asTable);
-    const temp = plan.asTableTemporary ? 'TEMP ' : '';
-    await q.run((con) => con.run(`CREATE ${temp}TABLE ${table} AS ${select}`));
-    const meta = await q.run((con) =>
-      readResult(
-        con,
-        `SELECT 'success' AS status, ${quoteString(plan.asTable!)} AS table_created,
-           (SELECT count(*) FROM ${table}) AS row_count,
-           (SELECT to_json(list(column_name)) FROM (DESCRIBE ${table})) AS columns,
-           ${quoteString(ctx.queryId)} AS session_id`,
-      ),
-    );
-    return { result: meta, run };
+    return { result: await q.run((con) => createAsTable(con, plan, select, ctx.queryId)), run };
   } finally {
     await q
       .run((con) =>

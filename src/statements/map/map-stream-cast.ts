@@ -10,6 +10,8 @@ import {
   type DuckDBConnection,
   type DuckDBInstance,
   type DuckDBPreparedStatement,
+  type DuckDBType,
+  type DuckDBValue,
   LIST,
   listValue,
   VARCHAR,
@@ -52,12 +54,25 @@ export class TypedCaster {
     return types;
   }
 
+  /** The typed columns' and `_error`'s DuckDB types (what a streamed CREATE TABLE makes them: map-stream-write.ts). */
+  duckdbColumnTypes(): DuckDBType[] {
+    return Array.from({ length: this.prepared.columnCount }, (_, i) => this.prepared.columnType(i));
+  }
+
   /** One row per cell, in order: the typed values, then `_error`. */
   async cast(cells: readonly OutcomeCells[]): Promise<unknown[][]> {
+    return (await this.read(cells)).getRowsJS();
+  }
+
+  /** The same rows as DuckDB's own values (what an appender takes). */
+  async castValues(cells: readonly OutcomeCells[]): Promise<DuckDBValue[][]> {
+    return (await this.read(cells)).getRows();
+  }
+
+  private read(cells: readonly OutcomeCells[]) {
     this.prepared.bindList(1, listValue(cells.map((c) => c.json)), LIST(VARCHAR));
     this.prepared.bindList(2, listValue(cells.map((c) => c.error)), LIST(VARCHAR));
-    const reader = await this.prepared.runAndReadAll();
-    return reader.getRowsJS();
+    return this.prepared.runAndReadAll();
   }
 
   close(): void {

@@ -6,6 +6,7 @@
  */
 import {
   type DuckDBConnection,
+  type DuckDBType,
   type DuckDBValue,
   JSDuckDBValueConverter,
   JsonDuckDBValueConverter,
@@ -61,6 +62,11 @@ export class MapInputStream {
     return this.result.columnTypes().map(typeName);
   }
 
+  /** Column types as DuckDB gives them (what a write's scratch table is made of: map-stream-write.ts). */
+  duckdbColumnTypes(): DuckDBType[] {
+    return this.result.columnTypes();
+  }
+
   /** Column names as DuckDB reports them (duplicates not yet renamed). */
   columnNames(): string[] {
     return this.result.columnNames();
@@ -74,11 +80,14 @@ export class MapInputStream {
    * memory and is converted a page at a time through fresh vector slices:
    * a vector caches every value it converts, so converting whole chunks kept
    * rows alive long after they went out, and the main heap grew with N.
+   * `duckdbValues`: `admit` gets DuckDB's own values (a write appends them
+   * as they came, with no JS round trip to lose a DECIMAL's digits), not JS ones.
    */
   async *pages(
     pageRows: number,
     admit: (values: readonly (readonly unknown[])[]) => number,
     room: () => Promise<boolean>,
+    duckdbValues = false,
   ): AsyncGenerator<InputRow[]> {
     const names = this.result.deduplicatedColumnNames();
     for (;;) {
@@ -101,7 +110,7 @@ export class MapInputStream {
             const type = v.type;
             for (let i = 0; i < n; i++) {
               const value = v.getItem(i);
-              js[i]!.push(JSDuckDBValueConverter(value, type, JSDuckDBValueConverter));
+              js[i]!.push(duckdbValues ? value : JSDuckDBValueConverter(value, type, JSDuckDBValueConverter));
               json[i]![names[c]!] = JsonDuckDBValueConverter(value, type, JsonDuckDBValueConverter);
             }
           });

@@ -104,70 +104,117 @@ export async function* streamMap(
   /** engine.stream's onColumns (QueryOptions): the streamed columns, `_error` last. */
   onColumns?: (columns: readonly ResultColumn[]) => void,
 ): AsyncGenerator<Record<string, unknown>[], MapRowsRun> {
+  let caster: TypedCaster | undefined;
+  let names: readonly string[] = [];
+  const finished = finishedInOrder(plan, ctx, {
+    readAhead: collect !== undefined,
+    duckdbValues: false,
+    async onInput(input) {
+      caster = plan.output.kind === 'typed' ? await TypedCaster.open(ctx.instance, plan.output) : undefined;
+      names = outputNames(input.columnNames(), plan.output);
+      const columns = resultColumns(input, plan.output, caster);
+      collect?.onColumns(columns);
+      onColumns?.(columns);
+    },
+  });
+  try {
+    for (;;) {
+      const next = await finished.next();
+      if (next.done) return next.value;
+      yield await shape(next.value, names, caster, collect);
+    }
+  } finally {
+    // Ends the MAP (a consumer that stopped early cancels it) and lets its input go.
+    await finished.return(undefined as never);
+    caster?.close();
+  }
+}
+
+/** How a MAP's finished rows are read (finishedInOrder). */
+export interface FinishedOptions {
+  /** The consumer keeps every row anyway: the input is read ahead, unbounded (see ReadAhead). */
+  readonly readAhead: boolean;
+  /** The rows carry DuckDB's own input values (a write appends them), not JS ones. */
+  readonly duckdbValues: boolean;
+  /** Once the input is open, before the first row runs: a throw stops the MAP before its first call. */
+  readonly onInput: (input: MapInputStream) => Promise<void>;
+}
+
+/**
+ * The MAP's finished rows in input order, in batches of at most 2,048: each
+ * its input values and its outcome's cells. Returns the run's counts once
+ * every row went out. What streamMap shapes into rows and a streamed write
+ * (map-stream-write.ts) appends to its scratch table.
+ */
+export async function* finishedInOrder(
+  plan: MapPlan,
+  ctx: MapStreamContext,
+  options: FinishedOptions,
+): AsyncGenerator<FinishedRow[], MapRowsRun> {
   // Fired when the consumer stops early: the runner sees it as a cancel.
   const stop = new AbortController();
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
   const deduped = dedupes(plan) ? await dedupedInput(ctx, plan) : undefined;
-  const input = deduped?.input ?? (await MapInputStream.open(ctx.con, plan, ctx.params));
-  const caster = plan.output.kind === 'typed' ? await TypedCaster.open(ctx.instance, plan.output) : undefined;
-  const names = outputNames(input.columnNames(), plan.output);
-  const columns = resultColumns(input, plan.output, caster);
-  collect?.onColumns(columns);
-  onColumns?.(columns);
-  const rows = new OrderedRows();
-  // Reading pauses while this many rows are read but not consumed: twice
-  // what the window keeps in flight, so a slow row can hold up the prefix for
-  // one window's worth of rows before dispatch stops. Kept small on purpose,
-  // and read in small pages: V8 promotes what is alive at two young GCs in a
-  // row (40–75 ms apart here), and promoted rows pile up in the old generation
-  // until a full GC. A row lives about limit / rows-per-second; at 4× (1,024
-  // rows, ~35 ms at 30k rows/s) 3 in 40 of the 100k-row streams promoted
-  // nearly every row (main heap 110 MB, peak RSS up to 401 MB); at 2×, 0 in 40,
-  // with the same rows/s.
-  const inFlight = rowsInFlightFor(plan, ctx.pool.threads);
-  const limit = collect ? Number.POSITIVE_INFINITY : Math.max(2 * inFlight, 256);
-  const pages = input.pages(
-    Math.min(STREAM_PAGE_ROWS, Math.max(64, inFlight)),
-    (values) => rows.admit(values),
-    () => rows.room(limit, signal),
-  );
-  const sink = {
-    accept(outcomes: readonly RowOutcome[]): void {
-      for (const o of outcomes) rows.accept(o.index, outcomeCells(o, plan.onError, caster !== undefined));
-      // on_error = 'fail': the failed row and those after it never go out.
-      if (plan.onError === 'fail' && outcomes.some((o) => !o.ok)) rows.halt();
-    },
-  };
-  // Collected, every row is kept anyway: the input is read ahead as fast as
-  // DuckDB gives it while the first rows already run, and progress events
-  // wait for the count, so they carry the true total (the ETA a progress bar
-  // shows). Reading it all before the first dispatch left the workers idle
-  // for that time: 25–45 ms of a 0.7 s, 20,000-row MAP at latency 0.
-  const ahead = collect ? new ReadAhead(pages) : undefined;
-  const running = ahead
-    ? runMapRows(plan, { ...ctx, signal }, ahead.pages(), sink, ahead.total)
-    : runMapRows(plan, { ...ctx, signal }, pages, sink);
-  running.then(
-    () => rows.end(),
-    (err: unknown) => rows.fail(err),
-  );
+  let input: MapInputStream | undefined;
+  let running: Promise<MapRowsRun> | undefined;
+  let ahead: ReadAhead | undefined;
   try {
+    input = deduped?.input ?? (await MapInputStream.open(ctx.con, plan, ctx.params));
+    await options.onInput(input);
+    const rows = new OrderedRows();
+    // Reading pauses while this many rows are read but not consumed: twice
+    // what the window keeps in flight, so a slow row can hold up the prefix for
+    // one window's worth of rows before dispatch stops. Kept small on purpose,
+    // and read in small pages: V8 promotes what is alive at two young GCs in a
+    // row (40–75 ms apart here), and promoted rows pile up in the old generation
+    // until a full GC. A row lives about limit / rows-per-second; at 4× (1,024
+    // rows, ~35 ms at 30k rows/s) 3 in 40 of the 100k-row streams promoted
+    // nearly every row (main heap 110 MB, peak RSS up to 401 MB); at 2×, 0 in 40,
+    // with the same rows/s.
+    const inFlight = rowsInFlightFor(plan, ctx.pool.threads);
+    const limit = options.readAhead ? Number.POSITIVE_INFINITY : Math.max(2 * inFlight, 256);
+    const pages = input.pages(
+      Math.min(STREAM_PAGE_ROWS, Math.max(64, inFlight)),
+      (values) => rows.admit(values),
+      () => rows.room(limit, signal),
+      options.duckdbValues,
+    );
+    const typed = plan.output.kind === 'typed';
+    const sink = {
+      accept(outcomes: readonly RowOutcome[]): void {
+        for (const o of outcomes) rows.accept(o.index, outcomeCells(o, plan.onError, typed));
+        // on_error = 'fail': the failed row and those after it never go out.
+        if (plan.onError === 'fail' && outcomes.some((o) => !o.ok)) rows.halt();
+      },
+    };
+    // Collected, every row is kept anyway: the input is read ahead as fast as
+    // DuckDB gives it while the first rows already run, and progress events
+    // wait for the count, so they carry the true total (the ETA a progress bar
+    // shows). Reading it all before the first dispatch left the workers idle
+    // for that time: 25–45 ms of a 0.7 s, 20,000-row MAP at latency 0.
+    ahead = options.readAhead ? new ReadAhead(pages) : undefined;
+    running = ahead
+      ? runMapRows(plan, { ...ctx, signal }, ahead.pages(), sink, ahead.total)
+      : runMapRows(plan, { ...ctx, signal }, pages, sink);
+    running.then(
+      () => rows.end(),
+      (err: unknown) => rows.fail(err),
+    );
     for (;;) {
       // Waited on without a value, then taken at once (see OrderedRows.ready).
       while (!(await rows.ready()));
       const finished = rows.takeReady(STREAM_BATCH_ROWS);
       if (!finished) break;
-      yield await shape(finished, names, caster, collect);
+      yield finished;
     }
     return await running;
   } finally {
     stop.abort();
-    await running.catch(() => undefined);
+    await running?.catch(() => undefined);
     // The read-ahead stops at its next page; the connection is not let go mid-fetch.
     await ahead?.total.catch(() => undefined);
-    caster?.close();
     // Before anything else runs on the connection: the input's stream ends its own transaction.
-    await input.close().catch(() => undefined);
+    await input?.close().catch(() => undefined);
     await deduped?.drop();
   }
 }

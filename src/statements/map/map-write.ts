@@ -1,11 +1,11 @@
 /**
  * `INSERT INTO t [(cols)] RVBBIT MAP …` and `COPY (RVBBIT MAP …) TO 'file'
- * (…)`: the MAP runs as the batch path runs it (input and outcomes in DuckDB
- * temp tables, the outcomes appended chunk by chunk as they finish), then one
- * DuckDB statement writes the rows, in input order, from those tables — the
- * same SELECT, and so the same typing, as CREATE TABLE … AS. No row passes
- * through JavaScript on the way out, and the write is one statement: all of
- * it or nothing, and inside an open transaction it rolls back with it.
+ * (…)`: the MAP runs streamed into a scratch table (map-stream-write.ts) or,
+ * inside a transaction block, as the batch path runs it (input and outcomes
+ * in DuckDB temp tables), then one DuckDB statement writes the rows, in input
+ * order, from those tables — the same SELECT, and so the same typing, as
+ * CREATE TABLE … AS. The write is one statement: all of it or nothing, and
+ * inside an open transaction it rolls back with it.
  *
  * What can be checked before a row runs is checked then, so a wrong target
  * pays for no call: the table, its column list and column count (DuckDB binds

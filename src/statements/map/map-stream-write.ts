@@ -1,0 +1,351 @@
+/**
+ * A MAP that writes its rows (CREATE TABLE … AS, WITH (as_table = …),
+ * INSERT INTO …, COPY (…) TO), streamed: the USING rows are read a chunk at
+ * a time on the session's connection (map-stream.ts, finishedInOrder), and
+ * each batch of finished rows, in input order, is appended by a connection
+ * of its own to a table in a scratch database file (db/scratch-database.ts),
+ * which DuckDB writes to disk as its row groups fill. When the last row is
+ * in, one statement on the session's connection writes the target from that
+ * table, as the batch path writes it from its two temp tables
+ * (map-batch-statement.ts): the same typed SELECT, the same `_error` rule,
+ * all of it or nothing. CREATE TABLE … AS of a table (not TEMP, its name not
+ * dotted) skips the scratch file: that connection creates the table and
+ * appends to it, all in one transaction, so no row is written twice and
+ * DuckDB caches one copy of the rows, not two. The input is never copied whole into a TEMP table,
+ * so what JavaScript and DuckDB hold is bounded by the rows in flight, not
+ * by N (DuckDB may still cache the written file's blocks under its
+ * memory_limit, as it caches any table it wrote).
+ *
+ * `_error`: a stream knows whether some row failed only at its end, so the
+ * scratch table keeps every row's error cells and the final statement
+ * selects `_error` only when some row failed (or, for INSERT, when the target
+ * takes it), exactly as the batch path decides. A table created directly has
+ * `_error` from the start and drops it before its commit when no row failed
+ * (in DuckDB a DROP COLUMN of a table created in the same transaction is a
+ * catalog change: 2 ms after 300,000 rows).
+ *
+ * Taken outside a transaction block only: the scratch table is committed by
+ * its own connection, which a transaction the session opened earlier would
+ * not see (DuckDB's snapshots), and the session's ROLLBACK must undo the
+ * write. Inside BEGIN … COMMIT, or where DuckDB refuses the scratch file, the
+ * batch path runs as before.
+ */
+import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
+import { BufferedAppender } from '../../db/buffered-appender.js';
+import { ConnectionQueue } from '../../db/connection-queue.js';
+import { withUserSqlErrors } from '../../db/duckdb-error.js';
+import {
+  inTransactionBlock,
+  type QueryResult,
+  readResult,
+  typeName,
+  userQueryColumns,
+} from '../../db/query-result.js';
+import { ScratchDatabase } from '../../db/scratch-database.js';
+import { quoteIdent } from '../../db/sql-text.js';
+import type { StatementContext } from '../../dispatch/statement-context.js';
+import { limitedUsingSql } from '../../plan/using-input.js';
+import { createAsTable, tableCreated } from './map-batch-statement.js';
+import { addedNames, inputNamesOut } from './map-names.js';
+import { ERROR_COLUMN, outputColumns } from './map-output.js';
+import type { MapRowsRun } from './map-rows.js';
+import { finishedInOrder, type MapStreamContext } from './map-stream.js';
+import { TypedCaster } from './map-stream-cast.js';
+import { checkWrite, runWrite } from './map-write.js';
+import type { FinishedRow } from './ordered-rows.js';
+import type { MapPlan } from './plan-map.js';
+
+/** The scratch table's name inside its database. */
+const ROWS_TABLE = 'rows';
+
+/** Counts of the streamed writes since the process started (tests read them). */
+export const streamedWrites = { started: 0, scratchRows: 0, directRows: 0 };
+
+/** The connection a streamed write appends with, and the scratch database it appends to (none: a CTAS written directly). */
+export interface StreamedWrite {
+  readonly con: DuckDBConnection;
+  readonly scratch: ScratchDatabase | undefined;
+  /** Rolls back what was not committed, detaches and removes the scratch file; never throws. */
+  close(): Promise<void>;
+}
+
+/** CREATE TABLE … AS of a table the appending connection can name as the session does: not TEMP, not dotted. */
+function createsDirectly(plan: MapPlan): boolean {
+  return plan.asTable !== undefined && !plan.asTableTemporary && !plan.write && !plan.asTable.includes('.');
+}
+
+/**
+ * How a write streams, or undefined when the batch path runs it: the MAP
+ * writes no table or file, the session is inside a transaction block, or
+ * DuckDB refuses the scratch file.
+ */
+export async function openStreamedWrite(
+  plan: MapPlan,
+  ctx: StatementContext,
+): Promise<StreamedWrite | undefined> {
+  if (!plan.write && !plan.asTable) return undefined;
+  const inside = await ctx.q.run(async (con) => (await inTransactionBlock(con)) ?? true);
+  if (inside) return undefined;
+  if (createsDirectly(plan)) {
+    const con = await ctx.instance.connect();
+    let closed = false;
+    return {
+      con,
+      scratch: undefined,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await con.run('ROLLBACK').catch(() => undefined);
+        con.closeSync();
+      },
+    };
+  }
+  const scratch = await ScratchDatabase.open(ctx.instance);
+  return scratch && { con: scratch.con, scratch, close: () => scratch.close() };
+}
+
+/** The input's column names as a table made from it names them: a repeat gets `_1`, `_2`, … (DuckDB's CREATE TABLE … AS). */
+function tableNames(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return names.map((name) => {
+    let out = name;
+    for (let k = 1; seen.has(out.toLowerCase()); k++) out = `${name}_${k}`;
+    seen.add(out.toLowerCase());
+    return out;
+  });
+}
+
+/** The scratch table: the input's columns (`i0`, `i1`, … by position) and the outcome's cells (map-output.ts). */
+function scratchColumns(types: readonly DuckDBType[]): string {
+  const inputs = types.map((t, k) => `i${k} ${typeName(t)}`);
+  return [...inputs, 'value VARCHAR', 'json VARCHAR', 'error VARCHAR'].join(', ');
+}
+
+/** The MAP's result in input order from the scratch table `table`, with `_error` or without. */
+function scratchSelect(plan: MapPlan, names: readonly string[], table: string, withError: boolean): string {
+  const renamed = inputNamesOut(names, plan.output);
+  const inputs = renamed.map((as, k) => `s.i${k} AS ${quoteIdent(as)}`).join(', ');
+  const select = `SELECT ${inputs}, ${outputColumns(plan.output, 's')} FROM ${table} s`;
+  return withError ? select : `SELECT * EXCLUDE (${ERROR_COLUMN}) FROM (${select})`;
+}
+
+/** Appends one column's value: the common types directly, the rest through DuckDB's value of that type. */
+type AppendCell = (appender: DuckDBAppender, value: DuckDBValue) => void;
+
+function cellAppender(type: DuckDBType): AppendCell {
+  const direct: AppendCell | undefined = (() => {
+    switch (type.typeId) {
+      case DuckDBTypeId.VARCHAR:
+        return type.alias ? undefined : (a, v) => a.appendVarchar(v as string);
+      case DuckDBTypeId.BIGINT:
+        return (a, v) => a.appendBigInt(v as bigint);
+      case DuckDBTypeId.INTEGER:
+        return (a, v) => a.appendInteger(v as number);
+      case DuckDBTypeId.DOUBLE:
+        return (a, v) => a.appendDouble(v as number);
+      case DuckDBTypeId.BOOLEAN:
+        return (a, v) => a.appendBoolean(v as boolean);
+      default:
+        return undefined;
+    }
+  })();
+  const append: AppendCell = direct ?? ((a, v) => a.appendValue(v, type));
+  return (a, v) => (v === null ? a.appendNull() : append(a, v));
+}
+
+function appendText(appender: DuckDBAppender, v: string | null): void {
+  if (v === null) appender.appendNull();
+  else appender.appendVarchar(v);
+}
+
+/** The USING query's columns, named as a table made from it names them, before its stream opens. */
+async function describeInput(plan: MapPlan, ctx: MapStreamContext) {
+  const usingSql = limitedUsingSql(plan);
+  const described = await withUserSqlErrors(ctx.con, usingSql, plan.usingOrigin, () =>
+    userQueryColumns(ctx.con, usingSql, ctx.params),
+  );
+  return { names: tableNames(described.names), types: described.types };
+}
+
+/**
+ * Runs the MAP on the stream, handing each batch of finished rows, in input
+ * order, to `write` (awaited before the next batch is taken); returns the run.
+ */
+async function runInOrder(
+  plan: MapPlan,
+  ctx: MapStreamContext,
+  types: readonly DuckDBType[],
+  write: (rows: readonly FinishedRow[]) => Promise<void>,
+): Promise<MapRowsRun> {
+  const expected = types.map(typeName).join(', ');
+  const finished = finishedInOrder(plan, ctx, {
+    readAhead: false,
+    duckdbValues: true,
+    async onInput(input) {
+      const got = input.duckdbColumnTypes().map(typeName).join(', ');
+      if (got !== expected) {
+        throw new Error(
+          `the USING query's columns changed between its probe (${expected}) and its run (${got})`,
+        );
+      }
+    },
+  });
+  try {
+    for (;;) {
+      const next = await finished.next();
+      if (next.done) return next.value;
+      await write(next.value);
+    }
+  } finally {
+    await finished.return(undefined as never);
+  }
+}
+
+/** `run()`, the appender closed when it fails (its rows go with the transaction's rollback). */
+async function closedOnFailure<T>(out: BufferedAppender, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    await out.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Runs the MAP and writes its rows; the result is what the batch path gives (a count, or CTAS's metadata row). */
+export async function writeMapStreamed(
+  plan: MapPlan,
+  ctx: MapStreamContext,
+  how: StreamedWrite,
+): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
+  streamedWrites.started++;
+  return how.scratch ? writeThroughScratch(plan, ctx, how.scratch) : createDirectly(plan, ctx, how.con);
+}
+
+async function writeThroughScratch(
+  plan: MapPlan,
+  ctx: MapStreamContext,
+  scratch: ScratchDatabase,
+): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
+  // The session's connection, leased to this statement: a queue of its own for the checks.
+  const session = { ...ctx, q: new ConnectionQueue(ctx.con) };
+  const { names, types } = await describeInput(plan, ctx);
+  const table = scratch.table(ROWS_TABLE);
+  await scratch.con.run(`CREATE TABLE ${table} (${scratchColumns(types)})`);
+  // Before any row runs: the target, its columns and COPY's options, bound over the empty table (map-write.ts).
+  const write = plan.write;
+  const insertError = write
+    ? await checkWrite(
+        plan,
+        write,
+        { select: (withError) => scratchSelect(plan, names, table, withError) },
+        names.length,
+        session,
+      )
+    : false;
+  const appendInput = types.map(cellAppender);
+  const out = new BufferedAppender(new ConnectionQueue(scratch.con), ROWS_TABLE, {
+    schema: 'main',
+    catalog: scratch.name,
+  });
+  // One transaction: DuckDB writes a large insert's row groups to the file as they fill.
+  await scratch.con.run('BEGIN TRANSACTION');
+  const run = await closedOnFailure(out, () =>
+    runInOrder(plan, ctx, types, (rows) =>
+      out.append(rows.length, (appender) => {
+        for (const row of rows) {
+          for (let k = 0; k < appendInput.length; k++)
+            appendInput[k]!(appender, row.values[k] as DuckDBValue);
+          appendText(appender, row.cells.value);
+          appendText(appender, row.cells.json);
+          appendText(appender, row.cells.error);
+          appender.endRow();
+        }
+        streamedWrites.scratchRows += rows.length;
+      }),
+    ),
+  );
+  await out.close();
+  await scratch.con.run('COMMIT');
+  // Whether `_error` goes in: as the batch path decides (map-batch-statement.ts, hasErrors).
+  const withError =
+    write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
+  const select = scratchSelect(plan, names, table, withError);
+  if (write) return { result: await runWrite(write, select, (sql) => readResult(ctx.con, sql)), run };
+  return { result: await createAsTable(ctx.con, plan, select, ctx.queryId), run };
+}
+
+/**
+ * CREATE TABLE … AS written by `con` in one transaction: the table made
+ * with the MAP's columns and `_error`, each batch appended as it finishes
+ * (typed columns cast by DuckDB, map-stream-cast.ts), `_error` dropped
+ * before the commit when no row failed.
+ */
+async function createDirectly(
+  plan: MapPlan,
+  ctx: MapStreamContext,
+  con: DuckDBConnection,
+): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
+  const { names, types } = await describeInput(plan, ctx);
+  // Where the session's unqualified name goes: its current database and schema.
+  const where = (
+    await ctx.con.runAndReadAll('SELECT current_database() AS db, current_schema() AS sch')
+  ).getRowObjectsJS()[0]!;
+  const [db, schema, name] = [String(where.db), String(where.sch), plan.asTable!];
+  const table = [db, schema, name].map(quoteIdent).join('.');
+  const caster = plan.output.kind === 'typed' ? await TypedCaster.open(ctx.instance, plan.output) : undefined;
+  try {
+    // The result columns' types, `_error` last (VARCHAR for one result column).
+    const resultTypes = caster ? caster.duckdbColumnTypes() : [VARCHAR, VARCHAR];
+    // addedNames ends with `_error`.
+    const columnNames = [...inputNamesOut(names, plan.output), ...addedNames(plan.output)];
+    const columnTypes = [...types, ...resultTypes];
+    const columns = columnNames.map((c, i) => `${quoteIdent(c)} ${typeName(columnTypes[i]!)}`).join(', ');
+    await con.run('BEGIN TRANSACTION');
+    // A table of that name already there fails here, before the first call.
+    await con.run(`CREATE TABLE ${table} (${columns})`);
+    const appendColumn = columnTypes.map(cellAppender);
+    const inputs = types.length;
+    const out = new BufferedAppender(new ConnectionQueue(con), name, { schema, catalog: db });
+    let failed = false;
+    const run = await closedOnFailure(out, () =>
+      runInOrder(plan, ctx, types, async (rows) => {
+        const results = caster
+          ? await caster.castValues(rows.map((r) => r.cells))
+          : rows.map((r) => [r.cells.value, r.cells.error]);
+        await out.append(rows.length, (appender) => {
+          rows.forEach((row, i) => {
+            for (let k = 0; k < inputs; k++) appendColumn[k]!(appender, row.values[k] as DuckDBValue);
+            const result = results[i]!;
+            for (let k = 0; k < result.length; k++)
+              appendColumn[inputs + k]!(appender, result[k] as DuckDBValue);
+            if (result[result.length - 1] !== null) failed = true;
+            appender.endRow();
+          });
+          streamedWrites.directRows += rows.length;
+        });
+      }),
+    );
+    await out.close();
+    if (!failed) await con.run(`ALTER TABLE ${table} DROP COLUMN ${ERROR_COLUMN}`);
+    await con.run('COMMIT');
+    return { result: await tableCreated(ctx.con, plan, ctx.queryId), run };
+  } finally {
+    caster?.close();
+  }
+}
+
+/** One result column: the run counted its failed rows; typed columns add cast problems, which only DuckDB can tell. */
+async function someRowFailed(
+  plan: MapPlan,
+  run: MapRowsRun,
+  names: readonly string[],
+  table: string,
+  ctx: MapStreamContext,
+): Promise<boolean> {
+  if (plan.output.kind === 'single') return run.failedRows > 0;
+  const reader = await ctx.con.runAndReadAll(
+    `SELECT count(*)::DOUBLE AS n FROM (${scratchSelect(plan, names, table, true)}) WHERE ${ERROR_COLUMN} IS NOT NULL`,
+  );
+  return Number(reader.getRowObjectsJS()[0]!.n) > 0;
+}
