@@ -22,12 +22,13 @@
  * - dist/grammar.browser.js: rvbbit/grammar for browsers (the "browser"
  *   condition of ./grammar, and ./grammar/browser): one self-contained ESM
  *   file without Node built-ins (scripts/playground/bundles.ts).
+ * - dist/pool-boot.cjs: the file Piscina's workers load (copied as it is).
  * - dist/grammar.html: the grammar's railroad diagrams, which `rvbbit diagrams`
  *   copies out (generating them needs chevrotain's page assets, which the
  *   package does not ship).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -181,6 +182,8 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+// Piscina's workers load this CommonJS file, which imports the pool's entry (workers/pool-boot.cjs says why).
+copyFileSync('workers/pool-boot.cjs', 'dist/pool-boot.cjs');
 // The examples are user code: they import 'rvbbit', which resolves to the build above.
 await build({
   entryPoints: ['examples/demo.ts', 'examples/library.ts'],

@@ -48,9 +48,17 @@ export function entryModule(sourcePath: string): URL {
   return runsBuilt(sourcePath) ? builtEntry(sourcePath) : new URL(sourcePath, PACKAGE_ROOT);
 }
 
-/** Node flags the thread or process of an entry module needs (loaderFlags when it runs from source). */
+/**
+ * The CommonJS file Piscina's workers load, which imports the pool's entry
+ * (workers/pool-boot.cjs): the build copies it into dist/.
+ */
+export function poolBootFile(): string {
+  return packagePath(RUNS_FROM_SOURCE ? 'workers/pool-boot.cjs' : 'dist/pool-boot.cjs');
+}
+
+/** Node flags the thread or process of an entry module needs (loaderFlags when it runs from TypeScript source). */
 export function entryLoaderFlags(sourcePath: string): string[] {
-  return runsBuilt(sourcePath) ? [] : loaderFlags();
+  return runsBuilt(sourcePath) || !sourcePath.endsWith('.ts') ? [] : loaderFlags();
 }
 
 /**

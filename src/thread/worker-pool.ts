@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { RvbbitError } from '../../base/errors.js';
-import { entryLoaderFlags, entryModule } from '../runtime/package-files.js';
+import { entryLoaderFlags, entryModule, poolBootFile } from '../runtime/package-files.js';
 import { isLoadedAnnouncement } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -17,7 +17,8 @@ export interface WorkerPoolOptions {
   readonly entry: string;
   readonly threads: number;
   readonly execArgv?: readonly string[];
-  readonly workerData?: unknown;
+  /** Given to every worker as its `workerData`, with `entry` (the entry module's URL) added. */
+  readonly workerData?: Readonly<Record<string, unknown>>;
   /** Called with the threadId of a worker that went away, before its tasks are failed. */
   readonly onThreadGone?: (threadId: number) => void;
 }
@@ -52,7 +53,8 @@ export class WorkerPool {
     const entry = entryModule(options.entry);
     this.file = decodeURIComponent(entry.pathname);
     this.piscina = new (loadPiscina())({
-      filename: entry.href,
+      // Not the entry itself: Piscina would require() it (workers/pool-boot.cjs says why not).
+      filename: poolBootFile(),
       minThreads: options.threads,
       maxThreads: options.threads,
       concurrentTasksPerWorker: TASKS_PER_WORKER,
@@ -63,7 +65,7 @@ export class WorkerPool {
       recordTiming: false,
       // From source, workers load TypeScript through tsx's require hook (see entry-worker.ts).
       execArgv: [...entryLoaderFlags(options.entry), ...(options.execArgv ?? [])],
-      workerData: options.workerData,
+      workerData: { ...options.workerData, entry: entry.href },
     });
     this.piscina.on('message', (message: unknown) => {
       if (isLoadedAnnouncement(message)) this.loaded = true;

@@ -1,4 +1,7 @@
 /** The Piscina worker pool: many tasks per thread, a dying worker, an entry that cannot load, close. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RvbbitError } from '../../base/errors.js';
@@ -75,6 +78,55 @@ test('an entry that cannot load fails tasks with WORKER_START naming the file, a
     assert.ok(gone.length <= 2, `${gone.length} workers started and died`);
   } finally {
     await pool.close();
+  }
+});
+
+/**
+ * An ES module graph whose instantiation takes most of its load: `export *`
+ * chains that every one of many imported names is resolved through (V8 walks
+ * the chain per name), in files that are quick to read and compile.
+ */
+function slowToInstantiate(dir: string): string {
+  const chain = 60;
+  const names = Array.from({ length: 1500 }, (_, i) => `n${i}`);
+  writeFileSync(join(dir, 'leaf.mjs'), names.map((n) => `export const ${n} = 1;`).join('\n'));
+  for (let i = 0; i < chain; i++) {
+    const next = i + 1 < chain ? `s${i + 1}` : 'leaf';
+    writeFileSync(join(dir, `s${i}.mjs`), `export * from './${next}.mjs';\n`);
+  }
+  const entry = join(dir, 'entry.mjs');
+  writeFileSync(
+    entry,
+    `import { ${names.join(', ')} } from './s0.mjs';\nexport default (task) => task.value + n0 + n1;\n`,
+  );
+  return entry;
+}
+
+test('closing pools while their workers instantiate the entry leaves the process alive (no require(esm) abort)', async () => {
+  // Node 20.19+ aborted the process (FATAL ERROR: v8::Module::IsGraphAsync)
+  // when a worker was terminated while require() instantiated an ES module,
+  // and Piscina require()d the entry: CI lost a test file to it twice. The
+  // pool now loads the entry with import() (workers/pool-boot.cjs). Each pool
+  // here is closed at a different point of its workers' start, most of which
+  // is instantiation; under the old loading this test file ended by SIGABRT.
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-pool-race-'));
+  try {
+    const entry = slowToInstantiate(dir);
+    const began = performance.now();
+    const whole = new WorkerPool({ entry, threads: 1 });
+    try {
+      assert.is(await whole.run({ value: 1 }), 3);
+    } finally {
+      await whole.close();
+    }
+    const startMs = performance.now() - began;
+    for (const share of [0.2, 0.35, 0.5, 0.65, 0.8]) {
+      const pool = new WorkerPool({ entry, threads: 1 });
+      await new Promise((r) => setTimeout(r, startMs * share));
+      await pool.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
