@@ -21,7 +21,7 @@ export const llmStatements = (): Promise<typeof import('./llm-statements.js')> =
  * the LLM client with undici, DESCRIBE's planner, the token encoding that
  * TEXT_CHUNKS and prompt limits count with), loaded now, and the engine's
  * provider started (the built-in simulator's thread, which loads its own
- * encodings). A library or CLI run pays for what it uses; a server loads them
+ * encodings when it first counts exactly: sim/token-count.ts). A library or CLI run pays for what it uses; a server loads them
  * at start, since each is 100–250 ms of main-thread work that would land on
  * every client at once (the encoding, loaded inside DuckDB's call by a
  * server's first short TEXT_CHUNKS, held the other clients 2.2 s under load).

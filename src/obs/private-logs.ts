@@ -60,7 +60,7 @@ export async function openPrivateLogs(
         await q.run((logCon) => insertJson(logCon, `rvbbit.${t}`, rows));
         await con.run(`DROP TABLE rvbbit.${t}`);
       }
-      await createOwnTable(con, q, t, '[]');
+      await con.run(emptyOwnTableSql(t, await q.run((logCon) => jsonShape(logCon, `rvbbit.${t}`))));
       await con.run(`CREATE OR REPLACE VIEW rvbbit.${t} AS SELECT * FROM temp.main.${own(t)}`);
     }
   });
@@ -86,15 +86,49 @@ export async function refreshOwnLogs(
     unified_logs: `SELECT * FROM rvbbit.unified_logs WHERE query_id IN (SELECT query_id FROM (${queries}))`,
     jobs: `SELECT * FROM rvbbit.jobs WHERE owner IS NOT DISTINCT FROM $1`,
   };
-  for (const t of LOG_TABLES) {
-    const rows = await logs.q.run((logCon) => readJson(logCon, sources[t], [owner]));
-    await createOwnTable(con, logs.q, t, rows);
+  // The three tables' rows in one statement of the log database, not one each.
+  const read = await logs.q.run((logCon) =>
+    logCon.runAndReadAll(
+      `SELECT ${LOG_TABLES.map((t) => `(SELECT ${JSON_ROWS} FROM (${sources[t]}) t) AS ${t}`).join(', ')}`,
+      [owner],
+    ),
+  );
+  const rows = read.getRowObjectsJS()[0]!;
+  const shapes = await shapesOf(logs);
+  // An owner with no rows yet (every client's first connection) gets empty tables by DDL
+  // alone, one statement for the three: typed from the same shapes, without parsing JSON.
+  if (LOG_TABLES.every((t) => String(rows[t]) === '[]')) {
+    await con.run(LOG_TABLES.map((t) => emptyOwnTableSql(t, shapes.get(t)!)).join(';\n'));
+    return;
   }
+  for (const t of LOG_TABLES) await createOwnTable(con, t, String(rows[t]), shapes.get(t)!);
 }
 
-/** `con`'s TEMP copy of log table `t`, holding `rows` (JSON), typed as the log database's table. */
-async function createOwnTable(con: DuckDBConnection, q: ConnectionQueue, t: LogTable, rows: string) {
-  const shape = await q.run((logCon) => jsonShape(logCon, `rvbbit.${t}`));
+/**
+ * Each log table's `jsonShape`, read once per log database: its tables keep their columns
+ * (log-retention.ts replaces one by a copy of itself). Read per table for every connection,
+ * they were a sixth of a server login's CPU.
+ */
+const shapesRead = new WeakMap<LogDatabase, Promise<Map<LogTable, string>>>();
+function shapesOf(logs: LogDatabase): Promise<Map<LogTable, string>> {
+  let shapes = shapesRead.get(logs);
+  if (shapes === undefined) {
+    shapes = logs.q.run(async (logCon) => {
+      const out = new Map<LogTable, string>();
+      for (const t of LOG_TABLES) out.set(t, await jsonShape(logCon, `rvbbit.${t}`));
+      return out;
+    });
+    shapesRead.set(logs, shapes);
+    shapes.catch(() => shapesRead.delete(logs));
+  }
+  return shapes;
+}
+
+/** A JSON array of a subquery `t`'s rows (a cross-database copy that keeps every column's type). */
+const JSON_ROWS = `coalesce(to_json(list(t)), '[]')::VARCHAR`;
+
+/** `con`'s TEMP copy of log table `t`, holding `rows` (JSON), typed by `shape` (jsonShape). */
+async function createOwnTable(con: DuckDBConnection, t: LogTable, rows: string, shape: string) {
   await con.run(
     `CREATE OR REPLACE TEMP TABLE ${own(t)} AS
      SELECT unnest(from_json($1::JSON, $2), recursive := true)`,
@@ -102,12 +136,16 @@ async function createOwnTable(con: DuckDBConnection, q: ConnectionQueue, t: LogT
   );
 }
 
+/** The same table empty: its columns as `shape` (jsonShape) names and types them. */
+function emptyOwnTableSql(t: LogTable, shape: string): string {
+  const columns = Object.entries((JSON.parse(shape) as Record<string, string>[])[0]!);
+  const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  return `CREATE OR REPLACE TEMP TABLE ${own(t)} (${columns.map(([name, type]) => `${quoted(name)} ${type}`).join(', ')})`;
+}
+
 /** The rows of `sql` as one JSON array (a cross-database copy that keeps every column's type). */
 async function readJson(con: DuckDBConnection, sql: string, params: unknown[] = []): Promise<string> {
-  const r = await con.runAndReadAll(
-    `SELECT coalesce(to_json(list(t)), '[]')::VARCHAR AS rows FROM (${sql}) t`,
-    params as never,
-  );
+  const r = await con.runAndReadAll(`SELECT ${JSON_ROWS} AS rows FROM (${sql}) t`, params as never);
   return String(r.getRowObjectsJS()[0]!.rows);
 }
 

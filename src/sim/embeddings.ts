@@ -206,6 +206,8 @@ export type EmbeddingsAnswer =
       readonly model: string;
       readonly tokensIn: number;
       readonly inputs: number;
+      /** Each input's `embedding` as the body carries it (a base64 string with `encoding_format: base64`). */
+      readonly embeddings: readonly (readonly number[] | string)[];
     }
   | { readonly status: 400 | 404; readonly body: string };
 
@@ -296,16 +298,29 @@ export function embeddingsAnswer(
     usage['cost'] = priceAnswer(opts.prices[model]!, tokensIn, 0, 0, false);
   const sigma = opts.profiles?.[model]?.embeddingNoise;
   const noise = sigma ? { sigma, seed: opts.seed ?? 0, model } : undefined;
-  const data = (input as string[]).map((s, index) => {
+  const embeddings = (input as string[]).map((s) => {
     const full = simEmbedding(s, SIM_EMBEDDING_DIMS, noise);
     const v = typeof dims === 'number' ? shortened(full, dims) : full;
-    return { object: 'embedding', index, embedding: format === 'base64' ? embeddingBase64(v) : v };
+    return format === 'base64' ? embeddingBase64(v) : v;
   });
+  // The body is made when first read: the server sends it, while code that reads the vectors
+  // alone (the embedding proxy's trials, test/fixtures/supg-embedding-trials.ts: 2,001 vectors of
+  // 256 floats a trial) never pays for writing and parsing them (a third of a trial's CPU).
+  let answerBody: string | undefined;
   return {
     status: 200,
-    body: JSON.stringify({ object: 'list', data, model, usage }),
+    get body() {
+      answerBody ??= JSON.stringify({
+        object: 'list',
+        data: embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+        model,
+        usage,
+      });
+      return answerBody;
+    },
     model,
     tokensIn,
     inputs: input.length,
+    embeddings,
   };
 }

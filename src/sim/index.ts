@@ -15,10 +15,11 @@ export type { SeenRequest, SimulatorStats } from './stats.js';
 
 /**
  * Starts the simulator in this process. Its server is loaded on the first
- * call, not with the package: it counts tokens with both of OpenAI's
- * encodings (token-count.ts), whose sources and rank tables are ~17 MB of
- * heap (measured in a heap snapshot of `createEngine()`'s main thread) that
- * every process importing rvbbit held, simulator or not.
+ * call, not with the package: it may count tokens with both of OpenAI's
+ * encodings (token-count.ts, which loads each on first use), whose sources and
+ * rank tables are ~17 MB of heap (measured in a heap snapshot of
+ * `createEngine()`'s main thread) that every process importing rvbbit held,
+ * simulator or not.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
   const server = await import('./server.js');

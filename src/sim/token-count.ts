@@ -15,20 +15,39 @@
  * are, as OpenAI reads a user's text.
  */
 
-import { decoder as sharedDecoder } from 'gpt-tokenizer/BytePairEncodingCore';
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
 
-type Encoding = typeof o200k;
+type Encoding = typeof import('gpt-tokenizer/encoding/o200k_base');
+type EncodingName = 'o200k_base' | 'cl100k_base';
 
 /** Special tokens in a text are plain text. */
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
+/**
+ * gpt-tokenizer's CommonJS build, loaded synchronously on first use: an encoding
+ * builds its rank maps when loaded (o200k_base ~400 ms of CPU, cl100k_base ~180 ms),
+ * and the simulator counts exactly only on the openai profiles or under a limit
+ * (model-limits.ts countsExactly). Imported with the module, every simulator start
+ * (each `--sim` CLI run, `serve --sim`, each engine's simulator thread) paid both
+ * for prompts counted as characters / 4. The CommonJS build is the one the client
+ * loads (llm/token-count.ts): a simulator in the client's thread shares its copy.
+ */
+const requireCjs = createRequire(import.meta.url);
+const loaded = new Map<EncodingName, Encoding>();
+function encoding(name: EncodingName): Encoding {
+  let enc = loaded.get(name);
+  if (enc === undefined) {
+    enc = requireCjs(`gpt-tokenizer/encoding/${name}`) as Encoding;
+    loaded.set(name, enc);
+  }
+  return enc;
+}
+
 /** The encoding OpenAI uses for `model`. */
 function encodingOf(model: string): { enc: Encoding; chatModel: 'gpt-4o' | 'gpt-4' } {
   return /^(gpt-4(?![o.])|gpt-3\.5|text-embedding-ada|text-embedding-3)/.test(model)
-    ? { enc: cl100k as Encoding, chatModel: 'gpt-4' }
-    : { enc: o200k, chatModel: 'gpt-4o' };
+    ? { enc: encoding('cl100k_base'), chatModel: 'gpt-4' }
+    : { enc: encoding('o200k_base'), chatModel: 'gpt-4o' };
 }
 
 /**
@@ -114,7 +133,7 @@ export function firstTokens(text: string, n: number, model: string): string {
     if (tokens.length >= n) break;
   }
   const first = enc.decode(tokens.slice(0, n));
-  sharedDecoder.decode();
+  (requireCjs('gpt-tokenizer/BytePairEncodingCore') as { decoder: TextDecoder }).decoder.decode();
   return first;
 }
 

@@ -91,7 +91,7 @@ test('--version loads no SQL grammar: the parser (chevrotain) is loaded by comma
   assert.equal(parsers, []);
 });
 
-test('an LLM statement still starts the simulator and the pool, and loads what it uses', async () => {
+test('an LLM statement still starts the simulator and the pool, and loads what it uses, no tokenizer encoding it does not count with', async () => {
   const r = await traced([
     'query',
     '--format',
@@ -108,6 +108,14 @@ test('an LLM statement still starts the simulator and the pool, and loads what i
     workers.join(', '),
   );
   assert.ok(packages(r.trace).has('gpt-tokenizer'));
+  // Only what it uses: the default profile counts characters / 4 and this prompt is far from any
+  // window, so neither the simulator nor the client builds an encoding's ranks (o200k_base ~400 ms
+  // of CPU, cl100k_base ~180 ms: every `--sim` start paid both before sim/token-count.ts loaded
+  // them on first use).
+  assert.equal(
+    r.trace.filter((l) => /gpt-tokenizer\/(esm|cjs)\/(encoding|bpeRanks)\//.test(l)),
+    [],
+  );
 });
 
 test.run();

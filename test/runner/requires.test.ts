@@ -66,8 +66,18 @@ const WHY = {
   venv: "the Python clients' venv (/nonexistent/py-clients/bin/python) is missing (bash scripts/py-clients.sh, after apt-get install python3-venv)",
 };
 
+/**
+ * Test processes for the runs over SUBSET (RVBBIT_TEST_JOBS): each process that starts one of its
+ * files loads the sources through tsx (3-5 s of CPU, most of a file's whose tests are skipped), so
+ * the runner's default of one per core plus one waiting lane took 18 s of CPU a run, one process
+ * 8.6 s. The run without CI keeps two, so the files' output, printed whole in their order, still
+ * comes from processes that ran them at once; the run with CI=true checks what each failure says.
+ */
+const LANES_AT_ONCE = { RVBBIT_TEST_JOBS: '2' };
+const ONE_LANE = { RVBBIT_TEST_JOBS: '1' };
+
 test('programs hidden, no CI: the tests needing them are skipped, one line per file and program saying how to get it; exit 0', async () => {
-  const r = await runTests('test', SUBSET, HIDDEN);
+  const r = await runTests('test', SUBSET, { ...HIDDEN, ...LANES_AT_ONCE });
   assert.equal(lines(r.out, /^ {2}skipped /), [
     `  skipped 5 tests of clients/asyncpg.test.ts: ${WHY.venv}`,
     `  skipped 4 tests of playground/playground.test.ts: ${WHY.chromium}`,
@@ -86,7 +96,7 @@ test('programs hidden, no CI: the tests needing them are skipped, one line per f
 });
 
 test('programs hidden, CI=true: each of those tests fails naming what is missing; exit 1', async () => {
-  const r = await runTests('test', SUBSET, { ...HIDDEN, CI: 'true' });
+  const r = await runTests('test', SUBSET, { ...HIDDEN, ...ONE_LANE, CI: 'true' });
   assert.is(r.code, 1);
   assert.equal(lines(r.out, /^ {2}skipped /), []);
   // uvu's reports, then the runner's repeat of each under "failed:" (scripts/run-tests.mjs).
