@@ -117,7 +117,7 @@ test('all pairs of 20 reviews under batch 16, unforced: the small side packed, 2
   assert.is(Number(e.est_calls), 2);
   assert.match(
     e.pair_plans,
-    /\(400 pairs\): small side 2 calls \(16 per prompt\), .* \(chosen: fewest dollars\); blocks 4 calls, /,
+    /\(400 pairs\): small side 2 calls \(16 per prompt\), .* \(chosen: fewest dollars, expected\); blocks 4 calls, /,
   );
   assert.equal(packed.rows, pairwise400?.rows ?? blocks.rows);
   assert.equal(packed.rows, blocks.rows);

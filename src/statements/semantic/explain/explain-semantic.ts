@@ -691,7 +691,10 @@ async function explainSplits(
  * chosen by (pair-plan.ts: dollars when every plan is priced, else tokens).
  */
 function describeChoice(c: PairChoice, forced = false): string {
-  const chosen = forced ? '-- @ pair_split' : `fewest ${chosenBy(c.costs)}, expected`;
+  // "expected" when a plan's figures rest on the expected share of matches (cost/expected-matches.ts).
+  const chosen = forced
+    ? '-- @ pair_split'
+    : `fewest ${chosenBy(c.costs)}${c.costs.some((x) => x.atMost) ? ', expected' : ''}`;
   const plans = c.costs.map(
     (x, i) =>
       `${x.kind} ${x.calls} calls${x.perPrompt ? ` (${x.perPrompt} per prompt)` : ''}, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${x.atMost ? ` (at most ${describeFigures(x.atMost)})` : ''}${i === 0 ? ` (chosen: ${chosen})` : ''}`,
