@@ -15,6 +15,7 @@
  */
 import type { Cascade } from '../../../cascade/cascade-types.js';
 import { unpackableReason } from '../../../cascade/packed-prompt.js';
+import { batchImageBytes, type ImageFileAccess } from '../../../llm/image-files.js';
 import { knownLimits, type ModelLimitsTable } from '../../../llm/model-limits.js';
 import type { PriceTable } from '../../../llm/pricing.js';
 import { estimateDollars, modelsOf } from '../../../plan/estimate.js';
@@ -33,6 +34,16 @@ export function tuplesPerPrompt(
 ): number {
   const batch = target.batch ?? statementBatch ?? 1;
   return batch > 1 && !target.noPack && unpackableReason(target.cascade) === null ? batch : 1;
+}
+
+/**
+ * The most image-file bytes one pack may hold, as the worker cuts packs
+ * (llm/image-files.ts imageBoundedBatches): what the run's packs of IMAGE()
+ * values and their price (call-cost.ts tuplesCost) are cut by. Undefined
+ * when the engine reads no image files.
+ */
+export function packImageLimit(llm: { readonly images?: ImageFileAccess | undefined }): number | undefined {
+  return llm.images ? batchImageBytes(llm.images) : undefined;
 }
 
 /** A statement's `batch`: the number it or the engine gave, or 'auto' when neither said. */

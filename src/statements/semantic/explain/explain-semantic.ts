@@ -11,10 +11,10 @@ import { RvbbitError } from '../../../../base/errors.js';
 import { RELEVANCE_FUNCTION } from '../../../../grammar/index.js';
 import { leadingWords } from '../../../../grammar/statement-kind.js';
 import { confidenceVersion, rowCacheKey } from '../../../cache/cache-key.js';
+import type { Cascade } from '../../../cascade/cascade-types.js';
 import { unpackableReason } from '../../../cascade/packed-prompt.js';
 import type { QueryResult } from '../../../db/query-result.js';
 import { readResult, releaseChunk, streamUserResult } from '../../../db/query-result.js';
-import { batchImageBytes } from '../../../llm/image-files.js';
 import { structuredRefusals } from '../../../obs/log-writer.js';
 import { requestCost, tuplesCost } from '../../../plan/call-cost.js';
 import { EMBEDDING_PROXY, proxyTextPairs } from '../../../plan/embedding-proxy.js';
@@ -33,14 +33,22 @@ import { pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalo
 import { explainReductions } from '../aggregates/aggregate-reduce.js';
 import { DIMENSION_BATCH, knownLabels } from '../aggregates/dimension.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from '../aggregates/entities.js';
-import { statementPacking } from '../cost/packing.js';
+import { EXPECTED_WORDS } from '../cost/expected-matches.js';
+import { packImageLimit, statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
 import { chosenBy, type PairChoice } from '../pairs/pair-plan.js';
 import { MAX_SAMPLE, MIN_SPLIT_PAIRS, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
 import { candidateInputs, pairGroups } from '../pairs/small-side.js';
-import { dearerWhy, describeSplitCost, priceSplit, priceWords, type SplitCost } from '../pairs/split-cost.js';
+import {
+  dearerWhy,
+  describeFigures,
+  describeSplitCost,
+  priceSplit,
+  priceWords,
+  type SplitCost,
+} from '../pairs/split-cost.js';
 import { byFunction, planTuples } from '../plan/resolve-tuples.js';
 import { DEFAULT_EMBED_MODEL, type SemanticOptions } from '../plan/semantic-options.js';
 import {
@@ -109,6 +117,7 @@ export async function explainSemantic(
       dollars: fnDollars,
       models: allModels,
       unpackedExtra,
+      atMostExtra,
       freeTextCalls,
     } = await estimateCalls(recorded, opts, s.hint, ctx, plan.topLevelLimit);
     let tokensIn = fnTokensIn;
@@ -118,10 +127,16 @@ export async function explainSemantic(
     const embeddings = [...(embedPlan?.lines ?? []), ...embeddingLines];
     // A pre-filtered `~`'s pairs; a pre-filtered relevance order's texts (left: its topic).
     // Every pair predicate is pre-filtered (`~`, LLM_FILTER('…', a, b), (a, b) MEANS '…'): the site marked pair.
-    for (const [state, fn] of [
+    const prefiltered = [
       [emb.state?.prefilter, rw.sites.find((x) => x.pair)?.fn],
       [emb.state?.ranking, rw.sites.find((x) => x.fn.name === RELEVANCE_FUNCTION)?.fn],
-    ] as const) {
+    ] as const;
+    /** A kept pair's price, as prefilterEstimate prices each: one call of its operator over a sample pair. */
+    const keptPairPrice = (p: PrefilterState) => {
+      const fn = prefiltered.find(([state]) => state === p)?.[1];
+      return fn ? keptPairCost(p, fn, s.hint) : { tokensIn: 0, tokensOut: 0 };
+    };
+    for (const [state, fn] of prefiltered) {
       // A planned prefilter's pairs are the operator's recorded tuples, counted above.
       const pruned = prefilterEstimate(state?.plan ? undefined : state, fn, opts, ctx, s.hint);
       tokensIn += pruned.tokensIn;
@@ -133,7 +148,7 @@ export async function explainSemantic(
     const whole = calls + (embedPlan?.calls ?? 0);
     const window =
       plan.path.kind === 'batch' && query
-        ? await windowEstimate(plan, rw, s, ctx, { prefilters, whole })
+        ? await windowEstimate(plan, rw, s, ctx, { prefilters, whole, keptPairPrice })
         : undefined;
     const { delivery, ...priced } = deliveryReport(opts.limits.delivery, dollars);
     // Batch delivery runs on the local pool, never the queue (engine.ts, runner()).
@@ -162,12 +177,24 @@ export async function explainSemantic(
       // A pre-filtered `~` is never reached by EXPLAIN's passes (its pairs are chosen by embeddings): its bound.
       est_calls: whole,
       ...(window?.calls != null ? { est_calls_window: window.calls } : {}),
+      ...(window?.tokens
+        ? { est_tokens_in_window: window.tokens.tokensIn, est_tokens_out_window: window.tokens.tokensOut }
+        : {}),
       ...(window?.windows ? { est_calls_windows: window.windows } : {}),
       ...(window ? { limit_window: window.line } : {}),
       est_tokens_in: tokensIn,
       est_tokens_out: tokensOut,
       est_tokens_out_basis: outputBasis(freeTextCalls, opts.limits.maxTokens),
       ...priced,
+      ...(atMostExtra
+        ? {
+            est_at_most: atMostLine(
+              { calls: whole, tokensIn, tokensOut, dollars },
+              atMostExtra,
+              opts.limits.delivery,
+            ),
+          }
+        : {}),
       ...(unpackedExtra
         ? {
             est_unpacked: unpackedLine(
@@ -230,13 +257,15 @@ async function estimateCalls(
   dollars: DeliveryDollars;
   models: Set<string>;
   /** What the groups packed automatically would cost more one call per tuple (est_unpacked); undefined when none was. */
-  unpackedExtra?: { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars };
+  unpackedExtra?: Extra;
+  /** What the bounds of plans priced at the expected share of matches add (est_at_most); undefined when none was. */
+  atMostExtra?: Extra;
 }> {
   const { engine } = ctx;
   const { catalog } = engine.semantic;
   const packing = statementPacking(opts, engine);
   // Packs are cut where their image files would hold more than one request may, as the worker cuts them.
-  const imageLimit = engine.llm.images ? batchImageBytes(engine.llm.images) : undefined;
+  const imageLimit = packImageLimit(engine.llm);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
   const embeddingLines: string[] = [];
@@ -250,6 +279,21 @@ async function estimateCalls(
   let unpackedExtra:
     | { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars }
     | undefined;
+  let atMostExtra: Extra | undefined;
+  /** What a plan's bound adds to its expected figures (PlanCost.atMost), priced at `cascade`'s models. */
+  const addAtMost = (cascade: Cascade, more: { calls: number; tokensIn: number; tokensOut: number }) => {
+    const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
+    const before = atMostExtra ?? { calls: 0, tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
+    atMostExtra = {
+      calls: before.calls + more.calls,
+      tokensIn: before.tokensIn + more.tokensIn,
+      tokensOut: before.tokensOut + more.tokensOut,
+      dollars: addDeliveryDollars(
+        before.dollars,
+        deliveryDollars(engine.llm, models, more.tokensIn, more.tokensOut),
+      ),
+    };
+  };
   // The split plan first, as the run decides it (split-pairs.ts): the groups it takes leave the pair plans.
   const splits = await explainSplits(recorded.values(), opts, hint, ctx, limited);
   const pairSplit = splits.lines;
@@ -258,6 +302,15 @@ async function estimateCalls(
       const models = modelsOf(p.cascade, opts.limits.model, engine.llm.defaultModel);
       for (const m of models) allModels.add(m);
       dollars = addDeliveryDollars(dollars, deliveryDollars(engine.llm, models, p.tokensIn, p.tokensOut));
+    }
+    // Every round of the sample asked: what each part adds to its expected figures, at its own cascade's models.
+    for (const p of t.split.partsAtMost ?? []) {
+      const e = t.split.parts.find((x) => x.what === p.what);
+      addAtMost(p.cascade, {
+        calls: p.calls - (e?.calls ?? 0),
+        tokensIn: p.tokensIn - (e?.tokensIn ?? 0),
+        tokensOut: p.tokensOut - (e?.tokensOut ?? 0),
+      });
     }
     calls += t.split.calls;
     tokensIn += t.split.tokensIn;
@@ -268,7 +321,7 @@ async function estimateCalls(
       distinct_tuples: t.choice.pairs,
       cache_hits_expected: 0,
       calls_expected: t.split.calls,
-      plan: `pair split: ${describeSplitCost(t.split)}; at most (the check may pass after fewer rounds of ${SAMPLE_ROUND} pairs)`,
+      plan: `pair split: ${describeSplitCost(t.split)}`,
     });
   }
   const plans = planTuples(splits.rest, catalog, opts.smallSide, packing, hint);
@@ -347,6 +400,23 @@ async function estimateCalls(
       const models = modelsOf(cascade, opts.limits.model, engine.llm.defaultModel);
       for (const m of models) allModels.add(m);
       const cost = deliveryDollars(engine.llm, models, fnIn, fnOut);
+      if (!run && chosen) {
+        // A plan priced at the expected share of matches (a small side): its bound, the same share not cached.
+        const beyond = (k: 'calls' | 'tokensIn' | 'tokensOut') =>
+          Math.round(
+            share *
+              chosen.reduce(
+                (sum, c) => sum + (c.costs[0]!.atMost?.[k] ?? c.costs[0]![k]) - c.costs[0]![k],
+                0,
+              ),
+          );
+        if (chosen.some((c) => c.costs[0]!.atMost))
+          addAtMost(cascade, {
+            calls: beyond('calls'),
+            tokensIn: beyond('tokensIn'),
+            tokensOut: beyond('tokensOut'),
+          });
+      }
       calls += n;
       tokensIn += fnIn;
       tokensOut += fnOut;
@@ -484,7 +554,16 @@ async function estimateCalls(
     dollars,
     models: allModels,
     ...(unpackedExtra ? { unpackedExtra } : {}),
+    ...(atMostExtra ? { atMostExtra } : {}),
   };
+}
+
+/** Calls, tokens and dollars a statement's estimate adds or would add. */
+interface Extra {
+  readonly calls: number;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly dollars: DeliveryDollars;
 }
 
 /**
@@ -574,11 +653,14 @@ async function explainSplits(
         rest.push(...group);
         continue;
       }
+      const imageLimit = packImageLimit(engine.llm);
       const priced = await priceSplit(fn, split.reader, group, {
         catalog,
         packing,
         smallSide: opts.smallSide,
         hint,
+        targets: s,
+        ...(imageLimit !== undefined ? { imageLimit } : {}),
       });
       if (!s.forced && !priced.cheaper) {
         lines.push(`${head}: split ${dearerWhy(priced)}`);
@@ -609,10 +691,13 @@ async function explainSplits(
  * chosen by (pair-plan.ts: dollars when every plan is priced, else tokens).
  */
 function describeChoice(c: PairChoice, forced = false): string {
-  const chosen = forced ? '-- @ pair_split' : `fewest ${chosenBy(c.costs)}`;
+  // "expected" when a plan's figures rest on the expected share of matches (cost/expected-matches.ts).
+  const chosen = forced
+    ? '-- @ pair_split'
+    : `fewest ${chosenBy(c.costs)}${c.costs.some((x) => x.atMost) ? ', expected' : ''}`;
   const plans = c.costs.map(
     (x, i) =>
-      `${x.kind} ${x.calls} calls${x.perPrompt ? ` (${x.perPrompt} per prompt)` : ''}, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${i === 0 ? ` (chosen: ${chosen})` : ''}`,
+      `${x.kind} ${x.calls} calls${x.perPrompt ? ` (${x.perPrompt} per prompt)` : ''}, ~${x.tokensIn} in + ${x.tokensOut} out tokens${x.dollars === null ? '' : `, ~$${x.dollars.toFixed(6)}`}${x.atMost ? ` (at most ${describeFigures(x.atMost)})` : ''}${i === 0 ? ` (chosen: ${chosen})` : ''}`,
   );
   return `${c.sides} (${c.pairs} pairs): ${plans.join('; ')}${c.noBlocks ? `; no blocks: ${c.noBlocks}` : ''}`;
 }
@@ -701,8 +786,13 @@ async function windowEstimate(
   rw: PlannedSql,
   s: StatementCalls,
   ctx: SemanticRunContext,
-  statement: { readonly prefilters: readonly PrefilterState[]; readonly whole: number },
-): Promise<{ calls: number | null; line: string; windows?: string } | undefined> {
+  statement: {
+    readonly prefilters: readonly PrefilterState[];
+    readonly whole: number;
+    /** A pre-filtered predicate's kept pair, priced (keptPairCost): its window's pairs EXPLAIN's passes never reach. */
+    readonly keptPairPrice: (p: PrefilterState) => { tokensIn: number; tokensOut: number };
+  },
+): Promise<{ calls: number | null; tokens?: WindowTokens; line: string; windows?: string } | undefined> {
   const window = rw.limitWindow;
   const unwindowed = {
     calls: null,
@@ -720,20 +810,31 @@ async function windowEstimate(
   const unplanned = statement.prefilters.some((p) => !p.plan);
   // Tuples earlier windows asked: the run carries their answers over, so a window asks only the rest.
   const asked = new Set<string>();
-  /** The calls window `rows` adds to the windows before it: its tuples not asked there, planned as the run plans them. */
+  /**
+   * The calls window `rows` adds to the windows before it: its tuples not asked there, planned and priced as
+   * est_calls and est_tokens_* are; a pre-filtered predicate's window pairs at their bound, each priced as one call.
+   */
   const windowCalls = async (rows: number) => {
     for (const p of statement.prefilters) p.sample();
     const recorded = await recordPasses(s, window.sql(rows), ctx);
     const fresh = new Map([...recorded.tuples].filter(([k]) => !asked.has(k)));
     for (const k of recorded.tuples.keys()) asked.add(k);
-    let calls = (await estimateCalls(fresh, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
-    for (const p of statement.prefilters) calls += p.sampledBound(limit);
-    return { calls, mostRows: recorded.mostRows };
+    const e = await estimateCalls(fresh, plan.options, s.hint, ctx, plan.topLevelLimit);
+    let { calls, tokensIn, tokensOut } = e;
+    for (const p of statement.prefilters) {
+      const kept = p.sampledBound(limit);
+      const per = statement.keptPairPrice(p);
+      calls += kept.calls;
+      tokensIn += kept.pairs * per.tokensIn;
+      tokensOut += kept.pairs * per.tokensOut;
+    }
+    return { calls, tokensIn, tokensOut, mostRows: recorded.mostRows };
   };
   let j = 0;
   let rows = first;
   let calls = 0;
   let callsBefore = 0;
+  const tokens = { tokensIn: 0, tokensOut: 0 };
   for (; ; j++) {
     rows = rowsOf(j);
     const have = await sourceRows(window, rows + 1, ctx);
@@ -750,6 +851,8 @@ async function windowEstimate(
     const w = await windowCalls(rows);
     callsBefore = calls;
     calls += w.calls;
+    tokens.tokensIn += w.tokensIn;
+    tokens.tokensOut += w.tokensOut;
     if (statement.whole === 0) break;
     // The run grows a window that returns fewer than LIMIT rows: certainly one no answer lets LIMIT rows through.
     if (unplanned ? calls > 0 : w.mostRows >= window.limit) break;
@@ -787,12 +890,14 @@ async function windowEstimate(
   if (window.orderBy !== undefined) {
     return {
       calls,
+      tokens,
       line: `LIMIT ${window.limit} over the first ${rows} rows of ${window.source} in ORDER BY ${window.orderBy} (more rows than that; rows tied with the last one too${grown}): est_calls_window calls if ${window.wanted} of them pass; else ${next} rows, the calls of those rows (answers carry over${windows ? ': est_calls_windows' : ''}), est_calls at most; if rows tie on every ORDER BY key where the LIMIT cuts, the statement runs whole (est_calls)${bound}`,
       ...(windows ? { windows } : {}),
     };
   }
   return {
     calls,
+    tokens,
     line: `LIMIT ${window.limit} over the first ${rows} rows of ${joined ? 'each of ' : ''}${window.source} (${joined ? `joined, ${window.items} windowed items` : 'more rows than that'}${grown}): est_calls_window calls if ${window.wanted} of ${joined ? 'their combinations' : 'them'} pass; else ${next} rows${joined ? ' of each' : ''}, the calls of those rows (answers carry over${windows ? ': est_calls_windows' : ''}), est_calls at most${bound}`,
     ...(windows ? { windows } : {}),
   };
@@ -813,7 +918,7 @@ async function firstPassEstimate(
   ctx: SemanticRunContext,
   statement: { readonly prefilters: readonly PrefilterState[] },
   unwindowed: { calls: null; line: string },
-): Promise<{ calls: number | null; line: string }> {
+): Promise<{ calls: number | null; tokens?: WindowTokens; line: string }> {
   const prefilter = statement.prefilters.find((p) => p.kind === 'pairs');
   if (!prefilter?.plan || statement.prefilters.some((p) => !p.plan)) return unwindowed;
   const budget = firstPassBudget(plan.options);
@@ -827,11 +932,24 @@ async function firstPassEstimate(
     s.budget = Number.POSITIVE_INFINITY;
     startPass(s);
   }
-  const calls = (await estimateCalls(tuples, plan.options, s.hint, ctx, plan.topLevelLimit)).calls;
+  const { calls, tokensIn, tokensOut } = await estimateCalls(
+    tuples,
+    plan.options,
+    s.hint,
+    ctx,
+    plan.topLevelLimit,
+  );
   return {
     calls,
+    tokens: { tokensIn, tokensOut },
     line: `none: this LIMIT is not met from the first rows of the source; the run reads it in passes of a bounded number of new calls, the first ${budget} pairs the prefilter meets asking about the ${tuples.size} it keeps: est_calls_window calls if that pass meets the LIMIT; else passes of twice the pairs, est_calls at most`,
   };
+}
+
+/** est_tokens_in_window / est_tokens_out_window: the tokens of est_calls_window's calls, priced as est_tokens_* are. */
+interface WindowTokens {
+  readonly tokensIn: number;
+  readonly tokensOut: number;
 }
 
 /** EXPLAIN's `est_unpacked`: the statement's estimate with its automatically packed groups one call per tuple. */
@@ -842,6 +960,19 @@ function unpackedLine(
 ): string {
   const dollars = deliveryReport(delivery, addDeliveryDollars(packed.dollars, extra.dollars)).est_dollars;
   return `${packed.calls + extra.calls} calls, ~${packed.tokensIn + extra.tokensIn} in + ${packed.tokensOut + extra.tokensOut} out tokens, ${dollars === null ? 'dollars unknown' : `$${dollars.toFixed(4)}`} with -- @ batch: 1 (one call per tuple; what the model sees of each row alone)`;
+}
+
+/**
+ * EXPLAIN's `est_at_most`: the statement's estimate with each plan priced at
+ * the expected share of matches (cost/expected-matches.ts) at its bound instead.
+ */
+function atMostLine(
+  expected: { calls: number; tokensIn: number; tokensOut: number; dollars: DeliveryDollars },
+  extra: Extra,
+  delivery: SemanticOptions['limits']['delivery'],
+): string {
+  const dollars = deliveryReport(delivery, addDeliveryDollars(expected.dollars, extra.dollars)).est_dollars;
+  return `${expected.calls + extra.calls} calls, ~${expected.tokensIn + extra.tokensIn} in + ${expected.tokensOut + extra.tokensOut} out tokens, ${dollars === null ? 'dollars unknown' : `$${dollars.toFixed(4)}`} at most: est_calls and est_tokens_* expect ${EXPECTED_WORDS}; this bound has every candidate a small side lists match and every round of a split's sample asked`;
 }
 
 /** What EXPLAIN says of the path the statement will take. */
@@ -881,14 +1012,7 @@ function prefilterEstimate(
   if (!p || !fn) return { tokensIn: 0, tokensOut: 0, dollars: NO_DOLLARS };
   const { engine } = ctx;
   const calls = p.callsBound(opts.smallSide);
-  const [first, second] = fn.sql.args;
-  const [left, right] = p.kind === 'ranking' ? [second, first] : [first, second];
-  const sample = {
-    ...(left ? { [left.name]: p.lefts.values().next().value ?? '' } : {}),
-    ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),
-    hint,
-  };
-  const per = requestCost(fn.lazy.cascade, [sample]);
+  const per = keptPairCost(p, fn, hint);
   // Each kept pair priced as one call over the sample pair: a bound on the calls that ask them.
   const pairs = p.pairsBound(opts.smallSide);
   const tokensIn = pairs * per.tokensIn;
@@ -903,6 +1027,22 @@ function prefilterEstimate(
     plan: `${p.describe(limit)}: at most ${calls} calls, chosen by embeddings when run (the cache not peeked)`,
   };
   return { tokensIn, tokensOut, dollars: deliveryDollars(engine.llm, models, tokensIn, tokensOut), line };
+}
+
+/** A pre-filtered predicate's kept pair priced as one call of its operator over a sample pair (the first values seen on each side). */
+function keptPairCost(
+  p: PrefilterState,
+  fn: SemanticFunction,
+  hint: string,
+): { tokensIn: number; tokensOut: number } {
+  const [first, second] = fn.sql.args;
+  const [left, right] = p.kind === 'ranking' ? [second, first] : [first, second];
+  const sample = {
+    ...(left ? { [left.name]: p.lefts.values().next().value ?? '' } : {}),
+    ...(right ? { [right.name]: p.rights.values().next().value ?? '' } : {}),
+    hint,
+  };
+  return requestCost(fn.lazy.cascade, [sample]);
 }
 
 export const EXPLAIN_NOTE =

@@ -23,8 +23,11 @@
  * prompt the cell renders, the chat's markup, the response_format's schema,
  * as OpenAI counts them): a plan's request without its values, plus each
  * distinct value's tokens (an image at its detail) times its uses; the
- * answers as the least JSON the schema asks for (a small side's: every
- * candidate listed, the most it can be).
+ * answers as the least JSON the schema asks for. A small side's answer lists
+ * the candidates that match, as many as the model finds: it is priced at the
+ * expected share of them (cost/expected-matches.ts, PostgreSQL's default
+ * selectivity of a function clause), the planner picking by that, and at
+ * every candidate listed (the most it can be) as its bound (`atMost`).
  */
 
 import type { Cascade } from '../../../cascade/cascade-types.js';
@@ -33,6 +36,7 @@ import { textTokensNow } from '../../../llm/token-count.js';
 import { requestCost } from '../../../plan/call-cost.js';
 import { type OperatorCatalog, pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalog.js';
 import type { PackChoice } from '../../../plan/pack-size.js';
+import { expectedListed } from '../cost/expected-matches.js';
 import type { FunctionPacking } from '../cost/packing.js';
 import type { Tuple } from '../state/statement-calls.js';
 import {
@@ -56,16 +60,25 @@ import {
 /** The pair plans planPairs prices, and the split (split-cost.ts), priced beside them. */
 export type PairPlanKind = 'pairwise' | 'packed' | 'blocks' | 'small side' | 'split';
 
-/** A plan's estimate for a group: calls and tokens when nothing is cached. */
-export interface PlanCost {
-  readonly kind: PairPlanKind;
+/** A plan's figures: calls, tokens, and the tokens at the model's prices (null when a model it calls has no price). */
+export interface PlanFigures {
   readonly calls: number;
   readonly tokensIn: number;
   readonly tokensOut: number;
-  /** The tokens at the model's prices; null when a model it calls has no price. */
   readonly dollars: number | null;
+}
+
+/**
+ * A plan's estimate for a group when nothing is cached: its expected figures
+ * (what the planner compares), and, when they rest on how many pairs hold
+ * (cost/expected-matches.ts), the most they can be.
+ */
+export interface PlanCost extends PlanFigures {
+  readonly kind: PairPlanKind;
   /** Calls per prompt when a small side's calls are packed (more than 1). */
   readonly perPrompt?: number;
+  /** The bound, when above the expected figures: every candidate listed (small side), every round asked (split). */
+  readonly atMost?: PlanFigures;
 }
 
 /** Dollars for tokens of calls to a cascade at its models' prices, null when one has none (packing.ts StatementPacking.dollars). */
@@ -170,9 +183,12 @@ function planGroup(
   const [la, lb] = reader.names(ts[0]!);
   const sides = `${la} × ${lb}`;
   const packs = perPrompt > 1;
-  const price = (c: Omit<PlanCost, 'dollars'>, priced: Cascade): PlanCost => ({
+  const dollarsOf = (priced: Cascade, c: Omit<PlanFigures, 'dollars'>) =>
+    o.dollars?.(priced, c.tokensIn, c.tokensOut) ?? null;
+  const price = ({ atMost, ...c }: Unpriced, priced: Cascade): PlanCost => ({
     ...c,
-    dollars: o.dollars?.(priced, c.tokensIn, c.tokensOut) ?? null,
+    dollars: dollarsOf(priced, c),
+    ...(atMost ? { atMost: { ...atMost, dollars: dollarsOf(priced, atMost) } } : {}),
   });
   const costs: PlanCost[] = [price(pairCost(cascade, reader, ts, packs ? perPrompt : 1, counter), cascade)];
   let blocks: BlockPlan | undefined;
@@ -235,6 +251,11 @@ export function chosenBy(costs: readonly PlanCost[]): 'dollars' | 'tokens' {
   return costs.every((c) => c.dollars !== null) ? 'dollars' : 'tokens';
 }
 
+/** A plan's estimate before it is priced in dollars. */
+type Unpriced = Omit<PlanCost, 'dollars' | 'atMost'> & {
+  readonly atMost?: Omit<PlanFigures, 'dollars'>;
+};
+
 /** A group's pack fields from a pack choice. */
 function packed(c: PackChoice): Pick<PlannedGroup, 'perPrompt' | 'packing'> {
   return { perPrompt: c.perPrompt, packing: c.why };
@@ -271,7 +292,7 @@ function pairCost(
   ts: readonly Tuple[],
   perPrompt: number,
   counter: TokenCounter,
-): Omit<PlanCost, 'dollars'> {
+): Unpriced {
   const values = (t: Tuple) => {
     const s = reader.sides(t)!;
     return counter.of(s.a) + counter.of(s.b);
@@ -314,7 +335,7 @@ function pairCost(
 }
 
 /** Blocks: each block's request as the run makes it (the blocks cascade over the block's inputs). */
-function blocksCost(cascade: Cascade, plan: BlockPlan): Omit<PlanCost, 'dollars'> {
+function blocksCost(cascade: Cascade, plan: BlockPlan): Unpriced {
   let tokensIn = 0;
   let tokensOut = 0;
   for (const b of plan.blocks) {
@@ -337,16 +358,17 @@ function blocksCost(cascade: Cascade, plan: BlockPlan): Omit<PlanCost, 'dollars'
  * it holds less one: so it is priced per prompt, not per call (a mean per
  * call over a full and a part-filled prompt priced 24 calls of 16 + 8 at
  * 2.25 prompts' shared text, 9% over the run's input). Each call's answer
- * at most every candidate's number listed (the prompt numbers them; the
- * answer names them by number), in a packed prompt's `{"answers": [...]}`:
- * how many match is the model's answer.
+ * lists the numbers of the candidates that match (the prompt numbers them),
+ * in a packed prompt's `{"answers": [...]}`: how many match is the model's
+ * answer, so it is priced at the expected share of its candidates
+ * (expectedListed), and at every one listed as the bound (`atMost`).
  */
 function smallSideCost(
   cascade: Cascade,
   calls: CandidateCalls,
   perPrompt: number,
   counter: TokenCounter,
-): Omit<PlanCost, 'dollars'> {
+): Unpriced {
   const mark = counter.of('<c></c>');
   const listed = (i: number) =>
     counter.of(calls.values[i]!) + calls.candidates[i]!.reduce((sum, c) => sum + counter.of(c) + mark, 0);
@@ -374,16 +396,22 @@ function smallSideCost(
     const rest = n - full * perPrompt;
     if (rest > 0) tokensIn += beyondValues(full * perPrompt, rest);
   }
-  let tokensOut = perPrompt > 1 ? prompts * counter.of('{"answers":[]}') + (n - prompts) : 0;
+  const frame = perPrompt > 1 ? prompts * counter.of('{"answers":[]}') + (n - prompts) : 0;
+  let expected = frame;
+  let every = frame;
+  const none = counter.of(JSON.stringify({ matches: [] }));
   calls.values.forEach((_, i) => {
     tokensIn += listed(i);
-    tokensOut += counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, m) => m) }));
+    const all = counter.of(JSON.stringify({ matches: calls.candidates[i]!.map((_, m) => m) }));
+    every += all;
+    expected += expectedListed(none, all);
   });
+  const figures = { calls: prompts, tokensIn: Math.round(tokensIn) };
   return {
     kind: 'small side',
-    calls: prompts,
-    tokensIn: Math.round(tokensIn),
-    tokensOut,
+    ...figures,
+    tokensOut: Math.round(expected),
     ...(perPrompt > 1 ? { perPrompt } : {}),
+    ...(every > Math.round(expected) ? { atMost: { ...figures, tokensOut: every } } : {}),
   };
 }

@@ -148,6 +148,30 @@ export function sampleCap(pairs: number): number {
 }
 
 /**
+ * The rounds the check is expected to ask before it passes, by its own rule
+ * (tally: Clopper-Pearson lower bounds at δ/2 on recall and precision): the
+ * first round after which the pairs drawn, of which the expected share hold
+ * (cost/expected-matches.ts) and the split agrees on every one, bound both
+ * above their targets. The split is priced as passed (split-cost.ts), so
+ * agreement is what its price assumes already; all the rounds of `cap` when
+ * even that does not pass (at targets near 1). At the defaults (0.9, 0.9,
+ * δ 0.05) that is 2 rounds: 42 true pairs of 128 bound both at 0.916.
+ */
+export function expectedRounds(
+  cap: number,
+  share: number,
+  targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>,
+): number {
+  const rounds = Math.ceil(cap / SAMPLE_ROUND);
+  for (let r = 1; r < rounds; r++) {
+    const positives = Math.round(share * r * SAMPLE_ROUND);
+    const bound = lowerBound(0, positives, targets.delta / 2);
+    if (bound >= targets.recall && bound >= targets.precision) return r;
+  }
+  return rounds;
+}
+
+/**
  * The check's draws in order: the first `n` of a seeded shuffle of the group's
  * indexes (a partial Fisher-Yates: a sample without replacement), seeded by the
  * group's key, so the run and its price (split-cost.ts) draw alike.

@@ -226,16 +226,18 @@ export class PrefilterState {
    * are (keptPairCalls: one small-side call per left value when k fits the
    * small side, as a pre-filtered LIMIT window's left rows each bring their k
    * kept pairs: limit-window.ts), or the small-side plan's one call per
-   * larger-side value. Ends the sample.
+   * larger-side value; and the pairs those calls ask at most (what EXPLAIN
+   * prices them by: est_tokens_*_window). Ends the sample.
    */
-  sampledBound(smallSideLimit: number): number {
+  sampledBound(smallSideLimit: number): { readonly calls: number; readonly pairs: number } {
     const perPrompt = this.candidatesPerPrompt;
     const w = this.sampled;
     this.sampled = undefined;
-    if (!w) return 0;
+    const none = { calls: 0, pairs: 0 };
+    if (!w) return none;
     for (const a of w.keys()) this.sampledBefore.add(a);
     // Planned (EXPLAIN from cached vectors): the window's kept pairs are recorded as the operator's tuples.
-    if (this.plan) return 0;
+    if (this.plan) return none;
     let pairs = 0;
     const rights = new Set<number>();
     for (const rs of w.values()) {
@@ -244,10 +246,13 @@ export class PrefilterState {
     }
     const [l, r] = [w.size, rights.size];
     if (this.keepsAll(smallSideLimit))
-      return this.kind === 'ranking' ? pairs : Math.min(pairs, Math.ceil(Math.max(l, r) / perPrompt));
+      return {
+        calls: this.kind === 'ranking' ? pairs : Math.min(pairs, Math.ceil(Math.max(l, r) / perPrompt)),
+        pairs,
+      };
     const kept = Math.min(pairs, l * this.k);
-    if (this.kind === 'ranking') return kept;
-    return this.keptPairCalls(l, r, kept, smallSideLimit, perPrompt);
+    if (this.kind === 'ranking') return { calls: kept, pairs: kept };
+    return { calls: this.keptPairCalls(l, r, kept, smallSideLimit, perPrompt), pairs: kept };
   }
 
   private base() {

@@ -6,17 +6,22 @@
  *
  * What the split costs, each part priced by the run's own request rule
  * (call-cost.ts tuplesCost: the prompts rendered and packed as the worker
- * packs them) and at its cascade's prices (packing.ts StatementPacking.dollars):
+ * packs them, cut where a pack's image files would pass the bytes one
+ * request may hold, as the worker cuts them) and at its cascade's prices
+ * (packing.ts StatementPacking.dollars):
  *  - its question (pair_split.yaml), one call;
- *  - the check's sample at its bound: every round of SAMPLE_ROUND pairs up to
- *    sampleCap(pairs) (MAX_SAMPLE), drawn in the run's seeded order and asked
- *    the function's way, each round packed as the run packs it (pairsOf). The
- *    check may pass after fewer rounds (two, over the test's reviews): the
- *    price is the most the check asks, so a passed check's sample costs no
- *    more than priced (pairs whose value got no label, asked alone, are not priced);
+ *  - the check's sample: rounds of SAMPLE_ROUND pairs drawn in the run's
+ *    seeded order and asked the function's way, each round packed as the run
+ *    packs it (pairsOf). Expected: the rounds the check needs to pass when
+ *    the expected share of the pairs hold (pair-split.ts expectedRounds: 2 at
+ *    the default targets), what the planner compares; at most (`atMost`):
+ *    every round up to sampleCap(pairs) (MAX_SAMPLE), so a passed check's
+ *    sample costs no more than that (pairs whose value got no label, asked
+ *    alone, are not priced);
  *  - the labels: every distinct value of each side labelled by CLASSIFY,
  *    round by round as the run labels them (a round's new values, then the
- *    values of the pairs not sampled), each batch packed as the run packs it.
+ *    values of the pairs not sampled), each batch packed as the run packs it:
+ *    the same values at either count of rounds, in batches cut where the rounds end.
  *
  * The labels are the model's answer to the question. Before it is asked (EXPLAIN,
  * which asks no model, and the run deciding whether to ask it) they are
@@ -28,13 +33,16 @@
  * of the pair plan over the pairs not sampled: the split is a bet on the check,
  * priced as passed.
  */
+import type { PairSplitSetting } from '../../../../grammar/index.js';
 import type { Cascade } from '../../../cascade/cascade-types.js';
 import { tuplesCost } from '../../../plan/call-cost.js';
 import type { OperatorCatalog, SemanticFunction } from '../../../plan/operator-catalog.js';
+import { EXPECTED_MATCH_SHARE, EXPECTED_WORDS } from '../cost/expected-matches.js';
 import type { StatementPacking } from '../cost/packing.js';
 import type { Tuple } from '../state/statement-calls.js';
-import { cheaper, type PlanCost, planPairs } from './pair-plan.js';
+import { cheaper, type PlanCost, type PlanFigures, planPairs } from './pair-plan.js';
 import {
+  expectedRounds,
   labelInputs,
   labeller,
   questionInputs,
@@ -64,10 +72,15 @@ export interface SplitPart {
 export interface SplitCost extends PlanCost {
   readonly kind: 'split';
   readonly parts: readonly SplitPart[];
+  /** The parts when every round of the sample is asked, when that is more than the expected rounds (`atMost`). */
+  readonly partsAtMost?: readonly SplitPart[];
   /** Distinct values labelled. */
   readonly values: number;
   /** Pairs the check asks at most. */
   readonly sample: number;
+  /** Rounds of the sample priced in the expected figures (expectedRounds), and at most. */
+  readonly rounds: number;
+  readonly roundsAtMost: number;
   /** The labels were assumed (ASSUMED_LABELS), not the model's. */
   readonly assumed: boolean;
 }
@@ -90,9 +103,13 @@ export interface SplitPriceContext {
   /** `-- @ small_side`. */
   readonly smallSide: number;
   readonly hint: string;
+  /** The check's targets (`-- @ pair_split`): the rounds it is expected to ask. */
+  readonly targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>;
+  /** The most image-file bytes one pack may hold (llm/image-files.ts batchImageBytes); undefined: no images read. */
+  readonly imageLimit?: number;
 }
 
-/** The split's price for one group of pairs: its question, its sample at its bound and its labels. */
+/** The split's price for one group of pairs: its question, its sample (expected rounds, and at most) and its labels. */
 export async function splitCost(
   fn: SemanticFunction,
   reader: PairReader,
@@ -100,6 +117,43 @@ export async function splitCost(
   c: SplitPriceContext,
   answer?: Pick<SplitAnswer, 'question' | 'labels'>,
 ): Promise<SplitCost> {
+  const cap = sampleCap(group.length);
+  const roundsAtMost = Math.ceil(cap / SAMPLE_ROUND);
+  const rounds = expectedRounds(cap, EXPECTED_MATCH_SHARE, c.targets);
+  const expected = await splitParts(fn, reader, group, c, answer, rounds);
+  const most =
+    rounds < roundsAtMost ? await splitParts(fn, reader, group, c, answer, roundsAtMost) : expected;
+  const figures = (parts: readonly SplitPart[]): PlanFigures => {
+    let dollars: number | null = 0;
+    for (const p of parts) {
+      const d = c.packing.dollars(p.cascade, p.tokensIn, p.tokensOut);
+      dollars = d === null || dollars === null ? null : dollars + d;
+    }
+    const sum = (k: 'calls' | 'tokensIn' | 'tokensOut') => parts.reduce((s, p) => s + p[k], 0);
+    return { calls: sum('calls'), tokensIn: sum('tokensIn'), tokensOut: sum('tokensOut'), dollars };
+  };
+  return {
+    kind: 'split',
+    ...figures(expected.parts),
+    ...(most === expected ? {} : { atMost: figures(most.parts), partsAtMost: most.parts }),
+    parts: expected.parts,
+    values: expected.values,
+    sample: cap,
+    rounds,
+    roundsAtMost,
+    assumed: answer === undefined,
+  };
+}
+
+/** The split's parts when the check asks `rounds` rounds of its sample, each priced as the run makes its calls. */
+async function splitParts(
+  fn: SemanticFunction,
+  reader: PairReader,
+  group: readonly Tuple[],
+  c: SplitPriceContext,
+  answer: Pick<SplitAnswer, 'question' | 'labels'> | undefined,
+  rounds: number,
+): Promise<{ parts: SplitPart[]; values: number }> {
   const first = group[0]!;
   const said = answer ?? { question: reader.condition(first), labels: ASSUMED_LABELS };
   const parts: SplitPart[] = [];
@@ -110,7 +164,7 @@ export async function splitCost(
     perPrompt: number,
   ) => {
     if (inputs.length === 0) return;
-    const cost = await tuplesCost(cascade, inputs, perPrompt);
+    const cost = await tuplesCost(cascade, inputs, perPrompt, c.imageLimit);
     const last = parts.find((p) => p.what === what);
     const sum = {
       what,
@@ -143,10 +197,10 @@ export async function splitCost(
       const s = reader.sides(t)!;
       return [s.a, s.b];
     });
-  const cap = sampleCap(group.length);
-  const order = sampleOrder(group.length, cap, reader.group(first));
-  for (let drawn = 0; drawn < cap; drawn += SAMPLE_ROUND) {
-    const round = order.slice(drawn, drawn + SAMPLE_ROUND).map((i) => group[i]!);
+  const drawn = Math.min(sampleCap(group.length), rounds * SAMPLE_ROUND);
+  const order = sampleOrder(group.length, drawn, reader.group(first));
+  for (let at = 0; at < drawn; at += SAMPLE_ROUND) {
+    const round = order.slice(at, at + SAMPLE_ROUND).map((i) => group[i]!);
     await part(
       'sample',
       fn.lazy.cascade,
@@ -157,23 +211,7 @@ export async function splitCost(
   }
   const sampled = new Set(order);
   await label(valuesOf(group.filter((_, i) => !sampled.has(i))));
-  let dollars: number | null = 0;
-  for (const p of parts) {
-    const d = c.packing.dollars(p.cascade, p.tokensIn, p.tokensOut);
-    dollars = d === null || dollars === null ? null : dollars + d;
-  }
-  const sum = (k: 'calls' | 'tokensIn' | 'tokensOut') => parts.reduce((s, p) => s + p[k], 0);
-  return {
-    kind: 'split',
-    calls: sum('calls'),
-    tokensIn: sum('tokensIn'),
-    tokensOut: sum('tokensOut'),
-    dollars,
-    parts,
-    values: labelled.size,
-    sample: cap,
-    assumed: answer === undefined,
-  };
+  return { parts, values: labelled.size };
 }
 
 /**
@@ -216,11 +254,24 @@ export function dearerWhy(p: SplitPricing): string {
   return `dearer than ${p.best.kind}: ${split} against ${best} (${describeSplitCost(p.split)})`;
 }
 
-/** The split's estimate in words: its calls, tokens and what they are. */
+/** The split's estimate in words: its calls, tokens and what they are, expected and at most. */
 export function describeSplitCost(s: SplitCost): string {
   const part = (w: SplitPart['what']) => s.parts.find((p) => p.what === w);
   const q = part('question');
   const sample = part('sample');
   const labels = part('labels');
-  return `split ${s.calls} calls, ~${s.tokensIn} in + ${s.tokensOut} out tokens${s.dollars === null ? '' : `, ~$${s.dollars.toFixed(6)}`}: ${q ? '1 question' : ''}${sample ? `, a sample of up to ${s.sample} pairs in ${sample.calls} calls` : ''}${labels ? `, ${s.values} values labelled in ${labels.calls} calls` : ''}${s.assumed ? `; ${ASSUMED_WORDS}` : ''}`;
+  const drawn = Math.min(s.sample, s.rounds * SAMPLE_ROUND);
+  const most = s.atMost
+    ? `; at most, every round to ${s.sample} pairs asked: ${describeFigures(s.atMost)}`
+    : '';
+  const rounds =
+    s.rounds < s.roundsAtMost
+      ? ` (${s.rounds} of ${s.roundsAtMost} rounds: those the check needs to pass when ${EXPECTED_WORDS})`
+      : '';
+  return `split ${describeFigures(s)}: ${q ? '1 question' : ''}${sample ? `, a sample of ${drawn} pairs in ${sample.calls} calls${rounds}` : ''}${labels ? `, ${s.values} values labelled in ${labels.calls} calls` : ''}${most}${s.assumed ? `; ${ASSUMED_WORDS}` : ''}`;
+}
+
+/** Calls, tokens and dollars (when priced) in words. */
+export function describeFigures(f: PlanFigures): string {
+  return `${f.calls} calls, ~${f.tokensIn} in + ${f.tokensOut} out tokens${f.dollars === null ? '' : `, ~$${f.dollars.toFixed(6)}`}`;
 }

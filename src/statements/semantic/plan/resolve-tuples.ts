@@ -18,7 +18,7 @@ import { runAggregates } from '../aggregates/aggregate-reduce.js';
 import { assignLabels, type DimensionLabels } from '../aggregates/dimension.js';
 import { type EntityStates, resolveEntities, type TextVectors } from '../aggregates/entities.js';
 import { type CallRunner, targetOf } from '../calls/call-runner.js';
-import type { StatementPacking } from '../cost/packing.js';
+import { packImageLimit, type StatementPacking } from '../cost/packing.js';
 import { blockInputs, halves, type PairBlock, type PairTemplate } from '../pairs/pair-blocks.js';
 import { type PlannedGroup, planPairs } from '../pairs/pair-plan.js';
 import type { PairSplitChoice, PairSplitReport } from '../pairs/pair-split.js';
@@ -32,6 +32,7 @@ import {
 } from '../proxies/proxy.js';
 import { outputValue } from '../state/sql-types.js';
 import type { SqlValue, Tuple } from '../state/statement-calls.js';
+import type { SemanticOptions } from './semantic-options.js';
 import { type SplitContext, splitPairs } from './split-pairs.js';
 
 /**
@@ -60,6 +61,8 @@ export interface StatementExtras {
     readonly setting: PairSplitChoice;
     readonly prefiltered: boolean;
     readonly limited: boolean;
+    /** The most image-file bytes one pack may hold (packing.ts packImageLimit). */
+    readonly imageLimit?: number;
   };
   /** Each condition's split question, asked once per statement, and how each pair group was planned. */
   readonly splitAnswers: SplitContext['answers'];
@@ -84,6 +87,21 @@ export function statementExtras(
     ...(blocking ? { blocking } : {}),
     ...(embeddings ? { embeddings } : {}),
     ...(proxyPriceRatio ? { proxyPriceRatio } : {}),
+  };
+}
+
+/** The run's pair split extras: the statement's setting, whether it is prefiltered or limited, and the packs' image bytes. */
+export function pairSplitExtras(
+  opts: Pick<SemanticOptions, 'pairSplit' | 'prefilter'>,
+  limited: boolean,
+  llm: Parameters<typeof packImageLimit>[0],
+): NonNullable<StatementExtras['pairSplit']> {
+  const imageLimit = packImageLimit(llm);
+  return {
+    setting: opts.pairSplit,
+    prefiltered: opts.prefilter !== undefined,
+    limited,
+    ...(imageLimit !== undefined ? { imageLimit } : {}),
   };
 }
 
@@ -203,6 +221,7 @@ export async function resolveTuples(
         prefiltered: more.pairSplit.prefiltered,
         limited: more.pairSplit.limited,
         smallSide: smallSideLimit,
+        ...(more.pairSplit.imageLimit !== undefined ? { imageLimit: more.pairSplit.imageLimit } : {}),
         answers: more.splitAnswers,
         reports: more.pairSplits,
       },

@@ -32,7 +32,7 @@ import {
   tally,
 } from '../pairs/pair-split.js';
 import { type PairReader, pairGroups } from '../pairs/small-side.js';
-import { dearerWhy, priceSplit } from '../pairs/split-cost.js';
+import { dearerWhy, priceSplit, type SplitPriceContext } from '../pairs/split-cost.js';
 import { outputValue } from '../state/sql-types.js';
 import type { SqlValue, Tuple } from '../state/statement-calls.js';
 
@@ -48,6 +48,8 @@ export interface SplitContext {
   readonly limited: boolean;
   /** `-- @ small_side`: the pair plans the split is priced against are planned with it (pair-plan.ts). */
   readonly smallSide: number;
+  /** The most image-file bytes one pack may hold (packing.ts packImageLimit): the split's packs are priced cut by it. */
+  readonly imageLimit?: number;
   /** What each condition's split question answered, per statement (asked once, whatever the passes). */
   readonly answers: Map<string, Promise<SplitAnswer | { why: string }>>;
   readonly reports: PairSplitReport[];
@@ -115,9 +117,16 @@ async function priceThenSplit(
   return splitGroup(fn, reader, group, c, results, priced.plans);
 }
 
-/** What pricing the split needs, from the run's context: the runner's packing, the statement's small side and hint. */
-function priceContext(c: SplitContext) {
-  return { catalog: c.catalog, packing: c.runner.packing, smallSide: c.smallSide, hint: c.hint };
+/** What pricing the split needs, from the run's context: the runner's packing, the statement's small side, hint and targets. */
+function priceContext(c: SplitContext): SplitPriceContext {
+  return {
+    catalog: c.catalog,
+    packing: c.runner.packing,
+    smallSide: c.smallSide,
+    hint: c.hint,
+    targets: c.setting,
+    ...(c.imageLimit !== undefined ? { imageLimit: c.imageLimit } : {}),
+  };
 }
 
 function reportHead(

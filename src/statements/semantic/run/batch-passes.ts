@@ -15,7 +15,7 @@ import { describeEntities } from '../aggregates/entities.js';
 import type { CallRunner } from '../calls/call-runner.js';
 import { describePairSplit } from '../pairs/pair-split.js';
 import { PAIRS_PAST_BUDGET } from '../pairs/prefilter-state.js';
-import { statementExtras } from '../plan/resolve-tuples.js';
+import { pairSplitExtras, statementExtras } from '../plan/resolve-tuples.js';
 import type { SemanticOptions } from '../plan/semantic-options.js';
 import type { PlannedSql, SemanticPlan } from '../plan/semantic-plan.js';
 import { describeSplit, guaranteeColumns, type ProxySplit, proxyFor } from '../proxies/proxy.js';
@@ -51,7 +51,7 @@ export async function runBatch(
     opts.proxy,
     entityBlocking(emb, opts.prefilter),
     proxyEmbeddings(emb),
-    { setting: opts.pairSplit, prefiltered: opts.prefilter !== undefined, limited: plan.topLevelLimit },
+    pairSplitExtras(opts, plan.topLevelLimit, ctx.engine.llm),
     proxyPriceRatios(ctx.engine.llm, opts.limits.model),
   );
   const p: PassContext = { rw, s, runner, opts, ctx, plans: [], more, emb, ...(runPass ? { runPass } : {}) };

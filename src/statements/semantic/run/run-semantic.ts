@@ -24,7 +24,13 @@ import { registeredReturns } from '../../../plan/operator-catalog.js';
 import { CallRunner } from '../calls/call-runner.js';
 import { statementPacking } from '../cost/packing.js';
 import { describePairSplit } from '../pairs/pair-split.js';
-import { byFunction, type PlanNote, statementExtras, targetOf } from '../plan/resolve-tuples.js';
+import {
+  byFunction,
+  type PlanNote,
+  pairSplitExtras,
+  statementExtras,
+  targetOf,
+} from '../plan/resolve-tuples.js';
 import {
   type BlockingPath,
   type PlannedSql,
@@ -75,7 +81,7 @@ export async function runSemantic(plan: SemanticPlan, ctx: SemanticRunContext): 
           opts.proxy,
           entityBlocking(emb.state, opts.prefilter),
           proxyEmbeddings(emb.state),
-          { setting: opts.pairSplit, prefiltered: opts.prefilter !== undefined, limited: plan.topLevelLimit },
+          pairSplitExtras(opts, plan.topLevelLimit, ctx.engine.llm),
           proxyPriceRatios(ctx.engine.llm, opts.limits.model),
         );
         const plans: PlanNote[] = [];

@@ -1,0 +1,148 @@
+/**
+ * The pair plans priced at the expected share of matches (issue 67,
+ * cost/expected-matches.ts): a small side's answer lists the candidates that
+ * hold, priced at a third of them (PostgreSQL's default selectivity of a
+ * function clause) instead of every one; a split's check at the rounds it
+ * needs to pass when a third of the pairs hold (2 at the default targets)
+ * instead of all 4. The planner picks by those; EXPLAIN prints the bound
+ * beside them (pair_plans' "at most", est_at_most).
+ *
+ * On the simulator's `openai` profile, which counts tokens as OpenAI does
+ * (o200k_base: a candidate's number and its comma are 2 tokens), so the
+ * run's dollars are a real provider's. "Opposite sentiments" over reviews:
+ * 48 × 48 (2,208 pairs) is under the crossover, the small side priced and run
+ * cheaper than the split; 64 × 64 (3,720 pairs) over it, the split. Priced at
+ * its bound (before), the small side was $0.005983 at 64 × 64, 2.0× its run.
+ */
+import * as assert from 'uvu/assert';
+import { DEFAULT_PAIR_SPLIT } from '../../grammar/index.js';
+import { SIM_PRICES } from '../../src/sim/prices.js';
+import { EXPECTED_MATCH_SHARE } from '../../src/statements/semantic/cost/expected-matches.js';
+import { expectedRounds } from '../../src/statements/semantic/pairs/pair-split.js';
+import { semSuite } from './semantic-fixture.js';
+
+const test = semSuite(
+  'semantic: pair plans priced at the expected share of matches',
+  { defaultParallel: 8 },
+  { profile: 'openai' },
+);
+
+const NO_CACHE = '-- @ cache: false';
+const opposite = (n: number) => `SELECT a.id AS a, b.id AS b FROM reviews a JOIN reviews b
+  ON LLM_FILTER('The two reviews express opposite sentiments', a.review, b.review)
+  WHERE a.id <= ${n} AND b.id > 100 AND b.id <= ${100 + n} ORDER BY a, b`;
+
+type F = Parameters<Parameters<typeof test>[1]>[0]['f'];
+
+/** Tokens at sim-small's list prices (the provider's: what est_dollars and the planner price by). */
+const listed = (tokensIn: number, tokensOut: number) =>
+  ((tokensIn * SIM_PRICES['sim-small']!.in + tokensOut * SIM_PRICES['sim-small']!.out) / 1e6).toFixed(6);
+
+/**
+ * A run's rows, the simulator's counters, its tokens at list prices, and the run's logged dollars (rvbbit.queries:
+ * what the provider bills, cached input at its discount) and strategy.
+ */
+async function run(f: F, sql: string, annotations: string) {
+  await f.sim.resetStats();
+  const rows = await f.rows(sql, annotations);
+  const st = await f.sim.stats();
+  const [q] = await f.rows(
+    `SELECT strategy, cost FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
+  );
+  return {
+    rows,
+    requests: st.requests,
+    tokensIn: st.tokensIn,
+    tokensOut: st.tokensOut,
+    cost: Number(q!['cost']),
+    listed: listed(st.tokensIn, st.tokensOut),
+    strategy: String(q!['strategy']),
+  };
+}
+
+async function explain(f: F, sql: string) {
+  const rows = await f.rows(`EXPLAIN ${sql}`);
+  return (p: string) => String(rows.find((r) => r['property'] === p)?.['value']);
+}
+
+test('48 × 48, under the crossover: the small side is priced under the split and runs, 3 calls; the split, forced, costs 1.4× it', async ({
+  f,
+}) => {
+  const sql = opposite(48);
+  const line = await explain(f, sql);
+  assert.is(
+    line('pair_plans'),
+    'llm_filter: a.review × b.review (2208 pairs): small side 3 calls (16 per prompt), ~5703 in + 1705 out tokens, ~$0.001878 (at most 3 calls, ~5703 in + 4617 out tokens, ~$0.003626) (chosen: fewest dollars, expected); blocks 9 calls, ~10626 in + 8877 out tokens, ~$0.006920; packed 138 calls, ~103704 in + 9522 out tokens, ~$0.021269',
+  );
+  // The split's price rests on its seeded sample of the group's pairs, drawn in the order the record pass lists them
+  // (DuckDB's threads may list them in another order: $0.002657 here most runs); the small side's does not.
+  const dearer =
+    /^llm_filter: a\.review × b\.review \(2208 pairs\): split dearer than small side: \$(0\.\d{6}) against \$0\.001878 \(split 17 calls, /.exec(
+      line('pair_split'),
+    );
+  assert.ok(dearer && Number(dearer[1]) > 0.001878, line('pair_split'));
+  assert.is(line('est_calls'), '3');
+  assert.match(line('est_at_most'), /^3 calls, ~5703 in \+ 4617 out tokens, \$0\.0036 at most/);
+
+  const planned = await run(f, sql, NO_CACHE);
+  const split = await run(f, sql, `${NO_CACHE}\n-- @ pair_split: on`);
+  assert.equal(planned.rows, split.rows);
+  assert.is(planned.rows.length, 901);
+  assert.is(planned.requests, 3);
+  assert.is(planned.tokensIn, 5_703);
+  assert.is(planned.tokensOut, 1_840);
+  assert.is(split.requests, 17);
+  assert.is(split.tokensIn, 13_791);
+  assert.is(split.tokensOut, 1_003);
+  assert.match(planned.strategy, 'not split: dearer than small side');
+  // The plan picked is the cheaper run, at list prices and as billed (cached input at its discount).
+  assert.is(planned.listed, '0.001959');
+  assert.is(split.listed, '0.002670');
+  assert.ok(planned.cost < split.cost, `billed ${planned.cost} < ${split.cost}`);
+});
+
+test('64 × 64, over the crossover: the split is priced under the small side and runs, 18 calls as EXPLAIN says; the small side, forced by pair_split: off, costs 1.19× it', async ({
+  f,
+}) => {
+  const sql = opposite(64);
+  const line = await explain(f, sql);
+  assert.is(
+    line('pair_plans'),
+    'llm_filter: a.review × b.review (3720 pairs): split 18 calls, ~14691 in + 1095 out tokens, ~$0.002861 (at most 27 calls, ~24348 in + 1648 out tokens, ~$0.004641) (chosen: fewest dollars, expected); small side 4 calls (16 per prompt), ~9086 in + 2781 out tokens, ~$0.003031 (at most 4 calls, ~9086 in + 7700 out tokens, ~$0.005983); blocks 16 calls, ~18584 in + 14960 out tokens, ~$0.011764; packed 233 calls, ~199185 in + 16045 out tokens, ~$0.039505',
+  );
+  // The split's expected calls are the run's: 1 question, 2 rounds of 64 pairs in 8 prompts, 119 values in 9.
+  assert.is(line('est_calls'), '18');
+  assert.is(line('est_tokens_in'), '14691');
+  assert.is(line('est_tokens_out'), '1095');
+  assert.match(line('est_at_most'), /^27 calls, ~24348 in \+ 1648 out tokens, \$0\.0046 at most/);
+
+  const planned = await run(f, sql, NO_CACHE);
+  const small = await run(f, sql, `${NO_CACHE}\n-- @ pair_split: off`);
+  assert.equal(planned.rows, small.rows);
+  assert.is(planned.rows.length, 1775);
+  assert.is(planned.requests, 18);
+  assert.is(planned.tokensIn, 14_718);
+  assert.is(planned.tokensOut, 1_112);
+  assert.match(planned.strategy, 'pair split: llm_filter a.review × b.review (3720 pairs) ran as labels');
+  assert.is(small.requests, 4);
+  assert.is(small.tokensIn, 9_086);
+  assert.is(small.tokensOut, 3_415);
+  // The plan picked is the cheaper run, at list prices and as billed (cached input at its discount).
+  assert.is(planned.listed, '0.002875');
+  assert.is(small.listed, '0.003412');
+  assert.ok(planned.cost < small.cost, `billed ${planned.cost} < ${small.cost}`);
+});
+
+test('the check’s expected rounds, by its own rule at a third of the pairs true: 2 at the defaults, all 4 when 0.95 needs 72 true pairs (85 in 4 rounds) or 0.97 more than 256 draws hold', () => {
+  const at = (recall: number, precision: number, cap = 256) =>
+    expectedRounds(cap, EXPECTED_MATCH_SHARE, { ...DEFAULT_PAIR_SPLIT, recall, precision });
+  // 21 true pairs of 64 bound recall at 0.839, 43 of 128 at 0.918.
+  assert.is(at(0.9, 0.9), 2);
+  assert.is(at(0.8, 0.8), 1);
+  assert.is(at(0.9, 0.95), 4);
+  assert.is(at(0.97, 0.97), 4);
+  // A group of 200 pairs draws at most 100: 2 rounds, the last part-filled.
+  assert.is(at(0.97, 0.97, 100), 2);
+});
+
+test.run();
