@@ -47,6 +47,14 @@ const JOBS = Math.max(1, Number(process.env.RVBBIT_TEST_JOBS) || availableParall
  */
 const WAITING_SHARE = 0.75;
 const WAITING_LANES = process.env.RVBBIT_TEST_JOBS ? 0 : 1;
+/**
+ * The longest a file may run before its test process is killed and the file fails, naming the
+ * limit: a test that waits forever (a failed test left a stream holding the engine's connection,
+ * and the next test waited for it) would otherwise keep the run, and CI, waiting until CI's own
+ * 90 minutes end, with no word of which file. 15 minutes: the slowest file took 397 s at load 10
+ * (package.test); RVBBIT_TEST_FILE_LIMIT_S sets it.
+ */
+const FILE_LIMIT_MS = (Number(process.env.RVBBIT_TEST_FILE_LIMIT_S) || 900) * 1000;
 /** Each file's wall time in the last run that ran it, to start the longest first. */
 const known = knownDurations();
 const { suites } = await parse(dir, pattern, { cwd: root });
@@ -111,7 +119,7 @@ function startLane(waitingOnly = false) {
       env: { ...process.env, RVBBIT_ENTRIES: entries, FORCE_COLOR: '1' },
     },
   );
-  const lane = { child, file: null, out: '', began: 0, waitingOnly };
+  const lane = { child, file: null, out: '', began: 0, waitingOnly, timer: undefined, overran: false };
   lanes.add(lane);
   child.stdout.on('data', (b) => {
     lane.out += b.toString();
@@ -132,7 +140,11 @@ function startLane(waitingOnly = false) {
     lanes.delete(lane);
     if (lane.file !== null) {
       // The process ended inside a file: that file failed, the others go on in a new one.
-      const how = signal ? `by ${signal}` : `with exit code ${code}`;
+      const how = lane.overran
+        ? `by SIGKILL: the file ran past the runner's limit of ${FILE_LIMIT_MS / 1000} s (RVBBIT_TEST_FILE_LIMIT_S)`
+        : signal
+          ? `by ${signal}`
+          : `with exit code ${code}`;
       finish(lane, `${lane.out}\n   FAIL  ${lane.file.name}  "the test process ended ${how}"\n\n\n`, 1);
       if (queue.length > 0) dispatch(startLane(waitingOnly));
     }
@@ -153,11 +165,16 @@ function dispatch(lane) {
   for (const r of f.resources) held.set(r, f);
   lane.file = f;
   lane.began = performance.now();
+  lane.timer = setTimeout(() => {
+    lane.overran = true;
+    lane.child.kill('SIGKILL');
+  }, FILE_LIMIT_MS);
   lane.child.stdin.write(`${JSON.stringify({ name: f.name, file: f.file })}\n`);
 }
 
 function finish(lane, out, code, cpuMs = 0) {
   const f = lane.file;
+  clearTimeout(lane.timer);
   lane.file = null;
   f.out = out;
   f.code = code;
