@@ -7,9 +7,9 @@
  * own counters show it under the bound with the rest on disk. Real engine,
  * real DuckDB, real simulator.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
@@ -62,6 +62,128 @@ test('the in-memory database spills past the memory bound into its own temp fold
     await f.close();
   }
   assert.not.ok(existsSync(folder), 'the spill folder is gone after close');
+});
+
+test("a statement's SET memory_limit wins over the engine's: a MAP written through each path leaves it as set", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-limit-'));
+  const f = await startFixture({}, { memoryLimit: '64MB', database: join(dir, 'f.duckdb') });
+  try {
+    const limit = async (q: {
+      query(sql: string): Promise<{ readonly rows: readonly Record<string, unknown>[] }>;
+    }) => String((await q.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+    assert.is(await limit(f.engine), '61.0 MiB');
+    const session = await f.engine.session();
+    await session.query(`SET memory_limit = '200MB'`);
+    const input = `USING (SELECT range AS k, 'row ' || range AS text FROM range(40)) WITH (limit = 0)`;
+    // Straight into its table (map-stream-write.ts), then through the scratch database file.
+    await session.query(`CREATE TABLE direct AS RVBBIT MAP 'label' ${input}`);
+    await session.query('CREATE TABLE later (k BIGINT, text VARCHAR, result VARCHAR)');
+    await session.query(`INSERT INTO later RVBBIT MAP 'label' ${input}`);
+    await session.query(`COPY (RVBBIT MAP 'label' ${input}) TO '${join(dir, 'x.parquet')}' (FORMAT parquet)`);
+    assert.is(f.sim.stats().requests, 40, 'the 40 rows were asked once (the rest from the cache)');
+    // memory_limit is the database's, not a session's: every session, and the engine's next statement, sees the SET.
+    assert.is(await limit(session), '190.7 MiB');
+    assert.is(await limit(await f.engine.session()), '190.7 MiB');
+    assert.is(await limit(f.engine), '190.7 MiB');
+    const rows = await f.engine.query(
+      `SELECT (SELECT count(*) FROM direct)::DOUBLE AS direct, (SELECT count(*) FROM later)::DOUBLE AS later,
+         (SELECT count(*) FROM '${join(dir, 'x.parquet')}')::DOUBLE AS copied`,
+    );
+    assert.equal(rows.rows, [{ direct: 40, later: 40, copied: 40 }]);
+  } finally {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('while a statement with LLM calls runs, DuckDB is under the lower bound; plain SQL under the engine’s; a SET wins', async () => {
+  const f = await startFixture();
+  try {
+    const during = `SELECT current_setting('memory_limit') AS lim, 'row ' || range AS text FROM range(3)`;
+    const limitNow = async () =>
+      String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+    assert.is(await limitNow(), '953.6 MiB', 'plain SQL: the engine’s 1GB');
+    const map = await f.engine.query(`RVBBIT MAP 'label' USING (${during}) WITH (limit = 0)`);
+    assert.equal(
+      map.rows.map((r) => r.lim),
+      ['244.1 MiB', '244.1 MiB', '244.1 MiB'],
+      'the MAP’s input was read under 256MB',
+    );
+    const streamed: unknown[] = [];
+    for await (const batch of f.engine.stream(`RVBBIT MAP 'label' USING (${during}) WITH (limit = 0)`))
+      streamed.push(...batch.map((r) => r.lim));
+    assert.equal(streamed, ['244.1 MiB', '244.1 MiB', '244.1 MiB']);
+    const semantic = await f.engine.query(
+      `SELECT current_setting('memory_limit') AS lim FROM (VALUES ('great product')) t(x) WHERE x MEANS 'great'`,
+    );
+    assert.equal(semantic.rows, [{ lim: '244.1 MiB' }]);
+    assert.is(await limitNow(), '953.6 MiB', 'put back when the last one ended');
+    assert.is(
+      f.sim.stats().requests,
+      4,
+      'three rows asked once (the stream read them from the cache), one MEANS',
+    );
+    // Two at once: lowered once, put back once the second ends.
+    const both = await Promise.all([
+      f.engine.query(`RVBBIT MAP 'label' USING (${during.replace('row ', 'a ')}) WITH (limit = 0)`),
+      f.engine.query(`RVBBIT MAP 'label' USING (${during.replace('row ', 'b ')}) WITH (limit = 0)`),
+    ]);
+    assert.equal(
+      both.flatMap((r) => r.rows.map((x) => x.lim)),
+      Array(6).fill('244.1 MiB'),
+    );
+    assert.is(await limitNow(), '953.6 MiB');
+    // A user's SET: neither lowered nor put back over.
+    const session = await f.engine.session();
+    await session.query(`SET memory_limit = '300MB'`);
+    const set = await session.query(`RVBBIT MAP 'label' USING (${during}) WITH (limit = 0)`);
+    assert.equal(
+      set.rows.map((r) => r.lim),
+      ['286.1 MiB', '286.1 MiB', '286.1 MiB'],
+    );
+    assert.is(await limitNow(), '286.1 MiB');
+  } finally {
+    await f.close();
+  }
+});
+
+test('a memoryLimit below the LLM bound is kept while LLM calls run (never raised)', async () => {
+  const f = await startFixture({}, { memoryLimit: '128MB' });
+  try {
+    const map = await f.engine.query(
+      `RVBBIT MAP 'label' USING (SELECT current_setting('memory_limit') AS lim, 'x' AS text) WITH (limit = 0)`,
+    );
+    assert.is(map.rows[0]!.lim, '122.0 MiB');
+  } finally {
+    await f.close();
+  }
+});
+
+test("private logs: the log database, a DuckDB of its own, gets the engine's bound and a spill folder removed at close", async () => {
+  const f = await startFixture({}, { memoryLimit: '48MB', logs: 'private' });
+  let folder = '';
+  try {
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'one row' AS text) WITH (limit = 0)`);
+    const settings = await f.engine.shared.logDb.q.run(async (con) =>
+      (
+        await con.runAndReadAll(
+          `SELECT current_setting('memory_limit') AS lim, current_setting('temp_directory') AS dir,
+             current_setting('allocator_flush_threshold') AS flush,
+             (SELECT count(*) FROM rvbbit.unified_logs)::DOUBLE AS calls`,
+        )
+      ).getRowObjectsJS(),
+    );
+    folder = String(settings[0]!.dir);
+    // Left to DuckDB, the log database's bound was 80% of the machine's memory and its spill folder `.tmp` in the working directory.
+    assert.equal(settings[0], { lim: '45.7 MiB', dir: folder, flush: '7.6 MiB', calls: 1 });
+    assert.is(dirname(folder), tmpdir());
+    assert.match(basename(folder), new RegExp(`^rvbbit-duckdb-temp-${process.pid}-`));
+    const main = await f.engine.query(`SELECT current_setting('temp_directory') AS dir`);
+    assert.is.not(main.rows[0]!.dir, folder, 'each database spills into a folder of its own');
+  } finally {
+    await f.close();
+  }
+  assert.not.ok(existsSync(folder), 'the log database spill folder is gone after close');
 });
 
 test('memoryLimit that DuckDB cannot read is ENGINE_OPTION, naming the option', async () => {
