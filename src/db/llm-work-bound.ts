@@ -8,8 +8,8 @@
  * memory at 1M rows under the engine's 1 GB bound (docs/performance.md). Under a
  * lower bound DuckDB evicts or spills them instead. A plain statement keeps the
  * engine's bound (a large sort or join spills less under it), so the lower one
- * holds only while LLM work runs: set when the first such statement starts,
- * the engine's own put back when the last one ends.
+ * holds only while LLM work runs: set once the first such statement has run a
+ * second, the engine's own put back when the last one ends.
  *
  * memory_limit is the database's, not a session's: a plain statement that runs
  * meanwhile runs under the lower bound too. A user's `SET memory_limit` wins:
@@ -21,6 +21,9 @@ import { quoteString } from './sql-text.js';
 
 /** The bound while LLM work runs, unless the engine is told another (EngineOptions.llmMemoryLimit). */
 export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
+
+/** How long LLM work runs before the bound is lowered (see hold()). */
+export const LOWER_AFTER_MS = 1000;
 
 const UNITS: Readonly<Record<string, number>> = {
   bytes: 1,
@@ -48,15 +51,18 @@ export class LlmWorkBound {
   private holders = 0;
   /** What the bound was lowered to (DuckDB's text), while it is; undefined when it was not lowered. */
   private lowered: string | undefined;
-  /** Serialises the lowering and the putting back, so two statements that start together set it once. */
+  /** Serialises the lowering and the putting back. */
   private turn: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private loweredCount = 0;
 
   private constructor(
     private readonly q: ConnectionQueue,
     /** The engine's bound as DuckDB reports it, and as the engine gave it. */
     private readonly engineLimit: { readonly shown: string; readonly given: string },
-    /** The bound while LLM work runs; undefined: never lower (it is not below the engine's). */
-    private readonly llmLimit: string | undefined,
+    /** The bound while LLM work runs, as given and as DuckDB reports it; undefined: never lower (it is not below the engine's). */
+    private readonly llmLimit: { readonly shown: string; readonly given: string } | undefined,
+    private readonly lowerAfterMs: number,
   ) {}
 
   /**
@@ -64,27 +70,51 @@ export class LlmWorkBound {
    * so a bad size is DuckDB's own message, thrown) and keeps it only when it is below the
    * engine's bound.
    */
-  static async create(q: ConnectionQueue, engineLimit: string, llmLimit: string): Promise<LlmWorkBound> {
+  static async create(
+    q: ConnectionQueue,
+    engineLimit: string,
+    llmLimit: string,
+    lowerAfterMs = LOWER_AFTER_MS,
+  ): Promise<LlmWorkBound> {
     const shown = await readLimit(q);
     await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(llmLimit)}`));
     const llmShown = await readLimit(q);
     await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(engineLimit)}`));
     const lower = bytesOfDuckDbSize(llmShown) < bytesOfDuckDbSize(shown);
-    return new LlmWorkBound(q, { shown, given: engineLimit }, lower ? llmLimit : undefined);
+    return new LlmWorkBound(
+      q,
+      { shown, given: engineLimit },
+      lower ? { shown: llmShown, given: llmLimit } : undefined,
+      lowerAfterMs,
+    );
   }
 
-  /** Holds the lower bound until the returned release is called (once). */
-  async hold(): Promise<() => Promise<void>> {
+  /**
+   * Holds the lower bound until the returned release is called (once). It is set only once
+   * LLM work has run for `lowerAfterMs` (measured: setting it and putting it back cost ~4 ms,
+   * half a `SELECT 1` at load 11, which a one-row statement need not pay; what a statement
+   * caches in its first second is small).
+   */
+  hold(): () => Promise<void> {
     this.holders += 1;
-    // The first holder lowers it; one that comes while that is under way waits for it too.
-    await (this.holders === 1 ? this.step(() => this.lower()) : this.turn);
+    if (this.holders === 1 && this.llmLimit !== undefined) {
+      this.timer = setTimeout(() => void this.step(() => this.lower()), this.lowerAfterMs);
+      this.timer.unref();
+    }
     let released = false;
     return async () => {
       if (released) return;
       released = true;
       this.holders -= 1;
-      if (this.holders === 0) await this.step(() => this.restore());
+      if (this.holders > 0) return;
+      clearTimeout(this.timer);
+      await this.step(() => this.restore());
     };
+  }
+
+  /** How many times LLM work lowered the bound (for tests: a short statement never does). */
+  get lowerings(): number {
+    return this.loweredCount;
   }
 
   private step(op: () => Promise<void>): Promise<void> {
@@ -99,8 +129,10 @@ export class LlmWorkBound {
     if (this.holders === 0 || this.lowered !== undefined || this.llmLimit === undefined) return;
     // A user's SET memory_limit wins: only the engine's own bound is lowered.
     if ((await readLimit(this.q)) !== this.engineLimit.shown) return;
-    await this.q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(this.llmLimit!)}`));
-    this.lowered = await readLimit(this.q);
+    const llm = this.llmLimit;
+    await this.q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(llm.given)}`));
+    this.lowered = llm.shown;
+    this.loweredCount += 1;
   }
 
   private async restore(): Promise<void> {

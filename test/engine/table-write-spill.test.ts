@@ -96,64 +96,62 @@ test("a statement's SET memory_limit wins over the engine's: a MAP written throu
   }
 });
 
-test('while a statement with LLM calls runs, DuckDB is under the lower bound; plain SQL under the engine’s; a SET wins', async () => {
-  const f = await startFixture();
+test('once a statement with LLM calls has run a second, DuckDB is under the lower bound, put back at its end; a SET wins', async () => {
+  // Each call takes 2.5 s: a MAP of one new row runs past the second after which the bound is lowered.
+  const f = await startFixture({ latencyMs: 2500 });
+  const bound = f.engine.shared.llmWork;
+  const limitNow = async () =>
+    String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+  const map = (text: string) => `RVBBIT MAP 'label' USING (SELECT '${text}' AS text) WITH (limit = 0)`;
+  /** The bounds another session sees every 100 ms while `running` runs. */
+  const watch = async (running: Promise<unknown>): Promise<Set<string>> => {
+    const seen = new Set<string>();
+    let done = false;
+    const ended = running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      seen.add(await limitNow());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await ended;
+    return seen;
+  };
   try {
-    const during = `SELECT current_setting('memory_limit') AS lim, 'row ' || range AS text FROM range(3)`;
-    const limitNow = async () =>
-      String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
     assert.is(await limitNow(), '953.6 MiB', 'plain SQL: the engine’s 1GB');
-    const map = await f.engine.query(`RVBBIT MAP 'label' USING (${during}) WITH (limit = 0)`);
-    assert.equal(
-      map.rows.map((r) => r.lim),
-      ['244.1 MiB', '244.1 MiB', '244.1 MiB'],
-      'the MAP’s input was read under 256MB',
-    );
-    const streamed: unknown[] = [];
-    for await (const batch of f.engine.stream(`RVBBIT MAP 'label' USING (${during}) WITH (limit = 0)`))
-      streamed.push(...batch.map((r) => r.lim));
-    assert.equal(streamed, ['244.1 MiB', '244.1 MiB', '244.1 MiB']);
-    const semantic = await f.engine.query(
-      `SELECT current_setting('memory_limit') AS lim FROM (VALUES ('great product')) t(x) WHERE x MEANS 'great'`,
-    );
-    assert.equal(semantic.rows, [{ lim: '244.1 MiB' }]);
-    assert.is(await limitNow(), '953.6 MiB', 'put back when the last one ended');
-    assert.is(
-      f.sim.stats().requests,
-      4,
-      'three rows asked once (the stream read them from the cache), one MEANS',
-    );
+    assert.equal([...(await watch(f.engine.query(map('one'))))].sort(), ['244.1 MiB', '953.6 MiB']);
+    assert.is(await limitNow(), '953.6 MiB', 'put back when it ended');
+    assert.is(bound.lowerings, 1);
+    // The same row again is answered from the cache at once: the bound is never lowered.
+    await f.engine.query(map('one'));
+    assert.is(bound.lowerings, 1);
     // Two at once: lowered once, put back once the second ends.
-    const both = await Promise.all([
-      f.engine.query(`RVBBIT MAP 'label' USING (${during.replace('row ', 'a ')}) WITH (limit = 0)`),
-      f.engine.query(`RVBBIT MAP 'label' USING (${during.replace('row ', 'b ')}) WITH (limit = 0)`),
-    ]);
-    assert.equal(
-      both.flatMap((r) => r.rows.map((x) => x.lim)),
-      Array(6).fill('244.1 MiB'),
-    );
+    const both = Promise.all([f.engine.query(map('two')), f.engine.query(map('three'))]);
+    assert.ok((await watch(both)).has('244.1 MiB'));
+    assert.is(bound.lowerings, 2);
     assert.is(await limitNow(), '953.6 MiB');
-    // A user's SET: neither lowered nor put back over.
-    const session = await f.engine.session();
-    await session.query(`SET memory_limit = '300MB'`);
-    const set = await session.query(`RVBBIT MAP 'label' USING (${during}) WITH (limit = 0)`);
-    assert.equal(
-      set.rows.map((r) => r.lim),
-      ['286.1 MiB', '286.1 MiB', '286.1 MiB'],
-    );
+    // A SET made while it is lowered stands when the statement ends.
+    const running = f.engine.query(map('four'));
+    while ((await limitNow()) !== '244.1 MiB') await new Promise((r) => setTimeout(r, 50));
+    await f.engine.query(`SET memory_limit = '300MB'`);
+    await running;
     assert.is(await limitNow(), '286.1 MiB');
+    // A SET before: never lowered.
+    assert.equal([...(await watch(f.engine.query(map('five'))))], ['286.1 MiB']);
+    assert.is(bound.lowerings, 3);
+    assert.is(f.sim.stats().requests, 5);
   } finally {
     await f.close();
   }
 });
 
 test('a memoryLimit below the LLM bound is kept while LLM calls run (never raised)', async () => {
-  const f = await startFixture({}, { memoryLimit: '128MB' });
+  const f = await startFixture({ latencyMs: 1500 }, { memoryLimit: '128MB' });
   try {
-    const map = await f.engine.query(
-      `RVBBIT MAP 'label' USING (SELECT current_setting('memory_limit') AS lim, 'x' AS text) WITH (limit = 0)`,
-    );
-    assert.is(map.rows[0]!.lim, '122.0 MiB');
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`);
+    assert.is(f.engine.shared.llmWork.lowerings, 0);
+    const now = await f.engine.query(`SELECT current_setting('memory_limit') AS m`);
+    assert.is(now.rows[0]!.m, '122.0 MiB');
   } finally {
     await f.close();
   }
