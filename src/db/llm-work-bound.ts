@@ -19,8 +19,14 @@
 import type { ConnectionQueue } from './connection-queue.js';
 import { quoteString } from './sql-text.js';
 
-/** The bound while LLM work runs, unless the engine is told another (EngineOptions.llmMemoryLimit). */
-export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
+/**
+ * The bound that cut a 1M-row CTAS of a MAP into a file from 1,108 to 831 MB (docs/performance.md).
+ * Not the default: under it a COPY (RVBBIT MAP …) TO a Parquet file of 100,000 ~1 KB rows failed
+ * with DuckDB's "Out of Memory Error: failed to allocate data of size 112.1 MiB (138.9 MiB/244.1
+ * MiB used)" — the Parquet writer's row group, written after the calls, under the lowered bound.
+ * Unset, EngineOptions.llmMemoryLimit is the engine's own bound: never lowered.
+ */
+export const SUGGESTED_LLM_MEMORY_LIMIT = '256MB';
 
 /** How long LLM work runs before the bound is lowered (see hold()). */
 export const LOWER_AFTER_MS = 1000;

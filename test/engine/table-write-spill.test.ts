@@ -98,7 +98,7 @@ test("a statement's SET memory_limit wins over the engine's: a MAP written throu
 
 test('once a statement with LLM calls has run a second, DuckDB is under the lower bound, put back at its end; a SET wins', async () => {
   // Each call takes 2.5 s: a MAP of one new row runs past the second after which the bound is lowered.
-  const f = await startFixture({ latencyMs: 2500 });
+  const f = await startFixture({ latencyMs: 2500 }, { llmMemoryLimit: '256MB' });
   const bound = f.engine.shared.llmWork;
   const limitNow = async () =>
     String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
@@ -145,8 +145,18 @@ test('once a statement with LLM calls has run a second, DuckDB is under the lowe
   }
 });
 
+test('unset, llmMemoryLimit never lowers the bound (256MB failed a COPY to Parquet: llm-work-bound.ts)', async () => {
+  const f = await startFixture({ latencyMs: 1500 });
+  try {
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`);
+    assert.is(f.engine.shared.llmWork.lowerings, 0);
+  } finally {
+    await f.close();
+  }
+});
+
 test('a memoryLimit below the LLM bound is kept while LLM calls run (never raised)', async () => {
-  const f = await startFixture({ latencyMs: 1500 }, { memoryLimit: '128MB' });
+  const f = await startFixture({ latencyMs: 1500 }, { memoryLimit: '128MB', llmMemoryLimit: '256MB' });
   try {
     await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`);
     assert.is(f.engine.shared.llmWork.lowerings, 0);
