@@ -6,14 +6,22 @@
  * DuckDB holds at the end by tag, and the log tables' row counts. RSS minus
  * the JS heap minus DuckDB's buffers is the rest: native allocations, stacks, code.
  *
- *   node bench/paths-breakdown.child.mjs <stream|ctas|means-count|means-print|ctas-llm> <N> <simulator url> [database file]
+ *   node bench/paths-breakdown.child.mjs <stream|ctas|copy|means-count|means-print|ctas-llm> <N> <simulator url> [database file]
  *
  * means-print: the MEANS filter's matching rows through engine.stream, counted and dropped;
- * ctas-llm: CREATE TABLE … AS SELECT id, LLM(…, text RETURNING VARCHAR) (paths-memory.bench.ts's paths).
+ * ctas-llm: CREATE TABLE … AS SELECT id, LLM(…, text RETURNING VARCHAR) (paths-memory.bench.ts's paths);
+ * copy: COPY (RVBBIT MAP …) TO a Parquet file in the system's temp folder (removed after).
+ *
+ * Every 10 s a line goes to stderr (RSS, JS heap, DuckDB's buffers and its two largest tags), so
+ * a run shows what grows with the rows and what stays flat; at the end, each attached
+ * database's size (`pragma database_size`: a written table's blocks are what DuckDB may cache).
  *
  * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit);
  * RVBBIT_BENCH_TUPLES_PER_PASS=8192 its tuplesPerPass (a semantic pass's tuples held at once).
  */
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const { createEngine } = await import('../dist/index.js');
@@ -39,6 +47,9 @@ const duckdbNow = async () => {
   return Object.fromEntries(r.getRowObjectsJS().map((t) => [t.tag, Number(t.b)]));
 };
 let sampling = true;
+const mb = (b) => Math.round(b / 2 ** 20);
+const t0 = performance.now();
+let lastLine = t0;
 const sampler = (async () => {
   while (sampling) {
     const m = process.memoryUsage();
@@ -51,13 +62,25 @@ const sampler = (async () => {
       peak.duckdb = total;
       peak.byTag = tags;
     }
+    if (performance.now() - lastLine >= 10_000) {
+      lastLine = performance.now();
+      const top = Object.entries(tags)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 2)
+        .map(([t, b]) => `${t} ${mb(b)}`)
+        .join(', ');
+      process.stderr.write(
+        `${Math.round((lastLine - t0) / 1000)} s: RSS ${mb(m.rss)} MB, heap ${mb(m.heapUsed)}, DuckDB ${mb(total)} (${top})\n`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 })();
-const t0 = performance.now();
+const parquet = join(tmpdir(), `rvbbit-breakdown-${process.pid}.parquet`);
 let out = 0;
 if (what === 'stream') for await (const b of engine.stream(map)) out += b.length;
 else if (what === 'ctas') await engine.query(`CREATE TABLE out AS ${map}`);
+else if (what === 'copy') await engine.query(`COPY (${map}) TO '${parquet}' (FORMAT parquet)`);
 else if (what === 'means-count')
   out = Number(
     (
@@ -79,8 +102,12 @@ else throw new Error(`no such statement: ${what}`);
 const seconds = (performance.now() - t0) / 1000;
 sampling = false;
 await sampler;
-const mb = (b) => Math.round(b / 2 ** 20);
+rmSync(parquet, { force: true });
 const atEnd = await duckdbNow();
+const sizes = await probe.runAndReadAll('PRAGMA database_size');
+const databaseSizes = Object.fromEntries(
+  sizes.getRowObjectsJS().map((d) => [String(d.database_name), `${d.database_size} (WAL ${d.wal_size})`]),
+);
 const logRows = await engine.query(
   'SELECT (SELECT count(*) FROM rvbbit.unified_logs)::DOUBLE AS calls, (SELECT count(*) FROM rvbbit.queries)::DOUBLE AS queries',
 );
@@ -105,6 +132,10 @@ console.log(
         .map(([t, b]) => [t, mb(b)]),
     ),
     heapAtEndMb: mb(process.memoryUsage().heapUsed),
+    databaseSizes,
+    memoryLimit: String(
+      (await probe.runAndReadAll(`SELECT current_setting('memory_limit') AS m`)).getRowObjectsJS()[0].m,
+    ),
     logRows: logRows.rows[0],
   }),
 );

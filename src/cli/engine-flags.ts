@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { RvbbitError } from '../../base/errors.js';
 import { MAX_PARALLEL, MAX_SMALL_SIDE } from '../../grammar/with-options.js';
 import type { CliConfig } from '../config/cli-config.js';
+import { DEFAULT_MEMORY_LIMIT } from '../db/spill-settings.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
 import { isOutputFormat, type OutputFormat } from '../output/output-format.js';
@@ -40,6 +41,8 @@ export interface EngineFlags {
   maxImageBytes?: number;
   maxImageBytesInFlight?: number;
   smallSide?: number;
+  memoryLimit?: string;
+  llmMemoryLimit?: string;
 }
 
 export function intArg(name: string, min: number, max: number) {
@@ -141,6 +144,14 @@ export function addEngineFlags(cmd: Command): Command {
       '--small-side <n>',
       'pair predicates with at most n distinct values on one side ask one call per other-side value (default 64; 0: never; -- @ small_side wins)',
       intArg('--small-side', 0, MAX_SMALL_SIDE),
+    )
+    .option(
+      '--memory-limit <size>',
+      `DuckDB's memory_limit the engine sets, e.g. 512MB or 2GB: what DuckDB holds past it spills to disk (default: RVBBIT_MEMORY_LIMIT, else ${DEFAULT_MEMORY_LIMIT}; a statement's SET memory_limit wins)`,
+    )
+    .option(
+      '--llm-memory-limit <size>',
+      `DuckDB's memory_limit while a statement with LLM calls runs, when lower, e.g. 256MB (default: RVBBIT_LLM_MEMORY_LIMIT, else unset: never lowered)`,
     );
 }
 
@@ -186,13 +197,18 @@ export async function engineFromFlags(
   const maxImageBytes = flags.maxImageBytes ?? config.maxImageBytes;
   const maxImageBytesInFlight = flags.maxImageBytesInFlight ?? config.maxImageBytesInFlight;
   const smallSide = flags.smallSide ?? config.smallSide;
+  // Flag, then environment, then the config file: the order the LLM settings merge in.
+  const memoryLimit =
+    flags.memoryLimit ?? (process.env.RVBBIT_MEMORY_LIMIT || undefined) ?? config.memoryLimit;
+  const llmMemoryLimit =
+    flags.llmMemoryLimit ?? (process.env.RVBBIT_LLM_MEMORY_LIMIT || undefined) ?? config.llmMemoryLimit;
   if (smallSide !== undefined && (smallSide < 0 || smallSide > MAX_SMALL_SIDE)) {
     throw new RvbbitError(
       'CLI_CONFIG',
       `rvbbit.small_side: expected an integer from 0 to ${MAX_SMALL_SIDE}, got ${smallSide}`,
     );
   }
-  return createEngine({
+  const made = createEngine({
     database: flags.db ?? config.db,
     cascadeRoots: cascadeRootsFor(flags.cascades ?? config.cascades, process.cwd(), {
       workingDirectory: extra.workingDirectoryRoot ?? true,
@@ -227,7 +243,31 @@ export async function engineFromFlags(
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSideLimit: smallSide } : {}),
     ...(config.pairSplit !== undefined ? { pairSplit: config.pairSplit } : {}),
+    ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+    ...(llmMemoryLimit !== undefined ? { llmMemoryLimit } : {}),
   });
+  // A size DuckDB cannot read is named as the user gave it, not as the engine option it became.
+  return made.catch((err: unknown) => {
+    const option =
+      err instanceof RvbbitError && err.code === 'ENGINE_OPTION'
+        ? /^options\.(\w+):/.exec(err.message)
+        : null;
+    const named =
+      option?.[1] === 'memoryLimit'
+        ? memorySource('memory', flags.memoryLimit)
+        : option?.[1] === 'llmMemoryLimit'
+          ? memorySource('llm_memory', flags.llmMemoryLimit)
+          : undefined;
+    if (named === undefined) throw err;
+    throw new RvbbitError('ENGINE_OPTION', `${named}${(err as Error).message.slice(option![0].length - 1)}`);
+  });
+}
+
+/** Where a memory bound came from: its flag, its environment variable or its config key. */
+function memorySource(name: 'memory' | 'llm_memory', flag: string | undefined): string {
+  if (flag !== undefined) return `--${name.replace('_', '-')}-limit`;
+  const variable = `RVBBIT_${name.toUpperCase()}_LIMIT`;
+  return process.env[variable] ? variable : `rvbbit.${name}_limit (rvbbit.config.yaml)`;
 }
 
 /** The data folders: --data-dir and --image-dir joined, else the config file's data_dirs/image_dirs. */

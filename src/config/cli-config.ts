@@ -5,7 +5,8 @@
  *   rvbbit:  { db: file.duckdb, cascades: [dir, …], parallel: 10,
  *              data_dirs: [dir, …] (image_dirs: its older name), max_image_bytes: n,
  *              max_document_bytes: n,
- *              max_image_bytes_in_flight: n, small_side: n, pair_split: on | off }   (paths relative to the file)
+ *              max_image_bytes_in_flight: n, small_side: n, pair_split: on | off,
+ *              memory_limit: '1GB', llm_memory_limit: '256MB' }   (paths relative to the file)
  *   server:  { host, port, password, auth: scram-sha-256 | md5, max_connections,
  *              max_message_bytes, idle_timeout_ms, statement_timeout_ms,
  *              allow_files: [dir, …] }
@@ -36,6 +37,10 @@ export interface CliConfig {
   readonly smallSide?: number;
   /** Whether pair conditions may split into per-row labels (`pair_split: on | off`; `-- @ pair_split` wins). */
   readonly pairSplit?: boolean;
+  /** DuckDB's memory_limit the engine sets (`memory_limit`: DuckDB's size text; db/spill-settings.ts). */
+  readonly memoryLimit?: string;
+  /** DuckDB's memory_limit while LLM work runs (`llm_memory_limit`; db/llm-work-bound.ts). */
+  readonly llmMemoryLimit?: string;
   readonly server: {
     readonly host?: string;
     readonly port?: number;
@@ -66,6 +71,8 @@ const SECTION_KEYS: Readonly<Record<string, readonly string[] | undefined>> = {
     'max_image_bytes_in_flight',
     'small_side',
     'pair_split',
+    'memory_limit',
+    'llm_memory_limit',
   ],
   server: [
     'host',
@@ -169,6 +176,9 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
         : split === false || split === 'off'
           ? false
           : bad('rvbbit.pair_split', 'expected on or off');
+  // DuckDB reads the size text when the engine sets it (a value it cannot read is ENGINE_OPTION, naming why).
+  const memoryLimit = str(r, 'memory_limit', 'rvbbit');
+  const llmMemoryLimit = str(r, 'llm_memory_limit', 'rvbbit');
   return {
     db: here(str(r, 'db', 'rvbbit')),
     cascades: (cascades as string[] | undefined)?.map((c) => here(c)!),
@@ -180,6 +190,8 @@ export function readCliConfig(cwd = process.cwd(), env = process.env): CliConfig
     ...(maxImageBytesInFlight !== undefined ? { maxImageBytesInFlight } : {}),
     ...(smallSide !== undefined ? { smallSide } : {}),
     ...(pairSplit !== undefined ? { pairSplit } : {}),
+    ...(memoryLimit !== undefined ? { memoryLimit } : {}),
+    ...(llmMemoryLimit !== undefined ? { llmMemoryLimit } : {}),
     server: {
       host: str(s, 'host', 'server'),
       port: int(s, 'port', 'server'),

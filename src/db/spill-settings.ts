@@ -38,6 +38,9 @@ export const ALLOCATOR_SETTINGS: Readonly<Record<string, string | boolean>> = {
   allocator_background_threads: true,
 };
 
+/** How an unreadable memory bound's error names it (the CLI renames it to its flag or config key). */
+export const MEMORY_LIMIT_OPTION = 'options.memoryLimit';
+
 export interface DatabaseSpill {
   /** The DuckDB settings the database opens with (the spill folder: set before anything spills). */
   readonly config: Readonly<Record<string, string>>;
@@ -66,7 +69,7 @@ export function databaseSpill(inMemory: boolean, memoryLimit: string = DEFAULT_M
       } catch (err) {
         throw new RvbbitError(
           'ENGINE_OPTION',
-          `options.memoryLimit: ${err instanceof Error ? err.message : String(err)}`,
+          `${MEMORY_LIMIT_OPTION}: ${err instanceof Error ? err.message : String(err)}`,
         );
       }
     },

@@ -8,6 +8,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
+import type { LlmWorkBound } from '../db/llm-work-bound.js';
 import type { BatchDelivering } from '../llm/client.js';
 import type { ResolvedProvider } from '../llm/client-options.js';
 import type { LlmClient } from '../llm/types.js';
@@ -47,6 +48,8 @@ export interface EngineShared {
   readonly semantic: SemanticShared;
   /** Where the cascades of functions defined by CREATE SEMANTIC FUNCTION are written to run (plan/sql-functions.ts). */
   readonly sqlFunctionFiles: SqlFunctionFiles;
+  /** DuckDB's lower memory bound while a statement with LLM work runs (db/llm-work-bound.ts). */
+  readonly llmWork: LlmWorkBound;
   /** RUN ASYNC jobs still running, by session id. */
   readonly jobs: Map<string, { readonly controller: AbortController; readonly done: Promise<void> }>;
   /**

@@ -11,9 +11,10 @@ import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } 
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
+import { LlmWorkBound } from '../db/llm-work-bound.js';
 import { removeOrphanedFolders } from '../db/owned-folders.js';
 import type { QueryResult } from '../db/query-result.js';
-import { type DatabaseSpill, databaseSpill } from '../db/spill-settings.js';
+import { type DatabaseSpill, DEFAULT_MEMORY_LIMIT, databaseSpill } from '../db/spill-settings.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
@@ -188,6 +189,20 @@ export class Engine {
       spill.close();
       throw err;
     });
+    const llmWork = await LlmWorkBound.create(
+      system,
+      options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      // Unset: the engine's own bound, so never lowered (llm-work-bound.ts says why it is not 256MB).
+      options.llmMemoryLimit ?? options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    ).catch((err: unknown) => {
+      system.con.closeSync();
+      instance.closeSync();
+      spill.close();
+      throw new RvbbitError(
+        'ENGINE_OPTION',
+        `options.llmMemoryLimit: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    });
     // IMAGE(): a plain function of the database, so every session's connection has it.
     await system.run(async (con) => registerImageFunction(instance, con, images));
     // DOCUMENT_TEXT, DOCUMENT_PAGES, TEXT_CHUNKS: plain functions of the database too.
@@ -213,8 +228,8 @@ export class Engine {
     });
     const logDb: LogDatabase =
       options.logs === 'private'
-        ? await openPrivateLogs(options.database, system, store)
-        : { q: system, store, instance: null };
+        ? await openPrivateLogs(options.database, system, store, options.memoryLimit)
+        : { q: system, store, instance: null, spill: null };
     const provider = await resolveProvider(options.provider, process.cwd(), 'on-first-use');
     // Unsaid, PARALLEL is the engine's default for the provider it talks to (plan/parallel-cap.ts).
     const parallel =
@@ -284,6 +299,7 @@ export class Engine {
       },
       semantic,
       sqlFunctionFiles,
+      llmWork,
       jobs: new Map(),
       pool: (limits) => engine!.runner(limits),
       get queue() {
@@ -426,6 +442,7 @@ export class Engine {
     if (this.shared.logDb.instance) {
       this.shared.logDb.q.con.closeSync();
       this.shared.logDb.instance.closeSync();
+      this.shared.logDb.spill?.close();
     }
     this.shared.system.con.closeSync();
     this.shared.instance.closeSync();

@@ -268,17 +268,33 @@ export async function planOf(shared: EngineShared, stmt: Statement): Promise<Pla
   return planStatement(stmt, shared);
 }
 
+/** The kinds that make LLM calls: DuckDB runs under the engine's lower bound while they do (db/llm-work-bound.ts). */
+const LLM_WORK: ReadonlySet<Plan['kind']> = new Set(['map', 'run', 'semantic']);
+
+const holdLlmBound = (plan: Plan, r: StatementRun): (() => Promise<void>) | undefined =>
+  LLM_WORK.has(plan.kind) ? r.shared.llmWork.hold() : undefined;
+
 /** Runs a plan to its whole result, by its kind's executor. */
-export function runPlan(plan: Plan, r: StatementRun): Promise<Outcome> {
+export async function runPlan(plan: Plan, r: StatementRun): Promise<Outcome> {
   const executor = EXECUTORS[plan.kind] as Executor<Plan>;
-  return executor.run(plan, r);
+  const release = holdLlmBound(plan, r);
+  try {
+    return await executor.run(plan, r);
+  } finally {
+    await release?.();
+  }
 }
 
 /** A plan's rows in batches as they come, by its kind's executor; its totals at the end. */
 export async function* streamPlan(plan: Plan, r: StatementRun): AsyncGenerator<Rows, StatementTotals> {
   const executor = EXECUTORS[plan.kind] as Executor<Plan>;
-  if (executor.stream) return yield* executor.stream(plan, r);
-  return yield* inBatches(await executor.run(plan, r), r);
+  const release = holdLlmBound(plan, r);
+  try {
+    if (executor.stream) return yield* executor.stream(plan, r);
+    return yield* inBatches(await executor.run(plan, r), r);
+  } finally {
+    await release?.();
+  }
 }
 
 /**

@@ -15,6 +15,7 @@
  */
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ConnectionQueue } from '../db/connection-queue.js';
+import { type DatabaseSpill, databaseSpill } from '../db/spill-settings.js';
 import { ensureRvbbitSchema, LOG_TABLES, type LogTable, logViews, type RvbbitStore } from './schema.js';
 
 /** Where log rows are written and read back. */
@@ -23,6 +24,8 @@ export interface LogDatabase {
   readonly store: RvbbitStore;
   /** Set when logs are private: the second database, closed with the engine. */
   readonly instance: DuckDBInstance | null;
+  /** The second database's memory bound and spill folder (removed after it closes). */
+  readonly spill: DatabaseSpill | null;
 }
 
 /** The file beside `database` that holds private logs (null for an in-memory database). */
@@ -40,16 +43,31 @@ const NAMES_LOGS = /queries|unified_logs|jobs/i;
 /**
  * Opens the log database for private logs and puts the views in place in the
  * clients' database. Log rows already in a database file (written before it
- * was served with private logs) move to the log database first.
+ * was served with private logs) move to the log database first. The log
+ * database is a DuckDB instance of its own, so it gets the engine's memory
+ * bound and a spill folder of its own too (db/spill-settings.ts): left to
+ * DuckDB's default it could cache a million log rows' blocks up to 80% of the
+ * machine's memory.
  */
 export async function openPrivateLogs(
   database: string | undefined,
   system: ConnectionQueue,
   store: RvbbitStore,
+  memoryLimit?: string,
 ): Promise<LogDatabase> {
   const file = privateLogFile(database);
-  const instance = await DuckDBInstance.create(file ?? ':memory:');
+  const spill = databaseSpill(file === null, memoryLimit);
+  const instance = await DuckDBInstance.create(file ?? ':memory:', spill.config).catch((err: unknown) => {
+    spill.close();
+    throw err;
+  });
   const q = new ConnectionQueue(await instance.connect());
+  await spill.bound(q.con).catch((err: unknown) => {
+    q.con.closeSync();
+    instance.closeSync();
+    spill.close();
+    throw err;
+  });
   const logStore = await q.run((con) => ensureRvbbitSchema(con, { inMemory: file === null }));
   await system.run(async (con) => {
     const views = new Set(await logViews(con, store));
@@ -64,7 +82,7 @@ export async function openPrivateLogs(
       await con.run(`CREATE OR REPLACE VIEW rvbbit.${t} AS SELECT * FROM temp.main.${own(t)}`);
     }
   });
-  return { q, store: logStore, instance };
+  return { q, store: logStore, instance, spill };
 }
 
 /**

@@ -125,4 +125,38 @@ test('rvbbit.pair_split: on or off (YAML booleans too); anything else names the 
   );
 });
 
+test("--memory-limit, RVBBIT_MEMORY_LIMIT and rvbbit.memory_limit set DuckDB's memory_limit (in that order); a size DuckDB cannot read names where it came from", async () => {
+  const limit = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = await rvbbit(
+      ['query', '--format', 'csv', ...args, "SELECT current_setting('memory_limit') AS m"],
+      {
+        env,
+      },
+    );
+    assert.is(r.err, '');
+    return r.out;
+  };
+  const config = (text: string) => ({ RVBBIT_CONFIG: join(configDir(text), 'rvbbit.config.yaml') });
+  // The engine's default, 1GB, as DuckDB shows it.
+  assert.is(await limit([]), 'm\n953.6 MiB\n');
+  assert.is(await limit([], config('rvbbit:\n  memory_limit: 300MB\n')), 'm\n286.1 MiB\n');
+  assert.is(
+    await limit([], { RVBBIT_MEMORY_LIMIT: '400MB', ...config('rvbbit:\n  memory_limit: 300MB\n') }),
+    'm\n381.4 MiB\n',
+  );
+  assert.is(await limit(['--memory-limit', '500MB'], { RVBBIT_MEMORY_LIMIT: '400MB' }), 'm\n476.8 MiB\n');
+  assert.equal(readCliConfig(configDir('rvbbit:\n  llm_memory_limit: 128MB\n'), {}).llmMemoryLimit, '128MB');
+  const bad = async (args: string[], env: NodeJS.ProcessEnv) =>
+    (await rvbbit(['query', ...args, 'SELECT 1'], { env })).err;
+  assert.match(await bad(['--memory-limit', 'lots'], {}), /--memory-limit: .*Memory must have a number/);
+  assert.match(
+    await bad([], { RVBBIT_LLM_MEMORY_LIMIT: 'lots' }),
+    /RVBBIT_LLM_MEMORY_LIMIT: .*Memory must have a number/,
+  );
+  assert.match(
+    await bad([], config('rvbbit:\n  llm_memory_limit: lots\n')),
+    /rvbbit\.llm_memory_limit \(rvbbit\.config\.yaml\): .*Memory must have a number/,
+  );
+});
+
 test.run();

@@ -7,9 +7,9 @@
  * own counters show it under the bound with the rest on disk. Real engine,
  * real DuckDB, real simulator.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createEngine } from '../../src/index.js';
@@ -62,6 +62,136 @@ test('the in-memory database spills past the memory bound into its own temp fold
     await f.close();
   }
   assert.not.ok(existsSync(folder), 'the spill folder is gone after close');
+});
+
+test("a statement's SET memory_limit wins over the engine's: a MAP written through each path leaves it as set", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-limit-'));
+  const f = await startFixture({}, { memoryLimit: '64MB', database: join(dir, 'f.duckdb') });
+  try {
+    const limit = async (q: {
+      query(sql: string): Promise<{ readonly rows: readonly Record<string, unknown>[] }>;
+    }) => String((await q.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+    assert.is(await limit(f.engine), '61.0 MiB');
+    const session = await f.engine.session();
+    await session.query(`SET memory_limit = '200MB'`);
+    const input = `USING (SELECT range AS k, 'row ' || range AS text FROM range(40)) WITH (limit = 0)`;
+    // Straight into its table (map-stream-write.ts), then through the scratch database file.
+    await session.query(`CREATE TABLE direct AS RVBBIT MAP 'label' ${input}`);
+    await session.query('CREATE TABLE later (k BIGINT, text VARCHAR, result VARCHAR)');
+    await session.query(`INSERT INTO later RVBBIT MAP 'label' ${input}`);
+    await session.query(`COPY (RVBBIT MAP 'label' ${input}) TO '${join(dir, 'x.parquet')}' (FORMAT parquet)`);
+    assert.is(f.sim.stats().requests, 40, 'the 40 rows were asked once (the rest from the cache)');
+    // memory_limit is the database's, not a session's: every session, and the engine's next statement, sees the SET.
+    assert.is(await limit(session), '190.7 MiB');
+    assert.is(await limit(await f.engine.session()), '190.7 MiB');
+    assert.is(await limit(f.engine), '190.7 MiB');
+    const rows = await f.engine.query(
+      `SELECT (SELECT count(*) FROM direct)::DOUBLE AS direct, (SELECT count(*) FROM later)::DOUBLE AS later,
+         (SELECT count(*) FROM '${join(dir, 'x.parquet')}')::DOUBLE AS copied`,
+    );
+    assert.equal(rows.rows, [{ direct: 40, later: 40, copied: 40 }]);
+  } finally {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('once a statement with LLM calls has run a second, DuckDB is under the lower bound, put back at its end; a SET wins', async () => {
+  // Each call takes 2.5 s: a MAP of one new row runs past the second after which the bound is lowered.
+  const f = await startFixture({ latencyMs: 2500 }, { llmMemoryLimit: '256MB' });
+  const bound = f.engine.shared.llmWork;
+  const limitNow = async () =>
+    String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+  const map = (text: string) => `RVBBIT MAP 'label' USING (SELECT '${text}' AS text) WITH (limit = 0)`;
+  /** The bounds another session sees every 100 ms while `running` runs. */
+  const watch = async (running: Promise<unknown>): Promise<Set<string>> => {
+    const seen = new Set<string>();
+    let done = false;
+    const ended = running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      seen.add(await limitNow());
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await ended;
+    return seen;
+  };
+  try {
+    assert.is(await limitNow(), '953.6 MiB', 'plain SQL: the engine’s 1GB');
+    assert.equal([...(await watch(f.engine.query(map('one'))))].sort(), ['244.1 MiB', '953.6 MiB']);
+    assert.is(await limitNow(), '953.6 MiB', 'put back when it ended');
+    assert.is(bound.lowerings, 1);
+    // The same row again is answered from the cache at once: the bound is never lowered.
+    await f.engine.query(map('one'));
+    assert.is(bound.lowerings, 1);
+    // Two at once: lowered once, put back once the second ends.
+    const both = Promise.all([f.engine.query(map('two')), f.engine.query(map('three'))]);
+    assert.ok((await watch(both)).has('244.1 MiB'));
+    assert.is(bound.lowerings, 2);
+    assert.is(await limitNow(), '953.6 MiB');
+    // A SET made while it is lowered stands when the statement ends.
+    const running = f.engine.query(map('four'));
+    while ((await limitNow()) !== '244.1 MiB') await new Promise((r) => setTimeout(r, 50));
+    await f.engine.query(`SET memory_limit = '300MB'`);
+    await running;
+    assert.is(await limitNow(), '286.1 MiB');
+    // A SET before: never lowered.
+    assert.equal([...(await watch(f.engine.query(map('five'))))], ['286.1 MiB']);
+    assert.is(bound.lowerings, 3);
+    assert.is(f.sim.stats().requests, 5);
+  } finally {
+    await f.close();
+  }
+});
+
+test('unset, llmMemoryLimit never lowers the bound (256MB failed a COPY to Parquet: llm-work-bound.ts)', async () => {
+  const f = await startFixture({ latencyMs: 1500 });
+  try {
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`);
+    assert.is(f.engine.shared.llmWork.lowerings, 0);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a memoryLimit below the LLM bound is kept while LLM calls run (never raised)', async () => {
+  const f = await startFixture({ latencyMs: 1500 }, { memoryLimit: '128MB', llmMemoryLimit: '256MB' });
+  try {
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`);
+    assert.is(f.engine.shared.llmWork.lowerings, 0);
+    const now = await f.engine.query(`SELECT current_setting('memory_limit') AS m`);
+    assert.is(now.rows[0]!.m, '122.0 MiB');
+  } finally {
+    await f.close();
+  }
+});
+
+test("private logs: the log database, a DuckDB of its own, gets the engine's bound and a spill folder removed at close", async () => {
+  const f = await startFixture({}, { memoryLimit: '48MB', logs: 'private' });
+  let folder = '';
+  try {
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'one row' AS text) WITH (limit = 0)`);
+    const settings = await f.engine.shared.logDb.q.run(async (con) =>
+      (
+        await con.runAndReadAll(
+          `SELECT current_setting('memory_limit') AS lim, current_setting('temp_directory') AS dir,
+             current_setting('allocator_flush_threshold') AS flush,
+             (SELECT count(*) FROM rvbbit.unified_logs)::DOUBLE AS calls`,
+        )
+      ).getRowObjectsJS(),
+    );
+    folder = String(settings[0]!.dir);
+    // Left to DuckDB, the log database's bound was 80% of the machine's memory and its spill folder `.tmp` in the working directory.
+    assert.equal(settings[0], { lim: '45.7 MiB', dir: folder, flush: '7.6 MiB', calls: 1 });
+    assert.is(dirname(folder), tmpdir());
+    assert.match(basename(folder), new RegExp(`^rvbbit-duckdb-temp-${process.pid}-`));
+    const main = await f.engine.query(`SELECT current_setting('temp_directory') AS dir`);
+    assert.is.not(main.rows[0]!.dir, folder, 'each database spills into a folder of its own');
+  } finally {
+    await f.close();
+  }
+  assert.not.ok(existsSync(folder), 'the log database spill folder is gone after close');
 });
 
 test('memoryLimit that DuckDB cannot read is ENGINE_OPTION, naming the option', async () => {
