@@ -82,6 +82,9 @@ export class LlmWorkBound {
     llmLimit: string,
     lowerAfterMs = LOWER_AFTER_MS,
   ): Promise<LlmWorkBound> {
+    // Unset (the default) it is the engine's own bound: nothing to check or lower, and a start pays no query for it.
+    if (llmLimit === engineLimit)
+      return new LlmWorkBound(q, { shown: '', given: engineLimit }, undefined, lowerAfterMs);
     const shown = await readLimit(q);
     await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(llmLimit)}`));
     const llmShown = await readLimit(q);
