@@ -372,7 +372,7 @@ export class Engine {
       this.documentParser,
     );
     this.sessions.add(session);
-    await session.refreshOwnLogs('', true);
+    await session.openOwnLogs();
     return session;
   }
 

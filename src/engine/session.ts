@@ -12,7 +12,7 @@ import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
-import { refreshOwnLogs as fillOwnLogs } from '../obs/private-logs.js';
+import { createOwnLogTables, refreshOwnLogs as fillOwnLogs, logTablesNamed } from '../obs/private-logs.js';
 import { withDialectSuggestion } from './did-you-mean.js';
 import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
 import { refuseEngineSchemaChange, refuseFunctionTableWrite } from './function-table-guard.js';
@@ -124,10 +124,18 @@ export class Session {
    * With private logs, this connection's views of the log tables show its own
    * rows: refreshed before a statement that may read them (obs/private-logs.ts).
    */
-  async refreshOwnLogs(sql: string, force = false): Promise<void> {
+  async refreshOwnLogs(sql: string): Promise<void> {
     if (this.shared.logDb.instance === null) return;
+    const tables = logTablesNamed(sql);
+    if (tables.length === 0) return;
     await this.shared.logs.flush();
-    await this.q.run((con) => fillOwnLogs(con, this.shared.logDb, this.owner, sql, force));
+    await this.q.run((con) => fillOwnLogs(con, this.shared.logDb, this.owner, tables));
+  }
+
+  /** With private logs, this connection's own (empty) log tables, under the views, before its first statement. */
+  async openOwnLogs(): Promise<void> {
+    if (this.shared.logDb.instance === null) return;
+    await this.q.run((con) => createOwnLogTables(con, this.shared.logDb));
   }
 
   async query(sql: string, params?: readonly unknown[], options: QueryOptions = {}): Promise<QueryResult> {

@@ -37,8 +37,6 @@ export function privateLogFile(database: string | undefined): string | null {
 /** Each connection's own copy of a log table is a TEMP table named so; catalogs shown to clients hide them. */
 export const OWN_LOG_TABLE_PREFIX = 'rvbbit_own_';
 const own = (t: LogTable) => `${OWN_LOG_TABLE_PREFIX}${t}`;
-/** Statements that may read the log tables (a false positive only costs a refresh). */
-const NAMES_LOGS = /queries|unified_logs|jobs/i;
 
 /**
  * Opens the log database for private logs and puts the views in place in the
@@ -73,12 +71,17 @@ export async function openPrivateLogs(
     const views = new Set(await logViews(con, store));
     for (const t of LOG_TABLES) {
       if (!views.has(t)) {
-        // A table of the same name: its rows are the operator's; they move, not vanish.
-        const rows = await readJson(con, `SELECT * FROM rvbbit.${t}`);
-        await q.run((logCon) => insertJson(logCon, `rvbbit.${t}`, rows));
+        // A table of the same name: its rows are the operator's; they move, not vanish,
+        // column by column as the log database's table names and types them.
+        await q.run(async (logCon) => {
+          const columns = await columnsOf(logCon, `rvbbit.${t}`);
+          const select = columns.map(([name, type]) => `${quoted(name)}::${type}`).join(', ');
+          const into = { catalog: logStore.catalog, schema: logStore.schema, table: t };
+          await copyRows(con, `SELECT ${select} FROM rvbbit.${t}`, [], logCon, into);
+        });
         await con.run(`DROP TABLE rvbbit.${t}`);
       }
-      await con.run(emptyOwnTableSql(t, await q.run((logCon) => jsonShape(logCon, `rvbbit.${t}`))));
+      await con.run(emptyOwnTableSql(t, await q.run((logCon) => columnsOf(logCon, `rvbbit.${t}`))));
       await con.run(`CREATE OR REPLACE VIEW rvbbit.${t} AS SELECT * FROM temp.main.${own(t)}`);
     }
   });
@@ -86,54 +89,119 @@ export async function openPrivateLogs(
 }
 
 /**
- * Fills `con`'s own copies of the log tables with `owner`'s rows, when `sql`
- * may read them (always when `force`). Rows still buffered are flushed first
+ * Gives `con` its own copies of the log tables, empty (a connection's first
+ * statement, before any names them: the views bind to them). DDL only, one
+ * statement for the three: a login copies no rows, whatever the client's
+ * history; the statements that name a table fill it (refreshOwnLogs).
+ */
+export async function createOwnLogTables(con: DuckDBConnection, logs: LogDatabase): Promise<void> {
+  const shapes = await columnsOfLogs(logs);
+  await con.run(LOG_TABLES.map((t) => emptyOwnTableSql(t, shapes.get(t)!)).join(';\n'));
+}
+
+/**
+ * Fills `con`'s own copies of log tables `tables` (those a statement names:
+ * logTablesNamed) with `owner`'s rows. Rows still buffered are flushed first
  * by the caller.
+ *
+ * The rows go from the log database to the copy one DuckDB vector at a time
+ * (a streamed read appended as it comes), never as one value in JavaScript:
+ * a client's history in a database file's log grows with every call it made,
+ * and this used to build one JSON value of it in the log database and read it
+ * into JavaScript as one string: 400,000 calls failed in DuckDB ("failed to
+ * allocate data of size 512.0 MiB" under the engine's bound), and without a
+ * bound a million took 66 s and 4.3 GB at the peak for a 300-million-character
+ * string (the 2-core machine). Streamed, a million rows take ~1.7 s and no more
+ * JavaScript memory than one vector of them (test/obs/private-logs-history). A statement that
+ * names one table copies that table only: a client's `queries` (one row a
+ * statement) are few, its `unified_logs` (one a call) are many.
  */
 export async function refreshOwnLogs(
   con: DuckDBConnection,
   logs: LogDatabase,
   owner: string | null,
-  sql: string,
-  force = false,
+  tables: readonly LogTable[],
 ): Promise<void> {
-  if (!force && !NAMES_LOGS.test(sql)) return;
+  if (tables.length === 0) return;
   const queries = `SELECT * FROM rvbbit.queries WHERE owner IS NOT DISTINCT FROM $1`;
   const sources: Record<LogTable, string> = {
     queries,
     unified_logs: `SELECT * FROM rvbbit.unified_logs WHERE query_id IN (SELECT query_id FROM (${queries}))`,
     jobs: `SELECT * FROM rvbbit.jobs WHERE owner IS NOT DISTINCT FROM $1`,
   };
-  // The three tables' rows in one statement of the log database, not one each.
-  const read = await logs.q.run((logCon) =>
-    logCon.runAndReadAll(
-      `SELECT ${LOG_TABLES.map((t) => `(SELECT ${JSON_ROWS} FROM (${sources[t]}) t) AS ${t}`).join(', ')}`,
-      [owner],
-    ),
-  );
-  const rows = read.getRowObjectsJS()[0]!;
-  const shapes = await shapesOf(logs);
-  // An owner with no rows yet (every client's first connection) gets empty tables by DDL
-  // alone, one statement for the three: typed from the same shapes, without parsing JSON.
-  if (LOG_TABLES.every((t) => String(rows[t]) === '[]')) {
-    await con.run(LOG_TABLES.map((t) => emptyOwnTableSql(t, shapes.get(t)!)).join(';\n'));
-    return;
-  }
-  for (const t of LOG_TABLES) await createOwnTable(con, t, String(rows[t]), shapes.get(t)!);
+  const shapes = await columnsOfLogs(logs);
+  await con.run(tables.map((t) => emptyOwnTableSql(t, shapes.get(t)!)).join(';\n'));
+  await logs.q.run(async (logCon) => {
+    for (const t of tables) {
+      await copyRows(logCon, sources[t], [owner], con, { catalog: 'temp', schema: 'main', table: own(t) });
+    }
+  });
+}
+
+/** Statements that may read each log table (a false positive only costs a copy). */
+const NAMES_TABLE: Record<LogTable, RegExp> = {
+  queries: /queries/i,
+  unified_logs: /unified_logs/i,
+  jobs: /jobs/i,
+};
+
+/**
+ * The log tables statement text `sql` may read: the ones it names (a name built at
+ * run time is refused by the server's file guard, server/engine-file-guard.ts: it takes constants only).
+ */
+export function logTablesNamed(sql: string): LogTable[] {
+  return LOG_TABLES.filter((t) => NAMES_TABLE[t].test(sql));
+}
+
+/** A table to append to: its catalog (null: the connection's default) and schema. */
+interface TableName {
+  readonly catalog: string | null;
+  readonly schema: string;
+  readonly table: string;
 }
 
 /**
- * Each log table's `jsonShape`, read once per log database: its tables keep their columns
- * (log-retention.ts replaces one by a copy of itself). Read per table for every connection,
- * they were a sixth of a server login's CPU.
+ * Appends the rows of `sql` (run on `from`) to `to`'s table `into`, whose columns
+ * are the rows' in order and type: one vector (up to 2,048 rows) at a time, the
+ * read streamed, so neither side holds more than that in JavaScript. The two
+ * connections may belong to different DuckDB instances (a vector is copied by
+ * value).
  */
-const shapesRead = new WeakMap<LogDatabase, Promise<Map<LogTable, string>>>();
-function shapesOf(logs: LogDatabase): Promise<Map<LogTable, string>> {
+async function copyRows(
+  from: DuckDBConnection,
+  sql: string,
+  params: unknown[],
+  to: DuckDBConnection,
+  into: TableName,
+): Promise<void> {
+  const result = await from.stream(sql, params as never);
+  const appender = await to.createAppender(into.table, into.schema, into.catalog);
+  try {
+    for (
+      let chunk = await result.fetchChunk();
+      chunk && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/**
+ * Each log table's columns (`columnsOf`), read once per log database: its tables keep
+ * their columns (log-retention.ts replaces one by a copy of itself). Read per table for
+ * every connection, they were a sixth of a server login's CPU.
+ */
+const shapesRead = new WeakMap<LogDatabase, Promise<Map<LogTable, Column[]>>>();
+function columnsOfLogs(logs: LogDatabase): Promise<Map<LogTable, Column[]>> {
   let shapes = shapesRead.get(logs);
   if (shapes === undefined) {
     shapes = logs.q.run(async (logCon) => {
-      const out = new Map<LogTable, string>();
-      for (const t of LOG_TABLES) out.set(t, await jsonShape(logCon, `rvbbit.${t}`));
+      const out = new Map<LogTable, Column[]>();
+      for (const t of LOG_TABLES) out.set(t, await columnsOf(logCon, `rvbbit.${t}`));
       return out;
     });
     shapesRead.set(logs, shapes);
@@ -142,44 +210,18 @@ function shapesOf(logs: LogDatabase): Promise<Map<LogTable, string>> {
   return shapes;
 }
 
-/** A JSON array of a subquery `t`'s rows (a cross-database copy that keeps every column's type). */
-const JSON_ROWS = `coalesce(to_json(list(t)), '[]')::VARCHAR`;
+/** A column's name and its type as DESCRIBE writes it. */
+type Column = readonly [name: string, type: string];
 
-/** `con`'s TEMP copy of log table `t`, holding `rows` (JSON), typed by `shape` (jsonShape). */
-async function createOwnTable(con: DuckDBConnection, t: LogTable, rows: string, shape: string) {
-  await con.run(
-    `CREATE OR REPLACE TEMP TABLE ${own(t)} AS
-     SELECT unnest(from_json($1::JSON, $2), recursive := true)`,
-    [rows, shape],
-  );
-}
-
-/** The same table empty: its columns as `shape` (jsonShape) names and types them. */
-function emptyOwnTableSql(t: LogTable, shape: string): string {
-  const columns = Object.entries((JSON.parse(shape) as Record<string, string>[])[0]!);
-  const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+/** `con`'s TEMP copy of log table `t`, empty, with `columns`. */
+function emptyOwnTableSql(t: LogTable, columns: readonly Column[]): string {
   return `CREATE OR REPLACE TEMP TABLE ${own(t)} (${columns.map(([name, type]) => `${quoted(name)} ${type}`).join(', ')})`;
 }
 
-/** The rows of `sql` as one JSON array (a cross-database copy that keeps every column's type). */
-async function readJson(con: DuckDBConnection, sql: string, params: unknown[] = []): Promise<string> {
-  const r = await con.runAndReadAll(`SELECT ${JSON_ROWS} AS rows FROM (${sql}) t`, params as never);
-  return String(r.getRowObjectsJS()[0]!.rows);
-}
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-async function insertJson(con: DuckDBConnection, table: string, rows: string): Promise<void> {
-  if (rows === '[]') return;
-  const shape = await jsonShape(con, table);
-  await con.run(`INSERT INTO ${table} SELECT unnest(from_json($1::JSON, $2), recursive := true)`, [
-    rows,
-    shape,
-  ]);
-}
-
-/** `[{"col": "TYPE", …}]` for from_json, in the table's column order. */
-async function jsonShape(con: DuckDBConnection, table: string): Promise<string> {
+/** A table's columns in order. */
+async function columnsOf(con: DuckDBConnection, table: string): Promise<Column[]> {
   const r = await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${table})`);
-  const shape: Record<string, string> = {};
-  for (const c of r.getRowObjectsJS()) shape[String(c.column_name)] = String(c.column_type);
-  return JSON.stringify([shape]);
+  return r.getRowObjectsJS().map((c) => [String(c.column_name), String(c.column_type)] as const);
 }
