@@ -15,9 +15,9 @@ import {
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { FILE_STORE, type RvbbitStore } from '../obs/schema.js';
+import { LruCache } from '../runtime/lru-cache.js';
 import { AnswerFlights } from './answer-flights.js';
 import { AnswerLog, answerLine, answerLogPath, type LoggedAnswer, readAnswerLog } from './answer-log.js';
-import { LruCache } from './lru-cache.js';
 
 export interface ResultCacheOptions {
   readonly maxEntries?: number;

@@ -26,6 +26,7 @@
 import { createHash } from 'node:crypto';
 import { RvbbitError } from '../../base/errors.js';
 import { tokenSteps } from '../llm/bpe-merge.js';
+import { LruCache } from '../runtime/lru-cache.js';
 import { DocumentError, type DocumentErrorData } from './document-error.js';
 import {
   type CheckedFile,
@@ -76,8 +77,7 @@ export interface DocumentParserOptions {
 
 export class DocumentParser {
   /** Pages, or the error as data (a bad document fails again without a second parse). */
-  private readonly cache = new Map<string, Outcome>();
-  private cachedChars = 0;
+  private readonly cache = new LruCache<Outcome>(Number.POSITIVE_INFINITY, CACHE_CHARS);
   /** Parses done while a statement's function waited, and ahead of statements (for tests and the bench). */
   readonly stats = { blocking: 0, ahead: 0 };
   /** Documents parsed and texts cut on the thread between a documents pass and the next. */
@@ -380,27 +380,12 @@ export class DocumentParser {
   }
 
   private cached(key: string): Outcome | undefined {
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-    }
-    return hit;
+    return this.cache.get(key);
   }
 
+  /** `outcome`, kept under `key` unless it alone is past the cache's characters. */
   private keep(key: string, outcome: Outcome): Outcome {
-    const chars = outcomeChars(outcome);
-    if (chars > CACHE_CHARS) return outcome;
-    const was = this.cache.get(key);
-    if (was) this.cachedChars -= outcomeChars(was);
-    this.cache.delete(key);
-    this.cache.set(key, outcome);
-    this.cachedChars += chars;
-    for (const [k, v] of this.cache) {
-      if (this.cachedChars <= CACHE_CHARS) break;
-      this.cache.delete(k);
-      this.cachedChars -= outcomeChars(v);
-    }
+    this.cache.set(key, outcome, outcomeChars(outcome));
     return outcome;
   }
 

@@ -1,10 +1,10 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LruCache } from '../../src/cache/lru-cache.js';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import { ensureRvbbitSchema } from '../../src/obs/schema.js';
+import { LruCache } from '../../src/runtime/lru-cache.js';
 
 test('LRU evicts the least recently used entry past its entry bound', () => {
   const lru = new LruCache<string>(2, 1000);

@@ -1,5 +1,6 @@
 /**
- * A small LRU bounded by entry count and bytes. Map iteration order is
+ * A small LRU bounded by entry count and bytes (or any other size its caller
+ * counts: the document parser counts characters). Map iteration order is
  * insertion order, so re-inserting on read keeps the oldest entry first.
  */
 export interface LruEntry<V> {
@@ -25,6 +26,11 @@ export class LruCache<V> {
 
   get bytes(): number {
     return this.bytesHeld;
+  }
+
+  /** Whether `key` is held (expired or not), without making it the newest. */
+  has(key: string): boolean {
+    return this.map.has(key);
   }
 
   get(key: string, now = Date.now()): V | undefined {
