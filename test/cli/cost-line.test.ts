@@ -75,7 +75,7 @@ test('a semantic SELECT prints one cost line on stderr: its calls, tokens and do
 test('rvbbit sim reports the prices --sim uses: the same statement through --provider-url logs the same dollars', async () => {
   const sim = start(['sim', '--port', '0']);
   try {
-    await waitFor(sim.out, /listening on (\S+)/, 30_000);
+    await waitFor(sim.out, /listening on (\S+)/);
     const url = /listening on (\S+)/.exec(sim.out())![1]!;
     const viaUrl = await meansRun(['--provider-url', url, '--model', 'sim-small']);
     const stats = (await (await fetch(new URL('/stats', url))).json()) as { requests: number };

@@ -254,7 +254,7 @@ test('rvbbit serve --data-dir contracts, from its parent: a client’s glob exam
     env: { RVBBIT_ENTRIES: 'source' },
   });
   try {
-    await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 90_000);
+    await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(server.out())![1]);
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'rvbbit', database: 'rvbbit' });
     await client.connect();

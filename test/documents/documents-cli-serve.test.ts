@@ -53,7 +53,7 @@ test.before(async () => {
   writeFileSync(join(dir, 'locked.pdf'), encryptedPdf());
   watch = mainThreadWatch();
   server = start(['serve', '--sim', '--port', '0', '--data-dir', dir], { env: watch.env });
-  await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+  await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
   port = Number(/127\.0\.0\.1:(\d+)/.exec(server.out())![1]);
 });
 test.after(async () => {

@@ -31,7 +31,7 @@ test.after(() => {
 async function withServer(flags: string[], use: (c: pg.Client) => Promise<void>): Promise<void> {
   const server = start(['serve', '--sim', '--port', '0', '--data-dir', dir, ...flags]);
   try {
-    await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+    await waitFor(server.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(server.out())![1]);
     const c = new pg.Client({
       host: '127.0.0.1',

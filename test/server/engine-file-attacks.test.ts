@@ -50,7 +50,7 @@ for (const mode of ['closed', 'allow-files', 'allow-all-files'] as const) {
           : [];
     const run = start(['serve', '--db', db, '--port', '0', '--sim', ...flags]);
     try {
-      await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+      await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
       const port = Number(/:(\d+) /.exec(run.out())![1]);
       const c = new pg.Client({ host: '127.0.0.1', port, user: 'tester', database: 'rvbbit' });
       c.on('error', () => undefined);

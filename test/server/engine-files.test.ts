@@ -202,7 +202,7 @@ test('CHECKPOINT, COPY over the WAL, commit, kill -9: after a restart the commit
   const db = join(dir, 'w.duckdb');
   const run = start(['serve', '--db', db, '--port', '0', '--sim']);
   try {
-    await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+    await waitFor(run.out, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
     const port = Number(/:(\d+) /.exec(run.out())![1]);
     const c = new pg.Client({ host: '127.0.0.1', port, user: 'tester', database: 'rvbbit' });
     c.on('error', () => undefined);

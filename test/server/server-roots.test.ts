@@ -45,7 +45,7 @@ test('the working directory is no root; cascade errors show root-relative paths'
     out += b;
   });
   const c = (async () => {
-    await waitFor(() => out + err, /listening on postgresql:\/\/127\.0\.0\.1:\d+/, 30_000);
+    await waitFor(() => out + err, /listening on postgresql:\/\/127\.0\.0\.1:\d+/);
     return new pg.Client({
       host: '127.0.0.1',
       port: Number(/:(\d+) /.exec(out)![1]),
