@@ -157,6 +157,39 @@ function child(code: string, tmp: string): { status: number | null; signal: stri
   }
 }
 
+test("an engine writes a stored function's cascade file when a statement first runs it, not at start", async () => {
+  const file = await databaseWith(50);
+  const tmp = mkdtempSync(join(tmpdir(), 'rvbbit-fn-tmp-'));
+  try {
+    const r = child(
+      `const { createEngine } = await import(ENGINE);
+       const { readdirSync } = await import('node:fs');
+       const { join } = await import('node:path');
+       const e = await createEngine({ database: ${JSON.stringify(file)}, provider: { baseUrl: ${JSON.stringify(sim.url)}, model: 'sim-small' }, threads: 1 });
+       // The engine's folder of SQL-defined cascades, listed whole.
+       const folder = () => {
+         const [name] = readdirSync(process.env.TMPDIR).filter((n) => n.startsWith('rvbbit-sql-functions-'));
+         return readdirSync(join(process.env.TMPDIR, name), { recursive: true }).map((f) => f.replace(/^[0-9a-f]{16}/, 'HASH')).sort();
+       };
+       const atStart = folder();
+       const { rows } = await e.query("SELECT fn_7('a bottle') AS a, fn_7('a cup') AS b");
+       const afterUse = folder();
+       await e.close();
+       process.stdout.write(JSON.stringify({ atStart, afterUse, types: Object.values(rows[0]).map((v) => typeof v) }));`,
+      tmp,
+    );
+    assert.is(r.status, 0);
+    // 50 functions loaded, none written; the one a statement ran, written once.
+    assert.equal(JSON.parse(r.stdout), {
+      atStart: [],
+      afterUse: ['HASH', 'HASH/fn_7.yaml'],
+      types: ['boolean', 'boolean'],
+    });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test("a crashed engine's function folder is removed when the next engine starts; a running process's is kept", async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rvbbit-fn-tmp-'));
   try {
