@@ -68,7 +68,7 @@ export interface Installed {
   readonly installWarnings: string;
   /** The clone's dist/index.js (inode, mtime) before and after packing: packing leaves it alone. */
   readonly cloneDist: { readonly before: string; readonly after: string };
-  /** Whether the clone's dist/ was current when packing began, and whether prepack built the package again. */
+  /** Whether the copy npm packed had a current dist/ (the clone's, copied), and whether prepack built the package again. */
   readonly build: { readonly current: boolean; readonly built: boolean };
 }
 
@@ -220,8 +220,9 @@ function sharedPack(): Packed {
 
 function pack(into: string): Omit<Packed, 'consumer' | 'installWarnings'> {
   const before = distStamp();
-  const current = buildIsCurrent(ROOT);
   const copy = copyOfTree();
+  // By the rule prepack applies, in the copy it packs (which has the clone's dist/ when that was current).
+  const current = buildIsCurrent(copy);
   let packed: { filename: string; version: string; files: { path: string }[] }[];
   let built: boolean;
   try {
