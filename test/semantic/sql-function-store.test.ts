@@ -159,34 +159,33 @@ function child(code: string, tmp: string): { status: number | null; signal: stri
 
 test("an engine writes a stored function's cascade file when a statement first runs it, not at start", async () => {
   const file = await databaseWith(50);
-  const tmp = mkdtempSync(join(tmpdir(), 'rvbbit-fn-tmp-'));
+  // This process's engines' folders of SQL-defined cascades (the earlier ones are closed: removed).
+  const folders = () =>
+    new Set(readdirSync(tmpdir()).filter((n) => n.startsWith(`rvbbit-sql-functions-${process.pid}-`)));
+  const before = folders();
+  const engine = await open(file);
   try {
-    const r = child(
-      `const { createEngine } = await import(ENGINE);
-       const { readdirSync } = await import('node:fs');
-       const { join } = await import('node:path');
-       const e = await createEngine({ database: ${JSON.stringify(file)}, provider: { baseUrl: ${JSON.stringify(sim.url)}, model: 'sim-small' }, threads: 1 });
-       // The engine's folder of SQL-defined cascades, listed whole.
-       const folder = () => {
-         const [name] = readdirSync(process.env.TMPDIR).filter((n) => n.startsWith('rvbbit-sql-functions-'));
-         return readdirSync(join(process.env.TMPDIR, name), { recursive: true }).map((f) => f.replace(/^[0-9a-f]{16}/, 'HASH')).sort();
-       };
-       const atStart = folder();
-       const { rows } = await e.query("SELECT fn_7('a bottle') AS a, fn_7('a cup') AS b");
-       const afterUse = folder();
-       await e.close();
-       process.stdout.write(JSON.stringify({ atStart, afterUse, types: Object.values(rows[0]).map((v) => typeof v) }));`,
-      tmp,
+    const made = [...folders()].filter((n) => !before.has(n));
+    assert.is(made.length, 1, made.join(' '));
+    // Listed whole, each content's folder as HASH.
+    const listing = () =>
+      readdirSync(join(tmpdir(), made[0]!), { recursive: true })
+        .map((f) => String(f).replace(/^[0-9a-f]{16}/, 'HASH'))
+        .sort();
+    // 50 functions loaded, none written.
+    assert.equal(listing(), []);
+    const { rows } = await engine.query("SELECT fn_7('a bottle') AS a, fn_7('a cup') AS b");
+    assert.equal(
+      Object.values(rows[0]!).map((v) => typeof v),
+      ['boolean', 'boolean'],
     );
-    assert.is(r.status, 0);
-    // 50 functions loaded, none written; the one a statement ran, written once.
-    assert.equal(JSON.parse(r.stdout), {
-      atStart: [],
-      afterUse: ['HASH', 'HASH/fn_7.yaml'],
-      types: ['boolean', 'boolean'],
-    });
+    // The one a statement ran, written once; after a CREATE rebuilt the catalog, the next one used is written too.
+    assert.equal(listing(), ['HASH', 'HASH/fn_7.yaml']);
+    await engine.query(define('fn_new'));
+    await engine.query("SELECT fn_9('a bottle') AS a");
+    assert.equal(listing(), ['HASH', 'HASH', 'HASH/fn_7.yaml', 'HASH/fn_9.yaml', 'HASH/fn_new.yaml']);
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    await engine.close();
   }
 });
 
