@@ -1,6 +1,8 @@
 // Whether dist/ was built after every change to what the build reads
 // (scripts/build.mjs's inputs): the test runner then lets the tests run the
-// build's entries (RVBBIT_ENTRIES=dist, see src/runtime/package-files.ts).
+// build's entries (RVBBIT_ENTRIES=dist, see src/runtime/package-files.ts), and
+// `npm pack` (prepack: `build.mjs --if-stale`) ships it as it is instead of
+// building the same files again.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,6 +12,12 @@ const BUILD_INPUTS = [
   'src',
   'workers',
   'scripts/build.mjs',
+  // Read by the build too: the browser grammar's bundler, the shipped operator files it
+  // pre-reads, the declarations' settings, the examples it bundles.
+  'scripts/playground',
+  'cascades/semantic',
+  'tsconfig.build.json',
+  'examples',
   'package.json',
   'package-lock.json',
 ];

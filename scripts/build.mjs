@@ -26,6 +26,11 @@
  * - dist/grammar.html: the grammar's railroad diagrams, which `rvbbit diagrams`
  *   copies out (generating them needs chevrotain's page assets, which the
  *   package does not ship).
+ *
+ * `--if-stale` (prepack's): builds only when dist/ is older than something the
+ * build reads (scripts/build-current.mjs), so `npm pack` after `npm run build`
+ * (as `npm test` does, test/package/installed.ts) ships that build instead of
+ * spending ~16 s of CPU making the same files again.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,9 +38,15 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
+import { buildIsCurrent } from './build-current.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
+if (process.argv.includes('--if-stale') && buildIsCurrent(root)) {
+  // stderr: npm pack --json reads stdout while prepack runs.
+  process.stderr.write('dist/ is current (built after every change to what the build reads): not rebuilt\n');
+  process.exit(0);
+}
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 /** Dependencies bundled into dist/ (see above). They stay in `dependencies`: the declarations in dist/types import their types. */
 const BUNDLED = new Set([

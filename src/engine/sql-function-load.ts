@@ -40,7 +40,8 @@ export async function loadSqlFunctions(
   const loaded: SqlDefinedFunction[] = [];
   for (const row of await readSqlFunctions(con)) {
     try {
-      loaded.push(files.write(row.name, row.cascadeYaml, row.contentHash));
+      // Its file is written when a statement first runs it (most starts run few of them).
+      loaded.push(files.place(row.name, row.cascadeYaml, row.contentHash));
     } catch (err) {
       warn(`${row.name}: ${errorMessage(err)}`);
     }

@@ -52,10 +52,16 @@ export const SIMILAR_TO: OperatorDef = {
 export class LazyCascade {
   private loaded: Cascade | undefined;
 
-  constructor(readonly path: string) {}
+  /** `writeFile`: puts the cascade's text at `path` first (a stored function's, written on first use). */
+  constructor(
+    readonly path: string,
+    private writeFile?: () => void,
+  ) {}
 
   async load(): Promise<Cascade> {
     if (this.loaded) return this.loaded;
+    this.writeFile?.();
+    this.writeFile = undefined;
     const { loadCascade } = await import('../cascade/load-cascade.js');
     this.loaded = await loadCascade(this.path);
     return this.loaded;
@@ -137,10 +143,14 @@ export interface OperatorCatalog {
   readonly sqlWords: ReadonlyMap<string, string>;
 }
 
-/** A function defined by CREATE SEMANTIC FUNCTION, its cascade text already written to `file` (sql-functions.ts). */
+/**
+ * A function defined by CREATE SEMANTIC FUNCTION: its cascade's `file` (sql-functions.ts),
+ * written already or, with `writeFile`, when the function is first loaded to run.
+ */
 export interface SqlDefinedFunction {
   readonly file: string;
   readonly sql: SqlFunction;
+  readonly writeFile?: () => void;
 }
 
 export type Claim = Declared & ({ readonly fn: SemanticFunction } | { readonly broken: BrokenOperatorFile });
@@ -248,7 +258,13 @@ function sqlClaim(d: SqlDefinedFunction): Claim & { readonly fn: SemanticFunctio
   if (claim === undefined || claim.fn.cascadePath !== d.file) {
     claim = {
       ...declaredBy(d.sql),
-      fn: { name: d.sql.name, cascadePath: d.file, source: 'sql', sql: d.sql, lazy: new LazyCascade(d.file) },
+      fn: {
+        name: d.sql.name,
+        cascadePath: d.file,
+        source: 'sql',
+        sql: d.sql,
+        lazy: new LazyCascade(d.file, d.writeFile),
+      },
     };
     sqlClaims.set(d.sql, claim);
   }

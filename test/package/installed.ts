@@ -14,7 +14,8 @@
  *
  * The tarball is made and installed once per tree, not once per test process:
  * the runner runs package.test.ts and readme-snippets.test.ts in processes of
- * their own, and each `npm pack` (the whole build) took ~27 s of CPU, each
+ * their own, and each `npm pack` took ~27 s of CPU when it built the whole
+ * package (it ships the clone's current build now: copyOfTree), each
  * `npm install` of it ~11 s. Both are kept in the temporary folder under the
  * SHA-256 of the tree's file names and contents; the first process to take
  * the lock (a directory, made atomically) packs and installs, another waits
@@ -26,6 +27,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -42,6 +44,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error: a plain ES module script, no declarations
+import { buildIsCurrent } from '../../scripts/build-current.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NPM_ENV = {
@@ -64,7 +68,12 @@ export interface Installed {
   readonly installWarnings: string;
   /** The clone's dist/index.js (inode, mtime) before and after packing: packing leaves it alone. */
   readonly cloneDist: { readonly before: string; readonly after: string };
+  /** Whether the copy npm packed had a current dist/ (the clone's, copied), and whether prepack built the package again. */
+  readonly build: { readonly current: boolean; readonly built: boolean };
 }
+
+/** What scripts/build.mjs --if-stale (prepack) says on stderr when it ships dist/ as it is. */
+const NOT_REBUILT = 'dist/ is current';
 
 function versionOf(pkg: string): string {
   return (
@@ -92,15 +101,34 @@ function distStamp(): string {
   return `inode ${st.ino}, mtime ${st.mtimeMs}`;
 }
 
-/** A copy of the working tree to pack: git's tracked and untracked-but-not-ignored files, node_modules linked. */
+/**
+ * A copy of the working tree to pack: git's tracked and untracked-but-not-ignored files, node_modules
+ * linked. Files and folders keep their modification times, and a current dist/ of the clone is
+ * copied too, so that prepack (`build.mjs --if-stale`) finds it current by the test runner's rule
+ * (scripts/build-current.mjs) and ships it: `npm test` has just built the same tree, and building
+ * it again in the copy took ~16 s of CPU. A stale or missing dist/ is built in the copy as before.
+ */
 function copyOfTree(): string {
   const copy = mkdtempSync(join(tmpdir(), 'rvbbit-pack-'));
+  const folders = new Set<string>();
   for (const f of treeFiles()) {
     mkdirSync(dirname(join(copy, f)), { recursive: true });
     copyFileSync(join(ROOT, f), join(copy, f));
+    keepTimes(f, copy);
+    for (let d = dirname(f); d !== '.'; d = dirname(d)) folders.add(d);
   }
+  // Deepest first, once their files are in (writing into a folder changes its time).
+  for (const d of [...folders].sort((a, b) => b.length - a.length)) keepTimes(d, copy);
+  if (buildIsCurrent(ROOT))
+    cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true, preserveTimestamps: true });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   return copy;
+}
+
+/** Gives `path` in the copy the clone's access and modification times. */
+function keepTimes(path: string, copy: string): void {
+  const st = statSync(join(ROOT, path));
+  utimesSync(join(copy, path), st.atime, st.mtime);
 }
 
 /** The tree's files: git's tracked and untracked-but-not-ignored ones that exist. */
@@ -122,6 +150,7 @@ interface Packed {
   readonly version: string;
   readonly files: readonly string[];
   readonly cloneDist: { readonly before: string; readonly after: string };
+  readonly build: { readonly current: boolean; readonly built: boolean };
   readonly consumer: string;
   readonly installWarnings: string;
 }
@@ -192,16 +221,20 @@ function sharedPack(): Packed {
 function pack(into: string): Omit<Packed, 'consumer' | 'installWarnings'> {
   const before = distStamp();
   const copy = copyOfTree();
+  // By the rule prepack applies, in the copy it packs (which has the clone's dist/ when that was current).
+  const current = buildIsCurrent(copy);
   let packed: { filename: string; version: string; files: { path: string }[] }[];
+  let built: boolean;
   try {
-    packed = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', into], {
-        cwd: copy,
-        env: NPM_ENV,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }),
-    );
+    const r = spawnSync('npm', ['pack', '--json', '--pack-destination', into], {
+      cwd: copy,
+      env: NPM_ENV,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    if (r.status !== 0) throw new Error(`npm pack failed (${r.status ?? r.signal}): ${r.stderr}`);
+    packed = JSON.parse(r.stdout);
+    built = !r.stderr.includes(NOT_REBUILT);
   } finally {
     // The link first, on its own: removing the copy must never reach the clone's node_modules.
     unlinkSync(join(copy, 'node_modules'));
@@ -213,6 +246,7 @@ function pack(into: string): Omit<Packed, 'consumer' | 'installWarnings'> {
     version,
     files: files.map((f) => f.path),
     cloneDist: { before, after: distStamp() },
+    build: { current, built },
   };
 }
 
@@ -240,7 +274,7 @@ function install(packed: Omit<Packed, 'consumer' | 'installWarnings'>, home: str
 }
 
 function packAndInstall(): Installed {
-  const { tarball, version, files, cloneDist, consumer, installWarnings } = sharedPack();
+  const { tarball, version, files, cloneDist, build, consumer, installWarnings } = sharedPack();
   const dir = join(mkdtempSync(join(tmpdir(), 'rvbbit-consumer-')), 'consumer');
   // A copy of its own (links kept as links: node_modules/.bin), gone when the process ends.
   execFileSync('cp', ['-a', consumer, dir]);
@@ -253,5 +287,6 @@ function packAndInstall(): Installed {
     version,
     bin: join(dir, 'node_modules', '.bin', 'rvbbit'),
     cloneDist,
+    build,
   };
 }

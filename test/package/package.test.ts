@@ -68,6 +68,12 @@ test("packing left the clone's dist/ alone: npm packed a copy of the working tre
   assert.is(pkg.cloneDist.after, pkg.cloneDist.before);
 });
 
+test("prepack (build.mjs --if-stale) ships the clone's current build as it is, and builds a stale one", () => {
+  // `npm test` builds first, so the build was current and packing built nothing (~16 s of CPU);
+  // a tree changed since its build (or never built) is built in the copy as before.
+  assert.is(pkg.build.built, !pkg.build.current, JSON.stringify(pkg.build));
+});
+
 test("allowScripts settles every dependency with an install script (package-lock's hasInstallScript): npm ci warns of none", () => {
   const clone = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     allowScripts: Record<string, boolean>;

@@ -157,6 +157,38 @@ function child(code: string, tmp: string): { status: number | null; signal: stri
   }
 }
 
+test("an engine writes a stored function's cascade file when a statement first runs it, not at start", async () => {
+  const file = await databaseWith(50);
+  // This process's engines' folders of SQL-defined cascades (the earlier ones are closed: removed).
+  const folders = () =>
+    new Set(readdirSync(tmpdir()).filter((n) => n.startsWith(`rvbbit-sql-functions-${process.pid}-`)));
+  const before = folders();
+  const engine = await open(file);
+  try {
+    const made = [...folders()].filter((n) => !before.has(n));
+    assert.is(made.length, 1, made.join(' '));
+    // Listed whole, each content's folder as HASH.
+    const listing = () =>
+      readdirSync(join(tmpdir(), made[0]!), { recursive: true })
+        .map((f) => String(f).replace(/^[0-9a-f]{16}/, 'HASH'))
+        .sort();
+    // 50 functions loaded, none written.
+    assert.equal(listing(), []);
+    const { rows } = await engine.query("SELECT fn_7('a bottle') AS a, fn_7('a cup') AS b");
+    assert.equal(
+      Object.values(rows[0]!).map((v) => typeof v),
+      ['boolean', 'boolean'],
+    );
+    // The one a statement ran, written once; after a CREATE rebuilt the catalog, the next one used is written too.
+    assert.equal(listing(), ['HASH', 'HASH/fn_7.yaml']);
+    await engine.query(define('fn_new'));
+    await engine.query("SELECT fn_9('a bottle') AS a");
+    assert.equal(listing(), ['HASH', 'HASH', 'HASH/fn_7.yaml', 'HASH/fn_9.yaml', 'HASH/fn_new.yaml']);
+  } finally {
+    await engine.close();
+  }
+});
+
 test("a crashed engine's function folder is removed when the next engine starts; a running process's is kept", async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rvbbit-fn-tmp-'));
   try {
