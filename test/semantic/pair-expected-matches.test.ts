@@ -18,7 +18,7 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_PAIR_SPLIT } from '../../grammar/index.js';
 import { SIM_PRICES } from '../../src/sim/prices.js';
 import { EXPECTED_MATCH_SHARE } from '../../src/statements/semantic/cost/expected-matches.js';
-import { expectedRounds } from '../../src/statements/semantic/pairs/pair-split.js';
+import { expectedRounds, sampleOrder } from '../../src/statements/semantic/pairs/pair-split.js';
 import { semSuite } from './semantic-fixture.js';
 
 const test = semSuite(
@@ -74,13 +74,12 @@ test('48 × 48, under the crossover: the small side is priced under the split an
     line('pair_plans'),
     'llm_filter: a.review × b.review (2208 pairs): small side 3 calls (16 per prompt), ~5703 in + 1705 out tokens, ~$0.001878 (at most 3 calls, ~5703 in + 4617 out tokens, ~$0.003626) (chosen: fewest dollars, expected); blocks 9 calls, ~10626 in + 8877 out tokens, ~$0.006920; packed 138 calls, ~103704 in + 9522 out tokens, ~$0.021269',
   );
-  // The split's price rests on its seeded sample of the group's pairs, drawn in the order the record pass lists them
-  // (DuckDB's threads may list them in another order: $0.002657 here most runs); the small side's does not.
-  const dearer =
-    /^llm_filter: a\.review × b\.review \(2208 pairs\): split dearer than small side: \$(0\.\d{6}) against \$0\.001878 \(split 17 calls, /.exec(
-      line('pair_split'),
-    );
-  assert.ok(dearer && Number(dearer[1]) > 0.001878, line('pair_split'));
+  // The split's price rests on its seeded sample of the group's pairs, drawn from the pairs in the order of their
+  // keys (sampleOrder), whatever order DuckDB's threads listed them in: the same price every run.
+  assert.match(
+    line('pair_split'),
+    /^llm_filter: a\.review × b\.review \(2208 pairs\): split dearer than small side: \$0\.002662 against \$0\.001878 \(split 17 calls, ~13806 in \+ 986 out tokens, /,
+  );
   assert.is(line('est_calls'), '3');
   assert.match(line('est_at_most'), /^3 calls, ~5703 in \+ 4617 out tokens, \$0\.0036 at most/);
 
@@ -92,12 +91,12 @@ test('48 × 48, under the crossover: the small side is priced under the split an
   assert.is(planned.tokensIn, 5_703);
   assert.is(planned.tokensOut, 1_840);
   assert.is(split.requests, 17);
-  assert.is(split.tokensIn, 13_791);
+  assert.is(split.tokensIn, 13_830);
   assert.is(split.tokensOut, 1_003);
   assert.match(planned.strategy, 'not split: dearer than small side');
   // The plan picked is the cheaper run, at list prices and as billed (cached input at its discount).
   assert.is(planned.listed, '0.001959');
-  assert.is(split.listed, '0.002670');
+  assert.is(split.listed, '0.002676');
   assert.ok(planned.cost < split.cost, `billed ${planned.cost} < ${split.cost}`);
 });
 
@@ -108,27 +107,27 @@ test('64 × 64, over the crossover: the split is priced under the small side and
   const line = await explain(f, sql);
   assert.is(
     line('pair_plans'),
-    'llm_filter: a.review × b.review (3720 pairs): split 18 calls, ~14691 in + 1095 out tokens, ~$0.002861 (at most 27 calls, ~24348 in + 1648 out tokens, ~$0.004641) (chosen: fewest dollars, expected); small side 4 calls (16 per prompt), ~9086 in + 2781 out tokens, ~$0.003031 (at most 4 calls, ~9086 in + 7700 out tokens, ~$0.005983); blocks 16 calls, ~18584 in + 14960 out tokens, ~$0.011764; packed 233 calls, ~199185 in + 16045 out tokens, ~$0.039505',
+    'llm_filter: a.review × b.review (3720 pairs): split 18 calls, ~14673 in + 1091 out tokens, ~$0.002856 (at most 28 calls, ~24414 in + 1645 out tokens, ~$0.004649) (chosen: fewest dollars, expected); small side 4 calls (16 per prompt), ~9086 in + 2781 out tokens, ~$0.003031 (at most 4 calls, ~9086 in + 7700 out tokens, ~$0.005983); blocks 16 calls, ~18584 in + 14960 out tokens, ~$0.011764; packed 233 calls, ~199185 in + 16045 out tokens, ~$0.039505',
   );
   // The split's expected calls are the run's: 1 question, 2 rounds of 64 pairs in 8 prompts, 119 values in 9.
   assert.is(line('est_calls'), '18');
-  assert.is(line('est_tokens_in'), '14691');
-  assert.is(line('est_tokens_out'), '1095');
-  assert.match(line('est_at_most'), /^27 calls, ~24348 in \+ 1648 out tokens, \$0\.0046 at most/);
+  assert.is(line('est_tokens_in'), '14673');
+  assert.is(line('est_tokens_out'), '1091');
+  assert.match(line('est_at_most'), /^28 calls, ~24414 in \+ 1645 out tokens, \$0\.0046 at most/);
 
   const planned = await run(f, sql, NO_CACHE);
   const small = await run(f, sql, `${NO_CACHE}\n-- @ pair_split: off`);
   assert.equal(planned.rows, small.rows);
   assert.is(planned.rows.length, 1775);
   assert.is(planned.requests, 18);
-  assert.is(planned.tokensIn, 14_718);
-  assert.is(planned.tokensOut, 1_112);
+  assert.is(planned.tokensIn, 14_700);
+  assert.is(planned.tokensOut, 1_108);
   assert.match(planned.strategy, 'pair split: llm_filter a.review × b.review (3720 pairs) ran as labels');
   assert.is(small.requests, 4);
   assert.is(small.tokensIn, 9_086);
   assert.is(small.tokensOut, 3_415);
   // The plan picked is the cheaper run, at list prices and as billed (cached input at its discount).
-  assert.is(planned.listed, '0.002875');
+  assert.is(planned.listed, '0.002870');
   assert.is(small.listed, '0.003412');
   assert.ok(planned.cost < small.cost, `billed ${planned.cost} < ${small.cost}`);
 });
@@ -143,6 +142,27 @@ test('the check’s expected rounds, by its own rule at a third of the pairs tru
   assert.is(at(0.97, 0.97), 4);
   // A group of 200 pairs draws at most 100: 2 rounds, the last part-filled.
   assert.is(at(0.97, 0.97, 100), 2);
+});
+
+test('the check samples the same pairs whatever order the record pass listed them in (keys, not positions)', () => {
+  const keys = Array.from({ length: 500 }, (_, i) => `pair-${(i * 7919) % 500}`);
+  const drawn = (ks: readonly string[]) => sampleOrder(ks, 128, 'group').map((i) => ks[i]);
+  const reversed = [...keys].reverse();
+  const rotated = [...keys.slice(211), ...keys.slice(0, 211)];
+  const first = drawn(keys);
+  assert.is(new Set(first).size, 128);
+  assert.equal(drawn(reversed), first);
+  assert.equal(drawn(rotated), first);
+  // A prefix of the draws is the smaller sample (the price draws fewer rounds than the run may).
+  assert.equal(
+    sampleOrder(rotated, 64, 'group').map((i) => rotated[i]),
+    first.slice(0, 64),
+  );
+  // Another group's seed draws other pairs.
+  assert.not.equal(
+    sampleOrder(keys, 128, 'other').map((i) => keys[i]),
+    first,
+  );
 });
 
 test.run();

@@ -172,13 +172,19 @@ export function expectedRounds(
 }
 
 /**
- * The check's draws in order: the first `n` of a seeded shuffle of the group's
- * indexes (a partial Fisher-Yates: a sample without replacement), seeded by the
- * group's key, so the run and its price (split-cost.ts) draw alike.
+ * The check's draws in order, as indexes into the group: the first `n` of a
+ * seeded shuffle (a partial Fisher-Yates: a sample without replacement),
+ * seeded by the group's key, so the run and its price (split-cost.ts) draw
+ * alike. Shuffled from the pairs in the order of their keys, not the group's:
+ * the record pass lists the pairs as DuckDB's threads deliver them, which may
+ * differ from run to run, and the same statement must sample the same pairs.
  */
-export function sampleOrder(size: number, n: number, seed: string): number[] {
+export function sampleOrder(keys: readonly string[], n: number, seed: string): number[] {
   const rng = mulberry32(hashSeed(`pair split\u0000${SAMPLE_SEED}\u0000${seed}`));
-  const idx = Array.from({ length: size }, (_, i) => i);
+  const size = keys.length;
+  const idx = Array.from({ length: size }, (_, i) => i).sort((x, y) =>
+    keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : x - y,
+  );
   const m = Math.min(n, size);
   for (let i = 0; i < m; i++) {
     const j = i + Math.floor(rng() * (size - i));

@@ -198,7 +198,11 @@ async function splitParts(
       return [s.a, s.b];
     });
   const drawn = Math.min(sampleCap(group.length), rounds * SAMPLE_ROUND);
-  const order = sampleOrder(group.length, drawn, reader.group(first));
+  const order = sampleOrder(
+    group.map((t) => t.key),
+    drawn,
+    reader.group(first),
+  );
   for (let at = 0; at < drawn; at += SAMPLE_ROUND) {
     const round = order.slice(at, at + SAMPLE_ROUND).map((i) => group[i]!);
     await part(

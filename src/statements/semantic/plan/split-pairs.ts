@@ -221,7 +221,11 @@ async function splitGroup(
   // The check: rounds of sampled pairs, each asked the function's way (packed as its pairs pack).
   const { recall, precision, delta } = c.setting;
   const cap = sampleCap(group.length);
-  const order = sampleOrder(group.length, cap, reader.group(group[0]!));
+  const order = sampleOrder(
+    group.map((t) => t.key),
+    cap,
+    reader.group(group[0]!),
+  );
   const reference = new Map<Tuple, boolean | null>();
   const packing = c.runner.packing.forFunction(fn);
   let check: SplitCheck | undefined;
