@@ -58,8 +58,8 @@ import type { PairReader } from './small-side.js';
 
 /**
  * Pairs a group needs before the split is offered. The split's fixed cost is
- * one question, a sample of 64–256 pairs asked the function's way and the
- * labels of the sample's values (up to 2 per pair); under ~512 pairs (about
+ * one question, the labels of every value and a sample of ~50–256 pairs
+ * asked the function's way (checkLooks); under ~512 pairs (about
  * 23 × 23 values) that sample is half the pairs or more, and the labels of
  * L + R ≈ 46 values save little against blocks of 23 × 23: the split could not
  * pay for its check.

@@ -70,7 +70,7 @@ export interface SplitPart {
 export interface SplitCost extends PlanCost {
   readonly kind: 'split';
   readonly parts: readonly SplitPart[];
-  /** The parts when every round of the sample is asked, when that is more than the expected rounds (`atMost`). */
+  /** The parts when both looks of the check are asked, when that is more than its first (`atMost`). */
   readonly partsAtMost?: readonly SplitPart[];
   /** Distinct values labelled. */
   readonly values: number;
@@ -100,13 +100,13 @@ export interface SplitPriceContext {
   /** `-- @ small_side`. */
   readonly smallSide: number;
   readonly hint: string;
-  /** The check's targets (`-- @ pair_split`): the rounds it is expected to ask. */
+  /** The check's targets (`-- @ pair_split`): they size its looks. */
   readonly targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>;
   /** The most image-file bytes one pack may hold (llm/image-files.ts batchImageBytes); undefined: no images read. */
   readonly imageLimit?: number;
 }
 
-/** The split's price for one group of pairs: its question, its sample (expected rounds, and at most) and its labels. */
+/** The split's price for one group of pairs: its question, its labels and its sample (the first look expected, both at most). */
 export async function splitCost(
   fn: SemanticFunction,
   reader: PairReader,
