@@ -135,6 +135,8 @@ async function main(): Promise<void> {
       const row = {
         trial,
         split: split.strategy.includes(' ran as labels'),
+        // The check's sample: pairs asked the function's way (pair-split.ts checkLooks sizes it).
+        samplePairs: Number(/sample of (\d+) pairs/.exec(split.strategy)?.[1] ?? 0),
         splitCalls: split.calls,
         splitTokens: split.tokens,
         blocksCalls: blocks.calls,
@@ -175,6 +177,7 @@ async function main(): Promise<void> {
         meanSplitTokens: Math.round(mean('splitTokens')),
         meanBlocksTokens: Math.round(mean('blocksTokens')),
         meanSplitCalls: Number(mean('splitCalls').toFixed(1)),
+        meanSamplePairs: Number(mean('samplePairs').toFixed(1)),
         meanBlocksCalls: Number(mean('blocksCalls').toFixed(1)),
         firstTrialStrategy: rows[0]?.['strategy'],
       },

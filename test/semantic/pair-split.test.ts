@@ -16,7 +16,16 @@
 import * as assert from 'uvu/assert';
 import { DEFAULT_PAIR_SPLIT, parse } from '../../grammar/index.js';
 import { pairSplitAnswer } from '../../src/sim/pair-split.js';
-import { compareLabels, readSplitAnswer, tally } from '../../src/statements/semantic/pairs/pair-split.js';
+import {
+  checkLooks,
+  compareLabels,
+  FIRST_LOOK_DELTA,
+  lookCanPass,
+  readSplitAnswer,
+  sampleOrder,
+  splitBounds,
+  tally,
+} from '../../src/statements/semantic/pairs/pair-split.js';
 import { semanticOptions } from '../../src/statements/semantic/plan/semantic-options.js';
 import type { Tuple } from '../../src/statements/semantic/state/statement-calls.js';
 import { semSuite } from './semantic-fixture.js';
@@ -47,27 +56,28 @@ async function counted(f: Parameters<Parameters<typeof test>[1]>[0]['f'], sql: s
   return { rows, requests: st.requests, tokens: st.tokensIn + st.tokensOut, strategy: await lastStrategy(f) };
 }
 
-test('opposite sentiments over 48 × 48 reviews: the split, forced, gives the blocks plan’s 901 rows at 0.78× its tokens; under batch 1, 222 calls against the small side’s 46 … and pairwise 2,208', async ({
+test('opposite sentiments over 48 × 48 reviews: the split, forced, gives the blocks plan’s 901 rows at 0.59× its tokens; under batch 1, 178 calls against the small side’s 46 … and pairwise 2,208', async ({
   f,
 }) => {
   const split = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: on`);
   const blocks = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: off\n-- @ small_side: 0`);
   assert.equal(split.rows, blocks.rows);
   assert.is(split.rows.length, 901);
-  // 1 question, 2 rounds of 64 sampled pairs packed (8 prompts), 93 values labelled packed (6 prompts) … and blocks' 9 calls.
-  assert.is(split.requests, 17);
+  // 1 question, 93 values labelled packed (6 prompts), a sample of 84 pairs packed (6 prompts: the first look at the
+  // labels' 0.38 of the pairs true) … and blocks' 9 calls. Before (rounds of 64 sampled pairs, then the labels): 17 calls.
+  assert.is(split.requests, 13);
   assert.is(blocks.requests, 9);
-  assert.is(split.tokens, 15_540);
+  assert.is(split.tokens, 11_689);
   assert.is(blocks.tokens, 19_817);
   assert.match(
     split.strategy,
-    'pair split: llm_filter a.review × b.review (2208 pairs) ran as labels positive/negative/neutral compared by <> between positive/negative: 93 values labelled; sample of 128 pairs agreed on 128 (recall ≥ 0.936, precision ≥ 0.936 at delta 0.05; targets 0.9, 0.9)',
+    'pair split: llm_filter a.review × b.review (2208 pairs) ran as labels positive/negative/neutral compared by <> between positive/negative: 93 values labelled; sample of 84 pairs agreed on 84 (the labels make 0.38 of the pairs true; recall ≥ 0.91, precision ≥ 0.901 at delta 0.05; targets 0.9, 0.9)',
   );
   assert.match(blocks.strategy, 'not split: off (-- @ pair_split: off');
   // Unpacked: one call per sampled pair and per value, against one per pair.
   const one = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ batch: 1\n-- @ pair_split: on`);
   assert.equal(one.rows, blocks.rows);
-  assert.is(one.requests, 1 + 128 + 93);
+  assert.is(one.requests, 1 + 93 + 84);
   const pairwise = await counted(
     f,
     OPPOSITE,
@@ -88,16 +98,16 @@ test('unsaid, the split is priced beside the pair plans (issue 67): over 48 × 4
   assert.is(off.requests, 3);
   assert.is(planned.tokens, off.tokens);
   assert.is(planned.tokens, 5_789 + 761);
-  // Its price at the rounds expected (2 of 64 sampled pairs, a third of the pairs true: cost/expected-matches.ts; 2
-  // labels assumed) against the small side's expected estimate (a third of its candidates listed). Before, both at
-  // their bounds: $0.004422 against $0.003626, which est_at_most still gives.
+  // Its price with the check's first look at a third of the pairs true (95 pairs: cost/expected-matches.ts; 2 labels
+  // assumed) against the small side's expected estimate (a third of its candidates listed). Before, both at their
+  // bounds: $0.004387 against $0.003626, which est_at_most still gives.
   assert.match(
     planned.strategy,
-    'pair split: llm_filter a.review × b.review (2208 pairs) not split: dearer than small side: $0.002657 against $0.001878 (split 17 calls, ~13767 in + 986 out tokens, ~$0.002657: 1 question, a sample of 128 pairs in 8 calls (2 of 4 rounds',
+    "pair split: llm_filter a.review × b.review (2208 pairs) not split: dearer than small side: $0.002164 against $0.001878 (split 13 calls, ~11090 in + 834 out tokens, ~$0.002164: 1 question, 93 values labelled in 6 calls, a sample of 95 pairs in 6 calls (the check's first look",
   );
 });
 
-test('at 64 × 64 reviews (3,720 pairs) the split is priced under the small side and taken: the same rows as pair_split: off, 18 calls', async ({
+test('at 64 × 64 reviews (3,720 pairs) the split is priced under the small side and taken: the same rows as pair_split: off, 14 calls', async ({
   f,
 }) => {
   const wide = OPPOSITE.replace('a.id <= 48', 'a.id <= 64').replace('b.id <= 148', 'b.id <= 164');
@@ -105,8 +115,8 @@ test('at 64 × 64 reviews (3,720 pairs) the split is priced under the small side
   const off = await counted(f, wide, `${NO_CACHE}\n-- @ pair_split: off`);
   assert.equal(planned.rows, off.rows);
   assert.is(planned.rows.length, 1775);
-  assert.is(planned.requests, 18);
-  assert.is(planned.tokens, 15_401 + 1_258);
+  assert.is(planned.requests, 14);
+  assert.is(planned.tokens, 11_052 + 1_018);
   // The small side's 4 packed calls, whose answers the estimate prices at a third of the candidates listed (2,781 out
   // tokens; 7,700 at most, every one listed; 1,358 run, the simulator counting characters / 4 on this profile, where
   // OpenAI's count is 3,415: test/semantic/pair-expected-matches.test.ts runs it so).
@@ -114,21 +124,22 @@ test('at 64 × 64 reviews (3,720 pairs) the split is priced under the small side
   assert.is(off.tokens, 9_243 + 1_358);
   assert.match(
     planned.strategy,
-    'pair split: llm_filter a.review × b.review (3720 pairs) ran as labels positive/negative/neutral compared by <> between positive/negative: 119 values labelled; sample of 128 pairs agreed on 128',
+    'pair split: llm_filter a.review × b.review (3720 pairs) ran as labels positive/negative/neutral compared by <> between positive/negative: 119 values labelled; sample of 74 pairs agreed on 74 (the labels make 0.427 of the pairs true',
   );
   const explained = await f.rows(`EXPLAIN ${wide}`);
   const line = (p: string) => String(explained.find((r) => r['property'] === p)?.['value']);
   assert.match(
     line('pair_split'),
-    /^llm_filter: a\.review × b\.review \(3720 pairs\): split offered: priced under the best pair plan, small side: \$0\.002861 against \$0\.003031 \(split 18 calls/,
+    /^llm_filter: a\.review × b\.review \(3720 pairs\): split offered: priced under the best pair plan, small side: \$0\.002386 against \$0\.003031 \(split 15 calls/,
   );
   assert.match(
     line('pair_plans'),
-    'llm_filter: a.review × b.review (3720 pairs): split 18 calls, ~14691 in + 1095 out tokens, ~$0.002861 (at most 27 calls, ~24348 in + 1648 out tokens, ~$0.004641) (chosen: fewest dollars, expected); small side 4 calls (16 per prompt)',
+    'llm_filter: a.review × b.review (3720 pairs): split 15 calls, ~12115 in + 948 out tokens, ~$0.002386 (at most 26 calls, ~24297 in + 1643 out tokens, ~$0.004630) (chosen: fewest dollars, expected); small side 4 calls (16 per prompt)',
   );
-  // The split's estimate at the rounds expected (2): its calls are the run's; at its bound (4 rounds), 27 (before, est_calls).
-  assert.is(line('est_calls'), '18');
-  assert.match(line('est_at_most'), /^27 calls, ~24348 in \+ 1648 out tokens/);
+  // The split's estimate prices the check's first look at a third of the pairs true (95 pairs, 6 prompts); the run's
+  // labels make 0.427 true, so it asks 74 (5 prompts): 14 calls. At its bound (both looks, to 256 pairs), 26.
+  assert.is(line('est_calls'), '15');
+  assert.match(line('est_at_most'), /^26 calls, ~24297 in \+ 1643 out tokens/);
 });
 
 test('a condition that does not compare one attribute of each side is never split: the blocks plan runs, one question more', async ({
@@ -154,31 +165,36 @@ test('a check that fails falls back: "same language" splits by the model’s wor
   assert.is(failed.rows.length, 455);
   assert.match(
     failed.strategy,
-    'not split: the sample of 128 pairs bounds recall at 0.161 and precision at 0.156, under the targets (labels english/french/german/spanish/other compared by =); sample of 128 pairs agreed on 83',
+    'not split: the sample of 167 pairs bounds recall at 0.347 and precision at 0, under the targets (labels english/french/german/spanish/other compared by =); sample of 167 pairs agreed on 118 (the labels make 0.192 of the pairs true',
   );
-  // The question, the sample (8 prompts), its values' labels, then the blocks over the pairs not sampled.
-  assert.is(failed.requests, 25);
+  // The question, the values' labels (6 prompts), the first look's 167 pairs (11 prompts: at 0.192 true, the first
+  // look is longer), then the blocks over the pairs not sampled; the second look is not asked, as 49 disagreements in
+  // 167 could not pass at 256.
+  assert.is(failed.requests, 27);
   assert.is(off.requests, 9);
 });
 
-test('targets from -- @ pair_split: 0.95 needs a third round of 64 pairs; 0.97 needs more true pairs than 256 draws hold, and falls back', async ({
+test('targets from -- @ pair_split: 0.95 asks a first look of 168 pairs (at the labels’ 0.38 of the pairs true); 0.97 could not pass even at 256 agreeing pairs, and falls back before asking any', async ({
   f,
 }) => {
   const off = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: off`);
+  // 1 − 0.04^(1/168) = 0.0190 ≤ 0.38 × 0.05; at 0.9, 84 pairs.
   const strict = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: recall 0.95 precision 0.95`);
   assert.equal(strict.rows, off.rows);
   assert.match(
     strict.strategy,
-    'ran as labels positive/negative/neutral compared by <> between positive/negative: 93 values labelled; sample of 192 pairs agreed on 192 (recall ≥ 0.953, precision ≥ 0.953 at delta 0.05; targets 0.95, 0.95)',
+    'ran as labels positive/negative/neutral compared by <> between positive/negative: 93 values labelled; sample of 168 pairs agreed on 168 (the labels make 0.38 of the pairs true; recall ≥ 0.952, precision ≥ 0.95 at delta 0.05; targets 0.95, 0.95)',
   );
-  assert.is(strict.requests, 22);
-  // 1 − 0.025^(1/n) ≤ 0.03 needs n ≥ 122 true pairs; 256 draws held about a hundred.
+  // 1 question, 6 prompts of labels, 11 of the sample.
+  assert.is(strict.requests, 18);
+  // 1 − 0.05^(1/256) = 0.0116 > 0.38 × 0.03: no look can pass, so none is asked; the small side runs (3 calls).
   const stricter = await counted(f, OPPOSITE, `${NO_CACHE}\n-- @ pair_split: recall 0.97 precision 0.97`);
   assert.equal(stricter.rows, off.rows);
   assert.match(
     stricter.strategy,
-    'not split: the sample of 256 pairs bounds recall at 0.965 and precision at 0.965, under the targets',
+    'not split: the labels make 0.38 of the pairs true: not even 256 sampled pairs all agreeing could bound recall and precision at the targets',
   );
+  assert.is(stricter.requests, 1 + 6 + 3);
 });
 
 test('EXPLAIN says the split is offered, or why not: dearer than the best pair plan unless forced', async ({
@@ -190,11 +206,11 @@ test('EXPLAIN says the split is offered, or why not: dearer than the best pair p
   };
   assert.match(
     String(await explain('')),
-    /^llm_filter: a\.review × b\.review \(2208 pairs\): split dearer than small side: \$0\.002657 against \$0\.001878 \(split 17 calls/,
+    /^llm_filter: a\.review × b\.review \(2208 pairs\): split dearer than small side: \$0\.002164 against \$0\.001878 \(split 13 calls/,
   );
   assert.match(
     String(await explain('-- @ pair_split: on')),
-    /^llm_filter: a\.review × b\.review \(2208 pairs\): split offered: forced by -- @ pair_split \(\$0\.002657; the best pair plan, small side, \$0\.001878\) .*The run asks once \(pair_split\.yaml\)/,
+    /^llm_filter: a\.review × b\.review \(2208 pairs\): split offered: forced by -- @ pair_split \(\$0\.002164; the best pair plan, small side, \$0\.001878\) .*The run asks once \(pair_split\.yaml\)/,
   );
   assert.is(
     await explain('-- @ pair_split: off'),
@@ -261,7 +277,7 @@ test('the simulator splits by the condition’s words: sentiment or language wit
     assert.is(pairSplitAnswer(no).splits, false, no);
 });
 
-test('the split answer is checked; labels compared; the sample tallied with Clopper-Pearson bounds', () => {
+test('the split answer is checked; labels compared; the sample tallied with a Clopper-Pearson bound on the disagreement, read as recall and precision at the labels’ share', () => {
   assert.equal(readSplitAnswer({ splits: false }), {
     why: 'the model says the condition does not compare one attribute of each side',
   });
@@ -283,17 +299,80 @@ test('the split answer is checked; labels compared; the sample tallied with Clop
   assert.is(compareLabels('positive', 'negative', s), true);
   assert.is(compareLabels('positive', 'positive', s), false);
   assert.is(compareLabels('positive', 'neutral', s), false);
-  // 40 true pairs all kept and 40 false ones: 1 − 0.025^(1/40) = 0.088 → bounds 0.912, passed at 0.9.
+  // 80 pairs sampled, none disagreeing, where the labels make half the group's pairs true: the disagreement share is at
+  // most 1 − 0.05^(1/80) = 0.0368, so precision ≥ 1 − 0.0368/0.5 = 0.926 and recall ≥ 0.5/0.5368 = 0.932: passed at 0.9.
+  const targets = { recall: 0.9, precision: 0.9 };
   const pairs = Array.from({ length: 80 }, (_, i) => ({ key: String(i) }) as unknown as Tuple);
   const reference = new Map(pairs.map((t, i) => [t, i < 40] as const));
-  const perfect = tally(reference, (t) => reference.get(t)!, 0.9, 0.9, 0.05);
+  const perfect = tally(reference, (t) => reference.get(t)!, 0.5, 0.05, targets);
   assert.is(perfect.positives, 40);
-  assert.is(Math.round(perfect.recallBound * 1000), 912);
+  assert.is(Math.round(perfect.disagreementBound * 10000), 368);
+  assert.is(Math.round(perfect.precisionBound * 1000), 926);
+  assert.is(Math.round(perfect.recallBound * 1000), 932);
   assert.is(perfect.passed, true);
-  // One miss among them: recall's bound falls under 0.9.
-  const oneMiss = tally(reference, (t) => (t === pairs[0] ? false : reference.get(t)!), 0.9, 0.9, 0.05);
+  // One miss among them: the bound rises to 0.058, precision's to 0.884, under 0.9.
+  const oneMiss = tally(reference, (t) => (t === pairs[0] ? false : reference.get(t)!), 0.5, 0.05, targets);
   assert.is(oneMiss.missed, 1);
+  assert.is(Math.round(oneMiss.precisionBound * 1000), 884);
   assert.is(oneMiss.passed, false);
+  // The same sample where the labels make a tenth of the pairs true: 0.0368 of disagreement could be a third of them.
+  assert.is(tally(reference, (t) => reference.get(t)!, 0.1, 0.05, targets).passed, false);
+  assert.equal(splitBounds(0, 0), { recall: 0, precision: 0 });
+});
+
+/**
+ * The check as the run makes it (split-pairs.ts), over a made-up group of 4,096 pairs whose split answers 1,638 true
+ * (0.4), against references that disagree with it on chosen pairs: its looks, its seeded draws, tallied at each look.
+ */
+function checkTrials(falseAlarms: number, misses: number, trials: number) {
+  const targets = { recall: 0.9, precision: 0.9, delta: 0.05 };
+  const keys = Array.from({ length: 4096 }, (_, i) => `pair ${i}`);
+  const tuples = keys.map((key) => ({ key }) as unknown as Tuple);
+  const splitTrue = 1638;
+  const split = new Map(tuples.map((t, i) => [t, i < splitTrue] as const));
+  const truth = new Map(
+    tuples.map((t, i) => [t, i < splitTrue ? i >= falseAlarms : i < splitTrue + misses] as const),
+  );
+  const share = splitTrue / keys.length;
+  const looks = checkLooks(keys.length, share, targets);
+  let passed = 0;
+  let drawn = 0;
+  for (let k = 0; k < trials; k++) {
+    const order = sampleOrder(keys, looks.at(-1)!.size, `trial ${k}`);
+    const reference = new Map<Tuple, boolean | null>();
+    let check: ReturnType<typeof tally> | undefined;
+    for (const look of looks) {
+      if (check && !lookCanPass(check.answered - check.agreed, look, share, targets)) break;
+      for (const i of order.slice(reference.size, look.size))
+        reference.set(tuples[i]!, truth.get(tuples[i]!)!);
+      check = tally(reference, (t) => split.get(t)!, share, look.delta, targets);
+      if (check.passed) break;
+    }
+    drawn += reference.size;
+    if (check?.passed) passed++;
+  }
+  return { looks, passed, meanDrawn: drawn / trials };
+}
+
+test('the check’s guarantee over 2,000 seeded trials each: a split just under a 0.9 target passes in under delta = 5% of them; one that agrees passes on its first look', () => {
+  // Precision 0.8993 (165 of the 1,638 false alarms): the disagreement share 0.0403 is just over the 0.04 allowed.
+  const precision = checkTrials(165, 0, 2000);
+  assert.equal(precision.looks, [
+    { size: 79, delta: 0.05 * FIRST_LOOK_DELTA },
+    { size: 256, delta: 0.05 - 0.05 * FIRST_LOOK_DELTA },
+  ]);
+  assert.ok(precision.passed <= 0.05 * 2000, `passed ${precision.passed} of 2000`);
+  // Recall 0.8995 (183 true pairs the split misses).
+  const recall = checkTrials(0, 183, 2000);
+  assert.ok(recall.passed <= 0.05 * 2000, `passed ${recall.passed} of 2000`);
+  // Agreeing on every pair: passed on the first look's 79 pairs, every trial.
+  const agrees = checkTrials(0, 0, 200);
+  assert.is(agrees.passed, 200);
+  assert.is(agrees.meanDrawn, 79);
+  // Three false alarms in 4,096 (precision 0.998): a draw that meets one goes on to the second look, and passes there.
+  const few = checkTrials(3, 0, 500);
+  assert.is(few.passed, 500);
+  assert.ok(few.meanDrawn > 79 && few.meanDrawn < 256, String(few.meanDrawn));
 });
 
 test.run();

@@ -11,12 +11,12 @@
  *
  * Only an answer whose size is the number of matches rests on it: the small
  * side's `{"matches": [the n of each candidate that holds]}` (pair-plan.ts
- * smallSideCost), and the split's check, which passes after the rounds its
- * sample's true pairs need (pair-split.ts expectedRounds). Pairwise, packed
+ * smallSideCost), and the split's check, whose sample is sized by the share
+ * of pairs its labels make true (pair-split.ts checkLooks). Pairwise, packed
  * and block answers, and a one-value filter's, are one answer per pair or
  * tuple whatever it says (their size is fixed by the schema: call-cost.ts),
  * so they need no share. The planner picks by the expected figures; the
- * bound (every candidate listed, every round of the sample asked) stays
+ * bound (every candidate listed, both looks of the check asked) stays
  * beside them (PlanCost.atMost), and EXPLAIN prints both.
  */
 export const EXPECTED_MATCH_SHARE = 1 / 3;

@@ -38,7 +38,7 @@ import { packImageLimit, statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
 import { chosenBy, type PairChoice } from '../pairs/pair-plan.js';
-import { MAX_SAMPLE, MIN_SPLIT_PAIRS, SAMPLE_ROUND, splitRefusal } from '../pairs/pair-split.js';
+import { MAX_SAMPLE, MIN_SPLIT_PAIRS, splitRefusal } from '../pairs/pair-split.js';
 import type { PrefilterState } from '../pairs/prefilter-state.js';
 import { candidateInputs, pairGroups } from '../pairs/small-side.js';
 import {
@@ -672,7 +672,7 @@ async function explainSplits(
         ? `forced by -- @ pair_split (${splitPrice}; the best pair plan, ${priced.best.kind}, ${bestPrice})`
         : `priced under the best pair plan, ${priced.best.kind}: ${splitPrice} against ${bestPrice}`;
       lines.push(
-        `${head}${SPLIT_OFFERED} ${why} (${describeSplitCost(priced.split)}). The run asks once (pair_split.yaml) whether the condition compares one attribute of each side;${s.forced ? '' : ' if it does, the model’s labels are priced again and the split taken only if still the cheaper;'} a sample of ${SAMPLE_ROUND} to ${MAX_SAMPLE} pairs asked the function’s way checks the labels compared against their answers (Clopper-Pearson bounds: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, every distinct value is labelled once (CLASSIFY) and each pair answered by comparing its two labels, else ${priced.best.kind} runs (rvbbit.queries' strategy says which)`,
+        `${head}${SPLIT_OFFERED} ${why} (${describeSplitCost(priced.split)}). The run asks once (pair_split.yaml) whether the condition compares one attribute of each side;${s.forced ? '' : ' if it does, the model’s labels are priced again and the split taken only if still the cheaper;'} every distinct value is labelled once (CLASSIFY), then a sample of pairs sized by the share the labels make true (at most ${MAX_SAMPLE}) is asked the function’s way and the labels compared against their answers (a Clopper-Pearson bound on the disagreement: recall ≥ ${s.recall}, precision ≥ ${s.precision}, delta ${s.delta}); passed, each pair is answered by comparing its two labels, else ${priced.best.kind} runs (rvbbit.queries' strategy says which)`,
       );
       taken.push({
         fn,
@@ -972,7 +972,7 @@ function atMostLine(
   delivery: SemanticOptions['limits']['delivery'],
 ): string {
   const dollars = deliveryReport(delivery, addDeliveryDollars(expected.dollars, extra.dollars)).est_dollars;
-  return `${expected.calls + extra.calls} calls, ~${expected.tokensIn + extra.tokensIn} in + ${expected.tokensOut + extra.tokensOut} out tokens, ${dollars === null ? 'dollars unknown' : `$${dollars.toFixed(4)}`} at most: est_calls and est_tokens_* expect ${EXPECTED_WORDS}; this bound has every candidate a small side lists match and every round of a split's sample asked`;
+  return `${expected.calls + extra.calls} calls, ~${expected.tokensIn + extra.tokensIn} in + ${expected.tokensOut + extra.tokensOut} out tokens, ${dollars === null ? 'dollars unknown' : `$${dollars.toFixed(4)}`} at most: est_calls and est_tokens_* expect ${EXPECTED_WORDS}; this bound has every candidate a small side lists match and both looks of a split's check asked`;
 }
 
 /** What EXPLAIN says of the path the statement will take. */

@@ -13,18 +13,31 @@
  * question, its labels, the comparison, and the labels between which the
  * comparison can hold (a neutral review has no opposite sentiment).
  *
- * Running it is plan/split-pairs.ts's. Under a guarantee: before the split answers anything, a seeded uniform sample
- * of the group's pairs is asked the function's own way (the reference: what the
- * pairwise, packed or block plans answer) and the split's answers on it are
- * compared, in rounds of SAMPLE_ROUND pairs, up to MAX_SAMPLE. The check passes
- * when Clopper-Pearson lower bounds (accuracy-cascade.ts, at δ/2 each: together
- * at 1 − δ) on the split's recall (the share of the sample's true pairs it
- * keeps) and its precision (the share of its true pairs the reference agrees
- * with) reach the targets (`-- @ pair_split`, default 0.9, 0.9, δ 0.05). A
- * uniform sample of pairs is a simple random sample of each population counted,
- * so the binomial bound holds as it does for the accuracy proxy. The sampled
- * pairs keep their reference answers. A failed check runs the group as it would
- * have run (pair-plan.ts: pairwise, packed, blocks or small side).
+ * Running it is plan/split-pairs.ts's. Under a guarantee: every distinct value
+ * of each side is labelled first, so the split's answer to every pair, and the
+ * share `s` of the group's pairs it answers true, are known before any pair is
+ * asked. Then a seeded uniform sample of the group's pairs is asked the
+ * function's own way (the reference: what the pairwise, packed or block plans
+ * answer) and the split's disagreements with it counted. One bound covers both
+ * targets: if at most a share `u` of the group's pairs disagree, the split's
+ * precision is at least 1 − u/s (every disagreement a false alarm) and its
+ * recall at least s/(s + u) (every disagreement a miss), and the run's answers
+ * do no worse (a sampled pair keeps its reference answer, a pair with an
+ * unlabelled value is asked). `u` is Clopper-Pearson's one-sided upper bound on
+ * the disagreement share (accuracy-cascade.ts, the proxies' bound), so both
+ * targets hold together at 1 − δ with no split of δ between them, where the
+ * check before bounded each from its own sample's true pairs at δ/2. The
+ * sample is sized from `s` (checkLooks): its first look is the fewest pairs that
+ * pass if all agree; a second look, up to MAX_SAMPLE, can still pass a first
+ * look with a few disagreements. The two looks' sizes are fixed before any pair
+ * is asked and spend δ between them (FIRST_LOOK_DELTA; Bonferroni's union
+ * bound: the check's error is at most the sum of its looks' levels), so
+ * stopping at the first that passes keeps 1 − δ. A uniform sample of pairs
+ * without replacement: with no disagreement drawn, the binomial bound is
+ * conservative for it (the chance of drawing none of K disagreeing pairs in m
+ * draws from N is Π (1 − K/(N − i)) ≤ (1 − K/N)^m). The sampled pairs keep their
+ * reference answers. A failed check runs the group as it would have run
+ * (pair-plan.ts: pairwise, packed, blocks or small side).
  *
  * Offered only for MIN_SPLIT_PAIRS pairs or more, without `-- @ prefilter`
  * (a prefilter already cut the pairs to each value's nearest), and when the
@@ -45,17 +58,24 @@ import type { PairReader } from './small-side.js';
 
 /**
  * Pairs a group needs before the split is offered. The split's fixed cost is
- * one question, a sample of 64–256 pairs asked the function's way and the
- * labels of the sample's values (up to 2 per pair); under ~512 pairs (about
+ * one question, the labels of every value and a sample of ~50–256 pairs
+ * asked the function's way (checkLooks); under ~512 pairs (about
  * 23 × 23 values) that sample is half the pairs or more, and the labels of
  * L + R ≈ 46 values save little against blocks of 23 × 23: the split could not
  * pay for its check.
  */
 export const MIN_SPLIT_PAIRS = 2048;
-/** Pairs drawn per round of the check. */
-export const SAMPLE_ROUND = 64;
-/** Pairs the check asks at most (4 rounds). */
+/** Pairs the check asks at most (its last look). */
 export const MAX_SAMPLE = 256;
+/**
+ * The share of δ the check's first look spends; its second (last) look, the
+ * rest. Most of it on the first: that look passes whenever the split agrees
+ * with every sampled pair, the case the split is priced for, and at 0.8 δ it
+ * is 6 pairs longer than at δ (78 against 72 when 41% of pairs hold, targets
+ * 0.9); the second look, at 0.2 δ over 256 pairs, still passes a sample with
+ * two disagreements at that share.
+ */
+export const FIRST_LOOK_DELTA = 0.8;
 /** The sample's seed: runs of the same statement over the same pairs draw alike. */
 const SAMPLE_SEED = 68;
 /** Labels a split may name: 2 at least (one label compares nothing), 16 at most (a label list is one enum). */
@@ -80,6 +100,12 @@ export interface SplitAnswer {
   readonly compared: readonly string[];
 }
 
+/** One look of the check: the pairs drawn by then, and the level it spends. */
+export interface CheckLook {
+  readonly size: number;
+  readonly delta: number;
+}
+
 /** The sample check's figures. */
 export interface SplitCheck {
   /** Pairs drawn, and those with a reference answer (true or false). */
@@ -93,7 +119,11 @@ export interface SplitCheck {
   readonly falseAlarms: number;
   /** Sampled pairs on which split and reference agree. */
   readonly agreed: number;
-  /** Clopper-Pearson lower bounds (δ/2 each). */
+  /** The share of the group's pairs the split answers true (from every value's label). */
+  readonly share: number;
+  /** Clopper-Pearson's upper bound on the group's share of pairs split and reference disagree on, at the look's level. */
+  readonly disagreementBound: number;
+  /** The recall and precision that bound gives at the split's share (splitBounds). */
   readonly recallBound: number;
   readonly precisionBound: number;
   readonly passed: boolean;
@@ -147,38 +177,71 @@ export function sampleCap(pairs: number): number {
   return Math.min(MAX_SAMPLE, Math.floor(pairs / 2));
 }
 
+type Targets = Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>;
+
 /**
- * The rounds the check is expected to ask before it passes, by its own rule
- * (tally: Clopper-Pearson lower bounds at δ/2 on recall and precision): the
- * first round after which the pairs drawn, of which the expected share hold
- * (cost/expected-matches.ts) and the split agrees on every one, bound both
- * above their targets. The split is priced as passed (split-cost.ts), so
- * agreement is what its price assumes already; all the rounds of `cap` when
- * even that does not pass (at targets near 1). At the defaults (0.9, 0.9,
- * δ 0.05) that is 2 rounds: 42 true pairs of 128 bound both at 0.916.
+ * Recall and precision over the group when at most a share `u` of its pairs
+ * disagree and the split answers a share `share` true: a disagreement is a
+ * miss or a false alarm, so precision ≥ 1 − u/share (all false alarms) and
+ * recall ≥ share/(share + u) (all misses: the true pairs are then the
+ * split's plus u). 0 when the split answers nothing true.
  */
-export function expectedRounds(
-  cap: number,
-  share: number,
-  targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>,
-): number {
-  const rounds = Math.ceil(cap / SAMPLE_ROUND);
-  for (let r = 1; r < rounds; r++) {
-    const positives = Math.round(share * r * SAMPLE_ROUND);
-    const bound = lowerBound(0, positives, targets.delta / 2);
-    if (bound >= targets.recall && bound >= targets.precision) return r;
-  }
-  return rounds;
+export function splitBounds(share: number, u: number): { recall: number; precision: number } {
+  if (share <= 0) return { recall: 0, precision: 0 };
+  return { recall: share / (share + u), precision: Math.max(0, 1 - u / share) };
+}
+
+function meets(b: { recall: number; precision: number }, t: Targets): boolean {
+  return b.recall >= t.recall && b.precision >= t.precision;
 }
 
 /**
- * The check's draws in order: the first `n` of a seeded shuffle of the group's
- * indexes (a partial Fisher-Yates: a sample without replacement), seeded by the
- * group's key, so the run and its price (split-cost.ts) draw alike.
+ * The check's looks over a group of `pairs` whose split answers a share
+ * `share` true, fixed before any pair is asked: the first at the fewest
+ * pairs that pass the targets when all agree (at FIRST_LOOK_DELTA of δ), the
+ * second at sampleCap (the rest of δ); one look at sampleCap, at δ, when the
+ * first would need that many; none when even sampleCap pairs all agreeing
+ * could not pass (the split answers too few pairs true for the targets).
+ * The run sizes its sample by the split's own share; its price (split-cost.ts)
+ * by the expected share (cost/expected-matches.ts).
  */
-export function sampleOrder(size: number, n: number, seed: string): number[] {
+export function checkLooks(pairs: number, share: number, targets: Targets): CheckLook[] {
+  const cap = sampleCap(pairs);
+  const passesAll = (m: number, delta: number) =>
+    meets(splitBounds(share, clopperPearsonUpper(0, m, delta)), targets);
+  if (cap < 1 || !passesAll(cap, targets.delta)) return [];
+  const first = targets.delta * FIRST_LOOK_DELTA;
+  let m = 1;
+  while (m < cap && !passesAll(m, first)) m++;
+  if (m >= cap) return [{ size: cap, delta: targets.delta }];
+  return [
+    { size: m, delta: first },
+    { size: cap, delta: targets.delta - first },
+  ];
+}
+
+/**
+ * Whether a look can still pass after `disagreed` disagreements: as if every
+ * pair it adds agreed. The check stops before a look that cannot.
+ */
+export function lookCanPass(disagreed: number, look: CheckLook, share: number, targets: Targets): boolean {
+  return meets(splitBounds(share, clopperPearsonUpper(disagreed, look.size, look.delta)), targets);
+}
+
+/**
+ * The check's draws in order, as indexes into the group: the first `n` of a
+ * seeded shuffle (a partial Fisher-Yates: a sample without replacement),
+ * seeded by the group's key, so the run and its price (split-cost.ts) draw
+ * alike. Shuffled from the pairs in the order of their keys, not the group's:
+ * the record pass lists the pairs as DuckDB's threads deliver them, which may
+ * differ from run to run, and the same statement must sample the same pairs.
+ */
+export function sampleOrder(keys: readonly string[], n: number, seed: string): number[] {
   const rng = mulberry32(hashSeed(`pair split\u0000${SAMPLE_SEED}\u0000${seed}`));
-  const idx = Array.from({ length: size }, (_, i) => i);
+  const size = keys.length;
+  const idx = Array.from({ length: size }, (_, i) => i).sort((x, y) =>
+    keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : x - y,
+  );
   const m = Math.min(n, size);
   for (let i = 0; i < m; i++) {
     const j = i + Math.floor(rng() * (size - i));
@@ -244,18 +307,17 @@ export function compareLabels(a: string, b: string, s: SplitAnswer): boolean {
   return s.comparison === '=' ? a === b : a !== b;
 }
 
-/** Clopper-Pearson's lower bound on a share: `bad` of `n` failed, at level δ. 0 when nothing was seen. */
-export function lowerBound(bad: number, n: number, delta: number): number {
-  return n === 0 ? 0 : 1 - clopperPearsonUpper(bad, n, delta);
-}
-
-/** The check's figures over the sample so far. */
+/**
+ * The check's figures over the sample so far, judged at a look's level: the
+ * disagreement share's upper bound, and the recall and precision it gives at
+ * the split's share of true pairs.
+ */
 export function tally(
   reference: ReadonlyMap<Tuple, boolean | null>,
   splitOf: (t: Tuple) => boolean | null,
-  recall: number,
-  precision: number,
+  share: number,
   delta: number,
+  targets: Pick<PairSplitSetting, 'recall' | 'precision'>,
 ): SplitCheck {
   let answered = 0;
   let positives = 0;
@@ -274,8 +336,8 @@ export function tally(
     if (s && !truth) falseAlarms++;
     if (s === truth) agreed++;
   }
-  const recallBound = lowerBound(missed, positives, delta / 2);
-  const precisionBound = lowerBound(falseAlarms, splitPositives, delta / 2);
+  const disagreementBound = clopperPearsonUpper(answered - agreed, answered, delta);
+  const b = splitBounds(share, disagreementBound);
   return {
     draws: reference.size,
     answered,
@@ -284,9 +346,11 @@ export function tally(
     splitPositives,
     falseAlarms,
     agreed,
-    recallBound,
-    precisionBound,
-    passed: recallBound >= recall && precisionBound >= precision,
+    share,
+    disagreementBound,
+    recallBound: b.recall,
+    precisionBound: b.precision,
+    passed: meets(b, { ...targets, delta }),
   };
 }
 
@@ -301,7 +365,7 @@ export function describePairSplit(r: PairSplitReport): string {
     : '';
   const k = r.check;
   const sample = k
-    ? `; sample of ${k.answered} pairs agreed on ${k.agreed} (recall ≥ ${fixed(k.recallBound)}, precision ≥ ${fixed(k.precisionBound)} at delta ${r.setting.delta}; targets ${r.setting.recall}, ${r.setting.precision})`
+    ? `; sample of ${k.answered} pairs agreed on ${k.agreed} (the labels make ${fixed(k.share)} of the pairs true; recall ≥ ${fixed(k.recallBound)}, precision ≥ ${fixed(k.precisionBound)} at delta ${r.setting.delta}; targets ${r.setting.recall}, ${r.setting.precision})`
     : '';
   if (r.split)
     return `pair split: ${head} ran as ${how}: ${r.labelled} values labelled${sample}${r.askedAlone ? `; ${r.askedAlone} pairs with an unlabelled value asked alone` : ''}`;

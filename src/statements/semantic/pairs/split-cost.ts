@@ -10,18 +10,17 @@
  * request may hold, as the worker cuts them) and at its cascade's prices
  * (packing.ts StatementPacking.dollars):
  *  - its question (pair_split.yaml), one call;
- *  - the check's sample: rounds of SAMPLE_ROUND pairs drawn in the run's
- *    seeded order and asked the function's way, each round packed as the run
- *    packs it (pairsOf). Expected: the rounds the check needs to pass when
- *    the expected share of the pairs hold (pair-split.ts expectedRounds: 2 at
- *    the default targets), what the planner compares; at most (`atMost`):
- *    every round up to sampleCap(pairs) (MAX_SAMPLE), so a passed check's
- *    sample costs no more than that (pairs whose value got no label, asked
- *    alone, are not priced);
- *  - the labels: every distinct value of each side labelled by CLASSIFY,
- *    round by round as the run labels them (a round's new values, then the
- *    values of the pairs not sampled), each batch packed as the run packs it:
- *    the same values at either count of rounds, in batches cut where the rounds end.
+ *  - the labels: every distinct value of each side labelled by CLASSIFY in
+ *    one packed run, first, as the run labels them;
+ *  - the check's sample: the pairs of its looks (pair-split.ts checkLooks)
+ *    drawn in the run's seeded order and asked the function's way, each look
+ *    packed as the run packs it (pairsOf). The run sizes its looks by the
+ *    share of pairs its labels make true, known once they are; the price,
+ *    before any label, by the expected share (cost/expected-matches.ts: a
+ *    third), what the planner compares: the first look, the pairs that pass
+ *    when all agree. At most (`atMost`): both looks, every pair up to
+ *    sampleCap(pairs) (MAX_SAMPLE), so a passed check's sample costs no more
+ *    than that (pairs whose value got no label, asked alone, are not priced).
  *
  * The labels are the model's answer to the question. Before it is asked (EXPLAIN,
  * which asks no model, and the run deciding whether to ask it) they are
@@ -42,11 +41,10 @@ import type { StatementPacking } from '../cost/packing.js';
 import type { Tuple } from '../state/statement-calls.js';
 import { cheaper, type PlanCost, type PlanFigures, planPairs } from './pair-plan.js';
 import {
-  expectedRounds,
+  checkLooks,
   labelInputs,
   labeller,
   questionInputs,
-  SAMPLE_ROUND,
   type SplitAnswer,
   sampleCap,
   sampleOrder,
@@ -72,15 +70,14 @@ export interface SplitPart {
 export interface SplitCost extends PlanCost {
   readonly kind: 'split';
   readonly parts: readonly SplitPart[];
-  /** The parts when every round of the sample is asked, when that is more than the expected rounds (`atMost`). */
+  /** The parts when both looks of the check are asked, when that is more than its first (`atMost`). */
   readonly partsAtMost?: readonly SplitPart[];
   /** Distinct values labelled. */
   readonly values: number;
   /** Pairs the check asks at most. */
   readonly sample: number;
-  /** Rounds of the sample priced in the expected figures (expectedRounds), and at most. */
-  readonly rounds: number;
-  readonly roundsAtMost: number;
+  /** Pairs of the sample priced in the expected figures: its first look at the expected share (checkLooks). */
+  readonly sampled: number;
   /** The labels were assumed (ASSUMED_LABELS), not the model's. */
   readonly assumed: boolean;
 }
@@ -103,13 +100,13 @@ export interface SplitPriceContext {
   /** `-- @ small_side`. */
   readonly smallSide: number;
   readonly hint: string;
-  /** The check's targets (`-- @ pair_split`): the rounds it is expected to ask. */
+  /** The check's targets (`-- @ pair_split`): they size its looks. */
   readonly targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>;
   /** The most image-file bytes one pack may hold (llm/image-files.ts batchImageBytes); undefined: no images read. */
   readonly imageLimit?: number;
 }
 
-/** The split's price for one group of pairs: its question, its sample (expected rounds, and at most) and its labels. */
+/** The split's price for one group of pairs: its question, its labels and its sample (the first look expected, both at most). */
 export async function splitCost(
   fn: SemanticFunction,
   reader: PairReader,
@@ -118,11 +115,11 @@ export async function splitCost(
   answer?: Pick<SplitAnswer, 'question' | 'labels'>,
 ): Promise<SplitCost> {
   const cap = sampleCap(group.length);
-  const roundsAtMost = Math.ceil(cap / SAMPLE_ROUND);
-  const rounds = expectedRounds(cap, EXPECTED_MATCH_SHARE, c.targets);
-  const expected = await splitParts(fn, reader, group, c, answer, rounds);
-  const most =
-    rounds < roundsAtMost ? await splitParts(fn, reader, group, c, answer, roundsAtMost) : expected;
+  // At the expected share; when even that could not pass (targets near 1), every pair up to the cap, as before.
+  const looks = checkLooks(group.length, EXPECTED_MATCH_SHARE, c.targets).map((l) => l.size);
+  const sizes = looks.length > 0 ? looks : [cap];
+  const expected = await splitParts(fn, reader, group, c, answer, sizes.slice(0, 1));
+  const most = sizes.length > 1 ? await splitParts(fn, reader, group, c, answer, sizes) : expected;
   const figures = (parts: readonly SplitPart[]): PlanFigures => {
     let dollars: number | null = 0;
     for (const p of parts) {
@@ -139,20 +136,19 @@ export async function splitCost(
     parts: expected.parts,
     values: expected.values,
     sample: cap,
-    rounds,
-    roundsAtMost,
+    sampled: sizes[0]!,
     assumed: answer === undefined,
   };
 }
 
-/** The split's parts when the check asks `rounds` rounds of its sample, each priced as the run makes its calls. */
+/** The split's parts when the check asks its looks to `sizes` pairs, each priced as the run makes its calls. */
 async function splitParts(
   fn: SemanticFunction,
   reader: PairReader,
   group: readonly Tuple[],
   c: SplitPriceContext,
   answer: Pick<SplitAnswer, 'question' | 'labels'> | undefined,
-  rounds: number,
+  sizes: readonly number[],
 ): Promise<{ parts: SplitPart[]; values: number }> {
   const first = group[0]!;
   const said = answer ?? { question: reader.condition(first), labels: ASSUMED_LABELS };
@@ -177,41 +173,41 @@ async function splitParts(
     else parts.push(sum);
   };
   await part('question', c.catalog.pairSplit.cascade, [questionInputs(reader, first)], 1);
+  // Every distinct value of each side, labelled in one packed run as the run labels them (split-pairs.ts).
+  const values = [
+    ...new Set(
+      group.flatMap((t) => {
+        const s = reader.sides(t)!;
+        return [s.a, s.b];
+      }),
+    ),
+  ];
   const classify = labeller(c.catalog);
-  const pairsPacking = c.packing.forFunction(fn);
-  const labelPacking = classify ? c.packing.forFunction(classify) : undefined;
-  const labelled = new Set<string>();
-  /** A batch of values labelled as the run labels them (split-pairs.ts): the new ones, in one packed run. */
-  const label = async (values: readonly string[]) => {
-    const fresh = [...new Set(values)].filter((v) => !labelled.has(v));
-    for (const v of fresh) labelled.add(v);
-    if (!classify || !labelPacking || fresh.length === 0) return;
-    const inputs = labelInputs(fresh, said, c.hint);
-    const perPrompt = labelPacking.of(
-      inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i })),
-    ).perPrompt;
+  if (classify) {
+    const inputs = labelInputs(values, said, c.hint);
+    const perPrompt = c.packing
+      .forFunction(classify)
+      .of(inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i }))).perPrompt;
     await part('labels', classify.lazy.cascade, inputs, perPrompt);
-  };
-  const valuesOf = (ts: readonly Tuple[]) =>
-    ts.flatMap((t) => {
-      const s = reader.sides(t)!;
-      return [s.a, s.b];
-    });
-  const drawn = Math.min(sampleCap(group.length), rounds * SAMPLE_ROUND);
-  const order = sampleOrder(group.length, drawn, reader.group(first));
-  for (let at = 0; at < drawn; at += SAMPLE_ROUND) {
-    const round = order.slice(at, at + SAMPLE_ROUND).map((i) => group[i]!);
+  }
+  const pairsPacking = c.packing.forFunction(fn);
+  const order = sampleOrder(
+    group.map((t) => t.key),
+    sizes.at(-1) ?? 0,
+    reader.group(first),
+  );
+  let drawn = 0;
+  for (const size of sizes) {
+    const look = order.slice(drawn, size).map((i) => group[i]!);
+    drawn = size;
     await part(
       'sample',
       fn.lazy.cascade,
-      round.map((t) => t.inputs),
-      pairsPacking.pairsOf(round).perPrompt,
+      look.map((t) => t.inputs),
+      pairsPacking.pairsOf(look).perPrompt,
     );
-    await label(valuesOf(round));
   }
-  const sampled = new Set(order);
-  await label(valuesOf(group.filter((_, i) => !sampled.has(i))));
-  return { parts, values: labelled.size };
+  return { parts, values: values.length };
 }
 
 /**
@@ -260,15 +256,14 @@ export function describeSplitCost(s: SplitCost): string {
   const q = part('question');
   const sample = part('sample');
   const labels = part('labels');
-  const drawn = Math.min(s.sample, s.rounds * SAMPLE_ROUND);
   const most = s.atMost
-    ? `; at most, every round to ${s.sample} pairs asked: ${describeFigures(s.atMost)}`
+    ? `; at most, both looks of the check to ${s.sample} pairs asked: ${describeFigures(s.atMost)}`
     : '';
-  const rounds =
-    s.rounds < s.roundsAtMost
-      ? ` (${s.rounds} of ${s.roundsAtMost} rounds: those the check needs to pass when ${EXPECTED_WORDS})`
+  const sampled =
+    s.sampled < s.sample
+      ? ` (the check's first look: the pairs that bound recall and precision at the targets when all agree and ${EXPECTED_WORDS})`
       : '';
-  return `split ${describeFigures(s)}: ${q ? '1 question' : ''}${sample ? `, a sample of ${drawn} pairs in ${sample.calls} calls${rounds}` : ''}${labels ? `, ${s.values} values labelled in ${labels.calls} calls` : ''}${most}${s.assumed ? `; ${ASSUMED_WORDS}` : ''}`;
+  return `split ${describeFigures(s)}: ${q ? '1 question' : ''}${labels ? `, ${s.values} values labelled in ${labels.calls} calls` : ''}${sample ? `, a sample of ${s.sampled} pairs in ${sample.calls} calls${sampled}` : ''}${most}${s.assumed ? `; ${ASSUMED_WORDS}` : ''}`;
 }
 
 /** Calls, tokens and dollars (when priced) in words. */

@@ -13,17 +13,17 @@ import {
 import { type CallRunner, type CallTarget, targetOf } from '../calls/call-runner.js';
 import type { PlanCost } from '../pairs/pair-plan.js';
 import {
+  checkLooks,
   compareLabels,
   fixed,
   labelInputs,
   labeller,
-  lowerBound,
+  lookCanPass,
   MIN_SPLIT_PAIRS,
   type PairSplitChoice,
   type PairSplitReport,
   questionInputs,
   readSplitAnswer,
-  SAMPLE_ROUND,
   type SplitAnswer,
   type SplitCheck,
   sampleCap,
@@ -218,16 +218,23 @@ async function splitGroup(
     return a == null || b == null ? null : compareLabels(a, b, answer);
   };
 
-  // The check: rounds of sampled pairs, each asked the function's way (packed as its pairs pack).
-  const { recall, precision, delta } = c.setting;
-  const cap = sampleCap(group.length);
-  const order = sampleOrder(group.length, cap, reader.group(group[0]!));
+  // Every value labelled first: the split's answer to each pair, and its share of true pairs, size the check.
+  await label(group.flatMap((t) => [reader.sides(t)!.a, reader.sides(t)!.b]));
+  const share = group.filter((t) => splitOf(t) === true).length / group.length;
+  // The check: its looks at sampled pairs, each asked the function's way (packed as its pairs pack).
+  const looks = checkLooks(group.length, share, c.setting);
+  const order = sampleOrder(
+    group.map((t) => t.key),
+    looks.at(-1)?.size ?? 0,
+    reader.group(group[0]!),
+  );
   const reference = new Map<Tuple, boolean | null>();
   const packing = c.runner.packing.forFunction(fn);
   let check: SplitCheck | undefined;
-  for (let drawn = 0; drawn < cap; ) {
-    const round = order.slice(drawn, drawn + SAMPLE_ROUND).map((i) => group[i]!);
-    drawn += round.length;
+  for (const look of looks) {
+    // Hopeless: even if every pair it adds agreed, this look could not pass.
+    if (check && !lookCanPass(check.answered - check.agreed, look, share, c.setting)) break;
+    const round = order.slice(reference.size, look.size).map((i) => group[i]!);
     const batch = packing.pairsOf(round).perPrompt;
     const outs = await c.runner.run(
       { ...targetOf(fn), batch },
@@ -238,28 +245,18 @@ async function splitGroup(
       results.set(t.key, v);
       reference.set(t, typeof v === 'boolean' ? v : null);
     });
-    await label(round.flatMap((t) => [reader.sides(t)!.a, reader.sides(t)!.b]));
-    check = tally(reference, splitOf, recall, precision, delta);
+    check = tally(reference, splitOf, share, look.delta, c.setting);
     if (check.passed) break;
-    // Hopeless: even if every pair still to draw were true and agreed, a bound would stay under its target.
-    const left = cap - drawn;
-    const best = (bad: number, n: number) => lowerBound(bad, n + left, delta / 2);
-    if (
-      best(check.missed, check.positives) < recall ||
-      best(check.falseAlarms, check.splitPositives) < precision
-    )
-      break;
   }
   const sampled = new Set(reference.keys());
   const unsampled = group.filter((t) => !sampled.has(t));
   if (!check?.passed) {
     const why = check
       ? `the sample of ${check.answered} pairs bounds recall at ${fixed(check.recallBound)} and precision at ${fixed(check.precisionBound)}, under the targets`
-      : 'no sample could be drawn';
+      : `the labels make ${fixed(share)} of the pairs true: not even ${sampleCap(group.length)} sampled pairs all agreeing could bound recall and precision at the targets`;
     c.reports.push({ ...head, answer, ...(check ? { check } : {}), why });
     return unsampled;
   }
-  await label(unsampled.flatMap((t) => [reader.sides(t)!.a, reader.sides(t)!.b]));
   const alone: Tuple[] = [];
   for (const t of unsampled) {
     const v = splitOf(t);
