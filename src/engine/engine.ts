@@ -13,6 +13,7 @@ import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import { LlmWorkBound } from '../db/llm-work-bound.js';
 import { removeOrphanedFolders } from '../db/owned-folders.js';
+import { dropLeftPendingTables } from '../db/pending-tables.js';
 import type { QueryResult } from '../db/query-result.js';
 import { type DatabaseSpill, DEFAULT_MEMORY_LIMIT, databaseSpill } from '../db/spill-settings.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
@@ -213,6 +214,8 @@ export class Engine {
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );
+    // A CTAS a crash cut short left its empty pending table (db/pending-tables.ts); a new database has none.
+    if (!isInMemory(options.database)) await system.run((con) => dropLeftPendingTables(con));
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
     semantic.catalog = await system.run((con) =>
