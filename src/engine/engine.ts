@@ -11,7 +11,7 @@ import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } 
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
-import { LlmWorkBound } from '../db/llm-work-bound.js';
+import { DEFAULT_LLM_MEMORY_LIMIT, LlmWorkBound } from '../db/llm-work-bound.js';
 import { removeOrphanedFolders } from '../db/owned-folders.js';
 import { dropLeftPendingTables } from '../db/pending-tables.js';
 import type { QueryResult } from '../db/query-result.js';
@@ -193,8 +193,8 @@ export class Engine {
     const llmWork = await LlmWorkBound.create(
       system,
       options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-      // Unset: the engine's own bound, so never lowered (llm-work-bound.ts says why it is not 256MB).
-      options.llmMemoryLimit ?? options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      // Unset: 256MB (llm-work-bound.ts); kept only when below the engine's own.
+      options.llmMemoryLimit ?? DEFAULT_LLM_MEMORY_LIMIT,
     ).catch((err: unknown) => {
       system.con.closeSync();
       instance.closeSync();

@@ -228,15 +228,26 @@ export async function writeMapStreamed(
   plan: MapPlan,
   ctx: MapStreamContext,
   how: StreamedWrite,
+  llmWorkOver?: () => Promise<void>,
 ): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
   streamedWrites.started++;
-  return how.scratch ? writeThroughScratch(plan, ctx, how.scratch) : createDirectly(plan, ctx, how.con);
+  return how.scratch
+    ? writeThroughScratch(plan, ctx, how.scratch, llmWorkOver)
+    : createDirectly(plan, ctx, how.con);
 }
 
+/**
+ * `llmWorkOver` is called for a `COPY … TO` once the last row is in the scratch table, before
+ * the statement that writes the file: that statement is DuckDB's alone (no call is left), and a
+ * Parquet file's row group is built in memory, which DuckDB cannot spill — ~112 MiB for 100,000
+ * ~1 KB rows failed under the 256 MB bound LLM work runs under (db/llm-work-bound.ts). An INSERT
+ * or a table keeps the lower bound to its end: DuckDB evicts or spills the table's blocks under it.
+ */
 async function writeThroughScratch(
   plan: MapPlan,
   ctx: MapStreamContext,
   scratch: ScratchDatabase,
+  llmWorkOver: (() => Promise<void>) | undefined,
 ): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
   // The session's connection, leased to this statement: a queue of its own for the checks.
   const session = { ...ctx, q: new ConnectionQueue(ctx.con) };
@@ -278,6 +289,8 @@ async function writeThroughScratch(
   );
   await out.close();
   await scratch.con.run('COMMIT');
+  // A table written from the scratch file spills under the lower bound; a Parquet row group cannot.
+  if (write?.kind === 'copy') await llmWorkOver?.();
   // Whether `_error` goes in: as the batch path decides (map-batch-statement.ts, hasErrors).
   const withError =
     write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
