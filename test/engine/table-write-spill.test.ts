@@ -198,33 +198,6 @@ test('the default bounds as DuckDB shows them (an engine started with both defau
   }
 });
 
-test("a COPY (RVBBIT MAP …) TO Parquet whose row group is past the LLM bound is written, the engine's bound back after", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-copy-bound-'));
-  const f = await startFixture({}, { llmMemoryLimit: '24MB' });
-  try {
-    const file = join(dir, 'out.parquet');
-    // 2,000 rows of ~32 KB, each its own call: one Parquet row group of ~64 MB, built in memory.
-    const copy = `COPY (RVBBIT MAP PARALLEL 16 'label'
-      USING (SELECT range AS k, repeat(md5(range::VARCHAR), 1024) AS pad, 'item ' || range AS text FROM range(2000))
-      WITH (limit = 0)) TO '${file}' (FORMAT parquet)`;
-    const r = await f.engine.query(copy);
-    assert.equal(
-      r.rows.map((row) => Number(row.Count)),
-      [2000],
-    );
-    assert.is(f.sim.stats().requests, 2000);
-    const check = await f.engine.query(
-      `SELECT count(*)::DOUBLE AS n, bool_and(length(pad) = 32768) AS whole FROM '${file}'`,
-    );
-    assert.equal(check.rows[0], { n: 2000, whole: true });
-    const now = await f.engine.query(`SELECT current_setting('memory_limit') AS m`);
-    assert.is(now.rows[0]!.m, '953.6 MiB');
-  } finally {
-    await f.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 test('a COPY (SELECT … LLM(…)) TO Parquet runs under the engine bound: its row group, built in memory, is past the LLM bound', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-copy-semantic-'));
   const f = await startFixture({ latencyMs: 1500 }, { llmMemoryLimit: '32MB' });
