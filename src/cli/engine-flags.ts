@@ -8,6 +8,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { RvbbitError } from '../../base/errors.js';
 import { MAX_PARALLEL, MAX_SMALL_SIDE } from '../../grammar/with-options.js';
 import type { CliConfig } from '../config/cli-config.js';
+import { DEFAULT_LLM_MEMORY_LIMIT } from '../db/llm-work-bound.js';
 import { DEFAULT_MEMORY_LIMIT } from '../db/spill-settings.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import type { ProviderOption } from '../engine/provider.js';
@@ -151,7 +152,7 @@ export function addEngineFlags(cmd: Command): Command {
     )
     .option(
       '--llm-memory-limit <size>',
-      `DuckDB's memory_limit while a statement with LLM calls runs, when lower, e.g. 256MB (default: RVBBIT_LLM_MEMORY_LIMIT, else unset: never lowered)`,
+      `DuckDB's memory_limit while a statement with LLM calls runs, when lower (default: RVBBIT_LLM_MEMORY_LIMIT, else ${DEFAULT_LLM_MEMORY_LIMIT}; the --memory-limit value turns it off)`,
     );
 }
 

@@ -3,10 +3,9 @@
  * statement writes row after row for as long as its calls take: a million-row
  * `CREATE TABLE … AS RVBBIT MAP` into a database file holds the table's written
  * blocks (DuckDB keeps them cached until its memory_limit forces them out,
- * duckdb/duckdb#5455), its open row group, and a million log rows that cannot
- * be checkpointed while its write transaction is open — ~450 MB of DuckDB
- * memory at 1M rows under the engine's 1 GB bound (docs/performance.md). Under a
- * lower bound DuckDB evicts or spills them instead. A plain statement keeps the
+ * duckdb/duckdb#5455), its open row group, and the log rows written meanwhile —
+ * ~450 MB of DuckDB memory at 1M rows under the engine's 1 GB bound
+ * (docs/performance.md). Under a lower bound DuckDB evicts or spills them instead. A plain statement keeps the
  * engine's bound (a large sort or join spills less under it), so the lower one
  * holds only while LLM work runs: set once the first such statement has run a
  * second, the engine's own put back when the last one ends.
@@ -17,16 +16,28 @@
  * over the value it lowered to.
  */
 import type { ConnectionQueue } from './connection-queue.js';
+import { DEFAULT_MEMORY_LIMIT } from './spill-settings.js';
 import { quoteString } from './sql-text.js';
 
 /**
- * The bound that cut a 1M-row CTAS of a MAP into a file from 1,108 to 831 MB (docs/performance.md).
- * Not the default: under it a COPY (RVBBIT MAP …) TO a Parquet file of 100,000 ~1 KB rows failed
- * with DuckDB's "Out of Memory Error: failed to allocate data of size 112.1 MiB (138.9 MiB/244.1
- * MiB used)" — the Parquet writer's row group, written after the calls, under the lowered bound.
- * Unset, EngineOptions.llmMemoryLimit is the engine's own bound: never lowered.
+ * The bound while LLM work runs unless EngineOptions.llmMemoryLimit says otherwise (the engine's
+ * own bound there: never lowered). It cut a 1M-row CTAS of a MAP into a file from 1,108 to 831 MB
+ * (docs/performance.md). A MAP's final write runs after its calls, under the engine's bound
+ * again (map-stream-write.ts: a COPY … TO Parquet of 100,000 ~1 KB rows failed under 256 MB
+ * with DuckDB's "Out of Memory Error: failed to allocate data of size 112.1 MiB", the Parquet
+ * writer's row group, which DuckDB cannot spill).
  */
-export const SUGGESTED_LLM_MEMORY_LIMIT = '256MB';
+export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
+
+/**
+ * How DuckDB shows the engine's default bounds (`current_setting('memory_limit')`): with both at
+ * their defaults an engine's start runs no query to learn them (the four reads and SETs create()
+ * runs otherwise; a test checks these against DuckDB).
+ */
+export const SHOWN_DEFAULT_LIMITS: Readonly<Record<string, string>> = {
+  [DEFAULT_MEMORY_LIMIT]: '953.6 MiB',
+  [DEFAULT_LLM_MEMORY_LIMIT]: '244.1 MiB',
+};
 
 /** How long LLM work runs before the bound is lowered (see hold()). */
 export const LOWER_AFTER_MS = 1000;
@@ -82,9 +93,19 @@ export class LlmWorkBound {
     llmLimit: string,
     lowerAfterMs = LOWER_AFTER_MS,
   ): Promise<LlmWorkBound> {
-    // Unset (the default) it is the engine's own bound: nothing to check or lower, and a start pays no query for it.
+    // The engine's own bound: nothing to check or lower, and a start pays no query for it.
     if (llmLimit === engineLimit)
       return new LlmWorkBound(q, { shown: '', given: engineLimit }, undefined, lowerAfterMs);
+    const known = [SHOWN_DEFAULT_LIMITS[engineLimit], SHOWN_DEFAULT_LIMITS[llmLimit]];
+    if (known[0] !== undefined && known[1] !== undefined) {
+      const lower = bytesOfDuckDbSize(known[1]) < bytesOfDuckDbSize(known[0]);
+      return new LlmWorkBound(
+        q,
+        { shown: known[0], given: engineLimit },
+        lower ? { shown: known[1], given: llmLimit } : undefined,
+        lowerAfterMs,
+      );
+    }
     const shown = await readLimit(q);
     await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(llmLimit)}`));
     const llmShown = await readLimit(q);

@@ -53,9 +53,9 @@ export interface EngineOptions {
   readonly memoryLimit?: string;
   /**
    * DuckDB's `memory_limit` while a statement with LLM work (MAP, RUN, a semantic
-   * operator) has run a second, when below `memoryLimit`; default: unset, never lowered
-   * ('256MB' cut a 1M-row CTAS into a file by 277 MB but failed a COPY to Parquet:
-   * db/llm-work-bound.ts).
+   * operator) has run a second, when below `memoryLimit` (default '256MB'; the same as
+   * `memoryLimit`: never lowered). A MAP's final write (COPY … TO, INSERT, a CTAS through
+   * the scratch file) runs after its calls under `memoryLimit` again: db/llm-work-bound.ts.
    * Such a statement writes for as long as its calls take, and what DuckDB
    * caches meanwhile (the written table's blocks, its log rows) is evicted or
    * spilled past it; plain SQL keeps `memoryLimit`. A `SET memory_limit` wins.

@@ -11,8 +11,9 @@ import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } 
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
-import { LlmWorkBound } from '../db/llm-work-bound.js';
+import { DEFAULT_LLM_MEMORY_LIMIT, LlmWorkBound } from '../db/llm-work-bound.js';
 import { removeOrphanedFolders } from '../db/owned-folders.js';
+import { dropLeftPendingTables } from '../db/pending-tables.js';
 import type { QueryResult } from '../db/query-result.js';
 import { type DatabaseSpill, DEFAULT_MEMORY_LIMIT, databaseSpill } from '../db/spill-settings.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
@@ -192,8 +193,8 @@ export class Engine {
     const llmWork = await LlmWorkBound.create(
       system,
       options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-      // Unset: the engine's own bound, so never lowered (llm-work-bound.ts says why it is not 256MB).
-      options.llmMemoryLimit ?? options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+      // Unset: 256MB (llm-work-bound.ts); kept only when below the engine's own.
+      options.llmMemoryLimit ?? DEFAULT_LLM_MEMORY_LIMIT,
     ).catch((err: unknown) => {
       system.con.closeSync();
       instance.closeSync();
@@ -213,6 +214,8 @@ export class Engine {
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );
+    // A CTAS a crash cut short left its empty pending table (db/pending-tables.ts); a new database has none.
+    if (!isInMemory(options.database)) await system.run((con) => dropLeftPendingTables(con));
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
     semantic.catalog = await system.run((con) =>

@@ -9,6 +9,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Statement } from '../../grammar/index.js';
+import { leadingWords } from '../../grammar/statement-kind.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError } from '../db/duckdb-error.js';
@@ -68,9 +69,14 @@ export interface StatementRun {
 }
 
 interface Executor<P extends Plan> {
-  run(plan: P, r: StatementRun): Promise<Outcome>;
+  /**
+   * `llmWorkOver`: puts DuckDB's bound back to the engine's (db/llm-work-bound.ts) once the
+   * statement's calls are over and only DuckDB's work is left (a MAP's final write); the end
+   * of the statement does it otherwise.
+   */
+  run(plan: P, r: StatementRun, llmWorkOver?: () => Promise<void>): Promise<Outcome>;
   /** Rows as they come, ending with the statement's totals; without it, run()'s rows in batches. */
-  stream?(plan: P, r: StatementRun): AsyncGenerator<Rows, StatementTotals>;
+  stream?(plan: P, r: StatementRun, llmWorkOver?: () => Promise<void>): AsyncGenerator<Rows, StatementTotals>;
 }
 
 const NONE = { rowsIn: 0, calls: 0, cacheHits: 0, cost: 0 } as const;
@@ -155,7 +161,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
     },
   },
   map: {
-    async run(plan, r) {
+    async run(plan, r, llmWorkOver) {
       const { runMapStatement, streamable, openStreamedWrite, writeMapStreamed } = await llmStatements();
       noticeLoadWarnings(plan.map.cascade, r);
       noticeParallelCap(plan.map.limits.parallel, r);
@@ -166,6 +172,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
         // A plain MAP is the stream, collected, holding the session's connection meanwhile;
         // a MAP that writes streams into its table, or a scratch file, when it can (map-stream-write.ts).
         const streamed = streamable(plan.map) ? undefined : await openStreamedWrite(plan.map, ctx);
+        // The batch path's COPY writes its Parquet row groups inside the statement: under the engine's bound.
+        if (!streamed && plan.map.write?.kind === 'copy') await llmWorkOver?.();
         try {
           out = streamable(plan.map)
             ? await withLease(r, async (con) => {
@@ -174,7 +182,7 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
               })
             : streamed
               ? await withLease(r, async (con) =>
-                  mapOutcome(await writeMapStreamed(plan.map, { ...ctx, con }, streamed)),
+                  mapOutcome(await writeMapStreamed(plan.map, { ...ctx, con }, streamed, llmWorkOver)),
                 )
               : mapOutcome(await runMapStatement(plan.map, ctx));
         } finally {
@@ -187,9 +195,9 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
       if (cut) r.options.onNotice?.(cut);
       return out;
     },
-    async *stream(plan, r) {
+    async *stream(plan, r, llmWorkOver) {
       const { streamsOnStream, streamMap } = await llmStatements();
-      if (!streamsOnStream(plan.map)) return yield* inBatches(await this.run(plan, r), r);
+      if (!streamsOnStream(plan.map)) return yield* inBatches(await this.run(plan, r, llmWorkOver), r);
       noticeLoadWarnings(plan.map.cascade, r);
       noticeParallelCap(plan.map.limits.parallel, r);
       const passes = await usingPassed(r, limitedUsingSql(plan.map));
@@ -271,15 +279,25 @@ export async function planOf(shared: EngineShared, stmt: Statement): Promise<Pla
 /** The kinds that make LLM calls: DuckDB runs under the engine's lower bound while they do (db/llm-work-bound.ts). */
 const LLM_WORK: ReadonlySet<Plan['kind']> = new Set(['map', 'run', 'semantic']);
 
+/**
+ * A `COPY (…) TO` with semantic operators runs under the engine's bound throughout: it writes
+ * once its calls are answered (write-passes.ts), inside the statement, and a Parquet file's row
+ * group is built in memory, which DuckDB cannot spill (measured: 32,000 ~4 KB rows to Parquet
+ * failed with DuckDB's out-of-memory under a 32 MB LLM bound). A MAP's COPY puts the bound back
+ * before its final write instead (map-stream-write.ts).
+ */
+const writesAFile = (plan: Plan): boolean =>
+  plan.kind === 'semantic' && leadingWords(plan.semantic.stmt.text, 1)[0] === 'COPY';
+
 const holdLlmBound = (plan: Plan, r: StatementRun): (() => Promise<void>) | undefined =>
-  LLM_WORK.has(plan.kind) ? r.shared.llmWork.hold() : undefined;
+  LLM_WORK.has(plan.kind) && !writesAFile(plan) ? r.shared.llmWork.hold() : undefined;
 
 /** Runs a plan to its whole result, by its kind's executor. */
 export async function runPlan(plan: Plan, r: StatementRun): Promise<Outcome> {
   const executor = EXECUTORS[plan.kind] as Executor<Plan>;
   const release = holdLlmBound(plan, r);
   try {
-    return await executor.run(plan, r);
+    return await executor.run(plan, r, release);
   } finally {
     await release?.();
   }
@@ -290,8 +308,8 @@ export async function* streamPlan(plan: Plan, r: StatementRun): AsyncGenerator<R
   const executor = EXECUTORS[plan.kind] as Executor<Plan>;
   const release = holdLlmBound(plan, r);
   try {
-    if (executor.stream) return yield* executor.stream(plan, r);
-    return yield* inBatches(await executor.run(plan, r), r);
+    if (executor.stream) return yield* executor.stream(plan, r, release);
+    return yield* inBatches(await executor.run(plan, r, release), r);
   } finally {
     await release?.();
   }

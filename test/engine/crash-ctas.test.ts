@@ -14,6 +14,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { answerLogPath, readAnswerLog } from '../../src/cache/answer-log.js';
+import { PENDING_PREFIX } from '../../src/db/pending-tables.js';
 import { startSimulatorProcess } from '../../src/sim/index.js';
 import { dbOnSimulator, start } from '../cli/helpers.js';
 
@@ -78,18 +79,23 @@ test('kill -9 mid CREATE TABLE … AS RVBBIT MAP: the re-run pays only for the r
     await first.done;
     const answered = await answersLeft(db);
     assert.ok(answered > 0 && answered < N, `killed mid-way (${answered} of ${N} answered)`);
-    // The statement never committed: no half-written table.
-    assert.is(
-      await withDatabase(db, async (read) =>
-        Number((await read(`SELECT count(*)::INT AS n FROM duckdb_tables() WHERE table_name = 'out'`))[0]!.n),
-      ),
-      0,
-    );
+    // The statement never committed: no half-written table, only its pending table, empty (db/pending-tables.ts).
+    const tablesNow = () =>
+      withDatabase(db, async (read) =>
+        (
+          await read(
+            `SELECT table_name AS t, estimated_size::INT AS n FROM duckdb_tables() WHERE table_name = 'out' OR starts_with(table_name, '${PENDING_PREFIX}')`,
+          )
+        ).map((r) => [String(r.t).startsWith(PENDING_PREFIX) ? 'pending' : String(r.t), Number(r.n)]),
+      );
+    assert.equal(await tablesNow(), [['pending', 0]]);
 
     await sim.resetStats();
     const second = await ctas(db, sim.url).done;
     assert.is(second.code, 0, second.err);
     assert.is((await sim.stats()).requests, N - answered);
+    // The re-run's engine dropped the crash's pending table; its own was renamed `out`.
+    assert.equal(await tablesNow(), [['out', N]]);
 
     // An uninterrupted run into a fresh file: the same rows, in the same order.
     const whole = await ctas(clean, sim.url).done;

@@ -10,8 +10,11 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DEFAULT_LLM_MEMORY_LIMIT, SHOWN_DEFAULT_LIMITS } from '../../src/db/llm-work-bound.js';
+import { DEFAULT_MEMORY_LIMIT } from '../../src/db/spill-settings.js';
 import { createEngine } from '../../src/index.js';
 import { ENGINE_CASCADES, startFixture } from './engine-fixture.js';
 
@@ -145,13 +148,81 @@ test('once a statement with LLM calls has run a second, DuckDB is under the lowe
   }
 });
 
-test('unset, llmMemoryLimit never lowers the bound (256MB failed a COPY to Parquet: llm-work-bound.ts)', async () => {
-  const f = await startFixture({ latencyMs: 1500 });
+test('unset, llmMemoryLimit is 256MB: lowered while a MAP runs past a second, 1GB again after; set to memoryLimit, never lowered', async () => {
+  const map = `RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`;
+  const unset = await startFixture({ latencyMs: 1500 });
   try {
-    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'x' AS text) WITH (limit = 0)`);
+    const seen = new Set<string>();
+    const running = unset.engine.query(map);
+    let done = false;
+    void running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      seen.add(String((await unset.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await running;
+    assert.equal([...seen].sort(), ['244.1 MiB', '953.6 MiB']);
+    assert.is(unset.engine.shared.llmWork.lowerings, 1);
+    const now = await unset.engine.query(`SELECT current_setting('memory_limit') AS m`);
+    assert.is(now.rows[0]!.m, '953.6 MiB');
+  } finally {
+    await unset.close();
+  }
+  const off = await startFixture({ latencyMs: 1500 }, { memoryLimit: '1GB', llmMemoryLimit: '1GB' });
+  try {
+    await off.engine.query(map);
+    assert.is(off.engine.shared.llmWork.lowerings, 0);
+  } finally {
+    await off.close();
+  }
+});
+
+test('the default bounds as DuckDB shows them (an engine started with both defaults reads neither)', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  try {
+    for (const [given, shown] of Object.entries(SHOWN_DEFAULT_LIMITS)) {
+      await con.run(`SET memory_limit = '${given}'`);
+      const r = await con.runAndReadAll(`SELECT current_setting('memory_limit') AS m`);
+      assert.is(r.getRowObjectsJS()[0]!.m, shown, given);
+    }
+    assert.equal(
+      Object.keys(SHOWN_DEFAULT_LIMITS).sort(),
+      [DEFAULT_MEMORY_LIMIT, DEFAULT_LLM_MEMORY_LIMIT].sort(),
+    );
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+});
+
+test('a COPY (SELECT … LLM(…)) TO Parquet runs under the engine bound: its row group, built in memory, is past the LLM bound', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-copy-semantic-'));
+  const f = await startFixture({ latencyMs: 1500 }, { llmMemoryLimit: '32MB' });
+  try {
+    const file = join(dir, 'out.parquet');
+    // Under the 32 MB bound this failed: "Out of Memory Error: failed to allocate data of size 16.0 MiB (19.0 MiB/30.5 MiB used)".
+    const r = await f.engine.query(`-- @ parallel: 10
+      -- @ batch: 1
+      COPY (SELECT k, pad, LLM('Give a short label for the text', text RETURNING VARCHAR) AS label
+        FROM (SELECT range % 10 AS k, repeat(md5(range::VARCHAR), 128) AS pad, 'item ' || (range % 10) AS text
+              FROM range(${ROWS})))
+      TO '${file}' (FORMAT parquet)`);
+    assert.equal(
+      r.rows.map((row) => Number(row.Count)),
+      [ROWS],
+    );
     assert.is(f.engine.shared.llmWork.lowerings, 0);
+    assert.is(f.sim.stats().requests, 10);
+    const check = await f.engine.query(
+      `SELECT count(*)::DOUBLE AS n, count(DISTINCT (k, label))::DOUBLE AS answers FROM '${file}'`,
+    );
+    assert.equal(check.rows[0], { n: ROWS, answers: 10 });
   } finally {
     await f.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -9,8 +9,10 @@
  * table, as the batch path writes it from its two temp tables
  * (map-batch-statement.ts): the same typed SELECT, the same `_error` rule,
  * all of it or nothing. CREATE TABLE … AS of a table (not TEMP, its name not
- * dotted) skips the scratch file: that connection creates the table and
- * appends to it, all in one transaction, so no row is written twice and
+ * dotted) skips the scratch file: that connection appends to a pending
+ * table committed empty first and renames it to the target in the one
+ * transaction that writes every row (db/pending-tables.ts says why not a
+ * CREATE in that transaction), so no row is written twice and
  * DuckDB caches one copy of the rows, not two. The input is never copied whole into a TEMP table,
  * so what JavaScript and DuckDB hold is bounded by the rows in flight, not
  * by N (DuckDB may still cache the written file's blocks under its
@@ -21,8 +23,8 @@
  * selects `_error` only when some row failed (or, for INSERT, when the target
  * takes it), exactly as the batch path decides. A table created directly has
  * `_error` from the start and drops it before its commit when no row failed
- * (in DuckDB a DROP COLUMN of a table created in the same transaction is a
- * catalog change: 2 ms after 300,000 rows).
+ * (a DROP COLUMN in the transaction that appended the rows: 2 ms after
+ * 300,000 rows).
  *
  * Taken outside a transaction block only: the scratch table is committed by
  * its own connection, which a transaction the session opened earlier would
@@ -30,11 +32,13 @@
  * write. Inside BEGIN … COMMIT, or where DuckDB refuses the scratch file, the
  * batch path runs as before.
  */
+import { randomBytes } from 'node:crypto';
 import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
 import { BufferedAppender } from '../../db/buffered-appender.js';
 import { ConnectionQueue } from '../../db/connection-queue.js';
 import { withUserSqlErrors } from '../../db/duckdb-error.js';
+import { PENDING_PREFIX } from '../../db/pending-tables.js';
 import {
   inTransactionBlock,
   type QueryResult,
@@ -58,6 +62,9 @@ import type { MapPlan } from './plan-map.js';
 
 /** The scratch table's name inside its database. */
 const ROWS_TABLE = 'rows';
+
+/** The pending table a direct write's connection appends to, until its commit (dropped by close() otherwise). */
+const pending = new WeakMap<DuckDBConnection, string>();
 
 /** Counts of the streamed writes since the process started (tests read them). */
 export const streamedWrites = { started: 0, scratchRows: 0, directRows: 0 };
@@ -97,6 +104,10 @@ export async function openStreamedWrite(
         if (closed) return;
         closed = true;
         await con.run('ROLLBACK').catch(() => undefined);
+        // A failed or cancelled write's pending table (committed empty before the first row): dropped.
+        const left = pending.get(con);
+        if (left !== undefined) await con.run(`DROP TABLE IF EXISTS ${left}`).catch(() => undefined);
+        pending.delete(con);
         con.closeSync();
       },
     };
@@ -217,15 +228,26 @@ export async function writeMapStreamed(
   plan: MapPlan,
   ctx: MapStreamContext,
   how: StreamedWrite,
+  llmWorkOver?: () => Promise<void>,
 ): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
   streamedWrites.started++;
-  return how.scratch ? writeThroughScratch(plan, ctx, how.scratch) : createDirectly(plan, ctx, how.con);
+  return how.scratch
+    ? writeThroughScratch(plan, ctx, how.scratch, llmWorkOver)
+    : createDirectly(plan, ctx, how.con);
 }
 
+/**
+ * `llmWorkOver` is called for a `COPY … TO` once the last row is in the scratch table, before
+ * the statement that writes the file: that statement is DuckDB's alone (no call is left), and a
+ * Parquet file's row group is built in memory, which DuckDB cannot spill — ~112 MiB for 100,000
+ * ~1 KB rows failed under the 256 MB bound LLM work runs under (db/llm-work-bound.ts). An INSERT
+ * or a table keeps the lower bound to its end: DuckDB evicts or spills the table's blocks under it.
+ */
 async function writeThroughScratch(
   plan: MapPlan,
   ctx: MapStreamContext,
   scratch: ScratchDatabase,
+  llmWorkOver: (() => Promise<void>) | undefined,
 ): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
   // The session's connection, leased to this statement: a queue of its own for the checks.
   const session = { ...ctx, q: new ConnectionQueue(ctx.con) };
@@ -267,6 +289,8 @@ async function writeThroughScratch(
   );
   await out.close();
   await scratch.con.run('COMMIT');
+  // A table written from the scratch file spills under the lower bound; a Parquet row group cannot.
+  if (write?.kind === 'copy') await llmWorkOver?.();
   // Whether `_error` goes in: as the batch path decides (map-batch-statement.ts, hasErrors).
   const withError =
     write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
@@ -301,12 +325,21 @@ async function createDirectly(
     const columnNames = [...inputNamesOut(names, plan.output), ...addedNames(plan.output)];
     const columnTypes = [...types, ...resultTypes];
     const columns = columnNames.map((c, i) => `${quoteIdent(c)} ${typeName(columnTypes[i]!)}`).join(', ');
+    // A table of that name already there fails here, before the first call (DuckDB's own message).
     await con.run('BEGIN TRANSACTION');
-    // A table of that name already there fails here, before the first call.
     await con.run(`CREATE TABLE ${table} (${columns})`);
+    await con.run('ROLLBACK');
+    // The rows go to a pending table committed empty first, so the transaction that appends them
+    // makes no catalog change until its end: DuckDB checkpoints the database meanwhile (the log
+    // rows each call commits), which a CREATE TABLE in that transaction would block (see above).
+    const pendingName = `${PENDING_PREFIX}${randomBytes(6).toString('hex')}`;
+    const pendingTable = [db, schema, pendingName].map(quoteIdent).join('.');
+    pending.set(con, pendingTable);
+    await con.run(`CREATE TABLE ${pendingTable} (${columns})`);
+    await con.run('BEGIN TRANSACTION');
     const appendColumn = columnTypes.map(cellAppender);
     const inputs = types.length;
-    const out = new BufferedAppender(new ConnectionQueue(con), name, { schema, catalog: db });
+    const out = new BufferedAppender(new ConnectionQueue(con), pendingName, { schema, catalog: db });
     let failed = false;
     const run = await closedOnFailure(out, () =>
       runInOrder(plan, ctx, types, async (rows) => {
@@ -327,8 +360,11 @@ async function createDirectly(
       }),
     );
     await out.close();
-    if (!failed) await con.run(`ALTER TABLE ${table} DROP COLUMN ${ERROR_COLUMN}`);
+    if (!failed) await con.run(`ALTER TABLE ${pendingTable} DROP COLUMN ${ERROR_COLUMN}`);
+    // The rows and the name in one commit: the table appears whole or not at all.
+    await con.run(`ALTER TABLE ${pendingTable} RENAME TO ${quoteIdent(name)}`);
     await con.run('COMMIT');
+    pending.delete(con);
     return { result: await tableCreated(ctx.con, plan, ctx.queryId), run };
   } finally {
     caster?.close();
