@@ -5,7 +5,7 @@
  * when the engine closes, and — when a crash left one behind — when the next
  * engine starts (removeOrphanedFolders); a running process's is never removed.
  */
-import { lstatSync, mkdtempSync, opendirSync, rmSync } from 'node:fs';
+import { type Dirent, lstatSync, mkdtempSync, opendirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,6 +36,20 @@ const REMOVE_AT_MOST = 256;
  * a running process's included. Returns the removed paths.
  */
 export function removeOrphanedFolders(parent: string = tmpdir()): string[] {
+  return removeOrphans(parent, OWNED_FOLDER, (entry) => entry.isDirectory());
+}
+
+/**
+ * Removes the entries of `parent` whose name `named` matches (its first group
+ * the id of the process that made it) and `ours` accepts, made in a process
+ * that is gone and owned by this user; keeps every other. Returns the removed
+ * paths. A missing `parent` removes nothing.
+ */
+export function removeOrphans(
+  parent: string,
+  named: RegExp,
+  ours: (entry: Dirent) => boolean = () => true,
+): string[] {
   const removed: string[] = [];
   let dir: ReturnType<typeof opendirSync>;
   try {
@@ -47,8 +61,8 @@ export function removeOrphanedFolders(parent: string = tmpdir()): string[] {
     for (let seen = 0; seen < SCAN_AT_MOST && removed.length < REMOVE_AT_MOST; seen++) {
       const entry = dir.readSync();
       if (entry === null) break;
-      const pid = OWNED_FOLDER.exec(entry.name)?.[1];
-      if (pid === undefined || !entry.isDirectory() || processAlive(Number(pid))) continue;
+      const pid = named.exec(entry.name)?.[1];
+      if (pid === undefined || !ours(entry) || processAlive(Number(pid))) continue;
       const path = join(parent, entry.name);
       // Only this user's: another's is not ours to judge (and its pid may be in another namespace).
       if (process.getuid !== undefined && lstatSync(path).uid !== process.getuid()) continue;

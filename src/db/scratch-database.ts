@@ -19,13 +19,21 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { removeOrphans } from './owned-folders.js';
 import { quoteIdent, quoteString } from './sql-text.js';
+
+/** A scratch file's name: `rvbbit-scratch-<pid>-<8 hex digits>.duckdb`, the pid its process's. */
+const SCRATCH_PREFIX = 'rvbbit-scratch-';
 
 /** The scratch file's row group size (a multiple of DuckDB's 2,048-row vector). */
 const SCRATCH_ROW_GROUP_ROWS = 16_384;
 
 /** What DuckDB puts beside a database file (its WAL and their recovery files). */
 const BESIDE = ['', '.wal', '.wal.checkpoint', '.wal.recovery', '.tmp'];
+/** A scratch file or what DuckDB put beside it, the first group the pid of the process that made it. */
+const SCRATCH_ENTRY = new RegExp(
+  `^${SCRATCH_PREFIX}(\\d+)-[0-9a-f]{8}\\.duckdb(?:${BESIDE.map((s) => s.replaceAll('.', '\\.')).join('|')})$`,
+);
 
 export class ScratchDatabase {
   private closed = false;
@@ -46,11 +54,9 @@ export class ScratchDatabase {
     const name = `__rvbbit_scratch_${randomBytes(4).toString('hex')}`;
     let path: string | undefined;
     try {
-      const reader = await con.runAndReadAll(`SELECT current_setting('temp_directory') AS dir`);
-      const setting = String(reader.getRowObjectsJS()[0]?.dir ?? '');
-      const dir = setting === '' ? tmpdir() : isAbsolute(setting) ? setting : join(process.cwd(), setting);
+      const dir = await scratchFolder(con);
       mkdirSync(dir, { recursive: true });
-      path = join(dir, `rvbbit-scratch-${process.pid}-${name.slice(-8)}.duckdb`);
+      path = join(dir, `${SCRATCH_PREFIX}${process.pid}-${name.slice(-8)}.duckdb`);
       // Row groups of 16,384 rows, not 122,880: an open transaction holds its last row group
       // uncompressed in memory until it fills (measured at 300,000 rows of ~1 KB appended in one
       // transaction: 129 MB of DuckDB's IN_MEMORY_TABLE at the default, 29 MB at 16,384; peak RSS 535 → 338 MB).
@@ -83,4 +89,22 @@ export class ScratchDatabase {
 
 function removeFiles(path: string): void {
   for (const suffix of BESIDE) rmSync(`${path}${suffix}`, { recursive: true, force: true });
+}
+
+/** Where a statement's scratch file goes: DuckDB's `temp_directory` (the system's temp folder when it is empty). */
+async function scratchFolder(con: DuckDBConnection): Promise<string> {
+  const reader = await con.runAndReadAll(`SELECT current_setting('temp_directory') AS dir`);
+  const setting = String(reader.getRowObjectsJS()[0]?.dir ?? '');
+  return setting === '' ? tmpdir() : isAbsolute(setting) ? setting : join(process.cwd(), setting);
+}
+
+/**
+ * Removes the scratch files a killed process left where this database's
+ * statements put theirs (a kill -9 mid INSERT or COPY of a MAP runs no
+ * `close`; a database file's `<file>.tmp` is not a folder the engine owns, so
+ * nothing else would remove them); a running process's are kept. Returns the
+ * removed paths.
+ */
+export async function removeOrphanedScratchFiles(con: DuckDBConnection): Promise<string[]> {
+  return removeOrphans(await scratchFolder(con), SCRATCH_ENTRY);
 }

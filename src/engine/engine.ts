@@ -15,6 +15,7 @@ import { DEFAULT_LLM_MEMORY_LIMIT, LlmWorkBound } from '../db/llm-work-bound.js'
 import { removeOrphanedFolders } from '../db/owned-folders.js';
 import { dropLeftPendingTables } from '../db/pending-tables.js';
 import type { QueryResult } from '../db/query-result.js';
+import { removeOrphanedScratchFiles } from '../db/scratch-database.js';
 import { type DatabaseSpill, DEFAULT_MEMORY_LIMIT, databaseSpill } from '../db/spill-settings.js';
 import { registerWithoutSecrets } from '../db/without-secrets-function.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
@@ -214,8 +215,13 @@ export class Engine {
     const store = await system.run((con) =>
       ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
     );
-    // A CTAS a crash cut short left its empty pending table (db/pending-tables.ts); a new database has none.
-    if (!isInMemory(options.database)) await system.run((con) => dropLeftPendingTables(con));
+    // A CTAS a crash cut short left its empty pending table (db/pending-tables.ts), an INSERT or COPY
+    // its scratch file in `<file>.tmp` (db/scratch-database.ts); a new database has neither.
+    if (!isInMemory(options.database))
+      await system.run(async (con) => {
+        await dropLeftPendingTables(con);
+        await removeOrphanedScratchFiles(con);
+      });
     // Functions defined by CREATE SEMANTIC FUNCTION, stored in this database, join the files' operators.
     const sqlFunctionFiles = new SqlFunctionFiles();
     semantic.catalog = await system.run((con) =>

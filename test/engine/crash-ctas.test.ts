@@ -6,8 +6,10 @@
  * not answered before the kill (the answers the killed run had in hand are in
  * the database's cache or in the answer log beside it, answer-log.ts) and
  * writes exactly the table an uninterrupted run writes, rows in input order.
+ * An INSERT of a MAP killed so leaves its scratch file (db/scratch-database.ts)
+ * in the database's `<file>.tmp`: the next engine to open the file removes it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -103,6 +105,58 @@ test('kill -9 mid CREATE TABLE … AS RVBBIT MAP: the re-run pays only for the r
     const expected = await tableRows(clean);
     assert.is(expected.length, N);
     assert.equal(await tableRows(db), expected);
+  } finally {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("kill -9 mid INSERT INTO … RVBBIT MAP: the next engine on the file removes the scratch file it left, and keeps a running process's", async () => {
+  const sim = await startSimulatorProcess({ latencyMs: 40 });
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-crash-insert-'));
+  const db = join(dir, 'k.duckdb');
+  const scratch = () =>
+    readdirSync(`${db}.tmp`)
+      .filter((f) => f.startsWith('rvbbit-scratch-'))
+      .sort();
+  try {
+    const made = await start([
+      'query',
+      ...dbOnSimulator(db, sim.url),
+      'CREATE TABLE brands (id BIGINT, product_name VARCHAR, brand VARCHAR)',
+    ]).done;
+    assert.is(made.code, 0, made.err);
+    const insert = start([
+      'query',
+      ...dbOnSimulator(db, sim.url),
+      `INSERT INTO brands RVBBIT MAP PARALLEL 20 'traits/extract_brand.yaml' AS (brand VARCHAR)
+        USING (SELECT range AS id, 'Brand' || range || ' phone' AS product_name FROM range(${N})) WITH (limit = 0)`,
+    ]);
+    while ((await sim.stats()).completed < N / 4) {
+      if (insert.child.exitCode !== null) throw new Error(`query ended early: ${insert.err()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    insert.child.kill('SIGKILL');
+    await insert.done;
+    const left = scratch();
+    assert.ok(
+      left.some((f) => f.endsWith('.duckdb')),
+      `the killed INSERT left its scratch file (${left.join(', ')})`,
+    );
+    // A running process's scratch file (this test's pid) is never taken for a crash's.
+    const running = `rvbbit-scratch-${process.pid}-0123abcd.duckdb`;
+    writeFileSync(join(`${db}.tmp`, running), '');
+    const next = await start([
+      'query',
+      ...dbOnSimulator(db, sim.url),
+      '--format',
+      'csv',
+      'SELECT count(*) AS n FROM brands',
+    ]).done;
+    assert.is(next.code, 0, next.err);
+    // Nothing was inserted: the INSERT never committed.
+    assert.is(next.out, 'n\n0\n');
+    assert.equal(scratch(), [running]);
   } finally {
     await sim.close();
     rmSync(dir, { recursive: true, force: true });
