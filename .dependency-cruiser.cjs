@@ -191,9 +191,10 @@ const SEMANTIC_ROOMS = [
   },
   // CREATE SEMANTIC FUNCTION: a function's definition and its cascade.
   { name: 'functions', uses: ['rewrite', 'proxies'] },
-  // EXPLAIN and DESCRIBE: readers of plans.
+  // What a statement will cost before it runs: its record passes (no call), each operator's calls,
+  // tokens and dollars by the cost model the run plans with, a LIMIT's first window.
   {
-    name: 'explain',
+    name: 'estimate',
     uses: [
       'state',
       'rewrite',
@@ -206,6 +207,11 @@ const SEMANTIC_ROOMS = [
       'plan',
       'run',
     ],
+  },
+  // EXPLAIN and DESCRIBE: readers of plans and of the estimate, which they print.
+  {
+    name: 'explain',
+    uses: ['state', 'cost', 'plan', 'run', 'estimate'],
   },
 ];
 SEMANTIC_ROOMS.forEach((r, i) => {

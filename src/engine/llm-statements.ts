@@ -10,7 +10,8 @@ export { streamable, streamMap, streamsOnStream } from '../statements/map/map-st
 export { collectMap } from '../statements/map/map-stream-collect.js';
 export { openStreamedWrite, writeMapStreamed } from '../statements/map/map-stream-write.js';
 export { runRunStatement } from '../statements/run/run-statement.js';
-export { explainSemantic, SPLIT_OFFERED } from '../statements/semantic/explain/explain-semantic.js';
+export { SPLIT_OFFERED } from '../statements/semantic/estimate/operator-cost.js';
+export { explainSemantic } from '../statements/semantic/explain/explain-semantic.js';
 export { runSemantic, streamSemantic, streamsRows } from '../statements/semantic/run/run-semantic.js';
 export { explainStatement } from './explain.js';
 export { planStatement } from './plan-statement.js';

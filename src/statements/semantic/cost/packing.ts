@@ -1,7 +1,7 @@
 /**
  * How a statement's operator tuples are packed into prompts: the one rule
  * the run (resolve-tuples.ts, through CallRunner.packing) and EXPLAIN
- * (explain-semantic.ts) both read.
+ * (estimate/operator-cost.ts) both read.
  *  - `-- @ batch: n` (or the engine's operatorBatch): n for every operator
  *    that can be packed, its pairs too (pair-plan.ts prices blocks then);
  *    `-- @ batch: 1` turns packing off.

@@ -18,7 +18,7 @@
  *    candidatesOf): without a prefilter every call lists the same candidates,
  *    which a packed prompt states once (packed-prompt.ts), so n calls' prompt
  *    is about one block of n × the small side answering only the matches.
- * The estimates are the ones EXPLAIN prints (explain-semantic.ts), made here
+ * The estimates are the ones EXPLAIN prints (estimate/operator-cost.ts), made here
  * once, by the run's own request rule (plan/call-cost.ts requestCost: the
  * prompt the cell renders, the chat's markup, the response_format's schema,
  * as OpenAI counts them): a plan's request without its values, plus each

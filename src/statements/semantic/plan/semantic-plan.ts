@@ -1,7 +1,7 @@
 /**
  * A statement with semantic operators, planned: every decision taken before
  * a call is made here, once, for the run (statements/semantic/run/run-semantic.ts), EXPLAIN
- * (explain-semantic.ts) and Describe alike:
+ * (estimate/statement-estimate.ts) and Describe alike:
  * - the options and limits (semantic-options.ts);
  * - the rewrite (semantic-rewrite.ts, embed-rewrite.ts): which construct
  *   becomes which function call, and the functions it calls, resolved in the
