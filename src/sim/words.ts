@@ -65,7 +65,7 @@ export function coverage(text: string, reference: string): number {
   return hit / ref.size;
 }
 
-/** Symmetric overlap: shared content words over the smaller side (0..1). */
+/** Symmetric overlap: shared content words over the smaller side (0..1), the same in either order. */
 export function similarity(a: string, b: string): number {
   const sa = contentStems(a);
   const sb = contentStems(b);
