@@ -97,6 +97,28 @@ export function noteOverrun(signal: AbortSignal | undefined, template: object, e
 /** The note a given-up template's error carries. */
 export const GIVEN_UP_NOTE = ` (the template overran its bounds ${OVERRUNS_PER_STATEMENT} times in this statement: not rendered again)`;
 
+/** Depth of withoutTimeBound calls on this thread (renders are synchronous: nothing interleaves). */
+let untimed = 0;
+
+/**
+ * Runs `f` with its renders bounded by their steps and size only, not by
+ * time: for the cost model (plan/call-cost.ts requestCost), which renders a
+ * call's prompt to count it. A clock bound there made an estimate depend on
+ * the machine's load: on 2 busy cores a packed prompt's render passed the
+ * main thread's 250 ms now and then, and the estimate fell back to one row's
+ * tokens (EXPLAIN priced a 64-call small side at ~43,603 or ~31,666 input
+ * tokens instead of ~55,540, one or two 16-call prompts' images missing).
+ * The steps bound (MAX_STEPS) still stops a template that never ends.
+ */
+export function withoutTimeBound<T>(f: () => T): T {
+  untimed++;
+  try {
+    return f();
+  } finally {
+    untimed--;
+  }
+}
+
 /**
  * One render's clock and stop check. The engines call `tick()` once per step
  * (Jinja: every node evaluated and every block, so every loop iteration even
@@ -109,7 +131,7 @@ export class RenderBudget {
   private readonly deadline: number;
 
   constructor(private readonly stop: (() => boolean) | undefined) {
-    this.deadline = performance.now() + RENDER_MS;
+    this.deadline = untimed > 0 ? Number.POSITIVE_INFINITY : performance.now() + RENDER_MS;
   }
 
   tick(): void {
