@@ -97,6 +97,39 @@ export function noteOverrun(signal: AbortSignal | undefined, template: object, e
 /** The note a given-up template's error carries. */
 export const GIVEN_UP_NOTE = ` (the template overran its bounds ${OVERRUNS_PER_STATEMENT} times in this statement: not rendered again)`;
 
+/** Depth of withoutTimeBound calls on this thread (renders are synchronous: nothing interleaves). */
+let untimed = 0;
+
+/**
+ * The steps an untimed render may take (liquidjs: template pieces and loop
+ * iterations; Jinja: nodes and loop iterations): 200,000, 40 times a
+ * 16-call packed candidates prompt of 48 values each (measured: 4,912) and
+ * about twice one of 16 × 1,024 (`-- @ small_side`'s most). The endless
+ * fixtures (test/fixtures/cascades/endless) stop at it in 574 ms (Liquid)
+ * and 952 ms (Jinja) of wall time at a load of ~18 on 2 cores.
+ */
+export const UNTIMED_STEPS = 200_000;
+
+/**
+ * Runs `f` with its renders bounded by their steps and size only, not by
+ * time: for the cost model (plan/call-cost.ts requestCost), which renders a
+ * call's prompt to count it. A clock bound there made an estimate depend on
+ * the machine's load: on 2 busy cores a packed prompt's render passed the
+ * main thread's 250 ms now and then, and the estimate fell back to one row's
+ * tokens (EXPLAIN priced a 64-call small side at ~43,603 or ~31,666 input
+ * tokens instead of ~55,540, one or two 16-call prompts' images missing).
+ * A step bound (UNTIMED_STEPS) stands for the clock there: a template that
+ * never ends stops at it, on every machine at the same step.
+ */
+export function withoutTimeBound<T>(f: () => T): T {
+  untimed++;
+  try {
+    return f();
+  } finally {
+    untimed--;
+  }
+}
+
 /**
  * One render's clock and stop check. The engines call `tick()` once per step
  * (Jinja: every node evaluated and every block, so every loop iteration even
@@ -109,12 +142,13 @@ export class RenderBudget {
   private readonly deadline: number;
 
   constructor(private readonly stop: (() => boolean) | undefined) {
-    this.deadline = performance.now() + RENDER_MS;
+    this.deadline = untimed > 0 ? Number.POSITIVE_INFINITY : performance.now() + RENDER_MS;
   }
 
   tick(): void {
     if (++this.ticks % POLL_EVERY === 0) this.check();
   }
+
 
   /**
    * A step whose caller read the clock already (liquidjs reads it at each):
@@ -129,6 +163,8 @@ export class RenderBudget {
   /** Throws RenderStopped when the statement is stopped, RenderOverrun past the time bound. */
   check(): void {
     if (this.stop?.()) throw new RenderStopped();
+    if (this.deadline === Number.POSITIVE_INFINITY && this.ticks > UNTIMED_STEPS)
+      throw new RenderOverrun(`the template ran over its bound of ${UNTIMED_STEPS} steps`);
     if (performance.now() > this.deadline) throw this.overrun();
   }
 

@@ -19,6 +19,7 @@ import type { Cascade, LlmCell } from '../cascade/cascade-types.js';
 import { compiledOf } from '../cascade/compile-cascade.js';
 import { promptFor, schemaFor } from '../cascade/llm-cell.js';
 import { packGroups } from '../cascade/packed-prompt.js';
+import { withoutTimeBound } from '../cascade/render-bounds.js';
 import { imageBoundedBatches } from '../llm/image-files.js';
 import { splitImages } from '../llm/images.js';
 import { requestTokensNow, textTokensNow } from '../llm/token-count.js';
@@ -75,12 +76,15 @@ function leastRequestCost(cascade: Cascade, rows: readonly Inputs[]): RequestCos
   let prompt: string;
   let schema: Readonly<Record<string, unknown>> | undefined;
   try {
-    prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
-    ({ schema } = schemaFor(cascade, cell, compiled, {
-      scope,
-      pack: packed ? rows.length : undefined,
-      warn: QUIET,
-    }));
+    // Untimed (steps and size still bound it): the figure must not depend on the machine's load.
+    ({ prompt, schema } = withoutTimeBound(() => ({
+      prompt: promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET }),
+      schema: schemaFor(cascade, cell, compiled, {
+        scope,
+        pack: packed ? rows.length : undefined,
+        warn: QUIET,
+      }).schema,
+    })));
   } catch {
     // A template that does not render (or overruns its bounds) fails that call when run, which reports why;
     // the estimate prices the call by its instructions and values instead.
@@ -137,12 +141,15 @@ export function requestBound(
   const packed = rows.length > 1;
   const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
   try {
-    const prompt = promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET });
-    const { schema } = schemaFor(cascade, cell, compiled, {
-      scope,
-      pack: packed ? rows.length : undefined,
-      warn: QUIET,
-    });
+    // Untimed, as requestCost renders: the bound must not depend on the machine's load.
+    const { prompt, schema } = withoutTimeBound(() => ({
+      prompt: promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET }),
+      schema: schemaFor(cascade, cell, compiled, {
+        scope,
+        pack: packed ? rows.length : undefined,
+        warn: QUIET,
+      }).schema,
+    }));
     const schemaBytes = schema ? Buffer.byteLength(JSON.stringify(schema)) : 0;
     const answerBytes = schema ? Buffer.byteLength(JSON.stringify(smallestAnswer(schema))) : 1;
     return {

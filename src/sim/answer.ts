@@ -25,7 +25,9 @@
  * - score = word overlap: lowercase words, stop-words dropped, crude stems
  *   (`shoes` = `shoe`), a 3+ letter prefix counts (`eco` ~ `ecological`);
  *   the fraction of the reference block's words found in `<text>`. For `<a>`/`<b>`
- *   it is symmetric: shared words over the smaller side.
+ *   it is symmetric: shared words over the smaller side, each side's words found in the
+ *   other counted and the fewer taken (words.ts similarity), so `a ~ b`, `b ~ a` and a
+ *   small side listing either side's values as candidates give one answer a pair.
  * - Labelled values (`<input name="…">…</input>`, LLM_FILTER's) are read without
  *   their labels; a condition about sentiment over them ("same sentiment",
  *   "opposite sentiments", "liked", "negative") is judged by the lexicon below,

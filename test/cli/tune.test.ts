@@ -195,8 +195,10 @@ test('tune() from code: a pair statement the split is offered for also tries -- 
       ['-- @ batch: 32', 7, 7_346, 841, 1, 0.9984, 'dearer than the chosen'],
       // Unsplit, the 2,500 pairs take the small side (50 calls, each listing the 50 reviews), its calls packed 16 a
       // prompt with the reviews stated once (issue 67): 0.55× the split's tokens, every pair answered alike. Before
-      // the small side's calls packed, blocks: 16 calls, 10,499 + 10,520 tokens, dearer than the reference.
-      ['-- @ pair_split: off', 4, 4_351, 650, 1, 0.9984, 'chosen'],
+      // the small side's calls packed, blocks: 16 calls, 10,499 + 10,520 tokens, dearer than the reference. 650 out before
+      // the candidates were listed in code-unit order (small-side.ts): the same matches, other numbers ("review 10: …"
+      // now precedes "review 2: …"), counted as characters / 4 here.
+      ['-- @ pair_split: off', 4, 4_351, 647, 1, 0.9984, 'chosen'],
     ]);
     assert.is(pairs.chosen, '-- @ pair_split: off');
     // EXPLAIN, which says the split is offered, asks no model: every call is a set-up's.
@@ -298,9 +300,10 @@ test('rvbbit tune (json) over a pair statement, no price known: the split is pri
         // and the split (its sample at its bound) is dearer than the packed small side, so the statement as written
         // runs the small side: what -- @ pair_split: off ran before (4 calls, 4,351 + 650), and no such candidate is
         // added. Before the split was priced (issue 67): the split, 17 calls, 11,687 + 1,162, and the off line chosen.
-        ['(reference: as written)', 4, 4_351, 650, 1, false],
+        // Out 650 and 642 before the candidates were listed in code-unit order (small-side.ts): other numbers.
+        ['(reference: as written)', 4, 4_351, 647, 1, false],
         // No other model is tried (none priced); 32 candidate calls a prompt: 2 prompts.
-        ['-- @ batch: 32', 2, 2_558, 642, 1, true],
+        ['-- @ batch: 32', 2, 2_558, 639, 1, true],
       ],
     );
     assert.is(sim.stats().requests, 4 + 2);

@@ -64,9 +64,11 @@ test('LLM_FILTER over 30 reviews × 3 phrases: 30 calls instead of 90, the same 
   assert.ok(r.small.some((x) => x.mid === 2) && r.small.some((x) => x.mid === 1));
   // One candidates prompt per review: the three phrases listed, the review labelled as the first input.
   assert.is(r.prompts.length, 30);
+  // In code-unit order of the phrases (small-side.ts candidateInputs): before, in the order DuckDB listed the pairs
+  // (I loved it…, It was awful…, Great fun…), which may change from run to run.
   assert.match(
     r.prompts[0]!,
-    /<candidates><c n="0">I loved it, wonderful and moving<\/c><c n="1">It was awful and boring<\/c><c n="2">Great fun, I enjoyed it<\/c><\/candidates>/,
+    /<candidates><c n="0">Great fun, I enjoyed it<\/c><c n="1">I loved it, wonderful and moving<\/c><c n="2">It was awful and boring<\/c><\/candidates>/,
   );
   assert.match(
     r.prompts[0]!,

@@ -139,7 +139,10 @@ test('vectors cached: EXPLAIN prices the plans the run takes; est_calls and est_
     assert.is(
       whole.pair_plans,
       // The small side's answers at a third of its candidates listed (cost/expected-matches.ts), every one at most.
-      'llm_filter: l.t × r.t (1870 pairs): small side 96 calls, ~64639 in + 1599 out tokens, ~$0.010655 (at most 96 calls, ~64639 in + 4028 out tokens, ~$0.012113) (chosen: fewest dollars, expected); pairwise 1870 calls, ~225924 in + 9350 out tokens, ~$0.039499',
+      // ~64639 in before the calls were listed in code-unit order (small-side.ts): an unpacked small side's prompt
+      // beyond its values is priced by its first call's, numbering included (` n="…"` a candidate), and the first
+      // call is now another right value's, listing other kept lefts.
+      'llm_filter: l.t × r.t (1870 pairs): small side 96 calls, ~66271 in + 1599 out tokens, ~$0.010900 (at most 96 calls, ~66271 in + 4028 out tokens, ~$0.012357) (chosen: fewest dollars, expected); pairwise 1870 calls, ~225924 in + 9350 out tokens, ~$0.039499',
     );
     assert.is(limited.est_calls_window, '2');
     assert.match(

@@ -65,9 +65,11 @@ test('the candidate prompt lists the small side, numbered (answered by number); 
   await small.sim.setOptions({ record: false });
   assert.is(prompts.length, 10);
   const user = prompts[0]!.messages.map((m) => m.content).join('\n');
+  // In code-unit order of the labels (small-side.ts candidateInputs): before, in the order DuckDB listed the pairs
+  // (eco bottle, running shoe, phone battery, kitchen knife, yoga mat), which may change from run to run.
   assert.match(
     user,
-    /<candidates><c n="0">eco bottle<\/c><c n="1">running shoe<\/c><c n="2">phone battery<\/c><c n="3">kitchen knife<\/c><c n="4">yoga mat<\/c><\/candidates>/,
+    /<candidates><c n="0">eco bottle<\/c><c n="1">kitchen knife<\/c><c n="2">phone battery<\/c><c n="3">running shoe<\/c><c n="4">yoga mat<\/c><\/candidates>/,
   );
 });
 
@@ -97,6 +99,39 @@ test('EXPLAIN names the choice and the call count, with no call made', async ({ 
   const p = await pairwise.rows(`EXPLAIN ${JOIN}`);
   assert.match(String(p.find((r) => r.property === 'functions')!.value), /300 calls; pairwise/);
   assert.is(await small.requests(), 0);
+});
+
+/**
+ * Reviews whose word overlap with review 107 or 242 sits at `~`'s threshold (0.5), from either side: the simulator
+ * counted a review's words found in the other's, from the first side only, and a prefix lets two words meet one
+ * ("act" and "actor" both meet "actor"): 36 ~ 242 scored 0.556, 242 ~ 36 0.444 (8 and 15 ~ 107 the other way).
+ */
+const EDGE = `SELECT a.id AS x, b.id AS y FROM reviews a, reviews b
+  WHERE a.id IN (4, 7, 8, 15, 19, 22, 24, 26, 36, 37, 45, 49) AND b.id IN (107, 242) AND a.review ~ b.review
+  ORDER BY x, y`;
+const EDGE_ROWS = ['4/107', '7/242', '19/107', '22/242', '24/242', '26/242', '37/107', '45/107', '49/107'];
+
+test('a small side whose calls are the pair`s second values answers each pair as `a ~ b` asked alone: exact rows, either order of the operands', async ({
+  small,
+  pairwise,
+}) => {
+  const keys = (rows: Record<string, unknown>[]) => rows.map((r) => `${r.x}/${r.y}`);
+  // Both orientations allowed: one call per b value listing the 12 a values (2 calls) is cheaper than 12 calls.
+  await small.sim.resetStats();
+  const candidates = await small.rows(EDGE, '-- @ cache: false\n-- @ small_side: 64');
+  assert.is(await small.requests(), 2);
+  await pairwise.sim.resetStats();
+  const alone = await pairwise.rows(EDGE, '-- @ cache: false');
+  assert.is(await pairwise.requests(), 24);
+  const swapped = await pairwise.rows(
+    EDGE.replace('a.review ~ b.review', 'b.review ~ a.review'),
+    '-- @ cache: false',
+  );
+  // Before: pairwise 36/242 and not 8/107, 15/107, 22/107; the small side (242 ~ 36 and 107 ~ 8 asked) the reverse,
+  // and a LIMIT window that took the other orientation kept a row the whole statement did not (limit-prefilter.test.ts).
+  assert.equal(keys(alone), EDGE_ROWS);
+  assert.equal(keys(candidates), EDGE_ROWS);
+  assert.equal(keys(swapped), EDGE_ROWS);
 });
 
 test.run();

@@ -23,6 +23,7 @@
 import type { Cascade } from '../../../cascade/cascade-types.js';
 import { compiledOf } from '../../../cascade/compile-cascade.js';
 import { unpackableReason } from '../../../cascade/packed-prompt.js';
+import { withoutTimeBound } from '../../../cascade/render-bounds.js';
 import { renderTemplate } from '../../../cascade/templates.js';
 import type { Tuple } from '../state/statement-calls.js';
 import type { PairReader } from './small-side.js';
@@ -72,8 +73,11 @@ const hasMarker = (text: string) => MARKERS.some((m) => text.includes(m));
 
 function render(cascade: Cascade, inputs: Record<string, unknown>): string {
   const instructions = compiledOf(cascade).cells[0]!.instructions!;
-  // As llm-cell.ts renders a run's prompt (run-session.ts scope); a warning shows in the pair's own run.
-  return renderTemplate(instructions, { input: inputs, outputs: {}, state: { turn: 1 } }, () => {});
+  // As llm-cell.ts renders a run's prompt (run-session.ts scope); a warning shows in the pair's own run. Untimed
+  // (render-bounds.ts withoutTimeBound): whether a group may take blocks must not depend on the machine's load.
+  return withoutTimeBound(() =>
+    renderTemplate(instructions, { input: inputs, outputs: {}, state: { turn: 1 } }, () => {}),
+  );
 }
 
 /**

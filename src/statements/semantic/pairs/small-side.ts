@@ -176,7 +176,13 @@ export interface SmallSideGroup {
   readonly reader: PairReader;
 }
 
-/** The calls of a group's plan: one per large-side value, its candidates in first-seen order. */
+/**
+ * The calls of a group's plan: one per large-side value, the values and each
+ * call's candidates in code-unit order of their text. Not the order the pairs
+ * were recorded in: that is the order DuckDB lists them, which may change from
+ * one run of a statement to the next (its threads), and the order decides
+ * which values share a packed prompt and each candidate's number in it.
+ */
 export interface CandidateCalls {
   readonly inputs: Record<string, unknown>[];
   /** The large-side value of each call. */
@@ -193,15 +199,16 @@ function oriented(plan: SmallSidePlan, reader: PairReader, t: Tuple): [string, s
 
 export function candidateInputs(group: SmallSideGroup, hint: string): CandidateCalls {
   const { plan, reader, tuples } = group;
-  const groups = new Map<string, string[]>();
+  const groups = new Map<string, Set<string>>();
   for (const t of tuples) {
     const [v, c] = oriented(plan, reader, t);
     const g = groups.get(v);
-    if (!g) groups.set(v, [c]);
-    else if (!g.includes(c)) g.push(c);
+    if (!g) groups.set(v, new Set([c]));
+    else g.add(c);
   }
-  const values = [...groups.keys()];
-  const candidates = values.map((v) => groups.get(v)!);
+  // Array.prototype.sort's default order: UTF-16 code units, the same on every run and machine (no locale).
+  const values = [...groups.keys()].sort();
+  const candidates = values.map((v) => [...groups.get(v)!].sort());
   if (plan.kind === 'same') {
     return { inputs: values.map((v, i) => ({ a: v, candidates: candidates[i], hint })), values, candidates };
   }
