@@ -149,7 +149,6 @@ export class RenderBudget {
     if (++this.ticks % POLL_EVERY === 0) this.check();
   }
 
-
   /**
    * A step whose caller read the clock already (liquidjs reads it at each):
    * the time is checked at every step, so one long step (a huge range) is
