@@ -10,9 +10,9 @@
  * (map-batch-statement.ts): the same typed SELECT, the same `_error` rule,
  * all of it or nothing. CREATE TABLE … AS of a table (not TEMP, its name not
  * dotted) skips the scratch file: that connection appends to a pending
- * table committed empty first and renames it to the target in the one
- * transaction that writes every row (db/pending-tables.ts says why not a
- * CREATE in that transaction), so no row is written twice and
+ * table committed empty first (db/pending-tables.ts says why not a CREATE
+ * in that transaction), commits the rows under that name and renames it to
+ * the target in a commit of its own, so no row is written twice and
  * DuckDB caches one copy of the rows, not two. The input is never copied whole into a TEMP table,
  * so what JavaScript and DuckDB hold is bounded by the rows in flight, not
  * by N (DuckDB may still cache the written file's blocks under its
@@ -22,9 +22,9 @@
  * scratch table keeps every row's error cells and the final statement
  * selects `_error` only when some row failed (or, for INSERT, when the target
  * takes it), exactly as the batch path decides. A table created directly has
- * `_error` from the start and drops it before its commit when no row failed
- * (a DROP COLUMN in the transaction that appended the rows: 2 ms after
- * 300,000 rows).
+ * `_error` from the start and drops it when no row failed, in the transaction
+ * that renames it (7 ms after 1,000,000 rows), not in the one that appended
+ * the rows (see createDirectly).
  *
  * Taken outside a transaction block only: the scratch table is committed by
  * its own connection, which a transaction the session opened earlier would
@@ -300,10 +300,10 @@ async function writeThroughScratch(
 }
 
 /**
- * CREATE TABLE … AS written by `con` in one transaction: the table made
+ * CREATE TABLE … AS written by `con`: the table made
  * with the MAP's columns and `_error`, each batch appended as it finishes
- * (typed columns cast by DuckDB, map-stream-cast.ts), `_error` dropped
- * before the commit when no row failed.
+ * (typed columns cast by DuckDB, map-stream-cast.ts); then `_error`
+ * dropped when no row failed and the name given, in a second transaction.
  */
 async function createDirectly(
   plan: MapPlan,
@@ -360,8 +360,15 @@ async function createDirectly(
       }),
     );
     await out.close();
+    // The rows are committed under the pending name first, and `_error` dropped and the name
+    // given in a transaction of their own: a DROP COLUMN in the transaction that appended the
+    // rows made DuckDB copy every row into the WAL at the commit instead of keeping the row
+    // groups it had written to the file as they filled (1M ~510-byte rows: 483 MB of WAL
+    // against 0; bench/ctas-wal.child.mjs). The target's name still appears whole or not at all:
+    // only the second commit gives it, and a failure before then drops the pending table (close()).
+    await con.run('COMMIT');
+    await con.run('BEGIN TRANSACTION');
     if (!failed) await con.run(`ALTER TABLE ${pendingTable} DROP COLUMN ${ERROR_COLUMN}`);
-    // The rows and the name in one commit: the table appears whole or not at all.
     await con.run(`ALTER TABLE ${pendingTable} RENAME TO ${quoteIdent(name)}`);
     await con.run('COMMIT');
     pending.delete(con);
