@@ -237,13 +237,16 @@ test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its r
   const copy = (file: string, options: string) => `COPY (RVBBIT MAP PARALLEL 10 'label'
       USING (SELECT range % 10 AS k, repeat('copy ', 200) || (range % 10) AS text FROM range(${n})) WITH (limit = 0))
     TO '${join(dir, file)}' ${options}`;
-  const groups = async (file: string) =>
-    (
+  /** The file's row groups and the rows of its largest. */
+  const groups = async (file: string) => {
+    const row = (
       await f.engine.query(
         `SELECT count(DISTINCT row_group_id)::INT AS groups, max(row_group_num_rows)::INT AS most
          FROM parquet_metadata('${join(dir, file)}')`,
       )
     ).rows[0]!;
+    return { groups: Number(row.groups), most: Number(row.most) };
+  };
   try {
     const before = { ...sizedRowGroups };
     const r = await f.engine.query(copy('sized.parquet', '(FORMAT parquet)'));
@@ -255,8 +258,7 @@ test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its r
     assert.is(f.engine.shared.llmWork.lowerings, 1);
     assert.is(sizedRowGroups.copies, before.copies + 1);
     // The engine's size: a sixteenth of the 64 MB bound (61.0 MiB as DuckDB shows it) over the
-    // rows' average size (text, answer, 8 bytes for k), where DuckDB's default would put all
-    // 20,000 rows in one group of ~20 MB.
+    // rows' average size (text, answer, 8 bytes for k).
     const file = join(dir, 'sized.parquet');
     const back = (
       await f.engine.query(
@@ -270,8 +272,11 @@ test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its r
     const expected = rowGroupRows(Number(back.bytes), 61 * MB);
     assert.is(sizedRowGroups.lastRows, expected);
     assert.is(expected, 2048, 'a sixteenth of 61 MiB is under two vectors of ~1 KB rows');
+    // DuckDB's COPY aims at that size; a group it merges from two threads' batches holds up to
+    // twice it (3,616 rows seen with both cores busy, 2,048 otherwise). DuckDB's default: one group.
     const sized = await groups('sized.parquet');
-    assert.equal([sized.groups, sized.most], [Math.ceil(n / expected), expected]);
+    assert.ok(sized.most >= expected && sized.most < 2 * expected, `${sized.most} rows in the largest group`);
+    assert.ok(sized.groups >= Math.ceil(n / (2 * expected)), `${sized.groups} groups`);
     assert.is(
       String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m),
       '953.6 MiB',
@@ -280,7 +285,8 @@ test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its r
     // The user's own row group size: kept, and the engine adds none.
     await f.engine.query(copy('own.parquet', '(FORMAT parquet, ROW_GROUP_SIZE 6144)'));
     const own = await groups('own.parquet');
-    assert.equal([own.groups, own.most], [4, 6144]);
+    assert.ok(own.most >= 6144 && own.most < 2 * 6144, `${own.most} rows in the largest group`);
+    assert.ok(own.groups <= Math.ceil(n / 6144), `${own.groups} groups`);
     // A CSV takes no row group size: written as given.
     const csv = await f.engine.query(copy('rows.csv', '(FORMAT csv, HEADER)'));
     assert.equal(
