@@ -224,7 +224,6 @@ async function closedOnFailure<T>(out: BufferedAppender, run: () => Promise<T>):
   }
 }
 
-/** Runs the MAP and writes its rows; the result is what the batch path gives (a count, or CTAS's metadata row). */
 /** DuckDB's bound while LLM work runs (db/llm-work-bound.ts), and how to put the engine's back. */
 export interface LlmBound {
   /** The lower bound in bytes; undefined: never lowered. */
@@ -232,6 +231,8 @@ export interface LlmBound {
   /** Releases the statement's hold on the lower bound before its end. */
   readonly over?: () => Promise<void>;
 }
+
+/** Runs the MAP and writes its rows; the result is what the batch path gives (a count, or CTAS's metadata row). */
 
 export async function writeMapStreamed(
   plan: MapPlan,
@@ -314,12 +315,17 @@ async function writeThroughScratch(
   });
   // One transaction: DuckDB writes a large insert's row groups to the file as they fill.
   await scratch.con.run('BEGIN TRANSACTION');
-  let appended = { rows: 0, bytes: 0 };
+  // What the rows take, for the Parquet row groups the engine sizes.
+  let appendedRows = 0;
+  let appendedBytes = 0;
   const run = await closedOnFailure(out, () =>
     runInOrder(plan, ctx, types, (rows) =>
       out.append(rows.length, (appender) => {
         for (const row of rows) {
-          if (sizesRowGroups) appended = { rows: appended.rows + 1, bytes: appended.bytes + rowBytes(row) };
+          if (sizesRowGroups) {
+            appendedRows++;
+            appendedBytes += rowBytes(row);
+          }
           for (let k = 0; k < appendInput.length; k++)
             appendInput[k]!(appender, row.values[k] as DuckDBValue);
           appendText(appender, row.cells.value);
@@ -337,7 +343,7 @@ async function writeThroughScratch(
   // cannot, so the engine sizes it, or the bound goes back up before the write.
   let final = write;
   if (write?.kind === 'copy' && sizesRowGroups) {
-    const rows = rowGroupRows(appended.bytes / Math.max(appended.rows, 1), await boundBytes(ctx.con, bound));
+    const rows = rowGroupRows(appendedBytes / Math.max(appendedRows, 1), await boundBytes(ctx.con, bound));
     final = withRowGroupSize(write, rows);
     sizedRowGroups.copies++;
     sizedRowGroups.lastRows = rows;
