@@ -22,10 +22,10 @@ import { quoteString } from './sql-text.js';
 /**
  * The bound while LLM work runs unless EngineOptions.llmMemoryLimit says otherwise (the engine's
  * own bound there: never lowered). It cut a 1M-row CTAS of a MAP into a file from 1,108 to 831 MB
- * (docs/performance.md). A MAP's final write runs after its calls, under the engine's bound
- * again (map-stream-write.ts: a COPY … TO Parquet of 100,000 ~1 KB rows failed under 256 MB
- * with DuckDB's "Out of Memory Error: failed to allocate data of size 112.1 MiB", the Parquet
- * writer's row group, which DuckDB cannot spill).
+ * (docs/performance.md). A MAP's COPY … TO Parquet keeps it through its final write, with row
+ * groups the engine sizes to a share of it (map-stream-write.ts, map-write.ts: with DuckDB's
+ * default row groups, 100,000 ~1 KB rows failed under 256 MB with "Out of Memory Error: failed
+ * to allocate data of size 112.1 MiB", a row group, which DuckDB cannot spill).
  */
 export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
 
@@ -140,6 +140,11 @@ export class LlmWorkBound {
       clearTimeout(this.timer);
       await this.step(() => this.restore());
     };
+  }
+
+  /** The bound while LLM work runs, in bytes; undefined when it is never lowered. */
+  get lowerBytes(): number | undefined {
+    return this.llmLimit && bytesOfDuckDbSize(this.llmLimit.shown);
   }
 
   /** How many times LLM work lowered the bound (for tests: a short statement never does). */

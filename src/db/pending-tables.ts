@@ -1,15 +1,16 @@
 /**
  * A `CREATE TABLE … AS RVBBIT MAP` written straight into its table
  * (statements/map/map-stream-write.ts) appends its rows to a table of this
- * prefix, committed empty before the first row and renamed to the target in
- * the commit that ends the write. Its transaction thus makes no catalog change
+ * prefix, committed empty before the first row, its rows committed in one
+ * transaction and the table renamed to the target in the next (the target
+ * appears whole or not at all). The appending transaction makes no catalog change
  * until its end, and DuckDB checkpoints the database while it runs: a CREATE
  * TABLE inside that transaction blocked every automatic checkpoint, so the
  * log rows committed meanwhile (one per call) stayed uncompressed in memory
  * and in the WAL (docs/performance.md, issue 66).
  *
- * A crash mid write (kill -9) leaves that empty table; the next engine to open
- * the database drops it.
+ * A crash mid write (kill -9) leaves that table (empty, or full between the
+ * two commits); the next engine to open the database drops it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent } from './sql-text.js';

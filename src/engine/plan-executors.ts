@@ -182,7 +182,12 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
               })
             : streamed
               ? await withLease(r, async (con) =>
-                  mapOutcome(await writeMapStreamed(plan.map, { ...ctx, con }, streamed, llmWorkOver)),
+                  mapOutcome(
+                    await writeMapStreamed(plan.map, { ...ctx, con }, streamed, {
+                      bytes: r.shared.llmWork.lowerBytes,
+                      ...(llmWorkOver ? { over: llmWorkOver } : {}),
+                    }),
+                  ),
                 )
               : mapOutcome(await runMapStatement(plan.map, ctx));
         } finally {
@@ -283,8 +288,9 @@ const LLM_WORK: ReadonlySet<Plan['kind']> = new Set(['map', 'run', 'semantic']);
  * A `COPY (…) TO` with semantic operators runs under the engine's bound throughout: it writes
  * once its calls are answered (write-passes.ts), inside the statement, and a Parquet file's row
  * group is built in memory, which DuckDB cannot spill (measured: 32,000 ~4 KB rows to Parquet
- * failed with DuckDB's out-of-memory under a 32 MB LLM bound). A MAP's COPY puts the bound back
- * before its final write instead (map-stream-write.ts).
+ * failed with DuckDB's out-of-memory under a 32 MB LLM bound). A MAP's COPY to Parquet sizes its
+ * row groups under the bound instead, and any other puts the bound back before its final write
+ * (map-stream-write.ts).
  */
 const writesAFile = (plan: Plan): boolean =>
   plan.kind === 'semantic' && leadingWords(plan.semantic.stmt.text, 1)[0] === 'COPY';

@@ -2,8 +2,9 @@
  * A `CREATE TABLE … AS RVBBIT MAP` written straight into a database file's
  * table (map-stream-write.ts) leaves the database checkpointable while it
  * runs: its rows go to a pending table committed empty before the first call
- * (db/pending-tables.ts) and renamed to the target in the commit that ends
- * the write, so its transaction makes no catalog change until then. With the
+ * (db/pending-tables.ts), its rows committed in one transaction and the table
+ * renamed to the target in the next, so the appending transaction makes no
+ * catalog change. With the
  * table created inside that transaction, DuckDB refused every checkpoint
  * meanwhile ("Cannot CHECKPOINT: there are other write transactions active"),
  * and the log rows each call commits stayed uncompressed in memory and in the
@@ -77,7 +78,7 @@ test('while a CTAS runs into a file, another session checkpoints the database an
       stored,
       Array.from({ length: N }, (_, i) => i),
     );
-    // No row failed: `_error` dropped in the same commit as the rename.
+    // No row failed: `_error` dropped in the commit that renames the table.
     const columns = await other.query(
       `SELECT column_name FROM duckdb_columns() WHERE table_name = 'out' ORDER BY column_index`,
     );

@@ -16,6 +16,8 @@ import * as assert from 'uvu/assert';
 import { DEFAULT_LLM_MEMORY_LIMIT, SHOWN_DEFAULT_LIMITS } from '../../src/db/llm-work-bound.js';
 import { DEFAULT_MEMORY_LIMIT } from '../../src/db/spill-settings.js';
 import { createEngine } from '../../src/index.js';
+import { sizedRowGroups } from '../../src/statements/map/map-stream-write.js';
+import { rowGroupRows } from '../../src/statements/map/map-write.js';
 import { ENGINE_CASCADES, startFixture } from './engine-fixture.js';
 
 const MB = 1024 * 1024;
@@ -220,6 +222,81 @@ test('a COPY (SELECT … LLM(…)) TO Parquet runs under the engine bound: its r
       `SELECT count(*)::DOUBLE AS n, count(DISTINCT (k, label))::DOUBLE AS answers FROM '${file}'`,
     );
     assert.equal(check.rows[0], { n: ROWS, answers: 10 });
+  } finally {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its row groups sized to a share of it; a user's ROW_GROUP_SIZE and a CSV are left as given", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-copy-map-'));
+  // Calls of 1.5 s: the bound is lowered (after a second) before the last row is in.
+  const f = await startFixture({ latencyMs: 1500 }, { llmMemoryLimit: '64MB' });
+  const n = 20_000;
+  /** ~1 KB rows, ten distinct (k cycles 0–9): ten calls, the rest answered from them. */
+  const copy = (file: string, options: string) => `COPY (RVBBIT MAP PARALLEL 10 'label'
+      USING (SELECT range % 10 AS k, repeat('copy ', 200) || (range % 10) AS text FROM range(${n})) WITH (limit = 0))
+    TO '${join(dir, file)}' ${options}`;
+  /** The file's row groups and the rows of its largest. */
+  const groups = async (file: string) => {
+    const row = (
+      await f.engine.query(
+        `SELECT count(DISTINCT row_group_id)::INT AS groups, max(row_group_num_rows)::INT AS most
+         FROM parquet_metadata('${join(dir, file)}')`,
+      )
+    ).rows[0]!;
+    return { groups: Number(row.groups), most: Number(row.most) };
+  };
+  try {
+    const before = { ...sizedRowGroups };
+    const r = await f.engine.query(copy('sized.parquet', '(FORMAT parquet)'));
+    assert.equal(
+      r.rows.map((row) => Number(row.Count)),
+      [n],
+    );
+    assert.is(f.sim.stats().requests, 10);
+    assert.is(f.engine.shared.llmWork.lowerings, 1);
+    assert.is(sizedRowGroups.copies, before.copies + 1);
+    // The engine's size: a sixteenth of the 64 MB bound (61.0 MiB as DuckDB shows it) over the
+    // rows' average size (text, answer, 8 bytes for k).
+    const file = join(dir, 'sized.parquet');
+    const back = (
+      await f.engine.query(
+        `SELECT count(*)::INT AS n, count(DISTINCT (k, result))::INT AS answers,
+           avg(length(text) + length(result) + 8)::DOUBLE AS bytes,
+           bool_and(k = file_row_number % 10 AND text = repeat('copy ', 200) || k) AS ordered
+         FROM read_parquet('${file}', file_row_number = true)`,
+      )
+    ).rows[0]!;
+    assert.equal([back.n, back.answers, back.ordered], [n, 10, true]);
+    const expected = rowGroupRows(Number(back.bytes), 61 * MB);
+    assert.is(sizedRowGroups.lastRows, expected);
+    assert.is(expected, 2048, 'a sixteenth of 61 MiB is under two vectors of ~1 KB rows');
+    // DuckDB's COPY aims at that size; a group it merges from two threads' batches holds up to
+    // twice it (3,616 rows seen with both cores busy, 2,048 otherwise). DuckDB's default: one group.
+    const sized = await groups('sized.parquet');
+    assert.ok(sized.most >= expected && sized.most < 2 * expected, `${sized.most} rows in the largest group`);
+    assert.ok(sized.groups >= Math.ceil(n / (2 * expected)), `${sized.groups} groups`);
+    assert.is(
+      String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m),
+      '953.6 MiB',
+      'the engine bound put back at the end',
+    );
+    // The user's own row group size: kept, and the engine adds none.
+    await f.engine.query(copy('own.parquet', '(FORMAT parquet, ROW_GROUP_SIZE 6144)'));
+    const own = await groups('own.parquet');
+    assert.ok(own.most >= 6144 && own.most < 2 * 6144, `${own.most} rows in the largest group`);
+    assert.ok(own.groups <= Math.ceil(n / 6144), `${own.groups} groups`);
+    // A CSV takes no row group size: written as given.
+    const csv = await f.engine.query(copy('rows.csv', '(FORMAT csv, HEADER)'));
+    assert.equal(
+      csv.rows.map((row) => Number(row.Count)),
+      [n],
+    );
+    const lines = await f.engine.query(`SELECT count(*)::INT AS n FROM read_csv('${join(dir, 'rows.csv')}')`);
+    assert.is(lines.rows[0]!.n, n);
+    assert.is(sizedRowGroups.copies, before.copies + 1);
+    assert.is(f.sim.stats().requests, 10);
   } finally {
     await f.close();
     rmSync(dir, { recursive: true, force: true });

@@ -10,9 +10,9 @@
  * (map-batch-statement.ts): the same typed SELECT, the same `_error` rule,
  * all of it or nothing. CREATE TABLE … AS of a table (not TEMP, its name not
  * dotted) skips the scratch file: that connection appends to a pending
- * table committed empty first and renames it to the target in the one
- * transaction that writes every row (db/pending-tables.ts says why not a
- * CREATE in that transaction), so no row is written twice and
+ * table committed empty first (db/pending-tables.ts says why not a CREATE
+ * in that transaction), commits the rows under that name and renames it to
+ * the target in a commit of its own, so no row is written twice and
  * DuckDB caches one copy of the rows, not two. The input is never copied whole into a TEMP table,
  * so what JavaScript and DuckDB hold is bounded by the rows in flight, not
  * by N (DuckDB may still cache the written file's blocks under its
@@ -22,9 +22,9 @@
  * scratch table keeps every row's error cells and the final statement
  * selects `_error` only when some row failed (or, for INSERT, when the target
  * takes it), exactly as the batch path decides. A table created directly has
- * `_error` from the start and drops it before its commit when no row failed
- * (a DROP COLUMN in the transaction that appended the rows: 2 ms after
- * 300,000 rows).
+ * `_error` from the start and drops it when no row failed, in the transaction
+ * that renames it (7 ms after 1,000,000 rows), not in the one that appended
+ * the rows (see createDirectly).
  *
  * Taken outside a transaction block only: the scratch table is committed by
  * its own connection, which a transaction the session opened earlier would
@@ -38,6 +38,7 @@ import { DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
 import { BufferedAppender } from '../../db/buffered-appender.js';
 import { ConnectionQueue } from '../../db/connection-queue.js';
 import { withUserSqlErrors } from '../../db/duckdb-error.js';
+import { bytesOfDuckDbSize } from '../../db/llm-work-bound.js';
 import { PENDING_PREFIX } from '../../db/pending-tables.js';
 import {
   inTransactionBlock,
@@ -56,7 +57,7 @@ import { ERROR_COLUMN, outputColumns } from './map-output.js';
 import type { MapRowsRun } from './map-rows.js';
 import { finishedInOrder, type MapStreamContext } from './map-stream.js';
 import { TypedCaster } from './map-stream-cast.js';
-import { checkWrite, runWrite } from './map-write.js';
+import { checkWrite, engineSizesRowGroups, rowGroupRows, runWrite, withRowGroupSize } from './map-write.js';
 import type { FinishedRow } from './ordered-rows.js';
 import type { MapPlan } from './plan-map.js';
 
@@ -223,31 +224,70 @@ async function closedOnFailure<T>(out: BufferedAppender, run: () => Promise<T>):
   }
 }
 
+/** DuckDB's bound while LLM work runs (db/llm-work-bound.ts), and how to put the engine's back. */
+export interface LlmBound {
+  /** The lower bound in bytes; undefined: never lowered. */
+  readonly bytes: number | undefined;
+  /** Releases the statement's hold on the lower bound before its end. */
+  readonly over?: () => Promise<void>;
+}
+
 /** Runs the MAP and writes its rows; the result is what the batch path gives (a count, or CTAS's metadata row). */
+
 export async function writeMapStreamed(
   plan: MapPlan,
   ctx: MapStreamContext,
   how: StreamedWrite,
-  llmWorkOver?: () => Promise<void>,
+  bound: LlmBound = { bytes: undefined },
 ): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
   streamedWrites.started++;
   return how.scratch
-    ? writeThroughScratch(plan, ctx, how.scratch, llmWorkOver)
+    ? writeThroughScratch(plan, ctx, how.scratch, bound)
     : createDirectly(plan, ctx, how.con);
 }
 
+/** Counts of the row groups the engine sized on its final COPYs (tests read them). */
+export const sizedRowGroups = { copies: 0, lastRows: 0 };
+
+/** A row's size as a Parquet writer holds it, roughly: its text's length, 8 bytes for any other value. */
+function rowBytes(row: FinishedRow): number {
+  let n = 0;
+  for (const v of row.values) n += typeof v === 'string' ? v.length : 8;
+  for (const v of [row.cells.value, row.cells.json, row.cells.error]) n += v === null ? 0 : v.length;
+  return n;
+}
+
 /**
- * `llmWorkOver` is called for a `COPY … TO` once the last row is in the scratch table, before
- * the statement that writes the file: that statement is DuckDB's alone (no call is left), and a
- * Parquet file's row group is built in memory, which DuckDB cannot spill — ~112 MiB for 100,000
- * ~1 KB rows failed under the 256 MB bound LLM work runs under (db/llm-work-bound.ts). An INSERT
- * or a table keeps the lower bound to its end: DuckDB evicts or spills the table's blocks under it.
+ * DuckDB's bound for the final statement, in bytes: the one set now, or the lower bound LLM work
+ * runs under if that is lower (it may be set while the statement runs: hold() lowers it after a
+ * second).
+ */
+async function boundBytes(con: DuckDBConnection, bound: LlmBound): Promise<number> {
+  const now = (await con.runAndReadAll(`SELECT current_setting('memory_limit') AS m`)).getRowObjectsJS()[0]!
+    .m;
+  const bytes = bytesOfDuckDbSize(String(now));
+  return Math.min(
+    Number.isNaN(bytes) ? Number.POSITIVE_INFINITY : bytes,
+    bound.bytes ?? Number.POSITIVE_INFINITY,
+  );
+}
+
+/**
+ * A `COPY … TO` Parquet runs its final statement under the lower bound LLM work runs under
+ * (db/llm-work-bound.ts), with row groups the engine sizes to a share of it from the rows it
+ * appended (map-write.ts, rowGroupRows), unless the user sized them: a Parquet row group is built
+ * in memory, which DuckDB cannot spill, and DuckDB's default (122,880 rows, ~112 MiB of ~1 KB
+ * rows) failed under 256 MB, while under the engine's 1 GB bound the final COPY of a million such
+ * rows took the process from 566 to 956 MB. Other COPYs, and a Parquet COPY whose row groups the
+ * user sized, call `bound.over` once the last row is in the scratch table, before the statement
+ * that writes the file (no call is left then). An INSERT or a table keeps the lower bound to its
+ * end: DuckDB evicts or spills the table's blocks under it.
  */
 async function writeThroughScratch(
   plan: MapPlan,
   ctx: MapStreamContext,
   scratch: ScratchDatabase,
-  llmWorkOver: (() => Promise<void>) | undefined,
+  bound: LlmBound,
 ): Promise<{ readonly result: QueryResult; readonly run: MapRowsRun }> {
   // The session's connection, leased to this statement: a queue of its own for the checks.
   const session = { ...ctx, q: new ConnectionQueue(ctx.con) };
@@ -265,6 +305,9 @@ async function writeThroughScratch(
         session,
       )
     : false;
+  const sizesRowGroups =
+    write?.kind === 'copy' &&
+    (await engineSizesRowGroups(write, scratchSelect(plan, names, table, true), session));
   const appendInput = types.map(cellAppender);
   const out = new BufferedAppender(new ConnectionQueue(scratch.con), ROWS_TABLE, {
     schema: 'main',
@@ -272,10 +315,17 @@ async function writeThroughScratch(
   });
   // One transaction: DuckDB writes a large insert's row groups to the file as they fill.
   await scratch.con.run('BEGIN TRANSACTION');
+  // What the rows take, for the Parquet row groups the engine sizes.
+  let appendedRows = 0;
+  let appendedBytes = 0;
   const run = await closedOnFailure(out, () =>
     runInOrder(plan, ctx, types, (rows) =>
       out.append(rows.length, (appender) => {
         for (const row of rows) {
+          if (sizesRowGroups) {
+            appendedRows++;
+            appendedBytes += rowBytes(row);
+          }
           for (let k = 0; k < appendInput.length; k++)
             appendInput[k]!(appender, row.values[k] as DuckDBValue);
           appendText(appender, row.cells.value);
@@ -289,21 +339,28 @@ async function writeThroughScratch(
   );
   await out.close();
   await scratch.con.run('COMMIT');
-  // A table written from the scratch file spills under the lower bound; a Parquet row group cannot.
-  if (write?.kind === 'copy') await llmWorkOver?.();
+  // A table written from the scratch file spills under the lower bound; a Parquet row group
+  // cannot, so the engine sizes it, or the bound goes back up before the write.
+  let final = write;
+  if (write?.kind === 'copy' && sizesRowGroups) {
+    const rows = rowGroupRows(appendedBytes / Math.max(appendedRows, 1), await boundBytes(ctx.con, bound));
+    final = withRowGroupSize(write, rows);
+    sizedRowGroups.copies++;
+    sizedRowGroups.lastRows = rows;
+  } else if (write?.kind === 'copy') await bound.over?.();
   // Whether `_error` goes in: as the batch path decides (map-batch-statement.ts, hasErrors).
   const withError =
     write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
   const select = scratchSelect(plan, names, table, withError);
-  if (write) return { result: await runWrite(write, select, (sql) => readResult(ctx.con, sql)), run };
+  if (final) return { result: await runWrite(final, select, (sql) => readResult(ctx.con, sql)), run };
   return { result: await createAsTable(ctx.con, plan, select, ctx.queryId), run };
 }
 
 /**
- * CREATE TABLE … AS written by `con` in one transaction: the table made
+ * CREATE TABLE … AS written by `con`: the table made
  * with the MAP's columns and `_error`, each batch appended as it finishes
- * (typed columns cast by DuckDB, map-stream-cast.ts), `_error` dropped
- * before the commit when no row failed.
+ * (typed columns cast by DuckDB, map-stream-cast.ts); then `_error`
+ * dropped when no row failed and the name given, in a second transaction.
  */
 async function createDirectly(
   plan: MapPlan,
@@ -360,8 +417,15 @@ async function createDirectly(
       }),
     );
     await out.close();
+    // The rows are committed under the pending name first, and `_error` dropped and the name
+    // given in a transaction of their own: a DROP COLUMN in the transaction that appended the
+    // rows made DuckDB copy every row into the WAL at the commit instead of keeping the row
+    // groups it had written to the file as they filled (1M ~510-byte rows: 483 MB of WAL
+    // against 0; bench/ctas-wal.child.mjs). The target's name still appears whole or not at all:
+    // only the second commit gives it, and a failure before then drops the pending table (close()).
+    await con.run('COMMIT');
+    await con.run('BEGIN TRANSACTION');
     if (!failed) await con.run(`ALTER TABLE ${pendingTable} DROP COLUMN ${ERROR_COLUMN}`);
-    // The rows and the name in one commit: the table appears whole or not at all.
     await con.run(`ALTER TABLE ${pendingTable} RENAME TO ${quoteIdent(name)}`);
     await con.run('COMMIT');
     pending.delete(con);

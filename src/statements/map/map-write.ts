@@ -100,6 +100,60 @@ export async function checkWrite(
   });
 }
 
+/**
+ * Parquet row groups the engine sizes on its own final `COPY … TO` (map-stream-write.ts): a
+ * row group is built in memory, which DuckDB cannot spill, and DuckDB's default of 122,880 rows
+ * is ~112 MiB of ~1 KB rows, past the 256 MB bound LLM work runs under ("Out of Memory Error:
+ * failed to allocate data of size 112.1 MiB"). A row group gets this share of DuckDB's bound:
+ * DuckDB alone (bench/parquet-copy.child.mjs, 1,000,000 ~1 KB rows in input order under 256 MB)
+ * peaked at 395 MB RSS with groups of 16,384 rows (~16 MiB) and 393 MB with 32,768; at 1 GB
+ * with its default groups, 912 MB. `ROW_GROUP_SIZE_BYTES` would say it directly, but DuckDB
+ * refuses it while insertion order is kept, which a MAP's COPY needs.
+ */
+export const ROW_GROUP_SHARE_OF_BOUND = 1 / 16;
+/** DuckDB's own row group (its default ROW_GROUP_SIZE), and the fewest rows the engine puts in one (a vector). */
+const ROW_GROUP_ROWS = { max: 122_880, min: 2_048 } as const;
+
+/**
+ * Rows per Parquet row group for rows of `rowBytes` on average under a bound of `boundBytes`: a
+ * whole number of vectors (2,048 rows), rounded down, since DuckDB rounds a ROW_GROUP_SIZE up to
+ * one (3,900 wrote groups of 4,096 rows).
+ */
+export function rowGroupRows(rowBytes: number, boundBytes: number): number {
+  const vectors = Math.floor(
+    (boundBytes * ROW_GROUP_SHARE_OF_BOUND) / Math.max(rowBytes, 1) / ROW_GROUP_ROWS.min,
+  );
+  return Math.min(ROW_GROUP_ROWS.max, Math.max(1, vectors) * ROW_GROUP_ROWS.min);
+}
+
+/** The COPY with `ROW_GROUP_SIZE rows` added to its options. */
+export function withRowGroupSize(
+  write: Extract<MapWrite, { kind: 'copy' }>,
+  rows: number,
+): Extract<MapWrite, { kind: 'copy' }> {
+  const inner = write.options?.slice(1, -1).trim() ?? '';
+  return { ...write, options: `(${inner ? `${inner}, ` : ''}ROW_GROUP_SIZE ${rows})` };
+}
+
+/**
+ * Whether the engine may size the COPY's row groups: DuckDB binds the COPY with a
+ * `ROW_GROUP_SIZE` added (so its writer takes one, Parquet, and the user gave none: a second
+ * is DuckDB's "Unexpected duplicate option"), and the user did not size them in bytes.
+ */
+export async function engineSizesRowGroups(
+  write: Extract<MapWrite, { kind: 'copy' }>,
+  select: string,
+  ctx: StatementContext,
+): Promise<boolean> {
+  if (write.options && /\bROW_GROUP_SIZE_BYTES\b/i.test(write.options)) return false;
+  return ctx.q.run((con) =>
+    con.prepare(writeSql(withRowGroupSize(write, ROW_GROUP_ROWS.min), select)).then(
+      () => true,
+      () => false,
+    ),
+  );
+}
+
 /** Writes the rows; DuckDB's answer is the count (`Count`), which the server tags `INSERT 0 n` / `COPY n`. */
 export async function runWrite<T>(
   write: MapWrite,
