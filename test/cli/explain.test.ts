@@ -27,7 +27,7 @@ test('rvbbit explain prints the plan without calling the model', async () => {
     'csv',
     "RVBBIT MAP PARALLEL 10 'traits/extract_brand.yaml' USING (SELECT 'x' AS product_name)",
   ]);
-  assert.is(r.code, 0);
+  assert.is(r.code, 0, r.err);
   const lines = r.out.split('\n');
   assert.is(lines[0], 'property,value');
   assert.is(lines[1], 'statement,MAP');
