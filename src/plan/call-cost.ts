@@ -70,21 +70,11 @@ export function requestCost(cascade: Cascade, rows: readonly Inputs[], maxTokens
 function leastRequestCost(cascade: Cascade, rows: readonly Inputs[]): RequestCost {
   const cell = singleCall(cascade);
   if (!cell) return { ...tokensPerRun(cascade, rows[0]), freeText: true };
-  const compiled = compiledOf(cascade).cells[cell.index]!;
-  const packed = rows.length > 1;
-  const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
   let prompt: string;
   let schema: Readonly<Record<string, unknown>> | undefined;
   try {
     // Untimed (steps and size still bound it): the figure must not depend on the machine's load.
-    ({ prompt, schema } = withoutTimeBound(() => ({
-      prompt: promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET }),
-      schema: schemaFor(cascade, cell, compiled, {
-        scope,
-        pack: packed ? rows.length : undefined,
-        warn: QUIET,
-      }).schema,
-    })));
+    ({ prompt, schema } = renderRequest(cascade, cell, rows));
   } catch {
     // A template that does not render (or overruns its bounds) fails that call when run, which reports why;
     // the estimate prices the call by its instructions and values instead.
@@ -137,19 +127,9 @@ export function requestBound(
     rows.some((r) => Object.values(r).some((v) => typeof v === 'string' && splitImages(v).images.length > 0))
   )
     return undefined;
-  const compiled = compiledOf(cascade).cells[cell.index]!;
-  const packed = rows.length > 1;
-  const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
   try {
     // Untimed, as requestCost renders: the bound must not depend on the machine's load.
-    const { prompt, schema } = withoutTimeBound(() => ({
-      prompt: promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET }),
-      schema: schemaFor(cascade, cell, compiled, {
-        scope,
-        pack: packed ? rows.length : undefined,
-        warn: QUIET,
-      }).schema,
-    }));
+    const { prompt, schema } = renderRequest(cascade, cell, rows);
     const schemaBytes = schema ? Buffer.byteLength(JSON.stringify(schema)) : 0;
     const answerBytes = schema ? Buffer.byteLength(JSON.stringify(smallestAnswer(schema))) : 1;
     return {
@@ -257,4 +237,27 @@ export function smallestAnswer(schema: unknown): unknown {
     default:
       return 'x';
   }
+}
+
+/**
+ * One call's prompt and schema as the worker renders them for `rows` (one
+ * tuple: an ordinary call; more: one packed prompt). Untimed (steps and size
+ * still bound it): an estimate must not depend on the machine's load.
+ */
+function renderRequest(
+  cascade: Cascade,
+  cell: LlmCell,
+  rows: readonly Inputs[],
+): { prompt: string; schema: Readonly<Record<string, unknown>> | undefined } {
+  const compiled = compiledOf(cascade).cells[cell.index]!;
+  const packed = rows.length > 1;
+  const scope = { input: rows[0] ?? {}, outputs: {}, state: { turn: 1 } };
+  return withoutTimeBound(() => ({
+    prompt: promptFor(cell, compiled, { scope, packRows: packed ? rows : undefined, warn: QUIET }),
+    schema: schemaFor(cascade, cell, compiled, {
+      scope,
+      pack: packed ? rows.length : undefined,
+      warn: QUIET,
+    }).schema,
+  }));
 }
