@@ -10,17 +10,17 @@ import * as assert from 'uvu/assert';
 import { queryOnOwnSimulator } from './helpers.js';
 
 /**
- * 200 distinct short texts asked one MEANS each. The unannotated run's answers take 1 s, so that all
- * 8 of a round are in flight together even on a busy machine (at 40 ms the last one of a round
- * sometimes started after the first answered: 7 seen at load 10).
+ * 200 distinct short texts asked one MEANS each. The unannotated run's answers are held until 8
+ * calls are in flight (src/sim/options.ts gate), so "8 in flight" is exact on a busy machine (at
+ * 40 ms the last one of a round sometimes started after the first answered: 7 seen at load 10).
  */
 const FILTER = `-- @ cache: false
 SELECT count(*) AS n FROM range(200) r(id) WHERE ('tweet ' || id || ' about SQL and AI') MEANS 'databases'`;
 const SLOW = { latencyMs: 40 };
-const SLOWER = { latencyMs: 1000 };
+const GATED = { latencyMs: 40, gate: { requests: 8 } };
 
 test('rvbbit query, unannotated: 13 packed calls, 8 in flight', async () => {
-  const r = await queryOnOwnSimulator(FILTER, SLOWER);
+  const r = await queryOnOwnSimulator(FILTER, GATED);
   assert.is(r.code, 0, r.err);
   assert.is(r.stats.requests, 13);
   assert.is(r.stats.maxInFlight, 8);

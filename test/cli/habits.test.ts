@@ -26,7 +26,8 @@ const viaSim = (sim: SimulatorProcessHandle) => ['--provider-url', sim.url, '--m
 t(
   'SQL that starts with an annotation is SQL, and -- @ parallel: 5 puts exactly 5 calls in flight',
   async ({ sim }) => {
-    await sim.setOptions({ latencyMs: 60 });
+    // Answers held until 5 calls are in flight (src/sim/options.ts gate): exact on a busy machine.
+    await sim.setOptions({ latencyMs: 60, gate: { requests: 5 } });
     await sim.resetStats();
     const r = await rvbbit([
       'query',

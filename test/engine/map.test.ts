@@ -4,7 +4,9 @@ import { engineSuite, productsSql } from './engine-fixture.js';
 const map = engineSuite('engine: MAP');
 
 map('one output row per input row, in input order; calls = rows; in flight = PARALLEL', async ({ f }) => {
-  f.sim.setOptions({ latencyMs: 25 });
+  // The gate holds the answers until 8 calls are in flight (src/sim/options.ts): "8 in flight" is then
+  // exact however busy the machine, where 25 ms answers let a round's first end before its 8th was sent.
+  f.sim.setOptions({ latencyMs: 25, gate: { requests: 8 } });
   const r = await f.engine.query(
     `RVBBIT MAP PARALLEL 8 'label' AS label USING (SELECT id, product_name AS text FROM (${productsSql(64)}))
      WITH (cache = false)`,
@@ -115,7 +117,7 @@ map('auto-LIMIT 1000 unless the USING query has a LIMIT; WITH (limit) changes it
 });
 
 map('BATCH n sends n rows to one run and spreads the list back over them, in order', async ({ f }) => {
-  f.sim.setOptions({ latencyMs: 30 });
+  f.sim.setOptions({ latencyMs: 30, gate: { requests: 2 } });
   const r = await f.engine.query(
     `RVBBIT MAP PARALLEL 2 BATCH 10 'label_batch' AS label
      USING (SELECT id, product_name AS text FROM (${productsSql(35)})) WITH (cache = false)`,

@@ -107,7 +107,8 @@ t('rows in the pool never exceed the window, and every row gets exactly one outc
 
 t('two dispatches of one statement share its PARALLEL bound', async ({ p }) => {
   p.sim.resetStats();
-  p.sim.setOptions({ latencyMs: 30 });
+  // The gate holds answers until 3 calls are in flight: the bound is reached however busy the machine.
+  p.sim.setOptions({ latencyMs: 30, gate: { requests: 3 } });
   const limits: CallLimits = { parallel: 3, cache: undefined };
   const d = new RowDispatch(p.ctx, limits);
   const target = p.target(limits);

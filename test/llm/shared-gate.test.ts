@@ -22,7 +22,8 @@ function runWorker(data: Record<string, unknown>): Promise<{ id: number; done: n
 }
 
 test('one gate across 2 worker threads and the main thread: in flight never exceeds the ceiling', async () => {
-  const sim = await startSimulator({ latencyMs: 15 });
+  // The simulator's gate holds answers until 5 calls are in flight: the bound is reached however busy the machine.
+  const sim = await startSimulator({ latencyMs: 15, gate: { requests: 5 } });
   const gate = new SharedGate({ maxConcurrency: 5 });
   const llm = createLlmClient({ baseUrl: sim.url, gate });
   try {

@@ -40,7 +40,8 @@ t(
     // Each call holds its slot 40 ms, not the suite's 10: on 2 cores three
     // worker processes refill their slots a few ms late, and at 10 ms every
     // slot was seldom full at one instant (the peak seen was 53 of 60 once).
-    f.sim.setOptions({ latencyMs: 40 });
+    // And the gate holds the answers until PARALLEL calls are in flight (src/sim/options.ts).
+    f.sim.setOptions({ latencyMs: 40, gate: { requests: PARALLEL } });
     const there = await coord.query(mapSql(N, PARALLEL)).finally(() => f.sim.setOptions({ latencyMs: 10 }));
     const stats = f.sim.stats();
     assert.is(there.rows.length, N);
@@ -113,7 +114,7 @@ t(
     f.sim.resetStats();
     // Three jobs reach three workers a few ms apart (more on a loaded CI machine):
     // answers slower than that make the three calls overlap, so the bound is reached.
-    f.sim.setOptions({ latencyMs: 300 });
+    f.sim.setOptions({ latencyMs: 300, gate: { requests: 3 } });
     const there = await coord.query(sql).finally(() => f.sim.setOptions({ latencyMs: 10 }));
     assert.equal(there.rows, here.rows);
     assert.is(f.sim.stats().requests, 10);

@@ -37,8 +37,10 @@ test.after(async () => {
 const seed = (table: string) =>
   `-- @ parallel: 5\n-- @ batch: 1\nSELECT id, text ALIGNS 'SQL is good for AI' AS score FROM notes_${table} LIMIT 10`;
 
+/** Counters from zero, and answers held until 5 calls are in flight (src/sim/options.ts gate): "5 in flight" is exact on a busy machine. */
 function resetSim(): void {
   f.sim.resetStats();
+  f.sim.setOptions({ gate: { requests: 5 } });
 }
 
 psqlTest('psql -c: -- @ parallel: 5 puts 5 calls in flight', async () => {
