@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import { createEngine, type Engine, type EngineOptions } from '../../src/index.js';
+import type { BreakerOptions } from '../../src/llm/breaker.js';
 import { type SimulatorHandle, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 
 export const ENGINE_CASCADES = fileURLToPath(new URL('../fixtures/cascades/engine/', import.meta.url));
@@ -16,7 +17,16 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(sim: SimulatorOptions = {}, engine: EngineOptions = {}): Promise<Fixture> {
+/** Provider settings a suite adds to the fixture's own (its simulator's URL, model, concurrency and short backoff). */
+export interface FixtureProvider {
+  readonly breaker?: BreakerOptions;
+}
+
+export async function startFixture(
+  sim: SimulatorOptions = {},
+  engine: EngineOptions = {},
+  provider: FixtureProvider = {},
+): Promise<Fixture> {
   const simulator = await startSimulator({ costPerMillion: { in: 0.15, out: 0.6 }, ...sim });
   const e = await createEngine({
     cascadeRoots: [ENGINE_CASCADES],
@@ -26,6 +36,7 @@ export async function startFixture(sim: SimulatorOptions = {}, engine: EngineOpt
       model: 'sim-small',
       maxConcurrency: 1000,
       backoff: { baseMs: 5, maxMs: 50 },
+      ...provider,
     },
     threads: 2,
     ...engine,
@@ -50,17 +61,17 @@ export function productsSql(n: number, distinct = n): string {
  * after, and before each test the simulator's counters reset and its options
  * back to answering at once, without errors or rate limits.
  */
-export function engineSuite(name: string, engine: EngineOptions = {}) {
+export function engineSuite(name: string, engine: EngineOptions = {}, provider: FixtureProvider = {}) {
   const s = suite<{ f: Fixture }>(name);
   s.before(async (ctx) => {
-    ctx.f = await startFixture({}, engine);
+    ctx.f = await startFixture({}, engine, provider);
   });
   s.after(async (ctx) => {
     await ctx.f.close();
   });
   s.before.each((ctx) => {
     ctx.f.sim.resetStats();
-    ctx.f.sim.setOptions({ latencyMs: 0, latency: null, errorRate: 0, rateLimit: null });
+    ctx.f.sim.setOptions({ latencyMs: 0, latency: null, errorRate: 0, rateLimit: null, gate: null });
   });
   return s;
 }

@@ -14,7 +14,14 @@ import { ask, codeOf, wait } from './helpers.js';
 const KEY = 'sk-test-outage-0123456789';
 
 test('a 429 storm (Retry-After) with default settings: every call answers, the gate narrows', async () => {
-  const sim = await startSimulator({ rateLimit: { rps: 100, burst: 20 }, latencyMs: 5 });
+  // The gate holds the first 40 requests and judges them together (src/sim/options.ts): 20 over the
+  // burst get 429 however busy the machine, where a client slowed by load 15 spread its first 40 over
+  // enough time for the bucket to refill, and no 429 came.
+  const sim = await startSimulator({
+    rateLimit: { rps: 100, burst: 20 },
+    latencyMs: 5,
+    gate: { requests: 40 },
+  });
   const retries: RetryEvent[] = [];
   const llm = createLlmClient({ baseUrl: sim.url, maxConcurrency: 40, onRetry: (e) => retries.push(e) });
   try {
