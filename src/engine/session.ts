@@ -12,7 +12,7 @@ import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
-import { createOwnLogTables, refreshOwnLogs as fillOwnLogs, logTablesNamed } from '../obs/private-logs.js';
+import { createOwnLogTables, logTablesNamed, OwnLogCopies } from '../obs/private-logs.js';
 import { withDialectSuggestion } from './did-you-mean.js';
 import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
 import { refuseEngineSchemaChange, refuseFunctionTableWrite } from './function-table-guard.js';
@@ -83,6 +83,8 @@ export class Session {
   private connectionClosed: Promise<void> = Promise.resolve();
   /** RUN ASYNC jobs still reading their TEMP input table on this session's connection. */
   private readonly jobs = new Set<Promise<void>>();
+  /** With private logs, what this connection's copies of the log tables hold (obs/private-logs.ts). */
+  ownLogs: OwnLogCopies | undefined;
 
   /**
    * Made by the engine (Engine.session, the server), never by a user: internal, so the
@@ -129,7 +131,9 @@ export class Session {
     const tables = logTablesNamed(sql);
     if (tables.length === 0) return;
     await this.shared.logs.flush();
-    await this.q.run((con) => fillOwnLogs(con, this.shared.logDb, this.owner, tables));
+    this.ownLogs ??= new OwnLogCopies(this.shared.logDb, this.owner);
+    const copies = this.ownLogs;
+    await this.q.run((con) => copies.refresh(con, tables));
   }
 
   /** With private logs, this connection's own (empty) log tables, under the views, before its first statement. */

@@ -101,8 +101,40 @@ export async function createOwnLogTables(con: DuckDBConnection, logs: LogDatabas
 
 /**
  * Fills `con`'s own copies of log tables `tables` (those a statement names:
- * logTablesNamed) with `owner`'s rows. Rows still buffered are flushed first
- * by the caller.
+ * logTablesNamed) with `owner`'s rows, every row again. Rows still buffered are
+ * flushed first by the caller. A session keeps an OwnLogCopies instead, which
+ * copies only what is new where the log database keeps every row.
+ */
+export async function refreshOwnLogs(
+  con: DuckDBConnection,
+  logs: LogDatabase,
+  owner: string | null,
+  tables: readonly LogTable[],
+): Promise<void> {
+  await new OwnLogCopies(logs, owner).refresh(con, tables);
+}
+
+/** What a connection's copy of an append-only log table holds: the log's rows through these rowids. */
+interface CopiedThrough {
+  /** The log table's highest rowid when it was last copied (-1: never). */
+  readonly through: bigint;
+  /** Rows the copy should hold: another count means the client changed it (a rollback, a DELETE), and it is copied whole again. */
+  readonly rows: bigint;
+  /** unified_logs: `queries`' highest rowid then (a call is its owner's once its statement's row is there). */
+  readonly queriesThrough: bigint;
+  /**
+   * unified_logs: the statements whose calls were logged through `through` but whose `queries` row was
+   * not there yet (running then), each with its first call's rowid: their calls are copied from there
+   * once the row comes, if it is the owner's.
+   */
+  readonly running: ReadonlyMap<string, bigint>;
+}
+
+const NOTHING_COPIED: CopiedThrough = { through: -1n, rows: 0n, queriesThrough: -1n, running: new Map() };
+
+/**
+ * One connection's own copies of the log tables, refreshed before a statement
+ * that may read them (logTablesNamed).
  *
  * The rows go from the log database to the copy one DuckDB vector at a time
  * (a streamed read appended as it comes), never as one value in JavaScript:
@@ -115,27 +147,155 @@ export async function createOwnLogTables(con: DuckDBConnection, logs: LogDatabas
  * JavaScript memory than one vector of them (test/obs/private-logs-history). A statement that
  * names one table copies that table only: a client's `queries` (one row a
  * statement) are few, its `unified_logs` (one a call) are many.
+ *
+ * Copied whole every time, those ~1.7 s per million of the client's calls held the
+ * log connection, so every other client's log writes waited behind each of its
+ * statements naming `unified_logs` (issue 66: what one client makes the server do
+ * must not grow with its history). Where the log database keeps every row (a
+ * database file's: `store.maxLogRows` unset), `queries` and `unified_logs` only
+ * ever get rows appended (nothing updates or deletes them), so a copy keeps what it
+ * has and reads only rowid ranges, which DuckDB prunes by row group: the log's rows
+ * past what it copied, and the calls of statements that were running at the last
+ * refresh. A call is its owner's through its statement's `queries` row, written when
+ * the statement ends, after its calls: a statement running at one refresh (another
+ * connection of the same owner, or another owner's) has its calls taken from its
+ * first one when its row comes. `jobs` rows are updated as jobs run, and an in-memory
+ * log drops its oldest rows (log-retention.ts, at most `maxLogRows` a table): those
+ * are copied whole, as before.
  */
-export async function refreshOwnLogs(
-  con: DuckDBConnection,
-  logs: LogDatabase,
-  owner: string | null,
-  tables: readonly LogTable[],
-): Promise<void> {
-  if (tables.length === 0) return;
-  const queries = `SELECT * FROM rvbbit.queries WHERE owner IS NOT DISTINCT FROM $1`;
-  const sources: Record<LogTable, string> = {
-    queries,
-    unified_logs: `SELECT * FROM rvbbit.unified_logs WHERE query_id IN (SELECT query_id FROM (${queries}))`,
-    jobs: `SELECT * FROM rvbbit.jobs WHERE owner IS NOT DISTINCT FROM $1`,
-  };
-  const shapes = await columnsOfLogs(logs);
-  await con.run(tables.map((t) => emptyOwnTableSql(t, shapes.get(t)!)).join(';\n'));
-  await logs.q.run(async (logCon) => {
+export class OwnLogCopies {
+  private readonly copied = new Map<LogTable, CopiedThrough>();
+  /** Rows the last refresh appended, by table (tests read it: an incremental copy takes the new rows only). */
+  lastCopied: Partial<Record<LogTable, number>> = {};
+
+  constructor(
+    private readonly logs: LogDatabase,
+    private readonly owner: string | null,
+  ) {}
+
+  async refresh(con: DuckDBConnection, tables: readonly LogTable[]): Promise<void> {
+    if (tables.length === 0) return;
+    const shapes = await columnsOfLogs(this.logs);
+    const appendOnly = this.logs.store.maxLogRows === undefined;
+    const from = new Map<LogTable, CopiedThrough>();
     for (const t of tables) {
-      await copyRows(logCon, sources[t], [owner], con, { catalog: 'temp', schema: 'main', table: own(t) });
+      const was = appendOnly && t !== 'jobs' ? this.copied.get(t) : undefined;
+      if (was !== undefined && (await rowsIn(con, own(t))) === was.rows) from.set(t, was);
+      else from.set(t, NOTHING_COPIED);
     }
-  });
+    const whole = tables.filter((t) => from.get(t) === NOTHING_COPIED);
+    if (whole.length > 0) await con.run(whole.map((t) => emptyOwnTableSql(t, shapes.get(t)!)).join(';\n'));
+    this.lastCopied = {};
+    await this.logs.q.run(async (logCon) => {
+      // Read first, on the log connection its writers share: the rows through these are the ones copied now.
+      const now = await highestRowids(logCon);
+      for (const t of tables) {
+        const was = from.get(t)!;
+        const into = { catalog: 'temp', schema: 'main', table: own(t) };
+        const copy = (sql: string, params: unknown[]) => copyRows(logCon, sql, params, con, into);
+        const mine = 'owner IS NOT DISTINCT FROM $1';
+        let n = 0;
+        let running = was.running;
+        if (t === 'jobs') n = await copy(`SELECT * FROM rvbbit.jobs WHERE ${mine}`, [this.owner]);
+        else if (t === 'queries')
+          n = await copy(`SELECT * FROM rvbbit.queries WHERE ${mine} AND rowid > $2 AND rowid <= $3`, [
+            this.owner,
+            was.through,
+            now.queries,
+          ]);
+        else {
+          // The owner's calls past the copy, then the earlier calls of its statements that ended since.
+          n = await copy(
+            `SELECT * FROM rvbbit.unified_logs WHERE rowid > $2 AND rowid <= $3
+             AND query_id IN (SELECT query_id FROM rvbbit.queries WHERE ${mine} AND rowid <= $4)`,
+            [this.owner, was.through, now.unified_logs, now.queries],
+          );
+          const ended = await endedSince(logCon, this.owner, was, now);
+          for (const [queryId, firstCall] of ended)
+            n += await copy(
+              'SELECT * FROM rvbbit.unified_logs WHERE rowid >= $1 AND rowid <= $2 AND query_id = $3',
+              [firstCall, was.through, queryId],
+            );
+          running = await stillRunning(logCon, was, now);
+        }
+        this.lastCopied[t] = n;
+        this.copied.set(t, {
+          through: t === 'queries' ? now.queries : now.unified_logs,
+          rows: was.rows + BigInt(n),
+          queriesThrough: now.queries,
+          running,
+        });
+      }
+    });
+  }
+}
+
+/** The log tables' highest rowids (-1 when empty). */
+interface Highest {
+  readonly queries: bigint;
+  readonly unified_logs: bigint;
+}
+
+async function highestRowids(logCon: DuckDBConnection): Promise<Highest> {
+  const r = await logCon.runAndReadAll(
+    `SELECT (SELECT coalesce(max(rowid), -1) FROM rvbbit.queries)::BIGINT AS q,
+            (SELECT coalesce(max(rowid), -1) FROM rvbbit.unified_logs)::BIGINT AS c`,
+  );
+  const [q, c] = r.getRows()[0]! as [bigint, bigint];
+  return { queries: q, unified_logs: c };
+}
+
+/** The owner's statements that were running at the last refresh and have their `queries` row now, with their first call's rowid. */
+async function endedSince(
+  logCon: DuckDBConnection,
+  owner: string | null,
+  was: CopiedThrough,
+  now: Highest,
+): Promise<[string, bigint][]> {
+  if (was.running.size === 0) return [];
+  const r = await logCon.runAndReadAll(
+    'SELECT query_id FROM rvbbit.queries WHERE owner IS NOT DISTINCT FROM $1 AND rowid > $2 AND rowid <= $3',
+    [owner, was.queriesThrough, now.queries] as never,
+  );
+  return r
+    .getRows()
+    .map(([id]) => String(id))
+    .filter((id) => was.running.has(id))
+    .map((id) => [id, was.running.get(id)!]);
+}
+
+/**
+ * The statements with calls through `now` and no `queries` row through `now`: those still running
+ * at the last refresh (less the ones whose row has come, whoever's) and those whose first calls are new.
+ */
+async function stillRunning(
+  logCon: DuckDBConnection,
+  was: CopiedThrough,
+  now: Highest,
+): Promise<Map<string, bigint>> {
+  const running = new Map(was.running);
+  if (running.size > 0) {
+    const r = await logCon.runAndReadAll(
+      'SELECT query_id FROM rvbbit.queries WHERE rowid > $1 AND rowid <= $2',
+      [was.queriesThrough, now.queries] as never,
+    );
+    for (const [id] of r.getRows()) running.delete(String(id));
+  }
+  const r = await logCon.runAndReadAll(
+    `SELECT query_id, min(rowid)::BIGINT FROM rvbbit.unified_logs c
+     WHERE rowid > $1 AND rowid <= $2 AND query_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM rvbbit.queries q WHERE q.query_id = c.query_id AND q.rowid <= $3)
+     GROUP BY query_id`,
+    [was.through, now.unified_logs, now.queries] as never,
+  );
+  for (const [id, first] of r.getRows())
+    if (!running.has(String(id))) running.set(String(id), first as bigint);
+  return running;
+}
+
+async function rowsIn(con: DuckDBConnection, tempTable: string): Promise<bigint> {
+  const r = await con.runAndReadAll(`SELECT count(*)::BIGINT FROM temp.main.${tempTable}`);
+  return r.getRows()[0]![0] as bigint;
 }
 
 /** Statements that may read each log table (a false positive only costs a copy). */
@@ -165,7 +325,7 @@ interface TableName {
  * are the rows' in order and type: one vector (up to 2,048 rows) at a time, the
  * read streamed, so neither side holds more than that in JavaScript. The two
  * connections may belong to different DuckDB instances (a vector is copied by
- * value).
+ * value). Returns the rows appended.
  */
 async function copyRows(
   from: DuckDBConnection,
@@ -173,9 +333,10 @@ async function copyRows(
   params: unknown[],
   to: DuckDBConnection,
   into: TableName,
-): Promise<void> {
+): Promise<number> {
   const result = await from.stream(sql, params as never);
   const appender = await to.createAppender(into.table, into.schema, into.catalog);
+  let rows = 0;
   try {
     for (
       let chunk = await result.fetchChunk();
@@ -183,8 +344,10 @@ async function copyRows(
       chunk = await result.fetchChunk()
     ) {
       appender.appendDataChunk(chunk);
+      rows += chunk.rowCount;
     }
     appender.flushSync();
+    return rows;
   } finally {
     appender.closeSync();
   }
