@@ -5,6 +5,7 @@
  * the share of rows the big model answers, mean recall and precision, trials meeting both targets.
  *
  *   node --import tsx bench/bargain.bench.ts [--trials 30] [--accuracy 0.85] [--target 0.9] [--precision bargain|answer]
+ *     [--positives-x 1]
  */
 
 import { runBargainTrial } from '../test/fixtures/bargain-trials.js';
@@ -20,6 +21,8 @@ const TRIALS = arg('trials', 30);
 const PRECISION = process.argv.includes('--precision')
   ? (process.argv[process.argv.indexOf('--precision') + 1] as 'bargain' | 'answer')
   : 'bargain';
+/** `--positives-x k`: BARGAIN's recall sample grows to k times the positives supg.ts's does. */
+const POSITIVES = arg('positives-x', 1);
 const ACCURACY = arg('accuracy', 0.85);
 const TARGET = arg('target', 0.9);
 const ROWS = 2000;
@@ -49,7 +52,7 @@ for (let t = 0; t < TRIALS; t++) {
   const k = t % PREVALENCES.length;
   const spec = { seed: 5000 + t, rows: ROWS, prevalence: PREVALENCES[k]!, accuracy: ACCURACY, targets };
   add(engine[k]!, runTrial(spec));
-  add(bargain[k]!, runBargainTrial(spec, PRECISION));
+  add(bargain[k]!, runBargainTrial(spec, { precision: PRECISION, positives: POSITIVES }));
 }
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const cells = (t: Tally) =>
@@ -67,7 +70,7 @@ const sum = (ts: Tally[]): Tally =>
     tally(),
   );
 const lines = [
-  `Targets recall = precision = ${TARGET}, delta 0.05, proxy accuracy ${ACCURACY}, ${TRIALS} trials (seeds 5000..${5000 + TRIALS - 1}), BARGAIN's precision side: ${PRECISION}`,
+  `Targets recall = precision = ${TARGET}, delta 0.05, proxy accuracy ${ACCURACY}, ${TRIALS} trials (seeds 5000..${5000 + TRIALS - 1}), BARGAIN's precision side: ${PRECISION}, recall sample to ${POSITIVES}× supg.ts's positives`,
   '',
   '| prevalence | SUPG: rows to big model | floor | recall | precision | met | BARGAIN: rows to big model | floor | recall | precision | met |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -65,6 +65,8 @@ export interface BargainOptions {
    * counted, Wilson's bound on the uniform draws) — the bench's way to tell the two sides' costs apart.
    */
   readonly precision?: 'bargain' | 'answer';
+  /** The recall sample grows until it holds this many times positivesFor's positives (default 1, as supg.ts's). */
+  readonly positives?: number;
 }
 
 /** The thresholds, and every row the oracle answered while learning them (its answers stand). */
@@ -128,7 +130,7 @@ export function bargainThresholds(
   let drawn = 0;
   let positives: number[] = [];
   if (targets.recall !== undefined) {
-    const need = positivesFor(targets.recall, delta);
+    const need = Math.ceil(positivesFor(targets.recall, delta) * (opts.positives ?? 1));
     do {
       const next = permutation.slice(drawn, drawn + round);
       drawn += next.length;
