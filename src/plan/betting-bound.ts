@@ -26,6 +26,8 @@ export interface BettingOptions {
 
 /** The most of its capital a bet may stake against H₀: 1 + λ(x − m) ≥ 1/4 for every x in [0, 1]. */
 const TRUNCATION = 3 / 4;
+/** How near 0 or 1 the finite population's null mean counts as there. */
+const EDGE = 1e-9;
 
 /**
  * Whether the observations (each in [0, 1], in the order they were drawn) show their mean is above
@@ -56,8 +58,9 @@ export function meanAbove(
     if (N !== undefined) {
       // Under H₀ the rows not yet drawn must average this.
       nullMean = (N * m - sum) / (N - i);
-      if (nullMean <= 0) return true; // the draws alone already hold more than N·m
-      if (nullMean >= 1) return false; // H₀ holds whatever the rest are
+      // (Within rounding: N·m is not exact in floating point, 10 × (1 − 0.7) = 3.0000000000000004.)
+      if (nullMean <= EDGE) return true; // the draws alone already hold N·m or more
+      if (nullMean >= 1 - EDGE) return false; // H₀ holds whatever the rest are
     }
     const variance = (0.25 + squares) / (i + 1);
     const scale = opts.anytime ? (i + 1) * Math.log(i + 2) : n;
