@@ -5,12 +5,15 @@
  * the share of rows the big model answers, mean recall and precision, trials meeting both targets.
  *
  *   node --import tsx bench/bargain.bench.ts [--trials 30] [--accuracy 0.85] [--target 0.9] [--precision bargain|answer]
- *     [--positives-x 1]
+ *     [--positives-x 1] [--payoff 0.06]
+ *
+ * `--payoff r`: a second table, both methods under the pay-off rule (proxy-payoff.ts: a pilot of 5%
+ * of the rows to both models, then the proxy only if it pays off, predicted by SUPG's rules) at a
+ * proxy price r of the big model's a call: the statement's dollars over no proxy's, mean and worst.
  */
 
-import { runBargainTrial } from '../test/fixtures/bargain-trials.js';
-import type { TrialResult } from '../test/fixtures/supg-trials.js';
-import { runTrial } from '../test/fixtures/supg-trials.js';
+import { runBargainCascade, runBargainTrial } from '../test/fixtures/bargain-trials.js';
+import { runTrial, runTrialWithPayoff, type TrialResult } from '../test/fixtures/supg-trials.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -80,3 +83,41 @@ PREVALENCES.forEach((p, k) => {
 });
 lines.push(`| all | ${cells(sum(engine))} | ${cells(sum(bargain))} |`);
 console.log(lines.join('\n'));
+
+const RATIO = process.argv.includes('--payoff') ? arg('payoff', 0.06) : undefined;
+if (RATIO !== undefined) {
+  const costs = { supg: [] as number[], bargain: [] as number[] };
+  const proxied = { supg: 0, bargain: 0 };
+  for (let t = 0; t < TRIALS; t++) {
+    const spec = {
+      seed: 5000 + t,
+      rows: ROWS,
+      prevalence: PREVALENCES[t % PREVALENCES.length]!,
+      accuracy: ACCURACY,
+      targets,
+    };
+    const a = await runTrialWithPayoff(spec, RATIO);
+    const b = await runTrialWithPayoff(spec, RATIO, (truth, scores, seed, tg, known, round) =>
+      runBargainCascade(truth, scores, seed, tg, known, round, {
+        precision: PRECISION,
+        positives: POSITIVES,
+      }),
+    );
+    costs.supg.push(a.cost);
+    costs.bargain.push(b.cost);
+    if (a.proxied) proxied.supg++;
+    if (b.proxied) proxied.bargain++;
+  }
+  const stat = (xs: number[]) =>
+    `${(xs.reduce((x, y) => x + y, 0) / xs.length).toFixed(3)}× / ${Math.max(...xs).toFixed(3)}×`;
+  console.log(
+    [
+      '',
+      `Under the pay-off rule at price ratio ${RATIO}: dollars over no proxy, mean / worst (trials the proxy ran past its pilot)`,
+      '',
+      '| SUPG | BARGAIN |',
+      '| --- | --- |',
+      `| ${stat(costs.supg)} (${proxied.supg} of ${TRIALS}) | ${stat(costs.bargain)} (${proxied.bargain} of ${TRIALS}) |`,
+    ].join('\n'),
+  );
+}
