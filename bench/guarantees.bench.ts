@@ -5,6 +5,12 @@
  * precision against the big model's own answers (mean and worst over the trials).
  *
  *   node --import tsx bench/guarantees.bench.ts [--trials 100] [--rows 2000] [--proxy model|embedding] [--sample n]
+ *     [--method supg|bargain|bargain-answer]
+ *
+ * `--method`: the model proxy's cascade: the engine's SUPG (src/plan/supg.ts, the default), or
+ * BARGAIN (src/plan/bargain.ts; `bargain-answer`: its recall side with supg.ts's precision bound),
+ * test/fixtures/bargain-trials.ts; the pay-off table's pilot still predicts with SUPG's rules. The
+ * embedding rows are SUPG's whatever the method.
  *
  * `--sample n`: draws a round of the importance sample (`-- @ proxy: … sample n`; default
  * defaultSampleSize: 10% of the rows).
@@ -24,6 +30,7 @@
  * as a chat call's (an over-count: the text is only part of the prompt).
  */
 import { SIM_PRICES } from '../src/sim/prices.js';
+import { runBargainCascade, runBargainTrial } from '../test/fixtures/bargain-trials.js';
 import { embeddingAnswersFor } from '../test/fixtures/supg-embedding-trials.js';
 import { runCascade, runTrial, runTrialWithPayoff, type TrialResult } from '../test/fixtures/supg-trials.js';
 
@@ -40,6 +47,21 @@ const SAMPLE = process.argv.includes('--sample') ? arg('sample', 0) : undefined;
 const sized = SAMPLE === undefined ? {} : { sample: SAMPLE };
 const PREVALENCES = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5];
 const price = (m: string) => SIM_PRICES[m]!.in + SIM_PRICES[m]!.out;
+const METHOD = process.argv.includes('--method')
+  ? process.argv[process.argv.indexOf('--method') + 1]
+  : 'supg';
+if (!['supg', 'bargain', 'bargain-answer'].includes(METHOD!)) {
+  throw new Error(`--method: ${METHOD} is none of supg, bargain, bargain-answer`);
+}
+const bargainSide = { precision: METHOD === 'bargain-answer' ? 'answer' : 'bargain' } as const;
+/** The model proxy's trial under the chosen method. */
+const modelTrial =
+  METHOD === 'supg' ? runTrial : (spec: Parameters<typeof runTrial>[0]) => runBargainTrial(spec, bargainSide);
+const modelCascade: typeof runCascade =
+  METHOD === 'supg'
+    ? runCascade
+    : (truth, scores, seed, targets, known, round) =>
+        runBargainCascade(truth, scores, seed, targets, known, round, bargainSide);
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -75,7 +97,7 @@ for (const target of only === 'embedding' ? [] : [0.8, 0.9, 0.95]) {
   for (const accuracy of [0.75, 0.85, 0.95]) {
     lines.push(
       row(`model, accuracy ${accuracy}`, target, price('sim-small'), (t) =>
-        runTrial({
+        modelTrial({
           seed: 5000 + t,
           rows: ROWS,
           prevalence: prevalence(t),
@@ -142,7 +164,7 @@ for (const accuracy of only === 'embedding' ? [] : [0.6, 0.85, 0.95]) {
         targets: targetsOf(0.9),
         ...sized,
       };
-      const r = await runTrialWithPayoff(spec, ratio);
+      const r = await runTrialWithPayoff(spec, ratio, modelCascade);
       if (r.proxied) ran++;
       share += r.bigRows / ROWS;
       cost += r.cost;
@@ -169,7 +191,14 @@ for (const accuracy of only === 'embedding' ? [] : [0.75, 0.85, 0.95]) {
     const runs: TrialResult[] = [];
     for (let t = k; t < TRIALS; t += PREVALENCES.length) {
       runs.push(
-        runTrial({ seed: 5000 + t, rows: ROWS, prevalence: p, accuracy, targets: targetsOf(0.9), ...sized }),
+        modelTrial({
+          seed: 5000 + t,
+          rows: ROWS,
+          prevalence: p,
+          accuracy,
+          targets: targetsOf(0.9),
+          ...sized,
+        }),
       );
     }
     const mean = (f: (r: TrialResult) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;

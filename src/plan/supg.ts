@@ -85,6 +85,26 @@
  *   an exact precision side the same way (a simple random sample of the rows at or above
  *   0.3, τ+ down their scores under the hypergeometric bound on the negatives above it)
  *   stopped τ+ at 0.82–0.93, where Wilson's stops, and its draws above τ+ cost rows: 62.6%.
+ * - BARGAIN (Zeighami, Shankar & Parameswaran, SIGMOD 2026, arXiv 2509.02896), bargain.ts, run
+ *   beside this method by bench/bargain.bench.ts on the same seeded trials: a uniform sample
+ *   without replacement (grown by the same rule) and betting bounds (Waudby-Smith & Ramdas 2024,
+ *   betting-bound.ts), recall by the same fixed-sequence scan; precision by BARGAIN_PR's sliding
+ *   window, validation and BARGAIN_P's search, which bound the accepted rows' own precision. Its
+ *   recall side is no tighter: for a sample whose positives all lie above τ the betting bound
+ *   needs ~46 of them to certify 0.9 at δ/2 where Wilson's (≈ Clopper–Pearson) needs 35, and the
+ *   mean recall came out the same (0.973 against 0.977, 30 trials at targets 0.9 and accuracy 0.85).
+ *   As written (its precision side) it sent 73.6% of the rows against 63.6% (precision 0.998: the
+ *   accepted rows' bound, and the validation's draws above τ+, cost rows); with this file's
+ *   precision bound on its uniform sample 65.3% (better at prevalence 0.2, 64.1% against 72.0%,
+ *   worse at 0.05, 92.0% against 80.5%: a uniform sample finds few positives), 36.8% against 41.8%
+ *   at targets 0.8, but 42.3% against 30.1% at accuracy 0.95 (30 trials a cell; docs/semantic-sql.md
+ *   has the table). A larger uniform sample (1.5–3× the positives) gave 62.9–65.8%. BARGAIN's
+ *   adaptive sampling (a candidate's region sampled without replacement until an anytime betting
+ *   test decides) on the recall side of the two-phase design above (bench/bargain-adaptive.bench.ts):
+ *   74.1% against 63.6% (30 trials, split 0.3, 10 candidates; 66.1–75.6% for splits 0.15–0.4).
+ *   In the 12 trials looked at, τ− rose to the split every time, but only by labelling about half
+ *   (44–62%) of the low rows (each positive found is one fewer miss), and the band [split, τ+)
+ *   was 22–36% of the rows.
  * At prevalence 0.05 (≈ 100 positives in 2,000 rows) recall 0.9 allows 10 misses: the
  * sample grows to 70 positives (~30% of the rows) and a hidden count of a few positives
  * cannot be told from 10 without labelling most of the low rows: those trials send 69% of
