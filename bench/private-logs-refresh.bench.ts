@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConnectionQueue } from '../src/db/connection-queue.js';
-import { createOwnLogTables, OwnLogCopies, openPrivateLogs, refreshOwnLogs } from '../src/obs/private-logs.js';
+import {
+  createOwnLogTables,
+  OwnLogCopies,
+  openPrivateLogs,
+  refreshOwnLogs,
+} from '../src/obs/private-logs.js';
 import { ensureRvbbitSchema } from '../src/obs/schema.js';
 
 const calls = Number(process.argv[2] ?? 1_000_000);
@@ -23,7 +28,9 @@ const system = new ConnectionQueue(await db.connect());
 const store = await system.run((con) => ensureRvbbitSchema(con));
 const logs = await openPrivateLogs(file, system, store);
 const log = (sql: string) => logs.q.run((con) => con.run(sql).then(() => undefined));
-await log(`INSERT INTO rvbbit.queries (query_id, text, owner) SELECT 'q' || i, 'SELECT ' || i, 'alice' FROM range(100) t(i)`);
+await log(
+  `INSERT INTO rvbbit.queries (query_id, text, owner) SELECT 'q' || i, 'SELECT ' || i, 'alice' FROM range(100) t(i)`,
+);
 await log(`INSERT INTO rvbbit.unified_logs (session_id, query_id, cell, row_index, model)
   SELECT 'session-' || i, 'q' || (i % 100), 'extract', i, 'gpt-4o-mini' FROM range(${calls}) t(i)`);
 const client = await db.connect();
@@ -39,7 +46,9 @@ const timed = async (what: string, f: () => Promise<void>) => {
 await timed('incremental, first refresh', () => copies.refresh(client, ['unified_logs']));
 await timed('whole copy', () => refreshOwnLogs(whole, logs, 'alice', ['unified_logs']));
 await log(`INSERT INTO rvbbit.queries (query_id, text, owner) VALUES ('new', 'SELECT new', 'alice')`);
-await log(`INSERT INTO rvbbit.unified_logs (session_id, query_id, row_index) SELECT 'new-' || i, 'new', i FROM range(100) t(i)`);
+await log(
+  `INSERT INTO rvbbit.unified_logs (session_id, query_id, row_index) SELECT 'new-' || i, 'new', i FROM range(100) t(i)`,
+);
 await timed('incremental, 100 new calls', () => copies.refresh(client, ['unified_logs']));
 console.log(`  copied ${copies.lastCopied.unified_logs}`);
 await timed('whole copy, 100 new calls', () => refreshOwnLogs(whole, logs, 'alice', ['unified_logs']));
