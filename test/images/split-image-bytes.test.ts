@@ -101,7 +101,21 @@ test('a split over image files is priced in the packs the image bound cuts (at m
         `SELECT strategy FROM rvbbit.queries WHERE kind = 'semantic' ORDER BY started_at DESC LIMIT 1`,
       )
     ).rows;
-    assert.match(String(q!['strategy']), 'ran as labels positive/negative/neutral compared by <>');
+    const strategy = String(q!['strategy']);
+    assert.match(strategy, 'ran as labels positive/negative/neutral compared by <>');
+    const priced = /priced at these labels: (\d+) calls, ~(\d+) in \+ (\d+) out tokens/.exec(strategy);
+    assert.ok(priced, strategy);
+    // Priced once the labels are known, the split is the run's calls: each part cut by the image bound within the
+    // chunks the dispatcher hands the workers (call-cost.ts requestRows, call-runner.ts dispatchLayout). Before the
+    // chunks were priced, 97-98 against the run's 99-100: a pack of 3 pairs sharing 2 files straddled a chunk's end.
+    assert.is(Number(priced[1]), st.requests);
+    // Input within a token a request (each image request is priced a token apart, as in bench/results/explain-accuracy.md's
+    // IMAGE rows); output 17 short: the question's answer, the model's JSON, priced at its least.
+    assert.ok(
+      Math.abs(Number(priced[2]) - st.tokensIn) <= st.requests,
+      `${priced[2]} against ${st.tokensIn}`,
+    );
+    assert.is(Number(priced[3]), st.tokensOut - 17);
     const calls = { question: 0, labels: 0, sample: 0 };
     for (const p of st.promptsSeen!) {
       const files = new Set(p.messages.flatMap((m) => m.images ?? []).map((i) => i.sha256));

@@ -34,7 +34,7 @@
  */
 import type { PairSplitSetting } from '../../../../grammar/index.js';
 import type { Cascade } from '../../../cascade/cascade-types.js';
-import { tuplesCost } from '../../../plan/call-cost.js';
+import { type DispatchLayout, tuplesCost } from '../../../plan/call-cost.js';
 import type { OperatorCatalog, SemanticFunction } from '../../../plan/operator-catalog.js';
 import { EXPECTED_MATCH_SHARE, EXPECTED_WORDS } from '../cost/expected-matches.js';
 import type { StatementPacking } from '../cost/packing.js';
@@ -104,6 +104,8 @@ export interface SplitPriceContext {
   readonly targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>;
   /** The most image-file bytes one pack may hold (llm/image-files.ts batchImageBytes); undefined: no images read. */
   readonly imageLimit?: number;
+  /** How the run's dispatcher cuts each part's tuples (call-runner.ts dispatchLayout): a cut pack can straddle a chunk. */
+  readonly layout?: DispatchLayout;
 }
 
 /** The split's price for one group of pairs: its question, its labels and its sample (the first look expected, both at most). */
@@ -165,7 +167,7 @@ async function splitParts(
     perPrompt: number,
   ) => {
     if (inputs.length === 0) return;
-    const cost = await tuplesCost(cascade, inputs, perPrompt, c.imageLimit);
+    const cost = await tuplesCost(cascade, inputs, perPrompt, c.imageLimit, undefined, c.layout);
     const last = parts.find((p) => p.what === what);
     const sum = {
       what,

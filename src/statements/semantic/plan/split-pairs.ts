@@ -124,6 +124,7 @@ function priceContext(c: SplitContext): SplitPriceContext {
     smallSide: c.smallSide,
     hint: c.hint,
     targets: c.setting,
+    layout: c.runner.layout,
     ...(c.imageLimit !== undefined ? { imageLimit: c.imageLimit } : {}),
   };
 }
