@@ -52,6 +52,22 @@ import { ProgressTracker } from './progress.js';
 import { RowBookkeeping } from './row-bookkeeping.js';
 import { needsSqlHost, StatementHost } from './statement-host.js';
 
+/**
+ * Runs one chunk holds (prompts, for a packed target: a chunk holds that many
+ * times its batch in tuples), as RowDispatch cuts a statement's rows: read by
+ * the run and by its price (call-cost.ts tuplesCost's layout), which must cut
+ * a target's tuples where the run does.
+ */
+export function dispatchChunkSize(
+  limits: Pick<CallLimits, 'parallel' | 'delivery'>,
+  pool: Pick<DispatchContext['pool'], 'threads' | 'chunkSizeFor'>,
+  batch?: number,
+): number {
+  return limits.delivery === 'batch'
+    ? BATCH_DELIVERY_ROWS
+    : (batch ?? pool.chunkSizeFor?.(limits.parallel) ?? chunkSizeFor(limits.parallel, pool.threads));
+}
+
 export class RowDispatch {
   readonly progress: ProgressTracker;
   readonly chunkSize: number;
@@ -102,12 +118,7 @@ export class RowDispatch {
     const pending = rowsTotal instanceof Promise ? rowsTotal : undefined;
     this.progress = new ProgressTracker(known ?? 0, ctx.onProgress, pending);
     this.parallelBuffer = createSemaphoreBuffer(limits.parallel);
-    this.chunkSize =
-      limits.delivery === 'batch'
-        ? BATCH_DELIVERY_ROWS
-        : (batch ??
-          ctx.pool.chunkSizeFor?.(limits.parallel) ??
-          chunkSizeFor(limits.parallel, ctx.pool.threads));
+    this.chunkSize = dispatchChunkSize(limits, ctx.pool, batch);
     // A batch chunk is one run; others hold chunkSize runs each.
     this.window = chunkWindowFor(limits.parallel, batch ? 1 : this.chunkSize, ctx.pool.threads);
     this.books = new RowBookkeeping(ctx.cache, ctx.logs, this.progress);

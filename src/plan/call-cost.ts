@@ -145,11 +145,56 @@ export function requestBound(
 const CHAT_MARKUP_TOKENS = 64;
 
 /**
- * The calls for `tuples` of one operator: one each, or up to `perPrompt` to
- * a packed prompt within the groups of one schema (packGroups), cut where a
- * pack's image files would hold more than `imageLimit` bytes, as the worker
- * packs (llm/image-files.ts imageBoundedBatches); a pack of one is an
- * ordinary call.
+ * How the run hands one target's tuples to its workers (statements/semantic/calls/call-runner.ts
+ * dispatchLayout): pages of `pageTuples` (Infinity: one), each cut into chunks of `chunkRuns` runs (a packed
+ * chunk: that many prompts, `chunkRuns` × the pack in tuples); a worker packs within its chunk only.
+ */
+export interface DispatchLayout {
+  readonly pageTuples: number;
+  readonly chunkRuns: number;
+}
+
+/**
+ * The requests for `tuples` of one operator, as the run makes them: one
+ * each, or, packed, within each chunk of the dispatch `layout` (the whole
+ * list when none is given) up to `perPrompt` to a prompt, cut where a pack's
+ * image files would hold more than `imageLimit` bytes
+ * (llm/image-files.ts imageBoundedBatches), then split where their
+ * templated schemas differ (packGroups): the worker's order
+ * (workers/cascade-worker.ts). A pack of one is an ordinary call. A cut
+ * pack (images, schemas) can straddle a chunk's end, so the chunks matter.
+ */
+export function requestRows(
+  cascade: Cascade,
+  tuples: readonly Inputs[],
+  perPrompt: number,
+  imageLimit?: number,
+  layout?: DispatchLayout,
+): (readonly Inputs[])[] {
+  const requests: (readonly Inputs[])[] = [];
+  if (perPrompt <= 1) {
+    for (const t of tuples) requests.push([t]);
+    return requests;
+  }
+  const slices = <T>(xs: readonly T[], n: number): (readonly T[])[] => {
+    if (!Number.isFinite(n) || xs.length <= n) return [xs];
+    const out: T[][] = [];
+    for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+    return out;
+  };
+  const rows = tuples.map((inputs) => ({ inputs }));
+  for (const page of slices(rows, layout?.pageTuples ?? Number.POSITIVE_INFINITY))
+    for (const chunk of slices(page, layout ? perPrompt * layout.chunkRuns : Number.POSITIVE_INFINITY))
+      for (const batch of imageBoundedBatches(chunk, perPrompt, imageLimit)) {
+        if (batch.length === 1) requests.push([batch[0]!.inputs]);
+        else for (const group of packGroups(cascade, batch)) requests.push(group.map((r) => r.inputs));
+      }
+  return requests;
+}
+
+/**
+ * The calls for `tuples` of one operator, as requestRows lays them out,
+ * each priced by requestCost.
  */
 export async function tuplesCost(
   cascade: Cascade,
@@ -158,18 +203,10 @@ export async function tuplesCost(
   imageLimit?: number,
   /** The statement's max_tokens, sent on every call: a free-text answer's price (see the header). */
   maxTokens?: number,
+  /** How the run's dispatcher cuts the tuples (absent: one chunk). */
+  layout?: DispatchLayout,
 ): Promise<CallsCost> {
-  const requests: (readonly Inputs[])[] = [];
-  if (perPrompt <= 1) for (const t of tuples) requests.push([t]);
-  else {
-    for (const group of packGroups(
-      cascade,
-      tuples.map((inputs) => ({ inputs })),
-    )) {
-      for (const pack of imageBoundedBatches(group, perPrompt, imageLimit))
-        requests.push(pack.map((r) => r.inputs));
-    }
-  }
+  const requests = requestRows(cascade, tuples, perPrompt, imageLimit, layout);
   let tokensIn = 0;
   let tokensOut = 0;
   let freeTextCalls = 0;

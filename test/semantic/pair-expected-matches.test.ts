@@ -126,6 +126,16 @@ test('64 × 64, over the crossover: the split is priced under the small side and
   assert.is(planned.tokensIn, 10_626);
   assert.is(planned.tokensOut, 876);
   assert.match(planned.strategy, 'pair split: llm_filter a.review × b.review (3720 pairs) ran as labels');
+  // The one call EXPLAIN counts more is the check's sixth prompt, from the share it expects: priced once the labels
+  // are known (the model's labels, their 0.427 of the pairs true: the run's report), the cost model builds the run's
+  // very calls (split-cost.ts through pair-split.ts lookRounds and labelCalls, the run's own): 14, and its input
+  // tokens to the token. Its output is 17 short: the question's answer (39 tokens run) is the model's JSON, its
+  // question and labels, priced at its least (22); the labels' 516 and the sample's 321 are the run's.
+  const known = /priced at these labels: (\d+) calls, ~(\d+) in \+ (\d+) out tokens/.exec(planned.strategy);
+  assert.ok(known, planned.strategy);
+  assert.is(Number(known[1]), planned.requests);
+  assert.is(Number(known[2]), planned.tokensIn);
+  assert.is(Number(known[3]), planned.tokensOut - 17);
   assert.is(small.requests, 4);
   assert.is(small.tokensIn, 9_086);
   // 3,415 before the candidates were listed in code-unit order (small-side.ts): the same matches, other numbers.

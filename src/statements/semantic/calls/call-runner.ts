@@ -15,8 +15,9 @@ import type { TargetCall } from '../../../cascade/call-spec.js';
 import { CascadeErrorCode } from '../../../cascade/cascade-error.js';
 import type { Cascade } from '../../../cascade/cascade-types.js';
 import type { DispatchContext, DispatchTarget } from '../../../dispatch/dispatch-spec.js';
-import { RowDispatch } from '../../../dispatch/row-dispatch.js';
+import { dispatchChunkSize, RowDispatch } from '../../../dispatch/row-dispatch.js';
 import { contextFigures } from '../../../llm/call-fit.js';
+import type { DispatchLayout } from '../../../plan/call-cost.js';
 import type { SemanticFunction } from '../../../plan/operator-catalog.js';
 import type {
   ChunkResult,
@@ -259,6 +260,11 @@ export class CallRunner {
     return t;
   }
 
+  /** How the dispatcher cuts a target's tuples (dispatchLayout): what the run's price of its calls reads. */
+  get layout(): DispatchLayout {
+    return dispatchLayout(this.limits, this.ctx.pool);
+  }
+
   /** The statement's packing rule (one call per tuple when the runner was given none). */
   get packing(): StatementPacking {
     return this.o.packing ?? UNPACKED;
@@ -295,6 +301,23 @@ export class CallRunner {
  * held a server's main thread for 1.5 s; a page of this size takes ~30 ms.
  */
 const PAGE_ROWS = 2048;
+
+/**
+ * How this runner's dispatcher cuts a target's tuples (call-cost.ts
+ * DispatchLayout): pages of PAGE_ROWS (one page of every page's misses under
+ * batch delivery), chunks of the dispatcher's chunk size. EXPLAIN prices by
+ * it (from the statement's limits and the pool); the run's own price of a split reads
+ * the runner's (CallRunner.layout).
+ */
+export function dispatchLayout(
+  limits: Pick<CallLimits, 'parallel' | 'delivery'>,
+  pool: DispatchContext['pool'],
+): DispatchLayout {
+  return {
+    pageTuples: limits.delivery === 'batch' ? Number.POSITIVE_INFINITY : PAGE_ROWS,
+    chunkRuns: dispatchChunkSize(limits, pool),
+  };
+}
 
 async function* pagesOf(inputs: readonly Record<string, unknown>[]): AsyncGenerator<ChunkRow[]> {
   for (let start = 0; start < inputs.length; start += PAGE_ROWS) {

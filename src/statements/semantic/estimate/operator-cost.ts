@@ -25,6 +25,7 @@ import { pairPlanOf, type SemanticFunction } from '../../../plan/operator-catalo
 import { explainReductions } from '../aggregates/aggregate-reduce.js';
 import { DIMENSION_BATCH, knownLabels } from '../aggregates/dimension.js';
 import { ENTITY_BATCH, ENTITY_NEIGHBOURS } from '../aggregates/entities.js';
+import { dispatchLayout } from '../calls/call-runner.js';
 import { packImageLimit, statementPacking } from '../cost/packing.js';
 import { EMBED_BATCH } from '../embeddings/embedder.js';
 import { blockInputs } from '../pairs/pair-blocks.js';
@@ -79,8 +80,10 @@ export async function estimateCalls(
   const { engine } = ctx;
   const { catalog } = engine.semantic;
   const packing = statementPacking(opts, engine);
-  // Packs are cut where their image files would hold more than one request may, as the worker cuts them.
+  // Packs are cut where their image files would hold more than one request may, as the worker cuts them,
+  // within the chunks the dispatcher hands the workers.
   const imageLimit = packImageLimit(engine.llm);
+  const layout = dispatchLayout(opts.limits, ctx.pool);
   const functions: Record<string, string | number>[] = [];
   const pairPlans: string[] = [];
   const embeddingLines: string[] = [];
@@ -181,7 +184,7 @@ export async function estimateCalls(
       // A plain operator's calls as the run makes them: its prompts rendered, packed as the worker packs (call-cost.ts).
       const plain = !dim && !blocks && !smallSide && fn.sql.shape !== 'aggregate';
       const run = plain
-        ? await tuplesCost(cascade, missed, packs ? perPrompt : 1, imageLimit, maxTokens)
+        ? await tuplesCost(cascade, missed, packs ? perPrompt : 1, imageLimit, maxTokens, layout)
         : undefined;
       // Packing the statement did not ask for: what one call per tuple would cost instead (EXPLAIN's est_unpacked).
       const unpacked =
@@ -459,6 +462,7 @@ async function splitEstimates(
         smallSide: opts.smallSide,
         hint,
         targets: s,
+        layout: dispatchLayout(opts.limits, ctx.pool),
         ...(imageLimit !== undefined ? { imageLimit } : {}),
       });
       if (!s.forced && !priced.cheaper) {

@@ -124,8 +124,10 @@ export async function explainSemantic(
  */
 function outputBasis(freeTextCalls: number, maxTokens: number | undefined): string {
   const fixed =
-    'answers at the JSON their schema asks for (a boolean, a label, a number, n items of a packed answer)';
-  if (freeTextCalls === 0) return `${fixed}: the run's answers are that size`;
+    'answers at the JSON their schema asks for (a boolean, a label, a number at 0, n items of a packed answer)';
+  // A number's text is its value's: 0 or 1 is one token, a fraction (a score's 0.75) three ("0", ".", "75").
+  if (freeTextCalls === 0)
+    return `${fixed}: the run's answers are that size, but for a number's digits (a fraction such as a score's 0.75 is 2 tokens more than 0)`;
   const free = `${freeTextCalls} calls answer in free text (a text without labels, a list of no fixed length, a summary)`;
   return maxTokens !== undefined
     ? `${fixed}; ${free}, each priced at max_tokens ${maxTokens}, the most the run lets it have: est_tokens_out is a bound`

@@ -146,6 +146,12 @@ export interface PairSplitReport {
   /** Distinct values labelled, and pairs asked the function's way after all (a value with no label). */
   readonly labelled?: number;
   readonly askedAlone?: number;
+  /**
+   * The split's calls priced by the cost model once the labels are known (split-cost.ts, at the model's labels
+   * and the share they make true, the looks the run asked): what EXPLAIN states at the expected share, here at
+   * the run's. The question's answer is the model's JSON, priced at its least.
+   */
+  readonly priced?: { readonly calls: number; readonly tokensIn: number; readonly tokensOut: number };
 }
 
 /** The shipped CLASSIFY, the split's labeller; undefined when a file or CREATE SEMANTIC FUNCTION overrides it. */
@@ -248,6 +254,30 @@ export function sampleOrder(keys: readonly string[], n: number, seed: string): n
     [idx[i], idx[j]] = [idx[j]!, idx[i]!];
   }
   return idx.slice(0, m);
+}
+
+/**
+ * The pairs each look of the check asks, in order: look k asks the draws
+ * (sampleOrder, seeded by the group) from the end of look k − 1 to its own
+ * size. One rule for the run (split-pairs.ts, which stops at the first look
+ * that passes) and its price (split-cost.ts).
+ */
+export function lookRounds<T extends { readonly key: string }>(
+  group: readonly T[],
+  sizes: readonly number[],
+  seed: string,
+): T[][] {
+  const order = sampleOrder(
+    group.map((t) => t.key),
+    sizes.at(-1) ?? 0,
+    seed,
+  );
+  let drawn = 0;
+  return sizes.map((size) => {
+    const round = order.slice(drawn, size).map((i) => group[i]!);
+    drawn = Math.max(drawn, size);
+    return round;
+  });
 }
 
 /**
@@ -367,7 +397,10 @@ export function describePairSplit(r: PairSplitReport): string {
   const sample = k
     ? `; sample of ${k.answered} pairs agreed on ${k.agreed} (the labels make ${fixed(k.share)} of the pairs true; recall ≥ ${fixed(k.recallBound)}, precision ≥ ${fixed(k.precisionBound)} at delta ${r.setting.delta}; targets ${r.setting.recall}, ${r.setting.precision})`
     : '';
+  const priced = r.priced
+    ? `; priced at these labels: ${r.priced.calls} calls, ~${r.priced.tokensIn} in + ${r.priced.tokensOut} out tokens`
+    : '';
   if (r.split)
-    return `pair split: ${head} ran as ${how}: ${r.labelled} values labelled${sample}${r.askedAlone ? `; ${r.askedAlone} pairs with an unlabelled value asked alone` : ''}`;
+    return `pair split: ${head} ran as ${how}: ${r.labelled} values labelled${sample}${r.askedAlone ? `; ${r.askedAlone} pairs with an unlabelled value asked alone` : ''}${priced}`;
   return `pair split: ${head} not split: ${r.why ?? ''}${how ? ` (${how})` : ''}${sample}`;
 }

@@ -34,7 +34,7 @@
  */
 import type { PairSplitSetting } from '../../../../grammar/index.js';
 import type { Cascade } from '../../../cascade/cascade-types.js';
-import { tuplesCost } from '../../../plan/call-cost.js';
+import { type DispatchLayout, tuplesCost } from '../../../plan/call-cost.js';
 import type { OperatorCatalog, SemanticFunction } from '../../../plan/operator-catalog.js';
 import { EXPECTED_MATCH_SHARE, EXPECTED_WORDS } from '../cost/expected-matches.js';
 import type { StatementPacking } from '../cost/packing.js';
@@ -44,10 +44,10 @@ import {
   checkLooks,
   labelInputs,
   labeller,
+  lookRounds,
   questionInputs,
   type SplitAnswer,
   sampleCap,
-  sampleOrder,
 } from './pair-split.js';
 import type { PairReader } from './small-side.js';
 
@@ -104,6 +104,8 @@ export interface SplitPriceContext {
   readonly targets: Pick<PairSplitSetting, 'recall' | 'precision' | 'delta'>;
   /** The most image-file bytes one pack may hold (llm/image-files.ts batchImageBytes); undefined: no images read. */
   readonly imageLimit?: number;
+  /** How the run's dispatcher cuts each part's tuples (call-runner.ts dispatchLayout): a cut pack can straddle a chunk. */
+  readonly layout?: DispatchLayout;
 }
 
 /** The split's price for one group of pairs: its question, its labels and its sample (the first look expected, both at most). */
@@ -113,10 +115,15 @@ export async function splitCost(
   group: readonly Tuple[],
   c: SplitPriceContext,
   answer?: Pick<SplitAnswer, 'question' | 'labels'>,
+  /**
+   * The share of pairs the labels make true, which sizes the check's looks: the expected share until the
+   * values are labelled (EXPLAIN, the planner); the run's own once they are (its report: PairSplitReport.priced).
+   */
+  share: number = EXPECTED_MATCH_SHARE,
 ): Promise<SplitCost> {
   const cap = sampleCap(group.length);
-  // At the expected share; when even that could not pass (targets near 1), every pair up to the cap, as before.
-  const looks = checkLooks(group.length, EXPECTED_MATCH_SHARE, c.targets).map((l) => l.size);
+  // When even that share could not pass (targets near 1), every pair up to the cap, as before.
+  const looks = checkLooks(group.length, share, c.targets).map((l) => l.size);
   const sizes = looks.length > 0 ? looks : [cap];
   const expected = await splitParts(fn, reader, group, c, answer, sizes.slice(0, 1));
   const most = sizes.length > 1 ? await splitParts(fn, reader, group, c, answer, sizes) : expected;
@@ -160,7 +167,7 @@ async function splitParts(
     perPrompt: number,
   ) => {
     if (inputs.length === 0) return;
-    const cost = await tuplesCost(cascade, inputs, perPrompt, c.imageLimit);
+    const cost = await tuplesCost(cascade, inputs, perPrompt, c.imageLimit, undefined, c.layout);
     const last = parts.find((p) => p.what === what);
     const sum = {
       what,
@@ -184,30 +191,33 @@ async function splitParts(
   ];
   const classify = labeller(c.catalog);
   if (classify) {
-    const inputs = labelInputs(values, said, c.hint);
-    const perPrompt = c.packing
-      .forFunction(classify)
-      .of(inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i }))).perPrompt;
-    await part('labels', classify.lazy.cascade, inputs, perPrompt);
+    const labels = labelCalls(classify, c.packing, values, said, c.hint);
+    await part('labels', classify.lazy.cascade, labels.inputs, labels.perPrompt);
   }
   const pairsPacking = c.packing.forFunction(fn);
-  const order = sampleOrder(
-    group.map((t) => t.key),
-    sizes.at(-1) ?? 0,
-    reader.group(first),
-  );
-  let drawn = 0;
-  for (const size of sizes) {
-    const look = order.slice(drawn, size).map((i) => group[i]!);
-    drawn = size;
+  for (const look of lookRounds(group, sizes, reader.group(first)))
     await part(
       'sample',
       fn.lazy.cascade,
       look.map((t) => t.inputs),
       pairsPacking.pairsOf(look).perPrompt,
     );
-  }
   return { parts, values: values.length };
+}
+
+/** The labeller's calls for `values`: its inputs and their pack, as the run asks them and as they are priced. */
+export function labelCalls(
+  classify: SemanticFunction,
+  packing: StatementPacking,
+  values: readonly string[],
+  answer: Pick<SplitAnswer, 'question' | 'labels'>,
+  hint: string,
+): { inputs: Record<string, string>[]; perPrompt: number } {
+  const inputs = labelInputs(values, answer, hint);
+  const perPrompt = packing
+    .forFunction(classify)
+    .of(inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i }))).perPrompt;
+  return { inputs, perPrompt };
 }
 
 /**

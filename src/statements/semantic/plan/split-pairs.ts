@@ -16,9 +16,9 @@ import {
   checkLooks,
   compareLabels,
   fixed,
-  labelInputs,
   labeller,
   lookCanPass,
+  lookRounds,
   MIN_SPLIT_PAIRS,
   type PairSplitChoice,
   type PairSplitReport,
@@ -27,12 +27,11 @@ import {
   type SplitAnswer,
   type SplitCheck,
   sampleCap,
-  sampleOrder,
   splitRefusal,
   tally,
 } from '../pairs/pair-split.js';
 import { type PairReader, pairGroups } from '../pairs/small-side.js';
-import { dearerWhy, priceSplit, type SplitPriceContext } from '../pairs/split-cost.js';
+import { dearerWhy, labelCalls, priceSplit, type SplitPriceContext, splitCost } from '../pairs/split-cost.js';
 import { outputValue } from '../state/sql-types.js';
 import type { SqlValue, Tuple } from '../state/statement-calls.js';
 
@@ -125,6 +124,7 @@ function priceContext(c: SplitContext): SplitPriceContext {
     smallSide: c.smallSide,
     hint: c.hint,
     targets: c.setting,
+    layout: c.runner.layout,
     ...(c.imageLimit !== undefined ? { imageLimit: c.imageLimit } : {}),
   };
 }
@@ -203,10 +203,8 @@ async function splitGroup(
   const label = async (values: readonly string[]) => {
     const fresh = [...new Set(values)].filter((v) => !labels.has(v));
     if (fresh.length === 0) return;
-    const inputs = labelInputs(fresh, answer, c.hint);
-    const tuples = inputs.map((i, k) => ({ key: `split label ${k}`, fn: classify, inputs: i }));
-    const batch = c.runner.packing.forFunction(classify).of(tuples).perPrompt;
-    const outs = await c.runner.run({ ...targetOf(classify), batch }, inputs);
+    const { inputs, perPrompt } = labelCalls(classify, c.runner.packing, fresh, answer, c.hint);
+    const outs = await c.runner.run({ ...targetOf(classify), batch: perPrompt }, inputs);
     fresh.forEach((v, k) => {
       const l = outputValue(outs[k], 'VARCHAR');
       labels.set(v, typeof l === 'string' && answer.labels.includes(l) ? l : null);
@@ -223,18 +221,20 @@ async function splitGroup(
   const share = group.filter((t) => splitOf(t) === true).length / group.length;
   // The check: its looks at sampled pairs, each asked the function's way (packed as its pairs pack).
   const looks = checkLooks(group.length, share, c.setting);
-  const order = sampleOrder(
-    group.map((t) => t.key),
-    looks.at(-1)?.size ?? 0,
+  const rounds = lookRounds(
+    group,
+    looks.map((l) => l.size),
     reader.group(group[0]!),
   );
   const reference = new Map<Tuple, boolean | null>();
   const packing = c.runner.packing.forFunction(fn);
   let check: SplitCheck | undefined;
-  for (const look of looks) {
+  let asked = 0;
+  for (const [k, look] of looks.entries()) {
     // Hopeless: even if every pair it adds agreed, this look could not pass.
     if (check && !lookCanPass(check.answered - check.agreed, look, share, c.setting)) break;
-    const round = order.slice(reference.size, look.size).map((i) => group[i]!);
+    const round = rounds[k]!;
+    asked = k + 1;
     const batch = packing.pairsOf(round).perPrompt;
     const outs = await c.runner.run(
       { ...targetOf(fn), batch },
@@ -263,6 +263,18 @@ async function splitGroup(
     if (v === null) alone.push(t);
     else results.set(t.key, v);
   }
-  c.reports.push({ ...head, split: true, answer, check, labelled: labels.size, askedAlone: alone.length });
+  // What the cost model says of the calls just made, knowing the labels: EXPLAIN's price had it known them
+  // (split-cost.ts; EXPLAIN sizes the check at the expected share). Pairs asked alone are not in it.
+  const known = await splitCost(fn, reader, group, priceContext(c), answer, share);
+  const priced = asked > 1 && known.atMost ? known.atMost : known;
+  c.reports.push({
+    ...head,
+    split: true,
+    answer,
+    check,
+    labelled: labels.size,
+    askedAlone: alone.length,
+    priced: { calls: priced.calls, tokensIn: priced.tokensIn, tokensOut: priced.tokensOut },
+  });
   return alone;
 }
