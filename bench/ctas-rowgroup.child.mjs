@@ -118,9 +118,7 @@ await con.run('COMMIT');
 await con.run(`SET GLOBAL memory_limit = '1GB'`);
 await sample('after');
 const groups = (
-  await con.runAndReadAll(
-    `SELECT count(DISTINCT row_group_id)::INT AS g FROM pragma_storage_info('out')`,
-  )
+  await con.runAndReadAll(`SELECT count(DISTINCT row_group_id)::INT AS g FROM pragma_storage_info('out')`)
 ).getRowObjectsJS()[0].g;
 const walEnd = size(`${file}.wal`);
 probe.closeSync();
