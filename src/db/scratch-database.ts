@@ -19,14 +19,12 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { BOUNDED_ROW_GROUP_ROWS } from './open-database.js';
 import { removeOrphans } from './owned-folders.js';
 import { quoteIdent, quoteString } from './sql-text.js';
 
 /** A scratch file's name: `rvbbit-scratch-<pid>-<8 hex digits>.duckdb`, the pid its process's. */
 const SCRATCH_PREFIX = 'rvbbit-scratch-';
-
-/** The scratch file's row group size (a multiple of DuckDB's 2,048-row vector). */
-const SCRATCH_ROW_GROUP_ROWS = 16_384;
 
 /** What DuckDB puts beside a database file (its WAL and their recovery files). */
 const BESIDE = ['', '.wal', '.wal.checkpoint', '.wal.recovery', '.tmp'];
@@ -59,9 +57,10 @@ export class ScratchDatabase {
       path = join(dir, `${SCRATCH_PREFIX}${process.pid}-${name.slice(-8)}.duckdb`);
       // Row groups of 16,384 rows, not 122,880: an open transaction holds its last row group
       // uncompressed in memory until it fills (measured at 300,000 rows of ~1 KB appended in one
-      // transaction: 129 MB of DuckDB's IN_MEMORY_TABLE at the default, 29 MB at 16,384; peak RSS 535 → 338 MB).
+      // transaction: 129 MB of DuckDB's IN_MEMORY_TABLE at the default, 29 MB at 16,384; peak RSS
+      // 535 → 338 MB). The engine's own database file gets the same (open-database.ts).
       await con.run(
-        `ATTACH ${quoteString(path)} AS ${quoteIdent(name)} (ROW_GROUP_SIZE ${SCRATCH_ROW_GROUP_ROWS})`,
+        `ATTACH ${quoteString(path)} AS ${quoteIdent(name)} (ROW_GROUP_SIZE ${BOUNDED_ROW_GROUP_ROWS})`,
       );
       return new ScratchDatabase(con, quoteIdent(name), name, path);
     } catch {

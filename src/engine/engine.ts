@@ -5,13 +5,13 @@
  */
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import { type Grammar, MAX_BATCH, MAX_PARALLEL, MAX_SMALL_SIDE, parseDuration } from '../../grammar/index.js';
 import { ResultCache } from '../cache/result-cache.js';
 import type { CallLimits } from '../cascade/call-limits.js';
 import { ConnectionQueue } from '../db/connection-queue.js';
 import { DEFAULT_LLM_MEMORY_LIMIT, LlmWorkBound } from '../db/llm-work-bound.js';
+import { openDatabase } from '../db/open-database.js';
 import { removeOrphanedFolders } from '../db/owned-folders.js';
 import { dropLeftPendingTables } from '../db/pending-tables.js';
 import type { QueryResult } from '../db/query-result.js';
@@ -178,7 +178,8 @@ export class Engine {
     // What a crashed engine left in the temp folder (never a running one's).
     removeOrphanedFolders();
     const spill = databaseSpill(isInMemory(options.database), options.memoryLimit);
-    const instance = await DuckDBInstance.create(options.database ?? ':memory:', spill.config).catch(
+    // A file is attached with row groups of a bounded size (db/open-database.ts says why).
+    const instance = await openDatabase(options.database, isInMemory(options.database), spill.config).catch(
       (err: unknown) => {
         spill.close();
         throw err;
