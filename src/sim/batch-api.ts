@@ -237,6 +237,7 @@ export class BatchApi {
       return;
     }
     if (route.startsWith('GET batches/')) {
+      this.state.stats.batchesRetrieved++;
       const b = this.batches.get(id!);
       if (!b) this.send(res, 404, apiError(`No such Batch object: ${id}`, 'batch_id'));
       else this.send(res, 200, JSON.stringify(this.batchObject(this.caughtUp(b))));

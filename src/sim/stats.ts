@@ -73,6 +73,8 @@ export interface SimulatorStats {
   filesUploaded: number;
   batchesCreated: number;
   batchesCancelled: number;
+  /** Batch retrieves (GET /v1/batches/{id}): a client polling a batch. */
+  batchesRetrieved: number;
   batchLines: number;
   /** Chat requests refused 400 context_length_exceeded: prompt (plus max_tokens) over the model's window (model-limits.ts). */
   contextRejected: number;
@@ -120,6 +122,7 @@ export function emptyStats(record: boolean): SimulatorStats {
     filesUploaded: 0,
     batchesCreated: 0,
     batchesCancelled: 0,
+    batchesRetrieved: 0,
     batchLines: 0,
     contextRejected: 0,
     capRejected: 0,

@@ -107,7 +107,9 @@ t('RUN with delivery = batch: its call goes as a batch', async ({ f }) => {
 });
 
 t('RUN ASYNC with delivery = batch: rvbbit.jobs.progress follows the batch', async ({ f }) => {
-  f.sim.setOptions({ batchCompletionMs: 300 });
+  // 3 s: the engine polls at 100, 250, 475, 812, … ms, and the intermediate states must outlast a
+  // poll of rvbbit.jobs by this test at load 20 (at 300 ms only "completed" was seen once).
+  f.sim.setOptions({ batchCompletionMs: 3_000 });
   const started = await f.engine.query(
     `RVBBIT RUN ASYNC 'summarize_table' USING (SELECT *, 'tools' AS category FROM (${productsSql(4)})) WITH (cache = false, delivery = 'batch')`,
   );

@@ -107,7 +107,11 @@ test('failed statements are logged with the kind of their success', async ({ f }
 test('a cancelled semantic SELECT is stored cancelled with the calls it made', async ({ f }) => {
   f.sim.setOptions({ latencyMs: 30 });
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 300);
+  // Cancelled once calls have been answered, not on a 300 ms timer: at load 20 none had been by then.
+  const answered = (async () => {
+    while (f.sim.stats().completed < 2) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+  })();
   try {
     await f.engine.query(
       // Unpacked (-- @ batch: 1; unannotated statements pack since issue 67): 200 calls of 30 ms, cancelled part-way.
@@ -119,6 +123,7 @@ test('a cancelled semantic SELECT is stored cancelled with the calls it made', a
   } catch (err) {
     assert.is((err as { code?: string }).code, 'CANCELLED');
   }
+  await answered;
   const q = await lastQuery(f.engine);
   assert.equal([q.kind, q.status], ['semantic', 'cancelled']);
   const spent = await logged(f.engine, q.query_id);
