@@ -55,8 +55,12 @@ function encodingOf(model: string): { enc: Encoding; chatModel: 'gpt-4o' | 'gpt-
  * most likely: a long word, CJK or emoji without a break, a run of spaces),
  * is counted in pieces of RUN_PIECE_CHARS: gpt-tokenizer's merge is n² in
  * one pre-token (a 16,000-character CJK word was ~2 s of the simulator's
- * CPU, a 500,000-character one hours). Such a run's count is then a few
- * tokens off per piece; every other text is counted exactly. The client
+ * CPU, a 500,000-character one hours). A piece ends, where it can, before an
+ * ASCII punctuation mark that follows a letter or digit (pieceEnd): the
+ * encodings' pre-tokenizers split there, so a long run of JSON without a
+ * space (a packed answer of 256 items) is counted exactly; a run without such
+ * a place (one long word) is a few tokens off per piece. Every other text is
+ * counted exactly. The client
  * counts with its own code (llm/bounded-encoding.ts): the simulator must
  * not lean on the code it tests.
  */
@@ -73,7 +77,7 @@ function segments(text: string): string[] {
     if (end - runStart <= LONG_RUN_CHARS) return;
     if (runStart > from) out.push(text.slice(from, runStart));
     for (let at = runStart; at < end; ) {
-      let stop = Math.min(at + RUN_PIECE_CHARS, end);
+      let stop = pieceEnd(text, at, Math.min(at + RUN_PIECE_CHARS, end));
       const last = text.charCodeAt(stop - 1);
       if (stop < end && last >= 0xd800 && last <= 0xdbff) stop--; // never between a surrogate pair's halves
       out.push(text.slice(at, stop));
@@ -92,6 +96,32 @@ function segments(text: string): string[] {
   close(text.length);
   if (from < text.length) out.push(from === 0 ? text : text.slice(from));
   return out;
+}
+
+/**
+ * Where a piece of a long run from `at` ends, at most `most`: the last place
+ * in it before an ASCII punctuation mark (not `'`, which may begin a
+ * contraction: "it's" is one pre-token) that follows an ASCII letter or
+ * digit. o200k_base's and cl100k_base's pre-tokenizers (tiktoken's regular
+ * expressions) end a word or a number there, and a run of punctuation or a
+ * punctuation mark leading a word starts there, so the pieces count as the
+ * whole does. `most` when there is no such place (a long word: a few tokens
+ * off per piece) or `most` is the run's end.
+ */
+function pieceEnd(text: string, at: number, most: number): number {
+  if (most - at < RUN_PIECE_CHARS) return most;
+  for (let k = most - 1; k > at; k--) {
+    if (isAsciiPunctuation(text.charCodeAt(k)) && isAsciiAlnum(text.charCodeAt(k - 1))) return k;
+  }
+  return most;
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isAsciiPunctuation(c: number): boolean {
+  return c >= 33 && c <= 126 && c !== 39 && !isAsciiAlnum(c);
 }
 
 /** `\s` as JavaScript's regular expressions read it, by code unit. */

@@ -91,7 +91,9 @@ test('openai SDK: files.create, batches.create, retrieve until completed, files.
 });
 
 test('openai SDK: batches.cancel leaves a cancelled batch with partial counts', async () => {
-  const sim = await startSimulator({ batchCompletionMs: 1000 });
+  // 20 s: the batch validates for its first 10% (2 s), so the cancel comes before any line is answered; at
+  // 1 s a client slowed by load 17 cancelled after 100 ms and found a line answered. Cancelled 2 s later.
+  const sim = await startSimulator({ batchCompletionMs: 20_000 });
   try {
     const client = new OpenAI({ apiKey: 'sk-sim', baseURL: sim.url, maxRetries: 0 });
     const file = await client.files.create({

@@ -34,6 +34,21 @@ test('counts are gpt-tokenizer’s exactly for gpt-4o-mini (o200k_base) and gpt-
   assert.is(firstTokens('🦿 ok', 10, 'gpt-4o-mini'), '🦿 ok');
 });
 
+test('a packed answer of 256 items without a space (over 1,024 characters) is counted exactly', () => {
+  // What a pair-blocks call answers: JSON with no space, cut into pieces where the pre-tokenizer splits
+  // anyway (it was cut every 64 characters: 1,093 tokens where gpt-tokenizer counts 1,029, 4 such answers).
+  const items = Array.from({ length: 256 }, (_, i) => `{"i":${i},"a":${i % 3 === 0},"why":"it's_row${i}"}`);
+  for (const text of [
+    JSON.stringify(items.map((s) => JSON.parse(s))),
+    `[${items.join(',')}]`,
+    `{"matches":[${Array.from({ length: 400 }, (_, i) => i * 7).join(',')}]}`,
+  ]) {
+    assert.ok(text.length > 1024 && !/\s/.test(text), `${text.length} characters`);
+    assert.is(textTokens(text, 'gpt-4o-mini'), o200k.countTokens(text, AS_TEXT));
+    assert.is(textTokens(text, 'gpt-4'), cl100k.countTokens(text, AS_TEXT));
+  }
+});
+
 test('one 16,000-character CJK or emoji word: under 300 ms of CPU for either encoding', () => {
   textTokens('warm', 'gpt-4o-mini');
   textTokens('warm', 'gpt-4');
