@@ -25,6 +25,8 @@
  *    sample, so fixed-sequence testing's nesting is not claimed).
  * Rows to the big model: both phases, [τ−, τ+).
  */
+
+import { shuffled } from '../src/plan/bargain.js';
 import { meanAbove, meanBelow } from '../src/plan/betting-bound.js';
 import {
   decide,
@@ -61,16 +63,6 @@ function lowerMean(obs: readonly number[], alpha: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const rng = mulberry32(seed);
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 function adaptive(truth: readonly boolean[], scores: readonly number[], seed: number): TrialResult {

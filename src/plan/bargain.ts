@@ -101,7 +101,7 @@ class Labels {
 }
 
 /** A seeded permutation of `items` (Fisher–Yates). */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
   const rng = mulberry32(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
