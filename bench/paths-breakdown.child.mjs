@@ -17,7 +17,8 @@
  * database's size (`pragma database_size`: a written table's blocks are what DuckDB may cache).
  *
  * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit);
- * RVBBIT_BENCH_TUPLES_PER_PASS=8192 its tuplesPerPass (a semantic pass's tuples held at once).
+ * RVBBIT_BENCH_TUPLES_PER_PASS=8192 its tuplesPerPass (a semantic pass's tuples held at once);
+ * RVBBIT_BENCH_MAX_LOG_ROWS=20000 its maxLogRows (the rows each in-memory log table keeps).
  */
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,9 @@ const engine = await createEngine({
   ...(process.env.RVBBIT_BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.RVBBIT_BENCH_MEMORY_LIMIT } : {}),
   ...(process.env.RVBBIT_BENCH_TUPLES_PER_PASS
     ? { tuplesPerPass: Number(process.env.RVBBIT_BENCH_TUPLES_PER_PASS) }
+    : {}),
+  ...(process.env.RVBBIT_BENCH_MAX_LOG_ROWS
+    ? { maxLogRows: Number(process.env.RVBBIT_BENCH_MAX_LOG_ROWS) }
     : {}),
 });
 const probe = await engine.shared.instance.connect();

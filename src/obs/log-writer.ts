@@ -9,7 +9,7 @@ import type { ConnectionQueue } from '../db/connection-queue.js';
 import { CallRowsAppender, type LoggedCall } from './call-rows.js';
 import { GUARANTEE_COLUMNS, type GuaranteeColumns } from './guarantee-columns.js';
 import { LogRetention } from './log-retention.js';
-import { FILE_STORE, type RvbbitStore, SESSION_INDEX } from './schema.js';
+import { FILE_STORE, type RvbbitStore } from './schema.js';
 
 /** Where a call came from, shared by every row a statement logs. */
 export interface CallOrigin {
@@ -152,14 +152,14 @@ export class LogWriter {
         q,
         {
           table: 'rvbbit.unified_logs',
-          index: { name: SESSION_INDEX, column: 'session_id' },
+          database: 'rvbbit',
           closeWriter: () => this.callRows.closeNow(),
         },
         store.maxLogRows,
       );
       this.queriesKept = new LogRetention(
         q,
-        { table: 'rvbbit.queries', closeWriter: () => this.queryRows.closeNow() },
+        { table: 'rvbbit.queries', database: 'rvbbit', closeWriter: () => this.queryRows.closeNow() },
         store.maxLogRows,
       );
     }

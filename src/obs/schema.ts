@@ -59,12 +59,15 @@ export type LogTable = (typeof LOG_TABLES)[number];
 // queries' proxy-guarantee columns (targets, sample, thresholds, split: log-writer.ts
 // GUARANTEE_COLUMNS) come after `chunks_by`, added by ALTER TABLE to new and old files alike.
 /**
- * One run's calls are found through this index (an ART of session ids), not a
- * scan: session ids are random (cascade/session-id.ts), so DuckDB's min/max
- * per row group prunes nothing and `WHERE session_id = …` read every row of
- * the log, ~100 ms at a million calls on the 2-core machine
+ * In a database file, one run's calls are found through this index (an ART of
+ * session ids), not a scan: session ids are random (cascade/session-id.ts), so
+ * DuckDB's min/max per row group prunes nothing and `WHERE session_id = …`
+ * read every row of the log, ~100 ms at a million calls on the 2-core machine
  * (bench/logs-query.bench.ts). DuckDB picks it for an equality on session_id
- * (EXPLAIN ANALYZE says `Type: Index Scan`).
+ * (EXPLAIN ANALYZE says `Type: Index Scan`). The in-memory log has none: it
+ * keeps a bounded number of rows (log-retention.ts), which a scan reads in a
+ * few milliseconds, and an index there made dropping the oldest rows cost
+ * ~75 µs a row and memory that was never given back.
  */
 export const SESSION_INDEX = 'unified_logs_session';
 
@@ -96,16 +99,19 @@ ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
 ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS sent BOOLEAN;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
 ${GUARANTEE_COLUMNS.map(([name, type]) => `ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n')}
-CREATE INDEX IF NOT EXISTS ${SESSION_INDEX} ON rvbbit.unified_logs (session_id);
 `;
+
+/** A database file's session index (see SESSION_INDEX). */
+const SESSION_INDEX_SQL = `CREATE INDEX IF NOT EXISTS ${SESSION_INDEX} ON rvbbit.unified_logs (session_id);`;
 
 /**
  * Creates the tables once per database; safe to call again. With `inMemory`
  * they go to an in-memory database attached as `rvbbit` with DuckDB's
  * compression: `rvbbit.unified_logs` still resolves (catalog `rvbbit`, schema
- * `main`), and a log row takes about 15 bytes instead of 240 (100k rows:
- * 1.5 MB against 23 MB), so a long-running in-memory engine's logs stop
- * costing what its data does.
+ * `main`), and a log row takes about 15 bytes instead of 240 once a
+ * checkpoint has compressed it (100k rows: 1.5 MB against 23 MB; the log
+ * checkpoints as it grows, log-retention.ts), so a long-running in-memory
+ * engine's logs stop costing what its data does.
  */
 export async function ensureRvbbitSchema(
   con: DuckDBConnection,
@@ -116,7 +122,7 @@ export async function ensureRvbbitSchema(
   const store = options.inMemory ? MEMORY_STORE : FILE_STORE;
   // A server with private logs left views under the log tables' names (obs/private-logs.ts).
   for (const name of await logViews(con, store)) await con.run(`DROP VIEW rvbbit.${name}`);
-  await con.run(CACHE_TABLES_SQL + LOG_TABLES_SQL);
+  await con.run(CACHE_TABLES_SQL + LOG_TABLES_SQL + (options.inMemory ? '' : SESSION_INDEX_SQL));
   return store;
 }
 

@@ -5,9 +5,13 @@
  * real simulator over HTTP: the calls the simulator counts are logged, and
  * the log holds the bound's worth of the newest, found by session as before.
  */
+
+import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import { createEngine } from '../../src/index.js';
+import { COMPRESS_EVERY, LogRetention } from '../../src/obs/log-retention.js';
 import { loggedCall } from '../../src/obs/log-writer.js';
 import { productsSql, startFixture } from '../engine/engine-fixture.js';
 
@@ -112,6 +116,89 @@ test('within one long statement the log never holds 2 × the bound (20,000 calls
     );
   } finally {
     await engine.close();
+  }
+});
+
+test('the log is compressed as it grows: 196,608 calls within the bound hold 2.7 MB of DuckDB memory, not 19.9 MB, and all are there', async () => {
+  // No copy happens (the bound is above the rows): only the checkpoints every COMPRESS_EVERY rows
+  // compress them. Without them the rows stay as appended (these rows have few fields: ~100 bytes each).
+  const engine = await createEngine({ maxLogRows: 1_000_000 });
+  try {
+    const logs = engine.shared.logs;
+    const origin = { callerId: 'map', queryId: 'long', cascadeId: 'label' } as const;
+    const n = 3 * COMPRESS_EVERY;
+    for (let at = 0; at < n; at += 4096) {
+      await logs.calls(
+        Array.from({ length: 4096 }, (_, i) =>
+          loggedCall(
+            origin,
+            { sessionId: `session-${(at + i).toString(36).padStart(8, '0')}`, index: at + i },
+            null,
+          ),
+        ),
+      );
+    }
+    await logs.flush();
+    assert.is(await count((sql) => engine.query(sql), 'SELECT count(*) AS n FROM rvbbit.unified_logs'), n);
+    const tableMb =
+      (await count(
+        (sql) => engine.query(sql),
+        `SELECT memory_usage_bytes AS n FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`,
+      )) /
+      2 ** 20;
+    assert.ok(tableMb < 8, `the log's table holds ${tableMb.toFixed(1)} MB`);
+    assert.is(
+      await count(
+        (sql) => engine.query(sql),
+        `SELECT count(*) AS n FROM rvbbit.unified_logs WHERE session_id = 'session-${(n - 1).toString(36).padStart(8, '0')}'`,
+      ),
+      1,
+    );
+  } finally {
+    await engine.close();
+  }
+});
+
+test('past the bound the oldest rows are deleted and their blocks given back: 100,000 kept of 300,000 hold what 100,000 compressed rows do', async () => {
+  // LogRetention over its own in-memory COMPRESS database, its rows appended by INSERT.
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  try {
+    await con.run(`ATTACH ':memory:' AS rvbbit (COMPRESS)`);
+    await con.run('CREATE TABLE rvbbit.unified_logs (session_id VARCHAR, row_index BIGINT, status VARCHAR)');
+    const kept = new LogRetention(
+      new ConnectionQueue(con),
+      { table: 'rvbbit.unified_logs', database: 'rvbbit', closeWriter: () => {} },
+      100_000,
+    );
+    const read = async (sql: string) => Number((await con.runAndReadAll(sql)).getRowObjectsJS()[0]!.n);
+    const tableMb = async () =>
+      (await read(`SELECT memory_usage_bytes AS n FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'`)) /
+      2 ** 20;
+    for (let at = 0; at < 300_000; at += 50_000) {
+      await con.run(
+        `INSERT INTO rvbbit.unified_logs SELECT 'session-' || md5(range::VARCHAR), range, 'ok' FROM range(${at}, ${at + 50_000})`,
+      );
+      await kept.added(50_000);
+    }
+    // Checkpoints at 100,000 (nothing past the bound), 200,000 and 300,000 (the oldest 100,000 each time).
+    assert.equal(kept.checkpoints, { run: 3, refused: 0 });
+    await kept.settle();
+    assert.is(await read('SELECT min(row_index) AS n FROM rvbbit.unified_logs'), 200_000);
+    assert.is(await read('SELECT count(*) AS n FROM rvbbit.unified_logs'), 100_000);
+    const after = await tableMb();
+    // The same 100,000 rows written once and checkpointed: what the kept rows should cost.
+    await con.run(`ATTACH ':memory:' AS fresh (COMPRESS)`);
+    await con.run('CREATE TABLE fresh.t AS SELECT * FROM rvbbit.unified_logs');
+    await con.run('CHECKPOINT fresh');
+    const both = await tableMb();
+    assert.ok(
+      after <= (both - after) * 1.5,
+      `the log holds ${after.toFixed(1)} MB, a fresh copy ${(both - after).toFixed(1)}`,
+    );
+  } finally {
+    con.closeSync();
+    instance.closeSync();
   }
 });
 
