@@ -1,9 +1,11 @@
 /**
  * The spill file of a record pass's misses past its bound (tuple-spill.ts):
  * what goes in comes back in order, across blocks and a record larger than
- * the block; a cleared spill starts empty; a closed one leaves no file.
+ * the block; a cleared spill starts empty; a closed one leaves no file; one
+ * that never writes makes none.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SemanticFunction } from '../../src/plan/operator-catalog.js';
@@ -63,10 +65,31 @@ test('clear forgets the records (the next pass spills afresh); close removes the
   for await (const m of spill.read()) keys.push(m.key);
   assert.equal(keys, [key(2)]);
   assert.is(spill.records, 1);
-  const path = (spill as unknown as { path: string }).path;
+  const path = (spill as unknown as { file: { path: string } }).file.path;
   assert.ok(existsSync(path));
   spill.close();
   assert.not.ok(existsSync(path));
+});
+
+test('a pass that never spills makes no folder: nothing in, nothing read, nothing to remove', async () => {
+  const ours = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`rvbbit-tuple-spill-${process.pid}-`));
+  const before = ours();
+  const spill = new TupleSpill();
+  const read: string[] = [];
+  for await (const m of spill.read()) read.push(m.key);
+  spill.clear();
+  assert.equal(read, []);
+  assert.equal(ours(), before);
+  spill.close();
+  // Records still in the block only: written at the read, into a folder made then.
+  const small = new TupleSpill();
+  small.append(means, key(7), ['seven']);
+  assert.equal(ours(), before);
+  for await (const m of small.read()) read.push(m.key);
+  assert.equal(read, [key(7)]);
+  assert.is(ours().length, before.length + 1);
+  small.close();
+  assert.equal(ours(), before);
 });
 
 test.run();
