@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const [simUrl, cascades, fetchCount, sql] = process.argv.slice(2);
@@ -57,7 +58,15 @@ psql.stderr.on('data', (b) => {
   psqlErr += b.toString();
 });
 const [code] = await once(psql, 'close');
-server.kill('SIGTERM');
+// The server, not GNU time around it: time dies of a SIGTERM without printing its figure, and the
+// server it leaves behind keeps the pipes open, so 'close' never came (the bench hung).
+const serverNode = readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, 'utf8')
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean)
+  .map(Number);
+if (serverNode.length === 0) server.kill('SIGTERM');
+for (const pid of serverNode) process.kill(pid, 'SIGTERM');
 await once(server, 'close');
 const peak = /PEAK_RSS_KB=\d+/.exec(serverErr)?.[0];
 process.stderr.write(`${peak ?? 'PEAK_RSS_KB=unknown'}\n`);
