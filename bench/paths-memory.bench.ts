@@ -133,6 +133,18 @@ export const PATHS: readonly MemoryPath[] = [
     command: (n, ctx) => [process.execPath, join(ROOT, 'bench/map-memory.child.mjs'), String(n), ctx.simUrl],
   },
   {
+    // The same in a process started with the V8 heap-growth flag the CLI and the server set for
+    // themselves (bin/rvbbit.js): what an embedding service gets when it starts node with it.
+    name: 'engine-stream-heap-growing-30',
+    command: (n, ctx) => [
+      process.execPath,
+      '--heap-growing-percent=30',
+      join(ROOT, 'bench/map-memory.child.mjs'),
+      String(n),
+      ctx.simUrl,
+    ],
+  },
+  {
     // CREATE TABLE … AS RVBBIT MAP into a database file (appended as rows finish): the table is read back from the file.
     name: 'ctas-file-db',
     command: (n, ctx) => cli(ctx, '--db', join(ctx.dir, 'f.duckdb'), `CREATE TABLE out AS ${mapOver(n)}`),

@@ -120,6 +120,17 @@ function num(a: Appender, v: number | null | undefined): void {
   else a.appendDouble(v);
 }
 
+/**
+ * Call-log rows appended between two commits. A commit of k rows costs a transient of about
+ * twice their uncompressed size (the appender's buffer and the table's new rows): at 65,536
+ * ~400-byte rows each commit lifted a million-row MAP's RSS by ~35 MB for a second
+ * (bench/paths-breakdown.child.mjs stream, sampled every 250 ms), at 8,192 it does not show.
+ * Committing often once left an in-memory table's string blocks part-filled (100k rows took
+ * 29.6 MB at 8,192 against 21.9 in two commits); the in-memory log is now checkpointed every
+ * COMPRESS_EVERY rows (log-retention.ts), which rewrites those blocks compressed.
+ */
+export const CALL_ROWS_COMMIT_EVERY = 8192;
+
 export class LogWriter {
   private readonly callRows: CallRowsAppender;
   private readonly queryRows: BufferedAppender;
@@ -138,10 +149,9 @@ export class LogWriter {
     store: RvbbitStore = FILE_STORE,
     private readonly onProviderWarning?: (model: string, warning: string) => void,
   ) {
-    // Committed every 65,536 rows (and at every statement's end): in an
-    // in-memory database each commit leaves its string blocks part-filled, and
-    // 100k log rows took 29.6 MB committed every 8,192 rows, 21.9 MB in two commits.
-    this.callRows = new CallRowsAppender(q, store, 65_536);
+    // Committed every CALL_ROWS_COMMIT_EVERY rows (and at every statement's end): the appender
+    // holds what it has not committed, and a commit copies it into the table (see the constant).
+    this.callRows = new CallRowsAppender(q, store, CALL_ROWS_COMMIT_EVERY);
     this.queryRows = new BufferedAppender(q, 'queries', {
       schema: store.schema,
       catalog: store.catalog,
