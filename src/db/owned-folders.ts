@@ -64,8 +64,12 @@ export function removeOrphans(
       const pid = named.exec(entry.name)?.[1];
       if (pid === undefined || !ours(entry) || processAlive(Number(pid))) continue;
       const path = join(parent, entry.name);
+      // Gone since the listing: another engine starting at the same time removed it, or its own
+      // process closed it as it exited (a CLI run in CI failed its start on this ENOENT).
+      const owner = ownerOf(path);
+      if (owner === undefined) continue;
       // Only this user's: another's is not ours to judge (and its pid may be in another namespace).
-      if (process.getuid !== undefined && lstatSync(path).uid !== process.getuid()) continue;
+      if (process.getuid !== undefined && owner !== process.getuid()) continue;
       rmSync(path, { recursive: true, force: true });
       removed.push(path);
     }
@@ -73,6 +77,15 @@ export function removeOrphans(
     dir.closeSync();
   }
   return removed;
+}
+
+/** The user id owning `path`, or undefined when it is no longer there (or cannot be read: then not ours to remove). */
+function ownerOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).uid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether a process with this id runs (one of another user counts: signalling it is refused, not unknown). */
