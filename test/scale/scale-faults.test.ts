@@ -102,8 +102,23 @@ t(
     try {
       f.sim.resetStats();
       const running = coord.query(mapSql(4000, 20, 'reclaim'));
-      // Both workers hold tokens (their share, 10 each) before one dies holding its own.
+      // Both workers hold tokens (their share, 10 each) before one dies holding its own: polled in
+      // Redis, since on a loaded machine the survivor had taken all 20 before the extra worker took a
+      // job, and the statement then ended in 7 s at PARALLEL with nothing to reclaim (CI, stop 83).
       await until(() => f.sim.stats().requests >= 400);
+      const extraId = /rvbbit worker (\S+)/.exec(extra.out())![1]!;
+      const redis = await openRedis(f.redis.url);
+      try {
+        const t0 = Date.now();
+        for (;;) {
+          const keys = await redis.keys(`rvbbit:permits:*:held:${extraId}`);
+          if (keys.length === 1 && (await redis.llen(keys[0]!)) > 0) break;
+          if (Date.now() - t0 > 20_000) throw new Error('the extra worker never held a token');
+          await sleep(5);
+        }
+      } finally {
+        redis.disconnect();
+      }
       extra.child.kill('SIGKILL');
       const killedAt = Date.now();
       let most = 0;
@@ -120,9 +135,9 @@ t(
       assert.is(r.rows.length, 4000);
       assert.is(most, 20, 'the survivor ran at PARALLEL once the dead worker’s tokens came back');
       assert.ok(f.sim.stats().maxInFlight <= 20, `max in flight ${f.sim.stats().maxInFlight}`);
-      const redis = await openRedis(f.redis.url);
-      assert.equal(await redis.keys('rvbbit:permits:*'), [], 'the statement’s tokens are deleted at its end');
-      redis.disconnect();
+      const after = await openRedis(f.redis.url);
+      assert.equal(await after.keys('rvbbit:permits:*'), [], 'the statement’s tokens are deleted at its end');
+      after.disconnect();
     } finally {
       if (extra.child.exitCode === null) extra.child.kill('SIGKILL');
       await extra.done;
