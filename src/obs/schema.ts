@@ -59,15 +59,15 @@ export type LogTable = (typeof LOG_TABLES)[number];
 // queries' proxy-guarantee columns (targets, sample, thresholds, split: log-writer.ts
 // GUARANTEE_COLUMNS) come after `chunks_by`, added by ALTER TABLE to new and old files alike.
 /**
- * In a database file, one run's calls are found through this index (an ART of
- * session ids), not a scan: session ids are random (cascade/session-id.ts), so
- * DuckDB's min/max per row group prunes nothing and `WHERE session_id = …`
- * read every row of the log, ~100 ms at a million calls on the 2-core machine
- * (bench/logs-query.bench.ts). DuckDB picks it for an equality on session_id
- * (EXPLAIN ANALYZE says `Type: Index Scan`). The in-memory log has none: it
- * keeps a bounded number of rows (log-retention.ts), which a scan reads in a
- * few milliseconds, and an index there made dropping the oldest rows cost
- * ~75 µs a row and memory that was never given back.
+ * The session index older database files carry (an ART on `session_id`), dropped at
+ * start. It made `WHERE session_id = …` an index scan (1.7–3.4 ms at a million calls
+ * against 13.8 ms for a scan of the checkpointed, compressed log: bench/logs-query.bench.ts),
+ * but DuckDB holds an ART in memory and it grew with every call ever logged, never
+ * given back: 44 MB of `ART_INDEX` at the end of a million-row CTAS into a file, so
+ * ~440 MB at ten million (issue 66: what grows with the work stays bounded). A scan
+ * of the file's log is bounded by the buffer pool (its blocks are evictable) and meets
+ * the ≤ 100 ms a lookup target at a million calls. The in-memory log never had one
+ * (it keeps a bounded number of rows, log-retention.ts).
  */
 export const SESSION_INDEX = 'unified_logs_session';
 
@@ -101,8 +101,8 @@ ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
 ${GUARANTEE_COLUMNS.map(([name, type]) => `ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n')}
 `;
 
-/** A database file's session index (see SESSION_INDEX). */
-const SESSION_INDEX_SQL = `CREATE INDEX IF NOT EXISTS ${SESSION_INDEX} ON rvbbit.unified_logs (session_id);`;
+/** An older database file's session index removed (see SESSION_INDEX). */
+const DROP_SESSION_INDEX_SQL = `DROP INDEX IF EXISTS rvbbit.${SESSION_INDEX};`;
 
 /**
  * Creates the tables once per database; safe to call again. With `inMemory`
@@ -122,7 +122,7 @@ export async function ensureRvbbitSchema(
   const store = options.inMemory ? MEMORY_STORE : FILE_STORE;
   // A server with private logs left views under the log tables' names (obs/private-logs.ts).
   for (const name of await logViews(con, store)) await con.run(`DROP VIEW rvbbit.${name}`);
-  await con.run(CACHE_TABLES_SQL + LOG_TABLES_SQL + (options.inMemory ? '' : SESSION_INDEX_SQL));
+  await con.run(CACHE_TABLES_SQL + LOG_TABLES_SQL + (options.inMemory ? '' : DROP_SESSION_INDEX_SQL));
   return store;
 }
 
