@@ -161,7 +161,7 @@ async function startRunner(options: TestRunOptions): Promise<Runner> {
     const { fileGuard } = await closeFilesToClients(engine, options.fileAccess);
     // One session for every case, as larsql runs its tests.
     session = await engine.session();
-    session.guardConnection((con) => guardConnection(con, fileGuard));
+    session.connection.guard((con) => guardConnection(con, fileGuard));
   } catch (err) {
     await engine.close();
     throw err;

@@ -4,12 +4,11 @@
  * exec; plain SQL passes to DuckDB byte for byte.
  */
 
-import type { DuckDBValue } from '@duckdb/node-api';
 import { RvbbitError } from '../../base/errors.js';
 import type { Grammar, Statement } from '../../grammar/index.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
-import { type QueryResult, type ResultColumn, readResult, typeName } from '../db/query-result.js';
+import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
 import { createOwnLogTables, logTablesNamed, OwnLogCopies } from '../obs/private-logs.js';
@@ -20,6 +19,7 @@ import { isPlainSql, type Plan } from './plan.js';
 import { planOf, runPlan, type StatementRun } from './plan-executors.js';
 import type { QueryOptions } from './query-options.js';
 import { rowsWithRelativePaths, stripRoots, withRelativePaths } from './relative-paths.js';
+import { SessionConnection } from './session-connection.js';
 import { type Outcome, StatementLog, statementKind } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
 
@@ -85,6 +85,8 @@ export class Session {
   private readonly jobs = new Set<Promise<void>>();
   /** With private logs, what this connection's copies of the log tables hold (obs/private-logs.ts). */
   ownLogs: OwnLogCopies | undefined;
+  /** The connection taken directly, for the Postgres server's connection-level steps (session-connection.ts). */
+  readonly connection: SessionConnection;
 
   /**
    * Made by the engine (Engine.session, the server), never by a user: internal, so the
@@ -102,6 +104,7 @@ export class Session {
     /** Parses what a statement's text says it reads before it runs (documents-ahead.ts). */
     private readonly documents?: DocumentParser,
   ) {
+    this.connection = new SessionConnection(q);
     // A session that must not block refuses a parse inside DuckDB's call (DOCUMENT_PARSE_BLOCKS).
     if (!policy.allowBlocking) documents?.mustNotBlock(this.connectionId, true);
   }
@@ -117,7 +120,7 @@ export class Session {
       text,
       this.documents,
       this.connectionId,
-      async (pattern) => (await this.readOnConnection(listFilesSql(pattern))).rows.map((r) => String(r.file)),
+      async (pattern) => (await this.connection.read(listFilesSql(pattern))).rows.map((r) => String(r.file)),
       signal,
     );
   }
@@ -269,7 +272,7 @@ export class Session {
 
   /** The session's current schema or search_path is the engine's (`USE rvbbit`). */
   private async searchesEngineSchema(): Promise<boolean> {
-    const r = await this.readOnConnection(
+    const r = await this.connection.read(
       `SELECT current_schema() = 'rvbbit' OR regexp_matches(lower(current_setting('search_path')), '(^|[s,."])rvbbit($|[s,."])') AS engine`,
     );
     return r.rows[0]?.['engine'] === true;
@@ -441,71 +444,4 @@ export class Session {
     this.jobs.add(done);
     done.finally(() => this.jobs.delete(done)).catch(() => undefined);
   }
-
-  // ── for the Postgres server: connection-level steps ──
-  // Each runs on this session's DuckDB connection in its turn, as written:
-  // no grammar, plan or query log. DuckDB's errors come as DuckDB throws them.
-
-  /** Begins a transaction on the connection (a client's implicit block, a COPY's own). */
-  async beginTransaction(): Promise<void> {
-    await this.q.run((con) => con.run('BEGIN TRANSACTION'));
-  }
-
-  /** Commits (`commit`) or rolls back the connection's open transaction. */
-  async endTransaction(commit: boolean): Promise<void> {
-    await this.q.run((con) => con.run(commit ? 'COMMIT' : 'ROLLBACK'));
-  }
-
-  /** Runs SQL that returns nothing the caller reads (catalog views, a COPY's INSERT batch). */
-  async runOnConnection(sql: string, values?: readonly DuckDBValue[]): Promise<void> {
-    await this.q.run((con) => con.run(sql, values as DuckDBValue[] | undefined));
-  }
-
-  /** Runs SQL and reads all its rows, same-named columns keyed apart (rowKeys). */
-  readOnConnection(sql: string, values?: readonly DuckDBValue[]): Promise<QueryResult> {
-    return this.q.run((con) => readResult(con, sql, values));
-  }
-
-  /**
-   * What DuckDB's prepare tells of `sql` without running it: its columns, and
-   * its parameters' types from `$1` on (undefined where DuckDB cannot type one).
-   */
-  preparedShape(sql: string): Promise<{ columns: ResultColumn[]; paramTypes: (string | undefined)[] }> {
-    return this.q.run(async (con) => {
-      const p = await con.prepare(sql);
-      try {
-        return {
-          columns: Array.from({ length: p.columnCount }, (_, i) => ({
-            name: p.columnName(i),
-            type: typeName(p.columnType(i)),
-          })),
-          // Type id 0 is DuckDB's INVALID: a parameter it could not type.
-          paramTypes: Array.from({ length: p.parameterCount }, (_, i) =>
-            p.parameterTypeId(i + 1) === 0 ? undefined : typeName(p.parameterType(i + 1)),
-          ),
-        };
-      } finally {
-        p.destroySync();
-      }
-    });
-  }
-
-  /**
-   * The columns DuckDB's prepare gives `sql`, untyped parameters cast as
-   * `paramTypes` says (describe-statement.ts preparedColumns).
-   */
-  async preparedColumns(sql: string, paramTypes: readonly (string | undefined)[]): Promise<ResultColumn[]> {
-    const { preparedColumns } = await import('../db/prepared-columns.js');
-    return this.q.run((con) => preparedColumns(con, sql, paramTypes));
-  }
-
-  /**
-   * Hands the connection to `install` once, before any client statement: the
-   * server's engine-file guard wraps its run, prepare and extractStatements.
-   */
-  guardConnection(install: (con: ConnectionQueue['con']) => void): void {
-    install(this.q.con);
-  }
 }
-
-export type { DuckDBValue };

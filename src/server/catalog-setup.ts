@@ -107,7 +107,7 @@ function stateOf(session: Session): CatalogState {
 export function prepareCatalog(session: Session, params: Record<string, string>, pid: number): Promise<void> {
   const state = stateOf(session);
   const identity = identitySetup(params.database ?? params.user ?? 'rvbbit', params.user ?? 'rvbbit', pid);
-  const set = session.runOnConnection(identity.join(';\n'));
+  const set = session.connection.run(identity.join(';\n'));
   state.identity = set;
   // A failure is reported by the statement that awaits it (ensureCatalog), which tries again.
   set.catch(() => {
@@ -139,7 +139,7 @@ export async function ensureCatalog(
   const batch = state.batches++;
   const creates = missing.map((n) => OBJECTS[BY_NAME.get(n)!]!.create);
   // One call (and one file-guard check) for the batch, its marker last.
-  const making = session.runOnConnection(
+  const making = session.connection.run(
     [...creates, `CREATE OR REPLACE TEMP VIEW ${MARKER_PREFIX}${batch} AS SELECT 1 AS made`].join(';\n'),
   );
   state.making = making;
@@ -153,7 +153,7 @@ export async function ensureCatalog(
 
 /** Forgets the objects of batches a rollback took (their marker views are gone). */
 async function forgetRolledBack(session: Session, state: CatalogState): Promise<void> {
-  const { rows } = await session.readOnConnection(
+  const { rows } = await session.connection.read(
     `SELECT view_name FROM duckdb_views() WHERE temporary AND NOT internal AND starts_with(view_name, '${MARKER_PREFIX}')`,
   );
   const alive = new Set(rows.map((r) => Number(String(r.view_name).slice(MARKER_PREFIX.length))));

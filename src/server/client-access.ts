@@ -42,7 +42,7 @@ export async function closeFilesToClients(
   const session = await engine.session();
   let files: EngineFiles;
   let shared: SharedSettings;
-  const rows = async (sql: string) => (await session.readOnConnection(sql)).rows;
+  const rows = async (sql: string) => (await session.connection.read(sql)).rows;
   try {
     files = await findEngineFiles(rows);
     if (allowFiles !== 'all') {
@@ -53,9 +53,9 @@ export async function closeFilesToClients(
         if (allowFiles.length > 0) {
           // DuckDB matches folders by prefix: a trailing slash keeps /data from opening /data2.
           const dirs = allowFiles.map((d) => `'${(d.endsWith('/') ? d : `${d}/`).replaceAll("'", "''")}'`);
-          await session.runOnConnection(`SET allowed_directories = [${dirs.join(', ')}]`);
+          await session.connection.run(`SET allowed_directories = [${dirs.join(', ')}]`);
         }
-        await session.runOnConnection('SET enable_external_access = false');
+        await session.connection.run('SET enable_external_access = false');
       }
     }
     const settings = await rows(`SELECT name FROM duckdb_settings() WHERE scope = 'GLOBAL'`);

@@ -132,7 +132,7 @@ export class CopyInSink {
   ): Promise<CopyInSink> {
     const { session } = executor.client;
     const cols = copy.columns?.trim() ? copy.columns : '*';
-    const { columns } = await session
+    const { columns } = await session.connection
       .preparedShape(`SELECT ${cols} FROM ${copy.table} LIMIT 0`)
       .catch((err: unknown) => {
         throw duckdbError(err);
@@ -141,7 +141,7 @@ export class CopyInSink {
     const { maxCopyLineBytes } = executor.client.limits;
     const binary = copy.binary ? new BinaryCopyReader(copy.table, columns, maxCopyLineBytes) : undefined;
     const own = transactionOpen || executor.txStatus === 'I';
-    if (own && !transactionOpen) await session.beginTransaction();
+    if (own && !transactionOpen) await session.connection.begin();
     else executor.wrote();
     return new CopyInSink(copy, executor, columns.length, own, binary);
   }
@@ -173,7 +173,7 @@ export class CopyInSink {
       if (this.parseError) throw this.csvFailure(this.parseError);
     } else if (this.partialBytes > 0) this.textLine(this.takeLine(Buffer.alloc(0)));
     await this.flush();
-    if (this.ownTransaction) await this.executor.client.session.endTransaction(true);
+    if (this.ownTransaction) await this.executor.client.session.connection.end(true);
     return this.inserted;
   }
 
@@ -181,7 +181,7 @@ export class CopyInSink {
   async abort(): Promise<void> {
     this.rows = [];
     this.partial = [];
-    if (this.ownTransaction) await this.executor.client.session.endTransaction(false).catch(() => {});
+    if (this.ownTransaction) await this.executor.client.session.connection.end(false).catch(() => {});
     else this.executor.failBlock();
   }
 
@@ -281,8 +281,8 @@ export class CopyInSink {
     const tuple = `(${Array.from({ length: n }, () => '?').join(', ')})`;
     const cols = this.copy.columns?.trim() ? ` (${this.copy.columns})` : '';
     const sql = `INSERT INTO ${this.copy.table}${cols} VALUES ${rows.map(() => tuple).join(', ')}`;
-    await this.executor.client.session
-      .runOnConnection(sql, rows.flat() as DuckDBValue[])
+    await this.executor.client.session.connection
+      .run(sql, rows.flat() as DuckDBValue[])
       .catch((err: unknown) => {
         throw duckdbError(err);
       });

@@ -235,7 +235,7 @@ export class Cursors {
       'SELECT NULL::VARCHAR AS name, NULL::VARCHAR AS statement, NULL::BOOLEAN AS is_holdable, ' +
       'NULL::BOOLEAN AS is_binary, NULL::BOOLEAN AS is_scrollable, NULL::TIMESTAMPTZ AS creation_time WHERE false';
     const body = rows.length > 0 ? rows.join(' UNION ALL ') : none;
-    await session.runOnConnection(`CREATE OR REPLACE TEMP VIEW pg_cursors AS ${body}`);
+    await session.connection.run(`CREATE OR REPLACE TEMP VIEW pg_cursors AS ${body}`);
   }
 
   private async fetch(

@@ -30,7 +30,7 @@ export class ImplicitTransaction {
       return true;
     }
     if (cls.tx === 'none' && !this.open && this.executor.txStatus === 'I') {
-      await this.executor.client.session.beginTransaction();
+      await this.executor.client.session.connection.begin();
       this.setOpen(true);
     }
     return false;
@@ -59,6 +59,6 @@ export class ImplicitTransaction {
   async end(commit: boolean): Promise<void> {
     if (!this.open) return;
     this.setOpen(false);
-    await this.executor.client.session.endTransaction(commit);
+    await this.executor.client.session.connection.end(commit);
   }
 }

@@ -338,7 +338,7 @@ export class PgConnection {
         readOnlyFunctions: this.host.readOnlyFunctions,
       });
       // Before anything runs on it, the catalog set-up included.
-      session.guardConnection((con) => {
+      session.connection.guard((con) => {
         guardConnection(con, this.host.fileGuard, this.host.readOnlyFunctions);
         // Outside any transaction of the client's: none has begun (cancel-function.ts).
         this.uninstallCancel = installCancelFunction(this.host.engine, con, (pid) =>

@@ -54,7 +54,7 @@ export async function statementColumns(
   try {
     await ensureCatalog(session, special?.kind === 'sql' ? special.sql : sql, params, pid);
     if (special?.kind === 'sql') {
-      const prepared = await session.preparedColumns(special.sql, paramTypes);
+      const prepared = await session.connection.preparedColumns(special.sql, paramTypes);
       columns = renameIdentityColumns({ columns: prepared, rows: [] }).columns;
     } else columns = (await statement.parsed().at(-1)?.describe(paramTypes)) ?? [];
   } catch (err) {

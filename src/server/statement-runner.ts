@@ -63,7 +63,7 @@ export async function runStatement(
   if (special?.kind === 'sql') {
     const rewritten = special.sql;
     const bound = values && values.length > 0 ? (toDuckValues(values) ?? []) : undefined;
-    result = await ctx.session.readOnConnection(rewritten, bound).catch((err: unknown) => {
+    result = await ctx.session.connection.read(rewritten, bound).catch((err: unknown) => {
       throw duckdbError(err);
     });
     result = renameIdentityColumns(result);

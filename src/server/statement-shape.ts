@@ -74,7 +74,7 @@ export async function describeStatement(
   const sql = special?.kind === 'sql' ? special.sql : statement.sql;
   try {
     await ensureCatalog(session, sql, params, pid);
-    const { paramTypes } = await session.preparedShape(sql);
+    const { paramTypes } = await session.connection.preparedShape(sql);
     // One DuckDB cannot type (`SELECT $1`) is text, as Postgres takes an unknown.
     const paramOids = paramTypes.map((t, i) => {
       if (statement.paramOids[i]) return statement.paramOids[i]!;
