@@ -40,6 +40,9 @@ export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
  * peak is ~300 MB plus the bound. Measured at 1,000,000 ~1 KB rows (bench/paths-breakdown.child.mjs,
  * docs/performance.md): a CTAS into a database file peaked at 546 MB under 256MB, 432 under 128MB,
  * 408 under 96MB; a Parquet COPY 416 under 96MB, its row groups sized to it (map-write.ts).
+ * Not lower: under 64MB (`rvbbit query`: copy 394, CTAS 375 MB) a Parquet COPY of the in-memory
+ * database failed ("failed to allocate data of size 6.8 MiB (54.9 MiB/61.0 MiB used)"): its
+ * call log holds ~50 MB of the bound that DuckDB does not spill, and a row group needs the rest.
  */
 export const WRITE_MEMORY_LIMIT = '96MB';
 
