@@ -17,6 +17,7 @@
  * database's size (`pragma database_size`: a written table's blocks are what DuckDB may cache).
  *
  * RVBBIT_BENCH_MEMORY_LIMIT=256MB sets the engine's memoryLimit (DuckDB's memory_limit);
+ * RVBBIT_BENCH_LLM_MEMORY_LIMIT=128MB its llmMemoryLimit (DuckDB's bound while LLM work runs);
  * RVBBIT_BENCH_TUPLES_PER_PASS=8192 its tuplesPerPass (a semantic pass's tuples held at once);
  * RVBBIT_BENCH_MAX_LOG_ROWS=20000 its maxLogRows (the rows each in-memory log table keeps).
  */
@@ -35,6 +36,9 @@ const engine = await createEngine({
   provider: { baseUrl, maxConcurrency: 256 },
   ...(database ? { database } : {}),
   ...(process.env.RVBBIT_BENCH_MEMORY_LIMIT ? { memoryLimit: process.env.RVBBIT_BENCH_MEMORY_LIMIT } : {}),
+  ...(process.env.RVBBIT_BENCH_LLM_MEMORY_LIMIT
+    ? { llmMemoryLimit: process.env.RVBBIT_BENCH_LLM_MEMORY_LIMIT }
+    : {}),
   ...(process.env.RVBBIT_BENCH_TUPLES_PER_PASS
     ? { tuplesPerPass: Number(process.env.RVBBIT_BENCH_TUPLES_PER_PASS) }
     : {}),

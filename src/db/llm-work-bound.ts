@@ -8,7 +8,10 @@
  * (docs/performance.md). Under a lower bound DuckDB evicts or spills them instead. A plain statement keeps the
  * engine's bound (a large sort or join spills less under it), so the lower one
  * holds only while LLM work runs: set once the first such statement has run a
- * second, the engine's own put back when the last one ends.
+ * second, the engine's own put back when the last one ends. While a MAP
+ * streams its rows into a table or file, the bound is lower still
+ * (WRITE_MEMORY_LIMIT): DuckDB's cache of what it wrote is then what a large
+ * write's peak is made of.
  *
  * memory_limit is the database's, not a session's: a plain statement that runs
  * meanwhile runs under the lower bound too. A user's `SET memory_limit` wins:
@@ -30,6 +33,20 @@ import { quoteString } from './sql-text.js';
 export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
 
 /**
+ * The bound while a MAP streams its rows into a table or a scratch file (map-stream-write.ts: a
+ * CTAS, INSERT, COPY … TO), when the LLM bound is on and above it: such a statement fills DuckDB's
+ * bound with the written blocks it caches and the rows not yet checkpointed, on top of a process
+ * that holds ~300 MB without them (two V8 heaps, node's and DuckDB's code, the allocators), so its
+ * peak is ~300 MB plus the bound. Measured at 1,000,000 ~1 KB rows (bench/paths-breakdown.child.mjs,
+ * docs/performance.md): a CTAS into a database file peaked at 546 MB under 256MB, 432 under 128MB,
+ * 408 under 96MB; a Parquet COPY 416 under 96MB, its row groups sized to it (map-write.ts).
+ * Not lower: under 64MB (`rvbbit query`: copy 394, CTAS 375 MB) a Parquet COPY of the in-memory
+ * database failed ("failed to allocate data of size 6.8 MiB (54.9 MiB/61.0 MiB used)"): its
+ * call log holds ~50 MB of the bound that DuckDB does not spill, and a row group needs the rest.
+ */
+export const WRITE_MEMORY_LIMIT = '96MB';
+
+/**
  * How DuckDB shows the engine's default bounds (`current_setting('memory_limit')`): with both at
  * their defaults an engine's start runs no query to learn them (the four reads and SETs create()
  * runs otherwise; a test checks these against DuckDB).
@@ -37,6 +54,7 @@ export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
 export const SHOWN_DEFAULT_LIMITS: Readonly<Record<string, string>> = {
   [DEFAULT_MEMORY_LIMIT]: '953.6 MiB',
   [DEFAULT_LLM_MEMORY_LIMIT]: '244.1 MiB',
+  [WRITE_MEMORY_LIMIT]: '91.5 MiB',
 };
 
 /** How long LLM work runs before the bound is lowered (see hold()). */
@@ -64,28 +82,44 @@ const readLimit = async (q: ConnectionQueue): Promise<string> =>
     ),
   );
 
+/** A bound as the engine gives it to DuckDB and as DuckDB shows it. */
+interface Limit {
+  readonly shown: string;
+  readonly given: string;
+}
+
+/** What a hold asks for: the LLM bound, or the lower one of a streamed write. */
+export type BoundLevel = 'llm' | 'write';
+
 export class LlmWorkBound {
   private holders = 0;
+  /** Holders that stream a write (each also counted in `holders`). */
+  private writers = 0;
   /** What the bound was lowered to (DuckDB's text), while it is; undefined when it was not lowered. */
   private lowered: string | undefined;
   /** Serialises the lowering and the putting back. */
   private turn: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  /** LLM work has run for `lowerAfterMs`: a change of holders applies at once. */
+  private armed = false;
   private loweredCount = 0;
+  private writeLoweredCount = 0;
 
   private constructor(
     private readonly q: ConnectionQueue,
     /** The engine's bound as DuckDB reports it, and as the engine gave it. */
-    private readonly engineLimit: { readonly shown: string; readonly given: string },
-    /** The bound while LLM work runs, as given and as DuckDB reports it; undefined: never lower (it is not below the engine's). */
-    private readonly llmLimit: { readonly shown: string; readonly given: string } | undefined,
+    private readonly engineLimit: Limit,
+    /** The bound while LLM work runs; undefined: never lower (it is not below the engine's). */
+    private readonly llmLimit: Limit | undefined,
+    /** The bound while a streamed write runs (the LLM bound's when WRITE_MEMORY_LIMIT is not below it). */
+    private readonly writeLimit: Limit | undefined,
     private readonly lowerAfterMs: number,
   ) {}
 
   /**
    * After the engine set its bound (`engineLimit`, as given): checks `llmLimit` (DuckDB reads it,
    * so a bad size is DuckDB's own message, thrown) and keeps it only when it is below the
-   * engine's bound.
+   * engine's bound; a streamed write's bound is WRITE_MEMORY_LIMIT where that is lower still.
    */
   static async create(
     q: ConnectionQueue,
@@ -95,50 +129,53 @@ export class LlmWorkBound {
   ): Promise<LlmWorkBound> {
     // The engine's own bound: nothing to check or lower, and a start pays no query for it.
     if (llmLimit === engineLimit)
-      return new LlmWorkBound(q, { shown: '', given: engineLimit }, undefined, lowerAfterMs);
-    const known = [SHOWN_DEFAULT_LIMITS[engineLimit], SHOWN_DEFAULT_LIMITS[llmLimit]];
-    if (known[0] !== undefined && known[1] !== undefined) {
-      const lower = bytesOfDuckDbSize(known[1]) < bytesOfDuckDbSize(known[0]);
-      return new LlmWorkBound(
-        q,
-        { shown: known[0], given: engineLimit },
-        lower ? { shown: known[1], given: llmLimit } : undefined,
-        lowerAfterMs,
-      );
-    }
-    const shown = await readLimit(q);
-    await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(llmLimit)}`));
-    const llmShown = await readLimit(q);
-    await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(engineLimit)}`));
-    const lower = bytesOfDuckDbSize(llmShown) < bytesOfDuckDbSize(shown);
-    return new LlmWorkBound(
-      q,
-      { shown, given: engineLimit },
-      lower ? { shown: llmShown, given: llmLimit } : undefined,
-      lowerAfterMs,
-    );
+      return new LlmWorkBound(q, { shown: '', given: engineLimit }, undefined, undefined, lowerAfterMs);
+    const shownOf = async (given: string): Promise<string> => {
+      const known = SHOWN_DEFAULT_LIMITS[given];
+      if (known !== undefined) return known;
+      await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(given)}`));
+      return readLimit(q);
+    };
+    const known = [engineLimit, llmLimit].every((l) => SHOWN_DEFAULT_LIMITS[l] !== undefined);
+    const shown = known ? SHOWN_DEFAULT_LIMITS[engineLimit]! : await readLimit(q);
+    const llmShown = await shownOf(llmLimit);
+    const writeShown = SHOWN_DEFAULT_LIMITS[WRITE_MEMORY_LIMIT]!;
+    if (!known) await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(engineLimit)}`));
+    const bytes = bytesOfDuckDbSize;
+    const llm = bytes(llmShown) < bytes(shown) ? { shown: llmShown, given: llmLimit } : undefined;
+    const write =
+      llm && bytes(writeShown) < bytes(llm.shown) ? { shown: writeShown, given: WRITE_MEMORY_LIMIT } : llm;
+    return new LlmWorkBound(q, { shown, given: engineLimit }, llm, write, lowerAfterMs);
   }
 
   /**
-   * Holds the lower bound until the returned release is called (once). It is set only once
+   * Holds the lower bound until the returned release is called (once): the LLM bound, or a
+   * streamed write's (`'write'`), the lowest any holder asks for. It is set only once
    * LLM work has run for `lowerAfterMs` (measured: setting it and putting it back cost ~4 ms,
    * half a `SELECT 1` at load 11, which a one-row statement need not pay; what a statement
    * caches in its first second is small).
    */
-  hold(): () => Promise<void> {
+  hold(level: BoundLevel = 'llm'): () => Promise<void> {
     this.holders += 1;
+    if (level === 'write') this.writers += 1;
     if (this.holders === 1 && this.llmLimit !== undefined) {
-      this.timer = setTimeout(() => void this.step(() => this.lower()), this.lowerAfterMs);
+      this.timer = setTimeout(() => {
+        this.armed = true;
+        void this.step(() => this.apply());
+      }, this.lowerAfterMs);
       this.timer.unref();
-    }
+    } else if (this.armed && level === 'write') void this.step(() => this.apply());
     let released = false;
     return async () => {
       if (released) return;
       released = true;
       this.holders -= 1;
-      if (this.holders > 0) return;
-      clearTimeout(this.timer);
-      await this.step(() => this.restore());
+      if (level === 'write') this.writers -= 1;
+      if (this.holders === 0) {
+        clearTimeout(this.timer);
+        this.armed = false;
+      } else if (!this.armed || level !== 'write' || this.writers > 0) return;
+      await this.step(() => this.apply());
     };
   }
 
@@ -147,9 +184,19 @@ export class LlmWorkBound {
     return this.llmLimit && bytesOfDuckDbSize(this.llmLimit.shown);
   }
 
+  /** The bound while a streamed write runs, in bytes; undefined when it is never lowered. */
+  get writeBytes(): number | undefined {
+    return this.writeLimit && bytesOfDuckDbSize(this.writeLimit.shown);
+  }
+
   /** How many times LLM work lowered the bound (for tests: a short statement never does). */
   get lowerings(): number {
     return this.loweredCount;
+  }
+
+  /** How many times the bound was set to a streamed write's (for tests). */
+  get writeLowerings(): number {
+    return this.writeLoweredCount;
   }
 
   private step(op: () => Promise<void>): Promise<void> {
@@ -159,23 +206,30 @@ export class LlmWorkBound {
     return this.turn;
   }
 
-  private async lower(): Promise<void> {
-    // Released meanwhile (a statement that failed at once), or already lowered: nothing to do.
-    if (this.holders === 0 || this.lowered !== undefined || this.llmLimit === undefined) return;
-    // A user's SET memory_limit wins: only the engine's own bound is lowered.
-    if ((await readLimit(this.q)) !== this.engineLimit.shown) return;
-    const llm = this.llmLimit;
-    await this.q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(llm.given)}`));
-    this.lowered = llm.shown;
-    this.loweredCount += 1;
+  /** The bound the holders ask for now; undefined: the engine's. */
+  private wanted(): Limit | undefined {
+    if (this.holders === 0 || !this.armed) return undefined;
+    return this.writers > 0 ? this.writeLimit : this.llmLimit;
   }
 
-  private async restore(): Promise<void> {
-    if (this.holders > 0 || this.lowered === undefined) return;
-    const lowered = this.lowered;
-    this.lowered = undefined;
-    // A user's SET made while LLM work ran stands.
-    if ((await readLimit(this.q)) !== lowered) return;
-    await this.q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(this.engineLimit.given)}`));
+  /**
+   * Sets the bound the holders ask for, from the one the engine set last. A user's SET memory_limit
+   * wins: when DuckDB's bound is not the one the engine set, it is left as it is (and not put back).
+   */
+  private async apply(): Promise<void> {
+    const want = this.wanted();
+    const from = this.lowered ?? this.engineLimit.shown;
+    const to = want ?? this.engineLimit;
+    if (to.shown === from) return;
+    if (want === undefined) this.lowered = undefined;
+    if ((await readLimit(this.q)) !== from) {
+      this.lowered = undefined;
+      return;
+    }
+    await this.q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(to.given)}`));
+    if (want === undefined) return;
+    if (this.lowered === undefined) this.loweredCount += 1;
+    if (want === this.writeLimit && want !== this.llmLimit) this.writeLoweredCount += 1;
+    this.lowered = want.shown;
   }
 }

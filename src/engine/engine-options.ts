@@ -54,8 +54,10 @@ export interface EngineOptions {
   /**
    * DuckDB's `memory_limit` while a statement with LLM work (MAP, RUN, a semantic
    * operator) has run a second, when below `memoryLimit` (default '256MB'; the same as
-   * `memoryLimit`: never lowered). A MAP's final write (COPY … TO, INSERT, a CTAS through
-   * the scratch file) runs after its calls under `memoryLimit` again: db/llm-work-bound.ts.
+   * `memoryLimit`: never lowered). While a MAP streams its rows into a table or file (CTAS,
+   * INSERT, COPY … TO) the bound is 96MB where that is lower (WRITE_MEMORY_LIMIT,
+   * db/llm-work-bound.ts); a COPY to CSV or JSON, or to Parquet with row groups the user sized,
+   * writes its file after its calls under `memoryLimit` again.
    * Such a statement writes for as long as its calls take, and what DuckDB
    * caches meanwhile (the written table's blocks, its log rows) is evicted or
    * spilled past it; plain SQL keeps `memoryLimit`. A `SET memory_limit` wins.

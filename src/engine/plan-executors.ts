@@ -181,14 +181,28 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
                 return mapOutcome(await collectMap(plan.map, { ...ctx, con }));
               })
             : streamed
-              ? await withLease(r, async (con) =>
-                  mapOutcome(
-                    await writeMapStreamed(plan.map, { ...ctx, con }, streamed, {
-                      bytes: r.shared.llmWork.lowerBytes,
-                      ...(llmWorkOver ? { over: llmWorkOver } : {}),
-                    }),
-                  ),
-                )
+              ? await withLease(r, async (con) => {
+                  // DuckDB's bound while the rows stream into their table or file: lower than other
+                  // LLM work's (db/llm-work-bound.ts, WRITE_MEMORY_LIMIT), to the statement's end.
+                  const writing = r.shared.llmWork.hold('write');
+                  try {
+                    return mapOutcome(
+                      await writeMapStreamed(plan.map, { ...ctx, con }, streamed, {
+                        bytes: r.shared.llmWork.writeBytes,
+                        // A COPY whose final write is not sized to the bound puts the engine's back.
+                        over: async () => {
+                          await writing();
+                          await llmWorkOver?.();
+                        },
+                      }),
+                    );
+                  } finally {
+                    // The statement's LLM hold first: DuckDB's bound then goes from the write bound
+                    // straight to the engine's (or to other LLM work's), never through its own.
+                    await llmWorkOver?.();
+                    await writing();
+                  }
+                })
               : mapOutcome(await runMapStatement(plan.map, ctx));
         } finally {
           await streamed?.close();

@@ -13,7 +13,11 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_LLM_MEMORY_LIMIT, SHOWN_DEFAULT_LIMITS } from '../../src/db/llm-work-bound.js';
+import {
+  DEFAULT_LLM_MEMORY_LIMIT,
+  SHOWN_DEFAULT_LIMITS,
+  WRITE_MEMORY_LIMIT,
+} from '../../src/db/llm-work-bound.js';
 import { DEFAULT_MEMORY_LIMIT } from '../../src/db/spill-settings.js';
 import { createEngine } from '../../src/index.js';
 import { sizedRowGroups } from '../../src/statements/map/map-stream-write.js';
@@ -181,6 +185,68 @@ test('unset, llmMemoryLimit is 256MB: lowered while a MAP runs past a second, 1G
   }
 });
 
+test("a MAP streaming its rows into a table or file runs under the write bound, lower than other LLM work's; the LLM bound again when it ends", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rvbbit-write-bound-'));
+  // Calls of 2.5 s: every statement below runs past the second after which the bound is lowered.
+  const f = await startFixture({ latencyMs: 2500 }, { database: join(dir, 'f.duckdb') });
+  const bound = f.engine.shared.llmWork;
+  // Read on a session of its own: a streamed write holds its session's connection to its end.
+  const watcher = await f.engine.session();
+  const limitNow = async () =>
+    String((await watcher.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+  /** The bounds another session sees every 100 ms while `running` runs, each change once, in order. */
+  const watch = async (running: Promise<unknown>): Promise<string[]> => {
+    const seen: string[] = [];
+    let done = false;
+    const ended = running.finally(() => {
+      done = true;
+    });
+    while (!done) {
+      const now = await limitNow();
+      if (seen.at(-1) !== now) seen.push(now);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await ended;
+    return seen;
+  };
+  const using = (rows: number) =>
+    `USING (SELECT range AS k, 'write ' || range AS text FROM range(${rows})) WITH (limit = 0)`;
+  try {
+    assert.is(SHOWN_DEFAULT_LIMITS[WRITE_MEMORY_LIMIT], '91.5 MiB');
+    // A first MAP loads the engine's LLM statements, so the next ones take their holds at once.
+    await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'warm' AS text) WITH (limit = 0)`);
+    const before = [bound.lowerings, bound.writeLowerings];
+    // A CTAS written straight into its table: the write bound, then the engine's.
+    const ctas = await watch(f.engine.query(`CREATE TABLE direct AS RVBBIT MAP 'label' ${using(1)}`));
+    assert.equal([...new Set(ctas)], ['953.6 MiB', '91.5 MiB']);
+    assert.is(await limitNow(), '953.6 MiB');
+    assert.equal([bound.lowerings, bound.writeLowerings], [before[0]! + 1, before[1]! + 1]);
+    // A plain MAP of two rows, one call at a time (5 s), and a COPY to Parquet through the scratch
+    // file started once the LLM bound is on: the write bound while the COPY runs, the LLM bound
+    // again while the plain MAP runs on after it.
+    // Sessions of their own: an engine's queries share one connection, one statement at a time.
+    const [one, two] = [await f.engine.session(), await f.engine.session()];
+    const plain = one.query(
+      `RVBBIT MAP PARALLEL 1 'label' USING (SELECT range AS k, 'plain ' || range AS text FROM range(2)) WITH (limit = 0)`,
+    );
+    while ((await limitNow()) !== '244.1 MiB') await new Promise((r) => setTimeout(r, 50));
+    const copy = await watch(
+      two.query(
+        `COPY (RVBBIT MAP 'label' ${using(1).replace("'write '", "'copy '")}) TO '${join(dir, 'x.parquet')}' (FORMAT parquet)`,
+      ),
+    );
+    assert.equal([...new Set(copy)], ['244.1 MiB', '91.5 MiB']);
+    assert.is(await limitNow(), '244.1 MiB', 'the plain MAP runs on under the LLM bound');
+    assert.is((await plain).rows.length, 2);
+    assert.is(await limitNow(), '953.6 MiB');
+    assert.equal([bound.lowerings, bound.writeLowerings], [before[0]! + 2, before[1]! + 2]);
+    assert.is(f.sim.stats().requests, 5);
+  } finally {
+    await f.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the default bounds as DuckDB shows them (an engine started with both defaults reads neither)', async () => {
   const instance = await DuckDBInstance.create(':memory:');
   const con = await instance.connect();
@@ -192,7 +258,7 @@ test('the default bounds as DuckDB shows them (an engine started with both defau
     }
     assert.equal(
       Object.keys(SHOWN_DEFAULT_LIMITS).sort(),
-      [DEFAULT_MEMORY_LIMIT, DEFAULT_LLM_MEMORY_LIMIT].sort(),
+      [DEFAULT_MEMORY_LIMIT, DEFAULT_LLM_MEMORY_LIMIT, WRITE_MEMORY_LIMIT].sort(),
     );
   } finally {
     con.closeSync();
@@ -257,7 +323,7 @@ test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its r
     assert.is(f.sim.stats().requests, 10);
     assert.is(f.engine.shared.llmWork.lowerings, 1);
     assert.is(sizedRowGroups.copies, before.copies + 1);
-    // The engine's size: a sixteenth of the 64 MB bound (61.0 MiB as DuckDB shows it) over the
+    // The engine's size: a tenth of the 64 MB bound (61.0 MiB as DuckDB shows it) over the
     // rows' average size (text, answer, 8 bytes for k).
     const file = join(dir, 'sized.parquet');
     const back = (
@@ -271,7 +337,7 @@ test("a MAP's COPY to Parquet keeps the LLM bound through its final write, its r
     assert.equal([back.n, back.answers, back.ordered], [n, 10, true]);
     const expected = rowGroupRows(Number(back.bytes), 61 * MB);
     assert.is(sizedRowGroups.lastRows, expected);
-    assert.is(expected, 2048, 'a sixteenth of 61 MiB is under two vectors of ~1 KB rows');
+    assert.is(expected, 6144, 'a tenth of 61 MiB is three vectors of ~1 KB rows');
     // DuckDB's COPY aims at that size; a group it merges from two threads' batches holds up to
     // twice it (3,616 rows seen with both cores busy, 2,048 otherwise). DuckDB's default: one group.
     const sized = await groups('sized.parquet');

@@ -224,9 +224,9 @@ async function closedOnFailure<T>(out: BufferedAppender, run: () => Promise<T>):
   }
 }
 
-/** DuckDB's bound while LLM work runs (db/llm-work-bound.ts), and how to put the engine's back. */
+/** DuckDB's bound while a streamed write runs (db/llm-work-bound.ts, WRITE_MEMORY_LIMIT), and how to put the engine's back. */
 export interface LlmBound {
-  /** The lower bound in bytes; undefined: never lowered. */
+  /** The write's bound in bytes; undefined: never lowered. */
   readonly bytes: number | undefined;
   /** Releases the statement's hold on the lower bound before its end. */
   readonly over?: () => Promise<void>;
@@ -258,9 +258,8 @@ function rowBytes(row: FinishedRow): number {
 }
 
 /**
- * DuckDB's bound for the final statement, in bytes: the one set now, or the lower bound LLM work
- * runs under if that is lower (it may be set while the statement runs: hold() lowers it after a
- * second).
+ * DuckDB's bound for the final statement, in bytes: the one set now, or the write's bound if that
+ * is lower (it may be set while the statement runs: hold() lowers it after a second).
  */
 async function boundBytes(con: DuckDBConnection, bound: LlmBound): Promise<number> {
   const now = (await con.runAndReadAll(`SELECT current_setting('memory_limit') AS m`)).getRowObjectsJS()[0]!
@@ -273,14 +272,14 @@ async function boundBytes(con: DuckDBConnection, bound: LlmBound): Promise<numbe
 }
 
 /**
- * A `COPY … TO` Parquet runs its final statement under the lower bound LLM work runs under
- * (db/llm-work-bound.ts), with row groups the engine sizes to a share of it from the rows it
+ * A `COPY … TO` Parquet runs its final statement under the write's bound (db/llm-work-bound.ts,
+ * WRITE_MEMORY_LIMIT), with row groups the engine sizes to a share of it from the rows it
  * appended (map-write.ts, rowGroupRows), unless the user sized them: a Parquet row group is built
  * in memory, which DuckDB cannot spill, and DuckDB's default (122,880 rows, ~112 MiB of ~1 KB
  * rows) failed under 256 MB, while under the engine's 1 GB bound the final COPY of a million such
  * rows took the process from 566 to 956 MB. Other COPYs, and a Parquet COPY whose row groups the
  * user sized, call `bound.over` once the last row is in the scratch table, before the statement
- * that writes the file (no call is left then). An INSERT or a table keeps the lower bound to its
+ * that writes the file (no call is left then). An INSERT or a table keeps the write's bound to its
  * end: DuckDB evicts or spills the table's blocks under it.
  */
 async function writeThroughScratch(
@@ -339,7 +338,7 @@ async function writeThroughScratch(
   );
   await out.close();
   await scratch.con.run('COMMIT');
-  // A table written from the scratch file spills under the lower bound; a Parquet row group
+  // A table written from the scratch file spills under the write's bound; a Parquet row group
   // cannot, so the engine sizes it, or the bound goes back up before the write.
   let final = write;
   if (write?.kind === 'copy' && sizesRowGroups) {

@@ -109,8 +109,16 @@ export async function checkWrite(
  * peaked at 395 MB RSS with groups of 16,384 rows (~16 MiB) and 393 MB with 32,768; at 1 GB
  * with its default groups, 912 MB. `ROW_GROUP_SIZE_BYTES` would say it directly, but DuckDB
  * refuses it while insertion order is kept, which a MAP's COPY needs.
+ *
+ * A tenth, not a sixteenth: under the 96 MB a streamed write runs under (db/llm-work-bound.ts,
+ * WRITE_MEMORY_LIMIT) a sixteenth gave 4,096-row groups, and groups that small cost far more outside
+ * DuckDB's bound. DuckDB alone, 1,000,000 ~1 KB rows from a table of 16,384-row groups (the scratch
+ * file's) under 96 MB, RSS added by the COPY: 2,048 or 4,096 rows +110–140 MB; 6,144 +22; 8,192
+ * (a tenth) +13–17; 14,336 and 16,384 +12–18; 32,768 failed ("failed to allocate data of size
+ * 36.7 MiB"). The CLI's 1M-row COPY under 96 MB with 4,096-row groups went from ~370 to 448 MB
+ * in its final statement.
  */
-export const ROW_GROUP_SHARE_OF_BOUND = 1 / 16;
+export const ROW_GROUP_SHARE_OF_BOUND = 1 / 10;
 /** DuckDB's own row group (its default ROW_GROUP_SIZE), and the fewest rows the engine puts in one (a vector). */
 const ROW_GROUP_ROWS = { max: 122_880, min: 2_048 } as const;
 
