@@ -179,11 +179,6 @@ export class LlmWorkBound {
     };
   }
 
-  /** The bound while LLM work runs, in bytes; undefined when it is never lowered. */
-  get lowerBytes(): number | undefined {
-    return this.llmLimit && bytesOfDuckDbSize(this.llmLimit.shown);
-  }
-
   /** The bound while a streamed write runs, in bytes; undefined when it is never lowered. */
   get writeBytes(): number | undefined {
     return this.writeLimit && bytesOfDuckDbSize(this.writeLimit.shown);

@@ -189,10 +189,11 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
                     return mapOutcome(
                       await writeMapStreamed(plan.map, { ...ctx, con }, streamed, {
                         bytes: r.shared.llmWork.writeBytes,
-                        // A COPY whose final write is not sized to the bound puts the engine's back.
+                        // A COPY whose final write is not sized to the bound puts the engine's back
+                        // (the LLM hold first, as below: one SET, straight to the engine's bound).
                         over: async () => {
-                          await writing();
                           await llmWorkOver?.();
+                          await writing();
                         },
                       }),
                     );
