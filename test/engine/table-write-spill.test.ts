@@ -109,8 +109,12 @@ test('once a statement with LLM calls has run a second, DuckDB is under the lowe
   // Each call takes 2.5 s: a MAP of one new row runs past the second after which the bound is lowered.
   const f = await startFixture({ latencyMs: 2500 }, { llmMemoryLimit: '256MB' });
   const bound = f.engine.shared.llmWork;
+  // Read on a session of its own: the engine's queries share one connection, one statement at a
+  // time, so a read there waits for the MAP and sees the bound only in the moment between the
+  // MAP's result and its putting back (once missed on a loaded machine: the wait below never ended).
+  const watcher = await f.engine.session();
   const limitNow = async () =>
-    String((await f.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
+    String((await watcher.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m);
   const map = (text: string) => `RVBBIT MAP 'label' USING (SELECT '${text}' AS text) WITH (limit = 0)`;
   /** The bounds another session sees every 100 ms while `running` runs. */
   const watch = async (running: Promise<unknown>): Promise<Set<string>> => {
@@ -139,11 +143,21 @@ test('once a statement with LLM calls has run a second, DuckDB is under the lowe
     assert.ok((await watch(both)).has('244.1 MiB'));
     assert.is(bound.lowerings, 2);
     assert.is(await limitNow(), '953.6 MiB');
-    // A SET made while it is lowered stands when the statement ends.
-    const running = f.engine.query(map('four'));
-    while ((await limitNow()) !== '244.1 MiB') await new Promise((r) => setTimeout(r, 50));
-    await f.engine.query(`SET memory_limit = '300MB'`);
+    // A SET made while it is lowered stands when the statement ends. The simulator holds the
+    // answer (a gate one call never fills) until the SET is made.
+    f.sim.setOptions({ gate: { requests: 2, timeoutMs: 60_000 } });
+    let settled = false;
+    const running = f.engine.query(map('four')).finally(() => {
+      settled = true;
+    });
+    while ((await limitNow()) !== '244.1 MiB') {
+      assert.not.ok(settled, 'the statement ended before the bound was lowered');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await watcher.query(`SET memory_limit = '300MB'`);
+    f.sim.setOptions({ gate: null });
     await running;
+    assert.not.ok(f.sim.stats().gateTimedOut);
     assert.is(await limitNow(), '286.1 MiB');
     // A SET before: never lowered.
     assert.equal([...(await watch(f.engine.query(map('five'))))], ['286.1 MiB']);
@@ -159,13 +173,15 @@ test('unset, llmMemoryLimit is 256MB: lowered while a MAP runs past a second, 1G
   const unset = await startFixture({ latencyMs: 1500 });
   try {
     const seen = new Set<string>();
+    // Read on a session of its own (see above).
+    const watcher = await unset.engine.session();
     const running = unset.engine.query(map);
     let done = false;
     void running.finally(() => {
       done = true;
     });
     while (!done) {
-      seen.add(String((await unset.engine.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m));
+      seen.add(String((await watcher.query(`SELECT current_setting('memory_limit') AS m`)).rows[0]!.m));
       await new Promise((r) => setTimeout(r, 100));
     }
     await running;
