@@ -6,10 +6,11 @@
  * DuckDB holds at the end by tag, and the log tables' row counts. RSS minus
  * the JS heap minus DuckDB's buffers is the rest: native allocations, stacks, code.
  *
- *   node bench/paths-breakdown.child.mjs <stream|ctas|copy|means-count|means-print|ctas-llm> <N> <simulator url> [database file]
+ *   node bench/paths-breakdown.child.mjs <stream|ctas|insert|copy|means-count|means-print|ctas-llm> <N> <simulator url> [database file]
  *
  * means-print: the MEANS filter's matching rows through engine.stream, counted and dropped;
  * ctas-llm: CREATE TABLE … AS SELECT id, LLM(…, text RETURNING VARCHAR) (paths-memory.bench.ts's paths);
+ * insert: INSERT INTO an existing table (id, text, result) of the MAP (insert-file-db's path);
  * copy: COPY (RVBBIT MAP …) TO a Parquet file in the system's temp folder (removed after).
  *
  * Every 10 s a line goes to stderr (RSS, JS heap, DuckDB's buffers and its two largest tags), so
@@ -58,6 +59,8 @@ let sampling = true;
 const mb = (b) => Math.round(b / 2 ** 20);
 const t0 = performance.now();
 let lastLine = t0;
+/** RVBBIT_BENCH_LINE_MS: how often a line goes to stderr (default 10 s). */
+const LINE_MS = Number(process.env.RVBBIT_BENCH_LINE_MS ?? 10_000);
 const sampler = (async () => {
   while (sampling) {
     const m = process.memoryUsage();
@@ -70,7 +73,7 @@ const sampler = (async () => {
       peak.duckdb = total;
       peak.byTag = tags;
     }
-    if (performance.now() - lastLine >= 10_000) {
+    if (performance.now() - lastLine >= LINE_MS) {
       lastLine = performance.now();
       const top = Object.entries(tags)
         .sort((a, b) => b[1] - a[1])
@@ -88,7 +91,10 @@ const parquet = join(tmpdir(), `rvbbit-breakdown-${process.pid}.parquet`);
 let out = 0;
 if (what === 'stream') for await (const b of engine.stream(map)) out += b.length;
 else if (what === 'ctas') await engine.query(`CREATE TABLE out AS ${map}`);
-else if (what === 'copy') await engine.query(`COPY (${map}) TO '${parquet}' (FORMAT parquet)`);
+else if (what === 'insert') {
+  await engine.query('CREATE TABLE out (id BIGINT, text VARCHAR, result VARCHAR)');
+  await engine.query(`INSERT INTO out ${map}`);
+} else if (what === 'copy') await engine.query(`COPY (${map}) TO '${parquet}' (FORMAT parquet)`);
 else if (what === 'means-count')
   out = Number(
     (

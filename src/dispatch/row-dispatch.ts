@@ -140,6 +140,11 @@ export class RowDispatch {
     return this.books.costKnown ? this.progress.dollars : null;
   }
 
+  /** The log and cache writes its bookkeeping tracked, and the most held at once (tests). */
+  get writes(): { readonly tracked: number; readonly mostHeld: number } {
+    return this.books.writes;
+  }
+
   /** True once the statement must start nothing new (cancelled, failed, or a row failed that stops it). */
   stopped(): boolean {
     return this.fatal !== undefined || isAborted(this.control) || this.ctx.signal?.aborted === true;
