@@ -185,23 +185,22 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
                   // DuckDB's bound while the rows stream into their table or file: lower than other
                   // LLM work's (db/llm-work-bound.ts, WRITE_MEMORY_LIMIT), to the statement's end.
                   const writing = r.shared.llmWork.hold('write');
+                  // The statement's LLM hold first: DuckDB's bound then goes from the write bound
+                  // straight to the engine's (or to other LLM work's), never through its own.
+                  const release = async () => {
+                    await llmWorkOver?.();
+                    await writing();
+                  };
                   try {
                     return mapOutcome(
                       await writeMapStreamed(plan.map, { ...ctx, con }, streamed, {
                         bytes: r.shared.llmWork.writeBytes,
-                        // A COPY whose final write is not sized to the bound puts the engine's back
-                        // (the LLM hold first, as below: one SET, straight to the engine's bound).
-                        over: async () => {
-                          await llmWorkOver?.();
-                          await writing();
-                        },
+                        // A COPY whose final write is not sized to the bound releases both early.
+                        over: release,
                       }),
                     );
                   } finally {
-                    // The statement's LLM hold first: DuckDB's bound then goes from the write bound
-                    // straight to the engine's (or to other LLM work's), never through its own.
-                    await llmWorkOver?.();
-                    await writing();
+                    await release();
                   }
                 })
               : mapOutcome(await runMapStatement(plan.map, ctx));
