@@ -197,6 +197,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
                         bytes: r.shared.llmWork.writeBytes,
                         // A COPY whose final write is not sized to the bound releases both early.
                         over: release,
+                        // A table filled from the scratch file: under a lower bound still.
+                        final: () => r.shared.llmWork.holdFinal(),
                       }),
                     );
                   } finally {

@@ -15,12 +15,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   DEFAULT_LLM_MEMORY_LIMIT,
+  FINAL_WRITE_MEMORY_LIMIT,
   SHOWN_DEFAULT_LIMITS,
   WRITE_MEMORY_LIMIT,
 } from '../../src/db/llm-work-bound.js';
 import { DEFAULT_MEMORY_LIMIT } from '../../src/db/spill-settings.js';
 import { createEngine } from '../../src/index.js';
-import { sizedRowGroups } from '../../src/statements/map/map-stream-write.js';
+import { sizedRowGroups, underFinalBound } from '../../src/statements/map/map-stream-write.js';
 import { rowGroupRows } from '../../src/statements/map/map-write.js';
 import { ENGINE_CASCADES, startFixture } from './engine-fixture.js';
 
@@ -201,7 +202,7 @@ test('unset, llmMemoryLimit is 256MB: lowered while a MAP runs past a second, 1G
   }
 });
 
-test("a MAP streaming its rows into a table or file runs under the write bound, lower than other LLM work's; the LLM bound again when it ends", async () => {
+test("a MAP streaming its rows into a table or file runs under the write bound, lower than other LLM work's, an INSERT's final copy under a lower one still; the LLM bound again when it ends", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-write-bound-'));
   // Calls of 2.5 s: every statement below runs past the second after which the bound is lowered.
   const f = await startFixture({ latencyMs: 2500 }, { database: join(dir, 'f.duckdb') });
@@ -229,14 +230,37 @@ test("a MAP streaming its rows into a table or file runs under the write bound, 
     `USING (SELECT range AS k, 'write ' || range AS text FROM range(${rows})) WITH (limit = 0)`;
   try {
     assert.is(SHOWN_DEFAULT_LIMITS[WRITE_MEMORY_LIMIT], '91.5 MiB');
+    assert.is(SHOWN_DEFAULT_LIMITS[FINAL_WRITE_MEMORY_LIMIT], '45.7 MiB');
     // A first MAP loads the engine's LLM statements, so the next ones take their holds at once.
     await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'warm' AS text) WITH (limit = 0)`);
-    const before = [bound.lowerings, bound.writeLowerings];
-    // A CTAS written straight into its table: the write bound, then the engine's.
+    const before = [bound.lowerings, bound.writeLowerings, bound.finalLowerings];
+    // A CTAS written straight into its table: the write bound, then the engine's (no final copy).
     const ctas = await watch(f.engine.query(`CREATE TABLE direct AS RVBBIT MAP 'label' ${using(1)}`));
     assert.equal([...new Set(ctas)], ['953.6 MiB', '91.5 MiB']);
     assert.is(await limitNow(), '953.6 MiB');
-    assert.equal([bound.lowerings, bound.writeLowerings], [before[0]! + 1, before[1]! + 1]);
+    assert.equal(
+      [bound.lowerings, bound.writeLowerings, bound.finalLowerings],
+      [before[0]! + 1, before[1]! + 1, before[2]!],
+    );
+    // An INSERT fills its table from the scratch file at the end: that statement runs under the
+    // final copy's bound, which the table's DEFAULT reads as each row goes in.
+    await f.engine.query(
+      `CREATE TABLE ins (k BIGINT, text VARCHAR, result VARCHAR, bound VARCHAR DEFAULT current_setting('memory_limit'))`,
+    );
+    const insert = await watch(
+      f.engine.query(
+        `INSERT INTO ins (k, text, result) RVBBIT MAP 'label' ${using(1).replace("'write '", "'insert '")}`,
+      ),
+    );
+    assert.equal([...new Set(insert)].slice(0, 2), ['953.6 MiB', '91.5 MiB']);
+    assert.equal((await watcher.query('SELECT k, text, bound FROM ins')).rows, [
+      { k: 0n, text: 'insert 0', bound: '45.7 MiB' },
+    ]);
+    assert.is(await limitNow(), '953.6 MiB');
+    assert.equal(
+      [bound.lowerings, bound.writeLowerings, bound.finalLowerings],
+      [before[0]! + 2, before[1]! + 2, before[2]! + 1],
+    );
     // A plain MAP of two rows, one call at a time (5 s), and a COPY to Parquet through the scratch
     // file started once the LLM bound is on: the write bound while the COPY runs, the LLM bound
     // again while the plain MAP runs on after it.
@@ -255,11 +279,66 @@ test("a MAP streaming its rows into a table or file runs under the write bound, 
     assert.is(await limitNow(), '244.1 MiB', 'the plain MAP runs on under the LLM bound');
     assert.is((await plain).rows.length, 2);
     assert.is(await limitNow(), '953.6 MiB');
-    assert.equal([bound.lowerings, bound.writeLowerings], [before[0]! + 2, before[1]! + 2]);
-    assert.is(f.sim.stats().requests, 5);
+    assert.equal(
+      [bound.lowerings, bound.writeLowerings, bound.finalLowerings],
+      [before[0]! + 3, before[1]! + 3, before[2]! + 1],
+    );
+    assert.is(f.sim.stats().requests, 6);
   } finally {
     await f.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a final copy that runs out of memory under its bound runs once more under the write's; other errors are thrown as they are", async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  const limit = async () =>
+    String((await con.runAndReadAll(`SELECT current_setting('memory_limit') AS m`)).getRowObjectsJS()[0]!.m);
+  const holds: string[] = [];
+  // The bound as the engine's holds set it: 1MB while held (what a list of 3M numbers cannot fit), 1GB after.
+  const bound = {
+    bytes: 100 * MB,
+    final: async () => {
+      holds.push('hold');
+      await con.run(`SET memory_limit = '1MB'`);
+      return async () => {
+        holds.push('release');
+        await con.run(`SET memory_limit = '1GB'`);
+      };
+    },
+  };
+  const tried: string[] = [];
+  const write = async (sql: string) => {
+    tried.push(await limit());
+    return (await con.runAndReadAll(sql)).getRowObjectsJS();
+  };
+  try {
+    const rows = await underFinalBound(bound, () =>
+      write('SELECT len(list(range)) AS n FROM range(3000000)'),
+    );
+    assert.equal(rows, [{ n: 3000000n }]);
+    assert.equal(
+      tried,
+      ['976.5 KiB', '953.6 MiB'],
+      'out of memory under the final bound, then run under the next',
+    );
+    assert.equal(holds, ['hold', 'release'], 'released once');
+    tried.length = 0;
+    holds.length = 0;
+    const failed = await underFinalBound(bound, () => write('SELECT * FROM no_such_table')).catch(
+      (e: Error) => e,
+    );
+    assert.match(String(failed), /Catalog Error: Table with name no_such_table does not exist/);
+    assert.equal(tried, ['976.5 KiB'], 'not run again');
+    assert.equal(holds, ['hold', 'release']);
+    // No final bound (the engine's bounds off): the statement as it is, once.
+    tried.length = 0;
+    assert.equal(await underFinalBound({ bytes: undefined }, () => write('SELECT 1 AS one')), [{ one: 1 }]);
+    assert.equal(tried, ['953.6 MiB']);
+  } finally {
+    con.closeSync();
+    instance.closeSync();
   }
 });
 
@@ -274,7 +353,7 @@ test('the default bounds as DuckDB shows them (an engine started with both defau
     }
     assert.equal(
       Object.keys(SHOWN_DEFAULT_LIMITS).sort(),
-      [DEFAULT_MEMORY_LIMIT, DEFAULT_LLM_MEMORY_LIMIT, WRITE_MEMORY_LIMIT].sort(),
+      [DEFAULT_MEMORY_LIMIT, DEFAULT_LLM_MEMORY_LIMIT, WRITE_MEMORY_LIMIT, FINAL_WRITE_MEMORY_LIMIT].sort(),
     );
   } finally {
     con.closeSync();

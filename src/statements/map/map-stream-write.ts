@@ -37,7 +37,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from '
 import { DuckDBTypeId, VARCHAR } from '@duckdb/node-api';
 import { BufferedAppender } from '../../db/buffered-appender.js';
 import { ConnectionQueue } from '../../db/connection-queue.js';
-import { withUserSqlErrors } from '../../db/duckdb-error.js';
+import { duckdbError, withUserSqlErrors } from '../../db/duckdb-error.js';
 import { bytesOfDuckDbSize } from '../../db/llm-work-bound.js';
 import { PENDING_PREFIX } from '../../db/pending-tables.js';
 import {
@@ -230,6 +230,8 @@ export interface LlmBound {
   readonly bytes: number | undefined;
   /** Releases the statement's hold on the lower bound before its end. */
   readonly over?: () => Promise<void>;
+  /** Holds the final copy's bound into a table (db/llm-work-bound.ts, FINAL_WRITE_MEMORY_LIMIT) until released. */
+  readonly final?: () => Promise<() => Promise<void>>;
 }
 
 /** Runs the MAP and writes its rows; the result is what the batch path gives (a count, or CTAS's metadata row). */
@@ -279,8 +281,9 @@ async function boundBytes(con: DuckDBConnection, bound: LlmBound): Promise<numbe
  * rows) failed under 256 MB, while under the engine's 1 GB bound the final COPY of a million such
  * rows took the process from 566 to 956 MB. Other COPYs, and a Parquet COPY whose row groups the
  * user sized, call `bound.over` once the last row is in the scratch table, before the statement
- * that writes the file (no call is left then). An INSERT or a table keeps the write's bound to its
- * end: DuckDB evicts or spills the table's blocks under it.
+ * that writes the file (no call is left then). An INSERT or a table keeps the write's bound while
+ * its rows run, and its final statement runs under a lower one still (underFinalBound): DuckDB
+ * evicts or spills the table's blocks under it.
  */
 async function writeThroughScratch(
   plan: MapPlan,
@@ -351,8 +354,32 @@ async function writeThroughScratch(
   const withError =
     write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
   const select = scratchSelect(plan, names, table, withError);
-  if (final) return { result: await runWrite(final, select, (sql) => readResult(ctx.con, sql)), run };
-  return { result: await createAsTable(ctx.con, plan, select, ctx.queryId), run };
+  const writeRows = () =>
+    final
+      ? runWrite(final, select, (sql) => readResult(ctx.con, sql))
+      : createAsTable(ctx.con, plan, select, ctx.queryId);
+  if (final?.kind === 'copy') return { result: await writeRows(), run };
+  return { result: await underFinalBound(bound, writeRows), run };
+}
+
+/**
+ * A table filled from the scratch file, under the final copy's bound (db/llm-work-bound.ts,
+ * FINAL_WRITE_MEMORY_LIMIT); when DuckDB still runs out of memory, once more under the write's
+ * bound: the failed statement wrote nothing (a streamed write runs outside a transaction block).
+ */
+export async function underFinalBound<T>(bound: LlmBound, write: () => Promise<T>): Promise<T> {
+  let release = await bound.final?.();
+  try {
+    return await write();
+  } catch (err) {
+    const held = release;
+    if (!held || duckdbError(err).code !== 'DUCKDB_OUT_OF_MEMORY') throw err;
+    release = undefined;
+    await held();
+    return await write();
+  } finally {
+    await release?.();
+  }
 }
 
 /**
