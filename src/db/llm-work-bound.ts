@@ -103,13 +103,18 @@ interface Limit {
   readonly given: string;
 }
 
-/** What a hold asks for: the LLM bound, the lower one of a streamed write, or its final copy's, lower still. */
-export type BoundLevel = 'llm' | 'write' | 'final';
+/**
+ * What a hold asks for: the LLM bound, the lower one of a streamed write, or its final copy's,
+ * lower still; `copy`, the write's bound and no lower while it is held (a Parquet COPY's final
+ * statement, whose row groups are sized to the write's bound: another write's final copy must
+ * not take the bound under them meanwhile).
+ */
+export type BoundLevel = 'llm' | 'write' | 'final' | 'copy';
 
 export class LlmWorkBound {
   private holders = 0;
   /** Holders that stream a write, and those copying a write's scratch file into its table (each also counted in `holders`). */
-  private readonly held: Record<Exclude<BoundLevel, 'llm'>, number> = { write: 0, final: 0 };
+  private readonly held: Record<Exclude<BoundLevel, 'llm'>, number> = { write: 0, final: 0, copy: 0 };
   /** What the bound was lowered to (DuckDB's text), while it is; undefined when it was not lowered. */
   private lowered: string | undefined;
   /** Serialises the lowering and the putting back. */
@@ -215,7 +220,16 @@ export class LlmWorkBound {
    * to lower the others (a short write pays no SET).
    */
   async holdFinal(): Promise<() => Promise<void>> {
-    const release = this.hold('final');
+    return this.holdSettled('final');
+  }
+
+  /** Holds the write's bound, and no lower, for a Parquet COPY's final statement; resolves once DuckDB has it. */
+  async holdCopy(): Promise<() => Promise<void>> {
+    return this.holdSettled('copy');
+  }
+
+  private async holdSettled(level: 'final' | 'copy'): Promise<() => Promise<void>> {
+    const release = this.hold(level);
     await this.turn;
     return release;
   }
@@ -250,8 +264,8 @@ export class LlmWorkBound {
   /** The bound the holders ask for now; undefined: the engine's. */
   private wanted(): Limit | undefined {
     if (this.holders === 0 || !this.armed) return undefined;
-    if (this.held.final > 0) return this.finalLimit;
-    return this.held.write > 0 ? this.writeLimit : this.llmLimit;
+    if (this.held.final > 0 && this.held.copy === 0) return this.finalLimit;
+    return this.held.write > 0 || this.held.copy > 0 ? this.writeLimit : this.llmLimit;
   }
 
   /**

@@ -199,6 +199,8 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
                         over: release,
                         // A table filled from the scratch file: under a lower bound still.
                         final: () => r.shared.llmWork.holdFinal(),
+                        // A Parquet COPY sized to the write's bound: kept there while it writes.
+                        copy: () => r.shared.llmWork.holdCopy(),
                       }),
                     );
                   } finally {

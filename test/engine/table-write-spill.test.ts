@@ -13,9 +13,11 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import {
   DEFAULT_LLM_MEMORY_LIMIT,
   FINAL_WRITE_MEMORY_LIMIT,
+  LlmWorkBound,
   SHOWN_DEFAULT_LIMITS,
   WRITE_MEMORY_LIMIT,
 } from '../../src/db/llm-work-bound.js';
@@ -336,6 +338,47 @@ test("a final copy that runs out of memory under its bound runs once more under 
     tried.length = 0;
     assert.equal(await underFinalBound({ bytes: undefined }, () => write('SELECT 1 AS one')), [{ one: 1 }]);
     assert.equal(tried, ['953.6 MiB']);
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+});
+
+test("a Parquet COPY's final statement keeps the write's bound while another write's final copy would take it lower", async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  const now = async () =>
+    String((await con.runAndReadAll(`SELECT current_setting('memory_limit') AS m`)).getRowObjectsJS()[0]!.m);
+  try {
+    await con.run(`SET GLOBAL memory_limit = '${DEFAULT_MEMORY_LIMIT}'`);
+    // Lowered as soon as LLM work runs (0 ms): each step below is the bound the holds ask for.
+    const bound = await LlmWorkBound.create(
+      new ConnectionQueue(con),
+      DEFAULT_MEMORY_LIMIT,
+      DEFAULT_LLM_MEMORY_LIMIT,
+      0,
+    );
+    const statementA = bound.hold();
+    const writeA = bound.hold('write');
+    const statementB = bound.hold();
+    const writeB = bound.hold('write');
+    // The 0 ms timer fires (it lowers the bound), then each hold below settles its own SET.
+    await new Promise((r) => setTimeout(r, 10));
+    const copyB = await bound.holdCopy();
+    assert.is(await now(), '91.5 MiB', 'B sizes its row groups to the write bound');
+    const finalA = await bound.holdFinal();
+    assert.is(await now(), '91.5 MiB', "A's final copy does not take the bound under B's COPY");
+    await copyB();
+    assert.is(await now(), '45.7 MiB', "B's COPY done: A's final copy has its own bound");
+    await finalA();
+    assert.is(await now(), '91.5 MiB');
+    await writeA();
+    await statementA();
+    await writeB();
+    assert.is(await now(), '244.1 MiB', 'B runs on with LLM work only');
+    await statementB();
+    assert.is(await now(), '953.6 MiB');
+    assert.equal([bound.lowerings, bound.writeLowerings, bound.finalLowerings], [1, 1, 1]);
   } finally {
     con.closeSync();
     instance.closeSync();

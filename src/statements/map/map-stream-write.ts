@@ -232,6 +232,8 @@ export interface LlmBound {
   readonly over?: () => Promise<void>;
   /** Holds the final copy's bound into a table (db/llm-work-bound.ts, FINAL_WRITE_MEMORY_LIMIT) until released. */
   readonly final?: () => Promise<() => Promise<void>>;
+  /** Holds the write's bound, and no lower, for a Parquet COPY whose row groups are sized to it. */
+  readonly copy?: () => Promise<() => Promise<void>>;
 }
 
 /** Runs the MAP and writes its rows; the result is what the batch path gives (a count, or CTAS's metadata row). */
@@ -344,22 +346,28 @@ async function writeThroughScratch(
   // A table written from the scratch file spills under the write's bound; a Parquet row group
   // cannot, so the engine sizes it, or the bound goes back up before the write.
   let final = write;
-  if (write?.kind === 'copy' && sizesRowGroups) {
-    const rows = rowGroupRows(appendedBytes / Math.max(appendedRows, 1), await boundBytes(ctx.con, bound));
-    final = withRowGroupSize(write, rows);
-    sizedRowGroups.copies++;
-    sizedRowGroups.lastRows = rows;
-  } else if (write?.kind === 'copy') await bound.over?.();
-  // Whether `_error` goes in: as the batch path decides (map-batch-statement.ts, hasErrors).
-  const withError =
-    write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
-  const select = scratchSelect(plan, names, table, withError);
-  const writeRows = () =>
-    final
-      ? runWrite(final, select, (sql) => readResult(ctx.con, sql))
-      : createAsTable(ctx.con, plan, select, ctx.queryId);
-  if (final?.kind === 'copy') return { result: await writeRows(), run };
-  return { result: await underFinalBound(bound, writeRows), run };
+  // Held before the row groups are sized (another write's final copy may be taking the bound lower).
+  const sized = write?.kind === 'copy' && sizesRowGroups ? await bound.copy?.() : undefined;
+  try {
+    if (write?.kind === 'copy' && sizesRowGroups) {
+      const rows = rowGroupRows(appendedBytes / Math.max(appendedRows, 1), await boundBytes(ctx.con, bound));
+      final = withRowGroupSize(write, rows);
+      sizedRowGroups.copies++;
+      sizedRowGroups.lastRows = rows;
+    } else if (write?.kind === 'copy') await bound.over?.();
+    // Whether `_error` goes in: as the batch path decides (map-batch-statement.ts, hasErrors).
+    const withError =
+      write?.kind === 'insert' ? insertError : await someRowFailed(plan, run, names, table, ctx);
+    const select = scratchSelect(plan, names, table, withError);
+    const writeRows = () =>
+      final
+        ? runWrite(final, select, (sql) => readResult(ctx.con, sql))
+        : createAsTable(ctx.con, plan, select, ctx.queryId);
+    if (final?.kind === 'copy') return { result: await writeRows(), run };
+    return { result: await underFinalBound(bound, writeRows), run };
+  } finally {
+    await sized?.();
+  }
 }
 
 /**
