@@ -40,11 +40,24 @@ export const DEFAULT_LLM_MEMORY_LIMIT = '256MB';
  * peak is ~300 MB plus the bound. Measured at 1,000,000 ~1 KB rows (bench/paths-breakdown.child.mjs,
  * docs/performance.md): a CTAS into a database file peaked at 546 MB under 256MB, 432 under 128MB,
  * 408 under 96MB; a Parquet COPY 416 under 96MB, its row groups sized to it (map-write.ts).
- * Not lower: under 64MB (`rvbbit query`: copy 394, CTAS 375 MB) a Parquet COPY of the in-memory
- * database failed ("failed to allocate data of size 6.8 MiB (54.9 MiB/61.0 MiB used)"): its
- * call log holds ~50 MB of the bound that DuckDB does not spill, and a row group needs the rest.
+ * Under 64MB (session 31, `bench/paths-memory.bench.ts … 1000000`): ctas-file-db 365, ctas-memory
+ * 361, insert-file-db 369 and copy-parquet 385 MB, 20–38 MB under the same paths at 96MB. A
+ * Parquet COPY's final statement is not written under it (COPY_MEMORY_LIMIT): once, with the
+ * in-memory call log at ~50 MB, a COPY of the in-memory database failed under 64MB ("failed to
+ * allocate data of size 6.8 MiB (54.9 MiB/61.0 MiB used)"), and DuckDB alone still fails a 1M-row
+ * one there (bench/parquet-copy.child.mjs 1000000 64MB 'ROW_GROUP_SIZE 4096').
  */
-export const WRITE_MEMORY_LIMIT = '96MB';
+export const WRITE_MEMORY_LIMIT = '64MB';
+
+/**
+ * The bound while a MAP's Parquet COPY writes its file from the scratch table (map-stream-write.ts),
+ * its row groups sized to a share of it (map-write.ts, rowGroupRows): a row group is built in
+ * memory and cannot spill. Measured at 96MB: 8,192-row groups of ~1 KB rows added 13–17 MB to
+ * the COPY (DuckDB alone), and the engine's 1M-row COPY peaked at 395–423 MB with its rows
+ * streamed under the same bound. Held as a floor: while such a COPY writes, no other statement's
+ * write or final copy takes the bound under it (memory_limit is the database's).
+ */
+export const COPY_MEMORY_LIMIT = '96MB';
 
 /**
  * The bound while a streamed write's final statement copies its scratch file into a table
@@ -68,7 +81,8 @@ export const FINAL_WRITE_MEMORY_LIMIT = '48MB';
 export const SHOWN_DEFAULT_LIMITS: Readonly<Record<string, string>> = {
   [DEFAULT_MEMORY_LIMIT]: '953.6 MiB',
   [DEFAULT_LLM_MEMORY_LIMIT]: '244.1 MiB',
-  [WRITE_MEMORY_LIMIT]: '91.5 MiB',
+  [COPY_MEMORY_LIMIT]: '91.5 MiB',
+  [WRITE_MEMORY_LIMIT]: '61.0 MiB',
   [FINAL_WRITE_MEMORY_LIMIT]: '45.7 MiB',
 };
 
@@ -105,9 +119,9 @@ interface Limit {
 
 /**
  * What a hold asks for: the LLM bound, the lower one of a streamed write, or its final copy's,
- * lower still; `copy`, the write's bound and no lower while it is held (a Parquet COPY's final
- * statement, whose row groups are sized to the write's bound: another write's final copy must
- * not take the bound under them meanwhile).
+ * lower still; `copy`, COPY_MEMORY_LIMIT and no lower while it is held (a Parquet COPY's final
+ * statement, whose row groups are sized to it: another write must not take the bound under
+ * them meanwhile).
  */
 export type BoundLevel = 'llm' | 'write' | 'final' | 'copy';
 
@@ -132,7 +146,9 @@ export class LlmWorkBound {
     private readonly engineLimit: Limit,
     /** The bound while LLM work runs; undefined: never lower (it is not below the engine's). */
     private readonly llmLimit: Limit | undefined,
-    /** The bound while a streamed write runs (the LLM bound's when WRITE_MEMORY_LIMIT is not below it). */
+    /** The bound while a Parquet COPY writes its file (the LLM bound's when COPY_MEMORY_LIMIT is not below it). */
+    private readonly copyLimit: Limit | undefined,
+    /** The bound while a streamed write runs (the COPY's when WRITE_MEMORY_LIMIT is not below it). */
     private readonly writeLimit: Limit | undefined,
     /** The bound while a streamed write's final statement fills its table (the write's when FINAL_WRITE_MEMORY_LIMIT is not below it). */
     private readonly finalLimit: Limit | undefined,
@@ -158,6 +174,7 @@ export class LlmWorkBound {
         undefined,
         undefined,
         undefined,
+        undefined,
         lowerAfterMs,
       );
     const shownOf = async (given: string): Promise<string> => {
@@ -169,18 +186,21 @@ export class LlmWorkBound {
     const known = [engineLimit, llmLimit].every((l) => SHOWN_DEFAULT_LIMITS[l] !== undefined);
     const shown = known ? SHOWN_DEFAULT_LIMITS[engineLimit]! : await readLimit(q);
     const llmShown = await shownOf(llmLimit);
+    const copyShown = SHOWN_DEFAULT_LIMITS[COPY_MEMORY_LIMIT]!;
     const writeShown = SHOWN_DEFAULT_LIMITS[WRITE_MEMORY_LIMIT]!;
     const finalShown = SHOWN_DEFAULT_LIMITS[FINAL_WRITE_MEMORY_LIMIT]!;
     if (!known) await q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(engineLimit)}`));
     const bytes = bytesOfDuckDbSize;
     const llm = bytes(llmShown) < bytes(shown) ? { shown: llmShown, given: llmLimit } : undefined;
+    const copy =
+      llm && bytes(copyShown) < bytes(llm.shown) ? { shown: copyShown, given: COPY_MEMORY_LIMIT } : llm;
     const write =
-      llm && bytes(writeShown) < bytes(llm.shown) ? { shown: writeShown, given: WRITE_MEMORY_LIMIT } : llm;
+      copy && bytes(writeShown) < bytes(copy.shown) ? { shown: writeShown, given: WRITE_MEMORY_LIMIT } : copy;
     const final =
       write && bytes(finalShown) < bytes(write.shown)
         ? { shown: finalShown, given: FINAL_WRITE_MEMORY_LIMIT }
         : write;
-    return new LlmWorkBound(q, { shown, given: engineLimit }, llm, write, final, lowerAfterMs);
+    return new LlmWorkBound(q, { shown, given: engineLimit }, llm, copy, write, final, lowerAfterMs);
   }
 
   /**
@@ -223,7 +243,7 @@ export class LlmWorkBound {
     return this.holdSettled('final');
   }
 
-  /** Holds the write's bound, and no lower, for a Parquet COPY's final statement; resolves once DuckDB has it. */
+  /** Holds COPY_MEMORY_LIMIT, and no lower, for a Parquet COPY's final statement; resolves once DuckDB has it. */
   async holdCopy(): Promise<() => Promise<void>> {
     return this.holdSettled('copy');
   }
@@ -234,9 +254,9 @@ export class LlmWorkBound {
     return release;
   }
 
-  /** The bound while a streamed write runs, in bytes; undefined when it is never lowered. */
-  get writeBytes(): number | undefined {
-    return this.writeLimit && bytesOfDuckDbSize(this.writeLimit.shown);
+  /** The bound a Parquet COPY writes its file under, in bytes (its row groups are sized to it); undefined when never lowered. */
+  get copyBytes(): number | undefined {
+    return this.copyLimit && bytesOfDuckDbSize(this.copyLimit.shown);
   }
 
   /** How many times LLM work lowered the bound (for tests: a short statement never does). */
@@ -264,8 +284,10 @@ export class LlmWorkBound {
   /** The bound the holders ask for now; undefined: the engine's. */
   private wanted(): Limit | undefined {
     if (this.holders === 0 || !this.armed) return undefined;
-    if (this.held.final > 0 && this.held.copy === 0) return this.finalLimit;
-    return this.held.write > 0 || this.held.copy > 0 ? this.writeLimit : this.llmLimit;
+    // A COPY's floor first: no write takes the bound under the row groups it sized.
+    if (this.held.copy > 0) return this.copyLimit;
+    if (this.held.final > 0) return this.finalLimit;
+    return this.held.write > 0 ? this.writeLimit : this.llmLimit;
   }
 
   /**
@@ -285,9 +307,11 @@ export class LlmWorkBound {
     await this.q.run((con) => con.run(`SET GLOBAL memory_limit = ${quoteString(to.given)}`));
     if (want === undefined) return;
     if (this.lowered === undefined) this.loweredCount += 1;
-    // Counted going down (a final copy's end puts the write's bound back: no new lowering).
+    // Counted going down from above the COPY's bound (a final copy's or a COPY's end puts the write's back: no new lowering).
     const lowering = bytesOfDuckDbSize(want.shown) < bytesOfDuckDbSize(from);
-    if (lowering && want === this.writeLimit && want !== this.llmLimit) this.writeLoweredCount += 1;
+    const fromCopy = from === this.copyLimit?.shown && this.copyLimit !== this.llmLimit;
+    if (lowering && !fromCopy && want === this.writeLimit && want !== this.llmLimit)
+      this.writeLoweredCount += 1;
     if (lowering && want === this.finalLimit && want !== this.writeLimit) this.finalLoweredCount += 1;
     this.lowered = want.shown;
   }

@@ -55,7 +55,8 @@ export interface EngineOptions {
    * DuckDB's `memory_limit` while a statement with LLM work (MAP, RUN, a semantic
    * operator) has run a second, when below `memoryLimit` (default '256MB'; the same as
    * `memoryLimit`: never lowered). While a MAP streams its rows into a table or file (CTAS,
-   * INSERT, COPY … TO) the bound is 96MB where that is lower (WRITE_MEMORY_LIMIT,
+   * INSERT, COPY … TO) the bound is 64MB where that is lower, 96MB while a Parquet COPY writes
+   * its file and 48MB while an INSERT's rows are copied into its table (WRITE_MEMORY_LIMIT,
    * db/llm-work-bound.ts); a COPY to CSV or JSON, or to Parquet with row groups the user sized,
    * writes its file after its calls under `memoryLimit` again.
    * Such a statement writes for as long as its calls take, and what DuckDB

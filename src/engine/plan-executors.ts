@@ -194,12 +194,12 @@ const EXECUTORS: { readonly [K in Plan['kind']]: Executor<Extract<Plan, { kind: 
                   try {
                     return mapOutcome(
                       await writeMapStreamed(plan.map, { ...ctx, con }, streamed, {
-                        bytes: r.shared.llmWork.writeBytes,
+                        bytes: r.shared.llmWork.copyBytes,
                         // A COPY whose final write is not sized to the bound releases both early.
                         over: release,
                         // A table filled from the scratch file: under a lower bound still.
                         final: () => r.shared.llmWork.holdFinal(),
-                        // A Parquet COPY sized to the write's bound: kept there while it writes.
+                        // A Parquet COPY's row groups are sized to the COPY's bound: held while it writes.
                         copy: () => r.shared.llmWork.holdCopy(),
                       }),
                     );

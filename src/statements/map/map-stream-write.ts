@@ -226,13 +226,13 @@ async function closedOnFailure<T>(out: BufferedAppender, run: () => Promise<T>):
 
 /** DuckDB's bound while a streamed write runs (db/llm-work-bound.ts, WRITE_MEMORY_LIMIT), and how to put the engine's back. */
 export interface LlmBound {
-  /** The write's bound in bytes; undefined: never lowered. */
+  /** The bound a Parquet COPY writes its file under (COPY_MEMORY_LIMIT), in bytes; undefined: never lowered. */
   readonly bytes: number | undefined;
   /** Releases the statement's hold on the lower bound before its end. */
   readonly over?: () => Promise<void>;
   /** Holds the final copy's bound into a table (db/llm-work-bound.ts, FINAL_WRITE_MEMORY_LIMIT) until released. */
   readonly final?: () => Promise<() => Promise<void>>;
-  /** Holds the write's bound, and no lower, for a Parquet COPY whose row groups are sized to it. */
+  /** Holds the COPY's bound, and no lower, for a Parquet COPY whose row groups are sized to it. */
   readonly copy?: () => Promise<() => Promise<void>>;
 }
 
@@ -262,7 +262,7 @@ function rowBytes(row: FinishedRow): number {
 }
 
 /**
- * DuckDB's bound for the final statement, in bytes: the one set now, or the write's bound if that
+ * DuckDB's bound for the final statement, in bytes: the one set now, or the COPY's bound if that
  * is lower (it may be set while the statement runs: hold() lowers it after a second).
  */
 async function boundBytes(con: DuckDBConnection, bound: LlmBound): Promise<number> {
@@ -276,8 +276,9 @@ async function boundBytes(con: DuckDBConnection, bound: LlmBound): Promise<numbe
 }
 
 /**
- * A `COPY … TO` Parquet runs its final statement under the write's bound (db/llm-work-bound.ts,
- * WRITE_MEMORY_LIMIT), with row groups the engine sizes to a share of it from the rows it
+ * A `COPY … TO` Parquet streams its rows under the write's bound (db/llm-work-bound.ts,
+ * WRITE_MEMORY_LIMIT) and runs its final statement under the COPY's, held as a floor
+ * (COPY_MEMORY_LIMIT), with row groups the engine sizes to a share of it from the rows it
  * appended (map-write.ts, rowGroupRows), unless the user sized them: a Parquet row group is built
  * in memory, which DuckDB cannot spill, and DuckDB's default (122,880 rows, ~112 MiB of ~1 KB
  * rows) failed under 256 MB, while under the engine's 1 GB bound the final COPY of a million such
@@ -346,7 +347,7 @@ async function writeThroughScratch(
   // A table written from the scratch file spills under the write's bound; a Parquet row group
   // cannot, so the engine sizes it, or the bound goes back up before the write.
   let final = write;
-  // Held before the row groups are sized (another write's final copy may be taking the bound lower).
+  // Held before the row groups are sized: the COPY's bound, which no other write takes lower meanwhile.
   const sized = write?.kind === 'copy' && sizesRowGroups ? await bound.copy?.() : undefined;
   try {
     if (write?.kind === 'copy' && sizesRowGroups) {

@@ -110,8 +110,8 @@ export async function checkWrite(
  * with its default groups, 912 MB. `ROW_GROUP_SIZE_BYTES` would say it directly, but DuckDB
  * refuses it while insertion order is kept, which a MAP's COPY needs.
  *
- * A tenth, not a sixteenth: under the 96 MB a streamed write runs under (db/llm-work-bound.ts,
- * WRITE_MEMORY_LIMIT) a sixteenth gave 4,096-row groups, and groups that small cost far more outside
+ * A tenth, not a sixteenth: under the 96 MB a Parquet COPY writes its file under (db/llm-work-bound.ts,
+ * COPY_MEMORY_LIMIT) a sixteenth gave 4,096-row groups, and groups that small cost far more outside
  * DuckDB's bound. DuckDB alone, 1,000,000 ~1 KB rows from a table of 16,384-row groups (the scratch
  * file's) under 96 MB, RSS added by the COPY: 2,048 or 4,096 rows +110–140 MB; 6,144 +22; 8,192
  * (a tenth) +13–17; 14,336 and 16,384 +12–18; 32,768 failed ("failed to allocate data of size
