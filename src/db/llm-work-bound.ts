@@ -69,7 +69,7 @@ export const COPY_MEMORY_LIMIT = '96MB';
  * million-row `INSERT INTO … RVBBIT MAP` (444 MB against 382 for the same CTAS). A table's
  * blocks spill or are evicted under it; a statement that still runs out of memory is run once
  * more under the write's bound (a failed statement wrote nothing). Not a Parquet COPY's: its
- * row groups are sized to the write's bound and cannot spill (map-write.ts).
+ * row groups are sized to COPY_MEMORY_LIMIT and cannot spill (map-write.ts).
  */
 export const FINAL_WRITE_MEMORY_LIMIT = '48MB';
 
@@ -127,7 +127,7 @@ export type BoundLevel = 'llm' | 'write' | 'final' | 'copy';
 
 export class LlmWorkBound {
   private holders = 0;
-  /** Holders that stream a write, and those copying a write's scratch file into its table (each also counted in `holders`). */
+  /** Holders by level past the LLM bound's: writes streaming, final copies, Parquet COPYs writing their file (each also counted in `holders`). */
   private readonly held: Record<Exclude<BoundLevel, 'llm'>, number> = { write: 0, final: 0, copy: 0 };
   /** What the bound was lowered to (DuckDB's text), while it is; undefined when it was not lowered. */
   private lowered: string | undefined;
@@ -204,8 +204,8 @@ export class LlmWorkBound {
   }
 
   /**
-   * Holds the lower bound until the returned release is called (once): the LLM bound, or a
-   * streamed write's (`'write'`), the lowest any holder asks for. It is set only once
+   * Holds the lower bound until the returned release is called (once): the lowest any holder
+   * asks for (BoundLevel), but never under a COPY's while one writes its file. It is set only once
    * LLM work has run for `lowerAfterMs` (measured: setting it and putting it back cost ~4 ms,
    * half a `SELECT 1` at load 11, which a one-row statement need not pay; what a statement
    * caches in its first second is small).
