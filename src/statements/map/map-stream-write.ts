@@ -347,10 +347,11 @@ async function writeThroughScratch(
   // A table written from the scratch file spills under the write's bound; a Parquet row group
   // cannot, so the engine sizes it, or the bound goes back up before the write.
   let final = write;
+  const sizing = write?.kind === 'copy' && sizesRowGroups;
   // Held before the row groups are sized: the COPY's bound, which no other write takes lower meanwhile.
-  const sized = write?.kind === 'copy' && sizesRowGroups ? await bound.copy?.() : undefined;
+  const sized = sizing ? await bound.copy?.() : undefined;
   try {
-    if (write?.kind === 'copy' && sizesRowGroups) {
+    if (write?.kind === 'copy' && sizing) {
       const rows = rowGroupRows(appendedBytes / Math.max(appendedRows, 1), await boundBytes(ctx.con, bound));
       final = withRowGroupSize(write, rows);
       sizedRowGroups.copies++;
