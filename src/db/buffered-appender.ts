@@ -29,7 +29,8 @@ export class BufferedAppender {
 
   constructor(
     private readonly q: ConnectionQueue,
-    private readonly table: string,
+    /** The table, or what names it at each new appender (a table that changes: obs/call-log-ring.ts). */
+    private readonly table: string | (() => string),
     private readonly o: BufferedAppenderOptions = {},
   ) {}
 
@@ -37,7 +38,11 @@ export class BufferedAppender {
   append(rows: number, write: (a: DuckDBAppender) => void): Promise<void> {
     if (rows === 0) return Promise.resolve();
     return this.q.run(async (con) => {
-      this.appender ??= await con.createAppender(this.table, this.o.schema ?? null, this.o.catalog ?? null);
+      this.appender ??= await con.createAppender(
+        typeof this.table === 'string' ? this.table : this.table(),
+        this.o.schema ?? null,
+        this.o.catalog ?? null,
+      );
       write(this.appender);
       this.pending += rows;
       if (this.pending >= (this.o.flushEvery ?? 8192)) this.flushNow();
@@ -56,8 +61,8 @@ export class BufferedAppender {
 
   /**
    * Flushes and closes the appender now, inside a task of the connection's
-   * queue (its caller's): the next append opens a new one, on the table the
-   * name then means (a table replaced meanwhile: obs/log-retention.ts).
+   * queue (its caller's): the next append opens a new one, on the table named
+   * then (the call log's next segment: obs/call-log-ring.ts).
    */
   closeNow(): void {
     clearTimeout(this.timer);

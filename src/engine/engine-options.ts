@@ -67,8 +67,8 @@ export interface EngineOptions {
   /**
    * Rows each log table (`rvbbit.unified_logs`, `rvbbit.queries`) of an
    * in-memory database keeps: the newest, older ones deleted (default
-   * 200,000; at least 1; obs/log-retention.ts). A database file's log keeps
-   * every row (it is on disk).
+   * 200,000; at least 1; obs/call-log-ring.ts, obs/log-retention.ts). A
+   * database file's log keeps every row (it is on disk).
    */
   readonly maxLogRows?: number;
   /**

@@ -214,7 +214,7 @@ export class Engine {
     );
     await system.run(async (con) => registerWithoutSecrets(instance, con));
     const store = await system.run((con) =>
-      ensureRvbbitSchema(con, { inMemory: isInMemory(options.database) }),
+      ensureRvbbitSchema(con, { inMemory: isInMemory(options.database), maxLogRows }),
     );
     // A CTAS a crash cut short left its empty pending table (db/pending-tables.ts), an INSERT or COPY
     // its scratch file in `<file>.tmp` (db/scratch-database.ts); a new database has neither.
@@ -238,7 +238,7 @@ export class Engine {
     });
     const logDb: LogDatabase =
       options.logs === 'private'
-        ? await openPrivateLogs(options.database, system, store, options.memoryLimit)
+        ? await openPrivateLogs(options.database, system, store, options.memoryLimit, maxLogRows)
         : { q: system, store, instance: null, spill: null };
     const provider = await resolveProvider(options.provider, process.cwd(), 'on-first-use');
     // Unsaid, PARALLEL is the engine's default for the provider it talks to (plan/parallel-cap.ts).
@@ -274,16 +274,13 @@ export class Engine {
       cache: new ResultCache(system, cacheOpt, store),
       // A provider's refusal of response_format is said once per model, never silent (llm/structured.ts);
       // so is a header cut to the deadline (llm/header-bounds.ts) and usage that was no count (llm/usage.ts).
-      // An in-memory log keeps its newest rows (obs/log-retention.ts); a file's keeps every one.
-      logs: new LogWriter(
-        logDb.q,
-        logDb.store.maxLogRows === undefined ? logDb.store : { ...logDb.store, maxLogRows },
-        (model, warning) =>
-          providerWarn(
-            isStructuredRefusal(warning)
-              ? `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`
-              : `provider (${model}): ${warning}`,
-          ),
+      // An in-memory log keeps its newest `maxLogRows` rows (obs/call-log-ring.ts); a file's keeps every one.
+      logs: new LogWriter(logDb.q, logDb.store, (model, warning) =>
+        providerWarn(
+          isStructuredRefusal(warning)
+            ? `structured output: ${warning}; the schema now goes ${warning.startsWith('json_schema') ? 'as JSON mode with the schema in the prompt' : 'in the prompt'}`
+            : `provider (${model}): ${warning}`,
+        ),
       ),
       logDb,
       resolver,

@@ -89,8 +89,9 @@ export class CallRowsAppender {
   /** Rows in the chunk, not appended yet. */
   private filled = 0;
 
-  constructor(q: ConnectionQueue, store: RvbbitStore, commitEvery: number) {
-    this.rows = new BufferedAppender(q, 'unified_logs', {
+  /** `table`: unified_logs, or what names the call log's segment taking calls (obs/call-log-ring.ts). */
+  constructor(q: ConnectionQueue, store: RvbbitStore, commitEvery: number, table: string | (() => string)) {
+    this.rows = new BufferedAppender(q, table, {
       schema: store.schema,
       catalog: store.catalog,
       flushEvery: commitEvery,

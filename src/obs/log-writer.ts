@@ -6,6 +6,7 @@
 import { type DuckDBAppender, DuckDBTimestampValue } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
+import { CallLogRing } from './call-log-ring.js';
 import { CallRowsAppender, type LoggedCall } from './call-rows.js';
 import { GUARANTEE_COLUMNS, type GuaranteeColumns } from './guarantee-columns.js';
 import { LogRetention } from './log-retention.js';
@@ -131,6 +132,9 @@ function num(a: Appender, v: number | null | undefined): void {
  */
 export const CALL_ROWS_COMMIT_EVERY = 8192;
 
+/** Statements whose first call's turn is kept for spentBy: more than run at once on any server. */
+const STATEMENTS_NOTED = 1024;
+
 export class LogWriter {
   private readonly callRows: CallRowsAppender;
   private readonly queryRows: BufferedAppender;
@@ -140,9 +144,18 @@ export class LogWriter {
    * said once through `onProviderWarning`.
    */
   readonly providerWarnings = new Map<string, string>();
-  /** An in-memory store's bound on each log table's rows (undefined: every row kept). */
-  private readonly callsKept: LogRetention | undefined;
+  /**
+   * An in-memory store's bound on each log table's rows (undefined: every row kept): the calls
+   * in a ring of segments (call-log-ring.ts), the statements in one table (log-retention.ts).
+   */
+  private readonly callsKept: CallLogRing | undefined;
   private readonly queriesKept: LogRetention | undefined;
+  /**
+   * The ring's turns made before each recent statement's first logged call, so `spentBy` reads
+   * only the segments written since (CallLogRing.callsSince). At most STATEMENTS_NOTED: a
+   * statement past them reads the whole view.
+   */
+  private readonly firstTurns = new Map<string, number>();
 
   constructor(
     private readonly q: ConnectionQueue,
@@ -151,20 +164,16 @@ export class LogWriter {
   ) {
     // Committed every CALL_ROWS_COMMIT_EVERY rows (and at every statement's end): the appender
     // holds what it has not committed, and a commit copies it into the table (see the constant).
-    this.callRows = new CallRowsAppender(q, store, CALL_ROWS_COMMIT_EVERY);
+    this.callRows = new CallRowsAppender(q, store, CALL_ROWS_COMMIT_EVERY, () => this.callTable);
     this.queryRows = new BufferedAppender(q, 'queries', {
       schema: store.schema,
       catalog: store.catalog,
       maxDelayMs: store.durableWithinMs,
     });
     if (store.maxLogRows !== undefined) {
-      this.callsKept = new LogRetention(
+      this.callsKept = new CallLogRing(
         q,
-        {
-          table: 'rvbbit.unified_logs',
-          database: 'rvbbit',
-          closeWriter: () => this.callRows.closeNow(),
-        },
+        { database: 'rvbbit', closeWriter: () => this.callRows.closeNow() },
         store.maxLogRows,
       );
       this.queriesKept = new LogRetention(
@@ -175,13 +184,32 @@ export class LogWriter {
     }
   }
 
+  /** The table calls are appended to: unified_logs, or the ring's segment taking calls. */
+  private get callTable(): string {
+    return this.callsKept?.table ?? 'unified_logs';
+  }
+
   /** Buffered: visible to SQL after `flush()` (the engine flushes at the end of every statement). */
   calls(records: readonly LoggedCall[]): Promise<void> {
-    for (const r of records) if (r.warning) this.noteWarning(r.model, r.warning);
+    let noted: string | undefined;
+    for (const r of records) {
+      if (r.warning) this.noteWarning(r.model, r.warning);
+      if (r.query_id === noted) continue;
+      noted = r.query_id;
+      this.noteStatement(noted);
+    }
     const appended = this.callRows.append(records);
     const kept = this.callsKept;
     if (kept === undefined || records.length === 0) return appended;
     return appended.then(() => kept.added(records.length));
+  }
+
+  /** Notes the ring's turn at a statement's first logged call (before the call is appended). */
+  private noteStatement(queryId: string): void {
+    const ring = this.callsKept;
+    if (ring === undefined || this.firstTurns.has(queryId)) return;
+    this.firstTurns.set(queryId, ring.turns.made);
+    if (this.firstTurns.size > STATEMENTS_NOTED) this.firstTurns.delete(this.firstTurns.keys().next().value!);
   }
 
   /** A provider's refusal, said once per model and message (workers each learn it; the engine says it once). */
@@ -200,10 +228,11 @@ export class LogWriter {
    */
   async cacheHits(origin: CallOrigin, indexes: readonly number[], at = Date.now()): Promise<void> {
     if (indexes.length === 0) return;
+    this.noteStatement(origin.queryId);
     await this.q.run((con) =>
       con
         .run(
-          `INSERT INTO rvbbit.unified_logs
+          `INSERT INTO rvbbit.${this.callTable}
            SELECT '', $1, $2, $3, '', i, $5, epoch_ms($6::BIGINT), 0, 0, 0, 0, true, 'ok', NULL, 'cache',
              0, NULL, NULL, NULL, false
            FROM (SELECT unnest(range(r[1], r[2] + 1)) AS i
@@ -231,6 +260,12 @@ export class LogWriter {
     unpriced: number;
   }> {
     await this.callRows.flush();
+    const turn = this.firstTurns.get(queryId);
+    this.firstTurns.delete(queryId);
+    const from =
+      this.callsKept === undefined || turn === undefined
+        ? 'rvbbit.unified_logs'
+        : this.callsKept.callsSince(turn);
     const r = await this.q.run((con) =>
       con.runAndReadAll(
         `SELECT count(*) FILTER (WHERE NOT cache_hit AND sent IS DISTINCT FROM false)::DOUBLE AS calls,
@@ -239,7 +274,7 @@ export class LogWriter {
            coalesce(sum(tokens_in) FILTER (WHERE NOT cache_hit), 0)::DOUBLE AS tokens_in,
            coalesce(sum(tokens_out) FILTER (WHERE NOT cache_hit), 0)::DOUBLE AS tokens_out,
            count(*) FILTER (WHERE NOT cache_hit AND cost IS NULL AND tokens_in > 0)::DOUBLE AS unpriced
-         FROM rvbbit.unified_logs WHERE query_id = $1`,
+         FROM ${from} WHERE query_id = $1`,
         [queryId],
       ),
     );

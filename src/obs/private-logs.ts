@@ -52,6 +52,8 @@ export async function openPrivateLogs(
   system: ConnectionQueue,
   store: RvbbitStore,
   memoryLimit?: string,
+  /** The newest calls an in-memory log database keeps (EngineOptions.maxLogRows). */
+  maxLogRows?: number,
 ): Promise<LogDatabase> {
   const file = privateLogFile(database);
   const spill = databaseSpill(file === null, memoryLimit);
@@ -66,7 +68,7 @@ export async function openPrivateLogs(
     spill.close();
     throw err;
   });
-  const logStore = await q.run((con) => ensureRvbbitSchema(con, { inMemory: file === null }));
+  const logStore = await q.run((con) => ensureRvbbitSchema(con, { inMemory: file === null, maxLogRows }));
   await system.run(async (con) => {
     const views = new Set(await logViews(con, store));
     for (const t of LOG_TABLES) {
@@ -160,8 +162,8 @@ const NOTHING_COPIED: CopiedThrough = { through: -1n, rows: 0n, queriesThrough: 
  * the statement ends, after its calls: a statement running at one refresh (another
  * connection of the same owner, or another owner's) has its calls taken from its
  * first one when its row comes. `jobs` rows are updated as jobs run, and an in-memory
- * log drops its oldest rows (log-retention.ts, at most `maxLogRows` a table): those
- * are copied whole, as before.
+ * log drops its oldest rows (at most `maxLogRows` a table: log-retention.ts, its calls
+ * a ring of segment tables under a view, call-log-ring.ts): those are copied whole, as before.
  */
 export class OwnLogCopies {
   private readonly copied = new Map<LogTable, CopiedThrough>();
@@ -188,7 +190,7 @@ export class OwnLogCopies {
     this.lastCopied = {};
     await this.logs.q.run(async (logCon) => {
       // Read first, on the log connection its writers share: the rows through these are the ones copied now.
-      const now = await highestRowids(logCon);
+      const now = await highestRowids(logCon, appendOnly);
       for (const t of tables) {
         const was = from.get(t)!;
         const into = { catalog: 'temp', schema: 'main', table: own(t) };
@@ -203,7 +205,15 @@ export class OwnLogCopies {
             was.through,
             now.queries,
           ]);
-        else {
+        else if (!appendOnly) {
+          // An in-memory log's calls are a view over its ring (call-log-ring.ts), with no rowid; it is
+          // copied whole, and holding the log connection, no call is appended meanwhile.
+          n = await copy(
+            `SELECT * FROM rvbbit.unified_logs
+             WHERE query_id IN (SELECT query_id FROM rvbbit.queries WHERE ${mine} AND rowid <= $2)`,
+            [this.owner, now.queries],
+          );
+        } else {
           // The owner's calls past the copy, then the earlier calls of its statements that ended since.
           n = await copy(
             `SELECT * FROM rvbbit.unified_logs WHERE rowid > $2 AND rowid <= $3
@@ -236,10 +246,11 @@ interface Highest {
   readonly unified_logs: bigint;
 }
 
-async function highestRowids(logCon: DuckDBConnection): Promise<Highest> {
+/** `withCalls`: unified_logs' too (a database file's log; an in-memory one is a view, copied whole). */
+async function highestRowids(logCon: DuckDBConnection, withCalls: boolean): Promise<Highest> {
   const r = await logCon.runAndReadAll(
     `SELECT (SELECT coalesce(max(rowid), -1) FROM rvbbit.queries)::BIGINT AS q,
-            (SELECT coalesce(max(rowid), -1) FROM rvbbit.unified_logs)::BIGINT AS c`,
+            ${withCalls ? '(SELECT coalesce(max(rowid), -1) FROM rvbbit.unified_logs)' : '-1'}::BIGINT AS c`,
   );
   const [q, c] = r.getRows()[0]! as [bigint, bigint];
   return { queries: q, unified_logs: c };
@@ -355,7 +366,7 @@ async function copyRows(
 
 /**
  * Each log table's columns (`columnsOf`), read once per log database: its tables keep
- * their columns (log-retention.ts replaces one by a copy of itself). Read per table for
+ * their columns (no log table is altered while the engine runs). Read per table for
  * every connection, they were a sixth of a server login's CPU.
  */
 const shapesRead = new WeakMap<LogDatabase, Promise<Map<LogTable, Column[]>>>();

@@ -3,6 +3,7 @@
  * same engine (design.md, "Cache, sessions, observability").
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { callLogSegment, callLogSegments } from './call-log-ring.js';
 import { GUARANTEE_COLUMNS } from './guarantee-columns.js';
 import { DEFAULT_MAX_LOG_ROWS } from './log-retention.js';
 
@@ -71,14 +72,39 @@ export type LogTable = (typeof LOG_TABLES)[number];
  */
 export const SESSION_INDEX = 'unified_logs_session';
 
-const LOG_TABLES_SQL = `
-CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (
+/** unified_logs' columns, in the appender's order (call-rows.ts). */
+const UNIFIED_LOGS_COLUMNS = `
   session_id VARCHAR, caller_id VARCHAR, query_id VARCHAR, cascade_id VARCHAR, cell VARCHAR,
   row_index BIGINT, model VARCHAR, "timestamp" TIMESTAMP, duration_ms DOUBLE,
   tokens_in INTEGER, tokens_out INTEGER, cost DOUBLE, cache_hit BOOLEAN,
   status VARCHAR, error VARCHAR, answered_by VARCHAR,
-  tokens_cached INTEGER, response_format VARCHAR, delivery VARCHAR, warning VARCHAR
+  tokens_cached INTEGER, response_format VARCHAR, delivery VARCHAR, warning VARCHAR, sent BOOLEAN`;
+
+/** A database file's call log: one table, every call kept; an older file gains the later columns. */
+const UNIFIED_LOGS_TABLE_SQL = `
+CREATE TABLE IF NOT EXISTS rvbbit.unified_logs (${UNIFIED_LOGS_COLUMNS}
 );
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS tokens_cached INTEGER;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS response_format VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS delivery VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
+ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS sent BOOLEAN;
+`;
+
+/**
+ * An in-memory database's call log: `rvbbit.unified_logs` is a view over the ring's segments
+ * (call-log-ring.ts), as many as `maxLogRows` needs. An in-memory database is new with its
+ * engine, so no older layout to migrate.
+ */
+function unifiedLogsRingSql(maxLogRows: number): string {
+  const segments = Array.from({ length: callLogSegments(maxLogRows).count }, (_, i) => callLogSegment(i));
+  return `${segments.map((t) => `CREATE TABLE IF NOT EXISTS rvbbit.${t} (${UNIFIED_LOGS_COLUMNS}\n);`).join('\n')}
+CREATE OR REPLACE VIEW rvbbit.unified_logs AS
+${segments.map((t) => `SELECT * FROM rvbbit.${t}`).join('\nUNION ALL ')};
+`;
+}
+
+const LOG_TABLES_SQL = `
 CREATE TABLE IF NOT EXISTS rvbbit.queries (
   query_id VARCHAR, text VARCHAR, kind VARCHAR, strategy VARCHAR,
   rows_in BIGINT, rows_out BIGINT, calls BIGINT, cache_hits BIGINT, cost DOUBLE,
@@ -92,11 +118,6 @@ CREATE TABLE IF NOT EXISTS rvbbit.jobs (
 ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS owner VARCHAR;
 ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS chunks_by VARCHAR;
-ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS tokens_cached INTEGER;
-ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS response_format VARCHAR;
-ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS delivery VARCHAR;
-ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS warning VARCHAR;
-ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS sent BOOLEAN;
 ALTER TABLE rvbbit.jobs ADD COLUMN IF NOT EXISTS progress VARCHAR;
 ${GUARANTEE_COLUMNS.map(([name, type]) => `ALTER TABLE rvbbit.queries ADD COLUMN IF NOT EXISTS ${name} ${type};`).join('\n')}
 `;
@@ -115,14 +136,22 @@ const DROP_SESSION_INDEX_SQL = `DROP INDEX IF EXISTS rvbbit.${SESSION_INDEX};`;
  */
 export async function ensureRvbbitSchema(
   con: DuckDBConnection,
-  options: { readonly inMemory?: boolean } = {},
+  options: { readonly inMemory?: boolean; readonly maxLogRows?: number } = {},
 ): Promise<RvbbitStore> {
   if (options.inMemory) await con.run(`ATTACH IF NOT EXISTS ':memory:' AS rvbbit (COMPRESS)`);
   else await con.run('CREATE SCHEMA IF NOT EXISTS rvbbit');
-  const store = options.inMemory ? MEMORY_STORE : FILE_STORE;
+  const store = options.inMemory
+    ? { ...MEMORY_STORE, maxLogRows: options.maxLogRows ?? DEFAULT_MAX_LOG_ROWS }
+    : FILE_STORE;
   // A server with private logs left views under the log tables' names (obs/private-logs.ts).
   for (const name of await logViews(con, store)) await con.run(`DROP VIEW rvbbit.${name}`);
-  await con.run(CACHE_TABLES_SQL + LOG_TABLES_SQL + (options.inMemory ? '' : DROP_SESSION_INDEX_SQL));
+  await con.run(
+    CACHE_TABLES_SQL +
+      LOG_TABLES_SQL +
+      (store.maxLogRows === undefined
+        ? UNIFIED_LOGS_TABLE_SQL + DROP_SESSION_INDEX_SQL
+        : unifiedLogsRingSql(store.maxLogRows)),
+  );
   return store;
 }
 

@@ -11,8 +11,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
 import { createEngine } from '../../src/index.js';
+import { CallLogRing, callLogSegment, callLogSegments, SEGMENT_ROWS } from '../../src/obs/call-log-ring.js';
 import { COMPRESS_EVERY, LogRetention } from '../../src/obs/log-retention.js';
 import { loggedCall } from '../../src/obs/log-writer.js';
+import { ensureRvbbitSchema } from '../../src/obs/schema.js';
 import { productsSql, startFixture } from '../engine/engine-fixture.js';
 
 const count = async (
@@ -29,20 +31,16 @@ test('a MAP of 1,000 calls under maxLogRows 400: the log keeps the newest 400; t
     assert.is(f.sim.stats().requests, 1000);
     const q = (sql: string) => f.engine.query(sql);
     assert.is(await count(q, 'SELECT count(*) AS n FROM rvbbit.unified_logs'), 400);
-    // The newest: the last 400 calls logged.
-    assert.is(
-      await count(
-        q,
-        'SELECT count(*) AS n FROM rvbbit.unified_logs WHERE rowid >= (SELECT max(rowid) - 399 FROM rvbbit.unified_logs)',
-      ),
-      400,
-    );
+    // Which 400 (the last logged) is checked in append order by the ring's own test below: a view
+    // over the ring has no rowid, and 32 calls in flight log in no fixed row order.
     await f.engine.query(map(300));
     assert.is(f.sim.stats().requests, 1300);
     assert.is(await count(q, 'SELECT count(*) AS n FROM rvbbit.unified_logs'), 400);
     const last = (
       await q(`SELECT query_id FROM rvbbit.queries WHERE kind = 'map' ORDER BY started_at DESC LIMIT 1`)
     ).rows[0]!.query_id as string;
+    // Its totals read from the segments written since its first call (CallLogRing.callsSince): all 300.
+    assert.is(await count(q, `SELECT calls AS n FROM rvbbit.queries WHERE query_id = '${last}'`), 300);
     // Every call of the last statement is still logged, and one of its runs is found by its session.
     assert.is(
       await count(q, `SELECT count(*) AS n FROM rvbbit.unified_logs WHERE query_id = '${last}'`),
@@ -80,7 +78,7 @@ for (const logs of ['shared', 'private'] as const) {
   });
 }
 
-test('within one long statement the log never holds 2 × the bound (20,000 calls, bound 1,000): it is replaced by a copy of its newest rows', async () => {
+test('within one long statement the log never holds 2 × the bound (20,000 calls, bound 1,000): the ring turns and keeps its newest rows', async () => {
   const engine = await createEngine({ maxLogRows: 1000 });
   try {
     const logs = engine.shared.logs;
@@ -195,6 +193,80 @@ test('past the bound the oldest rows are deleted and their blocks given back: 10
     assert.ok(
       after <= (both - after) * 1.5,
       `the log holds ${after.toFixed(1)} MB, a fresh copy ${(both - after).toFixed(1)}`,
+    );
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+});
+
+test('the call log as a ring: 300,000 calls under a bound of 100,000 keep exactly the newest, each segment one row group (nothing for a checkpoint to merge or rewrite)', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  try {
+    const store = await ensureRvbbitSchema(con, { inMemory: true, maxLogRows: 100_000 });
+    assert.is(store.maxLogRows, 100_000);
+    // A quarter of the bound a segment, at most SEGMENT_ROWS; one more segment than the bound needs.
+    assert.is(SEGMENT_ROWS, 16_384);
+    assert.equal(callLogSegments(100_000), { rows: 16_384, count: 8 });
+    assert.equal(callLogSegments(200_000), { rows: 16_384, count: 14 });
+    assert.equal(callLogSegments(40_000), { rows: 10_000, count: 5 });
+    assert.equal(callLogSegments(3), { rows: 1, count: 4 });
+    let closed = 0;
+    const ring = new CallLogRing(
+      new ConnectionQueue(con),
+      { database: 'rvbbit', closeWriter: () => closed++ },
+      100_000,
+    );
+    const read = async (sql: string) => Number((await con.runAndReadAll(sql)).getRowObjectsJS()[0]!.n);
+    let most = 0;
+    for (let at = 0; at < 300_000; at += 10_000) {
+      // Appended in row_index order: the newest are the highest.
+      await con.run(
+        `INSERT INTO rvbbit.${ring.table} (session_id, row_index, status)
+         SELECT 'session-' || md5(range::VARCHAR), range, 'ok' FROM range(${at}, ${at + 10_000})`,
+      );
+      await ring.added(10_000);
+      most = Math.max(most, await read('SELECT count(*) AS n FROM rvbbit.unified_logs'));
+      // The segment taking calls holds each commit as a group of its own until its turn's
+      // checkpoint merges them, uncompressed, into one; every other segment is one group.
+      for (let i = 0; i < ring.segments.count; i++)
+        if (callLogSegment(i) !== ring.table)
+          assert.ok(
+            (await read(
+              `SELECT count(DISTINCT row_group_id) AS n FROM pragma_storage_info('rvbbit.${callLogSegment(i)}')`,
+            )) <= 1,
+            `segment ${i} holds more than one row group at ${at + 10_000} calls`,
+          );
+    }
+    // A turn once a segment has its 16,384 (here every second append of 10,000), each checkpointed;
+    // the log never past the bound, a segment and an append.
+    assert.equal(ring.turns, { made: 15, checkpoints: 15, refused: 0 });
+    assert.ok(closed >= 15, `the writer was closed ${closed} times`);
+    assert.ok(most <= 100_000 + 16_384 + 10_000, `the log held ${most} rows`);
+    // A statement's calls since a turn: the segment taking calls, the ones before it, or every one.
+    const made = ring.turns.made;
+    assert.is(ring.callsSince(made), `rvbbit.${ring.table}`);
+    assert.is(
+      ring.callsSince(made - 1),
+      `(SELECT * FROM rvbbit.${callLogSegment((15 - 1) % 8)} UNION ALL SELECT * FROM rvbbit.${ring.table})`,
+    );
+    assert.is(ring.callsSince(made - 7), 'rvbbit.unified_logs');
+    await ring.settle();
+    assert.equal(
+      (
+        await con.runAndReadAll(
+          'SELECT count(*)::INTEGER AS n, min(row_index)::INTEGER AS lo, max(row_index)::INTEGER AS hi FROM rvbbit.unified_logs',
+        )
+      ).getRowObjectsJS(),
+      [{ n: 100_000, lo: 200_000, hi: 299_999 }],
+    );
+    // Found by session, through the view.
+    assert.is(
+      await read(
+        `SELECT count(*) AS n FROM rvbbit.unified_logs WHERE session_id = 'session-' || md5('250000')`,
+      ),
+      1,
     );
   } finally {
     con.closeSync();

@@ -67,8 +67,9 @@ function logged(ctx: Ctx, sql: string): Promise<void> {
   });
 }
 
-const calls = (query: string, from: number, n: number) =>
-  `INSERT INTO rvbbit.unified_logs (session_id, query_id, row_index) SELECT '${query}-' || i, '${query}', i FROM range(${from}, ${from + n}) t(i)`;
+/** `into`: the table (an in-memory log's calls go to a segment of its ring: obs/call-log-ring.ts). */
+const calls = (query: string, from: number, n: number, into = 'unified_logs') =>
+  `INSERT INTO rvbbit.${into} (session_id, query_id, row_index) SELECT '${query}-' || i, '${query}', i FROM range(${from}, ${from + n}) t(i)`;
 const statement = (query: string, owner: string) =>
   `INSERT INTO rvbbit.queries (query_id, text, owner) VALUES ('${query}', 'SELECT ${query}', '${owner}')`;
 
@@ -150,7 +151,9 @@ t('an in-memory log (its oldest rows dropped) is copied whole every time', async
   const client = await db.connect();
   try {
     await createOwnLogTables(client, logs);
-    await logs.q.run((con) => con.run(`${statement('a0', 'alice')}; ${calls('a0', 0, 300)}`));
+    await logs.q.run((con) =>
+      con.run(`${statement('a0', 'alice')}; ${calls('a0', 0, 300, 'unified_logs_0')}`),
+    );
     const copies = new OwnLogCopies(logs, 'alice');
     await copies.refresh(client, ['unified_logs']);
     assert.equal(copies.lastCopied, { unified_logs: 300 });
