@@ -29,8 +29,11 @@ export class BufferedAppender {
 
   constructor(
     private readonly q: ConnectionQueue,
-    /** The table, or what names it at each new appender (a table that changes: obs/call-log-ring.ts). */
-    private readonly table: string | (() => string),
+    /**
+     * The table, or what names it (and its schema) at each new appender: a table that changes,
+     * the call log's segment taking calls (obs/call-log-ring.ts).
+     */
+    private readonly table: string | (() => { readonly schema: string; readonly table: string }),
     private readonly o: BufferedAppenderOptions = {},
   ) {}
 
@@ -38,11 +41,13 @@ export class BufferedAppender {
   append(rows: number, write: (a: DuckDBAppender) => void): Promise<void> {
     if (rows === 0) return Promise.resolve();
     return this.q.run(async (con) => {
-      this.appender ??= await con.createAppender(
-        typeof this.table === 'string' ? this.table : this.table(),
-        this.o.schema ?? null,
-        this.o.catalog ?? null,
-      );
+      if (this.appender === undefined) {
+        const to =
+          typeof this.table === 'string'
+            ? { schema: this.o.schema ?? null, table: this.table }
+            : this.table();
+        this.appender = await con.createAppender(to.table, to.schema, this.o.catalog ?? null);
+      }
       write(this.appender);
       this.pending += rows;
       if (this.pending >= (this.o.flushEvery ?? 8192)) this.flushNow();

@@ -1,6 +1,6 @@
 /**
  * An in-memory database's call log as a ring of segment tables (issue 66):
- * `rvbbit.unified_logs` is a view over `rvbbit.unified_logs_0 … _{k-1}`, calls
+ * `rvbbit.unified_logs` is a view over `rvbbit.unified_logs_ring.segment_0 … _{k-1}`, calls
  * are appended to one segment at a time, and when it has taken its share the
  * oldest segment is emptied and takes the next calls.
  *
@@ -56,9 +56,20 @@ export function callLogSegments(maxRows: number): CallLogSegments {
   return { rows, count: Math.ceil(maxRows / rows) + 1 };
 }
 
-/** Segment `i`'s table in the `rvbbit` database. */
+/**
+ * The schema of the `rvbbit` database the segments are in: not `main`, which server clients see as
+ * schema `rvbbit` (server/pg-catalog-views.ts), so `\dt rvbbit.*` lists the engine's tables and
+ * `\dv` the call log, never its segments.
+ */
+export const CALL_LOG_SCHEMA = 'unified_logs_ring';
+
+/** Segment `i`'s table, schema-qualified, in the `rvbbit` database. */
 export function callLogSegment(i: number): string {
-  return `unified_logs_${i}`;
+  return `${CALL_LOG_SCHEMA}.${segmentTable(i)}`;
+}
+
+function segmentTable(i: number): string {
+  return `segment_${i}`;
 }
 
 export interface RingWriter {
@@ -92,9 +103,14 @@ export class CallLogRing {
     this.segments = callLogSegments(maxRows);
   }
 
-  /** The table calls are appended to now, in the `rvbbit` database. */
+  /** The table calls are appended to now, schema-qualified, in the `rvbbit` database. */
   get table(): string {
     return callLogSegment(this.current);
+  }
+
+  /** The same for an appender: its schema and table. */
+  get appendTo(): { readonly schema: string; readonly table: string } {
+    return { schema: CALL_LOG_SCHEMA, table: segmentTable(this.current) };
   }
 
   /**

@@ -90,7 +90,12 @@ export class CallRowsAppender {
   private filled = 0;
 
   /** `table`: unified_logs, or what names the call log's segment taking calls (obs/call-log-ring.ts). */
-  constructor(q: ConnectionQueue, store: RvbbitStore, commitEvery: number, table: string | (() => string)) {
+  constructor(
+    q: ConnectionQueue,
+    store: RvbbitStore,
+    commitEvery: number,
+    table: string | (() => { readonly schema: string; readonly table: string }),
+  ) {
     this.rows = new BufferedAppender(q, table, {
       schema: store.schema,
       catalog: store.catalog,

@@ -159,12 +159,17 @@ export class LogWriter {
 
   constructor(
     private readonly q: ConnectionQueue,
-    store: RvbbitStore = FILE_STORE,
+    private readonly store: RvbbitStore = FILE_STORE,
     private readonly onProviderWarning?: (model: string, warning: string) => void,
   ) {
     // Committed every CALL_ROWS_COMMIT_EVERY rows (and at every statement's end): the appender
     // holds what it has not committed, and a commit copies it into the table (see the constant).
-    this.callRows = new CallRowsAppender(q, store, CALL_ROWS_COMMIT_EVERY, () => this.callTable);
+    this.callRows = new CallRowsAppender(
+      q,
+      store,
+      CALL_ROWS_COMMIT_EVERY,
+      this.store.maxLogRows === undefined ? 'unified_logs' : () => this.callsKept!.appendTo,
+    );
     this.queryRows = new BufferedAppender(q, 'queries', {
       schema: store.schema,
       catalog: store.catalog,
@@ -260,8 +265,8 @@ export class LogWriter {
     unpriced: number;
   }> {
     await this.callRows.flush();
+    // Kept after: the statement's log and its onSpent both ask (the oldest note goes at STATEMENTS_NOTED).
     const turn = this.firstTurns.get(queryId);
-    this.firstTurns.delete(queryId);
     const from =
       this.callsKept === undefined || turn === undefined
         ? 'rvbbit.unified_logs'

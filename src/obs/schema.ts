@@ -3,7 +3,7 @@
  * same engine (design.md, "Cache, sessions, observability").
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { callLogSegment, callLogSegments } from './call-log-ring.js';
+import { CALL_LOG_SCHEMA, callLogSegment, callLogSegments } from './call-log-ring.js';
 import { GUARANTEE_COLUMNS } from './guarantee-columns.js';
 import { DEFAULT_MAX_LOG_ROWS } from './log-retention.js';
 
@@ -98,7 +98,8 @@ ALTER TABLE rvbbit.unified_logs ADD COLUMN IF NOT EXISTS sent BOOLEAN;
  */
 function unifiedLogsRingSql(maxLogRows: number): string {
   const segments = Array.from({ length: callLogSegments(maxLogRows).count }, (_, i) => callLogSegment(i));
-  return `${segments.map((t) => `CREATE TABLE IF NOT EXISTS rvbbit.${t} (${UNIFIED_LOGS_COLUMNS}\n);`).join('\n')}
+  return `CREATE SCHEMA IF NOT EXISTS rvbbit.${CALL_LOG_SCHEMA};
+${segments.map((t) => `CREATE TABLE IF NOT EXISTS rvbbit.${t} (${UNIFIED_LOGS_COLUMNS}\n);`).join('\n')}
 CREATE OR REPLACE VIEW rvbbit.unified_logs AS
 ${segments.map((t) => `SELECT * FROM rvbbit.${t}`).join('\nUNION ALL ')};
 `;

@@ -36,11 +36,13 @@ async function countBySession(
 ): Promise<{ n: number; scans: string[] }> {
   const sql = 'SELECT count(*) AS n FROM rvbbit.unified_logs WHERE session_id = $1';
   const n = Number((await con.runAndReadAll(sql, [session])).getRowObjectsJS()[0]!.n);
-  const plan = (await con.runAndReadAll(`EXPLAIN ANALYZE ${sql}`, [session]))
+  // As JSON: the text plan of the in-memory log's view (a UNION of its ring's tables) is drawn
+  // side by side, a scan's type wrapped across lines.
+  const plan = (await con.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, [session]))
     .getRows()
     .map((r) => String(r[1]))
     .join('\n');
-  return { n, scans: [...plan.matchAll(/Type: (\w+ Scan)/g)].map((m) => m[1]!) };
+  return { n, scans: [...plan.matchAll(/"Type": "(\w+ Scan)"/g)].map((m) => m[1]!) };
 }
 
 /** DuckDB's memory for ART indexes, in bytes. */

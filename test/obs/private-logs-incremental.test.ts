@@ -152,7 +152,7 @@ t('an in-memory log (its oldest rows dropped) is copied whole every time', async
   try {
     await createOwnLogTables(client, logs);
     await logs.q.run((con) =>
-      con.run(`${statement('a0', 'alice')}; ${calls('a0', 0, 300, 'unified_logs_0')}`),
+      con.run(`${statement('a0', 'alice')}; ${calls('a0', 0, 300, 'unified_logs_ring.segment_0')}`),
     );
     const copies = new OwnLogCopies(logs, 'alice');
     await copies.refresh(client, ['unified_logs']);

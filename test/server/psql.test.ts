@@ -38,13 +38,21 @@ psqlTest('\\dt lists the tables', async () => {
   ]);
 });
 
-psqlTest('\\dt rvbbit.* lists the engine tables of another schema', async () => {
-  const r = await psql(['-c', '\\dt rvbbit.*']);
-  assert.match(r.out, / rvbbit \| unified_logs +\| table \| rvbbit\n/);
-  // rvbbit.functions and rvbbit.semantic_functions: the operators, and those defined in SQL.
-  assert.match(r.out, / rvbbit \| semantic_functions \| table \| rvbbit\n/);
-  assert.match(r.out, /\(7 rows\)/);
-});
+psqlTest(
+  '\\dt rvbbit.* lists the engine tables of another schema; \\dv its call log, a view over a ring of tables no listing shows',
+  async () => {
+    const r = await psql(['-c', '\\dt rvbbit.*']);
+    assert.match(r.out, / rvbbit \| queries +\| table \| rvbbit\n/);
+    // rvbbit.functions and rvbbit.semantic_functions: the operators, and those defined in SQL.
+    assert.match(r.out, / rvbbit \| semantic_functions \| table \| rvbbit\n/);
+    assert.match(r.out, /\(6 rows\)/);
+    assert.not.match(r.out, /unified_logs|segment_/);
+    // An in-memory engine's call log is a view over its ring's tables (obs/call-log-ring.ts).
+    const v = await psql(['-c', '\\dv rvbbit.*']);
+    assert.match(v.out, / rvbbit \| unified_logs \| view \| rvbbit\n/);
+    assert.match(v.out, /\(1 row\)/);
+  },
+);
 
 psqlTest('\\d products describes its columns with Postgres type names', async () => {
   const r = await psql(['-c', '\\d products']);
