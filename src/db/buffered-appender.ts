@@ -22,6 +22,9 @@ export interface BufferedAppenderOptions {
   readonly beforeFlush?: (appender: DuckDBAppender) => void;
 }
 
+/** A table that changes: what names it (and its schema) when an appender is opened. */
+export type AppendTarget = () => { readonly schema: string; readonly table: string };
+
 export class BufferedAppender {
   private appender: DuckDBAppender | undefined;
   private pending = 0;
@@ -33,7 +36,7 @@ export class BufferedAppender {
      * The table, or what names it (and its schema) at each new appender: a table that changes,
      * the call log's segment taking calls (obs/call-log-ring.ts).
      */
-    private readonly table: string | (() => { readonly schema: string; readonly table: string }),
+    private readonly table: string | AppendTarget,
     private readonly o: BufferedAppenderOptions = {},
   ) {}
 

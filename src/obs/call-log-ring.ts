@@ -27,6 +27,7 @@
  * and its memory comes back when the segment is emptied whole.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AppendTarget } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 
 /** How the ring is cut for a bound of `maxRows`: rows a segment takes before the next, and how many segments. */
@@ -109,7 +110,7 @@ export class CallLogRing {
   }
 
   /** The same for an appender: its schema and table. */
-  get appendTo(): { readonly schema: string; readonly table: string } {
+  get appendTo(): ReturnType<AppendTarget> {
     return { schema: CALL_LOG_SCHEMA, table: segmentTable(this.current) };
   }
 

@@ -23,7 +23,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import type { CallRecord } from '../cascade/run-types.js';
-import { BufferedAppender } from '../db/buffered-appender.js';
+import { type AppendTarget, BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
 import type { RvbbitStore } from './schema.js';
 
@@ -90,12 +90,7 @@ export class CallRowsAppender {
   private filled = 0;
 
   /** `table`: unified_logs, or what names the call log's segment taking calls (obs/call-log-ring.ts). */
-  constructor(
-    q: ConnectionQueue,
-    store: RvbbitStore,
-    commitEvery: number,
-    table: string | (() => { readonly schema: string; readonly table: string }),
-  ) {
+  constructor(q: ConnectionQueue, store: RvbbitStore, commitEvery: number, table: string | AppendTarget) {
     this.rows = new BufferedAppender(q, table, {
       schema: store.schema,
       catalog: store.catalog,

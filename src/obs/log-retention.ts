@@ -1,5 +1,9 @@
 /**
- * How many rows an in-memory log table keeps (issue 66). The in-memory
+ * How many rows an in-memory log table keeps (issue 66). Since session 32 this is
+ * `rvbbit.queries`' mechanism (a row per statement); the call log, a row per call, is
+ * a ring of tables (call-log-ring.ts), because this one's checkpoints rewrote its
+ * compressed row groups at every few rounds of a million-call run. What follows was
+ * measured on the call log when it used this mechanism. The in-memory
  * `rvbbit` database's blocks are not spilled by DuckDB under memory_limit (a
  * commit past it fails with "failed to pin block"), so a log that kept every
  * call grew with the work: ~75 bytes a call with its index, 73 MB after a
