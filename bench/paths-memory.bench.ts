@@ -2,7 +2,10 @@
  * Bounded at any size (issue 66): the peak RSS and rows per second of every path a user takes
  * through a large LLM statement, each run in its own process under GNU time (`/usr/bin/time -f
  * %M`: the largest resident set of that process, every thread and DuckDB included), at two sizes.
- * Rows are ~1 KB of text, the simulator answers at 0 ms in its own process.
+ * Rows are ~1 KB of text, the simulator answers at 0 ms in its own process, a fresh one for every
+ * run: it stands for a remote provider, whose work should neither grow with what it answered
+ * before nor be told apart from the engine's, so each line gives both CPUs per row (the command's
+ * from GNU time's %U + %S, the simulator's from /proc).
  *
  *   node --import tsx bench/paths-memory.bench.ts [path,path|all] [small=100000] [large=1000000]
  *
@@ -14,7 +17,7 @@
  * add a path to PATHS, not a new harness.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +39,8 @@ export const mapOver = (n: number) =>
 export interface PathRun {
   readonly peakRssMb: number;
   readonly seconds: number;
+  /** User + system CPU seconds of the command and the children it waited for (GNU time). */
+  readonly cpuSeconds: number;
   /** Bytes the command wrote to stdout (read and dropped, as a pipe's reader would). */
   readonly stdoutBytes: number;
   /** The last 4 KB of stdout (a printed count, a metadata row). */
@@ -260,7 +265,7 @@ function semantic(sql: string): string {
 /** Runs argv under GNU time; its stdout is read and dropped. */
 export async function runMeasured(argv: readonly string[], cwd: string): Promise<PathRun> {
   const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M', ...argv], {
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK_RSS_KB=%M CPU_S=%U+%S', ...argv], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
@@ -281,9 +286,11 @@ export async function runMeasured(argv: readonly string[], cwd: string): Promise
   const kb = Number(/PEAK_RSS_KB=(\d+)/.exec(stderr)?.[1]);
   if (code !== 0 || !Number.isFinite(kb))
     throw new Error(`${argv.slice(0, 4).join(' ')} … exited ${code}:\n${stderr}`);
+  const cpu = /CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
   return {
     peakRssMb: Math.round(kb / 1024),
     seconds: Number(seconds.toFixed(2)),
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : Number.NaN,
     stdoutBytes,
     stdoutTail,
   };
@@ -294,36 +301,43 @@ async function main(): Promise<void> {
   const chosen = which === 'all' ? PATHS : PATHS.filter((p) => which.split(',').includes(p.name));
   if (chosen.length === 0)
     throw new Error(`no such path: ${which} (paths: ${PATHS.map((p) => p.name).join(', ')})`);
-  const sim = await startSimulatorProcess({ latencyMs: 0 });
-  try {
-    for (const path of chosen) {
-      const runs: { n: number; run: PathRun }[] = [];
-      for (const n of [Number(small), Number(large)]) {
-        const dir = mkdtempSync(join(tmpdir(), 'rvbbit-paths-'));
-        try {
-          const ctx = { simUrl: sim.url, dir };
-          const run = await runMeasured(path.command(n, ctx), dir);
-          await path.check?.(n, ctx, run);
-          runs.push({ n, run });
-          console.log(
-            `${path.name} n=${n}: peak RSS ${run.peakRssMb} MB, ${run.seconds} s, ${Math.round(n / run.seconds)} rows/s`,
-          );
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
+  for (const path of chosen) {
+    const runs: { n: number; run: PathRun }[] = [];
+    for (const n of [Number(small), Number(large)]) {
+      const dir = mkdtempSync(join(tmpdir(), 'rvbbit-paths-'));
+      const sim = await startSimulatorProcess({ latencyMs: 0 });
+      try {
+        const ctx = { simUrl: sim.url, dir };
+        const simCpu0 = processCpuSeconds(sim.pid);
+        const run = await runMeasured(path.command(n, ctx), dir);
+        const simCpu = processCpuSeconds(sim.pid) - simCpu0;
+        await path.check?.(n, ctx, run);
+        runs.push({ n, run });
+        const perRow = (s: number) => Math.round((s * 1e6) / n);
+        console.log(
+          `${path.name} n=${n}: peak RSS ${run.peakRssMb} MB, ${run.seconds} s, ${Math.round(n / run.seconds)} rows/s; ` +
+            `CPU µs/row: command ${perRow(run.cpuSeconds)}, simulator ${perRow(simCpu)}`,
+        );
+      } finally {
+        await sim.close();
+        rmSync(dir, { recursive: true, force: true });
       }
-      const [a, b] = runs as [{ n: number; run: PathRun }, { n: number; run: PathRun }];
-      const growth = b.run.peakRssMb / a.run.peakRssMb;
-      const rate = b.n / b.run.seconds / (a.n / a.run.seconds);
-      const ok = b.run.peakRssMb <= 400 && growth <= 1.2 && rate >= 1;
-      console.log(
-        `${ok ? 'PASS' : 'FAIL'} ${path.name}: ${b.run.peakRssMb} MB at ${b.n} (target ≤ 400), ` +
-          `${growth.toFixed(2)}× its ${a.n} run (target ≤ 1.2), rows/s ${rate.toFixed(2)}× (target ≥ 1)`,
-      );
     }
-  } finally {
-    await sim.close();
+    const [a, b] = runs as [{ n: number; run: PathRun }, { n: number; run: PathRun }];
+    const growth = b.run.peakRssMb / a.run.peakRssMb;
+    const rate = b.n / b.run.seconds / (a.n / a.run.seconds);
+    const ok = b.run.peakRssMb <= 400 && growth <= 1.2 && rate >= 1;
+    console.log(
+      `${ok ? 'PASS' : 'FAIL'} ${path.name}: ${b.run.peakRssMb} MB at ${b.n} (target ≤ 400), ` +
+        `${growth.toFixed(2)}× its ${a.n} run (target ≤ 1.2), rows/s ${rate.toFixed(2)}× (target ≥ 1)`,
+    );
   }
+}
+
+/** User + system CPU seconds of a live process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function processCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

@@ -86,8 +86,12 @@ function found(from: ReadonlySet<string>, to: ReadonlySet<string>): number {
 
 /** True when the text contains a negation word (or "n't"). */
 export function isNegated(text: string): boolean {
-  if (/n't\b/i.test(text)) return true;
-  return tokens(text).some((t) => NEGATIONS.has(t));
+  return negatedTokens(text, tokens(text));
+}
+
+/** isNegated over the text's tokens already split (sentiment splits them once for both). */
+function negatedTokens(text: string, words: readonly string[]): boolean {
+  return /n't\b/i.test(text) || words.some((t) => NEGATIONS.has(t));
 }
 
 const POSITIVE = new Set(
@@ -104,11 +108,12 @@ const NEGATIVE = new Set(
 /** -1..1 from a tiny sentiment lexicon (negation flips it). */
 export function sentiment(text: string): number {
   let score = 0;
-  for (const t of tokens(text)) {
+  const words = tokens(text);
+  for (const t of words) {
     if (POSITIVE.has(t)) score++;
     else if (NEGATIVE.has(t)) score--;
   }
-  if (isNegated(text)) score = -score;
+  if (negatedTokens(text, words)) score = -score;
   return Math.max(-1, Math.min(1, score / 2));
 }
 
