@@ -30,6 +30,30 @@ test('the same request gets the same answer; the model is echoed; usage is repor
   }
 });
 
+test('requests longer than V8 hashes, of one length, are each answered by their own text, a repeat alike', async () => {
+  // Past 16,383 characters V8 hashes a string by its length alone: the answer cache is keyed by a
+  // digest of the request (chat-handler.ts), and two requests of one length must not share an answer.
+  const sim = await startSimulator();
+  try {
+    const pad = ' and more'.repeat(2000);
+    const ask = (subject: string) => ({
+      model: 'sim-small',
+      messages: user(`Write one line about "${subject}" beans${pad}`),
+    });
+    assert.is(JSON.stringify(ask('Oslo')).length, JSON.stringify(ask('Rome')).length);
+    assert.ok(JSON.stringify(ask('Oslo')).length > 16_383);
+    const oslo = await postChat(sim.url, ask('Oslo'));
+    const rome = await postChat(sim.url, ask('Rome'));
+    const again = await postChat(sim.url, ask('Oslo'));
+    assert.is(contentOf(oslo), 'Simulated answer: Oslo');
+    assert.is(contentOf(rome), 'Simulated answer: Rome');
+    assert.is(again.text, oslo.text);
+    assert.is(sim.stats().completed, 3);
+  } finally {
+    await sim.close();
+  }
+});
+
 test('a restarted simulator with the same seed answers the same', async () => {
   const body = { model: 'm', messages: user('List three words about "Oslo" as JSON with "words"') };
   const s1 = await startSimulator({ seed: 42 });
