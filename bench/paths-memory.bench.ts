@@ -17,12 +17,13 @@
  * add a path to PATHS, not a new harness.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { startSimulatorProcess } from '../src/sim/index.js';
+import { CpuMeter } from './process-cpu.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'bin/rvbbit.js');
@@ -308,15 +309,14 @@ async function main(): Promise<void> {
       const sim = await startSimulatorProcess({ latencyMs: 0 });
       try {
         const ctx = { simUrl: sim.url, dir };
-        const simCpu0 = processCpuSeconds(sim.pid);
+        const simCpu = new CpuMeter({ simulator: [sim.pid] });
         const run = await runMeasured(path.command(n, ctx), dir);
-        const simCpu = processCpuSeconds(sim.pid) - simCpu0;
+        const simPerRow = simCpu.perRow(n);
         await path.check?.(n, ctx, run);
         runs.push({ n, run });
-        const perRow = (s: number) => Math.round((s * 1e6) / n);
         console.log(
           `${path.name} n=${n}: peak RSS ${run.peakRssMb} MB, ${run.seconds} s, ${Math.round(n / run.seconds)} rows/s; ` +
-            `CPU µs/row: command ${perRow(run.cpuSeconds)}, simulator ${perRow(simCpu)}`,
+            `command CPU µs per row ${Math.round((run.cpuSeconds * 1e6) / n)}; ${simPerRow}`,
         );
       } finally {
         await sim.close();
@@ -332,12 +332,6 @@ async function main(): Promise<void> {
         `${growth.toFixed(2)}× its ${a.n} run (target ≤ 1.2), rows/s ${rate.toFixed(2)}× (target ≥ 1)`,
     );
   }
-}
-
-/** User + system CPU seconds of a live process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-function processCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

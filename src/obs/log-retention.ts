@@ -1,5 +1,5 @@
 /**
- * How many rows an in-memory log table keeps (issue 66). Since session 32 this is
+ * How many rows an in-memory log table keeps (issue 66). This is now
  * `rvbbit.queries`' mechanism (a row per statement); the call log, a row per call, is
  * a ring of tables (call-log-ring.ts), because this one's checkpoints rewrote its
  * compressed row groups at every few rounds of a million-call run. What follows was
