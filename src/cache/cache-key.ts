@@ -10,6 +10,22 @@ function scalarJson(value: unknown): string {
   return typeof value === 'bigint' ? JSON.stringify(value.toString()) : (JSON.stringify(value) ?? 'null');
 }
 
+/** What JSON.stringify may escape in a string: `"`, `\\`, control characters, and lone surrogates (any surrogate is left to it). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+/** Under this many characters JSON.stringify's copy costs less than the scan. */
+const QUOTE_WITHOUT_COPY_FROM = 64;
+
+/**
+ * A string as JSON. A long one with nothing to escape is quoted by concatenation, which V8 keeps
+ * as a rope until the key's hash reads it: JSON.stringify would copy a 1 KB text once more, per row
+ * (issue 66: 4.6 → 1.7 KB allocated a row on the main thread for a row of 1 KB, 25% less CPU).
+ */
+function stringJson(value: string): string {
+  return value.length >= QUOTE_WITHOUT_COPY_FROM && !NEEDS_ESCAPE.test(value)
+    ? `"${value}"`
+    : JSON.stringify(value);
+}
+
 /** Object keys as JSON strings: a statement's rows repeat the same few names. */
 const quotedKeys = new Map<string, string>();
 const QUOTED_KEYS_KEPT = 1024;
@@ -31,6 +47,7 @@ function quotedKey(key: string): string {
  * as `map().join()` left it, so keys made before are unchanged.
  */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === 'string') return stringJson(value);
   if (value === null || typeof value !== 'object') return scalarJson(value);
   if (Array.isArray(value)) {
     let out = '[';
@@ -41,7 +58,13 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const keys = Object.keys(value);
-  if (keys.length > 1) keys.sort();
+  // Rows come with their columns in one order; sorting a sorted list still allocates its work array.
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;

@@ -42,6 +42,21 @@ export function isWorkerStartFailure(err: unknown): boolean {
 const loadPiscina = (): typeof Piscina =>
   (createRequire(import.meta.url)('piscina') as { Piscina: typeof Piscina }).Piscina;
 
+/**
+ * Piscina starts its first workers in its constructor: an option node refuses for a worker
+ * (an execArgv flag it cannot take) throws there, before any task. That is a start failure too.
+ */
+function startPiscina(file: string, options: ConstructorParameters<typeof Piscina>[0]): Piscina {
+  try {
+    return new (loadPiscina())(options);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new RvbbitError('WORKER_START', `the worker threads for ${file} could not start: ${message}`, {
+      file,
+    });
+  }
+}
+
 export class WorkerPool {
   private readonly piscina: Piscina;
   /** The entry file the workers run, for error messages. */
@@ -52,7 +67,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     const entry = entryModule(options.entry);
     this.file = decodeURIComponent(entry.pathname);
-    this.piscina = new (loadPiscina())({
+    this.piscina = startPiscina(this.file, {
       // Not the entry itself: Piscina would require() it (workers/pool-boot.cjs says why not).
       filename: poolBootFile(),
       minThreads: options.threads,

@@ -36,4 +36,36 @@ test('rowCacheKey: the key a row was stored under before stays its key', () => {
   );
 });
 
+test("canonicalJson: a long string is JSON.stringify's text, whatever it holds (quoted without a copy only when nothing needs escaping)", () => {
+  const body = 'lorem ipsum dolor sit amet '.repeat(4);
+  const cases = [
+    body,
+    `${body}"quoted"`,
+    `${body}back\\slash`,
+    `${body}tab\there`,
+    `${body}nul\u0000`,
+    `${body}\u001f`,
+    `${body}\u007f and \u2028 and é`,
+    `${body}😀 paired`,
+    `${body}\ud800 lone high`,
+    `${body}\udc00 lone low`,
+  ];
+  for (const s of cases) {
+    assert.ok(s.length >= 64, 'long enough to take the concatenation path');
+    assert.is(canonicalJson(s), JSON.stringify(s), JSON.stringify(s));
+    assert.is(canonicalJson({ text: s, id: 1 }), `{"id":1,"text":${JSON.stringify(s)}}`);
+  }
+  assert.is(
+    rowCacheKey('h1', 'sim-small', { text: body, id: 7 }),
+    rowCacheKey('h1', 'sim-small', { id: 7, text: body }),
+  );
+});
+
+test('canonicalJson: keys already in order and keys out of order give one text', () => {
+  assert.is(canonicalJson({ a: 1, b: 2, c: 3 }), '{"a":1,"b":2,"c":3}');
+  assert.is(canonicalJson({ c: 3, a: 1, b: 2 }), '{"a":1,"b":2,"c":3}');
+  assert.is(canonicalJson({ a: 1, c: 3, b: 2 }), '{"a":1,"b":2,"c":3}');
+  assert.is(canonicalJson({ B: 1, a: 2, _: 3 }), '{"B":1,"_":3,"a":2}');
+});
+
 test.run();

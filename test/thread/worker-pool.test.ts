@@ -130,6 +130,19 @@ test('closing pools while their workers instantiate the entry leaves the process
   }
 });
 
+test('an execArgv node refuses for a worker is WORKER_START naming the file, thrown where the pool is made', () => {
+  let caught: unknown;
+  try {
+    new WorkerPool({ entry: ENTRY, threads: 1, execArgv: ['--cpu-prof-interval'] });
+  } catch (err) {
+    caught = err;
+  }
+  assert.instance(caught, RvbbitError);
+  assert.is((caught as RvbbitError).code, 'WORKER_START');
+  assert.match((caught as RvbbitError).message, 'echo-worker.ts could not start');
+  assert.match((caught as RvbbitError).message, '--cpu-prof-interval requires an argument');
+});
+
 test('close rejects every later run', async () => {
   const pool = new WorkerPool({ entry: ENTRY, threads: 1 });
   await pool.close();
