@@ -12,6 +12,7 @@ const BUILD_INPUTS = [
   'src',
   'workers',
   'scripts/build.mjs',
+  'scripts/narrow-sources.mjs',
   // Read by the build too: the browser grammar's bundler, the shipped operator files it
   // pre-reads, the declarations' settings, the examples it bundles.
   'scripts/playground',

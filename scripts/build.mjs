@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
 import { buildIsCurrent } from './build-current.mjs';
+import { narrowBuiltSources } from './narrow-sources.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -206,6 +207,9 @@ await build({
   external: [...dependencies, 'rvbbit', 'rvbbit/*'],
   logLevel: 'warning',
 });
+// Comments and regular expressions above U+00FF, escaped: one such character keeps a whole module's
+// source two bytes a character in every thread that loads it (scripts/narrow-sources.mjs).
+for (const file of narrowBuiltSources('dist')) console.warn(`build: ${file} keeps characters above U+00FF`);
 const { grammarBrowserScript, moduleLoads } = await tsImport('./playground/bundles.ts', import.meta.url);
 const browserGrammar = await grammarBrowserScript();
 const loads = moduleLoads(browserGrammar);

@@ -131,6 +131,18 @@ test('the tarball holds the build, the shipped cascades, the README and the lice
   );
 });
 
+test('every JavaScript file of the installed package is one-byte text (no character above U+00FF: scripts/narrow-sources.mjs)', () => {
+  const dist = join(pkg.dir, 'node_modules/rvbbit/dist');
+  const js = readdirSync(dist, { recursive: true })
+    .map(String)
+    .filter((f) => /\.(m|c)?js$/.test(f));
+  assert.ok(js.length > 20, `${js.length} files`);
+  for (const f of js) {
+    const wide = readFileSync(join(dist, f), 'utf8').match(/[\u0100-\uffff]/);
+    assert.is(wide, null, `${f}: ${wide?.[0]}`);
+  }
+});
+
 test('a plain .mjs imports rvbbit and rvbbit/grammar and runs a MAP and a semantic filter on the simulator', () => {
   const out = execFileSync(process.execPath, ['check.mjs'], {
     cwd: pkg.dir,
