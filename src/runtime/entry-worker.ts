@@ -6,7 +6,7 @@
  * does).
  */
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { entryLoaderFlags, entryModule } from './package-files.js';
+import { entryLoaderFlags, entryModule, entryThreadFlags } from './package-files.js';
 
 const SOURCE_BOOT = new URL('../../workers/thread-boot.mjs', import.meta.url);
 
@@ -23,12 +23,14 @@ export function startEntryWorker(
 ): EntryWorker {
   const entry = entryModule(sourcePath);
   const file = decodeURIComponent(entry.pathname);
-  const flags = entryLoaderFlags(sourcePath);
-  if (flags.length === 0) return { worker: new Worker(entry, options), file };
+  // Given in full, so that nothing else the process was started with reaches the thread.
+  const execArgv = [...entryThreadFlags(sourcePath), ...(options.execArgv ?? [])];
+  if (entryLoaderFlags(sourcePath).length === 0)
+    return { worker: new Worker(entry, { ...options, execArgv }), file };
   const worker = new Worker(SOURCE_BOOT, {
     ...options,
     workerData: { ...options.workerData, entry: entry.href },
-    execArgv: [...flags, ...(options.execArgv ?? [])],
+    execArgv,
   });
   return { worker, file };
 }

@@ -62,6 +62,34 @@ export function entryLoaderFlags(sourcePath: string): string[] {
 }
 
 /**
+ * The whole execArgv of a worker thread on an entry module: what it needs to load, and the
+ * process's profiling flags. Never the rest of the process's own: a thread inherits them by
+ * default, and some stop it starting (a service run as `node --input-type=module -e …` started
+ * no thread: "--input-type can only be used with string input").
+ */
+export function entryThreadFlags(sourcePath: string): string[] {
+  return [...entryLoaderFlags(sourcePath), ...profilingFlags(process.execArgv)];
+}
+
+/** The --cpu-prof flags that take a value, which node also reads from the next argument. */
+const CPU_PROF_VALUED = new Set(['--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval']);
+
+/**
+ * Profiling flags given to the process (--cpu-prof…), each with its value, so that its threads
+ * are profiled too: `--cpu-prof-interval 200` passed on without its `200` stopped every worker.
+ */
+export function profilingFlags(execArgv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i]!;
+    if (!arg.startsWith('--cpu-prof')) continue;
+    flags.push(arg);
+    if (CPU_PROF_VALUED.has(arg) && i + 1 < execArgv.length) flags.push(execArgv[++i]!);
+  }
+  return flags;
+}
+
+/**
  * Node flags a thread or process needs to run an entry module: tsx from
  * source (resolved from this package, never from the working directory),
  * nothing when built.

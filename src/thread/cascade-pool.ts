@@ -42,24 +42,6 @@ export interface CascadePoolOptions {
   readonly onWorkerGone?: (threadId: number) => void;
 }
 
-/** The --cpu-prof flags that take a value, which node also reads from the next argument. */
-const CPU_PROF_VALUED = new Set(['--cpu-prof-dir', '--cpu-prof-name', '--cpu-prof-interval']);
-
-/**
- * Profiling flags given to the process (--cpu-prof…), for the workers too, each with its value:
- * `--cpu-prof-interval 200` passed on without its `200` made every worker fail to start.
- */
-export function profilingFlags(execArgv: readonly string[]): string[] {
-  const flags: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i]!;
-    if (!arg.startsWith('--cpu-prof')) continue;
-    flags.push(arg);
-    if (CPU_PROF_VALUED.has(arg) && i + 1 < execArgv.length) flags.push(execArgv[++i]!);
-  }
-  return flags;
-}
-
 export class CascadePool implements ChunkRunner {
   private readonly pool: WorkerPool;
   readonly threads: number;
@@ -69,7 +51,6 @@ export class CascadePool implements ChunkRunner {
     this.pool = new WorkerPool({
       entry: options.entry ?? WORKER_ENTRY,
       threads: this.threads,
-      execArgv: profilingFlags(process.execArgv),
       workerData: { llm: options.llm } satisfies EngineWorkerData,
       onThreadGone: options.onWorkerGone,
     });

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import type { TransferListItem } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import { RvbbitError } from '../../base/errors.js';
-import { entryLoaderFlags, entryModule, poolBootFile } from '../runtime/package-files.js';
+import { entryModule, entryThreadFlags, poolBootFile } from '../runtime/package-files.js';
 import { isLoadedAnnouncement } from './worker-entry.js';
 
 export interface WorkerPoolOptions {
@@ -79,7 +79,7 @@ export class WorkerPool {
       // Per-task run and wait histograms: nobody reads them.
       recordTiming: false,
       // From source, workers load TypeScript through tsx's require hook (see entry-worker.ts).
-      execArgv: [...entryLoaderFlags(options.entry), ...(options.execArgv ?? [])],
+      execArgv: [...entryThreadFlags(options.entry), ...(options.execArgv ?? [])],
       workerData: { ...options.workerData, entry: entry.href },
     });
     this.piscina.on('message', (message: unknown) => {

@@ -1,7 +1,9 @@
 /**
- * The process's --cpu-prof flags reach the pool's workers with their values (cascade-pool.ts):
- * a service profiled with `node --cpu-prof --cpu-prof-interval 200 app.js` once failed every
- * statement with LLM work, the worker given `--cpu-prof-interval` without its `200`.
+ * What a thread of ours is started with (runtime/package-files.ts, entryThreadFlags): the
+ * process's --cpu-prof flags with their values, and nothing else of the process's own. A service
+ * profiled with `node --cpu-prof --cpu-prof-interval 200 app.js` once failed every statement with
+ * LLM work (the pool's workers given `--cpu-prof-interval` without its `200`), and one run as
+ * `node --input-type=module -e …` could not start the simulator's thread (the flag inherited).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -9,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { profilingFlags } from '../../src/thread/cascade-pool.js';
+import { profilingFlags } from '../../src/runtime/package-files.js';
 
 test('profilingFlags keeps every --cpu-prof flag with its value, given with = or as the next argument', () => {
   assert.equal(
@@ -29,7 +31,7 @@ test('profilingFlags keeps every --cpu-prof flag with its value, given with = or
   assert.equal(profilingFlags(['--import', 'tsx', '--enable-source-maps']), []);
 });
 
-test('a statement with LLM work runs in a process started with --cpu-prof-interval 200, and the worker writes its profile', () => {
+test('a statement with LLM work on the simulator runs in `node --cpu-prof-interval 200 --input-type=module -e …`, and the worker writes its profile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rvbbit-cpu-prof-'));
   try {
     const script = `
