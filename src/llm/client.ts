@@ -5,7 +5,7 @@
  *   const llm = createLlmClient({ baseUrl: sim.url });
  *   const r = await llm.chat({ model: 'sim-small', messages: [{ role: 'user', content: 'Hi' }] });
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { RvbbitError } from '../../base/errors.js';
 import { rememberSecret } from '../../base/secrets.js';
 import { checkedApiKey } from './api-key.js';
@@ -85,7 +85,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   const maxConcurrency =
     options.maxConcurrency ?? (options.gate instanceof SharedGate ? options.gate.snapshot().ceiling : 64);
   const maxBytes = options.maxResponseBytes ?? 8 * 1024 * 1024;
-  const pool = new Pool(base.origin, {
+  const poolOptions: Pool.Options = {
     connections: options.connections ?? maxConcurrency,
     pipelining: 1,
     maxResponseSize: maxBytes,
@@ -96,7 +96,23 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     // with N over a 100k-row MAP), and their 1 s resolution made them late.
     headersTimeout: 0,
     bodyTimeout: 0,
-  });
+  };
+  /**
+   * The connection pool, made when the first request goes out: undici is imported then, so
+   * importing this module (the package's index exports createLlmClient) does not load it. It
+   * was ~3 MB of the main thread's live heap in every process, one that streams a MAP
+   * included, whose calls all go out from the workers (issue 66).
+   */
+  let pool: Pool | undefined;
+  let opening: Promise<Pool> | undefined;
+  const openPool = (): Pool | Promise<Pool> => {
+    if (pool) return pool;
+    opening ??= import('undici').then(({ Pool }) => {
+      pool = new Pool(base.origin, poolOptions);
+      return pool;
+    });
+    return opening;
+  };
   const gate: Gate =
     options.gate ??
     new SharedGate({
@@ -112,7 +128,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   const pendingWarnings = new Map<string, string>();
   const saidBounded = new Set<string>();
   const send = withGate(
-    withBoundedWaits(httpSend(pool, maxBytes), options.deadlineMs ?? DEFAULT_DEADLINE_MS, (b) => {
+    withBoundedWaits(httpSend(openPool, maxBytes), options.deadlineMs ?? DEFAULT_DEADLINE_MS, (b) => {
       const said = `${b.model}\n${b.header}`;
       if (saidBounded.has(said)) return;
       saidBounded.add(said);
@@ -149,7 +165,9 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   /** The provider's model list, read once (single-flight) when a long prompt's model has no known window. */
   let listingRead: Promise<void> | undefined;
   const readModelList = (): Promise<void> =>
-    (listingRead ??= readListedLimits(pool, `${prefix}/models${base.search}`, headers, limits));
+    (listingRead ??= Promise.resolve(openPool()).then((p) =>
+      readListedLimits(p, `${prefix}/models${base.search}`, headers, limits),
+    ));
   let closed = false;
 
   const clean = (text: string) => redact(text, key);
@@ -450,7 +468,8 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     embed: (request, call) => embedCall(embedDeps, request, call),
     close: async () => {
       closed = true;
-      await pool.close();
+      // A pool still being made is closed once made: no socket stays open.
+      await (pool ?? (await opening?.catch(() => undefined)))?.close();
     },
   };
 }

@@ -38,7 +38,7 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /**
- * A Send over `pool`; bodies above `maxBytes` fail with LLM_RESPONSE_TOO_LARGE.
+ * A Send over the pool `poolOf` gives (made at the first request: client.ts); bodies above `maxBytes` fail with LLM_RESPONSE_TOO_LARGE.
  *
  * It drives undici's `dispatch()` with a handler of its own instead of
  * `request()`: no body stream, no promise per stage, headers read only as far
@@ -46,8 +46,8 @@ const CONNECTION_CODES = new Set([
  * call against 15–22 µs for `request()` (the client's largest cost at
  * latency 0).
  */
-export function httpSend(pool: Pool, maxBytes: number): Send {
-  return (attempt) =>
+export function httpSend(poolOf: () => Pool | Promise<Pool>, maxBytes: number): Send {
+  const sendOn = (pool: Pool, attempt: HttpAttempt) =>
     new Promise<HttpReply>((resolve, reject) => {
       const exchange = new Exchange(attempt, maxBytes, resolve, reject);
       if (exchange.abort.aborted) return exchange.onError(exchange.abort.reason);
@@ -60,6 +60,11 @@ export function httpSend(pool: Pool, maxBytes: number): Send {
         exchange.onError(err);
       }
     });
+  return (attempt) => {
+    const pool = poolOf();
+    // Made already after the first request: no extra turn of the event loop per call.
+    return pool instanceof Promise ? pool.then((p) => sendOn(p, attempt)) : sendOn(pool, attempt);
+  };
 }
 
 /**
