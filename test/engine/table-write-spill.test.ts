@@ -369,8 +369,11 @@ test("a Parquet COPY's final statement raises the bound to the COPY's and keeps 
     const writeA = bound.hold('write');
     const statementB = bound.hold();
     const writeB = bound.hold('write');
-    // The 0 ms timer fires (it lowers the bound), then each hold below settles its own SET.
-    await new Promise((r) => setTimeout(r, 10));
+    // The 0 ms timer fires (it lowers the bound), then each hold settles its own SET: waited for by
+    // its count, not by a sleep (10 ms was once too short for the four, on a loaded machine).
+    for (let waited = 0; bound.writeLowerings === 0 && waited < 30_000; waited += 5) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     assert.is(await now(), '61.0 MiB', 'both stream their rows under the write bound');
     const copyB = await bound.holdCopy();
     assert.is(
