@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { tokenizer } from 'acorn';
 
 const WIDE = /[\u0100-\uffff]/g;
+const HAS_WIDE = /[\u0100-\uffff]/;
 
 const escaped = (text) => text.replace(WIDE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
@@ -29,7 +30,7 @@ const escaped = (text) => text.replace(WIDE, (c) => `\\u${c.charCodeAt(0).toStri
  * expressions escaped; `kept` counts those left (in template literals).
  */
 export function narrowSource(code) {
-  if (!/[\u0100-\uffff]/.test(code)) return { code, kept: 0 };
+  if (!HAS_WIDE.test(code)) return { code, kept: 0 };
   const spans = [];
   const tokens = tokenizer(code, {
     ecmaVersion: 'latest',
@@ -57,7 +58,7 @@ export function narrowBuiltSources(dir) {
   const wide = [];
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !/\.(m|c)?js$/.test(entry.name)) continue;
-    const file = join(entry.parentPath ?? entry.path, entry.name);
+    const file = join(entry.parentPath, entry.name);
     const source = readFileSync(file, 'utf8');
     let narrowed;
     try {

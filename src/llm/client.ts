@@ -27,7 +27,7 @@ import {
 import { type Gate, withGate } from './gate.js';
 import { paceTicket } from './gate-ticket.js';
 import { boundedHeaderWarning, withBoundedWaits } from './header-bounds.js';
-import { httpSend } from './http.js';
+import { httpSend, LazyPool } from './http.js';
 import {
   bodyWithImageFiles,
   holdsImageFiles,
@@ -97,22 +97,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     headersTimeout: 0,
     bodyTimeout: 0,
   };
-  /**
-   * The connection pool, made when the first request goes out: undici is imported then, so
-   * importing this module (the package's index exports createLlmClient) does not load it. It
-   * was ~3 MB of the main thread's live heap in every process, one that streams a MAP
-   * included, whose calls all go out from the workers (issue 66).
-   */
-  let pool: Pool | undefined;
-  let opening: Promise<Pool> | undefined;
-  const openPool = (): Pool | Promise<Pool> => {
-    if (pool) return pool;
-    opening ??= import('undici').then(({ Pool }) => {
-      pool = new Pool(base.origin, poolOptions);
-      return pool;
-    });
-    return opening;
-  };
+  const pool = new LazyPool(base.origin, poolOptions);
   const gate: Gate =
     options.gate ??
     new SharedGate({
@@ -128,7 +113,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   const pendingWarnings = new Map<string, string>();
   const saidBounded = new Set<string>();
   const send = withGate(
-    withBoundedWaits(httpSend(openPool, maxBytes), options.deadlineMs ?? DEFAULT_DEADLINE_MS, (b) => {
+    withBoundedWaits(httpSend(pool, maxBytes), options.deadlineMs ?? DEFAULT_DEADLINE_MS, (b) => {
       const said = `${b.model}\n${b.header}`;
       if (saidBounded.has(said)) return;
       saidBounded.add(said);
@@ -165,7 +150,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
   /** The provider's model list, read once (single-flight) when a long prompt's model has no known window. */
   let listingRead: Promise<void> | undefined;
   const readModelList = (): Promise<void> =>
-    (listingRead ??= Promise.resolve(openPool()).then((p) =>
+    (listingRead ??= Promise.resolve(pool.get()).then((p) =>
       readListedLimits(p, `${prefix}/models${base.search}`, headers, limits),
     ));
   let closed = false;
@@ -468,8 +453,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClient & Embeddin
     embed: (request, call) => embedCall(embedDeps, request, call),
     close: async () => {
       closed = true;
-      // A pool still being made is closed once made: no socket stays open.
-      await (pool ?? (await opening?.catch(() => undefined)))?.close();
+      await pool.close();
     },
   };
 }

@@ -38,7 +38,38 @@ const CONNECTION_CODES = new Set([
 ]);
 
 /**
- * A Send over the pool `poolOf` gives (made at the first request: client.ts); bodies above `maxBytes` fail with LLM_RESPONSE_TOO_LARGE.
+ * An undici Pool made when the first request goes out: undici is imported then, so importing the
+ * client (the package's index exports createLlmClient) does not load it. It was ~3 MB of the main
+ * thread's live heap in every process, one that streams a MAP included, whose calls all go out
+ * from the workers (issue 66).
+ */
+export class LazyPool {
+  private pool: Pool | undefined;
+  private opening: Promise<Pool> | undefined;
+
+  constructor(
+    private readonly origin: string,
+    private readonly options: Pool.Options,
+  ) {}
+
+  /** The pool, or the promise of it while undici loads (once made: no extra turn per call). */
+  get(): Pool | Promise<Pool> {
+    if (this.pool) return this.pool;
+    this.opening ??= import('undici').then(({ Pool }) => {
+      this.pool = new Pool(this.origin, this.options);
+      return this.pool;
+    });
+    return this.opening;
+  }
+
+  /** Closes the pool; one still being made is closed once made, so no socket stays open. */
+  async close(): Promise<void> {
+    await (this.pool ?? (await this.opening?.catch(() => undefined)))?.close();
+  }
+}
+
+/**
+ * A Send over `pool`; bodies above `maxBytes` fail with LLM_RESPONSE_TOO_LARGE.
  *
  * It drives undici's `dispatch()` with a handler of its own instead of
  * `request()`: no body stream, no promise per stage, headers read only as far
@@ -46,7 +77,7 @@ const CONNECTION_CODES = new Set([
  * call against 15–22 µs for `request()` (the client's largest cost at
  * latency 0).
  */
-export function httpSend(poolOf: () => Pool | Promise<Pool>, maxBytes: number): Send {
+export function httpSend(lazy: LazyPool, maxBytes: number): Send {
   const sendOn = (pool: Pool, attempt: HttpAttempt) =>
     new Promise<HttpReply>((resolve, reject) => {
       const exchange = new Exchange(attempt, maxBytes, resolve, reject);
@@ -61,8 +92,7 @@ export function httpSend(poolOf: () => Pool | Promise<Pool>, maxBytes: number): 
       }
     });
   return (attempt) => {
-    const pool = poolOf();
-    // Made already after the first request: no extra turn of the event loop per call.
+    const pool = lazy.get();
     return pool instanceof Promise ? pool.then((p) => sendOn(p, attempt)) : sendOn(pool, attempt);
   };
 }
