@@ -14,7 +14,7 @@ import {
 } from '@duckdb/node-api';
 import { BufferedAppender } from '../db/buffered-appender.js';
 import type { ConnectionQueue } from '../db/connection-queue.js';
-import { FILE_STORE, type RvbbitStore } from '../obs/schema.js';
+import { FILE_STORE, ROWS_COMMITTED_WITHIN_MS, type RvbbitStore } from '../obs/schema.js';
 import { LruCache } from '../runtime/lru-cache.js';
 import { AnswerFlights } from './answer-flights.js';
 import { AnswerLog, answerLine, answerLogPath, type LoggedAnswer, readAnswerLog } from './answer-log.js';
@@ -91,6 +91,8 @@ export class ResultCache {
   private misses = 0;
   /** The figures `rvbbit.cache_stats` holds now, as written by the last publishStats. */
   private published: string | undefined;
+  /** The figures at the last statement's end (noteStats), and when they last changed. */
+  private noted: { readonly figures: string; readonly at: number } = { figures: '', at: 0 };
 
   /** `con` is the engine's system connection, never the one streaming user rows. */
   constructor(
@@ -102,7 +104,7 @@ export class ResultCache {
     this.rows = new BufferedAppender(q, 'cache', {
       schema: store.schema,
       catalog: store.catalog,
-      maxDelayMs: store.durableWithinMs,
+      maxDelayMs: store.durableWithinMs ?? ROWS_COMMITTED_WITHIN_MS,
       onFlush: () => this.flushed(),
     });
     this.logging = store.catalog === null;
@@ -290,24 +292,42 @@ export class ResultCache {
   }
 
   /**
-   * Writes the current figures to `rvbbit.cache_stats` (one row) so SQL can
-   * read them; `updated_at` is when they last changed. Unchanged figures (a
-   * statement that bypassed the cache, or asked nothing) are not written
-   * again: the DELETE and INSERT were two commits at the end of every
-   * statement, a tenth of a 100-row operator statement's wall at latency 0.
+   * At a statement's end: the figures, and when they last changed (`updated_at`), noted in
+   * memory; `rvbbit.cache_stats` gets them when a statement names it (publishStats). Written at
+   * every statement's end, the DELETE and INSERT were two commits, a tenth of a 100-row operator
+   * statement's wall at latency 0, for a table few statements read.
    */
-  async publishStats(): Promise<void> {
-    await this.rows.flush();
+  noteStats(): void {
     const s = this.stats();
     const figures = `${s.hits}, ${s.misses}, ${s.evictions}, ${s.entries}, ${s.bytes}`;
+    if (figures !== this.noted.figures) this.noted = { figures, at: Date.now() };
+  }
+
+  /**
+   * Writes the figures to `rvbbit.cache_stats` (one row) so SQL can read them: before a
+   * statement that names the table (engine/system-tables.ts). Unchanged figures are not written
+   * again.
+   */
+  async publishStats(): Promise<void> {
+    this.noteStats();
+    const { figures, at } = this.noted;
     if (figures === this.published) return;
     await this.q.run((con) =>
       con.run(
         `DELETE FROM rvbbit.cache_stats;
-       INSERT INTO rvbbit.cache_stats VALUES (${figures}, now()::TIMESTAMP);`,
+       INSERT INTO rvbbit.cache_stats VALUES (${figures}, make_timestamp(${at * 1000}::BIGINT));`,
       ),
     );
     this.published = figures;
+  }
+
+  /**
+   * Commits the answers stored so far to `rvbbit.cache`: before a statement that names the table.
+   * Lookups need no commit (they read the answers not yet committed from memory), and a crash
+   * loses none (the answer log; a database file's appender commits within `durableWithinMs`).
+   */
+  commitRows(): Promise<void> {
+    return this.rows.flush();
   }
 }
 

@@ -171,14 +171,17 @@ export class RowBookkeeping {
     );
   }
 
-  /** Writes what is still waiting: hit logs, deferred logs and cache writes, then the cache stats. */
+  /**
+   * Writes what is still waiting: hit logs, deferred logs and cache writes, then notes the cache
+   * stats. Appended, not committed: a statement that reads the log or the cache's tables commits
+   * them first (engine/system-tables.ts says why).
+   */
   async flush(): Promise<void> {
     this.logHits();
     if (this.deferredLogs.length > 0) this.track(this.logs.calls(this.deferredLogs.splice(0)));
     if (this.deferredWrites.length > 0) this.track(this.cache.store(this.deferredWrites.splice(0)));
     await Promise.all(this.pending);
-    await this.logs.flush().catch(() => undefined);
-    await this.cache.publishStats().catch(() => undefined);
+    this.cache.noteStats();
   }
 
   /** Holds a write until it settles; flush() waits for those not settled (a failed write fails no statement, as before). */

@@ -49,6 +49,7 @@ import { resolveProvider, workerLlmConfigOf } from './provider.js';
 import type { QueryOptions } from './query-options.js';
 import { Session, type SessionPolicy } from './session.js';
 import { loadSqlFunctions } from './sql-function-load.js';
+import { systemTablesReadable } from './system-tables.js';
 
 export { SHIPPED_CASCADES } from '../runtime/package-files.js';
 export type { EngineOptions } from './engine-options.js';
@@ -84,8 +85,13 @@ export class Engine {
     return this.shared.resolver.roots;
   }
 
-  /** Rows of a query run on the engine's own system connection (the server reads DuckDB's catalog so). */
-  readSystem(sql: string): Promise<Record<string, unknown>[]> {
+  /**
+   * Rows of a query run on the engine's own system connection (the server reads DuckDB's catalog so).
+   * One that names a table the engine writes (its logs, its cache) reads every statement that
+   * ended before it, as a session's do (system-tables.ts).
+   */
+  async readSystem(sql: string): Promise<Record<string, unknown>[]> {
+    await systemTablesReadable(this.shared, sql);
     return this.shared.system.run(async (con) => (await con.runAndReadAll(sql)).getRowObjectsJS());
   }
 

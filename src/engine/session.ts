@@ -11,7 +11,7 @@ import { duckdbError as plainDuckdbError } from '../db/duckdb-error.js';
 import type { QueryResult, ResultColumn } from '../db/query-result.js';
 import type { EngineShared } from '../dispatch/engine-shared.js';
 import type { DocumentParser } from '../documents/document-parser.js';
-import { createOwnLogTables, logTablesNamed, OwnLogCopies } from '../obs/private-logs.js';
+import { createOwnLogTables, OwnLogCopies } from '../obs/private-logs.js';
 import { withDialectSuggestion } from './did-you-mean.js';
 import { listFilesSql, parseDocumentsAhead } from './documents-ahead.js';
 import { refuseEngineSchemaChange, refuseFunctionTableWrite } from './function-table-guard.js';
@@ -22,6 +22,7 @@ import { rowsWithRelativePaths, stripRoots, withRelativePaths } from './relative
 import { SessionConnection } from './session-connection.js';
 import { type Outcome, StatementLog, statementKind } from './statement-log.js';
 import { streamStatement } from './stream-statement.js';
+import { systemTablesReadable } from './system-tables.js';
 
 export type { NoticeSeverity, QueryOptions } from './query-options.js';
 
@@ -126,14 +127,14 @@ export class Session {
   }
 
   /**
-   * With private logs, this connection's views of the log tables show its own
-   * rows: refreshed before a statement that may read them (obs/private-logs.ts).
+   * Before a statement that may read the engine's own tables (it names one), what the engine
+   * still buffers for them is committed, so it reads every statement that ended before it
+   * (system-tables.ts); with private logs, this connection's views of the log tables then show
+   * its own rows (obs/private-logs.ts).
    */
-  async refreshOwnLogs(sql: string): Promise<void> {
-    if (this.shared.logDb.instance === null) return;
-    const tables = logTablesNamed(sql);
-    if (tables.length === 0) return;
-    await this.shared.logs.flush();
+  async systemTablesReadable(sql: string): Promise<void> {
+    const tables = await systemTablesReadable(this.shared, sql);
+    if (tables.length === 0 || this.shared.logDb.instance === null) return;
     this.ownLogs ??= new OwnLogCopies(this.shared.logDb, this.owner);
     const copies = this.ownLogs;
     await this.q.run((con) => copies.refresh(con, tables));
@@ -210,7 +211,7 @@ export class Session {
   ): AsyncGenerator<Record<string, unknown>[]> {
     const stmt = this.current(parsed, text);
     await this.refuseFunctionTableWrite(text);
-    await this.refreshOwnLogs(text);
+    await this.systemTablesReadable(text);
     await this.documentsAhead(text, options.signal);
     const host = {
       shared: this.shared,
@@ -247,7 +248,7 @@ export class Session {
     paramTypes: readonly (string | undefined)[],
   ): Promise<ResultColumn[]> {
     const stmt = this.current(parsed, text);
-    await this.refreshOwnLogs(text);
+    await this.systemTablesReadable(text);
     const { describeStatement } = await import('./describe-statement.js');
     try {
       return await describeStatement(
@@ -334,7 +335,7 @@ export class Session {
     options: QueryOptions,
   ): Promise<QueryResult> {
     const stmt = this.current(parsed, text);
-    await this.refreshOwnLogs(text);
+    await this.systemTablesReadable(text);
     await this.documentsAhead(text, options.signal);
     const log = new StatementLog(this.shared.logs, text, stmt, this.owner, this.shared.queue);
     // Queue notices (waiting for a worker) reach this statement's caller: the CLI, a server client.

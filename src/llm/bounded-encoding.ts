@@ -70,6 +70,28 @@ export const MERGE_CUT_MARGIN = 1;
 const utf8 = new TextEncoder();
 
 /**
+ * Where a text may be cut so that its pieces' counts add up to its own: after a
+ * run of line breaks followed by a character that is neither white space nor
+ * `/`. No pre-token of o200k_base or cl100k_base crosses such a cut: the ones
+ * that take a line break (`\s*[\r\n]+`, and punctuation's `[\r\n/]*` tail) end
+ * at the run's end unless white space or `/` follows, and none of the others
+ * starts with or takes one (tested against the whole text's count on random and
+ * prompt-like texts, test/llm/bounded-encoding.test.ts).
+ */
+const PIECE_CUT = /[\r\n]+(?=[^\s/])/g;
+/**
+ * Pieces at most this long are counted once and remembered: a cost estimate
+ * renders and counts dozens of prompts that share most of their lines (a pair
+ * plan's alternatives list the same values in packed, block and small-side
+ * prompts; a packed prompt repeats its template's lines), and counting those
+ * lines again was most of a 100-row semantic join's planning (issue 66: the
+ * quick grid's n = 100 rows).
+ */
+const PIECE_MEMO_MAX_CHARS = 256;
+/** Pieces remembered before the memo starts over: at most ~2 MB of keys (256 two-byte characters each). */
+const PIECE_MEMO_ENTRIES = 4096;
+
+/**
  * An encoding as gpt-tokenizer encodes it (its pre-token split, its ranks),
  * linear in the text: each pre-token merged in n log n steps, a pre-token
  * longer than MERGE_PIECE_CHARS in pieces. Exact for every text without such
@@ -110,19 +132,49 @@ export function boundedEncoding(library: LibraryEncoding): BoundedEncoding {
   // Its own copy, read with exec: matchAll clones the pattern on every call, most of a short text's cost.
   // (Counting calls nothing that counts again, so one lastIndex serves every call.)
   const split = new RegExp(core.tokenSplitRegex.source, core.tokenSplitRegex.flags);
+  const countWhole = (text: string, over: number): number => {
+    split.lastIndex = 0;
+    let n = 0;
+    let read = 0;
+    // Every alternative of the pattern takes at least one character: no empty match to step over.
+    for (let m = split.exec(text); m !== null; m = split.exec(text)) {
+      n += preToken(m[0], undefined, over - n);
+      read = split.lastIndex;
+      if (n > over) break;
+    }
+    tokenWork.chars += read;
+    return n;
+  };
+  // A dictionary object rather than a Map: its keys are internalized copies, so a remembered
+  // piece never holds on to the (long) text it was sliced from.
+  let memo: Record<string, number> = Object.create(null);
+  let remembered = 0;
+  const countPiece = (piece: string, over: number): number => {
+    if (piece.length > PIECE_MEMO_MAX_CHARS) return countWhole(piece, over);
+    const known = memo[piece];
+    if (known !== undefined) return known;
+    const n = countWhole(piece, Number.POSITIVE_INFINITY);
+    if (remembered === PIECE_MEMO_ENTRIES) {
+      memo = Object.create(null);
+      remembered = 0;
+    }
+    memo[piece] = n;
+    remembered++;
+    return n;
+  };
+  const cut = new RegExp(PIECE_CUT.source, PIECE_CUT.flags);
   return {
     countTokens(text, over = Number.POSITIVE_INFINITY) {
-      split.lastIndex = 0;
+      cut.lastIndex = 0;
       let n = 0;
-      let read = 0;
-      // Every alternative of the pattern takes at least one character: no empty match to step over.
-      for (let m = split.exec(text); m !== null; m = split.exec(text)) {
-        n += preToken(m[0], undefined, over - n);
-        read = split.lastIndex;
-        if (n > over) break;
+      let from = 0;
+      for (;;) {
+        const m = cut.exec(text);
+        const to = m === null ? text.length : cut.lastIndex;
+        n += countPiece(from === 0 && to === text.length ? text : text.slice(from, to), over - n);
+        if (m === null || n > over) return n;
+        from = to;
       }
-      tokenWork.chars += read;
-      return n;
     },
     encode(text) {
       tokenWork.chars += text.length;

@@ -90,12 +90,17 @@ export class CallRowsAppender {
   private filled = 0;
 
   /** `table`: unified_logs, or what names the call log's segment taking calls (obs/call-log-ring.ts). */
-  constructor(q: ConnectionQueue, store: RvbbitStore, commitEvery: number, table: string | AppendTarget) {
+  constructor(
+    q: ConnectionQueue,
+    store: RvbbitStore,
+    commit: { readonly commitEvery: number; readonly commitWithinMs: number },
+    table: string | AppendTarget,
+  ) {
     this.rows = new BufferedAppender(q, table, {
       schema: store.schema,
       catalog: store.catalog,
-      flushEvery: commitEvery,
-      maxDelayMs: store.durableWithinMs,
+      flushEvery: commit.commitEvery,
+      maxDelayMs: commit.commitWithinMs,
       beforeFlush: (a) => this.appendChunk(a),
     });
   }

@@ -15,8 +15,8 @@ export interface RvbbitStore {
   /**
    * Cache entries and log rows are committed at most this long after they are
    * written, so a crash (kill -9) keeps the paid work done before it; absent:
-   * only by row count and at each statement's end (an in-memory store loses
-   * everything in a crash anyway, and each commit there costs memory).
+   * within ROWS_COMMITTED_WITHIN_MS (an in-memory store loses everything in a
+   * crash anyway: there the deadline is only for readers the engine cannot see).
    */
   readonly durableWithinMs?: number;
   /**
@@ -25,6 +25,14 @@ export interface RvbbitStore {
    */
   readonly maxLogRows?: number;
 }
+
+/**
+ * Cache entries and log rows are committed at most this long after they are written when
+ * nothing asks sooner (the store's `durableWithinMs` when it sets one): a statement that names
+ * one of the tables commits them first (engine/system-tables.ts), so what it reads holds every
+ * statement that ended before it, and a view of one's own over them is this far behind at most.
+ */
+export const ROWS_COMMITTED_WITHIN_MS = 250;
 
 /** In a database file: schema `rvbbit`, so the cache and logs persist with the data. */
 export const FILE_STORE: RvbbitStore = { catalog: null, schema: 'rvbbit', durableWithinMs: 250 };

@@ -80,7 +80,7 @@ test('a stored answer is in the log before the store returns; a commit empties t
       readAnswerLog(answerLogPath(database)).map((a) => [a.key, a.value]),
       [['k', '"v"']],
     );
-    await db.cache.publishStats(); // flushes: committed
+    await db.cache.commitRows(); // committed
     assert.equal(readFileSync(answerLogPath(database), 'utf8'), '');
     await db.close();
     assert.not.ok(existsSync(answerLogPath(database)));

@@ -545,6 +545,8 @@ test("private logs: the log database, a DuckDB of its own, gets the engine's bou
   let folder = '';
   try {
     await f.engine.query(`RVBBIT MAP 'label' USING (SELECT 'one row' AS text) WITH (limit = 0)`);
+    // Read here on the log database's own connection, not through a statement: its rows committed first.
+    await f.engine.shared.logs.flush();
     const settings = await f.engine.shared.logDb.q.run(async (con) =>
       (
         await con.runAndReadAll(

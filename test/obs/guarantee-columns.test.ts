@@ -106,6 +106,8 @@ test('a database file made before: rvbbit.queries gains the guarantee columns la
       await logs.query(query('accuracy', ACCURACY));
       await logs.query(query('plain'));
       await logs.query({ ...query('failed'), status: 'error', error: 'x', guarantee: null });
+      // Buffered until a reader asks (the engine's: a statement that names the log, engine/system-tables.ts).
+      await logs.flush();
       const names = GUARANTEE_COLUMNS.map(([n]) => n).join(', ');
       const r = await con.runAndReadAll(
         `SELECT query_id, calls::INTEGER AS calls, ${names} FROM rvbbit.queries ORDER BY query_id`,
