@@ -14,6 +14,8 @@ export class LruCache<V> {
   private readonly map = new Map<string, LruEntry<V>>();
   private bytesHeld = 0;
   evictions = 0;
+  /** Values refused for being over the byte bound on their own (an entry of the key before them dropped too). */
+  refused = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -51,7 +53,10 @@ export class LruCache<V> {
       this.map.delete(key);
       this.bytesHeld -= old.bytes;
     }
-    if (bytes > this.maxBytes) return;
+    if (bytes > this.maxBytes) {
+      this.refused++;
+      return;
+    }
     this.map.set(key, { value, bytes, expiresAt });
     this.bytesHeld += bytes;
     while (this.map.size > this.maxEntries || this.bytesHeld > this.maxBytes) {

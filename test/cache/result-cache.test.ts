@@ -1,9 +1,9 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ResultCache } from '../../src/cache/result-cache.js';
 import { ConnectionQueue } from '../../src/db/connection-queue.js';
-import { ensureRvbbitSchema } from '../../src/obs/schema.js';
+import { ensureRvbbitSchema, ROWS_COMMITTED_WITHIN_MS } from '../../src/obs/schema.js';
 import { LruCache } from '../../src/runtime/lru-cache.js';
 
 test('LRU evicts the least recently used entry past its entry bound', () => {
@@ -102,6 +102,61 @@ test('a lookup finds rows still buffered for the table without flushing them, an
   const n = (await con.runAndReadAll('SELECT count(*)::INTEGER AS n FROM rvbbit.cache')).getRowObjectsJS();
   assert.equal(n, [{ n: 0 }]);
   await cache.close();
+  con.closeSync();
+});
+
+/** A queue over `con` that counts the statements run through it. */
+function countingQueue(con: DuckDBConnection): { q: ConnectionQueue; runs: () => number } {
+  const q = new ConnectionQueue(con);
+  let runs = 0;
+  const run = q.run.bind(q);
+  q.run = ((task) => {
+    runs++;
+    return run(task);
+  }) as ConnectionQueue['run'];
+  return { q, runs: () => runs };
+}
+
+test('a key memory lacks is looked for in the table only when the table may hold more than memory', async () => {
+  const instance = await DuckDBInstance.create(':memory:');
+  const con = await instance.connect();
+  await ensureRvbbitSchema(con);
+  // An empty table at open: a new key is no query (the table holds nothing memory does not).
+  const { q, runs } = countingQueue(con);
+  const cache = new ResultCache(q, { maxEntries: 2 });
+  await cache.lookup(['warm']);
+  const before = runs();
+  assert.equal([...(await cache.lookup(['new-1', 'new-2'])).keys()], []);
+  assert.is(runs(), before, 'no table read for keys memory lacks');
+  // Memory lets an answer go (2 entries at most): the table is read from then on, and has it.
+  await cache.store([
+    { key: 'a', cascadeId: 'c', value: '"A"' },
+    { key: 'b', cascadeId: 'c', value: '"B"' },
+    { key: 'c', cascadeId: 'c', value: '"C"' },
+  ]);
+  // Committed by the deadline's timer (no statement named the table), polled.
+  const until = Date.now() + 20 * ROWS_COMMITTED_WITHIN_MS;
+  const held = async () =>
+    Number((await con.runAndReadAll('SELECT count(*) AS n FROM rvbbit.cache')).getRows()[0]![0]);
+  while ((await held()) < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+  assert.is(await held(), 3);
+  assert.equal([...(await cache.lookup(['a'])).entries()], [['a', '"A"']]);
+  await cache.close();
+  // Rows in the table at open (an earlier run's) are found by a new cache.
+  const reopened = new ResultCache(new ConnectionQueue(con));
+  assert.equal([...(await reopened.lookup(['b'])).entries()], [['b', '"B"']]);
+  await reopened.close();
+  // A row a statement wrote into the table (it named the table: commitRows) is found too.
+  const fresh = await DuckDBInstance.create(':memory:');
+  const con2 = await fresh.connect();
+  await ensureRvbbitSchema(con2);
+  const third = new ResultCache(new ConnectionQueue(con2));
+  assert.equal([...(await third.lookup(['hand'])).keys()], []);
+  await third.commitRows();
+  await con2.run(`INSERT INTO rvbbit.cache VALUES ('hand', 'c', '"H"', now()::TIMESTAMP, NULL, 3)`);
+  assert.equal([...(await third.lookup(['hand'])).entries()], [['hand', '"H"']]);
+  await third.close();
+  con2.closeSync();
   con.closeSync();
 });
 
