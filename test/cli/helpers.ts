@@ -39,6 +39,17 @@ export interface Running {
   readonly done: Promise<Ran>;
 }
 
+/**
+ * CLI processes still running: a test process that dies (an uncaught error ends it before its
+ * `close()`) takes them with it, as it does its Redis (scale/redis-server.ts). `rvbbit worker`
+ * outlives a lost Redis by design (it reconnects), so two left by a failed scale run kept
+ * polling a dead port for the rest of the machine's day.
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 export function start(
   args: readonly string[],
   opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
@@ -49,6 +60,8 @@ export function start(
     env: { ...simulatorEnv(), RVBBIT_HISTORY: '/dev/null', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   let err = '';
   child.stdout!.on('data', (b) => {
