@@ -76,7 +76,7 @@ const utf8 = new TextEncoder();
  * that take a line break (`\s*[\r\n]+`, and punctuation's `[\r\n/]*` tail) end
  * at the run's end unless white space or `/` follows, and none of the others
  * starts with or takes one (tested against the whole text's count on random and
- * prompt-like texts, test/llm/bounded-encoding.test.ts).
+ * prompt-like texts, test/llm/token-count-pieces.test.ts).
  */
 const PIECE_CUT = /[\r\n]+(?=[^\s/])/g;
 /**
