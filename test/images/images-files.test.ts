@@ -221,9 +221,14 @@ test('the bound: at 1.5 images in flight the provider sees one request at a time
   );
   assert.is(imageBytesHeld(inFlight), 0);
   // The default bound (64 MiB) lets PARALLEL 8 through: the bound, not the MAP, held it to one.
+  // The gate holds answers until 4 are in flight, so a busy machine cannot make this pass or fail
+  // (CI saw 3 at its peak without it: requests read ~300 KB each and a 40 ms answer ended first).
   const wide = await engineWith();
   sim.resetStats();
+  sim.setOptions({ gate: { requests: 4, timeoutMs: 60_000 } });
   await wide.query(MAP(FILES));
+  sim.setOptions({ gate: null });
+  assert.not.ok(sim.stats().gateTimedOut, 'PARALLEL 8 never had 4 image requests in flight');
   assert.ok(sim.stats().maxInFlight >= 4, `max in flight ${sim.stats().maxInFlight}`);
   assert.is(imageBytesHeld(wide.shared.llm.images!.inFlight), 0);
 });
